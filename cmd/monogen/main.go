@@ -1,0 +1,142 @@
+// Command monogen generates non-generic, type-specialized concurrent code —
+// sharded maps, worker pools, pipelines and more — from //monogen: directives.
+//
+// Usage:
+//
+//	//go:generate go tool monogen
+//	//monogen:map SessionStore[SessionID, *Session] shards=64
+//
+//	monogen [flags] [packages]
+//
+// Exit codes: 0 success, 1 generated files are stale (-check), 2 bad input
+// (a directive, a flag, a package that does not load), 3 an internal error.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
+	"github.com/monogen/monogen/internal/gen"
+	"github.com/monogen/monogen/internal/kinds"
+)
+
+const (
+	exitOK       = 0
+	exitStale    = 1
+	exitBadInput = 2
+	exitInternal = 3
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("monogen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	check := fs.Bool("check", false, "generate in memory, print a diff of stale files and exit 1 if any")
+	output := fs.String("output", "", "write all code of the (single) package to this file instead of x_monogen.go per source file")
+	version := fs.Bool("version", false, "print the version and exit")
+	verbose := fs.Bool("v", false, "list the files written")
+	fs.Usage = func() { usage(fs, stderr) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitBadInput
+	}
+	if *version {
+		fmt.Fprintln(stdout, "monogen", versionString())
+		return exitOK
+	}
+	patterns := fs.Args()
+	res, err := gen.Generate(gen.Config{Dir: ".", Patterns: patterns, Output: *output})
+	if err != nil {
+		fmt.Fprintln(stderr, relErr(err.Error()))
+		var ie *gen.InternalError
+		if errors.As(err, &ie) {
+			return exitInternal
+		}
+		return exitBadInput
+	}
+	if *check {
+		ok, err := gen.Check(res, stdout, rel)
+		if err != nil {
+			fmt.Fprintln(stderr, "monogen:", err)
+			return exitInternal
+		}
+		if !ok {
+			fmt.Fprintln(stderr, "monogen: generated files are stale; run go generate")
+			return exitStale
+		}
+		return exitOK
+	}
+	changes, err := gen.Write(res)
+	if err != nil {
+		fmt.Fprintln(stderr, "monogen:", relErr(err.Error()))
+		return exitBadInput
+	}
+	if *verbose {
+		for _, c := range changes {
+			fmt.Fprintf(stdout, "%s %s\n", c.Action, rel(c.Path))
+		}
+	}
+	return exitOK
+}
+
+// rel shortens absolute paths under the working directory, as the go command does.
+func rel(p string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	if r, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return p
+}
+
+func relErr(msg string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return msg
+	}
+	return strings.ReplaceAll(msg, wd+string(filepath.Separator), "")
+}
+
+func versionString() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok || bi.Main.Version == "" {
+		return "(devel)"
+	}
+	return bi.Main.Version
+}
+
+func usage(fs *flag.FlagSet, w io.Writer) {
+	fmt.Fprint(w, `monogen generates type-specialized concurrent code from //monogen: directives.
+
+Usage:
+	monogen [flags] [packages]      (default package: .)
+
+In a package:
+	//go:generate go tool monogen
+	//monogen:<kind> <Name>[<T1>, <T2>, ...] [key=value ...]
+
+Kinds:
+`)
+	for _, n := range kinds.Names() {
+		k, _ := kinds.Lookup(n)
+		fmt.Fprintf(w, "\t%-10s %s\n", n, k.Doc)
+	}
+	fmt.Fprint(w, "\nFlags:\n")
+	fs.PrintDefaults()
+	fmt.Fprint(w, `
+Exit codes: 0 ok, 1 stale (with -check), 2 bad input, 3 internal error.
+`)
+}

@@ -1,0 +1,214 @@
+package emit
+
+import (
+	"fmt"
+	"go/types"
+
+	"github.com/dave/jennifer/jen"
+)
+
+// maxHashWords bounds field-wise hashing: past it, maphash.Comparable's single
+// pass over memory is as fast as mixing word by word.
+const maxHashWords = 8
+
+// Hash is a specialized hasher for a key type.
+type Hash struct {
+	// Body is the hook body: statements over the template's names s (the
+	// *hashSeed) and k (the key), calling hashU64, hashU64x2 and hashStr.
+	Body string
+	// How says what was chosen, for the generated doc comment and tests:
+	// "integer mixer", "field-wise (2 words)", "string", "address".
+	How string
+}
+
+// hashWord is one 64-bit word of a key, or a string to hash by itself.
+type hashWord struct {
+	code   jen.Code
+	isStr  bool
+	source string // for How
+}
+
+// HashFor builds the hash hook body for key type k, or ok=false when no
+// specialization beats maphash.Comparable (interfaces, channels, large or
+// inaccessible structs): the template's generic body then stays.
+func HashFor(k types.Type, self *types.Package, im *Imports) (h Hash, ok bool) {
+	words, ok := keyWords(jen.Id("k"), k, self, im, 0)
+	if !ok || len(words) == 0 || len(words) > maxHashWords {
+		return Hash{}, false
+	}
+	var stmts []jen.Code
+	switch {
+	case len(words) == 1 && words[0].isStr:
+		// return hashStr(s, k)
+		stmts = append(stmts, jen.Return(jen.Id("hashStr").Call(jen.Id("s"), words[0].code)))
+		h.How = "short-string hash"
+	case len(words) == 1:
+		// return hashU64(s, uint64(k))
+		stmts = append(stmts, jen.Return(jen.Id("hashU64").Call(jen.Id("s"), word(words[0]))))
+		h.How = words[0].source
+	case len(words) == 2:
+		// return hashU64x2(s, w0, w1)
+		stmts = append(stmts, jen.Return(jen.Id("hashU64x2").Call(jen.Id("s"), word(words[0]), word(words[1]))))
+		h.How = "field-wise mixing of 2 words"
+	default:
+		// h := hashU64x2(s, w0, w1); h = hashU64x2(s, h^w2, w3); ...
+		stmts = append(stmts, jen.Id("h").Op(":=").Id("hashU64x2").Call(jen.Id("s"), word(words[0]), word(words[1])))
+		for i := 2; i < len(words); i += 2 {
+			a := jen.Id("h").Op("^").Add(word(words[i]))
+			if i+1 < len(words) {
+				stmts = append(stmts, jen.Id("h").Op("=").Id("hashU64x2").Call(jen.Id("s"), a, word(words[i+1])))
+			} else {
+				stmts = append(stmts, jen.Id("h").Op("=").Id("hashU64").Call(jen.Id("s"), a))
+			}
+		}
+		stmts = append(stmts, jen.Return(jen.Id("h")))
+		h.How = fmt.Sprintf("field-wise mixing of %d words", len(words))
+	}
+	h.Body = render(stmts...)
+	return h, true
+}
+
+// word turns a hashWord into a uint64 expression.
+func word(w hashWord) jen.Code {
+	if w.isStr {
+		return jen.Id("hashStr").Call(jen.Id("s"), w.code)
+	}
+	return w.code
+}
+
+// keyWords flattens a comparable key into words whose equality is exactly
+// the key's equality.
+func keyWords(x *jen.Statement, t types.Type, self *types.Package, im *Imports, depth int) ([]hashWord, bool) {
+	if depth > 4 {
+		return nil, false
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		info := u.Info()
+		switch {
+		case info&types.IsInteger != 0:
+			// uint64(k): a sign-extending conversion keeps equal keys equal.
+			return []hashWord{{code: jen.Uint64().Call(x), source: "integer mixer"}}, true
+		case info&types.IsString != 0:
+			if _, named := t.(*types.Named); named || isAlias(t) {
+				x = jen.String().Call(x)
+			}
+			return []hashWord{{code: x, isStr: true, source: "string"}}, true
+		case info&types.IsBoolean != 0:
+			// A bool is one byte holding 0 or 1: read it without a branch.
+			// uint64(*(*uint8)(unsafe.Pointer(&k)))
+			return []hashWord{{code: jen.Uint64().Call(jen.Op("*").Parens(jen.Op("*").Uint8()).Parens(im.Qual("unsafe", "Pointer").Call(jen.Op("&").Add(x)))), source: "bool"}}, true
+		case info&types.IsFloat != 0:
+			// +0 and -0 are equal keys with different bits: adding +0 turns -0
+			// into +0. NaN never equals itself, so its bits do not matter.
+			return []hashWord{{code: im.Qual("math", "Float64bits").Call(jen.Float64().Call(x).Op("+").Lit(0)), source: "float bits"}}, true
+		}
+		return nil, false
+	case *types.Pointer:
+		// The address is the identity; the garbage collector does not move
+		// heap objects, and a key stored in a map is on the heap.
+		return []hashWord{{code: jen.Uint64().Call(jen.Uintptr().Call(im.Qual("unsafe", "Pointer").Call(x))), source: "address"}}, true
+	case *types.Array:
+		if u.Len() > maxHashWords {
+			return nil, false
+		}
+		var out []hashWord
+		for i := int64(0); i < u.Len(); i++ {
+			ws, ok := keyWords(jen.Add(x).Index(jen.Lit(int(i))), u.Elem(), self, im, depth+1)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, ws...)
+		}
+		return out, true
+	case *types.Struct:
+		var out []hashWord
+		for i := 0; i < u.NumFields(); i++ {
+			f := u.Field(i)
+			if f.Name() == "_" {
+				continue // blank fields do not take part in equality
+			}
+			if !f.Exported() && (f.Pkg() == nil || f.Pkg() != self) {
+				return nil, false // cannot read another package's unexported field
+			}
+			ws, ok := keyWords(jen.Add(x).Dot(f.Name()), f.Type(), self, im, depth+1)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, ws...)
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+func isAlias(t types.Type) bool { _, ok := t.(*types.Alias); return ok }
+
+// render renders statements as Go source, one per line.
+func render(stmts ...jen.Code) string {
+	s := jen.Null()
+	for i, st := range stmts {
+		if i > 0 {
+			s.Line()
+		}
+		s.Add(st)
+	}
+	return fmt.Sprintf("%#v", s)
+}
+
+// UnderlyingGuard returns a declaration that compiles only while t's
+// underlying type is what the specialization was built for:
+//
+//	var _ = (*struct{ A int64; B int64 })((*Key)(nil))
+//
+// It returns "" for unnamed types (nothing can change behind them) and for
+// types whose underlying type cannot be spelled here.
+func UnderlyingGuard(t types.Type, self *types.Package, im *Imports) string {
+	if _, ok := t.(*types.Named); !ok {
+		return ""
+	}
+	if !spellable(t.Underlying(), self) {
+		return ""
+	}
+	// var _ = (*U)((*T)(nil))
+	g := jen.Var().Id("_").Op("=").Parens(jen.Op("*").Id(im.Type(t.Underlying()))).Call(
+		jen.Parens(jen.Op("*").Id(im.Type(t))).Call(jen.Nil()))
+	return fmt.Sprintf("%#v", g)
+}
+
+// spellable reports whether a type can be written in package self: no
+// unexported names or fields of other packages.
+func spellable(t types.Type, self *types.Package) bool {
+	switch t := t.(type) {
+	case *types.Basic:
+		return t.Kind() != types.UnsafePointer && t.Kind() != types.Invalid
+	case *types.Named:
+		o := t.Obj()
+		return o.Exported() || o.Pkg() == nil || o.Pkg() == self
+	case *types.Alias:
+		o := t.Obj()
+		return o.Exported() || o.Pkg() == nil || o.Pkg() == self
+	case *types.Pointer:
+		return spellable(t.Elem(), self)
+	case *types.Array:
+		return spellable(t.Elem(), self)
+	case *types.Slice:
+		return spellable(t.Elem(), self)
+	case *types.Map:
+		return spellable(t.Key(), self) && spellable(t.Elem(), self)
+	case *types.Chan:
+		return spellable(t.Elem(), self)
+	case *types.Struct:
+		for i := 0; i < t.NumFields(); i++ {
+			f := t.Field(i)
+			if !f.Exported() && f.Pkg() != self {
+				return false
+			}
+			if !spellable(f.Type(), self) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}

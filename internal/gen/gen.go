@@ -1,0 +1,646 @@
+// Package gen runs monogen: load, resolve directives, stencil, emit. Generate
+// computes every output file in memory and touches no file; Write and Check
+// are the only functions that look at or change what is on disk.
+package gen
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/format"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/monogen/monogen/internal/directive"
+	"github.com/monogen/monogen/internal/emit"
+	"github.com/monogen/monogen/internal/kinds"
+	"github.com/monogen/monogen/internal/load"
+	"github.com/monogen/monogen/internal/model"
+	"github.com/monogen/monogen/internal/stencil"
+	"github.com/monogen/monogen/templates"
+)
+
+// Config is what to generate.
+type Config struct {
+	Dir      string   // directory to run in (default ".")
+	Patterns []string // package patterns (default ".")
+	// Output overrides the output file name (one package only).
+	Output string
+	// Tags are extra build tags (unused for now; reserved).
+}
+
+// Result is what Generate produced.
+type Result struct {
+	// Files maps absolute output paths to their contents.
+	Files map[string][]byte
+	// Stale lists generated files whose directives are gone.
+	Stale []string
+	// Directives lists what was generated, in order, for reporting.
+	Directives []*model.Directive
+}
+
+// Errors is a list of user errors, each with a position.
+type Errors []error
+
+func (e Errors) Error() string {
+	var b strings.Builder
+	for i, err := range e {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(err.Error())
+	}
+	return b.String()
+}
+
+// InternalError is a failure that is monogen's fault, not the input's:
+// generated code that does not compile, a template that does not stencil.
+type InternalError struct{ Err error }
+
+func (e *InternalError) Error() string {
+	return "internal error (please report): " + e.Err.Error()
+}
+
+func (e *InternalError) Unwrap() error { return e.Err }
+
+// Generate computes every output file. It reads the packages but writes
+// nothing. Errors in directives come back as Errors, sorted by position.
+func Generate(cfg Config) (*Result, error) {
+	dir := cfg.Dir
+	if dir == "" {
+		dir = "."
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	prog, err := load.Load(abs, cfg.Patterns)
+	if err != nil {
+		return nil, err
+	}
+	g := &generator{prog: prog, cfg: cfg, res: &Result{Files: map[string][]byte{}}}
+	return g.run()
+}
+
+type generator struct {
+	prog *load.Program
+	cfg  Config
+	res  *Result
+	errs Errors
+}
+
+// job is one directive ready to generate.
+type job struct {
+	d     *model.Directive
+	kind  *kinds.Kind
+	pkg   *load.Package
+	types map[string]types.Type
+}
+
+func (g *generator) run() (*Result, error) {
+	var jobs []*job
+	outputDirs := map[string]bool{}
+	for _, pkg := range g.prog.Packages {
+		for _, f := range pkg.Directives {
+			if j := g.resolve(pkg, f); j != nil {
+				jobs = append(jobs, j)
+			}
+		}
+	}
+	if len(g.errs) > 0 {
+		return nil, g.sorted()
+	}
+	if g.cfg.Output != "" {
+		dirs := map[string]bool{}
+		for _, j := range jobs {
+			dirs[j.pkg.Dir+"|"+j.pkg.Name] = true
+		}
+		if len(dirs) > 1 {
+			return nil, Errors{errors.New("-output names one file, but directives were found in more than one package")}
+		}
+	}
+	g.checkNames(jobs)
+	if len(g.errs) > 0 {
+		return nil, g.sorted()
+	}
+
+	// Group by output file, in a stable order.
+	byFile := map[string][]*job{}
+	var files []string
+	for _, j := range jobs {
+		out := j.d.Output
+		if _, ok := byFile[out]; !ok {
+			files = append(files, out)
+		}
+		byFile[out] = append(byFile[out], j)
+		outputDirs[filepath.Dir(out)] = true
+	}
+	sort.Strings(files)
+	names := map[string]*job{} // generated top-level names, across files of a package
+	for _, out := range files {
+		src, err := g.file(out, byFile[out], names)
+		if err != nil {
+			return nil, err
+		}
+		g.res.Files[out] = src
+	}
+	if len(g.errs) > 0 {
+		return nil, g.sorted()
+	}
+	if err := g.typeCheck(byFile); err != nil {
+		return nil, err
+	}
+	for _, j := range jobs {
+		g.res.Directives = append(g.res.Directives, j.d)
+	}
+	// Stale: our files that this run does not produce.
+	for _, pkg := range g.prog.Packages {
+		for _, f := range pkg.Generated {
+			if _, ok := g.res.Files[f]; !ok && !contains(g.res.Stale, f) {
+				g.res.Stale = append(g.res.Stale, f)
+			}
+		}
+	}
+	sort.Strings(g.res.Stale)
+	return g.res, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *generator) sorted() Errors {
+	sort.SliceStable(g.errs, func(i, j int) bool {
+		a, _ := g.errs[i].(*model.Error)
+		b, _ := g.errs[j].(*model.Error)
+		if a == nil || b == nil {
+			return a != nil
+		}
+		if a.Pos.Filename != b.Pos.Filename {
+			return a.Pos.Filename < b.Pos.Filename
+		}
+		if a.Pos.Line != b.Pos.Line {
+			return a.Pos.Line < b.Pos.Line
+		}
+		return a.Pos.Column < b.Pos.Column
+	})
+	return g.errs
+}
+
+func (g *generator) errorf(pos token.Position, format string, args ...any) {
+	g.errs = append(g.errs, model.Errorf(pos, format, args...))
+}
+
+// resolve parses one directive and resolves its types and options.
+func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
+	fset := g.prog.Fset
+	at := func(off int) token.Position { return fset.Position(f.Pos + token.Pos(off)) }
+	pd, err := directive.Parse(f.Text)
+	if err != nil {
+		var de *directive.Error
+		if errors.As(err, &de) {
+			g.errorf(at(de.Off), "%s", de.Msg)
+		} else {
+			g.errorf(at(0), "%v", err)
+		}
+		return nil
+	}
+	kind, ok := kinds.Lookup(pd.Kind)
+	if !ok {
+		g.errorf(at(pd.KindOff), "unknown directive kind %q; kinds are %s", pd.Kind, strings.Join(kinds.Names(), ", "))
+		return nil
+	}
+	d := &model.Directive{
+		Pos:     at(0),
+		Kind:    pd.Kind,
+		Name:    pd.Name,
+		NamePos: at(pd.NameOff),
+		File:    f.File,
+		Pkg:     pkg.Types,
+	}
+	d.Output = outputName(f.File, g.cfg.Output, pkg.Dir)
+	if n := len(pd.Args); n < kind.MinArgs || n > len(kind.Params) {
+		want := fmt.Sprintf("%d", len(kind.Params))
+		if kind.MinArgs != len(kind.Params) {
+			want = fmt.Sprintf("%d or %d", kind.MinArgs, len(kind.Params))
+		}
+		params := "[" + strings.Join(kind.Params, ", ") + "]"
+		if len(kind.Params) == 0 {
+			g.errorf(at(pd.NameOff+len(pd.Name)), "%s takes no type arguments: //monogen:%s %s", kind.Name, kind.Name, pd.Name)
+		} else {
+			g.errorf(at(pd.NameOff+len(pd.Name)), "%s takes %s type arguments %s, got %d", kind.Name, want, params, n)
+		}
+		return nil
+	}
+	j := &job{d: d, kind: kind, pkg: pkg, types: map[string]types.Type{}}
+	for i, a := range pd.Args {
+		t, err := g.resolveType(pkg, f, a)
+		if err != nil {
+			g.errs = append(g.errs, err)
+			return nil
+		}
+		d.Args = append(d.Args, model.Arg{Text: a.Text, Pos: at(a.Off), Type: t})
+		j.types[kind.Params[i]] = t
+	}
+	ok = true
+	for _, o := range pd.Options {
+		mo := &model.Option{Key: o.Key, Raw: o.Value, KeyPos: at(o.KeyOff), ValuePos: at(o.ValueOff)}
+		if err := kind.ParseOption(mo, pkg.Types.Scope()); err != nil {
+			g.errs = append(g.errs, err)
+			ok = false
+			continue
+		}
+		d.Options = append(d.Options, mo)
+	}
+	if !ok {
+		return nil
+	}
+	// Let the kind check the directive now, so that all errors of a run are
+	// reported together; the real build happens per output file.
+	c := &kinds.Context{D: d, Types: j.types, Imports: emit.NewImports(pkg.Path, map[string]bool{}), Self: pkg.Types, Spec: newSpec(d.Name, kind, nil)}
+	if err := kind.Build(c); err != nil {
+		g.errs = append(g.errs, err)
+		return nil
+	}
+	return j
+}
+
+func newSpec(name string, kind *kinds.Kind, im *emit.Imports) *stencil.Spec {
+	spec := &stencil.Spec{
+		Name:   name,
+		Main:   kind.Main,
+		Types:  map[string]string{},
+		Consts: map[string]string{},
+		Config: map[string]string{},
+		Conds:  map[string]bool{},
+		Hooks:  map[string]string{},
+	}
+	if im != nil {
+		spec.Imports = im.Name
+	}
+	return spec
+}
+
+// resolveType type-checks a type argument in the scope of the directive's file.
+func (g *generator) resolveType(pkg *load.Package, f *load.Found, a directive.Arg) (types.Type, error) {
+	pos := g.prog.Fset.Position(f.Pos + token.Pos(a.Off))
+	// Reparse so that positions in the expression are offsets (+1) into the
+	// argument's text, for errors pointing at the right column.
+	afset := token.NewFileSet()
+	expr, err := parser.ParseExprFrom(afset, "", a.Text, 0)
+	if err != nil {
+		return nil, model.Errorf(pos, "type argument %q: %v", a.Text, err)
+	}
+	info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}}
+	err = types.CheckExpr(afset, pkg.Types, f.Pos, expr, info)
+	if err != nil {
+		var te types.Error
+		if errors.As(err, &te) {
+			col := pos
+			if te.Pos.IsValid() {
+				col.Column += int(te.Pos) - 1
+				col.Offset += int(te.Pos) - 1
+			}
+			return nil, model.Errorf(col, "type argument %s: %s", a.Text, te.Msg)
+		}
+		return nil, model.Errorf(pos, "type argument %s: %v", a.Text, err)
+	}
+	tv := info.Types[expr]
+	if !tv.IsType() {
+		return nil, model.Errorf(pos, "type argument %s is not a type", a.Text)
+	}
+	if tv.Type == nil || tv.Type == types.Typ[types.Invalid] {
+		return nil, model.Errorf(pos, "type argument %s: invalid type", a.Text)
+	}
+	return tv.Type, nil
+}
+
+// outputName: x.go -> x_monogen.go, x_test.go -> x_monogen_test.go.
+func outputName(src, override, dir string) string {
+	if override != "" {
+		if filepath.IsAbs(override) {
+			return override
+		}
+		return filepath.Join(dir, override)
+	}
+	base := strings.TrimSuffix(src, ".go")
+	if strings.HasSuffix(base, "_test") {
+		return strings.TrimSuffix(base, "_test") + "_monogen_test.go"
+	}
+	return base + "_monogen.go"
+}
+
+// checkNames rejects directive names that the package already declares and
+// two directives generating the same name.
+func (g *generator) checkNames(jobs []*job) {
+	seen := map[string]*job{}
+	for _, j := range jobs {
+		key := j.pkg.Dir + "|" + j.d.Name
+		if prev, ok := seen[key]; ok {
+			g.errorf(j.d.NamePos, "%s is already generated by the directive at %s", j.d.Name, relPos(prev.d.NamePos))
+			continue
+		}
+		seen[key] = j
+		if obj := j.pkg.Types.Scope().Lookup(j.d.Name); obj != nil {
+			g.errorf(j.d.NamePos, "%s is already declared in package %s at %s; choose another name", j.d.Name, j.pkg.Name, relPos(g.prog.Fset.Position(obj.Pos())))
+		}
+	}
+}
+
+func relPos(p token.Position) string {
+	p.Filename = filepath.Base(p.Filename)
+	return p.String()
+}
+
+// file generates one output file.
+func (g *generator) file(out string, jobs []*job, names map[string]*job) ([]byte, error) {
+	pkg := jobs[0].pkg
+	reserved := map[string]bool{}
+	for _, n := range pkg.Types.Scope().Names() {
+		reserved[n] = true
+	}
+	for _, n := range types.Universe.Names() {
+		reserved[n] = true
+	}
+	im := emit.NewImports(pkg.Path, reserved)
+
+	// Parse each template once to learn its identifiers, so imports never
+	// take a name a template local uses.
+	tpls := map[string]bool{}
+	for _, j := range jobs {
+		tpls[j.kind.Template] = true
+	}
+	for dir := range tpls {
+		for _, id := range templateIdents(dir) {
+			reserved[id] = true
+		}
+	}
+
+	var body bytes.Buffer
+	for _, j := range jobs {
+		decls, err := g.stencil(j, im)
+		if err != nil {
+			return nil, err
+		}
+		if decls == nil {
+			continue
+		}
+		// Names this directive declares must be free.
+		for _, d := range decls {
+			for _, n := range declNames(d) {
+				if obj := pkg.Types.Scope().Lookup(n); obj != nil && n != j.d.Name {
+					g.errorf(j.d.NamePos, "generated name %s is already declared in package %s at %s; choose another name", n, pkg.Name, relPos(g.prog.Fset.Position(obj.Pos())))
+				}
+				key := pkg.Dir + "|" + n
+				if prev, ok := names[key]; ok && prev != j {
+					g.errorf(j.d.NamePos, "generated name %s is also generated by the directive at %s; choose another name", n, relPos(prev.d.NamePos))
+				}
+				names[key] = j
+			}
+		}
+		fmt.Fprintf(&body, "\n// %s: generated from the %s directive in %s.\n\n", j.d.Name, j.d.Kind, filepath.Base(j.d.File))
+		for _, d := range decls {
+			body.WriteString(d)
+			body.WriteString("\n\n")
+		}
+	}
+
+	var b bytes.Buffer
+	b.WriteString(load.Header + "\n\n")
+	fmt.Fprintf(&b, "package %s\n\n", pkg.Name)
+	b.WriteString(im.Decl())
+	b.Write(body.Bytes())
+	src, err := format.Source(b.Bytes())
+	if err != nil {
+		return nil, &InternalError{fmt.Errorf("%s: generated code does not parse: %v\n%s", filepath.Base(out), err, numbered(b.Bytes()))}
+	}
+	return src, nil
+}
+
+func numbered(src []byte) string {
+	var b strings.Builder
+	for i, line := range strings.Split(string(src), "\n") {
+		fmt.Fprintf(&b, "%4d  %s\n", i+1, line)
+	}
+	return b.String()
+}
+
+// declNames returns the top-level names a declaration's source declares.
+func declNames(src string) []string {
+	f, err := parser.ParseFile(token.NewFileSet(), "", "package p\n"+src, parser.SkipObjectResolution)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv == nil && d.Name.Name != "_" && d.Name.Name != "init" {
+				out = append(out, d.Name.Name)
+			}
+		case *ast.GenDecl:
+			for _, sp := range d.Specs {
+				switch sp := sp.(type) {
+				case *ast.TypeSpec:
+					out = append(out, sp.Name.Name)
+				case *ast.ValueSpec:
+					for _, n := range sp.Names {
+						if n.Name != "_" {
+							out = append(out, n.Name)
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// stencil generates one directive's declarations.
+func (g *generator) stencil(j *job, im *emit.Imports) ([]string, error) {
+	tpl, err := stencil.Parse(templates.Sources(), j.kind.Template, g.prog.Importer(nil))
+	if err != nil {
+		return nil, &InternalError{err}
+	}
+	spec := newSpec(j.d.Name, j.kind, im)
+	for _, p := range j.kind.Params {
+		t, ok := j.types[p]
+		if !ok {
+			continue
+		}
+		spec.Types[p] = im.Type(t)
+		spec.TypeNames = append(spec.TypeNames, emit.TypeNames(t, j.pkg.Path)...)
+	}
+	c := &kinds.Context{D: j.d, Types: j.types, Imports: im, Self: j.pkg.Types, Spec: spec}
+	if err := j.kind.Build(c); err != nil {
+		g.errs = append(g.errs, err)
+		return nil, nil
+	}
+	out, err := stencil.Stencil(tpl, spec)
+	if err != nil {
+		return nil, &InternalError{err}
+	}
+	decls := out.Decls
+	// Emitted code is written against template names; rename them.
+	for _, e := range c.Emit {
+		decls = append(decls, renameTemplateNames(e, out.Names))
+	}
+	return decls, nil
+}
+
+// renameTemplateNames renames identifiers of emitted code that name template
+// declarations (the constructor's call to init, ...).
+func renameTemplateNames(src string, names map[string]string) string {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", "package p\n"+src, parser.ParseComments|parser.SkipObjectResolution)
+	if err != nil {
+		return src // the formatter reports it with context
+	}
+	const prefix = len("package p\n")
+	var edits []struct {
+		off, end int
+		name     string
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			ast.Inspect(n.X, func(m ast.Node) bool {
+				if id, ok := m.(*ast.Ident); ok {
+					if nn, ok := names[id.Name]; ok && nn != id.Name {
+						edits = append(edits, struct {
+							off, end int
+							name     string
+						}{fset.Position(id.Pos()).Offset - prefix, fset.Position(id.End()).Offset - prefix, nn})
+					}
+				}
+				return true
+			})
+			return false
+		case *ast.Ident:
+			if nn, ok := names[n.Name]; ok && nn != n.Name {
+				edits = append(edits, struct {
+					off, end int
+					name     string
+				}{fset.Position(n.Pos()).Offset - prefix, fset.Position(n.End()).Offset - prefix, nn})
+			}
+		}
+		return true
+	})
+	sort.Slice(edits, func(i, j int) bool { return edits[i].off < edits[j].off })
+	var b strings.Builder
+	p := 0
+	for _, e := range edits {
+		b.WriteString(src[p:e.off])
+		b.WriteString(e.name)
+		p = e.end
+	}
+	b.WriteString(src[p:])
+	return b.String()
+}
+
+// templateIdents lists every identifier in a template's sources.
+func templateIdents(dir string) []string {
+	tpl, err := stencil.ParseSyntax(templates.Sources(), dir)
+	if err != nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, f := range tpl {
+		// The template's own package names are not locals: where the
+		// template uses them, nothing shadows them.
+		imported := map[string]bool{}
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			name := emit.PathBase(p)
+			if imp.Name != nil {
+				name = imp.Name.Name
+			}
+			imported[name] = true
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok {
+				if id, ok := sel.X.(*ast.Ident); ok && imported[id.Name] {
+					return false
+				}
+			}
+			if is, ok := n.(*ast.ImportSpec); ok {
+				_ = is
+				return false
+			}
+			if id, ok := n.(*ast.Ident); ok {
+				seen[id.Name] = true
+			}
+			return true
+		})
+	}
+	var out []string
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// typeCheck checks each package together with its new generated files.
+// Errors inside generated code are monogen's bugs; errors in the user's
+// code are the user's and are ignored here (the package may be mid-edit).
+func (g *generator) typeCheck(byFile map[string][]*job) error {
+	for _, pkg := range g.prog.Packages {
+		var files []*ast.File
+		files = append(files, pkg.Syntax...)
+		var ours []string
+		for out, jobs := range byFile {
+			use := false
+			for _, j := range jobs {
+				if j.pkg == pkg || contains(pkg.Files, j.d.File) {
+					use = true
+				}
+			}
+			if use {
+				ours = append(ours, out)
+			}
+		}
+		if len(ours) == 0 {
+			continue
+		}
+		sort.Strings(ours)
+		for _, out := range ours {
+			f, err := parser.ParseFile(g.prog.Fset, out, g.res.Files[out], parser.ParseComments)
+			if err != nil {
+				return &InternalError{err}
+			}
+			files = append(files, f)
+		}
+		var first error
+		conf := types.Config{
+			Importer: g.prog.Importer(pkg),
+			Error: func(err error) {
+				te, ok := err.(types.Error)
+				if !ok || first != nil {
+					return
+				}
+				if contains(ours, te.Fset.Position(te.Pos).Filename) {
+					first = err
+				}
+			},
+		}
+		conf.Check(pkg.Path, g.prog.Fset, files, nil)
+		if first != nil {
+			te := first.(types.Error)
+			name := te.Fset.Position(te.Pos).Filename
+			return &InternalError{fmt.Errorf("generated code does not type-check: %v\n%s", first, numbered(g.res.Files[name]))}
+		}
+	}
+	return nil
+}

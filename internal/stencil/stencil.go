@@ -1,0 +1,1389 @@
+// Package stencil turns a generic template package into non-generic code for
+// one directive.
+//
+// Every decision is made on the type-checked template: an identifier is
+// substituted because go/types resolves it to a type parameter, renamed because
+// it resolves to a template declaration, folded because it selects a config
+// field. The decisions are then applied as nested edits to the template's
+// source, so the template's comments and layout carry into the output. The
+// rules templates follow are in the templates package documentation.
+package stencil
+
+import (
+	"fmt"
+	"go/ast"
+	"go/constant"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Template is a parsed and type-checked template package. It is parsed anew
+// for every directive, so the stencil may annotate its syntax freely.
+type Template struct {
+	Dir   string
+	Fset  *token.FileSet
+	Files []*ast.File
+	Srcs  [][]byte
+	Pkg   *types.Package
+	Info  *types.Info
+}
+
+// Parse reads the non-test .go files of dir in fsys and type-checks them.
+func Parse(fsys fs.FS, dir string, imp types.Importer) (*Template, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, fmt.Errorf("template %s: %v", dir, err)
+	}
+	t := &Template{Dir: dir, Fset: token.NewFileSet()}
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := fs.ReadFile(fsys, path.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		f, err := parser.ParseFile(t.Fset, path.Join(dir, name), src, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %v", dir, err)
+		}
+		t.Files = append(t.Files, f)
+		t.Srcs = append(t.Srcs, src)
+	}
+	if len(t.Files) == 0 {
+		return nil, fmt.Errorf("template %s: no Go files", dir)
+	}
+	t.Info = &types.Info{
+		Types:      map[ast.Expr]types.TypeAndValue{},
+		Defs:       map[*ast.Ident]types.Object{},
+		Uses:       map[*ast.Ident]types.Object{},
+		Selections: map[*ast.SelectorExpr]*types.Selection{},
+		Instances:  map[*ast.Ident]types.Instance{},
+		Scopes:     map[ast.Node]*types.Scope{},
+	}
+	conf := types.Config{Importer: imp}
+	t.Pkg, err = conf.Check("monogen/templates/"+dir, t.Fset, t.Files, t.Info)
+	if err != nil {
+		return nil, fmt.Errorf("template %s does not type-check: %v", dir, err)
+	}
+	return t, nil
+}
+
+// ParseSyntax parses a template's non-test files without type-checking them.
+func ParseSyntax(fsys fs.FS, dir string) ([]*ast.File, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	fset := token.NewFileSet()
+	var files []*ast.File
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := fs.ReadFile(fsys, path.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+// Spec says how to specialize a template for one directive.
+type Spec struct {
+	// Name is the directive's type name; Main the template's main type.
+	Name, Main string
+	// Types maps type parameter names to concrete type expressions (Go
+	// source, qualified with the aliases Imports gives).
+	Types map[string]string
+	// TypeNames lists the unqualified identifiers the type expressions use, so
+	// that template locals never shadow them.
+	TypeNames []string
+	// Consts maps template constant names to new values (Go expressions).
+	Consts map[string]string
+	// Config maps fields of the //monogen:config type to constant values.
+	Config map[string]string
+	// Conds gives the value of each //monogen:if condition.
+	Conds map[string]bool
+	// Hooks maps a hook ("hashKey", or "Pool.call" for a method) to a new body:
+	// Go statements written against template names (they are renamed too).
+	Hooks map[string]string
+	// Drop lists extra top-level declarations to leave out.
+	Drop []string
+	// Keep lists template names that emitted code uses (the constructor calls
+	// "Pool.init"), so they are kept even when no template code refers to them.
+	Keep []string
+	// Imports allocates file-level names for import paths.
+	Imports func(path string) string
+}
+
+// Output is the specialized code of one directive.
+type Output struct {
+	Decls []string          // declarations, in template order, each with its doc comment
+	Names map[string]string // template top-level name -> generated name
+	// Imports are the import paths the declarations use.
+	Imports []string
+}
+
+// Rename returns the generated name of a template top-level identifier.
+func Rename(name, main, directive string) string {
+	exported := token.IsExported(directive)
+	switch {
+	case name == main:
+		return directive
+	case name == "New":
+		if exported {
+			return "New" + directive
+		}
+		return "new" + upperFirst(directive)
+	case token.IsExported(name):
+		if exported {
+			return directive + name
+		}
+		return directive + name
+	}
+	return lowerFirst(directive) + upperFirst(name)
+}
+
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+func lowerFirst(s string) string {
+	// An all-caps initialism such as "LRU" lowers as a whole: lRU reads badly.
+	r, n := utf8.DecodeRuneInString(s)
+	if n < len(s) {
+		r2, _ := utf8.DecodeRuneInString(s[n:])
+		if unicode.IsUpper(r2) {
+			i := 0
+			for i < len(s) && unicode.IsUpper(rune(s[i])) {
+				i++
+			}
+			if i == len(s) {
+				return strings.ToLower(s)
+			}
+			if i > 1 {
+				return strings.ToLower(s[:i-1]) + s[i-1:]
+			}
+		}
+	}
+	return string(unicode.ToLower(r)) + s[n:]
+}
+
+// Marker comments.
+const (
+	hookMarker     = "//monogen:hook"
+	templateMarker = "//monogen:template"
+	ifMarker       = "//monogen:if "
+	configMarker   = "//monogen:config"
+)
+
+func hasMarker(cg *ast.CommentGroup, marker string) bool {
+	if cg == nil {
+		return false
+	}
+	for _, c := range cg.List {
+		if c.Text == marker || strings.HasPrefix(c.Text, marker+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// conds returns the //monogen:if conditions of a comment group.
+func conds(cg *ast.CommentGroup) []string {
+	if cg == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range cg.List {
+		if strings.HasPrefix(c.Text, ifMarker) {
+			out = append(out, strings.TrimSpace(strings.TrimPrefix(c.Text, ifMarker)))
+		}
+	}
+	return out
+}
+
+// state is one stenciling run.
+type state struct {
+	t       *Template
+	spec    *Spec
+	eds     []*editor
+	fileOf  map[*ast.File]int
+	names   map[types.Object]string // renamed package-level objects
+	params  map[string]bool         // type parameter names
+	imports map[string]bool
+	config  *types.TypeName // the //monogen:config type
+	// dead marks nodes removed from the output (folded branches, dropped
+	// declarations, replaced bodies); references inside them do not count.
+	dead map[ast.Node]bool
+	// hookBodies are replacement bodies, parsed, with their template references.
+	hookRefs map[ast.Node][]types.Object
+	err      error
+}
+
+// Stencil specializes t per spec.
+func Stencil(t *Template, spec *Spec) (*Output, error) {
+	s := &state{
+		t: t, spec: spec,
+		fileOf:   map[*ast.File]int{},
+		names:    map[types.Object]string{},
+		params:   map[string]bool{},
+		imports:  map[string]bool{},
+		dead:     map[ast.Node]bool{},
+		hookRefs: map[ast.Node][]types.Object{},
+	}
+	for i, f := range t.Files {
+		s.fileOf[f] = i
+		s.eds = append(s.eds, &editor{src: t.Srcs[i]})
+	}
+	for name := range spec.Types {
+		s.params[name] = true
+	}
+	scope := t.Pkg.Scope()
+	if obj, ok := scope.Lookup(spec.Main).(*types.TypeName); !ok || obj == nil {
+		return nil, fmt.Errorf("template %s has no type %s", t.Dir, spec.Main)
+	}
+	for _, name := range scope.Names() {
+		obj := scope.Lookup(name)
+		s.names[obj] = Rename(name, spec.Main, spec.Name)
+	}
+	s.findConfig()
+	s.selectDecls()
+	if s.err != nil {
+		return nil, s.err
+	}
+	s.removeUnused()
+	s.editAll()
+	if s.err != nil {
+		return nil, s.err
+	}
+	return s.output(), nil
+}
+
+func (s *state) off(p token.Pos) int { return s.t.Fset.Position(p).Offset }
+
+func (s *state) editor(n ast.Node) *editor {
+	f := s.t.Fset.File(n.Pos())
+	for i, file := range s.t.Files {
+		if s.t.Fset.File(file.Pos()) == f {
+			return s.eds[i]
+		}
+	}
+	panic("node outside the template files")
+}
+
+func (s *state) failf(format string, args ...any) {
+	if s.err == nil {
+		s.err = fmt.Errorf("template %s: "+format, append([]any{s.t.Dir}, args...)...)
+	}
+}
+
+// findConfig finds the //monogen:config type, if any.
+func (s *state) findConfig() {
+	for _, f := range s.t.Files {
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.TYPE {
+				continue
+			}
+			for _, sp := range gd.Specs {
+				ts := sp.(*ast.TypeSpec)
+				if hasMarker(gd.Doc, configMarker) || hasMarker(ts.Doc, configMarker) {
+					s.config = s.t.Info.Defs[ts.Name].(*types.TypeName)
+				}
+			}
+		}
+	}
+}
+
+// cond evaluates a //monogen:if condition.
+func (s *state) cond(c string) bool {
+	neg := false
+	for strings.HasPrefix(c, "!") {
+		neg = !neg
+		c = strings.TrimSpace(c[1:])
+	}
+	v, ok := s.spec.Conds[c]
+	if !ok {
+		s.failf("unknown //monogen:if condition %q", c)
+	}
+	return v != neg
+}
+
+func (s *state) keep(cg *ast.CommentGroup) bool {
+	for _, c := range conds(cg) {
+		if !s.cond(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// selectDecls marks template-only, conditional and dropped declarations dead,
+// and struct fields whose condition is false, and the config type and fields.
+func (s *state) selectDecls() {
+	drop := map[string]bool{}
+	for _, n := range s.spec.Drop {
+		drop[n] = true
+	}
+	for _, f := range s.t.Files {
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if hasMarker(d.Doc, templateMarker) || !s.keep(d.Doc) || d.Recv == nil && drop[d.Name.Name] {
+					s.dead[d] = true
+				}
+				if d.Recv != nil && d.Recv.List[0].Type != nil {
+					if tn := recvTypeName(d); tn != "" && drop[tn] {
+						s.dead[d] = true
+					}
+				}
+			case *ast.GenDecl:
+				if hasMarker(d.Doc, templateMarker) || !s.keep(d.Doc) {
+					s.dead[d] = true
+					continue
+				}
+				for _, sp := range d.Specs {
+					switch sp := sp.(type) {
+					case *ast.TypeSpec:
+						if hasMarker(sp.Doc, templateMarker) || !s.keep(sp.Doc) || drop[sp.Name.Name] {
+							s.dead[sp] = true
+						}
+						if s.config != nil && s.t.Info.Defs[sp.Name] == s.config {
+							s.dead[sp] = true
+						}
+						if st, ok := sp.Type.(*ast.StructType); ok {
+							for _, fld := range st.Fields.List {
+								if !s.keep(fld.Doc) || !s.keep(fld.Comment) || s.isConfigType(fld.Type) {
+									s.dead[fld] = true
+								}
+							}
+						}
+					case *ast.ValueSpec:
+						if !s.keep(sp.Doc) || len(sp.Names) == 1 && drop[sp.Names[0].Name] {
+							s.dead[sp] = true
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func (s *state) isConfigType(e ast.Expr) bool {
+	if s.config == nil {
+		return false
+	}
+	tv, ok := s.t.Info.Types[e]
+	if !ok {
+		return false
+	}
+	t := tv.Type
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := t.(*types.Named)
+	return ok && n.Obj() == s.config
+}
+
+func recvTypeName(d *ast.FuncDecl) string {
+	t := d.Recv.List[0].Type
+	if st, ok := t.(*ast.StarExpr); ok {
+		t = st.X
+	}
+	switch x := t.(type) {
+	case *ast.IndexExpr:
+		t = x.X
+	case *ast.IndexListExpr:
+		t = x.X
+	}
+	if id, ok := t.(*ast.Ident); ok {
+		return id.Name
+	}
+	return ""
+}
+
+// constValue returns the constant value of an expression after the spec's
+// substitutions: template constants (with their new values) and config
+// fields. ok is false when the expression is not constant.
+func (s *state) constValue(e ast.Expr) (constant.Value, bool) {
+	switch e := e.(type) {
+	case *ast.ParenExpr:
+		return s.constValue(e.X)
+	case *ast.Ident:
+		obj := s.t.Info.Uses[e]
+		if c, ok := obj.(*types.Const); ok {
+			if v, ok := s.spec.Consts[c.Name()]; ok && c.Parent() == s.t.Pkg.Scope() {
+				return evalText(v)
+			}
+			return c.Val(), true
+		}
+		if obj == types.Universe.Lookup("true") {
+			return constant.MakeBool(true), true
+		}
+		if obj == types.Universe.Lookup("false") {
+			return constant.MakeBool(false), true
+		}
+	case *ast.SelectorExpr:
+		if v, ok := s.configValue(e); ok {
+			return evalText(v)
+		}
+		if c, ok := s.t.Info.Uses[e.Sel].(*types.Const); ok {
+			return c.Val(), true
+		}
+	case *ast.UnaryExpr:
+		x, ok := s.constValue(e.X)
+		if !ok {
+			return nil, false
+		}
+		return safeUnary(e.Op, x)
+	case *ast.BinaryExpr:
+		x, ok := s.constValue(e.X)
+		if !ok {
+			// false && y, true || y are constant whatever y is.
+			return nil, false
+		}
+		if e.Op == token.LAND && x.Kind() == constant.Bool && !constant.BoolVal(x) {
+			return x, true
+		}
+		if e.Op == token.LOR && x.Kind() == constant.Bool && constant.BoolVal(x) {
+			return x, true
+		}
+		y, ok := s.constValue(e.Y)
+		if !ok {
+			return nil, false
+		}
+		return safeBinary(e.Op, x, y)
+	case *ast.BasicLit:
+		return constant.MakeFromLiteral(e.Value, e.Kind, 0), true
+	}
+	if tv, ok := s.t.Info.Types[e]; ok && tv.Value != nil && !s.dependsOnSpec(e) {
+		return tv.Value, true
+	}
+	return nil, false
+}
+
+// dependsOnSpec reports whether e mentions a constant or config field whose
+// value the spec changes, so its template value cannot be used.
+func (s *state) dependsOnSpec(e ast.Expr) bool {
+	dep := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.Ident:
+			if c, ok := s.t.Info.Uses[n].(*types.Const); ok && c.Parent() == s.t.Pkg.Scope() {
+				if _, ok := s.spec.Consts[c.Name()]; ok {
+					dep = true
+				}
+			}
+		case *ast.SelectorExpr:
+			if _, ok := s.configValue(n); ok {
+				dep = true
+			}
+		}
+		return !dep
+	})
+	return dep
+}
+
+func safeUnary(op token.Token, x constant.Value) (v constant.Value, ok bool) {
+	defer func() {
+		if recover() != nil {
+			v, ok = nil, false
+		}
+	}()
+	return constant.UnaryOp(op, x, 0), true
+}
+
+func safeBinary(op token.Token, x, y constant.Value) (v constant.Value, ok bool) {
+	defer func() {
+		if recover() != nil {
+			v, ok = nil, false
+		}
+	}()
+	switch op {
+	case token.EQL, token.NEQ, token.LSS, token.LEQ, token.GTR, token.GEQ:
+		return constant.MakeBool(constant.Compare(x, op, y)), true
+	case token.SHL, token.SHR:
+		n, exact := constant.Uint64Val(y)
+		if !exact {
+			return nil, false
+		}
+		return constant.Shift(x, op, uint(n)), true
+	}
+	if op == token.QUO && x.Kind() == constant.Int && y.Kind() == constant.Int {
+		op = token.QUO_ASSIGN // integer division
+		return constant.BinaryOp(x, token.QUO_ASSIGN, y), true
+	}
+	return constant.BinaryOp(x, op, y), true
+}
+
+// evalText evaluates a constant expression written as Go source, such as
+// "64", "true" or "10 * time.Millisecond" (time units are known here because
+// options use them).
+func evalText(src string) (constant.Value, bool) {
+	e, err := parser.ParseExpr(src)
+	if err != nil {
+		return nil, false
+	}
+	return evalExpr(e)
+}
+
+var timeUnits = map[string]int64{
+	"Nanosecond": 1, "Microsecond": 1e3, "Millisecond": 1e6, "Second": 1e9, "Minute": 60e9, "Hour": 3600e9,
+}
+
+func evalExpr(e ast.Expr) (constant.Value, bool) {
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		return constant.MakeFromLiteral(e.Value, e.Kind, 0), true
+	case *ast.Ident:
+		switch e.Name {
+		case "true":
+			return constant.MakeBool(true), true
+		case "false":
+			return constant.MakeBool(false), true
+		}
+	case *ast.ParenExpr:
+		return evalExpr(e.X)
+	case *ast.SelectorExpr:
+		if x, ok := e.X.(*ast.Ident); ok && x.Name == "time" {
+			if n, ok := timeUnits[e.Sel.Name]; ok {
+				return constant.MakeInt64(n), true
+			}
+		}
+	case *ast.CallExpr:
+		// Conversions such as time.Duration(5) or float64(1).
+		if len(e.Args) == 1 {
+			return evalExpr(e.Args[0])
+		}
+	case *ast.UnaryExpr:
+		x, ok := evalExpr(e.X)
+		if !ok {
+			return nil, false
+		}
+		return safeUnary(e.Op, x)
+	case *ast.BinaryExpr:
+		x, ok1 := evalExpr(e.X)
+		y, ok2 := evalExpr(e.Y)
+		if !ok1 || !ok2 {
+			return nil, false
+		}
+		return safeBinary(e.Op, x, y)
+	}
+	return nil, false
+}
+
+// configValue returns the constant for a read of a config field (x.cfg.Field).
+func (s *state) configValue(e *ast.SelectorExpr) (string, bool) {
+	if s.config == nil {
+		return "", false
+	}
+	sel, ok := s.t.Info.Selections[e]
+	if !ok || sel.Kind() != types.FieldVal {
+		return "", false
+	}
+	recv := sel.Recv()
+	if p, ok := recv.(*types.Pointer); ok {
+		recv = p.Elem()
+	}
+	n, ok := recv.(*types.Named)
+	if !ok || n.Obj() != s.config {
+		return "", false
+	}
+	v, ok := s.spec.Config[e.Sel.Name]
+	if !ok {
+		s.failf("no value for config field %s.%s", s.config.Name(), e.Sel.Name)
+		return "0", true
+	}
+	return v, true
+}
+
+// foldIf returns which branch of an if statement survives, when its
+// condition is constant: 1 the body, 0 the else, -1 not constant.
+func (s *state) foldIf(n *ast.IfStmt) int {
+	if n.Init != nil {
+		return -1
+	}
+	v, ok := s.constValue(n.Cond)
+	if !ok || v.Kind() != constant.Bool {
+		return -1
+	}
+	if constant.BoolVal(v) {
+		return 1
+	}
+	return 0
+}
+
+// markDeadBranches marks the branches folded away inside live code.
+func (s *state) markDeadBranches(root ast.Node) {
+	ast.Inspect(root, func(n ast.Node) bool {
+		if n == nil || s.dead[n] {
+			return false
+		}
+		if ifs, ok := n.(*ast.IfStmt); ok {
+			switch s.foldIf(ifs) {
+			case 1:
+				if ifs.Else != nil {
+					s.dead[ifs.Else] = true
+				}
+			case 0:
+				s.dead[ifs.Body] = true
+			}
+		}
+		if fd, ok := n.(*ast.FuncDecl); ok {
+			if _, ok := s.hook(fd); ok {
+				s.dead[fd.Body] = true
+			}
+		}
+		return true
+	})
+}
+
+// hook returns the replacement body of a hook function, if the spec has one.
+func (s *state) hook(fd *ast.FuncDecl) (string, bool) {
+	if fd.Body == nil {
+		return "", false
+	}
+	key := fd.Name.Name
+	if fd.Recv != nil {
+		key = recvTypeName(fd) + "." + key
+	}
+	body, ok := s.spec.Hooks[key]
+	if ok && !hasMarker(fd.Doc, hookMarker) {
+		s.failf("%s has a replacement body but is not marked %s", key, hookMarker)
+	}
+	return body, ok
+}
+
+// topDecl is a top-level declaration unit that can be kept or removed whole:
+// a func, or one spec of a GenDecl.
+type topDecl struct {
+	node ast.Node
+	objs []types.Object
+}
+
+// removeUnused removes unexported declarations and struct fields that no kept
+// code refers to, repeating until nothing changes.
+func (s *state) removeUnused() {
+	for _, f := range s.t.Files {
+		s.markDeadBranches(f)
+	}
+	var units []topDecl
+	for _, f := range s.t.Files {
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				units = append(units, topDecl{d, []types.Object{s.t.Info.Defs[d.Name]}})
+			case *ast.GenDecl:
+				for _, sp := range d.Specs {
+					var objs []types.Object
+					switch sp := sp.(type) {
+					case *ast.TypeSpec:
+						objs = append(objs, s.t.Info.Defs[sp.Name])
+					case *ast.ValueSpec:
+						for _, n := range sp.Names {
+							if n.Name != "_" {
+								objs = append(objs, s.t.Info.Defs[n])
+							}
+						}
+					case *ast.ImportSpec:
+						continue
+					}
+					units = append(units, topDecl{sp, objs})
+				}
+			}
+		}
+	}
+	for {
+		used := s.references()
+		changed := false
+		for _, u := range units {
+			if s.isDead(u.node) {
+				continue
+			}
+			if s.removable(u, used) {
+				s.dead[u.node] = true
+				changed = true
+			}
+		}
+		// Struct fields nothing reads or writes.
+		for _, f := range s.t.Files {
+			ast.Inspect(f, func(n ast.Node) bool {
+				if n == nil || s.dead[n] {
+					return false
+				}
+				st, ok := n.(*ast.StructType)
+				if !ok {
+					return true
+				}
+				for _, fld := range st.Fields.List {
+					if s.dead[fld] || len(fld.Names) == 0 {
+						continue
+					}
+					all := true
+					for _, nm := range fld.Names {
+						obj := s.t.Info.Defs[nm]
+						if nm.Name == "_" || used[obj] {
+							all = false
+						}
+					}
+					if all {
+						s.dead[fld] = true
+						changed = true
+					}
+				}
+				return true
+			})
+		}
+		if !changed {
+			return
+		}
+	}
+}
+
+func (s *state) isDead(n ast.Node) bool { return s.dead[n] }
+
+func (s *state) removable(u topDecl, used map[types.Object]bool) bool {
+	if fd, ok := u.node.(*ast.FuncDecl); ok {
+		if fd.Name.Name == "init" && fd.Recv == nil {
+			return false
+		}
+		if fd.Recv != nil {
+			// Exported methods of kept types stay; so do methods that may
+			// satisfy an interface (String, Error).
+			recv := s.t.Pkg.Scope().Lookup(recvTypeName(fd))
+			if recv == nil || s.isDeadObj(recv) {
+				return true
+			}
+			if token.IsExported(fd.Name.Name) {
+				return false
+			}
+			return !used[u.objs[0]]
+		}
+	}
+	for _, o := range u.objs {
+		if o == nil {
+			return false
+		}
+		if token.IsExported(o.Name()) || used[o] {
+			return false
+		}
+	}
+	return len(u.objs) > 0
+}
+
+func (s *state) isDeadObj(obj types.Object) bool {
+	for _, f := range s.t.Files {
+		for _, d := range f.Decls {
+			if gd, ok := d.(*ast.GenDecl); ok {
+				for _, sp := range gd.Specs {
+					if ts, ok := sp.(*ast.TypeSpec); ok && s.t.Info.Defs[ts.Name] == obj {
+						return s.dead[gd] || s.dead[ts]
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// references collects the objects referred to from live code: code that is
+// not dead and not inside a dead node, plus the template names hook bodies use.
+func (s *state) references() map[types.Object]bool {
+	used := map[types.Object]bool{}
+	for _, f := range s.t.Files {
+		for _, d := range f.Decls {
+			ast.Inspect(d, func(n ast.Node) bool {
+				if n == nil || s.dead[n] {
+					return false
+				}
+				if gd, ok := n.(*ast.GenDecl); ok && gd.Tok == token.IMPORT {
+					return false
+				}
+				if id, ok := n.(*ast.Ident); ok {
+					if obj := s.t.Info.Uses[id]; obj != nil {
+						used[origin(obj)] = true
+					}
+				}
+				if fd, ok := n.(*ast.FuncDecl); ok {
+					if body, ok := s.hook(fd); ok {
+						for _, obj := range s.hookObjects(body) {
+							used[obj] = true
+						}
+					}
+				}
+				return true
+			})
+		}
+	}
+	for _, name := range s.spec.Keep {
+		if obj := s.lookupKeep(name); obj != nil {
+			used[obj] = true
+		} else {
+			s.failf("kept name %s is not declared", name)
+		}
+	}
+	return used
+}
+
+// lookupKeep finds a kept name: "init" for a function, "Pool.init" for a method.
+func (s *state) lookupKeep(name string) types.Object {
+	if typ, method, ok := strings.Cut(name, "."); ok {
+		tn, _ := s.t.Pkg.Scope().Lookup(typ).(*types.TypeName)
+		if tn == nil {
+			return nil
+		}
+		obj, _, _ := types.LookupFieldOrMethod(types.NewPointer(tn.Type()), true, s.t.Pkg, method)
+		if obj == nil {
+			return nil
+		}
+		return origin(obj)
+	}
+	return s.t.Pkg.Scope().Lookup(name)
+}
+
+// origin maps a field or method of an instantiated generic type (as seen in a
+// method body) to its declaration.
+func origin(obj types.Object) types.Object {
+	switch o := obj.(type) {
+	case *types.Var:
+		return o.Origin()
+	case *types.Func:
+		return o.Origin()
+	}
+	return obj
+}
+
+// hookObjects returns the template package-level objects a hook body names.
+func (s *state) hookObjects(body string) []types.Object {
+	f, err := parseBody(body)
+	if err != nil {
+		s.failf("hook body does not parse: %v\n%s", err, body)
+		return nil
+	}
+	var objs []types.Object
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			ast.Inspect(n.X, func(m ast.Node) bool {
+				if id, ok := m.(*ast.Ident); ok {
+					if obj := s.t.Pkg.Scope().Lookup(id.Name); obj != nil {
+						objs = append(objs, obj)
+					}
+				}
+				return true
+			})
+			return false
+		case *ast.Ident:
+			if obj := s.t.Pkg.Scope().Lookup(n.Name); obj != nil {
+				objs = append(objs, obj)
+			}
+		}
+		return true
+	})
+	return objs
+}
+
+func parseBody(body string) (*ast.File, error) {
+	return parser.ParseFile(token.NewFileSet(), "hook.go", "package p\nfunc _() {\n"+body+"\n}\n", parser.SkipObjectResolution)
+}
+
+// editAll records the edits for every live declaration.
+func (s *state) editAll() {
+	s.editComments()
+	for _, f := range s.t.Files {
+		for _, d := range f.Decls {
+			if gd, ok := d.(*ast.GenDecl); (ok && gd.Tok == token.IMPORT) || s.dead[d] {
+				continue
+			}
+			s.editNode(d)
+		}
+	}
+}
+
+// editComments removes marker lines from comments and renames the template's
+// exported names in prose ("Map is a concurrent map" -> "Store is ..."), so
+// the generated code documents itself under its own names.
+func (s *state) editComments() {
+	var names []string
+	for obj, name := range s.names {
+		// Exported names, and unexported ones that cannot be ordinary words
+		// (shardBits, hashU64; not bucket or entry).
+		if obj.Name() != name && (token.IsExported(obj.Name()) || strings.ContainsAny(obj.Name(), "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")) {
+			names = append(names, regexp.QuoteMeta(obj.Name()))
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(names))) // longest alternative wins: MapStats before Map
+	var re *regexp.Regexp
+	if len(names) > 0 {
+		re = regexp.MustCompile(`\b(` + strings.Join(names, "|") + `)\b`)
+	}
+	for i, f := range s.t.Files {
+		ed := s.eds[i]
+		for _, cg := range f.Comments {
+			for j, c := range cg.List {
+				if strings.HasPrefix(c.Text, "//monogen:") {
+					start, end := s.off(c.Pos()), s.off(c.End())
+					// Remove the whole line, and a lone "//" line before a
+					// trailing marker (the blank line of a doc comment).
+					if j > 0 && cg.List[j-1].Text == "//" && allMarkers(cg.List[j:]) {
+						start = s.off(cg.List[j-1].Pos())
+					}
+					for start > 0 && (ed.src[start-1] == ' ' || ed.src[start-1] == '\t') {
+						start--
+					}
+					if start > 0 && ed.src[start-1] == '\n' && end < len(ed.src) && ed.src[end] == '\n' {
+						end++
+					} else if j == 0 && len(cg.List) == 1 {
+						// A marker alone after code on the same line: keep the line.
+						start = s.off(c.Pos())
+						for start > 0 && (ed.src[start-1] == ' ' || ed.src[start-1] == '\t') {
+							start--
+						}
+					}
+					ed.replace(start, end, "")
+					continue
+				}
+				if re == nil {
+					continue
+				}
+				text := c.Text
+				if strings.HasPrefix(text, "//go:") {
+					continue
+				}
+				renamed := re.ReplaceAllStringFunc(text, func(w string) string {
+					return s.names[s.t.Pkg.Scope().Lookup(w)]
+				})
+				if renamed != text {
+					ed.replace(s.off(c.Pos()), s.off(c.End()), renamed)
+				}
+			}
+		}
+	}
+}
+
+func allMarkers(list []*ast.Comment) bool {
+	for _, c := range list {
+		if !strings.HasPrefix(c.Text, "//monogen:") {
+			return false
+		}
+	}
+	return true
+}
+
+// editNode records edits inside a live node.
+func (s *state) editNode(root ast.Node) {
+	ed := s.editor(root)
+	ast.Inspect(root, func(n ast.Node) bool { return s.walk(ed, n) })
+	// Dead nodes are removed whole, together with their doc comments.
+	ast.Inspect(root, func(n ast.Node) bool {
+		if n == nil {
+			return false
+		}
+		if s.dead[n] {
+			switch n.(type) {
+			case *ast.BlockStmt, ast.Stmt:
+				// Dead branches are handled by the if folding; a replaced
+				// hook body by its replacement.
+			default:
+				start, end := s.nodeRange(n)
+				ed.replace(start, end, "")
+			}
+			return false
+		}
+		return true
+	})
+}
+
+// walk records the edits for one node and reports whether to descend.
+func (s *state) walk(ed *editor, n ast.Node) bool {
+	if n == nil || s.dead[n] {
+		return false
+	}
+	sub := func(m ast.Node) {
+		if m != nil && !isNilNode(m) {
+			ast.Inspect(m, func(x ast.Node) bool { return s.walk(ed, x) })
+		}
+	}
+	switch n := n.(type) {
+	case *ast.FuncDecl:
+		if n.Type.TypeParams != nil {
+			ed.replace(s.off(n.Type.TypeParams.Opening), s.off(n.Type.TypeParams.Closing)+1, "")
+		}
+		if body, ok := s.hook(n); ok {
+			ed.add(s.off(n.Body.Lbrace), s.off(n.Body.Rbrace)+1, func() string { return s.hookText(body) })
+			if n.Recv != nil {
+				sub(n.Recv)
+			}
+			s.walk(ed, n.Name)
+			sub(n.Type)
+			return false
+		}
+	case *ast.TypeSpec:
+		if n.TypeParams != nil {
+			ed.replace(s.off(n.TypeParams.Opening), s.off(n.TypeParams.Closing)+1, "")
+		}
+	case *ast.ValueSpec:
+		// A constant the spec sets: replace its value.
+		if len(n.Names) == 1 && len(n.Values) == 1 {
+			if c, ok := s.t.Info.Defs[n.Names[0]].(*types.Const); ok && c.Parent() == s.t.Pkg.Scope() {
+				if v, ok := s.spec.Consts[c.Name()]; ok {
+					s.walk(ed, n.Names[0])
+					ed.replace(s.off(n.Values[0].Pos()), s.off(n.Values[0].End()), v)
+					if n.Type != nil {
+						sub(n.Type)
+					}
+					return false
+				}
+			}
+		}
+	case *ast.IfStmt:
+		switch s.foldIf(n) {
+		case 1:
+			ed.add(s.off(n.Pos()), s.off(n.End()), func() string { return s.inline(ed, n.Body) })
+			sub(n.Body)
+			return false
+		case 0:
+			ed.add(s.off(n.Pos()), s.off(n.End()), func() string {
+				switch e := n.Else.(type) {
+				case nil:
+					return ""
+				case *ast.BlockStmt:
+					return s.inline(ed, e)
+				default:
+					return ed.render(s.off(e.Pos()), s.off(e.End()))
+				}
+			})
+			if n.Else != nil {
+				sub(n.Else)
+			}
+			return false
+		}
+	}
+	return s.editLeaf(ed, n)
+}
+
+func isNilNode(n ast.Node) bool {
+	switch n := n.(type) {
+	case *ast.FieldList:
+		return n == nil
+	case *ast.BlockStmt:
+		return n == nil
+	}
+	return false
+}
+
+// nodeRange returns the byte range of a declaration, a spec or a field,
+// including its doc comment, its line comment and the line break after it.
+func (s *state) nodeRange(n ast.Node) (int, int) {
+	start, end := n.Pos(), n.End()
+	var doc, line *ast.CommentGroup
+	switch n := n.(type) {
+	case *ast.FuncDecl:
+		doc = n.Doc
+	case *ast.GenDecl:
+		doc = n.Doc
+	case *ast.TypeSpec:
+		doc, line = n.Doc, n.Comment
+	case *ast.ValueSpec:
+		doc, line = n.Doc, n.Comment
+	case *ast.Field:
+		doc, line = n.Doc, n.Comment
+	}
+	if doc != nil {
+		start = doc.Pos()
+	}
+	if line != nil && line.End() > end {
+		end = line.End()
+	}
+	a, b := s.off(start), s.off(end)
+	src := s.editor(n).src
+	// Take the indentation before and the newline after.
+	for a > 0 && (src[a-1] == ' ' || src[a-1] == '\t') {
+		a--
+	}
+	if b < len(src) && src[b] == '\n' {
+		b++
+	}
+	return a, b
+}
+
+// inline renders a block's statements without its braces when that cannot
+// change meaning (no declarations at its top level), else the whole block.
+func (s *state) inline(ed *editor, b *ast.BlockStmt) string {
+	declares := false
+	for _, st := range b.List {
+		switch st := st.(type) {
+		case *ast.DeclStmt:
+			declares = true
+		case *ast.AssignStmt:
+			if st.Tok == token.DEFINE {
+				declares = true
+			}
+		case *ast.LabeledStmt:
+			declares = true
+		}
+	}
+	if declares || len(b.List) == 0 {
+		if len(b.List) == 0 {
+			return ""
+		}
+		return ed.render(s.off(b.Lbrace), s.off(b.Rbrace)+1)
+	}
+	return strings.TrimSpace(ed.render(s.off(b.Lbrace)+1, s.off(b.Rbrace)))
+}
+
+// editLeaf records the substitution for one node, if any, and reports whether
+// to walk its children.
+func (s *state) editLeaf(ed *editor, n ast.Node) bool {
+	if n == nil || s.dead[n] {
+		return false
+	}
+	info := s.t.Info
+	switch n := n.(type) {
+	case *ast.SelectorExpr:
+		if v, ok := s.configValue(n); ok {
+			ed.replace(s.off(n.Pos()), s.off(n.End()), "("+v+")")
+			return false
+		}
+		if id, ok := n.X.(*ast.Ident); ok {
+			if pn, ok := info.Uses[id].(*types.PkgName); ok {
+				alias := s.importName(pn.Imported().Path())
+				if alias != id.Name {
+					ed.replace(s.off(id.Pos()), s.off(id.End()), alias)
+				}
+				return false
+			}
+		}
+		// Only X can name something to substitute; Sel is a field or method.
+		ast.Inspect(n.X, func(m ast.Node) bool { return s.walk(ed, m) })
+		return false
+	case *ast.KeyValueExpr:
+		// A key in a struct literal names a field: leave it.
+		if id, ok := n.Key.(*ast.Ident); ok {
+			if v, ok := info.Uses[id].(*types.Var); ok && v.IsField() {
+				ast.Inspect(n.Value, func(m ast.Node) bool { return s.walk(ed, m) })
+				return false
+			}
+		}
+	case *ast.IndexExpr:
+		if s.isTemplateGeneric(n.X) {
+			s.walk(ed, n.X)
+			ed.replace(s.off(n.Lbrack), s.off(n.Rbrack)+1, "")
+			return false
+		}
+	case *ast.IndexListExpr:
+		if s.isTemplateGeneric(n.X) {
+			s.walk(ed, n.X)
+			ed.replace(s.off(n.Lbrack), s.off(n.Rbrack)+1, "")
+			return false
+		}
+	case *ast.CallExpr:
+		// A conversion to a substituted type needs parentheses: (*T)(x).
+		if id, ok := n.Fun.(*ast.Ident); ok && s.isTypeParam(id) {
+			ed.replace(s.off(id.Pos()), s.off(id.End()), "("+s.spec.Types[id.Name]+")")
+			for _, a := range n.Args {
+				ast.Inspect(a, func(m ast.Node) bool { return s.walk(ed, m) })
+			}
+			return false
+		}
+	case *ast.Ident:
+		if s.isTypeParam(n) {
+			ed.replace(s.off(n.Pos()), s.off(n.End()), s.spec.Types[n.Name])
+			return false
+		}
+		obj := info.Uses[n]
+		if obj == nil {
+			obj = info.Defs[n]
+		}
+		if obj == nil {
+			return false
+		}
+		if obj.Parent() == s.t.Pkg.Scope() {
+			if name, ok := s.names[obj]; ok && name != n.Name {
+				ed.replace(s.off(n.Pos()), s.off(n.End()), name)
+			}
+			return false
+		}
+		// A local that would shadow a name a type argument uses.
+		if obj.Pkg() == s.t.Pkg && obj.Parent() != nil && obj.Parent() != s.t.Pkg.Scope() && s.shadows(n.Name) {
+			ed.replace(s.off(n.Pos()), s.off(n.End()), n.Name+"_")
+		}
+		// Fields and methods are not renamed. A local variable that shadows a
+		// method name is harmless.
+		return false
+	}
+	return true
+}
+
+func (s *state) shadows(name string) bool {
+	for _, n := range s.spec.TypeNames {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *state) isTypeParam(id *ast.Ident) bool {
+	obj := s.t.Info.Uses[id]
+	if obj == nil {
+		obj = s.t.Info.Defs[id]
+	}
+	tn, ok := obj.(*types.TypeName)
+	if !ok {
+		return false
+	}
+	if _, ok := tn.Type().(*types.TypeParam); !ok {
+		return false
+	}
+	if !s.params[id.Name] {
+		s.failf("type parameter %s is not one of the template's parameters", id.Name)
+		return false
+	}
+	return true
+}
+
+// isTemplateGeneric reports whether e names a generic type or function
+// declared in the template (whose instantiation the stencil removes).
+func (s *state) isTemplateGeneric(e ast.Expr) bool {
+	id, ok := e.(*ast.Ident)
+	if !ok {
+		return false
+	}
+	obj := s.t.Info.Uses[id]
+	if obj == nil || obj.Parent() != s.t.Pkg.Scope() {
+		return false
+	}
+	switch o := obj.(type) {
+	case *types.TypeName:
+		if n, ok := o.Type().(*types.Named); ok {
+			return n.TypeParams().Len() > 0
+		}
+	case *types.Func:
+		return o.Type().(*types.Signature).TypeParams().Len() > 0
+	}
+	return false
+}
+
+func (s *state) importName(path string) string {
+	s.imports[path] = true
+	if s.spec.Imports == nil {
+		return pathBase(path)
+	}
+	return s.spec.Imports(path)
+}
+
+func pathBase(p string) string {
+	b := path.Base(p)
+	if strings.HasPrefix(b, "v") && len(b) > 1 && strings.Trim(b[1:], "0123456789") == "" {
+		b = path.Base(path.Dir(p))
+	}
+	return b
+}
+
+// hookText renders a replacement body, renaming template names in it.
+func (s *state) hookText(body string) string {
+	f, err := parseBody(body)
+	if err != nil {
+		s.failf("hook body does not parse: %v", err)
+		return "{}"
+	}
+	src := []byte("package p\nfunc _() {\n" + body + "\n}\n")
+	fset := token.NewFileSet()
+	f, _ = parser.ParseFile(fset, "hook.go", src, parser.SkipObjectResolution)
+	ed := &editor{src: src}
+	ast.Inspect(f.Decls[0].(*ast.FuncDecl).Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			ast.Inspect(n.X, func(m ast.Node) bool {
+				if id, ok := m.(*ast.Ident); ok {
+					s.renameInHook(ed, fset, id)
+				}
+				return true
+			})
+			return false
+		case *ast.KeyValueExpr:
+			ast.Inspect(n.Value, func(m ast.Node) bool {
+				if id, ok := m.(*ast.Ident); ok {
+					s.renameInHook(ed, fset, id)
+				}
+				return true
+			})
+			return false
+		case *ast.Ident:
+			s.renameInHook(ed, fset, n)
+		}
+		return true
+	})
+	fd := f.Decls[0].(*ast.FuncDecl)
+	return ed.render(fset.Position(fd.Body.Lbrace).Offset, fset.Position(fd.Body.Rbrace).Offset+1)
+}
+
+func (s *state) renameInHook(ed *editor, fset *token.FileSet, id *ast.Ident) {
+	off := fset.Position(id.Pos()).Offset
+	if s.params[id.Name] {
+		ed.replace(off, off+len(id.Name), s.spec.Types[id.Name])
+		return
+	}
+	if obj := s.t.Pkg.Scope().Lookup(id.Name); obj != nil {
+		ed.replace(off, off+len(id.Name), s.names[obj])
+	}
+}
+
+// output renders the live declarations.
+func (s *state) output() *Output {
+	out := &Output{Names: map[string]string{}}
+	for obj, name := range s.names {
+		out.Names[obj.Name()] = name
+	}
+	for i, f := range s.t.Files {
+		ed := s.eds[i]
+		for _, d := range f.Decls {
+			if s.dead[d] {
+				continue
+			}
+			if gd, ok := d.(*ast.GenDecl); ok {
+				if gd.Tok == token.IMPORT {
+					continue
+				}
+				live := 0
+				for _, sp := range gd.Specs {
+					if !s.dead[sp] {
+						live++
+					}
+				}
+				if live == 0 {
+					continue
+				}
+			}
+			start, end := s.nodeRange(d)
+			text := strings.TrimSpace(ed.render(start, end))
+			if text != "" {
+				out.Decls = append(out.Decls, text)
+			}
+		}
+	}
+	for p := range s.imports {
+		out.Imports = append(out.Imports, p)
+	}
+	sort.Strings(out.Imports)
+	return out
+}

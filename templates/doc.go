@@ -1,0 +1,70 @@
+// Package templates holds every monogen pattern written once as ordinary generic
+// Go. Each subpackage is three things at once:
+//
+//   - the generic reference implementation, importable and benchmarked
+//     (github.com/monogen/monogen/templates/shardmap, .../pool, ...);
+//   - the readable specification of the pattern;
+//   - the source the generator stencils per directive. Sources() exposes the
+//     non-test files, embedded in the monogen binary.
+//
+// # Adding a pattern
+//
+//  1. Write templates/<pkg>/ as generic Go, following the rules below, with
+//     tests (external package <pkg>_test, -race) and benchmarks.
+//  2. Embed it: add the directory to the go:embed line in templates.go.
+//  3. Register its kind in internal/kinds: directive name, template
+//     directory, type parameter names, options, hook bodies and constants.
+//  4. Add directives for it to generated/directives.go, run make generate,
+//     add equivalence tests and benchmarks (impl=generated|template|peer).
+//
+// # Rules the stencil relies on
+//
+// The stencil works on the type-checked syntax of the template, so the rules
+// are about declarations, not text.
+//
+//   - Non-test files import only the standard library.
+//   - One main generic type per template (Map, Pool, ...). Its type parameter
+//     names are the template's parameters (K, V; In, Out; ...). Every other
+//     generic type or function in the template uses the same names for the same
+//     roles, and is instantiated only with those parameters: the stencil
+//     replaces type parameters by name.
+//   - Top-level identifiers are renamed per directive: the main type becomes the
+//     directive's Name; New becomes New<Name>; another exported X becomes <Name>X;
+//     an unexported x becomes <name>X. Keep template identifiers distinct enough
+//     that these names read well (shard, not s).
+//   - Locals may be named anything; the stencil renames a local that would
+//     shadow a name used by a type argument.
+//   - //monogen:hook in the doc comment of a top-level function marks a
+//     specialization hook. The kind may replace its body with code built for the
+//     concrete types (a hasher for the key type, a direct call to the user's
+//     function). Keep hooks small so the compiler inlines them; the generic body
+//     is the reference behaviour.
+//   - //monogen:template in a doc comment marks a declaration that exists only in
+//     the generic reference (a constructor taking options, an Options type); the
+//     stencil drops it and the kind emits what replaces it.
+//   - //monogen:if COND in a doc comment (or on a struct field's line comment)
+//     keeps the declaration only when COND holds. COND is a boolean the kind
+//     defines (metrics, boundFn, comparable(V)) or its negation with !.
+//   - Package-level constants are the options. The kind may set a constant's value
+//     from the directive (shardBits from shards=64). After substitution the
+//     stencil folds `if` statements whose condition is constant, so a branch for
+//     an option that is off disappears from the output.
+//   - Runtime options of the generic reference live in one struct type marked
+//     //monogen:config (say Config), stored in a field of the main type (cfg) and
+//     read only as x.cfg.Field. The stencil drops that type and that field and
+//     replaces every read of a Field by the constant the kind gives: the
+//     directive's value or the default. Assign config fields only in
+//     //monogen:template code (the constructor applies defaults).
+//   - Constructors: the reference constructor New (taking fn, Config, ...) is
+//     //monogen:template when its signature differs from the generated one. It
+//     does nothing but fill defaults, build the main struct and call an
+//     unexported init method (stenciled). The kind emits New<Name> that builds
+//     the struct the same way and calls the same init. A template whose New
+//     already has the generated shape (shardmap's New()) keeps it.
+//   - A user function is called only from a hook (a method or function marked
+//     //monogen:hook, e.g. func (p *Pool[In, Out]) call(ctx, in) (Out, error)
+//     { return p.fn(ctx, in) }); the field holding it is //monogen:if !boundFn.
+//     With fn=name in the directive the hook body becomes a direct call.
+//   - Unexported declarations and struct fields that nothing references after
+//     folding are removed.
+package templates

@@ -1,0 +1,99 @@
+package shardmap
+
+import (
+	"hash/maphash"
+	"math/bits"
+	"math/rand/v2"
+)
+
+// hashSeed holds a map's random hash keys, chosen per map so that keys chosen
+// by an attacker cannot flood one bucket.
+//
+// seed keys maphash, the reference hasher and the fallback for long strings;
+// k0 and k1 key the fast mixers below, which specialized hashKey bodies call.
+type hashSeed struct {
+	seed   maphash.Seed
+	k0, k1 uint64
+}
+
+// newHashSeed returns fresh random hash keys.
+func newHashSeed() hashSeed {
+	return hashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
+}
+
+// hashKey returns the hash of k under s. Every bit of the result must be well
+// mixed: the top shardBits bits pick the shard, the h2Bits low bits the meta
+// byte, the bits above them the bucket.
+//
+// The stencil replaces the body by a hasher for the concrete key type:
+// hashU64 for integers, pointers and bools, hashStr for strings, hashU64x2
+// folded over the words of small structs and arrays, and maphash.Comparable
+// for the rest.
+//
+//monogen:hook
+func hashKey[K comparable](s *hashSeed, k K) uint64 { return maphash.Comparable(s.seed, k) }
+
+// The mixers below are built from the folded 128-bit multiply of wyhash and
+// mum-hash: the product of two seeded words, whose halves feed a second
+// product. One multiplication leaves some seeds with visibly uneven top and
+// low bits on sequential or shifted integers; two spread every input bit over
+// every output bit (the tests measure it). Inputs for which a first factor is
+// zero, or that swap the first factors, collide; which inputs those are
+// depends on the random keys, so an attacker cannot aim at them.
+
+// hashU64 hashes one 64-bit word: an integer of any size, a pointer's
+// address, a bool. Rotating the second factor keeps x and x^k0^k1 from
+// swapping the factors.
+func hashU64(s *hashSeed, x uint64) uint64 {
+	hi, lo := bits.Mul64(x^s.k0, bits.RotateLeft64(x, 32)^s.k1)
+	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
+	return hi ^ lo
+}
+
+// hashU64x2 hashes two 64-bit words, such as a 16-byte struct. Longer
+// values fold in: h = hashU64x2(s, w0, w1); h = hashU64x2(s, h^w2, w3); ...
+func hashU64x2(s *hashSeed, a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
+	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
+	return hi ^ lo
+}
+
+// hashStr hashes a string. Up to 32 bytes it reads the string as at most
+// four overlapping 8-byte words (or two 4-byte ones, or three bytes) and
+// mixes them wyhash-style, with the length, faster than maphash.String's
+// call; longer strings go to maphash.String, whose AES rounds win there.
+func hashStr(s *hashSeed, x string) uint64 {
+	n := len(x)
+	var a, b uint64
+	switch {
+	case n > 32:
+		return maphash.String(s.seed, x)
+	case n > 16:
+		hi0, lo0 := bits.Mul64(le64(x)^s.k0, le64(x[8:])^s.k1)
+		hi1, lo1 := bits.Mul64(le64(x[n-16:])^s.k1, le64(x[n-8:])^s.k0)
+		a, b = hi0^lo0, hi1^lo1
+	case n >= 8:
+		a, b = le64(x), le64(x[n-8:])
+	case n >= 4:
+		a, b = uint64(le32(x)), uint64(le32(x[n-4:]))
+	case n > 0:
+		a = uint64(x[0])<<16 | uint64(x[n>>1])<<8 | uint64(x[n-1])
+	}
+	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
+	hi, lo = bits.Mul64(lo^s.k1^uint64(n), hi^s.k0)
+	return hi ^ lo
+}
+
+// le64 returns the first 8 bytes of x as a little-endian word. The compiler
+// combines the byte loads into one load.
+func le64(x string) uint64 {
+	_ = x[7]
+	return uint64(x[0]) | uint64(x[1])<<8 | uint64(x[2])<<16 | uint64(x[3])<<24 |
+		uint64(x[4])<<32 | uint64(x[5])<<40 | uint64(x[6])<<48 | uint64(x[7])<<56
+}
+
+// le32 returns the first 4 bytes of x as a little-endian word.
+func le32(x string) uint32 {
+	_ = x[3]
+	return uint32(x[0]) | uint32(x[1])<<8 | uint32(x[2])<<16 | uint32(x[3])<<24
+}

@@ -1,0 +1,756 @@
+// Package shardmap is monogen's concurrent hash map, written once as generic Go.
+//
+// It is the generic reference implementation of the map pattern (importable as
+// is), its specification, and the source the generator stencils for a
+// directive such as
+//
+//	//monogen:map SessionStore[SessionID, *Session] shards=64
+//
+// # Design
+//
+// The map is split into shardCount independent hash tables chosen by the top
+// bits of a key's hash. Each table is an array of cache-line-sized buckets in
+// the style of CLHT and of github.com/puzpuzpuz/xsync: a bucket holds a mutex,
+// a meta word with one byte of hash (h2) per slot, five atomic pointers to
+// immutable entries and a pointer to an overflow bucket. A read loads the
+// table pointer, picks the bucket with the low bits of the hash, matches h2
+// against all five meta bytes at once (SWAR), atomically loads the matching
+// entry and compares its key. Reads take no lock and write no shared memory,
+// so they scale with the number of cores. Writes lock the bucket of the key,
+// publish a freshly allocated entry, and unlock.
+//
+// A shard grows when an insert finds its bucket chain full while the shard is
+// above its load factor, and shrinks when it becomes very sparse or is
+// cleared. A resize builds a new table while readers keep using the old one;
+// it locks the old buckets one by one, copying each, and keeps them locked
+// until the new table is published, so that a writer either completes before
+// its bucket is copied or waits and retries on the new table. A resize stops
+// only the writers of one shard.
+package shardmap
+
+import (
+	"iter"
+	"math/bits"
+	"sync"
+	"sync/atomic"
+)
+
+// shardBits is the base-2 logarithm of the number of shards: the directive's
+// shards= option (shards=64 gives shardBits = 6).
+//
+// Shards do not make reads faster: a read costs the same whatever their
+// number. They bound the work of a resize (a resize copies and stops the
+// writers of one shard only) and spread the per-shard size counters that
+// inserts and deletes update over that many cache lines. 64 shards keep the
+// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
+// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
+// 64-byte bucket per shard); a program with many small maps should ask for
+// shards=1 or a few.
+const shardBits = 6
+
+const (
+	// shardCount is the number of independent tables of a Map.
+	shardCount = 1 << shardBits
+	// shardShift selects the top shardBits bits of a hash. With shardBits = 0
+	// the shift is 64, which Go defines to give 0: one shard.
+	shardShift = 64 - shardBits
+
+	// cacheLineSize is the unit of padding against false sharing. 64 bytes
+	// is the line of amd64 and most arm64 cores.
+	cacheLineSize = 64
+	// entriesPerBucket is the number of slots of a bucket: 5 pointers, with
+	// a mutex, a meta word and an overflow pointer, fill 64 bytes on 64-bit
+	// platforms.
+	entriesPerBucket = 5
+	// ptrSize is the size of a pointer: 8 on 64-bit platforms, 4 on 32-bit.
+	ptrSize = 4 << (^uintptr(0) >> 63)
+	// mutexSize is the size of a sync.Mutex (two 32-bit words) everywhere.
+	mutexSize = 8
+	// bucketPadding pads a bucket to one cache line: 0 on 64-bit
+	// platforms, 24 bytes on 32-bit ones.
+	bucketPadding = cacheLineSize - mutexSize - 8 - (entriesPerBucket+1)*ptrSize
+
+	// h2Bits is the number of low hash bits stored in a slot's meta byte,
+	// whose top bit marks the slot as occupied. The bucket index comes from
+	// the bits above them, so the bytes of one bucket still differ.
+	h2Bits = 7
+	// occupiedMask has the occupied bit of each slot's meta byte set.
+	occupiedMask = 0x80_8080_8080
+	// lowBytes and highBits are the SWAR constants of markZeroBytes.
+	lowBytes = 0x0101_0101_0101_0101
+	highBits = 0x8080_8080_8080_8080
+
+	// minTableLen is the number of buckets a shard starts with and shrinks
+	// back to on Clear: one cache line.
+	minTableLen = 1
+	// A shard grows when an insert needs a new overflow bucket while the
+	// shard holds more than growNum/growDen of its slots: the load factor
+	// 0.75 of xsync and CLHT, which keeps most chains to their root bucket.
+	growNum, growDen = 3, 4
+	// A shard shrinks when a delete empties a bucket while the shard holds
+	// fewer than 1/shrinkDiv of its slots. It then shrinks to half of the
+	// growth load factor, so a shard does not resize back and forth.
+	shrinkDiv = 128
+)
+
+// ComputeOp tells Compute what to do with the value its function returns.
+type ComputeOp int
+
+const (
+	// CancelOp leaves the map unchanged: a present key keeps its value and
+	// an absent key stays absent. It is the zero ComputeOp.
+	CancelOp ComputeOp = iota
+	// UpdateOp stores the returned value, inserting the key if it was
+	// absent.
+	UpdateOp
+	// DeleteOp deletes the key if it is present.
+	DeleteOp
+)
+
+// Map is a hash map from K to V that is safe for concurrent use by multiple
+// goroutines without additional locking or coordination. It has the methods
+// of sync.Map, typed, and Compute for atomic read-modify-write.
+//
+// Loads take no lock and write no shared memory; Load does not allocate.
+// Every operation that stores a value allocates one immutable entry holding
+// the key and the value. Writers lock one bucket of one shard.
+//
+// Keys are hashed with a random seed chosen per map, so keys chosen by an
+// attacker who does not know the seed cannot flood one bucket.
+//
+// The zero Map is not usable: create maps with New. A Map must not be copied
+// after first use.
+//
+// In the terminology of the Go memory model, Map arranges that a write
+// operation “synchronizes before” any read operation that observes the effect
+// of the write, where read and write operations are defined as follows. Load,
+// LoadAndDelete, LoadOrStore, Swap, CompareAndSwap, CompareAndDelete and
+// Compute are read operations; Delete, LoadAndDelete, Store, Swap and Clear
+// are write operations; LoadOrStore is a write operation when it returns
+// loaded set to false; CompareAndSwap is a write operation when it returns
+// swapped set to true; CompareAndDelete is a write operation when it returns
+// deleted set to true; Compute is a write operation when its function returns
+// UpdateOp, or DeleteOp for a present key. Range and All perform a read
+// operation for each key they visit. Len does not synchronize.
+type Map[K comparable, V any] struct {
+	// sizes counts the entries of each shard. Inserts and deletes update
+	// them, so each has a cache line of its own; they come first so that a
+	// cache-line-aligned Map aligns them.
+	sizes [shardCount]shardSize
+	// seed is read by every operation and written only by New.
+	seed hashSeed
+	// shards are read by every operation and written only by resizes.
+	shards [shardCount]shard[K, V]
+}
+
+// shard is one independent hash table of a Map.
+type shard[K comparable, V any] struct {
+	// table is the current table. Readers use whichever table they load;
+	// writers lock a bucket of it, then check it is still current.
+	table atomic.Pointer[table[K, V]]
+	// resizeMu serializes the resizes of the shard.
+	resizeMu sync.Mutex
+}
+
+// shardSize is the entry count of one shard. Writers update it after
+// unlocking their bucket, so it may lag the table and, briefly, go negative.
+type shardSize struct {
+	n atomic.Int64
+	_ [cacheLineSize - 8]byte
+}
+
+// table is the bucket array of a shard at one size. Its buckets never move;
+// a resize builds a new table.
+type table[K comparable, V any] struct {
+	buckets []bucket[K, V]
+	// mask is len(buckets)-1: len is a power of two.
+	mask uint64
+	// growAt is the entry count above which an insert that needs an
+	// overflow bucket grows the shard instead.
+	growAt int64
+}
+
+// bucket is one cache line of a table: a root bucket, or an overflow bucket
+// chained to one. The mutex of a root bucket guards its whole chain; an
+// overflow bucket's mutex is unused.
+type bucket[K comparable, V any] struct {
+	// padding comes first: a zero-size last field would add a word.
+	_  [bucketPadding]byte
+	mu sync.Mutex
+	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
+	// h2Bits bits of the hash of its key. Writers store it before the
+	// entry on insert and before clearing the entry on delete; a reader
+	// that matches a byte whose entry is nil or holds another key moves on.
+	meta    atomic.Uint64
+	entries [entriesPerBucket]atomic.Pointer[entry[K, V]]
+	next    atomic.Pointer[bucket[K, V]]
+}
+
+// entry is an immutable key-value pair. Writers replace entries, never
+// modify them, so a reader that loads an entry sees a consistent pair.
+type entry[K comparable, V any] struct {
+	key   K
+	value V
+}
+
+// New returns an empty Map.
+func New[K comparable, V any]() *Map[K, V] {
+	m := &Map[K, V]{seed: newHashSeed()}
+	m.init()
+	return m
+}
+
+// init gives each shard an empty table of minTableLen buckets, carving the
+// tables and buckets of all shards out of one allocation each.
+func (m *Map[K, V]) init() {
+	tables := make([]table[K, V], shardCount)
+	buckets := make([]bucket[K, V], shardCount*minTableLen)
+	for i := range m.shards {
+		t := &tables[i]
+		lo, hi := i*minTableLen, (i+1)*minTableLen
+		t.buckets = buckets[lo:hi:hi]
+		t.mask = minTableLen - 1
+		t.growAt = growThreshold(minTableLen)
+		m.shards[i].table.Store(t)
+	}
+}
+
+// equalValue reports whether a and b are equal, for CompareAndSwap and
+// CompareAndDelete. The reference compares through interfaces, which panics
+// if the dynamic type of V is not comparable; a stencil for a comparable V
+// uses ==.
+//
+//monogen:hook
+func equalValue[V any](a, b V) bool { return any(a) == any(b) }
+
+// Load returns the value stored in the map for key, or the zero value if no
+// value is present. The ok result reports whether a value was found. Load
+// takes no lock and does not allocate.
+func (m *Map[K, V]) Load(key K) (value V, ok bool) {
+	h := hashKey(&m.seed, key)
+	t := m.shards[h>>shardShift].table.Load()
+	b := &t.buckets[(h>>h2Bits)&t.mask]
+	h2w := broadcast(h2(h))
+	for {
+		for w := markZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[firstMarked(w)].Load(); e != nil && e.key == key {
+				return e.value, true
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return value, false
+		}
+	}
+}
+
+// Store sets the value for key. It allocates one entry; inserting a new key
+// sometimes also allocates a 64-byte overflow bucket or grows the key's
+// shard.
+func (m *Map[K, V]) Store(key K, value V) {
+	h := hashKey(&m.seed, key)
+	m.put(h, &entry[K, V]{key: key, value: value})
+}
+
+// Swap stores value for key and returns the previous value, if any. The
+// loaded result reports whether the key was present. Swap allocates like
+// Store.
+func (m *Map[K, V]) Swap(key K, value V) (previous V, loaded bool) {
+	h := hashKey(&m.seed, key)
+	if old := m.put(h, &entry[K, V]{key: key, value: value}); old != nil {
+		return old.value, true
+	}
+	return previous, false
+}
+
+// put stores ne for the key it holds, whose hash is h, and returns the entry
+// it replaced, or nil if the key was absent.
+func (m *Map[K, V]) put(h uint64, ne *entry[K, V]) (old *entry[K, V]) {
+	si := h >> shardShift
+	h2w := broadcast(h2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(ne.key, h2w)
+		if e != nil {
+			b.entries[i].Store(ne)
+			root.mu.Unlock()
+			return e
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, growTable)
+			continue
+		}
+		insertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return nil
+	}
+}
+
+// LoadOrStore returns the existing value for key if present. Otherwise, it
+// stores and returns the given value. The loaded result is true if the value
+// was loaded, false if stored. It finds a present key without locking and
+// allocates an entry only when it stores.
+func (m *Map[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
+	h := hashKey(&m.seed, key)
+	si := h >> shardShift
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return e.value, true
+	}
+	ne := &entry[K, V]{key: key, value: value}
+	h2w := broadcast(h2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return e.value, true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, growTable)
+			continue
+		}
+		insertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return value, false
+	}
+}
+
+// LoadAndDelete deletes the value for key, returning the previous value if
+// any. The loaded result reports whether the key was present. It finds an
+// absent key without locking.
+func (m *Map[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
+	h := hashKey(&m.seed, key)
+	if e := m.remove(h, key, nil); e != nil {
+		return e.value, true
+	}
+	return value, false
+}
+
+// Delete deletes the value for key. It finds an absent key without locking.
+func (m *Map[K, V]) Delete(key K) {
+	h := hashKey(&m.seed, key)
+	m.remove(h, key, nil)
+}
+
+// remove deletes key, whose hash is h, and returns its entry, or nil if it
+// was absent. With a non-nil old, it deletes only if the value is equal to
+// *old.
+func (m *Map[K, V]) remove(h uint64, key K, old *V) *entry[K, V] {
+	si := h >> shardShift
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || old != nil && !equalValue(e.value, *old) {
+		return nil
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, broadcast(h2(h)))
+	if e == nil || old != nil && !equalValue(e.value, *old) {
+		root.mu.Unlock()
+		return nil
+	}
+	meta := clearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return e
+}
+
+// CompareAndSwap swaps the old and new values for key if the value stored in
+// the map is equal to old. It allocates an entry only when it swaps.
+//
+// Values are compared with equalValue: the generic reference panics, as
+// sync.Map does, if the values are of a type that is not comparable.
+//
+//monogen:if comparable(V)
+func (m *Map[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
+	h := hashKey(&m.seed, key)
+	si := h >> shardShift
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !equalValue(e.value, old) {
+		return false
+	}
+	ne := &entry[K, V]{key: key, value: new}
+	_, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, broadcast(h2(h)))
+	if e == nil || !equalValue(e.value, old) {
+		root.mu.Unlock()
+		return false
+	}
+	b.entries[i].Store(ne)
+	root.mu.Unlock()
+	return true
+}
+
+// CompareAndDelete deletes the entry for key if its value is equal to old.
+// If there is no current value for key in the map, CompareAndDelete returns
+// false (even if old is the zero value).
+//
+// Values are compared with equalValue: the generic reference panics, as
+// sync.Map does, if the values are of a type that is not comparable.
+//
+//monogen:if comparable(V)
+func (m *Map[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
+	h := hashKey(&m.seed, key)
+	return m.remove(h, key, &old) != nil
+}
+
+// Compute atomically reads and modifies the value for key. It calls fn with
+// the current value and loaded set to true if key is present, or with the
+// zero value and loaded set to false if it is absent, and applies the
+// ComputeOp fn returns: UpdateOp stores newV, DeleteOp deletes the key,
+// CancelOp leaves the map unchanged. It returns the value of key after the
+// operation and whether key is then present.
+//
+// fn is called exactly once, with the lock of key's bucket held: writes to
+// the keys of that bucket wait for it, and reads do not. fn must not call
+// methods of m, and should be short.
+func (m *Map[K, V]) Compute(key K, fn func(old V, loaded bool) (newV V, op ComputeOp)) (actual V, ok bool) {
+	h := hashKey(&m.seed, key)
+	si := h >> shardShift
+	h2w := broadcast(h2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			newV, op := fn(e.value, true)
+			switch op {
+			case UpdateOp:
+				b.entries[i].Store(&entry[K, V]{key: key, value: newV})
+				root.mu.Unlock()
+				return newV, true
+			case DeleteOp:
+				meta := clearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return actual, false
+			default:
+				root.mu.Unlock()
+				return e.value, true
+			}
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, growTable)
+			continue
+		}
+		newV, op := fn(actual, false)
+		if op != UpdateOp {
+			root.mu.Unlock()
+			return actual, false
+		}
+		insertAt(b, i, h, &entry[K, V]{key: key, value: newV})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return newV, true
+	}
+}
+
+// Range calls f sequentially for each key and value present in the map. If f
+// returns false, Range stops the iteration.
+//
+// Range does not correspond to a consistent snapshot of the Map's contents:
+// no key is visited more than once, a key present and unmodified for the
+// whole call is visited exactly once, but a key stored or deleted
+// concurrently may or may not be visited, and a visited key's value may be
+// any value it held during the call. Range holds no lock while it calls f, so
+// f may call any method of m.
+//
+// Range copies the entries of one bucket chain at a time under the chain's
+// lock: it delays the writers of that chain briefly, and allocates only for
+// chains longer than sixteen buckets.
+func (m *Map[K, V]) Range(f func(key K, value V) bool) {
+	var buf [16 * entriesPerBucket]*entry[K, V]
+	chain := buf[:0]
+	for si := range m.shards {
+		t := m.shards[si].table.Load()
+		for bi := range t.buckets {
+			root := &t.buckets[bi]
+			// A chain that is empty at one instant need not be locked.
+			if root.meta.Load() == 0 && root.next.Load() == nil {
+				continue
+			}
+			root.mu.Lock()
+			for b := root; b != nil; b = b.next.Load() {
+				for i := range b.entries {
+					if e := b.entries[i].Load(); e != nil {
+						chain = append(chain, e)
+					}
+				}
+			}
+			root.mu.Unlock()
+			for i, e := range chain {
+				if !f(e.key, e.value) {
+					return
+				}
+				chain[i] = nil // let the GC have what f did not keep
+			}
+			chain = chain[:0]
+		}
+	}
+}
+
+// All returns an iterator over the keys and values of the map, with the
+// semantics of Range.
+func (m *Map[K, V]) All() iter.Seq2[K, V] {
+	return m.Range
+}
+
+// Len returns the number of keys in the map. It is exact when no other
+// operation runs concurrently; otherwise it may miss or count twice the keys
+// being stored or deleted. Len reads one counter per shard and takes no lock.
+func (m *Map[K, V]) Len() int {
+	var n int64
+	for i := range m.sizes {
+		n += m.sizes[i].n.Load()
+	}
+	return int(max(n, 0))
+}
+
+// Clear deletes all the keys of the map and shrinks it to its initial size.
+// Clear is not atomic: it clears one shard at a time, each at one instant, so
+// a key stored concurrently may remain. Writers of a shard wait while it is
+// cleared; readers do not.
+func (m *Map[K, V]) Clear() {
+	for si := range m.shards {
+		m.resize(uint64(si), nil, clearTable)
+	}
+}
+
+// lockRoot locks the root bucket of the chain of hash h in the current table
+// of shard si and returns both. It waits out a resize of the shard: the
+// resizer holds the locks of the buckets it has copied until it has
+// published the new table, so a writer that gets a lock and then sees that
+// its table is still current knows that its write will be copied.
+func (m *Map[K, V]) lockRoot(si, h uint64) (*table[K, V], *bucket[K, V]) {
+	sh := &m.shards[si]
+	for {
+		t := sh.table.Load()
+		root := &t.buckets[(h>>h2Bits)&t.mask]
+		root.mu.Lock()
+		if sh.table.Load() == t {
+			return t, root
+		}
+		root.mu.Unlock()
+	}
+}
+
+// find returns the entry of key, whose hash is h, or nil. It takes no lock.
+func (t *table[K, V]) find(key K, h uint64) *entry[K, V] {
+	b := &t.buckets[(h>>h2Bits)&t.mask]
+	h2w := broadcast(h2(h))
+	for {
+		for w := markZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[firstMarked(w)].Load(); e != nil && e.key == key {
+				return e
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return nil
+		}
+	}
+}
+
+// search looks for key in the chain of root, which the caller has locked;
+// h2w is the broadcast h2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
+func (root *bucket[K, V]) search(key K, h2w uint64) (b *bucket[K, V], i int, e *entry[K, V]) {
+	var free *bucket[K, V]
+	freeSlot := -1
+	for b = root; ; {
+		meta := b.meta.Load()
+		// Under the lock, a marked byte's slot is occupied.
+		for w := markZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := firstMarked(w)
+			if e := b.entries[i].Load(); e.key == key {
+				return b, i, e
+			}
+		}
+		if w := ^meta & occupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, firstMarked(w)
+		}
+		next := b.next.Load()
+		if next == nil {
+			if free != nil {
+				return free, freeSlot, nil
+			}
+			return b, -1, nil
+		}
+		b = next
+	}
+}
+
+// mustGrow reports whether an insert into a chain of table t of shard si,
+// whose search ended at slot i, must grow the shard first: the chain is full
+// and the shard is above its load factor.
+func (m *Map[K, V]) mustGrow(si uint64, t *table[K, V], i int) bool {
+	return i < 0 && m.sizes[si].n.Load() >= t.growAt
+}
+
+// insertAt inserts ne, whose hash is h, at slot i of bucket b, as returned by
+// search, or, if i is -1, in a new bucket chained after b. The caller holds
+// the chain's lock, or owns a table no reader has seen yet.
+func insertAt[K comparable, V any](b *bucket[K, V], i int, h uint64, ne *entry[K, V]) {
+	if i < 0 {
+		nb := new(bucket[K, V])
+		nb.meta.Store(uint64(h2(h)))
+		nb.entries[0].Store(ne)
+		b.next.Store(nb) // publishes nb to readers
+		return
+	}
+	// Meta first: a reader that matches the byte before the entry is
+	// stored sees nil and treats the key as absent.
+	b.meta.Store(setByte(b.meta.Load(), h2(h), i))
+	b.entries[i].Store(ne)
+}
+
+// clearSlot empties slot i of bucket b, whose chain the caller has locked,
+// and returns the bucket's new meta word.
+func clearSlot[K comparable, V any](b *bucket[K, V], i int) uint64 {
+	meta := setByte(b.meta.Load(), 0, i)
+	b.meta.Store(meta)
+	b.entries[i].Store(nil)
+	return meta
+}
+
+// deleted accounts for a delete from table t of shard si that left a bucket
+// with the given meta word, shrinking the shard when it has become very
+// sparse. The caller has unlocked the bucket.
+func (m *Map[K, V]) deleted(si uint64, t *table[K, V], meta uint64) {
+	n := m.sizes[si].n.Add(-1)
+	if meta == 0 && len(t.buckets) > minTableLen && n*shrinkDiv < int64(len(t.buckets))*entriesPerBucket {
+		m.resize(si, t, shrinkTable)
+	}
+}
+
+// resizeKind says what a resize does.
+type resizeKind int
+
+const (
+	growTable   resizeKind = iota // double the table
+	shrinkTable                   // halve the table, or more, to fit the entries
+	clearTable                    // drop the entries, back to minTableLen
+)
+
+// resize replaces table old of shard si by a table resized as kind says. It
+// does nothing if old is no longer current (another resize went first); a
+// nil old means the current table.
+//
+// Readers go on using old while resize copies it. Writers that lock a bucket
+// of old before resize does complete their write before it is copied;
+// writers that lock it after wait until the new table is published, then see
+// that their table is stale and retry.
+func (m *Map[K, V]) resize(si uint64, old *table[K, V], kind resizeKind) {
+	sh := &m.shards[si]
+	sh.resizeMu.Lock()
+	defer sh.resizeMu.Unlock()
+	t := sh.table.Load()
+	if old != nil && t != old {
+		return
+	}
+	var newLen int
+	switch kind {
+	case growTable:
+		newLen = 2 * len(t.buckets)
+	case shrinkTable:
+		newLen = tableLenFor(m.sizes[si].n.Load())
+		if newLen >= len(t.buckets) {
+			return
+		}
+	case clearTable:
+		newLen = minTableLen
+	}
+	nt := newTable[K, V](newLen)
+	var dropped int64
+	for bi := range t.buckets {
+		root := &t.buckets[bi]
+		root.mu.Lock()
+		for b := root; b != nil; b = b.next.Load() {
+			for i := range b.entries {
+				e := b.entries[i].Load()
+				switch {
+				case e == nil:
+				case kind == clearTable:
+					dropped++
+				default:
+					nt.add(hashKey(&m.seed, e.key), e)
+				}
+			}
+		}
+	}
+	sh.table.Store(nt)
+	for bi := range t.buckets {
+		t.buckets[bi].mu.Unlock()
+	}
+	if dropped != 0 {
+		m.sizes[si].n.Add(-dropped)
+	}
+}
+
+// newTable returns an empty table of n buckets; n is a power of two.
+func newTable[K comparable, V any](n int) *table[K, V] {
+	return &table[K, V]{
+		buckets: make([]bucket[K, V], n),
+		mask:    uint64(n - 1),
+		growAt:  growThreshold(n),
+	}
+}
+
+// add inserts e, whose hash is h, into t, which no other goroutine can see
+// yet.
+func (t *table[K, V]) add(h uint64, e *entry[K, V]) {
+	b := &t.buckets[(h>>h2Bits)&t.mask]
+	for {
+		if w := ^b.meta.Load() & occupiedMask; w != 0 {
+			insertAt(b, firstMarked(w), h, e)
+			return
+		}
+		next := b.next.Load()
+		if next == nil {
+			insertAt(b, -1, h, e)
+			return
+		}
+		b = next
+	}
+}
+
+// growThreshold returns the entry count above which a table of n buckets
+// grows rather than chains an overflow bucket.
+func growThreshold(n int) int64 {
+	return int64(n) * entriesPerBucket * growNum / growDen
+}
+
+// tableLenFor returns the number of buckets a shard of n entries shrinks to:
+// the smallest power of two, at least minTableLen, that holds them at half
+// the growth load factor.
+func tableLenFor(n int64) int {
+	want := uint64(max(n, 0)) * 2 * growDen / (growNum * entriesPerBucket)
+	if want <= minTableLen {
+		return minTableLen
+	}
+	return 1 << bits.Len64(want-1)
+}
+
+// h2 returns the meta byte of hash h: its low h2Bits bits, marked occupied.
+func h2(h uint64) uint8 { return 0x80 | uint8(h&(1<<h2Bits-1)) }
+
+// broadcast returns a word holding b in each of its bytes.
+func broadcast(b uint8) uint64 { return lowBytes * uint64(b) }
+
+// markZeroBytes returns w with the top bit of each zero byte set and the
+// other bits clear. A byte equal to 1 above a zero byte is marked too (a
+// borrow): callers check the entry of every marked slot. Applied to
+// meta^broadcast(h2), it marks the slots whose meta byte matches h2; empty
+// slots (meta byte 0) are never marked, since h2 has its top bit set.
+func markZeroBytes(w uint64) uint64 { return (w - lowBytes) &^ w & highBits }
+
+// firstMarked returns the index of the lowest byte of w with its top bit set.
+func firstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
+
+// setByte returns w with byte i set to b.
+func setByte(w uint64, b uint8, i int) uint64 {
+	shift := uint(i) * 8
+	return w&^(0xff<<shift) | uint64(b)<<shift
+}
