@@ -15,10 +15,10 @@ type Config struct {
 
 // Box holds values.
 type Box[K comparable, V any] struct {
-	cfg   Config
-	items map[K]*entry[K, V]
-	seed  maphash.Seed
-	count atomic.Int64 //monogen:if metrics
+	cfg    Config
+	items  map[K]*entry[K, V]
+	seed   maphash.Seed
+	count  atomic.Int64 //monogen:if metrics
 	unused int
 }
 

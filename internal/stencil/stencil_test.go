@@ -1,0 +1,113 @@
+package stencil_test
+
+import (
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/monogen/monogen/internal/stencil"
+)
+
+func stencilToy(t *testing.T, metrics bool, retries string) string {
+	t.Helper()
+	tpl, err := stencil.Parse(os.DirFS("testdata"), "toy", importer.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := stencil.Stencil(tpl, &stencil.Spec{
+		Name: "Store", Main: "Box",
+		Types:     map[string]string{"K": "string", "V": "*model.User"},
+		TypeNames: []string{"b", "string"},
+		Config:    map[string]string{"Metrics": map[bool]string{true: "true", false: "false"}[metrics], "Retries": retries},
+		Conds:     map[string]bool{"metrics": metrics},
+		Hooks:     map[string]string{"hashKey": "return helper(uint64(len(k)))"},
+		Keep:      []string{"Box.init"},
+		Imports: func(p string) string {
+			if p == "sync/atomic" {
+				return "atomic2"
+			}
+			return p[strings.LastIndex(p, "/")+1:]
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := "package p\n\n" + strings.Join(out.Decls, "\n\n")
+	if _, err := parser.ParseFile(token.NewFileSet(), "out.go", src, parser.ParseComments); err != nil {
+		t.Fatalf("output does not parse: %v\n%s", err, src)
+	}
+	// Alignment is the formatter's job; compare with spaces collapsed.
+	return regexp.MustCompile(`[ \t]+`).ReplaceAllString(src, " ")
+}
+
+func TestStencilSubstitutesAndRenames(t *testing.T) {
+	src := stencilToy(t, false, "0")
+	for _, want := range []string{
+		"type Store struct",                  // main type renamed
+		"type storeEntry struct",             // helper type prefixed
+		"key string",                         // K substituted in fields
+		"val *model.User",                    // V substituted
+		"func (b_ *Store) init()",            // kept root; local b renamed: it would shadow a type name
+		"storeHashKey(b_.seed, k)",           // explicit instantiation removed, call renamed
+		"return storeHelper(uint64(len(k)))", // hook body replaced, template names renamed in it
+		"(*model.User)(v)",                   // conversion to a substituted pointer type parenthesized
+		"// Store holds values.",             // doc comment follows the rename
+	} {
+		if !strings.Contains(src, want) {
+			t.Errorf("output lacks %q\n%s", want, src)
+		}
+	}
+	for _, unwanted := range []string{
+		"[K", "comparable", "Config", "cfg", // type parameters and the config type are gone
+		"Count()", "count", // metrics=false: the method, the field and the branch are gone
+		"func storeDead", "unused", // unreferenced declarations and fields are removed
+		"func New",           // template-only constructor dropped
+		"monogen:",           // markers do not leak into the output
+		"maphash.Comparable", // the hook's generic body is replaced
+	} {
+		if strings.Contains(src, unwanted) {
+			t.Errorf("output contains %q\n%s", unwanted, src)
+		}
+	}
+}
+
+func TestStencilKeepsOptionalCode(t *testing.T) {
+	src := stencilToy(t, true, "3")
+	for _, want := range []string{
+		"func (b_ *Store) Count() int64", // metrics=true keeps the method
+		"count atomic2.Int64",            // and its field, with the allocated import name
+		"b_.count.Add(1)",                // the folded branch is inlined
+		"// count it",                    // with its comment
+		"i < (3)",                        // a config read becomes its constant
+	} {
+		if !strings.Contains(src, want) {
+			t.Errorf("output lacks %q\n%s", want, src)
+		}
+	}
+	if strings.Contains(src, "if true") || strings.Contains(src, "if (true)") {
+		t.Errorf("constant condition not folded\n%s", src)
+	}
+}
+
+func TestRename(t *testing.T) {
+	tests := []struct{ name, directive, want string }{
+		{"Map", "Store", "Store"},
+		{"New", "Store", "NewStore"},
+		{"New", "cache", "newCache"},
+		{"ComputeOp", "Store", "StoreComputeOp"},
+		{"ComputeOp", "cache", "cacheComputeOp"},
+		{"bucket", "Store", "storeBucket"},
+		{"bucket", "cache", "cacheBucket"},
+		{"bucket", "LRU", "lruBucket"},
+		{"bucket", "HTTPCache", "httpCacheBucket"},
+	}
+	for _, tt := range tests {
+		if got := stencil.Rename(tt.name, "Map", tt.directive); got != tt.want {
+			t.Errorf("Rename(%q, Map, %q) = %q; want %q", tt.name, tt.directive, got, tt.want)
+		}
+	}
+}
