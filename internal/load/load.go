@@ -15,6 +15,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -189,9 +190,9 @@ func Load(dir string, patterns []string) (*Program, error) {
 		if pkg.Dir == "" && len(p.GoFiles) > 0 {
 			pkg.Dir = filepath.Dir(p.GoFiles[0])
 		}
-		if !seenDir[pkg.Dir+"|"+pkg.Name] && pkg.Dir != "" {
-			seenDir[pkg.Dir+"|"+pkg.Name] = true
-			pkg.Generated = generatedFiles(p)
+		if !seenDir[pkg.Dir] && pkg.Dir != "" {
+			seenDir[pkg.Dir] = true
+			pkg.Generated = generatedFiles(pkg.Dir)
 		}
 		if len(pkg.Directives) > 0 || len(pkg.Generated) > 0 {
 			prog.Packages = append(prog.Packages, pkg)
@@ -212,26 +213,34 @@ func variantRank(p *packages.Package) int {
 }
 
 func isGeneratedFile(name string) bool {
-	src, err := os.ReadFile(name)
-	return err == nil && IsGenerated(src)
+	f, err := os.Open(name)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	buf := make([]byte, len(Header)+1)
+	n, _ := io.ReadFull(f, buf)
+	return IsGenerated(buf[:n])
 }
 
-// generatedFiles lists the files of a package that monogen wrote, including
-// test files and files excluded by build constraints.
-func generatedFiles(p *packages.Package) []string {
+// generatedFiles lists the files in dir that monogen wrote: any .go file,
+// test files and files excluded by build constraints included, whose first
+// line is our header.
+func generatedFiles(dir string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
 	var out []string
-	names := append(append([]string{}, p.GoFiles...), p.IgnoredFiles...)
-	seen := map[string]bool{}
-	for _, n := range names {
-		if seen[n] || !strings.HasSuffix(n, "_monogen.go") && !strings.HasSuffix(n, "_monogen_test.go") && !strings.Contains(filepath.Base(n), "monogen") {
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") {
 			continue
 		}
-		seen[n] = true
-		if isGeneratedFile(n) {
-			out = append(out, n)
+		name := filepath.Join(dir, e.Name())
+		if isGeneratedFile(name) {
+			out = append(out, name)
 		}
 	}
-	sort.Strings(out)
 	return out
 }
 
