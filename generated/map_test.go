@@ -1,0 +1,313 @@
+package generated_test
+
+import (
+	"fmt"
+	"math/rand"
+	"reflect"
+	"sort"
+	"testing"
+	"testing/quick"
+
+	"github.com/monogen/monogen/generated"
+	"github.com/monogen/monogen/templates/shardmap"
+)
+
+// ops is the map API under test, the same for the generated type, the
+// template it was stenciled from, and a plain Go map (the model). Compute
+// differs only in the name of its op type, so it is adapted per map.
+type ops[K comparable] struct {
+	name          string
+	load          func(K) (int, bool)
+	store         func(K, int)
+	loadOrStore   func(K, int) (int, bool)
+	loadAndDelete func(K) (int, bool)
+	delete        func(K)
+	swap          func(K, int) (int, bool)
+	cas           func(K, int, int) bool
+	cad           func(K, int) bool
+	add           func(K, int) (int, bool) // Compute: add delta; delete when the sum is 0
+	length        func() int
+	clear         func()
+	all           func() map[K]int
+}
+
+// model is the reference: a plain map with the same semantics.
+func model[K comparable]() ops[K] {
+	m := map[K]int{}
+	return ops[K]{
+		name: "model",
+		load: func(k K) (int, bool) { v, ok := m[k]; return v, ok },
+		store: func(k K, v int) { m[k] = v },
+		loadOrStore: func(k K, v int) (int, bool) {
+			if old, ok := m[k]; ok {
+				return old, true
+			}
+			m[k] = v
+			return v, false
+		},
+		loadAndDelete: func(k K) (int, bool) { v, ok := m[k]; delete(m, k); return v, ok },
+		delete:        func(k K) { delete(m, k) },
+		swap:          func(k K, v int) (int, bool) { old, ok := m[k]; m[k] = v; return old, ok },
+		cas: func(k K, old, v int) bool {
+			if cur, ok := m[k]; ok && cur == old {
+				m[k] = v
+				return true
+			}
+			return false
+		},
+		cad: func(k K, old int) bool {
+			if cur, ok := m[k]; ok && cur == old {
+				delete(m, k)
+				return true
+			}
+			return false
+		},
+		add: func(k K, d int) (int, bool) {
+			n := m[k] + d
+			if n == 0 {
+				delete(m, k)
+				return 0, false
+			}
+			m[k] = n
+			return n, true
+		},
+		length: func() int { return len(m) },
+		clear:  func() { clear(m) },
+		all: func() map[K]int {
+			out := map[K]int{}
+			for k, v := range m {
+				out[k] = v
+			}
+			return out
+		},
+	}
+}
+
+// mapAPI is what the generated types and the template have in common.
+type mapAPI[K comparable] interface {
+	Load(K) (int, bool)
+	Store(K, int)
+	LoadOrStore(K, int) (int, bool)
+	LoadAndDelete(K) (int, bool)
+	Delete(K)
+	Swap(K, int) (int, bool)
+	CompareAndSwap(K, int, int) bool
+	CompareAndDelete(K, int) bool
+	Len() int
+	Clear()
+	Range(func(K, int) bool)
+}
+
+func wrap[K comparable](name string, m mapAPI[K], add func(K, int) (int, bool)) ops[K] {
+	return ops[K]{
+		name: name, load: m.Load, store: m.Store, loadOrStore: m.LoadOrStore,
+		loadAndDelete: m.LoadAndDelete, delete: m.Delete, swap: m.Swap,
+		cas: m.CompareAndSwap, cad: m.CompareAndDelete, add: add,
+		length: m.Len, clear: m.Clear,
+		all: func() map[K]int {
+			out := map[K]int{}
+			m.Range(func(k K, v int) bool {
+				if _, dup := out[k]; dup {
+					panic(fmt.Sprintf("Range visited %v twice", k))
+				}
+				out[k] = v
+				return true
+			})
+			return out
+		},
+	}
+}
+
+// addOp returns the Compute adapter for a map whose op type is Op.
+func addOp[K comparable, Op ~int](compute func(K, func(int, bool) (int, Op)) (int, bool), update, del Op) func(K, int) (int, bool) {
+	return func(k K, d int) (int, bool) {
+		return compute(k, func(old int, loaded bool) (int, Op) {
+			if old+d == 0 {
+				return 0, del
+			}
+			return old + d, update
+		})
+	}
+}
+
+// op is one random operation; a small key space makes hits, misses,
+// deletes of present keys and resizes all common.
+type op struct {
+	Code  uint8
+	Key   int
+	Value int
+}
+
+type opSeq []op
+
+func (opSeq) Generate(r *rand.Rand, size int) reflect.Value {
+	n := 1 + r.Intn(20*size+1)
+	keys := 1 + r.Intn(4*size+2)
+	seq := make(opSeq, n)
+	for i := range seq {
+		seq[i] = op{Code: uint8(r.Intn(13)), Key: r.Intn(keys), Value: r.Intn(5) - 2}
+	}
+	return reflect.ValueOf(seq)
+}
+
+// apply runs seq on each map and reports the first step where a result differs.
+func apply[K comparable](t *testing.T, seq opSeq, key func(int) K, maps ...ops[K]) bool {
+	t.Helper()
+	for step, o := range seq {
+		k := key(o.Key)
+		var results []string
+		for _, m := range maps {
+			var r any
+			switch o.Code {
+			case 0, 1:
+				v, ok := m.load(k)
+				r = [2]any{v, ok}
+			case 2:
+				m.store(k, o.Value)
+			case 3:
+				v, ok := m.loadOrStore(k, o.Value)
+				r = [2]any{v, ok}
+			case 4:
+				v, ok := m.loadAndDelete(k)
+				r = [2]any{v, ok}
+			case 5:
+				m.delete(k)
+			case 6:
+				v, ok := m.swap(k, o.Value)
+				r = [2]any{v, ok}
+			case 7:
+				r = m.cas(k, o.Value, o.Value+1)
+			case 8:
+				r = m.cad(k, o.Value)
+			case 9:
+				v, ok := m.add(k, o.Value)
+				r = [2]any{v, ok}
+			case 10:
+				r = m.length()
+			case 11:
+				if o.Value == 2 { // rarely: Clear
+					m.clear()
+				}
+			case 12:
+				r = m.all()
+			}
+			results = append(results, fmt.Sprint(r))
+		}
+		for i := 1; i < len(results); i++ {
+			if results[i] != results[0] {
+				t.Errorf("step %d op %+v: %s gave %s, %s gave %s", step, o, maps[0].name, results[0], maps[i].name, results[i])
+				return false
+			}
+		}
+	}
+	final := fmt.Sprint(sortedPairs(maps[0].all()))
+	for _, m := range maps[1:] {
+		if got := fmt.Sprint(sortedPairs(m.all())); got != final {
+			t.Errorf("final contents: %s has %s, %s has %s", maps[0].name, final, m.name, got)
+			return false
+		}
+	}
+	return true
+}
+
+func sortedPairs[K comparable](m map[K]int) []string {
+	var out []string
+	for k, v := range m {
+		out = append(out, fmt.Sprintf("%v=%d", k, v))
+	}
+	sort.Strings(out)
+	return out
+}
+
+var quickConfig = &quick.Config{MaxCount: 300}
+
+// Each test runs random operation sequences on the generated map, the
+// template instantiated with the same types, and the model: every result
+// and the final contents must agree.
+
+func TestIntMapMatchesTemplateAndModel(t *testing.T) {
+	f := func(seq opSeq) bool {
+		g, tpl := generated.NewIntMap(), shardmap.New[int, int]()
+		return apply(t, seq, func(i int) int { return i * 7919 },
+			model[int](),
+			wrap[int]("generated", g, addOp(g.Compute, generated.IntMapUpdateOp, generated.IntMapDeleteOp)),
+			wrap[int]("template", tpl, addOp(tpl.Compute, shardmap.UpdateOp, shardmap.DeleteOp)))
+	}
+	if err := quick.Check(f, quickConfig); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStringMapMatchesTemplateAndModel(t *testing.T) {
+	key := func(i int) string { return fmt.Sprintf("key-%d-%s", i, string(make([]byte, i%23))) }
+	f := func(seq opSeq) bool {
+		g, tpl := generated.NewStringMap(), shardmap.New[string, int]()
+		return apply(t, seq, key,
+			model[string](),
+			wrap[string]("generated", g, addOp(g.Compute, generated.StringMapUpdateOp, generated.StringMapDeleteOp)),
+			wrap[string]("template", tpl, addOp(tpl.Compute, shardmap.UpdateOp, shardmap.DeleteOp)))
+	}
+	if err := quick.Check(f, quickConfig); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStructMapMatchesTemplateAndModel(t *testing.T) {
+	key := func(i int) generated.Key16 { return generated.Key16{A: int64(i % 3), B: int64(i / 3)} }
+	f := func(seq opSeq) bool {
+		g, tpl := generated.NewStructMap(), shardmap.New[generated.Key16, int]()
+		return apply(t, seq, key,
+			model[generated.Key16](),
+			wrap[generated.Key16]("generated", g, addOp(g.Compute, generated.StructMapUpdateOp, generated.StructMapDeleteOp)),
+			wrap[generated.Key16]("template", tpl, addOp(tpl.Compute, shardmap.UpdateOp, shardmap.DeleteOp)))
+	}
+	if err := quick.Check(f, quickConfig); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPtrMapMatchesTemplateAndModel(t *testing.T) {
+	nodes := make([]*generated.Node, 512)
+	for i := range nodes {
+		nodes[i] = &generated.Node{ID: i}
+	}
+	key := func(i int) *generated.Node { return nodes[i%len(nodes)] }
+	f := func(seq opSeq) bool {
+		g, tpl := generated.NewPtrMap(), shardmap.New[*generated.Node, int]()
+		return apply(t, seq, key,
+			model[*generated.Node](),
+			wrap[*generated.Node]("generated", g, addOp(g.Compute, generated.PtrMapUpdateOp, generated.PtrMapDeleteOp)),
+			wrap[*generated.Node]("template", tpl, addOp(tpl.Compute, shardmap.UpdateOp, shardmap.DeleteOp)))
+	}
+	if err := quick.Check(f, quickConfig); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAllMatchesRange checks the iterator against Range on a large map.
+func TestAllMatchesRange(t *testing.T) {
+	m := generated.NewIntMap()
+	for i := range 10000 {
+		m.Store(i, -i)
+	}
+	seen := map[int]int{}
+	for k, v := range m.All() {
+		if v != -k {
+			t.Fatalf("All yielded %d=%d", k, v)
+		}
+		seen[k]++
+	}
+	if len(seen) != 10000 {
+		t.Fatalf("All yielded %d keys, want 10000", len(seen))
+	}
+	n := 0
+	for range m.All() {
+		n++
+		if n == 10 {
+			break // stopping early must be allowed
+		}
+	}
+	if n != 10 {
+		t.Fatalf("early break: %d", n)
+	}
+}

@@ -1,0 +1,416 @@
+// Package breaker provides a typed circuit breaker whose closed state costs
+// two atomic operations per call.
+//
+// It is the generic reference of the monogen breaker kind:
+//
+//	//monogen:breaker Fetch[Req, Resp] fn=fetch failures=5 ratio=0.5 cooldown=30s halfopen=3 fallback=fetchCached
+//
+// generates a type Fetch whose Execute calls fetch directly, falls back to
+// fetchCached, and whose thresholds are constants.
+package breaker
+
+import (
+	"context"
+	"errors"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// State is the state of a Breaker.
+type State uint32
+
+const (
+	// StateClosed lets every call through and counts failures.
+	StateClosed State = iota
+	// StateOpen rejects every call until the cooldown has passed.
+	StateOpen
+	// StateHalfOpen lets a few probe calls through: enough successes close
+	// the breaker, one failure opens it again.
+	StateHalfOpen
+)
+
+// String returns "closed", "open" or "half-open".
+func (s State) String() string {
+	switch s {
+	case StateClosed:
+		return "closed"
+	case StateOpen:
+		return "open"
+	case StateHalfOpen:
+		return "half-open"
+	}
+	return "unknown"
+}
+
+// ErrOpen is returned, or passed to the fallback, for a call rejected while
+// the breaker is open.
+var ErrOpen = errors.New("breaker: circuit open")
+
+// ErrTooManyProbes is returned, or passed to the fallback, for a call
+// rejected while the breaker is half-open and its probes are taken.
+var ErrTooManyProbes = errors.New("breaker: too many half-open probes")
+
+// Config holds the options of a Breaker.
+//
+//monogen:config
+type Config struct {
+	// Failures is the least number of failures in the window that trips
+	// the breaker: failures= (default 5).
+	Failures int64
+	// Ratio is the least fraction of failed calls in the window that trips
+	// the breaker, together with Failures: ratio= (0 counts failures only).
+	Ratio float64
+	// Cooldown is how long the breaker stays open before probing:
+	// cooldown= (default 30s).
+	Cooldown time.Duration
+	// HalfOpen is the number of probes let through when half-open; that
+	// many successes close the breaker: halfopen= (default 3).
+	HalfOpen int64
+	// Window is the length of the rolling window failures are counted in:
+	// window= (default 10s).
+	Window time.Duration
+	// Buckets is the number of buckets the window is divided into:
+	// buckets= (default 10).
+	Buckets int64
+
+	// fallback says whether a fallback handles errors; the reference
+	// constructor sets it, the kind sets it from fallback=.
+	fallback bool
+}
+
+const (
+	// stateBits hold the State in the low bits of the state word; the
+	// rest counts transitions, so that results of calls started before a
+	// transition are recognised as stale.
+	stateBits = 2
+	stateMask = 1<<stateBits - 1
+	// flushEvery is how many successes in the closed state are counted
+	// before the clock is read to give them a bucket. Successes thus cost
+	// no clock read; one may be counted at most flushEvery-1 calls (or one
+	// failure) late, in a later bucket than it belongs to. Power of two.
+	flushEvery = 16
+	// cacheLine is the size the hot words are padded to.
+	cacheLine = 64
+	// noBucket marks a bucket that holds no time's counts.
+	noBucket = math.MinInt64
+)
+
+// Breaker is a circuit breaker around a function from Req to Resp.
+//
+// Closed, it calls the function and counts failures (non-nil errors) in a
+// rolling window; when both the count and the ratio of failures reach
+// their thresholds it opens. Open, it rejects calls with ErrOpen until the
+// cooldown has passed, then goes half-open. Half-open, it lets HalfOpen
+// probe calls through and rejects the others with ErrTooManyProbes; a
+// failed probe opens it again, HalfOpen successful probes close it.
+//
+// A Breaker must be created with New and must not be copied after first
+// use. Its methods are safe for concurrent use. The state-change callback
+// is called with the breaker's internal lock held, in the order of the
+// transitions.
+type Breaker[Req, Resp any] struct {
+	// state is the transition count << stateBits | State.
+	state atomic.Uint64
+	// pending counts closed-state successes not yet put in a bucket.
+	pending atomic.Int64
+	_       [cacheLine - 16]byte
+
+	cfg        Config
+	fn         func(context.Context, Req) (Resp, error)        //monogen:if !boundFn
+	fallbackFn func(context.Context, Req, error) (Resp, error) //monogen:if fallback
+
+	epoch time.Time
+	now   func() time.Duration // when not nil, replaces the monotonic clock
+
+	buckets  []bucket
+	openedAt atomic.Int64 // clock reading when the breaker last opened
+	probes   atomic.Int64 // probes admitted in this half-open period
+	probeOK  atomic.Int64 // probes that succeeded in this half-open period
+	rejected atomic.Uint64
+
+	mu       sync.Mutex // serialises transitions, bucket rotation and onChange
+	onChange func(from, to State)
+}
+
+// bucket holds the counts of one slice of the rolling window.
+type bucket struct {
+	index  atomic.Int64  // clock / bucket width of the slice counted, or noBucket
+	counts atomic.Uint64 // failures << 32 | successes
+}
+
+// New returns a closed breaker around fn. If fallback is not nil, it is
+// called instead of returning an error: with ErrOpen or ErrTooManyProbes
+// for a rejected call, or with fn's error. Zero fields of cfg take their
+// defaults. New panics if cfg is invalid.
+//
+//monogen:template
+func New[Req, Resp any](fn func(context.Context, Req) (Resp, error), fallback func(context.Context, Req, error) (Resp, error), cfg Config) *Breaker[Req, Resp] {
+	if cfg.Failures == 0 {
+		cfg.Failures = 5
+	}
+	if cfg.Cooldown == 0 {
+		cfg.Cooldown = 30 * time.Second
+	}
+	if cfg.HalfOpen == 0 {
+		cfg.HalfOpen = 3
+	}
+	if cfg.Window == 0 {
+		cfg.Window = 10 * time.Second
+	}
+	if cfg.Buckets == 0 {
+		cfg.Buckets = 10
+	}
+	cfg.fallback = fallback != nil
+	b := &Breaker[Req, Resp]{cfg: cfg, fn: fn, fallbackFn: fallback}
+	b.init()
+	return b
+}
+
+// SetClock makes the breaker read time from now, a monotonic clock in
+// nanoseconds that must not go backwards, instead of the system's. Tests
+// use it; call it before the breaker is used.
+//
+//monogen:template
+func (b *Breaker[Req, Resp]) SetClock(now func() time.Duration) {
+	b.now = now
+	b.init()
+}
+
+// init checks the configuration and resets the window. The generated
+// constructor calls it after building the struct.
+func (b *Breaker[Req, Resp]) init() {
+	if b.cfg.Failures < 1 || b.cfg.Ratio < 0 || b.cfg.Ratio > 1 || b.cfg.Cooldown <= 0 ||
+		b.cfg.HalfOpen < 1 || b.cfg.Buckets < 1 || b.cfg.Window < time.Duration(b.cfg.Buckets) {
+		panic("breaker: invalid configuration")
+	}
+	b.epoch = time.Now()
+	b.buckets = make([]bucket, b.cfg.Buckets)
+	for i := range b.buckets {
+		b.buckets[i].index.Store(noBucket)
+	}
+}
+
+// OnStateChange sets f to be called on every change of state. f is called
+// with the breaker's lock held: it must not call Execute.
+func (b *Breaker[Req, Resp]) OnStateChange(f func(from, to State)) {
+	b.mu.Lock()
+	b.onChange = f
+	b.mu.Unlock()
+}
+
+// Execute calls the function with ctx and req if the breaker lets the call
+// through, and records its outcome. A rejected call returns ErrOpen or
+// ErrTooManyProbes; with a fallback, rejected and failed calls return what
+// the fallback returns. A panicking probe counts as a failure.
+func (b *Breaker[Req, Resp]) Execute(ctx context.Context, req Req) (Resp, error) {
+	st := b.state.Load()
+	if State(st&stateMask) != StateClosed {
+		return b.executeSlow(ctx, req, st)
+	}
+	resp, err := b.call(ctx, req)
+	if err != nil {
+		b.failure(st)
+		if b.cfg.fallback {
+			return b.fallback(ctx, req, err)
+		}
+		return resp, err
+	}
+	if b.pending.Add(1)&(flushEvery-1) == 0 {
+		b.flush(b.clock())
+	}
+	return resp, nil
+}
+
+// State returns the current state. An open breaker whose cooldown has
+// passed reports StateOpen until a call moves it to half-open.
+func (b *Breaker[Req, Resp]) State() State {
+	return State(b.state.Load() & stateMask)
+}
+
+// Stats is a snapshot of a Breaker.
+type Stats struct {
+	State State
+	// Successes and Failures are the counts in the rolling window.
+	Successes, Failures int64
+	// Rejected counts the calls rejected since the breaker was created.
+	Rejected uint64
+	// Transitions counts the changes of state.
+	Transitions uint64
+}
+
+// Stats returns a snapshot of the breaker's state and counts.
+func (b *Breaker[Req, Resp]) Stats() Stats {
+	now := b.clock()
+	b.flush(now)
+	st := b.state.Load()
+	succ, fail := b.window(now)
+	return Stats{
+		State:       State(st & stateMask),
+		Successes:   succ,
+		Failures:    fail,
+		Rejected:    b.rejected.Load(),
+		Transitions: st >> stateBits,
+	}
+}
+
+// call calls the user's function.
+//
+//monogen:hook
+func (b *Breaker[Req, Resp]) call(ctx context.Context, req Req) (Resp, error) {
+	return b.fn(ctx, req)
+}
+
+// fallback calls the user's fallback for a rejected or failed call.
+//
+//monogen:hook
+//monogen:if fallback
+func (b *Breaker[Req, Resp]) fallback(ctx context.Context, req Req, err error) (Resp, error) {
+	return b.fallbackFn(ctx, req, err)
+}
+
+// executeSlow handles a call that finds the breaker open or half-open.
+func (b *Breaker[Req, Resp]) executeSlow(ctx context.Context, req Req, st uint64) (Resp, error) {
+	var err error
+	for {
+		switch State(st & stateMask) {
+		case StateClosed:
+			return b.Execute(ctx, req)
+		case StateOpen:
+			now := b.clock()
+			if now-b.openedAt.Load() < int64(b.cfg.Cooldown) {
+				err = ErrOpen
+				break
+			}
+			b.transition(st, StateHalfOpen, now)
+			st = b.state.Load()
+			continue
+		case StateHalfOpen:
+			if b.probes.Add(1) > b.cfg.HalfOpen {
+				err = ErrTooManyProbes
+				break
+			}
+			return b.probe(ctx, req, st)
+		}
+		break
+	}
+	b.rejected.Add(1)
+	if b.cfg.fallback {
+		return b.fallback(ctx, req, err)
+	}
+	var zero Resp
+	return zero, err
+}
+
+// probe makes a half-open probe call.
+func (b *Breaker[Req, Resp]) probe(ctx context.Context, req Req, st uint64) (resp Resp, err error) {
+	ok := false
+	defer func() {
+		// A failed or panicking probe reopens the breaker; without this a
+		// panic would hold a probe slot forever.
+		if !ok {
+			b.transition(st, StateOpen, b.clock())
+		}
+	}()
+	resp, err = b.call(ctx, req)
+	if err != nil {
+		if b.cfg.fallback {
+			return b.fallback(ctx, req, err)
+		}
+		return resp, err
+	}
+	ok = true
+	if b.probeOK.Add(1) == b.cfg.HalfOpen {
+		b.transition(st, StateClosed, b.clock())
+	}
+	return resp, nil
+}
+
+// failure records a failed call made in the closed state st and trips the
+// breaker if the window's counts reach the thresholds.
+func (b *Breaker[Req, Resp]) failure(st uint64) {
+	now := b.clock()
+	b.add(now, b.pending.Swap(0), 1)
+	succ, fail := b.window(now)
+	if fail >= b.cfg.Failures && float64(fail) >= b.cfg.Ratio*float64(succ+fail) {
+		b.transition(st, StateOpen, now)
+	}
+}
+
+// flush puts the pending successes in now's bucket.
+func (b *Breaker[Req, Resp]) flush(now int64) {
+	if n := b.pending.Swap(0); n != 0 {
+		b.add(now, n, 0)
+	}
+}
+
+// add counts successes and failures in now's bucket, first clearing the
+// bucket if it still holds an older slice of time.
+func (b *Breaker[Req, Resp]) add(now, successes, failures int64) {
+	index := now / b.bucketWidth()
+	bk := &b.buckets[index%b.cfg.Buckets]
+	if bk.index.Load() < index {
+		b.mu.Lock()
+		if bk.index.Load() < index {
+			// A caller that read index before this and adds after it
+			// counts in the new slice: an error of one call.
+			bk.counts.Store(0)
+			bk.index.Store(index)
+		}
+		b.mu.Unlock()
+	}
+	bk.counts.Add(uint64(failures)<<32 | uint64(successes))
+}
+
+// window returns the counts of the rolling window ending at now.
+func (b *Breaker[Req, Resp]) window(now int64) (successes, failures int64) {
+	index := now / b.bucketWidth()
+	for i := range b.buckets {
+		bk := &b.buckets[i]
+		if bi := bk.index.Load(); bi > index-b.cfg.Buckets && bi <= index {
+			c := bk.counts.Load()
+			successes += int64(c & math.MaxUint32)
+			failures += int64(c >> 32)
+		}
+	}
+	return successes, failures
+}
+
+func (b *Breaker[Req, Resp]) bucketWidth() int64 {
+	return int64(b.cfg.Window) / b.cfg.Buckets
+}
+
+// transition moves the breaker from the state word from to the state to,
+// unless another transition came first.
+func (b *Breaker[Req, Resp]) transition(from uint64, to State, now int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.state.Load() != from {
+		return
+	}
+	switch to {
+	case StateOpen:
+		b.openedAt.Store(now)
+	case StateHalfOpen:
+		b.probes.Store(0)
+		b.probeOK.Store(0)
+	case StateClosed:
+		b.pending.Store(0)
+		for i := range b.buckets {
+			b.buckets[i].index.Store(noBucket)
+		}
+	}
+	b.state.Store((from>>stateBits+1)<<stateBits | uint64(to))
+	if b.onChange != nil {
+		b.onChange(State(from&stateMask), to)
+	}
+}
+
+// clock returns the time in nanoseconds since the breaker was created.
+func (b *Breaker[Req, Resp]) clock() int64 {
+	if b.now != nil {
+		return int64(b.now())
+	}
+	return int64(time.Since(b.epoch))
+}

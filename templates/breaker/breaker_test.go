@@ -1,0 +1,329 @@
+package breaker_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/monogen/monogen/templates/breaker"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var errFail = errors.New("fail")
+
+// fakeClock is a manual monotonic clock.
+type fakeClock struct{ ns atomic.Int64 }
+
+func (c *fakeClock) now() time.Duration      { return time.Duration(c.ns.Load()) }
+func (c *fakeClock) advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+// echo fails for negative requests and otherwise formats them.
+func echo(_ context.Context, req int) (string, error) {
+	if req < 0 {
+		return "", errFail
+	}
+	return fmt.Sprint(req), nil
+}
+
+type harness struct {
+	b           *breaker.Breaker[int, string]
+	clock       *fakeClock
+	mu          sync.Mutex
+	transitions []string
+}
+
+func newHarness(t *testing.T, cfg breaker.Config, fn func(context.Context, int) (string, error), fallback func(context.Context, int, error) (string, error)) *harness {
+	t.Helper()
+	h := &harness{b: breaker.New(fn, fallback, cfg), clock: &fakeClock{}}
+	h.b.SetClock(h.clock.now)
+	h.b.OnStateChange(func(from, to breaker.State) {
+		h.mu.Lock()
+		h.transitions = append(h.transitions, from.String()+"->"+to.String())
+		h.mu.Unlock()
+	})
+	return h
+}
+
+func (h *harness) run(t *testing.T, reqs ...int) []error {
+	t.Helper()
+	errs := make([]error, len(reqs))
+	for i, r := range reqs {
+		resp, err := h.b.Execute(context.Background(), r)
+		if err == nil && resp != fmt.Sprint(r) {
+			t.Fatalf("Execute(%d) = %q", r, resp)
+		}
+		errs[i] = err
+	}
+	return errs
+}
+
+func (h *harness) wantTransitions(t *testing.T, want ...string) {
+	t.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !slices.Equal(h.transitions, want) {
+		t.Fatalf("transitions %v, want %v", h.transitions, want)
+	}
+}
+
+var cfg = breaker.Config{Failures: 5, Ratio: 0.5, Cooldown: 30 * time.Second, HalfOpen: 3, Window: 10 * time.Second, Buckets: 10}
+
+func TestTripsOnFailures(t *testing.T) {
+	h := newHarness(t, cfg, echo, nil)
+	h.run(t, -1, -1, -1, -1)
+	if s := h.b.State(); s != breaker.StateClosed {
+		t.Fatalf("state %v after 4 failures, want closed", s)
+	}
+	h.run(t, -1)
+	if s := h.b.State(); s != breaker.StateOpen {
+		t.Fatalf("state %v after 5 failures, want open", s)
+	}
+	if errs := h.run(t, 1, 2); !errors.Is(errs[0], breaker.ErrOpen) || !errors.Is(errs[1], breaker.ErrOpen) {
+		t.Fatalf("open breaker returned %v", errs)
+	}
+	st := h.b.Stats()
+	if st.Rejected != 2 || st.Failures != 5 || st.State != breaker.StateOpen || st.Transitions != 1 {
+		t.Fatalf("Stats = %+v", st)
+	}
+	h.wantTransitions(t, "closed->open")
+}
+
+func TestRatioKeepsClosed(t *testing.T) {
+	h := newHarness(t, cfg, echo, nil)
+	for i := range 20 {
+		h.run(t, i)
+	}
+	h.run(t, -1, -1, -1, -1, -1, -1, -1, -1, -1)
+	if s := h.b.State(); s != breaker.StateClosed {
+		t.Fatalf("state %v at 9 failures of 29, want closed", s)
+	}
+	if st := h.b.Stats(); st.Successes != 20 || st.Failures != 9 {
+		t.Fatalf("Stats = %+v, want 20 successes, 9 failures", st)
+	}
+	h.run(t, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)
+	if s := h.b.State(); s != breaker.StateClosed {
+		t.Fatalf("state %v at 19 failures of 39, want closed", s)
+	}
+	h.run(t, -1)
+	if s := h.b.State(); s != breaker.StateOpen {
+		t.Fatalf("state %v at 20 failures of 40, want open", s)
+	}
+}
+
+func TestWindowForgets(t *testing.T) {
+	h := newHarness(t, cfg, echo, nil)
+	h.run(t, -1, -1, -1, -1)
+	h.clock.advance(5 * time.Second)
+	h.run(t, -1)
+	if st := h.b.Stats(); st.State != breaker.StateOpen {
+		t.Fatalf("Stats = %+v, want open with 5 failures within 10s", st)
+	}
+
+	h = newHarness(t, cfg, echo, nil)
+	h.run(t, -1, -1, -1, -1)
+	h.clock.advance(10 * time.Second)
+	h.run(t, -1)
+	if st := h.b.Stats(); st.State != breaker.StateClosed || st.Failures != 1 {
+		t.Fatalf("Stats = %+v, want closed with 1 failure in the window", st)
+	}
+}
+
+func TestHalfOpenCloses(t *testing.T) {
+	h := newHarness(t, cfg, echo, nil)
+	h.run(t, -1, -1, -1, -1, -1)
+	h.clock.advance(30*time.Second - 1)
+	if errs := h.run(t, 1); !errors.Is(errs[0], breaker.ErrOpen) {
+		t.Fatalf("before cooldown: %v", errs)
+	}
+	h.clock.advance(1)
+	if errs := h.run(t, 1, 2); errs[0] != nil || errs[1] != nil {
+		t.Fatalf("probes: %v", errs)
+	}
+	if s := h.b.State(); s != breaker.StateHalfOpen {
+		t.Fatalf("state %v after 2 of 3 probes", s)
+	}
+	h.run(t, 3)
+	if st := h.b.Stats(); st.State != breaker.StateClosed || st.Failures != 0 {
+		t.Fatalf("Stats = %+v, want closed with a clean window", st)
+	}
+	h.wantTransitions(t, "closed->open", "open->half-open", "half-open->closed")
+}
+
+func TestHalfOpenFailureReopens(t *testing.T) {
+	h := newHarness(t, cfg, echo, nil)
+	h.run(t, -1, -1, -1, -1, -1)
+	h.clock.advance(30 * time.Second)
+	if errs := h.run(t, 1, -1); errs[0] != nil || !errors.Is(errs[1], errFail) {
+		t.Fatalf("probes: %v", errs)
+	}
+	if s := h.b.State(); s != breaker.StateOpen {
+		t.Fatalf("state %v after a failed probe, want open", s)
+	}
+	// The cooldown restarts from the failed probe.
+	h.clock.advance(29 * time.Second)
+	if errs := h.run(t, 1); !errors.Is(errs[0], breaker.ErrOpen) {
+		t.Fatalf("within the new cooldown: %v", errs)
+	}
+	h.wantTransitions(t, "closed->open", "open->half-open", "half-open->open")
+}
+
+// TestHalfOpenLimitsProbes holds probes in flight and checks that only
+// HalfOpen of them are let through.
+func TestHalfOpenLimitsProbes(t *testing.T) {
+	release := make(chan struct{})
+	var inFlight atomic.Int64
+	fn := func(ctx context.Context, req int) (string, error) {
+		if req >= 100 {
+			inFlight.Add(1)
+			<-release
+		}
+		return echo(ctx, req)
+	}
+	h := newHarness(t, cfg, fn, nil)
+	h.run(t, -1, -1, -1, -1, -1)
+	h.clock.advance(time.Minute)
+
+	var wg sync.WaitGroup
+	var rejected atomic.Int64
+	for i := range 3 {
+		wg.Go(func() {
+			if _, err := h.b.Execute(context.Background(), 100+i); err != nil {
+				t.Errorf("probe %d: %v", i, err)
+			}
+		})
+	}
+	for inFlight.Load() != 3 {
+		// Every probe is admitted before any completes.
+		runtime.Gosched()
+	}
+	for range 5 {
+		if _, err := h.b.Execute(context.Background(), 1); errors.Is(err, breaker.ErrTooManyProbes) {
+			rejected.Add(1)
+		}
+	}
+	close(release)
+	wg.Wait()
+	if rejected.Load() != 5 {
+		t.Fatalf("%d extra calls rejected, want 5", rejected.Load())
+	}
+	if s := h.b.State(); s != breaker.StateClosed {
+		t.Fatalf("state %v after 3 good probes", s)
+	}
+}
+
+func TestPanickingProbeReopens(t *testing.T) {
+	fn := func(ctx context.Context, req int) (string, error) {
+		if req == 666 {
+			panic("boom")
+		}
+		return echo(ctx, req)
+	}
+	h := newHarness(t, cfg, fn, nil)
+	h.run(t, -1, -1, -1, -1, -1)
+	h.clock.advance(time.Minute)
+	func() {
+		defer func() {
+			if recover() != "boom" {
+				t.Fatal("panic not propagated")
+			}
+		}()
+		h.b.Execute(context.Background(), 666)
+	}()
+	if s := h.b.State(); s != breaker.StateOpen {
+		t.Fatalf("state %v after a panicking probe, want open", s)
+	}
+}
+
+func TestFallback(t *testing.T) {
+	var got []error
+	fallback := func(_ context.Context, req int, err error) (string, error) {
+		got = append(got, err)
+		return "cached", nil
+	}
+	h := newHarness(t, breaker.Config{Failures: 1, Cooldown: time.Second, HalfOpen: 1, Window: time.Second, Buckets: 1}, echo, fallback)
+	for _, req := range []int{-1, 1} {
+		resp, err := h.b.Execute(context.Background(), req)
+		if err != nil || resp != "cached" {
+			t.Fatalf("Execute(%d) = %q, %v; want the fallback's", req, resp, err)
+		}
+	}
+	if len(got) != 2 || !errors.Is(got[0], errFail) || !errors.Is(got[1], breaker.ErrOpen) {
+		t.Fatalf("fallback got %v, want [fail, ErrOpen]", got)
+	}
+	h.clock.advance(time.Second)
+	if resp, err := h.b.Execute(context.Background(), 7); err != nil || resp != "7" {
+		t.Fatalf("probe = %q, %v", resp, err)
+	}
+}
+
+func TestInvalidConfigPanics(t *testing.T) {
+	for name, c := range map[string]breaker.Config{
+		"ratio>1":         {Ratio: 2},
+		"window<buckets":  {Window: 5, Buckets: 10},
+		"negativeFailure": {Failures: -1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Error("New did not panic")
+				}
+			}()
+			breaker.New(echo, nil, c)
+		})
+	}
+}
+
+// TestStress runs concurrent calls with a moving clock and checks that
+// every call is either made or rejected, and the breaker ends consistent.
+func TestStress(t *testing.T) {
+	const goroutines, calls = 8, 2000
+	var made atomic.Int64
+	fn := func(ctx context.Context, req int) (string, error) {
+		made.Add(1)
+		return echo(ctx, req)
+	}
+	h := newHarness(t, breaker.Config{Failures: 3, Ratio: 0.3, Cooldown: time.Millisecond, HalfOpen: 2, Window: 10 * time.Millisecond, Buckets: 5}, fn, nil)
+	var rejected atomic.Int64
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(g), 2))
+			for range calls {
+				req := r.IntN(100)
+				if r.IntN(4) == 0 {
+					req = -1
+				}
+				h.clock.advance(time.Duration(r.IntN(50)) * time.Microsecond)
+				_, err := h.b.Execute(context.Background(), req)
+				if errors.Is(err, breaker.ErrOpen) || errors.Is(err, breaker.ErrTooManyProbes) {
+					rejected.Add(1)
+				} else if (err != nil) != (req < 0) {
+					t.Errorf("Execute(%d) = %v", req, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	st := h.b.Stats()
+	if made.Load()+rejected.Load() != goroutines*calls || uint64(rejected.Load()) != st.Rejected {
+		t.Fatalf("made %d + rejected %d != %d (Stats %+v)", made.Load(), rejected.Load(), goroutines*calls, st)
+	}
+	if st.Transitions == 0 || rejected.Load() == 0 {
+		t.Fatalf("the breaker never tripped: %+v", st)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if uint64(len(h.transitions)) != st.Transitions {
+		t.Fatalf("%d callbacks for %d transitions", len(h.transitions), st.Transitions)
+	}
+}

@@ -1,0 +1,494 @@
+// Package pool is a bounded worker pool: a fixed (resizable) set of goroutines
+// runs one function over a stream of jobs, with backpressure, retries,
+// per-job timeouts, panic recovery, graceful and hard shutdown, and a batch
+// call that processes a slice in order.
+//
+// It is the generic reference of the monogen pool pattern:
+//
+//	//monogen:pool Resizer[Image, Thumb] workers=8 queue=256 fn=resize retries=3 backoff=10ms timeout=2s metrics=true
+//
+// generates a non-generic Resizer with the same API whose options are
+// constants, so that options left off generate no code at all.
+//
+// # Results
+//
+// A job's result is delivered to the result handler given to [New], called on
+// the worker goroutine right after the job finishes. Results are therefore
+// never buffered: nothing can fill up when nobody reads them, and Submit
+// allocates nothing per job (a per-job future or result channel would cost
+// one allocation per job; a shared results channel deadlocks the pool when
+// the caller stops draining it). A nil handler discards results; [Stats]
+// still counts failures. For a batch whose results are wanted in input
+// order, use [Pool.Map].
+//
+// # Accounting
+//
+// Every job accepted by Submit or TrySubmit (a nil error) is delivered to the
+// handler exactly once, with a nil error or the job's error, or else returned
+// by [Pool.Shutdown]. A job that Submit rejects is never run.
+package pool
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
+// has begun, and delivered to the handler for a job that Shutdown could not
+// return because it had already returned (see [Pool.Shutdown]).
+var ErrClosed = errors.New("pool: closed")
+
+// ErrFull is returned by TrySubmit when the queue has no room.
+var ErrFull = errors.New("pool: queue full")
+
+// defaultQueue is the queue capacity used when Config.Queue is not positive:
+// deep enough that a producer rarely waits for a worker to wake, small
+// enough that a full queue pushes back on the producer early.
+const defaultQueue = 256
+
+// Config holds the runtime options of a Pool. The zero value is a pool of
+// GOMAXPROCS workers, a queue of 256, no retries, no timeout, no metrics.
+//
+// In generated code these are constants chosen by the directive (workers=,
+// queue=, retries=, backoff=, timeout=, metrics=); an option that is off
+// generates no code.
+//
+//monogen:config
+type Config struct {
+	// Workers is the initial number of worker goroutines; zero or negative
+	// means runtime.GOMAXPROCS(0). Resize changes it later.
+	Workers int
+	// Queue is the capacity of the job queue, rounded up to a power of two
+	// (at least 2); zero or negative means 256. Submit blocks while the
+	// queue is full.
+	Queue int
+	// Retries is how many more times a failed job is attempted. A job whose
+	// context is done, or that panicked, is not retried.
+	Retries int
+	// Backoff is the delay before the first retry; it doubles for each
+	// further retry, and each delay is drawn uniformly from [d/2, d) so
+	// that jobs failing together do not retry together. Zero retries at once.
+	Backoff time.Duration
+	// Timeout bounds each attempt of a job through its context; zero means
+	// no limit.
+	Timeout time.Duration
+	// Metrics enables the counters reported by Stats. Off, they cost nothing.
+	Metrics bool
+}
+
+// Pool runs a function over submitted jobs on a bounded set of workers.
+//
+// A Pool must be created with [New]; the zero value is not usable. A Pool
+// must not be copied after first use. All methods are safe for concurrent use.
+//
+// The function and the handler run on worker goroutines, concurrently with
+// each other. They must not call Submit, Map, Close or Shutdown on their own
+// pool in a way that waits for the pool (a job waiting for a job can
+// deadlock a pool whose workers all wait).
+type Pool[In, Out any] struct {
+	_ noCopy
+
+	// q is the job queue: a ring of values, no closure and no allocation
+	// per job, and no lock shared by producers and workers.
+	q queue[In, Out]
+
+	// Parking (park.go): idle workers, LIFO, and their count for producers
+	// to check without the lock; producers waiting for room, and the token
+	// that wakes one of them.
+	idleMu       sync.Mutex
+	idle         []*worker
+	sleepers     atomic.Int32
+	spaceWaiters atomic.Int32
+	space        chan struct{}
+
+	// quit is closed when Close or Shutdown begins: it releases Submits
+	// waiting for room.
+	quit chan struct{}
+
+	// ctx is the parent of every job's context; Shutdown cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// halted is set by Shutdown: a worker that receives a job afterwards
+	// hands it back instead of running it.
+	halted atomic.Bool
+
+	fn       func(context.Context, In) (Out, error) //monogen:if !boundFn
+	onResult func(In, Out, error)                   //monogen:if !boundResult
+	cfg      Config
+
+	life    sync.Mutex // serializes Resize, Close and Shutdown
+	workers []*worker  // guarded by life; the running, non-retired workers
+	size    atomic.Int64
+	wg      sync.WaitGroup // one per worker goroutine, retired or not
+
+	unrunMu    sync.Mutex
+	unrun      []In // jobs received after Shutdown began, to be returned by it
+	unrunTaken bool // Shutdown has returned unrun; later ones go to the handler
+
+	stats counters //monogen:if metrics
+}
+
+// task is one element of the queue: a job, or a share of a Map batch.
+type task[In, Out any] struct {
+	in    In
+	batch *batch[In, Out] // non-nil: the receiving worker helps with this batch
+}
+
+// worker is the parking and retirement handle of one worker goroutine.
+type worker struct {
+	retired atomic.Bool   // checked before each job: cheaper than a select
+	stop    chan struct{} // closed on retirement: wakes a parked worker
+	wake    chan struct{} // capacity 1: a pending wake-up
+	asleep  bool          // on Pool.idle; guarded by Pool.idleMu
+}
+
+// New returns a pool running fn on cfg.Workers goroutines. onResult, if not
+// nil, receives every job's input, output and error (see the package
+// documentation); it runs on the worker goroutine.
+//
+// Generated pools have no Config: their constructor takes only the
+// functions the directive did not name.
+//
+//monogen:template
+func New[In, Out any](fn func(context.Context, In) (Out, error), onResult func(In, Out, error), cfg Config) *Pool[In, Out] {
+	p := &Pool[In, Out]{fn: fn, onResult: onResult, cfg: cfg}
+	p.init()
+	return p
+}
+
+// init makes the queue and starts the workers. Defaults are resolved here
+// rather than in New so that a generated constructor, whose options are
+// constants, gets them too.
+func (p *Pool[In, Out]) init() {
+	// The conditions test the options themselves, so that the stencil
+	// folds them to one branch.
+	queue := defaultQueue
+	if p.cfg.Queue > 0 {
+		queue = p.cfg.Queue
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if p.cfg.Workers > 0 {
+		workers = p.cfg.Workers
+	}
+	p.q.init(queue)
+	p.space = make(chan struct{}, 1)
+	p.quit = make(chan struct{})
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.life.Lock()
+	p.grow(workers)
+	p.life.Unlock()
+}
+
+// call runs the user's function once. It is the only place the function is
+// called, so that a generated pool can call it directly (and inline it).
+//
+//monogen:hook
+func (p *Pool[In, Out]) call(ctx context.Context, in In) (Out, error) {
+	return p.fn(ctx, in)
+}
+
+// deliver hands one job's outcome to the result handler.
+//
+//monogen:hook
+func (p *Pool[In, Out]) deliver(in In, out Out, err error) {
+	if p.onResult != nil {
+		p.onResult(in, out, err)
+	}
+}
+
+// Submit queues in to be run, waiting while the queue is full. It returns
+// ErrClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
+// before there is room; the job is then not queued. ctx bounds only the wait
+// for room: the job itself runs under the pool's context (see Shutdown).
+//
+// Submit of a job happens before the job runs.
+func (p *Pool[In, Out]) Submit(ctx context.Context, in In) error {
+	if p.cfg.Metrics {
+		// Counted before the send so that Stats never shows a job finished
+		// before it was submitted.
+		p.stats.submitted.Add(1)
+	}
+	err := p.send(ctx, task[In, Out]{in: in})
+	if p.cfg.Metrics { // outermost, so the stencil can fold it
+		if err != nil {
+			p.stats.submitted.Add(^uint64(0))
+		}
+	}
+	return err
+}
+
+// send queues t, waiting while the queue is full, unless the pool is closed
+// or ctx is done.
+func (p *Pool[In, Out]) send(ctx context.Context, t task[In, Out]) error {
+	woken := false
+	for {
+		switch p.q.tryPush(t) {
+		case pushed:
+			p.pushed()
+			if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
+				// Pass the wake-up on: the workers sent one for half a
+				// queue of room.
+				p.signalSpace()
+			}
+			return nil
+		case pushClosed:
+			return ErrClosed
+		}
+		// Full: the slow path. Announce, look again, then park.
+		p.spaceWaiters.Add(1)
+		if p.q.length() < p.q.capacity() || p.q.closed() {
+			// A worker popped meanwhile (and may still be releasing the
+			// slot), or Close began: try again.
+			p.spaceWaiters.Add(-1)
+			runtime.Gosched()
+			continue
+		}
+		select {
+		case <-p.space:
+			p.spaceWaiters.Add(-1)
+			woken = true
+		case <-ctx.Done():
+			p.spaceWaiters.Add(-1)
+			return ctx.Err()
+		case <-p.quit:
+			p.spaceWaiters.Add(-1)
+			return ErrClosed
+		}
+	}
+}
+
+// pushed wakes a worker for a task just pushed, if all are parked.
+func (p *Pool[In, Out]) pushed() {
+	if p.sleepers.Load() > 0 {
+		p.wakeOne()
+	}
+}
+
+// TrySubmit queues in if the queue has room, without waiting. It returns
+// ErrFull if the queue is full and ErrClosed if Close or Shutdown has begun;
+// the job is then not queued.
+//
+// TrySubmit of a job happens before the job runs.
+func (p *Pool[In, Out]) TrySubmit(in In) error {
+	if p.cfg.Metrics {
+		p.stats.submitted.Add(1)
+	}
+	var err error
+	switch p.q.tryPush(task[In, Out]{in: in}) {
+	case pushed:
+		p.pushed()
+	case pushFull:
+		err = ErrFull
+	case pushClosed:
+		err = ErrClosed
+	}
+	if p.cfg.Metrics { // outermost, so the stencil can fold it
+		if err != nil {
+			p.stats.submitted.Add(^uint64(0))
+		}
+	}
+	return err
+}
+
+// Resize sets the number of workers to n (at least 1) while the pool runs.
+// Added workers start at once. A removed worker that is running a job
+// finishes it and exits without taking another; an idle one exits at once
+// (one that was taking a job just as Resize ran still runs that job). No job
+// is lost or run twice. Resize after Close or Shutdown has begun does nothing.
+func (p *Pool[In, Out]) Resize(n int) {
+	if n < 1 {
+		n = 1
+	}
+	p.life.Lock()
+	defer p.life.Unlock()
+	if p.isClosed() {
+		return
+	}
+	if d := n - len(p.workers); d > 0 {
+		p.grow(d)
+		return
+	}
+	for _, w := range p.workers[n:] {
+		w.retired.Store(true)
+		close(w.stop)
+	}
+	clear(p.workers[n:])
+	p.workers = p.workers[:n]
+	p.size.Store(int64(n))
+}
+
+// Size reports the number of workers set by Config.Workers or Resize.
+// Retired workers still finishing a job are not counted.
+func (p *Pool[In, Out]) Size() int {
+	return int(p.size.Load())
+}
+
+// grow starts n more workers. p.life must be held.
+func (p *Pool[In, Out]) grow(n int) {
+	p.wg.Add(n)
+	for range n {
+		w := &worker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		p.workers = append(p.workers, w)
+		go p.work(w)
+	}
+	p.size.Store(int64(len(p.workers)))
+}
+
+// isClosed reports whether Close or Shutdown has begun.
+func (p *Pool[In, Out]) isClosed() bool { return p.q.closed() }
+
+// Close stops accepting jobs, runs every job already queued, and waits for
+// all workers to exit. Submits waiting for room when Close begins return
+// ErrClosed. Close may be called more than once and concurrently with
+// Shutdown; every call waits.
+//
+// The completion of every job happens before Close returns.
+func (p *Pool[In, Out]) Close() {
+	p.life.Lock()
+	p.stopAccepting()
+	p.life.Unlock()
+	p.wg.Wait()
+}
+
+// Shutdown stops accepting jobs, cancels the context of every running job,
+// and returns the queued jobs that never ran, in queue order (those received
+// by a worker as Shutdown began may come last). Running jobs finish with
+// whatever their function returns once their context is cancelled, and are
+// delivered to the handler as usual.
+//
+// Shutdown waits for the workers to exit or for ctx to be done, whichever
+// comes first; in the latter case it returns ctx.Err(), and the workers
+// still running a job that ignores its context exit when it returns. Only
+// the first Shutdown returns jobs; a job that could not be returned to it
+// (a later call, or one received as Shutdown gave up waiting) is delivered
+// to the handler with ErrClosed, so no job goes unaccounted.
+//
+// If Close is draining the queue, Shutdown stops it and returns the rest.
+func (p *Pool[In, Out]) Shutdown(ctx context.Context) ([]In, error) {
+	p.life.Lock()
+	p.stopAccepting()
+	first := !p.halted.Swap(true)
+	p.life.Unlock()
+	if first {
+		p.cancel()
+		// Drain alongside the workers: both hand jobs to unrun.
+		for {
+			t, r := p.q.tryPop()
+			if r == popDrained {
+				break
+			}
+			if r == popPending {
+				runtime.Gosched()
+			}
+			if r == popped && t.batch == nil {
+				p.giveBack(t.in)
+			}
+		}
+	}
+	var err error
+	if ctx.Done() == nil {
+		p.wg.Wait()
+	} else {
+		waited := make(chan struct{})
+		go func() {
+			p.wg.Wait()
+			close(waited)
+		}()
+		select {
+		case <-waited:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	if !first {
+		return nil, err
+	}
+	p.unrunMu.Lock()
+	unrun := p.unrun
+	p.unrun = nil
+	p.unrunTaken = true
+	p.unrunMu.Unlock()
+	return unrun, err
+}
+
+// stopAccepting makes every later Submit fail and wakes every parked
+// worker and producer. p.life must be held.
+func (p *Pool[In, Out]) stopAccepting() {
+	if p.isClosed() {
+		return
+	}
+	p.q.close()
+	close(p.quit) // release Submits waiting for room
+	p.wakeAll()   // the workers that are not retired drain the queue and exit
+}
+
+// giveBack records a job that Shutdown must return.
+func (p *Pool[In, Out]) giveBack(in In) {
+	if p.cfg.Metrics {
+		p.stats.unrun.Add(1)
+	}
+	p.unrunMu.Lock()
+	if !p.unrunTaken {
+		p.unrun = append(p.unrun, in)
+		p.unrunMu.Unlock()
+		return
+	}
+	p.unrunMu.Unlock()
+	var zero Out
+	p.deliver(in, zero, ErrClosed)
+}
+
+// work is the loop of one worker goroutine.
+func (p *Pool[In, Out]) work(w *worker) {
+	defer p.wg.Done()
+	for !w.retired.Load() {
+		t, ok := p.next(w)
+		if !ok {
+			return
+		}
+		switch {
+		case p.halted.Load():
+			if t.batch == nil {
+				p.giveBack(t.in)
+			}
+		case t.batch != nil:
+			p.runBatch(t.batch)
+		default:
+			p.runJob(t.in)
+		}
+	}
+}
+
+// runJob runs one submitted job to its outcome and delivers it.
+func (p *Pool[In, Out]) runJob(in In) {
+	if p.cfg.Metrics {
+		p.stats.inFlight.Add(1)
+	}
+	out, err := p.attempt(p.ctx, in)
+	if p.cfg.Retries > 0 { // outermost, so the stencil can fold it
+		if err != nil {
+			out, err = p.retry(p.ctx, in, err)
+		}
+	}
+	if p.cfg.Metrics {
+		p.stats.inFlight.Add(-1)
+		if err != nil {
+			p.stats.failed.Add(1)
+		} else {
+			p.stats.completed.Add(1)
+		}
+	}
+	p.deliver(in, out, err)
+}
+
+// noCopy may be embedded into structs which must not be copied after first
+// use; go vet's copylocks check reports copies.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}

@@ -1,0 +1,143 @@
+package pool
+
+import (
+	"math/bits"
+	"sync/atomic"
+)
+
+// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
+// Vyukov's design): a producer claims a position with one CAS on tail and
+// publishes the task through the slot's sequence number, a consumer claims
+// with one CAS on head. Producers and consumers touch different counters
+// and never take a lock, which is where it beats a channel: a channel's
+// single lock is contended by every sender and receiver on every job.
+//
+// It never blocks; the pool parks workers and producers around it (see
+// park.go). Closing it is one atomic Or of closedBit into tail: no push
+// succeeds afterwards, and every push that claimed a position before
+// still publishes it, so consumers drain exactly what was accepted.
+type queue[In, Out any] struct {
+	head  atomic.Uint64 // next position to pop
+	_     [cacheLine - 8]byte
+	tail  atomic.Uint64 // next position to push, | closedBit once closed
+	_     [cacheLine - 8]byte
+	mask  uint64
+	slots []slot[In, Out]
+}
+
+// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
+// holds the task pushed at pos, ready to pop.
+type slot[In, Out any] struct {
+	seq atomic.Uint64
+	t   task[In, Out]
+}
+
+// closedBit, set in tail, marks the queue closed. Positions never reach it:
+// 2^63 pushes would take centuries.
+const closedBit = 1 << 63
+
+type pushResult uint8
+
+const (
+	pushed pushResult = iota
+	pushFull
+	pushClosed
+)
+
+type popResult uint8
+
+const (
+	popped     popResult = iota
+	popEmpty             // nothing queued
+	popPending           // a push has claimed the next position but not yet published it
+	popDrained           // closed and empty: nothing will ever come
+)
+
+// init sizes the ring to capacity rounded up to a power of two, at least 2
+// (one slot cannot tell full from free).
+func (q *queue[In, Out]) init(capacity int) {
+	n := uint64(2)
+	if capacity > 2 {
+		n = 1 << bits.Len64(uint64(capacity-1))
+	}
+	q.mask = n - 1
+	q.slots = make([]slot[In, Out], n)
+	for i := range q.slots {
+		q.slots[i].seq.Store(uint64(i))
+	}
+}
+
+// tryPush adds t unless the queue is full or closed.
+func (q *queue[In, Out]) tryPush(t task[In, Out]) pushResult {
+	pos := q.tail.Load()
+	for {
+		if pos&closedBit != 0 {
+			return pushClosed
+		}
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - pos); {
+		case dif == 0:
+			if q.tail.CompareAndSwap(pos, pos+1) {
+				s.t = t
+				s.seq.Store(pos + 1) // publish
+				return pushed
+			}
+		case dif < 0: // the slot still holds the task of the previous lap
+			return pushFull
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// tryPop removes the oldest task, if one is published.
+func (q *queue[In, Out]) tryPop() (task[In, Out], popResult) {
+	pos := q.head.Load()
+	for {
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - (pos + 1)); {
+		case dif == 0:
+			if q.head.CompareAndSwap(pos, pos+1) {
+				t := s.t
+				s.t = task[In, Out]{} // drop references for the GC
+				s.seq.Store(pos + q.mask + 1)
+				return t, popped
+			}
+		case dif < 0:
+			tail := q.tail.Load()
+			switch {
+			case tail&^closedBit > pos:
+				return task[In, Out]{}, popPending
+			case tail&closedBit != 0:
+				return task[In, Out]{}, popDrained
+			}
+			return task[In, Out]{}, popEmpty
+		}
+		pos = q.head.Load()
+	}
+}
+
+// close makes every later push fail.
+func (q *queue[In, Out]) close() { q.tail.Or(closedBit) }
+
+// closed reports whether close has been called.
+func (q *queue[In, Out]) closed() bool { return q.tail.Load()&closedBit != 0 }
+
+// busy reports whether a pop could make progress: a task is queued or being
+// pushed, or the queue is closed (a worker must then drain and exit).
+func (q *queue[In, Out]) busy() bool {
+	tail := q.tail.Load()
+	return tail&closedBit != 0 || tail > q.head.Load()
+}
+
+// length reports the number of tasks queued or being pushed.
+func (q *queue[In, Out]) length() int {
+	tail := q.tail.Load() &^ closedBit
+	head := q.head.Load()
+	if head >= tail {
+		return 0
+	}
+	return int(tail - head)
+}
+
+// capacity reports the number of slots.
+func (q *queue[In, Out]) capacity() int { return int(q.mask + 1) }

@@ -1,0 +1,440 @@
+// Package ratelimit provides a lock-free rate limiter: a token bucket kept as
+// one atomic "theoretical arrival time" (GCRA), or a sliding window kept as
+// two weighted counters packed into one atomic word.
+//
+// It is the generic reference of the monogen ratelimit kind:
+//
+//	//monogen:ratelimit API algo=token rate=100/s burst=20
+//	//monogen:ratelimit Quota algo=window limit=1000 window=1m
+//
+// generate types whose algorithm and parameters are constants, so that the
+// other algorithm's code is not generated.
+package ratelimit
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/bits"
+	"sync/atomic"
+	"time"
+)
+
+// Algorithm selects how a Limiter counts events.
+type Algorithm uint8
+
+const (
+	// TokenBucket admits Burst events at once and then one event per
+	// Interval: algo=token.
+	TokenBucket Algorithm = iota
+	// SlidingWindow admits at most Limit events in any Window, estimating
+	// the count over the sliding window from the counts of the current and
+	// the previous fixed window: algo=window.
+	SlidingWindow
+)
+
+// MaxLimit is the largest window Limit. The window's counts and index
+// share one 64-bit word; MaxLimit leaves the index at least 22 bits.
+const MaxLimit = 1<<20 - 1
+
+// Config holds the options of a Limiter.
+//
+//monogen:config
+type Config struct {
+	// Algorithm is TokenBucket or SlidingWindow: algo= in the directive.
+	Algorithm Algorithm
+	// Interval is the time between two tokens: rate=100/s gives 10ms.
+	Interval time.Duration
+	// Burst is the number of tokens the bucket holds: burst=.
+	Burst int64
+	// Limit is the number of events admitted per Window: limit=.
+	Limit int64
+	// Window is the length of the sliding window: window=.
+	Window time.Duration
+}
+
+// ErrDeadline is returned by Wait when the wait could not end before the
+// context's deadline. errors.Is(ErrDeadline, context.DeadlineExceeded)
+// holds, so callers need check only the latter.
+var ErrDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// cacheLine is the size the state word is padded to, so that limiters
+// allocated next to each other do not share it.
+const cacheLine = 64
+
+// Limiter controls how frequently events are allowed to happen.
+//
+// A Limiter is safe for concurrent use. It must be created with New and
+// must not be copied after first use. Its methods never block except Wait,
+// and never take a lock: each decision is one compare-and-swap on a single
+// word.
+//
+// Methods ending in At take the current time explicitly (x/time/rate
+// style); the others read a monotonic clock. Times are measured from the
+// limiter's epoch, so times passed to the At methods should carry a
+// monotonic reading (come from time.Now) or be derived from the epoch given
+// to NewAt.
+type Limiter struct {
+	// state is, for TokenBucket, the theoretical arrival time of the next
+	// event in nanoseconds since epoch; for SlidingWindow, the index of
+	// the current fixed window and the counts of it and the previous one.
+	state atomic.Int64
+	_     [cacheLine - 8]byte
+
+	cfg   Config
+	epoch time.Time
+}
+
+// New returns a limiter configured by cfg, whose clock starts now. It
+// panics if cfg is invalid: a TokenBucket needs Interval > 0 and
+// Burst >= 1, a SlidingWindow needs Window > 0 and 1 <= Limit <= MaxLimit.
+//
+//monogen:template
+func New(cfg Config) *Limiter {
+	return NewAt(cfg, time.Now())
+}
+
+// NewAt is New with an explicit epoch, the time at which the bucket is full
+// and the first window starts. Tests use it with the At methods to control
+// time.
+//
+//monogen:template
+func NewAt(cfg Config, epoch time.Time) *Limiter {
+	l := &Limiter{cfg: cfg}
+	l.init(epoch)
+	return l
+}
+
+// init checks the configuration and starts the clock. The generated
+// constructor calls it with time.Now().
+func (l *Limiter) init(epoch time.Time) {
+	if l.cfg.Algorithm == SlidingWindow {
+		if l.cfg.Window <= 0 || l.cfg.Limit < 1 || l.cfg.Limit > MaxLimit {
+			panic("ratelimit: invalid sliding window")
+		}
+	} else if l.cfg.Interval <= 0 || l.cfg.Burst < 1 || l.cfg.Burst > math.MaxInt64/int64(l.cfg.Interval) {
+		panic("ratelimit: invalid token bucket")
+	}
+	l.epoch = epoch
+}
+
+// Allow reports whether an event may happen now, and if so counts it. It
+// never blocks.
+func (l *Limiter) Allow() bool {
+	return l.allow(l.clock())
+}
+
+// AllowAt is Allow at time t.
+func (l *Limiter) AllowAt(t time.Time) bool {
+	return l.allow(l.offset(t))
+}
+
+// Reserve reserves one event and returns when it may happen. A
+// TokenBucket always grants the reservation, possibly in the future; a
+// SlidingWindow grants it only when the event may happen now, and otherwise
+// returns a reservation that is not OK and whose Delay says when to retry.
+func (l *Limiter) Reserve() Reservation {
+	return l.reserve(l.clock())
+}
+
+// ReserveAt is Reserve at time t.
+func (l *Limiter) ReserveAt(t time.Time) Reservation {
+	return l.reserve(l.offset(t))
+}
+
+// Wait blocks until an event may happen, and counts it. It returns
+// ctx.Err() if ctx is done first, and ErrDeadline at once, without
+// waiting, if the event could not happen before ctx's deadline. On error
+// no event is counted.
+func (l *Limiter) Wait(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	deadline := int64(math.MaxInt64)
+	if d, ok := ctx.Deadline(); ok {
+		deadline = l.offset(d)
+	}
+	for {
+		now := l.clock()
+		r := l.reserve(now)
+		if r.OK() && r.at <= now {
+			return nil
+		}
+		if r.at > deadline {
+			r.cancel(now)
+			return ErrDeadline
+		}
+		timer := time.NewTimer(time.Duration(r.at - now))
+		select {
+		case <-timer.C:
+			if r.OK() {
+				return nil
+			}
+			// A window reservation only said when to retry.
+		case <-ctx.Done():
+			timer.Stop()
+			r.cancel(l.clock())
+			return ctx.Err()
+		}
+	}
+}
+
+// Stats is a snapshot of a Limiter's state.
+type Stats struct {
+	// Available is the number of events that may happen at once now.
+	Available int64
+	// Delay is how long until one more event may happen: zero when
+	// Available > 0.
+	Delay time.Duration
+	// Current and Previous are the counts of the current and previous
+	// fixed windows of a SlidingWindow; zero for a TokenBucket.
+	Current, Previous int64
+}
+
+// Stats returns a snapshot of the limiter's state now.
+func (l *Limiter) Stats() Stats {
+	return l.stats(l.clock())
+}
+
+// StatsAt is Stats at time t.
+func (l *Limiter) StatsAt(t time.Time) Stats {
+	return l.stats(l.offset(t))
+}
+
+// Reservation is an event reserved by Reserve. It is a value; Cancel it at
+// most once.
+type Reservation struct {
+	l  *Limiter
+	at int64 // nanoseconds since epoch at which the event may happen
+	ok bool  // the event is counted
+}
+
+// OK reports whether the reservation holds an event. A SlidingWindow's
+// reservation is not OK when the event may not happen now; Delay then says
+// when to try again.
+func (r Reservation) OK() bool { return r.ok }
+
+// Delay returns how long to wait from now before acting on the
+// reservation (or, if it is not OK, before retrying). Zero means now.
+func (r Reservation) Delay() time.Duration {
+	return r.DelayFrom(time.Now())
+}
+
+// DelayFrom is Delay from time t.
+func (r Reservation) DelayFrom(t time.Time) time.Duration {
+	return time.Duration(max(r.at-r.l.offset(t), 0))
+}
+
+// Cancel gives the reserved event back if its time has not come yet, so
+// that another event may take its place. It does nothing for a reservation
+// that is not OK.
+func (r Reservation) Cancel() {
+	r.CancelAt(time.Now())
+}
+
+// CancelAt is Cancel at time t.
+func (r Reservation) CancelAt(t time.Time) {
+	r.cancel(r.l.offset(t))
+}
+
+func (r Reservation) cancel(now int64) {
+	if !r.ok || r.at < now {
+		return
+	}
+	if r.l.cfg.Algorithm == TokenBucket {
+		// Later reservations keep their times; the freed interval goes
+		// to whoever reserves next.
+		r.l.state.Add(-int64(r.l.cfg.Interval))
+	}
+	// A window reservation is granted only for now, so its time has
+	// always come: there is nothing to give back.
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (l *Limiter) clock() int64 {
+	return int64(time.Since(l.epoch))
+}
+
+// offset converts t to nanoseconds since the epoch.
+func (l *Limiter) offset(t time.Time) int64 {
+	return int64(t.Sub(l.epoch))
+}
+
+func (l *Limiter) allow(now int64) bool {
+	if l.cfg.Algorithm == SlidingWindow {
+		return l.windowAllow(now)
+	}
+	return l.tokenAllow(now)
+}
+
+func (l *Limiter) reserve(now int64) Reservation {
+	if l.cfg.Algorithm == SlidingWindow {
+		if l.windowAllow(now) {
+			return Reservation{l: l, at: now, ok: true}
+		}
+		return Reservation{l: l, at: now + l.windowRetry(now)}
+	}
+	return Reservation{l: l, at: l.tokenReserve(now), ok: true}
+}
+
+func (l *Limiter) stats(now int64) Stats {
+	if l.cfg.Algorithm == SlidingWindow {
+		return l.windowStats(now)
+	}
+	return l.tokenStats(now)
+}
+
+// The token bucket is GCRA: the state is the theoretical arrival time tat
+// of the next event were events spaced exactly one Interval apart. An event
+// at now conforms when pushing tat one Interval past max(tat, now) keeps it
+// within Burst intervals of now, which is the bucket holding a token.
+
+// tokenAllow is Allow for a TokenBucket.
+//
+//monogen:if token
+func (l *Limiter) tokenAllow(now int64) bool {
+	interval, tolerance := int64(l.cfg.Interval), int64(l.cfg.Interval)*l.cfg.Burst
+	for {
+		tat := l.state.Load()
+		next := max(tat, now) + interval
+		if next-now > tolerance {
+			return false
+		}
+		if l.state.CompareAndSwap(tat, next) {
+			return true
+		}
+	}
+}
+
+// tokenReserve takes the next token, whenever it comes, and returns the
+// time at which it may be used.
+//
+//monogen:if token
+func (l *Limiter) tokenReserve(now int64) int64 {
+	interval, tolerance := int64(l.cfg.Interval), int64(l.cfg.Interval)*l.cfg.Burst
+	for {
+		tat := l.state.Load()
+		next := max(tat, now) + interval
+		if l.state.CompareAndSwap(tat, next) {
+			return max(next-tolerance, now)
+		}
+	}
+}
+
+//monogen:if token
+func (l *Limiter) tokenStats(now int64) Stats {
+	interval, tolerance := int64(l.cfg.Interval), int64(l.cfg.Interval)*l.cfg.Burst
+	tat := max(l.state.Load(), now)
+	avail := (now + tolerance - tat) / interval
+	var delay int64
+	if avail <= 0 {
+		delay = tat + interval - tolerance - now
+	}
+	return Stats{Available: max(avail, 0), Delay: time.Duration(delay)}
+}
+
+// The sliding window estimates the count over the last Window as
+// previous*(1-elapsed/Window) + current, where elapsed is the time since
+// the start of the current fixed window. The state word holds, from the
+// top, the fixed window's index (truncated), the previous count and the
+// current count, each count in countBits bits.
+
+// window is the decoded state of a SlidingWindow at some time.
+//
+//monogen:if window
+type window struct {
+	index          uint64 // truncated index of the current fixed window
+	prev, cur      int64
+	elapsed, width int64 // time since the fixed window started; its length
+}
+
+// windowLoad decodes the state word s as seen at now, rolling it forward
+// to now's fixed window.
+//
+//monogen:if window
+func (l *Limiter) windowLoad(s int64, now int64) window {
+	width := int64(l.cfg.Window)
+	countBits := uint(bits.Len64(uint64(l.cfg.Limit)))
+	countMask := int64(1)<<countBits - 1
+	indexMask := uint64(1)<<(64-2*countBits) - 1
+
+	now = max(now, 0)
+	index := now / width
+	w := window{
+		index:   uint64(index) & indexMask,
+		elapsed: now - index*width,
+		width:   width,
+	}
+	stateIndex := uint64(s) >> (2 * countBits)
+	prev, cur := s>>countBits&countMask, s&countMask
+	switch ahead := (w.index - stateIndex) & indexMask; {
+	case ahead == 0:
+		w.prev, w.cur = prev, cur
+	case ahead == 1:
+		w.prev = cur
+	case ahead > indexMask/2:
+		// Another caller read a later clock and moved the state into the
+		// next window first: count there, as at its very start.
+		w.index, w.prev, w.cur, w.elapsed = stateIndex, prev, cur, 0
+	}
+	return w
+}
+
+// estimate returns the weighted count of the sliding window ending at w's
+// time.
+//
+//monogen:if window
+func (w window) estimate() float64 {
+	return float64(w.prev)*float64(w.width-w.elapsed)/float64(w.width) + float64(w.cur)
+}
+
+//monogen:if window
+func (l *Limiter) windowAllow(now int64) bool {
+	countBits := uint(bits.Len64(uint64(l.cfg.Limit)))
+	for {
+		s := l.state.Load()
+		w := l.windowLoad(s, now)
+		// estimate()+1 > Limit, multiplied by the width to save a division.
+		if float64(w.prev)*float64(w.width-w.elapsed)+float64(w.cur+1)*float64(w.width) > float64(l.cfg.Limit)*float64(w.width) {
+			return false
+		}
+		next := int64(w.index<<(2*countBits)) | w.prev<<countBits | (w.cur + 1)
+		if l.state.CompareAndSwap(s, next) {
+			return true
+		}
+	}
+}
+
+// windowRetry returns how long after now one more event would be allowed if
+// no other event came.
+//
+//monogen:if window
+func (l *Limiter) windowRetry(now int64) int64 {
+	w := l.windowLoad(l.state.Load(), now)
+	room := float64(l.cfg.Limit - 1)
+	// In this window, wait for prev's weight to fall to what cur leaves.
+	if free := room - float64(w.cur); free >= 0 {
+		if w.prev == 0 || float64(w.prev) <= free {
+			return 0
+		}
+		at := math.Ceil(float64(w.width) * (1 - free/float64(w.prev)))
+		return max(int64(at)-w.elapsed, 0)
+	}
+	// Otherwise in the next one, where cur becomes the previous count.
+	toNext := w.width - w.elapsed
+	if float64(w.cur) <= room {
+		return toNext
+	}
+	return toNext + int64(math.Ceil(float64(w.width)*(1-room/float64(w.cur))))
+}
+
+//monogen:if window
+func (l *Limiter) windowStats(now int64) Stats {
+	w := l.windowLoad(l.state.Load(), now)
+	avail := int64(math.Floor(float64(l.cfg.Limit) - w.estimate()))
+	st := Stats{Available: max(avail, 0), Current: w.cur, Previous: w.prev}
+	if avail <= 0 {
+		st.Delay = time.Duration(l.windowRetry(now))
+	}
+	return st
+}

@@ -1,0 +1,337 @@
+package ratelimit_test
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/monogen/monogen/templates/ratelimit"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var t0 = time.Now()
+
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+func token(interval time.Duration, burst int64) *ratelimit.Limiter {
+	return ratelimit.NewAt(ratelimit.Config{Algorithm: ratelimit.TokenBucket, Interval: interval, Burst: burst}, t0)
+}
+
+func sliding(limit int64, window time.Duration) *ratelimit.Limiter {
+	return ratelimit.NewAt(ratelimit.Config{Algorithm: ratelimit.SlidingWindow, Limit: limit, Window: window}, t0)
+}
+
+// allowN calls AllowAt n times at t and returns how many were allowed.
+func allowN(l *ratelimit.Limiter, t time.Time, n int) int {
+	allowed := 0
+	for range n {
+		if l.AllowAt(t) {
+			allowed++
+		}
+	}
+	return allowed
+}
+
+func TestInvalidConfigPanics(t *testing.T) {
+	for name, cfg := range map[string]ratelimit.Config{
+		"token/interval=0":  {Algorithm: ratelimit.TokenBucket, Burst: 1},
+		"token/burst=0":     {Algorithm: ratelimit.TokenBucket, Interval: time.Second},
+		"token/overflow":    {Algorithm: ratelimit.TokenBucket, Interval: time.Hour, Burst: 1 << 62},
+		"window/window=0":   {Algorithm: ratelimit.SlidingWindow, Limit: 1},
+		"window/limit=0":    {Algorithm: ratelimit.SlidingWindow, Window: time.Second},
+		"window/limit=huge": {Algorithm: ratelimit.SlidingWindow, Window: time.Second, Limit: ratelimit.MaxLimit + 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Error("New did not panic")
+				}
+			}()
+			ratelimit.New(cfg)
+		})
+	}
+}
+
+func TestTokenBurstThenRate(t *testing.T) {
+	l := token(10*time.Millisecond, 3)
+	if got := allowN(l, at(0), 5); got != 3 {
+		t.Fatalf("allowed %d at t0, want the burst of 3", got)
+	}
+	if got := allowN(l, at(9*time.Millisecond), 2); got != 0 {
+		t.Fatalf("allowed %d before the next token, want 0", got)
+	}
+	if got := allowN(l, at(10*time.Millisecond), 2); got != 1 {
+		t.Fatalf("allowed %d one interval later, want 1", got)
+	}
+	if got := allowN(l, at(35*time.Millisecond), 5); got != 2 {
+		t.Fatalf("allowed %d at 35ms, want 2 (tokens at 20ms and 30ms)", got)
+	}
+	// Idle time refills the bucket, never beyond its burst.
+	if got := allowN(l, at(time.Hour), 10); got != 3 {
+		t.Fatalf("allowed %d after an hour idle, want 3", got)
+	}
+}
+
+func TestTokenReserveCancelStats(t *testing.T) {
+	l := token(10*time.Millisecond, 2)
+	if st := l.StatsAt(at(0)); st.Available != 2 || st.Delay != 0 {
+		t.Fatalf("fresh Stats = %+v, want 2 available", st)
+	}
+	r1, r2 := l.ReserveAt(at(0)), l.ReserveAt(at(0))
+	if !r1.OK() || !r2.OK() || r1.DelayFrom(at(0)) != 0 || r2.DelayFrom(at(0)) != 0 {
+		t.Fatal("reservations within the burst must be immediate")
+	}
+	r3 := l.ReserveAt(at(0))
+	r4 := l.ReserveAt(at(0))
+	if d := r3.DelayFrom(at(0)); d != 10*time.Millisecond {
+		t.Fatalf("third reservation delay %v, want 10ms", d)
+	}
+	if d := r4.DelayFrom(at(0)); d != 20*time.Millisecond {
+		t.Fatalf("fourth reservation delay %v, want 20ms", d)
+	}
+	if d := r4.DelayFrom(at(15 * time.Millisecond)); d != 5*time.Millisecond {
+		t.Fatalf("fourth reservation delay from 15ms = %v, want 5ms", d)
+	}
+	if st := l.StatsAt(at(0)); st.Available != 0 || st.Delay != 30*time.Millisecond {
+		t.Fatalf("Stats = %+v, want 0 available, next in 30ms", st)
+	}
+	r4.CancelAt(at(0))
+	if st := l.StatsAt(at(0)); st.Delay != 20*time.Millisecond {
+		t.Fatalf("Stats after cancel = %+v, want next in 20ms", st)
+	}
+	// A reservation whose time has passed gives nothing back.
+	r3.CancelAt(at(11 * time.Millisecond))
+	if st := l.StatsAt(at(11 * time.Millisecond)); st.Delay != 9*time.Millisecond {
+		t.Fatalf("Stats after late cancel = %+v, want next in 9ms", st)
+	}
+}
+
+// TestTokenConcurrent checks that concurrent callers at the same instant
+// share exactly the burst, and over time no more than the rate.
+func TestTokenConcurrent(t *testing.T) {
+	const (
+		goroutines = 8
+		burst      = 50
+		steps      = 200
+	)
+	l := token(time.Millisecond, burst)
+	var allowed atomic.Int64
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range goroutines {
+		wg.Go(func() {
+			<-start
+			for i := range steps {
+				if l.AllowAt(at(time.Duration(i) * time.Millisecond / 4)) {
+					allowed.Add(1)
+				}
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	// Times run to (steps-1)/4 ms: burst plus one token per whole ms.
+	want := int64(burst + (steps-1)/4)
+	if got := allowed.Load(); got != want {
+		t.Fatalf("allowed %d, want %d", got, want)
+	}
+}
+
+func TestWindowWeighted(t *testing.T) {
+	l := sliding(10, time.Minute)
+	if got := allowN(l, at(0), 12); got != 10 {
+		t.Fatalf("allowed %d in the first window, want 10", got)
+	}
+	if got := allowN(l, at(59*time.Second), 1); got != 0 {
+		t.Fatalf("allowed %d at the end of a full window", got)
+	}
+	// 15s into the next window the previous 10 weigh 7.5: 2 more fit.
+	if got := allowN(l, at(75*time.Second), 5); got != 2 {
+		t.Fatalf("allowed %d at 75s, want 2", got)
+	}
+	// At 90s they weigh 5; with 2 counted, 3 more fit.
+	if got := allowN(l, at(90*time.Second), 5); got != 3 {
+		t.Fatalf("allowed %d at 90s, want 3", got)
+	}
+	if st := l.StatsAt(at(90 * time.Second)); st.Current != 5 || st.Previous != 10 || st.Available != 0 {
+		t.Fatalf("Stats = %+v, want current 5, previous 10, none available", st)
+	}
+	// Two windows later nothing remains.
+	if got := allowN(l, at(3*time.Minute), 12); got != 10 {
+		t.Fatalf("allowed %d after two windows, want 10", got)
+	}
+}
+
+func TestWindowReserveRetry(t *testing.T) {
+	l := sliding(10, time.Minute)
+	allowN(l, at(0), 10)
+	r := l.ReserveAt(at(0))
+	if r.OK() {
+		t.Fatal("reservation granted in a full window")
+	}
+	// Next window: 10*(1-e/60s) + 1 <= 10 from e = 6s.
+	if d := r.DelayFrom(at(0)); d != 66*time.Second {
+		t.Fatalf("retry after %v, want 66s", d)
+	}
+	r.CancelAt(at(0)) // no-op
+	if st := l.StatsAt(at(0)); st.Delay != 66*time.Second || st.Available != 0 {
+		t.Fatalf("Stats = %+v, want retry in 66s", st)
+	}
+	if l.AllowAt(at(66*time.Second - time.Millisecond)) {
+		t.Fatal("allowed before the retry time")
+	}
+	if !l.AllowAt(at(66 * time.Second)) {
+		t.Fatal("not allowed at the retry time")
+	}
+	if r := l.ReserveAt(at(10 * time.Minute)); !r.OK() || r.DelayFrom(at(10*time.Minute)) != 0 {
+		t.Fatal("reservation in an empty window not granted at once")
+	}
+}
+
+// TestWindowLateClock checks that a caller whose clock reading predates
+// the window another caller already moved to counts in the newer window
+// instead of resetting it.
+func TestWindowLateClock(t *testing.T) {
+	l := sliding(4, time.Minute)
+	allowN(l, at(0), 4)
+	if got := allowN(l, at(time.Minute), 4); got != 0 {
+		t.Fatalf("allowed %d at the window start with a full previous window", got)
+	}
+	if got := allowN(l, at(59*time.Second), 4); got != 0 {
+		t.Fatalf("late caller allowed %d", got)
+	}
+	if st := l.StatsAt(at(time.Minute)); st.Previous != 4 || st.Current != 0 {
+		t.Fatalf("Stats = %+v, want previous 4, current 0", st)
+	}
+}
+
+func TestWindowConcurrent(t *testing.T) {
+	const goroutines, limit = 8, 100
+	l := sliding(limit, time.Second)
+	var allowed atomic.Int64
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Go(func() {
+			for range 50 {
+				if l.AllowAt(at(500 * time.Millisecond)) {
+					allowed.Add(1)
+				}
+				runtime.Gosched()
+			}
+		})
+	}
+	wg.Wait()
+	if got := allowed.Load(); got != limit {
+		t.Fatalf("allowed %d, want %d", got, limit)
+	}
+}
+
+func TestWaitDeadlineFailsAtOnce(t *testing.T) {
+	for name, l := range map[string]*ratelimit.Limiter{
+		"token":  ratelimit.New(ratelimit.Config{Algorithm: ratelimit.TokenBucket, Interval: time.Hour, Burst: 1}),
+		"window": ratelimit.New(ratelimit.Config{Algorithm: ratelimit.SlidingWindow, Limit: 1, Window: time.Hour}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if err := l.Wait(ctx); err != nil {
+				t.Fatalf("first Wait: %v", err)
+			}
+			err := l.Wait(ctx)
+			if !errors.Is(err, ratelimit.ErrDeadline) || !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Wait = %v, want ErrDeadline", err)
+			}
+			if ctx.Err() != nil {
+				t.Fatal("Wait waited for the deadline")
+			}
+			// The failed wait counted nothing: a token bucket's next token
+			// is still within the hour; a window still holds one event,
+			// weighing on the next window until its end.
+			st := l.Stats()
+			if name == "token" && (st.Delay < 50*time.Minute || st.Delay > time.Hour) {
+				t.Fatalf("Stats after failed Wait = %+v, want the next token within the hour", st)
+			}
+			if name == "window" && (st.Current != 1 || st.Delay > 2*time.Hour) {
+				t.Fatalf("Stats after failed Wait = %+v, want one event counted", st)
+			}
+		})
+	}
+}
+
+func TestWaitCancelGivesBack(t *testing.T) {
+	l := ratelimit.New(ratelimit.Config{Algorithm: ratelimit.TokenBucket, Interval: time.Hour, Burst: 1})
+	if !l.Allow() {
+		t.Fatal("first Allow failed")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- l.Wait(ctx) }()
+	for l.Stats().Delay < 90*time.Minute { // the waiter has reserved
+		runtime.Gosched()
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Wait = %v, want context.Canceled", err)
+	}
+	if d := l.Stats().Delay; d > time.Hour {
+		t.Fatalf("next event in %v after cancel, want within the hour", d)
+	}
+	if err := l.Wait(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Wait with a done context = %v", err)
+	}
+}
+
+func TestWaitSucceeds(t *testing.T) {
+	for name, l := range map[string]*ratelimit.Limiter{
+		"token":  ratelimit.New(ratelimit.Config{Algorithm: ratelimit.TokenBucket, Interval: time.Millisecond, Burst: 1}),
+		"window": ratelimit.New(ratelimit.Config{Algorithm: ratelimit.SlidingWindow, Limit: 2, Window: 5 * time.Millisecond}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			for i := range 5 {
+				if err := l.Wait(ctx); err != nil {
+					t.Fatalf("Wait %d: %v", i, err)
+				}
+			}
+		})
+	}
+}
+
+// TestRealClockStress runs Allow and Wait concurrently on the real clock
+// and checks the rate bound.
+func TestRealClockStress(t *testing.T) {
+	const interval, burst = 100 * time.Microsecond, 10
+	l := ratelimit.New(ratelimit.Config{Algorithm: ratelimit.TokenBucket, Interval: interval, Burst: burst})
+	start := time.Now()
+	var events atomic.Int64
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for range 100 {
+				if g%2 == 0 {
+					if l.Allow() {
+						events.Add(1)
+					}
+				} else if err := l.Wait(context.Background()); err == nil {
+					events.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if max := int64(burst) + int64(elapsed/interval) + 1; events.Load() > max {
+		t.Fatalf("%d events in %v, more than %d", events.Load(), elapsed, max)
+	}
+	if events.Load() < 200 {
+		t.Fatalf("%d events, want at least the 200 Waits", events.Load())
+	}
+}

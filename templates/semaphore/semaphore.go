@@ -1,0 +1,335 @@
+// Package semaphore provides a weighted, FIFO-fair counting semaphore whose
+// uncontended Acquire and Release are a single atomic compare-and-swap each.
+//
+// It is the generic reference of the monogen semaphore kind:
+//
+//	//monogen:semaphore DBSlots n=16
+//
+// generates a type DBSlots whose capacity is the constant 16.
+package semaphore
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+)
+
+// Config holds the options of a Semaphore.
+//
+//monogen:config
+type Config struct {
+	// N is the total weight held at once: n= in the directive. It must be in
+	// [1, MaxN].
+	N int64
+}
+
+// MaxN is the largest capacity a Semaphore supports. The two bits above it
+// in the state word are the queued flag and the over-release guard.
+const MaxN = 1<<61 - 1
+
+const (
+	// queuedBit is set in the state word while the waiter list is not
+	// empty. Being larger than any capacity, it makes the fast path's
+	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
+	queuedBit = 1 << 62
+	// overBit can only become set when a release subtracts more than is
+	// held: a borrow out of the held count into the flag bits.
+	overBit = 1 << 61
+	// cacheLine is the size the hot word is padded to. 64 bytes on amd64
+	// and most arm64 cores; 128 would also cover Apple's and Neoverse's
+	// adjacent-line prefetch at the cost of a larger struct.
+	cacheLine = 64
+)
+
+// Semaphore bounds the total weight held at once by concurrent holders.
+//
+// Waiters are served in FIFO order: once a request has to wait, later
+// requests wait behind it even if they are small enough to fit, so a large
+// request is not starved by a stream of small ones.
+//
+// A Semaphore must be created with New and must not be copied after first
+// use.
+//
+// In the terminology of the Go memory model, the n-th call to Release or
+// ReleaseN "synchronizes before" any Acquire that obtains the units that
+// call freed, and a function run by Go returns before the Wait that sees
+// its completion returns.
+type Semaphore struct {
+	// state is the held weight in its low bits, plus queuedBit while
+	// waiters are queued. Uncontended Acquire and Release touch only this.
+	state atomic.Int64
+	// The slow path's fields below are written by waiters while holders
+	// spin on state; keep them on another cache line.
+	_ [cacheLine - 8]byte
+
+	cfg Config
+
+	mu         sync.Mutex // guards head and tail
+	head, tail *waiter
+
+	group   sync.WaitGroup // goroutines started by Go
+	errOnce sync.Once
+	err     error // first error returned by a function run by Go
+}
+
+// waiter is one queued AcquireN call. ready is closed once its units have
+// been added to the state word on its behalf.
+type waiter struct {
+	n          int64
+	ready      chan struct{}
+	prev, next *waiter
+}
+
+// New returns a semaphore with the given capacity. It panics unless
+// 1 <= n <= MaxN.
+//
+//monogen:template
+func New(n int64) *Semaphore {
+	s := &Semaphore{cfg: Config{N: n}}
+	s.init()
+	return s
+}
+
+// init checks the configuration. The generated constructor calls it after
+// building the struct.
+func (s *Semaphore) init() {
+	if s.cfg.N < 1 || s.cfg.N > MaxN {
+		panic("semaphore: capacity out of range")
+	}
+}
+
+// Acquire acquires one unit, blocking until it is available or ctx is done.
+// On success it returns nil. On failure it returns ctx.Err() and leaves the
+// semaphore unchanged. If ctx is already done, Acquire may still succeed
+// without blocking when a unit is free and nobody is waiting.
+func (s *Semaphore) Acquire(ctx context.Context) error {
+	if c := s.state.Load(); c < s.cfg.N && s.state.CompareAndSwap(c, c+1) {
+		return nil
+	}
+	return s.acquireSlow(ctx, 1)
+}
+
+// AcquireN acquires n units, blocking until they are available or ctx is
+// done, with the guarantees of Acquire. A request for more than the
+// capacity can never succeed: it waits for ctx to be done without holding
+// back other callers. AcquireN panics if n is negative.
+func (s *Semaphore) AcquireN(ctx context.Context, n int64) error {
+	// s.cfg.N-c cannot overflow, and is negative while waiters are queued.
+	if c := s.state.Load(); n > 0 && n <= s.cfg.N-c && s.state.CompareAndSwap(c, c+n) {
+		return nil
+	}
+	return s.acquireSlow(ctx, n)
+}
+
+// TryAcquire acquires one unit without blocking and reports whether it did.
+// It fails while other callers are waiting, even if a unit is free.
+func (s *Semaphore) TryAcquire() bool {
+	for {
+		c := s.state.Load()
+		if c >= s.cfg.N {
+			return false
+		}
+		if s.state.CompareAndSwap(c, c+1) {
+			return true
+		}
+	}
+}
+
+// TryAcquireN acquires n units without blocking and reports whether it did,
+// with the guarantees of TryAcquire. It panics if n is negative.
+func (s *Semaphore) TryAcquireN(n int64) bool {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	for {
+		c := s.state.Load()
+		if n > s.cfg.N-c {
+			return false
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			return true
+		}
+	}
+}
+
+// Release releases one unit. It panics if that releases more than is held.
+func (s *Semaphore) Release() {
+	if c := s.state.Add(-1); c&(queuedBit|overBit) != 0 || c < 0 {
+		s.releaseSlow(c)
+	}
+}
+
+// ReleaseN releases n units. It panics if that releases more than is held
+// or if n is negative.
+func (s *Semaphore) ReleaseN(n int64) {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if c := s.state.Add(-n); c&(queuedBit|overBit) != 0 || c < 0 {
+		s.releaseSlow(c)
+	}
+}
+
+// Available returns the weight that is free at the moment of the call. A
+// caller may not be able to acquire it: waiters come first.
+func (s *Semaphore) Available() int64 {
+	return s.cfg.N - s.state.Load()&^queuedBit
+}
+
+// Go waits for a unit as Acquire does, then calls f in a new goroutine and
+// releases the unit when f returns. It returns ctx.Err() without calling f
+// if ctx is done first. The first non-nil error returned by a function run
+// by Go is returned by Wait.
+func (s *Semaphore) Go(ctx context.Context, f func() error) error {
+	if err := s.Acquire(ctx); err != nil {
+		return err
+	}
+	s.group.Add(1)
+	go func() {
+		defer s.group.Done()
+		defer s.Release()
+		if err := f(); err != nil {
+			s.errOnce.Do(func() { s.err = err })
+		}
+	}()
+	return nil
+}
+
+// Wait blocks until every function started by Go has returned, then
+// returns the first non-nil error (if any) they returned. As with
+// sync.WaitGroup, calls to Go that start a batch must happen before Wait.
+func (s *Semaphore) Wait() error {
+	s.group.Wait()
+	return s.err
+}
+
+// acquireSlow acquires n units through the mutex, queueing when they do
+// not fit or others are already queued.
+func (s *Semaphore) acquireSlow(ctx context.Context, n int64) error {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return nil
+	}
+	done := ctx.Done()
+	if n > s.cfg.N {
+		// Queueing it would block everyone behind a request that can
+		// never be granted.
+		<-done
+		return ctx.Err()
+	}
+
+	s.mu.Lock()
+	for {
+		c := s.state.Load()
+		if n > s.cfg.N-c {
+			break
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			s.mu.Unlock()
+			return nil
+		}
+	}
+	select {
+	case <-done:
+		s.mu.Unlock()
+		return ctx.Err()
+	default:
+	}
+
+	w := &waiter{n: n, ready: make(chan struct{})}
+	s.push(w)
+	for {
+		c := s.state.Load()
+		if c&queuedBit != 0 || s.state.CompareAndSwap(c, c|queuedBit) {
+			break
+		}
+	}
+	// Units freed between the failed attempt above and setting queuedBit
+	// were released on the fast path, which notifies nobody.
+	s.notifyLocked()
+	s.mu.Unlock()
+
+	select {
+	case <-w.ready:
+		return nil
+	case <-done:
+	}
+	s.mu.Lock()
+	select {
+	case <-w.ready:
+		// Granted concurrently with ctx becoming done: give the units
+		// back, so that a failed Acquire leaves the semaphore unchanged.
+		s.state.Add(-n)
+	default:
+		s.remove(w)
+	}
+	// Removing the head, or giving units back, may let the next waiters in.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return ctx.Err()
+}
+
+// releaseSlow handles a release whose result c has queuedBit set, or shows
+// that more was released than held.
+func (s *Semaphore) releaseSlow(c int64) {
+	if c < 0 || c&overBit != 0 {
+		panic("semaphore: released more than held")
+	}
+	s.mu.Lock()
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+// notifyLocked grants queued requests in order while the head fits, and
+// clears queuedBit once the queue is empty. s.mu must be held.
+func (s *Semaphore) notifyLocked() {
+	for {
+		c := s.state.Load()
+		w := s.head
+		if w == nil {
+			if c&queuedBit == 0 || s.state.CompareAndSwap(c, c&^queuedBit) {
+				return
+			}
+			continue
+		}
+		if w.n > s.cfg.N-c&^queuedBit {
+			return
+		}
+		next := c + w.n
+		if w.next == nil {
+			next &^= queuedBit
+		}
+		if s.state.CompareAndSwap(c, next) {
+			s.remove(w)
+			close(w.ready)
+		}
+	}
+}
+
+// push appends w to the waiter list. s.mu must be held.
+func (s *Semaphore) push(w *waiter) {
+	w.prev = s.tail
+	if s.tail == nil {
+		s.head = w
+	} else {
+		s.tail.next = w
+	}
+	s.tail = w
+}
+
+// remove unlinks w from the waiter list. s.mu must be held.
+func (s *Semaphore) remove(w *waiter) {
+	if w.prev == nil {
+		s.head = w.next
+	} else {
+		w.prev.next = w.next
+	}
+	if w.next == nil {
+		s.tail = w.prev
+	} else {
+		w.next.prev = w.prev
+	}
+	w.prev, w.next = nil, nil
+}
