@@ -277,15 +277,7 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 }
 
 func newSpec(name string, kind *kinds.Kind, im *emit.Imports) *stencil.Spec {
-	spec := &stencil.Spec{
-		Name:   name,
-		Main:   kind.Main,
-		Types:  map[string]string{},
-		Consts: map[string]string{},
-		Config: map[string]string{},
-		Conds:  map[string]bool{},
-		Hooks:  map[string]string{},
-	}
+	spec := kinds.NewSpec(name, kind.Main)
 	if im != nil {
 		spec.Imports = im.Name
 	}
@@ -492,6 +484,19 @@ func (g *generator) stencil(j *job, im *emit.Imports) ([]string, error) {
 		return nil, &InternalError{err}
 	}
 	decls := out.Decls
+	for _, more := range c.More {
+		// Each run needs a fresh parse: the stencil annotates the syntax.
+		tpl, err := stencil.Parse(templates.Sources(), j.kind.Template, g.prog.Importer(nil))
+		if err != nil {
+			return nil, &InternalError{err}
+		}
+		more.Imports = im.Name
+		o, err := stencil.Stencil(tpl, more)
+		if err != nil {
+			return nil, &InternalError{err}
+		}
+		decls = append(decls, o.Decls...)
+	}
 	// Emitted code is written against template names; rename them.
 	for _, e := range c.Emit {
 		decls = append(decls, renameTemplateNames(e, out.Names))

@@ -74,9 +74,24 @@ type Context struct {
 	Self    *types.Package
 	// Spec is the stencil spec Build fills (Consts, Config, Conds, Hooks, Keep, Drop).
 	Spec *stencil.Spec
+	// More are further stencil runs of the same template for this directive
+	// (a pipeline stencils its stage type once per stage). Build fills Name,
+	// Main and Types of each; Imports is set by the generator. Their code
+	// follows the main spec's, in order.
+	More []*stencil.Spec
 	// Emit collects declarations (Go source) to add after the stenciled code:
-	// constructors, guards.
+	// constructors, guards. They are written against the template's names
+	// (init, Pool), which are renamed like the stenciled code.
 	Emit []string
+}
+
+// NewSpec returns an empty stencil spec for a further run (see More).
+func NewSpec(name, main string) *stencil.Spec {
+	return &stencil.Spec{
+		Name: name, Main: main,
+		Types: map[string]string{}, Consts: map[string]string{}, Config: map[string]string{},
+		Conds: map[string]bool{}, Hooks: map[string]string{}, Rename: map[string]string{},
+	}
 }
 
 // Type spells a type parameter's concrete type for the output file.

@@ -125,6 +125,9 @@ type Spec struct {
 	Hooks map[string]string
 	// Drop lists extra top-level declarations to leave out.
 	Drop []string
+	// Rename overrides the generated names of template declarations (a
+	// pipeline's stage copies share one set of non-generic helpers).
+	Rename map[string]string
 	// Keep lists template names that emitted code uses (the constructor calls
 	// "Pool.init"), so they are kept even when no template code refers to them.
 	Keep []string
@@ -263,6 +266,9 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 	for _, name := range scope.Names() {
 		obj := scope.Lookup(name)
 		s.names[obj] = Rename(name, spec.Main, spec.Name)
+		if to, ok := spec.Rename[name]; ok {
+			s.names[obj] = to
+		}
 	}
 	s.findConfig()
 	s.selectDecls()
