@@ -35,8 +35,8 @@ type ops[K comparable] struct {
 func model[K comparable]() ops[K] {
 	m := map[K]int{}
 	return ops[K]{
-		name: "model",
-		load: func(k K) (int, bool) { v, ok := m[k]; return v, ok },
+		name:  "model",
+		load:  func(k K) (int, bool) { v, ok := m[k]; return v, ok },
 		store: func(k K, v int) { m[k] = v },
 		loadOrStore: func(k K, v int) (int, bool) {
 			if old, ok := m[k]; ok {

@@ -289,8 +289,8 @@ func (m *Map[K, V]) put(h uint64, ne *entry[K, V]) (old *entry[K, V]) {
 
 // LoadOrStore returns the existing value for key if present. Otherwise, it
 // stores and returns the given value. The loaded result is true if the value
-// was loaded, false if stored. It finds a present key without locking and
-// allocates an entry only when it stores.
+// was loaded, false if stored. It finds a present key without locking or
+// allocating.
 func (m *Map[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 	h := hashKey(&m.seed, key)
 	si := h >> shardShift
@@ -323,7 +323,7 @@ func (m *Map[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 // absent key without locking.
 func (m *Map[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
 	h := hashKey(&m.seed, key)
-	if e := m.remove(h, key, nil); e != nil {
+	if e := m.remove(h, key); e != nil {
 		return e.value, true
 	}
 	return value, false
@@ -332,21 +332,19 @@ func (m *Map[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
 // Delete deletes the value for key. It finds an absent key without locking.
 func (m *Map[K, V]) Delete(key K) {
 	h := hashKey(&m.seed, key)
-	m.remove(h, key, nil)
+	m.remove(h, key)
 }
 
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
-// was absent. With a non-nil old, it deletes only if the value is equal to
-// *old.
-func (m *Map[K, V]) remove(h uint64, key K, old *V) *entry[K, V] {
+// was absent.
+func (m *Map[K, V]) remove(h uint64, key K) *entry[K, V] {
 	si := h >> shardShift
-	e := m.shards[si].table.Load().find(key, h)
-	if e == nil || old != nil && !equalValue(e.value, *old) {
+	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
 	b, i, e := root.search(key, broadcast(h2(h)))
-	if e == nil || old != nil && !equalValue(e.value, *old) {
+	if e == nil {
 		root.mu.Unlock()
 		return nil
 	}
@@ -392,7 +390,21 @@ func (m *Map[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
 //monogen:if comparable(V)
 func (m *Map[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
 	h := hashKey(&m.seed, key)
-	return m.remove(h, key, &old) != nil
+	si := h >> shardShift
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !equalValue(e.value, old) {
+		return false
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, broadcast(h2(h)))
+	if e == nil || !equalValue(e.value, old) {
+		root.mu.Unlock()
+		return false
+	}
+	meta := clearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return true
 }
 
 // Compute atomically reads and modifies the value for key. It calls fn with
@@ -404,7 +416,8 @@ func (m *Map[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
 //
 // fn is called exactly once, with the lock of key's bucket held: writes to
 // the keys of that bucket wait for it, and reads do not. fn must not call
-// methods of m, and should be short.
+// methods of m, and should be short. If fn panics, Compute leaves the map
+// unchanged and unlocked, and the panic propagates.
 func (m *Map[K, V]) Compute(key K, fn func(old V, loaded bool) (newV V, op ComputeOp)) (actual V, ok bool) {
 	h := hashKey(&m.seed, key)
 	si := h >> shardShift
@@ -413,7 +426,7 @@ func (m *Map[K, V]) Compute(key K, fn func(old V, loaded bool) (newV V, op Compu
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
 		if e != nil {
-			newV, op := fn(e.value, true)
+			newV, op := callLocked(root, fn, e.value, true)
 			switch op {
 			case UpdateOp:
 				b.entries[i].Store(&entry[K, V]{key: key, value: newV})
@@ -435,7 +448,7 @@ func (m *Map[K, V]) Compute(key K, fn func(old V, loaded bool) (newV V, op Compu
 			m.resize(si, t, growTable)
 			continue
 		}
-		newV, op := fn(actual, false)
+		newV, op := callLocked(root, fn, actual, false)
 		if op != UpdateOp {
 			root.mu.Unlock()
 			return actual, false
@@ -516,6 +529,21 @@ func (m *Map[K, V]) Clear() {
 	for si := range m.shards {
 		m.resize(uint64(si), nil, clearTable)
 	}
+}
+
+// callLocked calls fn(old, loaded) for Compute, unlocking root if fn panics:
+// a bucket left locked would block its writers, and the resizes of its
+// shard, forever.
+func callLocked[K comparable, V any](root *bucket[K, V], fn func(old V, loaded bool) (V, ComputeOp), old V, loaded bool) (newV V, op ComputeOp) {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	newV, op = fn(old, loaded)
+	returned = true
+	return newV, op
 }
 
 // lockRoot locks the root bucket of the chain of hash h in the current table

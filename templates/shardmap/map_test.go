@@ -515,3 +515,25 @@ func ExampleMap_Compute() {
 	fmt.Println(n, ok, hits.Len())
 	// Output: 0 false 1
 }
+
+func TestComputePanicUnlocks(t *testing.T) {
+	m := shardmap.New[int, int]()
+	m.Store(1, 10)
+	for _, key := range []int{1, 2} { // present, absent
+		func() {
+			defer func() {
+				if r := recover(); r != "boom" {
+					t.Fatalf("recovered %v, want boom", r)
+				}
+			}()
+			m.Compute(key, func(int, bool) (int, shardmap.ComputeOp) { panic("boom") })
+		}()
+	}
+	// The buckets are unlocked: writes and a whole-map resize go through.
+	m.Store(1, 11)
+	m.Store(2, 22)
+	m.Clear()
+	if m.Len() != 0 {
+		t.Fatalf("Len() = %d after Clear", m.Len())
+	}
+}

@@ -1,0 +1,62 @@
+# monogen: two commands do everything.
+#   make demo   generate the bundled example and compare it with the template and xsync
+#   make test   every test: unit, golden, end-to-end, generated equivalence, -race
+GO ?= go
+BENCHSTAT = cd bench && $(GO) tool benchstat
+
+.PHONY: all build test test-short vet generate check-generated bench bench-quick fuzz demo clean
+
+all: build test
+
+build:
+	$(GO) build ./...
+
+vet:
+	@test -z "$$(gofmt -l cmd internal templates generated examples bench)" || { gofmt -l cmd internal templates generated examples bench; echo 'gofmt: files above need formatting'; exit 1; }
+	$(GO) vet ./...
+	cd bench && $(GO) vet ./...
+
+# Regenerate the committed output of the tool run on itself and on the example.
+generate:
+	$(GO) run ./cmd/monogen -v ./generated ./examples/...
+
+# Fail when a committed generated file is stale.
+check-generated:
+	$(GO) run ./cmd/monogen -check ./generated ./examples/...
+
+# Everything, with the race detector. The bench module's tests check that
+# every implementation compared there computes the same results.
+test: vet check-generated
+	$(GO) test -race -count=1 ./...
+	cd bench && $(GO) test -race -count=1 ./...
+
+# Quick feedback: no race detector, no end-to-end module builds.
+test-short:
+	$(GO) test -short -count=1 ./...
+
+# Full benchmark suite: BENCHMARKS.md and charts under docs/bench/.
+bench:
+	cd bench && $(GO) run ./report
+
+# The same in under three minutes, for day-to-day work.
+bench-quick:
+	cd bench && $(GO) run ./report -quick
+
+fuzz:
+	$(GO) test ./internal/directive -run '^$$' -fuzz FuzzParse -fuzztime 20s
+
+# The main job on the bundled example: generate, show what was written, and
+# compare the generated maps with the generic template and with xsync.
+demo:
+	@echo '== go run ./cmd/monogen -v ./examples/sessions'
+	@$(GO) run ./cmd/monogen -v ./examples/sessions
+	@echo
+	@echo '== what examples/sessions/sessions_monogen.go declares'
+	@grep -E '^func (New|\(m \*(Store|Hits)\) [A-Z])' examples/sessions/sessions_monogen.go | sed 's/ {$$//'
+	@echo
+	@echo '== generated vs template vs xsync on the example types (ns/op, lower is better; machine noise applies)'
+	@cd bench && $(GO) test -run '^$$' -bench BenchmarkDemo -benchtime=100ms -count=6 ./demo > $${TMPDIR:-/tmp}/monogen-demo.txt
+	@$(BENCHSTAT) -col /impl $${TMPDIR:-/tmp}/monogen-demo.txt | awk 'NF == 0 { done = 1 } !done { print }'
+
+clean:
+	rm -rf bin bench/out
