@@ -104,10 +104,10 @@ func TestSessions(t *testing.T) {
 // requires monogen through a replace and declares it as a tool, then runs
 // go mod tidy, go generate, go vet, go test -race and monogen -check there.
 // want lists files go generate must write.
-func EndToEnd(t *testing.T, files map[string]string, want ...string) {
+func EndToEnd(t *testing.T, files map[string]string, want ...string) (dir string) {
 	t.Helper()
 	root := repoRoot(t)
-	dir := t.TempDir()
+	dir = t.TempDir()
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
 	if err != nil {
 		t.Fatal(err)
@@ -163,6 +163,56 @@ replace github.com/monogen/monogen => ` + root + "\n"
 	run(args...)
 	// go tool monogen -check agrees that everything is up to date.
 	run("tool", "monogen", "-check", "./...")
+	return dir
+}
+
+// goIn runs the go command in dir with the end-to-end environment.
+func goIn(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// TestEndToEndBench generates benchmarks of the user's own types
+// (bench=true) in a scratch module and runs each for one iteration.
+func TestEndToEndBench(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a module; not in -short mode")
+	}
+	dir := EndToEnd(t, map[string]string{
+		"kv/kv.go": `// Package kv is a user package with benchmarks of its own types.
+package kv
+
+//go:generate go tool monogen
+
+// Key is a composite key.
+type Key struct {
+	Region string
+	ID     uint32
+}
+
+// Item is a value.
+//
+//monogen:map Items[Key, *Item] bench=true
+//monogen:map names[string, int] bench=true
+type Item struct{ N int }
+`,
+	}, "kv/kv_monogen.go", "kv/kv_monogen_bench_test.go")
+	out := goIn(t, dir, "test", "-run", "^$", "-bench", ".", "-benchtime", "1x", "./kv")
+	for _, want := range []string{
+		"BenchmarkItems/op=Load/impl=generated", "BenchmarkItems/op=Load/impl=template",
+		"BenchmarkItems/op=mix90/impl=template", "BenchmarkNames/op=Store/impl=generated",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("benchmark output lacks %s:\n%s", want, out)
+		}
+	}
 }
 
 func repoRoot(t *testing.T) string {

@@ -44,6 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	output := fs.String("output", "", "write all code of the (single) package to this file instead of x_monogen.go per source file")
 	version := fs.Bool("version", false, "print the version and exit")
 	verbose := fs.Bool("v", false, "list the files written")
+	bench := fs.Bool("bench", false, "also write x_monogen_bench_test.go: benchmarks of each generated type against its template (as bench=true on every directive)")
 	fs.Usage = func() { usage(fs, stderr) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -56,7 +57,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	patterns := fs.Args()
-	res, err := gen.Generate(gen.Config{Dir: ".", Patterns: patterns, Output: *output})
+	res, err := gen.Generate(gen.Config{Dir: ".", Patterns: patterns, Output: *output, Bench: *bench})
 	if err != nil {
 		fmt.Fprintln(stderr, relErr(err.Error()))
 		var ie *gen.InternalError

@@ -12,6 +12,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"maps"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -32,6 +33,9 @@ type Config struct {
 	Patterns []string // package patterns (default ".")
 	// Output overrides the output file name (one package only).
 	Output string
+	// Bench emits benchmarks for every directive whose kind has them, as if
+	// each had bench=true.
+	Bench bool
 	// Tags are extra build tags (unused for now; reserved).
 }
 
@@ -101,6 +105,10 @@ type job struct {
 	kind  *kinds.Kind
 	pkg   *load.Package
 	types map[string]types.Type
+	// bench is set by bench=true (or -bench): emit benchmarks of this
+	// directive's type into benchOut.
+	bench    bool
+	benchOut string
 }
 
 func (g *generator) run() (*Result, error) {
@@ -153,7 +161,32 @@ func (g *generator) run() (*Result, error) {
 	if len(g.errs) > 0 {
 		return nil, g.sorted()
 	}
+	benchFiles := map[string][]*job{}
+	var benchNames []string
+	for _, j := range jobs {
+		if !j.bench {
+			continue
+		}
+		if _, ok := benchFiles[j.benchOut]; !ok {
+			benchNames = append(benchNames, j.benchOut)
+		}
+		benchFiles[j.benchOut] = append(benchFiles[j.benchOut], j)
+	}
+	sort.Strings(benchNames)
+	for _, out := range benchNames {
+		src, err := g.benchFile(out, benchFiles[out])
+		if err != nil {
+			return nil, err
+		}
+		g.res.Files[out] = src
+	}
+	if len(g.errs) > 0 {
+		return nil, g.sorted()
+	}
 	if err := g.typeCheck(byFile); err != nil {
+		return nil, err
+	}
+	if err := g.typeCheckBench(byFile, benchFiles); err != nil {
 		return nil, err
 	}
 	for _, j := range jobs {
@@ -254,8 +287,24 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 		j.types[kind.Params[i]] = t
 	}
 	ok = true
+	j.bench = g.cfg.Bench && kind.Bench != nil
 	for _, o := range pd.Options {
 		mo := &model.Option{Key: o.Key, Raw: o.Value, KeyPos: at(o.KeyOff), ValuePos: at(o.ValueOff)}
+		if o.Key == "bench" {
+			// bench= belongs to every kind: the generator handles it.
+			b, err := strconv.ParseBool(o.Value)
+			switch {
+			case err != nil:
+				g.errorf(mo.ValuePos, "bad value %q for option bench: want true or false", o.Value)
+				ok = false
+			case b && kind.Bench == nil:
+				g.errorf(mo.KeyPos, "bench=true: the %s kind has no benchmarks yet", kind.Name)
+				ok = false
+			default:
+				j.bench = b
+			}
+			continue
+		}
 		if err := kind.ParseOption(mo, pkg.Types.Scope()); err != nil {
 			g.errs = append(g.errs, err)
 			ok = false
@@ -265,6 +314,9 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 	}
 	if !ok {
 		return nil
+	}
+	if j.bench {
+		j.benchOut = benchOutputName(f.File)
 	}
 	// Let the kind check the directive now, so that all errors of a run are
 	// reported together; the real build happens per output file.
@@ -331,6 +383,12 @@ func outputName(src, override, dir string) string {
 		return strings.TrimSuffix(base, "_test") + "_monogen_test.go"
 	}
 	return base + "_monogen.go"
+}
+
+// benchOutputName: x.go and x_test.go -> x_monogen_bench_test.go.
+func benchOutputName(src string) string {
+	base := strings.TrimSuffix(strings.TrimSuffix(src, ".go"), "_test")
+	return base + "_monogen_bench_test.go"
 }
 
 // checkNames rejects directive names that the package already declares and
@@ -497,9 +555,18 @@ func (g *generator) stencil(j *job, im *emit.Imports) ([]string, error) {
 		}
 		decls = append(decls, o.Decls...)
 	}
-	// Emitted code is written against template names; rename them.
+	// Emitted code is written against template names; rename them, but not
+	// the user's type names it spells (a user type task is not the
+	// template's task).
+	names := out.Names
+	if len(spec.TypeNames) > 0 {
+		names = maps.Clone(out.Names)
+		for _, n := range spec.TypeNames {
+			delete(names, n)
+		}
+	}
 	for _, e := range c.Emit {
-		decls = append(decls, renameTemplateNames(e, out.Names))
+		decls = append(decls, renameTemplateNames(e, names))
 	}
 	return decls, nil
 }

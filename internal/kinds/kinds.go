@@ -64,6 +64,25 @@ type Kind struct {
 	Options  []OptionSpec
 	// Build checks the directive and fills the plan. Errors are *model.Error.
 	Build func(c *Context) error
+	// Bench, when set, emits benchmarks of the generated type against the
+	// template instantiated with the same types (bench=true): declarations
+	// for x_monogen_bench_test.go, named with impl=generated|template.
+	Bench func(c *Context) ([]string, error)
+}
+
+// TemplatePath is the import path prefix of the template packages, which
+// user benchmarks import as the generic reference.
+const TemplatePath = "github.com/monogen/monogen/templates/"
+
+// newName is the generated constructor's name.
+func newName(c *Context) string { return stencil.Rename("New", "", c.D.Name) }
+
+// upper is name with its first letter upper-cased, for Benchmark<Name>.
+func upper(name string) string {
+	if name == "" {
+		return name
+	}
+	return strings.ToUpper(name[:1]) + name[1:]
 }
 
 // Context is what Build works with.

@@ -23,6 +23,7 @@ func init() {
 			{Key: "hash", Type: Func, Doc: "package-level func(K) uint64 replacing the built-in hasher"},
 		},
 		Build: buildMap,
+		Bench: benchMap,
 	})
 }
 
@@ -84,4 +85,75 @@ func whyNotComparable(t types.Type) string {
 		return fmt.Sprintf(" (its element type %s cannot be compared)", u.Elem())
 	}
 	return ""
+}
+
+// mapBenchKeys is the number of keys the user benchmarks preload: enough to
+// leave the caches of a small machine, few enough to set up in milliseconds.
+const mapBenchKeys = 1 << 14
+
+// benchMap emits BenchmarkName: the generated map against the template
+// instantiated with the same types, impl=generated|template, on Load, Store,
+// LoadOrStore and a 90%-read mix, all goroutines in parallel.
+func benchMap(c *Context) ([]string, error) {
+	k, v := c.Types["K"], c.Types["V"]
+	key, ok := emit.KeyFrom(k, jen.Id("i"), c.Self, c.Imports)
+	if !ok {
+		return nil, c.Errorf("bench=true: cannot make distinct keys of type %s for a benchmark", c.D.Args[0].Text)
+	}
+	kt, vt := c.Imports.Type(k), c.Imports.Type(v)
+	name := c.D.Name
+	tpl := c.Imports.Name(TemplatePath + "shardmap")
+	testing := c.Imports.Name("testing")
+
+	// Each workload body, for one implementation held in variable m.
+	type workload struct {
+		op   string
+		body func(m string) jen.Code
+	}
+	at := jen.Id("keys").Index(jen.Id("i").Op("&").Parens(jen.Lit(mapBenchKeys - 1)))
+	workloads := []workload{
+		{"Load", func(m string) jen.Code { return jen.Id(m).Dot("Load").Call(at) }},
+		{"Store", func(m string) jen.Code { return jen.Id(m).Dot("Store").Call(at, jen.Id("value")) }},
+		{"LoadOrStore", func(m string) jen.Code { return jen.Id(m).Dot("LoadOrStore").Call(at, jen.Id("value")) }},
+		// One store in ten.
+		{"mix90", func(m string) jen.Code {
+			return jen.If(jen.Id("i").Op("%").Lit(10).Op("==").Lit(0)).Block(
+				jen.Id(m).Dot("Store").Call(at, jen.Id("value")),
+			).Else().Block(jen.Id(m).Dot("Load").Call(at))
+		}},
+	}
+	body := []jen.Code{
+		// keys := make([]K, n); for i := range keys { keys[i] = K(i) }
+		jen.Id("keys").Op(":=").Make(jen.Index().Id(kt), jen.Lit(mapBenchKeys)),
+		jen.For(jen.Id("i").Op(":=").Range().Id("keys")).Block(jen.Id("keys").Index(jen.Id("i")).Op("=").Add(key)),
+		jen.Var().Id("value").Id(vt),
+		// generated, template := NewName(), shardmap.New[K, V]()
+		jen.List(jen.Id("generated"), jen.Id("template")).Op(":=").
+			List(jen.Id(newName(c)).Call(), jen.Id(tpl).Dot("New").Types(jen.Id(kt), jen.Id(vt)).Call()),
+		jen.For(jen.List(jen.Id("_"), jen.Id("k")).Op(":=").Range().Id("keys")).Block(
+			jen.Id("generated").Dot("Store").Call(jen.Id("k"), jen.Id("value")),
+			jen.Id("template").Dot("Store").Call(jen.Id("k"), jen.Id("value")),
+		),
+	}
+	for _, w := range workloads {
+		for _, impl := range []string{"generated", "template"} {
+			// b.Run("op=Load/impl=generated", func(b *testing.B) { b.ReportAllocs(); b.RunParallel(...) })
+			body = append(body, jen.Id("b").Dot("Run").Call(jen.Lit("op="+w.op+"/impl="+impl),
+				jen.Func().Params(jen.Id("b").Op("*").Id(testing).Dot("B")).Block(
+					jen.Id("b").Dot("ReportAllocs").Call(),
+					jen.Id("b").Dot("RunParallel").Call(jen.Func().Params(jen.Id("pb").Op("*").Id(testing).Dot("PB")).Block(
+						jen.Id("i").Op(":=").Lit(0),
+						jen.For(jen.Id("pb").Dot("Next").Call()).Block(w.body(impl), jen.Id("i").Op("++")),
+					)),
+				)))
+		}
+	}
+	doc := fmt.Sprintf(`// Benchmark%[1]s measures %[1]s against the generic template it was
+// generated from, %[2]s.Map[%[3]s, %[4]s], on the same keys and workloads,
+// with all goroutines in parallel:
+//
+//	go test -run '^$' -bench 'Benchmark%[1]s$' -count 6 | go tool benchstat -col /impl -
+`, upper(name), "shardmap", c.D.Args[0].Text, c.D.Args[1].Text)
+	fn := jen.Func().Id("Benchmark"+upper(name)).Params(jen.Id("b").Op("*").Id(testing).Dot("B")).Block(body...)
+	return []string{doc + fmt.Sprintf("%#v", fn)}, nil
 }

@@ -1,0 +1,103 @@
+package gen
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/format"
+	"go/parser"
+	"go/types"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/monogen/monogen/internal/emit"
+	"github.com/monogen/monogen/internal/kinds"
+	"github.com/monogen/monogen/internal/load"
+)
+
+// benchFile renders x_monogen_bench_test.go: for each directive with
+// bench=true, benchmarks of the generated type against the template
+// instantiated with the same types.
+func (g *generator) benchFile(out string, jobs []*job) ([]byte, error) {
+	pkg := jobs[0].pkg
+	reserved := map[string]bool{}
+	for _, n := range pkg.Types.Scope().Names() {
+		reserved[n] = true
+	}
+	for _, n := range types.Universe.Names() {
+		reserved[n] = true
+	}
+	// Locals of the emitted benchmarks.
+	for _, n := range []string{"b", "pb", "i", "k", "keys", "value", "generated", "template", "m"} {
+		reserved[n] = true
+	}
+	im := emit.NewImports(pkg.Path, reserved)
+	var body bytes.Buffer
+	for _, j := range jobs {
+		c := &kinds.Context{D: j.d, Types: j.types, Imports: im, Self: j.pkg.Types, Spec: newSpec(j.d.Name, j.kind, im)}
+		decls, err := j.kind.Bench(c)
+		if err != nil {
+			g.errs = append(g.errs, err)
+			continue
+		}
+		for _, d := range decls {
+			body.WriteString(d)
+			body.WriteString("\n\n")
+		}
+	}
+	var b bytes.Buffer
+	b.WriteString(load.Header + "\n\n")
+	fmt.Fprintf(&b, "package %s\n\n", pkg.Name)
+	b.WriteString(im.Decl())
+	b.WriteString("\n")
+	b.Write(body.Bytes())
+	src, err := format.Source(b.Bytes())
+	if err != nil {
+		return nil, &InternalError{fmt.Errorf("%s: generated benchmarks do not parse: %v\n%s", filepath.Base(out), err, numbered(b.Bytes()))}
+	}
+	return src, nil
+}
+
+// typeCheckBench checks benchmark files with the package and its new
+// generated files, as the package's internal test would compile them.
+func (g *generator) typeCheckBench(byFile map[string][]*job, benchFiles map[string][]*job) error {
+	for out, jobs := range benchFiles {
+		pkg := jobs[0].pkg
+		var files []*ast.File
+		files = append(files, pkg.Syntax...)
+		var names []string
+		for gout, gjobs := range byFile {
+			if gjobs[0].pkg == pkg && !strings.HasSuffix(gout, "_test.go") {
+				names = append(names, gout)
+			}
+		}
+		sort.Strings(names)
+		names = append(names, out)
+		for _, name := range names {
+			f, err := parser.ParseFile(g.prog.Fset, name, g.res.Files[name], 0)
+			if err != nil {
+				return &InternalError{err}
+			}
+			files = append(files, f)
+		}
+		var first error
+		conf := types.Config{
+			Importer: g.prog.Importer(pkg),
+			Error: func(err error) {
+				te, ok := err.(types.Error)
+				if ok && first == nil && te.Fset.Position(te.Pos).Filename == out {
+					first = err
+				}
+			},
+		}
+		conf.Check(pkg.Path, g.prog.Fset, files, nil)
+		if first != nil {
+			if strings.Contains(first.Error(), kinds.TemplatePath) {
+				return fmt.Errorf("%s: bench=true imports the templates of github.com/monogen/monogen: the module must require it (go get -tool github.com/monogen/monogen/cmd/monogen): %v", relPos(jobs[0].d.Pos), first)
+			}
+			return &InternalError{fmt.Errorf("generated benchmarks do not type-check: %v\n%s", first, numbered(g.res.Files[out]))}
+		}
+	}
+	return nil
+}
