@@ -154,6 +154,6 @@ func benchMap(c *Context) ([]string, error) {
 //
 //	go test -run '^$' -bench 'Benchmark%[1]s$' -count 6 | go tool benchstat -col /impl -
 `, upper(name), "shardmap", c.D.Args[0].Text, c.D.Args[1].Text)
-	fn := jen.Func().Id("Benchmark"+upper(name)).Params(jen.Id("b").Op("*").Id(testing).Dot("B")).Block(body...)
+	fn := jen.Func().Id("Benchmark" + upper(name)).Params(jen.Id("b").Op("*").Id(testing).Dot("B")).Block(body...)
 	return []string{doc + fmt.Sprintf("%#v", fn)}, nil
 }
