@@ -265,10 +265,15 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 	d.Output = outputName(f.File, g.cfg.Output, pkg.Dir)
 	if n := len(pd.Args); n < kind.MinArgs || n > len(kind.Params) {
 		want := fmt.Sprintf("%d", len(kind.Params))
-		if kind.MinArgs != len(kind.Params) {
+		if kind.MinArgs == len(kind.Params)-1 {
 			want = fmt.Sprintf("%d or %d", kind.MinArgs, len(kind.Params))
+		} else if kind.MinArgs < len(kind.Params) {
+			want = fmt.Sprintf("%d to %d", kind.MinArgs, len(kind.Params))
 		}
 		params := "[" + strings.Join(kind.Params, ", ") + "]"
+		if n := len(kind.Params); kind.MinArgs < n-1 {
+			params = "[" + strings.Join(kind.Params[:kind.MinArgs], ", ") + ", ..., " + kind.Params[n-1] + "]"
+		}
 		if len(kind.Params) == 0 {
 			g.errorf(at(pd.NameOff+len(pd.Name)), "%s takes no type arguments: //monogen:%s %s", kind.Name, kind.Name, pd.Name)
 		} else {
@@ -566,7 +571,7 @@ func (g *generator) stencil(j *job, im *emit.Imports) ([]string, error) {
 		}
 	}
 	for _, e := range c.Emit {
-		decls = append(decls, renameTemplateNames(e, names))
+		decls = append(decls, stencil.Unmark(renameTemplateNames(e, names)))
 	}
 	return decls, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/monogen/monogen/internal/emit"
+	"github.com/monogen/monogen/internal/stencil"
 )
 
 // //monogen:map Name[K, V] shards=N hash=fn
@@ -51,9 +52,10 @@ func buildMap(c *Context) error {
 				fn.Name(), types.TypeString(sig, types.RelativeTo(c.Self)), c.D.Args[0].Text)
 		}
 		// The user's hasher is called directly, so it can inline.
-		c.Spec.Hooks["hashKey"] = fmt.Sprintf("return %s(k)", fn.Name())
+		c.Spec.Hooks["hashKey"] = fmt.Sprintf("return %s(k)", stencil.User(fn.Name()))
+		c.Spec.TypeNames = append(c.Spec.TypeNames, fn.Name())
 		// var _ func(K) uint64 = fn
-		c.Emit = append(c.Emit, guardComment+"\n"+fmt.Sprintf("%#v", jen.Var().Id("_").Func().Params(jen.Id(c.Type("K"))).Uint64().Op("=").Id(fn.Name())))
+		c.Emit = append(c.Emit, guardComment+"\n"+fmt.Sprintf("%#v", jen.Var().Id("_").Func().Params(jen.Id(c.Type("K"))).Uint64().Op("=").Id(stencil.User(fn.Name()))))
 		return nil
 	}
 	if h, ok := emit.HashFor(k, c.Self, c.Imports); ok {

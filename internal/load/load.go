@@ -43,7 +43,12 @@ type Program struct {
 	Fset     *token.FileSet
 	Packages []*Package
 	universe map[string]*types.Package
-	dir      string
+	// partial holds the packages go/packages knows only as dependencies of
+	// dependencies: incomplete, filled with what those refer to. Reading a
+	// package's export data completes its partial package, so that time.Time
+	// seen through context is time.Time seen directly.
+	partial map[string]*types.Package
+	dir     string
 }
 
 // Package is one package (or test package) that holds directives or earlier
@@ -110,7 +115,7 @@ func Load(dir string, patterns []string) (*Program, error) {
 	if err != nil {
 		return nil, &Error{Msg: fmt.Sprintf("loading %s: %v", strings.Join(patterns, " "), err)}
 	}
-	prog := &Program{Fset: fset, universe: map[string]*types.Package{}, dir: dir}
+	prog := &Program{Fset: fset, universe: map[string]*types.Package{}, partial: map[string]*types.Package{}, dir: dir}
 
 	// Errors that stop us: a pattern that matched nothing, a file that does not
 	// parse. Type errors are tolerated (see the package doc).
@@ -120,6 +125,8 @@ func Load(dir string, patterns []string) (*Program, error) {
 			if _, ok := prog.universe[p.PkgPath]; !ok || !strings.Contains(p.ID, "[") {
 				prog.universe[p.PkgPath] = p.Types
 			}
+		} else if p.Types != nil {
+			prog.partial[p.PkgPath] = p.Types
 		}
 	})
 	for _, p := range pkgs {
@@ -302,6 +309,9 @@ func (prog *Program) ImportStd(paths []string) error {
 		}
 		if _, ok := prog.universe[path]; ok {
 			continue
+		}
+		if p, ok := prog.partial[path]; ok {
+			prog.universe[path] = p // completed in place by the reader
 		}
 		if err := prog.readExport(path, file); err != nil {
 			return err

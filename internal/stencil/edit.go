@@ -11,6 +11,8 @@ import (
 type edit struct {
 	start, end int
 	fn         func() string
+	// line: when fn returns "", the line it stood alone on goes too.
+	line bool
 }
 
 // editor applies edits to one source file.
@@ -21,7 +23,14 @@ type editor struct {
 }
 
 func (e *editor) add(start, end int, fn func() string) {
-	e.edits = append(e.edits, edit{start, end, fn})
+	e.edits = append(e.edits, edit{start: start, end: end, fn: fn})
+	e.ready = false
+}
+
+// addLine is add for a statement: when fn returns "", the statement's line
+// is removed with it, not left blank.
+func (e *editor) addLine(start, end int, fn func() string) {
+	e.edits = append(e.edits, edit{start, end, fn, true})
 	e.ready = false
 }
 
@@ -60,8 +69,20 @@ func (e *editor) render(start, end int) string {
 			continue // nested in an edit already applied, or straddles the range
 		}
 		b.Write(e.src[p:ed.start])
-		b.WriteString(ed.fn())
+		text := ed.fn()
 		p = ed.end
+		if text == "" && ed.line {
+			// Drop the indentation before and the line break after, when
+			// nothing else stands on the line.
+			done := b.String()
+			trimmed := strings.TrimRight(done, " \t")
+			if (trimmed == "" || strings.HasSuffix(trimmed, "\n")) && p < end && e.src[p] == '\n' {
+				b.Reset()
+				b.WriteString(trimmed)
+				p++
+			}
+		}
+		b.WriteString(text)
 	}
 	b.Write(e.src[p:end])
 	return b.String()

@@ -135,6 +135,17 @@ type Spec struct {
 	Imports func(path string) string
 }
 
+// userPrefix marks an identifier of the user's package in hook bodies and
+// emitted code, so that renaming never touches it even when it happens to
+// share a template declaration's name (a user hash function called hashKey).
+const userPrefix = "monogenUser_"
+
+// User returns name marked as the user's identifier; see userPrefix.
+func User(name string) string { return userPrefix + name }
+
+// Unmark strips user marks from src once template names are renamed.
+func Unmark(src string) string { return strings.ReplaceAll(src, userPrefix, "") }
+
 // Output is the specialized code of one directive.
 type Output struct {
 	Decls []string          // declarations, in template order, each with its doc comment
@@ -236,6 +247,9 @@ type state struct {
 	// dead marks nodes removed from the output (folded branches, dropped
 	// declarations, replaced bodies); references inside them do not count.
 	dead map[ast.Node]bool
+	// cut maps a folded if to the last statement of the unreachable ones
+	// that follow it (see markUnreachable).
+	cut map[*ast.IfStmt]ast.Stmt
 	// hookBodies are replacement bodies, parsed, with their template references.
 	hookRefs map[ast.Node][]types.Object
 	err      error
@@ -250,6 +264,7 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 		params:   map[string]bool{},
 		imports:  map[string]bool{},
 		dead:     map[ast.Node]bool{},
+		cut:      map[*ast.IfStmt]ast.Stmt{},
 		hookRefs: map[ast.Node][]types.Object{},
 	}
 	for i, f := range t.Files {
@@ -479,6 +494,11 @@ func (s *state) constValue(e ast.Expr) (constant.Value, bool) {
 		return safeBinary(e.Op, x, y)
 	case *ast.BasicLit:
 		return constant.MakeFromLiteral(e.Value, e.Kind, 0), true
+	case *ast.CallExpr:
+		// A conversion of a constant, such as int64(x.cfg.Interval).
+		if tv, ok := s.t.Info.Types[e.Fun]; ok && tv.IsType() && len(e.Args) == 1 {
+			return s.constValue(e.Args[0])
+		}
 	}
 	if tv, ok := s.t.Info.Types[e]; ok && tv.Value != nil && !s.dependsOnSpec(e) {
 		return tv.Value, true
@@ -643,6 +663,14 @@ func (s *state) markDeadBranches(root ast.Node) {
 		if n == nil || s.dead[n] {
 			return false
 		}
+		switch b := n.(type) {
+		case *ast.BlockStmt:
+			s.markUnreachable(b.List)
+		case *ast.CaseClause:
+			s.markUnreachable(b.Body)
+		case *ast.CommClause:
+			s.markUnreachable(b.Body)
+		}
 		if ifs, ok := n.(*ast.IfStmt); ok {
 			switch s.foldIf(ifs) {
 			case 1:
@@ -660,6 +688,79 @@ func (s *state) markDeadBranches(root ast.Node) {
 		}
 		return true
 	})
+}
+
+// markUnreachable marks dead the statements that follow, in the same list, a
+// folded if whose kept branch ends in a return or a panic: after folding they
+// are unreachable (if x { return a }; return b with x constant true).
+func (s *state) markUnreachable(list []ast.Stmt) {
+	for i, st := range list[:max(len(list)-1, 0)] {
+		ifs, ok := st.(*ast.IfStmt)
+		if !ok || s.dead[ifs] {
+			continue
+		}
+		var kept *ast.BlockStmt
+		switch s.foldIf(ifs) {
+		case 1:
+			kept = ifs.Body
+		case 0:
+			kept, _ = ifs.Else.(*ast.BlockStmt)
+		}
+		if kept == nil || len(kept.List) == 0 || !terminates(kept.List[len(kept.List)-1]) {
+			continue
+		}
+		for _, rest := range list[i+1:] {
+			s.dead[rest] = true
+		}
+		s.cut[ifs] = list[len(list)-1]
+		return
+	}
+}
+
+// terminates reports whether a statement is a return, a call of panic, or a
+// for loop without condition that nothing breaks out of.
+func terminates(st ast.Stmt) bool {
+	switch st := st.(type) {
+	case *ast.ReturnStmt:
+		return true
+	case *ast.ForStmt:
+		return st.Cond == nil && !breaks(st.Body)
+	case *ast.ExprStmt:
+		if call, ok := st.X.(*ast.CallExpr); ok {
+			if id, ok := call.Fun.(*ast.Ident); ok && id.Name == "panic" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// breaks reports whether body holds a break out of the loop it is the body
+// of: an unlabeled break outside nested loops, switches and selects, or any
+// labeled break.
+func breaks(body *ast.BlockStmt) bool {
+	found := false
+	var walk func(n ast.Node, nested bool)
+	walk = func(n ast.Node, nested bool) {
+		ast.Inspect(n, func(m ast.Node) bool {
+			switch m := m.(type) {
+			case *ast.BranchStmt:
+				if m.Tok == token.BREAK && (m.Label != nil || !nested) {
+					found = true
+				}
+			case *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+				if m != n {
+					walk(m, true)
+					return false
+				}
+			case *ast.FuncLit:
+				return false
+			}
+			return !found
+		})
+	}
+	walk(body, false)
+	return found
 }
 
 // hook returns the replacement body of a hook function, if the spec has one.
@@ -729,14 +830,23 @@ func (s *state) removeUnused() {
 				changed = true
 			}
 		}
-		// Struct fields nothing reads or writes.
+		// Struct fields nothing reads or writes, in declared struct types: a
+		// field of a struct type literal (a parameter of type
+		// chan struct{ seq uint64 }) is a different object from the field
+		// that identical types elsewhere use.
 		for _, f := range s.t.Files {
+			declared := map[*ast.StructType]bool{}
 			ast.Inspect(f, func(n ast.Node) bool {
 				if n == nil || s.dead[n] {
 					return false
 				}
+				if ts, ok := n.(*ast.TypeSpec); ok {
+					if st, ok := ts.Type.(*ast.StructType); ok {
+						declared[st] = true
+					}
+				}
 				st, ok := n.(*ast.StructType)
-				if !ok {
+				if !ok || !declared[st] {
 					return true
 				}
 				for _, fld := range st.Fields.List {
@@ -1061,13 +1171,17 @@ func (s *state) walk(ed *editor, n ast.Node) bool {
 			}
 		}
 	case *ast.IfStmt:
+		if last, ok := s.cut[n]; ok {
+			// The statements after a folded if whose kept branch returns.
+			ed.replace(s.off(n.End()), s.off(last.End()), "")
+		}
 		switch s.foldIf(n) {
 		case 1:
-			ed.add(s.off(n.Pos()), s.off(n.End()), func() string { return s.inline(ed, n.Body) })
+			ed.addLine(s.off(n.Pos()), s.off(n.End()), func() string { return s.inline(ed, n.Body) })
 			sub(n.Body)
 			return false
 		case 0:
-			ed.add(s.off(n.Pos()), s.off(n.End()), func() string {
+			ed.addLine(s.off(n.Pos()), s.off(n.End()), func() string {
 				switch e := n.Else.(type) {
 				case nil:
 					return ""
@@ -1345,6 +1459,10 @@ func (s *state) hookText(body string) string {
 
 func (s *state) renameInHook(ed *editor, fset *token.FileSet, id *ast.Ident) {
 	off := fset.Position(id.Pos()).Offset
+	if name, ok := strings.CutPrefix(id.Name, userPrefix); ok {
+		ed.replace(off, off+len(id.Name), name)
+		return
+	}
 	if s.params[id.Name] {
 		ed.replace(off, off+len(id.Name), s.spec.Types[id.Name])
 		return

@@ -111,3 +111,43 @@ func TestRename(t *testing.T) {
 		}
 	}
 }
+
+func stencilFold(t *testing.T, fast bool) string {
+	t.Helper()
+	tpl, err := stencil.Parse(os.DirFS("testdata"), "fold", importer.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := stencil.Stencil(tpl, &stencil.Spec{
+		Name: "Store", Main: "Box",
+		Config: map[string]string{"Fast": map[bool]string{true: "true", false: "false"}[fast], "Interval": "10 * time.Millisecond"},
+		Keep:   []string{"Box.init"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(out.Decls, "\n\n")
+}
+
+// A folded if whose kept branch returns makes what follows it unreachable:
+// that code goes, and so do the declarations only it used. An if folded to
+// nothing takes its line with it. Conversions of constants fold.
+func TestStencilFoldsReturnsAndConversions(t *testing.T) {
+	fast := stencilFold(t, true)
+	if !strings.Contains(fast, "func (b *Store) Get() int {\n\treturn b.fast()\n}") {
+		t.Errorf("fast: statements after the folded return were kept\n%s", fast)
+	}
+	if strings.Contains(fast, "slow()") {
+		t.Errorf("fast: the unreachable code's callee was kept\n%s", fast)
+	}
+	if !strings.Contains(fast, "func (b *Store) init() {\n}") {
+		t.Errorf("fast: int64(constant) <= 0 not folded, or its line left blank\n%s", fast)
+	}
+	slow := stencilFold(t, false)
+	if !strings.Contains(slow, "func (b *Store) Get() int {\n\t// only when slow\n\treturn b.slow()\n}") {
+		t.Errorf("slow: the folded-away if left a blank line or took the code after it\n%s", slow)
+	}
+	if strings.Contains(slow, "fast()") {
+		t.Errorf("slow: the folded branch's callee was kept\n%s", slow)
+	}
+}
