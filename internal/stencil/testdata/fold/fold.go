@@ -1,0 +1,37 @@
+// Package fold is a template for the stencil's folding tests.
+package fold
+
+import "time"
+
+// Config holds the options.
+//
+//monogen:config
+type Config struct {
+	Fast     bool
+	Interval time.Duration
+}
+
+// Box is the main type.
+type Box struct {
+	cfg Config
+}
+
+// init checks the options.
+func (b *Box) init() {
+	if int64(b.cfg.Interval) <= 0 {
+		panic("bad interval")
+	}
+}
+
+// Get returns the fast or the slow answer.
+func (b *Box) Get() int {
+	if b.cfg.Fast {
+		return b.fast()
+	}
+	// only when slow
+	return b.slow()
+}
+
+func (b *Box) fast() int { return 1 }
+
+func (b *Box) slow() int { return 2 }
