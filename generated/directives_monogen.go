@@ -29,14 +29,10 @@ func intMapNewHashSeed() intMapHashSeed {
 	return intMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
 }
 
-// intMapHashKey returns the hash of k under s. Every bit of the result must be well
-// mixed: the top intMapShardBits bits pick the shard, the intMapH2Bits low bits the meta
+// intMapHashKey returns the hash of k under s, specialized for int keys: a
+// seeded 128-bit multiply of its value. Every bit is mixed: the top
+// intMapShardBits bits pick the shard, the intMapH2Bits low bits the meta
 // byte, the bits above them the bucket.
-//
-// The stencil replaces the body by a hasher for the concrete key type:
-// intMapHashU64 for integers, pointers and bools, intMapHashStr for strings, intMapHashU64x2
-// folded over the words of small structs and arrays, and maphash.Comparable
-// for the rest.
 func intMapHashKey(s *intMapHashSeed, k int) uint64 {
 	return intMapHashU64(s, uint64(k))
 }
@@ -811,14 +807,10 @@ func stringMapNewHashSeed() stringMapHashSeed {
 	return stringMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
 }
 
-// stringMapHashKey returns the hash of k under s. Every bit of the result must be well
-// mixed: the top stringMapShardBits bits pick the shard, the stringMapH2Bits low bits the meta
-// byte, the bits above them the bucket.
-//
-// The stencil replaces the body by a hasher for the concrete key type:
-// stringMapHashU64 for integers, pointers and bools, stringMapHashStr for strings, stringMapHashU64x2
-// folded over the words of small structs and arrays, and maphash.Comparable
-// for the rest.
+// stringMapHashKey returns the hash of k under s, specialized for string
+// keys: wyhash-style mixing of up to 16 bytes, maphash.String past that.
+// Every bit is mixed: the top stringMapShardBits bits pick the shard, the
+// stringMapH2Bits low bits the meta byte, the bits above them the bucket.
 func stringMapHashKey(s *stringMapHashSeed, k string) uint64 {
 	return stringMapHashStr(s, k)
 }
@@ -1624,14 +1616,10 @@ func structMapNewHashSeed() structMapHashSeed {
 	return structMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
 }
 
-// structMapHashKey returns the hash of k under s. Every bit of the result must be well
-// mixed: the top structMapShardBits bits pick the shard, the structMapH2Bits low bits the meta
-// byte, the bits above them the bucket.
-//
-// The stencil replaces the body by a hasher for the concrete key type:
-// structMapHashU64 for integers, pointers and bools, structMapHashStr for strings, structMapHashU64x2
-// folded over the words of small structs and arrays, and maphash.Comparable
-// for the rest.
+// structMapHashKey returns the hash of k under s, specialized for Key16
+// keys: its fields mixed as two 64-bit words. Every bit is mixed: the top
+// structMapShardBits bits pick the shard, the structMapH2Bits low bits the
+// meta byte, the bits above them the bucket.
 func structMapHashKey(s *structMapHashSeed, k Key16) uint64 {
 	return structMapHashU64x2(s, uint64(k.A), uint64(k.B))
 }
@@ -2412,14 +2400,10 @@ func ptrMapNewHashSeed() ptrMapHashSeed {
 	return ptrMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
 }
 
-// ptrMapHashKey returns the hash of k under s. Every bit of the result must be well
-// mixed: the top ptrMapShardBits bits pick the shard, the ptrMapH2Bits low bits the meta
+// ptrMapHashKey returns the hash of k under s, specialized for *Node keys: a
+// seeded 128-bit multiply of its address. Every bit is mixed: the top
+// ptrMapShardBits bits pick the shard, the ptrMapH2Bits low bits the meta
 // byte, the bits above them the bucket.
-//
-// The stencil replaces the body by a hasher for the concrete key type:
-// ptrMapHashU64 for integers, pointers and bools, ptrMapHashStr for strings, ptrMapHashU64x2
-// folded over the words of small structs and arrays, and maphash.Comparable
-// for the rest.
 func ptrMapHashKey(s *ptrMapHashSeed, k *Node) uint64 {
 	return ptrMapHashU64(s, uint64(uintptr(unsafe.Pointer(k))))
 }

@@ -9,6 +9,7 @@ import (
 	xsemaphore "golang.org/x/sync/semaphore"
 	xrate "golang.org/x/time/rate"
 
+	"github.com/monogen/monogen/generated"
 	"github.com/monogen/monogen/templates/breaker"
 	"github.com/monogen/monogen/templates/limiter"
 	"github.com/monogen/monogen/templates/ratelimit"
@@ -29,6 +30,12 @@ var semImpls = []struct {
 	new  func(n int64) sem
 }{
 	{"template", func(n int64) sem { return semaphore.New(n) }},
+	{"generated", func(n int64) sem {
+		if n != 64 {
+			panic("generated.BenchSlots has capacity 64")
+		}
+		return generated.NewBenchSlots()
+	}},
 	{"xsemaphore", func(n int64) sem { return xsem{xsemaphore.NewWeighted(n)} }},
 	{"channel", func(n int64) sem { return make(chanSem, n) }},
 }
@@ -67,6 +74,8 @@ var tokenImpls = []struct {
 	{"template", func() allower {
 		return ratelimit.New(ratelimit.Config{Algorithm: ratelimit.TokenBucket, Interval: time.Second / unlimited, Burst: 1 << 40})
 	}},
+	// rate=1000000000/s burst=1099511627776: the same bucket as a constant.
+	{"generated", func() allower { return generated.NewBenchTokens() }},
 	{"xrate", func() allower { return xrate.NewLimiter(unlimited, 1<<40) }},
 	{"uber", func() allower { return uberTake{uber.New(unlimited)} }},
 }
@@ -79,6 +88,8 @@ var windowImpls = []struct {
 		// At most ~1e5 calls fit in a 1ms window: never limited.
 		return ratelimit.New(ratelimit.Config{Algorithm: ratelimit.SlidingWindow, Limit: ratelimit.MaxLimit, Window: time.Millisecond})
 	}},
+	// limit=1048575 window=1ms: the same window as constants.
+	{"generated", func() allower { return generated.NewBenchWindow() }},
 }
 
 // uberTake adapts go.uber.org/ratelimit, whose Take blocks instead of
@@ -100,6 +111,8 @@ var breakerImpls = []struct {
 	new  func() executor
 }{
 	{"template", func() executor { return breaker.New(work, nil, breaker.Config{}) }},
+	// fn=Work, the defaults: the same breaker with the call bound.
+	{"generated", func() executor { return generated.NewWorkBreaker() }},
 	{"gobreaker", func() executor {
 		return gobreakerExec{gobreaker.NewCircuitBreaker[int](gobreaker.Settings{Name: "bench"})}
 	}},
@@ -118,6 +131,8 @@ var limiterImpls = []struct {
 	new  func() executor
 }{
 	{"template", func() executor { return limiter.New(work, limiter.Config{Min: 2, Max: 256}) }},
+	// fn=Work min=2 max=256.
+	{"generated", func() executor { return generated.NewWorkLimiter() }},
 	{"semaphore", func() executor { return semExec{semaphore.New(256)} }},
 }
 

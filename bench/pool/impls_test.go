@@ -10,6 +10,7 @@ import (
 	concpool "github.com/sourcegraph/conc/pool"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/monogen/monogen/generated"
 	tpool "github.com/monogen/monogen/templates/pool"
 )
 
@@ -31,9 +32,9 @@ type impl struct {
 	start func(j job, workers int) runner
 }
 
-// impls is the comparison table. impl=generated is one more entry whose
-// start builds the generated pool for j.name.
+// impls is the comparison table.
 var impls = []impl{
+	{"generated", startGenerated},
 	{"template", startTemplate},
 	{"ants", startAnts},
 	{"pond", startPond},
@@ -44,6 +45,56 @@ var impls = []impl{
 
 // queueSize is the queue capacity of the implementations that take one.
 const queueSize = 1024
+
+// generated: the pools monogen generated for the two jobs (generated/pool.go:
+// TinyPool and SpinPool, fn= bound, queue=1024, GOMAXPROCS workers).
+
+// genPool is the API of a generated pool of ints.
+type genPool interface {
+	Submit(context.Context, int) error
+	MapInto(context.Context, []int, []int) error
+	Resize(int)
+	Close()
+}
+
+type generatedRunner struct {
+	p genPool
+	c *completions
+}
+
+func startGenerated(j job, workers int) runner {
+	r := &generatedRunner{c: newCompletions()}
+	onResult := func(int, int, error) { r.c.finish() }
+	switch j.name {
+	case "tiny":
+		r.p = generated.NewTinyPool(onResult)
+	case "1us":
+		r.p = generated.NewSpinPool(onResult)
+	default:
+		panic("no generated pool for job " + j.name)
+	}
+	r.p.Resize(workers)
+	return r
+}
+
+func (r *generatedRunner) submitWave(ins []int) {
+	r.c.expect(len(ins))
+	ctx := context.Background()
+	for _, x := range ins {
+		if err := r.p.Submit(ctx, x); err != nil {
+			panic(err)
+		}
+	}
+	r.c.wait()
+}
+
+func (r *generatedRunner) mapInto(outs, ins []int) {
+	if err := r.p.MapInto(context.Background(), outs, ins); err != nil {
+		panic(err)
+	}
+}
+
+func (r *generatedRunner) close() { r.p.Close() }
 
 // template: the generic reference of monogen's pool.
 
@@ -303,3 +354,6 @@ func (r *channelsRunner) close() {
 	close(r.jobs)
 	r.wg.Wait()
 }
+
+// The generated SpinPool runs the same work as spin.
+var _ = [1]int{}[generated.SpinWork-spinWork]

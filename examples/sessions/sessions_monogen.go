@@ -28,14 +28,10 @@ func storeNewHashSeed() storeHashSeed {
 	return storeHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
 }
 
-// storeHashKey returns the hash of k under s. Every bit of the result must be well
-// mixed: the top storeShardBits bits pick the shard, the storeH2Bits low bits the meta
+// storeHashKey returns the hash of k under s, specialized for SessionID
+// keys: a seeded 128-bit multiply of its value. Every bit is mixed: the top
+// storeShardBits bits pick the shard, the storeH2Bits low bits the meta
 // byte, the bits above them the bucket.
-//
-// The stencil replaces the body by a hasher for the concrete key type:
-// storeHashU64 for integers, pointers and bools, storeHashStr for strings, storeHashU64x2
-// folded over the words of small structs and arrays, and maphash.Comparable
-// for the rest.
 func storeHashKey(s *storeHashSeed, k SessionID) uint64 {
 	return storeHashU64(s, uint64(k))
 }
@@ -814,14 +810,10 @@ func hitsNewHashSeed() hitsHashSeed {
 	return hitsHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
 }
 
-// hitsHashKey returns the hash of k under s. Every bit of the result must be well
-// mixed: the top hitsShardBits bits pick the shard, the hitsH2Bits low bits the meta
-// byte, the bits above them the bucket.
-//
-// The stencil replaces the body by a hasher for the concrete key type:
-// hitsHashU64 for integers, pointers and bools, hitsHashStr for strings, hitsHashU64x2
-// folded over the words of small structs and arrays, and maphash.Comparable
-// for the rest.
+// hitsHashKey returns the hash of k under s, specialized for HitKey keys:
+// its fields mixed as two 64-bit words. Every bit is mixed: the top
+// hitsShardBits bits pick the shard, the hitsH2Bits low bits the meta byte,
+// the bits above them the bucket.
 func hitsHashKey(s *hitsHashSeed, k HitKey) uint64 {
 	return hitsHashU64x2(s, uint64(k.Tenant), uint64(k.Route))
 }

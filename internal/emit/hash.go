@@ -41,7 +41,7 @@ func HashFor(k types.Type, self *types.Package, im *Imports) (h Hash, ok bool) {
 	case len(words) == 1 && words[0].isStr:
 		// return hashStr(s, k)
 		stmts = append(stmts, jen.Return(jen.Id("hashStr").Call(jen.Id("s"), words[0].code)))
-		h.How = "short-string hash"
+		h.How = "wyhash-style mixing of up to 16 bytes, maphash.String past that"
 	case len(words) == 1:
 		// return hashU64(s, uint64(k))
 		stmts = append(stmts, jen.Return(jen.Id("hashU64").Call(jen.Id("s"), word(words[0]))))
@@ -49,7 +49,7 @@ func HashFor(k types.Type, self *types.Package, im *Imports) (h Hash, ok bool) {
 	case len(words) == 2:
 		// return hashU64x2(s, w0, w1)
 		stmts = append(stmts, jen.Return(jen.Id("hashU64x2").Call(jen.Id("s"), word(words[0]), word(words[1]))))
-		h.How = "field-wise mixing of 2 words"
+		h.How = "its fields mixed as two 64-bit words"
 	default:
 		// h := hashU64x2(s, w0, w1); h = hashU64x2(s, h^w2, w3); ...
 		stmts = append(stmts, jen.Id("h").Op(":=").Id("hashU64x2").Call(jen.Id("s"), word(words[0]), word(words[1])))
@@ -62,7 +62,7 @@ func HashFor(k types.Type, self *types.Package, im *Imports) (h Hash, ok bool) {
 			}
 		}
 		stmts = append(stmts, jen.Return(jen.Id("h")))
-		h.How = fmt.Sprintf("field-wise mixing of %d words", len(words))
+		h.How = fmt.Sprintf("its fields mixed as %d 64-bit words", len(words))
 	}
 	h.Body = render(stmts...)
 	return h, true
@@ -88,7 +88,7 @@ func keyWords(x *jen.Statement, t types.Type, self *types.Package, im *Imports, 
 		switch {
 		case info&types.IsInteger != 0:
 			// uint64(k): a sign-extending conversion keeps equal keys equal.
-			return []hashWord{{code: jen.Uint64().Call(x), source: "integer mixer"}}, true
+			return []hashWord{{code: jen.Uint64().Call(x), source: "a seeded 128-bit multiply of its value"}}, true
 		case info&types.IsString != 0:
 			if _, named := t.(*types.Named); named || isAlias(t) {
 				x = jen.String().Call(x)
@@ -97,17 +97,17 @@ func keyWords(x *jen.Statement, t types.Type, self *types.Package, im *Imports, 
 		case info&types.IsBoolean != 0:
 			// A bool is one byte holding 0 or 1: read it without a branch.
 			// uint64(*(*uint8)(unsafe.Pointer(&k)))
-			return []hashWord{{code: jen.Uint64().Call(jen.Op("*").Parens(jen.Op("*").Uint8()).Parens(im.Qual("unsafe", "Pointer").Call(jen.Op("&").Add(x)))), source: "bool"}}, true
+			return []hashWord{{code: jen.Uint64().Call(jen.Op("*").Parens(jen.Op("*").Uint8()).Parens(im.Qual("unsafe", "Pointer").Call(jen.Op("&").Add(x)))), source: "a seeded 128-bit multiply of its byte"}}, true
 		case info&types.IsFloat != 0:
 			// +0 and -0 are equal keys with different bits: adding +0 turns -0
 			// into +0. NaN never equals itself, so its bits do not matter.
-			return []hashWord{{code: im.Qual("math", "Float64bits").Call(jen.Float64().Call(x).Op("+").Lit(0)), source: "float bits"}}, true
+			return []hashWord{{code: im.Qual("math", "Float64bits").Call(jen.Float64().Call(x).Op("+").Lit(0)), source: "a seeded 128-bit multiply of its bits"}}, true
 		}
 		return nil, false
 	case *types.Pointer:
 		// The address is the identity; the garbage collector does not move
 		// heap objects, and a key stored in a map is on the heap.
-		return []hashWord{{code: jen.Uint64().Call(jen.Uintptr().Call(im.Qual("unsafe", "Pointer").Call(x))), source: "address"}}, true
+		return []hashWord{{code: jen.Uint64().Call(jen.Uintptr().Call(im.Qual("unsafe", "Pointer").Call(x))), source: "a seeded 128-bit multiply of its address"}}, true
 	case *types.Array:
 		if u.Len() > maxHashWords {
 			return nil, false

@@ -109,7 +109,7 @@ func NewSpec(name, main string) *stencil.Spec {
 	return &stencil.Spec{
 		Name: name, Main: main,
 		Types: map[string]string{}, Consts: map[string]string{}, Config: map[string]string{},
-		Conds: map[string]bool{}, Hooks: map[string]string{}, Rename: map[string]string{},
+		Conds: map[string]bool{}, Hooks: map[string]string{}, HookDocs: map[string]string{}, Rename: map[string]string{},
 	}
 }
 

@@ -53,6 +53,7 @@ func buildMap(c *Context) error {
 		}
 		// The user's hasher is called directly, so it can inline.
 		c.Spec.Hooks["hashKey"] = fmt.Sprintf("return %s(k)", stencil.User(fn.Name()))
+		c.Spec.HookDocs["hashKey"] = fmt.Sprintf("hashKey returns the hash of k: the hash= function %s of the directive.\nIt does not use the seed s: keys chosen to collide under %s can flood a bucket.", fn.Name(), fn.Name())
 		c.Spec.TypeNames = append(c.Spec.TypeNames, fn.Name())
 		// var _ func(K) uint64 = fn
 		c.Emit = append(c.Emit, guardComment+"\n"+fmt.Sprintf("%#v", jen.Var().Id("_").Func().Params(jen.Id(c.Type("K"))).Uint64().Op("=").Id(stencil.User(fn.Name()))))
@@ -60,6 +61,7 @@ func buildMap(c *Context) error {
 	}
 	if h, ok := emit.HashFor(k, c.Self, c.Imports); ok {
 		c.Spec.Hooks["hashKey"] = h.Body
+		c.Spec.HookDocs["hashKey"] = fmt.Sprintf("hashKey returns the hash of k under s, specialized for %s keys: %s.\nEvery bit is mixed: the top shardBits bits pick the shard, the h2Bits low\nbits the meta byte, the bits above them the bucket.", c.D.Args[0].Text, h.How)
 		if g := emit.UnderlyingGuard(k, c.Self, c.Imports); g != "" {
 			c.Emit = append(c.Emit, guardComment+"\n"+g)
 		}

@@ -123,6 +123,10 @@ type Spec struct {
 	// Hooks maps a hook ("hashKey", or "Pool.call" for a method) to a new body:
 	// Go statements written against template names (they are renamed too).
 	Hooks map[string]string
+	// HookDocs replaces the doc comment of a replaced hook, whose template
+	// doc describes the generic body: comment lines without the slashes,
+	// written against template names.
+	HookDocs map[string]string
 	// Drop lists extra top-level declarations to leave out.
 	Drop []string
 	// Rename overrides the generated names of template declarations (a
@@ -763,6 +767,67 @@ func breaks(body *ast.BlockStmt) bool {
 	return found
 }
 
+// parenthesize wraps an expression in parentheses unless it is a single
+// operand (4, true, maxRetries), which needs none wherever it goes.
+func parenthesize(v string) string {
+	e, err := parser.ParseExpr(v)
+	if err == nil {
+		switch e := e.(type) {
+		case *ast.BasicLit, *ast.Ident:
+			return v
+		case *ast.UnaryExpr:
+			if _, ok := e.X.(*ast.BasicLit); ok && e.Op == token.SUB {
+				return "(" + v + ")" // -1: keep x - -1 readable
+			}
+		}
+	}
+	return "(" + v + ")"
+}
+
+// hookKey names a hook: "hashKey", or "Pool.call" for a method.
+func hookKey(fd *ast.FuncDecl) string {
+	if fd.Recv != nil {
+		return recvTypeName(fd) + "." + fd.Name.Name
+	}
+	return fd.Name.Name
+}
+
+// docText renders a replacement doc comment, renaming the template names
+// that start with or contain a capital (as in template comments).
+func (s *state) docText(doc string) string {
+	var names []string
+	for obj, name := range s.names {
+		if obj.Name() != name && (token.IsExported(obj.Name()) || strings.ContainsAny(obj.Name(), "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")) {
+			names = append(names, regexp.QuoteMeta(obj.Name()))
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(names)))
+	re := regexp.MustCompile(`\b(` + strings.Join(names, "|") + `)\b`)
+	renamed := re.ReplaceAllStringFunc(doc, func(w string) string { return s.names[s.t.Pkg.Scope().Lookup(w)] })
+	var lines []string
+	for i, para := range strings.Split(strings.TrimSpace(renamed), "\n\n") {
+		if i > 0 {
+			lines = append(lines, "//")
+		}
+		lines = append(lines, wrap(strings.Fields(para), 77)...)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// wrap fills words into comment lines of at most width columns.
+func wrap(words []string, width int) []string {
+	var lines []string
+	line := "//"
+	for _, w := range words {
+		if len(line)+1+len(w) > width && line != "//" {
+			lines = append(lines, line)
+			line = "//"
+		}
+		line += " " + w
+	}
+	return append(lines, line)
+}
+
 // hook returns the replacement body of a hook function, if the spec has one.
 func (s *state) hook(fd *ast.FuncDecl) (string, bool) {
 	if fd.Body == nil {
@@ -1053,6 +1118,14 @@ func (s *state) editComments() {
 	}
 	for i, f := range s.t.Files {
 		ed := s.eds[i]
+		// The doc of a method starts with the method's name, which is not
+		// renamed even when a template type has the same name (Stats).
+		methodDoc := map[*ast.Comment]string{}
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil && fd.Doc != nil {
+				methodDoc[fd.Doc.List[0]] = fd.Name.Name
+			}
+		}
 		for _, cg := range f.Comments {
 			for j, c := range cg.List {
 				if strings.HasPrefix(c.Text, "//monogen:") {
@@ -1084,9 +1157,14 @@ func (s *state) editComments() {
 				if strings.HasPrefix(text, "//go:") {
 					continue
 				}
-				renamed := re.ReplaceAllStringFunc(text, func(w string) string {
+				prefix := ""
+				if m, ok := methodDoc[c]; ok && strings.HasPrefix(text, "// "+m+" ") {
+					prefix, text = "// "+m, text[len("// "+m):]
+				}
+				renamed := prefix + re.ReplaceAllStringFunc(text, func(w string) string {
 					return s.names[s.t.Pkg.Scope().Lookup(w)]
 				})
+				text = prefix + text
 				if renamed != text {
 					ed.replace(s.off(c.Pos()), s.off(c.End()), renamed)
 				}
@@ -1145,6 +1223,9 @@ func (s *state) walk(ed *editor, n ast.Node) bool {
 		}
 		if body, ok := s.hook(n); ok {
 			ed.add(s.off(n.Body.Lbrace), s.off(n.Body.Rbrace)+1, func() string { return s.hookText(body) })
+			if doc, ok := s.spec.HookDocs[hookKey(n)]; ok && n.Doc != nil {
+				ed.add(s.off(n.Doc.Pos()), s.off(n.Doc.End()), func() string { return s.docText(doc) })
+			}
 			if n.Recv != nil {
 				sub(n.Recv)
 			}
@@ -1280,7 +1361,7 @@ func (s *state) editLeaf(ed *editor, n ast.Node) bool {
 	switch n := n.(type) {
 	case *ast.SelectorExpr:
 		if v, ok := s.configValue(n); ok {
-			ed.replace(s.off(n.Pos()), s.off(n.End()), "("+v+")")
+			ed.replace(s.off(n.Pos()), s.off(n.End()), parenthesize(v))
 			return false
 		}
 		if id, ok := n.X.(*ast.Ident); ok {

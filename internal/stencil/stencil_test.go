@@ -82,7 +82,7 @@ func TestStencilKeepsOptionalCode(t *testing.T) {
 		"count atomic2.Int64",            // and its field, with the allocated import name
 		"b_.count.Add(1)",                // the folded branch is inlined
 		"// count it",                    // with its comment
-		"i < (3)",                        // a config read becomes its constant
+		"i < 3",                          // a config read becomes its constant
 	} {
 		if !strings.Contains(src, want) {
 			t.Errorf("output lacks %q\n%s", want, src)

@@ -114,7 +114,8 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 // capacity can never succeed: it waits for ctx to be done without holding
 // back other callers. AcquireN panics if n is negative.
 func (s *Semaphore) AcquireN(ctx context.Context, n int64) error {
-	// s.cfg.N-c cannot overflow, and is negative while waiters are queued.
+	// The capacity minus c cannot overflow, and is negative while waiters
+	// are queued.
 	if c := s.state.Load(); n > 0 && n <= s.cfg.N-c && s.state.CompareAndSwap(c, c+n) {
 		return nil
 	}

@@ -1,0 +1,34 @@
+package generated
+
+import "context"
+
+// Bounded parallelism: one directive per kind and shape the equivalence
+// tests and benchmarks compare with the templates.
+//
+//monogen:semaphore Slots n=4
+//monogen:semaphore BenchSlots n=64
+var _ struct{}
+
+// Rate limiters, one per algorithm, and the always-admitting ones the
+// benchmarks use.
+//
+//monogen:ratelimit Tokens algo=token rate=100/s burst=20
+//monogen:ratelimit Window algo=window limit=1000 window=1m
+//monogen:ratelimit BenchTokens algo=token rate=1000000000/s burst=1099511627776
+//monogen:ratelimit BenchWindow algo=window limit=1048575 window=1ms
+var _ struct{}
+
+// Breakers and limiters around Work, with the function bound and not.
+//
+//monogen:breaker WorkBreaker[int, int] fn=Work
+//monogen:breaker FlakyBreaker[int, int] failures=3 ratio=0.5 cooldown=1h halfopen=2 fallback=Fallback
+//monogen:breaker QuickBreaker[int, int] failures=2 cooldown=1ns halfopen=2 window=1m buckets=4
+//monogen:limiter WorkLimiter[int, int] fn=Work min=2 max=256
+//monogen:limiter FlakyLimiter[int, int] min=1 max=8 initial=4
+var _ struct{}
+
+// Work is the function the breakers and limiters call: it returns req.
+func Work(_ context.Context, req int) (int, error) { return req, nil }
+
+// Fallback answers -1 for a failed or rejected call, with no error.
+func Fallback(_ context.Context, _ int, _ error) (int, error) { return -1, nil }

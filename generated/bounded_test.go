@@ -1,0 +1,526 @@
+package generated_test
+
+import (
+	"context"
+	"errors"
+	"math/rand"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/monogen/monogen/generated"
+	"github.com/monogen/monogen/templates/breaker"
+	"github.com/monogen/monogen/templates/limiter"
+	"github.com/monogen/monogen/templates/ratelimit"
+	"github.com/monogen/monogen/templates/semaphore"
+)
+
+// The generated types of bounded.go against their templates configured as
+// the directives are: the same operations on the same inputs give the same
+// results. Time is explicit (the At methods, with one epoch for both) or
+// not involved; nothing sleeps.
+
+// semOps is the semaphore API the equivalence test drives.
+type semOps interface {
+	TryAcquire() bool
+	TryAcquireN(n int64) bool
+	AcquireN(ctx context.Context, n int64) error
+	Release()
+	ReleaseN(n int64)
+	Available() int64
+}
+
+func TestSemaphoreEquivalence(t *testing.T) {
+	done, cancel := context.WithCancel(context.Background())
+	cancel() // AcquireN may still succeed without waiting; it must never block
+	for seed := int64(0); seed < 20; seed++ {
+		rng := rand.New(rand.NewSource(seed))
+		gen, tpl := semOps(generated.NewSlots()), semOps(semaphore.New(4))
+		held := int64(0)
+		for step := 0; step < 500; step++ {
+			n := rng.Int63n(6)
+			var g, w any
+			switch op := rng.Intn(6); op {
+			case 0:
+				g, w = gen.TryAcquire(), tpl.TryAcquire()
+			case 1:
+				g, w = gen.TryAcquireN(n), tpl.TryAcquireN(n)
+			case 2:
+				g, w = gen.AcquireN(done, n) == nil, tpl.AcquireN(done, n) == nil
+			case 3:
+				if held > 0 {
+					gen.Release()
+					tpl.Release()
+				}
+			case 4:
+				n = min(n, held)
+				gen.ReleaseN(n)
+				tpl.ReleaseN(n)
+			case 5:
+				g, w = gen.Available(), tpl.Available()
+			}
+			if g != w {
+				t.Fatalf("seed %d step %d: generated %v, template %v", seed, step, g, w)
+			}
+			held = 4 - tpl.Available()
+			if ga := gen.Available(); ga != 4-held {
+				t.Fatalf("seed %d step %d: Available generated %d, template %d", seed, step, ga, 4-held)
+			}
+		}
+	}
+}
+
+func TestSemaphoreStress(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := generated.NewSlots()
+	ctx := context.Background()
+	var inside, peak atomic.Int64
+	for i := 0; i < 400; i++ {
+		n := int64(i%3 + 1)
+		err := s.Go(ctx, func() error {
+			if err := s.AcquireN(ctx, 0); err != nil { // a zero-weight request never waits
+				return err
+			}
+			cur := inside.Add(1)
+			for p := peak.Load(); cur > p && !peak.CompareAndSwap(p, cur); p = peak.Load() {
+			}
+			inside.Add(-1)
+			_ = n
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			n := int64(g%4 + 1)
+			for i := 0; i < 300; i++ {
+				if err := s.AcquireN(ctx, n); err != nil {
+					t.Error(err)
+					return
+				}
+				if a := s.Available(); a < 0 || a > 4-n {
+					t.Errorf("Available = %d while holding %d of 4", a, n)
+				}
+				s.ReleaseN(n)
+			}
+		}(g)
+	}
+	wg.Wait()
+	if err := s.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if peak.Load() > 4 {
+		t.Fatalf("%d holders at once, capacity 4", peak.Load())
+	}
+	if a := s.Available(); a != 4 {
+		t.Fatalf("Available = %d after every release, want 4", a)
+	}
+	// A request that cannot be granted returns ctx.Err() and changes nothing.
+	if !s.TryAcquireN(4) {
+		t.Fatal("TryAcquireN(4) on an idle semaphore failed")
+	}
+	short, cancel := context.WithCancel(ctx)
+	go cancel()
+	if err := s.Acquire(short); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Acquire on a full semaphore = %v, want context.Canceled", err)
+	}
+	s.ReleaseN(4)
+	if a := s.Available(); a != 4 {
+		t.Fatalf("Available = %d, want 4", a)
+	}
+}
+
+// limiterOps is the rate limiter API with explicit times. Reservations are
+// reduced to what they say.
+type limiterOps struct {
+	allow   func(time.Time) bool
+	reserve func(time.Time) (ok bool, delay time.Duration, cancel func(time.Time))
+	stats   func(time.Time) [4]int64
+}
+
+func generatedTokens(epoch time.Time) limiterOps {
+	l := generated.NewTokensAt(epoch)
+	return limiterOps{
+		allow: l.AllowAt,
+		reserve: func(t time.Time) (bool, time.Duration, func(time.Time)) {
+			r := l.ReserveAt(t)
+			return r.OK(), r.DelayFrom(t), r.CancelAt
+		},
+		stats: func(t time.Time) [4]int64 {
+			s := l.StatsAt(t)
+			return [4]int64{s.Available, int64(s.Delay), 0, 0}
+		},
+	}
+}
+
+func generatedWindow(epoch time.Time) limiterOps {
+	l := generated.NewWindowAt(epoch)
+	return limiterOps{
+		allow: l.AllowAt,
+		reserve: func(t time.Time) (bool, time.Duration, func(time.Time)) {
+			r := l.ReserveAt(t)
+			return r.OK(), r.DelayFrom(t), r.CancelAt
+		},
+		stats: func(t time.Time) [4]int64 {
+			s := l.StatsAt(t)
+			return [4]int64{s.Available, int64(s.Delay), s.Current, s.Previous}
+		},
+	}
+}
+
+func templateLimiter(cfg ratelimit.Config, epoch time.Time) limiterOps {
+	l := ratelimit.NewAt(cfg, epoch)
+	return limiterOps{
+		allow: l.AllowAt,
+		reserve: func(t time.Time) (bool, time.Duration, func(time.Time)) {
+			r := l.ReserveAt(t)
+			return r.OK(), r.DelayFrom(t), r.CancelAt
+		},
+		stats: func(t time.Time) [4]int64 {
+			s := l.StatsAt(t)
+			return [4]int64{s.Available, int64(s.Delay), s.Current, s.Previous}
+		},
+	}
+}
+
+func TestRateLimitEquivalence(t *testing.T) {
+	epoch := time.Now()
+	for _, tc := range []struct {
+		name     string
+		gen, tpl func() limiterOps
+		step     time.Duration // largest random advance of the clock
+	}{
+		{"token", func() limiterOps { return generatedTokens(epoch) }, func() limiterOps {
+			return templateLimiter(ratelimit.Config{Algorithm: ratelimit.TokenBucket, Interval: 10 * time.Millisecond, Burst: 20}, epoch)
+		}, 25 * time.Millisecond},
+		{"window", func() limiterOps { return generatedWindow(epoch) }, func() limiterOps {
+			return templateLimiter(ratelimit.Config{Algorithm: ratelimit.SlidingWindow, Limit: 1000, Window: time.Minute}, epoch)
+		}, 150 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for seed := int64(0); seed < 10; seed++ {
+				rng := rand.New(rand.NewSource(seed))
+				gen, tpl := tc.gen(), tc.tpl()
+				now := epoch
+				var cancels [][2]func(time.Time)
+				for step := 0; step < 3000; step++ {
+					if rng.Intn(4) == 0 {
+						now = now.Add(time.Duration(rng.Int63n(int64(tc.step))))
+					}
+					var g, w any
+					switch rng.Intn(8) {
+					case 0, 1, 2, 3:
+						g, w = gen.allow(now), tpl.allow(now)
+					case 4, 5:
+						gok, gd, gc := gen.reserve(now)
+						wok, wd, wc := tpl.reserve(now)
+						g, w = [2]any{gok, gd}, [2]any{wok, wd}
+						cancels = append(cancels, [2]func(time.Time){gc, wc})
+					case 6:
+						if len(cancels) > 0 {
+							i := rng.Intn(len(cancels))
+							cancels[i][0](now)
+							cancels[i][1](now)
+							cancels = append(cancels[:i], cancels[i+1:]...)
+						}
+					case 7:
+						g, w = gen.stats(now), tpl.stats(now)
+					}
+					if g != w {
+						t.Fatalf("seed %d step %d at %v: generated %v, template %v", seed, step, now.Sub(epoch), g, w)
+					}
+				}
+			}
+		})
+	}
+}
+
+// At one instant, concurrent callers share exactly the burst (the limit).
+func TestRateLimitStress(t *testing.T) {
+	epoch := time.Now()
+	for _, tc := range []struct {
+		name  string
+		allow func(time.Time) bool
+		want  int64
+	}{
+		{"token", generated.NewTokensAt(epoch).AllowAt, 20},
+		{"window", generated.NewWindowAt(epoch).AllowAt, 1000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			at := epoch.Add(time.Hour)
+			var admitted atomic.Int64
+			var wg sync.WaitGroup
+			for g := 0; g < 8; g++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := 0; i < 500; i++ {
+						if tc.allow(at) {
+							admitted.Add(1)
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			if n := admitted.Load(); n != tc.want {
+				t.Fatalf("%d events admitted at one instant, want %d", n, tc.want)
+			}
+		})
+	}
+}
+
+// Wait gives up at once when the next token comes after the deadline.
+func TestRateLimitWaitDeadline(t *testing.T) {
+	l := generated.NewTokens()
+	for l.Allow() {
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+	if err := l.Wait(ctx); !errors.Is(err, generated.TokensErrDeadline) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Wait = %v, want TokensErrDeadline", err)
+	}
+}
+
+var errFlaky = errors.New("boom")
+
+// flakyCall succeeds with 2*req for req >= 0 and fails otherwise.
+func flakyCall(_ context.Context, req int) (int, error) {
+	if req < 0 {
+		return 0, errFlaky
+	}
+	return 2 * req, nil
+}
+
+func fallbackCall(_ context.Context, _ int, _ error) (int, error) { return -1, nil }
+
+// tick waits, without sleeping, until the monotonic clock has moved: a
+// cooldown of 1ns has then passed.
+func clockTick() {
+	for t := time.Now(); time.Since(t) <= 0; {
+	}
+}
+
+type breakerOps struct {
+	exec  func(int) (int, error)
+	state func() string
+	stats func() [4]int64
+}
+
+func TestBreakerEquivalence(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name     string
+		gen, tpl func() breakerOps
+		rejected []error // the template's and the generated type's rejection errors
+	}{
+		{"FlakyBreaker", func() breakerOps {
+			b := generated.NewFlakyBreaker(flakyCall)
+			return breakerOps{func(r int) (int, error) { return b.Execute(ctx, r) }, func() string { return b.State().String() },
+				func() [4]int64 {
+					s := b.Stats()
+					return [4]int64{int64(s.State), s.Successes, s.Failures, int64(s.Rejected)}
+				}}
+		}, func() breakerOps {
+			b := breaker.New(flakyCall, fallbackCall, breaker.Config{Failures: 3, Ratio: 0.5, Cooldown: time.Hour, HalfOpen: 2})
+			return breakerOps{func(r int) (int, error) { return b.Execute(ctx, r) }, func() string { return b.State().String() },
+				func() [4]int64 {
+					s := b.Stats()
+					return [4]int64{int64(s.State), s.Successes, s.Failures, int64(s.Rejected)}
+				}}
+		}, nil},
+		{"QuickBreaker", func() breakerOps {
+			b := generated.NewQuickBreaker(flakyCall)
+			return breakerOps{func(r int) (int, error) { return b.Execute(ctx, r) }, func() string { return b.State().String() },
+				func() [4]int64 {
+					s := b.Stats()
+					return [4]int64{int64(s.State), s.Successes, s.Failures, int64(s.Rejected)}
+				}}
+		}, func() breakerOps {
+			b := breaker.New(flakyCall, nil, breaker.Config{Failures: 2, Cooldown: time.Nanosecond, HalfOpen: 2, Window: time.Minute, Buckets: 4})
+			return breakerOps{func(r int) (int, error) { return b.Execute(ctx, r) }, func() string { return b.State().String() },
+				func() [4]int64 {
+					s := b.Stats()
+					return [4]int64{int64(s.State), s.Successes, s.Failures, int64(s.Rejected)}
+				}}
+		}, []error{breaker.ErrOpen, breaker.ErrTooManyProbes, generated.QuickBreakerErrOpen, generated.QuickBreakerErrTooManyProbes}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for seed := int64(0); seed < 10; seed++ {
+				rng := rand.New(rand.NewSource(seed))
+				gen, tpl := tc.gen(), tc.tpl()
+				for step := 0; step < 400; step++ {
+					clockTick()
+					req := rng.Intn(10) - 4 // fails 40% of the time
+					gr, gerr := gen.exec(req)
+					wr, werr := tpl.exec(req)
+					if gr != wr || sameErrText(gerr) != sameErrText(werr) {
+						t.Fatalf("seed %d step %d: Execute(%d) generated %d, %v; template %d, %v", seed, step, req, gr, gerr, wr, werr)
+					}
+					if g, w := gen.state(), tpl.state(); g != w {
+						t.Fatalf("seed %d step %d: State generated %s, template %s", seed, step, g, w)
+					}
+					if step%7 == 0 {
+						if g, w := gen.stats(), tpl.stats(); g != w {
+							t.Fatalf("seed %d step %d: Stats generated %v, template %v", seed, step, g, w)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// sameErrText compares errors across the two packages, whose sentinels are
+// distinct values with the same text.
+func sameErrText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func TestBreakerStress(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	ctx := context.Background()
+	b := generated.NewWorkBreaker()
+	f := generated.NewFlakyBreaker(flakyCall)
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 1000; i++ {
+				if r, err := b.Execute(ctx, i); err != nil || r != i {
+					t.Errorf("WorkBreaker.Execute(%d) = %d, %v", i, r, err)
+					return
+				}
+				// Half the callers fail: it opens and closes; the fallback
+				// answers for failed and rejected calls.
+				req := i
+				if g%2 == 1 {
+					req = -1
+				}
+				if r, err := f.Execute(ctx, req); err != nil || (r != -1 && r != 2*req) {
+					t.Errorf("FlakyBreaker.Execute = %d, %v", r, err)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	if s := b.Stats(); s.Successes != 8000 || s.Failures != 0 || s.State != generated.WorkBreakerStateClosed {
+		t.Fatalf("WorkBreaker stats %+v, want 8000 successes, closed", s)
+	}
+	// Failures alone, now: it opens once they are half the window's calls.
+	for i := 0; i < 20000 && f.State() != generated.FlakyBreakerStateOpen; i++ {
+		if r, err := f.Execute(ctx, -1); r != -1 || err != nil {
+			t.Fatalf("FlakyBreaker.Execute(-1) = %d, %v; want the fallback's -1, nil", r, err)
+		}
+	}
+	if s := f.State(); s != generated.FlakyBreakerStateOpen {
+		t.Fatalf("FlakyBreaker is %s after failing calls, want open", s)
+	}
+}
+
+type limiterExec interface {
+	Execute(ctx context.Context, req int) (int, error)
+}
+
+// Calls that block hold their slots: both limiters admit Initial of them
+// and reject the rest at once.
+func TestLimiterEquivalence(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	ctx := context.Background()
+	run := func(newL func(fn func(context.Context, int) (int, error)) (limiterExec, func() [3]int64)) (admitted int, stats [2][3]int64) {
+		entered, release := make(chan struct{}), make(chan struct{})
+		block := func(_ context.Context, req int) (int, error) {
+			entered <- struct{}{}
+			<-release
+			return req, nil
+		}
+		l, st := newL(block)
+		results := make(chan error)
+		for i := 0; i < 7; i++ {
+			go func() {
+				_, err := l.Execute(ctx, i)
+				results <- err
+			}()
+			select {
+			case <-entered:
+				admitted++
+			case err := <-results:
+				if err == nil || err.Error() != limiter.ErrLimited.Error() {
+					t.Fatalf("rejected call returned %v", err)
+				}
+			}
+		}
+		stats[0] = st()
+		close(release)
+		for range admitted {
+			if err := <-results; err != nil {
+				t.Fatal(err)
+			}
+		}
+		stats[1] = st()
+		stats[1][0] = 0 // the limit may have moved with the samples
+		return admitted, stats
+	}
+	ga, gs := run(func(fn func(context.Context, int) (int, error)) (limiterExec, func() [3]int64) {
+		l := generated.NewFlakyLimiter(fn)
+		return l, func() [3]int64 { s := l.Stats(); return [3]int64{s.Limit, s.InFlight, int64(s.Rejected)} }
+	})
+	wa, ws := run(func(fn func(context.Context, int) (int, error)) (limiterExec, func() [3]int64) {
+		l := limiter.New(fn, limiter.Config{Min: 1, Max: 8, Initial: 4})
+		return l, func() [3]int64 { s := l.Stats(); return [3]int64{s.Limit, s.InFlight, int64(s.Rejected)} }
+	})
+	if ga != 4 || ga != wa || gs != ws {
+		t.Fatalf("generated admitted %d, stats %v; template admitted %d, stats %v; want 4 admitted", ga, gs, wa, ws)
+	}
+	// The bound limiter calls Work directly; its initial limit is 20.
+	l := generated.NewWorkLimiter()
+	if r, err := l.Execute(ctx, 7); r != 7 || err != nil || l.Stats().Limit != 20 {
+		t.Fatalf("WorkLimiter.Execute(7) = %d, %v; limit %d, want 20", r, err, l.Stats().Limit)
+	}
+}
+
+func TestLimiterStress(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	ctx := context.Background()
+	l := generated.NewWorkLimiter()
+	var ok, limited atomic.Int64
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 2000; i++ {
+				r, err := l.Execute(ctx, i)
+				switch {
+				case errors.Is(err, generated.WorkLimiterErrLimited):
+					limited.Add(1)
+				case err != nil || r != i:
+					t.Errorf("Execute(%d) = %d, %v", i, r, err)
+					return
+				default:
+					ok.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	s := l.Stats()
+	if ok.Load()+limited.Load() != 16000 || int64(s.Rejected) != limited.Load() || s.InFlight != 0 {
+		t.Fatalf("%d ok + %d limited; stats %+v", ok.Load(), limited.Load(), s)
+	}
+	if s.Limit < 2 || s.Limit > 256 {
+		t.Fatalf("limit %d outside [2, 256]", s.Limit)
+	}
+}

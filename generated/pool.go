@@ -1,0 +1,127 @@
+package generated
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Worker pools, one per shape of the pool directive: a tiny bound job for the
+// batch benchmark, a microsecond job, every option at once, a Name[In] pool,
+// and a pool whose constructor takes the job function.
+
+// Tiny is the benchmarks' tiny job, bound so that it inlines into the
+// worker loop.
+//
+//monogen:pool TinyPool[int, int] queue=1024 fn=Tiny
+func Tiny(x int) int { return 2 * x }
+
+// SpinWork is the number of dependent multiply-adds in Spin: about a
+// microsecond on the 2-core benchmark machine.
+const SpinWork = 870
+
+// Spin is the benchmarks' microsecond job.
+//
+//monogen:pool SpinPool[int, int] queue=1024 fn=Spin
+func Spin(x int) int {
+	for range SpinWork {
+		x = x*1664525 + 1013904223
+	}
+	return x
+}
+
+// Job is a unit of work for Resizer: it fails its first Fails attempts, or
+// panics if Panic is set.
+type Job struct {
+	ID    int
+	Fails int
+	Panic bool
+}
+
+// Result is a finished Job: its ID and the attempt that succeeded.
+type Result struct {
+	ID      int
+	Attempt int
+}
+
+// ErrFlaky is the error of a failing attempt of a Job.
+var ErrFlaky = errors.New("flaky attempt")
+
+// Attempts counts the attempts of each job ID; Flaky runs a Job against it.
+// Tests give each pool its own Attempts, and job IDs unique within it.
+type Attempts struct {
+	mu sync.Mutex
+	n  map[int]int
+}
+
+// Flaky runs one attempt of j: an error for each of the first j.Fails
+// attempts, a panic if j.Panic, an error if ctx has no deadline when
+// wantDeadline.
+func (a *Attempts) Flaky(ctx context.Context, j Job, wantDeadline bool) (Result, error) {
+	if _, ok := ctx.Deadline(); wantDeadline && !ok {
+		return Result{}, errors.New("no deadline")
+	}
+	if j.Panic {
+		panic(fmt.Sprintf("job %d", j.ID))
+	}
+	a.mu.Lock()
+	if a.n == nil {
+		a.n = map[int]int{}
+	}
+	a.n[j.ID]++
+	n := a.n[j.ID]
+	a.mu.Unlock()
+	if n <= j.Fails {
+		return Result{}, fmt.Errorf("job %d attempt %d: %w", j.ID, n, ErrFlaky)
+	}
+	return Result{ID: j.ID, Attempt: n}, nil
+}
+
+// ResizerAttempts is the attempt counter of the jobs Resizer runs.
+var ResizerAttempts Attempts
+
+// Resizer has every option: the retry, backoff, timeout and metrics code.
+//
+//monogen:pool Resizer[Job, Result] workers=3 queue=8 fn=resize retries=2 backoff=1ms timeout=1s metrics=true
+func resize(ctx context.Context, j Job) (Result, error) {
+	return ResizerAttempts.Flaky(ctx, j, true)
+}
+
+// Sender is a Name[In] pool: jobs return only an error. Its handler is
+// bound too.
+//
+//monogen:pool Sender[string] workers=2 fn=send result=sent
+func send(msg string) error {
+	if msg == "" {
+		return errors.New("empty message")
+	}
+	return nil
+}
+
+// SenderResults collects what Sender's bound handler receives.
+var SenderResults struct {
+	sync.Mutex
+	Ok, Failed []string
+}
+
+func sent(msg string, err error) {
+	SenderResults.Lock()
+	defer SenderResults.Unlock()
+	if err != nil {
+		SenderResults.Failed = append(SenderResults.Failed, msg)
+	} else {
+		SenderResults.Ok = append(SenderResults.Ok, msg)
+	}
+}
+
+// FuncPool takes its job function in its constructor, as the template does.
+//
+//monogen:pool FuncPool[int, int] queue=64
+var _ struct{}
+
+// StressPool takes its job function like FuncPool, with the options of the
+// template's stress test: retries, a timeout and metrics.
+//
+//monogen:pool StressPool[int, int] workers=3 queue=8 retries=1 timeout=1ms metrics=true
+var _ struct{}

@@ -1,0 +1,348 @@
+package kinds
+
+import (
+	"fmt"
+	"go/types"
+	"strings"
+	"time"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/monogen/monogen/internal/model"
+	"github.com/monogen/monogen/internal/stencil"
+)
+
+// //monogen:pool Name[In, Out] workers=N queue=N fn=f result=g retries=N backoff=D timeout=D metrics=B
+// //monogen:pool Name[In] ...  (jobs returning only an error; Out is struct{})
+func init() {
+	Register(&Kind{
+		Name:     "pool",
+		Template: "pool",
+		Main:     "Pool",
+		Params:   []string{"In", "Out"},
+		MinArgs:  1,
+		Doc:      "bounded worker pool: Name[In, Out] or Name[In] workers=N queue=N fn=f result=g retries=N backoff=D timeout=D metrics=B",
+		Options: []OptionSpec{
+			{Key: "workers", Type: Int, Min: 1, Max: 1 << 20, Doc: "initial number of workers, 1 to 1048576 (default GOMAXPROCS at construction; Resize changes it)"},
+			{Key: "queue", Type: Int, Min: 1, Max: 1 << 24, Doc: "job queue capacity, 1 to 16777216, rounded up to a power of two, at least 2 (default 256)"},
+			{Key: "fn", Type: Func, Doc: "package-level job function, called directly (see the accepted forms); without it the constructor takes the function"},
+			{Key: "result", Type: Func, Doc: "package-level result handler func(In, Out, error) (func(In, error) for Name[In]); without it the constructor takes the handler"},
+			{Key: "retries", Type: Int, Min: 0, Max: 1000, Doc: "further attempts of a failed job, 0 to 1000 (default 0: no retry code)"},
+			{Key: "backoff", Type: Duration, Doc: "delay before the first retry, doubling, with jitter; needs retries (default 0: retry at once)"},
+			{Key: "timeout", Type: Duration, Doc: "bound on each attempt through its context (default 0: no limit, no timeout code)"},
+			{Key: "metrics", Type: Bool, Doc: "counters and a Stats method (default false: no counters)"},
+		},
+		Build: buildPool,
+	})
+}
+
+// poolForm is one accepted shape of a pool's job function (fn=): its
+// signature and the body of the call hook that adapts it to the template's
+// func(ctx, in) (Out, error).
+type poolForm struct {
+	sig  *types.Signature
+	call string // body of Pool.call; f is replaced by the function's name
+}
+
+// poolForms lists the job function shapes accepted for in and out; out is
+// nil for Name[In]. ctx is context.Context.
+func poolForms(ctx, in, out types.Type) []poolForm {
+	param := func(t types.Type) *types.Var { return types.NewParam(0, nil, "", t) }
+	tuple := func(ts ...types.Type) *types.Tuple {
+		var vs []*types.Var
+		for _, t := range ts {
+			vs = append(vs, param(t))
+		}
+		return types.NewTuple(vs...)
+	}
+	sig := func(params, results *types.Tuple) *types.Signature {
+		return types.NewSignatureType(nil, nil, nil, params, results, false)
+	}
+	errType := types.Universe.Lookup("error").Type()
+	if out == nil {
+		return []poolForm{
+			{sig(tuple(ctx, in), tuple(errType)), "return struct{}{}, f(ctx, in)"},
+			{sig(tuple(in), tuple(errType)), "return struct{}{}, f(in)"},
+		}
+	}
+	return []poolForm{
+		{sig(tuple(ctx, in), tuple(out, errType)), "return f(ctx, in)"},
+		{sig(tuple(in), tuple(out)), "return f(in), nil"},
+		{sig(tuple(in), tuple(out, errType)), "return f(in)"},
+	}
+}
+
+// contextType returns context.Context as the user's package sees it, or a
+// stand-in with the same spelling when the package does not import context
+// (then no function of the package can take one).
+func contextType(self *types.Package) types.Type {
+	for _, imp := range self.Imports() {
+		if imp.Path() == "context" {
+			if obj := imp.Scope().Lookup("Context"); obj != nil {
+				return obj.Type()
+			}
+		}
+	}
+	pkg := types.NewPackage("context", "context")
+	obj := types.NewTypeName(0, pkg, "Context", nil)
+	return types.NewNamed(obj, types.NewInterfaceType(nil, nil), nil)
+}
+
+// spell writes a signature as the user would: func(context.Context, Image) (Thumb, error).
+func spell(sig *types.Signature, self *types.Package) string {
+	return types.TypeString(sig, types.RelativeTo(self))
+}
+
+func buildPool(c *Context) error {
+	in := c.Types["In"]
+	out, hasOut := c.Types["Out"]
+	if !hasOut {
+		// Name[In]: jobs return only an error.
+		out = nil
+		c.Spec.Types["Out"] = "struct{}"
+	}
+	outText := "struct{}"
+	if hasOut {
+		outText = c.Type("Out")
+	}
+	inText := c.Type("In")
+
+	// Options fold into the config reads; the defaults are the template's
+	// zero Config, resolved at run time by init like the template does.
+	cfg := c.Spec.Config
+	cfg["Workers"], cfg["Queue"], cfg["Retries"] = "0", "0", "0"
+	cfg["Backoff"], cfg["Timeout"], cfg["Metrics"] = "0", "0", "false"
+	for _, k := range []string{"workers", "queue", "retries"} {
+		if o := c.D.Option(k); o != nil {
+			cfg[strings.ToUpper(k[:1])+k[1:]] = fmt.Sprint(o.Value.(int64))
+		}
+	}
+	if o := c.D.Option("backoff"); o != nil {
+		if r := c.D.Option("retries"); r == nil || r.Value.(int64) == 0 {
+			return c.OptionErrorf(o, "option backoff=%s needs retries=N with N at least 1", o.Raw)
+		}
+		cfg["Backoff"] = DurationExpr(o.Value.(durationT), c.Imports)
+	}
+	if r := c.D.Option("retries"); r != nil && r.Value.(int64) > 0 && cfg["Backoff"] == "0" {
+		// The retry loop keeps the backoff in a variable: give it its type.
+		cfg["Backoff"] = c.Imports.Name("time") + ".Duration(0)"
+	}
+	if o := c.D.Option("timeout"); o != nil {
+		cfg["Timeout"] = DurationExpr(o.Value.(durationT), c.Imports)
+	}
+	metrics := false
+	if o := c.D.Option("metrics"); o != nil {
+		metrics = o.Value.(bool)
+	}
+	cfg["Metrics"] = fmt.Sprint(metrics)
+	c.Spec.Conds["metrics"] = metrics
+
+	// Idiomatic error names: ErrResizerClosed rather than ResizerErrClosed.
+	// PanicError keeps the rule's name (ResizerPanicError).
+	c.Spec.Rename["ErrClosed"] = errName(c.D.Name, "Closed")
+	c.Spec.Rename["ErrFull"] = errName(c.D.Name, "Full")
+
+	// fn=: a direct call in the hook; the func field goes away.
+	fnName := ""
+	if o := c.D.Option("fn"); o != nil {
+		fn := o.Value.(*types.Func)
+		sig := fn.Type().(*types.Signature)
+		forms := poolForms(contextType(c.Self), in, out)
+		var match *poolForm
+		for i := range forms {
+			if types.Identical(sig, forms[i].sig) {
+				match = &forms[i]
+				break
+			}
+		}
+		if match == nil {
+			var want []string
+			for _, f := range forms {
+				want = append(want, spellForm(f.sig, c))
+			}
+			if sig.TypeParams().Len() > 0 {
+				return c.OptionErrorf(o, "job function %s is generic; want a non-generic %s", fn.Name(), orList(want))
+			}
+			return c.OptionErrorf(o, "job function %s has type %s; want %s",
+				fn.Name(), spell(sig, c.Self), orList(want))
+		}
+		if err := checkBoundName(c, o, fn.Name()); err != nil {
+			return err
+		}
+		c.Spec.Hooks["Pool.call"] = strings.Replace(match.call, "f(", stencil.User(fn.Name())+"(", 1)
+		fnName = fn.Name()
+	}
+	c.Spec.Conds["boundFn"] = fnName != ""
+
+	// result=: a direct call in the deliver hook; the handler field goes away.
+	resultName := ""
+	if o := c.D.Option("result"); o != nil {
+		fn := o.Value.(*types.Func)
+		sig := fn.Type().(*types.Signature)
+		errType := types.Universe.Lookup("error").Type()
+		var params []*types.Var
+		params = append(params, types.NewParam(0, nil, "", in))
+		if hasOut {
+			params = append(params, types.NewParam(0, nil, "", out))
+		}
+		params = append(params, types.NewParam(0, nil, "", errType))
+		want := types.NewSignatureType(nil, nil, nil, types.NewTuple(params...), nil, false)
+		if sig.TypeParams().Len() > 0 {
+			return c.OptionErrorf(o, "result handler %s is generic; want a non-generic %s", fn.Name(), spellForm(want, c))
+		}
+		if !types.Identical(sig, want) {
+			return c.OptionErrorf(o, "result handler %s has type %s; want %s",
+				fn.Name(), spell(sig, c.Self), spellForm(want, c))
+		}
+		if err := checkBoundName(c, o, fn.Name()); err != nil {
+			return err
+		}
+		if hasOut {
+			c.Spec.Hooks["Pool.deliver"] = stencil.User(fn.Name()) + "(in, out, err)"
+		} else {
+			c.Spec.Hooks["Pool.deliver"] = stencil.User(fn.Name()) + "(in, err)"
+		}
+		resultName = fn.Name()
+	}
+	c.Spec.Conds["boundResult"] = resultName != ""
+
+	c.Spec.Keep = append(c.Spec.Keep, "Pool.init")
+	c.Emit = append(c.Emit, poolConstructor(c, inText, outText, hasOut, fnName, resultName))
+	return nil
+}
+
+type durationT = time.Duration
+
+// errName is the generated name of the template's ErrX for a directive
+// named name: ErrResizerX, or errResizerX for an unexported pool.
+func errName(name, x string) string {
+	if strings.ToUpper(name[:1]) == name[:1] {
+		return "Err" + name + x
+	}
+	return "err" + strings.ToUpper(name[:1]) + name[1:] + x
+}
+
+// spellForm writes an accepted signature with the directive's own spelling of
+// the types (Image rather than example.com/x.Image).
+func spellForm(sig *types.Signature, c *Context) string {
+	return types.TypeString(sig, func(p *types.Package) string {
+		if p == c.Self {
+			return ""
+		}
+		return p.Name()
+	})
+}
+
+// orList joins alternatives: "a, b or c".
+func orList(s []string) string {
+	if len(s) == 1 {
+		return s[0]
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}
+
+// poolHookNames are the parameters of the hooks the bound call is written
+// in (the receiver p; ctx, in; in, out, err): a function by one of those
+// names would be shadowed there.
+var poolHookNames = map[string]bool{"ctx": true, "in": true, "out": true, "err": true, "p": true}
+
+// checkBoundName rejects a bound function whose name a hook parameter
+// shadows. (A name shared with a template declaration is fine: the hook
+// marks it as the user's, see stencil.User.)
+func checkBoundName(c *Context, o *model.Option, name string) error {
+	if poolHookNames[name] {
+		return c.OptionErrorf(o, "function name %s is a parameter name in the generated pool, which would shadow it; rename the function", name)
+	}
+	return nil
+}
+
+// poolConstructor returns the source of New<Name>: it builds the pool as the
+// template's New does and calls init; it takes the functions the directive
+// did not bind.
+func poolConstructor(c *Context, in, out string, hasOut bool, fnName, resultName string) string {
+	name := c.D.Name
+	ctor := stencil.Rename("New", "Pool", name)
+	ctx := c.Imports.Name("context")
+	ctxType := jen.Id(ctx).Dot("Context")
+
+	var params []jen.Code
+	fields := jen.Dict{}
+	var docs []string
+
+	fnParam := "fn"
+	if fnName == "" {
+		if hasOut {
+			// fn func(context.Context, In) (Out, error)
+			params = append(params, jen.Id(fnParam).Func().Params(ctxType.Clone(), jen.Id(in)).Params(jen.Id(out), jen.Error()))
+			fields[jen.Id("fn")] = jen.Id(fnParam)
+		} else {
+			// fn func(context.Context, In) error
+			params = append(params, jen.Id(fnParam).Func().Params(ctxType.Clone(), jen.Id(in)).Error())
+			// func(ctx context.Context, in In) (struct{}, error) { return struct{}{}, fn(ctx, in) }
+			fields[jen.Id("fn")] = jen.Func().Params(jen.Id("ctx").Add(ctxType.Clone()), jen.Id("in").Id(in)).
+				Params(jen.Struct(), jen.Error()).
+				Block(jen.Return(jen.Struct().Values(), jen.Id(fnParam).Call(jen.Id("ctx"), jen.Id("in"))))
+		}
+		docs = append(docs, "fn runs every job on a worker goroutine; it is called once per attempt.")
+	}
+	resultParam := "onResult"
+	var wrapResult jen.Code
+	if resultName == "" {
+		if hasOut {
+			// onResult func(In, Out, error)
+			params = append(params, jen.Id(resultParam).Func().Params(jen.Id(in), jen.Id(out), jen.Error()))
+			fields[jen.Id("onResult")] = jen.Id(resultParam)
+		} else {
+			// onResult func(In, error)
+			params = append(params, jen.Id(resultParam).Func().Params(jen.Id(in), jen.Error()))
+			// if onResult != nil {
+			//	p.onResult = func(in In, _ struct{}, err error) { onResult(in, err) }
+			// }
+			wrapResult = jen.If(jen.Id(resultParam).Op("!=").Nil()).Block(
+				jen.Id("p").Dot("onResult").Op("=").Func().
+					Params(jen.Id("in").Id(in), jen.Id("_").Struct(), jen.Id("err").Error()).
+					Block(jen.Id(resultParam).Call(jen.Id("in"), jen.Id("err"))),
+			)
+		}
+		what := "input and error"
+		if hasOut {
+			what = "input, output and error"
+		}
+		docs = append(docs, "onResult, if not nil, receives every submitted job's "+what+
+			" on the worker goroutine right after the job finishes; Map items are not delivered to it.")
+	}
+
+	// p := &Name{...}
+	body := []jen.Code{jen.Id("p").Op(":=").Op("&").Id(name).Values(fields)}
+	if wrapResult != nil {
+		body = append(body, wrapResult)
+	}
+	// p.init()
+	// return p
+	body = append(body, jen.Id("p").Dot("init").Call(), jen.Return(jen.Id("p")))
+	fn := jen.Func().Id(ctor).Params(params...).Op("*").Id(name).Block(body...)
+
+	var doc strings.Builder
+	fmt.Fprintf(&doc, "// %s returns a %s with its workers started.", ctor, name)
+	for _, d := range docs {
+		doc.WriteString(" " + d)
+	}
+	doc.WriteString(" Close or Shutdown stops the workers.")
+	return wrap(doc.String()) + "\n" + fmt.Sprintf("%#v", fn)
+}
+
+// wrap breaks a one-line // comment at about 80 columns.
+func wrap(comment string) string {
+	words := strings.Fields(strings.TrimPrefix(comment, "// "))
+	var b strings.Builder
+	line := "//"
+	for _, w := range words {
+		if len(line)+1+len(w) > 78 && line != "//" {
+			b.WriteString(line + "\n")
+			line = "//"
+		}
+		line += " " + w
+	}
+	b.WriteString(line)
+	return b.String()
+}
