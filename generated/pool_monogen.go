@@ -1802,11 +1802,9 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 		// pool still reads ins or writes outs.
 		<-b.done
 	}
-	{
-		ok := uint64(b.ok.Load())
-		p.stats.completed.Add(ok)
-		p.stats.failed.Add(uint64(n) - ok)
-	}
+	ok := uint64(b.ok.Load())
+	p.stats.completed.Add(ok)
+	p.stats.failed.Add(uint64(n) - ok)
 	return b.err
 }
 
@@ -2562,11 +2560,9 @@ func (p *Resizer) attempt(ctx context.Context, in Job) (out Result, err error) {
 			err = resizerNewPanicError(r)
 		}
 	}()
-	{
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, (1 * time.Second))
-		defer cancel()
-	}
+	var cancel context.CancelFunc
+	ctx, cancel = context.WithTimeout(ctx, (1 * time.Second))
+	defer cancel()
 	return p.call(ctx, in)
 }
 
@@ -4476,11 +4472,9 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		// pool still reads ins or writes outs.
 		<-b.done
 	}
-	{
-		ok := uint64(b.ok.Load())
-		p.stats.completed.Add(ok)
-		p.stats.failed.Add(uint64(n) - ok)
-	}
+	ok := uint64(b.ok.Load())
+	p.stats.completed.Add(ok)
+	p.stats.failed.Add(uint64(n) - ok)
 	return b.err
 }
 
@@ -5237,11 +5231,9 @@ func (p *StressPool) attempt(ctx context.Context, in int) (out int, err error) {
 			err = stressPoolNewPanicError(r)
 		}
 	}()
-	{
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, (1 * time.Millisecond))
-		defer cancel()
-	}
+	var cancel context.CancelFunc
+	ctx, cancel = context.WithTimeout(ctx, (1 * time.Millisecond))
+	defer cancel()
 	return p.call(ctx, in)
 }
 

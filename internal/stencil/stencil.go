@@ -256,6 +256,8 @@ type state struct {
 	cut map[*ast.IfStmt]ast.Stmt
 	// hookBodies are replacement bodies, parsed, with their template references.
 	hookRefs map[ast.Node][]types.Object
+	// siblings maps each if statement to the statement list it stands in.
+	siblings map[*ast.IfStmt][]ast.Stmt
 	err      error
 }
 
@@ -271,9 +273,27 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 		cut:      map[*ast.IfStmt]ast.Stmt{},
 		hookRefs: map[ast.Node][]types.Object{},
 	}
+	s.siblings = map[*ast.IfStmt][]ast.Stmt{}
 	for i, f := range t.Files {
 		s.fileOf[f] = i
 		s.eds = append(s.eds, &editor{src: t.Srcs[i]})
+		ast.Inspect(f, func(n ast.Node) bool {
+			var list []ast.Stmt
+			switch n := n.(type) {
+			case *ast.BlockStmt:
+				list = n.List
+			case *ast.CaseClause:
+				list = n.Body
+			case *ast.CommClause:
+				list = n.Body
+			}
+			for _, st := range list {
+				if ifs, ok := st.(*ast.IfStmt); ok {
+					s.siblings[ifs] = list
+				}
+			}
+			return true
+		})
 	}
 	for name := range spec.Types {
 		s.params[name] = true
@@ -695,8 +715,9 @@ func (s *state) markDeadBranches(root ast.Node) {
 }
 
 // markUnreachable marks dead the statements that follow, in the same list, a
-// folded if whose kept branch ends in a return or a panic: after folding they
-// are unreachable (if x { return a }; return b with x constant true).
+// folded if whose kept branch ends in a return, a panic, a continue or a
+// break: after folding they are unreachable (if x { return a }; return b with
+// x constant true).
 func (s *state) markUnreachable(list []ast.Stmt) {
 	for i, st := range list[:max(len(list)-1, 0)] {
 		ifs, ok := st.(*ast.IfStmt)
@@ -710,7 +731,10 @@ func (s *state) markUnreachable(list []ast.Stmt) {
 		case 0:
 			kept, _ = ifs.Else.(*ast.BlockStmt)
 		}
-		if kept == nil || len(kept.List) == 0 || !terminates(kept.List[len(kept.List)-1]) {
+		if kept == nil || len(kept.List) == 0 {
+			continue
+		}
+		if last := kept.List[len(kept.List)-1]; !terminates(last) && !branches(last) {
 			continue
 		}
 		for _, rest := range list[i+1:] {
@@ -719,6 +743,13 @@ func (s *state) markUnreachable(list []ast.Stmt) {
 		s.cut[ifs] = list[len(list)-1]
 		return
 	}
+}
+
+// branches reports whether a statement is a continue, break or goto, after
+// which the rest of its list does not run.
+func branches(st ast.Stmt) bool {
+	_, ok := st.(*ast.BranchStmt)
+	return ok
 }
 
 // terminates reports whether a statement is a return, a call of panic, or a
@@ -1258,7 +1289,7 @@ func (s *state) walk(ed *editor, n ast.Node) bool {
 		}
 		switch s.foldIf(n) {
 		case 1:
-			ed.addLine(s.off(n.Pos()), s.off(n.End()), func() string { return s.inline(ed, n.Body) })
+			ed.addLine(s.off(n.Pos()), s.off(n.End()), func() string { return s.inline(ed, n.Body, n) })
 			sub(n.Body)
 			return false
 		case 0:
@@ -1267,7 +1298,7 @@ func (s *state) walk(ed *editor, n ast.Node) bool {
 				case nil:
 					return ""
 				case *ast.BlockStmt:
-					return s.inline(ed, e)
+					return s.inline(ed, e, n)
 				default:
 					return ed.render(s.off(e.Pos()), s.off(e.End()))
 				}
@@ -1327,19 +1358,53 @@ func (s *state) nodeRange(n ast.Node) (int, int) {
 }
 
 // inline renders a block's statements without its braces when that cannot
-// change meaning (no declarations at its top level), else the whole block.
-func (s *state) inline(ed *editor, b *ast.BlockStmt) string {
-	declares := false
+// change meaning, else the whole block. Names the block declares at its top
+// level must not appear in any other statement of the enclosing list: then
+// moving them out can neither redeclare nor shadow anything.
+func (s *state) inline(ed *editor, b *ast.BlockStmt, ifs *ast.IfStmt) string {
+	declared := map[string]bool{}
+	labels := false
 	for _, st := range b.List {
 		switch st := st.(type) {
 		case *ast.DeclStmt:
-			declares = true
+			for _, sp := range st.Decl.(*ast.GenDecl).Specs {
+				switch sp := sp.(type) {
+				case *ast.ValueSpec:
+					for _, n := range sp.Names {
+						declared[n.Name] = true
+					}
+				case *ast.TypeSpec:
+					declared[sp.Name.Name] = true
+				}
+			}
 		case *ast.AssignStmt:
 			if st.Tok == token.DEFINE {
-				declares = true
+				for _, l := range st.Lhs {
+					if id, ok := l.(*ast.Ident); ok {
+						declared[id.Name] = true
+					}
+				}
 			}
 		case *ast.LabeledStmt:
+			labels = true
+		}
+	}
+	declares := labels
+	if len(declared) > 0 {
+		siblings, ok := s.siblings[ifs]
+		if !ok {
 			declares = true
+		}
+		for _, st := range siblings {
+			if st == ast.Stmt(ifs) {
+				continue
+			}
+			ast.Inspect(st, func(n ast.Node) bool {
+				if id, ok := n.(*ast.Ident); ok && declared[id.Name] {
+					declares = true
+				}
+				return !declares
+			})
 		}
 	}
 	if declares || len(b.List) == 0 {

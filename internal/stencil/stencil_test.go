@@ -129,9 +129,10 @@ func stencilFold(t *testing.T, fast bool) string {
 	return strings.Join(out.Decls, "\n\n")
 }
 
-// A folded if whose kept branch returns makes what follows it unreachable:
-// that code goes, and so do the declarations only it used. An if folded to
-// nothing takes its line with it. Conversions of constants fold.
+// A folded if whose kept branch returns (or continues a loop) makes what
+// follows it unreachable: that code goes, and so do the declarations only it
+// used. An if folded to nothing takes its line with it. Conversions of
+// constants fold.
 func TestStencilFoldsReturnsAndConversions(t *testing.T) {
 	fast := stencilFold(t, true)
 	if !strings.Contains(fast, "func (b *Store) Get() int {\n\treturn b.fast()\n}") {
@@ -139,6 +140,9 @@ func TestStencilFoldsReturnsAndConversions(t *testing.T) {
 	}
 	if strings.Contains(fast, "slow()") {
 		t.Errorf("fast: the unreachable code's callee was kept\n%s", fast)
+	}
+	if !regexp.MustCompile(`n -= b.fast\(\)\s+continue\s+}\s+return n`).MatchString(fast) {
+		t.Errorf("fast: statements after the folded continue were kept\n%s", fast)
 	}
 	if !strings.Contains(fast, "func (b *Store) init() {\n}") {
 		t.Errorf("fast: int64(constant) <= 0 not folded, or its line left blank\n%s", fast)

@@ -35,3 +35,15 @@ func (b *Box) Get() int {
 func (b *Box) fast() int { return 1 }
 
 func (b *Box) slow() int { return 2 }
+
+// Drain counts down n, the fast way or the slow way.
+func (b *Box) Drain(n int) int {
+	for n > 0 {
+		if b.cfg.Fast {
+			n -= b.fast()
+			continue
+		}
+		n -= b.slow()
+	}
+	return n
+}

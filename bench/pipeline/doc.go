@@ -1,0 +1,18 @@
+// Package pipeline benchmarks the monogen pipeline against its peers: a
+// three-stage pipeline (int -> int64 -> float64 -> uint64) with trivial or
+// ~1 µs stages, one or four workers per stage, in or out of order, run by
+//
+//   - impl=generated: the pipelines of ../../generated/pipeline.go;
+//   - impl=template: github.com/monogen/monogen/templates/pipeline;
+//   - impl=conc: github.com/sourcegraph/conc, a pool per stage (unordered)
+//     or a stream per stage (ordered), one task per item per stage;
+//   - impl=channels: hand-written typed channels, one item per send.
+//
+// Run:
+//
+//	go test -run '^$' -bench . -count 6 ./pipeline/ > /tmp/x.txt
+//	go tool benchstat -col /impl /tmp/x.txt
+//
+// An op is one run over a slice of size items; ns/item is the figure to
+// compare. Adding an implementation is one entry in impls.
+package pipeline

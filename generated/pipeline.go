@@ -1,0 +1,36 @@
+package generated
+
+import (
+	"context"
+	"strconv"
+)
+
+// Pipelines int -> int64 -> float64 -> string, one per shape the
+// equivalence tests (pipeline_test.go) hold against the template built
+// with the same options and the same stage functions: fan-out, ordered,
+// latency batches, collect mode with metrics, retries, and bound stages.
+//
+//monogen:pipeline PipeStop[int, int64, float64, string] stages=toInt64,toFloat,toString workers=2,4,3 batch=5
+//monogen:pipeline PipeOrdered[int, int64, float64, string] stages=toInt64,toFloat,toString workers=2,4,3 batch=5 buffer=10 ordered=true
+//monogen:pipeline PipeCollect[int, int64, float64, string] stages=toInt64,toFloat,toString workers=3,1,4 batch=1 errors=collect metrics=true
+//monogen:pipeline PipeOrderedCollect[int, int64, float64, string] stages=toInt64,toFloat,toString workers=1,3,2 ordered=true errors=collect retries=2
+//monogen:pipeline PipeBound[int, int64, float64, string] stages=pipeDouble,toFloat,pipeFormat workers=1,2,1 ordered=true
+var _ struct{}
+
+// pipeDouble is PipeBound's first stage, called directly: func(In) Out.
+func pipeDouble(x int) int64 { return int64(x) * 2 }
+
+// pipeFormat is PipeBound's last stage, called directly:
+// func(context.Context, In) (Out, error).
+func pipeFormat(_ context.Context, x float64) (string, error) {
+	return strconv.FormatFloat(x, 'f', 1, 64), nil
+}
+
+// The pipelines of the benchmarks (../bench/pipeline): int -> int64 ->
+// float64 -> uint64, one or four workers per stage, in order or not.
+//
+//monogen:pipeline BenchPipe1[int, int64, float64, uint64] stages=f1,f2,f3
+//monogen:pipeline BenchPipe1Ordered[int, int64, float64, uint64] stages=f1,f2,f3 ordered=true
+//monogen:pipeline BenchPipe4[int, int64, float64, uint64] stages=f1,f2,f3 workers=4,4,4
+//monogen:pipeline BenchPipe4Ordered[int, int64, float64, uint64] stages=f1,f2,f3 workers=4,4,4 ordered=true
+var _ struct{}

@@ -1,0 +1,510 @@
+package generated_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/monogen/monogen/generated"
+	"github.com/monogen/monogen/templates/pipeline"
+)
+
+// The generated pipelines are held to the template: each is built with the
+// same options as a template pipeline, both run the same stage functions on
+// the same inputs, and their outputs, failures and stats must agree.
+
+// faults says which items the stage functions of a run skip, fail or panic
+// on, and at which stage (0 means never).
+type faults struct {
+	skip    func(int) bool // stage 1 drops the item
+	fail    func(int) bool // stage failAt fails the item
+	failAt  int
+	panics  func(int) bool // stage panicAt panics on the item
+	panicAt int
+	flaky   func(int) bool // stage 2 fails the first call only
+}
+
+// pipeFns are a run's three stage functions, sharing the input item's
+// identity through the values: stage 1 doubles, stage 2 adds one half,
+// stage 3 formats.
+type pipeFns struct {
+	f1 func(context.Context, int) (int64, error)
+	f2 func(context.Context, int64) (float64, error)
+	f3 func(context.Context, float64) (string, error)
+}
+
+var errBoom = errors.New("boom")
+
+// makeFns returns the stage functions for fs; skip is the ErrSkip of the
+// implementation they run in (each generated pipeline has its own).
+func makeFns(fs faults, skip error) pipeFns {
+	var mu sync.Mutex
+	tried := map[int]bool{}
+	hit := func(stage, x int) error {
+		if fs.fail != nil && fs.failAt == stage && fs.fail(x) {
+			return fmt.Errorf("item %d: %w", x, errBoom)
+		}
+		if fs.panics != nil && fs.panicAt == stage && fs.panics(x) {
+			panic("bad item " + strconv.Itoa(x))
+		}
+		return nil
+	}
+	return pipeFns{
+		f1: func(_ context.Context, x int) (int64, error) {
+			if fs.skip != nil && fs.skip(x) {
+				return 0, skip
+			}
+			if err := hit(1, x); err != nil {
+				return 0, err
+			}
+			return int64(x) * 2, nil
+		},
+		f2: func(_ context.Context, x int64) (float64, error) {
+			item := int(x / 2)
+			if fs.flaky != nil && fs.flaky(item) {
+				mu.Lock()
+				first := !tried[item]
+				tried[item] = true
+				mu.Unlock()
+				if first {
+					return 0, errors.New("flaky")
+				}
+			}
+			if err := hit(2, item); err != nil {
+				return 0, err
+			}
+			return float64(x) + 0.5, nil
+		},
+		f3: func(_ context.Context, x float64) (string, error) {
+			if err := hit(3, int(x)/2); err != nil {
+				return "", err
+			}
+			return strconv.FormatFloat(x, 'f', 1, 64), nil
+		},
+	}
+}
+
+// pipeImpl is one pipeline under test, generated or template.
+type pipeImpl struct {
+	runSlice func(context.Context, []int) ([]string, error)
+	start    func(context.Context, <-chan int) (<-chan string, func() error)
+	stats    func() []pipeline.StageStats // nil without metrics
+}
+
+// pipeCase is a generated pipeline type and the template configuration it
+// was generated with.
+type pipeCase struct {
+	name    string
+	cfg     pipeline.Config
+	workers [3]int
+	bound   bool // stages 1 and 3 are generated.pipeDouble and pipeFormat
+	build   func(fs faults) pipeImpl
+}
+
+func asStats[T any](in []T, conv func(T) pipeline.StageStats) []pipeline.StageStats {
+	out := make([]pipeline.StageStats, len(in))
+	for i, s := range in {
+		out[i] = conv(s)
+	}
+	return out
+}
+
+var pipeCases = []pipeCase{
+	{"stop", pipeline.Config{Batch: 5}, [3]int{2, 4, 3}, false, func(fs faults) pipeImpl {
+		f := makeFns(fs, generated.ErrPipeStopSkip)
+		p := generated.NewPipeStop(f.f1, f.f2, f.f3)
+		return pipeImpl{
+			runSlice: p.RunSlice,
+			start: func(ctx context.Context, in <-chan int) (<-chan string, func() error) {
+				out, r := p.Start(ctx, in)
+				return out, r.Wait
+			},
+		}
+	}},
+	{"ordered", pipeline.Config{Batch: 5, Buffer: 10, Ordered: true}, [3]int{2, 4, 3}, false, func(fs faults) pipeImpl {
+		f := makeFns(fs, generated.ErrPipeOrderedSkip)
+		p := generated.NewPipeOrdered(f.f1, f.f2, f.f3)
+		return pipeImpl{
+			runSlice: p.RunSlice,
+			start: func(ctx context.Context, in <-chan int) (<-chan string, func() error) {
+				out, r := p.Start(ctx, in)
+				return out, r.Wait
+			},
+		}
+	}},
+	{"collect-latency-metrics", pipeline.Config{Batch: 1, Collect: true, Metrics: true}, [3]int{3, 1, 4}, false, func(fs faults) pipeImpl {
+		f := makeFns(fs, generated.ErrPipeCollectSkip)
+		p := generated.NewPipeCollect(f.f1, f.f2, f.f3)
+		return pipeImpl{
+			runSlice: p.RunSlice,
+			start: func(ctx context.Context, in <-chan int) (<-chan string, func() error) {
+				out, r := p.Start(ctx, in)
+				return out, r.Wait
+			},
+			stats: func() []pipeline.StageStats {
+				return asStats(p.Stats(), func(s generated.PipeCollectStageStats) pipeline.StageStats {
+					return pipeline.StageStats{Name: s.Name, Workers: s.Workers, In: s.In, Out: s.Out, Failed: s.Failed, Dropped: s.Dropped, Retries: s.Retries, Batches: s.Batches}
+				})
+			},
+		}
+	}},
+	{"ordered-collect-retries", pipeline.Config{Ordered: true, Collect: true, Retries: 2}, [3]int{1, 3, 2}, false, func(fs faults) pipeImpl {
+		f := makeFns(fs, generated.ErrPipeOrderedCollectSkip)
+		p := generated.NewPipeOrderedCollect(f.f1, f.f2, f.f3)
+		return pipeImpl{
+			runSlice: p.RunSlice,
+			start: func(ctx context.Context, in <-chan int) (<-chan string, func() error) {
+				out, r := p.Start(ctx, in)
+				return out, r.Wait
+			},
+		}
+	}},
+	{"bound", pipeline.Config{Ordered: true}, [3]int{1, 2, 1}, true, func(fs faults) pipeImpl {
+		f := makeFns(fs, generated.ErrPipeBoundSkip)
+		p := generated.NewPipeBound(f.f2)
+		return pipeImpl{
+			runSlice: p.RunSlice,
+			start: func(ctx context.Context, in <-chan int) (<-chan string, func() error) {
+				out, r := p.Start(ctx, in)
+				return out, r.Wait
+			},
+		}
+	}},
+}
+
+// names are the stage names of every generated pipeline above.
+var stageNames = [3]string{"toInt64", "toFloat", "toString"}
+
+// template builds the template pipeline c was generated from.
+func (c pipeCase) template(fs faults) pipeImpl {
+	f := makeFns(fs, pipeline.ErrSkip)
+	names := stageNames
+	if c.bound {
+		names[0], names[2] = "pipeDouble", "pipeFormat"
+		f.f1 = func(_ context.Context, x int) (int64, error) { return int64(x) * 2, nil }
+		f.f3 = func(_ context.Context, x float64) (string, error) { return strconv.FormatFloat(x, 'f', 1, 64), nil }
+	}
+	cfg := [3]pipeline.Config{c.cfg, c.cfg, c.cfg}
+	for i := range cfg {
+		cfg[i].Workers = c.workers[i]
+	}
+	p := pipeline.Then(pipeline.Then(
+		pipeline.From(pipeline.NewStage(names[0], f.f1, cfg[0])),
+		pipeline.NewStage(names[1], f.f2, cfg[1])),
+		pipeline.NewStage(names[2], f.f3, cfg[2]))
+	impl := pipeImpl{
+		runSlice: p.RunSlice,
+		start: func(ctx context.Context, in <-chan int) (<-chan string, func() error) {
+			out, r := p.Start(ctx, in)
+			return out, r.Wait
+		},
+	}
+	if c.cfg.Metrics {
+		impl.stats = p.Stats
+	}
+	return impl
+}
+
+func seq(n int) []int {
+	in := make([]int, n)
+	for i := range in {
+		in[i] = i
+	}
+	return in
+}
+
+// sameOutputs compares outputs: exactly when ordered, as multisets otherwise.
+func sameOutputs(t *testing.T, got, want []string, ordered bool) {
+	t.Helper()
+	if !ordered {
+		got, want = slices.Clone(got), slices.Clone(want)
+		slices.Sort(got)
+		slices.Sort(want)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("outputs differ: generated %d items, template %d\ngenerated: %.200v\ntemplate:  %.200v", len(got), len(want), got, want)
+	}
+}
+
+// failure is an *ItemError reduced to what both implementations share.
+type failure struct {
+	stage string
+	item  string
+	panic string // the panic value, or "" for an error
+	err   string
+}
+
+// failuresOf returns the failures in err: generated and template item
+// errors have the same fields under different type names.
+func failuresOf(t *testing.T, err error) []failure {
+	t.Helper()
+	var out []failure
+	var walk func(error)
+	walk = func(err error) {
+		if err == nil {
+			return
+		}
+		var f failure
+		switch e := err.(type) {
+		case interface{ Unwrap() []error }:
+			for _, x := range e.Unwrap() {
+				walk(x)
+			}
+			return
+		case *pipeline.ItemError:
+			f = failure{stage: e.Stage, item: fmt.Sprint(e.Item), err: e.Err.Error()}
+			var pe *pipeline.PanicError
+			if errors.As(e.Err, &pe) {
+				f.panic, f.err = fmt.Sprint(pe.Value), ""
+			}
+		default:
+			// A generated XItemError: Stage, Item, Err by reflection-free
+			// duck typing through fmt and errors.
+			st, ok := stageOf(err)
+			if !ok {
+				out = append(out, failure{err: err.Error()})
+				return
+			}
+			f = st
+		}
+		out = append(out, f)
+	}
+	walk(err)
+	slices.SortFunc(out, func(a, b failure) int {
+		return cmpStrings(a.stage+"|"+a.item, b.stage+"|"+b.item)
+	})
+	return out
+}
+
+func cmpStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// stageOf reads a generated item error.
+func stageOf(err error) (failure, bool) {
+	var f failure
+	switch e := err.(type) {
+	case *generated.PipeStopItemError:
+		f = failure{stage: e.Stage, item: fmt.Sprint(e.Item), err: e.Err.Error()}
+		if pe, ok := e.Err.(*generated.PipeStopPanicError); ok {
+			f.panic, f.err = fmt.Sprint(pe.Value), ""
+		}
+	case *generated.PipeOrderedItemError:
+		f = failure{stage: e.Stage, item: fmt.Sprint(e.Item), err: e.Err.Error()}
+		if pe, ok := e.Err.(*generated.PipeOrderedPanicError); ok {
+			f.panic, f.err = fmt.Sprint(pe.Value), ""
+		}
+	case *generated.PipeCollectItemError:
+		f = failure{stage: e.Stage, item: fmt.Sprint(e.Item), err: e.Err.Error()}
+		if pe, ok := e.Err.(*generated.PipeCollectPanicError); ok {
+			f.panic, f.err = fmt.Sprint(pe.Value), ""
+		}
+	case *generated.PipeOrderedCollectItemError:
+		f = failure{stage: e.Stage, item: fmt.Sprint(e.Item), err: e.Err.Error()}
+		if pe, ok := e.Err.(*generated.PipeOrderedCollectPanicError); ok {
+			f.panic, f.err = fmt.Sprint(pe.Value), ""
+		}
+	case *generated.PipeBoundItemError:
+		f = failure{stage: e.Stage, item: fmt.Sprint(e.Item), err: e.Err.Error()}
+		if pe, ok := e.Err.(*generated.PipeBoundPanicError); ok {
+			f.panic, f.err = fmt.Sprint(pe.Value), ""
+		}
+	default:
+		return f, false
+	}
+	return f, true
+}
+
+// TestPipelineEquivalence runs every generated pipeline and its template on
+// the same inputs and faults: outputs (in order when ordered), failures and
+// stats must agree.
+func TestPipelineEquivalence(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	scenarios := []struct {
+		name string
+		fs   faults
+		n    int
+	}{
+		{"plain", faults{}, 3000},
+		{"filter", faults{skip: func(x int) bool { return x%7 == 3 }}, 3000},
+		{"empty", faults{}, 0},
+		{"one", faults{}, 1},
+		{"errors", faults{skip: func(x int) bool { return x%7 == 3 }, fail: func(x int) bool { return x%97 == 5 }, failAt: 2}, 2000},
+		{"panics", faults{panics: func(x int) bool { return x%101 == 50 }, panicAt: 3}, 2000},
+		{"one-error", faults{fail: func(x int) bool { return x == 1234 }, failAt: 1}, 2000},
+		{"flaky", faults{flaky: func(x int) bool { return x%50 == 1 }}, 1000},
+	}
+	for _, c := range pipeCases {
+		for _, sc := range scenarios {
+			stage2Only := sc.fs.skip == nil && (sc.fs.fail == nil || sc.fs.failAt == 2) && sc.fs.panics == nil
+			if c.bound && !stage2Only {
+				continue // bound stages 1 and 3 never fail
+			}
+			t.Run(c.name+"/"+sc.name, func(t *testing.T) {
+				gen, tpl := c.build(sc.fs), c.template(sc.fs)
+				in := seq(sc.n)
+				gotOut, gotErr := gen.runSlice(context.Background(), in)
+				wantOut, wantErr := tpl.runSlice(context.Background(), in)
+				if (gotErr == nil) != (wantErr == nil) {
+					t.Fatalf("generated error %v, template error %v", gotErr, wantErr)
+				}
+				if c.cfg.Collect || gotErr == nil {
+					sameOutputs(t, gotOut, wantOut, c.cfg.Ordered)
+				} else if gotOut != nil || wantOut != nil {
+					t.Fatalf("stop mode returned outputs with an error: generated %d, template %d", len(gotOut), len(wantOut))
+				}
+				gotF, wantF := failuresOf(t, gotErr), failuresOf(t, wantErr)
+				if !c.cfg.Collect && len(gotF) > 0 {
+					// Stop mode reports the first failure, which depends on
+					// scheduling; it must be one of the items that fail.
+					if len(gotF) != 1 || len(wantF) != 1 || gotF[0].stage != wantF[0].stage {
+						t.Fatalf("stop mode: generated %+v, template %+v", gotF, wantF)
+					}
+					return
+				}
+				if (sc.fs.fail != nil || sc.fs.panics != nil || sc.fs.flaky != nil && c.cfg.Retries == 0) && len(gotF) == 0 {
+					t.Fatal("no failures reported")
+				}
+				if !slices.Equal(gotF, wantF) {
+					t.Fatalf("failures differ:\ngenerated %+v\ntemplate  %+v", gotF, wantF)
+				}
+				if gen.stats != nil {
+					g, w := gen.stats(), tpl.stats()
+					for i := range g {
+						g[i].Busy, w[i].Busy, g[i].QueueAvg, w[i].QueueAvg = 0, 0, 0, 0
+						g[i].Batches, w[i].Batches = 0, 0 // batching depends on timing
+					}
+					if !slices.Equal(g, w) {
+						t.Fatalf("stats differ:\ngenerated %+v\ntemplate  %+v", g, w)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestPipelineStart runs Start, the channel form, on both implementations.
+func TestPipelineStart(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, c := range pipeCases {
+		t.Run(c.name, func(t *testing.T) {
+			fs := faults{}
+			if !c.bound {
+				fs.skip = func(x int) bool { return x%5 == 0 }
+			}
+			var outs [2][]string
+			for i, impl := range []pipeImpl{c.build(fs), c.template(fs)} {
+				in := make(chan int)
+				go func() {
+					for x := range 1500 {
+						in <- x
+					}
+					close(in)
+				}()
+				out, wait := impl.start(context.Background(), in)
+				for v := range out {
+					outs[i] = append(outs[i], v)
+				}
+				if err := wait(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sameOutputs(t, outs[0], outs[1], c.cfg.Ordered)
+		})
+	}
+}
+
+// TestPipelineCancel cancels runs mid-stream: both implementations stop,
+// report the cancellation, and leave no goroutine behind, whether or not
+// the caller drains the output.
+func TestPipelineCancel(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, c := range pipeCases {
+		for _, drain := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/drain=%v", c.name, drain), func(t *testing.T) {
+				for i, impl := range []pipeImpl{c.build(faults{}), c.template(faults{})} {
+					ctx, cancel := context.WithCancel(context.Background())
+					in := make(chan int)
+					stop := make(chan struct{})
+					fed := make(chan struct{})
+					go func() { // an endless input
+						defer close(fed)
+						for x := 0; ; x++ {
+							select {
+							case in <- x:
+							case <-stop:
+								return
+							}
+						}
+					}()
+					out, wait := impl.start(ctx, in)
+					for range 100 {
+						<-out
+					}
+					cancel()
+					if drain {
+						for range out {
+						}
+					}
+					err := wait()
+					close(stop)
+					<-fed
+					if !errors.Is(err, context.Canceled) {
+						t.Fatalf("impl %d: Wait = %v, want context.Canceled", i, err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestPipelineStress runs many overlapping runs of one generated pipeline
+// (it holds no per-run state), under -race.
+func TestPipelineStress(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, c := range pipeCases {
+		t.Run(c.name, func(t *testing.T) {
+			impl := c.build(faults{fail: func(x int) bool { return x%211 == 7 }, failAt: 2})
+			ref, refErr := c.template(faults{fail: func(x int) bool { return x%211 == 7 }, failAt: 2}).runSlice(context.Background(), seq(1000))
+			var wg sync.WaitGroup
+			for g := range 6 {
+				wg.Go(func() {
+					for range 4 {
+						ctx, cancel := context.WithCancel(context.Background())
+						if g == 5 {
+							cancel() // some runs start cancelled
+						}
+						out, err := impl.runSlice(ctx, seq(1000))
+						cancel()
+						if g == 5 {
+							if err == nil {
+								t.Error("a cancelled run returned no error")
+							}
+							continue
+						}
+						if (err == nil) != (refErr == nil) {
+							t.Errorf("error %v, template %v", err, refErr)
+							return
+						}
+						if c.cfg.Collect && len(out) != len(ref) {
+							t.Errorf("%d outputs, template %d", len(out), len(ref))
+						}
+					}
+				})
+			}
+			wg.Wait()
+		})
+	}
+}

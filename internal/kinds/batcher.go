@@ -1,0 +1,109 @@
+package kinds
+
+import (
+	"fmt"
+	"go/types"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+)
+
+// //monogen:batcher Name[T] size=N flush=D fn=f onerror=g workers=N retries=N
+func init() {
+	Register(&Kind{
+		Name:     "batcher",
+		Template: "batcher",
+		Main:     "Batcher",
+		Params:   []string{"T"},
+		Doc:      "collects items into batches for a function: Name[T] size=N flush=D fn=f onerror=g workers=N retries=N",
+		Options: []OptionSpec{
+			{Key: "size", Type: Int, Min: 1, Max: 1 << 24, Doc: "items that make a batch full, 1 to 16777216 (default 500)"},
+			{Key: "flush", Type: Duration, Doc: "longest an item waits for its batch to fill (default 0: batches go out only when full, on Flush and on Close; no timer code)"},
+			{Key: "fn", Type: Func, Doc: "package-level batch function, called directly: func(context.Context, []T) error or func([]T) error; without it the constructor takes the function"},
+			{Key: "onerror", Type: Func, Doc: "package-level func([]T, error) receiving each batch that failed after every retry; without it the constructor takes the handler"},
+			{Key: "workers", Type: Int, Min: 1, Max: 1 << 16, Doc: "goroutines calling the batch function, 1 to 65536 (default 1)"},
+			{Key: "retries", Type: Int, Min: 0, Max: 1000, Doc: "further attempts of a failed batch, 0 to 1000 (default 0: no retry code)"},
+		},
+		Build: buildBatcher,
+	})
+}
+
+func buildBatcher(c *Context) error {
+	// The template's New fills these defaults; here they are constants.
+	configInt(c, "size", "Size", 500)
+	configInt(c, "workers", "Workers", 1)
+	configInt(c, "retries", "Retries", 0)
+	configDuration(c, "flush", "Flush")
+
+	items := types.NewSlice(c.Types["T"])
+	fnBound := false
+	if o := c.D.Option("fn"); o != nil {
+		forms := []sigForm{
+			{newSig([]types.Type{contextType(c.Self), items}, []types.Type{errorType}), "return %s(ctx, items)"},
+			{newSig([]types.Type{items}, []types.Type{errorType}), "return %s(items)"},
+		}
+		body, err := bindForms(c, o, "batch function", forms, "ctx", "items")
+		if err != nil {
+			return err
+		}
+		c.Spec.Hooks["Batcher.call"] = body
+		c.Spec.HookDocs["Batcher.call"] = fmt.Sprintf("call passes a batch to %s, the directive's fn=.", o.Raw)
+		fnBound = true
+	}
+	c.Spec.Conds["boundFn"] = fnBound
+
+	errBound := false
+	if o := c.D.Option("onerror"); o != nil {
+		forms := []sigForm{{newSig([]types.Type{items, errorType}, nil), "%s(items, err)"}}
+		body, err := bindForms(c, o, "error handler", forms, "items", "err")
+		if err != nil {
+			return err
+		}
+		c.Spec.Hooks["Batcher.report"] = body
+		c.Spec.HookDocs["Batcher.report"] = fmt.Sprintf("report passes a batch that failed after every retry to %s, the directive's onerror=.", o.Raw)
+		errBound = true
+	}
+	c.Spec.Conds["boundOnError"] = errBound
+
+	c.Spec.Rename["ErrClosed"] = errName(c.D.Name, "Closed")
+	c.Spec.Drop = append(c.Spec.Drop, "DefaultSize", "DefaultWorkers")
+	c.Spec.Keep = append(c.Spec.Keep, "Batcher.init")
+	c.Emit = append(c.Emit, batcherConstructor(c, fnBound, errBound))
+	return nil
+}
+
+// batcherConstructor returns the source of New<Name>, which takes the
+// functions the directive did not bind, builds the batcher as the
+// template's New does and calls init.
+func batcherConstructor(c *Context, fnBound, errBound bool) string {
+	name := c.D.Name
+	ctor := newName(c)
+	t := c.Type("T")
+	var params []jen.Code
+	fields := jen.Dict{}
+	docs := []string{fmt.Sprintf("%s returns a %s with its workers started.", ctor, name)}
+	if !fnBound {
+		// fn func(context.Context, []T) error
+		params = append(params, jen.Id("fn").Func().Params(jen.Id(c.Imports.Name("context")).Dot("Context"), jen.Index().Id(t)).Error())
+		fields[jen.Id("fn")] = jen.Id("fn")
+		docs = append(docs, "fn receives every batch on a worker goroutine; the slice is reused once it returns.")
+	}
+	if !errBound {
+		// onError func([]T, error)
+		params = append(params, jen.Id("onError").Func().Params(jen.Index().Id(t), jen.Error()))
+		fields[jen.Id("onError")] = jen.Id("onError")
+		docs = append(docs, "onError, if not nil, receives each batch that failed after every retry; if nil, failed batches are returned by the next Flush or Close.")
+	}
+	docs = append(docs, "Close hands over the last batch and stops the workers.")
+	// func NewWrites(onError func([]Row, error)) *Writes {
+	//	b := &Writes{onError: onError}
+	//	b.init()
+	//	return b
+	// }
+	fn := jen.Func().Id(ctor).Params(params...).Op("*").Id(name).Block(
+		jen.Id("b").Op(":=").Op("&").Id(name).Values(fields),
+		jen.Id("b").Dot("init").Call(),
+		jen.Return(jen.Id("b")),
+	)
+	return docLines("// "+strings.Join(docs, " ")) + "\n" + fmt.Sprintf("%#v", fn)
+}

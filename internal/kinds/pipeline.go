@@ -1,0 +1,551 @@
+package kinds
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strings"
+	"sync"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/monogen/monogen/internal/emit"
+	"github.com/monogen/monogen/internal/model"
+	"github.com/monogen/monogen/internal/stencil"
+	"github.com/monogen/monogen/templates"
+)
+
+// pipelineMaxTypes is the most type arguments a pipeline takes: 8 stages.
+const pipelineMaxTypes = 9
+
+// //monogen:pipeline Name[T0, T1, ..., Tn] stages=a,b,c workers=1,4,2 buffer=N batch=N ordered=B errors=stop|collect retries=N backoff=D metrics=B
+func init() {
+	params := make([]string, pipelineMaxTypes)
+	for i := range params {
+		params[i] = fmt.Sprintf("T%d", i)
+	}
+	Register(&Kind{
+		Name:     "pipeline",
+		Template: "pipeline",
+		Main:     "Stage",
+		Params:   params,
+		MinArgs:  2,
+		Doc:      "typed multi-stage pipeline: Name[T0, T1, ..., Tn] stages=a,b,c workers=1,4,2 buffer=N batch=N ordered=B errors=stop|collect retries=N backoff=D metrics=B",
+		Options: []OptionSpec{
+			{Key: "stages", Type: IdentList, Doc: "stage names, one per stage (default stage1,...,stagen); a package-level function by a stage's name is called directly"},
+			{Key: "workers", Type: IntList, Min: 1, Doc: "goroutines per stage, one number per stage (default 1 each)"},
+			{Key: "buffer", Type: Int, Min: 1, Max: 1 << 24, Doc: "items held between two stages, 1 to 16777216 (default 256)"},
+			{Key: "batch", Type: Int, Min: 1, Max: 1 << 16, Doc: "most items per channel send, 1 (latency mode) to 65536 (default 64)"},
+			{Key: "ordered", Type: Bool, Doc: "deliver outputs in input order (default false)"},
+			{Key: "errors", Type: Enum, Enum: []string{"stop", "collect"}, Doc: "stop: the first failure cancels the run; collect: failed items are reported and the others go on (default stop)"},
+			{Key: "retries", Type: Int, Min: 0, Max: 1000, Doc: "further attempts of a failed call, 0 to 1000 (default 0: no retry code)"},
+			{Key: "backoff", Type: Duration, Doc: "wait before the first retry, doubling; needs retries (default 0)"},
+			{Key: "metrics", Type: Bool, Doc: "per-stage counters and a Stats method (default false: no counters)"},
+		},
+		Build: buildPipeline,
+	})
+}
+
+// pipelineShared are the template's non-generic declarations. A directive
+// emits them once, with its first stage, and every stage refers to that
+// one copy.
+var pipelineShared = []string{"Run", "newRun", "ItemError", "Failures", "PanicError", "ErrSkip", "StageStats", "stageStats", "noCopy"}
+
+// pipelineSharedName is the generated name of a shared declaration.
+func pipelineSharedName(name, x string) string {
+	if x == "ErrSkip" {
+		return errName(name, "Skip") // ErrIngestSkip, idiomatic like pool's ErrResizerClosed
+	}
+	return stencil.Rename(x, "", name)
+}
+
+// pipelineStage is one stage of a directive.
+type pipelineStage struct {
+	name     string // the stage's name: parse
+	typ      string // its generated type: ingestParse
+	in, out  string // its input and output types, spelled for the output file
+	workers  int
+	bound    string // the package-level function called directly, if any
+	call     string // the call hook's body for bound
+	inT      types.Type
+	outT     types.Type
+	namePos  token.Position // where the directive names the stage
+	argIndex int            // the stage's output type argument
+}
+
+// pipelineForm is one accepted shape of a bound stage function.
+type pipelineForm struct {
+	sig  *types.Signature
+	call string // body of Stage.call; f is the function
+}
+
+// pipelineForms lists the stage function shapes accepted for in and out.
+func pipelineForms(ctx, in, out types.Type) []pipelineForm {
+	tuple := func(ts ...types.Type) *types.Tuple {
+		var vs []*types.Var
+		for _, t := range ts {
+			vs = append(vs, types.NewParam(0, nil, "", t))
+		}
+		return types.NewTuple(vs...)
+	}
+	sig := func(params, results *types.Tuple) *types.Signature {
+		return types.NewSignatureType(nil, nil, nil, params, results, false)
+	}
+	errType := types.Universe.Lookup("error").Type()
+	return []pipelineForm{
+		{sig(tuple(ctx, in), tuple(out, errType)), "return f(ctx, in)"},
+		{sig(tuple(in), tuple(out, errType)), "return f(in)"},
+		{sig(tuple(in), tuple(out)), "return f(in), nil"},
+		{sig(tuple(ctx, in), tuple(out)), "return f(ctx, in), nil"},
+	}
+}
+
+// pipelineReserved are names a stage may not take: the hook's parameters and
+// receiver (a bound function by that name would be shadowed in the call),
+// and the generated type's methods (a field by that name would clash).
+var pipelineReserved = map[string]bool{"ctx": true, "in": true, "s": true, "Start": true, "RunSlice": true, "Stats": true}
+
+// pipelineTemplateNames returns the top-level names of the pipeline template.
+var pipelineTemplateNames = sync.OnceValue(func() map[string]bool {
+	names := map[string]bool{}
+	files, _ := stencil.ParseSyntax(templates.Sources(), "pipeline")
+	for _, f := range files {
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil {
+					names[d.Name.Name] = true
+				}
+			case *ast.GenDecl:
+				for _, sp := range d.Specs {
+					switch sp := sp.(type) {
+					case *ast.TypeSpec:
+						names[sp.Name.Name] = true
+					case *ast.ValueSpec:
+						for _, n := range sp.Names {
+							names[n.Name] = true
+						}
+					}
+				}
+			}
+		}
+	}
+	return names
+})
+
+func buildPipeline(c *Context) error {
+	seen := map[string]bool{}
+	for _, o := range c.D.Options {
+		if seen[o.Key] {
+			return model.Errorf(o.KeyPos, "option %s is given more than once", o.Key)
+		}
+		seen[o.Key] = true
+	}
+	n := len(c.D.Args) - 1
+	spelled := make([]string, n+1)
+	for i := range spelled {
+		spelled[i] = c.Imports.Type(c.D.Args[i].Type)
+	}
+
+	// Stages: names, workers, bound functions.
+	stages := make([]*pipelineStage, n)
+	for i := range stages {
+		stages[i] = &pipelineStage{
+			name: fmt.Sprintf("stage%d", i+1), workers: 1, namePos: c.D.Pos, argIndex: i + 1,
+			in: spelled[i], out: spelled[i+1], inT: c.D.Args[i].Type, outT: c.D.Args[i+1].Type,
+		}
+	}
+	if o := c.D.Option("stages"); o != nil {
+		names := o.Value.([]string)
+		if len(names) != n {
+			return c.OptionErrorf(o, "stages= names %d stages, but %s[%s] has %d (one per type after the first)",
+				len(names), c.D.Name, argList(c), n)
+		}
+		col := 0
+		for i, name := range names {
+			st := stages[i]
+			st.name = name
+			st.namePos = o.ValuePos
+			st.namePos.Column += col
+			st.namePos.Offset += col
+			col += len(name) + 1
+		}
+	}
+	if o := c.D.Option("workers"); o != nil {
+		list := o.Value.([]int64)
+		if len(list) != n {
+			return c.OptionErrorf(o, "workers= gives %d numbers, but %s[%s] has %d stages; want one number per stage",
+				len(list), c.D.Name, argList(c), n)
+		}
+		for i, w := range list {
+			if w > 1<<16 {
+				return c.OptionErrorf(o, "workers=%d for stage %s is too large: want at most 65536", w, stages[i].name)
+			}
+			stages[i].workers = int(w)
+		}
+	}
+	used := map[string]bool{}
+	ctx := contextType(c.Self)
+	for i, st := range stages {
+		if used[st.name] {
+			return model.Errorf(st.namePos, "stage name %s is used twice; stage names must be distinct", st.name)
+		}
+		used[st.name] = true
+		if pipelineReserved[st.name] || pipelineTemplateNames()[st.name] {
+			return model.Errorf(st.namePos, "stage name %s clashes with a name in the generated pipeline code; rename the stage", st.name)
+		}
+		st.typ = lowerFirst(c.D.Name) + upperFirst(st.name)
+		fn, ok := c.Self.Scope().Lookup(st.name).(*types.Func)
+		if !ok {
+			continue
+		}
+		sig := fn.Type().(*types.Signature)
+		forms := pipelineForms(ctx, st.inT, st.outT)
+		for _, f := range forms {
+			if types.Identical(sig, f.sig) {
+				st.bound = fn.Name()
+				st.call = strings.Replace(f.call, "f(", fn.Name()+"(", 1)
+				break
+			}
+		}
+		if st.bound == "" {
+			var want []string
+			for _, f := range forms {
+				want = append(want, spellForm(f.sig, c))
+			}
+			return model.Errorf(st.namePos, "stage %s turns %s into %s, but function %s has type %s; want %s",
+				st.name, c.D.Args[i].Text, c.D.Args[i+1].Text, fn.Name(), spell(sig, c.Self), orList(want))
+		}
+	}
+
+	// Pipeline-wide options.
+	buffer, batch := int64(256), int64(64)
+	if o := c.D.Option("buffer"); o != nil {
+		buffer = o.Value.(int64)
+	}
+	if o := c.D.Option("batch"); o != nil {
+		batch = o.Value.(int64)
+	}
+	ordered, collect, metrics := false, false, false
+	if o := c.D.Option("ordered"); o != nil {
+		ordered = o.Value.(bool)
+	}
+	if o := c.D.Option("errors"); o != nil {
+		collect = o.Value.(string) == "collect"
+	}
+	if o := c.D.Option("metrics"); o != nil {
+		metrics = o.Value.(bool)
+	}
+	retries := int64(0)
+	if o := c.D.Option("retries"); o != nil {
+		retries = o.Value.(int64)
+	}
+	backoff := "0"
+	if o := c.D.Option("backoff"); o != nil {
+		if retries == 0 {
+			return c.OptionErrorf(o, "option backoff=%s needs retries=N with N at least 1", o.Raw)
+		}
+		backoff = DurationExpr(o.Value.(durationT), c.Imports)
+	}
+	if retries > 0 && backoff == "0" {
+		// The retry loop compares and doubles a time.Duration.
+		backoff = c.Imports.Name("time") + ".Duration(0)"
+	}
+
+	// One stencil run per stage: the main spec is the first stage, c.More
+	// the others. They all refer to one copy of the shared declarations,
+	// which only the first stage's run emits.
+	var typeNames []string
+	for _, a := range c.D.Args {
+		typeNames = append(typeNames, emit.TypeNames(a.Type, c.Self.Path())...)
+	}
+	for i, st := range stages {
+		spec := c.Spec
+		if i > 0 {
+			spec = NewSpec(st.typ, "Stage")
+			spec.TypeNames = typeNames
+			spec.Drop = append(spec.Drop, pipelineShared...)
+			c.More = append(c.More, spec)
+		} else {
+			spec.Name = st.typ
+		}
+		spec.Types["In"], spec.Types["Out"] = st.in, st.out
+		for _, x := range pipelineShared {
+			spec.Rename[x] = pipelineSharedName(c.D.Name, x)
+		}
+		// Template-only names, as the stage's doc comments mention them.
+		spec.Rename["NewStage"], spec.Rename["Pipeline"] = newName(c), c.D.Name
+		cfg := spec.Config
+		cfg["Workers"] = fmt.Sprint(st.workers)
+		cfg["Buffer"], cfg["Batch"] = fmt.Sprint(buffer), fmt.Sprint(batch)
+		cfg["Ordered"], cfg["Collect"], cfg["Metrics"] = fmt.Sprint(ordered), fmt.Sprint(collect), fmt.Sprint(metrics)
+		cfg["Retries"], cfg["Backoff"] = fmt.Sprint(retries), backoff
+		spec.Conds["metrics"] = metrics
+		spec.Conds["boundFn"] = st.bound != ""
+		if st.bound != "" {
+			spec.Hooks["Stage.call"] = st.call
+		}
+		spec.Keep = append(spec.Keep, "Stage.start")
+		if i == 0 {
+			// The sink's Run.finish is called only from the last stage's
+			// code, but Run is emitted here.
+			spec.Keep = append(spec.Keep, "Stage.feedSlice", "Stage.feedChan", "Run.finish", "newRun")
+		}
+		if i == n-1 {
+			spec.Keep = append(spec.Keep, "Stage.drainSlice", "Stage.drainChan")
+		}
+	}
+
+	capacity := max(1, buffer/batch)
+	c.Emit = append(c.Emit, pipelineDecls(c, stages, pipelineShape{
+		capacity: int(capacity), batch: int(batch), ordered: ordered, collect: collect, metrics: metrics,
+	}, typeNames)...)
+	return nil
+}
+
+// argList is the directive's type arguments as written.
+func argList(c *Context) string {
+	var s []string
+	for _, a := range c.D.Args {
+		s = append(s, a.Text)
+	}
+	return strings.Join(s, ", ")
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// lowerFirst lower-cases the directive name's first letter for unexported
+// stage types: Ingest -> ingest. (An initialism such as HTTP becomes hTTP
+// here, a prefix the stencil's own rule also gives.)
+func lowerFirst(s string) string {
+	return stencil.Rename("x", "", s)[:len(s)]
+}
+
+// article is the indefinite article for name: a Pipe, an Ingest.
+func article(name string) string {
+	if strings.ContainsRune("AEIOUaeiou", rune(name[0])) {
+		return "an"
+	}
+	return "a"
+}
+
+// pipelineShape is what the wiring needs of the pipeline-wide options.
+type pipelineShape struct {
+	capacity, batch           int // sends per channel, items per send
+	ordered, collect, metrics bool
+}
+
+// pipelineDecls returns the declarations wiring the stages: the pipeline
+// type, its constructor, Start, RunSlice and, with metrics, Stats. They
+// mirror templates/pipeline/compose.go with the chain of starts unrolled and
+// every size a constant.
+func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape, typeNames []string) []string {
+	name := c.D.Name
+	n := len(stages)
+	first, last := stages[0], stages[n-1]
+	ctxPkg := c.Imports.Name("context")
+	runType := pipelineSharedName(name, "Run")
+	newRun := pipelineSharedName(name, "newRun")
+	statsType := pipelineSharedName(name, "StageStats")
+
+	// Locals must not shadow a name the types use.
+	taken := map[string]bool{}
+	for _, t := range typeNames {
+		taken[t] = true
+	}
+	for _, st := range stages {
+		taken[st.typ] = true
+	}
+	taken[name] = true
+	local := func(s string) string {
+		for taken[s] {
+			s += "_"
+		}
+		return s
+	}
+	p, ctx, in, r, src, srcFree, dst, res, err := local("p"), local("ctx"), local("in"), local("r"), local("src"), local("srcFree"), local("dst"), local("res"), local("err")
+
+	// struct{ seq uint64; items []T }
+	batchOf := func(t string) *jen.Statement {
+		return jen.Struct(jen.Id("seq").Uint64(), jen.Id("items").Index().Id(t))
+	}
+
+	// The ordered window: the most batches in flight, so that it bounds the
+	// sink's reorder buffer, never the throughput (see compose.go).
+	window := 0
+	if sh.ordered {
+		window = 2 + 2*sh.capacity + first.workers
+		for _, st := range stages[1:] {
+			window += sh.capacity + st.workers
+		}
+	}
+	srcFreeCap := max(sh.capacity+first.workers+2, window)
+
+	var decls []string
+
+	// The pipeline type.
+	var fields []jen.Code
+	var chain []string
+	for i, st := range stages {
+		fields = append(fields, jen.Id(st.name).Id(st.typ))
+		w := "1 worker"
+		if st.workers > 1 {
+			w = fmt.Sprintf("%d workers", st.workers)
+		}
+		chain = append(chain, fmt.Sprintf("%s (%s to %s, %s)", st.name, c.D.Args[i].Text, c.D.Args[i+1].Text, w))
+	}
+	mode := "Outputs come as they are ready, in no particular order."
+	if sh.ordered {
+		mode = "Outputs come in the order of their inputs."
+	}
+	errMode := fmt.Sprintf("The first failure of an item stops the run; Wait then returns the *%s.", pipelineSharedName(name, "ItemError"))
+	if sh.collect {
+		errMode = fmt.Sprintf("A failed item is left out and the others go on; Wait returns every failure as %s.", pipelineSharedName(name, "Failures"))
+	}
+	doc := wrap(fmt.Sprintf("// %s runs items of type %s through %d stages, each on its own goroutines, connected by bounded channels carrying batches of up to %d items: %s. %s %s A stage drops an item by returning %s.",
+		name, c.D.Args[0].Text, n, sh.batch, strings.Join(chain, ", then "), mode, errMode, pipelineSharedName(name, "ErrSkip")))
+	doc += "\n//\n" + wrap(fmt.Sprintf("// %s %s holds no per-run state: Start and RunSlice may be called any number of times, concurrently. Create it with %s; it must not be copied.", article(name), name, newName(c)))
+	// type Ingest struct { parse ingestParse; ... }
+	decls = append(decls, doc+"\n"+fmt.Sprintf("%#v", jen.Type().Id(name).Struct(fields...)))
+
+	// The constructor: one typed function per unbound stage.
+	var params []jen.Code
+	var unbound []string
+	for _, st := range stages {
+		if st.bound == "" {
+			// parse func(context.Context, []byte) (Event, error)
+			params = append(params, jen.Id(st.name).Func().Params(jen.Id(ctxPkg).Dot("Context"), jen.Id(st.in)).Params(jen.Id(st.out), jen.Error()))
+			unbound = append(unbound, st.name)
+		}
+	}
+	// p := &Ingest{}
+	body := []jen.Code{jen.Id(p).Op(":=").Op("&").Id(name).Values()}
+	for _, st := range stages {
+		// p.parse.name = "parse"
+		body = append(body, jen.Id(p).Dot(st.name).Dot("name").Op("=").Lit(st.name))
+		if st.bound == "" {
+			// p.enrich.fn = enrich
+			body = append(body, jen.Id(p).Dot(st.name).Dot("fn").Op("=").Id(st.name))
+		}
+	}
+	body = append(body, jen.Return(jen.Id(p)))
+	ctorDoc := fmt.Sprintf("// %s returns %s %s.", newName(c), article(name), name)
+	var boundDesc []string
+	for _, st := range stages {
+		if st.bound != "" {
+			boundDesc = append(boundDesc, fmt.Sprintf("%s calls %s", st.name, st.bound))
+		}
+	}
+	if len(boundDesc) > 0 {
+		ctorDoc += " Stage " + strings.Join(boundDesc, ", stage ") + " directly."
+	}
+	if len(unbound) > 0 {
+		ctorDoc += fmt.Sprintf(" %s %s the function of the stage of that name, called concurrently from the stage's workers; it returns %s to drop an item.",
+			orList(unbound), map[bool]string{true: "is", false: "are each"}[len(unbound) == 1], pipelineSharedName(name, "ErrSkip"))
+	}
+	decls = append(decls, wrap(ctorDoc)+"\n"+fmt.Sprintf("%#v", jen.Func().Id(newName(c)).Params(params...).Op("*").Id(name).Block(body...)))
+
+	recv := jen.Id(p).Op("*").Id(name)
+	ctxParam := jen.Id(ctx).Id(ctxPkg).Dot("Context")
+
+	// starts returns the statements that start every stage in r, the first
+	// reading from src and recycling to inFree, and the names of the last
+	// stage's output and free list.
+	starts := func(inFree jen.Code) ([]jen.Code, string, string) {
+		var out []jen.Code
+		prev, prevFree := src, inFree
+		var outName, freeName string
+		for i, st := range stages {
+			next := 1
+			if i+1 < n {
+				next = stages[i+1].workers
+			}
+			outName, freeName = local(fmt.Sprintf("c%d", i+1)), local(fmt.Sprintf("f%d", i+1))
+			// c2, f2 := p.enrich.start(r, c1, f1, 2)
+			out = append(out, jen.List(jen.Id(outName), jen.Id(freeName)).Op(":=").
+				Id(p).Dot(st.name).Dot("start").Call(jen.Id(r), jen.Id(prev), prevFree, jen.Lit(next)))
+			prev, prevFree = outName, jen.Id(freeName)
+		}
+		return out, outName, freeName
+	}
+	// r := ingestNewRun(ctx, window)
+	runStmt := jen.Id(r).Op(":=").Id(newRun).Call(jen.Id(ctx), jen.Lit(window))
+	// src := make(chan struct{ seq uint64; items []T0 }, capacity)
+	srcStmt := jen.Id(src).Op(":=").Make(jen.Chan().Add(batchOf(first.in)), jen.Lit(sh.capacity))
+
+	// Start.
+	body = []jen.Code{runStmt, srcStmt,
+		// srcFree := make(chan []T0, n)
+		jen.Id(srcFree).Op(":=").Make(jen.Chan().Index().Id(first.in), jen.Lit(srcFreeCap)),
+	}
+	st, lastOut, lastFree := starts(jen.Id(srcFree))
+	body = append(body, st...)
+	body = append(body,
+		// dst := make(chan Tn, batch)
+		jen.Id(dst).Op(":=").Make(jen.Chan().Id(last.out), jen.Lit(sh.batch)),
+		// r.wg.Add(2)
+		jen.Id(r).Dot("wg").Dot("Add").Call(jen.Lit(2)),
+		// go p.parse.feedChan(r, in, src, srcFree)
+		jen.Go().Id(p).Dot(first.name).Dot("feedChan").Call(jen.Id(r), jen.Id(in), jen.Id(src), jen.Id(srcFree)),
+		// go p.store.drainChan(r, cn, fn, dst)
+		jen.Go().Id(p).Dot(last.name).Dot("drainChan").Call(jen.Id(r), jen.Id(lastOut), jen.Id(lastFree), jen.Id(dst)),
+		jen.Return(jen.Id(dst), jen.Id(r)),
+	)
+	startDoc := wrap("// Start runs the pipeline on the items received from in, until in is closed or ctx is cancelled, and returns the channel of outputs, closed after the last one, with the run, whose Wait reports the outcome. " + mode)
+	second := "// The caller must either receive from the output channel until it is closed or cancel ctx, and then call Wait."
+	if !sh.collect {
+		second += " Items in flight when a failure stops the run may or may not be delivered before the channel closes."
+	}
+	startDoc += "\n//\n" + wrap(second)
+	fn := jen.Func().Params(recv).Id("Start").Params(ctxParam, jen.Id(in).Op("<-").Chan().Id(first.in)).
+		Params(jen.Op("<-").Chan().Id(last.out), jen.Op("*").Id(runType)).Block(body...)
+	decls = append(decls, startDoc+"\n"+fmt.Sprintf("%#v", fn))
+
+	// RunSlice.
+	body = []jen.Code{runStmt.Clone(), srcStmt.Clone()}
+	st, lastOut, lastFree = starts(jen.Nil()) // the batches are subslices of in: no free list
+	body = append(body, st...)
+	body = append(body,
+		// r.wg.Add(1)
+		jen.Id(r).Dot("wg").Dot("Add").Call(jen.Lit(1)),
+		// go p.parse.feedSlice(r, in, src)
+		jen.Go().Id(p).Dot(first.name).Dot("feedSlice").Call(jen.Id(r), jen.Id(in), jen.Id(src)),
+		// res := p.store.drainSlice(r, cn, fn, len(in)): the sink runs in the caller
+		jen.Id(res).Op(":=").Id(p).Dot(last.name).Dot("drainSlice").Call(jen.Id(r), jen.Id(lastOut), jen.Id(lastFree), jen.Len(jen.Id(in))),
+	)
+	runSliceDoc := fmt.Sprintf("// RunSlice runs the pipeline on the items of in and returns the outputs%s. It returns what Wait returns",
+		map[bool]string{true: ", in input order", false: ""}[sh.ordered])
+	if sh.collect {
+		// return res, r.Wait()
+		body = append(body, jen.Return(jen.Id(res), jen.Id(r).Dot("Wait").Call()))
+		runSliceDoc += fmt.Sprintf(": nil, or the %s with the outputs of the other items. in is only read.", pipelineSharedName(name, "Failures"))
+	} else {
+		// if err := r.Wait(); err != nil { return nil, err }
+		// return res, nil
+		body = append(body,
+			jen.If(jen.Id(err).Op(":=").Id(r).Dot("Wait").Call(), jen.Id(err).Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Id(err))),
+			jen.Return(jen.Id(res), jen.Nil()))
+		runSliceDoc += "; when that is an error, the outputs are nil. in is only read."
+	}
+	fn = jen.Func().Params(recv.Clone()).Id("RunSlice").Params(ctxParam.Clone(), jen.Id(in).Index().Id(first.in)).
+		Params(jen.Index().Id(last.out), jen.Error()).Block(body...)
+	decls = append(decls, wrap(runSliceDoc)+"\n"+fmt.Sprintf("%#v", fn))
+
+	if sh.metrics {
+		var snaps []jen.Code
+		for _, st := range stages {
+			snaps = append(snaps, jen.Id(p).Dot(st.name).Dot("Stats").Call())
+		}
+		// return []IngestStageStats{p.parse.Stats(), ...}
+		fn = jen.Func().Params(recv.Clone()).Id("Stats").Params().Index().Id(statsType).Block(
+			jen.Return(jen.Index().Id(statsType).Values(snaps...)))
+		decls = append(decls, wrap(fmt.Sprintf("// Stats returns a snapshot of each stage's counters, in pipeline order, summed over every run. Taken during a run it is only approximately consistent; after Wait returns it is exact."))+"\n"+fmt.Sprintf("%#v", fn))
+	}
+	return decls
+}

@@ -1,0 +1,93 @@
+package kinds
+
+import (
+	"fmt"
+	"math/bits"
+
+	"github.com/dave/jennifer/jen"
+)
+
+// //monogen:queue Name[T] size=N policy=block|drop-newest|drop-oldest|error
+func init() {
+	Register(&Kind{
+		Name:     "queue",
+		Template: "queue",
+		Main:     "Queue",
+		Params:   []string{"T"},
+		Doc:      "bounded lock-free MPMC queue with backpressure: Name[T] size=N policy=block|drop-newest|drop-oldest|error",
+		Options: []OptionSpec{
+			{Key: "size", Type: Int, Min: 2, Max: queueMaxSize, Doc: "capacity, a power of two from 2 to 1073741824 (default 1024)"},
+			{Key: "policy", Type: Enum, Enum: queuePolicies, Doc: "what Push does when the queue is full (default block)"},
+		},
+		Build: buildQueue,
+	})
+}
+
+// queueMaxSize bounds a queue's capacity: a ring of 2^30 slots is already
+// gigabytes.
+const queueMaxSize = 1 << 30
+
+// queuePolicies are the policy= values, in the order of the template's
+// Policy constants (Block, DropNewest, DropOldest, Error).
+var queuePolicies = []string{"block", "drop-newest", "drop-oldest", "error"}
+
+func buildQueue(c *Context) error {
+	// The size must be a power of two: the ring maps a position to its slot
+	// with a mask. The template's New rounds up at run time; a directive is
+	// rejected instead, so that Cap() is the number the user wrote.
+	size := int64(1024)
+	if o := c.D.Option("size"); o != nil {
+		size = o.Value.(int64)
+		if size&(size-1) != 0 {
+			up := int64(1) << bits.Len64(uint64(size))
+			return c.OptionErrorf(o, "option size=%d is not a power of two; want %d or %d (the ring indexes its slots with a mask)", size, up/2, up)
+		}
+	}
+	c.Spec.Config["Size"] = fmt.Sprint(size)
+
+	// The policy is the template constant's value as a literal, so that
+	// q.cfg.Policy == DropNewest folds to a constant and the branches of
+	// the other policies disappear.
+	policy := 0
+	if o := c.D.Option("policy"); o != nil {
+		for i, p := range queuePolicies {
+			if p == o.Value.(string) {
+				policy = i
+			}
+		}
+	}
+	c.Spec.Config["Policy"] = fmt.Sprint(policy)
+	c.Spec.Conds["drops"] = policy == 1 || policy == 2
+
+	c.Spec.Rename["ErrClosed"] = errName(c.D.Name, "Closed")
+	c.Spec.Rename["ErrFull"] = errName(c.D.Name, "Full")
+	// The size is fixed by the directive: the default has no use.
+	c.Spec.Drop = append(c.Spec.Drop, "DefaultSize")
+	c.Spec.Keep = append(c.Spec.Keep, "Queue.init")
+
+	name := c.D.Name
+	ctor := newName(c)
+	// func NewOrders() *Orders {
+	//	q := &Orders{}
+	//	q.init()
+	//	return q
+	// }
+	fn := jen.Func().Id(ctor).Params().Op("*").Id(name).Block(
+		jen.Id("q").Op(":=").Op("&").Id(name).Values(),
+		jen.Id("q").Dot("init").Call(),
+		jen.Return(jen.Id("q")),
+	)
+	doc := docLines(fmt.Sprintf("// %s returns an empty %s of capacity %d; when it is full, Push %s.",
+		ctor, name, size, queuePolicyDoc[policy]))
+	c.Emit = append(c.Emit, doc+"\n"+fmt.Sprintf("%#v", fn))
+	return nil
+}
+
+// queuePolicyDoc says what Push does under each policy, for the constructor's
+// doc comment.
+var queuePolicyDoc = []string{
+	"waits for room",
+	"discards the new item",
+	"discards the oldest item to make room",
+	"returns an error",
+}

@@ -1,0 +1,110 @@
+package kinds
+
+import (
+	"fmt"
+	"go/types"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+)
+
+// //monogen:respool Name[T] max=N new=f close=g check=h idle=D
+func init() {
+	Register(&Kind{
+		Name:     "respool",
+		Template: "respool",
+		Main:     "Pool",
+		Params:   []string{"T"},
+		Doc:      "bounded pool of reusable resources: Name[T] max=N new=f close=g check=h idle=D",
+		Options: []OptionSpec{
+			{Key: "max", Type: Int, Min: 1, Max: 1 << 20, Doc: "most resources that exist at once, idle or in use, 1 to 1048576 (default 16)"},
+			{Key: "new", Type: Func, Doc: "package-level func(context.Context) (T, error) or func() (T, error) making a resource; without it the constructor takes the function"},
+			{Key: "close", Type: Func, Doc: "package-level func(T) or func(T) error closing a resource (default: nothing to close)"},
+			{Key: "check", Type: Func, Doc: "package-level func(T) error checking an idle resource before Get returns it (default: no check)"},
+			{Key: "idle", Type: Duration, Doc: "how long a resource may stay idle before it is closed (default 0: never; no evictor code)"},
+		},
+		Build: buildResPool,
+	})
+}
+
+func buildResPool(c *Context) error {
+	configInt(c, "max", "Max", 16)
+	configDuration(c, "idle", "Idle")
+
+	t := c.Types["T"]
+	newBound := false
+	if o := c.D.Option("new"); o != nil {
+		forms := []sigForm{
+			{newSig([]types.Type{contextType(c.Self)}, []types.Type{t, errorType}), "return %s(ctx)"},
+			{newSig(nil, []types.Type{t, errorType}), "return %s()"},
+		}
+		body, err := bindForms(c, o, "new function", forms, "ctx")
+		if err != nil {
+			return err
+		}
+		c.Spec.Hooks["Pool.create"] = body
+		c.Spec.HookDocs["Pool.create"] = fmt.Sprintf("create makes a resource with %s, the directive's new=.", o.Raw)
+		newBound = true
+	}
+	c.Spec.Conds["boundNew"] = newBound
+
+	// Without close= and check=, the hooks become no-ops and the function
+	// fields go away: the pool has nothing to close or check.
+	c.Spec.Hooks["Pool.destroy"] = "// Nothing to close."
+	c.Spec.HookDocs["Pool.destroy"] = "destroy does nothing: the directive has no close= function."
+	if o := c.D.Option("close"); o != nil {
+		forms := []sigForm{
+			{newSig([]types.Type{t}, nil), "%s(r)"},
+			{newSig([]types.Type{t}, []types.Type{errorType}), "_ = %s(r) // the resource is gone either way"},
+		}
+		body, err := bindForms(c, o, "close function", forms, "r")
+		if err != nil {
+			return err
+		}
+		c.Spec.Hooks["Pool.destroy"] = body
+		c.Spec.HookDocs["Pool.destroy"] = fmt.Sprintf("destroy closes a resource with %s, the directive's close=.", o.Raw)
+	}
+	c.Spec.Conds["boundClose"] = true
+
+	c.Spec.Hooks["Pool.healthy"] = "return nil"
+	c.Spec.HookDocs["Pool.healthy"] = "healthy accepts every resource: the directive has no check= function."
+	if o := c.D.Option("check"); o != nil {
+		forms := []sigForm{{newSig([]types.Type{t}, []types.Type{errorType}), "return %s(r)"}}
+		body, err := bindForms(c, o, "check function", forms, "r")
+		if err != nil {
+			return err
+		}
+		c.Spec.Hooks["Pool.healthy"] = body
+		c.Spec.HookDocs["Pool.healthy"] = fmt.Sprintf("healthy checks an idle resource with %s, the directive's check=.", o.Raw)
+	}
+	c.Spec.Conds["boundCheck"] = true
+
+	c.Spec.Rename["ErrClosed"] = errName(c.D.Name, "Closed")
+	c.Spec.Drop = append(c.Spec.Drop, "DefaultMax")
+	c.Spec.Keep = append(c.Spec.Keep, "Pool.init")
+
+	name := c.D.Name
+	ctor := newName(c)
+	var params []jen.Code
+	fields := jen.Dict{}
+	docs := []string{fmt.Sprintf("%s returns an empty %s.", ctor, name)}
+	if !newBound {
+		// newFn func(context.Context) (T, error)
+		params = append(params, jen.Id("newFn").Func().Params(jen.Id(c.Imports.Name("context")).Dot("Context")).Params(jen.Id(c.Type("T")), jen.Error()))
+		fields[jen.Id("newFn")] = jen.Id("newFn")
+		docs = append(docs, "newFn makes a resource when Get finds none idle and fewer than the maximum exist.")
+	}
+	docs = append(docs, "Close closes the idle resources.")
+	// func NewConns() *Conns {
+	//	p := &Conns{}
+	//	p.init()
+	//	return p
+	// }
+	fn := jen.Func().Id(ctor).Params(params...).Op("*").Id(name).Block(
+		jen.Id("p").Op(":=").Op("&").Id(name).Values(fields),
+		jen.Id("p").Dot("init").Call(),
+		jen.Return(jen.Id("p")),
+	)
+	c.Emit = append(c.Emit, docLines("// "+strings.Join(docs, " "))+"\n"+fmt.Sprintf("%#v", fn))
+	return nil
+}

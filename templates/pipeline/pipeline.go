@@ -1,0 +1,439 @@
+// Package pipeline runs items through a chain of typed stages, each on its
+// own set of goroutines: stage i turns a T(i-1) into a T(i), and the stages
+// work concurrently on different items, connected by bounded channels.
+//
+// It is the generic reference of the monogen pipeline pattern:
+//
+//	//monogen:pipeline Ingest[[]byte, Event, Enriched, Stored] workers=1,4,2 buffer=64 stages=parse,enrich,store ordered=true errors=collect retries=2 metrics=true
+//
+// generates a non-generic Ingest wiring three stages whose options are
+// constants, so that an option left off generates no code at all. Go has no
+// variadic type parameters, so the reference is written around one generic
+// stage, [Stage], and composes stages with [From] and [Then]:
+//
+//	parse := pipeline.NewStage("parse", parseFn, cfg)
+//	enrich := pipeline.NewStage("enrich", enrichFn, cfg)
+//	store := pipeline.NewStage("store", storeFn, cfg)
+//	p := pipeline.Then(pipeline.Then(pipeline.From(parse), enrich), store)
+//	stored, err := p.RunSlice(ctx, raw)
+//
+// # Batches
+//
+// Items travel between stages in batches: one channel send carries up to
+// Config.Batch items, so the cost of a send, and of waking the goroutine that
+// receives it, is shared by the whole batch. The source never waits to fill a
+// batch: it sends what it has as soon as its input is momentarily empty, so a
+// slow trickle of items travels one at a time with no added latency, and only
+// a backlog forms full batches. This throughput mode (Batch 64) is the
+// default because it costs nothing when the input is slow and divides the
+// per-item cost of a busy pipeline several times. Batch 1 is the latency
+// mode: one item per send, never held back behind the others of a batch
+// while a stage works through them. A batch keeps its identity through the
+// pipeline (batch k of a stage's output holds the results of batch k of its
+// input), and emptied batches are handed back to their producer through a
+// free list, so a running pipeline allocates nothing per item.
+//
+// # Filtering, errors and panics
+//
+// A stage function drops an item by returning [ErrSkip]; that is not an
+// error. Any other error fails the item. With Config.Collect false (the
+// default, errors=stop), the first failure cancels the run, like errgroup:
+// every stage stops and [Run.Wait] returns an [*ItemError]. With Collect
+// (errors=collect), a failed item is left out, recorded with its stage and
+// input, and the others go on; Wait returns every failure as [Failures]. A
+// failed call is retried Config.Retries times first, with exponential
+// backoff. A panic in a stage function is recovered into a [*PanicError]
+// holding the stack and fails that item; it is not retried.
+//
+// # Accounting
+//
+// When a run completes (Wait returns nil, or Failures in collect mode),
+// every input item either produced exactly one output, was dropped by
+// ErrSkip at some stage, or is reported in Failures. A run stopped by an
+// error or by its context loses the items still in flight.
+//
+// # Cancellation
+//
+// Every goroutine of a run watches the run's context. Cancelling the context
+// passed to Start or RunSlice ends the run promptly: nobody needs to drain
+// the output channel, and once Wait returns no goroutine of the run remains.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+)
+
+// ErrSkip is returned by a stage function to drop its item: no output, no
+// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+var ErrSkip = errors.New("pipeline: skip item")
+
+// Defaults applied by [NewStage] to options that are zero or negative.
+const (
+	// defaultBuffer items between stages (4 batches of 64) let a producer
+	// run ahead of a consumer that hiccups, and in latency mode save most
+	// sends from waking the receiver, without holding much in memory.
+	defaultBuffer = 256
+	// defaultBatch items per send: large enough that a channel operation
+	// (~100 ns when it wakes a goroutine) costs under 2 ns per item, small
+	// enough that a batch of 64-byte items stays within 4 KiB.
+	defaultBatch = 64
+)
+
+// Config holds the options of a stage. The zero value is one worker, a
+// buffer of 256 items, batches of 64 items, unordered, stop at the first
+// error, no retries, no metrics.
+//
+// Batch, Ordered and Collect apply to a whole pipeline: [Then] panics when
+// stages disagree on them. Workers, Buffer, Retries, Backoff and Metrics may
+// differ from stage to stage.
+//
+// In generated code these are constants chosen by the directive (workers=,
+// buffer=, batch=, ordered=, errors=, retries=, backoff=, metrics=); an
+// option that is off generates no code.
+//
+//monogen:config
+type Config struct {
+	// Workers is the number of goroutines running the stage function: the
+	// stage's fan-out. Zero or negative means 1.
+	Workers int
+	// Buffer is the number of items the channel carrying the stage's output
+	// to the next stage holds: Buffer/Batch sends, at least one. Zero or
+	// negative means 256.
+	Buffer int
+	// Batch is the largest number of items carried by one send; zero or
+	// negative means 64, and 1 is the latency mode (see the package doc).
+	Batch int
+	// Ordered delivers outputs in the order of their inputs, even when stages
+	// have several workers. Batches carry sequence numbers and the last step
+	// puts them back in order; the number of batches in flight is bounded so
+	// that one slow item holds back a bounded amount of memory.
+	Ordered bool
+	// Collect reports failed items and goes on (errors=collect). Otherwise
+	// the first failure stops the run (errors=stop).
+	Collect bool
+	// Retries is how many more times a failed call is attempted. ErrSkip,
+	// panics and calls made after the run was cancelled are not retried.
+	Retries int
+	// Backoff is the wait before the first retry; it doubles for each further
+	// retry. Zero retries at once.
+	Backoff time.Duration
+	// Metrics enables the counters reported by Stats. Off, they cost nothing.
+	Metrics bool
+}
+
+// Stage applies one function to every item that goes through it, on
+// Config.Workers goroutines. It is the unit of a pipeline: generated code
+// stencils it once per stage, with In and Out the types on either side.
+//
+// A Stage must be created with [NewStage]; the zero value is not usable. A
+// Stage must not be copied after first use. A Stage holds no per-run state,
+// so one Stage may serve several runs, of one or several pipelines, at once;
+// its Stats add up all of them.
+type Stage[In, Out any] struct {
+	_ noCopy
+
+	cfg   Config
+	name  string
+	fn    func(context.Context, In) (Out, error) //monogen:if !boundFn
+	stats stageStats                             //monogen:if metrics
+}
+
+// NewStage returns a stage named name (the name appears in errors and
+// stats) that applies fn to each item. fn is called concurrently from the
+// stage's workers; it returns ErrSkip to drop an item.
+//
+//monogen:template
+func NewStage[In, Out any](name string, fn func(context.Context, In) (Out, error), cfg Config) *Stage[In, Out] {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 1
+	}
+	if cfg.Buffer <= 0 {
+		cfg.Buffer = defaultBuffer
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = defaultBatch
+	}
+	if cfg.Retries < 0 {
+		cfg.Retries = 0
+	}
+	return &Stage[In, Out]{cfg: cfg, name: name, fn: fn}
+}
+
+// batch is the message between stages: up to Config.Batch items, and the
+// sequence number the source gave the batch, which it keeps from stage to
+// stage (only ordered runs read it). In Stage code it is spelled out as
+// struct{ seq uint64; items []In } or []Out: a named generic type would be
+// instantiated with both In and Out, which the stencil cannot specialize;
+// two identical struct types are the same type, so stage i's output channel
+// is stage i+1's input channel.
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *Stage[In, Out]) capacity() int {
+	return max(1, s.cfg.Buffer/s.cfg.Batch)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called: with stages= naming package-level functions, the
+// generator replaces this body with a direct call, adapted to the
+// function's form.
+//
+//monogen:hook
+func (s *Stage[In, Out]) call(ctx context.Context, in In) (Out, error) {
+	return s.fn(ctx, in)
+}
+
+// start launches the stage's workers in r and returns the channel of their
+// output batches, with the free list the consumer returns emptied output
+// batches to. The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle). next is the
+// number of goroutines consuming the output; together with the buffer and
+// the workers it bounds how many output batches can be in use at once, which
+// is the free list's capacity, so a run in steady state allocates none.
+func (s *Stage[In, Out]) start(r *Run, in <-chan struct {
+	seq   uint64
+	items []In
+}, inFree chan []In, next int) (<-chan struct {
+	seq   uint64
+	items []Out
+}, chan []Out) {
+	out := make(chan struct {
+		seq   uint64
+		items []Out
+	}, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []Out, max(s.capacity()+s.cfg.Workers+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(s.cfg.Workers))
+	r.wg.Add(s.cfg.Workers)
+	for range s.cfg.Workers {
+		go s.work(r, in, inFree, out, free, left)
+	}
+	return out, free
+}
+
+// work is one worker of the stage: it turns input batches into output
+// batches until in is closed or the run is cancelled.
+func (s *Stage[In, Out]) work(r *Run, in <-chan struct {
+	seq   uint64
+	items []In
+}, inFree chan []In, out chan<- struct {
+	seq   uint64
+	items []Out
+}, free chan []Out, left *atomic.Int32) {
+	defer r.wg.Done()
+	defer func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b struct {
+			seq   uint64
+			items []In
+		}
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		var res []Out
+		if s.cfg.Metrics {
+			s.stats.received(len(b.items), len(in))
+			began := time.Now()
+			res = s.process(r, b.items, s.getOut(free))
+			s.stats.processed(len(res), time.Since(began))
+		} else {
+			res = s.process(r, b.items, s.getOut(free))
+		}
+		s.putIn(inFree, b.items)
+		// An ordered run forwards an empty batch all the same: the sink
+		// waits for every sequence number.
+		if len(res) == 0 && !s.cfg.Ordered {
+			s.putOut(free, res)
+			continue
+		}
+		m := struct {
+			seq   uint64
+			items []Out
+		}{b.seq, res}
+		select {
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+	}
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *Stage[In, Out]) process(r *Run, in []In, out []Out) []Out {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *Stage[In, Out]) processFrom(r *Run, in []In, from int, out []Out) (res []Out, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PanicError{Value: v, Stack: debug.Stack()})
+			next++
+			if !s.cfg.Collect {
+				next = len(in) // the run is stopping; drop the rest
+			}
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrSkip || errors.Is(err, ErrSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			if !s.cfg.Collect {
+				return res, len(in)
+			}
+			continue
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure up to Retries times.
+// The retry loop lives in its own function so that apply stays small enough
+// to inline, and without retries the branch folds away.
+func (s *Stage[In, Out]) apply(ctx context.Context, in In) (Out, error) {
+	out, err := s.call(ctx, in)
+	if s.cfg.Retries > 0 && err != nil {
+		return s.retry(ctx, in, err)
+	}
+	return out, err
+}
+
+// retry makes the retries of a call that failed with err.
+func (s *Stage[In, Out]) retry(ctx context.Context, in In, err error) (Out, error) {
+	var out Out
+	wait := s.cfg.Backoff
+	for range s.cfg.Retries {
+		if errors.Is(err, ErrSkip) || ctx.Err() != nil {
+			break
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return out, err
+			}
+			wait *= 2
+		}
+		if s.cfg.Metrics {
+			s.stats.retries.Add(1)
+		}
+		out, err = s.call(ctx, in)
+		if err == nil {
+			break
+		}
+	}
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *Stage[In, Out]) fail(r *Run, in In, err error) {
+	if s.cfg.Metrics {
+		s.stats.failed.Add(1)
+	}
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &ItemError{Stage: s.name, Item: in, Err: err}
+	if s.cfg.Collect {
+		r.collect(e)
+	} else {
+		r.stop(e)
+	}
+}
+
+// getIn returns an empty input batch from free, or a new one when the free
+// list is empty (only while a run warms up).
+func (s *Stage[In, Out]) getIn(free chan []In) []In {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]In, 0, s.cfg.Batch)
+	}
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *Stage[In, Out]) putIn(free chan []In, b []In) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *Stage[In, Out]) getOut(free chan []Out) []Out {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]Out, 0, s.cfg.Batch)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *Stage[In, Out]) putOut(free chan []Out, b []Out) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}

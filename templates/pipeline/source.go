@@ -1,0 +1,123 @@
+package pipeline
+
+// The source is the goroutine that turns a run's input into batches for the
+// first stage. Its methods belong to the first stage, whose In is the
+// pipeline's input type.
+
+// acquire takes one of the ordered window's tokens before the source sends a
+// batch, so that no more than cap(r.tokens) batches are in flight and the
+// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+func (s *Stage[In, Out]) acquire(r *Run, done <-chan struct{}) bool {
+	if !s.cfg.Ordered {
+		return true
+	}
+	select {
+	case r.tokens <- struct{}{}:
+		return true
+	case <-done:
+		return false
+	}
+}
+
+// feedSlice sends src to out in batches of up to Batch items, then closes
+// out. The batches are subslices of src, not copies; the first stage is
+// started with no free list for them, so they are neither cleared nor reused.
+func (s *Stage[In, Out]) feedSlice(r *Run, src []In, out chan<- struct {
+	seq   uint64
+	items []In
+}) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); len(src) > 0; seq++ {
+		n := min(len(src), s.cfg.Batch)
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := struct {
+			seq   uint64
+			items []In
+		}{seq, src[:n:n]}
+		select { // alone first: see Stage.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		src = src[n:]
+	}
+}
+
+// feedChan receives items from src until it is closed and sends them to out
+// in batches, then closes out. It waits for the first item of a batch, but
+// not for the rest: a batch is sent as soon as src is momentarily empty, so
+// batching adds no latency to a slow input. Batches come from free.
+func (s *Stage[In, Out]) feedChan(r *Run, src <-chan In, out chan<- struct {
+	seq   uint64
+	items []In
+}, free chan []In) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); ; seq++ {
+		var v In
+		open := true
+		select {
+		case <-done:
+			return
+		default:
+		}
+		select {
+		case v, open = <-src:
+		default:
+			select {
+			case v, open = <-src:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+		b := append(s.getIn(free), v)
+	fill:
+		for len(b) < s.cfg.Batch {
+			select {
+			case v, open = <-src:
+				if !open {
+					break fill
+				}
+				b = append(b, v)
+			default:
+				break fill
+			}
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := struct {
+			seq   uint64
+			items []In
+		}{seq, b}
+		select { // alone first: see Stage.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+	}
+}

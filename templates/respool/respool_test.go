@@ -1,0 +1,281 @@
+package respool_test
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/monogen/monogen/templates/respool"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// resource is a fake connection that knows whether it is in use and closed.
+type resource struct {
+	id     int
+	inUse  atomic.Bool
+	closed atomic.Bool
+	broken atomic.Bool
+}
+
+// factory makes resources and counts what happens to them.
+type factory struct {
+	made, closedN atomic.Int64
+	failNext      atomic.Bool
+}
+
+var errDial = errors.New("dial failed")
+
+func (f *factory) newRes(context.Context) (*resource, error) {
+	if f.failNext.Swap(false) {
+		return nil, errDial
+	}
+	return &resource{id: int(f.made.Add(1))}, nil
+}
+
+func (f *factory) closeRes(r *resource) {
+	if r.closed.Swap(true) {
+		panic("resource closed twice")
+	}
+	f.closedN.Add(1)
+}
+
+func check(r *resource) error {
+	if r.broken.Load() {
+		return errors.New("broken")
+	}
+	return nil
+}
+
+func newPool(f *factory, max int) *respool.Pool[*resource] {
+	return respool.New(f.newRes, f.closeRes, check, respool.Config{Max: max})
+}
+
+func TestReusesMostRecentlyPut(t *testing.T) {
+	ctx := context.Background()
+	var f factory
+	p := newPool(&f, 4)
+	defer p.Close()
+	a, _ := p.Get(ctx)
+	b, _ := p.Get(ctx)
+	p.Put(a)
+	p.Put(b)
+	if open, idle := p.Len(); open != 2 || idle != 2 {
+		t.Fatalf("Len() = %d, %d; want 2, 2", open, idle)
+	}
+	if got, _ := p.Get(ctx); got != b {
+		t.Fatalf("Get returned resource %d, want the last put back (%d)", got.id, b.id)
+	}
+	if f.made.Load() != 2 {
+		t.Fatalf("made %d resources, want 2", f.made.Load())
+	}
+}
+
+func TestGetWaitsAtMax(t *testing.T) {
+	ctx := context.Background()
+	var f factory
+	p := newPool(&f, 1)
+	defer p.Close()
+	a, _ := p.Get(ctx)
+	got := make(chan *resource)
+	go func() {
+		r, err := p.Get(ctx)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- r
+	}()
+	select {
+	case r := <-got:
+		t.Fatalf("Get at Max returned %v before any Put", r)
+	default:
+	}
+	p.Put(a)
+	if r := <-got; r != a {
+		t.Fatalf("waiting Get returned %v, want the resource put back", r)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := p.Get(cctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Get at Max with a cancelled context = %v", err)
+	}
+	// Discard makes room: the waiting Get makes a new resource.
+	go func() {
+		r, err := p.Get(ctx)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- r
+	}()
+	p.Discard(a)
+	if r := <-got; r == a || r.id != 2 {
+		t.Fatalf("Get after Discard returned %d, want a new resource", r.id)
+	}
+	if !a.closed.Load() {
+		t.Fatal("Discard did not close the resource")
+	}
+}
+
+func TestFailingCheckReplaces(t *testing.T) {
+	ctx := context.Background()
+	var f factory
+	p := newPool(&f, 2)
+	defer p.Close()
+	a, _ := p.Get(ctx)
+	b, _ := p.Get(ctx)
+	p.Put(a)
+	p.Put(b)
+	b.broken.Store(true)
+	a.broken.Store(true)
+	r, err := p.Get(ctx)
+	if err != nil || r == a || r == b {
+		t.Fatalf("Get = %v, %v; want a new resource", r, err)
+	}
+	if !a.closed.Load() || !b.closed.Load() {
+		t.Fatal("resources that failed the check were not closed")
+	}
+	if open, idle := p.Len(); open != 1 || idle != 0 {
+		t.Fatalf("Len() = %d, %d; want 1, 0", open, idle)
+	}
+}
+
+func TestNewErrorFreesTheSlot(t *testing.T) {
+	ctx := context.Background()
+	var f factory
+	p := newPool(&f, 1)
+	defer p.Close()
+	f.failNext.Store(true)
+	if _, err := p.Get(ctx); err != errDial {
+		t.Fatalf("Get = %v, want errDial", err)
+	}
+	if r, err := p.Get(ctx); err != nil || r == nil {
+		t.Fatalf("Get after a failed make = %v, %v", r, err)
+	}
+}
+
+func TestIdleEviction(t *testing.T) {
+	ctx := context.Background()
+	var f factory
+	p := respool.NewManual(f.newRes, f.closeRes, check, respool.Config{Max: 4, Idle: time.Minute})
+	defer p.Close()
+	a, _ := p.Get(ctx)
+	b, _ := p.Get(ctx)
+	p.Put(a) // before tick 1
+	p.Tick()
+	p.Put(b) // between ticks 1 and 2
+	p.Tick()
+	if a.closed.Load() || b.closed.Load() {
+		t.Fatal("evicted after 2 ticks, when it may have idled only Idle/2")
+	}
+	p.Tick()
+	if !a.closed.Load() || b.closed.Load() {
+		t.Fatalf("after tick 3: a closed %v, b closed %v; want true, false", a.closed.Load(), b.closed.Load())
+	}
+	p.Tick()
+	if !b.closed.Load() {
+		t.Fatal("b not evicted at its third tick")
+	}
+	if open, idle := p.Len(); open != 0 || idle != 0 {
+		t.Fatalf("Len() = %d, %d; want 0, 0", open, idle)
+	}
+}
+
+func TestClose(t *testing.T) {
+	ctx := context.Background()
+	var f factory
+	p := newPool(&f, 2)
+	a, _ := p.Get(ctx)
+	b, _ := p.Get(ctx)
+	errs := make(chan error)
+	go func() {
+		_, err := p.Get(ctx) // waits at Max
+		errs <- err
+	}()
+	for p.Waiters() == 0 {
+		runtime.Gosched()
+	}
+	p.Close()
+	if err := <-errs; err != respool.ErrClosed {
+		t.Fatalf("waiting Get after Close = %v", err)
+	}
+	if _, err := p.Get(ctx); err != respool.ErrClosed {
+		t.Fatalf("Get after Close = %v", err)
+	}
+	if f.closedN.Load() != 0 {
+		t.Fatal("Close closed resources in use")
+	}
+	p.Put(a)
+	p.Put(b)
+	p.Close()
+	if f.made.Load() != f.closedN.Load() {
+		t.Fatalf("made %d, closed %d", f.made.Load(), f.closedN.Load())
+	}
+}
+
+// TestStress runs Gets, Puts, Discards and failing checks concurrently and
+// checks that no resource is handed to two users at once, that at most Max
+// exist, and that Close plus the last Puts close every one.
+func TestStress(t *testing.T) {
+	const max, workers, ops = 3, 6, 2000
+	ctx := context.Background()
+	var f factory
+	var live atomic.Int64
+	newRes := func(ctx context.Context) (*resource, error) {
+		if n := live.Add(1); n > max {
+			t.Errorf("%d resources exist, Max is %d", n, max)
+		}
+		return f.newRes(ctx)
+	}
+	closeRes := func(r *resource) {
+		live.Add(-1)
+		f.closeRes(r)
+	}
+	p := respool.NewManual(newRes, closeRes, check, respool.Config{Max: max, Idle: time.Minute})
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(w), 0))
+			for range ops {
+				cctx, cancel := context.WithCancel(ctx)
+				if rng.IntN(10) == 0 {
+					cancel()
+				}
+				r, err := p.Get(cctx)
+				cancel()
+				if err != nil {
+					if !errors.Is(err, context.Canceled) {
+						t.Error(err)
+					}
+					continue
+				}
+				if r.inUse.Swap(true) || r.closed.Load() {
+					t.Errorf("resource %d handed out while in use or closed", r.id)
+				}
+				switch rng.IntN(20) {
+				case 0:
+					p.Tick()
+				case 1:
+					r.broken.Store(true)
+				}
+				r.inUse.Store(false)
+				if rng.IntN(10) == 0 {
+					p.Discard(r)
+				} else {
+					p.Put(r)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	p.Close()
+	if f.made.Load() != f.closedN.Load() || live.Load() != 0 {
+		t.Fatalf("made %d, closed %d, live %d", f.made.Load(), f.closedN.Load(), live.Load())
+	}
+}
