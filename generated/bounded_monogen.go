@@ -645,10 +645,10 @@ const (
 // share one 64-bit word; TokensMaxLimit leaves the index at least 22 bits.
 const TokensMaxLimit = 1<<20 - 1
 
-// TokensErrDeadline is returned by Wait when the wait could not end before the
-// context's deadline. errors.Is(TokensErrDeadline, context.DeadlineExceeded)
+// ErrTokensDeadline is returned by Wait when the wait could not end before the
+// context's deadline. errors.Is(ErrTokensDeadline, context.DeadlineExceeded)
 // holds, so callers need check only the latter.
-var TokensErrDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+var ErrTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // tokensCacheLine is the size the state word is padded to, so that limiters
 // allocated next to each other do not share it.
@@ -707,7 +707,7 @@ func (l *Tokens) ReserveAt(t time.Time) TokensReservation {
 }
 
 // Wait blocks until an event may happen, and counts it. It returns
-// ctx.Err() if ctx is done first, and TokensErrDeadline at once, without
+// ctx.Err() if ctx is done first, and ErrTokensDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
 // no event is counted.
 func (l *Tokens) Wait(ctx context.Context) error {
@@ -726,7 +726,7 @@ func (l *Tokens) Wait(ctx context.Context) error {
 		}
 		if r.at > deadline {
 			r.cancel(now)
-			return TokensErrDeadline
+			return ErrTokensDeadline
 		}
 		timer := time.NewTimer(time.Duration(r.at - now))
 		select {
@@ -903,10 +903,10 @@ const (
 // share one 64-bit word; WindowMaxLimit leaves the index at least 22 bits.
 const WindowMaxLimit = 1<<20 - 1
 
-// WindowErrDeadline is returned by Wait when the wait could not end before the
-// context's deadline. errors.Is(WindowErrDeadline, context.DeadlineExceeded)
+// ErrWindowDeadline is returned by Wait when the wait could not end before the
+// context's deadline. errors.Is(ErrWindowDeadline, context.DeadlineExceeded)
 // holds, so callers need check only the latter.
-var WindowErrDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+var ErrWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // windowCacheLine is the size the state word is padded to, so that limiters
 // allocated next to each other do not share it.
@@ -965,7 +965,7 @@ func (l *Window) ReserveAt(t time.Time) WindowReservation {
 }
 
 // Wait blocks until an event may happen, and counts it. It returns
-// ctx.Err() if ctx is done first, and WindowErrDeadline at once, without
+// ctx.Err() if ctx is done first, and ErrWindowDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
 // no event is counted.
 func (l *Window) Wait(ctx context.Context) error {
@@ -984,7 +984,7 @@ func (l *Window) Wait(ctx context.Context) error {
 		}
 		if r.at > deadline {
 			r.cancel(now)
-			return WindowErrDeadline
+			return ErrWindowDeadline
 		}
 		timer := time.NewTimer(time.Duration(r.at - now))
 		select {
@@ -1215,10 +1215,10 @@ const (
 // share one 64-bit word; BenchTokensMaxLimit leaves the index at least 22 bits.
 const BenchTokensMaxLimit = 1<<20 - 1
 
-// BenchTokensErrDeadline is returned by Wait when the wait could not end before the
-// context's deadline. errors.Is(BenchTokensErrDeadline, context.DeadlineExceeded)
+// ErrBenchTokensDeadline is returned by Wait when the wait could not end before the
+// context's deadline. errors.Is(ErrBenchTokensDeadline, context.DeadlineExceeded)
 // holds, so callers need check only the latter.
-var BenchTokensErrDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+var ErrBenchTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // benchTokensCacheLine is the size the state word is padded to, so that limiters
 // allocated next to each other do not share it.
@@ -1277,7 +1277,7 @@ func (l *BenchTokens) ReserveAt(t time.Time) BenchTokensReservation {
 }
 
 // Wait blocks until an event may happen, and counts it. It returns
-// ctx.Err() if ctx is done first, and BenchTokensErrDeadline at once, without
+// ctx.Err() if ctx is done first, and ErrBenchTokensDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
 // no event is counted.
 func (l *BenchTokens) Wait(ctx context.Context) error {
@@ -1296,7 +1296,7 @@ func (l *BenchTokens) Wait(ctx context.Context) error {
 		}
 		if r.at > deadline {
 			r.cancel(now)
-			return BenchTokensErrDeadline
+			return ErrBenchTokensDeadline
 		}
 		timer := time.NewTimer(time.Duration(r.at - now))
 		select {
@@ -1473,10 +1473,10 @@ const (
 // share one 64-bit word; BenchWindowMaxLimit leaves the index at least 22 bits.
 const BenchWindowMaxLimit = 1<<20 - 1
 
-// BenchWindowErrDeadline is returned by Wait when the wait could not end before the
-// context's deadline. errors.Is(BenchWindowErrDeadline, context.DeadlineExceeded)
+// ErrBenchWindowDeadline is returned by Wait when the wait could not end before the
+// context's deadline. errors.Is(ErrBenchWindowDeadline, context.DeadlineExceeded)
 // holds, so callers need check only the latter.
-var BenchWindowErrDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+var ErrBenchWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // benchWindowCacheLine is the size the state word is padded to, so that limiters
 // allocated next to each other do not share it.
@@ -1535,7 +1535,7 @@ func (l *BenchWindow) ReserveAt(t time.Time) BenchWindowReservation {
 }
 
 // Wait blocks until an event may happen, and counts it. It returns
-// ctx.Err() if ctx is done first, and BenchWindowErrDeadline at once, without
+// ctx.Err() if ctx is done first, and ErrBenchWindowDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
 // no event is counted.
 func (l *BenchWindow) Wait(ctx context.Context) error {
@@ -1554,7 +1554,7 @@ func (l *BenchWindow) Wait(ctx context.Context) error {
 		}
 		if r.at > deadline {
 			r.cancel(now)
-			return BenchWindowErrDeadline
+			return ErrBenchWindowDeadline
 		}
 		timer := time.NewTimer(time.Duration(r.at - now))
 		select {
@@ -1794,13 +1794,13 @@ func (s WorkBreakerState) String() string {
 	return "unknown"
 }
 
-// WorkBreakerErrOpen is returned, or passed to the fallback, for a call rejected while
+// ErrWorkBreakerOpen is returned, or passed to the fallback, for a call rejected while
 // the breaker is open.
-var WorkBreakerErrOpen = errors.New("breaker: circuit open")
+var ErrWorkBreakerOpen = errors.New("breaker: circuit open")
 
-// WorkBreakerErrTooManyProbes is returned, or passed to the fallback, for a call
+// ErrWorkBreakerTooManyProbes is returned, or passed to the fallback, for a call
 // rejected while the breaker is half-open and its probes are taken.
-var WorkBreakerErrTooManyProbes = errors.New("breaker: too many half-open probes")
+var ErrWorkBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
 const (
 	// workBreakerStateBits hold the WorkBreakerState in the low bits of the state word; the
@@ -1823,9 +1823,9 @@ const (
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
 // rolling window; when both the count and the ratio of failures reach
-// their thresholds it opens. Open, it rejects calls with WorkBreakerErrOpen until the
+// their thresholds it opens. Open, it rejects calls with ErrWorkBreakerOpen until the
 // cooldown has passed, then goes half-open. Half-open, it lets HalfOpen
-// probe calls through and rejects the others with WorkBreakerErrTooManyProbes; a
+// probe calls through and rejects the others with ErrWorkBreakerTooManyProbes; a
 // failed probe opens it again, HalfOpen successful probes close it.
 //
 // A WorkBreaker must be created with NewWorkBreaker and must not be copied after first
@@ -1876,8 +1876,8 @@ func (b *WorkBreaker) OnStateChange(f func(from, to WorkBreakerState)) {
 }
 
 // Execute calls the function with ctx and req if the breaker lets the call
-// through, and records its outcome. A rejected call returns WorkBreakerErrOpen or
-// WorkBreakerErrTooManyProbes; with a fallback, rejected and failed calls return what
+// through, and records its outcome. A rejected call returns ErrWorkBreakerOpen or
+// ErrWorkBreakerTooManyProbes; with a fallback, rejected and failed calls return what
 // the fallback returns. A panicking probe counts as a failure.
 func (b *WorkBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
@@ -1942,7 +1942,7 @@ func (b *WorkBreaker) executeSlow(ctx context.Context, req int, st uint64) (int,
 		case WorkBreakerStateOpen:
 			now := b.clock()
 			if now-b.openedAt.Load() < int64((30 * time.Second)) {
-				err = WorkBreakerErrOpen
+				err = ErrWorkBreakerOpen
 				break
 			}
 			b.transition(st, WorkBreakerStateHalfOpen, now)
@@ -1950,7 +1950,7 @@ func (b *WorkBreaker) executeSlow(ctx context.Context, req int, st uint64) (int,
 			continue
 		case WorkBreakerStateHalfOpen:
 			if b.probes.Add(1) > 3 {
-				err = WorkBreakerErrTooManyProbes
+				err = ErrWorkBreakerTooManyProbes
 				break
 			}
 			return b.probe(ctx, req, st)
@@ -2105,13 +2105,13 @@ func (s FlakyBreakerState) String() string {
 	return "unknown"
 }
 
-// FlakyBreakerErrOpen is returned, or passed to the fallback, for a call rejected while
+// ErrFlakyBreakerOpen is returned, or passed to the fallback, for a call rejected while
 // the breaker is open.
-var FlakyBreakerErrOpen = errors.New("breaker: circuit open")
+var ErrFlakyBreakerOpen = errors.New("breaker: circuit open")
 
-// FlakyBreakerErrTooManyProbes is returned, or passed to the fallback, for a call
+// ErrFlakyBreakerTooManyProbes is returned, or passed to the fallback, for a call
 // rejected while the breaker is half-open and its probes are taken.
-var FlakyBreakerErrTooManyProbes = errors.New("breaker: too many half-open probes")
+var ErrFlakyBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
 const (
 	// flakyBreakerStateBits hold the FlakyBreakerState in the low bits of the state word; the
@@ -2134,9 +2134,9 @@ const (
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
 // rolling window; when both the count and the ratio of failures reach
-// their thresholds it opens. Open, it rejects calls with FlakyBreakerErrOpen until the
+// their thresholds it opens. Open, it rejects calls with ErrFlakyBreakerOpen until the
 // cooldown has passed, then goes half-open. Half-open, it lets HalfOpen
-// probe calls through and rejects the others with FlakyBreakerErrTooManyProbes; a
+// probe calls through and rejects the others with ErrFlakyBreakerTooManyProbes; a
 // failed probe opens it again, HalfOpen successful probes close it.
 //
 // A FlakyBreaker must be created with NewFlakyBreaker and must not be copied after first
@@ -2189,8 +2189,8 @@ func (b *FlakyBreaker) OnStateChange(f func(from, to FlakyBreakerState)) {
 }
 
 // Execute calls the function with ctx and req if the breaker lets the call
-// through, and records its outcome. A rejected call returns FlakyBreakerErrOpen or
-// FlakyBreakerErrTooManyProbes; with a fallback, rejected and failed calls return what
+// through, and records its outcome. A rejected call returns ErrFlakyBreakerOpen or
+// ErrFlakyBreakerTooManyProbes; with a fallback, rejected and failed calls return what
 // the fallback returns. A panicking probe counts as a failure.
 func (b *FlakyBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
@@ -2260,7 +2260,7 @@ func (b *FlakyBreaker) executeSlow(ctx context.Context, req int, st uint64) (int
 		case FlakyBreakerStateOpen:
 			now := b.clock()
 			if now-b.openedAt.Load() < int64((1 * time.Hour)) {
-				err = FlakyBreakerErrOpen
+				err = ErrFlakyBreakerOpen
 				break
 			}
 			b.transition(st, FlakyBreakerStateHalfOpen, now)
@@ -2268,7 +2268,7 @@ func (b *FlakyBreaker) executeSlow(ctx context.Context, req int, st uint64) (int
 			continue
 		case FlakyBreakerStateHalfOpen:
 			if b.probes.Add(1) > 2 {
-				err = FlakyBreakerErrTooManyProbes
+				err = ErrFlakyBreakerTooManyProbes
 				break
 			}
 			return b.probe(ctx, req, st)
@@ -2422,13 +2422,13 @@ func (s QuickBreakerState) String() string {
 	return "unknown"
 }
 
-// QuickBreakerErrOpen is returned, or passed to the fallback, for a call rejected while
+// ErrQuickBreakerOpen is returned, or passed to the fallback, for a call rejected while
 // the breaker is open.
-var QuickBreakerErrOpen = errors.New("breaker: circuit open")
+var ErrQuickBreakerOpen = errors.New("breaker: circuit open")
 
-// QuickBreakerErrTooManyProbes is returned, or passed to the fallback, for a call
+// ErrQuickBreakerTooManyProbes is returned, or passed to the fallback, for a call
 // rejected while the breaker is half-open and its probes are taken.
-var QuickBreakerErrTooManyProbes = errors.New("breaker: too many half-open probes")
+var ErrQuickBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
 const (
 	// quickBreakerStateBits hold the QuickBreakerState in the low bits of the state word; the
@@ -2451,9 +2451,9 @@ const (
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
 // rolling window; when both the count and the ratio of failures reach
-// their thresholds it opens. Open, it rejects calls with QuickBreakerErrOpen until the
+// their thresholds it opens. Open, it rejects calls with ErrQuickBreakerOpen until the
 // cooldown has passed, then goes half-open. Half-open, it lets HalfOpen
-// probe calls through and rejects the others with QuickBreakerErrTooManyProbes; a
+// probe calls through and rejects the others with ErrQuickBreakerTooManyProbes; a
 // failed probe opens it again, HalfOpen successful probes close it.
 //
 // A QuickBreaker must be created with NewQuickBreaker and must not be copied after first
@@ -2506,8 +2506,8 @@ func (b *QuickBreaker) OnStateChange(f func(from, to QuickBreakerState)) {
 }
 
 // Execute calls the function with ctx and req if the breaker lets the call
-// through, and records its outcome. A rejected call returns QuickBreakerErrOpen or
-// QuickBreakerErrTooManyProbes; with a fallback, rejected and failed calls return what
+// through, and records its outcome. A rejected call returns ErrQuickBreakerOpen or
+// ErrQuickBreakerTooManyProbes; with a fallback, rejected and failed calls return what
 // the fallback returns. A panicking probe counts as a failure.
 func (b *QuickBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
@@ -2572,7 +2572,7 @@ func (b *QuickBreaker) executeSlow(ctx context.Context, req int, st uint64) (int
 		case QuickBreakerStateOpen:
 			now := b.clock()
 			if now-b.openedAt.Load() < int64((time.Duration(1))) {
-				err = QuickBreakerErrOpen
+				err = ErrQuickBreakerOpen
 				break
 			}
 			b.transition(st, QuickBreakerStateHalfOpen, now)
@@ -2580,7 +2580,7 @@ func (b *QuickBreaker) executeSlow(ctx context.Context, req int, st uint64) (int
 			continue
 		case QuickBreakerStateHalfOpen:
 			if b.probes.Add(1) > 2 {
-				err = QuickBreakerErrTooManyProbes
+				err = ErrQuickBreakerTooManyProbes
 				break
 			}
 			return b.probe(ctx, req, st)
@@ -2709,9 +2709,9 @@ func NewQuickBreaker(fn func(context.Context, int) (int, error)) *QuickBreaker {
 
 // WorkLimiter: generated from the limiter directive in bounded.go.
 
-// WorkLimiterErrLimited is returned by Execute for a call rejected because as many
+// ErrWorkLimiterLimited is returned by Execute for a call rejected because as many
 // calls as the limit are in flight.
-var WorkLimiterErrLimited = errors.New("limiter: concurrency limit reached")
+var ErrWorkLimiterLimited = errors.New("limiter: concurrency limit reached")
 
 const (
 	// workLimiterLongWindow is the number of samples the long-run latency average
@@ -2753,14 +2753,14 @@ func (l *WorkLimiter) init() {
 }
 
 // Execute calls the function with ctx and req, unless as many calls as the
-// limit are in flight, in which case it returns WorkLimiterErrLimited at once.
+// limit are in flight, in which case it returns ErrWorkLimiterLimited at once.
 func (l *WorkLimiter) Execute(ctx context.Context, req int) (int, error) {
 	n := l.inFlight.Add(1)
 	if n > l.limit.Load() {
 		l.inFlight.Add(-1)
 		l.rejected.Add(1)
 		var zero int
-		return zero, WorkLimiterErrLimited
+		return zero, ErrWorkLimiterLimited
 	}
 	defer l.inFlight.Add(-1)
 	if rand.Uint32()&(16-1) != 0 {
@@ -2853,9 +2853,9 @@ func NewWorkLimiter() *WorkLimiter {
 
 // FlakyLimiter: generated from the limiter directive in bounded.go.
 
-// FlakyLimiterErrLimited is returned by Execute for a call rejected because as many
+// ErrFlakyLimiterLimited is returned by Execute for a call rejected because as many
 // calls as the limit are in flight.
-var FlakyLimiterErrLimited = errors.New("limiter: concurrency limit reached")
+var ErrFlakyLimiterLimited = errors.New("limiter: concurrency limit reached")
 
 const (
 	// flakyLimiterLongWindow is the number of samples the long-run latency average
@@ -2899,14 +2899,14 @@ func (l *FlakyLimiter) init() {
 }
 
 // Execute calls the function with ctx and req, unless as many calls as the
-// limit are in flight, in which case it returns FlakyLimiterErrLimited at once.
+// limit are in flight, in which case it returns ErrFlakyLimiterLimited at once.
 func (l *FlakyLimiter) Execute(ctx context.Context, req int) (int, error) {
 	n := l.inFlight.Add(1)
 	if n > l.limit.Load() {
 		l.inFlight.Add(-1)
 		l.rejected.Add(1)
 		var zero int
-		return zero, FlakyLimiterErrLimited
+		return zero, ErrFlakyLimiterLimited
 	}
 	defer l.inFlight.Add(-1)
 	if rand.Uint32()&(16-1) != 0 {

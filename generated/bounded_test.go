@@ -284,8 +284,8 @@ func TestRateLimitWaitDeadline(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
 	defer cancel()
-	if err := l.Wait(ctx); !errors.Is(err, generated.TokensErrDeadline) || !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Wait = %v, want TokensErrDeadline", err)
+	if err := l.Wait(ctx); !errors.Is(err, generated.ErrTokensDeadline) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Wait = %v, want ErrTokensDeadline", err)
 	}
 }
 
@@ -350,7 +350,7 @@ func TestBreakerEquivalence(t *testing.T) {
 					s := b.Stats()
 					return [4]int64{int64(s.State), s.Successes, s.Failures, int64(s.Rejected)}
 				}}
-		}, []error{breaker.ErrOpen, breaker.ErrTooManyProbes, generated.QuickBreakerErrOpen, generated.QuickBreakerErrTooManyProbes}},
+		}, []error{breaker.ErrOpen, breaker.ErrTooManyProbes, generated.ErrQuickBreakerOpen, generated.ErrQuickBreakerTooManyProbes}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for seed := int64(0); seed < 10; seed++ {
@@ -504,7 +504,7 @@ func TestLimiterStress(t *testing.T) {
 			for i := 0; i < 2000; i++ {
 				r, err := l.Execute(ctx, i)
 				switch {
-				case errors.Is(err, generated.WorkLimiterErrLimited):
+				case errors.Is(err, generated.ErrWorkLimiterLimited):
 					limited.Add(1)
 				case err != nil || r != i:
 					t.Errorf("Execute(%d) = %d, %v", i, r, err)

@@ -129,7 +129,7 @@ func TestBounded(t *testing.T) {
 			defer wg.Done()
 			for j := 0; j < 500; j++ {
 				resp, err := l.Execute(ctx, Request{ID: j})
-				if err != nil && err != LimitErrLimited || err == nil && resp.Value != j*10 {
+				if err != nil && err != ErrLimitLimited || err == nil && resp.Value != j*10 {
 					t.Errorf("Execute(%d) = %v, %v", j, resp, err)
 					return
 				}

@@ -169,10 +169,13 @@ func Rename(name, main, directive string) string {
 			return "New" + directive
 		}
 		return "new" + upperFirst(directive)
-	case token.IsExported(name):
+	case len(name) > 3 && strings.HasPrefix(name, "Err") && unicode.IsUpper(rune(name[3])):
+		// Error variables read as Go's do: ErrClosed -> ErrResizerClosed.
 		if exported {
-			return directive + name
+			return "Err" + directive + name[3:]
 		}
+		return "err" + upperFirst(directive) + name[3:]
+	case token.IsExported(name):
 		return directive + name
 	}
 	return lowerFirst(directive) + upperFirst(name)

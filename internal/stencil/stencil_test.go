@@ -104,6 +104,9 @@ func TestRename(t *testing.T) {
 		{"bucket", "cache", "cacheBucket"},
 		{"bucket", "LRU", "lruBucket"},
 		{"bucket", "HTTPCache", "httpCacheBucket"},
+		{"ErrClosed", "Store", "ErrStoreClosed"},
+		{"ErrClosed", "cache", "errCacheClosed"},
+		{"Errand", "Store", "StoreErrand"},
 	}
 	for _, tt := range tests {
 		if got := stencil.Rename(tt.name, "Map", tt.directive); got != tt.want {
