@@ -3,9 +3,7 @@ package gen
 import (
 	"bytes"
 	"fmt"
-	"go/ast"
 	"go/format"
-	"go/parser"
 	"go/types"
 	"path/filepath"
 	"sort"
@@ -64,8 +62,6 @@ func (g *generator) benchFile(out string, jobs []*job) ([]byte, error) {
 func (g *generator) typeCheckBench(byFile map[string][]*job, benchFiles map[string][]*job) error {
 	for out, jobs := range benchFiles {
 		pkg := jobs[0].pkg
-		var files []*ast.File
-		files = append(files, pkg.Syntax...)
 		var names []string
 		for gout, gjobs := range byFile {
 			if gjobs[0].pkg == pkg && !strings.HasSuffix(gout, "_test.go") {
@@ -73,25 +69,13 @@ func (g *generator) typeCheckBench(byFile map[string][]*job, benchFiles map[stri
 			}
 		}
 		sort.Strings(names)
-		names = append(names, out)
-		for _, name := range names {
-			f, err := parser.ParseFile(g.prog.Fset, name, g.res.Files[name], 0)
-			if err != nil {
-				return &InternalError{err}
-			}
-			files = append(files, f)
+		first, err := g.checkPackage(pkg, append(names, out))
+		if err != nil {
+			return err
 		}
-		var first error
-		conf := types.Config{
-			Importer: g.prog.Importer(pkg),
-			Error: func(err error) {
-				te, ok := err.(types.Error)
-				if ok && first == nil && te.Fset.Position(te.Pos).Filename == out {
-					first = err
-				}
-			},
+		if te, ok := first.(types.Error); ok && te.Fset.Position(te.Pos).Filename != out {
+			first = nil // an error in the main output is reported by typeCheck
 		}
-		conf.Check(pkg.Path, g.prog.Fset, files, nil)
 		if first != nil {
 			if strings.Contains(first.Error(), kinds.TemplatePath) {
 				return fmt.Errorf("%s: bench=true imports the templates of github.com/monogen/monogen: the module must require it (go get -tool github.com/monogen/monogen/cmd/monogen): %v", relPos(jobs[0].d.Pos), first)

@@ -669,13 +669,35 @@ func templateIdents(dir string) []string {
 	return out
 }
 
+// checkPackage type-checks pkg's own files with the generated files named
+// (parsed from the result) and returns the first error inside one of those.
+func (g *generator) checkPackage(pkg *load.Package, generated []string) (error, error) {
+	files := append([]*ast.File{}, pkg.Syntax...)
+	for _, name := range generated {
+		f, err := parser.ParseFile(g.prog.Fset, name, g.res.Files[name], parser.ParseComments)
+		if err != nil {
+			return nil, &InternalError{err}
+		}
+		files = append(files, f)
+	}
+	var first error
+	conf := types.Config{
+		Importer: g.prog.Importer(pkg),
+		Error: func(err error) {
+			if te, ok := err.(types.Error); ok && first == nil && contains(generated, te.Fset.Position(te.Pos).Filename) {
+				first = err
+			}
+		},
+	}
+	conf.Check(pkg.Path, g.prog.Fset, files, nil)
+	return first, nil
+}
+
 // typeCheck checks each package together with its new generated files.
 // Errors inside generated code are monogen's bugs; errors in the user's
 // code are the user's and are ignored here (the package may be mid-edit).
 func (g *generator) typeCheck(byFile map[string][]*job) error {
 	for _, pkg := range g.prog.Packages {
-		var files []*ast.File
-		files = append(files, pkg.Syntax...)
 		var ours []string
 		for out, jobs := range byFile {
 			use := false
@@ -692,27 +714,10 @@ func (g *generator) typeCheck(byFile map[string][]*job) error {
 			continue
 		}
 		sort.Strings(ours)
-		for _, out := range ours {
-			f, err := parser.ParseFile(g.prog.Fset, out, g.res.Files[out], parser.ParseComments)
-			if err != nil {
-				return &InternalError{err}
-			}
-			files = append(files, f)
+		first, err := g.checkPackage(pkg, ours)
+		if err != nil {
+			return err
 		}
-		var first error
-		conf := types.Config{
-			Importer: g.prog.Importer(pkg),
-			Error: func(err error) {
-				te, ok := err.(types.Error)
-				if !ok || first != nil {
-					return
-				}
-				if contains(ours, te.Fset.Position(te.Pos).Filename) {
-					first = err
-				}
-			},
-		}
-		conf.Check(pkg.Path, g.prog.Fset, files, nil)
 		if first != nil {
 			te := first.(types.Error)
 			name := te.Fset.Position(te.Pos).Filename
