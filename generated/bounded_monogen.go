@@ -71,8 +71,7 @@ type slotsWaiter struct {
 	prev, next *slotsWaiter
 }
 
-// init checks the configuration. The generated constructor calls it after
-// building the struct.
+// init checks the configuration.
 func (s *Slots) init() {
 }
 
@@ -377,8 +376,7 @@ type benchSlotsWaiter struct {
 	prev, next *benchSlotsWaiter
 }
 
-// init checks the configuration. The generated constructor calls it after
-// building the struct.
+// init checks the configuration.
 func (s *BenchSlots) init() {
 }
 
@@ -2064,8 +2062,6 @@ func (b *WorkBreaker) transition(from uint64, to WorkBreakerState, now int64) {
 }
 
 // clock returns the time in nanoseconds since the breaker was created.
-// The generated code, which has no SetClock, reads the monotonic clock
-// directly.
 func (b *WorkBreaker) clock() int64 {
 	return int64(time.Since(b.epoch))
 }
@@ -2381,8 +2377,6 @@ func (b *FlakyBreaker) transition(from uint64, to FlakyBreakerState, now int64) 
 }
 
 // clock returns the time in nanoseconds since the breaker was created.
-// The generated code, which has no SetClock, reads the monotonic clock
-// directly.
 func (b *FlakyBreaker) clock() int64 {
 	return int64(time.Since(b.epoch))
 }
@@ -2694,8 +2688,6 @@ func (b *QuickBreaker) transition(from uint64, to QuickBreakerState, now int64) 
 }
 
 // clock returns the time in nanoseconds since the breaker was created.
-// The generated code, which has no SetClock, reads the monotonic clock
-// directly.
 func (b *QuickBreaker) clock() int64 {
 	return int64(time.Since(b.epoch))
 }
@@ -2838,8 +2830,6 @@ func (l *WorkLimiter) sample(rtt int64, inFlight int64, err error) {
 }
 
 // clock returns the time in nanoseconds since the limiter was created.
-// The generated code, which has no SetClock, reads the monotonic clock
-// directly.
 func (l *WorkLimiter) clock() int64 {
 	return int64(time.Since(l.epoch))
 }
@@ -2984,8 +2974,6 @@ func (l *FlakyLimiter) sample(rtt int64, inFlight int64, err error) {
 }
 
 // clock returns the time in nanoseconds since the limiter was created.
-// The generated code, which has no SetClock, reads the monotonic clock
-// directly.
 func (l *FlakyLimiter) clock() int64 {
 	return int64(time.Since(l.epoch))
 }

@@ -227,9 +227,7 @@ func (m *IntMap) init() {
 }
 
 // intMapEqualValue reports whether a and b are equal, for CompareAndSwap and
-// CompareAndDelete. The reference compares through interfaces, which panics
-// if the dynamic type of V is not comparable; a stencil for a comparable V
-// uses ==.
+// CompareAndDelete.
 func intMapEqualValue(a, b int) bool {
 	return a == b
 }
@@ -1035,10 +1033,8 @@ func (m *StringMap) init() {
 	}
 }
 
-// stringMapEqualValue reports whether a and b are equal, for CompareAndSwap and
-// CompareAndDelete. The reference compares through interfaces, which panics
-// if the dynamic type of V is not comparable; a stencil for a comparable V
-// uses ==.
+// stringMapEqualValue reports whether a and b are equal, for CompareAndSwap
+// and CompareAndDelete.
 func stringMapEqualValue(a, b int) bool {
 	return a == b
 }
@@ -1812,10 +1808,8 @@ func (m *StructMap) init() {
 	}
 }
 
-// structMapEqualValue reports whether a and b are equal, for CompareAndSwap and
-// CompareAndDelete. The reference compares through interfaces, which panics
-// if the dynamic type of V is not comparable; a stencil for a comparable V
-// uses ==.
+// structMapEqualValue reports whether a and b are equal, for CompareAndSwap
+// and CompareAndDelete.
 func structMapEqualValue(a, b int) bool {
 	return a == b
 }
@@ -2598,9 +2592,7 @@ func (m *PtrMap) init() {
 }
 
 // ptrMapEqualValue reports whether a and b are equal, for CompareAndSwap and
-// CompareAndDelete. The reference compares through interfaces, which panics
-// if the dynamic type of V is not comparable; a stencil for a comparable V
-// uses ==.
+// CompareAndDelete.
 func ptrMapEqualValue(a, b int) bool {
 	return a == b
 }

@@ -19,9 +19,8 @@ import (
 // failure. It is how a stage filters. Wrapped errors count (errors.Is).
 var ErrPipeStopSkip = errors.New("pipeline: skip item")
 
-// pipeStopToInt64 applies one function to every item that goes through it, on
-// pipeStopToInt64Config.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// pipeStopToInt64 applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A pipeStopToInt64 must be created with [NewPipeStop]; the zero value is not usable. A
 // pipeStopToInt64 must not be copied after first use. A pipeStopToInt64 holds no per-run state,
@@ -503,9 +502,8 @@ func (s *pipeStopToInt64) feedChan(r *PipeStopRun, src <-chan int, out chan<- st
 	}
 }
 
-// pipeStopToFloat applies one function to every item that goes through it, on
-// pipeStopToFloatConfig.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// pipeStopToFloat applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A pipeStopToFloat must be created with [NewPipeStop]; the zero value is not usable. A
 // pipeStopToFloat must not be copied after first use. A pipeStopToFloat holds no per-run state,
@@ -721,9 +719,8 @@ func (s *pipeStopToFloat) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// pipeStopToString applies one function to every item that goes through it, on
-// pipeStopToStringConfig.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// pipeStopToString applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A pipeStopToString must be created with [NewPipeStop]; the zero value is not usable. A
 // pipeStopToString must not be copied after first use. A pipeStopToString holds no per-run state,
@@ -1107,9 +1104,8 @@ func (p *PipeStop) RunSlice(ctx context.Context, in []int) ([]string, error) {
 // failure. It is how a stage filters. Wrapped errors count (errors.Is).
 var ErrPipeOrderedSkip = errors.New("pipeline: skip item")
 
-// pipeOrderedToInt64 applies one function to every item that goes through it, on
-// pipeOrderedToInt64Config.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// pipeOrderedToInt64 applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A pipeOrderedToInt64 must be created with [NewPipeOrdered]; the zero value is not usable. A
 // pipeOrderedToInt64 must not be copied after first use. A pipeOrderedToInt64 holds no per-run state,
@@ -1596,9 +1592,8 @@ func (s *pipeOrderedToInt64) feedChan(r *PipeOrderedRun, src <-chan int, out cha
 	}
 }
 
-// pipeOrderedToFloat applies one function to every item that goes through it, on
-// pipeOrderedToFloatConfig.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// pipeOrderedToFloat applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A pipeOrderedToFloat must be created with [NewPipeOrdered]; the zero value is not usable. A
 // pipeOrderedToFloat must not be copied after first use. A pipeOrderedToFloat holds no per-run state,
@@ -1814,9 +1809,8 @@ func (s *pipeOrderedToFloat) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// pipeOrderedToString applies one function to every item that goes through it, on
-// pipeOrderedToStringConfig.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// pipeOrderedToString applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A pipeOrderedToString must be created with [NewPipeOrdered]; the zero value is not usable. A
 // pipeOrderedToString must not be copied after first use. A pipeOrderedToString holds no per-run state,
@@ -2226,9 +2220,8 @@ func (p *PipeOrdered) RunSlice(ctx context.Context, in []int) ([]string, error) 
 // failure. It is how a stage filters. Wrapped errors count (errors.Is).
 var ErrPipeCollectSkip = errors.New("pipeline: skip item")
 
-// pipeCollectToInt64 applies one function to every item that goes through it, on
-// pipeCollectToInt64Config.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// pipeCollectToInt64 applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A pipeCollectToInt64 must be created with [NewPipeCollect]; the zero value is not usable. A
 // pipeCollectToInt64 must not be copied after first use. A pipeCollectToInt64 holds no per-run state,
@@ -2752,7 +2745,7 @@ func (st *pipeCollectStageStats) processed(n int, d time.Duration) {
 }
 
 // Stats returns a snapshot of the stage's counters; all zero unless
-// pipeCollectToInt64Config.Metrics is set. Counters are read one by one while workers may be
+// the metrics= option is set. Counters are read one by one while workers may be
 // updating them, so a snapshot taken during a run is only approximately
 // consistent; after Wait returns it is exact.
 func (s *pipeCollectToInt64) Stats() PipeCollectStageStats {
@@ -2778,9 +2771,8 @@ func (s *pipeCollectToInt64) Stats() PipeCollectStageStats {
 	return res
 }
 
-// pipeCollectToFloat applies one function to every item that goes through it, on
-// pipeCollectToFloatConfig.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// pipeCollectToFloat applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A pipeCollectToFloat must be created with [NewPipeCollect]; the zero value is not usable. A
 // pipeCollectToFloat must not be copied after first use. A pipeCollectToFloat holds no per-run state,
@@ -3001,7 +2993,7 @@ func (s *pipeCollectToFloat) putOut(free chan []float64, b []float64) {
 }
 
 // Stats returns a snapshot of the stage's counters; all zero unless
-// pipeCollectToFloatConfig.Metrics is set. Counters are read one by one while workers may be
+// the metrics= option is set. Counters are read one by one while workers may be
 // updating them, so a snapshot taken during a run is only approximately
 // consistent; after Wait returns it is exact.
 func (s *pipeCollectToFloat) Stats() PipeCollectStageStats {
@@ -3027,9 +3019,8 @@ func (s *pipeCollectToFloat) Stats() PipeCollectStageStats {
 	return res
 }
 
-// pipeCollectToString applies one function to every item that goes through it, on
-// pipeCollectToStringConfig.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// pipeCollectToString applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A pipeCollectToString must be created with [NewPipeCollect]; the zero value is not usable. A
 // pipeCollectToString must not be copied after first use. A pipeCollectToString holds no per-run state,
@@ -3335,7 +3326,7 @@ func (s *pipeCollectToString) drainChan(r *PipeCollectRun, in <-chan struct {
 }
 
 // Stats returns a snapshot of the stage's counters; all zero unless
-// pipeCollectToStringConfig.Metrics is set. Counters are read one by one while workers may be
+// the metrics= option is set. Counters are read one by one while workers may be
 // updating them, so a snapshot taken during a run is only approximately
 // consistent; after Wait returns it is exact.
 func (s *pipeCollectToString) Stats() PipeCollectStageStats {
@@ -3447,9 +3438,8 @@ func (p *PipeCollect) Stats() []PipeCollectStageStats {
 // failure. It is how a stage filters. Wrapped errors count (errors.Is).
 var ErrPipeOrderedCollectSkip = errors.New("pipeline: skip item")
 
-// pipeOrderedCollectToInt64 applies one function to every item that goes through it, on
-// pipeOrderedCollectToInt64Config.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// pipeOrderedCollectToInt64 applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A pipeOrderedCollectToInt64 must be created with [NewPipeOrderedCollect]; the zero value is not usable. A
 // pipeOrderedCollectToInt64 must not be copied after first use. A pipeOrderedCollectToInt64 holds no per-run state,
@@ -3961,9 +3951,8 @@ func (s *pipeOrderedCollectToInt64) feedChan(r *PipeOrderedCollectRun, src <-cha
 	}
 }
 
-// pipeOrderedCollectToFloat applies one function to every item that goes through it, on
-// pipeOrderedCollectToFloatConfig.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// pipeOrderedCollectToFloat applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A pipeOrderedCollectToFloat must be created with [NewPipeOrderedCollect]; the zero value is not usable. A
 // pipeOrderedCollectToFloat must not be copied after first use. A pipeOrderedCollectToFloat holds no per-run state,
@@ -4207,9 +4196,8 @@ func (s *pipeOrderedCollectToFloat) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// pipeOrderedCollectToString applies one function to every item that goes through it, on
-// pipeOrderedCollectToStringConfig.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// pipeOrderedCollectToString applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A pipeOrderedCollectToString must be created with [NewPipeOrderedCollect]; the zero value is not usable. A
 // pipeOrderedCollectToString must not be copied after first use. A pipeOrderedCollectToString holds no per-run state,
@@ -4645,9 +4633,8 @@ func (p *PipeOrderedCollect) RunSlice(ctx context.Context, in []int) ([]string, 
 // failure. It is how a stage filters. Wrapped errors count (errors.Is).
 var ErrPipeBoundSkip = errors.New("pipeline: skip item")
 
-// pipeBoundPipeDouble applies one function to every item that goes through it, on
-// pipeBoundPipeDoubleConfig.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// pipeBoundPipeDouble applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A pipeBoundPipeDouble must be created with [NewPipeBound]; the zero value is not usable. A
 // pipeBoundPipeDouble must not be copied after first use. A pipeBoundPipeDouble holds no per-run state,
@@ -5133,9 +5120,8 @@ func (s *pipeBoundPipeDouble) feedChan(r *PipeBoundRun, src <-chan int, out chan
 	}
 }
 
-// pipeBoundToFloat applies one function to every item that goes through it, on
-// pipeBoundToFloatConfig.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// pipeBoundToFloat applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A pipeBoundToFloat must be created with [NewPipeBound]; the zero value is not usable. A
 // pipeBoundToFloat must not be copied after first use. A pipeBoundToFloat holds no per-run state,
@@ -5351,9 +5337,8 @@ func (s *pipeBoundToFloat) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// pipeBoundPipeFormat applies one function to every item that goes through it, on
-// pipeBoundPipeFormatConfig.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// pipeBoundPipeFormat applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A pipeBoundPipeFormat must be created with [NewPipeBound]; the zero value is not usable. A
 // pipeBoundPipeFormat must not be copied after first use. A pipeBoundPipeFormat holds no per-run state,
@@ -5761,9 +5746,8 @@ func (p *PipeBound) RunSlice(ctx context.Context, in []int) ([]string, error) {
 // failure. It is how a stage filters. Wrapped errors count (errors.Is).
 var ErrBenchPipe1Skip = errors.New("pipeline: skip item")
 
-// benchPipe1F1 applies one function to every item that goes through it, on
-// benchPipe1F1Config.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// benchPipe1F1 applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A benchPipe1F1 must be created with [NewBenchPipe1]; the zero value is not usable. A
 // benchPipe1F1 must not be copied after first use. A benchPipe1F1 holds no per-run state,
@@ -6245,9 +6229,8 @@ func (s *benchPipe1F1) feedChan(r *BenchPipe1Run, src <-chan int, out chan<- str
 	}
 }
 
-// benchPipe1F2 applies one function to every item that goes through it, on
-// benchPipe1F2Config.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// benchPipe1F2 applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A benchPipe1F2 must be created with [NewBenchPipe1]; the zero value is not usable. A
 // benchPipe1F2 must not be copied after first use. A benchPipe1F2 holds no per-run state,
@@ -6463,9 +6446,8 @@ func (s *benchPipe1F2) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// benchPipe1F3 applies one function to every item that goes through it, on
-// benchPipe1F3Config.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// benchPipe1F3 applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A benchPipe1F3 must be created with [NewBenchPipe1]; the zero value is not usable. A
 // benchPipe1F3 must not be copied after first use. A benchPipe1F3 holds no per-run state,
@@ -6849,9 +6831,8 @@ func (p *BenchPipe1) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 // failure. It is how a stage filters. Wrapped errors count (errors.Is).
 var ErrBenchPipe1OrderedSkip = errors.New("pipeline: skip item")
 
-// benchPipe1OrderedF1 applies one function to every item that goes through it, on
-// benchPipe1OrderedF1Config.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// benchPipe1OrderedF1 applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A benchPipe1OrderedF1 must be created with [NewBenchPipe1Ordered]; the zero value is not usable. A
 // benchPipe1OrderedF1 must not be copied after first use. A benchPipe1OrderedF1 holds no per-run state,
@@ -7338,9 +7319,8 @@ func (s *benchPipe1OrderedF1) feedChan(r *BenchPipe1OrderedRun, src <-chan int, 
 	}
 }
 
-// benchPipe1OrderedF2 applies one function to every item that goes through it, on
-// benchPipe1OrderedF2Config.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// benchPipe1OrderedF2 applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A benchPipe1OrderedF2 must be created with [NewBenchPipe1Ordered]; the zero value is not usable. A
 // benchPipe1OrderedF2 must not be copied after first use. A benchPipe1OrderedF2 holds no per-run state,
@@ -7556,9 +7536,8 @@ func (s *benchPipe1OrderedF2) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// benchPipe1OrderedF3 applies one function to every item that goes through it, on
-// benchPipe1OrderedF3Config.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// benchPipe1OrderedF3 applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A benchPipe1OrderedF3 must be created with [NewBenchPipe1Ordered]; the zero value is not usable. A
 // benchPipe1OrderedF3 must not be copied after first use. A benchPipe1OrderedF3 holds no per-run state,
@@ -7968,9 +7947,8 @@ func (p *BenchPipe1Ordered) RunSlice(ctx context.Context, in []int) ([]uint64, e
 // failure. It is how a stage filters. Wrapped errors count (errors.Is).
 var ErrBenchPipe4Skip = errors.New("pipeline: skip item")
 
-// benchPipe4F1 applies one function to every item that goes through it, on
-// benchPipe4F1Config.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// benchPipe4F1 applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A benchPipe4F1 must be created with [NewBenchPipe4]; the zero value is not usable. A
 // benchPipe4F1 must not be copied after first use. A benchPipe4F1 holds no per-run state,
@@ -8452,9 +8430,8 @@ func (s *benchPipe4F1) feedChan(r *BenchPipe4Run, src <-chan int, out chan<- str
 	}
 }
 
-// benchPipe4F2 applies one function to every item that goes through it, on
-// benchPipe4F2Config.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// benchPipe4F2 applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A benchPipe4F2 must be created with [NewBenchPipe4]; the zero value is not usable. A
 // benchPipe4F2 must not be copied after first use. A benchPipe4F2 holds no per-run state,
@@ -8670,9 +8647,8 @@ func (s *benchPipe4F2) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// benchPipe4F3 applies one function to every item that goes through it, on
-// benchPipe4F3Config.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// benchPipe4F3 applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A benchPipe4F3 must be created with [NewBenchPipe4]; the zero value is not usable. A
 // benchPipe4F3 must not be copied after first use. A benchPipe4F3 holds no per-run state,
@@ -9056,9 +9032,8 @@ func (p *BenchPipe4) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 // failure. It is how a stage filters. Wrapped errors count (errors.Is).
 var ErrBenchPipe4OrderedSkip = errors.New("pipeline: skip item")
 
-// benchPipe4OrderedF1 applies one function to every item that goes through it, on
-// benchPipe4OrderedF1Config.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// benchPipe4OrderedF1 applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A benchPipe4OrderedF1 must be created with [NewBenchPipe4Ordered]; the zero value is not usable. A
 // benchPipe4OrderedF1 must not be copied after first use. A benchPipe4OrderedF1 holds no per-run state,
@@ -9545,9 +9520,8 @@ func (s *benchPipe4OrderedF1) feedChan(r *BenchPipe4OrderedRun, src <-chan int, 
 	}
 }
 
-// benchPipe4OrderedF2 applies one function to every item that goes through it, on
-// benchPipe4OrderedF2Config.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// benchPipe4OrderedF2 applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A benchPipe4OrderedF2 must be created with [NewBenchPipe4Ordered]; the zero value is not usable. A
 // benchPipe4OrderedF2 must not be copied after first use. A benchPipe4OrderedF2 holds no per-run state,
@@ -9763,9 +9737,8 @@ func (s *benchPipe4OrderedF2) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// benchPipe4OrderedF3 applies one function to every item that goes through it, on
-// benchPipe4OrderedF3Config.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// benchPipe4OrderedF3 applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
 //
 // A benchPipe4OrderedF3 must be created with [NewBenchPipe4Ordered]; the zero value is not usable. A
 // benchPipe4OrderedF3 must not be copied after first use. A benchPipe4OrderedF3 holds no per-run state,

@@ -314,7 +314,7 @@ var ErrTinyPoolClosed = errors.New("pool: closed")
 // ErrTinyPoolFull is returned by TrySubmit when the queue has no room.
 var ErrTinyPoolFull = errors.New("pool: queue full")
 
-// tinyPoolDefaultQueue is the queue capacity used when TinyPoolConfig.Queue is not positive:
+// tinyPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
 // deep enough that a producer rarely waits for a worker to wake, small
 // enough that a full queue pushes back on the producer early.
 const tinyPoolDefaultQueue = 256
@@ -383,12 +383,8 @@ type tinyPoolWorker struct {
 	asleep  bool          // on TinyPool.idle; guarded by TinyPool.idleMu
 }
 
-// init makes the queue and starts the workers. Defaults are resolved here
-// rather than in NewTinyPool so that a generated constructor, whose options are
-// constants, gets them too.
+// init makes the queue and starts the workers.
 func (p *TinyPool) init() {
-	// The conditions test the options themselves, so that the stencil
-	// folds them to one branch.
 	queue := tinyPoolDefaultQueue
 	queue = 1024
 	workers := runtime.GOMAXPROCS(0)
@@ -517,7 +513,7 @@ func (p *TinyPool) Resize(n int) {
 	p.size.Store(int64(n))
 }
 
-// Size reports the number of workers set by TinyPoolConfig.Workers or Resize.
+// Size reports the number of workers set by the workers= option or Resize.
 // Retired workers still finishing a job are not counted.
 func (p *TinyPool) Size() int {
 	return int(p.size.Load())
@@ -832,7 +828,7 @@ func tinyPoolNewPanicError(v any) *TinyPoolPanicError {
 	return &TinyPoolPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by TinyPoolConfig.Timeout, turning a panic into a
+// attempt runs a job once, bounded by the timeout= option, turning a panic into a
 // *TinyPoolPanicError.
 func (p *TinyPool) attempt(ctx context.Context, in int) (out int, err error) {
 	defer func() {
@@ -1156,7 +1152,7 @@ var ErrSpinPoolClosed = errors.New("pool: closed")
 // ErrSpinPoolFull is returned by TrySubmit when the queue has no room.
 var ErrSpinPoolFull = errors.New("pool: queue full")
 
-// spinPoolDefaultQueue is the queue capacity used when SpinPoolConfig.Queue is not positive:
+// spinPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
 // deep enough that a producer rarely waits for a worker to wake, small
 // enough that a full queue pushes back on the producer early.
 const spinPoolDefaultQueue = 256
@@ -1225,12 +1221,8 @@ type spinPoolWorker struct {
 	asleep  bool          // on SpinPool.idle; guarded by SpinPool.idleMu
 }
 
-// init makes the queue and starts the workers. Defaults are resolved here
-// rather than in NewSpinPool so that a generated constructor, whose options are
-// constants, gets them too.
+// init makes the queue and starts the workers.
 func (p *SpinPool) init() {
-	// The conditions test the options themselves, so that the stencil
-	// folds them to one branch.
 	queue := spinPoolDefaultQueue
 	queue = 1024
 	workers := runtime.GOMAXPROCS(0)
@@ -1359,7 +1351,7 @@ func (p *SpinPool) Resize(n int) {
 	p.size.Store(int64(n))
 }
 
-// Size reports the number of workers set by SpinPoolConfig.Workers or Resize.
+// Size reports the number of workers set by the workers= option or Resize.
 // Retired workers still finishing a job are not counted.
 func (p *SpinPool) Size() int {
 	return int(p.size.Load())
@@ -1674,7 +1666,7 @@ func spinPoolNewPanicError(v any) *SpinPoolPanicError {
 	return &SpinPoolPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by SpinPoolConfig.Timeout, turning a panic into a
+// attempt runs a job once, bounded by the timeout= option, turning a panic into a
 // *SpinPoolPanicError.
 func (p *SpinPool) attempt(ctx context.Context, in int) (out int, err error) {
 	defer func() {
@@ -1865,7 +1857,6 @@ func (p *Resizer) runChunk(b *resizerBatch, lo, hi int) (ok int) {
 		var out Result
 		var err error
 		out, err = p.attempt(ctx, ins[j])
-		// outermost, so the stencil can fold it
 		if err != nil {
 			out, err = p.retry(ctx, ins[j], err)
 		}
@@ -2008,7 +1999,7 @@ var ErrResizerClosed = errors.New("pool: closed")
 // ErrResizerFull is returned by TrySubmit when the queue has no room.
 var ErrResizerFull = errors.New("pool: queue full")
 
-// resizerDefaultQueue is the queue capacity used when ResizerConfig.Queue is not positive:
+// resizerDefaultQueue is the queue capacity used when the queue= option is not positive:
 // deep enough that a producer rarely waits for a worker to wake, small
 // enough that a full queue pushes back on the producer early.
 const resizerDefaultQueue = 256
@@ -2078,12 +2069,8 @@ type resizerWorker struct {
 	asleep  bool          // on Resizer.idle; guarded by Resizer.idleMu
 }
 
-// init makes the queue and starts the workers. Defaults are resolved here
-// rather than in NewResizer so that a generated constructor, whose options are
-// constants, gets them too.
+// init makes the queue and starts the workers.
 func (p *Resizer) init() {
-	// The conditions test the options themselves, so that the stencil
-	// folds them to one branch.
 	queue := resizerDefaultQueue
 	queue = 8
 	workers := runtime.GOMAXPROCS(0)
@@ -2121,7 +2108,6 @@ func (p *Resizer) Submit(ctx context.Context, in Job) error {
 	// before it was submitted.
 	p.stats.submitted.Add(1)
 	err := p.send(ctx, resizerTask{in: in})
-	// outermost, so the stencil can fold it
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
 	}
@@ -2191,7 +2177,6 @@ func (p *Resizer) TrySubmit(in Job) error {
 	case resizerPushClosed:
 		err = ErrResizerClosed
 	}
-	// outermost, so the stencil can fold it
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
 	}
@@ -2225,7 +2210,7 @@ func (p *Resizer) Resize(n int) {
 	p.size.Store(int64(n))
 }
 
-// Size reports the number of workers set by ResizerConfig.Workers or Resize.
+// Size reports the number of workers set by the workers= option or Resize.
 // Retired workers still finishing a job are not counted.
 func (p *Resizer) Size() int {
 	return int(p.size.Load())
@@ -2369,7 +2354,6 @@ func (p *Resizer) work(w *resizerWorker) {
 func (p *Resizer) runJob(in Job) {
 	p.stats.inFlight.Add(1)
 	out, err := p.attempt(p.ctx, in)
-	// outermost, so the stencil can fold it
 	if err != nil {
 		out, err = p.retry(p.ctx, in, err)
 	}
@@ -2552,7 +2536,7 @@ func resizerNewPanicError(v any) *ResizerPanicError {
 	return &ResizerPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by ResizerConfig.Timeout, turning a panic into a
+// attempt runs a job once, bounded by the timeout= option, turning a panic into a
 // *ResizerPanicError.
 func (p *Resizer) attempt(ctx context.Context, in Job) (out Result, err error) {
 	defer func() {
@@ -2570,7 +2554,7 @@ func (p *Resizer) attempt(ctx context.Context, in Job) (out Result, err error) {
 // the number of retries.
 const resizerMaxBackoff = time.Hour
 
-// retry re-attempts a job that failed with err, up to ResizerConfig.Retries times,
+// retry re-attempts a job that failed with err, up to the retries= option times,
 // sleeping with exponential backoff and jitter between attempts. It gives up
 // early when ctx is done (Shutdown, Map cancellation) or the job panicked,
 // and returns the last attempt's outcome.
@@ -2652,7 +2636,7 @@ type resizerPaddedInt64 struct {
 	_ [resizerCacheLine - 8]byte
 }
 
-// counters are the metrics of a pool, updated only under ResizerConfig.Metrics.
+// counters are the metrics of a pool, updated only under the metrics= option.
 type resizerCounters struct {
 	submitted resizerPaddedUint64
 	completed resizerPaddedUint64
@@ -2663,7 +2647,7 @@ type resizerCounters struct {
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
-// ResizerConfig.Metrics is set.
+// the metrics= option is set.
 func (p *Resizer) Stats() ResizerStats {
 	return ResizerStats{
 		Submitted: p.stats.submitted.Load(),
@@ -2985,7 +2969,7 @@ var ErrSenderClosed = errors.New("pool: closed")
 // ErrSenderFull is returned by TrySubmit when the queue has no room.
 var ErrSenderFull = errors.New("pool: queue full")
 
-// senderDefaultQueue is the queue capacity used when SenderConfig.Queue is not positive:
+// senderDefaultQueue is the queue capacity used when the queue= option is not positive:
 // deep enough that a producer rarely waits for a worker to wake, small
 // enough that a full queue pushes back on the producer early.
 const senderDefaultQueue = 256
@@ -3052,12 +3036,8 @@ type senderWorker struct {
 	asleep  bool          // on Sender.idle; guarded by Sender.idleMu
 }
 
-// init makes the queue and starts the workers. Defaults are resolved here
-// rather than in NewSender so that a generated constructor, whose options are
-// constants, gets them too.
+// init makes the queue and starts the workers.
 func (p *Sender) init() {
-	// The conditions test the options themselves, so that the stencil
-	// folds them to one branch.
 	queue := senderDefaultQueue
 	workers := runtime.GOMAXPROCS(0)
 	workers = 2
@@ -3184,7 +3164,7 @@ func (p *Sender) Resize(n int) {
 	p.size.Store(int64(n))
 }
 
-// Size reports the number of workers set by SenderConfig.Workers or Resize.
+// Size reports the number of workers set by the workers= option or Resize.
 // Retired workers still finishing a job are not counted.
 func (p *Sender) Size() int {
 	return int(p.size.Load())
@@ -3499,7 +3479,7 @@ func senderNewPanicError(v any) *SenderPanicError {
 	return &SenderPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by SenderConfig.Timeout, turning a panic into a
+// attempt runs a job once, bounded by the timeout= option, turning a panic into a
 // *SenderPanicError.
 func (p *Sender) attempt(ctx context.Context, in string) (out struct{}, err error) {
 	defer func() {
@@ -3821,7 +3801,7 @@ var ErrFuncPoolClosed = errors.New("pool: closed")
 // ErrFuncPoolFull is returned by TrySubmit when the queue has no room.
 var ErrFuncPoolFull = errors.New("pool: queue full")
 
-// funcPoolDefaultQueue is the queue capacity used when FuncPoolConfig.Queue is not positive:
+// funcPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
 // deep enough that a producer rarely waits for a worker to wake, small
 // enough that a full queue pushes back on the producer early.
 const funcPoolDefaultQueue = 256
@@ -3891,12 +3871,8 @@ type funcPoolWorker struct {
 	asleep  bool          // on FuncPool.idle; guarded by FuncPool.idleMu
 }
 
-// init makes the queue and starts the workers. Defaults are resolved here
-// rather than in NewFuncPool so that a generated constructor, whose options are
-// constants, gets them too.
+// init makes the queue and starts the workers.
 func (p *FuncPool) init() {
-	// The conditions test the options themselves, so that the stencil
-	// folds them to one branch.
 	queue := funcPoolDefaultQueue
 	queue = 64
 	workers := runtime.GOMAXPROCS(0)
@@ -4025,7 +4001,7 @@ func (p *FuncPool) Resize(n int) {
 	p.size.Store(int64(n))
 }
 
-// Size reports the number of workers set by FuncPoolConfig.Workers or Resize.
+// Size reports the number of workers set by the workers= option or Resize.
 // Retired workers still finishing a job are not counted.
 func (p *FuncPool) Size() int {
 	return int(p.size.Load())
@@ -4340,7 +4316,7 @@ func funcPoolNewPanicError(v any) *FuncPoolPanicError {
 	return &FuncPoolPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by FuncPoolConfig.Timeout, turning a panic into a
+// attempt runs a job once, bounded by the timeout= option, turning a panic into a
 // *FuncPoolPanicError.
 func (p *FuncPool) attempt(ctx context.Context, in int) (out int, err error) {
 	defer func() {
@@ -4535,7 +4511,6 @@ func (p *StressPool) runChunk(b *stressPoolBatch, lo, hi int) (ok int) {
 		var out int
 		var err error
 		out, err = p.attempt(ctx, ins[j])
-		// outermost, so the stencil can fold it
 		if err != nil {
 			out, err = p.retry(ctx, ins[j], err)
 		}
@@ -4678,7 +4653,7 @@ var ErrStressPoolClosed = errors.New("pool: closed")
 // ErrStressPoolFull is returned by TrySubmit when the queue has no room.
 var ErrStressPoolFull = errors.New("pool: queue full")
 
-// stressPoolDefaultQueue is the queue capacity used when StressPoolConfig.Queue is not positive:
+// stressPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
 // deep enough that a producer rarely waits for a worker to wake, small
 // enough that a full queue pushes back on the producer early.
 const stressPoolDefaultQueue = 256
@@ -4749,12 +4724,8 @@ type stressPoolWorker struct {
 	asleep  bool          // on StressPool.idle; guarded by StressPool.idleMu
 }
 
-// init makes the queue and starts the workers. Defaults are resolved here
-// rather than in NewStressPool so that a generated constructor, whose options are
-// constants, gets them too.
+// init makes the queue and starts the workers.
 func (p *StressPool) init() {
-	// The conditions test the options themselves, so that the stencil
-	// folds them to one branch.
 	queue := stressPoolDefaultQueue
 	queue = 8
 	workers := runtime.GOMAXPROCS(0)
@@ -4792,7 +4763,6 @@ func (p *StressPool) Submit(ctx context.Context, in int) error {
 	// before it was submitted.
 	p.stats.submitted.Add(1)
 	err := p.send(ctx, stressPoolTask{in: in})
-	// outermost, so the stencil can fold it
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
 	}
@@ -4862,7 +4832,6 @@ func (p *StressPool) TrySubmit(in int) error {
 	case stressPoolPushClosed:
 		err = ErrStressPoolClosed
 	}
-	// outermost, so the stencil can fold it
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
 	}
@@ -4896,7 +4865,7 @@ func (p *StressPool) Resize(n int) {
 	p.size.Store(int64(n))
 }
 
-// Size reports the number of workers set by StressPoolConfig.Workers or Resize.
+// Size reports the number of workers set by the workers= option or Resize.
 // Retired workers still finishing a job are not counted.
 func (p *StressPool) Size() int {
 	return int(p.size.Load())
@@ -5040,7 +5009,6 @@ func (p *StressPool) work(w *stressPoolWorker) {
 func (p *StressPool) runJob(in int) {
 	p.stats.inFlight.Add(1)
 	out, err := p.attempt(p.ctx, in)
-	// outermost, so the stencil can fold it
 	if err != nil {
 		out, err = p.retry(p.ctx, in, err)
 	}
@@ -5223,7 +5191,7 @@ func stressPoolNewPanicError(v any) *StressPoolPanicError {
 	return &StressPoolPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by StressPoolConfig.Timeout, turning a panic into a
+// attempt runs a job once, bounded by the timeout= option, turning a panic into a
 // *StressPoolPanicError.
 func (p *StressPool) attempt(ctx context.Context, in int) (out int, err error) {
 	defer func() {
@@ -5241,7 +5209,7 @@ func (p *StressPool) attempt(ctx context.Context, in int) (out int, err error) {
 // the number of retries.
 const stressPoolMaxBackoff = time.Hour
 
-// retry re-attempts a job that failed with err, up to StressPoolConfig.Retries times,
+// retry re-attempts a job that failed with err, up to the retries= option times,
 // sleeping with exponential backoff and jitter between attempts. It gives up
 // early when ctx is done (Shutdown, Map cancellation) or the job panicked,
 // and returns the last attempt's outcome.
@@ -5323,7 +5291,7 @@ type stressPoolPaddedInt64 struct {
 	_ [stressPoolCacheLine - 8]byte
 }
 
-// counters are the metrics of a pool, updated only under StressPoolConfig.Metrics.
+// counters are the metrics of a pool, updated only under the metrics= option.
 type stressPoolCounters struct {
 	submitted stressPoolPaddedUint64
 	completed stressPoolPaddedUint64
@@ -5334,7 +5302,7 @@ type stressPoolCounters struct {
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
-// StressPoolConfig.Metrics is set.
+// the metrics= option is set.
 func (p *StressPool) Stats() StressPoolStats {
 	return StressPoolStats{
 		Submitted: p.stats.submitted.Load(),

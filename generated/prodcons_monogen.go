@@ -4224,7 +4224,7 @@ func NewWrites() *Writes {
 // ErrConnsClosed is returned by Get after Close, and by the Gets Close interrupts.
 var ErrConnsClosed = errors.New("respool: closed")
 
-// connsIdleTicksToEvict is how many eviction ticks (every ConnsConfig.Idle/2) must pass
+// connsIdleTicksToEvict is how many eviction ticks (every the idle= option/2) must pass
 // over an idle resource before it is closed. A resource put back just before a
 // tick has waited one half period at the next, so three ticks guarantee it
 // idled at least Idle, and evict it after at most 1.5×Idle.

@@ -226,9 +226,7 @@ func (m *Store) init() {
 }
 
 // storeEqualValue reports whether a and b are equal, for CompareAndSwap and
-// CompareAndDelete. The reference compares through interfaces, which panics
-// if the dynamic type of V is not comparable; a stencil for a comparable V
-// uses ==.
+// CompareAndDelete.
 func storeEqualValue(a, b *Session) bool {
 	return a == b
 }
@@ -1007,9 +1005,7 @@ func (m *Hits) init() {
 }
 
 // hitsEqualValue reports whether a and b are equal, for CompareAndSwap and
-// CompareAndDelete. The reference compares through interfaces, which panics
-// if the dynamic type of V is not comparable; a stencil for a comparable V
-// uses ==.
+// CompareAndDelete.
 func hitsEqualValue(a, b int64) bool {
 	return a == b
 }

@@ -39,6 +39,7 @@ func buildMap(c *Context) error {
 	c.Spec.Conds["comparable(V)"] = types.Comparable(v)
 	if types.Comparable(v) {
 		c.Spec.Hooks["equalValue"] = "return a == b"
+		c.Spec.HookDocs["equalValue"] = "equalValue reports whether a and b are equal, for CompareAndSwap and\nCompareAndDelete."
 	}
 
 	if o := c.D.Option("hash"); o != nil {

@@ -118,6 +118,9 @@ type Spec struct {
 	Consts map[string]string
 	// Config maps fields of the //monogen:config type to constant values.
 	Config map[string]string
+	// ConfigOptions names the directive option of a config field where it is
+	// not the field's name in lower case (Collect -> errors), for comments.
+	ConfigOptions map[string]string
 	// Conds gives the value of each //monogen:if condition.
 	Conds map[string]bool
 	// Hooks maps a hook ("hashKey", or "Pool.call" for a method) to a new body:
@@ -149,6 +152,9 @@ func User(name string) string { return userPrefix + name }
 
 // Unmark strips user marks from src once template names are renamed.
 func Unmark(src string) string { return strings.ReplaceAll(src, userPrefix, "") }
+
+// configRef matches a reference to a config field in a comment: Config.Workers.
+var configRef = regexp.MustCompile(`\b([A-Z]\w*)\.([A-Z]\w*)\b`)
 
 // Output is the specialized code of one directive.
 type Output struct {
@@ -1191,6 +1197,21 @@ func (s *state) editComments() {
 				if strings.HasPrefix(text, "//go:") {
 					continue
 				}
+				if s.config != nil {
+					// The config type does not exist in the output: its
+					// fields are the directive's options.
+					text = configRef.ReplaceAllStringFunc(text, func(w string) string {
+						m := configRef.FindStringSubmatch(w)
+						if m[1] != s.config.Name() {
+							return w
+						}
+						opt := strings.ToLower(m[2])
+						if o, ok := s.spec.ConfigOptions[m[2]]; ok {
+							opt = o
+						}
+						return "the " + opt + "= option"
+					})
+				}
 				prefix := ""
 				if m, ok := methodDoc[c]; ok && strings.HasPrefix(text, "// "+m+" ") {
 					prefix, text = "// "+m, text[len("// "+m):]
@@ -1199,7 +1220,7 @@ func (s *state) editComments() {
 					return s.names[s.t.Pkg.Scope().Lookup(w)]
 				})
 				text = prefix + text
-				if renamed != text {
+				if renamed != c.Text {
 					ed.replace(s.off(c.Pos()), s.off(c.End()), renamed)
 				}
 			}

@@ -408,9 +408,9 @@ func (b *Breaker[Req, Resp]) transition(from uint64, to State, now int64) {
 }
 
 // clock returns the time in nanoseconds since the breaker was created.
-// The generated code, which has no SetClock, reads the monotonic clock
-// directly.
 //
+//monogen:note The generated code, which has no SetClock, reads the
+//monogen:note monotonic clock directly.
 //monogen:hook
 func (b *Breaker[Req, Resp]) clock() int64 {
 	if b.now != nil {

@@ -223,9 +223,9 @@ func (l *Limiter[Req, Resp]) sample(rtt int64, inFlight int64, err error) {
 }
 
 // clock returns the time in nanoseconds since the limiter was created.
-// The generated code, which has no SetClock, reads the monotonic clock
-// directly.
 //
+//monogen:note The generated code, which has no SetClock, reads the
+//monogen:note monotonic clock directly.
 //monogen:hook
 func (l *Limiter[Req, Resp]) clock() int64 {
 	if l.now != nil {

@@ -125,14 +125,16 @@ type Config struct {
 	Metrics bool
 }
 
-// Stage applies one function to every item that goes through it, on
-// Config.Workers goroutines. It is the unit of a pipeline: generated code
-// stencils it once per stage, with In and Out the types on either side.
+// Stage applies one function to every item that goes through it, on as
+// many goroutines as Config.Workers.
 //
 // A Stage must be created with [NewStage]; the zero value is not usable. A
 // Stage must not be copied after first use. A Stage holds no per-run state,
 // so one Stage may serve several runs, of one or several pipelines, at once;
 // its Stats add up all of them.
+//
+//monogen:note Stage is the unit of a pipeline: generated code stencils it
+//monogen:note once per stage, with In and Out the types on either side.
 type Stage[In, Out any] struct {
 	_ noCopy
 

@@ -183,7 +183,7 @@ func (p *Pool[In, Out]) runChunk(b *batch[In, Out], lo, hi int) (ok int) {
 		} else {
 			out, err = p.call(ctx, ins[j])
 		}
-		if p.cfg.Retries > 0 { // outermost, so the stencil can fold it
+		if p.cfg.Retries > 0 { //monogen:note outermost, so the stencil can fold it
 			if err != nil {
 				out, err = p.retry(ctx, ins[j], err)
 			}

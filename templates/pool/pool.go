@@ -161,12 +161,13 @@ func New[In, Out any](fn func(context.Context, In) (Out, error), onResult func(I
 	return p
 }
 
-// init makes the queue and starts the workers. Defaults are resolved here
-// rather than in New so that a generated constructor, whose options are
-// constants, gets them too.
+// init makes the queue and starts the workers.
+//
+//monogen:note Defaults are resolved here rather than in New so that a
+//monogen:note generated constructor, whose options are constants, gets them too.
 func (p *Pool[In, Out]) init() {
-	// The conditions test the options themselves, so that the stencil
-	// folds them to one branch.
+	//monogen:note The conditions test the options themselves, so that the
+	//monogen:note stencil folds them to one branch.
 	queue := defaultQueue
 	if p.cfg.Queue > 0 {
 		queue = p.cfg.Queue
@@ -214,7 +215,7 @@ func (p *Pool[In, Out]) Submit(ctx context.Context, in In) error {
 		p.stats.submitted.Add(1)
 	}
 	err := p.send(ctx, task[In, Out]{in: in})
-	if p.cfg.Metrics { // outermost, so the stencil can fold it
+	if p.cfg.Metrics { //monogen:note outermost, so the stencil can fold it
 		if err != nil {
 			p.stats.submitted.Add(^uint64(0))
 		}
@@ -287,7 +288,7 @@ func (p *Pool[In, Out]) TrySubmit(in In) error {
 	case pushClosed:
 		err = ErrClosed
 	}
-	if p.cfg.Metrics { // outermost, so the stencil can fold it
+	if p.cfg.Metrics { //monogen:note outermost, so the stencil can fold it
 		if err != nil {
 			p.stats.submitted.Add(^uint64(0))
 		}
@@ -470,7 +471,7 @@ func (p *Pool[In, Out]) runJob(in In) {
 		p.stats.inFlight.Add(1)
 	}
 	out, err := p.attempt(p.ctx, in)
-	if p.cfg.Retries > 0 { // outermost, so the stencil can fold it
+	if p.cfg.Retries > 0 { //monogen:note outermost, so the stencil can fold it
 		if err != nil {
 			out, err = p.retry(p.ctx, in, err)
 		}

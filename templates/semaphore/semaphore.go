@@ -90,8 +90,9 @@ func New(n int64) *Semaphore {
 	return s
 }
 
-// init checks the configuration. The generated constructor calls it after
-// building the struct.
+// init checks the configuration.
+//
+//monogen:note The generated constructor calls it after building the struct.
 func (s *Semaphore) init() {
 	if s.cfg.N < 1 || s.cfg.N > MaxN {
 		panic("semaphore: capacity out of range")
