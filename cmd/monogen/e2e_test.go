@@ -202,12 +202,18 @@ type Key struct {
 //monogen:map Items[Key, *Item] bench=true
 //monogen:map names[string, int] bench=true
 type Item struct{ N int }
+
+func size(it Item) int { return it.N * 2 }
+
+//monogen:pool Sizer[Item, int] fn=size workers=2 bench=true
+var _ = 0
 `,
 	}, "kv/kv_monogen.go", "kv/kv_monogen_bench_test.go")
 	out := goIn(t, dir, "test", "-run", "^$", "-bench", ".", "-benchtime", "1x", "./kv")
 	for _, want := range []string{
 		"BenchmarkItems/op=Load/impl=generated", "BenchmarkItems/op=Load/impl=template",
 		"BenchmarkItems/op=mix90/impl=template", "BenchmarkNames/op=Store/impl=generated",
+		"BenchmarkSizer/op=Map/impl=generated", "BenchmarkSizer/op=Submit/impl=template",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("benchmark output lacks %s:\n%s", want, out)

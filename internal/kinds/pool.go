@@ -33,6 +33,7 @@ func init() {
 			{Key: "metrics", Type: Bool, Doc: "counters and a Stats method (default false: no counters)"},
 		},
 		Build: buildPool,
+		Bench: benchPool,
 	})
 }
 
