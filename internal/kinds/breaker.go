@@ -28,6 +28,7 @@ func init() {
 			{Key: "buckets", Type: Int, Min: 1, Max: 1 << 16, Doc: "buckets the window is divided into (default 10)"},
 		},
 		Build: buildBreaker,
+		Bench: benchBreaker,
 	})
 }
 

@@ -22,6 +22,7 @@ func init() {
 			{Key: "smoothing", Type: Float, Doc: "weight of a new sample in the limit, in (0, 1] (default 0.2)"},
 		},
 		Build: buildLimiter,
+		Bench: benchLimiter,
 	})
 }
 

@@ -31,6 +31,7 @@ func init() {
 			{Key: "window", Type: Duration, Doc: "sliding window: the window's length, such as 1m (required)"},
 		},
 		Build: buildRateLimit,
+		Bench: benchRateLimit,
 	})
 }
 

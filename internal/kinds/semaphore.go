@@ -23,6 +23,7 @@ func init() {
 			{Key: "n", Type: Int, Min: 1, Max: maxSemaphore, Doc: "capacity: the total weight held at once (required)"},
 		},
 		Build: buildSemaphore,
+		Bench: benchSemaphore,
 	})
 }
 

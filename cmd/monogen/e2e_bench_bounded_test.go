@@ -1,0 +1,64 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestEndToEndBenchBounded generates benchmarks (bench=true) of the
+// semaphore, ratelimit, breaker and limiter kinds in a scratch module and
+// runs each for one iteration.
+func TestEndToEndBenchBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a module; not in -short mode")
+	}
+	dir := EndToEnd(t, map[string]string{
+		"guard/guard.go": `// Package guard is a user package with benchmarks of its bounds.
+package guard
+
+import (
+	"context"
+	"errors"
+)
+
+//go:generate go tool monogen
+
+// Request and Response are the backend's types.
+type (
+	Request  struct{ ID int }
+	Response struct{ Value int }
+)
+
+var errDown = errors.New("backend down")
+
+func call(_ context.Context, r Request) (Response, error) { return Response{Value: r.ID}, nil }
+
+// down fails on every call: its breaker opens.
+func down(r Request) (Response, error) { return Response{}, errDown }
+
+func stale(_ context.Context, _ Request, _ error) (Response, error) { return Response{Value: -1}, nil }
+
+//monogen:semaphore Slots n=4 bench=true
+//monogen:ratelimit Rate algo=token rate=1000000000/s burst=1000000 bench=true
+//monogen:ratelimit quota limit=1000 window=1h bench=true
+//monogen:breaker Guard[Request, Response] fn=call failures=3 ratio=0.5 cooldown=1m fallback=stale bench=true
+//monogen:breaker tripped[Request, Response] fn=down bench=true
+//monogen:limiter Limit[Request, Response] fn=call min=2 max=64 bench=true
+var _ = 0
+`,
+	}, "guard/guard_monogen.go", "guard/guard_monogen_bench_test.go")
+	out := goIn(t, dir, "test", "-run", "^$", "-bench", ".", "-benchtime", "1x", "./guard")
+	for _, want := range []string{
+		"BenchmarkSlots/op=AcquireRelease/impl=generated", "BenchmarkSlots/op=AcquireRelease/impl=template",
+		"BenchmarkSlots/op=AcquireReleaseParallel/impl=generated", "BenchmarkSlots/op=AcquireReleaseParallel/impl=template",
+		"BenchmarkRate/op=Allow/impl=generated", "BenchmarkRate/op=Allow/impl=template",
+		"BenchmarkQuota/op=Allow/impl=generated", "BenchmarkQuota/op=Allow/impl=template",
+		"BenchmarkGuard/op=Execute/impl=generated", "BenchmarkGuard/op=Execute/impl=template",
+		"BenchmarkTripped/op=Execute/impl=generated", "BenchmarkTripped/op=Execute/impl=template",
+		"BenchmarkLimit/op=Execute/impl=generated", "BenchmarkLimit/op=Execute/impl=template",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("benchmark output lacks %s:\n%s", want, out)
+		}
+	}
+}
