@@ -120,11 +120,10 @@ const (
 
 // IntMap is a hash map from K to V that is safe for concurrent use by multiple
 // goroutines without additional locking or coordination. It has the methods
-// of sync.IntMap, typed, and Compute for atomic read-modify-write.
+// of sync.Map, typed, and Compute for atomic read-modify-write.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
-// Every operation that stores a value allocates one immutable entry holding
-// the key and the value. Writers lock one bucket of one shard.
+// Writers lock one bucket of one shard; Store says what they allocate.
 //
 // Keys are hashed with a random seed chosen per map, so keys chosen by an
 // attacker who does not know the seed cannot flood one bucket.
@@ -197,11 +196,26 @@ type intMapBucket struct {
 	next    atomic.Pointer[intMapBucket]
 }
 
-// entry is an immutable key-value pair. Writers replace entries, never
-// modify them, so a reader that loads an entry sees a consistent pair.
+// entry is a key and its value. The key never changes; writers update the
+// value in place with atomic stores (intMapStoreValue) under the lock of the
+// entry's chain, and readers load it atomically (intMapLoadValue). The value
+// comes first, so that it is 64-bit aligned for the atomics even on 32-bit
+// platforms.
 type intMapEntry struct {
-	key   int
 	value int
+	key   int
+}
+
+// intMapLoadValue returns the value of e with an atomic load: writers update
+// it in place (intMapStoreValue).
+func intMapLoadValue(e *intMapEntry) int {
+	return int(atomic.LoadUintptr((*uintptr)(unsafe.Pointer(&e.value))))
+}
+
+// intMapStoreValue sets the value of e in place with an atomic store. The
+// caller holds the lock of e's chain.
+func intMapStoreValue(e *intMapEntry, v int) {
+	atomic.StoreUintptr((*uintptr)(unsafe.Pointer(&e.value)), uintptr(v))
 }
 
 // NewIntMap returns an empty IntMap.
@@ -243,7 +257,7 @@ func (m *IntMap) Load(key int) (value int, ok bool) {
 	for {
 		for w := intMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
 			if e := b.entries[intMapFirstMarked(w)].Load(); e != nil && e.key == key {
-				return e.value, true
+				return intMapLoadValue(e), true
 			}
 		}
 		if b = b.next.Load(); b == nil {
@@ -252,47 +266,52 @@ func (m *IntMap) Load(key int) (value int, ok bool) {
 	}
 }
 
-// Store sets the value for key. It allocates one entry; inserting a new key
-// sometimes also allocates a 64-byte overflow bucket or grows the key's
-// shard.
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
 func (m *IntMap) Store(key int, value int) {
-	h := intMapHashKey(&m.seed, key)
-	m.put(h, &intMapEntry{key: key, value: value})
+	m.put(intMapHashKey(&m.seed, key), key, value, nil)
 }
 
 // Swap stores value for key and returns the previous value, if any. The
 // loaded result reports whether the key was present. Swap allocates like
 // Store.
 func (m *IntMap) Swap(key int, value int) (previous int, loaded bool) {
-	h := intMapHashKey(&m.seed, key)
-	if old := m.put(h, &intMapEntry{key: key, value: value}); old != nil {
-		return old.value, true
-	}
-	return previous, false
+	loaded = m.put(intMapHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
 }
 
-// put stores ne for the key it holds, whose hash is h, and returns the entry
-// it replaced, or nil if the key was absent.
-func (m *IntMap) put(h uint64, ne *intMapEntry) (old *intMapEntry) {
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *IntMap) put(h uint64, key int, value int, prev *int) (loaded bool) {
+	var ne *intMapEntry
 	si := h >> intMapShardShift
 	h2w := intMapBroadcast(intMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
-		b, i, e := root.search(ne.key, h2w)
+		b, i, e := root.search(key, h2w)
 		if e != nil {
-			b.entries[i].Store(ne)
+			if prev != nil {
+				*prev = intMapLoadValue(e)
+			}
+			intMapStoreValue(e, value)
 			root.mu.Unlock()
-			return e
+			return true
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
 			m.resize(si, t, intMapGrowTable)
 			continue
 		}
+		if ne == nil { // a new key, and no entry allocated before locking
+			ne = &intMapEntry{key: key, value: value}
+		}
 		intMapInsertAt(b, i, h, ne)
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
-		return nil
+		return false
 	}
 }
 
@@ -304,7 +323,7 @@ func (m *IntMap) LoadOrStore(key int, value int) (actual int, loaded bool) {
 	h := intMapHashKey(&m.seed, key)
 	si := h >> intMapShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
-		return e.value, true
+		return intMapLoadValue(e), true
 	}
 	ne := &intMapEntry{key: key, value: value}
 	h2w := intMapBroadcast(intMapH2(h))
@@ -313,7 +332,7 @@ func (m *IntMap) LoadOrStore(key int, value int) (actual int, loaded bool) {
 		b, i, e := root.search(key, h2w)
 		if e != nil {
 			root.mu.Unlock()
-			return e.value, true
+			return intMapLoadValue(e), true
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
@@ -333,7 +352,7 @@ func (m *IntMap) LoadOrStore(key int, value int) (actual int, loaded bool) {
 func (m *IntMap) LoadAndDelete(key int) (value int, loaded bool) {
 	h := intMapHashKey(&m.seed, key)
 	if e := m.remove(h, key); e != nil {
-		return e.value, true
+		return intMapLoadValue(e), true
 	}
 	return value, false
 }
@@ -364,25 +383,28 @@ func (m *IntMap) remove(h uint64, key int) *intMapEntry {
 }
 
 // CompareAndSwap swaps the old and new values for key if the value stored in
-// the map is equal to old. It allocates an entry only when it swaps.
-//
-// Values are compared with intMapEqualValue: the generic reference panics, as
-// sync.IntMap does, if the values are of a type that is not comparable.
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
 func (m *IntMap) CompareAndSwap(key int, old, new int) (swapped bool) {
 	h := intMapHashKey(&m.seed, key)
 	si := h >> intMapShardShift
 	e := m.shards[si].table.Load().find(key, h)
-	if e == nil || !intMapEqualValue(e.value, old) {
+	if e == nil || !intMapEqualValue(intMapLoadValue(e), old) {
 		return false
 	}
-	ne := &intMapEntry{key: key, value: new}
-	_, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, intMapBroadcast(intMapH2(h)))
-	if e == nil || !intMapEqualValue(e.value, old) {
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for intMapValueInPlace: it stores new into the
+// entry of key, whose hash is h, if the entry holds old.
+func (m *IntMap) swapInPlace(h uint64, key int, old, new int) (swapped bool) {
+	_, root := m.lockRoot(h>>intMapShardShift, h)
+	_, _, e := root.search(key, intMapBroadcast(intMapH2(h)))
+	if e == nil || !intMapEqualValue(intMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
 	}
-	b.entries[i].Store(ne)
+	intMapStoreValue(e, new)
 	root.mu.Unlock()
 	return true
 }
@@ -392,17 +414,17 @@ func (m *IntMap) CompareAndSwap(key int, old, new int) (swapped bool) {
 // false (even if old is the zero value).
 //
 // Values are compared with intMapEqualValue: the generic reference panics, as
-// sync.IntMap does, if the values are of a type that is not comparable.
+// sync.Map does, if the values are of a type that is not comparable.
 func (m *IntMap) CompareAndDelete(key int, old int) (deleted bool) {
 	h := intMapHashKey(&m.seed, key)
 	si := h >> intMapShardShift
 	e := m.shards[si].table.Load().find(key, h)
-	if e == nil || !intMapEqualValue(e.value, old) {
+	if e == nil || !intMapEqualValue(intMapLoadValue(e), old) {
 		return false
 	}
 	t, root := m.lockRoot(si, h)
 	b, i, e := root.search(key, intMapBroadcast(intMapH2(h)))
-	if e == nil || !intMapEqualValue(e.value, old) {
+	if e == nil || !intMapEqualValue(intMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
 	}
@@ -431,10 +453,11 @@ func (m *IntMap) Compute(key int, fn func(old int, loaded bool) (newV int, op In
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
 		if e != nil {
-			newV, op := intMapCallLocked(root, fn, e.value, true)
+			old := intMapLoadValue(e)
+			newV, op := intMapCallLocked(root, fn, old, true)
 			switch op {
 			case IntMapUpdateOp:
-				b.entries[i].Store(&intMapEntry{key: key, value: newV})
+				intMapStoreValue(e, newV)
 				root.mu.Unlock()
 				return newV, true
 			case IntMapDeleteOp:
@@ -444,7 +467,7 @@ func (m *IntMap) Compute(key int, fn func(old int, loaded bool) (newV int, op In
 				return actual, false
 			default:
 				root.mu.Unlock()
-				return e.value, true
+				return old, true
 			}
 		}
 		// Grow before calling fn, so that fn runs once.
@@ -499,7 +522,7 @@ func (m *IntMap) Range(f func(key int, value int) bool) {
 			}
 			root.mu.Unlock()
 			for i, e := range chain {
-				if !f(e.key, e.value) {
+				if !f(e.key, intMapLoadValue(e)) {
 					return
 				}
 				chain[i] = nil // let the GC have what f did not keep
@@ -927,11 +950,10 @@ const (
 
 // StringMap is a hash map from K to V that is safe for concurrent use by multiple
 // goroutines without additional locking or coordination. It has the methods
-// of sync.StringMap, typed, and Compute for atomic read-modify-write.
+// of sync.Map, typed, and Compute for atomic read-modify-write.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
-// Every operation that stores a value allocates one immutable entry holding
-// the key and the value. Writers lock one bucket of one shard.
+// Writers lock one bucket of one shard; Store says what they allocate.
 //
 // Keys are hashed with a random seed chosen per map, so keys chosen by an
 // attacker who does not know the seed cannot flood one bucket.
@@ -1004,11 +1026,26 @@ type stringMapBucket struct {
 	next    atomic.Pointer[stringMapBucket]
 }
 
-// entry is an immutable key-value pair. Writers replace entries, never
-// modify them, so a reader that loads an entry sees a consistent pair.
+// entry is a key and its value. The key never changes; writers update the
+// value in place with atomic stores (stringMapStoreValue) under the lock of
+// the entry's chain, and readers load it atomically (stringMapLoadValue).
+// The value comes first, so that it is 64-bit aligned for the atomics even
+// on 32-bit platforms.
 type stringMapEntry struct {
-	key   string
 	value int
+	key   string
+}
+
+// stringMapLoadValue returns the value of e with an atomic load: writers
+// update it in place (stringMapStoreValue).
+func stringMapLoadValue(e *stringMapEntry) int {
+	return int(atomic.LoadUintptr((*uintptr)(unsafe.Pointer(&e.value))))
+}
+
+// stringMapStoreValue sets the value of e in place with an atomic store. The
+// caller holds the lock of e's chain.
+func stringMapStoreValue(e *stringMapEntry, v int) {
+	atomic.StoreUintptr((*uintptr)(unsafe.Pointer(&e.value)), uintptr(v))
 }
 
 // NewStringMap returns an empty StringMap.
@@ -1050,7 +1087,7 @@ func (m *StringMap) Load(key string) (value int, ok bool) {
 	for {
 		for w := stringMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
 			if e := b.entries[stringMapFirstMarked(w)].Load(); e != nil && e.key == key {
-				return e.value, true
+				return stringMapLoadValue(e), true
 			}
 		}
 		if b = b.next.Load(); b == nil {
@@ -1059,47 +1096,52 @@ func (m *StringMap) Load(key string) (value int, ok bool) {
 	}
 }
 
-// Store sets the value for key. It allocates one entry; inserting a new key
-// sometimes also allocates a 64-byte overflow bucket or grows the key's
-// shard.
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
 func (m *StringMap) Store(key string, value int) {
-	h := stringMapHashKey(&m.seed, key)
-	m.put(h, &stringMapEntry{key: key, value: value})
+	m.put(stringMapHashKey(&m.seed, key), key, value, nil)
 }
 
 // Swap stores value for key and returns the previous value, if any. The
 // loaded result reports whether the key was present. Swap allocates like
 // Store.
 func (m *StringMap) Swap(key string, value int) (previous int, loaded bool) {
-	h := stringMapHashKey(&m.seed, key)
-	if old := m.put(h, &stringMapEntry{key: key, value: value}); old != nil {
-		return old.value, true
-	}
-	return previous, false
+	loaded = m.put(stringMapHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
 }
 
-// put stores ne for the key it holds, whose hash is h, and returns the entry
-// it replaced, or nil if the key was absent.
-func (m *StringMap) put(h uint64, ne *stringMapEntry) (old *stringMapEntry) {
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *StringMap) put(h uint64, key string, value int, prev *int) (loaded bool) {
+	var ne *stringMapEntry
 	si := h >> stringMapShardShift
 	h2w := stringMapBroadcast(stringMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
-		b, i, e := root.search(ne.key, h2w)
+		b, i, e := root.search(key, h2w)
 		if e != nil {
-			b.entries[i].Store(ne)
+			if prev != nil {
+				*prev = stringMapLoadValue(e)
+			}
+			stringMapStoreValue(e, value)
 			root.mu.Unlock()
-			return e
+			return true
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
 			m.resize(si, t, stringMapGrowTable)
 			continue
 		}
+		if ne == nil { // a new key, and no entry allocated before locking
+			ne = &stringMapEntry{key: key, value: value}
+		}
 		stringMapInsertAt(b, i, h, ne)
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
-		return nil
+		return false
 	}
 }
 
@@ -1111,7 +1153,7 @@ func (m *StringMap) LoadOrStore(key string, value int) (actual int, loaded bool)
 	h := stringMapHashKey(&m.seed, key)
 	si := h >> stringMapShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
-		return e.value, true
+		return stringMapLoadValue(e), true
 	}
 	ne := &stringMapEntry{key: key, value: value}
 	h2w := stringMapBroadcast(stringMapH2(h))
@@ -1120,7 +1162,7 @@ func (m *StringMap) LoadOrStore(key string, value int) (actual int, loaded bool)
 		b, i, e := root.search(key, h2w)
 		if e != nil {
 			root.mu.Unlock()
-			return e.value, true
+			return stringMapLoadValue(e), true
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
@@ -1140,7 +1182,7 @@ func (m *StringMap) LoadOrStore(key string, value int) (actual int, loaded bool)
 func (m *StringMap) LoadAndDelete(key string) (value int, loaded bool) {
 	h := stringMapHashKey(&m.seed, key)
 	if e := m.remove(h, key); e != nil {
-		return e.value, true
+		return stringMapLoadValue(e), true
 	}
 	return value, false
 }
@@ -1171,25 +1213,28 @@ func (m *StringMap) remove(h uint64, key string) *stringMapEntry {
 }
 
 // CompareAndSwap swaps the old and new values for key if the value stored in
-// the map is equal to old. It allocates an entry only when it swaps.
-//
-// Values are compared with stringMapEqualValue: the generic reference panics, as
-// sync.StringMap does, if the values are of a type that is not comparable.
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
 func (m *StringMap) CompareAndSwap(key string, old, new int) (swapped bool) {
 	h := stringMapHashKey(&m.seed, key)
 	si := h >> stringMapShardShift
 	e := m.shards[si].table.Load().find(key, h)
-	if e == nil || !stringMapEqualValue(e.value, old) {
+	if e == nil || !stringMapEqualValue(stringMapLoadValue(e), old) {
 		return false
 	}
-	ne := &stringMapEntry{key: key, value: new}
-	_, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, stringMapBroadcast(stringMapH2(h)))
-	if e == nil || !stringMapEqualValue(e.value, old) {
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for stringMapValueInPlace: it stores new into the
+// entry of key, whose hash is h, if the entry holds old.
+func (m *StringMap) swapInPlace(h uint64, key string, old, new int) (swapped bool) {
+	_, root := m.lockRoot(h>>stringMapShardShift, h)
+	_, _, e := root.search(key, stringMapBroadcast(stringMapH2(h)))
+	if e == nil || !stringMapEqualValue(stringMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
 	}
-	b.entries[i].Store(ne)
+	stringMapStoreValue(e, new)
 	root.mu.Unlock()
 	return true
 }
@@ -1199,17 +1244,17 @@ func (m *StringMap) CompareAndSwap(key string, old, new int) (swapped bool) {
 // false (even if old is the zero value).
 //
 // Values are compared with stringMapEqualValue: the generic reference panics, as
-// sync.StringMap does, if the values are of a type that is not comparable.
+// sync.Map does, if the values are of a type that is not comparable.
 func (m *StringMap) CompareAndDelete(key string, old int) (deleted bool) {
 	h := stringMapHashKey(&m.seed, key)
 	si := h >> stringMapShardShift
 	e := m.shards[si].table.Load().find(key, h)
-	if e == nil || !stringMapEqualValue(e.value, old) {
+	if e == nil || !stringMapEqualValue(stringMapLoadValue(e), old) {
 		return false
 	}
 	t, root := m.lockRoot(si, h)
 	b, i, e := root.search(key, stringMapBroadcast(stringMapH2(h)))
-	if e == nil || !stringMapEqualValue(e.value, old) {
+	if e == nil || !stringMapEqualValue(stringMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
 	}
@@ -1238,10 +1283,11 @@ func (m *StringMap) Compute(key string, fn func(old int, loaded bool) (newV int,
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
 		if e != nil {
-			newV, op := stringMapCallLocked(root, fn, e.value, true)
+			old := stringMapLoadValue(e)
+			newV, op := stringMapCallLocked(root, fn, old, true)
 			switch op {
 			case StringMapUpdateOp:
-				b.entries[i].Store(&stringMapEntry{key: key, value: newV})
+				stringMapStoreValue(e, newV)
 				root.mu.Unlock()
 				return newV, true
 			case StringMapDeleteOp:
@@ -1251,7 +1297,7 @@ func (m *StringMap) Compute(key string, fn func(old int, loaded bool) (newV int,
 				return actual, false
 			default:
 				root.mu.Unlock()
-				return e.value, true
+				return old, true
 			}
 		}
 		// Grow before calling fn, so that fn runs once.
@@ -1306,7 +1352,7 @@ func (m *StringMap) Range(f func(key string, value int) bool) {
 			}
 			root.mu.Unlock()
 			for i, e := range chain {
-				if !f(e.key, e.value) {
+				if !f(e.key, stringMapLoadValue(e)) {
 					return
 				}
 				chain[i] = nil // let the GC have what f did not keep
@@ -1702,11 +1748,10 @@ const (
 
 // StructMap is a hash map from K to V that is safe for concurrent use by multiple
 // goroutines without additional locking or coordination. It has the methods
-// of sync.StructMap, typed, and Compute for atomic read-modify-write.
+// of sync.Map, typed, and Compute for atomic read-modify-write.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
-// Every operation that stores a value allocates one immutable entry holding
-// the key and the value. Writers lock one bucket of one shard.
+// Writers lock one bucket of one shard; Store says what they allocate.
 //
 // Keys are hashed with a random seed chosen per map, so keys chosen by an
 // attacker who does not know the seed cannot flood one bucket.
@@ -1779,11 +1824,26 @@ type structMapBucket struct {
 	next    atomic.Pointer[structMapBucket]
 }
 
-// entry is an immutable key-value pair. Writers replace entries, never
-// modify them, so a reader that loads an entry sees a consistent pair.
+// entry is a key and its value. The key never changes; writers update the
+// value in place with atomic stores (structMapStoreValue) under the lock of
+// the entry's chain, and readers load it atomically (structMapLoadValue).
+// The value comes first, so that it is 64-bit aligned for the atomics even
+// on 32-bit platforms.
 type structMapEntry struct {
-	key   Key16
 	value int
+	key   Key16
+}
+
+// structMapLoadValue returns the value of e with an atomic load: writers
+// update it in place (structMapStoreValue).
+func structMapLoadValue(e *structMapEntry) int {
+	return int(atomic.LoadUintptr((*uintptr)(unsafe.Pointer(&e.value))))
+}
+
+// structMapStoreValue sets the value of e in place with an atomic store. The
+// caller holds the lock of e's chain.
+func structMapStoreValue(e *structMapEntry, v int) {
+	atomic.StoreUintptr((*uintptr)(unsafe.Pointer(&e.value)), uintptr(v))
 }
 
 // NewStructMap returns an empty StructMap.
@@ -1825,7 +1885,7 @@ func (m *StructMap) Load(key Key16) (value int, ok bool) {
 	for {
 		for w := structMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
 			if e := b.entries[structMapFirstMarked(w)].Load(); e != nil && e.key == key {
-				return e.value, true
+				return structMapLoadValue(e), true
 			}
 		}
 		if b = b.next.Load(); b == nil {
@@ -1834,47 +1894,52 @@ func (m *StructMap) Load(key Key16) (value int, ok bool) {
 	}
 }
 
-// Store sets the value for key. It allocates one entry; inserting a new key
-// sometimes also allocates a 64-byte overflow bucket or grows the key's
-// shard.
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
 func (m *StructMap) Store(key Key16, value int) {
-	h := structMapHashKey(&m.seed, key)
-	m.put(h, &structMapEntry{key: key, value: value})
+	m.put(structMapHashKey(&m.seed, key), key, value, nil)
 }
 
 // Swap stores value for key and returns the previous value, if any. The
 // loaded result reports whether the key was present. Swap allocates like
 // Store.
 func (m *StructMap) Swap(key Key16, value int) (previous int, loaded bool) {
-	h := structMapHashKey(&m.seed, key)
-	if old := m.put(h, &structMapEntry{key: key, value: value}); old != nil {
-		return old.value, true
-	}
-	return previous, false
+	loaded = m.put(structMapHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
 }
 
-// put stores ne for the key it holds, whose hash is h, and returns the entry
-// it replaced, or nil if the key was absent.
-func (m *StructMap) put(h uint64, ne *structMapEntry) (old *structMapEntry) {
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *StructMap) put(h uint64, key Key16, value int, prev *int) (loaded bool) {
+	var ne *structMapEntry
 	si := h >> structMapShardShift
 	h2w := structMapBroadcast(structMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
-		b, i, e := root.search(ne.key, h2w)
+		b, i, e := root.search(key, h2w)
 		if e != nil {
-			b.entries[i].Store(ne)
+			if prev != nil {
+				*prev = structMapLoadValue(e)
+			}
+			structMapStoreValue(e, value)
 			root.mu.Unlock()
-			return e
+			return true
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
 			m.resize(si, t, structMapGrowTable)
 			continue
 		}
+		if ne == nil { // a new key, and no entry allocated before locking
+			ne = &structMapEntry{key: key, value: value}
+		}
 		structMapInsertAt(b, i, h, ne)
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
-		return nil
+		return false
 	}
 }
 
@@ -1886,7 +1951,7 @@ func (m *StructMap) LoadOrStore(key Key16, value int) (actual int, loaded bool) 
 	h := structMapHashKey(&m.seed, key)
 	si := h >> structMapShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
-		return e.value, true
+		return structMapLoadValue(e), true
 	}
 	ne := &structMapEntry{key: key, value: value}
 	h2w := structMapBroadcast(structMapH2(h))
@@ -1895,7 +1960,7 @@ func (m *StructMap) LoadOrStore(key Key16, value int) (actual int, loaded bool) 
 		b, i, e := root.search(key, h2w)
 		if e != nil {
 			root.mu.Unlock()
-			return e.value, true
+			return structMapLoadValue(e), true
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
@@ -1915,7 +1980,7 @@ func (m *StructMap) LoadOrStore(key Key16, value int) (actual int, loaded bool) 
 func (m *StructMap) LoadAndDelete(key Key16) (value int, loaded bool) {
 	h := structMapHashKey(&m.seed, key)
 	if e := m.remove(h, key); e != nil {
-		return e.value, true
+		return structMapLoadValue(e), true
 	}
 	return value, false
 }
@@ -1946,25 +2011,28 @@ func (m *StructMap) remove(h uint64, key Key16) *structMapEntry {
 }
 
 // CompareAndSwap swaps the old and new values for key if the value stored in
-// the map is equal to old. It allocates an entry only when it swaps.
-//
-// Values are compared with structMapEqualValue: the generic reference panics, as
-// sync.StructMap does, if the values are of a type that is not comparable.
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
 func (m *StructMap) CompareAndSwap(key Key16, old, new int) (swapped bool) {
 	h := structMapHashKey(&m.seed, key)
 	si := h >> structMapShardShift
 	e := m.shards[si].table.Load().find(key, h)
-	if e == nil || !structMapEqualValue(e.value, old) {
+	if e == nil || !structMapEqualValue(structMapLoadValue(e), old) {
 		return false
 	}
-	ne := &structMapEntry{key: key, value: new}
-	_, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, structMapBroadcast(structMapH2(h)))
-	if e == nil || !structMapEqualValue(e.value, old) {
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for structMapValueInPlace: it stores new into the
+// entry of key, whose hash is h, if the entry holds old.
+func (m *StructMap) swapInPlace(h uint64, key Key16, old, new int) (swapped bool) {
+	_, root := m.lockRoot(h>>structMapShardShift, h)
+	_, _, e := root.search(key, structMapBroadcast(structMapH2(h)))
+	if e == nil || !structMapEqualValue(structMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
 	}
-	b.entries[i].Store(ne)
+	structMapStoreValue(e, new)
 	root.mu.Unlock()
 	return true
 }
@@ -1974,17 +2042,17 @@ func (m *StructMap) CompareAndSwap(key Key16, old, new int) (swapped bool) {
 // false (even if old is the zero value).
 //
 // Values are compared with structMapEqualValue: the generic reference panics, as
-// sync.StructMap does, if the values are of a type that is not comparable.
+// sync.Map does, if the values are of a type that is not comparable.
 func (m *StructMap) CompareAndDelete(key Key16, old int) (deleted bool) {
 	h := structMapHashKey(&m.seed, key)
 	si := h >> structMapShardShift
 	e := m.shards[si].table.Load().find(key, h)
-	if e == nil || !structMapEqualValue(e.value, old) {
+	if e == nil || !structMapEqualValue(structMapLoadValue(e), old) {
 		return false
 	}
 	t, root := m.lockRoot(si, h)
 	b, i, e := root.search(key, structMapBroadcast(structMapH2(h)))
-	if e == nil || !structMapEqualValue(e.value, old) {
+	if e == nil || !structMapEqualValue(structMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
 	}
@@ -2013,10 +2081,11 @@ func (m *StructMap) Compute(key Key16, fn func(old int, loaded bool) (newV int, 
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
 		if e != nil {
-			newV, op := structMapCallLocked(root, fn, e.value, true)
+			old := structMapLoadValue(e)
+			newV, op := structMapCallLocked(root, fn, old, true)
 			switch op {
 			case StructMapUpdateOp:
-				b.entries[i].Store(&structMapEntry{key: key, value: newV})
+				structMapStoreValue(e, newV)
 				root.mu.Unlock()
 				return newV, true
 			case StructMapDeleteOp:
@@ -2026,7 +2095,7 @@ func (m *StructMap) Compute(key Key16, fn func(old int, loaded bool) (newV int, 
 				return actual, false
 			default:
 				root.mu.Unlock()
-				return e.value, true
+				return old, true
 			}
 		}
 		// Grow before calling fn, so that fn runs once.
@@ -2081,7 +2150,7 @@ func (m *StructMap) Range(f func(key Key16, value int) bool) {
 			}
 			root.mu.Unlock()
 			for i, e := range chain {
-				if !f(e.key, e.value) {
+				if !f(e.key, structMapLoadValue(e)) {
 					return
 				}
 				chain[i] = nil // let the GC have what f did not keep
@@ -2485,11 +2554,10 @@ const (
 
 // PtrMap is a hash map from K to V that is safe for concurrent use by multiple
 // goroutines without additional locking or coordination. It has the methods
-// of sync.PtrMap, typed, and Compute for atomic read-modify-write.
+// of sync.Map, typed, and Compute for atomic read-modify-write.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
-// Every operation that stores a value allocates one immutable entry holding
-// the key and the value. Writers lock one bucket of one shard.
+// Writers lock one bucket of one shard; Store says what they allocate.
 //
 // Keys are hashed with a random seed chosen per map, so keys chosen by an
 // attacker who does not know the seed cannot flood one bucket.
@@ -2562,11 +2630,26 @@ type ptrMapBucket struct {
 	next    atomic.Pointer[ptrMapBucket]
 }
 
-// entry is an immutable key-value pair. Writers replace entries, never
-// modify them, so a reader that loads an entry sees a consistent pair.
+// entry is a key and its value. The key never changes; writers update the
+// value in place with atomic stores (ptrMapStoreValue) under the lock of the
+// entry's chain, and readers load it atomically (ptrMapLoadValue). The value
+// comes first, so that it is 64-bit aligned for the atomics even on 32-bit
+// platforms.
 type ptrMapEntry struct {
-	key   *Node
 	value int
+	key   *Node
+}
+
+// ptrMapLoadValue returns the value of e with an atomic load: writers update
+// it in place (ptrMapStoreValue).
+func ptrMapLoadValue(e *ptrMapEntry) int {
+	return int(atomic.LoadUintptr((*uintptr)(unsafe.Pointer(&e.value))))
+}
+
+// ptrMapStoreValue sets the value of e in place with an atomic store. The
+// caller holds the lock of e's chain.
+func ptrMapStoreValue(e *ptrMapEntry, v int) {
+	atomic.StoreUintptr((*uintptr)(unsafe.Pointer(&e.value)), uintptr(v))
 }
 
 // NewPtrMap returns an empty PtrMap.
@@ -2608,7 +2691,7 @@ func (m *PtrMap) Load(key *Node) (value int, ok bool) {
 	for {
 		for w := ptrMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
 			if e := b.entries[ptrMapFirstMarked(w)].Load(); e != nil && e.key == key {
-				return e.value, true
+				return ptrMapLoadValue(e), true
 			}
 		}
 		if b = b.next.Load(); b == nil {
@@ -2617,47 +2700,52 @@ func (m *PtrMap) Load(key *Node) (value int, ok bool) {
 	}
 }
 
-// Store sets the value for key. It allocates one entry; inserting a new key
-// sometimes also allocates a 64-byte overflow bucket or grows the key's
-// shard.
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
 func (m *PtrMap) Store(key *Node, value int) {
-	h := ptrMapHashKey(&m.seed, key)
-	m.put(h, &ptrMapEntry{key: key, value: value})
+	m.put(ptrMapHashKey(&m.seed, key), key, value, nil)
 }
 
 // Swap stores value for key and returns the previous value, if any. The
 // loaded result reports whether the key was present. Swap allocates like
 // Store.
 func (m *PtrMap) Swap(key *Node, value int) (previous int, loaded bool) {
-	h := ptrMapHashKey(&m.seed, key)
-	if old := m.put(h, &ptrMapEntry{key: key, value: value}); old != nil {
-		return old.value, true
-	}
-	return previous, false
+	loaded = m.put(ptrMapHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
 }
 
-// put stores ne for the key it holds, whose hash is h, and returns the entry
-// it replaced, or nil if the key was absent.
-func (m *PtrMap) put(h uint64, ne *ptrMapEntry) (old *ptrMapEntry) {
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *PtrMap) put(h uint64, key *Node, value int, prev *int) (loaded bool) {
+	var ne *ptrMapEntry
 	si := h >> ptrMapShardShift
 	h2w := ptrMapBroadcast(ptrMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
-		b, i, e := root.search(ne.key, h2w)
+		b, i, e := root.search(key, h2w)
 		if e != nil {
-			b.entries[i].Store(ne)
+			if prev != nil {
+				*prev = ptrMapLoadValue(e)
+			}
+			ptrMapStoreValue(e, value)
 			root.mu.Unlock()
-			return e
+			return true
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
 			m.resize(si, t, ptrMapGrowTable)
 			continue
 		}
+		if ne == nil { // a new key, and no entry allocated before locking
+			ne = &ptrMapEntry{key: key, value: value}
+		}
 		ptrMapInsertAt(b, i, h, ne)
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
-		return nil
+		return false
 	}
 }
 
@@ -2669,7 +2757,7 @@ func (m *PtrMap) LoadOrStore(key *Node, value int) (actual int, loaded bool) {
 	h := ptrMapHashKey(&m.seed, key)
 	si := h >> ptrMapShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
-		return e.value, true
+		return ptrMapLoadValue(e), true
 	}
 	ne := &ptrMapEntry{key: key, value: value}
 	h2w := ptrMapBroadcast(ptrMapH2(h))
@@ -2678,7 +2766,7 @@ func (m *PtrMap) LoadOrStore(key *Node, value int) (actual int, loaded bool) {
 		b, i, e := root.search(key, h2w)
 		if e != nil {
 			root.mu.Unlock()
-			return e.value, true
+			return ptrMapLoadValue(e), true
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
@@ -2698,7 +2786,7 @@ func (m *PtrMap) LoadOrStore(key *Node, value int) (actual int, loaded bool) {
 func (m *PtrMap) LoadAndDelete(key *Node) (value int, loaded bool) {
 	h := ptrMapHashKey(&m.seed, key)
 	if e := m.remove(h, key); e != nil {
-		return e.value, true
+		return ptrMapLoadValue(e), true
 	}
 	return value, false
 }
@@ -2729,25 +2817,28 @@ func (m *PtrMap) remove(h uint64, key *Node) *ptrMapEntry {
 }
 
 // CompareAndSwap swaps the old and new values for key if the value stored in
-// the map is equal to old. It allocates an entry only when it swaps.
-//
-// Values are compared with ptrMapEqualValue: the generic reference panics, as
-// sync.PtrMap does, if the values are of a type that is not comparable.
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
 func (m *PtrMap) CompareAndSwap(key *Node, old, new int) (swapped bool) {
 	h := ptrMapHashKey(&m.seed, key)
 	si := h >> ptrMapShardShift
 	e := m.shards[si].table.Load().find(key, h)
-	if e == nil || !ptrMapEqualValue(e.value, old) {
+	if e == nil || !ptrMapEqualValue(ptrMapLoadValue(e), old) {
 		return false
 	}
-	ne := &ptrMapEntry{key: key, value: new}
-	_, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, ptrMapBroadcast(ptrMapH2(h)))
-	if e == nil || !ptrMapEqualValue(e.value, old) {
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for ptrMapValueInPlace: it stores new into the
+// entry of key, whose hash is h, if the entry holds old.
+func (m *PtrMap) swapInPlace(h uint64, key *Node, old, new int) (swapped bool) {
+	_, root := m.lockRoot(h>>ptrMapShardShift, h)
+	_, _, e := root.search(key, ptrMapBroadcast(ptrMapH2(h)))
+	if e == nil || !ptrMapEqualValue(ptrMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
 	}
-	b.entries[i].Store(ne)
+	ptrMapStoreValue(e, new)
 	root.mu.Unlock()
 	return true
 }
@@ -2757,17 +2848,17 @@ func (m *PtrMap) CompareAndSwap(key *Node, old, new int) (swapped bool) {
 // false (even if old is the zero value).
 //
 // Values are compared with ptrMapEqualValue: the generic reference panics, as
-// sync.PtrMap does, if the values are of a type that is not comparable.
+// sync.Map does, if the values are of a type that is not comparable.
 func (m *PtrMap) CompareAndDelete(key *Node, old int) (deleted bool) {
 	h := ptrMapHashKey(&m.seed, key)
 	si := h >> ptrMapShardShift
 	e := m.shards[si].table.Load().find(key, h)
-	if e == nil || !ptrMapEqualValue(e.value, old) {
+	if e == nil || !ptrMapEqualValue(ptrMapLoadValue(e), old) {
 		return false
 	}
 	t, root := m.lockRoot(si, h)
 	b, i, e := root.search(key, ptrMapBroadcast(ptrMapH2(h)))
-	if e == nil || !ptrMapEqualValue(e.value, old) {
+	if e == nil || !ptrMapEqualValue(ptrMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
 	}
@@ -2796,10 +2887,11 @@ func (m *PtrMap) Compute(key *Node, fn func(old int, loaded bool) (newV int, op 
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
 		if e != nil {
-			newV, op := ptrMapCallLocked(root, fn, e.value, true)
+			old := ptrMapLoadValue(e)
+			newV, op := ptrMapCallLocked(root, fn, old, true)
 			switch op {
 			case PtrMapUpdateOp:
-				b.entries[i].Store(&ptrMapEntry{key: key, value: newV})
+				ptrMapStoreValue(e, newV)
 				root.mu.Unlock()
 				return newV, true
 			case PtrMapDeleteOp:
@@ -2809,7 +2901,7 @@ func (m *PtrMap) Compute(key *Node, fn func(old int, loaded bool) (newV int, op 
 				return actual, false
 			default:
 				root.mu.Unlock()
-				return e.value, true
+				return old, true
 			}
 		}
 		// Grow before calling fn, so that fn runs once.
@@ -2864,7 +2956,7 @@ func (m *PtrMap) Range(f func(key *Node, value int) bool) {
 			}
 			root.mu.Unlock()
 			for i, e := range chain {
-				if !f(e.key, e.value) {
+				if !f(e.key, ptrMapLoadValue(e)) {
 					return
 				}
 				chain[i] = nil // let the GC have what f did not keep

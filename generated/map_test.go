@@ -311,3 +311,58 @@ func TestAllMatchesRange(t *testing.T) {
 		t.Fatalf("early break: %d", n)
 	}
 }
+
+// TestStoreInPlaceAllocs checks what Store allocates: nothing for a present
+// key of a map whose value is a machine word (the generated maps here update
+// it in place), one entry for the template, whose entries are immutable; and
+// that a value stored in place is the one Load, Swap, CompareAndSwap and
+// Compute see.
+func TestStoreInPlaceAllocs(t *testing.T) {
+	gen, tpl := generated.NewIntMap(), shardmap.New[int, int]()
+	node := &generated.Node{}
+	ptr := generated.NewPtrMap()
+	gen.Store(1, 1)
+	tpl.Store(1, 1)
+	ptr.Store(node, 1)
+	if n := testing.AllocsPerRun(100, func() { gen.Store(1, 2) }); n != 0 {
+		t.Errorf("generated Store of a present int key: %v allocs, want 0", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { ptr.Store(node, 2) }); n != 0 {
+		t.Errorf("generated Store of a present pointer key: %v allocs, want 0", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { gen.CompareAndSwap(1, 2, 2) }); n != 0 {
+		t.Errorf("generated CompareAndSwap: %v allocs, want 0", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { tpl.Store(1, 2) }); n != 1 {
+		t.Errorf("template Store of a present key: %v allocs, want 1 (an immutable entry)", n)
+	}
+}
+
+// TestInPlaceValues checks that a value updated in place is the one every
+// reader sees.
+func TestInPlaceValues(t *testing.T) {
+	m := generated.NewIntMap()
+	m.Store(7, 1)
+	if prev, loaded := m.Swap(7, 2); !loaded || prev != 1 {
+		t.Fatalf("Swap = %d, %v; want 1, true", prev, loaded)
+	}
+	if !m.CompareAndSwap(7, 2, 3) || m.CompareAndSwap(7, 2, 4) {
+		t.Fatal("CompareAndSwap: want a swap from 2 and none from a stale 2")
+	}
+	if v, ok := m.Compute(7, func(old int, loaded bool) (int, generated.IntMapComputeOp) {
+		return old * 10, generated.IntMapUpdateOp
+	}); !ok || v != 30 {
+		t.Fatalf("Compute = %d, %v; want 30, true", v, ok)
+	}
+	if v, ok := m.Load(7); !ok || v != 30 {
+		t.Fatalf("Load = %d, %v; want 30, true", v, ok)
+	}
+	for k, v := range m.All() {
+		if k != 7 || v != 30 {
+			t.Fatalf("All yielded %d=%d, want 7=30", k, v)
+		}
+	}
+	if v, loaded := m.LoadAndDelete(7); !loaded || v != 30 {
+		t.Fatalf("LoadAndDelete = %d, %v; want 30, true", v, loaded)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	rand "math/rand/v2"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Store: generated from the map directive in sessions.go.
@@ -119,11 +120,10 @@ const (
 
 // Store is a hash map from K to V that is safe for concurrent use by multiple
 // goroutines without additional locking or coordination. It has the methods
-// of sync.Store, typed, and Compute for atomic read-modify-write.
+// of sync.Map, typed, and Compute for atomic read-modify-write.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
-// Every operation that stores a value allocates one immutable entry holding
-// the key and the value. Writers lock one bucket of one shard.
+// Writers lock one bucket of one shard; Store says what they allocate.
 //
 // Keys are hashed with a random seed chosen per map, so keys chosen by an
 // attacker who does not know the seed cannot flood one bucket.
@@ -196,11 +196,26 @@ type storeBucket struct {
 	next    atomic.Pointer[storeBucket]
 }
 
-// entry is an immutable key-value pair. Writers replace entries, never
-// modify them, so a reader that loads an entry sees a consistent pair.
+// entry is a key and its value. The key never changes; writers update the
+// value in place with atomic stores (storeStoreValue) under the lock of the
+// entry's chain, and readers load it atomically (storeLoadValue). The value
+// comes first, so that it is 64-bit aligned for the atomics even on 32-bit
+// platforms.
 type storeEntry struct {
-	key   SessionID
 	value *Session
+	key   SessionID
+}
+
+// storeLoadValue returns the value of e with an atomic load: writers update
+// it in place (storeStoreValue).
+func storeLoadValue(e *storeEntry) *Session {
+	return (*Session)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&e.value))))
+}
+
+// storeStoreValue sets the value of e in place with an atomic store. The
+// caller holds the lock of e's chain.
+func storeStoreValue(e *storeEntry, v *Session) {
+	atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&e.value)), unsafe.Pointer(v))
 }
 
 // NewStore returns an empty Store.
@@ -242,7 +257,7 @@ func (m *Store) Load(key SessionID) (value *Session, ok bool) {
 	for {
 		for w := storeMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
 			if e := b.entries[storeFirstMarked(w)].Load(); e != nil && e.key == key {
-				return e.value, true
+				return storeLoadValue(e), true
 			}
 		}
 		if b = b.next.Load(); b == nil {
@@ -251,47 +266,52 @@ func (m *Store) Load(key SessionID) (value *Session, ok bool) {
 	}
 }
 
-// Store sets the value for key. It allocates one entry; inserting a new key
-// sometimes also allocates a 64-byte overflow bucket or grows the key's
-// shard.
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
 func (m *Store) Store(key SessionID, value *Session) {
-	h := storeHashKey(&m.seed, key)
-	m.put(h, &storeEntry{key: key, value: value})
+	m.put(storeHashKey(&m.seed, key), key, value, nil)
 }
 
 // Swap stores value for key and returns the previous value, if any. The
 // loaded result reports whether the key was present. Swap allocates like
 // Store.
 func (m *Store) Swap(key SessionID, value *Session) (previous *Session, loaded bool) {
-	h := storeHashKey(&m.seed, key)
-	if old := m.put(h, &storeEntry{key: key, value: value}); old != nil {
-		return old.value, true
-	}
-	return previous, false
+	loaded = m.put(storeHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
 }
 
-// put stores ne for the key it holds, whose hash is h, and returns the entry
-// it replaced, or nil if the key was absent.
-func (m *Store) put(h uint64, ne *storeEntry) (old *storeEntry) {
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *Store) put(h uint64, key SessionID, value *Session, prev **Session) (loaded bool) {
+	var ne *storeEntry
 	si := h >> storeShardShift
 	h2w := storeBroadcast(storeH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
-		b, i, e := root.search(ne.key, h2w)
+		b, i, e := root.search(key, h2w)
 		if e != nil {
-			b.entries[i].Store(ne)
+			if prev != nil {
+				*prev = storeLoadValue(e)
+			}
+			storeStoreValue(e, value)
 			root.mu.Unlock()
-			return e
+			return true
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
 			m.resize(si, t, storeGrowTable)
 			continue
 		}
+		if ne == nil { // a new key, and no entry allocated before locking
+			ne = &storeEntry{key: key, value: value}
+		}
 		storeInsertAt(b, i, h, ne)
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
-		return nil
+		return false
 	}
 }
 
@@ -303,7 +323,7 @@ func (m *Store) LoadOrStore(key SessionID, value *Session) (actual *Session, loa
 	h := storeHashKey(&m.seed, key)
 	si := h >> storeShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
-		return e.value, true
+		return storeLoadValue(e), true
 	}
 	ne := &storeEntry{key: key, value: value}
 	h2w := storeBroadcast(storeH2(h))
@@ -312,7 +332,7 @@ func (m *Store) LoadOrStore(key SessionID, value *Session) (actual *Session, loa
 		b, i, e := root.search(key, h2w)
 		if e != nil {
 			root.mu.Unlock()
-			return e.value, true
+			return storeLoadValue(e), true
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
@@ -332,7 +352,7 @@ func (m *Store) LoadOrStore(key SessionID, value *Session) (actual *Session, loa
 func (m *Store) LoadAndDelete(key SessionID) (value *Session, loaded bool) {
 	h := storeHashKey(&m.seed, key)
 	if e := m.remove(h, key); e != nil {
-		return e.value, true
+		return storeLoadValue(e), true
 	}
 	return value, false
 }
@@ -363,25 +383,28 @@ func (m *Store) remove(h uint64, key SessionID) *storeEntry {
 }
 
 // CompareAndSwap swaps the old and new values for key if the value stored in
-// the map is equal to old. It allocates an entry only when it swaps.
-//
-// Values are compared with storeEqualValue: the generic reference panics, as
-// sync.Store does, if the values are of a type that is not comparable.
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
 func (m *Store) CompareAndSwap(key SessionID, old, new *Session) (swapped bool) {
 	h := storeHashKey(&m.seed, key)
 	si := h >> storeShardShift
 	e := m.shards[si].table.Load().find(key, h)
-	if e == nil || !storeEqualValue(e.value, old) {
+	if e == nil || !storeEqualValue(storeLoadValue(e), old) {
 		return false
 	}
-	ne := &storeEntry{key: key, value: new}
-	_, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, storeBroadcast(storeH2(h)))
-	if e == nil || !storeEqualValue(e.value, old) {
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for storeValueInPlace: it stores new into the
+// entry of key, whose hash is h, if the entry holds old.
+func (m *Store) swapInPlace(h uint64, key SessionID, old, new *Session) (swapped bool) {
+	_, root := m.lockRoot(h>>storeShardShift, h)
+	_, _, e := root.search(key, storeBroadcast(storeH2(h)))
+	if e == nil || !storeEqualValue(storeLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
 	}
-	b.entries[i].Store(ne)
+	storeStoreValue(e, new)
 	root.mu.Unlock()
 	return true
 }
@@ -391,17 +414,17 @@ func (m *Store) CompareAndSwap(key SessionID, old, new *Session) (swapped bool) 
 // false (even if old is the zero value).
 //
 // Values are compared with storeEqualValue: the generic reference panics, as
-// sync.Store does, if the values are of a type that is not comparable.
+// sync.Map does, if the values are of a type that is not comparable.
 func (m *Store) CompareAndDelete(key SessionID, old *Session) (deleted bool) {
 	h := storeHashKey(&m.seed, key)
 	si := h >> storeShardShift
 	e := m.shards[si].table.Load().find(key, h)
-	if e == nil || !storeEqualValue(e.value, old) {
+	if e == nil || !storeEqualValue(storeLoadValue(e), old) {
 		return false
 	}
 	t, root := m.lockRoot(si, h)
 	b, i, e := root.search(key, storeBroadcast(storeH2(h)))
-	if e == nil || !storeEqualValue(e.value, old) {
+	if e == nil || !storeEqualValue(storeLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
 	}
@@ -430,10 +453,11 @@ func (m *Store) Compute(key SessionID, fn func(old *Session, loaded bool) (newV 
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
 		if e != nil {
-			newV, op := storeCallLocked(root, fn, e.value, true)
+			old := storeLoadValue(e)
+			newV, op := storeCallLocked(root, fn, old, true)
 			switch op {
 			case StoreUpdateOp:
-				b.entries[i].Store(&storeEntry{key: key, value: newV})
+				storeStoreValue(e, newV)
 				root.mu.Unlock()
 				return newV, true
 			case StoreDeleteOp:
@@ -443,7 +467,7 @@ func (m *Store) Compute(key SessionID, fn func(old *Session, loaded bool) (newV 
 				return actual, false
 			default:
 				root.mu.Unlock()
-				return e.value, true
+				return old, true
 			}
 		}
 		// Grow before calling fn, so that fn runs once.
@@ -498,7 +522,7 @@ func (m *Store) Range(f func(key SessionID, value *Session) bool) {
 			}
 			root.mu.Unlock()
 			for i, e := range chain {
-				if !f(e.key, e.value) {
+				if !f(e.key, storeLoadValue(e)) {
 					return
 				}
 				chain[i] = nil // let the GC have what f did not keep
@@ -898,11 +922,10 @@ const (
 
 // Hits is a hash map from K to V that is safe for concurrent use by multiple
 // goroutines without additional locking or coordination. It has the methods
-// of sync.Hits, typed, and Compute for atomic read-modify-write.
+// of sync.Map, typed, and Compute for atomic read-modify-write.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
-// Every operation that stores a value allocates one immutable entry holding
-// the key and the value. Writers lock one bucket of one shard.
+// Writers lock one bucket of one shard; Store says what they allocate.
 //
 // Keys are hashed with a random seed chosen per map, so keys chosen by an
 // attacker who does not know the seed cannot flood one bucket.
@@ -975,11 +998,26 @@ type hitsBucket struct {
 	next    atomic.Pointer[hitsBucket]
 }
 
-// entry is an immutable key-value pair. Writers replace entries, never
-// modify them, so a reader that loads an entry sees a consistent pair.
+// entry is a key and its value. The key never changes; writers update the
+// value in place with atomic stores (hitsStoreValue) under the lock of the
+// entry's chain, and readers load it atomically (hitsLoadValue). The value
+// comes first, so that it is 64-bit aligned for the atomics even on 32-bit
+// platforms.
 type hitsEntry struct {
-	key   HitKey
 	value int64
+	key   HitKey
+}
+
+// hitsLoadValue returns the value of e with an atomic load: writers update
+// it in place (hitsStoreValue).
+func hitsLoadValue(e *hitsEntry) int64 {
+	return atomic.LoadInt64(&e.value)
+}
+
+// hitsStoreValue sets the value of e in place with an atomic store. The
+// caller holds the lock of e's chain.
+func hitsStoreValue(e *hitsEntry, v int64) {
+	atomic.StoreInt64(&e.value, v)
 }
 
 // NewHits returns an empty Hits.
@@ -1021,7 +1059,7 @@ func (m *Hits) Load(key HitKey) (value int64, ok bool) {
 	for {
 		for w := hitsMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
 			if e := b.entries[hitsFirstMarked(w)].Load(); e != nil && e.key == key {
-				return e.value, true
+				return hitsLoadValue(e), true
 			}
 		}
 		if b = b.next.Load(); b == nil {
@@ -1030,47 +1068,52 @@ func (m *Hits) Load(key HitKey) (value int64, ok bool) {
 	}
 }
 
-// Store sets the value for key. It allocates one entry; inserting a new key
-// sometimes also allocates a 64-byte overflow bucket or grows the key's
-// shard.
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
 func (m *Hits) Store(key HitKey, value int64) {
-	h := hitsHashKey(&m.seed, key)
-	m.put(h, &hitsEntry{key: key, value: value})
+	m.put(hitsHashKey(&m.seed, key), key, value, nil)
 }
 
 // Swap stores value for key and returns the previous value, if any. The
 // loaded result reports whether the key was present. Swap allocates like
 // Store.
 func (m *Hits) Swap(key HitKey, value int64) (previous int64, loaded bool) {
-	h := hitsHashKey(&m.seed, key)
-	if old := m.put(h, &hitsEntry{key: key, value: value}); old != nil {
-		return old.value, true
-	}
-	return previous, false
+	loaded = m.put(hitsHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
 }
 
-// put stores ne for the key it holds, whose hash is h, and returns the entry
-// it replaced, or nil if the key was absent.
-func (m *Hits) put(h uint64, ne *hitsEntry) (old *hitsEntry) {
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *Hits) put(h uint64, key HitKey, value int64, prev *int64) (loaded bool) {
+	var ne *hitsEntry
 	si := h >> hitsShardShift
 	h2w := hitsBroadcast(hitsH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
-		b, i, e := root.search(ne.key, h2w)
+		b, i, e := root.search(key, h2w)
 		if e != nil {
-			b.entries[i].Store(ne)
+			if prev != nil {
+				*prev = hitsLoadValue(e)
+			}
+			hitsStoreValue(e, value)
 			root.mu.Unlock()
-			return e
+			return true
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
 			m.resize(si, t, hitsGrowTable)
 			continue
 		}
+		if ne == nil { // a new key, and no entry allocated before locking
+			ne = &hitsEntry{key: key, value: value}
+		}
 		hitsInsertAt(b, i, h, ne)
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
-		return nil
+		return false
 	}
 }
 
@@ -1082,7 +1125,7 @@ func (m *Hits) LoadOrStore(key HitKey, value int64) (actual int64, loaded bool) 
 	h := hitsHashKey(&m.seed, key)
 	si := h >> hitsShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
-		return e.value, true
+		return hitsLoadValue(e), true
 	}
 	ne := &hitsEntry{key: key, value: value}
 	h2w := hitsBroadcast(hitsH2(h))
@@ -1091,7 +1134,7 @@ func (m *Hits) LoadOrStore(key HitKey, value int64) (actual int64, loaded bool) 
 		b, i, e := root.search(key, h2w)
 		if e != nil {
 			root.mu.Unlock()
-			return e.value, true
+			return hitsLoadValue(e), true
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
@@ -1111,7 +1154,7 @@ func (m *Hits) LoadOrStore(key HitKey, value int64) (actual int64, loaded bool) 
 func (m *Hits) LoadAndDelete(key HitKey) (value int64, loaded bool) {
 	h := hitsHashKey(&m.seed, key)
 	if e := m.remove(h, key); e != nil {
-		return e.value, true
+		return hitsLoadValue(e), true
 	}
 	return value, false
 }
@@ -1142,25 +1185,28 @@ func (m *Hits) remove(h uint64, key HitKey) *hitsEntry {
 }
 
 // CompareAndSwap swaps the old and new values for key if the value stored in
-// the map is equal to old. It allocates an entry only when it swaps.
-//
-// Values are compared with hitsEqualValue: the generic reference panics, as
-// sync.Hits does, if the values are of a type that is not comparable.
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
 func (m *Hits) CompareAndSwap(key HitKey, old, new int64) (swapped bool) {
 	h := hitsHashKey(&m.seed, key)
 	si := h >> hitsShardShift
 	e := m.shards[si].table.Load().find(key, h)
-	if e == nil || !hitsEqualValue(e.value, old) {
+	if e == nil || !hitsEqualValue(hitsLoadValue(e), old) {
 		return false
 	}
-	ne := &hitsEntry{key: key, value: new}
-	_, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, hitsBroadcast(hitsH2(h)))
-	if e == nil || !hitsEqualValue(e.value, old) {
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for hitsValueInPlace: it stores new into the
+// entry of key, whose hash is h, if the entry holds old.
+func (m *Hits) swapInPlace(h uint64, key HitKey, old, new int64) (swapped bool) {
+	_, root := m.lockRoot(h>>hitsShardShift, h)
+	_, _, e := root.search(key, hitsBroadcast(hitsH2(h)))
+	if e == nil || !hitsEqualValue(hitsLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
 	}
-	b.entries[i].Store(ne)
+	hitsStoreValue(e, new)
 	root.mu.Unlock()
 	return true
 }
@@ -1170,17 +1216,17 @@ func (m *Hits) CompareAndSwap(key HitKey, old, new int64) (swapped bool) {
 // false (even if old is the zero value).
 //
 // Values are compared with hitsEqualValue: the generic reference panics, as
-// sync.Hits does, if the values are of a type that is not comparable.
+// sync.Map does, if the values are of a type that is not comparable.
 func (m *Hits) CompareAndDelete(key HitKey, old int64) (deleted bool) {
 	h := hitsHashKey(&m.seed, key)
 	si := h >> hitsShardShift
 	e := m.shards[si].table.Load().find(key, h)
-	if e == nil || !hitsEqualValue(e.value, old) {
+	if e == nil || !hitsEqualValue(hitsLoadValue(e), old) {
 		return false
 	}
 	t, root := m.lockRoot(si, h)
 	b, i, e := root.search(key, hitsBroadcast(hitsH2(h)))
-	if e == nil || !hitsEqualValue(e.value, old) {
+	if e == nil || !hitsEqualValue(hitsLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
 	}
@@ -1209,10 +1255,11 @@ func (m *Hits) Compute(key HitKey, fn func(old int64, loaded bool) (newV int64, 
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
 		if e != nil {
-			newV, op := hitsCallLocked(root, fn, e.value, true)
+			old := hitsLoadValue(e)
+			newV, op := hitsCallLocked(root, fn, old, true)
 			switch op {
 			case HitsUpdateOp:
-				b.entries[i].Store(&hitsEntry{key: key, value: newV})
+				hitsStoreValue(e, newV)
 				root.mu.Unlock()
 				return newV, true
 			case HitsDeleteOp:
@@ -1222,7 +1269,7 @@ func (m *Hits) Compute(key HitKey, fn func(old int64, loaded bool) (newV int64, 
 				return actual, false
 			default:
 				root.mu.Unlock()
-				return e.value, true
+				return old, true
 			}
 		}
 		// Grow before calling fn, so that fn runs once.
@@ -1277,7 +1324,7 @@ func (m *Hits) Range(f func(key HitKey, value int64) bool) {
 			}
 			root.mu.Unlock()
 			for i, e := range chain {
-				if !f(e.key, e.value) {
+				if !f(e.key, hitsLoadValue(e)) {
 					return
 				}
 				chain[i] = nil // let the GC have what f did not keep

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/types"
 	"math/bits"
+	"strings"
 
 	"github.com/dave/jennifer/jen"
 
@@ -36,6 +37,9 @@ func buildMap(c *Context) error {
 	if o := c.D.Option("shards"); o != nil {
 		c.Spec.Consts["shardBits"] = fmt.Sprint(bits.TrailingZeros64(uint64(o.Value.(int64))))
 	}
+	// valueInPlace only steers the folding of the template's branches.
+	c.Spec.Drop = append(c.Spec.Drop, "valueInPlace")
+	inPlaceValue(c)
 	c.Spec.Conds["comparable(V)"] = types.Comparable(v)
 	if types.Comparable(v) {
 		c.Spec.Hooks["equalValue"] = "return a == b"
@@ -68,6 +72,85 @@ func buildMap(c *Context) error {
 		}
 	}
 	return nil
+}
+
+// inPlaceValue specializes the map for a value that one atomic instruction
+// loads and stores: an integer of 32 or 64 bits, int, uint, uintptr or a
+// pointer. A write to a present key then stores into the key's entry instead
+// of allocating a new one (the template's valueInPlace), and every read of a
+// value is an atomic load. Other values keep immutable entries.
+//
+// int, uint and uintptr use the uintptr atomics: the three have the same size
+// on every Go port. A named value type gets a guard on its underlying type,
+// since the hooks convert through it.
+func inPlaceValue(c *Context) {
+	v := types.Unalias(c.Types["V"])
+	atomicPkg := "sync/atomic"
+	var word string // the atomic functions' type: Int64 for LoadInt64
+	switch u := v.Underlying().(type) {
+	case *types.Basic:
+		switch u.Kind() {
+		case types.Int64:
+			word = "Int64"
+		case types.Uint64:
+			word = "Uint64"
+		case types.Int32:
+			word = "Int32"
+		case types.Uint32:
+			word = "Uint32"
+		case types.Int, types.Uint, types.Uintptr:
+			word = "Uintptr"
+		default:
+			return
+		}
+	case *types.Pointer:
+		word = "Pointer"
+	default:
+		return
+	}
+	guard := emit.UnderlyingGuard(v, c.Self, c.Imports)
+	if _, named := v.(*types.Named); named && guard == "" {
+		return
+	}
+	atomic := c.Imports.Name(atomicPkg)
+	vt := c.Type("V")
+	conv := vt // the conversion from the atomic's type to V
+	if strings.HasPrefix(vt, "*") {
+		conv = "(" + vt + ")"
+	}
+	// ptr is the address of the value as the atomic functions want it.
+	goType := strings.ToLower(word)
+	if word == "Pointer" {
+		goType = "unsafe.Pointer"
+	}
+	var ptr string
+	if b, ok := v.(*types.Basic); ok && b.Name() == goType {
+		ptr = "&e.value"
+	} else {
+		unsafe := c.Imports.Name("unsafe")
+		ptr = fmt.Sprintf("(*%s)(%s.Pointer(&e.value))", strings.Replace(goType, "unsafe", unsafe, 1), unsafe)
+		if word == "Pointer" {
+			goType = unsafe + ".Pointer"
+		}
+	}
+	load := fmt.Sprintf("%s.Load%s(%s)", atomic, word, ptr)
+	store := fmt.Sprintf("%s.Store%s(%s, %s(v))", atomic, word, ptr, goType)
+	if ptr == "&e.value" {
+		store = fmt.Sprintf("%s.Store%s(%s, v)", atomic, word, ptr)
+	} else {
+		load = conv + "(" + load + ")"
+	}
+	c.Spec.Consts["valueInPlace"] = "true"
+	c.Spec.Hooks["loadValue"] = "return " + load
+	c.Spec.Hooks["storeValue"] = store
+	c.Spec.HookDocs["loadValue"] = "loadValue returns the value of e with an atomic load: writers update it\nin place (storeValue)."
+	c.Spec.HookDocs["storeValue"] = "storeValue sets the value of e in place with an atomic store. The caller\nholds the lock of e's chain."
+	c.Spec.HookDocs["entry"] = "entry is a key and its value. The key never changes; writers update the\nvalue in place with atomic stores (storeValue) under the lock of the\nentry's chain, and readers load it atomically (loadValue). The value comes first, so\nthat it is 64-bit aligned for the atomics even on 32-bit platforms."
+	c.Spec.HookDocs["Map.Store"] = "Store sets the value for key. It allocates an entry holding the key and the\nvalue only when key is absent: the value of a present key is updated in\nplace, with an atomic store. Inserting a new key sometimes also allocates a\n64-byte overflow bucket or grows the key's shard. The other writes allocate\nin the same way."
+	c.Spec.HookDocs["Map.CompareAndSwap"] = "CompareAndSwap swaps the old and new values for key if the value stored in\nthe map is equal to old. It does not allocate: it updates the value in\nplace."
+	if guard != "" {
+		c.Emit = append(c.Emit, "// The value is loaded and stored in place with atomics on its underlying\n// type. If that type changes, the line below stops compiling: run go generate.\n"+guard)
+	}
 }
 
 const guardComment = "// This code was specialized for the types above. If one changes, the\n// line below stops compiling: run go generate."

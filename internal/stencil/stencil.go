@@ -126,9 +126,11 @@ type Spec struct {
 	// Hooks maps a hook ("hashKey", or "Pool.call" for a method) to a new body:
 	// Go statements written against template names (they are renamed too).
 	Hooks map[string]string
-	// HookDocs replaces the doc comment of a replaced hook, whose template
-	// doc describes the generic body: comment lines without the slashes,
-	// written against template names.
+	// HookDocs replaces the doc comment of a function, a method ("Map.Store")
+	// or a type declared alone: of a replaced hook, whose template doc
+	// describes the generic body, or of a declaration whose behaviour a
+	// constant changes. Comment lines without the slashes, written against
+	// template names.
 	HookDocs map[string]string
 	// Drop lists extra top-level declarations to leave out.
 	Drop []string
@@ -1216,7 +1218,7 @@ func (s *state) editComments() {
 				if m, ok := methodDoc[c]; ok && strings.HasPrefix(text, "// "+m+" ") {
 					prefix, text = "// "+m, text[len("// "+m):]
 				}
-				renamed := prefix + re.ReplaceAllStringFunc(text, func(w string) string {
+				renamed := prefix + renameWords(re, text, func(w string) string {
 					return s.names[s.t.Pkg.Scope().Lookup(w)]
 				})
 				text = prefix + text
@@ -1226,6 +1228,24 @@ func (s *state) editComments() {
 			}
 		}
 	}
+}
+
+// renameWords replaces the matches of re in text by what rename returns,
+// except a match qualified by a package name: "sync.Map" in a comment of the
+// shardmap template names the standard library's type, not the template's.
+func renameWords(re *regexp.Regexp, text string, rename func(string) string) string {
+	var b strings.Builder
+	p := 0
+	for _, m := range re.FindAllStringIndex(text, -1) {
+		if m[0] > 0 && text[m[0]-1] == '.' {
+			continue
+		}
+		b.WriteString(text[p:m[0]])
+		b.WriteString(rename(text[m[0]:m[1]]))
+		p = m[1]
+	}
+	b.WriteString(text[p:])
+	return b.String()
 }
 
 func allMarkers(list []*ast.Comment) bool {
@@ -1276,17 +1296,24 @@ func (s *state) walk(ed *editor, n ast.Node) bool {
 		if n.Type.TypeParams != nil {
 			ed.replace(s.off(n.Type.TypeParams.Opening), s.off(n.Type.TypeParams.Closing)+1, "")
 		}
+		if doc, ok := s.spec.HookDocs[hookKey(n)]; ok && n.Doc != nil {
+			ed.add(s.off(n.Doc.Pos()), s.off(n.Doc.End()), func() string { return s.docText(doc) })
+		}
 		if body, ok := s.hook(n); ok {
 			ed.add(s.off(n.Body.Lbrace), s.off(n.Body.Rbrace)+1, func() string { return s.hookText(body) })
-			if doc, ok := s.spec.HookDocs[hookKey(n)]; ok && n.Doc != nil {
-				ed.add(s.off(n.Doc.Pos()), s.off(n.Doc.End()), func() string { return s.docText(doc) })
-			}
 			if n.Recv != nil {
 				sub(n.Recv)
 			}
 			s.walk(ed, n.Name)
 			sub(n.Type)
 			return false
+		}
+	case *ast.GenDecl:
+		// A type declared alone, whose doc the spec replaces.
+		if n.Tok == token.TYPE && len(n.Specs) == 1 && n.Doc != nil {
+			if doc, ok := s.spec.HookDocs[n.Specs[0].(*ast.TypeSpec).Name.Name]; ok {
+				ed.add(s.off(n.Doc.Pos()), s.off(n.Doc.End()), func() string { return s.docText(doc) })
+			}
 		}
 	case *ast.TypeSpec:
 		if n.TypeParams != nil {

@@ -17,7 +17,9 @@
 // against all five meta bytes at once (SWAR), atomically loads the matching
 // entry and compares its key. Reads take no lock and write no shared memory,
 // so they scale with the number of cores. Writes lock the bucket of the key,
-// publish a freshly allocated entry, and unlock.
+// publish a freshly allocated entry, and unlock. A stencil for a value that
+// one atomic instruction can store (an integer or a pointer) instead updates
+// the value of a present key in place; see valueInPlace.
 //
 // A shard grows when an insert finds its bucket chain full while the shard is
 // above its load factor, and shrinks when it becomes very sparse or is
@@ -93,6 +95,15 @@ const (
 	shrinkDiv = 128
 )
 
+// valueInPlace says whether a write to a present key stores the new value
+// into the key's entry (storeValue) instead of publishing a new entry. That
+// saves the allocation of Store, Swap, CompareAndSwap and Compute on present
+// keys, but needs loads and stores of V that are single atomic instructions:
+// the stencil sets it for integer and pointer values and makes loadValue and
+// storeValue atomic. The reference cannot do that for any V, so its entries
+// are immutable.
+const valueInPlace = false
+
 // ComputeOp tells Compute what to do with the value its function returns.
 type ComputeOp int
 
@@ -112,8 +123,7 @@ const (
 // of sync.Map, typed, and Compute for atomic read-modify-write.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
-// Every operation that stores a value allocates one immutable entry holding
-// the key and the value. Writers lock one bucket of one shard.
+// Writers lock one bucket of one shard; Store says what they allocate.
 //
 // Keys are hashed with a random seed chosen per map, so keys chosen by an
 // attacker who does not know the seed cannot flood one bucket.
@@ -189,9 +199,25 @@ type bucket[K comparable, V any] struct {
 // entry is an immutable key-value pair. Writers replace entries, never
 // modify them, so a reader that loads an entry sees a consistent pair.
 type entry[K comparable, V any] struct {
-	key   K
+	//monogen:note value comes first: a stencil that updates it in place with
+	//monogen:note 64-bit atomics needs it 64-bit aligned, which Go guarantees
+	//monogen:note for the first word of an allocated struct, even on 32-bit
+	//monogen:note platforms.
 	value V
+	key   K
 }
+
+// loadValue returns the value of e. Entries are immutable, so a plain read
+// sees the value the entry was published with.
+//
+//monogen:hook
+func loadValue[K comparable, V any](e *entry[K, V]) V { return e.value }
+
+// storeValue sets the value of e in place, for valueInPlace. The caller
+// holds the lock of e's chain.
+//
+//monogen:hook
+func storeValue[K comparable, V any](e *entry[K, V], v V) { e.value = v }
 
 // New returns an empty Map.
 func New[K comparable, V any]() *Map[K, V] {
@@ -234,7 +260,7 @@ func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 	for {
 		for w := markZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
 			if e := b.entries[firstMarked(w)].Load(); e != nil && e.key == key {
-				return e.value, true
+				return loadValue(e), true
 			}
 		}
 		if b = b.next.Load(); b == nil {
@@ -243,47 +269,59 @@ func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 	}
 }
 
-// Store sets the value for key. It allocates one entry; inserting a new key
-// sometimes also allocates a 64-byte overflow bucket or grows the key's
-// shard.
+// Store sets the value for key. It allocates one immutable entry holding
+// the key and the value; inserting a new key sometimes also allocates a
+// 64-byte overflow bucket or grows the key's shard. The other writes
+// allocate in the same way.
 func (m *Map[K, V]) Store(key K, value V) {
-	h := hashKey(&m.seed, key)
-	m.put(h, &entry[K, V]{key: key, value: value})
+	m.put(hashKey(&m.seed, key), key, value, nil)
 }
 
 // Swap stores value for key and returns the previous value, if any. The
 // loaded result reports whether the key was present. Swap allocates like
 // Store.
 func (m *Map[K, V]) Swap(key K, value V) (previous V, loaded bool) {
-	h := hashKey(&m.seed, key)
-	if old := m.put(h, &entry[K, V]{key: key, value: value}); old != nil {
-		return old.value, true
-	}
-	return previous, false
+	loaded = m.put(hashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
 }
 
-// put stores ne for the key it holds, whose hash is h, and returns the entry
-// it replaced, or nil if the key was absent.
-func (m *Map[K, V]) put(h uint64, ne *entry[K, V]) (old *entry[K, V]) {
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *Map[K, V]) put(h uint64, key K, value V, prev *V) (loaded bool) {
+	var ne *entry[K, V]
+	if !valueInPlace {
+		// Allocate before locking, to keep the lock short.
+		ne = &entry[K, V]{key: key, value: value}
+	}
 	si := h >> shardShift
 	h2w := broadcast(h2(h))
 	for {
 		t, root := m.lockRoot(si, h)
-		b, i, e := root.search(ne.key, h2w)
+		b, i, e := root.search(key, h2w)
 		if e != nil {
-			b.entries[i].Store(ne)
+			if prev != nil {
+				*prev = loadValue(e)
+			}
+			if valueInPlace {
+				storeValue(e, value)
+			} else {
+				b.entries[i].Store(ne)
+			}
 			root.mu.Unlock()
-			return e
+			return true
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
 			m.resize(si, t, growTable)
 			continue
 		}
+		if ne == nil { // a new key, and no entry allocated before locking
+			ne = &entry[K, V]{key: key, value: value}
+		}
 		insertAt(b, i, h, ne)
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
-		return nil
+		return false
 	}
 }
 
@@ -295,7 +333,7 @@ func (m *Map[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 	h := hashKey(&m.seed, key)
 	si := h >> shardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
-		return e.value, true
+		return loadValue(e), true
 	}
 	ne := &entry[K, V]{key: key, value: value}
 	h2w := broadcast(h2(h))
@@ -304,7 +342,7 @@ func (m *Map[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 		b, i, e := root.search(key, h2w)
 		if e != nil {
 			root.mu.Unlock()
-			return e.value, true
+			return loadValue(e), true
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
@@ -324,7 +362,7 @@ func (m *Map[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 func (m *Map[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
 	h := hashKey(&m.seed, key)
 	if e := m.remove(h, key); e != nil {
-		return e.value, true
+		return loadValue(e), true
 	}
 	return value, false
 }
@@ -365,17 +403,36 @@ func (m *Map[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
 	h := hashKey(&m.seed, key)
 	si := h >> shardShift
 	e := m.shards[si].table.Load().find(key, h)
-	if e == nil || !equalValue(e.value, old) {
+	if e == nil || !equalValue(loadValue(e), old) {
 		return false
+	}
+	if valueInPlace {
+		return m.swapInPlace(h, key, old, new)
 	}
 	ne := &entry[K, V]{key: key, value: new}
 	_, root := m.lockRoot(si, h)
 	b, i, e := root.search(key, broadcast(h2(h)))
-	if e == nil || !equalValue(e.value, old) {
+	if e == nil || !equalValue(loadValue(e), old) {
 		root.mu.Unlock()
 		return false
 	}
 	b.entries[i].Store(ne)
+	root.mu.Unlock()
+	return true
+}
+
+// swapInPlace is CompareAndSwap for valueInPlace: it stores new into the
+// entry of key, whose hash is h, if the entry holds old.
+//
+//monogen:if comparable(V)
+func (m *Map[K, V]) swapInPlace(h uint64, key K, old, new V) (swapped bool) {
+	_, root := m.lockRoot(h>>shardShift, h)
+	_, _, e := root.search(key, broadcast(h2(h)))
+	if e == nil || !equalValue(loadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	storeValue(e, new)
 	root.mu.Unlock()
 	return true
 }
@@ -392,12 +449,12 @@ func (m *Map[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
 	h := hashKey(&m.seed, key)
 	si := h >> shardShift
 	e := m.shards[si].table.Load().find(key, h)
-	if e == nil || !equalValue(e.value, old) {
+	if e == nil || !equalValue(loadValue(e), old) {
 		return false
 	}
 	t, root := m.lockRoot(si, h)
 	b, i, e := root.search(key, broadcast(h2(h)))
-	if e == nil || !equalValue(e.value, old) {
+	if e == nil || !equalValue(loadValue(e), old) {
 		root.mu.Unlock()
 		return false
 	}
@@ -426,10 +483,15 @@ func (m *Map[K, V]) Compute(key K, fn func(old V, loaded bool) (newV V, op Compu
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
 		if e != nil {
-			newV, op := callLocked(root, fn, e.value, true)
+			old := loadValue(e)
+			newV, op := callLocked(root, fn, old, true)
 			switch op {
 			case UpdateOp:
-				b.entries[i].Store(&entry[K, V]{key: key, value: newV})
+				if valueInPlace {
+					storeValue(e, newV)
+				} else {
+					b.entries[i].Store(&entry[K, V]{key: key, value: newV})
+				}
 				root.mu.Unlock()
 				return newV, true
 			case DeleteOp:
@@ -439,7 +501,7 @@ func (m *Map[K, V]) Compute(key K, fn func(old V, loaded bool) (newV V, op Compu
 				return actual, false
 			default:
 				root.mu.Unlock()
-				return e.value, true
+				return old, true
 			}
 		}
 		// Grow before calling fn, so that fn runs once.
@@ -494,7 +556,7 @@ func (m *Map[K, V]) Range(f func(key K, value V) bool) {
 			}
 			root.mu.Unlock()
 			for i, e := range chain {
-				if !f(e.key, e.value) {
+				if !f(e.key, loadValue(e)) {
 					return
 				}
 				chain[i] = nil // let the GC have what f did not keep
