@@ -1090,11 +1090,13 @@ func (l *Window) stats(now int64) WindowStats {
 	return l.windowStats(now)
 }
 
-// window is the decoded state of a WindowSlidingWindow at some time.
+// window is the decoded state of a WindowSlidingWindow at some time. It has four
+// word-sized fields, the most the compiler keeps in registers: Allow must not
+// go through memory for it.
 type windowWindow struct {
-	index          uint64 // truncated index of the current fixed window
-	prev, cur      int64
-	elapsed, width int64 // time since the fixed window started; its length
+	index     uint64 // truncated index of the current fixed window
+	prev, cur int64
+	elapsed   int64 // time since the fixed window started
 }
 
 // windowLoad decodes the state word s as seen at now, rolling it forward
@@ -1107,11 +1109,7 @@ func (l *Window) windowLoad(s int64, now int64) windowWindow {
 
 	now = max(now, 0)
 	index := now / width
-	w := windowWindow{
-		index:   uint64(index) & indexMask,
-		elapsed: now - index*width,
-		width:   width,
-	}
+	w := windowWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
 	stateIndex := uint64(s) >> (2 * countBits)
 	prev, cur := s>>countBits&countMask, s&countMask
 	switch ahead := (w.index - stateIndex) & indexMask; {
@@ -1127,19 +1125,25 @@ func (l *Window) windowLoad(s int64, now int64) windowWindow {
 	return w
 }
 
-// estimate returns the weighted count of the sliding window ending at w's
-// time.
-func (w windowWindow) estimate() float64 {
-	return float64(w.prev)*float64(w.width-w.elapsed)/float64(w.width) + float64(w.cur)
+// windowEstimate returns the weighted count of the sliding window ending at
+// w's time.
+func (l *Window) windowEstimate(w windowWindow) float64 {
+	width := int64((1 * time.Minute))
+	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
 
+// windowAllow is Allow for a WindowSlidingWindow: one load and one
+// compare-and-swap of the state word, retried only when another event got
+// in between.
 func (l *Window) windowAllow(now int64) bool {
+	width := int64((1 * time.Minute))
 	countBits := uint(bits.Len64(uint64(1000)))
 	for {
 		s := l.state.Load()
 		w := l.windowLoad(s, now)
-		// estimate()+1 > Limit, multiplied by the width to save a division.
-		if float64(w.prev)*float64(w.width-w.elapsed)+float64(w.cur+1)*float64(w.width) > float64(1000)*float64(w.width) {
+		// windowEstimate(w)+1 > Limit, multiplied by the width to save a
+		// division.
+		if float64(w.prev)*float64(width-w.elapsed)+float64(w.cur+1)*float64(width) > float64(1000)*float64(width) {
 			return false
 		}
 		next := int64(w.index<<(2*countBits)) | w.prev<<countBits | (w.cur + 1)
@@ -1152,6 +1156,7 @@ func (l *Window) windowAllow(now int64) bool {
 // windowRetry returns how long after now one more event would be allowed if
 // no other event came.
 func (l *Window) windowRetry(now int64) int64 {
+	width := int64((1 * time.Minute))
 	w := l.windowLoad(l.state.Load(), now)
 	room := float64(1000 - 1)
 	// In this window, wait for prev's weight to fall to what cur leaves.
@@ -1159,20 +1164,20 @@ func (l *Window) windowRetry(now int64) int64 {
 		if w.prev == 0 || float64(w.prev) <= free {
 			return 0
 		}
-		at := math.Ceil(float64(w.width) * (1 - free/float64(w.prev)))
+		at := math.Ceil(float64(width) * (1 - free/float64(w.prev)))
 		return max(int64(at)-w.elapsed, 0)
 	}
 	// Otherwise in the next one, where cur becomes the previous count.
-	toNext := w.width - w.elapsed
+	toNext := width - w.elapsed
 	if float64(w.cur) <= room {
 		return toNext
 	}
-	return toNext + int64(math.Ceil(float64(w.width)*(1-room/float64(w.cur))))
+	return toNext + int64(math.Ceil(float64(width)*(1-room/float64(w.cur))))
 }
 
 func (l *Window) windowStats(now int64) WindowStats {
 	w := l.windowLoad(l.state.Load(), now)
-	avail := int64(math.Floor(float64(1000) - w.estimate()))
+	avail := int64(math.Floor(float64(1000) - l.windowEstimate(w)))
 	st := WindowStats{Available: max(avail, 0), Current: w.cur, Previous: w.prev}
 	if avail <= 0 {
 		st.Delay = time.Duration(l.windowRetry(now))
@@ -1660,11 +1665,13 @@ func (l *BenchWindow) stats(now int64) BenchWindowStats {
 	return l.windowStats(now)
 }
 
-// window is the decoded state of a BenchWindowSlidingWindow at some time.
+// window is the decoded state of a BenchWindowSlidingWindow at some time. It has four
+// word-sized fields, the most the compiler keeps in registers: Allow must not
+// go through memory for it.
 type benchWindowWindow struct {
-	index          uint64 // truncated index of the current fixed window
-	prev, cur      int64
-	elapsed, width int64 // time since the fixed window started; its length
+	index     uint64 // truncated index of the current fixed window
+	prev, cur int64
+	elapsed   int64 // time since the fixed window started
 }
 
 // windowLoad decodes the state word s as seen at now, rolling it forward
@@ -1677,11 +1684,7 @@ func (l *BenchWindow) windowLoad(s int64, now int64) benchWindowWindow {
 
 	now = max(now, 0)
 	index := now / width
-	w := benchWindowWindow{
-		index:   uint64(index) & indexMask,
-		elapsed: now - index*width,
-		width:   width,
-	}
+	w := benchWindowWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
 	stateIndex := uint64(s) >> (2 * countBits)
 	prev, cur := s>>countBits&countMask, s&countMask
 	switch ahead := (w.index - stateIndex) & indexMask; {
@@ -1697,19 +1700,25 @@ func (l *BenchWindow) windowLoad(s int64, now int64) benchWindowWindow {
 	return w
 }
 
-// estimate returns the weighted count of the sliding window ending at w's
-// time.
-func (w benchWindowWindow) estimate() float64 {
-	return float64(w.prev)*float64(w.width-w.elapsed)/float64(w.width) + float64(w.cur)
+// windowEstimate returns the weighted count of the sliding window ending at
+// w's time.
+func (l *BenchWindow) windowEstimate(w benchWindowWindow) float64 {
+	width := int64((1 * time.Millisecond))
+	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
 
+// windowAllow is Allow for a BenchWindowSlidingWindow: one load and one
+// compare-and-swap of the state word, retried only when another event got
+// in between.
 func (l *BenchWindow) windowAllow(now int64) bool {
+	width := int64((1 * time.Millisecond))
 	countBits := uint(bits.Len64(uint64(1048575)))
 	for {
 		s := l.state.Load()
 		w := l.windowLoad(s, now)
-		// estimate()+1 > Limit, multiplied by the width to save a division.
-		if float64(w.prev)*float64(w.width-w.elapsed)+float64(w.cur+1)*float64(w.width) > float64(1048575)*float64(w.width) {
+		// windowEstimate(w)+1 > Limit, multiplied by the width to save a
+		// division.
+		if float64(w.prev)*float64(width-w.elapsed)+float64(w.cur+1)*float64(width) > float64(1048575)*float64(width) {
 			return false
 		}
 		next := int64(w.index<<(2*countBits)) | w.prev<<countBits | (w.cur + 1)
@@ -1722,6 +1731,7 @@ func (l *BenchWindow) windowAllow(now int64) bool {
 // windowRetry returns how long after now one more event would be allowed if
 // no other event came.
 func (l *BenchWindow) windowRetry(now int64) int64 {
+	width := int64((1 * time.Millisecond))
 	w := l.windowLoad(l.state.Load(), now)
 	room := float64(1048575 - 1)
 	// In this window, wait for prev's weight to fall to what cur leaves.
@@ -1729,20 +1739,20 @@ func (l *BenchWindow) windowRetry(now int64) int64 {
 		if w.prev == 0 || float64(w.prev) <= free {
 			return 0
 		}
-		at := math.Ceil(float64(w.width) * (1 - free/float64(w.prev)))
+		at := math.Ceil(float64(width) * (1 - free/float64(w.prev)))
 		return max(int64(at)-w.elapsed, 0)
 	}
 	// Otherwise in the next one, where cur becomes the previous count.
-	toNext := w.width - w.elapsed
+	toNext := width - w.elapsed
 	if float64(w.cur) <= room {
 		return toNext
 	}
-	return toNext + int64(math.Ceil(float64(w.width)*(1-room/float64(w.cur))))
+	return toNext + int64(math.Ceil(float64(width)*(1-room/float64(w.cur))))
 }
 
 func (l *BenchWindow) windowStats(now int64) BenchWindowStats {
 	w := l.windowLoad(l.state.Load(), now)
-	avail := int64(math.Floor(float64(1048575) - w.estimate()))
+	avail := int64(math.Floor(float64(1048575) - l.windowEstimate(w)))
 	st := BenchWindowStats{Available: max(avail, 0), Current: w.cur, Previous: w.prev}
 	if avail <= 0 {
 		st.Delay = time.Duration(l.windowRetry(now))

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // IntQueue: generated from the queue directive in prodcons.go.
@@ -4230,6 +4231,14 @@ var ErrConnsClosed = errors.New("respool: closed")
 // idled at least Idle, and evict it after at most 1.5×Idle.
 const connsIdleTicksToEvict = 3
 
+// connsHotSlot says whether Get and Put go through the hot slot (hotSwap,
+// hotTake) before the mutex. The generic reference has it, guarded by a
+// mutex of its own, so that its tests run the same code paths. Generated
+// code has it for pools of pointers, whose slot is one word swapped
+// atomically, and not otherwise: a resource the hardware cannot swap in one
+// instruction would need a lock of its own, no cheaper than the pool's.
+const connsHotSlot = true
+
 // connsIdleResource is a resource in the pool and the eviction tick at which it
 // was put back.
 type connsIdleResource struct {
@@ -4250,12 +4259,24 @@ type Conns struct {
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
+	// hot is the hot slot: the most recently returned idle resource, if
+	// any, newer than every resource in idle. Only the hooks hotSwap,
+	// hotTake and hotPeek touch it.
+	hot *Conn
+	// nwait mirrors len(waiters) for Put, which reads it without the lock
+	// after filling the hot slot. A Get stores it before its last look at
+	// the slot, so (atomics being sequentially consistent) either the Get
+	// sees the resource or the Put sees the waiter and hands it over.
+	nwait atomic.Int32
+	// closed is set by Close, under mu; Get and Put read it without mu on
+	// the hot path.
+	closed atomic.Bool
+
 	mu      sync.Mutex
 	idle    []connsIdleResource // oldest first; Get takes the last
 	open    int                 // resources that exist: idle, in use or being made
 	waiters []chan struct{}     // Gets waiting at Max, oldest first
 	ticks   uint64              // eviction ticks so far
-	closed  bool
 }
 
 // init starts the evictor.
@@ -4275,12 +4296,39 @@ func (p *Conns) init() {
 // an error from making a resource, or ErrConnsClosed after Close. The caller owns
 // the resource until it passes it to Put or Discard.
 func (p *Conns) Get(ctx context.Context) (*Conn, error) {
+	if r, ok := p.hotTake(); ok {
+		if p.closed.Load() {
+			// Close ran after the Put that filled the slot.
+			p.destroy(r)
+			p.mu.Lock()
+			p.open--
+			p.mu.Unlock()
+			var zero *Conn
+			return zero, ErrConnsClosed
+		}
+		if p.healthy(r) == nil {
+			return r, nil
+		}
+		p.Discard(r)
+	}
+	return p.getSlow(ctx)
+}
+
+// getSlow is Get past the hot slot: it takes the newest resource of the idle
+// stack, makes a new one, or waits.
+func (p *Conns) getSlow(ctx context.Context) (*Conn, error) {
 	var zero *Conn
 	p.mu.Lock()
 	for {
-		if p.closed {
+		if p.closed.Load() {
 			p.mu.Unlock()
 			return zero, ErrConnsClosed
+		}
+		// A Put may have filled the slot since the caller looked.
+		if len(p.idle) == 0 {
+			if r, ok := p.hotTake(); ok {
+				p.idle = append(p.idle, connsIdleResource{res: r, tick: p.ticks})
+			}
 		}
 		if n := len(p.idle); n > 0 {
 			r := p.idle[n-1].res
@@ -4317,16 +4365,73 @@ func (p *Conns) Get(ctx context.Context) (*Conn, error) {
 
 // Put returns r to the pool for another Get. After Close, Put closes r.
 func (p *Conns) Put(r *Conn) {
+	if p.hotHolds(r) {
+		p.putHot(r)
+	} else {
+		p.putPastHot(r)
+	}
+	return
+}
+
+// putPastHot is Put of a resource the hot slot cannot hold. It goes onto
+// the stack, after the slot's resource, which is older.
+func (p *Conns) putPastHot(r *Conn) {
 	p.mu.Lock()
-	if p.closed {
-		p.open--
-		p.mu.Unlock()
+	h, closeHot := p.hotTake()
+	if closeHot {
+		closeHot = p.putLocked(h)
+	}
+	closeIt := p.putLocked(r)
+	p.mu.Unlock()
+	if closeHot {
+		p.destroy(h)
+	}
+	if closeIt {
 		p.destroy(r)
+	}
+}
+
+// putHot is Put through the hot slot: one swap when the slot was empty,
+// nobody waits and the pool is open.
+func (p *Conns) putHot(r *Conn) {
+	old, had := p.hotSwap(r)
+	if !had && p.nwait.Load() == 0 && !p.closed.Load() {
 		return
+	}
+	// The slot held an older resource, which goes onto the stack. If a Get
+	// is waiting or the pool is closed, the slot's resource follows it, for
+	// the waiter to be handed or for Close's leftovers to be closed. It may
+	// be r or, if r was taken meanwhile, a later Put's.
+	p.mu.Lock()
+	var closeOld, closeNew, ok bool
+	if had {
+		closeOld = p.putLocked(old)
+	}
+	if len(p.waiters) > 0 || p.closed.Load() {
+		if r, ok = p.hotTake(); ok {
+			closeNew = p.putLocked(r)
+		}
+	}
+	p.mu.Unlock()
+	if closeOld {
+		p.destroy(old)
+	}
+	if closeNew {
+		p.destroy(r)
+	}
+}
+
+// putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
+// Close, forgets r and reports that the caller must close it (outside the
+// lock). p.mu is held.
+func (p *Conns) putLocked(r *Conn) (closeIt bool) {
+	if p.closed.Load() {
+		p.open--
+		return true
 	}
 	p.idle = append(p.idle, connsIdleResource{res: r, tick: p.ticks})
 	p.wakeLocked()
-	p.mu.Unlock()
+	return false
 }
 
 // Discard closes r, a resource from Get that must not be reused, making room
@@ -4344,7 +4449,11 @@ func (p *Conns) Discard(r *Conn) {
 func (p *Conns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.open, len(p.idle)
+	idle = len(p.idle)
+	if p.hotPeek() {
+		idle++
+	}
+	return p.open, idle
 }
 
 // Close closes every idle resource, makes waiting and later Gets return
@@ -4352,11 +4461,16 @@ func (p *Conns) Len() (open, idle int) {
 // put back. Close may be called more than once.
 func (p *Conns) Close() {
 	p.mu.Lock()
-	if p.closed {
+	if p.closed.Load() {
 		p.mu.Unlock()
 		return
 	}
-	p.closed = true
+	p.closed.Store(true)
+	// closed is set before the slot is emptied: a Put that fills it
+	// later sees closed and closes its resource itself.
+	if r, ok := p.hotTake(); ok {
+		p.idle = append(p.idle, connsIdleResource{res: r, tick: p.ticks})
+	}
 	idle := p.idle
 	p.idle = nil
 	p.open -= len(idle)
@@ -4364,6 +4478,7 @@ func (p *Conns) Close() {
 		close(w)
 	}
 	p.waiters = nil
+	p.nwait.Store(0)
 	close(p.done)
 	p.mu.Unlock()
 	if p.ticker != nil {
@@ -4381,6 +4496,15 @@ func (p *Conns) Close() {
 func (p *Conns) waitLocked(ctx context.Context) error {
 	w := make(chan struct{}, 1)
 	p.waiters = append(p.waiters, w)
+	// Announce the wait, then look at the hot slot a last time: a Put
+	// that fills it after this look sees nwait and wakes a waiter.
+	p.nwait.Store(int32(len(p.waiters)))
+	if r, ok := p.hotTake(); ok {
+		p.waiters = p.waiters[:len(p.waiters)-1]
+		p.nwait.Store(int32(len(p.waiters)))
+		p.idle = append(p.idle, connsIdleResource{res: r, tick: p.ticks})
+		return nil
+	}
 	p.mu.Unlock()
 	select {
 	case <-w:
@@ -4390,7 +4514,8 @@ func (p *Conns) waitLocked(ctx context.Context) error {
 		p.mu.Lock()
 		if i := slices.Index(p.waiters, w); i >= 0 {
 			p.waiters = slices.Delete(p.waiters, i, i+1)
-		} else if !p.closed {
+			p.nwait.Store(int32(len(p.waiters)))
+		} else if !p.closed.Load() {
 			p.wakeLocked() // we were woken too late to use it
 		}
 		return ctx.Err()
@@ -4404,6 +4529,7 @@ func (p *Conns) wakeLocked() {
 	}
 	w := p.waiters[0]
 	p.waiters = slices.Delete(p.waiters, 0, 1)
+	p.nwait.Store(int32(len(p.waiters)))
 	w <- struct{}{}
 }
 
@@ -4422,8 +4548,15 @@ func (p *Conns) evictor() {
 
 // evictIdle counts a tick and closes the idle resources put back at least
 // connsIdleTicksToEvict ticks ago. They are the oldest, at the start of p.idle.
+//
+// It first moves the hot slot's resource onto the stack, stamped with the
+// tick count before this tick: the slot was emptied at the previous tick, so
+// that is when the resource was put back, and it ages as if Put had pushed it.
 func (p *Conns) evictIdle() {
 	p.mu.Lock()
+	if r, ok := p.hotTake(); ok {
+		p.idle = append(p.idle, connsIdleResource{res: r, tick: p.ticks})
+	}
 	p.ticks++
 	n := 0
 	for n < len(p.idle) && p.ticks-p.idle[n].tick >= connsIdleTicksToEvict {
@@ -4456,6 +4589,31 @@ func (p *Conns) healthy(r *Conn) error {
 	return ping(r)
 }
 
+// hotHolds reports whether the hot slot can hold r: not when r is nil, which
+// the slot uses for empty.
+func (p *Conns) hotHolds(r *Conn) bool {
+	return r != nil
+}
+
+// hotSwap puts r in the hot slot and returns the resource the slot held, if
+// any, with one atomic swap.
+func (p *Conns) hotSwap(r *Conn) (old *Conn, had bool) {
+	old = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot)), unsafe.Pointer(r)))
+	return old, old != nil
+}
+
+// hotTake empties the hot slot and returns the resource it held, if any,
+// with one atomic swap.
+func (p *Conns) hotTake() (r *Conn, ok bool) {
+	r = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot)), nil))
+	return r, r != nil
+}
+
+// hotPeek reports whether the hot slot holds a resource.
+func (p *Conns) hotPeek() bool {
+	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot))) != nil
+}
+
 // connsNoCopy lets go vet's copylocks check report a Conns copied by value.
 type connsNoCopy struct{}
 
@@ -4475,6 +4633,14 @@ func NewConns() *Conns {
 // ErrBenchConnsClosed is returned by Get after Close, and by the Gets Close interrupts.
 var ErrBenchConnsClosed = errors.New("respool: closed")
 
+// benchConnsHotSlot says whether Get and Put go through the hot slot (hotSwap,
+// hotTake) before the mutex. The generic reference has it, guarded by a
+// mutex of its own, so that its tests run the same code paths. Generated
+// code has it for pools of pointers, whose slot is one word swapped
+// atomically, and not otherwise: a resource the hardware cannot swap in one
+// instruction would need a lock of its own, no cheaper than the pool's.
+const benchConnsHotSlot = true
+
 // benchConnsIdleResource is a resource in the pool and the eviction tick at which it
 // was put back.
 type benchConnsIdleResource struct {
@@ -4493,12 +4659,24 @@ type BenchConns struct {
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
+	// hot is the hot slot: the most recently returned idle resource, if
+	// any, newer than every resource in idle. Only the hooks hotSwap,
+	// hotTake and hotPeek touch it.
+	hot *Conn
+	// nwait mirrors len(waiters) for Put, which reads it without the lock
+	// after filling the hot slot. A Get stores it before its last look at
+	// the slot, so (atomics being sequentially consistent) either the Get
+	// sees the resource or the Put sees the waiter and hands it over.
+	nwait atomic.Int32
+	// closed is set by Close, under mu; Get and Put read it without mu on
+	// the hot path.
+	closed atomic.Bool
+
 	mu      sync.Mutex
 	idle    []benchConnsIdleResource // oldest first; Get takes the last
 	open    int                      // resources that exist: idle, in use or being made
 	waiters []chan struct{}          // Gets waiting at Max, oldest first
 	ticks   uint64                   // eviction ticks so far
-	closed  bool
 }
 
 // init starts the evictor.
@@ -4513,12 +4691,39 @@ func (p *BenchConns) init() {
 // an error from making a resource, or ErrBenchConnsClosed after Close. The caller owns
 // the resource until it passes it to Put or Discard.
 func (p *BenchConns) Get(ctx context.Context) (*Conn, error) {
+	if r, ok := p.hotTake(); ok {
+		if p.closed.Load() {
+			// Close ran after the Put that filled the slot.
+			p.destroy(r)
+			p.mu.Lock()
+			p.open--
+			p.mu.Unlock()
+			var zero *Conn
+			return zero, ErrBenchConnsClosed
+		}
+		if p.healthy(r) == nil {
+			return r, nil
+		}
+		p.Discard(r)
+	}
+	return p.getSlow(ctx)
+}
+
+// getSlow is Get past the hot slot: it takes the newest resource of the idle
+// stack, makes a new one, or waits.
+func (p *BenchConns) getSlow(ctx context.Context) (*Conn, error) {
 	var zero *Conn
 	p.mu.Lock()
 	for {
-		if p.closed {
+		if p.closed.Load() {
 			p.mu.Unlock()
 			return zero, ErrBenchConnsClosed
+		}
+		// A Put may have filled the slot since the caller looked.
+		if len(p.idle) == 0 {
+			if r, ok := p.hotTake(); ok {
+				p.idle = append(p.idle, benchConnsIdleResource{res: r, tick: p.ticks})
+			}
 		}
 		if n := len(p.idle); n > 0 {
 			r := p.idle[n-1].res
@@ -4555,16 +4760,73 @@ func (p *BenchConns) Get(ctx context.Context) (*Conn, error) {
 
 // Put returns r to the pool for another Get. After Close, Put closes r.
 func (p *BenchConns) Put(r *Conn) {
+	if p.hotHolds(r) {
+		p.putHot(r)
+	} else {
+		p.putPastHot(r)
+	}
+	return
+}
+
+// putPastHot is Put of a resource the hot slot cannot hold. It goes onto
+// the stack, after the slot's resource, which is older.
+func (p *BenchConns) putPastHot(r *Conn) {
 	p.mu.Lock()
-	if p.closed {
-		p.open--
-		p.mu.Unlock()
+	h, closeHot := p.hotTake()
+	if closeHot {
+		closeHot = p.putLocked(h)
+	}
+	closeIt := p.putLocked(r)
+	p.mu.Unlock()
+	if closeHot {
+		p.destroy(h)
+	}
+	if closeIt {
 		p.destroy(r)
+	}
+}
+
+// putHot is Put through the hot slot: one swap when the slot was empty,
+// nobody waits and the pool is open.
+func (p *BenchConns) putHot(r *Conn) {
+	old, had := p.hotSwap(r)
+	if !had && p.nwait.Load() == 0 && !p.closed.Load() {
 		return
+	}
+	// The slot held an older resource, which goes onto the stack. If a Get
+	// is waiting or the pool is closed, the slot's resource follows it, for
+	// the waiter to be handed or for Close's leftovers to be closed. It may
+	// be r or, if r was taken meanwhile, a later Put's.
+	p.mu.Lock()
+	var closeOld, closeNew, ok bool
+	if had {
+		closeOld = p.putLocked(old)
+	}
+	if len(p.waiters) > 0 || p.closed.Load() {
+		if r, ok = p.hotTake(); ok {
+			closeNew = p.putLocked(r)
+		}
+	}
+	p.mu.Unlock()
+	if closeOld {
+		p.destroy(old)
+	}
+	if closeNew {
+		p.destroy(r)
+	}
+}
+
+// putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
+// Close, forgets r and reports that the caller must close it (outside the
+// lock). p.mu is held.
+func (p *BenchConns) putLocked(r *Conn) (closeIt bool) {
+	if p.closed.Load() {
+		p.open--
+		return true
 	}
 	p.idle = append(p.idle, benchConnsIdleResource{res: r, tick: p.ticks})
 	p.wakeLocked()
-	p.mu.Unlock()
+	return false
 }
 
 // Discard closes r, a resource from Get that must not be reused, making room
@@ -4582,7 +4844,11 @@ func (p *BenchConns) Discard(r *Conn) {
 func (p *BenchConns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.open, len(p.idle)
+	idle = len(p.idle)
+	if p.hotPeek() {
+		idle++
+	}
+	return p.open, idle
 }
 
 // Close closes every idle resource, makes waiting and later Gets return
@@ -4590,11 +4856,16 @@ func (p *BenchConns) Len() (open, idle int) {
 // put back. Close may be called more than once.
 func (p *BenchConns) Close() {
 	p.mu.Lock()
-	if p.closed {
+	if p.closed.Load() {
 		p.mu.Unlock()
 		return
 	}
-	p.closed = true
+	p.closed.Store(true)
+	// closed is set before the slot is emptied: a Put that fills it
+	// later sees closed and closes its resource itself.
+	if r, ok := p.hotTake(); ok {
+		p.idle = append(p.idle, benchConnsIdleResource{res: r, tick: p.ticks})
+	}
 	idle := p.idle
 	p.idle = nil
 	p.open -= len(idle)
@@ -4602,6 +4873,7 @@ func (p *BenchConns) Close() {
 		close(w)
 	}
 	p.waiters = nil
+	p.nwait.Store(0)
 	close(p.done)
 	p.mu.Unlock()
 	if p.ticker != nil {
@@ -4619,6 +4891,15 @@ func (p *BenchConns) Close() {
 func (p *BenchConns) waitLocked(ctx context.Context) error {
 	w := make(chan struct{}, 1)
 	p.waiters = append(p.waiters, w)
+	// Announce the wait, then look at the hot slot a last time: a Put
+	// that fills it after this look sees nwait and wakes a waiter.
+	p.nwait.Store(int32(len(p.waiters)))
+	if r, ok := p.hotTake(); ok {
+		p.waiters = p.waiters[:len(p.waiters)-1]
+		p.nwait.Store(int32(len(p.waiters)))
+		p.idle = append(p.idle, benchConnsIdleResource{res: r, tick: p.ticks})
+		return nil
+	}
 	p.mu.Unlock()
 	select {
 	case <-w:
@@ -4628,7 +4909,8 @@ func (p *BenchConns) waitLocked(ctx context.Context) error {
 		p.mu.Lock()
 		if i := slices.Index(p.waiters, w); i >= 0 {
 			p.waiters = slices.Delete(p.waiters, i, i+1)
-		} else if !p.closed {
+			p.nwait.Store(int32(len(p.waiters)))
+		} else if !p.closed.Load() {
 			p.wakeLocked() // we were woken too late to use it
 		}
 		return ctx.Err()
@@ -4642,6 +4924,7 @@ func (p *BenchConns) wakeLocked() {
 	}
 	w := p.waiters[0]
 	p.waiters = slices.Delete(p.waiters, 0, 1)
+	p.nwait.Store(int32(len(p.waiters)))
 	w <- struct{}{}
 }
 
@@ -4658,6 +4941,31 @@ func (p *BenchConns) destroy(r *Conn) {
 // healthy accepts every resource: the directive has no check= function.
 func (p *BenchConns) healthy(r *Conn) error {
 	return nil
+}
+
+// hotHolds reports whether the hot slot can hold r: not when r is nil, which
+// the slot uses for empty.
+func (p *BenchConns) hotHolds(r *Conn) bool {
+	return r != nil
+}
+
+// hotSwap puts r in the hot slot and returns the resource the slot held, if
+// any, with one atomic swap.
+func (p *BenchConns) hotSwap(r *Conn) (old *Conn, had bool) {
+	old = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot)), unsafe.Pointer(r)))
+	return old, old != nil
+}
+
+// hotTake empties the hot slot and returns the resource it held, if any,
+// with one atomic swap.
+func (p *BenchConns) hotTake() (r *Conn, ok bool) {
+	r = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot)), nil))
+	return r, r != nil
+}
+
+// hotPeek reports whether the hot slot holds a resource.
+func (p *BenchConns) hotPeek() bool {
+	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot))) != nil
 }
 
 // benchConnsNoCopy lets go vet's copylocks check report a BenchConns copied by value.
@@ -4679,6 +4987,14 @@ func NewBenchConns() *BenchConns {
 // ErrFuncConnsClosed is returned by Get after Close, and by the Gets Close interrupts.
 var ErrFuncConnsClosed = errors.New("respool: closed")
 
+// funcConnsHotSlot says whether Get and Put go through the hot slot (hotSwap,
+// hotTake) before the mutex. The generic reference has it, guarded by a
+// mutex of its own, so that its tests run the same code paths. Generated
+// code has it for pools of pointers, whose slot is one word swapped
+// atomically, and not otherwise: a resource the hardware cannot swap in one
+// instruction would need a lock of its own, no cheaper than the pool's.
+const funcConnsHotSlot = true
+
 // funcConnsIdleResource is a resource in the pool and the eviction tick at which it
 // was put back.
 type funcConnsIdleResource struct {
@@ -4699,12 +5015,24 @@ type FuncConns struct {
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
+	// hot is the hot slot: the most recently returned idle resource, if
+	// any, newer than every resource in idle. Only the hooks hotSwap,
+	// hotTake and hotPeek touch it.
+	hot *Conn
+	// nwait mirrors len(waiters) for Put, which reads it without the lock
+	// after filling the hot slot. A Get stores it before its last look at
+	// the slot, so (atomics being sequentially consistent) either the Get
+	// sees the resource or the Put sees the waiter and hands it over.
+	nwait atomic.Int32
+	// closed is set by Close, under mu; Get and Put read it without mu on
+	// the hot path.
+	closed atomic.Bool
+
 	mu      sync.Mutex
 	idle    []funcConnsIdleResource // oldest first; Get takes the last
 	open    int                     // resources that exist: idle, in use or being made
 	waiters []chan struct{}         // Gets waiting at Max, oldest first
 	ticks   uint64                  // eviction ticks so far
-	closed  bool
 }
 
 // init starts the evictor.
@@ -4719,12 +5047,39 @@ func (p *FuncConns) init() {
 // an error from making a resource, or ErrFuncConnsClosed after Close. The caller owns
 // the resource until it passes it to Put or Discard.
 func (p *FuncConns) Get(ctx context.Context) (*Conn, error) {
+	if r, ok := p.hotTake(); ok {
+		if p.closed.Load() {
+			// Close ran after the Put that filled the slot.
+			p.destroy(r)
+			p.mu.Lock()
+			p.open--
+			p.mu.Unlock()
+			var zero *Conn
+			return zero, ErrFuncConnsClosed
+		}
+		if p.healthy(r) == nil {
+			return r, nil
+		}
+		p.Discard(r)
+	}
+	return p.getSlow(ctx)
+}
+
+// getSlow is Get past the hot slot: it takes the newest resource of the idle
+// stack, makes a new one, or waits.
+func (p *FuncConns) getSlow(ctx context.Context) (*Conn, error) {
 	var zero *Conn
 	p.mu.Lock()
 	for {
-		if p.closed {
+		if p.closed.Load() {
 			p.mu.Unlock()
 			return zero, ErrFuncConnsClosed
+		}
+		// A Put may have filled the slot since the caller looked.
+		if len(p.idle) == 0 {
+			if r, ok := p.hotTake(); ok {
+				p.idle = append(p.idle, funcConnsIdleResource{res: r, tick: p.ticks})
+			}
 		}
 		if n := len(p.idle); n > 0 {
 			r := p.idle[n-1].res
@@ -4761,16 +5116,73 @@ func (p *FuncConns) Get(ctx context.Context) (*Conn, error) {
 
 // Put returns r to the pool for another Get. After Close, Put closes r.
 func (p *FuncConns) Put(r *Conn) {
+	if p.hotHolds(r) {
+		p.putHot(r)
+	} else {
+		p.putPastHot(r)
+	}
+	return
+}
+
+// putPastHot is Put of a resource the hot slot cannot hold. It goes onto
+// the stack, after the slot's resource, which is older.
+func (p *FuncConns) putPastHot(r *Conn) {
 	p.mu.Lock()
-	if p.closed {
-		p.open--
-		p.mu.Unlock()
+	h, closeHot := p.hotTake()
+	if closeHot {
+		closeHot = p.putLocked(h)
+	}
+	closeIt := p.putLocked(r)
+	p.mu.Unlock()
+	if closeHot {
+		p.destroy(h)
+	}
+	if closeIt {
 		p.destroy(r)
+	}
+}
+
+// putHot is Put through the hot slot: one swap when the slot was empty,
+// nobody waits and the pool is open.
+func (p *FuncConns) putHot(r *Conn) {
+	old, had := p.hotSwap(r)
+	if !had && p.nwait.Load() == 0 && !p.closed.Load() {
 		return
+	}
+	// The slot held an older resource, which goes onto the stack. If a Get
+	// is waiting or the pool is closed, the slot's resource follows it, for
+	// the waiter to be handed or for Close's leftovers to be closed. It may
+	// be r or, if r was taken meanwhile, a later Put's.
+	p.mu.Lock()
+	var closeOld, closeNew, ok bool
+	if had {
+		closeOld = p.putLocked(old)
+	}
+	if len(p.waiters) > 0 || p.closed.Load() {
+		if r, ok = p.hotTake(); ok {
+			closeNew = p.putLocked(r)
+		}
+	}
+	p.mu.Unlock()
+	if closeOld {
+		p.destroy(old)
+	}
+	if closeNew {
+		p.destroy(r)
+	}
+}
+
+// putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
+// Close, forgets r and reports that the caller must close it (outside the
+// lock). p.mu is held.
+func (p *FuncConns) putLocked(r *Conn) (closeIt bool) {
+	if p.closed.Load() {
+		p.open--
+		return true
 	}
 	p.idle = append(p.idle, funcConnsIdleResource{res: r, tick: p.ticks})
 	p.wakeLocked()
-	p.mu.Unlock()
+	return false
 }
 
 // Discard closes r, a resource from Get that must not be reused, making room
@@ -4788,7 +5200,11 @@ func (p *FuncConns) Discard(r *Conn) {
 func (p *FuncConns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.open, len(p.idle)
+	idle = len(p.idle)
+	if p.hotPeek() {
+		idle++
+	}
+	return p.open, idle
 }
 
 // Close closes every idle resource, makes waiting and later Gets return
@@ -4796,11 +5212,16 @@ func (p *FuncConns) Len() (open, idle int) {
 // put back. Close may be called more than once.
 func (p *FuncConns) Close() {
 	p.mu.Lock()
-	if p.closed {
+	if p.closed.Load() {
 		p.mu.Unlock()
 		return
 	}
-	p.closed = true
+	p.closed.Store(true)
+	// closed is set before the slot is emptied: a Put that fills it
+	// later sees closed and closes its resource itself.
+	if r, ok := p.hotTake(); ok {
+		p.idle = append(p.idle, funcConnsIdleResource{res: r, tick: p.ticks})
+	}
 	idle := p.idle
 	p.idle = nil
 	p.open -= len(idle)
@@ -4808,6 +5229,7 @@ func (p *FuncConns) Close() {
 		close(w)
 	}
 	p.waiters = nil
+	p.nwait.Store(0)
 	close(p.done)
 	p.mu.Unlock()
 	if p.ticker != nil {
@@ -4825,6 +5247,15 @@ func (p *FuncConns) Close() {
 func (p *FuncConns) waitLocked(ctx context.Context) error {
 	w := make(chan struct{}, 1)
 	p.waiters = append(p.waiters, w)
+	// Announce the wait, then look at the hot slot a last time: a Put
+	// that fills it after this look sees nwait and wakes a waiter.
+	p.nwait.Store(int32(len(p.waiters)))
+	if r, ok := p.hotTake(); ok {
+		p.waiters = p.waiters[:len(p.waiters)-1]
+		p.nwait.Store(int32(len(p.waiters)))
+		p.idle = append(p.idle, funcConnsIdleResource{res: r, tick: p.ticks})
+		return nil
+	}
 	p.mu.Unlock()
 	select {
 	case <-w:
@@ -4834,7 +5265,8 @@ func (p *FuncConns) waitLocked(ctx context.Context) error {
 		p.mu.Lock()
 		if i := slices.Index(p.waiters, w); i >= 0 {
 			p.waiters = slices.Delete(p.waiters, i, i+1)
-		} else if !p.closed {
+			p.nwait.Store(int32(len(p.waiters)))
+		} else if !p.closed.Load() {
 			p.wakeLocked() // we were woken too late to use it
 		}
 		return ctx.Err()
@@ -4848,6 +5280,7 @@ func (p *FuncConns) wakeLocked() {
 	}
 	w := p.waiters[0]
 	p.waiters = slices.Delete(p.waiters, 0, 1)
+	p.nwait.Store(int32(len(p.waiters)))
 	w <- struct{}{}
 }
 
@@ -4864,6 +5297,31 @@ func (p *FuncConns) destroy(r *Conn) {
 // healthy accepts every resource: the directive has no check= function.
 func (p *FuncConns) healthy(r *Conn) error {
 	return nil
+}
+
+// hotHolds reports whether the hot slot can hold r: not when r is nil, which
+// the slot uses for empty.
+func (p *FuncConns) hotHolds(r *Conn) bool {
+	return r != nil
+}
+
+// hotSwap puts r in the hot slot and returns the resource the slot held, if
+// any, with one atomic swap.
+func (p *FuncConns) hotSwap(r *Conn) (old *Conn, had bool) {
+	old = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot)), unsafe.Pointer(r)))
+	return old, old != nil
+}
+
+// hotTake empties the hot slot and returns the resource it held, if any,
+// with one atomic swap.
+func (p *FuncConns) hotTake() (r *Conn, ok bool) {
+	r = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot)), nil))
+	return r, r != nil
+}
+
+// hotPeek reports whether the hot slot holds a resource.
+func (p *FuncConns) hotPeek() bool {
+	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot))) != nil
 }
 
 // funcConnsNoCopy lets go vet's copylocks check report a FuncConns copied by value.

@@ -661,6 +661,43 @@ func TestResPoolIdleEviction(t *testing.T) {
 // Conns from many goroutines at its maximum, closing it while they run, and
 // checks that no connection is held twice, the maximum holds, and every
 // connection made is closed in the end.
+// TestResPoolNilResource checks that a pool of pointers keeps a nil resource,
+// which its hot slot cannot hold (nil means empty there), on the stack in the
+// right order: Get still returns the most recently put back.
+func TestResPoolNilResource(t *testing.T) {
+	ctx := context.Background()
+	made := 0
+	p := generated.NewFuncConns(func(context.Context) (*generated.Conn, error) {
+		made++
+		if made == 1 {
+			return nil, nil
+		}
+		return &generated.Conn{ID: made}, nil
+	})
+	a, _ := p.Get(ctx)
+	b, _ := p.Get(ctx)
+	if a != nil || b == nil {
+		t.Fatalf("Get, Get = %v, %v; want nil, then a connection", a, b)
+	}
+	p.Put(b) // into the hot slot
+	p.Put(a) // newer: the hot slot's resource goes onto the stack first
+	if open, idle := p.Len(); open != 2 || idle != 2 {
+		t.Fatalf("Len() = %d, %d; want 2, 2", open, idle)
+	}
+	if r, _ := p.Get(ctx); r != nil {
+		t.Fatalf("Get = %v, want nil, the last put back", r)
+	}
+	if r, _ := p.Get(ctx); r != b {
+		t.Fatalf("Get = %v, want the connection put back before nil", r)
+	}
+	p.Put(b)
+	p.Put(a)
+	p.Close()
+	if open, idle := p.Len(); open != 0 || idle != 0 {
+		t.Fatalf("after Close, Len() = %d, %d; want 0, 0", open, idle)
+	}
+}
+
 func TestResPoolStress(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	generated.ConnsStats.Reset()

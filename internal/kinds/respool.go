@@ -79,6 +79,8 @@ func buildResPool(c *Context) error {
 	}
 	c.Spec.Conds["boundCheck"] = true
 
+	resPoolHotSlot(c, t)
+
 	c.Spec.Rename["ErrClosed"] = errName(c.D.Name, "Closed")
 	c.Spec.Drop = append(c.Spec.Drop, "DefaultMax")
 	c.Spec.Keep = append(c.Spec.Keep, "Pool.init")
@@ -107,4 +109,28 @@ func buildResPool(c *Context) error {
 	)
 	c.Emit = append(c.Emit, docLines("// "+strings.Join(docs, " "))+"\n"+fmt.Sprintf("%#v", fn))
 	return nil
+}
+
+// resPoolHotSlot makes the hot slot of a pool of pointers one word that Get
+// and Put swap atomically, nil meaning empty, and turns the slot off for any
+// other resource type: the template's slot takes a mutex of its own, no
+// cheaper than the pool's.
+func resPoolHotSlot(c *Context, t types.Type) {
+	if _, ok := t.Underlying().(*types.Pointer); !ok {
+		c.Spec.Consts["hotSlot"] = "false"
+		return
+	}
+	atomic, unsafe := c.Imports.Name("sync/atomic"), c.Imports.Name("unsafe")
+	conv := "(" + c.Type("T") + ")"
+	slot := fmt.Sprintf("(*%[1]s.Pointer)(%[1]s.Pointer(&p.hot))", unsafe)
+	c.Spec.Hooks["Pool.hotHolds"] = "return r != nil"
+	c.Spec.HookDocs["Pool.hotHolds"] = "hotHolds reports whether the hot slot can hold r: not when r is nil,\nwhich the slot uses for empty."
+	c.Spec.Hooks["Pool.hotSwap"] = fmt.Sprintf("old = %s(%s.SwapPointer(%s, %s.Pointer(r)))\nreturn old, old != nil", conv, atomic, slot, unsafe)
+	c.Spec.HookDocs["Pool.hotSwap"] = "hotSwap puts r in the hot slot and returns the resource the slot held,\nif any, with one atomic swap."
+	c.Spec.Hooks["Pool.hotTake"] = fmt.Sprintf("r = %s(%s.SwapPointer(%s, nil))\nreturn r, r != nil", conv, atomic, slot)
+	c.Spec.HookDocs["Pool.hotTake"] = "hotTake empties the hot slot and returns the resource it held, if any,\nwith one atomic swap."
+	c.Spec.Hooks["Pool.hotPeek"] = fmt.Sprintf("return %s.LoadPointer(%s) != nil", atomic, slot)
+	c.Spec.HookDocs["Pool.hotPeek"] = "hotPeek reports whether the hot slot holds a resource."
+	// Only the hook bodies, which the stencil reads as text, use the field.
+	c.Spec.Keep = append(c.Spec.Keep, "Pool.hot")
 }

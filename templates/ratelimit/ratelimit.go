@@ -339,13 +339,15 @@ func (l *Limiter) tokenStats(now int64) Stats {
 // top, the fixed window's index (truncated), the previous count and the
 // current count, each count in countBits bits.
 
-// window is the decoded state of a SlidingWindow at some time.
+// window is the decoded state of a SlidingWindow at some time. It has four
+// word-sized fields, the most the compiler keeps in registers: Allow must not
+// go through memory for it.
 //
 //monogen:if window
 type window struct {
-	index          uint64 // truncated index of the current fixed window
-	prev, cur      int64
-	elapsed, width int64 // time since the fixed window started; its length
+	index     uint64 // truncated index of the current fixed window
+	prev, cur int64
+	elapsed   int64 // time since the fixed window started
 }
 
 // windowLoad decodes the state word s as seen at now, rolling it forward
@@ -360,11 +362,7 @@ func (l *Limiter) windowLoad(s int64, now int64) window {
 
 	now = max(now, 0)
 	index := now / width
-	w := window{
-		index:   uint64(index) & indexMask,
-		elapsed: now - index*width,
-		width:   width,
-	}
+	w := window{index: uint64(index) & indexMask, elapsed: now - index*width}
 	stateIndex := uint64(s) >> (2 * countBits)
 	prev, cur := s>>countBits&countMask, s&countMask
 	switch ahead := (w.index - stateIndex) & indexMask; {
@@ -380,22 +378,29 @@ func (l *Limiter) windowLoad(s int64, now int64) window {
 	return w
 }
 
-// estimate returns the weighted count of the sliding window ending at w's
-// time.
+// windowEstimate returns the weighted count of the sliding window ending at
+// w's time.
 //
 //monogen:if window
-func (w window) estimate() float64 {
-	return float64(w.prev)*float64(w.width-w.elapsed)/float64(w.width) + float64(w.cur)
+func (l *Limiter) windowEstimate(w window) float64 {
+	width := int64(l.cfg.Window)
+	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
 
+// windowAllow is Allow for a SlidingWindow: one load and one
+// compare-and-swap of the state word, retried only when another event got
+// in between.
+//
 //monogen:if window
 func (l *Limiter) windowAllow(now int64) bool {
+	width := int64(l.cfg.Window)
 	countBits := uint(bits.Len64(uint64(l.cfg.Limit)))
 	for {
 		s := l.state.Load()
 		w := l.windowLoad(s, now)
-		// estimate()+1 > Limit, multiplied by the width to save a division.
-		if float64(w.prev)*float64(w.width-w.elapsed)+float64(w.cur+1)*float64(w.width) > float64(l.cfg.Limit)*float64(w.width) {
+		// windowEstimate(w)+1 > Limit, multiplied by the width to save a
+		// division.
+		if float64(w.prev)*float64(width-w.elapsed)+float64(w.cur+1)*float64(width) > float64(l.cfg.Limit)*float64(width) {
 			return false
 		}
 		next := int64(w.index<<(2*countBits)) | w.prev<<countBits | (w.cur + 1)
@@ -410,6 +415,7 @@ func (l *Limiter) windowAllow(now int64) bool {
 //
 //monogen:if window
 func (l *Limiter) windowRetry(now int64) int64 {
+	width := int64(l.cfg.Window)
 	w := l.windowLoad(l.state.Load(), now)
 	room := float64(l.cfg.Limit - 1)
 	// In this window, wait for prev's weight to fall to what cur leaves.
@@ -417,21 +423,21 @@ func (l *Limiter) windowRetry(now int64) int64 {
 		if w.prev == 0 || float64(w.prev) <= free {
 			return 0
 		}
-		at := math.Ceil(float64(w.width) * (1 - free/float64(w.prev)))
+		at := math.Ceil(float64(width) * (1 - free/float64(w.prev)))
 		return max(int64(at)-w.elapsed, 0)
 	}
 	// Otherwise in the next one, where cur becomes the previous count.
-	toNext := w.width - w.elapsed
+	toNext := width - w.elapsed
 	if float64(w.cur) <= room {
 		return toNext
 	}
-	return toNext + int64(math.Ceil(float64(w.width)*(1-room/float64(w.cur))))
+	return toNext + int64(math.Ceil(float64(width)*(1-room/float64(w.cur))))
 }
 
 //monogen:if window
 func (l *Limiter) windowStats(now int64) Stats {
 	w := l.windowLoad(l.state.Load(), now)
-	avail := int64(math.Floor(float64(l.cfg.Limit) - w.estimate()))
+	avail := int64(math.Floor(float64(l.cfg.Limit) - l.windowEstimate(w)))
 	st := Stats{Available: max(avail, 0), Current: w.cur, Previous: w.prev}
 	if avail <= 0 {
 		st.Delay = time.Duration(l.windowRetry(now))

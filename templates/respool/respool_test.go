@@ -279,3 +279,47 @@ func TestStress(t *testing.T) {
 		t.Fatalf("made %d, closed %d, live %d", f.made.Load(), f.closedN.Load(), live.Load())
 	}
 }
+
+// TestCloseWhileInUse closes the pool while Gets and Puts race through the
+// hot slot, and checks that every resource made is closed exactly once: none
+// stays behind in the slot, none is handed out after Close.
+func TestCloseWhileInUse(t *testing.T) {
+	const max, workers = 4, 6
+	for round := range 20 {
+		ctx := context.Background()
+		var f factory
+		p := newPool(&f, max)
+		var wg sync.WaitGroup
+		var gets atomic.Int64
+		for range workers {
+			wg.Go(func() {
+				for {
+					r, err := p.Get(ctx)
+					if err == respool.ErrClosed {
+						return
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if r.closed.Load() {
+						t.Errorf("round %d: closed resource %d handed out", round, r.id)
+					}
+					gets.Add(1)
+					p.Put(r)
+				}
+			})
+		}
+		for gets.Load() < int64(100*(round+1)) {
+			runtime.Gosched()
+		}
+		p.Close()
+		wg.Wait()
+		if open, idle := p.Len(); open != 0 || idle != 0 {
+			t.Fatalf("round %d: after Close, Len() = %d, %d; want 0, 0", round, open, idle)
+		}
+		if f.made.Load() != f.closedN.Load() {
+			t.Fatalf("round %d: made %d, closed %d", round, f.made.Load(), f.closedN.Load())
+		}
+	}
+}
