@@ -26,6 +26,12 @@ func pipeFormat(_ context.Context, x float64) (string, error) {
 	return strconv.FormatFloat(x, 'f', 1, 64), nil
 }
 
+// A pipeline paced by a rate limiter declared in pool.go, which pools share
+// too: its first stage waits for the limiter before every call.
+//
+//monogen:pipeline PipePaced[int, int64, float64, string] stages=toInt64,toFloat,toString workers=2,1,1 errors=collect retries=1 rate=JobQuota
+var _ struct{}
+
 // The pipelines of the benchmarks (../bench/pipeline): int -> int64 ->
 // float64 -> uint64, one or four workers per stage, in order or not.
 //

@@ -5740,6 +5740,1186 @@ func (p *PipeBound) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	return res, nil
 }
 
+// PipePaced: generated from the pipeline directive in pipeline.go.
+
+// ErrPipePacedSkip is returned by a stage function to drop its item: no output, no
+// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+var ErrPipePacedSkip = errors.New("pipeline: skip item")
+
+// pipePacedToInt64 applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
+//
+// A pipePacedToInt64 must be created with [NewPipePaced]; the zero value is not usable. A
+// pipePacedToInt64 must not be copied after first use. A pipePacedToInt64 holds no per-run state,
+// so one pipePacedToInt64 may serve several runs, of one or several pipelines, at once;
+// its Stats add up all of them.
+type pipePacedToInt64 struct {
+	_ pipePacedNoCopy
+
+	name string
+	fn   func(context.Context, int) (int64, error)
+
+	// rate paces the stage (the rate= option): every call waits for it first.
+	rate *JobQuota
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipePacedToInt64) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called: with stages= naming package-level functions, the
+// generator replaces this body with a direct call, adapted to the
+// function's form.
+func (s *pipePacedToInt64) call(ctx context.Context, in int) (int64, error) {
+	return s.fn(ctx, in)
+}
+
+// start launches the stage's workers in r and returns the channel of their
+// output batches, with the free list the consumer returns emptied output
+// batches to. The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle). next is the
+// number of goroutines consuming the output; together with the buffer and
+// the workers it bounds how many output batches can be in use at once, which
+// is the free list's capacity, so a run in steady state allocates none.
+func (s *pipePacedToInt64) start(r *PipePacedRun, in <-chan struct {
+	seq   uint64
+	items []int
+}, inFree chan []int, next int) (<-chan struct {
+	seq   uint64
+	items []int64
+}, chan []int64) {
+	out := make(chan struct {
+		seq   uint64
+		items []int64
+	}, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []int64, max(s.capacity()+2+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(2))
+	r.wg.Add(2)
+	for range 2 {
+		go s.work(r, in, inFree, out, free, left)
+	}
+	return out, free
+}
+
+// work is one worker of the stage: it turns input batches into output
+// batches until in is closed or the run is cancelled.
+func (s *pipePacedToInt64) work(r *PipePacedRun, in <-chan struct {
+	seq   uint64
+	items []int
+}, inFree chan []int, out chan<- struct {
+	seq   uint64
+	items []int64
+}, free chan []int64, left *atomic.Int32) {
+	defer r.wg.Done()
+	defer func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b struct {
+			seq   uint64
+			items []int
+		}
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		var res []int64
+		res = s.process(r, b.items, s.getOut(free))
+		s.putIn(inFree, b.items)
+		// An ordered run forwards an empty batch all the same: the sink
+		// waits for every sequence number.
+		if len(res) == 0 && !false {
+			s.putOut(free, res)
+			continue
+		}
+		m := struct {
+			seq   uint64
+			items []int64
+		}{b.seq, res}
+		select {
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+	}
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipePacedToInt64) process(r *PipePacedRun, in []int, out []int64) []int64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipePacedToInt64) processFrom(r *PipePacedRun, in []int, from int, out []int64) (res []int64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipePacedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipePacedSkip || errors.Is(err, ErrPipePacedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			continue
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure up to Retries times.
+// The retry loop lives in its own function so that apply stays small enough
+// to inline, and without retries the branch folds away.
+func (s *pipePacedToInt64) apply(ctx context.Context, in int) (int64, error) {
+	if err := s.rate.Wait(ctx); err != nil {
+		var zero int64
+		return zero, err
+	}
+	out, err := s.call(ctx, in)
+	if 1 > 0 && err != nil {
+		return s.retry(ctx, in, err)
+	}
+	return out, err
+}
+
+// retry makes the retries of a call that failed with err.
+func (s *pipePacedToInt64) retry(ctx context.Context, in int, err error) (int64, error) {
+	var out int64
+	wait := (time.Duration(0))
+	for range 1 {
+		if errors.Is(err, ErrPipePacedSkip) || ctx.Err() != nil {
+			break
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return out, err
+			}
+			wait *= 2
+		}
+		if err = s.rate.Wait(ctx); err != nil {
+			break
+		}
+		out, err = s.call(ctx, in)
+		if err == nil {
+			break
+		}
+	}
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipePacedToInt64) fail(r *PipePacedRun, in int, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipePacedItemError{Stage: s.name, Item: in, Err: err}
+	r.collect(e)
+}
+
+// getIn returns an empty input batch from free, or a new one when the free
+// list is empty (only while a run warms up).
+func (s *pipePacedToInt64) getIn(free chan []int) []int {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int, 0, 64)
+	}
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipePacedToInt64) putIn(free chan []int, b []int) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *pipePacedToInt64) getOut(free chan []int64) []int64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int64, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *pipePacedToInt64) putOut(free chan []int64, b []int64) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// PipePacedRun is one execution of a pipeline, started by Start: its goroutines, its
+// context and its outcome.
+//
+// The zero value is not usable; a PipePacedRun must not be copied. Wait may be called
+// from any goroutine.
+type PipePacedRun struct {
+	_ pipePacedNoCopy
+
+	// ctx is cancelled by the first failure in stop mode, by the caller's
+	// context, or by Wait once everything is done.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+
+	// tokens bounds the batches in flight in an ordered run; nil otherwise.
+	// Its capacity is the window: the source sends a token before each
+	// batch, the sink receives one after delivering a batch.
+	tokens chan struct{}
+
+	// complete is set by the sink once it has delivered the last batch,
+	// before Wait can return; Wait reads it after the sink is done.
+	complete bool
+
+	mu       sync.Mutex
+	err      error             // the failure that stopped the run, guarded by mu
+	failures PipePacedFailures // collect mode, guarded by mu
+}
+
+// pipePacedNewRun returns a run under parent. window is the most batches an ordered
+// run has in flight; zero for an unordered run.
+func pipePacedNewRun(parent context.Context, window int) *PipePacedRun {
+	r := &PipePacedRun{}
+	r.ctx, r.cancel = context.WithCancelCause(parent)
+	if window > 0 {
+		r.tokens = make(chan struct{}, window)
+	}
+	return r
+}
+
+// Wait waits for every goroutine of the run to exit, then returns:
+//   - the *PipePacedItemError that stopped the run, in stop mode;
+//   - the cause of the context's cancellation, if the context was cancelled
+//     before the run completed (joined with any PipePacedFailures);
+//   - the PipePacedFailures, in collect mode, if any item failed;
+//   - nil otherwise: every item was delivered or dropped by ErrPipePacedSkip.
+//
+// Wait does not drain the output: call it after the output channel is
+// closed, or after cancelling the context. Everything the run's goroutines
+// did happens before Wait returns.
+func (r *PipePacedRun) Wait() error {
+	r.wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var err error
+	switch {
+	case r.err != nil:
+		err = r.err
+	case !r.complete:
+		err = context.Cause(r.ctx)
+		if len(r.failures) > 0 {
+			err = errors.Join(err, r.failures)
+		}
+	case len(r.failures) > 0:
+		err = r.failures
+	}
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// finish is called by the sink when its input is closed: the run is
+// complete unless it was cancelled, in which case a stage may have closed its
+// output early. The cancellation happens before the close that the sink saw,
+// so the check cannot miss it.
+func (r *PipePacedRun) finish() {
+	r.complete = r.ctx.Err() == nil
+}
+
+// collect records a failed item; the run goes on.
+func (r *PipePacedRun) collect(e *PipePacedItemError) {
+	r.mu.Lock()
+	r.failures = append(r.failures, e)
+	r.mu.Unlock()
+}
+
+// PipePacedItemError reports that a stage failed an item: its function returned an
+// error other than ErrPipePacedSkip on the last attempt, or panicked.
+type PipePacedItemError struct {
+	Stage string // the stage's name
+	Item  any    // the stage's input, the item that failed
+	Err   error  // the function's error, or a *PipePacedPanicError
+}
+
+func (e *PipePacedItemError) Error() string {
+	return "pipeline: stage " + e.Stage + ": " + e.Err.Error()
+}
+
+func (e *PipePacedItemError) Unwrap() error { return e.Err }
+
+// PipePacedFailures is the error Wait returns in collect mode when items failed: each
+// failure, in the order the stages reported them. errors.Is and errors.As
+// look into every one.
+type PipePacedFailures []*PipePacedItemError
+
+func (f PipePacedFailures) Error() string {
+	if len(f) == 1 {
+		return f[0].Error()
+	}
+	return strconv.Itoa(len(f)) + " items failed; first: " + f[0].Error()
+}
+
+func (f PipePacedFailures) Unwrap() []error {
+	errs := make([]error, len(f))
+	for i, e := range f {
+		errs[i] = e
+	}
+	return errs
+}
+
+// PipePacedPanicError is the error of an item whose stage function panicked.
+type PipePacedPanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
+}
+
+func (e *PipePacedPanicError) Error() string {
+	return fmt.Sprintf("panic: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns the panic value if it is an error, so that errors.Is sees
+// through a panic(err).
+func (e *PipePacedPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// pipePacedNoCopy lets go vet's copylocks check flag copies of a pipePacedToInt64 or a PipePacedRun.
+type pipePacedNoCopy struct{}
+
+func (*pipePacedNoCopy) Lock() {}
+
+func (*pipePacedNoCopy) Unlock() {}
+
+// acquire takes one of the ordered window's tokens before the source sends a
+// batch, so that no more than cap(r.tokens) batches are in flight and the
+// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+func (s *pipePacedToInt64) acquire(r *PipePacedRun, done <-chan struct{}) bool {
+	return true
+}
+
+// feedSlice sends src to out in batches of up to Batch items, then closes
+// out. The batches are subslices of src, not copies; the first stage is
+// started with no free list for them, so they are neither cleared nor reused.
+func (s *pipePacedToInt64) feedSlice(r *PipePacedRun, src []int, out chan<- struct {
+	seq   uint64
+	items []int
+}) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); len(src) > 0; seq++ {
+		n := min(len(src), 64)
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := struct {
+			seq   uint64
+			items []int
+		}{seq, src[:n:n]}
+		select { // alone first: see pipePacedToInt64.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		src = src[n:]
+	}
+}
+
+// feedChan receives items from src until it is closed and sends them to out
+// in batches, then closes out. It waits for the first item of a batch, but
+// not for the rest: a batch is sent as soon as src is momentarily empty, so
+// batching adds no latency to a slow input. Batches come from free.
+func (s *pipePacedToInt64) feedChan(r *PipePacedRun, src <-chan int, out chan<- struct {
+	seq   uint64
+	items []int
+}, free chan []int) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); ; seq++ {
+		var v int
+		open := true
+		select {
+		case <-done:
+			return
+		default:
+		}
+		select {
+		case v, open = <-src:
+		default:
+			select {
+			case v, open = <-src:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+		b := append(s.getIn(free), v)
+	fill:
+		for len(b) < 64 {
+			select {
+			case v, open = <-src:
+				if !open {
+					break fill
+				}
+				b = append(b, v)
+			default:
+				break fill
+			}
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := struct {
+			seq   uint64
+			items []int
+		}{seq, b}
+		select { // alone first: see pipePacedToInt64.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+	}
+}
+
+// pipePacedToFloat applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
+//
+// A pipePacedToFloat must be created with [NewPipePaced]; the zero value is not usable. A
+// pipePacedToFloat must not be copied after first use. A pipePacedToFloat holds no per-run state,
+// so one pipePacedToFloat may serve several runs, of one or several pipelines, at once;
+// its Stats add up all of them.
+type pipePacedToFloat struct {
+	_ pipePacedNoCopy
+
+	name string
+	fn   func(context.Context, int64) (float64, error)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipePacedToFloat) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called: with stages= naming package-level functions, the
+// generator replaces this body with a direct call, adapted to the
+// function's form.
+func (s *pipePacedToFloat) call(ctx context.Context, in int64) (float64, error) {
+	return s.fn(ctx, in)
+}
+
+// start launches the stage's workers in r and returns the channel of their
+// output batches, with the free list the consumer returns emptied output
+// batches to. The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle). next is the
+// number of goroutines consuming the output; together with the buffer and
+// the workers it bounds how many output batches can be in use at once, which
+// is the free list's capacity, so a run in steady state allocates none.
+func (s *pipePacedToFloat) start(r *PipePacedRun, in <-chan struct {
+	seq   uint64
+	items []int64
+}, inFree chan []int64, next int) (<-chan struct {
+	seq   uint64
+	items []float64
+}, chan []float64) {
+	out := make(chan struct {
+		seq   uint64
+		items []float64
+	}, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []float64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(1))
+	r.wg.Add(1)
+	for range 1 {
+		go s.work(r, in, inFree, out, free, left)
+	}
+	return out, free
+}
+
+// work is one worker of the stage: it turns input batches into output
+// batches until in is closed or the run is cancelled.
+func (s *pipePacedToFloat) work(r *PipePacedRun, in <-chan struct {
+	seq   uint64
+	items []int64
+}, inFree chan []int64, out chan<- struct {
+	seq   uint64
+	items []float64
+}, free chan []float64, left *atomic.Int32) {
+	defer r.wg.Done()
+	defer func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b struct {
+			seq   uint64
+			items []int64
+		}
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		var res []float64
+		res = s.process(r, b.items, s.getOut(free))
+		s.putIn(inFree, b.items)
+		// An ordered run forwards an empty batch all the same: the sink
+		// waits for every sequence number.
+		if len(res) == 0 && !false {
+			s.putOut(free, res)
+			continue
+		}
+		m := struct {
+			seq   uint64
+			items []float64
+		}{b.seq, res}
+		select {
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+	}
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipePacedToFloat) process(r *PipePacedRun, in []int64, out []float64) []float64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipePacedToFloat) processFrom(r *PipePacedRun, in []int64, from int, out []float64) (res []float64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipePacedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipePacedSkip || errors.Is(err, ErrPipePacedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			continue
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure up to Retries times.
+// The retry loop lives in its own function so that apply stays small enough
+// to inline, and without retries the branch folds away.
+func (s *pipePacedToFloat) apply(ctx context.Context, in int64) (float64, error) {
+	out, err := s.call(ctx, in)
+	if 1 > 0 && err != nil {
+		return s.retry(ctx, in, err)
+	}
+	return out, err
+}
+
+// retry makes the retries of a call that failed with err.
+func (s *pipePacedToFloat) retry(ctx context.Context, in int64, err error) (float64, error) {
+	var out float64
+	wait := (time.Duration(0))
+	for range 1 {
+		if errors.Is(err, ErrPipePacedSkip) || ctx.Err() != nil {
+			break
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return out, err
+			}
+			wait *= 2
+		}
+		out, err = s.call(ctx, in)
+		if err == nil {
+			break
+		}
+	}
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipePacedToFloat) fail(r *PipePacedRun, in int64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipePacedItemError{Stage: s.name, Item: in, Err: err}
+	r.collect(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipePacedToFloat) putIn(free chan []int64, b []int64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *pipePacedToFloat) getOut(free chan []float64) []float64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]float64, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *pipePacedToFloat) putOut(free chan []float64, b []float64) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// pipePacedToString applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
+//
+// A pipePacedToString must be created with [NewPipePaced]; the zero value is not usable. A
+// pipePacedToString must not be copied after first use. A pipePacedToString holds no per-run state,
+// so one pipePacedToString may serve several runs, of one or several pipelines, at once;
+// its Stats add up all of them.
+type pipePacedToString struct {
+	_ pipePacedNoCopy
+
+	name string
+	fn   func(context.Context, float64) (string, error)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipePacedToString) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called: with stages= naming package-level functions, the
+// generator replaces this body with a direct call, adapted to the
+// function's form.
+func (s *pipePacedToString) call(ctx context.Context, in float64) (string, error) {
+	return s.fn(ctx, in)
+}
+
+// start launches the stage's workers in r and returns the channel of their
+// output batches, with the free list the consumer returns emptied output
+// batches to. The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle). next is the
+// number of goroutines consuming the output; together with the buffer and
+// the workers it bounds how many output batches can be in use at once, which
+// is the free list's capacity, so a run in steady state allocates none.
+func (s *pipePacedToString) start(r *PipePacedRun, in <-chan struct {
+	seq   uint64
+	items []float64
+}, inFree chan []float64, next int) (<-chan struct {
+	seq   uint64
+	items []string
+}, chan []string) {
+	out := make(chan struct {
+		seq   uint64
+		items []string
+	}, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(1))
+	r.wg.Add(1)
+	for range 1 {
+		go s.work(r, in, inFree, out, free, left)
+	}
+	return out, free
+}
+
+// work is one worker of the stage: it turns input batches into output
+// batches until in is closed or the run is cancelled.
+func (s *pipePacedToString) work(r *PipePacedRun, in <-chan struct {
+	seq   uint64
+	items []float64
+}, inFree chan []float64, out chan<- struct {
+	seq   uint64
+	items []string
+}, free chan []string, left *atomic.Int32) {
+	defer r.wg.Done()
+	defer func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b struct {
+			seq   uint64
+			items []float64
+		}
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		var res []string
+		res = s.process(r, b.items, s.getOut(free))
+		s.putIn(inFree, b.items)
+		// An ordered run forwards an empty batch all the same: the sink
+		// waits for every sequence number.
+		if len(res) == 0 && !false {
+			s.putOut(free, res)
+			continue
+		}
+		m := struct {
+			seq   uint64
+			items []string
+		}{b.seq, res}
+		select {
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+	}
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipePacedToString) process(r *PipePacedRun, in []float64, out []string) []string {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipePacedToString) processFrom(r *PipePacedRun, in []float64, from int, out []string) (res []string, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipePacedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipePacedSkip || errors.Is(err, ErrPipePacedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			continue
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure up to Retries times.
+// The retry loop lives in its own function so that apply stays small enough
+// to inline, and without retries the branch folds away.
+func (s *pipePacedToString) apply(ctx context.Context, in float64) (string, error) {
+	out, err := s.call(ctx, in)
+	if 1 > 0 && err != nil {
+		return s.retry(ctx, in, err)
+	}
+	return out, err
+}
+
+// retry makes the retries of a call that failed with err.
+func (s *pipePacedToString) retry(ctx context.Context, in float64, err error) (string, error) {
+	var out string
+	wait := (time.Duration(0))
+	for range 1 {
+		if errors.Is(err, ErrPipePacedSkip) || ctx.Err() != nil {
+			break
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return out, err
+			}
+			wait *= 2
+		}
+		out, err = s.call(ctx, in)
+		if err == nil {
+			break
+		}
+	}
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipePacedToString) fail(r *PipePacedRun, in float64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipePacedItemError{Stage: s.name, Item: in, Err: err}
+	r.collect(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipePacedToString) putIn(free chan []float64, b []float64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *pipePacedToString) getOut(free chan []string) []string {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]string, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *pipePacedToString) putOut(free chan []string, b []string) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// drain receives every batch from in and passes its items to deliver, in
+// order of sequence number when Ordered, then returns the emptied batch to
+// free. It returns when in is closed, having marked the run complete, or
+// when the run is cancelled or deliver returns false. deliver is called once
+// per batch, never per item.
+func (s *pipePacedToString) drain(r *PipePacedRun, in <-chan struct {
+	seq   uint64
+	items []string
+}, free chan []string, deliver func([]string) bool) {
+	done := r.ctx.Done()
+	// receive is a receive from in that gives up when the run is cancelled;
+	// alone first: see pipePacedToString.work.
+	receive := func() (b struct {
+		seq   uint64
+		items []string
+	}, ok bool) {
+		select {
+		case <-done:
+			return b, false
+		default:
+		}
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+			}
+		}
+		return b, ok
+	}
+	for {
+		b, ok := receive()
+		if !ok {
+			r.finish()
+			return
+		}
+		if !deliver(b.items) {
+			return
+		}
+		s.putOut(free, b.items)
+	}
+}
+
+// drainSlice drains in into a slice, which it returns. size is the expected
+// number of items, the slice's initial capacity.
+func (s *pipePacedToString) drainSlice(r *PipePacedRun, in <-chan struct {
+	seq   uint64
+	items []string
+}, free chan []string, size int) []string {
+	res := make([]string, 0, size)
+	s.drain(r, in, free, func(b []string) bool {
+		res = append(res, b...)
+		return true
+	})
+	return res
+}
+
+// drainChan drains in into dst, one item per send, and closes dst when done
+// or cancelled.
+func (s *pipePacedToString) drainChan(r *PipePacedRun, in <-chan struct {
+	seq   uint64
+	items []string
+}, free chan []string, dst chan<- string) {
+	defer r.wg.Done()
+	defer close(dst)
+	done := r.ctx.Done()
+	s.drain(r, in, free, func(b []string) bool {
+		for _, v := range b {
+			// A send that need not wait costs less without the select.
+			select {
+			case dst <- v:
+				continue
+			default:
+			}
+			select {
+			case dst <- v:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// PipePaced runs items of type int through 3 stages, each on its own
+// goroutines, connected by bounded channels carrying batches of up to 64
+// items: toInt64 (int to int64, 2 workers), then toFloat (int64 to float64, 1
+// worker), then toString (float64 to string, 1 worker). Outputs come as they
+// are ready, in no particular order. A failed item is left out and the others
+// go on; Wait returns every failure as PipePacedFailures. A stage drops an
+// item by returning ErrPipePacedSkip.
+//
+// a PipePaced holds no per-run state: Start and RunSlice may be called any
+// number of times, concurrently. Create it with NewPipePaced; it must not be
+// copied.
+type PipePaced struct {
+	toInt64  pipePacedToInt64
+	toFloat  pipePacedToFloat
+	toString pipePacedToString
+}
+
+// NewPipePaced returns a PipePaced. toInt64, toFloat or toString are each the
+// function of the stage of that name, called concurrently from the stage's
+// workers; it returns ErrPipePacedSkip to drop an item. rate paces the items
+// entering the pipeline: every call of stage toInt64, retries included, first
+// waits for rate.Wait with the run's context, and an item whose wait fails
+// fails with its error; pipelines and pools sharing rate share its quota.
+// NewPipePaced panics if rate is nil.
+func NewPipePaced(toInt64 func(context.Context, int) (int64, error), toFloat func(context.Context, int64) (float64, error), toString func(context.Context, float64) (string, error), rate *JobQuota) *PipePaced {
+	if rate == nil {
+		panic("NewPipePaced: rate is nil")
+	}
+	p := &PipePaced{}
+	p.toInt64.name = "toInt64"
+	p.toInt64.fn = toInt64
+	p.toFloat.name = "toFloat"
+	p.toFloat.fn = toFloat
+	p.toString.name = "toString"
+	p.toString.fn = toString
+	p.toInt64.rate = rate
+	return p
+}
+
+// Start runs the pipeline on the items received from in, until in is closed
+// or ctx is cancelled, and returns the channel of outputs, closed after the
+// last one, with the run, whose Wait reports the outcome. Outputs come as
+// they are ready, in no particular order.
+//
+// The caller must either receive from the output channel until it is closed
+// or cancel ctx, and then call Wait.
+func (p *PipePaced) Start(ctx context.Context, in <-chan int) (<-chan string, *PipePacedRun) {
+	r := pipePacedNewRun(ctx, 0)
+	src := make(chan struct {
+		seq   uint64
+		items []int
+	}, 4)
+	srcFree := make(chan []int, 8)
+	c1, f1 := p.toInt64.start(r, src, srcFree, 1)
+	c2, f2 := p.toFloat.start(r, c1, f1, 1)
+	c3, f3 := p.toString.start(r, c2, f2, 1)
+	dst := make(chan string, 64)
+	r.wg.Add(2)
+	go p.toInt64.feedChan(r, in, src, srcFree)
+	go p.toString.drainChan(r, c3, f3, dst)
+	return dst, r
+}
+
+// RunSlice runs the pipeline on the items of in and returns the outputs. It
+// returns what Wait returns: nil, or the PipePacedFailures with the outputs
+// of the other items. in is only read.
+func (p *PipePaced) RunSlice(ctx context.Context, in []int) ([]string, error) {
+	r := pipePacedNewRun(ctx, 0)
+	src := make(chan struct {
+		seq   uint64
+		items []int
+	}, 4)
+	c1, f1 := p.toInt64.start(r, src, nil, 1)
+	c2, f2 := p.toFloat.start(r, c1, f1, 1)
+	c3, f3 := p.toString.start(r, c2, f2, 1)
+	r.wg.Add(1)
+	go p.toInt64.feedSlice(r, in, src)
+	res := p.toString.drainSlice(r, c3, f3, len(in))
+	return res, r.Wait()
+}
+
 // BenchPipe1: generated from the pipeline directive in pipeline.go.
 
 // ErrBenchPipe1Skip is returned by a stage function to drop its item: no output, no

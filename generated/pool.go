@@ -125,3 +125,15 @@ var _ struct{}
 //
 //monogen:pool StressPool[int, int] workers=3 queue=8 retries=1 timeout=1ms metrics=true
 var _ struct{}
+
+// Pools composed with other directives of the package: two pools sharing
+// one rate limiter, and a pool whose jobs run through a circuit breaker.
+// The limiter admits three jobs at once and one an hour after that, so
+// that tests see exactly which jobs it lets through.
+//
+//monogen:ratelimit JobQuota algo=token rate=1/h burst=3
+//monogen:pool PacedPool[int, int] workers=2 rate=JobQuota metrics=true
+//monogen:pool PacedSender[string] workers=1 fn=send rate=JobQuota
+//monogen:breaker JobBreaker[int, int] failures=2 cooldown=1h
+//monogen:pool GuardedPool[int, int] workers=1 breaker=JobBreaker retries=1 metrics=true
+var _ struct{}

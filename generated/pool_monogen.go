@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 	rand "math/rand/v2"
 	"runtime"
@@ -186,27 +187,64 @@ func (p *TinyPool) runChunk(b *tinyPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// next returns the next task for w, sleeping while the queue is empty. It
-// returns false when w must exit: retired, or the queue closed and drained.
-func (p *TinyPool) next(w *tinyPoolWorker) (tinyPoolTask, bool) {
+// tinyPoolSpinLimit is how many times a goroutine retries before parking when it
+// finds another one in the middle of a step of a few instructions: a
+// producer between claiming a slot and publishing it, or a worker between
+// claiming tasks and freeing their slots. The other goroutine is almost
+// always running on another core and done within the spin; when it is not,
+// its thread has been descheduled, and only parking gives it the CPU back.
+// Yielding instead (runtime.Gosched) would cost a trip through the
+// scheduler's global run queue on every such meeting, which on a busy pool
+// is a large share of all jobs.
+const tinyPoolSpinLimit = 64
+
+// tinyPoolMaxClaim bounds how many tasks a worker takes at once (see claim).
+const tinyPoolMaxClaim = 64
+
+// next moves the next tasks into tasks, at least one and at most
+// len(tasks) (see queue.claim), sleeping while the queue is empty, and
+// returns how many. It returns false when w must exit: retired, or the
+// queue closed and drained.
+//
+// The tasks leave the queue at once, so that a slow job cannot hold up the
+// slots of the tasks claimed with it.
+func (p *TinyPool) next(w *tinyPoolWorker, tasks []tinyPoolTask) (int, bool) {
 	for {
-		t, r := p.q.tryPop()
+		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
 		case tinyPoolPopped:
+			for i := range tasks[:n] {
+				tasks[i] = p.q.take(pos + uint64(i))
+			}
 			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
 				// Wake producers only once half the queue is free: one
 				// wake-up per half queue of jobs rather than per job.
-				p.signalSpace()
+				if p.signalSpace() {
+					// Hand this P to the producer just woken: it would
+					// otherwise wait in this P's run queue until this
+					// worker blocks, which is when the queue is empty,
+					// and refill it while the workers idle.
+					runtime.Gosched()
+				}
 			}
-			return t, true
+			return int(n), true
 		case tinyPoolPopDrained:
-			return t, false
+			return 0, false
 		case tinyPoolPopPending:
-			runtime.Gosched() // the pushing goroutine is about to publish
-			continue
+			if p.q.await(pos, tinyPoolSpinLimit) {
+				continue // published, or taken by another worker
+			}
+			if p.q.closed() {
+				// Workers do not park once the queue is closed (see
+				// sleep): yield to the pushing goroutine instead.
+				runtime.Gosched()
+				continue
+			}
+			// Its thread may be descheduled: park, and let it wake us
+			// once it has published (see pushed).
 		}
 		if !p.sleep(w) {
-			return t, false
+			return 0, false
 		}
 	}
 }
@@ -219,7 +257,7 @@ func (p *TinyPool) sleep(w *tinyPoolWorker) bool {
 	p.idle = append(p.idle, w)
 	p.sleepers.Add(1)
 	p.idleMu.Unlock()
-	if p.q.busy() || w.retired.Load() {
+	if p.q.ready() || w.retired.Load() {
 		p.unsleep(w)
 		return !w.retired.Load()
 	}
@@ -297,12 +335,14 @@ func (p *TinyPool) wakeAll() {
 	}
 }
 
-// signalSpace wakes one producer waiting for room; it passes the wake-up on
-// once it has pushed (see push).
-func (p *TinyPool) signalSpace() {
+// signalSpace wakes one producer waiting for room, and reports whether it
+// sent the wake-up; the producer passes it on once it has pushed (see send).
+func (p *TinyPool) signalSpace() bool {
 	select {
 	case p.space <- struct{}{}:
+		return true
 	default: // a wake-up is already pending
+		return false
 	}
 }
 
@@ -425,39 +465,50 @@ func (p *TinyPool) Submit(ctx context.Context, in int) error {
 // or ctx is done.
 func (p *TinyPool) send(ctx context.Context, t tinyPoolTask) error {
 	woken := false
+	spins := 0
 	for {
-		switch p.q.tryPush(t) {
-		case tinyPoolPushed:
-			p.pushed()
-			if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-				// Pass the wake-up on: the workers sent one for half a
-				// queue of room.
-				p.signalSpace()
-			}
-			return nil
-		case tinyPoolPushClosed:
-			return ErrTinyPoolClosed
-		}
-		// Full: the slow path. Announce, look again, then park.
-		p.spaceWaiters.Add(1)
-		if p.q.length() < p.q.capacity() || p.q.closed() {
-			// A worker popped meanwhile (and may still be releasing the
-			// slot), or Close began: try again.
-			p.spaceWaiters.Add(-1)
-			runtime.Gosched()
+		r := p.q.tryPush(t)
+		if r == tinyPoolPushFull && spins < tinyPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+			// Half the queue is free: the worker that claimed the task
+			// in the slot is about to free it (see park.go).
+			spins++
 			continue
 		}
-		select {
-		case <-p.space:
+		if r == tinyPoolPushFull {
+			// More than half full, or the worker freeing the slot is
+			// descheduled: park until the workers have emptied half the
+			// queue (see take), one wake-up per half queue rather than a
+			// retry per slot. Announce, then look once more: a worker
+			// that frees a slot afterwards sees the announcement, so the
+			// wake-up cannot be lost.
+			p.spaceWaiters.Add(1)
+			if r = p.q.tryPush(t); r == tinyPoolPushFull {
+				select {
+				case <-p.space:
+					p.spaceWaiters.Add(-1)
+					woken = true
+					spins = 0
+					continue
+				case <-ctx.Done():
+					p.spaceWaiters.Add(-1)
+					return ctx.Err()
+				case <-p.quit:
+					p.spaceWaiters.Add(-1)
+					return ErrTinyPoolClosed
+				}
+			}
 			p.spaceWaiters.Add(-1)
-			woken = true
-		case <-ctx.Done():
-			p.spaceWaiters.Add(-1)
-			return ctx.Err()
-		case <-p.quit:
-			p.spaceWaiters.Add(-1)
+		}
+		if r == tinyPoolPushClosed {
 			return ErrTinyPoolClosed
 		}
+		p.pushed()
+		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
+			// Pass the wake-up on: the workers sent one for half a queue
+			// of room.
+			p.signalSpace()
+		}
+		return nil
 	}
 }
 
@@ -489,8 +540,11 @@ func (p *TinyPool) TrySubmit(in int) error {
 // Resize sets the number of workers to n (at least 1) while the pool runs.
 // Added workers start at once. A removed worker that is running a job
 // finishes it and exits without taking another; an idle one exits at once
-// (one that was taking a job just as Resize ran still runs that job). No job
-// is lost or run twice. Resize after Close or Shutdown has begun does nothing.
+// (one that was taking a job just as Resize ran still runs that job). A
+// worker takes jobs from a long queue several at a time (at most half its
+// fair share of the queue), and a removed one still runs those it has
+// taken. No job is lost or run twice. Resize after Close or Shutdown has
+// begun does nothing.
 func (p *TinyPool) Resize(n int) {
 	if n < 1 {
 		n = 1
@@ -634,20 +688,27 @@ func (p *TinyPool) giveBack(in int) {
 // work is the loop of one worker goroutine.
 func (p *TinyPool) work(w *tinyPoolWorker) {
 	defer p.wg.Done()
+	tasks := make([]tinyPoolTask, tinyPoolMaxClaim)
 	for !w.retired.Load() {
-		t, ok := p.next(w)
+		n, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		switch {
-		case p.halted.Load():
-			if t.batch == nil {
-				p.giveBack(t.in)
+		// Run every task taken, even if w is retired meanwhile: they
+		// are no longer in the queue for another worker to take.
+		for i := range tasks[:n] {
+			t := tasks[i]
+			tasks[i] = tinyPoolTask{} // drop references for the GC
+			switch {
+			case p.halted.Load():
+				if t.batch == nil {
+					p.giveBack(t.in)
+				}
+			case t.batch != nil:
+				p.runBatch(t.batch)
+			default:
+				p.runJob(t.in)
 			}
-		case t.batch != nil:
-			p.runBatch(t.batch)
-		default:
-			p.runJob(t.in)
 		}
 	}
 }
@@ -669,9 +730,11 @@ func (*tinyPoolNoCopy) Unlock() {}
 // queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head. Producers and consumers touch different counters
-// and never take a lock, which is where it beats a channel: a channel's
-// single lock is contended by every sender and receiver on every job.
+// with one CAS on head (several tasks at once when many are queued, see
+// claim) and frees each slot through its sequence number. Producers and
+// consumers touch different counters and never take a lock, which is where
+// it beats a channel: a channel's single lock is contended by every sender
+// and receiver on every job.
 //
 // It never blocks; the pool parks workers and producers around it (see
 // park.go). Closing it is one atomic Or of tinyPoolClosedBit into tail: no push
@@ -750,31 +813,82 @@ func (q *tinyPoolQueue) tryPush(t tinyPoolTask) tinyPoolPushResult {
 	}
 }
 
-// tryPop removes the oldest task, if one is published.
-func (q *tinyPoolQueue) tryPop() (tinyPoolTask, tinyPoolPopResult) {
-	pos := q.head.Load()
+// claim claims the oldest published task, and the ones published after it
+// up to a share of the queue, with one CAS on head: a worker claims n tasks
+// for the cost of one, and the line holding head moves between the cores of
+// competing workers once per claim rather than once per task. The caller
+// then takes each claimed position.
+//
+// It claims at most most tasks, and at most the number queued divided by
+// share (twice the number of workers): more than one only when at least
+// 2*share are queued, and never more than half a fair share, so that the
+// other workers, and workers added by Resize, still find the rest in the
+// queue. share 0 claims one task.
+func (q *tinyPoolQueue) claim(share, most uint64) (pos, n uint64, r tinyPoolPopResult) {
+	pos = q.head.Load()
 	for {
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - (pos + 1)); {
 		case dif == 0:
-			if q.head.CompareAndSwap(pos, pos+1) {
-				t := s.t
-				s.t = tinyPoolTask{} // drop references for the GC
-				s.seq.Store(pos + q.mask + 1)
-				return t, tinyPoolPopped
+			n = 1
+			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
+				// More than one is published: only then read the length,
+				// a load of the line producers write.
+				limit := min(uint64(q.length())/share, most)
+				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
+					n++
+				}
+			}
+			if q.head.CompareAndSwap(pos, pos+n) {
+				return pos, n, tinyPoolPopped
 			}
 		case dif < 0:
 			tail := q.tail.Load()
 			switch {
 			case tail&^tinyPoolClosedBit > pos:
-				return tinyPoolTask{}, tinyPoolPopPending
+				return pos, 0, tinyPoolPopPending
 			case tail&tinyPoolClosedBit != 0:
-				return tinyPoolTask{}, tinyPoolPopDrained
+				return pos, 0, tinyPoolPopDrained
 			}
-			return tinyPoolTask{}, tinyPoolPopEmpty
+			return pos, 0, tinyPoolPopEmpty
 		}
 		pos = q.head.Load()
 	}
+}
+
+// await waits, reading at most spins times, until the task at pos, claimed
+// by a push but not yet published, is published or taken by another
+// consumer; it reports whether it was. It reads only the slot and head: the
+// pushing goroutine is about to write the slot, and tail is its to write on
+// the next push.
+func (q *tinyPoolQueue) await(pos uint64, spins int) bool {
+	s := &q.slots[pos&q.mask]
+	for range spins {
+		if s.seq.Load() != pos || q.head.Load() != pos {
+			return true
+		}
+	}
+	return false
+}
+
+// take returns the task at pos, which the caller has claimed, and frees its
+// slot.
+func (q *tinyPoolQueue) take(pos uint64) tinyPoolTask {
+	s := &q.slots[pos&q.mask]
+	t := s.t
+	s.t = tinyPoolTask{} // drop references for the GC
+	s.seq.Store(pos + q.mask + 1)
+	return t
+}
+
+// tryPop removes the oldest task, if one is published (Shutdown drains the
+// queue with it).
+func (q *tinyPoolQueue) tryPop() (tinyPoolTask, tinyPoolPopResult) {
+	pos, _, r := q.claim(0, 1)
+	if r != tinyPoolPopped {
+		return tinyPoolTask{}, r
+	}
+	return q.take(pos), tinyPoolPopped
 }
 
 // close makes every later push fail.
@@ -783,11 +897,20 @@ func (q *tinyPoolQueue) close() { q.tail.Or(tinyPoolClosedBit) }
 // closed reports whether close has been called.
 func (q *tinyPoolQueue) closed() bool { return q.tail.Load()&tinyPoolClosedBit != 0 }
 
-// busy reports whether a pop could make progress: a task is queued or being
-// pushed, or the queue is closed (a worker must then drain and exit).
-func (q *tinyPoolQueue) busy() bool {
-	tail := q.tail.Load()
-	return tail&tinyPoolClosedBit != 0 || tail > q.head.Load()
+// ready reports whether a pop would make progress now: the oldest task is
+// published, or the queue is closed (a worker must then drain and exit). A
+// task claimed but not yet published does not count: its producer wakes a
+// worker once it has published it.
+func (q *tinyPoolQueue) ready() bool {
+	for {
+		pos := q.head.Load()
+		if q.slots[pos&q.mask].seq.Load() == pos+1 {
+			return true
+		}
+		if q.head.Load() == pos { // not a slot popped under our feet
+			return q.closed()
+		}
+	}
 }
 
 // length reports the number of tasks queued or being pushed.
@@ -1024,27 +1147,64 @@ func (p *SpinPool) runChunk(b *spinPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// next returns the next task for w, sleeping while the queue is empty. It
-// returns false when w must exit: retired, or the queue closed and drained.
-func (p *SpinPool) next(w *spinPoolWorker) (spinPoolTask, bool) {
+// spinPoolSpinLimit is how many times a goroutine retries before parking when it
+// finds another one in the middle of a step of a few instructions: a
+// producer between claiming a slot and publishing it, or a worker between
+// claiming tasks and freeing their slots. The other goroutine is almost
+// always running on another core and done within the spin; when it is not,
+// its thread has been descheduled, and only parking gives it the CPU back.
+// Yielding instead (runtime.Gosched) would cost a trip through the
+// scheduler's global run queue on every such meeting, which on a busy pool
+// is a large share of all jobs.
+const spinPoolSpinLimit = 64
+
+// spinPoolMaxClaim bounds how many tasks a worker takes at once (see claim).
+const spinPoolMaxClaim = 64
+
+// next moves the next tasks into tasks, at least one and at most
+// len(tasks) (see queue.claim), sleeping while the queue is empty, and
+// returns how many. It returns false when w must exit: retired, or the
+// queue closed and drained.
+//
+// The tasks leave the queue at once, so that a slow job cannot hold up the
+// slots of the tasks claimed with it.
+func (p *SpinPool) next(w *spinPoolWorker, tasks []spinPoolTask) (int, bool) {
 	for {
-		t, r := p.q.tryPop()
+		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
 		case spinPoolPopped:
+			for i := range tasks[:n] {
+				tasks[i] = p.q.take(pos + uint64(i))
+			}
 			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
 				// Wake producers only once half the queue is free: one
 				// wake-up per half queue of jobs rather than per job.
-				p.signalSpace()
+				if p.signalSpace() {
+					// Hand this P to the producer just woken: it would
+					// otherwise wait in this P's run queue until this
+					// worker blocks, which is when the queue is empty,
+					// and refill it while the workers idle.
+					runtime.Gosched()
+				}
 			}
-			return t, true
+			return int(n), true
 		case spinPoolPopDrained:
-			return t, false
+			return 0, false
 		case spinPoolPopPending:
-			runtime.Gosched() // the pushing goroutine is about to publish
-			continue
+			if p.q.await(pos, spinPoolSpinLimit) {
+				continue // published, or taken by another worker
+			}
+			if p.q.closed() {
+				// Workers do not park once the queue is closed (see
+				// sleep): yield to the pushing goroutine instead.
+				runtime.Gosched()
+				continue
+			}
+			// Its thread may be descheduled: park, and let it wake us
+			// once it has published (see pushed).
 		}
 		if !p.sleep(w) {
-			return t, false
+			return 0, false
 		}
 	}
 }
@@ -1057,7 +1217,7 @@ func (p *SpinPool) sleep(w *spinPoolWorker) bool {
 	p.idle = append(p.idle, w)
 	p.sleepers.Add(1)
 	p.idleMu.Unlock()
-	if p.q.busy() || w.retired.Load() {
+	if p.q.ready() || w.retired.Load() {
 		p.unsleep(w)
 		return !w.retired.Load()
 	}
@@ -1135,12 +1295,14 @@ func (p *SpinPool) wakeAll() {
 	}
 }
 
-// signalSpace wakes one producer waiting for room; it passes the wake-up on
-// once it has pushed (see push).
-func (p *SpinPool) signalSpace() {
+// signalSpace wakes one producer waiting for room, and reports whether it
+// sent the wake-up; the producer passes it on once it has pushed (see send).
+func (p *SpinPool) signalSpace() bool {
 	select {
 	case p.space <- struct{}{}:
+		return true
 	default: // a wake-up is already pending
+		return false
 	}
 }
 
@@ -1263,39 +1425,50 @@ func (p *SpinPool) Submit(ctx context.Context, in int) error {
 // or ctx is done.
 func (p *SpinPool) send(ctx context.Context, t spinPoolTask) error {
 	woken := false
+	spins := 0
 	for {
-		switch p.q.tryPush(t) {
-		case spinPoolPushed:
-			p.pushed()
-			if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-				// Pass the wake-up on: the workers sent one for half a
-				// queue of room.
-				p.signalSpace()
-			}
-			return nil
-		case spinPoolPushClosed:
-			return ErrSpinPoolClosed
-		}
-		// Full: the slow path. Announce, look again, then park.
-		p.spaceWaiters.Add(1)
-		if p.q.length() < p.q.capacity() || p.q.closed() {
-			// A worker popped meanwhile (and may still be releasing the
-			// slot), or Close began: try again.
-			p.spaceWaiters.Add(-1)
-			runtime.Gosched()
+		r := p.q.tryPush(t)
+		if r == spinPoolPushFull && spins < spinPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+			// Half the queue is free: the worker that claimed the task
+			// in the slot is about to free it (see park.go).
+			spins++
 			continue
 		}
-		select {
-		case <-p.space:
+		if r == spinPoolPushFull {
+			// More than half full, or the worker freeing the slot is
+			// descheduled: park until the workers have emptied half the
+			// queue (see take), one wake-up per half queue rather than a
+			// retry per slot. Announce, then look once more: a worker
+			// that frees a slot afterwards sees the announcement, so the
+			// wake-up cannot be lost.
+			p.spaceWaiters.Add(1)
+			if r = p.q.tryPush(t); r == spinPoolPushFull {
+				select {
+				case <-p.space:
+					p.spaceWaiters.Add(-1)
+					woken = true
+					spins = 0
+					continue
+				case <-ctx.Done():
+					p.spaceWaiters.Add(-1)
+					return ctx.Err()
+				case <-p.quit:
+					p.spaceWaiters.Add(-1)
+					return ErrSpinPoolClosed
+				}
+			}
 			p.spaceWaiters.Add(-1)
-			woken = true
-		case <-ctx.Done():
-			p.spaceWaiters.Add(-1)
-			return ctx.Err()
-		case <-p.quit:
-			p.spaceWaiters.Add(-1)
+		}
+		if r == spinPoolPushClosed {
 			return ErrSpinPoolClosed
 		}
+		p.pushed()
+		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
+			// Pass the wake-up on: the workers sent one for half a queue
+			// of room.
+			p.signalSpace()
+		}
+		return nil
 	}
 }
 
@@ -1327,8 +1500,11 @@ func (p *SpinPool) TrySubmit(in int) error {
 // Resize sets the number of workers to n (at least 1) while the pool runs.
 // Added workers start at once. A removed worker that is running a job
 // finishes it and exits without taking another; an idle one exits at once
-// (one that was taking a job just as Resize ran still runs that job). No job
-// is lost or run twice. Resize after Close or Shutdown has begun does nothing.
+// (one that was taking a job just as Resize ran still runs that job). A
+// worker takes jobs from a long queue several at a time (at most half its
+// fair share of the queue), and a removed one still runs those it has
+// taken. No job is lost or run twice. Resize after Close or Shutdown has
+// begun does nothing.
 func (p *SpinPool) Resize(n int) {
 	if n < 1 {
 		n = 1
@@ -1472,20 +1648,27 @@ func (p *SpinPool) giveBack(in int) {
 // work is the loop of one worker goroutine.
 func (p *SpinPool) work(w *spinPoolWorker) {
 	defer p.wg.Done()
+	tasks := make([]spinPoolTask, spinPoolMaxClaim)
 	for !w.retired.Load() {
-		t, ok := p.next(w)
+		n, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		switch {
-		case p.halted.Load():
-			if t.batch == nil {
-				p.giveBack(t.in)
+		// Run every task taken, even if w is retired meanwhile: they
+		// are no longer in the queue for another worker to take.
+		for i := range tasks[:n] {
+			t := tasks[i]
+			tasks[i] = spinPoolTask{} // drop references for the GC
+			switch {
+			case p.halted.Load():
+				if t.batch == nil {
+					p.giveBack(t.in)
+				}
+			case t.batch != nil:
+				p.runBatch(t.batch)
+			default:
+				p.runJob(t.in)
 			}
-		case t.batch != nil:
-			p.runBatch(t.batch)
-		default:
-			p.runJob(t.in)
 		}
 	}
 }
@@ -1507,9 +1690,11 @@ func (*spinPoolNoCopy) Unlock() {}
 // queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head. Producers and consumers touch different counters
-// and never take a lock, which is where it beats a channel: a channel's
-// single lock is contended by every sender and receiver on every job.
+// with one CAS on head (several tasks at once when many are queued, see
+// claim) and frees each slot through its sequence number. Producers and
+// consumers touch different counters and never take a lock, which is where
+// it beats a channel: a channel's single lock is contended by every sender
+// and receiver on every job.
 //
 // It never blocks; the pool parks workers and producers around it (see
 // park.go). Closing it is one atomic Or of spinPoolClosedBit into tail: no push
@@ -1588,31 +1773,82 @@ func (q *spinPoolQueue) tryPush(t spinPoolTask) spinPoolPushResult {
 	}
 }
 
-// tryPop removes the oldest task, if one is published.
-func (q *spinPoolQueue) tryPop() (spinPoolTask, spinPoolPopResult) {
-	pos := q.head.Load()
+// claim claims the oldest published task, and the ones published after it
+// up to a share of the queue, with one CAS on head: a worker claims n tasks
+// for the cost of one, and the line holding head moves between the cores of
+// competing workers once per claim rather than once per task. The caller
+// then takes each claimed position.
+//
+// It claims at most most tasks, and at most the number queued divided by
+// share (twice the number of workers): more than one only when at least
+// 2*share are queued, and never more than half a fair share, so that the
+// other workers, and workers added by Resize, still find the rest in the
+// queue. share 0 claims one task.
+func (q *spinPoolQueue) claim(share, most uint64) (pos, n uint64, r spinPoolPopResult) {
+	pos = q.head.Load()
 	for {
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - (pos + 1)); {
 		case dif == 0:
-			if q.head.CompareAndSwap(pos, pos+1) {
-				t := s.t
-				s.t = spinPoolTask{} // drop references for the GC
-				s.seq.Store(pos + q.mask + 1)
-				return t, spinPoolPopped
+			n = 1
+			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
+				// More than one is published: only then read the length,
+				// a load of the line producers write.
+				limit := min(uint64(q.length())/share, most)
+				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
+					n++
+				}
+			}
+			if q.head.CompareAndSwap(pos, pos+n) {
+				return pos, n, spinPoolPopped
 			}
 		case dif < 0:
 			tail := q.tail.Load()
 			switch {
 			case tail&^spinPoolClosedBit > pos:
-				return spinPoolTask{}, spinPoolPopPending
+				return pos, 0, spinPoolPopPending
 			case tail&spinPoolClosedBit != 0:
-				return spinPoolTask{}, spinPoolPopDrained
+				return pos, 0, spinPoolPopDrained
 			}
-			return spinPoolTask{}, spinPoolPopEmpty
+			return pos, 0, spinPoolPopEmpty
 		}
 		pos = q.head.Load()
 	}
+}
+
+// await waits, reading at most spins times, until the task at pos, claimed
+// by a push but not yet published, is published or taken by another
+// consumer; it reports whether it was. It reads only the slot and head: the
+// pushing goroutine is about to write the slot, and tail is its to write on
+// the next push.
+func (q *spinPoolQueue) await(pos uint64, spins int) bool {
+	s := &q.slots[pos&q.mask]
+	for range spins {
+		if s.seq.Load() != pos || q.head.Load() != pos {
+			return true
+		}
+	}
+	return false
+}
+
+// take returns the task at pos, which the caller has claimed, and frees its
+// slot.
+func (q *spinPoolQueue) take(pos uint64) spinPoolTask {
+	s := &q.slots[pos&q.mask]
+	t := s.t
+	s.t = spinPoolTask{} // drop references for the GC
+	s.seq.Store(pos + q.mask + 1)
+	return t
+}
+
+// tryPop removes the oldest task, if one is published (Shutdown drains the
+// queue with it).
+func (q *spinPoolQueue) tryPop() (spinPoolTask, spinPoolPopResult) {
+	pos, _, r := q.claim(0, 1)
+	if r != spinPoolPopped {
+		return spinPoolTask{}, r
+	}
+	return q.take(pos), spinPoolPopped
 }
 
 // close makes every later push fail.
@@ -1621,11 +1857,20 @@ func (q *spinPoolQueue) close() { q.tail.Or(spinPoolClosedBit) }
 // closed reports whether close has been called.
 func (q *spinPoolQueue) closed() bool { return q.tail.Load()&spinPoolClosedBit != 0 }
 
-// busy reports whether a pop could make progress: a task is queued or being
-// pushed, or the queue is closed (a worker must then drain and exit).
-func (q *spinPoolQueue) busy() bool {
-	tail := q.tail.Load()
-	return tail&spinPoolClosedBit != 0 || tail > q.head.Load()
+// ready reports whether a pop would make progress now: the oldest task is
+// published, or the queue is closed (a worker must then drain and exit). A
+// task claimed but not yet published does not count: its producer wakes a
+// worker once it has published it.
+func (q *spinPoolQueue) ready() bool {
+	for {
+		pos := q.head.Load()
+		if q.slots[pos&q.mask].seq.Load() == pos+1 {
+			return true
+		}
+		if q.head.Load() == pos { // not a slot popped under our feet
+			return q.closed()
+		}
+	}
 }
 
 // length reports the number of tasks queued or being pushed.
@@ -1871,27 +2116,64 @@ func (p *Resizer) runChunk(b *resizerBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// next returns the next task for w, sleeping while the queue is empty. It
-// returns false when w must exit: retired, or the queue closed and drained.
-func (p *Resizer) next(w *resizerWorker) (resizerTask, bool) {
+// resizerSpinLimit is how many times a goroutine retries before parking when it
+// finds another one in the middle of a step of a few instructions: a
+// producer between claiming a slot and publishing it, or a worker between
+// claiming tasks and freeing their slots. The other goroutine is almost
+// always running on another core and done within the spin; when it is not,
+// its thread has been descheduled, and only parking gives it the CPU back.
+// Yielding instead (runtime.Gosched) would cost a trip through the
+// scheduler's global run queue on every such meeting, which on a busy pool
+// is a large share of all jobs.
+const resizerSpinLimit = 64
+
+// resizerMaxClaim bounds how many tasks a worker takes at once (see claim).
+const resizerMaxClaim = 64
+
+// next moves the next tasks into tasks, at least one and at most
+// len(tasks) (see queue.claim), sleeping while the queue is empty, and
+// returns how many. It returns false when w must exit: retired, or the
+// queue closed and drained.
+//
+// The tasks leave the queue at once, so that a slow job cannot hold up the
+// slots of the tasks claimed with it.
+func (p *Resizer) next(w *resizerWorker, tasks []resizerTask) (int, bool) {
 	for {
-		t, r := p.q.tryPop()
+		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
 		case resizerPopped:
+			for i := range tasks[:n] {
+				tasks[i] = p.q.take(pos + uint64(i))
+			}
 			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
 				// Wake producers only once half the queue is free: one
 				// wake-up per half queue of jobs rather than per job.
-				p.signalSpace()
+				if p.signalSpace() {
+					// Hand this P to the producer just woken: it would
+					// otherwise wait in this P's run queue until this
+					// worker blocks, which is when the queue is empty,
+					// and refill it while the workers idle.
+					runtime.Gosched()
+				}
 			}
-			return t, true
+			return int(n), true
 		case resizerPopDrained:
-			return t, false
+			return 0, false
 		case resizerPopPending:
-			runtime.Gosched() // the pushing goroutine is about to publish
-			continue
+			if p.q.await(pos, resizerSpinLimit) {
+				continue // published, or taken by another worker
+			}
+			if p.q.closed() {
+				// Workers do not park once the queue is closed (see
+				// sleep): yield to the pushing goroutine instead.
+				runtime.Gosched()
+				continue
+			}
+			// Its thread may be descheduled: park, and let it wake us
+			// once it has published (see pushed).
 		}
 		if !p.sleep(w) {
-			return t, false
+			return 0, false
 		}
 	}
 }
@@ -1904,7 +2186,7 @@ func (p *Resizer) sleep(w *resizerWorker) bool {
 	p.idle = append(p.idle, w)
 	p.sleepers.Add(1)
 	p.idleMu.Unlock()
-	if p.q.busy() || w.retired.Load() {
+	if p.q.ready() || w.retired.Load() {
 		p.unsleep(w)
 		return !w.retired.Load()
 	}
@@ -1982,12 +2264,14 @@ func (p *Resizer) wakeAll() {
 	}
 }
 
-// signalSpace wakes one producer waiting for room; it passes the wake-up on
-// once it has pushed (see push).
-func (p *Resizer) signalSpace() {
+// signalSpace wakes one producer waiting for room, and reports whether it
+// sent the wake-up; the producer passes it on once it has pushed (see send).
+func (p *Resizer) signalSpace() bool {
 	select {
 	case p.space <- struct{}{}:
+		return true
 	default: // a wake-up is already pending
+		return false
 	}
 }
 
@@ -2118,39 +2402,50 @@ func (p *Resizer) Submit(ctx context.Context, in Job) error {
 // or ctx is done.
 func (p *Resizer) send(ctx context.Context, t resizerTask) error {
 	woken := false
+	spins := 0
 	for {
-		switch p.q.tryPush(t) {
-		case resizerPushed:
-			p.pushed()
-			if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-				// Pass the wake-up on: the workers sent one for half a
-				// queue of room.
-				p.signalSpace()
-			}
-			return nil
-		case resizerPushClosed:
-			return ErrResizerClosed
-		}
-		// Full: the slow path. Announce, look again, then park.
-		p.spaceWaiters.Add(1)
-		if p.q.length() < p.q.capacity() || p.q.closed() {
-			// A worker popped meanwhile (and may still be releasing the
-			// slot), or Close began: try again.
-			p.spaceWaiters.Add(-1)
-			runtime.Gosched()
+		r := p.q.tryPush(t)
+		if r == resizerPushFull && spins < resizerSpinLimit && p.q.length() <= p.q.capacity()/2 {
+			// Half the queue is free: the worker that claimed the task
+			// in the slot is about to free it (see park.go).
+			spins++
 			continue
 		}
-		select {
-		case <-p.space:
+		if r == resizerPushFull {
+			// More than half full, or the worker freeing the slot is
+			// descheduled: park until the workers have emptied half the
+			// queue (see take), one wake-up per half queue rather than a
+			// retry per slot. Announce, then look once more: a worker
+			// that frees a slot afterwards sees the announcement, so the
+			// wake-up cannot be lost.
+			p.spaceWaiters.Add(1)
+			if r = p.q.tryPush(t); r == resizerPushFull {
+				select {
+				case <-p.space:
+					p.spaceWaiters.Add(-1)
+					woken = true
+					spins = 0
+					continue
+				case <-ctx.Done():
+					p.spaceWaiters.Add(-1)
+					return ctx.Err()
+				case <-p.quit:
+					p.spaceWaiters.Add(-1)
+					return ErrResizerClosed
+				}
+			}
 			p.spaceWaiters.Add(-1)
-			woken = true
-		case <-ctx.Done():
-			p.spaceWaiters.Add(-1)
-			return ctx.Err()
-		case <-p.quit:
-			p.spaceWaiters.Add(-1)
+		}
+		if r == resizerPushClosed {
 			return ErrResizerClosed
 		}
+		p.pushed()
+		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
+			// Pass the wake-up on: the workers sent one for half a queue
+			// of room.
+			p.signalSpace()
+		}
+		return nil
 	}
 }
 
@@ -2186,8 +2481,11 @@ func (p *Resizer) TrySubmit(in Job) error {
 // Resize sets the number of workers to n (at least 1) while the pool runs.
 // Added workers start at once. A removed worker that is running a job
 // finishes it and exits without taking another; an idle one exits at once
-// (one that was taking a job just as Resize ran still runs that job). No job
-// is lost or run twice. Resize after Close or Shutdown has begun does nothing.
+// (one that was taking a job just as Resize ran still runs that job). A
+// worker takes jobs from a long queue several at a time (at most half its
+// fair share of the queue), and a removed one still runs those it has
+// taken. No job is lost or run twice. Resize after Close or Shutdown has
+// begun does nothing.
 func (p *Resizer) Resize(n int) {
 	if n < 1 {
 		n = 1
@@ -2332,20 +2630,27 @@ func (p *Resizer) giveBack(in Job) {
 // work is the loop of one worker goroutine.
 func (p *Resizer) work(w *resizerWorker) {
 	defer p.wg.Done()
+	tasks := make([]resizerTask, resizerMaxClaim)
 	for !w.retired.Load() {
-		t, ok := p.next(w)
+		n, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		switch {
-		case p.halted.Load():
-			if t.batch == nil {
-				p.giveBack(t.in)
+		// Run every task taken, even if w is retired meanwhile: they
+		// are no longer in the queue for another worker to take.
+		for i := range tasks[:n] {
+			t := tasks[i]
+			tasks[i] = resizerTask{} // drop references for the GC
+			switch {
+			case p.halted.Load():
+				if t.batch == nil {
+					p.giveBack(t.in)
+				}
+			case t.batch != nil:
+				p.runBatch(t.batch)
+			default:
+				p.runJob(t.in)
 			}
-		case t.batch != nil:
-			p.runBatch(t.batch)
-		default:
-			p.runJob(t.in)
 		}
 	}
 }
@@ -2377,9 +2682,11 @@ func (*resizerNoCopy) Unlock() {}
 // queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head. Producers and consumers touch different counters
-// and never take a lock, which is where it beats a channel: a channel's
-// single lock is contended by every sender and receiver on every job.
+// with one CAS on head (several tasks at once when many are queued, see
+// claim) and frees each slot through its sequence number. Producers and
+// consumers touch different counters and never take a lock, which is where
+// it beats a channel: a channel's single lock is contended by every sender
+// and receiver on every job.
 //
 // It never blocks; the pool parks workers and producers around it (see
 // park.go). Closing it is one atomic Or of resizerClosedBit into tail: no push
@@ -2458,31 +2765,82 @@ func (q *resizerQueue) tryPush(t resizerTask) resizerPushResult {
 	}
 }
 
-// tryPop removes the oldest task, if one is published.
-func (q *resizerQueue) tryPop() (resizerTask, resizerPopResult) {
-	pos := q.head.Load()
+// claim claims the oldest published task, and the ones published after it
+// up to a share of the queue, with one CAS on head: a worker claims n tasks
+// for the cost of one, and the line holding head moves between the cores of
+// competing workers once per claim rather than once per task. The caller
+// then takes each claimed position.
+//
+// It claims at most most tasks, and at most the number queued divided by
+// share (twice the number of workers): more than one only when at least
+// 2*share are queued, and never more than half a fair share, so that the
+// other workers, and workers added by Resize, still find the rest in the
+// queue. share 0 claims one task.
+func (q *resizerQueue) claim(share, most uint64) (pos, n uint64, r resizerPopResult) {
+	pos = q.head.Load()
 	for {
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - (pos + 1)); {
 		case dif == 0:
-			if q.head.CompareAndSwap(pos, pos+1) {
-				t := s.t
-				s.t = resizerTask{} // drop references for the GC
-				s.seq.Store(pos + q.mask + 1)
-				return t, resizerPopped
+			n = 1
+			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
+				// More than one is published: only then read the length,
+				// a load of the line producers write.
+				limit := min(uint64(q.length())/share, most)
+				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
+					n++
+				}
+			}
+			if q.head.CompareAndSwap(pos, pos+n) {
+				return pos, n, resizerPopped
 			}
 		case dif < 0:
 			tail := q.tail.Load()
 			switch {
 			case tail&^resizerClosedBit > pos:
-				return resizerTask{}, resizerPopPending
+				return pos, 0, resizerPopPending
 			case tail&resizerClosedBit != 0:
-				return resizerTask{}, resizerPopDrained
+				return pos, 0, resizerPopDrained
 			}
-			return resizerTask{}, resizerPopEmpty
+			return pos, 0, resizerPopEmpty
 		}
 		pos = q.head.Load()
 	}
+}
+
+// await waits, reading at most spins times, until the task at pos, claimed
+// by a push but not yet published, is published or taken by another
+// consumer; it reports whether it was. It reads only the slot and head: the
+// pushing goroutine is about to write the slot, and tail is its to write on
+// the next push.
+func (q *resizerQueue) await(pos uint64, spins int) bool {
+	s := &q.slots[pos&q.mask]
+	for range spins {
+		if s.seq.Load() != pos || q.head.Load() != pos {
+			return true
+		}
+	}
+	return false
+}
+
+// take returns the task at pos, which the caller has claimed, and frees its
+// slot.
+func (q *resizerQueue) take(pos uint64) resizerTask {
+	s := &q.slots[pos&q.mask]
+	t := s.t
+	s.t = resizerTask{} // drop references for the GC
+	s.seq.Store(pos + q.mask + 1)
+	return t
+}
+
+// tryPop removes the oldest task, if one is published (Shutdown drains the
+// queue with it).
+func (q *resizerQueue) tryPop() (resizerTask, resizerPopResult) {
+	pos, _, r := q.claim(0, 1)
+	if r != resizerPopped {
+		return resizerTask{}, r
+	}
+	return q.take(pos), resizerPopped
 }
 
 // close makes every later push fail.
@@ -2491,11 +2849,20 @@ func (q *resizerQueue) close() { q.tail.Or(resizerClosedBit) }
 // closed reports whether close has been called.
 func (q *resizerQueue) closed() bool { return q.tail.Load()&resizerClosedBit != 0 }
 
-// busy reports whether a pop could make progress: a task is queued or being
-// pushed, or the queue is closed (a worker must then drain and exit).
-func (q *resizerQueue) busy() bool {
-	tail := q.tail.Load()
-	return tail&resizerClosedBit != 0 || tail > q.head.Load()
+// ready reports whether a pop would make progress now: the oldest task is
+// published, or the queue is closed (a worker must then drain and exit). A
+// task claimed but not yet published does not count: its producer wakes a
+// worker once it has published it.
+func (q *resizerQueue) ready() bool {
+	for {
+		pos := q.head.Load()
+		if q.slots[pos&q.mask].seq.Load() == pos+1 {
+			return true
+		}
+		if q.head.Load() == pos { // not a slot popped under our feet
+			return q.closed()
+		}
+	}
 }
 
 // length reports the number of tasks queued or being pushed.
@@ -2841,27 +3208,64 @@ func (p *Sender) runChunk(b *senderBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// next returns the next task for w, sleeping while the queue is empty. It
-// returns false when w must exit: retired, or the queue closed and drained.
-func (p *Sender) next(w *senderWorker) (senderTask, bool) {
+// senderSpinLimit is how many times a goroutine retries before parking when it
+// finds another one in the middle of a step of a few instructions: a
+// producer between claiming a slot and publishing it, or a worker between
+// claiming tasks and freeing their slots. The other goroutine is almost
+// always running on another core and done within the spin; when it is not,
+// its thread has been descheduled, and only parking gives it the CPU back.
+// Yielding instead (runtime.Gosched) would cost a trip through the
+// scheduler's global run queue on every such meeting, which on a busy pool
+// is a large share of all jobs.
+const senderSpinLimit = 64
+
+// senderMaxClaim bounds how many tasks a worker takes at once (see claim).
+const senderMaxClaim = 64
+
+// next moves the next tasks into tasks, at least one and at most
+// len(tasks) (see queue.claim), sleeping while the queue is empty, and
+// returns how many. It returns false when w must exit: retired, or the
+// queue closed and drained.
+//
+// The tasks leave the queue at once, so that a slow job cannot hold up the
+// slots of the tasks claimed with it.
+func (p *Sender) next(w *senderWorker, tasks []senderTask) (int, bool) {
 	for {
-		t, r := p.q.tryPop()
+		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
 		case senderPopped:
+			for i := range tasks[:n] {
+				tasks[i] = p.q.take(pos + uint64(i))
+			}
 			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
 				// Wake producers only once half the queue is free: one
 				// wake-up per half queue of jobs rather than per job.
-				p.signalSpace()
+				if p.signalSpace() {
+					// Hand this P to the producer just woken: it would
+					// otherwise wait in this P's run queue until this
+					// worker blocks, which is when the queue is empty,
+					// and refill it while the workers idle.
+					runtime.Gosched()
+				}
 			}
-			return t, true
+			return int(n), true
 		case senderPopDrained:
-			return t, false
+			return 0, false
 		case senderPopPending:
-			runtime.Gosched() // the pushing goroutine is about to publish
-			continue
+			if p.q.await(pos, senderSpinLimit) {
+				continue // published, or taken by another worker
+			}
+			if p.q.closed() {
+				// Workers do not park once the queue is closed (see
+				// sleep): yield to the pushing goroutine instead.
+				runtime.Gosched()
+				continue
+			}
+			// Its thread may be descheduled: park, and let it wake us
+			// once it has published (see pushed).
 		}
 		if !p.sleep(w) {
-			return t, false
+			return 0, false
 		}
 	}
 }
@@ -2874,7 +3278,7 @@ func (p *Sender) sleep(w *senderWorker) bool {
 	p.idle = append(p.idle, w)
 	p.sleepers.Add(1)
 	p.idleMu.Unlock()
-	if p.q.busy() || w.retired.Load() {
+	if p.q.ready() || w.retired.Load() {
 		p.unsleep(w)
 		return !w.retired.Load()
 	}
@@ -2952,12 +3356,14 @@ func (p *Sender) wakeAll() {
 	}
 }
 
-// signalSpace wakes one producer waiting for room; it passes the wake-up on
-// once it has pushed (see push).
-func (p *Sender) signalSpace() {
+// signalSpace wakes one producer waiting for room, and reports whether it
+// sent the wake-up; the producer passes it on once it has pushed (see send).
+func (p *Sender) signalSpace() bool {
 	select {
 	case p.space <- struct{}{}:
+		return true
 	default: // a wake-up is already pending
+		return false
 	}
 }
 
@@ -3076,39 +3482,50 @@ func (p *Sender) Submit(ctx context.Context, in string) error {
 // or ctx is done.
 func (p *Sender) send(ctx context.Context, t senderTask) error {
 	woken := false
+	spins := 0
 	for {
-		switch p.q.tryPush(t) {
-		case senderPushed:
-			p.pushed()
-			if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-				// Pass the wake-up on: the workers sent one for half a
-				// queue of room.
-				p.signalSpace()
-			}
-			return nil
-		case senderPushClosed:
-			return ErrSenderClosed
-		}
-		// Full: the slow path. Announce, look again, then park.
-		p.spaceWaiters.Add(1)
-		if p.q.length() < p.q.capacity() || p.q.closed() {
-			// A worker popped meanwhile (and may still be releasing the
-			// slot), or Close began: try again.
-			p.spaceWaiters.Add(-1)
-			runtime.Gosched()
+		r := p.q.tryPush(t)
+		if r == senderPushFull && spins < senderSpinLimit && p.q.length() <= p.q.capacity()/2 {
+			// Half the queue is free: the worker that claimed the task
+			// in the slot is about to free it (see park.go).
+			spins++
 			continue
 		}
-		select {
-		case <-p.space:
+		if r == senderPushFull {
+			// More than half full, or the worker freeing the slot is
+			// descheduled: park until the workers have emptied half the
+			// queue (see take), one wake-up per half queue rather than a
+			// retry per slot. Announce, then look once more: a worker
+			// that frees a slot afterwards sees the announcement, so the
+			// wake-up cannot be lost.
+			p.spaceWaiters.Add(1)
+			if r = p.q.tryPush(t); r == senderPushFull {
+				select {
+				case <-p.space:
+					p.spaceWaiters.Add(-1)
+					woken = true
+					spins = 0
+					continue
+				case <-ctx.Done():
+					p.spaceWaiters.Add(-1)
+					return ctx.Err()
+				case <-p.quit:
+					p.spaceWaiters.Add(-1)
+					return ErrSenderClosed
+				}
+			}
 			p.spaceWaiters.Add(-1)
-			woken = true
-		case <-ctx.Done():
-			p.spaceWaiters.Add(-1)
-			return ctx.Err()
-		case <-p.quit:
-			p.spaceWaiters.Add(-1)
+		}
+		if r == senderPushClosed {
 			return ErrSenderClosed
 		}
+		p.pushed()
+		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
+			// Pass the wake-up on: the workers sent one for half a queue
+			// of room.
+			p.signalSpace()
+		}
+		return nil
 	}
 }
 
@@ -3140,8 +3557,11 @@ func (p *Sender) TrySubmit(in string) error {
 // Resize sets the number of workers to n (at least 1) while the pool runs.
 // Added workers start at once. A removed worker that is running a job
 // finishes it and exits without taking another; an idle one exits at once
-// (one that was taking a job just as Resize ran still runs that job). No job
-// is lost or run twice. Resize after Close or Shutdown has begun does nothing.
+// (one that was taking a job just as Resize ran still runs that job). A
+// worker takes jobs from a long queue several at a time (at most half its
+// fair share of the queue), and a removed one still runs those it has
+// taken. No job is lost or run twice. Resize after Close or Shutdown has
+// begun does nothing.
 func (p *Sender) Resize(n int) {
 	if n < 1 {
 		n = 1
@@ -3285,20 +3705,27 @@ func (p *Sender) giveBack(in string) {
 // work is the loop of one worker goroutine.
 func (p *Sender) work(w *senderWorker) {
 	defer p.wg.Done()
+	tasks := make([]senderTask, senderMaxClaim)
 	for !w.retired.Load() {
-		t, ok := p.next(w)
+		n, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		switch {
-		case p.halted.Load():
-			if t.batch == nil {
-				p.giveBack(t.in)
+		// Run every task taken, even if w is retired meanwhile: they
+		// are no longer in the queue for another worker to take.
+		for i := range tasks[:n] {
+			t := tasks[i]
+			tasks[i] = senderTask{} // drop references for the GC
+			switch {
+			case p.halted.Load():
+				if t.batch == nil {
+					p.giveBack(t.in)
+				}
+			case t.batch != nil:
+				p.runBatch(t.batch)
+			default:
+				p.runJob(t.in)
 			}
-		case t.batch != nil:
-			p.runBatch(t.batch)
-		default:
-			p.runJob(t.in)
 		}
 	}
 }
@@ -3320,9 +3747,11 @@ func (*senderNoCopy) Unlock() {}
 // queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head. Producers and consumers touch different counters
-// and never take a lock, which is where it beats a channel: a channel's
-// single lock is contended by every sender and receiver on every job.
+// with one CAS on head (several tasks at once when many are queued, see
+// claim) and frees each slot through its sequence number. Producers and
+// consumers touch different counters and never take a lock, which is where
+// it beats a channel: a channel's single lock is contended by every sender
+// and receiver on every job.
 //
 // It never blocks; the pool parks workers and producers around it (see
 // park.go). Closing it is one atomic Or of senderClosedBit into tail: no push
@@ -3401,31 +3830,82 @@ func (q *senderQueue) tryPush(t senderTask) senderPushResult {
 	}
 }
 
-// tryPop removes the oldest task, if one is published.
-func (q *senderQueue) tryPop() (senderTask, senderPopResult) {
-	pos := q.head.Load()
+// claim claims the oldest published task, and the ones published after it
+// up to a share of the queue, with one CAS on head: a worker claims n tasks
+// for the cost of one, and the line holding head moves between the cores of
+// competing workers once per claim rather than once per task. The caller
+// then takes each claimed position.
+//
+// It claims at most most tasks, and at most the number queued divided by
+// share (twice the number of workers): more than one only when at least
+// 2*share are queued, and never more than half a fair share, so that the
+// other workers, and workers added by Resize, still find the rest in the
+// queue. share 0 claims one task.
+func (q *senderQueue) claim(share, most uint64) (pos, n uint64, r senderPopResult) {
+	pos = q.head.Load()
 	for {
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - (pos + 1)); {
 		case dif == 0:
-			if q.head.CompareAndSwap(pos, pos+1) {
-				t := s.t
-				s.t = senderTask{} // drop references for the GC
-				s.seq.Store(pos + q.mask + 1)
-				return t, senderPopped
+			n = 1
+			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
+				// More than one is published: only then read the length,
+				// a load of the line producers write.
+				limit := min(uint64(q.length())/share, most)
+				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
+					n++
+				}
+			}
+			if q.head.CompareAndSwap(pos, pos+n) {
+				return pos, n, senderPopped
 			}
 		case dif < 0:
 			tail := q.tail.Load()
 			switch {
 			case tail&^senderClosedBit > pos:
-				return senderTask{}, senderPopPending
+				return pos, 0, senderPopPending
 			case tail&senderClosedBit != 0:
-				return senderTask{}, senderPopDrained
+				return pos, 0, senderPopDrained
 			}
-			return senderTask{}, senderPopEmpty
+			return pos, 0, senderPopEmpty
 		}
 		pos = q.head.Load()
 	}
+}
+
+// await waits, reading at most spins times, until the task at pos, claimed
+// by a push but not yet published, is published or taken by another
+// consumer; it reports whether it was. It reads only the slot and head: the
+// pushing goroutine is about to write the slot, and tail is its to write on
+// the next push.
+func (q *senderQueue) await(pos uint64, spins int) bool {
+	s := &q.slots[pos&q.mask]
+	for range spins {
+		if s.seq.Load() != pos || q.head.Load() != pos {
+			return true
+		}
+	}
+	return false
+}
+
+// take returns the task at pos, which the caller has claimed, and frees its
+// slot.
+func (q *senderQueue) take(pos uint64) senderTask {
+	s := &q.slots[pos&q.mask]
+	t := s.t
+	s.t = senderTask{} // drop references for the GC
+	s.seq.Store(pos + q.mask + 1)
+	return t
+}
+
+// tryPop removes the oldest task, if one is published (Shutdown drains the
+// queue with it).
+func (q *senderQueue) tryPop() (senderTask, senderPopResult) {
+	pos, _, r := q.claim(0, 1)
+	if r != senderPopped {
+		return senderTask{}, r
+	}
+	return q.take(pos), senderPopped
 }
 
 // close makes every later push fail.
@@ -3434,11 +3914,20 @@ func (q *senderQueue) close() { q.tail.Or(senderClosedBit) }
 // closed reports whether close has been called.
 func (q *senderQueue) closed() bool { return q.tail.Load()&senderClosedBit != 0 }
 
-// busy reports whether a pop could make progress: a task is queued or being
-// pushed, or the queue is closed (a worker must then drain and exit).
-func (q *senderQueue) busy() bool {
-	tail := q.tail.Load()
-	return tail&senderClosedBit != 0 || tail > q.head.Load()
+// ready reports whether a pop would make progress now: the oldest task is
+// published, or the queue is closed (a worker must then drain and exit). A
+// task claimed but not yet published does not count: its producer wakes a
+// worker once it has published it.
+func (q *senderQueue) ready() bool {
+	for {
+		pos := q.head.Load()
+		if q.slots[pos&q.mask].seq.Load() == pos+1 {
+			return true
+		}
+		if q.head.Load() == pos { // not a slot popped under our feet
+			return q.closed()
+		}
+	}
 }
 
 // length reports the number of tasks queued or being pushed.
@@ -3673,27 +4162,64 @@ func (p *FuncPool) runChunk(b *funcPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// next returns the next task for w, sleeping while the queue is empty. It
-// returns false when w must exit: retired, or the queue closed and drained.
-func (p *FuncPool) next(w *funcPoolWorker) (funcPoolTask, bool) {
+// funcPoolSpinLimit is how many times a goroutine retries before parking when it
+// finds another one in the middle of a step of a few instructions: a
+// producer between claiming a slot and publishing it, or a worker between
+// claiming tasks and freeing their slots. The other goroutine is almost
+// always running on another core and done within the spin; when it is not,
+// its thread has been descheduled, and only parking gives it the CPU back.
+// Yielding instead (runtime.Gosched) would cost a trip through the
+// scheduler's global run queue on every such meeting, which on a busy pool
+// is a large share of all jobs.
+const funcPoolSpinLimit = 64
+
+// funcPoolMaxClaim bounds how many tasks a worker takes at once (see claim).
+const funcPoolMaxClaim = 64
+
+// next moves the next tasks into tasks, at least one and at most
+// len(tasks) (see queue.claim), sleeping while the queue is empty, and
+// returns how many. It returns false when w must exit: retired, or the
+// queue closed and drained.
+//
+// The tasks leave the queue at once, so that a slow job cannot hold up the
+// slots of the tasks claimed with it.
+func (p *FuncPool) next(w *funcPoolWorker, tasks []funcPoolTask) (int, bool) {
 	for {
-		t, r := p.q.tryPop()
+		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
 		case funcPoolPopped:
+			for i := range tasks[:n] {
+				tasks[i] = p.q.take(pos + uint64(i))
+			}
 			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
 				// Wake producers only once half the queue is free: one
 				// wake-up per half queue of jobs rather than per job.
-				p.signalSpace()
+				if p.signalSpace() {
+					// Hand this P to the producer just woken: it would
+					// otherwise wait in this P's run queue until this
+					// worker blocks, which is when the queue is empty,
+					// and refill it while the workers idle.
+					runtime.Gosched()
+				}
 			}
-			return t, true
+			return int(n), true
 		case funcPoolPopDrained:
-			return t, false
+			return 0, false
 		case funcPoolPopPending:
-			runtime.Gosched() // the pushing goroutine is about to publish
-			continue
+			if p.q.await(pos, funcPoolSpinLimit) {
+				continue // published, or taken by another worker
+			}
+			if p.q.closed() {
+				// Workers do not park once the queue is closed (see
+				// sleep): yield to the pushing goroutine instead.
+				runtime.Gosched()
+				continue
+			}
+			// Its thread may be descheduled: park, and let it wake us
+			// once it has published (see pushed).
 		}
 		if !p.sleep(w) {
-			return t, false
+			return 0, false
 		}
 	}
 }
@@ -3706,7 +4232,7 @@ func (p *FuncPool) sleep(w *funcPoolWorker) bool {
 	p.idle = append(p.idle, w)
 	p.sleepers.Add(1)
 	p.idleMu.Unlock()
-	if p.q.busy() || w.retired.Load() {
+	if p.q.ready() || w.retired.Load() {
 		p.unsleep(w)
 		return !w.retired.Load()
 	}
@@ -3784,12 +4310,14 @@ func (p *FuncPool) wakeAll() {
 	}
 }
 
-// signalSpace wakes one producer waiting for room; it passes the wake-up on
-// once it has pushed (see push).
-func (p *FuncPool) signalSpace() {
+// signalSpace wakes one producer waiting for room, and reports whether it
+// sent the wake-up; the producer passes it on once it has pushed (see send).
+func (p *FuncPool) signalSpace() bool {
 	select {
 	case p.space <- struct{}{}:
+		return true
 	default: // a wake-up is already pending
+		return false
 	}
 }
 
@@ -3913,39 +4441,50 @@ func (p *FuncPool) Submit(ctx context.Context, in int) error {
 // or ctx is done.
 func (p *FuncPool) send(ctx context.Context, t funcPoolTask) error {
 	woken := false
+	spins := 0
 	for {
-		switch p.q.tryPush(t) {
-		case funcPoolPushed:
-			p.pushed()
-			if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-				// Pass the wake-up on: the workers sent one for half a
-				// queue of room.
-				p.signalSpace()
-			}
-			return nil
-		case funcPoolPushClosed:
-			return ErrFuncPoolClosed
-		}
-		// Full: the slow path. Announce, look again, then park.
-		p.spaceWaiters.Add(1)
-		if p.q.length() < p.q.capacity() || p.q.closed() {
-			// A worker popped meanwhile (and may still be releasing the
-			// slot), or Close began: try again.
-			p.spaceWaiters.Add(-1)
-			runtime.Gosched()
+		r := p.q.tryPush(t)
+		if r == funcPoolPushFull && spins < funcPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+			// Half the queue is free: the worker that claimed the task
+			// in the slot is about to free it (see park.go).
+			spins++
 			continue
 		}
-		select {
-		case <-p.space:
+		if r == funcPoolPushFull {
+			// More than half full, or the worker freeing the slot is
+			// descheduled: park until the workers have emptied half the
+			// queue (see take), one wake-up per half queue rather than a
+			// retry per slot. Announce, then look once more: a worker
+			// that frees a slot afterwards sees the announcement, so the
+			// wake-up cannot be lost.
+			p.spaceWaiters.Add(1)
+			if r = p.q.tryPush(t); r == funcPoolPushFull {
+				select {
+				case <-p.space:
+					p.spaceWaiters.Add(-1)
+					woken = true
+					spins = 0
+					continue
+				case <-ctx.Done():
+					p.spaceWaiters.Add(-1)
+					return ctx.Err()
+				case <-p.quit:
+					p.spaceWaiters.Add(-1)
+					return ErrFuncPoolClosed
+				}
+			}
 			p.spaceWaiters.Add(-1)
-			woken = true
-		case <-ctx.Done():
-			p.spaceWaiters.Add(-1)
-			return ctx.Err()
-		case <-p.quit:
-			p.spaceWaiters.Add(-1)
+		}
+		if r == funcPoolPushClosed {
 			return ErrFuncPoolClosed
 		}
+		p.pushed()
+		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
+			// Pass the wake-up on: the workers sent one for half a queue
+			// of room.
+			p.signalSpace()
+		}
+		return nil
 	}
 }
 
@@ -3977,8 +4516,11 @@ func (p *FuncPool) TrySubmit(in int) error {
 // Resize sets the number of workers to n (at least 1) while the pool runs.
 // Added workers start at once. A removed worker that is running a job
 // finishes it and exits without taking another; an idle one exits at once
-// (one that was taking a job just as Resize ran still runs that job). No job
-// is lost or run twice. Resize after Close or Shutdown has begun does nothing.
+// (one that was taking a job just as Resize ran still runs that job). A
+// worker takes jobs from a long queue several at a time (at most half its
+// fair share of the queue), and a removed one still runs those it has
+// taken. No job is lost or run twice. Resize after Close or Shutdown has
+// begun does nothing.
 func (p *FuncPool) Resize(n int) {
 	if n < 1 {
 		n = 1
@@ -4122,20 +4664,27 @@ func (p *FuncPool) giveBack(in int) {
 // work is the loop of one worker goroutine.
 func (p *FuncPool) work(w *funcPoolWorker) {
 	defer p.wg.Done()
+	tasks := make([]funcPoolTask, funcPoolMaxClaim)
 	for !w.retired.Load() {
-		t, ok := p.next(w)
+		n, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		switch {
-		case p.halted.Load():
-			if t.batch == nil {
-				p.giveBack(t.in)
+		// Run every task taken, even if w is retired meanwhile: they
+		// are no longer in the queue for another worker to take.
+		for i := range tasks[:n] {
+			t := tasks[i]
+			tasks[i] = funcPoolTask{} // drop references for the GC
+			switch {
+			case p.halted.Load():
+				if t.batch == nil {
+					p.giveBack(t.in)
+				}
+			case t.batch != nil:
+				p.runBatch(t.batch)
+			default:
+				p.runJob(t.in)
 			}
-		case t.batch != nil:
-			p.runBatch(t.batch)
-		default:
-			p.runJob(t.in)
 		}
 	}
 }
@@ -4157,9 +4706,11 @@ func (*funcPoolNoCopy) Unlock() {}
 // queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head. Producers and consumers touch different counters
-// and never take a lock, which is where it beats a channel: a channel's
-// single lock is contended by every sender and receiver on every job.
+// with one CAS on head (several tasks at once when many are queued, see
+// claim) and frees each slot through its sequence number. Producers and
+// consumers touch different counters and never take a lock, which is where
+// it beats a channel: a channel's single lock is contended by every sender
+// and receiver on every job.
 //
 // It never blocks; the pool parks workers and producers around it (see
 // park.go). Closing it is one atomic Or of funcPoolClosedBit into tail: no push
@@ -4238,31 +4789,82 @@ func (q *funcPoolQueue) tryPush(t funcPoolTask) funcPoolPushResult {
 	}
 }
 
-// tryPop removes the oldest task, if one is published.
-func (q *funcPoolQueue) tryPop() (funcPoolTask, funcPoolPopResult) {
-	pos := q.head.Load()
+// claim claims the oldest published task, and the ones published after it
+// up to a share of the queue, with one CAS on head: a worker claims n tasks
+// for the cost of one, and the line holding head moves between the cores of
+// competing workers once per claim rather than once per task. The caller
+// then takes each claimed position.
+//
+// It claims at most most tasks, and at most the number queued divided by
+// share (twice the number of workers): more than one only when at least
+// 2*share are queued, and never more than half a fair share, so that the
+// other workers, and workers added by Resize, still find the rest in the
+// queue. share 0 claims one task.
+func (q *funcPoolQueue) claim(share, most uint64) (pos, n uint64, r funcPoolPopResult) {
+	pos = q.head.Load()
 	for {
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - (pos + 1)); {
 		case dif == 0:
-			if q.head.CompareAndSwap(pos, pos+1) {
-				t := s.t
-				s.t = funcPoolTask{} // drop references for the GC
-				s.seq.Store(pos + q.mask + 1)
-				return t, funcPoolPopped
+			n = 1
+			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
+				// More than one is published: only then read the length,
+				// a load of the line producers write.
+				limit := min(uint64(q.length())/share, most)
+				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
+					n++
+				}
+			}
+			if q.head.CompareAndSwap(pos, pos+n) {
+				return pos, n, funcPoolPopped
 			}
 		case dif < 0:
 			tail := q.tail.Load()
 			switch {
 			case tail&^funcPoolClosedBit > pos:
-				return funcPoolTask{}, funcPoolPopPending
+				return pos, 0, funcPoolPopPending
 			case tail&funcPoolClosedBit != 0:
-				return funcPoolTask{}, funcPoolPopDrained
+				return pos, 0, funcPoolPopDrained
 			}
-			return funcPoolTask{}, funcPoolPopEmpty
+			return pos, 0, funcPoolPopEmpty
 		}
 		pos = q.head.Load()
 	}
+}
+
+// await waits, reading at most spins times, until the task at pos, claimed
+// by a push but not yet published, is published or taken by another
+// consumer; it reports whether it was. It reads only the slot and head: the
+// pushing goroutine is about to write the slot, and tail is its to write on
+// the next push.
+func (q *funcPoolQueue) await(pos uint64, spins int) bool {
+	s := &q.slots[pos&q.mask]
+	for range spins {
+		if s.seq.Load() != pos || q.head.Load() != pos {
+			return true
+		}
+	}
+	return false
+}
+
+// take returns the task at pos, which the caller has claimed, and frees its
+// slot.
+func (q *funcPoolQueue) take(pos uint64) funcPoolTask {
+	s := &q.slots[pos&q.mask]
+	t := s.t
+	s.t = funcPoolTask{} // drop references for the GC
+	s.seq.Store(pos + q.mask + 1)
+	return t
+}
+
+// tryPop removes the oldest task, if one is published (Shutdown drains the
+// queue with it).
+func (q *funcPoolQueue) tryPop() (funcPoolTask, funcPoolPopResult) {
+	pos, _, r := q.claim(0, 1)
+	if r != funcPoolPopped {
+		return funcPoolTask{}, r
+	}
+	return q.take(pos), funcPoolPopped
 }
 
 // close makes every later push fail.
@@ -4271,11 +4873,20 @@ func (q *funcPoolQueue) close() { q.tail.Or(funcPoolClosedBit) }
 // closed reports whether close has been called.
 func (q *funcPoolQueue) closed() bool { return q.tail.Load()&funcPoolClosedBit != 0 }
 
-// busy reports whether a pop could make progress: a task is queued or being
-// pushed, or the queue is closed (a worker must then drain and exit).
-func (q *funcPoolQueue) busy() bool {
-	tail := q.tail.Load()
-	return tail&funcPoolClosedBit != 0 || tail > q.head.Load()
+// ready reports whether a pop would make progress now: the oldest task is
+// published, or the queue is closed (a worker must then drain and exit). A
+// task claimed but not yet published does not count: its producer wakes a
+// worker once it has published it.
+func (q *funcPoolQueue) ready() bool {
+	for {
+		pos := q.head.Load()
+		if q.slots[pos&q.mask].seq.Load() == pos+1 {
+			return true
+		}
+		if q.head.Load() == pos { // not a slot popped under our feet
+			return q.closed()
+		}
+	}
 }
 
 // length reports the number of tasks queued or being pushed.
@@ -4525,27 +5136,64 @@ func (p *StressPool) runChunk(b *stressPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// next returns the next task for w, sleeping while the queue is empty. It
-// returns false when w must exit: retired, or the queue closed and drained.
-func (p *StressPool) next(w *stressPoolWorker) (stressPoolTask, bool) {
+// stressPoolSpinLimit is how many times a goroutine retries before parking when it
+// finds another one in the middle of a step of a few instructions: a
+// producer between claiming a slot and publishing it, or a worker between
+// claiming tasks and freeing their slots. The other goroutine is almost
+// always running on another core and done within the spin; when it is not,
+// its thread has been descheduled, and only parking gives it the CPU back.
+// Yielding instead (runtime.Gosched) would cost a trip through the
+// scheduler's global run queue on every such meeting, which on a busy pool
+// is a large share of all jobs.
+const stressPoolSpinLimit = 64
+
+// stressPoolMaxClaim bounds how many tasks a worker takes at once (see claim).
+const stressPoolMaxClaim = 64
+
+// next moves the next tasks into tasks, at least one and at most
+// len(tasks) (see queue.claim), sleeping while the queue is empty, and
+// returns how many. It returns false when w must exit: retired, or the
+// queue closed and drained.
+//
+// The tasks leave the queue at once, so that a slow job cannot hold up the
+// slots of the tasks claimed with it.
+func (p *StressPool) next(w *stressPoolWorker, tasks []stressPoolTask) (int, bool) {
 	for {
-		t, r := p.q.tryPop()
+		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
 		case stressPoolPopped:
+			for i := range tasks[:n] {
+				tasks[i] = p.q.take(pos + uint64(i))
+			}
 			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
 				// Wake producers only once half the queue is free: one
 				// wake-up per half queue of jobs rather than per job.
-				p.signalSpace()
+				if p.signalSpace() {
+					// Hand this P to the producer just woken: it would
+					// otherwise wait in this P's run queue until this
+					// worker blocks, which is when the queue is empty,
+					// and refill it while the workers idle.
+					runtime.Gosched()
+				}
 			}
-			return t, true
+			return int(n), true
 		case stressPoolPopDrained:
-			return t, false
+			return 0, false
 		case stressPoolPopPending:
-			runtime.Gosched() // the pushing goroutine is about to publish
-			continue
+			if p.q.await(pos, stressPoolSpinLimit) {
+				continue // published, or taken by another worker
+			}
+			if p.q.closed() {
+				// Workers do not park once the queue is closed (see
+				// sleep): yield to the pushing goroutine instead.
+				runtime.Gosched()
+				continue
+			}
+			// Its thread may be descheduled: park, and let it wake us
+			// once it has published (see pushed).
 		}
 		if !p.sleep(w) {
-			return t, false
+			return 0, false
 		}
 	}
 }
@@ -4558,7 +5206,7 @@ func (p *StressPool) sleep(w *stressPoolWorker) bool {
 	p.idle = append(p.idle, w)
 	p.sleepers.Add(1)
 	p.idleMu.Unlock()
-	if p.q.busy() || w.retired.Load() {
+	if p.q.ready() || w.retired.Load() {
 		p.unsleep(w)
 		return !w.retired.Load()
 	}
@@ -4636,12 +5284,14 @@ func (p *StressPool) wakeAll() {
 	}
 }
 
-// signalSpace wakes one producer waiting for room; it passes the wake-up on
-// once it has pushed (see push).
-func (p *StressPool) signalSpace() {
+// signalSpace wakes one producer waiting for room, and reports whether it
+// sent the wake-up; the producer passes it on once it has pushed (see send).
+func (p *StressPool) signalSpace() bool {
 	select {
 	case p.space <- struct{}{}:
+		return true
 	default: // a wake-up is already pending
+		return false
 	}
 }
 
@@ -4773,39 +5423,50 @@ func (p *StressPool) Submit(ctx context.Context, in int) error {
 // or ctx is done.
 func (p *StressPool) send(ctx context.Context, t stressPoolTask) error {
 	woken := false
+	spins := 0
 	for {
-		switch p.q.tryPush(t) {
-		case stressPoolPushed:
-			p.pushed()
-			if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-				// Pass the wake-up on: the workers sent one for half a
-				// queue of room.
-				p.signalSpace()
-			}
-			return nil
-		case stressPoolPushClosed:
-			return ErrStressPoolClosed
-		}
-		// Full: the slow path. Announce, look again, then park.
-		p.spaceWaiters.Add(1)
-		if p.q.length() < p.q.capacity() || p.q.closed() {
-			// A worker popped meanwhile (and may still be releasing the
-			// slot), or Close began: try again.
-			p.spaceWaiters.Add(-1)
-			runtime.Gosched()
+		r := p.q.tryPush(t)
+		if r == stressPoolPushFull && spins < stressPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+			// Half the queue is free: the worker that claimed the task
+			// in the slot is about to free it (see park.go).
+			spins++
 			continue
 		}
-		select {
-		case <-p.space:
+		if r == stressPoolPushFull {
+			// More than half full, or the worker freeing the slot is
+			// descheduled: park until the workers have emptied half the
+			// queue (see take), one wake-up per half queue rather than a
+			// retry per slot. Announce, then look once more: a worker
+			// that frees a slot afterwards sees the announcement, so the
+			// wake-up cannot be lost.
+			p.spaceWaiters.Add(1)
+			if r = p.q.tryPush(t); r == stressPoolPushFull {
+				select {
+				case <-p.space:
+					p.spaceWaiters.Add(-1)
+					woken = true
+					spins = 0
+					continue
+				case <-ctx.Done():
+					p.spaceWaiters.Add(-1)
+					return ctx.Err()
+				case <-p.quit:
+					p.spaceWaiters.Add(-1)
+					return ErrStressPoolClosed
+				}
+			}
 			p.spaceWaiters.Add(-1)
-			woken = true
-		case <-ctx.Done():
-			p.spaceWaiters.Add(-1)
-			return ctx.Err()
-		case <-p.quit:
-			p.spaceWaiters.Add(-1)
+		}
+		if r == stressPoolPushClosed {
 			return ErrStressPoolClosed
 		}
+		p.pushed()
+		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
+			// Pass the wake-up on: the workers sent one for half a queue
+			// of room.
+			p.signalSpace()
+		}
+		return nil
 	}
 }
 
@@ -4841,8 +5502,11 @@ func (p *StressPool) TrySubmit(in int) error {
 // Resize sets the number of workers to n (at least 1) while the pool runs.
 // Added workers start at once. A removed worker that is running a job
 // finishes it and exits without taking another; an idle one exits at once
-// (one that was taking a job just as Resize ran still runs that job). No job
-// is lost or run twice. Resize after Close or Shutdown has begun does nothing.
+// (one that was taking a job just as Resize ran still runs that job). A
+// worker takes jobs from a long queue several at a time (at most half its
+// fair share of the queue), and a removed one still runs those it has
+// taken. No job is lost or run twice. Resize after Close or Shutdown has
+// begun does nothing.
 func (p *StressPool) Resize(n int) {
 	if n < 1 {
 		n = 1
@@ -4987,20 +5651,27 @@ func (p *StressPool) giveBack(in int) {
 // work is the loop of one worker goroutine.
 func (p *StressPool) work(w *stressPoolWorker) {
 	defer p.wg.Done()
+	tasks := make([]stressPoolTask, stressPoolMaxClaim)
 	for !w.retired.Load() {
-		t, ok := p.next(w)
+		n, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		switch {
-		case p.halted.Load():
-			if t.batch == nil {
-				p.giveBack(t.in)
+		// Run every task taken, even if w is retired meanwhile: they
+		// are no longer in the queue for another worker to take.
+		for i := range tasks[:n] {
+			t := tasks[i]
+			tasks[i] = stressPoolTask{} // drop references for the GC
+			switch {
+			case p.halted.Load():
+				if t.batch == nil {
+					p.giveBack(t.in)
+				}
+			case t.batch != nil:
+				p.runBatch(t.batch)
+			default:
+				p.runJob(t.in)
 			}
-		case t.batch != nil:
-			p.runBatch(t.batch)
-		default:
-			p.runJob(t.in)
 		}
 	}
 }
@@ -5032,9 +5703,11 @@ func (*stressPoolNoCopy) Unlock() {}
 // queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head. Producers and consumers touch different counters
-// and never take a lock, which is where it beats a channel: a channel's
-// single lock is contended by every sender and receiver on every job.
+// with one CAS on head (several tasks at once when many are queued, see
+// claim) and frees each slot through its sequence number. Producers and
+// consumers touch different counters and never take a lock, which is where
+// it beats a channel: a channel's single lock is contended by every sender
+// and receiver on every job.
 //
 // It never blocks; the pool parks workers and producers around it (see
 // park.go). Closing it is one atomic Or of stressPoolClosedBit into tail: no push
@@ -5113,31 +5786,82 @@ func (q *stressPoolQueue) tryPush(t stressPoolTask) stressPoolPushResult {
 	}
 }
 
-// tryPop removes the oldest task, if one is published.
-func (q *stressPoolQueue) tryPop() (stressPoolTask, stressPoolPopResult) {
-	pos := q.head.Load()
+// claim claims the oldest published task, and the ones published after it
+// up to a share of the queue, with one CAS on head: a worker claims n tasks
+// for the cost of one, and the line holding head moves between the cores of
+// competing workers once per claim rather than once per task. The caller
+// then takes each claimed position.
+//
+// It claims at most most tasks, and at most the number queued divided by
+// share (twice the number of workers): more than one only when at least
+// 2*share are queued, and never more than half a fair share, so that the
+// other workers, and workers added by Resize, still find the rest in the
+// queue. share 0 claims one task.
+func (q *stressPoolQueue) claim(share, most uint64) (pos, n uint64, r stressPoolPopResult) {
+	pos = q.head.Load()
 	for {
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - (pos + 1)); {
 		case dif == 0:
-			if q.head.CompareAndSwap(pos, pos+1) {
-				t := s.t
-				s.t = stressPoolTask{} // drop references for the GC
-				s.seq.Store(pos + q.mask + 1)
-				return t, stressPoolPopped
+			n = 1
+			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
+				// More than one is published: only then read the length,
+				// a load of the line producers write.
+				limit := min(uint64(q.length())/share, most)
+				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
+					n++
+				}
+			}
+			if q.head.CompareAndSwap(pos, pos+n) {
+				return pos, n, stressPoolPopped
 			}
 		case dif < 0:
 			tail := q.tail.Load()
 			switch {
 			case tail&^stressPoolClosedBit > pos:
-				return stressPoolTask{}, stressPoolPopPending
+				return pos, 0, stressPoolPopPending
 			case tail&stressPoolClosedBit != 0:
-				return stressPoolTask{}, stressPoolPopDrained
+				return pos, 0, stressPoolPopDrained
 			}
-			return stressPoolTask{}, stressPoolPopEmpty
+			return pos, 0, stressPoolPopEmpty
 		}
 		pos = q.head.Load()
 	}
+}
+
+// await waits, reading at most spins times, until the task at pos, claimed
+// by a push but not yet published, is published or taken by another
+// consumer; it reports whether it was. It reads only the slot and head: the
+// pushing goroutine is about to write the slot, and tail is its to write on
+// the next push.
+func (q *stressPoolQueue) await(pos uint64, spins int) bool {
+	s := &q.slots[pos&q.mask]
+	for range spins {
+		if s.seq.Load() != pos || q.head.Load() != pos {
+			return true
+		}
+	}
+	return false
+}
+
+// take returns the task at pos, which the caller has claimed, and frees its
+// slot.
+func (q *stressPoolQueue) take(pos uint64) stressPoolTask {
+	s := &q.slots[pos&q.mask]
+	t := s.t
+	s.t = stressPoolTask{} // drop references for the GC
+	s.seq.Store(pos + q.mask + 1)
+	return t
+}
+
+// tryPop removes the oldest task, if one is published (Shutdown drains the
+// queue with it).
+func (q *stressPoolQueue) tryPop() (stressPoolTask, stressPoolPopResult) {
+	pos, _, r := q.claim(0, 1)
+	if r != stressPoolPopped {
+		return stressPoolTask{}, r
+	}
+	return q.take(pos), stressPoolPopped
 }
 
 // close makes every later push fail.
@@ -5146,11 +5870,20 @@ func (q *stressPoolQueue) close() { q.tail.Or(stressPoolClosedBit) }
 // closed reports whether close has been called.
 func (q *stressPoolQueue) closed() bool { return q.tail.Load()&stressPoolClosedBit != 0 }
 
-// busy reports whether a pop could make progress: a task is queued or being
-// pushed, or the queue is closed (a worker must then drain and exit).
-func (q *stressPoolQueue) busy() bool {
-	tail := q.tail.Load()
-	return tail&stressPoolClosedBit != 0 || tail > q.head.Load()
+// ready reports whether a pop would make progress now: the oldest task is
+// published, or the queue is closed (a worker must then drain and exit). A
+// task claimed but not yet published does not count: its producer wakes a
+// worker once it has published it.
+func (q *stressPoolQueue) ready() bool {
+	for {
+		pos := q.head.Load()
+		if q.slots[pos&q.mask].seq.Load() == pos+1 {
+			return true
+		}
+		if q.head.Load() == pos { // not a slot popped under our feet
+			return q.closed()
+		}
+	}
 }
 
 // length reports the number of tasks queued or being pushed.
@@ -5323,6 +6056,3722 @@ func (p *StressPool) Stats() StressPoolStats {
 func NewStressPool(fn func(context.Context, int) (int, error), onResult func(int, int, error)) *StressPool {
 	p := &StressPool{
 		fn:       fn,
+		onResult: onResult,
+	}
+	p.init()
+	return p
+}
+
+// JobQuota: generated from the ratelimit directive in pool.go.
+
+// JobQuotaAlgorithm selects how a JobQuota counts events.
+type JobQuotaAlgorithm uint8
+
+const (
+	// JobQuotaTokenBucket admits Burst events at once and then one event per
+	// Interval: algo=token.
+	JobQuotaTokenBucket JobQuotaAlgorithm = iota
+	// JobQuotaSlidingWindow admits at most Limit events in any Window, estimating
+	// the count over the sliding window from the counts of the current and
+	// the previous fixed window: algo=window.
+	JobQuotaSlidingWindow
+)
+
+// JobQuotaMaxLimit is the largest window Limit. The window's counts and index
+// share one 64-bit word; JobQuotaMaxLimit leaves the index at least 22 bits.
+const JobQuotaMaxLimit = 1<<20 - 1
+
+// ErrJobQuotaDeadline is returned by Wait when the wait could not end before the
+// context's deadline. errors.Is(ErrJobQuotaDeadline, context.DeadlineExceeded)
+// holds, so callers need check only the latter.
+var ErrJobQuotaDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// jobQuotaCacheLine is the size the state word is padded to, so that limiters
+// allocated next to each other do not share it.
+const jobQuotaCacheLine = 64
+
+// JobQuota controls how frequently events are allowed to happen.
+//
+// A JobQuota is safe for concurrent use. It must be created with NewJobQuota and
+// must not be copied after first use. Its methods never block except Wait,
+// and never take a lock: each decision is one compare-and-swap on a single
+// word.
+//
+// Methods ending in At take the current time explicitly (x/time/rate
+// style); the others read a monotonic clock. Times are measured from the
+// limiter's epoch, so times passed to the At methods should carry a
+// monotonic reading (come from time.Now) or be derived from the epoch given
+// to NewJobQuotaAt.
+type JobQuota struct {
+	// state is, for JobQuotaTokenBucket, the theoretical arrival time of the next
+	// event in nanoseconds since epoch; for JobQuotaSlidingWindow, the index of
+	// the current fixed window and the counts of it and the previous one.
+	state atomic.Int64
+	_     [jobQuotaCacheLine - 8]byte
+
+	epoch time.Time
+}
+
+// init checks the configuration and starts the clock. The generated
+// constructor calls it with time.Now().
+func (l *JobQuota) init(epoch time.Time) {
+	l.epoch = epoch
+}
+
+// Allow reports whether an event may happen now, and if so counts it. It
+// never blocks.
+func (l *JobQuota) Allow() bool {
+	return l.allow(l.clock())
+}
+
+// AllowAt is Allow at time t.
+func (l *JobQuota) AllowAt(t time.Time) bool {
+	return l.allow(l.offset(t))
+}
+
+// Reserve reserves one event and returns when it may happen. A
+// JobQuotaTokenBucket always grants the reservation, possibly in the future; a
+// JobQuotaSlidingWindow grants it only when the event may happen now, and otherwise
+// returns a reservation that is not OK and whose Delay says when to retry.
+func (l *JobQuota) Reserve() JobQuotaReservation {
+	return l.reserve(l.clock())
+}
+
+// ReserveAt is Reserve at time t.
+func (l *JobQuota) ReserveAt(t time.Time) JobQuotaReservation {
+	return l.reserve(l.offset(t))
+}
+
+// Wait blocks until an event may happen, and counts it. It returns
+// ctx.Err() if ctx is done first, and ErrJobQuotaDeadline at once, without
+// waiting, if the event could not happen before ctx's deadline. On error
+// no event is counted.
+func (l *JobQuota) Wait(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	deadline := int64(math.MaxInt64)
+	if d, ok := ctx.Deadline(); ok {
+		deadline = l.offset(d)
+	}
+	for {
+		now := l.clock()
+		r := l.reserve(now)
+		if r.OK() && r.at <= now {
+			return nil
+		}
+		if r.at > deadline {
+			r.cancel(now)
+			return ErrJobQuotaDeadline
+		}
+		timer := time.NewTimer(time.Duration(r.at - now))
+		select {
+		case <-timer.C:
+			if r.OK() {
+				return nil
+			}
+			// A window reservation only said when to retry.
+		case <-ctx.Done():
+			timer.Stop()
+			r.cancel(l.clock())
+			return ctx.Err()
+		}
+	}
+}
+
+// JobQuotaStats is a snapshot of a JobQuota's state.
+type JobQuotaStats struct {
+	// Available is the number of events that may happen at once now.
+	Available int64
+	// Delay is how long until one more event may happen: zero when
+	// Available > 0.
+	Delay time.Duration
+}
+
+// Stats returns a snapshot of the limiter's state now.
+func (l *JobQuota) Stats() JobQuotaStats {
+	return l.stats(l.clock())
+}
+
+// StatsAt is JobQuotaStats at time t.
+func (l *JobQuota) StatsAt(t time.Time) JobQuotaStats {
+	return l.stats(l.offset(t))
+}
+
+// JobQuotaReservation is an event reserved by Reserve. It is a value; Cancel it at
+// most once.
+type JobQuotaReservation struct {
+	l  *JobQuota
+	at int64 // nanoseconds since epoch at which the event may happen
+	ok bool  // the event is counted
+}
+
+// OK reports whether the reservation holds an event. A JobQuotaSlidingWindow's
+// reservation is not OK when the event may not happen now; Delay then says
+// when to try again.
+func (r JobQuotaReservation) OK() bool { return r.ok }
+
+// Delay returns how long to wait from now before acting on the
+// reservation (or, if it is not OK, before retrying). Zero means now.
+func (r JobQuotaReservation) Delay() time.Duration {
+	return r.DelayFrom(time.Now())
+}
+
+// DelayFrom is Delay from time t.
+func (r JobQuotaReservation) DelayFrom(t time.Time) time.Duration {
+	return time.Duration(max(r.at-r.l.offset(t), 0))
+}
+
+// Cancel gives the reserved event back if its time has not come yet, so
+// that another event may take its place. It does nothing for a reservation
+// that is not OK.
+func (r JobQuotaReservation) Cancel() {
+	r.CancelAt(time.Now())
+}
+
+// CancelAt is Cancel at time t.
+func (r JobQuotaReservation) CancelAt(t time.Time) {
+	r.cancel(r.l.offset(t))
+}
+
+func (r JobQuotaReservation) cancel(now int64) {
+	if !r.ok || r.at < now {
+		return
+	}
+	// Later reservations keep their times; the freed interval goes
+	// to whoever reserves next.
+	r.l.state.Add(-int64((1 * time.Hour)))
+	// A window reservation is granted only for now, so its time has
+	// always come: there is nothing to give back.
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (l *JobQuota) clock() int64 {
+	return int64(time.Since(l.epoch))
+}
+
+// offset converts t to nanoseconds since the epoch.
+func (l *JobQuota) offset(t time.Time) int64 {
+	return int64(t.Sub(l.epoch))
+}
+
+func (l *JobQuota) allow(now int64) bool {
+	return l.tokenAllow(now)
+}
+
+func (l *JobQuota) reserve(now int64) JobQuotaReservation {
+	return JobQuotaReservation{l: l, at: l.tokenReserve(now), ok: true}
+}
+
+func (l *JobQuota) stats(now int64) JobQuotaStats {
+	return l.tokenStats(now)
+}
+
+// tokenAllow is Allow for a JobQuotaTokenBucket.
+func (l *JobQuota) tokenAllow(now int64) bool {
+	interval, tolerance := int64((1 * time.Hour)), int64((1*time.Hour))*3
+	for {
+		tat := l.state.Load()
+		next := max(tat, now) + interval
+		if next-now > tolerance {
+			return false
+		}
+		if l.state.CompareAndSwap(tat, next) {
+			return true
+		}
+	}
+}
+
+// tokenReserve takes the next token, whenever it comes, and returns the
+// time at which it may be used.
+func (l *JobQuota) tokenReserve(now int64) int64 {
+	interval, tolerance := int64((1 * time.Hour)), int64((1*time.Hour))*3
+	for {
+		tat := l.state.Load()
+		next := max(tat, now) + interval
+		if l.state.CompareAndSwap(tat, next) {
+			return max(next-tolerance, now)
+		}
+	}
+}
+
+func (l *JobQuota) tokenStats(now int64) JobQuotaStats {
+	interval, tolerance := int64((1 * time.Hour)), int64((1*time.Hour))*3
+	tat := max(l.state.Load(), now)
+	avail := (now + tolerance - tat) / interval
+	var delay int64
+	if avail <= 0 {
+		delay = tat + interval - tolerance - now
+	}
+	return JobQuotaStats{Available: max(avail, 0), Delay: time.Duration(delay)}
+}
+
+// NewJobQuota returns a rate limiter, a token bucket of 3 tokens refilled at one per 1h0m0s, whose clock starts now.
+func NewJobQuota() *JobQuota {
+	return NewJobQuotaAt(time.Now())
+}
+
+// NewJobQuotaAt is NewJobQuota with an explicit epoch: the time at which the bucket is
+// full and the first window starts. Tests use it with the At methods to
+// control time.
+func NewJobQuotaAt(epoch time.Time) *JobQuota {
+	l := &JobQuota{}
+	l.init(epoch)
+	return l
+}
+
+// PacedPool: generated from the pool directive in pool.go.
+
+// Chunking of a Map call: each helping worker claims chunks of consecutive
+// items with one atomic add, so the cost of sharing out the work is paid
+// once per chunk, not per item.
+const (
+	// pacedPoolMaxChunk bounds a chunk so that workers finishing early still find
+	// work to steal (load balance) on large batches.
+	pacedPoolMaxChunk = 256
+	// pacedPoolChunksPerHelper is how many chunks each helper should get on a batch
+	// too small for pacedPoolMaxChunk: enough to even out unequal jobs.
+	pacedPoolChunksPerHelper = 8
+)
+
+// batch is one Map call, shared by the workers helping with it.
+type pacedPoolBatch struct {
+	ctx    context.Context // every item's context; cancelled on the first failure
+	cancel context.CancelFunc
+	ins    []int
+	outs   []int
+	chunk  int64
+
+	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
+	left atomic.Int64  // items neither finished nor abandoned
+	ok   atomic.Int64  // items finished with a nil error
+	done chan struct{} // closed when left reaches zero
+
+	errOnce sync.Once
+	err     error // the first failure, set once under errOnce
+}
+
+// Map runs every element of ins through the pool's function and returns the
+// outputs in input order. It is the fast path for large batches: the workers
+// share out ins by chunks (no queue hand-off per item), run them in a tight
+// loop and write straight into the result slice. The result handler is not
+// called for Map items.
+//
+// Each item runs under a context derived from ctx (so it carries ctx's
+// values), cancelled when ctx is done, when Shutdown begins, or when another
+// item fails. The first item to fail (after its retries) stops the batch:
+// Map waits for the items already running and returns the outputs, with
+// zero values for items that failed or never ran, and that item's error
+// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
+// the pool is closing, ErrPacedPoolClosed.
+//
+// The batch goes through the queue like a job, once per helping worker, so
+// it waits behind queued jobs and shares the workers with them. Map must not
+// be called from a job of the same pool.
+//
+// The completion of every item happens before Map returns.
+func (p *PacedPool) Map(ctx context.Context, ins []int) ([]int, error) {
+	outs := make([]int, len(ins))
+	return outs, p.MapInto(ctx, outs, ins)
+}
+
+// MapInto is Map writing the outputs into outs, which must be as long as
+// ins: a caller running batches in a loop reuses one output slice, and
+// allocates nothing per batch but the batch's own bookkeeping. It panics if
+// the lengths differ.
+func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
+	if len(outs) != len(ins) {
+		panic("pool: MapInto: len(outs) != len(ins)")
+	}
+	n := int64(len(ins))
+	if n == 0 {
+		return nil
+	}
+	helpers := min(p.size.Load(), n)
+	if helpers < 1 {
+		helpers = 1
+	}
+	b := &pacedPoolBatch{
+		ins:   ins,
+		outs:  outs,
+		chunk: min(max(n/(helpers*pacedPoolChunksPerHelper), 1), pacedPoolMaxChunk),
+		done:  make(chan struct{}),
+	}
+	b.ctx, b.cancel = context.WithCancel(ctx)
+	defer b.cancel()
+	defer context.AfterFunc(p.ctx, b.cancel)()
+	b.left.Store(n)
+	p.stats.submitted.Add(uint64(n))
+
+	for range helpers {
+		if err := p.send(ctx, pacedPoolTask{batch: b}); err != nil {
+			b.fail(err)
+			break
+		}
+	}
+	select {
+	case <-b.done:
+	case <-b.ctx.Done():
+		switch {
+		case ctx.Err() != nil:
+			b.fail(ctx.Err())
+		case p.ctx.Err() != nil:
+			b.fail(ErrPacedPoolClosed)
+		}
+		// Otherwise an item failed and has set the error. Either way, wait
+		// for the items still running: Map must not return while the
+		// pool still reads ins or writes outs.
+		<-b.done
+	}
+	ok := uint64(b.ok.Load())
+	p.stats.completed.Add(ok)
+	p.stats.failed.Add(uint64(n) - ok)
+	return b.err
+}
+
+// fail records the batch's error if it is the first, cancels the running
+// items and abandons the unclaimed ones.
+func (b *pacedPoolBatch) fail(err error) {
+	b.errOnce.Do(func() { b.err = err })
+	b.cancel()
+	n := int64(len(b.ins))
+	// Claim everything left in one add, as a worker would claim a chunk.
+	if lo := b.next.Add(n) - n; lo < n {
+		b.finish(n - lo)
+	}
+}
+
+// finish accounts for k items finished or abandoned.
+func (b *pacedPoolBatch) finish(k int64) {
+	if b.left.Add(-k) == 0 {
+		close(b.done)
+	}
+}
+
+// runBatch claims and runs chunks of b until none is left.
+func (p *PacedPool) runBatch(b *pacedPoolBatch) {
+	n := int64(len(b.ins))
+	for {
+		hi := b.next.Add(b.chunk)
+		lo := hi - b.chunk
+		if lo >= n {
+			return
+		}
+		hi = min(hi, n)
+		p.stats.inFlight.Add(hi - lo)
+		ok := p.runChunk(b, int(lo), int(hi))
+		p.stats.inFlight.Add(lo - hi)
+		b.ok.Add(int64(ok))
+		b.finish(hi - lo)
+	}
+}
+
+// runChunk runs items [lo, hi) of b and returns how many succeeded before
+// the first failure, which fails the batch. It is the per-item loop of Map,
+// kept tight: one call of the hook per item, and the retry and timeout
+// paths only when those options are on.
+func (p *PacedPool) runChunk(b *pacedPoolBatch, lo, hi int) (ok int) {
+	i := lo // the item running, for the panic report
+	defer func() {
+		if r := recover(); r != nil {
+			ok = i - lo
+			b.fail(fmt.Errorf("pool: item %d: %w", i, pacedPoolNewPanicError(r)))
+		}
+	}()
+	ctx := b.ctx
+	ins := b.ins[lo:hi]
+	outs := b.outs[lo:hi]
+	outs = outs[:len(ins)] // one bounds check for the loop
+	for j := range ins {
+		var out int
+		var err error
+		out, err = p.attempt(ctx, ins[j])
+		if err != nil {
+			i = lo + j
+			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			return j
+		}
+		outs[j] = out
+		i++
+	}
+	return len(ins)
+}
+
+// pacedPoolSpinLimit is how many times a goroutine retries before parking when it
+// finds another one in the middle of a step of a few instructions: a
+// producer between claiming a slot and publishing it, or a worker between
+// claiming tasks and freeing their slots. The other goroutine is almost
+// always running on another core and done within the spin; when it is not,
+// its thread has been descheduled, and only parking gives it the CPU back.
+// Yielding instead (runtime.Gosched) would cost a trip through the
+// scheduler's global run queue on every such meeting, which on a busy pool
+// is a large share of all jobs.
+const pacedPoolSpinLimit = 64
+
+// pacedPoolMaxClaim bounds how many tasks a worker takes at once (see claim).
+const pacedPoolMaxClaim = 64
+
+// next moves the next tasks into tasks, at least one and at most
+// len(tasks) (see queue.claim), sleeping while the queue is empty, and
+// returns how many. It returns false when w must exit: retired, or the
+// queue closed and drained.
+//
+// The tasks leave the queue at once, so that a slow job cannot hold up the
+// slots of the tasks claimed with it.
+func (p *PacedPool) next(w *pacedPoolWorker, tasks []pacedPoolTask) (int, bool) {
+	for {
+		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
+		switch r {
+		case pacedPoolPopped:
+			for i := range tasks[:n] {
+				tasks[i] = p.q.take(pos + uint64(i))
+			}
+			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
+				// Wake producers only once half the queue is free: one
+				// wake-up per half queue of jobs rather than per job.
+				if p.signalSpace() {
+					// Hand this P to the producer just woken: it would
+					// otherwise wait in this P's run queue until this
+					// worker blocks, which is when the queue is empty,
+					// and refill it while the workers idle.
+					runtime.Gosched()
+				}
+			}
+			return int(n), true
+		case pacedPoolPopDrained:
+			return 0, false
+		case pacedPoolPopPending:
+			if p.q.await(pos, pacedPoolSpinLimit) {
+				continue // published, or taken by another worker
+			}
+			if p.q.closed() {
+				// Workers do not park once the queue is closed (see
+				// sleep): yield to the pushing goroutine instead.
+				runtime.Gosched()
+				continue
+			}
+			// Its thread may be descheduled: park, and let it wake us
+			// once it has published (see pushed).
+		}
+		if !p.sleep(w) {
+			return 0, false
+		}
+	}
+}
+
+// sleep parks w until a producer, Close or Resize wakes it. It returns
+// false if w was retired.
+func (p *PacedPool) sleep(w *pacedPoolWorker) bool {
+	p.idleMu.Lock()
+	w.asleep = true
+	p.idle = append(p.idle, w)
+	p.sleepers.Add(1)
+	p.idleMu.Unlock()
+	if p.q.ready() || w.retired.Load() {
+		p.unsleep(w)
+		return !w.retired.Load()
+	}
+	select {
+	case <-w.wake:
+		return true
+	case <-w.stop:
+		p.unsleep(w)
+		return false
+	}
+}
+
+// unsleep takes w, which did not wait for its wake-up, off the idle list.
+// If a producer has already taken it off to wake it, the wake-up is passed
+// to another sleeper: w may be about to exit, and the producer's task must
+// not wait for a worker that will not come.
+func (p *PacedPool) unsleep(w *pacedPoolWorker) {
+	p.idleMu.Lock()
+	if w.asleep {
+		for i, v := range p.idle {
+			if v == w {
+				last := len(p.idle) - 1
+				copy(p.idle[i:], p.idle[i+1:])
+				p.idle[last] = nil
+				p.idle = p.idle[:last]
+				break
+			}
+		}
+		w.asleep = false
+		p.sleepers.Add(-1)
+		p.idleMu.Unlock()
+		return
+	}
+	p.idleMu.Unlock()
+	p.wakeOne()
+}
+
+// wakeOne wakes the most recently parked worker (its cache is the warmest),
+// if any.
+func (p *PacedPool) wakeOne() {
+	p.idleMu.Lock()
+	n := len(p.idle)
+	if n == 0 {
+		p.idleMu.Unlock()
+		return
+	}
+	w := p.idle[n-1]
+	p.idle[n-1] = nil
+	p.idle = p.idle[:n-1]
+	w.asleep = false
+	p.sleepers.Add(-1)
+	p.idleMu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// wakeAll wakes every parked worker; after the queue is closed, none parks
+// again.
+func (p *PacedPool) wakeAll() {
+	p.idleMu.Lock()
+	idle := p.idle
+	p.idle = nil
+	for _, w := range idle {
+		w.asleep = false
+	}
+	p.sleepers.Store(0)
+	p.idleMu.Unlock()
+	for _, w := range idle {
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// signalSpace wakes one producer waiting for room, and reports whether it
+// sent the wake-up; the producer passes it on once it has pushed (see send).
+func (p *PacedPool) signalSpace() bool {
+	select {
+	case p.space <- struct{}{}:
+		return true
+	default: // a wake-up is already pending
+		return false
+	}
+}
+
+// ErrPacedPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
+// has begun, and delivered to the handler for a job that Shutdown could not
+// return because it had already returned (see [PacedPool.Shutdown]).
+var ErrPacedPoolClosed = errors.New("pool: closed")
+
+// ErrPacedPoolFull is returned by TrySubmit when the queue has no room.
+var ErrPacedPoolFull = errors.New("pool: queue full")
+
+// pacedPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
+// deep enough that a producer rarely waits for a worker to wake, small
+// enough that a full queue pushes back on the producer early.
+const pacedPoolDefaultQueue = 256
+
+// PacedPool runs a function over submitted jobs on a bounded set of workers.
+//
+// A PacedPool must be created with [NewPacedPool]; the zero value is not usable. A PacedPool
+// must not be copied after first use. All methods are safe for concurrent use.
+//
+// The function and the handler run on worker goroutines, concurrently with
+// each other. They must not call Submit, Map, Close or Shutdown on their own
+// pool in a way that waits for the pool (a job waiting for a job can
+// deadlock a pool whose workers all wait).
+type PacedPool struct {
+	_ pacedPoolNoCopy
+
+	// q is the job queue: a ring of values, no closure and no allocation
+	// per job, and no lock shared by producers and workers.
+	q pacedPoolQueue
+
+	// Parking (park.go): idle workers, LIFO, and their count for producers
+	// to check without the lock; producers waiting for room, and the token
+	// that wakes one of them.
+	idleMu       sync.Mutex
+	idle         []*pacedPoolWorker
+	sleepers     atomic.Int32
+	spaceWaiters atomic.Int32
+	space        chan struct{}
+
+	// quit is closed when Close or Shutdown begins: it releases Submits
+	// waiting for room.
+	quit chan struct{}
+
+	// ctx is the parent of every job's context; Shutdown cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// halted is set by Shutdown: a worker that receives a job afterwards
+	// hands it back instead of running it.
+	halted atomic.Bool
+
+	fn       func(context.Context, int) (int, error)
+	onResult func(int, int, error)
+
+	// rate paces the jobs (the rate= option): every attempt waits for it first.
+	rate *JobQuota
+
+	life    sync.Mutex         // serializes Resize, Close and Shutdown
+	workers []*pacedPoolWorker // guarded by life; the running, non-retired workers
+	size    atomic.Int64
+	wg      sync.WaitGroup // one per worker goroutine, retired or not
+
+	unrunMu    sync.Mutex
+	unrun      []int // jobs received after Shutdown began, to be returned by it
+	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
+
+	stats pacedPoolCounters
+}
+
+// task is one element of the queue: a job, or a share of a Map batch.
+type pacedPoolTask struct {
+	in    int
+	batch *pacedPoolBatch // non-nil: the receiving worker helps with this batch
+}
+
+// worker is the parking and retirement handle of one worker goroutine.
+type pacedPoolWorker struct {
+	retired atomic.Bool   // checked before each job: cheaper than a select
+	stop    chan struct{} // closed on retirement: wakes a parked worker
+	wake    chan struct{} // capacity 1: a pending wake-up
+	asleep  bool          // on PacedPool.idle; guarded by PacedPool.idleMu
+}
+
+// init makes the queue and starts the workers.
+func (p *PacedPool) init() {
+	queue := pacedPoolDefaultQueue
+	workers := runtime.GOMAXPROCS(0)
+	workers = 2
+	p.q.init(queue)
+	p.space = make(chan struct{}, 1)
+	p.quit = make(chan struct{})
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.life.Lock()
+	p.grow(workers)
+	p.life.Unlock()
+}
+
+// call runs the user's function once. It is the only place the function is
+// called, so that a generated pool can call it directly (and inline it).
+func (p *PacedPool) call(ctx context.Context, in int) (int, error) {
+	return p.fn(ctx, in)
+}
+
+// deliver hands one job's outcome to the result handler.
+func (p *PacedPool) deliver(in int, out int, err error) {
+	if p.onResult != nil {
+		p.onResult(in, out, err)
+	}
+}
+
+// Submit queues in to be run, waiting while the queue is full. It returns
+// ErrPacedPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
+// before there is room; the job is then not queued. ctx bounds only the wait
+// for room: the job itself runs under the pool's context (see Shutdown).
+//
+// Submit of a job happens before the job runs.
+func (p *PacedPool) Submit(ctx context.Context, in int) error {
+	// Counted before the send so that PacedPoolStats never shows a job finished
+	// before it was submitted.
+	p.stats.submitted.Add(1)
+	err := p.send(ctx, pacedPoolTask{in: in})
+	if err != nil {
+		p.stats.submitted.Add(^uint64(0))
+	}
+	return err
+}
+
+// send queues t, waiting while the queue is full, unless the pool is closed
+// or ctx is done.
+func (p *PacedPool) send(ctx context.Context, t pacedPoolTask) error {
+	woken := false
+	spins := 0
+	for {
+		r := p.q.tryPush(t)
+		if r == pacedPoolPushFull && spins < pacedPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+			// Half the queue is free: the worker that claimed the task
+			// in the slot is about to free it (see park.go).
+			spins++
+			continue
+		}
+		if r == pacedPoolPushFull {
+			// More than half full, or the worker freeing the slot is
+			// descheduled: park until the workers have emptied half the
+			// queue (see take), one wake-up per half queue rather than a
+			// retry per slot. Announce, then look once more: a worker
+			// that frees a slot afterwards sees the announcement, so the
+			// wake-up cannot be lost.
+			p.spaceWaiters.Add(1)
+			if r = p.q.tryPush(t); r == pacedPoolPushFull {
+				select {
+				case <-p.space:
+					p.spaceWaiters.Add(-1)
+					woken = true
+					spins = 0
+					continue
+				case <-ctx.Done():
+					p.spaceWaiters.Add(-1)
+					return ctx.Err()
+				case <-p.quit:
+					p.spaceWaiters.Add(-1)
+					return ErrPacedPoolClosed
+				}
+			}
+			p.spaceWaiters.Add(-1)
+		}
+		if r == pacedPoolPushClosed {
+			return ErrPacedPoolClosed
+		}
+		p.pushed()
+		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
+			// Pass the wake-up on: the workers sent one for half a queue
+			// of room.
+			p.signalSpace()
+		}
+		return nil
+	}
+}
+
+// pushed wakes a worker for a task just pushed, if all are parked.
+func (p *PacedPool) pushed() {
+	if p.sleepers.Load() > 0 {
+		p.wakeOne()
+	}
+}
+
+// TrySubmit queues in if the queue has room, without waiting. It returns
+// ErrPacedPoolFull if the queue is full and ErrPacedPoolClosed if Close or Shutdown has begun;
+// the job is then not queued.
+//
+// TrySubmit of a job happens before the job runs.
+func (p *PacedPool) TrySubmit(in int) error {
+	p.stats.submitted.Add(1)
+	var err error
+	switch p.q.tryPush(pacedPoolTask{in: in}) {
+	case pacedPoolPushed:
+		p.pushed()
+	case pacedPoolPushFull:
+		err = ErrPacedPoolFull
+	case pacedPoolPushClosed:
+		err = ErrPacedPoolClosed
+	}
+	if err != nil {
+		p.stats.submitted.Add(^uint64(0))
+	}
+	return err
+}
+
+// Resize sets the number of workers to n (at least 1) while the pool runs.
+// Added workers start at once. A removed worker that is running a job
+// finishes it and exits without taking another; an idle one exits at once
+// (one that was taking a job just as Resize ran still runs that job). A
+// worker takes jobs from a long queue several at a time (at most half its
+// fair share of the queue), and a removed one still runs those it has
+// taken. No job is lost or run twice. Resize after Close or Shutdown has
+// begun does nothing.
+func (p *PacedPool) Resize(n int) {
+	if n < 1 {
+		n = 1
+	}
+	p.life.Lock()
+	defer p.life.Unlock()
+	if p.isClosed() {
+		return
+	}
+	if d := n - len(p.workers); d > 0 {
+		p.grow(d)
+		return
+	}
+	for _, w := range p.workers[n:] {
+		w.retired.Store(true)
+		close(w.stop)
+	}
+	clear(p.workers[n:])
+	p.workers = p.workers[:n]
+	p.size.Store(int64(n))
+}
+
+// Size reports the number of workers set by the workers= option or Resize.
+// Retired workers still finishing a job are not counted.
+func (p *PacedPool) Size() int {
+	return int(p.size.Load())
+}
+
+// grow starts n more workers. p.life must be held.
+func (p *PacedPool) grow(n int) {
+	p.wg.Add(n)
+	for range n {
+		w := &pacedPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		p.workers = append(p.workers, w)
+		go p.work(w)
+	}
+	p.size.Store(int64(len(p.workers)))
+}
+
+// isClosed reports whether Close or Shutdown has begun.
+func (p *PacedPool) isClosed() bool { return p.q.closed() }
+
+// Close stops accepting jobs, runs every job already queued, and waits for
+// all workers to exit. Submits waiting for room when Close begins return
+// ErrPacedPoolClosed. Close may be called more than once and concurrently with
+// Shutdown; every call waits.
+//
+// The completion of every job happens before Close returns.
+func (p *PacedPool) Close() {
+	p.life.Lock()
+	p.stopAccepting()
+	p.life.Unlock()
+	p.wg.Wait()
+}
+
+// Shutdown stops accepting jobs, cancels the context of every running job,
+// and returns the queued jobs that never ran, in queue order (those received
+// by a worker as Shutdown began may come last). Running jobs finish with
+// whatever their function returns once their context is cancelled, and are
+// delivered to the handler as usual.
+//
+// Shutdown waits for the workers to exit or for ctx to be done, whichever
+// comes first; in the latter case it returns ctx.Err(), and the workers
+// still running a job that ignores its context exit when it returns. Only
+// the first Shutdown returns jobs; a job that could not be returned to it
+// (a later call, or one received as Shutdown gave up waiting) is delivered
+// to the handler with ErrPacedPoolClosed, so no job goes unaccounted.
+//
+// If Close is draining the queue, Shutdown stops it and returns the rest.
+func (p *PacedPool) Shutdown(ctx context.Context) ([]int, error) {
+	p.life.Lock()
+	p.stopAccepting()
+	first := !p.halted.Swap(true)
+	p.life.Unlock()
+	if first {
+		p.cancel()
+		// Drain alongside the workers: both hand jobs to unrun.
+		for {
+			t, r := p.q.tryPop()
+			if r == pacedPoolPopDrained {
+				break
+			}
+			if r == pacedPoolPopPending {
+				runtime.Gosched()
+			}
+			if r == pacedPoolPopped && t.batch == nil {
+				p.giveBack(t.in)
+			}
+		}
+	}
+	var err error
+	if ctx.Done() == nil {
+		p.wg.Wait()
+	} else {
+		waited := make(chan struct{})
+		go func() {
+			p.wg.Wait()
+			close(waited)
+		}()
+		select {
+		case <-waited:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	if !first {
+		return nil, err
+	}
+	p.unrunMu.Lock()
+	unrun := p.unrun
+	p.unrun = nil
+	p.unrunTaken = true
+	p.unrunMu.Unlock()
+	return unrun, err
+}
+
+// stopAccepting makes every later Submit fail and wakes every parked
+// worker and producer. p.life must be held.
+func (p *PacedPool) stopAccepting() {
+	if p.isClosed() {
+		return
+	}
+	p.q.close()
+	close(p.quit) // release Submits waiting for room
+	p.wakeAll()   // the workers that are not retired drain the queue and exit
+}
+
+// giveBack records a job that Shutdown must return.
+func (p *PacedPool) giveBack(in int) {
+	p.stats.unrun.Add(1)
+	p.unrunMu.Lock()
+	if !p.unrunTaken {
+		p.unrun = append(p.unrun, in)
+		p.unrunMu.Unlock()
+		return
+	}
+	p.unrunMu.Unlock()
+	var zero int
+	p.deliver(in, zero, ErrPacedPoolClosed)
+}
+
+// work is the loop of one worker goroutine.
+func (p *PacedPool) work(w *pacedPoolWorker) {
+	defer p.wg.Done()
+	tasks := make([]pacedPoolTask, pacedPoolMaxClaim)
+	for !w.retired.Load() {
+		n, ok := p.next(w, tasks)
+		if !ok {
+			return
+		}
+		// Run every task taken, even if w is retired meanwhile: they
+		// are no longer in the queue for another worker to take.
+		for i := range tasks[:n] {
+			t := tasks[i]
+			tasks[i] = pacedPoolTask{} // drop references for the GC
+			switch {
+			case p.halted.Load():
+				if t.batch == nil {
+					p.giveBack(t.in)
+				}
+			case t.batch != nil:
+				p.runBatch(t.batch)
+			default:
+				p.runJob(t.in)
+			}
+		}
+	}
+}
+
+// runJob runs one submitted job to its outcome and delivers it.
+func (p *PacedPool) runJob(in int) {
+	p.stats.inFlight.Add(1)
+	out, err := p.attempt(p.ctx, in)
+	p.stats.inFlight.Add(-1)
+	if err != nil {
+		p.stats.failed.Add(1)
+	} else {
+		p.stats.completed.Add(1)
+	}
+	p.deliver(in, out, err)
+}
+
+// pacedPoolNoCopy may be embedded into structs which must not be copied after first
+// use; go vet's copylocks check reports copies.
+type pacedPoolNoCopy struct{}
+
+func (*pacedPoolNoCopy) Lock() {}
+
+func (*pacedPoolNoCopy) Unlock() {}
+
+// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
+// Vyukov's design): a producer claims a position with one CAS on tail and
+// publishes the task through the slot's sequence number, a consumer claims
+// with one CAS on head (several tasks at once when many are queued, see
+// claim) and frees each slot through its sequence number. Producers and
+// consumers touch different counters and never take a lock, which is where
+// it beats a channel: a channel's single lock is contended by every sender
+// and receiver on every job.
+//
+// It never blocks; the pool parks workers and producers around it (see
+// park.go). Closing it is one atomic Or of pacedPoolClosedBit into tail: no push
+// succeeds afterwards, and every push that claimed a position before
+// still publishes it, so consumers drain exactly what was accepted.
+type pacedPoolQueue struct {
+	head  atomic.Uint64 // next position to pop
+	_     [pacedPoolCacheLine - 8]byte
+	tail  atomic.Uint64 // next position to push, | pacedPoolClosedBit once closed
+	_     [pacedPoolCacheLine - 8]byte
+	mask  uint64
+	slots []pacedPoolSlot
+}
+
+// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
+// holds the task pushed at pos, ready to pop.
+type pacedPoolSlot struct {
+	seq atomic.Uint64
+	t   pacedPoolTask
+}
+
+// pacedPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
+// 2^63 pushes would take centuries.
+const pacedPoolClosedBit = 1 << 63
+
+type pacedPoolPushResult uint8
+
+const (
+	pacedPoolPushed pacedPoolPushResult = iota
+	pacedPoolPushFull
+	pacedPoolPushClosed
+)
+
+type pacedPoolPopResult uint8
+
+const (
+	pacedPoolPopped     pacedPoolPopResult = iota
+	pacedPoolPopEmpty                      // nothing queued
+	pacedPoolPopPending                    // a push has claimed the next position but not yet published it
+	pacedPoolPopDrained                    // closed and empty: nothing will ever come
+)
+
+// init sizes the ring to capacity rounded up to a power of two, at least 2
+// (one slot cannot tell full from free).
+func (q *pacedPoolQueue) init(capacity int) {
+	n := uint64(2)
+	if capacity > 2 {
+		n = 1 << bits.Len64(uint64(capacity-1))
+	}
+	q.mask = n - 1
+	q.slots = make([]pacedPoolSlot, n)
+	for i := range q.slots {
+		q.slots[i].seq.Store(uint64(i))
+	}
+}
+
+// tryPush adds t unless the queue is full or closed.
+func (q *pacedPoolQueue) tryPush(t pacedPoolTask) pacedPoolPushResult {
+	pos := q.tail.Load()
+	for {
+		if pos&pacedPoolClosedBit != 0 {
+			return pacedPoolPushClosed
+		}
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - pos); {
+		case dif == 0:
+			if q.tail.CompareAndSwap(pos, pos+1) {
+				s.t = t
+				s.seq.Store(pos + 1) // publish
+				return pacedPoolPushed
+			}
+		case dif < 0: // the slot still holds the task of the previous lap
+			return pacedPoolPushFull
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// claim claims the oldest published task, and the ones published after it
+// up to a share of the queue, with one CAS on head: a worker claims n tasks
+// for the cost of one, and the line holding head moves between the cores of
+// competing workers once per claim rather than once per task. The caller
+// then takes each claimed position.
+//
+// It claims at most most tasks, and at most the number queued divided by
+// share (twice the number of workers): more than one only when at least
+// 2*share are queued, and never more than half a fair share, so that the
+// other workers, and workers added by Resize, still find the rest in the
+// queue. share 0 claims one task.
+func (q *pacedPoolQueue) claim(share, most uint64) (pos, n uint64, r pacedPoolPopResult) {
+	pos = q.head.Load()
+	for {
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - (pos + 1)); {
+		case dif == 0:
+			n = 1
+			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
+				// More than one is published: only then read the length,
+				// a load of the line producers write.
+				limit := min(uint64(q.length())/share, most)
+				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
+					n++
+				}
+			}
+			if q.head.CompareAndSwap(pos, pos+n) {
+				return pos, n, pacedPoolPopped
+			}
+		case dif < 0:
+			tail := q.tail.Load()
+			switch {
+			case tail&^pacedPoolClosedBit > pos:
+				return pos, 0, pacedPoolPopPending
+			case tail&pacedPoolClosedBit != 0:
+				return pos, 0, pacedPoolPopDrained
+			}
+			return pos, 0, pacedPoolPopEmpty
+		}
+		pos = q.head.Load()
+	}
+}
+
+// await waits, reading at most spins times, until the task at pos, claimed
+// by a push but not yet published, is published or taken by another
+// consumer; it reports whether it was. It reads only the slot and head: the
+// pushing goroutine is about to write the slot, and tail is its to write on
+// the next push.
+func (q *pacedPoolQueue) await(pos uint64, spins int) bool {
+	s := &q.slots[pos&q.mask]
+	for range spins {
+		if s.seq.Load() != pos || q.head.Load() != pos {
+			return true
+		}
+	}
+	return false
+}
+
+// take returns the task at pos, which the caller has claimed, and frees its
+// slot.
+func (q *pacedPoolQueue) take(pos uint64) pacedPoolTask {
+	s := &q.slots[pos&q.mask]
+	t := s.t
+	s.t = pacedPoolTask{} // drop references for the GC
+	s.seq.Store(pos + q.mask + 1)
+	return t
+}
+
+// tryPop removes the oldest task, if one is published (Shutdown drains the
+// queue with it).
+func (q *pacedPoolQueue) tryPop() (pacedPoolTask, pacedPoolPopResult) {
+	pos, _, r := q.claim(0, 1)
+	if r != pacedPoolPopped {
+		return pacedPoolTask{}, r
+	}
+	return q.take(pos), pacedPoolPopped
+}
+
+// close makes every later push fail.
+func (q *pacedPoolQueue) close() { q.tail.Or(pacedPoolClosedBit) }
+
+// closed reports whether close has been called.
+func (q *pacedPoolQueue) closed() bool { return q.tail.Load()&pacedPoolClosedBit != 0 }
+
+// ready reports whether a pop would make progress now: the oldest task is
+// published, or the queue is closed (a worker must then drain and exit). A
+// task claimed but not yet published does not count: its producer wakes a
+// worker once it has published it.
+func (q *pacedPoolQueue) ready() bool {
+	for {
+		pos := q.head.Load()
+		if q.slots[pos&q.mask].seq.Load() == pos+1 {
+			return true
+		}
+		if q.head.Load() == pos { // not a slot popped under our feet
+			return q.closed()
+		}
+	}
+}
+
+// length reports the number of tasks queued or being pushed.
+func (q *pacedPoolQueue) length() int {
+	tail := q.tail.Load() &^ pacedPoolClosedBit
+	head := q.head.Load()
+	if head >= tail {
+		return 0
+	}
+	return int(tail - head)
+}
+
+// capacity reports the number of slots.
+func (q *pacedPoolQueue) capacity() int { return int(q.mask + 1) }
+
+// PacedPoolPanicError is the error of a job whose function panicked. The pool
+// recovers the panic, reports it as the job's error and keeps running. A job
+// that panicked is not retried.
+type PacedPoolPanicError struct {
+	// Value is the value passed to panic.
+	Value any
+	// Stack is the goroutine's stack when the panic was recovered.
+	Stack []byte
+}
+
+func (e *PacedPoolPanicError) Error() string {
+	return fmt.Sprintf("pool: job panicked: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns Value if it is an error, so that errors.Is sees through a
+// panic(err).
+func (e *PacedPoolPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+func pacedPoolNewPanicError(v any) *PacedPoolPanicError {
+	return &PacedPoolPanicError{Value: v, Stack: debug.Stack()}
+}
+
+// attempt runs a job once, bounded by the timeout= option, turning a panic into a
+// *PacedPoolPanicError.
+func (p *PacedPool) attempt(ctx context.Context, in int) (out int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = pacedPoolNewPanicError(r)
+		}
+	}()
+	// The job's context bounds the wait; the timeout bounds only the
+	// call.
+	if err := p.rate.Wait(ctx); err != nil {
+		return out, err
+	}
+	return p.call(ctx, in)
+}
+
+// PacedPoolStats is a snapshot of a pool's counters. Every job submitted is, at any
+// moment, queued, in flight, completed, failed, or returned by Shutdown
+// (Unrun); a Map call counts each of its items as a job. The counters are
+// read one by one while the pool runs, so a snapshot taken then may be off
+// by the jobs that moved meanwhile; once Close or Shutdown has returned,
+//
+//	Submitted == Completed + Failed + Unrun
+type PacedPoolStats struct {
+	Submitted uint64 // accepted by Submit, TrySubmit or Map
+	Completed uint64 // finished with a nil error (after retries, if any)
+	Failed    uint64 // finished with an error, or Map items not run
+	Retried   uint64 // attempts beyond each job's first
+	Unrun     uint64 // received after Shutdown began, not run
+	InFlight  int64  // running now, retries and backoff included
+	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+}
+
+// pacedPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
+// to one so that workers updating different counters do not contend.
+const pacedPoolCacheLine = 64
+
+// pacedPoolPaddedUint64 is an atomic counter alone on its cache line.
+type pacedPoolPaddedUint64 struct {
+	atomic.Uint64
+	_ [pacedPoolCacheLine - 8]byte
+}
+
+// pacedPoolPaddedInt64 is an atomic gauge alone on its cache line.
+type pacedPoolPaddedInt64 struct {
+	atomic.Int64
+	_ [pacedPoolCacheLine - 8]byte
+}
+
+// counters are the metrics of a pool, updated only under the metrics= option.
+type pacedPoolCounters struct {
+	submitted pacedPoolPaddedUint64
+	completed pacedPoolPaddedUint64
+	failed    pacedPoolPaddedUint64
+	retried   pacedPoolPaddedUint64
+	unrun     pacedPoolPaddedUint64
+	inFlight  pacedPoolPaddedInt64
+}
+
+// Stats returns a snapshot of the pool's counters. It reports zeros unless
+// the metrics= option is set.
+func (p *PacedPool) Stats() PacedPoolStats {
+	return PacedPoolStats{
+		Submitted: p.stats.submitted.Load(),
+		Completed: p.stats.completed.Load(),
+		Failed:    p.stats.failed.Load(),
+		Retried:   p.stats.retried.Load(),
+		Unrun:     p.stats.unrun.Load(),
+		InFlight:  p.stats.inFlight.Load(),
+		Queued:    p.q.length(),
+	}
+}
+
+// NewPacedPool returns a PacedPool with its workers started. fn runs every
+// job on a worker goroutine; it is called once per attempt. onResult, if not
+// nil, receives every submitted job's input, output and error on the worker
+// goroutine right after the job finishes; Map items are not delivered to it.
+// rate paces the jobs: every attempt of a job first waits for rate.Wait with
+// the job's context, and fails with its error if that fails; pools sharing
+// rate share its quota. NewPacedPool panics if rate is nil. Close or Shutdown
+// stops the workers.
+func NewPacedPool(fn func(context.Context, int) (int, error), onResult func(int, int, error), rate *JobQuota) *PacedPool {
+	if rate == nil {
+		panic("NewPacedPool: rate is nil")
+	}
+	p := &PacedPool{
+		fn:       fn,
+		onResult: onResult,
+		rate:     rate,
+	}
+	p.init()
+	return p
+}
+
+// PacedSender: generated from the pool directive in pool.go.
+
+// Chunking of a Map call: each helping worker claims chunks of consecutive
+// items with one atomic add, so the cost of sharing out the work is paid
+// once per chunk, not per item.
+const (
+	// pacedSenderMaxChunk bounds a chunk so that workers finishing early still find
+	// work to steal (load balance) on large batches.
+	pacedSenderMaxChunk = 256
+	// pacedSenderChunksPerHelper is how many chunks each helper should get on a batch
+	// too small for pacedSenderMaxChunk: enough to even out unequal jobs.
+	pacedSenderChunksPerHelper = 8
+)
+
+// batch is one Map call, shared by the workers helping with it.
+type pacedSenderBatch struct {
+	ctx    context.Context // every item's context; cancelled on the first failure
+	cancel context.CancelFunc
+	ins    []string
+	outs   []struct{}
+	chunk  int64
+
+	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
+	left atomic.Int64  // items neither finished nor abandoned
+	ok   atomic.Int64  // items finished with a nil error
+	done chan struct{} // closed when left reaches zero
+
+	errOnce sync.Once
+	err     error // the first failure, set once under errOnce
+}
+
+// Map runs every element of ins through the pool's function and returns the
+// outputs in input order. It is the fast path for large batches: the workers
+// share out ins by chunks (no queue hand-off per item), run them in a tight
+// loop and write straight into the result slice. The result handler is not
+// called for Map items.
+//
+// Each item runs under a context derived from ctx (so it carries ctx's
+// values), cancelled when ctx is done, when Shutdown begins, or when another
+// item fails. The first item to fail (after its retries) stops the batch:
+// Map waits for the items already running and returns the outputs, with
+// zero values for items that failed or never ran, and that item's error
+// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
+// the pool is closing, ErrPacedSenderClosed.
+//
+// The batch goes through the queue like a job, once per helping worker, so
+// it waits behind queued jobs and shares the workers with them. Map must not
+// be called from a job of the same pool.
+//
+// The completion of every item happens before Map returns.
+func (p *PacedSender) Map(ctx context.Context, ins []string) ([]struct{}, error) {
+	outs := make([]struct{}, len(ins))
+	return outs, p.MapInto(ctx, outs, ins)
+}
+
+// MapInto is Map writing the outputs into outs, which must be as long as
+// ins: a caller running batches in a loop reuses one output slice, and
+// allocates nothing per batch but the batch's own bookkeeping. It panics if
+// the lengths differ.
+func (p *PacedSender) MapInto(ctx context.Context, outs []struct{}, ins []string) error {
+	if len(outs) != len(ins) {
+		panic("pool: MapInto: len(outs) != len(ins)")
+	}
+	n := int64(len(ins))
+	if n == 0 {
+		return nil
+	}
+	helpers := min(p.size.Load(), n)
+	if helpers < 1 {
+		helpers = 1
+	}
+	b := &pacedSenderBatch{
+		ins:   ins,
+		outs:  outs,
+		chunk: min(max(n/(helpers*pacedSenderChunksPerHelper), 1), pacedSenderMaxChunk),
+		done:  make(chan struct{}),
+	}
+	b.ctx, b.cancel = context.WithCancel(ctx)
+	defer b.cancel()
+	defer context.AfterFunc(p.ctx, b.cancel)()
+	b.left.Store(n)
+
+	for range helpers {
+		if err := p.send(ctx, pacedSenderTask{batch: b}); err != nil {
+			b.fail(err)
+			break
+		}
+	}
+	select {
+	case <-b.done:
+	case <-b.ctx.Done():
+		switch {
+		case ctx.Err() != nil:
+			b.fail(ctx.Err())
+		case p.ctx.Err() != nil:
+			b.fail(ErrPacedSenderClosed)
+		}
+		// Otherwise an item failed and has set the error. Either way, wait
+		// for the items still running: Map must not return while the
+		// pool still reads ins or writes outs.
+		<-b.done
+	}
+	return b.err
+}
+
+// fail records the batch's error if it is the first, cancels the running
+// items and abandons the unclaimed ones.
+func (b *pacedSenderBatch) fail(err error) {
+	b.errOnce.Do(func() { b.err = err })
+	b.cancel()
+	n := int64(len(b.ins))
+	// Claim everything left in one add, as a worker would claim a chunk.
+	if lo := b.next.Add(n) - n; lo < n {
+		b.finish(n - lo)
+	}
+}
+
+// finish accounts for k items finished or abandoned.
+func (b *pacedSenderBatch) finish(k int64) {
+	if b.left.Add(-k) == 0 {
+		close(b.done)
+	}
+}
+
+// runBatch claims and runs chunks of b until none is left.
+func (p *PacedSender) runBatch(b *pacedSenderBatch) {
+	n := int64(len(b.ins))
+	for {
+		hi := b.next.Add(b.chunk)
+		lo := hi - b.chunk
+		if lo >= n {
+			return
+		}
+		hi = min(hi, n)
+		ok := p.runChunk(b, int(lo), int(hi))
+		b.ok.Add(int64(ok))
+		b.finish(hi - lo)
+	}
+}
+
+// runChunk runs items [lo, hi) of b and returns how many succeeded before
+// the first failure, which fails the batch. It is the per-item loop of Map,
+// kept tight: one call of the hook per item, and the retry and timeout
+// paths only when those options are on.
+func (p *PacedSender) runChunk(b *pacedSenderBatch, lo, hi int) (ok int) {
+	i := lo // the item running, for the panic report
+	defer func() {
+		if r := recover(); r != nil {
+			ok = i - lo
+			b.fail(fmt.Errorf("pool: item %d: %w", i, pacedSenderNewPanicError(r)))
+		}
+	}()
+	ctx := b.ctx
+	ins := b.ins[lo:hi]
+	outs := b.outs[lo:hi]
+	outs = outs[:len(ins)] // one bounds check for the loop
+	for j := range ins {
+		var out struct{}
+		var err error
+		out, err = p.attempt(ctx, ins[j])
+		if err != nil {
+			i = lo + j
+			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			return j
+		}
+		outs[j] = out
+		i++
+	}
+	return len(ins)
+}
+
+// pacedSenderSpinLimit is how many times a goroutine retries before parking when it
+// finds another one in the middle of a step of a few instructions: a
+// producer between claiming a slot and publishing it, or a worker between
+// claiming tasks and freeing their slots. The other goroutine is almost
+// always running on another core and done within the spin; when it is not,
+// its thread has been descheduled, and only parking gives it the CPU back.
+// Yielding instead (runtime.Gosched) would cost a trip through the
+// scheduler's global run queue on every such meeting, which on a busy pool
+// is a large share of all jobs.
+const pacedSenderSpinLimit = 64
+
+// pacedSenderMaxClaim bounds how many tasks a worker takes at once (see claim).
+const pacedSenderMaxClaim = 64
+
+// next moves the next tasks into tasks, at least one and at most
+// len(tasks) (see queue.claim), sleeping while the queue is empty, and
+// returns how many. It returns false when w must exit: retired, or the
+// queue closed and drained.
+//
+// The tasks leave the queue at once, so that a slow job cannot hold up the
+// slots of the tasks claimed with it.
+func (p *PacedSender) next(w *pacedSenderWorker, tasks []pacedSenderTask) (int, bool) {
+	for {
+		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
+		switch r {
+		case pacedSenderPopped:
+			for i := range tasks[:n] {
+				tasks[i] = p.q.take(pos + uint64(i))
+			}
+			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
+				// Wake producers only once half the queue is free: one
+				// wake-up per half queue of jobs rather than per job.
+				if p.signalSpace() {
+					// Hand this P to the producer just woken: it would
+					// otherwise wait in this P's run queue until this
+					// worker blocks, which is when the queue is empty,
+					// and refill it while the workers idle.
+					runtime.Gosched()
+				}
+			}
+			return int(n), true
+		case pacedSenderPopDrained:
+			return 0, false
+		case pacedSenderPopPending:
+			if p.q.await(pos, pacedSenderSpinLimit) {
+				continue // published, or taken by another worker
+			}
+			if p.q.closed() {
+				// Workers do not park once the queue is closed (see
+				// sleep): yield to the pushing goroutine instead.
+				runtime.Gosched()
+				continue
+			}
+			// Its thread may be descheduled: park, and let it wake us
+			// once it has published (see pushed).
+		}
+		if !p.sleep(w) {
+			return 0, false
+		}
+	}
+}
+
+// sleep parks w until a producer, Close or Resize wakes it. It returns
+// false if w was retired.
+func (p *PacedSender) sleep(w *pacedSenderWorker) bool {
+	p.idleMu.Lock()
+	w.asleep = true
+	p.idle = append(p.idle, w)
+	p.sleepers.Add(1)
+	p.idleMu.Unlock()
+	if p.q.ready() || w.retired.Load() {
+		p.unsleep(w)
+		return !w.retired.Load()
+	}
+	select {
+	case <-w.wake:
+		return true
+	case <-w.stop:
+		p.unsleep(w)
+		return false
+	}
+}
+
+// unsleep takes w, which did not wait for its wake-up, off the idle list.
+// If a producer has already taken it off to wake it, the wake-up is passed
+// to another sleeper: w may be about to exit, and the producer's task must
+// not wait for a worker that will not come.
+func (p *PacedSender) unsleep(w *pacedSenderWorker) {
+	p.idleMu.Lock()
+	if w.asleep {
+		for i, v := range p.idle {
+			if v == w {
+				last := len(p.idle) - 1
+				copy(p.idle[i:], p.idle[i+1:])
+				p.idle[last] = nil
+				p.idle = p.idle[:last]
+				break
+			}
+		}
+		w.asleep = false
+		p.sleepers.Add(-1)
+		p.idleMu.Unlock()
+		return
+	}
+	p.idleMu.Unlock()
+	p.wakeOne()
+}
+
+// wakeOne wakes the most recently parked worker (its cache is the warmest),
+// if any.
+func (p *PacedSender) wakeOne() {
+	p.idleMu.Lock()
+	n := len(p.idle)
+	if n == 0 {
+		p.idleMu.Unlock()
+		return
+	}
+	w := p.idle[n-1]
+	p.idle[n-1] = nil
+	p.idle = p.idle[:n-1]
+	w.asleep = false
+	p.sleepers.Add(-1)
+	p.idleMu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// wakeAll wakes every parked worker; after the queue is closed, none parks
+// again.
+func (p *PacedSender) wakeAll() {
+	p.idleMu.Lock()
+	idle := p.idle
+	p.idle = nil
+	for _, w := range idle {
+		w.asleep = false
+	}
+	p.sleepers.Store(0)
+	p.idleMu.Unlock()
+	for _, w := range idle {
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// signalSpace wakes one producer waiting for room, and reports whether it
+// sent the wake-up; the producer passes it on once it has pushed (see send).
+func (p *PacedSender) signalSpace() bool {
+	select {
+	case p.space <- struct{}{}:
+		return true
+	default: // a wake-up is already pending
+		return false
+	}
+}
+
+// ErrPacedSenderClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
+// has begun, and delivered to the handler for a job that Shutdown could not
+// return because it had already returned (see [PacedSender.Shutdown]).
+var ErrPacedSenderClosed = errors.New("pool: closed")
+
+// ErrPacedSenderFull is returned by TrySubmit when the queue has no room.
+var ErrPacedSenderFull = errors.New("pool: queue full")
+
+// pacedSenderDefaultQueue is the queue capacity used when the queue= option is not positive:
+// deep enough that a producer rarely waits for a worker to wake, small
+// enough that a full queue pushes back on the producer early.
+const pacedSenderDefaultQueue = 256
+
+// PacedSender runs a function over submitted jobs on a bounded set of workers.
+//
+// A PacedSender must be created with [NewPacedSender]; the zero value is not usable. A PacedSender
+// must not be copied after first use. All methods are safe for concurrent use.
+//
+// The function and the handler run on worker goroutines, concurrently with
+// each other. They must not call Submit, Map, Close or Shutdown on their own
+// pool in a way that waits for the pool (a job waiting for a job can
+// deadlock a pool whose workers all wait).
+type PacedSender struct {
+	_ pacedSenderNoCopy
+
+	// q is the job queue: a ring of values, no closure and no allocation
+	// per job, and no lock shared by producers and workers.
+	q pacedSenderQueue
+
+	// Parking (park.go): idle workers, LIFO, and their count for producers
+	// to check without the lock; producers waiting for room, and the token
+	// that wakes one of them.
+	idleMu       sync.Mutex
+	idle         []*pacedSenderWorker
+	sleepers     atomic.Int32
+	spaceWaiters atomic.Int32
+	space        chan struct{}
+
+	// quit is closed when Close or Shutdown begins: it releases Submits
+	// waiting for room.
+	quit chan struct{}
+
+	// ctx is the parent of every job's context; Shutdown cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// halted is set by Shutdown: a worker that receives a job afterwards
+	// hands it back instead of running it.
+	halted atomic.Bool
+
+	onResult func(string, struct{}, error)
+
+	// rate paces the jobs (the rate= option): every attempt waits for it first.
+	rate *JobQuota
+
+	life    sync.Mutex           // serializes Resize, Close and Shutdown
+	workers []*pacedSenderWorker // guarded by life; the running, non-retired workers
+	size    atomic.Int64
+	wg      sync.WaitGroup // one per worker goroutine, retired or not
+
+	unrunMu    sync.Mutex
+	unrun      []string // jobs received after Shutdown began, to be returned by it
+	unrunTaken bool     // Shutdown has returned unrun; later ones go to the handler
+
+}
+
+// task is one element of the queue: a job, or a share of a Map batch.
+type pacedSenderTask struct {
+	in    string
+	batch *pacedSenderBatch // non-nil: the receiving worker helps with this batch
+}
+
+// worker is the parking and retirement handle of one worker goroutine.
+type pacedSenderWorker struct {
+	retired atomic.Bool   // checked before each job: cheaper than a select
+	stop    chan struct{} // closed on retirement: wakes a parked worker
+	wake    chan struct{} // capacity 1: a pending wake-up
+	asleep  bool          // on PacedSender.idle; guarded by PacedSender.idleMu
+}
+
+// init makes the queue and starts the workers.
+func (p *PacedSender) init() {
+	queue := pacedSenderDefaultQueue
+	workers := runtime.GOMAXPROCS(0)
+	workers = 1
+	p.q.init(queue)
+	p.space = make(chan struct{}, 1)
+	p.quit = make(chan struct{})
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.life.Lock()
+	p.grow(workers)
+	p.life.Unlock()
+}
+
+// call runs the user's function once. It is the only place the function is
+// called, so that a generated pool can call it directly (and inline it).
+func (p *PacedSender) call(ctx context.Context, in string) (struct{}, error) {
+	return struct{}{}, send(in)
+}
+
+// deliver hands one job's outcome to the result handler.
+func (p *PacedSender) deliver(in string, out struct{}, err error) {
+	if p.onResult != nil {
+		p.onResult(in, out, err)
+	}
+}
+
+// Submit queues in to be run, waiting while the queue is full. It returns
+// ErrPacedSenderClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
+// before there is room; the job is then not queued. ctx bounds only the wait
+// for room: the job itself runs under the pool's context (see Shutdown).
+//
+// Submit of a job happens before the job runs.
+func (p *PacedSender) Submit(ctx context.Context, in string) error {
+	err := p.send(ctx, pacedSenderTask{in: in})
+	return err
+}
+
+// send queues t, waiting while the queue is full, unless the pool is closed
+// or ctx is done.
+func (p *PacedSender) send(ctx context.Context, t pacedSenderTask) error {
+	woken := false
+	spins := 0
+	for {
+		r := p.q.tryPush(t)
+		if r == pacedSenderPushFull && spins < pacedSenderSpinLimit && p.q.length() <= p.q.capacity()/2 {
+			// Half the queue is free: the worker that claimed the task
+			// in the slot is about to free it (see park.go).
+			spins++
+			continue
+		}
+		if r == pacedSenderPushFull {
+			// More than half full, or the worker freeing the slot is
+			// descheduled: park until the workers have emptied half the
+			// queue (see take), one wake-up per half queue rather than a
+			// retry per slot. Announce, then look once more: a worker
+			// that frees a slot afterwards sees the announcement, so the
+			// wake-up cannot be lost.
+			p.spaceWaiters.Add(1)
+			if r = p.q.tryPush(t); r == pacedSenderPushFull {
+				select {
+				case <-p.space:
+					p.spaceWaiters.Add(-1)
+					woken = true
+					spins = 0
+					continue
+				case <-ctx.Done():
+					p.spaceWaiters.Add(-1)
+					return ctx.Err()
+				case <-p.quit:
+					p.spaceWaiters.Add(-1)
+					return ErrPacedSenderClosed
+				}
+			}
+			p.spaceWaiters.Add(-1)
+		}
+		if r == pacedSenderPushClosed {
+			return ErrPacedSenderClosed
+		}
+		p.pushed()
+		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
+			// Pass the wake-up on: the workers sent one for half a queue
+			// of room.
+			p.signalSpace()
+		}
+		return nil
+	}
+}
+
+// pushed wakes a worker for a task just pushed, if all are parked.
+func (p *PacedSender) pushed() {
+	if p.sleepers.Load() > 0 {
+		p.wakeOne()
+	}
+}
+
+// TrySubmit queues in if the queue has room, without waiting. It returns
+// ErrPacedSenderFull if the queue is full and ErrPacedSenderClosed if Close or Shutdown has begun;
+// the job is then not queued.
+//
+// TrySubmit of a job happens before the job runs.
+func (p *PacedSender) TrySubmit(in string) error {
+	var err error
+	switch p.q.tryPush(pacedSenderTask{in: in}) {
+	case pacedSenderPushed:
+		p.pushed()
+	case pacedSenderPushFull:
+		err = ErrPacedSenderFull
+	case pacedSenderPushClosed:
+		err = ErrPacedSenderClosed
+	}
+	return err
+}
+
+// Resize sets the number of workers to n (at least 1) while the pool runs.
+// Added workers start at once. A removed worker that is running a job
+// finishes it and exits without taking another; an idle one exits at once
+// (one that was taking a job just as Resize ran still runs that job). A
+// worker takes jobs from a long queue several at a time (at most half its
+// fair share of the queue), and a removed one still runs those it has
+// taken. No job is lost or run twice. Resize after Close or Shutdown has
+// begun does nothing.
+func (p *PacedSender) Resize(n int) {
+	if n < 1 {
+		n = 1
+	}
+	p.life.Lock()
+	defer p.life.Unlock()
+	if p.isClosed() {
+		return
+	}
+	if d := n - len(p.workers); d > 0 {
+		p.grow(d)
+		return
+	}
+	for _, w := range p.workers[n:] {
+		w.retired.Store(true)
+		close(w.stop)
+	}
+	clear(p.workers[n:])
+	p.workers = p.workers[:n]
+	p.size.Store(int64(n))
+}
+
+// Size reports the number of workers set by the workers= option or Resize.
+// Retired workers still finishing a job are not counted.
+func (p *PacedSender) Size() int {
+	return int(p.size.Load())
+}
+
+// grow starts n more workers. p.life must be held.
+func (p *PacedSender) grow(n int) {
+	p.wg.Add(n)
+	for range n {
+		w := &pacedSenderWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		p.workers = append(p.workers, w)
+		go p.work(w)
+	}
+	p.size.Store(int64(len(p.workers)))
+}
+
+// isClosed reports whether Close or Shutdown has begun.
+func (p *PacedSender) isClosed() bool { return p.q.closed() }
+
+// Close stops accepting jobs, runs every job already queued, and waits for
+// all workers to exit. Submits waiting for room when Close begins return
+// ErrPacedSenderClosed. Close may be called more than once and concurrently with
+// Shutdown; every call waits.
+//
+// The completion of every job happens before Close returns.
+func (p *PacedSender) Close() {
+	p.life.Lock()
+	p.stopAccepting()
+	p.life.Unlock()
+	p.wg.Wait()
+}
+
+// Shutdown stops accepting jobs, cancels the context of every running job,
+// and returns the queued jobs that never ran, in queue order (those received
+// by a worker as Shutdown began may come last). Running jobs finish with
+// whatever their function returns once their context is cancelled, and are
+// delivered to the handler as usual.
+//
+// Shutdown waits for the workers to exit or for ctx to be done, whichever
+// comes first; in the latter case it returns ctx.Err(), and the workers
+// still running a job that ignores its context exit when it returns. Only
+// the first Shutdown returns jobs; a job that could not be returned to it
+// (a later call, or one received as Shutdown gave up waiting) is delivered
+// to the handler with ErrPacedSenderClosed, so no job goes unaccounted.
+//
+// If Close is draining the queue, Shutdown stops it and returns the rest.
+func (p *PacedSender) Shutdown(ctx context.Context) ([]string, error) {
+	p.life.Lock()
+	p.stopAccepting()
+	first := !p.halted.Swap(true)
+	p.life.Unlock()
+	if first {
+		p.cancel()
+		// Drain alongside the workers: both hand jobs to unrun.
+		for {
+			t, r := p.q.tryPop()
+			if r == pacedSenderPopDrained {
+				break
+			}
+			if r == pacedSenderPopPending {
+				runtime.Gosched()
+			}
+			if r == pacedSenderPopped && t.batch == nil {
+				p.giveBack(t.in)
+			}
+		}
+	}
+	var err error
+	if ctx.Done() == nil {
+		p.wg.Wait()
+	} else {
+		waited := make(chan struct{})
+		go func() {
+			p.wg.Wait()
+			close(waited)
+		}()
+		select {
+		case <-waited:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	if !first {
+		return nil, err
+	}
+	p.unrunMu.Lock()
+	unrun := p.unrun
+	p.unrun = nil
+	p.unrunTaken = true
+	p.unrunMu.Unlock()
+	return unrun, err
+}
+
+// stopAccepting makes every later Submit fail and wakes every parked
+// worker and producer. p.life must be held.
+func (p *PacedSender) stopAccepting() {
+	if p.isClosed() {
+		return
+	}
+	p.q.close()
+	close(p.quit) // release Submits waiting for room
+	p.wakeAll()   // the workers that are not retired drain the queue and exit
+}
+
+// giveBack records a job that Shutdown must return.
+func (p *PacedSender) giveBack(in string) {
+	p.unrunMu.Lock()
+	if !p.unrunTaken {
+		p.unrun = append(p.unrun, in)
+		p.unrunMu.Unlock()
+		return
+	}
+	p.unrunMu.Unlock()
+	var zero struct{}
+	p.deliver(in, zero, ErrPacedSenderClosed)
+}
+
+// work is the loop of one worker goroutine.
+func (p *PacedSender) work(w *pacedSenderWorker) {
+	defer p.wg.Done()
+	tasks := make([]pacedSenderTask, pacedSenderMaxClaim)
+	for !w.retired.Load() {
+		n, ok := p.next(w, tasks)
+		if !ok {
+			return
+		}
+		// Run every task taken, even if w is retired meanwhile: they
+		// are no longer in the queue for another worker to take.
+		for i := range tasks[:n] {
+			t := tasks[i]
+			tasks[i] = pacedSenderTask{} // drop references for the GC
+			switch {
+			case p.halted.Load():
+				if t.batch == nil {
+					p.giveBack(t.in)
+				}
+			case t.batch != nil:
+				p.runBatch(t.batch)
+			default:
+				p.runJob(t.in)
+			}
+		}
+	}
+}
+
+// runJob runs one submitted job to its outcome and delivers it.
+func (p *PacedSender) runJob(in string) {
+	out, err := p.attempt(p.ctx, in)
+	p.deliver(in, out, err)
+}
+
+// pacedSenderNoCopy may be embedded into structs which must not be copied after first
+// use; go vet's copylocks check reports copies.
+type pacedSenderNoCopy struct{}
+
+func (*pacedSenderNoCopy) Lock() {}
+
+func (*pacedSenderNoCopy) Unlock() {}
+
+// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
+// Vyukov's design): a producer claims a position with one CAS on tail and
+// publishes the task through the slot's sequence number, a consumer claims
+// with one CAS on head (several tasks at once when many are queued, see
+// claim) and frees each slot through its sequence number. Producers and
+// consumers touch different counters and never take a lock, which is where
+// it beats a channel: a channel's single lock is contended by every sender
+// and receiver on every job.
+//
+// It never blocks; the pool parks workers and producers around it (see
+// park.go). Closing it is one atomic Or of pacedSenderClosedBit into tail: no push
+// succeeds afterwards, and every push that claimed a position before
+// still publishes it, so consumers drain exactly what was accepted.
+type pacedSenderQueue struct {
+	head  atomic.Uint64 // next position to pop
+	_     [pacedSenderCacheLine - 8]byte
+	tail  atomic.Uint64 // next position to push, | pacedSenderClosedBit once closed
+	_     [pacedSenderCacheLine - 8]byte
+	mask  uint64
+	slots []pacedSenderSlot
+}
+
+// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
+// holds the task pushed at pos, ready to pop.
+type pacedSenderSlot struct {
+	seq atomic.Uint64
+	t   pacedSenderTask
+}
+
+// pacedSenderClosedBit, set in tail, marks the queue closed. Positions never reach it:
+// 2^63 pushes would take centuries.
+const pacedSenderClosedBit = 1 << 63
+
+type pacedSenderPushResult uint8
+
+const (
+	pacedSenderPushed pacedSenderPushResult = iota
+	pacedSenderPushFull
+	pacedSenderPushClosed
+)
+
+type pacedSenderPopResult uint8
+
+const (
+	pacedSenderPopped     pacedSenderPopResult = iota
+	pacedSenderPopEmpty                        // nothing queued
+	pacedSenderPopPending                      // a push has claimed the next position but not yet published it
+	pacedSenderPopDrained                      // closed and empty: nothing will ever come
+)
+
+// init sizes the ring to capacity rounded up to a power of two, at least 2
+// (one slot cannot tell full from free).
+func (q *pacedSenderQueue) init(capacity int) {
+	n := uint64(2)
+	if capacity > 2 {
+		n = 1 << bits.Len64(uint64(capacity-1))
+	}
+	q.mask = n - 1
+	q.slots = make([]pacedSenderSlot, n)
+	for i := range q.slots {
+		q.slots[i].seq.Store(uint64(i))
+	}
+}
+
+// tryPush adds t unless the queue is full or closed.
+func (q *pacedSenderQueue) tryPush(t pacedSenderTask) pacedSenderPushResult {
+	pos := q.tail.Load()
+	for {
+		if pos&pacedSenderClosedBit != 0 {
+			return pacedSenderPushClosed
+		}
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - pos); {
+		case dif == 0:
+			if q.tail.CompareAndSwap(pos, pos+1) {
+				s.t = t
+				s.seq.Store(pos + 1) // publish
+				return pacedSenderPushed
+			}
+		case dif < 0: // the slot still holds the task of the previous lap
+			return pacedSenderPushFull
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// claim claims the oldest published task, and the ones published after it
+// up to a share of the queue, with one CAS on head: a worker claims n tasks
+// for the cost of one, and the line holding head moves between the cores of
+// competing workers once per claim rather than once per task. The caller
+// then takes each claimed position.
+//
+// It claims at most most tasks, and at most the number queued divided by
+// share (twice the number of workers): more than one only when at least
+// 2*share are queued, and never more than half a fair share, so that the
+// other workers, and workers added by Resize, still find the rest in the
+// queue. share 0 claims one task.
+func (q *pacedSenderQueue) claim(share, most uint64) (pos, n uint64, r pacedSenderPopResult) {
+	pos = q.head.Load()
+	for {
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - (pos + 1)); {
+		case dif == 0:
+			n = 1
+			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
+				// More than one is published: only then read the length,
+				// a load of the line producers write.
+				limit := min(uint64(q.length())/share, most)
+				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
+					n++
+				}
+			}
+			if q.head.CompareAndSwap(pos, pos+n) {
+				return pos, n, pacedSenderPopped
+			}
+		case dif < 0:
+			tail := q.tail.Load()
+			switch {
+			case tail&^pacedSenderClosedBit > pos:
+				return pos, 0, pacedSenderPopPending
+			case tail&pacedSenderClosedBit != 0:
+				return pos, 0, pacedSenderPopDrained
+			}
+			return pos, 0, pacedSenderPopEmpty
+		}
+		pos = q.head.Load()
+	}
+}
+
+// await waits, reading at most spins times, until the task at pos, claimed
+// by a push but not yet published, is published or taken by another
+// consumer; it reports whether it was. It reads only the slot and head: the
+// pushing goroutine is about to write the slot, and tail is its to write on
+// the next push.
+func (q *pacedSenderQueue) await(pos uint64, spins int) bool {
+	s := &q.slots[pos&q.mask]
+	for range spins {
+		if s.seq.Load() != pos || q.head.Load() != pos {
+			return true
+		}
+	}
+	return false
+}
+
+// take returns the task at pos, which the caller has claimed, and frees its
+// slot.
+func (q *pacedSenderQueue) take(pos uint64) pacedSenderTask {
+	s := &q.slots[pos&q.mask]
+	t := s.t
+	s.t = pacedSenderTask{} // drop references for the GC
+	s.seq.Store(pos + q.mask + 1)
+	return t
+}
+
+// tryPop removes the oldest task, if one is published (Shutdown drains the
+// queue with it).
+func (q *pacedSenderQueue) tryPop() (pacedSenderTask, pacedSenderPopResult) {
+	pos, _, r := q.claim(0, 1)
+	if r != pacedSenderPopped {
+		return pacedSenderTask{}, r
+	}
+	return q.take(pos), pacedSenderPopped
+}
+
+// close makes every later push fail.
+func (q *pacedSenderQueue) close() { q.tail.Or(pacedSenderClosedBit) }
+
+// closed reports whether close has been called.
+func (q *pacedSenderQueue) closed() bool { return q.tail.Load()&pacedSenderClosedBit != 0 }
+
+// ready reports whether a pop would make progress now: the oldest task is
+// published, or the queue is closed (a worker must then drain and exit). A
+// task claimed but not yet published does not count: its producer wakes a
+// worker once it has published it.
+func (q *pacedSenderQueue) ready() bool {
+	for {
+		pos := q.head.Load()
+		if q.slots[pos&q.mask].seq.Load() == pos+1 {
+			return true
+		}
+		if q.head.Load() == pos { // not a slot popped under our feet
+			return q.closed()
+		}
+	}
+}
+
+// length reports the number of tasks queued or being pushed.
+func (q *pacedSenderQueue) length() int {
+	tail := q.tail.Load() &^ pacedSenderClosedBit
+	head := q.head.Load()
+	if head >= tail {
+		return 0
+	}
+	return int(tail - head)
+}
+
+// capacity reports the number of slots.
+func (q *pacedSenderQueue) capacity() int { return int(q.mask + 1) }
+
+// PacedSenderPanicError is the error of a job whose function panicked. The pool
+// recovers the panic, reports it as the job's error and keeps running. A job
+// that panicked is not retried.
+type PacedSenderPanicError struct {
+	// Value is the value passed to panic.
+	Value any
+	// Stack is the goroutine's stack when the panic was recovered.
+	Stack []byte
+}
+
+func (e *PacedSenderPanicError) Error() string {
+	return fmt.Sprintf("pool: job panicked: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns Value if it is an error, so that errors.Is sees through a
+// panic(err).
+func (e *PacedSenderPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+func pacedSenderNewPanicError(v any) *PacedSenderPanicError {
+	return &PacedSenderPanicError{Value: v, Stack: debug.Stack()}
+}
+
+// attempt runs a job once, bounded by the timeout= option, turning a panic into a
+// *PacedSenderPanicError.
+func (p *PacedSender) attempt(ctx context.Context, in string) (out struct{}, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = pacedSenderNewPanicError(r)
+		}
+	}()
+	// The job's context bounds the wait; the timeout bounds only the
+	// call.
+	if err := p.rate.Wait(ctx); err != nil {
+		return out, err
+	}
+	return p.call(ctx, in)
+}
+
+// pacedSenderCacheLine is the assumed size of a CPU cache line. Each counter is padded
+// to one so that workers updating different counters do not contend.
+const pacedSenderCacheLine = 64
+
+// NewPacedSender returns a PacedSender with its workers started. onResult, if
+// not nil, receives every submitted job's input and error on the worker
+// goroutine right after the job finishes; Map items are not delivered to it.
+// rate paces the jobs: every attempt of a job first waits for rate.Wait with
+// the job's context, and fails with its error if that fails; pools sharing
+// rate share its quota. NewPacedSender panics if rate is nil. Close or
+// Shutdown stops the workers.
+func NewPacedSender(onResult func(string, error), rate *JobQuota) *PacedSender {
+	if rate == nil {
+		panic("NewPacedSender: rate is nil")
+	}
+	p := &PacedSender{rate: rate}
+	if onResult != nil {
+		p.onResult = func(in string, _ struct{}, err error) {
+			onResult(in, err)
+		}
+	}
+	p.init()
+	return p
+}
+
+// JobBreaker: generated from the breaker directive in pool.go.
+
+// JobBreakerState is the state of a JobBreaker.
+type JobBreakerState uint32
+
+const (
+	// JobBreakerStateClosed lets every call through and counts failures.
+	JobBreakerStateClosed JobBreakerState = iota
+	// JobBreakerStateOpen rejects every call until the cooldown has passed.
+	JobBreakerStateOpen
+	// JobBreakerStateHalfOpen lets a few probe calls through: enough successes close
+	// the breaker, one failure opens it again.
+	JobBreakerStateHalfOpen
+)
+
+// String returns "closed", "open" or "half-open".
+func (s JobBreakerState) String() string {
+	switch s {
+	case JobBreakerStateClosed:
+		return "closed"
+	case JobBreakerStateOpen:
+		return "open"
+	case JobBreakerStateHalfOpen:
+		return "half-open"
+	}
+	return "unknown"
+}
+
+// ErrJobBreakerOpen is returned, or passed to the fallback, for a call rejected while
+// the breaker is open.
+var ErrJobBreakerOpen = errors.New("breaker: circuit open")
+
+// ErrJobBreakerTooManyProbes is returned, or passed to the fallback, for a call
+// rejected while the breaker is half-open and its probes are taken.
+var ErrJobBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
+
+const (
+	// jobBreakerStateBits hold the JobBreakerState in the low bits of the state word; the
+	// rest counts transitions, so that results of calls started before a
+	// transition are recognised as stale.
+	jobBreakerStateBits = 2
+	jobBreakerStateMask = 1<<jobBreakerStateBits - 1
+	// jobBreakerFlushEvery is how many successes in the closed state are counted
+	// before the clock is read to give them a bucket. Successes thus cost
+	// no clock read; one may be counted at most jobBreakerFlushEvery-1 calls (or one
+	// failure) late, in a later bucket than it belongs to. Power of two.
+	jobBreakerFlushEvery = 16
+	// jobBreakerCacheLine is the size the hot words are padded to.
+	jobBreakerCacheLine = 64
+	// jobBreakerNoBucket marks a bucket that holds no time's counts.
+	jobBreakerNoBucket = math.MinInt64
+)
+
+// JobBreaker is a circuit breaker around a function from Req to Resp.
+//
+// Closed, it calls the function and counts failures (non-nil errors) in a
+// rolling window; when both the count and the ratio of failures reach
+// their thresholds it opens. Open, it rejects calls with ErrJobBreakerOpen until the
+// cooldown has passed, then goes half-open. Half-open, it lets HalfOpen
+// probe calls through and rejects the others with ErrJobBreakerTooManyProbes; a
+// failed probe opens it again, HalfOpen successful probes close it.
+//
+// A JobBreaker must be created with NewJobBreaker and must not be copied after first
+// use. Its methods are safe for concurrent use. The state-change callback
+// is called with the breaker's internal lock held, in the order of the
+// transitions.
+type JobBreaker struct {
+	// state is the transition count << jobBreakerStateBits | JobBreakerState.
+	state atomic.Uint64
+	// pending counts closed-state successes not yet put in a bucket.
+	pending atomic.Int64
+	_       [jobBreakerCacheLine - 16]byte
+
+	fn func(context.Context, int) (int, error)
+
+	epoch time.Time
+
+	buckets  []jobBreakerBucket
+	openedAt atomic.Int64 // clock reading when the breaker last opened
+	probes   atomic.Int64 // probes admitted in this half-open period
+	probeOK  atomic.Int64 // probes that succeeded in this half-open period
+	rejected atomic.Uint64
+
+	mu       sync.Mutex // serialises transitions, bucket rotation and onChange
+	onChange func(from, to JobBreakerState)
+}
+
+// bucket holds the counts of one slice of the rolling window.
+type jobBreakerBucket struct {
+	index  atomic.Int64  // clock / bucket width of the slice counted, or jobBreakerNoBucket
+	counts atomic.Uint64 // failures << 32 | successes
+}
+
+// init checks the configuration and resets the window. The generated
+// constructor calls it after building the struct.
+func (b *JobBreaker) init() {
+	b.epoch = time.Now()
+	b.buckets = make([]jobBreakerBucket, 10)
+	for i := range b.buckets {
+		b.buckets[i].index.Store(jobBreakerNoBucket)
+	}
+}
+
+// OnStateChange sets f to be called on every change of state. f is called
+// with the breaker's lock held: it must not call Execute.
+func (b *JobBreaker) OnStateChange(f func(from, to JobBreakerState)) {
+	b.mu.Lock()
+	b.onChange = f
+	b.mu.Unlock()
+}
+
+// Execute calls the function with ctx and req if the breaker lets the call
+// through, and records its outcome. A rejected call returns ErrJobBreakerOpen or
+// ErrJobBreakerTooManyProbes; with a fallback, rejected and failed calls return what
+// the fallback returns. A panicking probe counts as a failure.
+func (b *JobBreaker) Execute(ctx context.Context, req int) (int, error) {
+	st := b.state.Load()
+	if JobBreakerState(st&jobBreakerStateMask) != JobBreakerStateClosed {
+		return b.executeSlow(ctx, req, st)
+	}
+	resp, err := b.call(ctx, req)
+	if err != nil {
+		b.failure(st)
+		return resp, err
+	}
+	if b.pending.Add(1)&(jobBreakerFlushEvery-1) == 0 {
+		b.flush(b.clock())
+	}
+	return resp, nil
+}
+
+// State returns the current state. An open breaker whose cooldown has
+// passed reports JobBreakerStateOpen until a call moves it to half-open.
+func (b *JobBreaker) State() JobBreakerState {
+	return JobBreakerState(b.state.Load() & jobBreakerStateMask)
+}
+
+// JobBreakerStats is a snapshot of a JobBreaker.
+type JobBreakerStats struct {
+	State JobBreakerState
+	// Successes and Failures are the counts in the rolling window.
+	Successes, Failures int64
+	// Rejected counts the calls rejected since the breaker was created.
+	Rejected uint64
+	// Transitions counts the changes of state.
+	Transitions uint64
+}
+
+// Stats returns a snapshot of the breaker's state and counts.
+func (b *JobBreaker) Stats() JobBreakerStats {
+	now := b.clock()
+	b.flush(now)
+	st := b.state.Load()
+	succ, fail := b.window(now)
+	return JobBreakerStats{
+		State:       JobBreakerState(st & jobBreakerStateMask),
+		Successes:   succ,
+		Failures:    fail,
+		Rejected:    b.rejected.Load(),
+		Transitions: st >> jobBreakerStateBits,
+	}
+}
+
+// call calls the user's function.
+func (b *JobBreaker) call(ctx context.Context, req int) (int, error) {
+	return b.fn(ctx, req)
+}
+
+// executeSlow handles a call that finds the breaker open or half-open.
+func (b *JobBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
+	var err error
+	for {
+		switch JobBreakerState(st & jobBreakerStateMask) {
+		case JobBreakerStateClosed:
+			return b.Execute(ctx, req)
+		case JobBreakerStateOpen:
+			now := b.clock()
+			if now-b.openedAt.Load() < int64((1 * time.Hour)) {
+				err = ErrJobBreakerOpen
+				break
+			}
+			b.transition(st, JobBreakerStateHalfOpen, now)
+			st = b.state.Load()
+			continue
+		case JobBreakerStateHalfOpen:
+			if b.probes.Add(1) > 3 {
+				err = ErrJobBreakerTooManyProbes
+				break
+			}
+			return b.probe(ctx, req, st)
+		}
+		break
+	}
+	b.rejected.Add(1)
+	var zero int
+	return zero, err
+}
+
+// probe makes a half-open probe call.
+func (b *JobBreaker) probe(ctx context.Context, req int, st uint64) (resp int, err error) {
+	ok := false
+	defer func() {
+		// A failed or panicking probe reopens the breaker; without this a
+		// panic would hold a probe slot forever.
+		if !ok {
+			b.transition(st, JobBreakerStateOpen, b.clock())
+		}
+	}()
+	resp, err = b.call(ctx, req)
+	if err != nil {
+		return resp, err
+	}
+	ok = true
+	if b.probeOK.Add(1) == 3 {
+		b.transition(st, JobBreakerStateClosed, b.clock())
+	}
+	return resp, nil
+}
+
+// failure records a failed call made in the closed state st and trips the
+// breaker if the window's counts reach the thresholds.
+func (b *JobBreaker) failure(st uint64) {
+	now := b.clock()
+	b.add(now, b.pending.Swap(0), 1)
+	succ, fail := b.window(now)
+	if fail >= 2 && float64(fail) >= 0*float64(succ+fail) {
+		b.transition(st, JobBreakerStateOpen, now)
+	}
+}
+
+// flush puts the pending successes in now's bucket.
+func (b *JobBreaker) flush(now int64) {
+	if n := b.pending.Swap(0); n != 0 {
+		b.add(now, n, 0)
+	}
+}
+
+// add counts successes and failures in now's bucket, first clearing the
+// bucket if it still holds an older slice of time.
+func (b *JobBreaker) add(now, successes, failures int64) {
+	index := now / b.bucketWidth()
+	bk := &b.buckets[index%10]
+	if bk.index.Load() < index {
+		b.mu.Lock()
+		if bk.index.Load() < index {
+			// A caller that read index before this and adds after it
+			// counts in the new slice: an error of one call.
+			bk.counts.Store(0)
+			bk.index.Store(index)
+		}
+		b.mu.Unlock()
+	}
+	bk.counts.Add(uint64(failures)<<32 | uint64(successes))
+}
+
+// window returns the counts of the rolling window ending at now.
+func (b *JobBreaker) window(now int64) (successes, failures int64) {
+	index := now / b.bucketWidth()
+	for i := range b.buckets {
+		bk := &b.buckets[i]
+		if bi := bk.index.Load(); bi > index-10 && bi <= index {
+			c := bk.counts.Load()
+			successes += int64(c & math.MaxUint32)
+			failures += int64(c >> 32)
+		}
+	}
+	return successes, failures
+}
+
+func (b *JobBreaker) bucketWidth() int64 {
+	return int64((10 * time.Second)) / 10
+}
+
+// transition moves the breaker from the state word from to the state to,
+// unless another transition came first.
+func (b *JobBreaker) transition(from uint64, to JobBreakerState, now int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.state.Load() != from {
+		return
+	}
+	switch to {
+	case JobBreakerStateOpen:
+		b.openedAt.Store(now)
+	case JobBreakerStateHalfOpen:
+		b.probes.Store(0)
+		b.probeOK.Store(0)
+	case JobBreakerStateClosed:
+		b.pending.Store(0)
+		for i := range b.buckets {
+			b.buckets[i].index.Store(jobBreakerNoBucket)
+		}
+	}
+	b.state.Store((from>>jobBreakerStateBits+1)<<jobBreakerStateBits | uint64(to))
+	if b.onChange != nil {
+		b.onChange(JobBreakerState(from&jobBreakerStateMask), to)
+	}
+}
+
+// clock returns the time in nanoseconds since the breaker was created.
+func (b *JobBreaker) clock() int64 {
+	return int64(time.Since(b.epoch))
+}
+
+// NewJobBreaker returns a closed circuit breaker around fn.
+func NewJobBreaker(fn func(context.Context, int) (int, error)) *JobBreaker {
+	b := &JobBreaker{fn: fn}
+	b.init()
+	return b
+}
+
+// GuardedPool: generated from the pool directive in pool.go.
+
+// Chunking of a Map call: each helping worker claims chunks of consecutive
+// items with one atomic add, so the cost of sharing out the work is paid
+// once per chunk, not per item.
+const (
+	// guardedPoolMaxChunk bounds a chunk so that workers finishing early still find
+	// work to steal (load balance) on large batches.
+	guardedPoolMaxChunk = 256
+	// guardedPoolChunksPerHelper is how many chunks each helper should get on a batch
+	// too small for guardedPoolMaxChunk: enough to even out unequal jobs.
+	guardedPoolChunksPerHelper = 8
+)
+
+// batch is one Map call, shared by the workers helping with it.
+type guardedPoolBatch struct {
+	ctx    context.Context // every item's context; cancelled on the first failure
+	cancel context.CancelFunc
+	ins    []int
+	outs   []int
+	chunk  int64
+
+	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
+	left atomic.Int64  // items neither finished nor abandoned
+	ok   atomic.Int64  // items finished with a nil error
+	done chan struct{} // closed when left reaches zero
+
+	errOnce sync.Once
+	err     error // the first failure, set once under errOnce
+}
+
+// Map runs every element of ins through the pool's function and returns the
+// outputs in input order. It is the fast path for large batches: the workers
+// share out ins by chunks (no queue hand-off per item), run them in a tight
+// loop and write straight into the result slice. The result handler is not
+// called for Map items.
+//
+// Each item runs under a context derived from ctx (so it carries ctx's
+// values), cancelled when ctx is done, when Shutdown begins, or when another
+// item fails. The first item to fail (after its retries) stops the batch:
+// Map waits for the items already running and returns the outputs, with
+// zero values for items that failed or never ran, and that item's error
+// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
+// the pool is closing, ErrGuardedPoolClosed.
+//
+// The batch goes through the queue like a job, once per helping worker, so
+// it waits behind queued jobs and shares the workers with them. Map must not
+// be called from a job of the same pool.
+//
+// The completion of every item happens before Map returns.
+func (p *GuardedPool) Map(ctx context.Context, ins []int) ([]int, error) {
+	outs := make([]int, len(ins))
+	return outs, p.MapInto(ctx, outs, ins)
+}
+
+// MapInto is Map writing the outputs into outs, which must be as long as
+// ins: a caller running batches in a loop reuses one output slice, and
+// allocates nothing per batch but the batch's own bookkeeping. It panics if
+// the lengths differ.
+func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
+	if len(outs) != len(ins) {
+		panic("pool: MapInto: len(outs) != len(ins)")
+	}
+	n := int64(len(ins))
+	if n == 0 {
+		return nil
+	}
+	helpers := min(p.size.Load(), n)
+	if helpers < 1 {
+		helpers = 1
+	}
+	b := &guardedPoolBatch{
+		ins:   ins,
+		outs:  outs,
+		chunk: min(max(n/(helpers*guardedPoolChunksPerHelper), 1), guardedPoolMaxChunk),
+		done:  make(chan struct{}),
+	}
+	b.ctx, b.cancel = context.WithCancel(ctx)
+	defer b.cancel()
+	defer context.AfterFunc(p.ctx, b.cancel)()
+	b.left.Store(n)
+	p.stats.submitted.Add(uint64(n))
+
+	for range helpers {
+		if err := p.send(ctx, guardedPoolTask{batch: b}); err != nil {
+			b.fail(err)
+			break
+		}
+	}
+	select {
+	case <-b.done:
+	case <-b.ctx.Done():
+		switch {
+		case ctx.Err() != nil:
+			b.fail(ctx.Err())
+		case p.ctx.Err() != nil:
+			b.fail(ErrGuardedPoolClosed)
+		}
+		// Otherwise an item failed and has set the error. Either way, wait
+		// for the items still running: Map must not return while the
+		// pool still reads ins or writes outs.
+		<-b.done
+	}
+	ok := uint64(b.ok.Load())
+	p.stats.completed.Add(ok)
+	p.stats.failed.Add(uint64(n) - ok)
+	return b.err
+}
+
+// fail records the batch's error if it is the first, cancels the running
+// items and abandons the unclaimed ones.
+func (b *guardedPoolBatch) fail(err error) {
+	b.errOnce.Do(func() { b.err = err })
+	b.cancel()
+	n := int64(len(b.ins))
+	// Claim everything left in one add, as a worker would claim a chunk.
+	if lo := b.next.Add(n) - n; lo < n {
+		b.finish(n - lo)
+	}
+}
+
+// finish accounts for k items finished or abandoned.
+func (b *guardedPoolBatch) finish(k int64) {
+	if b.left.Add(-k) == 0 {
+		close(b.done)
+	}
+}
+
+// runBatch claims and runs chunks of b until none is left.
+func (p *GuardedPool) runBatch(b *guardedPoolBatch) {
+	n := int64(len(b.ins))
+	for {
+		hi := b.next.Add(b.chunk)
+		lo := hi - b.chunk
+		if lo >= n {
+			return
+		}
+		hi = min(hi, n)
+		p.stats.inFlight.Add(hi - lo)
+		ok := p.runChunk(b, int(lo), int(hi))
+		p.stats.inFlight.Add(lo - hi)
+		b.ok.Add(int64(ok))
+		b.finish(hi - lo)
+	}
+}
+
+// runChunk runs items [lo, hi) of b and returns how many succeeded before
+// the first failure, which fails the batch. It is the per-item loop of Map,
+// kept tight: one call of the hook per item, and the retry and timeout
+// paths only when those options are on.
+func (p *GuardedPool) runChunk(b *guardedPoolBatch, lo, hi int) (ok int) {
+	i := lo // the item running, for the panic report
+	defer func() {
+		if r := recover(); r != nil {
+			ok = i - lo
+			b.fail(fmt.Errorf("pool: item %d: %w", i, guardedPoolNewPanicError(r)))
+		}
+	}()
+	ctx := b.ctx
+	ins := b.ins[lo:hi]
+	outs := b.outs[lo:hi]
+	outs = outs[:len(ins)] // one bounds check for the loop
+	for j := range ins {
+		var out int
+		var err error
+		out, err = p.call(ctx, ins[j])
+		if err != nil {
+			out, err = p.retry(ctx, ins[j], err)
+		}
+		if err != nil {
+			i = lo + j
+			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			return j
+		}
+		outs[j] = out
+		i++
+	}
+	return len(ins)
+}
+
+// guardedPoolSpinLimit is how many times a goroutine retries before parking when it
+// finds another one in the middle of a step of a few instructions: a
+// producer between claiming a slot and publishing it, or a worker between
+// claiming tasks and freeing their slots. The other goroutine is almost
+// always running on another core and done within the spin; when it is not,
+// its thread has been descheduled, and only parking gives it the CPU back.
+// Yielding instead (runtime.Gosched) would cost a trip through the
+// scheduler's global run queue on every such meeting, which on a busy pool
+// is a large share of all jobs.
+const guardedPoolSpinLimit = 64
+
+// guardedPoolMaxClaim bounds how many tasks a worker takes at once (see claim).
+const guardedPoolMaxClaim = 64
+
+// next moves the next tasks into tasks, at least one and at most
+// len(tasks) (see queue.claim), sleeping while the queue is empty, and
+// returns how many. It returns false when w must exit: retired, or the
+// queue closed and drained.
+//
+// The tasks leave the queue at once, so that a slow job cannot hold up the
+// slots of the tasks claimed with it.
+func (p *GuardedPool) next(w *guardedPoolWorker, tasks []guardedPoolTask) (int, bool) {
+	for {
+		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
+		switch r {
+		case guardedPoolPopped:
+			for i := range tasks[:n] {
+				tasks[i] = p.q.take(pos + uint64(i))
+			}
+			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
+				// Wake producers only once half the queue is free: one
+				// wake-up per half queue of jobs rather than per job.
+				if p.signalSpace() {
+					// Hand this P to the producer just woken: it would
+					// otherwise wait in this P's run queue until this
+					// worker blocks, which is when the queue is empty,
+					// and refill it while the workers idle.
+					runtime.Gosched()
+				}
+			}
+			return int(n), true
+		case guardedPoolPopDrained:
+			return 0, false
+		case guardedPoolPopPending:
+			if p.q.await(pos, guardedPoolSpinLimit) {
+				continue // published, or taken by another worker
+			}
+			if p.q.closed() {
+				// Workers do not park once the queue is closed (see
+				// sleep): yield to the pushing goroutine instead.
+				runtime.Gosched()
+				continue
+			}
+			// Its thread may be descheduled: park, and let it wake us
+			// once it has published (see pushed).
+		}
+		if !p.sleep(w) {
+			return 0, false
+		}
+	}
+}
+
+// sleep parks w until a producer, Close or Resize wakes it. It returns
+// false if w was retired.
+func (p *GuardedPool) sleep(w *guardedPoolWorker) bool {
+	p.idleMu.Lock()
+	w.asleep = true
+	p.idle = append(p.idle, w)
+	p.sleepers.Add(1)
+	p.idleMu.Unlock()
+	if p.q.ready() || w.retired.Load() {
+		p.unsleep(w)
+		return !w.retired.Load()
+	}
+	select {
+	case <-w.wake:
+		return true
+	case <-w.stop:
+		p.unsleep(w)
+		return false
+	}
+}
+
+// unsleep takes w, which did not wait for its wake-up, off the idle list.
+// If a producer has already taken it off to wake it, the wake-up is passed
+// to another sleeper: w may be about to exit, and the producer's task must
+// not wait for a worker that will not come.
+func (p *GuardedPool) unsleep(w *guardedPoolWorker) {
+	p.idleMu.Lock()
+	if w.asleep {
+		for i, v := range p.idle {
+			if v == w {
+				last := len(p.idle) - 1
+				copy(p.idle[i:], p.idle[i+1:])
+				p.idle[last] = nil
+				p.idle = p.idle[:last]
+				break
+			}
+		}
+		w.asleep = false
+		p.sleepers.Add(-1)
+		p.idleMu.Unlock()
+		return
+	}
+	p.idleMu.Unlock()
+	p.wakeOne()
+}
+
+// wakeOne wakes the most recently parked worker (its cache is the warmest),
+// if any.
+func (p *GuardedPool) wakeOne() {
+	p.idleMu.Lock()
+	n := len(p.idle)
+	if n == 0 {
+		p.idleMu.Unlock()
+		return
+	}
+	w := p.idle[n-1]
+	p.idle[n-1] = nil
+	p.idle = p.idle[:n-1]
+	w.asleep = false
+	p.sleepers.Add(-1)
+	p.idleMu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// wakeAll wakes every parked worker; after the queue is closed, none parks
+// again.
+func (p *GuardedPool) wakeAll() {
+	p.idleMu.Lock()
+	idle := p.idle
+	p.idle = nil
+	for _, w := range idle {
+		w.asleep = false
+	}
+	p.sleepers.Store(0)
+	p.idleMu.Unlock()
+	for _, w := range idle {
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// signalSpace wakes one producer waiting for room, and reports whether it
+// sent the wake-up; the producer passes it on once it has pushed (see send).
+func (p *GuardedPool) signalSpace() bool {
+	select {
+	case p.space <- struct{}{}:
+		return true
+	default: // a wake-up is already pending
+		return false
+	}
+}
+
+// ErrGuardedPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
+// has begun, and delivered to the handler for a job that Shutdown could not
+// return because it had already returned (see [GuardedPool.Shutdown]).
+var ErrGuardedPoolClosed = errors.New("pool: closed")
+
+// ErrGuardedPoolFull is returned by TrySubmit when the queue has no room.
+var ErrGuardedPoolFull = errors.New("pool: queue full")
+
+// guardedPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
+// deep enough that a producer rarely waits for a worker to wake, small
+// enough that a full queue pushes back on the producer early.
+const guardedPoolDefaultQueue = 256
+
+// GuardedPool runs a function over submitted jobs on a bounded set of workers.
+//
+// A GuardedPool must be created with [NewGuardedPool]; the zero value is not usable. A GuardedPool
+// must not be copied after first use. All methods are safe for concurrent use.
+//
+// The function and the handler run on worker goroutines, concurrently with
+// each other. They must not call Submit, Map, Close or Shutdown on their own
+// pool in a way that waits for the pool (a job waiting for a job can
+// deadlock a pool whose workers all wait).
+type GuardedPool struct {
+	_ guardedPoolNoCopy
+
+	// q is the job queue: a ring of values, no closure and no allocation
+	// per job, and no lock shared by producers and workers.
+	q guardedPoolQueue
+
+	// Parking (park.go): idle workers, LIFO, and their count for producers
+	// to check without the lock; producers waiting for room, and the token
+	// that wakes one of them.
+	idleMu       sync.Mutex
+	idle         []*guardedPoolWorker
+	sleepers     atomic.Int32
+	spaceWaiters atomic.Int32
+	space        chan struct{}
+
+	// quit is closed when Close or Shutdown begins: it releases Submits
+	// waiting for room.
+	quit chan struct{}
+
+	// ctx is the parent of every job's context; Shutdown cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// halted is set by Shutdown: a worker that receives a job afterwards
+	// hands it back instead of running it.
+	halted atomic.Bool
+
+	onResult func(int, int, error)
+
+	// breaker is the circuit breaker every attempt runs through (the
+	// breaker= option): the call hook calls its Execute, which calls its
+	// function unless it is open.
+	breaker *JobBreaker
+
+	life    sync.Mutex           // serializes Resize, Close and Shutdown
+	workers []*guardedPoolWorker // guarded by life; the running, non-retired workers
+	size    atomic.Int64
+	wg      sync.WaitGroup // one per worker goroutine, retired or not
+
+	unrunMu    sync.Mutex
+	unrun      []int // jobs received after Shutdown began, to be returned by it
+	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
+
+	stats guardedPoolCounters
+}
+
+// task is one element of the queue: a job, or a share of a Map batch.
+type guardedPoolTask struct {
+	in    int
+	batch *guardedPoolBatch // non-nil: the receiving worker helps with this batch
+}
+
+// worker is the parking and retirement handle of one worker goroutine.
+type guardedPoolWorker struct {
+	retired atomic.Bool   // checked before each job: cheaper than a select
+	stop    chan struct{} // closed on retirement: wakes a parked worker
+	wake    chan struct{} // capacity 1: a pending wake-up
+	asleep  bool          // on GuardedPool.idle; guarded by GuardedPool.idleMu
+}
+
+// init makes the queue and starts the workers.
+func (p *GuardedPool) init() {
+	queue := guardedPoolDefaultQueue
+	workers := runtime.GOMAXPROCS(0)
+	workers = 1
+	p.q.init(queue)
+	p.space = make(chan struct{}, 1)
+	p.quit = make(chan struct{})
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.life.Lock()
+	p.grow(workers)
+	p.life.Unlock()
+}
+
+// call runs the job once through the circuit breaker, whose Execute calls
+// its function unless the breaker is open.
+func (p *GuardedPool) call(ctx context.Context, in int) (int, error) {
+	return p.breaker.Execute(ctx, in)
+}
+
+// deliver hands one job's outcome to the result handler.
+func (p *GuardedPool) deliver(in int, out int, err error) {
+	if p.onResult != nil {
+		p.onResult(in, out, err)
+	}
+}
+
+// Submit queues in to be run, waiting while the queue is full. It returns
+// ErrGuardedPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
+// before there is room; the job is then not queued. ctx bounds only the wait
+// for room: the job itself runs under the pool's context (see Shutdown).
+//
+// Submit of a job happens before the job runs.
+func (p *GuardedPool) Submit(ctx context.Context, in int) error {
+	// Counted before the send so that GuardedPoolStats never shows a job finished
+	// before it was submitted.
+	p.stats.submitted.Add(1)
+	err := p.send(ctx, guardedPoolTask{in: in})
+	if err != nil {
+		p.stats.submitted.Add(^uint64(0))
+	}
+	return err
+}
+
+// send queues t, waiting while the queue is full, unless the pool is closed
+// or ctx is done.
+func (p *GuardedPool) send(ctx context.Context, t guardedPoolTask) error {
+	woken := false
+	spins := 0
+	for {
+		r := p.q.tryPush(t)
+		if r == guardedPoolPushFull && spins < guardedPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+			// Half the queue is free: the worker that claimed the task
+			// in the slot is about to free it (see park.go).
+			spins++
+			continue
+		}
+		if r == guardedPoolPushFull {
+			// More than half full, or the worker freeing the slot is
+			// descheduled: park until the workers have emptied half the
+			// queue (see take), one wake-up per half queue rather than a
+			// retry per slot. Announce, then look once more: a worker
+			// that frees a slot afterwards sees the announcement, so the
+			// wake-up cannot be lost.
+			p.spaceWaiters.Add(1)
+			if r = p.q.tryPush(t); r == guardedPoolPushFull {
+				select {
+				case <-p.space:
+					p.spaceWaiters.Add(-1)
+					woken = true
+					spins = 0
+					continue
+				case <-ctx.Done():
+					p.spaceWaiters.Add(-1)
+					return ctx.Err()
+				case <-p.quit:
+					p.spaceWaiters.Add(-1)
+					return ErrGuardedPoolClosed
+				}
+			}
+			p.spaceWaiters.Add(-1)
+		}
+		if r == guardedPoolPushClosed {
+			return ErrGuardedPoolClosed
+		}
+		p.pushed()
+		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
+			// Pass the wake-up on: the workers sent one for half a queue
+			// of room.
+			p.signalSpace()
+		}
+		return nil
+	}
+}
+
+// pushed wakes a worker for a task just pushed, if all are parked.
+func (p *GuardedPool) pushed() {
+	if p.sleepers.Load() > 0 {
+		p.wakeOne()
+	}
+}
+
+// TrySubmit queues in if the queue has room, without waiting. It returns
+// ErrGuardedPoolFull if the queue is full and ErrGuardedPoolClosed if Close or Shutdown has begun;
+// the job is then not queued.
+//
+// TrySubmit of a job happens before the job runs.
+func (p *GuardedPool) TrySubmit(in int) error {
+	p.stats.submitted.Add(1)
+	var err error
+	switch p.q.tryPush(guardedPoolTask{in: in}) {
+	case guardedPoolPushed:
+		p.pushed()
+	case guardedPoolPushFull:
+		err = ErrGuardedPoolFull
+	case guardedPoolPushClosed:
+		err = ErrGuardedPoolClosed
+	}
+	if err != nil {
+		p.stats.submitted.Add(^uint64(0))
+	}
+	return err
+}
+
+// Resize sets the number of workers to n (at least 1) while the pool runs.
+// Added workers start at once. A removed worker that is running a job
+// finishes it and exits without taking another; an idle one exits at once
+// (one that was taking a job just as Resize ran still runs that job). A
+// worker takes jobs from a long queue several at a time (at most half its
+// fair share of the queue), and a removed one still runs those it has
+// taken. No job is lost or run twice. Resize after Close or Shutdown has
+// begun does nothing.
+func (p *GuardedPool) Resize(n int) {
+	if n < 1 {
+		n = 1
+	}
+	p.life.Lock()
+	defer p.life.Unlock()
+	if p.isClosed() {
+		return
+	}
+	if d := n - len(p.workers); d > 0 {
+		p.grow(d)
+		return
+	}
+	for _, w := range p.workers[n:] {
+		w.retired.Store(true)
+		close(w.stop)
+	}
+	clear(p.workers[n:])
+	p.workers = p.workers[:n]
+	p.size.Store(int64(n))
+}
+
+// Size reports the number of workers set by the workers= option or Resize.
+// Retired workers still finishing a job are not counted.
+func (p *GuardedPool) Size() int {
+	return int(p.size.Load())
+}
+
+// grow starts n more workers. p.life must be held.
+func (p *GuardedPool) grow(n int) {
+	p.wg.Add(n)
+	for range n {
+		w := &guardedPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		p.workers = append(p.workers, w)
+		go p.work(w)
+	}
+	p.size.Store(int64(len(p.workers)))
+}
+
+// isClosed reports whether Close or Shutdown has begun.
+func (p *GuardedPool) isClosed() bool { return p.q.closed() }
+
+// Close stops accepting jobs, runs every job already queued, and waits for
+// all workers to exit. Submits waiting for room when Close begins return
+// ErrGuardedPoolClosed. Close may be called more than once and concurrently with
+// Shutdown; every call waits.
+//
+// The completion of every job happens before Close returns.
+func (p *GuardedPool) Close() {
+	p.life.Lock()
+	p.stopAccepting()
+	p.life.Unlock()
+	p.wg.Wait()
+}
+
+// Shutdown stops accepting jobs, cancels the context of every running job,
+// and returns the queued jobs that never ran, in queue order (those received
+// by a worker as Shutdown began may come last). Running jobs finish with
+// whatever their function returns once their context is cancelled, and are
+// delivered to the handler as usual.
+//
+// Shutdown waits for the workers to exit or for ctx to be done, whichever
+// comes first; in the latter case it returns ctx.Err(), and the workers
+// still running a job that ignores its context exit when it returns. Only
+// the first Shutdown returns jobs; a job that could not be returned to it
+// (a later call, or one received as Shutdown gave up waiting) is delivered
+// to the handler with ErrGuardedPoolClosed, so no job goes unaccounted.
+//
+// If Close is draining the queue, Shutdown stops it and returns the rest.
+func (p *GuardedPool) Shutdown(ctx context.Context) ([]int, error) {
+	p.life.Lock()
+	p.stopAccepting()
+	first := !p.halted.Swap(true)
+	p.life.Unlock()
+	if first {
+		p.cancel()
+		// Drain alongside the workers: both hand jobs to unrun.
+		for {
+			t, r := p.q.tryPop()
+			if r == guardedPoolPopDrained {
+				break
+			}
+			if r == guardedPoolPopPending {
+				runtime.Gosched()
+			}
+			if r == guardedPoolPopped && t.batch == nil {
+				p.giveBack(t.in)
+			}
+		}
+	}
+	var err error
+	if ctx.Done() == nil {
+		p.wg.Wait()
+	} else {
+		waited := make(chan struct{})
+		go func() {
+			p.wg.Wait()
+			close(waited)
+		}()
+		select {
+		case <-waited:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	if !first {
+		return nil, err
+	}
+	p.unrunMu.Lock()
+	unrun := p.unrun
+	p.unrun = nil
+	p.unrunTaken = true
+	p.unrunMu.Unlock()
+	return unrun, err
+}
+
+// stopAccepting makes every later Submit fail and wakes every parked
+// worker and producer. p.life must be held.
+func (p *GuardedPool) stopAccepting() {
+	if p.isClosed() {
+		return
+	}
+	p.q.close()
+	close(p.quit) // release Submits waiting for room
+	p.wakeAll()   // the workers that are not retired drain the queue and exit
+}
+
+// giveBack records a job that Shutdown must return.
+func (p *GuardedPool) giveBack(in int) {
+	p.stats.unrun.Add(1)
+	p.unrunMu.Lock()
+	if !p.unrunTaken {
+		p.unrun = append(p.unrun, in)
+		p.unrunMu.Unlock()
+		return
+	}
+	p.unrunMu.Unlock()
+	var zero int
+	p.deliver(in, zero, ErrGuardedPoolClosed)
+}
+
+// work is the loop of one worker goroutine.
+func (p *GuardedPool) work(w *guardedPoolWorker) {
+	defer p.wg.Done()
+	tasks := make([]guardedPoolTask, guardedPoolMaxClaim)
+	for !w.retired.Load() {
+		n, ok := p.next(w, tasks)
+		if !ok {
+			return
+		}
+		// Run every task taken, even if w is retired meanwhile: they
+		// are no longer in the queue for another worker to take.
+		for i := range tasks[:n] {
+			t := tasks[i]
+			tasks[i] = guardedPoolTask{} // drop references for the GC
+			switch {
+			case p.halted.Load():
+				if t.batch == nil {
+					p.giveBack(t.in)
+				}
+			case t.batch != nil:
+				p.runBatch(t.batch)
+			default:
+				p.runJob(t.in)
+			}
+		}
+	}
+}
+
+// runJob runs one submitted job to its outcome and delivers it.
+func (p *GuardedPool) runJob(in int) {
+	p.stats.inFlight.Add(1)
+	out, err := p.attempt(p.ctx, in)
+	if err != nil {
+		out, err = p.retry(p.ctx, in, err)
+	}
+	p.stats.inFlight.Add(-1)
+	if err != nil {
+		p.stats.failed.Add(1)
+	} else {
+		p.stats.completed.Add(1)
+	}
+	p.deliver(in, out, err)
+}
+
+// guardedPoolNoCopy may be embedded into structs which must not be copied after first
+// use; go vet's copylocks check reports copies.
+type guardedPoolNoCopy struct{}
+
+func (*guardedPoolNoCopy) Lock() {}
+
+func (*guardedPoolNoCopy) Unlock() {}
+
+// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
+// Vyukov's design): a producer claims a position with one CAS on tail and
+// publishes the task through the slot's sequence number, a consumer claims
+// with one CAS on head (several tasks at once when many are queued, see
+// claim) and frees each slot through its sequence number. Producers and
+// consumers touch different counters and never take a lock, which is where
+// it beats a channel: a channel's single lock is contended by every sender
+// and receiver on every job.
+//
+// It never blocks; the pool parks workers and producers around it (see
+// park.go). Closing it is one atomic Or of guardedPoolClosedBit into tail: no push
+// succeeds afterwards, and every push that claimed a position before
+// still publishes it, so consumers drain exactly what was accepted.
+type guardedPoolQueue struct {
+	head  atomic.Uint64 // next position to pop
+	_     [guardedPoolCacheLine - 8]byte
+	tail  atomic.Uint64 // next position to push, | guardedPoolClosedBit once closed
+	_     [guardedPoolCacheLine - 8]byte
+	mask  uint64
+	slots []guardedPoolSlot
+}
+
+// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
+// holds the task pushed at pos, ready to pop.
+type guardedPoolSlot struct {
+	seq atomic.Uint64
+	t   guardedPoolTask
+}
+
+// guardedPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
+// 2^63 pushes would take centuries.
+const guardedPoolClosedBit = 1 << 63
+
+type guardedPoolPushResult uint8
+
+const (
+	guardedPoolPushed guardedPoolPushResult = iota
+	guardedPoolPushFull
+	guardedPoolPushClosed
+)
+
+type guardedPoolPopResult uint8
+
+const (
+	guardedPoolPopped     guardedPoolPopResult = iota
+	guardedPoolPopEmpty                        // nothing queued
+	guardedPoolPopPending                      // a push has claimed the next position but not yet published it
+	guardedPoolPopDrained                      // closed and empty: nothing will ever come
+)
+
+// init sizes the ring to capacity rounded up to a power of two, at least 2
+// (one slot cannot tell full from free).
+func (q *guardedPoolQueue) init(capacity int) {
+	n := uint64(2)
+	if capacity > 2 {
+		n = 1 << bits.Len64(uint64(capacity-1))
+	}
+	q.mask = n - 1
+	q.slots = make([]guardedPoolSlot, n)
+	for i := range q.slots {
+		q.slots[i].seq.Store(uint64(i))
+	}
+}
+
+// tryPush adds t unless the queue is full or closed.
+func (q *guardedPoolQueue) tryPush(t guardedPoolTask) guardedPoolPushResult {
+	pos := q.tail.Load()
+	for {
+		if pos&guardedPoolClosedBit != 0 {
+			return guardedPoolPushClosed
+		}
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - pos); {
+		case dif == 0:
+			if q.tail.CompareAndSwap(pos, pos+1) {
+				s.t = t
+				s.seq.Store(pos + 1) // publish
+				return guardedPoolPushed
+			}
+		case dif < 0: // the slot still holds the task of the previous lap
+			return guardedPoolPushFull
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// claim claims the oldest published task, and the ones published after it
+// up to a share of the queue, with one CAS on head: a worker claims n tasks
+// for the cost of one, and the line holding head moves between the cores of
+// competing workers once per claim rather than once per task. The caller
+// then takes each claimed position.
+//
+// It claims at most most tasks, and at most the number queued divided by
+// share (twice the number of workers): more than one only when at least
+// 2*share are queued, and never more than half a fair share, so that the
+// other workers, and workers added by Resize, still find the rest in the
+// queue. share 0 claims one task.
+func (q *guardedPoolQueue) claim(share, most uint64) (pos, n uint64, r guardedPoolPopResult) {
+	pos = q.head.Load()
+	for {
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - (pos + 1)); {
+		case dif == 0:
+			n = 1
+			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
+				// More than one is published: only then read the length,
+				// a load of the line producers write.
+				limit := min(uint64(q.length())/share, most)
+				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
+					n++
+				}
+			}
+			if q.head.CompareAndSwap(pos, pos+n) {
+				return pos, n, guardedPoolPopped
+			}
+		case dif < 0:
+			tail := q.tail.Load()
+			switch {
+			case tail&^guardedPoolClosedBit > pos:
+				return pos, 0, guardedPoolPopPending
+			case tail&guardedPoolClosedBit != 0:
+				return pos, 0, guardedPoolPopDrained
+			}
+			return pos, 0, guardedPoolPopEmpty
+		}
+		pos = q.head.Load()
+	}
+}
+
+// await waits, reading at most spins times, until the task at pos, claimed
+// by a push but not yet published, is published or taken by another
+// consumer; it reports whether it was. It reads only the slot and head: the
+// pushing goroutine is about to write the slot, and tail is its to write on
+// the next push.
+func (q *guardedPoolQueue) await(pos uint64, spins int) bool {
+	s := &q.slots[pos&q.mask]
+	for range spins {
+		if s.seq.Load() != pos || q.head.Load() != pos {
+			return true
+		}
+	}
+	return false
+}
+
+// take returns the task at pos, which the caller has claimed, and frees its
+// slot.
+func (q *guardedPoolQueue) take(pos uint64) guardedPoolTask {
+	s := &q.slots[pos&q.mask]
+	t := s.t
+	s.t = guardedPoolTask{} // drop references for the GC
+	s.seq.Store(pos + q.mask + 1)
+	return t
+}
+
+// tryPop removes the oldest task, if one is published (Shutdown drains the
+// queue with it).
+func (q *guardedPoolQueue) tryPop() (guardedPoolTask, guardedPoolPopResult) {
+	pos, _, r := q.claim(0, 1)
+	if r != guardedPoolPopped {
+		return guardedPoolTask{}, r
+	}
+	return q.take(pos), guardedPoolPopped
+}
+
+// close makes every later push fail.
+func (q *guardedPoolQueue) close() { q.tail.Or(guardedPoolClosedBit) }
+
+// closed reports whether close has been called.
+func (q *guardedPoolQueue) closed() bool { return q.tail.Load()&guardedPoolClosedBit != 0 }
+
+// ready reports whether a pop would make progress now: the oldest task is
+// published, or the queue is closed (a worker must then drain and exit). A
+// task claimed but not yet published does not count: its producer wakes a
+// worker once it has published it.
+func (q *guardedPoolQueue) ready() bool {
+	for {
+		pos := q.head.Load()
+		if q.slots[pos&q.mask].seq.Load() == pos+1 {
+			return true
+		}
+		if q.head.Load() == pos { // not a slot popped under our feet
+			return q.closed()
+		}
+	}
+}
+
+// length reports the number of tasks queued or being pushed.
+func (q *guardedPoolQueue) length() int {
+	tail := q.tail.Load() &^ guardedPoolClosedBit
+	head := q.head.Load()
+	if head >= tail {
+		return 0
+	}
+	return int(tail - head)
+}
+
+// capacity reports the number of slots.
+func (q *guardedPoolQueue) capacity() int { return int(q.mask + 1) }
+
+// GuardedPoolPanicError is the error of a job whose function panicked. The pool
+// recovers the panic, reports it as the job's error and keeps running. A job
+// that panicked is not retried.
+type GuardedPoolPanicError struct {
+	// Value is the value passed to panic.
+	Value any
+	// Stack is the goroutine's stack when the panic was recovered.
+	Stack []byte
+}
+
+func (e *GuardedPoolPanicError) Error() string {
+	return fmt.Sprintf("pool: job panicked: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns Value if it is an error, so that errors.Is sees through a
+// panic(err).
+func (e *GuardedPoolPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+func guardedPoolNewPanicError(v any) *GuardedPoolPanicError {
+	return &GuardedPoolPanicError{Value: v, Stack: debug.Stack()}
+}
+
+// attempt runs a job once, bounded by the timeout= option, turning a panic into a
+// *GuardedPoolPanicError.
+func (p *GuardedPool) attempt(ctx context.Context, in int) (out int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = guardedPoolNewPanicError(r)
+		}
+	}()
+	return p.call(ctx, in)
+}
+
+// guardedPoolMaxBackoff caps the doubling delay so that it cannot overflow, whatever
+// the number of retries.
+const guardedPoolMaxBackoff = time.Hour
+
+// retry re-attempts a job that failed with err, up to the retries= option times,
+// sleeping with exponential backoff and jitter between attempts. It gives up
+// early when ctx is done (Shutdown, Map cancellation) or the job panicked,
+// and returns the last attempt's outcome.
+func (p *GuardedPool) retry(ctx context.Context, in int, err error) (int, error) {
+	var out int
+	delay := (time.Duration(0))
+	for range 1 {
+		if _, panicked := err.(*GuardedPoolPanicError); panicked || ctx.Err() != nil {
+			break
+		}
+		if delay > 0 {
+			if !guardedPoolSleep(ctx, guardedPoolJitter(delay)) {
+				break
+			}
+			delay = min(2*delay, guardedPoolMaxBackoff)
+		}
+		p.stats.retried.Add(1)
+		out, err = p.attempt(ctx, in)
+		if err == nil {
+			break
+		}
+	}
+	return out, err
+}
+
+// jitter returns a duration drawn uniformly from [d/2, d): "equal jitter",
+// which spreads retries of jobs that failed together while keeping most of
+// the intended delay.
+func guardedPoolJitter(d time.Duration) time.Duration {
+	half := d / 2
+	if half <= 0 {
+		return d
+	}
+	return half + rand.N(d-half)
+}
+
+// sleep waits for d, or until ctx is done; it reports whether d elapsed.
+func guardedPoolSleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// GuardedPoolStats is a snapshot of a pool's counters. Every job submitted is, at any
+// moment, queued, in flight, completed, failed, or returned by Shutdown
+// (Unrun); a Map call counts each of its items as a job. The counters are
+// read one by one while the pool runs, so a snapshot taken then may be off
+// by the jobs that moved meanwhile; once Close or Shutdown has returned,
+//
+//	Submitted == Completed + Failed + Unrun
+type GuardedPoolStats struct {
+	Submitted uint64 // accepted by Submit, TrySubmit or Map
+	Completed uint64 // finished with a nil error (after retries, if any)
+	Failed    uint64 // finished with an error, or Map items not run
+	Retried   uint64 // attempts beyond each job's first
+	Unrun     uint64 // received after Shutdown began, not run
+	InFlight  int64  // running now, retries and backoff included
+	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+}
+
+// guardedPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
+// to one so that workers updating different counters do not contend.
+const guardedPoolCacheLine = 64
+
+// guardedPoolPaddedUint64 is an atomic counter alone on its cache line.
+type guardedPoolPaddedUint64 struct {
+	atomic.Uint64
+	_ [guardedPoolCacheLine - 8]byte
+}
+
+// guardedPoolPaddedInt64 is an atomic gauge alone on its cache line.
+type guardedPoolPaddedInt64 struct {
+	atomic.Int64
+	_ [guardedPoolCacheLine - 8]byte
+}
+
+// counters are the metrics of a pool, updated only under the metrics= option.
+type guardedPoolCounters struct {
+	submitted guardedPoolPaddedUint64
+	completed guardedPoolPaddedUint64
+	failed    guardedPoolPaddedUint64
+	retried   guardedPoolPaddedUint64
+	unrun     guardedPoolPaddedUint64
+	inFlight  guardedPoolPaddedInt64
+}
+
+// Stats returns a snapshot of the pool's counters. It reports zeros unless
+// the metrics= option is set.
+func (p *GuardedPool) Stats() GuardedPoolStats {
+	return GuardedPoolStats{
+		Submitted: p.stats.submitted.Load(),
+		Completed: p.stats.completed.Load(),
+		Failed:    p.stats.failed.Load(),
+		Retried:   p.stats.retried.Load(),
+		Unrun:     p.stats.unrun.Load(),
+		InFlight:  p.stats.inFlight.Load(),
+		Queued:    p.q.length(),
+	}
+}
+
+// NewGuardedPool returns a GuardedPool with its workers started. onResult, if
+// not nil, receives every submitted job's input, output and error on the
+// worker goroutine right after the job finishes; Map items are not delivered
+// to it. breaker runs every attempt: the job function is breaker's, and a job
+// fails fast with breaker's error while it is open. NewGuardedPool panics if
+// breaker is nil. Close or Shutdown stops the workers.
+func NewGuardedPool(onResult func(int, int, error), breaker *JobBreaker) *GuardedPool {
+	if breaker == nil {
+		panic("NewGuardedPool: breaker is nil")
+	}
+	p := &GuardedPool{
+		breaker:  breaker,
 		onResult: onResult,
 	}
 	p.init()

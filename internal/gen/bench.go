@@ -33,7 +33,7 @@ func (g *generator) benchFile(out string, jobs []*job) ([]byte, error) {
 	im := emit.NewImports(pkg.Path, reserved)
 	var body bytes.Buffer
 	for _, j := range jobs {
-		c := &kinds.Context{D: j.d, Types: j.types, Imports: im, Self: j.pkg.Types, Spec: newSpec(j.d.Name, j.kind, im)}
+		c := &kinds.Context{D: j.d, Types: j.types, Imports: im, Self: j.pkg.Types, Spec: newSpec(j.d.Name, j.kind, im), Lookup: g.lookup(j.pkg)}
 		decls, err := j.kind.Bench(c)
 		if err != nil {
 			g.errs = append(g.errs, err)

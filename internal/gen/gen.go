@@ -88,7 +88,7 @@ func Generate(cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &generator{prog: prog, cfg: cfg, res: &Result{Files: map[string][]byte{}}}
+	g := &generator{prog: prog, cfg: cfg, res: &Result{Files: map[string][]byte{}}, declared: map[string]*model.Directive{}}
 	return g.run()
 }
 
@@ -97,6 +97,10 @@ type generator struct {
 	cfg  Config
 	res  *Result
 	errs Errors
+	// declared maps package directory|Name to the directive generating
+	// Name, for options that name another directive (a pool's rate=API).
+	// A nil value is a directive that failed to resolve.
+	declared map[string]*model.Directive
 }
 
 // job is one directive ready to generate.
@@ -121,6 +125,21 @@ func (g *generator) run() (*Result, error) {
 			}
 		}
 	}
+	// Let each kind check its directive now, once every directive of the
+	// package is known (options may name one another), so that all errors
+	// of a run are reported together; the real build happens per output
+	// file.
+	checked := jobs[:0]
+	for _, j := range jobs {
+		c := &kinds.Context{D: j.d, Types: j.types, Imports: emit.NewImports(j.pkg.Path, map[string]bool{}), Self: j.pkg.Types,
+			Spec: newSpec(j.d.Name, j.kind, nil), Lookup: g.lookup(j.pkg)}
+		if err := j.kind.Build(c); err != nil {
+			g.errs = append(g.errs, err)
+			continue
+		}
+		checked = append(checked, j)
+	}
+	jobs = checked
 	if len(g.errs) > 0 {
 		return nil, g.sorted()
 	}
@@ -249,6 +268,11 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 		}
 		return nil
 	}
+	if key := declKey(pkg, pd.Name); pd.Name != "" {
+		if _, seen := g.declared[key]; !seen {
+			g.declared[key] = nil // until it resolves
+		}
+	}
 	kind, ok := kinds.Lookup(pd.Kind)
 	if !ok {
 		g.errorf(at(pd.KindOff), "unknown directive kind %q; kinds are %s", pd.Kind, strings.Join(kinds.Names(), ", "))
@@ -323,14 +347,22 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 	if j.bench {
 		j.benchOut = benchOutputName(f.File)
 	}
-	// Let the kind check the directive now, so that all errors of a run are
-	// reported together; the real build happens per output file.
-	c := &kinds.Context{D: d, Types: j.types, Imports: emit.NewImports(pkg.Path, map[string]bool{}), Self: pkg.Types, Spec: newSpec(d.Name, kind, nil)}
-	if err := kind.Build(c); err != nil {
-		g.errs = append(g.errs, err)
-		return nil
-	}
+	g.declared[declKey(pkg, d.Name)] = d
 	return j
+}
+
+// lookup returns the Lookup of a kinds.Context for a directive of pkg.
+func (g *generator) lookup(pkg *load.Package) func(string) (*model.Directive, bool) {
+	return func(name string) (*model.Directive, bool) {
+		d, ok := g.declared[declKey(pkg, name)]
+		return d, ok
+	}
+}
+
+// declKey is the key of a directive's Name in generator.declared: a package
+// and its external test package share a directory, not their names.
+func declKey(pkg *load.Package, name string) string {
+	return pkg.Dir + "|" + pkg.Name + "|" + name
 }
 
 func newSpec(name string, kind *kinds.Kind, im *emit.Imports) *stencil.Spec {
@@ -537,7 +569,7 @@ func (g *generator) stencil(j *job, im *emit.Imports) ([]string, error) {
 		spec.Types[p] = im.Type(t)
 		spec.TypeNames = append(spec.TypeNames, emit.TypeNames(t, j.pkg.Path)...)
 	}
-	c := &kinds.Context{D: j.d, Types: j.types, Imports: im, Self: j.pkg.Types, Spec: spec}
+	c := &kinds.Context{D: j.d, Types: j.types, Imports: im, Self: j.pkg.Types, Spec: spec, Lookup: g.lookup(j.pkg)}
 	if err := j.kind.Build(c); err != nil {
 		g.errs = append(g.errs, err)
 		return nil, nil

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"go/token"
 	"go/types"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,6 +35,7 @@ const (
 	IdentList                    // parse,enrich,store
 	RateOpt                      // 100/s
 	Float                        // 0.5
+	Ref                          // the Name of another directive of the package
 )
 
 var typeNames = map[OptionType]string{
@@ -41,6 +43,7 @@ var typeNames = map[OptionType]string{
 	Bool: "true or false", Func: "the name of a package-level function", Enum: "one of",
 	IntList: "a comma-separated list of integers", IdentList: "a comma-separated list of names",
 	RateOpt: "a rate such as 100/s", Float: "a number such as 0.5",
+	Ref: "the name of another directive of the package",
 }
 
 // OptionSpec declares one option of a kind.
@@ -50,7 +53,9 @@ type OptionSpec struct {
 	Enum []string // for Enum
 	Min  int64    // smallest allowed value for Int and PowerOfTwo
 	Max  int64    // largest, when not zero
-	Doc  string
+	// RefKind is, for Ref, the kind of directive the option names.
+	RefKind string
+	Doc     string
 }
 
 // Kind is one directive kind.
@@ -102,6 +107,52 @@ type Context struct {
 	// constructors, guards. They are written against the template's names
 	// (init, Pool), which are renamed like the stenciled code.
 	Emit []string
+	// Lookup finds another directive of the same package by the Name it
+	// generates, for options that compose with it (a pool's rate=API). ok is
+	// false when no directive of the package declares name; d is nil when
+	// one does but failed with errors of its own, already reported. Lookup
+	// is nil where no other directive can be seen (a directive checked on
+	// its own).
+	Lookup func(name string) (d *model.Directive, ok bool)
+}
+
+// Composed resolves option o, of type Ref, to the directive it names, which
+// must be of kind want ("ratelimit"). what says what the option expects, for
+// errors ("a rate limiter"). It returns nil, nil when the directive named
+// has errors of its own (already reported) or when c has no Lookup.
+func (c *Context) Composed(o *model.Option, want, what string) (*model.Directive, error) {
+	name := o.Value.(string)
+	if c.Lookup == nil {
+		return nil, nil
+	}
+	d, ok := c.Lookup(name)
+	if !ok {
+		return nil, c.OptionErrorf(o, "option %s=%s: no directive of package %s declares %s; want the Name of %s, declared in the package by //monogen:%s %s ...",
+			o.Key, name, c.Self.Name(), name, what, want, name)
+	}
+	if d == nil {
+		return nil, nil
+	}
+	if d.Kind != want {
+		return nil, c.OptionErrorf(o, "option %s=%s names a %s (the directive at %s); want %s, declared by //monogen:%s",
+			o.Key, name, d.Kind, shortPos(d.Pos), what, want)
+	}
+	if composedShadowed[name] {
+		return nil, c.OptionErrorf(o, "option %s=%s: %s is a parameter or receiver name in the generated %s, which would shadow the type %s; rename the %s directive",
+			o.Key, name, name, c.D.Kind, name, want)
+	}
+	return d, nil
+}
+
+// composedShadowed are the parameter and receiver names of the code that
+// calls a composed type (hooks, constructors): a type by one of these names
+// would be shadowed there.
+var composedShadowed = map[string]bool{"ctx": true, "in": true, "out": true, "err": true, "p": true, "s": true}
+
+// shortPos writes a position as file.go:line:col, without the directory.
+func shortPos(p token.Position) string {
+	p.Filename = filepath.Base(p.Filename)
+	return p.String()
 }
 
 // NewSpec returns an empty stencil spec for a further run (see More).
@@ -281,6 +332,12 @@ func (k *Kind) ParseOption(o *model.Option, scope *types.Scope) error {
 			unit = d
 		}
 		o.Value = model.Rate{N: count, Per: unit}
+	case Ref:
+		if !token.IsIdentifier(o.Raw) {
+			return model.Errorf(o.ValuePos, "bad value %q for option %s: want the Name of a %s directive of the package (//monogen:%s Name ...)",
+				o.Raw, o.Key, spec.RefKind, spec.RefKind)
+		}
+		o.Value = o.Raw
 	case Func:
 		if !token.IsIdentifier(o.Raw) {
 			return bad()

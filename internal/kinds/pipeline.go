@@ -19,7 +19,7 @@ import (
 // pipelineMaxTypes is the most type arguments a pipeline takes: 8 stages.
 const pipelineMaxTypes = 9
 
-// //monogen:pipeline Name[T0, T1, ..., Tn] stages=a,b,c workers=1,4,2 buffer=N batch=N ordered=B errors=stop|collect retries=N backoff=D metrics=B
+// //monogen:pipeline Name[T0, T1, ..., Tn] stages=a,b,c workers=1,4,2 buffer=N batch=N ordered=B errors=stop|collect retries=N backoff=D metrics=B rate=R
 func init() {
 	params := make([]string, pipelineMaxTypes)
 	for i := range params {
@@ -31,7 +31,7 @@ func init() {
 		Main:     "Stage",
 		Params:   params,
 		MinArgs:  2,
-		Doc:      "typed multi-stage pipeline: Name[T0, T1, ..., Tn] stages=a,b,c workers=1,4,2 buffer=N batch=N ordered=B errors=stop|collect retries=N backoff=D metrics=B",
+		Doc:      "typed multi-stage pipeline: Name[T0, T1, ..., Tn] stages=a,b,c workers=1,4,2 buffer=N batch=N ordered=B errors=stop|collect retries=N backoff=D metrics=B rate=Limiter",
 		Options: []OptionSpec{
 			{Key: "stages", Type: IdentList, Doc: "stage names, one per stage (default stage1,...,stagen); a package-level function by a stage's name is called directly"},
 			{Key: "workers", Type: IntList, Min: 1, Doc: "goroutines per stage, one number per stage (default 1 each)"},
@@ -42,6 +42,7 @@ func init() {
 			{Key: "retries", Type: Int, Min: 0, Max: 1000, Doc: "further attempts of a failed call, 0 to 1000 (default 0: no retry code)"},
 			{Key: "backoff", Type: Duration, Doc: "wait before the first retry, doubling; needs retries (default 0)"},
 			{Key: "metrics", Type: Bool, Doc: "per-stage counters and a Stats method (default false: no counters)"},
+			{Key: "rate", Type: Ref, RefKind: "ratelimit", Doc: "Name of a ratelimit directive of the package pacing the items entering the first stage: every call of its function waits for it first; the constructor takes the limiter, which may be shared (default: no limit, no waiting code)"},
 		},
 		Build: buildPipeline,
 	})
@@ -252,6 +253,14 @@ func buildPipeline(c *Context) error {
 		// The retry loop compares and doubles a time.Duration.
 		backoff = c.Imports.Name("time") + ".Duration(0)"
 	}
+	// rate=: the first stage waits for the limiter before every call.
+	rate := ""
+	if o := c.D.Option("rate"); o != nil {
+		if _, err := c.Composed(o, "ratelimit", "a rate limiter"); err != nil {
+			return err
+		}
+		rate = o.Value.(string)
+	}
 
 	// One stencil run per stage: the main spec is the first stage, c.More
 	// the others. They all refer to one copy of the shared declarations,
@@ -283,6 +292,15 @@ func buildPipeline(c *Context) error {
 		cfg["Retries"], cfg["Backoff"] = fmt.Sprint(retries), backoff
 		spec.Conds["metrics"] = metrics
 		spec.Conds["boundFn"] = st.bound != ""
+		paced := i == 0 && rate != ""
+		cfg["paced"] = fmt.Sprint(paced)
+		spec.Conds["rate"] = paced
+		if paced {
+			// The template's Limiter interface stands for the limiter's
+			// type: the field holds a *API, whose Wait is called directly.
+			spec.Rename["Limiter"] = "*" + rate
+			spec.TypeNames = append(spec.TypeNames, rate)
+		}
 		if st.bound != "" {
 			spec.Hooks["Stage.call"] = st.call
 		}
@@ -298,8 +316,11 @@ func buildPipeline(c *Context) error {
 	}
 
 	capacity := max(1, buffer/batch)
+	if rate != "" {
+		typeNames = append(typeNames, rate)
+	}
 	c.Emit = append(c.Emit, pipelineDecls(c, stages, pipelineShape{
-		capacity: int(capacity), batch: int(batch), ordered: ordered, collect: collect, metrics: metrics,
+		capacity: int(capacity), batch: int(batch), ordered: ordered, collect: collect, metrics: metrics, rate: rate,
 	}, typeNames)...)
 	return nil
 }
@@ -339,6 +360,7 @@ func article(name string) string {
 type pipelineShape struct {
 	capacity, batch           int // sends per channel, items per send
 	ordered, collect, metrics bool
+	rate                      string // the first stage's rate limiter type (rate=), or ""
 }
 
 // pipelineDecls returns the declarations wiring the stages: the pipeline
@@ -424,8 +446,24 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape, typeNa
 			unbound = append(unbound, st.name)
 		}
 	}
+	var body []jen.Code
+	rateParam := "rate"
+	if sh.rate != "" {
+		// The limiter, after the stage functions: rate *API.
+		stageNames := map[string]bool{}
+		for _, st := range stages {
+			stageNames[st.name] = true
+		}
+		for stageNames[rateParam] || taken[rateParam] {
+			rateParam += "_"
+		}
+		params = append(params, jen.Id(rateParam).Op("*").Id(sh.rate))
+		// if rate == nil { panic("NewIngest: rate is nil") }
+		body = append(body, jen.If(jen.Id(rateParam).Op("==").Nil()).Block(
+			jen.Panic(jen.Lit(newName(c)+": "+rateParam+" is nil"))))
+	}
 	// p := &Ingest{}
-	body := []jen.Code{jen.Id(p).Op(":=").Op("&").Id(name).Values()}
+	body = append(body, jen.Id(p).Op(":=").Op("&").Id(name).Values())
 	for _, st := range stages {
 		// p.parse.name = "parse"
 		body = append(body, jen.Id(p).Dot(st.name).Dot("name").Op("=").Lit(st.name))
@@ -433,6 +471,10 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape, typeNa
 			// p.enrich.fn = enrich
 			body = append(body, jen.Id(p).Dot(st.name).Dot("fn").Op("=").Id(st.name))
 		}
+	}
+	if sh.rate != "" {
+		// p.parse.rate = rate
+		body = append(body, jen.Id(p).Dot(first.name).Dot("rate").Op("=").Id(rateParam))
 	}
 	body = append(body, jen.Return(jen.Id(p)))
 	ctorDoc := fmt.Sprintf("// %s returns %s %s.", newName(c), article(name), name)
@@ -448,6 +490,10 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape, typeNa
 	if len(unbound) > 0 {
 		ctorDoc += fmt.Sprintf(" %s %s the function of the stage of that name, called concurrently from the stage's workers; it returns %s to drop an item.",
 			orList(unbound), map[bool]string{true: "is", false: "are each"}[len(unbound) == 1], pipelineSharedName(name, "ErrSkip"))
+	}
+	if sh.rate != "" {
+		ctorDoc += fmt.Sprintf(" %[1]s paces the items entering the pipeline: every call of stage %[2]s, retries included, first waits for %[1]s.Wait with the run's context, and an item whose wait fails fails with its error; pipelines and pools sharing %[1]s share its quota. %[3]s panics if %[1]s is nil.",
+			rateParam, first.name, newName(c))
 	}
 	decls = append(decls, wrap(ctorDoc)+"\n"+fmt.Sprintf("%#v", jen.Func().Id(newName(c)).Params(params...).Op("*").Id(name).Block(body...)))
 

@@ -12,7 +12,7 @@ import (
 	"github.com/monogen/monogen/internal/stencil"
 )
 
-// //monogen:pool Name[In, Out] workers=N queue=N fn=f result=g retries=N backoff=D timeout=D metrics=B
+// //monogen:pool Name[In, Out] workers=N queue=N fn=f result=g retries=N backoff=D timeout=D metrics=B rate=R breaker=B
 // //monogen:pool Name[In] ...  (jobs returning only an error; Out is struct{})
 func init() {
 	Register(&Kind{
@@ -21,7 +21,7 @@ func init() {
 		Main:     "Pool",
 		Params:   []string{"In", "Out"},
 		MinArgs:  1,
-		Doc:      "bounded worker pool: Name[In, Out] or Name[In] workers=N queue=N fn=f result=g retries=N backoff=D timeout=D metrics=B",
+		Doc:      "bounded worker pool: Name[In, Out] or Name[In] workers=N queue=N fn=f result=g retries=N backoff=D timeout=D metrics=B rate=Limiter breaker=Breaker",
 		Options: []OptionSpec{
 			{Key: "workers", Type: Int, Min: 1, Max: 1 << 20, Doc: "initial number of workers, 1 to 1048576 (default GOMAXPROCS at construction; Resize changes it)"},
 			{Key: "queue", Type: Int, Min: 1, Max: 1 << 24, Doc: "job queue capacity, 1 to 16777216, rounded up to a power of two, at least 2 (default 256)"},
@@ -31,6 +31,8 @@ func init() {
 			{Key: "backoff", Type: Duration, Doc: "delay before the first retry, doubling, with jitter; needs retries (default 0: retry at once)"},
 			{Key: "timeout", Type: Duration, Doc: "bound on each attempt through its context (default 0: no limit, no timeout code)"},
 			{Key: "metrics", Type: Bool, Doc: "counters and a Stats method (default false: no counters)"},
+			{Key: "rate", Type: Ref, RefKind: "ratelimit", Doc: "Name of a ratelimit directive of the package: every attempt of a job waits for it first; the constructor takes the limiter, which pools may share (default: no limit, no waiting code)"},
+			{Key: "breaker", Type: Ref, RefKind: "breaker", Doc: "Name of a breaker directive of the package whose [Req, Resp] are the pool's [In, Out]: its Execute is the job function (so no fn=); the constructor takes the breaker (default: none)"},
 		},
 		Build: buildPool,
 		Bench: benchPool,
@@ -143,6 +145,11 @@ func buildPool(c *Context) error {
 	c.Spec.Rename["ErrClosed"] = errName(c.D.Name, "Closed")
 	c.Spec.Rename["ErrFull"] = errName(c.D.Name, "Full")
 
+	comp, err := poolComposition(c, in, out, hasOut)
+	if err != nil {
+		return err
+	}
+
 	// fn=: a direct call in the hook; the func field goes away.
 	fnName := ""
 	if o := c.D.Option("fn"); o != nil {
@@ -173,7 +180,7 @@ func buildPool(c *Context) error {
 		c.Spec.Hooks["Pool.call"] = strings.Replace(match.call, "f(", stencil.User(fn.Name())+"(", 1)
 		fnName = fn.Name()
 	}
-	c.Spec.Conds["boundFn"] = fnName != ""
+	c.Spec.Conds["boundFn"] = fnName != "" || comp.breaker != ""
 
 	// result=: a direct call in the deliver hook; the handler field goes away.
 	resultName := ""
@@ -208,8 +215,81 @@ func buildPool(c *Context) error {
 	c.Spec.Conds["boundResult"] = resultName != ""
 
 	c.Spec.Keep = append(c.Spec.Keep, "Pool.init")
-	c.Emit = append(c.Emit, poolConstructor(c, inText, outText, hasOut, fnName, resultName))
+	c.Emit = append(c.Emit, poolConstructor(c, inText, outText, hasOut, fnName, resultName, comp))
 	return nil
+}
+
+// poolComposed are the directives a pool composes with: the generated type
+// names of its rate limiter (rate=) and circuit breaker (breaker=), or "".
+type poolComposed struct {
+	rate, breaker string
+}
+
+// poolComposition checks rate= and breaker= and sets what they change in the
+// spec. Without them it only gives the conditions their false value, so that
+// the output is that of a pool without composition, byte for byte.
+func poolComposition(c *Context, in, out types.Type, hasOut bool) (poolComposed, error) {
+	var comp poolComposed
+	c.Spec.Config["paced"] = "false"
+	if o := c.D.Option("rate"); o != nil {
+		if _, err := c.Composed(o, "ratelimit", "a rate limiter"); err != nil {
+			return comp, err
+		}
+		comp.rate = o.Value.(string)
+		c.Spec.Config["paced"] = "true"
+		// The template's Limiter interface stands for the limiter's type:
+		// the field holds a *API, whose Wait is called directly.
+		c.Spec.Rename["Limiter"] = "*" + comp.rate
+		c.Spec.TypeNames = append(c.Spec.TypeNames, comp.rate)
+	}
+	if o := c.D.Option("breaker"); o != nil {
+		d, err := c.Composed(o, "breaker", "a circuit breaker")
+		if err != nil {
+			return comp, err
+		}
+		if fo := c.D.Option("fn"); fo != nil {
+			return comp, model.Errorf(fo.KeyPos, "option fn=%s with breaker=%s: the breaker's function is the job function; bind it on the breaker directive (//monogen:breaker %s[...] fn=%s) or pass it to %s, and drop fn= here",
+				fo.Raw, o.Raw, o.Raw, fo.Raw, stencil.Rename("New", "Breaker", o.Raw))
+		}
+		if d != nil {
+			if err := checkBreakerTypes(c, o, d, in, out, hasOut); err != nil {
+				return comp, err
+			}
+		}
+		comp.breaker = o.Value.(string)
+		c.Spec.Rename["Executor"] = "*" + comp.breaker
+		c.Spec.TypeNames = append(c.Spec.TypeNames, comp.breaker)
+		// Every attempt is a call through the breaker: a direct call of its
+		// Execute, which calls the breaker's function.
+		c.Spec.Hooks["Pool.call"] = "return p.breaker.Execute(ctx, in)"
+		c.Spec.HookDocs["Pool.call"] = "call runs the job once through the circuit breaker, whose Execute calls\nits function unless the breaker is open."
+		c.Spec.Keep = append(c.Spec.Keep, "Pool.breaker")
+	}
+	c.Spec.Conds["rate"] = comp.rate != ""
+	c.Spec.Conds["breaker"] = comp.breaker != ""
+	return comp, nil
+}
+
+// checkBreakerTypes checks that breaker d, Name[Req, Resp], runs the pool's
+// jobs: Req is In and Resp is Out (struct{} for a pool Name[In]).
+func checkBreakerTypes(c *Context, o *model.Option, d *model.Directive, in, out types.Type, hasOut bool) error {
+	if len(d.Args) != 2 {
+		return nil // reported at the breaker
+	}
+	req, resp := d.Args[0].Type, d.Args[1].Type
+	if !hasOut {
+		out = types.NewStruct(nil, nil)
+	}
+	if types.Identical(req, in) && types.Identical(resp, out) {
+		return nil
+	}
+	pool := fmt.Sprintf("%s[%s]", c.D.Name, argList(c))
+	want := fmt.Sprintf("%s[%s, %s]", d.Name, c.D.Args[0].Text, "struct{}")
+	if hasOut {
+		want = fmt.Sprintf("%s[%s, %s]", d.Name, c.D.Args[0].Text, c.D.Args[1].Text)
+	}
+	return c.OptionErrorf(o, "option breaker=%s: breaker %s[%s, %s] (at %s) does not run the jobs of pool %s; want //monogen:breaker %s",
+		o.Raw, d.Name, d.Args[0].Text, d.Args[1].Text, shortPos(d.Pos), pool, want)
 }
 
 type durationT = time.Duration
@@ -259,8 +339,8 @@ func checkBoundName(c *Context, o *model.Option, name string) error {
 
 // poolConstructor returns the source of New<Name>: it builds the pool as the
 // template's New does and calls init; it takes the functions the directive
-// did not bind.
-func poolConstructor(c *Context, in, out string, hasOut bool, fnName, resultName string) string {
+// did not bind, then the rate limiter and the breaker it composes with.
+func poolConstructor(c *Context, in, out string, hasOut bool, fnName, resultName string, comp poolComposed) string {
 	name := c.D.Name
 	ctor := stencil.Rename("New", "Pool", name)
 	ctx := c.Imports.Name("context")
@@ -271,7 +351,7 @@ func poolConstructor(c *Context, in, out string, hasOut bool, fnName, resultName
 	var docs []string
 
 	fnParam := "fn"
-	if fnName == "" {
+	if fnName == "" && comp.breaker == "" {
 		if hasOut {
 			// fn func(context.Context, In) (Out, error)
 			params = append(params, jen.Id(fnParam).Func().Params(ctxType.Clone(), jen.Id(in)).Params(jen.Id(out), jen.Error()))
@@ -313,8 +393,30 @@ func poolConstructor(c *Context, in, out string, hasOut bool, fnName, resultName
 			" on the worker goroutine right after the job finishes; Map items are not delivered to it.")
 	}
 
+	// The composed limiter and breaker, which other code may share.
+	var body []jen.Code
+	var nils []string
+	for _, x := range []struct{ param, typ, doc string }{
+		{"rate", comp.rate, "rate paces the jobs: every attempt of a job first waits for rate.Wait with the job's context, and fails with its error if that fails; pools sharing rate share its quota."},
+		{"breaker", comp.breaker, "breaker runs every attempt: the job function is breaker's, and a job fails fast with breaker's error while it is open."},
+	} {
+		if x.typ == "" {
+			continue
+		}
+		params = append(params, jen.Id(x.param).Op("*").Id(x.typ))
+		fields[jen.Id(x.param)] = jen.Id(x.param)
+		docs = append(docs, x.doc)
+		nils = append(nils, x.param)
+		// if rate == nil { panic("NewResizer: rate is nil") }
+		body = append(body, jen.If(jen.Id(x.param).Op("==").Nil()).Block(
+			jen.Panic(jen.Lit(ctor+": "+x.param+" is nil"))))
+	}
+	if len(nils) > 0 {
+		docs = append(docs, ctor+" panics if "+strings.Join(nils, " or ")+" is nil.")
+	}
+
 	// p := &Name{...}
-	body := []jen.Code{jen.Id("p").Op(":=").Op("&").Id(name).Values(fields)}
+	body = append(body, jen.Id("p").Op(":=").Op("&").Id(name).Values(fields))
 	if wrapResult != nil {
 		body = append(body, wrapResult)
 	}

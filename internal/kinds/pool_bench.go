@@ -50,6 +50,15 @@ func benchPool(c *Context) ([]string, error) {
 	} else {
 		genNil = ""
 	}
+	// rate=: each pool, generated or template, gets a limiter of its own,
+	// so that the two measure the same pacing.
+	tplCfg := "cfg"
+	if o := c.D.Option("rate"); o != nil {
+		newRate := stencil.Rename("New", "Limiter", o.Value.(string)) + "()"
+		genNil = strings.TrimPrefix(genNil+", "+newRate, ", ")
+		genDone = strings.TrimPrefix(genDone+", "+newRate, ", ")
+		tplCfg = fmt.Sprintf("func() %s.Config {\n\t\tc := cfg\n\t\tc.Rate = %s\n\t\treturn c\n\t}", tpl, newRate)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `// Benchmark%[1]s measures %[1]s against the generic template it was
 // generated from, %[2]s.Pool[%[3]s, %[4]s], with the same function and options, on
@@ -121,5 +130,11 @@ func Benchmark%[1]s(b *%[6]s.B) {
 `, testing, sync, ctx, in, ctor, genDone, tpl, out)
 	}
 	b.WriteString("}\n")
-	return []string{b.String()}, nil
+	src := b.String()
+	if tplCfg != "cfg" {
+		// paced returns the template's Config with a limiter of its own.
+		src = strings.Replace(src, "\tfn := func(", "\tpaced := "+tplCfg+"\n\tfn := func(", 1)
+		src = strings.ReplaceAll(src, ", cfg)", ", paced())")
+	}
+	return []string{src}, nil
 }

@@ -88,8 +88,8 @@ const (
 // error, no retries, no metrics.
 //
 // Batch, Ordered and Collect apply to a whole pipeline: [Then] panics when
-// stages disagree on them. Workers, Buffer, Retries, Backoff and Metrics may
-// differ from stage to stage.
+// stages disagree on them. Workers, Buffer, Retries, Backoff, Metrics and
+// Rate may differ from stage to stage.
 //
 // In generated code these are constants chosen by the directive (workers=,
 // buffer=, batch=, ordered=, errors=, retries=, backoff=, metrics=); an
@@ -123,6 +123,25 @@ type Config struct {
 	Backoff time.Duration
 	// Metrics enables the counters reported by Stats. Off, they cost nothing.
 	Metrics bool
+	// Rate, if not nil, paces the stage: every call of its function, retries
+	// included, first waits for Rate.Wait with the run's context, and a
+	// failed wait fails the item with Wait's error. Stages, and pipelines,
+	// may share one limiter. Nil means no limit, and no waiting code.
+	Rate Limiter
+
+	// paced is Rate != nil: NewStage sets it; a generated pipeline has it
+	// from rate=, for its first stage.
+	paced bool
+}
+
+// Limiter paces a stage (Config.Rate): Wait blocks until one more event may
+// happen, or returns an error if ctx is done first or the wait could not end
+// before ctx's deadline. ratelimit.Limiter and x/time/rate's Limiter have
+// this method.
+//
+//monogen:template
+type Limiter interface {
+	Wait(ctx context.Context) error
 }
 
 // Stage applies one function to every item that goes through it, on as
@@ -142,6 +161,9 @@ type Stage[In, Out any] struct {
 	name  string
 	fn    func(context.Context, In) (Out, error) //monogen:if !boundFn
 	stats stageStats                             //monogen:if metrics
+
+	// rate paces the stage (Config.Rate): every call waits for it first.
+	rate Limiter //monogen:if rate
 }
 
 // NewStage returns a stage named name (the name appears in errors and
@@ -162,7 +184,8 @@ func NewStage[In, Out any](name string, fn func(context.Context, In) (Out, error
 	if cfg.Retries < 0 {
 		cfg.Retries = 0
 	}
-	return &Stage[In, Out]{cfg: cfg, name: name, fn: fn}
+	cfg.paced = cfg.Rate != nil
+	return &Stage[In, Out]{cfg: cfg, name: name, fn: fn, rate: cfg.Rate}
 }
 
 // batch is the message between stages: up to Config.Batch items, and the
@@ -341,6 +364,12 @@ func (s *Stage[In, Out]) processFrom(r *Run, in []In, from int, out []Out) (res 
 // The retry loop lives in its own function so that apply stays small enough
 // to inline, and without retries the branch folds away.
 func (s *Stage[In, Out]) apply(ctx context.Context, in In) (Out, error) {
+	if s.cfg.paced {
+		if err := s.rate.Wait(ctx); err != nil {
+			var zero Out
+			return zero, err
+		}
+	}
 	out, err := s.call(ctx, in)
 	if s.cfg.Retries > 0 && err != nil {
 		return s.retry(ctx, in, err)
@@ -368,6 +397,11 @@ func (s *Stage[In, Out]) retry(ctx context.Context, in In, err error) (Out, erro
 		}
 		if s.cfg.Metrics {
 			s.stats.retries.Add(1)
+		}
+		if s.cfg.paced {
+			if err = s.rate.Wait(ctx); err != nil {
+				break
+			}
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {

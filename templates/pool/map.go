@@ -178,7 +178,7 @@ func (p *Pool[In, Out]) runChunk(b *batch[In, Out], lo, hi int) (ok int) {
 	for j := range ins {
 		var out Out
 		var err error
-		if p.cfg.Timeout > 0 {
+		if p.cfg.Timeout > 0 || p.cfg.paced {
 			out, err = p.attempt(ctx, ins[j])
 		} else {
 			out, err = p.call(ctx, ins[j])

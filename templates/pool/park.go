@@ -11,27 +11,64 @@ import "runtime"
 // sees the sleeper, so no wake-up is lost. On the busy path, where nobody
 // sleeps, the cost is one load of each counter.
 
-// next returns the next task for w, sleeping while the queue is empty. It
-// returns false when w must exit: retired, or the queue closed and drained.
-func (p *Pool[In, Out]) next(w *worker) (task[In, Out], bool) {
+// spinLimit is how many times a goroutine retries before parking when it
+// finds another one in the middle of a step of a few instructions: a
+// producer between claiming a slot and publishing it, or a worker between
+// claiming tasks and freeing their slots. The other goroutine is almost
+// always running on another core and done within the spin; when it is not,
+// its thread has been descheduled, and only parking gives it the CPU back.
+// Yielding instead (runtime.Gosched) would cost a trip through the
+// scheduler's global run queue on every such meeting, which on a busy pool
+// is a large share of all jobs.
+const spinLimit = 64
+
+// maxClaim bounds how many tasks a worker takes at once (see claim).
+const maxClaim = 64
+
+// next moves the next tasks into tasks, at least one and at most
+// len(tasks) (see queue.claim), sleeping while the queue is empty, and
+// returns how many. It returns false when w must exit: retired, or the
+// queue closed and drained.
+//
+// The tasks leave the queue at once, so that a slow job cannot hold up the
+// slots of the tasks claimed with it.
+func (p *Pool[In, Out]) next(w *worker, tasks []task[In, Out]) (int, bool) {
 	for {
-		t, r := p.q.tryPop()
+		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
 		case popped:
+			for i := range tasks[:n] {
+				tasks[i] = p.q.take(pos + uint64(i))
+			}
 			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
 				// Wake producers only once half the queue is free: one
 				// wake-up per half queue of jobs rather than per job.
-				p.signalSpace()
+				if p.signalSpace() {
+					// Hand this P to the producer just woken: it would
+					// otherwise wait in this P's run queue until this
+					// worker blocks, which is when the queue is empty,
+					// and refill it while the workers idle.
+					runtime.Gosched()
+				}
 			}
-			return t, true
+			return int(n), true
 		case popDrained:
-			return t, false
+			return 0, false
 		case popPending:
-			runtime.Gosched() // the pushing goroutine is about to publish
-			continue
+			if p.q.await(pos, spinLimit) {
+				continue // published, or taken by another worker
+			}
+			if p.q.closed() {
+				// Workers do not park once the queue is closed (see
+				// sleep): yield to the pushing goroutine instead.
+				runtime.Gosched()
+				continue
+			}
+			// Its thread may be descheduled: park, and let it wake us
+			// once it has published (see pushed).
 		}
 		if !p.sleep(w) {
-			return t, false
+			return 0, false
 		}
 	}
 }
@@ -44,7 +81,7 @@ func (p *Pool[In, Out]) sleep(w *worker) bool {
 	p.idle = append(p.idle, w)
 	p.sleepers.Add(1)
 	p.idleMu.Unlock()
-	if p.q.busy() || w.retired.Load() {
+	if p.q.ready() || w.retired.Load() {
 		p.unsleep(w)
 		return !w.retired.Load()
 	}
@@ -122,11 +159,13 @@ func (p *Pool[In, Out]) wakeAll() {
 	}
 }
 
-// signalSpace wakes one producer waiting for room; it passes the wake-up on
-// once it has pushed (see push).
-func (p *Pool[In, Out]) signalSpace() {
+// signalSpace wakes one producer waiting for room, and reports whether it
+// sent the wake-up; the producer passes it on once it has pushed (see send).
+func (p *Pool[In, Out]) signalSpace() bool {
 	select {
 	case p.space <- struct{}{}:
+		return true
 	default: // a wake-up is already pending
+		return false
 	}
 }

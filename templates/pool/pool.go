@@ -26,6 +26,21 @@
 // Every job accepted by Submit or TrySubmit (a nil error) is delivered to the
 // handler exactly once, with a nil error or the job's error, or else returned
 // by [Pool.Shutdown]. A job that Submit rejects is never run.
+//
+// # Rate limits and circuit breakers
+//
+// Config.Rate paces the jobs: every attempt of a job first waits for the
+// rate limiter (any [Limiter], such as a ratelimit.Limiter or an
+// x/time/rate.Limiter), under the job's context, and a failed wait is the
+// attempt's error. Several pools may share one limiter, and so one quota.
+//
+// A circuit breaker composes as the job function: New(b.Execute, ...) runs
+// every attempt through b, so that jobs fail fast with the breaker's error
+// while it is open, and retries go through it too.
+//
+// A generated pool does the same with the options rate=Name and
+// breaker=Name, naming a ratelimit or breaker directive of its package; its
+// constructor takes the limiter or breaker, and calls them directly.
 package pool
 
 import (
@@ -78,6 +93,34 @@ type Config struct {
 	Timeout time.Duration
 	// Metrics enables the counters reported by Stats. Off, they cost nothing.
 	Metrics bool
+	// Rate, if not nil, paces the jobs: every attempt of a job first waits
+	// for Rate.Wait with the job's context (not bounded by Timeout), and
+	// fails with Wait's error if that fails. Nil means no limit, and no
+	// waiting code.
+	Rate Limiter
+
+	// paced is Rate != nil: New sets it, a generated pool has it from rate=.
+	paced bool
+}
+
+// Limiter paces the jobs of a pool (Config.Rate): Wait blocks until one
+// more event may happen, or returns an error if ctx is done first or the
+// wait could not end before ctx's deadline. ratelimit.Limiter and
+// x/time/rate's Limiter have this method.
+//
+//monogen:template
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
+
+// Executor runs a job through something with a state of its own, such as a
+// circuit breaker. A generated pool composed with a breaker (breaker=) calls
+// its Execute directly as the job function; a generic pool takes Execute as
+// its job function instead: New(b.Execute, ...).
+//
+//monogen:template
+type Executor[In, Out any] interface {
+	Execute(ctx context.Context, in In) (Out, error)
 }
 
 // Pool runs a function over submitted jobs on a bounded set of workers.
@@ -121,6 +164,15 @@ type Pool[In, Out any] struct {
 	onResult func(In, Out, error)                   //monogen:if !boundResult
 	cfg      Config
 
+	// rate paces the jobs (Config.Rate): every attempt waits for it first.
+	rate Limiter //monogen:if rate
+	// breaker is the circuit breaker every attempt runs through (the
+	// breaker= option): the call hook calls its Execute, which calls its
+	// function unless it is open.
+	//monogen:note Only generated pools have it: a generic pool takes the
+	//monogen:note breaker's Execute as fn.
+	breaker Executor[In, Out] //monogen:if breaker
+
 	life    sync.Mutex // serializes Resize, Close and Shutdown
 	workers []*worker  // guarded by life; the running, non-retired workers
 	size    atomic.Int64
@@ -156,7 +208,8 @@ type worker struct {
 //
 //monogen:template
 func New[In, Out any](fn func(context.Context, In) (Out, error), onResult func(In, Out, error), cfg Config) *Pool[In, Out] {
-	p := &Pool[In, Out]{fn: fn, onResult: onResult, cfg: cfg}
+	cfg.paced = cfg.Rate != nil
+	p := &Pool[In, Out]{fn: fn, onResult: onResult, cfg: cfg, rate: cfg.Rate}
 	p.init()
 	return p
 }
@@ -227,39 +280,50 @@ func (p *Pool[In, Out]) Submit(ctx context.Context, in In) error {
 // or ctx is done.
 func (p *Pool[In, Out]) send(ctx context.Context, t task[In, Out]) error {
 	woken := false
+	spins := 0
 	for {
-		switch p.q.tryPush(t) {
-		case pushed:
-			p.pushed()
-			if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-				// Pass the wake-up on: the workers sent one for half a
-				// queue of room.
-				p.signalSpace()
-			}
-			return nil
-		case pushClosed:
-			return ErrClosed
-		}
-		// Full: the slow path. Announce, look again, then park.
-		p.spaceWaiters.Add(1)
-		if p.q.length() < p.q.capacity() || p.q.closed() {
-			// A worker popped meanwhile (and may still be releasing the
-			// slot), or Close began: try again.
-			p.spaceWaiters.Add(-1)
-			runtime.Gosched()
+		r := p.q.tryPush(t)
+		if r == pushFull && spins < spinLimit && p.q.length() <= p.q.capacity()/2 {
+			// Half the queue is free: the worker that claimed the task
+			// in the slot is about to free it (see park.go).
+			spins++
 			continue
 		}
-		select {
-		case <-p.space:
+		if r == pushFull {
+			// More than half full, or the worker freeing the slot is
+			// descheduled: park until the workers have emptied half the
+			// queue (see take), one wake-up per half queue rather than a
+			// retry per slot. Announce, then look once more: a worker
+			// that frees a slot afterwards sees the announcement, so the
+			// wake-up cannot be lost.
+			p.spaceWaiters.Add(1)
+			if r = p.q.tryPush(t); r == pushFull {
+				select {
+				case <-p.space:
+					p.spaceWaiters.Add(-1)
+					woken = true
+					spins = 0
+					continue
+				case <-ctx.Done():
+					p.spaceWaiters.Add(-1)
+					return ctx.Err()
+				case <-p.quit:
+					p.spaceWaiters.Add(-1)
+					return ErrClosed
+				}
+			}
 			p.spaceWaiters.Add(-1)
-			woken = true
-		case <-ctx.Done():
-			p.spaceWaiters.Add(-1)
-			return ctx.Err()
-		case <-p.quit:
-			p.spaceWaiters.Add(-1)
+		}
+		if r == pushClosed {
 			return ErrClosed
 		}
+		p.pushed()
+		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
+			// Pass the wake-up on: the workers sent one for half a queue
+			// of room.
+			p.signalSpace()
+		}
+		return nil
 	}
 }
 
@@ -299,8 +363,11 @@ func (p *Pool[In, Out]) TrySubmit(in In) error {
 // Resize sets the number of workers to n (at least 1) while the pool runs.
 // Added workers start at once. A removed worker that is running a job
 // finishes it and exits without taking another; an idle one exits at once
-// (one that was taking a job just as Resize ran still runs that job). No job
-// is lost or run twice. Resize after Close or Shutdown has begun does nothing.
+// (one that was taking a job just as Resize ran still runs that job). A
+// worker takes jobs from a long queue several at a time (at most half its
+// fair share of the queue), and a removed one still runs those it has
+// taken. No job is lost or run twice. Resize after Close or Shutdown has
+// begun does nothing.
 func (p *Pool[In, Out]) Resize(n int) {
 	if n < 1 {
 		n = 1
@@ -447,20 +514,27 @@ func (p *Pool[In, Out]) giveBack(in In) {
 // work is the loop of one worker goroutine.
 func (p *Pool[In, Out]) work(w *worker) {
 	defer p.wg.Done()
+	tasks := make([]task[In, Out], maxClaim)
 	for !w.retired.Load() {
-		t, ok := p.next(w)
+		n, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		switch {
-		case p.halted.Load():
-			if t.batch == nil {
-				p.giveBack(t.in)
+		// Run every task taken, even if w is retired meanwhile: they
+		// are no longer in the queue for another worker to take.
+		for i := range tasks[:n] {
+			t := tasks[i]
+			tasks[i] = task[In, Out]{} // drop references for the GC
+			switch {
+			case p.halted.Load():
+				if t.batch == nil {
+					p.giveBack(t.in)
+				}
+			case t.batch != nil:
+				p.runBatch(t.batch)
+			default:
+				p.runJob(t.in)
 			}
-		case t.batch != nil:
-			p.runBatch(t.batch)
-		default:
-			p.runJob(t.in)
 		}
 	}
 }

@@ -8,9 +8,11 @@ import (
 // queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head. Producers and consumers touch different counters
-// and never take a lock, which is where it beats a channel: a channel's
-// single lock is contended by every sender and receiver on every job.
+// with one CAS on head (several tasks at once when many are queued, see
+// claim) and frees each slot through its sequence number. Producers and
+// consumers touch different counters and never take a lock, which is where
+// it beats a channel: a channel's single lock is contended by every sender
+// and receiver on every job.
 //
 // It never blocks; the pool parks workers and producers around it (see
 // park.go). Closing it is one atomic Or of closedBit into tail: no push
@@ -89,31 +91,82 @@ func (q *queue[In, Out]) tryPush(t task[In, Out]) pushResult {
 	}
 }
 
-// tryPop removes the oldest task, if one is published.
-func (q *queue[In, Out]) tryPop() (task[In, Out], popResult) {
-	pos := q.head.Load()
+// claim claims the oldest published task, and the ones published after it
+// up to a share of the queue, with one CAS on head: a worker claims n tasks
+// for the cost of one, and the line holding head moves between the cores of
+// competing workers once per claim rather than once per task. The caller
+// then takes each claimed position.
+//
+// It claims at most most tasks, and at most the number queued divided by
+// share (twice the number of workers): more than one only when at least
+// 2*share are queued, and never more than half a fair share, so that the
+// other workers, and workers added by Resize, still find the rest in the
+// queue. share 0 claims one task.
+func (q *queue[In, Out]) claim(share, most uint64) (pos, n uint64, r popResult) {
+	pos = q.head.Load()
 	for {
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - (pos + 1)); {
 		case dif == 0:
-			if q.head.CompareAndSwap(pos, pos+1) {
-				t := s.t
-				s.t = task[In, Out]{} // drop references for the GC
-				s.seq.Store(pos + q.mask + 1)
-				return t, popped
+			n = 1
+			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
+				// More than one is published: only then read the length,
+				// a load of the line producers write.
+				limit := min(uint64(q.length())/share, most)
+				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
+					n++
+				}
+			}
+			if q.head.CompareAndSwap(pos, pos+n) {
+				return pos, n, popped
 			}
 		case dif < 0:
 			tail := q.tail.Load()
 			switch {
 			case tail&^closedBit > pos:
-				return task[In, Out]{}, popPending
+				return pos, 0, popPending
 			case tail&closedBit != 0:
-				return task[In, Out]{}, popDrained
+				return pos, 0, popDrained
 			}
-			return task[In, Out]{}, popEmpty
+			return pos, 0, popEmpty
 		}
 		pos = q.head.Load()
 	}
+}
+
+// await waits, reading at most spins times, until the task at pos, claimed
+// by a push but not yet published, is published or taken by another
+// consumer; it reports whether it was. It reads only the slot and head: the
+// pushing goroutine is about to write the slot, and tail is its to write on
+// the next push.
+func (q *queue[In, Out]) await(pos uint64, spins int) bool {
+	s := &q.slots[pos&q.mask]
+	for range spins {
+		if s.seq.Load() != pos || q.head.Load() != pos {
+			return true
+		}
+	}
+	return false
+}
+
+// take returns the task at pos, which the caller has claimed, and frees its
+// slot.
+func (q *queue[In, Out]) take(pos uint64) task[In, Out] {
+	s := &q.slots[pos&q.mask]
+	t := s.t
+	s.t = task[In, Out]{} // drop references for the GC
+	s.seq.Store(pos + q.mask + 1)
+	return t
+}
+
+// tryPop removes the oldest task, if one is published (Shutdown drains the
+// queue with it).
+func (q *queue[In, Out]) tryPop() (task[In, Out], popResult) {
+	pos, _, r := q.claim(0, 1)
+	if r != popped {
+		return task[In, Out]{}, r
+	}
+	return q.take(pos), popped
 }
 
 // close makes every later push fail.
@@ -122,11 +175,20 @@ func (q *queue[In, Out]) close() { q.tail.Or(closedBit) }
 // closed reports whether close has been called.
 func (q *queue[In, Out]) closed() bool { return q.tail.Load()&closedBit != 0 }
 
-// busy reports whether a pop could make progress: a task is queued or being
-// pushed, or the queue is closed (a worker must then drain and exit).
-func (q *queue[In, Out]) busy() bool {
-	tail := q.tail.Load()
-	return tail&closedBit != 0 || tail > q.head.Load()
+// ready reports whether a pop would make progress now: the oldest task is
+// published, or the queue is closed (a worker must then drain and exit). A
+// task claimed but not yet published does not count: its producer wakes a
+// worker once it has published it.
+func (q *queue[In, Out]) ready() bool {
+	for {
+		pos := q.head.Load()
+		if q.slots[pos&q.mask].seq.Load() == pos+1 {
+			return true
+		}
+		if q.head.Load() == pos { // not a slot popped under our feet
+			return q.closed()
+		}
+	}
 }
 
 // length reports the number of tasks queued or being pushed.

@@ -41,6 +41,13 @@ func (p *Pool[In, Out]) attempt(ctx context.Context, in In) (out Out, err error)
 			err = newPanicError(r)
 		}
 	}()
+	if p.cfg.paced {
+		// The job's context bounds the wait; the timeout bounds only the
+		// call.
+		if err := p.rate.Wait(ctx); err != nil {
+			return out, err
+		}
+	}
 	if p.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, p.cfg.Timeout)
