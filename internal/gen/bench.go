@@ -54,7 +54,7 @@ func (g *generator) benchFile(out string, jobs []*job) ([]byte, error) {
 	if err != nil {
 		return nil, &InternalError{fmt.Errorf("%s: generated benchmarks do not parse: %v\n%s", filepath.Base(out), err, numbered(b.Bytes()))}
 	}
-	return src, nil
+	return dropUnusedImports(src)
 }
 
 // typeCheckBench checks benchmark files with the package and its new

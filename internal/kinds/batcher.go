@@ -25,6 +25,7 @@ func init() {
 			{Key: "retries", Type: Int, Min: 0, Max: 1000, Doc: "further attempts of a failed batch, 0 to 1000 (default 0: no retry code)"},
 		},
 		Build: buildBatcher,
+		Bench: benchBatcher,
 	})
 }
 

@@ -45,6 +45,7 @@ func init() {
 			{Key: "rate", Type: Ref, RefKind: "ratelimit", Doc: "Name of a ratelimit directive of the package pacing the items entering the first stage: every call of its function waits for it first; the constructor takes the limiter, which may be shared (default: no limit, no waiting code)"},
 		},
 		Build: buildPipeline,
+		Bench: benchPipeline,
 	})
 }
 

@@ -20,6 +20,7 @@ func init() {
 			{Key: "policy", Type: Enum, Enum: queuePolicies, Doc: "what Push does when the queue is full (default block)"},
 		},
 		Build: buildQueue,
+		Bench: benchQueue,
 	})
 }
 

@@ -24,6 +24,7 @@ func init() {
 			{Key: "idle", Type: Duration, Doc: "how long a resource may stay idle before it is closed (default 0: never; no evictor code)"},
 		},
 		Build: buildResPool,
+		Bench: benchResPool,
 	})
 }
 
