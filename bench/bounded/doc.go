@@ -17,7 +17,11 @@
 //     semaphore, the floor the limiter is measured against.
 //
 // contention=none is one goroutine; contention=parallel is GOMAXPROCS
-// goroutines (b.RunParallel) on one shared instance.
+// goroutines (b.RunParallel) on one shared instance. Semaphore, RateLimit
+// and Breaker also run with procs=N in place of contention=C: N goroutines
+// on one shared instance (par.Run) for N in 1, 2, 4, 8 and GOMAXPROCS.
+// Limiter does not: its adaptive limit may fall to its minimum of 2, and a
+// third caller would be refused.
 //
 // Every implementation is called through a small interface, so each pays
 // the same dynamic call. The tables of implementations are impls_test.go;

@@ -1,8 +1,10 @@
 // Package pipeline benchmarks the monogen pipeline against its peers: a
 // three-stage pipeline (int -> int64 -> float64 -> uint64) with trivial or
-// ~1 µs stages, one or four workers per stage, in or out of order, run by
+// ~1 µs stages, procs=N workers per stage (N in 1, 2, 4, 8 and GOMAXPROCS,
+// so 3N goroutines), in or out of order, run by
 //
-//   - impl=generated: the pipelines of ../../generated/pipeline.go;
+//   - impl=generated: the pipelines of ../../generated/pipeline.go, whose
+//     directives fix the workers: procs=1 and procs=4 only;
 //   - impl=template: github.com/monogen/monogen/templates/pipeline;
 //   - impl=conc: github.com/sourcegraph/conc, a pool per stage (unordered)
 //     or a stream per stage (ordered), one task per item per stage;

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/monogen/monogen/generated"
 	tpl "github.com/monogen/monogen/templates/pipeline"
+
+	"github.com/monogen/monogen/bench/internal/par"
 )
 
 // spinIters makes spin take about 1 µs on the 2-core reference machine. The
@@ -65,18 +68,24 @@ func expected(w work, in []int) []uint64 {
 // when built ordered, in any order otherwise.
 type runner func(in []int) []uint64
 
-// impls are the implementations compared. Adding one (impl=generated) is one
-// entry: a name, whether it keeps order with several workers, a builder.
+// impls are the implementations compared. Adding one is one entry: a
+// name, whether it keeps order with several workers, a builder, and the
+// worker counts it can be built with (nil: any).
 var impls = []struct {
 	name    string
 	ordered bool
 	build   func(w work, workers int, ordered bool) runner
+	workers []int
 }{
-	{"generated", true, buildGenerated},
-	{"template", true, buildTemplate},
-	{"conc", true, buildConc},
-	{"channels", false, buildChannels},
+	{"generated", true, buildGenerated, generatedWorkers},
+	{"template", true, buildTemplate, nil},
+	{"conc", true, buildConc, nil},
+	{"channels", false, buildChannels, nil},
 }
+
+// generatedWorkers are the workers per stage of the generated pipelines:
+// their worker counts are fixed by their directives.
+var generatedWorkers = []int{1, 4}
 
 func buildTemplate(w work, workers int, ordered bool) runner {
 	cfg := tpl.Config{Workers: workers, Ordered: ordered}
@@ -236,19 +245,21 @@ type benchCase struct {
 	build   func(work, int, bool) runner
 }
 
-// cases lists the benchmark cases: an implementation that cannot keep order
-// with several workers is left out of those.
+// cases lists the benchmark cases, with procs=N workers per stage for each
+// N of par.Procs: an implementation that cannot keep order with several
+// workers is left out of those, and one that cannot be built with N
+// workers out of procs=N.
 func cases() []benchCase {
 	var cs []benchCase
 	for _, w := range works {
-		for _, workers := range []int{1, 4} {
+		for _, workers := range par.Procs() {
 			for _, order := range []string{"unordered", "ordered"} {
 				ordered := order == "ordered"
 				for _, im := range impls {
-					if ordered && workers > 1 && !im.ordered {
+					if ordered && workers > 1 && !im.ordered || im.workers != nil && !slices.Contains(im.workers, workers) {
 						continue
 					}
-					name := "work=" + w.name + "/workers=" + strconv.Itoa(workers) + "/order=" + order + "/impl=" + im.name
+					name := "work=" + w.name + "/" + par.Name(workers) + "/order=" + order + "/impl=" + im.name
 					cs = append(cs, benchCase{name, w, workers, ordered, im.build})
 				}
 			}

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/monogen/monogen/bench/internal/par"
 )
 
 // wave is how many jobs one mode=submit op submits and waits for: waiting
@@ -18,18 +20,16 @@ func BenchmarkPool(b *testing.B) {
 	for _, j := range jobs {
 		for _, im := range impls {
 			b.Run("job="+j.name+"/mode=submit/impl="+im.name, func(b *testing.B) {
-				r := im.start(j, workers)
-				defer r.close()
-				ins := make([]int, wave)
-				for i := range ins {
-					ins[i] = i
-				}
-				b.ReportAllocs()
-				for b.Loop() {
-					r.submitWave(ins)
-				}
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*wave), "ns/job")
+				benchSubmit(b, im, j, workers)
 			})
+		}
+		// The same against the number of workers.
+		for _, procs := range par.Procs() {
+			for _, im := range impls {
+				b.Run("job="+j.name+"/mode=submit/"+par.Name(procs)+"/impl="+im.name, func(b *testing.B) {
+					benchSubmit(b, im, j, procs)
+				})
+			}
 		}
 		for _, im := range impls {
 			b.Run("job="+j.name+"/mode=map/size="+strconv.Itoa(j.mapSize)+"/impl="+im.name, func(b *testing.B) {
@@ -48,6 +48,21 @@ func BenchmarkPool(b *testing.B) {
 			})
 		}
 	}
+}
+
+// benchSubmit measures mode=submit of im running j on workers workers.
+func benchSubmit(b *testing.B, im impl, j job, workers int) {
+	r := im.start(j, workers)
+	defer r.close()
+	ins := make([]int, wave)
+	for i := range ins {
+		ins[i] = i
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		r.submitWave(ins)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*wave), "ns/job")
 }
 
 // TestImpls checks that every implementation computes what the benchmark

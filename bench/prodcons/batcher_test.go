@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/monogen/monogen/bench/internal/par"
 	"github.com/monogen/monogen/generated"
 	"github.com/monogen/monogen/templates/batcher"
 )
@@ -102,7 +103,9 @@ func (c *chanBatcher) Close(ctx context.Context) error {
 }
 
 // BenchmarkBatcher adds one item per iteration (ns/op is ns per item) with a
-// batch function that does nothing.
+// batch function that does nothing: from one goroutine for each batch size,
+// then, for size=50, from procs=N goroutines sharing the batcher for each N
+// of par.Procs.
 func BenchmarkBatcher(b *testing.B) {
 	ctx := context.Background()
 	noop := func(context.Context, []int) error { return nil }
@@ -114,6 +117,22 @@ func BenchmarkBatcher(b *testing.B) {
 				for b.Loop() {
 					bt.Add(ctx, 1)
 				}
+				if err := bt.Close(ctx); err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
+	}
+	for _, procs := range par.Procs() {
+		for _, impl := range batcherImpls {
+			b.Run(fmt.Sprintf("size=50/%s/impl=%s", par.Name(procs), impl.name), func(b *testing.B) {
+				bt := impl.new(50, noop)
+				b.ReportAllocs()
+				par.Run(b, procs, func(pb *testing.PB) {
+					for pb.Next() {
+						bt.Add(ctx, 1)
+					}
+				})
 				if err := bt.Close(ctx); err != nil {
 					b.Fatal(err)
 				}

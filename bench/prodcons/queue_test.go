@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/monogen/monogen/bench/internal/par"
 	"github.com/monogen/monogen/generated"
 	"github.com/monogen/monogen/templates/queue"
 )
@@ -103,14 +104,15 @@ func (c chanQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 
 // BenchmarkQueue moves queueItems items per iteration from producers to
 // consumers through a queue of capacity benchCap and reports ns/item.
+// procs=N is N producers and N consumers, for each N of par.Procs.
 // mode=single pushes and pops one item per call, mode=batch queueBatch.
 func BenchmarkQueue(b *testing.B) {
-	for _, pc := range [][2]int{{1, 1}, {2, 2}, {4, 4}} {
+	for _, procs := range par.Procs() {
 		for _, mode := range []string{"single", "batch"} {
 			for _, impl := range queueImpls {
-				name := fmt.Sprintf("producers=%d/consumers=%d/mode=%s/impl=%s", pc[0], pc[1], mode, impl.name)
+				name := fmt.Sprintf("%s/mode=%s/impl=%s", par.Name(procs), mode, impl.name)
 				b.Run(name, func(b *testing.B) {
-					transfer(b, impl.new(benchCap), pc[0], pc[1], mode == "batch")
+					transfer(b, impl.new(benchCap), procs, procs, mode == "batch")
 				})
 			}
 		}

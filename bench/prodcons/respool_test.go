@@ -3,9 +3,9 @@ package prodcons
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"testing"
 
+	"github.com/monogen/monogen/bench/internal/par"
 	"github.com/monogen/monogen/generated"
 	"github.com/monogen/monogen/templates/respool"
 )
@@ -74,24 +74,16 @@ func (p *chanPool) Put(c *poolConn) { p.idle <- c }
 func (p *chanPool) Close() {}
 
 // BenchmarkResPool measures a Get and a Put of an idle resource from a pool
-// of 16, from one goroutine and from procs goroutines.
+// of 16, from procs=N goroutines for each N of par.Procs.
 func BenchmarkResPool(b *testing.B) {
 	ctx := context.Background()
-	for _, procs := range []int{1, 4 * runtime.GOMAXPROCS(0)} {
+	for _, procs := range par.Procs() {
 		for _, impl := range resPoolImpls {
-			b.Run(fmt.Sprintf("procs=%d/impl=%s", procs, impl.name), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/impl=%s", par.Name(procs), impl.name), func(b *testing.B) {
 				p := impl.new(16)
 				defer p.Close()
 				b.ReportAllocs()
-				if procs == 1 {
-					for b.Loop() {
-						c, _ := p.Get(ctx)
-						p.Put(c)
-					}
-					return
-				}
-				b.SetParallelism(procs / runtime.GOMAXPROCS(0))
-				b.RunParallel(func(pb *testing.PB) {
+				par.Run(b, procs, func(pb *testing.PB) {
 					for pb.Next() {
 						c, _ := p.Get(ctx)
 						p.Put(c)

@@ -216,3 +216,98 @@ func TestWriteChartsShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteChartsProcs renders procs charts for results shaped like the
+// bench module's: a pattern whose only dimension is procs, one with procs
+// under other dimensions (one subplot each), one whose generated
+// implementation was measured at some procs only, and one with both a size
+// and a procs dimension where the procs rows were taken at a single size.
+func TestWriteChartsProcs(t *testing.T) {
+	procs := []int{1, 2, 4, 8}
+	var in strings.Builder
+	in.WriteString("pkg: example/procs\n")
+	line := func(name string, ns int) {
+		for range 3 {
+			fmt.Fprintf(&in, "Benchmark%s-2 1000 %d ns/op\n", name, ns)
+		}
+	}
+	for _, impl := range []string{"generated", "template", "channel"} {
+		line("Semaphore/contention=none/impl="+impl, 10)
+	}
+	for i, n := range procs {
+		for j, impl := range []string{"generated", "template", "channel"} {
+			line(fmt.Sprintf("Semaphore/procs=%d/impl=%s", n, impl), 10+5*i+j)
+			for _, job := range []string{"tiny", "1us"} {
+				line(fmt.Sprintf("Pool/job=%s/mode=submit/procs=%d/impl=%s", job, n, impl), 100*(i+1)+j)
+			}
+			if impl != "generated" || n == 1 || n == 4 {
+				line(fmt.Sprintf("Pipeline/work=trivial/procs=%d/order=ordered/impl=%s", n, impl), 300+j-i)
+			}
+			line(fmt.Sprintf("Batcher/size=50/procs=%d/impl=%s", n, impl), 20+i)
+		}
+	}
+	for _, size := range []int{50, 500} {
+		for _, impl := range []string{"generated", "template", "channel"} {
+			line(fmt.Sprintf("Batcher/size=%d/impl=%s", size, impl), 1000/size)
+		}
+	}
+	s, err := Parse(strings.NewReader(in.String()), "procs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		pattern string
+		files   []string
+		titles  []string // of the subplots of the procs chart
+	}{
+		{"Semaphore", []string{"semaphore-impl.svg", "semaphore-procs.svg"},
+			[]string{"Semaphore: time/op against procs"}},
+		{"Pool", []string{"pool-impl.svg", "pool-procs.svg"},
+			[]string{"Pool, job=tiny mode=submit", "Pool, job=1us mode=submit"}},
+		{"Pipeline", []string{"pipeline-impl.svg", "pipeline-procs.svg"},
+			[]string{"Pipeline, work=trivial order=ordered"}},
+		{"Batcher", []string{"batcher-impl.svg", "batcher-procs.svg", "batcher-size.svg"},
+			[]string{"Batcher, size=50"}},
+	} {
+		p := s.Pattern(tc.pattern)
+		if p == nil {
+			t.Fatalf("no pattern %s", tc.pattern)
+		}
+		files, err := WriteCharts(dir, p, false)
+		if err != nil {
+			t.Fatalf("WriteCharts(%s): %v", p.Name, err)
+		}
+		if !slices.Equal(files, tc.files) {
+			t.Errorf("WriteCharts(%s) wrote %q, want %q", p.Name, files, tc.files)
+			continue
+		}
+		text := checkSVG(t, filepath.Join(dir, p.Slug()+"-procs.svg"))
+		for _, title := range tc.titles {
+			if !strings.Contains(text, ">"+title+"<") {
+				t.Errorf("%s-procs.svg has no subplot titled %q", p.Slug(), title)
+			}
+		}
+		if got := strings.Count(text, ">time/op<"); got != len(tc.titles) {
+			t.Errorf("%s-procs.svg has %d subplots, want %d", p.Slug(), got, len(tc.titles))
+		}
+		// A tick at each goroutine count measured, and a legend entry for
+		// every implementation, the partly measured one included.
+		for _, n := range procs {
+			if !strings.Contains(text, fmt.Sprintf(">%d<", n)) {
+				t.Errorf("%s-procs.svg has no tick %d", p.Slug(), n)
+			}
+		}
+		for _, impl := range p.Impls {
+			if !strings.Contains(text, ">"+impl+"<") {
+				t.Errorf("%s-procs.svg has no legend entry %s", p.Slug(), impl)
+			}
+		}
+	}
+	// The size chart of Batcher draws the two sizes measured without
+	// procs; each procs row has one size only and draws no line.
+	text := checkSVG(t, filepath.Join(dir, "batcher-size.svg"))
+	if got := strings.Count(text, ">time/op<"); got != 1 {
+		t.Errorf("batcher-size.svg has %d subplots, want 1", got)
+	}
+}

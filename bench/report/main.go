@@ -3,8 +3,8 @@
 //
 // Run it from the bench directory:
 //
-//	go run ./report           # full run: -count 6, 1s per benchmark
-//	go run ./report -quick    # a few minutes: -count 3, 100ms, no largest procs/size cases
+//	go run ./report           # full run: -count 6, 500ms per benchmark, ~40 minutes on 2 cores
+//	go run ./report -quick    # under 3 minutes: -count 3, 50ms, no procs>=8 or size>=100000
 //	go run ./report -in ../docs/bench/results.txt   # re-render, run nothing
 //
 // Benchmarks must be named Benchmark<Pattern>/k1=v1/.../impl=<name>, impl
@@ -27,14 +27,19 @@ import (
 )
 
 // Defaults of a full run: 6 runs are the fewest for which benchstat gives
-// a confidence interval at 95%; go test's own default benchtime of 1s.
+// a confidence interval at 95%. A benchmark costs about 1.3 times its
+// benchtime per run plus its setup (since Go 1.24, b.Loop runs the body
+// once per run; b.RunParallel ramps b.N up the same way), so the ~440
+// benchmarks of a full run take about 40 minutes on 2 cores at 500ms, half
+// go test's default of 1s, which is ample for operations of nanoseconds to
+// milliseconds.
 const (
-	defaultCount = 6
-	quickCount   = 3
-	// quickBenchtime with quickCount keeps a suite of ~300 benchmarks near
-	// 2 minutes: since Go 1.24, b.Loop runs the body once per count, so a
-	// benchmark costs about its benchtime plus setup.
-	quickBenchtime = "100ms"
+	defaultCount     = 6
+	defaultBenchtime = "500ms"
+	quickCount       = 3
+	// quickBenchtime with quickCount and the -skip of quickSkipProcs and
+	// quickSkipSize keeps the ~370 benchmarks left near 2 minutes.
+	quickBenchtime = "50ms"
 	defaultTimeout = "30m" // go test's 10m per package binary is short for -count 6
 )
 
@@ -71,7 +76,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.run.Bench, "bench", ".", "run only the benchmarks matching `regexp` (go test -bench)")
 	fs.StringVar(&o.run.Skip, "skip", "", "skip the benchmarks matching `regexp` (go test -skip); -quick sets one for the largest cases")
 	fs.IntVar(&o.run.Count, "count", defaultCount, "run each benchmark `n` times (go test -count)")
-	fs.StringVar(&o.run.Benchtime, "benchtime", "", "run each benchmark for `d` or Nx (go test -benchtime); default go test's 1s")
+	fs.StringVar(&o.run.Benchtime, "benchtime", defaultBenchtime, "run each benchmark for `d` or Nx (go test -benchtime)")
 	fs.StringVar(&o.run.Timeout, "timeout", defaultTimeout, "go test -timeout")
 	fs.StringVar(&pkgs, "pkgs", "./...", "space-separated `packages` to benchmark, relative to the bench module")
 	fs.BoolVar(&o.quick, "quick", false, fmt.Sprintf("quick run: -count %d -benchtime %s, skipping procs>=%d and size>=%d (flags given explicitly win)",
@@ -103,7 +108,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		}
 		if !set["skip"] {
 			o.run.Skip = skipLarge(quickSkipProcs, quickSkipSize)
+			o.run.Skipped = skippedLarge(quickSkipProcs, quickSkipSize) + " (-quick)"
 		}
+	}
+	if o.run.Skip != "" && o.run.Skipped == "" {
+		o.run.Skipped = "the benchmarks matching -skip " + shellQuote(o.run.Skip)
 	}
 	if o.run.Count < 1 {
 		return nil, fmt.Errorf("-count %d: must be at least 1", o.run.Count)
@@ -241,10 +250,15 @@ func buildReport(ctx context.Context, s *Suite, c buildConfig) (*Report, error) 
 		Machine:          machineOf(s),
 		RunCmd:           s.Config[cfgCommand],
 		ReportCmd:        s.Config[cfgReport],
+		Skipped:          s.Config[cfgSkipped],
 		Results:          rel(c.resultsPath),
 		ResultsFromBench: c.resultsFromBench,
 		Alpha:            c.alpha,
 		Warnings:         s.Warnings,
+	}
+	if rep.Skipped == "" && strings.Contains(rep.RunCmd, " -skip ") {
+		// Recorded before the report wrote what it skipped.
+		rep.Skipped = "the benchmarks matching the -skip of its command"
 	}
 	if err := os.MkdirAll(c.chartDir, 0o755); err != nil {
 		return nil, err

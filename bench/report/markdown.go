@@ -72,11 +72,13 @@ type Report struct {
 	// ReportCmd the report command that ran it: both as recorded in the
 	// results file, empty when it does not say.
 	RunCmd, ReportCmd string
-	Results           string // path of the results file relative to BENCHMARKS.md
-	ResultsFromBench  string // the same, relative to the bench module, for commands run there
-	Alpha             float64
-	Sections          []Section
-	Warnings          []string
+	// Skipped says in words what the run left out, "" if nothing.
+	Skipped          string
+	Results          string // path of the results file relative to BENCHMARKS.md
+	ResultsFromBench string // the same, relative to the bench module, for commands run there
+	Alpha            float64
+	Sections         []Section
+	Warnings         []string
 }
 
 // WriteMarkdown writes r as BENCHMARKS.md.
@@ -113,6 +115,17 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	p("# this file again from the recorded results, without running anything\n")
 	p("go run ./report -in %s\n```\n\n", r.ResultsFromBench)
 	p("Raw results: [%s](%s). Each table below names the benchstat command that prints it.\n\n", path.Base(r.Results), r.Results)
+	p("`go run ./report` (`make bench`) runs every case %d times for %s each. `go run ./report -quick`\n", defaultCount, defaultBenchtime)
+	p("(`make bench-quick`, under 3 minutes on 2 cores) runs each %d times for %s and drops\n", quickCount, quickBenchtime)
+	p("the largest cases, %s: the map at 1Mi keys, and %d goroutines and more in\n", skippedLarge(quickSkipProcs, quickSkipSize), quickSkipProcs)
+	p("every procs chart.")
+	switch {
+	case r.Skipped != "":
+		p(" **These results left out %s.**", mdEscape(r.Skipped))
+	case r.RunCmd != "":
+		p(" These results left nothing out.")
+	}
+	p("\n\n")
 
 	if len(r.Warnings) > 0 {
 		p("## Warnings\n\n")

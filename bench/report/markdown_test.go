@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.md")
@@ -130,5 +131,58 @@ func TestGoToolBenchstat(t *testing.T) {
 	// template is the base column: it comes first.
 	if i, j := strings.Index(table, "template"), strings.Index(table, "ants"); i < 0 || j < i {
 		t.Errorf("template is not the first column:\n%s", table)
+	}
+}
+
+// TestMarkdownSkipped checks that BENCHMARKS.md says what its run left
+// out: from the skipped line the report writes, or, for results recorded
+// before it wrote one, from a -skip in the go test command.
+func TestMarkdownSkipped(t *testing.T) {
+	quick := RunConfig{Bench: ".", Count: quickCount, Benchtime: quickBenchtime, Pkgs: []string{"./..."},
+		Skip: skipLarge(quickSkipProcs, quickSkipSize), Skipped: skippedLarge(quickSkipProcs, quickSkipSize) + " (-quick)"}
+	var withLine bytes.Buffer
+	header(&withLine, quick, "go run ./report -quick", time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	full := quick
+	full.Skip, full.Skipped = "", ""
+	var noSkip bytes.Buffer
+	header(&noSkip, full, "go run ./report", time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	legacy := "command: " + quick.CommandLine() + "\nreport: go run ./report -quick\n"
+	for _, tc := range []struct {
+		name, header, want string
+	}{
+		{"quick", withLine.String(), "**These results left out procs>=8 and size>=100000 (-quick).**"},
+		{"full", noSkip.String(), "every procs chart. These results left nothing out.\n"},
+		{"legacy", legacy, "**These results left out the benchmarks matching the -skip of its command.**"},
+		{"hand-captured", "", "every procs chart.\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := tc.header + "pkg: example/x\nBenchmarkX/procs=1/impl=template-2 1000 10 ns/op\n"
+			s, err := Parse(strings.NewReader(in), tc.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := t.TempDir()
+			rep, err := buildReport(context.Background(), s, buildConfig{
+				mdDir:            out,
+				chartDir:         filepath.Join(out, "docs", "bench"),
+				resultsPath:      filepath.Join(out, "docs", "bench", "results.txt"),
+				resultsFromBench: "../docs/bench/results.txt",
+				alpha:            0.05,
+				tabler:           fakeTabler{},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var md bytes.Buffer
+			if err := rep.WriteMarkdown(&md); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(md.String(), tc.want) {
+				t.Errorf("BENCHMARKS.md lacks %q:\n%s", tc.want, md.String())
+			}
+			if tc.name != "quick" && tc.name != "legacy" && strings.Contains(md.String(), "left out") {
+				t.Errorf("BENCHMARKS.md of a run that skipped nothing says it left something out")
+			}
+		})
 	}
 }

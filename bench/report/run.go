@@ -22,6 +22,9 @@ type RunConfig struct {
 	Benchtime string   // -benchtime, "" for go test's default (1s)
 	Timeout   string   // -timeout; go test's default 10m is too short for -count 6 of a big package
 	Pkgs      []string // packages, relative to the bench module
+	// Skipped says in words what Skip leaves out, for the results file
+	// and BENCHMARKS.md: "procs>=8 and size>=100000 (-quick)".
+	Skipped string
 }
 
 // Args returns the arguments of the go command.
@@ -75,6 +78,7 @@ const (
 	cfgDate       = "date"       // UTC, day precision: the run, not the rendering
 	cfgCommand    = "command"    // the go test command line
 	cfgReport     = "report"     // the report command line that ran it
+	cfgSkipped    = "skipped"    // what -skip left out, in words; absent when nothing was skipped
 )
 
 // header writes the configuration lines that describe the run.
@@ -91,6 +95,9 @@ func header(w io.Writer, c RunConfig, reportCmd string, now time.Time) {
 	fmt.Fprintf(w, "%s: %s\n", cfgDate, now.UTC().Format(time.DateOnly))
 	fmt.Fprintf(w, "%s: %s\n", cfgCommand, c.CommandLine())
 	fmt.Fprintf(w, "%s: %s\n", cfgReport, reportCmd)
+	if c.Skipped != "" {
+		fmt.Fprintf(w, "%s: %s\n", cfgSkipped, c.Skipped)
+	}
 }
 
 // cpuModel returns the processor model named in /proc/cpuinfo: the "model
@@ -118,12 +125,25 @@ func cpuModel(cpuinfo io.Reader) string {
 }
 
 // Scale limits of -quick: cases at or above them are skipped. Setting up a
-// map of a million keys or a thousand goroutines costs more than measuring
-// it, and the small cases already show the ranking; the full run keeps them.
+// map of a million keys costs more than measuring it, every procs=N row is
+// one more benchmark per implementation, and the small cases already show
+// the ranking and the trend; the full run keeps them.
 const (
-	quickSkipProcs = 32
+	quickSkipProcs = 8
 	quickSkipSize  = 100_000
 )
+
+// skippedLarge says in words what skipLarge(procs, size) leaves out.
+func skippedLarge(procs, size int) string {
+	var s []string
+	if procs > 0 {
+		s = append(s, keyProcs+">="+strconv.Itoa(procs))
+	}
+	if size > 0 {
+		s = append(s, keySize+">="+strconv.Itoa(size))
+	}
+	return strings.Join(s, " and ")
+}
 
 // maxDepth is how many sub-benchmark levels the -skip expression covers:
 // go test matches a pattern element by element, so "procs=64 at any

@@ -93,10 +93,10 @@ func TestAtLeast(t *testing.T) {
 	}
 }
 
-// TestSkipLargeWithGoTest runs go test with the -skip expression of -quick
-// on a throwaway benchmark package: go test's matching of slash-separated,
-// '|'-alternated patterns is subtle enough that only go test itself can
-// say which benchmarks run.
+// TestSkipLargeWithGoTest runs go test with the -skip expression of -quick,
+// and with a higher procs limit, on a throwaway benchmark package: go
+// test's matching of slash-separated, '|'-alternated patterns is subtle
+// enough that only go test itself can say which benchmarks run.
 func TestSkipLargeWithGoTest(t *testing.T) {
 	dir := t.TempDir()
 	writeTestFile(t, filepath.Join(dir, "go.mod"), "module skiptest\n\ngo 1.24\n")
@@ -114,7 +114,7 @@ func run(b *testing.B, names ...string) {
 }
 
 func BenchmarkProcs(b *testing.B) {
-	for _, p := range []string{"procs=1", "procs=31", "procs=32", "procs=64", "procs=100"} {
+	for _, p := range []string{"procs=1", "procs=4", "procs=7", "procs=8", "procs=9", "procs=31", "procs=32", "procs=64", "procs=100"} {
 		run(b, p, "impl=a")
 	}
 }
@@ -137,35 +137,53 @@ func BenchmarkLookalike(b *testing.B) {
 	run(b, "sizes=100000", "impl=a")
 }
 `)
-	cmd := exec.Command("go", "test", "-run", "^$", "-bench", ".", "-benchtime", "1x", "-skip", skipLarge(quickSkipProcs, quickSkipSize), ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("go test: %v\n%s", err, out)
-	}
-	var ran []string
-	for _, line := range strings.Split(string(out), "\n") {
-		if name, _, ok := strings.Cut(line, "\t"); ok && strings.HasPrefix(name, "Benchmark") {
-			// Drop the -GOMAXPROCS suffix and the padding.
-			name = strings.TrimSpace(name)
-			if i := strings.LastIndex(name, "-"); i > 0 {
-				name = name[:i]
-			}
-			ran = append(ran, name)
-		}
-	}
-	want := []string{
-		"BenchmarkProcs/procs=1/impl=a",
-		"BenchmarkProcs/procs=31/impl=a",
+	rest := []string{
 		"BenchmarkSize/op=x/size=99999/impl=a",
 		"BenchmarkDeep/a=2/b=2/c=3/d=4/procs=4/impl=a",
 		"BenchmarkLookalike/xprocs=64/impl=a",
 		"BenchmarkLookalike/procs=64x/impl=a",
 		"BenchmarkLookalike/sizes=100000/impl=a",
 	}
-	if !slices.Equal(ran, want) {
-		t.Errorf("ran:\n%s\nwant:\n%s\n(skip expression %s)", strings.Join(ran, "\n"), strings.Join(want, "\n"), skipLarge(quickSkipProcs, quickSkipSize))
+	for _, tc := range []struct {
+		procs int
+		want  []string
+	}{
+		{quickSkipProcs, append([]string{
+			"BenchmarkProcs/procs=1/impl=a",
+			"BenchmarkProcs/procs=4/impl=a",
+			"BenchmarkProcs/procs=7/impl=a",
+		}, rest...)},
+		{32, append([]string{
+			"BenchmarkProcs/procs=1/impl=a",
+			"BenchmarkProcs/procs=4/impl=a",
+			"BenchmarkProcs/procs=7/impl=a",
+			"BenchmarkProcs/procs=8/impl=a",
+			"BenchmarkProcs/procs=9/impl=a",
+			"BenchmarkProcs/procs=31/impl=a",
+		}, rest...)},
+	} {
+		skip := skipLarge(tc.procs, quickSkipSize)
+		cmd := exec.Command("go", "test", "-run", "^$", "-bench", ".", "-benchtime", "1x", "-skip", skip, ".")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("go test: %v\n%s", err, out)
+		}
+		var ran []string
+		for _, line := range strings.Split(string(out), "\n") {
+			if name, _, ok := strings.Cut(line, "\t"); ok && strings.HasPrefix(name, "Benchmark") {
+				// Drop the -GOMAXPROCS suffix and the padding.
+				name = strings.TrimSpace(name)
+				if i := strings.LastIndex(name, "-"); i > 0 {
+					name = name[:i]
+				}
+				ran = append(ran, name)
+			}
+		}
+		if !slices.Equal(ran, tc.want) {
+			t.Errorf("procs>=%d: ran:\n%s\nwant:\n%s\n(skip expression %s)", tc.procs, strings.Join(ran, "\n"), strings.Join(tc.want, "\n"), skip)
+		}
 	}
 	if got := skipLarge(0, 0); got != "" {
 		t.Errorf("skipLarge(0, 0) = %q, want no expression", got)
@@ -185,23 +203,26 @@ func TestParseFlags(t *testing.T) {
 		count     int
 		benchtime string
 		skip      string
+		skipped   string
 		reportCmd string
 	}{
-		{nil, defaultCount, "", "", "go run ./report"},
-		{[]string{"-quick"}, quickCount, quickBenchtime, skipLarge(quickSkipProcs, quickSkipSize), "go run ./report -quick"},
+		{nil, defaultCount, defaultBenchtime, "", "", "go run ./report"},
+		{[]string{"-quick"}, quickCount, quickBenchtime, skipLarge(quickSkipProcs, quickSkipSize), "procs>=8 and size>=100000 (-quick)", "go run ./report -quick"},
 		// Flags given explicitly win over -quick's.
-		{[]string{"-quick", "-count", "5", "-skip", "/procs=1$"}, 5, quickBenchtime, "/procs=1$", "go run ./report -count 5 -quick -skip '/procs=1$'"},
+		{[]string{"-quick", "-count", "5", "-skip", "/procs=1$"}, 5, quickBenchtime, "/procs=1$", "the benchmarks matching -skip '/procs=1$'", "go run ./report -count 5 -quick -skip '/procs=1$'"},
 		// Where files come from and go is not part of the selection.
-		{[]string{"-in", "x.txt", "-out", "/tmp/o", "-bench", "Pool"}, defaultCount, "", "", "go run ./report -bench Pool"},
+		{[]string{"-in", "x.txt", "-out", "/tmp/o", "-bench", "Pool"}, defaultCount, defaultBenchtime, "", "", "go run ./report -bench Pool"},
+		// An explicit -benchtime is passed on, and recorded.
+		{[]string{"-benchtime", "1s"}, defaultCount, "1s", "", "", "go run ./report -benchtime 1s"},
 	} {
 		o, err := parseFlags(tc.args, io.Discard)
 		if err != nil {
 			t.Errorf("parseFlags(%q): %v", tc.args, err)
 			continue
 		}
-		if o.run.Count != tc.count || o.run.Benchtime != tc.benchtime || o.run.Skip != tc.skip || o.reportCmd != tc.reportCmd {
-			t.Errorf("parseFlags(%q) = count %d benchtime %q skip %q report %q\nwant count %d benchtime %q skip %q report %q",
-				tc.args, o.run.Count, o.run.Benchtime, o.run.Skip, o.reportCmd, tc.count, tc.benchtime, tc.skip, tc.reportCmd)
+		if o.run.Count != tc.count || o.run.Benchtime != tc.benchtime || o.run.Skip != tc.skip || o.run.Skipped != tc.skipped || o.reportCmd != tc.reportCmd {
+			t.Errorf("parseFlags(%q) = count %d benchtime %q skip %q skipped %q report %q\nwant count %d benchtime %q skip %q skipped %q report %q",
+				tc.args, o.run.Count, o.run.Benchtime, o.run.Skip, o.run.Skipped, o.reportCmd, tc.count, tc.benchtime, tc.skip, tc.skipped, tc.reportCmd)
 		}
 	}
 	for _, args := range [][]string{{"-count", "0"}, {"-bench", "("}, {"./pool"}} {

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strconv"
 	"testing"
+
+	"github.com/monogen/monogen/bench/internal/par"
 )
 
 // prepopulated is the number of keys the op benchmarks store first.
@@ -14,10 +16,6 @@ const prepopulated = 1 << 14
 // sizes are the key counts of the size dimension; the largest is far beyond
 // the caches.
 var sizes = []int{1 << 10, 1 << 16, 1 << 20}
-
-// procsList is the procs dimension: goroutines running the op. Past the
-// number of cores the goroutines share them.
-var procsList = []int{1, 2, 4, 8}
 
 // ops are the operations: each runs on keys that are all present.
 var ops = []string{"Load", "Store", "LoadOrStore", "Mix90"}
@@ -36,7 +34,9 @@ func structKey(i int) Struct16 { return Struct16{A: int64(i), B: int64(i) * 31} 
 //	BenchmarkMap/op=Load/key=<kind>/size=<n>/impl=<impl>       n keys
 //	BenchmarkMap/op=<Load|Mix90>/key=int/procs=<n>/impl=<impl> n goroutines
 //
-// Mix90 is 90% Load, 10% Store.
+// Mix90 is 90% Load, 10% Store. The sizes are 1Ki, 64Ki and 1Mi keys; the
+// procs are par.Procs (1, 2, 4, 8 and GOMAXPROCS), past the number of cores
+// the goroutines share them.
 func BenchmarkMap(b *testing.B) {
 	for _, op := range ops {
 		b.Run("op="+op, func(b *testing.B) {
@@ -66,8 +66,8 @@ func benchKind[K comparable](b *testing.B, op, kind string, impls []Impl[K], key
 			}
 		}
 		if (op == "Load" || op == "Mix90") && kind == "int" {
-			for _, procs := range procsList {
-				b.Run("procs="+strconv.Itoa(procs), func(b *testing.B) { each(b, prepopulated, procs) })
+			for _, procs := range par.Procs() {
+				b.Run(par.Name(procs), func(b *testing.B) { each(b, prepopulated, procs) })
 			}
 		}
 	})
@@ -77,14 +77,13 @@ func benchKind[K comparable](b *testing.B, op, kind string, impls []Impl[K], key
 // per core if procs is 0.
 func runOp[K comparable](b *testing.B, op string, m Map[K], keys []K, procs int) {
 	mask := len(keys) - 1 // len is a power of two
+	parallel := b.RunParallel
 	if procs > 0 {
-		cores := min(procs, runtime.NumCPU())
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cores))
-		b.SetParallelism((procs + cores - 1) / cores)
+		parallel = func(body func(*testing.PB)) { par.Run(b, procs, body) }
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
+	parallel(func(pb *testing.PB) {
 		// Goroutines start at different keys and walk them in order; the
 		// hash scatters the order over the table.
 		i := rand.IntN(len(keys))
