@@ -4370,7 +4370,6 @@ func (p *Conns) Put(r *Conn) {
 	} else {
 		p.putPastHot(r)
 	}
-	return
 }
 
 // putPastHot is Put of a resource the hot slot cannot hold. It goes onto
@@ -4765,7 +4764,6 @@ func (p *BenchConns) Put(r *Conn) {
 	} else {
 		p.putPastHot(r)
 	}
-	return
 }
 
 // putPastHot is Put of a resource the hot slot cannot hold. It goes onto
@@ -5121,7 +5119,6 @@ func (p *FuncConns) Put(r *Conn) {
 	} else {
 		p.putPastHot(r)
 	}
-	return
 }
 
 // putPastHot is Put of a resource the hot slot cannot hold. It goes onto

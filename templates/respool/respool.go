@@ -212,19 +212,17 @@ func (p *Pool[T]) getSlow(ctx context.Context) (T, error) {
 
 // Put returns r to the pool for another Get. After Close, Put closes r.
 func (p *Pool[T]) Put(r T) {
-	if hotSlot {
-		if p.hotHolds(r) {
-			p.putHot(r)
-		} else {
-			p.putPastHot(r)
+	if !hotSlot {
+		p.mu.Lock()
+		closeIt := p.putLocked(r)
+		p.mu.Unlock()
+		if closeIt {
+			p.destroy(r)
 		}
-		return
-	}
-	p.mu.Lock()
-	closeIt := p.putLocked(r)
-	p.mu.Unlock()
-	if closeIt {
-		p.destroy(r)
+	} else if p.hotHolds(r) {
+		p.putHot(r)
+	} else {
+		p.putPastHot(r)
 	}
 }
 
