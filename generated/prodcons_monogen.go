@@ -4231,13 +4231,30 @@ var ErrConnsClosed = errors.New("respool: closed")
 // idled at least Idle, and evict it after at most 1.5×Idle.
 const connsIdleTicksToEvict = 3
 
-// connsHotSlot says whether Get and Put go through the hot slot (hotSwap,
-// hotTake) before the mutex. The generic reference has it, guarded by a
-// mutex of its own, so that its tests run the same code paths. Generated
-// code has it for pools of pointers, whose slot is one word swapped
-// atomically, and not otherwise: a resource the hardware cannot swap in one
-// instruction would need a lock of its own, no cheaper than the pool's.
+// connsHotSlot says whether Get and Put go through the hot slots (hotPut,
+// hotSwap, hotTake) before the mutex. The generic reference has them, each
+// guarded by a mutex of its own, so that its tests run the same code paths.
+// Generated code has them for pools of pointers, whose slots are one word
+// each, updated atomically, and not otherwise: a resource the hardware
+// cannot swap in one instruction would need a lock of its own, no cheaper
+// than the pool's.
 const connsHotSlot = true
+
+// connsHotSlots is the number of hot slots. Sixteen keep a few goroutines, each
+// holding one resource at a time, mostly on slots of their own: two
+// goroutines share one with odds of one in sixteen.
+const connsHotSlots = 16
+
+// connsSlotPad is the padding after each hot slot, so that no two slots share a
+// cache line, nor a pair of adjacent lines, which some processors prefetch
+// together (sync.Pool pads its per-P data to 128 bytes for the same reason).
+const connsSlotPad = 128
+
+// connsHotEntry is a hot slot: an idle resource or none.
+type connsHotEntry struct {
+	r *Conn
+	_ [connsSlotPad]byte
+}
 
 // connsIdleResource is a resource in the pool and the eviction tick at which it
 // was put back.
@@ -4259,13 +4276,15 @@ type Conns struct {
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	// hot is the hot slot: the most recently returned idle resource, if
-	// any, newer than every resource in idle. Only the hooks hotSwap,
-	// hotTake and hotPeek touch it.
-	hot *Conn
+	_ [connsSlotPad]byte
+	// hot are the hot slots, after padding that keeps the first off the
+	// fields above: recently returned idle resources, generally newer than
+	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
+	// touch them.
+	hot [connsHotSlots]connsHotEntry
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
-	// after filling the hot slot. A Get stores it before its last look at
-	// the slot, so (atomics being sequentially consistent) either the Get
+	// after filling a hot slot. A Get stores it before its last look at
+	// the slots, so (atomics being sequentially consistent) either the Get
 	// sees the resource or the Put sees the waiter and hands it over.
 	nwait atomic.Int32
 	// closed is set by Close, under mu; Get and Put read it without mu on
@@ -4296,7 +4315,13 @@ func (p *Conns) init() {
 // an error from making a resource, or ErrConnsClosed after Close. The caller owns
 // the resource until it passes it to Put or Discard.
 func (p *Conns) Get(ctx context.Context) (*Conn, error) {
-	if r, ok := p.hotTake(); ok {
+	// The goroutine's own slot first, then the others.
+	i := connsHotStart(unsafe.Pointer(&p))
+	r, ok := p.hotTake(i)
+	if !ok {
+		r, ok = p.hotTakeAny(i + 1)
+	}
+	if ok {
 		if p.closed.Load() {
 			// Close ran after the Put that filled the slot.
 			p.destroy(r)
@@ -4314,8 +4339,8 @@ func (p *Conns) Get(ctx context.Context) (*Conn, error) {
 	return p.getSlow(ctx)
 }
 
-// getSlow is Get past the hot slot: it takes the newest resource of the idle
-// stack, makes a new one, or waits.
+// getSlow is Get past the hot slots: it takes the newest resource of the
+// idle stack, makes a new one, or waits.
 func (p *Conns) getSlow(ctx context.Context) (*Conn, error) {
 	var zero *Conn
 	p.mu.Lock()
@@ -4324,9 +4349,9 @@ func (p *Conns) getSlow(ctx context.Context) (*Conn, error) {
 			p.mu.Unlock()
 			return zero, ErrConnsClosed
 		}
-		// A Put may have filled the slot since the caller looked.
+		// A Put may have filled a slot since the caller looked.
 		if len(p.idle) == 0 {
-			if r, ok := p.hotTake(); ok {
+			if r, ok := p.hotTakeAny(0); ok {
 				p.idle = append(p.idle, connsIdleResource{res: r, tick: p.ticks})
 			}
 		}
@@ -4366,58 +4391,120 @@ func (p *Conns) getSlow(ctx context.Context) (*Conn, error) {
 // Put returns r to the pool for another Get. After Close, Put closes r.
 func (p *Conns) Put(r *Conn) {
 	if p.hotHolds(r) {
-		p.putHot(r)
+		p.putHot(r, connsHotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
 }
 
-// putPastHot is Put of a resource the hot slot cannot hold. It goes onto
-// the stack, after the slot's resource, which is older.
+// putPastHot is Put of a resource the hot slots cannot hold. It goes onto
+// the stack, after the slots' resources, which are older.
 func (p *Conns) putPastHot(r *Conn) {
 	p.mu.Lock()
-	h, closeHot := p.hotTake()
-	if closeHot {
-		closeHot = p.putLocked(h)
+	toClose := p.hotToIdleLocked()
+	if p.putLocked(r) {
+		toClose = append(toClose, r)
 	}
-	closeIt := p.putLocked(r)
 	p.mu.Unlock()
-	if closeHot {
-		p.destroy(h)
-	}
-	if closeIt {
+	for _, r := range toClose {
 		p.destroy(r)
 	}
 }
 
-// putHot is Put through the hot slot: one swap when the slot was empty,
-// nobody waits and the pool is open.
-func (p *Conns) putHot(r *Conn) {
-	old, had := p.hotSwap(r)
-	if !had && p.nwait.Load() == 0 && !p.closed.Load() {
+// putHot is Put through the hot slots, starting at slot i, the goroutine's
+// own: one compare-and-swap when that slot is empty, nobody waits and the
+// pool is open.
+func (p *Conns) putHot(r *Conn, i uint32) {
+	ok := p.hotPut(i, r)
+	if !ok {
+		// The slot holds an older resource: r takes its place, for the
+		// goroutine's next Get, and the older one moves to another empty
+		// slot, or onto the stack if none is.
+		if old, had := p.hotSwap(i, r); had {
+			r = old
+			_, ok = p.hotPutAny(i+1, r)
+		} else {
+			ok = true
+		}
+	}
+	if ok && p.nwait.Load() == 0 && !p.closed.Load() {
 		return
 	}
-	// The slot held an older resource, which goes onto the stack. If a Get
-	// is waiting or the pool is closed, the slot's resource follows it, for
-	// the waiter to be handed or for Close's leftovers to be closed. It may
-	// be r or, if r was taken meanwhile, a later Put's.
+	// r found no empty slot and goes onto the stack. Or a Get is waiting:
+	// a slot's resource goes onto the stack for it, which may be r or, if
+	// r was taken meanwhile, another Put's. Or the pool is closed: Close
+	// emptied the slots before this Put filled one, so every resource a
+	// slot holds now is to be closed.
+	var toClose []*Conn
 	p.mu.Lock()
-	var closeOld, closeNew, ok bool
-	if had {
-		closeOld = p.putLocked(old)
+	if !ok && p.putLocked(r) {
+		toClose = append(toClose, r)
 	}
-	if len(p.waiters) > 0 || p.closed.Load() {
-		if r, ok = p.hotTake(); ok {
-			closeNew = p.putLocked(r)
+	if p.closed.Load() {
+		toClose = append(toClose, p.hotToIdleLocked()...)
+	} else if len(p.waiters) > 0 {
+		if h, ok := p.hotTakeAny(i); ok {
+			p.putLocked(h) // wakes the waiter; the pool is open
 		}
 	}
 	p.mu.Unlock()
-	if closeOld {
-		p.destroy(old)
-	}
-	if closeNew {
+	for _, r := range toClose {
 		p.destroy(r)
 	}
+}
+
+// hotToIdleLocked empties the hot slots through putLocked: onto the stack,
+// or, after Close, into the returned resources for the caller to close
+// outside the lock. p.mu is held.
+func (p *Conns) hotToIdleLocked() (toClose []*Conn) {
+	for i := range uint32(connsHotSlots) {
+		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
+			toClose = append(toClose, h)
+		}
+	}
+	return toClose
+}
+
+// connsHotStart returns the calling goroutine's own hot slot, where its Get and
+// Put start their scan of the slots, from at, the address of their receiver
+// parameter. That is on the caller's stack, at the same address for a Get
+// and a Put called from the same function (the register ABI spills the
+// receiver of either into the caller's argument area), so the Put of a
+// resource usually picks the slot its Get took it from. Other goroutines
+// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
+// folded three at a time, pick different slots for stacks allocated near
+// each other. The slot is only where the scan starts: a wrong guess costs
+// time, never correctness.
+func connsHotStart(at unsafe.Pointer) uint32 {
+	h := uint32(uintptr(at) >> 11)
+	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
+	return h % connsHotSlots
+}
+
+// hotTakeAny empties the first full hot slot from start on, cyclically, and
+// returns the resource it held, if any. It looks before it takes: a look at
+// a slot that another core uses leaves the cache line shared.
+func (p *Conns) hotTakeAny(start uint32) (r *Conn, ok bool) {
+	for k := range uint32(connsHotSlots) {
+		if i := (start + k) % connsHotSlots; p.hotPeek(i) {
+			if r, ok = p.hotTake(i); ok {
+				return r, true
+			}
+		}
+	}
+	return r, false
+}
+
+// hotPutAny puts r in the first empty hot slot from start on, cyclically,
+// and returns its index, or reports that every slot was full. It looks
+// before it puts, as hotTakeAny does.
+func (p *Conns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
+	for k := range uint32(connsHotSlots) {
+		if i = (start + k) % connsHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
@@ -4449,8 +4536,10 @@ func (p *Conns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	idle = len(p.idle)
-	if p.hotPeek() {
-		idle++
+	for i := range uint32(connsHotSlots) {
+		if p.hotPeek(i) {
+			idle++
+		}
 	}
 	return p.open, idle
 }
@@ -4465,11 +4554,9 @@ func (p *Conns) Close() {
 		return
 	}
 	p.closed.Store(true)
-	// closed is set before the slot is emptied: a Put that fills it
+	// closed is set before the slots are emptied: a Put that fills one
 	// later sees closed and closes its resource itself.
-	if r, ok := p.hotTake(); ok {
-		p.idle = append(p.idle, connsIdleResource{res: r, tick: p.ticks})
-	}
+	p.hotToStackLocked()
 	idle := p.idle
 	p.idle = nil
 	p.open -= len(idle)
@@ -4495,10 +4582,10 @@ func (p *Conns) Close() {
 func (p *Conns) waitLocked(ctx context.Context) error {
 	w := make(chan struct{}, 1)
 	p.waiters = append(p.waiters, w)
-	// Announce the wait, then look at the hot slot a last time: a Put
-	// that fills it after this look sees nwait and wakes a waiter.
+	// Announce the wait, then look at the hot slots a last time: a Put
+	// that fills one after this look sees nwait and wakes a waiter.
 	p.nwait.Store(int32(len(p.waiters)))
-	if r, ok := p.hotTake(); ok {
+	if r, ok := p.hotTakeAny(0); ok {
 		p.waiters = p.waiters[:len(p.waiters)-1]
 		p.nwait.Store(int32(len(p.waiters)))
 		p.idle = append(p.idle, connsIdleResource{res: r, tick: p.ticks})
@@ -4548,14 +4635,19 @@ func (p *Conns) evictor() {
 // evictIdle counts a tick and closes the idle resources put back at least
 // connsIdleTicksToEvict ticks ago. They are the oldest, at the start of p.idle.
 //
-// It first moves the hot slot's resource onto the stack, stamped with the
-// tick count before this tick: the slot was emptied at the previous tick, so
-// that is when the resource was put back, and it ages as if Put had pushed it.
+// It first moves the hot slots' resources onto the stack, stamped with the
+// tick count before this tick: the slots were emptied at the previous tick,
+// so that is when the resources were put back, and they age as if Put had
+// pushed them.
 func (p *Conns) evictIdle() {
 	p.mu.Lock()
-	if r, ok := p.hotTake(); ok {
-		p.idle = append(p.idle, connsIdleResource{res: r, tick: p.ticks})
+	if p.closed.Load() {
+		// Close closed the idle resources; those Puts still bring to the
+		// slots are theirs to close.
+		p.mu.Unlock()
+		return
 	}
+	p.hotToStackLocked()
 	p.ticks++
 	n := 0
 	for n < len(p.idle) && p.ticks-p.idle[n].tick >= connsIdleTicksToEvict {
@@ -4570,6 +4662,16 @@ func (p *Conns) evictIdle() {
 	p.mu.Unlock()
 	for _, ir := range expired {
 		p.destroy(ir.res)
+	}
+}
+
+// hotToStackLocked moves the resources of the hot slots onto the idle stack.
+// p.mu is held.
+func (p *Conns) hotToStackLocked() {
+	for i := range uint32(connsHotSlots) {
+		if r, ok := p.hotTake(i); ok {
+			p.idle = append(p.idle, connsIdleResource{res: r, tick: p.ticks})
+		}
 	}
 }
 
@@ -4588,29 +4690,35 @@ func (p *Conns) healthy(r *Conn) error {
 	return ping(r)
 }
 
-// hotHolds reports whether the hot slot can hold r: not when r is nil, which
-// the slot uses for empty.
+// hotHolds reports whether the hot slots can hold r: not when r is nil,
+// which a slot uses for empty.
 func (p *Conns) hotHolds(r *Conn) bool {
 	return r != nil
 }
 
-// hotSwap puts r in the hot slot and returns the resource the slot held, if
+// hotPut puts r in hot slot i if it is empty, and reports whether it was,
+// with one compare-and-swap.
+func (p *Conns) hotPut(i uint32, r *Conn) bool {
+	return atomic.CompareAndSwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil, unsafe.Pointer(r))
+}
+
+// hotSwap puts r in hot slot i and returns the resource the slot held, if
 // any, with one atomic swap.
-func (p *Conns) hotSwap(r *Conn) (old *Conn, had bool) {
-	old = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot)), unsafe.Pointer(r)))
+func (p *Conns) hotSwap(i uint32, r *Conn) (old *Conn, had bool) {
+	old = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), unsafe.Pointer(r)))
 	return old, old != nil
 }
 
-// hotTake empties the hot slot and returns the resource it held, if any,
-// with one atomic swap.
-func (p *Conns) hotTake() (r *Conn, ok bool) {
-	r = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot)), nil))
+// hotTake empties hot slot i and returns the resource it held, if any, with
+// one atomic swap.
+func (p *Conns) hotTake(i uint32) (r *Conn, ok bool) {
+	r = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil))
 	return r, r != nil
 }
 
-// hotPeek reports whether the hot slot holds a resource.
-func (p *Conns) hotPeek() bool {
-	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot))) != nil
+// hotPeek reports whether hot slot i holds a resource.
+func (p *Conns) hotPeek(i uint32) bool {
+	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
 // connsNoCopy lets go vet's copylocks check report a Conns copied by value.
@@ -4632,13 +4740,30 @@ func NewConns() *Conns {
 // ErrBenchConnsClosed is returned by Get after Close, and by the Gets Close interrupts.
 var ErrBenchConnsClosed = errors.New("respool: closed")
 
-// benchConnsHotSlot says whether Get and Put go through the hot slot (hotSwap,
-// hotTake) before the mutex. The generic reference has it, guarded by a
-// mutex of its own, so that its tests run the same code paths. Generated
-// code has it for pools of pointers, whose slot is one word swapped
-// atomically, and not otherwise: a resource the hardware cannot swap in one
-// instruction would need a lock of its own, no cheaper than the pool's.
+// benchConnsHotSlot says whether Get and Put go through the hot slots (hotPut,
+// hotSwap, hotTake) before the mutex. The generic reference has them, each
+// guarded by a mutex of its own, so that its tests run the same code paths.
+// Generated code has them for pools of pointers, whose slots are one word
+// each, updated atomically, and not otherwise: a resource the hardware
+// cannot swap in one instruction would need a lock of its own, no cheaper
+// than the pool's.
 const benchConnsHotSlot = true
+
+// benchConnsHotSlots is the number of hot slots. Sixteen keep a few goroutines, each
+// holding one resource at a time, mostly on slots of their own: two
+// goroutines share one with odds of one in sixteen.
+const benchConnsHotSlots = 16
+
+// benchConnsSlotPad is the padding after each hot slot, so that no two slots share a
+// cache line, nor a pair of adjacent lines, which some processors prefetch
+// together (sync.Pool pads its per-P data to 128 bytes for the same reason).
+const benchConnsSlotPad = 128
+
+// benchConnsHotEntry is a hot slot: an idle resource or none.
+type benchConnsHotEntry struct {
+	r *Conn
+	_ [benchConnsSlotPad]byte
+}
 
 // benchConnsIdleResource is a resource in the pool and the eviction tick at which it
 // was put back.
@@ -4658,13 +4783,15 @@ type BenchConns struct {
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	// hot is the hot slot: the most recently returned idle resource, if
-	// any, newer than every resource in idle. Only the hooks hotSwap,
-	// hotTake and hotPeek touch it.
-	hot *Conn
+	_ [benchConnsSlotPad]byte
+	// hot are the hot slots, after padding that keeps the first off the
+	// fields above: recently returned idle resources, generally newer than
+	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
+	// touch them.
+	hot [benchConnsHotSlots]benchConnsHotEntry
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
-	// after filling the hot slot. A Get stores it before its last look at
-	// the slot, so (atomics being sequentially consistent) either the Get
+	// after filling a hot slot. A Get stores it before its last look at
+	// the slots, so (atomics being sequentially consistent) either the Get
 	// sees the resource or the Put sees the waiter and hands it over.
 	nwait atomic.Int32
 	// closed is set by Close, under mu; Get and Put read it without mu on
@@ -4690,7 +4817,13 @@ func (p *BenchConns) init() {
 // an error from making a resource, or ErrBenchConnsClosed after Close. The caller owns
 // the resource until it passes it to Put or Discard.
 func (p *BenchConns) Get(ctx context.Context) (*Conn, error) {
-	if r, ok := p.hotTake(); ok {
+	// The goroutine's own slot first, then the others.
+	i := benchConnsHotStart(unsafe.Pointer(&p))
+	r, ok := p.hotTake(i)
+	if !ok {
+		r, ok = p.hotTakeAny(i + 1)
+	}
+	if ok {
 		if p.closed.Load() {
 			// Close ran after the Put that filled the slot.
 			p.destroy(r)
@@ -4708,8 +4841,8 @@ func (p *BenchConns) Get(ctx context.Context) (*Conn, error) {
 	return p.getSlow(ctx)
 }
 
-// getSlow is Get past the hot slot: it takes the newest resource of the idle
-// stack, makes a new one, or waits.
+// getSlow is Get past the hot slots: it takes the newest resource of the
+// idle stack, makes a new one, or waits.
 func (p *BenchConns) getSlow(ctx context.Context) (*Conn, error) {
 	var zero *Conn
 	p.mu.Lock()
@@ -4718,9 +4851,9 @@ func (p *BenchConns) getSlow(ctx context.Context) (*Conn, error) {
 			p.mu.Unlock()
 			return zero, ErrBenchConnsClosed
 		}
-		// A Put may have filled the slot since the caller looked.
+		// A Put may have filled a slot since the caller looked.
 		if len(p.idle) == 0 {
-			if r, ok := p.hotTake(); ok {
+			if r, ok := p.hotTakeAny(0); ok {
 				p.idle = append(p.idle, benchConnsIdleResource{res: r, tick: p.ticks})
 			}
 		}
@@ -4760,58 +4893,120 @@ func (p *BenchConns) getSlow(ctx context.Context) (*Conn, error) {
 // Put returns r to the pool for another Get. After Close, Put closes r.
 func (p *BenchConns) Put(r *Conn) {
 	if p.hotHolds(r) {
-		p.putHot(r)
+		p.putHot(r, benchConnsHotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
 }
 
-// putPastHot is Put of a resource the hot slot cannot hold. It goes onto
-// the stack, after the slot's resource, which is older.
+// putPastHot is Put of a resource the hot slots cannot hold. It goes onto
+// the stack, after the slots' resources, which are older.
 func (p *BenchConns) putPastHot(r *Conn) {
 	p.mu.Lock()
-	h, closeHot := p.hotTake()
-	if closeHot {
-		closeHot = p.putLocked(h)
+	toClose := p.hotToIdleLocked()
+	if p.putLocked(r) {
+		toClose = append(toClose, r)
 	}
-	closeIt := p.putLocked(r)
 	p.mu.Unlock()
-	if closeHot {
-		p.destroy(h)
-	}
-	if closeIt {
+	for _, r := range toClose {
 		p.destroy(r)
 	}
 }
 
-// putHot is Put through the hot slot: one swap when the slot was empty,
-// nobody waits and the pool is open.
-func (p *BenchConns) putHot(r *Conn) {
-	old, had := p.hotSwap(r)
-	if !had && p.nwait.Load() == 0 && !p.closed.Load() {
+// putHot is Put through the hot slots, starting at slot i, the goroutine's
+// own: one compare-and-swap when that slot is empty, nobody waits and the
+// pool is open.
+func (p *BenchConns) putHot(r *Conn, i uint32) {
+	ok := p.hotPut(i, r)
+	if !ok {
+		// The slot holds an older resource: r takes its place, for the
+		// goroutine's next Get, and the older one moves to another empty
+		// slot, or onto the stack if none is.
+		if old, had := p.hotSwap(i, r); had {
+			r = old
+			_, ok = p.hotPutAny(i+1, r)
+		} else {
+			ok = true
+		}
+	}
+	if ok && p.nwait.Load() == 0 && !p.closed.Load() {
 		return
 	}
-	// The slot held an older resource, which goes onto the stack. If a Get
-	// is waiting or the pool is closed, the slot's resource follows it, for
-	// the waiter to be handed or for Close's leftovers to be closed. It may
-	// be r or, if r was taken meanwhile, a later Put's.
+	// r found no empty slot and goes onto the stack. Or a Get is waiting:
+	// a slot's resource goes onto the stack for it, which may be r or, if
+	// r was taken meanwhile, another Put's. Or the pool is closed: Close
+	// emptied the slots before this Put filled one, so every resource a
+	// slot holds now is to be closed.
+	var toClose []*Conn
 	p.mu.Lock()
-	var closeOld, closeNew, ok bool
-	if had {
-		closeOld = p.putLocked(old)
+	if !ok && p.putLocked(r) {
+		toClose = append(toClose, r)
 	}
-	if len(p.waiters) > 0 || p.closed.Load() {
-		if r, ok = p.hotTake(); ok {
-			closeNew = p.putLocked(r)
+	if p.closed.Load() {
+		toClose = append(toClose, p.hotToIdleLocked()...)
+	} else if len(p.waiters) > 0 {
+		if h, ok := p.hotTakeAny(i); ok {
+			p.putLocked(h) // wakes the waiter; the pool is open
 		}
 	}
 	p.mu.Unlock()
-	if closeOld {
-		p.destroy(old)
-	}
-	if closeNew {
+	for _, r := range toClose {
 		p.destroy(r)
 	}
+}
+
+// hotToIdleLocked empties the hot slots through putLocked: onto the stack,
+// or, after Close, into the returned resources for the caller to close
+// outside the lock. p.mu is held.
+func (p *BenchConns) hotToIdleLocked() (toClose []*Conn) {
+	for i := range uint32(benchConnsHotSlots) {
+		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
+			toClose = append(toClose, h)
+		}
+	}
+	return toClose
+}
+
+// benchConnsHotStart returns the calling goroutine's own hot slot, where its Get and
+// Put start their scan of the slots, from at, the address of their receiver
+// parameter. That is on the caller's stack, at the same address for a Get
+// and a Put called from the same function (the register ABI spills the
+// receiver of either into the caller's argument area), so the Put of a
+// resource usually picks the slot its Get took it from. Other goroutines
+// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
+// folded three at a time, pick different slots for stacks allocated near
+// each other. The slot is only where the scan starts: a wrong guess costs
+// time, never correctness.
+func benchConnsHotStart(at unsafe.Pointer) uint32 {
+	h := uint32(uintptr(at) >> 11)
+	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
+	return h % benchConnsHotSlots
+}
+
+// hotTakeAny empties the first full hot slot from start on, cyclically, and
+// returns the resource it held, if any. It looks before it takes: a look at
+// a slot that another core uses leaves the cache line shared.
+func (p *BenchConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
+	for k := range uint32(benchConnsHotSlots) {
+		if i := (start + k) % benchConnsHotSlots; p.hotPeek(i) {
+			if r, ok = p.hotTake(i); ok {
+				return r, true
+			}
+		}
+	}
+	return r, false
+}
+
+// hotPutAny puts r in the first empty hot slot from start on, cyclically,
+// and returns its index, or reports that every slot was full. It looks
+// before it puts, as hotTakeAny does.
+func (p *BenchConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
+	for k := range uint32(benchConnsHotSlots) {
+		if i = (start + k) % benchConnsHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
@@ -4843,8 +5038,10 @@ func (p *BenchConns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	idle = len(p.idle)
-	if p.hotPeek() {
-		idle++
+	for i := range uint32(benchConnsHotSlots) {
+		if p.hotPeek(i) {
+			idle++
+		}
 	}
 	return p.open, idle
 }
@@ -4859,11 +5056,9 @@ func (p *BenchConns) Close() {
 		return
 	}
 	p.closed.Store(true)
-	// closed is set before the slot is emptied: a Put that fills it
+	// closed is set before the slots are emptied: a Put that fills one
 	// later sees closed and closes its resource itself.
-	if r, ok := p.hotTake(); ok {
-		p.idle = append(p.idle, benchConnsIdleResource{res: r, tick: p.ticks})
-	}
+	p.hotToStackLocked()
 	idle := p.idle
 	p.idle = nil
 	p.open -= len(idle)
@@ -4889,10 +5084,10 @@ func (p *BenchConns) Close() {
 func (p *BenchConns) waitLocked(ctx context.Context) error {
 	w := make(chan struct{}, 1)
 	p.waiters = append(p.waiters, w)
-	// Announce the wait, then look at the hot slot a last time: a Put
-	// that fills it after this look sees nwait and wakes a waiter.
+	// Announce the wait, then look at the hot slots a last time: a Put
+	// that fills one after this look sees nwait and wakes a waiter.
 	p.nwait.Store(int32(len(p.waiters)))
-	if r, ok := p.hotTake(); ok {
+	if r, ok := p.hotTakeAny(0); ok {
 		p.waiters = p.waiters[:len(p.waiters)-1]
 		p.nwait.Store(int32(len(p.waiters)))
 		p.idle = append(p.idle, benchConnsIdleResource{res: r, tick: p.ticks})
@@ -4926,6 +5121,16 @@ func (p *BenchConns) wakeLocked() {
 	w <- struct{}{}
 }
 
+// hotToStackLocked moves the resources of the hot slots onto the idle stack.
+// p.mu is held.
+func (p *BenchConns) hotToStackLocked() {
+	for i := range uint32(benchConnsHotSlots) {
+		if r, ok := p.hotTake(i); ok {
+			p.idle = append(p.idle, benchConnsIdleResource{res: r, tick: p.ticks})
+		}
+	}
+}
+
 // create makes a resource with NewConn, the directive's new=.
 func (p *BenchConns) create(ctx context.Context) (*Conn, error) {
 	return NewConn()
@@ -4941,29 +5146,35 @@ func (p *BenchConns) healthy(r *Conn) error {
 	return nil
 }
 
-// hotHolds reports whether the hot slot can hold r: not when r is nil, which
-// the slot uses for empty.
+// hotHolds reports whether the hot slots can hold r: not when r is nil,
+// which a slot uses for empty.
 func (p *BenchConns) hotHolds(r *Conn) bool {
 	return r != nil
 }
 
-// hotSwap puts r in the hot slot and returns the resource the slot held, if
+// hotPut puts r in hot slot i if it is empty, and reports whether it was,
+// with one compare-and-swap.
+func (p *BenchConns) hotPut(i uint32, r *Conn) bool {
+	return atomic.CompareAndSwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil, unsafe.Pointer(r))
+}
+
+// hotSwap puts r in hot slot i and returns the resource the slot held, if
 // any, with one atomic swap.
-func (p *BenchConns) hotSwap(r *Conn) (old *Conn, had bool) {
-	old = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot)), unsafe.Pointer(r)))
+func (p *BenchConns) hotSwap(i uint32, r *Conn) (old *Conn, had bool) {
+	old = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), unsafe.Pointer(r)))
 	return old, old != nil
 }
 
-// hotTake empties the hot slot and returns the resource it held, if any,
-// with one atomic swap.
-func (p *BenchConns) hotTake() (r *Conn, ok bool) {
-	r = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot)), nil))
+// hotTake empties hot slot i and returns the resource it held, if any, with
+// one atomic swap.
+func (p *BenchConns) hotTake(i uint32) (r *Conn, ok bool) {
+	r = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil))
 	return r, r != nil
 }
 
-// hotPeek reports whether the hot slot holds a resource.
-func (p *BenchConns) hotPeek() bool {
-	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot))) != nil
+// hotPeek reports whether hot slot i holds a resource.
+func (p *BenchConns) hotPeek(i uint32) bool {
+	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
 // benchConnsNoCopy lets go vet's copylocks check report a BenchConns copied by value.
@@ -4985,13 +5196,30 @@ func NewBenchConns() *BenchConns {
 // ErrFuncConnsClosed is returned by Get after Close, and by the Gets Close interrupts.
 var ErrFuncConnsClosed = errors.New("respool: closed")
 
-// funcConnsHotSlot says whether Get and Put go through the hot slot (hotSwap,
-// hotTake) before the mutex. The generic reference has it, guarded by a
-// mutex of its own, so that its tests run the same code paths. Generated
-// code has it for pools of pointers, whose slot is one word swapped
-// atomically, and not otherwise: a resource the hardware cannot swap in one
-// instruction would need a lock of its own, no cheaper than the pool's.
+// funcConnsHotSlot says whether Get and Put go through the hot slots (hotPut,
+// hotSwap, hotTake) before the mutex. The generic reference has them, each
+// guarded by a mutex of its own, so that its tests run the same code paths.
+// Generated code has them for pools of pointers, whose slots are one word
+// each, updated atomically, and not otherwise: a resource the hardware
+// cannot swap in one instruction would need a lock of its own, no cheaper
+// than the pool's.
 const funcConnsHotSlot = true
+
+// funcConnsHotSlots is the number of hot slots. Sixteen keep a few goroutines, each
+// holding one resource at a time, mostly on slots of their own: two
+// goroutines share one with odds of one in sixteen.
+const funcConnsHotSlots = 16
+
+// funcConnsSlotPad is the padding after each hot slot, so that no two slots share a
+// cache line, nor a pair of adjacent lines, which some processors prefetch
+// together (sync.Pool pads its per-P data to 128 bytes for the same reason).
+const funcConnsSlotPad = 128
+
+// funcConnsHotEntry is a hot slot: an idle resource or none.
+type funcConnsHotEntry struct {
+	r *Conn
+	_ [funcConnsSlotPad]byte
+}
 
 // funcConnsIdleResource is a resource in the pool and the eviction tick at which it
 // was put back.
@@ -5013,13 +5241,15 @@ type FuncConns struct {
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	// hot is the hot slot: the most recently returned idle resource, if
-	// any, newer than every resource in idle. Only the hooks hotSwap,
-	// hotTake and hotPeek touch it.
-	hot *Conn
+	_ [funcConnsSlotPad]byte
+	// hot are the hot slots, after padding that keeps the first off the
+	// fields above: recently returned idle resources, generally newer than
+	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
+	// touch them.
+	hot [funcConnsHotSlots]funcConnsHotEntry
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
-	// after filling the hot slot. A Get stores it before its last look at
-	// the slot, so (atomics being sequentially consistent) either the Get
+	// after filling a hot slot. A Get stores it before its last look at
+	// the slots, so (atomics being sequentially consistent) either the Get
 	// sees the resource or the Put sees the waiter and hands it over.
 	nwait atomic.Int32
 	// closed is set by Close, under mu; Get and Put read it without mu on
@@ -5045,7 +5275,13 @@ func (p *FuncConns) init() {
 // an error from making a resource, or ErrFuncConnsClosed after Close. The caller owns
 // the resource until it passes it to Put or Discard.
 func (p *FuncConns) Get(ctx context.Context) (*Conn, error) {
-	if r, ok := p.hotTake(); ok {
+	// The goroutine's own slot first, then the others.
+	i := funcConnsHotStart(unsafe.Pointer(&p))
+	r, ok := p.hotTake(i)
+	if !ok {
+		r, ok = p.hotTakeAny(i + 1)
+	}
+	if ok {
 		if p.closed.Load() {
 			// Close ran after the Put that filled the slot.
 			p.destroy(r)
@@ -5063,8 +5299,8 @@ func (p *FuncConns) Get(ctx context.Context) (*Conn, error) {
 	return p.getSlow(ctx)
 }
 
-// getSlow is Get past the hot slot: it takes the newest resource of the idle
-// stack, makes a new one, or waits.
+// getSlow is Get past the hot slots: it takes the newest resource of the
+// idle stack, makes a new one, or waits.
 func (p *FuncConns) getSlow(ctx context.Context) (*Conn, error) {
 	var zero *Conn
 	p.mu.Lock()
@@ -5073,9 +5309,9 @@ func (p *FuncConns) getSlow(ctx context.Context) (*Conn, error) {
 			p.mu.Unlock()
 			return zero, ErrFuncConnsClosed
 		}
-		// A Put may have filled the slot since the caller looked.
+		// A Put may have filled a slot since the caller looked.
 		if len(p.idle) == 0 {
-			if r, ok := p.hotTake(); ok {
+			if r, ok := p.hotTakeAny(0); ok {
 				p.idle = append(p.idle, funcConnsIdleResource{res: r, tick: p.ticks})
 			}
 		}
@@ -5115,58 +5351,120 @@ func (p *FuncConns) getSlow(ctx context.Context) (*Conn, error) {
 // Put returns r to the pool for another Get. After Close, Put closes r.
 func (p *FuncConns) Put(r *Conn) {
 	if p.hotHolds(r) {
-		p.putHot(r)
+		p.putHot(r, funcConnsHotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
 }
 
-// putPastHot is Put of a resource the hot slot cannot hold. It goes onto
-// the stack, after the slot's resource, which is older.
+// putPastHot is Put of a resource the hot slots cannot hold. It goes onto
+// the stack, after the slots' resources, which are older.
 func (p *FuncConns) putPastHot(r *Conn) {
 	p.mu.Lock()
-	h, closeHot := p.hotTake()
-	if closeHot {
-		closeHot = p.putLocked(h)
+	toClose := p.hotToIdleLocked()
+	if p.putLocked(r) {
+		toClose = append(toClose, r)
 	}
-	closeIt := p.putLocked(r)
 	p.mu.Unlock()
-	if closeHot {
-		p.destroy(h)
-	}
-	if closeIt {
+	for _, r := range toClose {
 		p.destroy(r)
 	}
 }
 
-// putHot is Put through the hot slot: one swap when the slot was empty,
-// nobody waits and the pool is open.
-func (p *FuncConns) putHot(r *Conn) {
-	old, had := p.hotSwap(r)
-	if !had && p.nwait.Load() == 0 && !p.closed.Load() {
+// putHot is Put through the hot slots, starting at slot i, the goroutine's
+// own: one compare-and-swap when that slot is empty, nobody waits and the
+// pool is open.
+func (p *FuncConns) putHot(r *Conn, i uint32) {
+	ok := p.hotPut(i, r)
+	if !ok {
+		// The slot holds an older resource: r takes its place, for the
+		// goroutine's next Get, and the older one moves to another empty
+		// slot, or onto the stack if none is.
+		if old, had := p.hotSwap(i, r); had {
+			r = old
+			_, ok = p.hotPutAny(i+1, r)
+		} else {
+			ok = true
+		}
+	}
+	if ok && p.nwait.Load() == 0 && !p.closed.Load() {
 		return
 	}
-	// The slot held an older resource, which goes onto the stack. If a Get
-	// is waiting or the pool is closed, the slot's resource follows it, for
-	// the waiter to be handed or for Close's leftovers to be closed. It may
-	// be r or, if r was taken meanwhile, a later Put's.
+	// r found no empty slot and goes onto the stack. Or a Get is waiting:
+	// a slot's resource goes onto the stack for it, which may be r or, if
+	// r was taken meanwhile, another Put's. Or the pool is closed: Close
+	// emptied the slots before this Put filled one, so every resource a
+	// slot holds now is to be closed.
+	var toClose []*Conn
 	p.mu.Lock()
-	var closeOld, closeNew, ok bool
-	if had {
-		closeOld = p.putLocked(old)
+	if !ok && p.putLocked(r) {
+		toClose = append(toClose, r)
 	}
-	if len(p.waiters) > 0 || p.closed.Load() {
-		if r, ok = p.hotTake(); ok {
-			closeNew = p.putLocked(r)
+	if p.closed.Load() {
+		toClose = append(toClose, p.hotToIdleLocked()...)
+	} else if len(p.waiters) > 0 {
+		if h, ok := p.hotTakeAny(i); ok {
+			p.putLocked(h) // wakes the waiter; the pool is open
 		}
 	}
 	p.mu.Unlock()
-	if closeOld {
-		p.destroy(old)
-	}
-	if closeNew {
+	for _, r := range toClose {
 		p.destroy(r)
 	}
+}
+
+// hotToIdleLocked empties the hot slots through putLocked: onto the stack,
+// or, after Close, into the returned resources for the caller to close
+// outside the lock. p.mu is held.
+func (p *FuncConns) hotToIdleLocked() (toClose []*Conn) {
+	for i := range uint32(funcConnsHotSlots) {
+		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
+			toClose = append(toClose, h)
+		}
+	}
+	return toClose
+}
+
+// funcConnsHotStart returns the calling goroutine's own hot slot, where its Get and
+// Put start their scan of the slots, from at, the address of their receiver
+// parameter. That is on the caller's stack, at the same address for a Get
+// and a Put called from the same function (the register ABI spills the
+// receiver of either into the caller's argument area), so the Put of a
+// resource usually picks the slot its Get took it from. Other goroutines
+// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
+// folded three at a time, pick different slots for stacks allocated near
+// each other. The slot is only where the scan starts: a wrong guess costs
+// time, never correctness.
+func funcConnsHotStart(at unsafe.Pointer) uint32 {
+	h := uint32(uintptr(at) >> 11)
+	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
+	return h % funcConnsHotSlots
+}
+
+// hotTakeAny empties the first full hot slot from start on, cyclically, and
+// returns the resource it held, if any. It looks before it takes: a look at
+// a slot that another core uses leaves the cache line shared.
+func (p *FuncConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
+	for k := range uint32(funcConnsHotSlots) {
+		if i := (start + k) % funcConnsHotSlots; p.hotPeek(i) {
+			if r, ok = p.hotTake(i); ok {
+				return r, true
+			}
+		}
+	}
+	return r, false
+}
+
+// hotPutAny puts r in the first empty hot slot from start on, cyclically,
+// and returns its index, or reports that every slot was full. It looks
+// before it puts, as hotTakeAny does.
+func (p *FuncConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
+	for k := range uint32(funcConnsHotSlots) {
+		if i = (start + k) % funcConnsHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
@@ -5198,8 +5496,10 @@ func (p *FuncConns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	idle = len(p.idle)
-	if p.hotPeek() {
-		idle++
+	for i := range uint32(funcConnsHotSlots) {
+		if p.hotPeek(i) {
+			idle++
+		}
 	}
 	return p.open, idle
 }
@@ -5214,11 +5514,9 @@ func (p *FuncConns) Close() {
 		return
 	}
 	p.closed.Store(true)
-	// closed is set before the slot is emptied: a Put that fills it
+	// closed is set before the slots are emptied: a Put that fills one
 	// later sees closed and closes its resource itself.
-	if r, ok := p.hotTake(); ok {
-		p.idle = append(p.idle, funcConnsIdleResource{res: r, tick: p.ticks})
-	}
+	p.hotToStackLocked()
 	idle := p.idle
 	p.idle = nil
 	p.open -= len(idle)
@@ -5244,10 +5542,10 @@ func (p *FuncConns) Close() {
 func (p *FuncConns) waitLocked(ctx context.Context) error {
 	w := make(chan struct{}, 1)
 	p.waiters = append(p.waiters, w)
-	// Announce the wait, then look at the hot slot a last time: a Put
-	// that fills it after this look sees nwait and wakes a waiter.
+	// Announce the wait, then look at the hot slots a last time: a Put
+	// that fills one after this look sees nwait and wakes a waiter.
 	p.nwait.Store(int32(len(p.waiters)))
-	if r, ok := p.hotTake(); ok {
+	if r, ok := p.hotTakeAny(0); ok {
 		p.waiters = p.waiters[:len(p.waiters)-1]
 		p.nwait.Store(int32(len(p.waiters)))
 		p.idle = append(p.idle, funcConnsIdleResource{res: r, tick: p.ticks})
@@ -5281,6 +5579,16 @@ func (p *FuncConns) wakeLocked() {
 	w <- struct{}{}
 }
 
+// hotToStackLocked moves the resources of the hot slots onto the idle stack.
+// p.mu is held.
+func (p *FuncConns) hotToStackLocked() {
+	for i := range uint32(funcConnsHotSlots) {
+		if r, ok := p.hotTake(i); ok {
+			p.idle = append(p.idle, funcConnsIdleResource{res: r, tick: p.ticks})
+		}
+	}
+}
+
 // create makes a resource with the user's function.
 func (p *FuncConns) create(ctx context.Context) (*Conn, error) {
 	return p.newFn(ctx)
@@ -5296,29 +5604,35 @@ func (p *FuncConns) healthy(r *Conn) error {
 	return nil
 }
 
-// hotHolds reports whether the hot slot can hold r: not when r is nil, which
-// the slot uses for empty.
+// hotHolds reports whether the hot slots can hold r: not when r is nil,
+// which a slot uses for empty.
 func (p *FuncConns) hotHolds(r *Conn) bool {
 	return r != nil
 }
 
-// hotSwap puts r in the hot slot and returns the resource the slot held, if
+// hotPut puts r in hot slot i if it is empty, and reports whether it was,
+// with one compare-and-swap.
+func (p *FuncConns) hotPut(i uint32, r *Conn) bool {
+	return atomic.CompareAndSwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil, unsafe.Pointer(r))
+}
+
+// hotSwap puts r in hot slot i and returns the resource the slot held, if
 // any, with one atomic swap.
-func (p *FuncConns) hotSwap(r *Conn) (old *Conn, had bool) {
-	old = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot)), unsafe.Pointer(r)))
+func (p *FuncConns) hotSwap(i uint32, r *Conn) (old *Conn, had bool) {
+	old = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), unsafe.Pointer(r)))
 	return old, old != nil
 }
 
-// hotTake empties the hot slot and returns the resource it held, if any,
-// with one atomic swap.
-func (p *FuncConns) hotTake() (r *Conn, ok bool) {
-	r = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot)), nil))
+// hotTake empties hot slot i and returns the resource it held, if any, with
+// one atomic swap.
+func (p *FuncConns) hotTake(i uint32) (r *Conn, ok bool) {
+	r = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil))
 	return r, r != nil
 }
 
-// hotPeek reports whether the hot slot holds a resource.
-func (p *FuncConns) hotPeek() bool {
-	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot))) != nil
+// hotPeek reports whether hot slot i holds a resource.
+func (p *FuncConns) hotPeek(i uint32) bool {
+	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
 // funcConnsNoCopy lets go vet's copylocks check report a FuncConns copied by value.

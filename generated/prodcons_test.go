@@ -768,3 +768,82 @@ func TestResPoolStress(t *testing.T) {
 		t.Fatalf("dialed %d, closed %d", d, cl)
 	}
 }
+
+// TestResPoolHotSlotsStress drives the generated Conns (max=4, idle=1m) from
+// more goroutines than it has connections, on a fake clock so that the
+// evictor runs while they do: Gets wait at Max and find broken
+// connections, and Puts race Discards and the evictor through the atomic
+// hot slots. (Contexts are never cancelled: a dial with a cancelled one
+// counts a connection the pool never gets.) At rest every connection must be
+// idle; after two idle minutes, evicted, slots included; and after a round
+// that races Close, closed.
+func TestResPoolHotSlotsStress(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		const workers, ops = 12, 400
+		generated.ConnsStats.Reset()
+		p := generated.NewConns()
+		var inUse atomic.Int64
+		var held sync.Map
+		work := func(seed uint64) {
+			rng := rand.New(rand.NewPCG(seed, 2))
+			for range ops {
+				c, err := p.Get(context.Background())
+				if err == generated.ErrConnsClosed {
+					return
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if n := inUse.Add(1); n > 4 {
+					t.Errorf("%d connections in use, max 4", n)
+				}
+				if _, dup := held.LoadOrStore(c, true); dup || c.Closed {
+					t.Errorf("connection %d handed out twice or closed", c.ID)
+				}
+				held.Delete(c)
+				inUse.Add(-1)
+				switch rng.IntN(40) {
+				case 0:
+					p.Discard(c)
+				case 1:
+					c.Broken = true // the next Get's check closes it
+					p.Put(c)
+				default:
+					p.Put(c)
+				}
+				if rng.IntN(50) == 0 {
+					time.Sleep(20 * time.Second) // fake time: ticks once all sleep or wait
+				}
+			}
+		}
+
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() { work(uint64(w)) })
+		}
+		wg.Wait()
+		dialed, closed, _ := generated.ConnsStats.Counts()
+		if open, idle := p.Len(); open != idle || open != dialed-closed {
+			t.Fatalf("at rest: Len() = %d, %d; dialed %d, closed %d; want every open connection idle", open, idle, dialed, closed)
+		}
+		time.Sleep(2 * time.Minute) // every idle connection, in a slot or not, idles past 1m
+		synctest.Wait()
+		dialed, closed, _ = generated.ConnsStats.Counts()
+		if open, idle := p.Len(); open != 0 || idle != 0 || dialed != closed {
+			t.Fatalf("after 2m idle: Len() = %d, %d; dialed %d, closed %d; want all evicted", open, idle, dialed, closed)
+		}
+
+		for w := range workers {
+			wg.Go(func() { work(uint64(w + workers)) })
+		}
+		time.Sleep(30 * time.Second) // fake time: the workers are well under way
+		p.Close()
+		wg.Wait()
+		dialed, closed, _ = generated.ConnsStats.Counts()
+		if open, idle := p.Len(); open != 0 || idle != 0 || dialed != closed {
+			t.Fatalf("after Close: Len() = %d, %d; dialed %d, closed %d", open, idle, dialed, closed)
+		}
+	})
+}

@@ -112,26 +112,30 @@ func buildResPool(c *Context) error {
 	return nil
 }
 
-// resPoolHotSlot makes the hot slot of a pool of pointers one word that Get
-// and Put swap atomically, nil meaning empty, and turns the slot off for any
-// other resource type: the template's slot takes a mutex of its own, no
+// resPoolHotSlot makes each hot slot of a pool of pointers one word that Get
+// and Put update atomically, nil meaning empty, and turns the slots off for
+// any other resource type: the template's slots take a mutex each, no
 // cheaper than the pool's.
 func resPoolHotSlot(c *Context, t types.Type) {
-	if _, ok := t.Underlying().(*types.Pointer); !ok {
+	_, isPtr := t.Underlying().(*types.Pointer)
+	c.Spec.Conds["atomicSlots"] = isPtr // keeps the padding before the slots
+	if !isPtr {
 		c.Spec.Consts["hotSlot"] = "false"
 		return
 	}
 	atomic, unsafe := c.Imports.Name("sync/atomic"), c.Imports.Name("unsafe")
 	conv := "(" + c.Type("T") + ")"
-	slot := fmt.Sprintf("(*%[1]s.Pointer)(%[1]s.Pointer(&p.hot))", unsafe)
+	slot := fmt.Sprintf("(*%[1]s.Pointer)(%[1]s.Pointer(&p.hot[i].r))", unsafe)
 	c.Spec.Hooks["Pool.hotHolds"] = "return r != nil"
-	c.Spec.HookDocs["Pool.hotHolds"] = "hotHolds reports whether the hot slot can hold r: not when r is nil,\nwhich the slot uses for empty."
+	c.Spec.HookDocs["Pool.hotHolds"] = "hotHolds reports whether the hot slots can hold r: not when r is nil,\nwhich a slot uses for empty."
+	c.Spec.Hooks["Pool.hotPut"] = fmt.Sprintf("return %s.CompareAndSwapPointer(%s, nil, %s.Pointer(r))", atomic, slot, unsafe)
+	c.Spec.HookDocs["Pool.hotPut"] = "hotPut puts r in hot slot i if it is empty, and reports whether it was,\nwith one compare-and-swap."
 	c.Spec.Hooks["Pool.hotSwap"] = fmt.Sprintf("old = %s(%s.SwapPointer(%s, %s.Pointer(r)))\nreturn old, old != nil", conv, atomic, slot, unsafe)
-	c.Spec.HookDocs["Pool.hotSwap"] = "hotSwap puts r in the hot slot and returns the resource the slot held,\nif any, with one atomic swap."
+	c.Spec.HookDocs["Pool.hotSwap"] = "hotSwap puts r in hot slot i and returns the resource the slot held,\nif any, with one atomic swap."
 	c.Spec.Hooks["Pool.hotTake"] = fmt.Sprintf("r = %s(%s.SwapPointer(%s, nil))\nreturn r, r != nil", conv, atomic, slot)
-	c.Spec.HookDocs["Pool.hotTake"] = "hotTake empties the hot slot and returns the resource it held, if any,\nwith one atomic swap."
+	c.Spec.HookDocs["Pool.hotTake"] = "hotTake empties hot slot i and returns the resource it held, if any,\nwith one atomic swap."
 	c.Spec.Hooks["Pool.hotPeek"] = fmt.Sprintf("return %s.LoadPointer(%s) != nil", atomic, slot)
-	c.Spec.HookDocs["Pool.hotPeek"] = "hotPeek reports whether the hot slot holds a resource."
-	// Only the hook bodies, which the stencil reads as text, use the field.
-	c.Spec.Keep = append(c.Spec.Keep, "Pool.hot")
+	c.Spec.HookDocs["Pool.hotPeek"] = "hotPeek reports whether hot slot i holds a resource."
+	// Only the hook bodies, which the stencil reads as text, use the slots.
+	c.Spec.Keep = append(c.Spec.Keep, "Pool.hot", "hotEntry.r")
 }

@@ -3,18 +3,25 @@
 //
 //	//monogen:respool Conns[*Conn] max=16 new=dial close=closeConn check=ping idle=5m
 //
-// At most Max resources exist at once. Get takes the most recently returned
-// idle resource (the one most likely still warm), checks it, makes a new one
-// when none is idle and the pool is below Max, and otherwise waits for a Put.
+// At most Max resources exist at once. Get takes a recently returned idle
+// resource (one likely still warm: the last one its goroutine put back, if
+// still idle), checks it, makes a new one when none is idle and the pool is
+// below Max, and otherwise waits for a Put.
 //
-// The most recently returned resource waits in a hot slot that Get and Put
-// exchange with one atomic swap each; the older idle resources are a stack
-// under a mutex, which Put pushes onto only when it finds the slot taken. A
-// Get and a Put of the same resource, the common case, are thus one atomic
-// operation each where a channel-based pool pays two channel operations (a
-// lock and an unlock each), and still cannot count, check or evict. In
-// generated code the slot is a pointer swapped with sync/atomic, for pools of
-// pointers (hotSlot); the generic reference guards it with a mutex of its own.
+// Recently returned resources wait in hotSlots hot slots, each on cache
+// lines of its own, that Put fills and Get empties with one atomic operation
+// each; the older idle resources are a stack under a mutex, which Put pushes
+// onto only when it finds every slot taken. Each goroutine has its own slot
+// (hotStart, derived from its stack address), where Get looks first and Put
+// puts, moving an older resource found there to another empty slot; only
+// then do they scan the other slots. A goroutine thus gets back the resource
+// it put back last, and goroutines on different cores rarely touch the same
+// slot. A Get and a Put of the same resource, the common case, are one
+// atomic operation each where a channel-based pool pays two channel
+// operations (a lock and an unlock each), contended by every core, and still
+// cannot count, check or evict. In generated code a slot is a pointer
+// updated with sync/atomic, for pools of pointers (hotSlot); the generic
+// reference guards each slot with a mutex of its own.
 package respool
 
 import (
@@ -24,6 +31,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // ErrClosed is returned by Get after Close, and by the Gets Close interrupts.
@@ -38,13 +46,32 @@ const DefaultMax = 16
 // idled at least Idle, and evict it after at most 1.5×Idle.
 const idleTicksToEvict = 3
 
-// hotSlot says whether Get and Put go through the hot slot (hotSwap,
-// hotTake) before the mutex. The generic reference has it, guarded by a
-// mutex of its own, so that its tests run the same code paths. Generated
-// code has it for pools of pointers, whose slot is one word swapped
-// atomically, and not otherwise: a resource the hardware cannot swap in one
-// instruction would need a lock of its own, no cheaper than the pool's.
+// hotSlot says whether Get and Put go through the hot slots (hotPut,
+// hotSwap, hotTake) before the mutex. The generic reference has them, each
+// guarded by a mutex of its own, so that its tests run the same code paths.
+// Generated code has them for pools of pointers, whose slots are one word
+// each, updated atomically, and not otherwise: a resource the hardware
+// cannot swap in one instruction would need a lock of its own, no cheaper
+// than the pool's.
 const hotSlot = true
+
+// hotSlots is the number of hot slots. Sixteen keep a few goroutines, each
+// holding one resource at a time, mostly on slots of their own: two
+// goroutines share one with odds of one in sixteen.
+const hotSlots = 16
+
+// slotPad is the padding after each hot slot, so that no two slots share a
+// cache line, nor a pair of adjacent lines, which some processors prefetch
+// together (sync.Pool pads its per-P data to 128 bytes for the same reason).
+const slotPad = 128
+
+// hotEntry is a hot slot: an idle resource or none.
+type hotEntry[T any] struct {
+	r    T
+	full bool       // the generic reference's slot holds r
+	mu   sync.Mutex // guards the generic reference's r and full
+	_    [slotPad]byte
+}
 
 // Config holds the options of a Pool. In generated code each field is a
 // constant taken from the directive.
@@ -84,15 +111,15 @@ type Pool[T any] struct {
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	// hot is the hot slot: the most recently returned idle resource, if
-	// any, newer than every resource in idle. Only the hooks hotSwap,
-	// hotTake and hotPeek touch it.
-	hot     T
-	hotFull bool       // the generic reference's slot is not empty
-	hotMu   sync.Mutex // guards the generic reference's hot and hotFull
+	_ [slotPad]byte //monogen:if atomicSlots
+	// hot are the hot slots, after padding that keeps the first off the
+	// fields above: recently returned idle resources, generally newer than
+	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
+	// touch them.
+	hot [hotSlots]hotEntry[T]
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
-	// after filling the hot slot. A Get stores it before its last look at
-	// the slot, so (atomics being sequentially consistent) either the Get
+	// after filling a hot slot. A Get stores it before its last look at
+	// the slots, so (atomics being sequentially consistent) either the Get
 	// sees the resource or the Put sees the waiter and hands it over.
 	nwait atomic.Int32
 	// closed is set by Close, under mu; Get and Put read it without mu on
@@ -140,7 +167,13 @@ func (p *Pool[T]) init() {
 // the resource until it passes it to Put or Discard.
 func (p *Pool[T]) Get(ctx context.Context) (T, error) {
 	if hotSlot {
-		if r, ok := p.hotTake(); ok {
+		// The goroutine's own slot first, then the others.
+		i := hotStart(unsafe.Pointer(&p))
+		r, ok := p.hotTake(i)
+		if !ok {
+			r, ok = p.hotTakeAny(i + 1)
+		}
+		if ok {
 			if p.closed.Load() {
 				// Close ran after the Put that filled the slot.
 				p.destroy(r)
@@ -159,8 +192,8 @@ func (p *Pool[T]) Get(ctx context.Context) (T, error) {
 	return p.getSlow(ctx)
 }
 
-// getSlow is Get past the hot slot: it takes the newest resource of the idle
-// stack, makes a new one, or waits.
+// getSlow is Get past the hot slots: it takes the newest resource of the
+// idle stack, makes a new one, or waits.
 func (p *Pool[T]) getSlow(ctx context.Context) (T, error) {
 	var zero T
 	p.mu.Lock()
@@ -170,9 +203,9 @@ func (p *Pool[T]) getSlow(ctx context.Context) (T, error) {
 			return zero, ErrClosed
 		}
 		if hotSlot {
-			// A Put may have filled the slot since the caller looked.
+			// A Put may have filled a slot since the caller looked.
 			if len(p.idle) == 0 {
-				if r, ok := p.hotTake(); ok {
+				if r, ok := p.hotTakeAny(0); ok {
 					p.idle = append(p.idle, idleResource[T]{res: r, tick: p.ticks})
 				}
 			}
@@ -220,58 +253,120 @@ func (p *Pool[T]) Put(r T) {
 			p.destroy(r)
 		}
 	} else if p.hotHolds(r) {
-		p.putHot(r)
+		p.putHot(r, hotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
 }
 
-// putPastHot is Put of a resource the hot slot cannot hold. It goes onto
-// the stack, after the slot's resource, which is older.
+// putPastHot is Put of a resource the hot slots cannot hold. It goes onto
+// the stack, after the slots' resources, which are older.
 func (p *Pool[T]) putPastHot(r T) {
 	p.mu.Lock()
-	h, closeHot := p.hotTake()
-	if closeHot {
-		closeHot = p.putLocked(h)
+	toClose := p.hotToIdleLocked()
+	if p.putLocked(r) {
+		toClose = append(toClose, r)
 	}
-	closeIt := p.putLocked(r)
 	p.mu.Unlock()
-	if closeHot {
-		p.destroy(h)
-	}
-	if closeIt {
+	for _, r := range toClose {
 		p.destroy(r)
 	}
 }
 
-// putHot is Put through the hot slot: one swap when the slot was empty,
-// nobody waits and the pool is open.
-func (p *Pool[T]) putHot(r T) {
-	old, had := p.hotSwap(r)
-	if !had && p.nwait.Load() == 0 && !p.closed.Load() {
+// putHot is Put through the hot slots, starting at slot i, the goroutine's
+// own: one compare-and-swap when that slot is empty, nobody waits and the
+// pool is open.
+func (p *Pool[T]) putHot(r T, i uint32) {
+	ok := p.hotPut(i, r)
+	if !ok {
+		// The slot holds an older resource: r takes its place, for the
+		// goroutine's next Get, and the older one moves to another empty
+		// slot, or onto the stack if none is.
+		if old, had := p.hotSwap(i, r); had {
+			r = old
+			_, ok = p.hotPutAny(i+1, r)
+		} else {
+			ok = true
+		}
+	}
+	if ok && p.nwait.Load() == 0 && !p.closed.Load() {
 		return
 	}
-	// The slot held an older resource, which goes onto the stack. If a Get
-	// is waiting or the pool is closed, the slot's resource follows it, for
-	// the waiter to be handed or for Close's leftovers to be closed. It may
-	// be r or, if r was taken meanwhile, a later Put's.
+	// r found no empty slot and goes onto the stack. Or a Get is waiting:
+	// a slot's resource goes onto the stack for it, which may be r or, if
+	// r was taken meanwhile, another Put's. Or the pool is closed: Close
+	// emptied the slots before this Put filled one, so every resource a
+	// slot holds now is to be closed.
+	var toClose []T
 	p.mu.Lock()
-	var closeOld, closeNew, ok bool
-	if had {
-		closeOld = p.putLocked(old)
+	if !ok && p.putLocked(r) {
+		toClose = append(toClose, r)
 	}
-	if len(p.waiters) > 0 || p.closed.Load() {
-		if r, ok = p.hotTake(); ok {
-			closeNew = p.putLocked(r)
+	if p.closed.Load() {
+		toClose = append(toClose, p.hotToIdleLocked()...)
+	} else if len(p.waiters) > 0 {
+		if h, ok := p.hotTakeAny(i); ok {
+			p.putLocked(h) // wakes the waiter; the pool is open
 		}
 	}
 	p.mu.Unlock()
-	if closeOld {
-		p.destroy(old)
-	}
-	if closeNew {
+	for _, r := range toClose {
 		p.destroy(r)
 	}
+}
+
+// hotToIdleLocked empties the hot slots through putLocked: onto the stack,
+// or, after Close, into the returned resources for the caller to close
+// outside the lock. p.mu is held.
+func (p *Pool[T]) hotToIdleLocked() (toClose []T) {
+	for i := range uint32(hotSlots) {
+		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
+			toClose = append(toClose, h)
+		}
+	}
+	return toClose
+}
+
+// hotStart returns the calling goroutine's own hot slot, where its Get and
+// Put start their scan of the slots, from at, the address of their receiver
+// parameter. That is on the caller's stack, at the same address for a Get
+// and a Put called from the same function (the register ABI spills the
+// receiver of either into the caller's argument area), so the Put of a
+// resource usually picks the slot its Get took it from. Other goroutines
+// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
+// folded three at a time, pick different slots for stacks allocated near
+// each other. The slot is only where the scan starts: a wrong guess costs
+// time, never correctness.
+func hotStart(at unsafe.Pointer) uint32 {
+	h := uint32(uintptr(at) >> 11)
+	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
+	return h % hotSlots
+}
+
+// hotTakeAny empties the first full hot slot from start on, cyclically, and
+// returns the resource it held, if any. It looks before it takes: a look at
+// a slot that another core uses leaves the cache line shared.
+func (p *Pool[T]) hotTakeAny(start uint32) (r T, ok bool) {
+	for k := range uint32(hotSlots) {
+		if i := (start + k) % hotSlots; p.hotPeek(i) {
+			if r, ok = p.hotTake(i); ok {
+				return r, true
+			}
+		}
+	}
+	return r, false
+}
+
+// hotPutAny puts r in the first empty hot slot from start on, cyclically,
+// and returns its index, or reports that every slot was full. It looks
+// before it puts, as hotTakeAny does.
+func (p *Pool[T]) hotPutAny(start uint32, r T) (i uint32, ok bool) {
+	for k := range uint32(hotSlots) {
+		if i = (start + k) % hotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
@@ -304,8 +399,10 @@ func (p *Pool[T]) Len() (open, idle int) {
 	defer p.mu.Unlock()
 	idle = len(p.idle)
 	if hotSlot {
-		if p.hotPeek() {
-			idle++
+		for i := range uint32(hotSlots) {
+			if p.hotPeek(i) {
+				idle++
+			}
 		}
 	}
 	return p.open, idle
@@ -322,11 +419,9 @@ func (p *Pool[T]) Close() {
 	}
 	p.closed.Store(true)
 	if hotSlot {
-		// closed is set before the slot is emptied: a Put that fills it
+		// closed is set before the slots are emptied: a Put that fills one
 		// later sees closed and closes its resource itself.
-		if r, ok := p.hotTake(); ok {
-			p.idle = append(p.idle, idleResource[T]{res: r, tick: p.ticks})
-		}
+		p.hotToStackLocked()
 	}
 	idle := p.idle
 	p.idle = nil
@@ -356,10 +451,10 @@ func (p *Pool[T]) waitLocked(ctx context.Context) error {
 	w := make(chan struct{}, 1)
 	p.waiters = append(p.waiters, w)
 	if hotSlot {
-		// Announce the wait, then look at the hot slot a last time: a Put
-		// that fills it after this look sees nwait and wakes a waiter.
+		// Announce the wait, then look at the hot slots a last time: a Put
+		// that fills one after this look sees nwait and wakes a waiter.
 		p.nwait.Store(int32(len(p.waiters)))
-		if r, ok := p.hotTake(); ok {
+		if r, ok := p.hotTakeAny(0); ok {
 			p.waiters = p.waiters[:len(p.waiters)-1]
 			p.nwait.Store(int32(len(p.waiters)))
 			p.idle = append(p.idle, idleResource[T]{res: r, tick: p.ticks})
@@ -414,15 +509,20 @@ func (p *Pool[T]) evictor() {
 // evictIdle counts a tick and closes the idle resources put back at least
 // idleTicksToEvict ticks ago. They are the oldest, at the start of p.idle.
 //
-// It first moves the hot slot's resource onto the stack, stamped with the
-// tick count before this tick: the slot was emptied at the previous tick, so
-// that is when the resource was put back, and it ages as if Put had pushed it.
+// It first moves the hot slots' resources onto the stack, stamped with the
+// tick count before this tick: the slots were emptied at the previous tick,
+// so that is when the resources were put back, and they age as if Put had
+// pushed them.
 func (p *Pool[T]) evictIdle() {
 	p.mu.Lock()
+	if p.closed.Load() {
+		// Close closed the idle resources; those Puts still bring to the
+		// slots are theirs to close.
+		p.mu.Unlock()
+		return
+	}
 	if hotSlot {
-		if r, ok := p.hotTake(); ok {
-			p.idle = append(p.idle, idleResource[T]{res: r, tick: p.ticks})
-		}
+		p.hotToStackLocked()
 	}
 	p.ticks++
 	n := 0
@@ -438,6 +538,16 @@ func (p *Pool[T]) evictIdle() {
 	p.mu.Unlock()
 	for _, ir := range expired {
 		p.destroy(ir.res)
+	}
+}
+
+// hotToStackLocked moves the resources of the hot slots onto the idle stack.
+// p.mu is held.
+func (p *Pool[T]) hotToStackLocked() {
+	for i := range uint32(hotSlots) {
+		if r, ok := p.hotTake(i); ok {
+			p.idle = append(p.idle, idleResource[T]{res: r, tick: p.ticks})
+		}
 	}
 }
 
@@ -467,45 +577,62 @@ func (p *Pool[T]) healthy(r T) error {
 	return p.checkFn(r)
 }
 
-// hotHolds reports whether the hot slot can hold r. The generated slot of a
-// pointer uses nil for empty, so a nil resource goes to the stack.
+// hotHolds reports whether the hot slots can hold r. The generated slot of
+// a pointer uses nil for empty, so a nil resource goes to the stack.
 //
 //monogen:hook
 func (p *Pool[T]) hotHolds(r T) bool {
 	return true
 }
 
-// hotSwap puts r in the hot slot and returns the resource the slot held, if
+// hotPut puts r in hot slot i if it is empty, and reports whether it was.
+//
+//monogen:hook
+func (p *Pool[T]) hotPut(i uint32, r T) bool {
+	h := &p.hot[i]
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.full {
+		return false
+	}
+	h.r, h.full = r, true
+	return true
+}
+
+// hotSwap puts r in hot slot i and returns the resource the slot held, if
 // any.
 //
 //monogen:hook
-func (p *Pool[T]) hotSwap(r T) (old T, had bool) {
-	p.hotMu.Lock()
-	old, had = p.hot, p.hotFull
-	p.hot, p.hotFull = r, true
-	p.hotMu.Unlock()
+func (p *Pool[T]) hotSwap(i uint32, r T) (old T, had bool) {
+	h := &p.hot[i]
+	h.mu.Lock()
+	old, had = h.r, h.full
+	h.r, h.full = r, true
+	h.mu.Unlock()
 	return old, had
 }
 
-// hotTake empties the hot slot and returns the resource it held, if any.
+// hotTake empties hot slot i and returns the resource it held, if any.
 //
 //monogen:hook
-func (p *Pool[T]) hotTake() (r T, ok bool) {
+func (p *Pool[T]) hotTake(i uint32) (r T, ok bool) {
 	var zero T
-	p.hotMu.Lock()
-	r, ok = p.hot, p.hotFull
-	p.hot, p.hotFull = zero, false
-	p.hotMu.Unlock()
+	h := &p.hot[i]
+	h.mu.Lock()
+	r, ok = h.r, h.full
+	h.r, h.full = zero, false
+	h.mu.Unlock()
 	return r, ok
 }
 
-// hotPeek reports whether the hot slot holds a resource.
+// hotPeek reports whether hot slot i holds a resource.
 //
 //monogen:hook
-func (p *Pool[T]) hotPeek() bool {
-	p.hotMu.Lock()
-	defer p.hotMu.Unlock()
-	return p.hotFull
+func (p *Pool[T]) hotPeek(i uint32) bool {
+	h := &p.hot[i]
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.full
 }
 
 // noCopy lets go vet's copylocks check report a Pool copied by value.

@@ -323,3 +323,109 @@ func TestCloseWhileInUse(t *testing.T) {
 		}
 	}
 }
+
+// TestHotSlotsStress runs more goroutines than there are hot slots against
+// a pool whose Max exceeds the slots, so that Puts fill every slot, displace
+// older resources and spill onto the stack, while Gets wait at Max (each
+// goroutine sometimes holds two resources), give up on cancelled contexts,
+// evict and discard. When the goroutines stop, every resource made must be
+// idle or closed; then a second round races Gets and Puts with Close, after
+// which every resource made must be closed exactly once.
+func TestHotSlotsStress(t *testing.T) {
+	const max, workers, ops = 40, 24, 1500
+	var f factory
+	// live counts the resources made and not closed. (TestStress checks
+	// Max; eviction frees room just before it closes, so live may pass
+	// Max for a moment.)
+	var live atomic.Int64
+	newRes := func(ctx context.Context) (*resource, error) {
+		live.Add(1)
+		return f.newRes(ctx)
+	}
+	closeRes := func(r *resource) {
+		live.Add(-1)
+		f.closeRes(r)
+	}
+	p := respool.NewManual(newRes, closeRes, check, respool.Config{Max: max, Idle: time.Minute})
+	take := func(ctx context.Context) (*resource, error) {
+		r, err := p.Get(ctx)
+		if err == nil && (r.inUse.Swap(true) || r.closed.Load()) {
+			t.Errorf("resource %d handed out while in use or closed", r.id)
+		}
+		return r, err
+	}
+	give := func(rng *rand.Rand, r *resource) {
+		r.inUse.Store(false)
+		switch rng.IntN(30) {
+		case 0:
+			p.Discard(r)
+		case 1:
+			r.broken.Store(true)
+			p.Put(r)
+		default:
+			p.Put(r)
+		}
+	}
+	// work does ops rounds of Get and Put (two Gets in one round in ten),
+	// or stops at ErrClosed.
+	work := func(seed uint64) {
+		rng := rand.New(rand.NewPCG(seed, 1))
+		for range ops {
+			r, err := take(context.Background())
+			if err != nil {
+				if err != respool.ErrClosed {
+					t.Error(err)
+				}
+				return
+			}
+			if rng.IntN(10) == 0 {
+				ctx, cancel := context.WithCancel(context.Background())
+				if rng.IntN(2) == 0 {
+					cancel()
+				}
+				r2, err := take(ctx)
+				cancel()
+				switch {
+				case err == nil:
+					give(rng, r2)
+				case !errors.Is(err, context.Canceled) && err != respool.ErrClosed:
+					t.Error(err)
+				}
+			}
+			if rng.IntN(200) == 0 {
+				p.Tick()
+			}
+			give(rng, r)
+		}
+	}
+
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { work(uint64(w)) })
+	}
+	wg.Wait()
+	open, idle := p.Len()
+	if open != idle || int64(open) != live.Load() || int64(open) != f.made.Load()-f.closedN.Load() {
+		t.Fatalf("at rest: Len() = %d, %d; live %d, made %d, closed %d; want every live resource idle",
+			open, idle, live.Load(), f.made.Load(), f.closedN.Load())
+	}
+
+	var gets atomic.Int64
+	for w := range workers {
+		wg.Go(func() {
+			work(uint64(w + workers))
+			gets.Add(1)
+		})
+	}
+	for gets.Load() == 0 {
+		runtime.Gosched()
+	}
+	p.Close()
+	wg.Wait()
+	if open, idle := p.Len(); open != 0 || idle != 0 {
+		t.Fatalf("after Close, Len() = %d, %d; want 0, 0", open, idle)
+	}
+	if live.Load() != 0 || f.made.Load() != f.closedN.Load() {
+		t.Fatalf("after Close: live %d, made %d, closed %d", live.Load(), f.made.Load(), f.closedN.Load())
+	}
+}
