@@ -23,7 +23,6 @@ func benchBreaker(c *Context) ([]string, error) {
 	req, resp := c.Type("Req"), c.Type("Resp")
 	ctx := c.Imports.Name("context")
 	tpl := c.Imports.Name(TemplatePath + "breaker")
-	testing := c.Imports.Name("testing")
 	cfg := c.Spec.Config
 	// The template gets the calls the generated hooks make, as func values.
 	fn := fmt.Sprintf("func(ctx %s.Context, req %s) (%s, error) {\n%s\n}", ctx, req, resp, stencil.Unmark(c.Spec.Hooks["Breaker.call"]))
@@ -35,31 +34,41 @@ func benchBreaker(c *Context) ([]string, error) {
 		tpl, fn, fallback, tpl, cfg["Failures"], cfg["Ratio"], cfg["Cooldown"], cfg["HalfOpen"], cfg["Window"], cfg["Buckets"])
 	impls := [][2]string{{"generated", newName(c) + "()"}, {"template", tplNew}}
 
+	return []string{executeBenchmark(c, tpl+".Breaker", "function, fallback and options", impls)}, nil
+}
+
+// executeBenchmark writes BenchmarkName for a kind whose hot path is
+// Execute(ctx, Req) (Resp, error): each implementation in impls (a name and
+// the expression that builds it) runs Execute on the zero Req, reporting
+// failed/op, the fraction of calls that returned an error. tplType names the
+// template type, same what is compared besides the types. The benchmark's
+// locals step aside from the package's names, which the expressions in impls
+// may use.
+func executeBenchmark(c *Context, tplType, same string, impls [][2]string) string {
+	req, resp := c.Type("Req"), c.Type("Resp")
+	ctx := c.Imports.Name("context")
+	testing := c.Imports.Name("testing")
+	bl, x, ctxl, reql, failed := benchLocal(c, "b"), benchLocal(c, "x"), benchLocal(c, "ctx"), benchLocal(c, "req"), benchLocal(c, "failed")
 	var b strings.Builder
-	fmt.Fprintf(&b, `// Benchmark%[1]s measures %[1]s against the generic template it was
-// generated from, %[2]s.Breaker[%[3]s, %[4]s], with the same function, fallback
-// and options, on Execute of a zero-valued request (failed/op is the fraction
-// of calls that returned an error):
-//
-//	go test -run '^$' -bench 'Benchmark%[1]s$' -count 6 | go tool benchstat -col /impl -
-func Benchmark%[1]s(b *%[5]s.B) {
-`, upper(c.D.Name), tpl, req, resp, testing)
+	b.WriteString(benchDoc(upper(c.D.Name), fmt.Sprintf("Benchmark%[1]s measures %[1]s against the generic template it was generated from, %[2]s[%[3]s, %[4]s], with the same %[5]s, on Execute of a zero-valued request (failed/op is the fraction of calls that returned an error):",
+		upper(c.D.Name), tplType, req, resp, same)))
+	fmt.Fprintf(&b, "func Benchmark%s(%s *%s.B) {\n", upper(c.D.Name), bl, testing)
 	for _, im := range impls {
-		fmt.Fprintf(&b, `	b.Run("op=Execute/impl=%[1]s", func(b *%[2]s.B) {
-		br := %[3]s
-		ctx := %[4]s.Background()
-		var req %[5]s
-		failed := 0
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := br.Execute(ctx, req); err != nil {
-				failed++
+		fmt.Fprintf(&b, `	%[6]s.Run("op=Execute/impl=%[1]s", func(%[6]s *%[2]s.B) {
+		%[7]s := %[3]s
+		%[8]s := %[4]s.Background()
+		var %[9]s %[5]s
+		%[10]s := 0
+		%[6]s.ReportAllocs()
+		for %[6]s.Loop() {
+			if _, err := %[7]s.Execute(%[8]s, %[9]s); err != nil {
+				%[10]s++
 			}
 		}
-		b.ReportMetric(float64(failed)/float64(b.N), "failed/op")
+		%[6]s.ReportMetric(float64(%[10]s)/float64(%[6]s.N), "failed/op")
 	})
-`, im[0], testing, im[1], ctx, req)
+`, im[0], testing, im[1], ctx, req, bl, x, ctxl, reql, failed)
 	}
 	b.WriteString("}\n")
-	return []string{b.String()}, nil
+	return b.String()
 }
