@@ -4231,15 +4231,6 @@ var ErrConnsClosed = errors.New("respool: closed")
 // idled at least Idle, and evict it after at most 1.5×Idle.
 const connsIdleTicksToEvict = 3
 
-// connsHotSlot says whether Get and Put go through the hot slots (hotPut,
-// hotSwap, hotTake) before the mutex. The generic reference has them, each
-// guarded by a mutex of its own, so that its tests run the same code paths.
-// Generated code has them for pools of pointers, whose slots are one word
-// each, updated atomically, and not otherwise: a resource the hardware
-// cannot swap in one instruction would need a lock of its own, no cheaper
-// than the pool's.
-const connsHotSlot = true
-
 // connsHotSlots is the number of hot slots. Sixteen keep a few goroutines, each
 // holding one resource at a time, mostly on slots of their own: two
 // goroutines share one with odds of one in sixteen.
@@ -4740,15 +4731,6 @@ func NewConns() *Conns {
 // ErrBenchConnsClosed is returned by Get after Close, and by the Gets Close interrupts.
 var ErrBenchConnsClosed = errors.New("respool: closed")
 
-// benchConnsHotSlot says whether Get and Put go through the hot slots (hotPut,
-// hotSwap, hotTake) before the mutex. The generic reference has them, each
-// guarded by a mutex of its own, so that its tests run the same code paths.
-// Generated code has them for pools of pointers, whose slots are one word
-// each, updated atomically, and not otherwise: a resource the hardware
-// cannot swap in one instruction would need a lock of its own, no cheaper
-// than the pool's.
-const benchConnsHotSlot = true
-
 // benchConnsHotSlots is the number of hot slots. Sixteen keep a few goroutines, each
 // holding one resource at a time, mostly on slots of their own: two
 // goroutines share one with odds of one in sixteen.
@@ -5195,15 +5177,6 @@ func NewBenchConns() *BenchConns {
 
 // ErrFuncConnsClosed is returned by Get after Close, and by the Gets Close interrupts.
 var ErrFuncConnsClosed = errors.New("respool: closed")
-
-// funcConnsHotSlot says whether Get and Put go through the hot slots (hotPut,
-// hotSwap, hotTake) before the mutex. The generic reference has them, each
-// guarded by a mutex of its own, so that its tests run the same code paths.
-// Generated code has them for pools of pointers, whose slots are one word
-// each, updated atomically, and not otherwise: a resource the hardware
-// cannot swap in one instruction would need a lock of its own, no cheaper
-// than the pool's.
-const funcConnsHotSlot = true
 
 // funcConnsHotSlots is the number of hot slots. Sixteen keep a few goroutines, each
 // holding one resource at a time, mostly on slots of their own: two

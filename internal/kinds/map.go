@@ -37,8 +37,6 @@ func buildMap(c *Context) error {
 	if o := c.D.Option("shards"); o != nil {
 		c.Spec.Consts["shardBits"] = fmt.Sprint(bits.TrailingZeros64(uint64(o.Value.(int64))))
 	}
-	// valueInPlace only steers the folding of the template's branches.
-	c.Spec.Drop = append(c.Spec.Drop, "valueInPlace")
 	inPlaceValue(c)
 	c.Spec.Conds["comparable(V)"] = types.Comparable(v)
 	if types.Comparable(v) {

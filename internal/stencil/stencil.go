@@ -1033,11 +1033,22 @@ func (s *state) references() map[types.Object]bool {
 	used := map[types.Object]bool{}
 	for _, f := range s.t.Files {
 		for _, d := range f.Decls {
-			ast.Inspect(d, func(n ast.Node) bool {
+			var visit func(ast.Node) bool
+			visit = func(n ast.Node) bool {
 				if n == nil || s.dead[n] {
 					return false
 				}
 				if gd, ok := n.(*ast.GenDecl); ok && gd.Tok == token.IMPORT {
+					return false
+				}
+				if is, ok := n.(*ast.IfStmt); ok && s.foldIf(is) >= 0 {
+					// A folded if's condition is not in the output, only
+					// the branch kept (the other one is dead): a constant
+					// that only steers folding is not used.
+					ast.Inspect(is.Body, visit)
+					if is.Else != nil {
+						ast.Inspect(is.Else, visit)
+					}
 					return false
 				}
 				if id, ok := n.(*ast.Ident); ok {
@@ -1053,7 +1064,8 @@ func (s *state) references() map[types.Object]bool {
 					}
 				}
 				return true
-			})
+			}
+			ast.Inspect(d, visit)
 		}
 	}
 	for _, name := range s.spec.Keep {

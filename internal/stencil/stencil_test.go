@@ -158,3 +158,15 @@ func TestStencilFoldsReturnsAndConversions(t *testing.T) {
 		t.Errorf("slow: the folded branch's callee was kept\n%s", slow)
 	}
 }
+
+// A constant that only conditions of folded ifs use is not in the output:
+// after folding, nothing refers to it.
+func TestStencilDropsConstantsOnlyFoldingUses(t *testing.T) {
+	src := stencilFold(t, true)
+	if !strings.Contains(src, "func (b *Store) Peek() int {\n\treturn 4\n}") {
+		t.Errorf("if on a false constant not folded away\n%s", src)
+	}
+	if strings.Contains(src, "Cached") {
+		t.Errorf("the constant that only steered folding was kept\n%s", src)
+	}
+}

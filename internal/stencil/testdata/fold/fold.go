@@ -47,3 +47,14 @@ func (b *Box) Drain(n int) int {
 	}
 	return n
 }
+
+// cached is an option that steers a branch of Peek and nothing else.
+const cached = false
+
+// Peek returns a value.
+func (b *Box) Peek() int {
+	if cached {
+		return 3
+	}
+	return 4
+}
