@@ -83,7 +83,6 @@ func buildMap(c *Context) error {
 // since the hooks convert through it.
 func inPlaceValue(c *Context) {
 	v := types.Unalias(c.Types["V"])
-	atomicPkg := "sync/atomic"
 	var word string // the atomic functions' type: Int64 for LoadInt64
 	switch u := v.Underlying().(type) {
 	case *types.Basic:
@@ -110,33 +109,25 @@ func inPlaceValue(c *Context) {
 	if _, named := v.(*types.Named); named && guard == "" {
 		return
 	}
-	atomic := c.Imports.Name(atomicPkg)
-	vt := c.Type("V")
-	conv := vt // the conversion from the atomic's type to V
-	if strings.HasPrefix(vt, "*") {
-		conv = "(" + vt + ")"
-	}
-	// ptr is the address of the value as the atomic functions want it.
-	goType := strings.ToLower(word)
-	if word == "Pointer" {
-		goType = "unsafe.Pointer"
-	}
-	var ptr string
+	atomic := c.Imports.Name("sync/atomic")
+	goType := strings.ToLower(word) // the atomics' operand type: int64 for Int64
+	var load, store string
 	if b, ok := v.(*types.Basic); ok && b.Name() == goType {
-		ptr = "&e.value"
+		// V is the atomics' own type: no conversions.
+		load = fmt.Sprintf("%s.Load%s(&e.value)", atomic, word)
+		store = fmt.Sprintf("%s.Store%s(&e.value, v)", atomic, word)
 	} else {
 		unsafe := c.Imports.Name("unsafe")
-		ptr = fmt.Sprintf("(*%s)(%s.Pointer(&e.value))", strings.Replace(goType, "unsafe", unsafe, 1), unsafe)
 		if word == "Pointer" {
 			goType = unsafe + ".Pointer"
 		}
-	}
-	load := fmt.Sprintf("%s.Load%s(%s)", atomic, word, ptr)
-	store := fmt.Sprintf("%s.Store%s(%s, %s(v))", atomic, word, ptr, goType)
-	if ptr == "&e.value" {
-		store = fmt.Sprintf("%s.Store%s(%s, v)", atomic, word, ptr)
-	} else {
-		load = conv + "(" + load + ")"
+		conv := c.Type("V") // the conversion from goType back to V
+		if strings.HasPrefix(conv, "*") {
+			conv = "(" + conv + ")"
+		}
+		ptr := fmt.Sprintf("(*%s)(%s.Pointer(&e.value))", goType, unsafe)
+		load = fmt.Sprintf("%s(%s.Load%s(%s))", conv, atomic, word, ptr)
+		store = fmt.Sprintf("%s.Store%s(%s, %s(v))", atomic, word, ptr, goType)
 	}
 	c.Spec.Consts["valueInPlace"] = "true"
 	c.Spec.Hooks["loadValue"] = "return " + load
