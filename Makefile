@@ -4,7 +4,7 @@
 GO ?= go
 BENCHSTAT = cd bench && $(GO) tool benchstat
 
-.PHONY: all build test test-short vet generate check-generated bench bench-quick fuzz demo clean
+.PHONY: all build test test-short vet tidy-check generate check-generated bench bench-quick fuzz demo clean
 
 all: build test
 
@@ -16,6 +16,13 @@ vet:
 	$(GO) vet ./...
 	cd bench && $(GO) vet ./...
 
+# go.mod and go.sum of every module of the repository are what go mod tidy
+# would write: direct dependencies are not marked indirect, nothing is missing.
+tidy-check:
+	@for m in $$(find . -name go.mod -not -path './.git/*' -exec dirname {} \; | sort); do \
+		(cd $$m && $(GO) mod tidy -diff) || { echo "go.mod of $$m is not tidy: run go mod tidy there"; exit 1; }; \
+	done
+
 # Regenerate the committed output of the tool run on itself and on the example.
 generate:
 	$(GO) run ./cmd/monogen -v ./generated ./examples/...
@@ -26,7 +33,7 @@ check-generated:
 
 # Everything, with the race detector. The bench module's tests check that
 # every implementation compared there computes the same results.
-test: vet check-generated
+test: vet tidy-check check-generated
 	$(GO) test -race -count=1 ./...
 	cd bench && $(GO) test -race -count=1 ./...
 
