@@ -92,7 +92,8 @@ const (
 	intMapHighBits = 0x8080_8080_8080_8080
 
 	// intMapMinTableLen is the number of buckets a shard starts with and shrinks
-	// back to on Clear: one cache line.
+	// back to on Clear: one cache line. With one bucket, Clear can empty a
+	// shard's table in place (clearInPlace).
 	intMapMinTableLen = 1
 	// A shard grows when an insert needs a new overflow bucket while the
 	// shard holds more than intMapGrowNum/intMapGrowDen of its slots: the load factor
@@ -553,6 +554,11 @@ func (m *IntMap) Len() int {
 // Clear is not atomic: it clears one shard at a time, each at one instant, so
 // a key stored concurrently may remain. Writers of a shard wait while it is
 // cleared; readers do not.
+//
+// Clear empties in place a shard still at its initial size whose keys all
+// fit in its first bucket (five keys), allocating nothing; it gives a shard
+// that has grown a new empty table, two allocations. So clearing a map fresh
+// from NewIntMap or Clear that holds at most five keys allocates nothing.
 func (m *IntMap) Clear() {
 	for si := range m.shards {
 		m.resize(uint64(si), nil, intMapClearTable)
@@ -692,7 +698,8 @@ const (
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
-// nil old means the current table.
+// nil old means the current table. A clear empties a table of one bucket in
+// place instead, if clearInPlace can.
 //
 // Readers go on using old while resize copies it. Writers that lock a bucket
 // of old before resize does complete their write before it is copied;
@@ -716,6 +723,9 @@ func (m *IntMap) resize(si uint64, old *intMapTable, kind intMapResizeKind) {
 			return
 		}
 	case intMapClearTable:
+		if m.clearInPlace(si, t) {
+			return
+		}
 		newLen = intMapMinTableLen
 	}
 	nt := intMapNewTable(newLen)
@@ -743,6 +753,55 @@ func (m *IntMap) resize(si uint64, old *intMapTable, kind intMapResizeKind) {
 	if dropped != 0 {
 		m.sizes[si].n.Add(-dropped)
 	}
+}
+
+// clearInPlace clears table t of shard si without replacing it, if that can
+// be done at one instant for readers, and reports whether it did. The caller
+// holds the shard's resizeMu, and t is the shard's current table.
+//
+// It can when t has a single bucket and no key lies past it (its overflow
+// buckets, if any, are empty): one store of zero to the bucket's meta word
+// then hides all its keys at once, as intMapClearSlot hides one. A reader that
+// loaded the meta word before that store may still load an entry: one
+// pointer, so a whole entry, of the key it asked for and present until that
+// instant. The entries are set to nil after the meta word, before the bucket
+// is unlocked, so a reader that matches the meta byte of a key inserted after
+// Clear finds nil or that key's entry, never a cleared one.
+//
+// A table of several buckets, or a chain with keys past its first bucket,
+// cannot be cleared in place at one instant: readers take no lock, so they
+// would see the buckets emptied one after the other, a key of an emptied
+// bucket absent and then a key of a bucket not yet emptied present, which
+// a shard cleared at one instant never shows. Those shards get a new table,
+// published with one pointer store.
+func (m *IntMap) clearInPlace(si uint64, t *intMapTable) bool {
+	if len(t.buckets) != 1 {
+		return false
+	}
+	root := &t.buckets[0]
+	root.mu.Lock()
+	for b := root.next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			root.mu.Unlock()
+			return false
+		}
+	}
+	meta := root.meta.Load()
+	if meta != 0 {
+		root.meta.Store(0)
+		for i := range root.entries {
+			root.entries[i].Store(nil)
+		}
+	}
+	if root.next.Load() != nil {
+		root.next.Store(nil) // empty overflow buckets: let the GC have them
+	}
+	root.mu.Unlock()
+	// Under the lock, the occupied slots are the marked meta bytes.
+	if n := bits.OnesCount64(meta & intMapOccupiedMask); n != 0 {
+		m.sizes[si].n.Add(-int64(n))
+	}
+	return true
 }
 
 // intMapNewTable returns an empty table of n buckets; n is a power of two.
@@ -922,7 +981,8 @@ const (
 	stringMapHighBits = 0x8080_8080_8080_8080
 
 	// stringMapMinTableLen is the number of buckets a shard starts with and shrinks
-	// back to on Clear: one cache line.
+	// back to on Clear: one cache line. With one bucket, Clear can empty a
+	// shard's table in place (clearInPlace).
 	stringMapMinTableLen = 1
 	// A shard grows when an insert needs a new overflow bucket while the
 	// shard holds more than stringMapGrowNum/stringMapGrowDen of its slots: the load factor
@@ -1383,6 +1443,11 @@ func (m *StringMap) Len() int {
 // Clear is not atomic: it clears one shard at a time, each at one instant, so
 // a key stored concurrently may remain. Writers of a shard wait while it is
 // cleared; readers do not.
+//
+// Clear empties in place a shard still at its initial size whose keys all
+// fit in its first bucket (five keys), allocating nothing; it gives a shard
+// that has grown a new empty table, two allocations. So clearing a map fresh
+// from NewStringMap or Clear that holds at most five keys allocates nothing.
 func (m *StringMap) Clear() {
 	for si := range m.shards {
 		m.resize(uint64(si), nil, stringMapClearTable)
@@ -1522,7 +1587,8 @@ const (
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
-// nil old means the current table.
+// nil old means the current table. A clear empties a table of one bucket in
+// place instead, if clearInPlace can.
 //
 // Readers go on using old while resize copies it. Writers that lock a bucket
 // of old before resize does complete their write before it is copied;
@@ -1546,6 +1612,9 @@ func (m *StringMap) resize(si uint64, old *stringMapTable, kind stringMapResizeK
 			return
 		}
 	case stringMapClearTable:
+		if m.clearInPlace(si, t) {
+			return
+		}
 		newLen = stringMapMinTableLen
 	}
 	nt := stringMapNewTable(newLen)
@@ -1573,6 +1642,55 @@ func (m *StringMap) resize(si uint64, old *stringMapTable, kind stringMapResizeK
 	if dropped != 0 {
 		m.sizes[si].n.Add(-dropped)
 	}
+}
+
+// clearInPlace clears table t of shard si without replacing it, if that can
+// be done at one instant for readers, and reports whether it did. The caller
+// holds the shard's resizeMu, and t is the shard's current table.
+//
+// It can when t has a single bucket and no key lies past it (its overflow
+// buckets, if any, are empty): one store of zero to the bucket's meta word
+// then hides all its keys at once, as stringMapClearSlot hides one. A reader that
+// loaded the meta word before that store may still load an entry: one
+// pointer, so a whole entry, of the key it asked for and present until that
+// instant. The entries are set to nil after the meta word, before the bucket
+// is unlocked, so a reader that matches the meta byte of a key inserted after
+// Clear finds nil or that key's entry, never a cleared one.
+//
+// A table of several buckets, or a chain with keys past its first bucket,
+// cannot be cleared in place at one instant: readers take no lock, so they
+// would see the buckets emptied one after the other, a key of an emptied
+// bucket absent and then a key of a bucket not yet emptied present, which
+// a shard cleared at one instant never shows. Those shards get a new table,
+// published with one pointer store.
+func (m *StringMap) clearInPlace(si uint64, t *stringMapTable) bool {
+	if len(t.buckets) != 1 {
+		return false
+	}
+	root := &t.buckets[0]
+	root.mu.Lock()
+	for b := root.next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			root.mu.Unlock()
+			return false
+		}
+	}
+	meta := root.meta.Load()
+	if meta != 0 {
+		root.meta.Store(0)
+		for i := range root.entries {
+			root.entries[i].Store(nil)
+		}
+	}
+	if root.next.Load() != nil {
+		root.next.Store(nil) // empty overflow buckets: let the GC have them
+	}
+	root.mu.Unlock()
+	// Under the lock, the occupied slots are the marked meta bytes.
+	if n := bits.OnesCount64(meta & stringMapOccupiedMask); n != 0 {
+		m.sizes[si].n.Add(-int64(n))
+	}
+	return true
 }
 
 // stringMapNewTable returns an empty table of n buckets; n is a power of two.
@@ -1720,7 +1838,8 @@ const (
 	structMapHighBits = 0x8080_8080_8080_8080
 
 	// structMapMinTableLen is the number of buckets a shard starts with and shrinks
-	// back to on Clear: one cache line.
+	// back to on Clear: one cache line. With one bucket, Clear can empty a
+	// shard's table in place (clearInPlace).
 	structMapMinTableLen = 1
 	// A shard grows when an insert needs a new overflow bucket while the
 	// shard holds more than structMapGrowNum/structMapGrowDen of its slots: the load factor
@@ -2181,6 +2300,11 @@ func (m *StructMap) Len() int {
 // Clear is not atomic: it clears one shard at a time, each at one instant, so
 // a key stored concurrently may remain. Writers of a shard wait while it is
 // cleared; readers do not.
+//
+// Clear empties in place a shard still at its initial size whose keys all
+// fit in its first bucket (five keys), allocating nothing; it gives a shard
+// that has grown a new empty table, two allocations. So clearing a map fresh
+// from NewStructMap or Clear that holds at most five keys allocates nothing.
 func (m *StructMap) Clear() {
 	for si := range m.shards {
 		m.resize(uint64(si), nil, structMapClearTable)
@@ -2320,7 +2444,8 @@ const (
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
-// nil old means the current table.
+// nil old means the current table. A clear empties a table of one bucket in
+// place instead, if clearInPlace can.
 //
 // Readers go on using old while resize copies it. Writers that lock a bucket
 // of old before resize does complete their write before it is copied;
@@ -2344,6 +2469,9 @@ func (m *StructMap) resize(si uint64, old *structMapTable, kind structMapResizeK
 			return
 		}
 	case structMapClearTable:
+		if m.clearInPlace(si, t) {
+			return
+		}
 		newLen = structMapMinTableLen
 	}
 	nt := structMapNewTable(newLen)
@@ -2371,6 +2499,55 @@ func (m *StructMap) resize(si uint64, old *structMapTable, kind structMapResizeK
 	if dropped != 0 {
 		m.sizes[si].n.Add(-dropped)
 	}
+}
+
+// clearInPlace clears table t of shard si without replacing it, if that can
+// be done at one instant for readers, and reports whether it did. The caller
+// holds the shard's resizeMu, and t is the shard's current table.
+//
+// It can when t has a single bucket and no key lies past it (its overflow
+// buckets, if any, are empty): one store of zero to the bucket's meta word
+// then hides all its keys at once, as structMapClearSlot hides one. A reader that
+// loaded the meta word before that store may still load an entry: one
+// pointer, so a whole entry, of the key it asked for and present until that
+// instant. The entries are set to nil after the meta word, before the bucket
+// is unlocked, so a reader that matches the meta byte of a key inserted after
+// Clear finds nil or that key's entry, never a cleared one.
+//
+// A table of several buckets, or a chain with keys past its first bucket,
+// cannot be cleared in place at one instant: readers take no lock, so they
+// would see the buckets emptied one after the other, a key of an emptied
+// bucket absent and then a key of a bucket not yet emptied present, which
+// a shard cleared at one instant never shows. Those shards get a new table,
+// published with one pointer store.
+func (m *StructMap) clearInPlace(si uint64, t *structMapTable) bool {
+	if len(t.buckets) != 1 {
+		return false
+	}
+	root := &t.buckets[0]
+	root.mu.Lock()
+	for b := root.next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			root.mu.Unlock()
+			return false
+		}
+	}
+	meta := root.meta.Load()
+	if meta != 0 {
+		root.meta.Store(0)
+		for i := range root.entries {
+			root.entries[i].Store(nil)
+		}
+	}
+	if root.next.Load() != nil {
+		root.next.Store(nil) // empty overflow buckets: let the GC have them
+	}
+	root.mu.Unlock()
+	// Under the lock, the occupied slots are the marked meta bytes.
+	if n := bits.OnesCount64(meta & structMapOccupiedMask); n != 0 {
+		m.sizes[si].n.Add(-int64(n))
+	}
+	return true
 }
 
 // structMapNewTable returns an empty table of n buckets; n is a power of two.
@@ -2526,7 +2703,8 @@ const (
 	ptrMapHighBits = 0x8080_8080_8080_8080
 
 	// ptrMapMinTableLen is the number of buckets a shard starts with and shrinks
-	// back to on Clear: one cache line.
+	// back to on Clear: one cache line. With one bucket, Clear can empty a
+	// shard's table in place (clearInPlace).
 	ptrMapMinTableLen = 1
 	// A shard grows when an insert needs a new overflow bucket while the
 	// shard holds more than ptrMapGrowNum/ptrMapGrowDen of its slots: the load factor
@@ -2987,6 +3165,11 @@ func (m *PtrMap) Len() int {
 // Clear is not atomic: it clears one shard at a time, each at one instant, so
 // a key stored concurrently may remain. Writers of a shard wait while it is
 // cleared; readers do not.
+//
+// Clear empties in place a shard still at its initial size whose keys all
+// fit in its first bucket (five keys), allocating nothing; it gives a shard
+// that has grown a new empty table, two allocations. So clearing a map fresh
+// from NewPtrMap or Clear that holds at most five keys allocates nothing.
 func (m *PtrMap) Clear() {
 	for si := range m.shards {
 		m.resize(uint64(si), nil, ptrMapClearTable)
@@ -3126,7 +3309,8 @@ const (
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
-// nil old means the current table.
+// nil old means the current table. A clear empties a table of one bucket in
+// place instead, if clearInPlace can.
 //
 // Readers go on using old while resize copies it. Writers that lock a bucket
 // of old before resize does complete their write before it is copied;
@@ -3150,6 +3334,9 @@ func (m *PtrMap) resize(si uint64, old *ptrMapTable, kind ptrMapResizeKind) {
 			return
 		}
 	case ptrMapClearTable:
+		if m.clearInPlace(si, t) {
+			return
+		}
 		newLen = ptrMapMinTableLen
 	}
 	nt := ptrMapNewTable(newLen)
@@ -3177,6 +3364,55 @@ func (m *PtrMap) resize(si uint64, old *ptrMapTable, kind ptrMapResizeKind) {
 	if dropped != 0 {
 		m.sizes[si].n.Add(-dropped)
 	}
+}
+
+// clearInPlace clears table t of shard si without replacing it, if that can
+// be done at one instant for readers, and reports whether it did. The caller
+// holds the shard's resizeMu, and t is the shard's current table.
+//
+// It can when t has a single bucket and no key lies past it (its overflow
+// buckets, if any, are empty): one store of zero to the bucket's meta word
+// then hides all its keys at once, as ptrMapClearSlot hides one. A reader that
+// loaded the meta word before that store may still load an entry: one
+// pointer, so a whole entry, of the key it asked for and present until that
+// instant. The entries are set to nil after the meta word, before the bucket
+// is unlocked, so a reader that matches the meta byte of a key inserted after
+// Clear finds nil or that key's entry, never a cleared one.
+//
+// A table of several buckets, or a chain with keys past its first bucket,
+// cannot be cleared in place at one instant: readers take no lock, so they
+// would see the buckets emptied one after the other, a key of an emptied
+// bucket absent and then a key of a bucket not yet emptied present, which
+// a shard cleared at one instant never shows. Those shards get a new table,
+// published with one pointer store.
+func (m *PtrMap) clearInPlace(si uint64, t *ptrMapTable) bool {
+	if len(t.buckets) != 1 {
+		return false
+	}
+	root := &t.buckets[0]
+	root.mu.Lock()
+	for b := root.next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			root.mu.Unlock()
+			return false
+		}
+	}
+	meta := root.meta.Load()
+	if meta != 0 {
+		root.meta.Store(0)
+		for i := range root.entries {
+			root.entries[i].Store(nil)
+		}
+	}
+	if root.next.Load() != nil {
+		root.next.Store(nil) // empty overflow buckets: let the GC have them
+	}
+	root.mu.Unlock()
+	// Under the lock, the occupied slots are the marked meta bytes.
+	if n := bits.OnesCount64(meta & ptrMapOccupiedMask); n != 0 {
+		m.sizes[si].n.Add(-int64(n))
+	}
+	return true
 }
 
 // ptrMapNewTable returns an empty table of n buckets; n is a power of two.

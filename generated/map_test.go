@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math/rand"
 	"reflect"
+	"runtime"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/quick"
 
@@ -364,5 +367,178 @@ func TestInPlaceValues(t *testing.T) {
 	}
 	if v, loaded := m.LoadAndDelete(7); !loaded || v != 30 {
 		t.Fatalf("LoadAndDelete = %d, %v; want 30, true", v, loaded)
+	}
+}
+
+// TestClearOfEmptyMapDoesNotAllocate checks that Clear allocates nothing for
+// a map at its initial size, fresh from New or emptied by Clear, for every
+// generated map: it used to give each of the 64 shards a new table, 128
+// allocations.
+func TestClearOfEmptyMapDoesNotAllocate(t *testing.T) {
+	intMap, strMap := generated.NewIntMap(), generated.NewStringMap()
+	structMap, ptrMap := generated.NewStructMap(), generated.NewPtrMap()
+	for _, c := range []struct {
+		name  string
+		clear func()
+		fill  func(n int)
+	}{
+		{"IntMap", intMap.Clear, func(n int) {
+			for i := range n {
+				intMap.Store(i, i)
+			}
+		}},
+		{"StringMap", strMap.Clear, func(n int) {
+			for i := range n {
+				strMap.Store(fmt.Sprint(i), i)
+			}
+		}},
+		{"StructMap", structMap.Clear, func(n int) {
+			for i := range n {
+				structMap.Store(generated.Key16{A: int64(i)}, i)
+			}
+		}},
+		{"PtrMap", ptrMap.Clear, func(n int) {
+			for i := range n {
+				ptrMap.Store(&generated.Node{ID: i}, i)
+			}
+		}},
+	} {
+		if n := testing.AllocsPerRun(100, c.clear); n != 0 {
+			t.Errorf("%s: Clear of a new map: %v allocs, want 0", c.name, n)
+		}
+		c.fill(10000)
+		c.clear() // back to the initial size: a new table per shard
+		if n := testing.AllocsPerRun(100, c.clear); n != 0 {
+			t.Errorf("%s: Clear of a cleared map: %v allocs, want 0", c.name, n)
+		}
+	}
+}
+
+// TestClearOfSmallMapDoesNotAllocate checks that Clear allocates nothing for
+// a map of up to five keys, which fit in the first bucket of their shards:
+// storing them and clearing the map allocates one entry per key, for the
+// generated map (whose values are updated in place) as for the template.
+func TestClearOfSmallMapDoesNotAllocate(t *testing.T) {
+	for _, m := range []mapAPI[int]{generated.NewIntMap(), shardmap.New[int, int]()} {
+		for keys := range 6 {
+			n := testing.AllocsPerRun(100, func() {
+				for k := range keys {
+					m.Store(k, k)
+				}
+				m.Clear()
+			})
+			if n != float64(keys) {
+				t.Errorf("%T: Store of %d keys and Clear: %v allocs, want %d (the entries)", m, keys, n, keys)
+			}
+			if m.Len() != 0 {
+				t.Fatalf("%T: Len() = %d after Clear", m, m.Len())
+			}
+		}
+	}
+}
+
+// TestClearConcurrentWithLoadStoreRange clears a generated map, whose values
+// are updated in place, over and over while writers store and readers Load
+// and Range: no reader may see a value that was not stored for its key, or
+// one that a Clear which returned before the read began has deleted.
+func TestClearConcurrentWithLoadStoreRange(t *testing.T) {
+	m := generated.NewIntMap()
+	const (
+		writers = 2
+		keys    = 200 // about three a shard of 64
+		clears  = 300
+		// A value is key<<seqBits | seq; it fits an int of 32 bits.
+		seqBits = 20
+		maxSeq  = 1<<seqBits - 1
+	)
+	// Each key has one writer, which stores it with increasing sequence
+	// numbers. Before each Clear, the clearer notes the last sequence number
+	// whose Store has returned; once Clear returns, that is the key's floor:
+	// every value of the key from then on has a higher one.
+	var (
+		attempted [keys]atomic.Int64 // the last seq a Store of the key began with
+		returned  [keys]atomic.Int64 // the last seq a Store of the key returned from
+		floor     [keys]atomic.Int64 // the last seq a returned Clear deleted
+		reads     atomic.Int64
+		stop      atomic.Bool
+		errs      = make(chan error, 1)
+	)
+	report := func(format string, args ...any) {
+		select {
+		case errs <- fmt.Errorf(format, args...):
+		default:
+		}
+		stop.Store(true)
+	}
+	check := func(op string, k, v int, floorK int64) {
+		seq := int64(v & maxSeq)
+		switch {
+		case v>>seqBits != k:
+			report("%s: key %d has value %#x, which was stored for key %d", op, k, v, v>>seqBits)
+		case seq == 0 || seq > attempted[k].Load():
+			report("%s: key %d has seq %d, which was never stored", op, k, seq)
+		case seq <= floorK:
+			report("%s: key %d has seq %d, deleted by a Clear that returned before the read (floor %d)", op, k, seq, floorK)
+		}
+	}
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for seq := int64(1); seq <= maxSeq && !stop.Load(); seq++ {
+				for k := w; k < keys; k += writers {
+					attempted[k].Store(seq)
+					m.Store(k, k<<seqBits|int(seq))
+					returned[k].Store(seq)
+				}
+			}
+		})
+	}
+	for range 2 {
+		wg.Go(func() {
+			var floors [keys]int64
+			for !stop.Load() {
+				for k := range keys {
+					f := floor[k].Load()
+					if v, ok := m.Load(k); ok {
+						check("Load", k, v, f)
+					}
+				}
+				for k := range floors {
+					floors[k] = floor[k].Load()
+				}
+				var seen [keys]bool
+				m.Range(func(k, v int) bool {
+					if k < 0 || k >= keys || seen[k] {
+						report("Range: key %d unknown or visited twice", k)
+						return false
+					}
+					seen[k] = true
+					check("Range", k, v, floors[k])
+					return true
+				})
+				reads.Add(1)
+			}
+		})
+	}
+	var snap [keys]int64
+	for range clears {
+		for k := range snap {
+			snap[k] = returned[k].Load()
+		}
+		m.Clear()
+		for k := range snap {
+			floor[k].Store(snap[k])
+		}
+	}
+	// Let the readers finish at least one pass over a map being cleared.
+	for reads.Load() < 2 && !stop.Load() {
+		m.Clear()
+		runtime.Gosched()
+	}
+	stop.Store(true)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

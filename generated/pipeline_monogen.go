@@ -286,7 +286,8 @@ func pipeStopNewRun(parent context.Context, window int) *PipeStopRun {
 	return r
 }
 
-// Wait waits for every goroutine of the run to exit, then returns:
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
 //   - the *PipeStopItemError that stopped the run, in stop mode;
 //   - the cause of the context's cancellation, if the context was cancelled
 //     before the run completed (joined with any PipeStopFailures);
@@ -436,11 +437,33 @@ func (s *pipeStopToInt64) feedSlice(r *PipeStopRun, src []int, out chan<- struct
 	}
 }
 
-// feedChan receives items from src until it is closed and sends them to out
-// in batches, then closes out. It waits for the first item of a batch, but
-// not for the rest: a batch is sent as soon as src is momentarily empty, so
-// batching adds no latency to a slow input. Batches come from free.
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
 func (s *pipeStopToInt64) feedChan(r *PipeStopRun, src <-chan int, out chan<- struct {
+	seq   uint64
+	items []int
+}, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *pipeStopToInt64) batchChan(r *PipeStopRun, src <-chan int, out chan<- struct {
 	seq   uint64
 	items []int
 }, free chan []int) {
@@ -1060,6 +1083,12 @@ func NewPipeStop(toInt64 func(context.Context, int) (int64, error), toFloat func
 // The caller must either receive from the output channel until it is closed
 // or cancel ctx, and then call Wait. Items in flight when a failure stops the
 // run may or may not be delivered before the channel closes.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (a failure, or ctx cancelled) goes on
+// receiving from in, and discards what it receives, until in is closed. So a
+// producer that sends without selecting on a context never blocks, and Wait
+// does not wait for it.
 func (p *PipeStop) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeStopRun) {
 	r := pipeStopNewRun(ctx, 0)
 	src := make(chan struct {
@@ -1371,7 +1400,8 @@ func pipeOrderedNewRun(parent context.Context, window int) *PipeOrderedRun {
 	return r
 }
 
-// Wait waits for every goroutine of the run to exit, then returns:
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
 //   - the *PipeOrderedItemError that stopped the run, in stop mode;
 //   - the cause of the context's cancellation, if the context was cancelled
 //     before the run completed (joined with any PipeOrderedFailures);
@@ -1526,11 +1556,33 @@ func (s *pipeOrderedToInt64) feedSlice(r *PipeOrderedRun, src []int, out chan<- 
 	}
 }
 
-// feedChan receives items from src until it is closed and sends them to out
-// in batches, then closes out. It waits for the first item of a batch, but
-// not for the rest: a batch is sent as soon as src is momentarily empty, so
-// batching adds no latency to a slow input. Batches come from free.
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
 func (s *pipeOrderedToInt64) feedChan(r *PipeOrderedRun, src <-chan int, out chan<- struct {
+	seq   uint64
+	items []int
+}, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *pipeOrderedToInt64) batchChan(r *PipeOrderedRun, src <-chan int, out chan<- struct {
 	seq   uint64
 	items []int
 }, free chan []int) {
@@ -2176,6 +2228,12 @@ func NewPipeOrdered(toInt64 func(context.Context, int) (int64, error), toFloat f
 // The caller must either receive from the output channel until it is closed
 // or cancel ctx, and then call Wait. Items in flight when a failure stops the
 // run may or may not be delivered before the channel closes.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (a failure, or ctx cancelled) goes on
+// receiving from in, and discards what it receives, until in is closed. So a
+// producer that sends without selecting on a context never blocks, and Wait
+// does not wait for it.
 func (p *PipeOrdered) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeOrderedRun) {
 	r := pipeOrderedNewRun(ctx, 19)
 	src := make(chan struct {
@@ -2491,7 +2549,8 @@ func pipeCollectNewRun(parent context.Context, window int) *PipeCollectRun {
 	return r
 }
 
-// Wait waits for every goroutine of the run to exit, then returns:
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
 //   - the *PipeCollectItemError that stopped the run, in stop mode;
 //   - the cause of the context's cancellation, if the context was cancelled
 //     before the run completed (joined with any PipeCollectFailures);
@@ -2638,11 +2697,33 @@ func (s *pipeCollectToInt64) feedSlice(r *PipeCollectRun, src []int, out chan<- 
 	}
 }
 
-// feedChan receives items from src until it is closed and sends them to out
-// in batches, then closes out. It waits for the first item of a batch, but
-// not for the rest: a batch is sent as soon as src is momentarily empty, so
-// batching adds no latency to a slow input. Batches come from free.
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
 func (s *pipeCollectToInt64) feedChan(r *PipeCollectRun, src <-chan int, out chan<- struct {
+	seq   uint64
+	items []int
+}, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *pipeCollectToInt64) batchChan(r *PipeCollectRun, src <-chan int, out chan<- struct {
 	seq   uint64
 	items []int
 }, free chan []int) {
@@ -3390,6 +3471,12 @@ func NewPipeCollect(toInt64 func(context.Context, int) (int64, error), toFloat f
 //
 // The caller must either receive from the output channel until it is closed
 // or cancel ctx, and then call Wait.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (ctx cancelled) goes on receiving from
+// in, and discards what it receives, until in is closed. So a producer that
+// sends without selecting on a context never blocks, and Wait does not wait
+// for it.
 func (p *PipeCollect) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeCollectRun) {
 	r := pipeCollectNewRun(ctx, 0)
 	src := make(chan struct {
@@ -3733,7 +3820,8 @@ func pipeOrderedCollectNewRun(parent context.Context, window int) *PipeOrderedCo
 	return r
 }
 
-// Wait waits for every goroutine of the run to exit, then returns:
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
 //   - the *PipeOrderedCollectItemError that stopped the run, in stop mode;
 //   - the cause of the context's cancellation, if the context was cancelled
 //     before the run completed (joined with any PipeOrderedCollectFailures);
@@ -3885,11 +3973,33 @@ func (s *pipeOrderedCollectToInt64) feedSlice(r *PipeOrderedCollectRun, src []in
 	}
 }
 
-// feedChan receives items from src until it is closed and sends them to out
-// in batches, then closes out. It waits for the first item of a batch, but
-// not for the rest: a batch is sent as soon as src is momentarily empty, so
-// batching adds no latency to a slow input. Batches come from free.
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
 func (s *pipeOrderedCollectToInt64) feedChan(r *PipeOrderedCollectRun, src <-chan int, out chan<- struct {
+	seq   uint64
+	items []int
+}, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *pipeOrderedCollectToInt64) batchChan(r *PipeOrderedCollectRun, src <-chan int, out chan<- struct {
 	seq   uint64
 	items []int
 }, free chan []int) {
@@ -4591,6 +4701,12 @@ func NewPipeOrderedCollect(toInt64 func(context.Context, int) (int64, error), to
 //
 // The caller must either receive from the output channel until it is closed
 // or cancel ctx, and then call Wait.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (ctx cancelled) goes on receiving from
+// in, and discards what it receives, until in is closed. So a producer that
+// sends without selecting on a context never blocks, and Wait does not wait
+// for it.
 func (p *PipeOrderedCollect) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeOrderedCollectRun) {
 	r := pipeOrderedCollectNewRun(ctx, 24)
 	src := make(chan struct {
@@ -4899,7 +5015,8 @@ func pipeBoundNewRun(parent context.Context, window int) *PipeBoundRun {
 	return r
 }
 
-// Wait waits for every goroutine of the run to exit, then returns:
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
 //   - the *PipeBoundItemError that stopped the run, in stop mode;
 //   - the cause of the context's cancellation, if the context was cancelled
 //     before the run completed (joined with any PipeBoundFailures);
@@ -5054,11 +5171,33 @@ func (s *pipeBoundPipeDouble) feedSlice(r *PipeBoundRun, src []int, out chan<- s
 	}
 }
 
-// feedChan receives items from src until it is closed and sends them to out
-// in batches, then closes out. It waits for the first item of a batch, but
-// not for the rest: a batch is sent as soon as src is momentarily empty, so
-// batching adds no latency to a slow input. Batches come from free.
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
 func (s *pipeBoundPipeDouble) feedChan(r *PipeBoundRun, src <-chan int, out chan<- struct {
+	seq   uint64
+	items []int
+}, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *pipeBoundPipeDouble) batchChan(r *PipeBoundRun, src <-chan int, out chan<- struct {
 	seq   uint64
 	items []int
 }, free chan []int) {
@@ -5702,6 +5841,12 @@ func NewPipeBound(toFloat func(context.Context, int64) (float64, error)) *PipeBo
 // The caller must either receive from the output channel until it is closed
 // or cancel ctx, and then call Wait. Items in flight when a failure stops the
 // run may or may not be delivered before the channel closes.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (a failure, or ctx cancelled) goes on
+// receiving from in, and discards what it receives, until in is closed. So a
+// producer that sends without selecting on a context never blocks, and Wait
+// does not wait for it.
 func (p *PipeBound) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeBoundRun) {
 	r := pipeBoundNewRun(ctx, 22)
 	src := make(chan struct {
@@ -6051,7 +6196,8 @@ func pipePacedNewRun(parent context.Context, window int) *PipePacedRun {
 	return r
 }
 
-// Wait waits for every goroutine of the run to exit, then returns:
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
 //   - the *PipePacedItemError that stopped the run, in stop mode;
 //   - the cause of the context's cancellation, if the context was cancelled
 //     before the run completed (joined with any PipePacedFailures);
@@ -6198,11 +6344,33 @@ func (s *pipePacedToInt64) feedSlice(r *PipePacedRun, src []int, out chan<- stru
 	}
 }
 
-// feedChan receives items from src until it is closed and sends them to out
-// in batches, then closes out. It waits for the first item of a batch, but
-// not for the rest: a batch is sent as soon as src is momentarily empty, so
-// batching adds no latency to a slow input. Batches come from free.
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
 func (s *pipePacedToInt64) feedChan(r *PipePacedRun, src <-chan int, out chan<- struct {
+	seq   uint64
+	items []int
+}, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *pipePacedToInt64) batchChan(r *PipePacedRun, src <-chan int, out chan<- struct {
 	seq   uint64
 	items []int
 }, free chan []int) {
@@ -6885,6 +7053,12 @@ func NewPipePaced(toInt64 func(context.Context, int) (int64, error), toFloat fun
 //
 // The caller must either receive from the output channel until it is closed
 // or cancel ctx, and then call Wait.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (ctx cancelled) goes on receiving from
+// in, and discards what it receives, until in is closed. So a producer that
+// sends without selecting on a context never blocks, and Wait does not wait
+// for it.
 func (p *PipePaced) Start(ctx context.Context, in <-chan int) (<-chan string, *PipePacedRun) {
 	r := pipePacedNewRun(ctx, 0)
 	src := make(chan struct {
@@ -7193,7 +7367,8 @@ func benchPipe1NewRun(parent context.Context, window int) *BenchPipe1Run {
 	return r
 }
 
-// Wait waits for every goroutine of the run to exit, then returns:
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
 //   - the *BenchPipe1ItemError that stopped the run, in stop mode;
 //   - the cause of the context's cancellation, if the context was cancelled
 //     before the run completed (joined with any BenchPipe1Failures);
@@ -7343,11 +7518,33 @@ func (s *benchPipe1F1) feedSlice(r *BenchPipe1Run, src []int, out chan<- struct 
 	}
 }
 
-// feedChan receives items from src until it is closed and sends them to out
-// in batches, then closes out. It waits for the first item of a batch, but
-// not for the rest: a batch is sent as soon as src is momentarily empty, so
-// batching adds no latency to a slow input. Batches come from free.
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
 func (s *benchPipe1F1) feedChan(r *BenchPipe1Run, src <-chan int, out chan<- struct {
+	seq   uint64
+	items []int
+}, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *benchPipe1F1) batchChan(r *BenchPipe1Run, src <-chan int, out chan<- struct {
 	seq   uint64
 	items []int
 }, free chan []int) {
@@ -7967,6 +8164,12 @@ func NewBenchPipe1(f1 func(context.Context, int) (int64, error), f2 func(context
 // The caller must either receive from the output channel until it is closed
 // or cancel ctx, and then call Wait. Items in flight when a failure stops the
 // run may or may not be delivered before the channel closes.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (a failure, or ctx cancelled) goes on
+// receiving from in, and discards what it receives, until in is closed. So a
+// producer that sends without selecting on a context never blocks, and Wait
+// does not wait for it.
 func (p *BenchPipe1) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe1Run) {
 	r := benchPipe1NewRun(ctx, 0)
 	src := make(chan struct {
@@ -8278,7 +8481,8 @@ func benchPipe1OrderedNewRun(parent context.Context, window int) *BenchPipe1Orde
 	return r
 }
 
-// Wait waits for every goroutine of the run to exit, then returns:
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
 //   - the *BenchPipe1OrderedItemError that stopped the run, in stop mode;
 //   - the cause of the context's cancellation, if the context was cancelled
 //     before the run completed (joined with any BenchPipe1OrderedFailures);
@@ -8433,11 +8637,33 @@ func (s *benchPipe1OrderedF1) feedSlice(r *BenchPipe1OrderedRun, src []int, out 
 	}
 }
 
-// feedChan receives items from src until it is closed and sends them to out
-// in batches, then closes out. It waits for the first item of a batch, but
-// not for the rest: a batch is sent as soon as src is momentarily empty, so
-// batching adds no latency to a slow input. Batches come from free.
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
 func (s *benchPipe1OrderedF1) feedChan(r *BenchPipe1OrderedRun, src <-chan int, out chan<- struct {
+	seq   uint64
+	items []int
+}, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *benchPipe1OrderedF1) batchChan(r *BenchPipe1OrderedRun, src <-chan int, out chan<- struct {
 	seq   uint64
 	items []int
 }, free chan []int) {
@@ -9083,6 +9309,12 @@ func NewBenchPipe1Ordered(f1 func(context.Context, int) (int64, error), f2 func(
 // The caller must either receive from the output channel until it is closed
 // or cancel ctx, and then call Wait. Items in flight when a failure stops the
 // run may or may not be delivered before the channel closes.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (a failure, or ctx cancelled) goes on
+// receiving from in, and discards what it receives, until in is closed. So a
+// producer that sends without selecting on a context never blocks, and Wait
+// does not wait for it.
 func (p *BenchPipe1Ordered) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe1OrderedRun) {
 	r := benchPipe1OrderedNewRun(ctx, 21)
 	src := make(chan struct {
@@ -9394,7 +9626,8 @@ func benchPipe4NewRun(parent context.Context, window int) *BenchPipe4Run {
 	return r
 }
 
-// Wait waits for every goroutine of the run to exit, then returns:
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
 //   - the *BenchPipe4ItemError that stopped the run, in stop mode;
 //   - the cause of the context's cancellation, if the context was cancelled
 //     before the run completed (joined with any BenchPipe4Failures);
@@ -9544,11 +9777,33 @@ func (s *benchPipe4F1) feedSlice(r *BenchPipe4Run, src []int, out chan<- struct 
 	}
 }
 
-// feedChan receives items from src until it is closed and sends them to out
-// in batches, then closes out. It waits for the first item of a batch, but
-// not for the rest: a batch is sent as soon as src is momentarily empty, so
-// batching adds no latency to a slow input. Batches come from free.
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
 func (s *benchPipe4F1) feedChan(r *BenchPipe4Run, src <-chan int, out chan<- struct {
+	seq   uint64
+	items []int
+}, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *benchPipe4F1) batchChan(r *BenchPipe4Run, src <-chan int, out chan<- struct {
 	seq   uint64
 	items []int
 }, free chan []int) {
@@ -10168,6 +10423,12 @@ func NewBenchPipe4(f1 func(context.Context, int) (int64, error), f2 func(context
 // The caller must either receive from the output channel until it is closed
 // or cancel ctx, and then call Wait. Items in flight when a failure stops the
 // run may or may not be delivered before the channel closes.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (a failure, or ctx cancelled) goes on
+// receiving from in, and discards what it receives, until in is closed. So a
+// producer that sends without selecting on a context never blocks, and Wait
+// does not wait for it.
 func (p *BenchPipe4) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe4Run) {
 	r := benchPipe4NewRun(ctx, 0)
 	src := make(chan struct {
@@ -10479,7 +10740,8 @@ func benchPipe4OrderedNewRun(parent context.Context, window int) *BenchPipe4Orde
 	return r
 }
 
-// Wait waits for every goroutine of the run to exit, then returns:
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
 //   - the *BenchPipe4OrderedItemError that stopped the run, in stop mode;
 //   - the cause of the context's cancellation, if the context was cancelled
 //     before the run completed (joined with any BenchPipe4OrderedFailures);
@@ -10634,11 +10896,33 @@ func (s *benchPipe4OrderedF1) feedSlice(r *BenchPipe4OrderedRun, src []int, out 
 	}
 }
 
-// feedChan receives items from src until it is closed and sends them to out
-// in batches, then closes out. It waits for the first item of a batch, but
-// not for the rest: a batch is sent as soon as src is momentarily empty, so
-// batching adds no latency to a slow input. Batches come from free.
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
 func (s *benchPipe4OrderedF1) feedChan(r *BenchPipe4OrderedRun, src <-chan int, out chan<- struct {
+	seq   uint64
+	items []int
+}, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *benchPipe4OrderedF1) batchChan(r *BenchPipe4OrderedRun, src <-chan int, out chan<- struct {
 	seq   uint64
 	items []int
 }, free chan []int) {
@@ -11284,6 +11568,12 @@ func NewBenchPipe4Ordered(f1 func(context.Context, int) (int64, error), f2 func(
 // The caller must either receive from the output channel until it is closed
 // or cancel ctx, and then call Wait. Items in flight when a failure stops the
 // run may or may not be delivered before the channel closes.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (a failure, or ctx cancelled) goes on
+// receiving from in, and discards what it receives, until in is closed. So a
+// producer that sends without selecting on a context never blocks, and Wait
+// does not wait for it.
 func (p *BenchPipe4Ordered) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe4OrderedRun) {
 	r := benchPipe4OrderedNewRun(ctx, 30)
 	src := make(chan struct {

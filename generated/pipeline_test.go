@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 
 	"go.uber.org/goleak"
 
@@ -441,6 +443,7 @@ func TestPipelineCancel(t *testing.T) {
 					fed := make(chan struct{})
 					go func() { // an endless input
 						defer close(fed)
+						defer close(in) // as Start asks
 						for x := 0; ; x++ {
 							select {
 							case in <- x:
@@ -506,5 +509,75 @@ func TestPipelineStress(t *testing.T) {
 			}
 			wg.Wait()
 		})
+	}
+}
+
+// TestPipelineProducerWithoutSelectIsNotBlockedByStop feeds runs of both
+// implementations from the obvious producer, which sends 1000 items without
+// selecting on a context and then closes its channel, and stops them: by a
+// failure of item 3 (which collect mode reports and goes on), or by
+// cancelling the context, before the run or during it. Wait must return
+// without waiting for the producer (which holds item 500 back until Wait has
+// returned, unless the run must read everything), the producer must finish,
+// and no goroutine may be left once it has closed its channel. A run that
+// stopped used to leave the producer blocked on its send forever.
+func TestPipelineProducerWithoutSelectIsNotBlockedByStop(t *testing.T) {
+	const n, bad = 1000, 3
+	for _, c := range pipeCases {
+		for _, how := range []string{"fail", "cancel-before", "cancel-during"} {
+			t.Run(c.name+"/"+how, func(t *testing.T) {
+				var fs faults
+				if how == "fail" {
+					fs = faults{fail: func(x int) bool { return x == bad }, failAt: 2}
+				}
+				for i, impl := range []pipeImpl{c.build(fs), c.template(fs)} {
+					synctest.Test(t, func(t *testing.T) {
+						ctx, cancel := context.WithCancel(t.Context())
+						defer cancel()
+						if how == "cancel-before" {
+							cancel()
+						}
+						hold := how != "fail" || !c.cfg.Collect // a completed run reads every item
+						release, produced := make(chan struct{}), make(chan struct{})
+						in := make(chan int)
+						go func() { // the obvious producer
+							defer close(produced)
+							for x := range n {
+								if hold && x == n/2 {
+									<-release
+								}
+								in <- x
+							}
+							close(in)
+						}()
+						out, wait := impl.start(ctx, in)
+						got := 0
+						for range out {
+							if got++; how == "cancel-during" && got == 1 {
+								cancel()
+							}
+						}
+						err := wait() // a deadlock if it waited for the producer
+						close(release)
+						synctest.Wait()
+						select {
+						case <-produced:
+						default:
+							t.Fatalf("impl %d: the producer is blocked: the run stopped reading its input", i)
+						}
+						switch {
+						case how != "fail":
+							if !errors.Is(err, context.Canceled) {
+								t.Fatalf("impl %d: Wait = %v, want context.Canceled", i, err)
+							}
+						case !errors.Is(err, errBoom) || !strings.Contains(err.Error(), "item 3:"):
+							t.Fatalf("impl %d: Wait = %v, want the failure of item %d", i, err, bad)
+						case c.cfg.Collect && got != n-1:
+							t.Fatalf("impl %d: %d outputs, want %d", i, got, n-1)
+						}
+					})
+				}
+			})
+		}
 	}
 }

@@ -109,6 +109,7 @@ func TestIngest(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	in := make(chan string)
 	go func() {
+		defer close(in) // the run drains in until it is closed
 		for i := 0; ; i++ {
 			select {
 			case in <- strconv.Itoa(i):

@@ -550,6 +550,9 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape, typeNa
 		second += " Items in flight when a failure stops the run may or may not be delivered before the channel closes."
 	}
 	startDoc += "\n//\n" + wrap(second)
+	startDoc += "\n//\n" + wrap("// The producer of in must close it when done, even after the run has stopped: a run that stops before in is closed ("+
+		map[bool]string{true: "ctx cancelled", false: "a failure, or ctx cancelled"}[sh.collect]+
+		") goes on receiving from in, and discards what it receives, until in is closed. So a producer that sends without selecting on a context never blocks, and Wait does not wait for it.")
 	fn := jen.Func().Params(recv).Id("Start").Params(ctxParam, jen.Id(in).Op("<-").Chan().Id(first.in)).
 		Params(jen.Op("<-").Chan().Id(last.out), jen.Op("*").Id(runType)).Block(body...)
 	decls = append(decls, startDoc+"\n"+fmt.Sprintf("%#v", fn))

@@ -138,6 +138,12 @@ func (p *Pipeline[In, Out]) newRun(ctx context.Context) *Run {
 // or cancel ctx, and then call Wait. In stop mode, items in flight when a
 // failure stops the run may or may not be delivered before the channel
 // closes.
+//
+// The producer of in must close it when done, even after the run has
+// stopped: a run that stops before in is closed (a failure in stop mode, or
+// ctx cancelled) goes on receiving from in, and discards what it receives,
+// until in is closed. So a producer that sends without selecting on a
+// context never blocks, and Wait does not wait for it.
 func (p *Pipeline[In, Out]) Start(ctx context.Context, in <-chan In) (<-chan Out, *Run) {
 	r := p.newRun(ctx)
 	src := make(chan struct {

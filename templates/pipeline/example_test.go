@@ -43,7 +43,8 @@ func ExampleThen() {
 }
 
 // Start runs a pipeline on a channel; the output channel closes after the
-// last item, and Wait reports how the run ended.
+// last item, and Wait reports how the run ended. The producer closes the
+// input channel when done.
 func ExamplePipeline_Start() {
 	double := pipeline.NewStage("double", func(_ context.Context, n int) (int, error) {
 		return 2 * n, nil
@@ -64,4 +65,40 @@ func ExamplePipeline_Start() {
 	}
 	fmt.Println(sum, run.Wait())
 	// Output: 6 <nil>
+}
+
+// A producer may send without selecting on a context. When a failure stops
+// the run (errors=stop, the default), Wait returns at once, and the run goes
+// on receiving and discarding the input until the producer closes it: the
+// producer finishes, and then nothing of the run is left.
+func ExamplePipeline_Start_stop() {
+	parse := pipeline.NewStage("parse", func(_ context.Context, s string) (int, error) {
+		return strconv.Atoi(s)
+	}, pipeline.Config{})
+	p := pipeline.From(parse)
+
+	lines := make([]string, 1000)
+	for i := range lines {
+		lines[i] = strconv.Itoa(i)
+	}
+	lines[3] = "x"
+
+	in := make(chan string)
+	produced := make(chan struct{})
+	go func() {
+		defer close(produced)
+		for _, line := range lines {
+			in <- line // no select: a stopped run still receives
+		}
+		close(in)
+	}()
+	out, run := p.Start(context.Background(), in)
+	for range out {
+	}
+	fmt.Println(run.Wait())
+	<-produced
+	fmt.Println("the producer sent every line")
+	// Output:
+	// pipeline: stage parse: strconv.Atoi: parsing "x": invalid syntax
+	// the producer sent every line
 }

@@ -50,13 +50,17 @@
 // When a run completes (Wait returns nil, or Failures in collect mode),
 // every input item either produced exactly one output, was dropped by
 // ErrSkip at some stage, or is reported in Failures. A run stopped by an
-// error or by its context loses the items still in flight.
+// error or by its context loses the items still in flight, and discards the
+// rest of its input.
 //
 // # Cancellation
 //
 // Every goroutine of a run watches the run's context. Cancelling the context
 // passed to Start or RunSlice ends the run promptly: nobody needs to drain
-// the output channel, and once Wait returns no goroutine of the run remains.
+// the output channel, and once Wait returns no goroutine of the run remains
+// but one, after a stop, that receives and discards the rest of Start's
+// input channel until its producer closes it. That producer may send
+// without selecting on a context: a stopped run never leaves it blocked.
 package pipeline
 
 import (

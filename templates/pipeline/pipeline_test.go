@@ -227,11 +227,13 @@ func TestStop(t *testing.T) {
 			}
 		})
 		t.Run(c.name+"/chan", func(t *testing.T) {
-			// An endless input: only the failure can end the run.
+			// An endless input: only the failure can end the run. Its
+			// producer closes it once told to stop, as Start asks.
 			in := make(chan int)
 			stop := make(chan struct{})
 			var wg sync.WaitGroup
 			wg.Go(func() {
+				defer close(in)
 				for i := 0; ; i++ {
 					select {
 					case in <- i:
@@ -360,6 +362,7 @@ func TestCancel(t *testing.T) {
 			in := make(chan int)
 			var wg sync.WaitGroup
 			wg.Go(func() { // endless, until cancelled
+				defer close(in) // as Start asks
 				for i := 0; ; i++ {
 					select {
 					case in <- i:
@@ -627,5 +630,86 @@ func TestStress(t *testing.T) {
 				t.Errorf("stats: first stage in %d, last stage out %d; want %d, %d", st[0].In, st[2].Out, runs*n, runs*expKept)
 			}
 		})
+	}
+}
+
+// TestProducerWithoutSelectIsNotBlockedByStop feeds runs from the obvious
+// producer, which sends 1000 items without selecting on a context and then
+// closes its channel, and stops them: by a failure of item 3 (stop mode), or
+// by cancelling the context, before the run or during it. Wait must return
+// the failure or the cancellation without waiting for the producer (which
+// holds item 500 back until Wait has returned), the producer must finish,
+// and no goroutine may be left once it has closed its channel. In collect
+// mode the failure does not stop the run: the producer just finishes. A run
+// that stopped used to leave the producer blocked on its send forever.
+func TestProducerWithoutSelectIsNotBlockedByStop(t *testing.T) {
+	const n, bad = 1000, 3
+	for _, c := range configs {
+		for _, how := range []string{"fail", "collect", "cancel-before", "cancel-during"} {
+			t.Run(c.name+"/"+how, func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					cfg := c.cfg
+					cfg.Collect = how == "collect"
+					fails := how == "fail" || how == "collect"
+					f := plain
+					f.toInt64 = func(_ context.Context, x int) (int64, error) {
+						if fails && x == bad {
+							return 0, errBad
+						}
+						return int64(x) * 2, nil
+					}
+					ctx, cancel := context.WithCancel(t.Context())
+					defer cancel()
+					if how == "cancel-before" {
+						cancel()
+					}
+					hold := how != "collect" // a completed run reads every item
+					release, produced := make(chan struct{}), make(chan struct{})
+					in := make(chan int)
+					go func() { // the obvious producer
+						defer close(produced)
+						for x := range n {
+							if hold && x == n/2 {
+								<-release
+							}
+							in <- x
+						}
+						close(in)
+					}()
+					out, run := build(cfg, c.workers, f).Start(ctx, in)
+					got := 0
+					for range out {
+						if got++; how == "cancel-during" && got == 1 {
+							cancel()
+						}
+					}
+					err := run.Wait() // a deadlock if it waited for the producer
+					close(release)
+					synctest.Wait()
+					select {
+					case <-produced:
+					default:
+						t.Fatal("the producer is blocked: the run stopped reading its input")
+					}
+
+					var ie *pipeline.ItemError
+					var fs pipeline.Failures
+					switch how {
+					case "fail":
+						if !errors.As(err, &ie) || ie.Item != bad || !errors.Is(err, errBad) {
+							t.Fatalf("Wait = %v, want the failure of item %d", err, bad)
+						}
+					case "collect":
+						if !errors.As(err, &fs) || len(fs) != 1 || fs[0].Item != bad || got != n-1 {
+							t.Fatalf("Wait = %v after %d outputs, want the failure of item %d after %d", err, got, bad, n-1)
+						}
+					default:
+						if !errors.Is(err, context.Canceled) {
+							t.Fatalf("Wait = %v, want context.Canceled", err)
+						}
+					}
+				})
+			})
+		}
 	}
 }

@@ -47,7 +47,8 @@ func newRun(parent context.Context, window int) *Run {
 	return r
 }
 
-// Wait waits for every goroutine of the run to exit, then returns:
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
 //   - the *ItemError that stopped the run, in stop mode;
 //   - the cause of the context's cancellation, if the context was cancelled
 //     before the run completed (joined with any Failures);

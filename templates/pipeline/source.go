@@ -56,11 +56,33 @@ func (s *Stage[In, Out]) feedSlice(r *Run, src []In, out chan<- struct {
 	}
 }
 
-// feedChan receives items from src until it is closed and sends them to out
-// in batches, then closes out. It waits for the first item of a batch, but
-// not for the rest: a batch is sent as soon as src is momentarily empty, so
-// batching adds no latency to a slow input. Batches come from free.
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
 func (s *Stage[In, Out]) feedChan(r *Run, src <-chan In, out chan<- struct {
+	seq   uint64
+	items []In
+}, free chan []In) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *Stage[In, Out]) batchChan(r *Run, src <-chan In, out chan<- struct {
 	seq   uint64
 	items []In
 }, free chan []In) {

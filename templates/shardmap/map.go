@@ -83,7 +83,8 @@ const (
 	highBits = 0x8080_8080_8080_8080
 
 	// minTableLen is the number of buckets a shard starts with and shrinks
-	// back to on Clear: one cache line.
+	// back to on Clear: one cache line. With one bucket, Clear can empty a
+	// shard's table in place (clearInPlace).
 	minTableLen = 1
 	// A shard grows when an insert needs a new overflow bucket while the
 	// shard holds more than growNum/growDen of its slots: the load factor
@@ -587,6 +588,11 @@ func (m *Map[K, V]) Len() int {
 // Clear is not atomic: it clears one shard at a time, each at one instant, so
 // a key stored concurrently may remain. Writers of a shard wait while it is
 // cleared; readers do not.
+//
+// Clear empties in place a shard still at its initial size whose keys all
+// fit in its first bucket (five keys), allocating nothing; it gives a shard
+// that has grown a new empty table, two allocations. So clearing a map fresh
+// from New or Clear that holds at most five keys allocates nothing.
 func (m *Map[K, V]) Clear() {
 	for si := range m.shards {
 		m.resize(uint64(si), nil, clearTable)
@@ -726,7 +732,8 @@ const (
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
-// nil old means the current table.
+// nil old means the current table. A clear empties a table of one bucket in
+// place instead, if clearInPlace can.
 //
 // Readers go on using old while resize copies it. Writers that lock a bucket
 // of old before resize does complete their write before it is copied;
@@ -750,6 +757,9 @@ func (m *Map[K, V]) resize(si uint64, old *table[K, V], kind resizeKind) {
 			return
 		}
 	case clearTable:
+		if m.clearInPlace(si, t) {
+			return
+		}
 		newLen = minTableLen
 	}
 	nt := newTable[K, V](newLen)
@@ -777,6 +787,55 @@ func (m *Map[K, V]) resize(si uint64, old *table[K, V], kind resizeKind) {
 	if dropped != 0 {
 		m.sizes[si].n.Add(-dropped)
 	}
+}
+
+// clearInPlace clears table t of shard si without replacing it, if that can
+// be done at one instant for readers, and reports whether it did. The caller
+// holds the shard's resizeMu, and t is the shard's current table.
+//
+// It can when t has a single bucket and no key lies past it (its overflow
+// buckets, if any, are empty): one store of zero to the bucket's meta word
+// then hides all its keys at once, as clearSlot hides one. A reader that
+// loaded the meta word before that store may still load an entry: one
+// pointer, so a whole entry, of the key it asked for and present until that
+// instant. The entries are set to nil after the meta word, before the bucket
+// is unlocked, so a reader that matches the meta byte of a key inserted after
+// Clear finds nil or that key's entry, never a cleared one.
+//
+// A table of several buckets, or a chain with keys past its first bucket,
+// cannot be cleared in place at one instant: readers take no lock, so they
+// would see the buckets emptied one after the other, a key of an emptied
+// bucket absent and then a key of a bucket not yet emptied present, which
+// a shard cleared at one instant never shows. Those shards get a new table,
+// published with one pointer store.
+func (m *Map[K, V]) clearInPlace(si uint64, t *table[K, V]) bool {
+	if len(t.buckets) != 1 {
+		return false
+	}
+	root := &t.buckets[0]
+	root.mu.Lock()
+	for b := root.next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			root.mu.Unlock()
+			return false
+		}
+	}
+	meta := root.meta.Load()
+	if meta != 0 {
+		root.meta.Store(0)
+		for i := range root.entries {
+			root.entries[i].Store(nil)
+		}
+	}
+	if root.next.Load() != nil {
+		root.next.Store(nil) // empty overflow buckets: let the GC have them
+	}
+	root.mu.Unlock()
+	// Under the lock, the occupied slots are the marked meta bytes.
+	if n := bits.OnesCount64(meta & occupiedMask); n != 0 {
+		m.sizes[si].n.Add(-int64(n))
+	}
+	return true
 }
 
 // newTable returns an empty table of n buckets; n is a power of two.

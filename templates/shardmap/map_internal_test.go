@@ -3,6 +3,7 @@ package shardmap
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"testing"
 	"unsafe"
@@ -371,4 +372,111 @@ func TestRangeSkipsNothingAcrossResize(t *testing.T) {
 		}
 	}
 	checkInvariants(t, m)
+}
+
+// clearsInPlace reports whether Clear can clear shard si of m, which no
+// goroutine is using, in place: its table has one bucket and no key lies past
+// it.
+func clearsInPlace[K comparable, V any](m *Map[K, V], si int) bool {
+	tab := m.shards[si].table.Load()
+	if len(tab.buckets) != 1 {
+		return false
+	}
+	for b := tab.buckets[0].next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// TestClearAllocatesOnlyForGrownShards checks what Clear's doc comment says
+// it allocates: two allocations (a table and its buckets) for each shard it
+// cannot clear in place, none for the others.
+func TestClearAllocatesOnlyForGrownShards(t *testing.T) {
+	m := New[int, int]()
+	for _, n := range []int{0, 1, 5, 100, 300, 1000, 50000} {
+		for k := range n {
+			m.Store(k, k)
+		}
+		grown := 0
+		for si := range m.shards {
+			if !clearsInPlace(m, si) {
+				grown++
+			}
+		}
+		got := mallocs(m.Clear)
+		if got != uint64(2*grown) {
+			t.Errorf("%d keys: Clear made %d allocations, want 2 for each of the %d shards that grew", n, got, grown)
+		}
+		if st := checkInvariants(t, m); st.entries != 0 || st.buckets != shardCount*minTableLen {
+			t.Fatalf("%d keys: after Clear, %d entries in %d buckets", n, st.entries, st.buckets)
+		}
+	}
+}
+
+// mallocs returns the number of heap allocations f makes, run alone.
+func mallocs(f func()) uint64 {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.Mallocs - before.Mallocs
+}
+
+// TestClearChainPastFirstBucket clears shards of one bucket whose chain goes
+// on past it: with keys in the overflow buckets, which Clear cannot hide at
+// one instant with the first bucket's (it gives the shard a new table), and
+// with empty overflow buckets only, which it drops.
+func TestClearChainPastFirstBucket(t *testing.T) {
+	m := New[int, int]()
+	keys := collidingKeys(m, 2*entriesPerBucket, 0)
+	si := hashKey(&m.seed, keys[0]) >> shardShift
+	tab := m.shards[si].table.Load()
+	if len(tab.buckets) != 1 {
+		t.Fatalf("shard %d has %d buckets, want 1", si, len(tab.buckets))
+	}
+	// Chain two overflow buckets to the shard's only bucket, as a shrink to
+	// one bucket can, without growing it.
+	for _, k := range keys {
+		tab.add(hashKey(&m.seed, k), &entry[int, int]{key: k, value: k})
+	}
+	m.sizes[si].n.Add(int64(len(keys)))
+	checkInvariants(t, m)
+	if clearsInPlace(m, int(si)) {
+		t.Fatal("keys past the first bucket, yet clearsInPlace")
+	}
+	m.Clear()
+	if m.shards[si].table.Load() == tab {
+		t.Fatal("Clear kept the table of a shard with keys past its first bucket")
+	}
+	if st := checkInvariants(t, m); st.entries != 0 || st.maxChain != 1 {
+		t.Fatalf("after Clear: %d entries, longest chain %d", st.entries, st.maxChain)
+	}
+
+	// Now the same chain with only the first bucket's keys left.
+	tab = m.shards[si].table.Load()
+	for _, k := range keys {
+		tab.add(hashKey(&m.seed, k), &entry[int, int]{key: k, value: k})
+	}
+	m.sizes[si].n.Add(int64(len(keys)))
+	for _, k := range keys[entriesPerBucket:] {
+		m.Delete(k)
+	}
+	if tab.buckets[0].next.Load() == nil || !clearsInPlace(m, int(si)) {
+		t.Fatal("want a chain with keys in its first bucket only")
+	}
+	m.Clear()
+	if m.shards[si].table.Load() != tab {
+		t.Fatal("Clear replaced a table it can clear in place")
+	}
+	if st := checkInvariants(t, m); st.entries != 0 || st.maxChain != 1 {
+		t.Fatalf("after Clear: %d entries, longest chain %d", st.entries, st.maxChain)
+	}
+	for _, k := range keys {
+		if _, ok := m.Load(k); ok {
+			t.Fatalf("key %d present after Clear", k)
+		}
+	}
 }

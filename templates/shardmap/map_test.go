@@ -537,3 +537,168 @@ func TestComputePanicUnlocks(t *testing.T) {
 		t.Fatalf("Len() = %d after Clear", m.Len())
 	}
 }
+
+// TestClearOfEmptyMapDoesNotAllocate checks that Clear allocates nothing for
+// a map at its initial size: a new map, and one that Clear has emptied.
+// Clear used to give every shard a new table, 128 allocations with 64 shards.
+func TestClearOfEmptyMapDoesNotAllocate(t *testing.T) {
+	m := shardmap.New[int, int]()
+	if n := testing.AllocsPerRun(100, m.Clear); n != 0 {
+		t.Errorf("Clear of a new map: %v allocs, want 0", n)
+	}
+	for k := range 10000 {
+		m.Store(k, k)
+	}
+	m.Clear() // back to the initial size: a new table per shard
+	if n := testing.AllocsPerRun(100, m.Clear); n != 0 {
+		t.Errorf("Clear of a cleared map: %v allocs, want 0", n)
+	}
+}
+
+// TestClearOfSmallMapDoesNotAllocate checks that Clear allocates nothing for
+// a map of up to five keys, which fit in the first bucket of their shards:
+// storing them and clearing the map allocates one entry per key, no more.
+func TestClearOfSmallMapDoesNotAllocate(t *testing.T) {
+	m := shardmap.New[int, int]()
+	for keys := range 6 {
+		n := testing.AllocsPerRun(100, func() {
+			for k := range keys {
+				m.Store(k, k)
+			}
+			m.Clear()
+		})
+		if n != float64(keys) {
+			t.Errorf("Store of %d keys and Clear: %v allocs, want %d (the entries)", keys, n, keys)
+		}
+		if m.Len() != 0 {
+			t.Fatalf("Len() = %d after Clear", m.Len())
+		}
+		for k := range keys {
+			if v, ok := m.Load(k); ok {
+				t.Fatalf("Load(%d) = %d, true after Clear", k, v)
+			}
+		}
+	}
+}
+
+// TestClearConcurrentWithLoadStoreRange clears the map over and over while
+// writers store and readers Load and Range; see checkClearConcurrent.
+func TestClearConcurrentWithLoadStoreRange(t *testing.T) {
+	checkClearConcurrent(t, shardmap.New[int, int]())
+}
+
+// clearable is the part of a Map[int, int] checkClearConcurrent uses.
+type clearable interface {
+	Load(key int) (int, bool)
+	Store(key, value int)
+	Range(f func(key, value int) bool)
+	Clear()
+}
+
+// checkClearConcurrent runs Clear over and over on m while writers store and
+// readers Load and Range, and checks every value a reader sees: it was
+// stored for its key, and it is not one that a Clear which returned before
+// the read began has deleted. Most shards hold a few keys and are cleared in
+// place; some have grown and get a new table.
+//
+// Each key has one writer, which stores the key with increasing sequence
+// numbers in the value. Before each Clear, the clearer notes the last
+// sequence number whose Store has returned; once Clear returns, that is the
+// key's floor: every value of the key from then on has a higher one.
+func checkClearConcurrent(t *testing.T, m clearable) {
+	t.Helper()
+	const (
+		writers = 2
+		keys    = 200 // about three a shard of 64
+		clears  = 300
+		// A value is key<<seqBits | seq; it fits an int of 32 bits.
+		seqBits = 20
+		maxSeq  = 1<<seqBits - 1
+	)
+	var (
+		attempted [keys]atomic.Int64 // the last seq a Store of the key began with
+		returned  [keys]atomic.Int64 // the last seq a Store of the key returned from
+		floor     [keys]atomic.Int64 // the last seq a returned Clear deleted
+		reads     atomic.Int64
+		stop      atomic.Bool
+		errs      = make(chan error, 1)
+	)
+	report := func(format string, args ...any) {
+		select {
+		case errs <- fmt.Errorf(format, args...):
+		default:
+		}
+		stop.Store(true)
+	}
+	check := func(op string, k, v int, floorK int64) {
+		seq := int64(v & maxSeq)
+		switch {
+		case v>>seqBits != k:
+			report("%s: key %d has value %#x, which was stored for key %d", op, k, v, v>>seqBits)
+		case seq == 0 || seq > attempted[k].Load():
+			report("%s: key %d has seq %d, which was never stored", op, k, seq)
+		case seq <= floorK:
+			report("%s: key %d has seq %d, deleted by a Clear that returned before the read (floor %d)", op, k, seq, floorK)
+		}
+	}
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for seq := int64(1); seq <= maxSeq && !stop.Load(); seq++ {
+				for k := w; k < keys; k += writers {
+					attempted[k].Store(seq)
+					m.Store(k, k<<seqBits|int(seq))
+					returned[k].Store(seq)
+				}
+			}
+		})
+	}
+	for range 2 {
+		wg.Go(func() {
+			var floors [keys]int64
+			for !stop.Load() {
+				for k := range keys {
+					f := floor[k].Load()
+					if v, ok := m.Load(k); ok {
+						check("Load", k, v, f)
+					}
+				}
+				for k := range floors {
+					floors[k] = floor[k].Load()
+				}
+				var seen [keys]bool
+				m.Range(func(k, v int) bool {
+					if k < 0 || k >= keys || seen[k] {
+						report("Range: key %d unknown or visited twice", k)
+						return false
+					}
+					seen[k] = true
+					check("Range", k, v, floors[k])
+					return true
+				})
+				reads.Add(1)
+			}
+		})
+	}
+	var snap [keys]int64
+	for range clears {
+		for k := range snap {
+			snap[k] = returned[k].Load()
+		}
+		m.Clear()
+		for k := range snap {
+			floor[k].Store(snap[k])
+		}
+	}
+	// Let the readers finish at least one pass over a map being cleared.
+	for reads.Load() < 2 && !stop.Load() {
+		m.Clear()
+		runtime.Gosched()
+	}
+	stop.Store(true)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
