@@ -4284,7 +4284,7 @@ type Conns struct {
 
 	mu      sync.Mutex
 	idle    []connsIdleResource // oldest first; Get takes the last
-	open    int                 // resources that exist: idle, in use or being made
+	open    int                 // resources that exist: idle, in use, being made or being closed
 	waiters []chan struct{}     // Gets waiting at Max, oldest first
 	ticks   uint64              // eviction ticks so far
 }
@@ -4315,10 +4315,7 @@ func (p *Conns) Get(ctx context.Context) (*Conn, error) {
 	if ok {
 		if p.closed.Load() {
 			// Close ran after the Put that filled the slot.
-			p.destroy(r)
-			p.mu.Lock()
-			p.open--
-			p.mu.Unlock()
+			p.closeAll(r)
 			var zero *Conn
 			return zero, ErrConnsClosed
 		}
@@ -4397,9 +4394,7 @@ func (p *Conns) putPastHot(r *Conn) {
 		toClose = append(toClose, r)
 	}
 	p.mu.Unlock()
-	for _, r := range toClose {
-		p.destroy(r)
-	}
+	p.closeAll(toClose...)
 }
 
 // putHot is Put through the hot slots, starting at slot i, the goroutine's
@@ -4439,9 +4434,7 @@ func (p *Conns) putHot(r *Conn, i uint32) {
 		}
 	}
 	p.mu.Unlock()
-	for _, r := range toClose {
-		p.destroy(r)
-	}
+	p.closeAll(toClose...)
 }
 
 // hotToIdleLocked empties the hot slots through putLocked: onto the stack,
@@ -4499,11 +4492,10 @@ func (p *Conns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
 }
 
 // putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
-// Close, forgets r and reports that the caller must close it (outside the
+// Close, reports that the caller must close it with closeAll (outside the
 // lock). p.mu is held.
 func (p *Conns) putLocked(r *Conn) (closeIt bool) {
 	if p.closed.Load() {
-		p.open--
 		return true
 	}
 	p.idle = append(p.idle, connsIdleResource{res: r, tick: p.ticks})
@@ -4512,17 +4504,32 @@ func (p *Conns) putLocked(r *Conn) (closeIt bool) {
 }
 
 // Discard closes r, a resource from Get that must not be reused, making room
-// for a new one.
+// for a new one once r is closed.
 func (p *Conns) Discard(r *Conn) {
-	p.destroy(r)
+	p.closeAll(r)
+}
+
+// closeAll closes rs, resources the pool counts, and only then stops
+// counting them and wakes as many waiting Gets: a resource counts toward the
+// maximum until its close function has returned, so that no Get makes one
+// while the maximum number of others still exist. p.mu is not held.
+func (p *Conns) closeAll(rs ...*Conn) {
+	if len(rs) == 0 {
+		return
+	}
+	for _, r := range rs {
+		p.destroy(r)
+	}
 	p.mu.Lock()
-	p.open--
-	p.wakeLocked()
+	p.open -= len(rs)
+	for range rs {
+		p.wakeLocked() // each closed resource makes room for a waiting Get
+	}
 	p.mu.Unlock()
 }
 
-// Len returns the number of resources that exist, idle or in use, and how
-// many of them are idle.
+// Len returns the number of resources that exist, idle, in use or being
+// closed, and how many of them are idle.
 func (p *Conns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -4550,7 +4557,6 @@ func (p *Conns) Close() {
 	p.hotToStackLocked()
 	idle := p.idle
 	p.idle = nil
-	p.open -= len(idle)
 	for _, w := range p.waiters {
 		close(w)
 	}
@@ -4562,9 +4568,11 @@ func (p *Conns) Close() {
 		p.ticker.Stop()
 	}
 	p.wg.Wait()
-	for _, ir := range idle {
-		p.destroy(ir.res)
+	rs := make([]*Conn, len(idle))
+	for i, ir := range idle {
+		rs[i] = ir.res
 	}
+	p.closeAll(rs...)
 }
 
 // waitLocked waits, with p.mu held on entry and on return, until a Put,
@@ -4625,6 +4633,8 @@ func (p *Conns) evictor() {
 
 // evictIdle counts a tick and closes the idle resources put back at least
 // connsIdleTicksToEvict ticks ago. They are the oldest, at the start of p.idle.
+// They count toward the maximum until closed: a Get waiting at the maximum
+// is woken only once their close functions have returned.
 //
 // It first moves the hot slots' resources onto the stack, stamped with the
 // tick count before this tick: the slots were emptied at the previous tick,
@@ -4644,16 +4654,13 @@ func (p *Conns) evictIdle() {
 	for n < len(p.idle) && p.ticks-p.idle[n].tick >= connsIdleTicksToEvict {
 		n++
 	}
-	expired := slices.Clone(p.idle[:n])
+	expired := make([]*Conn, n)
+	for i, ir := range p.idle[:n] {
+		expired[i] = ir.res
+	}
 	p.idle = slices.Delete(p.idle, 0, n)
-	p.open -= n
-	for range n {
-		p.wakeLocked() // each closed resource makes room for a waiting Get
-	}
 	p.mu.Unlock()
-	for _, ir := range expired {
-		p.destroy(ir.res)
-	}
+	p.closeAll(expired...)
 }
 
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
@@ -4782,7 +4789,7 @@ type BenchConns struct {
 
 	mu      sync.Mutex
 	idle    []benchConnsIdleResource // oldest first; Get takes the last
-	open    int                      // resources that exist: idle, in use or being made
+	open    int                      // resources that exist: idle, in use, being made or being closed
 	waiters []chan struct{}          // Gets waiting at Max, oldest first
 	ticks   uint64                   // eviction ticks so far
 }
@@ -4808,10 +4815,7 @@ func (p *BenchConns) Get(ctx context.Context) (*Conn, error) {
 	if ok {
 		if p.closed.Load() {
 			// Close ran after the Put that filled the slot.
-			p.destroy(r)
-			p.mu.Lock()
-			p.open--
-			p.mu.Unlock()
+			p.closeAll(r)
 			var zero *Conn
 			return zero, ErrBenchConnsClosed
 		}
@@ -4890,9 +4894,7 @@ func (p *BenchConns) putPastHot(r *Conn) {
 		toClose = append(toClose, r)
 	}
 	p.mu.Unlock()
-	for _, r := range toClose {
-		p.destroy(r)
-	}
+	p.closeAll(toClose...)
 }
 
 // putHot is Put through the hot slots, starting at slot i, the goroutine's
@@ -4932,9 +4934,7 @@ func (p *BenchConns) putHot(r *Conn, i uint32) {
 		}
 	}
 	p.mu.Unlock()
-	for _, r := range toClose {
-		p.destroy(r)
-	}
+	p.closeAll(toClose...)
 }
 
 // hotToIdleLocked empties the hot slots through putLocked: onto the stack,
@@ -4992,11 +4992,10 @@ func (p *BenchConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
 }
 
 // putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
-// Close, forgets r and reports that the caller must close it (outside the
+// Close, reports that the caller must close it with closeAll (outside the
 // lock). p.mu is held.
 func (p *BenchConns) putLocked(r *Conn) (closeIt bool) {
 	if p.closed.Load() {
-		p.open--
 		return true
 	}
 	p.idle = append(p.idle, benchConnsIdleResource{res: r, tick: p.ticks})
@@ -5005,17 +5004,32 @@ func (p *BenchConns) putLocked(r *Conn) (closeIt bool) {
 }
 
 // Discard closes r, a resource from Get that must not be reused, making room
-// for a new one.
+// for a new one once r is closed.
 func (p *BenchConns) Discard(r *Conn) {
-	p.destroy(r)
+	p.closeAll(r)
+}
+
+// closeAll closes rs, resources the pool counts, and only then stops
+// counting them and wakes as many waiting Gets: a resource counts toward the
+// maximum until its close function has returned, so that no Get makes one
+// while the maximum number of others still exist. p.mu is not held.
+func (p *BenchConns) closeAll(rs ...*Conn) {
+	if len(rs) == 0 {
+		return
+	}
+	for _, r := range rs {
+		p.destroy(r)
+	}
 	p.mu.Lock()
-	p.open--
-	p.wakeLocked()
+	p.open -= len(rs)
+	for range rs {
+		p.wakeLocked() // each closed resource makes room for a waiting Get
+	}
 	p.mu.Unlock()
 }
 
-// Len returns the number of resources that exist, idle or in use, and how
-// many of them are idle.
+// Len returns the number of resources that exist, idle, in use or being
+// closed, and how many of them are idle.
 func (p *BenchConns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -5043,7 +5057,6 @@ func (p *BenchConns) Close() {
 	p.hotToStackLocked()
 	idle := p.idle
 	p.idle = nil
-	p.open -= len(idle)
 	for _, w := range p.waiters {
 		close(w)
 	}
@@ -5055,9 +5068,11 @@ func (p *BenchConns) Close() {
 		p.ticker.Stop()
 	}
 	p.wg.Wait()
-	for _, ir := range idle {
-		p.destroy(ir.res)
+	rs := make([]*Conn, len(idle))
+	for i, ir := range idle {
+		rs[i] = ir.res
 	}
+	p.closeAll(rs...)
 }
 
 // waitLocked waits, with p.mu held on entry and on return, until a Put,
@@ -5231,7 +5246,7 @@ type FuncConns struct {
 
 	mu      sync.Mutex
 	idle    []funcConnsIdleResource // oldest first; Get takes the last
-	open    int                     // resources that exist: idle, in use or being made
+	open    int                     // resources that exist: idle, in use, being made or being closed
 	waiters []chan struct{}         // Gets waiting at Max, oldest first
 	ticks   uint64                  // eviction ticks so far
 }
@@ -5257,10 +5272,7 @@ func (p *FuncConns) Get(ctx context.Context) (*Conn, error) {
 	if ok {
 		if p.closed.Load() {
 			// Close ran after the Put that filled the slot.
-			p.destroy(r)
-			p.mu.Lock()
-			p.open--
-			p.mu.Unlock()
+			p.closeAll(r)
 			var zero *Conn
 			return zero, ErrFuncConnsClosed
 		}
@@ -5339,9 +5351,7 @@ func (p *FuncConns) putPastHot(r *Conn) {
 		toClose = append(toClose, r)
 	}
 	p.mu.Unlock()
-	for _, r := range toClose {
-		p.destroy(r)
-	}
+	p.closeAll(toClose...)
 }
 
 // putHot is Put through the hot slots, starting at slot i, the goroutine's
@@ -5381,9 +5391,7 @@ func (p *FuncConns) putHot(r *Conn, i uint32) {
 		}
 	}
 	p.mu.Unlock()
-	for _, r := range toClose {
-		p.destroy(r)
-	}
+	p.closeAll(toClose...)
 }
 
 // hotToIdleLocked empties the hot slots through putLocked: onto the stack,
@@ -5441,11 +5449,10 @@ func (p *FuncConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
 }
 
 // putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
-// Close, forgets r and reports that the caller must close it (outside the
+// Close, reports that the caller must close it with closeAll (outside the
 // lock). p.mu is held.
 func (p *FuncConns) putLocked(r *Conn) (closeIt bool) {
 	if p.closed.Load() {
-		p.open--
 		return true
 	}
 	p.idle = append(p.idle, funcConnsIdleResource{res: r, tick: p.ticks})
@@ -5454,17 +5461,32 @@ func (p *FuncConns) putLocked(r *Conn) (closeIt bool) {
 }
 
 // Discard closes r, a resource from Get that must not be reused, making room
-// for a new one.
+// for a new one once r is closed.
 func (p *FuncConns) Discard(r *Conn) {
-	p.destroy(r)
+	p.closeAll(r)
+}
+
+// closeAll closes rs, resources the pool counts, and only then stops
+// counting them and wakes as many waiting Gets: a resource counts toward the
+// maximum until its close function has returned, so that no Get makes one
+// while the maximum number of others still exist. p.mu is not held.
+func (p *FuncConns) closeAll(rs ...*Conn) {
+	if len(rs) == 0 {
+		return
+	}
+	for _, r := range rs {
+		p.destroy(r)
+	}
 	p.mu.Lock()
-	p.open--
-	p.wakeLocked()
+	p.open -= len(rs)
+	for range rs {
+		p.wakeLocked() // each closed resource makes room for a waiting Get
+	}
 	p.mu.Unlock()
 }
 
-// Len returns the number of resources that exist, idle or in use, and how
-// many of them are idle.
+// Len returns the number of resources that exist, idle, in use or being
+// closed, and how many of them are idle.
 func (p *FuncConns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -5492,7 +5514,6 @@ func (p *FuncConns) Close() {
 	p.hotToStackLocked()
 	idle := p.idle
 	p.idle = nil
-	p.open -= len(idle)
 	for _, w := range p.waiters {
 		close(w)
 	}
@@ -5504,9 +5525,11 @@ func (p *FuncConns) Close() {
 		p.ticker.Stop()
 	}
 	p.wg.Wait()
-	for _, ir := range idle {
-		p.destroy(ir.res)
+	rs := make([]*Conn, len(idle))
+	for i, ir := range idle {
+		rs[i] = ir.res
 	}
+	p.closeAll(rs...)
 }
 
 // waitLocked waits, with p.mu held on entry and on return, until a Put,

@@ -3,7 +3,8 @@
 //
 //	//monogen:respool Conns[*Conn] max=16 new=dial close=closeConn check=ping idle=5m
 //
-// At most Max resources exist at once. Get takes a recently returned idle
+// At most Max resources exist at once: a resource counts from the moment
+// Get starts making it until its close function has returned. Get takes a recently returned idle
 // resource (one likely still warm: the last one its goroutine put back, if
 // still idle), checks it, makes a new one when none is idle and the pool is
 // below Max, and otherwise waits for a Put.
@@ -128,7 +129,7 @@ type Pool[T any] struct {
 
 	mu      sync.Mutex
 	idle    []idleResource[T] // oldest first; Get takes the last
-	open    int               // resources that exist: idle, in use or being made
+	open    int               // resources that exist: idle, in use, being made or being closed
 	waiters []chan struct{}   // Gets waiting at Max, oldest first
 	ticks   uint64            // eviction ticks so far
 }
@@ -176,10 +177,7 @@ func (p *Pool[T]) Get(ctx context.Context) (T, error) {
 		if ok {
 			if p.closed.Load() {
 				// Close ran after the Put that filled the slot.
-				p.destroy(r)
-				p.mu.Lock()
-				p.open--
-				p.mu.Unlock()
+				p.closeAll(r)
 				var zero T
 				return zero, ErrClosed
 			}
@@ -250,7 +248,7 @@ func (p *Pool[T]) Put(r T) {
 		closeIt := p.putLocked(r)
 		p.mu.Unlock()
 		if closeIt {
-			p.destroy(r)
+			p.closeAll(r)
 		}
 	} else if p.hotHolds(r) {
 		p.putHot(r, hotStart(unsafe.Pointer(&p)))
@@ -268,9 +266,7 @@ func (p *Pool[T]) putPastHot(r T) {
 		toClose = append(toClose, r)
 	}
 	p.mu.Unlock()
-	for _, r := range toClose {
-		p.destroy(r)
-	}
+	p.closeAll(toClose...)
 }
 
 // putHot is Put through the hot slots, starting at slot i, the goroutine's
@@ -310,9 +306,7 @@ func (p *Pool[T]) putHot(r T, i uint32) {
 		}
 	}
 	p.mu.Unlock()
-	for _, r := range toClose {
-		p.destroy(r)
-	}
+	p.closeAll(toClose...)
 }
 
 // hotToIdleLocked empties the hot slots through putLocked: onto the stack,
@@ -370,11 +364,10 @@ func (p *Pool[T]) hotPutAny(start uint32, r T) (i uint32, ok bool) {
 }
 
 // putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
-// Close, forgets r and reports that the caller must close it (outside the
+// Close, reports that the caller must close it with closeAll (outside the
 // lock). p.mu is held.
 func (p *Pool[T]) putLocked(r T) (closeIt bool) {
 	if p.closed.Load() {
-		p.open--
 		return true
 	}
 	p.idle = append(p.idle, idleResource[T]{res: r, tick: p.ticks})
@@ -383,17 +376,32 @@ func (p *Pool[T]) putLocked(r T) (closeIt bool) {
 }
 
 // Discard closes r, a resource from Get that must not be reused, making room
-// for a new one.
+// for a new one once r is closed.
 func (p *Pool[T]) Discard(r T) {
-	p.destroy(r)
+	p.closeAll(r)
+}
+
+// closeAll closes rs, resources the pool counts, and only then stops
+// counting them and wakes as many waiting Gets: a resource counts toward the
+// maximum until its close function has returned, so that no Get makes one
+// while the maximum number of others still exist. p.mu is not held.
+func (p *Pool[T]) closeAll(rs ...T) {
+	if len(rs) == 0 {
+		return
+	}
+	for _, r := range rs {
+		p.destroy(r)
+	}
 	p.mu.Lock()
-	p.open--
-	p.wakeLocked()
+	p.open -= len(rs)
+	for range rs {
+		p.wakeLocked() // each closed resource makes room for a waiting Get
+	}
 	p.mu.Unlock()
 }
 
-// Len returns the number of resources that exist, idle or in use, and how
-// many of them are idle.
+// Len returns the number of resources that exist, idle, in use or being
+// closed, and how many of them are idle.
 func (p *Pool[T]) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -425,7 +433,6 @@ func (p *Pool[T]) Close() {
 	}
 	idle := p.idle
 	p.idle = nil
-	p.open -= len(idle)
 	for _, w := range p.waiters {
 		close(w)
 	}
@@ -439,9 +446,11 @@ func (p *Pool[T]) Close() {
 		p.ticker.Stop()
 	}
 	p.wg.Wait()
-	for _, ir := range idle {
-		p.destroy(ir.res)
+	rs := make([]T, len(idle))
+	for i, ir := range idle {
+		rs[i] = ir.res
 	}
+	p.closeAll(rs...)
 }
 
 // waitLocked waits, with p.mu held on entry and on return, until a Put,
@@ -508,6 +517,8 @@ func (p *Pool[T]) evictor() {
 
 // evictIdle counts a tick and closes the idle resources put back at least
 // idleTicksToEvict ticks ago. They are the oldest, at the start of p.idle.
+// They count toward the maximum until closed: a Get waiting at the maximum
+// is woken only once their close functions have returned.
 //
 // It first moves the hot slots' resources onto the stack, stamped with the
 // tick count before this tick: the slots were emptied at the previous tick,
@@ -529,16 +540,13 @@ func (p *Pool[T]) evictIdle() {
 	for n < len(p.idle) && p.ticks-p.idle[n].tick >= idleTicksToEvict {
 		n++
 	}
-	expired := slices.Clone(p.idle[:n])
+	expired := make([]T, n)
+	for i, ir := range p.idle[:n] {
+		expired[i] = ir.res
+	}
 	p.idle = slices.Delete(p.idle, 0, n)
-	p.open -= n
-	for range n {
-		p.wakeLocked() // each closed resource makes room for a waiting Get
-	}
 	p.mu.Unlock()
-	for _, ir := range expired {
-		p.destroy(ir.res)
-	}
+	p.closeAll(expired...)
 }
 
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
