@@ -197,7 +197,17 @@ func (s *Slots) acquireSlow(ctx context.Context, n int64) error {
 		<-done
 		return ctx.Err()
 	}
+	w, err := s.enqueue(ctx, done, n)
+	if w == nil {
+		return err
+	}
+	return s.await(ctx, done, w)
+}
 
+// enqueue takes n units at once if they fit and nobody is queued, fails if
+// done is closed, and otherwise queues a waiter for them and returns it:
+// nil and the result when no wait is needed.
+func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*slotsWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -206,13 +216,13 @@ func (s *Slots) acquireSlow(ctx context.Context, n int64) error {
 		}
 		if s.state.CompareAndSwap(c, c+n) {
 			s.mu.Unlock()
-			return nil
+			return nil, nil
 		}
 	}
 	select {
 	case <-done:
 		s.mu.Unlock()
-		return ctx.Err()
+		return nil, ctx.Err()
 	default:
 	}
 
@@ -228,7 +238,11 @@ func (s *Slots) acquireSlow(ctx context.Context, n int64) error {
 	// were released on the fast path, which notifies nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
+	return w, nil
+}
 
+// await waits until the queued w is granted its units or done is closed.
+func (s *Slots) await(ctx context.Context, done <-chan struct{}, w *slotsWaiter) error {
 	select {
 	case <-w.ready:
 		return nil
@@ -239,7 +253,7 @@ func (s *Slots) acquireSlow(ctx context.Context, n int64) error {
 	case <-w.ready:
 		// Granted concurrently with ctx becoming done: give the units
 		// back, so that a failed Acquire leaves the semaphore unchanged.
-		s.state.Add(-n)
+		s.state.Add(-w.n)
 	default:
 		s.remove(w)
 	}
@@ -502,7 +516,17 @@ func (s *BenchSlots) acquireSlow(ctx context.Context, n int64) error {
 		<-done
 		return ctx.Err()
 	}
+	w, err := s.enqueue(ctx, done, n)
+	if w == nil {
+		return err
+	}
+	return s.await(ctx, done, w)
+}
 
+// enqueue takes n units at once if they fit and nobody is queued, fails if
+// done is closed, and otherwise queues a waiter for them and returns it:
+// nil and the result when no wait is needed.
+func (s *BenchSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*benchSlotsWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -511,13 +535,13 @@ func (s *BenchSlots) acquireSlow(ctx context.Context, n int64) error {
 		}
 		if s.state.CompareAndSwap(c, c+n) {
 			s.mu.Unlock()
-			return nil
+			return nil, nil
 		}
 	}
 	select {
 	case <-done:
 		s.mu.Unlock()
-		return ctx.Err()
+		return nil, ctx.Err()
 	default:
 	}
 
@@ -533,7 +557,11 @@ func (s *BenchSlots) acquireSlow(ctx context.Context, n int64) error {
 	// were released on the fast path, which notifies nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
+	return w, nil
+}
 
+// await waits until the queued w is granted its units or done is closed.
+func (s *BenchSlots) await(ctx context.Context, done <-chan struct{}, w *benchSlotsWaiter) error {
 	select {
 	case <-w.ready:
 		return nil
@@ -544,7 +572,7 @@ func (s *BenchSlots) acquireSlow(ctx context.Context, n int64) error {
 	case <-w.ready:
 		// Granted concurrently with ctx becoming done: give the units
 		// back, so that a failed Acquire leaves the semaphore unchanged.
-		s.state.Add(-n)
+		s.state.Add(-w.n)
 	default:
 		s.remove(w)
 	}

@@ -221,7 +221,17 @@ func (s *Semaphore) acquireSlow(ctx context.Context, n int64) error {
 		<-done
 		return ctx.Err()
 	}
+	w, err := s.enqueue(ctx, done, n)
+	if w == nil {
+		return err
+	}
+	return s.await(ctx, done, w)
+}
 
+// enqueue takes n units at once if they fit and nobody is queued, fails if
+// done is closed, and otherwise queues a waiter for them and returns it:
+// nil and the result when no wait is needed.
+func (s *Semaphore) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*waiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -230,13 +240,13 @@ func (s *Semaphore) acquireSlow(ctx context.Context, n int64) error {
 		}
 		if s.state.CompareAndSwap(c, c+n) {
 			s.mu.Unlock()
-			return nil
+			return nil, nil
 		}
 	}
 	select {
 	case <-done:
 		s.mu.Unlock()
-		return ctx.Err()
+		return nil, ctx.Err()
 	default:
 	}
 
@@ -252,7 +262,11 @@ func (s *Semaphore) acquireSlow(ctx context.Context, n int64) error {
 	// were released on the fast path, which notifies nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
+	return w, nil
+}
 
+// await waits until the queued w is granted its units or done is closed.
+func (s *Semaphore) await(ctx context.Context, done <-chan struct{}, w *waiter) error {
 	select {
 	case <-w.ready:
 		return nil
@@ -263,7 +277,7 @@ func (s *Semaphore) acquireSlow(ctx context.Context, n int64) error {
 	case <-w.ready:
 		// Granted concurrently with ctx becoming done: give the units
 		// back, so that a failed Acquire leaves the semaphore unchanged.
-		s.state.Add(-n)
+		s.state.Add(-w.n)
 	default:
 		s.remove(w)
 	}
