@@ -78,7 +78,10 @@ func (s *Slots) init() {
 // Acquire acquires one unit, blocking until it is available or ctx is done.
 // On success it returns nil. On failure it returns ctx.Err() and leaves the
 // semaphore unchanged. If ctx is already done, Acquire may still succeed
-// without blocking when a unit is free and nobody is waiting.
+// without blocking when a unit is free and nobody is waiting. Once it
+// waits, it fails if ctx is done when the wait ends, even if the unit was
+// granted at the same moment: the unit goes back, and a caller that cancels
+// ctx before releasing units never sees the waiter succeed.
 func (s *Slots) Acquire(ctx context.Context) error {
 	if c := s.state.Load(); c < 4 && s.state.CompareAndSwap(c, c+1) {
 		return nil
@@ -242,17 +245,25 @@ func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*sl
 }
 
 // await waits until the queued w is granted its units or done is closed.
+// If done is closed when the wait ends, the request fails even if it was
+// granted too: a select between the two picks either at random, and the
+// grant may have come after ctx ended (go.dev/issue/63615).
 func (s *Slots) await(ctx context.Context, done <-chan struct{}, w *slotsWaiter) error {
 	select {
 	case <-w.ready:
-		return nil
+		select {
+		case <-done:
+			// Fail as if done had been picked; the units go back below.
+		default:
+			return nil
+		}
 	case <-done:
 	}
 	s.mu.Lock()
 	select {
 	case <-w.ready:
-		// Granted concurrently with ctx becoming done: give the units
-		// back, so that a failed Acquire leaves the semaphore unchanged.
+		// Granted as ctx ended: give the units back, so that a failed
+		// Acquire leaves the semaphore unchanged.
 		s.state.Add(-w.n)
 	default:
 		s.remove(w)
@@ -397,7 +408,10 @@ func (s *BenchSlots) init() {
 // Acquire acquires one unit, blocking until it is available or ctx is done.
 // On success it returns nil. On failure it returns ctx.Err() and leaves the
 // semaphore unchanged. If ctx is already done, Acquire may still succeed
-// without blocking when a unit is free and nobody is waiting.
+// without blocking when a unit is free and nobody is waiting. Once it
+// waits, it fails if ctx is done when the wait ends, even if the unit was
+// granted at the same moment: the unit goes back, and a caller that cancels
+// ctx before releasing units never sees the waiter succeed.
 func (s *BenchSlots) Acquire(ctx context.Context) error {
 	if c := s.state.Load(); c < 64 && s.state.CompareAndSwap(c, c+1) {
 		return nil
@@ -561,17 +575,25 @@ func (s *BenchSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64)
 }
 
 // await waits until the queued w is granted its units or done is closed.
+// If done is closed when the wait ends, the request fails even if it was
+// granted too: a select between the two picks either at random, and the
+// grant may have come after ctx ended (go.dev/issue/63615).
 func (s *BenchSlots) await(ctx context.Context, done <-chan struct{}, w *benchSlotsWaiter) error {
 	select {
 	case <-w.ready:
-		return nil
+		select {
+		case <-done:
+			// Fail as if done had been picked; the units go back below.
+		default:
+			return nil
+		}
 	case <-done:
 	}
 	s.mu.Lock()
 	select {
 	case <-w.ready:
-		// Granted concurrently with ctx becoming done: give the units
-		// back, so that a failed Acquire leaves the semaphore unchanged.
+		// Granted as ctx ended: give the units back, so that a failed
+		// Acquire leaves the semaphore unchanged.
 		s.state.Add(-w.n)
 	default:
 		s.remove(w)

@@ -102,7 +102,10 @@ func (s *Semaphore) init() {
 // Acquire acquires one unit, blocking until it is available or ctx is done.
 // On success it returns nil. On failure it returns ctx.Err() and leaves the
 // semaphore unchanged. If ctx is already done, Acquire may still succeed
-// without blocking when a unit is free and nobody is waiting.
+// without blocking when a unit is free and nobody is waiting. Once it
+// waits, it fails if ctx is done when the wait ends, even if the unit was
+// granted at the same moment: the unit goes back, and a caller that cancels
+// ctx before releasing units never sees the waiter succeed.
 func (s *Semaphore) Acquire(ctx context.Context) error {
 	if c := s.state.Load(); c < s.cfg.N && s.state.CompareAndSwap(c, c+1) {
 		return nil
@@ -266,17 +269,25 @@ func (s *Semaphore) enqueue(ctx context.Context, done <-chan struct{}, n int64) 
 }
 
 // await waits until the queued w is granted its units or done is closed.
+// If done is closed when the wait ends, the request fails even if it was
+// granted too: a select between the two picks either at random, and the
+// grant may have come after ctx ended (go.dev/issue/63615).
 func (s *Semaphore) await(ctx context.Context, done <-chan struct{}, w *waiter) error {
 	select {
 	case <-w.ready:
-		return nil
+		select {
+		case <-done:
+			// Fail as if done had been picked; the units go back below.
+		default:
+			return nil
+		}
 	case <-done:
 	}
 	s.mu.Lock()
 	select {
 	case <-w.ready:
-		// Granted concurrently with ctx becoming done: give the units
-		// back, so that a failed Acquire leaves the semaphore unchanged.
+		// Granted as ctx ended: give the units back, so that a failed
+		// Acquire leaves the semaphore unchanged.
 		s.state.Add(-w.n)
 	default:
 		s.remove(w)
