@@ -4303,8 +4303,11 @@ func (p *Conns) init() {
 // Get returns an idle resource that passes the check, closing those that
 // fail it, or a new one if fewer than Max exist. Otherwise it waits until a
 // resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrConnsClosed after Close. The caller owns
-// the resource until it passes it to Put or Discard.
+// an error from making a resource, or ErrConnsClosed after Close. A Get that
+// waits fails if ctx has ended by the time the wait is over, even if a Put
+// woke it at the same moment; one that need not wait may succeed with a
+// context already done. The caller owns the resource until it passes it to
+// Put or Discard.
 func (p *Conns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
 	i := connsHotStart(unsafe.Pointer(&p))
@@ -4576,9 +4579,19 @@ func (p *Conns) Close() {
 }
 
 // waitLocked waits, with p.mu held on entry and on return, until a Put,
-// Discard or Close wakes the caller. A waiter woken just as its context ends
-// passes the wake-up on, so that it is not lost.
+// Discard or Close wakes the caller, or ctx ends.
 func (p *Conns) waitLocked(ctx context.Context) error {
+	w := p.enqueueLocked()
+	if w == nil {
+		return nil
+	}
+	return p.awaitLocked(ctx, w)
+}
+
+// enqueueLocked queues a waiting Get and returns the channel that wakes it,
+// or nil if it found a resource in a hot slot after all and put it on the
+// idle stack for the caller. p.mu is held.
+func (p *Conns) enqueueLocked() chan struct{} {
 	w := make(chan struct{}, 1)
 	p.waiters = append(p.waiters, w)
 	// Announce the wait, then look at the hot slots a last time: a Put
@@ -4590,21 +4603,36 @@ func (p *Conns) waitLocked(ctx context.Context) error {
 		p.idle = append(p.idle, connsIdleResource{res: r, tick: p.ticks})
 		return nil
 	}
+	return w
+}
+
+// awaitLocked waits, with p.mu held on entry and on return, until w wakes
+// the caller or ctx ends. If ctx has ended when the wait ends, it fails even
+// if the caller was woken too: a select between the two picks either at
+// random, and the wake-up may have come after ctx ended. A waiter that
+// fails after its wake-up passes it on, so that it is not lost.
+func (p *Conns) awaitLocked(ctx context.Context, w chan struct{}) error {
 	p.mu.Unlock()
+	done := ctx.Done()
 	select {
 	case <-w:
-		p.mu.Lock()
-		return nil
-	case <-ctx.Done():
-		p.mu.Lock()
-		if i := slices.Index(p.waiters, w); i >= 0 {
-			p.waiters = slices.Delete(p.waiters, i, i+1)
-			p.nwait.Store(int32(len(p.waiters)))
-		} else if !p.closed.Load() {
-			p.wakeLocked() // we were woken too late to use it
+		select {
+		case <-done:
+			// Fail as if done had been picked.
+		default:
+			p.mu.Lock()
+			return nil
 		}
-		return ctx.Err()
+	case <-done:
 	}
+	p.mu.Lock()
+	if i := slices.Index(p.waiters, w); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
+		p.nwait.Store(int32(len(p.waiters)))
+	} else if !p.closed.Load() {
+		p.wakeLocked() // we were woken too late to use it
+	}
+	return ctx.Err()
 }
 
 // wakeLocked wakes the oldest waiting Get, if any. p.mu is held.
@@ -4803,8 +4831,11 @@ func (p *BenchConns) init() {
 // Get returns an idle resource that passes the check, closing those that
 // fail it, or a new one if fewer than Max exist. Otherwise it waits until a
 // resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrBenchConnsClosed after Close. The caller owns
-// the resource until it passes it to Put or Discard.
+// an error from making a resource, or ErrBenchConnsClosed after Close. A Get that
+// waits fails if ctx has ended by the time the wait is over, even if a Put
+// woke it at the same moment; one that need not wait may succeed with a
+// context already done. The caller owns the resource until it passes it to
+// Put or Discard.
 func (p *BenchConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
 	i := benchConnsHotStart(unsafe.Pointer(&p))
@@ -5076,9 +5107,19 @@ func (p *BenchConns) Close() {
 }
 
 // waitLocked waits, with p.mu held on entry and on return, until a Put,
-// Discard or Close wakes the caller. A waiter woken just as its context ends
-// passes the wake-up on, so that it is not lost.
+// Discard or Close wakes the caller, or ctx ends.
 func (p *BenchConns) waitLocked(ctx context.Context) error {
+	w := p.enqueueLocked()
+	if w == nil {
+		return nil
+	}
+	return p.awaitLocked(ctx, w)
+}
+
+// enqueueLocked queues a waiting Get and returns the channel that wakes it,
+// or nil if it found a resource in a hot slot after all and put it on the
+// idle stack for the caller. p.mu is held.
+func (p *BenchConns) enqueueLocked() chan struct{} {
 	w := make(chan struct{}, 1)
 	p.waiters = append(p.waiters, w)
 	// Announce the wait, then look at the hot slots a last time: a Put
@@ -5090,21 +5131,36 @@ func (p *BenchConns) waitLocked(ctx context.Context) error {
 		p.idle = append(p.idle, benchConnsIdleResource{res: r, tick: p.ticks})
 		return nil
 	}
+	return w
+}
+
+// awaitLocked waits, with p.mu held on entry and on return, until w wakes
+// the caller or ctx ends. If ctx has ended when the wait ends, it fails even
+// if the caller was woken too: a select between the two picks either at
+// random, and the wake-up may have come after ctx ended. A waiter that
+// fails after its wake-up passes it on, so that it is not lost.
+func (p *BenchConns) awaitLocked(ctx context.Context, w chan struct{}) error {
 	p.mu.Unlock()
+	done := ctx.Done()
 	select {
 	case <-w:
-		p.mu.Lock()
-		return nil
-	case <-ctx.Done():
-		p.mu.Lock()
-		if i := slices.Index(p.waiters, w); i >= 0 {
-			p.waiters = slices.Delete(p.waiters, i, i+1)
-			p.nwait.Store(int32(len(p.waiters)))
-		} else if !p.closed.Load() {
-			p.wakeLocked() // we were woken too late to use it
+		select {
+		case <-done:
+			// Fail as if done had been picked.
+		default:
+			p.mu.Lock()
+			return nil
 		}
-		return ctx.Err()
+	case <-done:
 	}
+	p.mu.Lock()
+	if i := slices.Index(p.waiters, w); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
+		p.nwait.Store(int32(len(p.waiters)))
+	} else if !p.closed.Load() {
+		p.wakeLocked() // we were woken too late to use it
+	}
+	return ctx.Err()
 }
 
 // wakeLocked wakes the oldest waiting Get, if any. p.mu is held.
@@ -5260,8 +5316,11 @@ func (p *FuncConns) init() {
 // Get returns an idle resource that passes the check, closing those that
 // fail it, or a new one if fewer than Max exist. Otherwise it waits until a
 // resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrFuncConnsClosed after Close. The caller owns
-// the resource until it passes it to Put or Discard.
+// an error from making a resource, or ErrFuncConnsClosed after Close. A Get that
+// waits fails if ctx has ended by the time the wait is over, even if a Put
+// woke it at the same moment; one that need not wait may succeed with a
+// context already done. The caller owns the resource until it passes it to
+// Put or Discard.
 func (p *FuncConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
 	i := funcConnsHotStart(unsafe.Pointer(&p))
@@ -5533,9 +5592,19 @@ func (p *FuncConns) Close() {
 }
 
 // waitLocked waits, with p.mu held on entry and on return, until a Put,
-// Discard or Close wakes the caller. A waiter woken just as its context ends
-// passes the wake-up on, so that it is not lost.
+// Discard or Close wakes the caller, or ctx ends.
 func (p *FuncConns) waitLocked(ctx context.Context) error {
+	w := p.enqueueLocked()
+	if w == nil {
+		return nil
+	}
+	return p.awaitLocked(ctx, w)
+}
+
+// enqueueLocked queues a waiting Get and returns the channel that wakes it,
+// or nil if it found a resource in a hot slot after all and put it on the
+// idle stack for the caller. p.mu is held.
+func (p *FuncConns) enqueueLocked() chan struct{} {
 	w := make(chan struct{}, 1)
 	p.waiters = append(p.waiters, w)
 	// Announce the wait, then look at the hot slots a last time: a Put
@@ -5547,21 +5616,36 @@ func (p *FuncConns) waitLocked(ctx context.Context) error {
 		p.idle = append(p.idle, funcConnsIdleResource{res: r, tick: p.ticks})
 		return nil
 	}
+	return w
+}
+
+// awaitLocked waits, with p.mu held on entry and on return, until w wakes
+// the caller or ctx ends. If ctx has ended when the wait ends, it fails even
+// if the caller was woken too: a select between the two picks either at
+// random, and the wake-up may have come after ctx ended. A waiter that
+// fails after its wake-up passes it on, so that it is not lost.
+func (p *FuncConns) awaitLocked(ctx context.Context, w chan struct{}) error {
 	p.mu.Unlock()
+	done := ctx.Done()
 	select {
 	case <-w:
-		p.mu.Lock()
-		return nil
-	case <-ctx.Done():
-		p.mu.Lock()
-		if i := slices.Index(p.waiters, w); i >= 0 {
-			p.waiters = slices.Delete(p.waiters, i, i+1)
-			p.nwait.Store(int32(len(p.waiters)))
-		} else if !p.closed.Load() {
-			p.wakeLocked() // we were woken too late to use it
+		select {
+		case <-done:
+			// Fail as if done had been picked.
+		default:
+			p.mu.Lock()
+			return nil
 		}
-		return ctx.Err()
+	case <-done:
 	}
+	p.mu.Lock()
+	if i := slices.Index(p.waiters, w); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
+		p.nwait.Store(int32(len(p.waiters)))
+	} else if !p.closed.Load() {
+		p.wakeLocked() // we were woken too late to use it
+	}
+	return ctx.Err()
 }
 
 // wakeLocked wakes the oldest waiting Get, if any. p.mu is held.

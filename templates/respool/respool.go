@@ -164,8 +164,11 @@ func (p *Pool[T]) init() {
 // Get returns an idle resource that passes the check, closing those that
 // fail it, or a new one if fewer than Max exist. Otherwise it waits until a
 // resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrClosed after Close. The caller owns
-// the resource until it passes it to Put or Discard.
+// an error from making a resource, or ErrClosed after Close. A Get that
+// waits fails if ctx has ended by the time the wait is over, even if a Put
+// woke it at the same moment; one that need not wait may succeed with a
+// context already done. The caller owns the resource until it passes it to
+// Put or Discard.
 func (p *Pool[T]) Get(ctx context.Context) (T, error) {
 	if hotSlot {
 		// The goroutine's own slot first, then the others.
@@ -454,9 +457,19 @@ func (p *Pool[T]) Close() {
 }
 
 // waitLocked waits, with p.mu held on entry and on return, until a Put,
-// Discard or Close wakes the caller. A waiter woken just as its context ends
-// passes the wake-up on, so that it is not lost.
+// Discard or Close wakes the caller, or ctx ends.
 func (p *Pool[T]) waitLocked(ctx context.Context) error {
+	w := p.enqueueLocked()
+	if w == nil {
+		return nil
+	}
+	return p.awaitLocked(ctx, w)
+}
+
+// enqueueLocked queues a waiting Get and returns the channel that wakes it,
+// or nil if it found a resource in a hot slot after all and put it on the
+// idle stack for the caller. p.mu is held.
+func (p *Pool[T]) enqueueLocked() chan struct{} {
 	w := make(chan struct{}, 1)
 	p.waiters = append(p.waiters, w)
 	if hotSlot {
@@ -470,23 +483,38 @@ func (p *Pool[T]) waitLocked(ctx context.Context) error {
 			return nil
 		}
 	}
+	return w
+}
+
+// awaitLocked waits, with p.mu held on entry and on return, until w wakes
+// the caller or ctx ends. If ctx has ended when the wait ends, it fails even
+// if the caller was woken too: a select between the two picks either at
+// random, and the wake-up may have come after ctx ended. A waiter that
+// fails after its wake-up passes it on, so that it is not lost.
+func (p *Pool[T]) awaitLocked(ctx context.Context, w chan struct{}) error {
 	p.mu.Unlock()
+	done := ctx.Done()
 	select {
 	case <-w:
-		p.mu.Lock()
-		return nil
-	case <-ctx.Done():
-		p.mu.Lock()
-		if i := slices.Index(p.waiters, w); i >= 0 {
-			p.waiters = slices.Delete(p.waiters, i, i+1)
-			if hotSlot {
-				p.nwait.Store(int32(len(p.waiters)))
-			}
-		} else if !p.closed.Load() {
-			p.wakeLocked() // we were woken too late to use it
+		select {
+		case <-done:
+			// Fail as if done had been picked.
+		default:
+			p.mu.Lock()
+			return nil
 		}
-		return ctx.Err()
+	case <-done:
 	}
+	p.mu.Lock()
+	if i := slices.Index(p.waiters, w); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
+		if hotSlot {
+			p.nwait.Store(int32(len(p.waiters)))
+		}
+	} else if !p.closed.Load() {
+		p.wakeLocked() // we were woken too late to use it
+	}
+	return ctx.Err()
 }
 
 // wakeLocked wakes the oldest waiting Get, if any. p.mu is held.

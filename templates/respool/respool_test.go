@@ -565,3 +565,39 @@ func TestMaxCountsResourceUntilClosed(t *testing.T) {
 		})
 	}
 }
+
+// TestGetReturnsCtxErrWhenCanceledAsWoken checks that a Get waiting at Max
+// whose context is cancelled before a Put wakes it fails with ctx.Err(), even
+// when both have happened by the time it looks, and passes the wake-up on:
+// the resource stays idle for the next Get. Here both happen between
+// queueing and waiting, so a wait that picks either at random succeeds half
+// the time: every iteration must fail.
+func TestGetReturnsCtxErrWhenCanceledAsWoken(t *testing.T) {
+	bg := context.Background()
+	var f factory
+	p := newPool(&f, 1)
+	defer p.Close()
+	for i := range 64 {
+		r, err := p.Get(bg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(bg)
+		err = p.WaitQueued(ctx, func() {
+			cancel()
+			p.Put(r) // wakes the queued Get
+		})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("iteration %d: Get cancelled before its wake-up = %v, want context.Canceled", i, err)
+		}
+		if n := p.Waiters(); n != 0 {
+			t.Fatalf("iteration %d: %d Gets still queued", i, n)
+		}
+		if open, idle := p.Len(); open != 1 || idle != 1 {
+			t.Fatalf("iteration %d: Len() = %d, %d; want 1, 1", i, open, idle)
+		}
+	}
+	if f.made.Load() != 1 {
+		t.Fatalf("made %d resources, want 1", f.made.Load())
+	}
+}
