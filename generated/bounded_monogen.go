@@ -757,7 +757,8 @@ func (l *Tokens) ReserveAt(t time.Time) TokensReservation {
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrTokensDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
-// no event is counted.
+// no event is counted. A Wait that waits fails if ctx is done by the time
+// the wait is over, even if the event's time came at the same moment.
 func (l *Tokens) Wait(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -777,17 +778,25 @@ func (l *Tokens) Wait(ctx context.Context) error {
 			return ErrTokensDeadline
 		}
 		timer := time.NewTimer(time.Duration(r.at - now))
+		done := ctx.Done()
 		select {
 		case <-timer.C:
-			if r.OK() {
-				return nil
-			}
-			// A window reservation only said when to retry.
-		case <-ctx.Done():
+		case <-done:
 			timer.Stop()
-			r.cancel(l.clock())
-			return ctx.Err()
 		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			return nil
+		}
+		// A window reservation only said when to retry.
 	}
 }
 
@@ -847,14 +856,23 @@ func (r TokensReservation) CancelAt(t time.Time) {
 }
 
 func (r TokensReservation) cancel(now int64) {
-	if !r.ok || r.at < now {
+	if r.at < now {
+		return
+	}
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r TokensReservation) undo() {
+	if !r.ok {
 		return
 	}
 	// Later reservations keep their times; the freed interval goes
 	// to whoever reserves next.
 	r.l.state.Add(-int64((10 * time.Millisecond)))
-	// A window reservation is granted only for now, so its time has
-	// always come: there is nothing to give back.
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -1015,7 +1033,8 @@ func (l *Window) ReserveAt(t time.Time) WindowReservation {
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrWindowDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
-// no event is counted.
+// no event is counted. A Wait that waits fails if ctx is done by the time
+// the wait is over, even if the event's time came at the same moment.
 func (l *Window) Wait(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -1035,17 +1054,25 @@ func (l *Window) Wait(ctx context.Context) error {
 			return ErrWindowDeadline
 		}
 		timer := time.NewTimer(time.Duration(r.at - now))
+		done := ctx.Done()
 		select {
 		case <-timer.C:
-			if r.OK() {
-				return nil
-			}
-			// A window reservation only said when to retry.
-		case <-ctx.Done():
+		case <-done:
 			timer.Stop()
-			r.cancel(l.clock())
-			return ctx.Err()
 		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			return nil
+		}
+		// A window reservation only said when to retry.
 	}
 }
 
@@ -1108,11 +1135,20 @@ func (r WindowReservation) CancelAt(t time.Time) {
 }
 
 func (r WindowReservation) cancel(now int64) {
-	if !r.ok || r.at < now {
+	if r.at < now {
 		return
 	}
-	// A window reservation is granted only for now, so its time has
-	// always come: there is nothing to give back.
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r WindowReservation) undo() {
+	if !r.ok {
+		return
+	}
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -1332,7 +1368,8 @@ func (l *BenchTokens) ReserveAt(t time.Time) BenchTokensReservation {
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrBenchTokensDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
-// no event is counted.
+// no event is counted. A Wait that waits fails if ctx is done by the time
+// the wait is over, even if the event's time came at the same moment.
 func (l *BenchTokens) Wait(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -1352,17 +1389,25 @@ func (l *BenchTokens) Wait(ctx context.Context) error {
 			return ErrBenchTokensDeadline
 		}
 		timer := time.NewTimer(time.Duration(r.at - now))
+		done := ctx.Done()
 		select {
 		case <-timer.C:
-			if r.OK() {
-				return nil
-			}
-			// A window reservation only said when to retry.
-		case <-ctx.Done():
+		case <-done:
 			timer.Stop()
-			r.cancel(l.clock())
-			return ctx.Err()
 		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			return nil
+		}
+		// A window reservation only said when to retry.
 	}
 }
 
@@ -1422,14 +1467,23 @@ func (r BenchTokensReservation) CancelAt(t time.Time) {
 }
 
 func (r BenchTokensReservation) cancel(now int64) {
-	if !r.ok || r.at < now {
+	if r.at < now {
+		return
+	}
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r BenchTokensReservation) undo() {
+	if !r.ok {
 		return
 	}
 	// Later reservations keep their times; the freed interval goes
 	// to whoever reserves next.
 	r.l.state.Add(-int64((time.Duration(1))))
-	// A window reservation is granted only for now, so its time has
-	// always come: there is nothing to give back.
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -1590,7 +1644,8 @@ func (l *BenchWindow) ReserveAt(t time.Time) BenchWindowReservation {
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrBenchWindowDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
-// no event is counted.
+// no event is counted. A Wait that waits fails if ctx is done by the time
+// the wait is over, even if the event's time came at the same moment.
 func (l *BenchWindow) Wait(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -1610,17 +1665,25 @@ func (l *BenchWindow) Wait(ctx context.Context) error {
 			return ErrBenchWindowDeadline
 		}
 		timer := time.NewTimer(time.Duration(r.at - now))
+		done := ctx.Done()
 		select {
 		case <-timer.C:
-			if r.OK() {
-				return nil
-			}
-			// A window reservation only said when to retry.
-		case <-ctx.Done():
+		case <-done:
 			timer.Stop()
-			r.cancel(l.clock())
-			return ctx.Err()
 		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			return nil
+		}
+		// A window reservation only said when to retry.
 	}
 }
 
@@ -1683,11 +1746,20 @@ func (r BenchWindowReservation) CancelAt(t time.Time) {
 }
 
 func (r BenchWindowReservation) cancel(now int64) {
-	if !r.ok || r.at < now {
+	if r.at < now {
 		return
 	}
-	// A window reservation is granted only for now, so its time has
-	// always come: there is nothing to give back.
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r BenchWindowReservation) undo() {
+	if !r.ok {
+		return
+	}
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
