@@ -78,7 +78,10 @@ func (s *Slots) init() {
 // Acquire acquires one unit, blocking until it is available or ctx is done.
 // On success it returns nil. On failure it returns ctx.Err() and leaves the
 // semaphore unchanged. If ctx is already done, Acquire may still succeed
-// without blocking when a unit is free and nobody is waiting.
+// without blocking when a unit is free and nobody is waiting. Once it
+// waits, it fails if ctx is done when the wait ends, even if the unit was
+// granted at the same moment: the unit goes back, and a caller that cancels
+// ctx before releasing units never sees the waiter succeed.
 func (s *Slots) Acquire(ctx context.Context) error {
 	if c := s.state.Load(); c < 4 && s.state.CompareAndSwap(c, c+1) {
 		return nil
@@ -197,7 +200,17 @@ func (s *Slots) acquireSlow(ctx context.Context, n int64) error {
 		<-done
 		return ctx.Err()
 	}
+	w, err := s.enqueue(ctx, done, n)
+	if w == nil {
+		return err
+	}
+	return s.await(ctx, done, w)
+}
 
+// enqueue takes n units at once if they fit and nobody is queued, fails if
+// done is closed, and otherwise queues a waiter for them and returns it:
+// nil and the result when no wait is needed.
+func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*slotsWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -206,13 +219,13 @@ func (s *Slots) acquireSlow(ctx context.Context, n int64) error {
 		}
 		if s.state.CompareAndSwap(c, c+n) {
 			s.mu.Unlock()
-			return nil
+			return nil, nil
 		}
 	}
 	select {
 	case <-done:
 		s.mu.Unlock()
-		return ctx.Err()
+		return nil, ctx.Err()
 	default:
 	}
 
@@ -228,18 +241,30 @@ func (s *Slots) acquireSlow(ctx context.Context, n int64) error {
 	// were released on the fast path, which notifies nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
+	return w, nil
+}
 
+// await waits until the queued w is granted its units or done is closed.
+// If done is closed when the wait ends, the request fails even if it was
+// granted too: a select between the two picks either at random, and the
+// grant may have come after ctx ended (go.dev/issue/63615).
+func (s *Slots) await(ctx context.Context, done <-chan struct{}, w *slotsWaiter) error {
 	select {
 	case <-w.ready:
-		return nil
+		select {
+		case <-done:
+			// Fail as if done had been picked; the units go back below.
+		default:
+			return nil
+		}
 	case <-done:
 	}
 	s.mu.Lock()
 	select {
 	case <-w.ready:
-		// Granted concurrently with ctx becoming done: give the units
-		// back, so that a failed Acquire leaves the semaphore unchanged.
-		s.state.Add(-n)
+		// Granted as ctx ended: give the units back, so that a failed
+		// Acquire leaves the semaphore unchanged.
+		s.state.Add(-w.n)
 	default:
 		s.remove(w)
 	}
@@ -383,7 +408,10 @@ func (s *BenchSlots) init() {
 // Acquire acquires one unit, blocking until it is available or ctx is done.
 // On success it returns nil. On failure it returns ctx.Err() and leaves the
 // semaphore unchanged. If ctx is already done, Acquire may still succeed
-// without blocking when a unit is free and nobody is waiting.
+// without blocking when a unit is free and nobody is waiting. Once it
+// waits, it fails if ctx is done when the wait ends, even if the unit was
+// granted at the same moment: the unit goes back, and a caller that cancels
+// ctx before releasing units never sees the waiter succeed.
 func (s *BenchSlots) Acquire(ctx context.Context) error {
 	if c := s.state.Load(); c < 64 && s.state.CompareAndSwap(c, c+1) {
 		return nil
@@ -502,7 +530,17 @@ func (s *BenchSlots) acquireSlow(ctx context.Context, n int64) error {
 		<-done
 		return ctx.Err()
 	}
+	w, err := s.enqueue(ctx, done, n)
+	if w == nil {
+		return err
+	}
+	return s.await(ctx, done, w)
+}
 
+// enqueue takes n units at once if they fit and nobody is queued, fails if
+// done is closed, and otherwise queues a waiter for them and returns it:
+// nil and the result when no wait is needed.
+func (s *BenchSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*benchSlotsWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -511,13 +549,13 @@ func (s *BenchSlots) acquireSlow(ctx context.Context, n int64) error {
 		}
 		if s.state.CompareAndSwap(c, c+n) {
 			s.mu.Unlock()
-			return nil
+			return nil, nil
 		}
 	}
 	select {
 	case <-done:
 		s.mu.Unlock()
-		return ctx.Err()
+		return nil, ctx.Err()
 	default:
 	}
 
@@ -533,18 +571,30 @@ func (s *BenchSlots) acquireSlow(ctx context.Context, n int64) error {
 	// were released on the fast path, which notifies nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
+	return w, nil
+}
 
+// await waits until the queued w is granted its units or done is closed.
+// If done is closed when the wait ends, the request fails even if it was
+// granted too: a select between the two picks either at random, and the
+// grant may have come after ctx ended (go.dev/issue/63615).
+func (s *BenchSlots) await(ctx context.Context, done <-chan struct{}, w *benchSlotsWaiter) error {
 	select {
 	case <-w.ready:
-		return nil
+		select {
+		case <-done:
+			// Fail as if done had been picked; the units go back below.
+		default:
+			return nil
+		}
 	case <-done:
 	}
 	s.mu.Lock()
 	select {
 	case <-w.ready:
-		// Granted concurrently with ctx becoming done: give the units
-		// back, so that a failed Acquire leaves the semaphore unchanged.
-		s.state.Add(-n)
+		// Granted as ctx ended: give the units back, so that a failed
+		// Acquire leaves the semaphore unchanged.
+		s.state.Add(-w.n)
 	default:
 		s.remove(w)
 	}
@@ -707,7 +757,8 @@ func (l *Tokens) ReserveAt(t time.Time) TokensReservation {
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrTokensDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
-// no event is counted.
+// no event is counted. A Wait that waits fails if ctx is done by the time
+// the wait is over, even if the event's time came at the same moment.
 func (l *Tokens) Wait(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -727,17 +778,25 @@ func (l *Tokens) Wait(ctx context.Context) error {
 			return ErrTokensDeadline
 		}
 		timer := time.NewTimer(time.Duration(r.at - now))
+		done := ctx.Done()
 		select {
 		case <-timer.C:
-			if r.OK() {
-				return nil
-			}
-			// A window reservation only said when to retry.
-		case <-ctx.Done():
+		case <-done:
 			timer.Stop()
-			r.cancel(l.clock())
-			return ctx.Err()
 		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			return nil
+		}
+		// A window reservation only said when to retry.
 	}
 }
 
@@ -797,14 +856,23 @@ func (r TokensReservation) CancelAt(t time.Time) {
 }
 
 func (r TokensReservation) cancel(now int64) {
-	if !r.ok || r.at < now {
+	if r.at < now {
+		return
+	}
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r TokensReservation) undo() {
+	if !r.ok {
 		return
 	}
 	// Later reservations keep their times; the freed interval goes
 	// to whoever reserves next.
 	r.l.state.Add(-int64((10 * time.Millisecond)))
-	// A window reservation is granted only for now, so its time has
-	// always come: there is nothing to give back.
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -965,7 +1033,8 @@ func (l *Window) ReserveAt(t time.Time) WindowReservation {
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrWindowDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
-// no event is counted.
+// no event is counted. A Wait that waits fails if ctx is done by the time
+// the wait is over, even if the event's time came at the same moment.
 func (l *Window) Wait(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -985,17 +1054,25 @@ func (l *Window) Wait(ctx context.Context) error {
 			return ErrWindowDeadline
 		}
 		timer := time.NewTimer(time.Duration(r.at - now))
+		done := ctx.Done()
 		select {
 		case <-timer.C:
-			if r.OK() {
-				return nil
-			}
-			// A window reservation only said when to retry.
-		case <-ctx.Done():
+		case <-done:
 			timer.Stop()
-			r.cancel(l.clock())
-			return ctx.Err()
 		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			return nil
+		}
+		// A window reservation only said when to retry.
 	}
 }
 
@@ -1058,11 +1135,20 @@ func (r WindowReservation) CancelAt(t time.Time) {
 }
 
 func (r WindowReservation) cancel(now int64) {
-	if !r.ok || r.at < now {
+	if r.at < now {
 		return
 	}
-	// A window reservation is granted only for now, so its time has
-	// always come: there is nothing to give back.
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r WindowReservation) undo() {
+	if !r.ok {
+		return
+	}
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -1282,7 +1368,8 @@ func (l *BenchTokens) ReserveAt(t time.Time) BenchTokensReservation {
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrBenchTokensDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
-// no event is counted.
+// no event is counted. A Wait that waits fails if ctx is done by the time
+// the wait is over, even if the event's time came at the same moment.
 func (l *BenchTokens) Wait(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -1302,17 +1389,25 @@ func (l *BenchTokens) Wait(ctx context.Context) error {
 			return ErrBenchTokensDeadline
 		}
 		timer := time.NewTimer(time.Duration(r.at - now))
+		done := ctx.Done()
 		select {
 		case <-timer.C:
-			if r.OK() {
-				return nil
-			}
-			// A window reservation only said when to retry.
-		case <-ctx.Done():
+		case <-done:
 			timer.Stop()
-			r.cancel(l.clock())
-			return ctx.Err()
 		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			return nil
+		}
+		// A window reservation only said when to retry.
 	}
 }
 
@@ -1372,14 +1467,23 @@ func (r BenchTokensReservation) CancelAt(t time.Time) {
 }
 
 func (r BenchTokensReservation) cancel(now int64) {
-	if !r.ok || r.at < now {
+	if r.at < now {
+		return
+	}
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r BenchTokensReservation) undo() {
+	if !r.ok {
 		return
 	}
 	// Later reservations keep their times; the freed interval goes
 	// to whoever reserves next.
 	r.l.state.Add(-int64((time.Duration(1))))
-	// A window reservation is granted only for now, so its time has
-	// always come: there is nothing to give back.
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -1540,7 +1644,8 @@ func (l *BenchWindow) ReserveAt(t time.Time) BenchWindowReservation {
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrBenchWindowDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
-// no event is counted.
+// no event is counted. A Wait that waits fails if ctx is done by the time
+// the wait is over, even if the event's time came at the same moment.
 func (l *BenchWindow) Wait(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -1560,17 +1665,25 @@ func (l *BenchWindow) Wait(ctx context.Context) error {
 			return ErrBenchWindowDeadline
 		}
 		timer := time.NewTimer(time.Duration(r.at - now))
+		done := ctx.Done()
 		select {
 		case <-timer.C:
-			if r.OK() {
-				return nil
-			}
-			// A window reservation only said when to retry.
-		case <-ctx.Done():
+		case <-done:
 			timer.Stop()
-			r.cancel(l.clock())
-			return ctx.Err()
 		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			return nil
+		}
+		// A window reservation only said when to retry.
 	}
 }
 
@@ -1633,11 +1746,20 @@ func (r BenchWindowReservation) CancelAt(t time.Time) {
 }
 
 func (r BenchWindowReservation) cancel(now int64) {
-	if !r.ok || r.at < now {
+	if r.at < now {
 		return
 	}
-	// A window reservation is granted only for now, so its time has
-	// always come: there is nothing to give back.
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r BenchWindowReservation) undo() {
+	if !r.ok {
+		return
+	}
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -296,6 +297,87 @@ func TestRateLimitWaitDeadline(t *testing.T) {
 			t.Fatalf("Wait = %v, want ErrTokensDeadline", err)
 		}
 		return
+	}
+}
+
+// lateCtx is a context that ends just after the event its Wait waits for
+// may happen. Its Done, which Wait calls as it starts to wait, first lets
+// the clock pass that time (fake time, in a synctest bubble), then cancels:
+// when the wait looks, its timer has fired and ctx has ended.
+type lateCtx struct {
+	context.Context
+	after time.Duration
+	once  sync.Once
+	done  chan struct{}
+}
+
+func newLateCtx(after time.Duration) *lateCtx {
+	return &lateCtx{Context: context.Background(), after: after, done: make(chan struct{})}
+}
+
+func (c *lateCtx) Done() <-chan struct{} {
+	c.once.Do(func() {
+		time.Sleep(c.after)
+		close(c.done)
+	})
+	return c.done
+}
+
+func (c *lateCtx) Err() error {
+	select {
+	case <-c.done:
+		return context.Canceled
+	default:
+		return nil
+	}
+}
+
+// TestRateLimitWaitReturnsCtxErrAndCountsNothingWhenCanceledAsAllowed is
+// the ratelimit template's test of the same name on the generated Tokens
+// and Window, drained first: a Wait whose context ends just as its event's
+// time comes, both before it looks, fails with ctx.Err() and counts no
+// event.
+func TestRateLimitWaitReturnsCtxErrAndCountsNothingWhenCanceledAsAllowed(t *testing.T) {
+	type limiter struct {
+		allow func() bool
+		wait  func(context.Context) error
+		delay func() time.Duration
+		// counted reports whether the event the failed Wait reserved is
+		// counted: the token bucket has no token, although the one it
+		// waited for came; the window counts an event in its new window.
+		counted func() bool
+	}
+	for name, newLimiter := range map[string]func() limiter{
+		"Tokens": func() limiter {
+			l := generated.NewTokens()
+			return limiter{l.Allow, l.Wait,
+				func() time.Duration { return l.Stats().Delay },
+				func() bool { return l.Stats().Available == 0 }}
+		},
+		"Window": func() limiter {
+			l := generated.NewWindow()
+			return limiter{l.Allow, l.Wait,
+				func() time.Duration { return l.Stats().Delay },
+				func() bool { return l.Stats().Current != 0 }}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				for i := range 64 {
+					l := newLimiter()
+					for l.allow() {
+					}
+					// The clock does not move until the test sleeps: the
+					// Wait reserves its event now, delay from now.
+					if err := l.wait(newLateCtx(l.delay() + time.Nanosecond)); !errors.Is(err, context.Canceled) {
+						t.Fatalf("iteration %d: Wait whose context ended as its event came = %v, want context.Canceled", i, err)
+					}
+					if l.counted() {
+						t.Fatalf("iteration %d: the failed Wait's event is counted", i)
+					}
+				}
+			})
+		})
 	}
 }
 

@@ -115,7 +115,8 @@ type Conn struct {
 type ConnStats struct {
 	mu                      sync.Mutex
 	Dialed, Closed, Checked int
-	FailDial                bool // the next dials fail
+	FailDial                bool          // the next dials fail
+	hold                    chan struct{} // Close waits until it is closed
 }
 
 // ConnsStats are the counters of the Conns pool.
@@ -132,7 +133,18 @@ func (s *ConnStats) Counts() (dialed, closed, checked int) {
 func (s *ConnStats) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.Dialed, s.Closed, s.Checked, s.FailDial = 0, 0, 0, false
+	s.Dialed, s.Closed, s.Checked, s.FailDial, s.hold = 0, 0, 0, false, nil
+}
+
+// HoldCloses makes every Close wait, before it closes and counts the
+// connection, until release is called, so that a test can watch a pool
+// while its close function runs.
+func (s *ConnStats) HoldCloses() (release func()) {
+	hold := make(chan struct{})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hold = hold
+	return sync.OnceFunc(func() { close(hold) })
 }
 
 // SetFailDial makes the next dials fail, or succeed again.
@@ -158,6 +170,12 @@ func (s *ConnStats) Dial(ctx context.Context) (*Conn, error) {
 
 // Close closes a connection, counted in s.
 func (s *ConnStats) Close(c *Conn) {
+	s.mu.Lock()
+	hold := s.hold
+	s.mu.Unlock()
+	if hold != nil {
+		<-hold
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.Closed++

@@ -4284,7 +4284,7 @@ type Conns struct {
 
 	mu      sync.Mutex
 	idle    []connsIdleResource // oldest first; Get takes the last
-	open    int                 // resources that exist: idle, in use or being made
+	open    int                 // resources that exist: idle, in use, being made or being closed
 	waiters []chan struct{}     // Gets waiting at Max, oldest first
 	ticks   uint64              // eviction ticks so far
 }
@@ -4303,8 +4303,11 @@ func (p *Conns) init() {
 // Get returns an idle resource that passes the check, closing those that
 // fail it, or a new one if fewer than Max exist. Otherwise it waits until a
 // resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrConnsClosed after Close. The caller owns
-// the resource until it passes it to Put or Discard.
+// an error from making a resource, or ErrConnsClosed after Close. A Get that
+// waits fails if ctx has ended by the time the wait is over, even if a Put
+// woke it at the same moment; one that need not wait may succeed with a
+// context already done. The caller owns the resource until it passes it to
+// Put or Discard.
 func (p *Conns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
 	i := connsHotStart(unsafe.Pointer(&p))
@@ -4315,10 +4318,7 @@ func (p *Conns) Get(ctx context.Context) (*Conn, error) {
 	if ok {
 		if p.closed.Load() {
 			// Close ran after the Put that filled the slot.
-			p.destroy(r)
-			p.mu.Lock()
-			p.open--
-			p.mu.Unlock()
+			p.closeAll(r)
 			var zero *Conn
 			return zero, ErrConnsClosed
 		}
@@ -4397,9 +4397,7 @@ func (p *Conns) putPastHot(r *Conn) {
 		toClose = append(toClose, r)
 	}
 	p.mu.Unlock()
-	for _, r := range toClose {
-		p.destroy(r)
-	}
+	p.closeAll(toClose...)
 }
 
 // putHot is Put through the hot slots, starting at slot i, the goroutine's
@@ -4439,9 +4437,7 @@ func (p *Conns) putHot(r *Conn, i uint32) {
 		}
 	}
 	p.mu.Unlock()
-	for _, r := range toClose {
-		p.destroy(r)
-	}
+	p.closeAll(toClose...)
 }
 
 // hotToIdleLocked empties the hot slots through putLocked: onto the stack,
@@ -4499,11 +4495,10 @@ func (p *Conns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
 }
 
 // putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
-// Close, forgets r and reports that the caller must close it (outside the
+// Close, reports that the caller must close it with closeAll (outside the
 // lock). p.mu is held.
 func (p *Conns) putLocked(r *Conn) (closeIt bool) {
 	if p.closed.Load() {
-		p.open--
 		return true
 	}
 	p.idle = append(p.idle, connsIdleResource{res: r, tick: p.ticks})
@@ -4512,17 +4507,32 @@ func (p *Conns) putLocked(r *Conn) (closeIt bool) {
 }
 
 // Discard closes r, a resource from Get that must not be reused, making room
-// for a new one.
+// for a new one once r is closed.
 func (p *Conns) Discard(r *Conn) {
-	p.destroy(r)
+	p.closeAll(r)
+}
+
+// closeAll closes rs, resources the pool counts, and only then stops
+// counting them and wakes as many waiting Gets: a resource counts toward the
+// maximum until its close function has returned, so that no Get makes one
+// while the maximum number of others still exist. p.mu is not held.
+func (p *Conns) closeAll(rs ...*Conn) {
+	if len(rs) == 0 {
+		return
+	}
+	for _, r := range rs {
+		p.destroy(r)
+	}
 	p.mu.Lock()
-	p.open--
-	p.wakeLocked()
+	p.open -= len(rs)
+	for range rs {
+		p.wakeLocked() // each closed resource makes room for a waiting Get
+	}
 	p.mu.Unlock()
 }
 
-// Len returns the number of resources that exist, idle or in use, and how
-// many of them are idle.
+// Len returns the number of resources that exist, idle, in use or being
+// closed, and how many of them are idle.
 func (p *Conns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -4550,7 +4560,6 @@ func (p *Conns) Close() {
 	p.hotToStackLocked()
 	idle := p.idle
 	p.idle = nil
-	p.open -= len(idle)
 	for _, w := range p.waiters {
 		close(w)
 	}
@@ -4562,15 +4571,27 @@ func (p *Conns) Close() {
 		p.ticker.Stop()
 	}
 	p.wg.Wait()
-	for _, ir := range idle {
-		p.destroy(ir.res)
+	rs := make([]*Conn, len(idle))
+	for i, ir := range idle {
+		rs[i] = ir.res
 	}
+	p.closeAll(rs...)
 }
 
 // waitLocked waits, with p.mu held on entry and on return, until a Put,
-// Discard or Close wakes the caller. A waiter woken just as its context ends
-// passes the wake-up on, so that it is not lost.
+// Discard or Close wakes the caller, or ctx ends.
 func (p *Conns) waitLocked(ctx context.Context) error {
+	w := p.enqueueLocked()
+	if w == nil {
+		return nil
+	}
+	return p.awaitLocked(ctx, w)
+}
+
+// enqueueLocked queues a waiting Get and returns the channel that wakes it,
+// or nil if it found a resource in a hot slot after all and put it on the
+// idle stack for the caller. p.mu is held.
+func (p *Conns) enqueueLocked() chan struct{} {
 	w := make(chan struct{}, 1)
 	p.waiters = append(p.waiters, w)
 	// Announce the wait, then look at the hot slots a last time: a Put
@@ -4582,21 +4603,36 @@ func (p *Conns) waitLocked(ctx context.Context) error {
 		p.idle = append(p.idle, connsIdleResource{res: r, tick: p.ticks})
 		return nil
 	}
+	return w
+}
+
+// awaitLocked waits, with p.mu held on entry and on return, until w wakes
+// the caller or ctx ends. If ctx has ended when the wait ends, it fails even
+// if the caller was woken too: a select between the two picks either at
+// random, and the wake-up may have come after ctx ended. A waiter that
+// fails after its wake-up passes it on, so that it is not lost.
+func (p *Conns) awaitLocked(ctx context.Context, w chan struct{}) error {
 	p.mu.Unlock()
+	done := ctx.Done()
 	select {
 	case <-w:
-		p.mu.Lock()
-		return nil
-	case <-ctx.Done():
-		p.mu.Lock()
-		if i := slices.Index(p.waiters, w); i >= 0 {
-			p.waiters = slices.Delete(p.waiters, i, i+1)
-			p.nwait.Store(int32(len(p.waiters)))
-		} else if !p.closed.Load() {
-			p.wakeLocked() // we were woken too late to use it
+		select {
+		case <-done:
+			// Fail as if done had been picked.
+		default:
+			p.mu.Lock()
+			return nil
 		}
-		return ctx.Err()
+	case <-done:
 	}
+	p.mu.Lock()
+	if i := slices.Index(p.waiters, w); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
+		p.nwait.Store(int32(len(p.waiters)))
+	} else if !p.closed.Load() {
+		p.wakeLocked() // we were woken too late to use it
+	}
+	return ctx.Err()
 }
 
 // wakeLocked wakes the oldest waiting Get, if any. p.mu is held.
@@ -4625,6 +4661,8 @@ func (p *Conns) evictor() {
 
 // evictIdle counts a tick and closes the idle resources put back at least
 // connsIdleTicksToEvict ticks ago. They are the oldest, at the start of p.idle.
+// They count toward the maximum until closed: a Get waiting at the maximum
+// is woken only once their close functions have returned.
 //
 // It first moves the hot slots' resources onto the stack, stamped with the
 // tick count before this tick: the slots were emptied at the previous tick,
@@ -4644,16 +4682,13 @@ func (p *Conns) evictIdle() {
 	for n < len(p.idle) && p.ticks-p.idle[n].tick >= connsIdleTicksToEvict {
 		n++
 	}
-	expired := slices.Clone(p.idle[:n])
+	expired := make([]*Conn, n)
+	for i, ir := range p.idle[:n] {
+		expired[i] = ir.res
+	}
 	p.idle = slices.Delete(p.idle, 0, n)
-	p.open -= n
-	for range n {
-		p.wakeLocked() // each closed resource makes room for a waiting Get
-	}
 	p.mu.Unlock()
-	for _, ir := range expired {
-		p.destroy(ir.res)
-	}
+	p.closeAll(expired...)
 }
 
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
@@ -4782,7 +4817,7 @@ type BenchConns struct {
 
 	mu      sync.Mutex
 	idle    []benchConnsIdleResource // oldest first; Get takes the last
-	open    int                      // resources that exist: idle, in use or being made
+	open    int                      // resources that exist: idle, in use, being made or being closed
 	waiters []chan struct{}          // Gets waiting at Max, oldest first
 	ticks   uint64                   // eviction ticks so far
 }
@@ -4796,8 +4831,11 @@ func (p *BenchConns) init() {
 // Get returns an idle resource that passes the check, closing those that
 // fail it, or a new one if fewer than Max exist. Otherwise it waits until a
 // resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrBenchConnsClosed after Close. The caller owns
-// the resource until it passes it to Put or Discard.
+// an error from making a resource, or ErrBenchConnsClosed after Close. A Get that
+// waits fails if ctx has ended by the time the wait is over, even if a Put
+// woke it at the same moment; one that need not wait may succeed with a
+// context already done. The caller owns the resource until it passes it to
+// Put or Discard.
 func (p *BenchConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
 	i := benchConnsHotStart(unsafe.Pointer(&p))
@@ -4808,10 +4846,7 @@ func (p *BenchConns) Get(ctx context.Context) (*Conn, error) {
 	if ok {
 		if p.closed.Load() {
 			// Close ran after the Put that filled the slot.
-			p.destroy(r)
-			p.mu.Lock()
-			p.open--
-			p.mu.Unlock()
+			p.closeAll(r)
 			var zero *Conn
 			return zero, ErrBenchConnsClosed
 		}
@@ -4890,9 +4925,7 @@ func (p *BenchConns) putPastHot(r *Conn) {
 		toClose = append(toClose, r)
 	}
 	p.mu.Unlock()
-	for _, r := range toClose {
-		p.destroy(r)
-	}
+	p.closeAll(toClose...)
 }
 
 // putHot is Put through the hot slots, starting at slot i, the goroutine's
@@ -4932,9 +4965,7 @@ func (p *BenchConns) putHot(r *Conn, i uint32) {
 		}
 	}
 	p.mu.Unlock()
-	for _, r := range toClose {
-		p.destroy(r)
-	}
+	p.closeAll(toClose...)
 }
 
 // hotToIdleLocked empties the hot slots through putLocked: onto the stack,
@@ -4992,11 +5023,10 @@ func (p *BenchConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
 }
 
 // putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
-// Close, forgets r and reports that the caller must close it (outside the
+// Close, reports that the caller must close it with closeAll (outside the
 // lock). p.mu is held.
 func (p *BenchConns) putLocked(r *Conn) (closeIt bool) {
 	if p.closed.Load() {
-		p.open--
 		return true
 	}
 	p.idle = append(p.idle, benchConnsIdleResource{res: r, tick: p.ticks})
@@ -5005,17 +5035,32 @@ func (p *BenchConns) putLocked(r *Conn) (closeIt bool) {
 }
 
 // Discard closes r, a resource from Get that must not be reused, making room
-// for a new one.
+// for a new one once r is closed.
 func (p *BenchConns) Discard(r *Conn) {
-	p.destroy(r)
+	p.closeAll(r)
+}
+
+// closeAll closes rs, resources the pool counts, and only then stops
+// counting them and wakes as many waiting Gets: a resource counts toward the
+// maximum until its close function has returned, so that no Get makes one
+// while the maximum number of others still exist. p.mu is not held.
+func (p *BenchConns) closeAll(rs ...*Conn) {
+	if len(rs) == 0 {
+		return
+	}
+	for _, r := range rs {
+		p.destroy(r)
+	}
 	p.mu.Lock()
-	p.open--
-	p.wakeLocked()
+	p.open -= len(rs)
+	for range rs {
+		p.wakeLocked() // each closed resource makes room for a waiting Get
+	}
 	p.mu.Unlock()
 }
 
-// Len returns the number of resources that exist, idle or in use, and how
-// many of them are idle.
+// Len returns the number of resources that exist, idle, in use or being
+// closed, and how many of them are idle.
 func (p *BenchConns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -5043,7 +5088,6 @@ func (p *BenchConns) Close() {
 	p.hotToStackLocked()
 	idle := p.idle
 	p.idle = nil
-	p.open -= len(idle)
 	for _, w := range p.waiters {
 		close(w)
 	}
@@ -5055,15 +5099,27 @@ func (p *BenchConns) Close() {
 		p.ticker.Stop()
 	}
 	p.wg.Wait()
-	for _, ir := range idle {
-		p.destroy(ir.res)
+	rs := make([]*Conn, len(idle))
+	for i, ir := range idle {
+		rs[i] = ir.res
 	}
+	p.closeAll(rs...)
 }
 
 // waitLocked waits, with p.mu held on entry and on return, until a Put,
-// Discard or Close wakes the caller. A waiter woken just as its context ends
-// passes the wake-up on, so that it is not lost.
+// Discard or Close wakes the caller, or ctx ends.
 func (p *BenchConns) waitLocked(ctx context.Context) error {
+	w := p.enqueueLocked()
+	if w == nil {
+		return nil
+	}
+	return p.awaitLocked(ctx, w)
+}
+
+// enqueueLocked queues a waiting Get and returns the channel that wakes it,
+// or nil if it found a resource in a hot slot after all and put it on the
+// idle stack for the caller. p.mu is held.
+func (p *BenchConns) enqueueLocked() chan struct{} {
 	w := make(chan struct{}, 1)
 	p.waiters = append(p.waiters, w)
 	// Announce the wait, then look at the hot slots a last time: a Put
@@ -5075,21 +5131,36 @@ func (p *BenchConns) waitLocked(ctx context.Context) error {
 		p.idle = append(p.idle, benchConnsIdleResource{res: r, tick: p.ticks})
 		return nil
 	}
+	return w
+}
+
+// awaitLocked waits, with p.mu held on entry and on return, until w wakes
+// the caller or ctx ends. If ctx has ended when the wait ends, it fails even
+// if the caller was woken too: a select between the two picks either at
+// random, and the wake-up may have come after ctx ended. A waiter that
+// fails after its wake-up passes it on, so that it is not lost.
+func (p *BenchConns) awaitLocked(ctx context.Context, w chan struct{}) error {
 	p.mu.Unlock()
+	done := ctx.Done()
 	select {
 	case <-w:
-		p.mu.Lock()
-		return nil
-	case <-ctx.Done():
-		p.mu.Lock()
-		if i := slices.Index(p.waiters, w); i >= 0 {
-			p.waiters = slices.Delete(p.waiters, i, i+1)
-			p.nwait.Store(int32(len(p.waiters)))
-		} else if !p.closed.Load() {
-			p.wakeLocked() // we were woken too late to use it
+		select {
+		case <-done:
+			// Fail as if done had been picked.
+		default:
+			p.mu.Lock()
+			return nil
 		}
-		return ctx.Err()
+	case <-done:
 	}
+	p.mu.Lock()
+	if i := slices.Index(p.waiters, w); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
+		p.nwait.Store(int32(len(p.waiters)))
+	} else if !p.closed.Load() {
+		p.wakeLocked() // we were woken too late to use it
+	}
+	return ctx.Err()
 }
 
 // wakeLocked wakes the oldest waiting Get, if any. p.mu is held.
@@ -5231,7 +5302,7 @@ type FuncConns struct {
 
 	mu      sync.Mutex
 	idle    []funcConnsIdleResource // oldest first; Get takes the last
-	open    int                     // resources that exist: idle, in use or being made
+	open    int                     // resources that exist: idle, in use, being made or being closed
 	waiters []chan struct{}         // Gets waiting at Max, oldest first
 	ticks   uint64                  // eviction ticks so far
 }
@@ -5245,8 +5316,11 @@ func (p *FuncConns) init() {
 // Get returns an idle resource that passes the check, closing those that
 // fail it, or a new one if fewer than Max exist. Otherwise it waits until a
 // resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrFuncConnsClosed after Close. The caller owns
-// the resource until it passes it to Put or Discard.
+// an error from making a resource, or ErrFuncConnsClosed after Close. A Get that
+// waits fails if ctx has ended by the time the wait is over, even if a Put
+// woke it at the same moment; one that need not wait may succeed with a
+// context already done. The caller owns the resource until it passes it to
+// Put or Discard.
 func (p *FuncConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
 	i := funcConnsHotStart(unsafe.Pointer(&p))
@@ -5257,10 +5331,7 @@ func (p *FuncConns) Get(ctx context.Context) (*Conn, error) {
 	if ok {
 		if p.closed.Load() {
 			// Close ran after the Put that filled the slot.
-			p.destroy(r)
-			p.mu.Lock()
-			p.open--
-			p.mu.Unlock()
+			p.closeAll(r)
 			var zero *Conn
 			return zero, ErrFuncConnsClosed
 		}
@@ -5339,9 +5410,7 @@ func (p *FuncConns) putPastHot(r *Conn) {
 		toClose = append(toClose, r)
 	}
 	p.mu.Unlock()
-	for _, r := range toClose {
-		p.destroy(r)
-	}
+	p.closeAll(toClose...)
 }
 
 // putHot is Put through the hot slots, starting at slot i, the goroutine's
@@ -5381,9 +5450,7 @@ func (p *FuncConns) putHot(r *Conn, i uint32) {
 		}
 	}
 	p.mu.Unlock()
-	for _, r := range toClose {
-		p.destroy(r)
-	}
+	p.closeAll(toClose...)
 }
 
 // hotToIdleLocked empties the hot slots through putLocked: onto the stack,
@@ -5441,11 +5508,10 @@ func (p *FuncConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
 }
 
 // putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
-// Close, forgets r and reports that the caller must close it (outside the
+// Close, reports that the caller must close it with closeAll (outside the
 // lock). p.mu is held.
 func (p *FuncConns) putLocked(r *Conn) (closeIt bool) {
 	if p.closed.Load() {
-		p.open--
 		return true
 	}
 	p.idle = append(p.idle, funcConnsIdleResource{res: r, tick: p.ticks})
@@ -5454,17 +5520,32 @@ func (p *FuncConns) putLocked(r *Conn) (closeIt bool) {
 }
 
 // Discard closes r, a resource from Get that must not be reused, making room
-// for a new one.
+// for a new one once r is closed.
 func (p *FuncConns) Discard(r *Conn) {
-	p.destroy(r)
+	p.closeAll(r)
+}
+
+// closeAll closes rs, resources the pool counts, and only then stops
+// counting them and wakes as many waiting Gets: a resource counts toward the
+// maximum until its close function has returned, so that no Get makes one
+// while the maximum number of others still exist. p.mu is not held.
+func (p *FuncConns) closeAll(rs ...*Conn) {
+	if len(rs) == 0 {
+		return
+	}
+	for _, r := range rs {
+		p.destroy(r)
+	}
 	p.mu.Lock()
-	p.open--
-	p.wakeLocked()
+	p.open -= len(rs)
+	for range rs {
+		p.wakeLocked() // each closed resource makes room for a waiting Get
+	}
 	p.mu.Unlock()
 }
 
-// Len returns the number of resources that exist, idle or in use, and how
-// many of them are idle.
+// Len returns the number of resources that exist, idle, in use or being
+// closed, and how many of them are idle.
 func (p *FuncConns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -5492,7 +5573,6 @@ func (p *FuncConns) Close() {
 	p.hotToStackLocked()
 	idle := p.idle
 	p.idle = nil
-	p.open -= len(idle)
 	for _, w := range p.waiters {
 		close(w)
 	}
@@ -5504,15 +5584,27 @@ func (p *FuncConns) Close() {
 		p.ticker.Stop()
 	}
 	p.wg.Wait()
-	for _, ir := range idle {
-		p.destroy(ir.res)
+	rs := make([]*Conn, len(idle))
+	for i, ir := range idle {
+		rs[i] = ir.res
 	}
+	p.closeAll(rs...)
 }
 
 // waitLocked waits, with p.mu held on entry and on return, until a Put,
-// Discard or Close wakes the caller. A waiter woken just as its context ends
-// passes the wake-up on, so that it is not lost.
+// Discard or Close wakes the caller, or ctx ends.
 func (p *FuncConns) waitLocked(ctx context.Context) error {
+	w := p.enqueueLocked()
+	if w == nil {
+		return nil
+	}
+	return p.awaitLocked(ctx, w)
+}
+
+// enqueueLocked queues a waiting Get and returns the channel that wakes it,
+// or nil if it found a resource in a hot slot after all and put it on the
+// idle stack for the caller. p.mu is held.
+func (p *FuncConns) enqueueLocked() chan struct{} {
 	w := make(chan struct{}, 1)
 	p.waiters = append(p.waiters, w)
 	// Announce the wait, then look at the hot slots a last time: a Put
@@ -5524,21 +5616,36 @@ func (p *FuncConns) waitLocked(ctx context.Context) error {
 		p.idle = append(p.idle, funcConnsIdleResource{res: r, tick: p.ticks})
 		return nil
 	}
+	return w
+}
+
+// awaitLocked waits, with p.mu held on entry and on return, until w wakes
+// the caller or ctx ends. If ctx has ended when the wait ends, it fails even
+// if the caller was woken too: a select between the two picks either at
+// random, and the wake-up may have come after ctx ended. A waiter that
+// fails after its wake-up passes it on, so that it is not lost.
+func (p *FuncConns) awaitLocked(ctx context.Context, w chan struct{}) error {
 	p.mu.Unlock()
+	done := ctx.Done()
 	select {
 	case <-w:
-		p.mu.Lock()
-		return nil
-	case <-ctx.Done():
-		p.mu.Lock()
-		if i := slices.Index(p.waiters, w); i >= 0 {
-			p.waiters = slices.Delete(p.waiters, i, i+1)
-			p.nwait.Store(int32(len(p.waiters)))
-		} else if !p.closed.Load() {
-			p.wakeLocked() // we were woken too late to use it
+		select {
+		case <-done:
+			// Fail as if done had been picked.
+		default:
+			p.mu.Lock()
+			return nil
 		}
-		return ctx.Err()
+	case <-done:
 	}
+	p.mu.Lock()
+	if i := slices.Index(p.waiters, w); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
+		p.nwait.Store(int32(len(p.waiters)))
+	} else if !p.closed.Load() {
+		p.wakeLocked() // we were woken too late to use it
+	}
+	return ctx.Err()
 }
 
 // wakeLocked wakes the oldest waiting Get, if any. p.mu is held.

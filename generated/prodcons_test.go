@@ -657,10 +657,64 @@ func TestResPoolIdleEviction(t *testing.T) {
 	})
 }
 
-// TestResPoolStress gets, puts and discards connections of the generated
-// Conns from many goroutines at its maximum, closing it while they run, and
-// checks that no connection is held twice, the maximum holds, and every
-// connection made is closed in the end.
+// TestResPoolMaxCountsConnUntilClosed checks, on a fake clock, that the
+// generated Conns (max=4, idle=1m) counts the connections it evicts until
+// closeConn has returned: while their closes are held, Gets at the maximum
+// wait instead of dialing more.
+func TestResPoolMaxCountsConnUntilClosed(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		const max = 4
+		generated.ConnsStats.Reset()
+		p := generated.NewConns()
+		ctx := context.Background()
+		var held []*generated.Conn
+		for range max {
+			c, err := p.Get(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			held = append(held, c)
+		}
+		for _, c := range held {
+			p.Put(c)
+		}
+		release := generated.ConnsStats.HoldCloses()
+		defer release()
+		time.Sleep(2 * time.Minute) // fake time: every connection idled past 1m
+		synctest.Wait()             // the evictor is in closeConn, held
+		if open, idle := p.Len(); open != max || idle != 0 {
+			t.Errorf("while the evicted connections close: Len() = %d, %d; want %d, 0", open, idle, max)
+		}
+
+		got := make(chan *generated.Conn, max)
+		for range max {
+			go func() {
+				c, err := p.Get(ctx)
+				if err != nil {
+					t.Error(err)
+				}
+				got <- c
+			}()
+		}
+		synctest.Wait() // the Gets wait, or have dialed
+		if dialed, closed, _ := generated.ConnsStats.Counts(); dialed != max || closed != 0 {
+			t.Errorf("while %d evicted connections close: dialed %d, closed %d; want %d, 0 (at most %d exist)", max, dialed, closed, max, max)
+		}
+
+		release()
+		for range max {
+			if c := <-got; c != nil {
+				p.Put(c)
+			}
+		}
+		p.Close()
+		if dialed, closed, _ := generated.ConnsStats.Counts(); closed != dialed {
+			t.Errorf("after Close: dialed %d, closed %d", dialed, closed)
+		}
+	})
+}
+
 // TestResPoolNilResource checks that a pool of pointers keeps a nil resource,
 // which its hot slot cannot hold (nil means empty there), on the stack in the
 // right order: Get still returns the most recently put back.
@@ -698,6 +752,10 @@ func TestResPoolNilResource(t *testing.T) {
 	}
 }
 
+// TestResPoolStress gets, puts and discards connections of the generated
+// Conns from many goroutines at its maximum, closing it while they run, and
+// checks that no connection is held twice, the maximum holds, and every
+// connection made is closed in the end.
 func TestResPoolStress(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	generated.ConnsStats.Reset()

@@ -145,7 +145,8 @@ func (l *Limiter) ReserveAt(t time.Time) Reservation {
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
-// no event is counted.
+// no event is counted. A Wait that waits fails if ctx is done by the time
+// the wait is over, even if the event's time came at the same moment.
 func (l *Limiter) Wait(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -165,17 +166,25 @@ func (l *Limiter) Wait(ctx context.Context) error {
 			return ErrDeadline
 		}
 		timer := time.NewTimer(time.Duration(r.at - now))
+		done := ctx.Done()
 		select {
 		case <-timer.C:
-			if r.OK() {
-				return nil
-			}
-			// A window reservation only said when to retry.
-		case <-ctx.Done():
+		case <-done:
 			timer.Stop()
-			r.cancel(l.clock())
-			return ctx.Err()
 		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			return nil
+		}
+		// A window reservation only said when to retry.
 	}
 }
 
@@ -238,7 +247,16 @@ func (r Reservation) CancelAt(t time.Time) {
 }
 
 func (r Reservation) cancel(now int64) {
-	if !r.ok || r.at < now {
+	if r.at < now {
+		return
+	}
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r Reservation) undo() {
+	if !r.ok {
 		return
 	}
 	if r.l.cfg.Algorithm == TokenBucket {
@@ -246,8 +264,8 @@ func (r Reservation) cancel(now int64) {
 		// to whoever reserves next.
 		r.l.state.Add(-int64(r.l.cfg.Interval))
 	}
-	// A window reservation is granted only for now, so its time has
-	// always come: there is nothing to give back.
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.

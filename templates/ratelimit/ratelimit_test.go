@@ -3,10 +3,12 @@ package ratelimit_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -333,5 +335,69 @@ func TestRealClockStress(t *testing.T) {
 	}
 	if events.Load() < 200 {
 		t.Fatalf("%d events, want at least the 200 Waits", events.Load())
+	}
+}
+
+// lateCtx is a context that ends just after the event its Wait waits for
+// may happen. Its Done, which Wait calls as it starts to wait, first lets
+// the clock pass that time (fake time, in a synctest bubble), then cancels:
+// when the wait looks, its timer has fired and ctx has ended.
+type lateCtx struct {
+	context.Context
+	after time.Duration
+	once  sync.Once
+	done  chan struct{}
+}
+
+func newLateCtx(after time.Duration) *lateCtx {
+	return &lateCtx{Context: context.Background(), after: after, done: make(chan struct{})}
+}
+
+func (c *lateCtx) Done() <-chan struct{} {
+	c.once.Do(func() {
+		time.Sleep(c.after)
+		close(c.done)
+	})
+	return c.done
+}
+
+func (c *lateCtx) Err() error {
+	select {
+	case <-c.done:
+		return context.Canceled
+	default:
+		return nil
+	}
+}
+
+// TestWaitReturnsCtxErrAndCountsNothingWhenCanceledAsAllowed checks that a
+// Wait whose context ends just as its event's time comes, both before it
+// looks, fails with ctx.Err() and counts no event. A wait that picked either
+// at random would succeed half the time, and one that gave the event back
+// only if its time had not come would count it when it fails.
+func TestWaitReturnsCtxErrAndCountsNothingWhenCanceledAsAllowed(t *testing.T) {
+	for _, cfg := range []ratelimit.Config{
+		{Algorithm: ratelimit.TokenBucket, Interval: time.Second, Burst: 1},
+		{Algorithm: ratelimit.SlidingWindow, Limit: 1, Window: time.Second},
+	} {
+		t.Run(fmt.Sprint("algo=", cfg.Algorithm), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				for i := range 64 {
+					l := ratelimit.New(cfg)
+					if !l.Allow() {
+						t.Fatal("first Allow failed")
+					}
+					// The clock does not move until the test sleeps: the
+					// Wait reserves its event now, Delay from now.
+					ctx := newLateCtx(l.Stats().Delay + time.Nanosecond)
+					if err := l.Wait(ctx); !errors.Is(err, context.Canceled) {
+						t.Fatalf("iteration %d: Wait whose context ended as its event came = %v, want context.Canceled", i, err)
+					}
+					if st := l.Stats(); st.Available != 1 || st.Current != 0 {
+						t.Fatalf("iteration %d: Stats after the failed Wait = %+v, want 1 event available, none counted", i, st)
+					}
+				}
+			})
+		})
 	}
 }

@@ -27,3 +27,20 @@ func (p *Pool[T]) Waiters() int {
 	defer p.mu.Unlock()
 	return len(p.waiters)
 }
+
+// WaitQueued queues a Get as Get does at Max, runs between, then waits as
+// that Get does and returns what the wait returned, so that a test can end
+// ctx and wake the Get before the wait looks at either. It panics if a hot
+// slot held a resource, so that the Get did not queue.
+func (p *Pool[T]) WaitQueued(ctx context.Context, between func()) error {
+	p.mu.Lock()
+	w := p.enqueueLocked()
+	p.mu.Unlock()
+	if w == nil {
+		panic("respool: WaitQueued found an idle resource")
+	}
+	between()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.awaitLocked(ctx, w)
+}

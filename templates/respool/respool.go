@@ -3,7 +3,8 @@
 //
 //	//monogen:respool Conns[*Conn] max=16 new=dial close=closeConn check=ping idle=5m
 //
-// At most Max resources exist at once. Get takes a recently returned idle
+// At most Max resources exist at once: a resource counts from the moment
+// Get starts making it until its close function has returned. Get takes a recently returned idle
 // resource (one likely still warm: the last one its goroutine put back, if
 // still idle), checks it, makes a new one when none is idle and the pool is
 // below Max, and otherwise waits for a Put.
@@ -128,7 +129,7 @@ type Pool[T any] struct {
 
 	mu      sync.Mutex
 	idle    []idleResource[T] // oldest first; Get takes the last
-	open    int               // resources that exist: idle, in use or being made
+	open    int               // resources that exist: idle, in use, being made or being closed
 	waiters []chan struct{}   // Gets waiting at Max, oldest first
 	ticks   uint64            // eviction ticks so far
 }
@@ -163,8 +164,11 @@ func (p *Pool[T]) init() {
 // Get returns an idle resource that passes the check, closing those that
 // fail it, or a new one if fewer than Max exist. Otherwise it waits until a
 // resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrClosed after Close. The caller owns
-// the resource until it passes it to Put or Discard.
+// an error from making a resource, or ErrClosed after Close. A Get that
+// waits fails if ctx has ended by the time the wait is over, even if a Put
+// woke it at the same moment; one that need not wait may succeed with a
+// context already done. The caller owns the resource until it passes it to
+// Put or Discard.
 func (p *Pool[T]) Get(ctx context.Context) (T, error) {
 	if hotSlot {
 		// The goroutine's own slot first, then the others.
@@ -176,10 +180,7 @@ func (p *Pool[T]) Get(ctx context.Context) (T, error) {
 		if ok {
 			if p.closed.Load() {
 				// Close ran after the Put that filled the slot.
-				p.destroy(r)
-				p.mu.Lock()
-				p.open--
-				p.mu.Unlock()
+				p.closeAll(r)
 				var zero T
 				return zero, ErrClosed
 			}
@@ -250,7 +251,7 @@ func (p *Pool[T]) Put(r T) {
 		closeIt := p.putLocked(r)
 		p.mu.Unlock()
 		if closeIt {
-			p.destroy(r)
+			p.closeAll(r)
 		}
 	} else if p.hotHolds(r) {
 		p.putHot(r, hotStart(unsafe.Pointer(&p)))
@@ -268,9 +269,7 @@ func (p *Pool[T]) putPastHot(r T) {
 		toClose = append(toClose, r)
 	}
 	p.mu.Unlock()
-	for _, r := range toClose {
-		p.destroy(r)
-	}
+	p.closeAll(toClose...)
 }
 
 // putHot is Put through the hot slots, starting at slot i, the goroutine's
@@ -310,9 +309,7 @@ func (p *Pool[T]) putHot(r T, i uint32) {
 		}
 	}
 	p.mu.Unlock()
-	for _, r := range toClose {
-		p.destroy(r)
-	}
+	p.closeAll(toClose...)
 }
 
 // hotToIdleLocked empties the hot slots through putLocked: onto the stack,
@@ -370,11 +367,10 @@ func (p *Pool[T]) hotPutAny(start uint32, r T) (i uint32, ok bool) {
 }
 
 // putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
-// Close, forgets r and reports that the caller must close it (outside the
+// Close, reports that the caller must close it with closeAll (outside the
 // lock). p.mu is held.
 func (p *Pool[T]) putLocked(r T) (closeIt bool) {
 	if p.closed.Load() {
-		p.open--
 		return true
 	}
 	p.idle = append(p.idle, idleResource[T]{res: r, tick: p.ticks})
@@ -383,17 +379,32 @@ func (p *Pool[T]) putLocked(r T) (closeIt bool) {
 }
 
 // Discard closes r, a resource from Get that must not be reused, making room
-// for a new one.
+// for a new one once r is closed.
 func (p *Pool[T]) Discard(r T) {
-	p.destroy(r)
+	p.closeAll(r)
+}
+
+// closeAll closes rs, resources the pool counts, and only then stops
+// counting them and wakes as many waiting Gets: a resource counts toward the
+// maximum until its close function has returned, so that no Get makes one
+// while the maximum number of others still exist. p.mu is not held.
+func (p *Pool[T]) closeAll(rs ...T) {
+	if len(rs) == 0 {
+		return
+	}
+	for _, r := range rs {
+		p.destroy(r)
+	}
 	p.mu.Lock()
-	p.open--
-	p.wakeLocked()
+	p.open -= len(rs)
+	for range rs {
+		p.wakeLocked() // each closed resource makes room for a waiting Get
+	}
 	p.mu.Unlock()
 }
 
-// Len returns the number of resources that exist, idle or in use, and how
-// many of them are idle.
+// Len returns the number of resources that exist, idle, in use or being
+// closed, and how many of them are idle.
 func (p *Pool[T]) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -425,7 +436,6 @@ func (p *Pool[T]) Close() {
 	}
 	idle := p.idle
 	p.idle = nil
-	p.open -= len(idle)
 	for _, w := range p.waiters {
 		close(w)
 	}
@@ -439,15 +449,27 @@ func (p *Pool[T]) Close() {
 		p.ticker.Stop()
 	}
 	p.wg.Wait()
-	for _, ir := range idle {
-		p.destroy(ir.res)
+	rs := make([]T, len(idle))
+	for i, ir := range idle {
+		rs[i] = ir.res
 	}
+	p.closeAll(rs...)
 }
 
 // waitLocked waits, with p.mu held on entry and on return, until a Put,
-// Discard or Close wakes the caller. A waiter woken just as its context ends
-// passes the wake-up on, so that it is not lost.
+// Discard or Close wakes the caller, or ctx ends.
 func (p *Pool[T]) waitLocked(ctx context.Context) error {
+	w := p.enqueueLocked()
+	if w == nil {
+		return nil
+	}
+	return p.awaitLocked(ctx, w)
+}
+
+// enqueueLocked queues a waiting Get and returns the channel that wakes it,
+// or nil if it found a resource in a hot slot after all and put it on the
+// idle stack for the caller. p.mu is held.
+func (p *Pool[T]) enqueueLocked() chan struct{} {
 	w := make(chan struct{}, 1)
 	p.waiters = append(p.waiters, w)
 	if hotSlot {
@@ -461,23 +483,38 @@ func (p *Pool[T]) waitLocked(ctx context.Context) error {
 			return nil
 		}
 	}
+	return w
+}
+
+// awaitLocked waits, with p.mu held on entry and on return, until w wakes
+// the caller or ctx ends. If ctx has ended when the wait ends, it fails even
+// if the caller was woken too: a select between the two picks either at
+// random, and the wake-up may have come after ctx ended. A waiter that
+// fails after its wake-up passes it on, so that it is not lost.
+func (p *Pool[T]) awaitLocked(ctx context.Context, w chan struct{}) error {
 	p.mu.Unlock()
+	done := ctx.Done()
 	select {
 	case <-w:
-		p.mu.Lock()
-		return nil
-	case <-ctx.Done():
-		p.mu.Lock()
-		if i := slices.Index(p.waiters, w); i >= 0 {
-			p.waiters = slices.Delete(p.waiters, i, i+1)
-			if hotSlot {
-				p.nwait.Store(int32(len(p.waiters)))
-			}
-		} else if !p.closed.Load() {
-			p.wakeLocked() // we were woken too late to use it
+		select {
+		case <-done:
+			// Fail as if done had been picked.
+		default:
+			p.mu.Lock()
+			return nil
 		}
-		return ctx.Err()
+	case <-done:
 	}
+	p.mu.Lock()
+	if i := slices.Index(p.waiters, w); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
+		if hotSlot {
+			p.nwait.Store(int32(len(p.waiters)))
+		}
+	} else if !p.closed.Load() {
+		p.wakeLocked() // we were woken too late to use it
+	}
+	return ctx.Err()
 }
 
 // wakeLocked wakes the oldest waiting Get, if any. p.mu is held.
@@ -508,6 +545,8 @@ func (p *Pool[T]) evictor() {
 
 // evictIdle counts a tick and closes the idle resources put back at least
 // idleTicksToEvict ticks ago. They are the oldest, at the start of p.idle.
+// They count toward the maximum until closed: a Get waiting at the maximum
+// is woken only once their close functions have returned.
 //
 // It first moves the hot slots' resources onto the stack, stamped with the
 // tick count before this tick: the slots were emptied at the previous tick,
@@ -529,16 +568,13 @@ func (p *Pool[T]) evictIdle() {
 	for n < len(p.idle) && p.ticks-p.idle[n].tick >= idleTicksToEvict {
 		n++
 	}
-	expired := slices.Clone(p.idle[:n])
+	expired := make([]T, n)
+	for i, ir := range p.idle[:n] {
+		expired[i] = ir.res
+	}
 	p.idle = slices.Delete(p.idle, 0, n)
-	p.open -= n
-	for range n {
-		p.wakeLocked() // each closed resource makes room for a waiting Get
-	}
 	p.mu.Unlock()
-	for _, ir := range expired {
-		p.destroy(ir.res)
-	}
+	p.closeAll(expired...)
 }
 
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.

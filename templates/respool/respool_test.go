@@ -334,12 +334,13 @@ func TestCloseWhileInUse(t *testing.T) {
 func TestHotSlotsStress(t *testing.T) {
 	const max, workers, ops = 40, 24, 1500
 	var f factory
-	// live counts the resources made and not closed. (TestStress checks
-	// Max; eviction frees room just before it closes, so live may pass
-	// Max for a moment.)
+	// live counts the resources made and not closed: at most Max, since a
+	// resource counts until its close function has returned.
 	var live atomic.Int64
 	newRes := func(ctx context.Context) (*resource, error) {
-		live.Add(1)
+		if n := live.Add(1); n > max {
+			t.Errorf("%d resources exist, Max is %d", n, max)
+		}
 		return f.newRes(ctx)
 	}
 	closeRes := func(r *resource) {
@@ -427,5 +428,176 @@ func TestHotSlotsStress(t *testing.T) {
 	}
 	if live.Load() != 0 || f.made.Load() != f.closedN.Load() {
 		t.Fatalf("after Close: live %d, made %d, closed %d", live.Load(), f.made.Load(), f.closedN.Load())
+	}
+}
+
+// TestMaxCountsResourceUntilClosed checks that a resource counts toward Max,
+// and in Len, until its close function has returned, whichever path closes
+// it. With Max 1 and the close of the only resource held open by the test, a
+// Get must wait for the close instead of making a second resource.
+func TestMaxCountsResourceUntilClosed(t *testing.T) {
+	const max = 1
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		// open says whether the pool stays open, so that a Get could make
+		// a resource while r closes.
+		open bool
+		// closeIt makes the pool close r, which it holds from Get. It
+		// returns what the pool handed out meanwhile, to put back.
+		closeIt func(p *respool.Pool[*resource], r *resource) *resource
+	}{
+		{"evict", true, func(p *respool.Pool[*resource], r *resource) *resource {
+			p.Put(r)
+			for range 3 { // idleTicksToEvict
+				p.Tick()
+			}
+			return nil
+		}},
+		{"discard", true, func(p *respool.Pool[*resource], r *resource) *resource {
+			p.Discard(r)
+			return nil
+		}},
+		{"check", true, func(p *respool.Pool[*resource], r *resource) *resource {
+			r.broken.Store(true)
+			p.Put(r)
+			r2, err := p.Get(ctx) // closes r, then makes a replacement
+			if err != nil {
+				t.Error(err)
+			}
+			return r2
+		}},
+		{"close", false, func(p *respool.Pool[*resource], r *resource) *resource {
+			p.Put(r)
+			p.Close()
+			return nil
+		}},
+		{"put after close", false, func(p *respool.Pool[*resource], r *resource) *resource {
+			p.Close()
+			p.Put(r)
+			return nil
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var live atomic.Int64
+			closing := make(chan struct{}, 1) // a close function started
+			release := make(chan struct{})    // lets the close functions return
+			var releaseOnce sync.Once
+			releaseAll := func() { releaseOnce.Do(func() { close(release) }) }
+			newRes := func(context.Context) (*resource, error) {
+				if n := live.Add(1); n > max {
+					t.Errorf("%d resources exist, Max is %d", n, max)
+				}
+				return &resource{}, nil
+			}
+			closeRes := func(r *resource) {
+				select {
+				case closing <- struct{}{}:
+				default:
+				}
+				<-release
+				live.Add(-1)
+			}
+			p := respool.NewManual(newRes, closeRes, check, respool.Config{Max: max, Idle: time.Minute})
+			r, err := p.Get(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			var wg sync.WaitGroup
+			defer wg.Wait()
+			defer releaseAll()
+			closed := make(chan *resource, 1)
+			wg.Go(func() { closed <- tc.closeIt(p, r) })
+			<-closing
+
+			// r is closing: it still exists.
+			if open, _ := p.Len(); open != 1 {
+				t.Errorf("Len() open = %d while the close function runs, want 1", open)
+			}
+			got := make(chan *resource, 1)
+			if tc.open {
+				wg.Go(func() {
+					r, err := p.Get(ctx)
+					if err != nil {
+						t.Error(err)
+					}
+					got <- r
+				})
+				for p.Waiters() == 0 {
+					select {
+					case r := <-got:
+						releaseAll()
+						if r2 := <-closed; r2 != nil {
+							p.Put(r2)
+						}
+						p.Put(r)
+						p.Close()
+						t.Fatalf("Get returned a resource while the close function of the only one ran (Max %d)", max)
+					default:
+						runtime.Gosched()
+					}
+				}
+			}
+
+			// Once r is closed the waiting Get makes a resource. In the
+			// check case so does the Get that closed r, and one of the two
+			// waits for the other's Put.
+			releaseAll()
+			results := 1
+			if tc.open {
+				results = 2
+			}
+			for range results {
+				var r *resource
+				select {
+				case r = <-closed:
+				case r = <-got:
+				}
+				if r != nil {
+					p.Put(r)
+				}
+			}
+			p.Close()
+			if open, idle := p.Len(); open != 0 || idle != 0 || live.Load() != 0 {
+				t.Fatalf("after Close: Len() = %d, %d, live %d; want 0, 0, 0", open, idle, live.Load())
+			}
+		})
+	}
+}
+
+// TestGetReturnsCtxErrWhenCanceledAsWoken checks that a Get waiting at Max
+// whose context is cancelled before a Put wakes it fails with ctx.Err(), even
+// when both have happened by the time it looks, and passes the wake-up on:
+// the resource stays idle for the next Get. Here both happen between
+// queueing and waiting, so a wait that picks either at random succeeds half
+// the time: every iteration must fail.
+func TestGetReturnsCtxErrWhenCanceledAsWoken(t *testing.T) {
+	bg := context.Background()
+	var f factory
+	p := newPool(&f, 1)
+	defer p.Close()
+	for i := range 64 {
+		r, err := p.Get(bg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(bg)
+		err = p.WaitQueued(ctx, func() {
+			cancel()
+			p.Put(r) // wakes the queued Get
+		})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("iteration %d: Get cancelled before its wake-up = %v, want context.Canceled", i, err)
+		}
+		if n := p.Waiters(); n != 0 {
+			t.Fatalf("iteration %d: %d Gets still queued", i, n)
+		}
+		if open, idle := p.Len(); open != 1 || idle != 1 {
+			t.Fatalf("iteration %d: Len() = %d, %d; want 1, 1", i, open, idle)
+		}
+	}
+	if f.made.Load() != 1 {
+		t.Fatalf("made %d resources, want 1", f.made.Load())
 	}
 }

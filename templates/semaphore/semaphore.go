@@ -102,7 +102,10 @@ func (s *Semaphore) init() {
 // Acquire acquires one unit, blocking until it is available or ctx is done.
 // On success it returns nil. On failure it returns ctx.Err() and leaves the
 // semaphore unchanged. If ctx is already done, Acquire may still succeed
-// without blocking when a unit is free and nobody is waiting.
+// without blocking when a unit is free and nobody is waiting. Once it
+// waits, it fails if ctx is done when the wait ends, even if the unit was
+// granted at the same moment: the unit goes back, and a caller that cancels
+// ctx before releasing units never sees the waiter succeed.
 func (s *Semaphore) Acquire(ctx context.Context) error {
 	if c := s.state.Load(); c < s.cfg.N && s.state.CompareAndSwap(c, c+1) {
 		return nil
@@ -221,7 +224,17 @@ func (s *Semaphore) acquireSlow(ctx context.Context, n int64) error {
 		<-done
 		return ctx.Err()
 	}
+	w, err := s.enqueue(ctx, done, n)
+	if w == nil {
+		return err
+	}
+	return s.await(ctx, done, w)
+}
 
+// enqueue takes n units at once if they fit and nobody is queued, fails if
+// done is closed, and otherwise queues a waiter for them and returns it:
+// nil and the result when no wait is needed.
+func (s *Semaphore) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*waiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -230,13 +243,13 @@ func (s *Semaphore) acquireSlow(ctx context.Context, n int64) error {
 		}
 		if s.state.CompareAndSwap(c, c+n) {
 			s.mu.Unlock()
-			return nil
+			return nil, nil
 		}
 	}
 	select {
 	case <-done:
 		s.mu.Unlock()
-		return ctx.Err()
+		return nil, ctx.Err()
 	default:
 	}
 
@@ -252,18 +265,30 @@ func (s *Semaphore) acquireSlow(ctx context.Context, n int64) error {
 	// were released on the fast path, which notifies nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
+	return w, nil
+}
 
+// await waits until the queued w is granted its units or done is closed.
+// If done is closed when the wait ends, the request fails even if it was
+// granted too: a select between the two picks either at random, and the
+// grant may have come after ctx ended (go.dev/issue/63615).
+func (s *Semaphore) await(ctx context.Context, done <-chan struct{}, w *waiter) error {
 	select {
 	case <-w.ready:
-		return nil
+		select {
+		case <-done:
+			// Fail as if done had been picked; the units go back below.
+		default:
+			return nil
+		}
 	case <-done:
 	}
 	s.mu.Lock()
 	select {
 	case <-w.ready:
-		// Granted concurrently with ctx becoming done: give the units
-		// back, so that a failed Acquire leaves the semaphore unchanged.
-		s.state.Add(-n)
+		// Granted as ctx ended: give the units back, so that a failed
+		// Acquire leaves the semaphore unchanged.
+		s.state.Add(-w.n)
 	default:
 		s.remove(w)
 	}

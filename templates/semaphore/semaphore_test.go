@@ -347,3 +347,64 @@ func TestHappensBefore(t *testing.T) {
 		t.Fatalf("shared = %d, want %d", shared, 8*500)
 	}
 }
+
+// TestAcquireNReturnsCtxErrWhenCanceledAsGranted checks that a waiting
+// AcquireN whose context is cancelled before its units are granted fails
+// with ctx.Err() and holds nothing, even when both have happened by the time
+// it looks (go.dev/issue/63615). Here both happen between queueing and
+// waiting, so a wait that picks either at random succeeds half the time:
+// every iteration must fail.
+func TestAcquireNReturnsCtxErrWhenCanceledAsGranted(t *testing.T) {
+	s := semaphore.New(2)
+	bg := context.Background()
+	for i := range 64 {
+		if err := s.AcquireN(bg, 2); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(bg)
+		err := s.AcquireNQueued(ctx, 1, func() {
+			cancel()
+			s.ReleaseN(2) // grants the queued request its unit
+		})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("iteration %d: AcquireN cancelled before its grant = %v, want context.Canceled", i, err)
+		}
+		if got := s.Available(); got != 2 {
+			t.Fatalf("iteration %d: Available = %d after the failed AcquireN, want 2", i, got)
+		}
+	}
+}
+
+// TestWeightedAcquireCanceled is x/sync/semaphore's test of the same bug
+// (go.dev/issue/63615): a context cancelled before the units it waits for
+// are released makes the Acquire fail. It catches the bug only when the
+// cancel and the release both land before the waiter starts waiting.
+func TestWeightedAcquireCanceled(t *testing.T) {
+	sem := semaphore.New(2)
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := sem.AcquireN(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan struct{})
+	go func() {
+		// Synchronize with the AcquireN(2) below.
+		for sem.TryAcquireN(1) {
+			sem.ReleaseN(1)
+		}
+		// Now cancel ctx, and then release the unit.
+		cancel()
+		sem.ReleaseN(1)
+		close(ch)
+	}()
+	// Since the context being cancelled happens before enough units become
+	// available, this AcquireN must fail.
+	if err := sem.AcquireN(ctx, 2); err != context.Canceled {
+		t.Errorf("AcquireN with cancelled context = %v, want context.Canceled", err)
+	}
+	// There must always be two units free after the other goroutine
+	// releases the one held at the start.
+	<-ch
+	if !sem.TryAcquireN(2) {
+		t.Fatal("TryAcquireN(2) after cancelled AcquireN failed")
+	}
+}
