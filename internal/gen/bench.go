@@ -3,9 +3,7 @@ package gen
 import (
 	"bytes"
 	"fmt"
-	"go/format"
 	"go/types"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -50,9 +48,9 @@ func (g *generator) benchFile(out string, jobs []*job) ([]byte, error) {
 	b.WriteString(im.Decl())
 	b.WriteString("\n")
 	b.Write(body.Bytes())
-	src, err := format.Source(b.Bytes())
+	src, err := formatFile(out, b.Bytes())
 	if err != nil {
-		return nil, &InternalError{fmt.Errorf("%s: generated benchmarks do not parse: %v\n%s", filepath.Base(out), err, numbered(b.Bytes()))}
+		return nil, err
 	}
 	return dropUnusedImports(src)
 }
@@ -80,7 +78,7 @@ func (g *generator) typeCheckBench(byFile map[string][]*job, benchFiles map[stri
 			if strings.Contains(first.Error(), kinds.TemplatePath) {
 				return fmt.Errorf("%s: bench=true imports the templates of github.com/monogen/monogen: the module must require it (go get -tool github.com/monogen/monogen/cmd/monogen): %v", relPos(jobs[0].d.Pos), first)
 			}
-			return &InternalError{fmt.Errorf("generated benchmarks do not type-check: %v\n%s", first, numbered(g.res.Files[out]))}
+			return typeError(out, g.res.Files[out], first)
 		}
 	}
 	return nil
