@@ -17,13 +17,7 @@ import (
 // instantiated with the same types.
 func (g *generator) benchFile(out string, jobs []*job) ([]byte, error) {
 	pkg := jobs[0].pkg
-	reserved := map[string]bool{}
-	for _, n := range pkg.Types.Scope().Names() {
-		reserved[n] = true
-	}
-	for _, n := range types.Universe.Names() {
-		reserved[n] = true
-	}
+	reserved := g.packageNames(pkg)
 	// Locals of the emitted benchmarks.
 	for _, n := range []string{"b", "pb", "i", "k", "keys", "value", "generated", "template", "m"} {
 		reserved[n] = true

@@ -329,6 +329,14 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 			g.declared[key] = nil // until it resolves
 		}
 	}
+	switch {
+	case pd.Name == "init":
+		g.errorf(at(pd.NameOff), "init cannot name a type: it is reserved for package initialization functions; choose another name")
+		return nil
+	case types.Universe.Lookup(pd.Name) != nil:
+		g.errorf(at(pd.NameOff), "%s is predeclared in Go: a type named %s would shadow it in the whole package; choose another name", pd.Name, pd.Name)
+		return nil
+	}
 	kind, ok := kinds.Lookup(pd.Kind)
 	if !ok {
 		g.errorf(at(pd.KindOff), "unknown directive kind %q; kinds are %s", pd.Kind, strings.Join(kinds.Names(), ", "))
@@ -413,6 +421,27 @@ func (g *generator) lookup(pkg *load.Package) func(string) (*model.Directive, bo
 		d, ok := g.declared[declKey(pkg, name)]
 		return d, ok
 	}
+}
+
+// packageNames returns the names an import of an output file of pkg must
+// not take: the predeclared ones, the package's own, and the Names of its
+// directives, which are package-level names too (a directive named sync
+// makes the output import "sync" as sync2).
+func (g *generator) packageNames(pkg *load.Package) map[string]bool {
+	names := map[string]bool{}
+	for _, n := range types.Universe.Names() {
+		names[n] = true
+	}
+	for _, n := range pkg.Types.Scope().Names() {
+		names[n] = true
+	}
+	prefix := declKey(pkg, "")
+	for key := range g.declared {
+		if n, ok := strings.CutPrefix(key, prefix); ok {
+			names[n] = true
+		}
+	}
+	return names
 }
 
 // declKey is the key of a directive's Name in generator.declared: a package
@@ -520,13 +549,7 @@ func relPos(p token.Position) string {
 // file generates one output file.
 func (g *generator) file(out string, jobs []*job, names map[string]*job) ([]byte, error) {
 	pkg := jobs[0].pkg
-	reserved := map[string]bool{}
-	for _, n := range pkg.Types.Scope().Names() {
-		reserved[n] = true
-	}
-	for _, n := range types.Universe.Names() {
-		reserved[n] = true
-	}
+	reserved := g.packageNames(pkg)
 	im := emit.NewImports(pkg.Path, reserved)
 
 	// Parse each template once to learn its identifiers, so imports never
