@@ -468,6 +468,23 @@ func (g *generator) resolveType(pkg *load.Package, f *load.Found, a directive.Ar
 	if err != nil {
 		return nil, model.Errorf(pos, "type argument %q: %v", a.Text, err)
 	}
+	if f.Cgo {
+		var cgo ast.Expr
+		ast.Inspect(expr, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok && cgo == nil {
+				if id, ok := sel.X.(*ast.Ident); ok && id.Name == "C" {
+					cgo = sel
+				}
+			}
+			return cgo == nil
+		})
+		if cgo != nil {
+			col := pos
+			col.Column += int(cgo.Pos()) - 1
+			col.Offset += int(cgo.Pos()) - 1
+			return nil, model.Errorf(col, "type argument %s: cgo types are not supported; use a Go type (int32 for C.int, a struct with the same fields for a C struct)", a.Text)
+		}
+	}
 	info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}}
 	err = types.CheckExpr(afset, pkg.Types, f.Pos, expr, info)
 	if err != nil {
@@ -489,7 +506,29 @@ func (g *generator) resolveType(pkg *load.Package, f *load.Found, a directive.Ar
 	if tv.Type == nil || tv.Type == types.Typ[types.Invalid] {
 		return nil, model.Errorf(pos, "type argument %s: invalid type", a.Text)
 	}
+	if tn := uninstantiated(tv.Type); tn != nil {
+		// go/types accepts a generic type alone in an expression (it could
+		// be instantiated by inference); a type argument cannot.
+		return nil, model.Errorf(pos, "type argument %s: cannot use generic type %s without instantiation; want %s[...] with its type arguments",
+			a.Text, types.TypeString(tn.Type(), types.RelativeTo(pkg.Types)), tn.Name())
+	}
 	return tv.Type, nil
+}
+
+// uninstantiated returns the generic type t is, if it is one without its
+// type arguments.
+func uninstantiated(t types.Type) *types.TypeName {
+	switch t := t.(type) {
+	case *types.Named:
+		if t.TypeParams().Len() > 0 && t.TypeArgs().Len() == 0 {
+			return t.Obj()
+		}
+	case *types.Alias:
+		if t.TypeParams().Len() > 0 && t.TypeArgs().Len() == 0 {
+			return t.Obj()
+		}
+	}
+	return nil
 }
 
 // outputName: x.go -> x_monogen.go, x_test.go -> x_monogen_test.go.

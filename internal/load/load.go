@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -75,6 +76,9 @@ type Found struct {
 	Pos  token.Pos // position of the comment's first slash
 	File string    // absolute path of the file holding it
 	Pkg  *Package
+	// Cgo reports that the file imports "C": what was loaded is cgo's
+	// rewrite of it, where C.int is _Ctype_int.
+	Cgo bool
 }
 
 // Error is a load failure with a position when there is one.
@@ -186,10 +190,13 @@ func Load(dir string, patterns []string) (*Program, error) {
 				continue
 			}
 			seenFile[name] = true
+			// A file that imports "C" is loaded as cgo's rewrite of it, in the
+			// build cache, whose line directives name the original.
+			cgo := !slices.Contains(p.GoFiles, name) && slices.Contains(p.GoFiles, fset.PositionFor(f.Package, true).Filename)
 			for _, cg := range f.Comments {
 				for _, c := range cg.List {
 					if directive.Is(c.Text) {
-						pkg.Directives = append(pkg.Directives, &Found{Text: c.Text, Pos: c.Pos(), File: name, Pkg: pkg})
+						pkg.Directives = append(pkg.Directives, &Found{Text: c.Text, Pos: c.Pos(), File: name, Pkg: pkg, Cgo: cgo})
 					}
 				}
 			}
