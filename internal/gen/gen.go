@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"go/build"
 	"go/parser"
 	"go/token"
 	"go/types"
@@ -376,6 +377,11 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 			g.errs = append(g.errs, err)
 			return nil
 		}
+		if n := argSizes.Sizeof(t); n < 0 || n > MaxArgSize {
+			g.errorf(at(a.Off), "type argument %s takes %s; a type argument may take at most %s (it is passed by value, and sent on channels whose elements Go limits to 64 KiB): use a pointer, *%s",
+				a.Text, byteSize(n), byteSize(MaxArgSize), a.Text)
+			return nil
+		}
 		d.Args = append(d.Args, model.Arg{Text: a.Text, Pos: at(a.Off), Type: t})
 		j.types[kind.Params[i]] = t
 	}
@@ -413,6 +419,37 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 	}
 	g.declared[declKey(pkg, d.Name)] = d
 	return j
+}
+
+// MaxArgSize is the largest size of a type argument, in bytes. Generated
+// code passes keys, values, jobs and items by value, and pipelines send them
+// on channels, whose element type the compiler limits to 64 KiB (beyond, it
+// fails with "channel element type too large"; the other kinds compile up to
+// 256 MiB, where a function's arguments exceed the 1 GB stack frame limit).
+// Half of the channel limit leaves room for a template that wraps the value
+// with a field or two.
+const MaxArgSize = 32 << 10
+
+// argSizes are the sizes of the architecture the code is generated for.
+var argSizes = func() types.Sizes {
+	if s := types.SizesFor("gc", build.Default.GOARCH); s != nil {
+		return s
+	}
+	return types.SizesFor("gc", "amd64")
+}()
+
+// byteSize spells a size for a message: 32 KiB, 1 TiB, 100 bytes.
+func byteSize(n int64) string {
+	if n < 0 {
+		return "more than the address space"
+	}
+	units := []string{"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	u := 0
+	for n >= 1024 && n%1024 == 0 && u < len(units)-1 {
+		n /= 1024
+		u++
+	}
+	return fmt.Sprintf("%d %s", n, units[u])
 }
 
 // lookup returns the Lookup of a kinds.Context for a directive of pkg.
