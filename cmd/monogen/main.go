@@ -42,7 +42,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("monogen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	check := fs.Bool("check", false, "generate in memory, print a diff of stale files and exit 1 if any")
-	output := fs.String("output", "", "write all code of the (single) package to this file instead of x_monogen.go per source file")
+	output := fs.String("output", "", "write all code of the (single) package to this .go file of its directory instead of x_monogen.go per source file")
 	version := fs.Bool("version", false, "print the version and exit")
 	verbose := fs.Bool("v", false, "list the files written")
 	allErrors := fs.Bool("e", false, "report all errors, not only the first ten (as go build -gcflags=-e)")

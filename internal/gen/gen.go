@@ -134,6 +134,11 @@ func Generate(cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Output != "" {
+		if err := checkOutput(cfg.Output); err != nil {
+			return nil, Errors{err}
+		}
+	}
 	prog, err := load.Load(abs, cfg.Patterns)
 	if err != nil {
 		return nil, err
@@ -200,6 +205,9 @@ func (g *generator) run() (*Result, error) {
 		}
 		if len(dirs) > 1 {
 			return nil, Errors{errors.New("-output names one file, but directives were found in more than one package")}
+		}
+		if j := jobs[0]; filepath.Dir(j.d.Output) != j.pkg.Dir {
+			return nil, Errors{outputError(g.cfg.Output, "want the name of a .go file in the package directory")}
 		}
 	}
 	g.checkNames(jobs)
@@ -566,6 +574,36 @@ func uninstantiated(t types.Type) *types.TypeName {
 		}
 	}
 	return nil
+}
+
+// checkOutput checks the name given to -output: a .go file that the go
+// command builds, in the package directory (a relative name has no
+// directory; an absolute one is checked against the package's once loaded).
+func checkOutput(name string) error {
+	base := filepath.Base(name)
+	switch {
+	case !strings.HasSuffix(name, ".go") || base == ".go":
+		return outputError(name, "want the name of a .go file in the package directory")
+	case !filepath.IsAbs(name) && filepath.Clean(name) != base:
+		return outputError(name, "want the name of a .go file in the package directory")
+	case strings.HasPrefix(base, "_") || strings.HasPrefix(base, "."):
+		return outputError(name, "the go command ignores files whose names begin with _ or .; want another name")
+	}
+	return nil
+}
+
+// outputError is an error about -output name, ending with a name that
+// would do.
+func outputError(name, what string) error {
+	base := filepath.Base(name)
+	if !strings.HasSuffix(base, ".go") || strings.TrimLeft(base, "_.") != base {
+		base = strings.TrimLeft(strings.TrimSuffix(base, filepath.Ext(base)), "_.")
+		if base == "" {
+			base = "x"
+		}
+		base += "_monogen.go"
+	}
+	return fmt.Errorf("-output %s: %s, such as %s", name, what, base)
 }
 
 // outputName: x.go -> x_monogen.go, x_test.go -> x_monogen_test.go.
