@@ -36,8 +36,13 @@ func (g *generator) benchFile(out string, jobs []*job) ([]byte, error) {
 			body.WriteString("\n\n")
 		}
 	}
+	build, err := g.buildLine(jobs, false)
+	if err != nil {
+		return nil, err
+	}
 	var b bytes.Buffer
 	b.WriteString(load.Header + "\n\n")
+	b.WriteString(build)
 	fmt.Fprintf(&b, "package %s\n\n", pkg.Name)
 	b.WriteString(im.Decl())
 	b.WriteString("\n")

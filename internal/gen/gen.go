@@ -11,10 +11,12 @@ import (
 	"fmt"
 	"go/ast"
 	"go/build"
+	"go/build/constraint"
 	"go/parser"
 	"go/token"
 	"go/types"
 	"maps"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -695,12 +697,72 @@ func (g *generator) file(out string, jobs []*job, names map[string]*job) ([]byte
 		}
 	}
 
+	build, err := g.buildLine(jobs, g.cfg.Output != "")
+	if err != nil {
+		return nil, err
+	}
 	var b bytes.Buffer
 	b.WriteString(load.Header + "\n\n")
+	b.WriteString(build)
 	fmt.Fprintf(&b, "package %s\n\n", pkg.Name)
 	b.WriteString(im.Decl())
 	b.Write(body.Bytes())
 	return formatFile(out, b.Bytes())
+}
+
+// buildLine returns the //go:build line (and a blank line) of an output
+// file of jobs: the build constraint of the files holding their directives
+// (see load.Constraint), so that the output builds exactly where the types
+// and functions it uses are declared. An output file of directives from
+// several files (-output, or a benchmark file of x.go and x_test.go) builds
+// where all of them do; with same, they must have the same constraint.
+func (g *generator) buildLine(jobs []*job, same bool) (string, error) {
+	var expr constraint.Expr
+	first := map[string]string{} // constraint -> the first file that has it
+	var files []string
+	for _, j := range jobs {
+		if contains(files, j.d.File) {
+			continue
+		}
+		files = append(files, j.d.File)
+		src, err := os.ReadFile(j.d.File)
+		if err != nil {
+			return "", err
+		}
+		e, err := load.Constraint(j.d.File, src)
+		if err != nil {
+			return "", fmt.Errorf("%s: %v", j.d.File, err)
+		}
+		key := describe(e)
+		if _, ok := first[key]; ok {
+			continue
+		}
+		first[key] = j.d.File
+		if same && len(first) > 1 {
+			other := describe(expr)
+			return "", Errors{fmt.Errorf("-output puts the code of %s and %s in one file, but their build constraints differ (%s and %s); generate without -output",
+				filepath.Base(first[other]), filepath.Base(j.d.File), other, key)}
+		}
+		switch {
+		case e == nil:
+		case expr == nil:
+			expr = e
+		default:
+			expr = &constraint.AndExpr{X: expr, Y: e}
+		}
+	}
+	if expr == nil {
+		return "", nil
+	}
+	return "//go:build " + expr.String() + "\n\n", nil
+}
+
+// describe spells a constraint for a message.
+func describe(e constraint.Expr) string {
+	if e == nil {
+		return "none"
+	}
+	return e.String()
 }
 
 // checkGenerated reports the names a directive generates that the package

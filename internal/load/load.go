@@ -62,7 +62,9 @@ type Package struct {
 	Syntax     []*ast.File // user files; generated files are not included
 	Files      []string    // file names of Syntax, same order
 	Directives []*Found
-	// Generated lists existing files in Dir that start with Header.
+	// Generated lists the files of the package (test files included) in
+	// Dir that start with Header, as loaded: those of other build
+	// configurations are not listed.
 	Generated []string
 	// imports maps import paths to the types this package saw.
 	imports map[string]*types.Package
@@ -157,6 +159,22 @@ func Load(dir string, patterns []string) (*Program, error) {
 	sort.SliceStable(pkgs, func(i, j int) bool { return variantRank(pkgs[i]) < variantRank(pkgs[j]) })
 	seenFile := map[string]bool{}
 	seenDir := map[string]bool{}
+	// Our earlier output, by directory: the files of the packages as loaded,
+	// so only those of this build configuration (GOOS, GOARCH, tags). A
+	// file for another one (x_windows_monogen.go, built on windows only) is
+	// not this run's to rewrite or delete.
+	generated := map[string][]string{}
+	for _, p := range pkgs {
+		for _, name := range p.GoFiles {
+			dir := filepath.Dir(name)
+			if !slices.Contains(generated[dir], name) && isGeneratedFile(name) {
+				generated[dir] = append(generated[dir], name)
+			}
+		}
+	}
+	for _, files := range generated {
+		sort.Strings(files)
+	}
 	for _, p := range pkgs {
 		if strings.HasSuffix(p.ID, ".test") && p.Name == "main" && len(p.Syntax) == 0 {
 			continue // the synthesized test main
@@ -206,7 +224,7 @@ func Load(dir string, patterns []string) (*Program, error) {
 		}
 		if !seenDir[pkg.Dir] && pkg.Dir != "" {
 			seenDir[pkg.Dir] = true
-			pkg.Generated = generatedFiles(pkg.Dir)
+			pkg.Generated = generated[pkg.Dir]
 		}
 		if len(pkg.Directives) > 0 || len(pkg.Generated) > 0 {
 			prog.Packages = append(prog.Packages, pkg)
@@ -235,27 +253,6 @@ func isGeneratedFile(name string) bool {
 	buf := make([]byte, len(Header)+1)
 	n, _ := io.ReadFull(f, buf)
 	return IsGenerated(buf[:n])
-}
-
-// generatedFiles lists the files in dir that monogen wrote: any .go file,
-// test files and files excluded by build constraints included, whose first
-// line is our header.
-func generatedFiles(dir string) []string {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") {
-			continue
-		}
-		name := filepath.Join(dir, e.Name())
-		if isGeneratedFile(name) {
-			out = append(out, name)
-		}
-	}
-	return out
 }
 
 // Importer returns a types.Importer for code that will live in pkg: the
