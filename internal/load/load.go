@@ -119,6 +119,11 @@ func Load(dir string, patterns []string) (*Program, error) {
 	}
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
+		// go/packages wraps go list's failure ("err: exit status 1: stderr:
+		// go: ..."): go's own message is what the user needs.
+		if _, stderr, ok := strings.Cut(err.Error(), "stderr: "); ok && strings.TrimSpace(stderr) != "" {
+			return nil, &Error{Msg: strings.TrimSpace(stderr)}
+		}
 		return nil, &Error{Msg: fmt.Sprintf("loading %s: %v", strings.Join(patterns, " "), err)}
 	}
 	prog := &Program{Fset: fset, universe: map[string]*types.Package{}, partial: map[string]*types.Package{}, dir: dir}
@@ -135,7 +140,7 @@ func Load(dir string, patterns []string) (*Program, error) {
 			prog.partial[p.PkgPath] = p.Types
 		}
 	})
-	for _, p := range pkgs {
+	fatal := func(p *packages.Package) {
 		for _, e := range p.Errors {
 			if e.Kind == packages.TypeError {
 				continue
@@ -150,8 +155,21 @@ func Load(dir string, patterns []string) (*Program, error) {
 			}
 		}
 	}
+	for _, p := range pkgs {
+		fatal(p)
+	}
+	// An import that nothing provides, or whose go.sum entry is missing, is
+	// reported by go list on the imported package; the importer sees only
+	// a type error ("could not import"), and its types would be wrong.
+	packages.Visit(pkgs, nil, fatal)
 	if firstErr != nil {
 		return nil, firstErr
+	}
+	if len(pkgs) == 0 {
+		// go list -e, which go/packages runs, says nothing when no package
+		// matched (outside a module, GOWORK=off in a workspace); go list says
+		// why.
+		return nil, noPackages(dir, patterns)
 	}
 
 	// A file appears in several variants (p, p [p.test]); its directives are
@@ -231,6 +249,22 @@ func Load(dir string, patterns []string) (*Program, error) {
 		}
 	}
 	return prog, nil
+}
+
+// noPackages explains why patterns matched no package, in go list's words.
+func noPackages(dir string, patterns []string) error {
+	cmd := exec.Command("go", append([]string{"list", "-f", "{{.ImportPath}}", "--"}, patterns...)...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if msg := strings.TrimSpace(stderr.String()); msg != "" {
+		return &Error{Msg: msg}
+	}
+	if err != nil {
+		return &Error{Msg: fmt.Sprintf("go list %s: %v", strings.Join(patterns, " "), err)}
+	}
+	return &Error{Msg: fmt.Sprintf("%s matched no packages", strings.Join(patterns, " "))}
 }
 
 // variantRank orders p before p [p.test] before p_test.
