@@ -55,12 +55,14 @@ type Program struct {
 // Package is one package (or test package) that holds directives or earlier
 // monogen output.
 type Package struct {
-	Path       string // import path
-	Name       string // package name
-	Dir        string
-	Types      *types.Package
-	Syntax     []*ast.File // user files; generated files are not included
-	Files      []string    // file names of Syntax, same order
+	Path   string // import path
+	Name   string // package name
+	Dir    string
+	Types  *types.Package
+	Syntax []*ast.File // user files; generated files are not included
+	// Files are the file names of Syntax, same order: for a file that
+	// imports "C", the user's file, not cgo's rewrite that Syntax holds.
+	Files      []string
 	Directives []*Found
 	// Generated lists the files of the package (test files included) in
 	// Dir that start with Header, as loaded: those of other build
@@ -76,7 +78,7 @@ type Package struct {
 type Found struct {
 	Text string    // the comment text, from //monogen: to the end of line
 	Pos  token.Pos // position of the comment's first slash
-	File string    // absolute path of the file holding it
+	File string    // absolute path of the file holding it (the user's, for cgo)
 	Pkg  *Package
 	// Cgo reports that the file imports "C": what was loaded is cgo's
 	// rewrite of it, where C.int is _Ctype_int.
@@ -212,8 +214,20 @@ func Load(dir string, patterns []string) (*Program, error) {
 				pkg.imports[path] = imp.Types
 			}
 		}
+		pkg.Dir = p.Dir
 		for _, f := range p.Syntax {
 			name := fset.File(f.FileStart).Name()
+			// A file that imports "C" is loaded as cgo's rewrite of it, in the
+			// build cache, whose line directives name the original: the
+			// original is the file of its directives, and its output goes
+			// beside it. (cgo's own declarations, in the cache too, name no
+			// original and hold no directives.)
+			cgo := false
+			if !slices.Contains(p.GoFiles, name) {
+				if orig := fset.PositionFor(f.Package, true).Filename; slices.Contains(p.GoFiles, orig) {
+					name, cgo = orig, true
+				}
+			}
 			if pkg.Dir == "" {
 				pkg.Dir = filepath.Dir(name)
 			}
@@ -226,9 +240,6 @@ func Load(dir string, patterns []string) (*Program, error) {
 				continue
 			}
 			seenFile[name] = true
-			// A file that imports "C" is loaded as cgo's rewrite of it, in the
-			// build cache, whose line directives name the original.
-			cgo := !slices.Contains(p.GoFiles, name) && slices.Contains(p.GoFiles, fset.PositionFor(f.Package, true).Filename)
 			for _, cg := range f.Comments {
 				for _, c := range cg.List {
 					if directive.Is(c.Text) {
