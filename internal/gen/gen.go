@@ -479,8 +479,10 @@ func (g *generator) packageNames(pkg *load.Package) map[string]bool {
 	for _, n := range types.Universe.Names() {
 		names[n] = true
 	}
-	for _, n := range pkg.Types.Scope().Names() {
-		names[n] = true
+	for _, scope := range scopes(pkg) {
+		for _, n := range scope.Names() {
+			names[n] = true
+		}
 	}
 	prefix := declKey(pkg, "")
 	for key := range g.declared {
@@ -489,6 +491,27 @@ func (g *generator) packageNames(pkg *load.Package) map[string]bool {
 		}
 	}
 	return names
+}
+
+// scopes returns the package scopes whose names the code generated into
+// pkg must not take: the package's, and the package's as go test builds it,
+// with the names of its _test.go files.
+func scopes(pkg *load.Package) []*types.Scope {
+	if pkg.TestTypes != nil {
+		return []*types.Scope{pkg.Types.Scope(), pkg.TestTypes.Scope()}
+	}
+	return []*types.Scope{pkg.Types.Scope()}
+}
+
+// declared returns the declaration of name in pkg (test files included),
+// or nil.
+func declared(pkg *load.Package, name string) types.Object {
+	for _, scope := range scopes(pkg) {
+		if obj := scope.Lookup(name); obj != nil {
+			return obj
+		}
+	}
+	return nil
 }
 
 // declKey is the key of a directive's Name in generator.declared: a package
@@ -651,7 +674,7 @@ func (g *generator) checkNames(jobs []*job) {
 			continue
 		}
 		prefixes[j.pkg.Dir+"|"+prefix] = j
-		if obj := j.pkg.Types.Scope().Lookup(j.d.Name); obj != nil {
+		if obj := declared(j.pkg, j.d.Name); obj != nil {
 			g.errorf(j.d.NamePos, "%s is already declared in package %s at %s; choose another name", j.d.Name, j.pkg.Name, relPos(g.prog.Fset.Position(obj.Pos())))
 		}
 	}
@@ -776,13 +799,13 @@ func (g *generator) checkGenerated(j *job, decls []string, names map[string]*job
 		more  int
 		at    token.Position
 	}
-	var declared []*clash            // with the package's declarations, in order
+	var withPkg []*clash             // with the package's declarations, in order
 	byDirective := map[*job]*clash{} // with other directives
 	var others []*job
 	for _, d := range decls {
 		for _, n := range declNames(d) {
-			if obj := pkg.Types.Scope().Lookup(n); obj != nil && n != j.d.Name {
-				declared = append(declared, &clash{first: n, at: g.prog.Fset.Position(obj.Pos())})
+			if obj := declared(pkg, n); obj != nil && n != j.d.Name {
+				withPkg = append(withPkg, &clash{first: n, at: g.prog.Fset.Position(obj.Pos())})
 			}
 			key := pkg.Dir + "|" + n
 			if prev, ok := names[key]; ok && prev != j {
@@ -796,7 +819,7 @@ func (g *generator) checkGenerated(j *job, decls []string, names map[string]*job
 			names[key] = j
 		}
 	}
-	for _, c := range declared {
+	for _, c := range withPkg {
 		g.errorf(j.d.NamePos, "generated name %s is already declared in package %s at %s; choose another name", c.first, pkg.Name, relPos(c.at))
 	}
 	for _, prev := range others {

@@ -68,6 +68,10 @@ type Package struct {
 	// Dir that start with Header, as loaded: those of other build
 	// configurations are not listed.
 	Generated []string
+	// TestTypes is, for a package with _test.go files of its own, the
+	// package as go test builds it: with the names those files declare,
+	// which the generated names must not take either. Nil otherwise.
+	TestTypes *types.Package
 	// imports maps import paths to the types this package saw.
 	imports map[string]*types.Package
 	// IsTest reports whether this is a test variant (its directives live in _test.go files).
@@ -179,6 +183,14 @@ func Load(dir string, patterns []string) (*Program, error) {
 	sort.SliceStable(pkgs, func(i, j int) bool { return variantRank(pkgs[i]) < variantRank(pkgs[j]) })
 	seenFile := map[string]bool{}
 	seenDir := map[string]bool{}
+	// The in-package test variant of each package: p [p.test], of package
+	// p (p_test [p.test] is another package).
+	testTypes := map[string]*types.Package{}
+	for _, p := range pkgs {
+		if p.ID == p.PkgPath+" ["+p.PkgPath+".test]" && p.Types != nil {
+			testTypes[p.PkgPath] = p.Types
+		}
+	}
 	// Our earlier output, by directory: the files of the packages as loaded,
 	// so only those of this build configuration (GOOS, GOARCH, tags). A
 	// file for another one (x_windows_monogen.go, built on windows only) is
@@ -208,6 +220,9 @@ func Load(dir string, patterns []string) (*Program, error) {
 			Types:   p.Types,
 			imports: map[string]*types.Package{},
 			IsTest:  strings.Contains(p.ID, "["),
+		}
+		if !pkg.IsTest {
+			pkg.TestTypes = testTypes[p.PkgPath]
 		}
 		for path, imp := range p.Imports {
 			if imp.Types != nil {
