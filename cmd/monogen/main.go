@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/monogen/monogen/internal/gen"
 	"github.com/monogen/monogen/internal/kinds"
@@ -41,9 +42,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("monogen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	check := fs.Bool("check", false, "generate in memory, print a diff of stale files and exit 1 if any")
-	output := fs.String("output", "", "write all code of the (single) package to this file instead of x_monogen.go per source file")
+	output := fs.String("output", "", "write all code of the (single) package to this .go file of its directory instead of x_monogen.go per source file")
 	version := fs.Bool("version", false, "print the version and exit")
 	verbose := fs.Bool("v", false, "list the files written")
+	allErrors := fs.Bool("e", false, "report all errors, not only the first ten (as go build -gcflags=-e)")
 	bench := fs.Bool("bench", false, "also write x_monogen_bench_test.go: benchmarks of each generated type against its template (as bench=true on every directive)")
 	fs.Usage = func() { usage(fs, stderr) }
 	if err := fs.Parse(args); err != nil {
@@ -59,7 +61,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	patterns := fs.Args()
 	res, err := gen.Generate(gen.Config{Dir: ".", Patterns: patterns, Output: *output, Bench: *bench})
 	if err != nil {
-		fmt.Fprintln(stderr, relErr(err.Error()))
+		msg := err.Error()
+		var list gen.Errors
+		if *allErrors && errors.As(err, &list) {
+			msg = list.All()
+		}
+		printErr(stderr, relErr(msg))
 		var ie *gen.InternalError
 		if errors.As(err, &ie) {
 			return exitInternal
@@ -80,7 +87,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	changes, err := gen.Write(res)
 	if err != nil {
-		fmt.Fprintln(stderr, "monogen:", relErr(err.Error()))
+		printErr(stderr, "monogen: "+relErr(err.Error()))
 		return exitBadInput
 	}
 	if *verbose {
@@ -89,6 +96,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return exitOK
+}
+
+// maxLine is the longest line of an error report: a message quoting a huge
+// input (go's own, about a pattern of kilobytes) is cut there.
+const maxLine = 1000
+
+// printErr prints an error report, each line cut to maxLine bytes.
+func printErr(w io.Writer, msg string) {
+	for line := range strings.Lines(msg) {
+		line = strings.TrimSuffix(line, "\n")
+		if len(line) > maxLine {
+			cut := maxLine - len("...")
+			for cut > 0 && !utf8.RuneStart(line[cut]) {
+				cut--
+			}
+			line = line[:cut] + "..."
+		}
+		fmt.Fprintln(w, line)
+	}
 }
 
 // rel shortens absolute paths under the working directory, as the go command does.

@@ -3,9 +3,7 @@ package gen
 import (
 	"bytes"
 	"fmt"
-	"go/format"
 	"go/types"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -19,13 +17,7 @@ import (
 // instantiated with the same types.
 func (g *generator) benchFile(out string, jobs []*job) ([]byte, error) {
 	pkg := jobs[0].pkg
-	reserved := map[string]bool{}
-	for _, n := range pkg.Types.Scope().Names() {
-		reserved[n] = true
-	}
-	for _, n := range types.Universe.Names() {
-		reserved[n] = true
-	}
+	reserved := g.packageNames(pkg)
 	// Locals of the emitted benchmarks.
 	for _, n := range []string{"b", "pb", "i", "k", "keys", "value", "generated", "template", "m"} {
 		reserved[n] = true
@@ -44,15 +36,20 @@ func (g *generator) benchFile(out string, jobs []*job) ([]byte, error) {
 			body.WriteString("\n\n")
 		}
 	}
+	build, err := g.buildLine(jobs, false)
+	if err != nil {
+		return nil, err
+	}
 	var b bytes.Buffer
 	b.WriteString(load.Header + "\n\n")
+	b.WriteString(build)
 	fmt.Fprintf(&b, "package %s\n\n", pkg.Name)
 	b.WriteString(im.Decl())
 	b.WriteString("\n")
 	b.Write(body.Bytes())
-	src, err := format.Source(b.Bytes())
+	src, err := formatFile(out, b.Bytes())
 	if err != nil {
-		return nil, &InternalError{fmt.Errorf("%s: generated benchmarks do not parse: %v\n%s", filepath.Base(out), err, numbered(b.Bytes()))}
+		return nil, err
 	}
 	return dropUnusedImports(src)
 }
@@ -80,7 +77,7 @@ func (g *generator) typeCheckBench(byFile map[string][]*job, benchFiles map[stri
 			if strings.Contains(first.Error(), kinds.TemplatePath) {
 				return fmt.Errorf("%s: bench=true imports the templates of github.com/monogen/monogen: the module must require it (go get -tool github.com/monogen/monogen/cmd/monogen): %v", relPos(jobs[0].d.Pos), first)
 			}
-			return &InternalError{fmt.Errorf("generated benchmarks do not type-check: %v\n%s", first, numbered(g.res.Files[out]))}
+			return typeError(out, g.res.Files[out], first)
 		}
 	}
 	return nil

@@ -1,6 +1,8 @@
 // Package gen runs monogen: load, resolve directives, stencil, emit. Generate
-// computes every output file in memory and touches no file; Write and Check
-// are the only functions that look at or change what is on disk.
+// computes every output file in memory and touches no file (but for a
+// temporary copy of generated code that does not compile, which the
+// InternalError names); Write and Check are the only functions that look at
+// or change what is on disk.
 package gen
 
 import (
@@ -8,15 +10,18 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
-	"go/format"
+	"go/build"
+	"go/build/constraint"
 	"go/parser"
 	"go/token"
 	"go/types"
 	"maps"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/monogen/monogen/internal/directive"
 	"github.com/monogen/monogen/internal/emit"
@@ -52,7 +57,28 @@ type Result struct {
 // Errors is a list of user errors, each with a position.
 type Errors []error
 
+// MaxErrors is how many errors Errors.Error reports before it stops with
+// "too many errors", as the compiler does.
+const MaxErrors = 10
+
+// Error reports the first MaxErrors errors, one a line; All reports them all.
 func (e Errors) Error() string {
+	var b strings.Builder
+	for i, err := range e {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if i == MaxErrors {
+			b.WriteString("too many errors")
+			break
+		}
+		b.WriteString(err.Error())
+	}
+	return b.String()
+}
+
+// All reports every error, one a line.
+func (e Errors) All() string {
 	var b strings.Builder
 	for i, err := range e {
 		if i > 0 {
@@ -63,15 +89,41 @@ func (e Errors) Error() string {
 	return b.String()
 }
 
-// InternalError is a failure that is monogen's fault, not the input's:
-// generated code that does not compile, a template that does not stencil.
-type InternalError struct{ Err error }
+// maxWord is the longest run of non-space bytes an error message shows: a
+// message quotes the directive's text, and a longer run (a huge option value,
+// a type argument of a megabyte) is cut to its first maxWord bytes and "...".
+const maxWord = 80
 
-func (e *InternalError) Error() string {
-	return "internal error (please report): " + e.Err.Error()
+// shorten cuts every run of non-space bytes in msg longer than maxWord, and
+// keeps the punctuation that closes it (a quote, a colon).
+func shorten(msg string) string {
+	if len(msg) <= maxWord {
+		return msg
+	}
+	var b strings.Builder
+	for len(msg) > 0 {
+		i := strings.IndexAny(msg, " \t\n")
+		if i < 0 {
+			i = len(msg)
+		}
+		word := msg[:i]
+		if core := strings.TrimRight(word, `"'):;,.]`); len(core) > maxWord {
+			tail := word[len(core):]
+			cut := maxWord
+			for cut > 0 && !utf8.RuneStart(core[cut]) {
+				cut--
+			}
+			word = core[:cut] + "..." + tail
+		}
+		b.WriteString(word)
+		if i < len(msg) {
+			b.WriteByte(msg[i])
+			i++
+		}
+		msg = msg[i:]
+	}
+	return b.String()
 }
-
-func (e *InternalError) Unwrap() error { return e.Err }
 
 // Generate computes every output file. It reads the packages but writes
 // nothing. Errors in directives come back as Errors, sorted by position.
@@ -83,6 +135,11 @@ func Generate(cfg Config) (*Result, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Output != "" {
+		if err := checkOutput(cfg.Output); err != nil {
+			return nil, Errors{err}
+		}
 	}
 	prog, err := load.Load(abs, cfg.Patterns)
 	if err != nil {
@@ -150,6 +207,9 @@ func (g *generator) run() (*Result, error) {
 		}
 		if len(dirs) > 1 {
 			return nil, Errors{errors.New("-output names one file, but directives were found in more than one package")}
+		}
+		if j := jobs[0]; filepath.Dir(j.d.Output) != j.pkg.Dir {
+			return nil, Errors{outputError(g.cfg.Output, "want the name of a .go file in the package directory")}
 		}
 	}
 	g.checkNames(jobs)
@@ -232,7 +292,14 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// sorted returns the errors of the run in file order, their messages
+// shortened.
 func (g *generator) sorted() Errors {
+	for _, err := range g.errs {
+		if e, ok := err.(*model.Error); ok {
+			e.Msg = shorten(e.Msg)
+		}
+	}
 	sort.SliceStable(g.errs, func(i, j int) bool {
 		a, _ := g.errs[i].(*model.Error)
 		b, _ := g.errs[j].(*model.Error)
@@ -273,6 +340,14 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 			g.declared[key] = nil // until it resolves
 		}
 	}
+	switch {
+	case pd.Name == "init":
+		g.errorf(at(pd.NameOff), "init cannot name a type: it is reserved for package initialization functions; choose another name")
+		return nil
+	case types.Universe.Lookup(pd.Name) != nil:
+		g.errorf(at(pd.NameOff), "%s is predeclared in Go: a type named %s would shadow it in the whole package; choose another name", pd.Name, pd.Name)
+		return nil
+	}
 	kind, ok := kinds.Lookup(pd.Kind)
 	if !ok {
 		g.errorf(at(pd.KindOff), "unknown directive kind %q; kinds are %s", pd.Kind, strings.Join(kinds.Names(), ", "))
@@ -310,6 +385,11 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 		t, err := g.resolveType(pkg, f, a)
 		if err != nil {
 			g.errs = append(g.errs, err)
+			return nil
+		}
+		if n := argSizes.Sizeof(t); n < 0 || n > MaxArgSize {
+			g.errorf(at(a.Off), "type argument %s takes %s; a type argument may take at most %s (it is passed by value, and sent on channels whose elements Go limits to 64 KiB): use a pointer, *%s",
+				a.Text, byteSize(n), byteSize(MaxArgSize), a.Text)
 			return nil
 		}
 		d.Args = append(d.Args, model.Arg{Text: a.Text, Pos: at(a.Off), Type: t})
@@ -351,12 +431,87 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 	return j
 }
 
+// MaxArgSize is the largest size of a type argument, in bytes. Generated
+// code passes keys, values, jobs and items by value, and pipelines send them
+// on channels, whose element type the compiler limits to 64 KiB (beyond, it
+// fails with "channel element type too large"; the other kinds compile up to
+// 256 MiB, where a function's arguments exceed the 1 GB stack frame limit).
+// Half of the channel limit leaves room for a template that wraps the value
+// with a field or two.
+const MaxArgSize = 32 << 10
+
+// argSizes are the sizes of the architecture the code is generated for.
+var argSizes = func() types.Sizes {
+	if s := types.SizesFor("gc", build.Default.GOARCH); s != nil {
+		return s
+	}
+	return types.SizesFor("gc", "amd64")
+}()
+
+// byteSize spells a size for a message: 32 KiB, 1 TiB, 100 bytes.
+func byteSize(n int64) string {
+	if n < 0 {
+		return "more than the address space"
+	}
+	units := []string{"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	u := 0
+	for n >= 1024 && n%1024 == 0 && u < len(units)-1 {
+		n /= 1024
+		u++
+	}
+	return fmt.Sprintf("%d %s", n, units[u])
+}
+
 // lookup returns the Lookup of a kinds.Context for a directive of pkg.
 func (g *generator) lookup(pkg *load.Package) func(string) (*model.Directive, bool) {
 	return func(name string) (*model.Directive, bool) {
 		d, ok := g.declared[declKey(pkg, name)]
 		return d, ok
 	}
+}
+
+// packageNames returns the names an import of an output file of pkg must
+// not take: the predeclared ones, the package's own, and the Names of its
+// directives, which are package-level names too (a directive named sync
+// makes the output import "sync" as sync2).
+func (g *generator) packageNames(pkg *load.Package) map[string]bool {
+	names := map[string]bool{}
+	for _, n := range types.Universe.Names() {
+		names[n] = true
+	}
+	for _, scope := range scopes(pkg) {
+		for _, n := range scope.Names() {
+			names[n] = true
+		}
+	}
+	prefix := declKey(pkg, "")
+	for key := range g.declared {
+		if n, ok := strings.CutPrefix(key, prefix); ok {
+			names[n] = true
+		}
+	}
+	return names
+}
+
+// scopes returns the package scopes whose names the code generated into
+// pkg must not take: the package's, and the package's as go test builds it,
+// with the names of its _test.go files.
+func scopes(pkg *load.Package) []*types.Scope {
+	if pkg.TestTypes != nil {
+		return []*types.Scope{pkg.Types.Scope(), pkg.TestTypes.Scope()}
+	}
+	return []*types.Scope{pkg.Types.Scope()}
+}
+
+// declared returns the declaration of name in pkg (test files included),
+// or nil.
+func declared(pkg *load.Package, name string) types.Object {
+	for _, scope := range scopes(pkg) {
+		if obj := scope.Lookup(name); obj != nil {
+			return obj
+		}
+	}
+	return nil
 }
 
 // declKey is the key of a directive's Name in generator.declared: a package
@@ -383,6 +538,23 @@ func (g *generator) resolveType(pkg *load.Package, f *load.Found, a directive.Ar
 	if err != nil {
 		return nil, model.Errorf(pos, "type argument %q: %v", a.Text, err)
 	}
+	if f.Cgo {
+		var cgo ast.Expr
+		ast.Inspect(expr, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok && cgo == nil {
+				if id, ok := sel.X.(*ast.Ident); ok && id.Name == "C" {
+					cgo = sel
+				}
+			}
+			return cgo == nil
+		})
+		if cgo != nil {
+			col := pos
+			col.Column += int(cgo.Pos()) - 1
+			col.Offset += int(cgo.Pos()) - 1
+			return nil, model.Errorf(col, "type argument %s: cgo types are not supported; use a Go type (int32 for C.int, a struct with the same fields for a C struct)", a.Text)
+		}
+	}
 	info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}}
 	err = types.CheckExpr(afset, pkg.Types, f.Pos, expr, info)
 	if err != nil {
@@ -404,7 +576,59 @@ func (g *generator) resolveType(pkg *load.Package, f *load.Found, a directive.Ar
 	if tv.Type == nil || tv.Type == types.Typ[types.Invalid] {
 		return nil, model.Errorf(pos, "type argument %s: invalid type", a.Text)
 	}
+	if tn := uninstantiated(tv.Type); tn != nil {
+		// go/types accepts a generic type alone in an expression (it could
+		// be instantiated by inference); a type argument cannot.
+		return nil, model.Errorf(pos, "type argument %s: cannot use generic type %s without instantiation; want %s[...] with its type arguments",
+			a.Text, types.TypeString(tn.Type(), types.RelativeTo(pkg.Types)), tn.Name())
+	}
 	return tv.Type, nil
+}
+
+// uninstantiated returns the generic type t is, if it is one without its
+// type arguments.
+func uninstantiated(t types.Type) *types.TypeName {
+	switch t := t.(type) {
+	case *types.Named:
+		if t.TypeParams().Len() > 0 && t.TypeArgs().Len() == 0 {
+			return t.Obj()
+		}
+	case *types.Alias:
+		if t.TypeParams().Len() > 0 && t.TypeArgs().Len() == 0 {
+			return t.Obj()
+		}
+	}
+	return nil
+}
+
+// checkOutput checks the name given to -output: a .go file that the go
+// command builds, in the package directory (a relative name has no
+// directory; an absolute one is checked against the package's once loaded).
+func checkOutput(name string) error {
+	base := filepath.Base(name)
+	switch {
+	case !strings.HasSuffix(name, ".go") || base == ".go":
+		return outputError(name, "want the name of a .go file in the package directory")
+	case !filepath.IsAbs(name) && filepath.Clean(name) != base:
+		return outputError(name, "want the name of a .go file in the package directory")
+	case strings.HasPrefix(base, "_") || strings.HasPrefix(base, "."):
+		return outputError(name, "the go command ignores files whose names begin with _ or .; want another name")
+	}
+	return nil
+}
+
+// outputError is an error about -output name, ending with a name that
+// would do.
+func outputError(name, what string) error {
+	base := filepath.Base(name)
+	if !strings.HasSuffix(base, ".go") || strings.TrimLeft(base, "_.") != base {
+		base = strings.TrimLeft(strings.TrimSuffix(base, filepath.Ext(base)), "_.")
+		if base == "" {
+			base = "x"
+		}
+		base += "_monogen.go"
+	}
+	return fmt.Errorf("-output %s: %s, such as %s", name, what, base)
 }
 
 // outputName: x.go -> x_monogen.go, x_test.go -> x_monogen_test.go.
@@ -429,9 +653,10 @@ func benchOutputName(src string) string {
 }
 
 // checkNames rejects directive names that the package already declares and
-// two directives generating the same name.
+// two directives generating the same name, or the same unexported names.
 func (g *generator) checkNames(jobs []*job) {
 	seen := map[string]*job{}
+	prefixes := map[string]*job{}
 	for _, j := range jobs {
 		key := j.pkg.Dir + "|" + j.d.Name
 		if prev, ok := seen[key]; ok {
@@ -439,7 +664,17 @@ func (g *generator) checkNames(jobs []*job) {
 			continue
 		}
 		seen[key] = j
-		if obj := j.pkg.Types.Scope().Lookup(j.d.Name); obj != nil {
+		// Unexported names are the directive's name with its first letter
+		// lowered (Store: storeEntry), so Store and store clash in all of
+		// them: one problem, reported once.
+		prefix := strings.TrimSuffix(stencil.Rename("x", "", j.d.Name), "X")
+		if prev, ok := prefixes[j.pkg.Dir+"|"+prefix]; ok {
+			g.errorf(j.d.NamePos, "%s and the directive %s at %s differ only in case, so the unexported names both generate (%s...) clash; choose another name",
+				j.d.Name, prev.d.Name, relPos(prev.d.NamePos), prefix)
+			continue
+		}
+		prefixes[j.pkg.Dir+"|"+prefix] = j
+		if obj := declared(j.pkg, j.d.Name); obj != nil {
 			g.errorf(j.d.NamePos, "%s is already declared in package %s at %s; choose another name", j.d.Name, j.pkg.Name, relPos(g.prog.Fset.Position(obj.Pos())))
 		}
 	}
@@ -453,13 +688,7 @@ func relPos(p token.Position) string {
 // file generates one output file.
 func (g *generator) file(out string, jobs []*job, names map[string]*job) ([]byte, error) {
 	pkg := jobs[0].pkg
-	reserved := map[string]bool{}
-	for _, n := range pkg.Types.Scope().Names() {
-		reserved[n] = true
-	}
-	for _, n := range types.Universe.Names() {
-		reserved[n] = true
-	}
+	reserved := g.packageNames(pkg)
 	im := emit.NewImports(pkg.Path, reserved)
 
 	// Parse each template once to learn its identifiers, so imports never
@@ -483,19 +712,7 @@ func (g *generator) file(out string, jobs []*job, names map[string]*job) ([]byte
 		if decls == nil {
 			continue
 		}
-		// Names this directive declares must be free.
-		for _, d := range decls {
-			for _, n := range declNames(d) {
-				if obj := pkg.Types.Scope().Lookup(n); obj != nil && n != j.d.Name {
-					g.errorf(j.d.NamePos, "generated name %s is already declared in package %s at %s; choose another name", n, pkg.Name, relPos(g.prog.Fset.Position(obj.Pos())))
-				}
-				key := pkg.Dir + "|" + n
-				if prev, ok := names[key]; ok && prev != j {
-					g.errorf(j.d.NamePos, "generated name %s is also generated by the directive at %s; choose another name", n, relPos(prev.d.NamePos))
-				}
-				names[key] = j
-			}
-		}
+		g.checkGenerated(j, decls, names)
 		fmt.Fprintf(&body, "\n// %s: generated from the %s directive in %s.\n\n", j.d.Name, j.d.Kind, filepath.Base(j.d.File))
 		for _, d := range decls {
 			body.WriteString(d)
@@ -503,24 +720,116 @@ func (g *generator) file(out string, jobs []*job, names map[string]*job) ([]byte
 		}
 	}
 
+	build, err := g.buildLine(jobs, g.cfg.Output != "")
+	if err != nil {
+		return nil, err
+	}
 	var b bytes.Buffer
 	b.WriteString(load.Header + "\n\n")
+	b.WriteString(build)
 	fmt.Fprintf(&b, "package %s\n\n", pkg.Name)
 	b.WriteString(im.Decl())
 	b.Write(body.Bytes())
-	src, err := format.Source(b.Bytes())
-	if err != nil {
-		return nil, &InternalError{fmt.Errorf("%s: generated code does not parse: %v\n%s", filepath.Base(out), err, numbered(b.Bytes()))}
-	}
-	return src, nil
+	return formatFile(out, b.Bytes())
 }
 
-func numbered(src []byte) string {
-	var b strings.Builder
-	for i, line := range strings.Split(string(src), "\n") {
-		fmt.Fprintf(&b, "%4d  %s\n", i+1, line)
+// buildLine returns the //go:build line (and a blank line) of an output
+// file of jobs: the build constraint of the files holding their directives
+// (see load.Constraint), so that the output builds exactly where the types
+// and functions it uses are declared. An output file of directives from
+// several files (-output, or a benchmark file of x.go and x_test.go) builds
+// where all of them do; with same, they must have the same constraint.
+func (g *generator) buildLine(jobs []*job, same bool) (string, error) {
+	var expr constraint.Expr
+	first := map[string]string{} // constraint -> the first file that has it
+	var files []string
+	for _, j := range jobs {
+		if contains(files, j.d.File) {
+			continue
+		}
+		files = append(files, j.d.File)
+		src, err := os.ReadFile(j.d.File)
+		if err != nil {
+			return "", err
+		}
+		e, err := load.Constraint(j.d.File, src)
+		if err != nil {
+			return "", fmt.Errorf("%s: %v", j.d.File, err)
+		}
+		key := describe(e)
+		if _, ok := first[key]; ok {
+			continue
+		}
+		first[key] = j.d.File
+		if same && len(first) > 1 {
+			other := describe(expr)
+			return "", Errors{fmt.Errorf("-output puts the code of %s and %s in one file, but their build constraints differ (%s and %s); generate without -output",
+				filepath.Base(first[other]), filepath.Base(j.d.File), other, key)}
+		}
+		switch {
+		case e == nil:
+		case expr == nil:
+			expr = e
+		default:
+			expr = &constraint.AndExpr{X: expr, Y: e}
+		}
 	}
-	return b.String()
+	if expr == nil {
+		return "", nil
+	}
+	return "//go:build " + expr.String() + "\n\n", nil
+}
+
+// describe spells a constraint for a message.
+func describe(e constraint.Expr) string {
+	if e == nil {
+		return "none"
+	}
+	return e.String()
+}
+
+// checkGenerated reports the names a directive generates that the package
+// declares or another directive generates: one line per clash with a
+// declaration of the package and one per other directive, naming the first
+// clashing name and counting the rest.
+func (g *generator) checkGenerated(j *job, decls []string, names map[string]*job) {
+	pkg := j.pkg
+	type clash struct {
+		first string
+		more  int
+		at    token.Position
+	}
+	var withPkg []*clash             // with the package's declarations, in order
+	byDirective := map[*job]*clash{} // with other directives
+	var others []*job
+	for _, d := range decls {
+		for _, n := range declNames(d) {
+			if obj := declared(pkg, n); obj != nil && n != j.d.Name {
+				withPkg = append(withPkg, &clash{first: n, at: g.prog.Fset.Position(obj.Pos())})
+			}
+			key := pkg.Dir + "|" + n
+			if prev, ok := names[key]; ok && prev != j {
+				if c := byDirective[prev]; c != nil {
+					c.more++
+				} else {
+					byDirective[prev] = &clash{first: n, at: prev.d.NamePos}
+					others = append(others, prev)
+				}
+			}
+			names[key] = j
+		}
+	}
+	for _, c := range withPkg {
+		g.errorf(j.d.NamePos, "generated name %s is already declared in package %s at %s; choose another name", c.first, pkg.Name, relPos(c.at))
+	}
+	for _, prev := range others {
+		c := byDirective[prev]
+		more := ""
+		if c.more > 0 {
+			more = fmt.Sprintf(" (and %d more)", c.more)
+		}
+		g.errorf(j.d.NamePos, "generated name %s%s is also generated by the directive at %s; choose another name", c.first, more, relPos(c.at))
+	}
 }
 
 // declNames returns the top-level names a declaration's source declares.
@@ -753,7 +1062,7 @@ func (g *generator) typeCheck(byFile map[string][]*job) error {
 		if first != nil {
 			te := first.(types.Error)
 			name := te.Fset.Position(te.Pos).Filename
-			return &InternalError{fmt.Errorf("generated code does not type-check: %v\n%s", first, numbered(g.res.Files[name]))}
+			return typeError(name, g.res.Files[name], first)
 		}
 	}
 	return nil

@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -54,15 +55,23 @@ type Program struct {
 // Package is one package (or test package) that holds directives or earlier
 // monogen output.
 type Package struct {
-	Path       string // import path
-	Name       string // package name
-	Dir        string
-	Types      *types.Package
-	Syntax     []*ast.File // user files; generated files are not included
-	Files      []string    // file names of Syntax, same order
+	Path   string // import path
+	Name   string // package name
+	Dir    string
+	Types  *types.Package
+	Syntax []*ast.File // user files; generated files are not included
+	// Files are the file names of Syntax, same order: for a file that
+	// imports "C", the user's file, not cgo's rewrite that Syntax holds.
+	Files      []string
 	Directives []*Found
-	// Generated lists existing files in Dir that start with Header.
+	// Generated lists the files of the package (test files included) in
+	// Dir that start with Header, as loaded: those of other build
+	// configurations are not listed.
 	Generated []string
+	// TestTypes is, for a package with _test.go files of its own, the
+	// package as go test builds it: with the names those files declare,
+	// which the generated names must not take either. Nil otherwise.
+	TestTypes *types.Package
 	// imports maps import paths to the types this package saw.
 	imports map[string]*types.Package
 	// IsTest reports whether this is a test variant (its directives live in _test.go files).
@@ -73,8 +82,11 @@ type Package struct {
 type Found struct {
 	Text string    // the comment text, from //monogen: to the end of line
 	Pos  token.Pos // position of the comment's first slash
-	File string    // absolute path of the file holding it
+	File string    // absolute path of the file holding it (the user's, for cgo)
 	Pkg  *Package
+	// Cgo reports that the file imports "C": what was loaded is cgo's
+	// rewrite of it, where C.int is _Ctype_int.
+	Cgo bool
 }
 
 // Error is a load failure with a position when there is one.
@@ -113,6 +125,11 @@ func Load(dir string, patterns []string) (*Program, error) {
 	}
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
+		// go/packages wraps go list's failure ("err: exit status 1: stderr:
+		// go: ..."): go's own message is what the user needs.
+		if _, stderr, ok := strings.Cut(err.Error(), "stderr: "); ok && strings.TrimSpace(stderr) != "" {
+			return nil, &Error{Msg: strings.TrimSpace(stderr)}
+		}
 		return nil, &Error{Msg: fmt.Sprintf("loading %s: %v", strings.Join(patterns, " "), err)}
 	}
 	prog := &Program{Fset: fset, universe: map[string]*types.Package{}, partial: map[string]*types.Package{}, dir: dir}
@@ -129,7 +146,7 @@ func Load(dir string, patterns []string) (*Program, error) {
 			prog.partial[p.PkgPath] = p.Types
 		}
 	})
-	for _, p := range pkgs {
+	fatal := func(p *packages.Package) {
 		for _, e := range p.Errors {
 			if e.Kind == packages.TypeError {
 				continue
@@ -144,8 +161,21 @@ func Load(dir string, patterns []string) (*Program, error) {
 			}
 		}
 	}
+	for _, p := range pkgs {
+		fatal(p)
+	}
+	// An import that nothing provides, or whose go.sum entry is missing, is
+	// reported by go list on the imported package; the importer sees only
+	// a type error ("could not import"), and its types would be wrong.
+	packages.Visit(pkgs, nil, fatal)
 	if firstErr != nil {
 		return nil, firstErr
+	}
+	if len(pkgs) == 0 {
+		// go list -e, which go/packages runs, says nothing when no package
+		// matched (outside a module, GOWORK=off in a workspace); go list says
+		// why.
+		return nil, noPackages(dir, patterns)
 	}
 
 	// A file appears in several variants (p, p [p.test]); its directives are
@@ -153,6 +183,30 @@ func Load(dir string, patterns []string) (*Program, error) {
 	sort.SliceStable(pkgs, func(i, j int) bool { return variantRank(pkgs[i]) < variantRank(pkgs[j]) })
 	seenFile := map[string]bool{}
 	seenDir := map[string]bool{}
+	// The in-package test variant of each package: p [p.test], of package
+	// p (p_test [p.test] is another package).
+	testTypes := map[string]*types.Package{}
+	for _, p := range pkgs {
+		if p.ID == p.PkgPath+" ["+p.PkgPath+".test]" && p.Types != nil {
+			testTypes[p.PkgPath] = p.Types
+		}
+	}
+	// Our earlier output, by directory: the files of the packages as loaded,
+	// so only those of this build configuration (GOOS, GOARCH, tags). A
+	// file for another one (x_windows_monogen.go, built on windows only) is
+	// not this run's to rewrite or delete.
+	generated := map[string][]string{}
+	for _, p := range pkgs {
+		for _, name := range p.GoFiles {
+			dir := filepath.Dir(name)
+			if !slices.Contains(generated[dir], name) && isGeneratedFile(name) {
+				generated[dir] = append(generated[dir], name)
+			}
+		}
+	}
+	for _, files := range generated {
+		sort.Strings(files)
+	}
 	for _, p := range pkgs {
 		if strings.HasSuffix(p.ID, ".test") && p.Name == "main" && len(p.Syntax) == 0 {
 			continue // the synthesized test main
@@ -167,13 +221,28 @@ func Load(dir string, patterns []string) (*Program, error) {
 			imports: map[string]*types.Package{},
 			IsTest:  strings.Contains(p.ID, "["),
 		}
+		if !pkg.IsTest {
+			pkg.TestTypes = testTypes[p.PkgPath]
+		}
 		for path, imp := range p.Imports {
 			if imp.Types != nil {
 				pkg.imports[path] = imp.Types
 			}
 		}
+		pkg.Dir = p.Dir
 		for _, f := range p.Syntax {
 			name := fset.File(f.FileStart).Name()
+			// A file that imports "C" is loaded as cgo's rewrite of it, in the
+			// build cache, whose line directives name the original: the
+			// original is the file of its directives, and its output goes
+			// beside it. (cgo's own declarations, in the cache too, name no
+			// original and hold no directives.)
+			cgo := false
+			if !slices.Contains(p.GoFiles, name) {
+				if orig := fset.PositionFor(f.Package, true).Filename; slices.Contains(p.GoFiles, orig) {
+					name, cgo = orig, true
+				}
+			}
 			if pkg.Dir == "" {
 				pkg.Dir = filepath.Dir(name)
 			}
@@ -189,7 +258,7 @@ func Load(dir string, patterns []string) (*Program, error) {
 			for _, cg := range f.Comments {
 				for _, c := range cg.List {
 					if directive.Is(c.Text) {
-						pkg.Directives = append(pkg.Directives, &Found{Text: c.Text, Pos: c.Pos(), File: name, Pkg: pkg})
+						pkg.Directives = append(pkg.Directives, &Found{Text: c.Text, Pos: c.Pos(), File: name, Pkg: pkg, Cgo: cgo})
 					}
 				}
 			}
@@ -199,13 +268,29 @@ func Load(dir string, patterns []string) (*Program, error) {
 		}
 		if !seenDir[pkg.Dir] && pkg.Dir != "" {
 			seenDir[pkg.Dir] = true
-			pkg.Generated = generatedFiles(pkg.Dir)
+			pkg.Generated = generated[pkg.Dir]
 		}
 		if len(pkg.Directives) > 0 || len(pkg.Generated) > 0 {
 			prog.Packages = append(prog.Packages, pkg)
 		}
 	}
 	return prog, nil
+}
+
+// noPackages explains why patterns matched no package, in go list's words.
+func noPackages(dir string, patterns []string) error {
+	cmd := exec.Command("go", append([]string{"list", "-f", "{{.ImportPath}}", "--"}, patterns...)...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if msg := strings.TrimSpace(stderr.String()); msg != "" {
+		return &Error{Msg: msg}
+	}
+	if err != nil {
+		return &Error{Msg: fmt.Sprintf("go list %s: %v", strings.Join(patterns, " "), err)}
+	}
+	return &Error{Msg: fmt.Sprintf("%s matched no packages", strings.Join(patterns, " "))}
 }
 
 // variantRank orders p before p [p.test] before p_test.
@@ -228,27 +313,6 @@ func isGeneratedFile(name string) bool {
 	buf := make([]byte, len(Header)+1)
 	n, _ := io.ReadFull(f, buf)
 	return IsGenerated(buf[:n])
-}
-
-// generatedFiles lists the files in dir that monogen wrote: any .go file,
-// test files and files excluded by build constraints included, whose first
-// line is our header.
-func generatedFiles(dir string) []string {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") {
-			continue
-		}
-		name := filepath.Join(dir, e.Name())
-		if isGeneratedFile(name) {
-			out = append(out, name)
-		}
-	}
-	return out
 }
 
 // Importer returns a types.Importer for code that will live in pkg: the
