@@ -1812,8 +1812,9 @@ var ErrWorkBreakerTooManyProbes = errors.New("breaker: too many half-open probes
 
 const (
 	// workBreakerStateBits hold the WorkBreakerState in the low bits of the state word; the
-	// rest counts transitions, so that results of calls started before a
-	// transition are recognised as stale.
+	// rest counts transitions. The whole word is a generation: a call
+	// remembers the word it was admitted under, and its result is ignored
+	// if the word has changed by the time it returns.
 	workBreakerStateBits = 2
 	workBreakerStateMask = 1<<workBreakerStateBits - 1
 	// workBreakerFlushEvery is how many successes in the closed state are counted
@@ -1836,26 +1837,35 @@ const (
 // probe calls through and rejects the others with ErrWorkBreakerTooManyProbes; a
 // failed probe opens it again, HalfOpen successful probes close it.
 //
+// Only results of the current state count: the result of a call admitted
+// before the breaker last changed state (a probe of an earlier half-open
+// period, a call made while closed that returns after the breaker opened)
+// is ignored. A closed-state call that returns while the breaker changes
+// state may still be counted in the new state: an error of one call.
+//
 // A WorkBreaker must be created with NewWorkBreaker and must not be copied after first
 // use. Its methods are safe for concurrent use. The state-change callback
 // is called with the breaker's internal lock held, in the order of the
 // transitions.
 type WorkBreaker struct {
-	// state is the transition count << workBreakerStateBits | WorkBreakerState.
+	// state is the transition count << workBreakerStateBits | WorkBreakerState. Only
+	// transitions write it: it has a cache line of its own, apart from
+	// pending, which every successful call writes.
 	state atomic.Uint64
+	_     [workBreakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [workBreakerCacheLine - 16]byte
+	_       [workBreakerCacheLine - 8]byte
 
 	epoch time.Time
 
 	buckets  []workBreakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
-	probes   atomic.Int64 // probes admitted in this half-open period
-	probeOK  atomic.Int64 // probes that succeeded in this half-open period
+	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
 
-	mu       sync.Mutex // serialises transitions, bucket rotation and onChange
+	mu       sync.Mutex // serialises transitions, probes, bucket rotation and onChange
+	probeOK  int64      // probes that succeeded in this half-open period
 	onChange func(from, to WorkBreakerState)
 }
 
@@ -1897,7 +1907,8 @@ func (b *WorkBreaker) Execute(ctx context.Context, req int) (int, error) {
 		b.failure(st)
 		return resp, err
 	}
-	if b.pending.Add(1)&(workBreakerFlushEvery-1) == 0 {
+	// A success of a call admitted before a transition is not counted.
+	if b.state.Load() == st && b.pending.Add(1)&(workBreakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, nil
@@ -1957,11 +1968,15 @@ func (b *WorkBreaker) executeSlow(ctx context.Context, req int, st uint64) (int,
 			st = b.state.Load()
 			continue
 		case WorkBreakerStateHalfOpen:
-			if b.probes.Add(1) > 3 {
-				err = ErrWorkBreakerTooManyProbes
-				break
+			admitted, cur := b.admitProbe(st)
+			if admitted {
+				return b.probe(ctx, req, st)
 			}
-			return b.probe(ctx, req, st)
+			if cur != st {
+				st = cur
+				continue
+			}
+			err = ErrWorkBreakerTooManyProbes
 		}
 		break
 	}
@@ -1970,12 +1985,36 @@ func (b *WorkBreaker) executeSlow(ctx context.Context, req int, st uint64) (int,
 	return zero, err
 }
 
-// probe makes a half-open probe call.
+// admitProbe takes one of the probe slots of the half-open state word st.
+// It reports whether it did, and the current state word: a different one
+// when the breaker has changed state since st was read.
+func (b *WorkBreaker) admitProbe(st uint64) (admitted bool, cur uint64) {
+	if b.probes.Load() >= 3 {
+		// The slots are taken: reject without the lock.
+		return false, st
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	// Under the lock, so that a caller that read an earlier half-open
+	// period never takes a slot of a later one: its result would be
+	// ignored, and the slot lost.
+	if cur = b.state.Load(); cur != st {
+		return false, cur
+	}
+	if b.probes.Load() >= 3 {
+		return false, st
+	}
+	b.probes.Add(1)
+	return true, st
+}
+
+// probe makes a half-open probe call admitted under the state word st.
 func (b *WorkBreaker) probe(ctx context.Context, req int, st uint64) (resp int, err error) {
 	ok := false
 	defer func() {
-		// A failed or panicking probe reopens the breaker; without this a
-		// panic would hold a probe slot forever.
+		// A failed or panicking probe reopens the breaker, unless it is
+		// a probe of an earlier half-open period; without this a panic
+		// would hold a probe slot forever.
 		if !ok {
 			b.transition(st, WorkBreakerStateOpen, b.clock())
 		}
@@ -1985,15 +2024,32 @@ func (b *WorkBreaker) probe(ctx context.Context, req int, st uint64) (resp int, 
 		return resp, err
 	}
 	ok = true
-	if b.probeOK.Add(1) == 3 {
-		b.transition(st, WorkBreakerStateClosed, b.clock())
-	}
+	b.probeSucceeded(st)
 	return resp, nil
 }
 
-// failure records a failed call made in the closed state st and trips the
-// breaker if the window's counts reach the thresholds.
+// probeSucceeded counts a successful probe admitted under the state word
+// st, and closes the breaker at the HalfOpen-th success of the period. A
+// probe of an earlier period is not counted.
+func (b *WorkBreaker) probeSucceeded(st uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.state.Load() != st {
+		return
+	}
+	b.probeOK++
+	if b.probeOK == 3 {
+		b.transitionLocked(st, WorkBreakerStateClosed, b.clock())
+	}
+}
+
+// failure records a failed call admitted under the closed state word st
+// and trips the breaker if the window's counts reach the thresholds. The
+// failure of a call admitted before a transition is not counted.
 func (b *WorkBreaker) failure(st uint64) {
+	if b.state.Load() != st {
+		return
+	}
 	now := b.clock()
 	b.add(now, b.pending.Swap(0), 1)
 	succ, fail := b.window(now)
@@ -2050,6 +2106,11 @@ func (b *WorkBreaker) bucketWidth() int64 {
 func (b *WorkBreaker) transition(from uint64, to WorkBreakerState, now int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.transitionLocked(from, to, now)
+}
+
+// transitionLocked is transition with b.mu held.
+func (b *WorkBreaker) transitionLocked(from uint64, to WorkBreakerState, now int64) {
 	if b.state.Load() != from {
 		return
 	}
@@ -2058,7 +2119,7 @@ func (b *WorkBreaker) transition(from uint64, to WorkBreakerState, now int64) {
 		b.openedAt.Store(now)
 	case WorkBreakerStateHalfOpen:
 		b.probes.Store(0)
-		b.probeOK.Store(0)
+		b.probeOK = 0
 	case WorkBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
@@ -2121,8 +2182,9 @@ var ErrFlakyBreakerTooManyProbes = errors.New("breaker: too many half-open probe
 
 const (
 	// flakyBreakerStateBits hold the FlakyBreakerState in the low bits of the state word; the
-	// rest counts transitions, so that results of calls started before a
-	// transition are recognised as stale.
+	// rest counts transitions. The whole word is a generation: a call
+	// remembers the word it was admitted under, and its result is ignored
+	// if the word has changed by the time it returns.
 	flakyBreakerStateBits = 2
 	flakyBreakerStateMask = 1<<flakyBreakerStateBits - 1
 	// flakyBreakerFlushEvery is how many successes in the closed state are counted
@@ -2145,16 +2207,25 @@ const (
 // probe calls through and rejects the others with ErrFlakyBreakerTooManyProbes; a
 // failed probe opens it again, HalfOpen successful probes close it.
 //
+// Only results of the current state count: the result of a call admitted
+// before the breaker last changed state (a probe of an earlier half-open
+// period, a call made while closed that returns after the breaker opened)
+// is ignored. A closed-state call that returns while the breaker changes
+// state may still be counted in the new state: an error of one call.
+//
 // A FlakyBreaker must be created with NewFlakyBreaker and must not be copied after first
 // use. Its methods are safe for concurrent use. The state-change callback
 // is called with the breaker's internal lock held, in the order of the
 // transitions.
 type FlakyBreaker struct {
-	// state is the transition count << flakyBreakerStateBits | FlakyBreakerState.
+	// state is the transition count << flakyBreakerStateBits | FlakyBreakerState. Only
+	// transitions write it: it has a cache line of its own, apart from
+	// pending, which every successful call writes.
 	state atomic.Uint64
+	_     [flakyBreakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [flakyBreakerCacheLine - 16]byte
+	_       [flakyBreakerCacheLine - 8]byte
 
 	fn func(context.Context, int) (int, error)
 
@@ -2162,11 +2233,11 @@ type FlakyBreaker struct {
 
 	buckets  []flakyBreakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
-	probes   atomic.Int64 // probes admitted in this half-open period
-	probeOK  atomic.Int64 // probes that succeeded in this half-open period
+	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
 
-	mu       sync.Mutex // serialises transitions, bucket rotation and onChange
+	mu       sync.Mutex // serialises transitions, probes, bucket rotation and onChange
+	probeOK  int64      // probes that succeeded in this half-open period
 	onChange func(from, to FlakyBreakerState)
 }
 
@@ -2208,7 +2279,8 @@ func (b *FlakyBreaker) Execute(ctx context.Context, req int) (int, error) {
 		b.failure(st)
 		return b.fallback(ctx, req, err)
 	}
-	if b.pending.Add(1)&(flakyBreakerFlushEvery-1) == 0 {
+	// A success of a call admitted before a transition is not counted.
+	if b.state.Load() == st && b.pending.Add(1)&(flakyBreakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, nil
@@ -2273,11 +2345,15 @@ func (b *FlakyBreaker) executeSlow(ctx context.Context, req int, st uint64) (int
 			st = b.state.Load()
 			continue
 		case FlakyBreakerStateHalfOpen:
-			if b.probes.Add(1) > 2 {
-				err = ErrFlakyBreakerTooManyProbes
-				break
+			admitted, cur := b.admitProbe(st)
+			if admitted {
+				return b.probe(ctx, req, st)
 			}
-			return b.probe(ctx, req, st)
+			if cur != st {
+				st = cur
+				continue
+			}
+			err = ErrFlakyBreakerTooManyProbes
 		}
 		break
 	}
@@ -2285,12 +2361,36 @@ func (b *FlakyBreaker) executeSlow(ctx context.Context, req int, st uint64) (int
 	return b.fallback(ctx, req, err)
 }
 
-// probe makes a half-open probe call.
+// admitProbe takes one of the probe slots of the half-open state word st.
+// It reports whether it did, and the current state word: a different one
+// when the breaker has changed state since st was read.
+func (b *FlakyBreaker) admitProbe(st uint64) (admitted bool, cur uint64) {
+	if b.probes.Load() >= 2 {
+		// The slots are taken: reject without the lock.
+		return false, st
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	// Under the lock, so that a caller that read an earlier half-open
+	// period never takes a slot of a later one: its result would be
+	// ignored, and the slot lost.
+	if cur = b.state.Load(); cur != st {
+		return false, cur
+	}
+	if b.probes.Load() >= 2 {
+		return false, st
+	}
+	b.probes.Add(1)
+	return true, st
+}
+
+// probe makes a half-open probe call admitted under the state word st.
 func (b *FlakyBreaker) probe(ctx context.Context, req int, st uint64) (resp int, err error) {
 	ok := false
 	defer func() {
-		// A failed or panicking probe reopens the breaker; without this a
-		// panic would hold a probe slot forever.
+		// A failed or panicking probe reopens the breaker, unless it is
+		// a probe of an earlier half-open period; without this a panic
+		// would hold a probe slot forever.
 		if !ok {
 			b.transition(st, FlakyBreakerStateOpen, b.clock())
 		}
@@ -2300,15 +2400,32 @@ func (b *FlakyBreaker) probe(ctx context.Context, req int, st uint64) (resp int,
 		return b.fallback(ctx, req, err)
 	}
 	ok = true
-	if b.probeOK.Add(1) == 2 {
-		b.transition(st, FlakyBreakerStateClosed, b.clock())
-	}
+	b.probeSucceeded(st)
 	return resp, nil
 }
 
-// failure records a failed call made in the closed state st and trips the
-// breaker if the window's counts reach the thresholds.
+// probeSucceeded counts a successful probe admitted under the state word
+// st, and closes the breaker at the HalfOpen-th success of the period. A
+// probe of an earlier period is not counted.
+func (b *FlakyBreaker) probeSucceeded(st uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.state.Load() != st {
+		return
+	}
+	b.probeOK++
+	if b.probeOK == 2 {
+		b.transitionLocked(st, FlakyBreakerStateClosed, b.clock())
+	}
+}
+
+// failure records a failed call admitted under the closed state word st
+// and trips the breaker if the window's counts reach the thresholds. The
+// failure of a call admitted before a transition is not counted.
 func (b *FlakyBreaker) failure(st uint64) {
+	if b.state.Load() != st {
+		return
+	}
 	now := b.clock()
 	b.add(now, b.pending.Swap(0), 1)
 	succ, fail := b.window(now)
@@ -2365,6 +2482,11 @@ func (b *FlakyBreaker) bucketWidth() int64 {
 func (b *FlakyBreaker) transition(from uint64, to FlakyBreakerState, now int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.transitionLocked(from, to, now)
+}
+
+// transitionLocked is transition with b.mu held.
+func (b *FlakyBreaker) transitionLocked(from uint64, to FlakyBreakerState, now int64) {
 	if b.state.Load() != from {
 		return
 	}
@@ -2373,7 +2495,7 @@ func (b *FlakyBreaker) transition(from uint64, to FlakyBreakerState, now int64) 
 		b.openedAt.Store(now)
 	case FlakyBreakerStateHalfOpen:
 		b.probes.Store(0)
-		b.probeOK.Store(0)
+		b.probeOK = 0
 	case FlakyBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
@@ -2436,8 +2558,9 @@ var ErrQuickBreakerTooManyProbes = errors.New("breaker: too many half-open probe
 
 const (
 	// quickBreakerStateBits hold the QuickBreakerState in the low bits of the state word; the
-	// rest counts transitions, so that results of calls started before a
-	// transition are recognised as stale.
+	// rest counts transitions. The whole word is a generation: a call
+	// remembers the word it was admitted under, and its result is ignored
+	// if the word has changed by the time it returns.
 	quickBreakerStateBits = 2
 	quickBreakerStateMask = 1<<quickBreakerStateBits - 1
 	// quickBreakerFlushEvery is how many successes in the closed state are counted
@@ -2460,16 +2583,25 @@ const (
 // probe calls through and rejects the others with ErrQuickBreakerTooManyProbes; a
 // failed probe opens it again, HalfOpen successful probes close it.
 //
+// Only results of the current state count: the result of a call admitted
+// before the breaker last changed state (a probe of an earlier half-open
+// period, a call made while closed that returns after the breaker opened)
+// is ignored. A closed-state call that returns while the breaker changes
+// state may still be counted in the new state: an error of one call.
+//
 // A QuickBreaker must be created with NewQuickBreaker and must not be copied after first
 // use. Its methods are safe for concurrent use. The state-change callback
 // is called with the breaker's internal lock held, in the order of the
 // transitions.
 type QuickBreaker struct {
-	// state is the transition count << quickBreakerStateBits | QuickBreakerState.
+	// state is the transition count << quickBreakerStateBits | QuickBreakerState. Only
+	// transitions write it: it has a cache line of its own, apart from
+	// pending, which every successful call writes.
 	state atomic.Uint64
+	_     [quickBreakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [quickBreakerCacheLine - 16]byte
+	_       [quickBreakerCacheLine - 8]byte
 
 	fn func(context.Context, int) (int, error)
 
@@ -2477,11 +2609,11 @@ type QuickBreaker struct {
 
 	buckets  []quickBreakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
-	probes   atomic.Int64 // probes admitted in this half-open period
-	probeOK  atomic.Int64 // probes that succeeded in this half-open period
+	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
 
-	mu       sync.Mutex // serialises transitions, bucket rotation and onChange
+	mu       sync.Mutex // serialises transitions, probes, bucket rotation and onChange
+	probeOK  int64      // probes that succeeded in this half-open period
 	onChange func(from, to QuickBreakerState)
 }
 
@@ -2523,7 +2655,8 @@ func (b *QuickBreaker) Execute(ctx context.Context, req int) (int, error) {
 		b.failure(st)
 		return resp, err
 	}
-	if b.pending.Add(1)&(quickBreakerFlushEvery-1) == 0 {
+	// A success of a call admitted before a transition is not counted.
+	if b.state.Load() == st && b.pending.Add(1)&(quickBreakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, nil
@@ -2583,11 +2716,15 @@ func (b *QuickBreaker) executeSlow(ctx context.Context, req int, st uint64) (int
 			st = b.state.Load()
 			continue
 		case QuickBreakerStateHalfOpen:
-			if b.probes.Add(1) > 2 {
-				err = ErrQuickBreakerTooManyProbes
-				break
+			admitted, cur := b.admitProbe(st)
+			if admitted {
+				return b.probe(ctx, req, st)
 			}
-			return b.probe(ctx, req, st)
+			if cur != st {
+				st = cur
+				continue
+			}
+			err = ErrQuickBreakerTooManyProbes
 		}
 		break
 	}
@@ -2596,12 +2733,36 @@ func (b *QuickBreaker) executeSlow(ctx context.Context, req int, st uint64) (int
 	return zero, err
 }
 
-// probe makes a half-open probe call.
+// admitProbe takes one of the probe slots of the half-open state word st.
+// It reports whether it did, and the current state word: a different one
+// when the breaker has changed state since st was read.
+func (b *QuickBreaker) admitProbe(st uint64) (admitted bool, cur uint64) {
+	if b.probes.Load() >= 2 {
+		// The slots are taken: reject without the lock.
+		return false, st
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	// Under the lock, so that a caller that read an earlier half-open
+	// period never takes a slot of a later one: its result would be
+	// ignored, and the slot lost.
+	if cur = b.state.Load(); cur != st {
+		return false, cur
+	}
+	if b.probes.Load() >= 2 {
+		return false, st
+	}
+	b.probes.Add(1)
+	return true, st
+}
+
+// probe makes a half-open probe call admitted under the state word st.
 func (b *QuickBreaker) probe(ctx context.Context, req int, st uint64) (resp int, err error) {
 	ok := false
 	defer func() {
-		// A failed or panicking probe reopens the breaker; without this a
-		// panic would hold a probe slot forever.
+		// A failed or panicking probe reopens the breaker, unless it is
+		// a probe of an earlier half-open period; without this a panic
+		// would hold a probe slot forever.
 		if !ok {
 			b.transition(st, QuickBreakerStateOpen, b.clock())
 		}
@@ -2611,15 +2772,32 @@ func (b *QuickBreaker) probe(ctx context.Context, req int, st uint64) (resp int,
 		return resp, err
 	}
 	ok = true
-	if b.probeOK.Add(1) == 2 {
-		b.transition(st, QuickBreakerStateClosed, b.clock())
-	}
+	b.probeSucceeded(st)
 	return resp, nil
 }
 
-// failure records a failed call made in the closed state st and trips the
-// breaker if the window's counts reach the thresholds.
+// probeSucceeded counts a successful probe admitted under the state word
+// st, and closes the breaker at the HalfOpen-th success of the period. A
+// probe of an earlier period is not counted.
+func (b *QuickBreaker) probeSucceeded(st uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.state.Load() != st {
+		return
+	}
+	b.probeOK++
+	if b.probeOK == 2 {
+		b.transitionLocked(st, QuickBreakerStateClosed, b.clock())
+	}
+}
+
+// failure records a failed call admitted under the closed state word st
+// and trips the breaker if the window's counts reach the thresholds. The
+// failure of a call admitted before a transition is not counted.
 func (b *QuickBreaker) failure(st uint64) {
+	if b.state.Load() != st {
+		return
+	}
 	now := b.clock()
 	b.add(now, b.pending.Swap(0), 1)
 	succ, fail := b.window(now)
@@ -2676,6 +2854,11 @@ func (b *QuickBreaker) bucketWidth() int64 {
 func (b *QuickBreaker) transition(from uint64, to QuickBreakerState, now int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.transitionLocked(from, to, now)
+}
+
+// transitionLocked is transition with b.mu held.
+func (b *QuickBreaker) transitionLocked(from uint64, to QuickBreakerState, now int64) {
 	if b.state.Load() != from {
 		return
 	}
@@ -2684,7 +2867,7 @@ func (b *QuickBreaker) transition(from uint64, to QuickBreakerState, now int64) 
 		b.openedAt.Store(now)
 	case QuickBreakerStateHalfOpen:
 		b.probes.Store(0)
-		b.probeOK.Store(0)
+		b.probeOK = 0
 	case QuickBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {

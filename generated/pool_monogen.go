@@ -8395,8 +8395,9 @@ var ErrJobBreakerTooManyProbes = errors.New("breaker: too many half-open probes"
 
 const (
 	// jobBreakerStateBits hold the JobBreakerState in the low bits of the state word; the
-	// rest counts transitions, so that results of calls started before a
-	// transition are recognised as stale.
+	// rest counts transitions. The whole word is a generation: a call
+	// remembers the word it was admitted under, and its result is ignored
+	// if the word has changed by the time it returns.
 	jobBreakerStateBits = 2
 	jobBreakerStateMask = 1<<jobBreakerStateBits - 1
 	// jobBreakerFlushEvery is how many successes in the closed state are counted
@@ -8419,16 +8420,25 @@ const (
 // probe calls through and rejects the others with ErrJobBreakerTooManyProbes; a
 // failed probe opens it again, HalfOpen successful probes close it.
 //
+// Only results of the current state count: the result of a call admitted
+// before the breaker last changed state (a probe of an earlier half-open
+// period, a call made while closed that returns after the breaker opened)
+// is ignored. A closed-state call that returns while the breaker changes
+// state may still be counted in the new state: an error of one call.
+//
 // A JobBreaker must be created with NewJobBreaker and must not be copied after first
 // use. Its methods are safe for concurrent use. The state-change callback
 // is called with the breaker's internal lock held, in the order of the
 // transitions.
 type JobBreaker struct {
-	// state is the transition count << jobBreakerStateBits | JobBreakerState.
+	// state is the transition count << jobBreakerStateBits | JobBreakerState. Only
+	// transitions write it: it has a cache line of its own, apart from
+	// pending, which every successful call writes.
 	state atomic.Uint64
+	_     [jobBreakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [jobBreakerCacheLine - 16]byte
+	_       [jobBreakerCacheLine - 8]byte
 
 	fn func(context.Context, int) (int, error)
 
@@ -8436,11 +8446,11 @@ type JobBreaker struct {
 
 	buckets  []jobBreakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
-	probes   atomic.Int64 // probes admitted in this half-open period
-	probeOK  atomic.Int64 // probes that succeeded in this half-open period
+	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
 
-	mu       sync.Mutex // serialises transitions, bucket rotation and onChange
+	mu       sync.Mutex // serialises transitions, probes, bucket rotation and onChange
+	probeOK  int64      // probes that succeeded in this half-open period
 	onChange func(from, to JobBreakerState)
 }
 
@@ -8482,7 +8492,8 @@ func (b *JobBreaker) Execute(ctx context.Context, req int) (int, error) {
 		b.failure(st)
 		return resp, err
 	}
-	if b.pending.Add(1)&(jobBreakerFlushEvery-1) == 0 {
+	// A success of a call admitted before a transition is not counted.
+	if b.state.Load() == st && b.pending.Add(1)&(jobBreakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, nil
@@ -8542,11 +8553,15 @@ func (b *JobBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, 
 			st = b.state.Load()
 			continue
 		case JobBreakerStateHalfOpen:
-			if b.probes.Add(1) > 3 {
-				err = ErrJobBreakerTooManyProbes
-				break
+			admitted, cur := b.admitProbe(st)
+			if admitted {
+				return b.probe(ctx, req, st)
 			}
-			return b.probe(ctx, req, st)
+			if cur != st {
+				st = cur
+				continue
+			}
+			err = ErrJobBreakerTooManyProbes
 		}
 		break
 	}
@@ -8555,12 +8570,36 @@ func (b *JobBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, 
 	return zero, err
 }
 
-// probe makes a half-open probe call.
+// admitProbe takes one of the probe slots of the half-open state word st.
+// It reports whether it did, and the current state word: a different one
+// when the breaker has changed state since st was read.
+func (b *JobBreaker) admitProbe(st uint64) (admitted bool, cur uint64) {
+	if b.probes.Load() >= 3 {
+		// The slots are taken: reject without the lock.
+		return false, st
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	// Under the lock, so that a caller that read an earlier half-open
+	// period never takes a slot of a later one: its result would be
+	// ignored, and the slot lost.
+	if cur = b.state.Load(); cur != st {
+		return false, cur
+	}
+	if b.probes.Load() >= 3 {
+		return false, st
+	}
+	b.probes.Add(1)
+	return true, st
+}
+
+// probe makes a half-open probe call admitted under the state word st.
 func (b *JobBreaker) probe(ctx context.Context, req int, st uint64) (resp int, err error) {
 	ok := false
 	defer func() {
-		// A failed or panicking probe reopens the breaker; without this a
-		// panic would hold a probe slot forever.
+		// A failed or panicking probe reopens the breaker, unless it is
+		// a probe of an earlier half-open period; without this a panic
+		// would hold a probe slot forever.
 		if !ok {
 			b.transition(st, JobBreakerStateOpen, b.clock())
 		}
@@ -8570,15 +8609,32 @@ func (b *JobBreaker) probe(ctx context.Context, req int, st uint64) (resp int, e
 		return resp, err
 	}
 	ok = true
-	if b.probeOK.Add(1) == 3 {
-		b.transition(st, JobBreakerStateClosed, b.clock())
-	}
+	b.probeSucceeded(st)
 	return resp, nil
 }
 
-// failure records a failed call made in the closed state st and trips the
-// breaker if the window's counts reach the thresholds.
+// probeSucceeded counts a successful probe admitted under the state word
+// st, and closes the breaker at the HalfOpen-th success of the period. A
+// probe of an earlier period is not counted.
+func (b *JobBreaker) probeSucceeded(st uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.state.Load() != st {
+		return
+	}
+	b.probeOK++
+	if b.probeOK == 3 {
+		b.transitionLocked(st, JobBreakerStateClosed, b.clock())
+	}
+}
+
+// failure records a failed call admitted under the closed state word st
+// and trips the breaker if the window's counts reach the thresholds. The
+// failure of a call admitted before a transition is not counted.
 func (b *JobBreaker) failure(st uint64) {
+	if b.state.Load() != st {
+		return
+	}
 	now := b.clock()
 	b.add(now, b.pending.Swap(0), 1)
 	succ, fail := b.window(now)
@@ -8635,6 +8691,11 @@ func (b *JobBreaker) bucketWidth() int64 {
 func (b *JobBreaker) transition(from uint64, to JobBreakerState, now int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.transitionLocked(from, to, now)
+}
+
+// transitionLocked is transition with b.mu held.
+func (b *JobBreaker) transitionLocked(from uint64, to JobBreakerState, now int64) {
 	if b.state.Load() != from {
 		return
 	}
@@ -8643,7 +8704,7 @@ func (b *JobBreaker) transition(from uint64, to JobBreakerState, now int64) {
 		b.openedAt.Store(now)
 	case JobBreakerStateHalfOpen:
 		b.probes.Store(0)
-		b.probeOK.Store(0)
+		b.probeOK = 0
 	case JobBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
