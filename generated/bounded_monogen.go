@@ -666,8 +666,9 @@ const tokensCacheLine = 64
 // to NewTokensAt.
 type Tokens struct {
 	// state is, for TokensTokenBucket, the theoretical arrival time of the next
-	// event in nanoseconds since epoch; for TokensSlidingWindow, the index of
-	// the current fixed window and the counts of it and the previous one.
+	// event less Burst intervals, in nanoseconds since epoch; for
+	// TokensSlidingWindow, the index of the current fixed window and the counts
+	// of it and the previous one.
 	state atomic.Int64
 	_     [tokensCacheLine - 8]byte
 
@@ -677,6 +678,8 @@ type Tokens struct {
 // init checks the configuration and starts the clock. The generated
 // constructor calls it with time.Now().
 func (l *Tokens) init(epoch time.Time) {
+	// The bucket is full at the epoch.
+	l.state.Store(-int64((10 * time.Millisecond)) * 20)
 	l.epoch = epoch
 }
 
@@ -726,7 +729,7 @@ func (l *Tokens) Wait(ctx context.Context) error {
 			r.cancel(now)
 			return ErrTokensDeadline
 		}
-		timer := time.NewTimer(time.Duration(r.at - now))
+		timer := time.NewTimer(time.Duration(tokensNanosBetween(now, r.at)))
 		select {
 		case <-timer.C:
 			if r.OK() {
@@ -781,7 +784,7 @@ func (r TokensReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r TokensReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(max(r.at-r.l.offset(t), 0))
+	return time.Duration(tokensNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -802,7 +805,7 @@ func (r TokensReservation) cancel(now int64) {
 	}
 	// Later reservations keep their times; the freed interval goes
 	// to whoever reserves next.
-	r.l.state.Add(-int64((10 * time.Millisecond)))
+	r.l.tokenCancel()
 	// A window reservation is granted only for now, so its time has
 	// always come: there is nothing to give back.
 }
@@ -815,6 +818,27 @@ func (l *Tokens) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *Tokens) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
+}
+
+// tokensAddSaturating returns t+d for d >= 0, or the largest time if that
+// overflows.
+func tokensAddSaturating(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// tokensNanosBetween returns the nanoseconds from from to to: zero if to is not
+// later, the largest duration if the difference overflows.
+func tokensNanosBetween(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	if d := to - from; d > 0 {
+		return d
+	}
+	return math.MaxInt64
 }
 
 func (l *Tokens) allow(now int64) bool {
@@ -832,13 +856,14 @@ func (l *Tokens) stats(now int64) TokensStats {
 // tokenAllow is Allow for a TokensTokenBucket.
 func (l *Tokens) tokenAllow(now int64) bool {
 	interval, tolerance := int64((10 * time.Millisecond)), int64((10*time.Millisecond))*20
+	now = max(now, math.MinInt64+tolerance)
 	for {
-		tat := l.state.Load()
-		next := max(tat, now) + interval
-		if next-now > tolerance {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-interval {
 			return false
 		}
-		if l.state.CompareAndSwap(tat, next) {
+		if l.state.CompareAndSwap(s, from+interval) {
 			return true
 		}
 	}
@@ -848,24 +873,36 @@ func (l *Tokens) tokenAllow(now int64) bool {
 // time at which it may be used.
 func (l *Tokens) tokenReserve(now int64) int64 {
 	interval, tolerance := int64((10 * time.Millisecond)), int64((10*time.Millisecond))*20
+	now = max(now, math.MinInt64+tolerance)
 	for {
-		tat := l.state.Load()
-		next := max(tat, now) + interval
-		if l.state.CompareAndSwap(tat, next) {
-			return max(next-tolerance, now)
+		s := l.state.Load()
+		next := tokensAddSaturating(max(s, now-tolerance), interval)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the interval of a reservation whose time has not
+// come.
+func (l *Tokens) tokenCancel() {
+	interval := int64((10 * time.Millisecond))
+	for {
+		s := l.state.Load()
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+			return
 		}
 	}
 }
 
 func (l *Tokens) tokenStats(now int64) TokensStats {
 	interval, tolerance := int64((10 * time.Millisecond)), int64((10*time.Millisecond))*20
-	tat := max(l.state.Load(), now)
-	avail := (now + tolerance - tat) / interval
-	var delay int64
-	if avail <= 0 {
-		delay = tat + interval - tolerance - now
+	now = max(now, math.MinInt64+tolerance)
+	from := max(l.state.Load(), now-tolerance)
+	if from > now-interval {
+		return TokensStats{Delay: time.Duration(tokensNanosBetween(now-interval, from))}
 	}
-	return TokensStats{Available: max(avail, 0), Delay: time.Duration(delay)}
+	return TokensStats{Available: (now - from) / interval}
 }
 
 // NewTokens returns a rate limiter, a token bucket of 20 tokens refilled at one per 10ms, whose clock starts now.
@@ -924,8 +961,9 @@ const windowCacheLine = 64
 // to NewWindowAt.
 type Window struct {
 	// state is, for WindowTokenBucket, the theoretical arrival time of the next
-	// event in nanoseconds since epoch; for WindowSlidingWindow, the index of
-	// the current fixed window and the counts of it and the previous one.
+	// event less Burst intervals, in nanoseconds since epoch; for
+	// WindowSlidingWindow, the index of the current fixed window and the counts
+	// of it and the previous one.
 	state atomic.Int64
 	_     [windowCacheLine - 8]byte
 
@@ -984,7 +1022,7 @@ func (l *Window) Wait(ctx context.Context) error {
 			r.cancel(now)
 			return ErrWindowDeadline
 		}
-		timer := time.NewTimer(time.Duration(r.at - now))
+		timer := time.NewTimer(time.Duration(windowNanosBetween(now, r.at)))
 		select {
 		case <-timer.C:
 			if r.OK() {
@@ -1042,7 +1080,7 @@ func (r WindowReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r WindowReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(max(r.at-r.l.offset(t), 0))
+	return time.Duration(windowNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -1075,6 +1113,27 @@ func (l *Window) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
 }
 
+// windowAddSaturating returns t+d for d >= 0, or the largest time if that
+// overflows.
+func windowAddSaturating(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// windowNanosBetween returns the nanoseconds from from to to: zero if to is not
+// later, the largest duration if the difference overflows.
+func windowNanosBetween(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	if d := to - from; d > 0 {
+		return d
+	}
+	return math.MaxInt64
+}
+
 func (l *Window) allow(now int64) bool {
 	return l.windowAllow(now)
 }
@@ -1083,7 +1142,7 @@ func (l *Window) reserve(now int64) WindowReservation {
 	if l.windowAllow(now) {
 		return WindowReservation{l: l, at: now, ok: true}
 	}
-	return WindowReservation{l: l, at: now + l.windowRetry(now)}
+	return WindowReservation{l: l, at: windowAddSaturating(now, l.windowRetry(now))}
 }
 
 func (l *Window) stats(now int64) WindowStats {
@@ -1164,15 +1223,25 @@ func (l *Window) windowRetry(now int64) int64 {
 		if w.prev == 0 || float64(w.prev) <= free {
 			return 0
 		}
-		at := math.Ceil(float64(width) * (1 - free/float64(w.prev)))
-		return max(int64(at)-w.elapsed, 0)
+		at := windowCeilNanos(float64(width) * (1 - free/float64(w.prev)))
+		return max(at-w.elapsed, 0)
 	}
 	// Otherwise in the next one, where cur becomes the previous count.
 	toNext := width - w.elapsed
 	if float64(w.cur) <= room {
 		return toNext
 	}
-	return toNext + int64(math.Ceil(float64(width)*(1-room/float64(w.cur))))
+	// Up to two windows: saturate rather than wrap for the longest.
+	return windowAddSaturating(toNext, windowCeilNanos(float64(width)*(1-room/float64(w.cur))))
+}
+
+// windowCeilNanos rounds a non-negative number of nanoseconds up to an int64,
+// saturating: float64(width) may round up past the largest int64.
+func windowCeilNanos(ns float64) int64 {
+	if ns >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(math.Ceil(ns))
 }
 
 func (l *Window) windowStats(now int64) WindowStats {
@@ -1241,8 +1310,9 @@ const benchTokensCacheLine = 64
 // to NewBenchTokensAt.
 type BenchTokens struct {
 	// state is, for BenchTokensTokenBucket, the theoretical arrival time of the next
-	// event in nanoseconds since epoch; for BenchTokensSlidingWindow, the index of
-	// the current fixed window and the counts of it and the previous one.
+	// event less Burst intervals, in nanoseconds since epoch; for
+	// BenchTokensSlidingWindow, the index of the current fixed window and the counts
+	// of it and the previous one.
 	state atomic.Int64
 	_     [benchTokensCacheLine - 8]byte
 
@@ -1252,6 +1322,8 @@ type BenchTokens struct {
 // init checks the configuration and starts the clock. The generated
 // constructor calls it with time.Now().
 func (l *BenchTokens) init(epoch time.Time) {
+	// The bucket is full at the epoch.
+	l.state.Store(-int64((time.Duration(1))) * 1099511627776)
 	l.epoch = epoch
 }
 
@@ -1301,7 +1373,7 @@ func (l *BenchTokens) Wait(ctx context.Context) error {
 			r.cancel(now)
 			return ErrBenchTokensDeadline
 		}
-		timer := time.NewTimer(time.Duration(r.at - now))
+		timer := time.NewTimer(time.Duration(benchTokensNanosBetween(now, r.at)))
 		select {
 		case <-timer.C:
 			if r.OK() {
@@ -1356,7 +1428,7 @@ func (r BenchTokensReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r BenchTokensReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(max(r.at-r.l.offset(t), 0))
+	return time.Duration(benchTokensNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -1377,7 +1449,7 @@ func (r BenchTokensReservation) cancel(now int64) {
 	}
 	// Later reservations keep their times; the freed interval goes
 	// to whoever reserves next.
-	r.l.state.Add(-int64((time.Duration(1))))
+	r.l.tokenCancel()
 	// A window reservation is granted only for now, so its time has
 	// always come: there is nothing to give back.
 }
@@ -1390,6 +1462,27 @@ func (l *BenchTokens) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *BenchTokens) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
+}
+
+// benchTokensAddSaturating returns t+d for d >= 0, or the largest time if that
+// overflows.
+func benchTokensAddSaturating(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// benchTokensNanosBetween returns the nanoseconds from from to to: zero if to is not
+// later, the largest duration if the difference overflows.
+func benchTokensNanosBetween(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	if d := to - from; d > 0 {
+		return d
+	}
+	return math.MaxInt64
 }
 
 func (l *BenchTokens) allow(now int64) bool {
@@ -1407,13 +1500,14 @@ func (l *BenchTokens) stats(now int64) BenchTokensStats {
 // tokenAllow is Allow for a BenchTokensTokenBucket.
 func (l *BenchTokens) tokenAllow(now int64) bool {
 	interval, tolerance := int64((time.Duration(1))), int64((time.Duration(1)))*1099511627776
+	now = max(now, math.MinInt64+tolerance)
 	for {
-		tat := l.state.Load()
-		next := max(tat, now) + interval
-		if next-now > tolerance {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-interval {
 			return false
 		}
-		if l.state.CompareAndSwap(tat, next) {
+		if l.state.CompareAndSwap(s, from+interval) {
 			return true
 		}
 	}
@@ -1423,24 +1517,36 @@ func (l *BenchTokens) tokenAllow(now int64) bool {
 // time at which it may be used.
 func (l *BenchTokens) tokenReserve(now int64) int64 {
 	interval, tolerance := int64((time.Duration(1))), int64((time.Duration(1)))*1099511627776
+	now = max(now, math.MinInt64+tolerance)
 	for {
-		tat := l.state.Load()
-		next := max(tat, now) + interval
-		if l.state.CompareAndSwap(tat, next) {
-			return max(next-tolerance, now)
+		s := l.state.Load()
+		next := benchTokensAddSaturating(max(s, now-tolerance), interval)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the interval of a reservation whose time has not
+// come.
+func (l *BenchTokens) tokenCancel() {
+	interval := int64((time.Duration(1)))
+	for {
+		s := l.state.Load()
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+			return
 		}
 	}
 }
 
 func (l *BenchTokens) tokenStats(now int64) BenchTokensStats {
 	interval, tolerance := int64((time.Duration(1))), int64((time.Duration(1)))*1099511627776
-	tat := max(l.state.Load(), now)
-	avail := (now + tolerance - tat) / interval
-	var delay int64
-	if avail <= 0 {
-		delay = tat + interval - tolerance - now
+	now = max(now, math.MinInt64+tolerance)
+	from := max(l.state.Load(), now-tolerance)
+	if from > now-interval {
+		return BenchTokensStats{Delay: time.Duration(benchTokensNanosBetween(now-interval, from))}
 	}
-	return BenchTokensStats{Available: max(avail, 0), Delay: time.Duration(delay)}
+	return BenchTokensStats{Available: (now - from) / interval}
 }
 
 // NewBenchTokens returns a rate limiter, a token bucket of 1099511627776 tokens refilled at one per 1ns, whose clock starts now.
@@ -1499,8 +1605,9 @@ const benchWindowCacheLine = 64
 // to NewBenchWindowAt.
 type BenchWindow struct {
 	// state is, for BenchWindowTokenBucket, the theoretical arrival time of the next
-	// event in nanoseconds since epoch; for BenchWindowSlidingWindow, the index of
-	// the current fixed window and the counts of it and the previous one.
+	// event less Burst intervals, in nanoseconds since epoch; for
+	// BenchWindowSlidingWindow, the index of the current fixed window and the counts
+	// of it and the previous one.
 	state atomic.Int64
 	_     [benchWindowCacheLine - 8]byte
 
@@ -1559,7 +1666,7 @@ func (l *BenchWindow) Wait(ctx context.Context) error {
 			r.cancel(now)
 			return ErrBenchWindowDeadline
 		}
-		timer := time.NewTimer(time.Duration(r.at - now))
+		timer := time.NewTimer(time.Duration(benchWindowNanosBetween(now, r.at)))
 		select {
 		case <-timer.C:
 			if r.OK() {
@@ -1617,7 +1724,7 @@ func (r BenchWindowReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r BenchWindowReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(max(r.at-r.l.offset(t), 0))
+	return time.Duration(benchWindowNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -1650,6 +1757,27 @@ func (l *BenchWindow) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
 }
 
+// benchWindowAddSaturating returns t+d for d >= 0, or the largest time if that
+// overflows.
+func benchWindowAddSaturating(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// benchWindowNanosBetween returns the nanoseconds from from to to: zero if to is not
+// later, the largest duration if the difference overflows.
+func benchWindowNanosBetween(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	if d := to - from; d > 0 {
+		return d
+	}
+	return math.MaxInt64
+}
+
 func (l *BenchWindow) allow(now int64) bool {
 	return l.windowAllow(now)
 }
@@ -1658,7 +1786,7 @@ func (l *BenchWindow) reserve(now int64) BenchWindowReservation {
 	if l.windowAllow(now) {
 		return BenchWindowReservation{l: l, at: now, ok: true}
 	}
-	return BenchWindowReservation{l: l, at: now + l.windowRetry(now)}
+	return BenchWindowReservation{l: l, at: benchWindowAddSaturating(now, l.windowRetry(now))}
 }
 
 func (l *BenchWindow) stats(now int64) BenchWindowStats {
@@ -1739,15 +1867,25 @@ func (l *BenchWindow) windowRetry(now int64) int64 {
 		if w.prev == 0 || float64(w.prev) <= free {
 			return 0
 		}
-		at := math.Ceil(float64(width) * (1 - free/float64(w.prev)))
-		return max(int64(at)-w.elapsed, 0)
+		at := benchWindowCeilNanos(float64(width) * (1 - free/float64(w.prev)))
+		return max(at-w.elapsed, 0)
 	}
 	// Otherwise in the next one, where cur becomes the previous count.
 	toNext := width - w.elapsed
 	if float64(w.cur) <= room {
 		return toNext
 	}
-	return toNext + int64(math.Ceil(float64(width)*(1-room/float64(w.cur))))
+	// Up to two windows: saturate rather than wrap for the longest.
+	return benchWindowAddSaturating(toNext, benchWindowCeilNanos(float64(width)*(1-room/float64(w.cur))))
+}
+
+// benchWindowCeilNanos rounds a non-negative number of nanoseconds up to an int64,
+// saturating: float64(width) may round up past the largest int64.
+func benchWindowCeilNanos(ns float64) int64 {
+	if ns >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(math.Ceil(ns))
 }
 
 func (l *BenchWindow) windowStats(now int64) BenchWindowStats {

@@ -3,6 +3,7 @@ package generated_test
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand"
 	"sync"
 	"sync/atomic"
@@ -278,6 +279,30 @@ func TestRateLimitStress(t *testing.T) {
 }
 
 // Wait gives up at once when the next token comes after the deadline.
+// TestRateLimitFarFromEpochDoesNotWrap: Tokens (rate=100/s burst=20) at a
+// time near the end of what time.Duration holds admits its burst and no
+// more; the next arrival time, one interval later, must not wrap around and
+// admit every call.
+func TestRateLimitFarFromEpochDoesNotWrap(t *testing.T) {
+	epoch := time.Now()
+	for _, d := range []time.Duration{math.MaxInt64 - 5*time.Millisecond, math.MaxInt64, math.MinInt64} {
+		l := generated.NewTokensAt(epoch)
+		now := epoch.Add(d)
+		allowed := 0
+		for range 30 {
+			if l.AllowAt(now) {
+				allowed++
+			}
+		}
+		if allowed > 20 {
+			t.Fatalf("at epoch%+v: allowed %d at once, more than the burst of 20", d, allowed)
+		}
+		if st := l.StatsAt(now); st.Available != 0 || st.Delay <= 0 {
+			t.Fatalf("at epoch%+v: Stats = %+v, want none available and a positive delay", d, st)
+		}
+	}
+}
+
 func TestRateLimitWaitDeadline(t *testing.T) {
 	l := generated.NewTokens()
 	// A token comes every 10ms, so a Wait with 1ms left must fail at once.

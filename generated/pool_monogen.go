@@ -6104,8 +6104,9 @@ const jobQuotaCacheLine = 64
 // to NewJobQuotaAt.
 type JobQuota struct {
 	// state is, for JobQuotaTokenBucket, the theoretical arrival time of the next
-	// event in nanoseconds since epoch; for JobQuotaSlidingWindow, the index of
-	// the current fixed window and the counts of it and the previous one.
+	// event less Burst intervals, in nanoseconds since epoch; for
+	// JobQuotaSlidingWindow, the index of the current fixed window and the counts
+	// of it and the previous one.
 	state atomic.Int64
 	_     [jobQuotaCacheLine - 8]byte
 
@@ -6115,6 +6116,8 @@ type JobQuota struct {
 // init checks the configuration and starts the clock. The generated
 // constructor calls it with time.Now().
 func (l *JobQuota) init(epoch time.Time) {
+	// The bucket is full at the epoch.
+	l.state.Store(-int64((1 * time.Hour)) * 3)
 	l.epoch = epoch
 }
 
@@ -6164,7 +6167,7 @@ func (l *JobQuota) Wait(ctx context.Context) error {
 			r.cancel(now)
 			return ErrJobQuotaDeadline
 		}
-		timer := time.NewTimer(time.Duration(r.at - now))
+		timer := time.NewTimer(time.Duration(jobQuotaNanosBetween(now, r.at)))
 		select {
 		case <-timer.C:
 			if r.OK() {
@@ -6219,7 +6222,7 @@ func (r JobQuotaReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r JobQuotaReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(max(r.at-r.l.offset(t), 0))
+	return time.Duration(jobQuotaNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -6240,7 +6243,7 @@ func (r JobQuotaReservation) cancel(now int64) {
 	}
 	// Later reservations keep their times; the freed interval goes
 	// to whoever reserves next.
-	r.l.state.Add(-int64((1 * time.Hour)))
+	r.l.tokenCancel()
 	// A window reservation is granted only for now, so its time has
 	// always come: there is nothing to give back.
 }
@@ -6253,6 +6256,27 @@ func (l *JobQuota) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *JobQuota) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
+}
+
+// jobQuotaAddSaturating returns t+d for d >= 0, or the largest time if that
+// overflows.
+func jobQuotaAddSaturating(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// jobQuotaNanosBetween returns the nanoseconds from from to to: zero if to is not
+// later, the largest duration if the difference overflows.
+func jobQuotaNanosBetween(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	if d := to - from; d > 0 {
+		return d
+	}
+	return math.MaxInt64
 }
 
 func (l *JobQuota) allow(now int64) bool {
@@ -6270,13 +6294,14 @@ func (l *JobQuota) stats(now int64) JobQuotaStats {
 // tokenAllow is Allow for a JobQuotaTokenBucket.
 func (l *JobQuota) tokenAllow(now int64) bool {
 	interval, tolerance := int64((1 * time.Hour)), int64((1*time.Hour))*3
+	now = max(now, math.MinInt64+tolerance)
 	for {
-		tat := l.state.Load()
-		next := max(tat, now) + interval
-		if next-now > tolerance {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-interval {
 			return false
 		}
-		if l.state.CompareAndSwap(tat, next) {
+		if l.state.CompareAndSwap(s, from+interval) {
 			return true
 		}
 	}
@@ -6286,24 +6311,36 @@ func (l *JobQuota) tokenAllow(now int64) bool {
 // time at which it may be used.
 func (l *JobQuota) tokenReserve(now int64) int64 {
 	interval, tolerance := int64((1 * time.Hour)), int64((1*time.Hour))*3
+	now = max(now, math.MinInt64+tolerance)
 	for {
-		tat := l.state.Load()
-		next := max(tat, now) + interval
-		if l.state.CompareAndSwap(tat, next) {
-			return max(next-tolerance, now)
+		s := l.state.Load()
+		next := jobQuotaAddSaturating(max(s, now-tolerance), interval)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the interval of a reservation whose time has not
+// come.
+func (l *JobQuota) tokenCancel() {
+	interval := int64((1 * time.Hour))
+	for {
+		s := l.state.Load()
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+			return
 		}
 	}
 }
 
 func (l *JobQuota) tokenStats(now int64) JobQuotaStats {
 	interval, tolerance := int64((1 * time.Hour)), int64((1*time.Hour))*3
-	tat := max(l.state.Load(), now)
-	avail := (now + tolerance - tat) / interval
-	var delay int64
-	if avail <= 0 {
-		delay = tat + interval - tolerance - now
+	now = max(now, math.MinInt64+tolerance)
+	from := max(l.state.Load(), now-tolerance)
+	if from > now-interval {
+		return JobQuotaStats{Delay: time.Duration(jobQuotaNanosBetween(now-interval, from))}
 	}
-	return JobQuotaStats{Available: max(avail, 0), Delay: time.Duration(delay)}
+	return JobQuotaStats{Available: (now - from) / interval}
 }
 
 // NewJobQuota returns a rate limiter, a token bucket of 3 tokens refilled at one per 1h0m0s, whose clock starts now.
