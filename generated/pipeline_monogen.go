@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -2718,7 +2719,8 @@ type PipeCollectStageStats struct {
 	Retries uint64 // calls retried
 	Batches uint64 // batches received
 	// Busy is the time the workers spent processing batches, summed over the
-	// workers: Busy / (wall time × Workers) is the stage's utilisation.
+	// workers: Busy / (wall time × Workers) is the stage's utilisation. It
+	// stops at the largest Duration.
 	Busy time.Duration
 	// QueueAvg is the mean number of batches waiting in the stage's input
 	// channel when a worker took one.
@@ -2752,6 +2754,9 @@ func (s *pipeCollectToInt64) Stats() PipeCollectStageStats {
 	st := &s.stats
 	in, out, failed := st.in.Load(), st.out.Load(), st.failed.Load()
 	batches := st.batches.Load()
+	// Summed over the workers, busy may pass the largest Duration: 292
+	// years of work, 107 days of 1000 workers.
+	busy := min(st.busy.Load(), math.MaxInt64)
 	res := PipeCollectStageStats{
 		Name:    s.name,
 		Workers: 3,
@@ -2760,7 +2765,7 @@ func (s *pipeCollectToInt64) Stats() PipeCollectStageStats {
 		Failed:  failed,
 		Retries: st.retries.Load(),
 		Batches: batches,
-		Busy:    time.Duration(st.busy.Load()),
+		Busy:    time.Duration(busy),
 	}
 	if in > out+failed {
 		res.Dropped = in - out - failed
@@ -3000,6 +3005,9 @@ func (s *pipeCollectToFloat) Stats() PipeCollectStageStats {
 	st := &s.stats
 	in, out, failed := st.in.Load(), st.out.Load(), st.failed.Load()
 	batches := st.batches.Load()
+	// Summed over the workers, busy may pass the largest Duration: 292
+	// years of work, 107 days of 1000 workers.
+	busy := min(st.busy.Load(), math.MaxInt64)
 	res := PipeCollectStageStats{
 		Name:    s.name,
 		Workers: 1,
@@ -3008,7 +3016,7 @@ func (s *pipeCollectToFloat) Stats() PipeCollectStageStats {
 		Failed:  failed,
 		Retries: st.retries.Load(),
 		Batches: batches,
-		Busy:    time.Duration(st.busy.Load()),
+		Busy:    time.Duration(busy),
 	}
 	if in > out+failed {
 		res.Dropped = in - out - failed
@@ -3333,6 +3341,9 @@ func (s *pipeCollectToString) Stats() PipeCollectStageStats {
 	st := &s.stats
 	in, out, failed := st.in.Load(), st.out.Load(), st.failed.Load()
 	batches := st.batches.Load()
+	// Summed over the workers, busy may pass the largest Duration: 292
+	// years of work, 107 days of 1000 workers.
+	busy := min(st.busy.Load(), math.MaxInt64)
 	res := PipeCollectStageStats{
 		Name:    s.name,
 		Workers: 4,
@@ -3341,7 +3352,7 @@ func (s *pipeCollectToString) Stats() PipeCollectStageStats {
 		Failed:  failed,
 		Retries: st.retries.Load(),
 		Batches: batches,
-		Busy:    time.Duration(st.busy.Load()),
+		Busy:    time.Duration(busy),
 	}
 	if in > out+failed {
 		res.Dropped = in - out - failed
@@ -3628,7 +3639,7 @@ func (s *pipeOrderedCollectToInt64) retry(ctx context.Context, in int, err error
 				t.Stop()
 				return out, err
 			}
-			wait *= 2
+			wait = pipeOrderedCollectToInt64NextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -3636,6 +3647,15 @@ func (s *pipeOrderedCollectToInt64) retry(ctx context.Context, in int, err error
 		}
 	}
 	return out, err
+}
+
+// pipeOrderedCollectToInt64NextBackoff returns the wait after d: twice d, or the largest Duration
+// if that overflows.
+func pipeOrderedCollectToInt64NextBackoff(d time.Duration) time.Duration {
+	if d > math.MaxInt64/2 {
+		return math.MaxInt64
+	}
+	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -4141,7 +4161,7 @@ func (s *pipeOrderedCollectToFloat) retry(ctx context.Context, in int64, err err
 				t.Stop()
 				return out, err
 			}
-			wait *= 2
+			wait = pipeOrderedCollectToFloatNextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -4149,6 +4169,15 @@ func (s *pipeOrderedCollectToFloat) retry(ctx context.Context, in int64, err err
 		}
 	}
 	return out, err
+}
+
+// pipeOrderedCollectToFloatNextBackoff returns the wait after d: twice d, or the largest Duration
+// if that overflows.
+func pipeOrderedCollectToFloatNextBackoff(d time.Duration) time.Duration {
+	if d > math.MaxInt64/2 {
+		return math.MaxInt64
+	}
+	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -4386,7 +4415,7 @@ func (s *pipeOrderedCollectToString) retry(ctx context.Context, in float64, err 
 				t.Stop()
 				return out, err
 			}
-			wait *= 2
+			wait = pipeOrderedCollectToStringNextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -4394,6 +4423,15 @@ func (s *pipeOrderedCollectToString) retry(ctx context.Context, in float64, err 
 		}
 	}
 	return out, err
+}
+
+// pipeOrderedCollectToStringNextBackoff returns the wait after d: twice d, or the largest Duration
+// if that overflows.
+func pipeOrderedCollectToStringNextBackoff(d time.Duration) time.Duration {
+	if d > math.MaxInt64/2 {
+		return math.MaxInt64
+	}
+	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -5943,7 +5981,7 @@ func (s *pipePacedToInt64) retry(ctx context.Context, in int, err error) (int64,
 				t.Stop()
 				return out, err
 			}
-			wait *= 2
+			wait = pipePacedToInt64NextBackoff(wait)
 		}
 		if err = s.rate.Wait(ctx); err != nil {
 			break
@@ -5954,6 +5992,15 @@ func (s *pipePacedToInt64) retry(ctx context.Context, in int, err error) (int64,
 		}
 	}
 	return out, err
+}
+
+// pipePacedToInt64NextBackoff returns the wait after d: twice d, or the largest Duration
+// if that overflows.
+func pipePacedToInt64NextBackoff(d time.Duration) time.Duration {
+	if d > math.MaxInt64/2 {
+		return math.MaxInt64
+	}
+	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -6454,7 +6501,7 @@ func (s *pipePacedToFloat) retry(ctx context.Context, in int64, err error) (floa
 				t.Stop()
 				return out, err
 			}
-			wait *= 2
+			wait = pipePacedToFloatNextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -6462,6 +6509,15 @@ func (s *pipePacedToFloat) retry(ctx context.Context, in int64, err error) (floa
 		}
 	}
 	return out, err
+}
+
+// pipePacedToFloatNextBackoff returns the wait after d: twice d, or the largest Duration
+// if that overflows.
+func pipePacedToFloatNextBackoff(d time.Duration) time.Duration {
+	if d > math.MaxInt64/2 {
+		return math.MaxInt64
+	}
+	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -6699,7 +6755,7 @@ func (s *pipePacedToString) retry(ctx context.Context, in float64, err error) (s
 				t.Stop()
 				return out, err
 			}
-			wait *= 2
+			wait = pipePacedToStringNextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -6707,6 +6763,15 @@ func (s *pipePacedToString) retry(ctx context.Context, in float64, err error) (s
 		}
 	}
 	return out, err
+}
+
+// pipePacedToStringNextBackoff returns the wait after d: twice d, or the largest Duration
+// if that overflows.
+func pipePacedToStringNextBackoff(d time.Duration) time.Duration {
+	if d > math.MaxInt64/2 {
+		return math.MaxInt64
+	}
+	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect

@@ -2921,6 +2921,16 @@ func (p *Resizer) attempt(ctx context.Context, in Job) (out Result, err error) {
 // the number of retries.
 const resizerMaxBackoff = time.Hour
 
+// resizerNextBackoff returns the delay after d: twice d up to resizerMaxBackoff. A delay
+// already at or above resizerMaxBackoff stays as it is: neither shrunk to the cap
+// nor doubled past the largest Duration.
+func resizerNextBackoff(d time.Duration) time.Duration {
+	if d >= resizerMaxBackoff {
+		return d
+	}
+	return min(2*d, resizerMaxBackoff)
+}
+
 // retry re-attempts a job that failed with err, up to the retries= option times,
 // sleeping with exponential backoff and jitter between attempts. It gives up
 // early when ctx is done (Shutdown, Map cancellation) or the job panicked,
@@ -2936,7 +2946,7 @@ func (p *Resizer) retry(ctx context.Context, in Job, err error) (Result, error) 
 			if !resizerSleep(ctx, resizerJitter(delay)) {
 				break
 			}
-			delay = min(2*delay, resizerMaxBackoff)
+			delay = resizerNextBackoff(delay)
 		}
 		p.stats.retried.Add(1)
 		out, err = p.attempt(ctx, in)
@@ -5942,6 +5952,16 @@ func (p *StressPool) attempt(ctx context.Context, in int) (out int, err error) {
 // the number of retries.
 const stressPoolMaxBackoff = time.Hour
 
+// stressPoolNextBackoff returns the delay after d: twice d up to stressPoolMaxBackoff. A delay
+// already at or above stressPoolMaxBackoff stays as it is: neither shrunk to the cap
+// nor doubled past the largest Duration.
+func stressPoolNextBackoff(d time.Duration) time.Duration {
+	if d >= stressPoolMaxBackoff {
+		return d
+	}
+	return min(2*d, stressPoolMaxBackoff)
+}
+
 // retry re-attempts a job that failed with err, up to the retries= option times,
 // sleeping with exponential backoff and jitter between attempts. It gives up
 // early when ctx is done (Shutdown, Map cancellation) or the job panicked,
@@ -5957,7 +5977,7 @@ func (p *StressPool) retry(ctx context.Context, in int, err error) (int, error) 
 			if !stressPoolSleep(ctx, stressPoolJitter(delay)) {
 				break
 			}
-			delay = min(2*delay, stressPoolMaxBackoff)
+			delay = stressPoolNextBackoff(delay)
 		}
 		p.stats.retried.Add(1)
 		out, err = p.attempt(ctx, in)
@@ -9752,6 +9772,16 @@ func (p *GuardedPool) attempt(ctx context.Context, in int) (out int, err error) 
 // the number of retries.
 const guardedPoolMaxBackoff = time.Hour
 
+// guardedPoolNextBackoff returns the delay after d: twice d up to guardedPoolMaxBackoff. A delay
+// already at or above guardedPoolMaxBackoff stays as it is: neither shrunk to the cap
+// nor doubled past the largest Duration.
+func guardedPoolNextBackoff(d time.Duration) time.Duration {
+	if d >= guardedPoolMaxBackoff {
+		return d
+	}
+	return min(2*d, guardedPoolMaxBackoff)
+}
+
 // retry re-attempts a job that failed with err, up to the retries= option times,
 // sleeping with exponential backoff and jitter between attempts. It gives up
 // early when ctx is done (Shutdown, Map cancellation) or the job panicked,
@@ -9767,7 +9797,7 @@ func (p *GuardedPool) retry(ctx context.Context, in int, err error) (int, error)
 			if !guardedPoolSleep(ctx, guardedPoolJitter(delay)) {
 				break
 			}
-			delay = min(2*delay, guardedPoolMaxBackoff)
+			delay = guardedPoolNextBackoff(delay)
 		}
 		p.stats.retried.Add(1)
 		out, err = p.attempt(ctx, in)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -428,4 +429,25 @@ func TestHotSlotsStress(t *testing.T) {
 	if live.Load() != 0 || f.made.Load() != f.closedN.Load() {
 		t.Fatalf("after Close: live %d, made %d, closed %d", live.Load(), f.made.Load(), f.closedN.Load())
 	}
+}
+
+// TestShortestIdleEvicts: idle=1ns makes an eviction period of Idle/2 = 0,
+// which time.NewTicker rejects with a panic; the period must be at least
+// 1ns, and eviction work as for any Idle.
+func TestShortestIdleEvicts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &factory{}
+		p := respool.New(f.newRes, f.closeRes, check, respool.Config{Max: 2, Idle: time.Nanosecond})
+		defer p.Close()
+		r, err := p.Get(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Put(r)
+		time.Sleep(time.Microsecond) // fake time: a thousand ticks
+		synctest.Wait()
+		if n := f.closedN.Load(); n != 1 {
+			t.Fatalf("%d resources closed after idling a microsecond, want 1", n)
+		}
+	})
 }
