@@ -2007,10 +2007,13 @@ type WorkBreaker struct {
 	onChange func(from, to WorkBreakerState)
 }
 
-// bucket holds the counts of one slice of the rolling window.
+// bucket holds the counts of one slice of the rolling window. The counts
+// have a word each: a slice of a long window may count more than 2^32
+// calls (window=1h at 1.2 million calls a second).
 type workBreakerBucket struct {
-	index  atomic.Int64  // clock / bucket width of the slice counted, or workBreakerNoBucket
-	counts atomic.Uint64 // failures << 32 | successes
+	index     atomic.Int64 // clock / bucket width of the slice counted, or workBreakerNoBucket
+	successes atomic.Int64
+	failures  atomic.Int64
 }
 
 // init checks the configuration and resets the window. The generated
@@ -2213,12 +2216,18 @@ func (b *WorkBreaker) add(now, successes, failures int64) {
 		if bk.index.Load() < index {
 			// A caller that read index before this and adds after it
 			// counts in the new slice: an error of one call.
-			bk.counts.Store(0)
+			bk.successes.Store(0)
+			bk.failures.Store(0)
 			bk.index.Store(index)
 		}
 		b.mu.Unlock()
 	}
-	bk.counts.Add(uint64(failures)<<32 | uint64(successes))
+	if successes != 0 {
+		bk.successes.Add(successes)
+	}
+	if failures != 0 {
+		bk.failures.Add(failures)
+	}
 }
 
 // window returns the counts of the rolling window ending at now.
@@ -2227,9 +2236,8 @@ func (b *WorkBreaker) window(now int64) (successes, failures int64) {
 	for i := range b.buckets {
 		bk := &b.buckets[i]
 		if bi := bk.index.Load(); bi > index-10 && bi <= index {
-			c := bk.counts.Load()
-			successes += int64(c & math.MaxUint32)
-			failures += int64(c >> 32)
+			successes += bk.successes.Load()
+			failures += bk.failures.Load()
 		}
 	}
 	return successes, failures
@@ -2379,10 +2387,13 @@ type FlakyBreaker struct {
 	onChange func(from, to FlakyBreakerState)
 }
 
-// bucket holds the counts of one slice of the rolling window.
+// bucket holds the counts of one slice of the rolling window. The counts
+// have a word each: a slice of a long window may count more than 2^32
+// calls (window=1h at 1.2 million calls a second).
 type flakyBreakerBucket struct {
-	index  atomic.Int64  // clock / bucket width of the slice counted, or flakyBreakerNoBucket
-	counts atomic.Uint64 // failures << 32 | successes
+	index     atomic.Int64 // clock / bucket width of the slice counted, or flakyBreakerNoBucket
+	successes atomic.Int64
+	failures  atomic.Int64
 }
 
 // init checks the configuration and resets the window. The generated
@@ -2589,12 +2600,18 @@ func (b *FlakyBreaker) add(now, successes, failures int64) {
 		if bk.index.Load() < index {
 			// A caller that read index before this and adds after it
 			// counts in the new slice: an error of one call.
-			bk.counts.Store(0)
+			bk.successes.Store(0)
+			bk.failures.Store(0)
 			bk.index.Store(index)
 		}
 		b.mu.Unlock()
 	}
-	bk.counts.Add(uint64(failures)<<32 | uint64(successes))
+	if successes != 0 {
+		bk.successes.Add(successes)
+	}
+	if failures != 0 {
+		bk.failures.Add(failures)
+	}
 }
 
 // window returns the counts of the rolling window ending at now.
@@ -2603,9 +2620,8 @@ func (b *FlakyBreaker) window(now int64) (successes, failures int64) {
 	for i := range b.buckets {
 		bk := &b.buckets[i]
 		if bi := bk.index.Load(); bi > index-10 && bi <= index {
-			c := bk.counts.Load()
-			successes += int64(c & math.MaxUint32)
-			failures += int64(c >> 32)
+			successes += bk.successes.Load()
+			failures += bk.failures.Load()
 		}
 	}
 	return successes, failures
@@ -2755,10 +2771,13 @@ type QuickBreaker struct {
 	onChange func(from, to QuickBreakerState)
 }
 
-// bucket holds the counts of one slice of the rolling window.
+// bucket holds the counts of one slice of the rolling window. The counts
+// have a word each: a slice of a long window may count more than 2^32
+// calls (window=1h at 1.2 million calls a second).
 type quickBreakerBucket struct {
-	index  atomic.Int64  // clock / bucket width of the slice counted, or quickBreakerNoBucket
-	counts atomic.Uint64 // failures << 32 | successes
+	index     atomic.Int64 // clock / bucket width of the slice counted, or quickBreakerNoBucket
+	successes atomic.Int64
+	failures  atomic.Int64
 }
 
 // init checks the configuration and resets the window. The generated
@@ -2961,12 +2980,18 @@ func (b *QuickBreaker) add(now, successes, failures int64) {
 		if bk.index.Load() < index {
 			// A caller that read index before this and adds after it
 			// counts in the new slice: an error of one call.
-			bk.counts.Store(0)
+			bk.successes.Store(0)
+			bk.failures.Store(0)
 			bk.index.Store(index)
 		}
 		b.mu.Unlock()
 	}
-	bk.counts.Add(uint64(failures)<<32 | uint64(successes))
+	if successes != 0 {
+		bk.successes.Add(successes)
+	}
+	if failures != 0 {
+		bk.failures.Add(failures)
+	}
 }
 
 // window returns the counts of the rolling window ending at now.
@@ -2975,9 +3000,8 @@ func (b *QuickBreaker) window(now int64) (successes, failures int64) {
 	for i := range b.buckets {
 		bk := &b.buckets[i]
 		if bi := bk.index.Load(); bi > index-4 && bi <= index {
-			c := bk.counts.Load()
-			successes += int64(c & math.MaxUint32)
-			failures += int64(c >> 32)
+			successes += bk.successes.Load()
+			failures += bk.failures.Load()
 		}
 	}
 	return successes, failures

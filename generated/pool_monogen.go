@@ -8511,10 +8511,13 @@ type JobBreaker struct {
 	onChange func(from, to JobBreakerState)
 }
 
-// bucket holds the counts of one slice of the rolling window.
+// bucket holds the counts of one slice of the rolling window. The counts
+// have a word each: a slice of a long window may count more than 2^32
+// calls (window=1h at 1.2 million calls a second).
 type jobBreakerBucket struct {
-	index  atomic.Int64  // clock / bucket width of the slice counted, or jobBreakerNoBucket
-	counts atomic.Uint64 // failures << 32 | successes
+	index     atomic.Int64 // clock / bucket width of the slice counted, or jobBreakerNoBucket
+	successes atomic.Int64
+	failures  atomic.Int64
 }
 
 // init checks the configuration and resets the window. The generated
@@ -8717,12 +8720,18 @@ func (b *JobBreaker) add(now, successes, failures int64) {
 		if bk.index.Load() < index {
 			// A caller that read index before this and adds after it
 			// counts in the new slice: an error of one call.
-			bk.counts.Store(0)
+			bk.successes.Store(0)
+			bk.failures.Store(0)
 			bk.index.Store(index)
 		}
 		b.mu.Unlock()
 	}
-	bk.counts.Add(uint64(failures)<<32 | uint64(successes))
+	if successes != 0 {
+		bk.successes.Add(successes)
+	}
+	if failures != 0 {
+		bk.failures.Add(failures)
+	}
 }
 
 // window returns the counts of the rolling window ending at now.
@@ -8731,9 +8740,8 @@ func (b *JobBreaker) window(now int64) (successes, failures int64) {
 	for i := range b.buckets {
 		bk := &b.buckets[i]
 		if bi := bk.index.Load(); bi > index-10 && bi <= index {
-			c := bk.counts.Load()
-			successes += int64(c & math.MaxUint32)
-			failures += int64(c >> 32)
+			successes += bk.successes.Load()
+			failures += bk.failures.Load()
 		}
 	}
 	return successes, failures

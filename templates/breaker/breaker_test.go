@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -526,5 +527,22 @@ func TestFallbackGetsTooManyProbes(t *testing.T) {
 	}
 	if st := h.b.Stats(); st.State != breaker.StateClosed || st.Rejected != 1 {
 		t.Fatalf("Stats = %+v, want closed with 1 rejected", st)
+	}
+}
+
+// TestSuccessesBeyond32BitsAreNotFailures: a bucket counts more than 2^32
+// successes when the window is long and the calls many (window=1h,
+// buckets=1 at 1.2 million calls a second); they must not carry into the
+// failure count.
+func TestSuccessesBeyond32BitsAreNotFailures(t *testing.T) {
+	h := newHarness(t, breaker.Config{Failures: 2, Window: time.Hour, Buckets: 1}, echo, nil)
+	h.b.Count(math.MaxUint32, 0)
+	h.b.Count(1, 0)
+	if st := h.b.Stats(); st.Successes != math.MaxUint32+1 || st.Failures != 0 {
+		t.Fatalf("Stats = %+v, want %d successes and no failure", st, int64(math.MaxUint32)+1)
+	}
+	h.run(t, -1)
+	if st := h.b.Stats(); st.State != breaker.StateClosed || st.Failures != 1 {
+		t.Fatalf("Stats = %+v after one failure, want closed with 1 failure", st)
 	}
 }
