@@ -716,8 +716,9 @@ const tokensCacheLine = 64
 // to NewTokensAt.
 type Tokens struct {
 	// state is, for TokensTokenBucket, the theoretical arrival time of the next
-	// event in nanoseconds since epoch; for TokensSlidingWindow, the index of
-	// the current fixed window and the counts of it and the previous one.
+	// event less Burst intervals, in nanoseconds since epoch; for
+	// TokensSlidingWindow, the index of the current fixed window and the counts
+	// of it and the previous one.
 	state atomic.Int64
 	_     [tokensCacheLine - 8]byte
 
@@ -727,6 +728,8 @@ type Tokens struct {
 // init checks the configuration and starts the clock. The generated
 // constructor calls it with time.Now().
 func (l *Tokens) init(epoch time.Time) {
+	// The bucket is full at the epoch.
+	l.state.Store(-int64((10 * time.Millisecond)) * 20)
 	l.epoch = epoch
 }
 
@@ -777,7 +780,7 @@ func (l *Tokens) Wait(ctx context.Context) error {
 			r.cancel(now)
 			return ErrTokensDeadline
 		}
-		timer := time.NewTimer(time.Duration(r.at - now))
+		timer := time.NewTimer(time.Duration(tokensNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -840,7 +843,7 @@ func (r TokensReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r TokensReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(max(r.at-r.l.offset(t), 0))
+	return time.Duration(tokensNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -870,7 +873,7 @@ func (r TokensReservation) undo() {
 	}
 	// Later reservations keep their times; the freed interval goes
 	// to whoever reserves next.
-	r.l.state.Add(-int64((10 * time.Millisecond)))
+	r.l.tokenCancel()
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -883,6 +886,27 @@ func (l *Tokens) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *Tokens) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
+}
+
+// tokensAddSaturating returns t+d for d >= 0, or the largest time if that
+// overflows.
+func tokensAddSaturating(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// tokensNanosBetween returns the nanoseconds from from to to: zero if to is not
+// later, the largest duration if the difference overflows.
+func tokensNanosBetween(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	if d := to - from; d > 0 {
+		return d
+	}
+	return math.MaxInt64
 }
 
 func (l *Tokens) allow(now int64) bool {
@@ -900,13 +924,14 @@ func (l *Tokens) stats(now int64) TokensStats {
 // tokenAllow is Allow for a TokensTokenBucket.
 func (l *Tokens) tokenAllow(now int64) bool {
 	interval, tolerance := int64((10 * time.Millisecond)), int64((10*time.Millisecond))*20
+	now = max(now, math.MinInt64+tolerance)
 	for {
-		tat := l.state.Load()
-		next := max(tat, now) + interval
-		if next-now > tolerance {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-interval {
 			return false
 		}
-		if l.state.CompareAndSwap(tat, next) {
+		if l.state.CompareAndSwap(s, from+interval) {
 			return true
 		}
 	}
@@ -916,24 +941,36 @@ func (l *Tokens) tokenAllow(now int64) bool {
 // time at which it may be used.
 func (l *Tokens) tokenReserve(now int64) int64 {
 	interval, tolerance := int64((10 * time.Millisecond)), int64((10*time.Millisecond))*20
+	now = max(now, math.MinInt64+tolerance)
 	for {
-		tat := l.state.Load()
-		next := max(tat, now) + interval
-		if l.state.CompareAndSwap(tat, next) {
-			return max(next-tolerance, now)
+		s := l.state.Load()
+		next := tokensAddSaturating(max(s, now-tolerance), interval)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the interval of a reservation whose time has not
+// come.
+func (l *Tokens) tokenCancel() {
+	interval := int64((10 * time.Millisecond))
+	for {
+		s := l.state.Load()
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+			return
 		}
 	}
 }
 
 func (l *Tokens) tokenStats(now int64) TokensStats {
 	interval, tolerance := int64((10 * time.Millisecond)), int64((10*time.Millisecond))*20
-	tat := max(l.state.Load(), now)
-	avail := (now + tolerance - tat) / interval
-	var delay int64
-	if avail <= 0 {
-		delay = tat + interval - tolerance - now
+	now = max(now, math.MinInt64+tolerance)
+	from := max(l.state.Load(), now-tolerance)
+	if from > now-interval {
+		return TokensStats{Delay: time.Duration(tokensNanosBetween(now-interval, from))}
 	}
-	return TokensStats{Available: max(avail, 0), Delay: time.Duration(delay)}
+	return TokensStats{Available: (now - from) / interval}
 }
 
 // NewTokens returns a rate limiter, a token bucket of 20 tokens refilled at one per 10ms, whose clock starts now.
@@ -992,8 +1029,9 @@ const windowCacheLine = 64
 // to NewWindowAt.
 type Window struct {
 	// state is, for WindowTokenBucket, the theoretical arrival time of the next
-	// event in nanoseconds since epoch; for WindowSlidingWindow, the index of
-	// the current fixed window and the counts of it and the previous one.
+	// event less Burst intervals, in nanoseconds since epoch; for
+	// WindowSlidingWindow, the index of the current fixed window and the counts
+	// of it and the previous one.
 	state atomic.Int64
 	_     [windowCacheLine - 8]byte
 
@@ -1053,7 +1091,7 @@ func (l *Window) Wait(ctx context.Context) error {
 			r.cancel(now)
 			return ErrWindowDeadline
 		}
-		timer := time.NewTimer(time.Duration(r.at - now))
+		timer := time.NewTimer(time.Duration(windowNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -1119,7 +1157,7 @@ func (r WindowReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r WindowReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(max(r.at-r.l.offset(t), 0))
+	return time.Duration(windowNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -1161,6 +1199,27 @@ func (l *Window) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
 }
 
+// windowAddSaturating returns t+d for d >= 0, or the largest time if that
+// overflows.
+func windowAddSaturating(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// windowNanosBetween returns the nanoseconds from from to to: zero if to is not
+// later, the largest duration if the difference overflows.
+func windowNanosBetween(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	if d := to - from; d > 0 {
+		return d
+	}
+	return math.MaxInt64
+}
+
 func (l *Window) allow(now int64) bool {
 	return l.windowAllow(now)
 }
@@ -1169,7 +1228,7 @@ func (l *Window) reserve(now int64) WindowReservation {
 	if l.windowAllow(now) {
 		return WindowReservation{l: l, at: now, ok: true}
 	}
-	return WindowReservation{l: l, at: now + l.windowRetry(now)}
+	return WindowReservation{l: l, at: windowAddSaturating(now, l.windowRetry(now))}
 }
 
 func (l *Window) stats(now int64) WindowStats {
@@ -1250,15 +1309,25 @@ func (l *Window) windowRetry(now int64) int64 {
 		if w.prev == 0 || float64(w.prev) <= free {
 			return 0
 		}
-		at := math.Ceil(float64(width) * (1 - free/float64(w.prev)))
-		return max(int64(at)-w.elapsed, 0)
+		at := windowCeilNanos(float64(width) * (1 - free/float64(w.prev)))
+		return max(at-w.elapsed, 0)
 	}
 	// Otherwise in the next one, where cur becomes the previous count.
 	toNext := width - w.elapsed
 	if float64(w.cur) <= room {
 		return toNext
 	}
-	return toNext + int64(math.Ceil(float64(width)*(1-room/float64(w.cur))))
+	// Up to two windows: saturate rather than wrap for the longest.
+	return windowAddSaturating(toNext, windowCeilNanos(float64(width)*(1-room/float64(w.cur))))
+}
+
+// windowCeilNanos rounds a non-negative number of nanoseconds up to an int64,
+// saturating: float64(width) may round up past the largest int64.
+func windowCeilNanos(ns float64) int64 {
+	if ns >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(math.Ceil(ns))
 }
 
 func (l *Window) windowStats(now int64) WindowStats {
@@ -1327,8 +1396,9 @@ const benchTokensCacheLine = 64
 // to NewBenchTokensAt.
 type BenchTokens struct {
 	// state is, for BenchTokensTokenBucket, the theoretical arrival time of the next
-	// event in nanoseconds since epoch; for BenchTokensSlidingWindow, the index of
-	// the current fixed window and the counts of it and the previous one.
+	// event less Burst intervals, in nanoseconds since epoch; for
+	// BenchTokensSlidingWindow, the index of the current fixed window and the counts
+	// of it and the previous one.
 	state atomic.Int64
 	_     [benchTokensCacheLine - 8]byte
 
@@ -1338,6 +1408,8 @@ type BenchTokens struct {
 // init checks the configuration and starts the clock. The generated
 // constructor calls it with time.Now().
 func (l *BenchTokens) init(epoch time.Time) {
+	// The bucket is full at the epoch.
+	l.state.Store(-int64((time.Duration(1))) * 1099511627776)
 	l.epoch = epoch
 }
 
@@ -1388,7 +1460,7 @@ func (l *BenchTokens) Wait(ctx context.Context) error {
 			r.cancel(now)
 			return ErrBenchTokensDeadline
 		}
-		timer := time.NewTimer(time.Duration(r.at - now))
+		timer := time.NewTimer(time.Duration(benchTokensNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -1451,7 +1523,7 @@ func (r BenchTokensReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r BenchTokensReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(max(r.at-r.l.offset(t), 0))
+	return time.Duration(benchTokensNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -1481,7 +1553,7 @@ func (r BenchTokensReservation) undo() {
 	}
 	// Later reservations keep their times; the freed interval goes
 	// to whoever reserves next.
-	r.l.state.Add(-int64((time.Duration(1))))
+	r.l.tokenCancel()
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -1494,6 +1566,27 @@ func (l *BenchTokens) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *BenchTokens) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
+}
+
+// benchTokensAddSaturating returns t+d for d >= 0, or the largest time if that
+// overflows.
+func benchTokensAddSaturating(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// benchTokensNanosBetween returns the nanoseconds from from to to: zero if to is not
+// later, the largest duration if the difference overflows.
+func benchTokensNanosBetween(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	if d := to - from; d > 0 {
+		return d
+	}
+	return math.MaxInt64
 }
 
 func (l *BenchTokens) allow(now int64) bool {
@@ -1511,13 +1604,14 @@ func (l *BenchTokens) stats(now int64) BenchTokensStats {
 // tokenAllow is Allow for a BenchTokensTokenBucket.
 func (l *BenchTokens) tokenAllow(now int64) bool {
 	interval, tolerance := int64((time.Duration(1))), int64((time.Duration(1)))*1099511627776
+	now = max(now, math.MinInt64+tolerance)
 	for {
-		tat := l.state.Load()
-		next := max(tat, now) + interval
-		if next-now > tolerance {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-interval {
 			return false
 		}
-		if l.state.CompareAndSwap(tat, next) {
+		if l.state.CompareAndSwap(s, from+interval) {
 			return true
 		}
 	}
@@ -1527,24 +1621,36 @@ func (l *BenchTokens) tokenAllow(now int64) bool {
 // time at which it may be used.
 func (l *BenchTokens) tokenReserve(now int64) int64 {
 	interval, tolerance := int64((time.Duration(1))), int64((time.Duration(1)))*1099511627776
+	now = max(now, math.MinInt64+tolerance)
 	for {
-		tat := l.state.Load()
-		next := max(tat, now) + interval
-		if l.state.CompareAndSwap(tat, next) {
-			return max(next-tolerance, now)
+		s := l.state.Load()
+		next := benchTokensAddSaturating(max(s, now-tolerance), interval)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the interval of a reservation whose time has not
+// come.
+func (l *BenchTokens) tokenCancel() {
+	interval := int64((time.Duration(1)))
+	for {
+		s := l.state.Load()
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+			return
 		}
 	}
 }
 
 func (l *BenchTokens) tokenStats(now int64) BenchTokensStats {
 	interval, tolerance := int64((time.Duration(1))), int64((time.Duration(1)))*1099511627776
-	tat := max(l.state.Load(), now)
-	avail := (now + tolerance - tat) / interval
-	var delay int64
-	if avail <= 0 {
-		delay = tat + interval - tolerance - now
+	now = max(now, math.MinInt64+tolerance)
+	from := max(l.state.Load(), now-tolerance)
+	if from > now-interval {
+		return BenchTokensStats{Delay: time.Duration(benchTokensNanosBetween(now-interval, from))}
 	}
-	return BenchTokensStats{Available: max(avail, 0), Delay: time.Duration(delay)}
+	return BenchTokensStats{Available: (now - from) / interval}
 }
 
 // NewBenchTokens returns a rate limiter, a token bucket of 1099511627776 tokens refilled at one per 1ns, whose clock starts now.
@@ -1603,8 +1709,9 @@ const benchWindowCacheLine = 64
 // to NewBenchWindowAt.
 type BenchWindow struct {
 	// state is, for BenchWindowTokenBucket, the theoretical arrival time of the next
-	// event in nanoseconds since epoch; for BenchWindowSlidingWindow, the index of
-	// the current fixed window and the counts of it and the previous one.
+	// event less Burst intervals, in nanoseconds since epoch; for
+	// BenchWindowSlidingWindow, the index of the current fixed window and the counts
+	// of it and the previous one.
 	state atomic.Int64
 	_     [benchWindowCacheLine - 8]byte
 
@@ -1664,7 +1771,7 @@ func (l *BenchWindow) Wait(ctx context.Context) error {
 			r.cancel(now)
 			return ErrBenchWindowDeadline
 		}
-		timer := time.NewTimer(time.Duration(r.at - now))
+		timer := time.NewTimer(time.Duration(benchWindowNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -1730,7 +1837,7 @@ func (r BenchWindowReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r BenchWindowReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(max(r.at-r.l.offset(t), 0))
+	return time.Duration(benchWindowNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -1772,6 +1879,27 @@ func (l *BenchWindow) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
 }
 
+// benchWindowAddSaturating returns t+d for d >= 0, or the largest time if that
+// overflows.
+func benchWindowAddSaturating(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// benchWindowNanosBetween returns the nanoseconds from from to to: zero if to is not
+// later, the largest duration if the difference overflows.
+func benchWindowNanosBetween(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	if d := to - from; d > 0 {
+		return d
+	}
+	return math.MaxInt64
+}
+
 func (l *BenchWindow) allow(now int64) bool {
 	return l.windowAllow(now)
 }
@@ -1780,7 +1908,7 @@ func (l *BenchWindow) reserve(now int64) BenchWindowReservation {
 	if l.windowAllow(now) {
 		return BenchWindowReservation{l: l, at: now, ok: true}
 	}
-	return BenchWindowReservation{l: l, at: now + l.windowRetry(now)}
+	return BenchWindowReservation{l: l, at: benchWindowAddSaturating(now, l.windowRetry(now))}
 }
 
 func (l *BenchWindow) stats(now int64) BenchWindowStats {
@@ -1861,15 +1989,25 @@ func (l *BenchWindow) windowRetry(now int64) int64 {
 		if w.prev == 0 || float64(w.prev) <= free {
 			return 0
 		}
-		at := math.Ceil(float64(width) * (1 - free/float64(w.prev)))
-		return max(int64(at)-w.elapsed, 0)
+		at := benchWindowCeilNanos(float64(width) * (1 - free/float64(w.prev)))
+		return max(at-w.elapsed, 0)
 	}
 	// Otherwise in the next one, where cur becomes the previous count.
 	toNext := width - w.elapsed
 	if float64(w.cur) <= room {
 		return toNext
 	}
-	return toNext + int64(math.Ceil(float64(width)*(1-room/float64(w.cur))))
+	// Up to two windows: saturate rather than wrap for the longest.
+	return benchWindowAddSaturating(toNext, benchWindowCeilNanos(float64(width)*(1-room/float64(w.cur))))
+}
+
+// benchWindowCeilNanos rounds a non-negative number of nanoseconds up to an int64,
+// saturating: float64(width) may round up past the largest int64.
+func benchWindowCeilNanos(ns float64) int64 {
+	if ns >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(math.Ceil(ns))
 }
 
 func (l *BenchWindow) windowStats(now int64) BenchWindowStats {
@@ -1934,8 +2072,9 @@ var ErrWorkBreakerTooManyProbes = errors.New("breaker: too many half-open probes
 
 const (
 	// workBreakerStateBits hold the WorkBreakerState in the low bits of the state word; the
-	// rest counts transitions, so that results of calls started before a
-	// transition are recognised as stale.
+	// rest counts transitions. The whole word is a generation: a call
+	// remembers the word it was admitted under, and its result is ignored
+	// if the word has changed by the time it returns.
 	workBreakerStateBits = 2
 	workBreakerStateMask = 1<<workBreakerStateBits - 1
 	// workBreakerFlushEvery is how many successes in the closed state are counted
@@ -1958,33 +2097,45 @@ const (
 // probe calls through and rejects the others with ErrWorkBreakerTooManyProbes; a
 // failed probe opens it again, HalfOpen successful probes close it.
 //
+// Only results of the current state count: the result of a call admitted
+// before the breaker last changed state (a probe of an earlier half-open
+// period, a call made while closed that returns after the breaker opened)
+// is ignored. A closed-state call that returns while the breaker changes
+// state may still be counted in the new state: an error of one call.
+//
 // A WorkBreaker must be created with NewWorkBreaker and must not be copied after first
 // use. Its methods are safe for concurrent use. The state-change callback
 // is called with the breaker's internal lock held, in the order of the
 // transitions.
 type WorkBreaker struct {
-	// state is the transition count << workBreakerStateBits | WorkBreakerState.
+	// state is the transition count << workBreakerStateBits | WorkBreakerState. Only
+	// transitions write it: it has a cache line of its own, apart from
+	// pending, which every successful call writes.
 	state atomic.Uint64
+	_     [workBreakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [workBreakerCacheLine - 16]byte
+	_       [workBreakerCacheLine - 8]byte
 
 	epoch time.Time
 
 	buckets  []workBreakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
-	probes   atomic.Int64 // probes admitted in this half-open period
-	probeOK  atomic.Int64 // probes that succeeded in this half-open period
+	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
 
-	mu       sync.Mutex // serialises transitions, bucket rotation and onChange
+	mu       sync.Mutex // serialises transitions, probes, bucket rotation and onChange
+	probeOK  int64      // probes that succeeded in this half-open period
 	onChange func(from, to WorkBreakerState)
 }
 
-// bucket holds the counts of one slice of the rolling window.
+// bucket holds the counts of one slice of the rolling window. The counts
+// have a word each: a slice of a long window may count more than 2^32
+// calls (window=1h at 1.2 million calls a second).
 type workBreakerBucket struct {
-	index  atomic.Int64  // clock / bucket width of the slice counted, or workBreakerNoBucket
-	counts atomic.Uint64 // failures << 32 | successes
+	index     atomic.Int64 // clock / bucket width of the slice counted, or workBreakerNoBucket
+	successes atomic.Int64
+	failures  atomic.Int64
 }
 
 // init checks the configuration and resets the window. The generated
@@ -2019,7 +2170,8 @@ func (b *WorkBreaker) Execute(ctx context.Context, req int) (int, error) {
 		b.failure(st)
 		return resp, err
 	}
-	if b.pending.Add(1)&(workBreakerFlushEvery-1) == 0 {
+	// A success of a call admitted before a transition is not counted.
+	if b.state.Load() == st && b.pending.Add(1)&(workBreakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, nil
@@ -2079,11 +2231,15 @@ func (b *WorkBreaker) executeSlow(ctx context.Context, req int, st uint64) (int,
 			st = b.state.Load()
 			continue
 		case WorkBreakerStateHalfOpen:
-			if b.probes.Add(1) > 3 {
-				err = ErrWorkBreakerTooManyProbes
-				break
+			admitted, cur := b.admitProbe(st)
+			if admitted {
+				return b.probe(ctx, req, st)
 			}
-			return b.probe(ctx, req, st)
+			if cur != st {
+				st = cur
+				continue
+			}
+			err = ErrWorkBreakerTooManyProbes
 		}
 		break
 	}
@@ -2092,12 +2248,36 @@ func (b *WorkBreaker) executeSlow(ctx context.Context, req int, st uint64) (int,
 	return zero, err
 }
 
-// probe makes a half-open probe call.
+// admitProbe takes one of the probe slots of the half-open state word st.
+// It reports whether it did, and the current state word: a different one
+// when the breaker has changed state since st was read.
+func (b *WorkBreaker) admitProbe(st uint64) (admitted bool, cur uint64) {
+	if b.probes.Load() >= 3 {
+		// The slots are taken: reject without the lock.
+		return false, st
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	// Under the lock, so that a caller that read an earlier half-open
+	// period never takes a slot of a later one: its result would be
+	// ignored, and the slot lost.
+	if cur = b.state.Load(); cur != st {
+		return false, cur
+	}
+	if b.probes.Load() >= 3 {
+		return false, st
+	}
+	b.probes.Add(1)
+	return true, st
+}
+
+// probe makes a half-open probe call admitted under the state word st.
 func (b *WorkBreaker) probe(ctx context.Context, req int, st uint64) (resp int, err error) {
 	ok := false
 	defer func() {
-		// A failed or panicking probe reopens the breaker; without this a
-		// panic would hold a probe slot forever.
+		// A failed or panicking probe reopens the breaker, unless it is
+		// a probe of an earlier half-open period; without this a panic
+		// would hold a probe slot forever.
 		if !ok {
 			b.transition(st, WorkBreakerStateOpen, b.clock())
 		}
@@ -2107,15 +2287,32 @@ func (b *WorkBreaker) probe(ctx context.Context, req int, st uint64) (resp int, 
 		return resp, err
 	}
 	ok = true
-	if b.probeOK.Add(1) == 3 {
-		b.transition(st, WorkBreakerStateClosed, b.clock())
-	}
+	b.probeSucceeded(st)
 	return resp, nil
 }
 
-// failure records a failed call made in the closed state st and trips the
-// breaker if the window's counts reach the thresholds.
+// probeSucceeded counts a successful probe admitted under the state word
+// st, and closes the breaker at the HalfOpen-th success of the period. A
+// probe of an earlier period is not counted.
+func (b *WorkBreaker) probeSucceeded(st uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.state.Load() != st {
+		return
+	}
+	b.probeOK++
+	if b.probeOK == 3 {
+		b.transitionLocked(st, WorkBreakerStateClosed, b.clock())
+	}
+}
+
+// failure records a failed call admitted under the closed state word st
+// and trips the breaker if the window's counts reach the thresholds. The
+// failure of a call admitted before a transition is not counted.
 func (b *WorkBreaker) failure(st uint64) {
+	if b.state.Load() != st {
+		return
+	}
 	now := b.clock()
 	b.add(now, b.pending.Swap(0), 1)
 	succ, fail := b.window(now)
@@ -2141,12 +2338,18 @@ func (b *WorkBreaker) add(now, successes, failures int64) {
 		if bk.index.Load() < index {
 			// A caller that read index before this and adds after it
 			// counts in the new slice: an error of one call.
-			bk.counts.Store(0)
+			bk.successes.Store(0)
+			bk.failures.Store(0)
 			bk.index.Store(index)
 		}
 		b.mu.Unlock()
 	}
-	bk.counts.Add(uint64(failures)<<32 | uint64(successes))
+	if successes != 0 {
+		bk.successes.Add(successes)
+	}
+	if failures != 0 {
+		bk.failures.Add(failures)
+	}
 }
 
 // window returns the counts of the rolling window ending at now.
@@ -2155,9 +2358,8 @@ func (b *WorkBreaker) window(now int64) (successes, failures int64) {
 	for i := range b.buckets {
 		bk := &b.buckets[i]
 		if bi := bk.index.Load(); bi > index-10 && bi <= index {
-			c := bk.counts.Load()
-			successes += int64(c & math.MaxUint32)
-			failures += int64(c >> 32)
+			successes += bk.successes.Load()
+			failures += bk.failures.Load()
 		}
 	}
 	return successes, failures
@@ -2172,6 +2374,11 @@ func (b *WorkBreaker) bucketWidth() int64 {
 func (b *WorkBreaker) transition(from uint64, to WorkBreakerState, now int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.transitionLocked(from, to, now)
+}
+
+// transitionLocked is transition with b.mu held.
+func (b *WorkBreaker) transitionLocked(from uint64, to WorkBreakerState, now int64) {
 	if b.state.Load() != from {
 		return
 	}
@@ -2180,7 +2387,7 @@ func (b *WorkBreaker) transition(from uint64, to WorkBreakerState, now int64) {
 		b.openedAt.Store(now)
 	case WorkBreakerStateHalfOpen:
 		b.probes.Store(0)
-		b.probeOK.Store(0)
+		b.probeOK = 0
 	case WorkBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
@@ -2243,8 +2450,9 @@ var ErrFlakyBreakerTooManyProbes = errors.New("breaker: too many half-open probe
 
 const (
 	// flakyBreakerStateBits hold the FlakyBreakerState in the low bits of the state word; the
-	// rest counts transitions, so that results of calls started before a
-	// transition are recognised as stale.
+	// rest counts transitions. The whole word is a generation: a call
+	// remembers the word it was admitted under, and its result is ignored
+	// if the word has changed by the time it returns.
 	flakyBreakerStateBits = 2
 	flakyBreakerStateMask = 1<<flakyBreakerStateBits - 1
 	// flakyBreakerFlushEvery is how many successes in the closed state are counted
@@ -2267,16 +2475,25 @@ const (
 // probe calls through and rejects the others with ErrFlakyBreakerTooManyProbes; a
 // failed probe opens it again, HalfOpen successful probes close it.
 //
+// Only results of the current state count: the result of a call admitted
+// before the breaker last changed state (a probe of an earlier half-open
+// period, a call made while closed that returns after the breaker opened)
+// is ignored. A closed-state call that returns while the breaker changes
+// state may still be counted in the new state: an error of one call.
+//
 // A FlakyBreaker must be created with NewFlakyBreaker and must not be copied after first
 // use. Its methods are safe for concurrent use. The state-change callback
 // is called with the breaker's internal lock held, in the order of the
 // transitions.
 type FlakyBreaker struct {
-	// state is the transition count << flakyBreakerStateBits | FlakyBreakerState.
+	// state is the transition count << flakyBreakerStateBits | FlakyBreakerState. Only
+	// transitions write it: it has a cache line of its own, apart from
+	// pending, which every successful call writes.
 	state atomic.Uint64
+	_     [flakyBreakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [flakyBreakerCacheLine - 16]byte
+	_       [flakyBreakerCacheLine - 8]byte
 
 	fn func(context.Context, int) (int, error)
 
@@ -2284,18 +2501,21 @@ type FlakyBreaker struct {
 
 	buckets  []flakyBreakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
-	probes   atomic.Int64 // probes admitted in this half-open period
-	probeOK  atomic.Int64 // probes that succeeded in this half-open period
+	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
 
-	mu       sync.Mutex // serialises transitions, bucket rotation and onChange
+	mu       sync.Mutex // serialises transitions, probes, bucket rotation and onChange
+	probeOK  int64      // probes that succeeded in this half-open period
 	onChange func(from, to FlakyBreakerState)
 }
 
-// bucket holds the counts of one slice of the rolling window.
+// bucket holds the counts of one slice of the rolling window. The counts
+// have a word each: a slice of a long window may count more than 2^32
+// calls (window=1h at 1.2 million calls a second).
 type flakyBreakerBucket struct {
-	index  atomic.Int64  // clock / bucket width of the slice counted, or flakyBreakerNoBucket
-	counts atomic.Uint64 // failures << 32 | successes
+	index     atomic.Int64 // clock / bucket width of the slice counted, or flakyBreakerNoBucket
+	successes atomic.Int64
+	failures  atomic.Int64
 }
 
 // init checks the configuration and resets the window. The generated
@@ -2330,7 +2550,8 @@ func (b *FlakyBreaker) Execute(ctx context.Context, req int) (int, error) {
 		b.failure(st)
 		return b.fallback(ctx, req, err)
 	}
-	if b.pending.Add(1)&(flakyBreakerFlushEvery-1) == 0 {
+	// A success of a call admitted before a transition is not counted.
+	if b.state.Load() == st && b.pending.Add(1)&(flakyBreakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, nil
@@ -2395,11 +2616,15 @@ func (b *FlakyBreaker) executeSlow(ctx context.Context, req int, st uint64) (int
 			st = b.state.Load()
 			continue
 		case FlakyBreakerStateHalfOpen:
-			if b.probes.Add(1) > 2 {
-				err = ErrFlakyBreakerTooManyProbes
-				break
+			admitted, cur := b.admitProbe(st)
+			if admitted {
+				return b.probe(ctx, req, st)
 			}
-			return b.probe(ctx, req, st)
+			if cur != st {
+				st = cur
+				continue
+			}
+			err = ErrFlakyBreakerTooManyProbes
 		}
 		break
 	}
@@ -2407,12 +2632,36 @@ func (b *FlakyBreaker) executeSlow(ctx context.Context, req int, st uint64) (int
 	return b.fallback(ctx, req, err)
 }
 
-// probe makes a half-open probe call.
+// admitProbe takes one of the probe slots of the half-open state word st.
+// It reports whether it did, and the current state word: a different one
+// when the breaker has changed state since st was read.
+func (b *FlakyBreaker) admitProbe(st uint64) (admitted bool, cur uint64) {
+	if b.probes.Load() >= 2 {
+		// The slots are taken: reject without the lock.
+		return false, st
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	// Under the lock, so that a caller that read an earlier half-open
+	// period never takes a slot of a later one: its result would be
+	// ignored, and the slot lost.
+	if cur = b.state.Load(); cur != st {
+		return false, cur
+	}
+	if b.probes.Load() >= 2 {
+		return false, st
+	}
+	b.probes.Add(1)
+	return true, st
+}
+
+// probe makes a half-open probe call admitted under the state word st.
 func (b *FlakyBreaker) probe(ctx context.Context, req int, st uint64) (resp int, err error) {
 	ok := false
 	defer func() {
-		// A failed or panicking probe reopens the breaker; without this a
-		// panic would hold a probe slot forever.
+		// A failed or panicking probe reopens the breaker, unless it is
+		// a probe of an earlier half-open period; without this a panic
+		// would hold a probe slot forever.
 		if !ok {
 			b.transition(st, FlakyBreakerStateOpen, b.clock())
 		}
@@ -2422,15 +2671,32 @@ func (b *FlakyBreaker) probe(ctx context.Context, req int, st uint64) (resp int,
 		return b.fallback(ctx, req, err)
 	}
 	ok = true
-	if b.probeOK.Add(1) == 2 {
-		b.transition(st, FlakyBreakerStateClosed, b.clock())
-	}
+	b.probeSucceeded(st)
 	return resp, nil
 }
 
-// failure records a failed call made in the closed state st and trips the
-// breaker if the window's counts reach the thresholds.
+// probeSucceeded counts a successful probe admitted under the state word
+// st, and closes the breaker at the HalfOpen-th success of the period. A
+// probe of an earlier period is not counted.
+func (b *FlakyBreaker) probeSucceeded(st uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.state.Load() != st {
+		return
+	}
+	b.probeOK++
+	if b.probeOK == 2 {
+		b.transitionLocked(st, FlakyBreakerStateClosed, b.clock())
+	}
+}
+
+// failure records a failed call admitted under the closed state word st
+// and trips the breaker if the window's counts reach the thresholds. The
+// failure of a call admitted before a transition is not counted.
 func (b *FlakyBreaker) failure(st uint64) {
+	if b.state.Load() != st {
+		return
+	}
 	now := b.clock()
 	b.add(now, b.pending.Swap(0), 1)
 	succ, fail := b.window(now)
@@ -2456,12 +2722,18 @@ func (b *FlakyBreaker) add(now, successes, failures int64) {
 		if bk.index.Load() < index {
 			// A caller that read index before this and adds after it
 			// counts in the new slice: an error of one call.
-			bk.counts.Store(0)
+			bk.successes.Store(0)
+			bk.failures.Store(0)
 			bk.index.Store(index)
 		}
 		b.mu.Unlock()
 	}
-	bk.counts.Add(uint64(failures)<<32 | uint64(successes))
+	if successes != 0 {
+		bk.successes.Add(successes)
+	}
+	if failures != 0 {
+		bk.failures.Add(failures)
+	}
 }
 
 // window returns the counts of the rolling window ending at now.
@@ -2470,9 +2742,8 @@ func (b *FlakyBreaker) window(now int64) (successes, failures int64) {
 	for i := range b.buckets {
 		bk := &b.buckets[i]
 		if bi := bk.index.Load(); bi > index-10 && bi <= index {
-			c := bk.counts.Load()
-			successes += int64(c & math.MaxUint32)
-			failures += int64(c >> 32)
+			successes += bk.successes.Load()
+			failures += bk.failures.Load()
 		}
 	}
 	return successes, failures
@@ -2487,6 +2758,11 @@ func (b *FlakyBreaker) bucketWidth() int64 {
 func (b *FlakyBreaker) transition(from uint64, to FlakyBreakerState, now int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.transitionLocked(from, to, now)
+}
+
+// transitionLocked is transition with b.mu held.
+func (b *FlakyBreaker) transitionLocked(from uint64, to FlakyBreakerState, now int64) {
 	if b.state.Load() != from {
 		return
 	}
@@ -2495,7 +2771,7 @@ func (b *FlakyBreaker) transition(from uint64, to FlakyBreakerState, now int64) 
 		b.openedAt.Store(now)
 	case FlakyBreakerStateHalfOpen:
 		b.probes.Store(0)
-		b.probeOK.Store(0)
+		b.probeOK = 0
 	case FlakyBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
@@ -2558,8 +2834,9 @@ var ErrQuickBreakerTooManyProbes = errors.New("breaker: too many half-open probe
 
 const (
 	// quickBreakerStateBits hold the QuickBreakerState in the low bits of the state word; the
-	// rest counts transitions, so that results of calls started before a
-	// transition are recognised as stale.
+	// rest counts transitions. The whole word is a generation: a call
+	// remembers the word it was admitted under, and its result is ignored
+	// if the word has changed by the time it returns.
 	quickBreakerStateBits = 2
 	quickBreakerStateMask = 1<<quickBreakerStateBits - 1
 	// quickBreakerFlushEvery is how many successes in the closed state are counted
@@ -2582,16 +2859,25 @@ const (
 // probe calls through and rejects the others with ErrQuickBreakerTooManyProbes; a
 // failed probe opens it again, HalfOpen successful probes close it.
 //
+// Only results of the current state count: the result of a call admitted
+// before the breaker last changed state (a probe of an earlier half-open
+// period, a call made while closed that returns after the breaker opened)
+// is ignored. A closed-state call that returns while the breaker changes
+// state may still be counted in the new state: an error of one call.
+//
 // A QuickBreaker must be created with NewQuickBreaker and must not be copied after first
 // use. Its methods are safe for concurrent use. The state-change callback
 // is called with the breaker's internal lock held, in the order of the
 // transitions.
 type QuickBreaker struct {
-	// state is the transition count << quickBreakerStateBits | QuickBreakerState.
+	// state is the transition count << quickBreakerStateBits | QuickBreakerState. Only
+	// transitions write it: it has a cache line of its own, apart from
+	// pending, which every successful call writes.
 	state atomic.Uint64
+	_     [quickBreakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [quickBreakerCacheLine - 16]byte
+	_       [quickBreakerCacheLine - 8]byte
 
 	fn func(context.Context, int) (int, error)
 
@@ -2599,18 +2885,21 @@ type QuickBreaker struct {
 
 	buckets  []quickBreakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
-	probes   atomic.Int64 // probes admitted in this half-open period
-	probeOK  atomic.Int64 // probes that succeeded in this half-open period
+	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
 
-	mu       sync.Mutex // serialises transitions, bucket rotation and onChange
+	mu       sync.Mutex // serialises transitions, probes, bucket rotation and onChange
+	probeOK  int64      // probes that succeeded in this half-open period
 	onChange func(from, to QuickBreakerState)
 }
 
-// bucket holds the counts of one slice of the rolling window.
+// bucket holds the counts of one slice of the rolling window. The counts
+// have a word each: a slice of a long window may count more than 2^32
+// calls (window=1h at 1.2 million calls a second).
 type quickBreakerBucket struct {
-	index  atomic.Int64  // clock / bucket width of the slice counted, or quickBreakerNoBucket
-	counts atomic.Uint64 // failures << 32 | successes
+	index     atomic.Int64 // clock / bucket width of the slice counted, or quickBreakerNoBucket
+	successes atomic.Int64
+	failures  atomic.Int64
 }
 
 // init checks the configuration and resets the window. The generated
@@ -2645,7 +2934,8 @@ func (b *QuickBreaker) Execute(ctx context.Context, req int) (int, error) {
 		b.failure(st)
 		return resp, err
 	}
-	if b.pending.Add(1)&(quickBreakerFlushEvery-1) == 0 {
+	// A success of a call admitted before a transition is not counted.
+	if b.state.Load() == st && b.pending.Add(1)&(quickBreakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, nil
@@ -2705,11 +2995,15 @@ func (b *QuickBreaker) executeSlow(ctx context.Context, req int, st uint64) (int
 			st = b.state.Load()
 			continue
 		case QuickBreakerStateHalfOpen:
-			if b.probes.Add(1) > 2 {
-				err = ErrQuickBreakerTooManyProbes
-				break
+			admitted, cur := b.admitProbe(st)
+			if admitted {
+				return b.probe(ctx, req, st)
 			}
-			return b.probe(ctx, req, st)
+			if cur != st {
+				st = cur
+				continue
+			}
+			err = ErrQuickBreakerTooManyProbes
 		}
 		break
 	}
@@ -2718,12 +3012,36 @@ func (b *QuickBreaker) executeSlow(ctx context.Context, req int, st uint64) (int
 	return zero, err
 }
 
-// probe makes a half-open probe call.
+// admitProbe takes one of the probe slots of the half-open state word st.
+// It reports whether it did, and the current state word: a different one
+// when the breaker has changed state since st was read.
+func (b *QuickBreaker) admitProbe(st uint64) (admitted bool, cur uint64) {
+	if b.probes.Load() >= 2 {
+		// The slots are taken: reject without the lock.
+		return false, st
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	// Under the lock, so that a caller that read an earlier half-open
+	// period never takes a slot of a later one: its result would be
+	// ignored, and the slot lost.
+	if cur = b.state.Load(); cur != st {
+		return false, cur
+	}
+	if b.probes.Load() >= 2 {
+		return false, st
+	}
+	b.probes.Add(1)
+	return true, st
+}
+
+// probe makes a half-open probe call admitted under the state word st.
 func (b *QuickBreaker) probe(ctx context.Context, req int, st uint64) (resp int, err error) {
 	ok := false
 	defer func() {
-		// A failed or panicking probe reopens the breaker; without this a
-		// panic would hold a probe slot forever.
+		// A failed or panicking probe reopens the breaker, unless it is
+		// a probe of an earlier half-open period; without this a panic
+		// would hold a probe slot forever.
 		if !ok {
 			b.transition(st, QuickBreakerStateOpen, b.clock())
 		}
@@ -2733,15 +3051,32 @@ func (b *QuickBreaker) probe(ctx context.Context, req int, st uint64) (resp int,
 		return resp, err
 	}
 	ok = true
-	if b.probeOK.Add(1) == 2 {
-		b.transition(st, QuickBreakerStateClosed, b.clock())
-	}
+	b.probeSucceeded(st)
 	return resp, nil
 }
 
-// failure records a failed call made in the closed state st and trips the
-// breaker if the window's counts reach the thresholds.
+// probeSucceeded counts a successful probe admitted under the state word
+// st, and closes the breaker at the HalfOpen-th success of the period. A
+// probe of an earlier period is not counted.
+func (b *QuickBreaker) probeSucceeded(st uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.state.Load() != st {
+		return
+	}
+	b.probeOK++
+	if b.probeOK == 2 {
+		b.transitionLocked(st, QuickBreakerStateClosed, b.clock())
+	}
+}
+
+// failure records a failed call admitted under the closed state word st
+// and trips the breaker if the window's counts reach the thresholds. The
+// failure of a call admitted before a transition is not counted.
 func (b *QuickBreaker) failure(st uint64) {
+	if b.state.Load() != st {
+		return
+	}
 	now := b.clock()
 	b.add(now, b.pending.Swap(0), 1)
 	succ, fail := b.window(now)
@@ -2767,12 +3102,18 @@ func (b *QuickBreaker) add(now, successes, failures int64) {
 		if bk.index.Load() < index {
 			// A caller that read index before this and adds after it
 			// counts in the new slice: an error of one call.
-			bk.counts.Store(0)
+			bk.successes.Store(0)
+			bk.failures.Store(0)
 			bk.index.Store(index)
 		}
 		b.mu.Unlock()
 	}
-	bk.counts.Add(uint64(failures)<<32 | uint64(successes))
+	if successes != 0 {
+		bk.successes.Add(successes)
+	}
+	if failures != 0 {
+		bk.failures.Add(failures)
+	}
 }
 
 // window returns the counts of the rolling window ending at now.
@@ -2781,9 +3122,8 @@ func (b *QuickBreaker) window(now int64) (successes, failures int64) {
 	for i := range b.buckets {
 		bk := &b.buckets[i]
 		if bi := bk.index.Load(); bi > index-4 && bi <= index {
-			c := bk.counts.Load()
-			successes += int64(c & math.MaxUint32)
-			failures += int64(c >> 32)
+			successes += bk.successes.Load()
+			failures += bk.failures.Load()
 		}
 	}
 	return successes, failures
@@ -2798,6 +3138,11 @@ func (b *QuickBreaker) bucketWidth() int64 {
 func (b *QuickBreaker) transition(from uint64, to QuickBreakerState, now int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.transitionLocked(from, to, now)
+}
+
+// transitionLocked is transition with b.mu held.
+func (b *QuickBreaker) transitionLocked(from uint64, to QuickBreakerState, now int64) {
 	if b.state.Load() != from {
 		return
 	}
@@ -2806,7 +3151,7 @@ func (b *QuickBreaker) transition(from uint64, to QuickBreakerState, now int64) 
 		b.openedAt.Store(now)
 	case QuickBreakerStateHalfOpen:
 		b.probes.Store(0)
-		b.probeOK.Store(0)
+		b.probeOK = 0
 	case QuickBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {

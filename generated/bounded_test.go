@@ -3,6 +3,7 @@ package generated_test
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand"
 	"sync"
 	"sync/atomic"
@@ -279,6 +280,30 @@ func TestRateLimitStress(t *testing.T) {
 }
 
 // Wait gives up at once when the next token comes after the deadline.
+// TestRateLimitFarFromEpochDoesNotWrap: Tokens (rate=100/s burst=20) at a
+// time near the end of what time.Duration holds admits its burst and no
+// more; the next arrival time, one interval later, must not wrap around and
+// admit every call.
+func TestRateLimitFarFromEpochDoesNotWrap(t *testing.T) {
+	epoch := time.Now()
+	for _, d := range []time.Duration{math.MaxInt64 - 5*time.Millisecond, math.MaxInt64, math.MinInt64} {
+		l := generated.NewTokensAt(epoch)
+		now := epoch.Add(d)
+		allowed := 0
+		for range 30 {
+			if l.AllowAt(now) {
+				allowed++
+			}
+		}
+		if allowed > 20 {
+			t.Fatalf("at epoch%+v: allowed %d at once, more than the burst of 20", d, allowed)
+		}
+		if st := l.StatsAt(now); st.Available != 0 || st.Delay <= 0 {
+			t.Fatalf("at epoch%+v: Stats = %+v, want none available and a positive delay", d, st)
+		}
+	}
+}
+
 func TestRateLimitWaitDeadline(t *testing.T) {
 	l := generated.NewTokens()
 	// A token comes every 10ms, so a Wait with 1ms left must fail at once.
@@ -519,6 +544,116 @@ func TestBreakerStress(t *testing.T) {
 	}
 	if s := f.State(); s != generated.FlakyBreakerStateOpen {
 		t.Fatalf("FlakyBreaker is %s after failing calls, want open", s)
+	}
+}
+
+// slowCalls makes the calls of chosen requests block until released, as
+// flakyCall otherwise: a test admits a call, changes the breaker's state,
+// then lets the call finish.
+type slowCalls struct {
+	entered chan int
+	release map[int]chan struct{}
+}
+
+func newSlowCalls(t *testing.T, reqs ...int) *slowCalls {
+	s := &slowCalls{entered: make(chan int), release: map[int]chan struct{}{}}
+	for _, r := range reqs {
+		s.release[r] = make(chan struct{})
+	}
+	t.Cleanup(func() {
+		for _, c := range s.release {
+			select {
+			case <-c:
+			default:
+				close(c)
+			}
+		}
+	})
+	return s
+}
+
+func (s *slowCalls) fn(ctx context.Context, req int) (int, error) {
+	if c := s.release[req]; c != nil {
+		s.entered <- req
+		<-c
+	}
+	return flakyCall(ctx, req)
+}
+
+// start calls exec(req) in a goroutine and returns once the call is in the
+// function, with a channel that gets its error once finish(req) is called.
+func (s *slowCalls) start(exec func(context.Context, int) (int, error), req int) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := exec(context.Background(), req)
+		done <- err
+	}()
+	<-s.entered
+	return done
+}
+
+func (s *slowCalls) finish(req int) { close(s.release[req]) }
+
+// TestBreakerProbeOfEarlierHalfOpenIsNotCounted: QuickBreaker (halfopen=2,
+// cooldown=1ns) must not count a probe of an earlier half-open period that
+// succeeds late as a success of the current one.
+func TestBreakerProbeOfEarlierHalfOpenIsNotCounted(t *testing.T) {
+	const slowA, slowB = 100, 101
+	s := newSlowCalls(t, slowA, slowB)
+	b := generated.NewQuickBreaker(s.fn)
+	ctx := context.Background()
+	b.Execute(ctx, -1)
+	b.Execute(ctx, -1)
+	clockTick()
+	probeA := s.start(b.Execute, slowA) // a probe of the first half-open period
+	if _, err := b.Execute(ctx, -1); !errors.Is(err, errFlaky) {
+		t.Fatalf("failing probe: %v", err)
+	}
+	clockTick()
+	probeB := s.start(b.Execute, slowB) // a probe of the second
+	s.finish(slowA)
+	if err := <-probeA; err != nil {
+		t.Fatalf("late probe: %v", err)
+	}
+	s.finish(slowB)
+	if err := <-probeB; err != nil {
+		t.Fatalf("probe: %v", err)
+	}
+	if st := b.State(); st != generated.QuickBreakerStateHalfOpen {
+		t.Fatalf("state %v after one probe of this half-open period (and a late one of the last), want half-open", st)
+	}
+	if _, err := b.Execute(ctx, 1); err != nil {
+		t.Fatalf("second probe: %v", err)
+	}
+	if st := b.Stats(); st.State != generated.QuickBreakerStateClosed || st.Transitions != 5 {
+		t.Fatalf("Stats = %+v, want closed after 5 transitions", st)
+	}
+}
+
+// TestBreakerFailureFromBeforeTripIsNotCounted: a call QuickBreaker
+// (failures=2) admitted while closed, that fails after it tripped and closed
+// again, must not count toward the next trip.
+func TestBreakerFailureFromBeforeTripIsNotCounted(t *testing.T) {
+	const slowFail = -100
+	s := newSlowCalls(t, slowFail)
+	b := generated.NewQuickBreaker(s.fn)
+	ctx := context.Background()
+	old := s.start(b.Execute, slowFail)
+	b.Execute(ctx, -1)
+	b.Execute(ctx, -1)
+	clockTick()
+	b.Execute(ctx, 1)
+	b.Execute(ctx, 2)
+	if st := b.State(); st != generated.QuickBreakerStateClosed {
+		t.Fatalf("state %v after two good probes, want closed", st)
+	}
+	s.finish(slowFail)
+	if err := <-old; !errors.Is(err, errFlaky) {
+		t.Fatalf("old call: %v", err)
+	}
+	b.Execute(ctx, -1)
+	if st := b.Stats(); st.State != generated.QuickBreakerStateClosed || st.Failures != 1 {
+		t.Fatalf("Stats = %+v after one failure since closing (and one of an older call), want closed with 1 failure", st)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -2799,7 +2800,8 @@ type PipeCollectStageStats struct {
 	Retries uint64 // calls retried
 	Batches uint64 // batches received
 	// Busy is the time the workers spent processing batches, summed over the
-	// workers: Busy / (wall time × Workers) is the stage's utilisation.
+	// workers: Busy / (wall time × Workers) is the stage's utilisation. It
+	// stops at the largest Duration.
 	Busy time.Duration
 	// QueueAvg is the mean number of batches waiting in the stage's input
 	// channel when a worker took one.
@@ -2833,6 +2835,9 @@ func (s *pipeCollectToInt64) Stats() PipeCollectStageStats {
 	st := &s.stats
 	in, out, failed := st.in.Load(), st.out.Load(), st.failed.Load()
 	batches := st.batches.Load()
+	// Summed over the workers, busy may pass the largest Duration: 292
+	// years of work, 107 days of 1000 workers.
+	busy := min(st.busy.Load(), math.MaxInt64)
 	res := PipeCollectStageStats{
 		Name:    s.name,
 		Workers: 3,
@@ -2841,7 +2846,7 @@ func (s *pipeCollectToInt64) Stats() PipeCollectStageStats {
 		Failed:  failed,
 		Retries: st.retries.Load(),
 		Batches: batches,
-		Busy:    time.Duration(st.busy.Load()),
+		Busy:    time.Duration(busy),
 	}
 	if in > out+failed {
 		res.Dropped = in - out - failed
@@ -3081,6 +3086,9 @@ func (s *pipeCollectToFloat) Stats() PipeCollectStageStats {
 	st := &s.stats
 	in, out, failed := st.in.Load(), st.out.Load(), st.failed.Load()
 	batches := st.batches.Load()
+	// Summed over the workers, busy may pass the largest Duration: 292
+	// years of work, 107 days of 1000 workers.
+	busy := min(st.busy.Load(), math.MaxInt64)
 	res := PipeCollectStageStats{
 		Name:    s.name,
 		Workers: 1,
@@ -3089,7 +3097,7 @@ func (s *pipeCollectToFloat) Stats() PipeCollectStageStats {
 		Failed:  failed,
 		Retries: st.retries.Load(),
 		Batches: batches,
-		Busy:    time.Duration(st.busy.Load()),
+		Busy:    time.Duration(busy),
 	}
 	if in > out+failed {
 		res.Dropped = in - out - failed
@@ -3414,6 +3422,9 @@ func (s *pipeCollectToString) Stats() PipeCollectStageStats {
 	st := &s.stats
 	in, out, failed := st.in.Load(), st.out.Load(), st.failed.Load()
 	batches := st.batches.Load()
+	// Summed over the workers, busy may pass the largest Duration: 292
+	// years of work, 107 days of 1000 workers.
+	busy := min(st.busy.Load(), math.MaxInt64)
 	res := PipeCollectStageStats{
 		Name:    s.name,
 		Workers: 4,
@@ -3422,7 +3433,7 @@ func (s *pipeCollectToString) Stats() PipeCollectStageStats {
 		Failed:  failed,
 		Retries: st.retries.Load(),
 		Batches: batches,
-		Busy:    time.Duration(st.busy.Load()),
+		Busy:    time.Duration(busy),
 	}
 	if in > out+failed {
 		res.Dropped = in - out - failed
@@ -3715,7 +3726,7 @@ func (s *pipeOrderedCollectToInt64) retry(ctx context.Context, in int, err error
 				t.Stop()
 				return out, err
 			}
-			wait *= 2
+			wait = pipeOrderedCollectToInt64NextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -3723,6 +3734,15 @@ func (s *pipeOrderedCollectToInt64) retry(ctx context.Context, in int, err error
 		}
 	}
 	return out, err
+}
+
+// pipeOrderedCollectToInt64NextBackoff returns the wait after d: twice d, or the largest Duration
+// if that overflows.
+func pipeOrderedCollectToInt64NextBackoff(d time.Duration) time.Duration {
+	if d > math.MaxInt64/2 {
+		return math.MaxInt64
+	}
+	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -4251,7 +4271,7 @@ func (s *pipeOrderedCollectToFloat) retry(ctx context.Context, in int64, err err
 				t.Stop()
 				return out, err
 			}
-			wait *= 2
+			wait = pipeOrderedCollectToFloatNextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -4259,6 +4279,15 @@ func (s *pipeOrderedCollectToFloat) retry(ctx context.Context, in int64, err err
 		}
 	}
 	return out, err
+}
+
+// pipeOrderedCollectToFloatNextBackoff returns the wait after d: twice d, or the largest Duration
+// if that overflows.
+func pipeOrderedCollectToFloatNextBackoff(d time.Duration) time.Duration {
+	if d > math.MaxInt64/2 {
+		return math.MaxInt64
+	}
+	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -4496,7 +4525,7 @@ func (s *pipeOrderedCollectToString) retry(ctx context.Context, in float64, err 
 				t.Stop()
 				return out, err
 			}
-			wait *= 2
+			wait = pipeOrderedCollectToStringNextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -4504,6 +4533,15 @@ func (s *pipeOrderedCollectToString) retry(ctx context.Context, in float64, err 
 		}
 	}
 	return out, err
+}
+
+// pipeOrderedCollectToStringNextBackoff returns the wait after d: twice d, or the largest Duration
+// if that overflows.
+func pipeOrderedCollectToStringNextBackoff(d time.Duration) time.Duration {
+	if d > math.MaxInt64/2 {
+		return math.MaxInt64
+	}
+	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -6088,7 +6126,7 @@ func (s *pipePacedToInt64) retry(ctx context.Context, in int, err error) (int64,
 				t.Stop()
 				return out, err
 			}
-			wait *= 2
+			wait = pipePacedToInt64NextBackoff(wait)
 		}
 		if err = s.rate.Wait(ctx); err != nil {
 			break
@@ -6099,6 +6137,15 @@ func (s *pipePacedToInt64) retry(ctx context.Context, in int, err error) (int64,
 		}
 	}
 	return out, err
+}
+
+// pipePacedToInt64NextBackoff returns the wait after d: twice d, or the largest Duration
+// if that overflows.
+func pipePacedToInt64NextBackoff(d time.Duration) time.Duration {
+	if d > math.MaxInt64/2 {
+		return math.MaxInt64
+	}
+	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -6622,7 +6669,7 @@ func (s *pipePacedToFloat) retry(ctx context.Context, in int64, err error) (floa
 				t.Stop()
 				return out, err
 			}
-			wait *= 2
+			wait = pipePacedToFloatNextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -6630,6 +6677,15 @@ func (s *pipePacedToFloat) retry(ctx context.Context, in int64, err error) (floa
 		}
 	}
 	return out, err
+}
+
+// pipePacedToFloatNextBackoff returns the wait after d: twice d, or the largest Duration
+// if that overflows.
+func pipePacedToFloatNextBackoff(d time.Duration) time.Duration {
+	if d > math.MaxInt64/2 {
+		return math.MaxInt64
+	}
+	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -6867,7 +6923,7 @@ func (s *pipePacedToString) retry(ctx context.Context, in float64, err error) (s
 				t.Stop()
 				return out, err
 			}
-			wait *= 2
+			wait = pipePacedToStringNextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -6875,6 +6931,15 @@ func (s *pipePacedToString) retry(ctx context.Context, in float64, err error) (s
 		}
 	}
 	return out, err
+}
+
+// pipePacedToStringNextBackoff returns the wait after d: twice d, or the largest Duration
+// if that overflows.
+func pipePacedToStringNextBackoff(d time.Duration) time.Duration {
+	if d > math.MaxInt64/2 {
+		return math.MaxInt64
+	}
+	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect

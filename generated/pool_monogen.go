@@ -2921,6 +2921,16 @@ func (p *Resizer) attempt(ctx context.Context, in Job) (out Result, err error) {
 // the number of retries.
 const resizerMaxBackoff = time.Hour
 
+// resizerNextBackoff returns the delay after d: twice d up to resizerMaxBackoff. A delay
+// already at or above resizerMaxBackoff stays as it is: neither shrunk to the cap
+// nor doubled past the largest Duration.
+func resizerNextBackoff(d time.Duration) time.Duration {
+	if d >= resizerMaxBackoff {
+		return d
+	}
+	return min(2*d, resizerMaxBackoff)
+}
+
 // retry re-attempts a job that failed with err, up to the retries= option times,
 // sleeping with exponential backoff and jitter between attempts. It gives up
 // early when ctx is done (Shutdown, Map cancellation) or the job panicked,
@@ -2936,7 +2946,7 @@ func (p *Resizer) retry(ctx context.Context, in Job, err error) (Result, error) 
 			if !resizerSleep(ctx, resizerJitter(delay)) {
 				break
 			}
-			delay = min(2*delay, resizerMaxBackoff)
+			delay = resizerNextBackoff(delay)
 		}
 		p.stats.retried.Add(1)
 		out, err = p.attempt(ctx, in)
@@ -5942,6 +5952,16 @@ func (p *StressPool) attempt(ctx context.Context, in int) (out int, err error) {
 // the number of retries.
 const stressPoolMaxBackoff = time.Hour
 
+// stressPoolNextBackoff returns the delay after d: twice d up to stressPoolMaxBackoff. A delay
+// already at or above stressPoolMaxBackoff stays as it is: neither shrunk to the cap
+// nor doubled past the largest Duration.
+func stressPoolNextBackoff(d time.Duration) time.Duration {
+	if d >= stressPoolMaxBackoff {
+		return d
+	}
+	return min(2*d, stressPoolMaxBackoff)
+}
+
 // retry re-attempts a job that failed with err, up to the retries= option times,
 // sleeping with exponential backoff and jitter between attempts. It gives up
 // early when ctx is done (Shutdown, Map cancellation) or the job panicked,
@@ -5957,7 +5977,7 @@ func (p *StressPool) retry(ctx context.Context, in int, err error) (int, error) 
 			if !stressPoolSleep(ctx, stressPoolJitter(delay)) {
 				break
 			}
-			delay = min(2*delay, stressPoolMaxBackoff)
+			delay = stressPoolNextBackoff(delay)
 		}
 		p.stats.retried.Add(1)
 		out, err = p.attempt(ctx, in)
@@ -6104,8 +6124,9 @@ const jobQuotaCacheLine = 64
 // to NewJobQuotaAt.
 type JobQuota struct {
 	// state is, for JobQuotaTokenBucket, the theoretical arrival time of the next
-	// event in nanoseconds since epoch; for JobQuotaSlidingWindow, the index of
-	// the current fixed window and the counts of it and the previous one.
+	// event less Burst intervals, in nanoseconds since epoch; for
+	// JobQuotaSlidingWindow, the index of the current fixed window and the counts
+	// of it and the previous one.
 	state atomic.Int64
 	_     [jobQuotaCacheLine - 8]byte
 
@@ -6115,6 +6136,8 @@ type JobQuota struct {
 // init checks the configuration and starts the clock. The generated
 // constructor calls it with time.Now().
 func (l *JobQuota) init(epoch time.Time) {
+	// The bucket is full at the epoch.
+	l.state.Store(-int64((1 * time.Hour)) * 3)
 	l.epoch = epoch
 }
 
@@ -6165,7 +6188,7 @@ func (l *JobQuota) Wait(ctx context.Context) error {
 			r.cancel(now)
 			return ErrJobQuotaDeadline
 		}
-		timer := time.NewTimer(time.Duration(r.at - now))
+		timer := time.NewTimer(time.Duration(jobQuotaNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -6228,7 +6251,7 @@ func (r JobQuotaReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r JobQuotaReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(max(r.at-r.l.offset(t), 0))
+	return time.Duration(jobQuotaNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -6258,7 +6281,7 @@ func (r JobQuotaReservation) undo() {
 	}
 	// Later reservations keep their times; the freed interval goes
 	// to whoever reserves next.
-	r.l.state.Add(-int64((1 * time.Hour)))
+	r.l.tokenCancel()
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -6271,6 +6294,27 @@ func (l *JobQuota) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *JobQuota) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
+}
+
+// jobQuotaAddSaturating returns t+d for d >= 0, or the largest time if that
+// overflows.
+func jobQuotaAddSaturating(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// jobQuotaNanosBetween returns the nanoseconds from from to to: zero if to is not
+// later, the largest duration if the difference overflows.
+func jobQuotaNanosBetween(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	if d := to - from; d > 0 {
+		return d
+	}
+	return math.MaxInt64
 }
 
 func (l *JobQuota) allow(now int64) bool {
@@ -6288,13 +6332,14 @@ func (l *JobQuota) stats(now int64) JobQuotaStats {
 // tokenAllow is Allow for a JobQuotaTokenBucket.
 func (l *JobQuota) tokenAllow(now int64) bool {
 	interval, tolerance := int64((1 * time.Hour)), int64((1*time.Hour))*3
+	now = max(now, math.MinInt64+tolerance)
 	for {
-		tat := l.state.Load()
-		next := max(tat, now) + interval
-		if next-now > tolerance {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-interval {
 			return false
 		}
-		if l.state.CompareAndSwap(tat, next) {
+		if l.state.CompareAndSwap(s, from+interval) {
 			return true
 		}
 	}
@@ -6304,24 +6349,36 @@ func (l *JobQuota) tokenAllow(now int64) bool {
 // time at which it may be used.
 func (l *JobQuota) tokenReserve(now int64) int64 {
 	interval, tolerance := int64((1 * time.Hour)), int64((1*time.Hour))*3
+	now = max(now, math.MinInt64+tolerance)
 	for {
-		tat := l.state.Load()
-		next := max(tat, now) + interval
-		if l.state.CompareAndSwap(tat, next) {
-			return max(next-tolerance, now)
+		s := l.state.Load()
+		next := jobQuotaAddSaturating(max(s, now-tolerance), interval)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the interval of a reservation whose time has not
+// come.
+func (l *JobQuota) tokenCancel() {
+	interval := int64((1 * time.Hour))
+	for {
+		s := l.state.Load()
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+			return
 		}
 	}
 }
 
 func (l *JobQuota) tokenStats(now int64) JobQuotaStats {
 	interval, tolerance := int64((1 * time.Hour)), int64((1*time.Hour))*3
-	tat := max(l.state.Load(), now)
-	avail := (now + tolerance - tat) / interval
-	var delay int64
-	if avail <= 0 {
-		delay = tat + interval - tolerance - now
+	now = max(now, math.MinInt64+tolerance)
+	from := max(l.state.Load(), now-tolerance)
+	if from > now-interval {
+		return JobQuotaStats{Delay: time.Duration(jobQuotaNanosBetween(now-interval, from))}
 	}
-	return JobQuotaStats{Available: max(avail, 0), Delay: time.Duration(delay)}
+	return JobQuotaStats{Available: (now - from) / interval}
 }
 
 // NewJobQuota returns a rate limiter, a token bucket of 3 tokens refilled at one per 1h0m0s, whose clock starts now.
@@ -8413,8 +8470,9 @@ var ErrJobBreakerTooManyProbes = errors.New("breaker: too many half-open probes"
 
 const (
 	// jobBreakerStateBits hold the JobBreakerState in the low bits of the state word; the
-	// rest counts transitions, so that results of calls started before a
-	// transition are recognised as stale.
+	// rest counts transitions. The whole word is a generation: a call
+	// remembers the word it was admitted under, and its result is ignored
+	// if the word has changed by the time it returns.
 	jobBreakerStateBits = 2
 	jobBreakerStateMask = 1<<jobBreakerStateBits - 1
 	// jobBreakerFlushEvery is how many successes in the closed state are counted
@@ -8437,16 +8495,25 @@ const (
 // probe calls through and rejects the others with ErrJobBreakerTooManyProbes; a
 // failed probe opens it again, HalfOpen successful probes close it.
 //
+// Only results of the current state count: the result of a call admitted
+// before the breaker last changed state (a probe of an earlier half-open
+// period, a call made while closed that returns after the breaker opened)
+// is ignored. A closed-state call that returns while the breaker changes
+// state may still be counted in the new state: an error of one call.
+//
 // A JobBreaker must be created with NewJobBreaker and must not be copied after first
 // use. Its methods are safe for concurrent use. The state-change callback
 // is called with the breaker's internal lock held, in the order of the
 // transitions.
 type JobBreaker struct {
-	// state is the transition count << jobBreakerStateBits | JobBreakerState.
+	// state is the transition count << jobBreakerStateBits | JobBreakerState. Only
+	// transitions write it: it has a cache line of its own, apart from
+	// pending, which every successful call writes.
 	state atomic.Uint64
+	_     [jobBreakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [jobBreakerCacheLine - 16]byte
+	_       [jobBreakerCacheLine - 8]byte
 
 	fn func(context.Context, int) (int, error)
 
@@ -8454,18 +8521,21 @@ type JobBreaker struct {
 
 	buckets  []jobBreakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
-	probes   atomic.Int64 // probes admitted in this half-open period
-	probeOK  atomic.Int64 // probes that succeeded in this half-open period
+	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
 
-	mu       sync.Mutex // serialises transitions, bucket rotation and onChange
+	mu       sync.Mutex // serialises transitions, probes, bucket rotation and onChange
+	probeOK  int64      // probes that succeeded in this half-open period
 	onChange func(from, to JobBreakerState)
 }
 
-// bucket holds the counts of one slice of the rolling window.
+// bucket holds the counts of one slice of the rolling window. The counts
+// have a word each: a slice of a long window may count more than 2^32
+// calls (window=1h at 1.2 million calls a second).
 type jobBreakerBucket struct {
-	index  atomic.Int64  // clock / bucket width of the slice counted, or jobBreakerNoBucket
-	counts atomic.Uint64 // failures << 32 | successes
+	index     atomic.Int64 // clock / bucket width of the slice counted, or jobBreakerNoBucket
+	successes atomic.Int64
+	failures  atomic.Int64
 }
 
 // init checks the configuration and resets the window. The generated
@@ -8500,7 +8570,8 @@ func (b *JobBreaker) Execute(ctx context.Context, req int) (int, error) {
 		b.failure(st)
 		return resp, err
 	}
-	if b.pending.Add(1)&(jobBreakerFlushEvery-1) == 0 {
+	// A success of a call admitted before a transition is not counted.
+	if b.state.Load() == st && b.pending.Add(1)&(jobBreakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, nil
@@ -8560,11 +8631,15 @@ func (b *JobBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, 
 			st = b.state.Load()
 			continue
 		case JobBreakerStateHalfOpen:
-			if b.probes.Add(1) > 3 {
-				err = ErrJobBreakerTooManyProbes
-				break
+			admitted, cur := b.admitProbe(st)
+			if admitted {
+				return b.probe(ctx, req, st)
 			}
-			return b.probe(ctx, req, st)
+			if cur != st {
+				st = cur
+				continue
+			}
+			err = ErrJobBreakerTooManyProbes
 		}
 		break
 	}
@@ -8573,12 +8648,36 @@ func (b *JobBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, 
 	return zero, err
 }
 
-// probe makes a half-open probe call.
+// admitProbe takes one of the probe slots of the half-open state word st.
+// It reports whether it did, and the current state word: a different one
+// when the breaker has changed state since st was read.
+func (b *JobBreaker) admitProbe(st uint64) (admitted bool, cur uint64) {
+	if b.probes.Load() >= 3 {
+		// The slots are taken: reject without the lock.
+		return false, st
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	// Under the lock, so that a caller that read an earlier half-open
+	// period never takes a slot of a later one: its result would be
+	// ignored, and the slot lost.
+	if cur = b.state.Load(); cur != st {
+		return false, cur
+	}
+	if b.probes.Load() >= 3 {
+		return false, st
+	}
+	b.probes.Add(1)
+	return true, st
+}
+
+// probe makes a half-open probe call admitted under the state word st.
 func (b *JobBreaker) probe(ctx context.Context, req int, st uint64) (resp int, err error) {
 	ok := false
 	defer func() {
-		// A failed or panicking probe reopens the breaker; without this a
-		// panic would hold a probe slot forever.
+		// A failed or panicking probe reopens the breaker, unless it is
+		// a probe of an earlier half-open period; without this a panic
+		// would hold a probe slot forever.
 		if !ok {
 			b.transition(st, JobBreakerStateOpen, b.clock())
 		}
@@ -8588,15 +8687,32 @@ func (b *JobBreaker) probe(ctx context.Context, req int, st uint64) (resp int, e
 		return resp, err
 	}
 	ok = true
-	if b.probeOK.Add(1) == 3 {
-		b.transition(st, JobBreakerStateClosed, b.clock())
-	}
+	b.probeSucceeded(st)
 	return resp, nil
 }
 
-// failure records a failed call made in the closed state st and trips the
-// breaker if the window's counts reach the thresholds.
+// probeSucceeded counts a successful probe admitted under the state word
+// st, and closes the breaker at the HalfOpen-th success of the period. A
+// probe of an earlier period is not counted.
+func (b *JobBreaker) probeSucceeded(st uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.state.Load() != st {
+		return
+	}
+	b.probeOK++
+	if b.probeOK == 3 {
+		b.transitionLocked(st, JobBreakerStateClosed, b.clock())
+	}
+}
+
+// failure records a failed call admitted under the closed state word st
+// and trips the breaker if the window's counts reach the thresholds. The
+// failure of a call admitted before a transition is not counted.
 func (b *JobBreaker) failure(st uint64) {
+	if b.state.Load() != st {
+		return
+	}
 	now := b.clock()
 	b.add(now, b.pending.Swap(0), 1)
 	succ, fail := b.window(now)
@@ -8622,12 +8738,18 @@ func (b *JobBreaker) add(now, successes, failures int64) {
 		if bk.index.Load() < index {
 			// A caller that read index before this and adds after it
 			// counts in the new slice: an error of one call.
-			bk.counts.Store(0)
+			bk.successes.Store(0)
+			bk.failures.Store(0)
 			bk.index.Store(index)
 		}
 		b.mu.Unlock()
 	}
-	bk.counts.Add(uint64(failures)<<32 | uint64(successes))
+	if successes != 0 {
+		bk.successes.Add(successes)
+	}
+	if failures != 0 {
+		bk.failures.Add(failures)
+	}
 }
 
 // window returns the counts of the rolling window ending at now.
@@ -8636,9 +8758,8 @@ func (b *JobBreaker) window(now int64) (successes, failures int64) {
 	for i := range b.buckets {
 		bk := &b.buckets[i]
 		if bi := bk.index.Load(); bi > index-10 && bi <= index {
-			c := bk.counts.Load()
-			successes += int64(c & math.MaxUint32)
-			failures += int64(c >> 32)
+			successes += bk.successes.Load()
+			failures += bk.failures.Load()
 		}
 	}
 	return successes, failures
@@ -8653,6 +8774,11 @@ func (b *JobBreaker) bucketWidth() int64 {
 func (b *JobBreaker) transition(from uint64, to JobBreakerState, now int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.transitionLocked(from, to, now)
+}
+
+// transitionLocked is transition with b.mu held.
+func (b *JobBreaker) transitionLocked(from uint64, to JobBreakerState, now int64) {
 	if b.state.Load() != from {
 		return
 	}
@@ -8661,7 +8787,7 @@ func (b *JobBreaker) transition(from uint64, to JobBreakerState, now int64) {
 		b.openedAt.Store(now)
 	case JobBreakerStateHalfOpen:
 		b.probes.Store(0)
-		b.probeOK.Store(0)
+		b.probeOK = 0
 	case JobBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
@@ -9672,6 +9798,16 @@ func (p *GuardedPool) attempt(ctx context.Context, in int) (out int, err error) 
 // the number of retries.
 const guardedPoolMaxBackoff = time.Hour
 
+// guardedPoolNextBackoff returns the delay after d: twice d up to guardedPoolMaxBackoff. A delay
+// already at or above guardedPoolMaxBackoff stays as it is: neither shrunk to the cap
+// nor doubled past the largest Duration.
+func guardedPoolNextBackoff(d time.Duration) time.Duration {
+	if d >= guardedPoolMaxBackoff {
+		return d
+	}
+	return min(2*d, guardedPoolMaxBackoff)
+}
+
 // retry re-attempts a job that failed with err, up to the retries= option times,
 // sleeping with exponential backoff and jitter between attempts. It gives up
 // early when ctx is done (Shutdown, Map cancellation) or the job panicked,
@@ -9687,7 +9823,7 @@ func (p *GuardedPool) retry(ctx context.Context, in int, err error) (int, error)
 			if !guardedPoolSleep(ctx, guardedPoolJitter(delay)) {
 				break
 			}
-			delay = min(2*delay, guardedPoolMaxBackoff)
+			delay = guardedPoolNextBackoff(delay)
 		}
 		p.stats.retried.Add(1)
 		out, err = p.attempt(ctx, in)

@@ -4294,7 +4294,9 @@ func (p *Conns) init() {
 	p.idle = make([]connsIdleResource, 0, 4)
 	p.done = make(chan struct{})
 	if p.tick == nil {
-		p.ticker = time.NewTicker((1 * time.Minute) / 2)
+		// At least 1ns: idle=1ns would make a zero period, which
+		// NewTicker rejects.
+		p.ticker = time.NewTicker(max((1*time.Minute)/2, 1))
 		p.tick = p.ticker.C
 	}
 	p.wg.Go(p.evictor)

@@ -28,7 +28,7 @@ func init() {
 			{Key: "fn", Type: Func, Doc: "package-level job function, called directly (see the accepted forms); without it the constructor takes the function"},
 			{Key: "result", Type: Func, Doc: "package-level result handler func(In, Out, error) (func(In, error) for Name[In]); without it the constructor takes the handler"},
 			{Key: "retries", Type: Int, Min: 0, Max: 1000, Doc: "further attempts of a failed job, 0 to 1000 (default 0: no retry code)"},
-			{Key: "backoff", Type: Duration, Doc: "delay before the first retry, doubling, with jitter; needs retries (default 0: retry at once)"},
+			{Key: "backoff", Type: Duration, Doc: "delay before the first retry, doubling up to an hour (a longer one stays as given), with jitter; needs retries (default 0: retry at once)"},
 			{Key: "timeout", Type: Duration, Doc: "bound on each attempt through its context (default 0: no limit, no timeout code)"},
 			{Key: "metrics", Type: Bool, Doc: "counters and a Stats method (default false: no counters)"},
 			{Key: "rate", Type: Ref, RefKind: "ratelimit", Doc: "Name of a ratelimit directive of the package: every attempt of a job waits for it first; the constructor takes the limiter, which pools may share (default: no limit, no waiting code)"},

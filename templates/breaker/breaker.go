@@ -1,5 +1,5 @@
 // Package breaker provides a typed circuit breaker whose closed state costs
-// two atomic operations per call.
+// two atomic loads and one atomic add per call.
 //
 // It is the generic reference of the monogen breaker kind:
 //
@@ -82,8 +82,9 @@ type Config struct {
 
 const (
 	// stateBits hold the State in the low bits of the state word; the
-	// rest counts transitions, so that results of calls started before a
-	// transition are recognised as stale.
+	// rest counts transitions. The whole word is a generation: a call
+	// remembers the word it was admitted under, and its result is ignored
+	// if the word has changed by the time it returns.
 	stateBits = 2
 	stateMask = 1<<stateBits - 1
 	// flushEvery is how many successes in the closed state are counted
@@ -106,16 +107,25 @@ const (
 // probe calls through and rejects the others with ErrTooManyProbes; a
 // failed probe opens it again, HalfOpen successful probes close it.
 //
+// Only results of the current state count: the result of a call admitted
+// before the breaker last changed state (a probe of an earlier half-open
+// period, a call made while closed that returns after the breaker opened)
+// is ignored. A closed-state call that returns while the breaker changes
+// state may still be counted in the new state: an error of one call.
+//
 // A Breaker must be created with New and must not be copied after first
 // use. Its methods are safe for concurrent use. The state-change callback
 // is called with the breaker's internal lock held, in the order of the
 // transitions.
 type Breaker[Req, Resp any] struct {
-	// state is the transition count << stateBits | State.
+	// state is the transition count << stateBits | State. Only
+	// transitions write it: it has a cache line of its own, apart from
+	// pending, which every successful call writes.
 	state atomic.Uint64
+	_     [cacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [cacheLine - 16]byte
+	_       [cacheLine - 8]byte
 
 	cfg        Config
 	fn         func(context.Context, Req) (Resp, error)        //monogen:if !boundFn
@@ -126,18 +136,21 @@ type Breaker[Req, Resp any] struct {
 
 	buckets  []bucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
-	probes   atomic.Int64 // probes admitted in this half-open period
-	probeOK  atomic.Int64 // probes that succeeded in this half-open period
+	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
 
-	mu       sync.Mutex // serialises transitions, bucket rotation and onChange
+	mu       sync.Mutex // serialises transitions, probes, bucket rotation and onChange
+	probeOK  int64      // probes that succeeded in this half-open period
 	onChange func(from, to State)
 }
 
-// bucket holds the counts of one slice of the rolling window.
+// bucket holds the counts of one slice of the rolling window. The counts
+// have a word each: a slice of a long window may count more than 2^32
+// calls (window=1h at 1.2 million calls a second).
 type bucket struct {
-	index  atomic.Int64  // clock / bucket width of the slice counted, or noBucket
-	counts atomic.Uint64 // failures << 32 | successes
+	index     atomic.Int64 // clock / bucket width of the slice counted, or noBucket
+	successes atomic.Int64
+	failures  atomic.Int64
 }
 
 // New returns a closed breaker around fn. If fallback is not nil, it is
@@ -217,7 +230,8 @@ func (b *Breaker[Req, Resp]) Execute(ctx context.Context, req Req) (Resp, error)
 		}
 		return resp, err
 	}
-	if b.pending.Add(1)&(flushEvery-1) == 0 {
+	// A success of a call admitted before a transition is not counted.
+	if b.state.Load() == st && b.pending.Add(1)&(flushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, nil
@@ -287,11 +301,15 @@ func (b *Breaker[Req, Resp]) executeSlow(ctx context.Context, req Req, st uint64
 			st = b.state.Load()
 			continue
 		case StateHalfOpen:
-			if b.probes.Add(1) > b.cfg.HalfOpen {
-				err = ErrTooManyProbes
-				break
+			admitted, cur := b.admitProbe(st)
+			if admitted {
+				return b.probe(ctx, req, st)
 			}
-			return b.probe(ctx, req, st)
+			if cur != st {
+				st = cur
+				continue
+			}
+			err = ErrTooManyProbes
 		}
 		break
 	}
@@ -303,12 +321,36 @@ func (b *Breaker[Req, Resp]) executeSlow(ctx context.Context, req Req, st uint64
 	return zero, err
 }
 
-// probe makes a half-open probe call.
+// admitProbe takes one of the probe slots of the half-open state word st.
+// It reports whether it did, and the current state word: a different one
+// when the breaker has changed state since st was read.
+func (b *Breaker[Req, Resp]) admitProbe(st uint64) (admitted bool, cur uint64) {
+	if b.probes.Load() >= b.cfg.HalfOpen {
+		// The slots are taken: reject without the lock.
+		return false, st
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	// Under the lock, so that a caller that read an earlier half-open
+	// period never takes a slot of a later one: its result would be
+	// ignored, and the slot lost.
+	if cur = b.state.Load(); cur != st {
+		return false, cur
+	}
+	if b.probes.Load() >= b.cfg.HalfOpen {
+		return false, st
+	}
+	b.probes.Add(1)
+	return true, st
+}
+
+// probe makes a half-open probe call admitted under the state word st.
 func (b *Breaker[Req, Resp]) probe(ctx context.Context, req Req, st uint64) (resp Resp, err error) {
 	ok := false
 	defer func() {
-		// A failed or panicking probe reopens the breaker; without this a
-		// panic would hold a probe slot forever.
+		// A failed or panicking probe reopens the breaker, unless it is
+		// a probe of an earlier half-open period; without this a panic
+		// would hold a probe slot forever.
 		if !ok {
 			b.transition(st, StateOpen, b.clock())
 		}
@@ -321,15 +363,32 @@ func (b *Breaker[Req, Resp]) probe(ctx context.Context, req Req, st uint64) (res
 		return resp, err
 	}
 	ok = true
-	if b.probeOK.Add(1) == b.cfg.HalfOpen {
-		b.transition(st, StateClosed, b.clock())
-	}
+	b.probeSucceeded(st)
 	return resp, nil
 }
 
-// failure records a failed call made in the closed state st and trips the
-// breaker if the window's counts reach the thresholds.
+// probeSucceeded counts a successful probe admitted under the state word
+// st, and closes the breaker at the HalfOpen-th success of the period. A
+// probe of an earlier period is not counted.
+func (b *Breaker[Req, Resp]) probeSucceeded(st uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.state.Load() != st {
+		return
+	}
+	b.probeOK++
+	if b.probeOK == b.cfg.HalfOpen {
+		b.transitionLocked(st, StateClosed, b.clock())
+	}
+}
+
+// failure records a failed call admitted under the closed state word st
+// and trips the breaker if the window's counts reach the thresholds. The
+// failure of a call admitted before a transition is not counted.
 func (b *Breaker[Req, Resp]) failure(st uint64) {
+	if b.state.Load() != st {
+		return
+	}
 	now := b.clock()
 	b.add(now, b.pending.Swap(0), 1)
 	succ, fail := b.window(now)
@@ -355,12 +414,18 @@ func (b *Breaker[Req, Resp]) add(now, successes, failures int64) {
 		if bk.index.Load() < index {
 			// A caller that read index before this and adds after it
 			// counts in the new slice: an error of one call.
-			bk.counts.Store(0)
+			bk.successes.Store(0)
+			bk.failures.Store(0)
 			bk.index.Store(index)
 		}
 		b.mu.Unlock()
 	}
-	bk.counts.Add(uint64(failures)<<32 | uint64(successes))
+	if successes != 0 {
+		bk.successes.Add(successes)
+	}
+	if failures != 0 {
+		bk.failures.Add(failures)
+	}
 }
 
 // window returns the counts of the rolling window ending at now.
@@ -369,9 +434,8 @@ func (b *Breaker[Req, Resp]) window(now int64) (successes, failures int64) {
 	for i := range b.buckets {
 		bk := &b.buckets[i]
 		if bi := bk.index.Load(); bi > index-b.cfg.Buckets && bi <= index {
-			c := bk.counts.Load()
-			successes += int64(c & math.MaxUint32)
-			failures += int64(c >> 32)
+			successes += bk.successes.Load()
+			failures += bk.failures.Load()
 		}
 	}
 	return successes, failures
@@ -386,6 +450,11 @@ func (b *Breaker[Req, Resp]) bucketWidth() int64 {
 func (b *Breaker[Req, Resp]) transition(from uint64, to State, now int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.transitionLocked(from, to, now)
+}
+
+// transitionLocked is transition with b.mu held.
+func (b *Breaker[Req, Resp]) transitionLocked(from uint64, to State, now int64) {
 	if b.state.Load() != from {
 		return
 	}
@@ -394,7 +463,7 @@ func (b *Breaker[Req, Resp]) transition(from uint64, to State, now int64) {
 		b.openedAt.Store(now)
 	case StateHalfOpen:
 		b.probes.Store(0)
-		b.probeOK.Store(0)
+		b.probeOK = 0
 	case StateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -322,8 +323,226 @@ func TestStress(t *testing.T) {
 		t.Fatalf("the breaker never tripped: %+v", st)
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	if uint64(len(h.transitions)) != st.Transitions {
 		t.Fatalf("%d callbacks for %d transitions", len(h.transitions), st.Transitions)
+	}
+	h.mu.Unlock()
+	// Whatever the calls left, the breaker still works: past a cooldown,
+	// HalfOpen good calls (or fewer) close it. Probes of earlier periods
+	// that ended late must not have stranded it half-open.
+	h.clock.advance(time.Millisecond)
+	for i := range 2 {
+		if _, err := h.b.Execute(context.Background(), i); err != nil {
+			t.Fatalf("good call %d after the stress: %v (Stats %+v)", i, err, h.b.Stats())
+		}
+	}
+	if st := h.b.Stats(); st.State != breaker.StateClosed {
+		t.Fatalf("Stats = %+v after 2 good calls past the cooldown, want closed", st)
+	}
+}
+
+// gates makes calls of chosen requests block: a gated call signals entered
+// and returns, as echo does, once its gate is opened. The gates are fixed
+// before the breaker is used; the test's cleanup opens those left shut.
+type gates struct {
+	entered chan int
+	gate    map[int]chan struct{}
+	opened  map[int]bool
+}
+
+func newGates(t *testing.T, reqs ...int) *gates {
+	g := &gates{entered: make(chan int), gate: map[int]chan struct{}{}, opened: map[int]bool{}}
+	for _, r := range reqs {
+		g.gate[r] = make(chan struct{})
+	}
+	t.Cleanup(func() {
+		for r := range g.gate {
+			g.open(r)
+		}
+	})
+	return g
+}
+
+func (g *gates) fn(ctx context.Context, req int) (string, error) {
+	if c := g.gate[req]; c != nil {
+		g.entered <- req
+		<-c
+	}
+	return echo(ctx, req)
+}
+
+// start runs Execute(req) in a goroutine and returns once the call is in
+// the function, with a channel that gets its error after open(req).
+func (g *gates) start(t *testing.T, h *harness, req int) <-chan error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.b.Execute(context.Background(), req)
+		done <- err
+	}()
+	if got := <-g.entered; got != req {
+		t.Fatalf("call %d entered, want %d", got, req)
+	}
+	return done
+}
+
+func (g *gates) open(req int) {
+	if !g.opened[req] {
+		g.opened[req] = true
+		close(g.gate[req])
+	}
+}
+
+// TestProbeOfEarlierHalfOpenIsNotCounted: a probe admitted in one half-open
+// period that succeeds after the breaker has reopened and gone half-open
+// again must not count as a success of the new period; closing still takes
+// HalfOpen successes of that period.
+func TestProbeOfEarlierHalfOpenIsNotCounted(t *testing.T) {
+	const slowA, slowB = 100, 101
+	for _, lateFirst := range []bool{true, false} {
+		t.Run(fmt.Sprintf("lateFirst=%v", lateFirst), func(t *testing.T) {
+			g := newGates(t, slowA, slowB)
+			h := newHarness(t, breaker.Config{Failures: 1, Cooldown: time.Second, HalfOpen: 2, Window: time.Second, Buckets: 1}, g.fn, nil)
+			h.run(t, -1)
+			h.clock.advance(time.Second)
+			a := g.start(t, h, slowA) // probe A of the first half-open period
+			if errs := h.run(t, -1); !errors.Is(errs[0], errFail) {
+				t.Fatalf("failing probe: %v", errs)
+			}
+			h.clock.advance(time.Second)
+			b := g.start(t, h, slowB) // probe B of the second
+			// A's late success comes before or after B's.
+			order := []struct {
+				req  int
+				done <-chan error
+			}{{slowA, a}, {slowB, b}}
+			if !lateFirst {
+				order[0], order[1] = order[1], order[0]
+			}
+			for _, p := range order {
+				g.open(p.req)
+				if err := <-p.done; err != nil {
+					t.Fatalf("probe %d: %v", p.req, err)
+				}
+			}
+			if s := h.b.State(); s != breaker.StateHalfOpen {
+				t.Fatalf("state %v after one success of this period and a late one of the last, want half-open", s)
+			}
+			h.run(t, 1)
+			if s := h.b.State(); s != breaker.StateClosed {
+				t.Fatalf("state %v after two successes of this period, want closed", s)
+			}
+			h.wantTransitions(t, "closed->open", "open->half-open", "half-open->open", "open->half-open", "half-open->closed")
+		})
+	}
+}
+
+// TestFailureFromBeforeTripIsNotCounted: a call admitted while the breaker
+// was closed that fails after it has opened and closed again must not count
+// toward the next trip.
+func TestFailureFromBeforeTripIsNotCounted(t *testing.T) {
+	const slowFail = -100
+	g := newGates(t, slowFail)
+	h := newHarness(t, breaker.Config{Failures: 2, Cooldown: time.Second, HalfOpen: 1, Window: time.Minute, Buckets: 6}, g.fn, nil)
+	old := g.start(t, h, slowFail)
+	h.run(t, -1, -1)
+	h.clock.advance(time.Second)
+	h.run(t, 1) // the probe closes it
+	if s := h.b.State(); s != breaker.StateClosed {
+		t.Fatalf("state %v after a good probe, want closed", s)
+	}
+	g.open(slowFail)
+	if err := <-old; !errors.Is(err, errFail) {
+		t.Fatalf("old call: %v", err)
+	}
+	h.run(t, -1)
+	if st := h.b.Stats(); st.State != breaker.StateClosed || st.Failures != 1 {
+		t.Fatalf("Stats = %+v after one failure since closing (and one of a call from before), want closed with 1 failure", st)
+	}
+	h.run(t, -1)
+	if s := h.b.State(); s != breaker.StateOpen {
+		t.Fatalf("state %v after two failures since closing, want open", s)
+	}
+}
+
+// TestSuccessFromBeforeTripIsNotCounted: a call admitted while closed that
+// succeeds after the breaker has opened and closed again must not count in
+// the new window (it would dilute the failure ratio).
+func TestSuccessFromBeforeTripIsNotCounted(t *testing.T) {
+	const slowOK = 100
+	g := newGates(t, slowOK)
+	h := newHarness(t, breaker.Config{Failures: 1, Cooldown: time.Second, HalfOpen: 1, Window: time.Minute, Buckets: 6}, g.fn, nil)
+	old := g.start(t, h, slowOK)
+	h.run(t, -1)
+	h.clock.advance(time.Second)
+	h.run(t, 1)
+	g.open(slowOK)
+	if err := <-old; err != nil {
+		t.Fatalf("old call: %v", err)
+	}
+	if st := h.b.Stats(); st.State != breaker.StateClosed || st.Successes != 0 {
+		t.Fatalf("Stats = %+v, want closed with no success counted", st)
+	}
+}
+
+// TestStateStaysOpenPastCooldownUntilACall checks State's promise: an open
+// breaker whose cooldown has passed reports StateOpen until a call moves it
+// to half-open.
+func TestStateStaysOpenPastCooldownUntilACall(t *testing.T) {
+	h := newHarness(t, cfg, echo, nil)
+	h.run(t, -1, -1, -1, -1, -1)
+	h.clock.advance(time.Hour)
+	if s := h.b.State(); s != breaker.StateOpen {
+		t.Fatalf("state %v past the cooldown before any call, want open", s)
+	}
+	if st := h.b.Stats(); st.State != breaker.StateOpen || st.Transitions != 1 {
+		t.Fatalf("Stats = %+v past the cooldown before any call, want open after 1 transition", st)
+	}
+	h.run(t, 1)
+	if s := h.b.State(); s != breaker.StateHalfOpen {
+		t.Fatalf("state %v after a probe, want half-open", s)
+	}
+}
+
+// TestFallbackGetsTooManyProbes checks New's promise that the fallback is
+// called with ErrTooManyProbes for a call rejected while half-open.
+func TestFallbackGetsTooManyProbes(t *testing.T) {
+	const slow = 100
+	g := newGates(t, slow)
+	var got error
+	fallback := func(_ context.Context, _ int, err error) (string, error) {
+		got = err
+		return "cached", nil
+	}
+	h := newHarness(t, breaker.Config{Failures: 1, Cooldown: time.Second, HalfOpen: 1, Window: time.Second, Buckets: 1}, g.fn, fallback)
+	h.b.Execute(context.Background(), -1)
+	h.clock.advance(time.Second)
+	probe := g.start(t, h, slow)
+	if resp, err := h.b.Execute(context.Background(), 1); err != nil || resp != "cached" || !errors.Is(got, breaker.ErrTooManyProbes) {
+		t.Fatalf("Execute while the probe runs = %q, %v (fallback got %v); want the fallback's answer to ErrTooManyProbes", resp, err, got)
+	}
+	g.open(slow)
+	if err := <-probe; err != nil {
+		t.Fatalf("probe: %v", err)
+	}
+	if st := h.b.Stats(); st.State != breaker.StateClosed || st.Rejected != 1 {
+		t.Fatalf("Stats = %+v, want closed with 1 rejected", st)
+	}
+}
+
+// TestSuccessesBeyond32BitsAreNotFailures: a bucket counts more than 2^32
+// successes when the window is long and the calls many (window=1h,
+// buckets=1 at 1.2 million calls a second); they must not carry into the
+// failure count.
+func TestSuccessesBeyond32BitsAreNotFailures(t *testing.T) {
+	h := newHarness(t, breaker.Config{Failures: 2, Window: time.Hour, Buckets: 1}, echo, nil)
+	h.b.Count(math.MaxUint32, 0)
+	h.b.Count(1, 0)
+	if st := h.b.Stats(); st.Successes != math.MaxUint32+1 || st.Failures != 0 {
+		t.Fatalf("Stats = %+v, want %d successes and no failure", st, int64(math.MaxUint32)+1)
+	}
+	h.run(t, -1)
+	if st := h.b.Stats(); st.State != breaker.StateClosed || st.Failures != 1 {
+		t.Fatalf("Stats = %+v after one failure, want closed with 1 failure", st)
 	}
 }

@@ -66,6 +66,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"math"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -123,7 +124,7 @@ type Config struct {
 	// panics and calls made after the run was cancelled are not retried.
 	Retries int
 	// Backoff is the wait before the first retry; it doubles for each further
-	// retry. Zero retries at once.
+	// retry, up to the largest Duration. Zero retries at once.
 	Backoff time.Duration
 	// Metrics enables the counters reported by Stats. Off, they cost nothing.
 	Metrics bool
@@ -397,7 +398,7 @@ func (s *Stage[In, Out]) retry(ctx context.Context, in In, err error) (Out, erro
 				t.Stop()
 				return out, err
 			}
-			wait *= 2
+			wait = nextBackoff(wait)
 		}
 		if s.cfg.Metrics {
 			s.stats.retries.Add(1)
@@ -413,6 +414,15 @@ func (s *Stage[In, Out]) retry(ctx context.Context, in In, err error) (Out, erro
 		}
 	}
 	return out, err
+}
+
+// nextBackoff returns the wait after d: twice d, or the largest Duration
+// if that overflows.
+func nextBackoff(d time.Duration) time.Duration {
+	if d > math.MaxInt64/2 {
+		return math.MaxInt64
+	}
+	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -479,6 +481,48 @@ func TestCancelDuringBackoff(t *testing.T) {
 	}
 	if err := run.Wait(); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Wait = %v, want context.Canceled", err)
+	}
+}
+
+// TestBackoffDoublingDoesNotWrap: a Backoff of 2^62 doubles to more than
+// the largest Duration; the wait before the second retry must not wrap
+// around to a negative one and retry at once. In a synctest bubble, time
+// passes only while every goroutine waits.
+func TestBackoffDoublingDoesNotWrap(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const backoff = 1 << 62
+		var calls atomic.Int64
+		f := plain
+		f.toInt64 = func(context.Context, int) (int64, error) {
+			calls.Add(1)
+			return 0, errBad
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		p := build(pipeline.Config{Retries: 2, Backoff: backoff}, [3]int{1, 1, 1}, f)
+		done := make(chan error)
+		go func() {
+			_, err := p.RunSlice(ctx, ints(1))
+			done <- err
+		}()
+		time.Sleep(backoff + time.Hour) // the first retry comes at backoff
+		if n := calls.Load(); n != 2 {
+			t.Errorf("%d calls after backoff+1h, want 2: the second retry must wait", n)
+		}
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("RunSlice = %v, want context.Canceled", err)
+		}
+	})
+}
+
+// TestStatsBusyDoesNotWrap: Busy sums the workers' time; past the largest
+// Duration it must stop there, not wrap around to a negative one.
+func TestStatsBusyDoesNotWrap(t *testing.T) {
+	s := pipeline.NewStage("int64", plain.toInt64, pipeline.Config{Metrics: true})
+	pipeline.AddBusy(s, math.MaxInt64)
+	pipeline.AddBusy(s, time.Hour)
+	if got := s.Stats().Busy; got != math.MaxInt64 {
+		t.Fatalf("Busy = %v, want the largest Duration", got)
 	}
 }
 

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"math"
 	"sync/atomic"
 	"time"
 )
@@ -21,7 +22,8 @@ type StageStats struct {
 	Retries uint64 // calls retried
 	Batches uint64 // batches received
 	// Busy is the time the workers spent processing batches, summed over the
-	// workers: Busy / (wall time × Workers) is the stage's utilisation.
+	// workers: Busy / (wall time × Workers) is the stage's utilisation. It
+	// stops at the largest Duration.
 	Busy time.Duration
 	// QueueAvg is the mean number of batches waiting in the stage's input
 	// channel when a worker took one.
@@ -63,6 +65,9 @@ func (s *Stage[In, Out]) Stats() StageStats {
 	st := &s.stats
 	in, out, failed := st.in.Load(), st.out.Load(), st.failed.Load()
 	batches := st.batches.Load()
+	// Summed over the workers, busy may pass the largest Duration: 292
+	// years of work, 107 days of 1000 workers.
+	busy := min(st.busy.Load(), math.MaxInt64)
 	res := StageStats{
 		Name:    s.name,
 		Workers: s.cfg.Workers,
@@ -71,7 +76,7 @@ func (s *Stage[In, Out]) Stats() StageStats {
 		Failed:  failed,
 		Retries: st.retries.Load(),
 		Batches: batches,
-		Busy:    time.Duration(st.busy.Load()),
+		Busy:    time.Duration(busy),
 	}
 	if in > out+failed {
 		res.Dropped = in - out - failed

@@ -85,8 +85,9 @@ type Config struct {
 	// context is done, or that panicked, is not retried.
 	Retries int
 	// Backoff is the delay before the first retry; it doubles for each
-	// further retry, and each delay is drawn uniformly from [d/2, d) so
-	// that jobs failing together do not retry together. Zero retries at once.
+	// further retry up to an hour (a Backoff above an hour stays as it is),
+	// and each delay is drawn uniformly from [d/2, d) so that jobs failing
+	// together do not retry together. Zero retries at once.
 	Backoff time.Duration
 	// Timeout bounds each attempt of a job through its context; zero means
 	// no limit.

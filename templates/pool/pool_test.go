@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -500,4 +501,61 @@ func TestShutdownDuringClose(t *testing.T) {
 	if len(unrun)+len(r.n) != 5 {
 		t.Fatalf("unrun %v + delivered %v != 5 jobs", unrun, r.n)
 	}
+}
+
+// TestBackoffDoublingDoesNotWrap: a Backoff of 2^62 doubles to more than
+// the largest Duration; the delay before the second retry must not wrap
+// around to a negative one and retry at once. In a synctest bubble, time
+// passes only while every goroutine waits.
+func TestBackoffDoublingDoesNotWrap(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const backoff = 1 << 62
+		var calls atomic.Int64
+		p := pool.New(func(context.Context, int) (int, error) {
+			calls.Add(1)
+			return 0, errors.New("transient")
+		}, nil, pool.Config{Workers: 1, Retries: 2, Backoff: backoff})
+		if err := p.Submit(context.Background(), 1); err != nil {
+			t.Fatal(err)
+		}
+		// The first retry comes within backoff; the second not before
+		// another backoff/2.
+		time.Sleep(backoff + time.Hour)
+		if n := calls.Load(); n != 2 {
+			t.Errorf("%d attempts after backoff+1h, want 2: the second retry must wait", n)
+		}
+		if _, err := p.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestBackoffAboveCapDoesNotShrink: a Backoff above the one-hour cap of
+// the doubling stays as it is; it used to be cut to the cap after the
+// first retry.
+func TestBackoffAboveCapDoesNotShrink(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const backoff = 2 * time.Hour
+		var mu sync.Mutex
+		var calls []time.Time
+		p := pool.New(func(context.Context, int) (int, error) {
+			mu.Lock()
+			calls = append(calls, time.Now())
+			mu.Unlock()
+			return 0, errors.New("transient")
+		}, nil, pool.Config{Workers: 1, Retries: 2, Backoff: backoff})
+		if err := p.Submit(context.Background(), 1); err != nil {
+			t.Fatal(err)
+		}
+		p.Close()
+		if len(calls) != 3 {
+			t.Fatalf("%d attempts, want 3", len(calls))
+		}
+		// Each delay is drawn from [d/2, d).
+		for i, want := range []time.Duration{backoff / 2, backoff / 2} {
+			if got := calls[i+1].Sub(calls[i]); got < want {
+				t.Errorf("delay before retry %d: %v, want at least %v", i+1, got, want)
+			}
+		}
+	})
 }

@@ -60,6 +60,16 @@ func (p *Pool[In, Out]) attempt(ctx context.Context, in In) (out Out, err error)
 // the number of retries.
 const maxBackoff = time.Hour
 
+// nextBackoff returns the delay after d: twice d up to maxBackoff. A delay
+// already at or above maxBackoff stays as it is: neither shrunk to the cap
+// nor doubled past the largest Duration.
+func nextBackoff(d time.Duration) time.Duration {
+	if d >= maxBackoff {
+		return d
+	}
+	return min(2*d, maxBackoff)
+}
+
 // retry re-attempts a job that failed with err, up to Config.Retries times,
 // sleeping with exponential backoff and jitter between attempts. It gives up
 // early when ctx is done (Shutdown, Map cancellation) or the job panicked,
@@ -75,7 +85,7 @@ func (p *Pool[In, Out]) retry(ctx context.Context, in In, err error) (Out, error
 			if !sleep(ctx, jitter(delay)) {
 				break
 			}
-			delay = min(2*delay, maxBackoff)
+			delay = nextBackoff(delay)
 		}
 		if p.cfg.Metrics {
 			p.stats.retried.Add(1)

@@ -76,8 +76,9 @@ const cacheLine = 64
 // to NewAt.
 type Limiter struct {
 	// state is, for TokenBucket, the theoretical arrival time of the next
-	// event in nanoseconds since epoch; for SlidingWindow, the index of
-	// the current fixed window and the counts of it and the previous one.
+	// event less Burst intervals, in nanoseconds since epoch; for
+	// SlidingWindow, the index of the current fixed window and the counts
+	// of it and the previous one.
 	state atomic.Int64
 	_     [cacheLine - 8]byte
 
@@ -86,8 +87,9 @@ type Limiter struct {
 }
 
 // New returns a limiter configured by cfg, whose clock starts now. It
-// panics if cfg is invalid: a TokenBucket needs Interval > 0 and
-// Burst >= 1, a SlidingWindow needs Window > 0 and 1 <= Limit <= MaxLimit.
+// panics if cfg is invalid: a TokenBucket needs Interval > 0, Burst >= 1
+// and Burst×Interval within a time.Duration, a SlidingWindow needs
+// Window > 0 and 1 <= Limit <= MaxLimit.
 //
 //monogen:template
 func New(cfg Config) *Limiter {
@@ -114,6 +116,9 @@ func (l *Limiter) init(epoch time.Time) {
 		}
 	} else if l.cfg.Interval <= 0 || l.cfg.Burst < 1 || l.cfg.Burst > math.MaxInt64/int64(l.cfg.Interval) {
 		panic("ratelimit: invalid token bucket")
+	} else {
+		// The bucket is full at the epoch.
+		l.state.Store(-int64(l.cfg.Interval) * l.cfg.Burst)
 	}
 	l.epoch = epoch
 }
@@ -165,7 +170,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 			r.cancel(now)
 			return ErrDeadline
 		}
-		timer := time.NewTimer(time.Duration(r.at - now))
+		timer := time.NewTimer(time.Duration(nanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -231,7 +236,7 @@ func (r Reservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r Reservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(max(r.at-r.l.offset(t), 0))
+	return time.Duration(nanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -262,7 +267,7 @@ func (r Reservation) undo() {
 	if r.l.cfg.Algorithm == TokenBucket {
 		// Later reservations keep their times; the freed interval goes
 		// to whoever reserves next.
-		r.l.state.Add(-int64(r.l.cfg.Interval))
+		r.l.tokenCancel()
 	}
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
@@ -278,6 +283,27 @@ func (l *Limiter) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
 }
 
+// addSaturating returns t+d for d >= 0, or the largest time if that
+// overflows.
+func addSaturating(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// nanosBetween returns the nanoseconds from from to to: zero if to is not
+// later, the largest duration if the difference overflows.
+func nanosBetween(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	if d := to - from; d > 0 {
+		return d
+	}
+	return math.MaxInt64
+}
+
 func (l *Limiter) allow(now int64) bool {
 	if l.cfg.Algorithm == SlidingWindow {
 		return l.windowAllow(now)
@@ -290,7 +316,7 @@ func (l *Limiter) reserve(now int64) Reservation {
 		if l.windowAllow(now) {
 			return Reservation{l: l, at: now, ok: true}
 		}
-		return Reservation{l: l, at: now + l.windowRetry(now)}
+		return Reservation{l: l, at: addSaturating(now, l.windowRetry(now))}
 	}
 	return Reservation{l: l, at: l.tokenReserve(now), ok: true}
 }
@@ -302,23 +328,34 @@ func (l *Limiter) stats(now int64) Stats {
 	return l.tokenStats(now)
 }
 
-// The token bucket is GCRA: the state is the theoretical arrival time tat
-// of the next event were events spaced exactly one Interval apart. An event
-// at now conforms when pushing tat one Interval past max(tat, now) keeps it
-// within Burst intervals of now, which is the bucket holding a token.
+// The token bucket is GCRA: were events spaced exactly one Interval apart,
+// the next would arrive at the theoretical arrival time tat. An event at
+// now conforms when pushing tat one Interval past max(tat, now) keeps it
+// within the tolerance, Burst intervals, of now, which is the bucket
+// holding a token.
+//
+// The state word holds tat less the tolerance, the time from which the
+// next event conforms, so that no sum can wrap around: the test becomes
+// max(state, now-tolerance) <= now-Interval, and an admitted event moves
+// the state to at most now. (Holding tat itself, tat = now+tolerance would
+// not fit in an int64 for a bucket of Burst×Interval near the largest
+// Duration.) Times before the epoch by more than the largest Duration less
+// the tolerance are taken as that time, where the bucket is empty; the
+// state saturates at the largest time when reservations pile up past it.
 
 // tokenAllow is Allow for a TokenBucket.
 //
 //monogen:if token
 func (l *Limiter) tokenAllow(now int64) bool {
 	interval, tolerance := int64(l.cfg.Interval), int64(l.cfg.Interval)*l.cfg.Burst
+	now = max(now, math.MinInt64+tolerance)
 	for {
-		tat := l.state.Load()
-		next := max(tat, now) + interval
-		if next-now > tolerance {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-interval {
 			return false
 		}
-		if l.state.CompareAndSwap(tat, next) {
+		if l.state.CompareAndSwap(s, from+interval) {
 			return true
 		}
 	}
@@ -330,11 +367,26 @@ func (l *Limiter) tokenAllow(now int64) bool {
 //monogen:if token
 func (l *Limiter) tokenReserve(now int64) int64 {
 	interval, tolerance := int64(l.cfg.Interval), int64(l.cfg.Interval)*l.cfg.Burst
+	now = max(now, math.MinInt64+tolerance)
 	for {
-		tat := l.state.Load()
-		next := max(tat, now) + interval
-		if l.state.CompareAndSwap(tat, next) {
-			return max(next-tolerance, now)
+		s := l.state.Load()
+		next := addSaturating(max(s, now-tolerance), interval)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the interval of a reservation whose time has not
+// come.
+//
+//monogen:if token
+func (l *Limiter) tokenCancel() {
+	interval := int64(l.cfg.Interval)
+	for {
+		s := l.state.Load()
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+			return
 		}
 	}
 }
@@ -342,13 +394,12 @@ func (l *Limiter) tokenReserve(now int64) int64 {
 //monogen:if token
 func (l *Limiter) tokenStats(now int64) Stats {
 	interval, tolerance := int64(l.cfg.Interval), int64(l.cfg.Interval)*l.cfg.Burst
-	tat := max(l.state.Load(), now)
-	avail := (now + tolerance - tat) / interval
-	var delay int64
-	if avail <= 0 {
-		delay = tat + interval - tolerance - now
+	now = max(now, math.MinInt64+tolerance)
+	from := max(l.state.Load(), now-tolerance)
+	if from > now-interval {
+		return Stats{Delay: time.Duration(nanosBetween(now-interval, from))}
 	}
-	return Stats{Available: max(avail, 0), Delay: time.Duration(delay)}
+	return Stats{Available: (now - from) / interval}
 }
 
 // The sliding window estimates the count over the last Window as
@@ -441,15 +492,27 @@ func (l *Limiter) windowRetry(now int64) int64 {
 		if w.prev == 0 || float64(w.prev) <= free {
 			return 0
 		}
-		at := math.Ceil(float64(width) * (1 - free/float64(w.prev)))
-		return max(int64(at)-w.elapsed, 0)
+		at := ceilNanos(float64(width) * (1 - free/float64(w.prev)))
+		return max(at-w.elapsed, 0)
 	}
 	// Otherwise in the next one, where cur becomes the previous count.
 	toNext := width - w.elapsed
 	if float64(w.cur) <= room {
 		return toNext
 	}
-	return toNext + int64(math.Ceil(float64(width)*(1-room/float64(w.cur))))
+	// Up to two windows: saturate rather than wrap for the longest.
+	return addSaturating(toNext, ceilNanos(float64(width)*(1-room/float64(w.cur))))
+}
+
+// ceilNanos rounds a non-negative number of nanoseconds up to an int64,
+// saturating: float64(width) may round up past the largest int64.
+//
+//monogen:if window
+func ceilNanos(ns float64) int64 {
+	if ns >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(math.Ceil(ns))
 }
 
 //monogen:if window

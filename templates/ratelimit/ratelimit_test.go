@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -399,5 +400,147 @@ func TestWaitReturnsCtxErrAndCountsNothingWhenCanceledAsAllowed(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// TestTokenBucketOfLargestBurstStopsAfterBurst: a bucket holding as many
+// tokens as time.Duration allows (Burst×Interval at its largest) admits its
+// burst and then refuses: the next theoretical arrival time, one interval
+// past the last, must not wrap around and admit every call.
+func TestTokenBucketOfLargestBurstStopsAfterBurst(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		interval time.Duration
+		burst    int64
+	}{
+		{"interval=max/3", math.MaxInt64 / 3, 3},
+		{"rate=1/h", time.Hour, math.MaxInt64 / int64(time.Hour)}, // burst=2562047
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.burst > 1000 && testing.Short() {
+				t.Skip("drains a burst of millions")
+			}
+			l := token(tc.interval, tc.burst)
+			for i := range tc.burst {
+				if !l.AllowAt(at(0)) {
+					t.Fatalf("event %d of the burst of %d refused", i, tc.burst)
+				}
+			}
+			if got := allowN(l, at(0), 3); got != 0 {
+				t.Fatalf("allowed %d after the burst, want 0", got)
+			}
+			if got := allowN(l, at(tc.interval), 3); got != 1 {
+				t.Fatalf("allowed %d one interval later, want 1", got)
+			}
+			if st := l.StatsAt(at(tc.interval)); st.Available != 0 || st.Delay != tc.interval {
+				t.Fatalf("Stats = %+v, want none available, the next in %v", st, tc.interval)
+			}
+		})
+	}
+}
+
+// TestTokenBucketFarFromEpochDoesNotWrap: times near the ends of what
+// time.Duration holds (a limiter whose epoch is centuries away, or At
+// methods given such times) must not make a sum of times wrap around and
+// admit every call or reserve in the past.
+func TestTokenBucketFarFromEpochDoesNotWrap(t *testing.T) {
+	const interval, burst = 10 * time.Millisecond, 20
+	for _, tc := range []struct {
+		name string
+		d    time.Duration
+	}{
+		{"late", math.MaxInt64 - interval/2},
+		{"latest", math.MaxInt64},
+		{"beyond", math.MaxInt64}, // t0.Add overflows; Sub saturates
+		{"earliest", math.MinInt64},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			now := at(tc.d)
+			if tc.name == "beyond" {
+				now = now.Add(time.Hour)
+			}
+			l := token(interval, burst)
+			if got := allowN(l, now, burst+5); got > burst {
+				t.Fatalf("allowed %d at once, more than the burst of %d", got, burst)
+			}
+			if got := allowN(l, now, 5); got != 0 {
+				t.Fatalf("allowed %d more at the same time", got)
+			}
+			// At the largest time a reservation can be no later than now.
+			if d := l.ReserveAt(now).DelayFrom(now); d <= 0 && tc.d != math.MaxInt64 {
+				t.Fatalf("reservation after the burst: delay %v, want positive", d)
+			}
+			if st := l.StatsAt(now); st.Available != 0 || st.Delay <= 0 {
+				t.Fatalf("Stats = %+v, want none available and a positive delay", st)
+			}
+			if got := allowN(l, now, 5); got != 0 {
+				t.Fatalf("allowed %d after a reservation", got)
+			}
+		})
+	}
+}
+
+// TestTokenReserveSaturates: reservations pile the next token ever
+// further into the future; past the largest time they must stay there, not
+// wrap around into the past and free the bucket.
+func TestTokenReserveSaturates(t *testing.T) {
+	const interval = math.MaxInt64 / 4
+	l := token(interval, 1)
+	for i := range 8 {
+		r := l.ReserveAt(at(0))
+		if want := min(time.Duration(i)*interval, math.MaxInt64); r.DelayFrom(at(0)) < want {
+			t.Fatalf("reservation %d: delay %v, want at least %v", i, r.DelayFrom(at(0)), want)
+		}
+	}
+	if l.AllowAt(at(time.Hour)) {
+		t.Fatal("allowed an event while the next token is centuries away")
+	}
+	if st := l.StatsAt(at(0)); st.Available != 0 || st.Delay != math.MaxInt64 {
+		t.Fatalf("Stats = %+v, want none available, the next token at the end of time", st)
+	}
+}
+
+// TestWindowRetryOfLongestWindowDoesNotWrap: the retry delay of a window
+// as long as time.Duration allows is up to two windows; it must saturate,
+// not wrap around to "now" or the past.
+func TestWindowRetryOfLongestWindowDoesNotWrap(t *testing.T) {
+	for _, window := range []time.Duration{math.MaxInt64 / 2, math.MaxInt64} {
+		l := sliding(1, window)
+		if !l.AllowAt(at(0)) {
+			t.Fatal("first event refused")
+		}
+		r := l.ReserveAt(at(0))
+		if r.OK() {
+			t.Fatalf("window=%v: second event granted", window)
+		}
+		if d := r.DelayFrom(at(0)); d < window {
+			t.Fatalf("window=%v: retry in %v, want at least a window", window, d)
+		}
+		if st := l.StatsAt(at(0)); st.Delay < window {
+			t.Fatalf("window=%v: Stats = %+v, want a delay of at least a window", window, st)
+		}
+		// At a late time too: now plus the retry must not wrap.
+		late := at(math.MaxInt64 - time.Second)
+		l = sliding(1, window)
+		l.AllowAt(late)
+		if d := l.ReserveAt(late).DelayFrom(late); d <= 0 {
+			t.Fatalf("window=%v: late retry in %v, want positive", window, d)
+		}
+	}
+}
+
+// TestWaitForFarTokenFailsAtOnce: Wait for a token centuries away (past
+// the largest time once reserved tokens are added up) must fail with
+// ErrDeadline, not find the sum wrapped around to now and succeed.
+func TestWaitForFarTokenFailsAtOnce(t *testing.T) {
+	l := ratelimit.New(ratelimit.Config{Algorithm: ratelimit.TokenBucket, Interval: math.MaxInt64 / 2, Burst: 1})
+	if !l.Allow() {
+		t.Fatal("first Allow refused")
+	}
+	l.Reserve() // the next token, in about 146 years
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	if err := l.Wait(ctx); !errors.Is(err, ratelimit.ErrDeadline) {
+		t.Fatalf("Wait = %v, want ErrDeadline", err)
 	}
 }

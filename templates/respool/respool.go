@@ -154,7 +154,9 @@ func (p *Pool[T]) init() {
 	p.done = make(chan struct{})
 	if p.cfg.Idle > 0 {
 		if p.tick == nil {
-			p.ticker = time.NewTicker(p.cfg.Idle / 2)
+			// At least 1ns: idle=1ns would make a zero period, which
+			// NewTicker rejects.
+			p.ticker = time.NewTicker(max(p.cfg.Idle/2, 1))
 			p.tick = p.ticker.C
 		}
 		p.wg.Go(p.evictor)

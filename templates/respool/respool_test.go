@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -600,4 +601,25 @@ func TestGetReturnsCtxErrWhenCanceledAsWoken(t *testing.T) {
 	if f.made.Load() != 1 {
 		t.Fatalf("made %d resources, want 1", f.made.Load())
 	}
+}
+
+// TestShortestIdleEvicts: idle=1ns makes an eviction period of Idle/2 = 0,
+// which time.NewTicker rejects with a panic; the period must be at least
+// 1ns, and eviction work as for any Idle.
+func TestShortestIdleEvicts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &factory{}
+		p := respool.New(f.newRes, f.closeRes, check, respool.Config{Max: 2, Idle: time.Nanosecond})
+		defer p.Close()
+		r, err := p.Get(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Put(r)
+		time.Sleep(time.Microsecond) // fake time: a thousand ticks
+		synctest.Wait()
+		if n := f.closedN.Load(); n != 1 {
+			t.Fatalf("%d resources closed after idling a microsecond, want 1", n)
+		}
+	})
 }
