@@ -30,7 +30,8 @@ func cancelledCtx(rng *rand.Rand, within time.Duration) (context.Context, func()
 // never succeeds, AcquireN(0) succeeds at once, Wait returns an error that
 // a function run by Go returned, and that every unit is free at the end:
 // a failed acquire left the semaphore unchanged and every release matched
-// an acquire.
+// an acquire. Last, a queued AcquireN whose context ends before the units
+// are released fails.
 func chaosSemaphore(c *chaos) {
 	const capacity = 4
 	for round := range c.rounds {
@@ -143,8 +144,34 @@ func chaosSemaphore(c *chaos) {
 		}
 		if !s.TryAcquireN(capacity) {
 			c.errorf("%s: TryAcquireN(n) failed with every unit free", where)
-		} else {
-			s.ReleaseN(capacity)
+			continue
+		}
+		// A waiter whose context ends before any unit is free fails, and
+		// leaves the semaphore unchanged, even if the units come before it
+		// wakes up. (The window is narrow: the units must come between the
+		// waiter's queueing and its parking.)
+		ctx, cancel := context.WithCancel(context.Background())
+		waited := make(chan error)
+		k := 1 + rng.Int64N(capacity)
+		go func() { waited <- s.AcquireN(ctx, k) }()
+		// TryAcquireN(0) fails once the waiter is queued; the bound keeps
+		// the test from hanging should that ever change.
+		queued := false
+		for i := 0; i < 1e6 && !queued; i++ {
+			if queued = !s.TryAcquireN(0); !queued && i%64 == 63 {
+				busy(1)
+			}
+		}
+		cancel()
+		s.ReleaseN(capacity)
+		if err := <-waited; queued && err != context.Canceled || err != nil && err != context.Canceled {
+			c.errorf("%s: AcquireN(%d) whose context ended before the units were free = %v, want context.Canceled", where, k, err)
+			if err == nil {
+				s.ReleaseN(k)
+			}
+		}
+		if a := s.Available(); a != capacity {
+			c.errorf("%s: Available = %d after the cancelled AcquireN, want %d", where, a, capacity)
 		}
 		c.op()
 	}

@@ -338,9 +338,13 @@ func chaosPipelineRun(c *chaos, shape chaosPipeShape, round int) {
 	var (
 		outs        []string
 		err         error
-		producerOut bool // the producer had not finished when Wait returned
+		producerOut bool              // the producer had not finished when Wait returned
+		sent        = make([]bool, n) // the run's input: what the producer sent
 	)
 	if !useStart {
+		for i := range sent {
+			sent[i] = true
+		}
 		outs, err = api.runSlice(ctx, ins)
 		finished.Store(true)
 	} else {
@@ -354,6 +358,7 @@ func chaosPipelineRun(c *chaos, shape chaosPipeShape, round int) {
 			for _, x := range ins {
 				select {
 				case in <- x:
+					sent[x] = true
 				case <-ctx.Done():
 					return
 				case <-unblock:
@@ -443,7 +448,7 @@ func chaosPipelineRun(c *chaos, shape chaosPipeShape, round int) {
 	// The run's outcome.
 	planned := 0 // items a completed run reports failed
 	for id := range n {
-		if _, at := plans[id].outcome(shape.retries); at >= 0 {
+		if _, at := plans[id].outcome(shape.retries); at >= 0 && sent[id] {
 			planned++
 		}
 	}
@@ -467,10 +472,17 @@ func chaosPipelineRun(c *chaos, shape chaosPipeShape, round int) {
 		c.errorf("%s: run returned unexpected error %s", where, short(err))
 	}
 	if complete {
-		// Every item delivered, dropped or reported, exactly once.
+		// Every item of the input delivered, dropped or reported, exactly
+		// once. (A producer that saw the context cancelled may have
+		// stopped sending before the run saw it: the run completes with
+		// what it was sent.)
 		for id := range n {
 			sk, at := plans[id].outcome(shape.retries)
 			switch {
+			case !sent[id]:
+				if attempts[0][id].Load() != 0 {
+					c.errorf("%s: item %d never sent, but run by the first stage", where, id)
+				}
 			case sk:
 				if seen[id] || reported[id] {
 					c.errorf("%s: skipped item %d delivered or reported", where, id)

@@ -35,6 +35,7 @@ type chaosPoolShape struct {
 	retries    int
 	closed     error // its ErrClosed
 	full       error // its ErrFull
+	rejected   error // the error of an attempt its breaker rejects; nil: no breaker
 	panicValue func(error) (any, bool)
 	make       func(fn func(context.Context, int) (int, error), onResult func(int, int, error)) chaosPoolAPI
 	stats      func(chaosPoolAPI) (poolCounters, bool) // false: no metrics
@@ -73,6 +74,26 @@ var chaosPoolShapes = []chaosPoolShape{
 			return generated.NewFuncPool(fn, onResult)
 		},
 		stats: func(chaosPoolAPI) (poolCounters, bool) { return poolCounters{}, false },
+	},
+	{
+		// Every attempt goes through a breaker (failures=2, cooldown=1h):
+		// once it opens, attempts fail with its ErrOpen.
+		name: "GuardedPool", retries: 1,
+		closed: generated.ErrGuardedPoolClosed, full: generated.ErrGuardedPoolFull, rejected: generated.ErrJobBreakerOpen,
+		panicValue: func(err error) (any, bool) {
+			var pe *generated.GuardedPoolPanicError
+			if errors.As(err, &pe) {
+				return pe.Value, true
+			}
+			return nil, false
+		},
+		make: func(fn func(context.Context, int) (int, error), onResult func(int, int, error)) chaosPoolAPI {
+			return generated.NewGuardedPool(onResult, generated.NewJobBreaker(fn))
+		},
+		stats: func(p chaosPoolAPI) (poolCounters, bool) {
+			s := p.(*generated.GuardedPool).Stats()
+			return poolCounters{s.Submitted, s.Completed, s.Failed, s.Retried, s.Unrun, s.InFlight, s.Queued}, true
+		},
 	},
 }
 
@@ -298,14 +319,24 @@ func chaosPoolRound(c *chaos, shape chaosPoolShape, round int) {
 		})
 	}
 
-	// The chaos: Resizes, then one of the ways to stop a pool, at a random
-	// point while the submitters and mappers run.
+	// The chaos: Resizes all along, and one of the ways to stop a pool at
+	// a random point while the submitters and mappers run.
+	resizing := make(chan struct{})
+	var resizer sync.WaitGroup
+	rrng := c.fork()
+	resizer.Go(func() {
+		for {
+			select {
+			case <-resizing:
+				return
+			default:
+			}
+			busy(rrng.IntN(200))
+			p.Resize(1 + rrng.IntN(4))
+			c.op()
+		}
+	})
 	ctl := c.fork()
-	for range ctl.IntN(6) {
-		busy(ctl.IntN(200))
-		p.Resize(1 + ctl.IntN(4))
-		c.op()
-	}
 	busy(ctl.IntN(400))
 	shutdown := func(ctx context.Context) {
 		shutBegun.Store(true)
@@ -355,6 +386,8 @@ func chaosPoolRound(c *chaos, shape chaosPoolShape, round int) {
 		release()
 	}
 	wg.Wait()
+	close(resizing)
+	resizer.Wait()
 	// Whatever happened, Close waits for the workers: after it nothing runs.
 	p.Close()
 	stopped.Store(true)
@@ -404,6 +437,8 @@ func chaosPoolRound(c *chaos, shape chaosPoolShape, round int) {
 			if j.plan != planPanic || pv != (chaosPanic{id}) || a != 1 {
 				c.errorf("%s: job %d (plan %+v) delivered panic %v after %d attempts", where, id, j, pv, a)
 			}
+		case shape.rejected != nil && errors.Is(o.err, shape.rejected):
+			// The breaker is open: any job may fail so.
 		case errors.Is(o.err, errChaos):
 			// Retries end early once Shutdown cancels the pool's context.
 			if j.succeeds(shape.retries) && !shutBegun.Load() ||
@@ -436,7 +471,8 @@ func chaosPoolRound(c *chaos, shape chaosPoolShape, round int) {
 			st.Completed != deliveredOK+itemsOK,
 			st.Failed != delivered-deliveredOK-deliveredClosed+items-itemsOK,
 			st.Unrun != returnedN+deliveredClosed,
-			st.Retried != retried,
+			shape.rejected == nil && st.Retried != retried,
+			st.Retried < retried, // a retry the breaker rejects runs nothing
 			st.InFlight != 0, st.Queued != 0:
 			c.errorf("%s: Stats %+v; want Submitted %d (%d jobs, %d Map items), Completed %d, Failed %d, Unrun %d, Retried %d",
 				where, st, acceptedN+items, acceptedN, items, deliveredOK+itemsOK,
@@ -503,6 +539,7 @@ func checkPoolMap(c *chaos, where string, shape chaosPoolShape, plans []poolJob,
 			if j.plan != planPanic || pv != (chaosPanic{id}) {
 				c.errorf("%s: Map = %s: item %d (job %d, plan %+v) did not panic so", where, short(err), index, id, j)
 			}
+		case shape.rejected != nil && errors.Is(err, shape.rejected):
 		case errors.Is(err, errChaos):
 			// A flaky item's retries end early once the batch is
 			// cancelled, by ctx or by Shutdown.

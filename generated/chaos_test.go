@@ -59,7 +59,7 @@ type chaos struct {
 // TestChaos runs the chaos sub-tests. Run one alone, replaying a failure's
 // random choices, with
 //
-//	go test -race -run 'TestChaos/pool$' -chaos.seed=N ./generated/
+//	go test -race -run 'TestChaos/^pool$' -chaos.seed=N ./generated/
 func TestChaos(t *testing.T) {
 	start := time.Now()
 	var ops atomic.Int64
@@ -103,7 +103,7 @@ func newChaos(t *testing.T, name string, rounds int) *chaos {
 	c := &chaos{t: t, seed: seed, rng: rand.New(rand.NewPCG(seed, h.Sum64())), rounds: rounds}
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("replay the random choices: go test -race -run 'TestChaos/%s$' -chaos.seed=%d ./generated/", name, seed)
+			t.Logf("replay the random choices: go test -race -run 'TestChaos/^%s$' -chaos.seed=%d ./generated/", name, seed)
 		}
 	})
 	return c
