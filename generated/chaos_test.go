@@ -75,7 +75,7 @@ func TestChaos(t *testing.T) {
 		{"respool", 24, chaosResPool},
 		{"semaphore", 64, chaosSemaphore},
 		{"ratelimit", 16, chaosRateLimit},
-		{"breaker", 64, chaosBreaker},
+		{"breaker", 160, chaosBreaker},
 		{"limiter", 16, chaosLimiter},
 	} {
 		t.Run(kind.name, func(t *testing.T) {
