@@ -215,8 +215,8 @@ func randomItemPlan(rng *rand.Rand, faults int) itemPlan {
 	return p
 }
 
-// outcome is what a completed run must do with the item: produce an
-// output (-1), drop it, or report it failed at the stage returned.
+// outcome is what a completed run does with the item: drop it (skipped),
+// report it failed at stage failedAt, or else (failedAt -1) deliver it.
 func (p itemPlan) outcome(retries int) (skipped bool, failedAt int) {
 	switch p.event {
 	case eventSkip, eventSkipped:

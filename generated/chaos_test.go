@@ -2,6 +2,7 @@ package generated_test
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"hash/fnv"
@@ -150,9 +151,9 @@ func (c *chaos) op() { c.ops.Add(1) }
 
 // randomCtx returns a context that is already done, never done before
 // release, or cancelled by another goroutine at a random point: after a
-// random number of yields, or when a timer of up to max fires. release
+// random number of yields, or when a timer of up to within fires. release
 // cancels the context and waits for the goroutine.
-func randomCtx(rng *rand.Rand, max time.Duration) (ctx context.Context, release func()) {
+func randomCtx(rng *rand.Rand, within time.Duration) (ctx context.Context, release func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	switch rng.IntN(5) {
 	case 0:
@@ -161,7 +162,7 @@ func randomCtx(rng *rand.Rand, max time.Duration) (ctx context.Context, release 
 		cancel()
 		return ctx, cancel
 	case 2, 3:
-		t := time.AfterFunc(randDuration(rng, max), cancel)
+		t := time.AfterFunc(randDuration(rng, within), cancel)
 		return ctx, func() {
 			t.Stop()
 			cancel()
@@ -183,12 +184,12 @@ func randomCtx(rng *rand.Rand, max time.Duration) (ctx context.Context, release 
 	}
 }
 
-// randDuration returns a duration in [0, max).
-func randDuration(rng *rand.Rand, max time.Duration) time.Duration {
-	if max <= 0 {
+// randDuration returns a duration in [0, within).
+func randDuration(rng *rand.Rand, within time.Duration) time.Duration {
+	if within <= 0 {
 		return 0
 	}
-	return time.Duration(rng.Int64N(int64(max)))
+	return time.Duration(rng.Int64N(int64(within)))
 }
 
 // busy yields the processor n times: a job that takes a while without
@@ -205,7 +206,7 @@ type chaosPanic struct{ id int }
 func (p chaosPanic) String() string { return fmt.Sprintf("chaos panic %d", p.id) }
 
 // errChaos is the error of a failing attempt.
-var errChaos = fmt.Errorf("chaos failure")
+var errChaos = errors.New("chaos failure")
 
 // short returns the first line of err's message: a panic's error carries
 // its stack.
