@@ -885,11 +885,9 @@ func chaosResPoolRound(c *chaos, shape chaosResPoolShape, round int) {
 			if st.inUse.Load() {
 				c.errorf("%s: resource %d closed while held", where, r.ID)
 			}
-			if r.ID%2 == 0 {
-				// A slow close: widens the window in which the pool has
-				// forgotten the resource and the close has not ended.
-				time.Sleep(100 * time.Microsecond)
-			}
+			// A slow close: widens the window in which the pool has
+			// forgotten the resource and the close has not ended.
+			time.Sleep(300 * time.Microsecond)
 			live.Add(-1)
 		},
 		Check: func(r *generated.Conn) error {
