@@ -1001,6 +1001,16 @@ func (p *ChaosPool) attempt(ctx context.Context, in int) (out int, err error) {
 // the number of retries.
 const chaosPoolMaxBackoff = time.Hour
 
+// chaosPoolNextBackoff returns the delay after d: twice d up to chaosPoolMaxBackoff. A delay
+// already at or above chaosPoolMaxBackoff stays as it is: neither shrunk to the cap
+// nor doubled past the largest Duration.
+func chaosPoolNextBackoff(d time.Duration) time.Duration {
+	if d >= chaosPoolMaxBackoff {
+		return d
+	}
+	return min(2*d, chaosPoolMaxBackoff)
+}
+
 // retry re-attempts a job that failed with err, up to the retries= option times,
 // sleeping with exponential backoff and jitter between attempts. It gives up
 // early when ctx is done (Shutdown, Map cancellation) or the job panicked,
@@ -1016,7 +1026,7 @@ func (p *ChaosPool) retry(ctx context.Context, in int, err error) (int, error) {
 			if !chaosPoolSleep(ctx, chaosPoolJitter(delay)) {
 				break
 			}
-			delay = min(2*delay, chaosPoolMaxBackoff)
+			delay = chaosPoolNextBackoff(delay)
 		}
 		p.stats.retried.Add(1)
 		out, err = p.attempt(ctx, in)
@@ -1530,8 +1540,9 @@ const chaosTokensCacheLine = 64
 // to NewChaosTokensAt.
 type ChaosTokens struct {
 	// state is, for ChaosTokensTokenBucket, the theoretical arrival time of the next
-	// event in nanoseconds since epoch; for ChaosTokensSlidingWindow, the index of
-	// the current fixed window and the counts of it and the previous one.
+	// event less Burst intervals, in nanoseconds since epoch; for
+	// ChaosTokensSlidingWindow, the index of the current fixed window and the counts
+	// of it and the previous one.
 	state atomic.Int64
 	_     [chaosTokensCacheLine - 8]byte
 
@@ -1541,6 +1552,8 @@ type ChaosTokens struct {
 // init checks the configuration and starts the clock. The generated
 // constructor calls it with time.Now().
 func (l *ChaosTokens) init(epoch time.Time) {
+	// The bucket is full at the epoch.
+	l.state.Store(-int64((200 * time.Microsecond)) * 8)
 	l.epoch = epoch
 }
 
@@ -1571,7 +1584,8 @@ func (l *ChaosTokens) ReserveAt(t time.Time) ChaosTokensReservation {
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrChaosTokensDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
-// no event is counted.
+// no event is counted. A Wait that waits fails if ctx is done by the time
+// the wait is over, even if the event's time came at the same moment.
 func (l *ChaosTokens) Wait(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -1590,18 +1604,26 @@ func (l *ChaosTokens) Wait(ctx context.Context) error {
 			r.cancel(now)
 			return ErrChaosTokensDeadline
 		}
-		timer := time.NewTimer(time.Duration(r.at - now))
+		timer := time.NewTimer(time.Duration(chaosTokensNanosBetween(now, r.at)))
+		done := ctx.Done()
 		select {
 		case <-timer.C:
-			if r.OK() {
-				return nil
-			}
-			// A window reservation only said when to retry.
-		case <-ctx.Done():
+		case <-done:
 			timer.Stop()
-			r.cancel(l.clock())
-			return ctx.Err()
 		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			return nil
+		}
+		// A window reservation only said when to retry.
 	}
 }
 
@@ -1645,7 +1667,7 @@ func (r ChaosTokensReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r ChaosTokensReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(max(r.at-r.l.offset(t), 0))
+	return time.Duration(chaosTokensNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -1661,14 +1683,23 @@ func (r ChaosTokensReservation) CancelAt(t time.Time) {
 }
 
 func (r ChaosTokensReservation) cancel(now int64) {
-	if !r.ok || r.at < now {
+	if r.at < now {
+		return
+	}
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r ChaosTokensReservation) undo() {
+	if !r.ok {
 		return
 	}
 	// Later reservations keep their times; the freed interval goes
 	// to whoever reserves next.
-	r.l.state.Add(-int64((200 * time.Microsecond)))
-	// A window reservation is granted only for now, so its time has
-	// always come: there is nothing to give back.
+	r.l.tokenCancel()
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -1679,6 +1710,27 @@ func (l *ChaosTokens) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *ChaosTokens) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
+}
+
+// chaosTokensAddSaturating returns t+d for d >= 0, or the largest time if that
+// overflows.
+func chaosTokensAddSaturating(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// chaosTokensNanosBetween returns the nanoseconds from from to to: zero if to is not
+// later, the largest duration if the difference overflows.
+func chaosTokensNanosBetween(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	if d := to - from; d > 0 {
+		return d
+	}
+	return math.MaxInt64
 }
 
 func (l *ChaosTokens) allow(now int64) bool {
@@ -1696,13 +1748,14 @@ func (l *ChaosTokens) stats(now int64) ChaosTokensStats {
 // tokenAllow is Allow for a ChaosTokensTokenBucket.
 func (l *ChaosTokens) tokenAllow(now int64) bool {
 	interval, tolerance := int64((200 * time.Microsecond)), int64((200*time.Microsecond))*8
+	now = max(now, math.MinInt64+tolerance)
 	for {
-		tat := l.state.Load()
-		next := max(tat, now) + interval
-		if next-now > tolerance {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-interval {
 			return false
 		}
-		if l.state.CompareAndSwap(tat, next) {
+		if l.state.CompareAndSwap(s, from+interval) {
 			return true
 		}
 	}
@@ -1712,24 +1765,36 @@ func (l *ChaosTokens) tokenAllow(now int64) bool {
 // time at which it may be used.
 func (l *ChaosTokens) tokenReserve(now int64) int64 {
 	interval, tolerance := int64((200 * time.Microsecond)), int64((200*time.Microsecond))*8
+	now = max(now, math.MinInt64+tolerance)
 	for {
-		tat := l.state.Load()
-		next := max(tat, now) + interval
-		if l.state.CompareAndSwap(tat, next) {
-			return max(next-tolerance, now)
+		s := l.state.Load()
+		next := chaosTokensAddSaturating(max(s, now-tolerance), interval)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the interval of a reservation whose time has not
+// come.
+func (l *ChaosTokens) tokenCancel() {
+	interval := int64((200 * time.Microsecond))
+	for {
+		s := l.state.Load()
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+			return
 		}
 	}
 }
 
 func (l *ChaosTokens) tokenStats(now int64) ChaosTokensStats {
 	interval, tolerance := int64((200 * time.Microsecond)), int64((200*time.Microsecond))*8
-	tat := max(l.state.Load(), now)
-	avail := (now + tolerance - tat) / interval
-	var delay int64
-	if avail <= 0 {
-		delay = tat + interval - tolerance - now
+	now = max(now, math.MinInt64+tolerance)
+	from := max(l.state.Load(), now-tolerance)
+	if from > now-interval {
+		return ChaosTokensStats{Delay: time.Duration(chaosTokensNanosBetween(now-interval, from))}
 	}
-	return ChaosTokensStats{Available: max(avail, 0), Delay: time.Duration(delay)}
+	return ChaosTokensStats{Available: (now - from) / interval}
 }
 
 // NewChaosTokens returns a rate limiter, a token bucket of 8 tokens refilled at one per 200µs, whose clock starts now.
@@ -1788,8 +1853,9 @@ const chaosWindowCacheLine = 64
 // to NewChaosWindowAt.
 type ChaosWindow struct {
 	// state is, for ChaosWindowTokenBucket, the theoretical arrival time of the next
-	// event in nanoseconds since epoch; for ChaosWindowSlidingWindow, the index of
-	// the current fixed window and the counts of it and the previous one.
+	// event less Burst intervals, in nanoseconds since epoch; for
+	// ChaosWindowSlidingWindow, the index of the current fixed window and the counts
+	// of it and the previous one.
 	state atomic.Int64
 	_     [chaosWindowCacheLine - 8]byte
 
@@ -1829,7 +1895,8 @@ func (l *ChaosWindow) ReserveAt(t time.Time) ChaosWindowReservation {
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrChaosWindowDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
-// no event is counted.
+// no event is counted. A Wait that waits fails if ctx is done by the time
+// the wait is over, even if the event's time came at the same moment.
 func (l *ChaosWindow) Wait(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -1848,18 +1915,26 @@ func (l *ChaosWindow) Wait(ctx context.Context) error {
 			r.cancel(now)
 			return ErrChaosWindowDeadline
 		}
-		timer := time.NewTimer(time.Duration(r.at - now))
+		timer := time.NewTimer(time.Duration(chaosWindowNanosBetween(now, r.at)))
+		done := ctx.Done()
 		select {
 		case <-timer.C:
-			if r.OK() {
-				return nil
-			}
-			// A window reservation only said when to retry.
-		case <-ctx.Done():
+		case <-done:
 			timer.Stop()
-			r.cancel(l.clock())
-			return ctx.Err()
 		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			return nil
+		}
+		// A window reservation only said when to retry.
 	}
 }
 
@@ -1906,7 +1981,7 @@ func (r ChaosWindowReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r ChaosWindowReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(max(r.at-r.l.offset(t), 0))
+	return time.Duration(chaosWindowNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -1922,11 +1997,20 @@ func (r ChaosWindowReservation) CancelAt(t time.Time) {
 }
 
 func (r ChaosWindowReservation) cancel(now int64) {
-	if !r.ok || r.at < now {
+	if r.at < now {
 		return
 	}
-	// A window reservation is granted only for now, so its time has
-	// always come: there is nothing to give back.
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r ChaosWindowReservation) undo() {
+	if !r.ok {
+		return
+	}
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -1939,6 +2023,27 @@ func (l *ChaosWindow) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
 }
 
+// chaosWindowAddSaturating returns t+d for d >= 0, or the largest time if that
+// overflows.
+func chaosWindowAddSaturating(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// chaosWindowNanosBetween returns the nanoseconds from from to to: zero if to is not
+// later, the largest duration if the difference overflows.
+func chaosWindowNanosBetween(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	if d := to - from; d > 0 {
+		return d
+	}
+	return math.MaxInt64
+}
+
 func (l *ChaosWindow) allow(now int64) bool {
 	return l.windowAllow(now)
 }
@@ -1947,7 +2052,7 @@ func (l *ChaosWindow) reserve(now int64) ChaosWindowReservation {
 	if l.windowAllow(now) {
 		return ChaosWindowReservation{l: l, at: now, ok: true}
 	}
-	return ChaosWindowReservation{l: l, at: now + l.windowRetry(now)}
+	return ChaosWindowReservation{l: l, at: chaosWindowAddSaturating(now, l.windowRetry(now))}
 }
 
 func (l *ChaosWindow) stats(now int64) ChaosWindowStats {
@@ -2028,15 +2133,25 @@ func (l *ChaosWindow) windowRetry(now int64) int64 {
 		if w.prev == 0 || float64(w.prev) <= free {
 			return 0
 		}
-		at := math.Ceil(float64(width) * (1 - free/float64(w.prev)))
-		return max(int64(at)-w.elapsed, 0)
+		at := chaosWindowCeilNanos(float64(width) * (1 - free/float64(w.prev)))
+		return max(at-w.elapsed, 0)
 	}
 	// Otherwise in the next one, where cur becomes the previous count.
 	toNext := width - w.elapsed
 	if float64(w.cur) <= room {
 		return toNext
 	}
-	return toNext + int64(math.Ceil(float64(width)*(1-room/float64(w.cur))))
+	// Up to two windows: saturate rather than wrap for the longest.
+	return chaosWindowAddSaturating(toNext, chaosWindowCeilNanos(float64(width)*(1-room/float64(w.cur))))
+}
+
+// chaosWindowCeilNanos rounds a non-negative number of nanoseconds up to an int64,
+// saturating: float64(width) may round up past the largest int64.
+func chaosWindowCeilNanos(ns float64) int64 {
+	if ns >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(math.Ceil(ns))
 }
 
 func (l *ChaosWindow) windowStats(now int64) ChaosWindowStats {
@@ -2119,7 +2234,7 @@ type ChaosConns struct {
 
 	mu      sync.Mutex
 	idle    []chaosConnsIdleResource // oldest first; Get takes the last
-	open    int                      // resources that exist: idle, in use or being made
+	open    int                      // resources that exist: idle, in use, being made or being closed
 	waiters []chan struct{}          // Gets waiting at Max, oldest first
 	ticks   uint64                   // eviction ticks so far
 }
@@ -2133,8 +2248,11 @@ func (p *ChaosConns) init() {
 // Get returns an idle resource that passes the check, closing those that
 // fail it, or a new one if fewer than Max exist. Otherwise it waits until a
 // resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrChaosConnsClosed after Close. The caller owns
-// the resource until it passes it to Put or Discard.
+// an error from making a resource, or ErrChaosConnsClosed after Close. A Get that
+// waits fails if ctx has ended by the time the wait is over, even if a Put
+// woke it at the same moment; one that need not wait may succeed with a
+// context already done. The caller owns the resource until it passes it to
+// Put or Discard.
 func (p *ChaosConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
 	i := chaosConnsHotStart(unsafe.Pointer(&p))
@@ -2145,10 +2263,7 @@ func (p *ChaosConns) Get(ctx context.Context) (*Conn, error) {
 	if ok {
 		if p.closed.Load() {
 			// Close ran after the Put that filled the slot.
-			p.destroy(r)
-			p.mu.Lock()
-			p.open--
-			p.mu.Unlock()
+			p.closeAll(r)
 			var zero *Conn
 			return zero, ErrChaosConnsClosed
 		}
@@ -2227,9 +2342,7 @@ func (p *ChaosConns) putPastHot(r *Conn) {
 		toClose = append(toClose, r)
 	}
 	p.mu.Unlock()
-	for _, r := range toClose {
-		p.destroy(r)
-	}
+	p.closeAll(toClose...)
 }
 
 // putHot is Put through the hot slots, starting at slot i, the goroutine's
@@ -2269,9 +2382,7 @@ func (p *ChaosConns) putHot(r *Conn, i uint32) {
 		}
 	}
 	p.mu.Unlock()
-	for _, r := range toClose {
-		p.destroy(r)
-	}
+	p.closeAll(toClose...)
 }
 
 // hotToIdleLocked empties the hot slots through putLocked: onto the stack,
@@ -2329,11 +2440,10 @@ func (p *ChaosConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
 }
 
 // putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
-// Close, forgets r and reports that the caller must close it (outside the
+// Close, reports that the caller must close it with closeAll (outside the
 // lock). p.mu is held.
 func (p *ChaosConns) putLocked(r *Conn) (closeIt bool) {
 	if p.closed.Load() {
-		p.open--
 		return true
 	}
 	p.idle = append(p.idle, chaosConnsIdleResource{res: r, tick: p.ticks})
@@ -2342,17 +2452,32 @@ func (p *ChaosConns) putLocked(r *Conn) (closeIt bool) {
 }
 
 // Discard closes r, a resource from Get that must not be reused, making room
-// for a new one.
+// for a new one once r is closed.
 func (p *ChaosConns) Discard(r *Conn) {
-	p.destroy(r)
+	p.closeAll(r)
+}
+
+// closeAll closes rs, resources the pool counts, and only then stops
+// counting them and wakes as many waiting Gets: a resource counts toward the
+// maximum until its close function has returned, so that no Get makes one
+// while the maximum number of others still exist. p.mu is not held.
+func (p *ChaosConns) closeAll(rs ...*Conn) {
+	if len(rs) == 0 {
+		return
+	}
+	for _, r := range rs {
+		p.destroy(r)
+	}
 	p.mu.Lock()
-	p.open--
-	p.wakeLocked()
+	p.open -= len(rs)
+	for range rs {
+		p.wakeLocked() // each closed resource makes room for a waiting Get
+	}
 	p.mu.Unlock()
 }
 
-// Len returns the number of resources that exist, idle or in use, and how
-// many of them are idle.
+// Len returns the number of resources that exist, idle, in use or being
+// closed, and how many of them are idle.
 func (p *ChaosConns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -2380,7 +2505,6 @@ func (p *ChaosConns) Close() {
 	p.hotToStackLocked()
 	idle := p.idle
 	p.idle = nil
-	p.open -= len(idle)
 	for _, w := range p.waiters {
 		close(w)
 	}
@@ -2392,15 +2516,27 @@ func (p *ChaosConns) Close() {
 		p.ticker.Stop()
 	}
 	p.wg.Wait()
-	for _, ir := range idle {
-		p.destroy(ir.res)
+	rs := make([]*Conn, len(idle))
+	for i, ir := range idle {
+		rs[i] = ir.res
 	}
+	p.closeAll(rs...)
 }
 
 // waitLocked waits, with p.mu held on entry and on return, until a Put,
-// Discard or Close wakes the caller. A waiter woken just as its context ends
-// passes the wake-up on, so that it is not lost.
+// Discard or Close wakes the caller, or ctx ends.
 func (p *ChaosConns) waitLocked(ctx context.Context) error {
+	w := p.enqueueLocked()
+	if w == nil {
+		return nil
+	}
+	return p.awaitLocked(ctx, w)
+}
+
+// enqueueLocked queues a waiting Get and returns the channel that wakes it,
+// or nil if it found a resource in a hot slot after all and put it on the
+// idle stack for the caller. p.mu is held.
+func (p *ChaosConns) enqueueLocked() chan struct{} {
 	w := make(chan struct{}, 1)
 	p.waiters = append(p.waiters, w)
 	// Announce the wait, then look at the hot slots a last time: a Put
@@ -2412,21 +2548,36 @@ func (p *ChaosConns) waitLocked(ctx context.Context) error {
 		p.idle = append(p.idle, chaosConnsIdleResource{res: r, tick: p.ticks})
 		return nil
 	}
+	return w
+}
+
+// awaitLocked waits, with p.mu held on entry and on return, until w wakes
+// the caller or ctx ends. If ctx has ended when the wait ends, it fails even
+// if the caller was woken too: a select between the two picks either at
+// random, and the wake-up may have come after ctx ended. A waiter that
+// fails after its wake-up passes it on, so that it is not lost.
+func (p *ChaosConns) awaitLocked(ctx context.Context, w chan struct{}) error {
 	p.mu.Unlock()
+	done := ctx.Done()
 	select {
 	case <-w:
-		p.mu.Lock()
-		return nil
-	case <-ctx.Done():
-		p.mu.Lock()
-		if i := slices.Index(p.waiters, w); i >= 0 {
-			p.waiters = slices.Delete(p.waiters, i, i+1)
-			p.nwait.Store(int32(len(p.waiters)))
-		} else if !p.closed.Load() {
-			p.wakeLocked() // we were woken too late to use it
+		select {
+		case <-done:
+			// Fail as if done had been picked.
+		default:
+			p.mu.Lock()
+			return nil
 		}
-		return ctx.Err()
+	case <-done:
 	}
+	p.mu.Lock()
+	if i := slices.Index(p.waiters, w); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
+		p.nwait.Store(int32(len(p.waiters)))
+	} else if !p.closed.Load() {
+		p.wakeLocked() // we were woken too late to use it
+	}
+	return ctx.Err()
 }
 
 // wakeLocked wakes the oldest waiting Get, if any. p.mu is held.
@@ -2574,7 +2725,7 @@ type ChaosIdleConns struct {
 
 	mu      sync.Mutex
 	idle    []chaosIdleConnsIdleResource // oldest first; Get takes the last
-	open    int                          // resources that exist: idle, in use or being made
+	open    int                          // resources that exist: idle, in use, being made or being closed
 	waiters []chan struct{}              // Gets waiting at Max, oldest first
 	ticks   uint64                       // eviction ticks so far
 }
@@ -2584,7 +2735,9 @@ func (p *ChaosIdleConns) init() {
 	p.idle = make([]chaosIdleConnsIdleResource, 0, 3)
 	p.done = make(chan struct{})
 	if p.tick == nil {
-		p.ticker = time.NewTicker((2 * time.Millisecond) / 2)
+		// At least 1ns: idle=1ns would make a zero period, which
+		// NewTicker rejects.
+		p.ticker = time.NewTicker(max((2*time.Millisecond)/2, 1))
 		p.tick = p.ticker.C
 	}
 	p.wg.Go(p.evictor)
@@ -2593,8 +2746,11 @@ func (p *ChaosIdleConns) init() {
 // Get returns an idle resource that passes the check, closing those that
 // fail it, or a new one if fewer than Max exist. Otherwise it waits until a
 // resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrChaosIdleConnsClosed after Close. The caller owns
-// the resource until it passes it to Put or Discard.
+// an error from making a resource, or ErrChaosIdleConnsClosed after Close. A Get that
+// waits fails if ctx has ended by the time the wait is over, even if a Put
+// woke it at the same moment; one that need not wait may succeed with a
+// context already done. The caller owns the resource until it passes it to
+// Put or Discard.
 func (p *ChaosIdleConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
 	i := chaosIdleConnsHotStart(unsafe.Pointer(&p))
@@ -2605,10 +2761,7 @@ func (p *ChaosIdleConns) Get(ctx context.Context) (*Conn, error) {
 	if ok {
 		if p.closed.Load() {
 			// Close ran after the Put that filled the slot.
-			p.destroy(r)
-			p.mu.Lock()
-			p.open--
-			p.mu.Unlock()
+			p.closeAll(r)
 			var zero *Conn
 			return zero, ErrChaosIdleConnsClosed
 		}
@@ -2687,9 +2840,7 @@ func (p *ChaosIdleConns) putPastHot(r *Conn) {
 		toClose = append(toClose, r)
 	}
 	p.mu.Unlock()
-	for _, r := range toClose {
-		p.destroy(r)
-	}
+	p.closeAll(toClose...)
 }
 
 // putHot is Put through the hot slots, starting at slot i, the goroutine's
@@ -2729,9 +2880,7 @@ func (p *ChaosIdleConns) putHot(r *Conn, i uint32) {
 		}
 	}
 	p.mu.Unlock()
-	for _, r := range toClose {
-		p.destroy(r)
-	}
+	p.closeAll(toClose...)
 }
 
 // hotToIdleLocked empties the hot slots through putLocked: onto the stack,
@@ -2789,11 +2938,10 @@ func (p *ChaosIdleConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
 }
 
 // putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
-// Close, forgets r and reports that the caller must close it (outside the
+// Close, reports that the caller must close it with closeAll (outside the
 // lock). p.mu is held.
 func (p *ChaosIdleConns) putLocked(r *Conn) (closeIt bool) {
 	if p.closed.Load() {
-		p.open--
 		return true
 	}
 	p.idle = append(p.idle, chaosIdleConnsIdleResource{res: r, tick: p.ticks})
@@ -2802,17 +2950,32 @@ func (p *ChaosIdleConns) putLocked(r *Conn) (closeIt bool) {
 }
 
 // Discard closes r, a resource from Get that must not be reused, making room
-// for a new one.
+// for a new one once r is closed.
 func (p *ChaosIdleConns) Discard(r *Conn) {
-	p.destroy(r)
+	p.closeAll(r)
+}
+
+// closeAll closes rs, resources the pool counts, and only then stops
+// counting them and wakes as many waiting Gets: a resource counts toward the
+// maximum until its close function has returned, so that no Get makes one
+// while the maximum number of others still exist. p.mu is not held.
+func (p *ChaosIdleConns) closeAll(rs ...*Conn) {
+	if len(rs) == 0 {
+		return
+	}
+	for _, r := range rs {
+		p.destroy(r)
+	}
 	p.mu.Lock()
-	p.open--
-	p.wakeLocked()
+	p.open -= len(rs)
+	for range rs {
+		p.wakeLocked() // each closed resource makes room for a waiting Get
+	}
 	p.mu.Unlock()
 }
 
-// Len returns the number of resources that exist, idle or in use, and how
-// many of them are idle.
+// Len returns the number of resources that exist, idle, in use or being
+// closed, and how many of them are idle.
 func (p *ChaosIdleConns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -2840,7 +3003,6 @@ func (p *ChaosIdleConns) Close() {
 	p.hotToStackLocked()
 	idle := p.idle
 	p.idle = nil
-	p.open -= len(idle)
 	for _, w := range p.waiters {
 		close(w)
 	}
@@ -2852,15 +3014,27 @@ func (p *ChaosIdleConns) Close() {
 		p.ticker.Stop()
 	}
 	p.wg.Wait()
-	for _, ir := range idle {
-		p.destroy(ir.res)
+	rs := make([]*Conn, len(idle))
+	for i, ir := range idle {
+		rs[i] = ir.res
 	}
+	p.closeAll(rs...)
 }
 
 // waitLocked waits, with p.mu held on entry and on return, until a Put,
-// Discard or Close wakes the caller. A waiter woken just as its context ends
-// passes the wake-up on, so that it is not lost.
+// Discard or Close wakes the caller, or ctx ends.
 func (p *ChaosIdleConns) waitLocked(ctx context.Context) error {
+	w := p.enqueueLocked()
+	if w == nil {
+		return nil
+	}
+	return p.awaitLocked(ctx, w)
+}
+
+// enqueueLocked queues a waiting Get and returns the channel that wakes it,
+// or nil if it found a resource in a hot slot after all and put it on the
+// idle stack for the caller. p.mu is held.
+func (p *ChaosIdleConns) enqueueLocked() chan struct{} {
 	w := make(chan struct{}, 1)
 	p.waiters = append(p.waiters, w)
 	// Announce the wait, then look at the hot slots a last time: a Put
@@ -2872,21 +3046,36 @@ func (p *ChaosIdleConns) waitLocked(ctx context.Context) error {
 		p.idle = append(p.idle, chaosIdleConnsIdleResource{res: r, tick: p.ticks})
 		return nil
 	}
+	return w
+}
+
+// awaitLocked waits, with p.mu held on entry and on return, until w wakes
+// the caller or ctx ends. If ctx has ended when the wait ends, it fails even
+// if the caller was woken too: a select between the two picks either at
+// random, and the wake-up may have come after ctx ended. A waiter that
+// fails after its wake-up passes it on, so that it is not lost.
+func (p *ChaosIdleConns) awaitLocked(ctx context.Context, w chan struct{}) error {
 	p.mu.Unlock()
+	done := ctx.Done()
 	select {
 	case <-w:
-		p.mu.Lock()
-		return nil
-	case <-ctx.Done():
-		p.mu.Lock()
-		if i := slices.Index(p.waiters, w); i >= 0 {
-			p.waiters = slices.Delete(p.waiters, i, i+1)
-			p.nwait.Store(int32(len(p.waiters)))
-		} else if !p.closed.Load() {
-			p.wakeLocked() // we were woken too late to use it
+		select {
+		case <-done:
+			// Fail as if done had been picked.
+		default:
+			p.mu.Lock()
+			return nil
 		}
-		return ctx.Err()
+	case <-done:
 	}
+	p.mu.Lock()
+	if i := slices.Index(p.waiters, w); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
+		p.nwait.Store(int32(len(p.waiters)))
+	} else if !p.closed.Load() {
+		p.wakeLocked() // we were woken too late to use it
+	}
+	return ctx.Err()
 }
 
 // wakeLocked wakes the oldest waiting Get, if any. p.mu is held.
@@ -2915,6 +3104,8 @@ func (p *ChaosIdleConns) evictor() {
 
 // evictIdle counts a tick and closes the idle resources put back at least
 // chaosIdleConnsIdleTicksToEvict ticks ago. They are the oldest, at the start of p.idle.
+// They count toward the maximum until closed: a Get waiting at the maximum
+// is woken only once their close functions have returned.
 //
 // It first moves the hot slots' resources onto the stack, stamped with the
 // tick count before this tick: the slots were emptied at the previous tick,
@@ -2934,16 +3125,13 @@ func (p *ChaosIdleConns) evictIdle() {
 	for n < len(p.idle) && p.ticks-p.idle[n].tick >= chaosIdleConnsIdleTicksToEvict {
 		n++
 	}
-	expired := slices.Clone(p.idle[:n])
+	expired := make([]*Conn, n)
+	for i, ir := range p.idle[:n] {
+		expired[i] = ir.res
+	}
 	p.idle = slices.Delete(p.idle, 0, n)
-	p.open -= n
-	for range n {
-		p.wakeLocked() // each closed resource makes room for a waiting Get
-	}
 	p.mu.Unlock()
-	for _, ir := range expired {
-		p.destroy(ir.res)
-	}
+	p.closeAll(expired...)
 }
 
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
