@@ -2308,16 +2308,21 @@ func (b *WorkBreaker) probeSucceeded(st uint64) {
 
 // failure records a failed call admitted under the closed state word st
 // and trips the breaker if the window's counts reach the thresholds. The
-// failure of a call admitted before a transition is not counted.
+// failure of a call admitted before a transition is not counted: the look at
+// the state and the count are one step under b.mu, which every transition
+// holds, so the breaker cannot trip, probe and close again in between and
+// leave the failure in the next closed period's window.
 func (b *WorkBreaker) failure(st uint64) {
+	now := b.clock()
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.state.Load() != st {
 		return
 	}
-	now := b.clock()
-	b.add(now, b.pending.Swap(0), 1)
+	b.addLocked(now, b.pending.Swap(0), 1)
 	succ, fail := b.window(now)
 	if fail >= 5 && float64(fail) >= 0*float64(succ+fail) {
-		b.transition(st, WorkBreakerStateOpen, now)
+		b.transitionLocked(st, WorkBreakerStateOpen, now)
 	}
 }
 
@@ -2329,21 +2334,35 @@ func (b *WorkBreaker) flush(now int64) {
 }
 
 // add counts successes and failures in now's bucket, first clearing the
-// bucket if it still holds an older slice of time.
+// bucket, under b.mu, if it still holds an older slice of time.
 func (b *WorkBreaker) add(now, successes, failures int64) {
 	index := now / b.bucketWidth()
 	bk := &b.buckets[index%10]
 	if bk.index.Load() < index {
 		b.mu.Lock()
-		if bk.index.Load() < index {
-			// A caller that read index before this and adds after it
-			// counts in the new slice: an error of one call.
-			bk.successes.Store(0)
-			bk.failures.Store(0)
-			bk.index.Store(index)
-		}
+		b.addLocked(now, successes, failures)
 		b.mu.Unlock()
+		return
 	}
+	bk.count(successes, failures)
+}
+
+// addLocked is add with b.mu held.
+func (b *WorkBreaker) addLocked(now, successes, failures int64) {
+	index := now / b.bucketWidth()
+	bk := &b.buckets[index%10]
+	if bk.index.Load() < index {
+		// A caller that read index before this and adds after it
+		// counts in the new slice: an error of one call.
+		bk.successes.Store(0)
+		bk.failures.Store(0)
+		bk.index.Store(index)
+	}
+	bk.count(successes, failures)
+}
+
+// count adds successes and failures to the bucket.
+func (bk *workBreakerBucket) count(successes, failures int64) {
 	if successes != 0 {
 		bk.successes.Add(successes)
 	}
@@ -2692,16 +2711,21 @@ func (b *FlakyBreaker) probeSucceeded(st uint64) {
 
 // failure records a failed call admitted under the closed state word st
 // and trips the breaker if the window's counts reach the thresholds. The
-// failure of a call admitted before a transition is not counted.
+// failure of a call admitted before a transition is not counted: the look at
+// the state and the count are one step under b.mu, which every transition
+// holds, so the breaker cannot trip, probe and close again in between and
+// leave the failure in the next closed period's window.
 func (b *FlakyBreaker) failure(st uint64) {
+	now := b.clock()
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.state.Load() != st {
 		return
 	}
-	now := b.clock()
-	b.add(now, b.pending.Swap(0), 1)
+	b.addLocked(now, b.pending.Swap(0), 1)
 	succ, fail := b.window(now)
 	if fail >= 3 && float64(fail) >= 0.5*float64(succ+fail) {
-		b.transition(st, FlakyBreakerStateOpen, now)
+		b.transitionLocked(st, FlakyBreakerStateOpen, now)
 	}
 }
 
@@ -2713,21 +2737,35 @@ func (b *FlakyBreaker) flush(now int64) {
 }
 
 // add counts successes and failures in now's bucket, first clearing the
-// bucket if it still holds an older slice of time.
+// bucket, under b.mu, if it still holds an older slice of time.
 func (b *FlakyBreaker) add(now, successes, failures int64) {
 	index := now / b.bucketWidth()
 	bk := &b.buckets[index%10]
 	if bk.index.Load() < index {
 		b.mu.Lock()
-		if bk.index.Load() < index {
-			// A caller that read index before this and adds after it
-			// counts in the new slice: an error of one call.
-			bk.successes.Store(0)
-			bk.failures.Store(0)
-			bk.index.Store(index)
-		}
+		b.addLocked(now, successes, failures)
 		b.mu.Unlock()
+		return
 	}
+	bk.count(successes, failures)
+}
+
+// addLocked is add with b.mu held.
+func (b *FlakyBreaker) addLocked(now, successes, failures int64) {
+	index := now / b.bucketWidth()
+	bk := &b.buckets[index%10]
+	if bk.index.Load() < index {
+		// A caller that read index before this and adds after it
+		// counts in the new slice: an error of one call.
+		bk.successes.Store(0)
+		bk.failures.Store(0)
+		bk.index.Store(index)
+	}
+	bk.count(successes, failures)
+}
+
+// count adds successes and failures to the bucket.
+func (bk *flakyBreakerBucket) count(successes, failures int64) {
 	if successes != 0 {
 		bk.successes.Add(successes)
 	}
@@ -3072,16 +3110,21 @@ func (b *QuickBreaker) probeSucceeded(st uint64) {
 
 // failure records a failed call admitted under the closed state word st
 // and trips the breaker if the window's counts reach the thresholds. The
-// failure of a call admitted before a transition is not counted.
+// failure of a call admitted before a transition is not counted: the look at
+// the state and the count are one step under b.mu, which every transition
+// holds, so the breaker cannot trip, probe and close again in between and
+// leave the failure in the next closed period's window.
 func (b *QuickBreaker) failure(st uint64) {
+	now := b.clock()
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.state.Load() != st {
 		return
 	}
-	now := b.clock()
-	b.add(now, b.pending.Swap(0), 1)
+	b.addLocked(now, b.pending.Swap(0), 1)
 	succ, fail := b.window(now)
 	if fail >= 2 && float64(fail) >= 0*float64(succ+fail) {
-		b.transition(st, QuickBreakerStateOpen, now)
+		b.transitionLocked(st, QuickBreakerStateOpen, now)
 	}
 }
 
@@ -3093,21 +3136,35 @@ func (b *QuickBreaker) flush(now int64) {
 }
 
 // add counts successes and failures in now's bucket, first clearing the
-// bucket if it still holds an older slice of time.
+// bucket, under b.mu, if it still holds an older slice of time.
 func (b *QuickBreaker) add(now, successes, failures int64) {
 	index := now / b.bucketWidth()
 	bk := &b.buckets[index%4]
 	if bk.index.Load() < index {
 		b.mu.Lock()
-		if bk.index.Load() < index {
-			// A caller that read index before this and adds after it
-			// counts in the new slice: an error of one call.
-			bk.successes.Store(0)
-			bk.failures.Store(0)
-			bk.index.Store(index)
-		}
+		b.addLocked(now, successes, failures)
 		b.mu.Unlock()
+		return
 	}
+	bk.count(successes, failures)
+}
+
+// addLocked is add with b.mu held.
+func (b *QuickBreaker) addLocked(now, successes, failures int64) {
+	index := now / b.bucketWidth()
+	bk := &b.buckets[index%4]
+	if bk.index.Load() < index {
+		// A caller that read index before this and adds after it
+		// counts in the new slice: an error of one call.
+		bk.successes.Store(0)
+		bk.failures.Store(0)
+		bk.index.Store(index)
+	}
+	bk.count(successes, failures)
+}
+
+// count adds successes and failures to the bucket.
+func (bk *quickBreakerBucket) count(successes, failures int64) {
 	if successes != 0 {
 		bk.successes.Add(successes)
 	}

@@ -384,16 +384,21 @@ func (b *Breaker[Req, Resp]) probeSucceeded(st uint64) {
 
 // failure records a failed call admitted under the closed state word st
 // and trips the breaker if the window's counts reach the thresholds. The
-// failure of a call admitted before a transition is not counted.
+// failure of a call admitted before a transition is not counted: the look at
+// the state and the count are one step under b.mu, which every transition
+// holds, so the breaker cannot trip, probe and close again in between and
+// leave the failure in the next closed period's window.
 func (b *Breaker[Req, Resp]) failure(st uint64) {
+	now := b.clock()
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.state.Load() != st {
 		return
 	}
-	now := b.clock()
-	b.add(now, b.pending.Swap(0), 1)
+	b.addLocked(now, b.pending.Swap(0), 1)
 	succ, fail := b.window(now)
 	if fail >= b.cfg.Failures && float64(fail) >= b.cfg.Ratio*float64(succ+fail) {
-		b.transition(st, StateOpen, now)
+		b.transitionLocked(st, StateOpen, now)
 	}
 }
 
@@ -405,21 +410,35 @@ func (b *Breaker[Req, Resp]) flush(now int64) {
 }
 
 // add counts successes and failures in now's bucket, first clearing the
-// bucket if it still holds an older slice of time.
+// bucket, under b.mu, if it still holds an older slice of time.
 func (b *Breaker[Req, Resp]) add(now, successes, failures int64) {
 	index := now / b.bucketWidth()
 	bk := &b.buckets[index%b.cfg.Buckets]
 	if bk.index.Load() < index {
 		b.mu.Lock()
-		if bk.index.Load() < index {
-			// A caller that read index before this and adds after it
-			// counts in the new slice: an error of one call.
-			bk.successes.Store(0)
-			bk.failures.Store(0)
-			bk.index.Store(index)
-		}
+		b.addLocked(now, successes, failures)
 		b.mu.Unlock()
+		return
 	}
+	bk.count(successes, failures)
+}
+
+// addLocked is add with b.mu held.
+func (b *Breaker[Req, Resp]) addLocked(now, successes, failures int64) {
+	index := now / b.bucketWidth()
+	bk := &b.buckets[index%b.cfg.Buckets]
+	if bk.index.Load() < index {
+		// A caller that read index before this and adds after it
+		// counts in the new slice: an error of one call.
+		bk.successes.Store(0)
+		bk.failures.Store(0)
+		bk.index.Store(index)
+	}
+	bk.count(successes, failures)
+}
+
+// count adds successes and failures to the bucket.
+func (bk *bucket) count(successes, failures int64) {
 	if successes != 0 {
 		bk.successes.Add(successes)
 	}
