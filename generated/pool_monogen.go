@@ -32,7 +32,8 @@ const (
 
 // batch is one Map call, shared by the workers helping with it.
 type tinyPoolBatch struct {
-	ctx    context.Context // every item's context; cancelled on the first failure
+	parent context.Context // Map's ctx
+	ctx    context.Context // every item's context; cancelled when the batch stops
 	cancel context.CancelFunc
 	ins    []int
 	outs   []int
@@ -43,8 +44,8 @@ type tinyPoolBatch struct {
 	ok   atomic.Int64  // items finished with a nil error
 	done chan struct{} // closed when left reaches zero
 
-	errOnce sync.Once
-	err     error // the first failure, set once under errOnce
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -55,11 +56,14 @@ type tinyPoolBatch struct {
 //
 // Each item runs under a context derived from ctx (so it carries ctx's
 // values), cancelled when ctx is done, when Shutdown begins, or when another
-// item fails. The first item to fail (after its retries) stops the batch:
-// Map waits for the items already running and returns the outputs, with
-// zero values for items that failed or never ran, and that item's error
-// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
-// the pool is closing, ErrTinyPoolClosed.
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrTinyPoolClosed. An item that fails once the batch has stopped (as a
+// function that honours its context does) does not change the error. The
+// error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -88,14 +92,17 @@ func (p *TinyPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &tinyPoolBatch{
-		ins:   ins,
-		outs:  outs,
-		chunk: min(max(n/(helpers*tinyPoolChunksPerHelper), 1), tinyPoolMaxChunk),
-		done:  make(chan struct{}),
+		parent: ctx,
+		ins:    ins,
+		outs:   outs,
+		chunk:  min(max(n/(helpers*tinyPoolChunksPerHelper), 1), tinyPoolMaxChunk),
+		done:   make(chan struct{}),
 	}
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	defer context.AfterFunc(p.ctx, b.cancel)()
+	// Shutdown stops the batch with ErrTinyPoolClosed, recorded before the items
+	// see their contexts cancelled (see itemFailed).
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrTinyPoolClosed) })()
 	b.left.Store(n)
 
 	for range helpers {
@@ -107,24 +114,31 @@ func (p *TinyPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	select {
 	case <-b.done:
 	case <-b.ctx.Done():
-		switch {
-		case ctx.Err() != nil:
-			b.fail(ctx.Err())
-		case p.ctx.Err() != nil:
-			b.fail(ErrTinyPoolClosed)
-		}
-		// Otherwise an item failed and has set the error. Either way, wait
-		// for the items still running: Map must not return while the
-		// pool still reads ins or writes outs.
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
 		<-b.done
 	}
+	ok := b.ok.Load()
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
 	return b.err
 }
 
-// fail records the batch's error if it is the first, cancels the running
-// items and abandons the unclaimed ones.
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
 func (b *tinyPoolBatch) fail(err error) {
-	b.errOnce.Do(func() { b.err = err })
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
 	b.cancel()
 	n := int64(len(b.ins))
 	// Claim everything left in one add, as a worker would claim a chunk.
@@ -156,6 +170,20 @@ func (p *TinyPool) runBatch(b *tinyPoolBatch) {
 	}
 }
 
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrTinyPoolClosed for Shutdown, an earlier item's failure).
+func (b *tinyPoolBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
 // the first failure, which fails the batch. It is the per-item loop of Map,
 // kept tight: one call of the hook per item, and the retry and timeout
@@ -165,7 +193,7 @@ func (p *TinyPool) runChunk(b *tinyPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.fail(fmt.Errorf("pool: item %d: %w", i, tinyPoolNewPanicError(r)))
+			b.itemFailed(i, tinyPoolNewPanicError(r))
 		}
 	}()
 	ctx := b.ctx
@@ -178,7 +206,7 @@ func (p *TinyPool) runChunk(b *tinyPoolBatch, lo, hi int) (ok int) {
 		out, err = p.call(ctx, ins[j])
 		if err != nil {
 			i = lo + j
-			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			b.itemFailed(i, err)
 			return j
 		}
 		outs[j] = out
@@ -992,7 +1020,8 @@ const (
 
 // batch is one Map call, shared by the workers helping with it.
 type spinPoolBatch struct {
-	ctx    context.Context // every item's context; cancelled on the first failure
+	parent context.Context // Map's ctx
+	ctx    context.Context // every item's context; cancelled when the batch stops
 	cancel context.CancelFunc
 	ins    []int
 	outs   []int
@@ -1003,8 +1032,8 @@ type spinPoolBatch struct {
 	ok   atomic.Int64  // items finished with a nil error
 	done chan struct{} // closed when left reaches zero
 
-	errOnce sync.Once
-	err     error // the first failure, set once under errOnce
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -1015,11 +1044,14 @@ type spinPoolBatch struct {
 //
 // Each item runs under a context derived from ctx (so it carries ctx's
 // values), cancelled when ctx is done, when Shutdown begins, or when another
-// item fails. The first item to fail (after its retries) stops the batch:
-// Map waits for the items already running and returns the outputs, with
-// zero values for items that failed or never ran, and that item's error
-// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
-// the pool is closing, ErrSpinPoolClosed.
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrSpinPoolClosed. An item that fails once the batch has stopped (as a
+// function that honours its context does) does not change the error. The
+// error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -1048,14 +1080,17 @@ func (p *SpinPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &spinPoolBatch{
-		ins:   ins,
-		outs:  outs,
-		chunk: min(max(n/(helpers*spinPoolChunksPerHelper), 1), spinPoolMaxChunk),
-		done:  make(chan struct{}),
+		parent: ctx,
+		ins:    ins,
+		outs:   outs,
+		chunk:  min(max(n/(helpers*spinPoolChunksPerHelper), 1), spinPoolMaxChunk),
+		done:   make(chan struct{}),
 	}
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	defer context.AfterFunc(p.ctx, b.cancel)()
+	// Shutdown stops the batch with ErrSpinPoolClosed, recorded before the items
+	// see their contexts cancelled (see itemFailed).
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrSpinPoolClosed) })()
 	b.left.Store(n)
 
 	for range helpers {
@@ -1067,24 +1102,31 @@ func (p *SpinPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	select {
 	case <-b.done:
 	case <-b.ctx.Done():
-		switch {
-		case ctx.Err() != nil:
-			b.fail(ctx.Err())
-		case p.ctx.Err() != nil:
-			b.fail(ErrSpinPoolClosed)
-		}
-		// Otherwise an item failed and has set the error. Either way, wait
-		// for the items still running: Map must not return while the
-		// pool still reads ins or writes outs.
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
 		<-b.done
 	}
+	ok := b.ok.Load()
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
 	return b.err
 }
 
-// fail records the batch's error if it is the first, cancels the running
-// items and abandons the unclaimed ones.
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
 func (b *spinPoolBatch) fail(err error) {
-	b.errOnce.Do(func() { b.err = err })
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
 	b.cancel()
 	n := int64(len(b.ins))
 	// Claim everything left in one add, as a worker would claim a chunk.
@@ -1116,6 +1158,20 @@ func (p *SpinPool) runBatch(b *spinPoolBatch) {
 	}
 }
 
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrSpinPoolClosed for Shutdown, an earlier item's failure).
+func (b *spinPoolBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
 // the first failure, which fails the batch. It is the per-item loop of Map,
 // kept tight: one call of the hook per item, and the retry and timeout
@@ -1125,7 +1181,7 @@ func (p *SpinPool) runChunk(b *spinPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.fail(fmt.Errorf("pool: item %d: %w", i, spinPoolNewPanicError(r)))
+			b.itemFailed(i, spinPoolNewPanicError(r))
 		}
 	}()
 	ctx := b.ctx
@@ -1138,7 +1194,7 @@ func (p *SpinPool) runChunk(b *spinPoolBatch, lo, hi int) (ok int) {
 		out, err = p.call(ctx, ins[j])
 		if err != nil {
 			i = lo + j
-			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			b.itemFailed(i, err)
 			return j
 		}
 		outs[j] = out
@@ -1952,7 +2008,8 @@ const (
 
 // batch is one Map call, shared by the workers helping with it.
 type resizerBatch struct {
-	ctx    context.Context // every item's context; cancelled on the first failure
+	parent context.Context // Map's ctx
+	ctx    context.Context // every item's context; cancelled when the batch stops
 	cancel context.CancelFunc
 	ins    []Job
 	outs   []Result
@@ -1963,8 +2020,8 @@ type resizerBatch struct {
 	ok   atomic.Int64  // items finished with a nil error
 	done chan struct{} // closed when left reaches zero
 
-	errOnce sync.Once
-	err     error // the first failure, set once under errOnce
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -1975,11 +2032,14 @@ type resizerBatch struct {
 //
 // Each item runs under a context derived from ctx (so it carries ctx's
 // values), cancelled when ctx is done, when Shutdown begins, or when another
-// item fails. The first item to fail (after its retries) stops the batch:
-// Map waits for the items already running and returns the outputs, with
-// zero values for items that failed or never ran, and that item's error
-// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
-// the pool is closing, ErrResizerClosed.
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrResizerClosed. An item that fails once the batch has stopped (as a
+// function that honours its context does) does not change the error. The
+// error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -2008,14 +2068,17 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 		helpers = 1
 	}
 	b := &resizerBatch{
-		ins:   ins,
-		outs:  outs,
-		chunk: min(max(n/(helpers*resizerChunksPerHelper), 1), resizerMaxChunk),
-		done:  make(chan struct{}),
+		parent: ctx,
+		ins:    ins,
+		outs:   outs,
+		chunk:  min(max(n/(helpers*resizerChunksPerHelper), 1), resizerMaxChunk),
+		done:   make(chan struct{}),
 	}
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	defer context.AfterFunc(p.ctx, b.cancel)()
+	// Shutdown stops the batch with ErrResizerClosed, recorded before the items
+	// see their contexts cancelled (see itemFailed).
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrResizerClosed) })()
 	b.left.Store(n)
 	p.stats.submitted.Add(uint64(n))
 
@@ -2028,27 +2091,33 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 	select {
 	case <-b.done:
 	case <-b.ctx.Done():
-		switch {
-		case ctx.Err() != nil:
-			b.fail(ctx.Err())
-		case p.ctx.Err() != nil:
-			b.fail(ErrResizerClosed)
-		}
-		// Otherwise an item failed and has set the error. Either way, wait
-		// for the items still running: Map must not return while the
-		// pool still reads ins or writes outs.
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
 		<-b.done
 	}
-	ok := uint64(b.ok.Load())
-	p.stats.completed.Add(ok)
-	p.stats.failed.Add(uint64(n) - ok)
+	ok := b.ok.Load()
+	p.stats.completed.Add(uint64(ok))
+	p.stats.failed.Add(uint64(n - ok))
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
 	return b.err
 }
 
-// fail records the batch's error if it is the first, cancels the running
-// items and abandons the unclaimed ones.
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
 func (b *resizerBatch) fail(err error) {
-	b.errOnce.Do(func() { b.err = err })
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
 	b.cancel()
 	n := int64(len(b.ins))
 	// Claim everything left in one add, as a worker would claim a chunk.
@@ -2082,6 +2151,20 @@ func (p *Resizer) runBatch(b *resizerBatch) {
 	}
 }
 
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrResizerClosed for Shutdown, an earlier item's failure).
+func (b *resizerBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
 // the first failure, which fails the batch. It is the per-item loop of Map,
 // kept tight: one call of the hook per item, and the retry and timeout
@@ -2091,7 +2174,7 @@ func (p *Resizer) runChunk(b *resizerBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.fail(fmt.Errorf("pool: item %d: %w", i, resizerNewPanicError(r)))
+			b.itemFailed(i, resizerNewPanicError(r))
 		}
 	}()
 	ctx := b.ctx
@@ -2107,7 +2190,7 @@ func (p *Resizer) runChunk(b *resizerBatch, lo, hi int) (ok int) {
 		}
 		if err != nil {
 			i = lo + j
-			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			b.itemFailed(i, err)
 			return j
 		}
 		outs[j] = out
@@ -3053,7 +3136,8 @@ const (
 
 // batch is one Map call, shared by the workers helping with it.
 type senderBatch struct {
-	ctx    context.Context // every item's context; cancelled on the first failure
+	parent context.Context // Map's ctx
+	ctx    context.Context // every item's context; cancelled when the batch stops
 	cancel context.CancelFunc
 	ins    []string
 	outs   []struct{}
@@ -3064,8 +3148,8 @@ type senderBatch struct {
 	ok   atomic.Int64  // items finished with a nil error
 	done chan struct{} // closed when left reaches zero
 
-	errOnce sync.Once
-	err     error // the first failure, set once under errOnce
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -3076,11 +3160,14 @@ type senderBatch struct {
 //
 // Each item runs under a context derived from ctx (so it carries ctx's
 // values), cancelled when ctx is done, when Shutdown begins, or when another
-// item fails. The first item to fail (after its retries) stops the batch:
-// Map waits for the items already running and returns the outputs, with
-// zero values for items that failed or never ran, and that item's error
-// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
-// the pool is closing, ErrSenderClosed.
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrSenderClosed. An item that fails once the batch has stopped (as a
+// function that honours its context does) does not change the error. The
+// error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -3109,14 +3196,17 @@ func (p *Sender) MapInto(ctx context.Context, outs []struct{}, ins []string) err
 		helpers = 1
 	}
 	b := &senderBatch{
-		ins:   ins,
-		outs:  outs,
-		chunk: min(max(n/(helpers*senderChunksPerHelper), 1), senderMaxChunk),
-		done:  make(chan struct{}),
+		parent: ctx,
+		ins:    ins,
+		outs:   outs,
+		chunk:  min(max(n/(helpers*senderChunksPerHelper), 1), senderMaxChunk),
+		done:   make(chan struct{}),
 	}
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	defer context.AfterFunc(p.ctx, b.cancel)()
+	// Shutdown stops the batch with ErrSenderClosed, recorded before the items
+	// see their contexts cancelled (see itemFailed).
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrSenderClosed) })()
 	b.left.Store(n)
 
 	for range helpers {
@@ -3128,24 +3218,31 @@ func (p *Sender) MapInto(ctx context.Context, outs []struct{}, ins []string) err
 	select {
 	case <-b.done:
 	case <-b.ctx.Done():
-		switch {
-		case ctx.Err() != nil:
-			b.fail(ctx.Err())
-		case p.ctx.Err() != nil:
-			b.fail(ErrSenderClosed)
-		}
-		// Otherwise an item failed and has set the error. Either way, wait
-		// for the items still running: Map must not return while the
-		// pool still reads ins or writes outs.
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
 		<-b.done
 	}
+	ok := b.ok.Load()
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
 	return b.err
 }
 
-// fail records the batch's error if it is the first, cancels the running
-// items and abandons the unclaimed ones.
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
 func (b *senderBatch) fail(err error) {
-	b.errOnce.Do(func() { b.err = err })
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
 	b.cancel()
 	n := int64(len(b.ins))
 	// Claim everything left in one add, as a worker would claim a chunk.
@@ -3177,6 +3274,20 @@ func (p *Sender) runBatch(b *senderBatch) {
 	}
 }
 
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrSenderClosed for Shutdown, an earlier item's failure).
+func (b *senderBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
 // the first failure, which fails the batch. It is the per-item loop of Map,
 // kept tight: one call of the hook per item, and the retry and timeout
@@ -3186,7 +3297,7 @@ func (p *Sender) runChunk(b *senderBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.fail(fmt.Errorf("pool: item %d: %w", i, senderNewPanicError(r)))
+			b.itemFailed(i, senderNewPanicError(r))
 		}
 	}()
 	ctx := b.ctx
@@ -3199,7 +3310,7 @@ func (p *Sender) runChunk(b *senderBatch, lo, hi int) (ok int) {
 		out, err = p.call(ctx, ins[j])
 		if err != nil {
 			i = lo + j
-			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			b.itemFailed(i, err)
 			return j
 		}
 		outs[j] = out
@@ -4007,7 +4118,8 @@ const (
 
 // batch is one Map call, shared by the workers helping with it.
 type funcPoolBatch struct {
-	ctx    context.Context // every item's context; cancelled on the first failure
+	parent context.Context // Map's ctx
+	ctx    context.Context // every item's context; cancelled when the batch stops
 	cancel context.CancelFunc
 	ins    []int
 	outs   []int
@@ -4018,8 +4130,8 @@ type funcPoolBatch struct {
 	ok   atomic.Int64  // items finished with a nil error
 	done chan struct{} // closed when left reaches zero
 
-	errOnce sync.Once
-	err     error // the first failure, set once under errOnce
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -4030,11 +4142,14 @@ type funcPoolBatch struct {
 //
 // Each item runs under a context derived from ctx (so it carries ctx's
 // values), cancelled when ctx is done, when Shutdown begins, or when another
-// item fails. The first item to fail (after its retries) stops the batch:
-// Map waits for the items already running and returns the outputs, with
-// zero values for items that failed or never ran, and that item's error
-// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
-// the pool is closing, ErrFuncPoolClosed.
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrFuncPoolClosed. An item that fails once the batch has stopped (as a
+// function that honours its context does) does not change the error. The
+// error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -4063,14 +4178,17 @@ func (p *FuncPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &funcPoolBatch{
-		ins:   ins,
-		outs:  outs,
-		chunk: min(max(n/(helpers*funcPoolChunksPerHelper), 1), funcPoolMaxChunk),
-		done:  make(chan struct{}),
+		parent: ctx,
+		ins:    ins,
+		outs:   outs,
+		chunk:  min(max(n/(helpers*funcPoolChunksPerHelper), 1), funcPoolMaxChunk),
+		done:   make(chan struct{}),
 	}
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	defer context.AfterFunc(p.ctx, b.cancel)()
+	// Shutdown stops the batch with ErrFuncPoolClosed, recorded before the items
+	// see their contexts cancelled (see itemFailed).
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrFuncPoolClosed) })()
 	b.left.Store(n)
 
 	for range helpers {
@@ -4082,24 +4200,31 @@ func (p *FuncPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	select {
 	case <-b.done:
 	case <-b.ctx.Done():
-		switch {
-		case ctx.Err() != nil:
-			b.fail(ctx.Err())
-		case p.ctx.Err() != nil:
-			b.fail(ErrFuncPoolClosed)
-		}
-		// Otherwise an item failed and has set the error. Either way, wait
-		// for the items still running: Map must not return while the
-		// pool still reads ins or writes outs.
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
 		<-b.done
 	}
+	ok := b.ok.Load()
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
 	return b.err
 }
 
-// fail records the batch's error if it is the first, cancels the running
-// items and abandons the unclaimed ones.
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
 func (b *funcPoolBatch) fail(err error) {
-	b.errOnce.Do(func() { b.err = err })
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
 	b.cancel()
 	n := int64(len(b.ins))
 	// Claim everything left in one add, as a worker would claim a chunk.
@@ -4131,6 +4256,20 @@ func (p *FuncPool) runBatch(b *funcPoolBatch) {
 	}
 }
 
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrFuncPoolClosed for Shutdown, an earlier item's failure).
+func (b *funcPoolBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
 // the first failure, which fails the batch. It is the per-item loop of Map,
 // kept tight: one call of the hook per item, and the retry and timeout
@@ -4140,7 +4279,7 @@ func (p *FuncPool) runChunk(b *funcPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.fail(fmt.Errorf("pool: item %d: %w", i, funcPoolNewPanicError(r)))
+			b.itemFailed(i, funcPoolNewPanicError(r))
 		}
 	}()
 	ctx := b.ctx
@@ -4153,7 +4292,7 @@ func (p *FuncPool) runChunk(b *funcPoolBatch, lo, hi int) (ok int) {
 		out, err = p.call(ctx, ins[j])
 		if err != nil {
 			i = lo + j
-			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			b.itemFailed(i, err)
 			return j
 		}
 		outs[j] = out
@@ -4972,7 +5111,8 @@ const (
 
 // batch is one Map call, shared by the workers helping with it.
 type stressPoolBatch struct {
-	ctx    context.Context // every item's context; cancelled on the first failure
+	parent context.Context // Map's ctx
+	ctx    context.Context // every item's context; cancelled when the batch stops
 	cancel context.CancelFunc
 	ins    []int
 	outs   []int
@@ -4983,8 +5123,8 @@ type stressPoolBatch struct {
 	ok   atomic.Int64  // items finished with a nil error
 	done chan struct{} // closed when left reaches zero
 
-	errOnce sync.Once
-	err     error // the first failure, set once under errOnce
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -4995,11 +5135,14 @@ type stressPoolBatch struct {
 //
 // Each item runs under a context derived from ctx (so it carries ctx's
 // values), cancelled when ctx is done, when Shutdown begins, or when another
-// item fails. The first item to fail (after its retries) stops the batch:
-// Map waits for the items already running and returns the outputs, with
-// zero values for items that failed or never ran, and that item's error
-// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
-// the pool is closing, ErrStressPoolClosed.
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrStressPoolClosed. An item that fails once the batch has stopped (as a
+// function that honours its context does) does not change the error. The
+// error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -5028,14 +5171,17 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &stressPoolBatch{
-		ins:   ins,
-		outs:  outs,
-		chunk: min(max(n/(helpers*stressPoolChunksPerHelper), 1), stressPoolMaxChunk),
-		done:  make(chan struct{}),
+		parent: ctx,
+		ins:    ins,
+		outs:   outs,
+		chunk:  min(max(n/(helpers*stressPoolChunksPerHelper), 1), stressPoolMaxChunk),
+		done:   make(chan struct{}),
 	}
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	defer context.AfterFunc(p.ctx, b.cancel)()
+	// Shutdown stops the batch with ErrStressPoolClosed, recorded before the items
+	// see their contexts cancelled (see itemFailed).
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrStressPoolClosed) })()
 	b.left.Store(n)
 	p.stats.submitted.Add(uint64(n))
 
@@ -5048,27 +5194,33 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	select {
 	case <-b.done:
 	case <-b.ctx.Done():
-		switch {
-		case ctx.Err() != nil:
-			b.fail(ctx.Err())
-		case p.ctx.Err() != nil:
-			b.fail(ErrStressPoolClosed)
-		}
-		// Otherwise an item failed and has set the error. Either way, wait
-		// for the items still running: Map must not return while the
-		// pool still reads ins or writes outs.
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
 		<-b.done
 	}
-	ok := uint64(b.ok.Load())
-	p.stats.completed.Add(ok)
-	p.stats.failed.Add(uint64(n) - ok)
+	ok := b.ok.Load()
+	p.stats.completed.Add(uint64(ok))
+	p.stats.failed.Add(uint64(n - ok))
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
 	return b.err
 }
 
-// fail records the batch's error if it is the first, cancels the running
-// items and abandons the unclaimed ones.
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
 func (b *stressPoolBatch) fail(err error) {
-	b.errOnce.Do(func() { b.err = err })
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
 	b.cancel()
 	n := int64(len(b.ins))
 	// Claim everything left in one add, as a worker would claim a chunk.
@@ -5102,6 +5254,20 @@ func (p *StressPool) runBatch(b *stressPoolBatch) {
 	}
 }
 
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrStressPoolClosed for Shutdown, an earlier item's failure).
+func (b *stressPoolBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
 // the first failure, which fails the batch. It is the per-item loop of Map,
 // kept tight: one call of the hook per item, and the retry and timeout
@@ -5111,7 +5277,7 @@ func (p *StressPool) runChunk(b *stressPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.fail(fmt.Errorf("pool: item %d: %w", i, stressPoolNewPanicError(r)))
+			b.itemFailed(i, stressPoolNewPanicError(r))
 		}
 	}()
 	ctx := b.ctx
@@ -5127,7 +5293,7 @@ func (p *StressPool) runChunk(b *stressPoolBatch, lo, hi int) (ok int) {
 		}
 		if err != nil {
 			i = lo + j
-			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			b.itemFailed(i, err)
 			return j
 		}
 		outs[j] = out
@@ -6336,7 +6502,8 @@ const (
 
 // batch is one Map call, shared by the workers helping with it.
 type pacedPoolBatch struct {
-	ctx    context.Context // every item's context; cancelled on the first failure
+	parent context.Context // Map's ctx
+	ctx    context.Context // every item's context; cancelled when the batch stops
 	cancel context.CancelFunc
 	ins    []int
 	outs   []int
@@ -6347,8 +6514,8 @@ type pacedPoolBatch struct {
 	ok   atomic.Int64  // items finished with a nil error
 	done chan struct{} // closed when left reaches zero
 
-	errOnce sync.Once
-	err     error // the first failure, set once under errOnce
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -6359,11 +6526,14 @@ type pacedPoolBatch struct {
 //
 // Each item runs under a context derived from ctx (so it carries ctx's
 // values), cancelled when ctx is done, when Shutdown begins, or when another
-// item fails. The first item to fail (after its retries) stops the batch:
-// Map waits for the items already running and returns the outputs, with
-// zero values for items that failed or never ran, and that item's error
-// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
-// the pool is closing, ErrPacedPoolClosed.
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrPacedPoolClosed. An item that fails once the batch has stopped (as a
+// function that honours its context does) does not change the error. The
+// error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -6392,14 +6562,17 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &pacedPoolBatch{
-		ins:   ins,
-		outs:  outs,
-		chunk: min(max(n/(helpers*pacedPoolChunksPerHelper), 1), pacedPoolMaxChunk),
-		done:  make(chan struct{}),
+		parent: ctx,
+		ins:    ins,
+		outs:   outs,
+		chunk:  min(max(n/(helpers*pacedPoolChunksPerHelper), 1), pacedPoolMaxChunk),
+		done:   make(chan struct{}),
 	}
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	defer context.AfterFunc(p.ctx, b.cancel)()
+	// Shutdown stops the batch with ErrPacedPoolClosed, recorded before the items
+	// see their contexts cancelled (see itemFailed).
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrPacedPoolClosed) })()
 	b.left.Store(n)
 	p.stats.submitted.Add(uint64(n))
 
@@ -6412,27 +6585,33 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	select {
 	case <-b.done:
 	case <-b.ctx.Done():
-		switch {
-		case ctx.Err() != nil:
-			b.fail(ctx.Err())
-		case p.ctx.Err() != nil:
-			b.fail(ErrPacedPoolClosed)
-		}
-		// Otherwise an item failed and has set the error. Either way, wait
-		// for the items still running: Map must not return while the
-		// pool still reads ins or writes outs.
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
 		<-b.done
 	}
-	ok := uint64(b.ok.Load())
-	p.stats.completed.Add(ok)
-	p.stats.failed.Add(uint64(n) - ok)
+	ok := b.ok.Load()
+	p.stats.completed.Add(uint64(ok))
+	p.stats.failed.Add(uint64(n - ok))
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
 	return b.err
 }
 
-// fail records the batch's error if it is the first, cancels the running
-// items and abandons the unclaimed ones.
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
 func (b *pacedPoolBatch) fail(err error) {
-	b.errOnce.Do(func() { b.err = err })
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
 	b.cancel()
 	n := int64(len(b.ins))
 	// Claim everything left in one add, as a worker would claim a chunk.
@@ -6466,6 +6645,20 @@ func (p *PacedPool) runBatch(b *pacedPoolBatch) {
 	}
 }
 
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrPacedPoolClosed for Shutdown, an earlier item's failure).
+func (b *pacedPoolBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
 // the first failure, which fails the batch. It is the per-item loop of Map,
 // kept tight: one call of the hook per item, and the retry and timeout
@@ -6475,7 +6668,7 @@ func (p *PacedPool) runChunk(b *pacedPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.fail(fmt.Errorf("pool: item %d: %w", i, pacedPoolNewPanicError(r)))
+			b.itemFailed(i, pacedPoolNewPanicError(r))
 		}
 	}()
 	ctx := b.ctx
@@ -6488,7 +6681,7 @@ func (p *PacedPool) runChunk(b *pacedPoolBatch, lo, hi int) (ok int) {
 		out, err = p.attempt(ctx, ins[j])
 		if err != nil {
 			i = lo + j
-			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			b.itemFailed(i, err)
 			return j
 		}
 		outs[j] = out
@@ -7394,7 +7587,8 @@ const (
 
 // batch is one Map call, shared by the workers helping with it.
 type pacedSenderBatch struct {
-	ctx    context.Context // every item's context; cancelled on the first failure
+	parent context.Context // Map's ctx
+	ctx    context.Context // every item's context; cancelled when the batch stops
 	cancel context.CancelFunc
 	ins    []string
 	outs   []struct{}
@@ -7405,8 +7599,8 @@ type pacedSenderBatch struct {
 	ok   atomic.Int64  // items finished with a nil error
 	done chan struct{} // closed when left reaches zero
 
-	errOnce sync.Once
-	err     error // the first failure, set once under errOnce
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -7417,11 +7611,14 @@ type pacedSenderBatch struct {
 //
 // Each item runs under a context derived from ctx (so it carries ctx's
 // values), cancelled when ctx is done, when Shutdown begins, or when another
-// item fails. The first item to fail (after its retries) stops the batch:
-// Map waits for the items already running and returns the outputs, with
-// zero values for items that failed or never ran, and that item's error
-// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
-// the pool is closing, ErrPacedSenderClosed.
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrPacedSenderClosed. An item that fails once the batch has stopped (as a
+// function that honours its context does) does not change the error. The
+// error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -7450,14 +7647,17 @@ func (p *PacedSender) MapInto(ctx context.Context, outs []struct{}, ins []string
 		helpers = 1
 	}
 	b := &pacedSenderBatch{
-		ins:   ins,
-		outs:  outs,
-		chunk: min(max(n/(helpers*pacedSenderChunksPerHelper), 1), pacedSenderMaxChunk),
-		done:  make(chan struct{}),
+		parent: ctx,
+		ins:    ins,
+		outs:   outs,
+		chunk:  min(max(n/(helpers*pacedSenderChunksPerHelper), 1), pacedSenderMaxChunk),
+		done:   make(chan struct{}),
 	}
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	defer context.AfterFunc(p.ctx, b.cancel)()
+	// Shutdown stops the batch with ErrPacedSenderClosed, recorded before the items
+	// see their contexts cancelled (see itemFailed).
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrPacedSenderClosed) })()
 	b.left.Store(n)
 
 	for range helpers {
@@ -7469,24 +7669,31 @@ func (p *PacedSender) MapInto(ctx context.Context, outs []struct{}, ins []string
 	select {
 	case <-b.done:
 	case <-b.ctx.Done():
-		switch {
-		case ctx.Err() != nil:
-			b.fail(ctx.Err())
-		case p.ctx.Err() != nil:
-			b.fail(ErrPacedSenderClosed)
-		}
-		// Otherwise an item failed and has set the error. Either way, wait
-		// for the items still running: Map must not return while the
-		// pool still reads ins or writes outs.
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
 		<-b.done
 	}
+	ok := b.ok.Load()
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
 	return b.err
 }
 
-// fail records the batch's error if it is the first, cancels the running
-// items and abandons the unclaimed ones.
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
 func (b *pacedSenderBatch) fail(err error) {
-	b.errOnce.Do(func() { b.err = err })
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
 	b.cancel()
 	n := int64(len(b.ins))
 	// Claim everything left in one add, as a worker would claim a chunk.
@@ -7518,6 +7725,20 @@ func (p *PacedSender) runBatch(b *pacedSenderBatch) {
 	}
 }
 
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrPacedSenderClosed for Shutdown, an earlier item's failure).
+func (b *pacedSenderBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
 // the first failure, which fails the batch. It is the per-item loop of Map,
 // kept tight: one call of the hook per item, and the retry and timeout
@@ -7527,7 +7748,7 @@ func (p *PacedSender) runChunk(b *pacedSenderBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.fail(fmt.Errorf("pool: item %d: %w", i, pacedSenderNewPanicError(r)))
+			b.itemFailed(i, pacedSenderNewPanicError(r))
 		}
 	}()
 	ctx := b.ctx
@@ -7540,7 +7761,7 @@ func (p *PacedSender) runChunk(b *pacedSenderBatch, lo, hi int) (ok int) {
 		out, err = p.attempt(ctx, ins[j])
 		if err != nil {
 			i = lo + j
-			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			b.itemFailed(i, err)
 			return j
 		}
 		outs[j] = out
@@ -8684,7 +8905,8 @@ const (
 
 // batch is one Map call, shared by the workers helping with it.
 type guardedPoolBatch struct {
-	ctx    context.Context // every item's context; cancelled on the first failure
+	parent context.Context // Map's ctx
+	ctx    context.Context // every item's context; cancelled when the batch stops
 	cancel context.CancelFunc
 	ins    []int
 	outs   []int
@@ -8695,8 +8917,8 @@ type guardedPoolBatch struct {
 	ok   atomic.Int64  // items finished with a nil error
 	done chan struct{} // closed when left reaches zero
 
-	errOnce sync.Once
-	err     error // the first failure, set once under errOnce
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -8707,11 +8929,14 @@ type guardedPoolBatch struct {
 //
 // Each item runs under a context derived from ctx (so it carries ctx's
 // values), cancelled when ctx is done, when Shutdown begins, or when another
-// item fails. The first item to fail (after its retries) stops the batch:
-// Map waits for the items already running and returns the outputs, with
-// zero values for items that failed or never ran, and that item's error
-// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
-// the pool is closing, ErrGuardedPoolClosed.
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrGuardedPoolClosed. An item that fails once the batch has stopped (as a
+// function that honours its context does) does not change the error. The
+// error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -8740,14 +8965,17 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 		helpers = 1
 	}
 	b := &guardedPoolBatch{
-		ins:   ins,
-		outs:  outs,
-		chunk: min(max(n/(helpers*guardedPoolChunksPerHelper), 1), guardedPoolMaxChunk),
-		done:  make(chan struct{}),
+		parent: ctx,
+		ins:    ins,
+		outs:   outs,
+		chunk:  min(max(n/(helpers*guardedPoolChunksPerHelper), 1), guardedPoolMaxChunk),
+		done:   make(chan struct{}),
 	}
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	defer context.AfterFunc(p.ctx, b.cancel)()
+	// Shutdown stops the batch with ErrGuardedPoolClosed, recorded before the items
+	// see their contexts cancelled (see itemFailed).
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrGuardedPoolClosed) })()
 	b.left.Store(n)
 	p.stats.submitted.Add(uint64(n))
 
@@ -8760,27 +8988,33 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 	select {
 	case <-b.done:
 	case <-b.ctx.Done():
-		switch {
-		case ctx.Err() != nil:
-			b.fail(ctx.Err())
-		case p.ctx.Err() != nil:
-			b.fail(ErrGuardedPoolClosed)
-		}
-		// Otherwise an item failed and has set the error. Either way, wait
-		// for the items still running: Map must not return while the
-		// pool still reads ins or writes outs.
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
 		<-b.done
 	}
-	ok := uint64(b.ok.Load())
-	p.stats.completed.Add(ok)
-	p.stats.failed.Add(uint64(n) - ok)
+	ok := b.ok.Load()
+	p.stats.completed.Add(uint64(ok))
+	p.stats.failed.Add(uint64(n - ok))
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
 	return b.err
 }
 
-// fail records the batch's error if it is the first, cancels the running
-// items and abandons the unclaimed ones.
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
 func (b *guardedPoolBatch) fail(err error) {
-	b.errOnce.Do(func() { b.err = err })
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
 	b.cancel()
 	n := int64(len(b.ins))
 	// Claim everything left in one add, as a worker would claim a chunk.
@@ -8814,6 +9048,20 @@ func (p *GuardedPool) runBatch(b *guardedPoolBatch) {
 	}
 }
 
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrGuardedPoolClosed for Shutdown, an earlier item's failure).
+func (b *guardedPoolBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
 // the first failure, which fails the batch. It is the per-item loop of Map,
 // kept tight: one call of the hook per item, and the retry and timeout
@@ -8823,7 +9071,7 @@ func (p *GuardedPool) runChunk(b *guardedPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.fail(fmt.Errorf("pool: item %d: %w", i, guardedPoolNewPanicError(r)))
+			b.itemFailed(i, guardedPoolNewPanicError(r))
 		}
 	}()
 	ctx := b.ctx
@@ -8839,7 +9087,7 @@ func (p *GuardedPool) runChunk(b *guardedPoolBatch, lo, hi int) (ok int) {
 		}
 		if err != nil {
 			i = lo + j
-			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			b.itemFailed(i, err)
 			return j
 		}
 		outs[j] = out

@@ -262,6 +262,65 @@ func TestPoolEquivalenceForms(t *testing.T) {
 	}
 }
 
+// blockUntilDone is a job function that honours its context: it signals
+// started (without blocking) and returns ctx.Err() once ctx is done.
+func blockUntilDone(started chan<- struct{}) func(context.Context, int) (int, error) {
+	return func(ctx context.Context, x int) (int, error) {
+		select {
+		case started <- struct{}{}:
+		default:
+		}
+		<-ctx.Done()
+		return 0, ctx.Err()
+	}
+}
+
+// TestPoolMapErrorIsCtxErrWhenFnHonoursContext: the items of a cancelled
+// Map fail with their context's error, and the generated Map must still
+// report ctx.Err() itself, not "pool: item 0: context canceled".
+func TestPoolMapErrorIsCtxErrWhenFnHonoursContext(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for round := range 20 {
+		started := make(chan struct{}, 1)
+		p := generated.NewFuncPool(blockUntilDone(started), nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() {
+			_, err := p.Map(ctx, make([]int, 100))
+			done <- err
+		}()
+		<-started
+		cancel()
+		err := <-done
+		p.Close()
+		if err != context.Canceled {
+			t.Fatalf("round %d: Map = %v, want ctx.Err() (%v) itself", round, err, context.Canceled)
+		}
+	}
+}
+
+// TestPoolMapErrorIsErrClosedWhenFnHonoursContextAcrossShutdown: the same
+// across Shutdown, which must give ErrFuncPoolClosed.
+func TestPoolMapErrorIsErrClosedWhenFnHonoursContextAcrossShutdown(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for round := range 20 {
+		started := make(chan struct{}, 1)
+		p := generated.NewFuncPool(blockUntilDone(started), nil)
+		done := make(chan error)
+		go func() {
+			_, err := p.Map(context.Background(), make([]int, 100))
+			done <- err
+		}()
+		<-started
+		if _, err := p.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != generated.ErrFuncPoolClosed {
+			t.Fatalf("round %d: Map across Shutdown = %v, want ErrFuncPoolClosed itself", round, err)
+		}
+	}
+}
+
 // stressPool is the API the accounting stress test drives, met by the
 // generated StressPool and by the template.
 type stressPool interface {
