@@ -98,12 +98,13 @@ func (p *TinyPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		chunk:  min(max(n/(helpers*tinyPoolChunksPerHelper), 1), tinyPoolMaxChunk),
 		done:   make(chan struct{}),
 	}
+	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrTinyPoolClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed).
+	// see their contexts cancelled (see itemFailed). If it has begun, fail
+	// runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrTinyPoolClosed) })()
-	b.left.Store(n)
 
 	for range helpers {
 		if err := p.send(ctx, tinyPoolTask{batch: b}); err != nil {
@@ -1086,12 +1087,13 @@ func (p *SpinPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		chunk:  min(max(n/(helpers*spinPoolChunksPerHelper), 1), spinPoolMaxChunk),
 		done:   make(chan struct{}),
 	}
+	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrSpinPoolClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed).
+	// see their contexts cancelled (see itemFailed). If it has begun, fail
+	// runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrSpinPoolClosed) })()
-	b.left.Store(n)
 
 	for range helpers {
 		if err := p.send(ctx, spinPoolTask{batch: b}); err != nil {
@@ -2074,12 +2076,13 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 		chunk:  min(max(n/(helpers*resizerChunksPerHelper), 1), resizerMaxChunk),
 		done:   make(chan struct{}),
 	}
+	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrResizerClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed).
+	// see their contexts cancelled (see itemFailed). If it has begun, fail
+	// runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrResizerClosed) })()
-	b.left.Store(n)
 	p.stats.submitted.Add(uint64(n))
 
 	for range helpers {
@@ -3202,12 +3205,13 @@ func (p *Sender) MapInto(ctx context.Context, outs []struct{}, ins []string) err
 		chunk:  min(max(n/(helpers*senderChunksPerHelper), 1), senderMaxChunk),
 		done:   make(chan struct{}),
 	}
+	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrSenderClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed).
+	// see their contexts cancelled (see itemFailed). If it has begun, fail
+	// runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrSenderClosed) })()
-	b.left.Store(n)
 
 	for range helpers {
 		if err := p.send(ctx, senderTask{batch: b}); err != nil {
@@ -4184,12 +4188,13 @@ func (p *FuncPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		chunk:  min(max(n/(helpers*funcPoolChunksPerHelper), 1), funcPoolMaxChunk),
 		done:   make(chan struct{}),
 	}
+	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrFuncPoolClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed).
+	// see their contexts cancelled (see itemFailed). If it has begun, fail
+	// runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrFuncPoolClosed) })()
-	b.left.Store(n)
 
 	for range helpers {
 		if err := p.send(ctx, funcPoolTask{batch: b}); err != nil {
@@ -5177,12 +5182,13 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		chunk:  min(max(n/(helpers*stressPoolChunksPerHelper), 1), stressPoolMaxChunk),
 		done:   make(chan struct{}),
 	}
+	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrStressPoolClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed).
+	// see their contexts cancelled (see itemFailed). If it has begun, fail
+	// runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrStressPoolClosed) })()
-	b.left.Store(n)
 	p.stats.submitted.Add(uint64(n))
 
 	for range helpers {
@@ -6568,12 +6574,13 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		chunk:  min(max(n/(helpers*pacedPoolChunksPerHelper), 1), pacedPoolMaxChunk),
 		done:   make(chan struct{}),
 	}
+	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrPacedPoolClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed).
+	// see their contexts cancelled (see itemFailed). If it has begun, fail
+	// runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrPacedPoolClosed) })()
-	b.left.Store(n)
 	p.stats.submitted.Add(uint64(n))
 
 	for range helpers {
@@ -7653,12 +7660,13 @@ func (p *PacedSender) MapInto(ctx context.Context, outs []struct{}, ins []string
 		chunk:  min(max(n/(helpers*pacedSenderChunksPerHelper), 1), pacedSenderMaxChunk),
 		done:   make(chan struct{}),
 	}
+	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrPacedSenderClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed).
+	// see their contexts cancelled (see itemFailed). If it has begun, fail
+	// runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrPacedSenderClosed) })()
-	b.left.Store(n)
 
 	for range helpers {
 		if err := p.send(ctx, pacedSenderTask{batch: b}); err != nil {
@@ -8971,12 +8979,13 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 		chunk:  min(max(n/(helpers*guardedPoolChunksPerHelper), 1), guardedPoolMaxChunk),
 		done:   make(chan struct{}),
 	}
+	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrGuardedPoolClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed).
+	// see their contexts cancelled (see itemFailed). If it has begun, fail
+	// runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrGuardedPoolClosed) })()
-	b.left.Store(n)
 	p.stats.submitted.Add(uint64(n))
 
 	for range helpers {

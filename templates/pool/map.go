@@ -87,12 +87,13 @@ func (p *Pool[In, Out]) MapInto(ctx context.Context, outs []Out, ins []In) error
 		chunk:  min(max(n/(helpers*chunksPerHelper), 1), maxChunk),
 		done:   make(chan struct{}),
 	}
+	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed).
+	// see their contexts cancelled (see itemFailed). If it has begun, fail
+	// runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrClosed) })()
-	b.left.Store(n)
 	if p.cfg.Metrics {
 		p.stats.submitted.Add(uint64(n))
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/monogen/monogen/templates/pool"
 )
@@ -248,6 +249,35 @@ func TestMapErrorIsTheItemsWhenItFailsFirst(t *testing.T) {
 	cancel()
 	if !errors.Is(err, bad) || !strings.Contains(err.Error(), "item 99") {
 		t.Fatalf("Map = %v, want the error of item 99", err)
+	}
+}
+
+// Map on a pool already shut down fails the batch from two goroutines at
+// once: its own (the queue is closed) and the one Shutdown's context
+// starts. Neither may count the items off before Map has counted them in,
+// or Map waits forever for items nobody runs. Many rounds: it is a race.
+func TestMapAfterShutdownReturnsErrClosed(t *testing.T) {
+	p := pool.New(double, nil, pool.Config{Workers: 2})
+	if _, err := p.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() {
+		for range 2000 {
+			if _, err := p.Map(context.Background(), make([]int, 10)); err != pool.ErrClosed {
+				done <- err
+				return
+			}
+		}
+		done <- pool.ErrClosed
+	}()
+	select {
+	case err := <-done:
+		if err != pool.ErrClosed {
+			t.Fatalf("Map after Shutdown = %v, want ErrClosed", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("Map after Shutdown did not return")
 	}
 }
 
