@@ -49,10 +49,19 @@ type Result struct {
 var ErrFlaky = errors.New("flaky attempt")
 
 // Attempts counts the attempts of each job ID; Flaky runs a Job against it.
-// Tests give each pool its own Attempts, and job IDs unique within it.
+// Tests give each pool its own Attempts, and job IDs unique within it; a
+// test using the package's ResizerAttempts resets it first, so that it does
+// not see the attempts of an earlier run (go test -count).
 type Attempts struct {
 	mu sync.Mutex
 	n  map[int]int
+}
+
+// Reset forgets every attempt counted so far.
+func (a *Attempts) Reset() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.n = nil
 }
 
 // Flaky runs one attempt of j: an error for each of the first j.Fails

@@ -32,7 +32,8 @@ const (
 
 // batch is one Map call, shared by the workers helping with it.
 type tinyPoolBatch struct {
-	ctx    context.Context // every item's context; cancelled on the first failure
+	parent context.Context // Map's ctx
+	ctx    context.Context // every item's context; cancelled when the batch stops
 	cancel context.CancelFunc
 	ins    []int
 	outs   []int
@@ -43,8 +44,8 @@ type tinyPoolBatch struct {
 	ok   atomic.Int64  // items finished with a nil error
 	done chan struct{} // closed when left reaches zero
 
-	errOnce sync.Once
-	err     error // the first failure, set once under errOnce
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -55,11 +56,14 @@ type tinyPoolBatch struct {
 //
 // Each item runs under a context derived from ctx (so it carries ctx's
 // values), cancelled when ctx is done, when Shutdown begins, or when another
-// item fails. The first item to fail (after its retries) stops the batch:
-// Map waits for the items already running and returns the outputs, with
-// zero values for items that failed or never ran, and that item's error
-// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
-// the pool is closing, ErrTinyPoolClosed.
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrTinyPoolClosed. An item that fails once the batch has stopped (as a
+// function that honours its context does) does not change the error. The
+// error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -88,15 +92,19 @@ func (p *TinyPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &tinyPoolBatch{
-		ins:   ins,
-		outs:  outs,
-		chunk: min(max(n/(helpers*tinyPoolChunksPerHelper), 1), tinyPoolMaxChunk),
-		done:  make(chan struct{}),
+		parent: ctx,
+		ins:    ins,
+		outs:   outs,
+		chunk:  min(max(n/(helpers*tinyPoolChunksPerHelper), 1), tinyPoolMaxChunk),
+		done:   make(chan struct{}),
 	}
+	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	defer context.AfterFunc(p.ctx, b.cancel)()
-	b.left.Store(n)
+	// Shutdown stops the batch with ErrTinyPoolClosed, recorded before the items
+	// see their contexts cancelled (see itemFailed). If it has begun, fail
+	// runs at once.
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrTinyPoolClosed) })()
 
 	for range helpers {
 		if err := p.send(ctx, tinyPoolTask{batch: b}); err != nil {
@@ -107,24 +115,31 @@ func (p *TinyPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	select {
 	case <-b.done:
 	case <-b.ctx.Done():
-		switch {
-		case ctx.Err() != nil:
-			b.fail(ctx.Err())
-		case p.ctx.Err() != nil:
-			b.fail(ErrTinyPoolClosed)
-		}
-		// Otherwise an item failed and has set the error. Either way, wait
-		// for the items still running: Map must not return while the
-		// pool still reads ins or writes outs.
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
 		<-b.done
 	}
+	ok := b.ok.Load()
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
 	return b.err
 }
 
-// fail records the batch's error if it is the first, cancels the running
-// items and abandons the unclaimed ones.
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
 func (b *tinyPoolBatch) fail(err error) {
-	b.errOnce.Do(func() { b.err = err })
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
 	b.cancel()
 	n := int64(len(b.ins))
 	// Claim everything left in one add, as a worker would claim a chunk.
@@ -156,6 +171,20 @@ func (p *TinyPool) runBatch(b *tinyPoolBatch) {
 	}
 }
 
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrTinyPoolClosed for Shutdown, an earlier item's failure).
+func (b *tinyPoolBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
 // the first failure, which fails the batch. It is the per-item loop of Map,
 // kept tight: one call of the hook per item, and the retry and timeout
@@ -165,7 +194,7 @@ func (p *TinyPool) runChunk(b *tinyPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.fail(fmt.Errorf("pool: item %d: %w", i, tinyPoolNewPanicError(r)))
+			b.itemFailed(i, tinyPoolNewPanicError(r))
 		}
 	}()
 	ctx := b.ctx
@@ -178,7 +207,7 @@ func (p *TinyPool) runChunk(b *tinyPoolBatch, lo, hi int) (ok int) {
 		out, err = p.call(ctx, ins[j])
 		if err != nil {
 			i = lo + j
-			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			b.itemFailed(i, err)
 			return j
 		}
 		outs[j] = out
@@ -992,7 +1021,8 @@ const (
 
 // batch is one Map call, shared by the workers helping with it.
 type spinPoolBatch struct {
-	ctx    context.Context // every item's context; cancelled on the first failure
+	parent context.Context // Map's ctx
+	ctx    context.Context // every item's context; cancelled when the batch stops
 	cancel context.CancelFunc
 	ins    []int
 	outs   []int
@@ -1003,8 +1033,8 @@ type spinPoolBatch struct {
 	ok   atomic.Int64  // items finished with a nil error
 	done chan struct{} // closed when left reaches zero
 
-	errOnce sync.Once
-	err     error // the first failure, set once under errOnce
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -1015,11 +1045,14 @@ type spinPoolBatch struct {
 //
 // Each item runs under a context derived from ctx (so it carries ctx's
 // values), cancelled when ctx is done, when Shutdown begins, or when another
-// item fails. The first item to fail (after its retries) stops the batch:
-// Map waits for the items already running and returns the outputs, with
-// zero values for items that failed or never ran, and that item's error
-// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
-// the pool is closing, ErrSpinPoolClosed.
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrSpinPoolClosed. An item that fails once the batch has stopped (as a
+// function that honours its context does) does not change the error. The
+// error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -1048,15 +1081,19 @@ func (p *SpinPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &spinPoolBatch{
-		ins:   ins,
-		outs:  outs,
-		chunk: min(max(n/(helpers*spinPoolChunksPerHelper), 1), spinPoolMaxChunk),
-		done:  make(chan struct{}),
+		parent: ctx,
+		ins:    ins,
+		outs:   outs,
+		chunk:  min(max(n/(helpers*spinPoolChunksPerHelper), 1), spinPoolMaxChunk),
+		done:   make(chan struct{}),
 	}
+	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	defer context.AfterFunc(p.ctx, b.cancel)()
-	b.left.Store(n)
+	// Shutdown stops the batch with ErrSpinPoolClosed, recorded before the items
+	// see their contexts cancelled (see itemFailed). If it has begun, fail
+	// runs at once.
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrSpinPoolClosed) })()
 
 	for range helpers {
 		if err := p.send(ctx, spinPoolTask{batch: b}); err != nil {
@@ -1067,24 +1104,31 @@ func (p *SpinPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	select {
 	case <-b.done:
 	case <-b.ctx.Done():
-		switch {
-		case ctx.Err() != nil:
-			b.fail(ctx.Err())
-		case p.ctx.Err() != nil:
-			b.fail(ErrSpinPoolClosed)
-		}
-		// Otherwise an item failed and has set the error. Either way, wait
-		// for the items still running: Map must not return while the
-		// pool still reads ins or writes outs.
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
 		<-b.done
 	}
+	ok := b.ok.Load()
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
 	return b.err
 }
 
-// fail records the batch's error if it is the first, cancels the running
-// items and abandons the unclaimed ones.
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
 func (b *spinPoolBatch) fail(err error) {
-	b.errOnce.Do(func() { b.err = err })
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
 	b.cancel()
 	n := int64(len(b.ins))
 	// Claim everything left in one add, as a worker would claim a chunk.
@@ -1116,6 +1160,20 @@ func (p *SpinPool) runBatch(b *spinPoolBatch) {
 	}
 }
 
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrSpinPoolClosed for Shutdown, an earlier item's failure).
+func (b *spinPoolBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
 // the first failure, which fails the batch. It is the per-item loop of Map,
 // kept tight: one call of the hook per item, and the retry and timeout
@@ -1125,7 +1183,7 @@ func (p *SpinPool) runChunk(b *spinPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.fail(fmt.Errorf("pool: item %d: %w", i, spinPoolNewPanicError(r)))
+			b.itemFailed(i, spinPoolNewPanicError(r))
 		}
 	}()
 	ctx := b.ctx
@@ -1138,7 +1196,7 @@ func (p *SpinPool) runChunk(b *spinPoolBatch, lo, hi int) (ok int) {
 		out, err = p.call(ctx, ins[j])
 		if err != nil {
 			i = lo + j
-			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			b.itemFailed(i, err)
 			return j
 		}
 		outs[j] = out
@@ -1952,7 +2010,8 @@ const (
 
 // batch is one Map call, shared by the workers helping with it.
 type resizerBatch struct {
-	ctx    context.Context // every item's context; cancelled on the first failure
+	parent context.Context // Map's ctx
+	ctx    context.Context // every item's context; cancelled when the batch stops
 	cancel context.CancelFunc
 	ins    []Job
 	outs   []Result
@@ -1963,8 +2022,8 @@ type resizerBatch struct {
 	ok   atomic.Int64  // items finished with a nil error
 	done chan struct{} // closed when left reaches zero
 
-	errOnce sync.Once
-	err     error // the first failure, set once under errOnce
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -1975,11 +2034,14 @@ type resizerBatch struct {
 //
 // Each item runs under a context derived from ctx (so it carries ctx's
 // values), cancelled when ctx is done, when Shutdown begins, or when another
-// item fails. The first item to fail (after its retries) stops the batch:
-// Map waits for the items already running and returns the outputs, with
-// zero values for items that failed or never ran, and that item's error
-// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
-// the pool is closing, ErrResizerClosed.
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrResizerClosed. An item that fails once the batch has stopped (as a
+// function that honours its context does) does not change the error. The
+// error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -2008,15 +2070,19 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 		helpers = 1
 	}
 	b := &resizerBatch{
-		ins:   ins,
-		outs:  outs,
-		chunk: min(max(n/(helpers*resizerChunksPerHelper), 1), resizerMaxChunk),
-		done:  make(chan struct{}),
+		parent: ctx,
+		ins:    ins,
+		outs:   outs,
+		chunk:  min(max(n/(helpers*resizerChunksPerHelper), 1), resizerMaxChunk),
+		done:   make(chan struct{}),
 	}
+	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	defer context.AfterFunc(p.ctx, b.cancel)()
-	b.left.Store(n)
+	// Shutdown stops the batch with ErrResizerClosed, recorded before the items
+	// see their contexts cancelled (see itemFailed). If it has begun, fail
+	// runs at once.
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrResizerClosed) })()
 	p.stats.submitted.Add(uint64(n))
 
 	for range helpers {
@@ -2028,27 +2094,33 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 	select {
 	case <-b.done:
 	case <-b.ctx.Done():
-		switch {
-		case ctx.Err() != nil:
-			b.fail(ctx.Err())
-		case p.ctx.Err() != nil:
-			b.fail(ErrResizerClosed)
-		}
-		// Otherwise an item failed and has set the error. Either way, wait
-		// for the items still running: Map must not return while the
-		// pool still reads ins or writes outs.
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
 		<-b.done
 	}
-	ok := uint64(b.ok.Load())
-	p.stats.completed.Add(ok)
-	p.stats.failed.Add(uint64(n) - ok)
+	ok := b.ok.Load()
+	p.stats.completed.Add(uint64(ok))
+	p.stats.failed.Add(uint64(n - ok))
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
 	return b.err
 }
 
-// fail records the batch's error if it is the first, cancels the running
-// items and abandons the unclaimed ones.
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
 func (b *resizerBatch) fail(err error) {
-	b.errOnce.Do(func() { b.err = err })
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
 	b.cancel()
 	n := int64(len(b.ins))
 	// Claim everything left in one add, as a worker would claim a chunk.
@@ -2082,6 +2154,20 @@ func (p *Resizer) runBatch(b *resizerBatch) {
 	}
 }
 
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrResizerClosed for Shutdown, an earlier item's failure).
+func (b *resizerBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
 // the first failure, which fails the batch. It is the per-item loop of Map,
 // kept tight: one call of the hook per item, and the retry and timeout
@@ -2091,7 +2177,7 @@ func (p *Resizer) runChunk(b *resizerBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.fail(fmt.Errorf("pool: item %d: %w", i, resizerNewPanicError(r)))
+			b.itemFailed(i, resizerNewPanicError(r))
 		}
 	}()
 	ctx := b.ctx
@@ -2107,7 +2193,7 @@ func (p *Resizer) runChunk(b *resizerBatch, lo, hi int) (ok int) {
 		}
 		if err != nil {
 			i = lo + j
-			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			b.itemFailed(i, err)
 			return j
 		}
 		outs[j] = out
@@ -3063,7 +3149,8 @@ const (
 
 // batch is one Map call, shared by the workers helping with it.
 type senderBatch struct {
-	ctx    context.Context // every item's context; cancelled on the first failure
+	parent context.Context // Map's ctx
+	ctx    context.Context // every item's context; cancelled when the batch stops
 	cancel context.CancelFunc
 	ins    []string
 	outs   []struct{}
@@ -3074,8 +3161,8 @@ type senderBatch struct {
 	ok   atomic.Int64  // items finished with a nil error
 	done chan struct{} // closed when left reaches zero
 
-	errOnce sync.Once
-	err     error // the first failure, set once under errOnce
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -3086,11 +3173,14 @@ type senderBatch struct {
 //
 // Each item runs under a context derived from ctx (so it carries ctx's
 // values), cancelled when ctx is done, when Shutdown begins, or when another
-// item fails. The first item to fail (after its retries) stops the batch:
-// Map waits for the items already running and returns the outputs, with
-// zero values for items that failed or never ran, and that item's error
-// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
-// the pool is closing, ErrSenderClosed.
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrSenderClosed. An item that fails once the batch has stopped (as a
+// function that honours its context does) does not change the error. The
+// error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -3119,15 +3209,19 @@ func (p *Sender) MapInto(ctx context.Context, outs []struct{}, ins []string) err
 		helpers = 1
 	}
 	b := &senderBatch{
-		ins:   ins,
-		outs:  outs,
-		chunk: min(max(n/(helpers*senderChunksPerHelper), 1), senderMaxChunk),
-		done:  make(chan struct{}),
+		parent: ctx,
+		ins:    ins,
+		outs:   outs,
+		chunk:  min(max(n/(helpers*senderChunksPerHelper), 1), senderMaxChunk),
+		done:   make(chan struct{}),
 	}
+	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	defer context.AfterFunc(p.ctx, b.cancel)()
-	b.left.Store(n)
+	// Shutdown stops the batch with ErrSenderClosed, recorded before the items
+	// see their contexts cancelled (see itemFailed). If it has begun, fail
+	// runs at once.
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrSenderClosed) })()
 
 	for range helpers {
 		if err := p.send(ctx, senderTask{batch: b}); err != nil {
@@ -3138,24 +3232,31 @@ func (p *Sender) MapInto(ctx context.Context, outs []struct{}, ins []string) err
 	select {
 	case <-b.done:
 	case <-b.ctx.Done():
-		switch {
-		case ctx.Err() != nil:
-			b.fail(ctx.Err())
-		case p.ctx.Err() != nil:
-			b.fail(ErrSenderClosed)
-		}
-		// Otherwise an item failed and has set the error. Either way, wait
-		// for the items still running: Map must not return while the
-		// pool still reads ins or writes outs.
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
 		<-b.done
 	}
+	ok := b.ok.Load()
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
 	return b.err
 }
 
-// fail records the batch's error if it is the first, cancels the running
-// items and abandons the unclaimed ones.
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
 func (b *senderBatch) fail(err error) {
-	b.errOnce.Do(func() { b.err = err })
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
 	b.cancel()
 	n := int64(len(b.ins))
 	// Claim everything left in one add, as a worker would claim a chunk.
@@ -3187,6 +3288,20 @@ func (p *Sender) runBatch(b *senderBatch) {
 	}
 }
 
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrSenderClosed for Shutdown, an earlier item's failure).
+func (b *senderBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
 // the first failure, which fails the batch. It is the per-item loop of Map,
 // kept tight: one call of the hook per item, and the retry and timeout
@@ -3196,7 +3311,7 @@ func (p *Sender) runChunk(b *senderBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.fail(fmt.Errorf("pool: item %d: %w", i, senderNewPanicError(r)))
+			b.itemFailed(i, senderNewPanicError(r))
 		}
 	}()
 	ctx := b.ctx
@@ -3209,7 +3324,7 @@ func (p *Sender) runChunk(b *senderBatch, lo, hi int) (ok int) {
 		out, err = p.call(ctx, ins[j])
 		if err != nil {
 			i = lo + j
-			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			b.itemFailed(i, err)
 			return j
 		}
 		outs[j] = out
@@ -4017,7 +4132,8 @@ const (
 
 // batch is one Map call, shared by the workers helping with it.
 type funcPoolBatch struct {
-	ctx    context.Context // every item's context; cancelled on the first failure
+	parent context.Context // Map's ctx
+	ctx    context.Context // every item's context; cancelled when the batch stops
 	cancel context.CancelFunc
 	ins    []int
 	outs   []int
@@ -4028,8 +4144,8 @@ type funcPoolBatch struct {
 	ok   atomic.Int64  // items finished with a nil error
 	done chan struct{} // closed when left reaches zero
 
-	errOnce sync.Once
-	err     error // the first failure, set once under errOnce
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -4040,11 +4156,14 @@ type funcPoolBatch struct {
 //
 // Each item runs under a context derived from ctx (so it carries ctx's
 // values), cancelled when ctx is done, when Shutdown begins, or when another
-// item fails. The first item to fail (after its retries) stops the batch:
-// Map waits for the items already running and returns the outputs, with
-// zero values for items that failed or never ran, and that item's error
-// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
-// the pool is closing, ErrFuncPoolClosed.
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrFuncPoolClosed. An item that fails once the batch has stopped (as a
+// function that honours its context does) does not change the error. The
+// error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -4073,15 +4192,19 @@ func (p *FuncPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &funcPoolBatch{
-		ins:   ins,
-		outs:  outs,
-		chunk: min(max(n/(helpers*funcPoolChunksPerHelper), 1), funcPoolMaxChunk),
-		done:  make(chan struct{}),
+		parent: ctx,
+		ins:    ins,
+		outs:   outs,
+		chunk:  min(max(n/(helpers*funcPoolChunksPerHelper), 1), funcPoolMaxChunk),
+		done:   make(chan struct{}),
 	}
+	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	defer context.AfterFunc(p.ctx, b.cancel)()
-	b.left.Store(n)
+	// Shutdown stops the batch with ErrFuncPoolClosed, recorded before the items
+	// see their contexts cancelled (see itemFailed). If it has begun, fail
+	// runs at once.
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrFuncPoolClosed) })()
 
 	for range helpers {
 		if err := p.send(ctx, funcPoolTask{batch: b}); err != nil {
@@ -4092,24 +4215,31 @@ func (p *FuncPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	select {
 	case <-b.done:
 	case <-b.ctx.Done():
-		switch {
-		case ctx.Err() != nil:
-			b.fail(ctx.Err())
-		case p.ctx.Err() != nil:
-			b.fail(ErrFuncPoolClosed)
-		}
-		// Otherwise an item failed and has set the error. Either way, wait
-		// for the items still running: Map must not return while the
-		// pool still reads ins or writes outs.
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
 		<-b.done
 	}
+	ok := b.ok.Load()
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
 	return b.err
 }
 
-// fail records the batch's error if it is the first, cancels the running
-// items and abandons the unclaimed ones.
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
 func (b *funcPoolBatch) fail(err error) {
-	b.errOnce.Do(func() { b.err = err })
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
 	b.cancel()
 	n := int64(len(b.ins))
 	// Claim everything left in one add, as a worker would claim a chunk.
@@ -4141,6 +4271,20 @@ func (p *FuncPool) runBatch(b *funcPoolBatch) {
 	}
 }
 
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrFuncPoolClosed for Shutdown, an earlier item's failure).
+func (b *funcPoolBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
 // the first failure, which fails the batch. It is the per-item loop of Map,
 // kept tight: one call of the hook per item, and the retry and timeout
@@ -4150,7 +4294,7 @@ func (p *FuncPool) runChunk(b *funcPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.fail(fmt.Errorf("pool: item %d: %w", i, funcPoolNewPanicError(r)))
+			b.itemFailed(i, funcPoolNewPanicError(r))
 		}
 	}()
 	ctx := b.ctx
@@ -4163,7 +4307,7 @@ func (p *FuncPool) runChunk(b *funcPoolBatch, lo, hi int) (ok int) {
 		out, err = p.call(ctx, ins[j])
 		if err != nil {
 			i = lo + j
-			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			b.itemFailed(i, err)
 			return j
 		}
 		outs[j] = out
@@ -4982,7 +5126,8 @@ const (
 
 // batch is one Map call, shared by the workers helping with it.
 type stressPoolBatch struct {
-	ctx    context.Context // every item's context; cancelled on the first failure
+	parent context.Context // Map's ctx
+	ctx    context.Context // every item's context; cancelled when the batch stops
 	cancel context.CancelFunc
 	ins    []int
 	outs   []int
@@ -4993,8 +5138,8 @@ type stressPoolBatch struct {
 	ok   atomic.Int64  // items finished with a nil error
 	done chan struct{} // closed when left reaches zero
 
-	errOnce sync.Once
-	err     error // the first failure, set once under errOnce
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -5005,11 +5150,14 @@ type stressPoolBatch struct {
 //
 // Each item runs under a context derived from ctx (so it carries ctx's
 // values), cancelled when ctx is done, when Shutdown begins, or when another
-// item fails. The first item to fail (after its retries) stops the batch:
-// Map waits for the items already running and returns the outputs, with
-// zero values for items that failed or never ran, and that item's error
-// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
-// the pool is closing, ErrStressPoolClosed.
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrStressPoolClosed. An item that fails once the batch has stopped (as a
+// function that honours its context does) does not change the error. The
+// error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -5038,15 +5186,19 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &stressPoolBatch{
-		ins:   ins,
-		outs:  outs,
-		chunk: min(max(n/(helpers*stressPoolChunksPerHelper), 1), stressPoolMaxChunk),
-		done:  make(chan struct{}),
+		parent: ctx,
+		ins:    ins,
+		outs:   outs,
+		chunk:  min(max(n/(helpers*stressPoolChunksPerHelper), 1), stressPoolMaxChunk),
+		done:   make(chan struct{}),
 	}
+	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	defer context.AfterFunc(p.ctx, b.cancel)()
-	b.left.Store(n)
+	// Shutdown stops the batch with ErrStressPoolClosed, recorded before the items
+	// see their contexts cancelled (see itemFailed). If it has begun, fail
+	// runs at once.
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrStressPoolClosed) })()
 	p.stats.submitted.Add(uint64(n))
 
 	for range helpers {
@@ -5058,27 +5210,33 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	select {
 	case <-b.done:
 	case <-b.ctx.Done():
-		switch {
-		case ctx.Err() != nil:
-			b.fail(ctx.Err())
-		case p.ctx.Err() != nil:
-			b.fail(ErrStressPoolClosed)
-		}
-		// Otherwise an item failed and has set the error. Either way, wait
-		// for the items still running: Map must not return while the
-		// pool still reads ins or writes outs.
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
 		<-b.done
 	}
-	ok := uint64(b.ok.Load())
-	p.stats.completed.Add(ok)
-	p.stats.failed.Add(uint64(n) - ok)
+	ok := b.ok.Load()
+	p.stats.completed.Add(uint64(ok))
+	p.stats.failed.Add(uint64(n - ok))
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
 	return b.err
 }
 
-// fail records the batch's error if it is the first, cancels the running
-// items and abandons the unclaimed ones.
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
 func (b *stressPoolBatch) fail(err error) {
-	b.errOnce.Do(func() { b.err = err })
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
 	b.cancel()
 	n := int64(len(b.ins))
 	// Claim everything left in one add, as a worker would claim a chunk.
@@ -5112,6 +5270,20 @@ func (p *StressPool) runBatch(b *stressPoolBatch) {
 	}
 }
 
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrStressPoolClosed for Shutdown, an earlier item's failure).
+func (b *stressPoolBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
 // the first failure, which fails the batch. It is the per-item loop of Map,
 // kept tight: one call of the hook per item, and the retry and timeout
@@ -5121,7 +5293,7 @@ func (p *StressPool) runChunk(b *stressPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.fail(fmt.Errorf("pool: item %d: %w", i, stressPoolNewPanicError(r)))
+			b.itemFailed(i, stressPoolNewPanicError(r))
 		}
 	}()
 	ctx := b.ctx
@@ -5137,7 +5309,7 @@ func (p *StressPool) runChunk(b *stressPoolBatch, lo, hi int) (ok int) {
 		}
 		if err != nil {
 			i = lo + j
-			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			b.itemFailed(i, err)
 			return j
 		}
 		outs[j] = out
@@ -6411,7 +6583,8 @@ const (
 
 // batch is one Map call, shared by the workers helping with it.
 type pacedPoolBatch struct {
-	ctx    context.Context // every item's context; cancelled on the first failure
+	parent context.Context // Map's ctx
+	ctx    context.Context // every item's context; cancelled when the batch stops
 	cancel context.CancelFunc
 	ins    []int
 	outs   []int
@@ -6422,8 +6595,8 @@ type pacedPoolBatch struct {
 	ok   atomic.Int64  // items finished with a nil error
 	done chan struct{} // closed when left reaches zero
 
-	errOnce sync.Once
-	err     error // the first failure, set once under errOnce
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -6434,11 +6607,14 @@ type pacedPoolBatch struct {
 //
 // Each item runs under a context derived from ctx (so it carries ctx's
 // values), cancelled when ctx is done, when Shutdown begins, or when another
-// item fails. The first item to fail (after its retries) stops the batch:
-// Map waits for the items already running and returns the outputs, with
-// zero values for items that failed or never ran, and that item's error
-// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
-// the pool is closing, ErrPacedPoolClosed.
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrPacedPoolClosed. An item that fails once the batch has stopped (as a
+// function that honours its context does) does not change the error. The
+// error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -6467,15 +6643,19 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &pacedPoolBatch{
-		ins:   ins,
-		outs:  outs,
-		chunk: min(max(n/(helpers*pacedPoolChunksPerHelper), 1), pacedPoolMaxChunk),
-		done:  make(chan struct{}),
+		parent: ctx,
+		ins:    ins,
+		outs:   outs,
+		chunk:  min(max(n/(helpers*pacedPoolChunksPerHelper), 1), pacedPoolMaxChunk),
+		done:   make(chan struct{}),
 	}
+	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	defer context.AfterFunc(p.ctx, b.cancel)()
-	b.left.Store(n)
+	// Shutdown stops the batch with ErrPacedPoolClosed, recorded before the items
+	// see their contexts cancelled (see itemFailed). If it has begun, fail
+	// runs at once.
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrPacedPoolClosed) })()
 	p.stats.submitted.Add(uint64(n))
 
 	for range helpers {
@@ -6487,27 +6667,33 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	select {
 	case <-b.done:
 	case <-b.ctx.Done():
-		switch {
-		case ctx.Err() != nil:
-			b.fail(ctx.Err())
-		case p.ctx.Err() != nil:
-			b.fail(ErrPacedPoolClosed)
-		}
-		// Otherwise an item failed and has set the error. Either way, wait
-		// for the items still running: Map must not return while the
-		// pool still reads ins or writes outs.
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
 		<-b.done
 	}
-	ok := uint64(b.ok.Load())
-	p.stats.completed.Add(ok)
-	p.stats.failed.Add(uint64(n) - ok)
+	ok := b.ok.Load()
+	p.stats.completed.Add(uint64(ok))
+	p.stats.failed.Add(uint64(n - ok))
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
 	return b.err
 }
 
-// fail records the batch's error if it is the first, cancels the running
-// items and abandons the unclaimed ones.
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
 func (b *pacedPoolBatch) fail(err error) {
-	b.errOnce.Do(func() { b.err = err })
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
 	b.cancel()
 	n := int64(len(b.ins))
 	// Claim everything left in one add, as a worker would claim a chunk.
@@ -6541,6 +6727,20 @@ func (p *PacedPool) runBatch(b *pacedPoolBatch) {
 	}
 }
 
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrPacedPoolClosed for Shutdown, an earlier item's failure).
+func (b *pacedPoolBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
 // the first failure, which fails the batch. It is the per-item loop of Map,
 // kept tight: one call of the hook per item, and the retry and timeout
@@ -6550,7 +6750,7 @@ func (p *PacedPool) runChunk(b *pacedPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.fail(fmt.Errorf("pool: item %d: %w", i, pacedPoolNewPanicError(r)))
+			b.itemFailed(i, pacedPoolNewPanicError(r))
 		}
 	}()
 	ctx := b.ctx
@@ -6563,7 +6763,7 @@ func (p *PacedPool) runChunk(b *pacedPoolBatch, lo, hi int) (ok int) {
 		out, err = p.attempt(ctx, ins[j])
 		if err != nil {
 			i = lo + j
-			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			b.itemFailed(i, err)
 			return j
 		}
 		outs[j] = out
@@ -7469,7 +7669,8 @@ const (
 
 // batch is one Map call, shared by the workers helping with it.
 type pacedSenderBatch struct {
-	ctx    context.Context // every item's context; cancelled on the first failure
+	parent context.Context // Map's ctx
+	ctx    context.Context // every item's context; cancelled when the batch stops
 	cancel context.CancelFunc
 	ins    []string
 	outs   []struct{}
@@ -7480,8 +7681,8 @@ type pacedSenderBatch struct {
 	ok   atomic.Int64  // items finished with a nil error
 	done chan struct{} // closed when left reaches zero
 
-	errOnce sync.Once
-	err     error // the first failure, set once under errOnce
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -7492,11 +7693,14 @@ type pacedSenderBatch struct {
 //
 // Each item runs under a context derived from ctx (so it carries ctx's
 // values), cancelled when ctx is done, when Shutdown begins, or when another
-// item fails. The first item to fail (after its retries) stops the batch:
-// Map waits for the items already running and returns the outputs, with
-// zero values for items that failed or never ran, and that item's error
-// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
-// the pool is closing, ErrPacedSenderClosed.
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrPacedSenderClosed. An item that fails once the batch has stopped (as a
+// function that honours its context does) does not change the error. The
+// error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -7525,15 +7729,19 @@ func (p *PacedSender) MapInto(ctx context.Context, outs []struct{}, ins []string
 		helpers = 1
 	}
 	b := &pacedSenderBatch{
-		ins:   ins,
-		outs:  outs,
-		chunk: min(max(n/(helpers*pacedSenderChunksPerHelper), 1), pacedSenderMaxChunk),
-		done:  make(chan struct{}),
+		parent: ctx,
+		ins:    ins,
+		outs:   outs,
+		chunk:  min(max(n/(helpers*pacedSenderChunksPerHelper), 1), pacedSenderMaxChunk),
+		done:   make(chan struct{}),
 	}
+	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	defer context.AfterFunc(p.ctx, b.cancel)()
-	b.left.Store(n)
+	// Shutdown stops the batch with ErrPacedSenderClosed, recorded before the items
+	// see their contexts cancelled (see itemFailed). If it has begun, fail
+	// runs at once.
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrPacedSenderClosed) })()
 
 	for range helpers {
 		if err := p.send(ctx, pacedSenderTask{batch: b}); err != nil {
@@ -7544,24 +7752,31 @@ func (p *PacedSender) MapInto(ctx context.Context, outs []struct{}, ins []string
 	select {
 	case <-b.done:
 	case <-b.ctx.Done():
-		switch {
-		case ctx.Err() != nil:
-			b.fail(ctx.Err())
-		case p.ctx.Err() != nil:
-			b.fail(ErrPacedSenderClosed)
-		}
-		// Otherwise an item failed and has set the error. Either way, wait
-		// for the items still running: Map must not return while the
-		// pool still reads ins or writes outs.
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
 		<-b.done
 	}
+	ok := b.ok.Load()
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
 	return b.err
 }
 
-// fail records the batch's error if it is the first, cancels the running
-// items and abandons the unclaimed ones.
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
 func (b *pacedSenderBatch) fail(err error) {
-	b.errOnce.Do(func() { b.err = err })
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
 	b.cancel()
 	n := int64(len(b.ins))
 	// Claim everything left in one add, as a worker would claim a chunk.
@@ -7593,6 +7808,20 @@ func (p *PacedSender) runBatch(b *pacedSenderBatch) {
 	}
 }
 
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrPacedSenderClosed for Shutdown, an earlier item's failure).
+func (b *pacedSenderBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
 // the first failure, which fails the batch. It is the per-item loop of Map,
 // kept tight: one call of the hook per item, and the retry and timeout
@@ -7602,7 +7831,7 @@ func (p *PacedSender) runChunk(b *pacedSenderBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.fail(fmt.Errorf("pool: item %d: %w", i, pacedSenderNewPanicError(r)))
+			b.itemFailed(i, pacedSenderNewPanicError(r))
 		}
 	}()
 	ctx := b.ctx
@@ -7615,7 +7844,7 @@ func (p *PacedSender) runChunk(b *pacedSenderBatch, lo, hi int) (ok int) {
 		out, err = p.attempt(ctx, ins[j])
 		if err != nil {
 			i = lo + j
-			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			b.itemFailed(i, err)
 			return j
 		}
 		outs[j] = out
@@ -8847,7 +9076,8 @@ const (
 
 // batch is one Map call, shared by the workers helping with it.
 type guardedPoolBatch struct {
-	ctx    context.Context // every item's context; cancelled on the first failure
+	parent context.Context // Map's ctx
+	ctx    context.Context // every item's context; cancelled when the batch stops
 	cancel context.CancelFunc
 	ins    []int
 	outs   []int
@@ -8858,8 +9088,8 @@ type guardedPoolBatch struct {
 	ok   atomic.Int64  // items finished with a nil error
 	done chan struct{} // closed when left reaches zero
 
-	errOnce sync.Once
-	err     error // the first failure, set once under errOnce
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -8870,11 +9100,14 @@ type guardedPoolBatch struct {
 //
 // Each item runs under a context derived from ctx (so it carries ctx's
 // values), cancelled when ctx is done, when Shutdown begins, or when another
-// item fails. The first item to fail (after its retries) stops the batch:
-// Map waits for the items already running and returns the outputs, with
-// zero values for items that failed or never ran, and that item's error
-// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
-// the pool is closing, ErrGuardedPoolClosed.
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrGuardedPoolClosed. An item that fails once the batch has stopped (as a
+// function that honours its context does) does not change the error. The
+// error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -8903,15 +9136,19 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 		helpers = 1
 	}
 	b := &guardedPoolBatch{
-		ins:   ins,
-		outs:  outs,
-		chunk: min(max(n/(helpers*guardedPoolChunksPerHelper), 1), guardedPoolMaxChunk),
-		done:  make(chan struct{}),
+		parent: ctx,
+		ins:    ins,
+		outs:   outs,
+		chunk:  min(max(n/(helpers*guardedPoolChunksPerHelper), 1), guardedPoolMaxChunk),
+		done:   make(chan struct{}),
 	}
+	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	defer context.AfterFunc(p.ctx, b.cancel)()
-	b.left.Store(n)
+	// Shutdown stops the batch with ErrGuardedPoolClosed, recorded before the items
+	// see their contexts cancelled (see itemFailed). If it has begun, fail
+	// runs at once.
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrGuardedPoolClosed) })()
 	p.stats.submitted.Add(uint64(n))
 
 	for range helpers {
@@ -8923,27 +9160,33 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 	select {
 	case <-b.done:
 	case <-b.ctx.Done():
-		switch {
-		case ctx.Err() != nil:
-			b.fail(ctx.Err())
-		case p.ctx.Err() != nil:
-			b.fail(ErrGuardedPoolClosed)
-		}
-		// Otherwise an item failed and has set the error. Either way, wait
-		// for the items still running: Map must not return while the
-		// pool still reads ins or writes outs.
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
 		<-b.done
 	}
-	ok := uint64(b.ok.Load())
-	p.stats.completed.Add(ok)
-	p.stats.failed.Add(uint64(n) - ok)
+	ok := b.ok.Load()
+	p.stats.completed.Add(uint64(ok))
+	p.stats.failed.Add(uint64(n - ok))
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
 	return b.err
 }
 
-// fail records the batch's error if it is the first, cancels the running
-// items and abandons the unclaimed ones.
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
 func (b *guardedPoolBatch) fail(err error) {
-	b.errOnce.Do(func() { b.err = err })
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
 	b.cancel()
 	n := int64(len(b.ins))
 	// Claim everything left in one add, as a worker would claim a chunk.
@@ -8977,6 +9220,20 @@ func (p *GuardedPool) runBatch(b *guardedPoolBatch) {
 	}
 }
 
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrGuardedPoolClosed for Shutdown, an earlier item's failure).
+func (b *guardedPoolBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
 // the first failure, which fails the batch. It is the per-item loop of Map,
 // kept tight: one call of the hook per item, and the retry and timeout
@@ -8986,7 +9243,7 @@ func (p *GuardedPool) runChunk(b *guardedPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.fail(fmt.Errorf("pool: item %d: %w", i, guardedPoolNewPanicError(r)))
+			b.itemFailed(i, guardedPoolNewPanicError(r))
 		}
 	}()
 	ctx := b.ctx
@@ -9002,7 +9259,7 @@ func (p *GuardedPool) runChunk(b *guardedPoolBatch, lo, hi int) (ok int) {
 		}
 		if err != nil {
 			i = lo + j
-			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			b.itemFailed(i, err)
 			return j
 		}
 		outs[j] = out

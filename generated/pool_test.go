@@ -93,64 +93,78 @@ func randomJobs(rng *rand.Rand, base, n int) []generated.Job {
 func TestPoolEquivalenceOptions(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for seed := range uint64(3) {
-		rng := rand.New(rand.NewPCG(seed, 7))
-		jobs := randomJobs(rng, int(seed)*1000, 60)
-		// A batch with one failing item (Fails > retries) fails at that
-		// item whatever the schedule; one without succeeds.
-		okBatch := randomJobs(rng, int(seed)*1000+500, 40)
-		for i := range okBatch {
-			okBatch[i].Fails = min(okBatch[i].Fails, 2)
-			okBatch[i].Panic = false
-		}
-		badBatch := randomJobs(rng, int(seed)*1000+700, 40)
-		for i := range badBatch {
-			badBatch[i].Fails, badBatch[i].Panic = 0, false
-		}
-		badBatch[17].Fails = 3
+		poolEquivalenceOptions(t, seed)
+	}
+}
 
-		var gen, tpl recorder
-		g := generated.NewResizer(func(in generated.Job, out generated.Result, err error) { gen.add(in, out, err) })
-		var tplAttempts generated.Attempts
-		p := pool.New(func(ctx context.Context, j generated.Job) (generated.Result, error) {
-			return tplAttempts.Flaky(ctx, j, true)
-		}, func(in generated.Job, out generated.Result, err error) { tpl.add(in, out, err) },
-			pool.Config{Workers: 3, Queue: 8, Retries: 2, Backoff: time.Millisecond, Timeout: time.Second, Metrics: true})
+func poolEquivalenceOptions(t *testing.T, seed uint64) {
+	// Resizer's function counts attempts in the package's
+	// ResizerAttempts, which outlives the test: start from zero, as the
+	// template's own counter below does, or a second run (-count=2)
+	// sees every job one attempt further on.
+	generated.ResizerAttempts.Reset()
+	rng := rand.New(rand.NewPCG(seed, 7))
+	jobs := randomJobs(rng, int(seed)*1000, 60)
+	// A batch with one failing item (Fails > retries) fails at that
+	// item whatever the schedule; one without succeeds.
+	okBatch := randomJobs(rng, int(seed)*1000+500, 40)
+	for i := range okBatch {
+		okBatch[i].Fails = min(okBatch[i].Fails, 2)
+		okBatch[i].Panic = false
+	}
+	badBatch := randomJobs(rng, int(seed)*1000+700, 40)
+	for i := range badBatch {
+		badBatch[i].Fails, badBatch[i].Panic = 0, false
+	}
+	badBatch[17].Fails = 3
 
-		ctx := context.Background()
-		for _, j := range jobs {
-			if err := g.Submit(ctx, j); err != nil {
-				t.Fatal(err)
-			}
-			if err := p.Submit(ctx, j); err != nil {
-				t.Fatal(err)
-			}
-		}
-		gOuts, gErr := g.Map(ctx, okBatch)
-		pOuts, pErr := p.Map(ctx, okBatch)
-		if gErr != nil || pErr != nil || !reflect.DeepEqual(gOuts, pOuts) {
-			t.Fatalf("seed %d: Map: generated %v, %v; template %v, %v", seed, gOuts, gErr, pOuts, pErr)
-		}
-		_, gErr = g.Map(ctx, badBatch)
-		_, pErr = p.Map(ctx, badBatch)
-		if errText(gErr) != errText(pErr) || gErr == nil || !errors.Is(gErr, generated.ErrFlaky) {
-			t.Fatalf("seed %d: failing Map: generated %v; template %v", seed, gErr, pErr)
-		}
-		g.Close()
-		p.Close()
+	var gen, tpl recorder
+	g := generated.NewResizer(func(in generated.Job, out generated.Result, err error) { gen.add(in, out, err) })
+	var tplAttempts generated.Attempts
+	p := pool.New(func(ctx context.Context, j generated.Job) (generated.Result, error) {
+		return tplAttempts.Flaky(ctx, j, true)
+	}, func(in generated.Job, out generated.Result, err error) { tpl.add(in, out, err) },
+		pool.Config{Workers: 3, Queue: 8, Retries: 2, Backoff: time.Millisecond, Timeout: time.Second, Metrics: true})
+	// Close is idempotent: these stop the workers when a check fails
+	// before the Close calls below, so that goleak reports the failure
+	// and not the pools' goroutines.
+	defer g.Close()
+	defer p.Close()
 
-		if a, b := gen.sorted(), tpl.sorted(); !reflect.DeepEqual(a, b) {
-			t.Fatalf("seed %d: deliveries differ:\ngenerated %v\ntemplate  %v", seed, a, b)
+	ctx := context.Background()
+	for _, j := range jobs {
+		if err := g.Submit(ctx, j); err != nil {
+			t.Fatal(err)
 		}
-		gs, ps := g.Stats(), p.Stats()
-		// Items of the failing batch that were abandoned depend on the
-		// schedule; the sums do not.
-		if gs.Submitted != ps.Submitted || gs.Completed+gs.Failed != ps.Completed+ps.Failed ||
-			gs.InFlight != 0 || ps.InFlight != 0 || gs.Queued != 0 || gs.Unrun != ps.Unrun {
-			t.Fatalf("seed %d: Stats: generated %+v, template %+v", seed, gs, ps)
+		if err := p.Submit(ctx, j); err != nil {
+			t.Fatal(err)
 		}
-		if err := g.Submit(ctx, generated.Job{}); !errors.Is(err, generated.ErrResizerClosed) {
-			t.Fatalf("Submit after Close: %v", err)
-		}
+	}
+	gOuts, gErr := g.Map(ctx, okBatch)
+	pOuts, pErr := p.Map(ctx, okBatch)
+	if gErr != nil || pErr != nil || !reflect.DeepEqual(gOuts, pOuts) {
+		t.Fatalf("seed %d: Map: generated %v, %v; template %v, %v", seed, gOuts, gErr, pOuts, pErr)
+	}
+	_, gErr = g.Map(ctx, badBatch)
+	_, pErr = p.Map(ctx, badBatch)
+	if errText(gErr) != errText(pErr) || gErr == nil || !errors.Is(gErr, generated.ErrFlaky) {
+		t.Fatalf("seed %d: failing Map: generated %v; template %v", seed, gErr, pErr)
+	}
+	g.Close()
+	p.Close()
+
+	if a, b := gen.sorted(), tpl.sorted(); !reflect.DeepEqual(a, b) {
+		t.Fatalf("seed %d: deliveries differ:\ngenerated %v\ntemplate  %v", seed, a, b)
+	}
+	gs, ps := g.Stats(), p.Stats()
+	// Items of the failing batch that were abandoned depend on the
+	// schedule; the sums do not.
+	if gs.Submitted != ps.Submitted || gs.Completed+gs.Failed != ps.Completed+ps.Failed ||
+		gs.InFlight != 0 || ps.InFlight != 0 || gs.Queued != 0 || gs.Unrun != ps.Unrun {
+		t.Fatalf("seed %d: Stats: generated %+v, template %+v", seed, gs, ps)
+	}
+	if err := g.Submit(ctx, generated.Job{}); !errors.Is(err, generated.ErrResizerClosed) {
+		t.Fatalf("Submit after Close: %v", err)
 	}
 }
 
@@ -259,6 +273,65 @@ func TestPoolEquivalenceForms(t *testing.T) {
 	sort.Strings(gotFailed)
 	if !reflect.DeepEqual(gotOk, tplOk) || !reflect.DeepEqual(gotFailed, tplFailed) || len(gotFailed) != 75 {
 		t.Fatalf("Sender: ok %d failed %d; template ok %d failed %d", len(gotOk), len(gotFailed), len(tplOk), len(tplFailed))
+	}
+}
+
+// blockUntilDone is a job function that honours its context: it signals
+// started (without blocking) and returns ctx.Err() once ctx is done.
+func blockUntilDone(started chan<- struct{}) func(context.Context, int) (int, error) {
+	return func(ctx context.Context, x int) (int, error) {
+		select {
+		case started <- struct{}{}:
+		default:
+		}
+		<-ctx.Done()
+		return 0, ctx.Err()
+	}
+}
+
+// TestPoolMapErrorIsCtxErrWhenFnHonoursContext: the items of a cancelled
+// Map fail with their context's error, and the generated Map must still
+// report ctx.Err() itself, not "pool: item 0: context canceled".
+func TestPoolMapErrorIsCtxErrWhenFnHonoursContext(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for round := range 20 {
+		started := make(chan struct{}, 1)
+		p := generated.NewFuncPool(blockUntilDone(started), nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() {
+			_, err := p.Map(ctx, make([]int, 100))
+			done <- err
+		}()
+		<-started
+		cancel()
+		err := <-done
+		p.Close()
+		if err != context.Canceled {
+			t.Fatalf("round %d: Map = %v, want ctx.Err() (%v) itself", round, err, context.Canceled)
+		}
+	}
+}
+
+// TestPoolMapErrorIsErrClosedWhenFnHonoursContextAcrossShutdown: the same
+// across Shutdown, which must give ErrFuncPoolClosed.
+func TestPoolMapErrorIsErrClosedWhenFnHonoursContextAcrossShutdown(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for round := range 20 {
+		started := make(chan struct{}, 1)
+		p := generated.NewFuncPool(blockUntilDone(started), nil)
+		done := make(chan error)
+		go func() {
+			_, err := p.Map(context.Background(), make([]int, 100))
+			done <- err
+		}()
+		<-started
+		if _, err := p.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != generated.ErrFuncPoolClosed {
+			t.Fatalf("round %d: Map across Shutdown = %v, want ErrFuncPoolClosed itself", round, err)
+		}
 	}
 }
 

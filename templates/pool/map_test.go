@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/monogen/monogen/templates/pool"
 )
@@ -154,8 +155,129 @@ func TestMapShutdown(t *testing.T) {
 	if _, err := p.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-done; !errors.Is(err, pool.ErrClosed) && !errors.Is(err, context.Canceled) {
-		t.Fatalf("Map across Shutdown = %v, want ErrClosed or the item's context.Canceled", err)
+	if err := <-done; err != pool.ErrClosed {
+		t.Fatalf("Map across Shutdown = %v, want ErrClosed", err)
+	}
+}
+
+// blockUntilDone is a job function that honours its context: it signals
+// started (without blocking) and returns ctx.Err() once ctx is done.
+func blockUntilDone(started chan<- struct{}) func(context.Context, int) (int, error) {
+	return func(ctx context.Context, x int) (int, error) {
+		select {
+		case started <- struct{}{}:
+		default:
+		}
+		<-ctx.Done()
+		return 0, ctx.Err()
+	}
+}
+
+// The items of a cancelled Map fail with their context's error; Map must
+// still report ctx.Err() itself, not the first item's failure ("pool: item
+// 0: context canceled"). Several rounds: the order in which the item and
+// Map see the cancellation varies.
+func TestMapErrorIsCtxErrWhenFnHonoursContext(t *testing.T) {
+	for round := range 20 {
+		started := make(chan struct{}, 1)
+		p := pool.New(blockUntilDone(started), nil, pool.Config{Workers: 2})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() {
+			_, err := p.Map(ctx, make([]int, 100))
+			done <- err
+		}()
+		<-started
+		cancel()
+		err := <-done
+		p.Close()
+		if err != context.Canceled {
+			t.Fatalf("round %d: Map = %v, want ctx.Err() (%v) itself", round, err, context.Canceled)
+		}
+	}
+}
+
+// The same across Shutdown: Map reports ErrClosed, not the failure of an
+// item whose context Shutdown cancelled.
+func TestMapErrorIsErrClosedWhenFnHonoursContextAcrossShutdown(t *testing.T) {
+	for round := range 20 {
+		started := make(chan struct{}, 1)
+		p := pool.New(blockUntilDone(started), nil, pool.Config{Workers: 2})
+		done := make(chan error)
+		go func() {
+			_, err := p.Map(context.Background(), make([]int, 100))
+			done <- err
+		}()
+		<-started
+		if _, err := p.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != pool.ErrClosed {
+			t.Fatalf("round %d: Map across Shutdown = %v, want ErrClosed itself", round, err)
+		}
+	}
+}
+
+// An item that fails on its own, before anything else stops the batch,
+// gives the batch its error, even when the items it stops then fail with
+// their cancelled context, and when ctx is cancelled afterwards.
+func TestMapErrorIsTheItemsWhenItFailsFirst(t *testing.T) {
+	bad := errors.New("bad item")
+	started := make(chan struct{}, 1)
+	block := blockUntilDone(started)
+	// Item 0 waits for its context; the last item, which the other
+	// worker reaches, fails once item 0 is running; the rest succeed.
+	fn := func(ctx context.Context, x int) (int, error) {
+		switch x {
+		case 0:
+			return block(ctx, x)
+		case 99:
+			<-started
+			return 0, bad
+		}
+		return x, nil
+	}
+	p := pool.New(fn, nil, pool.Config{Workers: 2})
+	defer p.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ins := make([]int, 100)
+	for i := range ins {
+		ins[i] = i
+	}
+	_, err := p.Map(ctx, ins)
+	cancel()
+	if !errors.Is(err, bad) || !strings.Contains(err.Error(), "item 99") {
+		t.Fatalf("Map = %v, want the error of item 99", err)
+	}
+}
+
+// Map on a pool already shut down fails the batch from two goroutines at
+// once: its own (the queue is closed) and the one Shutdown's context
+// starts. Neither may count the items off before Map has counted them in,
+// or Map waits forever for items nobody runs. Many rounds: it is a race.
+func TestMapAfterShutdownReturnsErrClosed(t *testing.T) {
+	p := pool.New(double, nil, pool.Config{Workers: 2})
+	if _, err := p.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() {
+		for range 2000 {
+			if _, err := p.Map(context.Background(), make([]int, 10)); err != pool.ErrClosed {
+				done <- err
+				return
+			}
+		}
+		done <- pool.ErrClosed
+	}()
+	select {
+	case err := <-done:
+		if err != pool.ErrClosed {
+			t.Fatalf("Map after Shutdown = %v, want ErrClosed", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("Map after Shutdown did not return")
 	}
 }
 
