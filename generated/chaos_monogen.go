@@ -34,7 +34,8 @@ const (
 
 // batch is one Map call, shared by the workers helping with it.
 type chaosPoolBatch struct {
-	ctx    context.Context // every item's context; cancelled on the first failure
+	parent context.Context // Map's ctx
+	ctx    context.Context // every item's context; cancelled when the batch stops
 	cancel context.CancelFunc
 	ins    []int
 	outs   []int
@@ -45,8 +46,8 @@ type chaosPoolBatch struct {
 	ok   atomic.Int64  // items finished with a nil error
 	done chan struct{} // closed when left reaches zero
 
-	errOnce sync.Once
-	err     error // the first failure, set once under errOnce
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -57,11 +58,14 @@ type chaosPoolBatch struct {
 //
 // Each item runs under a context derived from ctx (so it carries ctx's
 // values), cancelled when ctx is done, when Shutdown begins, or when another
-// item fails. The first item to fail (after its retries) stops the batch:
-// Map waits for the items already running and returns the outputs, with
-// zero values for items that failed or never ran, and that item's error
-// wrapped with its index. If ctx is done first, the error is ctx.Err(); if
-// the pool is closing, ErrChaosPoolClosed.
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrChaosPoolClosed. An item that fails once the batch has stopped (as a
+// function that honours its context does) does not change the error. The
+// error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -90,15 +94,19 @@ func (p *ChaosPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &chaosPoolBatch{
-		ins:   ins,
-		outs:  outs,
-		chunk: min(max(n/(helpers*chaosPoolChunksPerHelper), 1), chaosPoolMaxChunk),
-		done:  make(chan struct{}),
+		parent: ctx,
+		ins:    ins,
+		outs:   outs,
+		chunk:  min(max(n/(helpers*chaosPoolChunksPerHelper), 1), chaosPoolMaxChunk),
+		done:   make(chan struct{}),
 	}
+	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	defer context.AfterFunc(p.ctx, b.cancel)()
-	b.left.Store(n)
+	// Shutdown stops the batch with ErrChaosPoolClosed, recorded before the items
+	// see their contexts cancelled (see itemFailed). If it has begun, fail
+	// runs at once.
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrChaosPoolClosed) })()
 	p.stats.submitted.Add(uint64(n))
 
 	for range helpers {
@@ -110,27 +118,33 @@ func (p *ChaosPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	select {
 	case <-b.done:
 	case <-b.ctx.Done():
-		switch {
-		case ctx.Err() != nil:
-			b.fail(ctx.Err())
-		case p.ctx.Err() != nil:
-			b.fail(ErrChaosPoolClosed)
-		}
-		// Otherwise an item failed and has set the error. Either way, wait
-		// for the items still running: Map must not return while the
-		// pool still reads ins or writes outs.
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
 		<-b.done
 	}
-	ok := uint64(b.ok.Load())
-	p.stats.completed.Add(ok)
-	p.stats.failed.Add(uint64(n) - ok)
+	ok := b.ok.Load()
+	p.stats.completed.Add(uint64(ok))
+	p.stats.failed.Add(uint64(n - ok))
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
 	return b.err
 }
 
-// fail records the batch's error if it is the first, cancels the running
-// items and abandons the unclaimed ones.
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
 func (b *chaosPoolBatch) fail(err error) {
-	b.errOnce.Do(func() { b.err = err })
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
 	b.cancel()
 	n := int64(len(b.ins))
 	// Claim everything left in one add, as a worker would claim a chunk.
@@ -164,6 +178,20 @@ func (p *ChaosPool) runBatch(b *chaosPoolBatch) {
 	}
 }
 
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrChaosPoolClosed for Shutdown, an earlier item's failure).
+func (b *chaosPoolBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
 // the first failure, which fails the batch. It is the per-item loop of Map,
 // kept tight: one call of the hook per item, and the retry and timeout
@@ -173,7 +201,7 @@ func (p *ChaosPool) runChunk(b *chaosPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.fail(fmt.Errorf("pool: item %d: %w", i, chaosPoolNewPanicError(r)))
+			b.itemFailed(i, chaosPoolNewPanicError(r))
 		}
 	}()
 	ctx := b.ctx
@@ -189,7 +217,7 @@ func (p *ChaosPool) runChunk(b *chaosPoolBatch, lo, hi int) (ok int) {
 		}
 		if err != nil {
 			i = lo + j
-			b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+			b.itemFailed(i, err)
 			return j
 		}
 		outs[j] = out
