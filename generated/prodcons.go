@@ -88,6 +88,14 @@ func (l *RowLog) Report(rows []Row, err error) {
 	}
 }
 
+// Reset forgets everything recorded, so that a test starts from an empty log
+// however often it runs (go test -count=N).
+func (l *RowLog) Reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.attempts, l.Written, l.Failed, l.Batches = nil, nil, nil, 0
+}
+
 // Snapshot returns copies of the written and failed IDs and the batch count.
 func (l *RowLog) Snapshot() (written, failed []int, batches int) {
 	l.mu.Lock()

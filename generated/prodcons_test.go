@@ -460,6 +460,7 @@ func TestBatcherMatchesTemplate(t *testing.T) {
 func TestBatcherExactlyOnce(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	const adders, perAdder = 4, 2000
+	generated.WritesLog.Reset()
 	b := generated.NewWrites()
 	ctx := context.Background()
 	accepted := make([][]int, adders)
