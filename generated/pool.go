@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Worker pools, one per shape of the pool directive: a tiny bound job for the
-// batch benchmark, a microsecond job, every option at once, a Name[In] pool,
-// and a pool whose constructor takes the job function.
+// batch benchmark, a microsecond job, a sleep, every option at once, a
+// Name[In] pool, and a pool whose constructor takes the job function.
 
 // Tiny is the benchmarks' tiny job, bound so that it inlines into the
 // worker loop.
@@ -29,6 +30,17 @@ func Spin(x int) int {
 		x = x*1664525 + 1013904223
 	}
 	return x
+}
+
+// Nap is the job of the makespan tests, which time bursts of jobs of
+// unequal length: it sleeps ms milliseconds.
+//
+//monogen:pool NapPool[int, int] fn=Nap
+func Nap(ms int) int {
+	if ms > 0 {
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+	}
+	return ms
 }
 
 // Job is a unit of work for Resizer: it fails its first Fails attempts, or

@@ -20,24 +20,29 @@ import (
 
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item.
-const (
-	// tinyPoolMaxChunk bounds a chunk so that workers finishing early still find
-	// work to steal (load balance) on large batches.
-	tinyPoolMaxChunk = 256
-	// tinyPoolChunksPerHelper is how many chunks each helper should get on a batch
-	// too small for tinyPoolMaxChunk: enough to even out unequal jobs.
-	tinyPoolChunksPerHelper = 8
-)
+// once per chunk, not per item. But the items of a chunk wait for each
+// other: a chunk holding two slow items keeps the second from a helper
+// that idles meanwhile. So a helper sizes its chunks by time, not count:
+// its first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take tinyPoolChunkTime, at most twice the last. Slow
+// items go out one at a time, cheap ones by the tens of thousands, and an
+// item waits in a chunk behind at most about tinyPoolChunkTime of items that have
+// proved cheap. No chunk is larger than a share of what is left, so that
+// the helpers finish together. The clock is read once per chunk.
+//
+// tinyPoolChunkTime is small next to a slow item and large next to the cost of a
+// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
+// tiniest items well under 1%.
+const tinyPoolChunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type tinyPoolBatch struct {
-	parent context.Context // Map's ctx
-	ctx    context.Context // every item's context; cancelled when the batch stops
-	cancel context.CancelFunc
-	ins    []int
-	outs   []int
-	chunk  int64
+	parent  context.Context // Map's ctx
+	ctx     context.Context // every item's context; cancelled when the batch stops
+	cancel  context.CancelFunc
+	ins     []int
+	outs    []int
+	helpers int64
 
 	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
 	left atomic.Int64  // items neither finished nor abandoned
@@ -92,11 +97,11 @@ func (p *TinyPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &tinyPoolBatch{
-		parent: ctx,
-		ins:    ins,
-		outs:   outs,
-		chunk:  min(max(n/(helpers*tinyPoolChunksPerHelper), 1), tinyPoolMaxChunk),
-		done:   make(chan struct{}),
+		parent:  ctx,
+		ins:     ins,
+		outs:    outs,
+		helpers: helpers,
+		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
@@ -155,12 +160,16 @@ func (b *tinyPoolBatch) finish(k int64) {
 	}
 }
 
-// runBatch claims and runs chunks of b until none is left.
+// runBatch claims and runs chunks of b until none is left, sized by time
+// (see tinyPoolChunkTime).
 func (p *TinyPool) runBatch(b *tinyPoolBatch) {
 	n := int64(len(b.ins))
+	size := int64(1)
+	start := time.Now()
 	for {
-		hi := b.next.Add(b.chunk)
-		lo := hi - b.chunk
+		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
+		hi := b.next.Add(k)
+		lo := hi - k
 		if lo >= n {
 			return
 		}
@@ -168,7 +177,20 @@ func (p *TinyPool) runBatch(b *tinyPoolBatch) {
 		ok := p.runChunk(b, int(lo), int(hi))
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
+		now := time.Now()
+		size = tinyPoolNextChunk(size, hi-lo, now.Sub(start))
+		start = now
 	}
+}
+
+// tinyPoolNextChunk returns the size of the chunk that follows one of k items,
+// claimed at size, that ran in d: as many items as take tinyPoolChunkTime at that
+// pace, at least one, at most twice size.
+func tinyPoolNextChunk(size, k int64, d time.Duration) int64 {
+	if d <= 0 {
+		return 2 * size
+	}
+	return min(max(int64(tinyPoolChunkTime)*k/int64(d), 1), 2*size)
 }
 
 // itemFailed stops the batch because item i failed with err. If the batch
@@ -227,23 +249,37 @@ func (p *TinyPool) runChunk(b *tinyPoolBatch, lo, hi int) (ok int) {
 // is a large share of all jobs.
 const tinyPoolSpinLimit = 64
 
-// tinyPoolMaxClaim bounds how many tasks a worker takes at once (see claim).
+// tinyPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
+// steal).
 const tinyPoolMaxClaim = 64
 
-// next moves the next tasks into tasks, at least one and at most
-// len(tasks) (see queue.claim), sleeping while the queue is empty, and
-// returns how many. It returns false when w must exit: retired, or the
-// queue closed and drained.
-//
-// The tasks leave the queue at once, so that a slow job cannot hold up the
-// slots of the tasks claimed with it.
-func (p *TinyPool) next(w *tinyPoolWorker, tasks []tinyPoolTask) (int, bool) {
+// next claims the next tasks, at least one and at most tinyPoolMaxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *TinyPool) next(w *tinyPoolWorker, tasks []tinyPoolTask) (n, pos uint64, shared, ok bool) {
+	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
 		case tinyPoolPopped:
-			for i := range tasks[:n] {
-				tasks[i] = p.q.take(pos + uint64(i))
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<tinyPoolClaimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
 			}
 			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
 				// Wake producers only once half the queue is free: one
@@ -256,9 +292,19 @@ func (p *TinyPool) next(w *tinyPoolWorker, tasks []tinyPoolTask) (int, bool) {
 					runtime.Gosched()
 				}
 			}
-			return int(n), true
+			return n, pos, shared, true
 		case tinyPoolPopDrained:
-			return 0, false
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		case tinyPoolPopPending:
 			if p.q.await(pos, tinyPoolSpinLimit) {
 				continue // published, or taken by another worker
@@ -272,21 +318,39 @@ func (p *TinyPool) next(w *tinyPoolWorker, tasks []tinyPoolTask) (int, bool) {
 			// Its thread may be descheduled: park, and let it wake us
 			// once it has published (see pushed).
 		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
 		if !p.sleep(w) {
-			return 0, false
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		}
 	}
 }
 
-// sleep parks w until a producer, Close or Resize wakes it. It returns
-// false if w was retired.
+// sleep parks w until a producer, Close, Resize or a worker with claimed
+// tasks to take over wakes it. It returns false if w was retired.
 func (p *TinyPool) sleep(w *tinyPoolWorker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
 	p.sleepers.Add(1)
 	p.idleMu.Unlock()
-	if p.q.ready() || w.retired.Load() {
+	// Look once more, after the announcement: a worker that claims tasks
+	// afterwards sees it (see offer).
+	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
 		p.unsleep(w)
 		return !w.retired.Load()
 	}
@@ -413,6 +477,13 @@ type TinyPool struct {
 	spaceWaiters atomic.Int32
 	space        chan struct{}
 
+	// Taking over claimed tasks (see steal): every worker goroutine not yet
+	// exited, for hunters to look into their claims, and how many workers
+	// found the queue empty and have not claimed from it since (hunting
+	// for a claimed task to take over, or parked).
+	crew    atomic.Pointer[[]*tinyPoolWorker] // copied on write under life
+	hunting atomic.Int32
+
 	// quit is closed when Close or Shutdown begins: it releases Submits
 	// waiting for room.
 	quit chan struct{}
@@ -450,6 +521,23 @@ type tinyPoolWorker struct {
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on TinyPool.idle; guarded by TinyPool.idleMu
+
+	// cheap is set while the worker's last timed claim ran jobs shorter
+	// than tinyPoolCheapJob (see timeClaim); untimed counts the claims since. Only
+	// the worker reads and writes them.
+	cheap   bool
+	untimed uint8
+
+	// The last shared claim the worker made, for hunters to take over the
+	// tasks it has not started (see steal). claim holds the low bits of its
+	// first position, shifted left by tinyPoolClaimBits, | its length (zero before
+	// the first); done, the position of the last task the worker finished
+	// or skipped, stored after every task but the claim's last.
+	claim atomic.Uint64
+	done  atomic.Uint64
+	// The worker is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [tinyPoolCacheLine - 48]byte
 }
 
 // init makes the queue and starts the workers.
@@ -570,10 +658,10 @@ func (p *TinyPool) TrySubmit(in int) error {
 // Added workers start at once. A removed worker that is running a job
 // finishes it and exits without taking another; an idle one exits at once
 // (one that was taking a job just as Resize ran still runs that job). A
-// worker takes jobs from a long queue several at a time (at most half its
+// worker claims jobs from a long queue several at a time (at most half its
 // fair share of the queue), and a removed one still runs those it has
-// taken. No job is lost or run twice. Resize after Close or Shutdown has
-// begun does nothing.
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
 func (p *TinyPool) Resize(n int) {
 	if n < 1 {
 		n = 1
@@ -604,13 +692,36 @@ func (p *TinyPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *TinyPool) grow(n int) {
-	p.wg.Add(n)
+	var crew []*tinyPoolWorker
+	if c := p.crew.Load(); c != nil {
+		crew = append(crew, *c...)
+	}
+	added := len(p.workers)
 	for range n {
 		w := &tinyPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
+		crew = append(crew, w)
+	}
+	p.crew.Store(&crew) // before they start: they look into it
+	p.wg.Add(n)
+	for _, w := range p.workers[added:] {
 		go p.work(w)
 	}
 	p.size.Store(int64(len(p.workers)))
+}
+
+// leave takes w, whose goroutine is exiting, off the crew.
+func (p *TinyPool) leave(w *tinyPoolWorker) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	old := *p.crew.Load()
+	crew := make([]*tinyPoolWorker, 0, len(old)-1)
+	for _, v := range old {
+		if v != w {
+			crew = append(crew, v)
+		}
+	}
+	p.crew.Store(&crew)
 }
 
 // isClosed reports whether Close or Shutdown has begun.
@@ -717,28 +828,54 @@ func (p *TinyPool) giveBack(in int) {
 // work is the loop of one worker goroutine.
 func (p *TinyPool) work(w *tinyPoolWorker) {
 	defer p.wg.Done()
+	defer p.leave(w)
 	tasks := make([]tinyPoolTask, tinyPoolMaxClaim)
 	for !w.retired.Load() {
-		n, ok := p.next(w, tasks)
+		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		// Run every task taken, even if w is retired meanwhile: they
-		// are no longer in the queue for another worker to take.
-		for i := range tasks[:n] {
-			t := tasks[i]
-			tasks[i] = tinyPoolTask{} // drop references for the GC
-			switch {
-			case p.halted.Load():
-				if t.batch == nil {
-					p.giveBack(t.in)
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = tinyPoolTask{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = tinyPoolTask{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(t.in) // the common case, without a call to run
+				} else {
+					p.run(t)
 				}
-			case t.batch != nil:
-				p.runBatch(t.batch)
-			default:
-				p.runJob(t.in)
 			}
 		}
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < tinyPoolCheapJob*time.Duration(ran)
+		}
+	}
+}
+
+// run runs one task, or hands it back to Shutdown.
+func (p *TinyPool) run(t tinyPoolTask) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(t.batch)
+	default:
+		p.runJob(t.in)
 	}
 }
 
@@ -910,6 +1047,33 @@ func (q *tinyPoolQueue) take(pos uint64) tinyPoolTask {
 	return t
 }
 
+// unstarted reports whether the claimed task at pos is still in its slot.
+//
+// A worker that shares a claim of several tasks leaves them in their slots
+// and takes each one only when it starts it, so that idle workers can take
+// over those it has not started (see TinyPool.steal). Claimer and hunter meet
+// on the slot: a claimed task not started has seq == pos+1, and whoever
+// takes it with a CAS to seq == pos (a position in the past: a producer
+// still finds the slot full) reads it and frees the slot.
+func (q *tinyPoolQueue) unstarted(pos uint64) bool {
+	return q.slots[pos&q.mask].seq.Load() == pos+1
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *tinyPoolQueue) takeOver(pos uint64) (tinyPoolTask, bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return tinyPoolTask{}, false
+	}
+	return q.take(pos), true
+}
+
+// waitsFor reports whether the push at the tail waits for the slot of pos.
+func (q *tinyPoolQueue) waitsFor(pos uint64) bool {
+	return pos+q.mask+1 == q.tail.Load()&^tinyPoolClosedBit
+}
+
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
 func (q *tinyPoolQueue) tryPop() (tinyPoolTask, tinyPoolPopResult) {
@@ -995,6 +1159,188 @@ func (p *TinyPool) attempt(ctx context.Context, in int) (out int, err error) {
 // to one so that workers updating different counters do not contend.
 const tinyPoolCacheLine = 64
 
+// Taking over claimed tasks. A worker claims up to tinyPoolMaxClaim queued tasks
+// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
+// its throughput. But a claim must not keep its tasks from idle workers:
+// if one of them is slow, those behind it would wait for it while other
+// workers idle, and a burst of jobs of unequal length would take up to W
+// times as long as on a channel pool (one worker running every slow job
+// while the others idle). So a worker leaves its claimed tasks in their
+// slots, publishes the claim (its claim field), and takes each task only
+// when it starts it; a worker that finds the queue empty (a hunter) takes
+// over tasks not started from other workers' claims, and runs them.
+//
+// They must never both take a task. A hunter takes one with a CAS on its
+// slot. The claimer does not, on the hot path: it publishes how far it has
+// got instead. After each job (or each task a hunter took, which it skips)
+// it stores the task's position in its done field, and only then loads
+// hunting: if no worker is hunting, it takes the next task in place (a
+// load of its slot, then the read and the free that every task costs
+// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
+// in hunting, then loads done, and takes over only tasks at least two past
+// it: the claimer is at most running the one after done, and will load
+// hunting, after its next store to done, before it takes the one after
+// that. With Go's sequentially consistent atomics, either the claimer sees
+// the hunter or the hunter sees the claimer's progress. A hunter stays
+// announced until it has taken the task, and the in-place take checks the
+// slot, so a task taken over just before the claimer saw hunting drop to
+// zero is skipped, not taken twice.
+//
+// The store to done is what a claim costs per task: one locked instruction
+// on a line of the worker's own. Without it, the task after the running
+// job would have to stay the claimer's: kept from idle workers, and
+// holding its slot, which a producer wrapping around the ring waits for
+// until that job ends.
+//
+// A claimer that sees a parked hunter while it has tasks behind the one it
+// is about to run wakes it: the hunter may have looked before the claim
+// was published, and parked (see offer and sleep).
+//
+// tinyPoolClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+const tinyPoolClaimBits = 7
+
+// Claim modes. Sharing a claim costs its claimer the store to done per
+// task: one locked instruction, on the tiniest jobs a quarter of what the
+// pool spends on each. A claim taken whole at once (its tasks read and
+// their slots freed in one go, as a claim of one task always is) costs
+// nothing more, but keeps its tasks from idle workers while its jobs run.
+// So a worker shares its claims of several tasks unless it has found their
+// jobs cheap, shorter than tinyPoolCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long
+// as it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in tinyPoolTimeEvery of those taken
+// whole: a clock read costs about as much as a cheap job. A worker that
+// had to wait for work does not know what comes next, and shares.
+//
+// tinyPoolCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+const tinyPoolCheapJob = time.Microsecond
+
+// tinyPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+const tinyPoolTimeEvery = 8
+
+// timeClaim reports whether w times the claim it is about to run: every
+// shared claim, and one in tinyPoolTimeEvery of those taken whole.
+func (w *tinyPoolWorker) timeClaim() bool {
+	if !w.cheap {
+		return true
+	}
+	if w.untimed++; w.untimed < tinyPoolTimeEvery {
+		return false
+	}
+	w.untimed = 0
+	return true
+}
+
+// tinyPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
+// holds. The position is rebuilt from its low bits and the queue's head,
+// which a claim not finished is less than a lap behind.
+func tinyPoolClaimAt(c, head uint64) (pos, n uint64) {
+	const posMask = 1<<(64-tinyPoolClaimBits) - 1
+	return head - (head-c>>tinyPoolClaimBits)&posMask, c & (1<<tinyPoolClaimBits - 1)
+}
+
+// stealable returns the position of a claimed task that a hunter may take
+// over, if any. The caller must be counted in hunting.
+func (p *TinyPool) stealable(self *tinyPoolWorker) (uint64, bool) {
+	crew := p.crew.Load()
+	head := p.q.head.Load()
+	for _, w := range *crew {
+		c := w.claim.Load()
+		if w == self || c == 0 {
+			continue
+		}
+		pos, n := tinyPoolClaimAt(c, head)
+		// done may hold a position of the claimer's previous claim: it
+		// has then not finished this claim's first job.
+		from := max(pos+1, w.done.Load()+2)
+		for j := from; j < pos+n; j++ {
+			if p.q.unstarted(j) {
+				return j, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// steal takes over one claimed task not started, and runs it; it reports
+// whether there was one. self must be counted in hunting.
+func (p *TinyPool) steal(self *tinyPoolWorker) bool {
+	for {
+		pos, ok := p.stealable(self)
+		if !ok {
+			return false
+		}
+		if t, ok := p.q.takeOver(pos); ok {
+			// Still counted in hunting while it runs the job: claimers
+			// then take their next tasks with a CAS, and this worker
+			// can take them over when it is done.
+			p.freed(pos)
+			p.run(t)
+			return true
+		}
+		// Taken by its claimer or another hunter meanwhile: look again.
+	}
+}
+
+// runClaim runs the tasks of the shared claim [pos, pos+n), n > 1, in
+// order, t being the first, already taken: it takes each of the others
+// only when it gets to it, and skips those a hunter has taken over (see
+// steal). It returns how many it ran.
+func (p *TinyPool) runClaim(w *tinyPoolWorker, t tinyPoolTask, pos, n uint64) (ran uint64) {
+	end := pos + n
+	hunted := p.hunting.Load() != 0 // after the claim was published
+	for j := pos; ; {
+		if hunted {
+			p.offer(j+1, end)
+		}
+		if t.batch == nil && !p.halted.Load() {
+			p.runJob(t.in) // the common case, without a call to run
+		} else {
+			p.run(t)
+		}
+		ran++
+		for {
+			if j+1 == end {
+				return ran
+			}
+			w.done.Store(j) // before loading hunting: see steal
+			j++
+			var ok bool
+			if hunted = p.hunting.Load() != 0; !hunted {
+				// No hunter can take it now; one may have taken it
+				// before.
+				if ok = p.q.unstarted(j); ok {
+					t = p.q.take(j)
+				}
+			} else {
+				t, ok = p.q.takeOver(j)
+			}
+			if ok {
+				p.freed(j)
+				break
+			}
+		}
+	}
+}
+
+// offer wakes a parked worker to take over the claimed tasks in [pos, end),
+// which the caller will not start before the job it is about to run ends.
+func (p *TinyPool) offer(pos, end uint64) {
+	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
+		p.wakeOne()
+	}
+}
+
+// freed wakes a producer waiting for the slot of pos, just freed, so that
+// it does not wait for a claim that frees its slots one by one.
+func (p *TinyPool) freed(pos uint64) {
+	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
+		p.signalSpace()
+	}
+}
+
 // NewTinyPool returns a TinyPool with its workers started. onResult, if not
 // nil, receives every submitted job's input, output and error on the worker
 // goroutine right after the job finishes; Map items are not delivered to it.
@@ -1009,24 +1355,29 @@ func NewTinyPool(onResult func(int, int, error)) *TinyPool {
 
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item.
-const (
-	// spinPoolMaxChunk bounds a chunk so that workers finishing early still find
-	// work to steal (load balance) on large batches.
-	spinPoolMaxChunk = 256
-	// spinPoolChunksPerHelper is how many chunks each helper should get on a batch
-	// too small for spinPoolMaxChunk: enough to even out unequal jobs.
-	spinPoolChunksPerHelper = 8
-)
+// once per chunk, not per item. But the items of a chunk wait for each
+// other: a chunk holding two slow items keeps the second from a helper
+// that idles meanwhile. So a helper sizes its chunks by time, not count:
+// its first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take spinPoolChunkTime, at most twice the last. Slow
+// items go out one at a time, cheap ones by the tens of thousands, and an
+// item waits in a chunk behind at most about spinPoolChunkTime of items that have
+// proved cheap. No chunk is larger than a share of what is left, so that
+// the helpers finish together. The clock is read once per chunk.
+//
+// spinPoolChunkTime is small next to a slow item and large next to the cost of a
+// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
+// tiniest items well under 1%.
+const spinPoolChunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type spinPoolBatch struct {
-	parent context.Context // Map's ctx
-	ctx    context.Context // every item's context; cancelled when the batch stops
-	cancel context.CancelFunc
-	ins    []int
-	outs   []int
-	chunk  int64
+	parent  context.Context // Map's ctx
+	ctx     context.Context // every item's context; cancelled when the batch stops
+	cancel  context.CancelFunc
+	ins     []int
+	outs    []int
+	helpers int64
 
 	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
 	left atomic.Int64  // items neither finished nor abandoned
@@ -1081,11 +1432,11 @@ func (p *SpinPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &spinPoolBatch{
-		parent: ctx,
-		ins:    ins,
-		outs:   outs,
-		chunk:  min(max(n/(helpers*spinPoolChunksPerHelper), 1), spinPoolMaxChunk),
-		done:   make(chan struct{}),
+		parent:  ctx,
+		ins:     ins,
+		outs:    outs,
+		helpers: helpers,
+		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
@@ -1144,12 +1495,16 @@ func (b *spinPoolBatch) finish(k int64) {
 	}
 }
 
-// runBatch claims and runs chunks of b until none is left.
+// runBatch claims and runs chunks of b until none is left, sized by time
+// (see spinPoolChunkTime).
 func (p *SpinPool) runBatch(b *spinPoolBatch) {
 	n := int64(len(b.ins))
+	size := int64(1)
+	start := time.Now()
 	for {
-		hi := b.next.Add(b.chunk)
-		lo := hi - b.chunk
+		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
+		hi := b.next.Add(k)
+		lo := hi - k
 		if lo >= n {
 			return
 		}
@@ -1157,7 +1512,20 @@ func (p *SpinPool) runBatch(b *spinPoolBatch) {
 		ok := p.runChunk(b, int(lo), int(hi))
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
+		now := time.Now()
+		size = spinPoolNextChunk(size, hi-lo, now.Sub(start))
+		start = now
 	}
+}
+
+// spinPoolNextChunk returns the size of the chunk that follows one of k items,
+// claimed at size, that ran in d: as many items as take spinPoolChunkTime at that
+// pace, at least one, at most twice size.
+func spinPoolNextChunk(size, k int64, d time.Duration) int64 {
+	if d <= 0 {
+		return 2 * size
+	}
+	return min(max(int64(spinPoolChunkTime)*k/int64(d), 1), 2*size)
 }
 
 // itemFailed stops the batch because item i failed with err. If the batch
@@ -1216,23 +1584,37 @@ func (p *SpinPool) runChunk(b *spinPoolBatch, lo, hi int) (ok int) {
 // is a large share of all jobs.
 const spinPoolSpinLimit = 64
 
-// spinPoolMaxClaim bounds how many tasks a worker takes at once (see claim).
+// spinPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
+// steal).
 const spinPoolMaxClaim = 64
 
-// next moves the next tasks into tasks, at least one and at most
-// len(tasks) (see queue.claim), sleeping while the queue is empty, and
-// returns how many. It returns false when w must exit: retired, or the
-// queue closed and drained.
-//
-// The tasks leave the queue at once, so that a slow job cannot hold up the
-// slots of the tasks claimed with it.
-func (p *SpinPool) next(w *spinPoolWorker, tasks []spinPoolTask) (int, bool) {
+// next claims the next tasks, at least one and at most spinPoolMaxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *SpinPool) next(w *spinPoolWorker, tasks []spinPoolTask) (n, pos uint64, shared, ok bool) {
+	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
 		case spinPoolPopped:
-			for i := range tasks[:n] {
-				tasks[i] = p.q.take(pos + uint64(i))
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<spinPoolClaimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
 			}
 			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
 				// Wake producers only once half the queue is free: one
@@ -1245,9 +1627,19 @@ func (p *SpinPool) next(w *spinPoolWorker, tasks []spinPoolTask) (int, bool) {
 					runtime.Gosched()
 				}
 			}
-			return int(n), true
+			return n, pos, shared, true
 		case spinPoolPopDrained:
-			return 0, false
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		case spinPoolPopPending:
 			if p.q.await(pos, spinPoolSpinLimit) {
 				continue // published, or taken by another worker
@@ -1261,21 +1653,39 @@ func (p *SpinPool) next(w *spinPoolWorker, tasks []spinPoolTask) (int, bool) {
 			// Its thread may be descheduled: park, and let it wake us
 			// once it has published (see pushed).
 		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
 		if !p.sleep(w) {
-			return 0, false
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		}
 	}
 }
 
-// sleep parks w until a producer, Close or Resize wakes it. It returns
-// false if w was retired.
+// sleep parks w until a producer, Close, Resize or a worker with claimed
+// tasks to take over wakes it. It returns false if w was retired.
 func (p *SpinPool) sleep(w *spinPoolWorker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
 	p.sleepers.Add(1)
 	p.idleMu.Unlock()
-	if p.q.ready() || w.retired.Load() {
+	// Look once more, after the announcement: a worker that claims tasks
+	// afterwards sees it (see offer).
+	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
 		p.unsleep(w)
 		return !w.retired.Load()
 	}
@@ -1402,6 +1812,13 @@ type SpinPool struct {
 	spaceWaiters atomic.Int32
 	space        chan struct{}
 
+	// Taking over claimed tasks (see steal): every worker goroutine not yet
+	// exited, for hunters to look into their claims, and how many workers
+	// found the queue empty and have not claimed from it since (hunting
+	// for a claimed task to take over, or parked).
+	crew    atomic.Pointer[[]*spinPoolWorker] // copied on write under life
+	hunting atomic.Int32
+
 	// quit is closed when Close or Shutdown begins: it releases Submits
 	// waiting for room.
 	quit chan struct{}
@@ -1439,6 +1856,23 @@ type spinPoolWorker struct {
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on SpinPool.idle; guarded by SpinPool.idleMu
+
+	// cheap is set while the worker's last timed claim ran jobs shorter
+	// than spinPoolCheapJob (see timeClaim); untimed counts the claims since. Only
+	// the worker reads and writes them.
+	cheap   bool
+	untimed uint8
+
+	// The last shared claim the worker made, for hunters to take over the
+	// tasks it has not started (see steal). claim holds the low bits of its
+	// first position, shifted left by spinPoolClaimBits, | its length (zero before
+	// the first); done, the position of the last task the worker finished
+	// or skipped, stored after every task but the claim's last.
+	claim atomic.Uint64
+	done  atomic.Uint64
+	// The worker is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [spinPoolCacheLine - 48]byte
 }
 
 // init makes the queue and starts the workers.
@@ -1559,10 +1993,10 @@ func (p *SpinPool) TrySubmit(in int) error {
 // Added workers start at once. A removed worker that is running a job
 // finishes it and exits without taking another; an idle one exits at once
 // (one that was taking a job just as Resize ran still runs that job). A
-// worker takes jobs from a long queue several at a time (at most half its
+// worker claims jobs from a long queue several at a time (at most half its
 // fair share of the queue), and a removed one still runs those it has
-// taken. No job is lost or run twice. Resize after Close or Shutdown has
-// begun does nothing.
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
 func (p *SpinPool) Resize(n int) {
 	if n < 1 {
 		n = 1
@@ -1593,13 +2027,36 @@ func (p *SpinPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *SpinPool) grow(n int) {
-	p.wg.Add(n)
+	var crew []*spinPoolWorker
+	if c := p.crew.Load(); c != nil {
+		crew = append(crew, *c...)
+	}
+	added := len(p.workers)
 	for range n {
 		w := &spinPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
+		crew = append(crew, w)
+	}
+	p.crew.Store(&crew) // before they start: they look into it
+	p.wg.Add(n)
+	for _, w := range p.workers[added:] {
 		go p.work(w)
 	}
 	p.size.Store(int64(len(p.workers)))
+}
+
+// leave takes w, whose goroutine is exiting, off the crew.
+func (p *SpinPool) leave(w *spinPoolWorker) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	old := *p.crew.Load()
+	crew := make([]*spinPoolWorker, 0, len(old)-1)
+	for _, v := range old {
+		if v != w {
+			crew = append(crew, v)
+		}
+	}
+	p.crew.Store(&crew)
 }
 
 // isClosed reports whether Close or Shutdown has begun.
@@ -1706,28 +2163,54 @@ func (p *SpinPool) giveBack(in int) {
 // work is the loop of one worker goroutine.
 func (p *SpinPool) work(w *spinPoolWorker) {
 	defer p.wg.Done()
+	defer p.leave(w)
 	tasks := make([]spinPoolTask, spinPoolMaxClaim)
 	for !w.retired.Load() {
-		n, ok := p.next(w, tasks)
+		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		// Run every task taken, even if w is retired meanwhile: they
-		// are no longer in the queue for another worker to take.
-		for i := range tasks[:n] {
-			t := tasks[i]
-			tasks[i] = spinPoolTask{} // drop references for the GC
-			switch {
-			case p.halted.Load():
-				if t.batch == nil {
-					p.giveBack(t.in)
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = spinPoolTask{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = spinPoolTask{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(t.in) // the common case, without a call to run
+				} else {
+					p.run(t)
 				}
-			case t.batch != nil:
-				p.runBatch(t.batch)
-			default:
-				p.runJob(t.in)
 			}
 		}
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < spinPoolCheapJob*time.Duration(ran)
+		}
+	}
+}
+
+// run runs one task, or hands it back to Shutdown.
+func (p *SpinPool) run(t spinPoolTask) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(t.batch)
+	default:
+		p.runJob(t.in)
 	}
 }
 
@@ -1899,6 +2382,33 @@ func (q *spinPoolQueue) take(pos uint64) spinPoolTask {
 	return t
 }
 
+// unstarted reports whether the claimed task at pos is still in its slot.
+//
+// A worker that shares a claim of several tasks leaves them in their slots
+// and takes each one only when it starts it, so that idle workers can take
+// over those it has not started (see SpinPool.steal). Claimer and hunter meet
+// on the slot: a claimed task not started has seq == pos+1, and whoever
+// takes it with a CAS to seq == pos (a position in the past: a producer
+// still finds the slot full) reads it and frees the slot.
+func (q *spinPoolQueue) unstarted(pos uint64) bool {
+	return q.slots[pos&q.mask].seq.Load() == pos+1
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *spinPoolQueue) takeOver(pos uint64) (spinPoolTask, bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return spinPoolTask{}, false
+	}
+	return q.take(pos), true
+}
+
+// waitsFor reports whether the push at the tail waits for the slot of pos.
+func (q *spinPoolQueue) waitsFor(pos uint64) bool {
+	return pos+q.mask+1 == q.tail.Load()&^spinPoolClosedBit
+}
+
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
 func (q *spinPoolQueue) tryPop() (spinPoolTask, spinPoolPopResult) {
@@ -1984,6 +2494,188 @@ func (p *SpinPool) attempt(ctx context.Context, in int) (out int, err error) {
 // to one so that workers updating different counters do not contend.
 const spinPoolCacheLine = 64
 
+// Taking over claimed tasks. A worker claims up to spinPoolMaxClaim queued tasks
+// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
+// its throughput. But a claim must not keep its tasks from idle workers:
+// if one of them is slow, those behind it would wait for it while other
+// workers idle, and a burst of jobs of unequal length would take up to W
+// times as long as on a channel pool (one worker running every slow job
+// while the others idle). So a worker leaves its claimed tasks in their
+// slots, publishes the claim (its claim field), and takes each task only
+// when it starts it; a worker that finds the queue empty (a hunter) takes
+// over tasks not started from other workers' claims, and runs them.
+//
+// They must never both take a task. A hunter takes one with a CAS on its
+// slot. The claimer does not, on the hot path: it publishes how far it has
+// got instead. After each job (or each task a hunter took, which it skips)
+// it stores the task's position in its done field, and only then loads
+// hunting: if no worker is hunting, it takes the next task in place (a
+// load of its slot, then the read and the free that every task costs
+// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
+// in hunting, then loads done, and takes over only tasks at least two past
+// it: the claimer is at most running the one after done, and will load
+// hunting, after its next store to done, before it takes the one after
+// that. With Go's sequentially consistent atomics, either the claimer sees
+// the hunter or the hunter sees the claimer's progress. A hunter stays
+// announced until it has taken the task, and the in-place take checks the
+// slot, so a task taken over just before the claimer saw hunting drop to
+// zero is skipped, not taken twice.
+//
+// The store to done is what a claim costs per task: one locked instruction
+// on a line of the worker's own. Without it, the task after the running
+// job would have to stay the claimer's: kept from idle workers, and
+// holding its slot, which a producer wrapping around the ring waits for
+// until that job ends.
+//
+// A claimer that sees a parked hunter while it has tasks behind the one it
+// is about to run wakes it: the hunter may have looked before the claim
+// was published, and parked (see offer and sleep).
+//
+// spinPoolClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+const spinPoolClaimBits = 7
+
+// Claim modes. Sharing a claim costs its claimer the store to done per
+// task: one locked instruction, on the tiniest jobs a quarter of what the
+// pool spends on each. A claim taken whole at once (its tasks read and
+// their slots freed in one go, as a claim of one task always is) costs
+// nothing more, but keeps its tasks from idle workers while its jobs run.
+// So a worker shares its claims of several tasks unless it has found their
+// jobs cheap, shorter than spinPoolCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long
+// as it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in spinPoolTimeEvery of those taken
+// whole: a clock read costs about as much as a cheap job. A worker that
+// had to wait for work does not know what comes next, and shares.
+//
+// spinPoolCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+const spinPoolCheapJob = time.Microsecond
+
+// spinPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+const spinPoolTimeEvery = 8
+
+// timeClaim reports whether w times the claim it is about to run: every
+// shared claim, and one in spinPoolTimeEvery of those taken whole.
+func (w *spinPoolWorker) timeClaim() bool {
+	if !w.cheap {
+		return true
+	}
+	if w.untimed++; w.untimed < spinPoolTimeEvery {
+		return false
+	}
+	w.untimed = 0
+	return true
+}
+
+// spinPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
+// holds. The position is rebuilt from its low bits and the queue's head,
+// which a claim not finished is less than a lap behind.
+func spinPoolClaimAt(c, head uint64) (pos, n uint64) {
+	const posMask = 1<<(64-spinPoolClaimBits) - 1
+	return head - (head-c>>spinPoolClaimBits)&posMask, c & (1<<spinPoolClaimBits - 1)
+}
+
+// stealable returns the position of a claimed task that a hunter may take
+// over, if any. The caller must be counted in hunting.
+func (p *SpinPool) stealable(self *spinPoolWorker) (uint64, bool) {
+	crew := p.crew.Load()
+	head := p.q.head.Load()
+	for _, w := range *crew {
+		c := w.claim.Load()
+		if w == self || c == 0 {
+			continue
+		}
+		pos, n := spinPoolClaimAt(c, head)
+		// done may hold a position of the claimer's previous claim: it
+		// has then not finished this claim's first job.
+		from := max(pos+1, w.done.Load()+2)
+		for j := from; j < pos+n; j++ {
+			if p.q.unstarted(j) {
+				return j, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// steal takes over one claimed task not started, and runs it; it reports
+// whether there was one. self must be counted in hunting.
+func (p *SpinPool) steal(self *spinPoolWorker) bool {
+	for {
+		pos, ok := p.stealable(self)
+		if !ok {
+			return false
+		}
+		if t, ok := p.q.takeOver(pos); ok {
+			// Still counted in hunting while it runs the job: claimers
+			// then take their next tasks with a CAS, and this worker
+			// can take them over when it is done.
+			p.freed(pos)
+			p.run(t)
+			return true
+		}
+		// Taken by its claimer or another hunter meanwhile: look again.
+	}
+}
+
+// runClaim runs the tasks of the shared claim [pos, pos+n), n > 1, in
+// order, t being the first, already taken: it takes each of the others
+// only when it gets to it, and skips those a hunter has taken over (see
+// steal). It returns how many it ran.
+func (p *SpinPool) runClaim(w *spinPoolWorker, t spinPoolTask, pos, n uint64) (ran uint64) {
+	end := pos + n
+	hunted := p.hunting.Load() != 0 // after the claim was published
+	for j := pos; ; {
+		if hunted {
+			p.offer(j+1, end)
+		}
+		if t.batch == nil && !p.halted.Load() {
+			p.runJob(t.in) // the common case, without a call to run
+		} else {
+			p.run(t)
+		}
+		ran++
+		for {
+			if j+1 == end {
+				return ran
+			}
+			w.done.Store(j) // before loading hunting: see steal
+			j++
+			var ok bool
+			if hunted = p.hunting.Load() != 0; !hunted {
+				// No hunter can take it now; one may have taken it
+				// before.
+				if ok = p.q.unstarted(j); ok {
+					t = p.q.take(j)
+				}
+			} else {
+				t, ok = p.q.takeOver(j)
+			}
+			if ok {
+				p.freed(j)
+				break
+			}
+		}
+	}
+}
+
+// offer wakes a parked worker to take over the claimed tasks in [pos, end),
+// which the caller will not start before the job it is about to run ends.
+func (p *SpinPool) offer(pos, end uint64) {
+	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
+		p.wakeOne()
+	}
+}
+
+// freed wakes a producer waiting for the slot of pos, just freed, so that
+// it does not wait for a claim that frees its slots one by one.
+func (p *SpinPool) freed(pos uint64) {
+	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
+		p.signalSpace()
+	}
+}
+
 // NewSpinPool returns a SpinPool with its workers started. onResult, if not
 // nil, receives every submitted job's input, output and error on the worker
 // goroutine right after the job finishes; Map items are not delivered to it.
@@ -1994,28 +2686,1367 @@ func NewSpinPool(onResult func(int, int, error)) *SpinPool {
 	return p
 }
 
+// NapPool: generated from the pool directive in pool.go.
+
+// Chunking of a Map call: each helping worker claims chunks of consecutive
+// items with one atomic add, so the cost of sharing out the work is paid
+// once per chunk, not per item. But the items of a chunk wait for each
+// other: a chunk holding two slow items keeps the second from a helper
+// that idles meanwhile. So a helper sizes its chunks by time, not count:
+// its first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take napPoolChunkTime, at most twice the last. Slow
+// items go out one at a time, cheap ones by the tens of thousands, and an
+// item waits in a chunk behind at most about napPoolChunkTime of items that have
+// proved cheap. No chunk is larger than a share of what is left, so that
+// the helpers finish together. The clock is read once per chunk.
+//
+// napPoolChunkTime is small next to a slow item and large next to the cost of a
+// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
+// tiniest items well under 1%.
+const napPoolChunkTime = 50 * time.Microsecond
+
+// batch is one Map call, shared by the workers helping with it.
+type napPoolBatch struct {
+	parent  context.Context // Map's ctx
+	ctx     context.Context // every item's context; cancelled when the batch stops
+	cancel  context.CancelFunc
+	ins     []int
+	outs    []int
+	helpers int64
+
+	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
+	left atomic.Int64  // items neither finished nor abandoned
+	ok   atomic.Int64  // items finished with a nil error
+	done chan struct{} // closed when left reaches zero
+
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
+}
+
+// Map runs every element of ins through the pool's function and returns the
+// outputs in input order. It is the fast path for large batches: the workers
+// share out ins by chunks (no queue hand-off per item), run them in a tight
+// loop and write straight into the result slice. The result handler is not
+// called for Map items.
+//
+// Each item runs under a context derived from ctx (so it carries ctx's
+// values), cancelled when ctx is done, when Shutdown begins, or when another
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrNapPoolClosed. An item that fails once the batch has stopped (as a
+// function that honours its context does) does not change the error. The
+// error is nil if every item succeeded.
+//
+// The batch goes through the queue like a job, once per helping worker, so
+// it waits behind queued jobs and shares the workers with them. Map must not
+// be called from a job of the same pool.
+//
+// The completion of every item happens before Map returns.
+func (p *NapPool) Map(ctx context.Context, ins []int) ([]int, error) {
+	outs := make([]int, len(ins))
+	return outs, p.MapInto(ctx, outs, ins)
+}
+
+// MapInto is Map writing the outputs into outs, which must be as long as
+// ins: a caller running batches in a loop reuses one output slice, and
+// allocates nothing per batch but the batch's own bookkeeping. It panics if
+// the lengths differ.
+func (p *NapPool) MapInto(ctx context.Context, outs []int, ins []int) error {
+	if len(outs) != len(ins) {
+		panic("pool: MapInto: len(outs) != len(ins)")
+	}
+	n := int64(len(ins))
+	if n == 0 {
+		return nil
+	}
+	helpers := min(p.size.Load(), n)
+	if helpers < 1 {
+		helpers = 1
+	}
+	b := &napPoolBatch{
+		parent:  ctx,
+		ins:     ins,
+		outs:    outs,
+		helpers: helpers,
+		done:    make(chan struct{}),
+	}
+	b.left.Store(n) // before anything can fail the batch and count items off
+	b.ctx, b.cancel = context.WithCancel(ctx)
+	defer b.cancel()
+	// Shutdown stops the batch with ErrNapPoolClosed, recorded before the items
+	// see their contexts cancelled (see itemFailed). If it has begun, fail
+	// runs at once.
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrNapPoolClosed) })()
+
+	for range helpers {
+		if err := p.send(ctx, napPoolTask{batch: b}); err != nil {
+			b.fail(err)
+			break
+		}
+	}
+	select {
+	case <-b.done:
+	case <-b.ctx.Done():
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
+		<-b.done
+	}
+	ok := b.ok.Load()
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
+	return b.err
+}
+
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
+func (b *napPoolBatch) fail(err error) {
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
+	b.cancel()
+	n := int64(len(b.ins))
+	// Claim everything left in one add, as a worker would claim a chunk.
+	if lo := b.next.Add(n) - n; lo < n {
+		b.finish(n - lo)
+	}
+}
+
+// finish accounts for k items finished or abandoned.
+func (b *napPoolBatch) finish(k int64) {
+	if b.left.Add(-k) == 0 {
+		close(b.done)
+	}
+}
+
+// runBatch claims and runs chunks of b until none is left, sized by time
+// (see napPoolChunkTime).
+func (p *NapPool) runBatch(b *napPoolBatch) {
+	n := int64(len(b.ins))
+	size := int64(1)
+	start := time.Now()
+	for {
+		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
+		hi := b.next.Add(k)
+		lo := hi - k
+		if lo >= n {
+			return
+		}
+		hi = min(hi, n)
+		ok := p.runChunk(b, int(lo), int(hi))
+		b.ok.Add(int64(ok))
+		b.finish(hi - lo)
+		now := time.Now()
+		size = napPoolNextChunk(size, hi-lo, now.Sub(start))
+		start = now
+	}
+}
+
+// napPoolNextChunk returns the size of the chunk that follows one of k items,
+// claimed at size, that ran in d: as many items as take napPoolChunkTime at that
+// pace, at least one, at most twice size.
+func napPoolNextChunk(size, k int64, d time.Duration) int64 {
+	if d <= 0 {
+		return 2 * size
+	}
+	return min(max(int64(napPoolChunkTime)*k/int64(d), 1), 2*size)
+}
+
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrNapPoolClosed for Shutdown, an earlier item's failure).
+func (b *napPoolBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
+// runChunk runs items [lo, hi) of b and returns how many succeeded before
+// the first failure, which fails the batch. It is the per-item loop of Map,
+// kept tight: one call of the hook per item, and the retry and timeout
+// paths only when those options are on.
+func (p *NapPool) runChunk(b *napPoolBatch, lo, hi int) (ok int) {
+	i := lo // the item running, for the panic report
+	defer func() {
+		if r := recover(); r != nil {
+			ok = i - lo
+			b.itemFailed(i, napPoolNewPanicError(r))
+		}
+	}()
+	ctx := b.ctx
+	ins := b.ins[lo:hi]
+	outs := b.outs[lo:hi]
+	outs = outs[:len(ins)] // one bounds check for the loop
+	for j := range ins {
+		var out int
+		var err error
+		out, err = p.call(ctx, ins[j])
+		if err != nil {
+			i = lo + j
+			b.itemFailed(i, err)
+			return j
+		}
+		outs[j] = out
+		i++
+	}
+	return len(ins)
+}
+
+// napPoolSpinLimit is how many times a goroutine retries before parking when it
+// finds another one in the middle of a step of a few instructions: a
+// producer between claiming a slot and publishing it, or a worker between
+// claiming tasks and freeing their slots. The other goroutine is almost
+// always running on another core and done within the spin; when it is not,
+// its thread has been descheduled, and only parking gives it the CPU back.
+// Yielding instead (runtime.Gosched) would cost a trip through the
+// scheduler's global run queue on every such meeting, which on a busy pool
+// is a large share of all jobs.
+const napPoolSpinLimit = 64
+
+// napPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
+// steal).
+const napPoolMaxClaim = 64
+
+// next claims the next tasks, at least one and at most napPoolMaxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *NapPool) next(w *napPoolWorker, tasks []napPoolTask) (n, pos uint64, shared, ok bool) {
+	hunting := false
+	for {
+		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
+		switch r {
+		case napPoolPopped:
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<napPoolClaimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
+			}
+			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
+				// Wake producers only once half the queue is free: one
+				// wake-up per half queue of jobs rather than per job.
+				if p.signalSpace() {
+					// Hand this P to the producer just woken: it would
+					// otherwise wait in this P's run queue until this
+					// worker blocks, which is when the queue is empty,
+					// and refill it while the workers idle.
+					runtime.Gosched()
+				}
+			}
+			return n, pos, shared, true
+		case napPoolPopDrained:
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		case napPoolPopPending:
+			if p.q.await(pos, napPoolSpinLimit) {
+				continue // published, or taken by another worker
+			}
+			if p.q.closed() {
+				// Workers do not park once the queue is closed (see
+				// sleep): yield to the pushing goroutine instead.
+				runtime.Gosched()
+				continue
+			}
+			// Its thread may be descheduled: park, and let it wake us
+			// once it has published (see pushed).
+		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
+		if !p.sleep(w) {
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		}
+	}
+}
+
+// sleep parks w until a producer, Close, Resize or a worker with claimed
+// tasks to take over wakes it. It returns false if w was retired.
+func (p *NapPool) sleep(w *napPoolWorker) bool {
+	p.idleMu.Lock()
+	w.asleep = true
+	p.idle = append(p.idle, w)
+	p.sleepers.Add(1)
+	p.idleMu.Unlock()
+	// Look once more, after the announcement: a worker that claims tasks
+	// afterwards sees it (see offer).
+	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
+		p.unsleep(w)
+		return !w.retired.Load()
+	}
+	select {
+	case <-w.wake:
+		return true
+	case <-w.stop:
+		p.unsleep(w)
+		return false
+	}
+}
+
+// unsleep takes w, which did not wait for its wake-up, off the idle list.
+// If a producer has already taken it off to wake it, the wake-up is passed
+// to another sleeper: w may be about to exit, and the producer's task must
+// not wait for a worker that will not come.
+func (p *NapPool) unsleep(w *napPoolWorker) {
+	p.idleMu.Lock()
+	if w.asleep {
+		for i, v := range p.idle {
+			if v == w {
+				last := len(p.idle) - 1
+				copy(p.idle[i:], p.idle[i+1:])
+				p.idle[last] = nil
+				p.idle = p.idle[:last]
+				break
+			}
+		}
+		w.asleep = false
+		p.sleepers.Add(-1)
+		p.idleMu.Unlock()
+		return
+	}
+	p.idleMu.Unlock()
+	p.wakeOne()
+}
+
+// wakeOne wakes the most recently parked worker (its cache is the warmest),
+// if any.
+func (p *NapPool) wakeOne() {
+	p.idleMu.Lock()
+	n := len(p.idle)
+	if n == 0 {
+		p.idleMu.Unlock()
+		return
+	}
+	w := p.idle[n-1]
+	p.idle[n-1] = nil
+	p.idle = p.idle[:n-1]
+	w.asleep = false
+	p.sleepers.Add(-1)
+	p.idleMu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// wakeAll wakes every parked worker; after the queue is closed, none parks
+// again.
+func (p *NapPool) wakeAll() {
+	p.idleMu.Lock()
+	idle := p.idle
+	p.idle = nil
+	for _, w := range idle {
+		w.asleep = false
+	}
+	p.sleepers.Store(0)
+	p.idleMu.Unlock()
+	for _, w := range idle {
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// signalSpace wakes one producer waiting for room, and reports whether it
+// sent the wake-up; the producer passes it on once it has pushed (see send).
+func (p *NapPool) signalSpace() bool {
+	select {
+	case p.space <- struct{}{}:
+		return true
+	default: // a wake-up is already pending
+		return false
+	}
+}
+
+// ErrNapPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
+// has begun, and delivered to the handler for a job that Shutdown could not
+// return because it had already returned (see [NapPool.Shutdown]).
+var ErrNapPoolClosed = errors.New("pool: closed")
+
+// ErrNapPoolFull is returned by TrySubmit when the queue has no room.
+var ErrNapPoolFull = errors.New("pool: queue full")
+
+// napPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
+// deep enough that a producer rarely waits for a worker to wake, small
+// enough that a full queue pushes back on the producer early.
+const napPoolDefaultQueue = 256
+
+// NapPool runs a function over submitted jobs on a bounded set of workers.
+//
+// A NapPool must be created with [NewNapPool]; the zero value is not usable. A NapPool
+// must not be copied after first use. All methods are safe for concurrent use.
+//
+// The function and the handler run on worker goroutines, concurrently with
+// each other. They must not call Submit, Map, Close or Shutdown on their own
+// pool in a way that waits for the pool (a job waiting for a job can
+// deadlock a pool whose workers all wait).
+type NapPool struct {
+	_ napPoolNoCopy
+
+	// q is the job queue: a ring of values, no closure and no allocation
+	// per job, and no lock shared by producers and workers.
+	q napPoolQueue
+
+	// Parking (park.go): idle workers, LIFO, and their count for producers
+	// to check without the lock; producers waiting for room, and the token
+	// that wakes one of them.
+	idleMu       sync.Mutex
+	idle         []*napPoolWorker
+	sleepers     atomic.Int32
+	spaceWaiters atomic.Int32
+	space        chan struct{}
+
+	// Taking over claimed tasks (see steal): every worker goroutine not yet
+	// exited, for hunters to look into their claims, and how many workers
+	// found the queue empty and have not claimed from it since (hunting
+	// for a claimed task to take over, or parked).
+	crew    atomic.Pointer[[]*napPoolWorker] // copied on write under life
+	hunting atomic.Int32
+
+	// quit is closed when Close or Shutdown begins: it releases Submits
+	// waiting for room.
+	quit chan struct{}
+
+	// ctx is the parent of every job's context; Shutdown cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// halted is set by Shutdown: a worker that receives a job afterwards
+	// hands it back instead of running it.
+	halted atomic.Bool
+
+	onResult func(int, int, error)
+
+	life    sync.Mutex       // serializes Resize, Close and Shutdown
+	workers []*napPoolWorker // guarded by life; the running, non-retired workers
+	size    atomic.Int64
+	wg      sync.WaitGroup // one per worker goroutine, retired or not
+
+	unrunMu    sync.Mutex
+	unrun      []int // jobs received after Shutdown began, to be returned by it
+	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
+
+}
+
+// task is one element of the queue: a job, or a share of a Map batch.
+type napPoolTask struct {
+	in    int
+	batch *napPoolBatch // non-nil: the receiving worker helps with this batch
+}
+
+// worker is the parking and retirement handle of one worker goroutine.
+type napPoolWorker struct {
+	retired atomic.Bool   // checked before each job: cheaper than a select
+	stop    chan struct{} // closed on retirement: wakes a parked worker
+	wake    chan struct{} // capacity 1: a pending wake-up
+	asleep  bool          // on NapPool.idle; guarded by NapPool.idleMu
+
+	// cheap is set while the worker's last timed claim ran jobs shorter
+	// than napPoolCheapJob (see timeClaim); untimed counts the claims since. Only
+	// the worker reads and writes them.
+	cheap   bool
+	untimed uint8
+
+	// The last shared claim the worker made, for hunters to take over the
+	// tasks it has not started (see steal). claim holds the low bits of its
+	// first position, shifted left by napPoolClaimBits, | its length (zero before
+	// the first); done, the position of the last task the worker finished
+	// or skipped, stored after every task but the claim's last.
+	claim atomic.Uint64
+	done  atomic.Uint64
+	// The worker is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [napPoolCacheLine - 48]byte
+}
+
+// init makes the queue and starts the workers.
+func (p *NapPool) init() {
+	queue := napPoolDefaultQueue
+	workers := runtime.GOMAXPROCS(0)
+	p.q.init(queue)
+	p.space = make(chan struct{}, 1)
+	p.quit = make(chan struct{})
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.life.Lock()
+	p.grow(workers)
+	p.life.Unlock()
+}
+
+// call runs the user's function once. It is the only place the function is
+// called, so that a generated pool can call it directly (and inline it).
+func (p *NapPool) call(ctx context.Context, in int) (int, error) {
+	return Nap(in), nil
+}
+
+// deliver hands one job's outcome to the result handler.
+func (p *NapPool) deliver(in int, out int, err error) {
+	if p.onResult != nil {
+		p.onResult(in, out, err)
+	}
+}
+
+// Submit queues in to be run, waiting while the queue is full. It returns
+// ErrNapPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
+// before there is room; the job is then not queued. ctx bounds only the wait
+// for room: the job itself runs under the pool's context (see Shutdown).
+//
+// Submit of a job happens before the job runs.
+func (p *NapPool) Submit(ctx context.Context, in int) error {
+	err := p.send(ctx, napPoolTask{in: in})
+	return err
+}
+
+// send queues t, waiting while the queue is full, unless the pool is closed
+// or ctx is done.
+func (p *NapPool) send(ctx context.Context, t napPoolTask) error {
+	woken := false
+	spins := 0
+	for {
+		r := p.q.tryPush(t)
+		if r == napPoolPushFull && spins < napPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+			// Half the queue is free: the worker that claimed the task
+			// in the slot is about to free it (see park.go).
+			spins++
+			continue
+		}
+		if r == napPoolPushFull {
+			// More than half full, or the worker freeing the slot is
+			// descheduled: park until the workers have emptied half the
+			// queue (see take), one wake-up per half queue rather than a
+			// retry per slot. Announce, then look once more: a worker
+			// that frees a slot afterwards sees the announcement, so the
+			// wake-up cannot be lost.
+			p.spaceWaiters.Add(1)
+			if r = p.q.tryPush(t); r == napPoolPushFull {
+				select {
+				case <-p.space:
+					p.spaceWaiters.Add(-1)
+					woken = true
+					spins = 0
+					continue
+				case <-ctx.Done():
+					p.spaceWaiters.Add(-1)
+					return ctx.Err()
+				case <-p.quit:
+					p.spaceWaiters.Add(-1)
+					return ErrNapPoolClosed
+				}
+			}
+			p.spaceWaiters.Add(-1)
+		}
+		if r == napPoolPushClosed {
+			return ErrNapPoolClosed
+		}
+		p.pushed()
+		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
+			// Pass the wake-up on: the workers sent one for half a queue
+			// of room.
+			p.signalSpace()
+		}
+		return nil
+	}
+}
+
+// pushed wakes a worker for a task just pushed, if all are parked.
+func (p *NapPool) pushed() {
+	if p.sleepers.Load() > 0 {
+		p.wakeOne()
+	}
+}
+
+// TrySubmit queues in if the queue has room, without waiting. It returns
+// ErrNapPoolFull if the queue is full and ErrNapPoolClosed if Close or Shutdown has begun;
+// the job is then not queued.
+//
+// TrySubmit of a job happens before the job runs.
+func (p *NapPool) TrySubmit(in int) error {
+	var err error
+	switch p.q.tryPush(napPoolTask{in: in}) {
+	case napPoolPushed:
+		p.pushed()
+	case napPoolPushFull:
+		err = ErrNapPoolFull
+	case napPoolPushClosed:
+		err = ErrNapPoolClosed
+	}
+	return err
+}
+
+// Resize sets the number of workers to n (at least 1) while the pool runs.
+// Added workers start at once. A removed worker that is running a job
+// finishes it and exits without taking another; an idle one exits at once
+// (one that was taking a job just as Resize ran still runs that job). A
+// worker claims jobs from a long queue several at a time (at most half its
+// fair share of the queue), and a removed one still runs those it has
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
+func (p *NapPool) Resize(n int) {
+	if n < 1 {
+		n = 1
+	}
+	p.life.Lock()
+	defer p.life.Unlock()
+	if p.isClosed() {
+		return
+	}
+	if d := n - len(p.workers); d > 0 {
+		p.grow(d)
+		return
+	}
+	for _, w := range p.workers[n:] {
+		w.retired.Store(true)
+		close(w.stop)
+	}
+	clear(p.workers[n:])
+	p.workers = p.workers[:n]
+	p.size.Store(int64(n))
+}
+
+// Size reports the number of workers set by the workers= option or Resize.
+// Retired workers still finishing a job are not counted.
+func (p *NapPool) Size() int {
+	return int(p.size.Load())
+}
+
+// grow starts n more workers. p.life must be held.
+func (p *NapPool) grow(n int) {
+	var crew []*napPoolWorker
+	if c := p.crew.Load(); c != nil {
+		crew = append(crew, *c...)
+	}
+	added := len(p.workers)
+	for range n {
+		w := &napPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		p.workers = append(p.workers, w)
+		crew = append(crew, w)
+	}
+	p.crew.Store(&crew) // before they start: they look into it
+	p.wg.Add(n)
+	for _, w := range p.workers[added:] {
+		go p.work(w)
+	}
+	p.size.Store(int64(len(p.workers)))
+}
+
+// leave takes w, whose goroutine is exiting, off the crew.
+func (p *NapPool) leave(w *napPoolWorker) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	old := *p.crew.Load()
+	crew := make([]*napPoolWorker, 0, len(old)-1)
+	for _, v := range old {
+		if v != w {
+			crew = append(crew, v)
+		}
+	}
+	p.crew.Store(&crew)
+}
+
+// isClosed reports whether Close or Shutdown has begun.
+func (p *NapPool) isClosed() bool { return p.q.closed() }
+
+// Close stops accepting jobs, runs every job already queued, and waits for
+// all workers to exit. Submits waiting for room when Close begins return
+// ErrNapPoolClosed. Close may be called more than once and concurrently with
+// Shutdown; every call waits.
+//
+// The completion of every job happens before Close returns.
+func (p *NapPool) Close() {
+	p.life.Lock()
+	p.stopAccepting()
+	p.life.Unlock()
+	p.wg.Wait()
+}
+
+// Shutdown stops accepting jobs, cancels the context of every running job,
+// and returns the queued jobs that never ran, in queue order (those received
+// by a worker as Shutdown began may come last). Running jobs finish with
+// whatever their function returns once their context is cancelled, and are
+// delivered to the handler as usual.
+//
+// Shutdown waits for the workers to exit or for ctx to be done, whichever
+// comes first; in the latter case it returns ctx.Err(), and the workers
+// still running a job that ignores its context exit when it returns. Only
+// the first Shutdown returns jobs; a job that could not be returned to it
+// (a later call, or one received as Shutdown gave up waiting) is delivered
+// to the handler with ErrNapPoolClosed, so no job goes unaccounted.
+//
+// If Close is draining the queue, Shutdown stops it and returns the rest.
+func (p *NapPool) Shutdown(ctx context.Context) ([]int, error) {
+	p.life.Lock()
+	p.stopAccepting()
+	first := !p.halted.Swap(true)
+	p.life.Unlock()
+	if first {
+		p.cancel()
+		// Drain alongside the workers: both hand jobs to unrun.
+		for {
+			t, r := p.q.tryPop()
+			if r == napPoolPopDrained {
+				break
+			}
+			if r == napPoolPopPending {
+				runtime.Gosched()
+			}
+			if r == napPoolPopped && t.batch == nil {
+				p.giveBack(t.in)
+			}
+		}
+	}
+	var err error
+	if ctx.Done() == nil {
+		p.wg.Wait()
+	} else {
+		waited := make(chan struct{})
+		go func() {
+			p.wg.Wait()
+			close(waited)
+		}()
+		select {
+		case <-waited:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	if !first {
+		return nil, err
+	}
+	p.unrunMu.Lock()
+	unrun := p.unrun
+	p.unrun = nil
+	p.unrunTaken = true
+	p.unrunMu.Unlock()
+	return unrun, err
+}
+
+// stopAccepting makes every later Submit fail and wakes every parked
+// worker and producer. p.life must be held.
+func (p *NapPool) stopAccepting() {
+	if p.isClosed() {
+		return
+	}
+	p.q.close()
+	close(p.quit) // release Submits waiting for room
+	p.wakeAll()   // the workers that are not retired drain the queue and exit
+}
+
+// giveBack records a job that Shutdown must return.
+func (p *NapPool) giveBack(in int) {
+	p.unrunMu.Lock()
+	if !p.unrunTaken {
+		p.unrun = append(p.unrun, in)
+		p.unrunMu.Unlock()
+		return
+	}
+	p.unrunMu.Unlock()
+	var zero int
+	p.deliver(in, zero, ErrNapPoolClosed)
+}
+
+// work is the loop of one worker goroutine.
+func (p *NapPool) work(w *napPoolWorker) {
+	defer p.wg.Done()
+	defer p.leave(w)
+	tasks := make([]napPoolTask, napPoolMaxClaim)
+	for !w.retired.Load() {
+		n, pos, shared, ok := p.next(w, tasks)
+		if !ok {
+			return
+		}
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = napPoolTask{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = napPoolTask{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(t.in) // the common case, without a call to run
+				} else {
+					p.run(t)
+				}
+			}
+		}
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < napPoolCheapJob*time.Duration(ran)
+		}
+	}
+}
+
+// run runs one task, or hands it back to Shutdown.
+func (p *NapPool) run(t napPoolTask) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(t.batch)
+	default:
+		p.runJob(t.in)
+	}
+}
+
+// runJob runs one submitted job to its outcome and delivers it.
+func (p *NapPool) runJob(in int) {
+	out, err := p.attempt(p.ctx, in)
+	p.deliver(in, out, err)
+}
+
+// napPoolNoCopy may be embedded into structs which must not be copied after first
+// use; go vet's copylocks check reports copies.
+type napPoolNoCopy struct{}
+
+func (*napPoolNoCopy) Lock() {}
+
+func (*napPoolNoCopy) Unlock() {}
+
+// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
+// Vyukov's design): a producer claims a position with one CAS on tail and
+// publishes the task through the slot's sequence number, a consumer claims
+// with one CAS on head (several tasks at once when many are queued, see
+// claim) and frees each slot through its sequence number. Producers and
+// consumers touch different counters and never take a lock, which is where
+// it beats a channel: a channel's single lock is contended by every sender
+// and receiver on every job.
+//
+// It never blocks; the pool parks workers and producers around it (see
+// park.go). Closing it is one atomic Or of napPoolClosedBit into tail: no push
+// succeeds afterwards, and every push that claimed a position before
+// still publishes it, so consumers drain exactly what was accepted.
+type napPoolQueue struct {
+	head  atomic.Uint64 // next position to pop
+	_     [napPoolCacheLine - 8]byte
+	tail  atomic.Uint64 // next position to push, | napPoolClosedBit once closed
+	_     [napPoolCacheLine - 8]byte
+	mask  uint64
+	slots []napPoolSlot
+}
+
+// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
+// holds the task pushed at pos, ready to pop.
+type napPoolSlot struct {
+	seq atomic.Uint64
+	t   napPoolTask
+}
+
+// napPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
+// 2^63 pushes would take centuries.
+const napPoolClosedBit = 1 << 63
+
+type napPoolPushResult uint8
+
+const (
+	napPoolPushed napPoolPushResult = iota
+	napPoolPushFull
+	napPoolPushClosed
+)
+
+type napPoolPopResult uint8
+
+const (
+	napPoolPopped     napPoolPopResult = iota
+	napPoolPopEmpty                    // nothing queued
+	napPoolPopPending                  // a push has claimed the next position but not yet published it
+	napPoolPopDrained                  // closed and empty: nothing will ever come
+)
+
+// init sizes the ring to capacity rounded up to a power of two, at least 2
+// (one slot cannot tell full from free).
+func (q *napPoolQueue) init(capacity int) {
+	n := uint64(2)
+	if capacity > 2 {
+		n = 1 << bits.Len64(uint64(capacity-1))
+	}
+	q.mask = n - 1
+	q.slots = make([]napPoolSlot, n)
+	for i := range q.slots {
+		q.slots[i].seq.Store(uint64(i))
+	}
+}
+
+// tryPush adds t unless the queue is full or closed.
+func (q *napPoolQueue) tryPush(t napPoolTask) napPoolPushResult {
+	pos := q.tail.Load()
+	for {
+		if pos&napPoolClosedBit != 0 {
+			return napPoolPushClosed
+		}
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - pos); {
+		case dif == 0:
+			if q.tail.CompareAndSwap(pos, pos+1) {
+				s.t = t
+				s.seq.Store(pos + 1) // publish
+				return napPoolPushed
+			}
+		case dif < 0: // the slot still holds the task of the previous lap
+			return napPoolPushFull
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// claim claims the oldest published task, and the ones published after it
+// up to a share of the queue, with one CAS on head: a worker claims n tasks
+// for the cost of one, and the line holding head moves between the cores of
+// competing workers once per claim rather than once per task. The caller
+// then takes each claimed position.
+//
+// It claims at most most tasks, and at most the number queued divided by
+// share (twice the number of workers): more than one only when at least
+// 2*share are queued, and never more than half a fair share, so that the
+// other workers, and workers added by Resize, still find the rest in the
+// queue. share 0 claims one task.
+func (q *napPoolQueue) claim(share, most uint64) (pos, n uint64, r napPoolPopResult) {
+	pos = q.head.Load()
+	for {
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - (pos + 1)); {
+		case dif == 0:
+			n = 1
+			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
+				// More than one is published: only then read the length,
+				// a load of the line producers write.
+				limit := min(uint64(q.length())/share, most)
+				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
+					n++
+				}
+			}
+			if q.head.CompareAndSwap(pos, pos+n) {
+				return pos, n, napPoolPopped
+			}
+		case dif < 0:
+			tail := q.tail.Load()
+			switch {
+			case tail&^napPoolClosedBit > pos:
+				return pos, 0, napPoolPopPending
+			case tail&napPoolClosedBit != 0:
+				return pos, 0, napPoolPopDrained
+			}
+			return pos, 0, napPoolPopEmpty
+		}
+		pos = q.head.Load()
+	}
+}
+
+// await waits, reading at most spins times, until the task at pos, claimed
+// by a push but not yet published, is published or taken by another
+// consumer; it reports whether it was. It reads only the slot and head: the
+// pushing goroutine is about to write the slot, and tail is its to write on
+// the next push.
+func (q *napPoolQueue) await(pos uint64, spins int) bool {
+	s := &q.slots[pos&q.mask]
+	for range spins {
+		if s.seq.Load() != pos || q.head.Load() != pos {
+			return true
+		}
+	}
+	return false
+}
+
+// take returns the task at pos, which the caller has claimed, and frees its
+// slot.
+func (q *napPoolQueue) take(pos uint64) napPoolTask {
+	s := &q.slots[pos&q.mask]
+	t := s.t
+	s.t = napPoolTask{} // drop references for the GC
+	s.seq.Store(pos + q.mask + 1)
+	return t
+}
+
+// unstarted reports whether the claimed task at pos is still in its slot.
+//
+// A worker that shares a claim of several tasks leaves them in their slots
+// and takes each one only when it starts it, so that idle workers can take
+// over those it has not started (see NapPool.steal). Claimer and hunter meet
+// on the slot: a claimed task not started has seq == pos+1, and whoever
+// takes it with a CAS to seq == pos (a position in the past: a producer
+// still finds the slot full) reads it and frees the slot.
+func (q *napPoolQueue) unstarted(pos uint64) bool {
+	return q.slots[pos&q.mask].seq.Load() == pos+1
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *napPoolQueue) takeOver(pos uint64) (napPoolTask, bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return napPoolTask{}, false
+	}
+	return q.take(pos), true
+}
+
+// waitsFor reports whether the push at the tail waits for the slot of pos.
+func (q *napPoolQueue) waitsFor(pos uint64) bool {
+	return pos+q.mask+1 == q.tail.Load()&^napPoolClosedBit
+}
+
+// tryPop removes the oldest task, if one is published (Shutdown drains the
+// queue with it).
+func (q *napPoolQueue) tryPop() (napPoolTask, napPoolPopResult) {
+	pos, _, r := q.claim(0, 1)
+	if r != napPoolPopped {
+		return napPoolTask{}, r
+	}
+	return q.take(pos), napPoolPopped
+}
+
+// close makes every later push fail.
+func (q *napPoolQueue) close() { q.tail.Or(napPoolClosedBit) }
+
+// closed reports whether close has been called.
+func (q *napPoolQueue) closed() bool { return q.tail.Load()&napPoolClosedBit != 0 }
+
+// ready reports whether a pop would make progress now: the oldest task is
+// published, or the queue is closed (a worker must then drain and exit). A
+// task claimed but not yet published does not count: its producer wakes a
+// worker once it has published it.
+func (q *napPoolQueue) ready() bool {
+	for {
+		pos := q.head.Load()
+		if q.slots[pos&q.mask].seq.Load() == pos+1 {
+			return true
+		}
+		if q.head.Load() == pos { // not a slot popped under our feet
+			return q.closed()
+		}
+	}
+}
+
+// length reports the number of tasks queued or being pushed.
+func (q *napPoolQueue) length() int {
+	tail := q.tail.Load() &^ napPoolClosedBit
+	head := q.head.Load()
+	if head >= tail {
+		return 0
+	}
+	return int(tail - head)
+}
+
+// capacity reports the number of slots.
+func (q *napPoolQueue) capacity() int { return int(q.mask + 1) }
+
+// NapPoolPanicError is the error of a job whose function panicked. The pool
+// recovers the panic, reports it as the job's error and keeps running. A job
+// that panicked is not retried.
+type NapPoolPanicError struct {
+	// Value is the value passed to panic.
+	Value any
+	// Stack is the goroutine's stack when the panic was recovered.
+	Stack []byte
+}
+
+func (e *NapPoolPanicError) Error() string {
+	return fmt.Sprintf("pool: job panicked: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns Value if it is an error, so that errors.Is sees through a
+// panic(err).
+func (e *NapPoolPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+func napPoolNewPanicError(v any) *NapPoolPanicError {
+	return &NapPoolPanicError{Value: v, Stack: debug.Stack()}
+}
+
+// attempt runs a job once, bounded by the timeout= option, turning a panic into a
+// *NapPoolPanicError.
+func (p *NapPool) attempt(ctx context.Context, in int) (out int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = napPoolNewPanicError(r)
+		}
+	}()
+	return p.call(ctx, in)
+}
+
+// napPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
+// to one so that workers updating different counters do not contend.
+const napPoolCacheLine = 64
+
+// Taking over claimed tasks. A worker claims up to napPoolMaxClaim queued tasks
+// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
+// its throughput. But a claim must not keep its tasks from idle workers:
+// if one of them is slow, those behind it would wait for it while other
+// workers idle, and a burst of jobs of unequal length would take up to W
+// times as long as on a channel pool (one worker running every slow job
+// while the others idle). So a worker leaves its claimed tasks in their
+// slots, publishes the claim (its claim field), and takes each task only
+// when it starts it; a worker that finds the queue empty (a hunter) takes
+// over tasks not started from other workers' claims, and runs them.
+//
+// They must never both take a task. A hunter takes one with a CAS on its
+// slot. The claimer does not, on the hot path: it publishes how far it has
+// got instead. After each job (or each task a hunter took, which it skips)
+// it stores the task's position in its done field, and only then loads
+// hunting: if no worker is hunting, it takes the next task in place (a
+// load of its slot, then the read and the free that every task costs
+// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
+// in hunting, then loads done, and takes over only tasks at least two past
+// it: the claimer is at most running the one after done, and will load
+// hunting, after its next store to done, before it takes the one after
+// that. With Go's sequentially consistent atomics, either the claimer sees
+// the hunter or the hunter sees the claimer's progress. A hunter stays
+// announced until it has taken the task, and the in-place take checks the
+// slot, so a task taken over just before the claimer saw hunting drop to
+// zero is skipped, not taken twice.
+//
+// The store to done is what a claim costs per task: one locked instruction
+// on a line of the worker's own. Without it, the task after the running
+// job would have to stay the claimer's: kept from idle workers, and
+// holding its slot, which a producer wrapping around the ring waits for
+// until that job ends.
+//
+// A claimer that sees a parked hunter while it has tasks behind the one it
+// is about to run wakes it: the hunter may have looked before the claim
+// was published, and parked (see offer and sleep).
+//
+// napPoolClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+const napPoolClaimBits = 7
+
+// Claim modes. Sharing a claim costs its claimer the store to done per
+// task: one locked instruction, on the tiniest jobs a quarter of what the
+// pool spends on each. A claim taken whole at once (its tasks read and
+// their slots freed in one go, as a claim of one task always is) costs
+// nothing more, but keeps its tasks from idle workers while its jobs run.
+// So a worker shares its claims of several tasks unless it has found their
+// jobs cheap, shorter than napPoolCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long
+// as it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in napPoolTimeEvery of those taken
+// whole: a clock read costs about as much as a cheap job. A worker that
+// had to wait for work does not know what comes next, and shares.
+//
+// napPoolCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+const napPoolCheapJob = time.Microsecond
+
+// napPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+const napPoolTimeEvery = 8
+
+// timeClaim reports whether w times the claim it is about to run: every
+// shared claim, and one in napPoolTimeEvery of those taken whole.
+func (w *napPoolWorker) timeClaim() bool {
+	if !w.cheap {
+		return true
+	}
+	if w.untimed++; w.untimed < napPoolTimeEvery {
+		return false
+	}
+	w.untimed = 0
+	return true
+}
+
+// napPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
+// holds. The position is rebuilt from its low bits and the queue's head,
+// which a claim not finished is less than a lap behind.
+func napPoolClaimAt(c, head uint64) (pos, n uint64) {
+	const posMask = 1<<(64-napPoolClaimBits) - 1
+	return head - (head-c>>napPoolClaimBits)&posMask, c & (1<<napPoolClaimBits - 1)
+}
+
+// stealable returns the position of a claimed task that a hunter may take
+// over, if any. The caller must be counted in hunting.
+func (p *NapPool) stealable(self *napPoolWorker) (uint64, bool) {
+	crew := p.crew.Load()
+	head := p.q.head.Load()
+	for _, w := range *crew {
+		c := w.claim.Load()
+		if w == self || c == 0 {
+			continue
+		}
+		pos, n := napPoolClaimAt(c, head)
+		// done may hold a position of the claimer's previous claim: it
+		// has then not finished this claim's first job.
+		from := max(pos+1, w.done.Load()+2)
+		for j := from; j < pos+n; j++ {
+			if p.q.unstarted(j) {
+				return j, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// steal takes over one claimed task not started, and runs it; it reports
+// whether there was one. self must be counted in hunting.
+func (p *NapPool) steal(self *napPoolWorker) bool {
+	for {
+		pos, ok := p.stealable(self)
+		if !ok {
+			return false
+		}
+		if t, ok := p.q.takeOver(pos); ok {
+			// Still counted in hunting while it runs the job: claimers
+			// then take their next tasks with a CAS, and this worker
+			// can take them over when it is done.
+			p.freed(pos)
+			p.run(t)
+			return true
+		}
+		// Taken by its claimer or another hunter meanwhile: look again.
+	}
+}
+
+// runClaim runs the tasks of the shared claim [pos, pos+n), n > 1, in
+// order, t being the first, already taken: it takes each of the others
+// only when it gets to it, and skips those a hunter has taken over (see
+// steal). It returns how many it ran.
+func (p *NapPool) runClaim(w *napPoolWorker, t napPoolTask, pos, n uint64) (ran uint64) {
+	end := pos + n
+	hunted := p.hunting.Load() != 0 // after the claim was published
+	for j := pos; ; {
+		if hunted {
+			p.offer(j+1, end)
+		}
+		if t.batch == nil && !p.halted.Load() {
+			p.runJob(t.in) // the common case, without a call to run
+		} else {
+			p.run(t)
+		}
+		ran++
+		for {
+			if j+1 == end {
+				return ran
+			}
+			w.done.Store(j) // before loading hunting: see steal
+			j++
+			var ok bool
+			if hunted = p.hunting.Load() != 0; !hunted {
+				// No hunter can take it now; one may have taken it
+				// before.
+				if ok = p.q.unstarted(j); ok {
+					t = p.q.take(j)
+				}
+			} else {
+				t, ok = p.q.takeOver(j)
+			}
+			if ok {
+				p.freed(j)
+				break
+			}
+		}
+	}
+}
+
+// offer wakes a parked worker to take over the claimed tasks in [pos, end),
+// which the caller will not start before the job it is about to run ends.
+func (p *NapPool) offer(pos, end uint64) {
+	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
+		p.wakeOne()
+	}
+}
+
+// freed wakes a producer waiting for the slot of pos, just freed, so that
+// it does not wait for a claim that frees its slots one by one.
+func (p *NapPool) freed(pos uint64) {
+	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
+		p.signalSpace()
+	}
+}
+
+// NewNapPool returns a NapPool with its workers started. onResult, if not
+// nil, receives every submitted job's input, output and error on the worker
+// goroutine right after the job finishes; Map items are not delivered to it.
+// Close or Shutdown stops the workers.
+func NewNapPool(onResult func(int, int, error)) *NapPool {
+	p := &NapPool{onResult: onResult}
+	p.init()
+	return p
+}
+
 // Resizer: generated from the pool directive in pool.go.
 
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item.
-const (
-	// resizerMaxChunk bounds a chunk so that workers finishing early still find
-	// work to steal (load balance) on large batches.
-	resizerMaxChunk = 256
-	// resizerChunksPerHelper is how many chunks each helper should get on a batch
-	// too small for resizerMaxChunk: enough to even out unequal jobs.
-	resizerChunksPerHelper = 8
-)
+// once per chunk, not per item. But the items of a chunk wait for each
+// other: a chunk holding two slow items keeps the second from a helper
+// that idles meanwhile. So a helper sizes its chunks by time, not count:
+// its first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take resizerChunkTime, at most twice the last. Slow
+// items go out one at a time, cheap ones by the tens of thousands, and an
+// item waits in a chunk behind at most about resizerChunkTime of items that have
+// proved cheap. No chunk is larger than a share of what is left, so that
+// the helpers finish together. The clock is read once per chunk.
+//
+// resizerChunkTime is small next to a slow item and large next to the cost of a
+// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
+// tiniest items well under 1%.
+const resizerChunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type resizerBatch struct {
-	parent context.Context // Map's ctx
-	ctx    context.Context // every item's context; cancelled when the batch stops
-	cancel context.CancelFunc
-	ins    []Job
-	outs   []Result
-	chunk  int64
+	parent  context.Context // Map's ctx
+	ctx     context.Context // every item's context; cancelled when the batch stops
+	cancel  context.CancelFunc
+	ins     []Job
+	outs    []Result
+	helpers int64
 
 	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
 	left atomic.Int64  // items neither finished nor abandoned
@@ -2070,11 +4101,11 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 		helpers = 1
 	}
 	b := &resizerBatch{
-		parent: ctx,
-		ins:    ins,
-		outs:   outs,
-		chunk:  min(max(n/(helpers*resizerChunksPerHelper), 1), resizerMaxChunk),
-		done:   make(chan struct{}),
+		parent:  ctx,
+		ins:     ins,
+		outs:    outs,
+		helpers: helpers,
+		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
@@ -2136,12 +4167,16 @@ func (b *resizerBatch) finish(k int64) {
 	}
 }
 
-// runBatch claims and runs chunks of b until none is left.
+// runBatch claims and runs chunks of b until none is left, sized by time
+// (see resizerChunkTime).
 func (p *Resizer) runBatch(b *resizerBatch) {
 	n := int64(len(b.ins))
+	size := int64(1)
+	start := time.Now()
 	for {
-		hi := b.next.Add(b.chunk)
-		lo := hi - b.chunk
+		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
+		hi := b.next.Add(k)
+		lo := hi - k
 		if lo >= n {
 			return
 		}
@@ -2151,7 +4186,20 @@ func (p *Resizer) runBatch(b *resizerBatch) {
 		p.stats.inFlight.Add(lo - hi)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
+		now := time.Now()
+		size = resizerNextChunk(size, hi-lo, now.Sub(start))
+		start = now
 	}
+}
+
+// resizerNextChunk returns the size of the chunk that follows one of k items,
+// claimed at size, that ran in d: as many items as take resizerChunkTime at that
+// pace, at least one, at most twice size.
+func resizerNextChunk(size, k int64, d time.Duration) int64 {
+	if d <= 0 {
+		return 2 * size
+	}
+	return min(max(int64(resizerChunkTime)*k/int64(d), 1), 2*size)
 }
 
 // itemFailed stops the batch because item i failed with err. If the batch
@@ -2213,23 +4261,37 @@ func (p *Resizer) runChunk(b *resizerBatch, lo, hi int) (ok int) {
 // is a large share of all jobs.
 const resizerSpinLimit = 64
 
-// resizerMaxClaim bounds how many tasks a worker takes at once (see claim).
+// resizerMaxClaim bounds how many tasks a worker claims at once (see claim and
+// steal).
 const resizerMaxClaim = 64
 
-// next moves the next tasks into tasks, at least one and at most
-// len(tasks) (see queue.claim), sleeping while the queue is empty, and
-// returns how many. It returns false when w must exit: retired, or the
-// queue closed and drained.
-//
-// The tasks leave the queue at once, so that a slow job cannot hold up the
-// slots of the tasks claimed with it.
-func (p *Resizer) next(w *resizerWorker, tasks []resizerTask) (int, bool) {
+// next claims the next tasks, at least one and at most resizerMaxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *Resizer) next(w *resizerWorker, tasks []resizerTask) (n, pos uint64, shared, ok bool) {
+	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
 		case resizerPopped:
-			for i := range tasks[:n] {
-				tasks[i] = p.q.take(pos + uint64(i))
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<resizerClaimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
 			}
 			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
 				// Wake producers only once half the queue is free: one
@@ -2242,9 +4304,19 @@ func (p *Resizer) next(w *resizerWorker, tasks []resizerTask) (int, bool) {
 					runtime.Gosched()
 				}
 			}
-			return int(n), true
+			return n, pos, shared, true
 		case resizerPopDrained:
-			return 0, false
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		case resizerPopPending:
 			if p.q.await(pos, resizerSpinLimit) {
 				continue // published, or taken by another worker
@@ -2258,21 +4330,39 @@ func (p *Resizer) next(w *resizerWorker, tasks []resizerTask) (int, bool) {
 			// Its thread may be descheduled: park, and let it wake us
 			// once it has published (see pushed).
 		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
 		if !p.sleep(w) {
-			return 0, false
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		}
 	}
 }
 
-// sleep parks w until a producer, Close or Resize wakes it. It returns
-// false if w was retired.
+// sleep parks w until a producer, Close, Resize or a worker with claimed
+// tasks to take over wakes it. It returns false if w was retired.
 func (p *Resizer) sleep(w *resizerWorker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
 	p.sleepers.Add(1)
 	p.idleMu.Unlock()
-	if p.q.ready() || w.retired.Load() {
+	// Look once more, after the announcement: a worker that claims tasks
+	// afterwards sees it (see offer).
+	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
 		p.unsleep(w)
 		return !w.retired.Load()
 	}
@@ -2399,6 +4489,13 @@ type Resizer struct {
 	spaceWaiters atomic.Int32
 	space        chan struct{}
 
+	// Taking over claimed tasks (see steal): every worker goroutine not yet
+	// exited, for hunters to look into their claims, and how many workers
+	// found the queue empty and have not claimed from it since (hunting
+	// for a claimed task to take over, or parked).
+	crew    atomic.Pointer[[]*resizerWorker] // copied on write under life
+	hunting atomic.Int32
+
 	// quit is closed when Close or Shutdown begins: it releases Submits
 	// waiting for room.
 	quit chan struct{}
@@ -2437,6 +4534,23 @@ type resizerWorker struct {
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on Resizer.idle; guarded by Resizer.idleMu
+
+	// cheap is set while the worker's last timed claim ran jobs shorter
+	// than resizerCheapJob (see timeClaim); untimed counts the claims since. Only
+	// the worker reads and writes them.
+	cheap   bool
+	untimed uint8
+
+	// The last shared claim the worker made, for hunters to take over the
+	// tasks it has not started (see steal). claim holds the low bits of its
+	// first position, shifted left by resizerClaimBits, | its length (zero before
+	// the first); done, the position of the last task the worker finished
+	// or skipped, stored after every task but the claim's last.
+	claim atomic.Uint64
+	done  atomic.Uint64
+	// The worker is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [resizerCacheLine - 48]byte
 }
 
 // init makes the queue and starts the workers.
@@ -2568,10 +4682,10 @@ func (p *Resizer) TrySubmit(in Job) error {
 // Added workers start at once. A removed worker that is running a job
 // finishes it and exits without taking another; an idle one exits at once
 // (one that was taking a job just as Resize ran still runs that job). A
-// worker takes jobs from a long queue several at a time (at most half its
+// worker claims jobs from a long queue several at a time (at most half its
 // fair share of the queue), and a removed one still runs those it has
-// taken. No job is lost or run twice. Resize after Close or Shutdown has
-// begun does nothing.
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
 func (p *Resizer) Resize(n int) {
 	if n < 1 {
 		n = 1
@@ -2602,13 +4716,36 @@ func (p *Resizer) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *Resizer) grow(n int) {
-	p.wg.Add(n)
+	var crew []*resizerWorker
+	if c := p.crew.Load(); c != nil {
+		crew = append(crew, *c...)
+	}
+	added := len(p.workers)
 	for range n {
 		w := &resizerWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
+		crew = append(crew, w)
+	}
+	p.crew.Store(&crew) // before they start: they look into it
+	p.wg.Add(n)
+	for _, w := range p.workers[added:] {
 		go p.work(w)
 	}
 	p.size.Store(int64(len(p.workers)))
+}
+
+// leave takes w, whose goroutine is exiting, off the crew.
+func (p *Resizer) leave(w *resizerWorker) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	old := *p.crew.Load()
+	crew := make([]*resizerWorker, 0, len(old)-1)
+	for _, v := range old {
+		if v != w {
+			crew = append(crew, v)
+		}
+	}
+	p.crew.Store(&crew)
 }
 
 // isClosed reports whether Close or Shutdown has begun.
@@ -2716,28 +4853,54 @@ func (p *Resizer) giveBack(in Job) {
 // work is the loop of one worker goroutine.
 func (p *Resizer) work(w *resizerWorker) {
 	defer p.wg.Done()
+	defer p.leave(w)
 	tasks := make([]resizerTask, resizerMaxClaim)
 	for !w.retired.Load() {
-		n, ok := p.next(w, tasks)
+		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		// Run every task taken, even if w is retired meanwhile: they
-		// are no longer in the queue for another worker to take.
-		for i := range tasks[:n] {
-			t := tasks[i]
-			tasks[i] = resizerTask{} // drop references for the GC
-			switch {
-			case p.halted.Load():
-				if t.batch == nil {
-					p.giveBack(t.in)
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = resizerTask{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = resizerTask{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(t.in) // the common case, without a call to run
+				} else {
+					p.run(t)
 				}
-			case t.batch != nil:
-				p.runBatch(t.batch)
-			default:
-				p.runJob(t.in)
 			}
 		}
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < resizerCheapJob*time.Duration(ran)
+		}
+	}
+}
+
+// run runs one task, or hands it back to Shutdown.
+func (p *Resizer) run(t resizerTask) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(t.batch)
+	default:
+		p.runJob(t.in)
 	}
 }
 
@@ -2917,6 +5080,33 @@ func (q *resizerQueue) take(pos uint64) resizerTask {
 	s.t = resizerTask{} // drop references for the GC
 	s.seq.Store(pos + q.mask + 1)
 	return t
+}
+
+// unstarted reports whether the claimed task at pos is still in its slot.
+//
+// A worker that shares a claim of several tasks leaves them in their slots
+// and takes each one only when it starts it, so that idle workers can take
+// over those it has not started (see Resizer.steal). Claimer and hunter meet
+// on the slot: a claimed task not started has seq == pos+1, and whoever
+// takes it with a CAS to seq == pos (a position in the past: a producer
+// still finds the slot full) reads it and frees the slot.
+func (q *resizerQueue) unstarted(pos uint64) bool {
+	return q.slots[pos&q.mask].seq.Load() == pos+1
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *resizerQueue) takeOver(pos uint64) (resizerTask, bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return resizerTask{}, false
+	}
+	return q.take(pos), true
+}
+
+// waitsFor reports whether the push at the tail waits for the slot of pos.
+func (q *resizerQueue) waitsFor(pos uint64) bool {
+	return pos+q.mask+1 == q.tail.Load()&^resizerClosedBit
 }
 
 // tryPop removes the oldest task, if one is published (Shutdown drains the
@@ -3123,6 +5313,188 @@ func (p *Resizer) Stats() ResizerStats {
 	}
 }
 
+// Taking over claimed tasks. A worker claims up to resizerMaxClaim queued tasks
+// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
+// its throughput. But a claim must not keep its tasks from idle workers:
+// if one of them is slow, those behind it would wait for it while other
+// workers idle, and a burst of jobs of unequal length would take up to W
+// times as long as on a channel pool (one worker running every slow job
+// while the others idle). So a worker leaves its claimed tasks in their
+// slots, publishes the claim (its claim field), and takes each task only
+// when it starts it; a worker that finds the queue empty (a hunter) takes
+// over tasks not started from other workers' claims, and runs them.
+//
+// They must never both take a task. A hunter takes one with a CAS on its
+// slot. The claimer does not, on the hot path: it publishes how far it has
+// got instead. After each job (or each task a hunter took, which it skips)
+// it stores the task's position in its done field, and only then loads
+// hunting: if no worker is hunting, it takes the next task in place (a
+// load of its slot, then the read and the free that every task costs
+// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
+// in hunting, then loads done, and takes over only tasks at least two past
+// it: the claimer is at most running the one after done, and will load
+// hunting, after its next store to done, before it takes the one after
+// that. With Go's sequentially consistent atomics, either the claimer sees
+// the hunter or the hunter sees the claimer's progress. A hunter stays
+// announced until it has taken the task, and the in-place take checks the
+// slot, so a task taken over just before the claimer saw hunting drop to
+// zero is skipped, not taken twice.
+//
+// The store to done is what a claim costs per task: one locked instruction
+// on a line of the worker's own. Without it, the task after the running
+// job would have to stay the claimer's: kept from idle workers, and
+// holding its slot, which a producer wrapping around the ring waits for
+// until that job ends.
+//
+// A claimer that sees a parked hunter while it has tasks behind the one it
+// is about to run wakes it: the hunter may have looked before the claim
+// was published, and parked (see offer and sleep).
+//
+// resizerClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+const resizerClaimBits = 7
+
+// Claim modes. Sharing a claim costs its claimer the store to done per
+// task: one locked instruction, on the tiniest jobs a quarter of what the
+// pool spends on each. A claim taken whole at once (its tasks read and
+// their slots freed in one go, as a claim of one task always is) costs
+// nothing more, but keeps its tasks from idle workers while its jobs run.
+// So a worker shares its claims of several tasks unless it has found their
+// jobs cheap, shorter than resizerCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long
+// as it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in resizerTimeEvery of those taken
+// whole: a clock read costs about as much as a cheap job. A worker that
+// had to wait for work does not know what comes next, and shares.
+//
+// resizerCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+const resizerCheapJob = time.Microsecond
+
+// resizerTimeEvery is how many claims taken whole a worker makes per one it times.
+const resizerTimeEvery = 8
+
+// timeClaim reports whether w times the claim it is about to run: every
+// shared claim, and one in resizerTimeEvery of those taken whole.
+func (w *resizerWorker) timeClaim() bool {
+	if !w.cheap {
+		return true
+	}
+	if w.untimed++; w.untimed < resizerTimeEvery {
+		return false
+	}
+	w.untimed = 0
+	return true
+}
+
+// resizerClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
+// holds. The position is rebuilt from its low bits and the queue's head,
+// which a claim not finished is less than a lap behind.
+func resizerClaimAt(c, head uint64) (pos, n uint64) {
+	const posMask = 1<<(64-resizerClaimBits) - 1
+	return head - (head-c>>resizerClaimBits)&posMask, c & (1<<resizerClaimBits - 1)
+}
+
+// stealable returns the position of a claimed task that a hunter may take
+// over, if any. The caller must be counted in hunting.
+func (p *Resizer) stealable(self *resizerWorker) (uint64, bool) {
+	crew := p.crew.Load()
+	head := p.q.head.Load()
+	for _, w := range *crew {
+		c := w.claim.Load()
+		if w == self || c == 0 {
+			continue
+		}
+		pos, n := resizerClaimAt(c, head)
+		// done may hold a position of the claimer's previous claim: it
+		// has then not finished this claim's first job.
+		from := max(pos+1, w.done.Load()+2)
+		for j := from; j < pos+n; j++ {
+			if p.q.unstarted(j) {
+				return j, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// steal takes over one claimed task not started, and runs it; it reports
+// whether there was one. self must be counted in hunting.
+func (p *Resizer) steal(self *resizerWorker) bool {
+	for {
+		pos, ok := p.stealable(self)
+		if !ok {
+			return false
+		}
+		if t, ok := p.q.takeOver(pos); ok {
+			// Still counted in hunting while it runs the job: claimers
+			// then take their next tasks with a CAS, and this worker
+			// can take them over when it is done.
+			p.freed(pos)
+			p.run(t)
+			return true
+		}
+		// Taken by its claimer or another hunter meanwhile: look again.
+	}
+}
+
+// runClaim runs the tasks of the shared claim [pos, pos+n), n > 1, in
+// order, t being the first, already taken: it takes each of the others
+// only when it gets to it, and skips those a hunter has taken over (see
+// steal). It returns how many it ran.
+func (p *Resizer) runClaim(w *resizerWorker, t resizerTask, pos, n uint64) (ran uint64) {
+	end := pos + n
+	hunted := p.hunting.Load() != 0 // after the claim was published
+	for j := pos; ; {
+		if hunted {
+			p.offer(j+1, end)
+		}
+		if t.batch == nil && !p.halted.Load() {
+			p.runJob(t.in) // the common case, without a call to run
+		} else {
+			p.run(t)
+		}
+		ran++
+		for {
+			if j+1 == end {
+				return ran
+			}
+			w.done.Store(j) // before loading hunting: see steal
+			j++
+			var ok bool
+			if hunted = p.hunting.Load() != 0; !hunted {
+				// No hunter can take it now; one may have taken it
+				// before.
+				if ok = p.q.unstarted(j); ok {
+					t = p.q.take(j)
+				}
+			} else {
+				t, ok = p.q.takeOver(j)
+			}
+			if ok {
+				p.freed(j)
+				break
+			}
+		}
+	}
+}
+
+// offer wakes a parked worker to take over the claimed tasks in [pos, end),
+// which the caller will not start before the job it is about to run ends.
+func (p *Resizer) offer(pos, end uint64) {
+	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
+		p.wakeOne()
+	}
+}
+
+// freed wakes a producer waiting for the slot of pos, just freed, so that
+// it does not wait for a claim that frees its slots one by one.
+func (p *Resizer) freed(pos uint64) {
+	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
+		p.signalSpace()
+	}
+}
+
 // NewResizer returns a Resizer with its workers started. onResult, if not
 // nil, receives every submitted job's input, output and error on the worker
 // goroutine right after the job finishes; Map items are not delivered to it.
@@ -3137,24 +5509,29 @@ func NewResizer(onResult func(Job, Result, error)) *Resizer {
 
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item.
-const (
-	// senderMaxChunk bounds a chunk so that workers finishing early still find
-	// work to steal (load balance) on large batches.
-	senderMaxChunk = 256
-	// senderChunksPerHelper is how many chunks each helper should get on a batch
-	// too small for senderMaxChunk: enough to even out unequal jobs.
-	senderChunksPerHelper = 8
-)
+// once per chunk, not per item. But the items of a chunk wait for each
+// other: a chunk holding two slow items keeps the second from a helper
+// that idles meanwhile. So a helper sizes its chunks by time, not count:
+// its first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take senderChunkTime, at most twice the last. Slow
+// items go out one at a time, cheap ones by the tens of thousands, and an
+// item waits in a chunk behind at most about senderChunkTime of items that have
+// proved cheap. No chunk is larger than a share of what is left, so that
+// the helpers finish together. The clock is read once per chunk.
+//
+// senderChunkTime is small next to a slow item and large next to the cost of a
+// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
+// tiniest items well under 1%.
+const senderChunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type senderBatch struct {
-	parent context.Context // Map's ctx
-	ctx    context.Context // every item's context; cancelled when the batch stops
-	cancel context.CancelFunc
-	ins    []string
-	outs   []struct{}
-	chunk  int64
+	parent  context.Context // Map's ctx
+	ctx     context.Context // every item's context; cancelled when the batch stops
+	cancel  context.CancelFunc
+	ins     []string
+	outs    []struct{}
+	helpers int64
 
 	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
 	left atomic.Int64  // items neither finished nor abandoned
@@ -3209,11 +5586,11 @@ func (p *Sender) MapInto(ctx context.Context, outs []struct{}, ins []string) err
 		helpers = 1
 	}
 	b := &senderBatch{
-		parent: ctx,
-		ins:    ins,
-		outs:   outs,
-		chunk:  min(max(n/(helpers*senderChunksPerHelper), 1), senderMaxChunk),
-		done:   make(chan struct{}),
+		parent:  ctx,
+		ins:     ins,
+		outs:    outs,
+		helpers: helpers,
+		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
@@ -3272,12 +5649,16 @@ func (b *senderBatch) finish(k int64) {
 	}
 }
 
-// runBatch claims and runs chunks of b until none is left.
+// runBatch claims and runs chunks of b until none is left, sized by time
+// (see senderChunkTime).
 func (p *Sender) runBatch(b *senderBatch) {
 	n := int64(len(b.ins))
+	size := int64(1)
+	start := time.Now()
 	for {
-		hi := b.next.Add(b.chunk)
-		lo := hi - b.chunk
+		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
+		hi := b.next.Add(k)
+		lo := hi - k
 		if lo >= n {
 			return
 		}
@@ -3285,7 +5666,20 @@ func (p *Sender) runBatch(b *senderBatch) {
 		ok := p.runChunk(b, int(lo), int(hi))
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
+		now := time.Now()
+		size = senderNextChunk(size, hi-lo, now.Sub(start))
+		start = now
 	}
+}
+
+// senderNextChunk returns the size of the chunk that follows one of k items,
+// claimed at size, that ran in d: as many items as take senderChunkTime at that
+// pace, at least one, at most twice size.
+func senderNextChunk(size, k int64, d time.Duration) int64 {
+	if d <= 0 {
+		return 2 * size
+	}
+	return min(max(int64(senderChunkTime)*k/int64(d), 1), 2*size)
 }
 
 // itemFailed stops the batch because item i failed with err. If the batch
@@ -3344,23 +5738,37 @@ func (p *Sender) runChunk(b *senderBatch, lo, hi int) (ok int) {
 // is a large share of all jobs.
 const senderSpinLimit = 64
 
-// senderMaxClaim bounds how many tasks a worker takes at once (see claim).
+// senderMaxClaim bounds how many tasks a worker claims at once (see claim and
+// steal).
 const senderMaxClaim = 64
 
-// next moves the next tasks into tasks, at least one and at most
-// len(tasks) (see queue.claim), sleeping while the queue is empty, and
-// returns how many. It returns false when w must exit: retired, or the
-// queue closed and drained.
-//
-// The tasks leave the queue at once, so that a slow job cannot hold up the
-// slots of the tasks claimed with it.
-func (p *Sender) next(w *senderWorker, tasks []senderTask) (int, bool) {
+// next claims the next tasks, at least one and at most senderMaxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *Sender) next(w *senderWorker, tasks []senderTask) (n, pos uint64, shared, ok bool) {
+	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
 		case senderPopped:
-			for i := range tasks[:n] {
-				tasks[i] = p.q.take(pos + uint64(i))
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<senderClaimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
 			}
 			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
 				// Wake producers only once half the queue is free: one
@@ -3373,9 +5781,19 @@ func (p *Sender) next(w *senderWorker, tasks []senderTask) (int, bool) {
 					runtime.Gosched()
 				}
 			}
-			return int(n), true
+			return n, pos, shared, true
 		case senderPopDrained:
-			return 0, false
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		case senderPopPending:
 			if p.q.await(pos, senderSpinLimit) {
 				continue // published, or taken by another worker
@@ -3389,21 +5807,39 @@ func (p *Sender) next(w *senderWorker, tasks []senderTask) (int, bool) {
 			// Its thread may be descheduled: park, and let it wake us
 			// once it has published (see pushed).
 		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
 		if !p.sleep(w) {
-			return 0, false
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		}
 	}
 }
 
-// sleep parks w until a producer, Close or Resize wakes it. It returns
-// false if w was retired.
+// sleep parks w until a producer, Close, Resize or a worker with claimed
+// tasks to take over wakes it. It returns false if w was retired.
 func (p *Sender) sleep(w *senderWorker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
 	p.sleepers.Add(1)
 	p.idleMu.Unlock()
-	if p.q.ready() || w.retired.Load() {
+	// Look once more, after the announcement: a worker that claims tasks
+	// afterwards sees it (see offer).
+	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
 		p.unsleep(w)
 		return !w.retired.Load()
 	}
@@ -3530,6 +5966,13 @@ type Sender struct {
 	spaceWaiters atomic.Int32
 	space        chan struct{}
 
+	// Taking over claimed tasks (see steal): every worker goroutine not yet
+	// exited, for hunters to look into their claims, and how many workers
+	// found the queue empty and have not claimed from it since (hunting
+	// for a claimed task to take over, or parked).
+	crew    atomic.Pointer[[]*senderWorker] // copied on write under life
+	hunting atomic.Int32
+
 	// quit is closed when Close or Shutdown begins: it releases Submits
 	// waiting for room.
 	quit chan struct{}
@@ -3565,6 +6008,23 @@ type senderWorker struct {
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on Sender.idle; guarded by Sender.idleMu
+
+	// cheap is set while the worker's last timed claim ran jobs shorter
+	// than senderCheapJob (see timeClaim); untimed counts the claims since. Only
+	// the worker reads and writes them.
+	cheap   bool
+	untimed uint8
+
+	// The last shared claim the worker made, for hunters to take over the
+	// tasks it has not started (see steal). claim holds the low bits of its
+	// first position, shifted left by senderClaimBits, | its length (zero before
+	// the first); done, the position of the last task the worker finished
+	// or skipped, stored after every task but the claim's last.
+	claim atomic.Uint64
+	done  atomic.Uint64
+	// The worker is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [senderCacheLine - 48]byte
 }
 
 // init makes the queue and starts the workers.
@@ -3683,10 +6143,10 @@ func (p *Sender) TrySubmit(in string) error {
 // Added workers start at once. A removed worker that is running a job
 // finishes it and exits without taking another; an idle one exits at once
 // (one that was taking a job just as Resize ran still runs that job). A
-// worker takes jobs from a long queue several at a time (at most half its
+// worker claims jobs from a long queue several at a time (at most half its
 // fair share of the queue), and a removed one still runs those it has
-// taken. No job is lost or run twice. Resize after Close or Shutdown has
-// begun does nothing.
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
 func (p *Sender) Resize(n int) {
 	if n < 1 {
 		n = 1
@@ -3717,13 +6177,36 @@ func (p *Sender) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *Sender) grow(n int) {
-	p.wg.Add(n)
+	var crew []*senderWorker
+	if c := p.crew.Load(); c != nil {
+		crew = append(crew, *c...)
+	}
+	added := len(p.workers)
 	for range n {
 		w := &senderWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
+		crew = append(crew, w)
+	}
+	p.crew.Store(&crew) // before they start: they look into it
+	p.wg.Add(n)
+	for _, w := range p.workers[added:] {
 		go p.work(w)
 	}
 	p.size.Store(int64(len(p.workers)))
+}
+
+// leave takes w, whose goroutine is exiting, off the crew.
+func (p *Sender) leave(w *senderWorker) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	old := *p.crew.Load()
+	crew := make([]*senderWorker, 0, len(old)-1)
+	for _, v := range old {
+		if v != w {
+			crew = append(crew, v)
+		}
+	}
+	p.crew.Store(&crew)
 }
 
 // isClosed reports whether Close or Shutdown has begun.
@@ -3830,28 +6313,54 @@ func (p *Sender) giveBack(in string) {
 // work is the loop of one worker goroutine.
 func (p *Sender) work(w *senderWorker) {
 	defer p.wg.Done()
+	defer p.leave(w)
 	tasks := make([]senderTask, senderMaxClaim)
 	for !w.retired.Load() {
-		n, ok := p.next(w, tasks)
+		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		// Run every task taken, even if w is retired meanwhile: they
-		// are no longer in the queue for another worker to take.
-		for i := range tasks[:n] {
-			t := tasks[i]
-			tasks[i] = senderTask{} // drop references for the GC
-			switch {
-			case p.halted.Load():
-				if t.batch == nil {
-					p.giveBack(t.in)
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = senderTask{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = senderTask{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(t.in) // the common case, without a call to run
+				} else {
+					p.run(t)
 				}
-			case t.batch != nil:
-				p.runBatch(t.batch)
-			default:
-				p.runJob(t.in)
 			}
 		}
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < senderCheapJob*time.Duration(ran)
+		}
+	}
+}
+
+// run runs one task, or hands it back to Shutdown.
+func (p *Sender) run(t senderTask) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(t.batch)
+	default:
+		p.runJob(t.in)
 	}
 }
 
@@ -4023,6 +6532,33 @@ func (q *senderQueue) take(pos uint64) senderTask {
 	return t
 }
 
+// unstarted reports whether the claimed task at pos is still in its slot.
+//
+// A worker that shares a claim of several tasks leaves them in their slots
+// and takes each one only when it starts it, so that idle workers can take
+// over those it has not started (see Sender.steal). Claimer and hunter meet
+// on the slot: a claimed task not started has seq == pos+1, and whoever
+// takes it with a CAS to seq == pos (a position in the past: a producer
+// still finds the slot full) reads it and frees the slot.
+func (q *senderQueue) unstarted(pos uint64) bool {
+	return q.slots[pos&q.mask].seq.Load() == pos+1
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *senderQueue) takeOver(pos uint64) (senderTask, bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return senderTask{}, false
+	}
+	return q.take(pos), true
+}
+
+// waitsFor reports whether the push at the tail waits for the slot of pos.
+func (q *senderQueue) waitsFor(pos uint64) bool {
+	return pos+q.mask+1 == q.tail.Load()&^senderClosedBit
+}
+
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
 func (q *senderQueue) tryPop() (senderTask, senderPopResult) {
@@ -4108,6 +6644,188 @@ func (p *Sender) attempt(ctx context.Context, in string) (out struct{}, err erro
 // to one so that workers updating different counters do not contend.
 const senderCacheLine = 64
 
+// Taking over claimed tasks. A worker claims up to senderMaxClaim queued tasks
+// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
+// its throughput. But a claim must not keep its tasks from idle workers:
+// if one of them is slow, those behind it would wait for it while other
+// workers idle, and a burst of jobs of unequal length would take up to W
+// times as long as on a channel pool (one worker running every slow job
+// while the others idle). So a worker leaves its claimed tasks in their
+// slots, publishes the claim (its claim field), and takes each task only
+// when it starts it; a worker that finds the queue empty (a hunter) takes
+// over tasks not started from other workers' claims, and runs them.
+//
+// They must never both take a task. A hunter takes one with a CAS on its
+// slot. The claimer does not, on the hot path: it publishes how far it has
+// got instead. After each job (or each task a hunter took, which it skips)
+// it stores the task's position in its done field, and only then loads
+// hunting: if no worker is hunting, it takes the next task in place (a
+// load of its slot, then the read and the free that every task costs
+// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
+// in hunting, then loads done, and takes over only tasks at least two past
+// it: the claimer is at most running the one after done, and will load
+// hunting, after its next store to done, before it takes the one after
+// that. With Go's sequentially consistent atomics, either the claimer sees
+// the hunter or the hunter sees the claimer's progress. A hunter stays
+// announced until it has taken the task, and the in-place take checks the
+// slot, so a task taken over just before the claimer saw hunting drop to
+// zero is skipped, not taken twice.
+//
+// The store to done is what a claim costs per task: one locked instruction
+// on a line of the worker's own. Without it, the task after the running
+// job would have to stay the claimer's: kept from idle workers, and
+// holding its slot, which a producer wrapping around the ring waits for
+// until that job ends.
+//
+// A claimer that sees a parked hunter while it has tasks behind the one it
+// is about to run wakes it: the hunter may have looked before the claim
+// was published, and parked (see offer and sleep).
+//
+// senderClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+const senderClaimBits = 7
+
+// Claim modes. Sharing a claim costs its claimer the store to done per
+// task: one locked instruction, on the tiniest jobs a quarter of what the
+// pool spends on each. A claim taken whole at once (its tasks read and
+// their slots freed in one go, as a claim of one task always is) costs
+// nothing more, but keeps its tasks from idle workers while its jobs run.
+// So a worker shares its claims of several tasks unless it has found their
+// jobs cheap, shorter than senderCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long
+// as it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in senderTimeEvery of those taken
+// whole: a clock read costs about as much as a cheap job. A worker that
+// had to wait for work does not know what comes next, and shares.
+//
+// senderCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+const senderCheapJob = time.Microsecond
+
+// senderTimeEvery is how many claims taken whole a worker makes per one it times.
+const senderTimeEvery = 8
+
+// timeClaim reports whether w times the claim it is about to run: every
+// shared claim, and one in senderTimeEvery of those taken whole.
+func (w *senderWorker) timeClaim() bool {
+	if !w.cheap {
+		return true
+	}
+	if w.untimed++; w.untimed < senderTimeEvery {
+		return false
+	}
+	w.untimed = 0
+	return true
+}
+
+// senderClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
+// holds. The position is rebuilt from its low bits and the queue's head,
+// which a claim not finished is less than a lap behind.
+func senderClaimAt(c, head uint64) (pos, n uint64) {
+	const posMask = 1<<(64-senderClaimBits) - 1
+	return head - (head-c>>senderClaimBits)&posMask, c & (1<<senderClaimBits - 1)
+}
+
+// stealable returns the position of a claimed task that a hunter may take
+// over, if any. The caller must be counted in hunting.
+func (p *Sender) stealable(self *senderWorker) (uint64, bool) {
+	crew := p.crew.Load()
+	head := p.q.head.Load()
+	for _, w := range *crew {
+		c := w.claim.Load()
+		if w == self || c == 0 {
+			continue
+		}
+		pos, n := senderClaimAt(c, head)
+		// done may hold a position of the claimer's previous claim: it
+		// has then not finished this claim's first job.
+		from := max(pos+1, w.done.Load()+2)
+		for j := from; j < pos+n; j++ {
+			if p.q.unstarted(j) {
+				return j, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// steal takes over one claimed task not started, and runs it; it reports
+// whether there was one. self must be counted in hunting.
+func (p *Sender) steal(self *senderWorker) bool {
+	for {
+		pos, ok := p.stealable(self)
+		if !ok {
+			return false
+		}
+		if t, ok := p.q.takeOver(pos); ok {
+			// Still counted in hunting while it runs the job: claimers
+			// then take their next tasks with a CAS, and this worker
+			// can take them over when it is done.
+			p.freed(pos)
+			p.run(t)
+			return true
+		}
+		// Taken by its claimer or another hunter meanwhile: look again.
+	}
+}
+
+// runClaim runs the tasks of the shared claim [pos, pos+n), n > 1, in
+// order, t being the first, already taken: it takes each of the others
+// only when it gets to it, and skips those a hunter has taken over (see
+// steal). It returns how many it ran.
+func (p *Sender) runClaim(w *senderWorker, t senderTask, pos, n uint64) (ran uint64) {
+	end := pos + n
+	hunted := p.hunting.Load() != 0 // after the claim was published
+	for j := pos; ; {
+		if hunted {
+			p.offer(j+1, end)
+		}
+		if t.batch == nil && !p.halted.Load() {
+			p.runJob(t.in) // the common case, without a call to run
+		} else {
+			p.run(t)
+		}
+		ran++
+		for {
+			if j+1 == end {
+				return ran
+			}
+			w.done.Store(j) // before loading hunting: see steal
+			j++
+			var ok bool
+			if hunted = p.hunting.Load() != 0; !hunted {
+				// No hunter can take it now; one may have taken it
+				// before.
+				if ok = p.q.unstarted(j); ok {
+					t = p.q.take(j)
+				}
+			} else {
+				t, ok = p.q.takeOver(j)
+			}
+			if ok {
+				p.freed(j)
+				break
+			}
+		}
+	}
+}
+
+// offer wakes a parked worker to take over the claimed tasks in [pos, end),
+// which the caller will not start before the job it is about to run ends.
+func (p *Sender) offer(pos, end uint64) {
+	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
+		p.wakeOne()
+	}
+}
+
+// freed wakes a producer waiting for the slot of pos, just freed, so that
+// it does not wait for a claim that frees its slots one by one.
+func (p *Sender) freed(pos uint64) {
+	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
+		p.signalSpace()
+	}
+}
+
 // NewSender returns a Sender with its workers started. Close or Shutdown
 // stops the workers.
 func NewSender() *Sender {
@@ -4120,24 +6838,29 @@ func NewSender() *Sender {
 
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item.
-const (
-	// funcPoolMaxChunk bounds a chunk so that workers finishing early still find
-	// work to steal (load balance) on large batches.
-	funcPoolMaxChunk = 256
-	// funcPoolChunksPerHelper is how many chunks each helper should get on a batch
-	// too small for funcPoolMaxChunk: enough to even out unequal jobs.
-	funcPoolChunksPerHelper = 8
-)
+// once per chunk, not per item. But the items of a chunk wait for each
+// other: a chunk holding two slow items keeps the second from a helper
+// that idles meanwhile. So a helper sizes its chunks by time, not count:
+// its first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take funcPoolChunkTime, at most twice the last. Slow
+// items go out one at a time, cheap ones by the tens of thousands, and an
+// item waits in a chunk behind at most about funcPoolChunkTime of items that have
+// proved cheap. No chunk is larger than a share of what is left, so that
+// the helpers finish together. The clock is read once per chunk.
+//
+// funcPoolChunkTime is small next to a slow item and large next to the cost of a
+// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
+// tiniest items well under 1%.
+const funcPoolChunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type funcPoolBatch struct {
-	parent context.Context // Map's ctx
-	ctx    context.Context // every item's context; cancelled when the batch stops
-	cancel context.CancelFunc
-	ins    []int
-	outs   []int
-	chunk  int64
+	parent  context.Context // Map's ctx
+	ctx     context.Context // every item's context; cancelled when the batch stops
+	cancel  context.CancelFunc
+	ins     []int
+	outs    []int
+	helpers int64
 
 	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
 	left atomic.Int64  // items neither finished nor abandoned
@@ -4192,11 +6915,11 @@ func (p *FuncPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &funcPoolBatch{
-		parent: ctx,
-		ins:    ins,
-		outs:   outs,
-		chunk:  min(max(n/(helpers*funcPoolChunksPerHelper), 1), funcPoolMaxChunk),
-		done:   make(chan struct{}),
+		parent:  ctx,
+		ins:     ins,
+		outs:    outs,
+		helpers: helpers,
+		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
@@ -4255,12 +6978,16 @@ func (b *funcPoolBatch) finish(k int64) {
 	}
 }
 
-// runBatch claims and runs chunks of b until none is left.
+// runBatch claims and runs chunks of b until none is left, sized by time
+// (see funcPoolChunkTime).
 func (p *FuncPool) runBatch(b *funcPoolBatch) {
 	n := int64(len(b.ins))
+	size := int64(1)
+	start := time.Now()
 	for {
-		hi := b.next.Add(b.chunk)
-		lo := hi - b.chunk
+		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
+		hi := b.next.Add(k)
+		lo := hi - k
 		if lo >= n {
 			return
 		}
@@ -4268,7 +6995,20 @@ func (p *FuncPool) runBatch(b *funcPoolBatch) {
 		ok := p.runChunk(b, int(lo), int(hi))
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
+		now := time.Now()
+		size = funcPoolNextChunk(size, hi-lo, now.Sub(start))
+		start = now
 	}
+}
+
+// funcPoolNextChunk returns the size of the chunk that follows one of k items,
+// claimed at size, that ran in d: as many items as take funcPoolChunkTime at that
+// pace, at least one, at most twice size.
+func funcPoolNextChunk(size, k int64, d time.Duration) int64 {
+	if d <= 0 {
+		return 2 * size
+	}
+	return min(max(int64(funcPoolChunkTime)*k/int64(d), 1), 2*size)
 }
 
 // itemFailed stops the batch because item i failed with err. If the batch
@@ -4327,23 +7067,37 @@ func (p *FuncPool) runChunk(b *funcPoolBatch, lo, hi int) (ok int) {
 // is a large share of all jobs.
 const funcPoolSpinLimit = 64
 
-// funcPoolMaxClaim bounds how many tasks a worker takes at once (see claim).
+// funcPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
+// steal).
 const funcPoolMaxClaim = 64
 
-// next moves the next tasks into tasks, at least one and at most
-// len(tasks) (see queue.claim), sleeping while the queue is empty, and
-// returns how many. It returns false when w must exit: retired, or the
-// queue closed and drained.
-//
-// The tasks leave the queue at once, so that a slow job cannot hold up the
-// slots of the tasks claimed with it.
-func (p *FuncPool) next(w *funcPoolWorker, tasks []funcPoolTask) (int, bool) {
+// next claims the next tasks, at least one and at most funcPoolMaxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *FuncPool) next(w *funcPoolWorker, tasks []funcPoolTask) (n, pos uint64, shared, ok bool) {
+	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
 		case funcPoolPopped:
-			for i := range tasks[:n] {
-				tasks[i] = p.q.take(pos + uint64(i))
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<funcPoolClaimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
 			}
 			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
 				// Wake producers only once half the queue is free: one
@@ -4356,9 +7110,19 @@ func (p *FuncPool) next(w *funcPoolWorker, tasks []funcPoolTask) (int, bool) {
 					runtime.Gosched()
 				}
 			}
-			return int(n), true
+			return n, pos, shared, true
 		case funcPoolPopDrained:
-			return 0, false
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		case funcPoolPopPending:
 			if p.q.await(pos, funcPoolSpinLimit) {
 				continue // published, or taken by another worker
@@ -4372,21 +7136,39 @@ func (p *FuncPool) next(w *funcPoolWorker, tasks []funcPoolTask) (int, bool) {
 			// Its thread may be descheduled: park, and let it wake us
 			// once it has published (see pushed).
 		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
 		if !p.sleep(w) {
-			return 0, false
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		}
 	}
 }
 
-// sleep parks w until a producer, Close or Resize wakes it. It returns
-// false if w was retired.
+// sleep parks w until a producer, Close, Resize or a worker with claimed
+// tasks to take over wakes it. It returns false if w was retired.
 func (p *FuncPool) sleep(w *funcPoolWorker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
 	p.sleepers.Add(1)
 	p.idleMu.Unlock()
-	if p.q.ready() || w.retired.Load() {
+	// Look once more, after the announcement: a worker that claims tasks
+	// afterwards sees it (see offer).
+	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
 		p.unsleep(w)
 		return !w.retired.Load()
 	}
@@ -4513,6 +7295,13 @@ type FuncPool struct {
 	spaceWaiters atomic.Int32
 	space        chan struct{}
 
+	// Taking over claimed tasks (see steal): every worker goroutine not yet
+	// exited, for hunters to look into their claims, and how many workers
+	// found the queue empty and have not claimed from it since (hunting
+	// for a claimed task to take over, or parked).
+	crew    atomic.Pointer[[]*funcPoolWorker] // copied on write under life
+	hunting atomic.Int32
+
 	// quit is closed when Close or Shutdown begins: it releases Submits
 	// waiting for room.
 	quit chan struct{}
@@ -4551,6 +7340,23 @@ type funcPoolWorker struct {
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on FuncPool.idle; guarded by FuncPool.idleMu
+
+	// cheap is set while the worker's last timed claim ran jobs shorter
+	// than funcPoolCheapJob (see timeClaim); untimed counts the claims since. Only
+	// the worker reads and writes them.
+	cheap   bool
+	untimed uint8
+
+	// The last shared claim the worker made, for hunters to take over the
+	// tasks it has not started (see steal). claim holds the low bits of its
+	// first position, shifted left by funcPoolClaimBits, | its length (zero before
+	// the first); done, the position of the last task the worker finished
+	// or skipped, stored after every task but the claim's last.
+	claim atomic.Uint64
+	done  atomic.Uint64
+	// The worker is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [funcPoolCacheLine - 48]byte
 }
 
 // init makes the queue and starts the workers.
@@ -4671,10 +7477,10 @@ func (p *FuncPool) TrySubmit(in int) error {
 // Added workers start at once. A removed worker that is running a job
 // finishes it and exits without taking another; an idle one exits at once
 // (one that was taking a job just as Resize ran still runs that job). A
-// worker takes jobs from a long queue several at a time (at most half its
+// worker claims jobs from a long queue several at a time (at most half its
 // fair share of the queue), and a removed one still runs those it has
-// taken. No job is lost or run twice. Resize after Close or Shutdown has
-// begun does nothing.
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
 func (p *FuncPool) Resize(n int) {
 	if n < 1 {
 		n = 1
@@ -4705,13 +7511,36 @@ func (p *FuncPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *FuncPool) grow(n int) {
-	p.wg.Add(n)
+	var crew []*funcPoolWorker
+	if c := p.crew.Load(); c != nil {
+		crew = append(crew, *c...)
+	}
+	added := len(p.workers)
 	for range n {
 		w := &funcPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
+		crew = append(crew, w)
+	}
+	p.crew.Store(&crew) // before they start: they look into it
+	p.wg.Add(n)
+	for _, w := range p.workers[added:] {
 		go p.work(w)
 	}
 	p.size.Store(int64(len(p.workers)))
+}
+
+// leave takes w, whose goroutine is exiting, off the crew.
+func (p *FuncPool) leave(w *funcPoolWorker) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	old := *p.crew.Load()
+	crew := make([]*funcPoolWorker, 0, len(old)-1)
+	for _, v := range old {
+		if v != w {
+			crew = append(crew, v)
+		}
+	}
+	p.crew.Store(&crew)
 }
 
 // isClosed reports whether Close or Shutdown has begun.
@@ -4818,28 +7647,54 @@ func (p *FuncPool) giveBack(in int) {
 // work is the loop of one worker goroutine.
 func (p *FuncPool) work(w *funcPoolWorker) {
 	defer p.wg.Done()
+	defer p.leave(w)
 	tasks := make([]funcPoolTask, funcPoolMaxClaim)
 	for !w.retired.Load() {
-		n, ok := p.next(w, tasks)
+		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		// Run every task taken, even if w is retired meanwhile: they
-		// are no longer in the queue for another worker to take.
-		for i := range tasks[:n] {
-			t := tasks[i]
-			tasks[i] = funcPoolTask{} // drop references for the GC
-			switch {
-			case p.halted.Load():
-				if t.batch == nil {
-					p.giveBack(t.in)
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = funcPoolTask{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = funcPoolTask{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(t.in) // the common case, without a call to run
+				} else {
+					p.run(t)
 				}
-			case t.batch != nil:
-				p.runBatch(t.batch)
-			default:
-				p.runJob(t.in)
 			}
 		}
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < funcPoolCheapJob*time.Duration(ran)
+		}
+	}
+}
+
+// run runs one task, or hands it back to Shutdown.
+func (p *FuncPool) run(t funcPoolTask) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(t.batch)
+	default:
+		p.runJob(t.in)
 	}
 }
 
@@ -5011,6 +7866,33 @@ func (q *funcPoolQueue) take(pos uint64) funcPoolTask {
 	return t
 }
 
+// unstarted reports whether the claimed task at pos is still in its slot.
+//
+// A worker that shares a claim of several tasks leaves them in their slots
+// and takes each one only when it starts it, so that idle workers can take
+// over those it has not started (see FuncPool.steal). Claimer and hunter meet
+// on the slot: a claimed task not started has seq == pos+1, and whoever
+// takes it with a CAS to seq == pos (a position in the past: a producer
+// still finds the slot full) reads it and frees the slot.
+func (q *funcPoolQueue) unstarted(pos uint64) bool {
+	return q.slots[pos&q.mask].seq.Load() == pos+1
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *funcPoolQueue) takeOver(pos uint64) (funcPoolTask, bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return funcPoolTask{}, false
+	}
+	return q.take(pos), true
+}
+
+// waitsFor reports whether the push at the tail waits for the slot of pos.
+func (q *funcPoolQueue) waitsFor(pos uint64) bool {
+	return pos+q.mask+1 == q.tail.Load()&^funcPoolClosedBit
+}
+
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
 func (q *funcPoolQueue) tryPop() (funcPoolTask, funcPoolPopResult) {
@@ -5096,6 +7978,188 @@ func (p *FuncPool) attempt(ctx context.Context, in int) (out int, err error) {
 // to one so that workers updating different counters do not contend.
 const funcPoolCacheLine = 64
 
+// Taking over claimed tasks. A worker claims up to funcPoolMaxClaim queued tasks
+// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
+// its throughput. But a claim must not keep its tasks from idle workers:
+// if one of them is slow, those behind it would wait for it while other
+// workers idle, and a burst of jobs of unequal length would take up to W
+// times as long as on a channel pool (one worker running every slow job
+// while the others idle). So a worker leaves its claimed tasks in their
+// slots, publishes the claim (its claim field), and takes each task only
+// when it starts it; a worker that finds the queue empty (a hunter) takes
+// over tasks not started from other workers' claims, and runs them.
+//
+// They must never both take a task. A hunter takes one with a CAS on its
+// slot. The claimer does not, on the hot path: it publishes how far it has
+// got instead. After each job (or each task a hunter took, which it skips)
+// it stores the task's position in its done field, and only then loads
+// hunting: if no worker is hunting, it takes the next task in place (a
+// load of its slot, then the read and the free that every task costs
+// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
+// in hunting, then loads done, and takes over only tasks at least two past
+// it: the claimer is at most running the one after done, and will load
+// hunting, after its next store to done, before it takes the one after
+// that. With Go's sequentially consistent atomics, either the claimer sees
+// the hunter or the hunter sees the claimer's progress. A hunter stays
+// announced until it has taken the task, and the in-place take checks the
+// slot, so a task taken over just before the claimer saw hunting drop to
+// zero is skipped, not taken twice.
+//
+// The store to done is what a claim costs per task: one locked instruction
+// on a line of the worker's own. Without it, the task after the running
+// job would have to stay the claimer's: kept from idle workers, and
+// holding its slot, which a producer wrapping around the ring waits for
+// until that job ends.
+//
+// A claimer that sees a parked hunter while it has tasks behind the one it
+// is about to run wakes it: the hunter may have looked before the claim
+// was published, and parked (see offer and sleep).
+//
+// funcPoolClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+const funcPoolClaimBits = 7
+
+// Claim modes. Sharing a claim costs its claimer the store to done per
+// task: one locked instruction, on the tiniest jobs a quarter of what the
+// pool spends on each. A claim taken whole at once (its tasks read and
+// their slots freed in one go, as a claim of one task always is) costs
+// nothing more, but keeps its tasks from idle workers while its jobs run.
+// So a worker shares its claims of several tasks unless it has found their
+// jobs cheap, shorter than funcPoolCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long
+// as it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in funcPoolTimeEvery of those taken
+// whole: a clock read costs about as much as a cheap job. A worker that
+// had to wait for work does not know what comes next, and shares.
+//
+// funcPoolCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+const funcPoolCheapJob = time.Microsecond
+
+// funcPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+const funcPoolTimeEvery = 8
+
+// timeClaim reports whether w times the claim it is about to run: every
+// shared claim, and one in funcPoolTimeEvery of those taken whole.
+func (w *funcPoolWorker) timeClaim() bool {
+	if !w.cheap {
+		return true
+	}
+	if w.untimed++; w.untimed < funcPoolTimeEvery {
+		return false
+	}
+	w.untimed = 0
+	return true
+}
+
+// funcPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
+// holds. The position is rebuilt from its low bits and the queue's head,
+// which a claim not finished is less than a lap behind.
+func funcPoolClaimAt(c, head uint64) (pos, n uint64) {
+	const posMask = 1<<(64-funcPoolClaimBits) - 1
+	return head - (head-c>>funcPoolClaimBits)&posMask, c & (1<<funcPoolClaimBits - 1)
+}
+
+// stealable returns the position of a claimed task that a hunter may take
+// over, if any. The caller must be counted in hunting.
+func (p *FuncPool) stealable(self *funcPoolWorker) (uint64, bool) {
+	crew := p.crew.Load()
+	head := p.q.head.Load()
+	for _, w := range *crew {
+		c := w.claim.Load()
+		if w == self || c == 0 {
+			continue
+		}
+		pos, n := funcPoolClaimAt(c, head)
+		// done may hold a position of the claimer's previous claim: it
+		// has then not finished this claim's first job.
+		from := max(pos+1, w.done.Load()+2)
+		for j := from; j < pos+n; j++ {
+			if p.q.unstarted(j) {
+				return j, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// steal takes over one claimed task not started, and runs it; it reports
+// whether there was one. self must be counted in hunting.
+func (p *FuncPool) steal(self *funcPoolWorker) bool {
+	for {
+		pos, ok := p.stealable(self)
+		if !ok {
+			return false
+		}
+		if t, ok := p.q.takeOver(pos); ok {
+			// Still counted in hunting while it runs the job: claimers
+			// then take their next tasks with a CAS, and this worker
+			// can take them over when it is done.
+			p.freed(pos)
+			p.run(t)
+			return true
+		}
+		// Taken by its claimer or another hunter meanwhile: look again.
+	}
+}
+
+// runClaim runs the tasks of the shared claim [pos, pos+n), n > 1, in
+// order, t being the first, already taken: it takes each of the others
+// only when it gets to it, and skips those a hunter has taken over (see
+// steal). It returns how many it ran.
+func (p *FuncPool) runClaim(w *funcPoolWorker, t funcPoolTask, pos, n uint64) (ran uint64) {
+	end := pos + n
+	hunted := p.hunting.Load() != 0 // after the claim was published
+	for j := pos; ; {
+		if hunted {
+			p.offer(j+1, end)
+		}
+		if t.batch == nil && !p.halted.Load() {
+			p.runJob(t.in) // the common case, without a call to run
+		} else {
+			p.run(t)
+		}
+		ran++
+		for {
+			if j+1 == end {
+				return ran
+			}
+			w.done.Store(j) // before loading hunting: see steal
+			j++
+			var ok bool
+			if hunted = p.hunting.Load() != 0; !hunted {
+				// No hunter can take it now; one may have taken it
+				// before.
+				if ok = p.q.unstarted(j); ok {
+					t = p.q.take(j)
+				}
+			} else {
+				t, ok = p.q.takeOver(j)
+			}
+			if ok {
+				p.freed(j)
+				break
+			}
+		}
+	}
+}
+
+// offer wakes a parked worker to take over the claimed tasks in [pos, end),
+// which the caller will not start before the job it is about to run ends.
+func (p *FuncPool) offer(pos, end uint64) {
+	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
+		p.wakeOne()
+	}
+}
+
+// freed wakes a producer waiting for the slot of pos, just freed, so that
+// it does not wait for a claim that frees its slots one by one.
+func (p *FuncPool) freed(pos uint64) {
+	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
+		p.signalSpace()
+	}
+}
+
 // NewFuncPool returns a FuncPool with its workers started. fn runs every job
 // on a worker goroutine; it is called once per attempt. onResult, if not nil,
 // receives every submitted job's input, output and error on the worker
@@ -5114,24 +8178,29 @@ func NewFuncPool(fn func(context.Context, int) (int, error), onResult func(int, 
 
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item.
-const (
-	// stressPoolMaxChunk bounds a chunk so that workers finishing early still find
-	// work to steal (load balance) on large batches.
-	stressPoolMaxChunk = 256
-	// stressPoolChunksPerHelper is how many chunks each helper should get on a batch
-	// too small for stressPoolMaxChunk: enough to even out unequal jobs.
-	stressPoolChunksPerHelper = 8
-)
+// once per chunk, not per item. But the items of a chunk wait for each
+// other: a chunk holding two slow items keeps the second from a helper
+// that idles meanwhile. So a helper sizes its chunks by time, not count:
+// its first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take stressPoolChunkTime, at most twice the last. Slow
+// items go out one at a time, cheap ones by the tens of thousands, and an
+// item waits in a chunk behind at most about stressPoolChunkTime of items that have
+// proved cheap. No chunk is larger than a share of what is left, so that
+// the helpers finish together. The clock is read once per chunk.
+//
+// stressPoolChunkTime is small next to a slow item and large next to the cost of a
+// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
+// tiniest items well under 1%.
+const stressPoolChunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type stressPoolBatch struct {
-	parent context.Context // Map's ctx
-	ctx    context.Context // every item's context; cancelled when the batch stops
-	cancel context.CancelFunc
-	ins    []int
-	outs   []int
-	chunk  int64
+	parent  context.Context // Map's ctx
+	ctx     context.Context // every item's context; cancelled when the batch stops
+	cancel  context.CancelFunc
+	ins     []int
+	outs    []int
+	helpers int64
 
 	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
 	left atomic.Int64  // items neither finished nor abandoned
@@ -5186,11 +8255,11 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &stressPoolBatch{
-		parent: ctx,
-		ins:    ins,
-		outs:   outs,
-		chunk:  min(max(n/(helpers*stressPoolChunksPerHelper), 1), stressPoolMaxChunk),
-		done:   make(chan struct{}),
+		parent:  ctx,
+		ins:     ins,
+		outs:    outs,
+		helpers: helpers,
+		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
@@ -5252,12 +8321,16 @@ func (b *stressPoolBatch) finish(k int64) {
 	}
 }
 
-// runBatch claims and runs chunks of b until none is left.
+// runBatch claims and runs chunks of b until none is left, sized by time
+// (see stressPoolChunkTime).
 func (p *StressPool) runBatch(b *stressPoolBatch) {
 	n := int64(len(b.ins))
+	size := int64(1)
+	start := time.Now()
 	for {
-		hi := b.next.Add(b.chunk)
-		lo := hi - b.chunk
+		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
+		hi := b.next.Add(k)
+		lo := hi - k
 		if lo >= n {
 			return
 		}
@@ -5267,7 +8340,20 @@ func (p *StressPool) runBatch(b *stressPoolBatch) {
 		p.stats.inFlight.Add(lo - hi)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
+		now := time.Now()
+		size = stressPoolNextChunk(size, hi-lo, now.Sub(start))
+		start = now
 	}
+}
+
+// stressPoolNextChunk returns the size of the chunk that follows one of k items,
+// claimed at size, that ran in d: as many items as take stressPoolChunkTime at that
+// pace, at least one, at most twice size.
+func stressPoolNextChunk(size, k int64, d time.Duration) int64 {
+	if d <= 0 {
+		return 2 * size
+	}
+	return min(max(int64(stressPoolChunkTime)*k/int64(d), 1), 2*size)
 }
 
 // itemFailed stops the batch because item i failed with err. If the batch
@@ -5329,23 +8415,37 @@ func (p *StressPool) runChunk(b *stressPoolBatch, lo, hi int) (ok int) {
 // is a large share of all jobs.
 const stressPoolSpinLimit = 64
 
-// stressPoolMaxClaim bounds how many tasks a worker takes at once (see claim).
+// stressPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
+// steal).
 const stressPoolMaxClaim = 64
 
-// next moves the next tasks into tasks, at least one and at most
-// len(tasks) (see queue.claim), sleeping while the queue is empty, and
-// returns how many. It returns false when w must exit: retired, or the
-// queue closed and drained.
-//
-// The tasks leave the queue at once, so that a slow job cannot hold up the
-// slots of the tasks claimed with it.
-func (p *StressPool) next(w *stressPoolWorker, tasks []stressPoolTask) (int, bool) {
+// next claims the next tasks, at least one and at most stressPoolMaxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *StressPool) next(w *stressPoolWorker, tasks []stressPoolTask) (n, pos uint64, shared, ok bool) {
+	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
 		case stressPoolPopped:
-			for i := range tasks[:n] {
-				tasks[i] = p.q.take(pos + uint64(i))
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<stressPoolClaimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
 			}
 			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
 				// Wake producers only once half the queue is free: one
@@ -5358,9 +8458,19 @@ func (p *StressPool) next(w *stressPoolWorker, tasks []stressPoolTask) (int, boo
 					runtime.Gosched()
 				}
 			}
-			return int(n), true
+			return n, pos, shared, true
 		case stressPoolPopDrained:
-			return 0, false
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		case stressPoolPopPending:
 			if p.q.await(pos, stressPoolSpinLimit) {
 				continue // published, or taken by another worker
@@ -5374,21 +8484,39 @@ func (p *StressPool) next(w *stressPoolWorker, tasks []stressPoolTask) (int, boo
 			// Its thread may be descheduled: park, and let it wake us
 			// once it has published (see pushed).
 		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
 		if !p.sleep(w) {
-			return 0, false
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		}
 	}
 }
 
-// sleep parks w until a producer, Close or Resize wakes it. It returns
-// false if w was retired.
+// sleep parks w until a producer, Close, Resize or a worker with claimed
+// tasks to take over wakes it. It returns false if w was retired.
 func (p *StressPool) sleep(w *stressPoolWorker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
 	p.sleepers.Add(1)
 	p.idleMu.Unlock()
-	if p.q.ready() || w.retired.Load() {
+	// Look once more, after the announcement: a worker that claims tasks
+	// afterwards sees it (see offer).
+	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
 		p.unsleep(w)
 		return !w.retired.Load()
 	}
@@ -5515,6 +8643,13 @@ type StressPool struct {
 	spaceWaiters atomic.Int32
 	space        chan struct{}
 
+	// Taking over claimed tasks (see steal): every worker goroutine not yet
+	// exited, for hunters to look into their claims, and how many workers
+	// found the queue empty and have not claimed from it since (hunting
+	// for a claimed task to take over, or parked).
+	crew    atomic.Pointer[[]*stressPoolWorker] // copied on write under life
+	hunting atomic.Int32
+
 	// quit is closed when Close or Shutdown begins: it releases Submits
 	// waiting for room.
 	quit chan struct{}
@@ -5554,6 +8689,23 @@ type stressPoolWorker struct {
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on StressPool.idle; guarded by StressPool.idleMu
+
+	// cheap is set while the worker's last timed claim ran jobs shorter
+	// than stressPoolCheapJob (see timeClaim); untimed counts the claims since. Only
+	// the worker reads and writes them.
+	cheap   bool
+	untimed uint8
+
+	// The last shared claim the worker made, for hunters to take over the
+	// tasks it has not started (see steal). claim holds the low bits of its
+	// first position, shifted left by stressPoolClaimBits, | its length (zero before
+	// the first); done, the position of the last task the worker finished
+	// or skipped, stored after every task but the claim's last.
+	claim atomic.Uint64
+	done  atomic.Uint64
+	// The worker is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [stressPoolCacheLine - 48]byte
 }
 
 // init makes the queue and starts the workers.
@@ -5685,10 +8837,10 @@ func (p *StressPool) TrySubmit(in int) error {
 // Added workers start at once. A removed worker that is running a job
 // finishes it and exits without taking another; an idle one exits at once
 // (one that was taking a job just as Resize ran still runs that job). A
-// worker takes jobs from a long queue several at a time (at most half its
+// worker claims jobs from a long queue several at a time (at most half its
 // fair share of the queue), and a removed one still runs those it has
-// taken. No job is lost or run twice. Resize after Close or Shutdown has
-// begun does nothing.
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
 func (p *StressPool) Resize(n int) {
 	if n < 1 {
 		n = 1
@@ -5719,13 +8871,36 @@ func (p *StressPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *StressPool) grow(n int) {
-	p.wg.Add(n)
+	var crew []*stressPoolWorker
+	if c := p.crew.Load(); c != nil {
+		crew = append(crew, *c...)
+	}
+	added := len(p.workers)
 	for range n {
 		w := &stressPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
+		crew = append(crew, w)
+	}
+	p.crew.Store(&crew) // before they start: they look into it
+	p.wg.Add(n)
+	for _, w := range p.workers[added:] {
 		go p.work(w)
 	}
 	p.size.Store(int64(len(p.workers)))
+}
+
+// leave takes w, whose goroutine is exiting, off the crew.
+func (p *StressPool) leave(w *stressPoolWorker) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	old := *p.crew.Load()
+	crew := make([]*stressPoolWorker, 0, len(old)-1)
+	for _, v := range old {
+		if v != w {
+			crew = append(crew, v)
+		}
+	}
+	p.crew.Store(&crew)
 }
 
 // isClosed reports whether Close or Shutdown has begun.
@@ -5833,28 +9008,54 @@ func (p *StressPool) giveBack(in int) {
 // work is the loop of one worker goroutine.
 func (p *StressPool) work(w *stressPoolWorker) {
 	defer p.wg.Done()
+	defer p.leave(w)
 	tasks := make([]stressPoolTask, stressPoolMaxClaim)
 	for !w.retired.Load() {
-		n, ok := p.next(w, tasks)
+		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		// Run every task taken, even if w is retired meanwhile: they
-		// are no longer in the queue for another worker to take.
-		for i := range tasks[:n] {
-			t := tasks[i]
-			tasks[i] = stressPoolTask{} // drop references for the GC
-			switch {
-			case p.halted.Load():
-				if t.batch == nil {
-					p.giveBack(t.in)
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = stressPoolTask{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = stressPoolTask{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(t.in) // the common case, without a call to run
+				} else {
+					p.run(t)
 				}
-			case t.batch != nil:
-				p.runBatch(t.batch)
-			default:
-				p.runJob(t.in)
 			}
 		}
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < stressPoolCheapJob*time.Duration(ran)
+		}
+	}
+}
+
+// run runs one task, or hands it back to Shutdown.
+func (p *StressPool) run(t stressPoolTask) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(t.batch)
+	default:
+		p.runJob(t.in)
 	}
 }
 
@@ -6034,6 +9235,33 @@ func (q *stressPoolQueue) take(pos uint64) stressPoolTask {
 	s.t = stressPoolTask{} // drop references for the GC
 	s.seq.Store(pos + q.mask + 1)
 	return t
+}
+
+// unstarted reports whether the claimed task at pos is still in its slot.
+//
+// A worker that shares a claim of several tasks leaves them in their slots
+// and takes each one only when it starts it, so that idle workers can take
+// over those it has not started (see StressPool.steal). Claimer and hunter meet
+// on the slot: a claimed task not started has seq == pos+1, and whoever
+// takes it with a CAS to seq == pos (a position in the past: a producer
+// still finds the slot full) reads it and frees the slot.
+func (q *stressPoolQueue) unstarted(pos uint64) bool {
+	return q.slots[pos&q.mask].seq.Load() == pos+1
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *stressPoolQueue) takeOver(pos uint64) (stressPoolTask, bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return stressPoolTask{}, false
+	}
+	return q.take(pos), true
+}
+
+// waitsFor reports whether the push at the tail waits for the slot of pos.
+func (q *stressPoolQueue) waitsFor(pos uint64) bool {
+	return pos+q.mask+1 == q.tail.Load()&^stressPoolClosedBit
 }
 
 // tryPop removes the oldest task, if one is published (Shutdown drains the
@@ -6237,6 +9465,188 @@ func (p *StressPool) Stats() StressPoolStats {
 		Unrun:     p.stats.unrun.Load(),
 		InFlight:  p.stats.inFlight.Load(),
 		Queued:    p.q.length(),
+	}
+}
+
+// Taking over claimed tasks. A worker claims up to stressPoolMaxClaim queued tasks
+// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
+// its throughput. But a claim must not keep its tasks from idle workers:
+// if one of them is slow, those behind it would wait for it while other
+// workers idle, and a burst of jobs of unequal length would take up to W
+// times as long as on a channel pool (one worker running every slow job
+// while the others idle). So a worker leaves its claimed tasks in their
+// slots, publishes the claim (its claim field), and takes each task only
+// when it starts it; a worker that finds the queue empty (a hunter) takes
+// over tasks not started from other workers' claims, and runs them.
+//
+// They must never both take a task. A hunter takes one with a CAS on its
+// slot. The claimer does not, on the hot path: it publishes how far it has
+// got instead. After each job (or each task a hunter took, which it skips)
+// it stores the task's position in its done field, and only then loads
+// hunting: if no worker is hunting, it takes the next task in place (a
+// load of its slot, then the read and the free that every task costs
+// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
+// in hunting, then loads done, and takes over only tasks at least two past
+// it: the claimer is at most running the one after done, and will load
+// hunting, after its next store to done, before it takes the one after
+// that. With Go's sequentially consistent atomics, either the claimer sees
+// the hunter or the hunter sees the claimer's progress. A hunter stays
+// announced until it has taken the task, and the in-place take checks the
+// slot, so a task taken over just before the claimer saw hunting drop to
+// zero is skipped, not taken twice.
+//
+// The store to done is what a claim costs per task: one locked instruction
+// on a line of the worker's own. Without it, the task after the running
+// job would have to stay the claimer's: kept from idle workers, and
+// holding its slot, which a producer wrapping around the ring waits for
+// until that job ends.
+//
+// A claimer that sees a parked hunter while it has tasks behind the one it
+// is about to run wakes it: the hunter may have looked before the claim
+// was published, and parked (see offer and sleep).
+//
+// stressPoolClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+const stressPoolClaimBits = 7
+
+// Claim modes. Sharing a claim costs its claimer the store to done per
+// task: one locked instruction, on the tiniest jobs a quarter of what the
+// pool spends on each. A claim taken whole at once (its tasks read and
+// their slots freed in one go, as a claim of one task always is) costs
+// nothing more, but keeps its tasks from idle workers while its jobs run.
+// So a worker shares its claims of several tasks unless it has found their
+// jobs cheap, shorter than stressPoolCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long
+// as it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in stressPoolTimeEvery of those taken
+// whole: a clock read costs about as much as a cheap job. A worker that
+// had to wait for work does not know what comes next, and shares.
+//
+// stressPoolCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+const stressPoolCheapJob = time.Microsecond
+
+// stressPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+const stressPoolTimeEvery = 8
+
+// timeClaim reports whether w times the claim it is about to run: every
+// shared claim, and one in stressPoolTimeEvery of those taken whole.
+func (w *stressPoolWorker) timeClaim() bool {
+	if !w.cheap {
+		return true
+	}
+	if w.untimed++; w.untimed < stressPoolTimeEvery {
+		return false
+	}
+	w.untimed = 0
+	return true
+}
+
+// stressPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
+// holds. The position is rebuilt from its low bits and the queue's head,
+// which a claim not finished is less than a lap behind.
+func stressPoolClaimAt(c, head uint64) (pos, n uint64) {
+	const posMask = 1<<(64-stressPoolClaimBits) - 1
+	return head - (head-c>>stressPoolClaimBits)&posMask, c & (1<<stressPoolClaimBits - 1)
+}
+
+// stealable returns the position of a claimed task that a hunter may take
+// over, if any. The caller must be counted in hunting.
+func (p *StressPool) stealable(self *stressPoolWorker) (uint64, bool) {
+	crew := p.crew.Load()
+	head := p.q.head.Load()
+	for _, w := range *crew {
+		c := w.claim.Load()
+		if w == self || c == 0 {
+			continue
+		}
+		pos, n := stressPoolClaimAt(c, head)
+		// done may hold a position of the claimer's previous claim: it
+		// has then not finished this claim's first job.
+		from := max(pos+1, w.done.Load()+2)
+		for j := from; j < pos+n; j++ {
+			if p.q.unstarted(j) {
+				return j, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// steal takes over one claimed task not started, and runs it; it reports
+// whether there was one. self must be counted in hunting.
+func (p *StressPool) steal(self *stressPoolWorker) bool {
+	for {
+		pos, ok := p.stealable(self)
+		if !ok {
+			return false
+		}
+		if t, ok := p.q.takeOver(pos); ok {
+			// Still counted in hunting while it runs the job: claimers
+			// then take their next tasks with a CAS, and this worker
+			// can take them over when it is done.
+			p.freed(pos)
+			p.run(t)
+			return true
+		}
+		// Taken by its claimer or another hunter meanwhile: look again.
+	}
+}
+
+// runClaim runs the tasks of the shared claim [pos, pos+n), n > 1, in
+// order, t being the first, already taken: it takes each of the others
+// only when it gets to it, and skips those a hunter has taken over (see
+// steal). It returns how many it ran.
+func (p *StressPool) runClaim(w *stressPoolWorker, t stressPoolTask, pos, n uint64) (ran uint64) {
+	end := pos + n
+	hunted := p.hunting.Load() != 0 // after the claim was published
+	for j := pos; ; {
+		if hunted {
+			p.offer(j+1, end)
+		}
+		if t.batch == nil && !p.halted.Load() {
+			p.runJob(t.in) // the common case, without a call to run
+		} else {
+			p.run(t)
+		}
+		ran++
+		for {
+			if j+1 == end {
+				return ran
+			}
+			w.done.Store(j) // before loading hunting: see steal
+			j++
+			var ok bool
+			if hunted = p.hunting.Load() != 0; !hunted {
+				// No hunter can take it now; one may have taken it
+				// before.
+				if ok = p.q.unstarted(j); ok {
+					t = p.q.take(j)
+				}
+			} else {
+				t, ok = p.q.takeOver(j)
+			}
+			if ok {
+				p.freed(j)
+				break
+			}
+		}
+	}
+}
+
+// offer wakes a parked worker to take over the claimed tasks in [pos, end),
+// which the caller will not start before the job it is about to run ends.
+func (p *StressPool) offer(pos, end uint64) {
+	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
+		p.wakeOne()
+	}
+}
+
+// freed wakes a producer waiting for the slot of pos, just freed, so that
+// it does not wait for a claim that frees its slots one by one.
+func (p *StressPool) freed(pos uint64) {
+	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
+		p.signalSpace()
 	}
 }
 
@@ -6571,24 +9981,29 @@ func NewJobQuotaAt(epoch time.Time) *JobQuota {
 
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item.
-const (
-	// pacedPoolMaxChunk bounds a chunk so that workers finishing early still find
-	// work to steal (load balance) on large batches.
-	pacedPoolMaxChunk = 256
-	// pacedPoolChunksPerHelper is how many chunks each helper should get on a batch
-	// too small for pacedPoolMaxChunk: enough to even out unequal jobs.
-	pacedPoolChunksPerHelper = 8
-)
+// once per chunk, not per item. But the items of a chunk wait for each
+// other: a chunk holding two slow items keeps the second from a helper
+// that idles meanwhile. So a helper sizes its chunks by time, not count:
+// its first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take pacedPoolChunkTime, at most twice the last. Slow
+// items go out one at a time, cheap ones by the tens of thousands, and an
+// item waits in a chunk behind at most about pacedPoolChunkTime of items that have
+// proved cheap. No chunk is larger than a share of what is left, so that
+// the helpers finish together. The clock is read once per chunk.
+//
+// pacedPoolChunkTime is small next to a slow item and large next to the cost of a
+// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
+// tiniest items well under 1%.
+const pacedPoolChunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type pacedPoolBatch struct {
-	parent context.Context // Map's ctx
-	ctx    context.Context // every item's context; cancelled when the batch stops
-	cancel context.CancelFunc
-	ins    []int
-	outs   []int
-	chunk  int64
+	parent  context.Context // Map's ctx
+	ctx     context.Context // every item's context; cancelled when the batch stops
+	cancel  context.CancelFunc
+	ins     []int
+	outs    []int
+	helpers int64
 
 	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
 	left atomic.Int64  // items neither finished nor abandoned
@@ -6643,11 +10058,11 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &pacedPoolBatch{
-		parent: ctx,
-		ins:    ins,
-		outs:   outs,
-		chunk:  min(max(n/(helpers*pacedPoolChunksPerHelper), 1), pacedPoolMaxChunk),
-		done:   make(chan struct{}),
+		parent:  ctx,
+		ins:     ins,
+		outs:    outs,
+		helpers: helpers,
+		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
@@ -6709,12 +10124,16 @@ func (b *pacedPoolBatch) finish(k int64) {
 	}
 }
 
-// runBatch claims and runs chunks of b until none is left.
+// runBatch claims and runs chunks of b until none is left, sized by time
+// (see pacedPoolChunkTime).
 func (p *PacedPool) runBatch(b *pacedPoolBatch) {
 	n := int64(len(b.ins))
+	size := int64(1)
+	start := time.Now()
 	for {
-		hi := b.next.Add(b.chunk)
-		lo := hi - b.chunk
+		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
+		hi := b.next.Add(k)
+		lo := hi - k
 		if lo >= n {
 			return
 		}
@@ -6724,7 +10143,20 @@ func (p *PacedPool) runBatch(b *pacedPoolBatch) {
 		p.stats.inFlight.Add(lo - hi)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
+		now := time.Now()
+		size = pacedPoolNextChunk(size, hi-lo, now.Sub(start))
+		start = now
 	}
+}
+
+// pacedPoolNextChunk returns the size of the chunk that follows one of k items,
+// claimed at size, that ran in d: as many items as take pacedPoolChunkTime at that
+// pace, at least one, at most twice size.
+func pacedPoolNextChunk(size, k int64, d time.Duration) int64 {
+	if d <= 0 {
+		return 2 * size
+	}
+	return min(max(int64(pacedPoolChunkTime)*k/int64(d), 1), 2*size)
 }
 
 // itemFailed stops the batch because item i failed with err. If the batch
@@ -6783,23 +10215,37 @@ func (p *PacedPool) runChunk(b *pacedPoolBatch, lo, hi int) (ok int) {
 // is a large share of all jobs.
 const pacedPoolSpinLimit = 64
 
-// pacedPoolMaxClaim bounds how many tasks a worker takes at once (see claim).
+// pacedPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
+// steal).
 const pacedPoolMaxClaim = 64
 
-// next moves the next tasks into tasks, at least one and at most
-// len(tasks) (see queue.claim), sleeping while the queue is empty, and
-// returns how many. It returns false when w must exit: retired, or the
-// queue closed and drained.
-//
-// The tasks leave the queue at once, so that a slow job cannot hold up the
-// slots of the tasks claimed with it.
-func (p *PacedPool) next(w *pacedPoolWorker, tasks []pacedPoolTask) (int, bool) {
+// next claims the next tasks, at least one and at most pacedPoolMaxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *PacedPool) next(w *pacedPoolWorker, tasks []pacedPoolTask) (n, pos uint64, shared, ok bool) {
+	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
 		case pacedPoolPopped:
-			for i := range tasks[:n] {
-				tasks[i] = p.q.take(pos + uint64(i))
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<pacedPoolClaimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
 			}
 			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
 				// Wake producers only once half the queue is free: one
@@ -6812,9 +10258,19 @@ func (p *PacedPool) next(w *pacedPoolWorker, tasks []pacedPoolTask) (int, bool) 
 					runtime.Gosched()
 				}
 			}
-			return int(n), true
+			return n, pos, shared, true
 		case pacedPoolPopDrained:
-			return 0, false
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		case pacedPoolPopPending:
 			if p.q.await(pos, pacedPoolSpinLimit) {
 				continue // published, or taken by another worker
@@ -6828,21 +10284,39 @@ func (p *PacedPool) next(w *pacedPoolWorker, tasks []pacedPoolTask) (int, bool) 
 			// Its thread may be descheduled: park, and let it wake us
 			// once it has published (see pushed).
 		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
 		if !p.sleep(w) {
-			return 0, false
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		}
 	}
 }
 
-// sleep parks w until a producer, Close or Resize wakes it. It returns
-// false if w was retired.
+// sleep parks w until a producer, Close, Resize or a worker with claimed
+// tasks to take over wakes it. It returns false if w was retired.
 func (p *PacedPool) sleep(w *pacedPoolWorker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
 	p.sleepers.Add(1)
 	p.idleMu.Unlock()
-	if p.q.ready() || w.retired.Load() {
+	// Look once more, after the announcement: a worker that claims tasks
+	// afterwards sees it (see offer).
+	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
 		p.unsleep(w)
 		return !w.retired.Load()
 	}
@@ -6969,6 +10443,13 @@ type PacedPool struct {
 	spaceWaiters atomic.Int32
 	space        chan struct{}
 
+	// Taking over claimed tasks (see steal): every worker goroutine not yet
+	// exited, for hunters to look into their claims, and how many workers
+	// found the queue empty and have not claimed from it since (hunting
+	// for a claimed task to take over, or parked).
+	crew    atomic.Pointer[[]*pacedPoolWorker] // copied on write under life
+	hunting atomic.Int32
+
 	// quit is closed when Close or Shutdown begins: it releases Submits
 	// waiting for room.
 	quit chan struct{}
@@ -7011,6 +10492,23 @@ type pacedPoolWorker struct {
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on PacedPool.idle; guarded by PacedPool.idleMu
+
+	// cheap is set while the worker's last timed claim ran jobs shorter
+	// than pacedPoolCheapJob (see timeClaim); untimed counts the claims since. Only
+	// the worker reads and writes them.
+	cheap   bool
+	untimed uint8
+
+	// The last shared claim the worker made, for hunters to take over the
+	// tasks it has not started (see steal). claim holds the low bits of its
+	// first position, shifted left by pacedPoolClaimBits, | its length (zero before
+	// the first); done, the position of the last task the worker finished
+	// or skipped, stored after every task but the claim's last.
+	claim atomic.Uint64
+	done  atomic.Uint64
+	// The worker is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [pacedPoolCacheLine - 48]byte
 }
 
 // init makes the queue and starts the workers.
@@ -7141,10 +10639,10 @@ func (p *PacedPool) TrySubmit(in int) error {
 // Added workers start at once. A removed worker that is running a job
 // finishes it and exits without taking another; an idle one exits at once
 // (one that was taking a job just as Resize ran still runs that job). A
-// worker takes jobs from a long queue several at a time (at most half its
+// worker claims jobs from a long queue several at a time (at most half its
 // fair share of the queue), and a removed one still runs those it has
-// taken. No job is lost or run twice. Resize after Close or Shutdown has
-// begun does nothing.
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
 func (p *PacedPool) Resize(n int) {
 	if n < 1 {
 		n = 1
@@ -7175,13 +10673,36 @@ func (p *PacedPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *PacedPool) grow(n int) {
-	p.wg.Add(n)
+	var crew []*pacedPoolWorker
+	if c := p.crew.Load(); c != nil {
+		crew = append(crew, *c...)
+	}
+	added := len(p.workers)
 	for range n {
 		w := &pacedPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
+		crew = append(crew, w)
+	}
+	p.crew.Store(&crew) // before they start: they look into it
+	p.wg.Add(n)
+	for _, w := range p.workers[added:] {
 		go p.work(w)
 	}
 	p.size.Store(int64(len(p.workers)))
+}
+
+// leave takes w, whose goroutine is exiting, off the crew.
+func (p *PacedPool) leave(w *pacedPoolWorker) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	old := *p.crew.Load()
+	crew := make([]*pacedPoolWorker, 0, len(old)-1)
+	for _, v := range old {
+		if v != w {
+			crew = append(crew, v)
+		}
+	}
+	p.crew.Store(&crew)
 }
 
 // isClosed reports whether Close or Shutdown has begun.
@@ -7289,28 +10810,54 @@ func (p *PacedPool) giveBack(in int) {
 // work is the loop of one worker goroutine.
 func (p *PacedPool) work(w *pacedPoolWorker) {
 	defer p.wg.Done()
+	defer p.leave(w)
 	tasks := make([]pacedPoolTask, pacedPoolMaxClaim)
 	for !w.retired.Load() {
-		n, ok := p.next(w, tasks)
+		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		// Run every task taken, even if w is retired meanwhile: they
-		// are no longer in the queue for another worker to take.
-		for i := range tasks[:n] {
-			t := tasks[i]
-			tasks[i] = pacedPoolTask{} // drop references for the GC
-			switch {
-			case p.halted.Load():
-				if t.batch == nil {
-					p.giveBack(t.in)
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = pacedPoolTask{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = pacedPoolTask{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(t.in) // the common case, without a call to run
+				} else {
+					p.run(t)
 				}
-			case t.batch != nil:
-				p.runBatch(t.batch)
-			default:
-				p.runJob(t.in)
 			}
 		}
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < pacedPoolCheapJob*time.Duration(ran)
+		}
+	}
+}
+
+// run runs one task, or hands it back to Shutdown.
+func (p *PacedPool) run(t pacedPoolTask) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(t.batch)
+	default:
+		p.runJob(t.in)
 	}
 }
 
@@ -7489,6 +11036,33 @@ func (q *pacedPoolQueue) take(pos uint64) pacedPoolTask {
 	return t
 }
 
+// unstarted reports whether the claimed task at pos is still in its slot.
+//
+// A worker that shares a claim of several tasks leaves them in their slots
+// and takes each one only when it starts it, so that idle workers can take
+// over those it has not started (see PacedPool.steal). Claimer and hunter meet
+// on the slot: a claimed task not started has seq == pos+1, and whoever
+// takes it with a CAS to seq == pos (a position in the past: a producer
+// still finds the slot full) reads it and frees the slot.
+func (q *pacedPoolQueue) unstarted(pos uint64) bool {
+	return q.slots[pos&q.mask].seq.Load() == pos+1
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *pacedPoolQueue) takeOver(pos uint64) (pacedPoolTask, bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return pacedPoolTask{}, false
+	}
+	return q.take(pos), true
+}
+
+// waitsFor reports whether the push at the tail waits for the slot of pos.
+func (q *pacedPoolQueue) waitsFor(pos uint64) bool {
+	return pos+q.mask+1 == q.tail.Load()&^pacedPoolClosedBit
+}
+
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
 func (q *pacedPoolQueue) tryPop() (pacedPoolTask, pacedPoolPopResult) {
@@ -7632,6 +11206,188 @@ func (p *PacedPool) Stats() PacedPoolStats {
 	}
 }
 
+// Taking over claimed tasks. A worker claims up to pacedPoolMaxClaim queued tasks
+// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
+// its throughput. But a claim must not keep its tasks from idle workers:
+// if one of them is slow, those behind it would wait for it while other
+// workers idle, and a burst of jobs of unequal length would take up to W
+// times as long as on a channel pool (one worker running every slow job
+// while the others idle). So a worker leaves its claimed tasks in their
+// slots, publishes the claim (its claim field), and takes each task only
+// when it starts it; a worker that finds the queue empty (a hunter) takes
+// over tasks not started from other workers' claims, and runs them.
+//
+// They must never both take a task. A hunter takes one with a CAS on its
+// slot. The claimer does not, on the hot path: it publishes how far it has
+// got instead. After each job (or each task a hunter took, which it skips)
+// it stores the task's position in its done field, and only then loads
+// hunting: if no worker is hunting, it takes the next task in place (a
+// load of its slot, then the read and the free that every task costs
+// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
+// in hunting, then loads done, and takes over only tasks at least two past
+// it: the claimer is at most running the one after done, and will load
+// hunting, after its next store to done, before it takes the one after
+// that. With Go's sequentially consistent atomics, either the claimer sees
+// the hunter or the hunter sees the claimer's progress. A hunter stays
+// announced until it has taken the task, and the in-place take checks the
+// slot, so a task taken over just before the claimer saw hunting drop to
+// zero is skipped, not taken twice.
+//
+// The store to done is what a claim costs per task: one locked instruction
+// on a line of the worker's own. Without it, the task after the running
+// job would have to stay the claimer's: kept from idle workers, and
+// holding its slot, which a producer wrapping around the ring waits for
+// until that job ends.
+//
+// A claimer that sees a parked hunter while it has tasks behind the one it
+// is about to run wakes it: the hunter may have looked before the claim
+// was published, and parked (see offer and sleep).
+//
+// pacedPoolClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+const pacedPoolClaimBits = 7
+
+// Claim modes. Sharing a claim costs its claimer the store to done per
+// task: one locked instruction, on the tiniest jobs a quarter of what the
+// pool spends on each. A claim taken whole at once (its tasks read and
+// their slots freed in one go, as a claim of one task always is) costs
+// nothing more, but keeps its tasks from idle workers while its jobs run.
+// So a worker shares its claims of several tasks unless it has found their
+// jobs cheap, shorter than pacedPoolCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long
+// as it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in pacedPoolTimeEvery of those taken
+// whole: a clock read costs about as much as a cheap job. A worker that
+// had to wait for work does not know what comes next, and shares.
+//
+// pacedPoolCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+const pacedPoolCheapJob = time.Microsecond
+
+// pacedPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+const pacedPoolTimeEvery = 8
+
+// timeClaim reports whether w times the claim it is about to run: every
+// shared claim, and one in pacedPoolTimeEvery of those taken whole.
+func (w *pacedPoolWorker) timeClaim() bool {
+	if !w.cheap {
+		return true
+	}
+	if w.untimed++; w.untimed < pacedPoolTimeEvery {
+		return false
+	}
+	w.untimed = 0
+	return true
+}
+
+// pacedPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
+// holds. The position is rebuilt from its low bits and the queue's head,
+// which a claim not finished is less than a lap behind.
+func pacedPoolClaimAt(c, head uint64) (pos, n uint64) {
+	const posMask = 1<<(64-pacedPoolClaimBits) - 1
+	return head - (head-c>>pacedPoolClaimBits)&posMask, c & (1<<pacedPoolClaimBits - 1)
+}
+
+// stealable returns the position of a claimed task that a hunter may take
+// over, if any. The caller must be counted in hunting.
+func (p *PacedPool) stealable(self *pacedPoolWorker) (uint64, bool) {
+	crew := p.crew.Load()
+	head := p.q.head.Load()
+	for _, w := range *crew {
+		c := w.claim.Load()
+		if w == self || c == 0 {
+			continue
+		}
+		pos, n := pacedPoolClaimAt(c, head)
+		// done may hold a position of the claimer's previous claim: it
+		// has then not finished this claim's first job.
+		from := max(pos+1, w.done.Load()+2)
+		for j := from; j < pos+n; j++ {
+			if p.q.unstarted(j) {
+				return j, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// steal takes over one claimed task not started, and runs it; it reports
+// whether there was one. self must be counted in hunting.
+func (p *PacedPool) steal(self *pacedPoolWorker) bool {
+	for {
+		pos, ok := p.stealable(self)
+		if !ok {
+			return false
+		}
+		if t, ok := p.q.takeOver(pos); ok {
+			// Still counted in hunting while it runs the job: claimers
+			// then take their next tasks with a CAS, and this worker
+			// can take them over when it is done.
+			p.freed(pos)
+			p.run(t)
+			return true
+		}
+		// Taken by its claimer or another hunter meanwhile: look again.
+	}
+}
+
+// runClaim runs the tasks of the shared claim [pos, pos+n), n > 1, in
+// order, t being the first, already taken: it takes each of the others
+// only when it gets to it, and skips those a hunter has taken over (see
+// steal). It returns how many it ran.
+func (p *PacedPool) runClaim(w *pacedPoolWorker, t pacedPoolTask, pos, n uint64) (ran uint64) {
+	end := pos + n
+	hunted := p.hunting.Load() != 0 // after the claim was published
+	for j := pos; ; {
+		if hunted {
+			p.offer(j+1, end)
+		}
+		if t.batch == nil && !p.halted.Load() {
+			p.runJob(t.in) // the common case, without a call to run
+		} else {
+			p.run(t)
+		}
+		ran++
+		for {
+			if j+1 == end {
+				return ran
+			}
+			w.done.Store(j) // before loading hunting: see steal
+			j++
+			var ok bool
+			if hunted = p.hunting.Load() != 0; !hunted {
+				// No hunter can take it now; one may have taken it
+				// before.
+				if ok = p.q.unstarted(j); ok {
+					t = p.q.take(j)
+				}
+			} else {
+				t, ok = p.q.takeOver(j)
+			}
+			if ok {
+				p.freed(j)
+				break
+			}
+		}
+	}
+}
+
+// offer wakes a parked worker to take over the claimed tasks in [pos, end),
+// which the caller will not start before the job it is about to run ends.
+func (p *PacedPool) offer(pos, end uint64) {
+	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
+		p.wakeOne()
+	}
+}
+
+// freed wakes a producer waiting for the slot of pos, just freed, so that
+// it does not wait for a claim that frees its slots one by one.
+func (p *PacedPool) freed(pos uint64) {
+	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
+		p.signalSpace()
+	}
+}
+
 // NewPacedPool returns a PacedPool with its workers started. fn runs every
 // job on a worker goroutine; it is called once per attempt. onResult, if not
 // nil, receives every submitted job's input, output and error on the worker
@@ -7657,24 +11413,29 @@ func NewPacedPool(fn func(context.Context, int) (int, error), onResult func(int,
 
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item.
-const (
-	// pacedSenderMaxChunk bounds a chunk so that workers finishing early still find
-	// work to steal (load balance) on large batches.
-	pacedSenderMaxChunk = 256
-	// pacedSenderChunksPerHelper is how many chunks each helper should get on a batch
-	// too small for pacedSenderMaxChunk: enough to even out unequal jobs.
-	pacedSenderChunksPerHelper = 8
-)
+// once per chunk, not per item. But the items of a chunk wait for each
+// other: a chunk holding two slow items keeps the second from a helper
+// that idles meanwhile. So a helper sizes its chunks by time, not count:
+// its first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take pacedSenderChunkTime, at most twice the last. Slow
+// items go out one at a time, cheap ones by the tens of thousands, and an
+// item waits in a chunk behind at most about pacedSenderChunkTime of items that have
+// proved cheap. No chunk is larger than a share of what is left, so that
+// the helpers finish together. The clock is read once per chunk.
+//
+// pacedSenderChunkTime is small next to a slow item and large next to the cost of a
+// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
+// tiniest items well under 1%.
+const pacedSenderChunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type pacedSenderBatch struct {
-	parent context.Context // Map's ctx
-	ctx    context.Context // every item's context; cancelled when the batch stops
-	cancel context.CancelFunc
-	ins    []string
-	outs   []struct{}
-	chunk  int64
+	parent  context.Context // Map's ctx
+	ctx     context.Context // every item's context; cancelled when the batch stops
+	cancel  context.CancelFunc
+	ins     []string
+	outs    []struct{}
+	helpers int64
 
 	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
 	left atomic.Int64  // items neither finished nor abandoned
@@ -7729,11 +11490,11 @@ func (p *PacedSender) MapInto(ctx context.Context, outs []struct{}, ins []string
 		helpers = 1
 	}
 	b := &pacedSenderBatch{
-		parent: ctx,
-		ins:    ins,
-		outs:   outs,
-		chunk:  min(max(n/(helpers*pacedSenderChunksPerHelper), 1), pacedSenderMaxChunk),
-		done:   make(chan struct{}),
+		parent:  ctx,
+		ins:     ins,
+		outs:    outs,
+		helpers: helpers,
+		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
@@ -7792,12 +11553,16 @@ func (b *pacedSenderBatch) finish(k int64) {
 	}
 }
 
-// runBatch claims and runs chunks of b until none is left.
+// runBatch claims and runs chunks of b until none is left, sized by time
+// (see pacedSenderChunkTime).
 func (p *PacedSender) runBatch(b *pacedSenderBatch) {
 	n := int64(len(b.ins))
+	size := int64(1)
+	start := time.Now()
 	for {
-		hi := b.next.Add(b.chunk)
-		lo := hi - b.chunk
+		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
+		hi := b.next.Add(k)
+		lo := hi - k
 		if lo >= n {
 			return
 		}
@@ -7805,7 +11570,20 @@ func (p *PacedSender) runBatch(b *pacedSenderBatch) {
 		ok := p.runChunk(b, int(lo), int(hi))
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
+		now := time.Now()
+		size = pacedSenderNextChunk(size, hi-lo, now.Sub(start))
+		start = now
 	}
+}
+
+// pacedSenderNextChunk returns the size of the chunk that follows one of k items,
+// claimed at size, that ran in d: as many items as take pacedSenderChunkTime at that
+// pace, at least one, at most twice size.
+func pacedSenderNextChunk(size, k int64, d time.Duration) int64 {
+	if d <= 0 {
+		return 2 * size
+	}
+	return min(max(int64(pacedSenderChunkTime)*k/int64(d), 1), 2*size)
 }
 
 // itemFailed stops the batch because item i failed with err. If the batch
@@ -7864,23 +11642,37 @@ func (p *PacedSender) runChunk(b *pacedSenderBatch, lo, hi int) (ok int) {
 // is a large share of all jobs.
 const pacedSenderSpinLimit = 64
 
-// pacedSenderMaxClaim bounds how many tasks a worker takes at once (see claim).
+// pacedSenderMaxClaim bounds how many tasks a worker claims at once (see claim and
+// steal).
 const pacedSenderMaxClaim = 64
 
-// next moves the next tasks into tasks, at least one and at most
-// len(tasks) (see queue.claim), sleeping while the queue is empty, and
-// returns how many. It returns false when w must exit: retired, or the
-// queue closed and drained.
-//
-// The tasks leave the queue at once, so that a slow job cannot hold up the
-// slots of the tasks claimed with it.
-func (p *PacedSender) next(w *pacedSenderWorker, tasks []pacedSenderTask) (int, bool) {
+// next claims the next tasks, at least one and at most pacedSenderMaxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *PacedSender) next(w *pacedSenderWorker, tasks []pacedSenderTask) (n, pos uint64, shared, ok bool) {
+	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
 		case pacedSenderPopped:
-			for i := range tasks[:n] {
-				tasks[i] = p.q.take(pos + uint64(i))
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<pacedSenderClaimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
 			}
 			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
 				// Wake producers only once half the queue is free: one
@@ -7893,9 +11685,19 @@ func (p *PacedSender) next(w *pacedSenderWorker, tasks []pacedSenderTask) (int, 
 					runtime.Gosched()
 				}
 			}
-			return int(n), true
+			return n, pos, shared, true
 		case pacedSenderPopDrained:
-			return 0, false
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		case pacedSenderPopPending:
 			if p.q.await(pos, pacedSenderSpinLimit) {
 				continue // published, or taken by another worker
@@ -7909,21 +11711,39 @@ func (p *PacedSender) next(w *pacedSenderWorker, tasks []pacedSenderTask) (int, 
 			// Its thread may be descheduled: park, and let it wake us
 			// once it has published (see pushed).
 		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
 		if !p.sleep(w) {
-			return 0, false
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		}
 	}
 }
 
-// sleep parks w until a producer, Close or Resize wakes it. It returns
-// false if w was retired.
+// sleep parks w until a producer, Close, Resize or a worker with claimed
+// tasks to take over wakes it. It returns false if w was retired.
 func (p *PacedSender) sleep(w *pacedSenderWorker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
 	p.sleepers.Add(1)
 	p.idleMu.Unlock()
-	if p.q.ready() || w.retired.Load() {
+	// Look once more, after the announcement: a worker that claims tasks
+	// afterwards sees it (see offer).
+	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
 		p.unsleep(w)
 		return !w.retired.Load()
 	}
@@ -8050,6 +11870,13 @@ type PacedSender struct {
 	spaceWaiters atomic.Int32
 	space        chan struct{}
 
+	// Taking over claimed tasks (see steal): every worker goroutine not yet
+	// exited, for hunters to look into their claims, and how many workers
+	// found the queue empty and have not claimed from it since (hunting
+	// for a claimed task to take over, or parked).
+	crew    atomic.Pointer[[]*pacedSenderWorker] // copied on write under life
+	hunting atomic.Int32
+
 	// quit is closed when Close or Shutdown begins: it releases Submits
 	// waiting for room.
 	quit chan struct{}
@@ -8090,6 +11917,23 @@ type pacedSenderWorker struct {
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on PacedSender.idle; guarded by PacedSender.idleMu
+
+	// cheap is set while the worker's last timed claim ran jobs shorter
+	// than pacedSenderCheapJob (see timeClaim); untimed counts the claims since. Only
+	// the worker reads and writes them.
+	cheap   bool
+	untimed uint8
+
+	// The last shared claim the worker made, for hunters to take over the
+	// tasks it has not started (see steal). claim holds the low bits of its
+	// first position, shifted left by pacedSenderClaimBits, | its length (zero before
+	// the first); done, the position of the last task the worker finished
+	// or skipped, stored after every task but the claim's last.
+	claim atomic.Uint64
+	done  atomic.Uint64
+	// The worker is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [pacedSenderCacheLine - 48]byte
 }
 
 // init makes the queue and starts the workers.
@@ -8210,10 +12054,10 @@ func (p *PacedSender) TrySubmit(in string) error {
 // Added workers start at once. A removed worker that is running a job
 // finishes it and exits without taking another; an idle one exits at once
 // (one that was taking a job just as Resize ran still runs that job). A
-// worker takes jobs from a long queue several at a time (at most half its
+// worker claims jobs from a long queue several at a time (at most half its
 // fair share of the queue), and a removed one still runs those it has
-// taken. No job is lost or run twice. Resize after Close or Shutdown has
-// begun does nothing.
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
 func (p *PacedSender) Resize(n int) {
 	if n < 1 {
 		n = 1
@@ -8244,13 +12088,36 @@ func (p *PacedSender) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *PacedSender) grow(n int) {
-	p.wg.Add(n)
+	var crew []*pacedSenderWorker
+	if c := p.crew.Load(); c != nil {
+		crew = append(crew, *c...)
+	}
+	added := len(p.workers)
 	for range n {
 		w := &pacedSenderWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
+		crew = append(crew, w)
+	}
+	p.crew.Store(&crew) // before they start: they look into it
+	p.wg.Add(n)
+	for _, w := range p.workers[added:] {
 		go p.work(w)
 	}
 	p.size.Store(int64(len(p.workers)))
+}
+
+// leave takes w, whose goroutine is exiting, off the crew.
+func (p *PacedSender) leave(w *pacedSenderWorker) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	old := *p.crew.Load()
+	crew := make([]*pacedSenderWorker, 0, len(old)-1)
+	for _, v := range old {
+		if v != w {
+			crew = append(crew, v)
+		}
+	}
+	p.crew.Store(&crew)
 }
 
 // isClosed reports whether Close or Shutdown has begun.
@@ -8357,28 +12224,54 @@ func (p *PacedSender) giveBack(in string) {
 // work is the loop of one worker goroutine.
 func (p *PacedSender) work(w *pacedSenderWorker) {
 	defer p.wg.Done()
+	defer p.leave(w)
 	tasks := make([]pacedSenderTask, pacedSenderMaxClaim)
 	for !w.retired.Load() {
-		n, ok := p.next(w, tasks)
+		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		// Run every task taken, even if w is retired meanwhile: they
-		// are no longer in the queue for another worker to take.
-		for i := range tasks[:n] {
-			t := tasks[i]
-			tasks[i] = pacedSenderTask{} // drop references for the GC
-			switch {
-			case p.halted.Load():
-				if t.batch == nil {
-					p.giveBack(t.in)
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = pacedSenderTask{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = pacedSenderTask{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(t.in) // the common case, without a call to run
+				} else {
+					p.run(t)
 				}
-			case t.batch != nil:
-				p.runBatch(t.batch)
-			default:
-				p.runJob(t.in)
 			}
 		}
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < pacedSenderCheapJob*time.Duration(ran)
+		}
+	}
+}
+
+// run runs one task, or hands it back to Shutdown.
+func (p *PacedSender) run(t pacedSenderTask) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(t.batch)
+	default:
+		p.runJob(t.in)
 	}
 }
 
@@ -8550,6 +12443,33 @@ func (q *pacedSenderQueue) take(pos uint64) pacedSenderTask {
 	return t
 }
 
+// unstarted reports whether the claimed task at pos is still in its slot.
+//
+// A worker that shares a claim of several tasks leaves them in their slots
+// and takes each one only when it starts it, so that idle workers can take
+// over those it has not started (see PacedSender.steal). Claimer and hunter meet
+// on the slot: a claimed task not started has seq == pos+1, and whoever
+// takes it with a CAS to seq == pos (a position in the past: a producer
+// still finds the slot full) reads it and frees the slot.
+func (q *pacedSenderQueue) unstarted(pos uint64) bool {
+	return q.slots[pos&q.mask].seq.Load() == pos+1
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *pacedSenderQueue) takeOver(pos uint64) (pacedSenderTask, bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return pacedSenderTask{}, false
+	}
+	return q.take(pos), true
+}
+
+// waitsFor reports whether the push at the tail waits for the slot of pos.
+func (q *pacedSenderQueue) waitsFor(pos uint64) bool {
+	return pos+q.mask+1 == q.tail.Load()&^pacedSenderClosedBit
+}
+
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
 func (q *pacedSenderQueue) tryPop() (pacedSenderTask, pacedSenderPopResult) {
@@ -8639,6 +12559,188 @@ func (p *PacedSender) attempt(ctx context.Context, in string) (out struct{}, err
 // pacedSenderCacheLine is the assumed size of a CPU cache line. Each counter is padded
 // to one so that workers updating different counters do not contend.
 const pacedSenderCacheLine = 64
+
+// Taking over claimed tasks. A worker claims up to pacedSenderMaxClaim queued tasks
+// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
+// its throughput. But a claim must not keep its tasks from idle workers:
+// if one of them is slow, those behind it would wait for it while other
+// workers idle, and a burst of jobs of unequal length would take up to W
+// times as long as on a channel pool (one worker running every slow job
+// while the others idle). So a worker leaves its claimed tasks in their
+// slots, publishes the claim (its claim field), and takes each task only
+// when it starts it; a worker that finds the queue empty (a hunter) takes
+// over tasks not started from other workers' claims, and runs them.
+//
+// They must never both take a task. A hunter takes one with a CAS on its
+// slot. The claimer does not, on the hot path: it publishes how far it has
+// got instead. After each job (or each task a hunter took, which it skips)
+// it stores the task's position in its done field, and only then loads
+// hunting: if no worker is hunting, it takes the next task in place (a
+// load of its slot, then the read and the free that every task costs
+// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
+// in hunting, then loads done, and takes over only tasks at least two past
+// it: the claimer is at most running the one after done, and will load
+// hunting, after its next store to done, before it takes the one after
+// that. With Go's sequentially consistent atomics, either the claimer sees
+// the hunter or the hunter sees the claimer's progress. A hunter stays
+// announced until it has taken the task, and the in-place take checks the
+// slot, so a task taken over just before the claimer saw hunting drop to
+// zero is skipped, not taken twice.
+//
+// The store to done is what a claim costs per task: one locked instruction
+// on a line of the worker's own. Without it, the task after the running
+// job would have to stay the claimer's: kept from idle workers, and
+// holding its slot, which a producer wrapping around the ring waits for
+// until that job ends.
+//
+// A claimer that sees a parked hunter while it has tasks behind the one it
+// is about to run wakes it: the hunter may have looked before the claim
+// was published, and parked (see offer and sleep).
+//
+// pacedSenderClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+const pacedSenderClaimBits = 7
+
+// Claim modes. Sharing a claim costs its claimer the store to done per
+// task: one locked instruction, on the tiniest jobs a quarter of what the
+// pool spends on each. A claim taken whole at once (its tasks read and
+// their slots freed in one go, as a claim of one task always is) costs
+// nothing more, but keeps its tasks from idle workers while its jobs run.
+// So a worker shares its claims of several tasks unless it has found their
+// jobs cheap, shorter than pacedSenderCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long
+// as it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in pacedSenderTimeEvery of those taken
+// whole: a clock read costs about as much as a cheap job. A worker that
+// had to wait for work does not know what comes next, and shares.
+//
+// pacedSenderCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+const pacedSenderCheapJob = time.Microsecond
+
+// pacedSenderTimeEvery is how many claims taken whole a worker makes per one it times.
+const pacedSenderTimeEvery = 8
+
+// timeClaim reports whether w times the claim it is about to run: every
+// shared claim, and one in pacedSenderTimeEvery of those taken whole.
+func (w *pacedSenderWorker) timeClaim() bool {
+	if !w.cheap {
+		return true
+	}
+	if w.untimed++; w.untimed < pacedSenderTimeEvery {
+		return false
+	}
+	w.untimed = 0
+	return true
+}
+
+// pacedSenderClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
+// holds. The position is rebuilt from its low bits and the queue's head,
+// which a claim not finished is less than a lap behind.
+func pacedSenderClaimAt(c, head uint64) (pos, n uint64) {
+	const posMask = 1<<(64-pacedSenderClaimBits) - 1
+	return head - (head-c>>pacedSenderClaimBits)&posMask, c & (1<<pacedSenderClaimBits - 1)
+}
+
+// stealable returns the position of a claimed task that a hunter may take
+// over, if any. The caller must be counted in hunting.
+func (p *PacedSender) stealable(self *pacedSenderWorker) (uint64, bool) {
+	crew := p.crew.Load()
+	head := p.q.head.Load()
+	for _, w := range *crew {
+		c := w.claim.Load()
+		if w == self || c == 0 {
+			continue
+		}
+		pos, n := pacedSenderClaimAt(c, head)
+		// done may hold a position of the claimer's previous claim: it
+		// has then not finished this claim's first job.
+		from := max(pos+1, w.done.Load()+2)
+		for j := from; j < pos+n; j++ {
+			if p.q.unstarted(j) {
+				return j, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// steal takes over one claimed task not started, and runs it; it reports
+// whether there was one. self must be counted in hunting.
+func (p *PacedSender) steal(self *pacedSenderWorker) bool {
+	for {
+		pos, ok := p.stealable(self)
+		if !ok {
+			return false
+		}
+		if t, ok := p.q.takeOver(pos); ok {
+			// Still counted in hunting while it runs the job: claimers
+			// then take their next tasks with a CAS, and this worker
+			// can take them over when it is done.
+			p.freed(pos)
+			p.run(t)
+			return true
+		}
+		// Taken by its claimer or another hunter meanwhile: look again.
+	}
+}
+
+// runClaim runs the tasks of the shared claim [pos, pos+n), n > 1, in
+// order, t being the first, already taken: it takes each of the others
+// only when it gets to it, and skips those a hunter has taken over (see
+// steal). It returns how many it ran.
+func (p *PacedSender) runClaim(w *pacedSenderWorker, t pacedSenderTask, pos, n uint64) (ran uint64) {
+	end := pos + n
+	hunted := p.hunting.Load() != 0 // after the claim was published
+	for j := pos; ; {
+		if hunted {
+			p.offer(j+1, end)
+		}
+		if t.batch == nil && !p.halted.Load() {
+			p.runJob(t.in) // the common case, without a call to run
+		} else {
+			p.run(t)
+		}
+		ran++
+		for {
+			if j+1 == end {
+				return ran
+			}
+			w.done.Store(j) // before loading hunting: see steal
+			j++
+			var ok bool
+			if hunted = p.hunting.Load() != 0; !hunted {
+				// No hunter can take it now; one may have taken it
+				// before.
+				if ok = p.q.unstarted(j); ok {
+					t = p.q.take(j)
+				}
+			} else {
+				t, ok = p.q.takeOver(j)
+			}
+			if ok {
+				p.freed(j)
+				break
+			}
+		}
+	}
+}
+
+// offer wakes a parked worker to take over the claimed tasks in [pos, end),
+// which the caller will not start before the job it is about to run ends.
+func (p *PacedSender) offer(pos, end uint64) {
+	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
+		p.wakeOne()
+	}
+}
+
+// freed wakes a producer waiting for the slot of pos, just freed, so that
+// it does not wait for a claim that frees its slots one by one.
+func (p *PacedSender) freed(pos uint64) {
+	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
+		p.signalSpace()
+	}
+}
 
 // NewPacedSender returns a PacedSender with its workers started. onResult, if
 // not nil, receives every submitted job's input and error on the worker
@@ -9064,24 +13166,29 @@ func NewJobBreaker(fn func(context.Context, int) (int, error)) *JobBreaker {
 
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item.
-const (
-	// guardedPoolMaxChunk bounds a chunk so that workers finishing early still find
-	// work to steal (load balance) on large batches.
-	guardedPoolMaxChunk = 256
-	// guardedPoolChunksPerHelper is how many chunks each helper should get on a batch
-	// too small for guardedPoolMaxChunk: enough to even out unequal jobs.
-	guardedPoolChunksPerHelper = 8
-)
+// once per chunk, not per item. But the items of a chunk wait for each
+// other: a chunk holding two slow items keeps the second from a helper
+// that idles meanwhile. So a helper sizes its chunks by time, not count:
+// its first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take guardedPoolChunkTime, at most twice the last. Slow
+// items go out one at a time, cheap ones by the tens of thousands, and an
+// item waits in a chunk behind at most about guardedPoolChunkTime of items that have
+// proved cheap. No chunk is larger than a share of what is left, so that
+// the helpers finish together. The clock is read once per chunk.
+//
+// guardedPoolChunkTime is small next to a slow item and large next to the cost of a
+// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
+// tiniest items well under 1%.
+const guardedPoolChunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type guardedPoolBatch struct {
-	parent context.Context // Map's ctx
-	ctx    context.Context // every item's context; cancelled when the batch stops
-	cancel context.CancelFunc
-	ins    []int
-	outs   []int
-	chunk  int64
+	parent  context.Context // Map's ctx
+	ctx     context.Context // every item's context; cancelled when the batch stops
+	cancel  context.CancelFunc
+	ins     []int
+	outs    []int
+	helpers int64
 
 	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
 	left atomic.Int64  // items neither finished nor abandoned
@@ -9136,11 +13243,11 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 		helpers = 1
 	}
 	b := &guardedPoolBatch{
-		parent: ctx,
-		ins:    ins,
-		outs:   outs,
-		chunk:  min(max(n/(helpers*guardedPoolChunksPerHelper), 1), guardedPoolMaxChunk),
-		done:   make(chan struct{}),
+		parent:  ctx,
+		ins:     ins,
+		outs:    outs,
+		helpers: helpers,
+		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
@@ -9202,12 +13309,16 @@ func (b *guardedPoolBatch) finish(k int64) {
 	}
 }
 
-// runBatch claims and runs chunks of b until none is left.
+// runBatch claims and runs chunks of b until none is left, sized by time
+// (see guardedPoolChunkTime).
 func (p *GuardedPool) runBatch(b *guardedPoolBatch) {
 	n := int64(len(b.ins))
+	size := int64(1)
+	start := time.Now()
 	for {
-		hi := b.next.Add(b.chunk)
-		lo := hi - b.chunk
+		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
+		hi := b.next.Add(k)
+		lo := hi - k
 		if lo >= n {
 			return
 		}
@@ -9217,7 +13328,20 @@ func (p *GuardedPool) runBatch(b *guardedPoolBatch) {
 		p.stats.inFlight.Add(lo - hi)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
+		now := time.Now()
+		size = guardedPoolNextChunk(size, hi-lo, now.Sub(start))
+		start = now
 	}
+}
+
+// guardedPoolNextChunk returns the size of the chunk that follows one of k items,
+// claimed at size, that ran in d: as many items as take guardedPoolChunkTime at that
+// pace, at least one, at most twice size.
+func guardedPoolNextChunk(size, k int64, d time.Duration) int64 {
+	if d <= 0 {
+		return 2 * size
+	}
+	return min(max(int64(guardedPoolChunkTime)*k/int64(d), 1), 2*size)
 }
 
 // itemFailed stops the batch because item i failed with err. If the batch
@@ -9279,23 +13403,37 @@ func (p *GuardedPool) runChunk(b *guardedPoolBatch, lo, hi int) (ok int) {
 // is a large share of all jobs.
 const guardedPoolSpinLimit = 64
 
-// guardedPoolMaxClaim bounds how many tasks a worker takes at once (see claim).
+// guardedPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
+// steal).
 const guardedPoolMaxClaim = 64
 
-// next moves the next tasks into tasks, at least one and at most
-// len(tasks) (see queue.claim), sleeping while the queue is empty, and
-// returns how many. It returns false when w must exit: retired, or the
-// queue closed and drained.
-//
-// The tasks leave the queue at once, so that a slow job cannot hold up the
-// slots of the tasks claimed with it.
-func (p *GuardedPool) next(w *guardedPoolWorker, tasks []guardedPoolTask) (int, bool) {
+// next claims the next tasks, at least one and at most guardedPoolMaxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *GuardedPool) next(w *guardedPoolWorker, tasks []guardedPoolTask) (n, pos uint64, shared, ok bool) {
+	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
 		case guardedPoolPopped:
-			for i := range tasks[:n] {
-				tasks[i] = p.q.take(pos + uint64(i))
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<guardedPoolClaimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
 			}
 			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
 				// Wake producers only once half the queue is free: one
@@ -9308,9 +13446,19 @@ func (p *GuardedPool) next(w *guardedPoolWorker, tasks []guardedPoolTask) (int, 
 					runtime.Gosched()
 				}
 			}
-			return int(n), true
+			return n, pos, shared, true
 		case guardedPoolPopDrained:
-			return 0, false
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		case guardedPoolPopPending:
 			if p.q.await(pos, guardedPoolSpinLimit) {
 				continue // published, or taken by another worker
@@ -9324,21 +13472,39 @@ func (p *GuardedPool) next(w *guardedPoolWorker, tasks []guardedPoolTask) (int, 
 			// Its thread may be descheduled: park, and let it wake us
 			// once it has published (see pushed).
 		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
 		if !p.sleep(w) {
-			return 0, false
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		}
 	}
 }
 
-// sleep parks w until a producer, Close or Resize wakes it. It returns
-// false if w was retired.
+// sleep parks w until a producer, Close, Resize or a worker with claimed
+// tasks to take over wakes it. It returns false if w was retired.
 func (p *GuardedPool) sleep(w *guardedPoolWorker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
 	p.sleepers.Add(1)
 	p.idleMu.Unlock()
-	if p.q.ready() || w.retired.Load() {
+	// Look once more, after the announcement: a worker that claims tasks
+	// afterwards sees it (see offer).
+	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
 		p.unsleep(w)
 		return !w.retired.Load()
 	}
@@ -9465,6 +13631,13 @@ type GuardedPool struct {
 	spaceWaiters atomic.Int32
 	space        chan struct{}
 
+	// Taking over claimed tasks (see steal): every worker goroutine not yet
+	// exited, for hunters to look into their claims, and how many workers
+	// found the queue empty and have not claimed from it since (hunting
+	// for a claimed task to take over, or parked).
+	crew    atomic.Pointer[[]*guardedPoolWorker] // copied on write under life
+	hunting atomic.Int32
+
 	// quit is closed when Close or Shutdown begins: it releases Submits
 	// waiting for room.
 	quit chan struct{}
@@ -9508,6 +13681,23 @@ type guardedPoolWorker struct {
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on GuardedPool.idle; guarded by GuardedPool.idleMu
+
+	// cheap is set while the worker's last timed claim ran jobs shorter
+	// than guardedPoolCheapJob (see timeClaim); untimed counts the claims since. Only
+	// the worker reads and writes them.
+	cheap   bool
+	untimed uint8
+
+	// The last shared claim the worker made, for hunters to take over the
+	// tasks it has not started (see steal). claim holds the low bits of its
+	// first position, shifted left by guardedPoolClaimBits, | its length (zero before
+	// the first); done, the position of the last task the worker finished
+	// or skipped, stored after every task but the claim's last.
+	claim atomic.Uint64
+	done  atomic.Uint64
+	// The worker is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [guardedPoolCacheLine - 48]byte
 }
 
 // init makes the queue and starts the workers.
@@ -9638,10 +13828,10 @@ func (p *GuardedPool) TrySubmit(in int) error {
 // Added workers start at once. A removed worker that is running a job
 // finishes it and exits without taking another; an idle one exits at once
 // (one that was taking a job just as Resize ran still runs that job). A
-// worker takes jobs from a long queue several at a time (at most half its
+// worker claims jobs from a long queue several at a time (at most half its
 // fair share of the queue), and a removed one still runs those it has
-// taken. No job is lost or run twice. Resize after Close or Shutdown has
-// begun does nothing.
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
 func (p *GuardedPool) Resize(n int) {
 	if n < 1 {
 		n = 1
@@ -9672,13 +13862,36 @@ func (p *GuardedPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *GuardedPool) grow(n int) {
-	p.wg.Add(n)
+	var crew []*guardedPoolWorker
+	if c := p.crew.Load(); c != nil {
+		crew = append(crew, *c...)
+	}
+	added := len(p.workers)
 	for range n {
 		w := &guardedPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
+		crew = append(crew, w)
+	}
+	p.crew.Store(&crew) // before they start: they look into it
+	p.wg.Add(n)
+	for _, w := range p.workers[added:] {
 		go p.work(w)
 	}
 	p.size.Store(int64(len(p.workers)))
+}
+
+// leave takes w, whose goroutine is exiting, off the crew.
+func (p *GuardedPool) leave(w *guardedPoolWorker) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	old := *p.crew.Load()
+	crew := make([]*guardedPoolWorker, 0, len(old)-1)
+	for _, v := range old {
+		if v != w {
+			crew = append(crew, v)
+		}
+	}
+	p.crew.Store(&crew)
 }
 
 // isClosed reports whether Close or Shutdown has begun.
@@ -9786,28 +13999,54 @@ func (p *GuardedPool) giveBack(in int) {
 // work is the loop of one worker goroutine.
 func (p *GuardedPool) work(w *guardedPoolWorker) {
 	defer p.wg.Done()
+	defer p.leave(w)
 	tasks := make([]guardedPoolTask, guardedPoolMaxClaim)
 	for !w.retired.Load() {
-		n, ok := p.next(w, tasks)
+		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		// Run every task taken, even if w is retired meanwhile: they
-		// are no longer in the queue for another worker to take.
-		for i := range tasks[:n] {
-			t := tasks[i]
-			tasks[i] = guardedPoolTask{} // drop references for the GC
-			switch {
-			case p.halted.Load():
-				if t.batch == nil {
-					p.giveBack(t.in)
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = guardedPoolTask{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = guardedPoolTask{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(t.in) // the common case, without a call to run
+				} else {
+					p.run(t)
 				}
-			case t.batch != nil:
-				p.runBatch(t.batch)
-			default:
-				p.runJob(t.in)
 			}
 		}
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < guardedPoolCheapJob*time.Duration(ran)
+		}
+	}
+}
+
+// run runs one task, or hands it back to Shutdown.
+func (p *GuardedPool) run(t guardedPoolTask) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(t.batch)
+	default:
+		p.runJob(t.in)
 	}
 }
 
@@ -9987,6 +14226,33 @@ func (q *guardedPoolQueue) take(pos uint64) guardedPoolTask {
 	s.t = guardedPoolTask{} // drop references for the GC
 	s.seq.Store(pos + q.mask + 1)
 	return t
+}
+
+// unstarted reports whether the claimed task at pos is still in its slot.
+//
+// A worker that shares a claim of several tasks leaves them in their slots
+// and takes each one only when it starts it, so that idle workers can take
+// over those it has not started (see GuardedPool.steal). Claimer and hunter meet
+// on the slot: a claimed task not started has seq == pos+1, and whoever
+// takes it with a CAS to seq == pos (a position in the past: a producer
+// still finds the slot full) reads it and frees the slot.
+func (q *guardedPoolQueue) unstarted(pos uint64) bool {
+	return q.slots[pos&q.mask].seq.Load() == pos+1
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *guardedPoolQueue) takeOver(pos uint64) (guardedPoolTask, bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return guardedPoolTask{}, false
+	}
+	return q.take(pos), true
+}
+
+// waitsFor reports whether the push at the tail waits for the slot of pos.
+func (q *guardedPoolQueue) waitsFor(pos uint64) bool {
+	return pos+q.mask+1 == q.tail.Load()&^guardedPoolClosedBit
 }
 
 // tryPop removes the oldest task, if one is published (Shutdown drains the
@@ -10187,6 +14453,188 @@ func (p *GuardedPool) Stats() GuardedPoolStats {
 		Unrun:     p.stats.unrun.Load(),
 		InFlight:  p.stats.inFlight.Load(),
 		Queued:    p.q.length(),
+	}
+}
+
+// Taking over claimed tasks. A worker claims up to guardedPoolMaxClaim queued tasks
+// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
+// its throughput. But a claim must not keep its tasks from idle workers:
+// if one of them is slow, those behind it would wait for it while other
+// workers idle, and a burst of jobs of unequal length would take up to W
+// times as long as on a channel pool (one worker running every slow job
+// while the others idle). So a worker leaves its claimed tasks in their
+// slots, publishes the claim (its claim field), and takes each task only
+// when it starts it; a worker that finds the queue empty (a hunter) takes
+// over tasks not started from other workers' claims, and runs them.
+//
+// They must never both take a task. A hunter takes one with a CAS on its
+// slot. The claimer does not, on the hot path: it publishes how far it has
+// got instead. After each job (or each task a hunter took, which it skips)
+// it stores the task's position in its done field, and only then loads
+// hunting: if no worker is hunting, it takes the next task in place (a
+// load of its slot, then the read and the free that every task costs
+// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
+// in hunting, then loads done, and takes over only tasks at least two past
+// it: the claimer is at most running the one after done, and will load
+// hunting, after its next store to done, before it takes the one after
+// that. With Go's sequentially consistent atomics, either the claimer sees
+// the hunter or the hunter sees the claimer's progress. A hunter stays
+// announced until it has taken the task, and the in-place take checks the
+// slot, so a task taken over just before the claimer saw hunting drop to
+// zero is skipped, not taken twice.
+//
+// The store to done is what a claim costs per task: one locked instruction
+// on a line of the worker's own. Without it, the task after the running
+// job would have to stay the claimer's: kept from idle workers, and
+// holding its slot, which a producer wrapping around the ring waits for
+// until that job ends.
+//
+// A claimer that sees a parked hunter while it has tasks behind the one it
+// is about to run wakes it: the hunter may have looked before the claim
+// was published, and parked (see offer and sleep).
+//
+// guardedPoolClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+const guardedPoolClaimBits = 7
+
+// Claim modes. Sharing a claim costs its claimer the store to done per
+// task: one locked instruction, on the tiniest jobs a quarter of what the
+// pool spends on each. A claim taken whole at once (its tasks read and
+// their slots freed in one go, as a claim of one task always is) costs
+// nothing more, but keeps its tasks from idle workers while its jobs run.
+// So a worker shares its claims of several tasks unless it has found their
+// jobs cheap, shorter than guardedPoolCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long
+// as it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in guardedPoolTimeEvery of those taken
+// whole: a clock read costs about as much as a cheap job. A worker that
+// had to wait for work does not know what comes next, and shares.
+//
+// guardedPoolCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+const guardedPoolCheapJob = time.Microsecond
+
+// guardedPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+const guardedPoolTimeEvery = 8
+
+// timeClaim reports whether w times the claim it is about to run: every
+// shared claim, and one in guardedPoolTimeEvery of those taken whole.
+func (w *guardedPoolWorker) timeClaim() bool {
+	if !w.cheap {
+		return true
+	}
+	if w.untimed++; w.untimed < guardedPoolTimeEvery {
+		return false
+	}
+	w.untimed = 0
+	return true
+}
+
+// guardedPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
+// holds. The position is rebuilt from its low bits and the queue's head,
+// which a claim not finished is less than a lap behind.
+func guardedPoolClaimAt(c, head uint64) (pos, n uint64) {
+	const posMask = 1<<(64-guardedPoolClaimBits) - 1
+	return head - (head-c>>guardedPoolClaimBits)&posMask, c & (1<<guardedPoolClaimBits - 1)
+}
+
+// stealable returns the position of a claimed task that a hunter may take
+// over, if any. The caller must be counted in hunting.
+func (p *GuardedPool) stealable(self *guardedPoolWorker) (uint64, bool) {
+	crew := p.crew.Load()
+	head := p.q.head.Load()
+	for _, w := range *crew {
+		c := w.claim.Load()
+		if w == self || c == 0 {
+			continue
+		}
+		pos, n := guardedPoolClaimAt(c, head)
+		// done may hold a position of the claimer's previous claim: it
+		// has then not finished this claim's first job.
+		from := max(pos+1, w.done.Load()+2)
+		for j := from; j < pos+n; j++ {
+			if p.q.unstarted(j) {
+				return j, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// steal takes over one claimed task not started, and runs it; it reports
+// whether there was one. self must be counted in hunting.
+func (p *GuardedPool) steal(self *guardedPoolWorker) bool {
+	for {
+		pos, ok := p.stealable(self)
+		if !ok {
+			return false
+		}
+		if t, ok := p.q.takeOver(pos); ok {
+			// Still counted in hunting while it runs the job: claimers
+			// then take their next tasks with a CAS, and this worker
+			// can take them over when it is done.
+			p.freed(pos)
+			p.run(t)
+			return true
+		}
+		// Taken by its claimer or another hunter meanwhile: look again.
+	}
+}
+
+// runClaim runs the tasks of the shared claim [pos, pos+n), n > 1, in
+// order, t being the first, already taken: it takes each of the others
+// only when it gets to it, and skips those a hunter has taken over (see
+// steal). It returns how many it ran.
+func (p *GuardedPool) runClaim(w *guardedPoolWorker, t guardedPoolTask, pos, n uint64) (ran uint64) {
+	end := pos + n
+	hunted := p.hunting.Load() != 0 // after the claim was published
+	for j := pos; ; {
+		if hunted {
+			p.offer(j+1, end)
+		}
+		if t.batch == nil && !p.halted.Load() {
+			p.runJob(t.in) // the common case, without a call to run
+		} else {
+			p.run(t)
+		}
+		ran++
+		for {
+			if j+1 == end {
+				return ran
+			}
+			w.done.Store(j) // before loading hunting: see steal
+			j++
+			var ok bool
+			if hunted = p.hunting.Load() != 0; !hunted {
+				// No hunter can take it now; one may have taken it
+				// before.
+				if ok = p.q.unstarted(j); ok {
+					t = p.q.take(j)
+				}
+			} else {
+				t, ok = p.q.takeOver(j)
+			}
+			if ok {
+				p.freed(j)
+				break
+			}
+		}
+	}
+}
+
+// offer wakes a parked worker to take over the claimed tasks in [pos, end),
+// which the caller will not start before the job it is about to run ends.
+func (p *GuardedPool) offer(pos, end uint64) {
+	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
+		p.wakeOne()
+	}
+}
+
+// freed wakes a producer waiting for the slot of pos, just freed, so that
+// it does not wait for a claim that frees its slots one by one.
+func (p *GuardedPool) freed(pos uint64) {
+	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
+		p.signalSpace()
 	}
 }
 

@@ -22,23 +22,37 @@ import "runtime"
 // is a large share of all jobs.
 const spinLimit = 64
 
-// maxClaim bounds how many tasks a worker takes at once (see claim).
+// maxClaim bounds how many tasks a worker claims at once (see claim and
+// steal).
 const maxClaim = 64
 
-// next moves the next tasks into tasks, at least one and at most
-// len(tasks) (see queue.claim), sleeping while the queue is empty, and
-// returns how many. It returns false when w must exit: retired, or the
-// queue closed and drained.
-//
-// The tasks leave the queue at once, so that a slow job cannot hold up the
-// slots of the tasks claimed with it.
-func (p *Pool[In, Out]) next(w *worker, tasks []task[In, Out]) (int, bool) {
+// next claims the next tasks, at least one and at most maxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *Pool[In, Out]) next(w *worker, tasks []task[In, Out]) (n, pos uint64, shared, ok bool) {
+	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
 		case popped:
-			for i := range tasks[:n] {
-				tasks[i] = p.q.take(pos + uint64(i))
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<claimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
 			}
 			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
 				// Wake producers only once half the queue is free: one
@@ -51,9 +65,19 @@ func (p *Pool[In, Out]) next(w *worker, tasks []task[In, Out]) (int, bool) {
 					runtime.Gosched()
 				}
 			}
-			return int(n), true
+			return n, pos, shared, true
 		case popDrained:
-			return 0, false
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		case popPending:
 			if p.q.await(pos, spinLimit) {
 				continue // published, or taken by another worker
@@ -67,21 +91,39 @@ func (p *Pool[In, Out]) next(w *worker, tasks []task[In, Out]) (int, bool) {
 			// Its thread may be descheduled: park, and let it wake us
 			// once it has published (see pushed).
 		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
 		if !p.sleep(w) {
-			return 0, false
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		}
 	}
 }
 
-// sleep parks w until a producer, Close or Resize wakes it. It returns
-// false if w was retired.
+// sleep parks w until a producer, Close, Resize or a worker with claimed
+// tasks to take over wakes it. It returns false if w was retired.
 func (p *Pool[In, Out]) sleep(w *worker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
 	p.sleepers.Add(1)
 	p.idleMu.Unlock()
-	if p.q.ready() || w.retired.Load() {
+	// Look once more, after the announcement: a worker that claims tasks
+	// afterwards sees it (see offer).
+	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
 		p.unsleep(w)
 		return !w.retired.Load()
 	}

@@ -21,6 +21,20 @@
 // still counts failures. For a batch whose results are wanted in input
 // order, use [Pool.Map].
 //
+// # Scheduling
+//
+// A worker claims jobs from a long queue several at a time, with one atomic
+// operation for all of them, and [Pool.Map] shares out its items by
+// chunks; neither keeps work from an idle worker. A worker leaves the jobs
+// it claimed in the queue until it starts them, and a worker that runs out
+// of jobs takes over those another has not started; Map sizes its chunks
+// by how long its items take, one item at a time while they are slow. So a
+// burst of jobs of unequal length keeps every worker busy while any job
+// waits, as W goroutines receiving from one channel would. Where the
+// bookkeeping would cost more than the jobs, jobs under a microsecond, a
+// worker takes its claim whole, and Map's chunks last up to 50µs: a slow
+// job that comes among such jobs holds up the few claimed with it.
+//
 // # Accounting
 //
 // Every job accepted by Submit or TrySubmit (a nil error) is delivered to the
@@ -149,6 +163,13 @@ type Pool[In, Out any] struct {
 	spaceWaiters atomic.Int32
 	space        chan struct{}
 
+	// Taking over claimed tasks (see steal): every worker goroutine not yet
+	// exited, for hunters to look into their claims, and how many workers
+	// found the queue empty and have not claimed from it since (hunting
+	// for a claimed task to take over, or parked).
+	crew    atomic.Pointer[[]*worker] // copied on write under life
+	hunting atomic.Int32
+
 	// quit is closed when Close or Shutdown begins: it releases Submits
 	// waiting for room.
 	quit chan struct{}
@@ -198,6 +219,23 @@ type worker struct {
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on Pool.idle; guarded by Pool.idleMu
+
+	// cheap is set while the worker's last timed claim ran jobs shorter
+	// than cheapJob (see timeClaim); untimed counts the claims since. Only
+	// the worker reads and writes them.
+	cheap   bool
+	untimed uint8
+
+	// The last shared claim the worker made, for hunters to take over the
+	// tasks it has not started (see steal). claim holds the low bits of its
+	// first position, shifted left by claimBits, | its length (zero before
+	// the first); done, the position of the last task the worker finished
+	// or skipped, stored after every task but the claim's last.
+	claim atomic.Uint64
+	done  atomic.Uint64
+	// The worker is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [cacheLine - 48]byte
 }
 
 // New returns a pool running fn on cfg.Workers goroutines. onResult, if not
@@ -365,10 +403,10 @@ func (p *Pool[In, Out]) TrySubmit(in In) error {
 // Added workers start at once. A removed worker that is running a job
 // finishes it and exits without taking another; an idle one exits at once
 // (one that was taking a job just as Resize ran still runs that job). A
-// worker takes jobs from a long queue several at a time (at most half its
+// worker claims jobs from a long queue several at a time (at most half its
 // fair share of the queue), and a removed one still runs those it has
-// taken. No job is lost or run twice. Resize after Close or Shutdown has
-// begun does nothing.
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
 func (p *Pool[In, Out]) Resize(n int) {
 	if n < 1 {
 		n = 1
@@ -399,13 +437,36 @@ func (p *Pool[In, Out]) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *Pool[In, Out]) grow(n int) {
-	p.wg.Add(n)
+	var crew []*worker
+	if c := p.crew.Load(); c != nil {
+		crew = append(crew, *c...)
+	}
+	added := len(p.workers)
 	for range n {
 		w := &worker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
+		crew = append(crew, w)
+	}
+	p.crew.Store(&crew) // before they start: they look into it
+	p.wg.Add(n)
+	for _, w := range p.workers[added:] {
 		go p.work(w)
 	}
 	p.size.Store(int64(len(p.workers)))
+}
+
+// leave takes w, whose goroutine is exiting, off the crew.
+func (p *Pool[In, Out]) leave(w *worker) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	old := *p.crew.Load()
+	crew := make([]*worker, 0, len(old)-1)
+	for _, v := range old {
+		if v != w {
+			crew = append(crew, v)
+		}
+	}
+	p.crew.Store(&crew)
 }
 
 // isClosed reports whether Close or Shutdown has begun.
@@ -515,28 +576,54 @@ func (p *Pool[In, Out]) giveBack(in In) {
 // work is the loop of one worker goroutine.
 func (p *Pool[In, Out]) work(w *worker) {
 	defer p.wg.Done()
+	defer p.leave(w)
 	tasks := make([]task[In, Out], maxClaim)
 	for !w.retired.Load() {
-		n, ok := p.next(w, tasks)
+		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		// Run every task taken, even if w is retired meanwhile: they
-		// are no longer in the queue for another worker to take.
-		for i := range tasks[:n] {
-			t := tasks[i]
-			tasks[i] = task[In, Out]{} // drop references for the GC
-			switch {
-			case p.halted.Load():
-				if t.batch == nil {
-					p.giveBack(t.in)
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = task[In, Out]{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = task[In, Out]{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(t.in) // the common case, without a call to run
+				} else {
+					p.run(t)
 				}
-			case t.batch != nil:
-				p.runBatch(t.batch)
-			default:
-				p.runJob(t.in)
 			}
 		}
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < cheapJob*time.Duration(ran)
+		}
+	}
+}
+
+// run runs one task, or hands it back to Shutdown.
+func (p *Pool[In, Out]) run(t task[In, Out]) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(t.batch)
+	default:
+		p.runJob(t.in)
 	}
 }
 

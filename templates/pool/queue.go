@@ -159,6 +159,33 @@ func (q *queue[In, Out]) take(pos uint64) task[In, Out] {
 	return t
 }
 
+// unstarted reports whether the claimed task at pos is still in its slot.
+//
+// A worker that shares a claim of several tasks leaves them in their slots
+// and takes each one only when it starts it, so that idle workers can take
+// over those it has not started (see Pool.steal). Claimer and hunter meet
+// on the slot: a claimed task not started has seq == pos+1, and whoever
+// takes it with a CAS to seq == pos (a position in the past: a producer
+// still finds the slot full) reads it and frees the slot.
+func (q *queue[In, Out]) unstarted(pos uint64) bool {
+	return q.slots[pos&q.mask].seq.Load() == pos+1
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *queue[In, Out]) takeOver(pos uint64) (task[In, Out], bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return task[In, Out]{}, false
+	}
+	return q.take(pos), true
+}
+
+// waitsFor reports whether the push at the tail waits for the slot of pos.
+func (q *queue[In, Out]) waitsFor(pos uint64) bool {
+	return pos+q.mask+1 == q.tail.Load()&^closedBit
+}
+
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
 func (q *queue[In, Out]) tryPop() (task[In, Out], popResult) {
