@@ -22,24 +22,29 @@ import (
 
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item.
-const (
-	// chaosPoolMaxChunk bounds a chunk so that workers finishing early still find
-	// work to steal (load balance) on large batches.
-	chaosPoolMaxChunk = 256
-	// chaosPoolChunksPerHelper is how many chunks each helper should get on a batch
-	// too small for chaosPoolMaxChunk: enough to even out unequal jobs.
-	chaosPoolChunksPerHelper = 8
-)
+// once per chunk, not per item. But the items of a chunk wait for each
+// other: a chunk holding two slow items keeps the second from a helper
+// that idles meanwhile. So a helper sizes its chunks by time, not count:
+// its first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take chaosPoolChunkTime, at most twice the last. Slow
+// items go out one at a time, cheap ones by the tens of thousands, and an
+// item waits in a chunk behind at most about chaosPoolChunkTime of items that have
+// proved cheap. No chunk is larger than a share of what is left, so that
+// the helpers finish together. The clock is read once per chunk.
+//
+// chaosPoolChunkTime is small next to a slow item and large next to the cost of a
+// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
+// tiniest items well under 1%.
+const chaosPoolChunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type chaosPoolBatch struct {
-	parent context.Context // Map's ctx
-	ctx    context.Context // every item's context; cancelled when the batch stops
-	cancel context.CancelFunc
-	ins    []int
-	outs   []int
-	chunk  int64
+	parent  context.Context // Map's ctx
+	ctx     context.Context // every item's context; cancelled when the batch stops
+	cancel  context.CancelFunc
+	ins     []int
+	outs    []int
+	helpers int64
 
 	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
 	left atomic.Int64  // items neither finished nor abandoned
@@ -94,11 +99,11 @@ func (p *ChaosPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &chaosPoolBatch{
-		parent: ctx,
-		ins:    ins,
-		outs:   outs,
-		chunk:  min(max(n/(helpers*chaosPoolChunksPerHelper), 1), chaosPoolMaxChunk),
-		done:   make(chan struct{}),
+		parent:  ctx,
+		ins:     ins,
+		outs:    outs,
+		helpers: helpers,
+		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
@@ -160,12 +165,16 @@ func (b *chaosPoolBatch) finish(k int64) {
 	}
 }
 
-// runBatch claims and runs chunks of b until none is left.
+// runBatch claims and runs chunks of b until none is left, sized by time
+// (see chaosPoolChunkTime).
 func (p *ChaosPool) runBatch(b *chaosPoolBatch) {
 	n := int64(len(b.ins))
+	size := int64(1)
+	start := time.Now()
 	for {
-		hi := b.next.Add(b.chunk)
-		lo := hi - b.chunk
+		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
+		hi := b.next.Add(k)
+		lo := hi - k
 		if lo >= n {
 			return
 		}
@@ -175,7 +184,20 @@ func (p *ChaosPool) runBatch(b *chaosPoolBatch) {
 		p.stats.inFlight.Add(lo - hi)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
+		now := time.Now()
+		size = chaosPoolNextChunk(size, hi-lo, now.Sub(start))
+		start = now
 	}
+}
+
+// chaosPoolNextChunk returns the size of the chunk that follows one of k items,
+// claimed at size, that ran in d: as many items as take chaosPoolChunkTime at that
+// pace, at least one, at most twice size.
+func chaosPoolNextChunk(size, k int64, d time.Duration) int64 {
+	if d <= 0 {
+		return 2 * size
+	}
+	return min(max(int64(chaosPoolChunkTime)*k/int64(d), 1), 2*size)
 }
 
 // itemFailed stops the batch because item i failed with err. If the batch
@@ -237,23 +259,37 @@ func (p *ChaosPool) runChunk(b *chaosPoolBatch, lo, hi int) (ok int) {
 // is a large share of all jobs.
 const chaosPoolSpinLimit = 64
 
-// chaosPoolMaxClaim bounds how many tasks a worker takes at once (see claim).
+// chaosPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
+// steal).
 const chaosPoolMaxClaim = 64
 
-// next moves the next tasks into tasks, at least one and at most
-// len(tasks) (see queue.claim), sleeping while the queue is empty, and
-// returns how many. It returns false when w must exit: retired, or the
-// queue closed and drained.
-//
-// The tasks leave the queue at once, so that a slow job cannot hold up the
-// slots of the tasks claimed with it.
-func (p *ChaosPool) next(w *chaosPoolWorker, tasks []chaosPoolTask) (int, bool) {
+// next claims the next tasks, at least one and at most chaosPoolMaxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *ChaosPool) next(w *chaosPoolWorker, tasks []chaosPoolTask) (n, pos uint64, shared, ok bool) {
+	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
 		case chaosPoolPopped:
-			for i := range tasks[:n] {
-				tasks[i] = p.q.take(pos + uint64(i))
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<chaosPoolClaimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
 			}
 			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
 				// Wake producers only once half the queue is free: one
@@ -266,9 +302,19 @@ func (p *ChaosPool) next(w *chaosPoolWorker, tasks []chaosPoolTask) (int, bool) 
 					runtime.Gosched()
 				}
 			}
-			return int(n), true
+			return n, pos, shared, true
 		case chaosPoolPopDrained:
-			return 0, false
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		case chaosPoolPopPending:
 			if p.q.await(pos, chaosPoolSpinLimit) {
 				continue // published, or taken by another worker
@@ -282,21 +328,39 @@ func (p *ChaosPool) next(w *chaosPoolWorker, tasks []chaosPoolTask) (int, bool) 
 			// Its thread may be descheduled: park, and let it wake us
 			// once it has published (see pushed).
 		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
 		if !p.sleep(w) {
-			return 0, false
+			p.hunting.Add(-1)
+			return 0, 0, false, false
 		}
 	}
 }
 
-// sleep parks w until a producer, Close or Resize wakes it. It returns
-// false if w was retired.
+// sleep parks w until a producer, Close, Resize or a worker with claimed
+// tasks to take over wakes it. It returns false if w was retired.
 func (p *ChaosPool) sleep(w *chaosPoolWorker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
 	p.sleepers.Add(1)
 	p.idleMu.Unlock()
-	if p.q.ready() || w.retired.Load() {
+	// Look once more, after the announcement: a worker that claims tasks
+	// afterwards sees it (see offer).
+	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
 		p.unsleep(w)
 		return !w.retired.Load()
 	}
@@ -423,6 +487,13 @@ type ChaosPool struct {
 	spaceWaiters atomic.Int32
 	space        chan struct{}
 
+	// Taking over claimed tasks (see steal): every worker goroutine not yet
+	// exited, for hunters to look into their claims, and how many workers
+	// found the queue empty and have not claimed from it since (hunting
+	// for a claimed task to take over, or parked).
+	crew    atomic.Pointer[[]*chaosPoolWorker] // copied on write under life
+	hunting atomic.Int32
+
 	// quit is closed when Close or Shutdown begins: it releases Submits
 	// waiting for room.
 	quit chan struct{}
@@ -462,6 +533,23 @@ type chaosPoolWorker struct {
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on ChaosPool.idle; guarded by ChaosPool.idleMu
+
+	// cheap is set while the worker's last timed claim ran jobs shorter
+	// than chaosPoolCheapJob (see timeClaim); untimed counts the claims since. Only
+	// the worker reads and writes them.
+	cheap   bool
+	untimed uint8
+
+	// The last shared claim the worker made, for hunters to take over the
+	// tasks it has not started (see steal). claim holds the low bits of its
+	// first position, shifted left by chaosPoolClaimBits, | its length (zero before
+	// the first); done, the position of the last task the worker finished
+	// or skipped, stored after every task but the claim's last.
+	claim atomic.Uint64
+	done  atomic.Uint64
+	// The worker is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [chaosPoolCacheLine - 48]byte
 }
 
 // init makes the queue and starts the workers.
@@ -593,10 +681,10 @@ func (p *ChaosPool) TrySubmit(in int) error {
 // Added workers start at once. A removed worker that is running a job
 // finishes it and exits without taking another; an idle one exits at once
 // (one that was taking a job just as Resize ran still runs that job). A
-// worker takes jobs from a long queue several at a time (at most half its
+// worker claims jobs from a long queue several at a time (at most half its
 // fair share of the queue), and a removed one still runs those it has
-// taken. No job is lost or run twice. Resize after Close or Shutdown has
-// begun does nothing.
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
 func (p *ChaosPool) Resize(n int) {
 	if n < 1 {
 		n = 1
@@ -627,13 +715,36 @@ func (p *ChaosPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *ChaosPool) grow(n int) {
-	p.wg.Add(n)
+	var crew []*chaosPoolWorker
+	if c := p.crew.Load(); c != nil {
+		crew = append(crew, *c...)
+	}
+	added := len(p.workers)
 	for range n {
 		w := &chaosPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
+		crew = append(crew, w)
+	}
+	p.crew.Store(&crew) // before they start: they look into it
+	p.wg.Add(n)
+	for _, w := range p.workers[added:] {
 		go p.work(w)
 	}
 	p.size.Store(int64(len(p.workers)))
+}
+
+// leave takes w, whose goroutine is exiting, off the crew.
+func (p *ChaosPool) leave(w *chaosPoolWorker) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	old := *p.crew.Load()
+	crew := make([]*chaosPoolWorker, 0, len(old)-1)
+	for _, v := range old {
+		if v != w {
+			crew = append(crew, v)
+		}
+	}
+	p.crew.Store(&crew)
 }
 
 // isClosed reports whether Close or Shutdown has begun.
@@ -741,28 +852,54 @@ func (p *ChaosPool) giveBack(in int) {
 // work is the loop of one worker goroutine.
 func (p *ChaosPool) work(w *chaosPoolWorker) {
 	defer p.wg.Done()
+	defer p.leave(w)
 	tasks := make([]chaosPoolTask, chaosPoolMaxClaim)
 	for !w.retired.Load() {
-		n, ok := p.next(w, tasks)
+		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		// Run every task taken, even if w is retired meanwhile: they
-		// are no longer in the queue for another worker to take.
-		for i := range tasks[:n] {
-			t := tasks[i]
-			tasks[i] = chaosPoolTask{} // drop references for the GC
-			switch {
-			case p.halted.Load():
-				if t.batch == nil {
-					p.giveBack(t.in)
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = chaosPoolTask{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = chaosPoolTask{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(t.in) // the common case, without a call to run
+				} else {
+					p.run(t)
 				}
-			case t.batch != nil:
-				p.runBatch(t.batch)
-			default:
-				p.runJob(t.in)
 			}
 		}
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < chaosPoolCheapJob*time.Duration(ran)
+		}
+	}
+}
+
+// run runs one task, or hands it back to Shutdown.
+func (p *ChaosPool) run(t chaosPoolTask) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(t.batch)
+	default:
+		p.runJob(t.in)
 	}
 }
 
@@ -942,6 +1079,33 @@ func (q *chaosPoolQueue) take(pos uint64) chaosPoolTask {
 	s.t = chaosPoolTask{} // drop references for the GC
 	s.seq.Store(pos + q.mask + 1)
 	return t
+}
+
+// unstarted reports whether the claimed task at pos is still in its slot.
+//
+// A worker that shares a claim of several tasks leaves them in their slots
+// and takes each one only when it starts it, so that idle workers can take
+// over those it has not started (see ChaosPool.steal). Claimer and hunter meet
+// on the slot: a claimed task not started has seq == pos+1, and whoever
+// takes it with a CAS to seq == pos (a position in the past: a producer
+// still finds the slot full) reads it and frees the slot.
+func (q *chaosPoolQueue) unstarted(pos uint64) bool {
+	return q.slots[pos&q.mask].seq.Load() == pos+1
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *chaosPoolQueue) takeOver(pos uint64) (chaosPoolTask, bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return chaosPoolTask{}, false
+	}
+	return q.take(pos), true
+}
+
+// waitsFor reports whether the push at the tail waits for the slot of pos.
+func (q *chaosPoolQueue) waitsFor(pos uint64) bool {
+	return pos+q.mask+1 == q.tail.Load()&^chaosPoolClosedBit
 }
 
 // tryPop removes the oldest task, if one is published (Shutdown drains the
@@ -1142,6 +1306,188 @@ func (p *ChaosPool) Stats() ChaosPoolStats {
 		Unrun:     p.stats.unrun.Load(),
 		InFlight:  p.stats.inFlight.Load(),
 		Queued:    p.q.length(),
+	}
+}
+
+// Taking over claimed tasks. A worker claims up to chaosPoolMaxClaim queued tasks
+// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
+// its throughput. But a claim must not keep its tasks from idle workers:
+// if one of them is slow, those behind it would wait for it while other
+// workers idle, and a burst of jobs of unequal length would take up to W
+// times as long as on a channel pool (one worker running every slow job
+// while the others idle). So a worker leaves its claimed tasks in their
+// slots, publishes the claim (its claim field), and takes each task only
+// when it starts it; a worker that finds the queue empty (a hunter) takes
+// over tasks not started from other workers' claims, and runs them.
+//
+// They must never both take a task. A hunter takes one with a CAS on its
+// slot. The claimer does not, on the hot path: it publishes how far it has
+// got instead. After each job (or each task a hunter took, which it skips)
+// it stores the task's position in its done field, and only then loads
+// hunting: if no worker is hunting, it takes the next task in place (a
+// load of its slot, then the read and the free that every task costs
+// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
+// in hunting, then loads done, and takes over only tasks at least two past
+// it: the claimer is at most running the one after done, and will load
+// hunting, after its next store to done, before it takes the one after
+// that. With Go's sequentially consistent atomics, either the claimer sees
+// the hunter or the hunter sees the claimer's progress. A hunter stays
+// announced until it has taken the task, and the in-place take checks the
+// slot, so a task taken over just before the claimer saw hunting drop to
+// zero is skipped, not taken twice.
+//
+// The store to done is what a claim costs per task: one locked instruction
+// on a line of the worker's own. Without it, the task after the running
+// job would have to stay the claimer's: kept from idle workers, and
+// holding its slot, which a producer wrapping around the ring waits for
+// until that job ends.
+//
+// A claimer that sees a parked hunter while it has tasks behind the one it
+// is about to run wakes it: the hunter may have looked before the claim
+// was published, and parked (see offer and sleep).
+//
+// chaosPoolClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+const chaosPoolClaimBits = 7
+
+// Claim modes. Sharing a claim costs its claimer the store to done per
+// task: one locked instruction, on the tiniest jobs a quarter of what the
+// pool spends on each. A claim taken whole at once (its tasks read and
+// their slots freed in one go, as a claim of one task always is) costs
+// nothing more, but keeps its tasks from idle workers while its jobs run.
+// So a worker shares its claims of several tasks unless it has found their
+// jobs cheap, shorter than chaosPoolCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long
+// as it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in chaosPoolTimeEvery of those taken
+// whole: a clock read costs about as much as a cheap job. A worker that
+// had to wait for work does not know what comes next, and shares.
+//
+// chaosPoolCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+const chaosPoolCheapJob = time.Microsecond
+
+// chaosPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+const chaosPoolTimeEvery = 8
+
+// timeClaim reports whether w times the claim it is about to run: every
+// shared claim, and one in chaosPoolTimeEvery of those taken whole.
+func (w *chaosPoolWorker) timeClaim() bool {
+	if !w.cheap {
+		return true
+	}
+	if w.untimed++; w.untimed < chaosPoolTimeEvery {
+		return false
+	}
+	w.untimed = 0
+	return true
+}
+
+// chaosPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
+// holds. The position is rebuilt from its low bits and the queue's head,
+// which a claim not finished is less than a lap behind.
+func chaosPoolClaimAt(c, head uint64) (pos, n uint64) {
+	const posMask = 1<<(64-chaosPoolClaimBits) - 1
+	return head - (head-c>>chaosPoolClaimBits)&posMask, c & (1<<chaosPoolClaimBits - 1)
+}
+
+// stealable returns the position of a claimed task that a hunter may take
+// over, if any. The caller must be counted in hunting.
+func (p *ChaosPool) stealable(self *chaosPoolWorker) (uint64, bool) {
+	crew := p.crew.Load()
+	head := p.q.head.Load()
+	for _, w := range *crew {
+		c := w.claim.Load()
+		if w == self || c == 0 {
+			continue
+		}
+		pos, n := chaosPoolClaimAt(c, head)
+		// done may hold a position of the claimer's previous claim: it
+		// has then not finished this claim's first job.
+		from := max(pos+1, w.done.Load()+2)
+		for j := from; j < pos+n; j++ {
+			if p.q.unstarted(j) {
+				return j, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// steal takes over one claimed task not started, and runs it; it reports
+// whether there was one. self must be counted in hunting.
+func (p *ChaosPool) steal(self *chaosPoolWorker) bool {
+	for {
+		pos, ok := p.stealable(self)
+		if !ok {
+			return false
+		}
+		if t, ok := p.q.takeOver(pos); ok {
+			// Still counted in hunting while it runs the job: claimers
+			// then take their next tasks with a CAS, and this worker
+			// can take them over when it is done.
+			p.freed(pos)
+			p.run(t)
+			return true
+		}
+		// Taken by its claimer or another hunter meanwhile: look again.
+	}
+}
+
+// runClaim runs the tasks of the shared claim [pos, pos+n), n > 1, in
+// order, t being the first, already taken: it takes each of the others
+// only when it gets to it, and skips those a hunter has taken over (see
+// steal). It returns how many it ran.
+func (p *ChaosPool) runClaim(w *chaosPoolWorker, t chaosPoolTask, pos, n uint64) (ran uint64) {
+	end := pos + n
+	hunted := p.hunting.Load() != 0 // after the claim was published
+	for j := pos; ; {
+		if hunted {
+			p.offer(j+1, end)
+		}
+		if t.batch == nil && !p.halted.Load() {
+			p.runJob(t.in) // the common case, without a call to run
+		} else {
+			p.run(t)
+		}
+		ran++
+		for {
+			if j+1 == end {
+				return ran
+			}
+			w.done.Store(j) // before loading hunting: see steal
+			j++
+			var ok bool
+			if hunted = p.hunting.Load() != 0; !hunted {
+				// No hunter can take it now; one may have taken it
+				// before.
+				if ok = p.q.unstarted(j); ok {
+					t = p.q.take(j)
+				}
+			} else {
+				t, ok = p.q.takeOver(j)
+			}
+			if ok {
+				p.freed(j)
+				break
+			}
+		}
+	}
+}
+
+// offer wakes a parked worker to take over the claimed tasks in [pos, end),
+// which the caller will not start before the job it is about to run ends.
+func (p *ChaosPool) offer(pos, end uint64) {
+	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
+		p.wakeOne()
+	}
+}
+
+// freed wakes a producer waiting for the slot of pos, just freed, so that
+// it does not wait for a claim that frees its slots one by one.
+func (p *ChaosPool) freed(pos uint64) {
+	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
+		p.signalSpace()
 	}
 }
 
