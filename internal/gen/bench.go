@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/monogen/monogen/internal/emit"
 	"github.com/monogen/monogen/internal/kinds"
 	"github.com/monogen/monogen/internal/load"
 )
@@ -17,15 +16,13 @@ import (
 // instantiated with the same types.
 func (g *generator) benchFile(out string, jobs []*job) ([]byte, error) {
 	pkg := jobs[0].pkg
-	reserved := g.packageNames(pkg)
-	// Locals of the emitted benchmarks.
-	for _, n := range []string{"b", "pb", "i", "k", "keys", "value", "generated", "template", "m"} {
-		reserved[n] = true
+	im, err := g.fileScope(pkg, jobs)
+	if err != nil {
+		return nil, err
 	}
-	im := emit.NewImports(pkg.Path, reserved)
 	var body bytes.Buffer
 	for _, j := range jobs {
-		c := &kinds.Context{D: j.d, Types: j.types, Imports: im, Self: j.pkg.Types, Spec: newSpec(j.d.Name, j.kind, im), Lookup: g.lookup(j.pkg)}
+		c := &kinds.Context{D: j.d, Types: j.types, Scope: im, Self: j.pkg.Types, Spec: newSpec(j.d.Name, j.kind, im), Lookup: g.lookup(j.pkg)}
 		decls, err := j.kind.Bench(c)
 		if err != nil {
 			g.errs = append(g.errs, err)
@@ -44,14 +41,10 @@ func (g *generator) benchFile(out string, jobs []*job) ([]byte, error) {
 	b.WriteString(load.Header + "\n\n")
 	b.WriteString(build)
 	fmt.Fprintf(&b, "package %s\n\n", pkg.Name)
-	b.WriteString(im.Decl())
+	b.WriteString(im.Decl(body.Bytes()))
 	b.WriteString("\n")
 	b.Write(body.Bytes())
-	src, err := formatFile(out, b.Bytes())
-	if err != nil {
-		return nil, err
-	}
-	return dropUnusedImports(src)
+	return formatFile(out, b.Bytes())
 }
 
 // typeCheckBench checks benchmark files with the package and its new

@@ -15,7 +15,6 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
-	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -145,7 +144,7 @@ func Generate(cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &generator{prog: prog, cfg: cfg, res: &Result{Files: map[string][]byte{}}, declared: map[string]*model.Directive{}}
+	g := &generator{prog: prog, cfg: cfg, res: &Result{Files: map[string][]byte{}}, declared: map[string]*model.Directive{}, templates: map[string]*stencil.Template{}}
 	return g.run()
 }
 
@@ -158,6 +157,8 @@ type generator struct {
 	// Name, for options that name another directive (a pool's rate=API).
 	// A nil value is a directive that failed to resolve.
 	declared map[string]*model.Directive
+	// templates are the templates parsed for the run, by directory.
+	templates map[string]*stencil.Template
 }
 
 // job is one directive ready to generate.
@@ -188,7 +189,7 @@ func (g *generator) run() (*Result, error) {
 	// file.
 	checked := jobs[:0]
 	for _, j := range jobs {
-		c := &kinds.Context{D: j.d, Types: j.types, Imports: emit.NewImports(j.pkg.Path, map[string]bool{}), Self: j.pkg.Types,
+		c := &kinds.Context{D: j.d, Types: j.types, Scope: emit.NewScope(j.pkg.Path, map[string]bool{}, map[string]bool{}), Self: j.pkg.Types,
 			Spec: newSpec(j.d.Name, j.kind, nil), Lookup: g.lookup(j.pkg)}
 		if err := j.kind.Build(c); err != nil {
 			g.errs = append(g.errs, err)
@@ -470,15 +471,12 @@ func (g *generator) lookup(pkg *load.Package) func(string) (*model.Directive, bo
 	}
 }
 
-// packageNames returns the names an import of an output file of pkg must
-// not take: the predeclared ones, the package's own, and the Names of its
-// directives, which are package-level names too (a directive named sync
-// makes the output import "sync" as sync2).
+// packageNames returns the package-level names of pkg, which no import and
+// no local of emitted code may take: the package's own, those of its test
+// files, and the Names of its directives, which are package-level names too
+// (a directive named sync makes the output import "sync" as sync2).
 func (g *generator) packageNames(pkg *load.Package) map[string]bool {
 	names := map[string]bool{}
-	for _, n := range types.Universe.Names() {
-		names[n] = true
-	}
 	for _, scope := range scopes(pkg) {
 		for _, n := range scope.Names() {
 			names[n] = true
@@ -520,10 +518,10 @@ func declKey(pkg *load.Package, name string) string {
 	return pkg.Dir + "|" + pkg.Name + "|" + name
 }
 
-func newSpec(name string, kind *kinds.Kind, im *emit.Imports) *stencil.Spec {
+func newSpec(name string, kind *kinds.Kind, im *emit.Scope) *stencil.Spec {
 	spec := kinds.NewSpec(name, kind.Main)
 	if im != nil {
-		spec.Imports = im.Name
+		spec.Imports = im.Import
 	}
 	return spec
 }
@@ -685,22 +683,47 @@ func relPos(p token.Position) string {
 	return p.String()
 }
 
+// fileScope returns the scope of an output file of pkg whose code comes
+// from the templates of jobs: imports take none of the package's names, no
+// predeclared name and no identifier of those templates, so that no
+// template local can shadow an import.
+func (g *generator) fileScope(pkg *load.Package, jobs []*job) (*emit.Scope, error) {
+	reserved := map[string]bool{}
+	for _, n := range types.Universe.Names() {
+		reserved[n] = true
+	}
+	for _, j := range jobs {
+		tpl, err := g.template(j.kind.Template)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range tpl.Identifiers() {
+			reserved[id] = true
+		}
+	}
+	return emit.NewScope(pkg.Path, g.packageNames(pkg), reserved), nil
+}
+
+// template returns the parsed, type-checked template in dir, parsed once for
+// the run.
+func (g *generator) template(dir string) (*stencil.Template, error) {
+	if tpl, ok := g.templates[dir]; ok {
+		return tpl, nil
+	}
+	tpl, err := stencil.Parse(templates.Sources(), dir, g.prog.Importer(nil))
+	if err != nil {
+		return nil, &InternalError{err}
+	}
+	g.templates[dir] = tpl
+	return tpl, nil
+}
+
 // file generates one output file.
 func (g *generator) file(out string, jobs []*job, names map[string]*job) ([]byte, error) {
 	pkg := jobs[0].pkg
-	reserved := g.packageNames(pkg)
-	im := emit.NewImports(pkg.Path, reserved)
-
-	// Parse each template once to learn its identifiers, so imports never
-	// take a name a template local uses.
-	tpls := map[string]bool{}
-	for _, j := range jobs {
-		tpls[j.kind.Template] = true
-	}
-	for dir := range tpls {
-		for _, id := range templateIdents(dir) {
-			reserved[id] = true
-		}
+	im, err := g.fileScope(pkg, jobs)
+	if err != nil {
+		return nil, err
 	}
 
 	var body bytes.Buffer
@@ -728,7 +751,7 @@ func (g *generator) file(out string, jobs []*job, names map[string]*job) ([]byte
 	b.WriteString(load.Header + "\n\n")
 	b.WriteString(build)
 	fmt.Fprintf(&b, "package %s\n\n", pkg.Name)
-	b.WriteString(im.Decl())
+	b.WriteString(im.Decl(body.Bytes()))
 	b.Write(body.Bytes())
 	return formatFile(out, b.Bytes())
 }
@@ -864,21 +887,18 @@ func declNames(src string) []string {
 }
 
 // stencil generates one directive's declarations.
-func (g *generator) stencil(j *job, im *emit.Imports) ([]string, error) {
-	tpl, err := stencil.Parse(templates.Sources(), j.kind.Template, g.prog.Importer(nil))
+func (g *generator) stencil(j *job, im *emit.Scope) ([]string, error) {
+	tpl, err := g.template(j.kind.Template)
 	if err != nil {
-		return nil, &InternalError{err}
+		return nil, err
 	}
 	spec := newSpec(j.d.Name, j.kind, im)
 	for _, p := range j.kind.Params {
-		t, ok := j.types[p]
-		if !ok {
-			continue
+		if t, ok := j.types[p]; ok {
+			spec.Types[p] = im.Type(t)
 		}
-		spec.Types[p] = im.Type(t)
-		spec.TypeNames = append(spec.TypeNames, emit.TypeNames(t, j.pkg.Path)...)
 	}
-	c := &kinds.Context{D: j.d, Types: j.types, Imports: im, Self: j.pkg.Types, Spec: spec, Lookup: g.lookup(j.pkg)}
+	c := &kinds.Context{D: j.d, Types: j.types, Scope: im, Self: j.pkg.Types, Spec: spec, Lookup: g.lookup(j.pkg)}
 	if err := j.kind.Build(c); err != nil {
 		g.errs = append(g.errs, err)
 		return nil, nil
@@ -887,127 +907,38 @@ func (g *generator) stencil(j *job, im *emit.Imports) ([]string, error) {
 	if err != nil {
 		return nil, &InternalError{err}
 	}
+	if err := g.checkPredeclared(j, out.Predeclared); err != nil {
+		g.errs = append(g.errs, err)
+		return nil, nil
+	}
 	decls := out.Decls
 	for _, more := range c.More {
-		// Each run needs a fresh parse: the stencil annotates the syntax.
-		tpl, err := stencil.Parse(templates.Sources(), j.kind.Template, g.prog.Importer(nil))
-		if err != nil {
-			return nil, &InternalError{err}
-		}
-		more.Imports = im.Name
+		more.Imports = im.Import
 		o, err := stencil.Stencil(tpl, more)
 		if err != nil {
 			return nil, &InternalError{err}
 		}
+		if err := g.checkPredeclared(j, o.Predeclared); err != nil {
+			g.errs = append(g.errs, err)
+			return nil, nil
+		}
 		decls = append(decls, o.Decls...)
 	}
-	// Emitted code is written against template names; rename them, but not
-	// the user's type names it spells (a user type task is not the
-	// template's task).
-	names := out.Names
-	if len(spec.TypeNames) > 0 {
-		names = maps.Clone(out.Names)
-		for _, n := range spec.TypeNames {
-			delete(names, n)
-		}
-	}
-	for _, e := range c.Emit {
-		decls = append(decls, stencil.Unmark(renameTemplateNames(e, names)))
-	}
-	return decls, nil
+	// Emitted code is final: it spells every name as the output has it.
+	return append(decls, c.Emit...), nil
 }
 
-// renameTemplateNames renames identifiers of emitted code that name template
-// declarations (the constructor's call to init, ...).
-func renameTemplateNames(src string, names map[string]string) string {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "", "package p\n"+src, parser.ParseComments|parser.SkipObjectResolution)
-	if err != nil {
-		return src // the formatter reports it with context
-	}
-	const prefix = len("package p\n")
-	var edits []struct {
-		off, end int
-		name     string
-	}
-	ast.Inspect(f, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.SelectorExpr:
-			ast.Inspect(n.X, func(m ast.Node) bool {
-				if id, ok := m.(*ast.Ident); ok {
-					if nn, ok := names[id.Name]; ok && nn != id.Name {
-						edits = append(edits, struct {
-							off, end int
-							name     string
-						}{fset.Position(id.Pos()).Offset - prefix, fset.Position(id.End()).Offset - prefix, nn})
-					}
-				}
-				return true
-			})
-			return false
-		case *ast.Ident:
-			if nn, ok := names[n.Name]; ok && nn != n.Name {
-				edits = append(edits, struct {
-					off, end int
-					name     string
-				}{fset.Position(n.Pos()).Offset - prefix, fset.Position(n.End()).Offset - prefix, nn})
-			}
+// checkPredeclared refuses a directive whose generated code refers to a
+// predeclared identifier (new, close, any) that the package declares
+// itself: in the package, the name is the package's, and the code breaks.
+func (g *generator) checkPredeclared(j *job, names []string) error {
+	for _, n := range names {
+		if obj := declared(j.pkg, n); obj != nil {
+			return model.Errorf(j.d.NamePos, "the code generated for %s uses Go's predeclared %s, which package %s declares at %s; rename that declaration",
+				j.d.Name, n, j.pkg.Name, relPos(g.prog.Fset.Position(obj.Pos())))
 		}
-		return true
-	})
-	sort.Slice(edits, func(i, j int) bool { return edits[i].off < edits[j].off })
-	var b strings.Builder
-	p := 0
-	for _, e := range edits {
-		b.WriteString(src[p:e.off])
-		b.WriteString(e.name)
-		p = e.end
 	}
-	b.WriteString(src[p:])
-	return b.String()
-}
-
-// templateIdents lists every identifier in a template's sources.
-func templateIdents(dir string) []string {
-	tpl, err := stencil.ParseSyntax(templates.Sources(), dir)
-	if err != nil {
-		return nil
-	}
-	seen := map[string]bool{}
-	for _, f := range tpl {
-		// The template's own package names are not locals: where the
-		// template uses them, nothing shadows them.
-		imported := map[string]bool{}
-		for _, imp := range f.Imports {
-			p, _ := strconv.Unquote(imp.Path.Value)
-			name := emit.PathBase(p)
-			if imp.Name != nil {
-				name = imp.Name.Name
-			}
-			imported[name] = true
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			if sel, ok := n.(*ast.SelectorExpr); ok {
-				if id, ok := sel.X.(*ast.Ident); ok && imported[id.Name] {
-					return false
-				}
-			}
-			if is, ok := n.(*ast.ImportSpec); ok {
-				_ = is
-				return false
-			}
-			if id, ok := n.(*ast.Ident); ok {
-				seen[id.Name] = true
-			}
-			return true
-		})
-	}
-	var out []string
-	for n := range seen {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return nil
 }
 
 // checkPackage type-checks pkg's own files with the generated files named

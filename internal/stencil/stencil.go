@@ -21,12 +21,15 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
 
-// Template is a parsed and type-checked template package. It is parsed anew
-// for every directive, so the stencil may annotate its syntax freely.
+// Template is a parsed and type-checked template package. It is parsed once
+// for a run and shared by every directive stenciled from it: Stencil never
+// changes it (its syntax, its types or its sources), and keeps what it
+// learns about one directive in a state of its own.
 type Template struct {
 	Dir   string
 	Fset  *token.FileSet
@@ -34,6 +37,15 @@ type Template struct {
 	Srcs  [][]byte
 	Pkg   *types.Package
 	Info  *types.Info
+	// idents are the template's identifiers, but for the names of the
+	// packages it imports: a renamed local avoids them, and so does the
+	// name of an import of the output.
+	idents map[string]bool
+	// names matches the template's names in prose; comments plans each
+	// file's comments (see commentPlans).
+	commentsOnce sync.Once
+	names        *regexp.Regexp
+	comments     [][]commentPlan
 }
 
 // Parse reads the non-test .go files of dir in fsys and type-checks them.
@@ -75,7 +87,34 @@ func Parse(fsys fs.FS, dir string, imp types.Importer) (*Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("template %s does not type-check: %v", dir, err)
 	}
+	t.idents = map[string]bool{}
+	for _, f := range t.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.ImportSpec:
+				return false
+			case *ast.Ident:
+				// The packages the template imports are not its names:
+				// where it uses them, nothing shadows them.
+				if _, ok := t.Info.Uses[n].(*types.PkgName); !ok && n != f.Name {
+					t.idents[n.Name] = true
+				}
+			}
+			return true
+		})
+	}
 	return t, nil
+}
+
+// Identifiers returns the template's identifiers, but for the names of the
+// packages it imports, sorted.
+func (t *Template) Identifiers() []string {
+	out := make([]string, 0, len(t.idents))
+	for n := range t.idents {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // ParseSyntax parses a template's non-test files without type-checking them.
@@ -111,9 +150,6 @@ type Spec struct {
 	// Types maps type parameter names to concrete type expressions (Go
 	// source, qualified with the aliases Imports gives).
 	Types map[string]string
-	// TypeNames lists the unqualified identifiers the type expressions use, so
-	// that template locals never shadow them.
-	TypeNames []string
 	// Consts maps template constant names to new values (Go expressions).
 	Consts map[string]string
 	// Config maps fields of the //monogen:config type to constant values.
@@ -124,7 +160,12 @@ type Spec struct {
 	// Conds gives the value of each //monogen:if condition.
 	Conds map[string]bool
 	// Hooks maps a hook ("hashKey", or "Pool.call" for a method) to a new body:
-	// Go statements written against template names (they are renamed too).
+	// Go statements written against the template's names: its declarations,
+	// its type parameters and the hook function's parameters and receiver,
+	// which the stencil renames like the template's code. A body never
+	// spells a type argument (it names the type parameter) and names the
+	// user's identifiers (a bound function) with User, which the stencil
+	// leaves as they are.
 	Hooks map[string]string
 	// HookDocs replaces the doc comment of a function, a method ("Map.Store")
 	// or a type declared alone: of a replaced hook, whose template doc
@@ -145,8 +186,9 @@ type Spec struct {
 }
 
 // userPrefix marks an identifier of the user's package in hook bodies and
-// emitted code, so that renaming never touches it even when it happens to
-// share a template declaration's name (a user hash function called hashKey).
+// hook docs, so that renaming never touches it even when it happens to share
+// a template declaration's name (a user hash function called hashKey) or a
+// local's (a bound function b in a method whose receiver is b).
 const userPrefix = "monogenUser_"
 
 // User returns name marked as the user's identifier; see userPrefix.
@@ -154,6 +196,13 @@ func User(name string) string { return userPrefix + name }
 
 // Unmark strips user marks from src once template names are renamed.
 func Unmark(src string) string { return strings.ReplaceAll(src, userPrefix, "") }
+
+// userWord matches an identifier in prose.
+var userWord = regexp.MustCompile(`\b[\pL_][\pL\pN_]*`)
+
+// UserText marks every identifier of text as the user's, for a doc comment
+// that quotes a type argument or names a function of the directive.
+func UserText(text string) string { return userWord.ReplaceAllString(text, userPrefix+"$0") }
 
 // configRef matches a reference to a config field in a comment: Config.Workers.
 var configRef = regexp.MustCompile(`\b([A-Z]\w*)\.([A-Z]\w*)\b`)
@@ -164,6 +213,10 @@ type Output struct {
 	Names map[string]string // template top-level name -> generated name
 	// Imports are the import paths the declarations use.
 	Imports []string
+	// Predeclared are the predeclared identifiers the declarations refer to
+	// (new, close, any): a package that declares one of these names breaks
+	// them.
+	Predeclared []string
 }
 
 // Rename returns the generated name of a template top-level identifier.
@@ -265,8 +318,17 @@ type state struct {
 	// cut maps a folded if to the last statement of the unreachable ones
 	// that follow it (see markUnreachable).
 	cut map[*ast.IfStmt]ast.Stmt
-	// hookBodies are replacement bodies, parsed, with their template references.
+	// hookRefs are the template objects replacement bodies refer to.
 	hookRefs map[ast.Node][]types.Object
+	// hooks are the replacement bodies, parsed, by hook function.
+	hooks map[*ast.FuncDecl]*hookBody
+	// locals renames the template locals that inserted text would be
+	// captured by; inserted is that text's names (see planLocals).
+	locals   map[types.Object]string
+	inserted inserted
+	refs     map[string][]string // refNames of inserted expressions
+	// predeclared are the predeclared identifiers the output refers to.
+	predeclared map[string]bool
 	// siblings maps each if statement to the statement list it stands in.
 	siblings map[*ast.IfStmt][]ast.Stmt
 	err      error
@@ -283,6 +345,11 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 		dead:     map[ast.Node]bool{},
 		cut:      map[*ast.IfStmt]ast.Stmt{},
 		hookRefs: map[ast.Node][]types.Object{},
+		hooks:    map[*ast.FuncDecl]*hookBody{},
+		locals:   map[types.Object]string{},
+		refs:     map[string][]string{},
+
+		predeclared: map[string]bool{},
 	}
 	s.siblings = map[*ast.IfStmt][]ast.Stmt{}
 	for i, f := range t.Files {
@@ -320,12 +387,16 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 			s.names[obj] = to
 		}
 	}
-	s.findConfig()
+	s.config = findConfig(t)
 	s.selectDecls()
 	if s.err != nil {
 		return nil, s.err
 	}
 	s.removeUnused()
+	s.planLocals()
+	if s.err != nil {
+		return nil, s.err
+	}
 	s.editAll()
 	if s.err != nil {
 		return nil, s.err
@@ -352,8 +423,9 @@ func (s *state) failf(format string, args ...any) {
 }
 
 // findConfig finds the //monogen:config type, if any.
-func (s *state) findConfig() {
-	for _, f := range s.t.Files {
+func findConfig(t *Template) *types.TypeName {
+	var config *types.TypeName
+	for _, f := range t.Files {
 		for _, d := range f.Decls {
 			gd, ok := d.(*ast.GenDecl)
 			if !ok || gd.Tok != token.TYPE {
@@ -362,11 +434,12 @@ func (s *state) findConfig() {
 			for _, sp := range gd.Specs {
 				ts := sp.(*ast.TypeSpec)
 				if hasMarker(gd.Doc, configMarker) || hasMarker(ts.Doc, configMarker) {
-					s.config = s.t.Info.Defs[ts.Name].(*types.TypeName)
+					config = t.Info.Defs[ts.Name].(*types.TypeName)
 				}
 			}
 		}
 	}
+	return config
 }
 
 // cond evaluates a //monogen:if condition.
@@ -837,15 +910,8 @@ func hookKey(fd *ast.FuncDecl) string {
 // docText renders a replacement doc comment, renaming the template names
 // that start with or contain a capital (as in template comments).
 func (s *state) docText(doc string) string {
-	var names []string
-	for obj, name := range s.names {
-		if obj.Name() != name && (token.IsExported(obj.Name()) || strings.ContainsAny(obj.Name(), "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")) {
-			names = append(names, regexp.QuoteMeta(obj.Name()))
-		}
-	}
-	sort.Sort(sort.Reverse(sort.StringSlice(names)))
-	re := regexp.MustCompile(`\b(` + strings.Join(names, "|") + `)\b`)
-	renamed := re.ReplaceAllStringFunc(doc, func(w string) string { return s.names[s.t.Pkg.Scope().Lookup(w)] })
+	s.t.commentPlans() // compiles s.t.names
+	renamed := Unmark(s.t.names.ReplaceAllStringFunc(doc, func(w string) string { return s.names[s.t.Pkg.Scope().Lookup(w)] }))
 	var lines []string
 	for i, para := range strings.Split(strings.TrimSpace(renamed), "\n\n") {
 		if i > 0 {
@@ -1155,109 +1221,170 @@ func (s *state) editAll() {
 
 // editComments removes marker lines from comments and renames the template's
 // exported names in prose ("Map is a concurrent map" -> "Store is ..."), so
-// the generated code documents itself under its own names.
+// the generated code documents itself under its own names. What to do with
+// each comment is planned once per template (see commentPlans).
 func (s *state) editComments() {
-	var names []string
-	for obj, name := range s.names {
-		// Exported names, and unexported ones that cannot be ordinary words
-		// (shardBits, hashU64; not bucket or entry).
-		if obj.Name() != name && (token.IsExported(obj.Name()) || strings.ContainsAny(obj.Name(), "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")) {
-			names = append(names, regexp.QuoteMeta(obj.Name()))
-		}
-	}
-	sort.Sort(sort.Reverse(sort.StringSlice(names))) // longest alternative wins: MapStats before Map
-	var re *regexp.Regexp
-	if len(names) > 0 {
-		re = regexp.MustCompile(`\b(` + strings.Join(names, "|") + `)\b`)
-	}
-	for i, f := range s.t.Files {
+	for i, plans := range s.t.commentPlans() {
 		ed := s.eds[i]
-		// The doc of a method starts with the method's name, which is not
-		// renamed even when a template type has the same name (Stats).
-		methodDoc := map[*ast.Comment]string{}
-		for _, d := range f.Decls {
-			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil && fd.Doc != nil {
-				methodDoc[fd.Doc.List[0]] = fd.Name.Name
+		for _, p := range plans {
+			if p.marker {
+				ed.replace(p.start, p.end, "")
+				continue
 			}
-		}
-		for _, cg := range f.Comments {
-			for j, c := range cg.List {
-				if strings.HasPrefix(c.Text, "//monogen:") {
-					start, end := s.off(c.Pos()), s.off(c.End())
-					// Remove the whole line, and a lone "//" line before a
-					// trailing marker (the blank line of a doc comment).
-					if j > 0 && cg.List[j-1].Text == "//" && allMarkers(cg.List[j:]) {
-						start = s.off(cg.List[j-1].Pos())
+			var b strings.Builder
+			for _, pc := range p.pieces {
+				switch pc.kind {
+				case pieceText:
+					b.WriteString(pc.text)
+				case pieceName:
+					if name, ok := s.names[s.t.Pkg.Scope().Lookup(pc.text)]; ok {
+						b.WriteString(name)
+					} else {
+						b.WriteString(pc.text)
 					}
-					for start > 0 && (ed.src[start-1] == ' ' || ed.src[start-1] == '\t') {
-						start--
-					}
-					if start > 0 && ed.src[start-1] == '\n' && end < len(ed.src) && ed.src[end] == '\n' {
-						end++
-					} else if j == 0 && len(cg.List) == 1 {
-						// A marker alone after code on the same line: keep the line.
-						start = s.off(c.Pos())
-						for start > 0 && (ed.src[start-1] == ' ' || ed.src[start-1] == '\t') {
-							start--
-						}
-					}
-					ed.replace(start, end, "")
-					continue
-				}
-				if re == nil {
-					continue
-				}
-				text := c.Text
-				if strings.HasPrefix(text, "//go:") {
-					continue
-				}
-				if s.config != nil {
+				case pieceConfig:
 					// The config type does not exist in the output: its
 					// fields are the directive's options.
-					text = configRef.ReplaceAllStringFunc(text, func(w string) string {
-						m := configRef.FindStringSubmatch(w)
-						if m[1] != s.config.Name() {
-							return w
-						}
-						opt := strings.ToLower(m[2])
-						if o, ok := s.spec.ConfigOptions[m[2]]; ok {
-							opt = o
-						}
-						return "the " + opt + "= option"
-					})
+					opt := strings.ToLower(pc.text)
+					if o, ok := s.spec.ConfigOptions[pc.text]; ok {
+						opt = o
+					}
+					b.WriteString("the " + opt + "= option")
 				}
-				prefix := ""
-				if m, ok := methodDoc[c]; ok && strings.HasPrefix(text, "// "+m+" ") {
-					prefix, text = "// "+m, text[len("// "+m):]
-				}
-				renamed := prefix + renameWords(re, text, func(w string) string {
-					return s.names[s.t.Pkg.Scope().Lookup(w)]
-				})
-				text = prefix + text
-				if renamed != c.Text {
-					ed.replace(s.off(c.Pos()), s.off(c.End()), renamed)
-				}
+			}
+			if text := b.String(); text != p.c.Text {
+				ed.replace(p.start, p.end, text)
 			}
 		}
 	}
 }
 
-// renameWords replaces the matches of re in text by what rename returns,
-// except a match qualified by a package name: "sync.Map" in a comment of the
-// shardmap template names the standard library's type, not the template's.
-func renameWords(re *regexp.Regexp, text string, rename func(string) string) string {
-	var b strings.Builder
-	p := 0
-	for _, m := range re.FindAllStringIndex(text, -1) {
-		if m[0] > 0 && text[m[0]-1] == '.' {
-			continue
+// commentPlan is what the stencil does with one comment of a template: remove
+// it (a marker, with the blank line before it) or rewrite it from pieces.
+type commentPlan struct {
+	c          *ast.Comment
+	marker     bool
+	start, end int
+	pieces     []commentPiece
+}
+
+// A commentPiece is a stretch of a comment's text: kept as it is, a
+// template name to rename, or the field of a config reference
+// (Config.Workers) to turn into the option's name.
+type commentPiece struct {
+	kind int
+	text string
+}
+
+const (
+	pieceText = iota
+	pieceName
+	pieceConfig
+)
+
+// commentPlans plans the comments of each file once: the markers, and the
+// template names and config references in prose. A name renamed in prose is
+// exported, or an unexported name that cannot be an ordinary word
+// (shardBits, hashU64; not bucket or entry), and not qualified by a package
+// (sync.Map).
+func (t *Template) commentPlans() [][]commentPlan {
+	t.commentsOnce.Do(func() {
+		var names []string
+		for _, n := range t.Pkg.Scope().Names() {
+			if token.IsExported(n) || strings.ContainsAny(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") {
+				names = append(names, regexp.QuoteMeta(n))
+			}
 		}
-		b.WriteString(text[p:m[0]])
-		b.WriteString(rename(text[m[0]:m[1]]))
-		p = m[1]
+		sort.Sort(sort.Reverse(sort.StringSlice(names))) // longest alternative wins: MapStats before Map
+		t.names = regexp.MustCompile(`\b(` + strings.Join(names, "|") + `)\b`)
+		config := ""
+		if c := findConfig(t); c != nil {
+			config = c.Name()
+		}
+		off := func(p token.Pos) int { return t.Fset.Position(p).Offset }
+		for i, f := range t.Files {
+			src := t.Srcs[i]
+			// The doc of a method starts with the method's name, which is
+			// not renamed even when a template type has the same name (Stats).
+			methodDoc := map[*ast.Comment]string{}
+			for _, d := range f.Decls {
+				if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil && fd.Doc != nil {
+					methodDoc[fd.Doc.List[0]] = fd.Name.Name
+				}
+			}
+			var plans []commentPlan
+			for _, cg := range f.Comments {
+				for j, c := range cg.List {
+					if strings.HasPrefix(c.Text, "//monogen:") {
+						start, end := off(c.Pos()), off(c.End())
+						// Remove the whole line, and a lone "//" line before a
+						// trailing marker (the blank line of a doc comment).
+						if j > 0 && cg.List[j-1].Text == "//" && allMarkers(cg.List[j:]) {
+							start = off(cg.List[j-1].Pos())
+						}
+						for start > 0 && (src[start-1] == ' ' || src[start-1] == '\t') {
+							start--
+						}
+						if start > 0 && src[start-1] == '\n' && end < len(src) && src[end] == '\n' {
+							end++
+						} else if j == 0 && len(cg.List) == 1 {
+							// A marker alone after code on the same line: keep the line.
+							start = off(c.Pos())
+							for start > 0 && (src[start-1] == ' ' || src[start-1] == '\t') {
+								start--
+							}
+						}
+						plans = append(plans, commentPlan{c: c, marker: true, start: start, end: end})
+						continue
+					}
+					if strings.HasPrefix(c.Text, "//go:") {
+						continue
+					}
+					pieces := planComment(c.Text, methodDoc[c], config, t.names)
+					if len(pieces) > 1 || len(pieces) == 1 && pieces[0].kind != pieceText {
+						plans = append(plans, commentPlan{c: c, start: off(c.Pos()), end: off(c.End()), pieces: pieces})
+					}
+				}
+			}
+			t.comments = append(t.comments, plans)
+		}
+	})
+	return t.comments
+}
+
+// planComment splits the text of a comment into pieces: config references
+// (when config names the config type), then template names, but for the
+// name of the method the comment documents, which starts it.
+func planComment(text, method, config string, names *regexp.Regexp) []commentPiece {
+	var out []commentPiece
+	prose := func(text string) {
+		p := 0
+		for _, m := range names.FindAllStringIndex(text, -1) {
+			if m[0] > 0 && text[m[0]-1] == '.' {
+				continue // qualified: sync.Map is the standard library's
+			}
+			out = append(out, commentPiece{pieceText, text[p:m[0]]}, commentPiece{pieceName, text[m[0]:m[1]]})
+			p = m[1]
+		}
+		out = append(out, commentPiece{pieceText, text[p:]})
 	}
-	b.WriteString(text[p:])
-	return b.String()
+	if method != "" && strings.HasPrefix(text, "// "+method+" ") {
+		out = append(out, commentPiece{pieceText, "// " + method})
+		text = text[len("// "+method):]
+	}
+	p := 0
+	if config != "" {
+		for _, m := range configRef.FindAllStringSubmatchIndex(text, -1) {
+			if text[m[2]:m[3]] != config {
+				continue
+			}
+			prose(text[p:m[0]])
+			out = append(out, commentPiece{pieceConfig, text[m[4]:m[5]]})
+			p = m[1]
+		}
+	}
+	prose(text[p:])
+	return out
 }
 
 func allMarkers(list []*ast.Comment) bool {
@@ -1312,7 +1439,7 @@ func (s *state) walk(ed *editor, n ast.Node) bool {
 			ed.add(s.off(n.Doc.Pos()), s.off(n.Doc.End()), func() string { return s.docText(doc) })
 		}
 		if body, ok := s.hook(n); ok {
-			ed.add(s.off(n.Body.Lbrace), s.off(n.Body.Rbrace)+1, func() string { return s.hookText(body) })
+			ed.add(s.off(n.Body.Lbrace), s.off(n.Body.Rbrace)+1, func() string { return s.hookText(n, body) })
 			if n.Recv != nil {
 				sub(n.Recv)
 			}
@@ -1422,8 +1549,9 @@ func (s *state) nodeRange(n ast.Node) (int, int) {
 
 // inline renders a block's statements without its braces when that cannot
 // change meaning, else the whole block. Names the block declares at its top
-// level must not appear in any other statement of the enclosing list: then
-// moving them out can neither redeclare nor shadow anything.
+// level must not appear in any other statement of the enclosing list, nor be
+// referred to by text inserted there (a type argument named like a local of
+// the block): then moving them out can neither redeclare nor shadow anything.
 func (s *state) inline(ed *editor, b *ast.BlockStmt, ifs *ast.IfStmt) string {
 	declared := map[string]bool{}
 	labels := false
@@ -1468,6 +1596,15 @@ func (s *state) inline(ed *editor, b *ast.BlockStmt, ifs *ast.IfStmt) string {
 				}
 				return !declares
 			})
+			// Nor may text inserted there refer to them (a type
+			// argument named like a local of the block).
+			for name := range declared {
+				for _, p := range s.inserted[name] {
+					if p >= st.Pos() && p < st.End() {
+						declares = true
+					}
+				}
+			}
 		}
 	}
 	if declares || len(b.List) == 0 {
@@ -1527,7 +1664,7 @@ func (s *state) editLeaf(ed *editor, n ast.Node) bool {
 	case *ast.CallExpr:
 		// A conversion to a substituted type needs parentheses: (*T)(x).
 		if id, ok := n.Fun.(*ast.Ident); ok && s.isTypeParam(id) {
-			ed.replace(s.off(id.Pos()), s.off(id.End()), "("+s.spec.Types[id.Name]+")")
+			ed.replace(s.off(id.Pos()), s.off(id.End()), conversion(s.spec.Types[id.Name]))
 			for _, a := range n.Args {
 				ast.Inspect(a, func(m ast.Node) bool { return s.walk(ed, m) })
 			}
@@ -1545,30 +1682,25 @@ func (s *state) editLeaf(ed *editor, n ast.Node) bool {
 		if obj == nil {
 			return false
 		}
+		if obj.Parent() == types.Universe {
+			s.predeclared[n.Name] = true
+			return false
+		}
 		if obj.Parent() == s.t.Pkg.Scope() {
 			if name, ok := s.names[obj]; ok && name != n.Name {
 				ed.replace(s.off(n.Pos()), s.off(n.End()), name)
 			}
 			return false
 		}
-		// A local that would shadow a name a type argument uses.
-		if obj.Pkg() == s.t.Pkg && obj.Parent() != nil && obj.Parent() != s.t.Pkg.Scope() && s.shadows(n.Name) {
-			ed.replace(s.off(n.Pos()), s.off(n.End()), n.Name+"_")
+		// A local that would capture a name inserted in its scope.
+		if name, ok := s.locals[obj]; ok {
+			ed.replace(s.off(n.Pos()), s.off(n.End()), name)
 		}
 		// Fields and methods are not renamed. A local variable that shadows a
 		// method name is harmless.
 		return false
 	}
 	return true
-}
-
-func (s *state) shadows(name string) bool {
-	for _, n := range s.spec.TypeNames {
-		if n == name {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *state) isTypeParam(id *ast.Ident) bool {
@@ -1628,57 +1760,91 @@ func pathBase(p string) string {
 	return b
 }
 
-// hookText renders a replacement body, renaming template names in it.
-func (s *state) hookText(body string) string {
-	f, err := parseBody(body)
-	if err != nil {
-		s.failf("hook body does not parse: %v", err)
+// hookText renders the replacement body of the hook function fd. Each
+// identifier of the body is resolved once, and what replaces it is never
+// read again: a user mark becomes the user's name, a type parameter its type
+// argument, a template declaration its generated name, a parameter or
+// receiver of fd (or a local of the body) its name in the output (see
+// planLocals). Predeclared names and package qualifiers stay. Anything else
+// is an error: a hook spells no type argument, it names the type parameter.
+func (s *state) hookText(fd *ast.FuncDecl, body string) string {
+	h := s.hookInfo(fd, body)
+	if h.err != nil {
+		s.failf("hook %s does not parse: %v", hookKey(fd), h.err)
 		return "{}"
 	}
 	src := []byte("package p\nfunc _() {\n" + body + "\n}\n")
-	fset := token.NewFileSet()
-	f, _ = parser.ParseFile(fset, "hook.go", src, parser.SkipObjectResolution)
 	ed := &editor{src: src}
-	ast.Inspect(f.Decls[0].(*ast.FuncDecl).Body, func(n ast.Node) bool {
+	scope := s.t.Info.Scopes[fd.Type]
+	captures := map[string]bool{}
+	for _, n := range h.inserted {
+		captures[n] = true
+	}
+	var resolve func(id *ast.Ident, qualifier, fun bool)
+	resolve = func(id *ast.Ident, qualifier, fun bool) {
+		off := h.fset.Position(id.Pos()).Offset
+		to := id.Name
+		switch name := id.Name; {
+		case name == "_":
+		case strings.HasPrefix(name, userPrefix):
+			to = strings.TrimPrefix(name, userPrefix)
+		case h.declared[name]:
+			if captures[name] {
+				to = s.fresh(name)
+			}
+		case s.params[name]:
+			to = s.spec.Types[name]
+			if fun {
+				to = conversion(to)
+			}
+		case scope != nil && scope.Lookup(name) != nil:
+			if nn, ok := s.locals[scope.Lookup(name)]; ok {
+				to = nn
+			}
+		case s.t.Pkg.Scope().Lookup(name) != nil:
+			to = s.names[s.t.Pkg.Scope().Lookup(name)]
+		case types.Universe.Lookup(name) != nil && !qualifier:
+			s.predeclared[name] = true
+		case qualifier:
+		default:
+			s.failf("hook %s refers to %s, which is neither the user's (User), a type parameter, a template declaration nor a parameter of the hook", hookKey(fd), name)
+		}
+		if to != id.Name {
+			ed.replace(off, off+len(id.Name), to)
+		}
+	}
+	var visit func(n ast.Node) bool
+	visit = func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.SelectorExpr:
-			ast.Inspect(n.X, func(m ast.Node) bool {
-				if id, ok := m.(*ast.Ident); ok {
-					s.renameInHook(ed, fset, id)
-				}
-				return true
-			})
+			if id, ok := n.X.(*ast.Ident); ok {
+				resolve(id, true, false)
+				return false
+			}
+			ast.Inspect(n.X, visit)
 			return false
 		case *ast.KeyValueExpr:
-			ast.Inspect(n.Value, func(m ast.Node) bool {
-				if id, ok := m.(*ast.Ident); ok {
-					s.renameInHook(ed, fset, id)
-				}
-				return true
-			})
+			if _, ok := n.Key.(*ast.Ident); !ok {
+				ast.Inspect(n.Key, visit)
+			}
+			ast.Inspect(n.Value, visit)
 			return false
+		case *ast.CallExpr:
+			if id, ok := n.Fun.(*ast.Ident); ok {
+				resolve(id, false, true)
+				for _, a := range n.Args {
+					ast.Inspect(a, visit)
+				}
+				return false
+			}
 		case *ast.Ident:
-			s.renameInHook(ed, fset, n)
+			resolve(n, false, false)
 		}
 		return true
-	})
-	fd := f.Decls[0].(*ast.FuncDecl)
-	return ed.render(fset.Position(fd.Body.Lbrace).Offset, fset.Position(fd.Body.Rbrace).Offset+1)
-}
-
-func (s *state) renameInHook(ed *editor, fset *token.FileSet, id *ast.Ident) {
-	off := fset.Position(id.Pos()).Offset
-	if name, ok := strings.CutPrefix(id.Name, userPrefix); ok {
-		ed.replace(off, off+len(id.Name), name)
-		return
 	}
-	if s.params[id.Name] {
-		ed.replace(off, off+len(id.Name), s.spec.Types[id.Name])
-		return
-	}
-	if obj := s.t.Pkg.Scope().Lookup(id.Name); obj != nil {
-		ed.replace(off, off+len(id.Name), s.names[obj])
-	}
+	fn := h.file.Decls[0].(*ast.FuncDecl)
+	ast.Inspect(fn.Body, visit)
+	return ed.render(h.fset.Position(fn.Body.Lbrace).Offset, h.fset.Position(fn.Body.Rbrace).Offset+1)
 }
 
 // output renders the live declarations.
@@ -1718,5 +1884,9 @@ func (s *state) output() *Output {
 		out.Imports = append(out.Imports, p)
 	}
 	sort.Strings(out.Imports)
+	for n := range s.predeclared {
+		out.Predeclared = append(out.Predeclared, n)
+	}
+	sort.Strings(out.Predeclared)
 	return out
 }
