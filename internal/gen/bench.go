@@ -14,11 +14,11 @@ import (
 // benchFile renders x_monogen_bench_test.go: for each directive with
 // bench=true, benchmarks of the generated type against the template
 // instantiated with the same types.
-func (g *generator) benchFile(out string, jobs []*job) ([]byte, error) {
+func (g *generator) benchFile(out string, jobs []*job) error {
 	pkg := jobs[0].pkg
 	im, err := g.fileScope(pkg, jobs)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var body bytes.Buffer
 	for _, j := range jobs {
@@ -35,7 +35,7 @@ func (g *generator) benchFile(out string, jobs []*job) ([]byte, error) {
 	}
 	build, err := g.buildLine(jobs, false)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var b bytes.Buffer
 	b.WriteString(load.Header + "\n\n")
@@ -44,7 +44,12 @@ func (g *generator) benchFile(out string, jobs []*job) ([]byte, error) {
 	b.WriteString(im.Decl(body.Bytes()))
 	b.WriteString("\n")
 	b.Write(body.Bytes())
-	return formatFile(out, b.Bytes())
+	r, err := parseOutput(g.prog.Fset, out, b.Bytes())
+	if err != nil {
+		return err
+	}
+	g.rendered[out] = r
+	return nil
 }
 
 // typeCheckBench checks benchmark files with the package and its new
@@ -70,7 +75,7 @@ func (g *generator) typeCheckBench(byFile map[string][]*job, benchFiles map[stri
 			if strings.Contains(first.Error(), kinds.TemplatePath) {
 				return fmt.Errorf("%s: bench=true imports the templates of github.com/monogen/monogen: the module must require it (go get -tool github.com/monogen/monogen/cmd/monogen): %v", relPos(jobs[0].d.Pos), first)
 			}
-			return typeError(out, g.res.Files[out], first)
+			return typeError(out, g.rendered[out].src, first)
 		}
 	}
 	return nil

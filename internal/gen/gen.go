@@ -144,7 +144,7 @@ func Generate(cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &generator{prog: prog, cfg: cfg, res: &Result{Files: map[string][]byte{}}, declared: map[string]*model.Directive{}, templates: map[string]*stencil.Template{}}
+	g := &generator{prog: prog, cfg: cfg, res: &Result{Files: map[string][]byte{}}, declared: map[string]*model.Directive{}, templates: map[string]*stencil.Template{}, rendered: map[string]*rendered{}}
 	return g.run()
 }
 
@@ -159,6 +159,8 @@ type generator struct {
 	declared map[string]*model.Directive
 	// templates are the templates parsed for the run, by directory.
 	templates map[string]*stencil.Template
+	// rendered are the output files, by path, until they are formatted.
+	rendered map[string]*rendered
 }
 
 // job is one directive ready to generate.
@@ -232,11 +234,9 @@ func (g *generator) run() (*Result, error) {
 	sort.Strings(files)
 	names := map[string]*job{} // generated top-level names, across files of a package
 	for _, out := range files {
-		src, err := g.file(out, byFile[out], names)
-		if err != nil {
+		if err := g.file(out, byFile[out], names); err != nil {
 			return nil, err
 		}
-		g.res.Files[out] = src
 	}
 	if len(g.errs) > 0 {
 		return nil, g.sorted()
@@ -254,19 +254,14 @@ func (g *generator) run() (*Result, error) {
 	}
 	sort.Strings(benchNames)
 	for _, out := range benchNames {
-		src, err := g.benchFile(out, benchFiles[out])
-		if err != nil {
+		if err := g.benchFile(out, benchFiles[out]); err != nil {
 			return nil, err
 		}
-		g.res.Files[out] = src
 	}
 	if len(g.errs) > 0 {
 		return nil, g.sorted()
 	}
-	if err := g.typeCheck(byFile); err != nil {
-		return nil, err
-	}
-	if err := g.typeCheckBench(byFile, benchFiles); err != nil {
+	if err := g.checkAndFormat(byFile, benchFiles); err != nil {
 		return nil, err
 	}
 	for _, j := range jobs {
@@ -503,7 +498,7 @@ func scopes(pkg *load.Package) []*types.Scope {
 
 // declared returns the declaration of name in pkg (test files included),
 // or nil.
-func declared(pkg *load.Package, name string) types.Object {
+func declaredIn(pkg *load.Package, name string) types.Object {
 	for _, scope := range scopes(pkg) {
 		if obj := scope.Lookup(name); obj != nil {
 			return obj
@@ -672,7 +667,7 @@ func (g *generator) checkNames(jobs []*job) {
 			continue
 		}
 		prefixes[j.pkg.Dir+"|"+prefix] = j
-		if obj := declared(j.pkg, j.d.Name); obj != nil {
+		if obj := declaredIn(j.pkg, j.d.Name); obj != nil {
 			g.errorf(j.d.NamePos, "%s is already declared in package %s at %s; choose another name", j.d.Name, j.pkg.Name, relPos(g.prog.Fset.Position(obj.Pos())))
 		}
 	}
@@ -718,26 +713,63 @@ func (g *generator) template(dir string) (*stencil.Template, error) {
 	return tpl, nil
 }
 
-// file generates one output file.
-func (g *generator) file(out string, jobs []*job, names map[string]*job) ([]byte, error) {
+// checkAndFormat type-checks every package with its new files and, at the
+// same time, formats them into the result.
+func (g *generator) checkAndFormat(byFile, benchFiles map[string][]*job) error {
+	var outs []string
+	for out := range g.rendered {
+		outs = append(outs, out)
+	}
+	sort.Strings(outs)
+	formatted := make([][]byte, len(outs))
+	done := make(chan error, 1)
+	go func() {
+		for i, out := range outs {
+			b, err := formatOutput(g.prog.Fset, g.rendered[out])
+			if err != nil {
+				done <- &InternalError{fmt.Errorf("formatting %s: %v", filepath.Base(out), err)}
+				return
+			}
+			formatted[i] = b
+		}
+		done <- nil
+	}()
+	err := g.typeCheck(byFile)
+	if err == nil {
+		err = g.typeCheckBench(byFile, benchFiles)
+	}
+	if ferr := <-done; err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return err
+	}
+	for i, out := range outs {
+		g.res.Files[out] = formatted[i]
+	}
+	return nil
+}
+
+// file renders and parses one output file.
+func (g *generator) file(out string, jobs []*job, names map[string]*job) error {
 	pkg := jobs[0].pkg
 	im, err := g.fileScope(pkg, jobs)
 	if err != nil {
-		return nil, err
+		return err
 	}
 
 	var body bytes.Buffer
 	for _, j := range jobs {
-		decls, err := g.stencil(j, im)
+		code, err := g.stencil(j, im)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if decls == nil {
+		if code == nil {
 			continue
 		}
-		g.checkGenerated(j, decls, names)
+		g.checkGenerated(j, code.declared, names)
 		fmt.Fprintf(&body, "\n// %s: generated from the %s directive in %s.\n\n", j.d.Name, j.d.Kind, filepath.Base(j.d.File))
-		for _, d := range decls {
+		for _, d := range code.decls {
 			body.WriteString(d)
 			body.WriteString("\n\n")
 		}
@@ -745,7 +777,7 @@ func (g *generator) file(out string, jobs []*job, names map[string]*job) ([]byte
 
 	build, err := g.buildLine(jobs, g.cfg.Output != "")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var b bytes.Buffer
 	b.WriteString(load.Header + "\n\n")
@@ -753,7 +785,12 @@ func (g *generator) file(out string, jobs []*job, names map[string]*job) ([]byte
 	fmt.Fprintf(&b, "package %s\n\n", pkg.Name)
 	b.WriteString(im.Decl(body.Bytes()))
 	b.Write(body.Bytes())
-	return formatFile(out, b.Bytes())
+	r, err := parseOutput(g.prog.Fset, out, b.Bytes())
+	if err != nil {
+		return err
+	}
+	g.rendered[out] = r
+	return nil
 }
 
 // buildLine returns the //go:build line (and a blank line) of an output
@@ -815,7 +852,7 @@ func describe(e constraint.Expr) string {
 // declares or another directive generates: one line per clash with a
 // declaration of the package and one per other directive, naming the first
 // clashing name and counting the rest.
-func (g *generator) checkGenerated(j *job, decls []string, names map[string]*job) {
+func (g *generator) checkGenerated(j *job, declared []string, names map[string]*job) {
 	pkg := j.pkg
 	type clash struct {
 		first string
@@ -825,22 +862,20 @@ func (g *generator) checkGenerated(j *job, decls []string, names map[string]*job
 	var withPkg []*clash             // with the package's declarations, in order
 	byDirective := map[*job]*clash{} // with other directives
 	var others []*job
-	for _, d := range decls {
-		for _, n := range declNames(d) {
-			if obj := declared(pkg, n); obj != nil && n != j.d.Name {
-				withPkg = append(withPkg, &clash{first: n, at: g.prog.Fset.Position(obj.Pos())})
-			}
-			key := pkg.Dir + "|" + n
-			if prev, ok := names[key]; ok && prev != j {
-				if c := byDirective[prev]; c != nil {
-					c.more++
-				} else {
-					byDirective[prev] = &clash{first: n, at: prev.d.NamePos}
-					others = append(others, prev)
-				}
-			}
-			names[key] = j
+	for _, n := range declared {
+		if obj := declaredIn(pkg, n); obj != nil && n != j.d.Name {
+			withPkg = append(withPkg, &clash{first: n, at: g.prog.Fset.Position(obj.Pos())})
 		}
+		key := pkg.Dir + "|" + n
+		if prev, ok := names[key]; ok && prev != j {
+			if c := byDirective[prev]; c != nil {
+				c.more++
+			} else {
+				byDirective[prev] = &clash{first: n, at: prev.d.NamePos}
+				others = append(others, prev)
+			}
+		}
+		names[key] = j
 	}
 	for _, c := range withPkg {
 		g.errorf(j.d.NamePos, "generated name %s is already declared in package %s at %s; choose another name", c.first, pkg.Name, relPos(c.at))
@@ -886,8 +921,14 @@ func declNames(src string) []string {
 	return out
 }
 
+// code is one directive's declarations and the package-level names they
+// declare.
+type code struct {
+	decls, declared []string
+}
+
 // stencil generates one directive's declarations.
-func (g *generator) stencil(j *job, im *emit.Scope) ([]string, error) {
+func (g *generator) stencil(j *job, im *emit.Scope) (*code, error) {
 	tpl, err := g.template(j.kind.Template)
 	if err != nil {
 		return nil, err
@@ -911,7 +952,7 @@ func (g *generator) stencil(j *job, im *emit.Scope) ([]string, error) {
 		g.errs = append(g.errs, err)
 		return nil, nil
 	}
-	decls := out.Decls
+	c2 := &code{decls: out.Decls, declared: out.Declared}
 	for _, more := range c.More {
 		more.Imports = im.Import
 		o, err := stencil.Stencil(tpl, more)
@@ -922,10 +963,15 @@ func (g *generator) stencil(j *job, im *emit.Scope) ([]string, error) {
 			g.errs = append(g.errs, err)
 			return nil, nil
 		}
-		decls = append(decls, o.Decls...)
+		c2.decls = append(c2.decls, o.Decls...)
+		c2.declared = append(c2.declared, o.Declared...)
 	}
 	// Emitted code is final: it spells every name as the output has it.
-	return append(decls, c.Emit...), nil
+	for _, e := range c.Emit {
+		c2.decls = append(c2.decls, e)
+		c2.declared = append(c2.declared, declNames(e)...)
+	}
+	return c2, nil
 }
 
 // checkPredeclared refuses a directive whose generated code refers to a
@@ -933,7 +979,7 @@ func (g *generator) stencil(j *job, im *emit.Scope) ([]string, error) {
 // itself: in the package, the name is the package's, and the code breaks.
 func (g *generator) checkPredeclared(j *job, names []string) error {
 	for _, n := range names {
-		if obj := declared(j.pkg, n); obj != nil {
+		if obj := declaredIn(j.pkg, n); obj != nil {
 			return model.Errorf(j.d.NamePos, "the code generated for %s uses Go's predeclared %s, which package %s declares at %s; rename that declaration",
 				j.d.Name, n, j.pkg.Name, relPos(g.prog.Fset.Position(obj.Pos())))
 		}
@@ -946,11 +992,7 @@ func (g *generator) checkPredeclared(j *job, names []string) error {
 func (g *generator) checkPackage(pkg *load.Package, generated []string) (error, error) {
 	files := append([]*ast.File{}, pkg.Syntax...)
 	for _, name := range generated {
-		f, err := parser.ParseFile(g.prog.Fset, name, g.res.Files[name], parser.ParseComments)
-		if err != nil {
-			return nil, &InternalError{err}
-		}
-		files = append(files, f)
+		files = append(files, g.rendered[name].file)
 	}
 	var first error
 	conf := types.Config{
@@ -993,7 +1035,7 @@ func (g *generator) typeCheck(byFile map[string][]*job) error {
 		if first != nil {
 			te := first.(types.Error)
 			name := te.Fset.Position(te.Pos).Filename
-			return typeError(name, g.res.Files[name], first)
+			return typeError(name, g.rendered[name].src, first)
 		}
 	}
 	return nil

@@ -1,10 +1,14 @@
 package gen
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"go/ast"
 	"go/format"
+	"go/parser"
 	"go/scanner"
+	"go/token"
 	"go/types"
 	"os"
 	"path/filepath"
@@ -20,12 +24,19 @@ func (e *InternalError) Error() string {
 
 func (e *InternalError) Unwrap() error { return e.Err }
 
-// formatFile formats a rendered output file. Code that does not parse is
+// rendered is an output file as rendered, before formatting: its source and
+// its syntax, parsed once, which the type check and the formatting share.
+type rendered struct {
+	src  []byte
+	file *ast.File
+}
+
+// parseOutput parses a rendered output file. Code that does not parse is
 // monogen's bug: see brokenFile.
-func formatFile(out string, src []byte) ([]byte, error) {
-	formatted, err := format.Source(src)
+func parseOutput(fset *token.FileSet, out string, src []byte) (*rendered, error) {
+	f, err := parser.ParseFile(fset, out, src, parser.ParseComments|parser.SkipObjectResolution)
 	if err == nil {
-		return formatted, nil
+		return &rendered{src: src, file: f}, nil
 	}
 	var list scanner.ErrorList
 	line, col, msg := 0, 0, err.Error()
@@ -36,6 +47,15 @@ func formatFile(out string, src []byte) ([]byte, error) {
 		}
 	}
 	return nil, brokenFile(out, src, "does not parse", line, col, msg)
+}
+
+// formatOutput formats a rendered output file as gofmt does.
+func formatOutput(fset *token.FileSet, r *rendered) ([]byte, error) {
+	var b bytes.Buffer
+	if err := format.Node(&b, fset, r.file); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // typeError is the InternalError of generated code that does not

@@ -43,9 +43,13 @@ func TestInternalErrorKeepsGeneratedFileInTempFile(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var err error
 			if c.name == "parse" {
-				_, err = formatFile(out, []byte(c.src))
+				_, err = parseOutput(prog.Fset, out, []byte(c.src))
 			} else {
-				g := &generator{prog: prog, res: &Result{Files: map[string][]byte{out: []byte(c.src)}}}
+				r, perr := parseOutput(prog.Fset, out, []byte(c.src))
+				if perr != nil {
+					t.Fatal(perr)
+				}
+				g := &generator{prog: prog, res: &Result{Files: map[string][]byte{}}, rendered: map[string]*rendered{out: r}}
 				j := &job{d: &model.Directive{File: filepath.Join(dir, "x.go")}, pkg: prog.Packages[0]}
 				err = g.typeCheck(map[string][]*job{out: {j}})
 			}

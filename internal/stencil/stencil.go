@@ -209,8 +209,9 @@ var configRef = regexp.MustCompile(`\b([A-Z]\w*)\.([A-Z]\w*)\b`)
 
 // Output is the specialized code of one directive.
 type Output struct {
-	Decls []string          // declarations, in template order, each with its doc comment
-	Names map[string]string // template top-level name -> generated name
+	Decls []string // declarations, in template order, each with its doc comment
+	// Declared are the package-level names the declarations declare.
+	Declared []string
 	// Imports are the import paths the declarations use.
 	Imports []string
 	// Predeclared are the predeclared identifiers the declarations refer to
@@ -324,9 +325,11 @@ type state struct {
 	hooks map[*ast.FuncDecl]*hookBody
 	// locals renames the template locals that inserted text would be
 	// captured by; inserted is that text's names (see planLocals).
-	locals   map[types.Object]string
-	inserted inserted
-	refs     map[string][]string // refNames of inserted expressions
+	locals map[types.Object]string
+	// typeDecls are the GenDecl and TypeSpec of each template type.
+	typeDecls map[types.Object][2]ast.Node
+	inserted  inserted
+	refs      map[string][]string // refNames of inserted expressions
 	// predeclared are the predeclared identifiers the output refers to.
 	predeclared map[string]bool
 	// siblings maps each if statement to the statement list it stands in.
@@ -347,7 +350,9 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 		hookRefs: map[ast.Node][]types.Object{},
 		hooks:    map[*ast.FuncDecl]*hookBody{},
 		locals:   map[types.Object]string{},
-		refs:     map[string][]string{},
+
+		typeDecls: map[types.Object][2]ast.Node{},
+		refs:      map[string][]string{},
 
 		predeclared: map[string]bool{},
 	}
@@ -952,104 +957,206 @@ func (s *state) hook(fd *ast.FuncDecl) (string, bool) {
 	return body, ok
 }
 
-// topDecl is a top-level declaration unit that can be kept or removed whole:
-// a func, or one spec of a GenDecl.
-type topDecl struct {
-	node ast.Node
-	objs []types.Object
-}
-
 // removeUnused removes unexported declarations and struct fields that no kept
-// code refers to, repeating until nothing changes.
+// code refers to, until nothing more can go. The live code is walked once:
+// each reference is counted for the declaration or struct field it stands
+// in, and removing one uncounts its references, which may free others.
 func (s *state) removeUnused() {
 	for _, f := range s.t.Files {
 		s.markDeadBranches(f)
 	}
-	var units []topDecl
+	var units []*topDecl
 	for _, f := range s.t.Files {
 		for _, d := range f.Decls {
 			switch d := d.(type) {
 			case *ast.FuncDecl:
-				units = append(units, topDecl{d, []types.Object{s.t.Info.Defs[d.Name]}})
+				units = append(units, &topDecl{node: d, objs: []types.Object{s.t.Info.Defs[d.Name]}})
 			case *ast.GenDecl:
+				if d.Tok == token.IMPORT {
+					continue
+				}
 				for _, sp := range d.Specs {
 					var objs []types.Object
 					switch sp := sp.(type) {
 					case *ast.TypeSpec:
 						objs = append(objs, s.t.Info.Defs[sp.Name])
+						s.typeDecls[s.t.Info.Defs[sp.Name]] = [2]ast.Node{d, sp}
 					case *ast.ValueSpec:
 						for _, n := range sp.Names {
 							if n.Name != "_" {
 								objs = append(objs, s.t.Info.Defs[n])
 							}
 						}
-					case *ast.ImportSpec:
-						continue
 					}
-					units = append(units, topDecl{sp, objs})
+					units = append(units, &topDecl{node: sp, outer: d, objs: objs})
 				}
 			}
 		}
 	}
-	for {
-		used := s.references()
-		changed := false
+	used := map[types.Object]int{}
+	for _, u := range units {
+		s.countRefs(u, used)
+	}
+	for _, name := range s.spec.Keep {
+		if obj := s.lookupKeep(name); obj != nil {
+			used[obj]++
+		} else {
+			s.failf("kept name %s is not declared", name)
+		}
+	}
+	for changed := true; changed; {
+		changed = false
 		for _, u := range units {
-			if s.isDead(u.node) {
-				continue
-			}
-			if s.removable(u, used) {
+			if !s.dead[u.node] && !s.dead[u.outer] && s.removable(u, used) {
 				s.dead[u.node] = true
+				u.uncount(s, used)
 				changed = true
 			}
 		}
-		// Struct fields nothing reads or writes, in declared struct types: a
-		// field of a struct type literal (a parameter of type
-		// chan struct{ seq uint64 }) is a different object from the field
-		// that identical types elsewhere use.
-		for _, f := range s.t.Files {
-			declared := map[*ast.StructType]bool{}
-			ast.Inspect(f, func(n ast.Node) bool {
-				if n == nil || s.dead[n] {
-					return false
+		// Struct fields nothing reads or writes, in declared struct types.
+		for _, u := range units {
+			if s.dead[u.node] || s.dead[u.outer] {
+				continue
+			}
+			for _, fld := range u.fields {
+				if s.dead[fld.node] {
+					continue
 				}
-				if ts, ok := n.(*ast.TypeSpec); ok {
-					if st, ok := ts.Type.(*ast.StructType); ok {
-						declared[st] = true
+				all := true
+				for _, obj := range fld.objs {
+					if obj.Name() == "_" || used[obj] > 0 {
+						all = false
 					}
 				}
-				st, ok := n.(*ast.StructType)
-				if !ok || !declared[st] {
-					return true
+				if all {
+					s.dead[fld.node] = true
+					for _, obj := range fld.refs {
+						used[obj]--
+					}
+					changed = true
 				}
-				for _, fld := range st.Fields.List {
-					if s.dead[fld] || len(fld.Names) == 0 {
-						continue
-					}
-					all := true
-					for _, nm := range fld.Names {
-						obj := s.t.Info.Defs[nm]
-						if nm.Name == "_" || used[obj] {
-							all = false
-						}
-					}
-					if all {
-						s.dead[fld] = true
-						changed = true
-					}
-				}
-				return true
-			})
-		}
-		if !changed {
-			return
+			}
 		}
 	}
 }
 
-func (s *state) isDead(n ast.Node) bool { return s.dead[n] }
+// topDecl is a top-level declaration unit that can be kept or removed whole:
+// a func, or one spec of a GenDecl (outer).
+type topDecl struct {
+	node, outer ast.Node
+	objs        []types.Object
+	// refs are the objects the live code of the unit refers to, but for
+	// its removable struct fields, which hold their own.
+	refs   []types.Object
+	fields []*fieldDecl
+}
 
-func (s *state) removable(u topDecl, used map[types.Object]bool) bool {
+// fieldDecl is a field of a declared struct type (a field of a struct type
+// literal, such as a parameter of type chan struct{ seq uint64 }, is a
+// different object from the field that identical types elsewhere use, so
+// it is not removed).
+type fieldDecl struct {
+	node *ast.Field
+	objs []types.Object
+	refs []types.Object
+}
+
+// uncount removes the references of a removed unit from used.
+func (u *topDecl) uncount(s *state, used map[types.Object]int) {
+	for _, obj := range u.refs {
+		used[obj]--
+	}
+	for _, f := range u.fields {
+		if !s.dead[f.node] {
+			for _, obj := range f.refs {
+				used[obj]--
+			}
+		}
+	}
+}
+
+// countRefs walks the live code of a unit once, recording the objects it
+// refers to, in the unit or in the field of a declared struct type they
+// stand in, and counting them in used.
+func (s *state) countRefs(u *topDecl, used map[types.Object]int) {
+	fieldOf := map[*ast.Field]*fieldDecl{}
+	ref := func(f *fieldDecl, obj types.Object) {
+		used[obj]++
+		if f != nil {
+			f.refs = append(f.refs, obj)
+		} else {
+			u.refs = append(u.refs, obj)
+		}
+	}
+	var walk func(n ast.Node, f *fieldDecl)
+	walk = func(root ast.Node, f *fieldDecl) {
+		var visit func(ast.Node) bool
+		visit = func(n ast.Node) bool {
+			if n == nil || s.dead[n] {
+				return false
+			}
+			switch n := n.(type) {
+			case *ast.TypeSpec:
+				if st, ok := n.Type.(*ast.StructType); ok {
+					for _, fld := range st.Fields.List {
+						if len(fld.Names) == 0 {
+							continue
+						}
+						fd := &fieldDecl{node: fld}
+						for _, nm := range fld.Names {
+							fd.objs = append(fd.objs, s.t.Info.Defs[nm])
+						}
+						fieldOf[fld] = fd
+					}
+				}
+			case *ast.Field:
+				if fd, ok := fieldOf[n]; ok && f == nil {
+					u.fields = append(u.fields, fd)
+					walk(n, fd)
+					return false
+				}
+			case *ast.IfStmt:
+				if s.foldIf(n) >= 0 {
+					// A folded if's condition is not in the output, only
+					// the branch kept (the other one is dead): a constant
+					// that only steers folding is not used.
+					ast.Inspect(n.Body, visit)
+					if n.Else != nil {
+						ast.Inspect(n.Else, visit)
+					}
+					return false
+				}
+			case *ast.Ident:
+				if obj := s.t.Info.Uses[n]; obj != nil {
+					ref(f, origin(obj))
+				}
+			case *ast.FuncDecl:
+				if body, ok := s.hook(n); ok {
+					for _, obj := range s.hookObjects(body) {
+						ref(f, obj)
+					}
+				}
+			}
+			return true
+		}
+		if root == u.node {
+			ast.Inspect(root, visit)
+			return
+		}
+		// A field: its own node is live (the caller checked), walk inside.
+		ast.Inspect(root, func(n ast.Node) bool {
+			if n == root {
+				return true
+			}
+			return visit(n)
+		})
+	}
+	if u.outer == nil || !s.dead[u.outer] {
+		walk(u.node, nil)
+	}
+}
+
+func (s *state) removable(u *topDecl, used map[types.Object]int) bool {
 	if fd, ok := u.node.(*ast.FuncDecl); ok {
 		if fd.Name.Name == "init" && fd.Recv == nil {
 			return false
@@ -1064,84 +1171,24 @@ func (s *state) removable(u topDecl, used map[types.Object]bool) bool {
 			if token.IsExported(fd.Name.Name) {
 				return false
 			}
-			return !used[u.objs[0]]
+			return used[u.objs[0]] == 0
 		}
 	}
 	for _, o := range u.objs {
 		if o == nil {
 			return false
 		}
-		if token.IsExported(o.Name()) || used[o] {
+		if token.IsExported(o.Name()) || used[o] > 0 {
 			return false
 		}
 	}
 	return len(u.objs) > 0
 }
 
+// isDeadObj reports whether the declaration of a template type is removed.
 func (s *state) isDeadObj(obj types.Object) bool {
-	for _, f := range s.t.Files {
-		for _, d := range f.Decls {
-			if gd, ok := d.(*ast.GenDecl); ok {
-				for _, sp := range gd.Specs {
-					if ts, ok := sp.(*ast.TypeSpec); ok && s.t.Info.Defs[ts.Name] == obj {
-						return s.dead[gd] || s.dead[ts]
-					}
-				}
-			}
-		}
-	}
-	return false
-}
-
-// references collects the objects referred to from live code: code that is
-// not dead and not inside a dead node, plus the template names hook bodies use.
-func (s *state) references() map[types.Object]bool {
-	used := map[types.Object]bool{}
-	for _, f := range s.t.Files {
-		for _, d := range f.Decls {
-			var visit func(ast.Node) bool
-			visit = func(n ast.Node) bool {
-				if n == nil || s.dead[n] {
-					return false
-				}
-				if gd, ok := n.(*ast.GenDecl); ok && gd.Tok == token.IMPORT {
-					return false
-				}
-				if is, ok := n.(*ast.IfStmt); ok && s.foldIf(is) >= 0 {
-					// A folded if's condition is not in the output, only
-					// the branch kept (the other one is dead): a constant
-					// that only steers folding is not used.
-					ast.Inspect(is.Body, visit)
-					if is.Else != nil {
-						ast.Inspect(is.Else, visit)
-					}
-					return false
-				}
-				if id, ok := n.(*ast.Ident); ok {
-					if obj := s.t.Info.Uses[id]; obj != nil {
-						used[origin(obj)] = true
-					}
-				}
-				if fd, ok := n.(*ast.FuncDecl); ok {
-					if body, ok := s.hook(fd); ok {
-						for _, obj := range s.hookObjects(body) {
-							used[obj] = true
-						}
-					}
-				}
-				return true
-			}
-			ast.Inspect(d, visit)
-		}
-	}
-	for _, name := range s.spec.Keep {
-		if obj := s.lookupKeep(name); obj != nil {
-			used[obj] = true
-		} else {
-			s.failf("kept name %s is not declared", name)
-		}
-	}
-	return used
+	d, ok := s.typeDecls[obj]
+	return ok && (s.dead[d[0]] || s.dead[d[1]])
 }
 
 // lookupKeep finds a kept name: "init" for a function, "Pool.init" for a method.
@@ -1849,9 +1896,11 @@ func (s *state) hookText(fd *ast.FuncDecl, body string) string {
 
 // output renders the live declarations.
 func (s *state) output() *Output {
-	out := &Output{Names: map[string]string{}}
-	for obj, name := range s.names {
-		out.Names[obj.Name()] = name
+	out := &Output{}
+	declare := func(id *ast.Ident) {
+		if id.Name != "_" {
+			out.Declared = append(out.Declared, s.names[s.t.Info.Defs[id]])
+		}
 	}
 	for i, f := range s.t.Files {
 		ed := s.eds[i]
@@ -1872,6 +1921,23 @@ func (s *state) output() *Output {
 				if live == 0 {
 					continue
 				}
+				for _, sp := range gd.Specs {
+					switch sp := sp.(type) {
+					case *ast.TypeSpec:
+						if !s.dead[sp] {
+							declare(sp.Name)
+						}
+					case *ast.ValueSpec:
+						if !s.dead[sp] {
+							for _, n := range sp.Names {
+								declare(n)
+							}
+						}
+					}
+				}
+			}
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name != "init" {
+				declare(fd.Name)
 			}
 			start, end := s.nodeRange(d)
 			text := strings.TrimSpace(ed.render(start, end))
