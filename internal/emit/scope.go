@@ -141,8 +141,10 @@ func (im *Scope) Paths() []string {
 
 // Decl renders the declaration of the imports code uses: those whose names
 // qualify an identifier in it (a name is never a local's, see Scope).
-func (im *Scope) Decl(code []byte) string {
-	used := qualifiers(code)
+func (im *Scope) Decl(code []byte) string { return im.DeclOf(Qualifiers(code)) }
+
+// DeclOf renders the declaration of the imports whose names are in used.
+func (im *Scope) DeclOf(used map[string]bool) string {
 	var paths []string
 	for _, p := range im.Paths() {
 		if used[im.byPath[p]] {
@@ -221,9 +223,9 @@ func (im *Scope) Qual(p, name string) *jen.Statement {
 	return jen.Id(im.Import(p)).Dot(name)
 }
 
-// qualifiers returns the identifiers of src followed by a dot: the package
+// Qualifiers returns the identifiers of src followed by a dot: the package
 // qualifiers, among others (x of x.f).
-func qualifiers(src []byte) map[string]bool {
+func Qualifiers(src []byte) map[string]bool {
 	used := map[string]bool{}
 	var sc scanner.Scanner
 	fset := token.NewFileSet()

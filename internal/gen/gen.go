@@ -3,6 +3,12 @@
 // temporary copy of generated code that does not compile, which the
 // InternalError names); Write and Check are the only functions that look at
 // or change what is on disk.
+//
+// A run costs in proportion to the code it generates: each template is
+// parsed and type-checked once; each directive is stenciled from it, and its
+// code is formatted by a second goroutine meanwhile; the type check of the
+// output goes in batches of directives (see render.go), so memory holds the
+// syntax and types of a batch, not of the whole output.
 package gen
 
 import (
@@ -159,8 +165,11 @@ type generator struct {
 	declared map[string]*model.Directive
 	// templates are the templates parsed for the run, by directory.
 	templates map[string]*stencil.Template
-	// rendered are the output files, by path, until they are formatted.
+	// rendered are the output files, by path, until they are formatted;
+	// renderer parses their chunks.
 	rendered map[string]*rendered
+	renderer *renderer
+	errChunk *chunk // the chunk of the first type error
 }
 
 // job is one directive ready to generate.
@@ -233,6 +242,10 @@ func (g *generator) run() (*Result, error) {
 	}
 	sort.Strings(files)
 	names := map[string]*job{} // generated top-level names, across files of a package
+	// The code of each job, and its benchmarks, is formatted meanwhile; on
+	// every return, the formatting goroutine ends.
+	g.renderer = newRenderer(g.prog.Fset, 2*len(jobs))
+	defer g.renderer.wait()
 	for _, out := range files {
 		if err := g.file(out, byFile[out], names); err != nil {
 			return nil, err
@@ -713,44 +726,30 @@ func (g *generator) template(dir string) (*stencil.Template, error) {
 	return tpl, nil
 }
 
-// checkAndFormat type-checks every package with its new files and, at the
-// same time, formats them into the result.
+// checkAndFormat type-checks every package with its new files, whose
+// chunks are being formatted meanwhile, and puts the formatted files in the
+// result.
 func (g *generator) checkAndFormat(byFile, benchFiles map[string][]*job) error {
-	var outs []string
-	for out := range g.rendered {
-		outs = append(outs, out)
-	}
-	sort.Strings(outs)
-	formatted := make([][]byte, len(outs))
-	done := make(chan error, 1)
-	go func() {
-		for i, out := range outs {
-			b, err := formatOutput(g.prog.Fset, g.rendered[out])
-			if err != nil {
-				done <- &InternalError{fmt.Errorf("formatting %s: %v", filepath.Base(out), err)}
-				return
-			}
-			formatted[i] = b
-		}
-		done <- nil
-	}()
-	err := g.typeCheck(byFile)
-	if err == nil {
-		err = g.typeCheckBench(byFile, benchFiles)
-	}
-	if ferr := <-done; err == nil {
-		err = ferr
-	}
-	if err != nil {
+	if err := g.typeCheck(byFile); err != nil {
 		return err
 	}
-	for i, out := range outs {
-		g.res.Files[out] = formatted[i]
+	if err := g.typeCheckBench(byFile, benchFiles); err != nil {
+		return err
+	}
+	if err := g.renderer.wait(); err != nil {
+		return err
+	}
+	for out, r := range g.rendered {
+		b, err := formatFile(out, r)
+		if err != nil {
+			return err
+		}
+		g.res.Files[out] = b
 	}
 	return nil
 }
 
-// file renders and parses one output file.
+// file renders one output file.
 func (g *generator) file(out string, jobs []*job, names map[string]*job) error {
 	pkg := jobs[0].pkg
 	im, err := g.fileScope(pkg, jobs)
@@ -758,7 +757,8 @@ func (g *generator) file(out string, jobs []*job, names map[string]*job) error {
 		return err
 	}
 
-	var body bytes.Buffer
+	var codes [][]byte
+	var coded []*job
 	for _, j := range jobs {
 		code, err := g.stencil(j, im)
 		if err != nil {
@@ -768,28 +768,20 @@ func (g *generator) file(out string, jobs []*job, names map[string]*job) error {
 			continue
 		}
 		g.checkGenerated(j, code.declared, names)
+		var body bytes.Buffer
 		fmt.Fprintf(&body, "\n// %s: generated from the %s directive in %s.\n\n", j.d.Name, j.d.Kind, filepath.Base(j.d.File))
 		for _, d := range code.decls {
 			body.WriteString(d)
 			body.WriteString("\n\n")
 		}
+		codes = append(codes, body.Bytes())
+		coded = append(coded, j)
 	}
-
 	build, err := g.buildLine(jobs, g.cfg.Output != "")
 	if err != nil {
 		return err
 	}
-	var b bytes.Buffer
-	b.WriteString(load.Header + "\n\n")
-	b.WriteString(build)
-	fmt.Fprintf(&b, "package %s\n\n", pkg.Name)
-	b.WriteString(im.Decl(body.Bytes()))
-	b.Write(body.Bytes())
-	r, err := parseOutput(g.prog.Fset, out, b.Bytes())
-	if err != nil {
-		return err
-	}
-	g.rendered[out] = r
+	g.render(out, load.Header+"\n\n"+build, pkg.Name, coded, false, codes, im)
 	return nil
 }
 
@@ -987,24 +979,13 @@ func (g *generator) checkPredeclared(j *job, names []string) error {
 	return nil
 }
 
-// checkPackage type-checks pkg's own files with the generated files named
-// (parsed from the result) and returns the first error inside one of those.
-func (g *generator) checkPackage(pkg *load.Package, generated []string) (error, error) {
-	files := append([]*ast.File{}, pkg.Syntax...)
-	for _, name := range generated {
-		files = append(files, g.rendered[name].file)
+// chunksOf returns the chunks of the output files named.
+func (g *generator) chunksOf(outs []string) []*chunk {
+	var out []*chunk
+	for _, name := range outs {
+		out = append(out, g.rendered[name].chunks...)
 	}
-	var first error
-	conf := types.Config{
-		Importer: g.prog.Importer(pkg),
-		Error: func(err error) {
-			if te, ok := err.(types.Error); ok && first == nil && contains(generated, te.Fset.Position(te.Pos).Filename) {
-				first = err
-			}
-		},
-	}
-	conf.Check(pkg.Path, g.prog.Fset, files, nil)
-	return first, nil
+	return out
 }
 
 // typeCheck checks each package together with its new generated files.
@@ -1028,14 +1009,12 @@ func (g *generator) typeCheck(byFile map[string][]*job) error {
 			continue
 		}
 		sort.Strings(ours)
-		first, err := g.checkPackage(pkg, ours)
+		first, err := g.checkChunks(pkg, g.chunksOf(ours), nil)
 		if err != nil {
 			return err
 		}
 		if first != nil {
-			te := first.(types.Error)
-			name := te.Fset.Position(te.Pos).Filename
-			return typeError(name, g.rendered[name].src, first)
+			return g.chunkError(first)
 		}
 	}
 	return nil

@@ -1,14 +1,9 @@
 package gen
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"go/ast"
-	"go/format"
-	"go/parser"
 	"go/scanner"
-	"go/token"
 	"go/types"
 	"os"
 	"path/filepath"
@@ -24,20 +19,9 @@ func (e *InternalError) Error() string {
 
 func (e *InternalError) Unwrap() error { return e.Err }
 
-// rendered is an output file as rendered, before formatting: its source and
-// its syntax, parsed once, which the type check and the formatting share.
-type rendered struct {
-	src  []byte
-	file *ast.File
-}
-
-// parseOutput parses a rendered output file. Code that does not parse is
-// monogen's bug: see brokenFile.
-func parseOutput(fset *token.FileSet, out string, src []byte) (*rendered, error) {
-	f, err := parser.ParseFile(fset, out, src, parser.ParseComments|parser.SkipObjectResolution)
-	if err == nil {
-		return &rendered{src: src, file: f}, nil
-	}
+// parseError is the InternalError of generated code that does not parse:
+// err is the parser's, src the code.
+func parseError(out string, src []byte, err error) error {
 	var list scanner.ErrorList
 	line, col, msg := 0, 0, err.Error()
 	if errors.As(err, &list) && len(list) > 0 {
@@ -46,16 +30,7 @@ func parseOutput(fset *token.FileSet, out string, src []byte) (*rendered, error)
 			msg += fmt.Sprintf(" (and %d more errors)", len(list)-1)
 		}
 	}
-	return nil, brokenFile(out, src, "does not parse", line, col, msg)
-}
-
-// formatOutput formats a rendered output file as gofmt does.
-func formatOutput(fset *token.FileSet, r *rendered) ([]byte, error) {
-	var b bytes.Buffer
-	if err := format.Node(&b, fset, r.file); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return brokenFile(out, src, "does not parse", line, col, msg)
 }
 
 // typeError is the InternalError of generated code that does not
