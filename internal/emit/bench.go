@@ -15,11 +15,11 @@ import (
 //	new(Session)          pointers: a fresh address per key
 //	Key{ID: int64(i)}     structs: the first field that can vary
 //	[16]byte{byte(i)}     arrays: the first element
-func KeyFrom(t types.Type, i jen.Code, self *types.Package, im *Imports) (jen.Code, bool) {
+func KeyFrom(t types.Type, i jen.Code, self *types.Package, im *Scope) (jen.Code, bool) {
 	return keyFrom(t, i, self, im, 0)
 }
 
-func keyFrom(t types.Type, i jen.Code, self *types.Package, im *Imports, depth int) (jen.Code, bool) {
+func keyFrom(t types.Type, i jen.Code, self *types.Package, im *Scope, depth int) (jen.Code, bool) {
 	if depth > 3 {
 		return nil, false
 	}

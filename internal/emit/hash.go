@@ -31,7 +31,7 @@ type hashWord struct {
 // HashFor builds the hash hook body for key type k, or ok=false when no
 // specialization beats maphash.Comparable (interfaces, channels, large or
 // inaccessible structs): the template's generic body then stays.
-func HashFor(k types.Type, self *types.Package, im *Imports) (h Hash, ok bool) {
+func HashFor(k types.Type, self *types.Package, im *Scope) (h Hash, ok bool) {
 	words, ok := keyWords(jen.Id("k"), k, self, im, 0)
 	if !ok || len(words) == 0 || len(words) > maxHashWords {
 		return Hash{}, false
@@ -78,7 +78,7 @@ func word(w hashWord) jen.Code {
 
 // keyWords flattens a comparable key into words whose equality is exactly
 // the key's equality.
-func keyWords(x *jen.Statement, t types.Type, self *types.Package, im *Imports, depth int) ([]hashWord, bool) {
+func keyWords(x *jen.Statement, t types.Type, self *types.Package, im *Scope, depth int) ([]hashWord, bool) {
 	if depth > 4 {
 		return nil, false
 	}
@@ -163,7 +163,7 @@ func render(stmts ...jen.Code) string {
 //
 // It returns "" for unnamed types (nothing can change behind them) and for
 // types whose underlying type cannot be spelled here.
-func UnderlyingGuard(t types.Type, self *types.Package, im *Imports) string {
+func UnderlyingGuard(t types.Type, self *types.Package, im *Scope) string {
 	if _, ok := t.(*types.Named); !ok {
 		return ""
 	}

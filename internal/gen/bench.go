@@ -3,11 +3,9 @@ package gen
 import (
 	"bytes"
 	"fmt"
-	"go/types"
 	"sort"
 	"strings"
 
-	"github.com/monogen/monogen/internal/emit"
 	"github.com/monogen/monogen/internal/kinds"
 	"github.com/monogen/monogen/internal/load"
 )
@@ -15,43 +13,36 @@ import (
 // benchFile renders x_monogen_bench_test.go: for each directive with
 // bench=true, benchmarks of the generated type against the template
 // instantiated with the same types.
-func (g *generator) benchFile(out string, jobs []*job) ([]byte, error) {
+func (g *generator) benchFile(out string, jobs []*job) error {
 	pkg := jobs[0].pkg
-	reserved := g.packageNames(pkg)
-	// Locals of the emitted benchmarks.
-	for _, n := range []string{"b", "pb", "i", "k", "keys", "value", "generated", "template", "m"} {
-		reserved[n] = true
+	im, err := g.fileScope(pkg, jobs)
+	if err != nil {
+		return err
 	}
-	im := emit.NewImports(pkg.Path, reserved)
-	var body bytes.Buffer
+	var codes [][]byte
+	var coded []*job
 	for _, j := range jobs {
-		c := &kinds.Context{D: j.d, Types: j.types, Imports: im, Self: j.pkg.Types, Spec: newSpec(j.d.Name, j.kind, im), Lookup: g.lookup(j.pkg)}
+		c := &kinds.Context{D: j.d, Types: j.types, Scope: im, Self: j.pkg.Types, Spec: newSpec(j.d.Name, j.kind, im), Lookup: g.lookup(j.pkg)}
 		decls, err := j.kind.Bench(c)
 		if err != nil {
 			g.errs = append(g.errs, err)
 			continue
 		}
+		var body bytes.Buffer
+		body.WriteString("\n")
 		for _, d := range decls {
 			body.WriteString(d)
 			body.WriteString("\n\n")
 		}
+		codes = append(codes, body.Bytes())
+		coded = append(coded, j)
 	}
 	build, err := g.buildLine(jobs, false)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var b bytes.Buffer
-	b.WriteString(load.Header + "\n\n")
-	b.WriteString(build)
-	fmt.Fprintf(&b, "package %s\n\n", pkg.Name)
-	b.WriteString(im.Decl())
-	b.WriteString("\n")
-	b.Write(body.Bytes())
-	src, err := formatFile(out, b.Bytes())
-	if err != nil {
-		return nil, err
-	}
-	return dropUnusedImports(src)
+	g.render(out, load.Header+"\n\n"+build, pkg.Name, coded, true, codes, im)
+	return nil
 }
 
 // typeCheckBench checks benchmark files with the package and its new
@@ -66,18 +57,16 @@ func (g *generator) typeCheckBench(byFile map[string][]*job, benchFiles map[stri
 			}
 		}
 		sort.Strings(names)
-		first, err := g.checkPackage(pkg, append(names, out))
+		// Errors in the main output are typeCheck's to report.
+		first, err := g.checkChunks(pkg, g.rendered[out].chunks, g.chunksOf(names))
 		if err != nil {
 			return err
-		}
-		if te, ok := first.(types.Error); ok && te.Fset.Position(te.Pos).Filename != out {
-			first = nil // an error in the main output is reported by typeCheck
 		}
 		if first != nil {
 			if strings.Contains(first.Error(), kinds.TemplatePath) {
 				return fmt.Errorf("%s: bench=true imports the templates of github.com/monogen/monogen: the module must require it (go get -tool github.com/monogen/monogen/cmd/monogen): %v", relPos(jobs[0].d.Pos), first)
 			}
-			return typeError(out, g.res.Files[out], first)
+			return g.chunkError(first)
 		}
 	}
 	return nil

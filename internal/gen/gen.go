@@ -3,6 +3,12 @@
 // temporary copy of generated code that does not compile, which the
 // InternalError names); Write and Check are the only functions that look at
 // or change what is on disk.
+//
+// A run costs in proportion to the code it generates: each template is
+// parsed and type-checked once; each directive is stenciled from it, and its
+// code is formatted by a second goroutine meanwhile; the type check of the
+// output goes in batches of directives (see render.go), so memory holds the
+// syntax and types of a batch, not of the whole output.
 package gen
 
 import (
@@ -15,7 +21,6 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
-	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -145,7 +150,7 @@ func Generate(cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &generator{prog: prog, cfg: cfg, res: &Result{Files: map[string][]byte{}}, declared: map[string]*model.Directive{}}
+	g := &generator{prog: prog, cfg: cfg, res: &Result{Files: map[string][]byte{}}, declared: map[string]*model.Directive{}, templates: map[string]*stencil.Template{}, rendered: map[string]*rendered{}}
 	return g.run()
 }
 
@@ -158,6 +163,13 @@ type generator struct {
 	// Name, for options that name another directive (a pool's rate=API).
 	// A nil value is a directive that failed to resolve.
 	declared map[string]*model.Directive
+	// templates are the templates parsed for the run, by directory.
+	templates map[string]*stencil.Template
+	// rendered are the output files, by path, until they are formatted;
+	// renderer parses their chunks.
+	rendered map[string]*rendered
+	renderer *renderer
+	errChunk *chunk // the chunk of the first type error
 }
 
 // job is one directive ready to generate.
@@ -188,7 +200,7 @@ func (g *generator) run() (*Result, error) {
 	// file.
 	checked := jobs[:0]
 	for _, j := range jobs {
-		c := &kinds.Context{D: j.d, Types: j.types, Imports: emit.NewImports(j.pkg.Path, map[string]bool{}), Self: j.pkg.Types,
+		c := &kinds.Context{D: j.d, Types: j.types, Scope: emit.NewScope(j.pkg.Path, map[string]bool{}, map[string]bool{}), Self: j.pkg.Types,
 			Spec: newSpec(j.d.Name, j.kind, nil), Lookup: g.lookup(j.pkg)}
 		if err := j.kind.Build(c); err != nil {
 			g.errs = append(g.errs, err)
@@ -230,12 +242,14 @@ func (g *generator) run() (*Result, error) {
 	}
 	sort.Strings(files)
 	names := map[string]*job{} // generated top-level names, across files of a package
+	// The code of each job, and its benchmarks, is formatted meanwhile; on
+	// every return, the formatting goroutine ends.
+	g.renderer = newRenderer(g.prog.Fset, 2*len(jobs))
+	defer g.renderer.wait()
 	for _, out := range files {
-		src, err := g.file(out, byFile[out], names)
-		if err != nil {
+		if err := g.file(out, byFile[out], names); err != nil {
 			return nil, err
 		}
-		g.res.Files[out] = src
 	}
 	if len(g.errs) > 0 {
 		return nil, g.sorted()
@@ -253,19 +267,14 @@ func (g *generator) run() (*Result, error) {
 	}
 	sort.Strings(benchNames)
 	for _, out := range benchNames {
-		src, err := g.benchFile(out, benchFiles[out])
-		if err != nil {
+		if err := g.benchFile(out, benchFiles[out]); err != nil {
 			return nil, err
 		}
-		g.res.Files[out] = src
 	}
 	if len(g.errs) > 0 {
 		return nil, g.sorted()
 	}
-	if err := g.typeCheck(byFile); err != nil {
-		return nil, err
-	}
-	if err := g.typeCheckBench(byFile, benchFiles); err != nil {
+	if err := g.checkAndFormat(byFile, benchFiles); err != nil {
 		return nil, err
 	}
 	for _, j := range jobs {
@@ -470,15 +479,12 @@ func (g *generator) lookup(pkg *load.Package) func(string) (*model.Directive, bo
 	}
 }
 
-// packageNames returns the names an import of an output file of pkg must
-// not take: the predeclared ones, the package's own, and the Names of its
-// directives, which are package-level names too (a directive named sync
-// makes the output import "sync" as sync2).
+// packageNames returns the package-level names of pkg, which no import and
+// no local of emitted code may take: the package's own, those of its test
+// files, and the Names of its directives, which are package-level names too
+// (a directive named sync makes the output import "sync" as sync2).
 func (g *generator) packageNames(pkg *load.Package) map[string]bool {
 	names := map[string]bool{}
-	for _, n := range types.Universe.Names() {
-		names[n] = true
-	}
 	for _, scope := range scopes(pkg) {
 		for _, n := range scope.Names() {
 			names[n] = true
@@ -505,7 +511,7 @@ func scopes(pkg *load.Package) []*types.Scope {
 
 // declared returns the declaration of name in pkg (test files included),
 // or nil.
-func declared(pkg *load.Package, name string) types.Object {
+func declaredIn(pkg *load.Package, name string) types.Object {
 	for _, scope := range scopes(pkg) {
 		if obj := scope.Lookup(name); obj != nil {
 			return obj
@@ -520,10 +526,10 @@ func declKey(pkg *load.Package, name string) string {
 	return pkg.Dir + "|" + pkg.Name + "|" + name
 }
 
-func newSpec(name string, kind *kinds.Kind, im *emit.Imports) *stencil.Spec {
+func newSpec(name string, kind *kinds.Kind, im *emit.Scope) *stencil.Spec {
 	spec := kinds.NewSpec(name, kind.Main)
 	if im != nil {
-		spec.Imports = im.Name
+		spec.Imports = im.Import
 	}
 	return spec
 }
@@ -674,7 +680,7 @@ func (g *generator) checkNames(jobs []*job) {
 			continue
 		}
 		prefixes[j.pkg.Dir+"|"+prefix] = j
-		if obj := declared(j.pkg, j.d.Name); obj != nil {
+		if obj := declaredIn(j.pkg, j.d.Name); obj != nil {
 			g.errorf(j.d.NamePos, "%s is already declared in package %s at %s; choose another name", j.d.Name, j.pkg.Name, relPos(g.prog.Fset.Position(obj.Pos())))
 		}
 	}
@@ -685,52 +691,98 @@ func relPos(p token.Position) string {
 	return p.String()
 }
 
-// file generates one output file.
-func (g *generator) file(out string, jobs []*job, names map[string]*job) ([]byte, error) {
-	pkg := jobs[0].pkg
-	reserved := g.packageNames(pkg)
-	im := emit.NewImports(pkg.Path, reserved)
-
-	// Parse each template once to learn its identifiers, so imports never
-	// take a name a template local uses.
-	tpls := map[string]bool{}
-	for _, j := range jobs {
-		tpls[j.kind.Template] = true
+// fileScope returns the scope of an output file of pkg whose code comes
+// from the templates of jobs: imports take none of the package's names, no
+// predeclared name and no identifier of those templates, so that no
+// template local can shadow an import.
+func (g *generator) fileScope(pkg *load.Package, jobs []*job) (*emit.Scope, error) {
+	reserved := map[string]bool{}
+	for _, n := range types.Universe.Names() {
+		reserved[n] = true
 	}
-	for dir := range tpls {
-		for _, id := range templateIdents(dir) {
-			reserved[id] = true
-		}
-	}
-
-	var body bytes.Buffer
 	for _, j := range jobs {
-		decls, err := g.stencil(j, im)
+		tpl, err := g.template(j.kind.Template)
 		if err != nil {
 			return nil, err
 		}
-		if decls == nil {
+		for _, id := range tpl.Identifiers() {
+			reserved[id] = true
+		}
+	}
+	return emit.NewScope(pkg.Path, g.packageNames(pkg), reserved), nil
+}
+
+// template returns the parsed, type-checked template in dir, parsed once for
+// the run.
+func (g *generator) template(dir string) (*stencil.Template, error) {
+	if tpl, ok := g.templates[dir]; ok {
+		return tpl, nil
+	}
+	tpl, err := stencil.Parse(templates.Sources(), dir, g.prog.Importer(nil))
+	if err != nil {
+		return nil, &InternalError{err}
+	}
+	g.templates[dir] = tpl
+	return tpl, nil
+}
+
+// checkAndFormat type-checks every package with its new files, whose
+// chunks are being formatted meanwhile, and puts the formatted files in the
+// result.
+func (g *generator) checkAndFormat(byFile, benchFiles map[string][]*job) error {
+	if err := g.typeCheck(byFile); err != nil {
+		return err
+	}
+	if err := g.typeCheckBench(byFile, benchFiles); err != nil {
+		return err
+	}
+	if err := g.renderer.wait(); err != nil {
+		return err
+	}
+	for out, r := range g.rendered {
+		b, err := formatFile(out, r)
+		if err != nil {
+			return err
+		}
+		g.res.Files[out] = b
+	}
+	return nil
+}
+
+// file renders one output file.
+func (g *generator) file(out string, jobs []*job, names map[string]*job) error {
+	pkg := jobs[0].pkg
+	im, err := g.fileScope(pkg, jobs)
+	if err != nil {
+		return err
+	}
+
+	var codes [][]byte
+	var coded []*job
+	for _, j := range jobs {
+		code, err := g.stencil(j, im)
+		if err != nil {
+			return err
+		}
+		if code == nil {
 			continue
 		}
-		g.checkGenerated(j, decls, names)
+		g.checkGenerated(j, code.declared, names)
+		var body bytes.Buffer
 		fmt.Fprintf(&body, "\n// %s: generated from the %s directive in %s.\n\n", j.d.Name, j.d.Kind, filepath.Base(j.d.File))
-		for _, d := range decls {
+		for _, d := range code.decls {
 			body.WriteString(d)
 			body.WriteString("\n\n")
 		}
+		codes = append(codes, body.Bytes())
+		coded = append(coded, j)
 	}
-
 	build, err := g.buildLine(jobs, g.cfg.Output != "")
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var b bytes.Buffer
-	b.WriteString(load.Header + "\n\n")
-	b.WriteString(build)
-	fmt.Fprintf(&b, "package %s\n\n", pkg.Name)
-	b.WriteString(im.Decl())
-	b.Write(body.Bytes())
-	return formatFile(out, b.Bytes())
+	g.render(out, load.Header+"\n\n"+build, pkg.Name, coded, false, codes, im)
+	return nil
 }
 
 // buildLine returns the //go:build line (and a blank line) of an output
@@ -792,7 +844,7 @@ func describe(e constraint.Expr) string {
 // declares or another directive generates: one line per clash with a
 // declaration of the package and one per other directive, naming the first
 // clashing name and counting the rest.
-func (g *generator) checkGenerated(j *job, decls []string, names map[string]*job) {
+func (g *generator) checkGenerated(j *job, declared []string, names map[string]*job) {
 	pkg := j.pkg
 	type clash struct {
 		first string
@@ -802,22 +854,20 @@ func (g *generator) checkGenerated(j *job, decls []string, names map[string]*job
 	var withPkg []*clash             // with the package's declarations, in order
 	byDirective := map[*job]*clash{} // with other directives
 	var others []*job
-	for _, d := range decls {
-		for _, n := range declNames(d) {
-			if obj := declared(pkg, n); obj != nil && n != j.d.Name {
-				withPkg = append(withPkg, &clash{first: n, at: g.prog.Fset.Position(obj.Pos())})
-			}
-			key := pkg.Dir + "|" + n
-			if prev, ok := names[key]; ok && prev != j {
-				if c := byDirective[prev]; c != nil {
-					c.more++
-				} else {
-					byDirective[prev] = &clash{first: n, at: prev.d.NamePos}
-					others = append(others, prev)
-				}
-			}
-			names[key] = j
+	for _, n := range declared {
+		if obj := declaredIn(pkg, n); obj != nil && n != j.d.Name {
+			withPkg = append(withPkg, &clash{first: n, at: g.prog.Fset.Position(obj.Pos())})
 		}
+		key := pkg.Dir + "|" + n
+		if prev, ok := names[key]; ok && prev != j {
+			if c := byDirective[prev]; c != nil {
+				c.more++
+			} else {
+				byDirective[prev] = &clash{first: n, at: prev.d.NamePos}
+				others = append(others, prev)
+			}
+		}
+		names[key] = j
 	}
 	for _, c := range withPkg {
 		g.errorf(j.d.NamePos, "generated name %s is already declared in package %s at %s; choose another name", c.first, pkg.Name, relPos(c.at))
@@ -863,22 +913,25 @@ func declNames(src string) []string {
 	return out
 }
 
+// code is one directive's declarations and the package-level names they
+// declare.
+type code struct {
+	decls, declared []string
+}
+
 // stencil generates one directive's declarations.
-func (g *generator) stencil(j *job, im *emit.Imports) ([]string, error) {
-	tpl, err := stencil.Parse(templates.Sources(), j.kind.Template, g.prog.Importer(nil))
+func (g *generator) stencil(j *job, im *emit.Scope) (*code, error) {
+	tpl, err := g.template(j.kind.Template)
 	if err != nil {
-		return nil, &InternalError{err}
+		return nil, err
 	}
 	spec := newSpec(j.d.Name, j.kind, im)
 	for _, p := range j.kind.Params {
-		t, ok := j.types[p]
-		if !ok {
-			continue
+		if t, ok := j.types[p]; ok {
+			spec.Types[p] = im.Type(t)
 		}
-		spec.Types[p] = im.Type(t)
-		spec.TypeNames = append(spec.TypeNames, emit.TypeNames(t, j.pkg.Path)...)
 	}
-	c := &kinds.Context{D: j.d, Types: j.types, Imports: im, Self: j.pkg.Types, Spec: spec, Lookup: g.lookup(j.pkg)}
+	c := &kinds.Context{D: j.d, Types: j.types, Scope: im, Self: j.pkg.Types, Spec: spec, Lookup: g.lookup(j.pkg)}
 	if err := j.kind.Build(c); err != nil {
 		g.errs = append(g.errs, err)
 		return nil, nil
@@ -887,151 +940,52 @@ func (g *generator) stencil(j *job, im *emit.Imports) ([]string, error) {
 	if err != nil {
 		return nil, &InternalError{err}
 	}
-	decls := out.Decls
+	if err := g.checkPredeclared(j, out.Predeclared); err != nil {
+		g.errs = append(g.errs, err)
+		return nil, nil
+	}
+	c2 := &code{decls: out.Decls, declared: out.Declared}
 	for _, more := range c.More {
-		// Each run needs a fresh parse: the stencil annotates the syntax.
-		tpl, err := stencil.Parse(templates.Sources(), j.kind.Template, g.prog.Importer(nil))
-		if err != nil {
-			return nil, &InternalError{err}
-		}
-		more.Imports = im.Name
+		more.Imports = im.Import
 		o, err := stencil.Stencil(tpl, more)
 		if err != nil {
 			return nil, &InternalError{err}
 		}
-		decls = append(decls, o.Decls...)
-	}
-	// Emitted code is written against template names; rename them, but not
-	// the user's type names it spells (a user type task is not the
-	// template's task).
-	names := out.Names
-	if len(spec.TypeNames) > 0 {
-		names = maps.Clone(out.Names)
-		for _, n := range spec.TypeNames {
-			delete(names, n)
+		if err := g.checkPredeclared(j, o.Predeclared); err != nil {
+			g.errs = append(g.errs, err)
+			return nil, nil
 		}
+		c2.decls = append(c2.decls, o.Decls...)
+		c2.declared = append(c2.declared, o.Declared...)
 	}
+	// Emitted code is final: it spells every name as the output has it.
 	for _, e := range c.Emit {
-		decls = append(decls, stencil.Unmark(renameTemplateNames(e, names)))
+		c2.decls = append(c2.decls, e)
+		c2.declared = append(c2.declared, declNames(e)...)
 	}
-	return decls, nil
+	return c2, nil
 }
 
-// renameTemplateNames renames identifiers of emitted code that name template
-// declarations (the constructor's call to init, ...).
-func renameTemplateNames(src string, names map[string]string) string {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "", "package p\n"+src, parser.ParseComments|parser.SkipObjectResolution)
-	if err != nil {
-		return src // the formatter reports it with context
-	}
-	const prefix = len("package p\n")
-	var edits []struct {
-		off, end int
-		name     string
-	}
-	ast.Inspect(f, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.SelectorExpr:
-			ast.Inspect(n.X, func(m ast.Node) bool {
-				if id, ok := m.(*ast.Ident); ok {
-					if nn, ok := names[id.Name]; ok && nn != id.Name {
-						edits = append(edits, struct {
-							off, end int
-							name     string
-						}{fset.Position(id.Pos()).Offset - prefix, fset.Position(id.End()).Offset - prefix, nn})
-					}
-				}
-				return true
-			})
-			return false
-		case *ast.Ident:
-			if nn, ok := names[n.Name]; ok && nn != n.Name {
-				edits = append(edits, struct {
-					off, end int
-					name     string
-				}{fset.Position(n.Pos()).Offset - prefix, fset.Position(n.End()).Offset - prefix, nn})
-			}
+// checkPredeclared refuses a directive whose generated code refers to a
+// predeclared identifier (new, close, any) that the package declares
+// itself: in the package, the name is the package's, and the code breaks.
+func (g *generator) checkPredeclared(j *job, names []string) error {
+	for _, n := range names {
+		if obj := declaredIn(j.pkg, n); obj != nil {
+			return model.Errorf(j.d.NamePos, "the code generated for %s uses Go's predeclared %s, which package %s declares at %s; rename that declaration",
+				j.d.Name, n, j.pkg.Name, relPos(g.prog.Fset.Position(obj.Pos())))
 		}
-		return true
-	})
-	sort.Slice(edits, func(i, j int) bool { return edits[i].off < edits[j].off })
-	var b strings.Builder
-	p := 0
-	for _, e := range edits {
-		b.WriteString(src[p:e.off])
-		b.WriteString(e.name)
-		p = e.end
 	}
-	b.WriteString(src[p:])
-	return b.String()
+	return nil
 }
 
-// templateIdents lists every identifier in a template's sources.
-func templateIdents(dir string) []string {
-	tpl, err := stencil.ParseSyntax(templates.Sources(), dir)
-	if err != nil {
-		return nil
+// chunksOf returns the chunks of the output files named.
+func (g *generator) chunksOf(outs []string) []*chunk {
+	var out []*chunk
+	for _, name := range outs {
+		out = append(out, g.rendered[name].chunks...)
 	}
-	seen := map[string]bool{}
-	for _, f := range tpl {
-		// The template's own package names are not locals: where the
-		// template uses them, nothing shadows them.
-		imported := map[string]bool{}
-		for _, imp := range f.Imports {
-			p, _ := strconv.Unquote(imp.Path.Value)
-			name := emit.PathBase(p)
-			if imp.Name != nil {
-				name = imp.Name.Name
-			}
-			imported[name] = true
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			if sel, ok := n.(*ast.SelectorExpr); ok {
-				if id, ok := sel.X.(*ast.Ident); ok && imported[id.Name] {
-					return false
-				}
-			}
-			if is, ok := n.(*ast.ImportSpec); ok {
-				_ = is
-				return false
-			}
-			if id, ok := n.(*ast.Ident); ok {
-				seen[id.Name] = true
-			}
-			return true
-		})
-	}
-	var out []string
-	for n := range seen {
-		out = append(out, n)
-	}
-	sort.Strings(out)
 	return out
-}
-
-// checkPackage type-checks pkg's own files with the generated files named
-// (parsed from the result) and returns the first error inside one of those.
-func (g *generator) checkPackage(pkg *load.Package, generated []string) (error, error) {
-	files := append([]*ast.File{}, pkg.Syntax...)
-	for _, name := range generated {
-		f, err := parser.ParseFile(g.prog.Fset, name, g.res.Files[name], parser.ParseComments)
-		if err != nil {
-			return nil, &InternalError{err}
-		}
-		files = append(files, f)
-	}
-	var first error
-	conf := types.Config{
-		Importer: g.prog.Importer(pkg),
-		Error: func(err error) {
-			if te, ok := err.(types.Error); ok && first == nil && contains(generated, te.Fset.Position(te.Pos).Filename) {
-				first = err
-			}
-		},
-	}
-	conf.Check(pkg.Path, g.prog.Fset, files, nil)
-	return first, nil
 }
 
 // typeCheck checks each package together with its new generated files.
@@ -1055,14 +1009,12 @@ func (g *generator) typeCheck(byFile map[string][]*job) error {
 			continue
 		}
 		sort.Strings(ours)
-		first, err := g.checkPackage(pkg, ours)
+		first, err := g.checkChunks(pkg, g.chunksOf(ours), nil)
 		if err != nil {
 			return err
 		}
 		if first != nil {
-			te := first.(types.Error)
-			name := te.Fset.Position(te.Pos).Filename
-			return typeError(name, g.res.Files[name], first)
+			return g.chunkError(first)
 		}
 	}
 	return nil

@@ -3,7 +3,6 @@ package gen
 import (
 	"errors"
 	"fmt"
-	"go/format"
 	"go/scanner"
 	"go/types"
 	"os"
@@ -20,13 +19,9 @@ func (e *InternalError) Error() string {
 
 func (e *InternalError) Unwrap() error { return e.Err }
 
-// formatFile formats a rendered output file. Code that does not parse is
-// monogen's bug: see brokenFile.
-func formatFile(out string, src []byte) ([]byte, error) {
-	formatted, err := format.Source(src)
-	if err == nil {
-		return formatted, nil
-	}
+// parseError is the InternalError of generated code that does not parse:
+// err is the parser's, src the code.
+func parseError(out string, src []byte, err error) error {
 	var list scanner.ErrorList
 	line, col, msg := 0, 0, err.Error()
 	if errors.As(err, &list) && len(list) > 0 {
@@ -35,7 +30,7 @@ func formatFile(out string, src []byte) ([]byte, error) {
 			msg += fmt.Sprintf(" (and %d more errors)", len(list)-1)
 		}
 	}
-	return nil, brokenFile(out, src, "does not parse", line, col, msg)
+	return brokenFile(out, src, "does not parse", line, col, msg)
 }
 
 // typeError is the InternalError of generated code that does not

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/dave/jennifer/jen"
+
+	"github.com/monogen/monogen/internal/stencil"
 )
 
 // //monogen:batcher Name[T] size=N flush=D fn=f onerror=g workers=N retries=N
@@ -43,12 +45,12 @@ func buildBatcher(c *Context) error {
 			{newSig([]types.Type{contextType(c.Self), items}, []types.Type{errorType}), "return %s(ctx, items)"},
 			{newSig([]types.Type{items}, []types.Type{errorType}), "return %s(items)"},
 		}
-		body, err := bindForms(c, o, "batch function", forms, "ctx", "items")
+		body, err := bindForms(c, o, "batch function", forms)
 		if err != nil {
 			return err
 		}
 		c.Spec.Hooks["Batcher.call"] = body
-		c.Spec.HookDocs["Batcher.call"] = fmt.Sprintf("call passes a batch to %s, the directive's fn=.", o.Raw)
+		c.Spec.HookDocs["Batcher.call"] = fmt.Sprintf("call passes a batch to %s, the directive's fn=.", stencil.User(o.Raw))
 		fnBound = true
 	}
 	c.Spec.Conds["boundFn"] = fnBound
@@ -56,12 +58,12 @@ func buildBatcher(c *Context) error {
 	errBound := false
 	if o := c.D.Option("onerror"); o != nil {
 		forms := []sigForm{{newSig([]types.Type{items, errorType}, nil), "%s(items, err)"}}
-		body, err := bindForms(c, o, "error handler", forms, "items", "err")
+		body, err := bindForms(c, o, "error handler", forms)
 		if err != nil {
 			return err
 		}
 		c.Spec.Hooks["Batcher.report"] = body
-		c.Spec.HookDocs["Batcher.report"] = fmt.Sprintf("report passes a batch that failed after every retry to %s, the directive's onerror=.", o.Raw)
+		c.Spec.HookDocs["Batcher.report"] = fmt.Sprintf("report passes a batch that failed after every retry to %s, the directive's onerror=.", stencil.User(o.Raw))
 		errBound = true
 	}
 	c.Spec.Conds["boundOnError"] = errBound
@@ -80,21 +82,25 @@ func batcherConstructor(c *Context, fnBound, errBound bool) string {
 	name := c.D.Name
 	ctor := newName(c)
 	t := c.Type("T")
+	locals := c.Scope.Func()
 	var params []jen.Code
 	fields := jen.Dict{}
 	docs := []string{fmt.Sprintf("%s returns a %s with its workers started.", ctor, name)}
 	if !fnBound {
 		// fn func(context.Context, []T) error
-		params = append(params, jen.Id("fn").Func().Params(jen.Id(c.Imports.Name("context")).Dot("Context"), jen.Index().Id(t)).Error())
-		fields[jen.Id("fn")] = jen.Id("fn")
-		docs = append(docs, "fn receives every batch on a worker goroutine; the slice is reused once it returns.")
+		fn := locals.Name("fn")
+		params = append(params, jen.Id(fn).Func().Params(jen.Id(c.Scope.Import("context")).Dot("Context"), jen.Index().Id(t)).Error())
+		fields[jen.Id("fn")] = jen.Id(fn)
+		docs = append(docs, fn+" receives every batch on a worker goroutine; the slice is reused once it returns.")
 	}
 	if !errBound {
 		// onError func([]T, error)
-		params = append(params, jen.Id("onError").Func().Params(jen.Index().Id(t), jen.Error()))
-		fields[jen.Id("onError")] = jen.Id("onError")
-		docs = append(docs, "onError, if not nil, receives each batch that failed after every retry; if nil, failed batches are returned by the next Flush or Close.")
+		onError := locals.Name("onError")
+		params = append(params, jen.Id(onError).Func().Params(jen.Index().Id(t), jen.Error()))
+		fields[jen.Id("onError")] = jen.Id(onError)
+		docs = append(docs, onError+", if not nil, receives each batch that failed after every retry; if nil, failed batches are returned by the next Flush or Close.")
 	}
+	b := locals.Name("b")
 	docs = append(docs, "Close hands over the last batch and stops the workers.")
 	// func NewWrites(onError func([]Row, error)) *Writes {
 	//	b := &Writes{onError: onError}
@@ -102,9 +108,9 @@ func batcherConstructor(c *Context, fnBound, errBound bool) string {
 	//	return b
 	// }
 	fn := jen.Func().Id(ctor).Params(params...).Op("*").Id(name).Block(
-		jen.Id("b").Op(":=").Op("&").Id(name).Values(fields),
-		jen.Id("b").Dot("init").Call(),
-		jen.Return(jen.Id("b")),
+		jen.Id(b).Op(":=").Op("&").Id(name).Values(fields),
+		jen.Id(b).Dot("init").Call(),
+		jen.Return(jen.Id(b)),
 	)
 	return docLines("// "+strings.Join(docs, " ")) + "\n" + fmt.Sprintf("%#v", fn)
 }

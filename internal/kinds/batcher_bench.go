@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/monogen/monogen/internal/stencil"
 )
 
 // batcherBenchMany is the most items op=AddMany adds per iteration: a full
@@ -27,19 +25,20 @@ func benchBatcher(c *Context) ([]string, error) {
 		return nil, c.Errorf("bench=true on a batcher needs fn=: the benchmark runs the bound function")
 	}
 	t := c.Type("T")
-	ctx := c.Imports.Name("context")
-	tpl := c.Imports.Name(TemplatePath + "batcher")
-	testing := c.Imports.Name("testing")
+	ctx := c.Scope.Import("context")
+	tpl := c.Scope.Import(TemplatePath + "batcher")
+	testing := c.Scope.Import("testing")
 	cfg := c.Spec.Config
 	size, err := strconv.Atoi(cfg["Size"])
 	if err != nil {
 		return nil, fmt.Errorf("batcher bench: size %q: %v", cfg["Size"], err)
 	}
+	locals := c.Scope.Func()
 	// The template gets the calls the generated hooks make, as func values.
-	fn := fmt.Sprintf("func(ctx %s.Context, items []%s) error {\n%s\n}", ctx, t, stencil.Unmark(c.Spec.Hooks["Batcher.call"]))
+	fn := fmt.Sprintf("func($ctx %s.Context, $items []%s) error {\n%s\n}", ctx, t, hookFunc(c.Spec.Hooks["Batcher.call"], locals, "ctx", "items"))
 	onError, genArgs := "nil", "nil"
 	if body, ok := c.Spec.Hooks["Batcher.report"]; ok {
-		onError = fmt.Sprintf("func(items []%s, err error) {\n%s\n}", t, stencil.Unmark(body))
+		onError = fmt.Sprintf("func($items []%s, $err error) {\n%s\n}", t, hookFunc(body, locals, "items", "err"))
 		genArgs = ""
 	}
 	tplNew := fmt.Sprintf("%s.New(%s, %s, %s)", tpl, fn, onError, configLiteral(tpl, cfg, []string{"Size", "Flush", "Workers", "Retries"}))
@@ -61,17 +60,17 @@ func benchBatcher(c *Context) ([]string, error) {
 	var $zero %[3]s
 	$items := make([]%[3]s, %[4]d)
 `, name, testing, t, min(size, batcherBenchMany))
-	closeCheck := `if err := bt.Close(ctx); err != nil {
-			$b.Fatalf("Close: %v (the benchmark runs the function on zero-valued items)", err)
+	closeCheck := `if $err := $bt.Close($ctx); $err != nil {
+			$b.Fatalf("Close: %v (the benchmark runs the function on zero-valued items)", $err)
 		}`
 	for _, im := range impls {
 		fmt.Fprintf(&b, `	$b.Run("op=Add/impl=%[1]s", func($b *%[2]s.B) {
-		bt := %[3]s
-		ctx := %[4]s.Background()
+		$bt := %[3]s
+		$ctx := %[4]s.Background()
 		$b.ReportAllocs()
 		for $b.Loop() {
-			if err := bt.Add(ctx, $zero); err != nil {
-				$b.Fatalf("Add: %%v", err)
+			if $err := $bt.Add($ctx, $zero); $err != nil {
+				$b.Fatalf("Add: %%v", $err)
 			}
 		}
 		%[5]s
@@ -80,12 +79,12 @@ func benchBatcher(c *Context) ([]string, error) {
 	}
 	for _, im := range impls {
 		fmt.Fprintf(&b, `	$b.Run("op=AddMany/impl=%[1]s", func($b *%[2]s.B) {
-		bt := %[3]s
-		ctx := %[4]s.Background()
+		$bt := %[3]s
+		$ctx := %[4]s.Background()
 		$b.ReportAllocs()
 		for $b.Loop() {
-			if n, err := bt.AddMany(ctx, $items); err != nil {
-				$b.Fatalf("AddMany: added %%d of %%d: %%v", n, len($items), err)
+			if $n, $err := $bt.AddMany($ctx, $items); $err != nil {
+				$b.Fatalf("AddMany: added %%d of %%d: %%v", $n, len($items), $err)
 			}
 		}
 		$b.ReportMetric(float64($b.Elapsed().Nanoseconds())/float64($b.N*len($items)), "ns/item")
@@ -94,7 +93,5 @@ func benchBatcher(c *Context) ([]string, error) {
 `, im[0], testing, im[1], ctx, closeCheck)
 	}
 	b.WriteString("}\n")
-	// The benchmark's locals, named so as not to shadow the package's names.
-	locals := strings.NewReplacer("$b", benchLocal(c, "b"), "$zero", benchLocal(c, "zero"), "$items", benchLocal(c, "items"))
-	return []string{locals.Replace(b.String())}, nil
+	return []string{withLocals(b.String(), locals)}, nil
 }

@@ -2,9 +2,13 @@ package kinds
 
 import (
 	"go/token"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/monogen/monogen/internal/emit"
+	"github.com/monogen/monogen/internal/stencil"
 )
 
 // configLiteral writes a template Config literal from a spec's config
@@ -35,12 +39,22 @@ func benchDoc(name, text string) string {
 	return docLines(text) + "\n//\n//\tgo test -run '^$' -bench 'Benchmark" + name + "$' -count 6 | go tool benchstat -col /impl -\n"
 }
 
-// benchLocal returns name, with underscores appended while the package
-// declares it: a benchmark-wide local by that name would shadow the user's
-// type or function the benchmark refers to after declaring it.
-func benchLocal(c *Context, name string) string {
-	for c.Self.Scope().Lookup(name) != nil {
-		name += "_"
+// localRef matches $name, a local of an emitted benchmark's source.
+var localRef = regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_]*)`)
+
+// withLocals replaces each $name of src by the name locals gives the local
+// name: a benchmark refers to the user's types and functions, which no local
+// of it may capture.
+func withLocals(src string, locals *emit.Locals) string {
+	return localRef.ReplaceAllStringFunc(src, func(m string) string { return locals.Name(m[1:]) })
+}
+
+// hookFunc returns a hook body as the body of a function literal whose
+// parameters, named as in the hook, are locals of a benchmark.
+func hookFunc(body string, locals *emit.Locals, params ...string) string {
+	names := map[string]string{}
+	for _, p := range params {
+		names[p] = locals.Name(p)
 	}
-	return name
+	return stencil.Bind(body, names)
 }

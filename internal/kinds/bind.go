@@ -35,10 +35,9 @@ var errorType = types.Universe.Lookup("error").Type()
 
 // bindForms checks the function named by option o against forms and returns
 // the hook body calling it directly. what names the function's role in
-// errors ("batch function"); hookParams are the names the hook body uses
-// next to the call, which a function of the same name would be shadowed by.
-// Errors name the function, its type and every accepted form.
-func bindForms(c *Context, o *model.Option, what string, forms []sigForm, hookParams ...string) (string, error) {
+// errors ("batch function"). Errors name the function, its type and every
+// accepted form.
+func bindForms(c *Context, o *model.Option, what string, forms []sigForm) (string, error) {
 	fn := o.Value.(*types.Func)
 	sig := fn.Type().(*types.Signature)
 	var want []string
@@ -52,13 +51,6 @@ func bindForms(c *Context, o *model.Option, what string, forms []sigForm, hookPa
 		if !types.Identical(sig, f.sig) {
 			continue
 		}
-		for _, p := range hookParams {
-			if p == fn.Name() {
-				return "", c.OptionErrorf(o, "%s %s has the name of a parameter of the generated code that calls it; rename the function", what, fn.Name())
-			}
-		}
-		// Template locals must not shadow the user's function either.
-		c.Spec.TypeNames = append(c.Spec.TypeNames, fn.Name())
 		return fmt.Sprintf(f.call, stencil.User(fn.Name())), nil
 	}
 	return "", c.OptionErrorf(o, "%s %s has type %s; want %s", what, fn.Name(), spell(sig, c.Self), orList(want))
@@ -81,7 +73,7 @@ func configDuration(c *Context, key, field string) bool {
 	if o == nil || o.Value.(durationT) == 0 {
 		return false
 	}
-	c.Spec.Config[field] = DurationExpr(o.Value.(durationT), c.Imports)
+	c.Spec.Config[field] = DurationExpr(o.Value.(durationT), c.Scope)
 	return true
 }
 

@@ -70,9 +70,9 @@ func buildBreaker(c *Context) error {
 
 	c.Spec.Config["Failures"] = fmt.Sprint(failures)
 	c.Spec.Config["Ratio"] = fmt.Sprint(ratio)
-	c.Spec.Config["Cooldown"] = DurationExpr(cooldown, c.Imports)
+	c.Spec.Config["Cooldown"] = DurationExpr(cooldown, c.Scope)
 	c.Spec.Config["HalfOpen"] = fmt.Sprint(halfOpen)
-	c.Spec.Config["Window"] = DurationExpr(window, c.Imports)
+	c.Spec.Config["Window"] = DurationExpr(window, c.Scope)
 	c.Spec.Config["Buckets"] = fmt.Sprint(buckets)
 
 	bound := c.D.Option("fn") != nil
@@ -98,7 +98,7 @@ func buildBreaker(c *Context) error {
 		c.Spec.Hooks["Breaker.fallback"] = body
 	}
 	// Without SetClock the clock is the monotonic one.
-	c.Spec.Hooks["Breaker.clock"] = fmt.Sprintf("return int64(%s.Since(b.epoch))", c.Imports.Name("time"))
+	c.Spec.Hooks["Breaker.clock"] = fmt.Sprintf("return int64(%s.Since(b.epoch))", c.Scope.Import("time"))
 	c.Spec.Keep = append(c.Spec.Keep, "Breaker.init")
 	c.Emit = append(c.Emit, executorCtor(c, "Breaker", "b", "a closed circuit breaker", bound))
 	return nil
@@ -121,14 +121,17 @@ func executorCtor(c *Context, main, recv, what string, bound bool) string {
 	// func NewFetch(fn func(context.Context, Req) (Resp, error)) *Fetch {
 	// 	b := &Fetch{fn: fn}
 	// 	...
-	params, fields, around := []jen.Code{}, jen.Dict{}, "fn"
+	locals := c.Scope.Func()
+	params, fields, around := []jen.Code{}, jen.Dict{}, ""
 	if bound {
 		around = c.D.Option("fn").Raw
 	} else {
-		params = append(params, jen.Id("fn").Func().Params(jen.Id(c.Imports.Name("context")).Dot("Context"), jen.Id(c.Type("Req"))).
+		around = locals.Name("fn")
+		params = append(params, jen.Id(around).Func().Params(jen.Id(c.Scope.Import("context")).Dot("Context"), jen.Id(c.Type("Req"))).
 			Params(jen.Id(c.Type("Resp")), jen.Error()))
-		fields[jen.Id("fn")] = jen.Id("fn")
+		fields[jen.Id("fn")] = jen.Id(around)
 	}
+	recv = locals.Name(recv)
 	ctor := jen.Commentf("%s returns %s around %s.", newName, what, around).Line().
 		Func().Id(newName).Params(params...).Op("*").Id(name).Block(
 		jen.Id(recv).Op(":=").Op("&").Id(name).Values(fields),

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/monogen/monogen/internal/stencil"
+	"github.com/monogen/monogen/internal/emit"
 )
 
 // benchBreaker emits BenchmarkName for a breaker with fn= bound: the
@@ -21,54 +21,54 @@ func benchBreaker(c *Context) ([]string, error) {
 		return nil, c.Errorf("bench=true on a breaker needs fn=: the benchmark runs the bound function")
 	}
 	req, resp := c.Type("Req"), c.Type("Resp")
-	ctx := c.Imports.Name("context")
-	tpl := c.Imports.Name(TemplatePath + "breaker")
+	ctx := c.Scope.Import("context")
+	tpl := c.Scope.Import(TemplatePath + "breaker")
 	cfg := c.Spec.Config
+	locals := c.Scope.Func()
 	// The template gets the calls the generated hooks make, as func values.
-	fn := fmt.Sprintf("func(ctx %s.Context, req %s) (%s, error) {\n%s\n}", ctx, req, resp, stencil.Unmark(c.Spec.Hooks["Breaker.call"]))
+	fn := fmt.Sprintf("func($ctx %s.Context, $req %s) (%s, error) {\n%s\n}", ctx, req, resp, hookFunc(c.Spec.Hooks["Breaker.call"], locals, "ctx", "req"))
 	fallback := "nil"
 	if body, ok := c.Spec.Hooks["Breaker.fallback"]; ok {
-		fallback = fmt.Sprintf("func(ctx %s.Context, req %s, err error) (%s, error) {\n%s\n}", ctx, req, resp, stencil.Unmark(body))
+		fallback = fmt.Sprintf("func($ctx %s.Context, $req %s, $err error) (%s, error) {\n%s\n}", ctx, req, resp, hookFunc(body, locals, "ctx", "req", "err"))
 	}
 	tplNew := fmt.Sprintf("%s.New(%s, %s, %s.Config{Failures: %s, Ratio: %s, Cooldown: %s, HalfOpen: %s, Window: %s, Buckets: %s})",
 		tpl, fn, fallback, tpl, cfg["Failures"], cfg["Ratio"], cfg["Cooldown"], cfg["HalfOpen"], cfg["Window"], cfg["Buckets"])
 	impls := [][2]string{{"generated", newName(c) + "()"}, {"template", tplNew}}
 
-	return []string{executeBenchmark(c, tpl+".Breaker", "function, fallback and options", impls)}, nil
+	return []string{executeBenchmark(c, locals, tpl+".Breaker", "function, fallback and options", impls)}, nil
 }
 
 // executeBenchmark writes BenchmarkName for a kind whose hot path is
 // Execute(ctx, Req) (Resp, error): each implementation in impls (a name and
 // the expression that builds it) runs Execute on the zero Req, reporting
 // failed/op, the fraction of calls that returned an error. tplType names the
-// template type, same what is compared besides the types. The benchmark's
-// locals step aside from the package's names, which the expressions in impls
-// may use.
-func executeBenchmark(c *Context, tplType, same string, impls [][2]string) string {
+// template type, same what is compared besides the types. The expressions
+// in impls may use the benchmark's locals ($ctx) from locals, and the user's
+// names, which no local captures.
+func executeBenchmark(c *Context, locals *emit.Locals, tplType, same string, impls [][2]string) string {
 	req, resp := c.Type("Req"), c.Type("Resp")
-	ctx := c.Imports.Name("context")
-	testing := c.Imports.Name("testing")
-	bl, x, ctxl, reql, failed := benchLocal(c, "b"), benchLocal(c, "x"), benchLocal(c, "ctx"), benchLocal(c, "req"), benchLocal(c, "failed")
+	ctx := c.Scope.Import("context")
+	testing := c.Scope.Import("testing")
 	var b strings.Builder
 	b.WriteString(benchDoc(upper(c.D.Name), fmt.Sprintf("Benchmark%[1]s measures %[1]s against the generic template it was generated from, %[2]s[%[3]s, %[4]s], with the same %[5]s, on Execute of a zero-valued request (failed/op is the fraction of calls that returned an error):",
 		upper(c.D.Name), tplType, req, resp, same)))
-	fmt.Fprintf(&b, "func Benchmark%s(%s *%s.B) {\n", upper(c.D.Name), bl, testing)
+	fmt.Fprintf(&b, "func Benchmark%s($b *%s.B) {\n", upper(c.D.Name), testing)
 	for _, im := range impls {
-		fmt.Fprintf(&b, `	%[6]s.Run("op=Execute/impl=%[1]s", func(%[6]s *%[2]s.B) {
-		%[7]s := %[3]s
-		%[8]s := %[4]s.Background()
-		var %[9]s %[5]s
-		%[10]s := 0
-		%[6]s.ReportAllocs()
-		for %[6]s.Loop() {
-			if _, err := %[7]s.Execute(%[8]s, %[9]s); err != nil {
-				%[10]s++
+		fmt.Fprintf(&b, `	$b.Run("op=Execute/impl=%[1]s", func($b *%[2]s.B) {
+		$x := %[3]s
+		$ctx := %[4]s.Background()
+		var $req %[5]s
+		$failed := 0
+		$b.ReportAllocs()
+		for $b.Loop() {
+			if _, $err := $x.Execute($ctx, $req); $err != nil {
+				$failed++
 			}
 		}
-		%[6]s.ReportMetric(float64(%[10]s)/float64(%[6]s.N), "failed/op")
+		$b.ReportMetric(float64($failed)/float64($b.N), "failed/op")
 	})
-`, im[0], testing, im[1], ctx, req, bl, x, ctxl, reql, failed)
+`, im[0], testing, im[1], ctx, req)
 	}
 	b.WriteString("}\n")
-	return b.String()
+	return withLocals(b.String(), locals)
 }

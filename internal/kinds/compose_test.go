@@ -34,7 +34,7 @@ func buildComposed(t *testing.T, opts map[string]string) (*Context, error) {
 		}
 		d.Options = append(d.Options, o)
 	}
-	c := &Context{D: d, Types: map[string]types.Type{"In": image, "Out": thumb}, Imports: emit.NewImports("x", map[string]bool{}), Self: pkg,
+	c := &Context{D: d, Types: map[string]types.Type{"In": image, "Out": thumb}, Scope: emit.NewScope("x", map[string]bool{}, map[string]bool{}), Self: pkg,
 		Spec: NewSpec("Resizer", "Pool"), Lookup: func(name string) (*model.Directive, bool) {
 			o, ok := others[name]
 			return o, ok

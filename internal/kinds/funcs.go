@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/monogen/monogen/internal/model"
+	"github.com/monogen/monogen/internal/stencil"
 )
 
 // funcForm is one accepted signature of a user function (fn=, fallback=)
@@ -14,7 +15,7 @@ type funcForm struct {
 	// params and results are type parameter names ("Req"), "ctx" for
 	// context.Context and "error".
 	params, results []string
-	// call is the hook body; %s is the function's name.
+	// call is the hook body; %s is the function, marked with stencil.User.
 	call string
 }
 
@@ -27,7 +28,7 @@ func bindFunc(c *Context, o *model.Option, what string, forms []funcForm) (strin
 	if sig.TypeParams().Len() == 0 && !sig.Variadic() {
 		for _, f := range forms {
 			if c.matches(sig.Params(), f.params) && c.matches(sig.Results(), f.results) {
-				return fmt.Sprintf(f.call, fn.Name()), nil
+				return fmt.Sprintf(f.call, stencil.User(fn.Name())), nil
 			}
 		}
 	}

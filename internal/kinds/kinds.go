@@ -92,10 +92,11 @@ func upper(name string) string {
 
 // Context is what Build works with.
 type Context struct {
-	D       *model.Directive
-	Types   map[string]types.Type // type parameter -> concrete type
-	Imports *emit.Imports
-	Self    *types.Package
+	D     *model.Directive
+	Types map[string]types.Type // type parameter -> concrete type
+	// Scope names the output file's imports and the locals of emitted code.
+	Scope *emit.Scope
+	Self  *types.Package
 	// Spec is the stencil spec Build fills (Consts, Config, Conds, Hooks, Keep, Drop).
 	Spec *stencil.Spec
 	// More are further stencil runs of the same template for this directive
@@ -104,8 +105,10 @@ type Context struct {
 	// follows the main spec's, in order.
 	More []*stencil.Spec
 	// Emit collects declarations (Go source) to add after the stenciled code:
-	// constructors, guards. They are written against the template's names
-	// (init, Pool), which are renamed like the stenciled code.
+	// constructors, guards. They are final: they spell the generated names
+	// (NewName, Name), the user's types and functions and the imports as
+	// the output has them, nothing renames them afterwards, and their locals
+	// are named by Scope.Func().
 	Emit []string
 	// Lookup finds another directive of the same package by the Name it
 	// generates, for options that compose with it (a pool's rate=API). ok is
@@ -137,17 +140,8 @@ func (c *Context) Composed(o *model.Option, want, what string) (*model.Directive
 		return nil, c.OptionErrorf(o, "option %s=%s names a %s (the directive at %s); want %s, declared by //monogen:%s",
 			o.Key, name, d.Kind, shortPos(d.Pos), what, want)
 	}
-	if composedShadowed[name] {
-		return nil, c.OptionErrorf(o, "option %s=%s: %s is a parameter or receiver name in the generated %s, which would shadow the type %s; rename the %s directive",
-			o.Key, name, name, c.D.Kind, name, want)
-	}
 	return d, nil
 }
-
-// composedShadowed are the parameter and receiver names of the code that
-// calls a composed type (hooks, constructors): a type by one of these names
-// would be shadowed there.
-var composedShadowed = map[string]bool{"ctx": true, "in": true, "out": true, "err": true, "p": true, "s": true}
 
 // shortPos writes a position as file.go:line:col, without the directory.
 func shortPos(p token.Position) string {
@@ -165,7 +159,7 @@ func NewSpec(name, main string) *stencil.Spec {
 }
 
 // Type spells a type parameter's concrete type for the output file.
-func (c *Context) Type(param string) string { return c.Imports.Type(c.Types[param]) }
+func (c *Context) Type(param string) string { return c.Scope.Type(c.Types[param]) }
 
 // Errorf returns an error at the directive.
 func (c *Context) Errorf(format string, args ...any) error {
@@ -370,15 +364,15 @@ func objKind(obj types.Object) string {
 }
 
 // DurationExpr writes a duration as Go source: 10 * time.Millisecond.
-func DurationExpr(d time.Duration, im *emit.Imports) string {
-	t := im.Name("time")
+func DurationExpr(d time.Duration, im *emit.Scope) string {
+	if d == 0 {
+		return "0"
+	}
+	t := im.Import("time")
 	units := []struct {
 		d    time.Duration
 		name string
 	}{{time.Hour, "Hour"}, {time.Minute, "Minute"}, {time.Second, "Second"}, {time.Millisecond, "Millisecond"}, {time.Microsecond, "Microsecond"}}
-	if d == 0 {
-		return "0"
-	}
 	for _, u := range units {
 		if d%u.d == 0 {
 			return fmt.Sprintf("%d * %s.%s", d/u.d, t, u.name)

@@ -77,7 +77,7 @@ func buildLimiter(c *Context) error {
 		}
 		c.Spec.Hooks["Limiter.call"] = body
 	}
-	c.Spec.Hooks["Limiter.clock"] = fmt.Sprintf("return int64(%s.Since(l.epoch))", c.Imports.Name("time"))
+	c.Spec.Hooks["Limiter.clock"] = fmt.Sprintf("return int64(%s.Since(l.epoch))", c.Scope.Import("time"))
 	c.Spec.Keep = append(c.Spec.Keep, "Limiter.init")
 	c.Emit = append(c.Emit, executorCtor(c, "Limiter", "l", fmt.Sprintf("an adaptive concurrency limiter (limit %d to %d, starting at %d)", lo, hi, initial), bound))
 	return nil

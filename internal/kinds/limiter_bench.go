@@ -2,8 +2,6 @@ package kinds
 
 import (
 	"fmt"
-
-	"github.com/monogen/monogen/internal/stencil"
 )
 
 // benchLimiter emits BenchmarkName for a limiter with fn= bound: the
@@ -20,14 +18,15 @@ func benchLimiter(c *Context) ([]string, error) {
 		return nil, c.Errorf("bench=true on a limiter needs fn=: the benchmark runs the bound function")
 	}
 	req, resp := c.Type("Req"), c.Type("Resp")
-	ctx := c.Imports.Name("context")
-	tpl := c.Imports.Name(TemplatePath + "limiter")
+	ctx := c.Scope.Import("context")
+	tpl := c.Scope.Import(TemplatePath + "limiter")
 	cfg := c.Spec.Config
+	locals := c.Scope.Func()
 	// The template gets the call the generated hook makes, as a func value.
-	fn := fmt.Sprintf("func(ctx %s.Context, req %s) (%s, error) {\n%s\n}", ctx, req, resp, stencil.Unmark(c.Spec.Hooks["Limiter.call"]))
+	fn := fmt.Sprintf("func($ctx %s.Context, $req %s) (%s, error) {\n%s\n}", ctx, req, resp, hookFunc(c.Spec.Hooks["Limiter.call"], locals, "ctx", "req"))
 	tplNew := fmt.Sprintf("%s.New(%s, %s.Config{Min: %s, Max: %s, Initial: %s, SampleEvery: %s, Tolerance: %s, Smoothing: %s})",
 		tpl, fn, tpl, cfg["Min"], cfg["Max"], cfg["Initial"], cfg["SampleEvery"], cfg["Tolerance"], cfg["Smoothing"])
 	impls := [][2]string{{"generated", newName(c) + "()"}, {"template", tplNew}}
 
-	return []string{executeBenchmark(c, tpl+".Limiter", "function and options", impls)}, nil
+	return []string{executeBenchmark(c, locals, tpl+".Limiter", "function and options", impls)}, nil
 }

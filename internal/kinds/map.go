@@ -55,17 +55,17 @@ func buildMap(c *Context) error {
 				fn.Name(), types.TypeString(sig, types.RelativeTo(c.Self)), c.D.Args[0].Text)
 		}
 		// The user's hasher is called directly, so it can inline.
-		c.Spec.Hooks["hashKey"] = fmt.Sprintf("return %s(k)", stencil.User(fn.Name()))
-		c.Spec.HookDocs["hashKey"] = fmt.Sprintf("hashKey returns the hash of k: the hash= function %s of the directive.\nIt does not use the seed s: keys chosen to collide under %s can flood a bucket.", fn.Name(), fn.Name())
-		c.Spec.TypeNames = append(c.Spec.TypeNames, fn.Name())
+		user := stencil.User(fn.Name())
+		c.Spec.Hooks["hashKey"] = fmt.Sprintf("return %s(k)", user)
+		c.Spec.HookDocs["hashKey"] = fmt.Sprintf("hashKey returns the hash of k: the hash= function %s of the directive.\nIt does not use the seed s: keys chosen to collide under %s can flood a bucket.", user, user)
 		// var _ func(K) uint64 = fn
-		c.Emit = append(c.Emit, guardComment+"\n"+fmt.Sprintf("%#v", jen.Var().Id("_").Func().Params(jen.Id(c.Type("K"))).Uint64().Op("=").Id(stencil.User(fn.Name()))))
+		c.Emit = append(c.Emit, guardComment+"\n"+fmt.Sprintf("%#v", jen.Var().Id("_").Func().Params(jen.Id(c.Type("K"))).Uint64().Op("=").Id(fn.Name())))
 		return nil
 	}
-	if h, ok := emit.HashFor(k, c.Self, c.Imports); ok {
+	if h, ok := emit.HashFor(k, c.Self, c.Scope); ok {
 		c.Spec.Hooks["hashKey"] = h.Body
-		c.Spec.HookDocs["hashKey"] = fmt.Sprintf("hashKey returns the hash of k under s, specialized for %s keys: %s.\nEvery bit is mixed: the top shardBits bits pick the shard, the h2Bits low\nbits the meta byte, the bits above them the bucket.", c.D.Args[0].Text, h.How)
-		if g := emit.UnderlyingGuard(k, c.Self, c.Imports); g != "" {
+		c.Spec.HookDocs["hashKey"] = fmt.Sprintf("hashKey returns the hash of k under s, specialized for %s keys: %s.\nEvery bit is mixed: the top shardBits bits pick the shard, the h2Bits low\nbits the meta byte, the bits above them the bucket.", stencil.UserText(c.D.Args[0].Text), h.How)
+		if g := emit.UnderlyingGuard(k, c.Self, c.Scope); g != "" {
 			c.Emit = append(c.Emit, guardComment+"\n"+g)
 		}
 	}
@@ -105,11 +105,11 @@ func inPlaceValue(c *Context) {
 	default:
 		return
 	}
-	guard := emit.UnderlyingGuard(v, c.Self, c.Imports)
+	guard := emit.UnderlyingGuard(v, c.Self, c.Scope)
 	if _, named := v.(*types.Named); named && guard == "" {
 		return
 	}
-	atomic := c.Imports.Name("sync/atomic")
+	atomic := c.Scope.Import("sync/atomic")
 	goType := strings.ToLower(word) // the atomics' operand type: int64 for Int64
 	var load, store string
 	if b, ok := v.(*types.Basic); ok && b.Name() == goType {
@@ -117,16 +117,14 @@ func inPlaceValue(c *Context) {
 		load = fmt.Sprintf("%s.Load%s(&e.value)", atomic, word)
 		store = fmt.Sprintf("%s.Store%s(&e.value, v)", atomic, word)
 	} else {
-		unsafe := c.Imports.Name("unsafe")
+		unsafe := c.Scope.Import("unsafe")
 		if word == "Pointer" {
 			goType = unsafe + ".Pointer"
 		}
-		conv := c.Type("V") // the conversion from goType back to V
-		if strings.HasPrefix(conv, "*") {
-			conv = "(" + conv + ")"
-		}
+		// The conversion back to V names the type parameter, which the
+		// stencil replaces by the type argument.
 		ptr := fmt.Sprintf("(*%s)(%s.Pointer(&e.value))", goType, unsafe)
-		load = fmt.Sprintf("%s(%s.Load%s(%s))", conv, atomic, word, ptr)
+		load = fmt.Sprintf("V(%s.Load%s(%s))", atomic, word, ptr)
 		store = fmt.Sprintf("%s.Store%s(%s, %s(v))", atomic, word, ptr, goType)
 	}
 	c.Spec.Consts["valueInPlace"] = "true"
@@ -173,54 +171,56 @@ const mapBenchKeys = 1 << 14
 // LoadOrStore and a 90%-read mix, all goroutines in parallel.
 func benchMap(c *Context) ([]string, error) {
 	k, v := c.Types["K"], c.Types["V"]
-	key, ok := emit.KeyFrom(k, jen.Id("i"), c.Self, c.Imports)
+	locals := c.Scope.Func()
+	id := func(name string) *jen.Statement { return jen.Id(locals.Name(name)) }
+	key, ok := emit.KeyFrom(k, id("i"), c.Self, c.Scope)
 	if !ok {
 		return nil, c.Errorf("bench=true: cannot make distinct keys of type %s for a benchmark", c.D.Args[0].Text)
 	}
-	kt, vt := c.Imports.Type(k), c.Imports.Type(v)
+	kt, vt := c.Scope.Type(k), c.Scope.Type(v)
 	name := c.D.Name
-	tpl := c.Imports.Name(TemplatePath + "shardmap")
-	testing := c.Imports.Name("testing")
+	tpl := c.Scope.Import(TemplatePath + "shardmap")
+	testing := c.Scope.Import("testing")
 
 	// Each workload body, for one implementation held in variable m.
 	type workload struct {
 		op   string
 		body func(m string) jen.Code
 	}
-	at := jen.Id("keys").Index(jen.Id("i").Op("&").Parens(jen.Lit(mapBenchKeys - 1)))
+	at := id("keys").Index(id("i").Op("&").Parens(jen.Lit(mapBenchKeys - 1)))
 	workloads := []workload{
-		{"Load", func(m string) jen.Code { return jen.Id(m).Dot("Load").Call(at) }},
-		{"Store", func(m string) jen.Code { return jen.Id(m).Dot("Store").Call(at, jen.Id("value")) }},
-		{"LoadOrStore", func(m string) jen.Code { return jen.Id(m).Dot("LoadOrStore").Call(at, jen.Id("value")) }},
+		{"Load", func(m string) jen.Code { return id(m).Dot("Load").Call(at) }},
+		{"Store", func(m string) jen.Code { return id(m).Dot("Store").Call(at, id("value")) }},
+		{"LoadOrStore", func(m string) jen.Code { return id(m).Dot("LoadOrStore").Call(at, id("value")) }},
 		// One store in ten.
 		{"mix90", func(m string) jen.Code {
-			return jen.If(jen.Id("i").Op("%").Lit(10).Op("==").Lit(0)).Block(
-				jen.Id(m).Dot("Store").Call(at, jen.Id("value")),
-			).Else().Block(jen.Id(m).Dot("Load").Call(at))
+			return jen.If(id("i").Op("%").Lit(10).Op("==").Lit(0)).Block(
+				id(m).Dot("Store").Call(at, id("value")),
+			).Else().Block(id(m).Dot("Load").Call(at))
 		}},
 	}
 	body := []jen.Code{
 		// keys := make([]K, n); for i := range keys { keys[i] = K(i) }
-		jen.Id("keys").Op(":=").Make(jen.Index().Id(kt), jen.Lit(mapBenchKeys)),
-		jen.For(jen.Id("i").Op(":=").Range().Id("keys")).Block(jen.Id("keys").Index(jen.Id("i")).Op("=").Add(key)),
-		jen.Var().Id("value").Id(vt),
+		id("keys").Op(":=").Make(jen.Index().Id(kt), jen.Lit(mapBenchKeys)),
+		jen.For(id("i").Op(":=").Range().Add(id("keys"))).Block(id("keys").Index(id("i")).Op("=").Add(key)),
+		jen.Var().Add(id("value")).Id(vt),
 		// generated, template := NewName(), shardmap.New[K, V]()
-		jen.List(jen.Id("generated"), jen.Id("template")).Op(":=").
+		jen.List(id("generated"), id("template")).Op(":=").
 			List(jen.Id(newName(c)).Call(), jen.Id(tpl).Dot("New").Types(jen.Id(kt), jen.Id(vt)).Call()),
-		jen.For(jen.List(jen.Id("_"), jen.Id("k")).Op(":=").Range().Id("keys")).Block(
-			jen.Id("generated").Dot("Store").Call(jen.Id("k"), jen.Id("value")),
-			jen.Id("template").Dot("Store").Call(jen.Id("k"), jen.Id("value")),
+		jen.For(jen.List(jen.Id("_"), id("k")).Op(":=").Range().Add(id("keys"))).Block(
+			id("generated").Dot("Store").Call(id("k"), id("value")),
+			id("template").Dot("Store").Call(id("k"), id("value")),
 		),
 	}
 	for _, w := range workloads {
 		for _, impl := range []string{"generated", "template"} {
 			// b.Run("op=Load/impl=generated", func(b *testing.B) { b.ReportAllocs(); b.RunParallel(...) })
-			body = append(body, jen.Id("b").Dot("Run").Call(jen.Lit("op="+w.op+"/impl="+impl),
-				jen.Func().Params(jen.Id("b").Op("*").Id(testing).Dot("B")).Block(
-					jen.Id("b").Dot("ReportAllocs").Call(),
-					jen.Id("b").Dot("RunParallel").Call(jen.Func().Params(jen.Id("pb").Op("*").Id(testing).Dot("PB")).Block(
-						jen.Id("i").Op(":=").Lit(0),
-						jen.For(jen.Id("pb").Dot("Next").Call()).Block(w.body(impl), jen.Id("i").Op("++")),
+			body = append(body, id("b").Dot("Run").Call(jen.Lit("op="+w.op+"/impl="+impl),
+				jen.Func().Params(id("b").Op("*").Id(testing).Dot("B")).Block(
+					id("b").Dot("ReportAllocs").Call(),
+					id("b").Dot("RunParallel").Call(jen.Func().Params(id("pb").Op("*").Id(testing).Dot("PB")).Block(
+						id("i").Op(":=").Lit(0),
+						jen.For(id("pb").Dot("Next").Call()).Block(w.body(impl), id("i").Op("++")),
 					)),
 				)))
 		}
@@ -231,6 +231,6 @@ func benchMap(c *Context) ([]string, error) {
 //
 //	go test -run '^$' -bench 'Benchmark%[1]s$' -count 6 | go tool benchstat -col /impl -
 `, upper(name), "shardmap", c.D.Args[0].Text, c.D.Args[1].Text)
-	fn := jen.Func().Id("Benchmark" + upper(name)).Params(jen.Id("b").Op("*").Id(testing).Dot("B")).Block(body...)
+	fn := jen.Func().Id("Benchmark" + upper(name)).Params(id("b").Op("*").Id(testing).Dot("B")).Block(body...)
 	return []string{doc + fmt.Sprintf("%#v", fn)}, nil
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
-	"github.com/monogen/monogen/internal/emit"
 	"github.com/monogen/monogen/internal/model"
 	"github.com/monogen/monogen/internal/stencil"
 	"github.com/monogen/monogen/templates"
@@ -103,10 +102,9 @@ func pipelineForms(ctx, in, out types.Type) []pipelineForm {
 	}
 }
 
-// pipelineReserved are names a stage may not take: the hook's parameters and
-// receiver (a bound function by that name would be shadowed in the call),
-// and the generated type's methods (a field by that name would clash).
-var pipelineReserved = map[string]bool{"ctx": true, "in": true, "s": true, "Start": true, "RunSlice": true, "Stats": true}
+// pipelineMethods are the methods of the generated pipeline type, which no
+// stage may be named like: the type has a field per stage.
+var pipelineMethods = map[string]bool{"Start": true, "RunSlice": true, "Stats": true}
 
 // pipelineTemplateNames returns the top-level names of the pipeline template.
 var pipelineTemplateNames = sync.OnceValue(func() map[string]bool {
@@ -147,7 +145,7 @@ func buildPipeline(c *Context) error {
 	n := len(c.D.Args) - 1
 	spelled := make([]string, n+1)
 	for i := range spelled {
-		spelled[i] = c.Imports.Type(c.D.Args[i].Type)
+		spelled[i] = c.Scope.Type(c.D.Args[i].Type)
 	}
 
 	// Stages: names, workers, bound functions.
@@ -194,7 +192,7 @@ func buildPipeline(c *Context) error {
 			return model.Errorf(st.namePos, "stage name %s is used twice; stage names must be distinct", st.name)
 		}
 		used[st.name] = true
-		if pipelineReserved[st.name] || pipelineTemplateNames()[st.name] {
+		if pipelineMethods[st.name] || pipelineTemplateNames()[st.name] {
 			return model.Errorf(st.namePos, "stage name %s clashes with a name in the generated pipeline code; rename the stage", st.name)
 		}
 		st.typ = lowerFirst(c.D.Name) + upperFirst(st.name)
@@ -207,7 +205,7 @@ func buildPipeline(c *Context) error {
 		for _, f := range forms {
 			if types.Identical(sig, f.sig) {
 				st.bound = fn.Name()
-				st.call = strings.Replace(f.call, "f(", fn.Name()+"(", 1)
+				st.call = strings.Replace(f.call, "f(", stencil.User(fn.Name())+"(", 1)
 				break
 			}
 		}
@@ -248,11 +246,11 @@ func buildPipeline(c *Context) error {
 		if retries == 0 {
 			return c.OptionErrorf(o, "option backoff=%s needs retries=N with N at least 1", o.Raw)
 		}
-		backoff = DurationExpr(o.Value.(durationT), c.Imports)
+		backoff = DurationExpr(o.Value.(durationT), c.Scope)
 	}
 	if retries > 0 && backoff == "0" {
 		// The retry loop compares and doubles a time.Duration.
-		backoff = c.Imports.Name("time") + ".Duration(0)"
+		backoff = c.Scope.Import("time") + ".Duration(0)"
 	}
 	// rate=: the first stage waits for the limiter before every call.
 	rate := ""
@@ -266,15 +264,10 @@ func buildPipeline(c *Context) error {
 	// One stencil run per stage: the main spec is the first stage, c.More
 	// the others. They all refer to one copy of the shared declarations,
 	// which only the first stage's run emits.
-	var typeNames []string
-	for _, a := range c.D.Args {
-		typeNames = append(typeNames, emit.TypeNames(a.Type, c.Self.Path())...)
-	}
 	for i, st := range stages {
 		spec := c.Spec
 		if i > 0 {
 			spec = NewSpec(st.typ, "Stage")
-			spec.TypeNames = typeNames
 			spec.Drop = append(spec.Drop, pipelineShared...)
 			c.More = append(c.More, spec)
 		} else {
@@ -300,7 +293,6 @@ func buildPipeline(c *Context) error {
 			// The template's Limiter interface stands for the limiter's
 			// type: the field holds a *API, whose Wait is called directly.
 			spec.Rename["Limiter"] = "*" + rate
-			spec.TypeNames = append(spec.TypeNames, rate)
 		}
 		if st.bound != "" {
 			spec.Hooks["Stage.call"] = st.call
@@ -317,12 +309,9 @@ func buildPipeline(c *Context) error {
 	}
 
 	capacity := max(1, buffer/batch)
-	if rate != "" {
-		typeNames = append(typeNames, rate)
-	}
 	c.Emit = append(c.Emit, pipelineDecls(c, stages, pipelineShape{
 		capacity: int(capacity), batch: int(batch), ordered: ordered, collect: collect, metrics: metrics, rate: rate,
-	}, typeNames)...)
+	})...)
 	return nil
 }
 
@@ -368,30 +357,22 @@ type pipelineShape struct {
 // type, its constructor, Start, RunSlice and, with metrics, Stats. They
 // mirror templates/pipeline/compose.go with the chain of starts unrolled and
 // every size a constant.
-func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape, typeNames []string) []string {
+func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []string {
 	name := c.D.Name
 	n := len(stages)
 	first, last := stages[0], stages[n-1]
-	ctxPkg := c.Imports.Name("context")
+	ctxPkg := c.Scope.Import("context")
 	runType := pipelineSharedName(name, "Run")
 	newRun := pipelineSharedName(name, "newRun")
 	statsType := pipelineSharedName(name, "StageStats")
 
-	// Locals must not shadow a name the types use.
-	taken := map[string]bool{}
-	for _, t := range typeNames {
-		taken[t] = true
-	}
+	// The locals of the methods below (those of the constructor follow),
+	// which take no stage type's name.
+	locals := c.Scope.Func()
 	for _, st := range stages {
-		taken[st.typ] = true
+		locals.Reserve(st.typ)
 	}
-	taken[name] = true
-	local := func(s string) string {
-		for taken[s] {
-			s += "_"
-		}
-		return s
-	}
+	local := locals.Name
 	p, ctx, in, r, src, srcFree, dst, res, err := local("p"), local("ctx"), local("in"), local("r"), local("src"), local("srcFree"), local("dst"), local("res"), local("err")
 
 	// struct{ seq uint64; items []T }
@@ -447,37 +428,38 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape, typeNa
 			unbound = append(unbound, st.name)
 		}
 	}
+	// The constructor's parameters are the functions of the unbound stages,
+	// named like their stages, and the limiter.
+	ctorLocals := c.Scope.Func()
+	for _, st := range stages {
+		ctorLocals.Reserve(st.name, st.typ)
+	}
+	pc := ctorLocals.Name("p")
 	var body []jen.Code
 	rateParam := "rate"
 	if sh.rate != "" {
 		// The limiter, after the stage functions: rate *API.
-		stageNames := map[string]bool{}
-		for _, st := range stages {
-			stageNames[st.name] = true
-		}
-		for stageNames[rateParam] || taken[rateParam] {
-			rateParam += "_"
-		}
+		rateParam = ctorLocals.Name("rate")
 		params = append(params, jen.Id(rateParam).Op("*").Id(sh.rate))
 		// if rate == nil { panic("NewIngest: rate is nil") }
 		body = append(body, jen.If(jen.Id(rateParam).Op("==").Nil()).Block(
 			jen.Panic(jen.Lit(newName(c)+": "+rateParam+" is nil"))))
 	}
 	// p := &Ingest{}
-	body = append(body, jen.Id(p).Op(":=").Op("&").Id(name).Values())
+	body = append(body, jen.Id(pc).Op(":=").Op("&").Id(name).Values())
 	for _, st := range stages {
 		// p.parse.name = "parse"
-		body = append(body, jen.Id(p).Dot(st.name).Dot("name").Op("=").Lit(st.name))
+		body = append(body, jen.Id(pc).Dot(st.name).Dot("name").Op("=").Lit(st.name))
 		if st.bound == "" {
 			// p.enrich.fn = enrich
-			body = append(body, jen.Id(p).Dot(st.name).Dot("fn").Op("=").Id(st.name))
+			body = append(body, jen.Id(pc).Dot(st.name).Dot("fn").Op("=").Id(st.name))
 		}
 	}
 	if sh.rate != "" {
 		// p.parse.rate = rate
-		body = append(body, jen.Id(p).Dot(first.name).Dot("rate").Op("=").Id(rateParam))
+		body = append(body, jen.Id(pc).Dot(first.name).Dot("rate").Op("=").Id(rateParam))
 	}
-	body = append(body, jen.Return(jen.Id(p)))
+	body = append(body, jen.Return(jen.Id(pc)))
 	ctorDoc := fmt.Sprintf("// %s returns %s %s.", newName(c), article(name), name)
 	var boundDesc []string
 	for _, st := range stages {

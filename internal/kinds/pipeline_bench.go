@@ -50,9 +50,9 @@ func benchPipeline(c *Context) ([]string, error) {
 			strings.Join(unbound[:len(unbound)-1], ", "), unbound[len(unbound)-1])
 	}
 
-	ctx := c.Imports.Name("context")
-	tpl := c.Imports.Name(TemplatePath + "pipeline")
-	testing := c.Imports.Name("testing")
+	ctx := c.Scope.Import("context")
+	tpl := c.Scope.Import(TemplatePath + "pipeline")
+	testing := c.Scope.Import("testing")
 	first, last := specs[0].Types["In"], specs[len(specs)-1].Types["Out"]
 
 	// rate=: each side paces its first stage with its own limiter of the
@@ -67,14 +67,15 @@ func benchPipeline(c *Context) ([]string, error) {
 
 	// The template pipeline: From the first stage, Then each other one. Each
 	// stage gets the call the generated hook makes, as a func value.
+	locals := c.Scope.Func()
 	var tplNew string
 	for i, spec := range specs {
 		cfg := maps.Clone(spec.Config)
 		if spec.Conds["rate"] && rateNew != "" {
 			cfg["Rate"] = rateNew
 		}
-		stage := fmt.Sprintf("%s.NewStage(%q, func(ctx %s.Context, in %s) (%s, error) {\n%s\n}, %s)",
-			tpl, names[i], ctx, spec.Types["In"], spec.Types["Out"], stencil.Unmark(spec.Hooks["Stage.call"]),
+		stage := fmt.Sprintf("%s.NewStage(%q, func($ctx %s.Context, $in %s) (%s, error) {\n%s\n}, %s)",
+			tpl, names[i], ctx, spec.Types["In"], spec.Types["Out"], hookFunc(spec.Hooks["Stage.call"], locals, "ctx", "in"),
 			configLiteral(tpl, cfg, pipelineConfigOrder))
 		if i == 0 {
 			tplNew = fmt.Sprintf("%s.From(\n%s,\n)", tpl, stage)
@@ -95,12 +96,12 @@ func benchPipeline(c *Context) ([]string, error) {
 `, name, testing, first, pipelineBenchItems)
 	for _, im := range impls {
 		fmt.Fprintf(&b, `	$b.Run("op=RunSlice/impl=%[1]s", func($b *%[2]s.B) {
-		p := %[3]s
-		ctx := %[4]s.Background()
+		$p := %[3]s
+		$ctx := %[4]s.Background()
 		$b.ReportAllocs()
 		for $b.Loop() {
-			if _, err := p.RunSlice(ctx, $items); err != nil {
-				$b.Fatalf("RunSlice: %%v (the benchmark runs the stages on zero-valued items)", err)
+			if _, $err := $p.RunSlice($ctx, $items); $err != nil {
+				$b.Fatalf("RunSlice: %%v (the benchmark runs the stages on zero-valued items)", $err)
 			}
 		}
 		$b.ReportMetric(float64($b.Elapsed().Nanoseconds())/float64($b.N*len($items)), "ns/item")
@@ -108,7 +109,5 @@ func benchPipeline(c *Context) ([]string, error) {
 `, im[0], testing, im[1], ctx)
 	}
 	b.WriteString("}\n")
-	// The benchmark's locals, named so as not to shadow the package's names.
-	locals := strings.NewReplacer("$b", benchLocal(c, "b"), "$zero", benchLocal(c, "zero"), "$items", benchLocal(c, "items"))
-	return []string{locals.Replace(b.String())}, nil
+	return []string{withLocals(b.String(), locals)}, nil
 }

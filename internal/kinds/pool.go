@@ -124,14 +124,14 @@ func buildPool(c *Context) error {
 		if r := c.D.Option("retries"); r == nil || r.Value.(int64) == 0 {
 			return c.OptionErrorf(o, "option backoff=%s needs retries=N with N at least 1", o.Raw)
 		}
-		cfg["Backoff"] = DurationExpr(o.Value.(durationT), c.Imports)
+		cfg["Backoff"] = DurationExpr(o.Value.(durationT), c.Scope)
 	}
 	if r := c.D.Option("retries"); r != nil && r.Value.(int64) > 0 && cfg["Backoff"] == "0" {
 		// The retry loop keeps the backoff in a variable: give it its type.
-		cfg["Backoff"] = c.Imports.Name("time") + ".Duration(0)"
+		cfg["Backoff"] = c.Scope.Import("time") + ".Duration(0)"
 	}
 	if o := c.D.Option("timeout"); o != nil {
-		cfg["Timeout"] = DurationExpr(o.Value.(durationT), c.Imports)
+		cfg["Timeout"] = DurationExpr(o.Value.(durationT), c.Scope)
 	}
 	metrics := false
 	if o := c.D.Option("metrics"); o != nil {
@@ -174,9 +174,6 @@ func buildPool(c *Context) error {
 			return c.OptionErrorf(o, "job function %s has type %s; want %s",
 				fn.Name(), spell(sig, c.Self), orList(want))
 		}
-		if err := checkBoundName(c, o, fn.Name()); err != nil {
-			return err
-		}
 		c.Spec.Hooks["Pool.call"] = strings.Replace(match.call, "f(", stencil.User(fn.Name())+"(", 1)
 		fnName = fn.Name()
 	}
@@ -201,9 +198,6 @@ func buildPool(c *Context) error {
 		if !types.Identical(sig, want) {
 			return c.OptionErrorf(o, "result handler %s has type %s; want %s",
 				fn.Name(), spell(sig, c.Self), spellForm(want, c))
-		}
-		if err := checkBoundName(c, o, fn.Name()); err != nil {
-			return err
 		}
 		if hasOut {
 			c.Spec.Hooks["Pool.deliver"] = stencil.User(fn.Name()) + "(in, out, err)"
@@ -240,7 +234,6 @@ func poolComposition(c *Context, in, out types.Type, hasOut bool) (poolComposed,
 		// The template's Limiter interface stands for the limiter's type:
 		// the field holds a *API, whose Wait is called directly.
 		c.Spec.Rename["Limiter"] = "*" + comp.rate
-		c.Spec.TypeNames = append(c.Spec.TypeNames, comp.rate)
 	}
 	if o := c.D.Option("breaker"); o != nil {
 		d, err := c.Composed(o, "breaker", "a circuit breaker")
@@ -258,7 +251,6 @@ func poolComposition(c *Context, in, out types.Type, hasOut bool) (poolComposed,
 		}
 		comp.breaker = o.Value.(string)
 		c.Spec.Rename["Executor"] = "*" + comp.breaker
-		c.Spec.TypeNames = append(c.Spec.TypeNames, comp.breaker)
 		// Every attempt is a call through the breaker: a direct call of its
 		// Execute, which calls the breaker's function.
 		c.Spec.Hooks["Pool.call"] = "return p.breaker.Execute(ctx, in)"
@@ -322,36 +314,22 @@ func orList(s []string) string {
 	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
 
-// poolHookNames are the parameters of the hooks the bound call is written
-// in (the receiver p; ctx, in; in, out, err): a function by one of those
-// names would be shadowed there.
-var poolHookNames = map[string]bool{"ctx": true, "in": true, "out": true, "err": true, "p": true}
-
-// checkBoundName rejects a bound function whose name a hook parameter
-// shadows. (A name shared with a template declaration is fine: the hook
-// marks it as the user's, see stencil.User.)
-func checkBoundName(c *Context, o *model.Option, name string) error {
-	if poolHookNames[name] {
-		return c.OptionErrorf(o, "function name %s is a parameter name in the generated pool, which would shadow it; rename the function", name)
-	}
-	return nil
-}
-
 // poolConstructor returns the source of New<Name>: it builds the pool as the
 // template's New does and calls init; it takes the functions the directive
 // did not bind, then the rate limiter and the breaker it composes with.
 func poolConstructor(c *Context, in, out string, hasOut bool, fnName, resultName string, comp poolComposed) string {
 	name := c.D.Name
 	ctor := stencil.Rename("New", "Pool", name)
-	ctx := c.Imports.Name("context")
+	ctx := c.Scope.Import("context")
 	ctxType := jen.Id(ctx).Dot("Context")
+	locals := c.Scope.Func()
 
 	var params []jen.Code
 	fields := jen.Dict{}
 	var docs []string
 
-	fnParam := "fn"
 	if fnName == "" && comp.breaker == "" {
+		fnParam := locals.Name("fn")
 		if hasOut {
 			// fn func(context.Context, In) (Out, error)
 			params = append(params, jen.Id(fnParam).Func().Params(ctxType.Clone(), jen.Id(in)).Params(jen.Id(out), jen.Error()))
@@ -360,15 +338,16 @@ func poolConstructor(c *Context, in, out string, hasOut bool, fnName, resultName
 			// fn func(context.Context, In) error
 			params = append(params, jen.Id(fnParam).Func().Params(ctxType.Clone(), jen.Id(in)).Error())
 			// func(ctx context.Context, in In) (struct{}, error) { return struct{}{}, fn(ctx, in) }
-			fields[jen.Id("fn")] = jen.Func().Params(jen.Id("ctx").Add(ctxType.Clone()), jen.Id("in").Id(in)).
+			ctxArg, inArg := locals.Name("ctx"), locals.Name("in")
+			fields[jen.Id("fn")] = jen.Func().Params(jen.Id(ctxArg).Add(ctxType.Clone()), jen.Id(inArg).Id(in)).
 				Params(jen.Struct(), jen.Error()).
-				Block(jen.Return(jen.Struct().Values(), jen.Id(fnParam).Call(jen.Id("ctx"), jen.Id("in"))))
+				Block(jen.Return(jen.Struct().Values(), jen.Id(fnParam).Call(jen.Id(ctxArg), jen.Id(inArg))))
 		}
-		docs = append(docs, "fn runs every job on a worker goroutine; it is called once per attempt.")
+		docs = append(docs, fnParam+" runs every job on a worker goroutine; it is called once per attempt.")
 	}
-	resultParam := "onResult"
-	var wrapResult jen.Code
+	var wrapResult func(p string) jen.Code
 	if resultName == "" {
+		resultParam := locals.Name("onResult")
 		if hasOut {
 			// onResult func(In, Out, error)
 			params = append(params, jen.Id(resultParam).Func().Params(jen.Id(in), jen.Id(out), jen.Error()))
@@ -376,53 +355,58 @@ func poolConstructor(c *Context, in, out string, hasOut bool, fnName, resultName
 		} else {
 			// onResult func(In, error)
 			params = append(params, jen.Id(resultParam).Func().Params(jen.Id(in), jen.Error()))
+			inArg, errArg := locals.Name("in"), locals.Name("err")
 			// if onResult != nil {
 			//	p.onResult = func(in In, _ struct{}, err error) { onResult(in, err) }
 			// }
-			wrapResult = jen.If(jen.Id(resultParam).Op("!=").Nil()).Block(
-				jen.Id("p").Dot("onResult").Op("=").Func().
-					Params(jen.Id("in").Id(in), jen.Id("_").Struct(), jen.Id("err").Error()).
-					Block(jen.Id(resultParam).Call(jen.Id("in"), jen.Id("err"))),
-			)
+			wrapResult = func(p string) jen.Code {
+				return jen.If(jen.Id(resultParam).Op("!=").Nil()).Block(
+					jen.Id(p).Dot("onResult").Op("=").Func().
+						Params(jen.Id(inArg).Id(in), jen.Id("_").Struct(), jen.Id(errArg).Error()).
+						Block(jen.Id(resultParam).Call(jen.Id(inArg), jen.Id(errArg))),
+				)
+			}
 		}
 		what := "input and error"
 		if hasOut {
 			what = "input, output and error"
 		}
-		docs = append(docs, "onResult, if not nil, receives every submitted job's "+what+
+		docs = append(docs, resultParam+", if not nil, receives every submitted job's "+what+
 			" on the worker goroutine right after the job finishes; Map items are not delivered to it.")
 	}
 
 	// The composed limiter and breaker, which other code may share.
 	var body []jen.Code
 	var nils []string
-	for _, x := range []struct{ param, typ, doc string }{
-		{"rate", comp.rate, "rate paces the jobs: every attempt of a job first waits for rate.Wait with the job's context, and fails with its error if that fails; pools sharing rate share its quota."},
-		{"breaker", comp.breaker, "breaker runs every attempt: the job function is breaker's, and a job fails fast with breaker's error while it is open."},
+	for _, x := range []struct{ field, typ, doc string }{
+		{"rate", comp.rate, "%[1]s paces the jobs: every attempt of a job first waits for %[1]s.Wait with the job's context, and fails with its error if that fails; pools sharing %[1]s share its quota."},
+		{"breaker", comp.breaker, "%[1]s runs every attempt: the job function is %[1]s's, and a job fails fast with %[1]s's error while it is open."},
 	} {
 		if x.typ == "" {
 			continue
 		}
-		params = append(params, jen.Id(x.param).Op("*").Id(x.typ))
-		fields[jen.Id(x.param)] = jen.Id(x.param)
-		docs = append(docs, x.doc)
-		nils = append(nils, x.param)
+		param := locals.Name(x.field)
+		params = append(params, jen.Id(param).Op("*").Id(x.typ))
+		fields[jen.Id(x.field)] = jen.Id(param)
+		docs = append(docs, fmt.Sprintf(x.doc, param))
+		nils = append(nils, param)
 		// if rate == nil { panic("NewResizer: rate is nil") }
-		body = append(body, jen.If(jen.Id(x.param).Op("==").Nil()).Block(
-			jen.Panic(jen.Lit(ctor+": "+x.param+" is nil"))))
+		body = append(body, jen.If(jen.Id(param).Op("==").Nil()).Block(
+			jen.Panic(jen.Lit(ctor+": "+param+" is nil"))))
 	}
 	if len(nils) > 0 {
 		docs = append(docs, ctor+" panics if "+strings.Join(nils, " or ")+" is nil.")
 	}
 
 	// p := &Name{...}
-	body = append(body, jen.Id("p").Op(":=").Op("&").Id(name).Values(fields))
+	p := locals.Name("p")
+	body = append(body, jen.Id(p).Op(":=").Op("&").Id(name).Values(fields))
 	if wrapResult != nil {
-		body = append(body, wrapResult)
+		body = append(body, wrapResult(p))
 	}
 	// p.init()
 	// return p
-	body = append(body, jen.Id("p").Dot("init").Call(), jen.Return(jen.Id("p")))
+	body = append(body, jen.Id(p).Dot("init").Call(), jen.Return(jen.Id(p)))
 	fn := jen.Func().Id(ctor).Params(params...).Op("*").Id(name).Block(body...)
 
 	var doc strings.Builder

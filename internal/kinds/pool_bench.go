@@ -29,12 +29,14 @@ func benchPool(c *Context) ([]string, error) {
 	if hasOut {
 		out = c.Type("Out")
 	}
+	// The benchmark's locals: none captures the user's names it refers to.
+	locals := c.Scope.Func()
 	// The template gets the same call the generated hook makes, as a func value.
-	call := stencil.Unmark(c.Spec.Hooks["Pool.call"])
-	ctx := c.Imports.Name("context")
-	tpl := c.Imports.Name(TemplatePath + "pool")
-	testing := c.Imports.Name("testing")
-	sync := c.Imports.Name("sync")
+	call := hookFunc(c.Spec.Hooks["Pool.call"], locals, "ctx", "in")
+	ctx := c.Scope.Import("context")
+	tpl := c.Scope.Import(TemplatePath + "pool")
+	testing := c.Scope.Import("testing")
+	sync := c.Scope.Import("sync")
 	cfg := c.Spec.Config
 	name, ctor := c.D.Name, newName(c)
 	resultBound := c.D.Option("result") != nil
@@ -43,21 +45,21 @@ func benchPool(c *Context) ([]string, error) {
 	// handler, unless result= binds it too.
 	genNil, genDone := "nil", ""
 	if !resultBound {
-		genDone = fmt.Sprintf("func(%s, %s, error) { wg.Done() }", in, out)
+		genDone = fmt.Sprintf("func(%s, %s, error) { $wg.Done() }", in, out)
 		if !hasOut {
-			genDone = fmt.Sprintf("func(%s, error) { wg.Done() }", in)
+			genDone = fmt.Sprintf("func(%s, error) { $wg.Done() }", in)
 		}
 	} else {
 		genNil = ""
 	}
 	// rate=: each pool, generated or template, gets a limiter of its own,
 	// so that the two measure the same pacing.
-	tplCfg := "cfg"
+	tplCfg := "$cfg"
 	if o := c.D.Option("rate"); o != nil {
 		newRate := stencil.Rename("New", "Limiter", o.Value.(string)) + "()"
 		genNil = strings.TrimPrefix(genNil+", "+newRate, ", ")
 		genDone = strings.TrimPrefix(genDone+", "+newRate, ", ")
-		tplCfg = fmt.Sprintf("func() %s.Config {\n\t\tc := cfg\n\t\tc.Rate = %s\n\t\treturn c\n\t}", tpl, newRate)
+		tplCfg = fmt.Sprintf("func() %s.Config {\n\t\t$c := $cfg\n\t\t$c.Rate = %s\n\t\treturn $c\n\t}", tpl, newRate)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `// Benchmark%[1]s measures %[1]s against the generic template it was
@@ -65,76 +67,76 @@ func benchPool(c *Context) ([]string, error) {
 // batches of %[5]d zero-valued jobs (ns/job is the cost per job):
 //
 //	go test -run '^$' -bench 'Benchmark%[1]s$' -count 6 | go tool benchstat -col /impl -
-func Benchmark%[1]s(b *%[6]s.B) {
-	ins := make([]%[3]s, %[5]d)
-	cfg := %[2]s.Config{Workers: %[7]s, Queue: %[8]s, Retries: %[9]s, Backoff: %[10]s, Timeout: %[11]s, Metrics: %[12]s}
-	fn := func(ctx %[13]s.Context, in %[3]s) (%[4]s, error) {
+func Benchmark%[1]s($b *%[6]s.B) {
+	$ins := make([]%[3]s, %[5]d)
+	$cfg := %[2]s.Config{Workers: %[7]s, Queue: %[8]s, Retries: %[9]s, Backoff: %[10]s, Timeout: %[11]s, Metrics: %[12]s}
+	$fn := func($ctx %[13]s.Context, $in %[3]s) (%[4]s, error) {
 		%[14]s
 	}
-	perJob := func(b *%[6]s.B) {
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ins)), "ns/job")
+	$perJob := func($b *%[6]s.B) {
+		$b.ReportMetric(float64($b.Elapsed().Nanoseconds())/float64($b.N*len($ins)), "ns/job")
 	}
-	b.Run("op=Map/impl=generated", func(b *%[6]s.B) {
-		p := %[15]s(%[16]s)
-		defer p.Close()
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := p.Map(%[13]s.Background(), ins); err != nil {
-				b.Fatalf("Map: %%v (the benchmark runs the function on zero-valued jobs)", err)
+	$b.Run("op=Map/impl=generated", func($b *%[6]s.B) {
+		$p := %[15]s(%[16]s)
+		defer $p.Close()
+		$b.ReportAllocs()
+		for $b.Loop() {
+			if _, $err := $p.Map(%[13]s.Background(), $ins); $err != nil {
+				$b.Fatalf("Map: %%v (the benchmark runs the function on zero-valued jobs)", $err)
 			}
 		}
-		perJob(b)
+		$perJob($b)
 	})
-	b.Run("op=Map/impl=template", func(b *%[6]s.B) {
-		p := %[2]s.New(fn, nil, cfg)
-		defer p.Close()
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := p.Map(%[13]s.Background(), ins); err != nil {
-				b.Fatalf("Map: %%v (the benchmark runs the function on zero-valued jobs)", err)
+	$b.Run("op=Map/impl=template", func($b *%[6]s.B) {
+		$p := %[2]s.New($fn, nil, $cfg)
+		defer $p.Close()
+		$b.ReportAllocs()
+		for $b.Loop() {
+			if _, $err := $p.Map(%[13]s.Background(), $ins); $err != nil {
+				$b.Fatalf("Map: %%v (the benchmark runs the function on zero-valued jobs)", $err)
 			}
 		}
-		perJob(b)
+		$perJob($b)
 	})
 `, upper(name), tpl, in, out, poolBenchJobs, testing,
 		cfg["Workers"], cfg["Queue"], cfg["Retries"], cfg["Backoff"], cfg["Timeout"], cfg["Metrics"],
 		ctx, call, ctor, genNil)
 	if !resultBound {
-		fmt.Fprintf(&b, `	for _, impl := range []string{"generated", "template"} {
-		b.Run("op=Submit/impl="+impl, func(b *%[1]s.B) {
-			var wg %[2]s.WaitGroup
-			var p interface {
+		fmt.Fprintf(&b, `	for _, $impl := range []string{"generated", "template"} {
+		$b.Run("op=Submit/impl="+$impl, func($b *%[1]s.B) {
+			var $wg %[2]s.WaitGroup
+			var $p interface {
 				Submit(%[3]s.Context, %[4]s) error
 				Close()
 			}
-			if impl == "generated" {
-				p = %[5]s(%[6]s)
+			if $impl == "generated" {
+				$p = %[5]s(%[6]s)
 			} else {
-				p = %[7]s.New(fn, func(%[4]s, %[8]s, error) { wg.Done() }, cfg)
+				$p = %[7]s.New($fn, func(%[4]s, %[8]s, error) { $wg.Done() }, $cfg)
 			}
-			defer p.Close()
-			ctx := %[3]s.Background()
-			b.ReportAllocs()
-			for b.Loop() {
-				wg.Add(len(ins))
-				for _, in := range ins {
-					if err := p.Submit(ctx, in); err != nil {
-						b.Fatalf("Submit: %%v", err)
+			defer $p.Close()
+			$ctx := %[3]s.Background()
+			$b.ReportAllocs()
+			for $b.Loop() {
+				$wg.Add(len($ins))
+				for _, $in := range $ins {
+					if $err := $p.Submit($ctx, $in); $err != nil {
+						$b.Fatalf("Submit: %%v", $err)
 					}
 				}
-				wg.Wait()
+				$wg.Wait()
 			}
-			perJob(b)
+			$perJob($b)
 		})
 	}
 `, testing, sync, ctx, in, ctor, genDone, tpl, out)
 	}
 	b.WriteString("}\n")
 	src := b.String()
-	if tplCfg != "cfg" {
+	if tplCfg != "$cfg" {
 		// paced returns the template's Config with a limiter of its own.
-		src = strings.Replace(src, "\tfn := func(", "\tpaced := "+tplCfg+"\n\tfn := func(", 1)
-		src = strings.ReplaceAll(src, ", cfg)", ", paced())")
+		src = strings.Replace(src, "\t$fn := func(", "\t$paced := "+tplCfg+"\n\t$fn := func(", 1)
+		src = strings.ReplaceAll(src, ", $cfg)", ", $paced())")
 	}
-	return []string{src}, nil
+	return []string{withLocals(src, locals)}, nil
 }

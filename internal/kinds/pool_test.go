@@ -64,7 +64,7 @@ func buildPoolFor(t *testing.T, args []string, opts map[string]string) (*Context
 		}
 		d.Options = append(d.Options, o)
 	}
-	c := &Context{D: d, Types: tys, Imports: emit.NewImports("x", map[string]bool{}), Self: pkg,
+	c := &Context{D: d, Types: tys, Scope: emit.NewScope("x", map[string]bool{}, map[string]bool{}), Self: pkg,
 		Spec: NewSpec("Resizer", "Pool")}
 	return c, k.Build(c)
 }

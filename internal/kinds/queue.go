@@ -73,10 +73,11 @@ func buildQueue(c *Context) error {
 	//	q.init()
 	//	return q
 	// }
+	q := c.Scope.Func().Name("q")
 	fn := jen.Func().Id(ctor).Params().Op("*").Id(name).Block(
-		jen.Id("q").Op(":=").Op("&").Id(name).Values(),
-		jen.Id("q").Dot("init").Call(),
-		jen.Return(jen.Id("q")),
+		jen.Id(q).Op(":=").Op("&").Id(name).Values(),
+		jen.Id(q).Dot("init").Call(),
+		jen.Return(jen.Id(q)),
 	)
 	doc := docLines(fmt.Sprintf("// %s returns an empty %s of capacity %d; when it is full, Push %s.",
 		ctor, name, size, queuePolicyDoc[policy]))

@@ -24,9 +24,9 @@ func benchQueue(c *Context) ([]string, error) {
 		return nil, err
 	}
 	t := c.Type("T")
-	ctx := c.Imports.Name("context")
-	tpl := c.Imports.Name(TemplatePath + "queue")
-	testing := c.Imports.Name("testing")
+	ctx := c.Scope.Import("context")
+	tpl := c.Scope.Import(TemplatePath + "queue")
+	testing := c.Scope.Import("testing")
 	cfg := c.Spec.Config
 	size, err := strconv.Atoi(cfg["Size"])
 	if err != nil {
@@ -60,15 +60,15 @@ func benchQueue(c *Context) ([]string, error) {
 `, name, testing, t, batch)
 	for _, im := range impls {
 		fmt.Fprintf(&b, `	$b.Run("op=PushPop/impl=%[1]s", func($b *%[2]s.B) {
-		q := %[3]s
-		ctx := %[4]s.Background()
+		$q := %[3]s
+		$ctx := %[4]s.Background()
 		$b.ReportAllocs()
 		for $b.Loop() {
-			if err := q.Push(ctx, $zero); err != nil {
-				$b.Fatalf("Push: %%v", err)
+			if $err := $q.Push($ctx, $zero); $err != nil {
+				$b.Fatalf("Push: %%v", $err)
 			}
-			if _, err := q.Pop(ctx); err != nil {
-				$b.Fatalf("Pop: %%v", err)
+			if _, $err := $q.Pop($ctx); $err != nil {
+				$b.Fatalf("Pop: %%v", $err)
 			}
 		}
 	})
@@ -76,20 +76,20 @@ func benchQueue(c *Context) ([]string, error) {
 	}
 	for _, im := range impls {
 		fmt.Fprintf(&b, `	$b.Run("op=PushManyPopMany/impl=%[1]s", func($b *%[2]s.B) {
-		buf := make([]%[5]s, len($items))
-		q := %[3]s
-		ctx := %[4]s.Background()
+		$buf := make([]%[5]s, len($items))
+		$q := %[3]s
+		$ctx := %[4]s.Background()
 		$b.ReportAllocs()
 		for $b.Loop() {
-			if n, err := q.PushMany(ctx, $items); err != nil || n != len($items) {
-				$b.Fatalf("PushMany: pushed %%d of %%d: %%v", n, len($items), err)
+			if $n, $err := $q.PushMany($ctx, $items); $err != nil || $n != len($items) {
+				$b.Fatalf("PushMany: pushed %%d of %%d: %%v", $n, len($items), $err)
 			}
-			for popped := 0; popped < len($items); {
-				n, err := q.PopMany(ctx, buf)
-				if err != nil {
-					$b.Fatalf("PopMany: %%v", err)
+			for $popped := 0; $popped < len($items); {
+				$n, $err := $q.PopMany($ctx, $buf)
+				if $err != nil {
+					$b.Fatalf("PopMany: %%v", $err)
 				}
-				popped += n
+				$popped += $n
 			}
 		}
 		$b.ReportMetric(float64($b.Elapsed().Nanoseconds())/float64($b.N*len($items)), "ns/item")
@@ -97,44 +97,42 @@ func benchQueue(c *Context) ([]string, error) {
 `, im[0], testing, im[1], ctx, t)
 	}
 	for _, im := range impls {
-		pushErr := "err != nil"
+		pushErr := "$err != nil"
 		if policy == 3 {
-			pushErr = "err != nil && err != " + errFull[im[0]]
+			pushErr = "$err != nil && $err != " + errFull[im[0]]
 		}
-		check := `if n := <-popped; n != $b.N {
-			$b.Fatalf("popped %d of %d items", n, $b.N)
+		check := `if $n := <-$popped; $n != $b.N {
+			$b.Fatalf("popped %d of %d items", $n, $b.N)
 		}`
 		if policy != 0 {
-			check = `$b.ReportMetric(float64($b.N-<-popped)/float64($b.N), "lost/op")`
+			check = `$b.ReportMetric(float64($b.N-<-$popped)/float64($b.N), "lost/op")`
 		}
 		fmt.Fprintf(&b, `	$b.Run("op=ProducerConsumer/impl=%[1]s", func($b *%[2]s.B) {
-		q := %[3]s
-		defer q.Close() // on failure, lets the consumer finish
-		ctx := %[4]s.Background()
-		popped := make(chan int, 1)
+		$q := %[3]s
+		defer $q.Close() // on failure, lets the consumer finish
+		$ctx := %[4]s.Background()
+		$popped := make(chan int, 1)
 		go func() {
-			n := 0
+			$n := 0
 			for {
-				if _, err := q.Pop(ctx); err != nil {
-					popped <- n // closed and drained
+				if _, $err := $q.Pop($ctx); $err != nil {
+					$popped <- $n // closed and drained
 					return
 				}
-				n++
+				$n++
 			}
 		}()
 		$b.ReportAllocs()
 		for $b.Loop() {
-			if err := q.Push(ctx, $zero); %[5]s {
-				$b.Fatalf("Push: %%v", err)
+			if $err := $q.Push($ctx, $zero); %[5]s {
+				$b.Fatalf("Push: %%v", $err)
 			}
 		}
-		q.Close()
+		$q.Close()
 		%[6]s
 	})
 `, im[0], testing, im[1], ctx, pushErr, check)
 	}
 	b.WriteString("}\n")
-	// The benchmark's locals, named so as not to shadow the package's names.
-	locals := strings.NewReplacer("$b", benchLocal(c, "b"), "$zero", benchLocal(c, "zero"), "$items", benchLocal(c, "items"))
-	return []string{locals.Replace(b.String())}, nil
+	return []string{withLocals(b.String(), c.Scope.Func())}, nil
 }

@@ -99,15 +99,15 @@ func buildRateLimit(c *Context) error {
 	c.Spec.Conds["window"] = algo == "window"
 	algorithm := map[string]string{"token": "0", "window": "1"}[algo] // TokenBucket, SlidingWindow
 	c.Spec.Config["Algorithm"] = algorithm
-	c.Spec.Config["Interval"] = DurationExpr(interval, c.Imports)
+	c.Spec.Config["Interval"] = DurationExpr(interval, c.Scope)
 	c.Spec.Config["Burst"] = fmt.Sprint(burst)
 	c.Spec.Config["Limit"] = fmt.Sprint(limit)
-	c.Spec.Config["Window"] = DurationExpr(window, c.Imports)
+	c.Spec.Config["Window"] = DurationExpr(window, c.Scope)
 	c.Spec.Keep = append(c.Spec.Keep, "Limiter.init")
 
 	name := c.D.Name
 	newName := stencil.Rename("New", "Limiter", name)
-	tm := c.Imports.Name("time")
+	tm := c.Scope.Import("time")
 	what := fmt.Sprintf("a token bucket of %d tokens refilled at one per %s", burst, interval)
 	if algo == "window" {
 		what = fmt.Sprintf("a sliding window admitting %d events per %s", limit, window)
@@ -126,13 +126,15 @@ func buildRateLimit(c *Context) error {
 	// 	l.init(epoch)
 	// 	return l
 	// }
+	locals := c.Scope.Func()
+	epoch, l := locals.Name("epoch"), locals.Name("l")
 	ctorAt := jen.Commentf("%sAt is %s with an explicit epoch: the time at which the bucket is", newName, newName).Line().
 		Comment("full and the first window starts. Tests use it with the At methods to").Line().
 		Comment("control time.").Line().
-		Func().Id(newName+"At").Params(jen.Id("epoch").Id(tm).Dot("Time")).Op("*").Id(name).Block(
-		jen.Id("l").Op(":=").Op("&").Id(name).Values(),
-		jen.Id("l").Dot("init").Call(jen.Id("epoch")),
-		jen.Return(jen.Id("l")),
+		Func().Id(newName+"At").Params(jen.Id(epoch).Id(tm).Dot("Time")).Op("*").Id(name).Block(
+		jen.Id(l).Op(":=").Op("&").Id(name).Values(),
+		jen.Id(l).Dot("init").Call(jen.Id(epoch)),
+		jen.Return(jen.Id(l)),
 	)
 	// Documentation of the template that names NewAt names this one.
 	c.Spec.Rename["NewAt"] = newName + "At"

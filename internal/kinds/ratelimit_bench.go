@@ -14,14 +14,14 @@ func benchRateLimit(c *Context) ([]string, error) {
 	if err := buildRateLimit(c); err != nil {
 		return nil, err
 	}
-	tpl := c.Imports.Name(TemplatePath + "ratelimit")
-	testing := c.Imports.Name("testing")
+	tpl := c.Scope.Import(TemplatePath + "ratelimit")
+	testing := c.Scope.Import("testing")
 	cfg := c.Spec.Config
 	algo := map[string]string{"0": "TokenBucket", "1": "SlidingWindow"}[cfg["Algorithm"]]
 	if algo == "" {
 		return nil, fmt.Errorf("ratelimit bench: unknown algorithm %q", cfg["Algorithm"])
 	}
-	impls := [][2]string{{"generated", newName(c) + "()"}, {"template", tpl + ".New(cfg)"}}
+	impls := [][2]string{{"generated", newName(c) + "()"}, {"template", tpl + ".New($cfg)"}}
 
 	var b strings.Builder
 	fmt.Fprintf(&b, `// Benchmark%[1]s measures %[1]s against the generic template it was
@@ -29,23 +29,23 @@ func benchRateLimit(c *Context) ([]string, error) {
 // it answers (allowed/op is the fraction of calls admitted):
 //
 //	go test -run '^$' -bench 'Benchmark%[1]s$' -count 6 | go tool benchstat -col /impl -
-func Benchmark%[1]s(b *%[3]s.B) {
-	cfg := %[2]s.Config{Algorithm: %[2]s.%[4]s, Interval: %[5]s, Burst: %[6]s, Limit: %[7]s, Window: %[8]s}
+func Benchmark%[1]s($b *%[3]s.B) {
+	$cfg := %[2]s.Config{Algorithm: %[2]s.%[4]s, Interval: %[5]s, Burst: %[6]s, Limit: %[7]s, Window: %[8]s}
 `, upper(c.D.Name), tpl, testing, algo, cfg["Interval"], cfg["Burst"], cfg["Limit"], cfg["Window"])
 	for _, im := range impls {
-		fmt.Fprintf(&b, `	b.Run("op=Allow/impl=%[1]s", func(b *%[2]s.B) {
-		l := %[3]s
-		allowed := 0
-		b.ReportAllocs()
-		for b.Loop() {
-			if l.Allow() {
-				allowed++
+		fmt.Fprintf(&b, `	$b.Run("op=Allow/impl=%[1]s", func($b *%[2]s.B) {
+		$l := %[3]s
+		$allowed := 0
+		$b.ReportAllocs()
+		for $b.Loop() {
+			if $l.Allow() {
+				$allowed++
 			}
 		}
-		b.ReportMetric(float64(allowed)/float64(b.N), "allowed/op")
+		$b.ReportMetric(float64($allowed)/float64($b.N), "allowed/op")
 	})
 `, im[0], testing, im[1])
 	}
 	b.WriteString("}\n")
-	return []string{b.String()}, nil
+	return []string{withLocals(b.String(), c.Scope.Func())}, nil
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/dave/jennifer/jen"
+
+	"github.com/monogen/monogen/internal/stencil"
 )
 
 // //monogen:respool Name[T] max=N new=f close=g check=h idle=D
@@ -39,12 +41,12 @@ func buildResPool(c *Context) error {
 			{newSig([]types.Type{contextType(c.Self)}, []types.Type{t, errorType}), "return %s(ctx)"},
 			{newSig(nil, []types.Type{t, errorType}), "return %s()"},
 		}
-		body, err := bindForms(c, o, "new function", forms, "ctx")
+		body, err := bindForms(c, o, "new function", forms)
 		if err != nil {
 			return err
 		}
 		c.Spec.Hooks["Pool.create"] = body
-		c.Spec.HookDocs["Pool.create"] = fmt.Sprintf("create makes a resource with %s, the directive's new=.", o.Raw)
+		c.Spec.HookDocs["Pool.create"] = fmt.Sprintf("create makes a resource with %s, the directive's new=.", stencil.User(o.Raw))
 		newBound = true
 	}
 	c.Spec.Conds["boundNew"] = newBound
@@ -58,12 +60,12 @@ func buildResPool(c *Context) error {
 			{newSig([]types.Type{t}, nil), "%s(r)"},
 			{newSig([]types.Type{t}, []types.Type{errorType}), "_ = %s(r) // the resource is gone either way"},
 		}
-		body, err := bindForms(c, o, "close function", forms, "r")
+		body, err := bindForms(c, o, "close function", forms)
 		if err != nil {
 			return err
 		}
 		c.Spec.Hooks["Pool.destroy"] = body
-		c.Spec.HookDocs["Pool.destroy"] = fmt.Sprintf("destroy closes a resource with %s, the directive's close=.", o.Raw)
+		c.Spec.HookDocs["Pool.destroy"] = fmt.Sprintf("destroy closes a resource with %s, the directive's close=.", stencil.User(o.Raw))
 	}
 	c.Spec.Conds["boundClose"] = true
 
@@ -71,12 +73,12 @@ func buildResPool(c *Context) error {
 	c.Spec.HookDocs["Pool.healthy"] = "healthy accepts every resource: the directive has no check= function."
 	if o := c.D.Option("check"); o != nil {
 		forms := []sigForm{{newSig([]types.Type{t}, []types.Type{errorType}), "return %s(r)"}}
-		body, err := bindForms(c, o, "check function", forms, "r")
+		body, err := bindForms(c, o, "check function", forms)
 		if err != nil {
 			return err
 		}
 		c.Spec.Hooks["Pool.healthy"] = body
-		c.Spec.HookDocs["Pool.healthy"] = fmt.Sprintf("healthy checks an idle resource with %s, the directive's check=.", o.Raw)
+		c.Spec.HookDocs["Pool.healthy"] = fmt.Sprintf("healthy checks an idle resource with %s, the directive's check=.", stencil.User(o.Raw))
 	}
 	c.Spec.Conds["boundCheck"] = true
 
@@ -88,15 +90,18 @@ func buildResPool(c *Context) error {
 
 	name := c.D.Name
 	ctor := newName(c)
+	locals := c.Scope.Func()
 	var params []jen.Code
 	fields := jen.Dict{}
 	docs := []string{fmt.Sprintf("%s returns an empty %s.", ctor, name)}
 	if !newBound {
 		// newFn func(context.Context) (T, error)
-		params = append(params, jen.Id("newFn").Func().Params(jen.Id(c.Imports.Name("context")).Dot("Context")).Params(jen.Id(c.Type("T")), jen.Error()))
-		fields[jen.Id("newFn")] = jen.Id("newFn")
-		docs = append(docs, "newFn makes a resource when Get finds none idle and fewer than the maximum exist.")
+		newFn := locals.Name("newFn")
+		params = append(params, jen.Id(newFn).Func().Params(jen.Id(c.Scope.Import("context")).Dot("Context")).Params(jen.Id(c.Type("T")), jen.Error()))
+		fields[jen.Id("newFn")] = jen.Id(newFn)
+		docs = append(docs, newFn+" makes a resource when Get finds none idle and fewer than the maximum exist.")
 	}
+	p := locals.Name("p")
 	docs = append(docs, "Close closes the idle resources.")
 	// func NewConns() *Conns {
 	//	p := &Conns{}
@@ -104,9 +109,9 @@ func buildResPool(c *Context) error {
 	//	return p
 	// }
 	fn := jen.Func().Id(ctor).Params(params...).Op("*").Id(name).Block(
-		jen.Id("p").Op(":=").Op("&").Id(name).Values(fields),
-		jen.Id("p").Dot("init").Call(),
-		jen.Return(jen.Id("p")),
+		jen.Id(p).Op(":=").Op("&").Id(name).Values(fields),
+		jen.Id(p).Dot("init").Call(),
+		jen.Return(jen.Id(p)),
 	)
 	c.Emit = append(c.Emit, docLines("// "+strings.Join(docs, " "))+"\n"+fmt.Sprintf("%#v", fn))
 	return nil
@@ -123,8 +128,10 @@ func resPoolHotSlot(c *Context, t types.Type) {
 		c.Spec.Consts["hotSlot"] = "false"
 		return
 	}
-	atomic, unsafe := c.Imports.Name("sync/atomic"), c.Imports.Name("unsafe")
-	conv := "(" + c.Type("T") + ")"
+	atomic, unsafe := c.Scope.Import("sync/atomic"), c.Scope.Import("unsafe")
+	// The conversion back to T names the type parameter, which the stencil
+	// replaces by the type argument.
+	conv := "T"
 	slot := fmt.Sprintf("(*%[1]s.Pointer)(%[1]s.Pointer(&p.hot[i].r))", unsafe)
 	c.Spec.Hooks["Pool.hotHolds"] = "return r != nil"
 	c.Spec.HookDocs["Pool.hotHolds"] = "hotHolds reports whether the hot slots can hold r: not when r is nil,\nwhich a slot uses for empty."

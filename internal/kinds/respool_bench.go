@@ -3,8 +3,6 @@ package kinds
 import (
 	"fmt"
 	"strings"
-
-	"github.com/monogen/monogen/internal/stencil"
 )
 
 // benchResPool emits BenchmarkName for a resource pool with new= bound: the
@@ -22,19 +20,20 @@ func benchResPool(c *Context) ([]string, error) {
 		return nil, c.Errorf("bench=true on a respool needs new=: the benchmark runs the bound function")
 	}
 	t := c.Type("T")
-	ctx := c.Imports.Name("context")
-	tpl := c.Imports.Name(TemplatePath + "respool")
-	testing := c.Imports.Name("testing")
+	ctx := c.Scope.Import("context")
+	tpl := c.Scope.Import(TemplatePath + "respool")
+	testing := c.Scope.Import("testing")
 	cfg := c.Spec.Config
+	locals := c.Scope.Func()
 	// The template gets the calls the generated hooks make, as func values;
 	// nil where the directive binds no function, as the template's New takes.
-	newFn := fmt.Sprintf("func(ctx %s.Context) (%s, error) {\n%s\n}", ctx, t, stencil.Unmark(c.Spec.Hooks["Pool.create"]))
+	newFn := fmt.Sprintf("func($ctx %s.Context) (%s, error) {\n%s\n}", ctx, t, hookFunc(c.Spec.Hooks["Pool.create"], locals, "ctx"))
 	closeFn, checkFn := "nil", "nil"
 	if c.D.Option("close") != nil {
-		closeFn = fmt.Sprintf("func(r %s) {\n%s\n}", t, stencil.Unmark(c.Spec.Hooks["Pool.destroy"]))
+		closeFn = fmt.Sprintf("func($r %s) {\n%s\n}", t, hookFunc(c.Spec.Hooks["Pool.destroy"], locals, "r"))
 	}
 	if c.D.Option("check") != nil {
-		checkFn = fmt.Sprintf("func(r %s) error {\n%s\n}", t, stencil.Unmark(c.Spec.Hooks["Pool.healthy"]))
+		checkFn = fmt.Sprintf("func($r %s) error {\n%s\n}", t, hookFunc(c.Spec.Hooks["Pool.healthy"], locals, "r"))
 	}
 	tplNew := fmt.Sprintf("%s.New(%s, %s, %s, %s)", tpl, newFn, closeFn, checkFn, configLiteral(tpl, cfg, []string{"Max", "Idle"}))
 	impls := [][2]string{{"generated", newName(c) + "()"}, {"template", tplNew}}
@@ -48,41 +47,39 @@ func benchResPool(c *Context) ([]string, error) {
 	fmt.Fprintf(&b, "func Benchmark%s($b *%s.B) {\n", name, testing)
 	for _, im := range impls {
 		fmt.Fprintf(&b, `	$b.Run("op=GetPut/impl=%[1]s", func($b *%[2]s.B) {
-		p := %[3]s
-		defer p.Close()
-		ctx := %[4]s.Background()
+		$p := %[3]s
+		defer $p.Close()
+		$ctx := %[4]s.Background()
 		$b.ReportAllocs()
 		for $b.Loop() {
-			r, err := p.Get(ctx)
-			if err != nil {
-				$b.Fatalf("Get: %%v", err)
+			$r, $err := $p.Get($ctx)
+			if $err != nil {
+				$b.Fatalf("Get: %%v", $err)
 			}
-			p.Put(r)
+			$p.Put($r)
 		}
 	})
 `, im[0], testing, im[1], ctx)
 	}
 	for _, im := range impls {
 		fmt.Fprintf(&b, `	$b.Run("op=GetPutParallel/impl=%[1]s", func($b *%[2]s.B) {
-		p := %[3]s
-		defer p.Close()
-		ctx := %[4]s.Background()
+		$p := %[3]s
+		defer $p.Close()
+		$ctx := %[4]s.Background()
 		$b.ReportAllocs()
-		$b.RunParallel(func(pb *%[2]s.PB) {
-			for pb.Next() {
-				r, err := p.Get(ctx)
-				if err != nil {
-					$b.Errorf("Get: %%v", err)
+		$b.RunParallel(func($pb *%[2]s.PB) {
+			for $pb.Next() {
+				$r, $err := $p.Get($ctx)
+				if $err != nil {
+					$b.Errorf("Get: %%v", $err)
 					return
 				}
-				p.Put(r)
+				$p.Put($r)
 			}
 		})
 	})
 `, im[0], testing, im[1], ctx)
 	}
 	b.WriteString("}\n")
-	// The benchmark's locals, named so as not to shadow the package's names.
-	locals := strings.NewReplacer("$b", benchLocal(c, "b"))
-	return []string{locals.Replace(b.String())}, nil
+	return []string{withLocals(b.String(), locals)}, nil
 }

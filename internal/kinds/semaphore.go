@@ -43,11 +43,12 @@ func buildSemaphore(c *Context) error {
 	// 	s.init()
 	// 	return s
 	// }
+	s := c.Scope.Func().Name("s")
 	ctor := jen.Commentf("%s returns a semaphore of capacity %d.", newName, n).Line().
 		Func().Id(newName).Params().Op("*").Id(name).Block(
-		jen.Id("s").Op(":=").Op("&").Id(name).Values(),
-		jen.Id("s").Dot("init").Call(),
-		jen.Return(jen.Id("s")),
+		jen.Id(s).Op(":=").Op("&").Id(name).Values(),
+		jen.Id(s).Dot("init").Call(),
+		jen.Return(jen.Id(s)),
 	)
 	c.Emit = append(c.Emit, fmt.Sprintf("%#v", ctor))
 	return nil

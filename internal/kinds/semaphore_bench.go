@@ -14,9 +14,9 @@ func benchSemaphore(c *Context) ([]string, error) {
 	if err := buildSemaphore(c); err != nil {
 		return nil, err
 	}
-	ctx := c.Imports.Name("context")
-	tpl := c.Imports.Name(TemplatePath + "semaphore")
-	testing := c.Imports.Name("testing")
+	ctx := c.Scope.Import("context")
+	tpl := c.Scope.Import(TemplatePath + "semaphore")
+	testing := c.Scope.Import("testing")
 	n := c.Spec.Config["N"]
 	impls := [][2]string{{"generated", newName(c) + "()"}, {"template", tpl + ".New(" + n + ")"}}
 
@@ -26,39 +26,39 @@ func benchSemaphore(c *Context) ([]string, error) {
 // Acquire and Release of one unit:
 //
 //	go test -run '^$' -bench 'Benchmark%[1]s$' -count 6 | go tool benchstat -col /impl -
-func Benchmark%[1]s(b *%[4]s.B) {
+func Benchmark%[1]s($b *%[4]s.B) {
 `, upper(c.D.Name), tpl, n, testing)
 	for _, im := range impls {
-		fmt.Fprintf(&b, `	b.Run("op=AcquireRelease/impl=%[1]s", func(b *%[2]s.B) {
-		s := %[3]s
-		ctx := %[4]s.Background()
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := s.Acquire(ctx); err != nil {
-				b.Fatalf("Acquire: %%v", err)
+		fmt.Fprintf(&b, `	$b.Run("op=AcquireRelease/impl=%[1]s", func($b *%[2]s.B) {
+		$s := %[3]s
+		$ctx := %[4]s.Background()
+		$b.ReportAllocs()
+		for $b.Loop() {
+			if $err := $s.Acquire($ctx); $err != nil {
+				$b.Fatalf("Acquire: %%v", $err)
 			}
-			s.Release()
+			$s.Release()
 		}
 	})
 `, im[0], testing, im[1], ctx)
 	}
 	for _, im := range impls {
-		fmt.Fprintf(&b, `	b.Run("op=AcquireReleaseParallel/impl=%[1]s", func(b *%[2]s.B) {
-		s := %[3]s
-		ctx := %[4]s.Background()
-		b.ReportAllocs()
-		b.RunParallel(func(pb *%[2]s.PB) {
-			for pb.Next() {
-				if err := s.Acquire(ctx); err != nil {
-					b.Errorf("Acquire: %%v", err)
+		fmt.Fprintf(&b, `	$b.Run("op=AcquireReleaseParallel/impl=%[1]s", func($b *%[2]s.B) {
+		$s := %[3]s
+		$ctx := %[4]s.Background()
+		$b.ReportAllocs()
+		$b.RunParallel(func($pb *%[2]s.PB) {
+			for $pb.Next() {
+				if $err := $s.Acquire($ctx); $err != nil {
+					$b.Errorf("Acquire: %%v", $err)
 					return
 				}
-				s.Release()
+				$s.Release()
 			}
 		})
 	})
 `, im[0], testing, im[1], ctx)
 	}
 	b.WriteString("}\n")
-	return []string{b.String()}, nil
+	return []string{withLocals(b.String(), c.Scope.Func())}, nil
 }

@@ -21,12 +21,15 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
 
-// Template is a parsed and type-checked template package. It is parsed anew
-// for every directive, so the stencil may annotate its syntax freely.
+// Template is a parsed and type-checked template package. It is parsed once
+// for a run and shared by every directive stenciled from it: Stencil never
+// changes it (its syntax, its types or its sources), and keeps what it
+// learns about one directive in a state of its own.
 type Template struct {
 	Dir   string
 	Fset  *token.FileSet
@@ -34,6 +37,15 @@ type Template struct {
 	Srcs  [][]byte
 	Pkg   *types.Package
 	Info  *types.Info
+	// idents are the template's identifiers, but for the names of the
+	// packages it imports: a renamed local avoids them, and so does the
+	// name of an import of the output.
+	idents map[string]bool
+	// names matches the template's names in prose; comments plans each
+	// file's comments (see commentPlans).
+	commentsOnce sync.Once
+	names        *regexp.Regexp
+	comments     [][]commentPlan
 }
 
 // Parse reads the non-test .go files of dir in fsys and type-checks them.
@@ -75,7 +87,34 @@ func Parse(fsys fs.FS, dir string, imp types.Importer) (*Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("template %s does not type-check: %v", dir, err)
 	}
+	t.idents = map[string]bool{}
+	for _, f := range t.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.ImportSpec:
+				return false
+			case *ast.Ident:
+				// The packages the template imports are not its names:
+				// where it uses them, nothing shadows them.
+				if _, ok := t.Info.Uses[n].(*types.PkgName); !ok && n != f.Name {
+					t.idents[n.Name] = true
+				}
+			}
+			return true
+		})
+	}
 	return t, nil
+}
+
+// Identifiers returns the template's identifiers, but for the names of the
+// packages it imports, sorted.
+func (t *Template) Identifiers() []string {
+	out := make([]string, 0, len(t.idents))
+	for n := range t.idents {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // ParseSyntax parses a template's non-test files without type-checking them.
@@ -111,9 +150,6 @@ type Spec struct {
 	// Types maps type parameter names to concrete type expressions (Go
 	// source, qualified with the aliases Imports gives).
 	Types map[string]string
-	// TypeNames lists the unqualified identifiers the type expressions use, so
-	// that template locals never shadow them.
-	TypeNames []string
 	// Consts maps template constant names to new values (Go expressions).
 	Consts map[string]string
 	// Config maps fields of the //monogen:config type to constant values.
@@ -124,7 +160,12 @@ type Spec struct {
 	// Conds gives the value of each //monogen:if condition.
 	Conds map[string]bool
 	// Hooks maps a hook ("hashKey", or "Pool.call" for a method) to a new body:
-	// Go statements written against template names (they are renamed too).
+	// Go statements written against the template's names: its declarations,
+	// its type parameters and the hook function's parameters and receiver,
+	// which the stencil renames like the template's code. A body never
+	// spells a type argument (it names the type parameter) and names the
+	// user's identifiers (a bound function) with User, which the stencil
+	// leaves as they are.
 	Hooks map[string]string
 	// HookDocs replaces the doc comment of a function, a method ("Map.Store")
 	// or a type declared alone: of a replaced hook, whose template doc
@@ -145,8 +186,9 @@ type Spec struct {
 }
 
 // userPrefix marks an identifier of the user's package in hook bodies and
-// emitted code, so that renaming never touches it even when it happens to
-// share a template declaration's name (a user hash function called hashKey).
+// hook docs, so that renaming never touches it even when it happens to share
+// a template declaration's name (a user hash function called hashKey) or a
+// local's (a bound function b in a method whose receiver is b).
 const userPrefix = "monogenUser_"
 
 // User returns name marked as the user's identifier; see userPrefix.
@@ -155,15 +197,27 @@ func User(name string) string { return userPrefix + name }
 // Unmark strips user marks from src once template names are renamed.
 func Unmark(src string) string { return strings.ReplaceAll(src, userPrefix, "") }
 
+// userWord matches an identifier in prose.
+var userWord = regexp.MustCompile(`\b[\pL_][\pL\pN_]*`)
+
+// UserText marks every identifier of text as the user's, for a doc comment
+// that quotes a type argument or names a function of the directive.
+func UserText(text string) string { return userWord.ReplaceAllString(text, userPrefix+"$0") }
+
 // configRef matches a reference to a config field in a comment: Config.Workers.
 var configRef = regexp.MustCompile(`\b([A-Z]\w*)\.([A-Z]\w*)\b`)
 
 // Output is the specialized code of one directive.
 type Output struct {
-	Decls []string          // declarations, in template order, each with its doc comment
-	Names map[string]string // template top-level name -> generated name
+	Decls []string // declarations, in template order, each with its doc comment
+	// Declared are the package-level names the declarations declare.
+	Declared []string
 	// Imports are the import paths the declarations use.
 	Imports []string
+	// Predeclared are the predeclared identifiers the declarations refer to
+	// (new, close, any): a package that declares one of these names breaks
+	// them.
+	Predeclared []string
 }
 
 // Rename returns the generated name of a template top-level identifier.
@@ -265,8 +319,19 @@ type state struct {
 	// cut maps a folded if to the last statement of the unreachable ones
 	// that follow it (see markUnreachable).
 	cut map[*ast.IfStmt]ast.Stmt
-	// hookBodies are replacement bodies, parsed, with their template references.
+	// hookRefs are the template objects replacement bodies refer to.
 	hookRefs map[ast.Node][]types.Object
+	// hooks are the replacement bodies, parsed, by hook function.
+	hooks map[*ast.FuncDecl]*hookBody
+	// locals renames the template locals that inserted text would be
+	// captured by; inserted is that text's names (see planLocals).
+	locals map[types.Object]string
+	// typeDecls are the GenDecl and TypeSpec of each template type.
+	typeDecls map[types.Object][2]ast.Node
+	inserted  inserted
+	refs      map[string][]string // refNames of inserted expressions
+	// predeclared are the predeclared identifiers the output refers to.
+	predeclared map[string]bool
 	// siblings maps each if statement to the statement list it stands in.
 	siblings map[*ast.IfStmt][]ast.Stmt
 	err      error
@@ -283,6 +348,13 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 		dead:     map[ast.Node]bool{},
 		cut:      map[*ast.IfStmt]ast.Stmt{},
 		hookRefs: map[ast.Node][]types.Object{},
+		hooks:    map[*ast.FuncDecl]*hookBody{},
+		locals:   map[types.Object]string{},
+
+		typeDecls: map[types.Object][2]ast.Node{},
+		refs:      map[string][]string{},
+
+		predeclared: map[string]bool{},
 	}
 	s.siblings = map[*ast.IfStmt][]ast.Stmt{}
 	for i, f := range t.Files {
@@ -320,12 +392,16 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 			s.names[obj] = to
 		}
 	}
-	s.findConfig()
+	s.config = findConfig(t)
 	s.selectDecls()
 	if s.err != nil {
 		return nil, s.err
 	}
 	s.removeUnused()
+	s.planLocals()
+	if s.err != nil {
+		return nil, s.err
+	}
 	s.editAll()
 	if s.err != nil {
 		return nil, s.err
@@ -352,8 +428,9 @@ func (s *state) failf(format string, args ...any) {
 }
 
 // findConfig finds the //monogen:config type, if any.
-func (s *state) findConfig() {
-	for _, f := range s.t.Files {
+func findConfig(t *Template) *types.TypeName {
+	var config *types.TypeName
+	for _, f := range t.Files {
 		for _, d := range f.Decls {
 			gd, ok := d.(*ast.GenDecl)
 			if !ok || gd.Tok != token.TYPE {
@@ -362,11 +439,12 @@ func (s *state) findConfig() {
 			for _, sp := range gd.Specs {
 				ts := sp.(*ast.TypeSpec)
 				if hasMarker(gd.Doc, configMarker) || hasMarker(ts.Doc, configMarker) {
-					s.config = s.t.Info.Defs[ts.Name].(*types.TypeName)
+					config = t.Info.Defs[ts.Name].(*types.TypeName)
 				}
 			}
 		}
 	}
+	return config
 }
 
 // cond evaluates a //monogen:if condition.
@@ -837,15 +915,8 @@ func hookKey(fd *ast.FuncDecl) string {
 // docText renders a replacement doc comment, renaming the template names
 // that start with or contain a capital (as in template comments).
 func (s *state) docText(doc string) string {
-	var names []string
-	for obj, name := range s.names {
-		if obj.Name() != name && (token.IsExported(obj.Name()) || strings.ContainsAny(obj.Name(), "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")) {
-			names = append(names, regexp.QuoteMeta(obj.Name()))
-		}
-	}
-	sort.Sort(sort.Reverse(sort.StringSlice(names)))
-	re := regexp.MustCompile(`\b(` + strings.Join(names, "|") + `)\b`)
-	renamed := re.ReplaceAllStringFunc(doc, func(w string) string { return s.names[s.t.Pkg.Scope().Lookup(w)] })
+	s.t.commentPlans() // compiles s.t.names
+	renamed := Unmark(s.t.names.ReplaceAllStringFunc(doc, func(w string) string { return s.names[s.t.Pkg.Scope().Lookup(w)] }))
 	var lines []string
 	for i, para := range strings.Split(strings.TrimSpace(renamed), "\n\n") {
 		if i > 0 {
@@ -886,104 +957,206 @@ func (s *state) hook(fd *ast.FuncDecl) (string, bool) {
 	return body, ok
 }
 
-// topDecl is a top-level declaration unit that can be kept or removed whole:
-// a func, or one spec of a GenDecl.
-type topDecl struct {
-	node ast.Node
-	objs []types.Object
-}
-
 // removeUnused removes unexported declarations and struct fields that no kept
-// code refers to, repeating until nothing changes.
+// code refers to, until nothing more can go. The live code is walked once:
+// each reference is counted for the declaration or struct field it stands
+// in, and removing one uncounts its references, which may free others.
 func (s *state) removeUnused() {
 	for _, f := range s.t.Files {
 		s.markDeadBranches(f)
 	}
-	var units []topDecl
+	var units []*topDecl
 	for _, f := range s.t.Files {
 		for _, d := range f.Decls {
 			switch d := d.(type) {
 			case *ast.FuncDecl:
-				units = append(units, topDecl{d, []types.Object{s.t.Info.Defs[d.Name]}})
+				units = append(units, &topDecl{node: d, objs: []types.Object{s.t.Info.Defs[d.Name]}})
 			case *ast.GenDecl:
+				if d.Tok == token.IMPORT {
+					continue
+				}
 				for _, sp := range d.Specs {
 					var objs []types.Object
 					switch sp := sp.(type) {
 					case *ast.TypeSpec:
 						objs = append(objs, s.t.Info.Defs[sp.Name])
+						s.typeDecls[s.t.Info.Defs[sp.Name]] = [2]ast.Node{d, sp}
 					case *ast.ValueSpec:
 						for _, n := range sp.Names {
 							if n.Name != "_" {
 								objs = append(objs, s.t.Info.Defs[n])
 							}
 						}
-					case *ast.ImportSpec:
-						continue
 					}
-					units = append(units, topDecl{sp, objs})
+					units = append(units, &topDecl{node: sp, outer: d, objs: objs})
 				}
 			}
 		}
 	}
-	for {
-		used := s.references()
-		changed := false
+	used := map[types.Object]int{}
+	for _, u := range units {
+		s.countRefs(u, used)
+	}
+	for _, name := range s.spec.Keep {
+		if obj := s.lookupKeep(name); obj != nil {
+			used[obj]++
+		} else {
+			s.failf("kept name %s is not declared", name)
+		}
+	}
+	for changed := true; changed; {
+		changed = false
 		for _, u := range units {
-			if s.isDead(u.node) {
-				continue
-			}
-			if s.removable(u, used) {
+			if !s.dead[u.node] && !s.dead[u.outer] && s.removable(u, used) {
 				s.dead[u.node] = true
+				u.uncount(s, used)
 				changed = true
 			}
 		}
-		// Struct fields nothing reads or writes, in declared struct types: a
-		// field of a struct type literal (a parameter of type
-		// chan struct{ seq uint64 }) is a different object from the field
-		// that identical types elsewhere use.
-		for _, f := range s.t.Files {
-			declared := map[*ast.StructType]bool{}
-			ast.Inspect(f, func(n ast.Node) bool {
-				if n == nil || s.dead[n] {
-					return false
+		// Struct fields nothing reads or writes, in declared struct types.
+		for _, u := range units {
+			if s.dead[u.node] || s.dead[u.outer] {
+				continue
+			}
+			for _, fld := range u.fields {
+				if s.dead[fld.node] {
+					continue
 				}
-				if ts, ok := n.(*ast.TypeSpec); ok {
-					if st, ok := ts.Type.(*ast.StructType); ok {
-						declared[st] = true
+				all := true
+				for _, obj := range fld.objs {
+					if obj.Name() == "_" || used[obj] > 0 {
+						all = false
 					}
 				}
-				st, ok := n.(*ast.StructType)
-				if !ok || !declared[st] {
-					return true
+				if all {
+					s.dead[fld.node] = true
+					for _, obj := range fld.refs {
+						used[obj]--
+					}
+					changed = true
 				}
-				for _, fld := range st.Fields.List {
-					if s.dead[fld] || len(fld.Names) == 0 {
-						continue
-					}
-					all := true
-					for _, nm := range fld.Names {
-						obj := s.t.Info.Defs[nm]
-						if nm.Name == "_" || used[obj] {
-							all = false
-						}
-					}
-					if all {
-						s.dead[fld] = true
-						changed = true
-					}
-				}
-				return true
-			})
-		}
-		if !changed {
-			return
+			}
 		}
 	}
 }
 
-func (s *state) isDead(n ast.Node) bool { return s.dead[n] }
+// topDecl is a top-level declaration unit that can be kept or removed whole:
+// a func, or one spec of a GenDecl (outer).
+type topDecl struct {
+	node, outer ast.Node
+	objs        []types.Object
+	// refs are the objects the live code of the unit refers to, but for
+	// its removable struct fields, which hold their own.
+	refs   []types.Object
+	fields []*fieldDecl
+}
 
-func (s *state) removable(u topDecl, used map[types.Object]bool) bool {
+// fieldDecl is a field of a declared struct type (a field of a struct type
+// literal, such as a parameter of type chan struct{ seq uint64 }, is a
+// different object from the field that identical types elsewhere use, so
+// it is not removed).
+type fieldDecl struct {
+	node *ast.Field
+	objs []types.Object
+	refs []types.Object
+}
+
+// uncount removes the references of a removed unit from used.
+func (u *topDecl) uncount(s *state, used map[types.Object]int) {
+	for _, obj := range u.refs {
+		used[obj]--
+	}
+	for _, f := range u.fields {
+		if !s.dead[f.node] {
+			for _, obj := range f.refs {
+				used[obj]--
+			}
+		}
+	}
+}
+
+// countRefs walks the live code of a unit once, recording the objects it
+// refers to, in the unit or in the field of a declared struct type they
+// stand in, and counting them in used.
+func (s *state) countRefs(u *topDecl, used map[types.Object]int) {
+	fieldOf := map[*ast.Field]*fieldDecl{}
+	ref := func(f *fieldDecl, obj types.Object) {
+		used[obj]++
+		if f != nil {
+			f.refs = append(f.refs, obj)
+		} else {
+			u.refs = append(u.refs, obj)
+		}
+	}
+	var walk func(n ast.Node, f *fieldDecl)
+	walk = func(root ast.Node, f *fieldDecl) {
+		var visit func(ast.Node) bool
+		visit = func(n ast.Node) bool {
+			if n == nil || s.dead[n] {
+				return false
+			}
+			switch n := n.(type) {
+			case *ast.TypeSpec:
+				if st, ok := n.Type.(*ast.StructType); ok {
+					for _, fld := range st.Fields.List {
+						if len(fld.Names) == 0 {
+							continue
+						}
+						fd := &fieldDecl{node: fld}
+						for _, nm := range fld.Names {
+							fd.objs = append(fd.objs, s.t.Info.Defs[nm])
+						}
+						fieldOf[fld] = fd
+					}
+				}
+			case *ast.Field:
+				if fd, ok := fieldOf[n]; ok && f == nil {
+					u.fields = append(u.fields, fd)
+					walk(n, fd)
+					return false
+				}
+			case *ast.IfStmt:
+				if s.foldIf(n) >= 0 {
+					// A folded if's condition is not in the output, only
+					// the branch kept (the other one is dead): a constant
+					// that only steers folding is not used.
+					ast.Inspect(n.Body, visit)
+					if n.Else != nil {
+						ast.Inspect(n.Else, visit)
+					}
+					return false
+				}
+			case *ast.Ident:
+				if obj := s.t.Info.Uses[n]; obj != nil {
+					ref(f, origin(obj))
+				}
+			case *ast.FuncDecl:
+				if body, ok := s.hook(n); ok {
+					for _, obj := range s.hookObjects(body) {
+						ref(f, obj)
+					}
+				}
+			}
+			return true
+		}
+		if root == u.node {
+			ast.Inspect(root, visit)
+			return
+		}
+		// A field: its own node is live (the caller checked), walk inside.
+		ast.Inspect(root, func(n ast.Node) bool {
+			if n == root {
+				return true
+			}
+			return visit(n)
+		})
+	}
+	if u.outer == nil || !s.dead[u.outer] {
+		walk(u.node, nil)
+	}
+}
+
+func (s *state) removable(u *topDecl, used map[types.Object]int) bool {
 	if fd, ok := u.node.(*ast.FuncDecl); ok {
 		if fd.Name.Name == "init" && fd.Recv == nil {
 			return false
@@ -998,84 +1171,24 @@ func (s *state) removable(u topDecl, used map[types.Object]bool) bool {
 			if token.IsExported(fd.Name.Name) {
 				return false
 			}
-			return !used[u.objs[0]]
+			return used[u.objs[0]] == 0
 		}
 	}
 	for _, o := range u.objs {
 		if o == nil {
 			return false
 		}
-		if token.IsExported(o.Name()) || used[o] {
+		if token.IsExported(o.Name()) || used[o] > 0 {
 			return false
 		}
 	}
 	return len(u.objs) > 0
 }
 
+// isDeadObj reports whether the declaration of a template type is removed.
 func (s *state) isDeadObj(obj types.Object) bool {
-	for _, f := range s.t.Files {
-		for _, d := range f.Decls {
-			if gd, ok := d.(*ast.GenDecl); ok {
-				for _, sp := range gd.Specs {
-					if ts, ok := sp.(*ast.TypeSpec); ok && s.t.Info.Defs[ts.Name] == obj {
-						return s.dead[gd] || s.dead[ts]
-					}
-				}
-			}
-		}
-	}
-	return false
-}
-
-// references collects the objects referred to from live code: code that is
-// not dead and not inside a dead node, plus the template names hook bodies use.
-func (s *state) references() map[types.Object]bool {
-	used := map[types.Object]bool{}
-	for _, f := range s.t.Files {
-		for _, d := range f.Decls {
-			var visit func(ast.Node) bool
-			visit = func(n ast.Node) bool {
-				if n == nil || s.dead[n] {
-					return false
-				}
-				if gd, ok := n.(*ast.GenDecl); ok && gd.Tok == token.IMPORT {
-					return false
-				}
-				if is, ok := n.(*ast.IfStmt); ok && s.foldIf(is) >= 0 {
-					// A folded if's condition is not in the output, only
-					// the branch kept (the other one is dead): a constant
-					// that only steers folding is not used.
-					ast.Inspect(is.Body, visit)
-					if is.Else != nil {
-						ast.Inspect(is.Else, visit)
-					}
-					return false
-				}
-				if id, ok := n.(*ast.Ident); ok {
-					if obj := s.t.Info.Uses[id]; obj != nil {
-						used[origin(obj)] = true
-					}
-				}
-				if fd, ok := n.(*ast.FuncDecl); ok {
-					if body, ok := s.hook(fd); ok {
-						for _, obj := range s.hookObjects(body) {
-							used[obj] = true
-						}
-					}
-				}
-				return true
-			}
-			ast.Inspect(d, visit)
-		}
-	}
-	for _, name := range s.spec.Keep {
-		if obj := s.lookupKeep(name); obj != nil {
-			used[obj] = true
-		} else {
-			s.failf("kept name %s is not declared", name)
-		}
-	}
-	return used
+	d, ok := s.typeDecls[obj]
+	return ok && (s.dead[d[0]] || s.dead[d[1]])
 }
 
 // lookupKeep finds a kept name: "init" for a function, "Pool.init" for a method.
@@ -1155,109 +1268,170 @@ func (s *state) editAll() {
 
 // editComments removes marker lines from comments and renames the template's
 // exported names in prose ("Map is a concurrent map" -> "Store is ..."), so
-// the generated code documents itself under its own names.
+// the generated code documents itself under its own names. What to do with
+// each comment is planned once per template (see commentPlans).
 func (s *state) editComments() {
-	var names []string
-	for obj, name := range s.names {
-		// Exported names, and unexported ones that cannot be ordinary words
-		// (shardBits, hashU64; not bucket or entry).
-		if obj.Name() != name && (token.IsExported(obj.Name()) || strings.ContainsAny(obj.Name(), "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")) {
-			names = append(names, regexp.QuoteMeta(obj.Name()))
-		}
-	}
-	sort.Sort(sort.Reverse(sort.StringSlice(names))) // longest alternative wins: MapStats before Map
-	var re *regexp.Regexp
-	if len(names) > 0 {
-		re = regexp.MustCompile(`\b(` + strings.Join(names, "|") + `)\b`)
-	}
-	for i, f := range s.t.Files {
+	for i, plans := range s.t.commentPlans() {
 		ed := s.eds[i]
-		// The doc of a method starts with the method's name, which is not
-		// renamed even when a template type has the same name (Stats).
-		methodDoc := map[*ast.Comment]string{}
-		for _, d := range f.Decls {
-			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil && fd.Doc != nil {
-				methodDoc[fd.Doc.List[0]] = fd.Name.Name
+		for _, p := range plans {
+			if p.marker {
+				ed.replace(p.start, p.end, "")
+				continue
 			}
-		}
-		for _, cg := range f.Comments {
-			for j, c := range cg.List {
-				if strings.HasPrefix(c.Text, "//monogen:") {
-					start, end := s.off(c.Pos()), s.off(c.End())
-					// Remove the whole line, and a lone "//" line before a
-					// trailing marker (the blank line of a doc comment).
-					if j > 0 && cg.List[j-1].Text == "//" && allMarkers(cg.List[j:]) {
-						start = s.off(cg.List[j-1].Pos())
+			var b strings.Builder
+			for _, pc := range p.pieces {
+				switch pc.kind {
+				case pieceText:
+					b.WriteString(pc.text)
+				case pieceName:
+					if name, ok := s.names[s.t.Pkg.Scope().Lookup(pc.text)]; ok {
+						b.WriteString(name)
+					} else {
+						b.WriteString(pc.text)
 					}
-					for start > 0 && (ed.src[start-1] == ' ' || ed.src[start-1] == '\t') {
-						start--
-					}
-					if start > 0 && ed.src[start-1] == '\n' && end < len(ed.src) && ed.src[end] == '\n' {
-						end++
-					} else if j == 0 && len(cg.List) == 1 {
-						// A marker alone after code on the same line: keep the line.
-						start = s.off(c.Pos())
-						for start > 0 && (ed.src[start-1] == ' ' || ed.src[start-1] == '\t') {
-							start--
-						}
-					}
-					ed.replace(start, end, "")
-					continue
-				}
-				if re == nil {
-					continue
-				}
-				text := c.Text
-				if strings.HasPrefix(text, "//go:") {
-					continue
-				}
-				if s.config != nil {
+				case pieceConfig:
 					// The config type does not exist in the output: its
 					// fields are the directive's options.
-					text = configRef.ReplaceAllStringFunc(text, func(w string) string {
-						m := configRef.FindStringSubmatch(w)
-						if m[1] != s.config.Name() {
-							return w
-						}
-						opt := strings.ToLower(m[2])
-						if o, ok := s.spec.ConfigOptions[m[2]]; ok {
-							opt = o
-						}
-						return "the " + opt + "= option"
-					})
+					opt := strings.ToLower(pc.text)
+					if o, ok := s.spec.ConfigOptions[pc.text]; ok {
+						opt = o
+					}
+					b.WriteString("the " + opt + "= option")
 				}
-				prefix := ""
-				if m, ok := methodDoc[c]; ok && strings.HasPrefix(text, "// "+m+" ") {
-					prefix, text = "// "+m, text[len("// "+m):]
-				}
-				renamed := prefix + renameWords(re, text, func(w string) string {
-					return s.names[s.t.Pkg.Scope().Lookup(w)]
-				})
-				text = prefix + text
-				if renamed != c.Text {
-					ed.replace(s.off(c.Pos()), s.off(c.End()), renamed)
-				}
+			}
+			if text := b.String(); text != p.c.Text {
+				ed.replace(p.start, p.end, text)
 			}
 		}
 	}
 }
 
-// renameWords replaces the matches of re in text by what rename returns,
-// except a match qualified by a package name: "sync.Map" in a comment of the
-// shardmap template names the standard library's type, not the template's.
-func renameWords(re *regexp.Regexp, text string, rename func(string) string) string {
-	var b strings.Builder
-	p := 0
-	for _, m := range re.FindAllStringIndex(text, -1) {
-		if m[0] > 0 && text[m[0]-1] == '.' {
-			continue
+// commentPlan is what the stencil does with one comment of a template: remove
+// it (a marker, with the blank line before it) or rewrite it from pieces.
+type commentPlan struct {
+	c          *ast.Comment
+	marker     bool
+	start, end int
+	pieces     []commentPiece
+}
+
+// A commentPiece is a stretch of a comment's text: kept as it is, a
+// template name to rename, or the field of a config reference
+// (Config.Workers) to turn into the option's name.
+type commentPiece struct {
+	kind int
+	text string
+}
+
+const (
+	pieceText = iota
+	pieceName
+	pieceConfig
+)
+
+// commentPlans plans the comments of each file once: the markers, and the
+// template names and config references in prose. A name renamed in prose is
+// exported, or an unexported name that cannot be an ordinary word
+// (shardBits, hashU64; not bucket or entry), and not qualified by a package
+// (sync.Map).
+func (t *Template) commentPlans() [][]commentPlan {
+	t.commentsOnce.Do(func() {
+		var names []string
+		for _, n := range t.Pkg.Scope().Names() {
+			if token.IsExported(n) || strings.ContainsAny(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") {
+				names = append(names, regexp.QuoteMeta(n))
+			}
 		}
-		b.WriteString(text[p:m[0]])
-		b.WriteString(rename(text[m[0]:m[1]]))
-		p = m[1]
+		sort.Sort(sort.Reverse(sort.StringSlice(names))) // longest alternative wins: MapStats before Map
+		t.names = regexp.MustCompile(`\b(` + strings.Join(names, "|") + `)\b`)
+		config := ""
+		if c := findConfig(t); c != nil {
+			config = c.Name()
+		}
+		off := func(p token.Pos) int { return t.Fset.Position(p).Offset }
+		for i, f := range t.Files {
+			src := t.Srcs[i]
+			// The doc of a method starts with the method's name, which is
+			// not renamed even when a template type has the same name (Stats).
+			methodDoc := map[*ast.Comment]string{}
+			for _, d := range f.Decls {
+				if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil && fd.Doc != nil {
+					methodDoc[fd.Doc.List[0]] = fd.Name.Name
+				}
+			}
+			var plans []commentPlan
+			for _, cg := range f.Comments {
+				for j, c := range cg.List {
+					if strings.HasPrefix(c.Text, "//monogen:") {
+						start, end := off(c.Pos()), off(c.End())
+						// Remove the whole line, and a lone "//" line before a
+						// trailing marker (the blank line of a doc comment).
+						if j > 0 && cg.List[j-1].Text == "//" && allMarkers(cg.List[j:]) {
+							start = off(cg.List[j-1].Pos())
+						}
+						for start > 0 && (src[start-1] == ' ' || src[start-1] == '\t') {
+							start--
+						}
+						if start > 0 && src[start-1] == '\n' && end < len(src) && src[end] == '\n' {
+							end++
+						} else if j == 0 && len(cg.List) == 1 {
+							// A marker alone after code on the same line: keep the line.
+							start = off(c.Pos())
+							for start > 0 && (src[start-1] == ' ' || src[start-1] == '\t') {
+								start--
+							}
+						}
+						plans = append(plans, commentPlan{c: c, marker: true, start: start, end: end})
+						continue
+					}
+					if strings.HasPrefix(c.Text, "//go:") {
+						continue
+					}
+					pieces := planComment(c.Text, methodDoc[c], config, t.names)
+					if len(pieces) > 1 || len(pieces) == 1 && pieces[0].kind != pieceText {
+						plans = append(plans, commentPlan{c: c, start: off(c.Pos()), end: off(c.End()), pieces: pieces})
+					}
+				}
+			}
+			t.comments = append(t.comments, plans)
+		}
+	})
+	return t.comments
+}
+
+// planComment splits the text of a comment into pieces: config references
+// (when config names the config type), then template names, but for the
+// name of the method the comment documents, which starts it.
+func planComment(text, method, config string, names *regexp.Regexp) []commentPiece {
+	var out []commentPiece
+	prose := func(text string) {
+		p := 0
+		for _, m := range names.FindAllStringIndex(text, -1) {
+			if m[0] > 0 && text[m[0]-1] == '.' {
+				continue // qualified: sync.Map is the standard library's
+			}
+			out = append(out, commentPiece{pieceText, text[p:m[0]]}, commentPiece{pieceName, text[m[0]:m[1]]})
+			p = m[1]
+		}
+		out = append(out, commentPiece{pieceText, text[p:]})
 	}
-	b.WriteString(text[p:])
-	return b.String()
+	if method != "" && strings.HasPrefix(text, "// "+method+" ") {
+		out = append(out, commentPiece{pieceText, "// " + method})
+		text = text[len("// "+method):]
+	}
+	p := 0
+	if config != "" {
+		for _, m := range configRef.FindAllStringSubmatchIndex(text, -1) {
+			if text[m[2]:m[3]] != config {
+				continue
+			}
+			prose(text[p:m[0]])
+			out = append(out, commentPiece{pieceConfig, text[m[4]:m[5]]})
+			p = m[1]
+		}
+	}
+	prose(text[p:])
+	return out
 }
 
 func allMarkers(list []*ast.Comment) bool {
@@ -1312,7 +1486,7 @@ func (s *state) walk(ed *editor, n ast.Node) bool {
 			ed.add(s.off(n.Doc.Pos()), s.off(n.Doc.End()), func() string { return s.docText(doc) })
 		}
 		if body, ok := s.hook(n); ok {
-			ed.add(s.off(n.Body.Lbrace), s.off(n.Body.Rbrace)+1, func() string { return s.hookText(body) })
+			ed.add(s.off(n.Body.Lbrace), s.off(n.Body.Rbrace)+1, func() string { return s.hookText(n, body) })
 			if n.Recv != nil {
 				sub(n.Recv)
 			}
@@ -1422,8 +1596,9 @@ func (s *state) nodeRange(n ast.Node) (int, int) {
 
 // inline renders a block's statements without its braces when that cannot
 // change meaning, else the whole block. Names the block declares at its top
-// level must not appear in any other statement of the enclosing list: then
-// moving them out can neither redeclare nor shadow anything.
+// level must not appear in any other statement of the enclosing list, nor be
+// referred to by text inserted there (a type argument named like a local of
+// the block): then moving them out can neither redeclare nor shadow anything.
 func (s *state) inline(ed *editor, b *ast.BlockStmt, ifs *ast.IfStmt) string {
 	declared := map[string]bool{}
 	labels := false
@@ -1468,6 +1643,15 @@ func (s *state) inline(ed *editor, b *ast.BlockStmt, ifs *ast.IfStmt) string {
 				}
 				return !declares
 			})
+			// Nor may text inserted there refer to them (a type
+			// argument named like a local of the block).
+			for name := range declared {
+				for _, p := range s.inserted[name] {
+					if p >= st.Pos() && p < st.End() {
+						declares = true
+					}
+				}
+			}
 		}
 	}
 	if declares || len(b.List) == 0 {
@@ -1527,7 +1711,7 @@ func (s *state) editLeaf(ed *editor, n ast.Node) bool {
 	case *ast.CallExpr:
 		// A conversion to a substituted type needs parentheses: (*T)(x).
 		if id, ok := n.Fun.(*ast.Ident); ok && s.isTypeParam(id) {
-			ed.replace(s.off(id.Pos()), s.off(id.End()), "("+s.spec.Types[id.Name]+")")
+			ed.replace(s.off(id.Pos()), s.off(id.End()), conversion(s.spec.Types[id.Name]))
 			for _, a := range n.Args {
 				ast.Inspect(a, func(m ast.Node) bool { return s.walk(ed, m) })
 			}
@@ -1545,30 +1729,25 @@ func (s *state) editLeaf(ed *editor, n ast.Node) bool {
 		if obj == nil {
 			return false
 		}
+		if obj.Parent() == types.Universe {
+			s.predeclared[n.Name] = true
+			return false
+		}
 		if obj.Parent() == s.t.Pkg.Scope() {
 			if name, ok := s.names[obj]; ok && name != n.Name {
 				ed.replace(s.off(n.Pos()), s.off(n.End()), name)
 			}
 			return false
 		}
-		// A local that would shadow a name a type argument uses.
-		if obj.Pkg() == s.t.Pkg && obj.Parent() != nil && obj.Parent() != s.t.Pkg.Scope() && s.shadows(n.Name) {
-			ed.replace(s.off(n.Pos()), s.off(n.End()), n.Name+"_")
+		// A local that would capture a name inserted in its scope.
+		if name, ok := s.locals[obj]; ok {
+			ed.replace(s.off(n.Pos()), s.off(n.End()), name)
 		}
 		// Fields and methods are not renamed. A local variable that shadows a
 		// method name is harmless.
 		return false
 	}
 	return true
-}
-
-func (s *state) shadows(name string) bool {
-	for _, n := range s.spec.TypeNames {
-		if n == name {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *state) isTypeParam(id *ast.Ident) bool {
@@ -1628,64 +1807,100 @@ func pathBase(p string) string {
 	return b
 }
 
-// hookText renders a replacement body, renaming template names in it.
-func (s *state) hookText(body string) string {
-	f, err := parseBody(body)
-	if err != nil {
-		s.failf("hook body does not parse: %v", err)
+// hookText renders the replacement body of the hook function fd. Each
+// identifier of the body is resolved once, and what replaces it is never
+// read again: a user mark becomes the user's name, a type parameter its type
+// argument, a template declaration its generated name, a parameter or
+// receiver of fd (or a local of the body) its name in the output (see
+// planLocals). Predeclared names and package qualifiers stay. Anything else
+// is an error: a hook spells no type argument, it names the type parameter.
+func (s *state) hookText(fd *ast.FuncDecl, body string) string {
+	h := s.hookInfo(fd, body)
+	if h.err != nil {
+		s.failf("hook %s does not parse: %v", hookKey(fd), h.err)
 		return "{}"
 	}
 	src := []byte("package p\nfunc _() {\n" + body + "\n}\n")
-	fset := token.NewFileSet()
-	f, _ = parser.ParseFile(fset, "hook.go", src, parser.SkipObjectResolution)
 	ed := &editor{src: src}
-	ast.Inspect(f.Decls[0].(*ast.FuncDecl).Body, func(n ast.Node) bool {
+	scope := s.t.Info.Scopes[fd.Type]
+	captures := map[string]bool{}
+	for _, n := range h.inserted {
+		captures[n] = true
+	}
+	var resolve func(id *ast.Ident, qualifier, fun bool)
+	resolve = func(id *ast.Ident, qualifier, fun bool) {
+		off := h.fset.Position(id.Pos()).Offset
+		to := id.Name
+		switch name := id.Name; {
+		case name == "_":
+		case strings.HasPrefix(name, userPrefix):
+			to = strings.TrimPrefix(name, userPrefix)
+		case h.declared[name]:
+			if captures[name] {
+				to = s.fresh(name)
+			}
+		case s.params[name]:
+			to = s.spec.Types[name]
+			if fun {
+				to = conversion(to)
+			}
+		case scope != nil && scope.Lookup(name) != nil:
+			if nn, ok := s.locals[scope.Lookup(name)]; ok {
+				to = nn
+			}
+		case s.t.Pkg.Scope().Lookup(name) != nil:
+			to = s.names[s.t.Pkg.Scope().Lookup(name)]
+		case types.Universe.Lookup(name) != nil && !qualifier:
+			s.predeclared[name] = true
+		case qualifier:
+		default:
+			s.failf("hook %s refers to %s, which is neither the user's (User), a type parameter, a template declaration nor a parameter of the hook", hookKey(fd), name)
+		}
+		if to != id.Name {
+			ed.replace(off, off+len(id.Name), to)
+		}
+	}
+	var visit func(n ast.Node) bool
+	visit = func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.SelectorExpr:
-			ast.Inspect(n.X, func(m ast.Node) bool {
-				if id, ok := m.(*ast.Ident); ok {
-					s.renameInHook(ed, fset, id)
-				}
-				return true
-			})
+			if id, ok := n.X.(*ast.Ident); ok {
+				resolve(id, true, false)
+				return false
+			}
+			ast.Inspect(n.X, visit)
 			return false
 		case *ast.KeyValueExpr:
-			ast.Inspect(n.Value, func(m ast.Node) bool {
-				if id, ok := m.(*ast.Ident); ok {
-					s.renameInHook(ed, fset, id)
-				}
-				return true
-			})
+			if _, ok := n.Key.(*ast.Ident); !ok {
+				ast.Inspect(n.Key, visit)
+			}
+			ast.Inspect(n.Value, visit)
 			return false
+		case *ast.CallExpr:
+			if id, ok := n.Fun.(*ast.Ident); ok {
+				resolve(id, false, true)
+				for _, a := range n.Args {
+					ast.Inspect(a, visit)
+				}
+				return false
+			}
 		case *ast.Ident:
-			s.renameInHook(ed, fset, n)
+			resolve(n, false, false)
 		}
 		return true
-	})
-	fd := f.Decls[0].(*ast.FuncDecl)
-	return ed.render(fset.Position(fd.Body.Lbrace).Offset, fset.Position(fd.Body.Rbrace).Offset+1)
-}
-
-func (s *state) renameInHook(ed *editor, fset *token.FileSet, id *ast.Ident) {
-	off := fset.Position(id.Pos()).Offset
-	if name, ok := strings.CutPrefix(id.Name, userPrefix); ok {
-		ed.replace(off, off+len(id.Name), name)
-		return
 	}
-	if s.params[id.Name] {
-		ed.replace(off, off+len(id.Name), s.spec.Types[id.Name])
-		return
-	}
-	if obj := s.t.Pkg.Scope().Lookup(id.Name); obj != nil {
-		ed.replace(off, off+len(id.Name), s.names[obj])
-	}
+	fn := h.file.Decls[0].(*ast.FuncDecl)
+	ast.Inspect(fn.Body, visit)
+	return ed.render(h.fset.Position(fn.Body.Lbrace).Offset, h.fset.Position(fn.Body.Rbrace).Offset+1)
 }
 
 // output renders the live declarations.
 func (s *state) output() *Output {
-	out := &Output{Names: map[string]string{}}
-	for obj, name := range s.names {
-		out.Names[obj.Name()] = name
+	out := &Output{}
+	declare := func(id *ast.Ident) {
+		if id.Name != "_" {
+			out.Declared = append(out.Declared, s.names[s.t.Info.Defs[id]])
+		}
 	}
 	for i, f := range s.t.Files {
 		ed := s.eds[i]
@@ -1706,6 +1921,23 @@ func (s *state) output() *Output {
 				if live == 0 {
 					continue
 				}
+				for _, sp := range gd.Specs {
+					switch sp := sp.(type) {
+					case *ast.TypeSpec:
+						if !s.dead[sp] {
+							declare(sp.Name)
+						}
+					case *ast.ValueSpec:
+						if !s.dead[sp] {
+							for _, n := range sp.Names {
+								declare(n)
+							}
+						}
+					}
+				}
+			}
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name != "init" {
+				declare(fd.Name)
 			}
 			start, end := s.nodeRange(d)
 			text := strings.TrimSpace(ed.render(start, end))
@@ -1718,5 +1950,9 @@ func (s *state) output() *Output {
 		out.Imports = append(out.Imports, p)
 	}
 	sort.Strings(out.Imports)
+	for n := range s.predeclared {
+		out.Predeclared = append(out.Predeclared, n)
+	}
+	sort.Strings(out.Predeclared)
 	return out
 }

@@ -20,12 +20,11 @@ func stencilToy(t *testing.T, metrics bool, retries string) string {
 	}
 	out, err := stencil.Stencil(tpl, &stencil.Spec{
 		Name: "Store", Main: "Box",
-		Types:     map[string]string{"K": "string", "V": "*model.User"},
-		TypeNames: []string{"b", "string"},
-		Config:    map[string]string{"Metrics": map[bool]string{true: "true", false: "false"}[metrics], "Retries": retries},
-		Conds:     map[string]bool{"metrics": metrics},
-		Hooks:     map[string]string{"hashKey": "return helper(uint64(len(k)))"},
-		Keep:      []string{"Box.init"},
+		Types:  map[string]string{"K": "b", "V": "*model.User"},
+		Config: map[string]string{"Metrics": map[bool]string{true: "true", false: "false"}[metrics], "Retries": retries},
+		Conds:  map[string]bool{"metrics": metrics},
+		Hooks:  map[string]string{"hashKey": "return helper(uint64(len(k)))"},
+		Keep:   []string{"Box.init"},
 		Imports: func(p string) string {
 			if p == "sync/atomic" {
 				return "atomic2"
@@ -49,9 +48,9 @@ func TestStencilSubstitutesAndRenames(t *testing.T) {
 	for _, want := range []string{
 		"type Store struct",                  // main type renamed
 		"type storeEntry struct",             // helper type prefixed
-		"key string",                         // K substituted in fields
+		"key b",                              // K substituted in fields: a user type named b
 		"val *model.User",                    // V substituted
-		"func (b_ *Store) init()",            // kept root; local b renamed: it would shadow a type name
+		"func (b_ *Store) init()",            // kept root; receiver b renamed: it would capture the type b
 		"storeHashKey(b_.seed, k)",           // explicit instantiation removed, call renamed
 		"return storeHelper(uint64(len(k)))", // hook body replaced, template names renamed in it
 		"(*model.User)(v)",                   // conversion to a substituted pointer type parenthesized
@@ -78,11 +77,11 @@ func TestStencilSubstitutesAndRenames(t *testing.T) {
 func TestStencilKeepsOptionalCode(t *testing.T) {
 	src := stencilToy(t, true, "3")
 	for _, want := range []string{
-		"func (b_ *Store) Count() int64", // metrics=true keeps the method
-		"count atomic2.Int64",            // and its field, with the allocated import name
-		"b_.count.Add(1)",                // the folded branch is inlined
-		"// count it",                    // with its comment
-		"i < 3",                          // a config read becomes its constant
+		"func (b *Store) Count() int64", // metrics=true keeps the method; it does not refer to the type b
+		"count atomic2.Int64",           // and its field, with the allocated import name
+		"b_.count.Add(1)",               // the folded branch is inlined
+		"// count it",                   // with its comment
+		"i < 3",                         // a config read becomes its constant
 	} {
 		if !strings.Contains(src, want) {
 			t.Errorf("output lacks %q\n%s", want, src)
@@ -168,5 +167,78 @@ func TestStencilDropsConstantsOnlyFoldingUses(t *testing.T) {
 	}
 	if strings.Contains(src, "Cached") {
 		t.Errorf("the constant that only steered folding was kept\n%s", src)
+	}
+}
+
+// A template is parsed once per run and stenciled for every directive of
+// its kind: stenciling must not change it. The second directive's code is
+// the same whether the template served a first one or was parsed anew.
+func TestStencilLeavesTheTemplateUnchanged(t *testing.T) {
+	parse := func() *stencil.Template {
+		tpl, err := stencil.Parse(os.DirFS("testdata"), "toy", importer.Default())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tpl
+	}
+	spec := func(name, k string, metrics bool) *stencil.Spec {
+		return &stencil.Spec{
+			Name: name, Main: "Box",
+			Types:  map[string]string{"K": k, "V": "*model.User"},
+			Config: map[string]string{"Metrics": map[bool]string{true: "true", false: "false"}[metrics], "Retries": "2"},
+			Conds:  map[string]bool{"metrics": metrics},
+			Hooks:  map[string]string{"hashKey": "return " + stencil.User("b") + "(k)"},
+			Keep:   []string{"Box.init"},
+		}
+	}
+	shared := parse()
+	first, err := stencil.Stencil(shared, spec("Store", "b", true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := stencil.Stencil(shared, spec("cache", "string", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := stencil.Stencil(parse(), spec("cache", "string", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(again.Decls, "\n\n"), strings.Join(fresh.Decls, "\n\n"); got != want {
+		t.Errorf("stenciled after another directive:\n%s\nparsed anew:\n%s", got, want)
+	}
+	if strings.Join(first.Decls, "") == strings.Join(again.Decls, "") {
+		t.Error("two different specs gave the same code")
+	}
+}
+
+// A user's function called by a hook is the one called, whatever its name:
+// a parameter of the hook function by that name is renamed, in the
+// template's code and in the hook body alike, and only in that function.
+func TestHookCallsTheUsersFunctionNamedLikeAParameter(t *testing.T) {
+	tpl, err := stencil.Parse(os.DirFS("testdata"), "toy", importer.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := stencil.Stencil(tpl, &stencil.Spec{
+		Name: "Store", Main: "Box",
+		Types:  map[string]string{"K": "string", "V": "int"},
+		Config: map[string]string{"Metrics": "false", "Retries": "0"},
+		Conds:  map[string]bool{"metrics": false},
+		Hooks:  map[string]string{"hashKey": "return " + stencil.User("k") + "(seed, k)"},
+		Keep:   []string{"Box.init"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := strings.Join(out.Decls, "\n\n")
+	for _, want := range []string{
+		"func storeHashKey(seed maphash.Seed, k_ string) uint64 {", // the parameter steps aside
+		"return k(seed, k_)",                            // in the hook body too
+		"func (b *Store) Put(k string, v int) uint64 {", // no user k is called there
+	} {
+		if !strings.Contains(src, want) {
+			t.Errorf("output lacks %q\n%s", want, src)
+		}
 	}
 }

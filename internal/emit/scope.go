@@ -1,0 +1,247 @@
+// Package emit builds the code the templates cannot hold: hook bodies built
+// for a concrete type (hashers, calls to the user's functions), constructors,
+// compile-time guards, and whole output files with their imports.
+//
+// Code is built with jennifer. Package references go through a Scope, which
+// picks each import's name once per file, so that jennifer statements, the
+// stenciled template text and the type expressions of the user's types all
+// agree on it, and names the locals of emitted code.
+package emit
+
+import (
+	"go/scanner"
+	"go/token"
+	"go/types"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+)
+
+// Scope hands out the names of one output file that the file's code does
+// not take from a template: the names under which it imports packages, and
+// the locals of the code emitted beside the templates' (constructors,
+// benchmarks, wiring), so that no such name captures or shadows another.
+//
+// An import's name is none of the package's declared names (its files', its
+// test files', its directives'), no predeclared identifier, no identifier of
+// a template (so that no template local can shadow it) and no name already
+// given to a local or another import. A local's name is none of the
+// package's declared names and no import's name: emitted code refers to the
+// user's types, functions and imports by their own names, and a local by one
+// of those names would capture them. Emitted code is never renamed
+// afterwards; its locals are named right, from the scope, when it is built.
+type Scope struct {
+	self     string          // import path of the package being generated
+	declared map[string]bool // the package's declared names
+	reserved map[string]bool // further names an import may not take
+	byPath   map[string]string
+	taken    map[string]bool   // names given to imports and locals
+	pkgNames map[string]string // path -> package name, when known
+}
+
+// NewScope returns the scope of a file of package self. declared are the
+// package-level names of the package, its test files and its directives;
+// reserved are further names an import must not take.
+func NewScope(self string, declared, reserved map[string]bool) *Scope {
+	return &Scope{self: self, declared: declared, reserved: reserved, byPath: map[string]string{}, taken: map[string]bool{}, pkgNames: map[string]string{}}
+}
+
+// Known records a package's real name (model.v2 may be package model).
+func (im *Scope) Known(p *types.Package) { im.pkgNames[p.Path()] = p.Name() }
+
+// Import returns the name under which the file refers to the package at path.
+func (im *Scope) Import(p string) string {
+	if n, ok := im.byPath[p]; ok {
+		return n
+	}
+	base := im.pkgNames[p]
+	if base == "" {
+		base = PathBase(p)
+	}
+	name := base
+	for i := 2; im.declared[name] || im.reserved[name] || im.taken[name]; i++ {
+		name = base + strconv.Itoa(i)
+	}
+	im.byPath[p] = name
+	im.taken[name] = true
+	return name
+}
+
+// Func returns the scope of the locals of one emitted function.
+func (im *Scope) Func() *Locals {
+	return &Locals{file: im, own: map[string]bool{}, given: map[string]string{}}
+}
+
+// Locals names the locals of one emitted function (its parameters, its
+// variables, those of its function literals): each is the name asked for,
+// with underscores appended while that is a declared name of the package,
+// an import's or another local's of the function.
+type Locals struct {
+	file  *Scope
+	own   map[string]bool
+	given map[string]string
+}
+
+// Name returns the name of the local that would be called want; the same
+// name each time want is asked for.
+func (l *Locals) Name(want string) string {
+	if n, ok := l.given[want]; ok {
+		return n
+	}
+	n := want
+	for l.file.declared[n] || l.own[n] || l.file.byPathName(n) {
+		n += "_"
+	}
+	l.own[n] = true
+	l.given[want] = n
+	l.file.taken[n] = true // imports chosen later avoid it
+	return n
+}
+
+// Reserve takes names for locals of the function named so by necessity (a
+// parameter named after a stage): Name gives no other local those names.
+func (l *Locals) Reserve(names ...string) {
+	for _, n := range names {
+		l.own[n] = true
+		l.file.taken[n] = true
+	}
+}
+
+// Names returns Name of each of want.
+func (l *Locals) Names(want ...string) []string {
+	out := make([]string, len(want))
+	for i, w := range want {
+		out[i] = l.Name(w)
+	}
+	return out
+}
+
+// byPathName reports whether name is an import's.
+func (im *Scope) byPathName(name string) bool {
+	for _, n := range im.byPath {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Paths returns the import paths used, sorted.
+func (im *Scope) Paths() []string {
+	var out []string
+	for p := range im.byPath {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Decl renders the declaration of the imports code uses: those whose names
+// qualify an identifier in it (a name is never a local's, see Scope).
+func (im *Scope) Decl(code []byte) string { return im.DeclOf(Qualifiers(code)) }
+
+// DeclOf renders the declaration of the imports whose names are in used.
+func (im *Scope) DeclOf(used map[string]bool) string {
+	var paths []string
+	for _, p := range im.Paths() {
+		if used[im.byPath[p]] {
+			paths = append(paths, p)
+		}
+	}
+	if len(paths) == 0 {
+		return ""
+	}
+	var std, other []string
+	for _, p := range paths {
+		line := strconv.Quote(p)
+		base := im.pkgNames[p]
+		if base == "" {
+			base = PathBase(p)
+		}
+		if n := im.byPath[p]; n != base || n != path.Base(p) {
+			line = n + " " + line
+		}
+		if isStd(p) {
+			std = append(std, line)
+		} else {
+			other = append(other, line)
+		}
+	}
+	var b strings.Builder
+	b.WriteString("import (\n")
+	for _, l := range std {
+		b.WriteString("\t" + l + "\n")
+	}
+	if len(std) > 0 && len(other) > 0 {
+		b.WriteString("\n")
+	}
+	for _, l := range other {
+		b.WriteString("\t" + l + "\n")
+	}
+	b.WriteString(")\n")
+	return b.String()
+}
+
+func isStd(p string) bool {
+	first, _, _ := strings.Cut(p, "/")
+	return !strings.Contains(first, ".")
+}
+
+// PathBase guesses a package's name from its path: math/rand/v2 -> rand.
+func PathBase(p string) string {
+	b := path.Base(p)
+	if len(b) > 1 && b[0] == 'v' && strings.Trim(b[1:], "0123456789") == "" {
+		b = path.Base(path.Dir(p))
+	}
+	b = strings.TrimPrefix(b, "go-")
+	if i := strings.IndexAny(b, ".-"); i > 0 {
+		b = b[:i]
+	}
+	return b
+}
+
+// Qualifier returns a types.Qualifier that spells types of other packages
+// with the allocated names.
+func (im *Scope) Qualifier() types.Qualifier {
+	return func(p *types.Package) string {
+		if p.Path() == im.self {
+			return ""
+		}
+		im.Known(p)
+		return im.Import(p.Path())
+	}
+}
+
+// Type spells t for this file.
+func (im *Scope) Type(t types.Type) string { return types.TypeString(t, im.Qualifier()) }
+
+// Qual returns the jennifer code for path.name under the allocated name.
+func (im *Scope) Qual(p, name string) *jen.Statement {
+	return jen.Id(im.Import(p)).Dot(name)
+}
+
+// Qualifiers returns the identifiers of src followed by a dot: the package
+// qualifiers, among others (x of x.f).
+func Qualifiers(src []byte) map[string]bool {
+	used := map[string]bool{}
+	var sc scanner.Scanner
+	fset := token.NewFileSet()
+	sc.Init(fset.AddFile("", -1, len(src)), src, nil, 0)
+	prev := ""
+	for {
+		_, tok, lit := sc.Scan()
+		if tok == token.EOF {
+			return used
+		}
+		if tok == token.PERIOD && prev != "" {
+			used[prev] = true
+		}
+		prev = ""
+		if tok == token.IDENT {
+			prev = lit
+		}
+	}
+}

@@ -1,0 +1,282 @@
+package gen
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/format"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"path/filepath"
+	"sync"
+
+	"github.com/monogen/monogen/internal/emit"
+	"github.com/monogen/monogen/internal/kinds"
+	"github.com/monogen/monogen/internal/load"
+)
+
+// An output file is rendered in pieces: its head (the header, the build line,
+// the package clause and the imports) and the code of each directive, a
+// chunk. A chunk is a file of its own, with the imports its code uses: a
+// goroutine parses and formats each while the next directive is stenciled,
+// and keeps only the formatted text. The output is the formatted head
+// followed by the formatted code of its chunks: what formatting the whole
+// file gives, since gofmt lays out each top-level declaration by itself.
+//
+// The type check goes in batches of chunks, each with the package's own
+// files and the chunks it depends on (the directives it composes with), so
+// that the syntax and types of a package's whole output are never in memory
+// at once. A batch that does not type-check is checked again with every
+// chunk of the package, and only what that check reports is an error.
+
+// rendered is an output file in pieces.
+type rendered struct {
+	head   []byte
+	chunks []*chunk
+}
+
+// chunk is the code of one directive in an output file.
+type chunk struct {
+	out   string
+	job   *job
+	bench bool // the directive's benchmarks, not its code
+	src   []byte
+	// text is the chunk formatted, its code from offset code; ready is
+	// closed once it is (or err is set).
+	text  []byte
+	code  int
+	err   error
+	ready chan struct{}
+}
+
+// renderer formats the chunks of the run in a goroutine of its own.
+type renderer struct {
+	fset   *token.FileSet
+	queue  chan *chunk
+	stop   sync.Once
+	done   sync.WaitGroup
+	chunks []*chunk
+}
+
+// newRenderer returns a renderer for n chunks at most: stenciling never
+// waits for formatting.
+func newRenderer(fset *token.FileSet, n int) *renderer {
+	r := &renderer{fset: fset, queue: make(chan *chunk, n)}
+	r.done.Add(1)
+	go func() {
+		defer r.done.Done()
+		for c := range r.queue {
+			c.err = c.format(fset)
+			c.src = nil
+			close(c.ready)
+		}
+	}()
+	return r
+}
+
+// add queues the code of directive j in output out for formatting: pkg is
+// the package clause's name, used the names the code qualifies identifiers
+// with, im the file's scope, which gives their imports.
+func (r *renderer) add(out, pkg string, j *job, bench bool, code []byte, used map[string]bool, im *emit.Scope) *chunk {
+	pre := fmt.Sprintf("package %s\n\n%s", pkg, im.DeclOf(used))
+	c := &chunk{out: out, job: j, bench: bench, src: append([]byte(pre), code...), ready: make(chan struct{})}
+	r.chunks = append(r.chunks, c)
+	r.queue <- c
+	return c
+}
+
+// wait waits for every chunk to be formatted and returns the first failure.
+// It may be called more than once.
+func (r *renderer) wait() error {
+	r.stop.Do(func() { close(r.queue) })
+	r.done.Wait()
+	for _, c := range r.chunks {
+		if c.err != nil {
+			return c.err
+		}
+	}
+	return nil
+}
+
+// format parses and formats a chunk. Code that does not parse is monogen's
+// bug: see brokenFile.
+func (c *chunk) format(fset *token.FileSet) error {
+	f, err := parser.ParseFile(fset, c.out, c.src, parser.ParseComments|parser.SkipObjectResolution)
+	if err != nil {
+		return parseError(c.out, c.src, err)
+	}
+	var b bytes.Buffer
+	if err := format.Node(&b, fset, f); err != nil {
+		return &InternalError{fmt.Errorf("formatting %s: %v", filepath.Base(c.out), err)}
+	}
+	end := f.Name.End()
+	if len(f.Imports) > 0 {
+		end = f.Decls[0].End() // the import declaration comes first
+	}
+	pre, err := format.Source(c.src[:fset.Position(end).Offset])
+	if err != nil || !bytes.HasPrefix(b.Bytes(), pre) {
+		return &InternalError{fmt.Errorf("formatting %s: the formatted code of %s does not follow its imports", filepath.Base(c.out), c.job.d.Name)}
+	}
+	c.text, c.code = b.Bytes(), len(pre)
+	return nil
+}
+
+// render renders an output file: head is its header and build line, pkg
+// its package's name, codes the code of each of jobs (queued for
+// formatting), im its scope.
+func (g *generator) render(out, head, pkg string, jobs []*job, bench bool, codes [][]byte, im *emit.Scope) {
+	r := &rendered{}
+	all := map[string]bool{}
+	for i, code := range codes {
+		used := emit.Qualifiers(code)
+		for n := range used {
+			all[n] = true
+		}
+		r.chunks = append(r.chunks, g.renderer.add(out, pkg, jobs[i], bench, code, used, im))
+	}
+	r.head = []byte(fmt.Sprintf("%spackage %s\n\n%s", head, pkg, im.DeclOf(all)))
+	g.rendered[out] = r
+}
+
+// formatFile formats an output file: its head, then its chunks.
+func formatFile(out string, r *rendered) ([]byte, error) {
+	head, err := format.Source(r.head)
+	if err != nil {
+		return nil, parseError(out, r.head, err)
+	}
+	n := len(head)
+	for _, c := range r.chunks {
+		n += len(c.text) - c.code
+	}
+	b := make([]byte, 0, n)
+	b = append(b, head...)
+	for _, c := range r.chunks {
+		b = append(b, c.text[c.code:]...)
+	}
+	return b, nil
+}
+
+// maxBatch is the least code a batch of the type check holds, in bytes:
+// about 50,000 lines, whose syntax and types take some 50 MB.
+const maxBatch = 2 << 20
+
+// checkChunks type-checks the chunks subjects with the files of pkg, in
+// batches, each with the chunks of pool that its chunks depend on, and
+// returns the first error inside a subject, as the check of the package with
+// every chunk of both reports it.
+func (g *generator) checkChunks(pkg *load.Package, subjects, pool []*chunk) (error, error) {
+	// Each batch checks the package's own files again: a batch holds at
+	// least as much generated code, so that this at most doubles the work.
+	user := 0
+	for _, f := range pkg.Syntax {
+		user += g.prog.Fset.File(f.Pos()).Size()
+	}
+	limit := max(maxBatch, user)
+	main := map[string]*chunk{} // by directive name, the code of each directive
+	for _, c := range append(append([]*chunk(nil), pool...), subjects...) {
+		<-c.ready
+		if c.err != nil {
+			return nil, c.err
+		}
+		if !c.bench {
+			main[c.job.d.Name] = c
+		}
+	}
+	var batch []*chunk
+	size := 0
+	for i, c := range subjects {
+		batch = append(batch, c)
+		size += len(c.text)
+		if size < limit && i < len(subjects)-1 {
+			continue
+		}
+		in := map[*chunk]bool{}
+		var files []*chunk
+		var add func(c *chunk)
+		add = func(c *chunk) {
+			if in[c] {
+				return
+			}
+			in[c] = true
+			files = append(files, c)
+			for _, d := range dependencies(c, main) {
+				add(d)
+			}
+		}
+		for _, c := range batch {
+			add(c)
+		}
+		first, err := g.check(pkg, files, batch)
+		if err != nil || first != nil {
+			// Only the check of the whole output says.
+			return g.check(pkg, append(append([]*chunk(nil), pool...), subjects...), subjects)
+		}
+		batch, size = nil, 0
+	}
+	return nil, nil
+}
+
+// dependencies returns the chunks c needs besides itself: the code of the
+// directives it composes with (a pool's rate=API), and for benchmarks the
+// code of the directive they measure.
+func dependencies(c *chunk, main map[string]*chunk) []*chunk {
+	var out []*chunk
+	if c.bench {
+		if d := main[c.job.d.Name]; d != nil {
+			out = append(out, d)
+		}
+	}
+	for _, spec := range c.job.kind.Options {
+		if spec.Type != kinds.Ref {
+			continue
+		}
+		if o := c.job.d.Option(spec.Key); o != nil {
+			if name, ok := o.Value.(string); ok && main[name] != nil {
+				out = append(out, main[name])
+			}
+		}
+	}
+	return out
+}
+
+// check type-checks the files of pkg with chunks, parsed anew from their
+// formatted text, and returns the first error inside one of subjects.
+func (g *generator) check(pkg *load.Package, chunks, subjects []*chunk) (error, error) {
+	files := append([]*ast.File{}, pkg.Syntax...)
+	of := map[*token.File]*chunk{}
+	for _, c := range chunks {
+		f, err := parser.ParseFile(g.prog.Fset, c.out, c.text, parser.SkipObjectResolution)
+		if err != nil {
+			return nil, parseError(c.out, c.text, err)
+		}
+		files = append(files, f)
+		of[g.prog.Fset.File(f.Pos())] = c
+	}
+	subject := map[*chunk]bool{}
+	for _, c := range subjects {
+		subject[c] = true
+	}
+	var first error
+	conf := types.Config{
+		Importer: g.prog.Importer(pkg),
+		Error: func(err error) {
+			if te, ok := err.(types.Error); ok && first == nil && subject[of[te.Fset.File(te.Pos)]] {
+				first = err
+				g.errChunk = of[te.Fset.File(te.Pos)]
+			}
+		},
+	}
+	conf.Check(pkg.Path, g.prog.Fset, files, nil)
+	return first, nil
+}
+
+// chunkError is the InternalError of generated code that does not
+// type-check: first is the first error inside the chunk g.errChunk.
+func (g *generator) chunkError(first error) error {
+	c := g.errChunk
+	if c == nil {
+		return &InternalError{first}
+	}
+	return typeError(c.out, c.text, first)
+}
