@@ -57,7 +57,7 @@ type chunk struct {
 	ready chan struct{}
 }
 
-// renderer formats the chunks of the run in a goroutine of its own.
+// renderer formats the chunks of the run in goroutines of their own.
 type renderer struct {
 	fset   *token.FileSet
 	queue  chan *chunk
@@ -70,17 +70,24 @@ type renderer struct {
 // waits for formatting.
 func newRenderer(fset *token.FileSet, n int) *renderer {
 	r := &renderer{fset: fset, queue: make(chan *chunk, n)}
-	r.done.Add(1)
-	go func() {
-		defer r.done.Done()
-		for c := range r.queue {
-			c.err = c.format(fset)
-			c.src, c.imports = nil, nil
-			close(c.ready)
-		}
-	}()
+	// Formatting costs twice what stenciling does: two goroutines format,
+	// so that on two cores both keep up with the stenciling one.
+	for range formatters {
+		r.done.Add(1)
+		go func() {
+			defer r.done.Done()
+			for c := range r.queue {
+				c.err = c.format(fset)
+				c.src, c.imports = nil, nil
+				close(c.ready)
+			}
+		}()
+	}
 	return r
 }
+
+// formatters is the number of goroutines formatting chunks.
+const formatters = 2
 
 // add queues the code of directive j in output out for formatting: pkg is
 // the package clause's name, im the file's scope, which gives the imports
