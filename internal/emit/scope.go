@@ -12,6 +12,7 @@ import (
 	"go/scanner"
 	"go/token"
 	"go/types"
+	"maps"
 	"path"
 	"sort"
 	"strconv"
@@ -144,24 +145,40 @@ func (im *Scope) Paths() []string {
 func (im *Scope) Decl(code []byte) string { return im.DeclOf(Qualifiers(code)) }
 
 // DeclOf renders the declaration of the imports whose names are in used.
-func (im *Scope) DeclOf(used map[string]bool) string {
+func (im *Scope) DeclOf(used map[string]bool) string { return im.Imports().DeclOf(used) }
+
+// ImportSet is the imports of a file as a Scope has named them so far. It
+// does not change when the Scope names more, so another goroutine may use
+// it.
+type ImportSet struct {
+	byPath, pkgNames map[string]string
+}
+
+// Imports returns the imports named so far.
+func (im *Scope) Imports() *ImportSet {
+	return &ImportSet{byPath: maps.Clone(im.byPath), pkgNames: maps.Clone(im.pkgNames)}
+}
+
+// DeclOf renders the declaration of the imports whose names are in used.
+func (s *ImportSet) DeclOf(used map[string]bool) string {
 	var paths []string
-	for _, p := range im.Paths() {
-		if used[im.byPath[p]] {
+	for p, n := range s.byPath {
+		if used[n] {
 			paths = append(paths, p)
 		}
 	}
 	if len(paths) == 0 {
 		return ""
 	}
+	sort.Strings(paths)
 	var std, other []string
 	for _, p := range paths {
 		line := strconv.Quote(p)
-		base := im.pkgNames[p]
+		base := s.pkgNames[p]
 		if base == "" {
 			base = PathBase(p)
 		}
-		if n := im.byPath[p]; n != base || n != path.Base(p) {
+		if n := s.byPath[p]; n != base || n != path.Base(p) {
 			line = n + " " + line
 		}
 		if isStd(p) {

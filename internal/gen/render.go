@@ -19,10 +19,10 @@ import (
 // An output file is rendered in pieces: its head (the header, the build line,
 // the package clause and the imports) and the code of each directive, a
 // chunk. A chunk is a file of its own, with the imports its code uses: a
-// goroutine parses and formats each while the next directive is stenciled,
-// and keeps only the formatted text. The output is the formatted head
-// followed by the formatted code of its chunks: what formatting the whole
-// file gives, since gofmt lays out each top-level declaration by itself.
+// goroutine formats each while the next directive is stenciled, and keeps
+// only the formatted text. The output is the formatted head followed by the
+// formatted code of its chunks: what formatting the whole file gives, since
+// gofmt lays out each top-level declaration by itself.
 //
 // The type check goes in batches of chunks, each with the package's own
 // files and the chunks it depends on (the directives it composes with), so
@@ -30,27 +30,34 @@ import (
 // at once. A batch that does not type-check is checked again with every
 // chunk of the package, and only what that check reports is an error.
 
-// rendered is an output file in pieces.
+// rendered is an output file in pieces: head is the header, the build line
+// and the package clause, to which formatFile adds the imports of the
+// chunks.
 type rendered struct {
-	head   []byte
-	chunks []*chunk
+	head    []byte
+	imports *emit.Scope
+	chunks  []*chunk
 }
 
 // chunk is the code of one directive in an output file.
 type chunk struct {
-	out   string
-	job   *job
-	bench bool // the directive's benchmarks, not its code
-	src   []byte
-	// text is the chunk formatted, its code from offset code; ready is
-	// closed once it is (or err is set).
+	out     string
+	job     *job
+	bench   bool   // the directive's benchmarks, not its code
+	pkg     string // the package clause's name
+	src     []byte // the code
+	imports *emit.ImportSet
+	// Once ready is closed, used are the names the code qualifies
+	// identifiers with and text is the chunk formatted, its code from
+	// offset code; or err is set.
+	used  map[string]bool
 	text  []byte
 	code  int
 	err   error
 	ready chan struct{}
 }
 
-// renderer formats the chunks of the run in a goroutine of its own.
+// renderer formats the chunks of the run in goroutines of their own.
 type renderer struct {
 	fset   *token.FileSet
 	queue  chan *chunk
@@ -63,24 +70,30 @@ type renderer struct {
 // waits for formatting.
 func newRenderer(fset *token.FileSet, n int) *renderer {
 	r := &renderer{fset: fset, queue: make(chan *chunk, n)}
-	r.done.Add(1)
-	go func() {
-		defer r.done.Done()
-		for c := range r.queue {
-			c.err = c.format(fset)
-			c.src = nil
-			close(c.ready)
-		}
-	}()
+	// Formatting costs twice what stenciling does: two goroutines format,
+	// so that on two cores both keep up with the stenciling one.
+	for range formatters {
+		r.done.Add(1)
+		go func() {
+			defer r.done.Done()
+			for c := range r.queue {
+				c.err = c.format(fset)
+				c.src, c.imports = nil, nil
+				close(c.ready)
+			}
+		}()
+	}
 	return r
 }
 
+// formatters is the number of goroutines formatting chunks.
+const formatters = 2
+
 // add queues the code of directive j in output out for formatting: pkg is
-// the package clause's name, used the names the code qualifies identifiers
-// with, im the file's scope, which gives their imports.
-func (r *renderer) add(out, pkg string, j *job, bench bool, code []byte, used map[string]bool, im *emit.Scope) *chunk {
-	pre := fmt.Sprintf("package %s\n\n%s", pkg, im.DeclOf(used))
-	c := &chunk{out: out, job: j, bench: bench, src: append([]byte(pre), code...), ready: make(chan struct{})}
+// the package clause's name, im the file's scope, which gives the imports
+// the code uses.
+func (r *renderer) add(out, pkg string, j *job, bench bool, code []byte, im *emit.Scope) *chunk {
+	c := &chunk{out: out, job: j, bench: bench, pkg: pkg, src: code, imports: im.Imports(), ready: make(chan struct{})}
 	r.chunks = append(r.chunks, c)
 	r.queue <- c
 	return c
@@ -99,12 +112,14 @@ func (r *renderer) wait() error {
 	return nil
 }
 
-// format parses and formats a chunk. Code that does not parse is monogen's
-// bug: see brokenFile.
+// format renders a chunk with its imports and formats it. Code that does
+// not parse is monogen's bug: see brokenFile.
 func (c *chunk) format(fset *token.FileSet) error {
-	f, err := parser.ParseFile(fset, c.out, c.src, parser.ParseComments|parser.SkipObjectResolution)
+	c.used = emit.Qualifiers(c.src)
+	src := append([]byte(fmt.Sprintf("package %s\n\n%s", c.pkg, c.imports.DeclOf(c.used))), c.src...)
+	f, err := parser.ParseFile(fset, c.out, src, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
-		return parseError(c.out, c.src, err)
+		return parseError(c.out, src, err)
 	}
 	var b bytes.Buffer
 	if err := format.Node(&b, fset, f); err != nil {
@@ -114,7 +129,7 @@ func (c *chunk) format(fset *token.FileSet) error {
 	if len(f.Imports) > 0 {
 		end = f.Decls[0].End() // the import declaration comes first
 	}
-	pre, err := format.Source(c.src[:fset.Position(end).Offset])
+	pre, err := format.Source(src[:fset.Position(end).Offset])
 	if err != nil || !bytes.HasPrefix(b.Bytes(), pre) {
 		return &InternalError{fmt.Errorf("formatting %s: the formatted code of %s does not follow its imports", filepath.Base(c.out), c.job.d.Name)}
 	}
@@ -126,24 +141,26 @@ func (c *chunk) format(fset *token.FileSet) error {
 // its package's name, codes the code of each of jobs (queued for
 // formatting), im its scope.
 func (g *generator) render(out, head, pkg string, jobs []*job, bench bool, codes [][]byte, im *emit.Scope) {
-	r := &rendered{}
-	all := map[string]bool{}
+	r := &rendered{head: []byte(fmt.Sprintf("%spackage %s\n\n", head, pkg)), imports: im}
 	for i, code := range codes {
-		used := emit.Qualifiers(code)
-		for n := range used {
-			all[n] = true
-		}
-		r.chunks = append(r.chunks, g.renderer.add(out, pkg, jobs[i], bench, code, used, im))
+		r.chunks = append(r.chunks, g.renderer.add(out, pkg, jobs[i], bench, code, im))
 	}
-	r.head = []byte(fmt.Sprintf("%spackage %s\n\n%s", head, pkg, im.DeclOf(all)))
 	g.rendered[out] = r
 }
 
-// formatFile formats an output file: its head, then its chunks.
+// formatFile formats an output file, once its chunks are: its head with the
+// imports the chunks use, then the chunks.
 func formatFile(out string, r *rendered) ([]byte, error) {
-	head, err := format.Source(r.head)
+	used := map[string]bool{}
+	for _, c := range r.chunks {
+		for n := range c.used {
+			used[n] = true
+		}
+	}
+	src := append(r.head, r.imports.DeclOf(used)...)
+	head, err := format.Source(src)
 	if err != nil {
-		return nil, parseError(out, r.head, err)
+		return nil, parseError(out, src, err)
 	}
 	n := len(head)
 	for _, c := range r.chunks {
@@ -173,10 +190,12 @@ func (g *generator) checkChunks(pkg *load.Package, subjects, pool []*chunk) (err
 		user += g.prog.Fset.File(f.Pos()).Size()
 	}
 	limit := max(maxBatch, user)
+	// The check waits for the formatting of every chunk: checking
+	// batches while the formatting goes on had the two hold memory at once
+	// (three times the peak, for 1,000 maps).
 	main := map[string]*chunk{} // by directive name, the code of each directive
 	for _, c := range append(append([]*chunk(nil), pool...), subjects...) {
-		<-c.ready
-		if c.err != nil {
+		if <-c.ready; c.err != nil {
 			return nil, c.err
 		}
 		if !c.bench {
@@ -240,9 +259,14 @@ func dependencies(c *chunk, main map[string]*chunk) []*chunk {
 	return out
 }
 
-// check type-checks the files of pkg with chunks, parsed anew from their
-// formatted text, and returns the first error inside one of subjects.
+// check type-checks the files of pkg with chunks, once they are formatted,
+// and returns the first error inside one of subjects.
 func (g *generator) check(pkg *load.Package, chunks, subjects []*chunk) (error, error) {
+	for _, c := range chunks {
+		if <-c.ready; c.err != nil {
+			return nil, c.err
+		}
+	}
 	files := append([]*ast.File{}, pkg.Syntax...)
 	of := map[*token.File]*chunk{}
 	for _, c := range chunks {
