@@ -1,0 +1,515 @@
+package stencil
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"sort"
+	"strings"
+)
+
+func (s *state) off(p token.Pos) int { return s.t.Fset.Position(p).Offset }
+
+func (s *state) editor(n ast.Node) *editor {
+	f := s.t.Fset.File(n.Pos())
+	for i, file := range s.t.Files {
+		if s.t.Fset.File(file.Pos()) == f {
+			return s.eds[i]
+		}
+	}
+	panic("node outside the template files")
+}
+
+// hookKey names a hook: "hashKey", or "Pool.call" for a method.
+func hookKey(fd *ast.FuncDecl) string {
+	if fd.Recv != nil {
+		return recvTypeName(fd) + "." + fd.Name.Name
+	}
+	return fd.Name.Name
+}
+
+// hook returns the replacement body of a hook function, if the spec has one.
+func (s *state) hook(fd *ast.FuncDecl) (string, bool) {
+	if fd.Body == nil {
+		return "", false
+	}
+	key := fd.Name.Name
+	if fd.Recv != nil {
+		key = recvTypeName(fd) + "." + key
+	}
+	body, ok := s.spec.Hooks[key]
+	if ok && !hasMarker(fd.Doc, hookMarker) {
+		s.failf("%s has a replacement body but is not marked %s", key, hookMarker)
+	}
+	return body, ok
+}
+
+// editAll records the edits for every live declaration.
+func (s *state) editAll() {
+	s.editComments()
+	for _, f := range s.t.Files {
+		for _, d := range f.Decls {
+			if gd, ok := d.(*ast.GenDecl); (ok && gd.Tok == token.IMPORT) || s.dead[d] {
+				continue
+			}
+			s.editNode(d)
+		}
+	}
+}
+
+// editNode records edits inside a live node.
+func (s *state) editNode(root ast.Node) {
+	ed := s.editor(root)
+	ast.Inspect(root, func(n ast.Node) bool { return s.walk(ed, n) })
+	// Dead nodes are removed whole, together with their doc comments.
+	ast.Inspect(root, func(n ast.Node) bool {
+		if n == nil {
+			return false
+		}
+		if s.dead[n] {
+			switch n.(type) {
+			case *ast.BlockStmt, ast.Stmt:
+				// Dead branches are handled by the if folding; a replaced
+				// hook body by its replacement.
+			default:
+				start, end := s.nodeRange(n)
+				ed.replace(start, end, "")
+			}
+			return false
+		}
+		return true
+	})
+}
+
+// walk records the edits for one node and reports whether to descend.
+func (s *state) walk(ed *editor, n ast.Node) bool {
+	if n == nil || s.dead[n] {
+		return false
+	}
+	sub := func(m ast.Node) {
+		if m != nil && !isNilNode(m) {
+			ast.Inspect(m, func(x ast.Node) bool { return s.walk(ed, x) })
+		}
+	}
+	switch n := n.(type) {
+	case *ast.FuncDecl:
+		if n.Type.TypeParams != nil {
+			ed.replace(s.off(n.Type.TypeParams.Opening), s.off(n.Type.TypeParams.Closing)+1, "")
+		}
+		if doc, ok := s.spec.HookDocs[hookKey(n)]; ok && n.Doc != nil {
+			ed.add(s.off(n.Doc.Pos()), s.off(n.Doc.End()), func() string { return s.docText(doc) })
+		}
+		if body, ok := s.hook(n); ok {
+			ed.add(s.off(n.Body.Lbrace), s.off(n.Body.Rbrace)+1, func() string { return s.hookText(n, body) })
+			if n.Recv != nil {
+				sub(n.Recv)
+			}
+			s.walk(ed, n.Name)
+			sub(n.Type)
+			return false
+		}
+	case *ast.GenDecl:
+		// A type declared alone, whose doc the spec replaces.
+		if n.Tok == token.TYPE && len(n.Specs) == 1 && n.Doc != nil {
+			if doc, ok := s.spec.HookDocs[n.Specs[0].(*ast.TypeSpec).Name.Name]; ok {
+				ed.add(s.off(n.Doc.Pos()), s.off(n.Doc.End()), func() string { return s.docText(doc) })
+			}
+		}
+	case *ast.TypeSpec:
+		if n.TypeParams != nil {
+			ed.replace(s.off(n.TypeParams.Opening), s.off(n.TypeParams.Closing)+1, "")
+		}
+	case *ast.ValueSpec:
+		// A constant the spec sets: replace its value.
+		if len(n.Names) == 1 && len(n.Values) == 1 {
+			if c, ok := s.t.Info.Defs[n.Names[0]].(*types.Const); ok && c.Parent() == s.t.Pkg.Scope() {
+				if v, ok := s.spec.Consts[c.Name()]; ok {
+					s.walk(ed, n.Names[0])
+					ed.replace(s.off(n.Values[0].Pos()), s.off(n.Values[0].End()), v)
+					if n.Type != nil {
+						sub(n.Type)
+					}
+					return false
+				}
+			}
+		}
+	case *ast.IfStmt:
+		if last, ok := s.cut[n]; ok {
+			// The statements after a folded if whose kept branch returns.
+			ed.replace(s.off(n.End()), s.off(last.End()), "")
+		}
+		switch s.foldIf(n) {
+		case 1:
+			ed.addLine(s.off(n.Pos()), s.off(n.End()), func() string { return s.inline(ed, n.Body, n) })
+			sub(n.Body)
+			return false
+		case 0:
+			ed.addLine(s.off(n.Pos()), s.off(n.End()), func() string {
+				switch e := n.Else.(type) {
+				case nil:
+					return ""
+				case *ast.BlockStmt:
+					return s.inline(ed, e, n)
+				default:
+					return ed.render(s.off(e.Pos()), s.off(e.End()))
+				}
+			})
+			if n.Else != nil {
+				sub(n.Else)
+			}
+			return false
+		}
+	}
+	return s.editLeaf(ed, n)
+}
+
+func isNilNode(n ast.Node) bool {
+	switch n := n.(type) {
+	case *ast.FieldList:
+		return n == nil
+	case *ast.BlockStmt:
+		return n == nil
+	}
+	return false
+}
+
+// nodeRange returns the byte range of a declaration, a spec or a field,
+// including its doc comment, its line comment and the line break after it.
+func (s *state) nodeRange(n ast.Node) (int, int) {
+	start, end := n.Pos(), n.End()
+	var doc, line *ast.CommentGroup
+	switch n := n.(type) {
+	case *ast.FuncDecl:
+		doc = n.Doc
+	case *ast.GenDecl:
+		doc = n.Doc
+	case *ast.TypeSpec:
+		doc, line = n.Doc, n.Comment
+	case *ast.ValueSpec:
+		doc, line = n.Doc, n.Comment
+	case *ast.Field:
+		doc, line = n.Doc, n.Comment
+	}
+	if doc != nil {
+		start = doc.Pos()
+	}
+	if line != nil && line.End() > end {
+		end = line.End()
+	}
+	a, b := s.off(start), s.off(end)
+	src := s.editor(n).src
+	// Take the indentation before and the newline after.
+	for a > 0 && (src[a-1] == ' ' || src[a-1] == '\t') {
+		a--
+	}
+	if b < len(src) && src[b] == '\n' {
+		b++
+	}
+	return a, b
+}
+
+// inline renders a block's statements without its braces when that cannot
+// change meaning, else the whole block. Names the block declares at its top
+// level must not appear in any other statement of the enclosing list, nor be
+// referred to by text inserted there (a type argument named like a local of
+// the block): then moving them out can neither redeclare nor shadow anything.
+func (s *state) inline(ed *editor, b *ast.BlockStmt, ifs *ast.IfStmt) string {
+	declared := map[string]bool{}
+	labels := false
+	for _, st := range b.List {
+		switch st := st.(type) {
+		case *ast.DeclStmt:
+			for _, sp := range st.Decl.(*ast.GenDecl).Specs {
+				switch sp := sp.(type) {
+				case *ast.ValueSpec:
+					for _, n := range sp.Names {
+						declared[n.Name] = true
+					}
+				case *ast.TypeSpec:
+					declared[sp.Name.Name] = true
+				}
+			}
+		case *ast.AssignStmt:
+			if st.Tok == token.DEFINE {
+				for _, l := range st.Lhs {
+					if id, ok := l.(*ast.Ident); ok {
+						declared[id.Name] = true
+					}
+				}
+			}
+		case *ast.LabeledStmt:
+			labels = true
+		}
+	}
+	declares := labels
+	if len(declared) > 0 {
+		siblings, ok := s.siblings[ifs]
+		if !ok {
+			declares = true
+		}
+		for _, st := range siblings {
+			if st == ast.Stmt(ifs) {
+				continue
+			}
+			ast.Inspect(st, func(n ast.Node) bool {
+				if id, ok := n.(*ast.Ident); ok && declared[id.Name] {
+					declares = true
+				}
+				return !declares
+			})
+			// Nor may text inserted there refer to them (a type
+			// argument named like a local of the block).
+			for name := range declared {
+				for _, p := range s.inserted[name] {
+					if p >= st.Pos() && p < st.End() {
+						declares = true
+					}
+				}
+			}
+		}
+	}
+	if declares || len(b.List) == 0 {
+		if len(b.List) == 0 {
+			return ""
+		}
+		return ed.render(s.off(b.Lbrace), s.off(b.Rbrace)+1)
+	}
+	return strings.TrimSpace(ed.render(s.off(b.Lbrace)+1, s.off(b.Rbrace)))
+}
+
+// editLeaf records the substitution for one node, if any, and reports whether
+// to walk its children.
+func (s *state) editLeaf(ed *editor, n ast.Node) bool {
+	if n == nil || s.dead[n] {
+		return false
+	}
+	info := s.t.Info
+	switch n := n.(type) {
+	case *ast.SelectorExpr:
+		if v, ok := s.configValue(n); ok {
+			ed.replace(s.off(n.Pos()), s.off(n.End()), parenthesize(v))
+			return false
+		}
+		if id, ok := n.X.(*ast.Ident); ok {
+			if pn, ok := info.Uses[id].(*types.PkgName); ok {
+				alias := s.importName(pn.Imported().Path())
+				if alias != id.Name {
+					ed.replace(s.off(id.Pos()), s.off(id.End()), alias)
+				}
+				return false
+			}
+		}
+		// Only X can name something to substitute; Sel is a field or method.
+		ast.Inspect(n.X, func(m ast.Node) bool { return s.walk(ed, m) })
+		return false
+	case *ast.KeyValueExpr:
+		// A key in a struct literal names a field: leave it.
+		if id, ok := n.Key.(*ast.Ident); ok {
+			if v, ok := info.Uses[id].(*types.Var); ok && v.IsField() {
+				ast.Inspect(n.Value, func(m ast.Node) bool { return s.walk(ed, m) })
+				return false
+			}
+		}
+	case *ast.IndexExpr:
+		if s.isTemplateGeneric(n.X) {
+			s.walk(ed, n.X)
+			ed.replace(s.off(n.Lbrack), s.off(n.Rbrack)+1, "")
+			return false
+		}
+	case *ast.IndexListExpr:
+		if s.isTemplateGeneric(n.X) {
+			s.walk(ed, n.X)
+			ed.replace(s.off(n.Lbrack), s.off(n.Rbrack)+1, "")
+			return false
+		}
+	case *ast.CallExpr:
+		// A conversion to a substituted type needs parentheses: (*T)(x).
+		if id, ok := n.Fun.(*ast.Ident); ok && s.isTypeParam(id) {
+			ed.replace(s.off(id.Pos()), s.off(id.End()), conversion(s.spec.Types[id.Name]))
+			for _, a := range n.Args {
+				ast.Inspect(a, func(m ast.Node) bool { return s.walk(ed, m) })
+			}
+			return false
+		}
+	case *ast.Ident:
+		if s.isTypeParam(n) {
+			ed.replace(s.off(n.Pos()), s.off(n.End()), s.spec.Types[n.Name])
+			return false
+		}
+		obj := info.Uses[n]
+		if obj == nil {
+			obj = info.Defs[n]
+		}
+		if obj == nil {
+			return false
+		}
+		if obj.Parent() == types.Universe {
+			s.predeclared[n.Name] = true
+			return false
+		}
+		if obj.Parent() == s.t.Pkg.Scope() {
+			if name, ok := s.names[obj]; ok && name != n.Name {
+				ed.replace(s.off(n.Pos()), s.off(n.End()), name)
+			}
+			return false
+		}
+		// A local that would capture a name inserted in its scope.
+		if name, ok := s.locals[obj]; ok {
+			ed.replace(s.off(n.Pos()), s.off(n.End()), name)
+		}
+		// Fields and methods are not renamed. A local variable that shadows a
+		// method name is harmless.
+		return false
+	}
+	return true
+}
+
+// hookText renders the replacement body of the hook function fd. Each
+// identifier of the body is resolved once, and what replaces it is never
+// read again: a user mark becomes the user's name, a type parameter its type
+// argument, a template declaration its generated name, a parameter or
+// receiver of fd (or a local of the body) its name in the output (see
+// planLocals). Predeclared names and package qualifiers stay. Anything else
+// is an error: a hook spells no type argument, it names the type parameter.
+func (s *state) hookText(fd *ast.FuncDecl, body string) string {
+	h := s.hookInfo(fd, body)
+	if h.err != nil {
+		s.failf("hook %s does not parse: %v", hookKey(fd), h.err)
+		return "{}"
+	}
+	src := []byte("package p\nfunc _() {\n" + body + "\n}\n")
+	ed := &editor{src: src}
+	scope := s.t.Info.Scopes[fd.Type]
+	captures := map[string]bool{}
+	for _, n := range h.inserted {
+		captures[n] = true
+	}
+	var resolve func(id *ast.Ident, qualifier, fun bool)
+	resolve = func(id *ast.Ident, qualifier, fun bool) {
+		off := h.fset.Position(id.Pos()).Offset
+		to := id.Name
+		switch name := id.Name; {
+		case name == "_":
+		case strings.HasPrefix(name, userPrefix):
+			to = strings.TrimPrefix(name, userPrefix)
+		case h.declared[name]:
+			if captures[name] {
+				to = s.fresh(name)
+			}
+		case s.params[name]:
+			to = s.spec.Types[name]
+			if fun {
+				to = conversion(to)
+			}
+		case scope != nil && scope.Lookup(name) != nil:
+			if nn, ok := s.locals[scope.Lookup(name)]; ok {
+				to = nn
+			}
+		case s.t.Pkg.Scope().Lookup(name) != nil:
+			to = s.names[s.t.Pkg.Scope().Lookup(name)]
+		case types.Universe.Lookup(name) != nil && !qualifier:
+			s.predeclared[name] = true
+		case qualifier:
+		default:
+			s.failf("hook %s refers to %s, which is neither the user's (User), a type parameter, a template declaration nor a parameter of the hook", hookKey(fd), name)
+		}
+		if to != id.Name {
+			ed.replace(off, off+len(id.Name), to)
+		}
+	}
+	var visit func(n ast.Node) bool
+	visit = func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			if id, ok := n.X.(*ast.Ident); ok {
+				resolve(id, true, false)
+				return false
+			}
+			ast.Inspect(n.X, visit)
+			return false
+		case *ast.KeyValueExpr:
+			if _, ok := n.Key.(*ast.Ident); !ok {
+				ast.Inspect(n.Key, visit)
+			}
+			ast.Inspect(n.Value, visit)
+			return false
+		case *ast.CallExpr:
+			if id, ok := n.Fun.(*ast.Ident); ok {
+				resolve(id, false, true)
+				for _, a := range n.Args {
+					ast.Inspect(a, visit)
+				}
+				return false
+			}
+		case *ast.Ident:
+			resolve(n, false, false)
+		}
+		return true
+	}
+	fn := h.file.Decls[0].(*ast.FuncDecl)
+	ast.Inspect(fn.Body, visit)
+	return ed.render(h.fset.Position(fn.Body.Lbrace).Offset, h.fset.Position(fn.Body.Rbrace).Offset+1)
+}
+
+// output renders the live declarations.
+func (s *state) output() *Output {
+	out := &Output{}
+	declare := func(id *ast.Ident) {
+		if id.Name != "_" {
+			out.Declared = append(out.Declared, s.names[s.t.Info.Defs[id]])
+		}
+	}
+	for i, f := range s.t.Files {
+		ed := s.eds[i]
+		for _, d := range f.Decls {
+			if s.dead[d] {
+				continue
+			}
+			if gd, ok := d.(*ast.GenDecl); ok {
+				if gd.Tok == token.IMPORT {
+					continue
+				}
+				live := 0
+				for _, sp := range gd.Specs {
+					if !s.dead[sp] {
+						live++
+					}
+				}
+				if live == 0 {
+					continue
+				}
+				for _, sp := range gd.Specs {
+					switch sp := sp.(type) {
+					case *ast.TypeSpec:
+						if !s.dead[sp] {
+							declare(sp.Name)
+						}
+					case *ast.ValueSpec:
+						if !s.dead[sp] {
+							for _, n := range sp.Names {
+								declare(n)
+							}
+						}
+					}
+				}
+			}
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name != "init" {
+				declare(fd.Name)
+			}
+			start, end := s.nodeRange(d)
+			text := strings.TrimSpace(ed.render(start, end))
+			if text != "" {
+				out.Decls = append(out.Decls, text)
+			}
+		}
+	}
+	for p := range s.imports {
+		out.Imports = append(out.Imports, p)
+	}
+	sort.Strings(out.Imports)
+	for n := range s.predeclared {
+		out.Predeclared = append(out.Predeclared, n)
+	}
+	sort.Strings(out.Predeclared)
+	return out
+}
