@@ -153,6 +153,8 @@ var _ struct{}
 // that tests see exactly which jobs it lets through.
 //
 //monogen:ratelimit JobQuota algo=token rate=1/h burst=3
+//monogen:ratelimit SharedQuota algo=token rate=1000/s burst=100 store=shared onfail=local replicas=4
+//monogen:ratelimit SharedOpen algo=token rate=100/s burst=8 store=shared onfail=open lease=2 timeout=20ms
 //monogen:pool PacedPool[int, int] workers=2 rate=JobQuota metrics=true
 //monogen:pool PacedSender[string] workers=1 fn=send rate=JobQuota
 //monogen:breaker JobBreaker[int, int] failures=2 cooldown=1h

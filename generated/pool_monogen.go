@@ -9861,6 +9861,8 @@ func (r JobQuotaReservation) undo() {
 	if !r.ok {
 		return
 	}
+	// A shared limiter's token came from the store, which does not take
+	// tokens back.
 	// Later reservations keep their times; the freed interval goes
 	// to whoever reserves next.
 	r.l.tokenCancel()
@@ -9963,6 +9965,34 @@ func (l *JobQuota) tokenStats(now int64) JobQuotaStats {
 	return JobQuotaStats{Available: (now - from) / interval}
 }
 
+// JobQuotaStore keeps token buckets that limiters in several processes share, such
+// as one in Redis. A JobQuota asks its JobQuotaStore for tokens in leases and admits
+// events from its lease without a round trip, so the store sees one call
+// per lease, not one per event.
+type JobQuotaStore interface {
+	// Take takes up to n tokens (n >= 1) from the bucket named key, which
+	// holds at most burst tokens and gains one per interval, and returns how
+	// many it took. When it took none, wait is how long until the bucket
+	// holds one. A bucket that does not exist yet is full. Take must be
+	// atomic across processes and measure time by one clock they all share.
+	Take(ctx context.Context, key string, n int64, interval time.Duration, burst int64) (took int64, wait time.Duration, err error)
+}
+
+// JobQuotaFailMode says what a JobQuota does while its JobQuotaStore fails: returns an error
+// or does not answer within the store timeout.
+type JobQuotaFailMode uint8
+
+const (
+	// JobQuotaFailOpen admits every event while the store fails: onfail=open.
+	JobQuotaFailOpen JobQuotaFailMode = iota
+	// JobQuotaFailClosed admits no event while the store fails: onfail=closed.
+	JobQuotaFailClosed
+	// JobQuotaFailLocal admits this process's share while the store fails: a
+	// bucket of its own refilled at 1/Replicas of the rate, holding
+	// 1/Replicas of the burst (at least one token): onfail=local.
+	JobQuotaFailLocal
+)
+
 // NewJobQuota returns a rate limiter, a token bucket of 3 tokens refilled at one per 1h0m0s, whose clock starts now.
 func NewJobQuota() *JobQuota {
 	return NewJobQuotaAt(time.Now())
@@ -9974,6 +10004,892 @@ func NewJobQuota() *JobQuota {
 func NewJobQuotaAt(epoch time.Time) *JobQuota {
 	l := &JobQuota{}
 	l.init(epoch)
+	return l
+}
+
+// SharedQuota: generated from the ratelimit directive in pool.go.
+
+// SharedQuotaAlgorithm selects how a SharedQuota counts events.
+type SharedQuotaAlgorithm uint8
+
+const (
+	// SharedQuotaTokenBucket admits Burst events at once and then one event per
+	// Interval: algo=token.
+	SharedQuotaTokenBucket SharedQuotaAlgorithm = iota
+	// SharedQuotaSlidingWindow admits at most Limit events in any Window, estimating
+	// the count over the sliding window from the counts of the current and
+	// the previous fixed window: algo=window.
+	SharedQuotaSlidingWindow
+)
+
+// SharedQuotaMaxLimit is the largest window Limit. The window's counts and index
+// share one 64-bit word; SharedQuotaMaxLimit leaves the index at least 22 bits.
+const SharedQuotaMaxLimit = 1<<20 - 1
+
+// ErrSharedQuotaDeadline is returned by Wait when the wait could not end before the
+// context's deadline. errors.Is(ErrSharedQuotaDeadline, context.DeadlineExceeded)
+// holds, so callers need check only the latter.
+var ErrSharedQuotaDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// SharedQuota controls how frequently events happen across every process
+// that shares its store's bucket.
+//
+// A SharedQuota is safe for concurrent use. It must be created with
+// NewSharedQuota and must not be copied after first use. It admits events
+// from a lease of tokens taken from the store, one compare-and-swap each;
+// every process admits at most its leases, so across all of them the events
+// admitted in any period exceed what the bucket allows by at most one lease
+// per process.
+//
+// Methods ending in At take the current time explicitly; the lease's life is
+// measured by it, while the bucket runs on the store's clock.
+type SharedQuota struct {
+	epoch time.Time
+
+	shared sharedQuotaSharedState
+}
+
+// init checks the configuration and starts the clock. The generated
+// constructor calls it with time.Now().
+func (l *SharedQuota) init(epoch time.Time) {
+	l.epoch = epoch
+}
+
+// Allow reports whether an event may happen now, and if so counts it. It
+// takes a token from the lease; when the lease is empty, one caller asks the
+// store for the next (the others wait for its answer), so Allow may block
+// for one call to the store, at most the store timeout.
+func (l *SharedQuota) Allow() bool {
+	return l.allow(l.clock())
+}
+
+// AllowAt is Allow at time t.
+func (l *SharedQuota) AllowAt(t time.Time) bool {
+	return l.allow(l.offset(t))
+}
+
+// Reserve takes a token for an event now, as Allow does. A shared limiter
+// reserves only for now: when it has no token, the reservation is not OK and
+// its Delay says when to retry. Cancel does nothing: the store keeps the
+// tokens it handed out.
+func (l *SharedQuota) Reserve() SharedQuotaReservation {
+	return l.reserve(l.clock())
+}
+
+// ReserveAt is Reserve at time t.
+func (l *SharedQuota) ReserveAt(t time.Time) SharedQuotaReservation {
+	return l.reserve(l.offset(t))
+}
+
+// Wait blocks until an event may happen, and counts it. It returns
+// ctx.Err() if ctx is done first, and ErrSharedQuotaDeadline at once, without
+// waiting, if the event could not happen before ctx's deadline. On error
+// no event is counted. A Wait that waits fails if ctx is done by the time
+// the wait is over, even if the event's time came at the same moment.
+func (l *SharedQuota) Wait(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	deadline := int64(math.MaxInt64)
+	if d, ok := ctx.Deadline(); ok {
+		deadline = l.offset(d)
+	}
+	for {
+		now := l.clock()
+		r := l.reserve(now)
+		if r.OK() && r.at <= now {
+			return nil
+		}
+		if r.at > deadline {
+			r.cancel(now)
+			return ErrSharedQuotaDeadline
+		}
+		timer := time.NewTimer(time.Duration(sharedQuotaNanosBetween(now, r.at)))
+		done := ctx.Done()
+		select {
+		case <-timer.C:
+		case <-done:
+			timer.Stop()
+		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			return nil
+		}
+		// A window reservation only said when to retry.
+	}
+}
+
+// SharedQuotaStats is a snapshot of a SharedQuota's state.
+type SharedQuotaStats struct {
+	// Available is the number of events that may happen at once now.
+	Available int64
+	// Delay is how long until one more event may happen: zero when
+	// Available > 0.
+	Delay time.Duration
+	// StoreCalls and StoreErrors count a shared limiter's calls to its
+	// store, and those that failed.
+	StoreCalls, StoreErrors uint64
+}
+
+// Stats returns a snapshot of the limiter's state now.
+func (l *SharedQuota) Stats() SharedQuotaStats {
+	return l.stats(l.clock())
+}
+
+// StatsAt is SharedQuotaStats at time t.
+func (l *SharedQuota) StatsAt(t time.Time) SharedQuotaStats {
+	return l.stats(l.offset(t))
+}
+
+// SharedQuotaReservation is an event reserved by Reserve. It is a value; Cancel it at
+// most once.
+type SharedQuotaReservation struct {
+	l  *SharedQuota
+	at int64 // nanoseconds since epoch at which the event may happen
+	ok bool  // the event is counted
+}
+
+// OK reports whether the reservation holds an event. A SharedQuotaSlidingWindow's
+// reservation is not OK when the event may not happen now; Delay then says
+// when to try again.
+func (r SharedQuotaReservation) OK() bool { return r.ok }
+
+// Delay returns how long to wait from now before acting on the
+// reservation (or, if it is not OK, before retrying). Zero means now.
+func (r SharedQuotaReservation) Delay() time.Duration {
+	return r.DelayFrom(time.Now())
+}
+
+// DelayFrom is Delay from time t.
+func (r SharedQuotaReservation) DelayFrom(t time.Time) time.Duration {
+	return time.Duration(sharedQuotaNanosBetween(r.l.offset(t), r.at))
+}
+
+// Cancel gives the reserved event back if its time has not come yet, so
+// that another event may take its place. It does nothing for a reservation
+// that is not OK.
+func (r SharedQuotaReservation) Cancel() {
+	r.CancelAt(time.Now())
+}
+
+// CancelAt is Cancel at time t.
+func (r SharedQuotaReservation) CancelAt(t time.Time) {
+	r.cancel(r.l.offset(t))
+}
+
+func (r SharedQuotaReservation) cancel(now int64) {
+	if r.at < now {
+		return
+	}
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r SharedQuotaReservation) undo() {
+	if !r.ok {
+		return
+	}
+	// A shared limiter's token came from the store, which does not take
+	// tokens back.
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (l *SharedQuota) clock() int64 {
+	return int64(time.Since(l.epoch))
+}
+
+// offset converts t to nanoseconds since the epoch.
+func (l *SharedQuota) offset(t time.Time) int64 {
+	return int64(t.Sub(l.epoch))
+}
+
+// sharedQuotaAddSaturating returns t+d for d >= 0, or the largest time if that
+// overflows.
+func sharedQuotaAddSaturating(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// sharedQuotaNanosBetween returns the nanoseconds from from to to: zero if to is not
+// later, the largest duration if the difference overflows.
+func sharedQuotaNanosBetween(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	if d := to - from; d > 0 {
+		return d
+	}
+	return math.MaxInt64
+}
+
+func (l *SharedQuota) allow(now int64) bool {
+	return l.sharedAllow(now)
+}
+
+func (l *SharedQuota) reserve(now int64) SharedQuotaReservation {
+	// A shared limiter reserves only for now, like a window.
+	if l.sharedAllow(now) {
+		return SharedQuotaReservation{l: l, at: now, ok: true}
+	}
+	return SharedQuotaReservation{l: l, at: l.sharedRetry(now)}
+}
+
+func (l *SharedQuota) stats(now int64) SharedQuotaStats {
+	return l.sharedStats(now)
+}
+
+// SharedQuotaStore keeps token buckets that limiters in several processes share, such
+// as one in Redis. A SharedQuota asks its SharedQuotaStore for tokens in leases and admits
+// events from its lease without a round trip, so the store sees one call
+// per lease, not one per event.
+type SharedQuotaStore interface {
+	// Take takes up to n tokens (n >= 1) from the bucket named key, which
+	// holds at most burst tokens and gains one per interval, and returns how
+	// many it took. When it took none, wait is how long until the bucket
+	// holds one. A bucket that does not exist yet is full. Take must be
+	// atomic across processes and measure time by one clock they all share.
+	Take(ctx context.Context, key string, n int64, interval time.Duration, burst int64) (took int64, wait time.Duration, err error)
+}
+
+// SharedQuotaFailMode says what a SharedQuota does while its SharedQuotaStore fails: returns an error
+// or does not answer within the store timeout.
+type SharedQuotaFailMode uint8
+
+const (
+	// SharedQuotaFailOpen admits every event while the store fails: onfail=open.
+	SharedQuotaFailOpen SharedQuotaFailMode = iota
+	// SharedQuotaFailClosed admits no event while the store fails: onfail=closed.
+	SharedQuotaFailClosed
+	// SharedQuotaFailLocal admits this process's share while the store fails: a
+	// bucket of its own refilled at 1/Replicas of the rate, holding
+	// 1/Replicas of the burst (at least one token): onfail=local.
+	SharedQuotaFailLocal
+)
+
+// sharedQuotaStoreRetry is how long a shared limiter applies its SharedQuotaFailMode after the
+// store failed before it asks the store again.
+const sharedQuotaStoreRetry = 250 * time.Millisecond
+
+// sharedQuotaLeaseLife is how long the tokens of a lease may be used. Tokens left
+// after it are dropped, never used late: the store counted them when it
+// granted the lease, so dropping them admits less, never more.
+const sharedQuotaLeaseLife = time.Second
+
+// sharedQuotaSharedState is what a shared limiter keeps of its store's bucket.
+type sharedQuotaSharedState struct {
+	store SharedQuotaStore
+	key   string
+
+	tokens  atomic.Int64 // tokens left in the lease
+	expires atomic.Int64 // clock reading after which the lease's tokens are void
+	denied  atomic.Int64 // until this clock reading the store has no token for us
+	failing atomic.Int64 // until this clock reading the store is taken as down
+	local   atomic.Int64 // token bucket state of this process's share (SharedQuotaFailLocal)
+
+	calls, errs atomic.Uint64 // calls to the store, and calls that failed
+
+	mu    sync.Mutex // held while asking the store for a lease
+	size  int64      // the next lease's size: grows while leases run out fast
+	taken int64      // clock reading of the last lease
+}
+
+// initShared is init for a limiter whose tokens come from store. The
+// generated constructor calls it.
+func (l *SharedQuota) initShared(store SharedQuotaStore, key string, epoch time.Time) {
+	l.init(epoch)
+	sh := &l.shared
+	sh.store, sh.key, sh.size = store, key, 1
+	sh.denied.Store(math.MinInt64)
+	sh.failing.Store(math.MinInt64)
+	// The share is full at the epoch, like the bucket.
+	sh.local.Store(-int64(l.localInterval()) * l.localBurst())
+}
+
+// sharedAllow is Allow for a shared limiter: a token from the lease if one
+// is left, and otherwise a new lease from the store, asked for by one
+// caller at a time. The others wait for its answer rather than ask too.
+func (l *SharedQuota) sharedAllow(now int64) bool {
+	sh := &l.shared
+	if sh.take(now) {
+		return true
+	}
+	if now < sh.denied.Load() {
+		return false
+	}
+	if now < sh.failing.Load() {
+		return l.failAllow(now)
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	// While this caller waited for the lock, another may have taken a lease
+	// or learned that the store has no token or is down.
+	if sh.take(now) {
+		return true
+	}
+	if now < sh.denied.Load() {
+		return false
+	}
+	if now < sh.failing.Load() {
+		return l.failAllow(now)
+	}
+	return l.lease(now)
+}
+
+// take takes a token from the lease.
+func (sh *sharedQuotaSharedState) take(now int64) bool {
+	for {
+		t := sh.tokens.Load()
+		if t <= 0 || now > sh.expires.Load() {
+			return false
+		}
+		if sh.tokens.CompareAndSwap(t, t-1) {
+			return true
+		}
+	}
+}
+
+// lease asks the store for a lease, keeps one of its tokens for the caller
+// and reports whether there was one. The caller holds sh.mu.
+func (l *SharedQuota) lease(now int64) bool {
+	sh := &l.shared
+	// A lease that expired with tokens left was too large for this
+	// process's rate; one used up within an eighth of its life, too small.
+	if sh.tokens.Load() > 0 {
+		sh.size = max(1, sh.size/2)
+	} else if now-sh.taken < int64(sharedQuotaLeaseLife/8) {
+		sh.size = min(2*sh.size, 25)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), (100 * time.Millisecond))
+	took, wait, err := sh.store.Take(ctx, sh.key, sh.size, (1 * time.Millisecond), 100)
+	cancel()
+	sh.calls.Add(1)
+	if err != nil || took < 0 || took > sh.size {
+		sh.errs.Add(1)
+		sh.tokens.Store(0)
+		sh.failing.Store(sharedQuotaAddSaturating(now, int64(sharedQuotaStoreRetry)))
+		return l.failAllow(now)
+	}
+	if took == 0 {
+		sh.denied.Store(sharedQuotaAddSaturating(now, max(int64(wait), 1)))
+		return false
+	}
+	sh.taken = now
+	sh.expires.Store(sharedQuotaAddSaturating(now, int64(sharedQuotaLeaseLife)))
+	sh.tokens.Store(took - 1)
+	return true
+}
+
+// failAllow is Allow while the store is down.
+func (l *SharedQuota) failAllow(now int64) bool {
+	interval, tolerance := int64(l.localInterval()), int64(l.localInterval())*l.localBurst()
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.shared.local.Load()
+		from := max(s, now-tolerance)
+		if from > now-interval {
+			return false
+		}
+		if l.shared.local.CompareAndSwap(s, from+interval) {
+			return true
+		}
+	}
+}
+
+// sharedRetry returns when an event refused at now may next be admitted.
+func (l *SharedQuota) sharedRetry(now int64) int64 {
+	sh := &l.shared
+	if d := sh.denied.Load(); now < d {
+		return d
+	}
+	if f := sh.failing.Load(); now < f {
+		// SharedQuotaFailLocal: when the local share next holds a token, or when the
+		// store is asked again, whichever is first.
+		return min(f, max(now, sh.local.Load()+int64(l.localInterval())))
+	}
+	// A lease came and went in between: try again at once.
+	return now
+}
+
+// sharedStats is SharedQuotaStats for a shared limiter: what is left of the lease.
+func (l *SharedQuota) sharedStats(now int64) SharedQuotaStats {
+	sh := &l.shared
+	st := SharedQuotaStats{StoreCalls: sh.calls.Load(), StoreErrors: sh.errs.Load()}
+	if now <= sh.expires.Load() {
+		st.Available = max(sh.tokens.Load(), 0)
+	}
+	if st.Available == 0 {
+		st.Delay = time.Duration(sharedQuotaNanosBetween(now, l.sharedRetry(now)))
+	}
+	return st
+}
+
+// localInterval is the interval of this process's share of the rate.
+func (l *SharedQuota) localInterval() time.Duration {
+	return (1 * time.Millisecond) * time.Duration(4)
+}
+
+// localBurst is this process's share of the burst.
+func (l *SharedQuota) localBurst() int64 {
+	return max(1, 100/4)
+}
+
+// NewSharedQuota returns a rate limiter that shares a token bucket of 100
+// tokens, refilled at one per 1ms, with the limiters of other processes: the
+// bucket named key in store. It takes tokens from the store in leases of at
+// most 25. While the store fails, or takes longer than 100ms to answer, it
+// admits this process's share, 1/4 of the bucket.
+func NewSharedQuota(store SharedQuotaStore, key string) *SharedQuota {
+	return NewSharedQuotaAt(store, key, time.Now())
+}
+
+// NewSharedQuotaAt is NewSharedQuota with an explicit epoch for the At methods, which
+// measure the lease's life from it; the store keeps its own clock.
+func NewSharedQuotaAt(store SharedQuotaStore, key string, epoch time.Time) *SharedQuota {
+	l := &SharedQuota{}
+	l.initShared(store, key, epoch)
+	return l
+}
+
+// SharedOpen: generated from the ratelimit directive in pool.go.
+
+// SharedOpenAlgorithm selects how a SharedOpen counts events.
+type SharedOpenAlgorithm uint8
+
+const (
+	// SharedOpenTokenBucket admits Burst events at once and then one event per
+	// Interval: algo=token.
+	SharedOpenTokenBucket SharedOpenAlgorithm = iota
+	// SharedOpenSlidingWindow admits at most Limit events in any Window, estimating
+	// the count over the sliding window from the counts of the current and
+	// the previous fixed window: algo=window.
+	SharedOpenSlidingWindow
+)
+
+// SharedOpenMaxLimit is the largest window Limit. The window's counts and index
+// share one 64-bit word; SharedOpenMaxLimit leaves the index at least 22 bits.
+const SharedOpenMaxLimit = 1<<20 - 1
+
+// ErrSharedOpenDeadline is returned by Wait when the wait could not end before the
+// context's deadline. errors.Is(ErrSharedOpenDeadline, context.DeadlineExceeded)
+// holds, so callers need check only the latter.
+var ErrSharedOpenDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// SharedOpen controls how frequently events happen across every process that
+// shares its store's bucket.
+//
+// A SharedOpen is safe for concurrent use. It must be created with
+// NewSharedOpen and must not be copied after first use. It admits events
+// from a lease of tokens taken from the store, one compare-and-swap each;
+// every process admits at most its leases, so across all of them the events
+// admitted in any period exceed what the bucket allows by at most one lease
+// per process.
+//
+// Methods ending in At take the current time explicitly; the lease's life is
+// measured by it, while the bucket runs on the store's clock.
+type SharedOpen struct {
+	epoch time.Time
+
+	shared sharedOpenSharedState
+}
+
+// init checks the configuration and starts the clock. The generated
+// constructor calls it with time.Now().
+func (l *SharedOpen) init(epoch time.Time) {
+	l.epoch = epoch
+}
+
+// Allow reports whether an event may happen now, and if so counts it. It
+// takes a token from the lease; when the lease is empty, one caller asks the
+// store for the next (the others wait for its answer), so Allow may block
+// for one call to the store, at most the store timeout.
+func (l *SharedOpen) Allow() bool {
+	return l.allow(l.clock())
+}
+
+// AllowAt is Allow at time t.
+func (l *SharedOpen) AllowAt(t time.Time) bool {
+	return l.allow(l.offset(t))
+}
+
+// Reserve takes a token for an event now, as Allow does. A shared limiter
+// reserves only for now: when it has no token, the reservation is not OK and
+// its Delay says when to retry. Cancel does nothing: the store keeps the
+// tokens it handed out.
+func (l *SharedOpen) Reserve() SharedOpenReservation {
+	return l.reserve(l.clock())
+}
+
+// ReserveAt is Reserve at time t.
+func (l *SharedOpen) ReserveAt(t time.Time) SharedOpenReservation {
+	return l.reserve(l.offset(t))
+}
+
+// Wait blocks until an event may happen, and counts it. It returns
+// ctx.Err() if ctx is done first, and ErrSharedOpenDeadline at once, without
+// waiting, if the event could not happen before ctx's deadline. On error
+// no event is counted. A Wait that waits fails if ctx is done by the time
+// the wait is over, even if the event's time came at the same moment.
+func (l *SharedOpen) Wait(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	deadline := int64(math.MaxInt64)
+	if d, ok := ctx.Deadline(); ok {
+		deadline = l.offset(d)
+	}
+	for {
+		now := l.clock()
+		r := l.reserve(now)
+		if r.OK() && r.at <= now {
+			return nil
+		}
+		if r.at > deadline {
+			r.cancel(now)
+			return ErrSharedOpenDeadline
+		}
+		timer := time.NewTimer(time.Duration(sharedOpenNanosBetween(now, r.at)))
+		done := ctx.Done()
+		select {
+		case <-timer.C:
+		case <-done:
+			timer.Stop()
+		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			return nil
+		}
+		// A window reservation only said when to retry.
+	}
+}
+
+// SharedOpenStats is a snapshot of a SharedOpen's state.
+type SharedOpenStats struct {
+	// Available is the number of events that may happen at once now.
+	Available int64
+	// Delay is how long until one more event may happen: zero when
+	// Available > 0.
+	Delay time.Duration
+	// StoreCalls and StoreErrors count a shared limiter's calls to its
+	// store, and those that failed.
+	StoreCalls, StoreErrors uint64
+}
+
+// Stats returns a snapshot of the limiter's state now.
+func (l *SharedOpen) Stats() SharedOpenStats {
+	return l.stats(l.clock())
+}
+
+// StatsAt is SharedOpenStats at time t.
+func (l *SharedOpen) StatsAt(t time.Time) SharedOpenStats {
+	return l.stats(l.offset(t))
+}
+
+// SharedOpenReservation is an event reserved by Reserve. It is a value; Cancel it at
+// most once.
+type SharedOpenReservation struct {
+	l  *SharedOpen
+	at int64 // nanoseconds since epoch at which the event may happen
+	ok bool  // the event is counted
+}
+
+// OK reports whether the reservation holds an event. A SharedOpenSlidingWindow's
+// reservation is not OK when the event may not happen now; Delay then says
+// when to try again.
+func (r SharedOpenReservation) OK() bool { return r.ok }
+
+// Delay returns how long to wait from now before acting on the
+// reservation (or, if it is not OK, before retrying). Zero means now.
+func (r SharedOpenReservation) Delay() time.Duration {
+	return r.DelayFrom(time.Now())
+}
+
+// DelayFrom is Delay from time t.
+func (r SharedOpenReservation) DelayFrom(t time.Time) time.Duration {
+	return time.Duration(sharedOpenNanosBetween(r.l.offset(t), r.at))
+}
+
+// Cancel gives the reserved event back if its time has not come yet, so
+// that another event may take its place. It does nothing for a reservation
+// that is not OK.
+func (r SharedOpenReservation) Cancel() {
+	r.CancelAt(time.Now())
+}
+
+// CancelAt is Cancel at time t.
+func (r SharedOpenReservation) CancelAt(t time.Time) {
+	r.cancel(r.l.offset(t))
+}
+
+func (r SharedOpenReservation) cancel(now int64) {
+	if r.at < now {
+		return
+	}
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r SharedOpenReservation) undo() {
+	if !r.ok {
+		return
+	}
+	// A shared limiter's token came from the store, which does not take
+	// tokens back.
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (l *SharedOpen) clock() int64 {
+	return int64(time.Since(l.epoch))
+}
+
+// offset converts t to nanoseconds since the epoch.
+func (l *SharedOpen) offset(t time.Time) int64 {
+	return int64(t.Sub(l.epoch))
+}
+
+// sharedOpenAddSaturating returns t+d for d >= 0, or the largest time if that
+// overflows.
+func sharedOpenAddSaturating(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// sharedOpenNanosBetween returns the nanoseconds from from to to: zero if to is not
+// later, the largest duration if the difference overflows.
+func sharedOpenNanosBetween(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	if d := to - from; d > 0 {
+		return d
+	}
+	return math.MaxInt64
+}
+
+func (l *SharedOpen) allow(now int64) bool {
+	return l.sharedAllow(now)
+}
+
+func (l *SharedOpen) reserve(now int64) SharedOpenReservation {
+	// A shared limiter reserves only for now, like a window.
+	if l.sharedAllow(now) {
+		return SharedOpenReservation{l: l, at: now, ok: true}
+	}
+	return SharedOpenReservation{l: l, at: l.sharedRetry(now)}
+}
+
+func (l *SharedOpen) stats(now int64) SharedOpenStats {
+	return l.sharedStats(now)
+}
+
+// SharedOpenStore keeps token buckets that limiters in several processes share, such
+// as one in Redis. A SharedOpen asks its SharedOpenStore for tokens in leases and admits
+// events from its lease without a round trip, so the store sees one call
+// per lease, not one per event.
+type SharedOpenStore interface {
+	// Take takes up to n tokens (n >= 1) from the bucket named key, which
+	// holds at most burst tokens and gains one per interval, and returns how
+	// many it took. When it took none, wait is how long until the bucket
+	// holds one. A bucket that does not exist yet is full. Take must be
+	// atomic across processes and measure time by one clock they all share.
+	Take(ctx context.Context, key string, n int64, interval time.Duration, burst int64) (took int64, wait time.Duration, err error)
+}
+
+// SharedOpenFailMode says what a SharedOpen does while its SharedOpenStore fails: returns an error
+// or does not answer within the store timeout.
+type SharedOpenFailMode uint8
+
+const (
+	// SharedOpenFailOpen admits every event while the store fails: onfail=open.
+	SharedOpenFailOpen SharedOpenFailMode = iota
+	// SharedOpenFailClosed admits no event while the store fails: onfail=closed.
+	SharedOpenFailClosed
+	// SharedOpenFailLocal admits this process's share while the store fails: a
+	// bucket of its own refilled at 1/Replicas of the rate, holding
+	// 1/Replicas of the burst (at least one token): onfail=local.
+	SharedOpenFailLocal
+)
+
+// sharedOpenStoreRetry is how long a shared limiter applies its SharedOpenFailMode after the
+// store failed before it asks the store again.
+const sharedOpenStoreRetry = 250 * time.Millisecond
+
+// sharedOpenLeaseLife is how long the tokens of a lease may be used. Tokens left
+// after it are dropped, never used late: the store counted them when it
+// granted the lease, so dropping them admits less, never more.
+const sharedOpenLeaseLife = time.Second
+
+// sharedOpenSharedState is what a shared limiter keeps of its store's bucket.
+type sharedOpenSharedState struct {
+	store SharedOpenStore
+	key   string
+
+	tokens  atomic.Int64 // tokens left in the lease
+	expires atomic.Int64 // clock reading after which the lease's tokens are void
+	denied  atomic.Int64 // until this clock reading the store has no token for us
+	failing atomic.Int64 // until this clock reading the store is taken as down
+
+	calls, errs atomic.Uint64 // calls to the store, and calls that failed
+
+	mu    sync.Mutex // held while asking the store for a lease
+	size  int64      // the next lease's size: grows while leases run out fast
+	taken int64      // clock reading of the last lease
+}
+
+// initShared is init for a limiter whose tokens come from store. The
+// generated constructor calls it.
+func (l *SharedOpen) initShared(store SharedOpenStore, key string, epoch time.Time) {
+	l.init(epoch)
+	sh := &l.shared
+	sh.store, sh.key, sh.size = store, key, 1
+	sh.denied.Store(math.MinInt64)
+	sh.failing.Store(math.MinInt64)
+}
+
+// sharedAllow is Allow for a shared limiter: a token from the lease if one
+// is left, and otherwise a new lease from the store, asked for by one
+// caller at a time. The others wait for its answer rather than ask too.
+func (l *SharedOpen) sharedAllow(now int64) bool {
+	sh := &l.shared
+	if sh.take(now) {
+		return true
+	}
+	if now < sh.denied.Load() {
+		return false
+	}
+	if now < sh.failing.Load() {
+		return l.failAllow(now)
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	// While this caller waited for the lock, another may have taken a lease
+	// or learned that the store has no token or is down.
+	if sh.take(now) {
+		return true
+	}
+	if now < sh.denied.Load() {
+		return false
+	}
+	if now < sh.failing.Load() {
+		return l.failAllow(now)
+	}
+	return l.lease(now)
+}
+
+// take takes a token from the lease.
+func (sh *sharedOpenSharedState) take(now int64) bool {
+	for {
+		t := sh.tokens.Load()
+		if t <= 0 || now > sh.expires.Load() {
+			return false
+		}
+		if sh.tokens.CompareAndSwap(t, t-1) {
+			return true
+		}
+	}
+}
+
+// lease asks the store for a lease, keeps one of its tokens for the caller
+// and reports whether there was one. The caller holds sh.mu.
+func (l *SharedOpen) lease(now int64) bool {
+	sh := &l.shared
+	// A lease that expired with tokens left was too large for this
+	// process's rate; one used up within an eighth of its life, too small.
+	if sh.tokens.Load() > 0 {
+		sh.size = max(1, sh.size/2)
+	} else if now-sh.taken < int64(sharedOpenLeaseLife/8) {
+		sh.size = min(2*sh.size, 2)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), (20 * time.Millisecond))
+	took, wait, err := sh.store.Take(ctx, sh.key, sh.size, (10 * time.Millisecond), 8)
+	cancel()
+	sh.calls.Add(1)
+	if err != nil || took < 0 || took > sh.size {
+		sh.errs.Add(1)
+		sh.tokens.Store(0)
+		sh.failing.Store(sharedOpenAddSaturating(now, int64(sharedOpenStoreRetry)))
+		return l.failAllow(now)
+	}
+	if took == 0 {
+		sh.denied.Store(sharedOpenAddSaturating(now, max(int64(wait), 1)))
+		return false
+	}
+	sh.taken = now
+	sh.expires.Store(sharedOpenAddSaturating(now, int64(sharedOpenLeaseLife)))
+	sh.tokens.Store(took - 1)
+	return true
+}
+
+// failAllow is Allow while the store is down.
+func (l *SharedOpen) failAllow(now int64) bool {
+	return true
+}
+
+// sharedRetry returns when an event refused at now may next be admitted.
+func (l *SharedOpen) sharedRetry(now int64) int64 {
+	sh := &l.shared
+	if d := sh.denied.Load(); now < d {
+		return d
+	}
+	if f := sh.failing.Load(); now < f {
+		return now
+	}
+	// A lease came and went in between: try again at once.
+	return now
+}
+
+// sharedStats is SharedOpenStats for a shared limiter: what is left of the lease.
+func (l *SharedOpen) sharedStats(now int64) SharedOpenStats {
+	sh := &l.shared
+	st := SharedOpenStats{StoreCalls: sh.calls.Load(), StoreErrors: sh.errs.Load()}
+	if now <= sh.expires.Load() {
+		st.Available = max(sh.tokens.Load(), 0)
+	}
+	if st.Available == 0 {
+		st.Delay = time.Duration(sharedOpenNanosBetween(now, l.sharedRetry(now)))
+	}
+	return st
+}
+
+// NewSharedOpen returns a rate limiter that shares a token bucket of 8
+// tokens, refilled at one per 10ms, with the limiters of other processes: the
+// bucket named key in store. It takes tokens from the store in leases of at
+// most 2. While the store fails, or takes longer than 20ms to answer, it
+// admits every event.
+func NewSharedOpen(store SharedOpenStore, key string) *SharedOpen {
+	return NewSharedOpenAt(store, key, time.Now())
+}
+
+// NewSharedOpenAt is NewSharedOpen with an explicit epoch for the At methods, which
+// measure the lease's life from it; the store keeps its own clock.
+func NewSharedOpenAt(store SharedOpenStore, key string, epoch time.Time) *SharedOpen {
+	l := &SharedOpen{}
+	l.initShared(store, key, epoch)
 	return l
 }
 

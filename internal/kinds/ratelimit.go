@@ -29,6 +29,11 @@ func init() {
 			{Key: "burst", Type: Int, Min: 1, Doc: "token bucket: tokens the bucket holds (default 1)"},
 			{Key: "limit", Type: Int, Min: 1, Max: maxWindowLimit, Doc: "sliding window: events admitted per window (required)"},
 			{Key: "window", Type: Duration, Doc: "sliding window: the window's length, such as 1m (required)"},
+			{Key: "store", Type: Enum, Enum: []string{"local", "shared"}, Doc: "token bucket: shared takes tokens in leases from a store other processes share, such as Redis (default local)"},
+			{Key: "onfail", Type: Enum, Enum: []string{"open", "closed", "local"}, Doc: "store=shared: while the store fails, admit every event, none, or this process's 1/replicas share (required with store=shared)"},
+			{Key: "replicas", Type: Int, Min: 1, Doc: "onfail=local: how many processes share the bucket (required with onfail=local)"},
+			{Key: "lease", Type: Int, Min: 1, Doc: "store=shared: the most tokens taken from the store at once (default burst/4, at least 1)"},
+			{Key: "timeout", Type: Duration, Doc: "store=shared: how long a call to the store may take before it counts as failed (default 100ms)"},
 		},
 		Build: buildRateLimit,
 		Bench: benchRateLimit,
@@ -95,14 +100,32 @@ func buildRateLimit(c *Context) error {
 		}
 	}
 
+	shared, err := sharedOptions(c, algo, interval, burst)
+	if err != nil {
+		return err
+	}
 	c.Spec.Conds["token"] = algo == "token"
 	c.Spec.Conds["window"] = algo == "window"
+	c.Spec.Conds["shared"] = shared != nil
 	algorithm := map[string]string{"token": "0", "window": "1"}[algo] // TokenBucket, SlidingWindow
 	c.Spec.Config["Algorithm"] = algorithm
 	c.Spec.Config["Interval"] = DurationExpr(interval, c.Scope)
 	c.Spec.Config["Burst"] = fmt.Sprint(burst)
 	c.Spec.Config["Limit"] = fmt.Sprint(limit)
 	c.Spec.Config["Window"] = DurationExpr(window, c.Scope)
+	if shared != nil {
+		c.Spec.Config["Shared"] = "true"
+		c.Spec.Config["OnFail"] = shared.onfail
+		c.Spec.Config["Replicas"] = fmt.Sprint(shared.replicas)
+		c.Spec.Config["Lease"] = fmt.Sprint(shared.lease)
+		c.Spec.Config["StoreTimeout"] = DurationExpr(shared.timeout, c.Scope)
+		return buildSharedRateLimit(c, interval, burst, shared)
+	}
+	c.Spec.Config["Shared"] = "false"
+	c.Spec.Config["OnFail"] = "0"
+	c.Spec.Config["Replicas"] = "1"
+	c.Spec.Config["Lease"] = "1"
+	c.Spec.Config["StoreTimeout"] = "0"
 	c.Spec.Keep = append(c.Spec.Keep, "Limiter.init")
 
 	name := c.D.Name
@@ -159,4 +182,116 @@ func optionList(algo string) string {
 		return "rate= and burst="
 	}
 	return "limit= and window="
+}
+
+// sharedLimit holds a store=shared limiter's options.
+type sharedLimit struct {
+	onfail   string // the FailMode constant's value
+	mode     string // open, closed or local
+	replicas int64
+	lease    int64
+	timeout  time.Duration
+}
+
+// sharedOptions checks the options of store=shared and returns them, or nil
+// for a limiter of this process alone.
+func sharedOptions(c *Context, algo string, interval time.Duration, burst int64) (*sharedLimit, error) {
+	store := c.D.Option("store")
+	if store == nil || store.Value.(string) == "local" {
+		if o := anyOption(c.D, []string{"onfail", "replicas", "lease", "timeout"}); o != nil {
+			return nil, c.OptionErrorf(o, "option %s is for store=shared", o.Key)
+		}
+		return nil, nil
+	}
+	if algo != "token" {
+		return nil, c.OptionErrorf(store, "store=shared is for algo=token: the store keeps a token bucket")
+	}
+	s := &sharedLimit{replicas: 1, lease: max(1, burst/4), timeout: 100 * time.Millisecond}
+	o := c.D.Option("onfail")
+	if o == nil {
+		return nil, c.OptionErrorf(store, "store=shared needs onfail=open, onfail=closed or onfail=local: what %s does while the store fails", c.D.Name)
+	}
+	s.mode = o.Value.(string)
+	s.onfail = map[string]string{"open": "0", "closed": "1", "local": "2"}[s.mode] // FailOpen, FailClosed, FailLocal
+	r := c.D.Option("replicas")
+	switch {
+	case s.mode == "local" && r == nil:
+		return nil, c.OptionErrorf(o, "onfail=local needs replicas=N: the share of the bucket this process keeps while the store fails is 1/N")
+	case s.mode != "local" && r != nil:
+		return nil, c.OptionErrorf(r, "replicas= is for onfail=local")
+	case r != nil:
+		s.replicas = r.Value.(int64)
+		if s.replicas > math.MaxInt64/int64(interval) || s.replicas*int64(interval) > math.MaxInt64/max(1, burst/s.replicas) {
+			return nil, c.OptionErrorf(r, "replicas=%d is too large for rate=%s: the local share would refill once in more than 292 years", s.replicas, c.D.Option("rate").Raw)
+		}
+	}
+	if o := c.D.Option("lease"); o != nil {
+		s.lease = o.Value.(int64)
+		if s.lease > burst {
+			return nil, c.OptionErrorf(o, "lease=%d is more than burst=%d: the store never holds more than burst tokens", s.lease, burst)
+		}
+	}
+	if o := c.D.Option("timeout"); o != nil {
+		s.timeout = o.Value.(time.Duration)
+		if s.timeout <= 0 {
+			return nil, c.OptionErrorf(o, "timeout=%s must be positive", o.Raw)
+		}
+	}
+	return s, nil
+}
+
+// buildSharedRateLimit emits the constructors of a store=shared limiter.
+func buildSharedRateLimit(c *Context, interval time.Duration, burst int64, s *sharedLimit) error {
+	c.Spec.Keep = append(c.Spec.Keep, "Limiter.initShared")
+	name := c.D.Name
+	newName := stencil.Rename("New", "Limiter", name)
+	storeType := stencil.Rename("Store", "Limiter", name)
+	tm := c.Scope.Import("time")
+	fail := map[string]string{
+		"open":   "admits every event",
+		"closed": "admits none",
+		"local":  fmt.Sprintf("admits this process's share, 1/%d of the bucket", s.replicas),
+	}[s.mode]
+	// // NewAPI returns a rate limiter that shares a token bucket of ... with
+	// // the limiters of other processes through store, under key. ...
+	// func NewAPI(store APIStore, key string) *API {
+	// 	return NewAPIAt(store, key, time.Now())
+	// }
+	locals := c.Scope.Func()
+	store, key := locals.Name("store"), locals.Name("key")
+	doc := wrap(fmt.Sprintf("// %s returns a rate limiter that shares a token bucket of %d tokens, refilled at one per %s, with the limiters of other processes: the bucket named key in store. It takes tokens from the store in leases of at most %d. While the store fails, or takes longer than %s to answer, it %s.",
+		newName, burst, interval, s.lease, s.timeout, fail))
+	ctor := jen.Func().Id(newName).Params(jen.Id(store).Id(storeType), jen.Id(key).String()).Op("*").Id(name).Block(
+		jen.Return(jen.Id(newName+"At").Call(jen.Id(store), jen.Id(key), jen.Id(tm).Dot("Now").Call())),
+	)
+	locals = c.Scope.Func()
+	store, key = locals.Name("store"), locals.Name("key")
+	epoch, l := locals.Name("epoch"), locals.Name("l")
+	ctorAt := jen.Commentf("%sAt is %s with an explicit epoch for the At methods, which", newName, newName).Line().
+		Comment("measure the lease's life from it; the store keeps its own clock.").Line().
+		Func().Id(newName+"At").Params(jen.Id(store).Id(storeType), jen.Id(key).String(), jen.Id(epoch).Id(tm).Dot("Time")).Op("*").Id(name).Block(
+		jen.Id(l).Op(":=").Op("&").Id(name).Values(),
+		jen.Id(l).Dot("initShared").Call(jen.Id(store), jen.Id(key), jen.Id(epoch)),
+		jen.Return(jen.Id(l)),
+	)
+	c.Spec.Rename["NewAt"] = newName + "At"
+	c.Spec.HookDocs["Limiter.Allow"] = "Allow reports whether an event may happen now, and if so counts it. It\n" +
+		"takes a token from the lease; when the lease is empty, one caller asks the\n" +
+		"store for the next (the others wait for its answer), so Allow may block for\n" +
+		"one call to the store, at most the store timeout."
+	c.Spec.HookDocs["Limiter.Reserve"] = "Reserve takes a token for an event now, as Allow does. A shared limiter\n" +
+		"reserves only for now: when it has no token, the reservation is not OK and\n" +
+		"its Delay says when to retry. Cancel does nothing: the store keeps the\n" +
+		"tokens it handed out."
+	c.Spec.HookDocs["Limiter"] = "Limiter controls how frequently events happen across every process that\n" +
+		"shares its store's bucket.\n\n" +
+		"A Limiter is safe for concurrent use. It must be created with New and\n" +
+		"must not be copied after first use. It admits events from a lease of\n" +
+		"tokens taken from the store, one compare-and-swap each; every process\n" +
+		"admits at most its leases, so across all of them the events admitted in\n" +
+		"any period exceed what the bucket allows by at most one lease per process.\n\n" +
+		"Methods ending in At take the current time explicitly; the lease's life\n" +
+		"is measured by it, while the bucket runs on the store's clock."
+	c.Emit = append(c.Emit, doc+"\n"+fmt.Sprintf("%#v", ctor), fmt.Sprintf("%#v", ctorAt))
+	return nil
 }

@@ -51,6 +51,19 @@ type Config struct {
 	Limit int64
 	// Window is the length of the sliding window: window=.
 	Window time.Duration
+	// Shared makes a TokenBucket take its tokens from a Store that
+	// limiters in other processes share: store=shared.
+	Shared bool
+	// OnFail is what a shared limiter does while its store fails: onfail=.
+	OnFail FailMode
+	// Replicas is the number of processes sharing the bucket, for
+	// FailLocal: replicas=.
+	Replicas int64
+	// Lease is the most tokens a shared limiter takes from its store at
+	// once: lease=.
+	Lease int64
+	// StoreTimeout bounds each call to the store: timeout=.
+	StoreTimeout time.Duration
 }
 
 // ErrDeadline is returned by Wait when the wait could not end before the
@@ -80,10 +93,12 @@ type Limiter struct {
 	// SlidingWindow, the index of the current fixed window and the counts
 	// of it and the previous one.
 	state atomic.Int64
-	_     [cacheLine - 8]byte
+	_     [cacheLine - 8]byte //monogen:if !shared
 
 	cfg   Config
 	epoch time.Time
+
+	shared sharedState //monogen:if shared
 }
 
 // New returns a limiter configured by cfg, whose clock starts now. It
@@ -116,7 +131,7 @@ func (l *Limiter) init(epoch time.Time) {
 		}
 	} else if l.cfg.Interval <= 0 || l.cfg.Burst < 1 || l.cfg.Burst > math.MaxInt64/int64(l.cfg.Interval) {
 		panic("ratelimit: invalid token bucket")
-	} else {
+	} else if !l.cfg.Shared {
 		// The bucket is full at the epoch.
 		l.state.Store(-int64(l.cfg.Interval) * l.cfg.Burst)
 	}
@@ -203,6 +218,9 @@ type Stats struct {
 	// Current and Previous are the counts of the current and previous
 	// fixed windows of a SlidingWindow; zero for a TokenBucket.
 	Current, Previous int64
+	// StoreCalls and StoreErrors count a shared limiter's calls to its
+	// store, and those that failed.
+	StoreCalls, StoreErrors uint64 //monogen:if shared
 }
 
 // Stats returns a snapshot of the limiter's state now.
@@ -264,7 +282,9 @@ func (r Reservation) undo() {
 	if !r.ok {
 		return
 	}
-	if r.l.cfg.Algorithm == TokenBucket {
+	// A shared limiter's token came from the store, which does not take
+	// tokens back.
+	if r.l.cfg.Algorithm == TokenBucket && !r.l.cfg.Shared {
 		// Later reservations keep their times; the freed interval goes
 		// to whoever reserves next.
 		r.l.tokenCancel()
@@ -305,6 +325,9 @@ func nanosBetween(from, to int64) int64 {
 }
 
 func (l *Limiter) allow(now int64) bool {
+	if l.cfg.Shared {
+		return l.sharedAllow(now)
+	}
 	if l.cfg.Algorithm == SlidingWindow {
 		return l.windowAllow(now)
 	}
@@ -312,6 +335,13 @@ func (l *Limiter) allow(now int64) bool {
 }
 
 func (l *Limiter) reserve(now int64) Reservation {
+	if l.cfg.Shared {
+		// A shared limiter reserves only for now, like a window.
+		if l.sharedAllow(now) {
+			return Reservation{l: l, at: now, ok: true}
+		}
+		return Reservation{l: l, at: l.sharedRetry(now)}
+	}
 	if l.cfg.Algorithm == SlidingWindow {
 		if l.windowAllow(now) {
 			return Reservation{l: l, at: now, ok: true}
@@ -322,6 +352,9 @@ func (l *Limiter) reserve(now int64) Reservation {
 }
 
 func (l *Limiter) stats(now int64) Stats {
+	if l.cfg.Shared {
+		return l.sharedStats(now)
+	}
 	if l.cfg.Algorithm == SlidingWindow {
 		return l.windowStats(now)
 	}
