@@ -4,7 +4,12 @@
 GO ?= go
 BENCHSTAT = cd bench && $(GO) tool benchstat
 
-.PHONY: all build test test-short vet tidy-check generate check-generated bench bench-quick fuzz demo clean
+.PHONY: all build test test-short vet tidy-check generate check-generated redis-server bench bench-quick fuzz demo clean
+
+# Modules of this repository besides the root: their own go.mod, so that
+# the root module needs only jennifer and x/tools. redisstore's tests start
+# a private redis-server.
+INTEGRATIONS = redisstore
 
 all: build test
 
@@ -12,9 +17,10 @@ build:
 	$(GO) build ./...
 
 vet:
-	@test -z "$$(gofmt -l cmd internal templates generated examples bench)" || { gofmt -l cmd internal templates generated examples bench; echo 'gofmt: files above need formatting'; exit 1; }
+	@test -z "$$(gofmt -l cmd internal templates generated examples bench $(INTEGRATIONS))" || { gofmt -l cmd internal templates generated examples bench $(INTEGRATIONS); echo 'gofmt: files above need formatting'; exit 1; }
 	$(GO) vet ./...
 	cd bench && $(GO) vet ./...
+	@for m in $(INTEGRATIONS); do (cd $$m && $(GO) vet ./...) || exit 1; done
 
 # go.mod and go.sum of every module of the repository are what go mod tidy
 # would write: direct dependencies are not marked indirect, nothing is missing.
@@ -26,16 +32,29 @@ tidy-check:
 # Regenerate the committed output of the tool run on itself and on the example.
 generate:
 	$(GO) run ./cmd/monogen -v ./generated ./examples/...
+	$(GO) build -o bin/monogen ./cmd/monogen
+	@for m in $(INTEGRATIONS); do (cd $$m && ../bin/monogen -v ./...) || exit 1; done
 
 # Fail when a committed generated file is stale.
 check-generated:
 	$(GO) run ./cmd/monogen -check ./generated ./examples/...
+	$(GO) build -o bin/monogen ./cmd/monogen
+	@for m in $(INTEGRATIONS); do (cd $$m && ../bin/monogen -check ./...) || exit 1; done
+
+# redisstore's tests run a private redis-server (Debian's package).
+redis-server:
+	@command -v redis-server >/dev/null || { \
+		echo 'redis-server is missing: installing the Debian package redis-server (its tests start a private server)'; \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y -q redis-server >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q redis-server >/dev/null; }; \
+		else sudo apt-get install -y -q redis-server >/dev/null; fi; \
+		command -v redis-server >/dev/null || { echo 'could not install redis-server: run apt-get install redis-server as root, then make test'; exit 1; }; }
 
 # Everything, with the race detector. The bench module's tests check that
 # every implementation compared there computes the same results.
-test: vet tidy-check check-generated
+test: vet tidy-check check-generated redis-server
 	$(GO) test -race -count=1 ./...
 	cd bench && $(GO) test -race -count=1 ./...
+	@for m in $(INTEGRATIONS); do (cd $$m && $(GO) test -race -count=1 ./...) || exit 1; done
 
 # Quick feedback: no race detector, no end-to-end module builds.
 test-short:
