@@ -975,34 +975,6 @@ func (l *Tokens) tokenStats(now int64) TokensStats {
 	return TokensStats{Available: (now - from) / interval}
 }
 
-// TokensStore keeps token buckets that limiters in several processes share, such
-// as one in Redis. A Tokens asks its TokensStore for tokens in leases and admits
-// events from its lease without a round trip, so the store sees one call
-// per lease, not one per event.
-type TokensStore interface {
-	// Take takes up to n tokens (n >= 1) from the bucket named key, which
-	// holds at most burst tokens and gains one per interval, and returns how
-	// many it took. When it took none, wait is how long until the bucket
-	// holds one. A bucket that does not exist yet is full. Take must be
-	// atomic across processes and measure time by one clock they all share.
-	Take(ctx context.Context, key string, n int64, interval time.Duration, burst int64) (took int64, wait time.Duration, err error)
-}
-
-// TokensFailMode says what a Tokens does while its TokensStore fails: returns an error
-// or does not answer within the store timeout.
-type TokensFailMode uint8
-
-const (
-	// TokensFailOpen admits every event while the store fails: onfail=open.
-	TokensFailOpen TokensFailMode = iota
-	// TokensFailClosed admits no event while the store fails: onfail=closed.
-	TokensFailClosed
-	// TokensFailLocal admits this process's share while the store fails: a
-	// bucket of its own refilled at 1/Replicas of the rate, holding
-	// 1/Replicas of the burst (at least one token): onfail=local.
-	TokensFailLocal
-)
-
 // NewTokens returns a rate limiter, a token bucket of 20 tokens refilled at one per 10ms, whose clock starts now.
 func NewTokens() *Tokens {
 	return NewTokensAt(time.Now())
@@ -1372,34 +1344,6 @@ func (l *Window) windowStats(now int64) WindowStats {
 	return st
 }
 
-// WindowStore keeps token buckets that limiters in several processes share, such
-// as one in Redis. A Window asks its WindowStore for tokens in leases and admits
-// events from its lease without a round trip, so the store sees one call
-// per lease, not one per event.
-type WindowStore interface {
-	// Take takes up to n tokens (n >= 1) from the bucket named key, which
-	// holds at most burst tokens and gains one per interval, and returns how
-	// many it took. When it took none, wait is how long until the bucket
-	// holds one. A bucket that does not exist yet is full. Take must be
-	// atomic across processes and measure time by one clock they all share.
-	Take(ctx context.Context, key string, n int64, interval time.Duration, burst int64) (took int64, wait time.Duration, err error)
-}
-
-// WindowFailMode says what a Window does while its WindowStore fails: returns an error
-// or does not answer within the store timeout.
-type WindowFailMode uint8
-
-const (
-	// WindowFailOpen admits every event while the store fails: onfail=open.
-	WindowFailOpen WindowFailMode = iota
-	// WindowFailClosed admits no event while the store fails: onfail=closed.
-	WindowFailClosed
-	// WindowFailLocal admits this process's share while the store fails: a
-	// bucket of its own refilled at 1/Replicas of the rate, holding
-	// 1/Replicas of the burst (at least one token): onfail=local.
-	WindowFailLocal
-)
-
 // NewWindow returns a rate limiter, a sliding window admitting 1000 events per 1m0s, whose clock starts now.
 func NewWindow() *Window {
 	return NewWindowAt(time.Now())
@@ -1714,34 +1658,6 @@ func (l *BenchTokens) tokenStats(now int64) BenchTokensStats {
 	}
 	return BenchTokensStats{Available: (now - from) / interval}
 }
-
-// BenchTokensStore keeps token buckets that limiters in several processes share, such
-// as one in Redis. A BenchTokens asks its BenchTokensStore for tokens in leases and admits
-// events from its lease without a round trip, so the store sees one call
-// per lease, not one per event.
-type BenchTokensStore interface {
-	// Take takes up to n tokens (n >= 1) from the bucket named key, which
-	// holds at most burst tokens and gains one per interval, and returns how
-	// many it took. When it took none, wait is how long until the bucket
-	// holds one. A bucket that does not exist yet is full. Take must be
-	// atomic across processes and measure time by one clock they all share.
-	Take(ctx context.Context, key string, n int64, interval time.Duration, burst int64) (took int64, wait time.Duration, err error)
-}
-
-// BenchTokensFailMode says what a BenchTokens does while its BenchTokensStore fails: returns an error
-// or does not answer within the store timeout.
-type BenchTokensFailMode uint8
-
-const (
-	// BenchTokensFailOpen admits every event while the store fails: onfail=open.
-	BenchTokensFailOpen BenchTokensFailMode = iota
-	// BenchTokensFailClosed admits no event while the store fails: onfail=closed.
-	BenchTokensFailClosed
-	// BenchTokensFailLocal admits this process's share while the store fails: a
-	// bucket of its own refilled at 1/Replicas of the rate, holding
-	// 1/Replicas of the burst (at least one token): onfail=local.
-	BenchTokensFailLocal
-)
 
 // NewBenchTokens returns a rate limiter, a token bucket of 1099511627776 tokens refilled at one per 1ns, whose clock starts now.
 func NewBenchTokens() *BenchTokens {
@@ -2111,34 +2027,6 @@ func (l *BenchWindow) windowStats(now int64) BenchWindowStats {
 	}
 	return st
 }
-
-// BenchWindowStore keeps token buckets that limiters in several processes share, such
-// as one in Redis. A BenchWindow asks its BenchWindowStore for tokens in leases and admits
-// events from its lease without a round trip, so the store sees one call
-// per lease, not one per event.
-type BenchWindowStore interface {
-	// Take takes up to n tokens (n >= 1) from the bucket named key, which
-	// holds at most burst tokens and gains one per interval, and returns how
-	// many it took. When it took none, wait is how long until the bucket
-	// holds one. A bucket that does not exist yet is full. Take must be
-	// atomic across processes and measure time by one clock they all share.
-	Take(ctx context.Context, key string, n int64, interval time.Duration, burst int64) (took int64, wait time.Duration, err error)
-}
-
-// BenchWindowFailMode says what a BenchWindow does while its BenchWindowStore fails: returns an error
-// or does not answer within the store timeout.
-type BenchWindowFailMode uint8
-
-const (
-	// BenchWindowFailOpen admits every event while the store fails: onfail=open.
-	BenchWindowFailOpen BenchWindowFailMode = iota
-	// BenchWindowFailClosed admits no event while the store fails: onfail=closed.
-	BenchWindowFailClosed
-	// BenchWindowFailLocal admits this process's share while the store fails: a
-	// bucket of its own refilled at 1/Replicas of the rate, holding
-	// 1/Replicas of the burst (at least one token): onfail=local.
-	BenchWindowFailLocal
-)
 
 // NewBenchWindow returns a rate limiter, a sliding window admitting 1048575 events per 1ms, whose clock starts now.
 func NewBenchWindow() *BenchWindow {

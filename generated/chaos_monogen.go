@@ -2173,34 +2173,6 @@ func (l *ChaosTokens) tokenStats(now int64) ChaosTokensStats {
 	return ChaosTokensStats{Available: (now - from) / interval}
 }
 
-// ChaosTokensStore keeps token buckets that limiters in several processes share, such
-// as one in Redis. A ChaosTokens asks its ChaosTokensStore for tokens in leases and admits
-// events from its lease without a round trip, so the store sees one call
-// per lease, not one per event.
-type ChaosTokensStore interface {
-	// Take takes up to n tokens (n >= 1) from the bucket named key, which
-	// holds at most burst tokens and gains one per interval, and returns how
-	// many it took. When it took none, wait is how long until the bucket
-	// holds one. A bucket that does not exist yet is full. Take must be
-	// atomic across processes and measure time by one clock they all share.
-	Take(ctx context.Context, key string, n int64, interval time.Duration, burst int64) (took int64, wait time.Duration, err error)
-}
-
-// ChaosTokensFailMode says what a ChaosTokens does while its ChaosTokensStore fails: returns an error
-// or does not answer within the store timeout.
-type ChaosTokensFailMode uint8
-
-const (
-	// ChaosTokensFailOpen admits every event while the store fails: onfail=open.
-	ChaosTokensFailOpen ChaosTokensFailMode = iota
-	// ChaosTokensFailClosed admits no event while the store fails: onfail=closed.
-	ChaosTokensFailClosed
-	// ChaosTokensFailLocal admits this process's share while the store fails: a
-	// bucket of its own refilled at 1/Replicas of the rate, holding
-	// 1/Replicas of the burst (at least one token): onfail=local.
-	ChaosTokensFailLocal
-)
-
 // NewChaosTokens returns a rate limiter, a token bucket of 8 tokens refilled at one per 200µs, whose clock starts now.
 func NewChaosTokens() *ChaosTokens {
 	return NewChaosTokensAt(time.Now())
@@ -2569,34 +2541,6 @@ func (l *ChaosWindow) windowStats(now int64) ChaosWindowStats {
 	}
 	return st
 }
-
-// ChaosWindowStore keeps token buckets that limiters in several processes share, such
-// as one in Redis. A ChaosWindow asks its ChaosWindowStore for tokens in leases and admits
-// events from its lease without a round trip, so the store sees one call
-// per lease, not one per event.
-type ChaosWindowStore interface {
-	// Take takes up to n tokens (n >= 1) from the bucket named key, which
-	// holds at most burst tokens and gains one per interval, and returns how
-	// many it took. When it took none, wait is how long until the bucket
-	// holds one. A bucket that does not exist yet is full. Take must be
-	// atomic across processes and measure time by one clock they all share.
-	Take(ctx context.Context, key string, n int64, interval time.Duration, burst int64) (took int64, wait time.Duration, err error)
-}
-
-// ChaosWindowFailMode says what a ChaosWindow does while its ChaosWindowStore fails: returns an error
-// or does not answer within the store timeout.
-type ChaosWindowFailMode uint8
-
-const (
-	// ChaosWindowFailOpen admits every event while the store fails: onfail=open.
-	ChaosWindowFailOpen ChaosWindowFailMode = iota
-	// ChaosWindowFailClosed admits no event while the store fails: onfail=closed.
-	ChaosWindowFailClosed
-	// ChaosWindowFailLocal admits this process's share while the store fails: a
-	// bucket of its own refilled at 1/Replicas of the rate, holding
-	// 1/Replicas of the burst (at least one token): onfail=local.
-	ChaosWindowFailLocal
-)
 
 // NewChaosWindow returns a rate limiter, a sliding window admitting 16 events per 4ms, whose clock starts now.
 func NewChaosWindow() *ChaosWindow {

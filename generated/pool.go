@@ -155,6 +155,7 @@ var _ struct{}
 //monogen:ratelimit JobQuota algo=token rate=1/h burst=3
 //monogen:ratelimit SharedQuota algo=token rate=1000/s burst=100 store=shared onfail=local replicas=4
 //monogen:ratelimit SharedOpen algo=token rate=100/s burst=8 store=shared onfail=open lease=2 timeout=20ms
+//monogen:semaphore SharedSlots n=4 store=shared onfail=local replicas=2 ttl=3s
 //monogen:pool PacedPool[int, int] workers=2 rate=JobQuota metrics=true
 //monogen:pool PacedSender[string] workers=1 fn=send rate=JobQuota
 //monogen:breaker JobBreaker[int, int] failures=2 cooldown=1h

@@ -4,6 +4,8 @@ package generated
 
 import (
 	"context"
+	rand2 "crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -11,6 +13,7 @@ import (
 	rand "math/rand/v2"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -9965,34 +9968,6 @@ func (l *JobQuota) tokenStats(now int64) JobQuotaStats {
 	return JobQuotaStats{Available: (now - from) / interval}
 }
 
-// JobQuotaStore keeps token buckets that limiters in several processes share, such
-// as one in Redis. A JobQuota asks its JobQuotaStore for tokens in leases and admits
-// events from its lease without a round trip, so the store sees one call
-// per lease, not one per event.
-type JobQuotaStore interface {
-	// Take takes up to n tokens (n >= 1) from the bucket named key, which
-	// holds at most burst tokens and gains one per interval, and returns how
-	// many it took. When it took none, wait is how long until the bucket
-	// holds one. A bucket that does not exist yet is full. Take must be
-	// atomic across processes and measure time by one clock they all share.
-	Take(ctx context.Context, key string, n int64, interval time.Duration, burst int64) (took int64, wait time.Duration, err error)
-}
-
-// JobQuotaFailMode says what a JobQuota does while its JobQuotaStore fails: returns an error
-// or does not answer within the store timeout.
-type JobQuotaFailMode uint8
-
-const (
-	// JobQuotaFailOpen admits every event while the store fails: onfail=open.
-	JobQuotaFailOpen JobQuotaFailMode = iota
-	// JobQuotaFailClosed admits no event while the store fails: onfail=closed.
-	JobQuotaFailClosed
-	// JobQuotaFailLocal admits this process's share while the store fails: a
-	// bucket of its own refilled at 1/Replicas of the rate, holding
-	// 1/Replicas of the burst (at least one token): onfail=local.
-	JobQuotaFailLocal
-)
-
 // NewJobQuota returns a rate limiter, a token bucket of 3 tokens refilled at one per 1h0m0s, whose clock starts now.
 func NewJobQuota() *JobQuota {
 	return NewJobQuotaAt(time.Now())
@@ -10044,8 +10019,7 @@ var ErrSharedQuotaDeadline = fmt.Errorf("ratelimit: wait would exceed the contex
 // Methods ending in At take the current time explicitly; the lease's life is
 // measured by it, while the bucket runs on the store's clock.
 type SharedQuota struct {
-	epoch time.Time
-
+	epoch  time.Time
 	shared sharedQuotaSharedState
 }
 
@@ -10500,8 +10474,7 @@ var ErrSharedOpenDeadline = fmt.Errorf("ratelimit: wait would exceed the context
 // Methods ending in At take the current time explicitly; the lease's life is
 // measured by it, while the bucket runs on the store's clock.
 type SharedOpen struct {
-	epoch time.Time
-
+	epoch  time.Time
 	shared sharedOpenSharedState
 }
 
@@ -10891,6 +10864,594 @@ func NewSharedOpenAt(store SharedOpenStore, key string, epoch time.Time) *Shared
 	l := &SharedOpen{}
 	l.initShared(store, key, epoch)
 	return l
+}
+
+// SharedSlots: generated from the semaphore directive in pool.go.
+
+// SharedSlotsMaxN is the largest capacity a SharedSlots supports. The two bits above it
+// in the state word are the queued flag and the over-release guard.
+const SharedSlotsMaxN = 1<<61 - 1
+
+const (
+	// sharedSlotsQueuedBit is set in the state word while the waiter list is not
+	// empty. Being larger than any capacity, it makes the fast path's
+	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
+	sharedSlotsQueuedBit = 1 << 62
+	// sharedSlotsOverBit can only become set when a release subtracts more than is
+	// held: a borrow out of the held count into the flag bits.
+	sharedSlotsOverBit = 1 << 61
+	// sharedSlotsCacheLine is the size the hot word is padded to. 64 bytes on amd64
+	// and most arm64 cores; 128 would also cover Apple's and Neoverse's
+	// adjacent-line prefetch at the cost of a larger struct.
+	sharedSlotsCacheLine = 64
+)
+
+// SharedSlots bounds the total weight held at once by concurrent holders in
+// every process that shares its store.
+//
+// Each process counts its own holders first, FIFO as a local semaphore, and
+// then takes the units in the store, polling while the store has no room
+// (from 1ms, doubling up to 100ms): processes are not served in order. Units
+// are released in the amounts they were acquired.
+//
+// A SharedSlots must be created with NewSharedSlots and must not be copied
+// after first use.
+type SharedSlots struct {
+	// state is the held weight in its low bits, plus sharedSlotsQueuedBit while
+	// waiters are queued. Uncontended Acquire and Release touch only this.
+	state atomic.Int64
+	// The slow path's fields below are written by waiters while holders
+	// spin on state; keep them on another cache line.
+	_ [sharedSlotsCacheLine - 8]byte
+
+	mu         sync.Mutex // guards head and tail
+	head, tail *sharedSlotsWaiter
+
+	group   sync.WaitGroup // goroutines started by Go
+	errOnce sync.Once
+	err     error // first error returned by a function run by Go
+	shared  sharedSlotsSharedState
+}
+
+// waiter is one queued AcquireN call. ready is closed once its units have
+// been added to the state word on its behalf.
+type sharedSlotsWaiter struct {
+	n          int64
+	ready      chan struct{}
+	prev, next *sharedSlotsWaiter
+}
+
+// init checks the configuration.
+func (s *SharedSlots) init() {
+}
+
+// Acquire acquires one unit, blocking until it is available or ctx is done.
+// On success it returns nil. On failure it returns ctx.Err() and leaves the
+// semaphore unchanged. If ctx is already done, Acquire may still succeed
+// without blocking when a unit is free and nobody is waiting. Once it
+// waits, it fails if ctx is done when the wait ends, even if the unit was
+// granted at the same moment: the unit goes back, and a caller that cancels
+// ctx before releasing units never sees the waiter succeed.
+func (s *SharedSlots) Acquire(ctx context.Context) error {
+	return s.sharedAcquire(ctx, 1)
+}
+
+// AcquireN acquires n units, blocking until they are available or ctx is
+// done, with the guarantees of Acquire. A request for more than the
+// capacity can never succeed: it waits for ctx to be done without holding
+// back other callers. AcquireN panics if n is negative.
+func (s *SharedSlots) AcquireN(ctx context.Context, n int64) error {
+	return s.sharedAcquire(ctx, n)
+}
+
+// TryAcquire acquires one unit without blocking and reports whether it did.
+// It fails while other callers are waiting, even if a unit is free.
+func (s *SharedSlots) TryAcquire() bool {
+	return s.sharedTryAcquire(1)
+}
+
+// TryAcquireN acquires n units without blocking and reports whether it did,
+// with the guarantees of TryAcquire. It panics if n is negative.
+func (s *SharedSlots) TryAcquireN(n int64) bool {
+	return s.sharedTryAcquire(n)
+}
+
+// Release releases one unit. It panics if that releases more than is held.
+func (s *SharedSlots) Release() {
+	s.sharedRelease(1)
+	return
+}
+
+// ReleaseN releases n units. It panics if that releases more than is held
+// or if n is negative.
+func (s *SharedSlots) ReleaseN(n int64) {
+	s.sharedRelease(n)
+	return
+}
+
+// Available returns the weight free in this process's own count at the
+// moment of the call; the store may have less.
+func (s *SharedSlots) Available() int64 {
+	return 4 - s.state.Load()&^sharedSlotsQueuedBit
+}
+
+// Go waits for a unit as Acquire does, then calls f in a new goroutine and
+// releases the unit when f returns. It returns ctx.Err() without calling f
+// if ctx is done first. The first non-nil error returned by a function run
+// by Go is returned by Wait.
+func (s *SharedSlots) Go(ctx context.Context, f func() error) error {
+	if err := s.Acquire(ctx); err != nil {
+		return err
+	}
+	s.group.Add(1)
+	go func() {
+		defer s.group.Done()
+		defer s.Release()
+		if err := f(); err != nil {
+			s.errOnce.Do(func() { s.err = err })
+		}
+	}()
+	return nil
+}
+
+// Wait blocks until every function started by Go has returned, then
+// returns the first non-nil error (if any) they returned. As with
+// sync.WaitGroup, calls to Go that start a batch must happen before Wait.
+func (s *SharedSlots) Wait() error {
+	s.group.Wait()
+	return s.err
+}
+
+// acquireSlow acquires n units through the mutex, queueing when they do
+// not fit or others are already queued.
+func (s *SharedSlots) acquireSlow(ctx context.Context, n int64) error {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return nil
+	}
+	done := ctx.Done()
+	if n > 4 {
+		// Queueing it would block everyone behind a request that can
+		// never be granted.
+		<-done
+		return ctx.Err()
+	}
+	w, err := s.enqueue(ctx, done, n)
+	if w == nil {
+		return err
+	}
+	return s.await(ctx, done, w)
+}
+
+// enqueue takes n units at once if they fit and nobody is queued, fails if
+// done is closed, and otherwise queues a waiter for them and returns it:
+// nil and the result when no wait is needed.
+func (s *SharedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*sharedSlotsWaiter, error) {
+	s.mu.Lock()
+	for {
+		c := s.state.Load()
+		if n > 4-c {
+			break
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			s.mu.Unlock()
+			return nil, nil
+		}
+	}
+	select {
+	case <-done:
+		s.mu.Unlock()
+		return nil, ctx.Err()
+	default:
+	}
+
+	w := &sharedSlotsWaiter{n: n, ready: make(chan struct{})}
+	s.push(w)
+	for {
+		c := s.state.Load()
+		if c&sharedSlotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|sharedSlotsQueuedBit) {
+			break
+		}
+	}
+	// Units freed between the failed attempt above and setting sharedSlotsQueuedBit
+	// were released on the fast path, which notifies nobody.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return w, nil
+}
+
+// await waits until the queued w is granted its units or done is closed.
+// If done is closed when the wait ends, the request fails even if it was
+// granted too: a select between the two picks either at random, and the
+// grant may have come after ctx ended (go.dev/issue/63615).
+func (s *SharedSlots) await(ctx context.Context, done <-chan struct{}, w *sharedSlotsWaiter) error {
+	select {
+	case <-w.ready:
+		select {
+		case <-done:
+			// Fail as if done had been picked; the units go back below.
+		default:
+			return nil
+		}
+	case <-done:
+	}
+	s.mu.Lock()
+	select {
+	case <-w.ready:
+		// Granted as ctx ended: give the units back, so that a failed
+		// Acquire leaves the semaphore unchanged.
+		s.state.Add(-w.n)
+	default:
+		s.remove(w)
+	}
+	// Removing the head, or giving units back, may let the next waiters in.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return ctx.Err()
+}
+
+// releaseSlow handles a release whose result c has sharedSlotsQueuedBit set, or shows
+// that more was released than held.
+func (s *SharedSlots) releaseSlow(c int64) {
+	if c < 0 || c&sharedSlotsOverBit != 0 {
+		panic("semaphore: released more than held")
+	}
+	s.mu.Lock()
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+// notifyLocked grants queued requests in order while the head fits, and
+// clears sharedSlotsQueuedBit once the queue is empty. s.mu must be held.
+func (s *SharedSlots) notifyLocked() {
+	for {
+		c := s.state.Load()
+		w := s.head
+		if w == nil {
+			if c&sharedSlotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^sharedSlotsQueuedBit) {
+				return
+			}
+			continue
+		}
+		if w.n > 4-c&^sharedSlotsQueuedBit {
+			return
+		}
+		next := c + w.n
+		if w.next == nil {
+			next &^= sharedSlotsQueuedBit
+		}
+		if s.state.CompareAndSwap(c, next) {
+			s.remove(w)
+			close(w.ready)
+		}
+	}
+}
+
+// push appends w to the waiter list. s.mu must be held.
+func (s *SharedSlots) push(w *sharedSlotsWaiter) {
+	w.prev = s.tail
+	if s.tail == nil {
+		s.head = w
+	} else {
+		s.tail.next = w
+	}
+	s.tail = w
+}
+
+// remove unlinks w from the waiter list. s.mu must be held.
+func (s *SharedSlots) remove(w *sharedSlotsWaiter) {
+	if w.prev == nil {
+		s.head = w.next
+	} else {
+		w.prev.next = w.next
+	}
+	if w.next == nil {
+		s.tail = w.prev
+	} else {
+		w.next.prev = w.prev
+	}
+	w.prev, w.next = nil, nil
+}
+
+// SharedSlotsStore keeps semaphores that processes share, such as in Redis. A holder
+// keeps its units under a lease that expires unless renewed, so the units of
+// a process that dies come back within the lease's time.
+type SharedSlotsStore interface {
+	// Acquire takes n units of the semaphore named key, whose capacity is
+	// size, for holder until ttl from now, and reports whether it did: when
+	// fewer than n units are free it takes nothing. Units of expired leases
+	// are free.
+	Acquire(ctx context.Context, key, holder string, n, size int64, ttl time.Duration) (bool, error)
+	// Renew extends to ttl from now the leases of those holders that still
+	// hold units, and returns how many did.
+	Renew(ctx context.Context, key string, holders []string, ttl time.Duration) (int, error)
+	// Release frees the units of holder.
+	Release(ctx context.Context, key, holder string) error
+}
+
+// SharedSlotsFailMode says what a SharedSlots does while its SharedSlotsStore fails: returns an
+// error or does not answer within the store timeout.
+type SharedSlotsFailMode uint8
+
+const (
+	// SharedSlotsFailOpen grants units while the store fails, bounded by this
+	// process's own count only: onfail=open.
+	SharedSlotsFailOpen SharedSlotsFailMode = iota
+	// SharedSlotsFailClosed fails Acquire with ErrSharedSlotsStore while the store fails:
+	// onfail=closed.
+	SharedSlotsFailClosed
+	// SharedSlotsFailLocal grants this process's share while the store fails: at most
+	// N/Replicas units (at least one) held without the store: onfail=local.
+	SharedSlotsFailLocal
+)
+
+// ErrSharedSlotsStore is returned, wrapping the store's error, by Acquire of a
+// semaphore that fails closed while its store fails.
+var ErrSharedSlotsStore = errors.New("semaphore: the shared store failed")
+
+// sharedSlotsSharedState is what a shared semaphore keeps of the units it holds in its
+// store.
+type sharedSlotsSharedState struct {
+	store SharedSlotsStore
+	key   string
+	id    string // this semaphore's prefix of holder names
+
+	mu       sync.Mutex
+	seq      uint64
+	held     map[int64][]string // holders of the store, by their units
+	holders  int                // holders in held
+	unbacked map[int64]int64    // grants made while the store failed, by units
+	local    int64              // units held without the store (SharedSlotsFailLocal's share)
+	stop     chan struct{}      // closed to stop the renewer; nil while nothing is held
+
+	calls, errs, lost atomic.Uint64
+}
+
+// initShared is init for a semaphore whose units are leased from store.
+// The generated constructor calls it.
+func (s *SharedSlots) initShared(store SharedSlotsStore, key string) {
+	s.init()
+	var id [8]byte
+	rand2.Read(id[:])
+	sh := &s.shared
+	sh.store, sh.key, sh.id = store, key, hex.EncodeToString(id[:])
+	sh.held = map[int64][]string{}
+	sh.unbacked = map[int64]int64{}
+}
+
+// sharedAcquire is AcquireN for a shared semaphore: n units of this
+// process's count, then n units of the store's.
+func (s *SharedSlots) sharedAcquire(ctx context.Context, n int64) error {
+	if err := s.acquireSlow(ctx, n); err != nil || n == 0 {
+		return err
+	}
+	if err := s.acquireStore(ctx, n, true); err != nil {
+		s.releaseLocal(n)
+		return err
+	}
+	return nil
+}
+
+// sharedTryAcquire is TryAcquireN for a shared semaphore: one call to the
+// store, no wait.
+func (s *SharedSlots) sharedTryAcquire(n int64) bool {
+	if !s.tryAcquireLocal(n) {
+		return false
+	}
+	if n == 0 {
+		return true
+	}
+	if s.acquireStore(context.Background(), n, false) != nil {
+		s.releaseLocal(n)
+		return false
+	}
+	return true
+}
+
+// sharedSlotsErrBusy is acquireStore's answer, without wait, when the store has no
+// room.
+var sharedSlotsErrBusy = errors.New("semaphore: no room in the store")
+
+// acquireStore takes n units of the store under a new holder, polling while
+// it has no room (from 1ms, doubling up to 100ms) when wait is set.
+func (s *SharedSlots) acquireStore(ctx context.Context, n int64, wait bool) error {
+	sh := &s.shared
+	sh.mu.Lock()
+	sh.seq++
+	holder := sh.id + "-" + strconv.FormatUint(sh.seq, 10)
+	sh.mu.Unlock()
+	for backoff := time.Millisecond; ; backoff = min(2*backoff, 100*time.Millisecond) {
+		sctx, cancel := context.WithTimeout(ctx, (100 * time.Millisecond))
+		ok, err := sh.store.Acquire(sctx, sh.key, holder, n, 4, (3 * time.Second))
+		cancel()
+		sh.calls.Add(1)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			sh.errs.Add(1)
+			if s.grantUnbacked(n) {
+				return nil
+			}
+		case ok:
+			s.hold(holder, n)
+			return nil
+		}
+		if !wait {
+			return sharedSlotsErrBusy
+		}
+		timer := time.NewTimer(backoff)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		}
+	}
+}
+
+// grantUnbacked grants n units without the store, as the SharedSlotsFailMode allows.
+func (s *SharedSlots) grantUnbacked(n int64) bool {
+	sh := &s.shared
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.local+n > max(1, 4/2) {
+		return false
+	}
+	sh.local += n
+	sh.unbacked[n]++
+	return true
+}
+
+// hold records holder's n units and starts renewing their lease.
+func (s *SharedSlots) hold(holder string, n int64) {
+	sh := &s.shared
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	sh.held[n] = append(sh.held[n], holder)
+	sh.holders++
+	if sh.stop == nil {
+		sh.stop = make(chan struct{})
+		go s.renew(sh.stop)
+	}
+}
+
+// sharedRelease is ReleaseN for a shared semaphore: the store's units of a
+// holder of n units, then this process's. It panics if no grant of n units
+// is held: a shared semaphore releases units in the amounts it acquired
+// them.
+func (s *SharedSlots) sharedRelease(n int64) {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return
+	}
+	sh := &s.shared
+	sh.mu.Lock()
+	holder := ""
+	if list := sh.held[n]; len(list) > 0 {
+		holder = list[len(list)-1]
+		sh.held[n] = list[:len(list)-1]
+		sh.holders--
+		if sh.holders == 0 {
+			close(sh.stop)
+			sh.stop = nil
+		}
+	} else if sh.unbacked[n] > 0 {
+		sh.unbacked[n]--
+		sh.local -= n
+	} else {
+		sh.mu.Unlock()
+		panic("semaphore: released more than held, or in other amounts than acquired")
+	}
+	sh.mu.Unlock()
+	if holder != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), (100 * time.Millisecond))
+		// A failed release leaves the lease to expire: it is no longer
+		// renewed.
+		if err := sh.store.Release(ctx, sh.key, holder); err != nil {
+			sh.errs.Add(1)
+		}
+		cancel()
+		sh.calls.Add(1)
+	}
+	s.releaseLocal(n)
+}
+
+// renew renews the leases of the units held in the store every third of
+// their time to live, until stop is closed: when nothing is held.
+func (s *SharedSlots) renew(stop <-chan struct{}) {
+	sh := &s.shared
+	ticker := time.NewTicker((3 * time.Second) / 3)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-ticker.C:
+		}
+		sh.mu.Lock()
+		var holders []string
+		for _, list := range sh.held {
+			holders = append(holders, list...)
+		}
+		sh.mu.Unlock()
+		if len(holders) == 0 {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), (100 * time.Millisecond))
+		renewed, err := sh.store.Renew(ctx, sh.key, holders, (3 * time.Second))
+		cancel()
+		sh.calls.Add(1)
+		if err != nil {
+			sh.errs.Add(1)
+			continue
+		}
+		if lost := len(holders) - renewed; lost > 0 {
+			sh.lost.Add(uint64(lost))
+		}
+	}
+}
+
+// tryAcquireLocal is TryAcquireN of this process's count.
+func (s *SharedSlots) tryAcquireLocal(n int64) bool {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	for {
+		c := s.state.Load()
+		if n > 4-c {
+			return false
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			return true
+		}
+	}
+}
+
+// releaseLocal is ReleaseN of this process's count.
+func (s *SharedSlots) releaseLocal(n int64) {
+	if c := s.state.Add(-n); c&(sharedSlotsQueuedBit|sharedSlotsOverBit) != 0 || c < 0 {
+		s.releaseSlow(c)
+	}
+}
+
+// SharedSlotsSharedStats counts a shared semaphore's calls to its store.
+type SharedSlotsSharedStats struct {
+	// Calls and Errors count calls to the store, and those that failed.
+	Calls, Errors uint64
+	// Lost counts leases found expired at renewal: their holders went on
+	// without the units, which others may have taken.
+	Lost uint64
+	// Unbacked is the number of grants held now that were made while the
+	// store failed.
+	Unbacked int64
+}
+
+// SharedStats returns the counts of the semaphore's calls to its store.
+func (s *SharedSlots) SharedStats() SharedSlotsSharedStats {
+	sh := &s.shared
+	sh.mu.Lock()
+	unbacked := int64(0)
+	for _, c := range sh.unbacked {
+		unbacked += c
+	}
+	sh.mu.Unlock()
+	return SharedSlotsSharedStats{Calls: sh.calls.Load(), Errors: sh.errs.Load(), Lost: sh.lost.Load(), Unbacked: unbacked}
+}
+
+// NewSharedSlots returns a semaphore of capacity 4 shared with the semaphores
+// of other processes: the one named key in store. It holds its units in the
+// store under leases of 3s, renewed while held, so the units of a process
+// that dies come back within 3s. While the store fails, or takes longer than
+// 100ms to answer, it grants at most 2 units, this process's share.
+func NewSharedSlots(store SharedSlotsStore, key string) *SharedSlots {
+	s := &SharedSlots{}
+	s.initShared(store, key)
+	return s
 }
 
 // PacedPool: generated from the pool directive in pool.go.

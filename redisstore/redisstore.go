@@ -1,6 +1,6 @@
 // Package redisstore keeps the shared state of monogen's store=shared rate
-// limiters in Redis, so that a limit holds across every replica of a
-// service rather than in each process.
+// limiters (Buckets) and semaphores (Semaphores) in Redis, so that a limit
+// holds across every replica of a service rather than in each process.
 //
 // A generated limiter with store=shared declares the store it needs as an
 // interface of its own (for a directive named API, APIStore), so that the

@@ -23,18 +23,14 @@ func init() {
 		Template: "ratelimit",
 		Main:     "Limiter",
 		Doc:      "lock-free rate limiter: Name algo=token rate=100/s burst=20, or Name algo=window limit=1000 window=1m",
-		Options: []OptionSpec{
+		Options: append([]OptionSpec{
 			{Key: "algo", Type: Enum, Enum: []string{"token", "window"}, Doc: "token bucket or sliding window (default: the one whose options are given)"},
 			{Key: "rate", Type: RateOpt, Doc: "token bucket: tokens added per period, such as 100/s (required)"},
 			{Key: "burst", Type: Int, Min: 1, Doc: "token bucket: tokens the bucket holds (default 1)"},
 			{Key: "limit", Type: Int, Min: 1, Max: maxWindowLimit, Doc: "sliding window: events admitted per window (required)"},
 			{Key: "window", Type: Duration, Doc: "sliding window: the window's length, such as 1m (required)"},
-			{Key: "store", Type: Enum, Enum: []string{"local", "shared"}, Doc: "token bucket: shared takes tokens in leases from a store other processes share, such as Redis (default local)"},
-			{Key: "onfail", Type: Enum, Enum: []string{"open", "closed", "local"}, Doc: "store=shared: while the store fails, admit every event, none, or this process's 1/replicas share (required with store=shared)"},
-			{Key: "replicas", Type: Int, Min: 1, Doc: "onfail=local: how many processes share the bucket (required with onfail=local)"},
-			{Key: "lease", Type: Int, Min: 1, Doc: "store=shared: the most tokens taken from the store at once (default burst/4, at least 1)"},
-			{Key: "timeout", Type: Duration, Doc: "store=shared: how long a call to the store may take before it counts as failed (default 100ms)"},
-		},
+		}, append(sharedOptionSpecs("token bucket"),
+			OptionSpec{Key: "lease", Type: Int, Min: 1, Doc: "store=shared: the most tokens taken from the store at once (default burst/4, at least 1)"})...),
 		Build: buildRateLimit,
 		Bench: benchRateLimit,
 	})
@@ -184,64 +180,32 @@ func optionList(algo string) string {
 	return "limit= and window="
 }
 
-// sharedLimit holds a store=shared limiter's options.
-type sharedLimit struct {
-	onfail   string // the FailMode constant's value
-	mode     string // open, closed or local
-	replicas int64
-	lease    int64
-	timeout  time.Duration
-}
-
-// sharedOptions checks the options of store=shared and returns them, or nil
-// for a limiter of this process alone.
-func sharedOptions(c *Context, algo string, interval time.Duration, burst int64) (*sharedLimit, error) {
+// sharedOptions checks the options of a store=shared limiter and returns
+// them, or nil for a limiter of this process alone.
+func sharedOptions(c *Context, algo string, interval time.Duration, burst int64) (*sharedStore, error) {
 	store := c.D.Option("store")
-	if store == nil || store.Value.(string) == "local" {
-		if o := anyOption(c.D, []string{"onfail", "replicas", "lease", "timeout"}); o != nil {
-			return nil, c.OptionErrorf(o, "option %s is for store=shared", o.Key)
-		}
-		return nil, nil
-	}
-	if algo != "token" {
+	if store != nil && store.Value.(string) == "shared" && algo != "token" {
 		return nil, c.OptionErrorf(store, "store=shared is for algo=token: the store keeps a token bucket")
 	}
-	s := &sharedLimit{replicas: 1, lease: max(1, burst/4), timeout: 100 * time.Millisecond}
-	o := c.D.Option("onfail")
-	if o == nil {
-		return nil, c.OptionErrorf(store, "store=shared needs onfail=open, onfail=closed or onfail=local: what %s does while the store fails", c.D.Name)
+	s, err := sharedStoreOptions(c, "bucket", []string{"lease"})
+	if s == nil || err != nil {
+		return nil, err
 	}
-	s.mode = o.Value.(string)
-	s.onfail = map[string]string{"open": "0", "closed": "1", "local": "2"}[s.mode] // FailOpen, FailClosed, FailLocal
-	r := c.D.Option("replicas")
-	switch {
-	case s.mode == "local" && r == nil:
-		return nil, c.OptionErrorf(o, "onfail=local needs replicas=N: the share of the bucket this process keeps while the store fails is 1/N")
-	case s.mode != "local" && r != nil:
-		return nil, c.OptionErrorf(r, "replicas= is for onfail=local")
-	case r != nil:
-		s.replicas = r.Value.(int64)
-		if s.replicas > math.MaxInt64/int64(interval) || s.replicas*int64(interval) > math.MaxInt64/max(1, burst/s.replicas) {
-			return nil, c.OptionErrorf(r, "replicas=%d is too large for rate=%s: the local share would refill once in more than 292 years", s.replicas, c.D.Option("rate").Raw)
-		}
+	if r := c.D.Option("replicas"); r != nil && (s.replicas > math.MaxInt64/int64(interval) || s.replicas*int64(interval) > math.MaxInt64/max(1, burst/s.replicas)) {
+		return nil, c.OptionErrorf(r, "replicas=%d is too large for rate=%s: the local share would refill once in more than 292 years", s.replicas, c.D.Option("rate").Raw)
 	}
+	s.lease = max(1, burst/4)
 	if o := c.D.Option("lease"); o != nil {
 		s.lease = o.Value.(int64)
 		if s.lease > burst {
 			return nil, c.OptionErrorf(o, "lease=%d is more than burst=%d: the store never holds more than burst tokens", s.lease, burst)
 		}
 	}
-	if o := c.D.Option("timeout"); o != nil {
-		s.timeout = o.Value.(time.Duration)
-		if s.timeout <= 0 {
-			return nil, c.OptionErrorf(o, "timeout=%s must be positive", o.Raw)
-		}
-	}
 	return s, nil
 }
 
 // buildSharedRateLimit emits the constructors of a store=shared limiter.
-func buildSharedRateLimit(c *Context, interval time.Duration, burst int64, s *sharedLimit) error {
+func buildSharedRateLimit(c *Context, interval time.Duration, burst int64, s *sharedStore) error {
 	c.Spec.Keep = append(c.Spec.Keep, "Limiter.initShared")
 	name := c.D.Name
 	newName := stencil.Rename("New", "Limiter", name)

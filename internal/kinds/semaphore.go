@@ -2,6 +2,7 @@ package kinds
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/dave/jennifer/jen"
 
@@ -19,9 +20,10 @@ func init() {
 		Template: "semaphore",
 		Main:     "Semaphore",
 		Doc:      "weighted FIFO semaphore whose capacity is a constant: Name n=N",
-		Options: []OptionSpec{
+		Options: append([]OptionSpec{
 			{Key: "n", Type: Int, Min: 1, Max: maxSemaphore, Doc: "capacity: the total weight held at once (required)"},
-		},
+		}, append(sharedOptionSpecs("semaphore"),
+			OptionSpec{Key: "ttl", Type: Duration, Doc: "store=shared: how long a holder's lease in the store lasts unless renewed; a process that dies gives its units back within it (default 10s)"})...),
 		Build: buildSemaphore,
 		Bench: benchSemaphore,
 	})
@@ -34,6 +36,19 @@ func buildSemaphore(c *Context) error {
 	}
 	n := o.Value.(int64)
 	c.Spec.Config["N"] = fmt.Sprint(n)
+	shared, err := sharedStoreOptions(c, "semaphore", []string{"ttl"})
+	if err != nil {
+		return err
+	}
+	c.Spec.Conds["shared"] = shared != nil
+	if shared != nil {
+		return buildSharedSemaphore(c, n, shared)
+	}
+	c.Spec.Config["Shared"] = "false"
+	c.Spec.Config["OnFail"] = "0"
+	c.Spec.Config["Replicas"] = "1"
+	c.Spec.Config["TTL"] = "0"
+	c.Spec.Config["StoreTimeout"] = "0"
 	c.Spec.Keep = append(c.Spec.Keep, "Semaphore.init")
 
 	name, newName := c.D.Name, stencil.Rename("New", "Semaphore", c.D.Name)
@@ -51,5 +66,54 @@ func buildSemaphore(c *Context) error {
 		jen.Return(jen.Id(s)),
 	)
 	c.Emit = append(c.Emit, fmt.Sprintf("%#v", ctor))
+	return nil
+}
+
+// buildSharedSemaphore emits the constructor of a store=shared semaphore.
+func buildSharedSemaphore(c *Context, n int64, s *sharedStore) error {
+	s.ttl = 10 * time.Second
+	if o := c.D.Option("ttl"); o != nil {
+		s.ttl = o.Value.(time.Duration)
+		if s.ttl < 3*time.Millisecond {
+			return c.OptionErrorf(o, "ttl=%s is too short: want at least 3ms, renewed every third of it", o.Raw)
+		}
+		if s.ttl <= s.timeout {
+			return c.OptionErrorf(o, "ttl=%s is not longer than timeout=%s: a lease could expire during the call that renews it", o.Raw, s.timeout)
+		}
+	}
+	c.Spec.Config["Shared"] = "true"
+	c.Spec.Config["OnFail"] = s.onfail
+	c.Spec.Config["Replicas"] = fmt.Sprint(s.replicas)
+	c.Spec.Config["TTL"] = DurationExpr(s.ttl, c.Scope)
+	c.Spec.Config["StoreTimeout"] = DurationExpr(s.timeout, c.Scope)
+	c.Spec.Keep = append(c.Spec.Keep, "Semaphore.initShared")
+
+	name, newName := c.D.Name, stencil.Rename("New", "Semaphore", c.D.Name)
+	storeType := stencil.Rename("Store", "Semaphore", name)
+	fail := map[string]string{
+		"open":   "grants units bounded by this process's count alone",
+		"closed": "fails Acquire",
+		"local":  fmt.Sprintf("grants at most %d units, this process's share", max(1, n/s.replicas)),
+	}[s.mode]
+	doc := wrap(fmt.Sprintf("// %s returns a semaphore of capacity %d shared with the semaphores of other processes: the one named key in store. It holds its units in the store under leases of %s, renewed while held, so the units of a process that dies come back within %s. While the store fails, or takes longer than %s to answer, it %s.",
+		newName, n, s.ttl, s.ttl, s.timeout, fail))
+	locals := c.Scope.Func()
+	store, key, v := locals.Name("store"), locals.Name("key"), locals.Name("s")
+	ctor := jen.Func().Id(newName).Params(jen.Id(store).Id(storeType), jen.Id(key).String()).Op("*").Id(name).Block(
+		jen.Id(v).Op(":=").Op("&").Id(name).Values(),
+		jen.Id(v).Dot("initShared").Call(jen.Id(store), jen.Id(key)),
+		jen.Return(jen.Id(v)),
+	)
+	c.Spec.HookDocs["Semaphore"] = "Semaphore bounds the total weight held at once by concurrent holders in\n" +
+		"every process that shares its store.\n\n" +
+		"Each process counts its own holders first, FIFO as a local semaphore, and\n" +
+		"then takes the units in the store, polling while the store has no room\n" +
+		"(from 1ms, doubling up to 100ms): processes are not served in order.\n" +
+		"Units are released in the amounts they were acquired.\n\n" +
+		"A Semaphore must be created with New and must not be copied after first\n" +
+		"use."
+	c.Spec.HookDocs["Semaphore.Available"] = "Available returns the weight free in this process's own count at the\n" +
+		"moment of the call; the store may have less."
+	c.Emit = append(c.Emit, doc+"\n"+fmt.Sprintf("%#v", ctor))
 	return nil
 }

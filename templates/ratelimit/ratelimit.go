@@ -95,9 +95,8 @@ type Limiter struct {
 	state atomic.Int64
 	_     [cacheLine - 8]byte //monogen:if !shared
 
-	cfg   Config
-	epoch time.Time
-
+	cfg    Config
+	epoch  time.Time
 	shared sharedState //monogen:if shared
 }
 

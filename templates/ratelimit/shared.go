@@ -12,6 +12,8 @@ import (
 // as one in Redis. A Limiter asks its Store for tokens in leases and admits
 // events from its lease without a round trip, so the store sees one call
 // per lease, not one per event.
+//
+//monogen:if shared
 type Store interface {
 	// Take takes up to n tokens (n >= 1) from the bucket named key, which
 	// holds at most burst tokens and gains one per interval, and returns how
@@ -23,8 +25,11 @@ type Store interface {
 
 // FailMode says what a Limiter does while its Store fails: returns an error
 // or does not answer within the store timeout.
+//
+//monogen:if shared
 type FailMode uint8
 
+//monogen:if shared
 const (
 	// FailOpen admits every event while the store fails: onfail=open.
 	FailOpen FailMode = iota
@@ -50,11 +55,15 @@ func DefaultLease(burst int64) int64 { return max(1, burst/4) }
 
 // storeRetry is how long a shared limiter applies its FailMode after the
 // store failed before it asks the store again.
+//
+//monogen:if shared
 const storeRetry = 250 * time.Millisecond
 
 // leaseLife is how long the tokens of a lease may be used. Tokens left
 // after it are dropped, never used late: the store counted them when it
 // granted the lease, so dropping them admits less, never more.
+//
+//monogen:if shared
 const leaseLife = time.Second
 
 // sharedState is what a shared limiter keeps of its store's bucket.

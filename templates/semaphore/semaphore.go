@@ -12,6 +12,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Config holds the options of a Semaphore.
@@ -21,6 +22,19 @@ type Config struct {
 	// N is the total weight held at once: n= in the directive. It must be in
 	// [1, MaxN].
 	N int64
+	// Shared makes the semaphore lease its units from a Store that
+	// semaphores in other processes share: store=shared.
+	Shared bool
+	// OnFail is what a shared semaphore does while its store fails:
+	// onfail=.
+	OnFail FailMode
+	// Replicas is the number of processes sharing the semaphore, for
+	// FailLocal: replicas=.
+	Replicas int64
+	// TTL is how long a lease in the store lasts unless renewed: ttl=.
+	TTL time.Duration
+	// StoreTimeout bounds each call to the store: timeout=.
+	StoreTimeout time.Duration
 }
 
 // MaxN is the largest capacity a Semaphore supports. The two bits above it
@@ -69,7 +83,8 @@ type Semaphore struct {
 
 	group   sync.WaitGroup // goroutines started by Go
 	errOnce sync.Once
-	err     error // first error returned by a function run by Go
+	err     error       // first error returned by a function run by Go
+	shared  sharedState //monogen:if shared
 }
 
 // waiter is one queued AcquireN call. ready is closed once its units have
@@ -107,6 +122,9 @@ func (s *Semaphore) init() {
 // granted at the same moment: the unit goes back, and a caller that cancels
 // ctx before releasing units never sees the waiter succeed.
 func (s *Semaphore) Acquire(ctx context.Context) error {
+	if s.cfg.Shared {
+		return s.sharedAcquire(ctx, 1)
+	}
 	if c := s.state.Load(); c < s.cfg.N && s.state.CompareAndSwap(c, c+1) {
 		return nil
 	}
@@ -118,6 +136,9 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 // capacity can never succeed: it waits for ctx to be done without holding
 // back other callers. AcquireN panics if n is negative.
 func (s *Semaphore) AcquireN(ctx context.Context, n int64) error {
+	if s.cfg.Shared {
+		return s.sharedAcquire(ctx, n)
+	}
 	// The capacity minus c cannot overflow, and is negative while waiters
 	// are queued.
 	if c := s.state.Load(); n > 0 && n <= s.cfg.N-c && s.state.CompareAndSwap(c, c+n) {
@@ -129,6 +150,9 @@ func (s *Semaphore) AcquireN(ctx context.Context, n int64) error {
 // TryAcquire acquires one unit without blocking and reports whether it did.
 // It fails while other callers are waiting, even if a unit is free.
 func (s *Semaphore) TryAcquire() bool {
+	if s.cfg.Shared {
+		return s.sharedTryAcquire(1)
+	}
 	for {
 		c := s.state.Load()
 		if c >= s.cfg.N {
@@ -143,6 +167,9 @@ func (s *Semaphore) TryAcquire() bool {
 // TryAcquireN acquires n units without blocking and reports whether it did,
 // with the guarantees of TryAcquire. It panics if n is negative.
 func (s *Semaphore) TryAcquireN(n int64) bool {
+	if s.cfg.Shared {
+		return s.sharedTryAcquire(n)
+	}
 	if n < 0 {
 		panic("semaphore: negative weight")
 	}
@@ -159,6 +186,10 @@ func (s *Semaphore) TryAcquireN(n int64) bool {
 
 // Release releases one unit. It panics if that releases more than is held.
 func (s *Semaphore) Release() {
+	if s.cfg.Shared {
+		s.sharedRelease(1)
+		return
+	}
 	if c := s.state.Add(-1); c&(queuedBit|overBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
@@ -167,6 +198,10 @@ func (s *Semaphore) Release() {
 // ReleaseN releases n units. It panics if that releases more than is held
 // or if n is negative.
 func (s *Semaphore) ReleaseN(n int64) {
+	if s.cfg.Shared {
+		s.sharedRelease(n)
+		return
+	}
 	if n < 0 {
 		panic("semaphore: negative weight")
 	}

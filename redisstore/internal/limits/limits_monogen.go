@@ -4,8 +4,12 @@ package limits
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,8 +51,7 @@ var ErrOpenDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadl
 // Methods ending in At take the current time explicitly; the lease's life is
 // measured by it, while the bucket runs on the store's clock.
 type Open struct {
-	epoch time.Time
-
+	epoch  time.Time
 	shared openSharedState
 }
 
@@ -476,8 +479,7 @@ var ErrClosedDeadline = fmt.Errorf("ratelimit: wait would exceed the context dea
 // Methods ending in At take the current time explicitly; the lease's life is
 // measured by it, while the bucket runs on the store's clock.
 type Closed struct {
-	epoch time.Time
-
+	epoch  time.Time
 	shared closedSharedState
 }
 
@@ -905,8 +907,7 @@ var ErrLocalDeadline = fmt.Errorf("ratelimit: wait would exceed the context dead
 // Methods ending in At take the current time explicitly; the lease's life is
 // measured by it, while the bucket runs on the store's clock.
 type Local struct {
-	epoch time.Time
-
+	epoch  time.Time
 	shared localSharedState
 }
 
@@ -1360,8 +1361,7 @@ var ErrFastDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadl
 // Methods ending in At take the current time explicitly; the lease's life is
 // measured by it, while the bucket runs on the store's clock.
 type Fast struct {
-	epoch time.Time
-
+	epoch  time.Time
 	shared fastSharedState
 }
 
@@ -1751,4 +1751,2333 @@ func NewFastAt(store FastStore, key string, epoch time.Time) *Fast {
 	l := &Fast{}
 	l.initShared(store, key, epoch)
 	return l
+}
+
+// Slots: generated from the semaphore directive in limits.go.
+
+// SlotsMaxN is the largest capacity a Slots supports. The two bits above it
+// in the state word are the queued flag and the over-release guard.
+const SlotsMaxN = 1<<61 - 1
+
+const (
+	// slotsQueuedBit is set in the state word while the waiter list is not
+	// empty. Being larger than any capacity, it makes the fast path's
+	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
+	slotsQueuedBit = 1 << 62
+	// slotsOverBit can only become set when a release subtracts more than is
+	// held: a borrow out of the held count into the flag bits.
+	slotsOverBit = 1 << 61
+	// slotsCacheLine is the size the hot word is padded to. 64 bytes on amd64
+	// and most arm64 cores; 128 would also cover Apple's and Neoverse's
+	// adjacent-line prefetch at the cost of a larger struct.
+	slotsCacheLine = 64
+)
+
+// Slots bounds the total weight held at once by concurrent holders in every
+// process that shares its store.
+//
+// Each process counts its own holders first, FIFO as a local semaphore, and
+// then takes the units in the store, polling while the store has no room
+// (from 1ms, doubling up to 100ms): processes are not served in order. Units
+// are released in the amounts they were acquired.
+//
+// A Slots must be created with NewSlots and must not be copied after first
+// use.
+type Slots struct {
+	// state is the held weight in its low bits, plus slotsQueuedBit while
+	// waiters are queued. Uncontended Acquire and Release touch only this.
+	state atomic.Int64
+	// The slow path's fields below are written by waiters while holders
+	// spin on state; keep them on another cache line.
+	_ [slotsCacheLine - 8]byte
+
+	mu         sync.Mutex // guards head and tail
+	head, tail *slotsWaiter
+
+	group   sync.WaitGroup // goroutines started by Go
+	errOnce sync.Once
+	err     error // first error returned by a function run by Go
+	shared  slotsSharedState
+}
+
+// waiter is one queued AcquireN call. ready is closed once its units have
+// been added to the state word on its behalf.
+type slotsWaiter struct {
+	n          int64
+	ready      chan struct{}
+	prev, next *slotsWaiter
+}
+
+// init checks the configuration.
+func (s *Slots) init() {
+}
+
+// Acquire acquires one unit, blocking until it is available or ctx is done.
+// On success it returns nil. On failure it returns ctx.Err() and leaves the
+// semaphore unchanged. If ctx is already done, Acquire may still succeed
+// without blocking when a unit is free and nobody is waiting. Once it
+// waits, it fails if ctx is done when the wait ends, even if the unit was
+// granted at the same moment: the unit goes back, and a caller that cancels
+// ctx before releasing units never sees the waiter succeed.
+func (s *Slots) Acquire(ctx context.Context) error {
+	return s.sharedAcquire(ctx, 1)
+}
+
+// AcquireN acquires n units, blocking until they are available or ctx is
+// done, with the guarantees of Acquire. A request for more than the
+// capacity can never succeed: it waits for ctx to be done without holding
+// back other callers. AcquireN panics if n is negative.
+func (s *Slots) AcquireN(ctx context.Context, n int64) error {
+	return s.sharedAcquire(ctx, n)
+}
+
+// TryAcquire acquires one unit without blocking and reports whether it did.
+// It fails while other callers are waiting, even if a unit is free.
+func (s *Slots) TryAcquire() bool {
+	return s.sharedTryAcquire(1)
+}
+
+// TryAcquireN acquires n units without blocking and reports whether it did,
+// with the guarantees of TryAcquire. It panics if n is negative.
+func (s *Slots) TryAcquireN(n int64) bool {
+	return s.sharedTryAcquire(n)
+}
+
+// Release releases one unit. It panics if that releases more than is held.
+func (s *Slots) Release() {
+	s.sharedRelease(1)
+	return
+}
+
+// ReleaseN releases n units. It panics if that releases more than is held
+// or if n is negative.
+func (s *Slots) ReleaseN(n int64) {
+	s.sharedRelease(n)
+	return
+}
+
+// Available returns the weight free in this process's own count at the
+// moment of the call; the store may have less.
+func (s *Slots) Available() int64 {
+	return 4 - s.state.Load()&^slotsQueuedBit
+}
+
+// Go waits for a unit as Acquire does, then calls f in a new goroutine and
+// releases the unit when f returns. It returns ctx.Err() without calling f
+// if ctx is done first. The first non-nil error returned by a function run
+// by Go is returned by Wait.
+func (s *Slots) Go(ctx context.Context, f func() error) error {
+	if err := s.Acquire(ctx); err != nil {
+		return err
+	}
+	s.group.Add(1)
+	go func() {
+		defer s.group.Done()
+		defer s.Release()
+		if err := f(); err != nil {
+			s.errOnce.Do(func() { s.err = err })
+		}
+	}()
+	return nil
+}
+
+// Wait blocks until every function started by Go has returned, then
+// returns the first non-nil error (if any) they returned. As with
+// sync.WaitGroup, calls to Go that start a batch must happen before Wait.
+func (s *Slots) Wait() error {
+	s.group.Wait()
+	return s.err
+}
+
+// acquireSlow acquires n units through the mutex, queueing when they do
+// not fit or others are already queued.
+func (s *Slots) acquireSlow(ctx context.Context, n int64) error {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return nil
+	}
+	done := ctx.Done()
+	if n > 4 {
+		// Queueing it would block everyone behind a request that can
+		// never be granted.
+		<-done
+		return ctx.Err()
+	}
+	w, err := s.enqueue(ctx, done, n)
+	if w == nil {
+		return err
+	}
+	return s.await(ctx, done, w)
+}
+
+// enqueue takes n units at once if they fit and nobody is queued, fails if
+// done is closed, and otherwise queues a waiter for them and returns it:
+// nil and the result when no wait is needed.
+func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*slotsWaiter, error) {
+	s.mu.Lock()
+	for {
+		c := s.state.Load()
+		if n > 4-c {
+			break
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			s.mu.Unlock()
+			return nil, nil
+		}
+	}
+	select {
+	case <-done:
+		s.mu.Unlock()
+		return nil, ctx.Err()
+	default:
+	}
+
+	w := &slotsWaiter{n: n, ready: make(chan struct{})}
+	s.push(w)
+	for {
+		c := s.state.Load()
+		if c&slotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|slotsQueuedBit) {
+			break
+		}
+	}
+	// Units freed between the failed attempt above and setting slotsQueuedBit
+	// were released on the fast path, which notifies nobody.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return w, nil
+}
+
+// await waits until the queued w is granted its units or done is closed.
+// If done is closed when the wait ends, the request fails even if it was
+// granted too: a select between the two picks either at random, and the
+// grant may have come after ctx ended (go.dev/issue/63615).
+func (s *Slots) await(ctx context.Context, done <-chan struct{}, w *slotsWaiter) error {
+	select {
+	case <-w.ready:
+		select {
+		case <-done:
+			// Fail as if done had been picked; the units go back below.
+		default:
+			return nil
+		}
+	case <-done:
+	}
+	s.mu.Lock()
+	select {
+	case <-w.ready:
+		// Granted as ctx ended: give the units back, so that a failed
+		// Acquire leaves the semaphore unchanged.
+		s.state.Add(-w.n)
+	default:
+		s.remove(w)
+	}
+	// Removing the head, or giving units back, may let the next waiters in.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return ctx.Err()
+}
+
+// releaseSlow handles a release whose result c has slotsQueuedBit set, or shows
+// that more was released than held.
+func (s *Slots) releaseSlow(c int64) {
+	if c < 0 || c&slotsOverBit != 0 {
+		panic("semaphore: released more than held")
+	}
+	s.mu.Lock()
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+// notifyLocked grants queued requests in order while the head fits, and
+// clears slotsQueuedBit once the queue is empty. s.mu must be held.
+func (s *Slots) notifyLocked() {
+	for {
+		c := s.state.Load()
+		w := s.head
+		if w == nil {
+			if c&slotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^slotsQueuedBit) {
+				return
+			}
+			continue
+		}
+		if w.n > 4-c&^slotsQueuedBit {
+			return
+		}
+		next := c + w.n
+		if w.next == nil {
+			next &^= slotsQueuedBit
+		}
+		if s.state.CompareAndSwap(c, next) {
+			s.remove(w)
+			close(w.ready)
+		}
+	}
+}
+
+// push appends w to the waiter list. s.mu must be held.
+func (s *Slots) push(w *slotsWaiter) {
+	w.prev = s.tail
+	if s.tail == nil {
+		s.head = w
+	} else {
+		s.tail.next = w
+	}
+	s.tail = w
+}
+
+// remove unlinks w from the waiter list. s.mu must be held.
+func (s *Slots) remove(w *slotsWaiter) {
+	if w.prev == nil {
+		s.head = w.next
+	} else {
+		w.prev.next = w.next
+	}
+	if w.next == nil {
+		s.tail = w.prev
+	} else {
+		w.next.prev = w.prev
+	}
+	w.prev, w.next = nil, nil
+}
+
+// SlotsStore keeps semaphores that processes share, such as in Redis. A holder
+// keeps its units under a lease that expires unless renewed, so the units of
+// a process that dies come back within the lease's time.
+type SlotsStore interface {
+	// Acquire takes n units of the semaphore named key, whose capacity is
+	// size, for holder until ttl from now, and reports whether it did: when
+	// fewer than n units are free it takes nothing. Units of expired leases
+	// are free.
+	Acquire(ctx context.Context, key, holder string, n, size int64, ttl time.Duration) (bool, error)
+	// Renew extends to ttl from now the leases of those holders that still
+	// hold units, and returns how many did.
+	Renew(ctx context.Context, key string, holders []string, ttl time.Duration) (int, error)
+	// Release frees the units of holder.
+	Release(ctx context.Context, key, holder string) error
+}
+
+// SlotsFailMode says what a Slots does while its SlotsStore fails: returns an
+// error or does not answer within the store timeout.
+type SlotsFailMode uint8
+
+const (
+	// SlotsFailOpen grants units while the store fails, bounded by this
+	// process's own count only: onfail=open.
+	SlotsFailOpen SlotsFailMode = iota
+	// SlotsFailClosed fails Acquire with ErrSlotsStore while the store fails:
+	// onfail=closed.
+	SlotsFailClosed
+	// SlotsFailLocal grants this process's share while the store fails: at most
+	// N/Replicas units (at least one) held without the store: onfail=local.
+	SlotsFailLocal
+)
+
+// ErrSlotsStore is returned, wrapping the store's error, by Acquire of a
+// semaphore that fails closed while its store fails.
+var ErrSlotsStore = errors.New("semaphore: the shared store failed")
+
+// slotsSharedState is what a shared semaphore keeps of the units it holds in its
+// store.
+type slotsSharedState struct {
+	store SlotsStore
+	key   string
+	id    string // this semaphore's prefix of holder names
+
+	mu       sync.Mutex
+	seq      uint64
+	held     map[int64][]string // holders of the store, by their units
+	holders  int                // holders in held
+	unbacked map[int64]int64    // grants made while the store failed, by units
+	stop     chan struct{}      // closed to stop the renewer; nil while nothing is held
+
+	calls, errs, lost atomic.Uint64
+}
+
+// initShared is init for a semaphore whose units are leased from store.
+// The generated constructor calls it.
+func (s *Slots) initShared(store SlotsStore, key string) {
+	s.init()
+	var id [8]byte
+	rand.Read(id[:])
+	sh := &s.shared
+	sh.store, sh.key, sh.id = store, key, hex.EncodeToString(id[:])
+	sh.held = map[int64][]string{}
+	sh.unbacked = map[int64]int64{}
+}
+
+// sharedAcquire is AcquireN for a shared semaphore: n units of this
+// process's count, then n units of the store's.
+func (s *Slots) sharedAcquire(ctx context.Context, n int64) error {
+	if err := s.acquireSlow(ctx, n); err != nil || n == 0 {
+		return err
+	}
+	if err := s.acquireStore(ctx, n, true); err != nil {
+		s.releaseLocal(n)
+		return err
+	}
+	return nil
+}
+
+// sharedTryAcquire is TryAcquireN for a shared semaphore: one call to the
+// store, no wait.
+func (s *Slots) sharedTryAcquire(n int64) bool {
+	if !s.tryAcquireLocal(n) {
+		return false
+	}
+	if n == 0 {
+		return true
+	}
+	if s.acquireStore(context.Background(), n, false) != nil {
+		s.releaseLocal(n)
+		return false
+	}
+	return true
+}
+
+// slotsErrBusy is acquireStore's answer, without wait, when the store has no
+// room.
+var slotsErrBusy = errors.New("semaphore: no room in the store")
+
+// acquireStore takes n units of the store under a new holder, polling while
+// it has no room (from 1ms, doubling up to 100ms) when wait is set.
+func (s *Slots) acquireStore(ctx context.Context, n int64, wait bool) error {
+	sh := &s.shared
+	sh.mu.Lock()
+	sh.seq++
+	holder := sh.id + "-" + strconv.FormatUint(sh.seq, 10)
+	sh.mu.Unlock()
+	for backoff := time.Millisecond; ; backoff = min(2*backoff, 100*time.Millisecond) {
+		sctx, cancel := context.WithTimeout(ctx, (300 * time.Millisecond))
+		ok, err := sh.store.Acquire(sctx, sh.key, holder, n, 4, (1 * time.Second))
+		cancel()
+		sh.calls.Add(1)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			sh.errs.Add(1)
+			if s.grantUnbacked(n) {
+				return nil
+			}
+			return fmt.Errorf("%w: %w", ErrSlotsStore, err)
+		case ok:
+			s.hold(holder, n)
+			return nil
+		}
+		if !wait {
+			return slotsErrBusy
+		}
+		timer := time.NewTimer(backoff)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		}
+	}
+}
+
+// grantUnbacked grants n units without the store, as the SlotsFailMode allows.
+func (s *Slots) grantUnbacked(n int64) bool {
+	return false
+}
+
+// hold records holder's n units and starts renewing their lease.
+func (s *Slots) hold(holder string, n int64) {
+	sh := &s.shared
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	sh.held[n] = append(sh.held[n], holder)
+	sh.holders++
+	if sh.stop == nil {
+		sh.stop = make(chan struct{})
+		go s.renew(sh.stop)
+	}
+}
+
+// sharedRelease is ReleaseN for a shared semaphore: the store's units of a
+// holder of n units, then this process's. It panics if no grant of n units
+// is held: a shared semaphore releases units in the amounts it acquired
+// them.
+func (s *Slots) sharedRelease(n int64) {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return
+	}
+	sh := &s.shared
+	sh.mu.Lock()
+	holder := ""
+	if list := sh.held[n]; len(list) > 0 {
+		holder = list[len(list)-1]
+		sh.held[n] = list[:len(list)-1]
+		sh.holders--
+		if sh.holders == 0 {
+			close(sh.stop)
+			sh.stop = nil
+		}
+	} else if sh.unbacked[n] > 0 {
+		sh.unbacked[n]--
+	} else {
+		sh.mu.Unlock()
+		panic("semaphore: released more than held, or in other amounts than acquired")
+	}
+	sh.mu.Unlock()
+	if holder != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), (300 * time.Millisecond))
+		// A failed release leaves the lease to expire: it is no longer
+		// renewed.
+		if err := sh.store.Release(ctx, sh.key, holder); err != nil {
+			sh.errs.Add(1)
+		}
+		cancel()
+		sh.calls.Add(1)
+	}
+	s.releaseLocal(n)
+}
+
+// renew renews the leases of the units held in the store every third of
+// their time to live, until stop is closed: when nothing is held.
+func (s *Slots) renew(stop <-chan struct{}) {
+	sh := &s.shared
+	ticker := time.NewTicker((1 * time.Second) / 3)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-ticker.C:
+		}
+		sh.mu.Lock()
+		var holders []string
+		for _, list := range sh.held {
+			holders = append(holders, list...)
+		}
+		sh.mu.Unlock()
+		if len(holders) == 0 {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), (300 * time.Millisecond))
+		renewed, err := sh.store.Renew(ctx, sh.key, holders, (1 * time.Second))
+		cancel()
+		sh.calls.Add(1)
+		if err != nil {
+			sh.errs.Add(1)
+			continue
+		}
+		if lost := len(holders) - renewed; lost > 0 {
+			sh.lost.Add(uint64(lost))
+		}
+	}
+}
+
+// tryAcquireLocal is TryAcquireN of this process's count.
+func (s *Slots) tryAcquireLocal(n int64) bool {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	for {
+		c := s.state.Load()
+		if n > 4-c {
+			return false
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			return true
+		}
+	}
+}
+
+// releaseLocal is ReleaseN of this process's count.
+func (s *Slots) releaseLocal(n int64) {
+	if c := s.state.Add(-n); c&(slotsQueuedBit|slotsOverBit) != 0 || c < 0 {
+		s.releaseSlow(c)
+	}
+}
+
+// SlotsSharedStats counts a shared semaphore's calls to its store.
+type SlotsSharedStats struct {
+	// Calls and Errors count calls to the store, and those that failed.
+	Calls, Errors uint64
+	// Lost counts leases found expired at renewal: their holders went on
+	// without the units, which others may have taken.
+	Lost uint64
+	// Unbacked is the number of grants held now that were made while the
+	// store failed.
+	Unbacked int64
+}
+
+// SharedStats returns the counts of the semaphore's calls to its store.
+func (s *Slots) SharedStats() SlotsSharedStats {
+	sh := &s.shared
+	sh.mu.Lock()
+	unbacked := int64(0)
+	for _, c := range sh.unbacked {
+		unbacked += c
+	}
+	sh.mu.Unlock()
+	return SlotsSharedStats{Calls: sh.calls.Load(), Errors: sh.errs.Load(), Lost: sh.lost.Load(), Unbacked: unbacked}
+}
+
+// NewSlots returns a semaphore of capacity 4 shared with the semaphores of
+// other processes: the one named key in store. It holds its units in the
+// store under leases of 1s, renewed while held, so the units of a process
+// that dies come back within 1s. While the store fails, or takes longer than
+// 300ms to answer, it fails Acquire.
+func NewSlots(store SlotsStore, key string) *Slots {
+	s := &Slots{}
+	s.initShared(store, key)
+	return s
+}
+
+// BusySlots: generated from the semaphore directive in limits.go.
+
+// BusySlotsMaxN is the largest capacity a BusySlots supports. The two bits above it
+// in the state word are the queued flag and the over-release guard.
+const BusySlotsMaxN = 1<<61 - 1
+
+const (
+	// busySlotsQueuedBit is set in the state word while the waiter list is not
+	// empty. Being larger than any capacity, it makes the fast path's
+	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
+	busySlotsQueuedBit = 1 << 62
+	// busySlotsOverBit can only become set when a release subtracts more than is
+	// held: a borrow out of the held count into the flag bits.
+	busySlotsOverBit = 1 << 61
+	// busySlotsCacheLine is the size the hot word is padded to. 64 bytes on amd64
+	// and most arm64 cores; 128 would also cover Apple's and Neoverse's
+	// adjacent-line prefetch at the cost of a larger struct.
+	busySlotsCacheLine = 64
+)
+
+// BusySlots bounds the total weight held at once by concurrent holders in
+// every process that shares its store.
+//
+// Each process counts its own holders first, FIFO as a local semaphore, and
+// then takes the units in the store, polling while the store has no room
+// (from 1ms, doubling up to 100ms): processes are not served in order. Units
+// are released in the amounts they were acquired.
+//
+// A BusySlots must be created with NewBusySlots and must not be copied after
+// first use.
+type BusySlots struct {
+	// state is the held weight in its low bits, plus busySlotsQueuedBit while
+	// waiters are queued. Uncontended Acquire and Release touch only this.
+	state atomic.Int64
+	// The slow path's fields below are written by waiters while holders
+	// spin on state; keep them on another cache line.
+	_ [busySlotsCacheLine - 8]byte
+
+	mu         sync.Mutex // guards head and tail
+	head, tail *busySlotsWaiter
+
+	group   sync.WaitGroup // goroutines started by Go
+	errOnce sync.Once
+	err     error // first error returned by a function run by Go
+	shared  busySlotsSharedState
+}
+
+// waiter is one queued AcquireN call. ready is closed once its units have
+// been added to the state word on its behalf.
+type busySlotsWaiter struct {
+	n          int64
+	ready      chan struct{}
+	prev, next *busySlotsWaiter
+}
+
+// init checks the configuration.
+func (s *BusySlots) init() {
+}
+
+// Acquire acquires one unit, blocking until it is available or ctx is done.
+// On success it returns nil. On failure it returns ctx.Err() and leaves the
+// semaphore unchanged. If ctx is already done, Acquire may still succeed
+// without blocking when a unit is free and nobody is waiting. Once it
+// waits, it fails if ctx is done when the wait ends, even if the unit was
+// granted at the same moment: the unit goes back, and a caller that cancels
+// ctx before releasing units never sees the waiter succeed.
+func (s *BusySlots) Acquire(ctx context.Context) error {
+	return s.sharedAcquire(ctx, 1)
+}
+
+// AcquireN acquires n units, blocking until they are available or ctx is
+// done, with the guarantees of Acquire. A request for more than the
+// capacity can never succeed: it waits for ctx to be done without holding
+// back other callers. AcquireN panics if n is negative.
+func (s *BusySlots) AcquireN(ctx context.Context, n int64) error {
+	return s.sharedAcquire(ctx, n)
+}
+
+// TryAcquire acquires one unit without blocking and reports whether it did.
+// It fails while other callers are waiting, even if a unit is free.
+func (s *BusySlots) TryAcquire() bool {
+	return s.sharedTryAcquire(1)
+}
+
+// TryAcquireN acquires n units without blocking and reports whether it did,
+// with the guarantees of TryAcquire. It panics if n is negative.
+func (s *BusySlots) TryAcquireN(n int64) bool {
+	return s.sharedTryAcquire(n)
+}
+
+// Release releases one unit. It panics if that releases more than is held.
+func (s *BusySlots) Release() {
+	s.sharedRelease(1)
+	return
+}
+
+// ReleaseN releases n units. It panics if that releases more than is held
+// or if n is negative.
+func (s *BusySlots) ReleaseN(n int64) {
+	s.sharedRelease(n)
+	return
+}
+
+// Available returns the weight free in this process's own count at the
+// moment of the call; the store may have less.
+func (s *BusySlots) Available() int64 {
+	return 4 - s.state.Load()&^busySlotsQueuedBit
+}
+
+// Go waits for a unit as Acquire does, then calls f in a new goroutine and
+// releases the unit when f returns. It returns ctx.Err() without calling f
+// if ctx is done first. The first non-nil error returned by a function run
+// by Go is returned by Wait.
+func (s *BusySlots) Go(ctx context.Context, f func() error) error {
+	if err := s.Acquire(ctx); err != nil {
+		return err
+	}
+	s.group.Add(1)
+	go func() {
+		defer s.group.Done()
+		defer s.Release()
+		if err := f(); err != nil {
+			s.errOnce.Do(func() { s.err = err })
+		}
+	}()
+	return nil
+}
+
+// Wait blocks until every function started by Go has returned, then
+// returns the first non-nil error (if any) they returned. As with
+// sync.WaitGroup, calls to Go that start a batch must happen before Wait.
+func (s *BusySlots) Wait() error {
+	s.group.Wait()
+	return s.err
+}
+
+// acquireSlow acquires n units through the mutex, queueing when they do
+// not fit or others are already queued.
+func (s *BusySlots) acquireSlow(ctx context.Context, n int64) error {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return nil
+	}
+	done := ctx.Done()
+	if n > 4 {
+		// Queueing it would block everyone behind a request that can
+		// never be granted.
+		<-done
+		return ctx.Err()
+	}
+	w, err := s.enqueue(ctx, done, n)
+	if w == nil {
+		return err
+	}
+	return s.await(ctx, done, w)
+}
+
+// enqueue takes n units at once if they fit and nobody is queued, fails if
+// done is closed, and otherwise queues a waiter for them and returns it:
+// nil and the result when no wait is needed.
+func (s *BusySlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*busySlotsWaiter, error) {
+	s.mu.Lock()
+	for {
+		c := s.state.Load()
+		if n > 4-c {
+			break
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			s.mu.Unlock()
+			return nil, nil
+		}
+	}
+	select {
+	case <-done:
+		s.mu.Unlock()
+		return nil, ctx.Err()
+	default:
+	}
+
+	w := &busySlotsWaiter{n: n, ready: make(chan struct{})}
+	s.push(w)
+	for {
+		c := s.state.Load()
+		if c&busySlotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|busySlotsQueuedBit) {
+			break
+		}
+	}
+	// Units freed between the failed attempt above and setting busySlotsQueuedBit
+	// were released on the fast path, which notifies nobody.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return w, nil
+}
+
+// await waits until the queued w is granted its units or done is closed.
+// If done is closed when the wait ends, the request fails even if it was
+// granted too: a select between the two picks either at random, and the
+// grant may have come after ctx ended (go.dev/issue/63615).
+func (s *BusySlots) await(ctx context.Context, done <-chan struct{}, w *busySlotsWaiter) error {
+	select {
+	case <-w.ready:
+		select {
+		case <-done:
+			// Fail as if done had been picked; the units go back below.
+		default:
+			return nil
+		}
+	case <-done:
+	}
+	s.mu.Lock()
+	select {
+	case <-w.ready:
+		// Granted as ctx ended: give the units back, so that a failed
+		// Acquire leaves the semaphore unchanged.
+		s.state.Add(-w.n)
+	default:
+		s.remove(w)
+	}
+	// Removing the head, or giving units back, may let the next waiters in.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return ctx.Err()
+}
+
+// releaseSlow handles a release whose result c has busySlotsQueuedBit set, or shows
+// that more was released than held.
+func (s *BusySlots) releaseSlow(c int64) {
+	if c < 0 || c&busySlotsOverBit != 0 {
+		panic("semaphore: released more than held")
+	}
+	s.mu.Lock()
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+// notifyLocked grants queued requests in order while the head fits, and
+// clears busySlotsQueuedBit once the queue is empty. s.mu must be held.
+func (s *BusySlots) notifyLocked() {
+	for {
+		c := s.state.Load()
+		w := s.head
+		if w == nil {
+			if c&busySlotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^busySlotsQueuedBit) {
+				return
+			}
+			continue
+		}
+		if w.n > 4-c&^busySlotsQueuedBit {
+			return
+		}
+		next := c + w.n
+		if w.next == nil {
+			next &^= busySlotsQueuedBit
+		}
+		if s.state.CompareAndSwap(c, next) {
+			s.remove(w)
+			close(w.ready)
+		}
+	}
+}
+
+// push appends w to the waiter list. s.mu must be held.
+func (s *BusySlots) push(w *busySlotsWaiter) {
+	w.prev = s.tail
+	if s.tail == nil {
+		s.head = w
+	} else {
+		s.tail.next = w
+	}
+	s.tail = w
+}
+
+// remove unlinks w from the waiter list. s.mu must be held.
+func (s *BusySlots) remove(w *busySlotsWaiter) {
+	if w.prev == nil {
+		s.head = w.next
+	} else {
+		w.prev.next = w.next
+	}
+	if w.next == nil {
+		s.tail = w.prev
+	} else {
+		w.next.prev = w.prev
+	}
+	w.prev, w.next = nil, nil
+}
+
+// BusySlotsStore keeps semaphores that processes share, such as in Redis. A holder
+// keeps its units under a lease that expires unless renewed, so the units of
+// a process that dies come back within the lease's time.
+type BusySlotsStore interface {
+	// Acquire takes n units of the semaphore named key, whose capacity is
+	// size, for holder until ttl from now, and reports whether it did: when
+	// fewer than n units are free it takes nothing. Units of expired leases
+	// are free.
+	Acquire(ctx context.Context, key, holder string, n, size int64, ttl time.Duration) (bool, error)
+	// Renew extends to ttl from now the leases of those holders that still
+	// hold units, and returns how many did.
+	Renew(ctx context.Context, key string, holders []string, ttl time.Duration) (int, error)
+	// Release frees the units of holder.
+	Release(ctx context.Context, key, holder string) error
+}
+
+// BusySlotsFailMode says what a BusySlots does while its BusySlotsStore fails: returns an
+// error or does not answer within the store timeout.
+type BusySlotsFailMode uint8
+
+const (
+	// BusySlotsFailOpen grants units while the store fails, bounded by this
+	// process's own count only: onfail=open.
+	BusySlotsFailOpen BusySlotsFailMode = iota
+	// BusySlotsFailClosed fails Acquire with ErrBusySlotsStore while the store fails:
+	// onfail=closed.
+	BusySlotsFailClosed
+	// BusySlotsFailLocal grants this process's share while the store fails: at most
+	// N/Replicas units (at least one) held without the store: onfail=local.
+	BusySlotsFailLocal
+)
+
+// ErrBusySlotsStore is returned, wrapping the store's error, by Acquire of a
+// semaphore that fails closed while its store fails.
+var ErrBusySlotsStore = errors.New("semaphore: the shared store failed")
+
+// busySlotsSharedState is what a shared semaphore keeps of the units it holds in its
+// store.
+type busySlotsSharedState struct {
+	store BusySlotsStore
+	key   string
+	id    string // this semaphore's prefix of holder names
+
+	mu       sync.Mutex
+	seq      uint64
+	held     map[int64][]string // holders of the store, by their units
+	holders  int                // holders in held
+	unbacked map[int64]int64    // grants made while the store failed, by units
+	stop     chan struct{}      // closed to stop the renewer; nil while nothing is held
+
+	calls, errs, lost atomic.Uint64
+}
+
+// initShared is init for a semaphore whose units are leased from store.
+// The generated constructor calls it.
+func (s *BusySlots) initShared(store BusySlotsStore, key string) {
+	s.init()
+	var id [8]byte
+	rand.Read(id[:])
+	sh := &s.shared
+	sh.store, sh.key, sh.id = store, key, hex.EncodeToString(id[:])
+	sh.held = map[int64][]string{}
+	sh.unbacked = map[int64]int64{}
+}
+
+// sharedAcquire is AcquireN for a shared semaphore: n units of this
+// process's count, then n units of the store's.
+func (s *BusySlots) sharedAcquire(ctx context.Context, n int64) error {
+	if err := s.acquireSlow(ctx, n); err != nil || n == 0 {
+		return err
+	}
+	if err := s.acquireStore(ctx, n, true); err != nil {
+		s.releaseLocal(n)
+		return err
+	}
+	return nil
+}
+
+// sharedTryAcquire is TryAcquireN for a shared semaphore: one call to the
+// store, no wait.
+func (s *BusySlots) sharedTryAcquire(n int64) bool {
+	if !s.tryAcquireLocal(n) {
+		return false
+	}
+	if n == 0 {
+		return true
+	}
+	if s.acquireStore(context.Background(), n, false) != nil {
+		s.releaseLocal(n)
+		return false
+	}
+	return true
+}
+
+// busySlotsErrBusy is acquireStore's answer, without wait, when the store has no
+// room.
+var busySlotsErrBusy = errors.New("semaphore: no room in the store")
+
+// acquireStore takes n units of the store under a new holder, polling while
+// it has no room (from 1ms, doubling up to 100ms) when wait is set.
+func (s *BusySlots) acquireStore(ctx context.Context, n int64, wait bool) error {
+	sh := &s.shared
+	sh.mu.Lock()
+	sh.seq++
+	holder := sh.id + "-" + strconv.FormatUint(sh.seq, 10)
+	sh.mu.Unlock()
+	for backoff := time.Millisecond; ; backoff = min(2*backoff, 100*time.Millisecond) {
+		sctx, cancel := context.WithTimeout(ctx, (2 * time.Second))
+		ok, err := sh.store.Acquire(sctx, sh.key, holder, n, 4, (10 * time.Second))
+		cancel()
+		sh.calls.Add(1)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			sh.errs.Add(1)
+			if s.grantUnbacked(n) {
+				return nil
+			}
+			return fmt.Errorf("%w: %w", ErrBusySlotsStore, err)
+		case ok:
+			s.hold(holder, n)
+			return nil
+		}
+		if !wait {
+			return busySlotsErrBusy
+		}
+		timer := time.NewTimer(backoff)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		}
+	}
+}
+
+// grantUnbacked grants n units without the store, as the BusySlotsFailMode allows.
+func (s *BusySlots) grantUnbacked(n int64) bool {
+	return false
+}
+
+// hold records holder's n units and starts renewing their lease.
+func (s *BusySlots) hold(holder string, n int64) {
+	sh := &s.shared
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	sh.held[n] = append(sh.held[n], holder)
+	sh.holders++
+	if sh.stop == nil {
+		sh.stop = make(chan struct{})
+		go s.renew(sh.stop)
+	}
+}
+
+// sharedRelease is ReleaseN for a shared semaphore: the store's units of a
+// holder of n units, then this process's. It panics if no grant of n units
+// is held: a shared semaphore releases units in the amounts it acquired
+// them.
+func (s *BusySlots) sharedRelease(n int64) {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return
+	}
+	sh := &s.shared
+	sh.mu.Lock()
+	holder := ""
+	if list := sh.held[n]; len(list) > 0 {
+		holder = list[len(list)-1]
+		sh.held[n] = list[:len(list)-1]
+		sh.holders--
+		if sh.holders == 0 {
+			close(sh.stop)
+			sh.stop = nil
+		}
+	} else if sh.unbacked[n] > 0 {
+		sh.unbacked[n]--
+	} else {
+		sh.mu.Unlock()
+		panic("semaphore: released more than held, or in other amounts than acquired")
+	}
+	sh.mu.Unlock()
+	if holder != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), (2 * time.Second))
+		// A failed release leaves the lease to expire: it is no longer
+		// renewed.
+		if err := sh.store.Release(ctx, sh.key, holder); err != nil {
+			sh.errs.Add(1)
+		}
+		cancel()
+		sh.calls.Add(1)
+	}
+	s.releaseLocal(n)
+}
+
+// renew renews the leases of the units held in the store every third of
+// their time to live, until stop is closed: when nothing is held.
+func (s *BusySlots) renew(stop <-chan struct{}) {
+	sh := &s.shared
+	ticker := time.NewTicker((10 * time.Second) / 3)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-ticker.C:
+		}
+		sh.mu.Lock()
+		var holders []string
+		for _, list := range sh.held {
+			holders = append(holders, list...)
+		}
+		sh.mu.Unlock()
+		if len(holders) == 0 {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), (2 * time.Second))
+		renewed, err := sh.store.Renew(ctx, sh.key, holders, (10 * time.Second))
+		cancel()
+		sh.calls.Add(1)
+		if err != nil {
+			sh.errs.Add(1)
+			continue
+		}
+		if lost := len(holders) - renewed; lost > 0 {
+			sh.lost.Add(uint64(lost))
+		}
+	}
+}
+
+// tryAcquireLocal is TryAcquireN of this process's count.
+func (s *BusySlots) tryAcquireLocal(n int64) bool {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	for {
+		c := s.state.Load()
+		if n > 4-c {
+			return false
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			return true
+		}
+	}
+}
+
+// releaseLocal is ReleaseN of this process's count.
+func (s *BusySlots) releaseLocal(n int64) {
+	if c := s.state.Add(-n); c&(busySlotsQueuedBit|busySlotsOverBit) != 0 || c < 0 {
+		s.releaseSlow(c)
+	}
+}
+
+// BusySlotsSharedStats counts a shared semaphore's calls to its store.
+type BusySlotsSharedStats struct {
+	// Calls and Errors count calls to the store, and those that failed.
+	Calls, Errors uint64
+	// Lost counts leases found expired at renewal: their holders went on
+	// without the units, which others may have taken.
+	Lost uint64
+	// Unbacked is the number of grants held now that were made while the
+	// store failed.
+	Unbacked int64
+}
+
+// SharedStats returns the counts of the semaphore's calls to its store.
+func (s *BusySlots) SharedStats() BusySlotsSharedStats {
+	sh := &s.shared
+	sh.mu.Lock()
+	unbacked := int64(0)
+	for _, c := range sh.unbacked {
+		unbacked += c
+	}
+	sh.mu.Unlock()
+	return BusySlotsSharedStats{Calls: sh.calls.Load(), Errors: sh.errs.Load(), Lost: sh.lost.Load(), Unbacked: unbacked}
+}
+
+// NewBusySlots returns a semaphore of capacity 4 shared with the semaphores
+// of other processes: the one named key in store. It holds its units in the
+// store under leases of 10s, renewed while held, so the units of a process
+// that dies come back within 10s. While the store fails, or takes longer than
+// 2s to answer, it fails Acquire.
+func NewBusySlots(store BusySlotsStore, key string) *BusySlots {
+	s := &BusySlots{}
+	s.initShared(store, key)
+	return s
+}
+
+// OpenSlots: generated from the semaphore directive in limits.go.
+
+// OpenSlotsMaxN is the largest capacity a OpenSlots supports. The two bits above it
+// in the state word are the queued flag and the over-release guard.
+const OpenSlotsMaxN = 1<<61 - 1
+
+const (
+	// openSlotsQueuedBit is set in the state word while the waiter list is not
+	// empty. Being larger than any capacity, it makes the fast path's
+	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
+	openSlotsQueuedBit = 1 << 62
+	// openSlotsOverBit can only become set when a release subtracts more than is
+	// held: a borrow out of the held count into the flag bits.
+	openSlotsOverBit = 1 << 61
+	// openSlotsCacheLine is the size the hot word is padded to. 64 bytes on amd64
+	// and most arm64 cores; 128 would also cover Apple's and Neoverse's
+	// adjacent-line prefetch at the cost of a larger struct.
+	openSlotsCacheLine = 64
+)
+
+// OpenSlots bounds the total weight held at once by concurrent holders in
+// every process that shares its store.
+//
+// Each process counts its own holders first, FIFO as a local semaphore, and
+// then takes the units in the store, polling while the store has no room
+// (from 1ms, doubling up to 100ms): processes are not served in order. Units
+// are released in the amounts they were acquired.
+//
+// A OpenSlots must be created with NewOpenSlots and must not be copied after
+// first use.
+type OpenSlots struct {
+	// state is the held weight in its low bits, plus openSlotsQueuedBit while
+	// waiters are queued. Uncontended Acquire and Release touch only this.
+	state atomic.Int64
+	// The slow path's fields below are written by waiters while holders
+	// spin on state; keep them on another cache line.
+	_ [openSlotsCacheLine - 8]byte
+
+	mu         sync.Mutex // guards head and tail
+	head, tail *openSlotsWaiter
+
+	group   sync.WaitGroup // goroutines started by Go
+	errOnce sync.Once
+	err     error // first error returned by a function run by Go
+	shared  openSlotsSharedState
+}
+
+// waiter is one queued AcquireN call. ready is closed once its units have
+// been added to the state word on its behalf.
+type openSlotsWaiter struct {
+	n          int64
+	ready      chan struct{}
+	prev, next *openSlotsWaiter
+}
+
+// init checks the configuration.
+func (s *OpenSlots) init() {
+}
+
+// Acquire acquires one unit, blocking until it is available or ctx is done.
+// On success it returns nil. On failure it returns ctx.Err() and leaves the
+// semaphore unchanged. If ctx is already done, Acquire may still succeed
+// without blocking when a unit is free and nobody is waiting. Once it
+// waits, it fails if ctx is done when the wait ends, even if the unit was
+// granted at the same moment: the unit goes back, and a caller that cancels
+// ctx before releasing units never sees the waiter succeed.
+func (s *OpenSlots) Acquire(ctx context.Context) error {
+	return s.sharedAcquire(ctx, 1)
+}
+
+// AcquireN acquires n units, blocking until they are available or ctx is
+// done, with the guarantees of Acquire. A request for more than the
+// capacity can never succeed: it waits for ctx to be done without holding
+// back other callers. AcquireN panics if n is negative.
+func (s *OpenSlots) AcquireN(ctx context.Context, n int64) error {
+	return s.sharedAcquire(ctx, n)
+}
+
+// TryAcquire acquires one unit without blocking and reports whether it did.
+// It fails while other callers are waiting, even if a unit is free.
+func (s *OpenSlots) TryAcquire() bool {
+	return s.sharedTryAcquire(1)
+}
+
+// TryAcquireN acquires n units without blocking and reports whether it did,
+// with the guarantees of TryAcquire. It panics if n is negative.
+func (s *OpenSlots) TryAcquireN(n int64) bool {
+	return s.sharedTryAcquire(n)
+}
+
+// Release releases one unit. It panics if that releases more than is held.
+func (s *OpenSlots) Release() {
+	s.sharedRelease(1)
+	return
+}
+
+// ReleaseN releases n units. It panics if that releases more than is held
+// or if n is negative.
+func (s *OpenSlots) ReleaseN(n int64) {
+	s.sharedRelease(n)
+	return
+}
+
+// Available returns the weight free in this process's own count at the
+// moment of the call; the store may have less.
+func (s *OpenSlots) Available() int64 {
+	return 4 - s.state.Load()&^openSlotsQueuedBit
+}
+
+// Go waits for a unit as Acquire does, then calls f in a new goroutine and
+// releases the unit when f returns. It returns ctx.Err() without calling f
+// if ctx is done first. The first non-nil error returned by a function run
+// by Go is returned by Wait.
+func (s *OpenSlots) Go(ctx context.Context, f func() error) error {
+	if err := s.Acquire(ctx); err != nil {
+		return err
+	}
+	s.group.Add(1)
+	go func() {
+		defer s.group.Done()
+		defer s.Release()
+		if err := f(); err != nil {
+			s.errOnce.Do(func() { s.err = err })
+		}
+	}()
+	return nil
+}
+
+// Wait blocks until every function started by Go has returned, then
+// returns the first non-nil error (if any) they returned. As with
+// sync.WaitGroup, calls to Go that start a batch must happen before Wait.
+func (s *OpenSlots) Wait() error {
+	s.group.Wait()
+	return s.err
+}
+
+// acquireSlow acquires n units through the mutex, queueing when they do
+// not fit or others are already queued.
+func (s *OpenSlots) acquireSlow(ctx context.Context, n int64) error {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return nil
+	}
+	done := ctx.Done()
+	if n > 4 {
+		// Queueing it would block everyone behind a request that can
+		// never be granted.
+		<-done
+		return ctx.Err()
+	}
+	w, err := s.enqueue(ctx, done, n)
+	if w == nil {
+		return err
+	}
+	return s.await(ctx, done, w)
+}
+
+// enqueue takes n units at once if they fit and nobody is queued, fails if
+// done is closed, and otherwise queues a waiter for them and returns it:
+// nil and the result when no wait is needed.
+func (s *OpenSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*openSlotsWaiter, error) {
+	s.mu.Lock()
+	for {
+		c := s.state.Load()
+		if n > 4-c {
+			break
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			s.mu.Unlock()
+			return nil, nil
+		}
+	}
+	select {
+	case <-done:
+		s.mu.Unlock()
+		return nil, ctx.Err()
+	default:
+	}
+
+	w := &openSlotsWaiter{n: n, ready: make(chan struct{})}
+	s.push(w)
+	for {
+		c := s.state.Load()
+		if c&openSlotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|openSlotsQueuedBit) {
+			break
+		}
+	}
+	// Units freed between the failed attempt above and setting openSlotsQueuedBit
+	// were released on the fast path, which notifies nobody.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return w, nil
+}
+
+// await waits until the queued w is granted its units or done is closed.
+// If done is closed when the wait ends, the request fails even if it was
+// granted too: a select between the two picks either at random, and the
+// grant may have come after ctx ended (go.dev/issue/63615).
+func (s *OpenSlots) await(ctx context.Context, done <-chan struct{}, w *openSlotsWaiter) error {
+	select {
+	case <-w.ready:
+		select {
+		case <-done:
+			// Fail as if done had been picked; the units go back below.
+		default:
+			return nil
+		}
+	case <-done:
+	}
+	s.mu.Lock()
+	select {
+	case <-w.ready:
+		// Granted as ctx ended: give the units back, so that a failed
+		// Acquire leaves the semaphore unchanged.
+		s.state.Add(-w.n)
+	default:
+		s.remove(w)
+	}
+	// Removing the head, or giving units back, may let the next waiters in.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return ctx.Err()
+}
+
+// releaseSlow handles a release whose result c has openSlotsQueuedBit set, or shows
+// that more was released than held.
+func (s *OpenSlots) releaseSlow(c int64) {
+	if c < 0 || c&openSlotsOverBit != 0 {
+		panic("semaphore: released more than held")
+	}
+	s.mu.Lock()
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+// notifyLocked grants queued requests in order while the head fits, and
+// clears openSlotsQueuedBit once the queue is empty. s.mu must be held.
+func (s *OpenSlots) notifyLocked() {
+	for {
+		c := s.state.Load()
+		w := s.head
+		if w == nil {
+			if c&openSlotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^openSlotsQueuedBit) {
+				return
+			}
+			continue
+		}
+		if w.n > 4-c&^openSlotsQueuedBit {
+			return
+		}
+		next := c + w.n
+		if w.next == nil {
+			next &^= openSlotsQueuedBit
+		}
+		if s.state.CompareAndSwap(c, next) {
+			s.remove(w)
+			close(w.ready)
+		}
+	}
+}
+
+// push appends w to the waiter list. s.mu must be held.
+func (s *OpenSlots) push(w *openSlotsWaiter) {
+	w.prev = s.tail
+	if s.tail == nil {
+		s.head = w
+	} else {
+		s.tail.next = w
+	}
+	s.tail = w
+}
+
+// remove unlinks w from the waiter list. s.mu must be held.
+func (s *OpenSlots) remove(w *openSlotsWaiter) {
+	if w.prev == nil {
+		s.head = w.next
+	} else {
+		w.prev.next = w.next
+	}
+	if w.next == nil {
+		s.tail = w.prev
+	} else {
+		w.next.prev = w.prev
+	}
+	w.prev, w.next = nil, nil
+}
+
+// OpenSlotsStore keeps semaphores that processes share, such as in Redis. A holder
+// keeps its units under a lease that expires unless renewed, so the units of
+// a process that dies come back within the lease's time.
+type OpenSlotsStore interface {
+	// Acquire takes n units of the semaphore named key, whose capacity is
+	// size, for holder until ttl from now, and reports whether it did: when
+	// fewer than n units are free it takes nothing. Units of expired leases
+	// are free.
+	Acquire(ctx context.Context, key, holder string, n, size int64, ttl time.Duration) (bool, error)
+	// Renew extends to ttl from now the leases of those holders that still
+	// hold units, and returns how many did.
+	Renew(ctx context.Context, key string, holders []string, ttl time.Duration) (int, error)
+	// Release frees the units of holder.
+	Release(ctx context.Context, key, holder string) error
+}
+
+// OpenSlotsFailMode says what a OpenSlots does while its OpenSlotsStore fails: returns an
+// error or does not answer within the store timeout.
+type OpenSlotsFailMode uint8
+
+const (
+	// OpenSlotsFailOpen grants units while the store fails, bounded by this
+	// process's own count only: onfail=open.
+	OpenSlotsFailOpen OpenSlotsFailMode = iota
+	// OpenSlotsFailClosed fails Acquire with ErrOpenSlotsStore while the store fails:
+	// onfail=closed.
+	OpenSlotsFailClosed
+	// OpenSlotsFailLocal grants this process's share while the store fails: at most
+	// N/Replicas units (at least one) held without the store: onfail=local.
+	OpenSlotsFailLocal
+)
+
+// ErrOpenSlotsStore is returned, wrapping the store's error, by Acquire of a
+// semaphore that fails closed while its store fails.
+var ErrOpenSlotsStore = errors.New("semaphore: the shared store failed")
+
+// openSlotsSharedState is what a shared semaphore keeps of the units it holds in its
+// store.
+type openSlotsSharedState struct {
+	store OpenSlotsStore
+	key   string
+	id    string // this semaphore's prefix of holder names
+
+	mu       sync.Mutex
+	seq      uint64
+	held     map[int64][]string // holders of the store, by their units
+	holders  int                // holders in held
+	unbacked map[int64]int64    // grants made while the store failed, by units
+	stop     chan struct{}      // closed to stop the renewer; nil while nothing is held
+
+	calls, errs, lost atomic.Uint64
+}
+
+// initShared is init for a semaphore whose units are leased from store.
+// The generated constructor calls it.
+func (s *OpenSlots) initShared(store OpenSlotsStore, key string) {
+	s.init()
+	var id [8]byte
+	rand.Read(id[:])
+	sh := &s.shared
+	sh.store, sh.key, sh.id = store, key, hex.EncodeToString(id[:])
+	sh.held = map[int64][]string{}
+	sh.unbacked = map[int64]int64{}
+}
+
+// sharedAcquire is AcquireN for a shared semaphore: n units of this
+// process's count, then n units of the store's.
+func (s *OpenSlots) sharedAcquire(ctx context.Context, n int64) error {
+	if err := s.acquireSlow(ctx, n); err != nil || n == 0 {
+		return err
+	}
+	if err := s.acquireStore(ctx, n, true); err != nil {
+		s.releaseLocal(n)
+		return err
+	}
+	return nil
+}
+
+// sharedTryAcquire is TryAcquireN for a shared semaphore: one call to the
+// store, no wait.
+func (s *OpenSlots) sharedTryAcquire(n int64) bool {
+	if !s.tryAcquireLocal(n) {
+		return false
+	}
+	if n == 0 {
+		return true
+	}
+	if s.acquireStore(context.Background(), n, false) != nil {
+		s.releaseLocal(n)
+		return false
+	}
+	return true
+}
+
+// openSlotsErrBusy is acquireStore's answer, without wait, when the store has no
+// room.
+var openSlotsErrBusy = errors.New("semaphore: no room in the store")
+
+// acquireStore takes n units of the store under a new holder, polling while
+// it has no room (from 1ms, doubling up to 100ms) when wait is set.
+func (s *OpenSlots) acquireStore(ctx context.Context, n int64, wait bool) error {
+	sh := &s.shared
+	sh.mu.Lock()
+	sh.seq++
+	holder := sh.id + "-" + strconv.FormatUint(sh.seq, 10)
+	sh.mu.Unlock()
+	for backoff := time.Millisecond; ; backoff = min(2*backoff, 100*time.Millisecond) {
+		sctx, cancel := context.WithTimeout(ctx, (100 * time.Millisecond))
+		ok, err := sh.store.Acquire(sctx, sh.key, holder, n, 4, (300 * time.Millisecond))
+		cancel()
+		sh.calls.Add(1)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			sh.errs.Add(1)
+			if s.grantUnbacked(n) {
+				return nil
+			}
+		case ok:
+			s.hold(holder, n)
+			return nil
+		}
+		if !wait {
+			return openSlotsErrBusy
+		}
+		timer := time.NewTimer(backoff)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		}
+	}
+}
+
+// grantUnbacked grants n units without the store, as the OpenSlotsFailMode allows.
+func (s *OpenSlots) grantUnbacked(n int64) bool {
+	sh := &s.shared
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	sh.unbacked[n]++
+	return true
+}
+
+// hold records holder's n units and starts renewing their lease.
+func (s *OpenSlots) hold(holder string, n int64) {
+	sh := &s.shared
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	sh.held[n] = append(sh.held[n], holder)
+	sh.holders++
+	if sh.stop == nil {
+		sh.stop = make(chan struct{})
+		go s.renew(sh.stop)
+	}
+}
+
+// sharedRelease is ReleaseN for a shared semaphore: the store's units of a
+// holder of n units, then this process's. It panics if no grant of n units
+// is held: a shared semaphore releases units in the amounts it acquired
+// them.
+func (s *OpenSlots) sharedRelease(n int64) {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return
+	}
+	sh := &s.shared
+	sh.mu.Lock()
+	holder := ""
+	if list := sh.held[n]; len(list) > 0 {
+		holder = list[len(list)-1]
+		sh.held[n] = list[:len(list)-1]
+		sh.holders--
+		if sh.holders == 0 {
+			close(sh.stop)
+			sh.stop = nil
+		}
+	} else if sh.unbacked[n] > 0 {
+		sh.unbacked[n]--
+	} else {
+		sh.mu.Unlock()
+		panic("semaphore: released more than held, or in other amounts than acquired")
+	}
+	sh.mu.Unlock()
+	if holder != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), (100 * time.Millisecond))
+		// A failed release leaves the lease to expire: it is no longer
+		// renewed.
+		if err := sh.store.Release(ctx, sh.key, holder); err != nil {
+			sh.errs.Add(1)
+		}
+		cancel()
+		sh.calls.Add(1)
+	}
+	s.releaseLocal(n)
+}
+
+// renew renews the leases of the units held in the store every third of
+// their time to live, until stop is closed: when nothing is held.
+func (s *OpenSlots) renew(stop <-chan struct{}) {
+	sh := &s.shared
+	ticker := time.NewTicker((300 * time.Millisecond) / 3)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-ticker.C:
+		}
+		sh.mu.Lock()
+		var holders []string
+		for _, list := range sh.held {
+			holders = append(holders, list...)
+		}
+		sh.mu.Unlock()
+		if len(holders) == 0 {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), (100 * time.Millisecond))
+		renewed, err := sh.store.Renew(ctx, sh.key, holders, (300 * time.Millisecond))
+		cancel()
+		sh.calls.Add(1)
+		if err != nil {
+			sh.errs.Add(1)
+			continue
+		}
+		if lost := len(holders) - renewed; lost > 0 {
+			sh.lost.Add(uint64(lost))
+		}
+	}
+}
+
+// tryAcquireLocal is TryAcquireN of this process's count.
+func (s *OpenSlots) tryAcquireLocal(n int64) bool {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	for {
+		c := s.state.Load()
+		if n > 4-c {
+			return false
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			return true
+		}
+	}
+}
+
+// releaseLocal is ReleaseN of this process's count.
+func (s *OpenSlots) releaseLocal(n int64) {
+	if c := s.state.Add(-n); c&(openSlotsQueuedBit|openSlotsOverBit) != 0 || c < 0 {
+		s.releaseSlow(c)
+	}
+}
+
+// OpenSlotsSharedStats counts a shared semaphore's calls to its store.
+type OpenSlotsSharedStats struct {
+	// Calls and Errors count calls to the store, and those that failed.
+	Calls, Errors uint64
+	// Lost counts leases found expired at renewal: their holders went on
+	// without the units, which others may have taken.
+	Lost uint64
+	// Unbacked is the number of grants held now that were made while the
+	// store failed.
+	Unbacked int64
+}
+
+// SharedStats returns the counts of the semaphore's calls to its store.
+func (s *OpenSlots) SharedStats() OpenSlotsSharedStats {
+	sh := &s.shared
+	sh.mu.Lock()
+	unbacked := int64(0)
+	for _, c := range sh.unbacked {
+		unbacked += c
+	}
+	sh.mu.Unlock()
+	return OpenSlotsSharedStats{Calls: sh.calls.Load(), Errors: sh.errs.Load(), Lost: sh.lost.Load(), Unbacked: unbacked}
+}
+
+// NewOpenSlots returns a semaphore of capacity 4 shared with the semaphores
+// of other processes: the one named key in store. It holds its units in the
+// store under leases of 300ms, renewed while held, so the units of a process
+// that dies come back within 300ms. While the store fails, or takes longer
+// than 100ms to answer, it grants units bounded by this process's count
+// alone.
+func NewOpenSlots(store OpenSlotsStore, key string) *OpenSlots {
+	s := &OpenSlots{}
+	s.initShared(store, key)
+	return s
+}
+
+// LocalSlots: generated from the semaphore directive in limits.go.
+
+// LocalSlotsMaxN is the largest capacity a LocalSlots supports. The two bits above it
+// in the state word are the queued flag and the over-release guard.
+const LocalSlotsMaxN = 1<<61 - 1
+
+const (
+	// localSlotsQueuedBit is set in the state word while the waiter list is not
+	// empty. Being larger than any capacity, it makes the fast path's
+	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
+	localSlotsQueuedBit = 1 << 62
+	// localSlotsOverBit can only become set when a release subtracts more than is
+	// held: a borrow out of the held count into the flag bits.
+	localSlotsOverBit = 1 << 61
+	// localSlotsCacheLine is the size the hot word is padded to. 64 bytes on amd64
+	// and most arm64 cores; 128 would also cover Apple's and Neoverse's
+	// adjacent-line prefetch at the cost of a larger struct.
+	localSlotsCacheLine = 64
+)
+
+// LocalSlots bounds the total weight held at once by concurrent holders in
+// every process that shares its store.
+//
+// Each process counts its own holders first, FIFO as a local semaphore, and
+// then takes the units in the store, polling while the store has no room
+// (from 1ms, doubling up to 100ms): processes are not served in order. Units
+// are released in the amounts they were acquired.
+//
+// A LocalSlots must be created with NewLocalSlots and must not be copied
+// after first use.
+type LocalSlots struct {
+	// state is the held weight in its low bits, plus localSlotsQueuedBit while
+	// waiters are queued. Uncontended Acquire and Release touch only this.
+	state atomic.Int64
+	// The slow path's fields below are written by waiters while holders
+	// spin on state; keep them on another cache line.
+	_ [localSlotsCacheLine - 8]byte
+
+	mu         sync.Mutex // guards head and tail
+	head, tail *localSlotsWaiter
+
+	group   sync.WaitGroup // goroutines started by Go
+	errOnce sync.Once
+	err     error // first error returned by a function run by Go
+	shared  localSlotsSharedState
+}
+
+// waiter is one queued AcquireN call. ready is closed once its units have
+// been added to the state word on its behalf.
+type localSlotsWaiter struct {
+	n          int64
+	ready      chan struct{}
+	prev, next *localSlotsWaiter
+}
+
+// init checks the configuration.
+func (s *LocalSlots) init() {
+}
+
+// Acquire acquires one unit, blocking until it is available or ctx is done.
+// On success it returns nil. On failure it returns ctx.Err() and leaves the
+// semaphore unchanged. If ctx is already done, Acquire may still succeed
+// without blocking when a unit is free and nobody is waiting. Once it
+// waits, it fails if ctx is done when the wait ends, even if the unit was
+// granted at the same moment: the unit goes back, and a caller that cancels
+// ctx before releasing units never sees the waiter succeed.
+func (s *LocalSlots) Acquire(ctx context.Context) error {
+	return s.sharedAcquire(ctx, 1)
+}
+
+// AcquireN acquires n units, blocking until they are available or ctx is
+// done, with the guarantees of Acquire. A request for more than the
+// capacity can never succeed: it waits for ctx to be done without holding
+// back other callers. AcquireN panics if n is negative.
+func (s *LocalSlots) AcquireN(ctx context.Context, n int64) error {
+	return s.sharedAcquire(ctx, n)
+}
+
+// TryAcquire acquires one unit without blocking and reports whether it did.
+// It fails while other callers are waiting, even if a unit is free.
+func (s *LocalSlots) TryAcquire() bool {
+	return s.sharedTryAcquire(1)
+}
+
+// TryAcquireN acquires n units without blocking and reports whether it did,
+// with the guarantees of TryAcquire. It panics if n is negative.
+func (s *LocalSlots) TryAcquireN(n int64) bool {
+	return s.sharedTryAcquire(n)
+}
+
+// Release releases one unit. It panics if that releases more than is held.
+func (s *LocalSlots) Release() {
+	s.sharedRelease(1)
+	return
+}
+
+// ReleaseN releases n units. It panics if that releases more than is held
+// or if n is negative.
+func (s *LocalSlots) ReleaseN(n int64) {
+	s.sharedRelease(n)
+	return
+}
+
+// Available returns the weight free in this process's own count at the
+// moment of the call; the store may have less.
+func (s *LocalSlots) Available() int64 {
+	return 4 - s.state.Load()&^localSlotsQueuedBit
+}
+
+// Go waits for a unit as Acquire does, then calls f in a new goroutine and
+// releases the unit when f returns. It returns ctx.Err() without calling f
+// if ctx is done first. The first non-nil error returned by a function run
+// by Go is returned by Wait.
+func (s *LocalSlots) Go(ctx context.Context, f func() error) error {
+	if err := s.Acquire(ctx); err != nil {
+		return err
+	}
+	s.group.Add(1)
+	go func() {
+		defer s.group.Done()
+		defer s.Release()
+		if err := f(); err != nil {
+			s.errOnce.Do(func() { s.err = err })
+		}
+	}()
+	return nil
+}
+
+// Wait blocks until every function started by Go has returned, then
+// returns the first non-nil error (if any) they returned. As with
+// sync.WaitGroup, calls to Go that start a batch must happen before Wait.
+func (s *LocalSlots) Wait() error {
+	s.group.Wait()
+	return s.err
+}
+
+// acquireSlow acquires n units through the mutex, queueing when they do
+// not fit or others are already queued.
+func (s *LocalSlots) acquireSlow(ctx context.Context, n int64) error {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return nil
+	}
+	done := ctx.Done()
+	if n > 4 {
+		// Queueing it would block everyone behind a request that can
+		// never be granted.
+		<-done
+		return ctx.Err()
+	}
+	w, err := s.enqueue(ctx, done, n)
+	if w == nil {
+		return err
+	}
+	return s.await(ctx, done, w)
+}
+
+// enqueue takes n units at once if they fit and nobody is queued, fails if
+// done is closed, and otherwise queues a waiter for them and returns it:
+// nil and the result when no wait is needed.
+func (s *LocalSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*localSlotsWaiter, error) {
+	s.mu.Lock()
+	for {
+		c := s.state.Load()
+		if n > 4-c {
+			break
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			s.mu.Unlock()
+			return nil, nil
+		}
+	}
+	select {
+	case <-done:
+		s.mu.Unlock()
+		return nil, ctx.Err()
+	default:
+	}
+
+	w := &localSlotsWaiter{n: n, ready: make(chan struct{})}
+	s.push(w)
+	for {
+		c := s.state.Load()
+		if c&localSlotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|localSlotsQueuedBit) {
+			break
+		}
+	}
+	// Units freed between the failed attempt above and setting localSlotsQueuedBit
+	// were released on the fast path, which notifies nobody.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return w, nil
+}
+
+// await waits until the queued w is granted its units or done is closed.
+// If done is closed when the wait ends, the request fails even if it was
+// granted too: a select between the two picks either at random, and the
+// grant may have come after ctx ended (go.dev/issue/63615).
+func (s *LocalSlots) await(ctx context.Context, done <-chan struct{}, w *localSlotsWaiter) error {
+	select {
+	case <-w.ready:
+		select {
+		case <-done:
+			// Fail as if done had been picked; the units go back below.
+		default:
+			return nil
+		}
+	case <-done:
+	}
+	s.mu.Lock()
+	select {
+	case <-w.ready:
+		// Granted as ctx ended: give the units back, so that a failed
+		// Acquire leaves the semaphore unchanged.
+		s.state.Add(-w.n)
+	default:
+		s.remove(w)
+	}
+	// Removing the head, or giving units back, may let the next waiters in.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return ctx.Err()
+}
+
+// releaseSlow handles a release whose result c has localSlotsQueuedBit set, or shows
+// that more was released than held.
+func (s *LocalSlots) releaseSlow(c int64) {
+	if c < 0 || c&localSlotsOverBit != 0 {
+		panic("semaphore: released more than held")
+	}
+	s.mu.Lock()
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+// notifyLocked grants queued requests in order while the head fits, and
+// clears localSlotsQueuedBit once the queue is empty. s.mu must be held.
+func (s *LocalSlots) notifyLocked() {
+	for {
+		c := s.state.Load()
+		w := s.head
+		if w == nil {
+			if c&localSlotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^localSlotsQueuedBit) {
+				return
+			}
+			continue
+		}
+		if w.n > 4-c&^localSlotsQueuedBit {
+			return
+		}
+		next := c + w.n
+		if w.next == nil {
+			next &^= localSlotsQueuedBit
+		}
+		if s.state.CompareAndSwap(c, next) {
+			s.remove(w)
+			close(w.ready)
+		}
+	}
+}
+
+// push appends w to the waiter list. s.mu must be held.
+func (s *LocalSlots) push(w *localSlotsWaiter) {
+	w.prev = s.tail
+	if s.tail == nil {
+		s.head = w
+	} else {
+		s.tail.next = w
+	}
+	s.tail = w
+}
+
+// remove unlinks w from the waiter list. s.mu must be held.
+func (s *LocalSlots) remove(w *localSlotsWaiter) {
+	if w.prev == nil {
+		s.head = w.next
+	} else {
+		w.prev.next = w.next
+	}
+	if w.next == nil {
+		s.tail = w.prev
+	} else {
+		w.next.prev = w.prev
+	}
+	w.prev, w.next = nil, nil
+}
+
+// LocalSlotsStore keeps semaphores that processes share, such as in Redis. A holder
+// keeps its units under a lease that expires unless renewed, so the units of
+// a process that dies come back within the lease's time.
+type LocalSlotsStore interface {
+	// Acquire takes n units of the semaphore named key, whose capacity is
+	// size, for holder until ttl from now, and reports whether it did: when
+	// fewer than n units are free it takes nothing. Units of expired leases
+	// are free.
+	Acquire(ctx context.Context, key, holder string, n, size int64, ttl time.Duration) (bool, error)
+	// Renew extends to ttl from now the leases of those holders that still
+	// hold units, and returns how many did.
+	Renew(ctx context.Context, key string, holders []string, ttl time.Duration) (int, error)
+	// Release frees the units of holder.
+	Release(ctx context.Context, key, holder string) error
+}
+
+// LocalSlotsFailMode says what a LocalSlots does while its LocalSlotsStore fails: returns an
+// error or does not answer within the store timeout.
+type LocalSlotsFailMode uint8
+
+const (
+	// LocalSlotsFailOpen grants units while the store fails, bounded by this
+	// process's own count only: onfail=open.
+	LocalSlotsFailOpen LocalSlotsFailMode = iota
+	// LocalSlotsFailClosed fails Acquire with ErrLocalSlotsStore while the store fails:
+	// onfail=closed.
+	LocalSlotsFailClosed
+	// LocalSlotsFailLocal grants this process's share while the store fails: at most
+	// N/Replicas units (at least one) held without the store: onfail=local.
+	LocalSlotsFailLocal
+)
+
+// ErrLocalSlotsStore is returned, wrapping the store's error, by Acquire of a
+// semaphore that fails closed while its store fails.
+var ErrLocalSlotsStore = errors.New("semaphore: the shared store failed")
+
+// localSlotsSharedState is what a shared semaphore keeps of the units it holds in its
+// store.
+type localSlotsSharedState struct {
+	store LocalSlotsStore
+	key   string
+	id    string // this semaphore's prefix of holder names
+
+	mu       sync.Mutex
+	seq      uint64
+	held     map[int64][]string // holders of the store, by their units
+	holders  int                // holders in held
+	unbacked map[int64]int64    // grants made while the store failed, by units
+	local    int64              // units held without the store (LocalSlotsFailLocal's share)
+	stop     chan struct{}      // closed to stop the renewer; nil while nothing is held
+
+	calls, errs, lost atomic.Uint64
+}
+
+// initShared is init for a semaphore whose units are leased from store.
+// The generated constructor calls it.
+func (s *LocalSlots) initShared(store LocalSlotsStore, key string) {
+	s.init()
+	var id [8]byte
+	rand.Read(id[:])
+	sh := &s.shared
+	sh.store, sh.key, sh.id = store, key, hex.EncodeToString(id[:])
+	sh.held = map[int64][]string{}
+	sh.unbacked = map[int64]int64{}
+}
+
+// sharedAcquire is AcquireN for a shared semaphore: n units of this
+// process's count, then n units of the store's.
+func (s *LocalSlots) sharedAcquire(ctx context.Context, n int64) error {
+	if err := s.acquireSlow(ctx, n); err != nil || n == 0 {
+		return err
+	}
+	if err := s.acquireStore(ctx, n, true); err != nil {
+		s.releaseLocal(n)
+		return err
+	}
+	return nil
+}
+
+// sharedTryAcquire is TryAcquireN for a shared semaphore: one call to the
+// store, no wait.
+func (s *LocalSlots) sharedTryAcquire(n int64) bool {
+	if !s.tryAcquireLocal(n) {
+		return false
+	}
+	if n == 0 {
+		return true
+	}
+	if s.acquireStore(context.Background(), n, false) != nil {
+		s.releaseLocal(n)
+		return false
+	}
+	return true
+}
+
+// localSlotsErrBusy is acquireStore's answer, without wait, when the store has no
+// room.
+var localSlotsErrBusy = errors.New("semaphore: no room in the store")
+
+// acquireStore takes n units of the store under a new holder, polling while
+// it has no room (from 1ms, doubling up to 100ms) when wait is set.
+func (s *LocalSlots) acquireStore(ctx context.Context, n int64, wait bool) error {
+	sh := &s.shared
+	sh.mu.Lock()
+	sh.seq++
+	holder := sh.id + "-" + strconv.FormatUint(sh.seq, 10)
+	sh.mu.Unlock()
+	for backoff := time.Millisecond; ; backoff = min(2*backoff, 100*time.Millisecond) {
+		sctx, cancel := context.WithTimeout(ctx, (100 * time.Millisecond))
+		ok, err := sh.store.Acquire(sctx, sh.key, holder, n, 4, (300 * time.Millisecond))
+		cancel()
+		sh.calls.Add(1)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			sh.errs.Add(1)
+			if s.grantUnbacked(n) {
+				return nil
+			}
+		case ok:
+			s.hold(holder, n)
+			return nil
+		}
+		if !wait {
+			return localSlotsErrBusy
+		}
+		timer := time.NewTimer(backoff)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		}
+	}
+}
+
+// grantUnbacked grants n units without the store, as the LocalSlotsFailMode allows.
+func (s *LocalSlots) grantUnbacked(n int64) bool {
+	sh := &s.shared
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.local+n > max(1, 4/2) {
+		return false
+	}
+	sh.local += n
+	sh.unbacked[n]++
+	return true
+}
+
+// hold records holder's n units and starts renewing their lease.
+func (s *LocalSlots) hold(holder string, n int64) {
+	sh := &s.shared
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	sh.held[n] = append(sh.held[n], holder)
+	sh.holders++
+	if sh.stop == nil {
+		sh.stop = make(chan struct{})
+		go s.renew(sh.stop)
+	}
+}
+
+// sharedRelease is ReleaseN for a shared semaphore: the store's units of a
+// holder of n units, then this process's. It panics if no grant of n units
+// is held: a shared semaphore releases units in the amounts it acquired
+// them.
+func (s *LocalSlots) sharedRelease(n int64) {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return
+	}
+	sh := &s.shared
+	sh.mu.Lock()
+	holder := ""
+	if list := sh.held[n]; len(list) > 0 {
+		holder = list[len(list)-1]
+		sh.held[n] = list[:len(list)-1]
+		sh.holders--
+		if sh.holders == 0 {
+			close(sh.stop)
+			sh.stop = nil
+		}
+	} else if sh.unbacked[n] > 0 {
+		sh.unbacked[n]--
+		sh.local -= n
+	} else {
+		sh.mu.Unlock()
+		panic("semaphore: released more than held, or in other amounts than acquired")
+	}
+	sh.mu.Unlock()
+	if holder != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), (100 * time.Millisecond))
+		// A failed release leaves the lease to expire: it is no longer
+		// renewed.
+		if err := sh.store.Release(ctx, sh.key, holder); err != nil {
+			sh.errs.Add(1)
+		}
+		cancel()
+		sh.calls.Add(1)
+	}
+	s.releaseLocal(n)
+}
+
+// renew renews the leases of the units held in the store every third of
+// their time to live, until stop is closed: when nothing is held.
+func (s *LocalSlots) renew(stop <-chan struct{}) {
+	sh := &s.shared
+	ticker := time.NewTicker((300 * time.Millisecond) / 3)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-ticker.C:
+		}
+		sh.mu.Lock()
+		var holders []string
+		for _, list := range sh.held {
+			holders = append(holders, list...)
+		}
+		sh.mu.Unlock()
+		if len(holders) == 0 {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), (100 * time.Millisecond))
+		renewed, err := sh.store.Renew(ctx, sh.key, holders, (300 * time.Millisecond))
+		cancel()
+		sh.calls.Add(1)
+		if err != nil {
+			sh.errs.Add(1)
+			continue
+		}
+		if lost := len(holders) - renewed; lost > 0 {
+			sh.lost.Add(uint64(lost))
+		}
+	}
+}
+
+// tryAcquireLocal is TryAcquireN of this process's count.
+func (s *LocalSlots) tryAcquireLocal(n int64) bool {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	for {
+		c := s.state.Load()
+		if n > 4-c {
+			return false
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			return true
+		}
+	}
+}
+
+// releaseLocal is ReleaseN of this process's count.
+func (s *LocalSlots) releaseLocal(n int64) {
+	if c := s.state.Add(-n); c&(localSlotsQueuedBit|localSlotsOverBit) != 0 || c < 0 {
+		s.releaseSlow(c)
+	}
+}
+
+// LocalSlotsSharedStats counts a shared semaphore's calls to its store.
+type LocalSlotsSharedStats struct {
+	// Calls and Errors count calls to the store, and those that failed.
+	Calls, Errors uint64
+	// Lost counts leases found expired at renewal: their holders went on
+	// without the units, which others may have taken.
+	Lost uint64
+	// Unbacked is the number of grants held now that were made while the
+	// store failed.
+	Unbacked int64
+}
+
+// SharedStats returns the counts of the semaphore's calls to its store.
+func (s *LocalSlots) SharedStats() LocalSlotsSharedStats {
+	sh := &s.shared
+	sh.mu.Lock()
+	unbacked := int64(0)
+	for _, c := range sh.unbacked {
+		unbacked += c
+	}
+	sh.mu.Unlock()
+	return LocalSlotsSharedStats{Calls: sh.calls.Load(), Errors: sh.errs.Load(), Lost: sh.lost.Load(), Unbacked: unbacked}
+}
+
+// NewLocalSlots returns a semaphore of capacity 4 shared with the semaphores
+// of other processes: the one named key in store. It holds its units in the
+// store under leases of 300ms, renewed while held, so the units of a process
+// that dies come back within 300ms. While the store fails, or takes longer
+// than 100ms to answer, it grants at most 2 units, this process's share.
+func NewLocalSlots(store LocalSlotsStore, key string) *LocalSlots {
+	s := &LocalSlots{}
+	s.initShared(store, key)
+	return s
 }

@@ -41,9 +41,14 @@ func Start(t testing.TB) *Server {
 // ends a call at its context's deadline (ContextTimeoutEnabled), as a
 // limiter's client should.
 func (s *Server) Client() *redis.Client {
-	c := redis.NewClient(&redis.Options{Network: "unix", Addr: s.Sock, MaxRetries: -1, ContextTimeoutEnabled: true})
+	c := s.Dial()
 	s.t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// Dial returns a client of the server that the caller closes.
+func (s *Server) Dial() *redis.Client {
+	return redis.NewClient(&redis.Options{Network: "unix", Addr: s.Sock, MaxRetries: -1, ContextTimeoutEnabled: true})
 }
 
 // Restart starts the server after Stop; its data is gone.
