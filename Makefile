@@ -8,8 +8,9 @@ BENCHSTAT = cd bench && $(GO) tool benchstat
 
 # Modules of this repository besides the root: their own go.mod, so that
 # the root module needs only jennifer and x/tools. redisstore's tests start
-# a private redis-server.
-INTEGRATIONS = redisstore
+# a private redis-server; exporters holds the Prometheus and OpenTelemetry
+# exporters; examples/service is the example service scraped over HTTP.
+INTEGRATIONS = redisstore exporters examples/service
 
 all: build test
 
@@ -33,13 +34,13 @@ tidy-check:
 generate:
 	$(GO) run ./cmd/monogen -v ./generated ./examples/...
 	$(GO) build -o bin/monogen ./cmd/monogen
-	@for m in $(INTEGRATIONS); do (cd $$m && ../bin/monogen -v ./...) || exit 1; done
+	@for m in $(INTEGRATIONS); do (cd $$m && $(CURDIR)/bin/monogen -v ./...) || exit 1; done
 
 # Fail when a committed generated file is stale.
 check-generated:
 	$(GO) run ./cmd/monogen -check ./generated ./examples/...
 	$(GO) build -o bin/monogen ./cmd/monogen
-	@for m in $(INTEGRATIONS); do (cd $$m && ../bin/monogen -check ./...) || exit 1; done
+	@for m in $(INTEGRATIONS); do (cd $$m && $(CURDIR)/bin/monogen -check ./...) || exit 1; done
 
 # redisstore's tests run a private redis-server (Debian's package).
 redis-server:

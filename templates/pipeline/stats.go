@@ -23,8 +23,9 @@ type StageStats struct {
 	Batches uint64 // batches received
 	// Busy is the time the workers spent processing batches, summed over the
 	// workers: Busy / (wall time × Workers) is the stage's utilisation. It
-	// stops at the largest Duration.
-	Busy time.Duration
+	// stops at the largest Duration. It only grows: exporters take it as a
+	// counter.
+	Busy time.Duration `metric:"counter"`
 	// QueueAvg is the mean number of batches waiting in the stage's input
 	// channel when a worker took one.
 	QueueAvg float64
