@@ -1238,7 +1238,7 @@ func (l *Window) stats(now int64) WindowStats {
 // window is the decoded state of a WindowSlidingWindow at some time. It has four
 // word-sized fields, the most the compiler keeps in registers: Allow must not
 // go through memory for it.
-type windowWindow struct {
+type window struct {
 	index     uint64 // truncated index of the current fixed window
 	prev, cur int64
 	elapsed   int64 // time since the fixed window started
@@ -1246,7 +1246,7 @@ type windowWindow struct {
 
 // windowLoad decodes the state word s as seen at now, rolling it forward
 // to now's fixed window.
-func (l *Window) windowLoad(s int64, now int64) windowWindow {
+func (l *Window) windowLoad(s int64, now int64) window {
 	width := int64((1 * time.Minute))
 	countBits := uint(bits.Len64(uint64(1000)))
 	countMask := int64(1)<<countBits - 1
@@ -1254,7 +1254,7 @@ func (l *Window) windowLoad(s int64, now int64) windowWindow {
 
 	now = max(now, 0)
 	index := now / width
-	w := windowWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
+	w := window{index: uint64(index) & indexMask, elapsed: now - index*width}
 	stateIndex := uint64(s) >> (2 * countBits)
 	prev, cur := s>>countBits&countMask, s&countMask
 	switch ahead := (w.index - stateIndex) & indexMask; {
@@ -1272,7 +1272,7 @@ func (l *Window) windowLoad(s int64, now int64) windowWindow {
 
 // windowEstimate returns the weighted count of the sliding window ending at
 // w's time.
-func (l *Window) windowEstimate(w windowWindow) float64 {
+func (l *Window) windowEstimate(w window) float64 {
 	width := int64((1 * time.Minute))
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
@@ -1918,7 +1918,7 @@ func (l *BenchWindow) stats(now int64) BenchWindowStats {
 // window is the decoded state of a BenchWindowSlidingWindow at some time. It has four
 // word-sized fields, the most the compiler keeps in registers: Allow must not
 // go through memory for it.
-type benchWindowWindow struct {
+type benchWindow struct {
 	index     uint64 // truncated index of the current fixed window
 	prev, cur int64
 	elapsed   int64 // time since the fixed window started
@@ -1926,7 +1926,7 @@ type benchWindowWindow struct {
 
 // windowLoad decodes the state word s as seen at now, rolling it forward
 // to now's fixed window.
-func (l *BenchWindow) windowLoad(s int64, now int64) benchWindowWindow {
+func (l *BenchWindow) windowLoad(s int64, now int64) benchWindow {
 	width := int64((1 * time.Millisecond))
 	countBits := uint(bits.Len64(uint64(1048575)))
 	countMask := int64(1)<<countBits - 1
@@ -1934,7 +1934,7 @@ func (l *BenchWindow) windowLoad(s int64, now int64) benchWindowWindow {
 
 	now = max(now, 0)
 	index := now / width
-	w := benchWindowWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
+	w := benchWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
 	stateIndex := uint64(s) >> (2 * countBits)
 	prev, cur := s>>countBits&countMask, s&countMask
 	switch ahead := (w.index - stateIndex) & indexMask; {
@@ -1952,7 +1952,7 @@ func (l *BenchWindow) windowLoad(s int64, now int64) benchWindowWindow {
 
 // windowEstimate returns the weighted count of the sliding window ending at
 // w's time.
-func (l *BenchWindow) windowEstimate(w benchWindowWindow) float64 {
+func (l *BenchWindow) windowEstimate(w benchWindow) float64 {
 	width := int64((1 * time.Millisecond))
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }

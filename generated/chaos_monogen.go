@@ -2436,7 +2436,7 @@ func (l *ChaosWindow) stats(now int64) ChaosWindowStats {
 // window is the decoded state of a ChaosWindowSlidingWindow at some time. It has four
 // word-sized fields, the most the compiler keeps in registers: Allow must not
 // go through memory for it.
-type chaosWindowWindow struct {
+type chaosWindow struct {
 	index     uint64 // truncated index of the current fixed window
 	prev, cur int64
 	elapsed   int64 // time since the fixed window started
@@ -2444,7 +2444,7 @@ type chaosWindowWindow struct {
 
 // windowLoad decodes the state word s as seen at now, rolling it forward
 // to now's fixed window.
-func (l *ChaosWindow) windowLoad(s int64, now int64) chaosWindowWindow {
+func (l *ChaosWindow) windowLoad(s int64, now int64) chaosWindow {
 	width := int64((4 * time.Millisecond))
 	countBits := uint(bits.Len64(uint64(16)))
 	countMask := int64(1)<<countBits - 1
@@ -2452,7 +2452,7 @@ func (l *ChaosWindow) windowLoad(s int64, now int64) chaosWindowWindow {
 
 	now = max(now, 0)
 	index := now / width
-	w := chaosWindowWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
+	w := chaosWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
 	stateIndex := uint64(s) >> (2 * countBits)
 	prev, cur := s>>countBits&countMask, s&countMask
 	switch ahead := (w.index - stateIndex) & indexMask; {
@@ -2470,7 +2470,7 @@ func (l *ChaosWindow) windowLoad(s int64, now int64) chaosWindowWindow {
 
 // windowEstimate returns the weighted count of the sliding window ending at
 // w's time.
-func (l *ChaosWindow) windowEstimate(w chaosWindowWindow) float64 {
+func (l *ChaosWindow) windowEstimate(w chaosWindow) float64 {
 	width := int64((4 * time.Millisecond))
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }

@@ -117,11 +117,11 @@ const intQueueClosedBit = 1 << 63
 // producer-consumer pair that runs at the same speed avoid both.
 const intQueueSpinTries = 4
 
-// intQueueQueueSlot is one cell of the ring. seq tells who owns it: seq == pos means
+// intQueueSlot is one cell of the ring. seq tells who owns it: seq == pos means
 // free for the producer of position pos; seq == pos+1 means it holds the item
 // of position pos, for the consumer of pos; a consumer releases it for the
 // next lap with seq = pos+size.
-type intQueueQueueSlot struct {
+type intQueueSlot struct {
 	seq atomic.Uint64
 	val int
 }
@@ -146,7 +146,7 @@ type IntQueue struct {
 	_ intQueueNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
-	slots    []intQueueQueueSlot
+	slots    []intQueueSlot
 	notEmpty chan struct{} // one token: wakes a parked consumer
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
@@ -172,7 +172,7 @@ type IntQueue struct {
 
 // init allocates the ring and the wake-up channels.
 func (q *IntQueue) init() {
-	q.slots = make([]intQueueQueueSlot, 1024)
+	q.slots = make([]intQueueSlot, 1024)
 	for i := range q.slots {
 		q.slots[i].seq.Store(uint64(i))
 	}
@@ -693,11 +693,11 @@ const blockQueueClosedBit = 1 << 63
 // producer-consumer pair that runs at the same speed avoid both.
 const blockQueueSpinTries = 4
 
-// blockQueueQueueSlot is one cell of the ring. seq tells who owns it: seq == pos means
+// blockQueueSlot is one cell of the ring. seq tells who owns it: seq == pos means
 // free for the producer of position pos; seq == pos+1 means it holds the item
 // of position pos, for the consumer of pos; a consumer releases it for the
 // next lap with seq = pos+size.
-type blockQueueQueueSlot struct {
+type blockQueueSlot struct {
 	seq atomic.Uint64
 	val int
 }
@@ -722,7 +722,7 @@ type BlockQueue struct {
 	_ blockQueueNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
-	slots    []blockQueueQueueSlot
+	slots    []blockQueueSlot
 	notEmpty chan struct{} // one token: wakes a parked consumer
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
@@ -748,7 +748,7 @@ type BlockQueue struct {
 
 // init allocates the ring and the wake-up channels.
 func (q *BlockQueue) init() {
-	q.slots = make([]blockQueueQueueSlot, 8)
+	q.slots = make([]blockQueueSlot, 8)
 	for i := range q.slots {
 		q.slots[i].seq.Store(uint64(i))
 	}
@@ -1269,11 +1269,11 @@ const dropNewestQueueClosedBit = 1 << 63
 // producer-consumer pair that runs at the same speed avoid both.
 const dropNewestQueueSpinTries = 4
 
-// dropNewestQueueQueueSlot is one cell of the ring. seq tells who owns it: seq == pos means
+// dropNewestQueueSlot is one cell of the ring. seq tells who owns it: seq == pos means
 // free for the producer of position pos; seq == pos+1 means it holds the item
 // of position pos, for the consumer of pos; a consumer releases it for the
 // next lap with seq = pos+size.
-type dropNewestQueueQueueSlot struct {
+type dropNewestQueueSlot struct {
 	seq atomic.Uint64
 	val int
 }
@@ -1298,7 +1298,7 @@ type DropNewestQueue struct {
 	_ dropNewestQueueNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
-	slots    []dropNewestQueueQueueSlot
+	slots    []dropNewestQueueSlot
 	notEmpty chan struct{} // one token: wakes a parked consumer
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
@@ -1326,7 +1326,7 @@ type DropNewestQueue struct {
 
 // init allocates the ring and the wake-up channels.
 func (q *DropNewestQueue) init() {
-	q.slots = make([]dropNewestQueueQueueSlot, 8)
+	q.slots = make([]dropNewestQueueSlot, 8)
 	for i := range q.slots {
 		q.slots[i].seq.Store(uint64(i))
 	}
@@ -1824,11 +1824,11 @@ const dropOldestQueueClosedBit = 1 << 63
 // producer-consumer pair that runs at the same speed avoid both.
 const dropOldestQueueSpinTries = 4
 
-// dropOldestQueueQueueSlot is one cell of the ring. seq tells who owns it: seq == pos means
+// dropOldestQueueSlot is one cell of the ring. seq tells who owns it: seq == pos means
 // free for the producer of position pos; seq == pos+1 means it holds the item
 // of position pos, for the consumer of pos; a consumer releases it for the
 // next lap with seq = pos+size.
-type dropOldestQueueQueueSlot struct {
+type dropOldestQueueSlot struct {
 	seq atomic.Uint64
 	val int
 }
@@ -1853,7 +1853,7 @@ type DropOldestQueue struct {
 	_ dropOldestQueueNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
-	slots    []dropOldestQueueQueueSlot
+	slots    []dropOldestQueueSlot
 	notEmpty chan struct{} // one token: wakes a parked consumer
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
@@ -1881,7 +1881,7 @@ type DropOldestQueue struct {
 
 // init allocates the ring and the wake-up channels.
 func (q *DropOldestQueue) init() {
-	q.slots = make([]dropOldestQueueQueueSlot, 8)
+	q.slots = make([]dropOldestQueueSlot, 8)
 	for i := range q.slots {
 		q.slots[i].seq.Store(uint64(i))
 	}
@@ -2390,11 +2390,11 @@ const errorQueueClosedBit = 1 << 63
 // producer-consumer pair that runs at the same speed avoid both.
 const errorQueueSpinTries = 4
 
-// errorQueueQueueSlot is one cell of the ring. seq tells who owns it: seq == pos means
+// errorQueueSlot is one cell of the ring. seq tells who owns it: seq == pos means
 // free for the producer of position pos; seq == pos+1 means it holds the item
 // of position pos, for the consumer of pos; a consumer releases it for the
 // next lap with seq = pos+size.
-type errorQueueQueueSlot struct {
+type errorQueueSlot struct {
 	seq atomic.Uint64
 	val int
 }
@@ -2419,7 +2419,7 @@ type ErrorQueue struct {
 	_ errorQueueNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
-	slots    []errorQueueQueueSlot
+	slots    []errorQueueSlot
 	notEmpty chan struct{} // one token: wakes a parked consumer
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
@@ -2445,7 +2445,7 @@ type ErrorQueue struct {
 
 // init allocates the ring and the wake-up channels.
 func (q *ErrorQueue) init() {
-	q.slots = make([]errorQueueQueueSlot, 8)
+	q.slots = make([]errorQueueSlot, 8)
 	for i := range q.slots {
 		q.slots[i].seq.Store(uint64(i))
 	}

@@ -30,8 +30,10 @@
 //     replaces type parameters by name.
 //   - Top-level identifiers are renamed per directive: the main type becomes the
 //     directive's Name; New becomes New<Name>; another exported X becomes <Name>X;
-//     an unexported x becomes <name>X. Keep template identifiers distinct enough
-//     that these names read well (shard, not s).
+//     an unexported x becomes <name>X, saying once the words that <Name> ends
+//     with and x starts with (queueSlot for BlockQueue is blockQueueSlot,
+//     unless another name takes that). Keep template identifiers distinct
+//     enough that these names read well (shard, not s).
 //   - Locals may be named anything; the stencil renames a local that would
 //     shadow a name used by a type argument.
 //   - //monogen:hook in the doc comment of a top-level function marks a

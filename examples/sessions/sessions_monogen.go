@@ -198,7 +198,7 @@ type storeBucket struct {
 }
 
 // entry is a key and its value. The key never changes; writers update the
-// value in place with atomic stores (storeStoreValue) under the lock of the
+// value in place with atomic stores (storeValue) under the lock of the
 // entry's chain, and readers load it atomically (storeLoadValue). The value
 // comes first, so that it is 64-bit aligned for the atomics even on 32-bit
 // platforms.
@@ -208,14 +208,14 @@ type storeEntry struct {
 }
 
 // storeLoadValue returns the value of e with an atomic load: writers update
-// it in place (storeStoreValue).
+// it in place (storeValue).
 func storeLoadValue(e *storeEntry) *Session {
 	return (*Session)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&e.value))))
 }
 
-// storeStoreValue sets the value of e in place with an atomic store. The
-// caller holds the lock of e's chain.
-func storeStoreValue(e *storeEntry, v *Session) {
+// storeValue sets the value of e in place with an atomic store. The caller
+// holds the lock of e's chain.
+func storeValue(e *storeEntry, v *Session) {
 	atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&e.value)), unsafe.Pointer(v))
 }
 
@@ -297,7 +297,7 @@ func (m *Store) put(h uint64, key SessionID, value *Session, prev **Session) (lo
 			if prev != nil {
 				*prev = storeLoadValue(e)
 			}
-			storeStoreValue(e, value)
+			storeValue(e, value)
 			root.mu.Unlock()
 			return true
 		}
@@ -405,7 +405,7 @@ func (m *Store) swapInPlace(h uint64, key SessionID, old, new *Session) (swapped
 		root.mu.Unlock()
 		return false
 	}
-	storeStoreValue(e, new)
+	storeValue(e, new)
 	root.mu.Unlock()
 	return true
 }
@@ -458,7 +458,7 @@ func (m *Store) Compute(key SessionID, fn func(old *Session, loaded bool) (newV 
 			newV, op := storeCallLocked(root, fn, old, true)
 			switch op {
 			case StoreUpdateOp:
-				storeStoreValue(e, newV)
+				storeValue(e, newV)
 				root.mu.Unlock()
 				return newV, true
 			case StoreDeleteOp:
