@@ -63,7 +63,7 @@ type Slots struct {
 	err     error // first error returned by a function run by Go
 }
 
-// waiter is one queued AcquireN call. ready is closed once its units have
+// slotsWaiter is one queued AcquireN call. ready is closed once its units have
 // been added to the state word on its behalf.
 type slotsWaiter struct {
 	n          int64
@@ -393,7 +393,7 @@ type BenchSlots struct {
 	err     error // first error returned by a function run by Go
 }
 
-// waiter is one queued AcquireN call. ready is closed once its units have
+// benchSlotsWaiter is one queued AcquireN call. ready is closed once its units have
 // been added to the state word on its behalf.
 type benchSlotsWaiter struct {
 	n          int64
@@ -1915,7 +1915,7 @@ func (l *BenchWindow) stats(now int64) BenchWindowStats {
 	return l.windowStats(now)
 }
 
-// window is the decoded state of a BenchWindowSlidingWindow at some time. It has four
+// benchWindow is the decoded state of a BenchWindowSlidingWindow at some time. It has four
 // word-sized fields, the most the compiler keeps in registers: Allow must not
 // go through memory for it.
 type benchWindow struct {
@@ -2088,7 +2088,7 @@ const (
 	workBreakerNoBucket = math.MinInt64
 )
 
-// WorkBreaker is a circuit breaker around a function from Req to Resp.
+// WorkBreaker is a circuit breaker around a function from int to int.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
 // rolling window; when both the count and the ratio of failures reach
@@ -2129,7 +2129,7 @@ type WorkBreaker struct {
 	onChange func(from, to WorkBreakerState)
 }
 
-// bucket holds the counts of one slice of the rolling window. The counts
+// workBreakerBucket holds the counts of one slice of the rolling window. The counts
 // have a word each: a slice of a long window may count more than 2^32
 // calls (window=1h at 1.2 million calls a second).
 type workBreakerBucket struct {
@@ -2485,7 +2485,7 @@ const (
 	flakyBreakerNoBucket = math.MinInt64
 )
 
-// FlakyBreaker is a circuit breaker around a function from Req to Resp.
+// FlakyBreaker is a circuit breaker around a function from int to int.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
 // rolling window; when both the count and the ratio of failures reach
@@ -2528,7 +2528,7 @@ type FlakyBreaker struct {
 	onChange func(from, to FlakyBreakerState)
 }
 
-// bucket holds the counts of one slice of the rolling window. The counts
+// flakyBreakerBucket holds the counts of one slice of the rolling window. The counts
 // have a word each: a slice of a long window may count more than 2^32
 // calls (window=1h at 1.2 million calls a second).
 type flakyBreakerBucket struct {
@@ -2888,7 +2888,7 @@ const (
 	quickBreakerNoBucket = math.MinInt64
 )
 
-// QuickBreaker is a circuit breaker around a function from Req to Resp.
+// QuickBreaker is a circuit breaker around a function from int to int.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
 // rolling window; when both the count and the ratio of failures reach
@@ -2931,7 +2931,7 @@ type QuickBreaker struct {
 	onChange func(from, to QuickBreakerState)
 }
 
-// bucket holds the counts of one slice of the rolling window. The counts
+// quickBreakerBucket holds the counts of one slice of the rolling window. The counts
 // have a word each: a slice of a long window may count more than 2^32
 // calls (window=1h at 1.2 million calls a second).
 type quickBreakerBucket struct {
@@ -3243,7 +3243,7 @@ const (
 	// workLimiterLongWindow is the number of samples the long-run latency average
 	// spans (an exponential moving average with weight 1/workLimiterLongWindow).
 	workLimiterLongWindow = 100
-	// backoff is the factor the limit is multiplied by when a call times
+	// workLimiterBackoff is the factor the limit is multiplied by when a call times
 	// out: a timeout gives no latency, only a sign of overload.
 	workLimiterBackoff = 0.9
 	// workLimiterCacheLine is the size the hot words are padded to.
@@ -3385,7 +3385,7 @@ const (
 	// flakyLimiterLongWindow is the number of samples the long-run latency average
 	// spans (an exponential moving average with weight 1/flakyLimiterLongWindow).
 	flakyLimiterLongWindow = 100
-	// backoff is the factor the limit is multiplied by when a call times
+	// flakyLimiterBackoff is the factor the limit is multiplied by when a call times
 	// out: a timeout gives no latency, only a sign of overload.
 	flakyLimiterBackoff = 0.9
 	// flakyLimiterCacheLine is the size the hot words are padded to.

@@ -20,6 +20,8 @@ import (
 
 // ChaosPool: generated from the pool directive in chaos.go.
 
+// chaosPoolChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
@@ -37,7 +39,7 @@ import (
 // tiniest items well under 1%.
 const chaosPoolChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// chaosPoolBatch is one Map call, shared by the workers helping with it.
 type chaosPoolBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -478,9 +480,9 @@ type ChaosPool struct {
 	// per job, and no lock shared by producers and workers.
 	q chaosPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*chaosPoolWorker
 	sleepers     atomic.Int32
@@ -521,13 +523,13 @@ type ChaosPool struct {
 	stats chaosPoolCounters
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// chaosPoolTask is one element of the queue: a job, or a share of a Map batch.
 type chaosPoolTask struct {
 	in    int
 	batch *chaosPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// chaosPoolWorker is the parking and retirement handle of one worker goroutine.
 type chaosPoolWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
@@ -606,7 +608,7 @@ func (p *ChaosPool) send(ctx context.Context, t chaosPoolTask) error {
 		r := p.q.tryPush(t)
 		if r == chaosPoolPushFull && spins < chaosPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -927,7 +929,7 @@ func (*chaosPoolNoCopy) Lock() {}
 
 func (*chaosPoolNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
+// chaosPoolQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
 // with one CAS on head (several tasks at once when many are queued, see
@@ -936,8 +938,8 @@ func (*chaosPoolNoCopy) Unlock() {}
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of chaosPoolClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of chaosPoolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type chaosPoolQueue struct {
@@ -949,7 +951,7 @@ type chaosPoolQueue struct {
 	slots []chaosPoolSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
+// chaosPoolSlot holds one task. seq == pos: free for the push at pos; seq == pos+1:
 // holds the task pushed at pos, ready to pop.
 type chaosPoolSlot struct {
 	seq atomic.Uint64
@@ -1178,8 +1180,7 @@ func chaosPoolNewPanicError(v any) *ChaosPoolPanicError {
 	return &ChaosPoolPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *ChaosPoolPanicError.
+// attempt runs a job once, turning a panic into a *ChaosPoolPanicError.
 func (p *ChaosPool) attempt(ctx context.Context, in int) (out int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -1229,7 +1230,7 @@ func (p *ChaosPool) retry(ctx context.Context, in int, err error) (int, error) {
 	return out, err
 }
 
-// jitter returns a duration drawn uniformly from [d/2, d): "equal jitter",
+// chaosPoolJitter returns a duration drawn uniformly from [d/2, d): "equal jitter",
 // which spreads retries of jobs that failed together while keeping most of
 // the intended delay.
 func chaosPoolJitter(d time.Duration) time.Duration {
@@ -1240,7 +1241,7 @@ func chaosPoolJitter(d time.Duration) time.Duration {
 	return half + rand.N(d-half)
 }
 
-// sleep waits for d, or until ctx is done; it reports whether d elapsed.
+// chaosPoolSleep waits for d, or until ctx is done; it reports whether d elapsed.
 func chaosPoolSleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -1285,7 +1286,7 @@ type chaosPoolPaddedInt64 struct {
 	_ [chaosPoolCacheLine - 8]byte
 }
 
-// counters are the metrics of a pool, updated only under the metrics= option.
+// chaosPoolCounters are the metrics of a pool, updated only under the metrics= option.
 type chaosPoolCounters struct {
 	submitted chaosPoolPaddedUint64
 	completed chaosPoolPaddedUint64
@@ -1309,6 +1310,9 @@ func (p *ChaosPool) Stats() ChaosPoolStats {
 	}
 }
 
+// chaosPoolClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+//
 // Taking over claimed tasks. A worker claims up to chaosPoolMaxClaim queued tasks
 // with one CAS (see queue.claim), which is where a pool of cheap jobs gets
 // its throughput. But a claim must not keep its tasks from idle workers:
@@ -1345,11 +1349,11 @@ func (p *ChaosPool) Stats() ChaosPoolStats {
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// chaosPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const chaosPoolClaimBits = 7
 
+// chaosPoolCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+//
 // Claim modes. Sharing a claim costs its claimer the store to done per
 // task: one locked instruction, on the tiniest jobs a quarter of what the
 // pool spends on each. A claim taken whole at once (its tasks read and
@@ -1362,9 +1366,6 @@ const chaosPoolClaimBits = 7
 // times. It times every shared claim, and one in chaosPoolTimeEvery of those taken
 // whole: a clock read costs about as much as a cheap job. A worker that
 // had to wait for work does not know what comes next, and shares.
-//
-// chaosPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
 const chaosPoolCheapJob = time.Microsecond
 
 // chaosPoolTimeEvery is how many claims taken whole a worker makes per one it times.
@@ -2433,7 +2434,7 @@ func (l *ChaosWindow) stats(now int64) ChaosWindowStats {
 	return l.windowStats(now)
 }
 
-// window is the decoded state of a ChaosWindowSlidingWindow at some time. It has four
+// chaosWindow is the decoded state of a ChaosWindowSlidingWindow at some time. It has four
 // word-sized fields, the most the compiler keeps in registers: Allow must not
 // go through memory for it.
 type chaosWindow struct {
@@ -2580,7 +2581,7 @@ type chaosConnsIdleResource struct {
 	tick uint64
 }
 
-// ChaosConns is a bounded pool of resources of type T. Create one with NewChaosConns; the
+// ChaosConns is a bounded pool of resources of type *Conn. Create one with NewChaosConns; the
 // zero value is not usable. A ChaosConns must not be copied after first use.
 //
 // A Put happens before the Get that returns the same resource.
@@ -2778,8 +2779,8 @@ func (p *ChaosConns) hotToIdleLocked() (toClose []*Conn) {
 // receiver of either into the caller's argument area), so the Put of a
 // resource usually picks the slot its Get took it from. Other goroutines
 // have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// folded three at a time, pick different slots for stacks allocated near
-// each other. The slot is only where the scan starts: a wrong guess costs
+// xored together three at a time, pick different slots for stacks allocated
+// near each other. The slot is only where the scan starts: a wrong guess costs
 // time, never correctness.
 func chaosConnsHotStart(at unsafe.Pointer) uint32 {
 	h := uint32(uintptr(at) >> 11)
@@ -3040,10 +3041,11 @@ func NewChaosConns() *ChaosConns {
 // ErrChaosIdleConnsClosed is returned by Get after Close, and by the Gets Close interrupts.
 var ErrChaosIdleConnsClosed = errors.New("respool: closed")
 
-// chaosIdleConnsIdleTicksToEvict is how many eviction ticks (every the idle= option/2) must pass
-// over an idle resource before it is closed. A resource put back just before a
-// tick has waited one half period at the next, so three ticks guarantee it
-// idled at least Idle, and evict it after at most 1.5×Idle.
+// chaosIdleConnsIdleTicksToEvict is how many eviction ticks (two per period of
+// the idle= option) must pass over an idle resource before it is closed. A
+// resource put back just before a tick has waited one half period at the
+// next, so three ticks guarantee it idled at least the full period, and
+// evict it after at most one and a half.
 const chaosIdleConnsIdleTicksToEvict = 3
 
 // chaosIdleConnsHotSlots is the number of hot slots. Sixteen keep a few goroutines, each
@@ -3069,7 +3071,7 @@ type chaosIdleConnsIdleResource struct {
 	tick uint64
 }
 
-// ChaosIdleConns is a bounded pool of resources of type T. Create one with NewChaosIdleConns; the
+// ChaosIdleConns is a bounded pool of resources of type *Conn. Create one with NewChaosIdleConns; the
 // zero value is not usable. A ChaosIdleConns must not be copied after first use.
 //
 // A Put happens before the Get that returns the same resource.
@@ -3276,8 +3278,8 @@ func (p *ChaosIdleConns) hotToIdleLocked() (toClose []*Conn) {
 // receiver of either into the caller's argument area), so the Put of a
 // resource usually picks the slot its Get took it from. Other goroutines
 // have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// folded three at a time, pick different slots for stacks allocated near
-// each other. The slot is only where the scan starts: a wrong guess costs
+// xored together three at a time, pick different slots for stacks allocated
+// near each other. The slot is only where the scan starts: a wrong guess costs
 // time, never correctness.
 func chaosIdleConnsHotStart(at unsafe.Pointer) uint32 {
 	h := uint32(uintptr(at) >> 11)

@@ -95,13 +95,14 @@ const (
 	// back to on Clear: one cache line. With one bucket, Clear can empty a
 	// shard's table in place (clearInPlace).
 	intMapMinTableLen = 1
-	// A shard grows when an insert needs a new overflow bucket while the
-	// shard holds more than intMapGrowNum/intMapGrowDen of its slots: the load factor
-	// 0.75 of xsync and CLHT, which keeps most chains to their root bucket.
+	// intMapGrowNum/intMapGrowDen is the load factor above which a shard grows when an
+	// insert needs a new overflow bucket: 0.75, that of xsync and CLHT,
+	// which keeps most chains to their root bucket.
 	intMapGrowNum, intMapGrowDen = 3, 4
-	// A shard shrinks when a delete empties a bucket while the shard holds
-	// fewer than 1/intMapShrinkDiv of its slots. It then shrinks to half of the
-	// growth load factor, so a shard does not resize back and forth.
+	// intMapShrinkDiv sets the load factor below which a shard shrinks when a
+	// delete empties a bucket: 1/intMapShrinkDiv of its slots. It then shrinks to
+	// half of the growth load factor, so a shard does not resize back and
+	// forth.
 	intMapShrinkDiv = 128
 )
 
@@ -119,7 +120,7 @@ const (
 	IntMapDeleteOp
 )
 
-// IntMap is a hash map from K to V that is safe for concurrent use by multiple
+// IntMap is a hash map from int to int that is safe for concurrent use by multiple
 // goroutines without additional locking or coordination. It has the methods
 // of sync.Map, typed, and Compute for atomic read-modify-write.
 //
@@ -154,7 +155,7 @@ type IntMap struct {
 	shards [intMapShardCount]intMapShard
 }
 
-// shard is one independent hash table of a IntMap.
+// intMapShard is one independent hash table of a IntMap.
 type intMapShard struct {
 	// table is the current table. Readers use whichever table they load;
 	// writers lock a bucket of it, then check it is still current.
@@ -170,7 +171,7 @@ type intMapShardSize struct {
 	_ [intMapCacheLineSize - 8]byte
 }
 
-// table is the bucket array of a shard at one size. Its buckets never move;
+// intMapTable is the bucket array of a shard at one size. Its buckets never move;
 // a resize builds a new table.
 type intMapTable struct {
 	buckets []intMapBucket
@@ -181,7 +182,7 @@ type intMapTable struct {
 	growAt int64
 }
 
-// bucket is one cache line of a table: a root bucket, or an overflow bucket
+// intMapBucket is one cache line of a table: a root bucket, or an overflow bucket
 // chained to one. The mutex of a root bucket guards its whole chain; an
 // overflow bucket's mutex is unused.
 type intMapBucket struct {
@@ -197,11 +198,11 @@ type intMapBucket struct {
 	next    atomic.Pointer[intMapBucket]
 }
 
-// entry is a key and its value. The key never changes; writers update the
-// value in place with atomic stores (intMapStoreValue) under the lock of the
-// entry's chain, and readers load it atomically (intMapLoadValue). The value
-// comes first, so that it is 64-bit aligned for the atomics even on 32-bit
-// platforms.
+// intMapEntry is a key and its value. The key never changes; writers update
+// the value in place with atomic stores (intMapStoreValue) under the lock of
+// the entry's chain, and readers load it atomically (intMapLoadValue). The
+// value comes first, so that it is 64-bit aligned for the atomics even on
+// 32-bit platforms.
 type intMapEntry struct {
 	value int
 	key   int
@@ -396,8 +397,8 @@ func (m *IntMap) CompareAndSwap(key int, old, new int) (swapped bool) {
 	return m.swapInPlace(h, key, old, new)
 }
 
-// swapInPlace is CompareAndSwap for intMapValueInPlace: it stores new into the
-// entry of key, whose hash is h, if the entry holds old.
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
 func (m *IntMap) swapInPlace(h uint64, key int, old, new int) (swapped bool) {
 	_, root := m.lockRoot(h>>intMapShardShift, h)
 	_, _, e := root.search(key, intMapBroadcast(intMapH2(h)))
@@ -851,7 +852,7 @@ func intMapTableLenFor(n int64) int {
 // intMapH2 returns the meta byte of hash h: its low intMapH2Bits bits, marked occupied.
 func intMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<intMapH2Bits-1)) }
 
-// broadcast returns a word holding b in each of its bytes.
+// intMapBroadcast returns a word holding b in each of its bytes.
 func intMapBroadcast(b uint8) uint64 { return intMapLowBytes * uint64(b) }
 
 // intMapMarkZeroBytes returns w with the top bit of each zero byte set and the
@@ -984,13 +985,14 @@ const (
 	// back to on Clear: one cache line. With one bucket, Clear can empty a
 	// shard's table in place (clearInPlace).
 	stringMapMinTableLen = 1
-	// A shard grows when an insert needs a new overflow bucket while the
-	// shard holds more than stringMapGrowNum/stringMapGrowDen of its slots: the load factor
-	// 0.75 of xsync and CLHT, which keeps most chains to their root bucket.
+	// stringMapGrowNum/stringMapGrowDen is the load factor above which a shard grows when an
+	// insert needs a new overflow bucket: 0.75, that of xsync and CLHT,
+	// which keeps most chains to their root bucket.
 	stringMapGrowNum, stringMapGrowDen = 3, 4
-	// A shard shrinks when a delete empties a bucket while the shard holds
-	// fewer than 1/stringMapShrinkDiv of its slots. It then shrinks to half of the
-	// growth load factor, so a shard does not resize back and forth.
+	// stringMapShrinkDiv sets the load factor below which a shard shrinks when a
+	// delete empties a bucket: 1/stringMapShrinkDiv of its slots. It then shrinks to
+	// half of the growth load factor, so a shard does not resize back and
+	// forth.
 	stringMapShrinkDiv = 128
 )
 
@@ -1008,7 +1010,7 @@ const (
 	StringMapDeleteOp
 )
 
-// StringMap is a hash map from K to V that is safe for concurrent use by multiple
+// StringMap is a hash map from string to int that is safe for concurrent use by multiple
 // goroutines without additional locking or coordination. It has the methods
 // of sync.Map, typed, and Compute for atomic read-modify-write.
 //
@@ -1043,7 +1045,7 @@ type StringMap struct {
 	shards [stringMapShardCount]stringMapShard
 }
 
-// shard is one independent hash table of a StringMap.
+// stringMapShard is one independent hash table of a StringMap.
 type stringMapShard struct {
 	// table is the current table. Readers use whichever table they load;
 	// writers lock a bucket of it, then check it is still current.
@@ -1059,7 +1061,7 @@ type stringMapShardSize struct {
 	_ [stringMapCacheLineSize - 8]byte
 }
 
-// table is the bucket array of a shard at one size. Its buckets never move;
+// stringMapTable is the bucket array of a shard at one size. Its buckets never move;
 // a resize builds a new table.
 type stringMapTable struct {
 	buckets []stringMapBucket
@@ -1070,7 +1072,7 @@ type stringMapTable struct {
 	growAt int64
 }
 
-// bucket is one cache line of a table: a root bucket, or an overflow bucket
+// stringMapBucket is one cache line of a table: a root bucket, or an overflow bucket
 // chained to one. The mutex of a root bucket guards its whole chain; an
 // overflow bucket's mutex is unused.
 type stringMapBucket struct {
@@ -1086,11 +1088,11 @@ type stringMapBucket struct {
 	next    atomic.Pointer[stringMapBucket]
 }
 
-// entry is a key and its value. The key never changes; writers update the
-// value in place with atomic stores (stringMapStoreValue) under the lock of
-// the entry's chain, and readers load it atomically (stringMapLoadValue).
-// The value comes first, so that it is 64-bit aligned for the atomics even
-// on 32-bit platforms.
+// stringMapEntry is a key and its value. The key never changes; writers
+// update the value in place with atomic stores (stringMapStoreValue) under
+// the lock of the entry's chain, and readers load it atomically
+// (stringMapLoadValue). The value comes first, so that it is 64-bit aligned
+// for the atomics even on 32-bit platforms.
 type stringMapEntry struct {
 	value int
 	key   string
@@ -1285,8 +1287,8 @@ func (m *StringMap) CompareAndSwap(key string, old, new int) (swapped bool) {
 	return m.swapInPlace(h, key, old, new)
 }
 
-// swapInPlace is CompareAndSwap for stringMapValueInPlace: it stores new into the
-// entry of key, whose hash is h, if the entry holds old.
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
 func (m *StringMap) swapInPlace(h uint64, key string, old, new int) (swapped bool) {
 	_, root := m.lockRoot(h>>stringMapShardShift, h)
 	_, _, e := root.search(key, stringMapBroadcast(stringMapH2(h)))
@@ -1740,7 +1742,7 @@ func stringMapTableLenFor(n int64) int {
 // stringMapH2 returns the meta byte of hash h: its low stringMapH2Bits bits, marked occupied.
 func stringMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<stringMapH2Bits-1)) }
 
-// broadcast returns a word holding b in each of its bytes.
+// stringMapBroadcast returns a word holding b in each of its bytes.
 func stringMapBroadcast(b uint8) uint64 { return stringMapLowBytes * uint64(b) }
 
 // stringMapMarkZeroBytes returns w with the top bit of each zero byte set and the
@@ -1785,7 +1787,7 @@ func structMapHashKey(s *structMapHashSeed, k Key16) uint64 {
 }
 
 // structMapHashU64x2 hashes two 64-bit words, such as a 16-byte struct. Longer
-// values fold in: h = structMapHashU64x2(s, w0, w1); h = structMapHashU64x2(s, h^w2, w3); ...
+// values chain it: h = structMapHashU64x2(s, w0, w1); h = structMapHashU64x2(s, h^w2, w3); ...
 func structMapHashU64x2(s *structMapHashSeed, a, b uint64) uint64 {
 	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
 	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
@@ -1841,13 +1843,14 @@ const (
 	// back to on Clear: one cache line. With one bucket, Clear can empty a
 	// shard's table in place (clearInPlace).
 	structMapMinTableLen = 1
-	// A shard grows when an insert needs a new overflow bucket while the
-	// shard holds more than structMapGrowNum/structMapGrowDen of its slots: the load factor
-	// 0.75 of xsync and CLHT, which keeps most chains to their root bucket.
+	// structMapGrowNum/structMapGrowDen is the load factor above which a shard grows when an
+	// insert needs a new overflow bucket: 0.75, that of xsync and CLHT,
+	// which keeps most chains to their root bucket.
 	structMapGrowNum, structMapGrowDen = 3, 4
-	// A shard shrinks when a delete empties a bucket while the shard holds
-	// fewer than 1/structMapShrinkDiv of its slots. It then shrinks to half of the
-	// growth load factor, so a shard does not resize back and forth.
+	// structMapShrinkDiv sets the load factor below which a shard shrinks when a
+	// delete empties a bucket: 1/structMapShrinkDiv of its slots. It then shrinks to
+	// half of the growth load factor, so a shard does not resize back and
+	// forth.
 	structMapShrinkDiv = 128
 )
 
@@ -1865,7 +1868,7 @@ const (
 	StructMapDeleteOp
 )
 
-// StructMap is a hash map from K to V that is safe for concurrent use by multiple
+// StructMap is a hash map from Key16 to int that is safe for concurrent use by multiple
 // goroutines without additional locking or coordination. It has the methods
 // of sync.Map, typed, and Compute for atomic read-modify-write.
 //
@@ -1900,7 +1903,7 @@ type StructMap struct {
 	shards [structMapShardCount]structMapShard
 }
 
-// shard is one independent hash table of a StructMap.
+// structMapShard is one independent hash table of a StructMap.
 type structMapShard struct {
 	// table is the current table. Readers use whichever table they load;
 	// writers lock a bucket of it, then check it is still current.
@@ -1916,7 +1919,7 @@ type structMapShardSize struct {
 	_ [structMapCacheLineSize - 8]byte
 }
 
-// table is the bucket array of a shard at one size. Its buckets never move;
+// structMapTable is the bucket array of a shard at one size. Its buckets never move;
 // a resize builds a new table.
 type structMapTable struct {
 	buckets []structMapBucket
@@ -1927,7 +1930,7 @@ type structMapTable struct {
 	growAt int64
 }
 
-// bucket is one cache line of a table: a root bucket, or an overflow bucket
+// structMapBucket is one cache line of a table: a root bucket, or an overflow bucket
 // chained to one. The mutex of a root bucket guards its whole chain; an
 // overflow bucket's mutex is unused.
 type structMapBucket struct {
@@ -1943,11 +1946,11 @@ type structMapBucket struct {
 	next    atomic.Pointer[structMapBucket]
 }
 
-// entry is a key and its value. The key never changes; writers update the
-// value in place with atomic stores (structMapStoreValue) under the lock of
-// the entry's chain, and readers load it atomically (structMapLoadValue).
-// The value comes first, so that it is 64-bit aligned for the atomics even
-// on 32-bit platforms.
+// structMapEntry is a key and its value. The key never changes; writers
+// update the value in place with atomic stores (structMapStoreValue) under
+// the lock of the entry's chain, and readers load it atomically
+// (structMapLoadValue). The value comes first, so that it is 64-bit aligned
+// for the atomics even on 32-bit platforms.
 type structMapEntry struct {
 	value int
 	key   Key16
@@ -2142,8 +2145,8 @@ func (m *StructMap) CompareAndSwap(key Key16, old, new int) (swapped bool) {
 	return m.swapInPlace(h, key, old, new)
 }
 
-// swapInPlace is CompareAndSwap for structMapValueInPlace: it stores new into the
-// entry of key, whose hash is h, if the entry holds old.
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
 func (m *StructMap) swapInPlace(h uint64, key Key16, old, new int) (swapped bool) {
 	_, root := m.lockRoot(h>>structMapShardShift, h)
 	_, _, e := root.search(key, structMapBroadcast(structMapH2(h)))
@@ -2597,7 +2600,7 @@ func structMapTableLenFor(n int64) int {
 // structMapH2 returns the meta byte of hash h: its low structMapH2Bits bits, marked occupied.
 func structMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<structMapH2Bits-1)) }
 
-// broadcast returns a word holding b in each of its bytes.
+// structMapBroadcast returns a word holding b in each of its bytes.
 func structMapBroadcast(b uint8) uint64 { return structMapLowBytes * uint64(b) }
 
 // structMapMarkZeroBytes returns w with the top bit of each zero byte set and the
@@ -2706,13 +2709,14 @@ const (
 	// back to on Clear: one cache line. With one bucket, Clear can empty a
 	// shard's table in place (clearInPlace).
 	ptrMapMinTableLen = 1
-	// A shard grows when an insert needs a new overflow bucket while the
-	// shard holds more than ptrMapGrowNum/ptrMapGrowDen of its slots: the load factor
-	// 0.75 of xsync and CLHT, which keeps most chains to their root bucket.
+	// ptrMapGrowNum/ptrMapGrowDen is the load factor above which a shard grows when an
+	// insert needs a new overflow bucket: 0.75, that of xsync and CLHT,
+	// which keeps most chains to their root bucket.
 	ptrMapGrowNum, ptrMapGrowDen = 3, 4
-	// A shard shrinks when a delete empties a bucket while the shard holds
-	// fewer than 1/ptrMapShrinkDiv of its slots. It then shrinks to half of the
-	// growth load factor, so a shard does not resize back and forth.
+	// ptrMapShrinkDiv sets the load factor below which a shard shrinks when a
+	// delete empties a bucket: 1/ptrMapShrinkDiv of its slots. It then shrinks to
+	// half of the growth load factor, so a shard does not resize back and
+	// forth.
 	ptrMapShrinkDiv = 128
 )
 
@@ -2730,7 +2734,7 @@ const (
 	PtrMapDeleteOp
 )
 
-// PtrMap is a hash map from K to V that is safe for concurrent use by multiple
+// PtrMap is a hash map from *Node to int that is safe for concurrent use by multiple
 // goroutines without additional locking or coordination. It has the methods
 // of sync.Map, typed, and Compute for atomic read-modify-write.
 //
@@ -2765,7 +2769,7 @@ type PtrMap struct {
 	shards [ptrMapShardCount]ptrMapShard
 }
 
-// shard is one independent hash table of a PtrMap.
+// ptrMapShard is one independent hash table of a PtrMap.
 type ptrMapShard struct {
 	// table is the current table. Readers use whichever table they load;
 	// writers lock a bucket of it, then check it is still current.
@@ -2781,7 +2785,7 @@ type ptrMapShardSize struct {
 	_ [ptrMapCacheLineSize - 8]byte
 }
 
-// table is the bucket array of a shard at one size. Its buckets never move;
+// ptrMapTable is the bucket array of a shard at one size. Its buckets never move;
 // a resize builds a new table.
 type ptrMapTable struct {
 	buckets []ptrMapBucket
@@ -2792,7 +2796,7 @@ type ptrMapTable struct {
 	growAt int64
 }
 
-// bucket is one cache line of a table: a root bucket, or an overflow bucket
+// ptrMapBucket is one cache line of a table: a root bucket, or an overflow bucket
 // chained to one. The mutex of a root bucket guards its whole chain; an
 // overflow bucket's mutex is unused.
 type ptrMapBucket struct {
@@ -2808,11 +2812,11 @@ type ptrMapBucket struct {
 	next    atomic.Pointer[ptrMapBucket]
 }
 
-// entry is a key and its value. The key never changes; writers update the
-// value in place with atomic stores (ptrMapStoreValue) under the lock of the
-// entry's chain, and readers load it atomically (ptrMapLoadValue). The value
-// comes first, so that it is 64-bit aligned for the atomics even on 32-bit
-// platforms.
+// ptrMapEntry is a key and its value. The key never changes; writers update
+// the value in place with atomic stores (ptrMapStoreValue) under the lock of
+// the entry's chain, and readers load it atomically (ptrMapLoadValue). The
+// value comes first, so that it is 64-bit aligned for the atomics even on
+// 32-bit platforms.
 type ptrMapEntry struct {
 	value int
 	key   *Node
@@ -3007,8 +3011,8 @@ func (m *PtrMap) CompareAndSwap(key *Node, old, new int) (swapped bool) {
 	return m.swapInPlace(h, key, old, new)
 }
 
-// swapInPlace is CompareAndSwap for ptrMapValueInPlace: it stores new into the
-// entry of key, whose hash is h, if the entry holds old.
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
 func (m *PtrMap) swapInPlace(h uint64, key *Node, old, new int) (swapped bool) {
 	_, root := m.lockRoot(h>>ptrMapShardShift, h)
 	_, _, e := root.search(key, ptrMapBroadcast(ptrMapH2(h)))
@@ -3462,7 +3466,7 @@ func ptrMapTableLenFor(n int64) int {
 // ptrMapH2 returns the meta byte of hash h: its low ptrMapH2Bits bits, marked occupied.
 func ptrMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<ptrMapH2Bits-1)) }
 
-// broadcast returns a word holding b in each of its bytes.
+// ptrMapBroadcast returns a word holding b in each of its bytes.
 func ptrMapBroadcast(b uint8) uint64 { return ptrMapLowBytes * uint64(b) }
 
 // ptrMapMarkZeroBytes returns w with the top bit of each zero byte set and the

@@ -40,9 +40,7 @@ func (s *pipeStopToInt64) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeStopToInt64) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
@@ -184,9 +182,9 @@ func (s *pipeStopToInt64) processFrom(r *PipeStopRun, in []int, from int, out []
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeStopToInt64) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -546,9 +544,7 @@ func (s *pipeStopToFloat) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeStopToFloat) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
@@ -690,9 +686,9 @@ func (s *pipeStopToFloat) processFrom(r *PipeStopRun, in []int64, from int, out 
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeStopToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -763,9 +759,7 @@ func (s *pipeStopToString) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeStopToString) call(ctx context.Context, in float64) (string, error) {
 	return s.fn(ctx, in)
 }
@@ -907,9 +901,9 @@ func (s *pipeStopToString) processFrom(r *PipeStopRun, in []float64, from int, o
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeStopToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -1154,9 +1148,7 @@ func (s *pipeOrderedToInt64) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeOrderedToInt64) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
@@ -1298,9 +1290,9 @@ func (s *pipeOrderedToInt64) processFrom(r *PipeOrderedRun, in []int, from int, 
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeOrderedToInt64) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -1665,9 +1657,7 @@ func (s *pipeOrderedToFloat) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeOrderedToFloat) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
@@ -1809,9 +1799,9 @@ func (s *pipeOrderedToFloat) processFrom(r *PipeOrderedRun, in []int64, from int
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeOrderedToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -1882,9 +1872,7 @@ func (s *pipeOrderedToString) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeOrderedToString) call(ctx context.Context, in float64) (string, error) {
 	return s.fn(ctx, in)
 }
@@ -2026,9 +2014,9 @@ func (s *pipeOrderedToString) processFrom(r *PipeOrderedRun, in []float64, from 
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeOrderedToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -2300,9 +2288,7 @@ func (s *pipeCollectToInt64) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeCollectToInt64) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
@@ -2446,9 +2432,9 @@ func (s *pipeCollectToInt64) processFrom(r *PipeCollectRun, in []int, from int, 
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeCollectToInt64) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -2878,9 +2864,7 @@ func (s *pipeCollectToFloat) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeCollectToFloat) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
@@ -3024,9 +3008,9 @@ func (s *pipeCollectToFloat) processFrom(r *PipeCollectRun, in []int64, from int
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeCollectToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -3129,9 +3113,7 @@ func (s *pipeCollectToString) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeCollectToString) call(ctx context.Context, in float64) (string, error) {
 	return s.fn(ctx, in)
 }
@@ -3275,9 +3257,9 @@ func (s *pipeCollectToString) processFrom(r *PipeCollectRun, in []float64, from 
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeCollectToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -3556,9 +3538,7 @@ func (s *pipeOrderedCollectToInt64) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeOrderedCollectToInt64) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
@@ -3699,9 +3679,9 @@ func (s *pipeOrderedCollectToInt64) processFrom(r *PipeOrderedCollectRun, in []i
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeOrderedCollectToInt64) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	if 2 > 0 && err != nil {
@@ -4101,9 +4081,7 @@ func (s *pipeOrderedCollectToFloat) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeOrderedCollectToFloat) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
@@ -4244,9 +4222,9 @@ func (s *pipeOrderedCollectToFloat) processFrom(r *PipeOrderedCollectRun, in []i
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeOrderedCollectToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	if 2 > 0 && err != nil {
@@ -4355,9 +4333,7 @@ func (s *pipeOrderedCollectToString) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeOrderedCollectToString) call(ctx context.Context, in float64) (string, error) {
 	return s.fn(ctx, in)
 }
@@ -4498,9 +4474,9 @@ func (s *pipeOrderedCollectToString) processFrom(r *PipeOrderedCollectRun, in []
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeOrderedCollectToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
 	if 2 > 0 && err != nil {
@@ -4806,9 +4782,7 @@ func (s *pipeBoundPipeDouble) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeBoundPipeDouble) call(ctx context.Context, in int) (int64, error) {
 	return pipeDouble(in), nil
 }
@@ -4950,9 +4924,9 @@ func (s *pipeBoundPipeDouble) processFrom(r *PipeBoundRun, in []int, from int, o
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeBoundPipeDouble) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -5317,9 +5291,7 @@ func (s *pipeBoundToFloat) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeBoundToFloat) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
@@ -5461,9 +5433,9 @@ func (s *pipeBoundToFloat) processFrom(r *PipeBoundRun, in []int64, from int, ou
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeBoundToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -5533,9 +5505,7 @@ func (s *pipeBoundPipeFormat) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeBoundPipeFormat) call(ctx context.Context, in float64) (string, error) {
 	return pipeFormat(ctx, in)
 }
@@ -5677,9 +5647,9 @@ func (s *pipeBoundPipeFormat) processFrom(r *PipeBoundRun, in []float64, from in
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeBoundPipeFormat) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -5952,9 +5922,7 @@ func (s *pipePacedToInt64) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipePacedToInt64) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
@@ -6095,9 +6063,9 @@ func (s *pipePacedToInt64) processFrom(r *PipePacedRun, in []int, from int, out 
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipePacedToInt64) apply(ctx context.Context, in int) (int64, error) {
 	if err := s.rate.Wait(ctx); err != nil {
 		var zero int64
@@ -6499,9 +6467,7 @@ func (s *pipePacedToFloat) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipePacedToFloat) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
@@ -6642,9 +6608,9 @@ func (s *pipePacedToFloat) processFrom(r *PipePacedRun, in []int64, from int, ou
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipePacedToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	if 1 > 0 && err != nil {
@@ -6753,9 +6719,7 @@ func (s *pipePacedToString) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipePacedToString) call(ctx context.Context, in float64) (string, error) {
 	return s.fn(ctx, in)
 }
@@ -6896,9 +6860,9 @@ func (s *pipePacedToString) processFrom(r *PipePacedRun, in []float64, from int,
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipePacedToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
 	if 1 > 0 && err != nil {
@@ -7185,9 +7149,7 @@ func (s *benchPipe1F1) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe1F1) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
@@ -7329,9 +7291,9 @@ func (s *benchPipe1F1) processFrom(r *BenchPipe1Run, in []int, from int, out []i
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe1F1) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -7691,9 +7653,7 @@ func (s *benchPipe1F2) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe1F2) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
@@ -7835,9 +7795,9 @@ func (s *benchPipe1F2) processFrom(r *BenchPipe1Run, in []int64, from int, out [
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe1F2) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -7908,9 +7868,7 @@ func (s *benchPipe1F3) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe1F3) call(ctx context.Context, in float64) (uint64, error) {
 	return s.fn(ctx, in)
 }
@@ -8052,9 +8010,9 @@ func (s *benchPipe1F3) processFrom(r *BenchPipe1Run, in []float64, from int, out
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe1F3) apply(ctx context.Context, in float64) (uint64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -8299,9 +8257,7 @@ func (s *benchPipe1OrderedF1) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe1OrderedF1) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
@@ -8443,9 +8399,9 @@ func (s *benchPipe1OrderedF1) processFrom(r *BenchPipe1OrderedRun, in []int, fro
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe1OrderedF1) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -8810,9 +8766,7 @@ func (s *benchPipe1OrderedF2) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe1OrderedF2) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
@@ -8954,9 +8908,9 @@ func (s *benchPipe1OrderedF2) processFrom(r *BenchPipe1OrderedRun, in []int64, f
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe1OrderedF2) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -9027,9 +8981,7 @@ func (s *benchPipe1OrderedF3) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe1OrderedF3) call(ctx context.Context, in float64) (uint64, error) {
 	return s.fn(ctx, in)
 }
@@ -9171,9 +9123,9 @@ func (s *benchPipe1OrderedF3) processFrom(r *BenchPipe1OrderedRun, in []float64,
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe1OrderedF3) apply(ctx context.Context, in float64) (uint64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -9444,9 +9396,7 @@ func (s *benchPipe4F1) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe4F1) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
@@ -9588,9 +9538,9 @@ func (s *benchPipe4F1) processFrom(r *BenchPipe4Run, in []int, from int, out []i
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe4F1) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -9950,9 +9900,7 @@ func (s *benchPipe4F2) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe4F2) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
@@ -10094,9 +10042,9 @@ func (s *benchPipe4F2) processFrom(r *BenchPipe4Run, in []int64, from int, out [
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe4F2) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -10167,9 +10115,7 @@ func (s *benchPipe4F3) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe4F3) call(ctx context.Context, in float64) (uint64, error) {
 	return s.fn(ctx, in)
 }
@@ -10311,9 +10257,9 @@ func (s *benchPipe4F3) processFrom(r *BenchPipe4Run, in []float64, from int, out
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe4F3) apply(ctx context.Context, in float64) (uint64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -10558,9 +10504,7 @@ func (s *benchPipe4OrderedF1) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe4OrderedF1) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
@@ -10702,9 +10646,9 @@ func (s *benchPipe4OrderedF1) processFrom(r *BenchPipe4OrderedRun, in []int, fro
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe4OrderedF1) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -11069,9 +11013,7 @@ func (s *benchPipe4OrderedF2) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe4OrderedF2) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
@@ -11213,9 +11155,9 @@ func (s *benchPipe4OrderedF2) processFrom(r *BenchPipe4OrderedRun, in []int64, f
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe4OrderedF2) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -11286,9 +11228,7 @@ func (s *benchPipe4OrderedF3) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe4OrderedF3) call(ctx context.Context, in float64) (uint64, error) {
 	return s.fn(ctx, in)
 }
@@ -11430,9 +11370,9 @@ func (s *benchPipe4OrderedF3) processFrom(r *BenchPipe4OrderedRun, in []float64,
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe4OrderedF3) apply(ctx context.Context, in float64) (uint64, error) {
 	out, err := s.call(ctx, in)
 	return out, err

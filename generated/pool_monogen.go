@@ -18,6 +18,8 @@ import (
 
 // TinyPool: generated from the pool directive in pool.go.
 
+// tinyPoolChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
@@ -35,7 +37,7 @@ import (
 // tiniest items well under 1%.
 const tinyPoolChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// tinyPoolBatch is one Map call, shared by the workers helping with it.
 type tinyPoolBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -468,9 +470,9 @@ type TinyPool struct {
 	// per job, and no lock shared by producers and workers.
 	q tinyPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*tinyPoolWorker
 	sleepers     atomic.Int32
@@ -509,13 +511,13 @@ type TinyPool struct {
 
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// tinyPoolTask is one element of the queue: a job, or a share of a Map batch.
 type tinyPoolTask struct {
 	in    int
 	batch *tinyPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// tinyPoolWorker is the parking and retirement handle of one worker goroutine.
 type tinyPoolWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
@@ -587,7 +589,7 @@ func (p *TinyPool) send(ctx context.Context, t tinyPoolTask) error {
 		r := p.q.tryPush(t)
 		if r == tinyPoolPushFull && spins < tinyPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -893,7 +895,7 @@ func (*tinyPoolNoCopy) Lock() {}
 
 func (*tinyPoolNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
+// tinyPoolQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
 // with one CAS on head (several tasks at once when many are queued, see
@@ -902,8 +904,8 @@ func (*tinyPoolNoCopy) Unlock() {}
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of tinyPoolClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of tinyPoolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type tinyPoolQueue struct {
@@ -915,7 +917,7 @@ type tinyPoolQueue struct {
 	slots []tinyPoolSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
+// tinyPoolSlot holds one task. seq == pos: free for the push at pos; seq == pos+1:
 // holds the task pushed at pos, ready to pop.
 type tinyPoolSlot struct {
 	seq atomic.Uint64
@@ -1144,8 +1146,7 @@ func tinyPoolNewPanicError(v any) *TinyPoolPanicError {
 	return &TinyPoolPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *TinyPoolPanicError.
+// attempt runs a job once, turning a panic into a *TinyPoolPanicError.
 func (p *TinyPool) attempt(ctx context.Context, in int) (out int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -1159,6 +1160,9 @@ func (p *TinyPool) attempt(ctx context.Context, in int) (out int, err error) {
 // to one so that workers updating different counters do not contend.
 const tinyPoolCacheLine = 64
 
+// tinyPoolClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+//
 // Taking over claimed tasks. A worker claims up to tinyPoolMaxClaim queued tasks
 // with one CAS (see queue.claim), which is where a pool of cheap jobs gets
 // its throughput. But a claim must not keep its tasks from idle workers:
@@ -1195,11 +1199,11 @@ const tinyPoolCacheLine = 64
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// tinyPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const tinyPoolClaimBits = 7
 
+// tinyPoolCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+//
 // Claim modes. Sharing a claim costs its claimer the store to done per
 // task: one locked instruction, on the tiniest jobs a quarter of what the
 // pool spends on each. A claim taken whole at once (its tasks read and
@@ -1212,9 +1216,6 @@ const tinyPoolClaimBits = 7
 // times. It times every shared claim, and one in tinyPoolTimeEvery of those taken
 // whole: a clock read costs about as much as a cheap job. A worker that
 // had to wait for work does not know what comes next, and shares.
-//
-// tinyPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
 const tinyPoolCheapJob = time.Microsecond
 
 // tinyPoolTimeEvery is how many claims taken whole a worker makes per one it times.
@@ -1353,6 +1354,8 @@ func NewTinyPool(onResult func(int, int, error)) *TinyPool {
 
 // SpinPool: generated from the pool directive in pool.go.
 
+// spinPoolChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
@@ -1370,7 +1373,7 @@ func NewTinyPool(onResult func(int, int, error)) *TinyPool {
 // tiniest items well under 1%.
 const spinPoolChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// spinPoolBatch is one Map call, shared by the workers helping with it.
 type spinPoolBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -1803,9 +1806,9 @@ type SpinPool struct {
 	// per job, and no lock shared by producers and workers.
 	q spinPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*spinPoolWorker
 	sleepers     atomic.Int32
@@ -1844,13 +1847,13 @@ type SpinPool struct {
 
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// spinPoolTask is one element of the queue: a job, or a share of a Map batch.
 type spinPoolTask struct {
 	in    int
 	batch *spinPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// spinPoolWorker is the parking and retirement handle of one worker goroutine.
 type spinPoolWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
@@ -1922,7 +1925,7 @@ func (p *SpinPool) send(ctx context.Context, t spinPoolTask) error {
 		r := p.q.tryPush(t)
 		if r == spinPoolPushFull && spins < spinPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -2228,7 +2231,7 @@ func (*spinPoolNoCopy) Lock() {}
 
 func (*spinPoolNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
+// spinPoolQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
 // with one CAS on head (several tasks at once when many are queued, see
@@ -2237,8 +2240,8 @@ func (*spinPoolNoCopy) Unlock() {}
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of spinPoolClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of spinPoolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type spinPoolQueue struct {
@@ -2250,7 +2253,7 @@ type spinPoolQueue struct {
 	slots []spinPoolSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
+// spinPoolSlot holds one task. seq == pos: free for the push at pos; seq == pos+1:
 // holds the task pushed at pos, ready to pop.
 type spinPoolSlot struct {
 	seq atomic.Uint64
@@ -2479,8 +2482,7 @@ func spinPoolNewPanicError(v any) *SpinPoolPanicError {
 	return &SpinPoolPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *SpinPoolPanicError.
+// attempt runs a job once, turning a panic into a *SpinPoolPanicError.
 func (p *SpinPool) attempt(ctx context.Context, in int) (out int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -2494,6 +2496,9 @@ func (p *SpinPool) attempt(ctx context.Context, in int) (out int, err error) {
 // to one so that workers updating different counters do not contend.
 const spinPoolCacheLine = 64
 
+// spinPoolClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+//
 // Taking over claimed tasks. A worker claims up to spinPoolMaxClaim queued tasks
 // with one CAS (see queue.claim), which is where a pool of cheap jobs gets
 // its throughput. But a claim must not keep its tasks from idle workers:
@@ -2530,11 +2535,11 @@ const spinPoolCacheLine = 64
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// spinPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const spinPoolClaimBits = 7
 
+// spinPoolCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+//
 // Claim modes. Sharing a claim costs its claimer the store to done per
 // task: one locked instruction, on the tiniest jobs a quarter of what the
 // pool spends on each. A claim taken whole at once (its tasks read and
@@ -2547,9 +2552,6 @@ const spinPoolClaimBits = 7
 // times. It times every shared claim, and one in spinPoolTimeEvery of those taken
 // whole: a clock read costs about as much as a cheap job. A worker that
 // had to wait for work does not know what comes next, and shares.
-//
-// spinPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
 const spinPoolCheapJob = time.Microsecond
 
 // spinPoolTimeEvery is how many claims taken whole a worker makes per one it times.
@@ -2688,6 +2690,8 @@ func NewSpinPool(onResult func(int, int, error)) *SpinPool {
 
 // NapPool: generated from the pool directive in pool.go.
 
+// napPoolChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
@@ -2705,7 +2709,7 @@ func NewSpinPool(onResult func(int, int, error)) *SpinPool {
 // tiniest items well under 1%.
 const napPoolChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// napPoolBatch is one Map call, shared by the workers helping with it.
 type napPoolBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -3138,9 +3142,9 @@ type NapPool struct {
 	// per job, and no lock shared by producers and workers.
 	q napPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*napPoolWorker
 	sleepers     atomic.Int32
@@ -3179,13 +3183,13 @@ type NapPool struct {
 
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// napPoolTask is one element of the queue: a job, or a share of a Map batch.
 type napPoolTask struct {
 	in    int
 	batch *napPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// napPoolWorker is the parking and retirement handle of one worker goroutine.
 type napPoolWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
@@ -3256,7 +3260,7 @@ func (p *NapPool) send(ctx context.Context, t napPoolTask) error {
 		r := p.q.tryPush(t)
 		if r == napPoolPushFull && spins < napPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -3562,7 +3566,7 @@ func (*napPoolNoCopy) Lock() {}
 
 func (*napPoolNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
+// napPoolQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
 // with one CAS on head (several tasks at once when many are queued, see
@@ -3571,8 +3575,8 @@ func (*napPoolNoCopy) Unlock() {}
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of napPoolClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of napPoolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type napPoolQueue struct {
@@ -3584,7 +3588,7 @@ type napPoolQueue struct {
 	slots []napPoolSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
+// napPoolSlot holds one task. seq == pos: free for the push at pos; seq == pos+1:
 // holds the task pushed at pos, ready to pop.
 type napPoolSlot struct {
 	seq atomic.Uint64
@@ -3813,8 +3817,7 @@ func napPoolNewPanicError(v any) *NapPoolPanicError {
 	return &NapPoolPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *NapPoolPanicError.
+// attempt runs a job once, turning a panic into a *NapPoolPanicError.
 func (p *NapPool) attempt(ctx context.Context, in int) (out int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -3828,6 +3831,9 @@ func (p *NapPool) attempt(ctx context.Context, in int) (out int, err error) {
 // to one so that workers updating different counters do not contend.
 const napPoolCacheLine = 64
 
+// napPoolClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+//
 // Taking over claimed tasks. A worker claims up to napPoolMaxClaim queued tasks
 // with one CAS (see queue.claim), which is where a pool of cheap jobs gets
 // its throughput. But a claim must not keep its tasks from idle workers:
@@ -3864,11 +3870,11 @@ const napPoolCacheLine = 64
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// napPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const napPoolClaimBits = 7
 
+// napPoolCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+//
 // Claim modes. Sharing a claim costs its claimer the store to done per
 // task: one locked instruction, on the tiniest jobs a quarter of what the
 // pool spends on each. A claim taken whole at once (its tasks read and
@@ -3881,9 +3887,6 @@ const napPoolClaimBits = 7
 // times. It times every shared claim, and one in napPoolTimeEvery of those taken
 // whole: a clock read costs about as much as a cheap job. A worker that
 // had to wait for work does not know what comes next, and shares.
-//
-// napPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
 const napPoolCheapJob = time.Microsecond
 
 // napPoolTimeEvery is how many claims taken whole a worker makes per one it times.
@@ -4022,6 +4025,8 @@ func NewNapPool(onResult func(int, int, error)) *NapPool {
 
 // Resizer: generated from the pool directive in pool.go.
 
+// resizerChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
@@ -4039,7 +4044,7 @@ func NewNapPool(onResult func(int, int, error)) *NapPool {
 // tiniest items well under 1%.
 const resizerChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// resizerBatch is one Map call, shared by the workers helping with it.
 type resizerBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -4480,9 +4485,9 @@ type Resizer struct {
 	// per job, and no lock shared by producers and workers.
 	q resizerQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*resizerWorker
 	sleepers     atomic.Int32
@@ -4522,13 +4527,13 @@ type Resizer struct {
 	stats resizerCounters
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// resizerTask is one element of the queue: a job, or a share of a Map batch.
 type resizerTask struct {
 	in    Job
 	batch *resizerBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// resizerWorker is the parking and retirement handle of one worker goroutine.
 type resizerWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
@@ -4607,7 +4612,7 @@ func (p *Resizer) send(ctx context.Context, t resizerTask) error {
 		r := p.q.tryPush(t)
 		if r == resizerPushFull && spins < resizerSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -4928,7 +4933,7 @@ func (*resizerNoCopy) Lock() {}
 
 func (*resizerNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
+// resizerQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
 // with one CAS on head (several tasks at once when many are queued, see
@@ -4937,8 +4942,8 @@ func (*resizerNoCopy) Unlock() {}
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of resizerClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of resizerClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type resizerQueue struct {
@@ -4950,7 +4955,7 @@ type resizerQueue struct {
 	slots []resizerSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
+// resizerSlot holds one task. seq == pos: free for the push at pos; seq == pos+1:
 // holds the task pushed at pos, ready to pop.
 type resizerSlot struct {
 	seq atomic.Uint64
@@ -5179,14 +5184,14 @@ func resizerNewPanicError(v any) *ResizerPanicError {
 	return &ResizerPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *ResizerPanicError.
+// attempt runs a job once, turning a panic into a *ResizerPanicError.
 func (p *Resizer) attempt(ctx context.Context, in Job) (out Result, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = resizerNewPanicError(r)
 		}
 	}()
+	// The timeout= option bounds the call.
 	var cancel context.CancelFunc
 	ctx, cancel = context.WithTimeout(ctx, (1 * time.Second))
 	defer cancel()
@@ -5233,7 +5238,7 @@ func (p *Resizer) retry(ctx context.Context, in Job, err error) (Result, error) 
 	return out, err
 }
 
-// jitter returns a duration drawn uniformly from [d/2, d): "equal jitter",
+// resizerJitter returns a duration drawn uniformly from [d/2, d): "equal jitter",
 // which spreads retries of jobs that failed together while keeping most of
 // the intended delay.
 func resizerJitter(d time.Duration) time.Duration {
@@ -5244,7 +5249,7 @@ func resizerJitter(d time.Duration) time.Duration {
 	return half + rand.N(d-half)
 }
 
-// sleep waits for d, or until ctx is done; it reports whether d elapsed.
+// resizerSleep waits for d, or until ctx is done; it reports whether d elapsed.
 func resizerSleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -5289,7 +5294,7 @@ type resizerPaddedInt64 struct {
 	_ [resizerCacheLine - 8]byte
 }
 
-// counters are the metrics of a pool, updated only under the metrics= option.
+// resizerCounters are the metrics of a pool, updated only under the metrics= option.
 type resizerCounters struct {
 	submitted resizerPaddedUint64
 	completed resizerPaddedUint64
@@ -5313,6 +5318,9 @@ func (p *Resizer) Stats() ResizerStats {
 	}
 }
 
+// resizerClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+//
 // Taking over claimed tasks. A worker claims up to resizerMaxClaim queued tasks
 // with one CAS (see queue.claim), which is where a pool of cheap jobs gets
 // its throughput. But a claim must not keep its tasks from idle workers:
@@ -5349,11 +5357,11 @@ func (p *Resizer) Stats() ResizerStats {
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// resizerClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const resizerClaimBits = 7
 
+// resizerCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+//
 // Claim modes. Sharing a claim costs its claimer the store to done per
 // task: one locked instruction, on the tiniest jobs a quarter of what the
 // pool spends on each. A claim taken whole at once (its tasks read and
@@ -5366,9 +5374,6 @@ const resizerClaimBits = 7
 // times. It times every shared claim, and one in resizerTimeEvery of those taken
 // whole: a clock read costs about as much as a cheap job. A worker that
 // had to wait for work does not know what comes next, and shares.
-//
-// resizerCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
 const resizerCheapJob = time.Microsecond
 
 // resizerTimeEvery is how many claims taken whole a worker makes per one it times.
@@ -5507,6 +5512,8 @@ func NewResizer(onResult func(Job, Result, error)) *Resizer {
 
 // Sender: generated from the pool directive in pool.go.
 
+// senderChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
@@ -5524,7 +5531,7 @@ func NewResizer(onResult func(Job, Result, error)) *Resizer {
 // tiniest items well under 1%.
 const senderChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// senderBatch is one Map call, shared by the workers helping with it.
 type senderBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -5957,9 +5964,9 @@ type Sender struct {
 	// per job, and no lock shared by producers and workers.
 	q senderQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*senderWorker
 	sleepers     atomic.Int32
@@ -5996,13 +6003,13 @@ type Sender struct {
 
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// senderTask is one element of the queue: a job, or a share of a Map batch.
 type senderTask struct {
 	in    string
 	batch *senderBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// senderWorker is the parking and retirement handle of one worker goroutine.
 type senderWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
@@ -6072,7 +6079,7 @@ func (p *Sender) send(ctx context.Context, t senderTask) error {
 		r := p.q.tryPush(t)
 		if r == senderPushFull && spins < senderSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -6378,7 +6385,7 @@ func (*senderNoCopy) Lock() {}
 
 func (*senderNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
+// senderQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
 // with one CAS on head (several tasks at once when many are queued, see
@@ -6387,8 +6394,8 @@ func (*senderNoCopy) Unlock() {}
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of senderClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of senderClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type senderQueue struct {
@@ -6400,7 +6407,7 @@ type senderQueue struct {
 	slots []senderSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
+// senderSlot holds one task. seq == pos: free for the push at pos; seq == pos+1:
 // holds the task pushed at pos, ready to pop.
 type senderSlot struct {
 	seq atomic.Uint64
@@ -6629,8 +6636,7 @@ func senderNewPanicError(v any) *SenderPanicError {
 	return &SenderPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *SenderPanicError.
+// attempt runs a job once, turning a panic into a *SenderPanicError.
 func (p *Sender) attempt(ctx context.Context, in string) (out struct{}, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -6644,6 +6650,9 @@ func (p *Sender) attempt(ctx context.Context, in string) (out struct{}, err erro
 // to one so that workers updating different counters do not contend.
 const senderCacheLine = 64
 
+// senderClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+//
 // Taking over claimed tasks. A worker claims up to senderMaxClaim queued tasks
 // with one CAS (see queue.claim), which is where a pool of cheap jobs gets
 // its throughput. But a claim must not keep its tasks from idle workers:
@@ -6680,11 +6689,11 @@ const senderCacheLine = 64
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// senderClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const senderClaimBits = 7
 
+// senderCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+//
 // Claim modes. Sharing a claim costs its claimer the store to done per
 // task: one locked instruction, on the tiniest jobs a quarter of what the
 // pool spends on each. A claim taken whole at once (its tasks read and
@@ -6697,9 +6706,6 @@ const senderClaimBits = 7
 // times. It times every shared claim, and one in senderTimeEvery of those taken
 // whole: a clock read costs about as much as a cheap job. A worker that
 // had to wait for work does not know what comes next, and shares.
-//
-// senderCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
 const senderCheapJob = time.Microsecond
 
 // senderTimeEvery is how many claims taken whole a worker makes per one it times.
@@ -6836,6 +6842,8 @@ func NewSender() *Sender {
 
 // FuncPool: generated from the pool directive in pool.go.
 
+// funcPoolChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
@@ -6853,7 +6861,7 @@ func NewSender() *Sender {
 // tiniest items well under 1%.
 const funcPoolChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// funcPoolBatch is one Map call, shared by the workers helping with it.
 type funcPoolBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -7286,9 +7294,9 @@ type FuncPool struct {
 	// per job, and no lock shared by producers and workers.
 	q funcPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*funcPoolWorker
 	sleepers     atomic.Int32
@@ -7328,13 +7336,13 @@ type FuncPool struct {
 
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// funcPoolTask is one element of the queue: a job, or a share of a Map batch.
 type funcPoolTask struct {
 	in    int
 	batch *funcPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// funcPoolWorker is the parking and retirement handle of one worker goroutine.
 type funcPoolWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
@@ -7406,7 +7414,7 @@ func (p *FuncPool) send(ctx context.Context, t funcPoolTask) error {
 		r := p.q.tryPush(t)
 		if r == funcPoolPushFull && spins < funcPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -7712,7 +7720,7 @@ func (*funcPoolNoCopy) Lock() {}
 
 func (*funcPoolNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
+// funcPoolQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
 // with one CAS on head (several tasks at once when many are queued, see
@@ -7721,8 +7729,8 @@ func (*funcPoolNoCopy) Unlock() {}
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of funcPoolClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of funcPoolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type funcPoolQueue struct {
@@ -7734,7 +7742,7 @@ type funcPoolQueue struct {
 	slots []funcPoolSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
+// funcPoolSlot holds one task. seq == pos: free for the push at pos; seq == pos+1:
 // holds the task pushed at pos, ready to pop.
 type funcPoolSlot struct {
 	seq atomic.Uint64
@@ -7963,8 +7971,7 @@ func funcPoolNewPanicError(v any) *FuncPoolPanicError {
 	return &FuncPoolPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *FuncPoolPanicError.
+// attempt runs a job once, turning a panic into a *FuncPoolPanicError.
 func (p *FuncPool) attempt(ctx context.Context, in int) (out int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -7978,6 +7985,9 @@ func (p *FuncPool) attempt(ctx context.Context, in int) (out int, err error) {
 // to one so that workers updating different counters do not contend.
 const funcPoolCacheLine = 64
 
+// funcPoolClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+//
 // Taking over claimed tasks. A worker claims up to funcPoolMaxClaim queued tasks
 // with one CAS (see queue.claim), which is where a pool of cheap jobs gets
 // its throughput. But a claim must not keep its tasks from idle workers:
@@ -8014,11 +8024,11 @@ const funcPoolCacheLine = 64
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// funcPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const funcPoolClaimBits = 7
 
+// funcPoolCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+//
 // Claim modes. Sharing a claim costs its claimer the store to done per
 // task: one locked instruction, on the tiniest jobs a quarter of what the
 // pool spends on each. A claim taken whole at once (its tasks read and
@@ -8031,9 +8041,6 @@ const funcPoolClaimBits = 7
 // times. It times every shared claim, and one in funcPoolTimeEvery of those taken
 // whole: a clock read costs about as much as a cheap job. A worker that
 // had to wait for work does not know what comes next, and shares.
-//
-// funcPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
 const funcPoolCheapJob = time.Microsecond
 
 // funcPoolTimeEvery is how many claims taken whole a worker makes per one it times.
@@ -8176,6 +8183,8 @@ func NewFuncPool(fn func(context.Context, int) (int, error), onResult func(int, 
 
 // StressPool: generated from the pool directive in pool.go.
 
+// stressPoolChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
@@ -8193,7 +8202,7 @@ func NewFuncPool(fn func(context.Context, int) (int, error), onResult func(int, 
 // tiniest items well under 1%.
 const stressPoolChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// stressPoolBatch is one Map call, shared by the workers helping with it.
 type stressPoolBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -8634,9 +8643,9 @@ type StressPool struct {
 	// per job, and no lock shared by producers and workers.
 	q stressPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*stressPoolWorker
 	sleepers     atomic.Int32
@@ -8677,13 +8686,13 @@ type StressPool struct {
 	stats stressPoolCounters
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// stressPoolTask is one element of the queue: a job, or a share of a Map batch.
 type stressPoolTask struct {
 	in    int
 	batch *stressPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// stressPoolWorker is the parking and retirement handle of one worker goroutine.
 type stressPoolWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
@@ -8762,7 +8771,7 @@ func (p *StressPool) send(ctx context.Context, t stressPoolTask) error {
 		r := p.q.tryPush(t)
 		if r == stressPoolPushFull && spins < stressPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -9083,7 +9092,7 @@ func (*stressPoolNoCopy) Lock() {}
 
 func (*stressPoolNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
+// stressPoolQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
 // with one CAS on head (several tasks at once when many are queued, see
@@ -9092,8 +9101,8 @@ func (*stressPoolNoCopy) Unlock() {}
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of stressPoolClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of stressPoolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type stressPoolQueue struct {
@@ -9105,7 +9114,7 @@ type stressPoolQueue struct {
 	slots []stressPoolSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
+// stressPoolSlot holds one task. seq == pos: free for the push at pos; seq == pos+1:
 // holds the task pushed at pos, ready to pop.
 type stressPoolSlot struct {
 	seq atomic.Uint64
@@ -9334,14 +9343,14 @@ func stressPoolNewPanicError(v any) *StressPoolPanicError {
 	return &StressPoolPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *StressPoolPanicError.
+// attempt runs a job once, turning a panic into a *StressPoolPanicError.
 func (p *StressPool) attempt(ctx context.Context, in int) (out int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = stressPoolNewPanicError(r)
 		}
 	}()
+	// The timeout= option bounds the call.
 	var cancel context.CancelFunc
 	ctx, cancel = context.WithTimeout(ctx, (1 * time.Millisecond))
 	defer cancel()
@@ -9388,7 +9397,7 @@ func (p *StressPool) retry(ctx context.Context, in int, err error) (int, error) 
 	return out, err
 }
 
-// jitter returns a duration drawn uniformly from [d/2, d): "equal jitter",
+// stressPoolJitter returns a duration drawn uniformly from [d/2, d): "equal jitter",
 // which spreads retries of jobs that failed together while keeping most of
 // the intended delay.
 func stressPoolJitter(d time.Duration) time.Duration {
@@ -9399,7 +9408,7 @@ func stressPoolJitter(d time.Duration) time.Duration {
 	return half + rand.N(d-half)
 }
 
-// sleep waits for d, or until ctx is done; it reports whether d elapsed.
+// stressPoolSleep waits for d, or until ctx is done; it reports whether d elapsed.
 func stressPoolSleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -9444,7 +9453,7 @@ type stressPoolPaddedInt64 struct {
 	_ [stressPoolCacheLine - 8]byte
 }
 
-// counters are the metrics of a pool, updated only under the metrics= option.
+// stressPoolCounters are the metrics of a pool, updated only under the metrics= option.
 type stressPoolCounters struct {
 	submitted stressPoolPaddedUint64
 	completed stressPoolPaddedUint64
@@ -9468,6 +9477,9 @@ func (p *StressPool) Stats() StressPoolStats {
 	}
 }
 
+// stressPoolClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+//
 // Taking over claimed tasks. A worker claims up to stressPoolMaxClaim queued tasks
 // with one CAS (see queue.claim), which is where a pool of cheap jobs gets
 // its throughput. But a claim must not keep its tasks from idle workers:
@@ -9504,11 +9516,11 @@ func (p *StressPool) Stats() StressPoolStats {
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// stressPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const stressPoolClaimBits = 7
 
+// stressPoolCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+//
 // Claim modes. Sharing a claim costs its claimer the store to done per
 // task: one locked instruction, on the tiniest jobs a quarter of what the
 // pool spends on each. A claim taken whole at once (its tasks read and
@@ -9521,9 +9533,6 @@ const stressPoolClaimBits = 7
 // times. It times every shared claim, and one in stressPoolTimeEvery of those taken
 // whole: a clock read costs about as much as a cheap job. A worker that
 // had to wait for work does not know what comes next, and shares.
-//
-// stressPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
 const stressPoolCheapJob = time.Microsecond
 
 // stressPoolTimeEvery is how many claims taken whole a worker makes per one it times.
@@ -9979,6 +9988,8 @@ func NewJobQuotaAt(epoch time.Time) *JobQuota {
 
 // PacedPool: generated from the pool directive in pool.go.
 
+// pacedPoolChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
@@ -9996,7 +10007,7 @@ func NewJobQuotaAt(epoch time.Time) *JobQuota {
 // tiniest items well under 1%.
 const pacedPoolChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// pacedPoolBatch is one Map call, shared by the workers helping with it.
 type pacedPoolBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -10434,9 +10445,9 @@ type PacedPool struct {
 	// per job, and no lock shared by producers and workers.
 	q pacedPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*pacedPoolWorker
 	sleepers     atomic.Int32
@@ -10480,13 +10491,13 @@ type PacedPool struct {
 	stats pacedPoolCounters
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// pacedPoolTask is one element of the queue: a job, or a share of a Map batch.
 type pacedPoolTask struct {
 	in    int
 	batch *pacedPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// pacedPoolWorker is the parking and retirement handle of one worker goroutine.
 type pacedPoolWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
@@ -10564,7 +10575,7 @@ func (p *PacedPool) send(ctx context.Context, t pacedPoolTask) error {
 		r := p.q.tryPush(t)
 		if r == pacedPoolPushFull && spins < pacedPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -10882,7 +10893,7 @@ func (*pacedPoolNoCopy) Lock() {}
 
 func (*pacedPoolNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
+// pacedPoolQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
 // with one CAS on head (several tasks at once when many are queued, see
@@ -10891,8 +10902,8 @@ func (*pacedPoolNoCopy) Unlock() {}
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of pacedPoolClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of pacedPoolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type pacedPoolQueue struct {
@@ -10904,7 +10915,7 @@ type pacedPoolQueue struct {
 	slots []pacedPoolSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
+// pacedPoolSlot holds one task. seq == pos: free for the push at pos; seq == pos+1:
 // holds the task pushed at pos, ready to pop.
 type pacedPoolSlot struct {
 	seq atomic.Uint64
@@ -11133,16 +11144,15 @@ func pacedPoolNewPanicError(v any) *PacedPoolPanicError {
 	return &PacedPoolPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *PacedPoolPanicError.
+// attempt runs a job once, turning a panic into a *PacedPoolPanicError.
 func (p *PacedPool) attempt(ctx context.Context, in int) (out int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = pacedPoolNewPanicError(r)
 		}
 	}()
-	// The job's context bounds the wait; the timeout bounds only the
-	// call.
+	// The job's context bounds the wait; a timeout of the call, if
+	// any, does not.
 	if err := p.rate.Wait(ctx); err != nil {
 		return out, err
 	}
@@ -11182,7 +11192,7 @@ type pacedPoolPaddedInt64 struct {
 	_ [pacedPoolCacheLine - 8]byte
 }
 
-// counters are the metrics of a pool, updated only under the metrics= option.
+// pacedPoolCounters are the metrics of a pool, updated only under the metrics= option.
 type pacedPoolCounters struct {
 	submitted pacedPoolPaddedUint64
 	completed pacedPoolPaddedUint64
@@ -11206,6 +11216,9 @@ func (p *PacedPool) Stats() PacedPoolStats {
 	}
 }
 
+// pacedPoolClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+//
 // Taking over claimed tasks. A worker claims up to pacedPoolMaxClaim queued tasks
 // with one CAS (see queue.claim), which is where a pool of cheap jobs gets
 // its throughput. But a claim must not keep its tasks from idle workers:
@@ -11242,11 +11255,11 @@ func (p *PacedPool) Stats() PacedPoolStats {
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// pacedPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const pacedPoolClaimBits = 7
 
+// pacedPoolCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+//
 // Claim modes. Sharing a claim costs its claimer the store to done per
 // task: one locked instruction, on the tiniest jobs a quarter of what the
 // pool spends on each. A claim taken whole at once (its tasks read and
@@ -11259,9 +11272,6 @@ const pacedPoolClaimBits = 7
 // times. It times every shared claim, and one in pacedPoolTimeEvery of those taken
 // whole: a clock read costs about as much as a cheap job. A worker that
 // had to wait for work does not know what comes next, and shares.
-//
-// pacedPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
 const pacedPoolCheapJob = time.Microsecond
 
 // pacedPoolTimeEvery is how many claims taken whole a worker makes per one it times.
@@ -11411,6 +11421,8 @@ func NewPacedPool(fn func(context.Context, int) (int, error), onResult func(int,
 
 // PacedSender: generated from the pool directive in pool.go.
 
+// pacedSenderChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
@@ -11428,7 +11440,7 @@ func NewPacedPool(fn func(context.Context, int) (int, error), onResult func(int,
 // tiniest items well under 1%.
 const pacedSenderChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// pacedSenderBatch is one Map call, shared by the workers helping with it.
 type pacedSenderBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -11861,9 +11873,9 @@ type PacedSender struct {
 	// per job, and no lock shared by producers and workers.
 	q pacedSenderQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*pacedSenderWorker
 	sleepers     atomic.Int32
@@ -11905,13 +11917,13 @@ type PacedSender struct {
 
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// pacedSenderTask is one element of the queue: a job, or a share of a Map batch.
 type pacedSenderTask struct {
 	in    string
 	batch *pacedSenderBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// pacedSenderWorker is the parking and retirement handle of one worker goroutine.
 type pacedSenderWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
@@ -11983,7 +11995,7 @@ func (p *PacedSender) send(ctx context.Context, t pacedSenderTask) error {
 		r := p.q.tryPush(t)
 		if r == pacedSenderPushFull && spins < pacedSenderSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -12289,7 +12301,7 @@ func (*pacedSenderNoCopy) Lock() {}
 
 func (*pacedSenderNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
+// pacedSenderQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
 // with one CAS on head (several tasks at once when many are queued, see
@@ -12298,8 +12310,8 @@ func (*pacedSenderNoCopy) Unlock() {}
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of pacedSenderClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of pacedSenderClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type pacedSenderQueue struct {
@@ -12311,7 +12323,7 @@ type pacedSenderQueue struct {
 	slots []pacedSenderSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
+// pacedSenderSlot holds one task. seq == pos: free for the push at pos; seq == pos+1:
 // holds the task pushed at pos, ready to pop.
 type pacedSenderSlot struct {
 	seq atomic.Uint64
@@ -12540,16 +12552,15 @@ func pacedSenderNewPanicError(v any) *PacedSenderPanicError {
 	return &PacedSenderPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *PacedSenderPanicError.
+// attempt runs a job once, turning a panic into a *PacedSenderPanicError.
 func (p *PacedSender) attempt(ctx context.Context, in string) (out struct{}, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = pacedSenderNewPanicError(r)
 		}
 	}()
-	// The job's context bounds the wait; the timeout bounds only the
-	// call.
+	// The job's context bounds the wait; a timeout of the call, if
+	// any, does not.
 	if err := p.rate.Wait(ctx); err != nil {
 		return out, err
 	}
@@ -12560,6 +12571,9 @@ func (p *PacedSender) attempt(ctx context.Context, in string) (out struct{}, err
 // to one so that workers updating different counters do not contend.
 const pacedSenderCacheLine = 64
 
+// pacedSenderClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+//
 // Taking over claimed tasks. A worker claims up to pacedSenderMaxClaim queued tasks
 // with one CAS (see queue.claim), which is where a pool of cheap jobs gets
 // its throughput. But a claim must not keep its tasks from idle workers:
@@ -12596,11 +12610,11 @@ const pacedSenderCacheLine = 64
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// pacedSenderClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const pacedSenderClaimBits = 7
 
+// pacedSenderCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+//
 // Claim modes. Sharing a claim costs its claimer the store to done per
 // task: one locked instruction, on the tiniest jobs a quarter of what the
 // pool spends on each. A claim taken whole at once (its tasks read and
@@ -12613,9 +12627,6 @@ const pacedSenderClaimBits = 7
 // times. It times every shared claim, and one in pacedSenderTimeEvery of those taken
 // whole: a clock read costs about as much as a cheap job. A worker that
 // had to wait for work does not know what comes next, and shares.
-//
-// pacedSenderCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
 const pacedSenderCheapJob = time.Microsecond
 
 // pacedSenderTimeEvery is how many claims taken whole a worker makes per one it times.
@@ -12817,7 +12828,7 @@ const (
 	jobBreakerNoBucket = math.MinInt64
 )
 
-// JobBreaker is a circuit breaker around a function from Req to Resp.
+// JobBreaker is a circuit breaker around a function from int to int.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
 // rolling window; when both the count and the ratio of failures reach
@@ -12860,7 +12871,7 @@ type JobBreaker struct {
 	onChange func(from, to JobBreakerState)
 }
 
-// bucket holds the counts of one slice of the rolling window. The counts
+// jobBreakerBucket holds the counts of one slice of the rolling window. The counts
 // have a word each: a slice of a long window may count more than 2^32
 // calls (window=1h at 1.2 million calls a second).
 type jobBreakerBucket struct {
@@ -13164,6 +13175,8 @@ func NewJobBreaker(fn func(context.Context, int) (int, error)) *JobBreaker {
 
 // GuardedPool: generated from the pool directive in pool.go.
 
+// guardedPoolChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
@@ -13181,7 +13194,7 @@ func NewJobBreaker(fn func(context.Context, int) (int, error)) *JobBreaker {
 // tiniest items well under 1%.
 const guardedPoolChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// guardedPoolBatch is one Map call, shared by the workers helping with it.
 type guardedPoolBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -13622,9 +13635,9 @@ type GuardedPool struct {
 	// per job, and no lock shared by producers and workers.
 	q guardedPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*guardedPoolWorker
 	sleepers     atomic.Int32
@@ -13669,13 +13682,13 @@ type GuardedPool struct {
 	stats guardedPoolCounters
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// guardedPoolTask is one element of the queue: a job, or a share of a Map batch.
 type guardedPoolTask struct {
 	in    int
 	batch *guardedPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// guardedPoolWorker is the parking and retirement handle of one worker goroutine.
 type guardedPoolWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
@@ -13753,7 +13766,7 @@ func (p *GuardedPool) send(ctx context.Context, t guardedPoolTask) error {
 		r := p.q.tryPush(t)
 		if r == guardedPoolPushFull && spins < guardedPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -14074,7 +14087,7 @@ func (*guardedPoolNoCopy) Lock() {}
 
 func (*guardedPoolNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
+// guardedPoolQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
 // with one CAS on head (several tasks at once when many are queued, see
@@ -14083,8 +14096,8 @@ func (*guardedPoolNoCopy) Unlock() {}
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of guardedPoolClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of guardedPoolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type guardedPoolQueue struct {
@@ -14096,7 +14109,7 @@ type guardedPoolQueue struct {
 	slots []guardedPoolSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
+// guardedPoolSlot holds one task. seq == pos: free for the push at pos; seq == pos+1:
 // holds the task pushed at pos, ready to pop.
 type guardedPoolSlot struct {
 	seq atomic.Uint64
@@ -14325,8 +14338,7 @@ func guardedPoolNewPanicError(v any) *GuardedPoolPanicError {
 	return &GuardedPoolPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *GuardedPoolPanicError.
+// attempt runs a job once, turning a panic into a *GuardedPoolPanicError.
 func (p *GuardedPool) attempt(ctx context.Context, in int) (out int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -14376,7 +14388,7 @@ func (p *GuardedPool) retry(ctx context.Context, in int, err error) (int, error)
 	return out, err
 }
 
-// jitter returns a duration drawn uniformly from [d/2, d): "equal jitter",
+// guardedPoolJitter returns a duration drawn uniformly from [d/2, d): "equal jitter",
 // which spreads retries of jobs that failed together while keeping most of
 // the intended delay.
 func guardedPoolJitter(d time.Duration) time.Duration {
@@ -14387,7 +14399,7 @@ func guardedPoolJitter(d time.Duration) time.Duration {
 	return half + rand.N(d-half)
 }
 
-// sleep waits for d, or until ctx is done; it reports whether d elapsed.
+// guardedPoolSleep waits for d, or until ctx is done; it reports whether d elapsed.
 func guardedPoolSleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -14432,7 +14444,7 @@ type guardedPoolPaddedInt64 struct {
 	_ [guardedPoolCacheLine - 8]byte
 }
 
-// counters are the metrics of a pool, updated only under the metrics= option.
+// guardedPoolCounters are the metrics of a pool, updated only under the metrics= option.
 type guardedPoolCounters struct {
 	submitted guardedPoolPaddedUint64
 	completed guardedPoolPaddedUint64
@@ -14456,6 +14468,9 @@ func (p *GuardedPool) Stats() GuardedPoolStats {
 	}
 }
 
+// guardedPoolClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+//
 // Taking over claimed tasks. A worker claims up to guardedPoolMaxClaim queued tasks
 // with one CAS (see queue.claim), which is where a pool of cheap jobs gets
 // its throughput. But a claim must not keep its tasks from idle workers:
@@ -14492,11 +14507,11 @@ func (p *GuardedPool) Stats() GuardedPoolStats {
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// guardedPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const guardedPoolClaimBits = 7
 
+// guardedPoolCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+//
 // Claim modes. Sharing a claim costs its claimer the store to done per
 // task: one locked instruction, on the tiniest jobs a quarter of what the
 // pool spends on each. A claim taken whole at once (its tasks read and
@@ -14509,9 +14524,6 @@ const guardedPoolClaimBits = 7
 // times. It times every shared claim, and one in guardedPoolTimeEvery of those taken
 // whole: a clock read costs about as much as a cheap job. A worker that
 // had to wait for work does not know what comes next, and shares.
-//
-// guardedPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
 const guardedPoolCheapJob = time.Microsecond
 
 // guardedPoolTimeEvery is how many claims taken whole a worker makes per one it times.

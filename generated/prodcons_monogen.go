@@ -566,7 +566,7 @@ func (q *IntQueue) waitNotFull(ctx context.Context) (bool, error) {
 	}
 }
 
-// signal puts a token in a one-token channel unless one is already there, in
+// intQueueSignal puts a token in a one-token channel unless one is already there, in
 // which case the goroutine that takes it will look at the queue.
 func intQueueSignal(c chan struct{}) {
 	select {
@@ -1142,7 +1142,7 @@ func (q *BlockQueue) waitNotFull(ctx context.Context) (bool, error) {
 	}
 }
 
-// signal puts a token in a one-token channel unless one is already there, in
+// blockQueueSignal puts a token in a one-token channel unless one is already there, in
 // which case the goroutine that takes it will look at the queue.
 func blockQueueSignal(c chan struct{}) {
 	select {
@@ -1697,7 +1697,7 @@ func (q *DropNewestQueue) waitNotEmpty(ctx context.Context) (bool, error) {
 	}
 }
 
-// signal puts a token in a one-token channel unless one is already there, in
+// dropNewestQueueSignal puts a token in a one-token channel unless one is already there, in
 // which case the goroutine that takes it will look at the queue.
 func dropNewestQueueSignal(c chan struct{}) {
 	select {
@@ -2263,7 +2263,7 @@ func (q *DropOldestQueue) waitNotEmpty(ctx context.Context) (bool, error) {
 	}
 }
 
-// signal puts a token in a one-token channel unless one is already there, in
+// dropOldestQueueSignal puts a token in a one-token channel unless one is already there, in
 // which case the goroutine that takes it will look at the queue.
 func dropOldestQueueSignal(c chan struct{}) {
 	select {
@@ -2802,7 +2802,7 @@ func (q *ErrorQueue) waitNotEmpty(ctx context.Context) (bool, error) {
 	}
 }
 
-// signal puts a token in a one-token channel unless one is already there, in
+// errorQueueSignal puts a token in a one-token channel unless one is already there, in
 // which case the goroutine that takes it will look at the queue.
 func errorQueueSignal(c chan struct{}) {
 	select {
@@ -4225,10 +4225,11 @@ func NewWrites() *Writes {
 // ErrConnsClosed is returned by Get after Close, and by the Gets Close interrupts.
 var ErrConnsClosed = errors.New("respool: closed")
 
-// connsIdleTicksToEvict is how many eviction ticks (every the idle= option/2) must pass
-// over an idle resource before it is closed. A resource put back just before a
-// tick has waited one half period at the next, so three ticks guarantee it
-// idled at least Idle, and evict it after at most 1.5×Idle.
+// connsIdleTicksToEvict is how many eviction ticks (two per period of
+// the idle= option) must pass over an idle resource before it is closed. A
+// resource put back just before a tick has waited one half period at the
+// next, so three ticks guarantee it idled at least the full period, and
+// evict it after at most one and a half.
 const connsIdleTicksToEvict = 3
 
 // connsHotSlots is the number of hot slots. Sixteen keep a few goroutines, each
@@ -4254,7 +4255,7 @@ type connsIdleResource struct {
 	tick uint64
 }
 
-// Conns is a bounded pool of resources of type T. Create one with NewConns; the
+// Conns is a bounded pool of resources of type *Conn. Create one with NewConns; the
 // zero value is not usable. A Conns must not be copied after first use.
 //
 // A Put happens before the Get that returns the same resource.
@@ -4461,8 +4462,8 @@ func (p *Conns) hotToIdleLocked() (toClose []*Conn) {
 // receiver of either into the caller's argument area), so the Put of a
 // resource usually picks the slot its Get took it from. Other goroutines
 // have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// folded three at a time, pick different slots for stacks allocated near
-// each other. The slot is only where the scan starts: a wrong guess costs
+// xored together three at a time, pick different slots for stacks allocated
+// near each other. The slot is only where the scan starts: a wrong guess costs
 // time, never correctness.
 func connsHotStart(at unsafe.Pointer) uint32 {
 	h := uint32(uintptr(at) >> 11)
@@ -4791,7 +4792,7 @@ type benchConnsIdleResource struct {
 	tick uint64
 }
 
-// BenchConns is a bounded pool of resources of type T. Create one with NewBenchConns; the
+// BenchConns is a bounded pool of resources of type *Conn. Create one with NewBenchConns; the
 // zero value is not usable. A BenchConns must not be copied after first use.
 //
 // A Put happens before the Get that returns the same resource.
@@ -4989,8 +4990,8 @@ func (p *BenchConns) hotToIdleLocked() (toClose []*Conn) {
 // receiver of either into the caller's argument area), so the Put of a
 // resource usually picks the slot its Get took it from. Other goroutines
 // have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// folded three at a time, pick different slots for stacks allocated near
-// each other. The slot is only where the scan starts: a wrong guess costs
+// xored together three at a time, pick different slots for stacks allocated
+// near each other. The slot is only where the scan starts: a wrong guess costs
 // time, never correctness.
 func benchConnsHotStart(at unsafe.Pointer) uint32 {
 	h := uint32(uintptr(at) >> 11)
@@ -5274,7 +5275,7 @@ type funcConnsIdleResource struct {
 	tick uint64
 }
 
-// FuncConns is a bounded pool of resources of type T. Create one with NewFuncConns; the
+// FuncConns is a bounded pool of resources of type *Conn. Create one with NewFuncConns; the
 // zero value is not usable. A FuncConns must not be copied after first use.
 //
 // A Put happens before the Get that returns the same resource.
@@ -5474,8 +5475,8 @@ func (p *FuncConns) hotToIdleLocked() (toClose []*Conn) {
 // receiver of either into the caller's argument area), so the Put of a
 // resource usually picks the slot its Get took it from. Other goroutines
 // have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// folded three at a time, pick different slots for stacks allocated near
-// each other. The slot is only where the scan starts: a wrong guess costs
+// xored together three at a time, pick different slots for stacks allocated
+// near each other. The slot is only where the scan starts: a wrong guess costs
 // time, never correctness.
 func funcConnsHotStart(at unsafe.Pointer) uint32 {
 	h := uint32(uintptr(at) >> 11)

@@ -47,6 +47,20 @@
 //   - //monogen:if COND in a doc comment (or on a struct field's line comment)
 //     keeps the declaration only when COND holds. COND is a boolean the kind
 //     defines (metrics, boundFn, comparable(V)) or its negation with !.
+//   - Comments are written for the generated declaration, which the stencil
+//     renames in prose along with the code: a doc comment starts with the
+//     declaration's name (shard is ..., which becomes storeShard is ...), a
+//     type parameter in prose becomes the directive's type (a hash map from
+//     K to V reads from SessionID to *Session there; In and Out starting a
+//     sentence are English), Config.Field becomes "the field= option".
+//     Mention no constant that folding removes, and no template file.
+//   - //monogen:note TEXT is a comment line for readers of the template only:
+//     a reference to another file of the template, what the generator does
+//     with a hook, which branch an option removes. The stencil drops every
+//     //monogen: line, so a note never reaches the output (gofmt moves the
+//     notes of a doc comment to its end, after a blank line). A remark that
+//     would need a note in the middle of a sentence gets a sentence of its
+//     own.
 //   - Package-level constants are the options. The kind may set a constant's value
 //     from the directive (shardBits from shards=64). After substitution the
 //     stencil folds `if` statements whose condition is constant, so a branch for

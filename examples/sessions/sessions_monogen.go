@@ -95,13 +95,14 @@ const (
 	// back to on Clear: one cache line. With one bucket, Clear can empty a
 	// shard's table in place (clearInPlace).
 	storeMinTableLen = 1
-	// A shard grows when an insert needs a new overflow bucket while the
-	// shard holds more than storeGrowNum/storeGrowDen of its slots: the load factor
-	// 0.75 of xsync and CLHT, which keeps most chains to their root bucket.
+	// storeGrowNum/storeGrowDen is the load factor above which a shard grows when an
+	// insert needs a new overflow bucket: 0.75, that of xsync and CLHT,
+	// which keeps most chains to their root bucket.
 	storeGrowNum, storeGrowDen = 3, 4
-	// A shard shrinks when a delete empties a bucket while the shard holds
-	// fewer than 1/storeShrinkDiv of its slots. It then shrinks to half of the
-	// growth load factor, so a shard does not resize back and forth.
+	// storeShrinkDiv sets the load factor below which a shard shrinks when a
+	// delete empties a bucket: 1/storeShrinkDiv of its slots. It then shrinks to
+	// half of the growth load factor, so a shard does not resize back and
+	// forth.
 	storeShrinkDiv = 128
 )
 
@@ -119,7 +120,7 @@ const (
 	StoreDeleteOp
 )
 
-// Store is a hash map from K to V that is safe for concurrent use by multiple
+// Store is a hash map from SessionID to *Session that is safe for concurrent use by multiple
 // goroutines without additional locking or coordination. It has the methods
 // of sync.Map, typed, and Compute for atomic read-modify-write.
 //
@@ -154,7 +155,7 @@ type Store struct {
 	shards [storeShardCount]storeShard
 }
 
-// shard is one independent hash table of a Store.
+// storeShard is one independent hash table of a Store.
 type storeShard struct {
 	// table is the current table. Readers use whichever table they load;
 	// writers lock a bucket of it, then check it is still current.
@@ -170,7 +171,7 @@ type storeShardSize struct {
 	_ [storeCacheLineSize - 8]byte
 }
 
-// table is the bucket array of a shard at one size. Its buckets never move;
+// storeTable is the bucket array of a shard at one size. Its buckets never move;
 // a resize builds a new table.
 type storeTable struct {
 	buckets []storeBucket
@@ -181,7 +182,7 @@ type storeTable struct {
 	growAt int64
 }
 
-// bucket is one cache line of a table: a root bucket, or an overflow bucket
+// storeBucket is one cache line of a table: a root bucket, or an overflow bucket
 // chained to one. The mutex of a root bucket guards its whole chain; an
 // overflow bucket's mutex is unused.
 type storeBucket struct {
@@ -197,8 +198,8 @@ type storeBucket struct {
 	next    atomic.Pointer[storeBucket]
 }
 
-// entry is a key and its value. The key never changes; writers update the
-// value in place with atomic stores (storeValue) under the lock of the
+// storeEntry is a key and its value. The key never changes; writers update
+// the value in place with atomic stores (storeValue) under the lock of the
 // entry's chain, and readers load it atomically (storeLoadValue). The value
 // comes first, so that it is 64-bit aligned for the atomics even on 32-bit
 // platforms.
@@ -396,8 +397,8 @@ func (m *Store) CompareAndSwap(key SessionID, old, new *Session) (swapped bool) 
 	return m.swapInPlace(h, key, old, new)
 }
 
-// swapInPlace is CompareAndSwap for storeValueInPlace: it stores new into the
-// entry of key, whose hash is h, if the entry holds old.
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
 func (m *Store) swapInPlace(h uint64, key SessionID, old, new *Session) (swapped bool) {
 	_, root := m.lockRoot(h>>storeShardShift, h)
 	_, _, e := root.search(key, storeBroadcast(storeH2(h)))
@@ -851,7 +852,7 @@ func storeTableLenFor(n int64) int {
 // storeH2 returns the meta byte of hash h: its low storeH2Bits bits, marked occupied.
 func storeH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<storeH2Bits-1)) }
 
-// broadcast returns a word holding b in each of its bytes.
+// storeBroadcast returns a word holding b in each of its bytes.
 func storeBroadcast(b uint8) uint64 { return storeLowBytes * uint64(b) }
 
 // storeMarkZeroBytes returns w with the top bit of each zero byte set and the
@@ -900,7 +901,7 @@ func hitsHashKey(s *hitsHashSeed, k HitKey) uint64 {
 }
 
 // hitsHashU64x2 hashes two 64-bit words, such as a 16-byte struct. Longer
-// values fold in: h = hitsHashU64x2(s, w0, w1); h = hitsHashU64x2(s, h^w2, w3); ...
+// values chain it: h = hitsHashU64x2(s, w0, w1); h = hitsHashU64x2(s, h^w2, w3); ...
 func hitsHashU64x2(s *hitsHashSeed, a, b uint64) uint64 {
 	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
 	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
@@ -956,13 +957,14 @@ const (
 	// back to on Clear: one cache line. With one bucket, Clear can empty a
 	// shard's table in place (clearInPlace).
 	hitsMinTableLen = 1
-	// A shard grows when an insert needs a new overflow bucket while the
-	// shard holds more than hitsGrowNum/hitsGrowDen of its slots: the load factor
-	// 0.75 of xsync and CLHT, which keeps most chains to their root bucket.
+	// hitsGrowNum/hitsGrowDen is the load factor above which a shard grows when an
+	// insert needs a new overflow bucket: 0.75, that of xsync and CLHT,
+	// which keeps most chains to their root bucket.
 	hitsGrowNum, hitsGrowDen = 3, 4
-	// A shard shrinks when a delete empties a bucket while the shard holds
-	// fewer than 1/hitsShrinkDiv of its slots. It then shrinks to half of the
-	// growth load factor, so a shard does not resize back and forth.
+	// hitsShrinkDiv sets the load factor below which a shard shrinks when a
+	// delete empties a bucket: 1/hitsShrinkDiv of its slots. It then shrinks to
+	// half of the growth load factor, so a shard does not resize back and
+	// forth.
 	hitsShrinkDiv = 128
 )
 
@@ -980,7 +982,7 @@ const (
 	HitsDeleteOp
 )
 
-// Hits is a hash map from K to V that is safe for concurrent use by multiple
+// Hits is a hash map from HitKey to int64 that is safe for concurrent use by multiple
 // goroutines without additional locking or coordination. It has the methods
 // of sync.Map, typed, and Compute for atomic read-modify-write.
 //
@@ -1015,7 +1017,7 @@ type Hits struct {
 	shards [hitsShardCount]hitsShard
 }
 
-// shard is one independent hash table of a Hits.
+// hitsShard is one independent hash table of a Hits.
 type hitsShard struct {
 	// table is the current table. Readers use whichever table they load;
 	// writers lock a bucket of it, then check it is still current.
@@ -1031,7 +1033,7 @@ type hitsShardSize struct {
 	_ [hitsCacheLineSize - 8]byte
 }
 
-// table is the bucket array of a shard at one size. Its buckets never move;
+// hitsTable is the bucket array of a shard at one size. Its buckets never move;
 // a resize builds a new table.
 type hitsTable struct {
 	buckets []hitsBucket
@@ -1042,7 +1044,7 @@ type hitsTable struct {
 	growAt int64
 }
 
-// bucket is one cache line of a table: a root bucket, or an overflow bucket
+// hitsBucket is one cache line of a table: a root bucket, or an overflow bucket
 // chained to one. The mutex of a root bucket guards its whole chain; an
 // overflow bucket's mutex is unused.
 type hitsBucket struct {
@@ -1058,11 +1060,11 @@ type hitsBucket struct {
 	next    atomic.Pointer[hitsBucket]
 }
 
-// entry is a key and its value. The key never changes; writers update the
-// value in place with atomic stores (hitsStoreValue) under the lock of the
-// entry's chain, and readers load it atomically (hitsLoadValue). The value
-// comes first, so that it is 64-bit aligned for the atomics even on 32-bit
-// platforms.
+// hitsEntry is a key and its value. The key never changes; writers update
+// the value in place with atomic stores (hitsStoreValue) under the lock of
+// the entry's chain, and readers load it atomically (hitsLoadValue). The
+// value comes first, so that it is 64-bit aligned for the atomics even on
+// 32-bit platforms.
 type hitsEntry struct {
 	value int64
 	key   HitKey
@@ -1257,8 +1259,8 @@ func (m *Hits) CompareAndSwap(key HitKey, old, new int64) (swapped bool) {
 	return m.swapInPlace(h, key, old, new)
 }
 
-// swapInPlace is CompareAndSwap for hitsValueInPlace: it stores new into the
-// entry of key, whose hash is h, if the entry holds old.
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
 func (m *Hits) swapInPlace(h uint64, key HitKey, old, new int64) (swapped bool) {
 	_, root := m.lockRoot(h>>hitsShardShift, h)
 	_, _, e := root.search(key, hitsBroadcast(hitsH2(h)))
@@ -1712,7 +1714,7 @@ func hitsTableLenFor(n int64) int {
 // hitsH2 returns the meta byte of hash h: its low hitsH2Bits bits, marked occupied.
 func hitsH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<hitsH2Bits-1)) }
 
-// broadcast returns a word holding b in each of its bytes.
+// hitsBroadcast returns a word holding b in each of its bytes.
 func hitsBroadcast(b uint8) uint64 { return hitsLowBytes * uint64(b) }
 
 // hitsMarkZeroBytes returns w with the top bit of each zero byte set and the

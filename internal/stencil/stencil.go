@@ -203,5 +203,6 @@ func (s *state) failf(format string, args ...any) {
 const (
 	pieceText = iota
 	pieceName
+	pieceParam
 	pieceConfig
 )

@@ -207,10 +207,11 @@ func (s *Stage[In, Out]) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 //
+//monogen:note With stages= naming package-level functions, the generator
+//monogen:note replaces this body with a direct call, adapted to the
+//monogen:note function's form.
 //monogen:hook
 func (s *Stage[In, Out]) call(ctx context.Context, in In) (Out, error) {
 	return s.fn(ctx, in)
@@ -365,9 +366,11 @@ func (s *Stage[In, Out]) processFrom(r *Run, in []In, from int, out []Out) (res 
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// Config.Retries says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+//
+//monogen:note Without retries the branch folds away.
 func (s *Stage[In, Out]) apply(ctx context.Context, in In) (Out, error) {
 	if s.cfg.paced {
 		if err := s.rate.Wait(ctx); err != nil {
