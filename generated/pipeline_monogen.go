@@ -34,6 +34,21 @@ type pipeStopToInt64 struct {
 	fn   func(context.Context, int) (int64, error)
 }
 
+// pipeStopToInt64InBatch is the message a stage receives: as many items as the batch= option
+// allows, and the sequence number the source gave the batch, which it keeps
+// from stage to stage (only ordered runs read it).
+type pipeStopToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipeStopToInt64OutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one pipeStopToInt64InBatch, and its sequence number.
+type pipeStopToInt64OutBatch struct {
+	seq   uint64
+	items []int64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeStopToInt64) capacity() int {
 	return max(1, 256/5)
@@ -52,17 +67,8 @@ func (s *pipeStopToInt64) call(ctx context.Context, in int) (int64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeStopToInt64) start(r *PipeStopRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []int64
-}, chan []int64) {
-	out := make(chan struct {
-		seq   uint64
-		items []int64
-	}, s.capacity())
+func (s *pipeStopToInt64) start(r *PipeStopRun, in <-chan pipeStopToInt64InBatch, inFree chan []int, next int) (<-chan pipeStopToInt64OutBatch, chan []int64) {
+	out := make(chan pipeStopToInt64OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+2+next+1, cap(r.tokens)))
@@ -77,13 +83,7 @@ func (s *pipeStopToInt64) start(r *PipeStopRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeStopToInt64) work(r *PipeStopRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []int64
-}, free chan []int64, left *atomic.Int32) {
+func (s *pipeStopToInt64) work(r *PipeStopRun, in <-chan pipeStopToInt64InBatch, inFree chan []int, out chan<- pipeStopToInt64OutBatch, free chan []int64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -104,10 +104,7 @@ func (s *pipeStopToInt64) work(r *PipeStopRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b pipeStopToInt64InBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -130,10 +127,7 @@ func (s *pipeStopToInt64) work(r *PipeStopRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []int64
-		}{b.seq, res}
+		m := pipeStopToInt64OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -399,13 +393,10 @@ func (s *pipeStopToInt64) acquire(r *PipeStopRun, done <-chan struct{}) bool {
 	return true
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
+// feedSlice sends src to out in batches as large as the batch= option allows, then closes
 // out. The batches are subslices of src, not copies; the first stage is
 // started with no free list for them, so they are neither cleared nor reused.
-func (s *pipeStopToInt64) feedSlice(r *PipeStopRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
+func (s *pipeStopToInt64) feedSlice(r *PipeStopRun, src []int, out chan<- pipeStopToInt64InBatch) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -419,10 +410,7 @@ func (s *pipeStopToInt64) feedSlice(r *PipeStopRun, src []int, out chan<- struct
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
+		m := pipeStopToInt64InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see pipeStopToInt64.work
 		case out <- m:
 		default:
@@ -448,10 +436,7 @@ func (s *pipeStopToInt64) feedSlice(r *PipeStopRun, src []int, out chan<- struct
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *pipeStopToInt64) feedChan(r *PipeStopRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipeStopToInt64) feedChan(r *PipeStopRun, src <-chan int, out chan<- pipeStopToInt64InBatch, free chan []int) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -462,10 +447,7 @@ func (s *pipeStopToInt64) feedChan(r *PipeStopRun, src <-chan int, out chan<- st
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *pipeStopToInt64) batchChan(r *PipeStopRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipeStopToInt64) batchChan(r *PipeStopRun, src <-chan int, out chan<- pipeStopToInt64InBatch, free chan []int) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -505,10 +487,7 @@ func (s *pipeStopToInt64) batchChan(r *PipeStopRun, src <-chan int, out chan<- s
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, b}
+		m := pipeStopToInt64InBatch{seq: seq, items: b}
 		select { // alone first: see pipeStopToInt64.work
 		case out <- m:
 		default:
@@ -538,6 +517,13 @@ type pipeStopToFloat struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
+// pipeStopToFloatOutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one pipeStopToInt64OutBatch, and its sequence number.
+type pipeStopToFloatOutBatch struct {
+	seq   uint64
+	items []float64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeStopToFloat) capacity() int {
 	return max(1, 256/5)
@@ -556,17 +542,8 @@ func (s *pipeStopToFloat) call(ctx context.Context, in int64) (float64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeStopToFloat) start(r *PipeStopRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, next int) (<-chan struct {
-	seq   uint64
-	items []float64
-}, chan []float64) {
-	out := make(chan struct {
-		seq   uint64
-		items []float64
-	}, s.capacity())
+func (s *pipeStopToFloat) start(r *PipeStopRun, in <-chan pipeStopToInt64OutBatch, inFree chan []int64, next int) (<-chan pipeStopToFloatOutBatch, chan []float64) {
+	out := make(chan pipeStopToFloatOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []float64, max(s.capacity()+4+next+1, cap(r.tokens)))
@@ -581,13 +558,7 @@ func (s *pipeStopToFloat) start(r *PipeStopRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeStopToFloat) work(r *PipeStopRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, out chan<- struct {
-	seq   uint64
-	items []float64
-}, free chan []float64, left *atomic.Int32) {
+func (s *pipeStopToFloat) work(r *PipeStopRun, in <-chan pipeStopToInt64OutBatch, inFree chan []int64, out chan<- pipeStopToFloatOutBatch, free chan []float64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -608,10 +579,7 @@ func (s *pipeStopToFloat) work(r *PipeStopRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int64
-		}
+		var b pipeStopToInt64OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -634,10 +602,7 @@ func (s *pipeStopToFloat) work(r *PipeStopRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []float64
-		}{b.seq, res}
+		m := pipeStopToFloatOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -753,6 +718,13 @@ type pipeStopToString struct {
 	fn   func(context.Context, float64) (string, error)
 }
 
+// pipeStopToStringOutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one pipeStopToFloatOutBatch, and its sequence number.
+type pipeStopToStringOutBatch struct {
+	seq   uint64
+	items []string
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeStopToString) capacity() int {
 	return max(1, 256/5)
@@ -771,17 +743,8 @@ func (s *pipeStopToString) call(ctx context.Context, in float64) (string, error)
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeStopToString) start(r *PipeStopRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, next int) (<-chan struct {
-	seq   uint64
-	items []string
-}, chan []string) {
-	out := make(chan struct {
-		seq   uint64
-		items []string
-	}, s.capacity())
+func (s *pipeStopToString) start(r *PipeStopRun, in <-chan pipeStopToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeStopToStringOutBatch, chan []string) {
+	out := make(chan pipeStopToStringOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []string, max(s.capacity()+3+next+1, cap(r.tokens)))
@@ -796,13 +759,7 @@ func (s *pipeStopToString) start(r *PipeStopRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeStopToString) work(r *PipeStopRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, out chan<- struct {
-	seq   uint64
-	items []string
-}, free chan []string, left *atomic.Int32) {
+func (s *pipeStopToString) work(r *PipeStopRun, in <-chan pipeStopToFloatOutBatch, inFree chan []float64, out chan<- pipeStopToStringOutBatch, free chan []string, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -823,10 +780,7 @@ func (s *pipeStopToString) work(r *PipeStopRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []float64
-		}
+		var b pipeStopToFloatOutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -849,10 +803,7 @@ func (s *pipeStopToString) work(r *PipeStopRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []string
-		}{b.seq, res}
+		m := pipeStopToStringOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -955,21 +906,15 @@ func (s *pipeStopToString) putOut(free chan []string, b []string) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *pipeStopToString) drain(r *PipeStopRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, deliver func([]string) bool) {
+func (s *pipeStopToString) drain(r *PipeStopRun, in <-chan pipeStopToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see pipeStopToString.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []string
-	}, ok bool) {
+	receive := func() (b pipeStopToStringOutBatch, ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -1000,10 +945,7 @@ func (s *pipeStopToString) drain(r *PipeStopRun, in <-chan struct {
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *pipeStopToString) drainSlice(r *PipeStopRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, size int) []string {
+func (s *pipeStopToString) drainSlice(r *PipeStopRun, in <-chan pipeStopToStringOutBatch, free chan []string, size int) []string {
 	res := make([]string, 0, size)
 	s.drain(r, in, free, func(b []string) bool {
 		res = append(res, b...)
@@ -1014,10 +956,7 @@ func (s *pipeStopToString) drainSlice(r *PipeStopRun, in <-chan struct {
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *pipeStopToString) drainChan(r *PipeStopRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, dst chan<- string) {
+func (s *pipeStopToString) drainChan(r *PipeStopRun, in <-chan pipeStopToStringOutBatch, free chan []string, dst chan<- string) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()
@@ -1086,10 +1025,7 @@ func NewPipeStop(toInt64 func(context.Context, int) (int64, error), toFloat func
 // does not wait for it.
 func (p *PipeStop) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeStopRun) {
 	r := pipeStopNewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 51)
+	src := make(chan pipeStopToInt64InBatch, 51)
 	srcFree := make(chan []int, 55)
 	c1, f1 := p.toInt64.start(r, src, srcFree, 4)
 	c2, f2 := p.toFloat.start(r, c1, f1, 3)
@@ -1106,10 +1042,7 @@ func (p *PipeStop) Start(ctx context.Context, in <-chan int) (<-chan string, *Pi
 // is only read.
 func (p *PipeStop) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	r := pipeStopNewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 51)
+	src := make(chan pipeStopToInt64InBatch, 51)
 	c1, f1 := p.toInt64.start(r, src, nil, 4)
 	c2, f2 := p.toFloat.start(r, c1, f1, 3)
 	c3, f3 := p.toString.start(r, c2, f2, 1)
@@ -1142,6 +1075,21 @@ type pipeOrderedToInt64 struct {
 	fn   func(context.Context, int) (int64, error)
 }
 
+// pipeOrderedToInt64InBatch is the message a stage receives: as many items as the batch= option
+// allows, and the sequence number the source gave the batch, which it keeps
+// from stage to stage (only ordered runs read it).
+type pipeOrderedToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipeOrderedToInt64OutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one pipeOrderedToInt64InBatch, and its sequence number.
+type pipeOrderedToInt64OutBatch struct {
+	seq   uint64
+	items []int64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedToInt64) capacity() int {
 	return max(1, 10/5)
@@ -1160,17 +1108,8 @@ func (s *pipeOrderedToInt64) call(ctx context.Context, in int) (int64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeOrderedToInt64) start(r *PipeOrderedRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []int64
-}, chan []int64) {
-	out := make(chan struct {
-		seq   uint64
-		items []int64
-	}, s.capacity())
+func (s *pipeOrderedToInt64) start(r *PipeOrderedRun, in <-chan pipeOrderedToInt64InBatch, inFree chan []int, next int) (<-chan pipeOrderedToInt64OutBatch, chan []int64) {
+	out := make(chan pipeOrderedToInt64OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+2+next+1, cap(r.tokens)))
@@ -1185,13 +1124,7 @@ func (s *pipeOrderedToInt64) start(r *PipeOrderedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeOrderedToInt64) work(r *PipeOrderedRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []int64
-}, free chan []int64, left *atomic.Int32) {
+func (s *pipeOrderedToInt64) work(r *PipeOrderedRun, in <-chan pipeOrderedToInt64InBatch, inFree chan []int, out chan<- pipeOrderedToInt64OutBatch, free chan []int64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -1212,10 +1145,7 @@ func (s *pipeOrderedToInt64) work(r *PipeOrderedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b pipeOrderedToInt64InBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -1238,10 +1168,7 @@ func (s *pipeOrderedToInt64) work(r *PipeOrderedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []int64
-		}{b.seq, res}
+		m := pipeOrderedToInt64OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -1512,13 +1439,10 @@ func (s *pipeOrderedToInt64) acquire(r *PipeOrderedRun, done <-chan struct{}) bo
 	}
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
+// feedSlice sends src to out in batches as large as the batch= option allows, then closes
 // out. The batches are subslices of src, not copies; the first stage is
 // started with no free list for them, so they are neither cleared nor reused.
-func (s *pipeOrderedToInt64) feedSlice(r *PipeOrderedRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
+func (s *pipeOrderedToInt64) feedSlice(r *PipeOrderedRun, src []int, out chan<- pipeOrderedToInt64InBatch) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -1532,10 +1456,7 @@ func (s *pipeOrderedToInt64) feedSlice(r *PipeOrderedRun, src []int, out chan<- 
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
+		m := pipeOrderedToInt64InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see pipeOrderedToInt64.work
 		case out <- m:
 		default:
@@ -1561,10 +1482,7 @@ func (s *pipeOrderedToInt64) feedSlice(r *PipeOrderedRun, src []int, out chan<- 
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *pipeOrderedToInt64) feedChan(r *PipeOrderedRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipeOrderedToInt64) feedChan(r *PipeOrderedRun, src <-chan int, out chan<- pipeOrderedToInt64InBatch, free chan []int) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -1575,10 +1493,7 @@ func (s *pipeOrderedToInt64) feedChan(r *PipeOrderedRun, src <-chan int, out cha
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *pipeOrderedToInt64) batchChan(r *PipeOrderedRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipeOrderedToInt64) batchChan(r *PipeOrderedRun, src <-chan int, out chan<- pipeOrderedToInt64InBatch, free chan []int) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -1618,10 +1533,7 @@ func (s *pipeOrderedToInt64) batchChan(r *PipeOrderedRun, src <-chan int, out ch
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, b}
+		m := pipeOrderedToInt64InBatch{seq: seq, items: b}
 		select { // alone first: see pipeOrderedToInt64.work
 		case out <- m:
 		default:
@@ -1651,6 +1563,13 @@ type pipeOrderedToFloat struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
+// pipeOrderedToFloatOutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one pipeOrderedToInt64OutBatch, and its sequence number.
+type pipeOrderedToFloatOutBatch struct {
+	seq   uint64
+	items []float64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedToFloat) capacity() int {
 	return max(1, 10/5)
@@ -1669,17 +1588,8 @@ func (s *pipeOrderedToFloat) call(ctx context.Context, in int64) (float64, error
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeOrderedToFloat) start(r *PipeOrderedRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, next int) (<-chan struct {
-	seq   uint64
-	items []float64
-}, chan []float64) {
-	out := make(chan struct {
-		seq   uint64
-		items []float64
-	}, s.capacity())
+func (s *pipeOrderedToFloat) start(r *PipeOrderedRun, in <-chan pipeOrderedToInt64OutBatch, inFree chan []int64, next int) (<-chan pipeOrderedToFloatOutBatch, chan []float64) {
+	out := make(chan pipeOrderedToFloatOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []float64, max(s.capacity()+4+next+1, cap(r.tokens)))
@@ -1694,13 +1604,7 @@ func (s *pipeOrderedToFloat) start(r *PipeOrderedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeOrderedToFloat) work(r *PipeOrderedRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, out chan<- struct {
-	seq   uint64
-	items []float64
-}, free chan []float64, left *atomic.Int32) {
+func (s *pipeOrderedToFloat) work(r *PipeOrderedRun, in <-chan pipeOrderedToInt64OutBatch, inFree chan []int64, out chan<- pipeOrderedToFloatOutBatch, free chan []float64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -1721,10 +1625,7 @@ func (s *pipeOrderedToFloat) work(r *PipeOrderedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int64
-		}
+		var b pipeOrderedToInt64OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -1747,10 +1648,7 @@ func (s *pipeOrderedToFloat) work(r *PipeOrderedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []float64
-		}{b.seq, res}
+		m := pipeOrderedToFloatOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -1866,6 +1764,13 @@ type pipeOrderedToString struct {
 	fn   func(context.Context, float64) (string, error)
 }
 
+// pipeOrderedToStringOutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one pipeOrderedToFloatOutBatch, and its sequence number.
+type pipeOrderedToStringOutBatch struct {
+	seq   uint64
+	items []string
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedToString) capacity() int {
 	return max(1, 10/5)
@@ -1884,17 +1789,8 @@ func (s *pipeOrderedToString) call(ctx context.Context, in float64) (string, err
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeOrderedToString) start(r *PipeOrderedRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, next int) (<-chan struct {
-	seq   uint64
-	items []string
-}, chan []string) {
-	out := make(chan struct {
-		seq   uint64
-		items []string
-	}, s.capacity())
+func (s *pipeOrderedToString) start(r *PipeOrderedRun, in <-chan pipeOrderedToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeOrderedToStringOutBatch, chan []string) {
+	out := make(chan pipeOrderedToStringOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []string, max(s.capacity()+3+next+1, cap(r.tokens)))
@@ -1909,13 +1805,7 @@ func (s *pipeOrderedToString) start(r *PipeOrderedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeOrderedToString) work(r *PipeOrderedRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, out chan<- struct {
-	seq   uint64
-	items []string
-}, free chan []string, left *atomic.Int32) {
+func (s *pipeOrderedToString) work(r *PipeOrderedRun, in <-chan pipeOrderedToFloatOutBatch, inFree chan []float64, out chan<- pipeOrderedToStringOutBatch, free chan []string, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -1936,10 +1826,7 @@ func (s *pipeOrderedToString) work(r *PipeOrderedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []float64
-		}
+		var b pipeOrderedToFloatOutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -1962,10 +1849,7 @@ func (s *pipeOrderedToString) work(r *PipeOrderedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []string
-		}{b.seq, res}
+		m := pipeOrderedToStringOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -2068,21 +1952,15 @@ func (s *pipeOrderedToString) putOut(free chan []string, b []string) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *pipeOrderedToString) drain(r *PipeOrderedRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, deliver func([]string) bool) {
+func (s *pipeOrderedToString) drain(r *PipeOrderedRun, in <-chan pipeOrderedToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see pipeOrderedToString.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []string
-	}, ok bool) {
+	receive := func() (b pipeOrderedToStringOutBatch, ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -2139,10 +2017,7 @@ func (s *pipeOrderedToString) drain(r *PipeOrderedRun, in <-chan struct {
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *pipeOrderedToString) drainSlice(r *PipeOrderedRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, size int) []string {
+func (s *pipeOrderedToString) drainSlice(r *PipeOrderedRun, in <-chan pipeOrderedToStringOutBatch, free chan []string, size int) []string {
 	res := make([]string, 0, size)
 	s.drain(r, in, free, func(b []string) bool {
 		res = append(res, b...)
@@ -2153,10 +2028,7 @@ func (s *pipeOrderedToString) drainSlice(r *PipeOrderedRun, in <-chan struct {
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *pipeOrderedToString) drainChan(r *PipeOrderedRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, dst chan<- string) {
+func (s *pipeOrderedToString) drainChan(r *PipeOrderedRun, in <-chan pipeOrderedToStringOutBatch, free chan []string, dst chan<- string) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()
@@ -2225,10 +2097,7 @@ func NewPipeOrdered(toInt64 func(context.Context, int) (int64, error), toFloat f
 // does not wait for it.
 func (p *PipeOrdered) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeOrderedRun) {
 	r := pipeOrderedNewRun(ctx, 19)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 2)
+	src := make(chan pipeOrderedToInt64InBatch, 2)
 	srcFree := make(chan []int, 19)
 	c1, f1 := p.toInt64.start(r, src, srcFree, 4)
 	c2, f2 := p.toFloat.start(r, c1, f1, 3)
@@ -2245,10 +2114,7 @@ func (p *PipeOrdered) Start(ctx context.Context, in <-chan int) (<-chan string, 
 // outputs are nil. in is only read.
 func (p *PipeOrdered) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	r := pipeOrderedNewRun(ctx, 19)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 2)
+	src := make(chan pipeOrderedToInt64InBatch, 2)
 	c1, f1 := p.toInt64.start(r, src, nil, 4)
 	c2, f2 := p.toFloat.start(r, c1, f1, 3)
 	c3, f3 := p.toString.start(r, c2, f2, 1)
@@ -2282,6 +2148,21 @@ type pipeCollectToInt64 struct {
 	stats pipeCollectStageStats
 }
 
+// pipeCollectToInt64InBatch is the message a stage receives: as many items as the batch= option
+// allows, and the sequence number the source gave the batch, which it keeps
+// from stage to stage (only ordered runs read it).
+type pipeCollectToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipeCollectToInt64OutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one pipeCollectToInt64InBatch, and its sequence number.
+type pipeCollectToInt64OutBatch struct {
+	seq   uint64
+	items []int64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeCollectToInt64) capacity() int {
 	return max(1, 256/1)
@@ -2300,17 +2181,8 @@ func (s *pipeCollectToInt64) call(ctx context.Context, in int) (int64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeCollectToInt64) start(r *PipeCollectRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []int64
-}, chan []int64) {
-	out := make(chan struct {
-		seq   uint64
-		items []int64
-	}, s.capacity())
+func (s *pipeCollectToInt64) start(r *PipeCollectRun, in <-chan pipeCollectToInt64InBatch, inFree chan []int, next int) (<-chan pipeCollectToInt64OutBatch, chan []int64) {
+	out := make(chan pipeCollectToInt64OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+3+next+1, cap(r.tokens)))
@@ -2325,13 +2197,7 @@ func (s *pipeCollectToInt64) start(r *PipeCollectRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeCollectToInt64) work(r *PipeCollectRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []int64
-}, free chan []int64, left *atomic.Int32) {
+func (s *pipeCollectToInt64) work(r *PipeCollectRun, in <-chan pipeCollectToInt64InBatch, inFree chan []int, out chan<- pipeCollectToInt64OutBatch, free chan []int64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -2352,10 +2218,7 @@ func (s *pipeCollectToInt64) work(r *PipeCollectRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b pipeCollectToInt64InBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -2381,10 +2244,7 @@ func (s *pipeCollectToInt64) work(r *PipeCollectRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []int64
-		}{b.seq, res}
+		m := pipeCollectToInt64OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -2647,13 +2507,10 @@ func (s *pipeCollectToInt64) acquire(r *PipeCollectRun, done <-chan struct{}) bo
 	return true
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
+// feedSlice sends src to out in batches as large as the batch= option allows, then closes
 // out. The batches are subslices of src, not copies; the first stage is
 // started with no free list for them, so they are neither cleared nor reused.
-func (s *pipeCollectToInt64) feedSlice(r *PipeCollectRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
+func (s *pipeCollectToInt64) feedSlice(r *PipeCollectRun, src []int, out chan<- pipeCollectToInt64InBatch) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -2667,10 +2524,7 @@ func (s *pipeCollectToInt64) feedSlice(r *PipeCollectRun, src []int, out chan<- 
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
+		m := pipeCollectToInt64InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see pipeCollectToInt64.work
 		case out <- m:
 		default:
@@ -2696,10 +2550,7 @@ func (s *pipeCollectToInt64) feedSlice(r *PipeCollectRun, src []int, out chan<- 
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *pipeCollectToInt64) feedChan(r *PipeCollectRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipeCollectToInt64) feedChan(r *PipeCollectRun, src <-chan int, out chan<- pipeCollectToInt64InBatch, free chan []int) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -2710,10 +2561,7 @@ func (s *pipeCollectToInt64) feedChan(r *PipeCollectRun, src <-chan int, out cha
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *pipeCollectToInt64) batchChan(r *PipeCollectRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipeCollectToInt64) batchChan(r *PipeCollectRun, src <-chan int, out chan<- pipeCollectToInt64InBatch, free chan []int) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -2753,10 +2601,7 @@ func (s *pipeCollectToInt64) batchChan(r *PipeCollectRun, src <-chan int, out ch
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, b}
+		m := pipeCollectToInt64InBatch{seq: seq, items: b}
 		select { // alone first: see pipeCollectToInt64.work
 		case out <- m:
 		default:
@@ -2775,7 +2620,7 @@ func (s *pipeCollectToInt64) batchChan(r *PipeCollectRun, src <-chan int, out ch
 // PipeCollectStageStats is a snapshot of a stage's counters, summed over every run the
 // stage took part in. Comparing stages shows the bottleneck: the stage whose
 // Busy time per worker is closest to the wall time, and whose input queue is
-// full (QueueAvg near Buffer) while the next stage's is empty.
+// full (QueueAvg near its capacity) while the next stage's is empty.
 type PipeCollectStageStats struct {
 	Name    string
 	Workers int
@@ -2858,6 +2703,13 @@ type pipeCollectToFloat struct {
 	stats pipeCollectStageStats
 }
 
+// pipeCollectToFloatOutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one pipeCollectToInt64OutBatch, and its sequence number.
+type pipeCollectToFloatOutBatch struct {
+	seq   uint64
+	items []float64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeCollectToFloat) capacity() int {
 	return max(1, 256/1)
@@ -2876,17 +2728,8 @@ func (s *pipeCollectToFloat) call(ctx context.Context, in int64) (float64, error
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeCollectToFloat) start(r *PipeCollectRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, next int) (<-chan struct {
-	seq   uint64
-	items []float64
-}, chan []float64) {
-	out := make(chan struct {
-		seq   uint64
-		items []float64
-	}, s.capacity())
+func (s *pipeCollectToFloat) start(r *PipeCollectRun, in <-chan pipeCollectToInt64OutBatch, inFree chan []int64, next int) (<-chan pipeCollectToFloatOutBatch, chan []float64) {
+	out := make(chan pipeCollectToFloatOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []float64, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -2901,13 +2744,7 @@ func (s *pipeCollectToFloat) start(r *PipeCollectRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeCollectToFloat) work(r *PipeCollectRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, out chan<- struct {
-	seq   uint64
-	items []float64
-}, free chan []float64, left *atomic.Int32) {
+func (s *pipeCollectToFloat) work(r *PipeCollectRun, in <-chan pipeCollectToInt64OutBatch, inFree chan []int64, out chan<- pipeCollectToFloatOutBatch, free chan []float64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -2928,10 +2765,7 @@ func (s *pipeCollectToFloat) work(r *PipeCollectRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int64
-		}
+		var b pipeCollectToInt64OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -2957,10 +2791,7 @@ func (s *pipeCollectToFloat) work(r *PipeCollectRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []float64
-		}{b.seq, res}
+		m := pipeCollectToFloatOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -3107,6 +2938,13 @@ type pipeCollectToString struct {
 	stats pipeCollectStageStats
 }
 
+// pipeCollectToStringOutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one pipeCollectToFloatOutBatch, and its sequence number.
+type pipeCollectToStringOutBatch struct {
+	seq   uint64
+	items []string
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeCollectToString) capacity() int {
 	return max(1, 256/1)
@@ -3125,17 +2963,8 @@ func (s *pipeCollectToString) call(ctx context.Context, in float64) (string, err
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeCollectToString) start(r *PipeCollectRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, next int) (<-chan struct {
-	seq   uint64
-	items []string
-}, chan []string) {
-	out := make(chan struct {
-		seq   uint64
-		items []string
-	}, s.capacity())
+func (s *pipeCollectToString) start(r *PipeCollectRun, in <-chan pipeCollectToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeCollectToStringOutBatch, chan []string) {
+	out := make(chan pipeCollectToStringOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []string, max(s.capacity()+4+next+1, cap(r.tokens)))
@@ -3150,13 +2979,7 @@ func (s *pipeCollectToString) start(r *PipeCollectRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeCollectToString) work(r *PipeCollectRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, out chan<- struct {
-	seq   uint64
-	items []string
-}, free chan []string, left *atomic.Int32) {
+func (s *pipeCollectToString) work(r *PipeCollectRun, in <-chan pipeCollectToFloatOutBatch, inFree chan []float64, out chan<- pipeCollectToStringOutBatch, free chan []string, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -3177,10 +3000,7 @@ func (s *pipeCollectToString) work(r *PipeCollectRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []float64
-		}
+		var b pipeCollectToFloatOutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -3206,10 +3026,7 @@ func (s *pipeCollectToString) work(r *PipeCollectRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []string
-		}{b.seq, res}
+		m := pipeCollectToStringOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -3312,21 +3129,15 @@ func (s *pipeCollectToString) putOut(free chan []string, b []string) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *pipeCollectToString) drain(r *PipeCollectRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, deliver func([]string) bool) {
+func (s *pipeCollectToString) drain(r *PipeCollectRun, in <-chan pipeCollectToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see pipeCollectToString.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []string
-	}, ok bool) {
+	receive := func() (b pipeCollectToStringOutBatch, ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -3357,10 +3168,7 @@ func (s *pipeCollectToString) drain(r *PipeCollectRun, in <-chan struct {
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *pipeCollectToString) drainSlice(r *PipeCollectRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, size int) []string {
+func (s *pipeCollectToString) drainSlice(r *PipeCollectRun, in <-chan pipeCollectToStringOutBatch, free chan []string, size int) []string {
 	res := make([]string, 0, size)
 	s.drain(r, in, free, func(b []string) bool {
 		res = append(res, b...)
@@ -3371,10 +3179,7 @@ func (s *pipeCollectToString) drainSlice(r *PipeCollectRun, in <-chan struct {
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *pipeCollectToString) drainChan(r *PipeCollectRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, dst chan<- string) {
+func (s *pipeCollectToString) drainChan(r *PipeCollectRun, in <-chan pipeCollectToStringOutBatch, free chan []string, dst chan<- string) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()
@@ -3472,10 +3277,7 @@ func NewPipeCollect(toInt64 func(context.Context, int) (int64, error), toFloat f
 // for it.
 func (p *PipeCollect) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeCollectRun) {
 	r := pipeCollectNewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 256)
+	src := make(chan pipeCollectToInt64InBatch, 256)
 	srcFree := make(chan []int, 261)
 	c1, f1 := p.toInt64.start(r, src, srcFree, 1)
 	c2, f2 := p.toFloat.start(r, c1, f1, 4)
@@ -3492,10 +3294,7 @@ func (p *PipeCollect) Start(ctx context.Context, in <-chan int) (<-chan string, 
 // of the other items. in is only read.
 func (p *PipeCollect) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	r := pipeCollectNewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 256)
+	src := make(chan pipeCollectToInt64InBatch, 256)
 	c1, f1 := p.toInt64.start(r, src, nil, 1)
 	c2, f2 := p.toFloat.start(r, c1, f1, 4)
 	c3, f3 := p.toString.start(r, c2, f2, 1)
@@ -3532,6 +3331,21 @@ type pipeOrderedCollectToInt64 struct {
 	fn   func(context.Context, int) (int64, error)
 }
 
+// pipeOrderedCollectToInt64InBatch is the message a stage receives: as many items as the batch= option
+// allows, and the sequence number the source gave the batch, which it keeps
+// from stage to stage (only ordered runs read it).
+type pipeOrderedCollectToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipeOrderedCollectToInt64OutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one pipeOrderedCollectToInt64InBatch, and its sequence number.
+type pipeOrderedCollectToInt64OutBatch struct {
+	seq   uint64
+	items []int64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedCollectToInt64) capacity() int {
 	return max(1, 256/64)
@@ -3550,17 +3364,8 @@ func (s *pipeOrderedCollectToInt64) call(ctx context.Context, in int) (int64, er
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeOrderedCollectToInt64) start(r *PipeOrderedCollectRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []int64
-}, chan []int64) {
-	out := make(chan struct {
-		seq   uint64
-		items []int64
-	}, s.capacity())
+func (s *pipeOrderedCollectToInt64) start(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToInt64InBatch, inFree chan []int, next int) (<-chan pipeOrderedCollectToInt64OutBatch, chan []int64) {
+	out := make(chan pipeOrderedCollectToInt64OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -3575,13 +3380,7 @@ func (s *pipeOrderedCollectToInt64) start(r *PipeOrderedCollectRun, in <-chan st
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeOrderedCollectToInt64) work(r *PipeOrderedCollectRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []int64
-}, free chan []int64, left *atomic.Int32) {
+func (s *pipeOrderedCollectToInt64) work(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToInt64InBatch, inFree chan []int, out chan<- pipeOrderedCollectToInt64OutBatch, free chan []int64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -3602,10 +3401,7 @@ func (s *pipeOrderedCollectToInt64) work(r *PipeOrderedCollectRun, in <-chan str
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b pipeOrderedCollectToInt64InBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -3628,10 +3424,7 @@ func (s *pipeOrderedCollectToInt64) work(r *PipeOrderedCollectRun, in <-chan str
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []int64
-		}{b.seq, res}
+		m := pipeOrderedCollectToInt64OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -3936,13 +3729,10 @@ func (s *pipeOrderedCollectToInt64) acquire(r *PipeOrderedCollectRun, done <-cha
 	}
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
+// feedSlice sends src to out in batches as large as the batch= option allows, then closes
 // out. The batches are subslices of src, not copies; the first stage is
 // started with no free list for them, so they are neither cleared nor reused.
-func (s *pipeOrderedCollectToInt64) feedSlice(r *PipeOrderedCollectRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
+func (s *pipeOrderedCollectToInt64) feedSlice(r *PipeOrderedCollectRun, src []int, out chan<- pipeOrderedCollectToInt64InBatch) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -3956,10 +3746,7 @@ func (s *pipeOrderedCollectToInt64) feedSlice(r *PipeOrderedCollectRun, src []in
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
+		m := pipeOrderedCollectToInt64InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see pipeOrderedCollectToInt64.work
 		case out <- m:
 		default:
@@ -3985,10 +3772,7 @@ func (s *pipeOrderedCollectToInt64) feedSlice(r *PipeOrderedCollectRun, src []in
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *pipeOrderedCollectToInt64) feedChan(r *PipeOrderedCollectRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipeOrderedCollectToInt64) feedChan(r *PipeOrderedCollectRun, src <-chan int, out chan<- pipeOrderedCollectToInt64InBatch, free chan []int) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -3999,10 +3783,7 @@ func (s *pipeOrderedCollectToInt64) feedChan(r *PipeOrderedCollectRun, src <-cha
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *pipeOrderedCollectToInt64) batchChan(r *PipeOrderedCollectRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipeOrderedCollectToInt64) batchChan(r *PipeOrderedCollectRun, src <-chan int, out chan<- pipeOrderedCollectToInt64InBatch, free chan []int) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -4042,10 +3823,7 @@ func (s *pipeOrderedCollectToInt64) batchChan(r *PipeOrderedCollectRun, src <-ch
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, b}
+		m := pipeOrderedCollectToInt64InBatch{seq: seq, items: b}
 		select { // alone first: see pipeOrderedCollectToInt64.work
 		case out <- m:
 		default:
@@ -4075,6 +3853,13 @@ type pipeOrderedCollectToFloat struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
+// pipeOrderedCollectToFloatOutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one pipeOrderedCollectToInt64OutBatch, and its sequence number.
+type pipeOrderedCollectToFloatOutBatch struct {
+	seq   uint64
+	items []float64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedCollectToFloat) capacity() int {
 	return max(1, 256/64)
@@ -4093,17 +3878,8 @@ func (s *pipeOrderedCollectToFloat) call(ctx context.Context, in int64) (float64
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeOrderedCollectToFloat) start(r *PipeOrderedCollectRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, next int) (<-chan struct {
-	seq   uint64
-	items []float64
-}, chan []float64) {
-	out := make(chan struct {
-		seq   uint64
-		items []float64
-	}, s.capacity())
+func (s *pipeOrderedCollectToFloat) start(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToInt64OutBatch, inFree chan []int64, next int) (<-chan pipeOrderedCollectToFloatOutBatch, chan []float64) {
+	out := make(chan pipeOrderedCollectToFloatOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []float64, max(s.capacity()+3+next+1, cap(r.tokens)))
@@ -4118,13 +3894,7 @@ func (s *pipeOrderedCollectToFloat) start(r *PipeOrderedCollectRun, in <-chan st
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeOrderedCollectToFloat) work(r *PipeOrderedCollectRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, out chan<- struct {
-	seq   uint64
-	items []float64
-}, free chan []float64, left *atomic.Int32) {
+func (s *pipeOrderedCollectToFloat) work(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToInt64OutBatch, inFree chan []int64, out chan<- pipeOrderedCollectToFloatOutBatch, free chan []float64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -4145,10 +3915,7 @@ func (s *pipeOrderedCollectToFloat) work(r *PipeOrderedCollectRun, in <-chan str
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int64
-		}
+		var b pipeOrderedCollectToInt64OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -4171,10 +3938,7 @@ func (s *pipeOrderedCollectToFloat) work(r *PipeOrderedCollectRun, in <-chan str
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []float64
-		}{b.seq, res}
+		m := pipeOrderedCollectToFloatOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -4327,6 +4091,13 @@ type pipeOrderedCollectToString struct {
 	fn   func(context.Context, float64) (string, error)
 }
 
+// pipeOrderedCollectToStringOutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one pipeOrderedCollectToFloatOutBatch, and its sequence number.
+type pipeOrderedCollectToStringOutBatch struct {
+	seq   uint64
+	items []string
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedCollectToString) capacity() int {
 	return max(1, 256/64)
@@ -4345,17 +4116,8 @@ func (s *pipeOrderedCollectToString) call(ctx context.Context, in float64) (stri
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeOrderedCollectToString) start(r *PipeOrderedCollectRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, next int) (<-chan struct {
-	seq   uint64
-	items []string
-}, chan []string) {
-	out := make(chan struct {
-		seq   uint64
-		items []string
-	}, s.capacity())
+func (s *pipeOrderedCollectToString) start(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeOrderedCollectToStringOutBatch, chan []string) {
+	out := make(chan pipeOrderedCollectToStringOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []string, max(s.capacity()+2+next+1, cap(r.tokens)))
@@ -4370,13 +4132,7 @@ func (s *pipeOrderedCollectToString) start(r *PipeOrderedCollectRun, in <-chan s
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeOrderedCollectToString) work(r *PipeOrderedCollectRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, out chan<- struct {
-	seq   uint64
-	items []string
-}, free chan []string, left *atomic.Int32) {
+func (s *pipeOrderedCollectToString) work(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToFloatOutBatch, inFree chan []float64, out chan<- pipeOrderedCollectToStringOutBatch, free chan []string, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -4397,10 +4153,7 @@ func (s *pipeOrderedCollectToString) work(r *PipeOrderedCollectRun, in <-chan st
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []float64
-		}
+		var b pipeOrderedCollectToFloatOutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -4423,10 +4176,7 @@ func (s *pipeOrderedCollectToString) work(r *PipeOrderedCollectRun, in <-chan st
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []string
-		}{b.seq, res}
+		m := pipeOrderedCollectToStringOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -4566,21 +4316,15 @@ func (s *pipeOrderedCollectToString) putOut(free chan []string, b []string) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *pipeOrderedCollectToString) drain(r *PipeOrderedCollectRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, deliver func([]string) bool) {
+func (s *pipeOrderedCollectToString) drain(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see pipeOrderedCollectToString.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []string
-	}, ok bool) {
+	receive := func() (b pipeOrderedCollectToStringOutBatch, ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -4637,10 +4381,7 @@ func (s *pipeOrderedCollectToString) drain(r *PipeOrderedCollectRun, in <-chan s
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *pipeOrderedCollectToString) drainSlice(r *PipeOrderedCollectRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, size int) []string {
+func (s *pipeOrderedCollectToString) drainSlice(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToStringOutBatch, free chan []string, size int) []string {
 	res := make([]string, 0, size)
 	s.drain(r, in, free, func(b []string) bool {
 		res = append(res, b...)
@@ -4651,10 +4392,7 @@ func (s *pipeOrderedCollectToString) drainSlice(r *PipeOrderedCollectRun, in <-c
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *pipeOrderedCollectToString) drainChan(r *PipeOrderedCollectRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, dst chan<- string) {
+func (s *pipeOrderedCollectToString) drainChan(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToStringOutBatch, free chan []string, dst chan<- string) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()
@@ -4723,10 +4461,7 @@ func NewPipeOrderedCollect(toInt64 func(context.Context, int) (int64, error), to
 // for it.
 func (p *PipeOrderedCollect) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeOrderedCollectRun) {
 	r := pipeOrderedCollectNewRun(ctx, 24)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan pipeOrderedCollectToInt64InBatch, 4)
 	srcFree := make(chan []int, 24)
 	c1, f1 := p.toInt64.start(r, src, srcFree, 3)
 	c2, f2 := p.toFloat.start(r, c1, f1, 2)
@@ -4744,10 +4479,7 @@ func (p *PipeOrderedCollect) Start(ctx context.Context, in <-chan int) (<-chan s
 // read.
 func (p *PipeOrderedCollect) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	r := pipeOrderedCollectNewRun(ctx, 24)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan pipeOrderedCollectToInt64InBatch, 4)
 	c1, f1 := p.toInt64.start(r, src, nil, 3)
 	c2, f2 := p.toFloat.start(r, c1, f1, 2)
 	c3, f3 := p.toString.start(r, c2, f2, 1)
@@ -4776,6 +4508,21 @@ type pipeBoundPipeDouble struct {
 	name string
 }
 
+// pipeBoundPipeDoubleInBatch is the message a stage receives: as many items as the batch= option
+// allows, and the sequence number the source gave the batch, which it keeps
+// from stage to stage (only ordered runs read it).
+type pipeBoundPipeDoubleInBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipeBoundPipeDoubleOutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one pipeBoundPipeDoubleInBatch, and its sequence number.
+type pipeBoundPipeDoubleOutBatch struct {
+	seq   uint64
+	items []int64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeBoundPipeDouble) capacity() int {
 	return max(1, 256/64)
@@ -4794,17 +4541,8 @@ func (s *pipeBoundPipeDouble) call(ctx context.Context, in int) (int64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeBoundPipeDouble) start(r *PipeBoundRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []int64
-}, chan []int64) {
-	out := make(chan struct {
-		seq   uint64
-		items []int64
-	}, s.capacity())
+func (s *pipeBoundPipeDouble) start(r *PipeBoundRun, in <-chan pipeBoundPipeDoubleInBatch, inFree chan []int, next int) (<-chan pipeBoundPipeDoubleOutBatch, chan []int64) {
+	out := make(chan pipeBoundPipeDoubleOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -4819,13 +4557,7 @@ func (s *pipeBoundPipeDouble) start(r *PipeBoundRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeBoundPipeDouble) work(r *PipeBoundRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []int64
-}, free chan []int64, left *atomic.Int32) {
+func (s *pipeBoundPipeDouble) work(r *PipeBoundRun, in <-chan pipeBoundPipeDoubleInBatch, inFree chan []int, out chan<- pipeBoundPipeDoubleOutBatch, free chan []int64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -4846,10 +4578,7 @@ func (s *pipeBoundPipeDouble) work(r *PipeBoundRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b pipeBoundPipeDoubleInBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -4872,10 +4601,7 @@ func (s *pipeBoundPipeDouble) work(r *PipeBoundRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []int64
-		}{b.seq, res}
+		m := pipeBoundPipeDoubleOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -5146,13 +4872,10 @@ func (s *pipeBoundPipeDouble) acquire(r *PipeBoundRun, done <-chan struct{}) boo
 	}
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
+// feedSlice sends src to out in batches as large as the batch= option allows, then closes
 // out. The batches are subslices of src, not copies; the first stage is
 // started with no free list for them, so they are neither cleared nor reused.
-func (s *pipeBoundPipeDouble) feedSlice(r *PipeBoundRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
+func (s *pipeBoundPipeDouble) feedSlice(r *PipeBoundRun, src []int, out chan<- pipeBoundPipeDoubleInBatch) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -5166,10 +4889,7 @@ func (s *pipeBoundPipeDouble) feedSlice(r *PipeBoundRun, src []int, out chan<- s
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
+		m := pipeBoundPipeDoubleInBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see pipeBoundPipeDouble.work
 		case out <- m:
 		default:
@@ -5195,10 +4915,7 @@ func (s *pipeBoundPipeDouble) feedSlice(r *PipeBoundRun, src []int, out chan<- s
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *pipeBoundPipeDouble) feedChan(r *PipeBoundRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipeBoundPipeDouble) feedChan(r *PipeBoundRun, src <-chan int, out chan<- pipeBoundPipeDoubleInBatch, free chan []int) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -5209,10 +4926,7 @@ func (s *pipeBoundPipeDouble) feedChan(r *PipeBoundRun, src <-chan int, out chan
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *pipeBoundPipeDouble) batchChan(r *PipeBoundRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipeBoundPipeDouble) batchChan(r *PipeBoundRun, src <-chan int, out chan<- pipeBoundPipeDoubleInBatch, free chan []int) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -5252,10 +4966,7 @@ func (s *pipeBoundPipeDouble) batchChan(r *PipeBoundRun, src <-chan int, out cha
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, b}
+		m := pipeBoundPipeDoubleInBatch{seq: seq, items: b}
 		select { // alone first: see pipeBoundPipeDouble.work
 		case out <- m:
 		default:
@@ -5285,6 +4996,13 @@ type pipeBoundToFloat struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
+// pipeBoundToFloatOutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one pipeBoundPipeDoubleOutBatch, and its sequence number.
+type pipeBoundToFloatOutBatch struct {
+	seq   uint64
+	items []float64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeBoundToFloat) capacity() int {
 	return max(1, 256/64)
@@ -5303,17 +5021,8 @@ func (s *pipeBoundToFloat) call(ctx context.Context, in int64) (float64, error) 
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeBoundToFloat) start(r *PipeBoundRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, next int) (<-chan struct {
-	seq   uint64
-	items []float64
-}, chan []float64) {
-	out := make(chan struct {
-		seq   uint64
-		items []float64
-	}, s.capacity())
+func (s *pipeBoundToFloat) start(r *PipeBoundRun, in <-chan pipeBoundPipeDoubleOutBatch, inFree chan []int64, next int) (<-chan pipeBoundToFloatOutBatch, chan []float64) {
+	out := make(chan pipeBoundToFloatOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []float64, max(s.capacity()+2+next+1, cap(r.tokens)))
@@ -5328,13 +5037,7 @@ func (s *pipeBoundToFloat) start(r *PipeBoundRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeBoundToFloat) work(r *PipeBoundRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, out chan<- struct {
-	seq   uint64
-	items []float64
-}, free chan []float64, left *atomic.Int32) {
+func (s *pipeBoundToFloat) work(r *PipeBoundRun, in <-chan pipeBoundPipeDoubleOutBatch, inFree chan []int64, out chan<- pipeBoundToFloatOutBatch, free chan []float64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -5355,10 +5058,7 @@ func (s *pipeBoundToFloat) work(r *PipeBoundRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int64
-		}
+		var b pipeBoundPipeDoubleOutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -5381,10 +5081,7 @@ func (s *pipeBoundToFloat) work(r *PipeBoundRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []float64
-		}{b.seq, res}
+		m := pipeBoundToFloatOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -5499,6 +5196,13 @@ type pipeBoundPipeFormat struct {
 	name string
 }
 
+// pipeBoundPipeFormatOutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one pipeBoundToFloatOutBatch, and its sequence number.
+type pipeBoundPipeFormatOutBatch struct {
+	seq   uint64
+	items []string
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeBoundPipeFormat) capacity() int {
 	return max(1, 256/64)
@@ -5517,17 +5221,8 @@ func (s *pipeBoundPipeFormat) call(ctx context.Context, in float64) (string, err
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeBoundPipeFormat) start(r *PipeBoundRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, next int) (<-chan struct {
-	seq   uint64
-	items []string
-}, chan []string) {
-	out := make(chan struct {
-		seq   uint64
-		items []string
-	}, s.capacity())
+func (s *pipeBoundPipeFormat) start(r *PipeBoundRun, in <-chan pipeBoundToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeBoundPipeFormatOutBatch, chan []string) {
+	out := make(chan pipeBoundPipeFormatOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -5542,13 +5237,7 @@ func (s *pipeBoundPipeFormat) start(r *PipeBoundRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeBoundPipeFormat) work(r *PipeBoundRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, out chan<- struct {
-	seq   uint64
-	items []string
-}, free chan []string, left *atomic.Int32) {
+func (s *pipeBoundPipeFormat) work(r *PipeBoundRun, in <-chan pipeBoundToFloatOutBatch, inFree chan []float64, out chan<- pipeBoundPipeFormatOutBatch, free chan []string, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -5569,10 +5258,7 @@ func (s *pipeBoundPipeFormat) work(r *PipeBoundRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []float64
-		}
+		var b pipeBoundToFloatOutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -5595,10 +5281,7 @@ func (s *pipeBoundPipeFormat) work(r *PipeBoundRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []string
-		}{b.seq, res}
+		m := pipeBoundPipeFormatOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -5701,21 +5384,15 @@ func (s *pipeBoundPipeFormat) putOut(free chan []string, b []string) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *pipeBoundPipeFormat) drain(r *PipeBoundRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, deliver func([]string) bool) {
+func (s *pipeBoundPipeFormat) drain(r *PipeBoundRun, in <-chan pipeBoundPipeFormatOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see pipeBoundPipeFormat.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []string
-	}, ok bool) {
+	receive := func() (b pipeBoundPipeFormatOutBatch, ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -5772,10 +5449,7 @@ func (s *pipeBoundPipeFormat) drain(r *PipeBoundRun, in <-chan struct {
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *pipeBoundPipeFormat) drainSlice(r *PipeBoundRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, size int) []string {
+func (s *pipeBoundPipeFormat) drainSlice(r *PipeBoundRun, in <-chan pipeBoundPipeFormatOutBatch, free chan []string, size int) []string {
 	res := make([]string, 0, size)
 	s.drain(r, in, free, func(b []string) bool {
 		res = append(res, b...)
@@ -5786,10 +5460,7 @@ func (s *pipeBoundPipeFormat) drainSlice(r *PipeBoundRun, in <-chan struct {
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *pipeBoundPipeFormat) drainChan(r *PipeBoundRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, dst chan<- string) {
+func (s *pipeBoundPipeFormat) drainChan(r *PipeBoundRun, in <-chan pipeBoundPipeFormatOutBatch, free chan []string, dst chan<- string) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()
@@ -5857,10 +5528,7 @@ func NewPipeBound(toFloat func(context.Context, int64) (float64, error)) *PipeBo
 // does not wait for it.
 func (p *PipeBound) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeBoundRun) {
 	r := pipeBoundNewRun(ctx, 22)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan pipeBoundPipeDoubleInBatch, 4)
 	srcFree := make(chan []int, 22)
 	c1, f1 := p.pipeDouble.start(r, src, srcFree, 2)
 	c2, f2 := p.toFloat.start(r, c1, f1, 1)
@@ -5877,10 +5545,7 @@ func (p *PipeBound) Start(ctx context.Context, in <-chan int) (<-chan string, *P
 // outputs are nil. in is only read.
 func (p *PipeBound) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	r := pipeBoundNewRun(ctx, 22)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan pipeBoundPipeDoubleInBatch, 4)
 	c1, f1 := p.pipeDouble.start(r, src, nil, 2)
 	c2, f2 := p.toFloat.start(r, c1, f1, 1)
 	c3, f3 := p.pipeFormat.start(r, c2, f2, 1)
@@ -5916,6 +5581,21 @@ type pipePacedToInt64 struct {
 	rate *JobQuota
 }
 
+// pipePacedToInt64InBatch is the message a stage receives: as many items as the batch= option
+// allows, and the sequence number the source gave the batch, which it keeps
+// from stage to stage (only ordered runs read it).
+type pipePacedToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipePacedToInt64OutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one pipePacedToInt64InBatch, and its sequence number.
+type pipePacedToInt64OutBatch struct {
+	seq   uint64
+	items []int64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipePacedToInt64) capacity() int {
 	return max(1, 256/64)
@@ -5934,17 +5614,8 @@ func (s *pipePacedToInt64) call(ctx context.Context, in int) (int64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipePacedToInt64) start(r *PipePacedRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []int64
-}, chan []int64) {
-	out := make(chan struct {
-		seq   uint64
-		items []int64
-	}, s.capacity())
+func (s *pipePacedToInt64) start(r *PipePacedRun, in <-chan pipePacedToInt64InBatch, inFree chan []int, next int) (<-chan pipePacedToInt64OutBatch, chan []int64) {
+	out := make(chan pipePacedToInt64OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+2+next+1, cap(r.tokens)))
@@ -5959,13 +5630,7 @@ func (s *pipePacedToInt64) start(r *PipePacedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipePacedToInt64) work(r *PipePacedRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []int64
-}, free chan []int64, left *atomic.Int32) {
+func (s *pipePacedToInt64) work(r *PipePacedRun, in <-chan pipePacedToInt64InBatch, inFree chan []int, out chan<- pipePacedToInt64OutBatch, free chan []int64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -5986,10 +5651,7 @@ func (s *pipePacedToInt64) work(r *PipePacedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b pipePacedToInt64InBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -6012,10 +5674,7 @@ func (s *pipePacedToInt64) work(r *PipePacedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []int64
-		}{b.seq, res}
+		m := pipePacedToInt64OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -6322,13 +5981,10 @@ func (s *pipePacedToInt64) acquire(r *PipePacedRun, done <-chan struct{}) bool {
 	return true
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
+// feedSlice sends src to out in batches as large as the batch= option allows, then closes
 // out. The batches are subslices of src, not copies; the first stage is
 // started with no free list for them, so they are neither cleared nor reused.
-func (s *pipePacedToInt64) feedSlice(r *PipePacedRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
+func (s *pipePacedToInt64) feedSlice(r *PipePacedRun, src []int, out chan<- pipePacedToInt64InBatch) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -6342,10 +5998,7 @@ func (s *pipePacedToInt64) feedSlice(r *PipePacedRun, src []int, out chan<- stru
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
+		m := pipePacedToInt64InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see pipePacedToInt64.work
 		case out <- m:
 		default:
@@ -6371,10 +6024,7 @@ func (s *pipePacedToInt64) feedSlice(r *PipePacedRun, src []int, out chan<- stru
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *pipePacedToInt64) feedChan(r *PipePacedRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipePacedToInt64) feedChan(r *PipePacedRun, src <-chan int, out chan<- pipePacedToInt64InBatch, free chan []int) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -6385,10 +6035,7 @@ func (s *pipePacedToInt64) feedChan(r *PipePacedRun, src <-chan int, out chan<- 
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *pipePacedToInt64) batchChan(r *PipePacedRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipePacedToInt64) batchChan(r *PipePacedRun, src <-chan int, out chan<- pipePacedToInt64InBatch, free chan []int) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -6428,10 +6075,7 @@ func (s *pipePacedToInt64) batchChan(r *PipePacedRun, src <-chan int, out chan<-
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, b}
+		m := pipePacedToInt64InBatch{seq: seq, items: b}
 		select { // alone first: see pipePacedToInt64.work
 		case out <- m:
 		default:
@@ -6461,6 +6105,13 @@ type pipePacedToFloat struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
+// pipePacedToFloatOutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one pipePacedToInt64OutBatch, and its sequence number.
+type pipePacedToFloatOutBatch struct {
+	seq   uint64
+	items []float64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipePacedToFloat) capacity() int {
 	return max(1, 256/64)
@@ -6479,17 +6130,8 @@ func (s *pipePacedToFloat) call(ctx context.Context, in int64) (float64, error) 
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipePacedToFloat) start(r *PipePacedRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, next int) (<-chan struct {
-	seq   uint64
-	items []float64
-}, chan []float64) {
-	out := make(chan struct {
-		seq   uint64
-		items []float64
-	}, s.capacity())
+func (s *pipePacedToFloat) start(r *PipePacedRun, in <-chan pipePacedToInt64OutBatch, inFree chan []int64, next int) (<-chan pipePacedToFloatOutBatch, chan []float64) {
+	out := make(chan pipePacedToFloatOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []float64, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -6504,13 +6146,7 @@ func (s *pipePacedToFloat) start(r *PipePacedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipePacedToFloat) work(r *PipePacedRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, out chan<- struct {
-	seq   uint64
-	items []float64
-}, free chan []float64, left *atomic.Int32) {
+func (s *pipePacedToFloat) work(r *PipePacedRun, in <-chan pipePacedToInt64OutBatch, inFree chan []int64, out chan<- pipePacedToFloatOutBatch, free chan []float64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -6531,10 +6167,7 @@ func (s *pipePacedToFloat) work(r *PipePacedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int64
-		}
+		var b pipePacedToInt64OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -6557,10 +6190,7 @@ func (s *pipePacedToFloat) work(r *PipePacedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []float64
-		}{b.seq, res}
+		m := pipePacedToFloatOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -6713,6 +6343,13 @@ type pipePacedToString struct {
 	fn   func(context.Context, float64) (string, error)
 }
 
+// pipePacedToStringOutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one pipePacedToFloatOutBatch, and its sequence number.
+type pipePacedToStringOutBatch struct {
+	seq   uint64
+	items []string
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipePacedToString) capacity() int {
 	return max(1, 256/64)
@@ -6731,17 +6368,8 @@ func (s *pipePacedToString) call(ctx context.Context, in float64) (string, error
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipePacedToString) start(r *PipePacedRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, next int) (<-chan struct {
-	seq   uint64
-	items []string
-}, chan []string) {
-	out := make(chan struct {
-		seq   uint64
-		items []string
-	}, s.capacity())
+func (s *pipePacedToString) start(r *PipePacedRun, in <-chan pipePacedToFloatOutBatch, inFree chan []float64, next int) (<-chan pipePacedToStringOutBatch, chan []string) {
+	out := make(chan pipePacedToStringOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -6756,13 +6384,7 @@ func (s *pipePacedToString) start(r *PipePacedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipePacedToString) work(r *PipePacedRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, out chan<- struct {
-	seq   uint64
-	items []string
-}, free chan []string, left *atomic.Int32) {
+func (s *pipePacedToString) work(r *PipePacedRun, in <-chan pipePacedToFloatOutBatch, inFree chan []float64, out chan<- pipePacedToStringOutBatch, free chan []string, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -6783,10 +6405,7 @@ func (s *pipePacedToString) work(r *PipePacedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []float64
-		}
+		var b pipePacedToFloatOutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -6809,10 +6428,7 @@ func (s *pipePacedToString) work(r *PipePacedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []string
-		}{b.seq, res}
+		m := pipePacedToStringOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -6952,21 +6568,15 @@ func (s *pipePacedToString) putOut(free chan []string, b []string) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *pipePacedToString) drain(r *PipePacedRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, deliver func([]string) bool) {
+func (s *pipePacedToString) drain(r *PipePacedRun, in <-chan pipePacedToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see pipePacedToString.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []string
-	}, ok bool) {
+	receive := func() (b pipePacedToStringOutBatch, ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -6997,10 +6607,7 @@ func (s *pipePacedToString) drain(r *PipePacedRun, in <-chan struct {
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *pipePacedToString) drainSlice(r *PipePacedRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, size int) []string {
+func (s *pipePacedToString) drainSlice(r *PipePacedRun, in <-chan pipePacedToStringOutBatch, free chan []string, size int) []string {
 	res := make([]string, 0, size)
 	s.drain(r, in, free, func(b []string) bool {
 		res = append(res, b...)
@@ -7011,10 +6618,7 @@ func (s *pipePacedToString) drainSlice(r *PipePacedRun, in <-chan struct {
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *pipePacedToString) drainChan(r *PipePacedRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, dst chan<- string) {
+func (s *pipePacedToString) drainChan(r *PipePacedRun, in <-chan pipePacedToStringOutBatch, free chan []string, dst chan<- string) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()
@@ -7090,10 +6694,7 @@ func NewPipePaced(toInt64 func(context.Context, int) (int64, error), toFloat fun
 // for it.
 func (p *PipePaced) Start(ctx context.Context, in <-chan int) (<-chan string, *PipePacedRun) {
 	r := pipePacedNewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan pipePacedToInt64InBatch, 4)
 	srcFree := make(chan []int, 8)
 	c1, f1 := p.toInt64.start(r, src, srcFree, 1)
 	c2, f2 := p.toFloat.start(r, c1, f1, 1)
@@ -7110,10 +6711,7 @@ func (p *PipePaced) Start(ctx context.Context, in <-chan int) (<-chan string, *P
 // of the other items. in is only read.
 func (p *PipePaced) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	r := pipePacedNewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan pipePacedToInt64InBatch, 4)
 	c1, f1 := p.toInt64.start(r, src, nil, 1)
 	c2, f2 := p.toFloat.start(r, c1, f1, 1)
 	c3, f3 := p.toString.start(r, c2, f2, 1)
@@ -7143,6 +6741,21 @@ type benchPipe1F1 struct {
 	fn   func(context.Context, int) (int64, error)
 }
 
+// benchPipe1F1InBatch is the message a stage receives: as many items as the batch= option
+// allows, and the sequence number the source gave the batch, which it keeps
+// from stage to stage (only ordered runs read it).
+type benchPipe1F1InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// benchPipe1F1OutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one benchPipe1F1InBatch, and its sequence number.
+type benchPipe1F1OutBatch struct {
+	seq   uint64
+	items []int64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe1F1) capacity() int {
 	return max(1, 256/64)
@@ -7161,17 +6774,8 @@ func (s *benchPipe1F1) call(ctx context.Context, in int) (int64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe1F1) start(r *BenchPipe1Run, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []int64
-}, chan []int64) {
-	out := make(chan struct {
-		seq   uint64
-		items []int64
-	}, s.capacity())
+func (s *benchPipe1F1) start(r *BenchPipe1Run, in <-chan benchPipe1F1InBatch, inFree chan []int, next int) (<-chan benchPipe1F1OutBatch, chan []int64) {
+	out := make(chan benchPipe1F1OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -7186,13 +6790,7 @@ func (s *benchPipe1F1) start(r *BenchPipe1Run, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe1F1) work(r *BenchPipe1Run, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []int64
-}, free chan []int64, left *atomic.Int32) {
+func (s *benchPipe1F1) work(r *BenchPipe1Run, in <-chan benchPipe1F1InBatch, inFree chan []int, out chan<- benchPipe1F1OutBatch, free chan []int64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -7213,10 +6811,7 @@ func (s *benchPipe1F1) work(r *BenchPipe1Run, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b benchPipe1F1InBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -7239,10 +6834,7 @@ func (s *benchPipe1F1) work(r *BenchPipe1Run, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []int64
-		}{b.seq, res}
+		m := benchPipe1F1OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -7508,13 +7100,10 @@ func (s *benchPipe1F1) acquire(r *BenchPipe1Run, done <-chan struct{}) bool {
 	return true
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
+// feedSlice sends src to out in batches as large as the batch= option allows, then closes
 // out. The batches are subslices of src, not copies; the first stage is
 // started with no free list for them, so they are neither cleared nor reused.
-func (s *benchPipe1F1) feedSlice(r *BenchPipe1Run, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
+func (s *benchPipe1F1) feedSlice(r *BenchPipe1Run, src []int, out chan<- benchPipe1F1InBatch) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -7528,10 +7117,7 @@ func (s *benchPipe1F1) feedSlice(r *BenchPipe1Run, src []int, out chan<- struct 
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
+		m := benchPipe1F1InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see benchPipe1F1.work
 		case out <- m:
 		default:
@@ -7557,10 +7143,7 @@ func (s *benchPipe1F1) feedSlice(r *BenchPipe1Run, src []int, out chan<- struct 
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *benchPipe1F1) feedChan(r *BenchPipe1Run, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *benchPipe1F1) feedChan(r *BenchPipe1Run, src <-chan int, out chan<- benchPipe1F1InBatch, free chan []int) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -7571,10 +7154,7 @@ func (s *benchPipe1F1) feedChan(r *BenchPipe1Run, src <-chan int, out chan<- str
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *benchPipe1F1) batchChan(r *BenchPipe1Run, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *benchPipe1F1) batchChan(r *BenchPipe1Run, src <-chan int, out chan<- benchPipe1F1InBatch, free chan []int) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -7614,10 +7194,7 @@ func (s *benchPipe1F1) batchChan(r *BenchPipe1Run, src <-chan int, out chan<- st
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, b}
+		m := benchPipe1F1InBatch{seq: seq, items: b}
 		select { // alone first: see benchPipe1F1.work
 		case out <- m:
 		default:
@@ -7647,6 +7224,13 @@ type benchPipe1F2 struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
+// benchPipe1F2OutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one benchPipe1F1OutBatch, and its sequence number.
+type benchPipe1F2OutBatch struct {
+	seq   uint64
+	items []float64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe1F2) capacity() int {
 	return max(1, 256/64)
@@ -7665,17 +7249,8 @@ func (s *benchPipe1F2) call(ctx context.Context, in int64) (float64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe1F2) start(r *BenchPipe1Run, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, next int) (<-chan struct {
-	seq   uint64
-	items []float64
-}, chan []float64) {
-	out := make(chan struct {
-		seq   uint64
-		items []float64
-	}, s.capacity())
+func (s *benchPipe1F2) start(r *BenchPipe1Run, in <-chan benchPipe1F1OutBatch, inFree chan []int64, next int) (<-chan benchPipe1F2OutBatch, chan []float64) {
+	out := make(chan benchPipe1F2OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []float64, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -7690,13 +7265,7 @@ func (s *benchPipe1F2) start(r *BenchPipe1Run, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe1F2) work(r *BenchPipe1Run, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, out chan<- struct {
-	seq   uint64
-	items []float64
-}, free chan []float64, left *atomic.Int32) {
+func (s *benchPipe1F2) work(r *BenchPipe1Run, in <-chan benchPipe1F1OutBatch, inFree chan []int64, out chan<- benchPipe1F2OutBatch, free chan []float64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -7717,10 +7286,7 @@ func (s *benchPipe1F2) work(r *BenchPipe1Run, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int64
-		}
+		var b benchPipe1F1OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -7743,10 +7309,7 @@ func (s *benchPipe1F2) work(r *BenchPipe1Run, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []float64
-		}{b.seq, res}
+		m := benchPipe1F2OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -7862,6 +7425,13 @@ type benchPipe1F3 struct {
 	fn   func(context.Context, float64) (uint64, error)
 }
 
+// benchPipe1F3OutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one benchPipe1F2OutBatch, and its sequence number.
+type benchPipe1F3OutBatch struct {
+	seq   uint64
+	items []uint64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe1F3) capacity() int {
 	return max(1, 256/64)
@@ -7880,17 +7450,8 @@ func (s *benchPipe1F3) call(ctx context.Context, in float64) (uint64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe1F3) start(r *BenchPipe1Run, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, next int) (<-chan struct {
-	seq   uint64
-	items []uint64
-}, chan []uint64) {
-	out := make(chan struct {
-		seq   uint64
-		items []uint64
-	}, s.capacity())
+func (s *benchPipe1F3) start(r *BenchPipe1Run, in <-chan benchPipe1F2OutBatch, inFree chan []float64, next int) (<-chan benchPipe1F3OutBatch, chan []uint64) {
+	out := make(chan benchPipe1F3OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []uint64, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -7905,13 +7466,7 @@ func (s *benchPipe1F3) start(r *BenchPipe1Run, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe1F3) work(r *BenchPipe1Run, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, out chan<- struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, left *atomic.Int32) {
+func (s *benchPipe1F3) work(r *BenchPipe1Run, in <-chan benchPipe1F2OutBatch, inFree chan []float64, out chan<- benchPipe1F3OutBatch, free chan []uint64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -7932,10 +7487,7 @@ func (s *benchPipe1F3) work(r *BenchPipe1Run, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []float64
-		}
+		var b benchPipe1F2OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -7958,10 +7510,7 @@ func (s *benchPipe1F3) work(r *BenchPipe1Run, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []uint64
-		}{b.seq, res}
+		m := benchPipe1F3OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -8064,21 +7613,15 @@ func (s *benchPipe1F3) putOut(free chan []uint64, b []uint64) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *benchPipe1F3) drain(r *BenchPipe1Run, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, deliver func([]uint64) bool) {
+func (s *benchPipe1F3) drain(r *BenchPipe1Run, in <-chan benchPipe1F3OutBatch, free chan []uint64, deliver func([]uint64) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see benchPipe1F3.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []uint64
-	}, ok bool) {
+	receive := func() (b benchPipe1F3OutBatch, ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -8109,10 +7652,7 @@ func (s *benchPipe1F3) drain(r *BenchPipe1Run, in <-chan struct {
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *benchPipe1F3) drainSlice(r *BenchPipe1Run, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, size int) []uint64 {
+func (s *benchPipe1F3) drainSlice(r *BenchPipe1Run, in <-chan benchPipe1F3OutBatch, free chan []uint64, size int) []uint64 {
 	res := make([]uint64, 0, size)
 	s.drain(r, in, free, func(b []uint64) bool {
 		res = append(res, b...)
@@ -8123,10 +7663,7 @@ func (s *benchPipe1F3) drainSlice(r *BenchPipe1Run, in <-chan struct {
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *benchPipe1F3) drainChan(r *BenchPipe1Run, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, dst chan<- uint64) {
+func (s *benchPipe1F3) drainChan(r *BenchPipe1Run, in <-chan benchPipe1F3OutBatch, free chan []uint64, dst chan<- uint64) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()
@@ -8195,10 +7732,7 @@ func NewBenchPipe1(f1 func(context.Context, int) (int64, error), f2 func(context
 // does not wait for it.
 func (p *BenchPipe1) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe1Run) {
 	r := benchPipe1NewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan benchPipe1F1InBatch, 4)
 	srcFree := make(chan []int, 7)
 	c1, f1 := p.f1.start(r, src, srcFree, 1)
 	c2, f2 := p.f2.start(r, c1, f1, 1)
@@ -8215,10 +7749,7 @@ func (p *BenchPipe1) Start(ctx context.Context, in <-chan int) (<-chan uint64, *
 // is only read.
 func (p *BenchPipe1) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 	r := benchPipe1NewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan benchPipe1F1InBatch, 4)
 	c1, f1 := p.f1.start(r, src, nil, 1)
 	c2, f2 := p.f2.start(r, c1, f1, 1)
 	c3, f3 := p.f3.start(r, c2, f2, 1)
@@ -8251,6 +7782,21 @@ type benchPipe1OrderedF1 struct {
 	fn   func(context.Context, int) (int64, error)
 }
 
+// benchPipe1OrderedF1InBatch is the message a stage receives: as many items as the batch= option
+// allows, and the sequence number the source gave the batch, which it keeps
+// from stage to stage (only ordered runs read it).
+type benchPipe1OrderedF1InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// benchPipe1OrderedF1OutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one benchPipe1OrderedF1InBatch, and its sequence number.
+type benchPipe1OrderedF1OutBatch struct {
+	seq   uint64
+	items []int64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe1OrderedF1) capacity() int {
 	return max(1, 256/64)
@@ -8269,17 +7815,8 @@ func (s *benchPipe1OrderedF1) call(ctx context.Context, in int) (int64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe1OrderedF1) start(r *BenchPipe1OrderedRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []int64
-}, chan []int64) {
-	out := make(chan struct {
-		seq   uint64
-		items []int64
-	}, s.capacity())
+func (s *benchPipe1OrderedF1) start(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF1InBatch, inFree chan []int, next int) (<-chan benchPipe1OrderedF1OutBatch, chan []int64) {
+	out := make(chan benchPipe1OrderedF1OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -8294,13 +7831,7 @@ func (s *benchPipe1OrderedF1) start(r *BenchPipe1OrderedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe1OrderedF1) work(r *BenchPipe1OrderedRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []int64
-}, free chan []int64, left *atomic.Int32) {
+func (s *benchPipe1OrderedF1) work(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF1InBatch, inFree chan []int, out chan<- benchPipe1OrderedF1OutBatch, free chan []int64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -8321,10 +7852,7 @@ func (s *benchPipe1OrderedF1) work(r *BenchPipe1OrderedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b benchPipe1OrderedF1InBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -8347,10 +7875,7 @@ func (s *benchPipe1OrderedF1) work(r *BenchPipe1OrderedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []int64
-		}{b.seq, res}
+		m := benchPipe1OrderedF1OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -8621,13 +8146,10 @@ func (s *benchPipe1OrderedF1) acquire(r *BenchPipe1OrderedRun, done <-chan struc
 	}
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
+// feedSlice sends src to out in batches as large as the batch= option allows, then closes
 // out. The batches are subslices of src, not copies; the first stage is
 // started with no free list for them, so they are neither cleared nor reused.
-func (s *benchPipe1OrderedF1) feedSlice(r *BenchPipe1OrderedRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
+func (s *benchPipe1OrderedF1) feedSlice(r *BenchPipe1OrderedRun, src []int, out chan<- benchPipe1OrderedF1InBatch) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -8641,10 +8163,7 @@ func (s *benchPipe1OrderedF1) feedSlice(r *BenchPipe1OrderedRun, src []int, out 
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
+		m := benchPipe1OrderedF1InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see benchPipe1OrderedF1.work
 		case out <- m:
 		default:
@@ -8670,10 +8189,7 @@ func (s *benchPipe1OrderedF1) feedSlice(r *BenchPipe1OrderedRun, src []int, out 
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *benchPipe1OrderedF1) feedChan(r *BenchPipe1OrderedRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *benchPipe1OrderedF1) feedChan(r *BenchPipe1OrderedRun, src <-chan int, out chan<- benchPipe1OrderedF1InBatch, free chan []int) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -8684,10 +8200,7 @@ func (s *benchPipe1OrderedF1) feedChan(r *BenchPipe1OrderedRun, src <-chan int, 
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *benchPipe1OrderedF1) batchChan(r *BenchPipe1OrderedRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *benchPipe1OrderedF1) batchChan(r *BenchPipe1OrderedRun, src <-chan int, out chan<- benchPipe1OrderedF1InBatch, free chan []int) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -8727,10 +8240,7 @@ func (s *benchPipe1OrderedF1) batchChan(r *BenchPipe1OrderedRun, src <-chan int,
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, b}
+		m := benchPipe1OrderedF1InBatch{seq: seq, items: b}
 		select { // alone first: see benchPipe1OrderedF1.work
 		case out <- m:
 		default:
@@ -8760,6 +8270,13 @@ type benchPipe1OrderedF2 struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
+// benchPipe1OrderedF2OutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one benchPipe1OrderedF1OutBatch, and its sequence number.
+type benchPipe1OrderedF2OutBatch struct {
+	seq   uint64
+	items []float64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe1OrderedF2) capacity() int {
 	return max(1, 256/64)
@@ -8778,17 +8295,8 @@ func (s *benchPipe1OrderedF2) call(ctx context.Context, in int64) (float64, erro
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe1OrderedF2) start(r *BenchPipe1OrderedRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, next int) (<-chan struct {
-	seq   uint64
-	items []float64
-}, chan []float64) {
-	out := make(chan struct {
-		seq   uint64
-		items []float64
-	}, s.capacity())
+func (s *benchPipe1OrderedF2) start(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF1OutBatch, inFree chan []int64, next int) (<-chan benchPipe1OrderedF2OutBatch, chan []float64) {
+	out := make(chan benchPipe1OrderedF2OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []float64, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -8803,13 +8311,7 @@ func (s *benchPipe1OrderedF2) start(r *BenchPipe1OrderedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe1OrderedF2) work(r *BenchPipe1OrderedRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, out chan<- struct {
-	seq   uint64
-	items []float64
-}, free chan []float64, left *atomic.Int32) {
+func (s *benchPipe1OrderedF2) work(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF1OutBatch, inFree chan []int64, out chan<- benchPipe1OrderedF2OutBatch, free chan []float64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -8830,10 +8332,7 @@ func (s *benchPipe1OrderedF2) work(r *BenchPipe1OrderedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int64
-		}
+		var b benchPipe1OrderedF1OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -8856,10 +8355,7 @@ func (s *benchPipe1OrderedF2) work(r *BenchPipe1OrderedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []float64
-		}{b.seq, res}
+		m := benchPipe1OrderedF2OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -8975,6 +8471,13 @@ type benchPipe1OrderedF3 struct {
 	fn   func(context.Context, float64) (uint64, error)
 }
 
+// benchPipe1OrderedF3OutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one benchPipe1OrderedF2OutBatch, and its sequence number.
+type benchPipe1OrderedF3OutBatch struct {
+	seq   uint64
+	items []uint64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe1OrderedF3) capacity() int {
 	return max(1, 256/64)
@@ -8993,17 +8496,8 @@ func (s *benchPipe1OrderedF3) call(ctx context.Context, in float64) (uint64, err
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe1OrderedF3) start(r *BenchPipe1OrderedRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, next int) (<-chan struct {
-	seq   uint64
-	items []uint64
-}, chan []uint64) {
-	out := make(chan struct {
-		seq   uint64
-		items []uint64
-	}, s.capacity())
+func (s *benchPipe1OrderedF3) start(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF2OutBatch, inFree chan []float64, next int) (<-chan benchPipe1OrderedF3OutBatch, chan []uint64) {
+	out := make(chan benchPipe1OrderedF3OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []uint64, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -9018,13 +8512,7 @@ func (s *benchPipe1OrderedF3) start(r *BenchPipe1OrderedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe1OrderedF3) work(r *BenchPipe1OrderedRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, out chan<- struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, left *atomic.Int32) {
+func (s *benchPipe1OrderedF3) work(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF2OutBatch, inFree chan []float64, out chan<- benchPipe1OrderedF3OutBatch, free chan []uint64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -9045,10 +8533,7 @@ func (s *benchPipe1OrderedF3) work(r *BenchPipe1OrderedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []float64
-		}
+		var b benchPipe1OrderedF2OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -9071,10 +8556,7 @@ func (s *benchPipe1OrderedF3) work(r *BenchPipe1OrderedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []uint64
-		}{b.seq, res}
+		m := benchPipe1OrderedF3OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -9177,21 +8659,15 @@ func (s *benchPipe1OrderedF3) putOut(free chan []uint64, b []uint64) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *benchPipe1OrderedF3) drain(r *BenchPipe1OrderedRun, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, deliver func([]uint64) bool) {
+func (s *benchPipe1OrderedF3) drain(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF3OutBatch, free chan []uint64, deliver func([]uint64) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see benchPipe1OrderedF3.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []uint64
-	}, ok bool) {
+	receive := func() (b benchPipe1OrderedF3OutBatch, ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -9248,10 +8724,7 @@ func (s *benchPipe1OrderedF3) drain(r *BenchPipe1OrderedRun, in <-chan struct {
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *benchPipe1OrderedF3) drainSlice(r *BenchPipe1OrderedRun, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, size int) []uint64 {
+func (s *benchPipe1OrderedF3) drainSlice(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF3OutBatch, free chan []uint64, size int) []uint64 {
 	res := make([]uint64, 0, size)
 	s.drain(r, in, free, func(b []uint64) bool {
 		res = append(res, b...)
@@ -9262,10 +8735,7 @@ func (s *benchPipe1OrderedF3) drainSlice(r *BenchPipe1OrderedRun, in <-chan stru
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *benchPipe1OrderedF3) drainChan(r *BenchPipe1OrderedRun, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, dst chan<- uint64) {
+func (s *benchPipe1OrderedF3) drainChan(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF3OutBatch, free chan []uint64, dst chan<- uint64) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()
@@ -9334,10 +8804,7 @@ func NewBenchPipe1Ordered(f1 func(context.Context, int) (int64, error), f2 func(
 // does not wait for it.
 func (p *BenchPipe1Ordered) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe1OrderedRun) {
 	r := benchPipe1OrderedNewRun(ctx, 21)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan benchPipe1OrderedF1InBatch, 4)
 	srcFree := make(chan []int, 21)
 	c1, f1 := p.f1.start(r, src, srcFree, 1)
 	c2, f2 := p.f2.start(r, c1, f1, 1)
@@ -9354,10 +8821,7 @@ func (p *BenchPipe1Ordered) Start(ctx context.Context, in <-chan int) (<-chan ui
 // outputs are nil. in is only read.
 func (p *BenchPipe1Ordered) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 	r := benchPipe1OrderedNewRun(ctx, 21)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan benchPipe1OrderedF1InBatch, 4)
 	c1, f1 := p.f1.start(r, src, nil, 1)
 	c2, f2 := p.f2.start(r, c1, f1, 1)
 	c3, f3 := p.f3.start(r, c2, f2, 1)
@@ -9390,6 +8854,21 @@ type benchPipe4F1 struct {
 	fn   func(context.Context, int) (int64, error)
 }
 
+// benchPipe4F1InBatch is the message a stage receives: as many items as the batch= option
+// allows, and the sequence number the source gave the batch, which it keeps
+// from stage to stage (only ordered runs read it).
+type benchPipe4F1InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// benchPipe4F1OutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one benchPipe4F1InBatch, and its sequence number.
+type benchPipe4F1OutBatch struct {
+	seq   uint64
+	items []int64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe4F1) capacity() int {
 	return max(1, 256/64)
@@ -9408,17 +8887,8 @@ func (s *benchPipe4F1) call(ctx context.Context, in int) (int64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe4F1) start(r *BenchPipe4Run, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []int64
-}, chan []int64) {
-	out := make(chan struct {
-		seq   uint64
-		items []int64
-	}, s.capacity())
+func (s *benchPipe4F1) start(r *BenchPipe4Run, in <-chan benchPipe4F1InBatch, inFree chan []int, next int) (<-chan benchPipe4F1OutBatch, chan []int64) {
+	out := make(chan benchPipe4F1OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+4+next+1, cap(r.tokens)))
@@ -9433,13 +8903,7 @@ func (s *benchPipe4F1) start(r *BenchPipe4Run, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe4F1) work(r *BenchPipe4Run, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []int64
-}, free chan []int64, left *atomic.Int32) {
+func (s *benchPipe4F1) work(r *BenchPipe4Run, in <-chan benchPipe4F1InBatch, inFree chan []int, out chan<- benchPipe4F1OutBatch, free chan []int64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -9460,10 +8924,7 @@ func (s *benchPipe4F1) work(r *BenchPipe4Run, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b benchPipe4F1InBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -9486,10 +8947,7 @@ func (s *benchPipe4F1) work(r *BenchPipe4Run, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []int64
-		}{b.seq, res}
+		m := benchPipe4F1OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -9755,13 +9213,10 @@ func (s *benchPipe4F1) acquire(r *BenchPipe4Run, done <-chan struct{}) bool {
 	return true
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
+// feedSlice sends src to out in batches as large as the batch= option allows, then closes
 // out. The batches are subslices of src, not copies; the first stage is
 // started with no free list for them, so they are neither cleared nor reused.
-func (s *benchPipe4F1) feedSlice(r *BenchPipe4Run, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
+func (s *benchPipe4F1) feedSlice(r *BenchPipe4Run, src []int, out chan<- benchPipe4F1InBatch) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -9775,10 +9230,7 @@ func (s *benchPipe4F1) feedSlice(r *BenchPipe4Run, src []int, out chan<- struct 
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
+		m := benchPipe4F1InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see benchPipe4F1.work
 		case out <- m:
 		default:
@@ -9804,10 +9256,7 @@ func (s *benchPipe4F1) feedSlice(r *BenchPipe4Run, src []int, out chan<- struct 
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *benchPipe4F1) feedChan(r *BenchPipe4Run, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *benchPipe4F1) feedChan(r *BenchPipe4Run, src <-chan int, out chan<- benchPipe4F1InBatch, free chan []int) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -9818,10 +9267,7 @@ func (s *benchPipe4F1) feedChan(r *BenchPipe4Run, src <-chan int, out chan<- str
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *benchPipe4F1) batchChan(r *BenchPipe4Run, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *benchPipe4F1) batchChan(r *BenchPipe4Run, src <-chan int, out chan<- benchPipe4F1InBatch, free chan []int) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -9861,10 +9307,7 @@ func (s *benchPipe4F1) batchChan(r *BenchPipe4Run, src <-chan int, out chan<- st
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, b}
+		m := benchPipe4F1InBatch{seq: seq, items: b}
 		select { // alone first: see benchPipe4F1.work
 		case out <- m:
 		default:
@@ -9894,6 +9337,13 @@ type benchPipe4F2 struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
+// benchPipe4F2OutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one benchPipe4F1OutBatch, and its sequence number.
+type benchPipe4F2OutBatch struct {
+	seq   uint64
+	items []float64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe4F2) capacity() int {
 	return max(1, 256/64)
@@ -9912,17 +9362,8 @@ func (s *benchPipe4F2) call(ctx context.Context, in int64) (float64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe4F2) start(r *BenchPipe4Run, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, next int) (<-chan struct {
-	seq   uint64
-	items []float64
-}, chan []float64) {
-	out := make(chan struct {
-		seq   uint64
-		items []float64
-	}, s.capacity())
+func (s *benchPipe4F2) start(r *BenchPipe4Run, in <-chan benchPipe4F1OutBatch, inFree chan []int64, next int) (<-chan benchPipe4F2OutBatch, chan []float64) {
+	out := make(chan benchPipe4F2OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []float64, max(s.capacity()+4+next+1, cap(r.tokens)))
@@ -9937,13 +9378,7 @@ func (s *benchPipe4F2) start(r *BenchPipe4Run, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe4F2) work(r *BenchPipe4Run, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, out chan<- struct {
-	seq   uint64
-	items []float64
-}, free chan []float64, left *atomic.Int32) {
+func (s *benchPipe4F2) work(r *BenchPipe4Run, in <-chan benchPipe4F1OutBatch, inFree chan []int64, out chan<- benchPipe4F2OutBatch, free chan []float64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -9964,10 +9399,7 @@ func (s *benchPipe4F2) work(r *BenchPipe4Run, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int64
-		}
+		var b benchPipe4F1OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -9990,10 +9422,7 @@ func (s *benchPipe4F2) work(r *BenchPipe4Run, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []float64
-		}{b.seq, res}
+		m := benchPipe4F2OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -10109,6 +9538,13 @@ type benchPipe4F3 struct {
 	fn   func(context.Context, float64) (uint64, error)
 }
 
+// benchPipe4F3OutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one benchPipe4F2OutBatch, and its sequence number.
+type benchPipe4F3OutBatch struct {
+	seq   uint64
+	items []uint64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe4F3) capacity() int {
 	return max(1, 256/64)
@@ -10127,17 +9563,8 @@ func (s *benchPipe4F3) call(ctx context.Context, in float64) (uint64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe4F3) start(r *BenchPipe4Run, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, next int) (<-chan struct {
-	seq   uint64
-	items []uint64
-}, chan []uint64) {
-	out := make(chan struct {
-		seq   uint64
-		items []uint64
-	}, s.capacity())
+func (s *benchPipe4F3) start(r *BenchPipe4Run, in <-chan benchPipe4F2OutBatch, inFree chan []float64, next int) (<-chan benchPipe4F3OutBatch, chan []uint64) {
+	out := make(chan benchPipe4F3OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []uint64, max(s.capacity()+4+next+1, cap(r.tokens)))
@@ -10152,13 +9579,7 @@ func (s *benchPipe4F3) start(r *BenchPipe4Run, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe4F3) work(r *BenchPipe4Run, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, out chan<- struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, left *atomic.Int32) {
+func (s *benchPipe4F3) work(r *BenchPipe4Run, in <-chan benchPipe4F2OutBatch, inFree chan []float64, out chan<- benchPipe4F3OutBatch, free chan []uint64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -10179,10 +9600,7 @@ func (s *benchPipe4F3) work(r *BenchPipe4Run, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []float64
-		}
+		var b benchPipe4F2OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -10205,10 +9623,7 @@ func (s *benchPipe4F3) work(r *BenchPipe4Run, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []uint64
-		}{b.seq, res}
+		m := benchPipe4F3OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -10311,21 +9726,15 @@ func (s *benchPipe4F3) putOut(free chan []uint64, b []uint64) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *benchPipe4F3) drain(r *BenchPipe4Run, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, deliver func([]uint64) bool) {
+func (s *benchPipe4F3) drain(r *BenchPipe4Run, in <-chan benchPipe4F3OutBatch, free chan []uint64, deliver func([]uint64) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see benchPipe4F3.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []uint64
-	}, ok bool) {
+	receive := func() (b benchPipe4F3OutBatch, ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -10356,10 +9765,7 @@ func (s *benchPipe4F3) drain(r *BenchPipe4Run, in <-chan struct {
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *benchPipe4F3) drainSlice(r *BenchPipe4Run, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, size int) []uint64 {
+func (s *benchPipe4F3) drainSlice(r *BenchPipe4Run, in <-chan benchPipe4F3OutBatch, free chan []uint64, size int) []uint64 {
 	res := make([]uint64, 0, size)
 	s.drain(r, in, free, func(b []uint64) bool {
 		res = append(res, b...)
@@ -10370,10 +9776,7 @@ func (s *benchPipe4F3) drainSlice(r *BenchPipe4Run, in <-chan struct {
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *benchPipe4F3) drainChan(r *BenchPipe4Run, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, dst chan<- uint64) {
+func (s *benchPipe4F3) drainChan(r *BenchPipe4Run, in <-chan benchPipe4F3OutBatch, free chan []uint64, dst chan<- uint64) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()
@@ -10442,10 +9845,7 @@ func NewBenchPipe4(f1 func(context.Context, int) (int64, error), f2 func(context
 // does not wait for it.
 func (p *BenchPipe4) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe4Run) {
 	r := benchPipe4NewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan benchPipe4F1InBatch, 4)
 	srcFree := make(chan []int, 10)
 	c1, f1 := p.f1.start(r, src, srcFree, 4)
 	c2, f2 := p.f2.start(r, c1, f1, 4)
@@ -10462,10 +9862,7 @@ func (p *BenchPipe4) Start(ctx context.Context, in <-chan int) (<-chan uint64, *
 // is only read.
 func (p *BenchPipe4) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 	r := benchPipe4NewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan benchPipe4F1InBatch, 4)
 	c1, f1 := p.f1.start(r, src, nil, 4)
 	c2, f2 := p.f2.start(r, c1, f1, 4)
 	c3, f3 := p.f3.start(r, c2, f2, 1)
@@ -10498,6 +9895,21 @@ type benchPipe4OrderedF1 struct {
 	fn   func(context.Context, int) (int64, error)
 }
 
+// benchPipe4OrderedF1InBatch is the message a stage receives: as many items as the batch= option
+// allows, and the sequence number the source gave the batch, which it keeps
+// from stage to stage (only ordered runs read it).
+type benchPipe4OrderedF1InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// benchPipe4OrderedF1OutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one benchPipe4OrderedF1InBatch, and its sequence number.
+type benchPipe4OrderedF1OutBatch struct {
+	seq   uint64
+	items []int64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe4OrderedF1) capacity() int {
 	return max(1, 256/64)
@@ -10516,17 +9928,8 @@ func (s *benchPipe4OrderedF1) call(ctx context.Context, in int) (int64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe4OrderedF1) start(r *BenchPipe4OrderedRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []int64
-}, chan []int64) {
-	out := make(chan struct {
-		seq   uint64
-		items []int64
-	}, s.capacity())
+func (s *benchPipe4OrderedF1) start(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF1InBatch, inFree chan []int, next int) (<-chan benchPipe4OrderedF1OutBatch, chan []int64) {
+	out := make(chan benchPipe4OrderedF1OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+4+next+1, cap(r.tokens)))
@@ -10541,13 +9944,7 @@ func (s *benchPipe4OrderedF1) start(r *BenchPipe4OrderedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe4OrderedF1) work(r *BenchPipe4OrderedRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []int64
-}, free chan []int64, left *atomic.Int32) {
+func (s *benchPipe4OrderedF1) work(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF1InBatch, inFree chan []int, out chan<- benchPipe4OrderedF1OutBatch, free chan []int64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -10568,10 +9965,7 @@ func (s *benchPipe4OrderedF1) work(r *BenchPipe4OrderedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b benchPipe4OrderedF1InBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -10594,10 +9988,7 @@ func (s *benchPipe4OrderedF1) work(r *BenchPipe4OrderedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []int64
-		}{b.seq, res}
+		m := benchPipe4OrderedF1OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -10868,13 +10259,10 @@ func (s *benchPipe4OrderedF1) acquire(r *BenchPipe4OrderedRun, done <-chan struc
 	}
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
+// feedSlice sends src to out in batches as large as the batch= option allows, then closes
 // out. The batches are subslices of src, not copies; the first stage is
 // started with no free list for them, so they are neither cleared nor reused.
-func (s *benchPipe4OrderedF1) feedSlice(r *BenchPipe4OrderedRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
+func (s *benchPipe4OrderedF1) feedSlice(r *BenchPipe4OrderedRun, src []int, out chan<- benchPipe4OrderedF1InBatch) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -10888,10 +10276,7 @@ func (s *benchPipe4OrderedF1) feedSlice(r *BenchPipe4OrderedRun, src []int, out 
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
+		m := benchPipe4OrderedF1InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see benchPipe4OrderedF1.work
 		case out <- m:
 		default:
@@ -10917,10 +10302,7 @@ func (s *benchPipe4OrderedF1) feedSlice(r *BenchPipe4OrderedRun, src []int, out 
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *benchPipe4OrderedF1) feedChan(r *BenchPipe4OrderedRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *benchPipe4OrderedF1) feedChan(r *BenchPipe4OrderedRun, src <-chan int, out chan<- benchPipe4OrderedF1InBatch, free chan []int) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -10931,10 +10313,7 @@ func (s *benchPipe4OrderedF1) feedChan(r *BenchPipe4OrderedRun, src <-chan int, 
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *benchPipe4OrderedF1) batchChan(r *BenchPipe4OrderedRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *benchPipe4OrderedF1) batchChan(r *BenchPipe4OrderedRun, src <-chan int, out chan<- benchPipe4OrderedF1InBatch, free chan []int) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -10974,10 +10353,7 @@ func (s *benchPipe4OrderedF1) batchChan(r *BenchPipe4OrderedRun, src <-chan int,
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, b}
+		m := benchPipe4OrderedF1InBatch{seq: seq, items: b}
 		select { // alone first: see benchPipe4OrderedF1.work
 		case out <- m:
 		default:
@@ -11007,6 +10383,13 @@ type benchPipe4OrderedF2 struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
+// benchPipe4OrderedF2OutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one benchPipe4OrderedF1OutBatch, and its sequence number.
+type benchPipe4OrderedF2OutBatch struct {
+	seq   uint64
+	items []float64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe4OrderedF2) capacity() int {
 	return max(1, 256/64)
@@ -11025,17 +10408,8 @@ func (s *benchPipe4OrderedF2) call(ctx context.Context, in int64) (float64, erro
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe4OrderedF2) start(r *BenchPipe4OrderedRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, next int) (<-chan struct {
-	seq   uint64
-	items []float64
-}, chan []float64) {
-	out := make(chan struct {
-		seq   uint64
-		items []float64
-	}, s.capacity())
+func (s *benchPipe4OrderedF2) start(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF1OutBatch, inFree chan []int64, next int) (<-chan benchPipe4OrderedF2OutBatch, chan []float64) {
+	out := make(chan benchPipe4OrderedF2OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []float64, max(s.capacity()+4+next+1, cap(r.tokens)))
@@ -11050,13 +10424,7 @@ func (s *benchPipe4OrderedF2) start(r *BenchPipe4OrderedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe4OrderedF2) work(r *BenchPipe4OrderedRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, out chan<- struct {
-	seq   uint64
-	items []float64
-}, free chan []float64, left *atomic.Int32) {
+func (s *benchPipe4OrderedF2) work(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF1OutBatch, inFree chan []int64, out chan<- benchPipe4OrderedF2OutBatch, free chan []float64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -11077,10 +10445,7 @@ func (s *benchPipe4OrderedF2) work(r *BenchPipe4OrderedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int64
-		}
+		var b benchPipe4OrderedF1OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -11103,10 +10468,7 @@ func (s *benchPipe4OrderedF2) work(r *BenchPipe4OrderedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []float64
-		}{b.seq, res}
+		m := benchPipe4OrderedF2OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -11222,6 +10584,13 @@ type benchPipe4OrderedF3 struct {
 	fn   func(context.Context, float64) (uint64, error)
 }
 
+// benchPipe4OrderedF3OutBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one benchPipe4OrderedF2OutBatch, and its sequence number.
+type benchPipe4OrderedF3OutBatch struct {
+	seq   uint64
+	items []uint64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe4OrderedF3) capacity() int {
 	return max(1, 256/64)
@@ -11240,17 +10609,8 @@ func (s *benchPipe4OrderedF3) call(ctx context.Context, in float64) (uint64, err
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe4OrderedF3) start(r *BenchPipe4OrderedRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, next int) (<-chan struct {
-	seq   uint64
-	items []uint64
-}, chan []uint64) {
-	out := make(chan struct {
-		seq   uint64
-		items []uint64
-	}, s.capacity())
+func (s *benchPipe4OrderedF3) start(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF2OutBatch, inFree chan []float64, next int) (<-chan benchPipe4OrderedF3OutBatch, chan []uint64) {
+	out := make(chan benchPipe4OrderedF3OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []uint64, max(s.capacity()+4+next+1, cap(r.tokens)))
@@ -11265,13 +10625,7 @@ func (s *benchPipe4OrderedF3) start(r *BenchPipe4OrderedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe4OrderedF3) work(r *BenchPipe4OrderedRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, out chan<- struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, left *atomic.Int32) {
+func (s *benchPipe4OrderedF3) work(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF2OutBatch, inFree chan []float64, out chan<- benchPipe4OrderedF3OutBatch, free chan []uint64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -11292,10 +10646,7 @@ func (s *benchPipe4OrderedF3) work(r *BenchPipe4OrderedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []float64
-		}
+		var b benchPipe4OrderedF2OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -11318,10 +10669,7 @@ func (s *benchPipe4OrderedF3) work(r *BenchPipe4OrderedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []uint64
-		}{b.seq, res}
+		m := benchPipe4OrderedF3OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -11424,21 +10772,15 @@ func (s *benchPipe4OrderedF3) putOut(free chan []uint64, b []uint64) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *benchPipe4OrderedF3) drain(r *BenchPipe4OrderedRun, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, deliver func([]uint64) bool) {
+func (s *benchPipe4OrderedF3) drain(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF3OutBatch, free chan []uint64, deliver func([]uint64) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see benchPipe4OrderedF3.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []uint64
-	}, ok bool) {
+	receive := func() (b benchPipe4OrderedF3OutBatch, ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -11495,10 +10837,7 @@ func (s *benchPipe4OrderedF3) drain(r *BenchPipe4OrderedRun, in <-chan struct {
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *benchPipe4OrderedF3) drainSlice(r *BenchPipe4OrderedRun, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, size int) []uint64 {
+func (s *benchPipe4OrderedF3) drainSlice(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF3OutBatch, free chan []uint64, size int) []uint64 {
 	res := make([]uint64, 0, size)
 	s.drain(r, in, free, func(b []uint64) bool {
 		res = append(res, b...)
@@ -11509,10 +10848,7 @@ func (s *benchPipe4OrderedF3) drainSlice(r *BenchPipe4OrderedRun, in <-chan stru
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *benchPipe4OrderedF3) drainChan(r *BenchPipe4OrderedRun, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, dst chan<- uint64) {
+func (s *benchPipe4OrderedF3) drainChan(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF3OutBatch, free chan []uint64, dst chan<- uint64) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()
@@ -11581,10 +10917,7 @@ func NewBenchPipe4Ordered(f1 func(context.Context, int) (int64, error), f2 func(
 // does not wait for it.
 func (p *BenchPipe4Ordered) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe4OrderedRun) {
 	r := benchPipe4OrderedNewRun(ctx, 30)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan benchPipe4OrderedF1InBatch, 4)
 	srcFree := make(chan []int, 30)
 	c1, f1 := p.f1.start(r, src, srcFree, 4)
 	c2, f2 := p.f2.start(r, c1, f1, 4)
@@ -11601,10 +10934,7 @@ func (p *BenchPipe4Ordered) Start(ctx context.Context, in <-chan int) (<-chan ui
 // outputs are nil. in is only read.
 func (p *BenchPipe4Ordered) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 	r := benchPipe4OrderedNewRun(ctx, 30)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan benchPipe4OrderedF1InBatch, 4)
 	c1, f1 := p.f1.start(r, src, nil, 4)
 	c2, f2 := p.f2.start(r, c1, f1, 4)
 	c3, f3 := p.f3.start(r, c2, f2, 1)

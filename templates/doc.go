@@ -27,7 +27,12 @@
 //     names are the template's parameters (K, V; In, Out; ...). Every other
 //     generic type or function in the template uses the same names for the same
 //     roles, and is instantiated only with those parameters: the stencil
-//     replaces type parameters by name.
+//     replaces type parameters by name. A struct type that code of the main
+//     type uses with either parameter (a pipeline stage's batches of In and
+//     of Out) is a generic alias per role, inBatch[In, Out] and
+//     outBatch[In, Out] = struct{...}, never spelled out: the stencil
+//     declares each as a named type, and the kind gives the two roles one
+//     name where they meet (stage i's outBatch is stage i+1's inBatch).
 //   - Top-level identifiers are renamed per directive: the main type becomes the
 //     directive's Name; New becomes New<Name>; another exported X becomes <Name>X;
 //     an unexported x becomes <name>X, saying once the words that <Name> ends

@@ -167,8 +167,11 @@ func (s *state) isTemplateGeneric(e ast.Expr) bool {
 	}
 	switch o := obj.(type) {
 	case *types.TypeName:
-		if n, ok := o.Type().(*types.Named); ok {
-			return n.TypeParams().Len() > 0
+		switch t := o.Type().(type) {
+		case *types.Named:
+			return t.TypeParams().Len() > 0
+		case *types.Alias:
+			return t.TypeParams().Len() > 0
 		}
 	case *types.Func:
 		return o.Type().(*types.Signature).TypeParams().Len() > 0

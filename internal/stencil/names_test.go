@@ -59,3 +59,27 @@ func TestStencilShortNamesStayUnique(t *testing.T) {
 		t.Errorf("declared %s; want %s", got, want)
 	}
 }
+
+// TestStencilGenericAliasBecomesNamedType: a generic alias of a struct type
+// (the pipeline's batches, 387 anonymous struct types in the generated
+// pipelines before) is generated as a named type, used by name.
+func TestStencilGenericAliasBecomesNamedType(t *testing.T) {
+	tpl, err := stencil.Parse(os.DirFS("testdata"), "alias", importer.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := stencil.Stencil(tpl, &stencil.Spec{Name: "pipeParse", Main: "Stage", Types: map[string]string{"In": "[]byte", "Out": "int"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := strings.Join(out.Decls, "\n\n")
+	for _, want := range []string{
+		"// pipeParseInBatch is a batch of inputs.\ntype pipeParseInBatch struct {\n\tseq   uint64\n\titems [][]byte\n}",
+		"func (s *pipeParse) Send(b pipeParseInBatch) int {",
+		"m := pipeParseInBatch{seq: b.seq, items: b.items}",
+	} {
+		if !strings.Contains(src, want) {
+			t.Errorf("output lacks %q\n%s", want, src)
+		}
+	}
+}

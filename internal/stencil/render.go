@@ -121,7 +121,12 @@ func (s *state) walk(ed *editor, n ast.Node) bool {
 			}
 		}
 	case *ast.TypeSpec:
-		if n.TypeParams != nil {
+		if n.TypeParams != nil && n.Assign.IsValid() {
+			// A generic alias stands for a struct type the template could not
+			// name (see the templates package documentation): generated, it
+			// is a named type, which every use spells by name.
+			ed.replace(s.off(n.TypeParams.Opening), s.off(n.Assign)+1, "")
+		} else if n.TypeParams != nil {
 			ed.replace(s.off(n.TypeParams.Opening), s.off(n.TypeParams.Closing)+1, "")
 		}
 	case *ast.ValueSpec:
