@@ -14,11 +14,12 @@ import (
 
 // IntMap: generated from the map directive in directives.go.
 
-// intMapHashSeed holds a map's random hash keys, chosen per map so that keys chosen
-// by an attacker cannot flood one bucket.
+// intMapHashSeed holds a map's random hash keys, chosen per map so that keys
+// chosen by an attacker cannot flood one bucket.
 //
 // seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized intMapHashKey bodies call.
+// k0 and k1 key the fast mixers below, which specialized intMapHashKey
+// bodies call.
 type intMapHashSeed struct {
 	seed   maphash.Seed
 	k0, k1 uint64
@@ -46,8 +47,8 @@ func intMapHashU64(s *intMapHashSeed, x uint64) uint64 {
 	return hi ^ lo
 }
 
-// intMapShardBits is the base-2 logarithm of the number of shards: the directive's
-// shards= option (shards=64 gives intMapShardBits = 6).
+// intMapShardBits is the base-2 logarithm of the number of shards: the
+// directive's shards= option (shards=64 gives intMapShardBits = 6).
 //
 // Shards do not make reads faster: a read costs the same whatever their
 // number. They bound the work of a resize (a resize copies and stops the
@@ -62,20 +63,23 @@ const intMapShardBits = 6
 const (
 	// intMapShardCount is the number of independent tables of a IntMap.
 	intMapShardCount = 1 << intMapShardBits
-	// intMapShardShift selects the top intMapShardBits bits of a hash. With intMapShardBits = 0
-	// the shift is 64, which Go defines to give 0: one shard.
+	// intMapShardShift selects the top intMapShardBits bits of a hash. With
+	// intMapShardBits = 0 the shift is 64, which Go defines to give 0: one
+	// shard.
 	intMapShardShift = 64 - intMapShardBits
 
-	// intMapCacheLineSize is the unit of padding against false sharing. 64 bytes
-	// is the line of amd64 and most arm64 cores.
+	// intMapCacheLineSize is the unit of padding against false sharing. 64
+	// bytes is the line of amd64 and most arm64 cores.
 	intMapCacheLineSize = 64
-	// intMapEntriesPerBucket is the number of slots of a bucket: 5 pointers, with
-	// a mutex, a meta word and an overflow pointer, fill 64 bytes on 64-bit
-	// platforms.
+	// intMapEntriesPerBucket is the number of slots of a bucket: 5 pointers,
+	// with a mutex, a meta word and an overflow pointer, fill 64 bytes on
+	// 64-bit platforms.
 	intMapEntriesPerBucket = 5
-	// intMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on 32-bit.
+	// intMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on
+	// 32-bit.
 	intMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// intMapMutexSize is the size of a sync.Mutex (two 32-bit words) everywhere.
+	// intMapMutexSize is the size of a sync.Mutex (two 32-bit words)
+	// everywhere.
 	intMapMutexSize = 8
 	// intMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
 	// platforms, 24 bytes on 32-bit ones.
@@ -87,22 +91,23 @@ const (
 	intMapH2Bits = 7
 	// intMapOccupiedMask has the occupied bit of each slot's meta byte set.
 	intMapOccupiedMask = 0x80_8080_8080
-	// intMapLowBytes and intMapHighBits are the SWAR constants of intMapMarkZeroBytes.
+	// intMapLowBytes and intMapHighBits are the SWAR constants of
+	// intMapMarkZeroBytes.
 	intMapLowBytes = 0x0101_0101_0101_0101
 	intMapHighBits = 0x8080_8080_8080_8080
 
-	// intMapMinTableLen is the number of buckets a shard starts with and shrinks
-	// back to on Clear: one cache line. With one bucket, Clear can empty a
-	// shard's table in place (clearInPlace).
+	// intMapMinTableLen is the number of buckets a shard starts with and
+	// shrinks back to on Clear: one cache line. With one bucket, Clear can
+	// empty a shard's table in place (clearInPlace).
 	intMapMinTableLen = 1
-	// intMapGrowNum/intMapGrowDen is the load factor above which a shard grows when an
-	// insert needs a new overflow bucket: 0.75, that of xsync and CLHT,
-	// which keeps most chains to their root bucket.
+	// intMapGrowNum/intMapGrowDen is the load factor above which a shard
+	// grows when an insert needs a new overflow bucket: 0.75, that of xsync
+	// and CLHT, which keeps most chains to their root bucket.
 	intMapGrowNum, intMapGrowDen = 3, 4
-	// intMapShrinkDiv sets the load factor below which a shard shrinks when a
-	// delete empties a bucket: 1/intMapShrinkDiv of its slots. It then shrinks to
-	// half of the growth load factor, so a shard does not resize back and
-	// forth.
+	// intMapShrinkDiv sets the load factor below which a shard shrinks when
+	// a delete empties a bucket: 1/intMapShrinkDiv of its slots. It then
+	// shrinks to half of the growth load factor, so a shard does not resize
+	// back and forth.
 	intMapShrinkDiv = 128
 )
 
@@ -110,8 +115,8 @@ const (
 type IntMapComputeOp int
 
 const (
-	// IntMapCancelOp leaves the map unchanged: a present key keeps its value and
-	// an absent key stays absent. It is the zero IntMapComputeOp.
+	// IntMapCancelOp leaves the map unchanged: a present key keeps its value
+	// and an absent key stays absent. It is the zero IntMapComputeOp.
 	IntMapCancelOp IntMapComputeOp = iota
 	// IntMapUpdateOp stores the returned value, inserting the key if it was
 	// absent.
@@ -120,9 +125,9 @@ const (
 	IntMapDeleteOp
 )
 
-// IntMap is a hash map from int to int that is safe for concurrent use by multiple
-// goroutines without additional locking or coordination. It has the methods
-// of sync.Map, typed, and Compute for atomic read-modify-write.
+// IntMap is a hash map from int to int that is safe for concurrent use by
+// multiple goroutines without additional locking or coordination. It has the
+// methods of sync.Map, typed, and Compute for atomic read-modify-write.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
 // Writers lock one bucket of one shard; Store says what they allocate.
@@ -130,20 +135,21 @@ const (
 // Keys are hashed with a random seed chosen per map, so keys chosen by an
 // attacker who does not know the seed cannot flood one bucket.
 //
-// The zero IntMap is not usable: create maps with NewIntMap. A IntMap must not be copied
-// after first use.
+// The zero IntMap is not usable: create maps with NewIntMap. A IntMap must
+// not be copied after first use.
 //
 // In the terminology of the Go memory model, IntMap arranges that a write
-// operation “synchronizes before” any read operation that observes the effect
-// of the write, where read and write operations are defined as follows. Load,
-// LoadAndDelete, LoadOrStore, Swap, CompareAndSwap, CompareAndDelete and
-// Compute are read operations; Delete, LoadAndDelete, Store, Swap and Clear
-// are write operations; LoadOrStore is a write operation when it returns
-// loaded set to false; CompareAndSwap is a write operation when it returns
-// swapped set to true; CompareAndDelete is a write operation when it returns
-// deleted set to true; Compute is a write operation when its function returns
-// IntMapUpdateOp, or IntMapDeleteOp for a present key. Range and All perform a read
-// operation for each key they visit. Len does not synchronize.
+// operation “synchronizes before” any read operation that observes the
+// effect of the write, where read and write operations are defined as
+// follows. Load, LoadAndDelete, LoadOrStore, Swap, CompareAndSwap,
+// CompareAndDelete and Compute are read operations; Delete, LoadAndDelete,
+// Store, Swap and Clear are write operations; LoadOrStore is a write
+// operation when it returns loaded set to false; CompareAndSwap is a write
+// operation when it returns swapped set to true; CompareAndDelete is a write
+// operation when it returns deleted set to true; Compute is a write
+// operation when its function returns IntMapUpdateOp, or IntMapDeleteOp for
+// a present key. Range and All perform a read operation for each key they
+// visit. Len does not synchronize.
 type IntMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
@@ -171,8 +177,8 @@ type intMapShardSize struct {
 	_ [intMapCacheLineSize - 8]byte
 }
 
-// intMapTable is the bucket array of a shard at one size. Its buckets never move;
-// a resize builds a new table.
+// intMapTable is the bucket array of a shard at one size. Its buckets never
+// move; a resize builds a new table.
 type intMapTable struct {
 	buckets []intMapBucket
 	// mask is len(buckets)-1: len is a power of two.
@@ -182,9 +188,9 @@ type intMapTable struct {
 	growAt int64
 }
 
-// intMapBucket is one cache line of a table: a root bucket, or an overflow bucket
-// chained to one. The mutex of a root bucket guards its whole chain; an
-// overflow bucket's mutex is unused.
+// intMapBucket is one cache line of a table: a root bucket, or an overflow
+// bucket chained to one. The mutex of a root bucket guards its whole chain;
+// an overflow bucket's mutex is unused.
 type intMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
 	_  [intMapBucketPadding]byte
@@ -227,8 +233,8 @@ func NewIntMap() *IntMap {
 	return m
 }
 
-// init gives each shard an empty table of intMapMinTableLen buckets, carving the
-// tables and buckets of all shards out of one allocation each.
+// init gives each shard an empty table of intMapMinTableLen buckets, carving
+// the tables and buckets of all shards out of one allocation each.
 func (m *IntMap) init() {
 	tables := make([]intMapTable, intMapShardCount)
 	buckets := make([]intMapBucket, intMapShardCount*intMapMinTableLen)
@@ -439,9 +445,9 @@ func (m *IntMap) CompareAndDelete(key int, old int) (deleted bool) {
 // Compute atomically reads and modifies the value for key. It calls fn with
 // the current value and loaded set to true if key is present, or with the
 // zero value and loaded set to false if it is absent, and applies the
-// IntMapComputeOp fn returns: IntMapUpdateOp stores newV, IntMapDeleteOp deletes the key,
-// IntMapCancelOp leaves the map unchanged. It returns the value of key after the
-// operation and whether key is then present.
+// IntMapComputeOp fn returns: IntMapUpdateOp stores newV, IntMapDeleteOp
+// deletes the key, IntMapCancelOp leaves the map unchanged. It returns the
+// value of key after the operation and whether key is then present.
 //
 // fn is called exactly once, with the lock of key's bucket held: writes to
 // the keys of that bucket wait for it, and reads do not. fn must not call
@@ -566,9 +572,9 @@ func (m *IntMap) Clear() {
 	}
 }
 
-// intMapCallLocked calls fn(old, loaded) for Compute, unlocking root if fn panics:
-// a bucket left locked would block its writers, and the resizes of its
-// shard, forever.
+// intMapCallLocked calls fn(old, loaded) for Compute, unlocking root if fn
+// panics: a bucket left locked would block its writers, and the resizes of
+// its shard, forever.
 func intMapCallLocked(root *intMapBucket, fn func(old int, loaded bool) (int, IntMapComputeOp), old int, loaded bool) (newV int, op IntMapComputeOp) {
 	returned := false
 	defer func() {
@@ -616,9 +622,10 @@ func (t *intMapTable) find(key int, h uint64) *intMapEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast intMapH2 of the key. It returns the bucket, slot and entry
-// of the key if present. Otherwise e is nil and (b, i) is the first free
-// slot of the chain, or, if the chain is full, its last bucket and i = -1.
+// h2w is the broadcast intMapH2 of the key. It returns the bucket, slot and
+// entry of the key if present. Otherwise e is nil and (b, i) is the first
+// free slot of the chain, or, if the chain is full, its last bucket and i =
+// -1.
 func (root *intMapBucket) search(key int, h2w uint64) (b *intMapBucket, i int, e *intMapEntry) {
 	var free *intMapBucket
 	freeSlot := -1
@@ -652,9 +659,9 @@ func (m *IntMap) mustGrow(si uint64, t *intMapTable, i int) bool {
 	return i < 0 && m.sizes[si].n.Load() >= t.growAt
 }
 
-// intMapInsertAt inserts ne, whose hash is h, at slot i of bucket b, as returned by
-// search, or, if i is -1, in a new bucket chained after b. The caller holds
-// the chain's lock, or owns a table no reader has seen yet.
+// intMapInsertAt inserts ne, whose hash is h, at slot i of bucket b, as
+// returned by search, or, if i is -1, in a new bucket chained after b. The
+// caller holds the chain's lock, or owns a table no reader has seen yet.
 func intMapInsertAt(b *intMapBucket, i int, h uint64, ne *intMapEntry) {
 	if i < 0 {
 		nb := new(intMapBucket)
@@ -669,8 +676,8 @@ func intMapInsertAt(b *intMapBucket, i int, h uint64, ne *intMapEntry) {
 	b.entries[i].Store(ne)
 }
 
-// intMapClearSlot empties slot i of bucket b, whose chain the caller has locked,
-// and returns the bucket's new meta word.
+// intMapClearSlot empties slot i of bucket b, whose chain the caller has
+// locked, and returns the bucket's new meta word.
 func intMapClearSlot(b *intMapBucket, i int) uint64 {
 	meta := intMapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
@@ -838,9 +845,9 @@ func intMapGrowThreshold(n int) int64 {
 	return int64(n) * intMapEntriesPerBucket * intMapGrowNum / intMapGrowDen
 }
 
-// intMapTableLenFor returns the number of buckets a shard of n entries shrinks to:
-// the smallest power of two, at least intMapMinTableLen, that holds them at half
-// the growth load factor.
+// intMapTableLenFor returns the number of buckets a shard of n entries
+// shrinks to: the smallest power of two, at least intMapMinTableLen, that
+// holds them at half the growth load factor.
 func intMapTableLenFor(n int64) int {
 	want := uint64(max(n, 0)) * 2 * intMapGrowDen / (intMapGrowNum * intMapEntriesPerBucket)
 	if want <= intMapMinTableLen {
@@ -849,20 +856,23 @@ func intMapTableLenFor(n int64) int {
 	return 1 << bits.Len64(want-1)
 }
 
-// intMapH2 returns the meta byte of hash h: its low intMapH2Bits bits, marked occupied.
+// intMapH2 returns the meta byte of hash h: its low intMapH2Bits bits,
+// marked occupied.
 func intMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<intMapH2Bits-1)) }
 
 // intMapBroadcast returns a word holding b in each of its bytes.
 func intMapBroadcast(b uint8) uint64 { return intMapLowBytes * uint64(b) }
 
-// intMapMarkZeroBytes returns w with the top bit of each zero byte set and the
-// other bits clear. A byte equal to 1 above a zero byte is marked too (a
+// intMapMarkZeroBytes returns w with the top bit of each zero byte set and
+// the other bits clear. A byte equal to 1 above a zero byte is marked too (a
 // borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(intMapH2), it marks the slots whose meta byte matches intMapH2; empty
-// slots (meta byte 0) are never marked, since intMapH2 has its top bit set.
+// meta^broadcast(intMapH2), it marks the slots whose meta byte matches
+// intMapH2; empty slots (meta byte 0) are never marked, since intMapH2 has
+// its top bit set.
 func intMapMarkZeroBytes(w uint64) uint64 { return (w - intMapLowBytes) &^ w & intMapHighBits }
 
-// intMapFirstMarked returns the index of the lowest byte of w with its top bit set.
+// intMapFirstMarked returns the index of the lowest byte of w with its top
+// bit set.
 func intMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
 
 // intMapSetByte returns w with byte i set to b.
@@ -873,11 +883,12 @@ func intMapSetByte(w uint64, b uint8, i int) uint64 {
 
 // StringMap: generated from the map directive in directives.go.
 
-// stringMapHashSeed holds a map's random hash keys, chosen per map so that keys chosen
-// by an attacker cannot flood one bucket.
+// stringMapHashSeed holds a map's random hash keys, chosen per map so that
+// keys chosen by an attacker cannot flood one bucket.
 //
 // seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized stringMapHashKey bodies call.
+// k0 and k1 key the fast mixers below, which specialized stringMapHashKey
+// bodies call.
 type stringMapHashSeed struct {
 	seed   maphash.Seed
 	k0, k1 uint64
@@ -896,9 +907,9 @@ func stringMapHashKey(s *stringMapHashSeed, k string) uint64 {
 	return stringMapHashStr(s, k)
 }
 
-// stringMapHashStr hashes a string. Up to 32 bytes it reads the string as at most
-// four overlapping 8-byte words (or two 4-byte ones, or three bytes) and
-// mixes them wyhash-style, with the length, faster than maphash.String's
+// stringMapHashStr hashes a string. Up to 32 bytes it reads the string as at
+// most four overlapping 8-byte words (or two 4-byte ones, or three bytes)
+// and mixes them wyhash-style, with the length, faster than maphash.String's
 // call; longer strings go to maphash.String, whose AES rounds win there.
 func stringMapHashStr(s *stringMapHashSeed, x string) uint64 {
 	n := len(x)
@@ -922,8 +933,8 @@ func stringMapHashStr(s *stringMapHashSeed, x string) uint64 {
 	return hi ^ lo
 }
 
-// stringMapLe64 returns the first 8 bytes of x as a little-endian word. The compiler
-// combines the byte loads into one load.
+// stringMapLe64 returns the first 8 bytes of x as a little-endian word. The
+// compiler combines the byte loads into one load.
 func stringMapLe64(x string) uint64 {
 	_ = x[7]
 	return uint64(x[0]) | uint64(x[1])<<8 | uint64(x[2])<<16 | uint64(x[3])<<24 |
@@ -936,8 +947,8 @@ func stringMapLe32(x string) uint32 {
 	return uint32(x[0]) | uint32(x[1])<<8 | uint32(x[2])<<16 | uint32(x[3])<<24
 }
 
-// stringMapShardBits is the base-2 logarithm of the number of shards: the directive's
-// shards= option (shards=64 gives stringMapShardBits = 6).
+// stringMapShardBits is the base-2 logarithm of the number of shards: the
+// directive's shards= option (shards=64 gives stringMapShardBits = 6).
 //
 // Shards do not make reads faster: a read costs the same whatever their
 // number. They bound the work of a resize (a resize copies and stops the
@@ -952,56 +963,62 @@ const stringMapShardBits = 6
 const (
 	// stringMapShardCount is the number of independent tables of a StringMap.
 	stringMapShardCount = 1 << stringMapShardBits
-	// stringMapShardShift selects the top stringMapShardBits bits of a hash. With stringMapShardBits = 0
-	// the shift is 64, which Go defines to give 0: one shard.
+	// stringMapShardShift selects the top stringMapShardBits bits of a hash.
+	// With stringMapShardBits = 0 the shift is 64, which Go defines to give
+	// 0: one shard.
 	stringMapShardShift = 64 - stringMapShardBits
 
-	// stringMapCacheLineSize is the unit of padding against false sharing. 64 bytes
-	// is the line of amd64 and most arm64 cores.
+	// stringMapCacheLineSize is the unit of padding against false sharing.
+	// 64 bytes is the line of amd64 and most arm64 cores.
 	stringMapCacheLineSize = 64
-	// stringMapEntriesPerBucket is the number of slots of a bucket: 5 pointers, with
-	// a mutex, a meta word and an overflow pointer, fill 64 bytes on 64-bit
-	// platforms.
+	// stringMapEntriesPerBucket is the number of slots of a bucket: 5
+	// pointers, with a mutex, a meta word and an overflow pointer, fill 64
+	// bytes on 64-bit platforms.
 	stringMapEntriesPerBucket = 5
-	// stringMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on 32-bit.
+	// stringMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on
+	// 32-bit.
 	stringMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// stringMapMutexSize is the size of a sync.Mutex (two 32-bit words) everywhere.
+	// stringMapMutexSize is the size of a sync.Mutex (two 32-bit words)
+	// everywhere.
 	stringMapMutexSize = 8
 	// stringMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
 	// platforms, 24 bytes on 32-bit ones.
 	stringMapBucketPadding = stringMapCacheLineSize - stringMapMutexSize - 8 - (stringMapEntriesPerBucket+1)*stringMapPtrSize
 
-	// stringMapH2Bits is the number of low hash bits stored in a slot's meta byte,
-	// whose top bit marks the slot as occupied. The bucket index comes from
-	// the bits above them, so the bytes of one bucket still differ.
+	// stringMapH2Bits is the number of low hash bits stored in a slot's meta
+	// byte, whose top bit marks the slot as occupied. The bucket index comes
+	// from the bits above them, so the bytes of one bucket still differ.
 	stringMapH2Bits = 7
 	// stringMapOccupiedMask has the occupied bit of each slot's meta byte set.
 	stringMapOccupiedMask = 0x80_8080_8080
-	// stringMapLowBytes and stringMapHighBits are the SWAR constants of stringMapMarkZeroBytes.
+	// stringMapLowBytes and stringMapHighBits are the SWAR constants of
+	// stringMapMarkZeroBytes.
 	stringMapLowBytes = 0x0101_0101_0101_0101
 	stringMapHighBits = 0x8080_8080_8080_8080
 
-	// stringMapMinTableLen is the number of buckets a shard starts with and shrinks
-	// back to on Clear: one cache line. With one bucket, Clear can empty a
-	// shard's table in place (clearInPlace).
+	// stringMapMinTableLen is the number of buckets a shard starts with and
+	// shrinks back to on Clear: one cache line. With one bucket, Clear can
+	// empty a shard's table in place (clearInPlace).
 	stringMapMinTableLen = 1
-	// stringMapGrowNum/stringMapGrowDen is the load factor above which a shard grows when an
-	// insert needs a new overflow bucket: 0.75, that of xsync and CLHT,
-	// which keeps most chains to their root bucket.
+	// stringMapGrowNum/stringMapGrowDen is the load factor above which a
+	// shard grows when an insert needs a new overflow bucket: 0.75, that of
+	// xsync and CLHT, which keeps most chains to their root bucket.
 	stringMapGrowNum, stringMapGrowDen = 3, 4
-	// stringMapShrinkDiv sets the load factor below which a shard shrinks when a
-	// delete empties a bucket: 1/stringMapShrinkDiv of its slots. It then shrinks to
-	// half of the growth load factor, so a shard does not resize back and
-	// forth.
+	// stringMapShrinkDiv sets the load factor below which a shard shrinks
+	// when a delete empties a bucket: 1/stringMapShrinkDiv of its slots. It
+	// then shrinks to half of the growth load factor, so a shard does not
+	// resize back and forth.
 	stringMapShrinkDiv = 128
 )
 
-// StringMapComputeOp tells Compute what to do with the value its function returns.
+// StringMapComputeOp tells Compute what to do with the value its function
+// returns.
 type StringMapComputeOp int
 
 const (
-	// StringMapCancelOp leaves the map unchanged: a present key keeps its value and
-	// an absent key stays absent. It is the zero StringMapComputeOp.
+	// StringMapCancelOp leaves the map unchanged: a present key keeps its
+	// value and an absent key stays absent. It is the zero
+	// StringMapComputeOp.
 	StringMapCancelOp StringMapComputeOp = iota
 	// StringMapUpdateOp stores the returned value, inserting the key if it was
 	// absent.
@@ -1010,9 +1027,9 @@ const (
 	StringMapDeleteOp
 )
 
-// StringMap is a hash map from string to int that is safe for concurrent use by multiple
-// goroutines without additional locking or coordination. It has the methods
-// of sync.Map, typed, and Compute for atomic read-modify-write.
+// StringMap is a hash map from string to int that is safe for concurrent use
+// by multiple goroutines without additional locking or coordination. It has
+// the methods of sync.Map, typed, and Compute for atomic read-modify-write.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
 // Writers lock one bucket of one shard; Store says what they allocate.
@@ -1020,19 +1037,20 @@ const (
 // Keys are hashed with a random seed chosen per map, so keys chosen by an
 // attacker who does not know the seed cannot flood one bucket.
 //
-// The zero StringMap is not usable: create maps with NewStringMap. A StringMap must not be copied
-// after first use.
+// The zero StringMap is not usable: create maps with NewStringMap. A
+// StringMap must not be copied after first use.
 //
 // In the terminology of the Go memory model, StringMap arranges that a write
-// operation “synchronizes before” any read operation that observes the effect
-// of the write, where read and write operations are defined as follows. Load,
-// LoadAndDelete, LoadOrStore, Swap, CompareAndSwap, CompareAndDelete and
-// Compute are read operations; Delete, LoadAndDelete, Store, Swap and Clear
-// are write operations; LoadOrStore is a write operation when it returns
-// loaded set to false; CompareAndSwap is a write operation when it returns
-// swapped set to true; CompareAndDelete is a write operation when it returns
-// deleted set to true; Compute is a write operation when its function returns
-// StringMapUpdateOp, or StringMapDeleteOp for a present key. Range and All perform a read
+// operation “synchronizes before” any read operation that observes the
+// effect of the write, where read and write operations are defined as
+// follows. Load, LoadAndDelete, LoadOrStore, Swap, CompareAndSwap,
+// CompareAndDelete and Compute are read operations; Delete, LoadAndDelete,
+// Store, Swap and Clear are write operations; LoadOrStore is a write
+// operation when it returns loaded set to false; CompareAndSwap is a write
+// operation when it returns swapped set to true; CompareAndDelete is a write
+// operation when it returns deleted set to true; Compute is a write
+// operation when its function returns StringMapUpdateOp, or
+// StringMapDeleteOp for a present key. Range and All perform a read
 // operation for each key they visit. Len does not synchronize.
 type StringMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
@@ -1061,8 +1079,8 @@ type stringMapShardSize struct {
 	_ [stringMapCacheLineSize - 8]byte
 }
 
-// stringMapTable is the bucket array of a shard at one size. Its buckets never move;
-// a resize builds a new table.
+// stringMapTable is the bucket array of a shard at one size. Its buckets
+// never move; a resize builds a new table.
 type stringMapTable struct {
 	buckets []stringMapBucket
 	// mask is len(buckets)-1: len is a power of two.
@@ -1072,9 +1090,9 @@ type stringMapTable struct {
 	growAt int64
 }
 
-// stringMapBucket is one cache line of a table: a root bucket, or an overflow bucket
-// chained to one. The mutex of a root bucket guards its whole chain; an
-// overflow bucket's mutex is unused.
+// stringMapBucket is one cache line of a table: a root bucket, or an
+// overflow bucket chained to one. The mutex of a root bucket guards its
+// whole chain; an overflow bucket's mutex is unused.
 type stringMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
 	_  [stringMapBucketPadding]byte
@@ -1117,8 +1135,8 @@ func NewStringMap() *StringMap {
 	return m
 }
 
-// init gives each shard an empty table of stringMapMinTableLen buckets, carving the
-// tables and buckets of all shards out of one allocation each.
+// init gives each shard an empty table of stringMapMinTableLen buckets,
+// carving the tables and buckets of all shards out of one allocation each.
 func (m *StringMap) init() {
 	tables := make([]stringMapTable, stringMapShardCount)
 	buckets := make([]stringMapBucket, stringMapShardCount*stringMapMinTableLen)
@@ -1305,8 +1323,9 @@ func (m *StringMap) swapInPlace(h uint64, key string, old, new int) (swapped boo
 // If there is no current value for key in the map, CompareAndDelete returns
 // false (even if old is the zero value).
 //
-// Values are compared with stringMapEqualValue: the generic reference panics, as
-// sync.Map does, if the values are of a type that is not comparable.
+// Values are compared with stringMapEqualValue: the generic reference
+// panics, as sync.Map does, if the values are of a type that is not
+// comparable.
 func (m *StringMap) CompareAndDelete(key string, old int) (deleted bool) {
 	h := stringMapHashKey(&m.seed, key)
 	si := h >> stringMapShardShift
@@ -1329,9 +1348,10 @@ func (m *StringMap) CompareAndDelete(key string, old int) (deleted bool) {
 // Compute atomically reads and modifies the value for key. It calls fn with
 // the current value and loaded set to true if key is present, or with the
 // zero value and loaded set to false if it is absent, and applies the
-// StringMapComputeOp fn returns: StringMapUpdateOp stores newV, StringMapDeleteOp deletes the key,
-// StringMapCancelOp leaves the map unchanged. It returns the value of key after the
-// operation and whether key is then present.
+// StringMapComputeOp fn returns: StringMapUpdateOp stores newV,
+// StringMapDeleteOp deletes the key, StringMapCancelOp leaves the map
+// unchanged. It returns the value of key after the operation and whether key
+// is then present.
 //
 // fn is called exactly once, with the lock of key's bucket held: writes to
 // the keys of that bucket wait for it, and reads do not. fn must not call
@@ -1383,12 +1403,12 @@ func (m *StringMap) Compute(key string, fn func(old int, loaded bool) (newV int,
 // Range calls f sequentially for each key and value present in the map. If f
 // returns false, Range stops the iteration.
 //
-// Range does not correspond to a consistent snapshot of the StringMap's contents:
-// no key is visited more than once, a key present and unmodified for the
-// whole call is visited exactly once, but a key stored or deleted
+// Range does not correspond to a consistent snapshot of the StringMap's
+// contents: no key is visited more than once, a key present and unmodified
+// for the whole call is visited exactly once, but a key stored or deleted
 // concurrently may or may not be visited, and a visited key's value may be
-// any value it held during the call. Range holds no lock while it calls f, so
-// f may call any method of m.
+// any value it held during the call. Range holds no lock while it calls f,
+// so f may call any method of m.
 //
 // Range copies the entries of one bucket chain at a time under the chain's
 // lock: it delays the writers of that chain briefly, and allocates only for
@@ -1456,9 +1476,9 @@ func (m *StringMap) Clear() {
 	}
 }
 
-// stringMapCallLocked calls fn(old, loaded) for Compute, unlocking root if fn panics:
-// a bucket left locked would block its writers, and the resizes of its
-// shard, forever.
+// stringMapCallLocked calls fn(old, loaded) for Compute, unlocking root if
+// fn panics: a bucket left locked would block its writers, and the resizes
+// of its shard, forever.
 func stringMapCallLocked(root *stringMapBucket, fn func(old int, loaded bool) (int, StringMapComputeOp), old int, loaded bool) (newV int, op StringMapComputeOp) {
 	returned := false
 	defer func() {
@@ -1506,9 +1526,10 @@ func (t *stringMapTable) find(key string, h uint64) *stringMapEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast stringMapH2 of the key. It returns the bucket, slot and entry
-// of the key if present. Otherwise e is nil and (b, i) is the first free
-// slot of the chain, or, if the chain is full, its last bucket and i = -1.
+// h2w is the broadcast stringMapH2 of the key. It returns the bucket, slot
+// and entry of the key if present. Otherwise e is nil and (b, i) is the
+// first free slot of the chain, or, if the chain is full, its last bucket
+// and i = -1.
 func (root *stringMapBucket) search(key string, h2w uint64) (b *stringMapBucket, i int, e *stringMapEntry) {
 	var free *stringMapBucket
 	freeSlot := -1
@@ -1542,9 +1563,9 @@ func (m *StringMap) mustGrow(si uint64, t *stringMapTable, i int) bool {
 	return i < 0 && m.sizes[si].n.Load() >= t.growAt
 }
 
-// stringMapInsertAt inserts ne, whose hash is h, at slot i of bucket b, as returned by
-// search, or, if i is -1, in a new bucket chained after b. The caller holds
-// the chain's lock, or owns a table no reader has seen yet.
+// stringMapInsertAt inserts ne, whose hash is h, at slot i of bucket b, as
+// returned by search, or, if i is -1, in a new bucket chained after b. The
+// caller holds the chain's lock, or owns a table no reader has seen yet.
 func stringMapInsertAt(b *stringMapBucket, i int, h uint64, ne *stringMapEntry) {
 	if i < 0 {
 		nb := new(stringMapBucket)
@@ -1559,8 +1580,8 @@ func stringMapInsertAt(b *stringMapBucket, i int, h uint64, ne *stringMapEntry) 
 	b.entries[i].Store(ne)
 }
 
-// stringMapClearSlot empties slot i of bucket b, whose chain the caller has locked,
-// and returns the bucket's new meta word.
+// stringMapClearSlot empties slot i of bucket b, whose chain the caller has
+// locked, and returns the bucket's new meta word.
 func stringMapClearSlot(b *stringMapBucket, i int) uint64 {
 	meta := stringMapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
@@ -1652,12 +1673,12 @@ func (m *StringMap) resize(si uint64, old *stringMapTable, kind stringMapResizeK
 //
 // It can when t has a single bucket and no key lies past it (its overflow
 // buckets, if any, are empty): one store of zero to the bucket's meta word
-// then hides all its keys at once, as stringMapClearSlot hides one. A reader that
-// loaded the meta word before that store may still load an entry: one
+// then hides all its keys at once, as stringMapClearSlot hides one. A reader
+// that loaded the meta word before that store may still load an entry: one
 // pointer, so a whole entry, of the key it asked for and present until that
 // instant. The entries are set to nil after the meta word, before the bucket
-// is unlocked, so a reader that matches the meta byte of a key inserted after
-// Clear finds nil or that key's entry, never a cleared one.
+// is unlocked, so a reader that matches the meta byte of a key inserted
+// after Clear finds nil or that key's entry, never a cleared one.
 //
 // A table of several buckets, or a chain with keys past its first bucket,
 // cannot be cleared in place at one instant: readers take no lock, so they
@@ -1722,15 +1743,15 @@ func (t *stringMapTable) add(h uint64, e *stringMapEntry) {
 	}
 }
 
-// stringMapGrowThreshold returns the entry count above which a table of n buckets
-// grows rather than chains an overflow bucket.
+// stringMapGrowThreshold returns the entry count above which a table of n
+// buckets grows rather than chains an overflow bucket.
 func stringMapGrowThreshold(n int) int64 {
 	return int64(n) * stringMapEntriesPerBucket * stringMapGrowNum / stringMapGrowDen
 }
 
-// stringMapTableLenFor returns the number of buckets a shard of n entries shrinks to:
-// the smallest power of two, at least stringMapMinTableLen, that holds them at half
-// the growth load factor.
+// stringMapTableLenFor returns the number of buckets a shard of n entries
+// shrinks to: the smallest power of two, at least stringMapMinTableLen, that
+// holds them at half the growth load factor.
 func stringMapTableLenFor(n int64) int {
 	want := uint64(max(n, 0)) * 2 * stringMapGrowDen / (stringMapGrowNum * stringMapEntriesPerBucket)
 	if want <= stringMapMinTableLen {
@@ -1739,20 +1760,23 @@ func stringMapTableLenFor(n int64) int {
 	return 1 << bits.Len64(want-1)
 }
 
-// stringMapH2 returns the meta byte of hash h: its low stringMapH2Bits bits, marked occupied.
+// stringMapH2 returns the meta byte of hash h: its low stringMapH2Bits bits,
+// marked occupied.
 func stringMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<stringMapH2Bits-1)) }
 
 // stringMapBroadcast returns a word holding b in each of its bytes.
 func stringMapBroadcast(b uint8) uint64 { return stringMapLowBytes * uint64(b) }
 
-// stringMapMarkZeroBytes returns w with the top bit of each zero byte set and the
-// other bits clear. A byte equal to 1 above a zero byte is marked too (a
-// borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(stringMapH2), it marks the slots whose meta byte matches stringMapH2; empty
-// slots (meta byte 0) are never marked, since stringMapH2 has its top bit set.
+// stringMapMarkZeroBytes returns w with the top bit of each zero byte set
+// and the other bits clear. A byte equal to 1 above a zero byte is marked
+// too (a borrow): callers check the entry of every marked slot. Applied to
+// meta^broadcast(stringMapH2), it marks the slots whose meta byte matches
+// stringMapH2; empty slots (meta byte 0) are never marked, since stringMapH2
+// has its top bit set.
 func stringMapMarkZeroBytes(w uint64) uint64 { return (w - stringMapLowBytes) &^ w & stringMapHighBits }
 
-// stringMapFirstMarked returns the index of the lowest byte of w with its top bit set.
+// stringMapFirstMarked returns the index of the lowest byte of w with its
+// top bit set.
 func stringMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
 
 // stringMapSetByte returns w with byte i set to b.
@@ -1763,11 +1787,12 @@ func stringMapSetByte(w uint64, b uint8, i int) uint64 {
 
 // StructMap: generated from the map directive in directives.go.
 
-// structMapHashSeed holds a map's random hash keys, chosen per map so that keys chosen
-// by an attacker cannot flood one bucket.
+// structMapHashSeed holds a map's random hash keys, chosen per map so that
+// keys chosen by an attacker cannot flood one bucket.
 //
 // seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized structMapHashKey bodies call.
+// k0 and k1 key the fast mixers below, which specialized structMapHashKey
+// bodies call.
 type structMapHashSeed struct {
 	seed   maphash.Seed
 	k0, k1 uint64
@@ -1786,16 +1811,17 @@ func structMapHashKey(s *structMapHashSeed, k Key16) uint64 {
 	return structMapHashU64x2(s, uint64(k.A), uint64(k.B))
 }
 
-// structMapHashU64x2 hashes two 64-bit words, such as a 16-byte struct. Longer
-// values chain it: h = structMapHashU64x2(s, w0, w1); h = structMapHashU64x2(s, h^w2, w3); ...
+// structMapHashU64x2 hashes two 64-bit words, such as a 16-byte struct.
+// Longer values chain it: h = structMapHashU64x2(s, w0, w1); h =
+// structMapHashU64x2(s, h^w2, w3); ...
 func structMapHashU64x2(s *structMapHashSeed, a, b uint64) uint64 {
 	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
 	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
 	return hi ^ lo
 }
 
-// structMapShardBits is the base-2 logarithm of the number of shards: the directive's
-// shards= option (shards=64 gives structMapShardBits = 6).
+// structMapShardBits is the base-2 logarithm of the number of shards: the
+// directive's shards= option (shards=64 gives structMapShardBits = 6).
 //
 // Shards do not make reads faster: a read costs the same whatever their
 // number. They bound the work of a resize (a resize copies and stops the
@@ -1810,56 +1836,62 @@ const structMapShardBits = 6
 const (
 	// structMapShardCount is the number of independent tables of a StructMap.
 	structMapShardCount = 1 << structMapShardBits
-	// structMapShardShift selects the top structMapShardBits bits of a hash. With structMapShardBits = 0
-	// the shift is 64, which Go defines to give 0: one shard.
+	// structMapShardShift selects the top structMapShardBits bits of a hash.
+	// With structMapShardBits = 0 the shift is 64, which Go defines to give
+	// 0: one shard.
 	structMapShardShift = 64 - structMapShardBits
 
-	// structMapCacheLineSize is the unit of padding against false sharing. 64 bytes
-	// is the line of amd64 and most arm64 cores.
+	// structMapCacheLineSize is the unit of padding against false sharing.
+	// 64 bytes is the line of amd64 and most arm64 cores.
 	structMapCacheLineSize = 64
-	// structMapEntriesPerBucket is the number of slots of a bucket: 5 pointers, with
-	// a mutex, a meta word and an overflow pointer, fill 64 bytes on 64-bit
-	// platforms.
+	// structMapEntriesPerBucket is the number of slots of a bucket: 5
+	// pointers, with a mutex, a meta word and an overflow pointer, fill 64
+	// bytes on 64-bit platforms.
 	structMapEntriesPerBucket = 5
-	// structMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on 32-bit.
+	// structMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on
+	// 32-bit.
 	structMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// structMapMutexSize is the size of a sync.Mutex (two 32-bit words) everywhere.
+	// structMapMutexSize is the size of a sync.Mutex (two 32-bit words)
+	// everywhere.
 	structMapMutexSize = 8
 	// structMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
 	// platforms, 24 bytes on 32-bit ones.
 	structMapBucketPadding = structMapCacheLineSize - structMapMutexSize - 8 - (structMapEntriesPerBucket+1)*structMapPtrSize
 
-	// structMapH2Bits is the number of low hash bits stored in a slot's meta byte,
-	// whose top bit marks the slot as occupied. The bucket index comes from
-	// the bits above them, so the bytes of one bucket still differ.
+	// structMapH2Bits is the number of low hash bits stored in a slot's meta
+	// byte, whose top bit marks the slot as occupied. The bucket index comes
+	// from the bits above them, so the bytes of one bucket still differ.
 	structMapH2Bits = 7
 	// structMapOccupiedMask has the occupied bit of each slot's meta byte set.
 	structMapOccupiedMask = 0x80_8080_8080
-	// structMapLowBytes and structMapHighBits are the SWAR constants of structMapMarkZeroBytes.
+	// structMapLowBytes and structMapHighBits are the SWAR constants of
+	// structMapMarkZeroBytes.
 	structMapLowBytes = 0x0101_0101_0101_0101
 	structMapHighBits = 0x8080_8080_8080_8080
 
-	// structMapMinTableLen is the number of buckets a shard starts with and shrinks
-	// back to on Clear: one cache line. With one bucket, Clear can empty a
-	// shard's table in place (clearInPlace).
+	// structMapMinTableLen is the number of buckets a shard starts with and
+	// shrinks back to on Clear: one cache line. With one bucket, Clear can
+	// empty a shard's table in place (clearInPlace).
 	structMapMinTableLen = 1
-	// structMapGrowNum/structMapGrowDen is the load factor above which a shard grows when an
-	// insert needs a new overflow bucket: 0.75, that of xsync and CLHT,
-	// which keeps most chains to their root bucket.
+	// structMapGrowNum/structMapGrowDen is the load factor above which a
+	// shard grows when an insert needs a new overflow bucket: 0.75, that of
+	// xsync and CLHT, which keeps most chains to their root bucket.
 	structMapGrowNum, structMapGrowDen = 3, 4
-	// structMapShrinkDiv sets the load factor below which a shard shrinks when a
-	// delete empties a bucket: 1/structMapShrinkDiv of its slots. It then shrinks to
-	// half of the growth load factor, so a shard does not resize back and
-	// forth.
+	// structMapShrinkDiv sets the load factor below which a shard shrinks
+	// when a delete empties a bucket: 1/structMapShrinkDiv of its slots. It
+	// then shrinks to half of the growth load factor, so a shard does not
+	// resize back and forth.
 	structMapShrinkDiv = 128
 )
 
-// StructMapComputeOp tells Compute what to do with the value its function returns.
+// StructMapComputeOp tells Compute what to do with the value its function
+// returns.
 type StructMapComputeOp int
 
 const (
-	// StructMapCancelOp leaves the map unchanged: a present key keeps its value and
-	// an absent key stays absent. It is the zero StructMapComputeOp.
+	// StructMapCancelOp leaves the map unchanged: a present key keeps its
+	// value and an absent key stays absent. It is the zero
+	// StructMapComputeOp.
 	StructMapCancelOp StructMapComputeOp = iota
 	// StructMapUpdateOp stores the returned value, inserting the key if it was
 	// absent.
@@ -1868,9 +1900,9 @@ const (
 	StructMapDeleteOp
 )
 
-// StructMap is a hash map from Key16 to int that is safe for concurrent use by multiple
-// goroutines without additional locking or coordination. It has the methods
-// of sync.Map, typed, and Compute for atomic read-modify-write.
+// StructMap is a hash map from Key16 to int that is safe for concurrent use
+// by multiple goroutines without additional locking or coordination. It has
+// the methods of sync.Map, typed, and Compute for atomic read-modify-write.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
 // Writers lock one bucket of one shard; Store says what they allocate.
@@ -1878,19 +1910,20 @@ const (
 // Keys are hashed with a random seed chosen per map, so keys chosen by an
 // attacker who does not know the seed cannot flood one bucket.
 //
-// The zero StructMap is not usable: create maps with NewStructMap. A StructMap must not be copied
-// after first use.
+// The zero StructMap is not usable: create maps with NewStructMap. A
+// StructMap must not be copied after first use.
 //
 // In the terminology of the Go memory model, StructMap arranges that a write
-// operation “synchronizes before” any read operation that observes the effect
-// of the write, where read and write operations are defined as follows. Load,
-// LoadAndDelete, LoadOrStore, Swap, CompareAndSwap, CompareAndDelete and
-// Compute are read operations; Delete, LoadAndDelete, Store, Swap and Clear
-// are write operations; LoadOrStore is a write operation when it returns
-// loaded set to false; CompareAndSwap is a write operation when it returns
-// swapped set to true; CompareAndDelete is a write operation when it returns
-// deleted set to true; Compute is a write operation when its function returns
-// StructMapUpdateOp, or StructMapDeleteOp for a present key. Range and All perform a read
+// operation “synchronizes before” any read operation that observes the
+// effect of the write, where read and write operations are defined as
+// follows. Load, LoadAndDelete, LoadOrStore, Swap, CompareAndSwap,
+// CompareAndDelete and Compute are read operations; Delete, LoadAndDelete,
+// Store, Swap and Clear are write operations; LoadOrStore is a write
+// operation when it returns loaded set to false; CompareAndSwap is a write
+// operation when it returns swapped set to true; CompareAndDelete is a write
+// operation when it returns deleted set to true; Compute is a write
+// operation when its function returns StructMapUpdateOp, or
+// StructMapDeleteOp for a present key. Range and All perform a read
 // operation for each key they visit. Len does not synchronize.
 type StructMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
@@ -1919,8 +1952,8 @@ type structMapShardSize struct {
 	_ [structMapCacheLineSize - 8]byte
 }
 
-// structMapTable is the bucket array of a shard at one size. Its buckets never move;
-// a resize builds a new table.
+// structMapTable is the bucket array of a shard at one size. Its buckets
+// never move; a resize builds a new table.
 type structMapTable struct {
 	buckets []structMapBucket
 	// mask is len(buckets)-1: len is a power of two.
@@ -1930,9 +1963,9 @@ type structMapTable struct {
 	growAt int64
 }
 
-// structMapBucket is one cache line of a table: a root bucket, or an overflow bucket
-// chained to one. The mutex of a root bucket guards its whole chain; an
-// overflow bucket's mutex is unused.
+// structMapBucket is one cache line of a table: a root bucket, or an
+// overflow bucket chained to one. The mutex of a root bucket guards its
+// whole chain; an overflow bucket's mutex is unused.
 type structMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
 	_  [structMapBucketPadding]byte
@@ -1975,8 +2008,8 @@ func NewStructMap() *StructMap {
 	return m
 }
 
-// init gives each shard an empty table of structMapMinTableLen buckets, carving the
-// tables and buckets of all shards out of one allocation each.
+// init gives each shard an empty table of structMapMinTableLen buckets,
+// carving the tables and buckets of all shards out of one allocation each.
 func (m *StructMap) init() {
 	tables := make([]structMapTable, structMapShardCount)
 	buckets := make([]structMapBucket, structMapShardCount*structMapMinTableLen)
@@ -2163,8 +2196,9 @@ func (m *StructMap) swapInPlace(h uint64, key Key16, old, new int) (swapped bool
 // If there is no current value for key in the map, CompareAndDelete returns
 // false (even if old is the zero value).
 //
-// Values are compared with structMapEqualValue: the generic reference panics, as
-// sync.Map does, if the values are of a type that is not comparable.
+// Values are compared with structMapEqualValue: the generic reference
+// panics, as sync.Map does, if the values are of a type that is not
+// comparable.
 func (m *StructMap) CompareAndDelete(key Key16, old int) (deleted bool) {
 	h := structMapHashKey(&m.seed, key)
 	si := h >> structMapShardShift
@@ -2187,9 +2221,10 @@ func (m *StructMap) CompareAndDelete(key Key16, old int) (deleted bool) {
 // Compute atomically reads and modifies the value for key. It calls fn with
 // the current value and loaded set to true if key is present, or with the
 // zero value and loaded set to false if it is absent, and applies the
-// StructMapComputeOp fn returns: StructMapUpdateOp stores newV, StructMapDeleteOp deletes the key,
-// StructMapCancelOp leaves the map unchanged. It returns the value of key after the
-// operation and whether key is then present.
+// StructMapComputeOp fn returns: StructMapUpdateOp stores newV,
+// StructMapDeleteOp deletes the key, StructMapCancelOp leaves the map
+// unchanged. It returns the value of key after the operation and whether key
+// is then present.
 //
 // fn is called exactly once, with the lock of key's bucket held: writes to
 // the keys of that bucket wait for it, and reads do not. fn must not call
@@ -2241,12 +2276,12 @@ func (m *StructMap) Compute(key Key16, fn func(old int, loaded bool) (newV int, 
 // Range calls f sequentially for each key and value present in the map. If f
 // returns false, Range stops the iteration.
 //
-// Range does not correspond to a consistent snapshot of the StructMap's contents:
-// no key is visited more than once, a key present and unmodified for the
-// whole call is visited exactly once, but a key stored or deleted
+// Range does not correspond to a consistent snapshot of the StructMap's
+// contents: no key is visited more than once, a key present and unmodified
+// for the whole call is visited exactly once, but a key stored or deleted
 // concurrently may or may not be visited, and a visited key's value may be
-// any value it held during the call. Range holds no lock while it calls f, so
-// f may call any method of m.
+// any value it held during the call. Range holds no lock while it calls f,
+// so f may call any method of m.
 //
 // Range copies the entries of one bucket chain at a time under the chain's
 // lock: it delays the writers of that chain briefly, and allocates only for
@@ -2314,9 +2349,9 @@ func (m *StructMap) Clear() {
 	}
 }
 
-// structMapCallLocked calls fn(old, loaded) for Compute, unlocking root if fn panics:
-// a bucket left locked would block its writers, and the resizes of its
-// shard, forever.
+// structMapCallLocked calls fn(old, loaded) for Compute, unlocking root if
+// fn panics: a bucket left locked would block its writers, and the resizes
+// of its shard, forever.
 func structMapCallLocked(root *structMapBucket, fn func(old int, loaded bool) (int, StructMapComputeOp), old int, loaded bool) (newV int, op StructMapComputeOp) {
 	returned := false
 	defer func() {
@@ -2364,9 +2399,10 @@ func (t *structMapTable) find(key Key16, h uint64) *structMapEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast structMapH2 of the key. It returns the bucket, slot and entry
-// of the key if present. Otherwise e is nil and (b, i) is the first free
-// slot of the chain, or, if the chain is full, its last bucket and i = -1.
+// h2w is the broadcast structMapH2 of the key. It returns the bucket, slot
+// and entry of the key if present. Otherwise e is nil and (b, i) is the
+// first free slot of the chain, or, if the chain is full, its last bucket
+// and i = -1.
 func (root *structMapBucket) search(key Key16, h2w uint64) (b *structMapBucket, i int, e *structMapEntry) {
 	var free *structMapBucket
 	freeSlot := -1
@@ -2400,9 +2436,9 @@ func (m *StructMap) mustGrow(si uint64, t *structMapTable, i int) bool {
 	return i < 0 && m.sizes[si].n.Load() >= t.growAt
 }
 
-// structMapInsertAt inserts ne, whose hash is h, at slot i of bucket b, as returned by
-// search, or, if i is -1, in a new bucket chained after b. The caller holds
-// the chain's lock, or owns a table no reader has seen yet.
+// structMapInsertAt inserts ne, whose hash is h, at slot i of bucket b, as
+// returned by search, or, if i is -1, in a new bucket chained after b. The
+// caller holds the chain's lock, or owns a table no reader has seen yet.
 func structMapInsertAt(b *structMapBucket, i int, h uint64, ne *structMapEntry) {
 	if i < 0 {
 		nb := new(structMapBucket)
@@ -2417,8 +2453,8 @@ func structMapInsertAt(b *structMapBucket, i int, h uint64, ne *structMapEntry) 
 	b.entries[i].Store(ne)
 }
 
-// structMapClearSlot empties slot i of bucket b, whose chain the caller has locked,
-// and returns the bucket's new meta word.
+// structMapClearSlot empties slot i of bucket b, whose chain the caller has
+// locked, and returns the bucket's new meta word.
 func structMapClearSlot(b *structMapBucket, i int) uint64 {
 	meta := structMapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
@@ -2510,12 +2546,12 @@ func (m *StructMap) resize(si uint64, old *structMapTable, kind structMapResizeK
 //
 // It can when t has a single bucket and no key lies past it (its overflow
 // buckets, if any, are empty): one store of zero to the bucket's meta word
-// then hides all its keys at once, as structMapClearSlot hides one. A reader that
-// loaded the meta word before that store may still load an entry: one
+// then hides all its keys at once, as structMapClearSlot hides one. A reader
+// that loaded the meta word before that store may still load an entry: one
 // pointer, so a whole entry, of the key it asked for and present until that
 // instant. The entries are set to nil after the meta word, before the bucket
-// is unlocked, so a reader that matches the meta byte of a key inserted after
-// Clear finds nil or that key's entry, never a cleared one.
+// is unlocked, so a reader that matches the meta byte of a key inserted
+// after Clear finds nil or that key's entry, never a cleared one.
 //
 // A table of several buckets, or a chain with keys past its first bucket,
 // cannot be cleared in place at one instant: readers take no lock, so they
@@ -2580,15 +2616,15 @@ func (t *structMapTable) add(h uint64, e *structMapEntry) {
 	}
 }
 
-// structMapGrowThreshold returns the entry count above which a table of n buckets
-// grows rather than chains an overflow bucket.
+// structMapGrowThreshold returns the entry count above which a table of n
+// buckets grows rather than chains an overflow bucket.
 func structMapGrowThreshold(n int) int64 {
 	return int64(n) * structMapEntriesPerBucket * structMapGrowNum / structMapGrowDen
 }
 
-// structMapTableLenFor returns the number of buckets a shard of n entries shrinks to:
-// the smallest power of two, at least structMapMinTableLen, that holds them at half
-// the growth load factor.
+// structMapTableLenFor returns the number of buckets a shard of n entries
+// shrinks to: the smallest power of two, at least structMapMinTableLen, that
+// holds them at half the growth load factor.
 func structMapTableLenFor(n int64) int {
 	want := uint64(max(n, 0)) * 2 * structMapGrowDen / (structMapGrowNum * structMapEntriesPerBucket)
 	if want <= structMapMinTableLen {
@@ -2597,20 +2633,23 @@ func structMapTableLenFor(n int64) int {
 	return 1 << bits.Len64(want-1)
 }
 
-// structMapH2 returns the meta byte of hash h: its low structMapH2Bits bits, marked occupied.
+// structMapH2 returns the meta byte of hash h: its low structMapH2Bits bits,
+// marked occupied.
 func structMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<structMapH2Bits-1)) }
 
 // structMapBroadcast returns a word holding b in each of its bytes.
 func structMapBroadcast(b uint8) uint64 { return structMapLowBytes * uint64(b) }
 
-// structMapMarkZeroBytes returns w with the top bit of each zero byte set and the
-// other bits clear. A byte equal to 1 above a zero byte is marked too (a
-// borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(structMapH2), it marks the slots whose meta byte matches structMapH2; empty
-// slots (meta byte 0) are never marked, since structMapH2 has its top bit set.
+// structMapMarkZeroBytes returns w with the top bit of each zero byte set
+// and the other bits clear. A byte equal to 1 above a zero byte is marked
+// too (a borrow): callers check the entry of every marked slot. Applied to
+// meta^broadcast(structMapH2), it marks the slots whose meta byte matches
+// structMapH2; empty slots (meta byte 0) are never marked, since structMapH2
+// has its top bit set.
 func structMapMarkZeroBytes(w uint64) uint64 { return (w - structMapLowBytes) &^ w & structMapHighBits }
 
-// structMapFirstMarked returns the index of the lowest byte of w with its top bit set.
+// structMapFirstMarked returns the index of the lowest byte of w with its
+// top bit set.
 func structMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
 
 // structMapSetByte returns w with byte i set to b.
@@ -2628,11 +2667,12 @@ var _ = (*struct {
 
 // PtrMap: generated from the map directive in directives.go.
 
-// ptrMapHashSeed holds a map's random hash keys, chosen per map so that keys chosen
-// by an attacker cannot flood one bucket.
+// ptrMapHashSeed holds a map's random hash keys, chosen per map so that keys
+// chosen by an attacker cannot flood one bucket.
 //
 // seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized ptrMapHashKey bodies call.
+// k0 and k1 key the fast mixers below, which specialized ptrMapHashKey
+// bodies call.
 type ptrMapHashSeed struct {
 	seed   maphash.Seed
 	k0, k1 uint64
@@ -2660,8 +2700,8 @@ func ptrMapHashU64(s *ptrMapHashSeed, x uint64) uint64 {
 	return hi ^ lo
 }
 
-// ptrMapShardBits is the base-2 logarithm of the number of shards: the directive's
-// shards= option (shards=64 gives ptrMapShardBits = 6).
+// ptrMapShardBits is the base-2 logarithm of the number of shards: the
+// directive's shards= option (shards=64 gives ptrMapShardBits = 6).
 //
 // Shards do not make reads faster: a read costs the same whatever their
 // number. They bound the work of a resize (a resize copies and stops the
@@ -2676,20 +2716,23 @@ const ptrMapShardBits = 6
 const (
 	// ptrMapShardCount is the number of independent tables of a PtrMap.
 	ptrMapShardCount = 1 << ptrMapShardBits
-	// ptrMapShardShift selects the top ptrMapShardBits bits of a hash. With ptrMapShardBits = 0
-	// the shift is 64, which Go defines to give 0: one shard.
+	// ptrMapShardShift selects the top ptrMapShardBits bits of a hash. With
+	// ptrMapShardBits = 0 the shift is 64, which Go defines to give 0: one
+	// shard.
 	ptrMapShardShift = 64 - ptrMapShardBits
 
-	// ptrMapCacheLineSize is the unit of padding against false sharing. 64 bytes
-	// is the line of amd64 and most arm64 cores.
+	// ptrMapCacheLineSize is the unit of padding against false sharing. 64
+	// bytes is the line of amd64 and most arm64 cores.
 	ptrMapCacheLineSize = 64
-	// ptrMapEntriesPerBucket is the number of slots of a bucket: 5 pointers, with
-	// a mutex, a meta word and an overflow pointer, fill 64 bytes on 64-bit
-	// platforms.
+	// ptrMapEntriesPerBucket is the number of slots of a bucket: 5 pointers,
+	// with a mutex, a meta word and an overflow pointer, fill 64 bytes on
+	// 64-bit platforms.
 	ptrMapEntriesPerBucket = 5
-	// ptrMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on 32-bit.
+	// ptrMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on
+	// 32-bit.
 	ptrMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// ptrMapMutexSize is the size of a sync.Mutex (two 32-bit words) everywhere.
+	// ptrMapMutexSize is the size of a sync.Mutex (two 32-bit words)
+	// everywhere.
 	ptrMapMutexSize = 8
 	// ptrMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
 	// platforms, 24 bytes on 32-bit ones.
@@ -2701,22 +2744,23 @@ const (
 	ptrMapH2Bits = 7
 	// ptrMapOccupiedMask has the occupied bit of each slot's meta byte set.
 	ptrMapOccupiedMask = 0x80_8080_8080
-	// ptrMapLowBytes and ptrMapHighBits are the SWAR constants of ptrMapMarkZeroBytes.
+	// ptrMapLowBytes and ptrMapHighBits are the SWAR constants of
+	// ptrMapMarkZeroBytes.
 	ptrMapLowBytes = 0x0101_0101_0101_0101
 	ptrMapHighBits = 0x8080_8080_8080_8080
 
-	// ptrMapMinTableLen is the number of buckets a shard starts with and shrinks
-	// back to on Clear: one cache line. With one bucket, Clear can empty a
-	// shard's table in place (clearInPlace).
+	// ptrMapMinTableLen is the number of buckets a shard starts with and
+	// shrinks back to on Clear: one cache line. With one bucket, Clear can
+	// empty a shard's table in place (clearInPlace).
 	ptrMapMinTableLen = 1
-	// ptrMapGrowNum/ptrMapGrowDen is the load factor above which a shard grows when an
-	// insert needs a new overflow bucket: 0.75, that of xsync and CLHT,
-	// which keeps most chains to their root bucket.
+	// ptrMapGrowNum/ptrMapGrowDen is the load factor above which a shard
+	// grows when an insert needs a new overflow bucket: 0.75, that of xsync
+	// and CLHT, which keeps most chains to their root bucket.
 	ptrMapGrowNum, ptrMapGrowDen = 3, 4
-	// ptrMapShrinkDiv sets the load factor below which a shard shrinks when a
-	// delete empties a bucket: 1/ptrMapShrinkDiv of its slots. It then shrinks to
-	// half of the growth load factor, so a shard does not resize back and
-	// forth.
+	// ptrMapShrinkDiv sets the load factor below which a shard shrinks when
+	// a delete empties a bucket: 1/ptrMapShrinkDiv of its slots. It then
+	// shrinks to half of the growth load factor, so a shard does not resize
+	// back and forth.
 	ptrMapShrinkDiv = 128
 )
 
@@ -2724,8 +2768,8 @@ const (
 type PtrMapComputeOp int
 
 const (
-	// PtrMapCancelOp leaves the map unchanged: a present key keeps its value and
-	// an absent key stays absent. It is the zero PtrMapComputeOp.
+	// PtrMapCancelOp leaves the map unchanged: a present key keeps its value
+	// and an absent key stays absent. It is the zero PtrMapComputeOp.
 	PtrMapCancelOp PtrMapComputeOp = iota
 	// PtrMapUpdateOp stores the returned value, inserting the key if it was
 	// absent.
@@ -2734,9 +2778,9 @@ const (
 	PtrMapDeleteOp
 )
 
-// PtrMap is a hash map from *Node to int that is safe for concurrent use by multiple
-// goroutines without additional locking or coordination. It has the methods
-// of sync.Map, typed, and Compute for atomic read-modify-write.
+// PtrMap is a hash map from *Node to int that is safe for concurrent use by
+// multiple goroutines without additional locking or coordination. It has the
+// methods of sync.Map, typed, and Compute for atomic read-modify-write.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
 // Writers lock one bucket of one shard; Store says what they allocate.
@@ -2744,20 +2788,21 @@ const (
 // Keys are hashed with a random seed chosen per map, so keys chosen by an
 // attacker who does not know the seed cannot flood one bucket.
 //
-// The zero PtrMap is not usable: create maps with NewPtrMap. A PtrMap must not be copied
-// after first use.
+// The zero PtrMap is not usable: create maps with NewPtrMap. A PtrMap must
+// not be copied after first use.
 //
 // In the terminology of the Go memory model, PtrMap arranges that a write
-// operation “synchronizes before” any read operation that observes the effect
-// of the write, where read and write operations are defined as follows. Load,
-// LoadAndDelete, LoadOrStore, Swap, CompareAndSwap, CompareAndDelete and
-// Compute are read operations; Delete, LoadAndDelete, Store, Swap and Clear
-// are write operations; LoadOrStore is a write operation when it returns
-// loaded set to false; CompareAndSwap is a write operation when it returns
-// swapped set to true; CompareAndDelete is a write operation when it returns
-// deleted set to true; Compute is a write operation when its function returns
-// PtrMapUpdateOp, or PtrMapDeleteOp for a present key. Range and All perform a read
-// operation for each key they visit. Len does not synchronize.
+// operation “synchronizes before” any read operation that observes the
+// effect of the write, where read and write operations are defined as
+// follows. Load, LoadAndDelete, LoadOrStore, Swap, CompareAndSwap,
+// CompareAndDelete and Compute are read operations; Delete, LoadAndDelete,
+// Store, Swap and Clear are write operations; LoadOrStore is a write
+// operation when it returns loaded set to false; CompareAndSwap is a write
+// operation when it returns swapped set to true; CompareAndDelete is a write
+// operation when it returns deleted set to true; Compute is a write
+// operation when its function returns PtrMapUpdateOp, or PtrMapDeleteOp for
+// a present key. Range and All perform a read operation for each key they
+// visit. Len does not synchronize.
 type PtrMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
@@ -2785,8 +2830,8 @@ type ptrMapShardSize struct {
 	_ [ptrMapCacheLineSize - 8]byte
 }
 
-// ptrMapTable is the bucket array of a shard at one size. Its buckets never move;
-// a resize builds a new table.
+// ptrMapTable is the bucket array of a shard at one size. Its buckets never
+// move; a resize builds a new table.
 type ptrMapTable struct {
 	buckets []ptrMapBucket
 	// mask is len(buckets)-1: len is a power of two.
@@ -2796,9 +2841,9 @@ type ptrMapTable struct {
 	growAt int64
 }
 
-// ptrMapBucket is one cache line of a table: a root bucket, or an overflow bucket
-// chained to one. The mutex of a root bucket guards its whole chain; an
-// overflow bucket's mutex is unused.
+// ptrMapBucket is one cache line of a table: a root bucket, or an overflow
+// bucket chained to one. The mutex of a root bucket guards its whole chain;
+// an overflow bucket's mutex is unused.
 type ptrMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
 	_  [ptrMapBucketPadding]byte
@@ -2841,8 +2886,8 @@ func NewPtrMap() *PtrMap {
 	return m
 }
 
-// init gives each shard an empty table of ptrMapMinTableLen buckets, carving the
-// tables and buckets of all shards out of one allocation each.
+// init gives each shard an empty table of ptrMapMinTableLen buckets, carving
+// the tables and buckets of all shards out of one allocation each.
 func (m *PtrMap) init() {
 	tables := make([]ptrMapTable, ptrMapShardCount)
 	buckets := make([]ptrMapBucket, ptrMapShardCount*ptrMapMinTableLen)
@@ -3053,9 +3098,9 @@ func (m *PtrMap) CompareAndDelete(key *Node, old int) (deleted bool) {
 // Compute atomically reads and modifies the value for key. It calls fn with
 // the current value and loaded set to true if key is present, or with the
 // zero value and loaded set to false if it is absent, and applies the
-// PtrMapComputeOp fn returns: PtrMapUpdateOp stores newV, PtrMapDeleteOp deletes the key,
-// PtrMapCancelOp leaves the map unchanged. It returns the value of key after the
-// operation and whether key is then present.
+// PtrMapComputeOp fn returns: PtrMapUpdateOp stores newV, PtrMapDeleteOp
+// deletes the key, PtrMapCancelOp leaves the map unchanged. It returns the
+// value of key after the operation and whether key is then present.
 //
 // fn is called exactly once, with the lock of key's bucket held: writes to
 // the keys of that bucket wait for it, and reads do not. fn must not call
@@ -3180,9 +3225,9 @@ func (m *PtrMap) Clear() {
 	}
 }
 
-// ptrMapCallLocked calls fn(old, loaded) for Compute, unlocking root if fn panics:
-// a bucket left locked would block its writers, and the resizes of its
-// shard, forever.
+// ptrMapCallLocked calls fn(old, loaded) for Compute, unlocking root if fn
+// panics: a bucket left locked would block its writers, and the resizes of
+// its shard, forever.
 func ptrMapCallLocked(root *ptrMapBucket, fn func(old int, loaded bool) (int, PtrMapComputeOp), old int, loaded bool) (newV int, op PtrMapComputeOp) {
 	returned := false
 	defer func() {
@@ -3230,9 +3275,10 @@ func (t *ptrMapTable) find(key *Node, h uint64) *ptrMapEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast ptrMapH2 of the key. It returns the bucket, slot and entry
-// of the key if present. Otherwise e is nil and (b, i) is the first free
-// slot of the chain, or, if the chain is full, its last bucket and i = -1.
+// h2w is the broadcast ptrMapH2 of the key. It returns the bucket, slot and
+// entry of the key if present. Otherwise e is nil and (b, i) is the first
+// free slot of the chain, or, if the chain is full, its last bucket and i =
+// -1.
 func (root *ptrMapBucket) search(key *Node, h2w uint64) (b *ptrMapBucket, i int, e *ptrMapEntry) {
 	var free *ptrMapBucket
 	freeSlot := -1
@@ -3266,9 +3312,9 @@ func (m *PtrMap) mustGrow(si uint64, t *ptrMapTable, i int) bool {
 	return i < 0 && m.sizes[si].n.Load() >= t.growAt
 }
 
-// ptrMapInsertAt inserts ne, whose hash is h, at slot i of bucket b, as returned by
-// search, or, if i is -1, in a new bucket chained after b. The caller holds
-// the chain's lock, or owns a table no reader has seen yet.
+// ptrMapInsertAt inserts ne, whose hash is h, at slot i of bucket b, as
+// returned by search, or, if i is -1, in a new bucket chained after b. The
+// caller holds the chain's lock, or owns a table no reader has seen yet.
 func ptrMapInsertAt(b *ptrMapBucket, i int, h uint64, ne *ptrMapEntry) {
 	if i < 0 {
 		nb := new(ptrMapBucket)
@@ -3283,8 +3329,8 @@ func ptrMapInsertAt(b *ptrMapBucket, i int, h uint64, ne *ptrMapEntry) {
 	b.entries[i].Store(ne)
 }
 
-// ptrMapClearSlot empties slot i of bucket b, whose chain the caller has locked,
-// and returns the bucket's new meta word.
+// ptrMapClearSlot empties slot i of bucket b, whose chain the caller has
+// locked, and returns the bucket's new meta word.
 func ptrMapClearSlot(b *ptrMapBucket, i int) uint64 {
 	meta := ptrMapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
@@ -3452,9 +3498,9 @@ func ptrMapGrowThreshold(n int) int64 {
 	return int64(n) * ptrMapEntriesPerBucket * ptrMapGrowNum / ptrMapGrowDen
 }
 
-// ptrMapTableLenFor returns the number of buckets a shard of n entries shrinks to:
-// the smallest power of two, at least ptrMapMinTableLen, that holds them at half
-// the growth load factor.
+// ptrMapTableLenFor returns the number of buckets a shard of n entries
+// shrinks to: the smallest power of two, at least ptrMapMinTableLen, that
+// holds them at half the growth load factor.
 func ptrMapTableLenFor(n int64) int {
 	want := uint64(max(n, 0)) * 2 * ptrMapGrowDen / (ptrMapGrowNum * ptrMapEntriesPerBucket)
 	if want <= ptrMapMinTableLen {
@@ -3463,20 +3509,23 @@ func ptrMapTableLenFor(n int64) int {
 	return 1 << bits.Len64(want-1)
 }
 
-// ptrMapH2 returns the meta byte of hash h: its low ptrMapH2Bits bits, marked occupied.
+// ptrMapH2 returns the meta byte of hash h: its low ptrMapH2Bits bits,
+// marked occupied.
 func ptrMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<ptrMapH2Bits-1)) }
 
 // ptrMapBroadcast returns a word holding b in each of its bytes.
 func ptrMapBroadcast(b uint8) uint64 { return ptrMapLowBytes * uint64(b) }
 
-// ptrMapMarkZeroBytes returns w with the top bit of each zero byte set and the
-// other bits clear. A byte equal to 1 above a zero byte is marked too (a
+// ptrMapMarkZeroBytes returns w with the top bit of each zero byte set and
+// the other bits clear. A byte equal to 1 above a zero byte is marked too (a
 // borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(ptrMapH2), it marks the slots whose meta byte matches ptrMapH2; empty
-// slots (meta byte 0) are never marked, since ptrMapH2 has its top bit set.
+// meta^broadcast(ptrMapH2), it marks the slots whose meta byte matches
+// ptrMapH2; empty slots (meta byte 0) are never marked, since ptrMapH2 has
+// its top bit set.
 func ptrMapMarkZeroBytes(w uint64) uint64 { return (w - ptrMapLowBytes) &^ w & ptrMapHighBits }
 
-// ptrMapFirstMarked returns the index of the lowest byte of w with its top bit set.
+// ptrMapFirstMarked returns the index of the lowest byte of w with its top
+// bit set.
 func ptrMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
 
 // ptrMapSetByte returns w with byte i set to b.

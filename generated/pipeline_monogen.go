@@ -16,17 +16,19 @@ import (
 
 // PipeStop: generated from the pipeline directive in pipeline.go.
 
-// ErrPipeStopSkip is returned by a stage function to drop its item: no output, no
-// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+// ErrPipeStopSkip is returned by a stage function to drop its item: no
+// output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
 var ErrPipeStopSkip = errors.New("pipeline: skip item")
 
-// pipeStopToInt64 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeStopToInt64 applies one function to every item that goes through it,
+// on as many goroutines as the workers= option.
 //
-// A pipeStopToInt64 must be created with [NewPipeStop]; the zero value is not usable. A
-// pipeStopToInt64 must not be copied after first use. A pipeStopToInt64 holds no per-run state,
-// so one pipeStopToInt64 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeStopToInt64 must be created with [NewPipeStop]; the zero value is
+// not usable. A pipeStopToInt64 must not be copied after first use. A
+// pipeStopToInt64 holds no per-run state, so one pipeStopToInt64 may serve
+// several runs, of one or several pipelines, at once; its Stats add up all
+// of them.
 type pipeStopToInt64 struct {
 	_ pipeStopNoCopy
 
@@ -34,16 +36,17 @@ type pipeStopToInt64 struct {
 	fn   func(context.Context, int) (int64, error)
 }
 
-// pipeStopToInt64InBatch is the message a stage receives: as many items as the batch= option
-// allows, and the sequence number the source gave the batch, which it keeps
-// from stage to stage (only ordered runs read it).
+// pipeStopToInt64InBatch is the message a stage receives: as many items as
+// the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
 type pipeStopToInt64InBatch struct {
 	seq   uint64
 	items []int
 }
 
-// pipeStopToInt64OutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one pipeStopToInt64InBatch, and its sequence number.
+// pipeStopToInt64OutBatch is the message a stage sends to the next one, or
+// to the sink: the items made from one pipeStopToInt64InBatch, and its
+// sequence number.
 type pipeStopToInt64OutBatch struct {
 	seq   uint64
 	items []int64
@@ -240,11 +243,11 @@ func (s *pipeStopToInt64) putOut(free chan []int64, b []int64) {
 	}
 }
 
-// PipeStopRun is one execution of a pipeline, started by Start: its goroutines, its
-// context and its outcome.
+// PipeStopRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
 //
-// The zero value is not usable; a PipeStopRun must not be copied. Wait may be called
-// from any goroutine.
+// The zero value is not usable; a PipeStopRun must not be copied. Wait may
+// be called from any goroutine.
 type PipeStopRun struct {
 	_ pipeStopNoCopy
 
@@ -268,8 +271,8 @@ type PipeStopRun struct {
 	failures PipeStopFailures // collect mode, guarded by mu
 }
 
-// pipeStopNewRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
+// pipeStopNewRun returns a run under parent. window is the most batches an
+// ordered run has in flight; zero for an unordered run.
 func pipeStopNewRun(parent context.Context, window int) *PipeStopRun {
 	r := &PipeStopRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
@@ -328,8 +331,9 @@ func (r *PipeStopRun) stop(err error) {
 	r.cancel(err)
 }
 
-// PipeStopItemError reports that a stage failed an item: its function returned an
-// error other than ErrPipeStopSkip on the last attempt, or panicked.
+// PipeStopItemError reports that a stage failed an item: its function
+// returned an error other than ErrPipeStopSkip on the last attempt, or
+// panicked.
 type PipeStopItemError struct {
 	Stage string // the stage's name
 	Item  any    // the stage's input, the item that failed
@@ -342,9 +346,9 @@ func (e *PipeStopItemError) Error() string {
 
 func (e *PipeStopItemError) Unwrap() error { return e.Err }
 
-// PipeStopFailures is the error Wait returns in collect mode when items failed: each
-// failure, in the order the stages reported them. errors.Is and errors.As
-// look into every one.
+// PipeStopFailures is the error Wait returns in collect mode when items
+// failed: each failure, in the order the stages reported them. errors.Is and
+// errors.As look into every one.
 type PipeStopFailures []*PipeStopItemError
 
 func (f PipeStopFailures) Error() string {
@@ -379,7 +383,8 @@ func (e *PipeStopPanicError) Unwrap() error {
 	return err
 }
 
-// pipeStopNoCopy lets go vet's copylocks check flag copies of a pipeStopToInt64 or a PipeStopRun.
+// pipeStopNoCopy lets go vet's copylocks check flag copies of a
+// pipeStopToInt64 or a PipeStopRun.
 type pipeStopNoCopy struct{}
 
 func (*pipeStopNoCopy) Lock() {}
@@ -393,9 +398,10 @@ func (s *pipeStopToInt64) acquire(r *PipeStopRun, done <-chan struct{}) bool {
 	return true
 }
 
-// feedSlice sends src to out in batches as large as the batch= option allows, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
 func (s *pipeStopToInt64) feedSlice(r *PipeStopRun, src []int, out chan<- pipeStopToInt64InBatch) {
 	defer r.wg.Done()
 	defer close(out)
@@ -503,13 +509,14 @@ func (s *pipeStopToInt64) batchChan(r *PipeStopRun, src <-chan int, out chan<- p
 	}
 }
 
-// pipeStopToFloat applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeStopToFloat applies one function to every item that goes through it,
+// on as many goroutines as the workers= option.
 //
-// A pipeStopToFloat must be created with [NewPipeStop]; the zero value is not usable. A
-// pipeStopToFloat must not be copied after first use. A pipeStopToFloat holds no per-run state,
-// so one pipeStopToFloat may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeStopToFloat must be created with [NewPipeStop]; the zero value is
+// not usable. A pipeStopToFloat must not be copied after first use. A
+// pipeStopToFloat holds no per-run state, so one pipeStopToFloat may serve
+// several runs, of one or several pipelines, at once; its Stats add up all
+// of them.
 type pipeStopToFloat struct {
 	_ pipeStopNoCopy
 
@@ -517,8 +524,9 @@ type pipeStopToFloat struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
-// pipeStopToFloatOutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one pipeStopToInt64OutBatch, and its sequence number.
+// pipeStopToFloatOutBatch is the message a stage sends to the next one, or
+// to the sink: the items made from one pipeStopToInt64OutBatch, and its
+// sequence number.
 type pipeStopToFloatOutBatch struct {
 	seq   uint64
 	items []float64
@@ -704,13 +712,14 @@ func (s *pipeStopToFloat) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// pipeStopToString applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeStopToString applies one function to every item that goes through it,
+// on as many goroutines as the workers= option.
 //
-// A pipeStopToString must be created with [NewPipeStop]; the zero value is not usable. A
-// pipeStopToString must not be copied after first use. A pipeStopToString holds no per-run state,
-// so one pipeStopToString may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeStopToString must be created with [NewPipeStop]; the zero value is
+// not usable. A pipeStopToString must not be copied after first use. A
+// pipeStopToString holds no per-run state, so one pipeStopToString may serve
+// several runs, of one or several pipelines, at once; its Stats add up all
+// of them.
 type pipeStopToString struct {
 	_ pipeStopNoCopy
 
@@ -718,8 +727,9 @@ type pipeStopToString struct {
 	fn   func(context.Context, float64) (string, error)
 }
 
-// pipeStopToStringOutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one pipeStopToFloatOutBatch, and its sequence number.
+// pipeStopToStringOutBatch is the message a stage sends to the next one, or
+// to the sink: the items made from one pipeStopToFloatOutBatch, and its
+// sequence number.
 type pipeStopToStringOutBatch struct {
 	seq   uint64
 	items []string
@@ -1057,17 +1067,19 @@ func (p *PipeStop) RunSlice(ctx context.Context, in []int) ([]string, error) {
 
 // PipeOrdered: generated from the pipeline directive in pipeline.go.
 
-// ErrPipeOrderedSkip is returned by a stage function to drop its item: no output, no
-// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+// ErrPipeOrderedSkip is returned by a stage function to drop its item: no
+// output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
 var ErrPipeOrderedSkip = errors.New("pipeline: skip item")
 
-// pipeOrderedToInt64 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeOrderedToInt64 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A pipeOrderedToInt64 must be created with [NewPipeOrdered]; the zero value is not usable. A
-// pipeOrderedToInt64 must not be copied after first use. A pipeOrderedToInt64 holds no per-run state,
-// so one pipeOrderedToInt64 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeOrderedToInt64 must be created with [NewPipeOrdered]; the zero value
+// is not usable. A pipeOrderedToInt64 must not be copied after first use. A
+// pipeOrderedToInt64 holds no per-run state, so one pipeOrderedToInt64 may
+// serve several runs, of one or several pipelines, at once; its Stats add up
+// all of them.
 type pipeOrderedToInt64 struct {
 	_ pipeOrderedNoCopy
 
@@ -1075,16 +1087,17 @@ type pipeOrderedToInt64 struct {
 	fn   func(context.Context, int) (int64, error)
 }
 
-// pipeOrderedToInt64InBatch is the message a stage receives: as many items as the batch= option
-// allows, and the sequence number the source gave the batch, which it keeps
-// from stage to stage (only ordered runs read it).
+// pipeOrderedToInt64InBatch is the message a stage receives: as many items
+// as the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
 type pipeOrderedToInt64InBatch struct {
 	seq   uint64
 	items []int
 }
 
-// pipeOrderedToInt64OutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one pipeOrderedToInt64InBatch, and its sequence number.
+// pipeOrderedToInt64OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one pipeOrderedToInt64InBatch, and its
+// sequence number.
 type pipeOrderedToInt64OutBatch struct {
 	seq   uint64
 	items []int64
@@ -1281,11 +1294,11 @@ func (s *pipeOrderedToInt64) putOut(free chan []int64, b []int64) {
 	}
 }
 
-// PipeOrderedRun is one execution of a pipeline, started by Start: its goroutines, its
-// context and its outcome.
+// PipeOrderedRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
 //
-// The zero value is not usable; a PipeOrderedRun must not be copied. Wait may be called
-// from any goroutine.
+// The zero value is not usable; a PipeOrderedRun must not be copied. Wait
+// may be called from any goroutine.
 type PipeOrderedRun struct {
 	_ pipeOrderedNoCopy
 
@@ -1309,8 +1322,8 @@ type PipeOrderedRun struct {
 	failures PipeOrderedFailures // collect mode, guarded by mu
 }
 
-// pipeOrderedNewRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
+// pipeOrderedNewRun returns a run under parent. window is the most batches
+// an ordered run has in flight; zero for an unordered run.
 func pipeOrderedNewRun(parent context.Context, window int) *PipeOrderedRun {
 	r := &PipeOrderedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
@@ -1369,8 +1382,9 @@ func (r *PipeOrderedRun) stop(err error) {
 	r.cancel(err)
 }
 
-// PipeOrderedItemError reports that a stage failed an item: its function returned an
-// error other than ErrPipeOrderedSkip on the last attempt, or panicked.
+// PipeOrderedItemError reports that a stage failed an item: its function
+// returned an error other than ErrPipeOrderedSkip on the last attempt, or
+// panicked.
 type PipeOrderedItemError struct {
 	Stage string // the stage's name
 	Item  any    // the stage's input, the item that failed
@@ -1383,9 +1397,9 @@ func (e *PipeOrderedItemError) Error() string {
 
 func (e *PipeOrderedItemError) Unwrap() error { return e.Err }
 
-// PipeOrderedFailures is the error Wait returns in collect mode when items failed: each
-// failure, in the order the stages reported them. errors.Is and errors.As
-// look into every one.
+// PipeOrderedFailures is the error Wait returns in collect mode when items
+// failed: each failure, in the order the stages reported them. errors.Is and
+// errors.As look into every one.
 type PipeOrderedFailures []*PipeOrderedItemError
 
 func (f PipeOrderedFailures) Error() string {
@@ -1420,7 +1434,8 @@ func (e *PipeOrderedPanicError) Unwrap() error {
 	return err
 }
 
-// pipeOrderedNoCopy lets go vet's copylocks check flag copies of a pipeOrderedToInt64 or a PipeOrderedRun.
+// pipeOrderedNoCopy lets go vet's copylocks check flag copies of a
+// pipeOrderedToInt64 or a PipeOrderedRun.
 type pipeOrderedNoCopy struct{}
 
 func (*pipeOrderedNoCopy) Lock() {}
@@ -1439,9 +1454,10 @@ func (s *pipeOrderedToInt64) acquire(r *PipeOrderedRun, done <-chan struct{}) bo
 	}
 }
 
-// feedSlice sends src to out in batches as large as the batch= option allows, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
 func (s *pipeOrderedToInt64) feedSlice(r *PipeOrderedRun, src []int, out chan<- pipeOrderedToInt64InBatch) {
 	defer r.wg.Done()
 	defer close(out)
@@ -1549,13 +1565,14 @@ func (s *pipeOrderedToInt64) batchChan(r *PipeOrderedRun, src <-chan int, out ch
 	}
 }
 
-// pipeOrderedToFloat applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeOrderedToFloat applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A pipeOrderedToFloat must be created with [NewPipeOrdered]; the zero value is not usable. A
-// pipeOrderedToFloat must not be copied after first use. A pipeOrderedToFloat holds no per-run state,
-// so one pipeOrderedToFloat may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeOrderedToFloat must be created with [NewPipeOrdered]; the zero value
+// is not usable. A pipeOrderedToFloat must not be copied after first use. A
+// pipeOrderedToFloat holds no per-run state, so one pipeOrderedToFloat may
+// serve several runs, of one or several pipelines, at once; its Stats add up
+// all of them.
 type pipeOrderedToFloat struct {
 	_ pipeOrderedNoCopy
 
@@ -1563,8 +1580,9 @@ type pipeOrderedToFloat struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
-// pipeOrderedToFloatOutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one pipeOrderedToInt64OutBatch, and its sequence number.
+// pipeOrderedToFloatOutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one pipeOrderedToInt64OutBatch, and
+// its sequence number.
 type pipeOrderedToFloatOutBatch struct {
 	seq   uint64
 	items []float64
@@ -1750,13 +1768,14 @@ func (s *pipeOrderedToFloat) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// pipeOrderedToString applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeOrderedToString applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A pipeOrderedToString must be created with [NewPipeOrdered]; the zero value is not usable. A
-// pipeOrderedToString must not be copied after first use. A pipeOrderedToString holds no per-run state,
-// so one pipeOrderedToString may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeOrderedToString must be created with [NewPipeOrdered]; the zero
+// value is not usable. A pipeOrderedToString must not be copied after first
+// use. A pipeOrderedToString holds no per-run state, so one
+// pipeOrderedToString may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
 type pipeOrderedToString struct {
 	_ pipeOrderedNoCopy
 
@@ -1764,8 +1783,9 @@ type pipeOrderedToString struct {
 	fn   func(context.Context, float64) (string, error)
 }
 
-// pipeOrderedToStringOutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one pipeOrderedToFloatOutBatch, and its sequence number.
+// pipeOrderedToStringOutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one pipeOrderedToFloatOutBatch, and
+// its sequence number.
 type pipeOrderedToStringOutBatch struct {
 	seq   uint64
 	items []string
@@ -2129,17 +2149,19 @@ func (p *PipeOrdered) RunSlice(ctx context.Context, in []int) ([]string, error) 
 
 // PipeCollect: generated from the pipeline directive in pipeline.go.
 
-// ErrPipeCollectSkip is returned by a stage function to drop its item: no output, no
-// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+// ErrPipeCollectSkip is returned by a stage function to drop its item: no
+// output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
 var ErrPipeCollectSkip = errors.New("pipeline: skip item")
 
-// pipeCollectToInt64 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeCollectToInt64 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A pipeCollectToInt64 must be created with [NewPipeCollect]; the zero value is not usable. A
-// pipeCollectToInt64 must not be copied after first use. A pipeCollectToInt64 holds no per-run state,
-// so one pipeCollectToInt64 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeCollectToInt64 must be created with [NewPipeCollect]; the zero value
+// is not usable. A pipeCollectToInt64 must not be copied after first use. A
+// pipeCollectToInt64 holds no per-run state, so one pipeCollectToInt64 may
+// serve several runs, of one or several pipelines, at once; its Stats add up
+// all of them.
 type pipeCollectToInt64 struct {
 	_ pipeCollectNoCopy
 
@@ -2148,16 +2170,17 @@ type pipeCollectToInt64 struct {
 	stats pipeCollectStageStats
 }
 
-// pipeCollectToInt64InBatch is the message a stage receives: as many items as the batch= option
-// allows, and the sequence number the source gave the batch, which it keeps
-// from stage to stage (only ordered runs read it).
+// pipeCollectToInt64InBatch is the message a stage receives: as many items
+// as the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
 type pipeCollectToInt64InBatch struct {
 	seq   uint64
 	items []int
 }
 
-// pipeCollectToInt64OutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one pipeCollectToInt64InBatch, and its sequence number.
+// pipeCollectToInt64OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one pipeCollectToInt64InBatch, and its
+// sequence number.
 type pipeCollectToInt64OutBatch struct {
 	seq   uint64
 	items []int64
@@ -2357,11 +2380,11 @@ func (s *pipeCollectToInt64) putOut(free chan []int64, b []int64) {
 	}
 }
 
-// PipeCollectRun is one execution of a pipeline, started by Start: its goroutines, its
-// context and its outcome.
+// PipeCollectRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
 //
-// The zero value is not usable; a PipeCollectRun must not be copied. Wait may be called
-// from any goroutine.
+// The zero value is not usable; a PipeCollectRun must not be copied. Wait
+// may be called from any goroutine.
 type PipeCollectRun struct {
 	_ pipeCollectNoCopy
 
@@ -2385,8 +2408,8 @@ type PipeCollectRun struct {
 	failures PipeCollectFailures // collect mode, guarded by mu
 }
 
-// pipeCollectNewRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
+// pipeCollectNewRun returns a run under parent. window is the most batches
+// an ordered run has in flight; zero for an unordered run.
 func pipeCollectNewRun(parent context.Context, window int) *PipeCollectRun {
 	r := &PipeCollectRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
@@ -2442,8 +2465,9 @@ func (r *PipeCollectRun) collect(e *PipeCollectItemError) {
 	r.mu.Unlock()
 }
 
-// PipeCollectItemError reports that a stage failed an item: its function returned an
-// error other than ErrPipeCollectSkip on the last attempt, or panicked.
+// PipeCollectItemError reports that a stage failed an item: its function
+// returned an error other than ErrPipeCollectSkip on the last attempt, or
+// panicked.
 type PipeCollectItemError struct {
 	Stage string // the stage's name
 	Item  any    // the stage's input, the item that failed
@@ -2456,9 +2480,9 @@ func (e *PipeCollectItemError) Error() string {
 
 func (e *PipeCollectItemError) Unwrap() error { return e.Err }
 
-// PipeCollectFailures is the error Wait returns in collect mode when items failed: each
-// failure, in the order the stages reported them. errors.Is and errors.As
-// look into every one.
+// PipeCollectFailures is the error Wait returns in collect mode when items
+// failed: each failure, in the order the stages reported them. errors.Is and
+// errors.As look into every one.
 type PipeCollectFailures []*PipeCollectItemError
 
 func (f PipeCollectFailures) Error() string {
@@ -2493,7 +2517,8 @@ func (e *PipeCollectPanicError) Unwrap() error {
 	return err
 }
 
-// pipeCollectNoCopy lets go vet's copylocks check flag copies of a pipeCollectToInt64 or a PipeCollectRun.
+// pipeCollectNoCopy lets go vet's copylocks check flag copies of a
+// pipeCollectToInt64 or a PipeCollectRun.
 type pipeCollectNoCopy struct{}
 
 func (*pipeCollectNoCopy) Lock() {}
@@ -2507,9 +2532,10 @@ func (s *pipeCollectToInt64) acquire(r *PipeCollectRun, done <-chan struct{}) bo
 	return true
 }
 
-// feedSlice sends src to out in batches as large as the batch= option allows, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
 func (s *pipeCollectToInt64) feedSlice(r *PipeCollectRun, src []int, out chan<- pipeCollectToInt64InBatch) {
 	defer r.wg.Done()
 	defer close(out)
@@ -2617,10 +2643,11 @@ func (s *pipeCollectToInt64) batchChan(r *PipeCollectRun, src <-chan int, out ch
 	}
 }
 
-// PipeCollectStageStats is a snapshot of a stage's counters, summed over every run the
-// stage took part in. Comparing stages shows the bottleneck: the stage whose
-// Busy time per worker is closest to the wall time, and whose input queue is
-// full (QueueAvg near its capacity) while the next stage's is empty.
+// PipeCollectStageStats is a snapshot of a stage's counters, summed over
+// every run the stage took part in. Comparing stages shows the bottleneck:
+// the stage whose Busy time per worker is closest to the wall time, and
+// whose input queue is full (QueueAvg near its capacity) while the next
+// stage's is empty.
 type PipeCollectStageStats struct {
 	Name    string
 	Workers int
@@ -2639,8 +2666,9 @@ type PipeCollectStageStats struct {
 	QueueAvg float64
 }
 
-// pipeCollectStageStats holds a stage's counters. Workers update them once per batch,
-// not per item, so that a stage's workers rarely contend on this cache line.
+// pipeCollectStageStats holds a stage's counters. Workers update them once
+// per batch, not per item, so that a stage's workers rarely contend on this
+// cache line.
 type pipeCollectStageStats struct {
 	in, out, failed, retries, batches, queued, busy atomic.Uint64
 }
@@ -2688,13 +2716,14 @@ func (s *pipeCollectToInt64) Stats() PipeCollectStageStats {
 	return res
 }
 
-// pipeCollectToFloat applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeCollectToFloat applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A pipeCollectToFloat must be created with [NewPipeCollect]; the zero value is not usable. A
-// pipeCollectToFloat must not be copied after first use. A pipeCollectToFloat holds no per-run state,
-// so one pipeCollectToFloat may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeCollectToFloat must be created with [NewPipeCollect]; the zero value
+// is not usable. A pipeCollectToFloat must not be copied after first use. A
+// pipeCollectToFloat holds no per-run state, so one pipeCollectToFloat may
+// serve several runs, of one or several pipelines, at once; its Stats add up
+// all of them.
 type pipeCollectToFloat struct {
 	_ pipeCollectNoCopy
 
@@ -2703,8 +2732,9 @@ type pipeCollectToFloat struct {
 	stats pipeCollectStageStats
 }
 
-// pipeCollectToFloatOutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one pipeCollectToInt64OutBatch, and its sequence number.
+// pipeCollectToFloatOutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one pipeCollectToInt64OutBatch, and
+// its sequence number.
 type pipeCollectToFloatOutBatch struct {
 	seq   uint64
 	items []float64
@@ -2923,13 +2953,14 @@ func (s *pipeCollectToFloat) Stats() PipeCollectStageStats {
 	return res
 }
 
-// pipeCollectToString applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeCollectToString applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A pipeCollectToString must be created with [NewPipeCollect]; the zero value is not usable. A
-// pipeCollectToString must not be copied after first use. A pipeCollectToString holds no per-run state,
-// so one pipeCollectToString may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeCollectToString must be created with [NewPipeCollect]; the zero
+// value is not usable. A pipeCollectToString must not be copied after first
+// use. A pipeCollectToString holds no per-run state, so one
+// pipeCollectToString may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
 type pipeCollectToString struct {
 	_ pipeCollectNoCopy
 
@@ -2938,8 +2969,9 @@ type pipeCollectToString struct {
 	stats pipeCollectStageStats
 }
 
-// pipeCollectToStringOutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one pipeCollectToFloatOutBatch, and its sequence number.
+// pipeCollectToStringOutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one pipeCollectToFloatOutBatch, and
+// its sequence number.
 type pipeCollectToStringOutBatch struct {
 	seq   uint64
 	items []string
@@ -3313,17 +3345,19 @@ func (p *PipeCollect) Stats() []PipeCollectStageStats {
 
 // PipeOrderedCollect: generated from the pipeline directive in pipeline.go.
 
-// ErrPipeOrderedCollectSkip is returned by a stage function to drop its item: no output, no
-// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+// ErrPipeOrderedCollectSkip is returned by a stage function to drop its
+// item: no output, no failure. It is how a stage filters. Wrapped errors
+// count (errors.Is).
 var ErrPipeOrderedCollectSkip = errors.New("pipeline: skip item")
 
-// pipeOrderedCollectToInt64 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeOrderedCollectToInt64 applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
 //
-// A pipeOrderedCollectToInt64 must be created with [NewPipeOrderedCollect]; the zero value is not usable. A
-// pipeOrderedCollectToInt64 must not be copied after first use. A pipeOrderedCollectToInt64 holds no per-run state,
-// so one pipeOrderedCollectToInt64 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeOrderedCollectToInt64 must be created with [NewPipeOrderedCollect];
+// the zero value is not usable. A pipeOrderedCollectToInt64 must not be
+// copied after first use. A pipeOrderedCollectToInt64 holds no per-run
+// state, so one pipeOrderedCollectToInt64 may serve several runs, of one or
+// several pipelines, at once; its Stats add up all of them.
 type pipeOrderedCollectToInt64 struct {
 	_ pipeOrderedCollectNoCopy
 
@@ -3331,16 +3365,17 @@ type pipeOrderedCollectToInt64 struct {
 	fn   func(context.Context, int) (int64, error)
 }
 
-// pipeOrderedCollectToInt64InBatch is the message a stage receives: as many items as the batch= option
-// allows, and the sequence number the source gave the batch, which it keeps
-// from stage to stage (only ordered runs read it).
+// pipeOrderedCollectToInt64InBatch is the message a stage receives: as many
+// items as the batch= option allows, and the sequence number the source gave
+// the batch, which it keeps from stage to stage (only ordered runs read it).
 type pipeOrderedCollectToInt64InBatch struct {
 	seq   uint64
 	items []int
 }
 
-// pipeOrderedCollectToInt64OutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one pipeOrderedCollectToInt64InBatch, and its sequence number.
+// pipeOrderedCollectToInt64OutBatch is the message a stage sends to the next
+// one, or to the sink: the items made from one
+// pipeOrderedCollectToInt64InBatch, and its sequence number.
 type pipeOrderedCollectToInt64OutBatch struct {
 	seq   uint64
 	items []int64
@@ -3509,8 +3544,8 @@ func (s *pipeOrderedCollectToInt64) retry(ctx context.Context, in int, err error
 	return out, err
 }
 
-// pipeOrderedCollectToInt64NextBackoff returns the wait after d: twice d, or the largest Duration
-// if that overflows.
+// pipeOrderedCollectToInt64NextBackoff returns the wait after d: twice d, or
+// the largest Duration if that overflows.
 func pipeOrderedCollectToInt64NextBackoff(d time.Duration) time.Duration {
 	if d > math.MaxInt64/2 {
 		return math.MaxInt64
@@ -3574,11 +3609,11 @@ func (s *pipeOrderedCollectToInt64) putOut(free chan []int64, b []int64) {
 	}
 }
 
-// PipeOrderedCollectRun is one execution of a pipeline, started by Start: its goroutines, its
-// context and its outcome.
+// PipeOrderedCollectRun is one execution of a pipeline, started by Start:
+// its goroutines, its context and its outcome.
 //
-// The zero value is not usable; a PipeOrderedCollectRun must not be copied. Wait may be called
-// from any goroutine.
+// The zero value is not usable; a PipeOrderedCollectRun must not be copied.
+// Wait may be called from any goroutine.
 type PipeOrderedCollectRun struct {
 	_ pipeOrderedCollectNoCopy
 
@@ -3602,8 +3637,8 @@ type PipeOrderedCollectRun struct {
 	failures PipeOrderedCollectFailures // collect mode, guarded by mu
 }
 
-// pipeOrderedCollectNewRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
+// pipeOrderedCollectNewRun returns a run under parent. window is the most
+// batches an ordered run has in flight; zero for an unordered run.
 func pipeOrderedCollectNewRun(parent context.Context, window int) *PipeOrderedCollectRun {
 	r := &PipeOrderedCollectRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
@@ -3659,8 +3694,9 @@ func (r *PipeOrderedCollectRun) collect(e *PipeOrderedCollectItemError) {
 	r.mu.Unlock()
 }
 
-// PipeOrderedCollectItemError reports that a stage failed an item: its function returned an
-// error other than ErrPipeOrderedCollectSkip on the last attempt, or panicked.
+// PipeOrderedCollectItemError reports that a stage failed an item: its
+// function returned an error other than ErrPipeOrderedCollectSkip on the
+// last attempt, or panicked.
 type PipeOrderedCollectItemError struct {
 	Stage string // the stage's name
 	Item  any    // the stage's input, the item that failed
@@ -3673,9 +3709,9 @@ func (e *PipeOrderedCollectItemError) Error() string {
 
 func (e *PipeOrderedCollectItemError) Unwrap() error { return e.Err }
 
-// PipeOrderedCollectFailures is the error Wait returns in collect mode when items failed: each
-// failure, in the order the stages reported them. errors.Is and errors.As
-// look into every one.
+// PipeOrderedCollectFailures is the error Wait returns in collect mode when
+// items failed: each failure, in the order the stages reported them.
+// errors.Is and errors.As look into every one.
 type PipeOrderedCollectFailures []*PipeOrderedCollectItemError
 
 func (f PipeOrderedCollectFailures) Error() string {
@@ -3693,7 +3729,8 @@ func (f PipeOrderedCollectFailures) Unwrap() []error {
 	return errs
 }
 
-// PipeOrderedCollectPanicError is the error of an item whose stage function panicked.
+// PipeOrderedCollectPanicError is the error of an item whose stage function
+// panicked.
 type PipeOrderedCollectPanicError struct {
 	Value any    // the value passed to panic
 	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
@@ -3710,7 +3747,8 @@ func (e *PipeOrderedCollectPanicError) Unwrap() error {
 	return err
 }
 
-// pipeOrderedCollectNoCopy lets go vet's copylocks check flag copies of a pipeOrderedCollectToInt64 or a PipeOrderedCollectRun.
+// pipeOrderedCollectNoCopy lets go vet's copylocks check flag copies of a
+// pipeOrderedCollectToInt64 or a PipeOrderedCollectRun.
 type pipeOrderedCollectNoCopy struct{}
 
 func (*pipeOrderedCollectNoCopy) Lock() {}
@@ -3729,9 +3767,10 @@ func (s *pipeOrderedCollectToInt64) acquire(r *PipeOrderedCollectRun, done <-cha
 	}
 }
 
-// feedSlice sends src to out in batches as large as the batch= option allows, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
 func (s *pipeOrderedCollectToInt64) feedSlice(r *PipeOrderedCollectRun, src []int, out chan<- pipeOrderedCollectToInt64InBatch) {
 	defer r.wg.Done()
 	defer close(out)
@@ -3839,13 +3878,14 @@ func (s *pipeOrderedCollectToInt64) batchChan(r *PipeOrderedCollectRun, src <-ch
 	}
 }
 
-// pipeOrderedCollectToFloat applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeOrderedCollectToFloat applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
 //
-// A pipeOrderedCollectToFloat must be created with [NewPipeOrderedCollect]; the zero value is not usable. A
-// pipeOrderedCollectToFloat must not be copied after first use. A pipeOrderedCollectToFloat holds no per-run state,
-// so one pipeOrderedCollectToFloat may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeOrderedCollectToFloat must be created with [NewPipeOrderedCollect];
+// the zero value is not usable. A pipeOrderedCollectToFloat must not be
+// copied after first use. A pipeOrderedCollectToFloat holds no per-run
+// state, so one pipeOrderedCollectToFloat may serve several runs, of one or
+// several pipelines, at once; its Stats add up all of them.
 type pipeOrderedCollectToFloat struct {
 	_ pipeOrderedCollectNoCopy
 
@@ -3853,8 +3893,9 @@ type pipeOrderedCollectToFloat struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
-// pipeOrderedCollectToFloatOutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one pipeOrderedCollectToInt64OutBatch, and its sequence number.
+// pipeOrderedCollectToFloatOutBatch is the message a stage sends to the next
+// one, or to the sink: the items made from one
+// pipeOrderedCollectToInt64OutBatch, and its sequence number.
 type pipeOrderedCollectToFloatOutBatch struct {
 	seq   uint64
 	items []float64
@@ -4023,8 +4064,8 @@ func (s *pipeOrderedCollectToFloat) retry(ctx context.Context, in int64, err err
 	return out, err
 }
 
-// pipeOrderedCollectToFloatNextBackoff returns the wait after d: twice d, or the largest Duration
-// if that overflows.
+// pipeOrderedCollectToFloatNextBackoff returns the wait after d: twice d, or
+// the largest Duration if that overflows.
 func pipeOrderedCollectToFloatNextBackoff(d time.Duration) time.Duration {
 	if d > math.MaxInt64/2 {
 		return math.MaxInt64
@@ -4077,13 +4118,14 @@ func (s *pipeOrderedCollectToFloat) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// pipeOrderedCollectToString applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeOrderedCollectToString applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
 //
-// A pipeOrderedCollectToString must be created with [NewPipeOrderedCollect]; the zero value is not usable. A
-// pipeOrderedCollectToString must not be copied after first use. A pipeOrderedCollectToString holds no per-run state,
-// so one pipeOrderedCollectToString may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeOrderedCollectToString must be created with [NewPipeOrderedCollect];
+// the zero value is not usable. A pipeOrderedCollectToString must not be
+// copied after first use. A pipeOrderedCollectToString holds no per-run
+// state, so one pipeOrderedCollectToString may serve several runs, of one or
+// several pipelines, at once; its Stats add up all of them.
 type pipeOrderedCollectToString struct {
 	_ pipeOrderedCollectNoCopy
 
@@ -4091,8 +4133,9 @@ type pipeOrderedCollectToString struct {
 	fn   func(context.Context, float64) (string, error)
 }
 
-// pipeOrderedCollectToStringOutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one pipeOrderedCollectToFloatOutBatch, and its sequence number.
+// pipeOrderedCollectToStringOutBatch is the message a stage sends to the
+// next one, or to the sink: the items made from one
+// pipeOrderedCollectToFloatOutBatch, and its sequence number.
 type pipeOrderedCollectToStringOutBatch struct {
 	seq   uint64
 	items []string
@@ -4261,8 +4304,8 @@ func (s *pipeOrderedCollectToString) retry(ctx context.Context, in float64, err 
 	return out, err
 }
 
-// pipeOrderedCollectToStringNextBackoff returns the wait after d: twice d, or the largest Duration
-// if that overflows.
+// pipeOrderedCollectToStringNextBackoff returns the wait after d: twice d,
+// or the largest Duration if that overflows.
 func pipeOrderedCollectToStringNextBackoff(d time.Duration) time.Duration {
 	if d > math.MaxInt64/2 {
 		return math.MaxInt64
@@ -4491,33 +4534,36 @@ func (p *PipeOrderedCollect) RunSlice(ctx context.Context, in []int) ([]string, 
 
 // PipeBound: generated from the pipeline directive in pipeline.go.
 
-// ErrPipeBoundSkip is returned by a stage function to drop its item: no output, no
-// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+// ErrPipeBoundSkip is returned by a stage function to drop its item: no
+// output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
 var ErrPipeBoundSkip = errors.New("pipeline: skip item")
 
-// pipeBoundPipeDouble applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeBoundPipeDouble applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A pipeBoundPipeDouble must be created with [NewPipeBound]; the zero value is not usable. A
-// pipeBoundPipeDouble must not be copied after first use. A pipeBoundPipeDouble holds no per-run state,
-// so one pipeBoundPipeDouble may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeBoundPipeDouble must be created with [NewPipeBound]; the zero value
+// is not usable. A pipeBoundPipeDouble must not be copied after first use. A
+// pipeBoundPipeDouble holds no per-run state, so one pipeBoundPipeDouble may
+// serve several runs, of one or several pipelines, at once; its Stats add up
+// all of them.
 type pipeBoundPipeDouble struct {
 	_ pipeBoundNoCopy
 
 	name string
 }
 
-// pipeBoundPipeDoubleInBatch is the message a stage receives: as many items as the batch= option
-// allows, and the sequence number the source gave the batch, which it keeps
-// from stage to stage (only ordered runs read it).
+// pipeBoundPipeDoubleInBatch is the message a stage receives: as many items
+// as the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
 type pipeBoundPipeDoubleInBatch struct {
 	seq   uint64
 	items []int
 }
 
-// pipeBoundPipeDoubleOutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one pipeBoundPipeDoubleInBatch, and its sequence number.
+// pipeBoundPipeDoubleOutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one pipeBoundPipeDoubleInBatch, and
+// its sequence number.
 type pipeBoundPipeDoubleOutBatch struct {
 	seq   uint64
 	items []int64
@@ -4714,11 +4760,11 @@ func (s *pipeBoundPipeDouble) putOut(free chan []int64, b []int64) {
 	}
 }
 
-// PipeBoundRun is one execution of a pipeline, started by Start: its goroutines, its
-// context and its outcome.
+// PipeBoundRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
 //
-// The zero value is not usable; a PipeBoundRun must not be copied. Wait may be called
-// from any goroutine.
+// The zero value is not usable; a PipeBoundRun must not be copied. Wait may
+// be called from any goroutine.
 type PipeBoundRun struct {
 	_ pipeBoundNoCopy
 
@@ -4742,8 +4788,8 @@ type PipeBoundRun struct {
 	failures PipeBoundFailures // collect mode, guarded by mu
 }
 
-// pipeBoundNewRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
+// pipeBoundNewRun returns a run under parent. window is the most batches an
+// ordered run has in flight; zero for an unordered run.
 func pipeBoundNewRun(parent context.Context, window int) *PipeBoundRun {
 	r := &PipeBoundRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
@@ -4802,8 +4848,9 @@ func (r *PipeBoundRun) stop(err error) {
 	r.cancel(err)
 }
 
-// PipeBoundItemError reports that a stage failed an item: its function returned an
-// error other than ErrPipeBoundSkip on the last attempt, or panicked.
+// PipeBoundItemError reports that a stage failed an item: its function
+// returned an error other than ErrPipeBoundSkip on the last attempt, or
+// panicked.
 type PipeBoundItemError struct {
 	Stage string // the stage's name
 	Item  any    // the stage's input, the item that failed
@@ -4816,9 +4863,9 @@ func (e *PipeBoundItemError) Error() string {
 
 func (e *PipeBoundItemError) Unwrap() error { return e.Err }
 
-// PipeBoundFailures is the error Wait returns in collect mode when items failed: each
-// failure, in the order the stages reported them. errors.Is and errors.As
-// look into every one.
+// PipeBoundFailures is the error Wait returns in collect mode when items
+// failed: each failure, in the order the stages reported them. errors.Is and
+// errors.As look into every one.
 type PipeBoundFailures []*PipeBoundItemError
 
 func (f PipeBoundFailures) Error() string {
@@ -4853,7 +4900,8 @@ func (e *PipeBoundPanicError) Unwrap() error {
 	return err
 }
 
-// pipeBoundNoCopy lets go vet's copylocks check flag copies of a pipeBoundPipeDouble or a PipeBoundRun.
+// pipeBoundNoCopy lets go vet's copylocks check flag copies of a
+// pipeBoundPipeDouble or a PipeBoundRun.
 type pipeBoundNoCopy struct{}
 
 func (*pipeBoundNoCopy) Lock() {}
@@ -4872,9 +4920,10 @@ func (s *pipeBoundPipeDouble) acquire(r *PipeBoundRun, done <-chan struct{}) boo
 	}
 }
 
-// feedSlice sends src to out in batches as large as the batch= option allows, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
 func (s *pipeBoundPipeDouble) feedSlice(r *PipeBoundRun, src []int, out chan<- pipeBoundPipeDoubleInBatch) {
 	defer r.wg.Done()
 	defer close(out)
@@ -4982,13 +5031,14 @@ func (s *pipeBoundPipeDouble) batchChan(r *PipeBoundRun, src <-chan int, out cha
 	}
 }
 
-// pipeBoundToFloat applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeBoundToFloat applies one function to every item that goes through it,
+// on as many goroutines as the workers= option.
 //
-// A pipeBoundToFloat must be created with [NewPipeBound]; the zero value is not usable. A
-// pipeBoundToFloat must not be copied after first use. A pipeBoundToFloat holds no per-run state,
-// so one pipeBoundToFloat may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeBoundToFloat must be created with [NewPipeBound]; the zero value is
+// not usable. A pipeBoundToFloat must not be copied after first use. A
+// pipeBoundToFloat holds no per-run state, so one pipeBoundToFloat may serve
+// several runs, of one or several pipelines, at once; its Stats add up all
+// of them.
 type pipeBoundToFloat struct {
 	_ pipeBoundNoCopy
 
@@ -4996,8 +5046,9 @@ type pipeBoundToFloat struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
-// pipeBoundToFloatOutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one pipeBoundPipeDoubleOutBatch, and its sequence number.
+// pipeBoundToFloatOutBatch is the message a stage sends to the next one, or
+// to the sink: the items made from one pipeBoundPipeDoubleOutBatch, and its
+// sequence number.
 type pipeBoundToFloatOutBatch struct {
 	seq   uint64
 	items []float64
@@ -5183,21 +5234,23 @@ func (s *pipeBoundToFloat) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// pipeBoundPipeFormat applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeBoundPipeFormat applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A pipeBoundPipeFormat must be created with [NewPipeBound]; the zero value is not usable. A
-// pipeBoundPipeFormat must not be copied after first use. A pipeBoundPipeFormat holds no per-run state,
-// so one pipeBoundPipeFormat may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeBoundPipeFormat must be created with [NewPipeBound]; the zero value
+// is not usable. A pipeBoundPipeFormat must not be copied after first use. A
+// pipeBoundPipeFormat holds no per-run state, so one pipeBoundPipeFormat may
+// serve several runs, of one or several pipelines, at once; its Stats add up
+// all of them.
 type pipeBoundPipeFormat struct {
 	_ pipeBoundNoCopy
 
 	name string
 }
 
-// pipeBoundPipeFormatOutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one pipeBoundToFloatOutBatch, and its sequence number.
+// pipeBoundPipeFormatOutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one pipeBoundToFloatOutBatch, and its
+// sequence number.
 type pipeBoundPipeFormatOutBatch struct {
 	seq   uint64
 	items []string
@@ -5560,17 +5613,19 @@ func (p *PipeBound) RunSlice(ctx context.Context, in []int) ([]string, error) {
 
 // PipePaced: generated from the pipeline directive in pipeline.go.
 
-// ErrPipePacedSkip is returned by a stage function to drop its item: no output, no
-// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+// ErrPipePacedSkip is returned by a stage function to drop its item: no
+// output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
 var ErrPipePacedSkip = errors.New("pipeline: skip item")
 
-// pipePacedToInt64 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipePacedToInt64 applies one function to every item that goes through it,
+// on as many goroutines as the workers= option.
 //
-// A pipePacedToInt64 must be created with [NewPipePaced]; the zero value is not usable. A
-// pipePacedToInt64 must not be copied after first use. A pipePacedToInt64 holds no per-run state,
-// so one pipePacedToInt64 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipePacedToInt64 must be created with [NewPipePaced]; the zero value is
+// not usable. A pipePacedToInt64 must not be copied after first use. A
+// pipePacedToInt64 holds no per-run state, so one pipePacedToInt64 may serve
+// several runs, of one or several pipelines, at once; its Stats add up all
+// of them.
 type pipePacedToInt64 struct {
 	_ pipePacedNoCopy
 
@@ -5581,16 +5636,17 @@ type pipePacedToInt64 struct {
 	rate *JobQuota
 }
 
-// pipePacedToInt64InBatch is the message a stage receives: as many items as the batch= option
-// allows, and the sequence number the source gave the batch, which it keeps
-// from stage to stage (only ordered runs read it).
+// pipePacedToInt64InBatch is the message a stage receives: as many items as
+// the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
 type pipePacedToInt64InBatch struct {
 	seq   uint64
 	items []int
 }
 
-// pipePacedToInt64OutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one pipePacedToInt64InBatch, and its sequence number.
+// pipePacedToInt64OutBatch is the message a stage sends to the next one, or
+// to the sink: the items made from one pipePacedToInt64InBatch, and its
+// sequence number.
 type pipePacedToInt64OutBatch struct {
 	seq   uint64
 	items []int64
@@ -5766,8 +5822,8 @@ func (s *pipePacedToInt64) retry(ctx context.Context, in int, err error) (int64,
 	return out, err
 }
 
-// pipePacedToInt64NextBackoff returns the wait after d: twice d, or the largest Duration
-// if that overflows.
+// pipePacedToInt64NextBackoff returns the wait after d: twice d, or the
+// largest Duration if that overflows.
 func pipePacedToInt64NextBackoff(d time.Duration) time.Duration {
 	if d > math.MaxInt64/2 {
 		return math.MaxInt64
@@ -5831,11 +5887,11 @@ func (s *pipePacedToInt64) putOut(free chan []int64, b []int64) {
 	}
 }
 
-// PipePacedRun is one execution of a pipeline, started by Start: its goroutines, its
-// context and its outcome.
+// PipePacedRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
 //
-// The zero value is not usable; a PipePacedRun must not be copied. Wait may be called
-// from any goroutine.
+// The zero value is not usable; a PipePacedRun must not be copied. Wait may
+// be called from any goroutine.
 type PipePacedRun struct {
 	_ pipePacedNoCopy
 
@@ -5859,8 +5915,8 @@ type PipePacedRun struct {
 	failures PipePacedFailures // collect mode, guarded by mu
 }
 
-// pipePacedNewRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
+// pipePacedNewRun returns a run under parent. window is the most batches an
+// ordered run has in flight; zero for an unordered run.
 func pipePacedNewRun(parent context.Context, window int) *PipePacedRun {
 	r := &PipePacedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
@@ -5916,8 +5972,9 @@ func (r *PipePacedRun) collect(e *PipePacedItemError) {
 	r.mu.Unlock()
 }
 
-// PipePacedItemError reports that a stage failed an item: its function returned an
-// error other than ErrPipePacedSkip on the last attempt, or panicked.
+// PipePacedItemError reports that a stage failed an item: its function
+// returned an error other than ErrPipePacedSkip on the last attempt, or
+// panicked.
 type PipePacedItemError struct {
 	Stage string // the stage's name
 	Item  any    // the stage's input, the item that failed
@@ -5930,9 +5987,9 @@ func (e *PipePacedItemError) Error() string {
 
 func (e *PipePacedItemError) Unwrap() error { return e.Err }
 
-// PipePacedFailures is the error Wait returns in collect mode when items failed: each
-// failure, in the order the stages reported them. errors.Is and errors.As
-// look into every one.
+// PipePacedFailures is the error Wait returns in collect mode when items
+// failed: each failure, in the order the stages reported them. errors.Is and
+// errors.As look into every one.
 type PipePacedFailures []*PipePacedItemError
 
 func (f PipePacedFailures) Error() string {
@@ -5967,7 +6024,8 @@ func (e *PipePacedPanicError) Unwrap() error {
 	return err
 }
 
-// pipePacedNoCopy lets go vet's copylocks check flag copies of a pipePacedToInt64 or a PipePacedRun.
+// pipePacedNoCopy lets go vet's copylocks check flag copies of a
+// pipePacedToInt64 or a PipePacedRun.
 type pipePacedNoCopy struct{}
 
 func (*pipePacedNoCopy) Lock() {}
@@ -5981,9 +6039,10 @@ func (s *pipePacedToInt64) acquire(r *PipePacedRun, done <-chan struct{}) bool {
 	return true
 }
 
-// feedSlice sends src to out in batches as large as the batch= option allows, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
 func (s *pipePacedToInt64) feedSlice(r *PipePacedRun, src []int, out chan<- pipePacedToInt64InBatch) {
 	defer r.wg.Done()
 	defer close(out)
@@ -6091,13 +6150,14 @@ func (s *pipePacedToInt64) batchChan(r *PipePacedRun, src <-chan int, out chan<-
 	}
 }
 
-// pipePacedToFloat applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipePacedToFloat applies one function to every item that goes through it,
+// on as many goroutines as the workers= option.
 //
-// A pipePacedToFloat must be created with [NewPipePaced]; the zero value is not usable. A
-// pipePacedToFloat must not be copied after first use. A pipePacedToFloat holds no per-run state,
-// so one pipePacedToFloat may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipePacedToFloat must be created with [NewPipePaced]; the zero value is
+// not usable. A pipePacedToFloat must not be copied after first use. A
+// pipePacedToFloat holds no per-run state, so one pipePacedToFloat may serve
+// several runs, of one or several pipelines, at once; its Stats add up all
+// of them.
 type pipePacedToFloat struct {
 	_ pipePacedNoCopy
 
@@ -6105,8 +6165,9 @@ type pipePacedToFloat struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
-// pipePacedToFloatOutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one pipePacedToInt64OutBatch, and its sequence number.
+// pipePacedToFloatOutBatch is the message a stage sends to the next one, or
+// to the sink: the items made from one pipePacedToInt64OutBatch, and its
+// sequence number.
 type pipePacedToFloatOutBatch struct {
 	seq   uint64
 	items []float64
@@ -6275,8 +6336,8 @@ func (s *pipePacedToFloat) retry(ctx context.Context, in int64, err error) (floa
 	return out, err
 }
 
-// pipePacedToFloatNextBackoff returns the wait after d: twice d, or the largest Duration
-// if that overflows.
+// pipePacedToFloatNextBackoff returns the wait after d: twice d, or the
+// largest Duration if that overflows.
 func pipePacedToFloatNextBackoff(d time.Duration) time.Duration {
 	if d > math.MaxInt64/2 {
 		return math.MaxInt64
@@ -6329,13 +6390,14 @@ func (s *pipePacedToFloat) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// pipePacedToString applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipePacedToString applies one function to every item that goes through it,
+// on as many goroutines as the workers= option.
 //
-// A pipePacedToString must be created with [NewPipePaced]; the zero value is not usable. A
-// pipePacedToString must not be copied after first use. A pipePacedToString holds no per-run state,
-// so one pipePacedToString may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipePacedToString must be created with [NewPipePaced]; the zero value is
+// not usable. A pipePacedToString must not be copied after first use. A
+// pipePacedToString holds no per-run state, so one pipePacedToString may
+// serve several runs, of one or several pipelines, at once; its Stats add up
+// all of them.
 type pipePacedToString struct {
 	_ pipePacedNoCopy
 
@@ -6343,8 +6405,9 @@ type pipePacedToString struct {
 	fn   func(context.Context, float64) (string, error)
 }
 
-// pipePacedToStringOutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one pipePacedToFloatOutBatch, and its sequence number.
+// pipePacedToStringOutBatch is the message a stage sends to the next one, or
+// to the sink: the items made from one pipePacedToFloatOutBatch, and its
+// sequence number.
 type pipePacedToStringOutBatch struct {
 	seq   uint64
 	items []string
@@ -6513,8 +6576,8 @@ func (s *pipePacedToString) retry(ctx context.Context, in float64, err error) (s
 	return out, err
 }
 
-// pipePacedToStringNextBackoff returns the wait after d: twice d, or the largest Duration
-// if that overflows.
+// pipePacedToStringNextBackoff returns the wait after d: twice d, or the
+// largest Duration if that overflows.
 func pipePacedToStringNextBackoff(d time.Duration) time.Duration {
 	if d > math.MaxInt64/2 {
 		return math.MaxInt64
@@ -6723,17 +6786,18 @@ func (p *PipePaced) RunSlice(ctx context.Context, in []int) ([]string, error) {
 
 // BenchPipe1: generated from the pipeline directive in pipeline.go.
 
-// ErrBenchPipe1Skip is returned by a stage function to drop its item: no output, no
-// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+// ErrBenchPipe1Skip is returned by a stage function to drop its item: no
+// output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
 var ErrBenchPipe1Skip = errors.New("pipeline: skip item")
 
 // benchPipe1F1 applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
-// A benchPipe1F1 must be created with [NewBenchPipe1]; the zero value is not usable. A
-// benchPipe1F1 must not be copied after first use. A benchPipe1F1 holds no per-run state,
-// so one benchPipe1F1 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe1F1 must be created with [NewBenchPipe1]; the zero value is not
+// usable. A benchPipe1F1 must not be copied after first use. A benchPipe1F1
+// holds no per-run state, so one benchPipe1F1 may serve several runs, of one
+// or several pipelines, at once; its Stats add up all of them.
 type benchPipe1F1 struct {
 	_ benchPipe1NoCopy
 
@@ -6741,16 +6805,17 @@ type benchPipe1F1 struct {
 	fn   func(context.Context, int) (int64, error)
 }
 
-// benchPipe1F1InBatch is the message a stage receives: as many items as the batch= option
-// allows, and the sequence number the source gave the batch, which it keeps
-// from stage to stage (only ordered runs read it).
+// benchPipe1F1InBatch is the message a stage receives: as many items as the
+// batch= option allows, and the sequence number the source gave the batch,
+// which it keeps from stage to stage (only ordered runs read it).
 type benchPipe1F1InBatch struct {
 	seq   uint64
 	items []int
 }
 
-// benchPipe1F1OutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one benchPipe1F1InBatch, and its sequence number.
+// benchPipe1F1OutBatch is the message a stage sends to the next one, or to
+// the sink: the items made from one benchPipe1F1InBatch, and its sequence
+// number.
 type benchPipe1F1OutBatch struct {
 	seq   uint64
 	items []int64
@@ -6947,11 +7012,11 @@ func (s *benchPipe1F1) putOut(free chan []int64, b []int64) {
 	}
 }
 
-// BenchPipe1Run is one execution of a pipeline, started by Start: its goroutines, its
-// context and its outcome.
+// BenchPipe1Run is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
 //
-// The zero value is not usable; a BenchPipe1Run must not be copied. Wait may be called
-// from any goroutine.
+// The zero value is not usable; a BenchPipe1Run must not be copied. Wait may
+// be called from any goroutine.
 type BenchPipe1Run struct {
 	_ benchPipe1NoCopy
 
@@ -6975,8 +7040,8 @@ type BenchPipe1Run struct {
 	failures BenchPipe1Failures // collect mode, guarded by mu
 }
 
-// benchPipe1NewRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
+// benchPipe1NewRun returns a run under parent. window is the most batches an
+// ordered run has in flight; zero for an unordered run.
 func benchPipe1NewRun(parent context.Context, window int) *BenchPipe1Run {
 	r := &BenchPipe1Run{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
@@ -7035,8 +7100,9 @@ func (r *BenchPipe1Run) stop(err error) {
 	r.cancel(err)
 }
 
-// BenchPipe1ItemError reports that a stage failed an item: its function returned an
-// error other than ErrBenchPipe1Skip on the last attempt, or panicked.
+// BenchPipe1ItemError reports that a stage failed an item: its function
+// returned an error other than ErrBenchPipe1Skip on the last attempt, or
+// panicked.
 type BenchPipe1ItemError struct {
 	Stage string // the stage's name
 	Item  any    // the stage's input, the item that failed
@@ -7049,9 +7115,9 @@ func (e *BenchPipe1ItemError) Error() string {
 
 func (e *BenchPipe1ItemError) Unwrap() error { return e.Err }
 
-// BenchPipe1Failures is the error Wait returns in collect mode when items failed: each
-// failure, in the order the stages reported them. errors.Is and errors.As
-// look into every one.
+// BenchPipe1Failures is the error Wait returns in collect mode when items
+// failed: each failure, in the order the stages reported them. errors.Is and
+// errors.As look into every one.
 type BenchPipe1Failures []*BenchPipe1ItemError
 
 func (f BenchPipe1Failures) Error() string {
@@ -7086,7 +7152,8 @@ func (e *BenchPipe1PanicError) Unwrap() error {
 	return err
 }
 
-// benchPipe1NoCopy lets go vet's copylocks check flag copies of a benchPipe1F1 or a BenchPipe1Run.
+// benchPipe1NoCopy lets go vet's copylocks check flag copies of a
+// benchPipe1F1 or a BenchPipe1Run.
 type benchPipe1NoCopy struct{}
 
 func (*benchPipe1NoCopy) Lock() {}
@@ -7100,9 +7167,10 @@ func (s *benchPipe1F1) acquire(r *BenchPipe1Run, done <-chan struct{}) bool {
 	return true
 }
 
-// feedSlice sends src to out in batches as large as the batch= option allows, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
 func (s *benchPipe1F1) feedSlice(r *BenchPipe1Run, src []int, out chan<- benchPipe1F1InBatch) {
 	defer r.wg.Done()
 	defer close(out)
@@ -7213,10 +7281,10 @@ func (s *benchPipe1F1) batchChan(r *BenchPipe1Run, src <-chan int, out chan<- be
 // benchPipe1F2 applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
-// A benchPipe1F2 must be created with [NewBenchPipe1]; the zero value is not usable. A
-// benchPipe1F2 must not be copied after first use. A benchPipe1F2 holds no per-run state,
-// so one benchPipe1F2 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe1F2 must be created with [NewBenchPipe1]; the zero value is not
+// usable. A benchPipe1F2 must not be copied after first use. A benchPipe1F2
+// holds no per-run state, so one benchPipe1F2 may serve several runs, of one
+// or several pipelines, at once; its Stats add up all of them.
 type benchPipe1F2 struct {
 	_ benchPipe1NoCopy
 
@@ -7224,8 +7292,9 @@ type benchPipe1F2 struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
-// benchPipe1F2OutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one benchPipe1F1OutBatch, and its sequence number.
+// benchPipe1F2OutBatch is the message a stage sends to the next one, or to
+// the sink: the items made from one benchPipe1F1OutBatch, and its sequence
+// number.
 type benchPipe1F2OutBatch struct {
 	seq   uint64
 	items []float64
@@ -7414,10 +7483,10 @@ func (s *benchPipe1F2) putOut(free chan []float64, b []float64) {
 // benchPipe1F3 applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
-// A benchPipe1F3 must be created with [NewBenchPipe1]; the zero value is not usable. A
-// benchPipe1F3 must not be copied after first use. A benchPipe1F3 holds no per-run state,
-// so one benchPipe1F3 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe1F3 must be created with [NewBenchPipe1]; the zero value is not
+// usable. A benchPipe1F3 must not be copied after first use. A benchPipe1F3
+// holds no per-run state, so one benchPipe1F3 may serve several runs, of one
+// or several pipelines, at once; its Stats add up all of them.
 type benchPipe1F3 struct {
 	_ benchPipe1NoCopy
 
@@ -7425,8 +7494,9 @@ type benchPipe1F3 struct {
 	fn   func(context.Context, float64) (uint64, error)
 }
 
-// benchPipe1F3OutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one benchPipe1F2OutBatch, and its sequence number.
+// benchPipe1F3OutBatch is the message a stage sends to the next one, or to
+// the sink: the items made from one benchPipe1F2OutBatch, and its sequence
+// number.
 type benchPipe1F3OutBatch struct {
 	seq   uint64
 	items []uint64
@@ -7764,17 +7834,19 @@ func (p *BenchPipe1) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 
 // BenchPipe1Ordered: generated from the pipeline directive in pipeline.go.
 
-// ErrBenchPipe1OrderedSkip is returned by a stage function to drop its item: no output, no
-// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+// ErrBenchPipe1OrderedSkip is returned by a stage function to drop its item:
+// no output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
 var ErrBenchPipe1OrderedSkip = errors.New("pipeline: skip item")
 
-// benchPipe1OrderedF1 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// benchPipe1OrderedF1 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A benchPipe1OrderedF1 must be created with [NewBenchPipe1Ordered]; the zero value is not usable. A
-// benchPipe1OrderedF1 must not be copied after first use. A benchPipe1OrderedF1 holds no per-run state,
-// so one benchPipe1OrderedF1 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe1OrderedF1 must be created with [NewBenchPipe1Ordered]; the
+// zero value is not usable. A benchPipe1OrderedF1 must not be copied after
+// first use. A benchPipe1OrderedF1 holds no per-run state, so one
+// benchPipe1OrderedF1 may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
 type benchPipe1OrderedF1 struct {
 	_ benchPipe1OrderedNoCopy
 
@@ -7782,16 +7854,17 @@ type benchPipe1OrderedF1 struct {
 	fn   func(context.Context, int) (int64, error)
 }
 
-// benchPipe1OrderedF1InBatch is the message a stage receives: as many items as the batch= option
-// allows, and the sequence number the source gave the batch, which it keeps
-// from stage to stage (only ordered runs read it).
+// benchPipe1OrderedF1InBatch is the message a stage receives: as many items
+// as the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
 type benchPipe1OrderedF1InBatch struct {
 	seq   uint64
 	items []int
 }
 
-// benchPipe1OrderedF1OutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one benchPipe1OrderedF1InBatch, and its sequence number.
+// benchPipe1OrderedF1OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one benchPipe1OrderedF1InBatch, and
+// its sequence number.
 type benchPipe1OrderedF1OutBatch struct {
 	seq   uint64
 	items []int64
@@ -7988,11 +8061,11 @@ func (s *benchPipe1OrderedF1) putOut(free chan []int64, b []int64) {
 	}
 }
 
-// BenchPipe1OrderedRun is one execution of a pipeline, started by Start: its goroutines, its
-// context and its outcome.
+// BenchPipe1OrderedRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
 //
-// The zero value is not usable; a BenchPipe1OrderedRun must not be copied. Wait may be called
-// from any goroutine.
+// The zero value is not usable; a BenchPipe1OrderedRun must not be copied.
+// Wait may be called from any goroutine.
 type BenchPipe1OrderedRun struct {
 	_ benchPipe1OrderedNoCopy
 
@@ -8016,8 +8089,8 @@ type BenchPipe1OrderedRun struct {
 	failures BenchPipe1OrderedFailures // collect mode, guarded by mu
 }
 
-// benchPipe1OrderedNewRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
+// benchPipe1OrderedNewRun returns a run under parent. window is the most
+// batches an ordered run has in flight; zero for an unordered run.
 func benchPipe1OrderedNewRun(parent context.Context, window int) *BenchPipe1OrderedRun {
 	r := &BenchPipe1OrderedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
@@ -8076,8 +8149,9 @@ func (r *BenchPipe1OrderedRun) stop(err error) {
 	r.cancel(err)
 }
 
-// BenchPipe1OrderedItemError reports that a stage failed an item: its function returned an
-// error other than ErrBenchPipe1OrderedSkip on the last attempt, or panicked.
+// BenchPipe1OrderedItemError reports that a stage failed an item: its
+// function returned an error other than ErrBenchPipe1OrderedSkip on the last
+// attempt, or panicked.
 type BenchPipe1OrderedItemError struct {
 	Stage string // the stage's name
 	Item  any    // the stage's input, the item that failed
@@ -8090,9 +8164,9 @@ func (e *BenchPipe1OrderedItemError) Error() string {
 
 func (e *BenchPipe1OrderedItemError) Unwrap() error { return e.Err }
 
-// BenchPipe1OrderedFailures is the error Wait returns in collect mode when items failed: each
-// failure, in the order the stages reported them. errors.Is and errors.As
-// look into every one.
+// BenchPipe1OrderedFailures is the error Wait returns in collect mode when
+// items failed: each failure, in the order the stages reported them.
+// errors.Is and errors.As look into every one.
 type BenchPipe1OrderedFailures []*BenchPipe1OrderedItemError
 
 func (f BenchPipe1OrderedFailures) Error() string {
@@ -8110,7 +8184,8 @@ func (f BenchPipe1OrderedFailures) Unwrap() []error {
 	return errs
 }
 
-// BenchPipe1OrderedPanicError is the error of an item whose stage function panicked.
+// BenchPipe1OrderedPanicError is the error of an item whose stage function
+// panicked.
 type BenchPipe1OrderedPanicError struct {
 	Value any    // the value passed to panic
 	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
@@ -8127,7 +8202,8 @@ func (e *BenchPipe1OrderedPanicError) Unwrap() error {
 	return err
 }
 
-// benchPipe1OrderedNoCopy lets go vet's copylocks check flag copies of a benchPipe1OrderedF1 or a BenchPipe1OrderedRun.
+// benchPipe1OrderedNoCopy lets go vet's copylocks check flag copies of a
+// benchPipe1OrderedF1 or a BenchPipe1OrderedRun.
 type benchPipe1OrderedNoCopy struct{}
 
 func (*benchPipe1OrderedNoCopy) Lock() {}
@@ -8146,9 +8222,10 @@ func (s *benchPipe1OrderedF1) acquire(r *BenchPipe1OrderedRun, done <-chan struc
 	}
 }
 
-// feedSlice sends src to out in batches as large as the batch= option allows, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
 func (s *benchPipe1OrderedF1) feedSlice(r *BenchPipe1OrderedRun, src []int, out chan<- benchPipe1OrderedF1InBatch) {
 	defer r.wg.Done()
 	defer close(out)
@@ -8256,13 +8333,14 @@ func (s *benchPipe1OrderedF1) batchChan(r *BenchPipe1OrderedRun, src <-chan int,
 	}
 }
 
-// benchPipe1OrderedF2 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// benchPipe1OrderedF2 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A benchPipe1OrderedF2 must be created with [NewBenchPipe1Ordered]; the zero value is not usable. A
-// benchPipe1OrderedF2 must not be copied after first use. A benchPipe1OrderedF2 holds no per-run state,
-// so one benchPipe1OrderedF2 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe1OrderedF2 must be created with [NewBenchPipe1Ordered]; the
+// zero value is not usable. A benchPipe1OrderedF2 must not be copied after
+// first use. A benchPipe1OrderedF2 holds no per-run state, so one
+// benchPipe1OrderedF2 may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
 type benchPipe1OrderedF2 struct {
 	_ benchPipe1OrderedNoCopy
 
@@ -8270,8 +8348,9 @@ type benchPipe1OrderedF2 struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
-// benchPipe1OrderedF2OutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one benchPipe1OrderedF1OutBatch, and its sequence number.
+// benchPipe1OrderedF2OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one benchPipe1OrderedF1OutBatch, and
+// its sequence number.
 type benchPipe1OrderedF2OutBatch struct {
 	seq   uint64
 	items []float64
@@ -8457,13 +8536,14 @@ func (s *benchPipe1OrderedF2) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// benchPipe1OrderedF3 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// benchPipe1OrderedF3 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A benchPipe1OrderedF3 must be created with [NewBenchPipe1Ordered]; the zero value is not usable. A
-// benchPipe1OrderedF3 must not be copied after first use. A benchPipe1OrderedF3 holds no per-run state,
-// so one benchPipe1OrderedF3 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe1OrderedF3 must be created with [NewBenchPipe1Ordered]; the
+// zero value is not usable. A benchPipe1OrderedF3 must not be copied after
+// first use. A benchPipe1OrderedF3 holds no per-run state, so one
+// benchPipe1OrderedF3 may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
 type benchPipe1OrderedF3 struct {
 	_ benchPipe1OrderedNoCopy
 
@@ -8471,8 +8551,9 @@ type benchPipe1OrderedF3 struct {
 	fn   func(context.Context, float64) (uint64, error)
 }
 
-// benchPipe1OrderedF3OutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one benchPipe1OrderedF2OutBatch, and its sequence number.
+// benchPipe1OrderedF3OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one benchPipe1OrderedF2OutBatch, and
+// its sequence number.
 type benchPipe1OrderedF3OutBatch struct {
 	seq   uint64
 	items []uint64
@@ -8836,17 +8917,18 @@ func (p *BenchPipe1Ordered) RunSlice(ctx context.Context, in []int) ([]uint64, e
 
 // BenchPipe4: generated from the pipeline directive in pipeline.go.
 
-// ErrBenchPipe4Skip is returned by a stage function to drop its item: no output, no
-// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+// ErrBenchPipe4Skip is returned by a stage function to drop its item: no
+// output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
 var ErrBenchPipe4Skip = errors.New("pipeline: skip item")
 
 // benchPipe4F1 applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
-// A benchPipe4F1 must be created with [NewBenchPipe4]; the zero value is not usable. A
-// benchPipe4F1 must not be copied after first use. A benchPipe4F1 holds no per-run state,
-// so one benchPipe4F1 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe4F1 must be created with [NewBenchPipe4]; the zero value is not
+// usable. A benchPipe4F1 must not be copied after first use. A benchPipe4F1
+// holds no per-run state, so one benchPipe4F1 may serve several runs, of one
+// or several pipelines, at once; its Stats add up all of them.
 type benchPipe4F1 struct {
 	_ benchPipe4NoCopy
 
@@ -8854,16 +8936,17 @@ type benchPipe4F1 struct {
 	fn   func(context.Context, int) (int64, error)
 }
 
-// benchPipe4F1InBatch is the message a stage receives: as many items as the batch= option
-// allows, and the sequence number the source gave the batch, which it keeps
-// from stage to stage (only ordered runs read it).
+// benchPipe4F1InBatch is the message a stage receives: as many items as the
+// batch= option allows, and the sequence number the source gave the batch,
+// which it keeps from stage to stage (only ordered runs read it).
 type benchPipe4F1InBatch struct {
 	seq   uint64
 	items []int
 }
 
-// benchPipe4F1OutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one benchPipe4F1InBatch, and its sequence number.
+// benchPipe4F1OutBatch is the message a stage sends to the next one, or to
+// the sink: the items made from one benchPipe4F1InBatch, and its sequence
+// number.
 type benchPipe4F1OutBatch struct {
 	seq   uint64
 	items []int64
@@ -9060,11 +9143,11 @@ func (s *benchPipe4F1) putOut(free chan []int64, b []int64) {
 	}
 }
 
-// BenchPipe4Run is one execution of a pipeline, started by Start: its goroutines, its
-// context and its outcome.
+// BenchPipe4Run is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
 //
-// The zero value is not usable; a BenchPipe4Run must not be copied. Wait may be called
-// from any goroutine.
+// The zero value is not usable; a BenchPipe4Run must not be copied. Wait may
+// be called from any goroutine.
 type BenchPipe4Run struct {
 	_ benchPipe4NoCopy
 
@@ -9088,8 +9171,8 @@ type BenchPipe4Run struct {
 	failures BenchPipe4Failures // collect mode, guarded by mu
 }
 
-// benchPipe4NewRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
+// benchPipe4NewRun returns a run under parent. window is the most batches an
+// ordered run has in flight; zero for an unordered run.
 func benchPipe4NewRun(parent context.Context, window int) *BenchPipe4Run {
 	r := &BenchPipe4Run{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
@@ -9148,8 +9231,9 @@ func (r *BenchPipe4Run) stop(err error) {
 	r.cancel(err)
 }
 
-// BenchPipe4ItemError reports that a stage failed an item: its function returned an
-// error other than ErrBenchPipe4Skip on the last attempt, or panicked.
+// BenchPipe4ItemError reports that a stage failed an item: its function
+// returned an error other than ErrBenchPipe4Skip on the last attempt, or
+// panicked.
 type BenchPipe4ItemError struct {
 	Stage string // the stage's name
 	Item  any    // the stage's input, the item that failed
@@ -9162,9 +9246,9 @@ func (e *BenchPipe4ItemError) Error() string {
 
 func (e *BenchPipe4ItemError) Unwrap() error { return e.Err }
 
-// BenchPipe4Failures is the error Wait returns in collect mode when items failed: each
-// failure, in the order the stages reported them. errors.Is and errors.As
-// look into every one.
+// BenchPipe4Failures is the error Wait returns in collect mode when items
+// failed: each failure, in the order the stages reported them. errors.Is and
+// errors.As look into every one.
 type BenchPipe4Failures []*BenchPipe4ItemError
 
 func (f BenchPipe4Failures) Error() string {
@@ -9199,7 +9283,8 @@ func (e *BenchPipe4PanicError) Unwrap() error {
 	return err
 }
 
-// benchPipe4NoCopy lets go vet's copylocks check flag copies of a benchPipe4F1 or a BenchPipe4Run.
+// benchPipe4NoCopy lets go vet's copylocks check flag copies of a
+// benchPipe4F1 or a BenchPipe4Run.
 type benchPipe4NoCopy struct{}
 
 func (*benchPipe4NoCopy) Lock() {}
@@ -9213,9 +9298,10 @@ func (s *benchPipe4F1) acquire(r *BenchPipe4Run, done <-chan struct{}) bool {
 	return true
 }
 
-// feedSlice sends src to out in batches as large as the batch= option allows, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
 func (s *benchPipe4F1) feedSlice(r *BenchPipe4Run, src []int, out chan<- benchPipe4F1InBatch) {
 	defer r.wg.Done()
 	defer close(out)
@@ -9326,10 +9412,10 @@ func (s *benchPipe4F1) batchChan(r *BenchPipe4Run, src <-chan int, out chan<- be
 // benchPipe4F2 applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
-// A benchPipe4F2 must be created with [NewBenchPipe4]; the zero value is not usable. A
-// benchPipe4F2 must not be copied after first use. A benchPipe4F2 holds no per-run state,
-// so one benchPipe4F2 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe4F2 must be created with [NewBenchPipe4]; the zero value is not
+// usable. A benchPipe4F2 must not be copied after first use. A benchPipe4F2
+// holds no per-run state, so one benchPipe4F2 may serve several runs, of one
+// or several pipelines, at once; its Stats add up all of them.
 type benchPipe4F2 struct {
 	_ benchPipe4NoCopy
 
@@ -9337,8 +9423,9 @@ type benchPipe4F2 struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
-// benchPipe4F2OutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one benchPipe4F1OutBatch, and its sequence number.
+// benchPipe4F2OutBatch is the message a stage sends to the next one, or to
+// the sink: the items made from one benchPipe4F1OutBatch, and its sequence
+// number.
 type benchPipe4F2OutBatch struct {
 	seq   uint64
 	items []float64
@@ -9527,10 +9614,10 @@ func (s *benchPipe4F2) putOut(free chan []float64, b []float64) {
 // benchPipe4F3 applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
-// A benchPipe4F3 must be created with [NewBenchPipe4]; the zero value is not usable. A
-// benchPipe4F3 must not be copied after first use. A benchPipe4F3 holds no per-run state,
-// so one benchPipe4F3 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe4F3 must be created with [NewBenchPipe4]; the zero value is not
+// usable. A benchPipe4F3 must not be copied after first use. A benchPipe4F3
+// holds no per-run state, so one benchPipe4F3 may serve several runs, of one
+// or several pipelines, at once; its Stats add up all of them.
 type benchPipe4F3 struct {
 	_ benchPipe4NoCopy
 
@@ -9538,8 +9625,9 @@ type benchPipe4F3 struct {
 	fn   func(context.Context, float64) (uint64, error)
 }
 
-// benchPipe4F3OutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one benchPipe4F2OutBatch, and its sequence number.
+// benchPipe4F3OutBatch is the message a stage sends to the next one, or to
+// the sink: the items made from one benchPipe4F2OutBatch, and its sequence
+// number.
 type benchPipe4F3OutBatch struct {
 	seq   uint64
 	items []uint64
@@ -9877,17 +9965,19 @@ func (p *BenchPipe4) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 
 // BenchPipe4Ordered: generated from the pipeline directive in pipeline.go.
 
-// ErrBenchPipe4OrderedSkip is returned by a stage function to drop its item: no output, no
-// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+// ErrBenchPipe4OrderedSkip is returned by a stage function to drop its item:
+// no output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
 var ErrBenchPipe4OrderedSkip = errors.New("pipeline: skip item")
 
-// benchPipe4OrderedF1 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// benchPipe4OrderedF1 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A benchPipe4OrderedF1 must be created with [NewBenchPipe4Ordered]; the zero value is not usable. A
-// benchPipe4OrderedF1 must not be copied after first use. A benchPipe4OrderedF1 holds no per-run state,
-// so one benchPipe4OrderedF1 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe4OrderedF1 must be created with [NewBenchPipe4Ordered]; the
+// zero value is not usable. A benchPipe4OrderedF1 must not be copied after
+// first use. A benchPipe4OrderedF1 holds no per-run state, so one
+// benchPipe4OrderedF1 may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
 type benchPipe4OrderedF1 struct {
 	_ benchPipe4OrderedNoCopy
 
@@ -9895,16 +9985,17 @@ type benchPipe4OrderedF1 struct {
 	fn   func(context.Context, int) (int64, error)
 }
 
-// benchPipe4OrderedF1InBatch is the message a stage receives: as many items as the batch= option
-// allows, and the sequence number the source gave the batch, which it keeps
-// from stage to stage (only ordered runs read it).
+// benchPipe4OrderedF1InBatch is the message a stage receives: as many items
+// as the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
 type benchPipe4OrderedF1InBatch struct {
 	seq   uint64
 	items []int
 }
 
-// benchPipe4OrderedF1OutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one benchPipe4OrderedF1InBatch, and its sequence number.
+// benchPipe4OrderedF1OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one benchPipe4OrderedF1InBatch, and
+// its sequence number.
 type benchPipe4OrderedF1OutBatch struct {
 	seq   uint64
 	items []int64
@@ -10101,11 +10192,11 @@ func (s *benchPipe4OrderedF1) putOut(free chan []int64, b []int64) {
 	}
 }
 
-// BenchPipe4OrderedRun is one execution of a pipeline, started by Start: its goroutines, its
-// context and its outcome.
+// BenchPipe4OrderedRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
 //
-// The zero value is not usable; a BenchPipe4OrderedRun must not be copied. Wait may be called
-// from any goroutine.
+// The zero value is not usable; a BenchPipe4OrderedRun must not be copied.
+// Wait may be called from any goroutine.
 type BenchPipe4OrderedRun struct {
 	_ benchPipe4OrderedNoCopy
 
@@ -10129,8 +10220,8 @@ type BenchPipe4OrderedRun struct {
 	failures BenchPipe4OrderedFailures // collect mode, guarded by mu
 }
 
-// benchPipe4OrderedNewRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
+// benchPipe4OrderedNewRun returns a run under parent. window is the most
+// batches an ordered run has in flight; zero for an unordered run.
 func benchPipe4OrderedNewRun(parent context.Context, window int) *BenchPipe4OrderedRun {
 	r := &BenchPipe4OrderedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
@@ -10189,8 +10280,9 @@ func (r *BenchPipe4OrderedRun) stop(err error) {
 	r.cancel(err)
 }
 
-// BenchPipe4OrderedItemError reports that a stage failed an item: its function returned an
-// error other than ErrBenchPipe4OrderedSkip on the last attempt, or panicked.
+// BenchPipe4OrderedItemError reports that a stage failed an item: its
+// function returned an error other than ErrBenchPipe4OrderedSkip on the last
+// attempt, or panicked.
 type BenchPipe4OrderedItemError struct {
 	Stage string // the stage's name
 	Item  any    // the stage's input, the item that failed
@@ -10203,9 +10295,9 @@ func (e *BenchPipe4OrderedItemError) Error() string {
 
 func (e *BenchPipe4OrderedItemError) Unwrap() error { return e.Err }
 
-// BenchPipe4OrderedFailures is the error Wait returns in collect mode when items failed: each
-// failure, in the order the stages reported them. errors.Is and errors.As
-// look into every one.
+// BenchPipe4OrderedFailures is the error Wait returns in collect mode when
+// items failed: each failure, in the order the stages reported them.
+// errors.Is and errors.As look into every one.
 type BenchPipe4OrderedFailures []*BenchPipe4OrderedItemError
 
 func (f BenchPipe4OrderedFailures) Error() string {
@@ -10223,7 +10315,8 @@ func (f BenchPipe4OrderedFailures) Unwrap() []error {
 	return errs
 }
 
-// BenchPipe4OrderedPanicError is the error of an item whose stage function panicked.
+// BenchPipe4OrderedPanicError is the error of an item whose stage function
+// panicked.
 type BenchPipe4OrderedPanicError struct {
 	Value any    // the value passed to panic
 	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
@@ -10240,7 +10333,8 @@ func (e *BenchPipe4OrderedPanicError) Unwrap() error {
 	return err
 }
 
-// benchPipe4OrderedNoCopy lets go vet's copylocks check flag copies of a benchPipe4OrderedF1 or a BenchPipe4OrderedRun.
+// benchPipe4OrderedNoCopy lets go vet's copylocks check flag copies of a
+// benchPipe4OrderedF1 or a BenchPipe4OrderedRun.
 type benchPipe4OrderedNoCopy struct{}
 
 func (*benchPipe4OrderedNoCopy) Lock() {}
@@ -10259,9 +10353,10 @@ func (s *benchPipe4OrderedF1) acquire(r *BenchPipe4OrderedRun, done <-chan struc
 	}
 }
 
-// feedSlice sends src to out in batches as large as the batch= option allows, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
 func (s *benchPipe4OrderedF1) feedSlice(r *BenchPipe4OrderedRun, src []int, out chan<- benchPipe4OrderedF1InBatch) {
 	defer r.wg.Done()
 	defer close(out)
@@ -10369,13 +10464,14 @@ func (s *benchPipe4OrderedF1) batchChan(r *BenchPipe4OrderedRun, src <-chan int,
 	}
 }
 
-// benchPipe4OrderedF2 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// benchPipe4OrderedF2 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A benchPipe4OrderedF2 must be created with [NewBenchPipe4Ordered]; the zero value is not usable. A
-// benchPipe4OrderedF2 must not be copied after first use. A benchPipe4OrderedF2 holds no per-run state,
-// so one benchPipe4OrderedF2 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe4OrderedF2 must be created with [NewBenchPipe4Ordered]; the
+// zero value is not usable. A benchPipe4OrderedF2 must not be copied after
+// first use. A benchPipe4OrderedF2 holds no per-run state, so one
+// benchPipe4OrderedF2 may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
 type benchPipe4OrderedF2 struct {
 	_ benchPipe4OrderedNoCopy
 
@@ -10383,8 +10479,9 @@ type benchPipe4OrderedF2 struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
-// benchPipe4OrderedF2OutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one benchPipe4OrderedF1OutBatch, and its sequence number.
+// benchPipe4OrderedF2OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one benchPipe4OrderedF1OutBatch, and
+// its sequence number.
 type benchPipe4OrderedF2OutBatch struct {
 	seq   uint64
 	items []float64
@@ -10570,13 +10667,14 @@ func (s *benchPipe4OrderedF2) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// benchPipe4OrderedF3 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// benchPipe4OrderedF3 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A benchPipe4OrderedF3 must be created with [NewBenchPipe4Ordered]; the zero value is not usable. A
-// benchPipe4OrderedF3 must not be copied after first use. A benchPipe4OrderedF3 holds no per-run state,
-// so one benchPipe4OrderedF3 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe4OrderedF3 must be created with [NewBenchPipe4Ordered]; the
+// zero value is not usable. A benchPipe4OrderedF3 must not be copied after
+// first use. A benchPipe4OrderedF3 holds no per-run state, so one
+// benchPipe4OrderedF3 may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
 type benchPipe4OrderedF3 struct {
 	_ benchPipe4OrderedNoCopy
 
@@ -10584,8 +10682,9 @@ type benchPipe4OrderedF3 struct {
 	fn   func(context.Context, float64) (uint64, error)
 }
 
-// benchPipe4OrderedF3OutBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one benchPipe4OrderedF2OutBatch, and its sequence number.
+// benchPipe4OrderedF3OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one benchPipe4OrderedF2OutBatch, and
+// its sequence number.
 type benchPipe4OrderedF3OutBatch struct {
 	seq   uint64
 	items []uint64

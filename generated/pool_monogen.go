@@ -23,18 +23,18 @@ import (
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take tinyPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about tinyPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take tinyPoolChunkTime, at most twice the last.
+// Slow items go out one at a time, cheap ones by the tens of thousands, and
+// an item waits in a chunk behind at most about tinyPoolChunkTime of items
+// that have proved cheap. No chunk is larger than a share of what is left,
+// so that the helpers finish together. The clock is read once per chunk.
 //
-// tinyPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
+// tinyPoolChunkTime is small next to a slow item and large next to the cost
+// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
+// the tiniest items well under 1%.
 const tinyPoolChunkTime = 50 * time.Microsecond
 
 // tinyPoolBatch is one Map call, shared by the workers helping with it.
@@ -68,9 +68,9 @@ type tinyPoolBatch struct {
 // failed or never ran, and an error that says what came first: the failed
 // item's error (after its retries) wrapped with its index; ctx.Err() if ctx
 // was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrTinyPoolClosed. An item that fails once the batch has stopped (as a
-// function that honours its context does) does not change the error. The
-// error is nil if every item succeeded.
+// queued, ErrTinyPoolClosed. An item that fails once the batch has stopped
+// (as a function that honours its context does) does not change the error.
+// The error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -108,9 +108,9 @@ func (p *TinyPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	// Shutdown stops the batch with ErrTinyPoolClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed). If it has begun, fail
-	// runs at once.
+	// Shutdown stops the batch with ErrTinyPoolClosed, recorded before the
+	// items see their contexts cancelled (see itemFailed). If it has begun,
+	// fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrTinyPoolClosed) })()
 
 	for range helpers {
@@ -185,9 +185,9 @@ func (p *TinyPool) runBatch(b *tinyPoolBatch) {
 	}
 }
 
-// tinyPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take tinyPoolChunkTime at that
-// pace, at least one, at most twice size.
+// tinyPoolNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// tinyPoolChunkTime at that pace, at least one, at most twice size.
 func tinyPoolNextChunk(size, k int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 2 * size
@@ -240,8 +240,8 @@ func (p *TinyPool) runChunk(b *tinyPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// tinyPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
+// tinyPoolSpinLimit is how many times a goroutine retries before parking
+// when it finds another one in the middle of a step of a few instructions: a
 // producer between claiming a slot and publishing it, or a worker between
 // claiming tasks and freeing their slots. The other goroutine is almost
 // always running on another core and done within the spin; when it is not,
@@ -441,23 +441,25 @@ func (p *TinyPool) signalSpace() bool {
 	}
 }
 
-// ErrTinyPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [TinyPool.Shutdown]).
+// ErrTinyPoolClosed is returned by Submit, TrySubmit and Map after Close or
+// Shutdown has begun, and delivered to the handler for a job that Shutdown
+// could not return because it had already returned (see
+// [TinyPool.Shutdown]).
 var ErrTinyPoolClosed = errors.New("pool: closed")
 
 // ErrTinyPoolFull is returned by TrySubmit when the queue has no room.
 var ErrTinyPoolFull = errors.New("pool: queue full")
 
-// tinyPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// tinyPoolDefaultQueue is the queue capacity used when the queue= option is
+// not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const tinyPoolDefaultQueue = 256
 
 // TinyPool runs a function over submitted jobs on a bounded set of workers.
 //
-// A TinyPool must be created with [NewTinyPool]; the zero value is not usable. A TinyPool
-// must not be copied after first use. All methods are safe for concurrent use.
+// A TinyPool must be created with [NewTinyPool]; the zero value is not
+// usable. A TinyPool must not be copied after first use. All methods are
+// safe for concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -524,17 +526,17 @@ type tinyPoolWorker struct {
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on TinyPool.idle; guarded by TinyPool.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than tinyPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// tinyPoolCheapJob (see timeClaim); untimed counts the claims since.
+	// Only the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by tinyPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by tinyPoolClaimBits, | its length (zero
+	// before the first); done, the position of the last task the worker
+	// finished or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -570,9 +572,10 @@ func (p *TinyPool) deliver(in int, out int, err error) {
 }
 
 // Submit queues in to be run, waiting while the queue is full. It returns
-// ErrTinyPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
-// before there is room; the job is then not queued. ctx bounds only the wait
-// for room: the job itself runs under the pool's context (see Shutdown).
+// ErrTinyPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is
+// done before there is room; the job is then not queued. ctx bounds only the
+// wait for room: the job itself runs under the pool's context (see
+// Shutdown).
 //
 // Submit of a job happens before the job runs.
 func (p *TinyPool) Submit(ctx context.Context, in int) error {
@@ -639,8 +642,8 @@ func (p *TinyPool) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrTinyPoolFull if the queue is full and ErrTinyPoolClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrTinyPoolFull if the queue is full and ErrTinyPoolClosed if Close or
+// Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *TinyPool) TrySubmit(in int) error {
@@ -887,19 +890,19 @@ func (p *TinyPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// tinyPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// tinyPoolNoCopy may be embedded into structs which must not be copied after
+// first use; go vet's copylocks check reports copies.
 type tinyPoolNoCopy struct{}
 
 func (*tinyPoolNoCopy) Lock() {}
 
 func (*tinyPoolNoCopy) Unlock() {}
 
-// tinyPoolQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
+// tinyPoolQueue is a bounded multi-producer multi-consumer ring of tasks
+// (Dmitry Vyukov's design): a producer claims a position with one CAS on
+// tail and publishes the task through the slot's sequence number, a consumer
+// claims with one CAS on head (several tasks at once when many are queued,
+// see claim) and frees each slot through its sequence number. Producers and
 // consumers touch different counters and never take a lock, which is where
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
@@ -917,15 +920,15 @@ type tinyPoolQueue struct {
 	slots []tinyPoolSlot
 }
 
-// tinyPoolSlot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// tinyPoolSlot holds one task. seq == pos: free for the push at pos; seq ==
+// pos+1: holds the task pushed at pos, ready to pop.
 type tinyPoolSlot struct {
 	seq atomic.Uint64
 	t   tinyPoolTask
 }
 
-// tinyPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// tinyPoolClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const tinyPoolClosedBit = 1 << 63
 
 type tinyPoolPushResult uint8
@@ -1156,19 +1159,19 @@ func (p *TinyPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// tinyPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// tinyPoolCacheLine is the assumed size of a CPU cache line. Each counter is
+// padded to one so that workers updating different counters do not contend.
 const tinyPoolCacheLine = 64
 
 // tinyPoolClaimBits is the width of a claim's length in a worker's claim field,
 // whose upper bits hold the low bits of its first position.
 //
-// Taking over claimed tasks. A worker claims up to tinyPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
+// Taking over claimed tasks. A worker claims up to tinyPoolMaxClaim queued
+// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
+// gets its throughput. But a claim must not keep its tasks from idle
+// workers: if one of them is slow, those behind it would wait for it while
+// other workers idle, and a burst of jobs of unequal length would take up to
+// W times as long as on a channel pool (one worker running every slow job
 // while the others idle). So a worker leaves its claimed tasks in their
 // slots, publishes the claim (its claim field), and takes each task only
 // when it starts it; a worker that finds the queue empty (a hunter) takes
@@ -1204,21 +1207,22 @@ const tinyPoolClaimBits = 7
 // tinyPoolCheapJob is the longest job that a worker takes with others of its
 // claim at once, and for which the store to done would cost more than 1%.
 //
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than tinyPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in tinyPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than tinyPoolCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long as
+// it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in tinyPoolTimeEvery of those
+// taken whole: a clock read costs about as much as a cheap job. A worker
+// that had to wait for work does not know what comes next, and shares.
 const tinyPoolCheapJob = time.Microsecond
 
-// tinyPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+// tinyPoolTimeEvery is how many claims taken whole a worker makes per one it
+// times.
 const tinyPoolTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -1234,9 +1238,9 @@ func (w *tinyPoolWorker) timeClaim() bool {
 	return true
 }
 
-// tinyPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
+// tinyPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
+// field, holds. The position is rebuilt from its low bits and the queue's
+// head, which a claim not finished is less than a lap behind.
 func tinyPoolClaimAt(c, head uint64) (pos, n uint64) {
 	const posMask = 1<<(64-tinyPoolClaimBits) - 1
 	return head - (head-c>>tinyPoolClaimBits)&posMask, c & (1<<tinyPoolClaimBits - 1)
@@ -1359,18 +1363,18 @@ func NewTinyPool(onResult func(int, int, error)) *TinyPool {
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take spinPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about spinPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take spinPoolChunkTime, at most twice the last.
+// Slow items go out one at a time, cheap ones by the tens of thousands, and
+// an item waits in a chunk behind at most about spinPoolChunkTime of items
+// that have proved cheap. No chunk is larger than a share of what is left,
+// so that the helpers finish together. The clock is read once per chunk.
 //
-// spinPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
+// spinPoolChunkTime is small next to a slow item and large next to the cost
+// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
+// the tiniest items well under 1%.
 const spinPoolChunkTime = 50 * time.Microsecond
 
 // spinPoolBatch is one Map call, shared by the workers helping with it.
@@ -1404,9 +1408,9 @@ type spinPoolBatch struct {
 // failed or never ran, and an error that says what came first: the failed
 // item's error (after its retries) wrapped with its index; ctx.Err() if ctx
 // was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrSpinPoolClosed. An item that fails once the batch has stopped (as a
-// function that honours its context does) does not change the error. The
-// error is nil if every item succeeded.
+// queued, ErrSpinPoolClosed. An item that fails once the batch has stopped
+// (as a function that honours its context does) does not change the error.
+// The error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -1444,9 +1448,9 @@ func (p *SpinPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	// Shutdown stops the batch with ErrSpinPoolClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed). If it has begun, fail
-	// runs at once.
+	// Shutdown stops the batch with ErrSpinPoolClosed, recorded before the
+	// items see their contexts cancelled (see itemFailed). If it has begun,
+	// fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrSpinPoolClosed) })()
 
 	for range helpers {
@@ -1521,9 +1525,9 @@ func (p *SpinPool) runBatch(b *spinPoolBatch) {
 	}
 }
 
-// spinPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take spinPoolChunkTime at that
-// pace, at least one, at most twice size.
+// spinPoolNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// spinPoolChunkTime at that pace, at least one, at most twice size.
 func spinPoolNextChunk(size, k int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 2 * size
@@ -1576,8 +1580,8 @@ func (p *SpinPool) runChunk(b *spinPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// spinPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
+// spinPoolSpinLimit is how many times a goroutine retries before parking
+// when it finds another one in the middle of a step of a few instructions: a
 // producer between claiming a slot and publishing it, or a worker between
 // claiming tasks and freeing their slots. The other goroutine is almost
 // always running on another core and done within the spin; when it is not,
@@ -1777,23 +1781,25 @@ func (p *SpinPool) signalSpace() bool {
 	}
 }
 
-// ErrSpinPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [SpinPool.Shutdown]).
+// ErrSpinPoolClosed is returned by Submit, TrySubmit and Map after Close or
+// Shutdown has begun, and delivered to the handler for a job that Shutdown
+// could not return because it had already returned (see
+// [SpinPool.Shutdown]).
 var ErrSpinPoolClosed = errors.New("pool: closed")
 
 // ErrSpinPoolFull is returned by TrySubmit when the queue has no room.
 var ErrSpinPoolFull = errors.New("pool: queue full")
 
-// spinPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// spinPoolDefaultQueue is the queue capacity used when the queue= option is
+// not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const spinPoolDefaultQueue = 256
 
 // SpinPool runs a function over submitted jobs on a bounded set of workers.
 //
-// A SpinPool must be created with [NewSpinPool]; the zero value is not usable. A SpinPool
-// must not be copied after first use. All methods are safe for concurrent use.
+// A SpinPool must be created with [NewSpinPool]; the zero value is not
+// usable. A SpinPool must not be copied after first use. All methods are
+// safe for concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -1860,17 +1866,17 @@ type spinPoolWorker struct {
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on SpinPool.idle; guarded by SpinPool.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than spinPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// spinPoolCheapJob (see timeClaim); untimed counts the claims since.
+	// Only the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by spinPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by spinPoolClaimBits, | its length (zero
+	// before the first); done, the position of the last task the worker
+	// finished or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -1906,9 +1912,10 @@ func (p *SpinPool) deliver(in int, out int, err error) {
 }
 
 // Submit queues in to be run, waiting while the queue is full. It returns
-// ErrSpinPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
-// before there is room; the job is then not queued. ctx bounds only the wait
-// for room: the job itself runs under the pool's context (see Shutdown).
+// ErrSpinPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is
+// done before there is room; the job is then not queued. ctx bounds only the
+// wait for room: the job itself runs under the pool's context (see
+// Shutdown).
 //
 // Submit of a job happens before the job runs.
 func (p *SpinPool) Submit(ctx context.Context, in int) error {
@@ -1975,8 +1982,8 @@ func (p *SpinPool) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrSpinPoolFull if the queue is full and ErrSpinPoolClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrSpinPoolFull if the queue is full and ErrSpinPoolClosed if Close or
+// Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *SpinPool) TrySubmit(in int) error {
@@ -2223,19 +2230,19 @@ func (p *SpinPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// spinPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// spinPoolNoCopy may be embedded into structs which must not be copied after
+// first use; go vet's copylocks check reports copies.
 type spinPoolNoCopy struct{}
 
 func (*spinPoolNoCopy) Lock() {}
 
 func (*spinPoolNoCopy) Unlock() {}
 
-// spinPoolQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
+// spinPoolQueue is a bounded multi-producer multi-consumer ring of tasks
+// (Dmitry Vyukov's design): a producer claims a position with one CAS on
+// tail and publishes the task through the slot's sequence number, a consumer
+// claims with one CAS on head (several tasks at once when many are queued,
+// see claim) and frees each slot through its sequence number. Producers and
 // consumers touch different counters and never take a lock, which is where
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
@@ -2253,15 +2260,15 @@ type spinPoolQueue struct {
 	slots []spinPoolSlot
 }
 
-// spinPoolSlot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// spinPoolSlot holds one task. seq == pos: free for the push at pos; seq ==
+// pos+1: holds the task pushed at pos, ready to pop.
 type spinPoolSlot struct {
 	seq atomic.Uint64
 	t   spinPoolTask
 }
 
-// spinPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// spinPoolClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const spinPoolClosedBit = 1 << 63
 
 type spinPoolPushResult uint8
@@ -2492,19 +2499,19 @@ func (p *SpinPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// spinPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// spinPoolCacheLine is the assumed size of a CPU cache line. Each counter is
+// padded to one so that workers updating different counters do not contend.
 const spinPoolCacheLine = 64
 
 // spinPoolClaimBits is the width of a claim's length in a worker's claim field,
 // whose upper bits hold the low bits of its first position.
 //
-// Taking over claimed tasks. A worker claims up to spinPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
+// Taking over claimed tasks. A worker claims up to spinPoolMaxClaim queued
+// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
+// gets its throughput. But a claim must not keep its tasks from idle
+// workers: if one of them is slow, those behind it would wait for it while
+// other workers idle, and a burst of jobs of unequal length would take up to
+// W times as long as on a channel pool (one worker running every slow job
 // while the others idle). So a worker leaves its claimed tasks in their
 // slots, publishes the claim (its claim field), and takes each task only
 // when it starts it; a worker that finds the queue empty (a hunter) takes
@@ -2540,21 +2547,22 @@ const spinPoolClaimBits = 7
 // spinPoolCheapJob is the longest job that a worker takes with others of its
 // claim at once, and for which the store to done would cost more than 1%.
 //
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than spinPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in spinPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than spinPoolCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long as
+// it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in spinPoolTimeEvery of those
+// taken whole: a clock read costs about as much as a cheap job. A worker
+// that had to wait for work does not know what comes next, and shares.
 const spinPoolCheapJob = time.Microsecond
 
-// spinPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+// spinPoolTimeEvery is how many claims taken whole a worker makes per one it
+// times.
 const spinPoolTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -2570,9 +2578,9 @@ func (w *spinPoolWorker) timeClaim() bool {
 	return true
 }
 
-// spinPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
+// spinPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
+// field, holds. The position is rebuilt from its low bits and the queue's
+// head, which a claim not finished is less than a lap behind.
 func spinPoolClaimAt(c, head uint64) (pos, n uint64) {
 	const posMask = 1<<(64-spinPoolClaimBits) - 1
 	return head - (head-c>>spinPoolClaimBits)&posMask, c & (1<<spinPoolClaimBits - 1)
@@ -2695,14 +2703,14 @@ func NewSpinPool(onResult func(int, int, error)) *SpinPool {
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
 // chunk's pace says will take napPoolChunkTime, at most twice the last. Slow
 // items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about napPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
+// item waits in a chunk behind at most about napPoolChunkTime of items that
+// have proved cheap. No chunk is larger than a share of what is left, so
+// that the helpers finish together. The clock is read once per chunk.
 //
 // napPoolChunkTime is small next to a slow item and large next to the cost of a
 // chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
@@ -2857,9 +2865,9 @@ func (p *NapPool) runBatch(b *napPoolBatch) {
 	}
 }
 
-// napPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take napPoolChunkTime at that
-// pace, at least one, at most twice size.
+// napPoolNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// napPoolChunkTime at that pace, at least one, at most twice size.
 func napPoolNextChunk(size, k int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 2 * size
@@ -3113,23 +3121,24 @@ func (p *NapPool) signalSpace() bool {
 	}
 }
 
-// ErrNapPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [NapPool.Shutdown]).
+// ErrNapPoolClosed is returned by Submit, TrySubmit and Map after Close or
+// Shutdown has begun, and delivered to the handler for a job that Shutdown
+// could not return because it had already returned (see [NapPool.Shutdown]).
 var ErrNapPoolClosed = errors.New("pool: closed")
 
 // ErrNapPoolFull is returned by TrySubmit when the queue has no room.
 var ErrNapPoolFull = errors.New("pool: queue full")
 
-// napPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// napPoolDefaultQueue is the queue capacity used when the queue= option is
+// not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const napPoolDefaultQueue = 256
 
 // NapPool runs a function over submitted jobs on a bounded set of workers.
 //
-// A NapPool must be created with [NewNapPool]; the zero value is not usable. A NapPool
-// must not be copied after first use. All methods are safe for concurrent use.
+// A NapPool must be created with [NewNapPool]; the zero value is not usable.
+// A NapPool must not be copied after first use. All methods are safe for
+// concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -3196,17 +3205,17 @@ type napPoolWorker struct {
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on NapPool.idle; guarded by NapPool.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than napPoolCheapJob (see timeClaim); untimed counts the claims since. Only
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// napPoolCheapJob (see timeClaim); untimed counts the claims since. Only
 	// the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by napPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by napPoolClaimBits, | its length (zero
+	// before the first); done, the position of the last task the worker
+	// finished or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -3310,8 +3319,8 @@ func (p *NapPool) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrNapPoolFull if the queue is full and ErrNapPoolClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrNapPoolFull if the queue is full and ErrNapPoolClosed if Close or
+// Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *NapPool) TrySubmit(in int) error {
@@ -3558,8 +3567,8 @@ func (p *NapPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// napPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// napPoolNoCopy may be embedded into structs which must not be copied after
+// first use; go vet's copylocks check reports copies.
 type napPoolNoCopy struct{}
 
 func (*napPoolNoCopy) Lock() {}
@@ -3588,15 +3597,15 @@ type napPoolQueue struct {
 	slots []napPoolSlot
 }
 
-// napPoolSlot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// napPoolSlot holds one task. seq == pos: free for the push at pos; seq ==
+// pos+1: holds the task pushed at pos, ready to pop.
 type napPoolSlot struct {
 	seq atomic.Uint64
 	t   napPoolTask
 }
 
-// napPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// napPoolClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const napPoolClosedBit = 1 << 63
 
 type napPoolPushResult uint8
@@ -3827,8 +3836,8 @@ func (p *NapPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// napPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// napPoolCacheLine is the assumed size of a CPU cache line. Each counter is
+// padded to one so that workers updating different counters do not contend.
 const napPoolCacheLine = 64
 
 // napPoolClaimBits is the width of a claim's length in a worker's claim field,
@@ -3875,21 +3884,22 @@ const napPoolClaimBits = 7
 // napPoolCheapJob is the longest job that a worker takes with others of its
 // claim at once, and for which the store to done would cost more than 1%.
 //
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than napPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in napPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than napPoolCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long as
+// it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in napPoolTimeEvery of those
+// taken whole: a clock read costs about as much as a cheap job. A worker
+// that had to wait for work does not know what comes next, and shares.
 const napPoolCheapJob = time.Microsecond
 
-// napPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+// napPoolTimeEvery is how many claims taken whole a worker makes per one it
+// times.
 const napPoolTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -4030,14 +4040,14 @@ func NewNapPool(onResult func(int, int, error)) *NapPool {
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
 // chunk's pace says will take resizerChunkTime, at most twice the last. Slow
 // items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about resizerChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
+// item waits in a chunk behind at most about resizerChunkTime of items that
+// have proved cheap. No chunk is larger than a share of what is left, so
+// that the helpers finish together. The clock is read once per chunk.
 //
 // resizerChunkTime is small next to a slow item and large next to the cost of a
 // chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
@@ -4197,9 +4207,9 @@ func (p *Resizer) runBatch(b *resizerBatch) {
 	}
 }
 
-// resizerNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take resizerChunkTime at that
-// pace, at least one, at most twice size.
+// resizerNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// resizerChunkTime at that pace, at least one, at most twice size.
 func resizerNextChunk(size, k int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 2 * size
@@ -4456,23 +4466,24 @@ func (p *Resizer) signalSpace() bool {
 	}
 }
 
-// ErrResizerClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [Resizer.Shutdown]).
+// ErrResizerClosed is returned by Submit, TrySubmit and Map after Close or
+// Shutdown has begun, and delivered to the handler for a job that Shutdown
+// could not return because it had already returned (see [Resizer.Shutdown]).
 var ErrResizerClosed = errors.New("pool: closed")
 
 // ErrResizerFull is returned by TrySubmit when the queue has no room.
 var ErrResizerFull = errors.New("pool: queue full")
 
-// resizerDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// resizerDefaultQueue is the queue capacity used when the queue= option is
+// not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const resizerDefaultQueue = 256
 
 // Resizer runs a function over submitted jobs on a bounded set of workers.
 //
-// A Resizer must be created with [NewResizer]; the zero value is not usable. A Resizer
-// must not be copied after first use. All methods are safe for concurrent use.
+// A Resizer must be created with [NewResizer]; the zero value is not usable.
+// A Resizer must not be copied after first use. All methods are safe for
+// concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -4540,17 +4551,17 @@ type resizerWorker struct {
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on Resizer.idle; guarded by Resizer.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than resizerCheapJob (see timeClaim); untimed counts the claims since. Only
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// resizerCheapJob (see timeClaim); untimed counts the claims since. Only
 	// the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by resizerClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by resizerClaimBits, | its length (zero
+	// before the first); done, the position of the last task the worker
+	// finished or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -4593,8 +4604,8 @@ func (p *Resizer) deliver(in Job, out Result, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *Resizer) Submit(ctx context.Context, in Job) error {
-	// Counted before the send so that ResizerStats never shows a job finished
-	// before it was submitted.
+	// Counted before the send so that ResizerStats never shows a job
+	// finished before it was submitted.
 	p.stats.submitted.Add(1)
 	err := p.send(ctx, resizerTask{in: in})
 	if err != nil {
@@ -4662,8 +4673,8 @@ func (p *Resizer) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrResizerFull if the queue is full and ErrResizerClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrResizerFull if the queue is full and ErrResizerClosed if Close or
+// Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *Resizer) TrySubmit(in Job) error {
@@ -4925,8 +4936,8 @@ func (p *Resizer) runJob(in Job) {
 	p.deliver(in, out, err)
 }
 
-// resizerNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// resizerNoCopy may be embedded into structs which must not be copied after
+// first use; go vet's copylocks check reports copies.
 type resizerNoCopy struct{}
 
 func (*resizerNoCopy) Lock() {}
@@ -4955,15 +4966,15 @@ type resizerQueue struct {
 	slots []resizerSlot
 }
 
-// resizerSlot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// resizerSlot holds one task. seq == pos: free for the push at pos; seq ==
+// pos+1: holds the task pushed at pos, ready to pop.
 type resizerSlot struct {
 	seq atomic.Uint64
 	t   resizerTask
 }
 
-// resizerClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// resizerClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const resizerClosedBit = 1 << 63
 
 type resizerPushResult uint8
@@ -5198,13 +5209,13 @@ func (p *Resizer) attempt(ctx context.Context, in Job) (out Result, err error) {
 	return p.call(ctx, in)
 }
 
-// resizerMaxBackoff caps the doubling delay so that it cannot overflow, whatever
-// the number of retries.
+// resizerMaxBackoff caps the doubling delay so that it cannot overflow,
+// whatever the number of retries.
 const resizerMaxBackoff = time.Hour
 
-// resizerNextBackoff returns the delay after d: twice d up to resizerMaxBackoff. A delay
-// already at or above resizerMaxBackoff stays as it is: neither shrunk to the cap
-// nor doubled past the largest Duration.
+// resizerNextBackoff returns the delay after d: twice d up to
+// resizerMaxBackoff. A delay already at or above resizerMaxBackoff stays as
+// it is: neither shrunk to the cap nor doubled past the largest Duration.
 func resizerNextBackoff(d time.Duration) time.Duration {
 	if d >= resizerMaxBackoff {
 		return d
@@ -5212,10 +5223,10 @@ func resizerNextBackoff(d time.Duration) time.Duration {
 	return min(2*d, resizerMaxBackoff)
 }
 
-// retry re-attempts a job that failed with err, up to the retries= option times,
-// sleeping with exponential backoff and jitter between attempts. It gives up
-// early when ctx is done (Shutdown, Map cancellation) or the job panicked,
-// and returns the last attempt's outcome.
+// retry re-attempts a job that failed with err, up to the retries= option
+// times, sleeping with exponential backoff and jitter between attempts. It
+// gives up early when ctx is done (Shutdown, Map cancellation) or the job
+// panicked, and returns the last attempt's outcome.
 func (p *Resizer) retry(ctx context.Context, in Job, err error) (Result, error) {
 	var out Result
 	delay := (1 * time.Millisecond)
@@ -5238,9 +5249,9 @@ func (p *Resizer) retry(ctx context.Context, in Job, err error) (Result, error) 
 	return out, err
 }
 
-// resizerJitter returns a duration drawn uniformly from [d/2, d): "equal jitter",
-// which spreads retries of jobs that failed together while keeping most of
-// the intended delay.
+// resizerJitter returns a duration drawn uniformly from [d/2, d): "equal
+// jitter", which spreads retries of jobs that failed together while keeping
+// most of the intended delay.
 func resizerJitter(d time.Duration) time.Duration {
 	half := d / 2
 	if half <= 0 {
@@ -5261,11 +5272,12 @@ func resizerSleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// ResizerStats is a snapshot of a pool's counters. Every job submitted is, at any
-// moment, queued, in flight, completed, failed, or returned by Shutdown
-// (Unrun); a Map call counts each of its items as a job. The counters are
-// read one by one while the pool runs, so a snapshot taken then may be off
-// by the jobs that moved meanwhile; once Close or Shutdown has returned,
+// ResizerStats is a snapshot of a pool's counters. Every job submitted is,
+// at any moment, queued, in flight, completed, failed, or returned by
+// Shutdown (Unrun); a Map call counts each of its items as a job. The
+// counters are read one by one while the pool runs, so a snapshot taken then
+// may be off by the jobs that moved meanwhile; once Close or Shutdown has
+// returned,
 //
 //	Submitted == Completed + Failed + Unrun
 type ResizerStats struct {
@@ -5278,8 +5290,8 @@ type ResizerStats struct {
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 }
 
-// resizerCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// resizerCacheLine is the assumed size of a CPU cache line. Each counter is
+// padded to one so that workers updating different counters do not contend.
 const resizerCacheLine = 64
 
 // resizerPaddedUint64 is an atomic counter alone on its cache line.
@@ -5294,7 +5306,8 @@ type resizerPaddedInt64 struct {
 	_ [resizerCacheLine - 8]byte
 }
 
-// resizerCounters are the metrics of a pool, updated only under the metrics= option.
+// resizerCounters are the metrics of a pool, updated only under the metrics=
+// option.
 type resizerCounters struct {
 	submitted resizerPaddedUint64
 	completed resizerPaddedUint64
@@ -5362,21 +5375,22 @@ const resizerClaimBits = 7
 // resizerCheapJob is the longest job that a worker takes with others of its
 // claim at once, and for which the store to done would cost more than 1%.
 //
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than resizerCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in resizerTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than resizerCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long as
+// it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in resizerTimeEvery of those
+// taken whole: a clock read costs about as much as a cheap job. A worker
+// that had to wait for work does not know what comes next, and shares.
 const resizerCheapJob = time.Microsecond
 
-// resizerTimeEvery is how many claims taken whole a worker makes per one it times.
+// resizerTimeEvery is how many claims taken whole a worker makes per one it
+// times.
 const resizerTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -5935,23 +5949,24 @@ func (p *Sender) signalSpace() bool {
 	}
 }
 
-// ErrSenderClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [Sender.Shutdown]).
+// ErrSenderClosed is returned by Submit, TrySubmit and Map after Close or
+// Shutdown has begun, and delivered to the handler for a job that Shutdown
+// could not return because it had already returned (see [Sender.Shutdown]).
 var ErrSenderClosed = errors.New("pool: closed")
 
 // ErrSenderFull is returned by TrySubmit when the queue has no room.
 var ErrSenderFull = errors.New("pool: queue full")
 
-// senderDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// senderDefaultQueue is the queue capacity used when the queue= option is
+// not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const senderDefaultQueue = 256
 
 // Sender runs a function over submitted jobs on a bounded set of workers.
 //
-// A Sender must be created with [NewSender]; the zero value is not usable. A Sender
-// must not be copied after first use. All methods are safe for concurrent use.
+// A Sender must be created with [NewSender]; the zero value is not usable. A
+// Sender must not be copied after first use. All methods are safe for
+// concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -6016,17 +6031,17 @@ type senderWorker struct {
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on Sender.idle; guarded by Sender.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than senderCheapJob (see timeClaim); untimed counts the claims since. Only
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// senderCheapJob (see timeClaim); untimed counts the claims since. Only
 	// the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by senderClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by senderClaimBits, | its length (zero
+	// before the first); done, the position of the last task the worker
+	// finished or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -6129,8 +6144,8 @@ func (p *Sender) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrSenderFull if the queue is full and ErrSenderClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrSenderFull if the queue is full and ErrSenderClosed if Close or
+// Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *Sender) TrySubmit(in string) error {
@@ -6377,8 +6392,8 @@ func (p *Sender) runJob(in string) {
 	p.deliver(in, out, err)
 }
 
-// senderNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// senderNoCopy may be embedded into structs which must not be copied after
+// first use; go vet's copylocks check reports copies.
 type senderNoCopy struct{}
 
 func (*senderNoCopy) Lock() {}
@@ -6407,15 +6422,15 @@ type senderQueue struct {
 	slots []senderSlot
 }
 
-// senderSlot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// senderSlot holds one task. seq == pos: free for the push at pos; seq ==
+// pos+1: holds the task pushed at pos, ready to pop.
 type senderSlot struct {
 	seq atomic.Uint64
 	t   senderTask
 }
 
-// senderClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// senderClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const senderClosedBit = 1 << 63
 
 type senderPushResult uint8
@@ -6646,8 +6661,8 @@ func (p *Sender) attempt(ctx context.Context, in string) (out struct{}, err erro
 	return p.call(ctx, in)
 }
 
-// senderCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// senderCacheLine is the assumed size of a CPU cache line. Each counter is
+// padded to one so that workers updating different counters do not contend.
 const senderCacheLine = 64
 
 // senderClaimBits is the width of a claim's length in a worker's claim field,
@@ -6708,7 +6723,8 @@ const senderClaimBits = 7
 // had to wait for work does not know what comes next, and shares.
 const senderCheapJob = time.Microsecond
 
-// senderTimeEvery is how many claims taken whole a worker makes per one it times.
+// senderTimeEvery is how many claims taken whole a worker makes per one it
+// times.
 const senderTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -6847,18 +6863,18 @@ func NewSender() *Sender {
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take funcPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about funcPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take funcPoolChunkTime, at most twice the last.
+// Slow items go out one at a time, cheap ones by the tens of thousands, and
+// an item waits in a chunk behind at most about funcPoolChunkTime of items
+// that have proved cheap. No chunk is larger than a share of what is left,
+// so that the helpers finish together. The clock is read once per chunk.
 //
-// funcPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
+// funcPoolChunkTime is small next to a slow item and large next to the cost
+// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
+// the tiniest items well under 1%.
 const funcPoolChunkTime = 50 * time.Microsecond
 
 // funcPoolBatch is one Map call, shared by the workers helping with it.
@@ -6892,9 +6908,9 @@ type funcPoolBatch struct {
 // failed or never ran, and an error that says what came first: the failed
 // item's error (after its retries) wrapped with its index; ctx.Err() if ctx
 // was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrFuncPoolClosed. An item that fails once the batch has stopped (as a
-// function that honours its context does) does not change the error. The
-// error is nil if every item succeeded.
+// queued, ErrFuncPoolClosed. An item that fails once the batch has stopped
+// (as a function that honours its context does) does not change the error.
+// The error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -6932,9 +6948,9 @@ func (p *FuncPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	// Shutdown stops the batch with ErrFuncPoolClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed). If it has begun, fail
-	// runs at once.
+	// Shutdown stops the batch with ErrFuncPoolClosed, recorded before the
+	// items see their contexts cancelled (see itemFailed). If it has begun,
+	// fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrFuncPoolClosed) })()
 
 	for range helpers {
@@ -7009,9 +7025,9 @@ func (p *FuncPool) runBatch(b *funcPoolBatch) {
 	}
 }
 
-// funcPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take funcPoolChunkTime at that
-// pace, at least one, at most twice size.
+// funcPoolNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// funcPoolChunkTime at that pace, at least one, at most twice size.
 func funcPoolNextChunk(size, k int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 2 * size
@@ -7064,8 +7080,8 @@ func (p *FuncPool) runChunk(b *funcPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// funcPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
+// funcPoolSpinLimit is how many times a goroutine retries before parking
+// when it finds another one in the middle of a step of a few instructions: a
 // producer between claiming a slot and publishing it, or a worker between
 // claiming tasks and freeing their slots. The other goroutine is almost
 // always running on another core and done within the spin; when it is not,
@@ -7265,23 +7281,25 @@ func (p *FuncPool) signalSpace() bool {
 	}
 }
 
-// ErrFuncPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [FuncPool.Shutdown]).
+// ErrFuncPoolClosed is returned by Submit, TrySubmit and Map after Close or
+// Shutdown has begun, and delivered to the handler for a job that Shutdown
+// could not return because it had already returned (see
+// [FuncPool.Shutdown]).
 var ErrFuncPoolClosed = errors.New("pool: closed")
 
 // ErrFuncPoolFull is returned by TrySubmit when the queue has no room.
 var ErrFuncPoolFull = errors.New("pool: queue full")
 
-// funcPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// funcPoolDefaultQueue is the queue capacity used when the queue= option is
+// not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const funcPoolDefaultQueue = 256
 
 // FuncPool runs a function over submitted jobs on a bounded set of workers.
 //
-// A FuncPool must be created with [NewFuncPool]; the zero value is not usable. A FuncPool
-// must not be copied after first use. All methods are safe for concurrent use.
+// A FuncPool must be created with [NewFuncPool]; the zero value is not
+// usable. A FuncPool must not be copied after first use. All methods are
+// safe for concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -7349,17 +7367,17 @@ type funcPoolWorker struct {
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on FuncPool.idle; guarded by FuncPool.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than funcPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// funcPoolCheapJob (see timeClaim); untimed counts the claims since.
+	// Only the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by funcPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by funcPoolClaimBits, | its length (zero
+	// before the first); done, the position of the last task the worker
+	// finished or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -7395,9 +7413,10 @@ func (p *FuncPool) deliver(in int, out int, err error) {
 }
 
 // Submit queues in to be run, waiting while the queue is full. It returns
-// ErrFuncPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
-// before there is room; the job is then not queued. ctx bounds only the wait
-// for room: the job itself runs under the pool's context (see Shutdown).
+// ErrFuncPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is
+// done before there is room; the job is then not queued. ctx bounds only the
+// wait for room: the job itself runs under the pool's context (see
+// Shutdown).
 //
 // Submit of a job happens before the job runs.
 func (p *FuncPool) Submit(ctx context.Context, in int) error {
@@ -7464,8 +7483,8 @@ func (p *FuncPool) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrFuncPoolFull if the queue is full and ErrFuncPoolClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrFuncPoolFull if the queue is full and ErrFuncPoolClosed if Close or
+// Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *FuncPool) TrySubmit(in int) error {
@@ -7712,19 +7731,19 @@ func (p *FuncPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// funcPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// funcPoolNoCopy may be embedded into structs which must not be copied after
+// first use; go vet's copylocks check reports copies.
 type funcPoolNoCopy struct{}
 
 func (*funcPoolNoCopy) Lock() {}
 
 func (*funcPoolNoCopy) Unlock() {}
 
-// funcPoolQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
+// funcPoolQueue is a bounded multi-producer multi-consumer ring of tasks
+// (Dmitry Vyukov's design): a producer claims a position with one CAS on
+// tail and publishes the task through the slot's sequence number, a consumer
+// claims with one CAS on head (several tasks at once when many are queued,
+// see claim) and frees each slot through its sequence number. Producers and
 // consumers touch different counters and never take a lock, which is where
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
@@ -7742,15 +7761,15 @@ type funcPoolQueue struct {
 	slots []funcPoolSlot
 }
 
-// funcPoolSlot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// funcPoolSlot holds one task. seq == pos: free for the push at pos; seq ==
+// pos+1: holds the task pushed at pos, ready to pop.
 type funcPoolSlot struct {
 	seq atomic.Uint64
 	t   funcPoolTask
 }
 
-// funcPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// funcPoolClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const funcPoolClosedBit = 1 << 63
 
 type funcPoolPushResult uint8
@@ -7981,19 +8000,19 @@ func (p *FuncPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// funcPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// funcPoolCacheLine is the assumed size of a CPU cache line. Each counter is
+// padded to one so that workers updating different counters do not contend.
 const funcPoolCacheLine = 64
 
 // funcPoolClaimBits is the width of a claim's length in a worker's claim field,
 // whose upper bits hold the low bits of its first position.
 //
-// Taking over claimed tasks. A worker claims up to funcPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
+// Taking over claimed tasks. A worker claims up to funcPoolMaxClaim queued
+// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
+// gets its throughput. But a claim must not keep its tasks from idle
+// workers: if one of them is slow, those behind it would wait for it while
+// other workers idle, and a burst of jobs of unequal length would take up to
+// W times as long as on a channel pool (one worker running every slow job
 // while the others idle). So a worker leaves its claimed tasks in their
 // slots, publishes the claim (its claim field), and takes each task only
 // when it starts it; a worker that finds the queue empty (a hunter) takes
@@ -8029,21 +8048,22 @@ const funcPoolClaimBits = 7
 // funcPoolCheapJob is the longest job that a worker takes with others of its
 // claim at once, and for which the store to done would cost more than 1%.
 //
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than funcPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in funcPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than funcPoolCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long as
+// it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in funcPoolTimeEvery of those
+// taken whole: a clock read costs about as much as a cheap job. A worker
+// that had to wait for work does not know what comes next, and shares.
 const funcPoolCheapJob = time.Microsecond
 
-// funcPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+// funcPoolTimeEvery is how many claims taken whole a worker makes per one it
+// times.
 const funcPoolTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -8059,9 +8079,9 @@ func (w *funcPoolWorker) timeClaim() bool {
 	return true
 }
 
-// funcPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
+// funcPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
+// field, holds. The position is rebuilt from its low bits and the queue's
+// head, which a claim not finished is less than a lap behind.
 func funcPoolClaimAt(c, head uint64) (pos, n uint64) {
 	const posMask = 1<<(64-funcPoolClaimBits) - 1
 	return head - (head-c>>funcPoolClaimBits)&posMask, c & (1<<funcPoolClaimBits - 1)
@@ -8188,18 +8208,18 @@ func NewFuncPool(fn func(context.Context, int) (int, error), onResult func(int, 
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take stressPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about stressPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take stressPoolChunkTime, at most twice the last.
+// Slow items go out one at a time, cheap ones by the tens of thousands, and
+// an item waits in a chunk behind at most about stressPoolChunkTime of items
+// that have proved cheap. No chunk is larger than a share of what is left,
+// so that the helpers finish together. The clock is read once per chunk.
 //
-// stressPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
+// stressPoolChunkTime is small next to a slow item and large next to the
+// cost of a chunk (an atomic add and a clock read, about 0.1µs): the clock
+// costs the tiniest items well under 1%.
 const stressPoolChunkTime = 50 * time.Microsecond
 
 // stressPoolBatch is one Map call, shared by the workers helping with it.
@@ -8233,9 +8253,9 @@ type stressPoolBatch struct {
 // failed or never ran, and an error that says what came first: the failed
 // item's error (after its retries) wrapped with its index; ctx.Err() if ctx
 // was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrStressPoolClosed. An item that fails once the batch has stopped (as a
-// function that honours its context does) does not change the error. The
-// error is nil if every item succeeded.
+// queued, ErrStressPoolClosed. An item that fails once the batch has stopped
+// (as a function that honours its context does) does not change the error.
+// The error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -8273,9 +8293,9 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	// Shutdown stops the batch with ErrStressPoolClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed). If it has begun, fail
-	// runs at once.
+	// Shutdown stops the batch with ErrStressPoolClosed, recorded before the
+	// items see their contexts cancelled (see itemFailed). If it has begun,
+	// fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrStressPoolClosed) })()
 	p.stats.submitted.Add(uint64(n))
 
@@ -8355,9 +8375,9 @@ func (p *StressPool) runBatch(b *stressPoolBatch) {
 	}
 }
 
-// stressPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take stressPoolChunkTime at that
-// pace, at least one, at most twice size.
+// stressPoolNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// stressPoolChunkTime at that pace, at least one, at most twice size.
 func stressPoolNextChunk(size, k int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 2 * size
@@ -8413,8 +8433,8 @@ func (p *StressPool) runChunk(b *stressPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// stressPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
+// stressPoolSpinLimit is how many times a goroutine retries before parking
+// when it finds another one in the middle of a step of a few instructions: a
 // producer between claiming a slot and publishing it, or a worker between
 // claiming tasks and freeing their slots. The other goroutine is almost
 // always running on another core and done within the spin; when it is not,
@@ -8424,8 +8444,8 @@ func (p *StressPool) runChunk(b *stressPoolBatch, lo, hi int) (ok int) {
 // is a large share of all jobs.
 const stressPoolSpinLimit = 64
 
-// stressPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
+// stressPoolMaxClaim bounds how many tasks a worker claims at once (see
+// claim and steal).
 const stressPoolMaxClaim = 64
 
 // next claims the next tasks, at least one and at most stressPoolMaxClaim (see
@@ -8614,23 +8634,25 @@ func (p *StressPool) signalSpace() bool {
 	}
 }
 
-// ErrStressPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [StressPool.Shutdown]).
+// ErrStressPoolClosed is returned by Submit, TrySubmit and Map after Close
+// or Shutdown has begun, and delivered to the handler for a job that
+// Shutdown could not return because it had already returned (see
+// [StressPool.Shutdown]).
 var ErrStressPoolClosed = errors.New("pool: closed")
 
 // ErrStressPoolFull is returned by TrySubmit when the queue has no room.
 var ErrStressPoolFull = errors.New("pool: queue full")
 
-// stressPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// stressPoolDefaultQueue is the queue capacity used when the queue= option
+// is not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const stressPoolDefaultQueue = 256
 
 // StressPool runs a function over submitted jobs on a bounded set of workers.
 //
-// A StressPool must be created with [NewStressPool]; the zero value is not usable. A StressPool
-// must not be copied after first use. All methods are safe for concurrent use.
+// A StressPool must be created with [NewStressPool]; the zero value is not
+// usable. A StressPool must not be copied after first use. All methods are
+// safe for concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -8692,24 +8714,26 @@ type stressPoolTask struct {
 	batch *stressPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// stressPoolWorker is the parking and retirement handle of one worker goroutine.
+// stressPoolWorker is the parking and retirement handle of one worker
+// goroutine.
 type stressPoolWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on StressPool.idle; guarded by StressPool.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than stressPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// stressPoolCheapJob (see timeClaim); untimed counts the claims since.
+	// Only the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by stressPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by stressPoolClaimBits, | its length
+	// (zero before the first); done, the position of the last task the
+	// worker finished or skipped, stored after every task but the claim's
+	// last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -8746,14 +8770,15 @@ func (p *StressPool) deliver(in int, out int, err error) {
 }
 
 // Submit queues in to be run, waiting while the queue is full. It returns
-// ErrStressPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
-// before there is room; the job is then not queued. ctx bounds only the wait
-// for room: the job itself runs under the pool's context (see Shutdown).
+// ErrStressPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx
+// is done before there is room; the job is then not queued. ctx bounds only
+// the wait for room: the job itself runs under the pool's context (see
+// Shutdown).
 //
 // Submit of a job happens before the job runs.
 func (p *StressPool) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that StressPoolStats never shows a job finished
-	// before it was submitted.
+	// Counted before the send so that StressPoolStats never shows a job
+	// finished before it was submitted.
 	p.stats.submitted.Add(1)
 	err := p.send(ctx, stressPoolTask{in: in})
 	if err != nil {
@@ -8821,8 +8846,8 @@ func (p *StressPool) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrStressPoolFull if the queue is full and ErrStressPoolClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrStressPoolFull if the queue is full and ErrStressPoolClosed if Close or
+// Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *StressPool) TrySubmit(in int) error {
@@ -9084,19 +9109,19 @@ func (p *StressPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// stressPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// stressPoolNoCopy may be embedded into structs which must not be copied
+// after first use; go vet's copylocks check reports copies.
 type stressPoolNoCopy struct{}
 
 func (*stressPoolNoCopy) Lock() {}
 
 func (*stressPoolNoCopy) Unlock() {}
 
-// stressPoolQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
+// stressPoolQueue is a bounded multi-producer multi-consumer ring of tasks
+// (Dmitry Vyukov's design): a producer claims a position with one CAS on
+// tail and publishes the task through the slot's sequence number, a consumer
+// claims with one CAS on head (several tasks at once when many are queued,
+// see claim) and frees each slot through its sequence number. Producers and
 // consumers touch different counters and never take a lock, which is where
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
@@ -9114,15 +9139,15 @@ type stressPoolQueue struct {
 	slots []stressPoolSlot
 }
 
-// stressPoolSlot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// stressPoolSlot holds one task. seq == pos: free for the push at pos; seq
+// == pos+1: holds the task pushed at pos, ready to pop.
 type stressPoolSlot struct {
 	seq atomic.Uint64
 	t   stressPoolTask
 }
 
-// stressPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// stressPoolClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const stressPoolClosedBit = 1 << 63
 
 type stressPoolPushResult uint8
@@ -9357,13 +9382,14 @@ func (p *StressPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// stressPoolMaxBackoff caps the doubling delay so that it cannot overflow, whatever
-// the number of retries.
+// stressPoolMaxBackoff caps the doubling delay so that it cannot overflow,
+// whatever the number of retries.
 const stressPoolMaxBackoff = time.Hour
 
-// stressPoolNextBackoff returns the delay after d: twice d up to stressPoolMaxBackoff. A delay
-// already at or above stressPoolMaxBackoff stays as it is: neither shrunk to the cap
-// nor doubled past the largest Duration.
+// stressPoolNextBackoff returns the delay after d: twice d up to
+// stressPoolMaxBackoff. A delay already at or above stressPoolMaxBackoff
+// stays as it is: neither shrunk to the cap nor doubled past the largest
+// Duration.
 func stressPoolNextBackoff(d time.Duration) time.Duration {
 	if d >= stressPoolMaxBackoff {
 		return d
@@ -9371,10 +9397,10 @@ func stressPoolNextBackoff(d time.Duration) time.Duration {
 	return min(2*d, stressPoolMaxBackoff)
 }
 
-// retry re-attempts a job that failed with err, up to the retries= option times,
-// sleeping with exponential backoff and jitter between attempts. It gives up
-// early when ctx is done (Shutdown, Map cancellation) or the job panicked,
-// and returns the last attempt's outcome.
+// retry re-attempts a job that failed with err, up to the retries= option
+// times, sleeping with exponential backoff and jitter between attempts. It
+// gives up early when ctx is done (Shutdown, Map cancellation) or the job
+// panicked, and returns the last attempt's outcome.
 func (p *StressPool) retry(ctx context.Context, in int, err error) (int, error) {
 	var out int
 	delay := (time.Duration(0))
@@ -9397,9 +9423,9 @@ func (p *StressPool) retry(ctx context.Context, in int, err error) (int, error) 
 	return out, err
 }
 
-// stressPoolJitter returns a duration drawn uniformly from [d/2, d): "equal jitter",
-// which spreads retries of jobs that failed together while keeping most of
-// the intended delay.
+// stressPoolJitter returns a duration drawn uniformly from [d/2, d): "equal
+// jitter", which spreads retries of jobs that failed together while keeping
+// most of the intended delay.
 func stressPoolJitter(d time.Duration) time.Duration {
 	half := d / 2
 	if half <= 0 {
@@ -9408,7 +9434,8 @@ func stressPoolJitter(d time.Duration) time.Duration {
 	return half + rand.N(d-half)
 }
 
-// stressPoolSleep waits for d, or until ctx is done; it reports whether d elapsed.
+// stressPoolSleep waits for d, or until ctx is done; it reports whether d
+// elapsed.
 func stressPoolSleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -9420,11 +9447,12 @@ func stressPoolSleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// StressPoolStats is a snapshot of a pool's counters. Every job submitted is, at any
-// moment, queued, in flight, completed, failed, or returned by Shutdown
-// (Unrun); a Map call counts each of its items as a job. The counters are
-// read one by one while the pool runs, so a snapshot taken then may be off
-// by the jobs that moved meanwhile; once Close or Shutdown has returned,
+// StressPoolStats is a snapshot of a pool's counters. Every job submitted
+// is, at any moment, queued, in flight, completed, failed, or returned by
+// Shutdown (Unrun); a Map call counts each of its items as a job. The
+// counters are read one by one while the pool runs, so a snapshot taken then
+// may be off by the jobs that moved meanwhile; once Close or Shutdown has
+// returned,
 //
 //	Submitted == Completed + Failed + Unrun
 type StressPoolStats struct {
@@ -9437,8 +9465,9 @@ type StressPoolStats struct {
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 }
 
-// stressPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// stressPoolCacheLine is the assumed size of a CPU cache line. Each counter
+// is padded to one so that workers updating different counters do not
+// contend.
 const stressPoolCacheLine = 64
 
 // stressPoolPaddedUint64 is an atomic counter alone on its cache line.
@@ -9453,7 +9482,8 @@ type stressPoolPaddedInt64 struct {
 	_ [stressPoolCacheLine - 8]byte
 }
 
-// stressPoolCounters are the metrics of a pool, updated only under the metrics= option.
+// stressPoolCounters are the metrics of a pool, updated only under the
+// metrics= option.
 type stressPoolCounters struct {
 	submitted stressPoolPaddedUint64
 	completed stressPoolPaddedUint64
@@ -9477,15 +9507,15 @@ func (p *StressPool) Stats() StressPoolStats {
 	}
 }
 
-// stressPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
+// stressPoolClaimBits is the width of a claim's length in a worker's claim
+// field, whose upper bits hold the low bits of its first position.
 //
-// Taking over claimed tasks. A worker claims up to stressPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
+// Taking over claimed tasks. A worker claims up to stressPoolMaxClaim queued
+// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
+// gets its throughput. But a claim must not keep its tasks from idle
+// workers: if one of them is slow, those behind it would wait for it while
+// other workers idle, and a burst of jobs of unequal length would take up to
+// W times as long as on a channel pool (one worker running every slow job
 // while the others idle). So a worker leaves its claimed tasks in their
 // slots, publishes the claim (its claim field), and takes each task only
 // when it starts it; a worker that finds the queue empty (a hunter) takes
@@ -9521,21 +9551,23 @@ const stressPoolClaimBits = 7
 // stressPoolCheapJob is the longest job that a worker takes with others of its
 // claim at once, and for which the store to done would cost more than 1%.
 //
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than stressPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in stressPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than stressPoolCheapJob each: taking those whole, a slow
+// job among them holds up at most the cheap jobs claimed with it, for as
+// long as it runs, and the worker shares its claims again from the next one
+// it times. It times every shared claim, and one in stressPoolTimeEvery of
+// those taken whole: a clock read costs about as much as a cheap job. A
+// worker that had to wait for work does not know what comes next, and
+// shares.
 const stressPoolCheapJob = time.Microsecond
 
-// stressPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+// stressPoolTimeEvery is how many claims taken whole a worker makes per one
+// it times.
 const stressPoolTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -9551,9 +9583,9 @@ func (w *stressPoolWorker) timeClaim() bool {
 	return true
 }
 
-// stressPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
+// stressPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
+// field, holds. The position is rebuilt from its low bits and the queue's
+// head, which a claim not finished is less than a lap behind.
 func stressPoolClaimAt(c, head uint64) (pos, n uint64) {
 	const posMask = 1<<(64-stressPoolClaimBits) - 1
 	return head - (head-c>>stressPoolClaimBits)&posMask, c & (1<<stressPoolClaimBits - 1)
@@ -9682,9 +9714,9 @@ const (
 	// JobQuotaTokenBucket admits Burst events at once and then one event per
 	// Interval: algo=token.
 	JobQuotaTokenBucket JobQuotaAlgorithm = iota
-	// JobQuotaSlidingWindow admits at most Limit events in any Window, estimating
-	// the count over the sliding window from the counts of the current and
-	// the previous fixed window: algo=window.
+	// JobQuotaSlidingWindow admits at most Limit events in any Window,
+	// estimating the count over the sliding window from the counts of the
+	// current and the previous fixed window: algo=window.
 	JobQuotaSlidingWindow
 )
 
@@ -9692,9 +9724,9 @@ const (
 // share one 64-bit word; JobQuotaMaxLimit leaves the index at least 22 bits.
 const JobQuotaMaxLimit = 1<<20 - 1
 
-// ErrJobQuotaDeadline is returned by Wait when the wait could not end before the
-// context's deadline. errors.Is(ErrJobQuotaDeadline, context.DeadlineExceeded)
-// holds, so callers need check only the latter.
+// ErrJobQuotaDeadline is returned by Wait when the wait could not end before
+// the context's deadline. errors.Is(ErrJobQuotaDeadline,
+// context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrJobQuotaDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // jobQuotaCacheLine is the size the state word is padded to, so that limiters
@@ -9703,10 +9735,10 @@ const jobQuotaCacheLine = 64
 
 // JobQuota controls how frequently events are allowed to happen.
 //
-// A JobQuota is safe for concurrent use. It must be created with NewJobQuota and
-// must not be copied after first use. Its methods never block except Wait,
-// and never take a lock: each decision is one compare-and-swap on a single
-// word.
+// A JobQuota is safe for concurrent use. It must be created with NewJobQuota
+// and must not be copied after first use. Its methods never block except
+// Wait, and never take a lock: each decision is one compare-and-swap on a
+// single word.
 //
 // Methods ending in At take the current time explicitly (x/time/rate
 // style); the others read a monotonic clock. Times are measured from the
@@ -9714,10 +9746,10 @@ const jobQuotaCacheLine = 64
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewJobQuotaAt.
 type JobQuota struct {
-	// state is, for JobQuotaTokenBucket, the theoretical arrival time of the next
-	// event less Burst intervals, in nanoseconds since epoch; for
-	// JobQuotaSlidingWindow, the index of the current fixed window and the counts
-	// of it and the previous one.
+	// state is, for JobQuotaTokenBucket, the theoretical arrival time of the
+	// next event less Burst intervals, in nanoseconds since epoch; for
+	// JobQuotaSlidingWindow, the index of the current fixed window and the
+	// counts of it and the previous one.
 	state atomic.Int64
 	_     [jobQuotaCacheLine - 8]byte
 
@@ -9744,9 +9776,10 @@ func (l *JobQuota) AllowAt(t time.Time) bool {
 }
 
 // Reserve reserves one event and returns when it may happen. A
-// JobQuotaTokenBucket always grants the reservation, possibly in the future; a
-// JobQuotaSlidingWindow grants it only when the event may happen now, and otherwise
-// returns a reservation that is not OK and whose Delay says when to retry.
+// JobQuotaTokenBucket always grants the reservation, possibly in the future;
+// a JobQuotaSlidingWindow grants it only when the event may happen now, and
+// otherwise returns a reservation that is not OK and whose Delay says when
+// to retry.
 func (l *JobQuota) Reserve() JobQuotaReservation {
 	return l.reserve(l.clock())
 }
@@ -9821,8 +9854,8 @@ func (l *JobQuota) StatsAt(t time.Time) JobQuotaStats {
 	return l.stats(l.offset(t))
 }
 
-// JobQuotaReservation is an event reserved by Reserve. It is a value; Cancel it at
-// most once.
+// JobQuotaReservation is an event reserved by Reserve. It is a value; Cancel
+// it at most once.
 type JobQuotaReservation struct {
 	l  *JobQuota
 	at int64 // nanoseconds since epoch at which the event may happen
@@ -9896,8 +9929,8 @@ func jobQuotaAddSaturating(t, d int64) int64 {
 	return t + d
 }
 
-// jobQuotaNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
+// jobQuotaNanosBetween returns the nanoseconds from from to to: zero if to
+// is not later, the largest duration if the difference overflows.
 func jobQuotaNanosBetween(from, to int64) int64 {
 	if to <= from {
 		return 0
@@ -9993,18 +10026,18 @@ func NewJobQuotaAt(epoch time.Time) *JobQuota {
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take pacedPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about pacedPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take pacedPoolChunkTime, at most twice the last.
+// Slow items go out one at a time, cheap ones by the tens of thousands, and
+// an item waits in a chunk behind at most about pacedPoolChunkTime of items
+// that have proved cheap. No chunk is larger than a share of what is left,
+// so that the helpers finish together. The clock is read once per chunk.
 //
-// pacedPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
+// pacedPoolChunkTime is small next to a slow item and large next to the cost
+// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
+// the tiniest items well under 1%.
 const pacedPoolChunkTime = 50 * time.Microsecond
 
 // pacedPoolBatch is one Map call, shared by the workers helping with it.
@@ -10038,9 +10071,9 @@ type pacedPoolBatch struct {
 // failed or never ran, and an error that says what came first: the failed
 // item's error (after its retries) wrapped with its index; ctx.Err() if ctx
 // was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrPacedPoolClosed. An item that fails once the batch has stopped (as a
-// function that honours its context does) does not change the error. The
-// error is nil if every item succeeded.
+// queued, ErrPacedPoolClosed. An item that fails once the batch has stopped
+// (as a function that honours its context does) does not change the error.
+// The error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -10078,9 +10111,9 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	// Shutdown stops the batch with ErrPacedPoolClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed). If it has begun, fail
-	// runs at once.
+	// Shutdown stops the batch with ErrPacedPoolClosed, recorded before the
+	// items see their contexts cancelled (see itemFailed). If it has begun,
+	// fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrPacedPoolClosed) })()
 	p.stats.submitted.Add(uint64(n))
 
@@ -10160,9 +10193,9 @@ func (p *PacedPool) runBatch(b *pacedPoolBatch) {
 	}
 }
 
-// pacedPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take pacedPoolChunkTime at that
-// pace, at least one, at most twice size.
+// pacedPoolNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// pacedPoolChunkTime at that pace, at least one, at most twice size.
 func pacedPoolNextChunk(size, k int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 2 * size
@@ -10215,8 +10248,8 @@ func (p *PacedPool) runChunk(b *pacedPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// pacedPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
+// pacedPoolSpinLimit is how many times a goroutine retries before parking
+// when it finds another one in the middle of a step of a few instructions: a
 // producer between claiming a slot and publishing it, or a worker between
 // claiming tasks and freeing their slots. The other goroutine is almost
 // always running on another core and done within the spin; when it is not,
@@ -10226,8 +10259,8 @@ func (p *PacedPool) runChunk(b *pacedPoolBatch, lo, hi int) (ok int) {
 // is a large share of all jobs.
 const pacedPoolSpinLimit = 64
 
-// pacedPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
+// pacedPoolMaxClaim bounds how many tasks a worker claims at once (see claim
+// and steal).
 const pacedPoolMaxClaim = 64
 
 // next claims the next tasks, at least one and at most pacedPoolMaxClaim (see
@@ -10416,23 +10449,25 @@ func (p *PacedPool) signalSpace() bool {
 	}
 }
 
-// ErrPacedPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [PacedPool.Shutdown]).
+// ErrPacedPoolClosed is returned by Submit, TrySubmit and Map after Close or
+// Shutdown has begun, and delivered to the handler for a job that Shutdown
+// could not return because it had already returned (see
+// [PacedPool.Shutdown]).
 var ErrPacedPoolClosed = errors.New("pool: closed")
 
 // ErrPacedPoolFull is returned by TrySubmit when the queue has no room.
 var ErrPacedPoolFull = errors.New("pool: queue full")
 
-// pacedPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// pacedPoolDefaultQueue is the queue capacity used when the queue= option is
+// not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const pacedPoolDefaultQueue = 256
 
 // PacedPool runs a function over submitted jobs on a bounded set of workers.
 //
-// A PacedPool must be created with [NewPacedPool]; the zero value is not usable. A PacedPool
-// must not be copied after first use. All methods are safe for concurrent use.
+// A PacedPool must be created with [NewPacedPool]; the zero value is not
+// usable. A PacedPool must not be copied after first use. All methods are
+// safe for concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -10504,17 +10539,17 @@ type pacedPoolWorker struct {
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on PacedPool.idle; guarded by PacedPool.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than pacedPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// pacedPoolCheapJob (see timeClaim); untimed counts the claims since.
+	// Only the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by pacedPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by pacedPoolClaimBits, | its length (zero
+	// before the first); done, the position of the last task the worker
+	// finished or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -10550,14 +10585,15 @@ func (p *PacedPool) deliver(in int, out int, err error) {
 }
 
 // Submit queues in to be run, waiting while the queue is full. It returns
-// ErrPacedPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
-// before there is room; the job is then not queued. ctx bounds only the wait
-// for room: the job itself runs under the pool's context (see Shutdown).
+// ErrPacedPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is
+// done before there is room; the job is then not queued. ctx bounds only the
+// wait for room: the job itself runs under the pool's context (see
+// Shutdown).
 //
 // Submit of a job happens before the job runs.
 func (p *PacedPool) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that PacedPoolStats never shows a job finished
-	// before it was submitted.
+	// Counted before the send so that PacedPoolStats never shows a job
+	// finished before it was submitted.
 	p.stats.submitted.Add(1)
 	err := p.send(ctx, pacedPoolTask{in: in})
 	if err != nil {
@@ -10625,8 +10661,8 @@ func (p *PacedPool) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrPacedPoolFull if the queue is full and ErrPacedPoolClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrPacedPoolFull if the queue is full and ErrPacedPoolClosed if Close or
+// Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *PacedPool) TrySubmit(in int) error {
@@ -10885,19 +10921,19 @@ func (p *PacedPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// pacedPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// pacedPoolNoCopy may be embedded into structs which must not be copied
+// after first use; go vet's copylocks check reports copies.
 type pacedPoolNoCopy struct{}
 
 func (*pacedPoolNoCopy) Lock() {}
 
 func (*pacedPoolNoCopy) Unlock() {}
 
-// pacedPoolQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
+// pacedPoolQueue is a bounded multi-producer multi-consumer ring of tasks
+// (Dmitry Vyukov's design): a producer claims a position with one CAS on
+// tail and publishes the task through the slot's sequence number, a consumer
+// claims with one CAS on head (several tasks at once when many are queued,
+// see claim) and frees each slot through its sequence number. Producers and
 // consumers touch different counters and never take a lock, which is where
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
@@ -10915,15 +10951,15 @@ type pacedPoolQueue struct {
 	slots []pacedPoolSlot
 }
 
-// pacedPoolSlot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// pacedPoolSlot holds one task. seq == pos: free for the push at pos; seq ==
+// pos+1: holds the task pushed at pos, ready to pop.
 type pacedPoolSlot struct {
 	seq atomic.Uint64
 	t   pacedPoolTask
 }
 
-// pacedPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// pacedPoolClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const pacedPoolClosedBit = 1 << 63
 
 type pacedPoolPushResult uint8
@@ -11159,11 +11195,12 @@ func (p *PacedPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// PacedPoolStats is a snapshot of a pool's counters. Every job submitted is, at any
-// moment, queued, in flight, completed, failed, or returned by Shutdown
-// (Unrun); a Map call counts each of its items as a job. The counters are
-// read one by one while the pool runs, so a snapshot taken then may be off
-// by the jobs that moved meanwhile; once Close or Shutdown has returned,
+// PacedPoolStats is a snapshot of a pool's counters. Every job submitted is,
+// at any moment, queued, in flight, completed, failed, or returned by
+// Shutdown (Unrun); a Map call counts each of its items as a job. The
+// counters are read one by one while the pool runs, so a snapshot taken then
+// may be off by the jobs that moved meanwhile; once Close or Shutdown has
+// returned,
 //
 //	Submitted == Completed + Failed + Unrun
 type PacedPoolStats struct {
@@ -11176,8 +11213,9 @@ type PacedPoolStats struct {
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 }
 
-// pacedPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// pacedPoolCacheLine is the assumed size of a CPU cache line. Each counter
+// is padded to one so that workers updating different counters do not
+// contend.
 const pacedPoolCacheLine = 64
 
 // pacedPoolPaddedUint64 is an atomic counter alone on its cache line.
@@ -11192,7 +11230,8 @@ type pacedPoolPaddedInt64 struct {
 	_ [pacedPoolCacheLine - 8]byte
 }
 
-// pacedPoolCounters are the metrics of a pool, updated only under the metrics= option.
+// pacedPoolCounters are the metrics of a pool, updated only under the
+// metrics= option.
 type pacedPoolCounters struct {
 	submitted pacedPoolPaddedUint64
 	completed pacedPoolPaddedUint64
@@ -11216,15 +11255,15 @@ func (p *PacedPool) Stats() PacedPoolStats {
 	}
 }
 
-// pacedPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
+// pacedPoolClaimBits is the width of a claim's length in a worker's claim
+// field, whose upper bits hold the low bits of its first position.
 //
-// Taking over claimed tasks. A worker claims up to pacedPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
+// Taking over claimed tasks. A worker claims up to pacedPoolMaxClaim queued
+// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
+// gets its throughput. But a claim must not keep its tasks from idle
+// workers: if one of them is slow, those behind it would wait for it while
+// other workers idle, and a burst of jobs of unequal length would take up to
+// W times as long as on a channel pool (one worker running every slow job
 // while the others idle). So a worker leaves its claimed tasks in their
 // slots, publishes the claim (its claim field), and takes each task only
 // when it starts it; a worker that finds the queue empty (a hunter) takes
@@ -11260,21 +11299,22 @@ const pacedPoolClaimBits = 7
 // pacedPoolCheapJob is the longest job that a worker takes with others of its
 // claim at once, and for which the store to done would cost more than 1%.
 //
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than pacedPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in pacedPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than pacedPoolCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long as
+// it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in pacedPoolTimeEvery of those
+// taken whole: a clock read costs about as much as a cheap job. A worker
+// that had to wait for work does not know what comes next, and shares.
 const pacedPoolCheapJob = time.Microsecond
 
-// pacedPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+// pacedPoolTimeEvery is how many claims taken whole a worker makes per one
+// it times.
 const pacedPoolTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -11290,9 +11330,9 @@ func (w *pacedPoolWorker) timeClaim() bool {
 	return true
 }
 
-// pacedPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
+// pacedPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
+// field, holds. The position is rebuilt from its low bits and the queue's
+// head, which a claim not finished is less than a lap behind.
 func pacedPoolClaimAt(c, head uint64) (pos, n uint64) {
 	const posMask = 1<<(64-pacedPoolClaimBits) - 1
 	return head - (head-c>>pacedPoolClaimBits)&posMask, c & (1<<pacedPoolClaimBits - 1)
@@ -11426,18 +11466,19 @@ func NewPacedPool(fn func(context.Context, int) (int, error), onResult func(int,
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take pacedSenderChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about pacedSenderChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take pacedSenderChunkTime, at most twice the last.
+// Slow items go out one at a time, cheap ones by the tens of thousands, and
+// an item waits in a chunk behind at most about pacedSenderChunkTime of
+// items that have proved cheap. No chunk is larger than a share of what is
+// left, so that the helpers finish together. The clock is read once per
+// chunk.
 //
-// pacedSenderChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
+// pacedSenderChunkTime is small next to a slow item and large next to the
+// cost of a chunk (an atomic add and a clock read, about 0.1µs): the clock
+// costs the tiniest items well under 1%.
 const pacedSenderChunkTime = 50 * time.Microsecond
 
 // pacedSenderBatch is one Map call, shared by the workers helping with it.
@@ -11471,9 +11512,9 @@ type pacedSenderBatch struct {
 // failed or never ran, and an error that says what came first: the failed
 // item's error (after its retries) wrapped with its index; ctx.Err() if ctx
 // was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrPacedSenderClosed. An item that fails once the batch has stopped (as a
-// function that honours its context does) does not change the error. The
-// error is nil if every item succeeded.
+// queued, ErrPacedSenderClosed. An item that fails once the batch has
+// stopped (as a function that honours its context does) does not change the
+// error. The error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -11511,9 +11552,9 @@ func (p *PacedSender) MapInto(ctx context.Context, outs []struct{}, ins []string
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	// Shutdown stops the batch with ErrPacedSenderClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed). If it has begun, fail
-	// runs at once.
+	// Shutdown stops the batch with ErrPacedSenderClosed, recorded before
+	// the items see their contexts cancelled (see itemFailed). If it has
+	// begun, fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrPacedSenderClosed) })()
 
 	for range helpers {
@@ -11588,9 +11629,9 @@ func (p *PacedSender) runBatch(b *pacedSenderBatch) {
 	}
 }
 
-// pacedSenderNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take pacedSenderChunkTime at that
-// pace, at least one, at most twice size.
+// pacedSenderNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// pacedSenderChunkTime at that pace, at least one, at most twice size.
 func pacedSenderNextChunk(size, k int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 2 * size
@@ -11643,8 +11684,8 @@ func (p *PacedSender) runChunk(b *pacedSenderBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// pacedSenderSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
+// pacedSenderSpinLimit is how many times a goroutine retries before parking
+// when it finds another one in the middle of a step of a few instructions: a
 // producer between claiming a slot and publishing it, or a worker between
 // claiming tasks and freeing their slots. The other goroutine is almost
 // always running on another core and done within the spin; when it is not,
@@ -11654,8 +11695,8 @@ func (p *PacedSender) runChunk(b *pacedSenderBatch, lo, hi int) (ok int) {
 // is a large share of all jobs.
 const pacedSenderSpinLimit = 64
 
-// pacedSenderMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
+// pacedSenderMaxClaim bounds how many tasks a worker claims at once (see
+// claim and steal).
 const pacedSenderMaxClaim = 64
 
 // next claims the next tasks, at least one and at most pacedSenderMaxClaim (see
@@ -11844,23 +11885,25 @@ func (p *PacedSender) signalSpace() bool {
 	}
 }
 
-// ErrPacedSenderClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [PacedSender.Shutdown]).
+// ErrPacedSenderClosed is returned by Submit, TrySubmit and Map after Close
+// or Shutdown has begun, and delivered to the handler for a job that
+// Shutdown could not return because it had already returned (see
+// [PacedSender.Shutdown]).
 var ErrPacedSenderClosed = errors.New("pool: closed")
 
 // ErrPacedSenderFull is returned by TrySubmit when the queue has no room.
 var ErrPacedSenderFull = errors.New("pool: queue full")
 
-// pacedSenderDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// pacedSenderDefaultQueue is the queue capacity used when the queue= option
+// is not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const pacedSenderDefaultQueue = 256
 
 // PacedSender runs a function over submitted jobs on a bounded set of workers.
 //
-// A PacedSender must be created with [NewPacedSender]; the zero value is not usable. A PacedSender
-// must not be copied after first use. All methods are safe for concurrent use.
+// A PacedSender must be created with [NewPacedSender]; the zero value is not
+// usable. A PacedSender must not be copied after first use. All methods are
+// safe for concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -11917,30 +11960,33 @@ type PacedSender struct {
 
 }
 
-// pacedSenderTask is one element of the queue: a job, or a share of a Map batch.
+// pacedSenderTask is one element of the queue: a job, or a share of a Map
+// batch.
 type pacedSenderTask struct {
 	in    string
 	batch *pacedSenderBatch // non-nil: the receiving worker helps with this batch
 }
 
-// pacedSenderWorker is the parking and retirement handle of one worker goroutine.
+// pacedSenderWorker is the parking and retirement handle of one worker
+// goroutine.
 type pacedSenderWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on PacedSender.idle; guarded by PacedSender.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than pacedSenderCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// pacedSenderCheapJob (see timeClaim); untimed counts the claims since.
+	// Only the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by pacedSenderClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by pacedSenderClaimBits, | its length
+	// (zero before the first); done, the position of the last task the
+	// worker finished or skipped, stored after every task but the claim's
+	// last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -11976,9 +12022,10 @@ func (p *PacedSender) deliver(in string, out struct{}, err error) {
 }
 
 // Submit queues in to be run, waiting while the queue is full. It returns
-// ErrPacedSenderClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
-// before there is room; the job is then not queued. ctx bounds only the wait
-// for room: the job itself runs under the pool's context (see Shutdown).
+// ErrPacedSenderClosed if Close or Shutdown has begun, and ctx.Err() if ctx
+// is done before there is room; the job is then not queued. ctx bounds only
+// the wait for room: the job itself runs under the pool's context (see
+// Shutdown).
 //
 // Submit of a job happens before the job runs.
 func (p *PacedSender) Submit(ctx context.Context, in string) error {
@@ -12045,8 +12092,8 @@ func (p *PacedSender) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrPacedSenderFull if the queue is full and ErrPacedSenderClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrPacedSenderFull if the queue is full and ErrPacedSenderClosed if Close
+// or Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *PacedSender) TrySubmit(in string) error {
@@ -12137,8 +12184,8 @@ func (p *PacedSender) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
-// ErrPacedSenderClosed. Close may be called more than once and concurrently with
-// Shutdown; every call waits.
+// ErrPacedSenderClosed. Close may be called more than once and concurrently
+// with Shutdown; every call waits.
 //
 // The completion of every job happens before Close returns.
 func (p *PacedSender) Close() {
@@ -12293,19 +12340,19 @@ func (p *PacedSender) runJob(in string) {
 	p.deliver(in, out, err)
 }
 
-// pacedSenderNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// pacedSenderNoCopy may be embedded into structs which must not be copied
+// after first use; go vet's copylocks check reports copies.
 type pacedSenderNoCopy struct{}
 
 func (*pacedSenderNoCopy) Lock() {}
 
 func (*pacedSenderNoCopy) Unlock() {}
 
-// pacedSenderQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
+// pacedSenderQueue is a bounded multi-producer multi-consumer ring of tasks
+// (Dmitry Vyukov's design): a producer claims a position with one CAS on
+// tail and publishes the task through the slot's sequence number, a consumer
+// claims with one CAS on head (several tasks at once when many are queued,
+// see claim) and frees each slot through its sequence number. Producers and
 // consumers touch different counters and never take a lock, which is where
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
@@ -12323,15 +12370,15 @@ type pacedSenderQueue struct {
 	slots []pacedSenderSlot
 }
 
-// pacedSenderSlot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// pacedSenderSlot holds one task. seq == pos: free for the push at pos; seq
+// == pos+1: holds the task pushed at pos, ready to pop.
 type pacedSenderSlot struct {
 	seq atomic.Uint64
 	t   pacedSenderTask
 }
 
-// pacedSenderClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// pacedSenderClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const pacedSenderClosedBit = 1 << 63
 
 type pacedSenderPushResult uint8
@@ -12459,8 +12506,8 @@ func (q *pacedSenderQueue) take(pos uint64) pacedSenderTask {
 //
 // A worker that shares a claim of several tasks leaves them in their slots
 // and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see PacedSender.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
+// over those it has not started (see PacedSender.steal). Claimer and hunter
+// meet on the slot: a claimed task not started has seq == pos+1, and whoever
 // takes it with a CAS to seq == pos (a position in the past: a producer
 // still finds the slot full) reads it and frees the slot.
 func (q *pacedSenderQueue) unstarted(pos uint64) bool {
@@ -12567,20 +12614,21 @@ func (p *PacedSender) attempt(ctx context.Context, in string) (out struct{}, err
 	return p.call(ctx, in)
 }
 
-// pacedSenderCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// pacedSenderCacheLine is the assumed size of a CPU cache line. Each counter
+// is padded to one so that workers updating different counters do not
+// contend.
 const pacedSenderCacheLine = 64
 
-// pacedSenderClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
+// pacedSenderClaimBits is the width of a claim's length in a worker's claim
+// field, whose upper bits hold the low bits of its first position.
 //
-// Taking over claimed tasks. A worker claims up to pacedSenderMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
+// Taking over claimed tasks. A worker claims up to pacedSenderMaxClaim
+// queued tasks with one CAS (see queue.claim), which is where a pool of
+// cheap jobs gets its throughput. But a claim must not keep its tasks from
+// idle workers: if one of them is slow, those behind it would wait for it
+// while other workers idle, and a burst of jobs of unequal length would take
+// up to W times as long as on a channel pool (one worker running every slow
+// job while the others idle). So a worker leaves its claimed tasks in their
 // slots, publishes the claim (its claim field), and takes each task only
 // when it starts it; a worker that finds the queue empty (a hunter) takes
 // over tasks not started from other workers' claims, and runs them.
@@ -12615,21 +12663,23 @@ const pacedSenderClaimBits = 7
 // pacedSenderCheapJob is the longest job that a worker takes with others of its
 // claim at once, and for which the store to done would cost more than 1%.
 //
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than pacedSenderCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in pacedSenderTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than pacedSenderCheapJob each: taking those whole, a slow
+// job among them holds up at most the cheap jobs claimed with it, for as
+// long as it runs, and the worker shares its claims again from the next one
+// it times. It times every shared claim, and one in pacedSenderTimeEvery of
+// those taken whole: a clock read costs about as much as a cheap job. A
+// worker that had to wait for work does not know what comes next, and
+// shares.
 const pacedSenderCheapJob = time.Microsecond
 
-// pacedSenderTimeEvery is how many claims taken whole a worker makes per one it times.
+// pacedSenderTimeEvery is how many claims taken whole a worker makes per one
+// it times.
 const pacedSenderTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -12645,9 +12695,9 @@ func (w *pacedSenderWorker) timeClaim() bool {
 	return true
 }
 
-// pacedSenderClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
+// pacedSenderClaimAt returns the claim [pos, pos+n) that c, a worker's claim
+// field, holds. The position is rebuilt from its low bits and the queue's
+// head, which a claim not finished is less than a lap behind.
 func pacedSenderClaimAt(c, head uint64) (pos, n uint64) {
 	const posMask = 1<<(64-pacedSenderClaimBits) - 1
 	return head - (head-c>>pacedSenderClaimBits)&posMask, c & (1<<pacedSenderClaimBits - 1)
@@ -12784,8 +12834,8 @@ const (
 	JobBreakerStateClosed JobBreakerState = iota
 	// JobBreakerStateOpen rejects every call until the cooldown has passed.
 	JobBreakerStateOpen
-	// JobBreakerStateHalfOpen lets a few probe calls through: enough successes close
-	// the breaker, one failure opens it again.
+	// JobBreakerStateHalfOpen lets a few probe calls through: enough
+	// successes close the breaker, one failure opens it again.
 	JobBreakerStateHalfOpen
 )
 
@@ -12802,8 +12852,8 @@ func (s JobBreakerState) String() string {
 	return "unknown"
 }
 
-// ErrJobBreakerOpen is returned, or passed to the fallback, for a call rejected while
-// the breaker is open.
+// ErrJobBreakerOpen is returned, or passed to the fallback, for a call
+// rejected while the breaker is open.
 var ErrJobBreakerOpen = errors.New("breaker: circuit open")
 
 // ErrJobBreakerTooManyProbes is returned, or passed to the fallback, for a call
@@ -12811,16 +12861,17 @@ var ErrJobBreakerOpen = errors.New("breaker: circuit open")
 var ErrJobBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
 const (
-	// jobBreakerStateBits hold the JobBreakerState in the low bits of the state word; the
-	// rest counts transitions. The whole word is a generation: a call
-	// remembers the word it was admitted under, and its result is ignored
-	// if the word has changed by the time it returns.
+	// jobBreakerStateBits hold the JobBreakerState in the low bits of the
+	// state word; the rest counts transitions. The whole word is a
+	// generation: a call remembers the word it was admitted under, and its
+	// result is ignored if the word has changed by the time it returns.
 	jobBreakerStateBits = 2
 	jobBreakerStateMask = 1<<jobBreakerStateBits - 1
-	// jobBreakerFlushEvery is how many successes in the closed state are counted
-	// before the clock is read to give them a bucket. Successes thus cost
-	// no clock read; one may be counted at most jobBreakerFlushEvery-1 calls (or one
-	// failure) late, in a later bucket than it belongs to. Power of two.
+	// jobBreakerFlushEvery is how many successes in the closed state are
+	// counted before the clock is read to give them a bucket. Successes thus
+	// cost no clock read; one may be counted at most jobBreakerFlushEvery-1
+	// calls (or one failure) late, in a later bucket than it belongs to.
+	// Power of two.
 	jobBreakerFlushEvery = 16
 	// jobBreakerCacheLine is the size the hot words are padded to.
 	jobBreakerCacheLine = 64
@@ -12831,11 +12882,12 @@ const (
 // JobBreaker is a circuit breaker around a function from int to int.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
-// rolling window; when both the count and the ratio of failures reach
-// their thresholds it opens. Open, it rejects calls with ErrJobBreakerOpen until the
-// cooldown has passed, then goes half-open. Half-open, it lets HalfOpen
-// probe calls through and rejects the others with ErrJobBreakerTooManyProbes; a
-// failed probe opens it again, HalfOpen successful probes close it.
+// rolling window; when both the count and the ratio of failures reach their
+// thresholds it opens. Open, it rejects calls with ErrJobBreakerOpen until
+// the cooldown has passed, then goes half-open. Half-open, it lets HalfOpen
+// probe calls through and rejects the others with
+// ErrJobBreakerTooManyProbes; a failed probe opens it again, HalfOpen
+// successful probes close it.
 //
 // Only results of the current state count: the result of a call admitted
 // before the breaker last changed state (a probe of an earlier half-open
@@ -12843,14 +12895,14 @@ const (
 // is ignored. A closed-state call that returns while the breaker changes
 // state may still be counted in the new state: an error of one call.
 //
-// A JobBreaker must be created with NewJobBreaker and must not be copied after first
-// use. Its methods are safe for concurrent use. The state-change callback
-// is called with the breaker's internal lock held, in the order of the
-// transitions.
+// A JobBreaker must be created with NewJobBreaker and must not be copied
+// after first use. Its methods are safe for concurrent use. The state-change
+// callback is called with the breaker's internal lock held, in the order of
+// the transitions.
 type JobBreaker struct {
-	// state is the transition count << jobBreakerStateBits | JobBreakerState. Only
-	// transitions write it: it has a cache line of its own, apart from
-	// pending, which every successful call writes.
+	// state is the transition count << jobBreakerStateBits |
+	// JobBreakerState. Only transitions write it: it has a cache line of its
+	// own, apart from pending, which every successful call writes.
 	state atomic.Uint64
 	_     [jobBreakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
@@ -12871,8 +12923,8 @@ type JobBreaker struct {
 	onChange func(from, to JobBreakerState)
 }
 
-// jobBreakerBucket holds the counts of one slice of the rolling window. The counts
-// have a word each: a slice of a long window may count more than 2^32
+// jobBreakerBucket holds the counts of one slice of the rolling window. The
+// counts have a word each: a slice of a long window may count more than 2^32
 // calls (window=1h at 1.2 million calls a second).
 type jobBreakerBucket struct {
 	index     atomic.Int64 // clock / bucket width of the slice counted, or jobBreakerNoBucket
@@ -12899,9 +12951,10 @@ func (b *JobBreaker) OnStateChange(f func(from, to JobBreakerState)) {
 }
 
 // Execute calls the function with ctx and req if the breaker lets the call
-// through, and records its outcome. A rejected call returns ErrJobBreakerOpen or
-// ErrJobBreakerTooManyProbes; with a fallback, rejected and failed calls return what
-// the fallback returns. A panicking probe counts as a failure.
+// through, and records its outcome. A rejected call returns
+// ErrJobBreakerOpen or ErrJobBreakerTooManyProbes; with a fallback, rejected
+// and failed calls return what the fallback returns. A panicking probe
+// counts as a failure.
 func (b *JobBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
 	if JobBreakerState(st&jobBreakerStateMask) != JobBreakerStateClosed {
@@ -13180,18 +13233,19 @@ func NewJobBreaker(fn func(context.Context, int) (int, error)) *JobBreaker {
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take guardedPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about guardedPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take guardedPoolChunkTime, at most twice the last.
+// Slow items go out one at a time, cheap ones by the tens of thousands, and
+// an item waits in a chunk behind at most about guardedPoolChunkTime of
+// items that have proved cheap. No chunk is larger than a share of what is
+// left, so that the helpers finish together. The clock is read once per
+// chunk.
 //
-// guardedPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
+// guardedPoolChunkTime is small next to a slow item and large next to the
+// cost of a chunk (an atomic add and a clock read, about 0.1µs): the clock
+// costs the tiniest items well under 1%.
 const guardedPoolChunkTime = 50 * time.Microsecond
 
 // guardedPoolBatch is one Map call, shared by the workers helping with it.
@@ -13225,9 +13279,9 @@ type guardedPoolBatch struct {
 // failed or never ran, and an error that says what came first: the failed
 // item's error (after its retries) wrapped with its index; ctx.Err() if ctx
 // was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrGuardedPoolClosed. An item that fails once the batch has stopped (as a
-// function that honours its context does) does not change the error. The
-// error is nil if every item succeeded.
+// queued, ErrGuardedPoolClosed. An item that fails once the batch has
+// stopped (as a function that honours its context does) does not change the
+// error. The error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -13265,9 +13319,9 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	// Shutdown stops the batch with ErrGuardedPoolClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed). If it has begun, fail
-	// runs at once.
+	// Shutdown stops the batch with ErrGuardedPoolClosed, recorded before
+	// the items see their contexts cancelled (see itemFailed). If it has
+	// begun, fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrGuardedPoolClosed) })()
 	p.stats.submitted.Add(uint64(n))
 
@@ -13347,9 +13401,9 @@ func (p *GuardedPool) runBatch(b *guardedPoolBatch) {
 	}
 }
 
-// guardedPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take guardedPoolChunkTime at that
-// pace, at least one, at most twice size.
+// guardedPoolNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// guardedPoolChunkTime at that pace, at least one, at most twice size.
 func guardedPoolNextChunk(size, k int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 2 * size
@@ -13405,8 +13459,8 @@ func (p *GuardedPool) runChunk(b *guardedPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// guardedPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
+// guardedPoolSpinLimit is how many times a goroutine retries before parking
+// when it finds another one in the middle of a step of a few instructions: a
 // producer between claiming a slot and publishing it, or a worker between
 // claiming tasks and freeing their slots. The other goroutine is almost
 // always running on another core and done within the spin; when it is not,
@@ -13416,8 +13470,8 @@ func (p *GuardedPool) runChunk(b *guardedPoolBatch, lo, hi int) (ok int) {
 // is a large share of all jobs.
 const guardedPoolSpinLimit = 64
 
-// guardedPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
+// guardedPoolMaxClaim bounds how many tasks a worker claims at once (see
+// claim and steal).
 const guardedPoolMaxClaim = 64
 
 // next claims the next tasks, at least one and at most guardedPoolMaxClaim (see
@@ -13606,23 +13660,25 @@ func (p *GuardedPool) signalSpace() bool {
 	}
 }
 
-// ErrGuardedPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [GuardedPool.Shutdown]).
+// ErrGuardedPoolClosed is returned by Submit, TrySubmit and Map after Close
+// or Shutdown has begun, and delivered to the handler for a job that
+// Shutdown could not return because it had already returned (see
+// [GuardedPool.Shutdown]).
 var ErrGuardedPoolClosed = errors.New("pool: closed")
 
 // ErrGuardedPoolFull is returned by TrySubmit when the queue has no room.
 var ErrGuardedPoolFull = errors.New("pool: queue full")
 
-// guardedPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// guardedPoolDefaultQueue is the queue capacity used when the queue= option
+// is not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const guardedPoolDefaultQueue = 256
 
 // GuardedPool runs a function over submitted jobs on a bounded set of workers.
 //
-// A GuardedPool must be created with [NewGuardedPool]; the zero value is not usable. A GuardedPool
-// must not be copied after first use. All methods are safe for concurrent use.
+// A GuardedPool must be created with [NewGuardedPool]; the zero value is not
+// usable. A GuardedPool must not be copied after first use. All methods are
+// safe for concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -13682,30 +13738,33 @@ type GuardedPool struct {
 	stats guardedPoolCounters
 }
 
-// guardedPoolTask is one element of the queue: a job, or a share of a Map batch.
+// guardedPoolTask is one element of the queue: a job, or a share of a Map
+// batch.
 type guardedPoolTask struct {
 	in    int
 	batch *guardedPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// guardedPoolWorker is the parking and retirement handle of one worker goroutine.
+// guardedPoolWorker is the parking and retirement handle of one worker
+// goroutine.
 type guardedPoolWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on GuardedPool.idle; guarded by GuardedPool.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than guardedPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// guardedPoolCheapJob (see timeClaim); untimed counts the claims since.
+	// Only the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by guardedPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by guardedPoolClaimBits, | its length
+	// (zero before the first); done, the position of the last task the
+	// worker finished or skipped, stored after every task but the claim's
+	// last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -13741,14 +13800,15 @@ func (p *GuardedPool) deliver(in int, out int, err error) {
 }
 
 // Submit queues in to be run, waiting while the queue is full. It returns
-// ErrGuardedPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
-// before there is room; the job is then not queued. ctx bounds only the wait
-// for room: the job itself runs under the pool's context (see Shutdown).
+// ErrGuardedPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx
+// is done before there is room; the job is then not queued. ctx bounds only
+// the wait for room: the job itself runs under the pool's context (see
+// Shutdown).
 //
 // Submit of a job happens before the job runs.
 func (p *GuardedPool) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that GuardedPoolStats never shows a job finished
-	// before it was submitted.
+	// Counted before the send so that GuardedPoolStats never shows a job
+	// finished before it was submitted.
 	p.stats.submitted.Add(1)
 	err := p.send(ctx, guardedPoolTask{in: in})
 	if err != nil {
@@ -13816,8 +13876,8 @@ func (p *GuardedPool) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrGuardedPoolFull if the queue is full and ErrGuardedPoolClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrGuardedPoolFull if the queue is full and ErrGuardedPoolClosed if Close
+// or Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *GuardedPool) TrySubmit(in int) error {
@@ -13912,8 +13972,8 @@ func (p *GuardedPool) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
-// ErrGuardedPoolClosed. Close may be called more than once and concurrently with
-// Shutdown; every call waits.
+// ErrGuardedPoolClosed. Close may be called more than once and concurrently
+// with Shutdown; every call waits.
 //
 // The completion of every job happens before Close returns.
 func (p *GuardedPool) Close() {
@@ -14079,19 +14139,19 @@ func (p *GuardedPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// guardedPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// guardedPoolNoCopy may be embedded into structs which must not be copied
+// after first use; go vet's copylocks check reports copies.
 type guardedPoolNoCopy struct{}
 
 func (*guardedPoolNoCopy) Lock() {}
 
 func (*guardedPoolNoCopy) Unlock() {}
 
-// guardedPoolQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
+// guardedPoolQueue is a bounded multi-producer multi-consumer ring of tasks
+// (Dmitry Vyukov's design): a producer claims a position with one CAS on
+// tail and publishes the task through the slot's sequence number, a consumer
+// claims with one CAS on head (several tasks at once when many are queued,
+// see claim) and frees each slot through its sequence number. Producers and
 // consumers touch different counters and never take a lock, which is where
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
@@ -14109,15 +14169,15 @@ type guardedPoolQueue struct {
 	slots []guardedPoolSlot
 }
 
-// guardedPoolSlot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// guardedPoolSlot holds one task. seq == pos: free for the push at pos; seq
+// == pos+1: holds the task pushed at pos, ready to pop.
 type guardedPoolSlot struct {
 	seq atomic.Uint64
 	t   guardedPoolTask
 }
 
-// guardedPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// guardedPoolClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const guardedPoolClosedBit = 1 << 63
 
 type guardedPoolPushResult uint8
@@ -14245,8 +14305,8 @@ func (q *guardedPoolQueue) take(pos uint64) guardedPoolTask {
 //
 // A worker that shares a claim of several tasks leaves them in their slots
 // and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see GuardedPool.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
+// over those it has not started (see GuardedPool.steal). Claimer and hunter
+// meet on the slot: a claimed task not started has seq == pos+1, and whoever
 // takes it with a CAS to seq == pos (a position in the past: a producer
 // still finds the slot full) reads it and frees the slot.
 func (q *guardedPoolQueue) unstarted(pos uint64) bool {
@@ -14348,13 +14408,14 @@ func (p *GuardedPool) attempt(ctx context.Context, in int) (out int, err error) 
 	return p.call(ctx, in)
 }
 
-// guardedPoolMaxBackoff caps the doubling delay so that it cannot overflow, whatever
-// the number of retries.
+// guardedPoolMaxBackoff caps the doubling delay so that it cannot overflow,
+// whatever the number of retries.
 const guardedPoolMaxBackoff = time.Hour
 
-// guardedPoolNextBackoff returns the delay after d: twice d up to guardedPoolMaxBackoff. A delay
-// already at or above guardedPoolMaxBackoff stays as it is: neither shrunk to the cap
-// nor doubled past the largest Duration.
+// guardedPoolNextBackoff returns the delay after d: twice d up to
+// guardedPoolMaxBackoff. A delay already at or above guardedPoolMaxBackoff
+// stays as it is: neither shrunk to the cap nor doubled past the largest
+// Duration.
 func guardedPoolNextBackoff(d time.Duration) time.Duration {
 	if d >= guardedPoolMaxBackoff {
 		return d
@@ -14362,10 +14423,10 @@ func guardedPoolNextBackoff(d time.Duration) time.Duration {
 	return min(2*d, guardedPoolMaxBackoff)
 }
 
-// retry re-attempts a job that failed with err, up to the retries= option times,
-// sleeping with exponential backoff and jitter between attempts. It gives up
-// early when ctx is done (Shutdown, Map cancellation) or the job panicked,
-// and returns the last attempt's outcome.
+// retry re-attempts a job that failed with err, up to the retries= option
+// times, sleeping with exponential backoff and jitter between attempts. It
+// gives up early when ctx is done (Shutdown, Map cancellation) or the job
+// panicked, and returns the last attempt's outcome.
 func (p *GuardedPool) retry(ctx context.Context, in int, err error) (int, error) {
 	var out int
 	delay := (time.Duration(0))
@@ -14388,9 +14449,9 @@ func (p *GuardedPool) retry(ctx context.Context, in int, err error) (int, error)
 	return out, err
 }
 
-// guardedPoolJitter returns a duration drawn uniformly from [d/2, d): "equal jitter",
-// which spreads retries of jobs that failed together while keeping most of
-// the intended delay.
+// guardedPoolJitter returns a duration drawn uniformly from [d/2, d): "equal
+// jitter", which spreads retries of jobs that failed together while keeping
+// most of the intended delay.
 func guardedPoolJitter(d time.Duration) time.Duration {
 	half := d / 2
 	if half <= 0 {
@@ -14399,7 +14460,8 @@ func guardedPoolJitter(d time.Duration) time.Duration {
 	return half + rand.N(d-half)
 }
 
-// guardedPoolSleep waits for d, or until ctx is done; it reports whether d elapsed.
+// guardedPoolSleep waits for d, or until ctx is done; it reports whether d
+// elapsed.
 func guardedPoolSleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -14411,11 +14473,12 @@ func guardedPoolSleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// GuardedPoolStats is a snapshot of a pool's counters. Every job submitted is, at any
-// moment, queued, in flight, completed, failed, or returned by Shutdown
-// (Unrun); a Map call counts each of its items as a job. The counters are
-// read one by one while the pool runs, so a snapshot taken then may be off
-// by the jobs that moved meanwhile; once Close or Shutdown has returned,
+// GuardedPoolStats is a snapshot of a pool's counters. Every job submitted
+// is, at any moment, queued, in flight, completed, failed, or returned by
+// Shutdown (Unrun); a Map call counts each of its items as a job. The
+// counters are read one by one while the pool runs, so a snapshot taken then
+// may be off by the jobs that moved meanwhile; once Close or Shutdown has
+// returned,
 //
 //	Submitted == Completed + Failed + Unrun
 type GuardedPoolStats struct {
@@ -14428,8 +14491,9 @@ type GuardedPoolStats struct {
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 }
 
-// guardedPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// guardedPoolCacheLine is the assumed size of a CPU cache line. Each counter
+// is padded to one so that workers updating different counters do not
+// contend.
 const guardedPoolCacheLine = 64
 
 // guardedPoolPaddedUint64 is an atomic counter alone on its cache line.
@@ -14444,7 +14508,8 @@ type guardedPoolPaddedInt64 struct {
 	_ [guardedPoolCacheLine - 8]byte
 }
 
-// guardedPoolCounters are the metrics of a pool, updated only under the metrics= option.
+// guardedPoolCounters are the metrics of a pool, updated only under the
+// metrics= option.
 type guardedPoolCounters struct {
 	submitted guardedPoolPaddedUint64
 	completed guardedPoolPaddedUint64
@@ -14468,16 +14533,16 @@ func (p *GuardedPool) Stats() GuardedPoolStats {
 	}
 }
 
-// guardedPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
+// guardedPoolClaimBits is the width of a claim's length in a worker's claim
+// field, whose upper bits hold the low bits of its first position.
 //
-// Taking over claimed tasks. A worker claims up to guardedPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
+// Taking over claimed tasks. A worker claims up to guardedPoolMaxClaim
+// queued tasks with one CAS (see queue.claim), which is where a pool of
+// cheap jobs gets its throughput. But a claim must not keep its tasks from
+// idle workers: if one of them is slow, those behind it would wait for it
+// while other workers idle, and a burst of jobs of unequal length would take
+// up to W times as long as on a channel pool (one worker running every slow
+// job while the others idle). So a worker leaves its claimed tasks in their
 // slots, publishes the claim (its claim field), and takes each task only
 // when it starts it; a worker that finds the queue empty (a hunter) takes
 // over tasks not started from other workers' claims, and runs them.
@@ -14512,21 +14577,23 @@ const guardedPoolClaimBits = 7
 // guardedPoolCheapJob is the longest job that a worker takes with others of its
 // claim at once, and for which the store to done would cost more than 1%.
 //
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than guardedPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in guardedPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than guardedPoolCheapJob each: taking those whole, a slow
+// job among them holds up at most the cheap jobs claimed with it, for as
+// long as it runs, and the worker shares its claims again from the next one
+// it times. It times every shared claim, and one in guardedPoolTimeEvery of
+// those taken whole: a clock read costs about as much as a cheap job. A
+// worker that had to wait for work does not know what comes next, and
+// shares.
 const guardedPoolCheapJob = time.Microsecond
 
-// guardedPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+// guardedPoolTimeEvery is how many claims taken whole a worker makes per one
+// it times.
 const guardedPoolTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -14542,9 +14609,9 @@ func (w *guardedPoolWorker) timeClaim() bool {
 	return true
 }
 
-// guardedPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
+// guardedPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
+// field, holds. The position is rebuilt from its low bits and the queue's
+// head, which a claim not finished is less than a lap behind.
 func guardedPoolClaimAt(c, head uint64) (pos, n uint64) {
 	const posMask = 1<<(64-guardedPoolClaimBits) - 1
 	return head - (head-c>>guardedPoolClaimBits)&posMask, c & (1<<guardedPoolClaimBits - 1)

@@ -78,6 +78,7 @@ func wrap(words []string, width int) []string {
 func (s *state) editComments() {
 	for i, plans := range s.t.commentPlans() {
 		ed := s.eds[i]
+		changed := map[*ast.Comment]string{}
 		for _, p := range plans {
 			if p.marker {
 				ed.replace(p.start, p.end, "")
@@ -111,10 +112,86 @@ func (s *state) editComments() {
 				}
 			}
 			if text := b.String(); text != p.c.Text {
+				changed[p.c] = text
+			}
+		}
+		s.refill(i, changed)
+		for _, p := range plans {
+			if text, ok := changed[p.c]; ok {
 				ed.replace(p.start, p.end, text)
 			}
 		}
 	}
+}
+
+// refill re-wraps each paragraph of file i's comments that a change (new
+// text by comment) makes wider than a line of the template, as a person
+// editing its names would: its words filled into lines of the template's
+// width. The comments of a refilled paragraph leave changed. A paragraph is
+// a run of prose lines, each alone on its line; lists, code blocks and
+// directives are left as they are.
+func (s *state) refill(i int, changed map[*ast.Comment]string) {
+	if len(changed) == 0 {
+		return
+	}
+	src := s.t.Srcs[i]
+	for _, para := range paragraphs(s.t.Files[i], src, s.t.Fset) {
+		text := func(c *ast.Comment) string {
+			if t, ok := changed[c]; ok {
+				return t
+			}
+			return c.Text
+		}
+		// The line break and indentation between two lines of the paragraph.
+		first := s.off(para[0].Pos())
+		indent := first - (strings.LastIndexByte(string(src[:first]), '\n') + 1)
+		width := 80 - 4*indent // columns, a tab counted as 4
+		wide := false
+		for _, c := range para {
+			if _, ok := changed[c]; ok && len(text(c)) > width {
+				wide = true
+			}
+		}
+		if !wide {
+			continue
+		}
+		var words []string
+		for _, c := range para {
+			words = append(words, strings.Fields(strings.TrimPrefix(text(c), "//"))...)
+			delete(changed, c)
+		}
+		sep := "\n" + string(src[first-indent:first])
+		s.eds[i].replace(first, s.off(para[len(para)-1].End()), strings.Join(wrap(words, width-3), sep))
+	}
+}
+
+// paragraphs returns the runs of prose comment lines of f: "// text" lines
+// alone on their line, but for directives and the indented lines of lists
+// and code blocks.
+func paragraphs(f *ast.File, src []byte, fset *token.FileSet) [][]*ast.Comment {
+	var out [][]*ast.Comment
+	for _, cg := range f.Comments {
+		var run []*ast.Comment
+		flush := func() {
+			if len(run) > 0 {
+				out = append(out, run)
+			}
+			run = nil
+		}
+		for _, c := range cg.List {
+			start := fset.Position(c.Pos()).Offset
+			lineStart := strings.LastIndexByte(string(src[:start]), '\n') + 1
+			alone := strings.TrimLeft(string(src[lineStart:start]), " \t") == ""
+			prose := alone && strings.HasPrefix(c.Text, "// ") && !strings.HasPrefix(c.Text, "//  ") && !strings.HasPrefix(c.Text, "// -")
+			if !prose {
+				flush()
+				continue
+			}
+			run = append(run, c)
+		}
+		flush()
+	}
+	return out
 }
 
 // commentPlan is what the stencil does with one comment of a template: remove

@@ -11,8 +11,8 @@ import (
 
 // TestStencilDocCommentsReadAsGenerated: a doc comment starts with the
 // generated name ("// shard is" sat above storeShard), a type parameter in
-// prose is the directive's type ("a hash map from K to V"), and note lines
-// stay in the template.
+// prose is the directive's type ("a hash map from K to V"), a paragraph
+// the names make too wide is refilled, and note lines stay in the template.
 func TestStencilDocCommentsReadAsGenerated(t *testing.T) {
 	tpl, err := stencil.Parse(os.DirFS("testdata"), "docs", importer.Default())
 	if err != nil {
@@ -33,7 +33,8 @@ func TestStencilDocCommentsReadAsGenerated(t *testing.T) {
 		"// Store is a hash map from SessionID to *Session.\ntype Store struct",
 		"s storeShard // shard holds every *Session",
 		"// storeShard is one part of a Store.\ntype storeShard struct",
-		"// Get returns the *Session stored for k. In a map that has none, the zero *Session.\n// In short: m.s.m[k].",
+		// The paragraph grew past 80 columns: refilled.
+		"// Get returns the *Session stored for k. In a map that has none, the zero\n// *Session. In short: m.s.m[k].\nfunc",
 		"// no V(0) conversion: the zero *Session",
 		"// storeHashKey returns the hash of a SessionID, the way a *Session is never\n// hashed.",
 	} {
