@@ -63,7 +63,7 @@ type Slots struct {
 	err     error // first error returned by a function run by Go
 }
 
-// waiter is one queued AcquireN call. ready is closed once its units have
+// slotsWaiter is one queued AcquireN call. ready is closed once its units have
 // been added to the state word on its behalf.
 type slotsWaiter struct {
 	n          int64
@@ -346,8 +346,8 @@ func NewSlots() *Slots {
 
 // BenchSlots: generated from the semaphore directive in bounded.go.
 
-// BenchSlotsMaxN is the largest capacity a BenchSlots supports. The two bits above it
-// in the state word are the queued flag and the over-release guard.
+// BenchSlotsMaxN is the largest capacity a BenchSlots supports. The two bits
+// above it in the state word are the queued flag and the over-release guard.
 const BenchSlotsMaxN = 1<<61 - 1
 
 const (
@@ -355,12 +355,12 @@ const (
 	// empty. Being larger than any capacity, it makes the fast path's
 	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
 	benchSlotsQueuedBit = 1 << 62
-	// benchSlotsOverBit can only become set when a release subtracts more than is
-	// held: a borrow out of the held count into the flag bits.
+	// benchSlotsOverBit can only become set when a release subtracts more
+	// than is held: a borrow out of the held count into the flag bits.
 	benchSlotsOverBit = 1 << 61
-	// benchSlotsCacheLine is the size the hot word is padded to. 64 bytes on amd64
-	// and most arm64 cores; 128 would also cover Apple's and Neoverse's
-	// adjacent-line prefetch at the cost of a larger struct.
+	// benchSlotsCacheLine is the size the hot word is padded to. 64 bytes on
+	// amd64 and most arm64 cores; 128 would also cover Apple's and
+	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
 	benchSlotsCacheLine = 64
 )
 
@@ -370,8 +370,8 @@ const (
 // requests wait behind it even if they are small enough to fit, so a large
 // request is not starved by a stream of small ones.
 //
-// A BenchSlots must be created with NewBenchSlots and must not be copied after first
-// use.
+// A BenchSlots must be created with NewBenchSlots and must not be copied
+// after first use.
 //
 // In the terminology of the Go memory model, the n-th call to Release or
 // ReleaseN "synchronizes before" any Acquire that obtains the units that
@@ -393,8 +393,8 @@ type BenchSlots struct {
 	err     error // first error returned by a function run by Go
 }
 
-// waiter is one queued AcquireN call. ready is closed once its units have
-// been added to the state word on its behalf.
+// benchSlotsWaiter is one queued AcquireN call. ready is closed once its
+// units have been added to the state word on its behalf.
 type benchSlotsWaiter struct {
 	n          int64
 	ready      chan struct{}
@@ -567,8 +567,9 @@ func (s *BenchSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64)
 			break
 		}
 	}
-	// Units freed between the failed attempt above and setting benchSlotsQueuedBit
-	// were released on the fast path, which notifies nobody.
+	// Units freed between the failed attempt above and setting
+	// benchSlotsQueuedBit were released on the fast path, which notifies
+	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
 	return w, nil
@@ -604,8 +605,8 @@ func (s *BenchSlots) await(ctx context.Context, done <-chan struct{}, w *benchSl
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has benchSlotsQueuedBit set, or shows
-// that more was released than held.
+// releaseSlow handles a release whose result c has benchSlotsQueuedBit set,
+// or shows that more was released than held.
 func (s *BenchSlots) releaseSlow(c int64) {
 	if c < 0 || c&benchSlotsOverBit != 0 {
 		panic("semaphore: released more than held")
@@ -746,8 +747,9 @@ func (l *Tokens) AllowAt(t time.Time) bool {
 
 // Reserve reserves one event and returns when it may happen. A
 // TokensTokenBucket always grants the reservation, possibly in the future; a
-// TokensSlidingWindow grants it only when the event may happen now, and otherwise
-// returns a reservation that is not OK and whose Delay says when to retry.
+// TokensSlidingWindow grants it only when the event may happen now, and
+// otherwise returns a reservation that is not OK and whose Delay says when
+// to retry.
 func (l *Tokens) Reserve() TokensReservation {
 	return l.reserve(l.clock())
 }
@@ -822,8 +824,8 @@ func (l *Tokens) StatsAt(t time.Time) TokensStats {
 	return l.stats(l.offset(t))
 }
 
-// TokensReservation is an event reserved by Reserve. It is a value; Cancel it at
-// most once.
+// TokensReservation is an event reserved by Reserve. It is a value; Cancel
+// it at most once.
 type TokensReservation struct {
 	l  *Tokens
 	at int64 // nanoseconds since epoch at which the event may happen
@@ -1059,8 +1061,9 @@ func (l *Window) AllowAt(t time.Time) bool {
 
 // Reserve reserves one event and returns when it may happen. A
 // WindowTokenBucket always grants the reservation, possibly in the future; a
-// WindowSlidingWindow grants it only when the event may happen now, and otherwise
-// returns a reservation that is not OK and whose Delay says when to retry.
+// WindowSlidingWindow grants it only when the event may happen now, and
+// otherwise returns a reservation that is not OK and whose Delay says when
+// to retry.
 func (l *Window) Reserve() WindowReservation {
 	return l.reserve(l.clock())
 }
@@ -1138,8 +1141,8 @@ func (l *Window) StatsAt(t time.Time) WindowStats {
 	return l.stats(l.offset(t))
 }
 
-// WindowReservation is an event reserved by Reserve. It is a value; Cancel it at
-// most once.
+// WindowReservation is an event reserved by Reserve. It is a value; Cancel
+// it at most once.
 type WindowReservation struct {
 	l  *Window
 	at int64 // nanoseconds since epoch at which the event may happen
@@ -1239,10 +1242,10 @@ func (l *Window) stats(now int64) WindowStats {
 	return l.windowStats(now)
 }
 
-// window is the decoded state of a WindowSlidingWindow at some time. It has four
-// word-sized fields, the most the compiler keeps in registers: Allow must not
-// go through memory for it.
-type windowWindow struct {
+// window is the decoded state of a WindowSlidingWindow at some time. It has
+// four word-sized fields, the most the compiler keeps in registers: Allow
+// must not go through memory for it.
+type window struct {
 	index     uint64 // truncated index of the current fixed window
 	prev, cur int64
 	elapsed   int64 // time since the fixed window started
@@ -1250,7 +1253,7 @@ type windowWindow struct {
 
 // windowLoad decodes the state word s as seen at now, rolling it forward
 // to now's fixed window.
-func (l *Window) windowLoad(s int64, now int64) windowWindow {
+func (l *Window) windowLoad(s int64, now int64) window {
 	width := int64((1 * time.Minute))
 	countBits := uint(bits.Len64(uint64(1000)))
 	countMask := int64(1)<<countBits - 1
@@ -1258,7 +1261,7 @@ func (l *Window) windowLoad(s int64, now int64) windowWindow {
 
 	now = max(now, 0)
 	index := now / width
-	w := windowWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
+	w := window{index: uint64(index) & indexMask, elapsed: now - index*width}
 	stateIndex := uint64(s) >> (2 * countBits)
 	prev, cur := s>>countBits&countMask, s&countMask
 	switch ahead := (w.index - stateIndex) & indexMask; {
@@ -1276,7 +1279,7 @@ func (l *Window) windowLoad(s int64, now int64) windowWindow {
 
 // windowEstimate returns the weighted count of the sliding window ending at
 // w's time.
-func (l *Window) windowEstimate(w windowWindow) float64 {
+func (l *Window) windowEstimate(w window) float64 {
 	width := int64((1 * time.Minute))
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
@@ -1367,31 +1370,32 @@ const (
 	// BenchTokensTokenBucket admits Burst events at once and then one event per
 	// Interval: algo=token.
 	BenchTokensTokenBucket BenchTokensAlgorithm = iota
-	// BenchTokensSlidingWindow admits at most Limit events in any Window, estimating
-	// the count over the sliding window from the counts of the current and
-	// the previous fixed window: algo=window.
+	// BenchTokensSlidingWindow admits at most Limit events in any Window,
+	// estimating the count over the sliding window from the counts of the
+	// current and the previous fixed window: algo=window.
 	BenchTokensSlidingWindow
 )
 
-// BenchTokensMaxLimit is the largest window Limit. The window's counts and index
-// share one 64-bit word; BenchTokensMaxLimit leaves the index at least 22 bits.
+// BenchTokensMaxLimit is the largest window Limit. The window's counts and
+// index share one 64-bit word; BenchTokensMaxLimit leaves the index at least
+// 22 bits.
 const BenchTokensMaxLimit = 1<<20 - 1
 
-// ErrBenchTokensDeadline is returned by Wait when the wait could not end before the
-// context's deadline. errors.Is(ErrBenchTokensDeadline, context.DeadlineExceeded)
-// holds, so callers need check only the latter.
+// ErrBenchTokensDeadline is returned by Wait when the wait could not end
+// before the context's deadline. errors.Is(ErrBenchTokensDeadline,
+// context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrBenchTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
-// benchTokensCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
+// benchTokensCacheLine is the size the state word is padded to, so that
+// limiters allocated next to each other do not share it.
 const benchTokensCacheLine = 64
 
 // BenchTokens controls how frequently events are allowed to happen.
 //
-// A BenchTokens is safe for concurrent use. It must be created with NewBenchTokens and
-// must not be copied after first use. Its methods never block except Wait,
-// and never take a lock: each decision is one compare-and-swap on a single
-// word.
+// A BenchTokens is safe for concurrent use. It must be created with
+// NewBenchTokens and must not be copied after first use. Its methods never
+// block except Wait, and never take a lock: each decision is one
+// compare-and-swap on a single word.
 //
 // Methods ending in At take the current time explicitly (x/time/rate
 // style); the others read a monotonic clock. Times are measured from the
@@ -1399,10 +1403,10 @@ const benchTokensCacheLine = 64
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewBenchTokensAt.
 type BenchTokens struct {
-	// state is, for BenchTokensTokenBucket, the theoretical arrival time of the next
-	// event less Burst intervals, in nanoseconds since epoch; for
-	// BenchTokensSlidingWindow, the index of the current fixed window and the counts
-	// of it and the previous one.
+	// state is, for BenchTokensTokenBucket, the theoretical arrival time of
+	// the next event less Burst intervals, in nanoseconds since epoch; for
+	// BenchTokensSlidingWindow, the index of the current fixed window and
+	// the counts of it and the previous one.
 	state atomic.Int64
 	_     [benchTokensCacheLine - 8]byte
 
@@ -1429,9 +1433,10 @@ func (l *BenchTokens) AllowAt(t time.Time) bool {
 }
 
 // Reserve reserves one event and returns when it may happen. A
-// BenchTokensTokenBucket always grants the reservation, possibly in the future; a
-// BenchTokensSlidingWindow grants it only when the event may happen now, and otherwise
-// returns a reservation that is not OK and whose Delay says when to retry.
+// BenchTokensTokenBucket always grants the reservation, possibly in the
+// future; a BenchTokensSlidingWindow grants it only when the event may
+// happen now, and otherwise returns a reservation that is not OK and whose
+// Delay says when to retry.
 func (l *BenchTokens) Reserve() BenchTokensReservation {
 	return l.reserve(l.clock())
 }
@@ -1506,17 +1511,17 @@ func (l *BenchTokens) StatsAt(t time.Time) BenchTokensStats {
 	return l.stats(l.offset(t))
 }
 
-// BenchTokensReservation is an event reserved by Reserve. It is a value; Cancel it at
-// most once.
+// BenchTokensReservation is an event reserved by Reserve. It is a value;
+// Cancel it at most once.
 type BenchTokensReservation struct {
 	l  *BenchTokens
 	at int64 // nanoseconds since epoch at which the event may happen
 	ok bool  // the event is counted
 }
 
-// OK reports whether the reservation holds an event. A BenchTokensSlidingWindow's
-// reservation is not OK when the event may not happen now; Delay then says
-// when to try again.
+// OK reports whether the reservation holds an event. A
+// BenchTokensSlidingWindow's reservation is not OK when the event may not
+// happen now; Delay then says when to try again.
 func (r BenchTokensReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -1583,8 +1588,8 @@ func benchTokensAddSaturating(t, d int64) int64 {
 	return t + d
 }
 
-// benchTokensNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
+// benchTokensNanosBetween returns the nanoseconds from from to to: zero if
+// to is not later, the largest duration if the difference overflows.
 func benchTokensNanosBetween(from, to int64) int64 {
 	if to <= from {
 		return 0
@@ -1682,31 +1687,32 @@ const (
 	// BenchWindowTokenBucket admits Burst events at once and then one event per
 	// Interval: algo=token.
 	BenchWindowTokenBucket BenchWindowAlgorithm = iota
-	// BenchWindowSlidingWindow admits at most Limit events in any Window, estimating
-	// the count over the sliding window from the counts of the current and
-	// the previous fixed window: algo=window.
+	// BenchWindowSlidingWindow admits at most Limit events in any Window,
+	// estimating the count over the sliding window from the counts of the
+	// current and the previous fixed window: algo=window.
 	BenchWindowSlidingWindow
 )
 
-// BenchWindowMaxLimit is the largest window Limit. The window's counts and index
-// share one 64-bit word; BenchWindowMaxLimit leaves the index at least 22 bits.
+// BenchWindowMaxLimit is the largest window Limit. The window's counts and
+// index share one 64-bit word; BenchWindowMaxLimit leaves the index at least
+// 22 bits.
 const BenchWindowMaxLimit = 1<<20 - 1
 
-// ErrBenchWindowDeadline is returned by Wait when the wait could not end before the
-// context's deadline. errors.Is(ErrBenchWindowDeadline, context.DeadlineExceeded)
-// holds, so callers need check only the latter.
+// ErrBenchWindowDeadline is returned by Wait when the wait could not end
+// before the context's deadline. errors.Is(ErrBenchWindowDeadline,
+// context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrBenchWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
-// benchWindowCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
+// benchWindowCacheLine is the size the state word is padded to, so that
+// limiters allocated next to each other do not share it.
 const benchWindowCacheLine = 64
 
 // BenchWindow controls how frequently events are allowed to happen.
 //
-// A BenchWindow is safe for concurrent use. It must be created with NewBenchWindow and
-// must not be copied after first use. Its methods never block except Wait,
-// and never take a lock: each decision is one compare-and-swap on a single
-// word.
+// A BenchWindow is safe for concurrent use. It must be created with
+// NewBenchWindow and must not be copied after first use. Its methods never
+// block except Wait, and never take a lock: each decision is one
+// compare-and-swap on a single word.
 //
 // Methods ending in At take the current time explicitly (x/time/rate
 // style); the others read a monotonic clock. Times are measured from the
@@ -1714,10 +1720,10 @@ const benchWindowCacheLine = 64
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewBenchWindowAt.
 type BenchWindow struct {
-	// state is, for BenchWindowTokenBucket, the theoretical arrival time of the next
-	// event less Burst intervals, in nanoseconds since epoch; for
-	// BenchWindowSlidingWindow, the index of the current fixed window and the counts
-	// of it and the previous one.
+	// state is, for BenchWindowTokenBucket, the theoretical arrival time of
+	// the next event less Burst intervals, in nanoseconds since epoch; for
+	// BenchWindowSlidingWindow, the index of the current fixed window and
+	// the counts of it and the previous one.
 	state atomic.Int64
 	_     [benchWindowCacheLine - 8]byte
 
@@ -1742,9 +1748,10 @@ func (l *BenchWindow) AllowAt(t time.Time) bool {
 }
 
 // Reserve reserves one event and returns when it may happen. A
-// BenchWindowTokenBucket always grants the reservation, possibly in the future; a
-// BenchWindowSlidingWindow grants it only when the event may happen now, and otherwise
-// returns a reservation that is not OK and whose Delay says when to retry.
+// BenchWindowTokenBucket always grants the reservation, possibly in the
+// future; a BenchWindowSlidingWindow grants it only when the event may
+// happen now, and otherwise returns a reservation that is not OK and whose
+// Delay says when to retry.
 func (l *BenchWindow) Reserve() BenchWindowReservation {
 	return l.reserve(l.clock())
 }
@@ -1807,8 +1814,9 @@ type BenchWindowStats struct {
 	// Delay is how long until one more event may happen: zero when
 	// Available > 0.
 	Delay time.Duration
-	// Current and Previous are the counts of the current and previous
-	// fixed windows of a BenchWindowSlidingWindow; zero for a BenchWindowTokenBucket.
+	// Current and Previous are the counts of the current and previous fixed
+	// windows of a BenchWindowSlidingWindow; zero for a
+	// BenchWindowTokenBucket.
 	Current, Previous int64
 }
 
@@ -1822,17 +1830,17 @@ func (l *BenchWindow) StatsAt(t time.Time) BenchWindowStats {
 	return l.stats(l.offset(t))
 }
 
-// BenchWindowReservation is an event reserved by Reserve. It is a value; Cancel it at
-// most once.
+// BenchWindowReservation is an event reserved by Reserve. It is a value;
+// Cancel it at most once.
 type BenchWindowReservation struct {
 	l  *BenchWindow
 	at int64 // nanoseconds since epoch at which the event may happen
 	ok bool  // the event is counted
 }
 
-// OK reports whether the reservation holds an event. A BenchWindowSlidingWindow's
-// reservation is not OK when the event may not happen now; Delay then says
-// when to try again.
+// OK reports whether the reservation holds an event. A
+// BenchWindowSlidingWindow's reservation is not OK when the event may not
+// happen now; Delay then says when to try again.
 func (r BenchWindowReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -1896,8 +1904,8 @@ func benchWindowAddSaturating(t, d int64) int64 {
 	return t + d
 }
 
-// benchWindowNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
+// benchWindowNanosBetween returns the nanoseconds from from to to: zero if
+// to is not later, the largest duration if the difference overflows.
 func benchWindowNanosBetween(from, to int64) int64 {
 	if to <= from {
 		return 0
@@ -1923,10 +1931,10 @@ func (l *BenchWindow) stats(now int64) BenchWindowStats {
 	return l.windowStats(now)
 }
 
-// window is the decoded state of a BenchWindowSlidingWindow at some time. It has four
-// word-sized fields, the most the compiler keeps in registers: Allow must not
-// go through memory for it.
-type benchWindowWindow struct {
+// benchWindow is the decoded state of a BenchWindowSlidingWindow at some
+// time. It has four word-sized fields, the most the compiler keeps in
+// registers: Allow must not go through memory for it.
+type benchWindow struct {
 	index     uint64 // truncated index of the current fixed window
 	prev, cur int64
 	elapsed   int64 // time since the fixed window started
@@ -1934,7 +1942,7 @@ type benchWindowWindow struct {
 
 // windowLoad decodes the state word s as seen at now, rolling it forward
 // to now's fixed window.
-func (l *BenchWindow) windowLoad(s int64, now int64) benchWindowWindow {
+func (l *BenchWindow) windowLoad(s int64, now int64) benchWindow {
 	width := int64((1 * time.Millisecond))
 	countBits := uint(bits.Len64(uint64(1048575)))
 	countMask := int64(1)<<countBits - 1
@@ -1942,7 +1950,7 @@ func (l *BenchWindow) windowLoad(s int64, now int64) benchWindowWindow {
 
 	now = max(now, 0)
 	index := now / width
-	w := benchWindowWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
+	w := benchWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
 	stateIndex := uint64(s) >> (2 * countBits)
 	prev, cur := s>>countBits&countMask, s&countMask
 	switch ahead := (w.index - stateIndex) & indexMask; {
@@ -1960,7 +1968,7 @@ func (l *BenchWindow) windowLoad(s int64, now int64) benchWindowWindow {
 
 // windowEstimate returns the weighted count of the sliding window ending at
 // w's time.
-func (l *BenchWindow) windowEstimate(w benchWindowWindow) float64 {
+func (l *BenchWindow) windowEstimate(w benchWindow) float64 {
 	width := int64((1 * time.Millisecond))
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
@@ -2009,8 +2017,8 @@ func (l *BenchWindow) windowRetry(now int64) int64 {
 	return benchWindowAddSaturating(toNext, benchWindowCeilNanos(float64(width)*(1-room/float64(w.cur))))
 }
 
-// benchWindowCeilNanos rounds a non-negative number of nanoseconds up to an int64,
-// saturating: float64(width) may round up past the largest int64.
+// benchWindowCeilNanos rounds a non-negative number of nanoseconds up to an
+// int64, saturating: float64(width) may round up past the largest int64.
 func benchWindowCeilNanos(ns float64) int64 {
 	if ns >= math.MaxInt64 {
 		return math.MaxInt64
@@ -2052,8 +2060,8 @@ const (
 	WorkBreakerStateClosed WorkBreakerState = iota
 	// WorkBreakerStateOpen rejects every call until the cooldown has passed.
 	WorkBreakerStateOpen
-	// WorkBreakerStateHalfOpen lets a few probe calls through: enough successes close
-	// the breaker, one failure opens it again.
+	// WorkBreakerStateHalfOpen lets a few probe calls through: enough
+	// successes close the breaker, one failure opens it again.
 	WorkBreakerStateHalfOpen
 )
 
@@ -2070,25 +2078,26 @@ func (s WorkBreakerState) String() string {
 	return "unknown"
 }
 
-// ErrWorkBreakerOpen is returned, or passed to the fallback, for a call rejected while
-// the breaker is open.
+// ErrWorkBreakerOpen is returned, or passed to the fallback, for a call
+// rejected while the breaker is open.
 var ErrWorkBreakerOpen = errors.New("breaker: circuit open")
 
-// ErrWorkBreakerTooManyProbes is returned, or passed to the fallback, for a call
-// rejected while the breaker is half-open and its probes are taken.
+// ErrWorkBreakerTooManyProbes is returned, or passed to the fallback, for a
+// call rejected while the breaker is half-open and its probes are taken.
 var ErrWorkBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
 const (
-	// workBreakerStateBits hold the WorkBreakerState in the low bits of the state word; the
-	// rest counts transitions. The whole word is a generation: a call
-	// remembers the word it was admitted under, and its result is ignored
-	// if the word has changed by the time it returns.
+	// workBreakerStateBits hold the WorkBreakerState in the low bits of the
+	// state word; the rest counts transitions. The whole word is a
+	// generation: a call remembers the word it was admitted under, and its
+	// result is ignored if the word has changed by the time it returns.
 	workBreakerStateBits = 2
 	workBreakerStateMask = 1<<workBreakerStateBits - 1
-	// workBreakerFlushEvery is how many successes in the closed state are counted
-	// before the clock is read to give them a bucket. Successes thus cost
-	// no clock read; one may be counted at most workBreakerFlushEvery-1 calls (or one
-	// failure) late, in a later bucket than it belongs to. Power of two.
+	// workBreakerFlushEvery is how many successes in the closed state are
+	// counted before the clock is read to give them a bucket. Successes thus
+	// cost no clock read; one may be counted at most workBreakerFlushEvery-1
+	// calls (or one failure) late, in a later bucket than it belongs to.
+	// Power of two.
 	workBreakerFlushEvery = 16
 	// workBreakerCacheLine is the size the hot words are padded to.
 	workBreakerCacheLine = 64
@@ -2096,14 +2105,15 @@ const (
 	workBreakerNoBucket = math.MinInt64
 )
 
-// WorkBreaker is a circuit breaker around a function from Req to Resp.
+// WorkBreaker is a circuit breaker around a function from int to int.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
-// rolling window; when both the count and the ratio of failures reach
-// their thresholds it opens. Open, it rejects calls with ErrWorkBreakerOpen until the
-// cooldown has passed, then goes half-open. Half-open, it lets HalfOpen
-// probe calls through and rejects the others with ErrWorkBreakerTooManyProbes; a
-// failed probe opens it again, HalfOpen successful probes close it.
+// rolling window; when both the count and the ratio of failures reach their
+// thresholds it opens. Open, it rejects calls with ErrWorkBreakerOpen until
+// the cooldown has passed, then goes half-open. Half-open, it lets HalfOpen
+// probe calls through and rejects the others with
+// ErrWorkBreakerTooManyProbes; a failed probe opens it again, HalfOpen
+// successful probes close it.
 //
 // Only results of the current state count: the result of a call admitted
 // before the breaker last changed state (a probe of an earlier half-open
@@ -2111,14 +2121,14 @@ const (
 // is ignored. A closed-state call that returns while the breaker changes
 // state may still be counted in the new state: an error of one call.
 //
-// A WorkBreaker must be created with NewWorkBreaker and must not be copied after first
-// use. Its methods are safe for concurrent use. The state-change callback
-// is called with the breaker's internal lock held, in the order of the
-// transitions.
+// A WorkBreaker must be created with NewWorkBreaker and must not be copied
+// after first use. Its methods are safe for concurrent use. The state-change
+// callback is called with the breaker's internal lock held, in the order of
+// the transitions.
 type WorkBreaker struct {
-	// state is the transition count << workBreakerStateBits | WorkBreakerState. Only
-	// transitions write it: it has a cache line of its own, apart from
-	// pending, which every successful call writes.
+	// state is the transition count << workBreakerStateBits |
+	// WorkBreakerState. Only transitions write it: it has a cache line of
+	// its own, apart from pending, which every successful call writes.
 	state atomic.Uint64
 	_     [workBreakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
@@ -2137,8 +2147,8 @@ type WorkBreaker struct {
 	onChange func(from, to WorkBreakerState)
 }
 
-// bucket holds the counts of one slice of the rolling window. The counts
-// have a word each: a slice of a long window may count more than 2^32
+// workBreakerBucket holds the counts of one slice of the rolling window. The
+// counts have a word each: a slice of a long window may count more than 2^32
 // calls (window=1h at 1.2 million calls a second).
 type workBreakerBucket struct {
 	index     atomic.Int64 // clock / bucket width of the slice counted, or workBreakerNoBucket
@@ -2165,9 +2175,10 @@ func (b *WorkBreaker) OnStateChange(f func(from, to WorkBreakerState)) {
 }
 
 // Execute calls the function with ctx and req if the breaker lets the call
-// through, and records its outcome. A rejected call returns ErrWorkBreakerOpen or
-// ErrWorkBreakerTooManyProbes; with a fallback, rejected and failed calls return what
-// the fallback returns. A panicking probe counts as a failure.
+// through, and records its outcome. A rejected call returns
+// ErrWorkBreakerOpen or ErrWorkBreakerTooManyProbes; with a fallback,
+// rejected and failed calls return what the fallback returns. A panicking
+// probe counts as a failure.
 func (b *WorkBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
 	if WorkBreakerState(st&workBreakerStateMask) != WorkBreakerStateClosed {
@@ -2449,8 +2460,8 @@ const (
 	FlakyBreakerStateClosed FlakyBreakerState = iota
 	// FlakyBreakerStateOpen rejects every call until the cooldown has passed.
 	FlakyBreakerStateOpen
-	// FlakyBreakerStateHalfOpen lets a few probe calls through: enough successes close
-	// the breaker, one failure opens it again.
+	// FlakyBreakerStateHalfOpen lets a few probe calls through: enough
+	// successes close the breaker, one failure opens it again.
 	FlakyBreakerStateHalfOpen
 )
 
@@ -2467,25 +2478,26 @@ func (s FlakyBreakerState) String() string {
 	return "unknown"
 }
 
-// ErrFlakyBreakerOpen is returned, or passed to the fallback, for a call rejected while
-// the breaker is open.
+// ErrFlakyBreakerOpen is returned, or passed to the fallback, for a call
+// rejected while the breaker is open.
 var ErrFlakyBreakerOpen = errors.New("breaker: circuit open")
 
-// ErrFlakyBreakerTooManyProbes is returned, or passed to the fallback, for a call
-// rejected while the breaker is half-open and its probes are taken.
+// ErrFlakyBreakerTooManyProbes is returned, or passed to the fallback, for a
+// call rejected while the breaker is half-open and its probes are taken.
 var ErrFlakyBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
 const (
-	// flakyBreakerStateBits hold the FlakyBreakerState in the low bits of the state word; the
-	// rest counts transitions. The whole word is a generation: a call
-	// remembers the word it was admitted under, and its result is ignored
-	// if the word has changed by the time it returns.
+	// flakyBreakerStateBits hold the FlakyBreakerState in the low bits of
+	// the state word; the rest counts transitions. The whole word is a
+	// generation: a call remembers the word it was admitted under, and its
+	// result is ignored if the word has changed by the time it returns.
 	flakyBreakerStateBits = 2
 	flakyBreakerStateMask = 1<<flakyBreakerStateBits - 1
-	// flakyBreakerFlushEvery is how many successes in the closed state are counted
-	// before the clock is read to give them a bucket. Successes thus cost
-	// no clock read; one may be counted at most flakyBreakerFlushEvery-1 calls (or one
-	// failure) late, in a later bucket than it belongs to. Power of two.
+	// flakyBreakerFlushEvery is how many successes in the closed state are
+	// counted before the clock is read to give them a bucket. Successes thus
+	// cost no clock read; one may be counted at most
+	// flakyBreakerFlushEvery-1 calls (or one failure) late, in a later
+	// bucket than it belongs to. Power of two.
 	flakyBreakerFlushEvery = 16
 	// flakyBreakerCacheLine is the size the hot words are padded to.
 	flakyBreakerCacheLine = 64
@@ -2493,14 +2505,15 @@ const (
 	flakyBreakerNoBucket = math.MinInt64
 )
 
-// FlakyBreaker is a circuit breaker around a function from Req to Resp.
+// FlakyBreaker is a circuit breaker around a function from int to int.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
-// rolling window; when both the count and the ratio of failures reach
-// their thresholds it opens. Open, it rejects calls with ErrFlakyBreakerOpen until the
-// cooldown has passed, then goes half-open. Half-open, it lets HalfOpen
-// probe calls through and rejects the others with ErrFlakyBreakerTooManyProbes; a
-// failed probe opens it again, HalfOpen successful probes close it.
+// rolling window; when both the count and the ratio of failures reach their
+// thresholds it opens. Open, it rejects calls with ErrFlakyBreakerOpen until
+// the cooldown has passed, then goes half-open. Half-open, it lets HalfOpen
+// probe calls through and rejects the others with
+// ErrFlakyBreakerTooManyProbes; a failed probe opens it again, HalfOpen
+// successful probes close it.
 //
 // Only results of the current state count: the result of a call admitted
 // before the breaker last changed state (a probe of an earlier half-open
@@ -2508,14 +2521,14 @@ const (
 // is ignored. A closed-state call that returns while the breaker changes
 // state may still be counted in the new state: an error of one call.
 //
-// A FlakyBreaker must be created with NewFlakyBreaker and must not be copied after first
-// use. Its methods are safe for concurrent use. The state-change callback
-// is called with the breaker's internal lock held, in the order of the
-// transitions.
+// A FlakyBreaker must be created with NewFlakyBreaker and must not be copied
+// after first use. Its methods are safe for concurrent use. The state-change
+// callback is called with the breaker's internal lock held, in the order of
+// the transitions.
 type FlakyBreaker struct {
-	// state is the transition count << flakyBreakerStateBits | FlakyBreakerState. Only
-	// transitions write it: it has a cache line of its own, apart from
-	// pending, which every successful call writes.
+	// state is the transition count << flakyBreakerStateBits |
+	// FlakyBreakerState. Only transitions write it: it has a cache line of
+	// its own, apart from pending, which every successful call writes.
 	state atomic.Uint64
 	_     [flakyBreakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
@@ -2536,9 +2549,9 @@ type FlakyBreaker struct {
 	onChange func(from, to FlakyBreakerState)
 }
 
-// bucket holds the counts of one slice of the rolling window. The counts
-// have a word each: a slice of a long window may count more than 2^32
-// calls (window=1h at 1.2 million calls a second).
+// flakyBreakerBucket holds the counts of one slice of the rolling window.
+// The counts have a word each: a slice of a long window may count more than
+// 2^32 calls (window=1h at 1.2 million calls a second).
 type flakyBreakerBucket struct {
 	index     atomic.Int64 // clock / bucket width of the slice counted, or flakyBreakerNoBucket
 	successes atomic.Int64
@@ -2564,9 +2577,10 @@ func (b *FlakyBreaker) OnStateChange(f func(from, to FlakyBreakerState)) {
 }
 
 // Execute calls the function with ctx and req if the breaker lets the call
-// through, and records its outcome. A rejected call returns ErrFlakyBreakerOpen or
-// ErrFlakyBreakerTooManyProbes; with a fallback, rejected and failed calls return what
-// the fallback returns. A panicking probe counts as a failure.
+// through, and records its outcome. A rejected call returns
+// ErrFlakyBreakerOpen or ErrFlakyBreakerTooManyProbes; with a fallback,
+// rejected and failed calls return what the fallback returns. A panicking
+// probe counts as a failure.
 func (b *FlakyBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
 	if FlakyBreakerState(st&flakyBreakerStateMask) != FlakyBreakerStateClosed {
@@ -2852,8 +2866,8 @@ const (
 	QuickBreakerStateClosed QuickBreakerState = iota
 	// QuickBreakerStateOpen rejects every call until the cooldown has passed.
 	QuickBreakerStateOpen
-	// QuickBreakerStateHalfOpen lets a few probe calls through: enough successes close
-	// the breaker, one failure opens it again.
+	// QuickBreakerStateHalfOpen lets a few probe calls through: enough
+	// successes close the breaker, one failure opens it again.
 	QuickBreakerStateHalfOpen
 )
 
@@ -2870,25 +2884,26 @@ func (s QuickBreakerState) String() string {
 	return "unknown"
 }
 
-// ErrQuickBreakerOpen is returned, or passed to the fallback, for a call rejected while
-// the breaker is open.
+// ErrQuickBreakerOpen is returned, or passed to the fallback, for a call
+// rejected while the breaker is open.
 var ErrQuickBreakerOpen = errors.New("breaker: circuit open")
 
-// ErrQuickBreakerTooManyProbes is returned, or passed to the fallback, for a call
-// rejected while the breaker is half-open and its probes are taken.
+// ErrQuickBreakerTooManyProbes is returned, or passed to the fallback, for a
+// call rejected while the breaker is half-open and its probes are taken.
 var ErrQuickBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
 const (
-	// quickBreakerStateBits hold the QuickBreakerState in the low bits of the state word; the
-	// rest counts transitions. The whole word is a generation: a call
-	// remembers the word it was admitted under, and its result is ignored
-	// if the word has changed by the time it returns.
+	// quickBreakerStateBits hold the QuickBreakerState in the low bits of
+	// the state word; the rest counts transitions. The whole word is a
+	// generation: a call remembers the word it was admitted under, and its
+	// result is ignored if the word has changed by the time it returns.
 	quickBreakerStateBits = 2
 	quickBreakerStateMask = 1<<quickBreakerStateBits - 1
-	// quickBreakerFlushEvery is how many successes in the closed state are counted
-	// before the clock is read to give them a bucket. Successes thus cost
-	// no clock read; one may be counted at most quickBreakerFlushEvery-1 calls (or one
-	// failure) late, in a later bucket than it belongs to. Power of two.
+	// quickBreakerFlushEvery is how many successes in the closed state are
+	// counted before the clock is read to give them a bucket. Successes thus
+	// cost no clock read; one may be counted at most
+	// quickBreakerFlushEvery-1 calls (or one failure) late, in a later
+	// bucket than it belongs to. Power of two.
 	quickBreakerFlushEvery = 16
 	// quickBreakerCacheLine is the size the hot words are padded to.
 	quickBreakerCacheLine = 64
@@ -2896,14 +2911,15 @@ const (
 	quickBreakerNoBucket = math.MinInt64
 )
 
-// QuickBreaker is a circuit breaker around a function from Req to Resp.
+// QuickBreaker is a circuit breaker around a function from int to int.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
-// rolling window; when both the count and the ratio of failures reach
-// their thresholds it opens. Open, it rejects calls with ErrQuickBreakerOpen until the
-// cooldown has passed, then goes half-open. Half-open, it lets HalfOpen
-// probe calls through and rejects the others with ErrQuickBreakerTooManyProbes; a
-// failed probe opens it again, HalfOpen successful probes close it.
+// rolling window; when both the count and the ratio of failures reach their
+// thresholds it opens. Open, it rejects calls with ErrQuickBreakerOpen until
+// the cooldown has passed, then goes half-open. Half-open, it lets HalfOpen
+// probe calls through and rejects the others with
+// ErrQuickBreakerTooManyProbes; a failed probe opens it again, HalfOpen
+// successful probes close it.
 //
 // Only results of the current state count: the result of a call admitted
 // before the breaker last changed state (a probe of an earlier half-open
@@ -2911,14 +2927,14 @@ const (
 // is ignored. A closed-state call that returns while the breaker changes
 // state may still be counted in the new state: an error of one call.
 //
-// A QuickBreaker must be created with NewQuickBreaker and must not be copied after first
-// use. Its methods are safe for concurrent use. The state-change callback
-// is called with the breaker's internal lock held, in the order of the
-// transitions.
+// A QuickBreaker must be created with NewQuickBreaker and must not be copied
+// after first use. Its methods are safe for concurrent use. The state-change
+// callback is called with the breaker's internal lock held, in the order of
+// the transitions.
 type QuickBreaker struct {
-	// state is the transition count << quickBreakerStateBits | QuickBreakerState. Only
-	// transitions write it: it has a cache line of its own, apart from
-	// pending, which every successful call writes.
+	// state is the transition count << quickBreakerStateBits |
+	// QuickBreakerState. Only transitions write it: it has a cache line of
+	// its own, apart from pending, which every successful call writes.
 	state atomic.Uint64
 	_     [quickBreakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
@@ -2939,9 +2955,9 @@ type QuickBreaker struct {
 	onChange func(from, to QuickBreakerState)
 }
 
-// bucket holds the counts of one slice of the rolling window. The counts
-// have a word each: a slice of a long window may count more than 2^32
-// calls (window=1h at 1.2 million calls a second).
+// quickBreakerBucket holds the counts of one slice of the rolling window.
+// The counts have a word each: a slice of a long window may count more than
+// 2^32 calls (window=1h at 1.2 million calls a second).
 type quickBreakerBucket struct {
 	index     atomic.Int64 // clock / bucket width of the slice counted, or quickBreakerNoBucket
 	successes atomic.Int64
@@ -2967,9 +2983,10 @@ func (b *QuickBreaker) OnStateChange(f func(from, to QuickBreakerState)) {
 }
 
 // Execute calls the function with ctx and req if the breaker lets the call
-// through, and records its outcome. A rejected call returns ErrQuickBreakerOpen or
-// ErrQuickBreakerTooManyProbes; with a fallback, rejected and failed calls return what
-// the fallback returns. A panicking probe counts as a failure.
+// through, and records its outcome. A rejected call returns
+// ErrQuickBreakerOpen or ErrQuickBreakerTooManyProbes; with a fallback,
+// rejected and failed calls return what the fallback returns. A panicking
+// probe counts as a failure.
 func (b *QuickBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
 	if QuickBreakerState(st&quickBreakerStateMask) != QuickBreakerStateClosed {
@@ -3243,16 +3260,17 @@ func NewQuickBreaker(fn func(context.Context, int) (int, error)) *QuickBreaker {
 
 // WorkLimiter: generated from the limiter directive in bounded.go.
 
-// ErrWorkLimiterLimited is returned by Execute for a call rejected because as many
-// calls as the limit are in flight.
+// ErrWorkLimiterLimited is returned by Execute for a call rejected because
+// as many calls as the limit are in flight.
 var ErrWorkLimiterLimited = errors.New("limiter: concurrency limit reached")
 
 const (
-	// workLimiterLongWindow is the number of samples the long-run latency average
-	// spans (an exponential moving average with weight 1/workLimiterLongWindow).
+	// workLimiterLongWindow is the number of samples the long-run latency
+	// average spans (an exponential moving average with weight
+	// 1/workLimiterLongWindow).
 	workLimiterLongWindow = 100
-	// backoff is the factor the limit is multiplied by when a call times
-	// out: a timeout gives no latency, only a sign of overload.
+	// workLimiterBackoff is the factor the limit is multiplied by when a
+	// call times out: a timeout gives no latency, only a sign of overload.
 	workLimiterBackoff = 0.9
 	// workLimiterCacheLine is the size the hot words are padded to.
 	workLimiterCacheLine = 64
@@ -3261,9 +3279,9 @@ const (
 // WorkLimiter bounds the number of concurrent calls to a function by an
 // adaptive limit.
 //
-// A WorkLimiter must be created with NewWorkLimiter and must not be copied after first
-// use. Its methods are safe for concurrent use. A call admitted by Execute
-// counts as in flight until the function returns (or panics).
+// A WorkLimiter must be created with NewWorkLimiter and must not be copied
+// after first use. Its methods are safe for concurrent use. A call admitted
+// by Execute counts as in flight until the function returns (or panics).
 type WorkLimiter struct {
 	inFlight atomic.Int64
 	limit    atomic.Int64
@@ -3354,7 +3372,8 @@ func (l *WorkLimiter) sample(rtt int64, inFlight int64, err error) {
 		l.longRTT += (short - l.longRTT) / workLimiterLongWindow
 		if l.longRTT > 2*short {
 			// Latency dropped for good: let the average follow quickly
-			// instead of granting a huge gradient for workLimiterLongWindow samples.
+			// instead of granting a huge gradient for workLimiterLongWindow
+			// samples.
 			l.longRTT = 0.95*l.longRTT + 0.05*short
 		}
 		if float64(inFlight) < l.estimate/2 {
@@ -3385,16 +3404,17 @@ func NewWorkLimiter() *WorkLimiter {
 
 // FlakyLimiter: generated from the limiter directive in bounded.go.
 
-// ErrFlakyLimiterLimited is returned by Execute for a call rejected because as many
-// calls as the limit are in flight.
+// ErrFlakyLimiterLimited is returned by Execute for a call rejected because
+// as many calls as the limit are in flight.
 var ErrFlakyLimiterLimited = errors.New("limiter: concurrency limit reached")
 
 const (
-	// flakyLimiterLongWindow is the number of samples the long-run latency average
-	// spans (an exponential moving average with weight 1/flakyLimiterLongWindow).
+	// flakyLimiterLongWindow is the number of samples the long-run latency
+	// average spans (an exponential moving average with weight
+	// 1/flakyLimiterLongWindow).
 	flakyLimiterLongWindow = 100
-	// backoff is the factor the limit is multiplied by when a call times
-	// out: a timeout gives no latency, only a sign of overload.
+	// flakyLimiterBackoff is the factor the limit is multiplied by when a
+	// call times out: a timeout gives no latency, only a sign of overload.
 	flakyLimiterBackoff = 0.9
 	// flakyLimiterCacheLine is the size the hot words are padded to.
 	flakyLimiterCacheLine = 64
@@ -3403,9 +3423,9 @@ const (
 // FlakyLimiter bounds the number of concurrent calls to a function by an
 // adaptive limit.
 //
-// A FlakyLimiter must be created with NewFlakyLimiter and must not be copied after first
-// use. Its methods are safe for concurrent use. A call admitted by Execute
-// counts as in flight until the function returns (or panics).
+// A FlakyLimiter must be created with NewFlakyLimiter and must not be copied
+// after first use. Its methods are safe for concurrent use. A call admitted
+// by Execute counts as in flight until the function returns (or panics).
 type FlakyLimiter struct {
 	inFlight atomic.Int64
 	limit    atomic.Int64
@@ -3498,7 +3518,8 @@ func (l *FlakyLimiter) sample(rtt int64, inFlight int64, err error) {
 		l.longRTT += (short - l.longRTT) / flakyLimiterLongWindow
 		if l.longRTT > 2*short {
 			// Latency dropped for good: let the average follow quickly
-			// instead of granting a huge gradient for flakyLimiterLongWindow samples.
+			// instead of granting a huge gradient for flakyLimiterLongWindow
+			// samples.
 			l.longRTT = 0.95*l.longRTT + 0.05*short
 		}
 		if float64(inFlight) < l.estimate/2 {

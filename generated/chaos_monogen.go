@@ -20,24 +20,26 @@ import (
 
 // ChaosPool: generated from the pool directive in chaos.go.
 
+// chaosPoolChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take chaosPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about chaosPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take chaosPoolChunkTime, at most twice the last.
+// Slow items go out one at a time, cheap ones by the tens of thousands, and
+// an item waits in a chunk behind at most about chaosPoolChunkTime of items
+// that have proved cheap. No chunk is larger than a share of what is left,
+// so that the helpers finish together. The clock is read once per chunk.
 //
-// chaosPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
+// chaosPoolChunkTime is small next to a slow item and large next to the cost
+// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
+// the tiniest items well under 1%.
 const chaosPoolChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// chaosPoolBatch is one Map call, shared by the workers helping with it.
 type chaosPoolBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -68,9 +70,9 @@ type chaosPoolBatch struct {
 // failed or never ran, and an error that says what came first: the failed
 // item's error (after its retries) wrapped with its index; ctx.Err() if ctx
 // was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrChaosPoolClosed. An item that fails once the batch has stopped (as a
-// function that honours its context does) does not change the error. The
-// error is nil if every item succeeded.
+// queued, ErrChaosPoolClosed. An item that fails once the batch has stopped
+// (as a function that honours its context does) does not change the error.
+// The error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -108,9 +110,9 @@ func (p *ChaosPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	// Shutdown stops the batch with ErrChaosPoolClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed). If it has begun, fail
-	// runs at once.
+	// Shutdown stops the batch with ErrChaosPoolClosed, recorded before the
+	// items see their contexts cancelled (see itemFailed). If it has begun,
+	// fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrChaosPoolClosed) })()
 	p.stats.submitted.Add(uint64(n))
 
@@ -190,9 +192,9 @@ func (p *ChaosPool) runBatch(b *chaosPoolBatch) {
 	}
 }
 
-// chaosPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take chaosPoolChunkTime at that
-// pace, at least one, at most twice size.
+// chaosPoolNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// chaosPoolChunkTime at that pace, at least one, at most twice size.
 func chaosPoolNextChunk(size, k int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 2 * size
@@ -248,8 +250,8 @@ func (p *ChaosPool) runChunk(b *chaosPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// chaosPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
+// chaosPoolSpinLimit is how many times a goroutine retries before parking
+// when it finds another one in the middle of a step of a few instructions: a
 // producer between claiming a slot and publishing it, or a worker between
 // claiming tasks and freeing their slots. The other goroutine is almost
 // always running on another core and done within the spin; when it is not,
@@ -259,8 +261,8 @@ func (p *ChaosPool) runChunk(b *chaosPoolBatch, lo, hi int) (ok int) {
 // is a large share of all jobs.
 const chaosPoolSpinLimit = 64
 
-// chaosPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
+// chaosPoolMaxClaim bounds how many tasks a worker claims at once (see claim
+// and steal).
 const chaosPoolMaxClaim = 64
 
 // next claims the next tasks, at least one and at most chaosPoolMaxClaim (see
@@ -449,23 +451,25 @@ func (p *ChaosPool) signalSpace() bool {
 	}
 }
 
-// ErrChaosPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [ChaosPool.Shutdown]).
+// ErrChaosPoolClosed is returned by Submit, TrySubmit and Map after Close or
+// Shutdown has begun, and delivered to the handler for a job that Shutdown
+// could not return because it had already returned (see
+// [ChaosPool.Shutdown]).
 var ErrChaosPoolClosed = errors.New("pool: closed")
 
 // ErrChaosPoolFull is returned by TrySubmit when the queue has no room.
 var ErrChaosPoolFull = errors.New("pool: queue full")
 
-// chaosPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// chaosPoolDefaultQueue is the queue capacity used when the queue= option is
+// not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const chaosPoolDefaultQueue = 256
 
 // ChaosPool runs a function over submitted jobs on a bounded set of workers.
 //
-// A ChaosPool must be created with [NewChaosPool]; the zero value is not usable. A ChaosPool
-// must not be copied after first use. All methods are safe for concurrent use.
+// A ChaosPool must be created with [NewChaosPool]; the zero value is not
+// usable. A ChaosPool must not be copied after first use. All methods are
+// safe for concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -478,9 +482,9 @@ type ChaosPool struct {
 	// per job, and no lock shared by producers and workers.
 	q chaosPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*chaosPoolWorker
 	sleepers     atomic.Int32
@@ -521,30 +525,30 @@ type ChaosPool struct {
 	stats chaosPoolCounters
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// chaosPoolTask is one element of the queue: a job, or a share of a Map batch.
 type chaosPoolTask struct {
 	in    int
 	batch *chaosPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// chaosPoolWorker is the parking and retirement handle of one worker goroutine.
 type chaosPoolWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on ChaosPool.idle; guarded by ChaosPool.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than chaosPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// chaosPoolCheapJob (see timeClaim); untimed counts the claims since.
+	// Only the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by chaosPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by chaosPoolClaimBits, | its length (zero
+	// before the first); done, the position of the last task the worker
+	// finished or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -581,14 +585,15 @@ func (p *ChaosPool) deliver(in int, out int, err error) {
 }
 
 // Submit queues in to be run, waiting while the queue is full. It returns
-// ErrChaosPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
-// before there is room; the job is then not queued. ctx bounds only the wait
-// for room: the job itself runs under the pool's context (see Shutdown).
+// ErrChaosPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is
+// done before there is room; the job is then not queued. ctx bounds only the
+// wait for room: the job itself runs under the pool's context (see
+// Shutdown).
 //
 // Submit of a job happens before the job runs.
 func (p *ChaosPool) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that ChaosPoolStats never shows a job finished
-	// before it was submitted.
+	// Counted before the send so that ChaosPoolStats never shows a job
+	// finished before it was submitted.
 	p.stats.submitted.Add(1)
 	err := p.send(ctx, chaosPoolTask{in: in})
 	if err != nil {
@@ -606,7 +611,7 @@ func (p *ChaosPool) send(ctx context.Context, t chaosPoolTask) error {
 		r := p.q.tryPush(t)
 		if r == chaosPoolPushFull && spins < chaosPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -656,8 +661,8 @@ func (p *ChaosPool) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrChaosPoolFull if the queue is full and ErrChaosPoolClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrChaosPoolFull if the queue is full and ErrChaosPoolClosed if Close or
+// Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *ChaosPool) TrySubmit(in int) error {
@@ -919,25 +924,25 @@ func (p *ChaosPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// chaosPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// chaosPoolNoCopy may be embedded into structs which must not be copied
+// after first use; go vet's copylocks check reports copies.
 type chaosPoolNoCopy struct{}
 
 func (*chaosPoolNoCopy) Lock() {}
 
 func (*chaosPoolNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
+// chaosPoolQueue is a bounded multi-producer multi-consumer ring of tasks
+// (Dmitry Vyukov's design): a producer claims a position with one CAS on
+// tail and publishes the task through the slot's sequence number, a consumer
+// claims with one CAS on head (several tasks at once when many are queued,
+// see claim) and frees each slot through its sequence number. Producers and
 // consumers touch different counters and never take a lock, which is where
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of chaosPoolClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of chaosPoolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type chaosPoolQueue struct {
@@ -949,15 +954,15 @@ type chaosPoolQueue struct {
 	slots []chaosPoolSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// chaosPoolSlot holds one task. seq == pos: free for the push at pos; seq ==
+// pos+1: holds the task pushed at pos, ready to pop.
 type chaosPoolSlot struct {
 	seq atomic.Uint64
 	t   chaosPoolTask
 }
 
-// chaosPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// chaosPoolClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const chaosPoolClosedBit = 1 << 63
 
 type chaosPoolPushResult uint8
@@ -1178,8 +1183,7 @@ func chaosPoolNewPanicError(v any) *ChaosPoolPanicError {
 	return &ChaosPoolPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *ChaosPoolPanicError.
+// attempt runs a job once, turning a panic into a *ChaosPoolPanicError.
 func (p *ChaosPool) attempt(ctx context.Context, in int) (out int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -1189,13 +1193,13 @@ func (p *ChaosPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// chaosPoolMaxBackoff caps the doubling delay so that it cannot overflow, whatever
-// the number of retries.
+// chaosPoolMaxBackoff caps the doubling delay so that it cannot overflow,
+// whatever the number of retries.
 const chaosPoolMaxBackoff = time.Hour
 
-// chaosPoolNextBackoff returns the delay after d: twice d up to chaosPoolMaxBackoff. A delay
-// already at or above chaosPoolMaxBackoff stays as it is: neither shrunk to the cap
-// nor doubled past the largest Duration.
+// chaosPoolNextBackoff returns the delay after d: twice d up to
+// chaosPoolMaxBackoff. A delay already at or above chaosPoolMaxBackoff stays
+// as it is: neither shrunk to the cap nor doubled past the largest Duration.
 func chaosPoolNextBackoff(d time.Duration) time.Duration {
 	if d >= chaosPoolMaxBackoff {
 		return d
@@ -1203,10 +1207,10 @@ func chaosPoolNextBackoff(d time.Duration) time.Duration {
 	return min(2*d, chaosPoolMaxBackoff)
 }
 
-// retry re-attempts a job that failed with err, up to the retries= option times,
-// sleeping with exponential backoff and jitter between attempts. It gives up
-// early when ctx is done (Shutdown, Map cancellation) or the job panicked,
-// and returns the last attempt's outcome.
+// retry re-attempts a job that failed with err, up to the retries= option
+// times, sleeping with exponential backoff and jitter between attempts. It
+// gives up early when ctx is done (Shutdown, Map cancellation) or the job
+// panicked, and returns the last attempt's outcome.
 func (p *ChaosPool) retry(ctx context.Context, in int, err error) (int, error) {
 	var out int
 	delay := (50 * time.Microsecond)
@@ -1229,9 +1233,9 @@ func (p *ChaosPool) retry(ctx context.Context, in int, err error) (int, error) {
 	return out, err
 }
 
-// jitter returns a duration drawn uniformly from [d/2, d): "equal jitter",
-// which spreads retries of jobs that failed together while keeping most of
-// the intended delay.
+// chaosPoolJitter returns a duration drawn uniformly from [d/2, d): "equal
+// jitter", which spreads retries of jobs that failed together while keeping
+// most of the intended delay.
 func chaosPoolJitter(d time.Duration) time.Duration {
 	half := d / 2
 	if half <= 0 {
@@ -1240,7 +1244,8 @@ func chaosPoolJitter(d time.Duration) time.Duration {
 	return half + rand.N(d-half)
 }
 
-// sleep waits for d, or until ctx is done; it reports whether d elapsed.
+// chaosPoolSleep waits for d, or until ctx is done; it reports whether d
+// elapsed.
 func chaosPoolSleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -1252,11 +1257,12 @@ func chaosPoolSleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// ChaosPoolStats is a snapshot of a pool's counters. Every job submitted is, at any
-// moment, queued, in flight, completed, failed, or returned by Shutdown
-// (Unrun); a Map call counts each of its items as a job. The counters are
-// read one by one while the pool runs, so a snapshot taken then may be off
-// by the jobs that moved meanwhile; once Close or Shutdown has returned,
+// ChaosPoolStats is a snapshot of a pool's counters. Every job submitted is,
+// at any moment, queued, in flight, completed, failed, or returned by
+// Shutdown (Unrun); a Map call counts each of its items as a job. The
+// counters are read one by one while the pool runs, so a snapshot taken then
+// may be off by the jobs that moved meanwhile; once Close or Shutdown has
+// returned,
 //
 //	Submitted == Completed + Failed + Unrun
 type ChaosPoolStats struct {
@@ -1269,8 +1275,9 @@ type ChaosPoolStats struct {
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 }
 
-// chaosPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// chaosPoolCacheLine is the assumed size of a CPU cache line. Each counter
+// is padded to one so that workers updating different counters do not
+// contend.
 const chaosPoolCacheLine = 64
 
 // chaosPoolPaddedUint64 is an atomic counter alone on its cache line.
@@ -1285,7 +1292,8 @@ type chaosPoolPaddedInt64 struct {
 	_ [chaosPoolCacheLine - 8]byte
 }
 
-// counters are the metrics of a pool, updated only under the metrics= option.
+// chaosPoolCounters are the metrics of a pool, updated only under the
+// metrics= option.
 type chaosPoolCounters struct {
 	submitted chaosPoolPaddedUint64
 	completed chaosPoolPaddedUint64
@@ -1309,12 +1317,15 @@ func (p *ChaosPool) Stats() ChaosPoolStats {
 	}
 }
 
-// Taking over claimed tasks. A worker claims up to chaosPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
+// chaosPoolClaimBits is the width of a claim's length in a worker's claim
+// field, whose upper bits hold the low bits of its first position.
+//
+// Taking over claimed tasks. A worker claims up to chaosPoolMaxClaim queued
+// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
+// gets its throughput. But a claim must not keep its tasks from idle
+// workers: if one of them is slow, those behind it would wait for it while
+// other workers idle, and a burst of jobs of unequal length would take up to
+// W times as long as on a channel pool (one worker running every slow job
 // while the others idle). So a worker leaves its claimed tasks in their
 // slots, publishes the claim (its claim field), and takes each task only
 // when it starts it; a worker that finds the queue empty (a hunter) takes
@@ -1345,29 +1356,27 @@ func (p *ChaosPool) Stats() ChaosPoolStats {
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// chaosPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const chaosPoolClaimBits = 7
 
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than chaosPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in chaosPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
 // chaosPoolCheapJob is the longest job that a worker takes with others of its
 // claim at once, and for which the store to done would cost more than 1%.
+//
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than chaosPoolCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long as
+// it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in chaosPoolTimeEvery of those
+// taken whole: a clock read costs about as much as a cheap job. A worker
+// that had to wait for work does not know what comes next, and shares.
 const chaosPoolCheapJob = time.Microsecond
 
-// chaosPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+// chaosPoolTimeEvery is how many claims taken whole a worker makes per one
+// it times.
 const chaosPoolTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -1383,9 +1392,9 @@ func (w *chaosPoolWorker) timeClaim() bool {
 	return true
 }
 
-// chaosPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
+// chaosPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
+// field, holds. The position is rebuilt from its low bits and the queue's
+// head, which a claim not finished is less than a lap behind.
 func chaosPoolClaimAt(c, head uint64) (pos, n uint64) {
 	const posMask = 1<<(64-chaosPoolClaimBits) - 1
 	return head - (head-c>>chaosPoolClaimBits)&posMask, c & (1<<chaosPoolClaimBits - 1)
@@ -1510,14 +1519,14 @@ func NewChaosPool(fn func(context.Context, int) (int, error), onResult func(int,
 // ErrChaosBatcherClosed is returned by Add and Flush after Close.
 var ErrChaosBatcherClosed = errors.New("batcher: closed")
 
-// chaosBatcherBuffersPerWorker is how many batch buffers each worker has: one it is
-// processing and one queued for it. One more buffer is being filled. With
-// fewer, Add would wait whenever a worker starts a batch; with more, only
-// memory and latency grow.
+// chaosBatcherBuffersPerWorker is how many batch buffers each worker has:
+// one it is processing and one queued for it. One more buffer is being
+// filled. With fewer, Add would wait whenever a worker starts a batch; with
+// more, only memory and latency grow.
 const chaosBatcherBuffersPerWorker = 2
 
-// ChaosBatcherBatchError reports a batch that failed after every retry: its items and
-// the last error.
+// ChaosBatcherBatchError reports a batch that failed after every retry: its
+// items and the last error.
 type ChaosBatcherBatchError struct {
 	Items []int
 	Err   error
@@ -1529,21 +1538,23 @@ func (e *ChaosBatcherBatchError) Error() string {
 
 func (e *ChaosBatcherBatchError) Unwrap() error { return e.Err }
 
-// chaosBatcherBatchJob is a batch handed to the workers, with its sequence number.
+// chaosBatcherBatchJob is a batch handed to the workers, with its sequence
+// number.
 type chaosBatcherBatchJob struct {
 	seq   uint64
 	items []int
 }
 
-// chaosBatcherFlushWaiter is a Flush waiting for every batch up to seq to be done.
+// chaosBatcherFlushWaiter is a Flush waiting for every batch up to seq to be
+// done.
 type chaosBatcherFlushWaiter struct {
 	seq  uint64
 	done chan struct{}
 }
 
-// ChaosBatcher collects items and passes them in batches to a function. Create one
-// with NewChaosBatcher; the zero value is not usable. A ChaosBatcher must not be copied after
-// first use.
+// ChaosBatcher collects items and passes them in batches to a function.
+// Create one with NewChaosBatcher; the zero value is not usable. A
+// ChaosBatcher must not be copied after first use.
 //
 // Every item for which Add returned nil is passed to exactly one call of the
 // function that returned nil, or reported as failed (to the error handler, or
@@ -1671,11 +1682,11 @@ func (b *ChaosBatcher) AddMany(ctx context.Context, vs []int) (int, error) {
 	return added, nil
 }
 
-// Flush hands over the current batch, even if it is not full, and waits until
-// every batch handed over before it has been passed to the function (and
-// reported, if it failed). It returns ctx.Err() if ctx ends first, ErrChaosBatcherClosed
-// after Close, and the batches that failed since the last Flush or Close when
-// there is no error handler.
+// Flush hands over the current batch, even if it is not full, and waits
+// until every batch handed over before it has been passed to the function
+// (and reported, if it failed). It returns ctx.Err() if ctx ends first,
+// ErrChaosBatcherClosed after Close, and the batches that failed since the
+// last Flush or Close when there is no error handler.
 func (b *ChaosBatcher) Flush(ctx context.Context) error {
 	b.mu.Lock()
 	if b.closed {
@@ -1851,7 +1862,8 @@ func (b *ChaosBatcher) takeFailed() error {
 	return errors.Join(failed...)
 }
 
-// chaosBatcherNoCopy lets go vet's copylocks check report a ChaosBatcher copied by value.
+// chaosBatcherNoCopy lets go vet's copylocks check report a ChaosBatcher
+// copied by value.
 type chaosBatcherNoCopy struct{}
 
 func (*chaosBatcherNoCopy) Lock() {}
@@ -1881,31 +1893,32 @@ const (
 	// ChaosTokensTokenBucket admits Burst events at once and then one event per
 	// Interval: algo=token.
 	ChaosTokensTokenBucket ChaosTokensAlgorithm = iota
-	// ChaosTokensSlidingWindow admits at most Limit events in any Window, estimating
-	// the count over the sliding window from the counts of the current and
-	// the previous fixed window: algo=window.
+	// ChaosTokensSlidingWindow admits at most Limit events in any Window,
+	// estimating the count over the sliding window from the counts of the
+	// current and the previous fixed window: algo=window.
 	ChaosTokensSlidingWindow
 )
 
-// ChaosTokensMaxLimit is the largest window Limit. The window's counts and index
-// share one 64-bit word; ChaosTokensMaxLimit leaves the index at least 22 bits.
+// ChaosTokensMaxLimit is the largest window Limit. The window's counts and
+// index share one 64-bit word; ChaosTokensMaxLimit leaves the index at least
+// 22 bits.
 const ChaosTokensMaxLimit = 1<<20 - 1
 
-// ErrChaosTokensDeadline is returned by Wait when the wait could not end before the
-// context's deadline. errors.Is(ErrChaosTokensDeadline, context.DeadlineExceeded)
-// holds, so callers need check only the latter.
+// ErrChaosTokensDeadline is returned by Wait when the wait could not end
+// before the context's deadline. errors.Is(ErrChaosTokensDeadline,
+// context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrChaosTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
-// chaosTokensCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
+// chaosTokensCacheLine is the size the state word is padded to, so that
+// limiters allocated next to each other do not share it.
 const chaosTokensCacheLine = 64
 
 // ChaosTokens controls how frequently events are allowed to happen.
 //
-// A ChaosTokens is safe for concurrent use. It must be created with NewChaosTokens and
-// must not be copied after first use. Its methods never block except Wait,
-// and never take a lock: each decision is one compare-and-swap on a single
-// word.
+// A ChaosTokens is safe for concurrent use. It must be created with
+// NewChaosTokens and must not be copied after first use. Its methods never
+// block except Wait, and never take a lock: each decision is one
+// compare-and-swap on a single word.
 //
 // Methods ending in At take the current time explicitly (x/time/rate
 // style); the others read a monotonic clock. Times are measured from the
@@ -1913,10 +1926,10 @@ const chaosTokensCacheLine = 64
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewChaosTokensAt.
 type ChaosTokens struct {
-	// state is, for ChaosTokensTokenBucket, the theoretical arrival time of the next
-	// event less Burst intervals, in nanoseconds since epoch; for
-	// ChaosTokensSlidingWindow, the index of the current fixed window and the counts
-	// of it and the previous one.
+	// state is, for ChaosTokensTokenBucket, the theoretical arrival time of
+	// the next event less Burst intervals, in nanoseconds since epoch; for
+	// ChaosTokensSlidingWindow, the index of the current fixed window and
+	// the counts of it and the previous one.
 	state atomic.Int64
 	_     [chaosTokensCacheLine - 8]byte
 
@@ -1943,9 +1956,10 @@ func (l *ChaosTokens) AllowAt(t time.Time) bool {
 }
 
 // Reserve reserves one event and returns when it may happen. A
-// ChaosTokensTokenBucket always grants the reservation, possibly in the future; a
-// ChaosTokensSlidingWindow grants it only when the event may happen now, and otherwise
-// returns a reservation that is not OK and whose Delay says when to retry.
+// ChaosTokensTokenBucket always grants the reservation, possibly in the
+// future; a ChaosTokensSlidingWindow grants it only when the event may
+// happen now, and otherwise returns a reservation that is not OK and whose
+// Delay says when to retry.
 func (l *ChaosTokens) Reserve() ChaosTokensReservation {
 	return l.reserve(l.clock())
 }
@@ -2020,17 +2034,17 @@ func (l *ChaosTokens) StatsAt(t time.Time) ChaosTokensStats {
 	return l.stats(l.offset(t))
 }
 
-// ChaosTokensReservation is an event reserved by Reserve. It is a value; Cancel it at
-// most once.
+// ChaosTokensReservation is an event reserved by Reserve. It is a value;
+// Cancel it at most once.
 type ChaosTokensReservation struct {
 	l  *ChaosTokens
 	at int64 // nanoseconds since epoch at which the event may happen
 	ok bool  // the event is counted
 }
 
-// OK reports whether the reservation holds an event. A ChaosTokensSlidingWindow's
-// reservation is not OK when the event may not happen now; Delay then says
-// when to try again.
+// OK reports whether the reservation holds an event. A
+// ChaosTokensSlidingWindow's reservation is not OK when the event may not
+// happen now; Delay then says when to try again.
 func (r ChaosTokensReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -2097,8 +2111,8 @@ func chaosTokensAddSaturating(t, d int64) int64 {
 	return t + d
 }
 
-// chaosTokensNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
+// chaosTokensNanosBetween returns the nanoseconds from from to to: zero if
+// to is not later, the largest duration if the difference overflows.
 func chaosTokensNanosBetween(from, to int64) int64 {
 	if to <= from {
 		return 0
@@ -2196,31 +2210,32 @@ const (
 	// ChaosWindowTokenBucket admits Burst events at once and then one event per
 	// Interval: algo=token.
 	ChaosWindowTokenBucket ChaosWindowAlgorithm = iota
-	// ChaosWindowSlidingWindow admits at most Limit events in any Window, estimating
-	// the count over the sliding window from the counts of the current and
-	// the previous fixed window: algo=window.
+	// ChaosWindowSlidingWindow admits at most Limit events in any Window,
+	// estimating the count over the sliding window from the counts of the
+	// current and the previous fixed window: algo=window.
 	ChaosWindowSlidingWindow
 )
 
-// ChaosWindowMaxLimit is the largest window Limit. The window's counts and index
-// share one 64-bit word; ChaosWindowMaxLimit leaves the index at least 22 bits.
+// ChaosWindowMaxLimit is the largest window Limit. The window's counts and
+// index share one 64-bit word; ChaosWindowMaxLimit leaves the index at least
+// 22 bits.
 const ChaosWindowMaxLimit = 1<<20 - 1
 
-// ErrChaosWindowDeadline is returned by Wait when the wait could not end before the
-// context's deadline. errors.Is(ErrChaosWindowDeadline, context.DeadlineExceeded)
-// holds, so callers need check only the latter.
+// ErrChaosWindowDeadline is returned by Wait when the wait could not end
+// before the context's deadline. errors.Is(ErrChaosWindowDeadline,
+// context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrChaosWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
-// chaosWindowCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
+// chaosWindowCacheLine is the size the state word is padded to, so that
+// limiters allocated next to each other do not share it.
 const chaosWindowCacheLine = 64
 
 // ChaosWindow controls how frequently events are allowed to happen.
 //
-// A ChaosWindow is safe for concurrent use. It must be created with NewChaosWindow and
-// must not be copied after first use. Its methods never block except Wait,
-// and never take a lock: each decision is one compare-and-swap on a single
-// word.
+// A ChaosWindow is safe for concurrent use. It must be created with
+// NewChaosWindow and must not be copied after first use. Its methods never
+// block except Wait, and never take a lock: each decision is one
+// compare-and-swap on a single word.
 //
 // Methods ending in At take the current time explicitly (x/time/rate
 // style); the others read a monotonic clock. Times are measured from the
@@ -2228,10 +2243,10 @@ const chaosWindowCacheLine = 64
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewChaosWindowAt.
 type ChaosWindow struct {
-	// state is, for ChaosWindowTokenBucket, the theoretical arrival time of the next
-	// event less Burst intervals, in nanoseconds since epoch; for
-	// ChaosWindowSlidingWindow, the index of the current fixed window and the counts
-	// of it and the previous one.
+	// state is, for ChaosWindowTokenBucket, the theoretical arrival time of
+	// the next event less Burst intervals, in nanoseconds since epoch; for
+	// ChaosWindowSlidingWindow, the index of the current fixed window and
+	// the counts of it and the previous one.
 	state atomic.Int64
 	_     [chaosWindowCacheLine - 8]byte
 
@@ -2256,9 +2271,10 @@ func (l *ChaosWindow) AllowAt(t time.Time) bool {
 }
 
 // Reserve reserves one event and returns when it may happen. A
-// ChaosWindowTokenBucket always grants the reservation, possibly in the future; a
-// ChaosWindowSlidingWindow grants it only when the event may happen now, and otherwise
-// returns a reservation that is not OK and whose Delay says when to retry.
+// ChaosWindowTokenBucket always grants the reservation, possibly in the
+// future; a ChaosWindowSlidingWindow grants it only when the event may
+// happen now, and otherwise returns a reservation that is not OK and whose
+// Delay says when to retry.
 func (l *ChaosWindow) Reserve() ChaosWindowReservation {
 	return l.reserve(l.clock())
 }
@@ -2321,8 +2337,9 @@ type ChaosWindowStats struct {
 	// Delay is how long until one more event may happen: zero when
 	// Available > 0.
 	Delay time.Duration
-	// Current and Previous are the counts of the current and previous
-	// fixed windows of a ChaosWindowSlidingWindow; zero for a ChaosWindowTokenBucket.
+	// Current and Previous are the counts of the current and previous fixed
+	// windows of a ChaosWindowSlidingWindow; zero for a
+	// ChaosWindowTokenBucket.
 	Current, Previous int64
 }
 
@@ -2336,17 +2353,17 @@ func (l *ChaosWindow) StatsAt(t time.Time) ChaosWindowStats {
 	return l.stats(l.offset(t))
 }
 
-// ChaosWindowReservation is an event reserved by Reserve. It is a value; Cancel it at
-// most once.
+// ChaosWindowReservation is an event reserved by Reserve. It is a value;
+// Cancel it at most once.
 type ChaosWindowReservation struct {
 	l  *ChaosWindow
 	at int64 // nanoseconds since epoch at which the event may happen
 	ok bool  // the event is counted
 }
 
-// OK reports whether the reservation holds an event. A ChaosWindowSlidingWindow's
-// reservation is not OK when the event may not happen now; Delay then says
-// when to try again.
+// OK reports whether the reservation holds an event. A
+// ChaosWindowSlidingWindow's reservation is not OK when the event may not
+// happen now; Delay then says when to try again.
 func (r ChaosWindowReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -2410,8 +2427,8 @@ func chaosWindowAddSaturating(t, d int64) int64 {
 	return t + d
 }
 
-// chaosWindowNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
+// chaosWindowNanosBetween returns the nanoseconds from from to to: zero if
+// to is not later, the largest duration if the difference overflows.
 func chaosWindowNanosBetween(from, to int64) int64 {
 	if to <= from {
 		return 0
@@ -2437,10 +2454,10 @@ func (l *ChaosWindow) stats(now int64) ChaosWindowStats {
 	return l.windowStats(now)
 }
 
-// window is the decoded state of a ChaosWindowSlidingWindow at some time. It has four
-// word-sized fields, the most the compiler keeps in registers: Allow must not
-// go through memory for it.
-type chaosWindowWindow struct {
+// chaosWindow is the decoded state of a ChaosWindowSlidingWindow at some
+// time. It has four word-sized fields, the most the compiler keeps in
+// registers: Allow must not go through memory for it.
+type chaosWindow struct {
 	index     uint64 // truncated index of the current fixed window
 	prev, cur int64
 	elapsed   int64 // time since the fixed window started
@@ -2448,7 +2465,7 @@ type chaosWindowWindow struct {
 
 // windowLoad decodes the state word s as seen at now, rolling it forward
 // to now's fixed window.
-func (l *ChaosWindow) windowLoad(s int64, now int64) chaosWindowWindow {
+func (l *ChaosWindow) windowLoad(s int64, now int64) chaosWindow {
 	width := int64((4 * time.Millisecond))
 	countBits := uint(bits.Len64(uint64(16)))
 	countMask := int64(1)<<countBits - 1
@@ -2456,7 +2473,7 @@ func (l *ChaosWindow) windowLoad(s int64, now int64) chaosWindowWindow {
 
 	now = max(now, 0)
 	index := now / width
-	w := chaosWindowWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
+	w := chaosWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
 	stateIndex := uint64(s) >> (2 * countBits)
 	prev, cur := s>>countBits&countMask, s&countMask
 	switch ahead := (w.index - stateIndex) & indexMask; {
@@ -2474,7 +2491,7 @@ func (l *ChaosWindow) windowLoad(s int64, now int64) chaosWindowWindow {
 
 // windowEstimate returns the weighted count of the sliding window ending at
 // w's time.
-func (l *ChaosWindow) windowEstimate(w chaosWindowWindow) float64 {
+func (l *ChaosWindow) windowEstimate(w chaosWindow) float64 {
 	width := int64((4 * time.Millisecond))
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
@@ -2523,8 +2540,8 @@ func (l *ChaosWindow) windowRetry(now int64) int64 {
 	return chaosWindowAddSaturating(toNext, chaosWindowCeilNanos(float64(width)*(1-room/float64(w.cur))))
 }
 
-// chaosWindowCeilNanos rounds a non-negative number of nanoseconds up to an int64,
-// saturating: float64(width) may round up past the largest int64.
+// chaosWindowCeilNanos rounds a non-negative number of nanoseconds up to an
+// int64, saturating: float64(width) may round up past the largest int64.
 func chaosWindowCeilNanos(ns float64) int64 {
 	if ns >= math.MaxInt64 {
 		return math.MaxInt64
@@ -2558,17 +2575,19 @@ func NewChaosWindowAt(epoch time.Time) *ChaosWindow {
 
 // ChaosConns: generated from the respool directive in chaos.go.
 
-// ErrChaosConnsClosed is returned by Get after Close, and by the Gets Close interrupts.
+// ErrChaosConnsClosed is returned by Get after Close, and by the Gets Close
+// interrupts.
 var ErrChaosConnsClosed = errors.New("respool: closed")
 
-// chaosConnsHotSlots is the number of hot slots. Sixteen keep a few goroutines, each
-// holding one resource at a time, mostly on slots of their own: two
-// goroutines share one with odds of one in sixteen.
+// chaosConnsHotSlots is the number of hot slots. Sixteen keep a few
+// goroutines, each holding one resource at a time, mostly on slots of their
+// own: two goroutines share one with odds of one in sixteen.
 const chaosConnsHotSlots = 16
 
-// chaosConnsSlotPad is the padding after each hot slot, so that no two slots share a
-// cache line, nor a pair of adjacent lines, which some processors prefetch
-// together (sync.Pool pads its per-P data to 128 bytes for the same reason).
+// chaosConnsSlotPad is the padding after each hot slot, so that no two slots
+// share a cache line, nor a pair of adjacent lines, which some processors
+// prefetch together (sync.Pool pads its per-P data to 128 bytes for the same
+// reason).
 const chaosConnsSlotPad = 128
 
 // chaosConnsHotEntry is a hot slot: an idle resource or none.
@@ -2577,15 +2596,16 @@ type chaosConnsHotEntry struct {
 	_ [chaosConnsSlotPad]byte
 }
 
-// chaosConnsIdleResource is a resource in the pool and the eviction tick at which it
-// was put back.
+// chaosConnsIdleResource is a resource in the pool and the eviction tick at
+// which it was put back.
 type chaosConnsIdleResource struct {
 	res  *Conn
 	tick uint64
 }
 
-// ChaosConns is a bounded pool of resources of type T. Create one with NewChaosConns; the
-// zero value is not usable. A ChaosConns must not be copied after first use.
+// ChaosConns is a bounded pool of resources of type *Conn. Create one with
+// NewChaosConns; the zero value is not usable. A ChaosConns must not be
+// copied after first use.
 //
 // A Put happens before the Get that returns the same resource.
 type ChaosConns struct {
@@ -2626,9 +2646,9 @@ func (p *ChaosConns) init() {
 // Get returns an idle resource that passes the check, closing those that
 // fail it, or a new one if fewer than Max exist. Otherwise it waits until a
 // resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrChaosConnsClosed after Close. A Get that
-// waits fails if ctx has ended by the time the wait is over, even if a Put
-// woke it at the same moment; one that need not wait may succeed with a
+// an error from making a resource, or ErrChaosConnsClosed after Close. A Get
+// that waits fails if ctx has ended by the time the wait is over, even if a
+// Put woke it at the same moment; one that need not wait may succeed with a
 // context already done. The caller owns the resource until it passes it to
 // Put or Discard.
 func (p *ChaosConns) Get(ctx context.Context) (*Conn, error) {
@@ -2775,16 +2795,16 @@ func (p *ChaosConns) hotToIdleLocked() (toClose []*Conn) {
 	return toClose
 }
 
-// chaosConnsHotStart returns the calling goroutine's own hot slot, where its Get and
-// Put start their scan of the slots, from at, the address of their receiver
-// parameter. That is on the caller's stack, at the same address for a Get
-// and a Put called from the same function (the register ABI spills the
+// chaosConnsHotStart returns the calling goroutine's own hot slot, where its
+// Get and Put start their scan of the slots, from at, the address of their
+// receiver parameter. That is on the caller's stack, at the same address for
+// a Get and a Put called from the same function (the register ABI spills the
 // receiver of either into the caller's argument area), so the Put of a
 // resource usually picks the slot its Get took it from. Other goroutines
 // have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// folded three at a time, pick different slots for stacks allocated near
-// each other. The slot is only where the scan starts: a wrong guess costs
-// time, never correctness.
+// xored together three at a time, pick different slots for stacks allocated
+// near each other. The slot is only where the scan starts: a wrong guess
+// costs time, never correctness.
 func chaosConnsHotStart(at unsafe.Pointer) uint32 {
 	h := uint32(uintptr(at) >> 11)
 	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
@@ -2869,8 +2889,8 @@ func (p *ChaosConns) Len() (open, idle int) {
 }
 
 // Close closes every idle resource, makes waiting and later Gets return
-// ErrChaosConnsClosed, and stops idle eviction. A resource in use is closed when it is
-// put back. Close may be called more than once.
+// ErrChaosConnsClosed, and stops idle eviction. A resource in use is closed
+// when it is put back. Close may be called more than once.
 func (p *ChaosConns) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -3025,7 +3045,8 @@ func (p *ChaosConns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// chaosConnsNoCopy lets go vet's copylocks check report a ChaosConns copied by value.
+// chaosConnsNoCopy lets go vet's copylocks check report a ChaosConns copied
+// by value.
 type chaosConnsNoCopy struct{}
 
 func (*chaosConnsNoCopy) Lock() {}
@@ -3041,23 +3062,26 @@ func NewChaosConns() *ChaosConns {
 
 // ChaosIdleConns: generated from the respool directive in chaos.go.
 
-// ErrChaosIdleConnsClosed is returned by Get after Close, and by the Gets Close interrupts.
+// ErrChaosIdleConnsClosed is returned by Get after Close, and by the Gets
+// Close interrupts.
 var ErrChaosIdleConnsClosed = errors.New("respool: closed")
 
-// chaosIdleConnsIdleTicksToEvict is how many eviction ticks (every the idle= option/2) must pass
-// over an idle resource before it is closed. A resource put back just before a
-// tick has waited one half period at the next, so three ticks guarantee it
-// idled at least Idle, and evict it after at most 1.5×Idle.
+// chaosIdleConnsIdleTicksToEvict is how many eviction ticks (two per period of
+// the idle= option) must pass over an idle resource before it is closed. A
+// resource put back just before a tick has waited one half period at the
+// next, so three ticks guarantee it idled at least the full period, and
+// evict it after at most one and a half.
 const chaosIdleConnsIdleTicksToEvict = 3
 
-// chaosIdleConnsHotSlots is the number of hot slots. Sixteen keep a few goroutines, each
-// holding one resource at a time, mostly on slots of their own: two
-// goroutines share one with odds of one in sixteen.
+// chaosIdleConnsHotSlots is the number of hot slots. Sixteen keep a few
+// goroutines, each holding one resource at a time, mostly on slots of their
+// own: two goroutines share one with odds of one in sixteen.
 const chaosIdleConnsHotSlots = 16
 
-// chaosIdleConnsSlotPad is the padding after each hot slot, so that no two slots share a
-// cache line, nor a pair of adjacent lines, which some processors prefetch
-// together (sync.Pool pads its per-P data to 128 bytes for the same reason).
+// chaosIdleConnsSlotPad is the padding after each hot slot, so that no two
+// slots share a cache line, nor a pair of adjacent lines, which some
+// processors prefetch together (sync.Pool pads its per-P data to 128 bytes
+// for the same reason).
 const chaosIdleConnsSlotPad = 128
 
 // chaosIdleConnsHotEntry is a hot slot: an idle resource or none.
@@ -3066,15 +3090,16 @@ type chaosIdleConnsHotEntry struct {
 	_ [chaosIdleConnsSlotPad]byte
 }
 
-// chaosIdleConnsIdleResource is a resource in the pool and the eviction tick at which it
-// was put back.
+// chaosIdleConnsIdleResource is a resource in the pool and the eviction tick
+// at which it was put back.
 type chaosIdleConnsIdleResource struct {
 	res  *Conn
 	tick uint64
 }
 
-// ChaosIdleConns is a bounded pool of resources of type T. Create one with NewChaosIdleConns; the
-// zero value is not usable. A ChaosIdleConns must not be copied after first use.
+// ChaosIdleConns is a bounded pool of resources of type *Conn. Create one
+// with NewChaosIdleConns; the zero value is not usable. A ChaosIdleConns
+// must not be copied after first use.
 //
 // A Put happens before the Get that returns the same resource.
 type ChaosIdleConns struct {
@@ -3124,11 +3149,11 @@ func (p *ChaosIdleConns) init() {
 // Get returns an idle resource that passes the check, closing those that
 // fail it, or a new one if fewer than Max exist. Otherwise it waits until a
 // resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrChaosIdleConnsClosed after Close. A Get that
-// waits fails if ctx has ended by the time the wait is over, even if a Put
-// woke it at the same moment; one that need not wait may succeed with a
-// context already done. The caller owns the resource until it passes it to
-// Put or Discard.
+// an error from making a resource, or ErrChaosIdleConnsClosed after Close. A
+// Get that waits fails if ctx has ended by the time the wait is over, even
+// if a Put woke it at the same moment; one that need not wait may succeed
+// with a context already done. The caller owns the resource until it passes
+// it to Put or Discard.
 func (p *ChaosIdleConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
 	i := chaosIdleConnsHotStart(unsafe.Pointer(&p))
@@ -3273,16 +3298,16 @@ func (p *ChaosIdleConns) hotToIdleLocked() (toClose []*Conn) {
 	return toClose
 }
 
-// chaosIdleConnsHotStart returns the calling goroutine's own hot slot, where its Get and
-// Put start their scan of the slots, from at, the address of their receiver
-// parameter. That is on the caller's stack, at the same address for a Get
-// and a Put called from the same function (the register ABI spills the
-// receiver of either into the caller's argument area), so the Put of a
-// resource usually picks the slot its Get took it from. Other goroutines
-// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// folded three at a time, pick different slots for stacks allocated near
-// each other. The slot is only where the scan starts: a wrong guess costs
-// time, never correctness.
+// chaosIdleConnsHotStart returns the calling goroutine's own hot slot, where
+// its Get and Put start their scan of the slots, from at, the address of
+// their receiver parameter. That is on the caller's stack, at the same
+// address for a Get and a Put called from the same function (the register
+// ABI spills the receiver of either into the caller's argument area), so the
+// Put of a resource usually picks the slot its Get took it from. Other
+// goroutines have other stacks, at least 2 KiB apart: the address's bits
+// from 11 up, xored together three at a time, pick different slots for
+// stacks allocated near each other. The slot is only where the scan starts:
+// a wrong guess costs time, never correctness.
 func chaosIdleConnsHotStart(at unsafe.Pointer) uint32 {
 	h := uint32(uintptr(at) >> 11)
 	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
@@ -3367,8 +3392,8 @@ func (p *ChaosIdleConns) Len() (open, idle int) {
 }
 
 // Close closes every idle resource, makes waiting and later Gets return
-// ErrChaosIdleConnsClosed, and stops idle eviction. A resource in use is closed when it is
-// put back. Close may be called more than once.
+// ErrChaosIdleConnsClosed, and stops idle eviction. A resource in use is
+// closed when it is put back. Close may be called more than once.
 func (p *ChaosIdleConns) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -3481,9 +3506,9 @@ func (p *ChaosIdleConns) evictor() {
 }
 
 // evictIdle counts a tick and closes the idle resources put back at least
-// chaosIdleConnsIdleTicksToEvict ticks ago. They are the oldest, at the start of p.idle.
-// They count toward the maximum until closed: a Get waiting at the maximum
-// is woken only once their close functions have returned.
+// chaosIdleConnsIdleTicksToEvict ticks ago. They are the oldest, at the
+// start of p.idle. They count toward the maximum until closed: a Get waiting
+// at the maximum is woken only once their close functions have returned.
 //
 // It first moves the hot slots' resources onto the stack, stamped with the
 // tick count before this tick: the slots were emptied at the previous tick,
@@ -3568,7 +3593,8 @@ func (p *ChaosIdleConns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// chaosIdleConnsNoCopy lets go vet's copylocks check report a ChaosIdleConns copied by value.
+// chaosIdleConnsNoCopy lets go vet's copylocks check report a ChaosIdleConns
+// copied by value.
 type chaosIdleConnsNoCopy struct{}
 
 func (*chaosIdleConnsNoCopy) Lock() {}

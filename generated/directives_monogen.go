@@ -14,11 +14,12 @@ import (
 
 // IntMap: generated from the map directive in directives.go.
 
-// intMapHashSeed holds a map's random hash keys, chosen per map so that keys chosen
-// by an attacker cannot flood one bucket.
+// intMapHashSeed holds a map's random hash keys, chosen per map so that keys
+// chosen by an attacker cannot flood one bucket.
 //
 // seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized intMapHashKey bodies call.
+// k0 and k1 key the fast mixers below, which specialized intMapHashKey
+// bodies call.
 type intMapHashSeed struct {
 	seed   maphash.Seed
 	k0, k1 uint64
@@ -46,8 +47,8 @@ func intMapHashU64(s *intMapHashSeed, x uint64) uint64 {
 	return hi ^ lo
 }
 
-// intMapShardBits is the base-2 logarithm of the number of shards: the directive's
-// shards= option (shards=64 gives intMapShardBits = 6).
+// intMapShardBits is the base-2 logarithm of the number of shards: the
+// directive's shards= option (shards=64 gives intMapShardBits = 6).
 //
 // Shards do not make reads faster: a read costs the same whatever their
 // number. They bound the work of a resize (a resize copies and stops the
@@ -62,20 +63,23 @@ const intMapShardBits = 6
 const (
 	// intMapShardCount is the number of independent tables of a IntMap.
 	intMapShardCount = 1 << intMapShardBits
-	// intMapShardShift selects the top intMapShardBits bits of a hash. With intMapShardBits = 0
-	// the shift is 64, which Go defines to give 0: one shard.
+	// intMapShardShift selects the top intMapShardBits bits of a hash. With
+	// intMapShardBits = 0 the shift is 64, which Go defines to give 0: one
+	// shard.
 	intMapShardShift = 64 - intMapShardBits
 
-	// intMapCacheLineSize is the unit of padding against false sharing. 64 bytes
-	// is the line of amd64 and most arm64 cores.
+	// intMapCacheLineSize is the unit of padding against false sharing. 64
+	// bytes is the line of amd64 and most arm64 cores.
 	intMapCacheLineSize = 64
-	// intMapEntriesPerBucket is the number of slots of a bucket: 5 pointers, with
-	// a mutex, a meta word and an overflow pointer, fill 64 bytes on 64-bit
-	// platforms.
+	// intMapEntriesPerBucket is the number of slots of a bucket: 5 pointers,
+	// with a mutex, a meta word and an overflow pointer, fill 64 bytes on
+	// 64-bit platforms.
 	intMapEntriesPerBucket = 5
-	// intMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on 32-bit.
+	// intMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on
+	// 32-bit.
 	intMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// intMapMutexSize is the size of a sync.Mutex (two 32-bit words) everywhere.
+	// intMapMutexSize is the size of a sync.Mutex (two 32-bit words)
+	// everywhere.
 	intMapMutexSize = 8
 	// intMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
 	// platforms, 24 bytes on 32-bit ones.
@@ -87,21 +91,23 @@ const (
 	intMapH2Bits = 7
 	// intMapOccupiedMask has the occupied bit of each slot's meta byte set.
 	intMapOccupiedMask = 0x80_8080_8080
-	// intMapLowBytes and intMapHighBits are the SWAR constants of intMapMarkZeroBytes.
+	// intMapLowBytes and intMapHighBits are the SWAR constants of
+	// intMapMarkZeroBytes.
 	intMapLowBytes = 0x0101_0101_0101_0101
 	intMapHighBits = 0x8080_8080_8080_8080
 
-	// intMapMinTableLen is the number of buckets a shard starts with and shrinks
-	// back to on Clear: one cache line. With one bucket, Clear can empty a
-	// shard's table in place (clearInPlace).
+	// intMapMinTableLen is the number of buckets a shard starts with and
+	// shrinks back to on Clear: one cache line. With one bucket, Clear can
+	// empty a shard's table in place (clearInPlace).
 	intMapMinTableLen = 1
-	// A shard grows when an insert needs a new overflow bucket while the
-	// shard holds more than intMapGrowNum/intMapGrowDen of its slots: the load factor
-	// 0.75 of xsync and CLHT, which keeps most chains to their root bucket.
+	// intMapGrowNum/intMapGrowDen is the load factor above which a shard
+	// grows when an insert needs a new overflow bucket: 0.75, that of xsync
+	// and CLHT, which keeps most chains to their root bucket.
 	intMapGrowNum, intMapGrowDen = 3, 4
-	// A shard shrinks when a delete empties a bucket while the shard holds
-	// fewer than 1/intMapShrinkDiv of its slots. It then shrinks to half of the
-	// growth load factor, so a shard does not resize back and forth.
+	// intMapShrinkDiv sets the load factor below which a shard shrinks when
+	// a delete empties a bucket: 1/intMapShrinkDiv of its slots. It then
+	// shrinks to half of the growth load factor, so a shard does not resize
+	// back and forth.
 	intMapShrinkDiv = 128
 )
 
@@ -109,8 +115,8 @@ const (
 type IntMapComputeOp int
 
 const (
-	// IntMapCancelOp leaves the map unchanged: a present key keeps its value and
-	// an absent key stays absent. It is the zero IntMapComputeOp.
+	// IntMapCancelOp leaves the map unchanged: a present key keeps its value
+	// and an absent key stays absent. It is the zero IntMapComputeOp.
 	IntMapCancelOp IntMapComputeOp = iota
 	// IntMapUpdateOp stores the returned value, inserting the key if it was
 	// absent.
@@ -119,9 +125,9 @@ const (
 	IntMapDeleteOp
 )
 
-// IntMap is a hash map from K to V that is safe for concurrent use by multiple
-// goroutines without additional locking or coordination. It has the methods
-// of sync.Map, typed, and Compute for atomic read-modify-write.
+// IntMap is a hash map from int to int that is safe for concurrent use by
+// multiple goroutines without additional locking or coordination. It has the
+// methods of sync.Map, typed, and Compute for atomic read-modify-write.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
 // Writers lock one bucket of one shard; Store says what they allocate.
@@ -129,20 +135,21 @@ const (
 // Keys are hashed with a random seed chosen per map, so keys chosen by an
 // attacker who does not know the seed cannot flood one bucket.
 //
-// The zero IntMap is not usable: create maps with NewIntMap. A IntMap must not be copied
-// after first use.
+// The zero IntMap is not usable: create maps with NewIntMap. A IntMap must
+// not be copied after first use.
 //
 // In the terminology of the Go memory model, IntMap arranges that a write
-// operation “synchronizes before” any read operation that observes the effect
-// of the write, where read and write operations are defined as follows. Load,
-// LoadAndDelete, LoadOrStore, Swap, CompareAndSwap, CompareAndDelete and
-// Compute are read operations; Delete, LoadAndDelete, Store, Swap and Clear
-// are write operations; LoadOrStore is a write operation when it returns
-// loaded set to false; CompareAndSwap is a write operation when it returns
-// swapped set to true; CompareAndDelete is a write operation when it returns
-// deleted set to true; Compute is a write operation when its function returns
-// IntMapUpdateOp, or IntMapDeleteOp for a present key. Range and All perform a read
-// operation for each key they visit. Len does not synchronize.
+// operation “synchronizes before” any read operation that observes the
+// effect of the write, where read and write operations are defined as
+// follows. Load, LoadAndDelete, LoadOrStore, Swap, CompareAndSwap,
+// CompareAndDelete and Compute are read operations; Delete, LoadAndDelete,
+// Store, Swap and Clear are write operations; LoadOrStore is a write
+// operation when it returns loaded set to false; CompareAndSwap is a write
+// operation when it returns swapped set to true; CompareAndDelete is a write
+// operation when it returns deleted set to true; Compute is a write
+// operation when its function returns IntMapUpdateOp, or IntMapDeleteOp for
+// a present key. Range and All perform a read operation for each key they
+// visit. Len does not synchronize.
 type IntMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
@@ -154,7 +161,7 @@ type IntMap struct {
 	shards [intMapShardCount]intMapShard
 }
 
-// shard is one independent hash table of a IntMap.
+// intMapShard is one independent hash table of a IntMap.
 type intMapShard struct {
 	// table is the current table. Readers use whichever table they load;
 	// writers lock a bucket of it, then check it is still current.
@@ -170,8 +177,8 @@ type intMapShardSize struct {
 	_ [intMapCacheLineSize - 8]byte
 }
 
-// table is the bucket array of a shard at one size. Its buckets never move;
-// a resize builds a new table.
+// intMapTable is the bucket array of a shard at one size. Its buckets never
+// move; a resize builds a new table.
 type intMapTable struct {
 	buckets []intMapBucket
 	// mask is len(buckets)-1: len is a power of two.
@@ -181,9 +188,9 @@ type intMapTable struct {
 	growAt int64
 }
 
-// bucket is one cache line of a table: a root bucket, or an overflow bucket
-// chained to one. The mutex of a root bucket guards its whole chain; an
-// overflow bucket's mutex is unused.
+// intMapBucket is one cache line of a table: a root bucket, or an overflow
+// bucket chained to one. The mutex of a root bucket guards its whole chain;
+// an overflow bucket's mutex is unused.
 type intMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
 	_  [intMapBucketPadding]byte
@@ -197,11 +204,11 @@ type intMapBucket struct {
 	next    atomic.Pointer[intMapBucket]
 }
 
-// entry is a key and its value. The key never changes; writers update the
-// value in place with atomic stores (intMapStoreValue) under the lock of the
-// entry's chain, and readers load it atomically (intMapLoadValue). The value
-// comes first, so that it is 64-bit aligned for the atomics even on 32-bit
-// platforms.
+// intMapEntry is a key and its value. The key never changes; writers update
+// the value in place with atomic stores (intMapStoreValue) under the lock of
+// the entry's chain, and readers load it atomically (intMapLoadValue). The
+// value comes first, so that it is 64-bit aligned for the atomics even on
+// 32-bit platforms.
 type intMapEntry struct {
 	value int
 	key   int
@@ -226,8 +233,8 @@ func NewIntMap() *IntMap {
 	return m
 }
 
-// init gives each shard an empty table of intMapMinTableLen buckets, carving the
-// tables and buckets of all shards out of one allocation each.
+// init gives each shard an empty table of intMapMinTableLen buckets, carving
+// the tables and buckets of all shards out of one allocation each.
 func (m *IntMap) init() {
 	tables := make([]intMapTable, intMapShardCount)
 	buckets := make([]intMapBucket, intMapShardCount*intMapMinTableLen)
@@ -396,8 +403,8 @@ func (m *IntMap) CompareAndSwap(key int, old, new int) (swapped bool) {
 	return m.swapInPlace(h, key, old, new)
 }
 
-// swapInPlace is CompareAndSwap for intMapValueInPlace: it stores new into the
-// entry of key, whose hash is h, if the entry holds old.
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
 func (m *IntMap) swapInPlace(h uint64, key int, old, new int) (swapped bool) {
 	_, root := m.lockRoot(h>>intMapShardShift, h)
 	_, _, e := root.search(key, intMapBroadcast(intMapH2(h)))
@@ -438,9 +445,9 @@ func (m *IntMap) CompareAndDelete(key int, old int) (deleted bool) {
 // Compute atomically reads and modifies the value for key. It calls fn with
 // the current value and loaded set to true if key is present, or with the
 // zero value and loaded set to false if it is absent, and applies the
-// IntMapComputeOp fn returns: IntMapUpdateOp stores newV, IntMapDeleteOp deletes the key,
-// IntMapCancelOp leaves the map unchanged. It returns the value of key after the
-// operation and whether key is then present.
+// IntMapComputeOp fn returns: IntMapUpdateOp stores newV, IntMapDeleteOp
+// deletes the key, IntMapCancelOp leaves the map unchanged. It returns the
+// value of key after the operation and whether key is then present.
 //
 // fn is called exactly once, with the lock of key's bucket held: writes to
 // the keys of that bucket wait for it, and reads do not. fn must not call
@@ -565,9 +572,9 @@ func (m *IntMap) Clear() {
 	}
 }
 
-// intMapCallLocked calls fn(old, loaded) for Compute, unlocking root if fn panics:
-// a bucket left locked would block its writers, and the resizes of its
-// shard, forever.
+// intMapCallLocked calls fn(old, loaded) for Compute, unlocking root if fn
+// panics: a bucket left locked would block its writers, and the resizes of
+// its shard, forever.
 func intMapCallLocked(root *intMapBucket, fn func(old int, loaded bool) (int, IntMapComputeOp), old int, loaded bool) (newV int, op IntMapComputeOp) {
 	returned := false
 	defer func() {
@@ -615,9 +622,10 @@ func (t *intMapTable) find(key int, h uint64) *intMapEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast intMapH2 of the key. It returns the bucket, slot and entry
-// of the key if present. Otherwise e is nil and (b, i) is the first free
-// slot of the chain, or, if the chain is full, its last bucket and i = -1.
+// h2w is the broadcast intMapH2 of the key. It returns the bucket, slot and
+// entry of the key if present. Otherwise e is nil and (b, i) is the first
+// free slot of the chain, or, if the chain is full, its last bucket and i =
+// -1.
 func (root *intMapBucket) search(key int, h2w uint64) (b *intMapBucket, i int, e *intMapEntry) {
 	var free *intMapBucket
 	freeSlot := -1
@@ -651,9 +659,9 @@ func (m *IntMap) mustGrow(si uint64, t *intMapTable, i int) bool {
 	return i < 0 && m.sizes[si].n.Load() >= t.growAt
 }
 
-// intMapInsertAt inserts ne, whose hash is h, at slot i of bucket b, as returned by
-// search, or, if i is -1, in a new bucket chained after b. The caller holds
-// the chain's lock, or owns a table no reader has seen yet.
+// intMapInsertAt inserts ne, whose hash is h, at slot i of bucket b, as
+// returned by search, or, if i is -1, in a new bucket chained after b. The
+// caller holds the chain's lock, or owns a table no reader has seen yet.
 func intMapInsertAt(b *intMapBucket, i int, h uint64, ne *intMapEntry) {
 	if i < 0 {
 		nb := new(intMapBucket)
@@ -668,8 +676,8 @@ func intMapInsertAt(b *intMapBucket, i int, h uint64, ne *intMapEntry) {
 	b.entries[i].Store(ne)
 }
 
-// intMapClearSlot empties slot i of bucket b, whose chain the caller has locked,
-// and returns the bucket's new meta word.
+// intMapClearSlot empties slot i of bucket b, whose chain the caller has
+// locked, and returns the bucket's new meta word.
 func intMapClearSlot(b *intMapBucket, i int) uint64 {
 	meta := intMapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
@@ -837,9 +845,9 @@ func intMapGrowThreshold(n int) int64 {
 	return int64(n) * intMapEntriesPerBucket * intMapGrowNum / intMapGrowDen
 }
 
-// intMapTableLenFor returns the number of buckets a shard of n entries shrinks to:
-// the smallest power of two, at least intMapMinTableLen, that holds them at half
-// the growth load factor.
+// intMapTableLenFor returns the number of buckets a shard of n entries
+// shrinks to: the smallest power of two, at least intMapMinTableLen, that
+// holds them at half the growth load factor.
 func intMapTableLenFor(n int64) int {
 	want := uint64(max(n, 0)) * 2 * intMapGrowDen / (intMapGrowNum * intMapEntriesPerBucket)
 	if want <= intMapMinTableLen {
@@ -848,20 +856,23 @@ func intMapTableLenFor(n int64) int {
 	return 1 << bits.Len64(want-1)
 }
 
-// intMapH2 returns the meta byte of hash h: its low intMapH2Bits bits, marked occupied.
+// intMapH2 returns the meta byte of hash h: its low intMapH2Bits bits,
+// marked occupied.
 func intMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<intMapH2Bits-1)) }
 
-// broadcast returns a word holding b in each of its bytes.
+// intMapBroadcast returns a word holding b in each of its bytes.
 func intMapBroadcast(b uint8) uint64 { return intMapLowBytes * uint64(b) }
 
-// intMapMarkZeroBytes returns w with the top bit of each zero byte set and the
-// other bits clear. A byte equal to 1 above a zero byte is marked too (a
+// intMapMarkZeroBytes returns w with the top bit of each zero byte set and
+// the other bits clear. A byte equal to 1 above a zero byte is marked too (a
 // borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(intMapH2), it marks the slots whose meta byte matches intMapH2; empty
-// slots (meta byte 0) are never marked, since intMapH2 has its top bit set.
+// meta^broadcast(intMapH2), it marks the slots whose meta byte matches
+// intMapH2; empty slots (meta byte 0) are never marked, since intMapH2 has
+// its top bit set.
 func intMapMarkZeroBytes(w uint64) uint64 { return (w - intMapLowBytes) &^ w & intMapHighBits }
 
-// intMapFirstMarked returns the index of the lowest byte of w with its top bit set.
+// intMapFirstMarked returns the index of the lowest byte of w with its top
+// bit set.
 func intMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
 
 // intMapSetByte returns w with byte i set to b.
@@ -872,11 +883,12 @@ func intMapSetByte(w uint64, b uint8, i int) uint64 {
 
 // StringMap: generated from the map directive in directives.go.
 
-// stringMapHashSeed holds a map's random hash keys, chosen per map so that keys chosen
-// by an attacker cannot flood one bucket.
+// stringMapHashSeed holds a map's random hash keys, chosen per map so that
+// keys chosen by an attacker cannot flood one bucket.
 //
 // seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized stringMapHashKey bodies call.
+// k0 and k1 key the fast mixers below, which specialized stringMapHashKey
+// bodies call.
 type stringMapHashSeed struct {
 	seed   maphash.Seed
 	k0, k1 uint64
@@ -895,9 +907,9 @@ func stringMapHashKey(s *stringMapHashSeed, k string) uint64 {
 	return stringMapHashStr(s, k)
 }
 
-// stringMapHashStr hashes a string. Up to 32 bytes it reads the string as at most
-// four overlapping 8-byte words (or two 4-byte ones, or three bytes) and
-// mixes them wyhash-style, with the length, faster than maphash.String's
+// stringMapHashStr hashes a string. Up to 32 bytes it reads the string as at
+// most four overlapping 8-byte words (or two 4-byte ones, or three bytes)
+// and mixes them wyhash-style, with the length, faster than maphash.String's
 // call; longer strings go to maphash.String, whose AES rounds win there.
 func stringMapHashStr(s *stringMapHashSeed, x string) uint64 {
 	n := len(x)
@@ -921,8 +933,8 @@ func stringMapHashStr(s *stringMapHashSeed, x string) uint64 {
 	return hi ^ lo
 }
 
-// stringMapLe64 returns the first 8 bytes of x as a little-endian word. The compiler
-// combines the byte loads into one load.
+// stringMapLe64 returns the first 8 bytes of x as a little-endian word. The
+// compiler combines the byte loads into one load.
 func stringMapLe64(x string) uint64 {
 	_ = x[7]
 	return uint64(x[0]) | uint64(x[1])<<8 | uint64(x[2])<<16 | uint64(x[3])<<24 |
@@ -935,8 +947,8 @@ func stringMapLe32(x string) uint32 {
 	return uint32(x[0]) | uint32(x[1])<<8 | uint32(x[2])<<16 | uint32(x[3])<<24
 }
 
-// stringMapShardBits is the base-2 logarithm of the number of shards: the directive's
-// shards= option (shards=64 gives stringMapShardBits = 6).
+// stringMapShardBits is the base-2 logarithm of the number of shards: the
+// directive's shards= option (shards=64 gives stringMapShardBits = 6).
 //
 // Shards do not make reads faster: a read costs the same whatever their
 // number. They bound the work of a resize (a resize copies and stops the
@@ -951,55 +963,62 @@ const stringMapShardBits = 6
 const (
 	// stringMapShardCount is the number of independent tables of a StringMap.
 	stringMapShardCount = 1 << stringMapShardBits
-	// stringMapShardShift selects the top stringMapShardBits bits of a hash. With stringMapShardBits = 0
-	// the shift is 64, which Go defines to give 0: one shard.
+	// stringMapShardShift selects the top stringMapShardBits bits of a hash.
+	// With stringMapShardBits = 0 the shift is 64, which Go defines to give
+	// 0: one shard.
 	stringMapShardShift = 64 - stringMapShardBits
 
-	// stringMapCacheLineSize is the unit of padding against false sharing. 64 bytes
-	// is the line of amd64 and most arm64 cores.
+	// stringMapCacheLineSize is the unit of padding against false sharing.
+	// 64 bytes is the line of amd64 and most arm64 cores.
 	stringMapCacheLineSize = 64
-	// stringMapEntriesPerBucket is the number of slots of a bucket: 5 pointers, with
-	// a mutex, a meta word and an overflow pointer, fill 64 bytes on 64-bit
-	// platforms.
+	// stringMapEntriesPerBucket is the number of slots of a bucket: 5
+	// pointers, with a mutex, a meta word and an overflow pointer, fill 64
+	// bytes on 64-bit platforms.
 	stringMapEntriesPerBucket = 5
-	// stringMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on 32-bit.
+	// stringMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on
+	// 32-bit.
 	stringMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// stringMapMutexSize is the size of a sync.Mutex (two 32-bit words) everywhere.
+	// stringMapMutexSize is the size of a sync.Mutex (two 32-bit words)
+	// everywhere.
 	stringMapMutexSize = 8
 	// stringMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
 	// platforms, 24 bytes on 32-bit ones.
 	stringMapBucketPadding = stringMapCacheLineSize - stringMapMutexSize - 8 - (stringMapEntriesPerBucket+1)*stringMapPtrSize
 
-	// stringMapH2Bits is the number of low hash bits stored in a slot's meta byte,
-	// whose top bit marks the slot as occupied. The bucket index comes from
-	// the bits above them, so the bytes of one bucket still differ.
+	// stringMapH2Bits is the number of low hash bits stored in a slot's meta
+	// byte, whose top bit marks the slot as occupied. The bucket index comes
+	// from the bits above them, so the bytes of one bucket still differ.
 	stringMapH2Bits = 7
 	// stringMapOccupiedMask has the occupied bit of each slot's meta byte set.
 	stringMapOccupiedMask = 0x80_8080_8080
-	// stringMapLowBytes and stringMapHighBits are the SWAR constants of stringMapMarkZeroBytes.
+	// stringMapLowBytes and stringMapHighBits are the SWAR constants of
+	// stringMapMarkZeroBytes.
 	stringMapLowBytes = 0x0101_0101_0101_0101
 	stringMapHighBits = 0x8080_8080_8080_8080
 
-	// stringMapMinTableLen is the number of buckets a shard starts with and shrinks
-	// back to on Clear: one cache line. With one bucket, Clear can empty a
-	// shard's table in place (clearInPlace).
+	// stringMapMinTableLen is the number of buckets a shard starts with and
+	// shrinks back to on Clear: one cache line. With one bucket, Clear can
+	// empty a shard's table in place (clearInPlace).
 	stringMapMinTableLen = 1
-	// A shard grows when an insert needs a new overflow bucket while the
-	// shard holds more than stringMapGrowNum/stringMapGrowDen of its slots: the load factor
-	// 0.75 of xsync and CLHT, which keeps most chains to their root bucket.
+	// stringMapGrowNum/stringMapGrowDen is the load factor above which a
+	// shard grows when an insert needs a new overflow bucket: 0.75, that of
+	// xsync and CLHT, which keeps most chains to their root bucket.
 	stringMapGrowNum, stringMapGrowDen = 3, 4
-	// A shard shrinks when a delete empties a bucket while the shard holds
-	// fewer than 1/stringMapShrinkDiv of its slots. It then shrinks to half of the
-	// growth load factor, so a shard does not resize back and forth.
+	// stringMapShrinkDiv sets the load factor below which a shard shrinks
+	// when a delete empties a bucket: 1/stringMapShrinkDiv of its slots. It
+	// then shrinks to half of the growth load factor, so a shard does not
+	// resize back and forth.
 	stringMapShrinkDiv = 128
 )
 
-// StringMapComputeOp tells Compute what to do with the value its function returns.
+// StringMapComputeOp tells Compute what to do with the value its function
+// returns.
 type StringMapComputeOp int
 
 const (
-	// StringMapCancelOp leaves the map unchanged: a present key keeps its value and
-	// an absent key stays absent. It is the zero StringMapComputeOp.
+	// StringMapCancelOp leaves the map unchanged: a present key keeps its
+	// value and an absent key stays absent. It is the zero
+	// StringMapComputeOp.
 	StringMapCancelOp StringMapComputeOp = iota
 	// StringMapUpdateOp stores the returned value, inserting the key if it was
 	// absent.
@@ -1008,9 +1027,9 @@ const (
 	StringMapDeleteOp
 )
 
-// StringMap is a hash map from K to V that is safe for concurrent use by multiple
-// goroutines without additional locking or coordination. It has the methods
-// of sync.Map, typed, and Compute for atomic read-modify-write.
+// StringMap is a hash map from string to int that is safe for concurrent use
+// by multiple goroutines without additional locking or coordination. It has
+// the methods of sync.Map, typed, and Compute for atomic read-modify-write.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
 // Writers lock one bucket of one shard; Store says what they allocate.
@@ -1018,19 +1037,20 @@ const (
 // Keys are hashed with a random seed chosen per map, so keys chosen by an
 // attacker who does not know the seed cannot flood one bucket.
 //
-// The zero StringMap is not usable: create maps with NewStringMap. A StringMap must not be copied
-// after first use.
+// The zero StringMap is not usable: create maps with NewStringMap. A
+// StringMap must not be copied after first use.
 //
 // In the terminology of the Go memory model, StringMap arranges that a write
-// operation “synchronizes before” any read operation that observes the effect
-// of the write, where read and write operations are defined as follows. Load,
-// LoadAndDelete, LoadOrStore, Swap, CompareAndSwap, CompareAndDelete and
-// Compute are read operations; Delete, LoadAndDelete, Store, Swap and Clear
-// are write operations; LoadOrStore is a write operation when it returns
-// loaded set to false; CompareAndSwap is a write operation when it returns
-// swapped set to true; CompareAndDelete is a write operation when it returns
-// deleted set to true; Compute is a write operation when its function returns
-// StringMapUpdateOp, or StringMapDeleteOp for a present key. Range and All perform a read
+// operation “synchronizes before” any read operation that observes the
+// effect of the write, where read and write operations are defined as
+// follows. Load, LoadAndDelete, LoadOrStore, Swap, CompareAndSwap,
+// CompareAndDelete and Compute are read operations; Delete, LoadAndDelete,
+// Store, Swap and Clear are write operations; LoadOrStore is a write
+// operation when it returns loaded set to false; CompareAndSwap is a write
+// operation when it returns swapped set to true; CompareAndDelete is a write
+// operation when it returns deleted set to true; Compute is a write
+// operation when its function returns StringMapUpdateOp, or
+// StringMapDeleteOp for a present key. Range and All perform a read
 // operation for each key they visit. Len does not synchronize.
 type StringMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
@@ -1043,7 +1063,7 @@ type StringMap struct {
 	shards [stringMapShardCount]stringMapShard
 }
 
-// shard is one independent hash table of a StringMap.
+// stringMapShard is one independent hash table of a StringMap.
 type stringMapShard struct {
 	// table is the current table. Readers use whichever table they load;
 	// writers lock a bucket of it, then check it is still current.
@@ -1059,8 +1079,8 @@ type stringMapShardSize struct {
 	_ [stringMapCacheLineSize - 8]byte
 }
 
-// table is the bucket array of a shard at one size. Its buckets never move;
-// a resize builds a new table.
+// stringMapTable is the bucket array of a shard at one size. Its buckets
+// never move; a resize builds a new table.
 type stringMapTable struct {
 	buckets []stringMapBucket
 	// mask is len(buckets)-1: len is a power of two.
@@ -1070,9 +1090,9 @@ type stringMapTable struct {
 	growAt int64
 }
 
-// bucket is one cache line of a table: a root bucket, or an overflow bucket
-// chained to one. The mutex of a root bucket guards its whole chain; an
-// overflow bucket's mutex is unused.
+// stringMapBucket is one cache line of a table: a root bucket, or an
+// overflow bucket chained to one. The mutex of a root bucket guards its
+// whole chain; an overflow bucket's mutex is unused.
 type stringMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
 	_  [stringMapBucketPadding]byte
@@ -1086,11 +1106,11 @@ type stringMapBucket struct {
 	next    atomic.Pointer[stringMapBucket]
 }
 
-// entry is a key and its value. The key never changes; writers update the
-// value in place with atomic stores (stringMapStoreValue) under the lock of
-// the entry's chain, and readers load it atomically (stringMapLoadValue).
-// The value comes first, so that it is 64-bit aligned for the atomics even
-// on 32-bit platforms.
+// stringMapEntry is a key and its value. The key never changes; writers
+// update the value in place with atomic stores (stringMapStoreValue) under
+// the lock of the entry's chain, and readers load it atomically
+// (stringMapLoadValue). The value comes first, so that it is 64-bit aligned
+// for the atomics even on 32-bit platforms.
 type stringMapEntry struct {
 	value int
 	key   string
@@ -1115,8 +1135,8 @@ func NewStringMap() *StringMap {
 	return m
 }
 
-// init gives each shard an empty table of stringMapMinTableLen buckets, carving the
-// tables and buckets of all shards out of one allocation each.
+// init gives each shard an empty table of stringMapMinTableLen buckets,
+// carving the tables and buckets of all shards out of one allocation each.
 func (m *StringMap) init() {
 	tables := make([]stringMapTable, stringMapShardCount)
 	buckets := make([]stringMapBucket, stringMapShardCount*stringMapMinTableLen)
@@ -1285,8 +1305,8 @@ func (m *StringMap) CompareAndSwap(key string, old, new int) (swapped bool) {
 	return m.swapInPlace(h, key, old, new)
 }
 
-// swapInPlace is CompareAndSwap for stringMapValueInPlace: it stores new into the
-// entry of key, whose hash is h, if the entry holds old.
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
 func (m *StringMap) swapInPlace(h uint64, key string, old, new int) (swapped bool) {
 	_, root := m.lockRoot(h>>stringMapShardShift, h)
 	_, _, e := root.search(key, stringMapBroadcast(stringMapH2(h)))
@@ -1303,8 +1323,9 @@ func (m *StringMap) swapInPlace(h uint64, key string, old, new int) (swapped boo
 // If there is no current value for key in the map, CompareAndDelete returns
 // false (even if old is the zero value).
 //
-// Values are compared with stringMapEqualValue: the generic reference panics, as
-// sync.Map does, if the values are of a type that is not comparable.
+// Values are compared with stringMapEqualValue: the generic reference
+// panics, as sync.Map does, if the values are of a type that is not
+// comparable.
 func (m *StringMap) CompareAndDelete(key string, old int) (deleted bool) {
 	h := stringMapHashKey(&m.seed, key)
 	si := h >> stringMapShardShift
@@ -1327,9 +1348,10 @@ func (m *StringMap) CompareAndDelete(key string, old int) (deleted bool) {
 // Compute atomically reads and modifies the value for key. It calls fn with
 // the current value and loaded set to true if key is present, or with the
 // zero value and loaded set to false if it is absent, and applies the
-// StringMapComputeOp fn returns: StringMapUpdateOp stores newV, StringMapDeleteOp deletes the key,
-// StringMapCancelOp leaves the map unchanged. It returns the value of key after the
-// operation and whether key is then present.
+// StringMapComputeOp fn returns: StringMapUpdateOp stores newV,
+// StringMapDeleteOp deletes the key, StringMapCancelOp leaves the map
+// unchanged. It returns the value of key after the operation and whether key
+// is then present.
 //
 // fn is called exactly once, with the lock of key's bucket held: writes to
 // the keys of that bucket wait for it, and reads do not. fn must not call
@@ -1381,12 +1403,12 @@ func (m *StringMap) Compute(key string, fn func(old int, loaded bool) (newV int,
 // Range calls f sequentially for each key and value present in the map. If f
 // returns false, Range stops the iteration.
 //
-// Range does not correspond to a consistent snapshot of the StringMap's contents:
-// no key is visited more than once, a key present and unmodified for the
-// whole call is visited exactly once, but a key stored or deleted
+// Range does not correspond to a consistent snapshot of the StringMap's
+// contents: no key is visited more than once, a key present and unmodified
+// for the whole call is visited exactly once, but a key stored or deleted
 // concurrently may or may not be visited, and a visited key's value may be
-// any value it held during the call. Range holds no lock while it calls f, so
-// f may call any method of m.
+// any value it held during the call. Range holds no lock while it calls f,
+// so f may call any method of m.
 //
 // Range copies the entries of one bucket chain at a time under the chain's
 // lock: it delays the writers of that chain briefly, and allocates only for
@@ -1454,9 +1476,9 @@ func (m *StringMap) Clear() {
 	}
 }
 
-// stringMapCallLocked calls fn(old, loaded) for Compute, unlocking root if fn panics:
-// a bucket left locked would block its writers, and the resizes of its
-// shard, forever.
+// stringMapCallLocked calls fn(old, loaded) for Compute, unlocking root if
+// fn panics: a bucket left locked would block its writers, and the resizes
+// of its shard, forever.
 func stringMapCallLocked(root *stringMapBucket, fn func(old int, loaded bool) (int, StringMapComputeOp), old int, loaded bool) (newV int, op StringMapComputeOp) {
 	returned := false
 	defer func() {
@@ -1504,9 +1526,10 @@ func (t *stringMapTable) find(key string, h uint64) *stringMapEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast stringMapH2 of the key. It returns the bucket, slot and entry
-// of the key if present. Otherwise e is nil and (b, i) is the first free
-// slot of the chain, or, if the chain is full, its last bucket and i = -1.
+// h2w is the broadcast stringMapH2 of the key. It returns the bucket, slot
+// and entry of the key if present. Otherwise e is nil and (b, i) is the
+// first free slot of the chain, or, if the chain is full, its last bucket
+// and i = -1.
 func (root *stringMapBucket) search(key string, h2w uint64) (b *stringMapBucket, i int, e *stringMapEntry) {
 	var free *stringMapBucket
 	freeSlot := -1
@@ -1540,9 +1563,9 @@ func (m *StringMap) mustGrow(si uint64, t *stringMapTable, i int) bool {
 	return i < 0 && m.sizes[si].n.Load() >= t.growAt
 }
 
-// stringMapInsertAt inserts ne, whose hash is h, at slot i of bucket b, as returned by
-// search, or, if i is -1, in a new bucket chained after b. The caller holds
-// the chain's lock, or owns a table no reader has seen yet.
+// stringMapInsertAt inserts ne, whose hash is h, at slot i of bucket b, as
+// returned by search, or, if i is -1, in a new bucket chained after b. The
+// caller holds the chain's lock, or owns a table no reader has seen yet.
 func stringMapInsertAt(b *stringMapBucket, i int, h uint64, ne *stringMapEntry) {
 	if i < 0 {
 		nb := new(stringMapBucket)
@@ -1557,8 +1580,8 @@ func stringMapInsertAt(b *stringMapBucket, i int, h uint64, ne *stringMapEntry) 
 	b.entries[i].Store(ne)
 }
 
-// stringMapClearSlot empties slot i of bucket b, whose chain the caller has locked,
-// and returns the bucket's new meta word.
+// stringMapClearSlot empties slot i of bucket b, whose chain the caller has
+// locked, and returns the bucket's new meta word.
 func stringMapClearSlot(b *stringMapBucket, i int) uint64 {
 	meta := stringMapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
@@ -1650,12 +1673,12 @@ func (m *StringMap) resize(si uint64, old *stringMapTable, kind stringMapResizeK
 //
 // It can when t has a single bucket and no key lies past it (its overflow
 // buckets, if any, are empty): one store of zero to the bucket's meta word
-// then hides all its keys at once, as stringMapClearSlot hides one. A reader that
-// loaded the meta word before that store may still load an entry: one
+// then hides all its keys at once, as stringMapClearSlot hides one. A reader
+// that loaded the meta word before that store may still load an entry: one
 // pointer, so a whole entry, of the key it asked for and present until that
 // instant. The entries are set to nil after the meta word, before the bucket
-// is unlocked, so a reader that matches the meta byte of a key inserted after
-// Clear finds nil or that key's entry, never a cleared one.
+// is unlocked, so a reader that matches the meta byte of a key inserted
+// after Clear finds nil or that key's entry, never a cleared one.
 //
 // A table of several buckets, or a chain with keys past its first bucket,
 // cannot be cleared in place at one instant: readers take no lock, so they
@@ -1720,15 +1743,15 @@ func (t *stringMapTable) add(h uint64, e *stringMapEntry) {
 	}
 }
 
-// stringMapGrowThreshold returns the entry count above which a table of n buckets
-// grows rather than chains an overflow bucket.
+// stringMapGrowThreshold returns the entry count above which a table of n
+// buckets grows rather than chains an overflow bucket.
 func stringMapGrowThreshold(n int) int64 {
 	return int64(n) * stringMapEntriesPerBucket * stringMapGrowNum / stringMapGrowDen
 }
 
-// stringMapTableLenFor returns the number of buckets a shard of n entries shrinks to:
-// the smallest power of two, at least stringMapMinTableLen, that holds them at half
-// the growth load factor.
+// stringMapTableLenFor returns the number of buckets a shard of n entries
+// shrinks to: the smallest power of two, at least stringMapMinTableLen, that
+// holds them at half the growth load factor.
 func stringMapTableLenFor(n int64) int {
 	want := uint64(max(n, 0)) * 2 * stringMapGrowDen / (stringMapGrowNum * stringMapEntriesPerBucket)
 	if want <= stringMapMinTableLen {
@@ -1737,20 +1760,23 @@ func stringMapTableLenFor(n int64) int {
 	return 1 << bits.Len64(want-1)
 }
 
-// stringMapH2 returns the meta byte of hash h: its low stringMapH2Bits bits, marked occupied.
+// stringMapH2 returns the meta byte of hash h: its low stringMapH2Bits bits,
+// marked occupied.
 func stringMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<stringMapH2Bits-1)) }
 
-// broadcast returns a word holding b in each of its bytes.
+// stringMapBroadcast returns a word holding b in each of its bytes.
 func stringMapBroadcast(b uint8) uint64 { return stringMapLowBytes * uint64(b) }
 
-// stringMapMarkZeroBytes returns w with the top bit of each zero byte set and the
-// other bits clear. A byte equal to 1 above a zero byte is marked too (a
-// borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(stringMapH2), it marks the slots whose meta byte matches stringMapH2; empty
-// slots (meta byte 0) are never marked, since stringMapH2 has its top bit set.
+// stringMapMarkZeroBytes returns w with the top bit of each zero byte set
+// and the other bits clear. A byte equal to 1 above a zero byte is marked
+// too (a borrow): callers check the entry of every marked slot. Applied to
+// meta^broadcast(stringMapH2), it marks the slots whose meta byte matches
+// stringMapH2; empty slots (meta byte 0) are never marked, since stringMapH2
+// has its top bit set.
 func stringMapMarkZeroBytes(w uint64) uint64 { return (w - stringMapLowBytes) &^ w & stringMapHighBits }
 
-// stringMapFirstMarked returns the index of the lowest byte of w with its top bit set.
+// stringMapFirstMarked returns the index of the lowest byte of w with its
+// top bit set.
 func stringMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
 
 // stringMapSetByte returns w with byte i set to b.
@@ -1761,11 +1787,12 @@ func stringMapSetByte(w uint64, b uint8, i int) uint64 {
 
 // StructMap: generated from the map directive in directives.go.
 
-// structMapHashSeed holds a map's random hash keys, chosen per map so that keys chosen
-// by an attacker cannot flood one bucket.
+// structMapHashSeed holds a map's random hash keys, chosen per map so that
+// keys chosen by an attacker cannot flood one bucket.
 //
 // seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized structMapHashKey bodies call.
+// k0 and k1 key the fast mixers below, which specialized structMapHashKey
+// bodies call.
 type structMapHashSeed struct {
 	seed   maphash.Seed
 	k0, k1 uint64
@@ -1784,16 +1811,17 @@ func structMapHashKey(s *structMapHashSeed, k Key16) uint64 {
 	return structMapHashU64x2(s, uint64(k.A), uint64(k.B))
 }
 
-// structMapHashU64x2 hashes two 64-bit words, such as a 16-byte struct. Longer
-// values fold in: h = structMapHashU64x2(s, w0, w1); h = structMapHashU64x2(s, h^w2, w3); ...
+// structMapHashU64x2 hashes two 64-bit words, such as a 16-byte struct.
+// Longer values chain it: h = structMapHashU64x2(s, w0, w1); h =
+// structMapHashU64x2(s, h^w2, w3); ...
 func structMapHashU64x2(s *structMapHashSeed, a, b uint64) uint64 {
 	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
 	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
 	return hi ^ lo
 }
 
-// structMapShardBits is the base-2 logarithm of the number of shards: the directive's
-// shards= option (shards=64 gives structMapShardBits = 6).
+// structMapShardBits is the base-2 logarithm of the number of shards: the
+// directive's shards= option (shards=64 gives structMapShardBits = 6).
 //
 // Shards do not make reads faster: a read costs the same whatever their
 // number. They bound the work of a resize (a resize copies and stops the
@@ -1808,55 +1836,62 @@ const structMapShardBits = 6
 const (
 	// structMapShardCount is the number of independent tables of a StructMap.
 	structMapShardCount = 1 << structMapShardBits
-	// structMapShardShift selects the top structMapShardBits bits of a hash. With structMapShardBits = 0
-	// the shift is 64, which Go defines to give 0: one shard.
+	// structMapShardShift selects the top structMapShardBits bits of a hash.
+	// With structMapShardBits = 0 the shift is 64, which Go defines to give
+	// 0: one shard.
 	structMapShardShift = 64 - structMapShardBits
 
-	// structMapCacheLineSize is the unit of padding against false sharing. 64 bytes
-	// is the line of amd64 and most arm64 cores.
+	// structMapCacheLineSize is the unit of padding against false sharing.
+	// 64 bytes is the line of amd64 and most arm64 cores.
 	structMapCacheLineSize = 64
-	// structMapEntriesPerBucket is the number of slots of a bucket: 5 pointers, with
-	// a mutex, a meta word and an overflow pointer, fill 64 bytes on 64-bit
-	// platforms.
+	// structMapEntriesPerBucket is the number of slots of a bucket: 5
+	// pointers, with a mutex, a meta word and an overflow pointer, fill 64
+	// bytes on 64-bit platforms.
 	structMapEntriesPerBucket = 5
-	// structMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on 32-bit.
+	// structMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on
+	// 32-bit.
 	structMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// structMapMutexSize is the size of a sync.Mutex (two 32-bit words) everywhere.
+	// structMapMutexSize is the size of a sync.Mutex (two 32-bit words)
+	// everywhere.
 	structMapMutexSize = 8
 	// structMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
 	// platforms, 24 bytes on 32-bit ones.
 	structMapBucketPadding = structMapCacheLineSize - structMapMutexSize - 8 - (structMapEntriesPerBucket+1)*structMapPtrSize
 
-	// structMapH2Bits is the number of low hash bits stored in a slot's meta byte,
-	// whose top bit marks the slot as occupied. The bucket index comes from
-	// the bits above them, so the bytes of one bucket still differ.
+	// structMapH2Bits is the number of low hash bits stored in a slot's meta
+	// byte, whose top bit marks the slot as occupied. The bucket index comes
+	// from the bits above them, so the bytes of one bucket still differ.
 	structMapH2Bits = 7
 	// structMapOccupiedMask has the occupied bit of each slot's meta byte set.
 	structMapOccupiedMask = 0x80_8080_8080
-	// structMapLowBytes and structMapHighBits are the SWAR constants of structMapMarkZeroBytes.
+	// structMapLowBytes and structMapHighBits are the SWAR constants of
+	// structMapMarkZeroBytes.
 	structMapLowBytes = 0x0101_0101_0101_0101
 	structMapHighBits = 0x8080_8080_8080_8080
 
-	// structMapMinTableLen is the number of buckets a shard starts with and shrinks
-	// back to on Clear: one cache line. With one bucket, Clear can empty a
-	// shard's table in place (clearInPlace).
+	// structMapMinTableLen is the number of buckets a shard starts with and
+	// shrinks back to on Clear: one cache line. With one bucket, Clear can
+	// empty a shard's table in place (clearInPlace).
 	structMapMinTableLen = 1
-	// A shard grows when an insert needs a new overflow bucket while the
-	// shard holds more than structMapGrowNum/structMapGrowDen of its slots: the load factor
-	// 0.75 of xsync and CLHT, which keeps most chains to their root bucket.
+	// structMapGrowNum/structMapGrowDen is the load factor above which a
+	// shard grows when an insert needs a new overflow bucket: 0.75, that of
+	// xsync and CLHT, which keeps most chains to their root bucket.
 	structMapGrowNum, structMapGrowDen = 3, 4
-	// A shard shrinks when a delete empties a bucket while the shard holds
-	// fewer than 1/structMapShrinkDiv of its slots. It then shrinks to half of the
-	// growth load factor, so a shard does not resize back and forth.
+	// structMapShrinkDiv sets the load factor below which a shard shrinks
+	// when a delete empties a bucket: 1/structMapShrinkDiv of its slots. It
+	// then shrinks to half of the growth load factor, so a shard does not
+	// resize back and forth.
 	structMapShrinkDiv = 128
 )
 
-// StructMapComputeOp tells Compute what to do with the value its function returns.
+// StructMapComputeOp tells Compute what to do with the value its function
+// returns.
 type StructMapComputeOp int
 
 const (
-	// StructMapCancelOp leaves the map unchanged: a present key keeps its value and
-	// an absent key stays absent. It is the zero StructMapComputeOp.
+	// StructMapCancelOp leaves the map unchanged: a present key keeps its
+	// value and an absent key stays absent. It is the zero
+	// StructMapComputeOp.
 	StructMapCancelOp StructMapComputeOp = iota
 	// StructMapUpdateOp stores the returned value, inserting the key if it was
 	// absent.
@@ -1865,9 +1900,9 @@ const (
 	StructMapDeleteOp
 )
 
-// StructMap is a hash map from K to V that is safe for concurrent use by multiple
-// goroutines without additional locking or coordination. It has the methods
-// of sync.Map, typed, and Compute for atomic read-modify-write.
+// StructMap is a hash map from Key16 to int that is safe for concurrent use
+// by multiple goroutines without additional locking or coordination. It has
+// the methods of sync.Map, typed, and Compute for atomic read-modify-write.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
 // Writers lock one bucket of one shard; Store says what they allocate.
@@ -1875,19 +1910,20 @@ const (
 // Keys are hashed with a random seed chosen per map, so keys chosen by an
 // attacker who does not know the seed cannot flood one bucket.
 //
-// The zero StructMap is not usable: create maps with NewStructMap. A StructMap must not be copied
-// after first use.
+// The zero StructMap is not usable: create maps with NewStructMap. A
+// StructMap must not be copied after first use.
 //
 // In the terminology of the Go memory model, StructMap arranges that a write
-// operation “synchronizes before” any read operation that observes the effect
-// of the write, where read and write operations are defined as follows. Load,
-// LoadAndDelete, LoadOrStore, Swap, CompareAndSwap, CompareAndDelete and
-// Compute are read operations; Delete, LoadAndDelete, Store, Swap and Clear
-// are write operations; LoadOrStore is a write operation when it returns
-// loaded set to false; CompareAndSwap is a write operation when it returns
-// swapped set to true; CompareAndDelete is a write operation when it returns
-// deleted set to true; Compute is a write operation when its function returns
-// StructMapUpdateOp, or StructMapDeleteOp for a present key. Range and All perform a read
+// operation “synchronizes before” any read operation that observes the
+// effect of the write, where read and write operations are defined as
+// follows. Load, LoadAndDelete, LoadOrStore, Swap, CompareAndSwap,
+// CompareAndDelete and Compute are read operations; Delete, LoadAndDelete,
+// Store, Swap and Clear are write operations; LoadOrStore is a write
+// operation when it returns loaded set to false; CompareAndSwap is a write
+// operation when it returns swapped set to true; CompareAndDelete is a write
+// operation when it returns deleted set to true; Compute is a write
+// operation when its function returns StructMapUpdateOp, or
+// StructMapDeleteOp for a present key. Range and All perform a read
 // operation for each key they visit. Len does not synchronize.
 type StructMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
@@ -1900,7 +1936,7 @@ type StructMap struct {
 	shards [structMapShardCount]structMapShard
 }
 
-// shard is one independent hash table of a StructMap.
+// structMapShard is one independent hash table of a StructMap.
 type structMapShard struct {
 	// table is the current table. Readers use whichever table they load;
 	// writers lock a bucket of it, then check it is still current.
@@ -1916,8 +1952,8 @@ type structMapShardSize struct {
 	_ [structMapCacheLineSize - 8]byte
 }
 
-// table is the bucket array of a shard at one size. Its buckets never move;
-// a resize builds a new table.
+// structMapTable is the bucket array of a shard at one size. Its buckets
+// never move; a resize builds a new table.
 type structMapTable struct {
 	buckets []structMapBucket
 	// mask is len(buckets)-1: len is a power of two.
@@ -1927,9 +1963,9 @@ type structMapTable struct {
 	growAt int64
 }
 
-// bucket is one cache line of a table: a root bucket, or an overflow bucket
-// chained to one. The mutex of a root bucket guards its whole chain; an
-// overflow bucket's mutex is unused.
+// structMapBucket is one cache line of a table: a root bucket, or an
+// overflow bucket chained to one. The mutex of a root bucket guards its
+// whole chain; an overflow bucket's mutex is unused.
 type structMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
 	_  [structMapBucketPadding]byte
@@ -1943,11 +1979,11 @@ type structMapBucket struct {
 	next    atomic.Pointer[structMapBucket]
 }
 
-// entry is a key and its value. The key never changes; writers update the
-// value in place with atomic stores (structMapStoreValue) under the lock of
-// the entry's chain, and readers load it atomically (structMapLoadValue).
-// The value comes first, so that it is 64-bit aligned for the atomics even
-// on 32-bit platforms.
+// structMapEntry is a key and its value. The key never changes; writers
+// update the value in place with atomic stores (structMapStoreValue) under
+// the lock of the entry's chain, and readers load it atomically
+// (structMapLoadValue). The value comes first, so that it is 64-bit aligned
+// for the atomics even on 32-bit platforms.
 type structMapEntry struct {
 	value int
 	key   Key16
@@ -1972,8 +2008,8 @@ func NewStructMap() *StructMap {
 	return m
 }
 
-// init gives each shard an empty table of structMapMinTableLen buckets, carving the
-// tables and buckets of all shards out of one allocation each.
+// init gives each shard an empty table of structMapMinTableLen buckets,
+// carving the tables and buckets of all shards out of one allocation each.
 func (m *StructMap) init() {
 	tables := make([]structMapTable, structMapShardCount)
 	buckets := make([]structMapBucket, structMapShardCount*structMapMinTableLen)
@@ -2142,8 +2178,8 @@ func (m *StructMap) CompareAndSwap(key Key16, old, new int) (swapped bool) {
 	return m.swapInPlace(h, key, old, new)
 }
 
-// swapInPlace is CompareAndSwap for structMapValueInPlace: it stores new into the
-// entry of key, whose hash is h, if the entry holds old.
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
 func (m *StructMap) swapInPlace(h uint64, key Key16, old, new int) (swapped bool) {
 	_, root := m.lockRoot(h>>structMapShardShift, h)
 	_, _, e := root.search(key, structMapBroadcast(structMapH2(h)))
@@ -2160,8 +2196,9 @@ func (m *StructMap) swapInPlace(h uint64, key Key16, old, new int) (swapped bool
 // If there is no current value for key in the map, CompareAndDelete returns
 // false (even if old is the zero value).
 //
-// Values are compared with structMapEqualValue: the generic reference panics, as
-// sync.Map does, if the values are of a type that is not comparable.
+// Values are compared with structMapEqualValue: the generic reference
+// panics, as sync.Map does, if the values are of a type that is not
+// comparable.
 func (m *StructMap) CompareAndDelete(key Key16, old int) (deleted bool) {
 	h := structMapHashKey(&m.seed, key)
 	si := h >> structMapShardShift
@@ -2184,9 +2221,10 @@ func (m *StructMap) CompareAndDelete(key Key16, old int) (deleted bool) {
 // Compute atomically reads and modifies the value for key. It calls fn with
 // the current value and loaded set to true if key is present, or with the
 // zero value and loaded set to false if it is absent, and applies the
-// StructMapComputeOp fn returns: StructMapUpdateOp stores newV, StructMapDeleteOp deletes the key,
-// StructMapCancelOp leaves the map unchanged. It returns the value of key after the
-// operation and whether key is then present.
+// StructMapComputeOp fn returns: StructMapUpdateOp stores newV,
+// StructMapDeleteOp deletes the key, StructMapCancelOp leaves the map
+// unchanged. It returns the value of key after the operation and whether key
+// is then present.
 //
 // fn is called exactly once, with the lock of key's bucket held: writes to
 // the keys of that bucket wait for it, and reads do not. fn must not call
@@ -2238,12 +2276,12 @@ func (m *StructMap) Compute(key Key16, fn func(old int, loaded bool) (newV int, 
 // Range calls f sequentially for each key and value present in the map. If f
 // returns false, Range stops the iteration.
 //
-// Range does not correspond to a consistent snapshot of the StructMap's contents:
-// no key is visited more than once, a key present and unmodified for the
-// whole call is visited exactly once, but a key stored or deleted
+// Range does not correspond to a consistent snapshot of the StructMap's
+// contents: no key is visited more than once, a key present and unmodified
+// for the whole call is visited exactly once, but a key stored or deleted
 // concurrently may or may not be visited, and a visited key's value may be
-// any value it held during the call. Range holds no lock while it calls f, so
-// f may call any method of m.
+// any value it held during the call. Range holds no lock while it calls f,
+// so f may call any method of m.
 //
 // Range copies the entries of one bucket chain at a time under the chain's
 // lock: it delays the writers of that chain briefly, and allocates only for
@@ -2311,9 +2349,9 @@ func (m *StructMap) Clear() {
 	}
 }
 
-// structMapCallLocked calls fn(old, loaded) for Compute, unlocking root if fn panics:
-// a bucket left locked would block its writers, and the resizes of its
-// shard, forever.
+// structMapCallLocked calls fn(old, loaded) for Compute, unlocking root if
+// fn panics: a bucket left locked would block its writers, and the resizes
+// of its shard, forever.
 func structMapCallLocked(root *structMapBucket, fn func(old int, loaded bool) (int, StructMapComputeOp), old int, loaded bool) (newV int, op StructMapComputeOp) {
 	returned := false
 	defer func() {
@@ -2361,9 +2399,10 @@ func (t *structMapTable) find(key Key16, h uint64) *structMapEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast structMapH2 of the key. It returns the bucket, slot and entry
-// of the key if present. Otherwise e is nil and (b, i) is the first free
-// slot of the chain, or, if the chain is full, its last bucket and i = -1.
+// h2w is the broadcast structMapH2 of the key. It returns the bucket, slot
+// and entry of the key if present. Otherwise e is nil and (b, i) is the
+// first free slot of the chain, or, if the chain is full, its last bucket
+// and i = -1.
 func (root *structMapBucket) search(key Key16, h2w uint64) (b *structMapBucket, i int, e *structMapEntry) {
 	var free *structMapBucket
 	freeSlot := -1
@@ -2397,9 +2436,9 @@ func (m *StructMap) mustGrow(si uint64, t *structMapTable, i int) bool {
 	return i < 0 && m.sizes[si].n.Load() >= t.growAt
 }
 
-// structMapInsertAt inserts ne, whose hash is h, at slot i of bucket b, as returned by
-// search, or, if i is -1, in a new bucket chained after b. The caller holds
-// the chain's lock, or owns a table no reader has seen yet.
+// structMapInsertAt inserts ne, whose hash is h, at slot i of bucket b, as
+// returned by search, or, if i is -1, in a new bucket chained after b. The
+// caller holds the chain's lock, or owns a table no reader has seen yet.
 func structMapInsertAt(b *structMapBucket, i int, h uint64, ne *structMapEntry) {
 	if i < 0 {
 		nb := new(structMapBucket)
@@ -2414,8 +2453,8 @@ func structMapInsertAt(b *structMapBucket, i int, h uint64, ne *structMapEntry) 
 	b.entries[i].Store(ne)
 }
 
-// structMapClearSlot empties slot i of bucket b, whose chain the caller has locked,
-// and returns the bucket's new meta word.
+// structMapClearSlot empties slot i of bucket b, whose chain the caller has
+// locked, and returns the bucket's new meta word.
 func structMapClearSlot(b *structMapBucket, i int) uint64 {
 	meta := structMapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
@@ -2507,12 +2546,12 @@ func (m *StructMap) resize(si uint64, old *structMapTable, kind structMapResizeK
 //
 // It can when t has a single bucket and no key lies past it (its overflow
 // buckets, if any, are empty): one store of zero to the bucket's meta word
-// then hides all its keys at once, as structMapClearSlot hides one. A reader that
-// loaded the meta word before that store may still load an entry: one
+// then hides all its keys at once, as structMapClearSlot hides one. A reader
+// that loaded the meta word before that store may still load an entry: one
 // pointer, so a whole entry, of the key it asked for and present until that
 // instant. The entries are set to nil after the meta word, before the bucket
-// is unlocked, so a reader that matches the meta byte of a key inserted after
-// Clear finds nil or that key's entry, never a cleared one.
+// is unlocked, so a reader that matches the meta byte of a key inserted
+// after Clear finds nil or that key's entry, never a cleared one.
 //
 // A table of several buckets, or a chain with keys past its first bucket,
 // cannot be cleared in place at one instant: readers take no lock, so they
@@ -2577,15 +2616,15 @@ func (t *structMapTable) add(h uint64, e *structMapEntry) {
 	}
 }
 
-// structMapGrowThreshold returns the entry count above which a table of n buckets
-// grows rather than chains an overflow bucket.
+// structMapGrowThreshold returns the entry count above which a table of n
+// buckets grows rather than chains an overflow bucket.
 func structMapGrowThreshold(n int) int64 {
 	return int64(n) * structMapEntriesPerBucket * structMapGrowNum / structMapGrowDen
 }
 
-// structMapTableLenFor returns the number of buckets a shard of n entries shrinks to:
-// the smallest power of two, at least structMapMinTableLen, that holds them at half
-// the growth load factor.
+// structMapTableLenFor returns the number of buckets a shard of n entries
+// shrinks to: the smallest power of two, at least structMapMinTableLen, that
+// holds them at half the growth load factor.
 func structMapTableLenFor(n int64) int {
 	want := uint64(max(n, 0)) * 2 * structMapGrowDen / (structMapGrowNum * structMapEntriesPerBucket)
 	if want <= structMapMinTableLen {
@@ -2594,20 +2633,23 @@ func structMapTableLenFor(n int64) int {
 	return 1 << bits.Len64(want-1)
 }
 
-// structMapH2 returns the meta byte of hash h: its low structMapH2Bits bits, marked occupied.
+// structMapH2 returns the meta byte of hash h: its low structMapH2Bits bits,
+// marked occupied.
 func structMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<structMapH2Bits-1)) }
 
-// broadcast returns a word holding b in each of its bytes.
+// structMapBroadcast returns a word holding b in each of its bytes.
 func structMapBroadcast(b uint8) uint64 { return structMapLowBytes * uint64(b) }
 
-// structMapMarkZeroBytes returns w with the top bit of each zero byte set and the
-// other bits clear. A byte equal to 1 above a zero byte is marked too (a
-// borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(structMapH2), it marks the slots whose meta byte matches structMapH2; empty
-// slots (meta byte 0) are never marked, since structMapH2 has its top bit set.
+// structMapMarkZeroBytes returns w with the top bit of each zero byte set
+// and the other bits clear. A byte equal to 1 above a zero byte is marked
+// too (a borrow): callers check the entry of every marked slot. Applied to
+// meta^broadcast(structMapH2), it marks the slots whose meta byte matches
+// structMapH2; empty slots (meta byte 0) are never marked, since structMapH2
+// has its top bit set.
 func structMapMarkZeroBytes(w uint64) uint64 { return (w - structMapLowBytes) &^ w & structMapHighBits }
 
-// structMapFirstMarked returns the index of the lowest byte of w with its top bit set.
+// structMapFirstMarked returns the index of the lowest byte of w with its
+// top bit set.
 func structMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
 
 // structMapSetByte returns w with byte i set to b.
@@ -2625,11 +2667,12 @@ var _ = (*struct {
 
 // PtrMap: generated from the map directive in directives.go.
 
-// ptrMapHashSeed holds a map's random hash keys, chosen per map so that keys chosen
-// by an attacker cannot flood one bucket.
+// ptrMapHashSeed holds a map's random hash keys, chosen per map so that keys
+// chosen by an attacker cannot flood one bucket.
 //
 // seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized ptrMapHashKey bodies call.
+// k0 and k1 key the fast mixers below, which specialized ptrMapHashKey
+// bodies call.
 type ptrMapHashSeed struct {
 	seed   maphash.Seed
 	k0, k1 uint64
@@ -2657,8 +2700,8 @@ func ptrMapHashU64(s *ptrMapHashSeed, x uint64) uint64 {
 	return hi ^ lo
 }
 
-// ptrMapShardBits is the base-2 logarithm of the number of shards: the directive's
-// shards= option (shards=64 gives ptrMapShardBits = 6).
+// ptrMapShardBits is the base-2 logarithm of the number of shards: the
+// directive's shards= option (shards=64 gives ptrMapShardBits = 6).
 //
 // Shards do not make reads faster: a read costs the same whatever their
 // number. They bound the work of a resize (a resize copies and stops the
@@ -2673,20 +2716,23 @@ const ptrMapShardBits = 6
 const (
 	// ptrMapShardCount is the number of independent tables of a PtrMap.
 	ptrMapShardCount = 1 << ptrMapShardBits
-	// ptrMapShardShift selects the top ptrMapShardBits bits of a hash. With ptrMapShardBits = 0
-	// the shift is 64, which Go defines to give 0: one shard.
+	// ptrMapShardShift selects the top ptrMapShardBits bits of a hash. With
+	// ptrMapShardBits = 0 the shift is 64, which Go defines to give 0: one
+	// shard.
 	ptrMapShardShift = 64 - ptrMapShardBits
 
-	// ptrMapCacheLineSize is the unit of padding against false sharing. 64 bytes
-	// is the line of amd64 and most arm64 cores.
+	// ptrMapCacheLineSize is the unit of padding against false sharing. 64
+	// bytes is the line of amd64 and most arm64 cores.
 	ptrMapCacheLineSize = 64
-	// ptrMapEntriesPerBucket is the number of slots of a bucket: 5 pointers, with
-	// a mutex, a meta word and an overflow pointer, fill 64 bytes on 64-bit
-	// platforms.
+	// ptrMapEntriesPerBucket is the number of slots of a bucket: 5 pointers,
+	// with a mutex, a meta word and an overflow pointer, fill 64 bytes on
+	// 64-bit platforms.
 	ptrMapEntriesPerBucket = 5
-	// ptrMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on 32-bit.
+	// ptrMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on
+	// 32-bit.
 	ptrMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// ptrMapMutexSize is the size of a sync.Mutex (two 32-bit words) everywhere.
+	// ptrMapMutexSize is the size of a sync.Mutex (two 32-bit words)
+	// everywhere.
 	ptrMapMutexSize = 8
 	// ptrMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
 	// platforms, 24 bytes on 32-bit ones.
@@ -2698,21 +2744,23 @@ const (
 	ptrMapH2Bits = 7
 	// ptrMapOccupiedMask has the occupied bit of each slot's meta byte set.
 	ptrMapOccupiedMask = 0x80_8080_8080
-	// ptrMapLowBytes and ptrMapHighBits are the SWAR constants of ptrMapMarkZeroBytes.
+	// ptrMapLowBytes and ptrMapHighBits are the SWAR constants of
+	// ptrMapMarkZeroBytes.
 	ptrMapLowBytes = 0x0101_0101_0101_0101
 	ptrMapHighBits = 0x8080_8080_8080_8080
 
-	// ptrMapMinTableLen is the number of buckets a shard starts with and shrinks
-	// back to on Clear: one cache line. With one bucket, Clear can empty a
-	// shard's table in place (clearInPlace).
+	// ptrMapMinTableLen is the number of buckets a shard starts with and
+	// shrinks back to on Clear: one cache line. With one bucket, Clear can
+	// empty a shard's table in place (clearInPlace).
 	ptrMapMinTableLen = 1
-	// A shard grows when an insert needs a new overflow bucket while the
-	// shard holds more than ptrMapGrowNum/ptrMapGrowDen of its slots: the load factor
-	// 0.75 of xsync and CLHT, which keeps most chains to their root bucket.
+	// ptrMapGrowNum/ptrMapGrowDen is the load factor above which a shard
+	// grows when an insert needs a new overflow bucket: 0.75, that of xsync
+	// and CLHT, which keeps most chains to their root bucket.
 	ptrMapGrowNum, ptrMapGrowDen = 3, 4
-	// A shard shrinks when a delete empties a bucket while the shard holds
-	// fewer than 1/ptrMapShrinkDiv of its slots. It then shrinks to half of the
-	// growth load factor, so a shard does not resize back and forth.
+	// ptrMapShrinkDiv sets the load factor below which a shard shrinks when
+	// a delete empties a bucket: 1/ptrMapShrinkDiv of its slots. It then
+	// shrinks to half of the growth load factor, so a shard does not resize
+	// back and forth.
 	ptrMapShrinkDiv = 128
 )
 
@@ -2720,8 +2768,8 @@ const (
 type PtrMapComputeOp int
 
 const (
-	// PtrMapCancelOp leaves the map unchanged: a present key keeps its value and
-	// an absent key stays absent. It is the zero PtrMapComputeOp.
+	// PtrMapCancelOp leaves the map unchanged: a present key keeps its value
+	// and an absent key stays absent. It is the zero PtrMapComputeOp.
 	PtrMapCancelOp PtrMapComputeOp = iota
 	// PtrMapUpdateOp stores the returned value, inserting the key if it was
 	// absent.
@@ -2730,9 +2778,9 @@ const (
 	PtrMapDeleteOp
 )
 
-// PtrMap is a hash map from K to V that is safe for concurrent use by multiple
-// goroutines without additional locking or coordination. It has the methods
-// of sync.Map, typed, and Compute for atomic read-modify-write.
+// PtrMap is a hash map from *Node to int that is safe for concurrent use by
+// multiple goroutines without additional locking or coordination. It has the
+// methods of sync.Map, typed, and Compute for atomic read-modify-write.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
 // Writers lock one bucket of one shard; Store says what they allocate.
@@ -2740,20 +2788,21 @@ const (
 // Keys are hashed with a random seed chosen per map, so keys chosen by an
 // attacker who does not know the seed cannot flood one bucket.
 //
-// The zero PtrMap is not usable: create maps with NewPtrMap. A PtrMap must not be copied
-// after first use.
+// The zero PtrMap is not usable: create maps with NewPtrMap. A PtrMap must
+// not be copied after first use.
 //
 // In the terminology of the Go memory model, PtrMap arranges that a write
-// operation “synchronizes before” any read operation that observes the effect
-// of the write, where read and write operations are defined as follows. Load,
-// LoadAndDelete, LoadOrStore, Swap, CompareAndSwap, CompareAndDelete and
-// Compute are read operations; Delete, LoadAndDelete, Store, Swap and Clear
-// are write operations; LoadOrStore is a write operation when it returns
-// loaded set to false; CompareAndSwap is a write operation when it returns
-// swapped set to true; CompareAndDelete is a write operation when it returns
-// deleted set to true; Compute is a write operation when its function returns
-// PtrMapUpdateOp, or PtrMapDeleteOp for a present key. Range and All perform a read
-// operation for each key they visit. Len does not synchronize.
+// operation “synchronizes before” any read operation that observes the
+// effect of the write, where read and write operations are defined as
+// follows. Load, LoadAndDelete, LoadOrStore, Swap, CompareAndSwap,
+// CompareAndDelete and Compute are read operations; Delete, LoadAndDelete,
+// Store, Swap and Clear are write operations; LoadOrStore is a write
+// operation when it returns loaded set to false; CompareAndSwap is a write
+// operation when it returns swapped set to true; CompareAndDelete is a write
+// operation when it returns deleted set to true; Compute is a write
+// operation when its function returns PtrMapUpdateOp, or PtrMapDeleteOp for
+// a present key. Range and All perform a read operation for each key they
+// visit. Len does not synchronize.
 type PtrMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
@@ -2765,7 +2814,7 @@ type PtrMap struct {
 	shards [ptrMapShardCount]ptrMapShard
 }
 
-// shard is one independent hash table of a PtrMap.
+// ptrMapShard is one independent hash table of a PtrMap.
 type ptrMapShard struct {
 	// table is the current table. Readers use whichever table they load;
 	// writers lock a bucket of it, then check it is still current.
@@ -2781,8 +2830,8 @@ type ptrMapShardSize struct {
 	_ [ptrMapCacheLineSize - 8]byte
 }
 
-// table is the bucket array of a shard at one size. Its buckets never move;
-// a resize builds a new table.
+// ptrMapTable is the bucket array of a shard at one size. Its buckets never
+// move; a resize builds a new table.
 type ptrMapTable struct {
 	buckets []ptrMapBucket
 	// mask is len(buckets)-1: len is a power of two.
@@ -2792,9 +2841,9 @@ type ptrMapTable struct {
 	growAt int64
 }
 
-// bucket is one cache line of a table: a root bucket, or an overflow bucket
-// chained to one. The mutex of a root bucket guards its whole chain; an
-// overflow bucket's mutex is unused.
+// ptrMapBucket is one cache line of a table: a root bucket, or an overflow
+// bucket chained to one. The mutex of a root bucket guards its whole chain;
+// an overflow bucket's mutex is unused.
 type ptrMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
 	_  [ptrMapBucketPadding]byte
@@ -2808,11 +2857,11 @@ type ptrMapBucket struct {
 	next    atomic.Pointer[ptrMapBucket]
 }
 
-// entry is a key and its value. The key never changes; writers update the
-// value in place with atomic stores (ptrMapStoreValue) under the lock of the
-// entry's chain, and readers load it atomically (ptrMapLoadValue). The value
-// comes first, so that it is 64-bit aligned for the atomics even on 32-bit
-// platforms.
+// ptrMapEntry is a key and its value. The key never changes; writers update
+// the value in place with atomic stores (ptrMapStoreValue) under the lock of
+// the entry's chain, and readers load it atomically (ptrMapLoadValue). The
+// value comes first, so that it is 64-bit aligned for the atomics even on
+// 32-bit platforms.
 type ptrMapEntry struct {
 	value int
 	key   *Node
@@ -2837,8 +2886,8 @@ func NewPtrMap() *PtrMap {
 	return m
 }
 
-// init gives each shard an empty table of ptrMapMinTableLen buckets, carving the
-// tables and buckets of all shards out of one allocation each.
+// init gives each shard an empty table of ptrMapMinTableLen buckets, carving
+// the tables and buckets of all shards out of one allocation each.
 func (m *PtrMap) init() {
 	tables := make([]ptrMapTable, ptrMapShardCount)
 	buckets := make([]ptrMapBucket, ptrMapShardCount*ptrMapMinTableLen)
@@ -3007,8 +3056,8 @@ func (m *PtrMap) CompareAndSwap(key *Node, old, new int) (swapped bool) {
 	return m.swapInPlace(h, key, old, new)
 }
 
-// swapInPlace is CompareAndSwap for ptrMapValueInPlace: it stores new into the
-// entry of key, whose hash is h, if the entry holds old.
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
 func (m *PtrMap) swapInPlace(h uint64, key *Node, old, new int) (swapped bool) {
 	_, root := m.lockRoot(h>>ptrMapShardShift, h)
 	_, _, e := root.search(key, ptrMapBroadcast(ptrMapH2(h)))
@@ -3049,9 +3098,9 @@ func (m *PtrMap) CompareAndDelete(key *Node, old int) (deleted bool) {
 // Compute atomically reads and modifies the value for key. It calls fn with
 // the current value and loaded set to true if key is present, or with the
 // zero value and loaded set to false if it is absent, and applies the
-// PtrMapComputeOp fn returns: PtrMapUpdateOp stores newV, PtrMapDeleteOp deletes the key,
-// PtrMapCancelOp leaves the map unchanged. It returns the value of key after the
-// operation and whether key is then present.
+// PtrMapComputeOp fn returns: PtrMapUpdateOp stores newV, PtrMapDeleteOp
+// deletes the key, PtrMapCancelOp leaves the map unchanged. It returns the
+// value of key after the operation and whether key is then present.
 //
 // fn is called exactly once, with the lock of key's bucket held: writes to
 // the keys of that bucket wait for it, and reads do not. fn must not call
@@ -3176,9 +3225,9 @@ func (m *PtrMap) Clear() {
 	}
 }
 
-// ptrMapCallLocked calls fn(old, loaded) for Compute, unlocking root if fn panics:
-// a bucket left locked would block its writers, and the resizes of its
-// shard, forever.
+// ptrMapCallLocked calls fn(old, loaded) for Compute, unlocking root if fn
+// panics: a bucket left locked would block its writers, and the resizes of
+// its shard, forever.
 func ptrMapCallLocked(root *ptrMapBucket, fn func(old int, loaded bool) (int, PtrMapComputeOp), old int, loaded bool) (newV int, op PtrMapComputeOp) {
 	returned := false
 	defer func() {
@@ -3226,9 +3275,10 @@ func (t *ptrMapTable) find(key *Node, h uint64) *ptrMapEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast ptrMapH2 of the key. It returns the bucket, slot and entry
-// of the key if present. Otherwise e is nil and (b, i) is the first free
-// slot of the chain, or, if the chain is full, its last bucket and i = -1.
+// h2w is the broadcast ptrMapH2 of the key. It returns the bucket, slot and
+// entry of the key if present. Otherwise e is nil and (b, i) is the first
+// free slot of the chain, or, if the chain is full, its last bucket and i =
+// -1.
 func (root *ptrMapBucket) search(key *Node, h2w uint64) (b *ptrMapBucket, i int, e *ptrMapEntry) {
 	var free *ptrMapBucket
 	freeSlot := -1
@@ -3262,9 +3312,9 @@ func (m *PtrMap) mustGrow(si uint64, t *ptrMapTable, i int) bool {
 	return i < 0 && m.sizes[si].n.Load() >= t.growAt
 }
 
-// ptrMapInsertAt inserts ne, whose hash is h, at slot i of bucket b, as returned by
-// search, or, if i is -1, in a new bucket chained after b. The caller holds
-// the chain's lock, or owns a table no reader has seen yet.
+// ptrMapInsertAt inserts ne, whose hash is h, at slot i of bucket b, as
+// returned by search, or, if i is -1, in a new bucket chained after b. The
+// caller holds the chain's lock, or owns a table no reader has seen yet.
 func ptrMapInsertAt(b *ptrMapBucket, i int, h uint64, ne *ptrMapEntry) {
 	if i < 0 {
 		nb := new(ptrMapBucket)
@@ -3279,8 +3329,8 @@ func ptrMapInsertAt(b *ptrMapBucket, i int, h uint64, ne *ptrMapEntry) {
 	b.entries[i].Store(ne)
 }
 
-// ptrMapClearSlot empties slot i of bucket b, whose chain the caller has locked,
-// and returns the bucket's new meta word.
+// ptrMapClearSlot empties slot i of bucket b, whose chain the caller has
+// locked, and returns the bucket's new meta word.
 func ptrMapClearSlot(b *ptrMapBucket, i int) uint64 {
 	meta := ptrMapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
@@ -3448,9 +3498,9 @@ func ptrMapGrowThreshold(n int) int64 {
 	return int64(n) * ptrMapEntriesPerBucket * ptrMapGrowNum / ptrMapGrowDen
 }
 
-// ptrMapTableLenFor returns the number of buckets a shard of n entries shrinks to:
-// the smallest power of two, at least ptrMapMinTableLen, that holds them at half
-// the growth load factor.
+// ptrMapTableLenFor returns the number of buckets a shard of n entries
+// shrinks to: the smallest power of two, at least ptrMapMinTableLen, that
+// holds them at half the growth load factor.
 func ptrMapTableLenFor(n int64) int {
 	want := uint64(max(n, 0)) * 2 * ptrMapGrowDen / (ptrMapGrowNum * ptrMapEntriesPerBucket)
 	if want <= ptrMapMinTableLen {
@@ -3459,20 +3509,23 @@ func ptrMapTableLenFor(n int64) int {
 	return 1 << bits.Len64(want-1)
 }
 
-// ptrMapH2 returns the meta byte of hash h: its low ptrMapH2Bits bits, marked occupied.
+// ptrMapH2 returns the meta byte of hash h: its low ptrMapH2Bits bits,
+// marked occupied.
 func ptrMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<ptrMapH2Bits-1)) }
 
-// broadcast returns a word holding b in each of its bytes.
+// ptrMapBroadcast returns a word holding b in each of its bytes.
 func ptrMapBroadcast(b uint8) uint64 { return ptrMapLowBytes * uint64(b) }
 
-// ptrMapMarkZeroBytes returns w with the top bit of each zero byte set and the
-// other bits clear. A byte equal to 1 above a zero byte is marked too (a
+// ptrMapMarkZeroBytes returns w with the top bit of each zero byte set and
+// the other bits clear. A byte equal to 1 above a zero byte is marked too (a
 // borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(ptrMapH2), it marks the slots whose meta byte matches ptrMapH2; empty
-// slots (meta byte 0) are never marked, since ptrMapH2 has its top bit set.
+// meta^broadcast(ptrMapH2), it marks the slots whose meta byte matches
+// ptrMapH2; empty slots (meta byte 0) are never marked, since ptrMapH2 has
+// its top bit set.
 func ptrMapMarkZeroBytes(w uint64) uint64 { return (w - ptrMapLowBytes) &^ w & ptrMapHighBits }
 
-// ptrMapFirstMarked returns the index of the lowest byte of w with its top bit set.
+// ptrMapFirstMarked returns the index of the lowest byte of w with its top
+// bit set.
 func ptrMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
 
 // ptrMapSetByte returns w with byte i set to b.

@@ -16,22 +16,40 @@ import (
 
 // PipeStop: generated from the pipeline directive in pipeline.go.
 
-// ErrPipeStopSkip is returned by a stage function to drop its item: no output, no
-// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+// ErrPipeStopSkip is returned by a stage function to drop its item: no
+// output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
 var ErrPipeStopSkip = errors.New("pipeline: skip item")
 
-// pipeStopToInt64 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeStopToInt64 applies one function to every item that goes through it,
+// on as many goroutines as the workers= option.
 //
-// A pipeStopToInt64 must be created with [NewPipeStop]; the zero value is not usable. A
-// pipeStopToInt64 must not be copied after first use. A pipeStopToInt64 holds no per-run state,
-// so one pipeStopToInt64 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeStopToInt64 must be created with [NewPipeStop]; the zero value is
+// not usable. A pipeStopToInt64 must not be copied after first use. A
+// pipeStopToInt64 holds no per-run state, so one pipeStopToInt64 may serve
+// several runs, of one or several pipelines, at once; its Stats add up all
+// of them.
 type pipeStopToInt64 struct {
 	_ pipeStopNoCopy
 
 	name string
 	fn   func(context.Context, int) (int64, error)
+}
+
+// pipeStopToInt64InBatch is the message a stage receives: as many items as
+// the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
+type pipeStopToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipeStopToInt64OutBatch is the message a stage sends to the next one, or
+// to the sink: the items made from one pipeStopToInt64InBatch, and its
+// sequence number.
+type pipeStopToInt64OutBatch struct {
+	seq   uint64
+	items []int64
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -40,9 +58,7 @@ func (s *pipeStopToInt64) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeStopToInt64) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
@@ -54,17 +70,8 @@ func (s *pipeStopToInt64) call(ctx context.Context, in int) (int64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeStopToInt64) start(r *PipeStopRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []int64
-}, chan []int64) {
-	out := make(chan struct {
-		seq   uint64
-		items []int64
-	}, s.capacity())
+func (s *pipeStopToInt64) start(r *PipeStopRun, in <-chan pipeStopToInt64InBatch, inFree chan []int, next int) (<-chan pipeStopToInt64OutBatch, chan []int64) {
+	out := make(chan pipeStopToInt64OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+2+next+1, cap(r.tokens)))
@@ -79,13 +86,7 @@ func (s *pipeStopToInt64) start(r *PipeStopRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeStopToInt64) work(r *PipeStopRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []int64
-}, free chan []int64, left *atomic.Int32) {
+func (s *pipeStopToInt64) work(r *PipeStopRun, in <-chan pipeStopToInt64InBatch, inFree chan []int, out chan<- pipeStopToInt64OutBatch, free chan []int64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -106,10 +107,7 @@ func (s *pipeStopToInt64) work(r *PipeStopRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b pipeStopToInt64InBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -132,10 +130,7 @@ func (s *pipeStopToInt64) work(r *PipeStopRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []int64
-		}{b.seq, res}
+		m := pipeStopToInt64OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -184,9 +179,9 @@ func (s *pipeStopToInt64) processFrom(r *PipeStopRun, in []int, from int, out []
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeStopToInt64) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -248,11 +243,11 @@ func (s *pipeStopToInt64) putOut(free chan []int64, b []int64) {
 	}
 }
 
-// PipeStopRun is one execution of a pipeline, started by Start: its goroutines, its
-// context and its outcome.
+// PipeStopRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
 //
-// The zero value is not usable; a PipeStopRun must not be copied. Wait may be called
-// from any goroutine.
+// The zero value is not usable; a PipeStopRun must not be copied. Wait may
+// be called from any goroutine.
 type PipeStopRun struct {
 	_ pipeStopNoCopy
 
@@ -276,8 +271,8 @@ type PipeStopRun struct {
 	failures PipeStopFailures // collect mode, guarded by mu
 }
 
-// pipeStopNewRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
+// pipeStopNewRun returns a run under parent. window is the most batches an
+// ordered run has in flight; zero for an unordered run.
 func pipeStopNewRun(parent context.Context, window int) *PipeStopRun {
 	r := &PipeStopRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
@@ -336,8 +331,9 @@ func (r *PipeStopRun) stop(err error) {
 	r.cancel(err)
 }
 
-// PipeStopItemError reports that a stage failed an item: its function returned an
-// error other than ErrPipeStopSkip on the last attempt, or panicked.
+// PipeStopItemError reports that a stage failed an item: its function
+// returned an error other than ErrPipeStopSkip on the last attempt, or
+// panicked.
 type PipeStopItemError struct {
 	Stage string // the stage's name
 	Item  any    // the stage's input, the item that failed
@@ -350,9 +346,9 @@ func (e *PipeStopItemError) Error() string {
 
 func (e *PipeStopItemError) Unwrap() error { return e.Err }
 
-// PipeStopFailures is the error Wait returns in collect mode when items failed: each
-// failure, in the order the stages reported them. errors.Is and errors.As
-// look into every one.
+// PipeStopFailures is the error Wait returns in collect mode when items
+// failed: each failure, in the order the stages reported them. errors.Is and
+// errors.As look into every one.
 type PipeStopFailures []*PipeStopItemError
 
 func (f PipeStopFailures) Error() string {
@@ -387,7 +383,8 @@ func (e *PipeStopPanicError) Unwrap() error {
 	return err
 }
 
-// pipeStopNoCopy lets go vet's copylocks check flag copies of a pipeStopToInt64 or a PipeStopRun.
+// pipeStopNoCopy lets go vet's copylocks check flag copies of a
+// pipeStopToInt64 or a PipeStopRun.
 type pipeStopNoCopy struct{}
 
 func (*pipeStopNoCopy) Lock() {}
@@ -401,13 +398,11 @@ func (s *pipeStopToInt64) acquire(r *PipeStopRun, done <-chan struct{}) bool {
 	return true
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
-func (s *pipeStopToInt64) feedSlice(r *PipeStopRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *pipeStopToInt64) feedSlice(r *PipeStopRun, src []int, out chan<- pipeStopToInt64InBatch) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -421,10 +416,7 @@ func (s *pipeStopToInt64) feedSlice(r *PipeStopRun, src []int, out chan<- struct
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
+		m := pipeStopToInt64InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see pipeStopToInt64.work
 		case out <- m:
 		default:
@@ -450,10 +442,7 @@ func (s *pipeStopToInt64) feedSlice(r *PipeStopRun, src []int, out chan<- struct
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *pipeStopToInt64) feedChan(r *PipeStopRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipeStopToInt64) feedChan(r *PipeStopRun, src <-chan int, out chan<- pipeStopToInt64InBatch, free chan []int) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -464,10 +453,7 @@ func (s *pipeStopToInt64) feedChan(r *PipeStopRun, src <-chan int, out chan<- st
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *pipeStopToInt64) batchChan(r *PipeStopRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipeStopToInt64) batchChan(r *PipeStopRun, src <-chan int, out chan<- pipeStopToInt64InBatch, free chan []int) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -507,10 +493,7 @@ func (s *pipeStopToInt64) batchChan(r *PipeStopRun, src <-chan int, out chan<- s
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, b}
+		m := pipeStopToInt64InBatch{seq: seq, items: b}
 		select { // alone first: see pipeStopToInt64.work
 		case out <- m:
 		default:
@@ -526,18 +509,27 @@ func (s *pipeStopToInt64) batchChan(r *PipeStopRun, src <-chan int, out chan<- s
 	}
 }
 
-// pipeStopToFloat applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeStopToFloat applies one function to every item that goes through it,
+// on as many goroutines as the workers= option.
 //
-// A pipeStopToFloat must be created with [NewPipeStop]; the zero value is not usable. A
-// pipeStopToFloat must not be copied after first use. A pipeStopToFloat holds no per-run state,
-// so one pipeStopToFloat may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeStopToFloat must be created with [NewPipeStop]; the zero value is
+// not usable. A pipeStopToFloat must not be copied after first use. A
+// pipeStopToFloat holds no per-run state, so one pipeStopToFloat may serve
+// several runs, of one or several pipelines, at once; its Stats add up all
+// of them.
 type pipeStopToFloat struct {
 	_ pipeStopNoCopy
 
 	name string
 	fn   func(context.Context, int64) (float64, error)
+}
+
+// pipeStopToFloatOutBatch is the message a stage sends to the next one, or
+// to the sink: the items made from one pipeStopToInt64OutBatch, and its
+// sequence number.
+type pipeStopToFloatOutBatch struct {
+	seq   uint64
+	items []float64
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -546,9 +538,7 @@ func (s *pipeStopToFloat) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeStopToFloat) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
@@ -560,17 +550,8 @@ func (s *pipeStopToFloat) call(ctx context.Context, in int64) (float64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeStopToFloat) start(r *PipeStopRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, next int) (<-chan struct {
-	seq   uint64
-	items []float64
-}, chan []float64) {
-	out := make(chan struct {
-		seq   uint64
-		items []float64
-	}, s.capacity())
+func (s *pipeStopToFloat) start(r *PipeStopRun, in <-chan pipeStopToInt64OutBatch, inFree chan []int64, next int) (<-chan pipeStopToFloatOutBatch, chan []float64) {
+	out := make(chan pipeStopToFloatOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []float64, max(s.capacity()+4+next+1, cap(r.tokens)))
@@ -585,13 +566,7 @@ func (s *pipeStopToFloat) start(r *PipeStopRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeStopToFloat) work(r *PipeStopRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, out chan<- struct {
-	seq   uint64
-	items []float64
-}, free chan []float64, left *atomic.Int32) {
+func (s *pipeStopToFloat) work(r *PipeStopRun, in <-chan pipeStopToInt64OutBatch, inFree chan []int64, out chan<- pipeStopToFloatOutBatch, free chan []float64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -612,10 +587,7 @@ func (s *pipeStopToFloat) work(r *PipeStopRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int64
-		}
+		var b pipeStopToInt64OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -638,10 +610,7 @@ func (s *pipeStopToFloat) work(r *PipeStopRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []float64
-		}{b.seq, res}
+		m := pipeStopToFloatOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -690,9 +659,9 @@ func (s *pipeStopToFloat) processFrom(r *PipeStopRun, in []int64, from int, out 
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeStopToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -743,18 +712,27 @@ func (s *pipeStopToFloat) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// pipeStopToString applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeStopToString applies one function to every item that goes through it,
+// on as many goroutines as the workers= option.
 //
-// A pipeStopToString must be created with [NewPipeStop]; the zero value is not usable. A
-// pipeStopToString must not be copied after first use. A pipeStopToString holds no per-run state,
-// so one pipeStopToString may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeStopToString must be created with [NewPipeStop]; the zero value is
+// not usable. A pipeStopToString must not be copied after first use. A
+// pipeStopToString holds no per-run state, so one pipeStopToString may serve
+// several runs, of one or several pipelines, at once; its Stats add up all
+// of them.
 type pipeStopToString struct {
 	_ pipeStopNoCopy
 
 	name string
 	fn   func(context.Context, float64) (string, error)
+}
+
+// pipeStopToStringOutBatch is the message a stage sends to the next one, or
+// to the sink: the items made from one pipeStopToFloatOutBatch, and its
+// sequence number.
+type pipeStopToStringOutBatch struct {
+	seq   uint64
+	items []string
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -763,9 +741,7 @@ func (s *pipeStopToString) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeStopToString) call(ctx context.Context, in float64) (string, error) {
 	return s.fn(ctx, in)
 }
@@ -777,17 +753,8 @@ func (s *pipeStopToString) call(ctx context.Context, in float64) (string, error)
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeStopToString) start(r *PipeStopRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, next int) (<-chan struct {
-	seq   uint64
-	items []string
-}, chan []string) {
-	out := make(chan struct {
-		seq   uint64
-		items []string
-	}, s.capacity())
+func (s *pipeStopToString) start(r *PipeStopRun, in <-chan pipeStopToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeStopToStringOutBatch, chan []string) {
+	out := make(chan pipeStopToStringOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []string, max(s.capacity()+3+next+1, cap(r.tokens)))
@@ -802,13 +769,7 @@ func (s *pipeStopToString) start(r *PipeStopRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeStopToString) work(r *PipeStopRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, out chan<- struct {
-	seq   uint64
-	items []string
-}, free chan []string, left *atomic.Int32) {
+func (s *pipeStopToString) work(r *PipeStopRun, in <-chan pipeStopToFloatOutBatch, inFree chan []float64, out chan<- pipeStopToStringOutBatch, free chan []string, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -829,10 +790,7 @@ func (s *pipeStopToString) work(r *PipeStopRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []float64
-		}
+		var b pipeStopToFloatOutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -855,10 +813,7 @@ func (s *pipeStopToString) work(r *PipeStopRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []string
-		}{b.seq, res}
+		m := pipeStopToStringOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -907,9 +862,9 @@ func (s *pipeStopToString) processFrom(r *PipeStopRun, in []float64, from int, o
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeStopToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -961,21 +916,15 @@ func (s *pipeStopToString) putOut(free chan []string, b []string) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *pipeStopToString) drain(r *PipeStopRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, deliver func([]string) bool) {
+func (s *pipeStopToString) drain(r *PipeStopRun, in <-chan pipeStopToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see pipeStopToString.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []string
-	}, ok bool) {
+	receive := func() (b pipeStopToStringOutBatch, ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -1006,10 +955,7 @@ func (s *pipeStopToString) drain(r *PipeStopRun, in <-chan struct {
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *pipeStopToString) drainSlice(r *PipeStopRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, size int) []string {
+func (s *pipeStopToString) drainSlice(r *PipeStopRun, in <-chan pipeStopToStringOutBatch, free chan []string, size int) []string {
 	res := make([]string, 0, size)
 	s.drain(r, in, free, func(b []string) bool {
 		res = append(res, b...)
@@ -1020,10 +966,7 @@ func (s *pipeStopToString) drainSlice(r *PipeStopRun, in <-chan struct {
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *pipeStopToString) drainChan(r *PipeStopRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, dst chan<- string) {
+func (s *pipeStopToString) drainChan(r *PipeStopRun, in <-chan pipeStopToStringOutBatch, free chan []string, dst chan<- string) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()
@@ -1092,10 +1035,7 @@ func NewPipeStop(toInt64 func(context.Context, int) (int64, error), toFloat func
 // does not wait for it.
 func (p *PipeStop) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeStopRun) {
 	r := pipeStopNewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 51)
+	src := make(chan pipeStopToInt64InBatch, 51)
 	srcFree := make(chan []int, 55)
 	c1, f1 := p.toInt64.start(r, src, srcFree, 4)
 	c2, f2 := p.toFloat.start(r, c1, f1, 3)
@@ -1112,10 +1052,7 @@ func (p *PipeStop) Start(ctx context.Context, in <-chan int) (<-chan string, *Pi
 // is only read.
 func (p *PipeStop) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	r := pipeStopNewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 51)
+	src := make(chan pipeStopToInt64InBatch, 51)
 	c1, f1 := p.toInt64.start(r, src, nil, 4)
 	c2, f2 := p.toFloat.start(r, c1, f1, 3)
 	c3, f3 := p.toString.start(r, c2, f2, 1)
@@ -1130,22 +1067,40 @@ func (p *PipeStop) RunSlice(ctx context.Context, in []int) ([]string, error) {
 
 // PipeOrdered: generated from the pipeline directive in pipeline.go.
 
-// ErrPipeOrderedSkip is returned by a stage function to drop its item: no output, no
-// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+// ErrPipeOrderedSkip is returned by a stage function to drop its item: no
+// output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
 var ErrPipeOrderedSkip = errors.New("pipeline: skip item")
 
-// pipeOrderedToInt64 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeOrderedToInt64 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A pipeOrderedToInt64 must be created with [NewPipeOrdered]; the zero value is not usable. A
-// pipeOrderedToInt64 must not be copied after first use. A pipeOrderedToInt64 holds no per-run state,
-// so one pipeOrderedToInt64 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeOrderedToInt64 must be created with [NewPipeOrdered]; the zero value
+// is not usable. A pipeOrderedToInt64 must not be copied after first use. A
+// pipeOrderedToInt64 holds no per-run state, so one pipeOrderedToInt64 may
+// serve several runs, of one or several pipelines, at once; its Stats add up
+// all of them.
 type pipeOrderedToInt64 struct {
 	_ pipeOrderedNoCopy
 
 	name string
 	fn   func(context.Context, int) (int64, error)
+}
+
+// pipeOrderedToInt64InBatch is the message a stage receives: as many items
+// as the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
+type pipeOrderedToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipeOrderedToInt64OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one pipeOrderedToInt64InBatch, and its
+// sequence number.
+type pipeOrderedToInt64OutBatch struct {
+	seq   uint64
+	items []int64
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -1154,9 +1109,7 @@ func (s *pipeOrderedToInt64) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeOrderedToInt64) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
@@ -1168,17 +1121,8 @@ func (s *pipeOrderedToInt64) call(ctx context.Context, in int) (int64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeOrderedToInt64) start(r *PipeOrderedRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []int64
-}, chan []int64) {
-	out := make(chan struct {
-		seq   uint64
-		items []int64
-	}, s.capacity())
+func (s *pipeOrderedToInt64) start(r *PipeOrderedRun, in <-chan pipeOrderedToInt64InBatch, inFree chan []int, next int) (<-chan pipeOrderedToInt64OutBatch, chan []int64) {
+	out := make(chan pipeOrderedToInt64OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+2+next+1, cap(r.tokens)))
@@ -1193,13 +1137,7 @@ func (s *pipeOrderedToInt64) start(r *PipeOrderedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeOrderedToInt64) work(r *PipeOrderedRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []int64
-}, free chan []int64, left *atomic.Int32) {
+func (s *pipeOrderedToInt64) work(r *PipeOrderedRun, in <-chan pipeOrderedToInt64InBatch, inFree chan []int, out chan<- pipeOrderedToInt64OutBatch, free chan []int64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -1220,10 +1158,7 @@ func (s *pipeOrderedToInt64) work(r *PipeOrderedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b pipeOrderedToInt64InBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -1246,10 +1181,7 @@ func (s *pipeOrderedToInt64) work(r *PipeOrderedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []int64
-		}{b.seq, res}
+		m := pipeOrderedToInt64OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -1298,9 +1230,9 @@ func (s *pipeOrderedToInt64) processFrom(r *PipeOrderedRun, in []int, from int, 
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeOrderedToInt64) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -1362,11 +1294,11 @@ func (s *pipeOrderedToInt64) putOut(free chan []int64, b []int64) {
 	}
 }
 
-// PipeOrderedRun is one execution of a pipeline, started by Start: its goroutines, its
-// context and its outcome.
+// PipeOrderedRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
 //
-// The zero value is not usable; a PipeOrderedRun must not be copied. Wait may be called
-// from any goroutine.
+// The zero value is not usable; a PipeOrderedRun must not be copied. Wait
+// may be called from any goroutine.
 type PipeOrderedRun struct {
 	_ pipeOrderedNoCopy
 
@@ -1390,8 +1322,8 @@ type PipeOrderedRun struct {
 	failures PipeOrderedFailures // collect mode, guarded by mu
 }
 
-// pipeOrderedNewRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
+// pipeOrderedNewRun returns a run under parent. window is the most batches
+// an ordered run has in flight; zero for an unordered run.
 func pipeOrderedNewRun(parent context.Context, window int) *PipeOrderedRun {
 	r := &PipeOrderedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
@@ -1450,8 +1382,9 @@ func (r *PipeOrderedRun) stop(err error) {
 	r.cancel(err)
 }
 
-// PipeOrderedItemError reports that a stage failed an item: its function returned an
-// error other than ErrPipeOrderedSkip on the last attempt, or panicked.
+// PipeOrderedItemError reports that a stage failed an item: its function
+// returned an error other than ErrPipeOrderedSkip on the last attempt, or
+// panicked.
 type PipeOrderedItemError struct {
 	Stage string // the stage's name
 	Item  any    // the stage's input, the item that failed
@@ -1464,9 +1397,9 @@ func (e *PipeOrderedItemError) Error() string {
 
 func (e *PipeOrderedItemError) Unwrap() error { return e.Err }
 
-// PipeOrderedFailures is the error Wait returns in collect mode when items failed: each
-// failure, in the order the stages reported them. errors.Is and errors.As
-// look into every one.
+// PipeOrderedFailures is the error Wait returns in collect mode when items
+// failed: each failure, in the order the stages reported them. errors.Is and
+// errors.As look into every one.
 type PipeOrderedFailures []*PipeOrderedItemError
 
 func (f PipeOrderedFailures) Error() string {
@@ -1501,7 +1434,8 @@ func (e *PipeOrderedPanicError) Unwrap() error {
 	return err
 }
 
-// pipeOrderedNoCopy lets go vet's copylocks check flag copies of a pipeOrderedToInt64 or a PipeOrderedRun.
+// pipeOrderedNoCopy lets go vet's copylocks check flag copies of a
+// pipeOrderedToInt64 or a PipeOrderedRun.
 type pipeOrderedNoCopy struct{}
 
 func (*pipeOrderedNoCopy) Lock() {}
@@ -1520,13 +1454,11 @@ func (s *pipeOrderedToInt64) acquire(r *PipeOrderedRun, done <-chan struct{}) bo
 	}
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
-func (s *pipeOrderedToInt64) feedSlice(r *PipeOrderedRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *pipeOrderedToInt64) feedSlice(r *PipeOrderedRun, src []int, out chan<- pipeOrderedToInt64InBatch) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -1540,10 +1472,7 @@ func (s *pipeOrderedToInt64) feedSlice(r *PipeOrderedRun, src []int, out chan<- 
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
+		m := pipeOrderedToInt64InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see pipeOrderedToInt64.work
 		case out <- m:
 		default:
@@ -1569,10 +1498,7 @@ func (s *pipeOrderedToInt64) feedSlice(r *PipeOrderedRun, src []int, out chan<- 
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *pipeOrderedToInt64) feedChan(r *PipeOrderedRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipeOrderedToInt64) feedChan(r *PipeOrderedRun, src <-chan int, out chan<- pipeOrderedToInt64InBatch, free chan []int) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -1583,10 +1509,7 @@ func (s *pipeOrderedToInt64) feedChan(r *PipeOrderedRun, src <-chan int, out cha
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *pipeOrderedToInt64) batchChan(r *PipeOrderedRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipeOrderedToInt64) batchChan(r *PipeOrderedRun, src <-chan int, out chan<- pipeOrderedToInt64InBatch, free chan []int) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -1626,10 +1549,7 @@ func (s *pipeOrderedToInt64) batchChan(r *PipeOrderedRun, src <-chan int, out ch
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, b}
+		m := pipeOrderedToInt64InBatch{seq: seq, items: b}
 		select { // alone first: see pipeOrderedToInt64.work
 		case out <- m:
 		default:
@@ -1645,18 +1565,27 @@ func (s *pipeOrderedToInt64) batchChan(r *PipeOrderedRun, src <-chan int, out ch
 	}
 }
 
-// pipeOrderedToFloat applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeOrderedToFloat applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A pipeOrderedToFloat must be created with [NewPipeOrdered]; the zero value is not usable. A
-// pipeOrderedToFloat must not be copied after first use. A pipeOrderedToFloat holds no per-run state,
-// so one pipeOrderedToFloat may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeOrderedToFloat must be created with [NewPipeOrdered]; the zero value
+// is not usable. A pipeOrderedToFloat must not be copied after first use. A
+// pipeOrderedToFloat holds no per-run state, so one pipeOrderedToFloat may
+// serve several runs, of one or several pipelines, at once; its Stats add up
+// all of them.
 type pipeOrderedToFloat struct {
 	_ pipeOrderedNoCopy
 
 	name string
 	fn   func(context.Context, int64) (float64, error)
+}
+
+// pipeOrderedToFloatOutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one pipeOrderedToInt64OutBatch, and
+// its sequence number.
+type pipeOrderedToFloatOutBatch struct {
+	seq   uint64
+	items []float64
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -1665,9 +1594,7 @@ func (s *pipeOrderedToFloat) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeOrderedToFloat) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
@@ -1679,17 +1606,8 @@ func (s *pipeOrderedToFloat) call(ctx context.Context, in int64) (float64, error
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeOrderedToFloat) start(r *PipeOrderedRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, next int) (<-chan struct {
-	seq   uint64
-	items []float64
-}, chan []float64) {
-	out := make(chan struct {
-		seq   uint64
-		items []float64
-	}, s.capacity())
+func (s *pipeOrderedToFloat) start(r *PipeOrderedRun, in <-chan pipeOrderedToInt64OutBatch, inFree chan []int64, next int) (<-chan pipeOrderedToFloatOutBatch, chan []float64) {
+	out := make(chan pipeOrderedToFloatOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []float64, max(s.capacity()+4+next+1, cap(r.tokens)))
@@ -1704,13 +1622,7 @@ func (s *pipeOrderedToFloat) start(r *PipeOrderedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeOrderedToFloat) work(r *PipeOrderedRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, out chan<- struct {
-	seq   uint64
-	items []float64
-}, free chan []float64, left *atomic.Int32) {
+func (s *pipeOrderedToFloat) work(r *PipeOrderedRun, in <-chan pipeOrderedToInt64OutBatch, inFree chan []int64, out chan<- pipeOrderedToFloatOutBatch, free chan []float64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -1731,10 +1643,7 @@ func (s *pipeOrderedToFloat) work(r *PipeOrderedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int64
-		}
+		var b pipeOrderedToInt64OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -1757,10 +1666,7 @@ func (s *pipeOrderedToFloat) work(r *PipeOrderedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []float64
-		}{b.seq, res}
+		m := pipeOrderedToFloatOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -1809,9 +1715,9 @@ func (s *pipeOrderedToFloat) processFrom(r *PipeOrderedRun, in []int64, from int
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeOrderedToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -1862,18 +1768,27 @@ func (s *pipeOrderedToFloat) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// pipeOrderedToString applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeOrderedToString applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A pipeOrderedToString must be created with [NewPipeOrdered]; the zero value is not usable. A
-// pipeOrderedToString must not be copied after first use. A pipeOrderedToString holds no per-run state,
-// so one pipeOrderedToString may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeOrderedToString must be created with [NewPipeOrdered]; the zero
+// value is not usable. A pipeOrderedToString must not be copied after first
+// use. A pipeOrderedToString holds no per-run state, so one
+// pipeOrderedToString may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
 type pipeOrderedToString struct {
 	_ pipeOrderedNoCopy
 
 	name string
 	fn   func(context.Context, float64) (string, error)
+}
+
+// pipeOrderedToStringOutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one pipeOrderedToFloatOutBatch, and
+// its sequence number.
+type pipeOrderedToStringOutBatch struct {
+	seq   uint64
+	items []string
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -1882,9 +1797,7 @@ func (s *pipeOrderedToString) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeOrderedToString) call(ctx context.Context, in float64) (string, error) {
 	return s.fn(ctx, in)
 }
@@ -1896,17 +1809,8 @@ func (s *pipeOrderedToString) call(ctx context.Context, in float64) (string, err
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeOrderedToString) start(r *PipeOrderedRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, next int) (<-chan struct {
-	seq   uint64
-	items []string
-}, chan []string) {
-	out := make(chan struct {
-		seq   uint64
-		items []string
-	}, s.capacity())
+func (s *pipeOrderedToString) start(r *PipeOrderedRun, in <-chan pipeOrderedToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeOrderedToStringOutBatch, chan []string) {
+	out := make(chan pipeOrderedToStringOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []string, max(s.capacity()+3+next+1, cap(r.tokens)))
@@ -1921,13 +1825,7 @@ func (s *pipeOrderedToString) start(r *PipeOrderedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeOrderedToString) work(r *PipeOrderedRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, out chan<- struct {
-	seq   uint64
-	items []string
-}, free chan []string, left *atomic.Int32) {
+func (s *pipeOrderedToString) work(r *PipeOrderedRun, in <-chan pipeOrderedToFloatOutBatch, inFree chan []float64, out chan<- pipeOrderedToStringOutBatch, free chan []string, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -1948,10 +1846,7 @@ func (s *pipeOrderedToString) work(r *PipeOrderedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []float64
-		}
+		var b pipeOrderedToFloatOutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -1974,10 +1869,7 @@ func (s *pipeOrderedToString) work(r *PipeOrderedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []string
-		}{b.seq, res}
+		m := pipeOrderedToStringOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -2026,9 +1918,9 @@ func (s *pipeOrderedToString) processFrom(r *PipeOrderedRun, in []float64, from 
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeOrderedToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -2080,21 +1972,15 @@ func (s *pipeOrderedToString) putOut(free chan []string, b []string) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *pipeOrderedToString) drain(r *PipeOrderedRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, deliver func([]string) bool) {
+func (s *pipeOrderedToString) drain(r *PipeOrderedRun, in <-chan pipeOrderedToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see pipeOrderedToString.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []string
-	}, ok bool) {
+	receive := func() (b pipeOrderedToStringOutBatch, ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -2151,10 +2037,7 @@ func (s *pipeOrderedToString) drain(r *PipeOrderedRun, in <-chan struct {
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *pipeOrderedToString) drainSlice(r *PipeOrderedRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, size int) []string {
+func (s *pipeOrderedToString) drainSlice(r *PipeOrderedRun, in <-chan pipeOrderedToStringOutBatch, free chan []string, size int) []string {
 	res := make([]string, 0, size)
 	s.drain(r, in, free, func(b []string) bool {
 		res = append(res, b...)
@@ -2165,10 +2048,7 @@ func (s *pipeOrderedToString) drainSlice(r *PipeOrderedRun, in <-chan struct {
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *pipeOrderedToString) drainChan(r *PipeOrderedRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, dst chan<- string) {
+func (s *pipeOrderedToString) drainChan(r *PipeOrderedRun, in <-chan pipeOrderedToStringOutBatch, free chan []string, dst chan<- string) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()
@@ -2237,10 +2117,7 @@ func NewPipeOrdered(toInt64 func(context.Context, int) (int64, error), toFloat f
 // does not wait for it.
 func (p *PipeOrdered) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeOrderedRun) {
 	r := pipeOrderedNewRun(ctx, 19)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 2)
+	src := make(chan pipeOrderedToInt64InBatch, 2)
 	srcFree := make(chan []int, 19)
 	c1, f1 := p.toInt64.start(r, src, srcFree, 4)
 	c2, f2 := p.toFloat.start(r, c1, f1, 3)
@@ -2257,10 +2134,7 @@ func (p *PipeOrdered) Start(ctx context.Context, in <-chan int) (<-chan string, 
 // outputs are nil. in is only read.
 func (p *PipeOrdered) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	r := pipeOrderedNewRun(ctx, 19)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 2)
+	src := make(chan pipeOrderedToInt64InBatch, 2)
 	c1, f1 := p.toInt64.start(r, src, nil, 4)
 	c2, f2 := p.toFloat.start(r, c1, f1, 3)
 	c3, f3 := p.toString.start(r, c2, f2, 1)
@@ -2275,17 +2149,19 @@ func (p *PipeOrdered) RunSlice(ctx context.Context, in []int) ([]string, error) 
 
 // PipeCollect: generated from the pipeline directive in pipeline.go.
 
-// ErrPipeCollectSkip is returned by a stage function to drop its item: no output, no
-// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+// ErrPipeCollectSkip is returned by a stage function to drop its item: no
+// output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
 var ErrPipeCollectSkip = errors.New("pipeline: skip item")
 
-// pipeCollectToInt64 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeCollectToInt64 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A pipeCollectToInt64 must be created with [NewPipeCollect]; the zero value is not usable. A
-// pipeCollectToInt64 must not be copied after first use. A pipeCollectToInt64 holds no per-run state,
-// so one pipeCollectToInt64 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeCollectToInt64 must be created with [NewPipeCollect]; the zero value
+// is not usable. A pipeCollectToInt64 must not be copied after first use. A
+// pipeCollectToInt64 holds no per-run state, so one pipeCollectToInt64 may
+// serve several runs, of one or several pipelines, at once; its Stats add up
+// all of them.
 type pipeCollectToInt64 struct {
 	_ pipeCollectNoCopy
 
@@ -2294,15 +2170,29 @@ type pipeCollectToInt64 struct {
 	stats pipeCollectStageStats
 }
 
+// pipeCollectToInt64InBatch is the message a stage receives: as many items
+// as the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
+type pipeCollectToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipeCollectToInt64OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one pipeCollectToInt64InBatch, and its
+// sequence number.
+type pipeCollectToInt64OutBatch struct {
+	seq   uint64
+	items []int64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeCollectToInt64) capacity() int {
 	return max(1, 256/1)
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeCollectToInt64) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
@@ -2314,17 +2204,8 @@ func (s *pipeCollectToInt64) call(ctx context.Context, in int) (int64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeCollectToInt64) start(r *PipeCollectRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []int64
-}, chan []int64) {
-	out := make(chan struct {
-		seq   uint64
-		items []int64
-	}, s.capacity())
+func (s *pipeCollectToInt64) start(r *PipeCollectRun, in <-chan pipeCollectToInt64InBatch, inFree chan []int, next int) (<-chan pipeCollectToInt64OutBatch, chan []int64) {
+	out := make(chan pipeCollectToInt64OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+3+next+1, cap(r.tokens)))
@@ -2339,13 +2220,7 @@ func (s *pipeCollectToInt64) start(r *PipeCollectRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeCollectToInt64) work(r *PipeCollectRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []int64
-}, free chan []int64, left *atomic.Int32) {
+func (s *pipeCollectToInt64) work(r *PipeCollectRun, in <-chan pipeCollectToInt64InBatch, inFree chan []int, out chan<- pipeCollectToInt64OutBatch, free chan []int64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -2366,10 +2241,7 @@ func (s *pipeCollectToInt64) work(r *PipeCollectRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b pipeCollectToInt64InBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -2395,10 +2267,7 @@ func (s *pipeCollectToInt64) work(r *PipeCollectRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []int64
-		}{b.seq, res}
+		m := pipeCollectToInt64OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -2446,9 +2315,9 @@ func (s *pipeCollectToInt64) processFrom(r *PipeCollectRun, in []int, from int, 
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeCollectToInt64) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -2511,11 +2380,11 @@ func (s *pipeCollectToInt64) putOut(free chan []int64, b []int64) {
 	}
 }
 
-// PipeCollectRun is one execution of a pipeline, started by Start: its goroutines, its
-// context and its outcome.
+// PipeCollectRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
 //
-// The zero value is not usable; a PipeCollectRun must not be copied. Wait may be called
-// from any goroutine.
+// The zero value is not usable; a PipeCollectRun must not be copied. Wait
+// may be called from any goroutine.
 type PipeCollectRun struct {
 	_ pipeCollectNoCopy
 
@@ -2539,8 +2408,8 @@ type PipeCollectRun struct {
 	failures PipeCollectFailures // collect mode, guarded by mu
 }
 
-// pipeCollectNewRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
+// pipeCollectNewRun returns a run under parent. window is the most batches
+// an ordered run has in flight; zero for an unordered run.
 func pipeCollectNewRun(parent context.Context, window int) *PipeCollectRun {
 	r := &PipeCollectRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
@@ -2596,8 +2465,9 @@ func (r *PipeCollectRun) collect(e *PipeCollectItemError) {
 	r.mu.Unlock()
 }
 
-// PipeCollectItemError reports that a stage failed an item: its function returned an
-// error other than ErrPipeCollectSkip on the last attempt, or panicked.
+// PipeCollectItemError reports that a stage failed an item: its function
+// returned an error other than ErrPipeCollectSkip on the last attempt, or
+// panicked.
 type PipeCollectItemError struct {
 	Stage string // the stage's name
 	Item  any    // the stage's input, the item that failed
@@ -2610,9 +2480,9 @@ func (e *PipeCollectItemError) Error() string {
 
 func (e *PipeCollectItemError) Unwrap() error { return e.Err }
 
-// PipeCollectFailures is the error Wait returns in collect mode when items failed: each
-// failure, in the order the stages reported them. errors.Is and errors.As
-// look into every one.
+// PipeCollectFailures is the error Wait returns in collect mode when items
+// failed: each failure, in the order the stages reported them. errors.Is and
+// errors.As look into every one.
 type PipeCollectFailures []*PipeCollectItemError
 
 func (f PipeCollectFailures) Error() string {
@@ -2647,7 +2517,8 @@ func (e *PipeCollectPanicError) Unwrap() error {
 	return err
 }
 
-// pipeCollectNoCopy lets go vet's copylocks check flag copies of a pipeCollectToInt64 or a PipeCollectRun.
+// pipeCollectNoCopy lets go vet's copylocks check flag copies of a
+// pipeCollectToInt64 or a PipeCollectRun.
 type pipeCollectNoCopy struct{}
 
 func (*pipeCollectNoCopy) Lock() {}
@@ -2661,13 +2532,11 @@ func (s *pipeCollectToInt64) acquire(r *PipeCollectRun, done <-chan struct{}) bo
 	return true
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
-func (s *pipeCollectToInt64) feedSlice(r *PipeCollectRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *pipeCollectToInt64) feedSlice(r *PipeCollectRun, src []int, out chan<- pipeCollectToInt64InBatch) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -2681,10 +2550,7 @@ func (s *pipeCollectToInt64) feedSlice(r *PipeCollectRun, src []int, out chan<- 
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
+		m := pipeCollectToInt64InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see pipeCollectToInt64.work
 		case out <- m:
 		default:
@@ -2710,10 +2576,7 @@ func (s *pipeCollectToInt64) feedSlice(r *PipeCollectRun, src []int, out chan<- 
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *pipeCollectToInt64) feedChan(r *PipeCollectRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipeCollectToInt64) feedChan(r *PipeCollectRun, src <-chan int, out chan<- pipeCollectToInt64InBatch, free chan []int) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -2724,10 +2587,7 @@ func (s *pipeCollectToInt64) feedChan(r *PipeCollectRun, src <-chan int, out cha
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *pipeCollectToInt64) batchChan(r *PipeCollectRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipeCollectToInt64) batchChan(r *PipeCollectRun, src <-chan int, out chan<- pipeCollectToInt64InBatch, free chan []int) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -2767,10 +2627,7 @@ func (s *pipeCollectToInt64) batchChan(r *PipeCollectRun, src <-chan int, out ch
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, b}
+		m := pipeCollectToInt64InBatch{seq: seq, items: b}
 		select { // alone first: see pipeCollectToInt64.work
 		case out <- m:
 		default:
@@ -2786,10 +2643,11 @@ func (s *pipeCollectToInt64) batchChan(r *PipeCollectRun, src <-chan int, out ch
 	}
 }
 
-// PipeCollectStageStats is a snapshot of a stage's counters, summed over every run the
-// stage took part in. Comparing stages shows the bottleneck: the stage whose
-// Busy time per worker is closest to the wall time, and whose input queue is
-// full (QueueAvg near Buffer) while the next stage's is empty.
+// PipeCollectStageStats is a snapshot of a stage's counters, summed over
+// every run the stage took part in. Comparing stages shows the bottleneck:
+// the stage whose Busy time per worker is closest to the wall time, and
+// whose input queue is full (QueueAvg near its capacity) while the next
+// stage's is empty.
 type PipeCollectStageStats struct {
 	Name    string
 	Workers int
@@ -2809,8 +2667,9 @@ type PipeCollectStageStats struct {
 	QueueAvg float64
 }
 
-// pipeCollectStageStats holds a stage's counters. Workers update them once per batch,
-// not per item, so that a stage's workers rarely contend on this cache line.
+// pipeCollectStageStats holds a stage's counters. Workers update them once
+// per batch, not per item, so that a stage's workers rarely contend on this
+// cache line.
 type pipeCollectStageStats struct {
 	in, out, failed, retries, batches, queued, busy atomic.Uint64
 }
@@ -2858,13 +2717,14 @@ func (s *pipeCollectToInt64) Stats() PipeCollectStageStats {
 	return res
 }
 
-// pipeCollectToFloat applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeCollectToFloat applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A pipeCollectToFloat must be created with [NewPipeCollect]; the zero value is not usable. A
-// pipeCollectToFloat must not be copied after first use. A pipeCollectToFloat holds no per-run state,
-// so one pipeCollectToFloat may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeCollectToFloat must be created with [NewPipeCollect]; the zero value
+// is not usable. A pipeCollectToFloat must not be copied after first use. A
+// pipeCollectToFloat holds no per-run state, so one pipeCollectToFloat may
+// serve several runs, of one or several pipelines, at once; its Stats add up
+// all of them.
 type pipeCollectToFloat struct {
 	_ pipeCollectNoCopy
 
@@ -2873,15 +2733,21 @@ type pipeCollectToFloat struct {
 	stats pipeCollectStageStats
 }
 
+// pipeCollectToFloatOutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one pipeCollectToInt64OutBatch, and
+// its sequence number.
+type pipeCollectToFloatOutBatch struct {
+	seq   uint64
+	items []float64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeCollectToFloat) capacity() int {
 	return max(1, 256/1)
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeCollectToFloat) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
@@ -2893,17 +2759,8 @@ func (s *pipeCollectToFloat) call(ctx context.Context, in int64) (float64, error
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeCollectToFloat) start(r *PipeCollectRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, next int) (<-chan struct {
-	seq   uint64
-	items []float64
-}, chan []float64) {
-	out := make(chan struct {
-		seq   uint64
-		items []float64
-	}, s.capacity())
+func (s *pipeCollectToFloat) start(r *PipeCollectRun, in <-chan pipeCollectToInt64OutBatch, inFree chan []int64, next int) (<-chan pipeCollectToFloatOutBatch, chan []float64) {
+	out := make(chan pipeCollectToFloatOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []float64, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -2918,13 +2775,7 @@ func (s *pipeCollectToFloat) start(r *PipeCollectRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeCollectToFloat) work(r *PipeCollectRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, out chan<- struct {
-	seq   uint64
-	items []float64
-}, free chan []float64, left *atomic.Int32) {
+func (s *pipeCollectToFloat) work(r *PipeCollectRun, in <-chan pipeCollectToInt64OutBatch, inFree chan []int64, out chan<- pipeCollectToFloatOutBatch, free chan []float64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -2945,10 +2796,7 @@ func (s *pipeCollectToFloat) work(r *PipeCollectRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int64
-		}
+		var b pipeCollectToInt64OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -2974,10 +2822,7 @@ func (s *pipeCollectToFloat) work(r *PipeCollectRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []float64
-		}{b.seq, res}
+		m := pipeCollectToFloatOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -3025,9 +2870,9 @@ func (s *pipeCollectToFloat) processFrom(r *PipeCollectRun, in []int64, from int
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeCollectToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -3109,13 +2954,14 @@ func (s *pipeCollectToFloat) Stats() PipeCollectStageStats {
 	return res
 }
 
-// pipeCollectToString applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeCollectToString applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A pipeCollectToString must be created with [NewPipeCollect]; the zero value is not usable. A
-// pipeCollectToString must not be copied after first use. A pipeCollectToString holds no per-run state,
-// so one pipeCollectToString may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeCollectToString must be created with [NewPipeCollect]; the zero
+// value is not usable. A pipeCollectToString must not be copied after first
+// use. A pipeCollectToString holds no per-run state, so one
+// pipeCollectToString may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
 type pipeCollectToString struct {
 	_ pipeCollectNoCopy
 
@@ -3124,15 +2970,21 @@ type pipeCollectToString struct {
 	stats pipeCollectStageStats
 }
 
+// pipeCollectToStringOutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one pipeCollectToFloatOutBatch, and
+// its sequence number.
+type pipeCollectToStringOutBatch struct {
+	seq   uint64
+	items []string
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeCollectToString) capacity() int {
 	return max(1, 256/1)
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeCollectToString) call(ctx context.Context, in float64) (string, error) {
 	return s.fn(ctx, in)
 }
@@ -3144,17 +2996,8 @@ func (s *pipeCollectToString) call(ctx context.Context, in float64) (string, err
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeCollectToString) start(r *PipeCollectRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, next int) (<-chan struct {
-	seq   uint64
-	items []string
-}, chan []string) {
-	out := make(chan struct {
-		seq   uint64
-		items []string
-	}, s.capacity())
+func (s *pipeCollectToString) start(r *PipeCollectRun, in <-chan pipeCollectToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeCollectToStringOutBatch, chan []string) {
+	out := make(chan pipeCollectToStringOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []string, max(s.capacity()+4+next+1, cap(r.tokens)))
@@ -3169,13 +3012,7 @@ func (s *pipeCollectToString) start(r *PipeCollectRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeCollectToString) work(r *PipeCollectRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, out chan<- struct {
-	seq   uint64
-	items []string
-}, free chan []string, left *atomic.Int32) {
+func (s *pipeCollectToString) work(r *PipeCollectRun, in <-chan pipeCollectToFloatOutBatch, inFree chan []float64, out chan<- pipeCollectToStringOutBatch, free chan []string, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -3196,10 +3033,7 @@ func (s *pipeCollectToString) work(r *PipeCollectRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []float64
-		}
+		var b pipeCollectToFloatOutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -3225,10 +3059,7 @@ func (s *pipeCollectToString) work(r *PipeCollectRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []string
-		}{b.seq, res}
+		m := pipeCollectToStringOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -3276,9 +3107,9 @@ func (s *pipeCollectToString) processFrom(r *PipeCollectRun, in []float64, from 
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeCollectToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -3331,21 +3162,15 @@ func (s *pipeCollectToString) putOut(free chan []string, b []string) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *pipeCollectToString) drain(r *PipeCollectRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, deliver func([]string) bool) {
+func (s *pipeCollectToString) drain(r *PipeCollectRun, in <-chan pipeCollectToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see pipeCollectToString.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []string
-	}, ok bool) {
+	receive := func() (b pipeCollectToStringOutBatch, ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -3376,10 +3201,7 @@ func (s *pipeCollectToString) drain(r *PipeCollectRun, in <-chan struct {
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *pipeCollectToString) drainSlice(r *PipeCollectRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, size int) []string {
+func (s *pipeCollectToString) drainSlice(r *PipeCollectRun, in <-chan pipeCollectToStringOutBatch, free chan []string, size int) []string {
 	res := make([]string, 0, size)
 	s.drain(r, in, free, func(b []string) bool {
 		res = append(res, b...)
@@ -3390,10 +3212,7 @@ func (s *pipeCollectToString) drainSlice(r *PipeCollectRun, in <-chan struct {
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *pipeCollectToString) drainChan(r *PipeCollectRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, dst chan<- string) {
+func (s *pipeCollectToString) drainChan(r *PipeCollectRun, in <-chan pipeCollectToStringOutBatch, free chan []string, dst chan<- string) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()
@@ -3491,10 +3310,7 @@ func NewPipeCollect(toInt64 func(context.Context, int) (int64, error), toFloat f
 // for it.
 func (p *PipeCollect) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeCollectRun) {
 	r := pipeCollectNewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 256)
+	src := make(chan pipeCollectToInt64InBatch, 256)
 	srcFree := make(chan []int, 261)
 	c1, f1 := p.toInt64.start(r, src, srcFree, 1)
 	c2, f2 := p.toFloat.start(r, c1, f1, 4)
@@ -3511,10 +3327,7 @@ func (p *PipeCollect) Start(ctx context.Context, in <-chan int) (<-chan string, 
 // of the other items. in is only read.
 func (p *PipeCollect) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	r := pipeCollectNewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 256)
+	src := make(chan pipeCollectToInt64InBatch, 256)
 	c1, f1 := p.toInt64.start(r, src, nil, 1)
 	c2, f2 := p.toFloat.start(r, c1, f1, 4)
 	c3, f3 := p.toString.start(r, c2, f2, 1)
@@ -3533,22 +3346,40 @@ func (p *PipeCollect) Stats() []PipeCollectStageStats {
 
 // PipeOrderedCollect: generated from the pipeline directive in pipeline.go.
 
-// ErrPipeOrderedCollectSkip is returned by a stage function to drop its item: no output, no
-// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+// ErrPipeOrderedCollectSkip is returned by a stage function to drop its
+// item: no output, no failure. It is how a stage filters. Wrapped errors
+// count (errors.Is).
 var ErrPipeOrderedCollectSkip = errors.New("pipeline: skip item")
 
-// pipeOrderedCollectToInt64 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeOrderedCollectToInt64 applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
 //
-// A pipeOrderedCollectToInt64 must be created with [NewPipeOrderedCollect]; the zero value is not usable. A
-// pipeOrderedCollectToInt64 must not be copied after first use. A pipeOrderedCollectToInt64 holds no per-run state,
-// so one pipeOrderedCollectToInt64 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeOrderedCollectToInt64 must be created with [NewPipeOrderedCollect];
+// the zero value is not usable. A pipeOrderedCollectToInt64 must not be
+// copied after first use. A pipeOrderedCollectToInt64 holds no per-run
+// state, so one pipeOrderedCollectToInt64 may serve several runs, of one or
+// several pipelines, at once; its Stats add up all of them.
 type pipeOrderedCollectToInt64 struct {
 	_ pipeOrderedCollectNoCopy
 
 	name string
 	fn   func(context.Context, int) (int64, error)
+}
+
+// pipeOrderedCollectToInt64InBatch is the message a stage receives: as many
+// items as the batch= option allows, and the sequence number the source gave
+// the batch, which it keeps from stage to stage (only ordered runs read it).
+type pipeOrderedCollectToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipeOrderedCollectToInt64OutBatch is the message a stage sends to the next
+// one, or to the sink: the items made from one
+// pipeOrderedCollectToInt64InBatch, and its sequence number.
+type pipeOrderedCollectToInt64OutBatch struct {
+	seq   uint64
+	items []int64
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -3557,9 +3388,7 @@ func (s *pipeOrderedCollectToInt64) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeOrderedCollectToInt64) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
@@ -3571,17 +3400,8 @@ func (s *pipeOrderedCollectToInt64) call(ctx context.Context, in int) (int64, er
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeOrderedCollectToInt64) start(r *PipeOrderedCollectRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []int64
-}, chan []int64) {
-	out := make(chan struct {
-		seq   uint64
-		items []int64
-	}, s.capacity())
+func (s *pipeOrderedCollectToInt64) start(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToInt64InBatch, inFree chan []int, next int) (<-chan pipeOrderedCollectToInt64OutBatch, chan []int64) {
+	out := make(chan pipeOrderedCollectToInt64OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -3596,13 +3416,7 @@ func (s *pipeOrderedCollectToInt64) start(r *PipeOrderedCollectRun, in <-chan st
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeOrderedCollectToInt64) work(r *PipeOrderedCollectRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []int64
-}, free chan []int64, left *atomic.Int32) {
+func (s *pipeOrderedCollectToInt64) work(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToInt64InBatch, inFree chan []int, out chan<- pipeOrderedCollectToInt64OutBatch, free chan []int64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -3623,10 +3437,7 @@ func (s *pipeOrderedCollectToInt64) work(r *PipeOrderedCollectRun, in <-chan str
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b pipeOrderedCollectToInt64InBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -3649,10 +3460,7 @@ func (s *pipeOrderedCollectToInt64) work(r *PipeOrderedCollectRun, in <-chan str
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []int64
-		}{b.seq, res}
+		m := pipeOrderedCollectToInt64OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -3700,9 +3508,9 @@ func (s *pipeOrderedCollectToInt64) processFrom(r *PipeOrderedCollectRun, in []i
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeOrderedCollectToInt64) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	if 2 > 0 && err != nil {
@@ -3737,8 +3545,8 @@ func (s *pipeOrderedCollectToInt64) retry(ctx context.Context, in int, err error
 	return out, err
 }
 
-// pipeOrderedCollectToInt64NextBackoff returns the wait after d: twice d, or the largest Duration
-// if that overflows.
+// pipeOrderedCollectToInt64NextBackoff returns the wait after d: twice d, or
+// the largest Duration if that overflows.
 func pipeOrderedCollectToInt64NextBackoff(d time.Duration) time.Duration {
 	if d > math.MaxInt64/2 {
 		return math.MaxInt64
@@ -3802,11 +3610,11 @@ func (s *pipeOrderedCollectToInt64) putOut(free chan []int64, b []int64) {
 	}
 }
 
-// PipeOrderedCollectRun is one execution of a pipeline, started by Start: its goroutines, its
-// context and its outcome.
+// PipeOrderedCollectRun is one execution of a pipeline, started by Start:
+// its goroutines, its context and its outcome.
 //
-// The zero value is not usable; a PipeOrderedCollectRun must not be copied. Wait may be called
-// from any goroutine.
+// The zero value is not usable; a PipeOrderedCollectRun must not be copied.
+// Wait may be called from any goroutine.
 type PipeOrderedCollectRun struct {
 	_ pipeOrderedCollectNoCopy
 
@@ -3830,8 +3638,8 @@ type PipeOrderedCollectRun struct {
 	failures PipeOrderedCollectFailures // collect mode, guarded by mu
 }
 
-// pipeOrderedCollectNewRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
+// pipeOrderedCollectNewRun returns a run under parent. window is the most
+// batches an ordered run has in flight; zero for an unordered run.
 func pipeOrderedCollectNewRun(parent context.Context, window int) *PipeOrderedCollectRun {
 	r := &PipeOrderedCollectRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
@@ -3887,8 +3695,9 @@ func (r *PipeOrderedCollectRun) collect(e *PipeOrderedCollectItemError) {
 	r.mu.Unlock()
 }
 
-// PipeOrderedCollectItemError reports that a stage failed an item: its function returned an
-// error other than ErrPipeOrderedCollectSkip on the last attempt, or panicked.
+// PipeOrderedCollectItemError reports that a stage failed an item: its
+// function returned an error other than ErrPipeOrderedCollectSkip on the
+// last attempt, or panicked.
 type PipeOrderedCollectItemError struct {
 	Stage string // the stage's name
 	Item  any    // the stage's input, the item that failed
@@ -3901,9 +3710,9 @@ func (e *PipeOrderedCollectItemError) Error() string {
 
 func (e *PipeOrderedCollectItemError) Unwrap() error { return e.Err }
 
-// PipeOrderedCollectFailures is the error Wait returns in collect mode when items failed: each
-// failure, in the order the stages reported them. errors.Is and errors.As
-// look into every one.
+// PipeOrderedCollectFailures is the error Wait returns in collect mode when
+// items failed: each failure, in the order the stages reported them.
+// errors.Is and errors.As look into every one.
 type PipeOrderedCollectFailures []*PipeOrderedCollectItemError
 
 func (f PipeOrderedCollectFailures) Error() string {
@@ -3921,7 +3730,8 @@ func (f PipeOrderedCollectFailures) Unwrap() []error {
 	return errs
 }
 
-// PipeOrderedCollectPanicError is the error of an item whose stage function panicked.
+// PipeOrderedCollectPanicError is the error of an item whose stage function
+// panicked.
 type PipeOrderedCollectPanicError struct {
 	Value any    // the value passed to panic
 	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
@@ -3938,7 +3748,8 @@ func (e *PipeOrderedCollectPanicError) Unwrap() error {
 	return err
 }
 
-// pipeOrderedCollectNoCopy lets go vet's copylocks check flag copies of a pipeOrderedCollectToInt64 or a PipeOrderedCollectRun.
+// pipeOrderedCollectNoCopy lets go vet's copylocks check flag copies of a
+// pipeOrderedCollectToInt64 or a PipeOrderedCollectRun.
 type pipeOrderedCollectNoCopy struct{}
 
 func (*pipeOrderedCollectNoCopy) Lock() {}
@@ -3957,13 +3768,11 @@ func (s *pipeOrderedCollectToInt64) acquire(r *PipeOrderedCollectRun, done <-cha
 	}
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
-func (s *pipeOrderedCollectToInt64) feedSlice(r *PipeOrderedCollectRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *pipeOrderedCollectToInt64) feedSlice(r *PipeOrderedCollectRun, src []int, out chan<- pipeOrderedCollectToInt64InBatch) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -3977,10 +3786,7 @@ func (s *pipeOrderedCollectToInt64) feedSlice(r *PipeOrderedCollectRun, src []in
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
+		m := pipeOrderedCollectToInt64InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see pipeOrderedCollectToInt64.work
 		case out <- m:
 		default:
@@ -4006,10 +3812,7 @@ func (s *pipeOrderedCollectToInt64) feedSlice(r *PipeOrderedCollectRun, src []in
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *pipeOrderedCollectToInt64) feedChan(r *PipeOrderedCollectRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipeOrderedCollectToInt64) feedChan(r *PipeOrderedCollectRun, src <-chan int, out chan<- pipeOrderedCollectToInt64InBatch, free chan []int) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -4020,10 +3823,7 @@ func (s *pipeOrderedCollectToInt64) feedChan(r *PipeOrderedCollectRun, src <-cha
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *pipeOrderedCollectToInt64) batchChan(r *PipeOrderedCollectRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipeOrderedCollectToInt64) batchChan(r *PipeOrderedCollectRun, src <-chan int, out chan<- pipeOrderedCollectToInt64InBatch, free chan []int) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -4063,10 +3863,7 @@ func (s *pipeOrderedCollectToInt64) batchChan(r *PipeOrderedCollectRun, src <-ch
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, b}
+		m := pipeOrderedCollectToInt64InBatch{seq: seq, items: b}
 		select { // alone first: see pipeOrderedCollectToInt64.work
 		case out <- m:
 		default:
@@ -4082,18 +3879,27 @@ func (s *pipeOrderedCollectToInt64) batchChan(r *PipeOrderedCollectRun, src <-ch
 	}
 }
 
-// pipeOrderedCollectToFloat applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeOrderedCollectToFloat applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
 //
-// A pipeOrderedCollectToFloat must be created with [NewPipeOrderedCollect]; the zero value is not usable. A
-// pipeOrderedCollectToFloat must not be copied after first use. A pipeOrderedCollectToFloat holds no per-run state,
-// so one pipeOrderedCollectToFloat may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeOrderedCollectToFloat must be created with [NewPipeOrderedCollect];
+// the zero value is not usable. A pipeOrderedCollectToFloat must not be
+// copied after first use. A pipeOrderedCollectToFloat holds no per-run
+// state, so one pipeOrderedCollectToFloat may serve several runs, of one or
+// several pipelines, at once; its Stats add up all of them.
 type pipeOrderedCollectToFloat struct {
 	_ pipeOrderedCollectNoCopy
 
 	name string
 	fn   func(context.Context, int64) (float64, error)
+}
+
+// pipeOrderedCollectToFloatOutBatch is the message a stage sends to the next
+// one, or to the sink: the items made from one
+// pipeOrderedCollectToInt64OutBatch, and its sequence number.
+type pipeOrderedCollectToFloatOutBatch struct {
+	seq   uint64
+	items []float64
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -4102,9 +3908,7 @@ func (s *pipeOrderedCollectToFloat) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeOrderedCollectToFloat) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
@@ -4116,17 +3920,8 @@ func (s *pipeOrderedCollectToFloat) call(ctx context.Context, in int64) (float64
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeOrderedCollectToFloat) start(r *PipeOrderedCollectRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, next int) (<-chan struct {
-	seq   uint64
-	items []float64
-}, chan []float64) {
-	out := make(chan struct {
-		seq   uint64
-		items []float64
-	}, s.capacity())
+func (s *pipeOrderedCollectToFloat) start(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToInt64OutBatch, inFree chan []int64, next int) (<-chan pipeOrderedCollectToFloatOutBatch, chan []float64) {
+	out := make(chan pipeOrderedCollectToFloatOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []float64, max(s.capacity()+3+next+1, cap(r.tokens)))
@@ -4141,13 +3936,7 @@ func (s *pipeOrderedCollectToFloat) start(r *PipeOrderedCollectRun, in <-chan st
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeOrderedCollectToFloat) work(r *PipeOrderedCollectRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, out chan<- struct {
-	seq   uint64
-	items []float64
-}, free chan []float64, left *atomic.Int32) {
+func (s *pipeOrderedCollectToFloat) work(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToInt64OutBatch, inFree chan []int64, out chan<- pipeOrderedCollectToFloatOutBatch, free chan []float64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -4168,10 +3957,7 @@ func (s *pipeOrderedCollectToFloat) work(r *PipeOrderedCollectRun, in <-chan str
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int64
-		}
+		var b pipeOrderedCollectToInt64OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -4194,10 +3980,7 @@ func (s *pipeOrderedCollectToFloat) work(r *PipeOrderedCollectRun, in <-chan str
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []float64
-		}{b.seq, res}
+		m := pipeOrderedCollectToFloatOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -4245,9 +4028,9 @@ func (s *pipeOrderedCollectToFloat) processFrom(r *PipeOrderedCollectRun, in []i
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeOrderedCollectToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	if 2 > 0 && err != nil {
@@ -4282,8 +4065,8 @@ func (s *pipeOrderedCollectToFloat) retry(ctx context.Context, in int64, err err
 	return out, err
 }
 
-// pipeOrderedCollectToFloatNextBackoff returns the wait after d: twice d, or the largest Duration
-// if that overflows.
+// pipeOrderedCollectToFloatNextBackoff returns the wait after d: twice d, or
+// the largest Duration if that overflows.
 func pipeOrderedCollectToFloatNextBackoff(d time.Duration) time.Duration {
 	if d > math.MaxInt64/2 {
 		return math.MaxInt64
@@ -4336,18 +4119,27 @@ func (s *pipeOrderedCollectToFloat) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// pipeOrderedCollectToString applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeOrderedCollectToString applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
 //
-// A pipeOrderedCollectToString must be created with [NewPipeOrderedCollect]; the zero value is not usable. A
-// pipeOrderedCollectToString must not be copied after first use. A pipeOrderedCollectToString holds no per-run state,
-// so one pipeOrderedCollectToString may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeOrderedCollectToString must be created with [NewPipeOrderedCollect];
+// the zero value is not usable. A pipeOrderedCollectToString must not be
+// copied after first use. A pipeOrderedCollectToString holds no per-run
+// state, so one pipeOrderedCollectToString may serve several runs, of one or
+// several pipelines, at once; its Stats add up all of them.
 type pipeOrderedCollectToString struct {
 	_ pipeOrderedCollectNoCopy
 
 	name string
 	fn   func(context.Context, float64) (string, error)
+}
+
+// pipeOrderedCollectToStringOutBatch is the message a stage sends to the
+// next one, or to the sink: the items made from one
+// pipeOrderedCollectToFloatOutBatch, and its sequence number.
+type pipeOrderedCollectToStringOutBatch struct {
+	seq   uint64
+	items []string
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -4356,9 +4148,7 @@ func (s *pipeOrderedCollectToString) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeOrderedCollectToString) call(ctx context.Context, in float64) (string, error) {
 	return s.fn(ctx, in)
 }
@@ -4370,17 +4160,8 @@ func (s *pipeOrderedCollectToString) call(ctx context.Context, in float64) (stri
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeOrderedCollectToString) start(r *PipeOrderedCollectRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, next int) (<-chan struct {
-	seq   uint64
-	items []string
-}, chan []string) {
-	out := make(chan struct {
-		seq   uint64
-		items []string
-	}, s.capacity())
+func (s *pipeOrderedCollectToString) start(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeOrderedCollectToStringOutBatch, chan []string) {
+	out := make(chan pipeOrderedCollectToStringOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []string, max(s.capacity()+2+next+1, cap(r.tokens)))
@@ -4395,13 +4176,7 @@ func (s *pipeOrderedCollectToString) start(r *PipeOrderedCollectRun, in <-chan s
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeOrderedCollectToString) work(r *PipeOrderedCollectRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, out chan<- struct {
-	seq   uint64
-	items []string
-}, free chan []string, left *atomic.Int32) {
+func (s *pipeOrderedCollectToString) work(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToFloatOutBatch, inFree chan []float64, out chan<- pipeOrderedCollectToStringOutBatch, free chan []string, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -4422,10 +4197,7 @@ func (s *pipeOrderedCollectToString) work(r *PipeOrderedCollectRun, in <-chan st
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []float64
-		}
+		var b pipeOrderedCollectToFloatOutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -4448,10 +4220,7 @@ func (s *pipeOrderedCollectToString) work(r *PipeOrderedCollectRun, in <-chan st
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []string
-		}{b.seq, res}
+		m := pipeOrderedCollectToStringOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -4499,9 +4268,9 @@ func (s *pipeOrderedCollectToString) processFrom(r *PipeOrderedCollectRun, in []
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeOrderedCollectToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
 	if 2 > 0 && err != nil {
@@ -4536,8 +4305,8 @@ func (s *pipeOrderedCollectToString) retry(ctx context.Context, in float64, err 
 	return out, err
 }
 
-// pipeOrderedCollectToStringNextBackoff returns the wait after d: twice d, or the largest Duration
-// if that overflows.
+// pipeOrderedCollectToStringNextBackoff returns the wait after d: twice d,
+// or the largest Duration if that overflows.
 func pipeOrderedCollectToStringNextBackoff(d time.Duration) time.Duration {
 	if d > math.MaxInt64/2 {
 		return math.MaxInt64
@@ -4591,21 +4360,15 @@ func (s *pipeOrderedCollectToString) putOut(free chan []string, b []string) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *pipeOrderedCollectToString) drain(r *PipeOrderedCollectRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, deliver func([]string) bool) {
+func (s *pipeOrderedCollectToString) drain(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see pipeOrderedCollectToString.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []string
-	}, ok bool) {
+	receive := func() (b pipeOrderedCollectToStringOutBatch, ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -4662,10 +4425,7 @@ func (s *pipeOrderedCollectToString) drain(r *PipeOrderedCollectRun, in <-chan s
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *pipeOrderedCollectToString) drainSlice(r *PipeOrderedCollectRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, size int) []string {
+func (s *pipeOrderedCollectToString) drainSlice(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToStringOutBatch, free chan []string, size int) []string {
 	res := make([]string, 0, size)
 	s.drain(r, in, free, func(b []string) bool {
 		res = append(res, b...)
@@ -4676,10 +4436,7 @@ func (s *pipeOrderedCollectToString) drainSlice(r *PipeOrderedCollectRun, in <-c
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *pipeOrderedCollectToString) drainChan(r *PipeOrderedCollectRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, dst chan<- string) {
+func (s *pipeOrderedCollectToString) drainChan(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToStringOutBatch, free chan []string, dst chan<- string) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()
@@ -4748,10 +4505,7 @@ func NewPipeOrderedCollect(toInt64 func(context.Context, int) (int64, error), to
 // for it.
 func (p *PipeOrderedCollect) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeOrderedCollectRun) {
 	r := pipeOrderedCollectNewRun(ctx, 24)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan pipeOrderedCollectToInt64InBatch, 4)
 	srcFree := make(chan []int, 24)
 	c1, f1 := p.toInt64.start(r, src, srcFree, 3)
 	c2, f2 := p.toFloat.start(r, c1, f1, 2)
@@ -4769,10 +4523,7 @@ func (p *PipeOrderedCollect) Start(ctx context.Context, in <-chan int) (<-chan s
 // read.
 func (p *PipeOrderedCollect) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	r := pipeOrderedCollectNewRun(ctx, 24)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan pipeOrderedCollectToInt64InBatch, 4)
 	c1, f1 := p.toInt64.start(r, src, nil, 3)
 	c2, f2 := p.toFloat.start(r, c1, f1, 2)
 	c3, f3 := p.toString.start(r, c2, f2, 1)
@@ -4784,21 +4535,39 @@ func (p *PipeOrderedCollect) RunSlice(ctx context.Context, in []int) ([]string, 
 
 // PipeBound: generated from the pipeline directive in pipeline.go.
 
-// ErrPipeBoundSkip is returned by a stage function to drop its item: no output, no
-// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+// ErrPipeBoundSkip is returned by a stage function to drop its item: no
+// output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
 var ErrPipeBoundSkip = errors.New("pipeline: skip item")
 
-// pipeBoundPipeDouble applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeBoundPipeDouble applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A pipeBoundPipeDouble must be created with [NewPipeBound]; the zero value is not usable. A
-// pipeBoundPipeDouble must not be copied after first use. A pipeBoundPipeDouble holds no per-run state,
-// so one pipeBoundPipeDouble may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeBoundPipeDouble must be created with [NewPipeBound]; the zero value
+// is not usable. A pipeBoundPipeDouble must not be copied after first use. A
+// pipeBoundPipeDouble holds no per-run state, so one pipeBoundPipeDouble may
+// serve several runs, of one or several pipelines, at once; its Stats add up
+// all of them.
 type pipeBoundPipeDouble struct {
 	_ pipeBoundNoCopy
 
 	name string
+}
+
+// pipeBoundPipeDoubleInBatch is the message a stage receives: as many items
+// as the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
+type pipeBoundPipeDoubleInBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipeBoundPipeDoubleOutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one pipeBoundPipeDoubleInBatch, and
+// its sequence number.
+type pipeBoundPipeDoubleOutBatch struct {
+	seq   uint64
+	items []int64
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -4807,9 +4576,7 @@ func (s *pipeBoundPipeDouble) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeBoundPipeDouble) call(ctx context.Context, in int) (int64, error) {
 	return pipeDouble(in), nil
 }
@@ -4821,17 +4588,8 @@ func (s *pipeBoundPipeDouble) call(ctx context.Context, in int) (int64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeBoundPipeDouble) start(r *PipeBoundRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []int64
-}, chan []int64) {
-	out := make(chan struct {
-		seq   uint64
-		items []int64
-	}, s.capacity())
+func (s *pipeBoundPipeDouble) start(r *PipeBoundRun, in <-chan pipeBoundPipeDoubleInBatch, inFree chan []int, next int) (<-chan pipeBoundPipeDoubleOutBatch, chan []int64) {
+	out := make(chan pipeBoundPipeDoubleOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -4846,13 +4604,7 @@ func (s *pipeBoundPipeDouble) start(r *PipeBoundRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeBoundPipeDouble) work(r *PipeBoundRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []int64
-}, free chan []int64, left *atomic.Int32) {
+func (s *pipeBoundPipeDouble) work(r *PipeBoundRun, in <-chan pipeBoundPipeDoubleInBatch, inFree chan []int, out chan<- pipeBoundPipeDoubleOutBatch, free chan []int64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -4873,10 +4625,7 @@ func (s *pipeBoundPipeDouble) work(r *PipeBoundRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b pipeBoundPipeDoubleInBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -4899,10 +4648,7 @@ func (s *pipeBoundPipeDouble) work(r *PipeBoundRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []int64
-		}{b.seq, res}
+		m := pipeBoundPipeDoubleOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -4951,9 +4697,9 @@ func (s *pipeBoundPipeDouble) processFrom(r *PipeBoundRun, in []int, from int, o
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeBoundPipeDouble) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -5015,11 +4761,11 @@ func (s *pipeBoundPipeDouble) putOut(free chan []int64, b []int64) {
 	}
 }
 
-// PipeBoundRun is one execution of a pipeline, started by Start: its goroutines, its
-// context and its outcome.
+// PipeBoundRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
 //
-// The zero value is not usable; a PipeBoundRun must not be copied. Wait may be called
-// from any goroutine.
+// The zero value is not usable; a PipeBoundRun must not be copied. Wait may
+// be called from any goroutine.
 type PipeBoundRun struct {
 	_ pipeBoundNoCopy
 
@@ -5043,8 +4789,8 @@ type PipeBoundRun struct {
 	failures PipeBoundFailures // collect mode, guarded by mu
 }
 
-// pipeBoundNewRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
+// pipeBoundNewRun returns a run under parent. window is the most batches an
+// ordered run has in flight; zero for an unordered run.
 func pipeBoundNewRun(parent context.Context, window int) *PipeBoundRun {
 	r := &PipeBoundRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
@@ -5103,8 +4849,9 @@ func (r *PipeBoundRun) stop(err error) {
 	r.cancel(err)
 }
 
-// PipeBoundItemError reports that a stage failed an item: its function returned an
-// error other than ErrPipeBoundSkip on the last attempt, or panicked.
+// PipeBoundItemError reports that a stage failed an item: its function
+// returned an error other than ErrPipeBoundSkip on the last attempt, or
+// panicked.
 type PipeBoundItemError struct {
 	Stage string // the stage's name
 	Item  any    // the stage's input, the item that failed
@@ -5117,9 +4864,9 @@ func (e *PipeBoundItemError) Error() string {
 
 func (e *PipeBoundItemError) Unwrap() error { return e.Err }
 
-// PipeBoundFailures is the error Wait returns in collect mode when items failed: each
-// failure, in the order the stages reported them. errors.Is and errors.As
-// look into every one.
+// PipeBoundFailures is the error Wait returns in collect mode when items
+// failed: each failure, in the order the stages reported them. errors.Is and
+// errors.As look into every one.
 type PipeBoundFailures []*PipeBoundItemError
 
 func (f PipeBoundFailures) Error() string {
@@ -5154,7 +4901,8 @@ func (e *PipeBoundPanicError) Unwrap() error {
 	return err
 }
 
-// pipeBoundNoCopy lets go vet's copylocks check flag copies of a pipeBoundPipeDouble or a PipeBoundRun.
+// pipeBoundNoCopy lets go vet's copylocks check flag copies of a
+// pipeBoundPipeDouble or a PipeBoundRun.
 type pipeBoundNoCopy struct{}
 
 func (*pipeBoundNoCopy) Lock() {}
@@ -5173,13 +4921,11 @@ func (s *pipeBoundPipeDouble) acquire(r *PipeBoundRun, done <-chan struct{}) boo
 	}
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
-func (s *pipeBoundPipeDouble) feedSlice(r *PipeBoundRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *pipeBoundPipeDouble) feedSlice(r *PipeBoundRun, src []int, out chan<- pipeBoundPipeDoubleInBatch) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -5193,10 +4939,7 @@ func (s *pipeBoundPipeDouble) feedSlice(r *PipeBoundRun, src []int, out chan<- s
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
+		m := pipeBoundPipeDoubleInBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see pipeBoundPipeDouble.work
 		case out <- m:
 		default:
@@ -5222,10 +4965,7 @@ func (s *pipeBoundPipeDouble) feedSlice(r *PipeBoundRun, src []int, out chan<- s
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *pipeBoundPipeDouble) feedChan(r *PipeBoundRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipeBoundPipeDouble) feedChan(r *PipeBoundRun, src <-chan int, out chan<- pipeBoundPipeDoubleInBatch, free chan []int) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -5236,10 +4976,7 @@ func (s *pipeBoundPipeDouble) feedChan(r *PipeBoundRun, src <-chan int, out chan
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *pipeBoundPipeDouble) batchChan(r *PipeBoundRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipeBoundPipeDouble) batchChan(r *PipeBoundRun, src <-chan int, out chan<- pipeBoundPipeDoubleInBatch, free chan []int) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -5279,10 +5016,7 @@ func (s *pipeBoundPipeDouble) batchChan(r *PipeBoundRun, src <-chan int, out cha
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, b}
+		m := pipeBoundPipeDoubleInBatch{seq: seq, items: b}
 		select { // alone first: see pipeBoundPipeDouble.work
 		case out <- m:
 		default:
@@ -5298,18 +5032,27 @@ func (s *pipeBoundPipeDouble) batchChan(r *PipeBoundRun, src <-chan int, out cha
 	}
 }
 
-// pipeBoundToFloat applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeBoundToFloat applies one function to every item that goes through it,
+// on as many goroutines as the workers= option.
 //
-// A pipeBoundToFloat must be created with [NewPipeBound]; the zero value is not usable. A
-// pipeBoundToFloat must not be copied after first use. A pipeBoundToFloat holds no per-run state,
-// so one pipeBoundToFloat may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeBoundToFloat must be created with [NewPipeBound]; the zero value is
+// not usable. A pipeBoundToFloat must not be copied after first use. A
+// pipeBoundToFloat holds no per-run state, so one pipeBoundToFloat may serve
+// several runs, of one or several pipelines, at once; its Stats add up all
+// of them.
 type pipeBoundToFloat struct {
 	_ pipeBoundNoCopy
 
 	name string
 	fn   func(context.Context, int64) (float64, error)
+}
+
+// pipeBoundToFloatOutBatch is the message a stage sends to the next one, or
+// to the sink: the items made from one pipeBoundPipeDoubleOutBatch, and its
+// sequence number.
+type pipeBoundToFloatOutBatch struct {
+	seq   uint64
+	items []float64
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -5318,9 +5061,7 @@ func (s *pipeBoundToFloat) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeBoundToFloat) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
@@ -5332,17 +5073,8 @@ func (s *pipeBoundToFloat) call(ctx context.Context, in int64) (float64, error) 
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeBoundToFloat) start(r *PipeBoundRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, next int) (<-chan struct {
-	seq   uint64
-	items []float64
-}, chan []float64) {
-	out := make(chan struct {
-		seq   uint64
-		items []float64
-	}, s.capacity())
+func (s *pipeBoundToFloat) start(r *PipeBoundRun, in <-chan pipeBoundPipeDoubleOutBatch, inFree chan []int64, next int) (<-chan pipeBoundToFloatOutBatch, chan []float64) {
+	out := make(chan pipeBoundToFloatOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []float64, max(s.capacity()+2+next+1, cap(r.tokens)))
@@ -5357,13 +5089,7 @@ func (s *pipeBoundToFloat) start(r *PipeBoundRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeBoundToFloat) work(r *PipeBoundRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, out chan<- struct {
-	seq   uint64
-	items []float64
-}, free chan []float64, left *atomic.Int32) {
+func (s *pipeBoundToFloat) work(r *PipeBoundRun, in <-chan pipeBoundPipeDoubleOutBatch, inFree chan []int64, out chan<- pipeBoundToFloatOutBatch, free chan []float64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -5384,10 +5110,7 @@ func (s *pipeBoundToFloat) work(r *PipeBoundRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int64
-		}
+		var b pipeBoundPipeDoubleOutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -5410,10 +5133,7 @@ func (s *pipeBoundToFloat) work(r *PipeBoundRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []float64
-		}{b.seq, res}
+		m := pipeBoundToFloatOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -5462,9 +5182,9 @@ func (s *pipeBoundToFloat) processFrom(r *PipeBoundRun, in []int64, from int, ou
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeBoundToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -5515,17 +5235,26 @@ func (s *pipeBoundToFloat) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// pipeBoundPipeFormat applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipeBoundPipeFormat applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A pipeBoundPipeFormat must be created with [NewPipeBound]; the zero value is not usable. A
-// pipeBoundPipeFormat must not be copied after first use. A pipeBoundPipeFormat holds no per-run state,
-// so one pipeBoundPipeFormat may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipeBoundPipeFormat must be created with [NewPipeBound]; the zero value
+// is not usable. A pipeBoundPipeFormat must not be copied after first use. A
+// pipeBoundPipeFormat holds no per-run state, so one pipeBoundPipeFormat may
+// serve several runs, of one or several pipelines, at once; its Stats add up
+// all of them.
 type pipeBoundPipeFormat struct {
 	_ pipeBoundNoCopy
 
 	name string
+}
+
+// pipeBoundPipeFormatOutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one pipeBoundToFloatOutBatch, and its
+// sequence number.
+type pipeBoundPipeFormatOutBatch struct {
+	seq   uint64
+	items []string
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -5534,9 +5263,7 @@ func (s *pipeBoundPipeFormat) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipeBoundPipeFormat) call(ctx context.Context, in float64) (string, error) {
 	return pipeFormat(ctx, in)
 }
@@ -5548,17 +5275,8 @@ func (s *pipeBoundPipeFormat) call(ctx context.Context, in float64) (string, err
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeBoundPipeFormat) start(r *PipeBoundRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, next int) (<-chan struct {
-	seq   uint64
-	items []string
-}, chan []string) {
-	out := make(chan struct {
-		seq   uint64
-		items []string
-	}, s.capacity())
+func (s *pipeBoundPipeFormat) start(r *PipeBoundRun, in <-chan pipeBoundToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeBoundPipeFormatOutBatch, chan []string) {
+	out := make(chan pipeBoundPipeFormatOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -5573,13 +5291,7 @@ func (s *pipeBoundPipeFormat) start(r *PipeBoundRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipeBoundPipeFormat) work(r *PipeBoundRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, out chan<- struct {
-	seq   uint64
-	items []string
-}, free chan []string, left *atomic.Int32) {
+func (s *pipeBoundPipeFormat) work(r *PipeBoundRun, in <-chan pipeBoundToFloatOutBatch, inFree chan []float64, out chan<- pipeBoundPipeFormatOutBatch, free chan []string, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -5600,10 +5312,7 @@ func (s *pipeBoundPipeFormat) work(r *PipeBoundRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []float64
-		}
+		var b pipeBoundToFloatOutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -5626,10 +5335,7 @@ func (s *pipeBoundPipeFormat) work(r *PipeBoundRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []string
-		}{b.seq, res}
+		m := pipeBoundPipeFormatOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -5678,9 +5384,9 @@ func (s *pipeBoundPipeFormat) processFrom(r *PipeBoundRun, in []float64, from in
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipeBoundPipeFormat) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -5732,21 +5438,15 @@ func (s *pipeBoundPipeFormat) putOut(free chan []string, b []string) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *pipeBoundPipeFormat) drain(r *PipeBoundRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, deliver func([]string) bool) {
+func (s *pipeBoundPipeFormat) drain(r *PipeBoundRun, in <-chan pipeBoundPipeFormatOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see pipeBoundPipeFormat.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []string
-	}, ok bool) {
+	receive := func() (b pipeBoundPipeFormatOutBatch, ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -5803,10 +5503,7 @@ func (s *pipeBoundPipeFormat) drain(r *PipeBoundRun, in <-chan struct {
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *pipeBoundPipeFormat) drainSlice(r *PipeBoundRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, size int) []string {
+func (s *pipeBoundPipeFormat) drainSlice(r *PipeBoundRun, in <-chan pipeBoundPipeFormatOutBatch, free chan []string, size int) []string {
 	res := make([]string, 0, size)
 	s.drain(r, in, free, func(b []string) bool {
 		res = append(res, b...)
@@ -5817,10 +5514,7 @@ func (s *pipeBoundPipeFormat) drainSlice(r *PipeBoundRun, in <-chan struct {
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *pipeBoundPipeFormat) drainChan(r *PipeBoundRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, dst chan<- string) {
+func (s *pipeBoundPipeFormat) drainChan(r *PipeBoundRun, in <-chan pipeBoundPipeFormatOutBatch, free chan []string, dst chan<- string) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()
@@ -5888,10 +5582,7 @@ func NewPipeBound(toFloat func(context.Context, int64) (float64, error)) *PipeBo
 // does not wait for it.
 func (p *PipeBound) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeBoundRun) {
 	r := pipeBoundNewRun(ctx, 22)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan pipeBoundPipeDoubleInBatch, 4)
 	srcFree := make(chan []int, 22)
 	c1, f1 := p.pipeDouble.start(r, src, srcFree, 2)
 	c2, f2 := p.toFloat.start(r, c1, f1, 1)
@@ -5908,10 +5599,7 @@ func (p *PipeBound) Start(ctx context.Context, in <-chan int) (<-chan string, *P
 // outputs are nil. in is only read.
 func (p *PipeBound) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	r := pipeBoundNewRun(ctx, 22)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan pipeBoundPipeDoubleInBatch, 4)
 	c1, f1 := p.pipeDouble.start(r, src, nil, 2)
 	c2, f2 := p.toFloat.start(r, c1, f1, 1)
 	c3, f3 := p.pipeFormat.start(r, c2, f2, 1)
@@ -5926,17 +5614,19 @@ func (p *PipeBound) RunSlice(ctx context.Context, in []int) ([]string, error) {
 
 // PipePaced: generated from the pipeline directive in pipeline.go.
 
-// ErrPipePacedSkip is returned by a stage function to drop its item: no output, no
-// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+// ErrPipePacedSkip is returned by a stage function to drop its item: no
+// output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
 var ErrPipePacedSkip = errors.New("pipeline: skip item")
 
-// pipePacedToInt64 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipePacedToInt64 applies one function to every item that goes through it,
+// on as many goroutines as the workers= option.
 //
-// A pipePacedToInt64 must be created with [NewPipePaced]; the zero value is not usable. A
-// pipePacedToInt64 must not be copied after first use. A pipePacedToInt64 holds no per-run state,
-// so one pipePacedToInt64 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipePacedToInt64 must be created with [NewPipePaced]; the zero value is
+// not usable. A pipePacedToInt64 must not be copied after first use. A
+// pipePacedToInt64 holds no per-run state, so one pipePacedToInt64 may serve
+// several runs, of one or several pipelines, at once; its Stats add up all
+// of them.
 type pipePacedToInt64 struct {
 	_ pipePacedNoCopy
 
@@ -5947,15 +5637,29 @@ type pipePacedToInt64 struct {
 	rate *JobQuota
 }
 
+// pipePacedToInt64InBatch is the message a stage receives: as many items as
+// the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
+type pipePacedToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipePacedToInt64OutBatch is the message a stage sends to the next one, or
+// to the sink: the items made from one pipePacedToInt64InBatch, and its
+// sequence number.
+type pipePacedToInt64OutBatch struct {
+	seq   uint64
+	items []int64
+}
+
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipePacedToInt64) capacity() int {
 	return max(1, 256/64)
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipePacedToInt64) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
@@ -5967,17 +5671,8 @@ func (s *pipePacedToInt64) call(ctx context.Context, in int) (int64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipePacedToInt64) start(r *PipePacedRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []int64
-}, chan []int64) {
-	out := make(chan struct {
-		seq   uint64
-		items []int64
-	}, s.capacity())
+func (s *pipePacedToInt64) start(r *PipePacedRun, in <-chan pipePacedToInt64InBatch, inFree chan []int, next int) (<-chan pipePacedToInt64OutBatch, chan []int64) {
+	out := make(chan pipePacedToInt64OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+2+next+1, cap(r.tokens)))
@@ -5992,13 +5687,7 @@ func (s *pipePacedToInt64) start(r *PipePacedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipePacedToInt64) work(r *PipePacedRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []int64
-}, free chan []int64, left *atomic.Int32) {
+func (s *pipePacedToInt64) work(r *PipePacedRun, in <-chan pipePacedToInt64InBatch, inFree chan []int, out chan<- pipePacedToInt64OutBatch, free chan []int64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -6019,10 +5708,7 @@ func (s *pipePacedToInt64) work(r *PipePacedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b pipePacedToInt64InBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -6045,10 +5731,7 @@ func (s *pipePacedToInt64) work(r *PipePacedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []int64
-		}{b.seq, res}
+		m := pipePacedToInt64OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -6096,9 +5779,9 @@ func (s *pipePacedToInt64) processFrom(r *PipePacedRun, in []int, from int, out 
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipePacedToInt64) apply(ctx context.Context, in int) (int64, error) {
 	if err := s.rate.Wait(ctx); err != nil {
 		var zero int64
@@ -6140,8 +5823,8 @@ func (s *pipePacedToInt64) retry(ctx context.Context, in int, err error) (int64,
 	return out, err
 }
 
-// pipePacedToInt64NextBackoff returns the wait after d: twice d, or the largest Duration
-// if that overflows.
+// pipePacedToInt64NextBackoff returns the wait after d: twice d, or the
+// largest Duration if that overflows.
 func pipePacedToInt64NextBackoff(d time.Duration) time.Duration {
 	if d > math.MaxInt64/2 {
 		return math.MaxInt64
@@ -6205,11 +5888,11 @@ func (s *pipePacedToInt64) putOut(free chan []int64, b []int64) {
 	}
 }
 
-// PipePacedRun is one execution of a pipeline, started by Start: its goroutines, its
-// context and its outcome.
+// PipePacedRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
 //
-// The zero value is not usable; a PipePacedRun must not be copied. Wait may be called
-// from any goroutine.
+// The zero value is not usable; a PipePacedRun must not be copied. Wait may
+// be called from any goroutine.
 type PipePacedRun struct {
 	_ pipePacedNoCopy
 
@@ -6233,8 +5916,8 @@ type PipePacedRun struct {
 	failures PipePacedFailures // collect mode, guarded by mu
 }
 
-// pipePacedNewRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
+// pipePacedNewRun returns a run under parent. window is the most batches an
+// ordered run has in flight; zero for an unordered run.
 func pipePacedNewRun(parent context.Context, window int) *PipePacedRun {
 	r := &PipePacedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
@@ -6290,8 +5973,9 @@ func (r *PipePacedRun) collect(e *PipePacedItemError) {
 	r.mu.Unlock()
 }
 
-// PipePacedItemError reports that a stage failed an item: its function returned an
-// error other than ErrPipePacedSkip on the last attempt, or panicked.
+// PipePacedItemError reports that a stage failed an item: its function
+// returned an error other than ErrPipePacedSkip on the last attempt, or
+// panicked.
 type PipePacedItemError struct {
 	Stage string // the stage's name
 	Item  any    // the stage's input, the item that failed
@@ -6304,9 +5988,9 @@ func (e *PipePacedItemError) Error() string {
 
 func (e *PipePacedItemError) Unwrap() error { return e.Err }
 
-// PipePacedFailures is the error Wait returns in collect mode when items failed: each
-// failure, in the order the stages reported them. errors.Is and errors.As
-// look into every one.
+// PipePacedFailures is the error Wait returns in collect mode when items
+// failed: each failure, in the order the stages reported them. errors.Is and
+// errors.As look into every one.
 type PipePacedFailures []*PipePacedItemError
 
 func (f PipePacedFailures) Error() string {
@@ -6341,7 +6025,8 @@ func (e *PipePacedPanicError) Unwrap() error {
 	return err
 }
 
-// pipePacedNoCopy lets go vet's copylocks check flag copies of a pipePacedToInt64 or a PipePacedRun.
+// pipePacedNoCopy lets go vet's copylocks check flag copies of a
+// pipePacedToInt64 or a PipePacedRun.
 type pipePacedNoCopy struct{}
 
 func (*pipePacedNoCopy) Lock() {}
@@ -6355,13 +6040,11 @@ func (s *pipePacedToInt64) acquire(r *PipePacedRun, done <-chan struct{}) bool {
 	return true
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
-func (s *pipePacedToInt64) feedSlice(r *PipePacedRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *pipePacedToInt64) feedSlice(r *PipePacedRun, src []int, out chan<- pipePacedToInt64InBatch) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -6375,10 +6058,7 @@ func (s *pipePacedToInt64) feedSlice(r *PipePacedRun, src []int, out chan<- stru
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
+		m := pipePacedToInt64InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see pipePacedToInt64.work
 		case out <- m:
 		default:
@@ -6404,10 +6084,7 @@ func (s *pipePacedToInt64) feedSlice(r *PipePacedRun, src []int, out chan<- stru
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *pipePacedToInt64) feedChan(r *PipePacedRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipePacedToInt64) feedChan(r *PipePacedRun, src <-chan int, out chan<- pipePacedToInt64InBatch, free chan []int) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -6418,10 +6095,7 @@ func (s *pipePacedToInt64) feedChan(r *PipePacedRun, src <-chan int, out chan<- 
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *pipePacedToInt64) batchChan(r *PipePacedRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *pipePacedToInt64) batchChan(r *PipePacedRun, src <-chan int, out chan<- pipePacedToInt64InBatch, free chan []int) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -6461,10 +6135,7 @@ func (s *pipePacedToInt64) batchChan(r *PipePacedRun, src <-chan int, out chan<-
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, b}
+		m := pipePacedToInt64InBatch{seq: seq, items: b}
 		select { // alone first: see pipePacedToInt64.work
 		case out <- m:
 		default:
@@ -6480,18 +6151,27 @@ func (s *pipePacedToInt64) batchChan(r *PipePacedRun, src <-chan int, out chan<-
 	}
 }
 
-// pipePacedToFloat applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipePacedToFloat applies one function to every item that goes through it,
+// on as many goroutines as the workers= option.
 //
-// A pipePacedToFloat must be created with [NewPipePaced]; the zero value is not usable. A
-// pipePacedToFloat must not be copied after first use. A pipePacedToFloat holds no per-run state,
-// so one pipePacedToFloat may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipePacedToFloat must be created with [NewPipePaced]; the zero value is
+// not usable. A pipePacedToFloat must not be copied after first use. A
+// pipePacedToFloat holds no per-run state, so one pipePacedToFloat may serve
+// several runs, of one or several pipelines, at once; its Stats add up all
+// of them.
 type pipePacedToFloat struct {
 	_ pipePacedNoCopy
 
 	name string
 	fn   func(context.Context, int64) (float64, error)
+}
+
+// pipePacedToFloatOutBatch is the message a stage sends to the next one, or
+// to the sink: the items made from one pipePacedToInt64OutBatch, and its
+// sequence number.
+type pipePacedToFloatOutBatch struct {
+	seq   uint64
+	items []float64
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -6500,9 +6180,7 @@ func (s *pipePacedToFloat) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipePacedToFloat) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
@@ -6514,17 +6192,8 @@ func (s *pipePacedToFloat) call(ctx context.Context, in int64) (float64, error) 
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipePacedToFloat) start(r *PipePacedRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, next int) (<-chan struct {
-	seq   uint64
-	items []float64
-}, chan []float64) {
-	out := make(chan struct {
-		seq   uint64
-		items []float64
-	}, s.capacity())
+func (s *pipePacedToFloat) start(r *PipePacedRun, in <-chan pipePacedToInt64OutBatch, inFree chan []int64, next int) (<-chan pipePacedToFloatOutBatch, chan []float64) {
+	out := make(chan pipePacedToFloatOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []float64, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -6539,13 +6208,7 @@ func (s *pipePacedToFloat) start(r *PipePacedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipePacedToFloat) work(r *PipePacedRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, out chan<- struct {
-	seq   uint64
-	items []float64
-}, free chan []float64, left *atomic.Int32) {
+func (s *pipePacedToFloat) work(r *PipePacedRun, in <-chan pipePacedToInt64OutBatch, inFree chan []int64, out chan<- pipePacedToFloatOutBatch, free chan []float64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -6566,10 +6229,7 @@ func (s *pipePacedToFloat) work(r *PipePacedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int64
-		}
+		var b pipePacedToInt64OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -6592,10 +6252,7 @@ func (s *pipePacedToFloat) work(r *PipePacedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []float64
-		}{b.seq, res}
+		m := pipePacedToFloatOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -6643,9 +6300,9 @@ func (s *pipePacedToFloat) processFrom(r *PipePacedRun, in []int64, from int, ou
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipePacedToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	if 1 > 0 && err != nil {
@@ -6680,8 +6337,8 @@ func (s *pipePacedToFloat) retry(ctx context.Context, in int64, err error) (floa
 	return out, err
 }
 
-// pipePacedToFloatNextBackoff returns the wait after d: twice d, or the largest Duration
-// if that overflows.
+// pipePacedToFloatNextBackoff returns the wait after d: twice d, or the
+// largest Duration if that overflows.
 func pipePacedToFloatNextBackoff(d time.Duration) time.Duration {
 	if d > math.MaxInt64/2 {
 		return math.MaxInt64
@@ -6734,18 +6391,27 @@ func (s *pipePacedToFloat) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// pipePacedToString applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// pipePacedToString applies one function to every item that goes through it,
+// on as many goroutines as the workers= option.
 //
-// A pipePacedToString must be created with [NewPipePaced]; the zero value is not usable. A
-// pipePacedToString must not be copied after first use. A pipePacedToString holds no per-run state,
-// so one pipePacedToString may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A pipePacedToString must be created with [NewPipePaced]; the zero value is
+// not usable. A pipePacedToString must not be copied after first use. A
+// pipePacedToString holds no per-run state, so one pipePacedToString may
+// serve several runs, of one or several pipelines, at once; its Stats add up
+// all of them.
 type pipePacedToString struct {
 	_ pipePacedNoCopy
 
 	name string
 	fn   func(context.Context, float64) (string, error)
+}
+
+// pipePacedToStringOutBatch is the message a stage sends to the next one, or
+// to the sink: the items made from one pipePacedToFloatOutBatch, and its
+// sequence number.
+type pipePacedToStringOutBatch struct {
+	seq   uint64
+	items []string
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -6754,9 +6420,7 @@ func (s *pipePacedToString) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *pipePacedToString) call(ctx context.Context, in float64) (string, error) {
 	return s.fn(ctx, in)
 }
@@ -6768,17 +6432,8 @@ func (s *pipePacedToString) call(ctx context.Context, in float64) (string, error
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *pipePacedToString) start(r *PipePacedRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, next int) (<-chan struct {
-	seq   uint64
-	items []string
-}, chan []string) {
-	out := make(chan struct {
-		seq   uint64
-		items []string
-	}, s.capacity())
+func (s *pipePacedToString) start(r *PipePacedRun, in <-chan pipePacedToFloatOutBatch, inFree chan []float64, next int) (<-chan pipePacedToStringOutBatch, chan []string) {
+	out := make(chan pipePacedToStringOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -6793,13 +6448,7 @@ func (s *pipePacedToString) start(r *PipePacedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *pipePacedToString) work(r *PipePacedRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, out chan<- struct {
-	seq   uint64
-	items []string
-}, free chan []string, left *atomic.Int32) {
+func (s *pipePacedToString) work(r *PipePacedRun, in <-chan pipePacedToFloatOutBatch, inFree chan []float64, out chan<- pipePacedToStringOutBatch, free chan []string, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -6820,10 +6469,7 @@ func (s *pipePacedToString) work(r *PipePacedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []float64
-		}
+		var b pipePacedToFloatOutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -6846,10 +6492,7 @@ func (s *pipePacedToString) work(r *PipePacedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []string
-		}{b.seq, res}
+		m := pipePacedToStringOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -6897,9 +6540,9 @@ func (s *pipePacedToString) processFrom(r *PipePacedRun, in []float64, from int,
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *pipePacedToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
 	if 1 > 0 && err != nil {
@@ -6934,8 +6577,8 @@ func (s *pipePacedToString) retry(ctx context.Context, in float64, err error) (s
 	return out, err
 }
 
-// pipePacedToStringNextBackoff returns the wait after d: twice d, or the largest Duration
-// if that overflows.
+// pipePacedToStringNextBackoff returns the wait after d: twice d, or the
+// largest Duration if that overflows.
 func pipePacedToStringNextBackoff(d time.Duration) time.Duration {
 	if d > math.MaxInt64/2 {
 		return math.MaxInt64
@@ -6989,21 +6632,15 @@ func (s *pipePacedToString) putOut(free chan []string, b []string) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *pipePacedToString) drain(r *PipePacedRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, deliver func([]string) bool) {
+func (s *pipePacedToString) drain(r *PipePacedRun, in <-chan pipePacedToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see pipePacedToString.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []string
-	}, ok bool) {
+	receive := func() (b pipePacedToStringOutBatch, ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -7034,10 +6671,7 @@ func (s *pipePacedToString) drain(r *PipePacedRun, in <-chan struct {
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *pipePacedToString) drainSlice(r *PipePacedRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, size int) []string {
+func (s *pipePacedToString) drainSlice(r *PipePacedRun, in <-chan pipePacedToStringOutBatch, free chan []string, size int) []string {
 	res := make([]string, 0, size)
 	s.drain(r, in, free, func(b []string) bool {
 		res = append(res, b...)
@@ -7048,10 +6682,7 @@ func (s *pipePacedToString) drainSlice(r *PipePacedRun, in <-chan struct {
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *pipePacedToString) drainChan(r *PipePacedRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, dst chan<- string) {
+func (s *pipePacedToString) drainChan(r *PipePacedRun, in <-chan pipePacedToStringOutBatch, free chan []string, dst chan<- string) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()
@@ -7127,10 +6758,7 @@ func NewPipePaced(toInt64 func(context.Context, int) (int64, error), toFloat fun
 // for it.
 func (p *PipePaced) Start(ctx context.Context, in <-chan int) (<-chan string, *PipePacedRun) {
 	r := pipePacedNewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan pipePacedToInt64InBatch, 4)
 	srcFree := make(chan []int, 8)
 	c1, f1 := p.toInt64.start(r, src, srcFree, 1)
 	c2, f2 := p.toFloat.start(r, c1, f1, 1)
@@ -7147,10 +6775,7 @@ func (p *PipePaced) Start(ctx context.Context, in <-chan int) (<-chan string, *P
 // of the other items. in is only read.
 func (p *PipePaced) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	r := pipePacedNewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan pipePacedToInt64InBatch, 4)
 	c1, f1 := p.toInt64.start(r, src, nil, 1)
 	c2, f2 := p.toFloat.start(r, c1, f1, 1)
 	c3, f3 := p.toString.start(r, c2, f2, 1)
@@ -7162,22 +6787,39 @@ func (p *PipePaced) RunSlice(ctx context.Context, in []int) ([]string, error) {
 
 // BenchPipe1: generated from the pipeline directive in pipeline.go.
 
-// ErrBenchPipe1Skip is returned by a stage function to drop its item: no output, no
-// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+// ErrBenchPipe1Skip is returned by a stage function to drop its item: no
+// output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
 var ErrBenchPipe1Skip = errors.New("pipeline: skip item")
 
 // benchPipe1F1 applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
-// A benchPipe1F1 must be created with [NewBenchPipe1]; the zero value is not usable. A
-// benchPipe1F1 must not be copied after first use. A benchPipe1F1 holds no per-run state,
-// so one benchPipe1F1 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe1F1 must be created with [NewBenchPipe1]; the zero value is not
+// usable. A benchPipe1F1 must not be copied after first use. A benchPipe1F1
+// holds no per-run state, so one benchPipe1F1 may serve several runs, of one
+// or several pipelines, at once; its Stats add up all of them.
 type benchPipe1F1 struct {
 	_ benchPipe1NoCopy
 
 	name string
 	fn   func(context.Context, int) (int64, error)
+}
+
+// benchPipe1F1InBatch is the message a stage receives: as many items as the
+// batch= option allows, and the sequence number the source gave the batch,
+// which it keeps from stage to stage (only ordered runs read it).
+type benchPipe1F1InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// benchPipe1F1OutBatch is the message a stage sends to the next one, or to
+// the sink: the items made from one benchPipe1F1InBatch, and its sequence
+// number.
+type benchPipe1F1OutBatch struct {
+	seq   uint64
+	items []int64
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -7186,9 +6828,7 @@ func (s *benchPipe1F1) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe1F1) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
@@ -7200,17 +6840,8 @@ func (s *benchPipe1F1) call(ctx context.Context, in int) (int64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe1F1) start(r *BenchPipe1Run, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []int64
-}, chan []int64) {
-	out := make(chan struct {
-		seq   uint64
-		items []int64
-	}, s.capacity())
+func (s *benchPipe1F1) start(r *BenchPipe1Run, in <-chan benchPipe1F1InBatch, inFree chan []int, next int) (<-chan benchPipe1F1OutBatch, chan []int64) {
+	out := make(chan benchPipe1F1OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -7225,13 +6856,7 @@ func (s *benchPipe1F1) start(r *BenchPipe1Run, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe1F1) work(r *BenchPipe1Run, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []int64
-}, free chan []int64, left *atomic.Int32) {
+func (s *benchPipe1F1) work(r *BenchPipe1Run, in <-chan benchPipe1F1InBatch, inFree chan []int, out chan<- benchPipe1F1OutBatch, free chan []int64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -7252,10 +6877,7 @@ func (s *benchPipe1F1) work(r *BenchPipe1Run, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b benchPipe1F1InBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -7278,10 +6900,7 @@ func (s *benchPipe1F1) work(r *BenchPipe1Run, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []int64
-		}{b.seq, res}
+		m := benchPipe1F1OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -7330,9 +6949,9 @@ func (s *benchPipe1F1) processFrom(r *BenchPipe1Run, in []int, from int, out []i
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe1F1) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -7394,11 +7013,11 @@ func (s *benchPipe1F1) putOut(free chan []int64, b []int64) {
 	}
 }
 
-// BenchPipe1Run is one execution of a pipeline, started by Start: its goroutines, its
-// context and its outcome.
+// BenchPipe1Run is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
 //
-// The zero value is not usable; a BenchPipe1Run must not be copied. Wait may be called
-// from any goroutine.
+// The zero value is not usable; a BenchPipe1Run must not be copied. Wait may
+// be called from any goroutine.
 type BenchPipe1Run struct {
 	_ benchPipe1NoCopy
 
@@ -7422,8 +7041,8 @@ type BenchPipe1Run struct {
 	failures BenchPipe1Failures // collect mode, guarded by mu
 }
 
-// benchPipe1NewRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
+// benchPipe1NewRun returns a run under parent. window is the most batches an
+// ordered run has in flight; zero for an unordered run.
 func benchPipe1NewRun(parent context.Context, window int) *BenchPipe1Run {
 	r := &BenchPipe1Run{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
@@ -7482,8 +7101,9 @@ func (r *BenchPipe1Run) stop(err error) {
 	r.cancel(err)
 }
 
-// BenchPipe1ItemError reports that a stage failed an item: its function returned an
-// error other than ErrBenchPipe1Skip on the last attempt, or panicked.
+// BenchPipe1ItemError reports that a stage failed an item: its function
+// returned an error other than ErrBenchPipe1Skip on the last attempt, or
+// panicked.
 type BenchPipe1ItemError struct {
 	Stage string // the stage's name
 	Item  any    // the stage's input, the item that failed
@@ -7496,9 +7116,9 @@ func (e *BenchPipe1ItemError) Error() string {
 
 func (e *BenchPipe1ItemError) Unwrap() error { return e.Err }
 
-// BenchPipe1Failures is the error Wait returns in collect mode when items failed: each
-// failure, in the order the stages reported them. errors.Is and errors.As
-// look into every one.
+// BenchPipe1Failures is the error Wait returns in collect mode when items
+// failed: each failure, in the order the stages reported them. errors.Is and
+// errors.As look into every one.
 type BenchPipe1Failures []*BenchPipe1ItemError
 
 func (f BenchPipe1Failures) Error() string {
@@ -7533,7 +7153,8 @@ func (e *BenchPipe1PanicError) Unwrap() error {
 	return err
 }
 
-// benchPipe1NoCopy lets go vet's copylocks check flag copies of a benchPipe1F1 or a BenchPipe1Run.
+// benchPipe1NoCopy lets go vet's copylocks check flag copies of a
+// benchPipe1F1 or a BenchPipe1Run.
 type benchPipe1NoCopy struct{}
 
 func (*benchPipe1NoCopy) Lock() {}
@@ -7547,13 +7168,11 @@ func (s *benchPipe1F1) acquire(r *BenchPipe1Run, done <-chan struct{}) bool {
 	return true
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
-func (s *benchPipe1F1) feedSlice(r *BenchPipe1Run, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *benchPipe1F1) feedSlice(r *BenchPipe1Run, src []int, out chan<- benchPipe1F1InBatch) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -7567,10 +7186,7 @@ func (s *benchPipe1F1) feedSlice(r *BenchPipe1Run, src []int, out chan<- struct 
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
+		m := benchPipe1F1InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see benchPipe1F1.work
 		case out <- m:
 		default:
@@ -7596,10 +7212,7 @@ func (s *benchPipe1F1) feedSlice(r *BenchPipe1Run, src []int, out chan<- struct 
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *benchPipe1F1) feedChan(r *BenchPipe1Run, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *benchPipe1F1) feedChan(r *BenchPipe1Run, src <-chan int, out chan<- benchPipe1F1InBatch, free chan []int) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -7610,10 +7223,7 @@ func (s *benchPipe1F1) feedChan(r *BenchPipe1Run, src <-chan int, out chan<- str
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *benchPipe1F1) batchChan(r *BenchPipe1Run, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *benchPipe1F1) batchChan(r *BenchPipe1Run, src <-chan int, out chan<- benchPipe1F1InBatch, free chan []int) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -7653,10 +7263,7 @@ func (s *benchPipe1F1) batchChan(r *BenchPipe1Run, src <-chan int, out chan<- st
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, b}
+		m := benchPipe1F1InBatch{seq: seq, items: b}
 		select { // alone first: see benchPipe1F1.work
 		case out <- m:
 		default:
@@ -7675,15 +7282,23 @@ func (s *benchPipe1F1) batchChan(r *BenchPipe1Run, src <-chan int, out chan<- st
 // benchPipe1F2 applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
-// A benchPipe1F2 must be created with [NewBenchPipe1]; the zero value is not usable. A
-// benchPipe1F2 must not be copied after first use. A benchPipe1F2 holds no per-run state,
-// so one benchPipe1F2 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe1F2 must be created with [NewBenchPipe1]; the zero value is not
+// usable. A benchPipe1F2 must not be copied after first use. A benchPipe1F2
+// holds no per-run state, so one benchPipe1F2 may serve several runs, of one
+// or several pipelines, at once; its Stats add up all of them.
 type benchPipe1F2 struct {
 	_ benchPipe1NoCopy
 
 	name string
 	fn   func(context.Context, int64) (float64, error)
+}
+
+// benchPipe1F2OutBatch is the message a stage sends to the next one, or to
+// the sink: the items made from one benchPipe1F1OutBatch, and its sequence
+// number.
+type benchPipe1F2OutBatch struct {
+	seq   uint64
+	items []float64
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -7692,9 +7307,7 @@ func (s *benchPipe1F2) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe1F2) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
@@ -7706,17 +7319,8 @@ func (s *benchPipe1F2) call(ctx context.Context, in int64) (float64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe1F2) start(r *BenchPipe1Run, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, next int) (<-chan struct {
-	seq   uint64
-	items []float64
-}, chan []float64) {
-	out := make(chan struct {
-		seq   uint64
-		items []float64
-	}, s.capacity())
+func (s *benchPipe1F2) start(r *BenchPipe1Run, in <-chan benchPipe1F1OutBatch, inFree chan []int64, next int) (<-chan benchPipe1F2OutBatch, chan []float64) {
+	out := make(chan benchPipe1F2OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []float64, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -7731,13 +7335,7 @@ func (s *benchPipe1F2) start(r *BenchPipe1Run, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe1F2) work(r *BenchPipe1Run, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, out chan<- struct {
-	seq   uint64
-	items []float64
-}, free chan []float64, left *atomic.Int32) {
+func (s *benchPipe1F2) work(r *BenchPipe1Run, in <-chan benchPipe1F1OutBatch, inFree chan []int64, out chan<- benchPipe1F2OutBatch, free chan []float64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -7758,10 +7356,7 @@ func (s *benchPipe1F2) work(r *BenchPipe1Run, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int64
-		}
+		var b benchPipe1F1OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -7784,10 +7379,7 @@ func (s *benchPipe1F2) work(r *BenchPipe1Run, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []float64
-		}{b.seq, res}
+		m := benchPipe1F2OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -7836,9 +7428,9 @@ func (s *benchPipe1F2) processFrom(r *BenchPipe1Run, in []int64, from int, out [
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe1F2) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -7892,15 +7484,23 @@ func (s *benchPipe1F2) putOut(free chan []float64, b []float64) {
 // benchPipe1F3 applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
-// A benchPipe1F3 must be created with [NewBenchPipe1]; the zero value is not usable. A
-// benchPipe1F3 must not be copied after first use. A benchPipe1F3 holds no per-run state,
-// so one benchPipe1F3 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe1F3 must be created with [NewBenchPipe1]; the zero value is not
+// usable. A benchPipe1F3 must not be copied after first use. A benchPipe1F3
+// holds no per-run state, so one benchPipe1F3 may serve several runs, of one
+// or several pipelines, at once; its Stats add up all of them.
 type benchPipe1F3 struct {
 	_ benchPipe1NoCopy
 
 	name string
 	fn   func(context.Context, float64) (uint64, error)
+}
+
+// benchPipe1F3OutBatch is the message a stage sends to the next one, or to
+// the sink: the items made from one benchPipe1F2OutBatch, and its sequence
+// number.
+type benchPipe1F3OutBatch struct {
+	seq   uint64
+	items []uint64
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -7909,9 +7509,7 @@ func (s *benchPipe1F3) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe1F3) call(ctx context.Context, in float64) (uint64, error) {
 	return s.fn(ctx, in)
 }
@@ -7923,17 +7521,8 @@ func (s *benchPipe1F3) call(ctx context.Context, in float64) (uint64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe1F3) start(r *BenchPipe1Run, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, next int) (<-chan struct {
-	seq   uint64
-	items []uint64
-}, chan []uint64) {
-	out := make(chan struct {
-		seq   uint64
-		items []uint64
-	}, s.capacity())
+func (s *benchPipe1F3) start(r *BenchPipe1Run, in <-chan benchPipe1F2OutBatch, inFree chan []float64, next int) (<-chan benchPipe1F3OutBatch, chan []uint64) {
+	out := make(chan benchPipe1F3OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []uint64, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -7948,13 +7537,7 @@ func (s *benchPipe1F3) start(r *BenchPipe1Run, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe1F3) work(r *BenchPipe1Run, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, out chan<- struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, left *atomic.Int32) {
+func (s *benchPipe1F3) work(r *BenchPipe1Run, in <-chan benchPipe1F2OutBatch, inFree chan []float64, out chan<- benchPipe1F3OutBatch, free chan []uint64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -7975,10 +7558,7 @@ func (s *benchPipe1F3) work(r *BenchPipe1Run, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []float64
-		}
+		var b benchPipe1F2OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -8001,10 +7581,7 @@ func (s *benchPipe1F3) work(r *BenchPipe1Run, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []uint64
-		}{b.seq, res}
+		m := benchPipe1F3OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -8053,9 +7630,9 @@ func (s *benchPipe1F3) processFrom(r *BenchPipe1Run, in []float64, from int, out
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe1F3) apply(ctx context.Context, in float64) (uint64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -8107,21 +7684,15 @@ func (s *benchPipe1F3) putOut(free chan []uint64, b []uint64) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *benchPipe1F3) drain(r *BenchPipe1Run, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, deliver func([]uint64) bool) {
+func (s *benchPipe1F3) drain(r *BenchPipe1Run, in <-chan benchPipe1F3OutBatch, free chan []uint64, deliver func([]uint64) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see benchPipe1F3.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []uint64
-	}, ok bool) {
+	receive := func() (b benchPipe1F3OutBatch, ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -8152,10 +7723,7 @@ func (s *benchPipe1F3) drain(r *BenchPipe1Run, in <-chan struct {
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *benchPipe1F3) drainSlice(r *BenchPipe1Run, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, size int) []uint64 {
+func (s *benchPipe1F3) drainSlice(r *BenchPipe1Run, in <-chan benchPipe1F3OutBatch, free chan []uint64, size int) []uint64 {
 	res := make([]uint64, 0, size)
 	s.drain(r, in, free, func(b []uint64) bool {
 		res = append(res, b...)
@@ -8166,10 +7734,7 @@ func (s *benchPipe1F3) drainSlice(r *BenchPipe1Run, in <-chan struct {
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *benchPipe1F3) drainChan(r *BenchPipe1Run, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, dst chan<- uint64) {
+func (s *benchPipe1F3) drainChan(r *BenchPipe1Run, in <-chan benchPipe1F3OutBatch, free chan []uint64, dst chan<- uint64) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()
@@ -8238,10 +7803,7 @@ func NewBenchPipe1(f1 func(context.Context, int) (int64, error), f2 func(context
 // does not wait for it.
 func (p *BenchPipe1) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe1Run) {
 	r := benchPipe1NewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan benchPipe1F1InBatch, 4)
 	srcFree := make(chan []int, 7)
 	c1, f1 := p.f1.start(r, src, srcFree, 1)
 	c2, f2 := p.f2.start(r, c1, f1, 1)
@@ -8258,10 +7820,7 @@ func (p *BenchPipe1) Start(ctx context.Context, in <-chan int) (<-chan uint64, *
 // is only read.
 func (p *BenchPipe1) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 	r := benchPipe1NewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan benchPipe1F1InBatch, 4)
 	c1, f1 := p.f1.start(r, src, nil, 1)
 	c2, f2 := p.f2.start(r, c1, f1, 1)
 	c3, f3 := p.f3.start(r, c2, f2, 1)
@@ -8276,22 +7835,40 @@ func (p *BenchPipe1) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 
 // BenchPipe1Ordered: generated from the pipeline directive in pipeline.go.
 
-// ErrBenchPipe1OrderedSkip is returned by a stage function to drop its item: no output, no
-// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+// ErrBenchPipe1OrderedSkip is returned by a stage function to drop its item:
+// no output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
 var ErrBenchPipe1OrderedSkip = errors.New("pipeline: skip item")
 
-// benchPipe1OrderedF1 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// benchPipe1OrderedF1 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A benchPipe1OrderedF1 must be created with [NewBenchPipe1Ordered]; the zero value is not usable. A
-// benchPipe1OrderedF1 must not be copied after first use. A benchPipe1OrderedF1 holds no per-run state,
-// so one benchPipe1OrderedF1 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe1OrderedF1 must be created with [NewBenchPipe1Ordered]; the
+// zero value is not usable. A benchPipe1OrderedF1 must not be copied after
+// first use. A benchPipe1OrderedF1 holds no per-run state, so one
+// benchPipe1OrderedF1 may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
 type benchPipe1OrderedF1 struct {
 	_ benchPipe1OrderedNoCopy
 
 	name string
 	fn   func(context.Context, int) (int64, error)
+}
+
+// benchPipe1OrderedF1InBatch is the message a stage receives: as many items
+// as the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
+type benchPipe1OrderedF1InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// benchPipe1OrderedF1OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one benchPipe1OrderedF1InBatch, and
+// its sequence number.
+type benchPipe1OrderedF1OutBatch struct {
+	seq   uint64
+	items []int64
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -8300,9 +7877,7 @@ func (s *benchPipe1OrderedF1) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe1OrderedF1) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
@@ -8314,17 +7889,8 @@ func (s *benchPipe1OrderedF1) call(ctx context.Context, in int) (int64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe1OrderedF1) start(r *BenchPipe1OrderedRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []int64
-}, chan []int64) {
-	out := make(chan struct {
-		seq   uint64
-		items []int64
-	}, s.capacity())
+func (s *benchPipe1OrderedF1) start(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF1InBatch, inFree chan []int, next int) (<-chan benchPipe1OrderedF1OutBatch, chan []int64) {
+	out := make(chan benchPipe1OrderedF1OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -8339,13 +7905,7 @@ func (s *benchPipe1OrderedF1) start(r *BenchPipe1OrderedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe1OrderedF1) work(r *BenchPipe1OrderedRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []int64
-}, free chan []int64, left *atomic.Int32) {
+func (s *benchPipe1OrderedF1) work(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF1InBatch, inFree chan []int, out chan<- benchPipe1OrderedF1OutBatch, free chan []int64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -8366,10 +7926,7 @@ func (s *benchPipe1OrderedF1) work(r *BenchPipe1OrderedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b benchPipe1OrderedF1InBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -8392,10 +7949,7 @@ func (s *benchPipe1OrderedF1) work(r *BenchPipe1OrderedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []int64
-		}{b.seq, res}
+		m := benchPipe1OrderedF1OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -8444,9 +7998,9 @@ func (s *benchPipe1OrderedF1) processFrom(r *BenchPipe1OrderedRun, in []int, fro
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe1OrderedF1) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -8508,11 +8062,11 @@ func (s *benchPipe1OrderedF1) putOut(free chan []int64, b []int64) {
 	}
 }
 
-// BenchPipe1OrderedRun is one execution of a pipeline, started by Start: its goroutines, its
-// context and its outcome.
+// BenchPipe1OrderedRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
 //
-// The zero value is not usable; a BenchPipe1OrderedRun must not be copied. Wait may be called
-// from any goroutine.
+// The zero value is not usable; a BenchPipe1OrderedRun must not be copied.
+// Wait may be called from any goroutine.
 type BenchPipe1OrderedRun struct {
 	_ benchPipe1OrderedNoCopy
 
@@ -8536,8 +8090,8 @@ type BenchPipe1OrderedRun struct {
 	failures BenchPipe1OrderedFailures // collect mode, guarded by mu
 }
 
-// benchPipe1OrderedNewRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
+// benchPipe1OrderedNewRun returns a run under parent. window is the most
+// batches an ordered run has in flight; zero for an unordered run.
 func benchPipe1OrderedNewRun(parent context.Context, window int) *BenchPipe1OrderedRun {
 	r := &BenchPipe1OrderedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
@@ -8596,8 +8150,9 @@ func (r *BenchPipe1OrderedRun) stop(err error) {
 	r.cancel(err)
 }
 
-// BenchPipe1OrderedItemError reports that a stage failed an item: its function returned an
-// error other than ErrBenchPipe1OrderedSkip on the last attempt, or panicked.
+// BenchPipe1OrderedItemError reports that a stage failed an item: its
+// function returned an error other than ErrBenchPipe1OrderedSkip on the last
+// attempt, or panicked.
 type BenchPipe1OrderedItemError struct {
 	Stage string // the stage's name
 	Item  any    // the stage's input, the item that failed
@@ -8610,9 +8165,9 @@ func (e *BenchPipe1OrderedItemError) Error() string {
 
 func (e *BenchPipe1OrderedItemError) Unwrap() error { return e.Err }
 
-// BenchPipe1OrderedFailures is the error Wait returns in collect mode when items failed: each
-// failure, in the order the stages reported them. errors.Is and errors.As
-// look into every one.
+// BenchPipe1OrderedFailures is the error Wait returns in collect mode when
+// items failed: each failure, in the order the stages reported them.
+// errors.Is and errors.As look into every one.
 type BenchPipe1OrderedFailures []*BenchPipe1OrderedItemError
 
 func (f BenchPipe1OrderedFailures) Error() string {
@@ -8630,7 +8185,8 @@ func (f BenchPipe1OrderedFailures) Unwrap() []error {
 	return errs
 }
 
-// BenchPipe1OrderedPanicError is the error of an item whose stage function panicked.
+// BenchPipe1OrderedPanicError is the error of an item whose stage function
+// panicked.
 type BenchPipe1OrderedPanicError struct {
 	Value any    // the value passed to panic
 	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
@@ -8647,7 +8203,8 @@ func (e *BenchPipe1OrderedPanicError) Unwrap() error {
 	return err
 }
 
-// benchPipe1OrderedNoCopy lets go vet's copylocks check flag copies of a benchPipe1OrderedF1 or a BenchPipe1OrderedRun.
+// benchPipe1OrderedNoCopy lets go vet's copylocks check flag copies of a
+// benchPipe1OrderedF1 or a BenchPipe1OrderedRun.
 type benchPipe1OrderedNoCopy struct{}
 
 func (*benchPipe1OrderedNoCopy) Lock() {}
@@ -8666,13 +8223,11 @@ func (s *benchPipe1OrderedF1) acquire(r *BenchPipe1OrderedRun, done <-chan struc
 	}
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
-func (s *benchPipe1OrderedF1) feedSlice(r *BenchPipe1OrderedRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *benchPipe1OrderedF1) feedSlice(r *BenchPipe1OrderedRun, src []int, out chan<- benchPipe1OrderedF1InBatch) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -8686,10 +8241,7 @@ func (s *benchPipe1OrderedF1) feedSlice(r *BenchPipe1OrderedRun, src []int, out 
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
+		m := benchPipe1OrderedF1InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see benchPipe1OrderedF1.work
 		case out <- m:
 		default:
@@ -8715,10 +8267,7 @@ func (s *benchPipe1OrderedF1) feedSlice(r *BenchPipe1OrderedRun, src []int, out 
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *benchPipe1OrderedF1) feedChan(r *BenchPipe1OrderedRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *benchPipe1OrderedF1) feedChan(r *BenchPipe1OrderedRun, src <-chan int, out chan<- benchPipe1OrderedF1InBatch, free chan []int) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -8729,10 +8278,7 @@ func (s *benchPipe1OrderedF1) feedChan(r *BenchPipe1OrderedRun, src <-chan int, 
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *benchPipe1OrderedF1) batchChan(r *BenchPipe1OrderedRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *benchPipe1OrderedF1) batchChan(r *BenchPipe1OrderedRun, src <-chan int, out chan<- benchPipe1OrderedF1InBatch, free chan []int) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -8772,10 +8318,7 @@ func (s *benchPipe1OrderedF1) batchChan(r *BenchPipe1OrderedRun, src <-chan int,
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, b}
+		m := benchPipe1OrderedF1InBatch{seq: seq, items: b}
 		select { // alone first: see benchPipe1OrderedF1.work
 		case out <- m:
 		default:
@@ -8791,18 +8334,27 @@ func (s *benchPipe1OrderedF1) batchChan(r *BenchPipe1OrderedRun, src <-chan int,
 	}
 }
 
-// benchPipe1OrderedF2 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// benchPipe1OrderedF2 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A benchPipe1OrderedF2 must be created with [NewBenchPipe1Ordered]; the zero value is not usable. A
-// benchPipe1OrderedF2 must not be copied after first use. A benchPipe1OrderedF2 holds no per-run state,
-// so one benchPipe1OrderedF2 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe1OrderedF2 must be created with [NewBenchPipe1Ordered]; the
+// zero value is not usable. A benchPipe1OrderedF2 must not be copied after
+// first use. A benchPipe1OrderedF2 holds no per-run state, so one
+// benchPipe1OrderedF2 may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
 type benchPipe1OrderedF2 struct {
 	_ benchPipe1OrderedNoCopy
 
 	name string
 	fn   func(context.Context, int64) (float64, error)
+}
+
+// benchPipe1OrderedF2OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one benchPipe1OrderedF1OutBatch, and
+// its sequence number.
+type benchPipe1OrderedF2OutBatch struct {
+	seq   uint64
+	items []float64
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -8811,9 +8363,7 @@ func (s *benchPipe1OrderedF2) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe1OrderedF2) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
@@ -8825,17 +8375,8 @@ func (s *benchPipe1OrderedF2) call(ctx context.Context, in int64) (float64, erro
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe1OrderedF2) start(r *BenchPipe1OrderedRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, next int) (<-chan struct {
-	seq   uint64
-	items []float64
-}, chan []float64) {
-	out := make(chan struct {
-		seq   uint64
-		items []float64
-	}, s.capacity())
+func (s *benchPipe1OrderedF2) start(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF1OutBatch, inFree chan []int64, next int) (<-chan benchPipe1OrderedF2OutBatch, chan []float64) {
+	out := make(chan benchPipe1OrderedF2OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []float64, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -8850,13 +8391,7 @@ func (s *benchPipe1OrderedF2) start(r *BenchPipe1OrderedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe1OrderedF2) work(r *BenchPipe1OrderedRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, out chan<- struct {
-	seq   uint64
-	items []float64
-}, free chan []float64, left *atomic.Int32) {
+func (s *benchPipe1OrderedF2) work(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF1OutBatch, inFree chan []int64, out chan<- benchPipe1OrderedF2OutBatch, free chan []float64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -8877,10 +8412,7 @@ func (s *benchPipe1OrderedF2) work(r *BenchPipe1OrderedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int64
-		}
+		var b benchPipe1OrderedF1OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -8903,10 +8435,7 @@ func (s *benchPipe1OrderedF2) work(r *BenchPipe1OrderedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []float64
-		}{b.seq, res}
+		m := benchPipe1OrderedF2OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -8955,9 +8484,9 @@ func (s *benchPipe1OrderedF2) processFrom(r *BenchPipe1OrderedRun, in []int64, f
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe1OrderedF2) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -9008,18 +8537,27 @@ func (s *benchPipe1OrderedF2) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// benchPipe1OrderedF3 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// benchPipe1OrderedF3 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A benchPipe1OrderedF3 must be created with [NewBenchPipe1Ordered]; the zero value is not usable. A
-// benchPipe1OrderedF3 must not be copied after first use. A benchPipe1OrderedF3 holds no per-run state,
-// so one benchPipe1OrderedF3 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe1OrderedF3 must be created with [NewBenchPipe1Ordered]; the
+// zero value is not usable. A benchPipe1OrderedF3 must not be copied after
+// first use. A benchPipe1OrderedF3 holds no per-run state, so one
+// benchPipe1OrderedF3 may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
 type benchPipe1OrderedF3 struct {
 	_ benchPipe1OrderedNoCopy
 
 	name string
 	fn   func(context.Context, float64) (uint64, error)
+}
+
+// benchPipe1OrderedF3OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one benchPipe1OrderedF2OutBatch, and
+// its sequence number.
+type benchPipe1OrderedF3OutBatch struct {
+	seq   uint64
+	items []uint64
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -9028,9 +8566,7 @@ func (s *benchPipe1OrderedF3) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe1OrderedF3) call(ctx context.Context, in float64) (uint64, error) {
 	return s.fn(ctx, in)
 }
@@ -9042,17 +8578,8 @@ func (s *benchPipe1OrderedF3) call(ctx context.Context, in float64) (uint64, err
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe1OrderedF3) start(r *BenchPipe1OrderedRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, next int) (<-chan struct {
-	seq   uint64
-	items []uint64
-}, chan []uint64) {
-	out := make(chan struct {
-		seq   uint64
-		items []uint64
-	}, s.capacity())
+func (s *benchPipe1OrderedF3) start(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF2OutBatch, inFree chan []float64, next int) (<-chan benchPipe1OrderedF3OutBatch, chan []uint64) {
+	out := make(chan benchPipe1OrderedF3OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []uint64, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -9067,13 +8594,7 @@ func (s *benchPipe1OrderedF3) start(r *BenchPipe1OrderedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe1OrderedF3) work(r *BenchPipe1OrderedRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, out chan<- struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, left *atomic.Int32) {
+func (s *benchPipe1OrderedF3) work(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF2OutBatch, inFree chan []float64, out chan<- benchPipe1OrderedF3OutBatch, free chan []uint64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -9094,10 +8615,7 @@ func (s *benchPipe1OrderedF3) work(r *BenchPipe1OrderedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []float64
-		}
+		var b benchPipe1OrderedF2OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -9120,10 +8638,7 @@ func (s *benchPipe1OrderedF3) work(r *BenchPipe1OrderedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []uint64
-		}{b.seq, res}
+		m := benchPipe1OrderedF3OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -9172,9 +8687,9 @@ func (s *benchPipe1OrderedF3) processFrom(r *BenchPipe1OrderedRun, in []float64,
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe1OrderedF3) apply(ctx context.Context, in float64) (uint64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -9226,21 +8741,15 @@ func (s *benchPipe1OrderedF3) putOut(free chan []uint64, b []uint64) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *benchPipe1OrderedF3) drain(r *BenchPipe1OrderedRun, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, deliver func([]uint64) bool) {
+func (s *benchPipe1OrderedF3) drain(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF3OutBatch, free chan []uint64, deliver func([]uint64) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see benchPipe1OrderedF3.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []uint64
-	}, ok bool) {
+	receive := func() (b benchPipe1OrderedF3OutBatch, ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -9297,10 +8806,7 @@ func (s *benchPipe1OrderedF3) drain(r *BenchPipe1OrderedRun, in <-chan struct {
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *benchPipe1OrderedF3) drainSlice(r *BenchPipe1OrderedRun, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, size int) []uint64 {
+func (s *benchPipe1OrderedF3) drainSlice(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF3OutBatch, free chan []uint64, size int) []uint64 {
 	res := make([]uint64, 0, size)
 	s.drain(r, in, free, func(b []uint64) bool {
 		res = append(res, b...)
@@ -9311,10 +8817,7 @@ func (s *benchPipe1OrderedF3) drainSlice(r *BenchPipe1OrderedRun, in <-chan stru
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *benchPipe1OrderedF3) drainChan(r *BenchPipe1OrderedRun, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, dst chan<- uint64) {
+func (s *benchPipe1OrderedF3) drainChan(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF3OutBatch, free chan []uint64, dst chan<- uint64) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()
@@ -9383,10 +8886,7 @@ func NewBenchPipe1Ordered(f1 func(context.Context, int) (int64, error), f2 func(
 // does not wait for it.
 func (p *BenchPipe1Ordered) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe1OrderedRun) {
 	r := benchPipe1OrderedNewRun(ctx, 21)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan benchPipe1OrderedF1InBatch, 4)
 	srcFree := make(chan []int, 21)
 	c1, f1 := p.f1.start(r, src, srcFree, 1)
 	c2, f2 := p.f2.start(r, c1, f1, 1)
@@ -9403,10 +8903,7 @@ func (p *BenchPipe1Ordered) Start(ctx context.Context, in <-chan int) (<-chan ui
 // outputs are nil. in is only read.
 func (p *BenchPipe1Ordered) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 	r := benchPipe1OrderedNewRun(ctx, 21)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan benchPipe1OrderedF1InBatch, 4)
 	c1, f1 := p.f1.start(r, src, nil, 1)
 	c2, f2 := p.f2.start(r, c1, f1, 1)
 	c3, f3 := p.f3.start(r, c2, f2, 1)
@@ -9421,22 +8918,39 @@ func (p *BenchPipe1Ordered) RunSlice(ctx context.Context, in []int) ([]uint64, e
 
 // BenchPipe4: generated from the pipeline directive in pipeline.go.
 
-// ErrBenchPipe4Skip is returned by a stage function to drop its item: no output, no
-// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+// ErrBenchPipe4Skip is returned by a stage function to drop its item: no
+// output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
 var ErrBenchPipe4Skip = errors.New("pipeline: skip item")
 
 // benchPipe4F1 applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
-// A benchPipe4F1 must be created with [NewBenchPipe4]; the zero value is not usable. A
-// benchPipe4F1 must not be copied after first use. A benchPipe4F1 holds no per-run state,
-// so one benchPipe4F1 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe4F1 must be created with [NewBenchPipe4]; the zero value is not
+// usable. A benchPipe4F1 must not be copied after first use. A benchPipe4F1
+// holds no per-run state, so one benchPipe4F1 may serve several runs, of one
+// or several pipelines, at once; its Stats add up all of them.
 type benchPipe4F1 struct {
 	_ benchPipe4NoCopy
 
 	name string
 	fn   func(context.Context, int) (int64, error)
+}
+
+// benchPipe4F1InBatch is the message a stage receives: as many items as the
+// batch= option allows, and the sequence number the source gave the batch,
+// which it keeps from stage to stage (only ordered runs read it).
+type benchPipe4F1InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// benchPipe4F1OutBatch is the message a stage sends to the next one, or to
+// the sink: the items made from one benchPipe4F1InBatch, and its sequence
+// number.
+type benchPipe4F1OutBatch struct {
+	seq   uint64
+	items []int64
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -9445,9 +8959,7 @@ func (s *benchPipe4F1) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe4F1) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
@@ -9459,17 +8971,8 @@ func (s *benchPipe4F1) call(ctx context.Context, in int) (int64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe4F1) start(r *BenchPipe4Run, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []int64
-}, chan []int64) {
-	out := make(chan struct {
-		seq   uint64
-		items []int64
-	}, s.capacity())
+func (s *benchPipe4F1) start(r *BenchPipe4Run, in <-chan benchPipe4F1InBatch, inFree chan []int, next int) (<-chan benchPipe4F1OutBatch, chan []int64) {
+	out := make(chan benchPipe4F1OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+4+next+1, cap(r.tokens)))
@@ -9484,13 +8987,7 @@ func (s *benchPipe4F1) start(r *BenchPipe4Run, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe4F1) work(r *BenchPipe4Run, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []int64
-}, free chan []int64, left *atomic.Int32) {
+func (s *benchPipe4F1) work(r *BenchPipe4Run, in <-chan benchPipe4F1InBatch, inFree chan []int, out chan<- benchPipe4F1OutBatch, free chan []int64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -9511,10 +9008,7 @@ func (s *benchPipe4F1) work(r *BenchPipe4Run, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b benchPipe4F1InBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -9537,10 +9031,7 @@ func (s *benchPipe4F1) work(r *BenchPipe4Run, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []int64
-		}{b.seq, res}
+		m := benchPipe4F1OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -9589,9 +9080,9 @@ func (s *benchPipe4F1) processFrom(r *BenchPipe4Run, in []int, from int, out []i
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe4F1) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -9653,11 +9144,11 @@ func (s *benchPipe4F1) putOut(free chan []int64, b []int64) {
 	}
 }
 
-// BenchPipe4Run is one execution of a pipeline, started by Start: its goroutines, its
-// context and its outcome.
+// BenchPipe4Run is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
 //
-// The zero value is not usable; a BenchPipe4Run must not be copied. Wait may be called
-// from any goroutine.
+// The zero value is not usable; a BenchPipe4Run must not be copied. Wait may
+// be called from any goroutine.
 type BenchPipe4Run struct {
 	_ benchPipe4NoCopy
 
@@ -9681,8 +9172,8 @@ type BenchPipe4Run struct {
 	failures BenchPipe4Failures // collect mode, guarded by mu
 }
 
-// benchPipe4NewRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
+// benchPipe4NewRun returns a run under parent. window is the most batches an
+// ordered run has in flight; zero for an unordered run.
 func benchPipe4NewRun(parent context.Context, window int) *BenchPipe4Run {
 	r := &BenchPipe4Run{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
@@ -9741,8 +9232,9 @@ func (r *BenchPipe4Run) stop(err error) {
 	r.cancel(err)
 }
 
-// BenchPipe4ItemError reports that a stage failed an item: its function returned an
-// error other than ErrBenchPipe4Skip on the last attempt, or panicked.
+// BenchPipe4ItemError reports that a stage failed an item: its function
+// returned an error other than ErrBenchPipe4Skip on the last attempt, or
+// panicked.
 type BenchPipe4ItemError struct {
 	Stage string // the stage's name
 	Item  any    // the stage's input, the item that failed
@@ -9755,9 +9247,9 @@ func (e *BenchPipe4ItemError) Error() string {
 
 func (e *BenchPipe4ItemError) Unwrap() error { return e.Err }
 
-// BenchPipe4Failures is the error Wait returns in collect mode when items failed: each
-// failure, in the order the stages reported them. errors.Is and errors.As
-// look into every one.
+// BenchPipe4Failures is the error Wait returns in collect mode when items
+// failed: each failure, in the order the stages reported them. errors.Is and
+// errors.As look into every one.
 type BenchPipe4Failures []*BenchPipe4ItemError
 
 func (f BenchPipe4Failures) Error() string {
@@ -9792,7 +9284,8 @@ func (e *BenchPipe4PanicError) Unwrap() error {
 	return err
 }
 
-// benchPipe4NoCopy lets go vet's copylocks check flag copies of a benchPipe4F1 or a BenchPipe4Run.
+// benchPipe4NoCopy lets go vet's copylocks check flag copies of a
+// benchPipe4F1 or a BenchPipe4Run.
 type benchPipe4NoCopy struct{}
 
 func (*benchPipe4NoCopy) Lock() {}
@@ -9806,13 +9299,11 @@ func (s *benchPipe4F1) acquire(r *BenchPipe4Run, done <-chan struct{}) bool {
 	return true
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
-func (s *benchPipe4F1) feedSlice(r *BenchPipe4Run, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *benchPipe4F1) feedSlice(r *BenchPipe4Run, src []int, out chan<- benchPipe4F1InBatch) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -9826,10 +9317,7 @@ func (s *benchPipe4F1) feedSlice(r *BenchPipe4Run, src []int, out chan<- struct 
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
+		m := benchPipe4F1InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see benchPipe4F1.work
 		case out <- m:
 		default:
@@ -9855,10 +9343,7 @@ func (s *benchPipe4F1) feedSlice(r *BenchPipe4Run, src []int, out chan<- struct 
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *benchPipe4F1) feedChan(r *BenchPipe4Run, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *benchPipe4F1) feedChan(r *BenchPipe4Run, src <-chan int, out chan<- benchPipe4F1InBatch, free chan []int) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -9869,10 +9354,7 @@ func (s *benchPipe4F1) feedChan(r *BenchPipe4Run, src <-chan int, out chan<- str
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *benchPipe4F1) batchChan(r *BenchPipe4Run, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *benchPipe4F1) batchChan(r *BenchPipe4Run, src <-chan int, out chan<- benchPipe4F1InBatch, free chan []int) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -9912,10 +9394,7 @@ func (s *benchPipe4F1) batchChan(r *BenchPipe4Run, src <-chan int, out chan<- st
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, b}
+		m := benchPipe4F1InBatch{seq: seq, items: b}
 		select { // alone first: see benchPipe4F1.work
 		case out <- m:
 		default:
@@ -9934,15 +9413,23 @@ func (s *benchPipe4F1) batchChan(r *BenchPipe4Run, src <-chan int, out chan<- st
 // benchPipe4F2 applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
-// A benchPipe4F2 must be created with [NewBenchPipe4]; the zero value is not usable. A
-// benchPipe4F2 must not be copied after first use. A benchPipe4F2 holds no per-run state,
-// so one benchPipe4F2 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe4F2 must be created with [NewBenchPipe4]; the zero value is not
+// usable. A benchPipe4F2 must not be copied after first use. A benchPipe4F2
+// holds no per-run state, so one benchPipe4F2 may serve several runs, of one
+// or several pipelines, at once; its Stats add up all of them.
 type benchPipe4F2 struct {
 	_ benchPipe4NoCopy
 
 	name string
 	fn   func(context.Context, int64) (float64, error)
+}
+
+// benchPipe4F2OutBatch is the message a stage sends to the next one, or to
+// the sink: the items made from one benchPipe4F1OutBatch, and its sequence
+// number.
+type benchPipe4F2OutBatch struct {
+	seq   uint64
+	items []float64
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -9951,9 +9438,7 @@ func (s *benchPipe4F2) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe4F2) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
@@ -9965,17 +9450,8 @@ func (s *benchPipe4F2) call(ctx context.Context, in int64) (float64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe4F2) start(r *BenchPipe4Run, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, next int) (<-chan struct {
-	seq   uint64
-	items []float64
-}, chan []float64) {
-	out := make(chan struct {
-		seq   uint64
-		items []float64
-	}, s.capacity())
+func (s *benchPipe4F2) start(r *BenchPipe4Run, in <-chan benchPipe4F1OutBatch, inFree chan []int64, next int) (<-chan benchPipe4F2OutBatch, chan []float64) {
+	out := make(chan benchPipe4F2OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []float64, max(s.capacity()+4+next+1, cap(r.tokens)))
@@ -9990,13 +9466,7 @@ func (s *benchPipe4F2) start(r *BenchPipe4Run, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe4F2) work(r *BenchPipe4Run, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, out chan<- struct {
-	seq   uint64
-	items []float64
-}, free chan []float64, left *atomic.Int32) {
+func (s *benchPipe4F2) work(r *BenchPipe4Run, in <-chan benchPipe4F1OutBatch, inFree chan []int64, out chan<- benchPipe4F2OutBatch, free chan []float64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -10017,10 +9487,7 @@ func (s *benchPipe4F2) work(r *BenchPipe4Run, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int64
-		}
+		var b benchPipe4F1OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -10043,10 +9510,7 @@ func (s *benchPipe4F2) work(r *BenchPipe4Run, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []float64
-		}{b.seq, res}
+		m := benchPipe4F2OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -10095,9 +9559,9 @@ func (s *benchPipe4F2) processFrom(r *BenchPipe4Run, in []int64, from int, out [
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe4F2) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -10151,15 +9615,23 @@ func (s *benchPipe4F2) putOut(free chan []float64, b []float64) {
 // benchPipe4F3 applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
-// A benchPipe4F3 must be created with [NewBenchPipe4]; the zero value is not usable. A
-// benchPipe4F3 must not be copied after first use. A benchPipe4F3 holds no per-run state,
-// so one benchPipe4F3 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe4F3 must be created with [NewBenchPipe4]; the zero value is not
+// usable. A benchPipe4F3 must not be copied after first use. A benchPipe4F3
+// holds no per-run state, so one benchPipe4F3 may serve several runs, of one
+// or several pipelines, at once; its Stats add up all of them.
 type benchPipe4F3 struct {
 	_ benchPipe4NoCopy
 
 	name string
 	fn   func(context.Context, float64) (uint64, error)
+}
+
+// benchPipe4F3OutBatch is the message a stage sends to the next one, or to
+// the sink: the items made from one benchPipe4F2OutBatch, and its sequence
+// number.
+type benchPipe4F3OutBatch struct {
+	seq   uint64
+	items []uint64
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -10168,9 +9640,7 @@ func (s *benchPipe4F3) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe4F3) call(ctx context.Context, in float64) (uint64, error) {
 	return s.fn(ctx, in)
 }
@@ -10182,17 +9652,8 @@ func (s *benchPipe4F3) call(ctx context.Context, in float64) (uint64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe4F3) start(r *BenchPipe4Run, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, next int) (<-chan struct {
-	seq   uint64
-	items []uint64
-}, chan []uint64) {
-	out := make(chan struct {
-		seq   uint64
-		items []uint64
-	}, s.capacity())
+func (s *benchPipe4F3) start(r *BenchPipe4Run, in <-chan benchPipe4F2OutBatch, inFree chan []float64, next int) (<-chan benchPipe4F3OutBatch, chan []uint64) {
+	out := make(chan benchPipe4F3OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []uint64, max(s.capacity()+4+next+1, cap(r.tokens)))
@@ -10207,13 +9668,7 @@ func (s *benchPipe4F3) start(r *BenchPipe4Run, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe4F3) work(r *BenchPipe4Run, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, out chan<- struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, left *atomic.Int32) {
+func (s *benchPipe4F3) work(r *BenchPipe4Run, in <-chan benchPipe4F2OutBatch, inFree chan []float64, out chan<- benchPipe4F3OutBatch, free chan []uint64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -10234,10 +9689,7 @@ func (s *benchPipe4F3) work(r *BenchPipe4Run, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []float64
-		}
+		var b benchPipe4F2OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -10260,10 +9712,7 @@ func (s *benchPipe4F3) work(r *BenchPipe4Run, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []uint64
-		}{b.seq, res}
+		m := benchPipe4F3OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -10312,9 +9761,9 @@ func (s *benchPipe4F3) processFrom(r *BenchPipe4Run, in []float64, from int, out
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe4F3) apply(ctx context.Context, in float64) (uint64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -10366,21 +9815,15 @@ func (s *benchPipe4F3) putOut(free chan []uint64, b []uint64) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *benchPipe4F3) drain(r *BenchPipe4Run, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, deliver func([]uint64) bool) {
+func (s *benchPipe4F3) drain(r *BenchPipe4Run, in <-chan benchPipe4F3OutBatch, free chan []uint64, deliver func([]uint64) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see benchPipe4F3.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []uint64
-	}, ok bool) {
+	receive := func() (b benchPipe4F3OutBatch, ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -10411,10 +9854,7 @@ func (s *benchPipe4F3) drain(r *BenchPipe4Run, in <-chan struct {
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *benchPipe4F3) drainSlice(r *BenchPipe4Run, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, size int) []uint64 {
+func (s *benchPipe4F3) drainSlice(r *BenchPipe4Run, in <-chan benchPipe4F3OutBatch, free chan []uint64, size int) []uint64 {
 	res := make([]uint64, 0, size)
 	s.drain(r, in, free, func(b []uint64) bool {
 		res = append(res, b...)
@@ -10425,10 +9865,7 @@ func (s *benchPipe4F3) drainSlice(r *BenchPipe4Run, in <-chan struct {
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *benchPipe4F3) drainChan(r *BenchPipe4Run, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, dst chan<- uint64) {
+func (s *benchPipe4F3) drainChan(r *BenchPipe4Run, in <-chan benchPipe4F3OutBatch, free chan []uint64, dst chan<- uint64) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()
@@ -10497,10 +9934,7 @@ func NewBenchPipe4(f1 func(context.Context, int) (int64, error), f2 func(context
 // does not wait for it.
 func (p *BenchPipe4) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe4Run) {
 	r := benchPipe4NewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan benchPipe4F1InBatch, 4)
 	srcFree := make(chan []int, 10)
 	c1, f1 := p.f1.start(r, src, srcFree, 4)
 	c2, f2 := p.f2.start(r, c1, f1, 4)
@@ -10517,10 +9951,7 @@ func (p *BenchPipe4) Start(ctx context.Context, in <-chan int) (<-chan uint64, *
 // is only read.
 func (p *BenchPipe4) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 	r := benchPipe4NewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan benchPipe4F1InBatch, 4)
 	c1, f1 := p.f1.start(r, src, nil, 4)
 	c2, f2 := p.f2.start(r, c1, f1, 4)
 	c3, f3 := p.f3.start(r, c2, f2, 1)
@@ -10535,22 +9966,40 @@ func (p *BenchPipe4) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 
 // BenchPipe4Ordered: generated from the pipeline directive in pipeline.go.
 
-// ErrBenchPipe4OrderedSkip is returned by a stage function to drop its item: no output, no
-// failure. It is how a stage filters. Wrapped errors count (errors.Is).
+// ErrBenchPipe4OrderedSkip is returned by a stage function to drop its item:
+// no output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
 var ErrBenchPipe4OrderedSkip = errors.New("pipeline: skip item")
 
-// benchPipe4OrderedF1 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// benchPipe4OrderedF1 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A benchPipe4OrderedF1 must be created with [NewBenchPipe4Ordered]; the zero value is not usable. A
-// benchPipe4OrderedF1 must not be copied after first use. A benchPipe4OrderedF1 holds no per-run state,
-// so one benchPipe4OrderedF1 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe4OrderedF1 must be created with [NewBenchPipe4Ordered]; the
+// zero value is not usable. A benchPipe4OrderedF1 must not be copied after
+// first use. A benchPipe4OrderedF1 holds no per-run state, so one
+// benchPipe4OrderedF1 may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
 type benchPipe4OrderedF1 struct {
 	_ benchPipe4OrderedNoCopy
 
 	name string
 	fn   func(context.Context, int) (int64, error)
+}
+
+// benchPipe4OrderedF1InBatch is the message a stage receives: as many items
+// as the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
+type benchPipe4OrderedF1InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// benchPipe4OrderedF1OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one benchPipe4OrderedF1InBatch, and
+// its sequence number.
+type benchPipe4OrderedF1OutBatch struct {
+	seq   uint64
+	items []int64
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -10559,9 +10008,7 @@ func (s *benchPipe4OrderedF1) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe4OrderedF1) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
@@ -10573,17 +10020,8 @@ func (s *benchPipe4OrderedF1) call(ctx context.Context, in int) (int64, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe4OrderedF1) start(r *BenchPipe4OrderedRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []int64
-}, chan []int64) {
-	out := make(chan struct {
-		seq   uint64
-		items []int64
-	}, s.capacity())
+func (s *benchPipe4OrderedF1) start(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF1InBatch, inFree chan []int, next int) (<-chan benchPipe4OrderedF1OutBatch, chan []int64) {
+	out := make(chan benchPipe4OrderedF1OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+4+next+1, cap(r.tokens)))
@@ -10598,13 +10036,7 @@ func (s *benchPipe4OrderedF1) start(r *BenchPipe4OrderedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe4OrderedF1) work(r *BenchPipe4OrderedRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []int64
-}, free chan []int64, left *atomic.Int32) {
+func (s *benchPipe4OrderedF1) work(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF1InBatch, inFree chan []int, out chan<- benchPipe4OrderedF1OutBatch, free chan []int64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -10625,10 +10057,7 @@ func (s *benchPipe4OrderedF1) work(r *BenchPipe4OrderedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b benchPipe4OrderedF1InBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -10651,10 +10080,7 @@ func (s *benchPipe4OrderedF1) work(r *BenchPipe4OrderedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []int64
-		}{b.seq, res}
+		m := benchPipe4OrderedF1OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -10703,9 +10129,9 @@ func (s *benchPipe4OrderedF1) processFrom(r *BenchPipe4OrderedRun, in []int, fro
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe4OrderedF1) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -10767,11 +10193,11 @@ func (s *benchPipe4OrderedF1) putOut(free chan []int64, b []int64) {
 	}
 }
 
-// BenchPipe4OrderedRun is one execution of a pipeline, started by Start: its goroutines, its
-// context and its outcome.
+// BenchPipe4OrderedRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
 //
-// The zero value is not usable; a BenchPipe4OrderedRun must not be copied. Wait may be called
-// from any goroutine.
+// The zero value is not usable; a BenchPipe4OrderedRun must not be copied.
+// Wait may be called from any goroutine.
 type BenchPipe4OrderedRun struct {
 	_ benchPipe4OrderedNoCopy
 
@@ -10795,8 +10221,8 @@ type BenchPipe4OrderedRun struct {
 	failures BenchPipe4OrderedFailures // collect mode, guarded by mu
 }
 
-// benchPipe4OrderedNewRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
+// benchPipe4OrderedNewRun returns a run under parent. window is the most
+// batches an ordered run has in flight; zero for an unordered run.
 func benchPipe4OrderedNewRun(parent context.Context, window int) *BenchPipe4OrderedRun {
 	r := &BenchPipe4OrderedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
@@ -10855,8 +10281,9 @@ func (r *BenchPipe4OrderedRun) stop(err error) {
 	r.cancel(err)
 }
 
-// BenchPipe4OrderedItemError reports that a stage failed an item: its function returned an
-// error other than ErrBenchPipe4OrderedSkip on the last attempt, or panicked.
+// BenchPipe4OrderedItemError reports that a stage failed an item: its
+// function returned an error other than ErrBenchPipe4OrderedSkip on the last
+// attempt, or panicked.
 type BenchPipe4OrderedItemError struct {
 	Stage string // the stage's name
 	Item  any    // the stage's input, the item that failed
@@ -10869,9 +10296,9 @@ func (e *BenchPipe4OrderedItemError) Error() string {
 
 func (e *BenchPipe4OrderedItemError) Unwrap() error { return e.Err }
 
-// BenchPipe4OrderedFailures is the error Wait returns in collect mode when items failed: each
-// failure, in the order the stages reported them. errors.Is and errors.As
-// look into every one.
+// BenchPipe4OrderedFailures is the error Wait returns in collect mode when
+// items failed: each failure, in the order the stages reported them.
+// errors.Is and errors.As look into every one.
 type BenchPipe4OrderedFailures []*BenchPipe4OrderedItemError
 
 func (f BenchPipe4OrderedFailures) Error() string {
@@ -10889,7 +10316,8 @@ func (f BenchPipe4OrderedFailures) Unwrap() []error {
 	return errs
 }
 
-// BenchPipe4OrderedPanicError is the error of an item whose stage function panicked.
+// BenchPipe4OrderedPanicError is the error of an item whose stage function
+// panicked.
 type BenchPipe4OrderedPanicError struct {
 	Value any    // the value passed to panic
 	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
@@ -10906,7 +10334,8 @@ func (e *BenchPipe4OrderedPanicError) Unwrap() error {
 	return err
 }
 
-// benchPipe4OrderedNoCopy lets go vet's copylocks check flag copies of a benchPipe4OrderedF1 or a BenchPipe4OrderedRun.
+// benchPipe4OrderedNoCopy lets go vet's copylocks check flag copies of a
+// benchPipe4OrderedF1 or a BenchPipe4OrderedRun.
 type benchPipe4OrderedNoCopy struct{}
 
 func (*benchPipe4OrderedNoCopy) Lock() {}
@@ -10925,13 +10354,11 @@ func (s *benchPipe4OrderedF1) acquire(r *BenchPipe4OrderedRun, done <-chan struc
 	}
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
-func (s *benchPipe4OrderedF1) feedSlice(r *BenchPipe4OrderedRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *benchPipe4OrderedF1) feedSlice(r *BenchPipe4OrderedRun, src []int, out chan<- benchPipe4OrderedF1InBatch) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -10945,10 +10372,7 @@ func (s *benchPipe4OrderedF1) feedSlice(r *BenchPipe4OrderedRun, src []int, out 
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
+		m := benchPipe4OrderedF1InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see benchPipe4OrderedF1.work
 		case out <- m:
 		default:
@@ -10974,10 +10398,7 @@ func (s *benchPipe4OrderedF1) feedSlice(r *BenchPipe4OrderedRun, src []int, out 
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *benchPipe4OrderedF1) feedChan(r *BenchPipe4OrderedRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *benchPipe4OrderedF1) feedChan(r *BenchPipe4OrderedRun, src <-chan int, out chan<- benchPipe4OrderedF1InBatch, free chan []int) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -10988,10 +10409,7 @@ func (s *benchPipe4OrderedF1) feedChan(r *BenchPipe4OrderedRun, src <-chan int, 
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *benchPipe4OrderedF1) batchChan(r *BenchPipe4OrderedRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *benchPipe4OrderedF1) batchChan(r *BenchPipe4OrderedRun, src <-chan int, out chan<- benchPipe4OrderedF1InBatch, free chan []int) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -11031,10 +10449,7 @@ func (s *benchPipe4OrderedF1) batchChan(r *BenchPipe4OrderedRun, src <-chan int,
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, b}
+		m := benchPipe4OrderedF1InBatch{seq: seq, items: b}
 		select { // alone first: see benchPipe4OrderedF1.work
 		case out <- m:
 		default:
@@ -11050,18 +10465,27 @@ func (s *benchPipe4OrderedF1) batchChan(r *BenchPipe4OrderedRun, src <-chan int,
 	}
 }
 
-// benchPipe4OrderedF2 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// benchPipe4OrderedF2 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A benchPipe4OrderedF2 must be created with [NewBenchPipe4Ordered]; the zero value is not usable. A
-// benchPipe4OrderedF2 must not be copied after first use. A benchPipe4OrderedF2 holds no per-run state,
-// so one benchPipe4OrderedF2 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe4OrderedF2 must be created with [NewBenchPipe4Ordered]; the
+// zero value is not usable. A benchPipe4OrderedF2 must not be copied after
+// first use. A benchPipe4OrderedF2 holds no per-run state, so one
+// benchPipe4OrderedF2 may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
 type benchPipe4OrderedF2 struct {
 	_ benchPipe4OrderedNoCopy
 
 	name string
 	fn   func(context.Context, int64) (float64, error)
+}
+
+// benchPipe4OrderedF2OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one benchPipe4OrderedF1OutBatch, and
+// its sequence number.
+type benchPipe4OrderedF2OutBatch struct {
+	seq   uint64
+	items []float64
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -11070,9 +10494,7 @@ func (s *benchPipe4OrderedF2) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe4OrderedF2) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
@@ -11084,17 +10506,8 @@ func (s *benchPipe4OrderedF2) call(ctx context.Context, in int64) (float64, erro
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe4OrderedF2) start(r *BenchPipe4OrderedRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, next int) (<-chan struct {
-	seq   uint64
-	items []float64
-}, chan []float64) {
-	out := make(chan struct {
-		seq   uint64
-		items []float64
-	}, s.capacity())
+func (s *benchPipe4OrderedF2) start(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF1OutBatch, inFree chan []int64, next int) (<-chan benchPipe4OrderedF2OutBatch, chan []float64) {
+	out := make(chan benchPipe4OrderedF2OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []float64, max(s.capacity()+4+next+1, cap(r.tokens)))
@@ -11109,13 +10522,7 @@ func (s *benchPipe4OrderedF2) start(r *BenchPipe4OrderedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe4OrderedF2) work(r *BenchPipe4OrderedRun, in <-chan struct {
-	seq   uint64
-	items []int64
-}, inFree chan []int64, out chan<- struct {
-	seq   uint64
-	items []float64
-}, free chan []float64, left *atomic.Int32) {
+func (s *benchPipe4OrderedF2) work(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF1OutBatch, inFree chan []int64, out chan<- benchPipe4OrderedF2OutBatch, free chan []float64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -11136,10 +10543,7 @@ func (s *benchPipe4OrderedF2) work(r *BenchPipe4OrderedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int64
-		}
+		var b benchPipe4OrderedF1OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -11162,10 +10566,7 @@ func (s *benchPipe4OrderedF2) work(r *BenchPipe4OrderedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []float64
-		}{b.seq, res}
+		m := benchPipe4OrderedF2OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -11214,9 +10615,9 @@ func (s *benchPipe4OrderedF2) processFrom(r *BenchPipe4OrderedRun, in []int64, f
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe4OrderedF2) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -11267,18 +10668,27 @@ func (s *benchPipe4OrderedF2) putOut(free chan []float64, b []float64) {
 	}
 }
 
-// benchPipe4OrderedF3 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// benchPipe4OrderedF3 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
 //
-// A benchPipe4OrderedF3 must be created with [NewBenchPipe4Ordered]; the zero value is not usable. A
-// benchPipe4OrderedF3 must not be copied after first use. A benchPipe4OrderedF3 holds no per-run state,
-// so one benchPipe4OrderedF3 may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A benchPipe4OrderedF3 must be created with [NewBenchPipe4Ordered]; the
+// zero value is not usable. A benchPipe4OrderedF3 must not be copied after
+// first use. A benchPipe4OrderedF3 holds no per-run state, so one
+// benchPipe4OrderedF3 may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
 type benchPipe4OrderedF3 struct {
 	_ benchPipe4OrderedNoCopy
 
 	name string
 	fn   func(context.Context, float64) (uint64, error)
+}
+
+// benchPipe4OrderedF3OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one benchPipe4OrderedF2OutBatch, and
+// its sequence number.
+type benchPipe4OrderedF3OutBatch struct {
+	seq   uint64
+	items []uint64
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -11287,9 +10697,7 @@ func (s *benchPipe4OrderedF3) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *benchPipe4OrderedF3) call(ctx context.Context, in float64) (uint64, error) {
 	return s.fn(ctx, in)
 }
@@ -11301,17 +10709,8 @@ func (s *benchPipe4OrderedF3) call(ctx context.Context, in float64) (uint64, err
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe4OrderedF3) start(r *BenchPipe4OrderedRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, next int) (<-chan struct {
-	seq   uint64
-	items []uint64
-}, chan []uint64) {
-	out := make(chan struct {
-		seq   uint64
-		items []uint64
-	}, s.capacity())
+func (s *benchPipe4OrderedF3) start(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF2OutBatch, inFree chan []float64, next int) (<-chan benchPipe4OrderedF3OutBatch, chan []uint64) {
+	out := make(chan benchPipe4OrderedF3OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []uint64, max(s.capacity()+4+next+1, cap(r.tokens)))
@@ -11326,13 +10725,7 @@ func (s *benchPipe4OrderedF3) start(r *BenchPipe4OrderedRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *benchPipe4OrderedF3) work(r *BenchPipe4OrderedRun, in <-chan struct {
-	seq   uint64
-	items []float64
-}, inFree chan []float64, out chan<- struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, left *atomic.Int32) {
+func (s *benchPipe4OrderedF3) work(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF2OutBatch, inFree chan []float64, out chan<- benchPipe4OrderedF3OutBatch, free chan []uint64, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -11353,10 +10746,7 @@ func (s *benchPipe4OrderedF3) work(r *BenchPipe4OrderedRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []float64
-		}
+		var b benchPipe4OrderedF2OutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -11379,10 +10769,7 @@ func (s *benchPipe4OrderedF3) work(r *BenchPipe4OrderedRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []uint64
-		}{b.seq, res}
+		m := benchPipe4OrderedF3OutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -11431,9 +10818,9 @@ func (s *benchPipe4OrderedF3) processFrom(r *BenchPipe4OrderedRun, in []float64,
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *benchPipe4OrderedF3) apply(ctx context.Context, in float64) (uint64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -11485,21 +10872,15 @@ func (s *benchPipe4OrderedF3) putOut(free chan []uint64, b []uint64) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *benchPipe4OrderedF3) drain(r *BenchPipe4OrderedRun, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, deliver func([]uint64) bool) {
+func (s *benchPipe4OrderedF3) drain(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF3OutBatch, free chan []uint64, deliver func([]uint64) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see benchPipe4OrderedF3.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []uint64
-	}, ok bool) {
+	receive := func() (b benchPipe4OrderedF3OutBatch, ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -11556,10 +10937,7 @@ func (s *benchPipe4OrderedF3) drain(r *BenchPipe4OrderedRun, in <-chan struct {
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *benchPipe4OrderedF3) drainSlice(r *BenchPipe4OrderedRun, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, size int) []uint64 {
+func (s *benchPipe4OrderedF3) drainSlice(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF3OutBatch, free chan []uint64, size int) []uint64 {
 	res := make([]uint64, 0, size)
 	s.drain(r, in, free, func(b []uint64) bool {
 		res = append(res, b...)
@@ -11570,10 +10948,7 @@ func (s *benchPipe4OrderedF3) drainSlice(r *BenchPipe4OrderedRun, in <-chan stru
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *benchPipe4OrderedF3) drainChan(r *BenchPipe4OrderedRun, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, dst chan<- uint64) {
+func (s *benchPipe4OrderedF3) drainChan(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF3OutBatch, free chan []uint64, dst chan<- uint64) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()
@@ -11642,10 +11017,7 @@ func NewBenchPipe4Ordered(f1 func(context.Context, int) (int64, error), f2 func(
 // does not wait for it.
 func (p *BenchPipe4Ordered) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe4OrderedRun) {
 	r := benchPipe4OrderedNewRun(ctx, 30)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan benchPipe4OrderedF1InBatch, 4)
 	srcFree := make(chan []int, 30)
 	c1, f1 := p.f1.start(r, src, srcFree, 4)
 	c2, f2 := p.f2.start(r, c1, f1, 4)
@@ -11662,10 +11034,7 @@ func (p *BenchPipe4Ordered) Start(ctx context.Context, in <-chan int) (<-chan ui
 // outputs are nil. in is only read.
 func (p *BenchPipe4Ordered) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 	r := benchPipe4OrderedNewRun(ctx, 30)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan benchPipe4OrderedF1InBatch, 4)
 	c1, f1 := p.f1.start(r, src, nil, 4)
 	c2, f2 := p.f2.start(r, c1, f1, 4)
 	c3, f3 := p.f3.start(r, c2, f2, 1)

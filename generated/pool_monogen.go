@@ -21,24 +21,26 @@ import (
 
 // TinyPool: generated from the pool directive in pool.go.
 
+// tinyPoolChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take tinyPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about tinyPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take tinyPoolChunkTime, at most twice the last.
+// Slow items go out one at a time, cheap ones by the tens of thousands, and
+// an item waits in a chunk behind at most about tinyPoolChunkTime of items
+// that have proved cheap. No chunk is larger than a share of what is left,
+// so that the helpers finish together. The clock is read once per chunk.
 //
-// tinyPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
+// tinyPoolChunkTime is small next to a slow item and large next to the cost
+// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
+// the tiniest items well under 1%.
 const tinyPoolChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// tinyPoolBatch is one Map call, shared by the workers helping with it.
 type tinyPoolBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -69,9 +71,9 @@ type tinyPoolBatch struct {
 // failed or never ran, and an error that says what came first: the failed
 // item's error (after its retries) wrapped with its index; ctx.Err() if ctx
 // was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrTinyPoolClosed. An item that fails once the batch has stopped (as a
-// function that honours its context does) does not change the error. The
-// error is nil if every item succeeded.
+// queued, ErrTinyPoolClosed. An item that fails once the batch has stopped
+// (as a function that honours its context does) does not change the error.
+// The error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -109,9 +111,9 @@ func (p *TinyPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	// Shutdown stops the batch with ErrTinyPoolClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed). If it has begun, fail
-	// runs at once.
+	// Shutdown stops the batch with ErrTinyPoolClosed, recorded before the
+	// items see their contexts cancelled (see itemFailed). If it has begun,
+	// fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrTinyPoolClosed) })()
 
 	for range helpers {
@@ -186,9 +188,9 @@ func (p *TinyPool) runBatch(b *tinyPoolBatch) {
 	}
 }
 
-// tinyPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take tinyPoolChunkTime at that
-// pace, at least one, at most twice size.
+// tinyPoolNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// tinyPoolChunkTime at that pace, at least one, at most twice size.
 func tinyPoolNextChunk(size, k int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 2 * size
@@ -241,8 +243,8 @@ func (p *TinyPool) runChunk(b *tinyPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// tinyPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
+// tinyPoolSpinLimit is how many times a goroutine retries before parking
+// when it finds another one in the middle of a step of a few instructions: a
 // producer between claiming a slot and publishing it, or a worker between
 // claiming tasks and freeing their slots. The other goroutine is almost
 // always running on another core and done within the spin; when it is not,
@@ -442,23 +444,25 @@ func (p *TinyPool) signalSpace() bool {
 	}
 }
 
-// ErrTinyPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [TinyPool.Shutdown]).
+// ErrTinyPoolClosed is returned by Submit, TrySubmit and Map after Close or
+// Shutdown has begun, and delivered to the handler for a job that Shutdown
+// could not return because it had already returned (see
+// [TinyPool.Shutdown]).
 var ErrTinyPoolClosed = errors.New("pool: closed")
 
 // ErrTinyPoolFull is returned by TrySubmit when the queue has no room.
 var ErrTinyPoolFull = errors.New("pool: queue full")
 
-// tinyPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// tinyPoolDefaultQueue is the queue capacity used when the queue= option is
+// not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const tinyPoolDefaultQueue = 256
 
 // TinyPool runs a function over submitted jobs on a bounded set of workers.
 //
-// A TinyPool must be created with [NewTinyPool]; the zero value is not usable. A TinyPool
-// must not be copied after first use. All methods are safe for concurrent use.
+// A TinyPool must be created with [NewTinyPool]; the zero value is not
+// usable. A TinyPool must not be copied after first use. All methods are
+// safe for concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -471,9 +475,9 @@ type TinyPool struct {
 	// per job, and no lock shared by producers and workers.
 	q tinyPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*tinyPoolWorker
 	sleepers     atomic.Int32
@@ -512,30 +516,30 @@ type TinyPool struct {
 
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// tinyPoolTask is one element of the queue: a job, or a share of a Map batch.
 type tinyPoolTask struct {
 	in    int
 	batch *tinyPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// tinyPoolWorker is the parking and retirement handle of one worker goroutine.
 type tinyPoolWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on TinyPool.idle; guarded by TinyPool.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than tinyPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// tinyPoolCheapJob (see timeClaim); untimed counts the claims since.
+	// Only the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by tinyPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by tinyPoolClaimBits, | its length (zero
+	// before the first); done, the position of the last task the worker
+	// finished or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -571,9 +575,10 @@ func (p *TinyPool) deliver(in int, out int, err error) {
 }
 
 // Submit queues in to be run, waiting while the queue is full. It returns
-// ErrTinyPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
-// before there is room; the job is then not queued. ctx bounds only the wait
-// for room: the job itself runs under the pool's context (see Shutdown).
+// ErrTinyPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is
+// done before there is room; the job is then not queued. ctx bounds only the
+// wait for room: the job itself runs under the pool's context (see
+// Shutdown).
 //
 // Submit of a job happens before the job runs.
 func (p *TinyPool) Submit(ctx context.Context, in int) error {
@@ -590,7 +595,7 @@ func (p *TinyPool) send(ctx context.Context, t tinyPoolTask) error {
 		r := p.q.tryPush(t)
 		if r == tinyPoolPushFull && spins < tinyPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -640,8 +645,8 @@ func (p *TinyPool) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrTinyPoolFull if the queue is full and ErrTinyPoolClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrTinyPoolFull if the queue is full and ErrTinyPoolClosed if Close or
+// Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *TinyPool) TrySubmit(in int) error {
@@ -888,25 +893,25 @@ func (p *TinyPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// tinyPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// tinyPoolNoCopy may be embedded into structs which must not be copied after
+// first use; go vet's copylocks check reports copies.
 type tinyPoolNoCopy struct{}
 
 func (*tinyPoolNoCopy) Lock() {}
 
 func (*tinyPoolNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
+// tinyPoolQueue is a bounded multi-producer multi-consumer ring of tasks
+// (Dmitry Vyukov's design): a producer claims a position with one CAS on
+// tail and publishes the task through the slot's sequence number, a consumer
+// claims with one CAS on head (several tasks at once when many are queued,
+// see claim) and frees each slot through its sequence number. Producers and
 // consumers touch different counters and never take a lock, which is where
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of tinyPoolClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of tinyPoolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type tinyPoolQueue struct {
@@ -918,15 +923,15 @@ type tinyPoolQueue struct {
 	slots []tinyPoolSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// tinyPoolSlot holds one task. seq == pos: free for the push at pos; seq ==
+// pos+1: holds the task pushed at pos, ready to pop.
 type tinyPoolSlot struct {
 	seq atomic.Uint64
 	t   tinyPoolTask
 }
 
-// tinyPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// tinyPoolClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const tinyPoolClosedBit = 1 << 63
 
 type tinyPoolPushResult uint8
@@ -1147,8 +1152,7 @@ func tinyPoolNewPanicError(v any) *TinyPoolPanicError {
 	return &TinyPoolPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *TinyPoolPanicError.
+// attempt runs a job once, turning a panic into a *TinyPoolPanicError.
 func (p *TinyPool) attempt(ctx context.Context, in int) (out int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -1158,16 +1162,19 @@ func (p *TinyPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// tinyPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// tinyPoolCacheLine is the assumed size of a CPU cache line. Each counter is
+// padded to one so that workers updating different counters do not contend.
 const tinyPoolCacheLine = 64
 
-// Taking over claimed tasks. A worker claims up to tinyPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
+// tinyPoolClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+//
+// Taking over claimed tasks. A worker claims up to tinyPoolMaxClaim queued
+// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
+// gets its throughput. But a claim must not keep its tasks from idle
+// workers: if one of them is slow, those behind it would wait for it while
+// other workers idle, and a burst of jobs of unequal length would take up to
+// W times as long as on a channel pool (one worker running every slow job
 // while the others idle). So a worker leaves its claimed tasks in their
 // slots, publishes the claim (its claim field), and takes each task only
 // when it starts it; a worker that finds the queue empty (a hunter) takes
@@ -1198,29 +1205,27 @@ const tinyPoolCacheLine = 64
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// tinyPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const tinyPoolClaimBits = 7
 
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than tinyPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in tinyPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
 // tinyPoolCheapJob is the longest job that a worker takes with others of its
 // claim at once, and for which the store to done would cost more than 1%.
+//
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than tinyPoolCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long as
+// it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in tinyPoolTimeEvery of those
+// taken whole: a clock read costs about as much as a cheap job. A worker
+// that had to wait for work does not know what comes next, and shares.
 const tinyPoolCheapJob = time.Microsecond
 
-// tinyPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+// tinyPoolTimeEvery is how many claims taken whole a worker makes per one it
+// times.
 const tinyPoolTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -1236,9 +1241,9 @@ func (w *tinyPoolWorker) timeClaim() bool {
 	return true
 }
 
-// tinyPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
+// tinyPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
+// field, holds. The position is rebuilt from its low bits and the queue's
+// head, which a claim not finished is less than a lap behind.
 func tinyPoolClaimAt(c, head uint64) (pos, n uint64) {
 	const posMask = 1<<(64-tinyPoolClaimBits) - 1
 	return head - (head-c>>tinyPoolClaimBits)&posMask, c & (1<<tinyPoolClaimBits - 1)
@@ -1356,24 +1361,26 @@ func NewTinyPool(onResult func(int, int, error)) *TinyPool {
 
 // SpinPool: generated from the pool directive in pool.go.
 
+// spinPoolChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take spinPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about spinPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take spinPoolChunkTime, at most twice the last.
+// Slow items go out one at a time, cheap ones by the tens of thousands, and
+// an item waits in a chunk behind at most about spinPoolChunkTime of items
+// that have proved cheap. No chunk is larger than a share of what is left,
+// so that the helpers finish together. The clock is read once per chunk.
 //
-// spinPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
+// spinPoolChunkTime is small next to a slow item and large next to the cost
+// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
+// the tiniest items well under 1%.
 const spinPoolChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// spinPoolBatch is one Map call, shared by the workers helping with it.
 type spinPoolBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -1404,9 +1411,9 @@ type spinPoolBatch struct {
 // failed or never ran, and an error that says what came first: the failed
 // item's error (after its retries) wrapped with its index; ctx.Err() if ctx
 // was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrSpinPoolClosed. An item that fails once the batch has stopped (as a
-// function that honours its context does) does not change the error. The
-// error is nil if every item succeeded.
+// queued, ErrSpinPoolClosed. An item that fails once the batch has stopped
+// (as a function that honours its context does) does not change the error.
+// The error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -1444,9 +1451,9 @@ func (p *SpinPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	// Shutdown stops the batch with ErrSpinPoolClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed). If it has begun, fail
-	// runs at once.
+	// Shutdown stops the batch with ErrSpinPoolClosed, recorded before the
+	// items see their contexts cancelled (see itemFailed). If it has begun,
+	// fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrSpinPoolClosed) })()
 
 	for range helpers {
@@ -1521,9 +1528,9 @@ func (p *SpinPool) runBatch(b *spinPoolBatch) {
 	}
 }
 
-// spinPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take spinPoolChunkTime at that
-// pace, at least one, at most twice size.
+// spinPoolNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// spinPoolChunkTime at that pace, at least one, at most twice size.
 func spinPoolNextChunk(size, k int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 2 * size
@@ -1576,8 +1583,8 @@ func (p *SpinPool) runChunk(b *spinPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// spinPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
+// spinPoolSpinLimit is how many times a goroutine retries before parking
+// when it finds another one in the middle of a step of a few instructions: a
 // producer between claiming a slot and publishing it, or a worker between
 // claiming tasks and freeing their slots. The other goroutine is almost
 // always running on another core and done within the spin; when it is not,
@@ -1777,23 +1784,25 @@ func (p *SpinPool) signalSpace() bool {
 	}
 }
 
-// ErrSpinPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [SpinPool.Shutdown]).
+// ErrSpinPoolClosed is returned by Submit, TrySubmit and Map after Close or
+// Shutdown has begun, and delivered to the handler for a job that Shutdown
+// could not return because it had already returned (see
+// [SpinPool.Shutdown]).
 var ErrSpinPoolClosed = errors.New("pool: closed")
 
 // ErrSpinPoolFull is returned by TrySubmit when the queue has no room.
 var ErrSpinPoolFull = errors.New("pool: queue full")
 
-// spinPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// spinPoolDefaultQueue is the queue capacity used when the queue= option is
+// not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const spinPoolDefaultQueue = 256
 
 // SpinPool runs a function over submitted jobs on a bounded set of workers.
 //
-// A SpinPool must be created with [NewSpinPool]; the zero value is not usable. A SpinPool
-// must not be copied after first use. All methods are safe for concurrent use.
+// A SpinPool must be created with [NewSpinPool]; the zero value is not
+// usable. A SpinPool must not be copied after first use. All methods are
+// safe for concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -1806,9 +1815,9 @@ type SpinPool struct {
 	// per job, and no lock shared by producers and workers.
 	q spinPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*spinPoolWorker
 	sleepers     atomic.Int32
@@ -1847,30 +1856,30 @@ type SpinPool struct {
 
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// spinPoolTask is one element of the queue: a job, or a share of a Map batch.
 type spinPoolTask struct {
 	in    int
 	batch *spinPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// spinPoolWorker is the parking and retirement handle of one worker goroutine.
 type spinPoolWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on SpinPool.idle; guarded by SpinPool.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than spinPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// spinPoolCheapJob (see timeClaim); untimed counts the claims since.
+	// Only the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by spinPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by spinPoolClaimBits, | its length (zero
+	// before the first); done, the position of the last task the worker
+	// finished or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -1906,9 +1915,10 @@ func (p *SpinPool) deliver(in int, out int, err error) {
 }
 
 // Submit queues in to be run, waiting while the queue is full. It returns
-// ErrSpinPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
-// before there is room; the job is then not queued. ctx bounds only the wait
-// for room: the job itself runs under the pool's context (see Shutdown).
+// ErrSpinPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is
+// done before there is room; the job is then not queued. ctx bounds only the
+// wait for room: the job itself runs under the pool's context (see
+// Shutdown).
 //
 // Submit of a job happens before the job runs.
 func (p *SpinPool) Submit(ctx context.Context, in int) error {
@@ -1925,7 +1935,7 @@ func (p *SpinPool) send(ctx context.Context, t spinPoolTask) error {
 		r := p.q.tryPush(t)
 		if r == spinPoolPushFull && spins < spinPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -1975,8 +1985,8 @@ func (p *SpinPool) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrSpinPoolFull if the queue is full and ErrSpinPoolClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrSpinPoolFull if the queue is full and ErrSpinPoolClosed if Close or
+// Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *SpinPool) TrySubmit(in int) error {
@@ -2223,25 +2233,25 @@ func (p *SpinPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// spinPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// spinPoolNoCopy may be embedded into structs which must not be copied after
+// first use; go vet's copylocks check reports copies.
 type spinPoolNoCopy struct{}
 
 func (*spinPoolNoCopy) Lock() {}
 
 func (*spinPoolNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
+// spinPoolQueue is a bounded multi-producer multi-consumer ring of tasks
+// (Dmitry Vyukov's design): a producer claims a position with one CAS on
+// tail and publishes the task through the slot's sequence number, a consumer
+// claims with one CAS on head (several tasks at once when many are queued,
+// see claim) and frees each slot through its sequence number. Producers and
 // consumers touch different counters and never take a lock, which is where
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of spinPoolClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of spinPoolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type spinPoolQueue struct {
@@ -2253,15 +2263,15 @@ type spinPoolQueue struct {
 	slots []spinPoolSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// spinPoolSlot holds one task. seq == pos: free for the push at pos; seq ==
+// pos+1: holds the task pushed at pos, ready to pop.
 type spinPoolSlot struct {
 	seq atomic.Uint64
 	t   spinPoolTask
 }
 
-// spinPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// spinPoolClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const spinPoolClosedBit = 1 << 63
 
 type spinPoolPushResult uint8
@@ -2482,8 +2492,7 @@ func spinPoolNewPanicError(v any) *SpinPoolPanicError {
 	return &SpinPoolPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *SpinPoolPanicError.
+// attempt runs a job once, turning a panic into a *SpinPoolPanicError.
 func (p *SpinPool) attempt(ctx context.Context, in int) (out int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -2493,16 +2502,19 @@ func (p *SpinPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// spinPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// spinPoolCacheLine is the assumed size of a CPU cache line. Each counter is
+// padded to one so that workers updating different counters do not contend.
 const spinPoolCacheLine = 64
 
-// Taking over claimed tasks. A worker claims up to spinPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
+// spinPoolClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+//
+// Taking over claimed tasks. A worker claims up to spinPoolMaxClaim queued
+// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
+// gets its throughput. But a claim must not keep its tasks from idle
+// workers: if one of them is slow, those behind it would wait for it while
+// other workers idle, and a burst of jobs of unequal length would take up to
+// W times as long as on a channel pool (one worker running every slow job
 // while the others idle). So a worker leaves its claimed tasks in their
 // slots, publishes the claim (its claim field), and takes each task only
 // when it starts it; a worker that finds the queue empty (a hunter) takes
@@ -2533,29 +2545,27 @@ const spinPoolCacheLine = 64
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// spinPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const spinPoolClaimBits = 7
 
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than spinPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in spinPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
 // spinPoolCheapJob is the longest job that a worker takes with others of its
 // claim at once, and for which the store to done would cost more than 1%.
+//
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than spinPoolCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long as
+// it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in spinPoolTimeEvery of those
+// taken whole: a clock read costs about as much as a cheap job. A worker
+// that had to wait for work does not know what comes next, and shares.
 const spinPoolCheapJob = time.Microsecond
 
-// spinPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+// spinPoolTimeEvery is how many claims taken whole a worker makes per one it
+// times.
 const spinPoolTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -2571,9 +2581,9 @@ func (w *spinPoolWorker) timeClaim() bool {
 	return true
 }
 
-// spinPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
+// spinPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
+// field, holds. The position is rebuilt from its low bits and the queue's
+// head, which a claim not finished is less than a lap behind.
 func spinPoolClaimAt(c, head uint64) (pos, n uint64) {
 	const posMask = 1<<(64-spinPoolClaimBits) - 1
 	return head - (head-c>>spinPoolClaimBits)&posMask, c & (1<<spinPoolClaimBits - 1)
@@ -2691,24 +2701,26 @@ func NewSpinPool(onResult func(int, int, error)) *SpinPool {
 
 // NapPool: generated from the pool directive in pool.go.
 
+// napPoolChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
 // chunk's pace says will take napPoolChunkTime, at most twice the last. Slow
 // items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about napPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
+// item waits in a chunk behind at most about napPoolChunkTime of items that
+// have proved cheap. No chunk is larger than a share of what is left, so
+// that the helpers finish together. The clock is read once per chunk.
 //
 // napPoolChunkTime is small next to a slow item and large next to the cost of a
 // chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
 // tiniest items well under 1%.
 const napPoolChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// napPoolBatch is one Map call, shared by the workers helping with it.
 type napPoolBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -2856,9 +2868,9 @@ func (p *NapPool) runBatch(b *napPoolBatch) {
 	}
 }
 
-// napPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take napPoolChunkTime at that
-// pace, at least one, at most twice size.
+// napPoolNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// napPoolChunkTime at that pace, at least one, at most twice size.
 func napPoolNextChunk(size, k int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 2 * size
@@ -3112,23 +3124,24 @@ func (p *NapPool) signalSpace() bool {
 	}
 }
 
-// ErrNapPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [NapPool.Shutdown]).
+// ErrNapPoolClosed is returned by Submit, TrySubmit and Map after Close or
+// Shutdown has begun, and delivered to the handler for a job that Shutdown
+// could not return because it had already returned (see [NapPool.Shutdown]).
 var ErrNapPoolClosed = errors.New("pool: closed")
 
 // ErrNapPoolFull is returned by TrySubmit when the queue has no room.
 var ErrNapPoolFull = errors.New("pool: queue full")
 
-// napPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// napPoolDefaultQueue is the queue capacity used when the queue= option is
+// not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const napPoolDefaultQueue = 256
 
 // NapPool runs a function over submitted jobs on a bounded set of workers.
 //
-// A NapPool must be created with [NewNapPool]; the zero value is not usable. A NapPool
-// must not be copied after first use. All methods are safe for concurrent use.
+// A NapPool must be created with [NewNapPool]; the zero value is not usable.
+// A NapPool must not be copied after first use. All methods are safe for
+// concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -3141,9 +3154,9 @@ type NapPool struct {
 	// per job, and no lock shared by producers and workers.
 	q napPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*napPoolWorker
 	sleepers     atomic.Int32
@@ -3182,30 +3195,30 @@ type NapPool struct {
 
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// napPoolTask is one element of the queue: a job, or a share of a Map batch.
 type napPoolTask struct {
 	in    int
 	batch *napPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// napPoolWorker is the parking and retirement handle of one worker goroutine.
 type napPoolWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on NapPool.idle; guarded by NapPool.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than napPoolCheapJob (see timeClaim); untimed counts the claims since. Only
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// napPoolCheapJob (see timeClaim); untimed counts the claims since. Only
 	// the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by napPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by napPoolClaimBits, | its length (zero
+	// before the first); done, the position of the last task the worker
+	// finished or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -3259,7 +3272,7 @@ func (p *NapPool) send(ctx context.Context, t napPoolTask) error {
 		r := p.q.tryPush(t)
 		if r == napPoolPushFull && spins < napPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -3309,8 +3322,8 @@ func (p *NapPool) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrNapPoolFull if the queue is full and ErrNapPoolClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrNapPoolFull if the queue is full and ErrNapPoolClosed if Close or
+// Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *NapPool) TrySubmit(in int) error {
@@ -3557,15 +3570,15 @@ func (p *NapPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// napPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// napPoolNoCopy may be embedded into structs which must not be copied after
+// first use; go vet's copylocks check reports copies.
 type napPoolNoCopy struct{}
 
 func (*napPoolNoCopy) Lock() {}
 
 func (*napPoolNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
+// napPoolQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
 // with one CAS on head (several tasks at once when many are queued, see
@@ -3574,8 +3587,8 @@ func (*napPoolNoCopy) Unlock() {}
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of napPoolClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of napPoolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type napPoolQueue struct {
@@ -3587,15 +3600,15 @@ type napPoolQueue struct {
 	slots []napPoolSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// napPoolSlot holds one task. seq == pos: free for the push at pos; seq ==
+// pos+1: holds the task pushed at pos, ready to pop.
 type napPoolSlot struct {
 	seq atomic.Uint64
 	t   napPoolTask
 }
 
-// napPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// napPoolClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const napPoolClosedBit = 1 << 63
 
 type napPoolPushResult uint8
@@ -3816,8 +3829,7 @@ func napPoolNewPanicError(v any) *NapPoolPanicError {
 	return &NapPoolPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *NapPoolPanicError.
+// attempt runs a job once, turning a panic into a *NapPoolPanicError.
 func (p *NapPool) attempt(ctx context.Context, in int) (out int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -3827,10 +3839,13 @@ func (p *NapPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// napPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// napPoolCacheLine is the assumed size of a CPU cache line. Each counter is
+// padded to one so that workers updating different counters do not contend.
 const napPoolCacheLine = 64
 
+// napPoolClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+//
 // Taking over claimed tasks. A worker claims up to napPoolMaxClaim queued tasks
 // with one CAS (see queue.claim), which is where a pool of cheap jobs gets
 // its throughput. But a claim must not keep its tasks from idle workers:
@@ -3867,29 +3882,27 @@ const napPoolCacheLine = 64
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// napPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const napPoolClaimBits = 7
 
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than napPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in napPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
 // napPoolCheapJob is the longest job that a worker takes with others of its
 // claim at once, and for which the store to done would cost more than 1%.
+//
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than napPoolCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long as
+// it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in napPoolTimeEvery of those
+// taken whole: a clock read costs about as much as a cheap job. A worker
+// that had to wait for work does not know what comes next, and shares.
 const napPoolCheapJob = time.Microsecond
 
-// napPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+// napPoolTimeEvery is how many claims taken whole a worker makes per one it
+// times.
 const napPoolTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -4025,24 +4038,26 @@ func NewNapPool(onResult func(int, int, error)) *NapPool {
 
 // Resizer: generated from the pool directive in pool.go.
 
+// resizerChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
 // chunk's pace says will take resizerChunkTime, at most twice the last. Slow
 // items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about resizerChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
+// item waits in a chunk behind at most about resizerChunkTime of items that
+// have proved cheap. No chunk is larger than a share of what is left, so
+// that the helpers finish together. The clock is read once per chunk.
 //
 // resizerChunkTime is small next to a slow item and large next to the cost of a
 // chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
 // tiniest items well under 1%.
 const resizerChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// resizerBatch is one Map call, shared by the workers helping with it.
 type resizerBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -4195,9 +4210,9 @@ func (p *Resizer) runBatch(b *resizerBatch) {
 	}
 }
 
-// resizerNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take resizerChunkTime at that
-// pace, at least one, at most twice size.
+// resizerNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// resizerChunkTime at that pace, at least one, at most twice size.
 func resizerNextChunk(size, k int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 2 * size
@@ -4454,23 +4469,24 @@ func (p *Resizer) signalSpace() bool {
 	}
 }
 
-// ErrResizerClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [Resizer.Shutdown]).
+// ErrResizerClosed is returned by Submit, TrySubmit and Map after Close or
+// Shutdown has begun, and delivered to the handler for a job that Shutdown
+// could not return because it had already returned (see [Resizer.Shutdown]).
 var ErrResizerClosed = errors.New("pool: closed")
 
 // ErrResizerFull is returned by TrySubmit when the queue has no room.
 var ErrResizerFull = errors.New("pool: queue full")
 
-// resizerDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// resizerDefaultQueue is the queue capacity used when the queue= option is
+// not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const resizerDefaultQueue = 256
 
 // Resizer runs a function over submitted jobs on a bounded set of workers.
 //
-// A Resizer must be created with [NewResizer]; the zero value is not usable. A Resizer
-// must not be copied after first use. All methods are safe for concurrent use.
+// A Resizer must be created with [NewResizer]; the zero value is not usable.
+// A Resizer must not be copied after first use. All methods are safe for
+// concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -4483,9 +4499,9 @@ type Resizer struct {
 	// per job, and no lock shared by producers and workers.
 	q resizerQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*resizerWorker
 	sleepers     atomic.Int32
@@ -4525,30 +4541,30 @@ type Resizer struct {
 	stats resizerCounters
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// resizerTask is one element of the queue: a job, or a share of a Map batch.
 type resizerTask struct {
 	in    Job
 	batch *resizerBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// resizerWorker is the parking and retirement handle of one worker goroutine.
 type resizerWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on Resizer.idle; guarded by Resizer.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than resizerCheapJob (see timeClaim); untimed counts the claims since. Only
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// resizerCheapJob (see timeClaim); untimed counts the claims since. Only
 	// the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by resizerClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by resizerClaimBits, | its length (zero
+	// before the first); done, the position of the last task the worker
+	// finished or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -4591,8 +4607,8 @@ func (p *Resizer) deliver(in Job, out Result, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *Resizer) Submit(ctx context.Context, in Job) error {
-	// Counted before the send so that ResizerStats never shows a job finished
-	// before it was submitted.
+	// Counted before the send so that ResizerStats never shows a job
+	// finished before it was submitted.
 	p.stats.submitted.Add(1)
 	err := p.send(ctx, resizerTask{in: in})
 	if err != nil {
@@ -4610,7 +4626,7 @@ func (p *Resizer) send(ctx context.Context, t resizerTask) error {
 		r := p.q.tryPush(t)
 		if r == resizerPushFull && spins < resizerSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -4660,8 +4676,8 @@ func (p *Resizer) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrResizerFull if the queue is full and ErrResizerClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrResizerFull if the queue is full and ErrResizerClosed if Close or
+// Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *Resizer) TrySubmit(in Job) error {
@@ -4923,15 +4939,15 @@ func (p *Resizer) runJob(in Job) {
 	p.deliver(in, out, err)
 }
 
-// resizerNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// resizerNoCopy may be embedded into structs which must not be copied after
+// first use; go vet's copylocks check reports copies.
 type resizerNoCopy struct{}
 
 func (*resizerNoCopy) Lock() {}
 
 func (*resizerNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
+// resizerQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
 // with one CAS on head (several tasks at once when many are queued, see
@@ -4940,8 +4956,8 @@ func (*resizerNoCopy) Unlock() {}
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of resizerClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of resizerClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type resizerQueue struct {
@@ -4953,15 +4969,15 @@ type resizerQueue struct {
 	slots []resizerSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// resizerSlot holds one task. seq == pos: free for the push at pos; seq ==
+// pos+1: holds the task pushed at pos, ready to pop.
 type resizerSlot struct {
 	seq atomic.Uint64
 	t   resizerTask
 }
 
-// resizerClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// resizerClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const resizerClosedBit = 1 << 63
 
 type resizerPushResult uint8
@@ -5182,27 +5198,27 @@ func resizerNewPanicError(v any) *ResizerPanicError {
 	return &ResizerPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *ResizerPanicError.
+// attempt runs a job once, turning a panic into a *ResizerPanicError.
 func (p *Resizer) attempt(ctx context.Context, in Job) (out Result, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = resizerNewPanicError(r)
 		}
 	}()
+	// The timeout= option bounds the call.
 	var cancel context.CancelFunc
 	ctx, cancel = context.WithTimeout(ctx, (1 * time.Second))
 	defer cancel()
 	return p.call(ctx, in)
 }
 
-// resizerMaxBackoff caps the doubling delay so that it cannot overflow, whatever
-// the number of retries.
+// resizerMaxBackoff caps the doubling delay so that it cannot overflow,
+// whatever the number of retries.
 const resizerMaxBackoff = time.Hour
 
-// resizerNextBackoff returns the delay after d: twice d up to resizerMaxBackoff. A delay
-// already at or above resizerMaxBackoff stays as it is: neither shrunk to the cap
-// nor doubled past the largest Duration.
+// resizerNextBackoff returns the delay after d: twice d up to
+// resizerMaxBackoff. A delay already at or above resizerMaxBackoff stays as
+// it is: neither shrunk to the cap nor doubled past the largest Duration.
 func resizerNextBackoff(d time.Duration) time.Duration {
 	if d >= resizerMaxBackoff {
 		return d
@@ -5210,10 +5226,10 @@ func resizerNextBackoff(d time.Duration) time.Duration {
 	return min(2*d, resizerMaxBackoff)
 }
 
-// retry re-attempts a job that failed with err, up to the retries= option times,
-// sleeping with exponential backoff and jitter between attempts. It gives up
-// early when ctx is done (Shutdown, Map cancellation) or the job panicked,
-// and returns the last attempt's outcome.
+// retry re-attempts a job that failed with err, up to the retries= option
+// times, sleeping with exponential backoff and jitter between attempts. It
+// gives up early when ctx is done (Shutdown, Map cancellation) or the job
+// panicked, and returns the last attempt's outcome.
 func (p *Resizer) retry(ctx context.Context, in Job, err error) (Result, error) {
 	var out Result
 	delay := (1 * time.Millisecond)
@@ -5236,9 +5252,9 @@ func (p *Resizer) retry(ctx context.Context, in Job, err error) (Result, error) 
 	return out, err
 }
 
-// jitter returns a duration drawn uniformly from [d/2, d): "equal jitter",
-// which spreads retries of jobs that failed together while keeping most of
-// the intended delay.
+// resizerJitter returns a duration drawn uniformly from [d/2, d): "equal
+// jitter", which spreads retries of jobs that failed together while keeping
+// most of the intended delay.
 func resizerJitter(d time.Duration) time.Duration {
 	half := d / 2
 	if half <= 0 {
@@ -5247,7 +5263,7 @@ func resizerJitter(d time.Duration) time.Duration {
 	return half + rand.N(d-half)
 }
 
-// sleep waits for d, or until ctx is done; it reports whether d elapsed.
+// resizerSleep waits for d, or until ctx is done; it reports whether d elapsed.
 func resizerSleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -5259,11 +5275,12 @@ func resizerSleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// ResizerStats is a snapshot of a pool's counters. Every job submitted is, at any
-// moment, queued, in flight, completed, failed, or returned by Shutdown
-// (Unrun); a Map call counts each of its items as a job. The counters are
-// read one by one while the pool runs, so a snapshot taken then may be off
-// by the jobs that moved meanwhile; once Close or Shutdown has returned,
+// ResizerStats is a snapshot of a pool's counters. Every job submitted is,
+// at any moment, queued, in flight, completed, failed, or returned by
+// Shutdown (Unrun); a Map call counts each of its items as a job. The
+// counters are read one by one while the pool runs, so a snapshot taken then
+// may be off by the jobs that moved meanwhile; once Close or Shutdown has
+// returned,
 //
 //	Submitted == Completed + Failed + Unrun
 type ResizerStats struct {
@@ -5276,8 +5293,8 @@ type ResizerStats struct {
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 }
 
-// resizerCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// resizerCacheLine is the assumed size of a CPU cache line. Each counter is
+// padded to one so that workers updating different counters do not contend.
 const resizerCacheLine = 64
 
 // resizerPaddedUint64 is an atomic counter alone on its cache line.
@@ -5292,7 +5309,8 @@ type resizerPaddedInt64 struct {
 	_ [resizerCacheLine - 8]byte
 }
 
-// counters are the metrics of a pool, updated only under the metrics= option.
+// resizerCounters are the metrics of a pool, updated only under the metrics=
+// option.
 type resizerCounters struct {
 	submitted resizerPaddedUint64
 	completed resizerPaddedUint64
@@ -5316,6 +5334,9 @@ func (p *Resizer) Stats() ResizerStats {
 	}
 }
 
+// resizerClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+//
 // Taking over claimed tasks. A worker claims up to resizerMaxClaim queued tasks
 // with one CAS (see queue.claim), which is where a pool of cheap jobs gets
 // its throughput. But a claim must not keep its tasks from idle workers:
@@ -5352,29 +5373,27 @@ func (p *Resizer) Stats() ResizerStats {
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// resizerClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const resizerClaimBits = 7
 
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than resizerCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in resizerTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
 // resizerCheapJob is the longest job that a worker takes with others of its
 // claim at once, and for which the store to done would cost more than 1%.
+//
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than resizerCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long as
+// it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in resizerTimeEvery of those
+// taken whole: a clock read costs about as much as a cheap job. A worker
+// that had to wait for work does not know what comes next, and shares.
 const resizerCheapJob = time.Microsecond
 
-// resizerTimeEvery is how many claims taken whole a worker makes per one it times.
+// resizerTimeEvery is how many claims taken whole a worker makes per one it
+// times.
 const resizerTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -5510,6 +5529,8 @@ func NewResizer(onResult func(Job, Result, error)) *Resizer {
 
 // Sender: generated from the pool directive in pool.go.
 
+// senderChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
@@ -5527,7 +5548,7 @@ func NewResizer(onResult func(Job, Result, error)) *Resizer {
 // tiniest items well under 1%.
 const senderChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// senderBatch is one Map call, shared by the workers helping with it.
 type senderBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -5931,23 +5952,24 @@ func (p *Sender) signalSpace() bool {
 	}
 }
 
-// ErrSenderClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [Sender.Shutdown]).
+// ErrSenderClosed is returned by Submit, TrySubmit and Map after Close or
+// Shutdown has begun, and delivered to the handler for a job that Shutdown
+// could not return because it had already returned (see [Sender.Shutdown]).
 var ErrSenderClosed = errors.New("pool: closed")
 
 // ErrSenderFull is returned by TrySubmit when the queue has no room.
 var ErrSenderFull = errors.New("pool: queue full")
 
-// senderDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// senderDefaultQueue is the queue capacity used when the queue= option is
+// not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const senderDefaultQueue = 256
 
 // Sender runs a function over submitted jobs on a bounded set of workers.
 //
-// A Sender must be created with [NewSender]; the zero value is not usable. A Sender
-// must not be copied after first use. All methods are safe for concurrent use.
+// A Sender must be created with [NewSender]; the zero value is not usable. A
+// Sender must not be copied after first use. All methods are safe for
+// concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -5960,9 +5982,9 @@ type Sender struct {
 	// per job, and no lock shared by producers and workers.
 	q senderQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*senderWorker
 	sleepers     atomic.Int32
@@ -5999,30 +6021,30 @@ type Sender struct {
 
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// senderTask is one element of the queue: a job, or a share of a Map batch.
 type senderTask struct {
 	in    string
 	batch *senderBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// senderWorker is the parking and retirement handle of one worker goroutine.
 type senderWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on Sender.idle; guarded by Sender.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than senderCheapJob (see timeClaim); untimed counts the claims since. Only
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// senderCheapJob (see timeClaim); untimed counts the claims since. Only
 	// the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by senderClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by senderClaimBits, | its length (zero
+	// before the first); done, the position of the last task the worker
+	// finished or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -6075,7 +6097,7 @@ func (p *Sender) send(ctx context.Context, t senderTask) error {
 		r := p.q.tryPush(t)
 		if r == senderPushFull && spins < senderSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -6125,8 +6147,8 @@ func (p *Sender) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrSenderFull if the queue is full and ErrSenderClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrSenderFull if the queue is full and ErrSenderClosed if Close or
+// Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *Sender) TrySubmit(in string) error {
@@ -6373,15 +6395,15 @@ func (p *Sender) runJob(in string) {
 	p.deliver(in, out, err)
 }
 
-// senderNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// senderNoCopy may be embedded into structs which must not be copied after
+// first use; go vet's copylocks check reports copies.
 type senderNoCopy struct{}
 
 func (*senderNoCopy) Lock() {}
 
 func (*senderNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
+// senderQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
 // with one CAS on head (several tasks at once when many are queued, see
@@ -6390,8 +6412,8 @@ func (*senderNoCopy) Unlock() {}
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of senderClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of senderClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type senderQueue struct {
@@ -6403,15 +6425,15 @@ type senderQueue struct {
 	slots []senderSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// senderSlot holds one task. seq == pos: free for the push at pos; seq ==
+// pos+1: holds the task pushed at pos, ready to pop.
 type senderSlot struct {
 	seq atomic.Uint64
 	t   senderTask
 }
 
-// senderClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// senderClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const senderClosedBit = 1 << 63
 
 type senderPushResult uint8
@@ -6632,8 +6654,7 @@ func senderNewPanicError(v any) *SenderPanicError {
 	return &SenderPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *SenderPanicError.
+// attempt runs a job once, turning a panic into a *SenderPanicError.
 func (p *Sender) attempt(ctx context.Context, in string) (out struct{}, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -6643,10 +6664,13 @@ func (p *Sender) attempt(ctx context.Context, in string) (out struct{}, err erro
 	return p.call(ctx, in)
 }
 
-// senderCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// senderCacheLine is the assumed size of a CPU cache line. Each counter is
+// padded to one so that workers updating different counters do not contend.
 const senderCacheLine = 64
 
+// senderClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+//
 // Taking over claimed tasks. A worker claims up to senderMaxClaim queued tasks
 // with one CAS (see queue.claim), which is where a pool of cheap jobs gets
 // its throughput. But a claim must not keep its tasks from idle workers:
@@ -6683,11 +6707,11 @@ const senderCacheLine = 64
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// senderClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const senderClaimBits = 7
 
+// senderCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+//
 // Claim modes. Sharing a claim costs its claimer the store to done per
 // task: one locked instruction, on the tiniest jobs a quarter of what the
 // pool spends on each. A claim taken whole at once (its tasks read and
@@ -6700,12 +6724,10 @@ const senderClaimBits = 7
 // times. It times every shared claim, and one in senderTimeEvery of those taken
 // whole: a clock read costs about as much as a cheap job. A worker that
 // had to wait for work does not know what comes next, and shares.
-//
-// senderCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
 const senderCheapJob = time.Microsecond
 
-// senderTimeEvery is how many claims taken whole a worker makes per one it times.
+// senderTimeEvery is how many claims taken whole a worker makes per one it
+// times.
 const senderTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -6839,24 +6861,26 @@ func NewSender() *Sender {
 
 // FuncPool: generated from the pool directive in pool.go.
 
+// funcPoolChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take funcPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about funcPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take funcPoolChunkTime, at most twice the last.
+// Slow items go out one at a time, cheap ones by the tens of thousands, and
+// an item waits in a chunk behind at most about funcPoolChunkTime of items
+// that have proved cheap. No chunk is larger than a share of what is left,
+// so that the helpers finish together. The clock is read once per chunk.
 //
-// funcPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
+// funcPoolChunkTime is small next to a slow item and large next to the cost
+// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
+// the tiniest items well under 1%.
 const funcPoolChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// funcPoolBatch is one Map call, shared by the workers helping with it.
 type funcPoolBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -6887,9 +6911,9 @@ type funcPoolBatch struct {
 // failed or never ran, and an error that says what came first: the failed
 // item's error (after its retries) wrapped with its index; ctx.Err() if ctx
 // was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrFuncPoolClosed. An item that fails once the batch has stopped (as a
-// function that honours its context does) does not change the error. The
-// error is nil if every item succeeded.
+// queued, ErrFuncPoolClosed. An item that fails once the batch has stopped
+// (as a function that honours its context does) does not change the error.
+// The error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -6927,9 +6951,9 @@ func (p *FuncPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	// Shutdown stops the batch with ErrFuncPoolClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed). If it has begun, fail
-	// runs at once.
+	// Shutdown stops the batch with ErrFuncPoolClosed, recorded before the
+	// items see their contexts cancelled (see itemFailed). If it has begun,
+	// fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrFuncPoolClosed) })()
 
 	for range helpers {
@@ -7004,9 +7028,9 @@ func (p *FuncPool) runBatch(b *funcPoolBatch) {
 	}
 }
 
-// funcPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take funcPoolChunkTime at that
-// pace, at least one, at most twice size.
+// funcPoolNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// funcPoolChunkTime at that pace, at least one, at most twice size.
 func funcPoolNextChunk(size, k int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 2 * size
@@ -7059,8 +7083,8 @@ func (p *FuncPool) runChunk(b *funcPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// funcPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
+// funcPoolSpinLimit is how many times a goroutine retries before parking
+// when it finds another one in the middle of a step of a few instructions: a
 // producer between claiming a slot and publishing it, or a worker between
 // claiming tasks and freeing their slots. The other goroutine is almost
 // always running on another core and done within the spin; when it is not,
@@ -7260,23 +7284,25 @@ func (p *FuncPool) signalSpace() bool {
 	}
 }
 
-// ErrFuncPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [FuncPool.Shutdown]).
+// ErrFuncPoolClosed is returned by Submit, TrySubmit and Map after Close or
+// Shutdown has begun, and delivered to the handler for a job that Shutdown
+// could not return because it had already returned (see
+// [FuncPool.Shutdown]).
 var ErrFuncPoolClosed = errors.New("pool: closed")
 
 // ErrFuncPoolFull is returned by TrySubmit when the queue has no room.
 var ErrFuncPoolFull = errors.New("pool: queue full")
 
-// funcPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// funcPoolDefaultQueue is the queue capacity used when the queue= option is
+// not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const funcPoolDefaultQueue = 256
 
 // FuncPool runs a function over submitted jobs on a bounded set of workers.
 //
-// A FuncPool must be created with [NewFuncPool]; the zero value is not usable. A FuncPool
-// must not be copied after first use. All methods are safe for concurrent use.
+// A FuncPool must be created with [NewFuncPool]; the zero value is not
+// usable. A FuncPool must not be copied after first use. All methods are
+// safe for concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -7289,9 +7315,9 @@ type FuncPool struct {
 	// per job, and no lock shared by producers and workers.
 	q funcPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*funcPoolWorker
 	sleepers     atomic.Int32
@@ -7331,30 +7357,30 @@ type FuncPool struct {
 
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// funcPoolTask is one element of the queue: a job, or a share of a Map batch.
 type funcPoolTask struct {
 	in    int
 	batch *funcPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// funcPoolWorker is the parking and retirement handle of one worker goroutine.
 type funcPoolWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on FuncPool.idle; guarded by FuncPool.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than funcPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// funcPoolCheapJob (see timeClaim); untimed counts the claims since.
+	// Only the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by funcPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by funcPoolClaimBits, | its length (zero
+	// before the first); done, the position of the last task the worker
+	// finished or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -7390,9 +7416,10 @@ func (p *FuncPool) deliver(in int, out int, err error) {
 }
 
 // Submit queues in to be run, waiting while the queue is full. It returns
-// ErrFuncPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
-// before there is room; the job is then not queued. ctx bounds only the wait
-// for room: the job itself runs under the pool's context (see Shutdown).
+// ErrFuncPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is
+// done before there is room; the job is then not queued. ctx bounds only the
+// wait for room: the job itself runs under the pool's context (see
+// Shutdown).
 //
 // Submit of a job happens before the job runs.
 func (p *FuncPool) Submit(ctx context.Context, in int) error {
@@ -7409,7 +7436,7 @@ func (p *FuncPool) send(ctx context.Context, t funcPoolTask) error {
 		r := p.q.tryPush(t)
 		if r == funcPoolPushFull && spins < funcPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -7459,8 +7486,8 @@ func (p *FuncPool) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrFuncPoolFull if the queue is full and ErrFuncPoolClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrFuncPoolFull if the queue is full and ErrFuncPoolClosed if Close or
+// Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *FuncPool) TrySubmit(in int) error {
@@ -7707,25 +7734,25 @@ func (p *FuncPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// funcPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// funcPoolNoCopy may be embedded into structs which must not be copied after
+// first use; go vet's copylocks check reports copies.
 type funcPoolNoCopy struct{}
 
 func (*funcPoolNoCopy) Lock() {}
 
 func (*funcPoolNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
+// funcPoolQueue is a bounded multi-producer multi-consumer ring of tasks
+// (Dmitry Vyukov's design): a producer claims a position with one CAS on
+// tail and publishes the task through the slot's sequence number, a consumer
+// claims with one CAS on head (several tasks at once when many are queued,
+// see claim) and frees each slot through its sequence number. Producers and
 // consumers touch different counters and never take a lock, which is where
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of funcPoolClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of funcPoolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type funcPoolQueue struct {
@@ -7737,15 +7764,15 @@ type funcPoolQueue struct {
 	slots []funcPoolSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// funcPoolSlot holds one task. seq == pos: free for the push at pos; seq ==
+// pos+1: holds the task pushed at pos, ready to pop.
 type funcPoolSlot struct {
 	seq atomic.Uint64
 	t   funcPoolTask
 }
 
-// funcPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// funcPoolClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const funcPoolClosedBit = 1 << 63
 
 type funcPoolPushResult uint8
@@ -7966,8 +7993,7 @@ func funcPoolNewPanicError(v any) *FuncPoolPanicError {
 	return &FuncPoolPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *FuncPoolPanicError.
+// attempt runs a job once, turning a panic into a *FuncPoolPanicError.
 func (p *FuncPool) attempt(ctx context.Context, in int) (out int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -7977,16 +8003,19 @@ func (p *FuncPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// funcPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// funcPoolCacheLine is the assumed size of a CPU cache line. Each counter is
+// padded to one so that workers updating different counters do not contend.
 const funcPoolCacheLine = 64
 
-// Taking over claimed tasks. A worker claims up to funcPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
+// funcPoolClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+//
+// Taking over claimed tasks. A worker claims up to funcPoolMaxClaim queued
+// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
+// gets its throughput. But a claim must not keep its tasks from idle
+// workers: if one of them is slow, those behind it would wait for it while
+// other workers idle, and a burst of jobs of unequal length would take up to
+// W times as long as on a channel pool (one worker running every slow job
 // while the others idle). So a worker leaves its claimed tasks in their
 // slots, publishes the claim (its claim field), and takes each task only
 // when it starts it; a worker that finds the queue empty (a hunter) takes
@@ -8017,29 +8046,27 @@ const funcPoolCacheLine = 64
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// funcPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const funcPoolClaimBits = 7
 
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than funcPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in funcPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
 // funcPoolCheapJob is the longest job that a worker takes with others of its
 // claim at once, and for which the store to done would cost more than 1%.
+//
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than funcPoolCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long as
+// it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in funcPoolTimeEvery of those
+// taken whole: a clock read costs about as much as a cheap job. A worker
+// that had to wait for work does not know what comes next, and shares.
 const funcPoolCheapJob = time.Microsecond
 
-// funcPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+// funcPoolTimeEvery is how many claims taken whole a worker makes per one it
+// times.
 const funcPoolTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -8055,9 +8082,9 @@ func (w *funcPoolWorker) timeClaim() bool {
 	return true
 }
 
-// funcPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
+// funcPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
+// field, holds. The position is rebuilt from its low bits and the queue's
+// head, which a claim not finished is less than a lap behind.
 func funcPoolClaimAt(c, head uint64) (pos, n uint64) {
 	const posMask = 1<<(64-funcPoolClaimBits) - 1
 	return head - (head-c>>funcPoolClaimBits)&posMask, c & (1<<funcPoolClaimBits - 1)
@@ -8179,24 +8206,26 @@ func NewFuncPool(fn func(context.Context, int) (int, error), onResult func(int, 
 
 // StressPool: generated from the pool directive in pool.go.
 
+// stressPoolChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take stressPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about stressPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take stressPoolChunkTime, at most twice the last.
+// Slow items go out one at a time, cheap ones by the tens of thousands, and
+// an item waits in a chunk behind at most about stressPoolChunkTime of items
+// that have proved cheap. No chunk is larger than a share of what is left,
+// so that the helpers finish together. The clock is read once per chunk.
 //
-// stressPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
+// stressPoolChunkTime is small next to a slow item and large next to the
+// cost of a chunk (an atomic add and a clock read, about 0.1µs): the clock
+// costs the tiniest items well under 1%.
 const stressPoolChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// stressPoolBatch is one Map call, shared by the workers helping with it.
 type stressPoolBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -8227,9 +8256,9 @@ type stressPoolBatch struct {
 // failed or never ran, and an error that says what came first: the failed
 // item's error (after its retries) wrapped with its index; ctx.Err() if ctx
 // was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrStressPoolClosed. An item that fails once the batch has stopped (as a
-// function that honours its context does) does not change the error. The
-// error is nil if every item succeeded.
+// queued, ErrStressPoolClosed. An item that fails once the batch has stopped
+// (as a function that honours its context does) does not change the error.
+// The error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -8267,9 +8296,9 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	// Shutdown stops the batch with ErrStressPoolClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed). If it has begun, fail
-	// runs at once.
+	// Shutdown stops the batch with ErrStressPoolClosed, recorded before the
+	// items see their contexts cancelled (see itemFailed). If it has begun,
+	// fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrStressPoolClosed) })()
 	p.stats.submitted.Add(uint64(n))
 
@@ -8349,9 +8378,9 @@ func (p *StressPool) runBatch(b *stressPoolBatch) {
 	}
 }
 
-// stressPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take stressPoolChunkTime at that
-// pace, at least one, at most twice size.
+// stressPoolNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// stressPoolChunkTime at that pace, at least one, at most twice size.
 func stressPoolNextChunk(size, k int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 2 * size
@@ -8407,8 +8436,8 @@ func (p *StressPool) runChunk(b *stressPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// stressPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
+// stressPoolSpinLimit is how many times a goroutine retries before parking
+// when it finds another one in the middle of a step of a few instructions: a
 // producer between claiming a slot and publishing it, or a worker between
 // claiming tasks and freeing their slots. The other goroutine is almost
 // always running on another core and done within the spin; when it is not,
@@ -8418,8 +8447,8 @@ func (p *StressPool) runChunk(b *stressPoolBatch, lo, hi int) (ok int) {
 // is a large share of all jobs.
 const stressPoolSpinLimit = 64
 
-// stressPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
+// stressPoolMaxClaim bounds how many tasks a worker claims at once (see
+// claim and steal).
 const stressPoolMaxClaim = 64
 
 // next claims the next tasks, at least one and at most stressPoolMaxClaim (see
@@ -8608,23 +8637,25 @@ func (p *StressPool) signalSpace() bool {
 	}
 }
 
-// ErrStressPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [StressPool.Shutdown]).
+// ErrStressPoolClosed is returned by Submit, TrySubmit and Map after Close
+// or Shutdown has begun, and delivered to the handler for a job that
+// Shutdown could not return because it had already returned (see
+// [StressPool.Shutdown]).
 var ErrStressPoolClosed = errors.New("pool: closed")
 
 // ErrStressPoolFull is returned by TrySubmit when the queue has no room.
 var ErrStressPoolFull = errors.New("pool: queue full")
 
-// stressPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// stressPoolDefaultQueue is the queue capacity used when the queue= option
+// is not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const stressPoolDefaultQueue = 256
 
 // StressPool runs a function over submitted jobs on a bounded set of workers.
 //
-// A StressPool must be created with [NewStressPool]; the zero value is not usable. A StressPool
-// must not be copied after first use. All methods are safe for concurrent use.
+// A StressPool must be created with [NewStressPool]; the zero value is not
+// usable. A StressPool must not be copied after first use. All methods are
+// safe for concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -8637,9 +8668,9 @@ type StressPool struct {
 	// per job, and no lock shared by producers and workers.
 	q stressPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*stressPoolWorker
 	sleepers     atomic.Int32
@@ -8680,30 +8711,32 @@ type StressPool struct {
 	stats stressPoolCounters
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// stressPoolTask is one element of the queue: a job, or a share of a Map batch.
 type stressPoolTask struct {
 	in    int
 	batch *stressPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// stressPoolWorker is the parking and retirement handle of one worker
+// goroutine.
 type stressPoolWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on StressPool.idle; guarded by StressPool.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than stressPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// stressPoolCheapJob (see timeClaim); untimed counts the claims since.
+	// Only the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by stressPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by stressPoolClaimBits, | its length
+	// (zero before the first); done, the position of the last task the
+	// worker finished or skipped, stored after every task but the claim's
+	// last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -8740,14 +8773,15 @@ func (p *StressPool) deliver(in int, out int, err error) {
 }
 
 // Submit queues in to be run, waiting while the queue is full. It returns
-// ErrStressPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
-// before there is room; the job is then not queued. ctx bounds only the wait
-// for room: the job itself runs under the pool's context (see Shutdown).
+// ErrStressPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx
+// is done before there is room; the job is then not queued. ctx bounds only
+// the wait for room: the job itself runs under the pool's context (see
+// Shutdown).
 //
 // Submit of a job happens before the job runs.
 func (p *StressPool) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that StressPoolStats never shows a job finished
-	// before it was submitted.
+	// Counted before the send so that StressPoolStats never shows a job
+	// finished before it was submitted.
 	p.stats.submitted.Add(1)
 	err := p.send(ctx, stressPoolTask{in: in})
 	if err != nil {
@@ -8765,7 +8799,7 @@ func (p *StressPool) send(ctx context.Context, t stressPoolTask) error {
 		r := p.q.tryPush(t)
 		if r == stressPoolPushFull && spins < stressPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -8815,8 +8849,8 @@ func (p *StressPool) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrStressPoolFull if the queue is full and ErrStressPoolClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrStressPoolFull if the queue is full and ErrStressPoolClosed if Close or
+// Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *StressPool) TrySubmit(in int) error {
@@ -9078,25 +9112,25 @@ func (p *StressPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// stressPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// stressPoolNoCopy may be embedded into structs which must not be copied
+// after first use; go vet's copylocks check reports copies.
 type stressPoolNoCopy struct{}
 
 func (*stressPoolNoCopy) Lock() {}
 
 func (*stressPoolNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
+// stressPoolQueue is a bounded multi-producer multi-consumer ring of tasks
+// (Dmitry Vyukov's design): a producer claims a position with one CAS on
+// tail and publishes the task through the slot's sequence number, a consumer
+// claims with one CAS on head (several tasks at once when many are queued,
+// see claim) and frees each slot through its sequence number. Producers and
 // consumers touch different counters and never take a lock, which is where
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of stressPoolClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of stressPoolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type stressPoolQueue struct {
@@ -9108,15 +9142,15 @@ type stressPoolQueue struct {
 	slots []stressPoolSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// stressPoolSlot holds one task. seq == pos: free for the push at pos; seq
+// == pos+1: holds the task pushed at pos, ready to pop.
 type stressPoolSlot struct {
 	seq atomic.Uint64
 	t   stressPoolTask
 }
 
-// stressPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// stressPoolClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const stressPoolClosedBit = 1 << 63
 
 type stressPoolPushResult uint8
@@ -9337,27 +9371,28 @@ func stressPoolNewPanicError(v any) *StressPoolPanicError {
 	return &StressPoolPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *StressPoolPanicError.
+// attempt runs a job once, turning a panic into a *StressPoolPanicError.
 func (p *StressPool) attempt(ctx context.Context, in int) (out int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = stressPoolNewPanicError(r)
 		}
 	}()
+	// The timeout= option bounds the call.
 	var cancel context.CancelFunc
 	ctx, cancel = context.WithTimeout(ctx, (1 * time.Millisecond))
 	defer cancel()
 	return p.call(ctx, in)
 }
 
-// stressPoolMaxBackoff caps the doubling delay so that it cannot overflow, whatever
-// the number of retries.
+// stressPoolMaxBackoff caps the doubling delay so that it cannot overflow,
+// whatever the number of retries.
 const stressPoolMaxBackoff = time.Hour
 
-// stressPoolNextBackoff returns the delay after d: twice d up to stressPoolMaxBackoff. A delay
-// already at or above stressPoolMaxBackoff stays as it is: neither shrunk to the cap
-// nor doubled past the largest Duration.
+// stressPoolNextBackoff returns the delay after d: twice d up to
+// stressPoolMaxBackoff. A delay already at or above stressPoolMaxBackoff
+// stays as it is: neither shrunk to the cap nor doubled past the largest
+// Duration.
 func stressPoolNextBackoff(d time.Duration) time.Duration {
 	if d >= stressPoolMaxBackoff {
 		return d
@@ -9365,10 +9400,10 @@ func stressPoolNextBackoff(d time.Duration) time.Duration {
 	return min(2*d, stressPoolMaxBackoff)
 }
 
-// retry re-attempts a job that failed with err, up to the retries= option times,
-// sleeping with exponential backoff and jitter between attempts. It gives up
-// early when ctx is done (Shutdown, Map cancellation) or the job panicked,
-// and returns the last attempt's outcome.
+// retry re-attempts a job that failed with err, up to the retries= option
+// times, sleeping with exponential backoff and jitter between attempts. It
+// gives up early when ctx is done (Shutdown, Map cancellation) or the job
+// panicked, and returns the last attempt's outcome.
 func (p *StressPool) retry(ctx context.Context, in int, err error) (int, error) {
 	var out int
 	delay := (time.Duration(0))
@@ -9391,9 +9426,9 @@ func (p *StressPool) retry(ctx context.Context, in int, err error) (int, error) 
 	return out, err
 }
 
-// jitter returns a duration drawn uniformly from [d/2, d): "equal jitter",
-// which spreads retries of jobs that failed together while keeping most of
-// the intended delay.
+// stressPoolJitter returns a duration drawn uniformly from [d/2, d): "equal
+// jitter", which spreads retries of jobs that failed together while keeping
+// most of the intended delay.
 func stressPoolJitter(d time.Duration) time.Duration {
 	half := d / 2
 	if half <= 0 {
@@ -9402,7 +9437,8 @@ func stressPoolJitter(d time.Duration) time.Duration {
 	return half + rand.N(d-half)
 }
 
-// sleep waits for d, or until ctx is done; it reports whether d elapsed.
+// stressPoolSleep waits for d, or until ctx is done; it reports whether d
+// elapsed.
 func stressPoolSleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -9414,11 +9450,12 @@ func stressPoolSleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// StressPoolStats is a snapshot of a pool's counters. Every job submitted is, at any
-// moment, queued, in flight, completed, failed, or returned by Shutdown
-// (Unrun); a Map call counts each of its items as a job. The counters are
-// read one by one while the pool runs, so a snapshot taken then may be off
-// by the jobs that moved meanwhile; once Close or Shutdown has returned,
+// StressPoolStats is a snapshot of a pool's counters. Every job submitted
+// is, at any moment, queued, in flight, completed, failed, or returned by
+// Shutdown (Unrun); a Map call counts each of its items as a job. The
+// counters are read one by one while the pool runs, so a snapshot taken then
+// may be off by the jobs that moved meanwhile; once Close or Shutdown has
+// returned,
 //
 //	Submitted == Completed + Failed + Unrun
 type StressPoolStats struct {
@@ -9431,8 +9468,9 @@ type StressPoolStats struct {
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 }
 
-// stressPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// stressPoolCacheLine is the assumed size of a CPU cache line. Each counter
+// is padded to one so that workers updating different counters do not
+// contend.
 const stressPoolCacheLine = 64
 
 // stressPoolPaddedUint64 is an atomic counter alone on its cache line.
@@ -9447,7 +9485,8 @@ type stressPoolPaddedInt64 struct {
 	_ [stressPoolCacheLine - 8]byte
 }
 
-// counters are the metrics of a pool, updated only under the metrics= option.
+// stressPoolCounters are the metrics of a pool, updated only under the
+// metrics= option.
 type stressPoolCounters struct {
 	submitted stressPoolPaddedUint64
 	completed stressPoolPaddedUint64
@@ -9471,12 +9510,15 @@ func (p *StressPool) Stats() StressPoolStats {
 	}
 }
 
-// Taking over claimed tasks. A worker claims up to stressPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
+// stressPoolClaimBits is the width of a claim's length in a worker's claim
+// field, whose upper bits hold the low bits of its first position.
+//
+// Taking over claimed tasks. A worker claims up to stressPoolMaxClaim queued
+// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
+// gets its throughput. But a claim must not keep its tasks from idle
+// workers: if one of them is slow, those behind it would wait for it while
+// other workers idle, and a burst of jobs of unequal length would take up to
+// W times as long as on a channel pool (one worker running every slow job
 // while the others idle). So a worker leaves its claimed tasks in their
 // slots, publishes the claim (its claim field), and takes each task only
 // when it starts it; a worker that finds the queue empty (a hunter) takes
@@ -9507,29 +9549,28 @@ func (p *StressPool) Stats() StressPoolStats {
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// stressPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const stressPoolClaimBits = 7
 
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than stressPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in stressPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
 // stressPoolCheapJob is the longest job that a worker takes with others of its
 // claim at once, and for which the store to done would cost more than 1%.
+//
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than stressPoolCheapJob each: taking those whole, a slow
+// job among them holds up at most the cheap jobs claimed with it, for as
+// long as it runs, and the worker shares its claims again from the next one
+// it times. It times every shared claim, and one in stressPoolTimeEvery of
+// those taken whole: a clock read costs about as much as a cheap job. A
+// worker that had to wait for work does not know what comes next, and
+// shares.
 const stressPoolCheapJob = time.Microsecond
 
-// stressPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+// stressPoolTimeEvery is how many claims taken whole a worker makes per one
+// it times.
 const stressPoolTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -9545,9 +9586,9 @@ func (w *stressPoolWorker) timeClaim() bool {
 	return true
 }
 
-// stressPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
+// stressPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
+// field, holds. The position is rebuilt from its low bits and the queue's
+// head, which a claim not finished is less than a lap behind.
 func stressPoolClaimAt(c, head uint64) (pos, n uint64) {
 	const posMask = 1<<(64-stressPoolClaimBits) - 1
 	return head - (head-c>>stressPoolClaimBits)&posMask, c & (1<<stressPoolClaimBits - 1)
@@ -9676,9 +9717,9 @@ const (
 	// JobQuotaTokenBucket admits Burst events at once and then one event per
 	// Interval: algo=token.
 	JobQuotaTokenBucket JobQuotaAlgorithm = iota
-	// JobQuotaSlidingWindow admits at most Limit events in any Window, estimating
-	// the count over the sliding window from the counts of the current and
-	// the previous fixed window: algo=window.
+	// JobQuotaSlidingWindow admits at most Limit events in any Window,
+	// estimating the count over the sliding window from the counts of the
+	// current and the previous fixed window: algo=window.
 	JobQuotaSlidingWindow
 )
 
@@ -9686,9 +9727,9 @@ const (
 // share one 64-bit word; JobQuotaMaxLimit leaves the index at least 22 bits.
 const JobQuotaMaxLimit = 1<<20 - 1
 
-// ErrJobQuotaDeadline is returned by Wait when the wait could not end before the
-// context's deadline. errors.Is(ErrJobQuotaDeadline, context.DeadlineExceeded)
-// holds, so callers need check only the latter.
+// ErrJobQuotaDeadline is returned by Wait when the wait could not end before
+// the context's deadline. errors.Is(ErrJobQuotaDeadline,
+// context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrJobQuotaDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // jobQuotaCacheLine is the size the state word is padded to, so that limiters
@@ -9697,10 +9738,10 @@ const jobQuotaCacheLine = 64
 
 // JobQuota controls how frequently events are allowed to happen.
 //
-// A JobQuota is safe for concurrent use. It must be created with NewJobQuota and
-// must not be copied after first use. Its methods never block except Wait,
-// and never take a lock: each decision is one compare-and-swap on a single
-// word.
+// A JobQuota is safe for concurrent use. It must be created with NewJobQuota
+// and must not be copied after first use. Its methods never block except
+// Wait, and never take a lock: each decision is one compare-and-swap on a
+// single word.
 //
 // Methods ending in At take the current time explicitly (x/time/rate
 // style); the others read a monotonic clock. Times are measured from the
@@ -9708,10 +9749,10 @@ const jobQuotaCacheLine = 64
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewJobQuotaAt.
 type JobQuota struct {
-	// state is, for JobQuotaTokenBucket, the theoretical arrival time of the next
-	// event less Burst intervals, in nanoseconds since epoch; for
-	// JobQuotaSlidingWindow, the index of the current fixed window and the counts
-	// of it and the previous one.
+	// state is, for JobQuotaTokenBucket, the theoretical arrival time of the
+	// next event less Burst intervals, in nanoseconds since epoch; for
+	// JobQuotaSlidingWindow, the index of the current fixed window and the
+	// counts of it and the previous one.
 	state atomic.Int64
 	_     [jobQuotaCacheLine - 8]byte
 
@@ -9738,9 +9779,10 @@ func (l *JobQuota) AllowAt(t time.Time) bool {
 }
 
 // Reserve reserves one event and returns when it may happen. A
-// JobQuotaTokenBucket always grants the reservation, possibly in the future; a
-// JobQuotaSlidingWindow grants it only when the event may happen now, and otherwise
-// returns a reservation that is not OK and whose Delay says when to retry.
+// JobQuotaTokenBucket always grants the reservation, possibly in the future;
+// a JobQuotaSlidingWindow grants it only when the event may happen now, and
+// otherwise returns a reservation that is not OK and whose Delay says when
+// to retry.
 func (l *JobQuota) Reserve() JobQuotaReservation {
 	return l.reserve(l.clock())
 }
@@ -9815,8 +9857,8 @@ func (l *JobQuota) StatsAt(t time.Time) JobQuotaStats {
 	return l.stats(l.offset(t))
 }
 
-// JobQuotaReservation is an event reserved by Reserve. It is a value; Cancel it at
-// most once.
+// JobQuotaReservation is an event reserved by Reserve. It is a value; Cancel
+// it at most once.
 type JobQuotaReservation struct {
 	l  *JobQuota
 	at int64 // nanoseconds since epoch at which the event may happen
@@ -9892,8 +9934,8 @@ func jobQuotaAddSaturating(t, d int64) int64 {
 	return t + d
 }
 
-// jobQuotaNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
+// jobQuotaNanosBetween returns the nanoseconds from from to to: zero if to
+// is not later, the largest duration if the difference overflows.
 func jobQuotaNanosBetween(from, to int64) int64 {
 	if to <= from {
 		return 0
@@ -11456,24 +11498,26 @@ func NewSharedSlots(store SharedSlotsStore, key string) *SharedSlots {
 
 // PacedPool: generated from the pool directive in pool.go.
 
+// pacedPoolChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take pacedPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about pacedPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take pacedPoolChunkTime, at most twice the last.
+// Slow items go out one at a time, cheap ones by the tens of thousands, and
+// an item waits in a chunk behind at most about pacedPoolChunkTime of items
+// that have proved cheap. No chunk is larger than a share of what is left,
+// so that the helpers finish together. The clock is read once per chunk.
 //
-// pacedPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
+// pacedPoolChunkTime is small next to a slow item and large next to the cost
+// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
+// the tiniest items well under 1%.
 const pacedPoolChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// pacedPoolBatch is one Map call, shared by the workers helping with it.
 type pacedPoolBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -11504,9 +11548,9 @@ type pacedPoolBatch struct {
 // failed or never ran, and an error that says what came first: the failed
 // item's error (after its retries) wrapped with its index; ctx.Err() if ctx
 // was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrPacedPoolClosed. An item that fails once the batch has stopped (as a
-// function that honours its context does) does not change the error. The
-// error is nil if every item succeeded.
+// queued, ErrPacedPoolClosed. An item that fails once the batch has stopped
+// (as a function that honours its context does) does not change the error.
+// The error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -11544,9 +11588,9 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	// Shutdown stops the batch with ErrPacedPoolClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed). If it has begun, fail
-	// runs at once.
+	// Shutdown stops the batch with ErrPacedPoolClosed, recorded before the
+	// items see their contexts cancelled (see itemFailed). If it has begun,
+	// fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrPacedPoolClosed) })()
 	p.stats.submitted.Add(uint64(n))
 
@@ -11626,9 +11670,9 @@ func (p *PacedPool) runBatch(b *pacedPoolBatch) {
 	}
 }
 
-// pacedPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take pacedPoolChunkTime at that
-// pace, at least one, at most twice size.
+// pacedPoolNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// pacedPoolChunkTime at that pace, at least one, at most twice size.
 func pacedPoolNextChunk(size, k int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 2 * size
@@ -11681,8 +11725,8 @@ func (p *PacedPool) runChunk(b *pacedPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// pacedPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
+// pacedPoolSpinLimit is how many times a goroutine retries before parking
+// when it finds another one in the middle of a step of a few instructions: a
 // producer between claiming a slot and publishing it, or a worker between
 // claiming tasks and freeing their slots. The other goroutine is almost
 // always running on another core and done within the spin; when it is not,
@@ -11692,8 +11736,8 @@ func (p *PacedPool) runChunk(b *pacedPoolBatch, lo, hi int) (ok int) {
 // is a large share of all jobs.
 const pacedPoolSpinLimit = 64
 
-// pacedPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
+// pacedPoolMaxClaim bounds how many tasks a worker claims at once (see claim
+// and steal).
 const pacedPoolMaxClaim = 64
 
 // next claims the next tasks, at least one and at most pacedPoolMaxClaim (see
@@ -11882,23 +11926,25 @@ func (p *PacedPool) signalSpace() bool {
 	}
 }
 
-// ErrPacedPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [PacedPool.Shutdown]).
+// ErrPacedPoolClosed is returned by Submit, TrySubmit and Map after Close or
+// Shutdown has begun, and delivered to the handler for a job that Shutdown
+// could not return because it had already returned (see
+// [PacedPool.Shutdown]).
 var ErrPacedPoolClosed = errors.New("pool: closed")
 
 // ErrPacedPoolFull is returned by TrySubmit when the queue has no room.
 var ErrPacedPoolFull = errors.New("pool: queue full")
 
-// pacedPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// pacedPoolDefaultQueue is the queue capacity used when the queue= option is
+// not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const pacedPoolDefaultQueue = 256
 
 // PacedPool runs a function over submitted jobs on a bounded set of workers.
 //
-// A PacedPool must be created with [NewPacedPool]; the zero value is not usable. A PacedPool
-// must not be copied after first use. All methods are safe for concurrent use.
+// A PacedPool must be created with [NewPacedPool]; the zero value is not
+// usable. A PacedPool must not be copied after first use. All methods are
+// safe for concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -11911,9 +11957,9 @@ type PacedPool struct {
 	// per job, and no lock shared by producers and workers.
 	q pacedPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*pacedPoolWorker
 	sleepers     atomic.Int32
@@ -11957,30 +12003,30 @@ type PacedPool struct {
 	stats pacedPoolCounters
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// pacedPoolTask is one element of the queue: a job, or a share of a Map batch.
 type pacedPoolTask struct {
 	in    int
 	batch *pacedPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// pacedPoolWorker is the parking and retirement handle of one worker goroutine.
 type pacedPoolWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on PacedPool.idle; guarded by PacedPool.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than pacedPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// pacedPoolCheapJob (see timeClaim); untimed counts the claims since.
+	// Only the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by pacedPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by pacedPoolClaimBits, | its length (zero
+	// before the first); done, the position of the last task the worker
+	// finished or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -12016,14 +12062,15 @@ func (p *PacedPool) deliver(in int, out int, err error) {
 }
 
 // Submit queues in to be run, waiting while the queue is full. It returns
-// ErrPacedPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
-// before there is room; the job is then not queued. ctx bounds only the wait
-// for room: the job itself runs under the pool's context (see Shutdown).
+// ErrPacedPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is
+// done before there is room; the job is then not queued. ctx bounds only the
+// wait for room: the job itself runs under the pool's context (see
+// Shutdown).
 //
 // Submit of a job happens before the job runs.
 func (p *PacedPool) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that PacedPoolStats never shows a job finished
-	// before it was submitted.
+	// Counted before the send so that PacedPoolStats never shows a job
+	// finished before it was submitted.
 	p.stats.submitted.Add(1)
 	err := p.send(ctx, pacedPoolTask{in: in})
 	if err != nil {
@@ -12041,7 +12088,7 @@ func (p *PacedPool) send(ctx context.Context, t pacedPoolTask) error {
 		r := p.q.tryPush(t)
 		if r == pacedPoolPushFull && spins < pacedPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -12091,8 +12138,8 @@ func (p *PacedPool) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrPacedPoolFull if the queue is full and ErrPacedPoolClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrPacedPoolFull if the queue is full and ErrPacedPoolClosed if Close or
+// Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *PacedPool) TrySubmit(in int) error {
@@ -12351,25 +12398,25 @@ func (p *PacedPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// pacedPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// pacedPoolNoCopy may be embedded into structs which must not be copied
+// after first use; go vet's copylocks check reports copies.
 type pacedPoolNoCopy struct{}
 
 func (*pacedPoolNoCopy) Lock() {}
 
 func (*pacedPoolNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
+// pacedPoolQueue is a bounded multi-producer multi-consumer ring of tasks
+// (Dmitry Vyukov's design): a producer claims a position with one CAS on
+// tail and publishes the task through the slot's sequence number, a consumer
+// claims with one CAS on head (several tasks at once when many are queued,
+// see claim) and frees each slot through its sequence number. Producers and
 // consumers touch different counters and never take a lock, which is where
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of pacedPoolClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of pacedPoolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type pacedPoolQueue struct {
@@ -12381,15 +12428,15 @@ type pacedPoolQueue struct {
 	slots []pacedPoolSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// pacedPoolSlot holds one task. seq == pos: free for the push at pos; seq ==
+// pos+1: holds the task pushed at pos, ready to pop.
 type pacedPoolSlot struct {
 	seq atomic.Uint64
 	t   pacedPoolTask
 }
 
-// pacedPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// pacedPoolClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const pacedPoolClosedBit = 1 << 63
 
 type pacedPoolPushResult uint8
@@ -12610,27 +12657,27 @@ func pacedPoolNewPanicError(v any) *PacedPoolPanicError {
 	return &PacedPoolPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *PacedPoolPanicError.
+// attempt runs a job once, turning a panic into a *PacedPoolPanicError.
 func (p *PacedPool) attempt(ctx context.Context, in int) (out int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = pacedPoolNewPanicError(r)
 		}
 	}()
-	// The job's context bounds the wait; the timeout bounds only the
-	// call.
+	// The job's context bounds the wait; a timeout of the call, if
+	// any, does not.
 	if err := p.rate.Wait(ctx); err != nil {
 		return out, err
 	}
 	return p.call(ctx, in)
 }
 
-// PacedPoolStats is a snapshot of a pool's counters. Every job submitted is, at any
-// moment, queued, in flight, completed, failed, or returned by Shutdown
-// (Unrun); a Map call counts each of its items as a job. The counters are
-// read one by one while the pool runs, so a snapshot taken then may be off
-// by the jobs that moved meanwhile; once Close or Shutdown has returned,
+// PacedPoolStats is a snapshot of a pool's counters. Every job submitted is,
+// at any moment, queued, in flight, completed, failed, or returned by
+// Shutdown (Unrun); a Map call counts each of its items as a job. The
+// counters are read one by one while the pool runs, so a snapshot taken then
+// may be off by the jobs that moved meanwhile; once Close or Shutdown has
+// returned,
 //
 //	Submitted == Completed + Failed + Unrun
 type PacedPoolStats struct {
@@ -12643,8 +12690,9 @@ type PacedPoolStats struct {
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 }
 
-// pacedPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// pacedPoolCacheLine is the assumed size of a CPU cache line. Each counter
+// is padded to one so that workers updating different counters do not
+// contend.
 const pacedPoolCacheLine = 64
 
 // pacedPoolPaddedUint64 is an atomic counter alone on its cache line.
@@ -12659,7 +12707,8 @@ type pacedPoolPaddedInt64 struct {
 	_ [pacedPoolCacheLine - 8]byte
 }
 
-// counters are the metrics of a pool, updated only under the metrics= option.
+// pacedPoolCounters are the metrics of a pool, updated only under the
+// metrics= option.
 type pacedPoolCounters struct {
 	submitted pacedPoolPaddedUint64
 	completed pacedPoolPaddedUint64
@@ -12683,12 +12732,15 @@ func (p *PacedPool) Stats() PacedPoolStats {
 	}
 }
 
-// Taking over claimed tasks. A worker claims up to pacedPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
+// pacedPoolClaimBits is the width of a claim's length in a worker's claim
+// field, whose upper bits hold the low bits of its first position.
+//
+// Taking over claimed tasks. A worker claims up to pacedPoolMaxClaim queued
+// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
+// gets its throughput. But a claim must not keep its tasks from idle
+// workers: if one of them is slow, those behind it would wait for it while
+// other workers idle, and a burst of jobs of unequal length would take up to
+// W times as long as on a channel pool (one worker running every slow job
 // while the others idle). So a worker leaves its claimed tasks in their
 // slots, publishes the claim (its claim field), and takes each task only
 // when it starts it; a worker that finds the queue empty (a hunter) takes
@@ -12719,29 +12771,27 @@ func (p *PacedPool) Stats() PacedPoolStats {
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// pacedPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const pacedPoolClaimBits = 7
 
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than pacedPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in pacedPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
 // pacedPoolCheapJob is the longest job that a worker takes with others of its
 // claim at once, and for which the store to done would cost more than 1%.
+//
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than pacedPoolCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long as
+// it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in pacedPoolTimeEvery of those
+// taken whole: a clock read costs about as much as a cheap job. A worker
+// that had to wait for work does not know what comes next, and shares.
 const pacedPoolCheapJob = time.Microsecond
 
-// pacedPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+// pacedPoolTimeEvery is how many claims taken whole a worker makes per one
+// it times.
 const pacedPoolTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -12757,9 +12807,9 @@ func (w *pacedPoolWorker) timeClaim() bool {
 	return true
 }
 
-// pacedPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
+// pacedPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
+// field, holds. The position is rebuilt from its low bits and the queue's
+// head, which a claim not finished is less than a lap behind.
 func pacedPoolClaimAt(c, head uint64) (pos, n uint64) {
 	const posMask = 1<<(64-pacedPoolClaimBits) - 1
 	return head - (head-c>>pacedPoolClaimBits)&posMask, c & (1<<pacedPoolClaimBits - 1)
@@ -12888,24 +12938,27 @@ func NewPacedPool(fn func(context.Context, int) (int, error), onResult func(int,
 
 // PacedSender: generated from the pool directive in pool.go.
 
+// pacedSenderChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take pacedSenderChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about pacedSenderChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take pacedSenderChunkTime, at most twice the last.
+// Slow items go out one at a time, cheap ones by the tens of thousands, and
+// an item waits in a chunk behind at most about pacedSenderChunkTime of
+// items that have proved cheap. No chunk is larger than a share of what is
+// left, so that the helpers finish together. The clock is read once per
+// chunk.
 //
-// pacedSenderChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
+// pacedSenderChunkTime is small next to a slow item and large next to the
+// cost of a chunk (an atomic add and a clock read, about 0.1µs): the clock
+// costs the tiniest items well under 1%.
 const pacedSenderChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// pacedSenderBatch is one Map call, shared by the workers helping with it.
 type pacedSenderBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -12936,9 +12989,9 @@ type pacedSenderBatch struct {
 // failed or never ran, and an error that says what came first: the failed
 // item's error (after its retries) wrapped with its index; ctx.Err() if ctx
 // was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrPacedSenderClosed. An item that fails once the batch has stopped (as a
-// function that honours its context does) does not change the error. The
-// error is nil if every item succeeded.
+// queued, ErrPacedSenderClosed. An item that fails once the batch has
+// stopped (as a function that honours its context does) does not change the
+// error. The error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -12976,9 +13029,9 @@ func (p *PacedSender) MapInto(ctx context.Context, outs []struct{}, ins []string
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	// Shutdown stops the batch with ErrPacedSenderClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed). If it has begun, fail
-	// runs at once.
+	// Shutdown stops the batch with ErrPacedSenderClosed, recorded before
+	// the items see their contexts cancelled (see itemFailed). If it has
+	// begun, fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrPacedSenderClosed) })()
 
 	for range helpers {
@@ -13053,9 +13106,9 @@ func (p *PacedSender) runBatch(b *pacedSenderBatch) {
 	}
 }
 
-// pacedSenderNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take pacedSenderChunkTime at that
-// pace, at least one, at most twice size.
+// pacedSenderNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// pacedSenderChunkTime at that pace, at least one, at most twice size.
 func pacedSenderNextChunk(size, k int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 2 * size
@@ -13108,8 +13161,8 @@ func (p *PacedSender) runChunk(b *pacedSenderBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// pacedSenderSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
+// pacedSenderSpinLimit is how many times a goroutine retries before parking
+// when it finds another one in the middle of a step of a few instructions: a
 // producer between claiming a slot and publishing it, or a worker between
 // claiming tasks and freeing their slots. The other goroutine is almost
 // always running on another core and done within the spin; when it is not,
@@ -13119,8 +13172,8 @@ func (p *PacedSender) runChunk(b *pacedSenderBatch, lo, hi int) (ok int) {
 // is a large share of all jobs.
 const pacedSenderSpinLimit = 64
 
-// pacedSenderMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
+// pacedSenderMaxClaim bounds how many tasks a worker claims at once (see
+// claim and steal).
 const pacedSenderMaxClaim = 64
 
 // next claims the next tasks, at least one and at most pacedSenderMaxClaim (see
@@ -13309,23 +13362,25 @@ func (p *PacedSender) signalSpace() bool {
 	}
 }
 
-// ErrPacedSenderClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [PacedSender.Shutdown]).
+// ErrPacedSenderClosed is returned by Submit, TrySubmit and Map after Close
+// or Shutdown has begun, and delivered to the handler for a job that
+// Shutdown could not return because it had already returned (see
+// [PacedSender.Shutdown]).
 var ErrPacedSenderClosed = errors.New("pool: closed")
 
 // ErrPacedSenderFull is returned by TrySubmit when the queue has no room.
 var ErrPacedSenderFull = errors.New("pool: queue full")
 
-// pacedSenderDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// pacedSenderDefaultQueue is the queue capacity used when the queue= option
+// is not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const pacedSenderDefaultQueue = 256
 
 // PacedSender runs a function over submitted jobs on a bounded set of workers.
 //
-// A PacedSender must be created with [NewPacedSender]; the zero value is not usable. A PacedSender
-// must not be copied after first use. All methods are safe for concurrent use.
+// A PacedSender must be created with [NewPacedSender]; the zero value is not
+// usable. A PacedSender must not be copied after first use. All methods are
+// safe for concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -13338,9 +13393,9 @@ type PacedSender struct {
 	// per job, and no lock shared by producers and workers.
 	q pacedSenderQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*pacedSenderWorker
 	sleepers     atomic.Int32
@@ -13382,30 +13437,33 @@ type PacedSender struct {
 
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// pacedSenderTask is one element of the queue: a job, or a share of a Map
+// batch.
 type pacedSenderTask struct {
 	in    string
 	batch *pacedSenderBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// pacedSenderWorker is the parking and retirement handle of one worker
+// goroutine.
 type pacedSenderWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on PacedSender.idle; guarded by PacedSender.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than pacedSenderCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// pacedSenderCheapJob (see timeClaim); untimed counts the claims since.
+	// Only the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by pacedSenderClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by pacedSenderClaimBits, | its length
+	// (zero before the first); done, the position of the last task the
+	// worker finished or skipped, stored after every task but the claim's
+	// last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -13441,9 +13499,10 @@ func (p *PacedSender) deliver(in string, out struct{}, err error) {
 }
 
 // Submit queues in to be run, waiting while the queue is full. It returns
-// ErrPacedSenderClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
-// before there is room; the job is then not queued. ctx bounds only the wait
-// for room: the job itself runs under the pool's context (see Shutdown).
+// ErrPacedSenderClosed if Close or Shutdown has begun, and ctx.Err() if ctx
+// is done before there is room; the job is then not queued. ctx bounds only
+// the wait for room: the job itself runs under the pool's context (see
+// Shutdown).
 //
 // Submit of a job happens before the job runs.
 func (p *PacedSender) Submit(ctx context.Context, in string) error {
@@ -13460,7 +13519,7 @@ func (p *PacedSender) send(ctx context.Context, t pacedSenderTask) error {
 		r := p.q.tryPush(t)
 		if r == pacedSenderPushFull && spins < pacedSenderSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -13510,8 +13569,8 @@ func (p *PacedSender) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrPacedSenderFull if the queue is full and ErrPacedSenderClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrPacedSenderFull if the queue is full and ErrPacedSenderClosed if Close
+// or Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *PacedSender) TrySubmit(in string) error {
@@ -13602,8 +13661,8 @@ func (p *PacedSender) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
-// ErrPacedSenderClosed. Close may be called more than once and concurrently with
-// Shutdown; every call waits.
+// ErrPacedSenderClosed. Close may be called more than once and concurrently
+// with Shutdown; every call waits.
 //
 // The completion of every job happens before Close returns.
 func (p *PacedSender) Close() {
@@ -13758,25 +13817,25 @@ func (p *PacedSender) runJob(in string) {
 	p.deliver(in, out, err)
 }
 
-// pacedSenderNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// pacedSenderNoCopy may be embedded into structs which must not be copied
+// after first use; go vet's copylocks check reports copies.
 type pacedSenderNoCopy struct{}
 
 func (*pacedSenderNoCopy) Lock() {}
 
 func (*pacedSenderNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
+// pacedSenderQueue is a bounded multi-producer multi-consumer ring of tasks
+// (Dmitry Vyukov's design): a producer claims a position with one CAS on
+// tail and publishes the task through the slot's sequence number, a consumer
+// claims with one CAS on head (several tasks at once when many are queued,
+// see claim) and frees each slot through its sequence number. Producers and
 // consumers touch different counters and never take a lock, which is where
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of pacedSenderClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of pacedSenderClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type pacedSenderQueue struct {
@@ -13788,15 +13847,15 @@ type pacedSenderQueue struct {
 	slots []pacedSenderSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// pacedSenderSlot holds one task. seq == pos: free for the push at pos; seq
+// == pos+1: holds the task pushed at pos, ready to pop.
 type pacedSenderSlot struct {
 	seq atomic.Uint64
 	t   pacedSenderTask
 }
 
-// pacedSenderClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// pacedSenderClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const pacedSenderClosedBit = 1 << 63
 
 type pacedSenderPushResult uint8
@@ -13924,8 +13983,8 @@ func (q *pacedSenderQueue) take(pos uint64) pacedSenderTask {
 //
 // A worker that shares a claim of several tasks leaves them in their slots
 // and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see PacedSender.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
+// over those it has not started (see PacedSender.steal). Claimer and hunter
+// meet on the slot: a claimed task not started has seq == pos+1, and whoever
 // takes it with a CAS to seq == pos (a position in the past: a producer
 // still finds the slot full) reads it and frees the slot.
 func (q *pacedSenderQueue) unstarted(pos uint64) bool {
@@ -14017,33 +14076,36 @@ func pacedSenderNewPanicError(v any) *PacedSenderPanicError {
 	return &PacedSenderPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *PacedSenderPanicError.
+// attempt runs a job once, turning a panic into a *PacedSenderPanicError.
 func (p *PacedSender) attempt(ctx context.Context, in string) (out struct{}, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = pacedSenderNewPanicError(r)
 		}
 	}()
-	// The job's context bounds the wait; the timeout bounds only the
-	// call.
+	// The job's context bounds the wait; a timeout of the call, if
+	// any, does not.
 	if err := p.rate.Wait(ctx); err != nil {
 		return out, err
 	}
 	return p.call(ctx, in)
 }
 
-// pacedSenderCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// pacedSenderCacheLine is the assumed size of a CPU cache line. Each counter
+// is padded to one so that workers updating different counters do not
+// contend.
 const pacedSenderCacheLine = 64
 
-// Taking over claimed tasks. A worker claims up to pacedSenderMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
+// pacedSenderClaimBits is the width of a claim's length in a worker's claim
+// field, whose upper bits hold the low bits of its first position.
+//
+// Taking over claimed tasks. A worker claims up to pacedSenderMaxClaim
+// queued tasks with one CAS (see queue.claim), which is where a pool of
+// cheap jobs gets its throughput. But a claim must not keep its tasks from
+// idle workers: if one of them is slow, those behind it would wait for it
+// while other workers idle, and a burst of jobs of unequal length would take
+// up to W times as long as on a channel pool (one worker running every slow
+// job while the others idle). So a worker leaves its claimed tasks in their
 // slots, publishes the claim (its claim field), and takes each task only
 // when it starts it; a worker that finds the queue empty (a hunter) takes
 // over tasks not started from other workers' claims, and runs them.
@@ -14073,29 +14135,28 @@ const pacedSenderCacheLine = 64
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// pacedSenderClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const pacedSenderClaimBits = 7
 
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than pacedSenderCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in pacedSenderTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
 // pacedSenderCheapJob is the longest job that a worker takes with others of its
 // claim at once, and for which the store to done would cost more than 1%.
+//
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than pacedSenderCheapJob each: taking those whole, a slow
+// job among them holds up at most the cheap jobs claimed with it, for as
+// long as it runs, and the worker shares its claims again from the next one
+// it times. It times every shared claim, and one in pacedSenderTimeEvery of
+// those taken whole: a clock read costs about as much as a cheap job. A
+// worker that had to wait for work does not know what comes next, and
+// shares.
 const pacedSenderCheapJob = time.Microsecond
 
-// pacedSenderTimeEvery is how many claims taken whole a worker makes per one it times.
+// pacedSenderTimeEvery is how many claims taken whole a worker makes per one
+// it times.
 const pacedSenderTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -14111,9 +14172,9 @@ func (w *pacedSenderWorker) timeClaim() bool {
 	return true
 }
 
-// pacedSenderClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
+// pacedSenderClaimAt returns the claim [pos, pos+n) that c, a worker's claim
+// field, holds. The position is rebuilt from its low bits and the queue's
+// head, which a claim not finished is less than a lap behind.
 func pacedSenderClaimAt(c, head uint64) (pos, n uint64) {
 	const posMask = 1<<(64-pacedSenderClaimBits) - 1
 	return head - (head-c>>pacedSenderClaimBits)&posMask, c & (1<<pacedSenderClaimBits - 1)
@@ -14250,8 +14311,8 @@ const (
 	JobBreakerStateClosed JobBreakerState = iota
 	// JobBreakerStateOpen rejects every call until the cooldown has passed.
 	JobBreakerStateOpen
-	// JobBreakerStateHalfOpen lets a few probe calls through: enough successes close
-	// the breaker, one failure opens it again.
+	// JobBreakerStateHalfOpen lets a few probe calls through: enough
+	// successes close the breaker, one failure opens it again.
 	JobBreakerStateHalfOpen
 )
 
@@ -14268,8 +14329,8 @@ func (s JobBreakerState) String() string {
 	return "unknown"
 }
 
-// ErrJobBreakerOpen is returned, or passed to the fallback, for a call rejected while
-// the breaker is open.
+// ErrJobBreakerOpen is returned, or passed to the fallback, for a call
+// rejected while the breaker is open.
 var ErrJobBreakerOpen = errors.New("breaker: circuit open")
 
 // ErrJobBreakerTooManyProbes is returned, or passed to the fallback, for a call
@@ -14277,16 +14338,17 @@ var ErrJobBreakerOpen = errors.New("breaker: circuit open")
 var ErrJobBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
 const (
-	// jobBreakerStateBits hold the JobBreakerState in the low bits of the state word; the
-	// rest counts transitions. The whole word is a generation: a call
-	// remembers the word it was admitted under, and its result is ignored
-	// if the word has changed by the time it returns.
+	// jobBreakerStateBits hold the JobBreakerState in the low bits of the
+	// state word; the rest counts transitions. The whole word is a
+	// generation: a call remembers the word it was admitted under, and its
+	// result is ignored if the word has changed by the time it returns.
 	jobBreakerStateBits = 2
 	jobBreakerStateMask = 1<<jobBreakerStateBits - 1
-	// jobBreakerFlushEvery is how many successes in the closed state are counted
-	// before the clock is read to give them a bucket. Successes thus cost
-	// no clock read; one may be counted at most jobBreakerFlushEvery-1 calls (or one
-	// failure) late, in a later bucket than it belongs to. Power of two.
+	// jobBreakerFlushEvery is how many successes in the closed state are
+	// counted before the clock is read to give them a bucket. Successes thus
+	// cost no clock read; one may be counted at most jobBreakerFlushEvery-1
+	// calls (or one failure) late, in a later bucket than it belongs to.
+	// Power of two.
 	jobBreakerFlushEvery = 16
 	// jobBreakerCacheLine is the size the hot words are padded to.
 	jobBreakerCacheLine = 64
@@ -14294,14 +14356,15 @@ const (
 	jobBreakerNoBucket = math.MinInt64
 )
 
-// JobBreaker is a circuit breaker around a function from Req to Resp.
+// JobBreaker is a circuit breaker around a function from int to int.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
-// rolling window; when both the count and the ratio of failures reach
-// their thresholds it opens. Open, it rejects calls with ErrJobBreakerOpen until the
-// cooldown has passed, then goes half-open. Half-open, it lets HalfOpen
-// probe calls through and rejects the others with ErrJobBreakerTooManyProbes; a
-// failed probe opens it again, HalfOpen successful probes close it.
+// rolling window; when both the count and the ratio of failures reach their
+// thresholds it opens. Open, it rejects calls with ErrJobBreakerOpen until
+// the cooldown has passed, then goes half-open. Half-open, it lets HalfOpen
+// probe calls through and rejects the others with
+// ErrJobBreakerTooManyProbes; a failed probe opens it again, HalfOpen
+// successful probes close it.
 //
 // Only results of the current state count: the result of a call admitted
 // before the breaker last changed state (a probe of an earlier half-open
@@ -14309,14 +14372,14 @@ const (
 // is ignored. A closed-state call that returns while the breaker changes
 // state may still be counted in the new state: an error of one call.
 //
-// A JobBreaker must be created with NewJobBreaker and must not be copied after first
-// use. Its methods are safe for concurrent use. The state-change callback
-// is called with the breaker's internal lock held, in the order of the
-// transitions.
+// A JobBreaker must be created with NewJobBreaker and must not be copied
+// after first use. Its methods are safe for concurrent use. The state-change
+// callback is called with the breaker's internal lock held, in the order of
+// the transitions.
 type JobBreaker struct {
-	// state is the transition count << jobBreakerStateBits | JobBreakerState. Only
-	// transitions write it: it has a cache line of its own, apart from
-	// pending, which every successful call writes.
+	// state is the transition count << jobBreakerStateBits |
+	// JobBreakerState. Only transitions write it: it has a cache line of its
+	// own, apart from pending, which every successful call writes.
 	state atomic.Uint64
 	_     [jobBreakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
@@ -14337,8 +14400,8 @@ type JobBreaker struct {
 	onChange func(from, to JobBreakerState)
 }
 
-// bucket holds the counts of one slice of the rolling window. The counts
-// have a word each: a slice of a long window may count more than 2^32
+// jobBreakerBucket holds the counts of one slice of the rolling window. The
+// counts have a word each: a slice of a long window may count more than 2^32
 // calls (window=1h at 1.2 million calls a second).
 type jobBreakerBucket struct {
 	index     atomic.Int64 // clock / bucket width of the slice counted, or jobBreakerNoBucket
@@ -14365,9 +14428,10 @@ func (b *JobBreaker) OnStateChange(f func(from, to JobBreakerState)) {
 }
 
 // Execute calls the function with ctx and req if the breaker lets the call
-// through, and records its outcome. A rejected call returns ErrJobBreakerOpen or
-// ErrJobBreakerTooManyProbes; with a fallback, rejected and failed calls return what
-// the fallback returns. A panicking probe counts as a failure.
+// through, and records its outcome. A rejected call returns
+// ErrJobBreakerOpen or ErrJobBreakerTooManyProbes; with a fallback, rejected
+// and failed calls return what the fallback returns. A panicking probe
+// counts as a failure.
 func (b *JobBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
 	if JobBreakerState(st&jobBreakerStateMask) != JobBreakerStateClosed {
@@ -14641,24 +14705,27 @@ func NewJobBreaker(fn func(context.Context, int) (int, error)) *JobBreaker {
 
 // GuardedPool: generated from the pool directive in pool.go.
 
+// guardedPoolChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take guardedPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about guardedPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take guardedPoolChunkTime, at most twice the last.
+// Slow items go out one at a time, cheap ones by the tens of thousands, and
+// an item waits in a chunk behind at most about guardedPoolChunkTime of
+// items that have proved cheap. No chunk is larger than a share of what is
+// left, so that the helpers finish together. The clock is read once per
+// chunk.
 //
-// guardedPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
+// guardedPoolChunkTime is small next to a slow item and large next to the
+// cost of a chunk (an atomic add and a clock read, about 0.1µs): the clock
+// costs the tiniest items well under 1%.
 const guardedPoolChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// guardedPoolBatch is one Map call, shared by the workers helping with it.
 type guardedPoolBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -14689,9 +14756,9 @@ type guardedPoolBatch struct {
 // failed or never ran, and an error that says what came first: the failed
 // item's error (after its retries) wrapped with its index; ctx.Err() if ctx
 // was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrGuardedPoolClosed. An item that fails once the batch has stopped (as a
-// function that honours its context does) does not change the error. The
-// error is nil if every item succeeded.
+// queued, ErrGuardedPoolClosed. An item that fails once the batch has
+// stopped (as a function that honours its context does) does not change the
+// error. The error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -14729,9 +14796,9 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	// Shutdown stops the batch with ErrGuardedPoolClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed). If it has begun, fail
-	// runs at once.
+	// Shutdown stops the batch with ErrGuardedPoolClosed, recorded before
+	// the items see their contexts cancelled (see itemFailed). If it has
+	// begun, fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrGuardedPoolClosed) })()
 	p.stats.submitted.Add(uint64(n))
 
@@ -14811,9 +14878,9 @@ func (p *GuardedPool) runBatch(b *guardedPoolBatch) {
 	}
 }
 
-// guardedPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take guardedPoolChunkTime at that
-// pace, at least one, at most twice size.
+// guardedPoolNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// guardedPoolChunkTime at that pace, at least one, at most twice size.
 func guardedPoolNextChunk(size, k int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 2 * size
@@ -14869,8 +14936,8 @@ func (p *GuardedPool) runChunk(b *guardedPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// guardedPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
+// guardedPoolSpinLimit is how many times a goroutine retries before parking
+// when it finds another one in the middle of a step of a few instructions: a
 // producer between claiming a slot and publishing it, or a worker between
 // claiming tasks and freeing their slots. The other goroutine is almost
 // always running on another core and done within the spin; when it is not,
@@ -14880,8 +14947,8 @@ func (p *GuardedPool) runChunk(b *guardedPoolBatch, lo, hi int) (ok int) {
 // is a large share of all jobs.
 const guardedPoolSpinLimit = 64
 
-// guardedPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
+// guardedPoolMaxClaim bounds how many tasks a worker claims at once (see
+// claim and steal).
 const guardedPoolMaxClaim = 64
 
 // next claims the next tasks, at least one and at most guardedPoolMaxClaim (see
@@ -15070,23 +15137,25 @@ func (p *GuardedPool) signalSpace() bool {
 	}
 }
 
-// ErrGuardedPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [GuardedPool.Shutdown]).
+// ErrGuardedPoolClosed is returned by Submit, TrySubmit and Map after Close
+// or Shutdown has begun, and delivered to the handler for a job that
+// Shutdown could not return because it had already returned (see
+// [GuardedPool.Shutdown]).
 var ErrGuardedPoolClosed = errors.New("pool: closed")
 
 // ErrGuardedPoolFull is returned by TrySubmit when the queue has no room.
 var ErrGuardedPoolFull = errors.New("pool: queue full")
 
-// guardedPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// guardedPoolDefaultQueue is the queue capacity used when the queue= option
+// is not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const guardedPoolDefaultQueue = 256
 
 // GuardedPool runs a function over submitted jobs on a bounded set of workers.
 //
-// A GuardedPool must be created with [NewGuardedPool]; the zero value is not usable. A GuardedPool
-// must not be copied after first use. All methods are safe for concurrent use.
+// A GuardedPool must be created with [NewGuardedPool]; the zero value is not
+// usable. A GuardedPool must not be copied after first use. All methods are
+// safe for concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -15099,9 +15168,9 @@ type GuardedPool struct {
 	// per job, and no lock shared by producers and workers.
 	q guardedPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*guardedPoolWorker
 	sleepers     atomic.Int32
@@ -15146,30 +15215,33 @@ type GuardedPool struct {
 	stats guardedPoolCounters
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// guardedPoolTask is one element of the queue: a job, or a share of a Map
+// batch.
 type guardedPoolTask struct {
 	in    int
 	batch *guardedPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// guardedPoolWorker is the parking and retirement handle of one worker
+// goroutine.
 type guardedPoolWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on GuardedPool.idle; guarded by GuardedPool.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than guardedPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// guardedPoolCheapJob (see timeClaim); untimed counts the claims since.
+	// Only the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by guardedPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by guardedPoolClaimBits, | its length
+	// (zero before the first); done, the position of the last task the
+	// worker finished or skipped, stored after every task but the claim's
+	// last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -15205,14 +15277,15 @@ func (p *GuardedPool) deliver(in int, out int, err error) {
 }
 
 // Submit queues in to be run, waiting while the queue is full. It returns
-// ErrGuardedPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
-// before there is room; the job is then not queued. ctx bounds only the wait
-// for room: the job itself runs under the pool's context (see Shutdown).
+// ErrGuardedPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx
+// is done before there is room; the job is then not queued. ctx bounds only
+// the wait for room: the job itself runs under the pool's context (see
+// Shutdown).
 //
 // Submit of a job happens before the job runs.
 func (p *GuardedPool) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that GuardedPoolStats never shows a job finished
-	// before it was submitted.
+	// Counted before the send so that GuardedPoolStats never shows a job
+	// finished before it was submitted.
 	p.stats.submitted.Add(1)
 	err := p.send(ctx, guardedPoolTask{in: in})
 	if err != nil {
@@ -15230,7 +15303,7 @@ func (p *GuardedPool) send(ctx context.Context, t guardedPoolTask) error {
 		r := p.q.tryPush(t)
 		if r == guardedPoolPushFull && spins < guardedPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -15280,8 +15353,8 @@ func (p *GuardedPool) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrGuardedPoolFull if the queue is full and ErrGuardedPoolClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrGuardedPoolFull if the queue is full and ErrGuardedPoolClosed if Close
+// or Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *GuardedPool) TrySubmit(in int) error {
@@ -15376,8 +15449,8 @@ func (p *GuardedPool) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
-// ErrGuardedPoolClosed. Close may be called more than once and concurrently with
-// Shutdown; every call waits.
+// ErrGuardedPoolClosed. Close may be called more than once and concurrently
+// with Shutdown; every call waits.
 //
 // The completion of every job happens before Close returns.
 func (p *GuardedPool) Close() {
@@ -15543,25 +15616,25 @@ func (p *GuardedPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// guardedPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// guardedPoolNoCopy may be embedded into structs which must not be copied
+// after first use; go vet's copylocks check reports copies.
 type guardedPoolNoCopy struct{}
 
 func (*guardedPoolNoCopy) Lock() {}
 
 func (*guardedPoolNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
+// guardedPoolQueue is a bounded multi-producer multi-consumer ring of tasks
+// (Dmitry Vyukov's design): a producer claims a position with one CAS on
+// tail and publishes the task through the slot's sequence number, a consumer
+// claims with one CAS on head (several tasks at once when many are queued,
+// see claim) and frees each slot through its sequence number. Producers and
 // consumers touch different counters and never take a lock, which is where
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of guardedPoolClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of guardedPoolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type guardedPoolQueue struct {
@@ -15573,15 +15646,15 @@ type guardedPoolQueue struct {
 	slots []guardedPoolSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// guardedPoolSlot holds one task. seq == pos: free for the push at pos; seq
+// == pos+1: holds the task pushed at pos, ready to pop.
 type guardedPoolSlot struct {
 	seq atomic.Uint64
 	t   guardedPoolTask
 }
 
-// guardedPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// guardedPoolClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const guardedPoolClosedBit = 1 << 63
 
 type guardedPoolPushResult uint8
@@ -15709,8 +15782,8 @@ func (q *guardedPoolQueue) take(pos uint64) guardedPoolTask {
 //
 // A worker that shares a claim of several tasks leaves them in their slots
 // and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see GuardedPool.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
+// over those it has not started (see GuardedPool.steal). Claimer and hunter
+// meet on the slot: a claimed task not started has seq == pos+1, and whoever
 // takes it with a CAS to seq == pos (a position in the past: a producer
 // still finds the slot full) reads it and frees the slot.
 func (q *guardedPoolQueue) unstarted(pos uint64) bool {
@@ -15802,8 +15875,7 @@ func guardedPoolNewPanicError(v any) *GuardedPoolPanicError {
 	return &GuardedPoolPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *GuardedPoolPanicError.
+// attempt runs a job once, turning a panic into a *GuardedPoolPanicError.
 func (p *GuardedPool) attempt(ctx context.Context, in int) (out int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -15813,13 +15885,14 @@ func (p *GuardedPool) attempt(ctx context.Context, in int) (out int, err error) 
 	return p.call(ctx, in)
 }
 
-// guardedPoolMaxBackoff caps the doubling delay so that it cannot overflow, whatever
-// the number of retries.
+// guardedPoolMaxBackoff caps the doubling delay so that it cannot overflow,
+// whatever the number of retries.
 const guardedPoolMaxBackoff = time.Hour
 
-// guardedPoolNextBackoff returns the delay after d: twice d up to guardedPoolMaxBackoff. A delay
-// already at or above guardedPoolMaxBackoff stays as it is: neither shrunk to the cap
-// nor doubled past the largest Duration.
+// guardedPoolNextBackoff returns the delay after d: twice d up to
+// guardedPoolMaxBackoff. A delay already at or above guardedPoolMaxBackoff
+// stays as it is: neither shrunk to the cap nor doubled past the largest
+// Duration.
 func guardedPoolNextBackoff(d time.Duration) time.Duration {
 	if d >= guardedPoolMaxBackoff {
 		return d
@@ -15827,10 +15900,10 @@ func guardedPoolNextBackoff(d time.Duration) time.Duration {
 	return min(2*d, guardedPoolMaxBackoff)
 }
 
-// retry re-attempts a job that failed with err, up to the retries= option times,
-// sleeping with exponential backoff and jitter between attempts. It gives up
-// early when ctx is done (Shutdown, Map cancellation) or the job panicked,
-// and returns the last attempt's outcome.
+// retry re-attempts a job that failed with err, up to the retries= option
+// times, sleeping with exponential backoff and jitter between attempts. It
+// gives up early when ctx is done (Shutdown, Map cancellation) or the job
+// panicked, and returns the last attempt's outcome.
 func (p *GuardedPool) retry(ctx context.Context, in int, err error) (int, error) {
 	var out int
 	delay := (time.Duration(0))
@@ -15853,9 +15926,9 @@ func (p *GuardedPool) retry(ctx context.Context, in int, err error) (int, error)
 	return out, err
 }
 
-// jitter returns a duration drawn uniformly from [d/2, d): "equal jitter",
-// which spreads retries of jobs that failed together while keeping most of
-// the intended delay.
+// guardedPoolJitter returns a duration drawn uniformly from [d/2, d): "equal
+// jitter", which spreads retries of jobs that failed together while keeping
+// most of the intended delay.
 func guardedPoolJitter(d time.Duration) time.Duration {
 	half := d / 2
 	if half <= 0 {
@@ -15864,7 +15937,8 @@ func guardedPoolJitter(d time.Duration) time.Duration {
 	return half + rand.N(d-half)
 }
 
-// sleep waits for d, or until ctx is done; it reports whether d elapsed.
+// guardedPoolSleep waits for d, or until ctx is done; it reports whether d
+// elapsed.
 func guardedPoolSleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -15876,11 +15950,12 @@ func guardedPoolSleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// GuardedPoolStats is a snapshot of a pool's counters. Every job submitted is, at any
-// moment, queued, in flight, completed, failed, or returned by Shutdown
-// (Unrun); a Map call counts each of its items as a job. The counters are
-// read one by one while the pool runs, so a snapshot taken then may be off
-// by the jobs that moved meanwhile; once Close or Shutdown has returned,
+// GuardedPoolStats is a snapshot of a pool's counters. Every job submitted
+// is, at any moment, queued, in flight, completed, failed, or returned by
+// Shutdown (Unrun); a Map call counts each of its items as a job. The
+// counters are read one by one while the pool runs, so a snapshot taken then
+// may be off by the jobs that moved meanwhile; once Close or Shutdown has
+// returned,
 //
 //	Submitted == Completed + Failed + Unrun
 type GuardedPoolStats struct {
@@ -15893,8 +15968,9 @@ type GuardedPoolStats struct {
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 }
 
-// guardedPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// guardedPoolCacheLine is the assumed size of a CPU cache line. Each counter
+// is padded to one so that workers updating different counters do not
+// contend.
 const guardedPoolCacheLine = 64
 
 // guardedPoolPaddedUint64 is an atomic counter alone on its cache line.
@@ -15909,7 +15985,8 @@ type guardedPoolPaddedInt64 struct {
 	_ [guardedPoolCacheLine - 8]byte
 }
 
-// counters are the metrics of a pool, updated only under the metrics= option.
+// guardedPoolCounters are the metrics of a pool, updated only under the
+// metrics= option.
 type guardedPoolCounters struct {
 	submitted guardedPoolPaddedUint64
 	completed guardedPoolPaddedUint64
@@ -15933,13 +16010,16 @@ func (p *GuardedPool) Stats() GuardedPoolStats {
 	}
 }
 
-// Taking over claimed tasks. A worker claims up to guardedPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
+// guardedPoolClaimBits is the width of a claim's length in a worker's claim
+// field, whose upper bits hold the low bits of its first position.
+//
+// Taking over claimed tasks. A worker claims up to guardedPoolMaxClaim
+// queued tasks with one CAS (see queue.claim), which is where a pool of
+// cheap jobs gets its throughput. But a claim must not keep its tasks from
+// idle workers: if one of them is slow, those behind it would wait for it
+// while other workers idle, and a burst of jobs of unequal length would take
+// up to W times as long as on a channel pool (one worker running every slow
+// job while the others idle). So a worker leaves its claimed tasks in their
 // slots, publishes the claim (its claim field), and takes each task only
 // when it starts it; a worker that finds the queue empty (a hunter) takes
 // over tasks not started from other workers' claims, and runs them.
@@ -15969,29 +16049,28 @@ func (p *GuardedPool) Stats() GuardedPoolStats {
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// guardedPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const guardedPoolClaimBits = 7
 
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than guardedPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in guardedPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
 // guardedPoolCheapJob is the longest job that a worker takes with others of its
 // claim at once, and for which the store to done would cost more than 1%.
+//
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than guardedPoolCheapJob each: taking those whole, a slow
+// job among them holds up at most the cheap jobs claimed with it, for as
+// long as it runs, and the worker shares its claims again from the next one
+// it times. It times every shared claim, and one in guardedPoolTimeEvery of
+// those taken whole: a clock read costs about as much as a cheap job. A
+// worker that had to wait for work does not know what comes next, and
+// shares.
 const guardedPoolCheapJob = time.Microsecond
 
-// guardedPoolTimeEvery is how many claims taken whole a worker makes per one it times.
+// guardedPoolTimeEvery is how many claims taken whole a worker makes per one
+// it times.
 const guardedPoolTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -16007,9 +16086,9 @@ func (w *guardedPoolWorker) timeClaim() bool {
 	return true
 }
 
-// guardedPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
+// guardedPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
+// field, holds. The position is rebuilt from its low bits and the queue's
+// head, which a claim not finished is less than a lap behind.
 func guardedPoolClaimAt(c, head uint64) (pos, n uint64) {
 	const posMask = 1<<(64-guardedPoolClaimBits) - 1
 	return head - (head-c>>guardedPoolClaimBits)&posMask, c & (1<<guardedPoolClaimBits - 1)

@@ -29,9 +29,9 @@ func (q *IntQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Co
 
 // FanOut runs n consumers that pop items from q and call consume for each,
 // until q is closed and drained, ctx ends or consume returns an error. The
-// first error cancels the others and is returned; ErrIntQueueClosed, the normal end,
-// is not. FanOut returns when every consumer has returned; an item popped by a
-// consumer is always passed to consume.
+// first error cancels the others and is returned; ErrIntQueueClosed, the
+// normal end, is not. FanOut returns when every consumer has returned; an
+// item popped by a consumer is always passed to consume.
 func (q *IntQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
 	return intQueueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
@@ -49,8 +49,8 @@ func (q *IntQueue) FanOut(ctx context.Context, n int, consume func(ctx context.C
 	})
 }
 
-// intQueueRunGroup runs fn in n goroutines, waits for them and returns the first
-// error, cancelling the context of the others when it happens.
+// intQueueRunGroup runs fn in n goroutines, waits for them and returns the
+// first error, cancelling the context of the others when it happens.
 func intQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -79,14 +79,14 @@ func intQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i
 type IntQueuePolicy uint8
 
 const (
-	// IntQueueBlock makes Push wait until there is room, the context ends or the
-	// queue is closed.
+	// IntQueueBlock makes Push wait until there is room, the context ends or
+	// the queue is closed.
 	IntQueueBlock IntQueuePolicy = iota
-	// IntQueueDropNewest makes Push discard the item it was given and return nil;
-	// the drop is counted in IntQueueStats.
+	// IntQueueDropNewest makes Push discard the item it was given and return
+	// nil; the drop is counted in IntQueueStats.
 	IntQueueDropNewest
-	// IntQueueDropOldest makes Push discard the oldest item in the queue to make
-	// room; the drop is counted in IntQueueStats.
+	// IntQueueDropOldest makes Push discard the oldest item in the queue to
+	// make room; the drop is counted in IntQueueStats.
 	IntQueueDropOldest
 	// IntQueueError makes Push return ErrIntQueueFull.
 	IntQueueError
@@ -96,13 +96,13 @@ var (
 	// ErrIntQueueClosed is returned by pushes after Close, and by pops once the
 	// queue is closed and every item has been popped.
 	ErrIntQueueClosed = errors.New("queue: closed")
-	// ErrIntQueueFull is returned by Push and PushMany under the IntQueueError policy when
-	// there is no room.
+	// ErrIntQueueFull is returned by Push and PushMany under the
+	// IntQueueError policy when there is no room.
 	ErrIntQueueFull = errors.New("queue: full")
 )
 
-// intQueueCacheLineSize separates the fields producers write from those consumers
-// write, so that neither side invalidates the other's cache line.
+// intQueueCacheLineSize separates the fields producers write from those
+// consumers write, so that neither side invalidates the other's cache line.
 const intQueueCacheLineSize = 64
 
 // intQueueClosedBit is set in head by Close. Keeping it in the word producers
@@ -111,17 +111,17 @@ const intQueueCacheLineSize = 64
 // Positions never reach 2^63.
 const intQueueClosedBit = 1 << 63
 
-// intQueueSpinTries is how many times a goroutine that finds the queue full or empty
-// retries, yielding its processor in between, before it parks. Parking and
-// waking cost a few hundred nanoseconds each; a short spin lets a
-// producer-consumer pair that runs at the same speed avoid both.
+// intQueueSpinTries is how many times a goroutine that finds the queue full
+// or empty retries, yielding its processor in between, before it parks.
+// Parking and waking cost a few hundred nanoseconds each; a short spin lets
+// a producer-consumer pair that runs at the same speed avoid both.
 const intQueueSpinTries = 4
 
-// intQueueQueueSlot is one cell of the ring. seq tells who owns it: seq == pos means
+// intQueueSlot is one cell of the ring. seq tells who owns it: seq == pos means
 // free for the producer of position pos; seq == pos+1 means it holds the item
 // of position pos, for the consumer of pos; a consumer releases it for the
 // next lap with seq = pos+size.
-type intQueueQueueSlot struct {
+type intQueueSlot struct {
 	seq atomic.Uint64
 	val int
 }
@@ -135,9 +135,9 @@ const (
 	intQueueOpClosed                         // the queue is closed (and, for a pop, drained)
 )
 
-// IntQueue is a bounded FIFO queue for any number of producers and consumers.
-// Create one with NewIntQueue; the zero value is not usable. A IntQueue must not be
-// copied after first use.
+// IntQueue is a bounded FIFO queue for any number of producers and
+// consumers. Create one with NewIntQueue; the zero value is not usable. A
+// IntQueue must not be copied after first use.
 //
 // A push that succeeds happens before the pop that returns the item, as a send
 // on a channel happens before the corresponding receive. Items pushed by one
@@ -146,7 +146,7 @@ type IntQueue struct {
 	_ intQueueNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
-	slots    []intQueueQueueSlot
+	slots    []intQueueSlot
 	notEmpty chan struct{} // one token: wakes a parked consumer
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
@@ -172,7 +172,7 @@ type IntQueue struct {
 
 // init allocates the ring and the wake-up channels.
 func (q *IntQueue) init() {
-	q.slots = make([]intQueueQueueSlot, 1024)
+	q.slots = make([]intQueueSlot, 1024)
 	for i := range q.slots {
 		q.slots[i].seq.Store(uint64(i))
 	}
@@ -207,9 +207,10 @@ func (q *IntQueue) TryPush(v int) bool {
 }
 
 // Push adds v to the queue. When the queue is full it follows the policy:
-// IntQueueBlock waits for room and returns ctx.Err() if ctx ends first; IntQueueDropNewest
-// discards v and returns nil; IntQueueDropOldest discards the oldest item and adds v;
-// IntQueueError returns ErrIntQueueFull. Push returns ErrIntQueueClosed once Close has been called.
+// IntQueueBlock waits for room and returns ctx.Err() if ctx ends first;
+// IntQueueDropNewest discards v and returns nil; IntQueueDropOldest discards
+// the oldest item and adds v; IntQueueError returns ErrIntQueueFull. Push
+// returns ErrIntQueueClosed once Close has been called.
 func (q *IntQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	for spins := 0; ; spins++ {
@@ -235,12 +236,13 @@ func (q *IntQueue) Push(ctx context.Context, v int) error {
 }
 
 // PushMany adds the items of vs in order and returns how many it added. It
-// claims as many slots as are free with a single atomic operation, so a batch
-// costs about as much as one Push. When the queue is full it follows the
-// policy like Push: IntQueueBlock waits (and returns the count so far with ctx.Err()
-// or ErrIntQueueClosed); IntQueueDropNewest discards the items that do not fit and returns
-// nil; IntQueueDropOldest discards the oldest items to make room; IntQueueError returns the
-// count so far with ErrIntQueueFull.
+// claims as many slots as are free with a single atomic operation, so a
+// batch costs about as much as one Push. When the queue is full it follows
+// the policy like Push: IntQueueBlock waits (and returns the count so far
+// with ctx.Err() or ErrIntQueueClosed); IntQueueDropNewest discards the
+// items that do not fit and returns nil; IntQueueDropOldest discards the
+// oldest items to make room; IntQueueError returns the count so far with
+// ErrIntQueueFull.
 func (q *IntQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 	added := 0
 	woken := false
@@ -282,8 +284,9 @@ func (q *IntQueue) TryPop() (int, bool) {
 }
 
 // Pop removes and returns the oldest item, waiting for one if the queue is
-// empty. It returns ctx.Err() if ctx ends first, and ErrIntQueueClosed once the queue
-// is closed and drained: items pushed before Close are still returned.
+// empty. It returns ctx.Err() if ctx ends first, and ErrIntQueueClosed once
+// the queue is closed and drained: items pushed before Close are still
+// returned.
 func (q *IntQueue) Pop(ctx context.Context) (int, error) {
 	woken := false
 	for spins := 0; ; spins++ {
@@ -310,10 +313,11 @@ func (q *IntQueue) Pop(ctx context.Context) (int, error) {
 }
 
 // PopMany waits until the queue holds at least one item, then removes up to
-// len(buf) items into buf, oldest first, without waiting for more, and returns
-// how many it removed. It claims them with a single atomic operation. It
-// returns ctx.Err() if ctx ends before any item arrives and ErrIntQueueClosed once the
-// queue is closed and drained. A PopMany with an empty buf returns at once.
+// len(buf) items into buf, oldest first, without waiting for more, and
+// returns how many it removed. It claims them with a single atomic
+// operation. It returns ctx.Err() if ctx ends before any item arrives and
+// ErrIntQueueClosed once the queue is closed and drained. A PopMany with an
+// empty buf returns at once.
 func (q *IntQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	if len(buf) == 0 {
 		return 0, nil
@@ -343,9 +347,10 @@ func (q *IntQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 }
 
 // Close stops the queue accepting items. Pushes waiting for room return
-// ErrIntQueueClosed; consumers pop the items left and then get ErrIntQueueClosed. Every push
-// that returned nil before Close started has its item popped by some later
-// pop (or dropped under IntQueueDropOldest). Close may be called more than once.
+// ErrIntQueueClosed; consumers pop the items left and then get
+// ErrIntQueueClosed. Every push that returned nil before Close started has
+// its item popped by some later pop (or dropped under IntQueueDropOldest).
+// Close may be called more than once.
 func (q *IntQueue) Close() {
 	q.once.Do(func() {
 		q.head.Or(intQueueClosedBit)
@@ -566,8 +571,8 @@ func (q *IntQueue) waitNotFull(ctx context.Context) (bool, error) {
 	}
 }
 
-// signal puts a token in a one-token channel unless one is already there, in
-// which case the goroutine that takes it will look at the queue.
+// intQueueSignal puts a token in a one-token channel unless one is already
+// there, in which case the goroutine that takes it will look at the queue.
 func intQueueSignal(c chan struct{}) {
 	select {
 	case c <- struct{}{}:
@@ -575,7 +580,8 @@ func intQueueSignal(c chan struct{}) {
 	}
 }
 
-// intQueueNoCopy lets go vet's copylocks check report a IntQueue copied by value.
+// intQueueNoCopy lets go vet's copylocks check report a IntQueue copied by
+// value.
 type intQueueNoCopy struct{}
 
 func (*intQueueNoCopy) Lock() {}
@@ -605,9 +611,9 @@ func (q *BlockQueue) FanIn(ctx context.Context, n int, produce func(ctx context.
 
 // FanOut runs n consumers that pop items from q and call consume for each,
 // until q is closed and drained, ctx ends or consume returns an error. The
-// first error cancels the others and is returned; ErrBlockQueueClosed, the normal end,
-// is not. FanOut returns when every consumer has returned; an item popped by a
-// consumer is always passed to consume.
+// first error cancels the others and is returned; ErrBlockQueueClosed, the
+// normal end, is not. FanOut returns when every consumer has returned; an
+// item popped by a consumer is always passed to consume.
 func (q *BlockQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
 	return blockQueueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
@@ -625,8 +631,8 @@ func (q *BlockQueue) FanOut(ctx context.Context, n int, consume func(ctx context
 	})
 }
 
-// blockQueueRunGroup runs fn in n goroutines, waits for them and returns the first
-// error, cancelling the context of the others when it happens.
+// blockQueueRunGroup runs fn in n goroutines, waits for them and returns the
+// first error, cancelling the context of the others when it happens.
 func blockQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -655,30 +661,30 @@ func blockQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context,
 type BlockQueuePolicy uint8
 
 const (
-	// BlockQueueBlock makes Push wait until there is room, the context ends or the
-	// queue is closed.
+	// BlockQueueBlock makes Push wait until there is room, the context ends
+	// or the queue is closed.
 	BlockQueueBlock BlockQueuePolicy = iota
-	// BlockQueueDropNewest makes Push discard the item it was given and return nil;
-	// the drop is counted in BlockQueueStats.
+	// BlockQueueDropNewest makes Push discard the item it was given and
+	// return nil; the drop is counted in BlockQueueStats.
 	BlockQueueDropNewest
-	// BlockQueueDropOldest makes Push discard the oldest item in the queue to make
-	// room; the drop is counted in BlockQueueStats.
+	// BlockQueueDropOldest makes Push discard the oldest item in the queue
+	// to make room; the drop is counted in BlockQueueStats.
 	BlockQueueDropOldest
 	// BlockQueueError makes Push return ErrBlockQueueFull.
 	BlockQueueError
 )
 
 var (
-	// ErrBlockQueueClosed is returned by pushes after Close, and by pops once the
-	// queue is closed and every item has been popped.
+	// ErrBlockQueueClosed is returned by pushes after Close, and by pops
+	// once the queue is closed and every item has been popped.
 	ErrBlockQueueClosed = errors.New("queue: closed")
-	// ErrBlockQueueFull is returned by Push and PushMany under the BlockQueueError policy when
-	// there is no room.
+	// ErrBlockQueueFull is returned by Push and PushMany under the
+	// BlockQueueError policy when there is no room.
 	ErrBlockQueueFull = errors.New("queue: full")
 )
 
-// blockQueueCacheLineSize separates the fields producers write from those consumers
-// write, so that neither side invalidates the other's cache line.
+// blockQueueCacheLineSize separates the fields producers write from those
+// consumers write, so that neither side invalidates the other's cache line.
 const blockQueueCacheLineSize = 64
 
 // blockQueueClosedBit is set in head by Close. Keeping it in the word producers
@@ -687,17 +693,17 @@ const blockQueueCacheLineSize = 64
 // Positions never reach 2^63.
 const blockQueueClosedBit = 1 << 63
 
-// blockQueueSpinTries is how many times a goroutine that finds the queue full or empty
-// retries, yielding its processor in between, before it parks. Parking and
-// waking cost a few hundred nanoseconds each; a short spin lets a
-// producer-consumer pair that runs at the same speed avoid both.
+// blockQueueSpinTries is how many times a goroutine that finds the queue
+// full or empty retries, yielding its processor in between, before it parks.
+// Parking and waking cost a few hundred nanoseconds each; a short spin lets
+// a producer-consumer pair that runs at the same speed avoid both.
 const blockQueueSpinTries = 4
 
-// blockQueueQueueSlot is one cell of the ring. seq tells who owns it: seq == pos means
-// free for the producer of position pos; seq == pos+1 means it holds the item
-// of position pos, for the consumer of pos; a consumer releases it for the
-// next lap with seq = pos+size.
-type blockQueueQueueSlot struct {
+// blockQueueSlot is one cell of the ring. seq tells who owns it: seq == pos
+// means free for the producer of position pos; seq == pos+1 means it holds
+// the item of position pos, for the consumer of pos; a consumer releases it
+// for the next lap with seq = pos+size.
+type blockQueueSlot struct {
 	seq atomic.Uint64
 	val int
 }
@@ -711,9 +717,9 @@ const (
 	blockQueueOpClosed                           // the queue is closed (and, for a pop, drained)
 )
 
-// BlockQueue is a bounded FIFO queue for any number of producers and consumers.
-// Create one with NewBlockQueue; the zero value is not usable. A BlockQueue must not be
-// copied after first use.
+// BlockQueue is a bounded FIFO queue for any number of producers and
+// consumers. Create one with NewBlockQueue; the zero value is not usable. A
+// BlockQueue must not be copied after first use.
 //
 // A push that succeeds happens before the pop that returns the item, as a send
 // on a channel happens before the corresponding receive. Items pushed by one
@@ -722,7 +728,7 @@ type BlockQueue struct {
 	_ blockQueueNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
-	slots    []blockQueueQueueSlot
+	slots    []blockQueueSlot
 	notEmpty chan struct{} // one token: wakes a parked consumer
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
@@ -748,7 +754,7 @@ type BlockQueue struct {
 
 // init allocates the ring and the wake-up channels.
 func (q *BlockQueue) init() {
-	q.slots = make([]blockQueueQueueSlot, 8)
+	q.slots = make([]blockQueueSlot, 8)
 	for i := range q.slots {
 		q.slots[i].seq.Store(uint64(i))
 	}
@@ -783,9 +789,11 @@ func (q *BlockQueue) TryPush(v int) bool {
 }
 
 // Push adds v to the queue. When the queue is full it follows the policy:
-// BlockQueueBlock waits for room and returns ctx.Err() if ctx ends first; BlockQueueDropNewest
-// discards v and returns nil; BlockQueueDropOldest discards the oldest item and adds v;
-// BlockQueueError returns ErrBlockQueueFull. Push returns ErrBlockQueueClosed once Close has been called.
+// BlockQueueBlock waits for room and returns ctx.Err() if ctx ends first;
+// BlockQueueDropNewest discards v and returns nil; BlockQueueDropOldest
+// discards the oldest item and adds v; BlockQueueError returns
+// ErrBlockQueueFull. Push returns ErrBlockQueueClosed once Close has been
+// called.
 func (q *BlockQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	for spins := 0; ; spins++ {
@@ -811,12 +819,13 @@ func (q *BlockQueue) Push(ctx context.Context, v int) error {
 }
 
 // PushMany adds the items of vs in order and returns how many it added. It
-// claims as many slots as are free with a single atomic operation, so a batch
-// costs about as much as one Push. When the queue is full it follows the
-// policy like Push: BlockQueueBlock waits (and returns the count so far with ctx.Err()
-// or ErrBlockQueueClosed); BlockQueueDropNewest discards the items that do not fit and returns
-// nil; BlockQueueDropOldest discards the oldest items to make room; BlockQueueError returns the
-// count so far with ErrBlockQueueFull.
+// claims as many slots as are free with a single atomic operation, so a
+// batch costs about as much as one Push. When the queue is full it follows
+// the policy like Push: BlockQueueBlock waits (and returns the count so far
+// with ctx.Err() or ErrBlockQueueClosed); BlockQueueDropNewest discards the
+// items that do not fit and returns nil; BlockQueueDropOldest discards the
+// oldest items to make room; BlockQueueError returns the count so far with
+// ErrBlockQueueFull.
 func (q *BlockQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 	added := 0
 	woken := false
@@ -858,8 +867,9 @@ func (q *BlockQueue) TryPop() (int, bool) {
 }
 
 // Pop removes and returns the oldest item, waiting for one if the queue is
-// empty. It returns ctx.Err() if ctx ends first, and ErrBlockQueueClosed once the queue
-// is closed and drained: items pushed before Close are still returned.
+// empty. It returns ctx.Err() if ctx ends first, and ErrBlockQueueClosed
+// once the queue is closed and drained: items pushed before Close are still
+// returned.
 func (q *BlockQueue) Pop(ctx context.Context) (int, error) {
 	woken := false
 	for spins := 0; ; spins++ {
@@ -886,10 +896,11 @@ func (q *BlockQueue) Pop(ctx context.Context) (int, error) {
 }
 
 // PopMany waits until the queue holds at least one item, then removes up to
-// len(buf) items into buf, oldest first, without waiting for more, and returns
-// how many it removed. It claims them with a single atomic operation. It
-// returns ctx.Err() if ctx ends before any item arrives and ErrBlockQueueClosed once the
-// queue is closed and drained. A PopMany with an empty buf returns at once.
+// len(buf) items into buf, oldest first, without waiting for more, and
+// returns how many it removed. It claims them with a single atomic
+// operation. It returns ctx.Err() if ctx ends before any item arrives and
+// ErrBlockQueueClosed once the queue is closed and drained. A PopMany with
+// an empty buf returns at once.
 func (q *BlockQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	if len(buf) == 0 {
 		return 0, nil
@@ -919,9 +930,10 @@ func (q *BlockQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 }
 
 // Close stops the queue accepting items. Pushes waiting for room return
-// ErrBlockQueueClosed; consumers pop the items left and then get ErrBlockQueueClosed. Every push
-// that returned nil before Close started has its item popped by some later
-// pop (or dropped under BlockQueueDropOldest). Close may be called more than once.
+// ErrBlockQueueClosed; consumers pop the items left and then get
+// ErrBlockQueueClosed. Every push that returned nil before Close started has
+// its item popped by some later pop (or dropped under BlockQueueDropOldest).
+// Close may be called more than once.
 func (q *BlockQueue) Close() {
 	q.once.Do(func() {
 		q.head.Or(blockQueueClosedBit)
@@ -1142,8 +1154,8 @@ func (q *BlockQueue) waitNotFull(ctx context.Context) (bool, error) {
 	}
 }
 
-// signal puts a token in a one-token channel unless one is already there, in
-// which case the goroutine that takes it will look at the queue.
+// blockQueueSignal puts a token in a one-token channel unless one is already
+// there, in which case the goroutine that takes it will look at the queue.
 func blockQueueSignal(c chan struct{}) {
 	select {
 	case c <- struct{}{}:
@@ -1151,7 +1163,8 @@ func blockQueueSignal(c chan struct{}) {
 	}
 }
 
-// blockQueueNoCopy lets go vet's copylocks check report a BlockQueue copied by value.
+// blockQueueNoCopy lets go vet's copylocks check report a BlockQueue copied
+// by value.
 type blockQueueNoCopy struct{}
 
 func (*blockQueueNoCopy) Lock() {}
@@ -1181,9 +1194,9 @@ func (q *DropNewestQueue) FanIn(ctx context.Context, n int, produce func(ctx con
 
 // FanOut runs n consumers that pop items from q and call consume for each,
 // until q is closed and drained, ctx ends or consume returns an error. The
-// first error cancels the others and is returned; ErrDropNewestQueueClosed, the normal end,
-// is not. FanOut returns when every consumer has returned; an item popped by a
-// consumer is always passed to consume.
+// first error cancels the others and is returned; ErrDropNewestQueueClosed,
+// the normal end, is not. FanOut returns when every consumer has returned;
+// an item popped by a consumer is always passed to consume.
 func (q *DropNewestQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
 	return dropNewestQueueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
@@ -1201,8 +1214,9 @@ func (q *DropNewestQueue) FanOut(ctx context.Context, n int, consume func(ctx co
 	})
 }
 
-// dropNewestQueueRunGroup runs fn in n goroutines, waits for them and returns the first
-// error, cancelling the context of the others when it happens.
+// dropNewestQueueRunGroup runs fn in n goroutines, waits for them and
+// returns the first error, cancelling the context of the others when it
+// happens.
 func dropNewestQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -1231,49 +1245,50 @@ func dropNewestQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Con
 type DropNewestQueuePolicy uint8
 
 const (
-	// DropNewestQueueBlock makes Push wait until there is room, the context ends or the
-	// queue is closed.
+	// DropNewestQueueBlock makes Push wait until there is room, the context
+	// ends or the queue is closed.
 	DropNewestQueueBlock DropNewestQueuePolicy = iota
-	// DropNewestQueueDropNewest makes Push discard the item it was given and return nil;
-	// the drop is counted in DropNewestQueueStats.
+	// DropNewestQueueDropNewest makes Push discard the item it was given and
+	// return nil; the drop is counted in DropNewestQueueStats.
 	DropNewestQueueDropNewest
-	// DropNewestQueueDropOldest makes Push discard the oldest item in the queue to make
-	// room; the drop is counted in DropNewestQueueStats.
+	// DropNewestQueueDropOldest makes Push discard the oldest item in the
+	// queue to make room; the drop is counted in DropNewestQueueStats.
 	DropNewestQueueDropOldest
 	// DropNewestQueueError makes Push return ErrDropNewestQueueFull.
 	DropNewestQueueError
 )
 
 var (
-	// ErrDropNewestQueueClosed is returned by pushes after Close, and by pops once the
-	// queue is closed and every item has been popped.
+	// ErrDropNewestQueueClosed is returned by pushes after Close, and by
+	// pops once the queue is closed and every item has been popped.
 	ErrDropNewestQueueClosed = errors.New("queue: closed")
-	// ErrDropNewestQueueFull is returned by Push and PushMany under the DropNewestQueueError policy when
-	// there is no room.
+	// ErrDropNewestQueueFull is returned by Push and PushMany under the
+	// DropNewestQueueError policy when there is no room.
 	ErrDropNewestQueueFull = errors.New("queue: full")
 )
 
-// dropNewestQueueCacheLineSize separates the fields producers write from those consumers
-// write, so that neither side invalidates the other's cache line.
+// dropNewestQueueCacheLineSize separates the fields producers write from
+// those consumers write, so that neither side invalidates the other's cache
+// line.
 const dropNewestQueueCacheLineSize = 64
 
-// dropNewestQueueClosedBit is set in head by Close. Keeping it in the word producers
-// compare-and-swap makes Close linearizable: a push either claimed its slot
-// before Close (and its item will be popped) or fails with ErrDropNewestQueueClosed.
-// Positions never reach 2^63.
+// dropNewestQueueClosedBit is set in head by Close. Keeping it in the word
+// producers compare-and-swap makes Close linearizable: a push either claimed
+// its slot before Close (and its item will be popped) or fails with
+// ErrDropNewestQueueClosed. Positions never reach 2^63.
 const dropNewestQueueClosedBit = 1 << 63
 
-// dropNewestQueueSpinTries is how many times a goroutine that finds the queue full or empty
-// retries, yielding its processor in between, before it parks. Parking and
-// waking cost a few hundred nanoseconds each; a short spin lets a
-// producer-consumer pair that runs at the same speed avoid both.
+// dropNewestQueueSpinTries is how many times a goroutine that finds the
+// queue full or empty retries, yielding its processor in between, before it
+// parks. Parking and waking cost a few hundred nanoseconds each; a short
+// spin lets a producer-consumer pair that runs at the same speed avoid both.
 const dropNewestQueueSpinTries = 4
 
-// dropNewestQueueQueueSlot is one cell of the ring. seq tells who owns it: seq == pos means
-// free for the producer of position pos; seq == pos+1 means it holds the item
-// of position pos, for the consumer of pos; a consumer releases it for the
-// next lap with seq = pos+size.
-type dropNewestQueueQueueSlot struct {
+// dropNewestQueueSlot is one cell of the ring. seq tells who owns it: seq ==
+// pos means free for the producer of position pos; seq == pos+1 means it
+// holds the item of position pos, for the consumer of pos; a consumer
+// releases it for the next lap with seq = pos+size.
+type dropNewestQueueSlot struct {
 	seq atomic.Uint64
 	val int
 }
@@ -1287,9 +1302,9 @@ const (
 	dropNewestQueueOpClosed                                // the queue is closed (and, for a pop, drained)
 )
 
-// DropNewestQueue is a bounded FIFO queue for any number of producers and consumers.
-// Create one with NewDropNewestQueue; the zero value is not usable. A DropNewestQueue must not be
-// copied after first use.
+// DropNewestQueue is a bounded FIFO queue for any number of producers and
+// consumers. Create one with NewDropNewestQueue; the zero value is not
+// usable. A DropNewestQueue must not be copied after first use.
 //
 // A push that succeeds happens before the pop that returns the item, as a send
 // on a channel happens before the corresponding receive. Items pushed by one
@@ -1298,14 +1313,15 @@ type DropNewestQueue struct {
 	_ dropNewestQueueNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
-	slots    []dropNewestQueueQueueSlot
+	slots    []dropNewestQueueSlot
 	notEmpty chan struct{} // one token: wakes a parked consumer
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
 	_        [dropNewestQueueCacheLineSize]byte
 
-	// head is the next position a producer claims, with dropNewestQueueClosedBit.
+	// head is the next position a producer claims, with
+	// dropNewestQueueClosedBit.
 	head atomic.Uint64
 	_    [dropNewestQueueCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
@@ -1326,7 +1342,7 @@ type DropNewestQueue struct {
 
 // init allocates the ring and the wake-up channels.
 func (q *DropNewestQueue) init() {
-	q.slots = make([]dropNewestQueueQueueSlot, 8)
+	q.slots = make([]dropNewestQueueSlot, 8)
 	for i := range q.slots {
 		q.slots[i].seq.Store(uint64(i))
 	}
@@ -1361,9 +1377,11 @@ func (q *DropNewestQueue) TryPush(v int) bool {
 }
 
 // Push adds v to the queue. When the queue is full it follows the policy:
-// DropNewestQueueBlock waits for room and returns ctx.Err() if ctx ends first; DropNewestQueueDropNewest
-// discards v and returns nil; DropNewestQueueDropOldest discards the oldest item and adds v;
-// DropNewestQueueError returns ErrDropNewestQueueFull. Push returns ErrDropNewestQueueClosed once Close has been called.
+// DropNewestQueueBlock waits for room and returns ctx.Err() if ctx ends
+// first; DropNewestQueueDropNewest discards v and returns nil;
+// DropNewestQueueDropOldest discards the oldest item and adds v;
+// DropNewestQueueError returns ErrDropNewestQueueFull. Push returns
+// ErrDropNewestQueueClosed once Close has been called.
 func (q *DropNewestQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	for spins := 0; ; spins++ {
@@ -1383,12 +1401,13 @@ func (q *DropNewestQueue) Push(ctx context.Context, v int) error {
 }
 
 // PushMany adds the items of vs in order and returns how many it added. It
-// claims as many slots as are free with a single atomic operation, so a batch
-// costs about as much as one Push. When the queue is full it follows the
-// policy like Push: DropNewestQueueBlock waits (and returns the count so far with ctx.Err()
-// or ErrDropNewestQueueClosed); DropNewestQueueDropNewest discards the items that do not fit and returns
-// nil; DropNewestQueueDropOldest discards the oldest items to make room; DropNewestQueueError returns the
-// count so far with ErrDropNewestQueueFull.
+// claims as many slots as are free with a single atomic operation, so a
+// batch costs about as much as one Push. When the queue is full it follows
+// the policy like Push: DropNewestQueueBlock waits (and returns the count so
+// far with ctx.Err() or ErrDropNewestQueueClosed); DropNewestQueueDropNewest
+// discards the items that do not fit and returns nil;
+// DropNewestQueueDropOldest discards the oldest items to make room;
+// DropNewestQueueError returns the count so far with ErrDropNewestQueueFull.
 func (q *DropNewestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 	added := 0
 	woken := false
@@ -1424,8 +1443,9 @@ func (q *DropNewestQueue) TryPop() (int, bool) {
 }
 
 // Pop removes and returns the oldest item, waiting for one if the queue is
-// empty. It returns ctx.Err() if ctx ends first, and ErrDropNewestQueueClosed once the queue
-// is closed and drained: items pushed before Close are still returned.
+// empty. It returns ctx.Err() if ctx ends first, and
+// ErrDropNewestQueueClosed once the queue is closed and drained: items
+// pushed before Close are still returned.
 func (q *DropNewestQueue) Pop(ctx context.Context) (int, error) {
 	woken := false
 	for spins := 0; ; spins++ {
@@ -1452,10 +1472,11 @@ func (q *DropNewestQueue) Pop(ctx context.Context) (int, error) {
 }
 
 // PopMany waits until the queue holds at least one item, then removes up to
-// len(buf) items into buf, oldest first, without waiting for more, and returns
-// how many it removed. It claims them with a single atomic operation. It
-// returns ctx.Err() if ctx ends before any item arrives and ErrDropNewestQueueClosed once the
-// queue is closed and drained. A PopMany with an empty buf returns at once.
+// len(buf) items into buf, oldest first, without waiting for more, and
+// returns how many it removed. It claims them with a single atomic
+// operation. It returns ctx.Err() if ctx ends before any item arrives and
+// ErrDropNewestQueueClosed once the queue is closed and drained. A PopMany
+// with an empty buf returns at once.
 func (q *DropNewestQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	if len(buf) == 0 {
 		return 0, nil
@@ -1485,9 +1506,10 @@ func (q *DropNewestQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 }
 
 // Close stops the queue accepting items. Pushes waiting for room return
-// ErrDropNewestQueueClosed; consumers pop the items left and then get ErrDropNewestQueueClosed. Every push
-// that returned nil before Close started has its item popped by some later
-// pop (or dropped under DropNewestQueueDropOldest). Close may be called more than once.
+// ErrDropNewestQueueClosed; consumers pop the items left and then get
+// ErrDropNewestQueueClosed. Every push that returned nil before Close
+// started has its item popped by some later pop (or dropped under
+// DropNewestQueueDropOldest). Close may be called more than once.
 func (q *DropNewestQueue) Close() {
 	q.once.Do(func() {
 		q.head.Or(dropNewestQueueClosedBit)
@@ -1497,8 +1519,8 @@ func (q *DropNewestQueue) Close() {
 
 // DropNewestQueueStats holds counters of a queue's life so far.
 type DropNewestQueueStats struct {
-	// Dropped counts the items discarded by the DropNewestQueueDropNewest or DropNewestQueueDropOldest
-	// policy.
+	// Dropped counts the items discarded by the DropNewestQueueDropNewest or
+	// DropNewestQueueDropOldest policy.
 	Dropped uint64
 }
 
@@ -1665,7 +1687,8 @@ func (q *DropNewestQueue) passConsumerToken() {
 	}
 }
 
-// passProducerToken is passConsumerToken for producers under DropNewestQueueBlock.
+// passProducerToken is passConsumerToken for producers under
+// DropNewestQueueBlock.
 func (q *DropNewestQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
 		dropNewestQueueSignal(q.notFull)
@@ -1697,8 +1720,9 @@ func (q *DropNewestQueue) waitNotEmpty(ctx context.Context) (bool, error) {
 	}
 }
 
-// signal puts a token in a one-token channel unless one is already there, in
-// which case the goroutine that takes it will look at the queue.
+// dropNewestQueueSignal puts a token in a one-token channel unless one is
+// already there, in which case the goroutine that takes it will look at the
+// queue.
 func dropNewestQueueSignal(c chan struct{}) {
 	select {
 	case c <- struct{}{}:
@@ -1706,7 +1730,8 @@ func dropNewestQueueSignal(c chan struct{}) {
 	}
 }
 
-// dropNewestQueueNoCopy lets go vet's copylocks check report a DropNewestQueue copied by value.
+// dropNewestQueueNoCopy lets go vet's copylocks check report a
+// DropNewestQueue copied by value.
 type dropNewestQueueNoCopy struct{}
 
 func (*dropNewestQueueNoCopy) Lock() {}
@@ -1736,9 +1761,9 @@ func (q *DropOldestQueue) FanIn(ctx context.Context, n int, produce func(ctx con
 
 // FanOut runs n consumers that pop items from q and call consume for each,
 // until q is closed and drained, ctx ends or consume returns an error. The
-// first error cancels the others and is returned; ErrDropOldestQueueClosed, the normal end,
-// is not. FanOut returns when every consumer has returned; an item popped by a
-// consumer is always passed to consume.
+// first error cancels the others and is returned; ErrDropOldestQueueClosed,
+// the normal end, is not. FanOut returns when every consumer has returned;
+// an item popped by a consumer is always passed to consume.
 func (q *DropOldestQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
 	return dropOldestQueueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
@@ -1756,8 +1781,9 @@ func (q *DropOldestQueue) FanOut(ctx context.Context, n int, consume func(ctx co
 	})
 }
 
-// dropOldestQueueRunGroup runs fn in n goroutines, waits for them and returns the first
-// error, cancelling the context of the others when it happens.
+// dropOldestQueueRunGroup runs fn in n goroutines, waits for them and
+// returns the first error, cancelling the context of the others when it
+// happens.
 func dropOldestQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -1786,49 +1812,50 @@ func dropOldestQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Con
 type DropOldestQueuePolicy uint8
 
 const (
-	// DropOldestQueueBlock makes Push wait until there is room, the context ends or the
-	// queue is closed.
+	// DropOldestQueueBlock makes Push wait until there is room, the context
+	// ends or the queue is closed.
 	DropOldestQueueBlock DropOldestQueuePolicy = iota
-	// DropOldestQueueDropNewest makes Push discard the item it was given and return nil;
-	// the drop is counted in DropOldestQueueStats.
+	// DropOldestQueueDropNewest makes Push discard the item it was given and
+	// return nil; the drop is counted in DropOldestQueueStats.
 	DropOldestQueueDropNewest
-	// DropOldestQueueDropOldest makes Push discard the oldest item in the queue to make
-	// room; the drop is counted in DropOldestQueueStats.
+	// DropOldestQueueDropOldest makes Push discard the oldest item in the
+	// queue to make room; the drop is counted in DropOldestQueueStats.
 	DropOldestQueueDropOldest
 	// DropOldestQueueError makes Push return ErrDropOldestQueueFull.
 	DropOldestQueueError
 )
 
 var (
-	// ErrDropOldestQueueClosed is returned by pushes after Close, and by pops once the
-	// queue is closed and every item has been popped.
+	// ErrDropOldestQueueClosed is returned by pushes after Close, and by
+	// pops once the queue is closed and every item has been popped.
 	ErrDropOldestQueueClosed = errors.New("queue: closed")
-	// ErrDropOldestQueueFull is returned by Push and PushMany under the DropOldestQueueError policy when
-	// there is no room.
+	// ErrDropOldestQueueFull is returned by Push and PushMany under the
+	// DropOldestQueueError policy when there is no room.
 	ErrDropOldestQueueFull = errors.New("queue: full")
 )
 
-// dropOldestQueueCacheLineSize separates the fields producers write from those consumers
-// write, so that neither side invalidates the other's cache line.
+// dropOldestQueueCacheLineSize separates the fields producers write from
+// those consumers write, so that neither side invalidates the other's cache
+// line.
 const dropOldestQueueCacheLineSize = 64
 
-// dropOldestQueueClosedBit is set in head by Close. Keeping it in the word producers
-// compare-and-swap makes Close linearizable: a push either claimed its slot
-// before Close (and its item will be popped) or fails with ErrDropOldestQueueClosed.
-// Positions never reach 2^63.
+// dropOldestQueueClosedBit is set in head by Close. Keeping it in the word
+// producers compare-and-swap makes Close linearizable: a push either claimed
+// its slot before Close (and its item will be popped) or fails with
+// ErrDropOldestQueueClosed. Positions never reach 2^63.
 const dropOldestQueueClosedBit = 1 << 63
 
-// dropOldestQueueSpinTries is how many times a goroutine that finds the queue full or empty
-// retries, yielding its processor in between, before it parks. Parking and
-// waking cost a few hundred nanoseconds each; a short spin lets a
-// producer-consumer pair that runs at the same speed avoid both.
+// dropOldestQueueSpinTries is how many times a goroutine that finds the
+// queue full or empty retries, yielding its processor in between, before it
+// parks. Parking and waking cost a few hundred nanoseconds each; a short
+// spin lets a producer-consumer pair that runs at the same speed avoid both.
 const dropOldestQueueSpinTries = 4
 
-// dropOldestQueueQueueSlot is one cell of the ring. seq tells who owns it: seq == pos means
-// free for the producer of position pos; seq == pos+1 means it holds the item
-// of position pos, for the consumer of pos; a consumer releases it for the
-// next lap with seq = pos+size.
-type dropOldestQueueQueueSlot struct {
+// dropOldestQueueSlot is one cell of the ring. seq tells who owns it: seq ==
+// pos means free for the producer of position pos; seq == pos+1 means it
+// holds the item of position pos, for the consumer of pos; a consumer
+// releases it for the next lap with seq = pos+size.
+type dropOldestQueueSlot struct {
 	seq atomic.Uint64
 	val int
 }
@@ -1842,9 +1869,9 @@ const (
 	dropOldestQueueOpClosed                                // the queue is closed (and, for a pop, drained)
 )
 
-// DropOldestQueue is a bounded FIFO queue for any number of producers and consumers.
-// Create one with NewDropOldestQueue; the zero value is not usable. A DropOldestQueue must not be
-// copied after first use.
+// DropOldestQueue is a bounded FIFO queue for any number of producers and
+// consumers. Create one with NewDropOldestQueue; the zero value is not
+// usable. A DropOldestQueue must not be copied after first use.
 //
 // A push that succeeds happens before the pop that returns the item, as a send
 // on a channel happens before the corresponding receive. Items pushed by one
@@ -1853,14 +1880,15 @@ type DropOldestQueue struct {
 	_ dropOldestQueueNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
-	slots    []dropOldestQueueQueueSlot
+	slots    []dropOldestQueueSlot
 	notEmpty chan struct{} // one token: wakes a parked consumer
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
 	_        [dropOldestQueueCacheLineSize]byte
 
-	// head is the next position a producer claims, with dropOldestQueueClosedBit.
+	// head is the next position a producer claims, with
+	// dropOldestQueueClosedBit.
 	head atomic.Uint64
 	_    [dropOldestQueueCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
@@ -1881,7 +1909,7 @@ type DropOldestQueue struct {
 
 // init allocates the ring and the wake-up channels.
 func (q *DropOldestQueue) init() {
-	q.slots = make([]dropOldestQueueQueueSlot, 8)
+	q.slots = make([]dropOldestQueueSlot, 8)
 	for i := range q.slots {
 		q.slots[i].seq.Store(uint64(i))
 	}
@@ -1916,9 +1944,11 @@ func (q *DropOldestQueue) TryPush(v int) bool {
 }
 
 // Push adds v to the queue. When the queue is full it follows the policy:
-// DropOldestQueueBlock waits for room and returns ctx.Err() if ctx ends first; DropOldestQueueDropNewest
-// discards v and returns nil; DropOldestQueueDropOldest discards the oldest item and adds v;
-// DropOldestQueueError returns ErrDropOldestQueueFull. Push returns ErrDropOldestQueueClosed once Close has been called.
+// DropOldestQueueBlock waits for room and returns ctx.Err() if ctx ends
+// first; DropOldestQueueDropNewest discards v and returns nil;
+// DropOldestQueueDropOldest discards the oldest item and adds v;
+// DropOldestQueueError returns ErrDropOldestQueueFull. Push returns
+// ErrDropOldestQueueClosed once Close has been called.
 func (q *DropOldestQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	for spins := 0; ; spins++ {
@@ -1938,12 +1968,13 @@ func (q *DropOldestQueue) Push(ctx context.Context, v int) error {
 }
 
 // PushMany adds the items of vs in order and returns how many it added. It
-// claims as many slots as are free with a single atomic operation, so a batch
-// costs about as much as one Push. When the queue is full it follows the
-// policy like Push: DropOldestQueueBlock waits (and returns the count so far with ctx.Err()
-// or ErrDropOldestQueueClosed); DropOldestQueueDropNewest discards the items that do not fit and returns
-// nil; DropOldestQueueDropOldest discards the oldest items to make room; DropOldestQueueError returns the
-// count so far with ErrDropOldestQueueFull.
+// claims as many slots as are free with a single atomic operation, so a
+// batch costs about as much as one Push. When the queue is full it follows
+// the policy like Push: DropOldestQueueBlock waits (and returns the count so
+// far with ctx.Err() or ErrDropOldestQueueClosed); DropOldestQueueDropNewest
+// discards the items that do not fit and returns nil;
+// DropOldestQueueDropOldest discards the oldest items to make room;
+// DropOldestQueueError returns the count so far with ErrDropOldestQueueFull.
 func (q *DropOldestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 	added := 0
 	woken := false
@@ -1979,8 +2010,9 @@ func (q *DropOldestQueue) TryPop() (int, bool) {
 }
 
 // Pop removes and returns the oldest item, waiting for one if the queue is
-// empty. It returns ctx.Err() if ctx ends first, and ErrDropOldestQueueClosed once the queue
-// is closed and drained: items pushed before Close are still returned.
+// empty. It returns ctx.Err() if ctx ends first, and
+// ErrDropOldestQueueClosed once the queue is closed and drained: items
+// pushed before Close are still returned.
 func (q *DropOldestQueue) Pop(ctx context.Context) (int, error) {
 	woken := false
 	for spins := 0; ; spins++ {
@@ -2007,10 +2039,11 @@ func (q *DropOldestQueue) Pop(ctx context.Context) (int, error) {
 }
 
 // PopMany waits until the queue holds at least one item, then removes up to
-// len(buf) items into buf, oldest first, without waiting for more, and returns
-// how many it removed. It claims them with a single atomic operation. It
-// returns ctx.Err() if ctx ends before any item arrives and ErrDropOldestQueueClosed once the
-// queue is closed and drained. A PopMany with an empty buf returns at once.
+// len(buf) items into buf, oldest first, without waiting for more, and
+// returns how many it removed. It claims them with a single atomic
+// operation. It returns ctx.Err() if ctx ends before any item arrives and
+// ErrDropOldestQueueClosed once the queue is closed and drained. A PopMany
+// with an empty buf returns at once.
 func (q *DropOldestQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	if len(buf) == 0 {
 		return 0, nil
@@ -2040,9 +2073,10 @@ func (q *DropOldestQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 }
 
 // Close stops the queue accepting items. Pushes waiting for room return
-// ErrDropOldestQueueClosed; consumers pop the items left and then get ErrDropOldestQueueClosed. Every push
-// that returned nil before Close started has its item popped by some later
-// pop (or dropped under DropOldestQueueDropOldest). Close may be called more than once.
+// ErrDropOldestQueueClosed; consumers pop the items left and then get
+// ErrDropOldestQueueClosed. Every push that returned nil before Close
+// started has its item popped by some later pop (or dropped under
+// DropOldestQueueDropOldest). Close may be called more than once.
 func (q *DropOldestQueue) Close() {
 	q.once.Do(func() {
 		q.head.Or(dropOldestQueueClosedBit)
@@ -2052,8 +2086,8 @@ func (q *DropOldestQueue) Close() {
 
 // DropOldestQueueStats holds counters of a queue's life so far.
 type DropOldestQueueStats struct {
-	// Dropped counts the items discarded by the DropOldestQueueDropNewest or DropOldestQueueDropOldest
-	// policy.
+	// Dropped counts the items discarded by the DropOldestQueueDropNewest or
+	// DropOldestQueueDropOldest policy.
 	Dropped uint64
 }
 
@@ -2186,9 +2220,9 @@ func (q *DropOldestQueue) emptyStatus(pos uint64) dropOldestQueueOpStatus {
 	return dropOldestQueueOpFull
 }
 
-// dropOldest discards the oldest item to make room under DropOldestQueueDropOldest. If the
-// oldest slot is still being published or released by another goroutine, it
-// yields to let that goroutine finish.
+// dropOldest discards the oldest item to make room under
+// DropOldestQueueDropOldest. If the oldest slot is still being published or
+// released by another goroutine, it yields to let that goroutine finish.
 func (q *DropOldestQueue) dropOldest() {
 	if _, st := q.dequeue(); st == dropOldestQueueOpDone {
 		q.dropped.Add(1)
@@ -2231,7 +2265,8 @@ func (q *DropOldestQueue) passConsumerToken() {
 	}
 }
 
-// passProducerToken is passConsumerToken for producers under DropOldestQueueBlock.
+// passProducerToken is passConsumerToken for producers under
+// DropOldestQueueBlock.
 func (q *DropOldestQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
 		dropOldestQueueSignal(q.notFull)
@@ -2263,8 +2298,9 @@ func (q *DropOldestQueue) waitNotEmpty(ctx context.Context) (bool, error) {
 	}
 }
 
-// signal puts a token in a one-token channel unless one is already there, in
-// which case the goroutine that takes it will look at the queue.
+// dropOldestQueueSignal puts a token in a one-token channel unless one is
+// already there, in which case the goroutine that takes it will look at the
+// queue.
 func dropOldestQueueSignal(c chan struct{}) {
 	select {
 	case c <- struct{}{}:
@@ -2272,7 +2308,8 @@ func dropOldestQueueSignal(c chan struct{}) {
 	}
 }
 
-// dropOldestQueueNoCopy lets go vet's copylocks check report a DropOldestQueue copied by value.
+// dropOldestQueueNoCopy lets go vet's copylocks check report a
+// DropOldestQueue copied by value.
 type dropOldestQueueNoCopy struct{}
 
 func (*dropOldestQueueNoCopy) Lock() {}
@@ -2302,9 +2339,9 @@ func (q *ErrorQueue) FanIn(ctx context.Context, n int, produce func(ctx context.
 
 // FanOut runs n consumers that pop items from q and call consume for each,
 // until q is closed and drained, ctx ends or consume returns an error. The
-// first error cancels the others and is returned; ErrErrorQueueClosed, the normal end,
-// is not. FanOut returns when every consumer has returned; an item popped by a
-// consumer is always passed to consume.
+// first error cancels the others and is returned; ErrErrorQueueClosed, the
+// normal end, is not. FanOut returns when every consumer has returned; an
+// item popped by a consumer is always passed to consume.
 func (q *ErrorQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
 	return errorQueueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
@@ -2322,8 +2359,8 @@ func (q *ErrorQueue) FanOut(ctx context.Context, n int, consume func(ctx context
 	})
 }
 
-// errorQueueRunGroup runs fn in n goroutines, waits for them and returns the first
-// error, cancelling the context of the others when it happens.
+// errorQueueRunGroup runs fn in n goroutines, waits for them and returns the
+// first error, cancelling the context of the others when it happens.
 func errorQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -2352,30 +2389,30 @@ func errorQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context,
 type ErrorQueuePolicy uint8
 
 const (
-	// ErrorQueueBlock makes Push wait until there is room, the context ends or the
-	// queue is closed.
+	// ErrorQueueBlock makes Push wait until there is room, the context ends
+	// or the queue is closed.
 	ErrorQueueBlock ErrorQueuePolicy = iota
-	// ErrorQueueDropNewest makes Push discard the item it was given and return nil;
-	// the drop is counted in ErrorQueueStats.
+	// ErrorQueueDropNewest makes Push discard the item it was given and
+	// return nil; the drop is counted in ErrorQueueStats.
 	ErrorQueueDropNewest
-	// ErrorQueueDropOldest makes Push discard the oldest item in the queue to make
-	// room; the drop is counted in ErrorQueueStats.
+	// ErrorQueueDropOldest makes Push discard the oldest item in the queue
+	// to make room; the drop is counted in ErrorQueueStats.
 	ErrorQueueDropOldest
 	// ErrorQueueError makes Push return ErrErrorQueueFull.
 	ErrorQueueError
 )
 
 var (
-	// ErrErrorQueueClosed is returned by pushes after Close, and by pops once the
-	// queue is closed and every item has been popped.
+	// ErrErrorQueueClosed is returned by pushes after Close, and by pops
+	// once the queue is closed and every item has been popped.
 	ErrErrorQueueClosed = errors.New("queue: closed")
-	// ErrErrorQueueFull is returned by Push and PushMany under the ErrorQueueError policy when
-	// there is no room.
+	// ErrErrorQueueFull is returned by Push and PushMany under the
+	// ErrorQueueError policy when there is no room.
 	ErrErrorQueueFull = errors.New("queue: full")
 )
 
-// errorQueueCacheLineSize separates the fields producers write from those consumers
-// write, so that neither side invalidates the other's cache line.
+// errorQueueCacheLineSize separates the fields producers write from those
+// consumers write, so that neither side invalidates the other's cache line.
 const errorQueueCacheLineSize = 64
 
 // errorQueueClosedBit is set in head by Close. Keeping it in the word producers
@@ -2384,17 +2421,17 @@ const errorQueueCacheLineSize = 64
 // Positions never reach 2^63.
 const errorQueueClosedBit = 1 << 63
 
-// errorQueueSpinTries is how many times a goroutine that finds the queue full or empty
-// retries, yielding its processor in between, before it parks. Parking and
-// waking cost a few hundred nanoseconds each; a short spin lets a
-// producer-consumer pair that runs at the same speed avoid both.
+// errorQueueSpinTries is how many times a goroutine that finds the queue
+// full or empty retries, yielding its processor in between, before it parks.
+// Parking and waking cost a few hundred nanoseconds each; a short spin lets
+// a producer-consumer pair that runs at the same speed avoid both.
 const errorQueueSpinTries = 4
 
-// errorQueueQueueSlot is one cell of the ring. seq tells who owns it: seq == pos means
-// free for the producer of position pos; seq == pos+1 means it holds the item
-// of position pos, for the consumer of pos; a consumer releases it for the
-// next lap with seq = pos+size.
-type errorQueueQueueSlot struct {
+// errorQueueSlot is one cell of the ring. seq tells who owns it: seq == pos
+// means free for the producer of position pos; seq == pos+1 means it holds
+// the item of position pos, for the consumer of pos; a consumer releases it
+// for the next lap with seq = pos+size.
+type errorQueueSlot struct {
 	seq atomic.Uint64
 	val int
 }
@@ -2408,9 +2445,9 @@ const (
 	errorQueueOpClosed                           // the queue is closed (and, for a pop, drained)
 )
 
-// ErrorQueue is a bounded FIFO queue for any number of producers and consumers.
-// Create one with NewErrorQueue; the zero value is not usable. A ErrorQueue must not be
-// copied after first use.
+// ErrorQueue is a bounded FIFO queue for any number of producers and
+// consumers. Create one with NewErrorQueue; the zero value is not usable. A
+// ErrorQueue must not be copied after first use.
 //
 // A push that succeeds happens before the pop that returns the item, as a send
 // on a channel happens before the corresponding receive. Items pushed by one
@@ -2419,7 +2456,7 @@ type ErrorQueue struct {
 	_ errorQueueNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
-	slots    []errorQueueQueueSlot
+	slots    []errorQueueSlot
 	notEmpty chan struct{} // one token: wakes a parked consumer
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
@@ -2445,7 +2482,7 @@ type ErrorQueue struct {
 
 // init allocates the ring and the wake-up channels.
 func (q *ErrorQueue) init() {
-	q.slots = make([]errorQueueQueueSlot, 8)
+	q.slots = make([]errorQueueSlot, 8)
 	for i := range q.slots {
 		q.slots[i].seq.Store(uint64(i))
 	}
@@ -2480,9 +2517,11 @@ func (q *ErrorQueue) TryPush(v int) bool {
 }
 
 // Push adds v to the queue. When the queue is full it follows the policy:
-// ErrorQueueBlock waits for room and returns ctx.Err() if ctx ends first; ErrorQueueDropNewest
-// discards v and returns nil; ErrorQueueDropOldest discards the oldest item and adds v;
-// ErrorQueueError returns ErrErrorQueueFull. Push returns ErrErrorQueueClosed once Close has been called.
+// ErrorQueueBlock waits for room and returns ctx.Err() if ctx ends first;
+// ErrorQueueDropNewest discards v and returns nil; ErrorQueueDropOldest
+// discards the oldest item and adds v; ErrorQueueError returns
+// ErrErrorQueueFull. Push returns ErrErrorQueueClosed once Close has been
+// called.
 func (q *ErrorQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	for spins := 0; ; spins++ {
@@ -2501,12 +2540,13 @@ func (q *ErrorQueue) Push(ctx context.Context, v int) error {
 }
 
 // PushMany adds the items of vs in order and returns how many it added. It
-// claims as many slots as are free with a single atomic operation, so a batch
-// costs about as much as one Push. When the queue is full it follows the
-// policy like Push: ErrorQueueBlock waits (and returns the count so far with ctx.Err()
-// or ErrErrorQueueClosed); ErrorQueueDropNewest discards the items that do not fit and returns
-// nil; ErrorQueueDropOldest discards the oldest items to make room; ErrorQueueError returns the
-// count so far with ErrErrorQueueFull.
+// claims as many slots as are free with a single atomic operation, so a
+// batch costs about as much as one Push. When the queue is full it follows
+// the policy like Push: ErrorQueueBlock waits (and returns the count so far
+// with ctx.Err() or ErrErrorQueueClosed); ErrorQueueDropNewest discards the
+// items that do not fit and returns nil; ErrorQueueDropOldest discards the
+// oldest items to make room; ErrorQueueError returns the count so far with
+// ErrErrorQueueFull.
 func (q *ErrorQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 	added := 0
 	woken := false
@@ -2541,8 +2581,9 @@ func (q *ErrorQueue) TryPop() (int, bool) {
 }
 
 // Pop removes and returns the oldest item, waiting for one if the queue is
-// empty. It returns ctx.Err() if ctx ends first, and ErrErrorQueueClosed once the queue
-// is closed and drained: items pushed before Close are still returned.
+// empty. It returns ctx.Err() if ctx ends first, and ErrErrorQueueClosed
+// once the queue is closed and drained: items pushed before Close are still
+// returned.
 func (q *ErrorQueue) Pop(ctx context.Context) (int, error) {
 	woken := false
 	for spins := 0; ; spins++ {
@@ -2569,10 +2610,11 @@ func (q *ErrorQueue) Pop(ctx context.Context) (int, error) {
 }
 
 // PopMany waits until the queue holds at least one item, then removes up to
-// len(buf) items into buf, oldest first, without waiting for more, and returns
-// how many it removed. It claims them with a single atomic operation. It
-// returns ctx.Err() if ctx ends before any item arrives and ErrErrorQueueClosed once the
-// queue is closed and drained. A PopMany with an empty buf returns at once.
+// len(buf) items into buf, oldest first, without waiting for more, and
+// returns how many it removed. It claims them with a single atomic
+// operation. It returns ctx.Err() if ctx ends before any item arrives and
+// ErrErrorQueueClosed once the queue is closed and drained. A PopMany with
+// an empty buf returns at once.
 func (q *ErrorQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	if len(buf) == 0 {
 		return 0, nil
@@ -2602,9 +2644,10 @@ func (q *ErrorQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 }
 
 // Close stops the queue accepting items. Pushes waiting for room return
-// ErrErrorQueueClosed; consumers pop the items left and then get ErrErrorQueueClosed. Every push
-// that returned nil before Close started has its item popped by some later
-// pop (or dropped under ErrorQueueDropOldest). Close may be called more than once.
+// ErrErrorQueueClosed; consumers pop the items left and then get
+// ErrErrorQueueClosed. Every push that returned nil before Close started has
+// its item popped by some later pop (or dropped under ErrorQueueDropOldest).
+// Close may be called more than once.
 func (q *ErrorQueue) Close() {
 	q.once.Do(func() {
 		q.head.Or(errorQueueClosedBit)
@@ -2802,8 +2845,8 @@ func (q *ErrorQueue) waitNotEmpty(ctx context.Context) (bool, error) {
 	}
 }
 
-// signal puts a token in a one-token channel unless one is already there, in
-// which case the goroutine that takes it will look at the queue.
+// errorQueueSignal puts a token in a one-token channel unless one is already
+// there, in which case the goroutine that takes it will look at the queue.
 func errorQueueSignal(c chan struct{}) {
 	select {
 	case c <- struct{}{}:
@@ -2811,7 +2854,8 @@ func errorQueueSignal(c chan struct{}) {
 	}
 }
 
-// errorQueueNoCopy lets go vet's copylocks check report a ErrorQueue copied by value.
+// errorQueueNoCopy lets go vet's copylocks check report a ErrorQueue copied
+// by value.
 type errorQueueNoCopy struct{}
 
 func (*errorQueueNoCopy) Lock() {}
@@ -2831,14 +2875,14 @@ func NewErrorQueue() *ErrorQueue {
 // ErrBenchBatcher50Closed is returned by Add and Flush after Close.
 var ErrBenchBatcher50Closed = errors.New("batcher: closed")
 
-// benchBatcher50BuffersPerWorker is how many batch buffers each worker has: one it is
-// processing and one queued for it. One more buffer is being filled. With
-// fewer, Add would wait whenever a worker starts a batch; with more, only
-// memory and latency grow.
+// benchBatcher50BuffersPerWorker is how many batch buffers each worker has:
+// one it is processing and one queued for it. One more buffer is being
+// filled. With fewer, Add would wait whenever a worker starts a batch; with
+// more, only memory and latency grow.
 const benchBatcher50BuffersPerWorker = 2
 
-// BenchBatcher50BatchError reports a batch that failed after every retry: its items and
-// the last error.
+// BenchBatcher50BatchError reports a batch that failed after every retry:
+// its items and the last error.
 type BenchBatcher50BatchError struct {
 	Items []int
 	Err   error
@@ -2850,21 +2894,23 @@ func (e *BenchBatcher50BatchError) Error() string {
 
 func (e *BenchBatcher50BatchError) Unwrap() error { return e.Err }
 
-// benchBatcher50BatchJob is a batch handed to the workers, with its sequence number.
+// benchBatcher50BatchJob is a batch handed to the workers, with its sequence
+// number.
 type benchBatcher50BatchJob struct {
 	seq   uint64
 	items []int
 }
 
-// benchBatcher50FlushWaiter is a Flush waiting for every batch up to seq to be done.
+// benchBatcher50FlushWaiter is a Flush waiting for every batch up to seq to
+// be done.
 type benchBatcher50FlushWaiter struct {
 	seq  uint64
 	done chan struct{}
 }
 
-// BenchBatcher50 collects items and passes them in batches to a function. Create one
-// with NewBenchBatcher50; the zero value is not usable. A BenchBatcher50 must not be copied after
-// first use.
+// BenchBatcher50 collects items and passes them in batches to a function.
+// Create one with NewBenchBatcher50; the zero value is not usable. A
+// BenchBatcher50 must not be copied after first use.
 //
 // Every item for which Add returned nil is passed to exactly one call of the
 // function that returned nil, or reported as failed (to the error handler, or
@@ -2992,11 +3038,11 @@ func (b *BenchBatcher50) AddMany(ctx context.Context, vs []int) (int, error) {
 	return added, nil
 }
 
-// Flush hands over the current batch, even if it is not full, and waits until
-// every batch handed over before it has been passed to the function (and
-// reported, if it failed). It returns ctx.Err() if ctx ends first, ErrBenchBatcher50Closed
-// after Close, and the batches that failed since the last Flush or Close when
-// there is no error handler.
+// Flush hands over the current batch, even if it is not full, and waits
+// until every batch handed over before it has been passed to the function
+// (and reported, if it failed). It returns ctx.Err() if ctx ends first,
+// ErrBenchBatcher50Closed after Close, and the batches that failed since the
+// last Flush or Close when there is no error handler.
 func (b *BenchBatcher50) Flush(ctx context.Context) error {
 	b.mu.Lock()
 	if b.closed {
@@ -3169,7 +3215,8 @@ func (b *BenchBatcher50) takeFailed() error {
 	return errors.Join(failed...)
 }
 
-// benchBatcher50NoCopy lets go vet's copylocks check report a BenchBatcher50 copied by value.
+// benchBatcher50NoCopy lets go vet's copylocks check report a BenchBatcher50
+// copied by value.
 type benchBatcher50NoCopy struct{}
 
 func (*benchBatcher50NoCopy) Lock() {}
@@ -3195,14 +3242,14 @@ func NewBenchBatcher50(fn func(context.Context, []int) error, onError func([]int
 // ErrBenchBatcher500Closed is returned by Add and Flush after Close.
 var ErrBenchBatcher500Closed = errors.New("batcher: closed")
 
-// benchBatcher500BuffersPerWorker is how many batch buffers each worker has: one it is
-// processing and one queued for it. One more buffer is being filled. With
-// fewer, Add would wait whenever a worker starts a batch; with more, only
-// memory and latency grow.
+// benchBatcher500BuffersPerWorker is how many batch buffers each worker has:
+// one it is processing and one queued for it. One more buffer is being
+// filled. With fewer, Add would wait whenever a worker starts a batch; with
+// more, only memory and latency grow.
 const benchBatcher500BuffersPerWorker = 2
 
-// BenchBatcher500BatchError reports a batch that failed after every retry: its items and
-// the last error.
+// BenchBatcher500BatchError reports a batch that failed after every retry:
+// its items and the last error.
 type BenchBatcher500BatchError struct {
 	Items []int
 	Err   error
@@ -3214,21 +3261,23 @@ func (e *BenchBatcher500BatchError) Error() string {
 
 func (e *BenchBatcher500BatchError) Unwrap() error { return e.Err }
 
-// benchBatcher500BatchJob is a batch handed to the workers, with its sequence number.
+// benchBatcher500BatchJob is a batch handed to the workers, with its
+// sequence number.
 type benchBatcher500BatchJob struct {
 	seq   uint64
 	items []int
 }
 
-// benchBatcher500FlushWaiter is a Flush waiting for every batch up to seq to be done.
+// benchBatcher500FlushWaiter is a Flush waiting for every batch up to seq to
+// be done.
 type benchBatcher500FlushWaiter struct {
 	seq  uint64
 	done chan struct{}
 }
 
-// BenchBatcher500 collects items and passes them in batches to a function. Create one
-// with NewBenchBatcher500; the zero value is not usable. A BenchBatcher500 must not be copied after
-// first use.
+// BenchBatcher500 collects items and passes them in batches to a function.
+// Create one with NewBenchBatcher500; the zero value is not usable. A
+// BenchBatcher500 must not be copied after first use.
 //
 // Every item for which Add returned nil is passed to exactly one call of the
 // function that returned nil, or reported as failed (to the error handler, or
@@ -3356,11 +3405,11 @@ func (b *BenchBatcher500) AddMany(ctx context.Context, vs []int) (int, error) {
 	return added, nil
 }
 
-// Flush hands over the current batch, even if it is not full, and waits until
-// every batch handed over before it has been passed to the function (and
-// reported, if it failed). It returns ctx.Err() if ctx ends first, ErrBenchBatcher500Closed
-// after Close, and the batches that failed since the last Flush or Close when
-// there is no error handler.
+// Flush hands over the current batch, even if it is not full, and waits
+// until every batch handed over before it has been passed to the function
+// (and reported, if it failed). It returns ctx.Err() if ctx ends first,
+// ErrBenchBatcher500Closed after Close, and the batches that failed since
+// the last Flush or Close when there is no error handler.
 func (b *BenchBatcher500) Flush(ctx context.Context) error {
 	b.mu.Lock()
 	if b.closed {
@@ -3533,7 +3582,8 @@ func (b *BenchBatcher500) takeFailed() error {
 	return errors.Join(failed...)
 }
 
-// benchBatcher500NoCopy lets go vet's copylocks check report a BenchBatcher500 copied by value.
+// benchBatcher500NoCopy lets go vet's copylocks check report a
+// BenchBatcher500 copied by value.
 type benchBatcher500NoCopy struct{}
 
 func (*benchBatcher500NoCopy) Lock() {}
@@ -3559,14 +3609,14 @@ func NewBenchBatcher500(fn func(context.Context, []int) error, onError func([]in
 // ErrFuncBatcherClosed is returned by Add and Flush after Close.
 var ErrFuncBatcherClosed = errors.New("batcher: closed")
 
-// funcBatcherBuffersPerWorker is how many batch buffers each worker has: one it is
-// processing and one queued for it. One more buffer is being filled. With
-// fewer, Add would wait whenever a worker starts a batch; with more, only
-// memory and latency grow.
+// funcBatcherBuffersPerWorker is how many batch buffers each worker has: one
+// it is processing and one queued for it. One more buffer is being filled.
+// With fewer, Add would wait whenever a worker starts a batch; with more,
+// only memory and latency grow.
 const funcBatcherBuffersPerWorker = 2
 
-// FuncBatcherBatchError reports a batch that failed after every retry: its items and
-// the last error.
+// FuncBatcherBatchError reports a batch that failed after every retry: its
+// items and the last error.
 type FuncBatcherBatchError struct {
 	Items []int
 	Err   error
@@ -3578,21 +3628,23 @@ func (e *FuncBatcherBatchError) Error() string {
 
 func (e *FuncBatcherBatchError) Unwrap() error { return e.Err }
 
-// funcBatcherBatchJob is a batch handed to the workers, with its sequence number.
+// funcBatcherBatchJob is a batch handed to the workers, with its sequence
+// number.
 type funcBatcherBatchJob struct {
 	seq   uint64
 	items []int
 }
 
-// funcBatcherFlushWaiter is a Flush waiting for every batch up to seq to be done.
+// funcBatcherFlushWaiter is a Flush waiting for every batch up to seq to be
+// done.
 type funcBatcherFlushWaiter struct {
 	seq  uint64
 	done chan struct{}
 }
 
-// FuncBatcher collects items and passes them in batches to a function. Create one
-// with NewFuncBatcher; the zero value is not usable. A FuncBatcher must not be copied after
-// first use.
+// FuncBatcher collects items and passes them in batches to a function.
+// Create one with NewFuncBatcher; the zero value is not usable. A
+// FuncBatcher must not be copied after first use.
 //
 // Every item for which Add returned nil is passed to exactly one call of the
 // function that returned nil, or reported as failed (to the error handler, or
@@ -3713,11 +3765,11 @@ func (b *FuncBatcher) AddMany(ctx context.Context, vs []int) (int, error) {
 	return added, nil
 }
 
-// Flush hands over the current batch, even if it is not full, and waits until
-// every batch handed over before it has been passed to the function (and
-// reported, if it failed). It returns ctx.Err() if ctx ends first, ErrFuncBatcherClosed
-// after Close, and the batches that failed since the last Flush or Close when
-// there is no error handler.
+// Flush hands over the current batch, even if it is not full, and waits
+// until every batch handed over before it has been passed to the function
+// (and reported, if it failed). It returns ctx.Err() if ctx ends first,
+// ErrFuncBatcherClosed after Close, and the batches that failed since the
+// last Flush or Close when there is no error handler.
 func (b *FuncBatcher) Flush(ctx context.Context) error {
 	b.mu.Lock()
 	if b.closed {
@@ -3877,7 +3929,8 @@ func (b *FuncBatcher) takeFailed() error {
 	return errors.Join(failed...)
 }
 
-// funcBatcherNoCopy lets go vet's copylocks check report a FuncBatcher copied by value.
+// funcBatcherNoCopy lets go vet's copylocks check report a FuncBatcher
+// copied by value.
 type funcBatcherNoCopy struct{}
 
 func (*funcBatcherNoCopy) Lock() {}
@@ -3935,8 +3988,8 @@ type writesFlushWaiter struct {
 }
 
 // Writes collects items and passes them in batches to a function. Create one
-// with NewWrites; the zero value is not usable. A Writes must not be copied after
-// first use.
+// with NewWrites; the zero value is not usable. A Writes must not be copied
+// after first use.
 //
 // Every item for which Add returned nil is passed to exactly one call of the
 // function that returned nil, or reported as failed (to the error handler, or
@@ -4054,11 +4107,11 @@ func (b *Writes) AddMany(ctx context.Context, vs []Row) (int, error) {
 	return added, nil
 }
 
-// Flush hands over the current batch, even if it is not full, and waits until
-// every batch handed over before it has been passed to the function (and
-// reported, if it failed). It returns ctx.Err() if ctx ends first, ErrWritesClosed
-// after Close, and the batches that failed since the last Flush or Close when
-// there is no error handler.
+// Flush hands over the current batch, even if it is not full, and waits
+// until every batch handed over before it has been passed to the function
+// (and reported, if it failed). It returns ctx.Err() if ctx ends first,
+// ErrWritesClosed after Close, and the batches that failed since the last
+// Flush or Close when there is no error handler.
 func (b *Writes) Flush(ctx context.Context) error {
 	b.mu.Lock()
 	if b.closed {
@@ -4222,13 +4275,15 @@ func NewWrites() *Writes {
 
 // Conns: generated from the respool directive in prodcons.go.
 
-// ErrConnsClosed is returned by Get after Close, and by the Gets Close interrupts.
+// ErrConnsClosed is returned by Get after Close, and by the Gets Close
+// interrupts.
 var ErrConnsClosed = errors.New("respool: closed")
 
-// connsIdleTicksToEvict is how many eviction ticks (every the idle= option/2) must pass
-// over an idle resource before it is closed. A resource put back just before a
-// tick has waited one half period at the next, so three ticks guarantee it
-// idled at least Idle, and evict it after at most 1.5×Idle.
+// connsIdleTicksToEvict is how many eviction ticks (two per period of
+// the idle= option) must pass over an idle resource before it is closed. A
+// resource put back just before a tick has waited one half period at the
+// next, so three ticks guarantee it idled at least the full period, and
+// evict it after at most one and a half.
 const connsIdleTicksToEvict = 3
 
 // connsHotSlots is the number of hot slots. Sixteen keep a few goroutines, each
@@ -4254,8 +4309,9 @@ type connsIdleResource struct {
 	tick uint64
 }
 
-// Conns is a bounded pool of resources of type T. Create one with NewConns; the
-// zero value is not usable. A Conns must not be copied after first use.
+// Conns is a bounded pool of resources of type *Conn. Create one with
+// NewConns; the zero value is not usable. A Conns must not be copied after
+// first use.
 //
 // A Put happens before the Get that returns the same resource.
 type Conns struct {
@@ -4461,8 +4517,8 @@ func (p *Conns) hotToIdleLocked() (toClose []*Conn) {
 // receiver of either into the caller's argument area), so the Put of a
 // resource usually picks the slot its Get took it from. Other goroutines
 // have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// folded three at a time, pick different slots for stacks allocated near
-// each other. The slot is only where the scan starts: a wrong guess costs
+// xored together three at a time, pick different slots for stacks allocated
+// near each other. The slot is only where the scan starts: a wrong guess costs
 // time, never correctness.
 func connsHotStart(at unsafe.Pointer) uint32 {
 	h := uint32(uintptr(at) >> 11)
@@ -4548,8 +4604,8 @@ func (p *Conns) Len() (open, idle int) {
 }
 
 // Close closes every idle resource, makes waiting and later Gets return
-// ErrConnsClosed, and stops idle eviction. A resource in use is closed when it is
-// put back. Close may be called more than once.
+// ErrConnsClosed, and stops idle eviction. A resource in use is closed when
+// it is put back. Close may be called more than once.
 func (p *Conns) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -4765,17 +4821,19 @@ func NewConns() *Conns {
 
 // BenchConns: generated from the respool directive in prodcons.go.
 
-// ErrBenchConnsClosed is returned by Get after Close, and by the Gets Close interrupts.
+// ErrBenchConnsClosed is returned by Get after Close, and by the Gets Close
+// interrupts.
 var ErrBenchConnsClosed = errors.New("respool: closed")
 
-// benchConnsHotSlots is the number of hot slots. Sixteen keep a few goroutines, each
-// holding one resource at a time, mostly on slots of their own: two
-// goroutines share one with odds of one in sixteen.
+// benchConnsHotSlots is the number of hot slots. Sixteen keep a few
+// goroutines, each holding one resource at a time, mostly on slots of their
+// own: two goroutines share one with odds of one in sixteen.
 const benchConnsHotSlots = 16
 
-// benchConnsSlotPad is the padding after each hot slot, so that no two slots share a
-// cache line, nor a pair of adjacent lines, which some processors prefetch
-// together (sync.Pool pads its per-P data to 128 bytes for the same reason).
+// benchConnsSlotPad is the padding after each hot slot, so that no two slots
+// share a cache line, nor a pair of adjacent lines, which some processors
+// prefetch together (sync.Pool pads its per-P data to 128 bytes for the same
+// reason).
 const benchConnsSlotPad = 128
 
 // benchConnsHotEntry is a hot slot: an idle resource or none.
@@ -4784,15 +4842,16 @@ type benchConnsHotEntry struct {
 	_ [benchConnsSlotPad]byte
 }
 
-// benchConnsIdleResource is a resource in the pool and the eviction tick at which it
-// was put back.
+// benchConnsIdleResource is a resource in the pool and the eviction tick at
+// which it was put back.
 type benchConnsIdleResource struct {
 	res  *Conn
 	tick uint64
 }
 
-// BenchConns is a bounded pool of resources of type T. Create one with NewBenchConns; the
-// zero value is not usable. A BenchConns must not be copied after first use.
+// BenchConns is a bounded pool of resources of type *Conn. Create one with
+// NewBenchConns; the zero value is not usable. A BenchConns must not be
+// copied after first use.
 //
 // A Put happens before the Get that returns the same resource.
 type BenchConns struct {
@@ -4833,9 +4892,9 @@ func (p *BenchConns) init() {
 // Get returns an idle resource that passes the check, closing those that
 // fail it, or a new one if fewer than Max exist. Otherwise it waits until a
 // resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrBenchConnsClosed after Close. A Get that
-// waits fails if ctx has ended by the time the wait is over, even if a Put
-// woke it at the same moment; one that need not wait may succeed with a
+// an error from making a resource, or ErrBenchConnsClosed after Close. A Get
+// that waits fails if ctx has ended by the time the wait is over, even if a
+// Put woke it at the same moment; one that need not wait may succeed with a
 // context already done. The caller owns the resource until it passes it to
 // Put or Discard.
 func (p *BenchConns) Get(ctx context.Context) (*Conn, error) {
@@ -4982,16 +5041,16 @@ func (p *BenchConns) hotToIdleLocked() (toClose []*Conn) {
 	return toClose
 }
 
-// benchConnsHotStart returns the calling goroutine's own hot slot, where its Get and
-// Put start their scan of the slots, from at, the address of their receiver
-// parameter. That is on the caller's stack, at the same address for a Get
-// and a Put called from the same function (the register ABI spills the
+// benchConnsHotStart returns the calling goroutine's own hot slot, where its
+// Get and Put start their scan of the slots, from at, the address of their
+// receiver parameter. That is on the caller's stack, at the same address for
+// a Get and a Put called from the same function (the register ABI spills the
 // receiver of either into the caller's argument area), so the Put of a
 // resource usually picks the slot its Get took it from. Other goroutines
 // have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// folded three at a time, pick different slots for stacks allocated near
-// each other. The slot is only where the scan starts: a wrong guess costs
-// time, never correctness.
+// xored together three at a time, pick different slots for stacks allocated
+// near each other. The slot is only where the scan starts: a wrong guess
+// costs time, never correctness.
 func benchConnsHotStart(at unsafe.Pointer) uint32 {
 	h := uint32(uintptr(at) >> 11)
 	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
@@ -5076,8 +5135,8 @@ func (p *BenchConns) Len() (open, idle int) {
 }
 
 // Close closes every idle resource, makes waiting and later Gets return
-// ErrBenchConnsClosed, and stops idle eviction. A resource in use is closed when it is
-// put back. Close may be called more than once.
+// ErrBenchConnsClosed, and stops idle eviction. A resource in use is closed
+// when it is put back. Close may be called more than once.
 func (p *BenchConns) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -5232,7 +5291,8 @@ func (p *BenchConns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// benchConnsNoCopy lets go vet's copylocks check report a BenchConns copied by value.
+// benchConnsNoCopy lets go vet's copylocks check report a BenchConns copied
+// by value.
 type benchConnsNoCopy struct{}
 
 func (*benchConnsNoCopy) Lock() {}
@@ -5248,17 +5308,19 @@ func NewBenchConns() *BenchConns {
 
 // FuncConns: generated from the respool directive in prodcons.go.
 
-// ErrFuncConnsClosed is returned by Get after Close, and by the Gets Close interrupts.
+// ErrFuncConnsClosed is returned by Get after Close, and by the Gets Close
+// interrupts.
 var ErrFuncConnsClosed = errors.New("respool: closed")
 
-// funcConnsHotSlots is the number of hot slots. Sixteen keep a few goroutines, each
-// holding one resource at a time, mostly on slots of their own: two
-// goroutines share one with odds of one in sixteen.
+// funcConnsHotSlots is the number of hot slots. Sixteen keep a few
+// goroutines, each holding one resource at a time, mostly on slots of their
+// own: two goroutines share one with odds of one in sixteen.
 const funcConnsHotSlots = 16
 
-// funcConnsSlotPad is the padding after each hot slot, so that no two slots share a
-// cache line, nor a pair of adjacent lines, which some processors prefetch
-// together (sync.Pool pads its per-P data to 128 bytes for the same reason).
+// funcConnsSlotPad is the padding after each hot slot, so that no two slots
+// share a cache line, nor a pair of adjacent lines, which some processors
+// prefetch together (sync.Pool pads its per-P data to 128 bytes for the same
+// reason).
 const funcConnsSlotPad = 128
 
 // funcConnsHotEntry is a hot slot: an idle resource or none.
@@ -5267,15 +5329,16 @@ type funcConnsHotEntry struct {
 	_ [funcConnsSlotPad]byte
 }
 
-// funcConnsIdleResource is a resource in the pool and the eviction tick at which it
-// was put back.
+// funcConnsIdleResource is a resource in the pool and the eviction tick at
+// which it was put back.
 type funcConnsIdleResource struct {
 	res  *Conn
 	tick uint64
 }
 
-// FuncConns is a bounded pool of resources of type T. Create one with NewFuncConns; the
-// zero value is not usable. A FuncConns must not be copied after first use.
+// FuncConns is a bounded pool of resources of type *Conn. Create one with
+// NewFuncConns; the zero value is not usable. A FuncConns must not be copied
+// after first use.
 //
 // A Put happens before the Get that returns the same resource.
 type FuncConns struct {
@@ -5318,9 +5381,9 @@ func (p *FuncConns) init() {
 // Get returns an idle resource that passes the check, closing those that
 // fail it, or a new one if fewer than Max exist. Otherwise it waits until a
 // resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrFuncConnsClosed after Close. A Get that
-// waits fails if ctx has ended by the time the wait is over, even if a Put
-// woke it at the same moment; one that need not wait may succeed with a
+// an error from making a resource, or ErrFuncConnsClosed after Close. A Get
+// that waits fails if ctx has ended by the time the wait is over, even if a
+// Put woke it at the same moment; one that need not wait may succeed with a
 // context already done. The caller owns the resource until it passes it to
 // Put or Discard.
 func (p *FuncConns) Get(ctx context.Context) (*Conn, error) {
@@ -5467,16 +5530,16 @@ func (p *FuncConns) hotToIdleLocked() (toClose []*Conn) {
 	return toClose
 }
 
-// funcConnsHotStart returns the calling goroutine's own hot slot, where its Get and
-// Put start their scan of the slots, from at, the address of their receiver
-// parameter. That is on the caller's stack, at the same address for a Get
-// and a Put called from the same function (the register ABI spills the
+// funcConnsHotStart returns the calling goroutine's own hot slot, where its
+// Get and Put start their scan of the slots, from at, the address of their
+// receiver parameter. That is on the caller's stack, at the same address for
+// a Get and a Put called from the same function (the register ABI spills the
 // receiver of either into the caller's argument area), so the Put of a
 // resource usually picks the slot its Get took it from. Other goroutines
 // have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// folded three at a time, pick different slots for stacks allocated near
-// each other. The slot is only where the scan starts: a wrong guess costs
-// time, never correctness.
+// xored together three at a time, pick different slots for stacks allocated
+// near each other. The slot is only where the scan starts: a wrong guess
+// costs time, never correctness.
 func funcConnsHotStart(at unsafe.Pointer) uint32 {
 	h := uint32(uintptr(at) >> 11)
 	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
@@ -5561,8 +5624,8 @@ func (p *FuncConns) Len() (open, idle int) {
 }
 
 // Close closes every idle resource, makes waiting and later Gets return
-// ErrFuncConnsClosed, and stops idle eviction. A resource in use is closed when it is
-// put back. Close may be called more than once.
+// ErrFuncConnsClosed, and stops idle eviction. A resource in use is closed
+// when it is put back. Close may be called more than once.
 func (p *FuncConns) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -5717,7 +5780,8 @@ func (p *FuncConns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// funcConnsNoCopy lets go vet's copylocks check report a FuncConns copied by value.
+// funcConnsNoCopy lets go vet's copylocks check report a FuncConns copied by
+// value.
 type funcConnsNoCopy struct{}
 
 func (*funcConnsNoCopy) Lock() {}

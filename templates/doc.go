@@ -27,11 +27,18 @@
 //     names are the template's parameters (K, V; In, Out; ...). Every other
 //     generic type or function in the template uses the same names for the same
 //     roles, and is instantiated only with those parameters: the stencil
-//     replaces type parameters by name.
+//     replaces type parameters by name. A struct type that code of the main
+//     type uses with either parameter (a pipeline stage's batches of In and
+//     of Out) is a generic alias per role, inBatch[In, Out] and
+//     outBatch[In, Out] = struct{...}, never spelled out: the stencil
+//     declares each as a named type, and the kind gives the two roles one
+//     name where they meet (stage i's outBatch is stage i+1's inBatch).
 //   - Top-level identifiers are renamed per directive: the main type becomes the
 //     directive's Name; New becomes New<Name>; another exported X becomes <Name>X;
-//     an unexported x becomes <name>X. Keep template identifiers distinct enough
-//     that these names read well (shard, not s).
+//     an unexported x becomes <name>X, saying once the words that <Name> ends
+//     with and x starts with (queueSlot for BlockQueue is blockQueueSlot,
+//     unless another name takes that). Keep template identifiers distinct
+//     enough that these names read well (shard, not s).
 //   - Locals may be named anything; the stencil renames a local that would
 //     shadow a name used by a type argument.
 //   - //monogen:hook in the doc comment of a top-level function marks a
@@ -45,6 +52,20 @@
 //   - //monogen:if COND in a doc comment (or on a struct field's line comment)
 //     keeps the declaration only when COND holds. COND is a boolean the kind
 //     defines (metrics, boundFn, comparable(V)) or its negation with !.
+//   - Comments are written for the generated declaration, which the stencil
+//     renames in prose along with the code: a doc comment starts with the
+//     declaration's name (shard is ..., which becomes storeShard is ...), a
+//     type parameter in prose becomes the directive's type (a hash map from
+//     K to V reads from SessionID to *Session there; In and Out starting a
+//     sentence are English), Config.Field becomes "the field= option".
+//     Mention no constant that folding removes, and no template file.
+//   - //monogen:note TEXT is a comment line for readers of the template only:
+//     a reference to another file of the template, what the generator does
+//     with a hook, which branch an option removes. The stencil drops every
+//     //monogen: line, so a note never reaches the output (gofmt moves the
+//     notes of a doc comment to its end, after a blank line). A remark that
+//     would need a note in the middle of a sentence gets a sentence of its
+//     own.
 //   - Package-level constants are the options. The kind may set a constant's value
 //     from the directive (shardBits from shards=64). After substitution the
 //     stencil folds `if` statements whose condition is constant, so a branch for

@@ -14,11 +14,12 @@ import (
 
 // Store: generated from the map directive in sessions.go.
 
-// storeHashSeed holds a map's random hash keys, chosen per map so that keys chosen
-// by an attacker cannot flood one bucket.
+// storeHashSeed holds a map's random hash keys, chosen per map so that keys
+// chosen by an attacker cannot flood one bucket.
 //
 // seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized storeHashKey bodies call.
+// k0 and k1 key the fast mixers below, which specialized storeHashKey bodies
+// call.
 type storeHashSeed struct {
 	seed   maphash.Seed
 	k0, k1 uint64
@@ -46,8 +47,8 @@ func storeHashU64(s *storeHashSeed, x uint64) uint64 {
 	return hi ^ lo
 }
 
-// storeShardBits is the base-2 logarithm of the number of shards: the directive's
-// shards= option (shards=64 gives storeShardBits = 6).
+// storeShardBits is the base-2 logarithm of the number of shards: the
+// directive's shards= option (shards=64 gives storeShardBits = 6).
 //
 // Shards do not make reads faster: a read costs the same whatever their
 // number. They bound the work of a resize (a resize copies and stops the
@@ -62,18 +63,20 @@ const storeShardBits = 6
 const (
 	// storeShardCount is the number of independent tables of a Store.
 	storeShardCount = 1 << storeShardBits
-	// storeShardShift selects the top storeShardBits bits of a hash. With storeShardBits = 0
-	// the shift is 64, which Go defines to give 0: one shard.
+	// storeShardShift selects the top storeShardBits bits of a hash. With
+	// storeShardBits = 0 the shift is 64, which Go defines to give 0: one
+	// shard.
 	storeShardShift = 64 - storeShardBits
 
 	// storeCacheLineSize is the unit of padding against false sharing. 64 bytes
 	// is the line of amd64 and most arm64 cores.
 	storeCacheLineSize = 64
-	// storeEntriesPerBucket is the number of slots of a bucket: 5 pointers, with
-	// a mutex, a meta word and an overflow pointer, fill 64 bytes on 64-bit
-	// platforms.
+	// storeEntriesPerBucket is the number of slots of a bucket: 5 pointers,
+	// with a mutex, a meta word and an overflow pointer, fill 64 bytes on
+	// 64-bit platforms.
 	storeEntriesPerBucket = 5
-	// storePtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on 32-bit.
+	// storePtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on
+	// 32-bit.
 	storePtrSize = 4 << (^uintptr(0) >> 63)
 	// storeMutexSize is the size of a sync.Mutex (two 32-bit words) everywhere.
 	storeMutexSize = 8
@@ -87,7 +90,8 @@ const (
 	storeH2Bits = 7
 	// storeOccupiedMask has the occupied bit of each slot's meta byte set.
 	storeOccupiedMask = 0x80_8080_8080
-	// storeLowBytes and storeHighBits are the SWAR constants of storeMarkZeroBytes.
+	// storeLowBytes and storeHighBits are the SWAR constants of
+	// storeMarkZeroBytes.
 	storeLowBytes = 0x0101_0101_0101_0101
 	storeHighBits = 0x8080_8080_8080_8080
 
@@ -95,13 +99,14 @@ const (
 	// back to on Clear: one cache line. With one bucket, Clear can empty a
 	// shard's table in place (clearInPlace).
 	storeMinTableLen = 1
-	// A shard grows when an insert needs a new overflow bucket while the
-	// shard holds more than storeGrowNum/storeGrowDen of its slots: the load factor
-	// 0.75 of xsync and CLHT, which keeps most chains to their root bucket.
+	// storeGrowNum/storeGrowDen is the load factor above which a shard grows
+	// when an insert needs a new overflow bucket: 0.75, that of xsync and
+	// CLHT, which keeps most chains to their root bucket.
 	storeGrowNum, storeGrowDen = 3, 4
-	// A shard shrinks when a delete empties a bucket while the shard holds
-	// fewer than 1/storeShrinkDiv of its slots. It then shrinks to half of the
-	// growth load factor, so a shard does not resize back and forth.
+	// storeShrinkDiv sets the load factor below which a shard shrinks when a
+	// delete empties a bucket: 1/storeShrinkDiv of its slots. It then
+	// shrinks to half of the growth load factor, so a shard does not resize
+	// back and forth.
 	storeShrinkDiv = 128
 )
 
@@ -119,9 +124,10 @@ const (
 	StoreDeleteOp
 )
 
-// Store is a hash map from K to V that is safe for concurrent use by multiple
-// goroutines without additional locking or coordination. It has the methods
-// of sync.Map, typed, and Compute for atomic read-modify-write.
+// Store is a hash map from SessionID to *Session that is safe for concurrent
+// use by multiple goroutines without additional locking or coordination. It
+// has the methods of sync.Map, typed, and Compute for atomic
+// read-modify-write.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
 // Writers lock one bucket of one shard; Store says what they allocate.
@@ -129,20 +135,21 @@ const (
 // Keys are hashed with a random seed chosen per map, so keys chosen by an
 // attacker who does not know the seed cannot flood one bucket.
 //
-// The zero Store is not usable: create maps with NewStore. A Store must not be copied
-// after first use.
+// The zero Store is not usable: create maps with NewStore. A Store must not
+// be copied after first use.
 //
 // In the terminology of the Go memory model, Store arranges that a write
-// operation “synchronizes before” any read operation that observes the effect
-// of the write, where read and write operations are defined as follows. Load,
-// LoadAndDelete, LoadOrStore, Swap, CompareAndSwap, CompareAndDelete and
-// Compute are read operations; Delete, LoadAndDelete, Store, Swap and Clear
-// are write operations; LoadOrStore is a write operation when it returns
-// loaded set to false; CompareAndSwap is a write operation when it returns
-// swapped set to true; CompareAndDelete is a write operation when it returns
-// deleted set to true; Compute is a write operation when its function returns
-// StoreUpdateOp, or StoreDeleteOp for a present key. Range and All perform a read
-// operation for each key they visit. Len does not synchronize.
+// operation “synchronizes before” any read operation that observes the
+// effect of the write, where read and write operations are defined as
+// follows. Load, LoadAndDelete, LoadOrStore, Swap, CompareAndSwap,
+// CompareAndDelete and Compute are read operations; Delete, LoadAndDelete,
+// Store, Swap and Clear are write operations; LoadOrStore is a write
+// operation when it returns loaded set to false; CompareAndSwap is a write
+// operation when it returns swapped set to true; CompareAndDelete is a write
+// operation when it returns deleted set to true; Compute is a write
+// operation when its function returns StoreUpdateOp, or StoreDeleteOp for a
+// present key. Range and All perform a read operation for each key they
+// visit. Len does not synchronize.
 type Store struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
@@ -154,7 +161,7 @@ type Store struct {
 	shards [storeShardCount]storeShard
 }
 
-// shard is one independent hash table of a Store.
+// storeShard is one independent hash table of a Store.
 type storeShard struct {
 	// table is the current table. Readers use whichever table they load;
 	// writers lock a bucket of it, then check it is still current.
@@ -170,8 +177,8 @@ type storeShardSize struct {
 	_ [storeCacheLineSize - 8]byte
 }
 
-// table is the bucket array of a shard at one size. Its buckets never move;
-// a resize builds a new table.
+// storeTable is the bucket array of a shard at one size. Its buckets never
+// move; a resize builds a new table.
 type storeTable struct {
 	buckets []storeBucket
 	// mask is len(buckets)-1: len is a power of two.
@@ -181,9 +188,9 @@ type storeTable struct {
 	growAt int64
 }
 
-// bucket is one cache line of a table: a root bucket, or an overflow bucket
-// chained to one. The mutex of a root bucket guards its whole chain; an
-// overflow bucket's mutex is unused.
+// storeBucket is one cache line of a table: a root bucket, or an overflow
+// bucket chained to one. The mutex of a root bucket guards its whole chain;
+// an overflow bucket's mutex is unused.
 type storeBucket struct {
 	// padding comes first: a zero-size last field would add a word.
 	_  [storeBucketPadding]byte
@@ -197,8 +204,8 @@ type storeBucket struct {
 	next    atomic.Pointer[storeBucket]
 }
 
-// entry is a key and its value. The key never changes; writers update the
-// value in place with atomic stores (storeStoreValue) under the lock of the
+// storeEntry is a key and its value. The key never changes; writers update
+// the value in place with atomic stores (storeValue) under the lock of the
 // entry's chain, and readers load it atomically (storeLoadValue). The value
 // comes first, so that it is 64-bit aligned for the atomics even on 32-bit
 // platforms.
@@ -208,14 +215,14 @@ type storeEntry struct {
 }
 
 // storeLoadValue returns the value of e with an atomic load: writers update
-// it in place (storeStoreValue).
+// it in place (storeValue).
 func storeLoadValue(e *storeEntry) *Session {
 	return (*Session)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&e.value))))
 }
 
-// storeStoreValue sets the value of e in place with an atomic store. The
-// caller holds the lock of e's chain.
-func storeStoreValue(e *storeEntry, v *Session) {
+// storeValue sets the value of e in place with an atomic store. The caller
+// holds the lock of e's chain.
+func storeValue(e *storeEntry, v *Session) {
 	atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&e.value)), unsafe.Pointer(v))
 }
 
@@ -297,7 +304,7 @@ func (m *Store) put(h uint64, key SessionID, value *Session, prev **Session) (lo
 			if prev != nil {
 				*prev = storeLoadValue(e)
 			}
-			storeStoreValue(e, value)
+			storeValue(e, value)
 			root.mu.Unlock()
 			return true
 		}
@@ -396,8 +403,8 @@ func (m *Store) CompareAndSwap(key SessionID, old, new *Session) (swapped bool) 
 	return m.swapInPlace(h, key, old, new)
 }
 
-// swapInPlace is CompareAndSwap for storeValueInPlace: it stores new into the
-// entry of key, whose hash is h, if the entry holds old.
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
 func (m *Store) swapInPlace(h uint64, key SessionID, old, new *Session) (swapped bool) {
 	_, root := m.lockRoot(h>>storeShardShift, h)
 	_, _, e := root.search(key, storeBroadcast(storeH2(h)))
@@ -405,7 +412,7 @@ func (m *Store) swapInPlace(h uint64, key SessionID, old, new *Session) (swapped
 		root.mu.Unlock()
 		return false
 	}
-	storeStoreValue(e, new)
+	storeValue(e, new)
 	root.mu.Unlock()
 	return true
 }
@@ -438,9 +445,9 @@ func (m *Store) CompareAndDelete(key SessionID, old *Session) (deleted bool) {
 // Compute atomically reads and modifies the value for key. It calls fn with
 // the current value and loaded set to true if key is present, or with the
 // zero value and loaded set to false if it is absent, and applies the
-// StoreComputeOp fn returns: StoreUpdateOp stores newV, StoreDeleteOp deletes the key,
-// StoreCancelOp leaves the map unchanged. It returns the value of key after the
-// operation and whether key is then present.
+// StoreComputeOp fn returns: StoreUpdateOp stores newV, StoreDeleteOp
+// deletes the key, StoreCancelOp leaves the map unchanged. It returns the
+// value of key after the operation and whether key is then present.
 //
 // fn is called exactly once, with the lock of key's bucket held: writes to
 // the keys of that bucket wait for it, and reads do not. fn must not call
@@ -458,7 +465,7 @@ func (m *Store) Compute(key SessionID, fn func(old *Session, loaded bool) (newV 
 			newV, op := storeCallLocked(root, fn, old, true)
 			switch op {
 			case StoreUpdateOp:
-				storeStoreValue(e, newV)
+				storeValue(e, newV)
 				root.mu.Unlock()
 				return newV, true
 			case StoreDeleteOp:
@@ -565,9 +572,9 @@ func (m *Store) Clear() {
 	}
 }
 
-// storeCallLocked calls fn(old, loaded) for Compute, unlocking root if fn panics:
-// a bucket left locked would block its writers, and the resizes of its
-// shard, forever.
+// storeCallLocked calls fn(old, loaded) for Compute, unlocking root if fn
+// panics: a bucket left locked would block its writers, and the resizes of
+// its shard, forever.
 func storeCallLocked(root *storeBucket, fn func(old *Session, loaded bool) (*Session, StoreComputeOp), old *Session, loaded bool) (newV *Session, op StoreComputeOp) {
 	returned := false
 	defer func() {
@@ -615,9 +622,10 @@ func (t *storeTable) find(key SessionID, h uint64) *storeEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast storeH2 of the key. It returns the bucket, slot and entry
-// of the key if present. Otherwise e is nil and (b, i) is the first free
-// slot of the chain, or, if the chain is full, its last bucket and i = -1.
+// h2w is the broadcast storeH2 of the key. It returns the bucket, slot and
+// entry of the key if present. Otherwise e is nil and (b, i) is the first
+// free slot of the chain, or, if the chain is full, its last bucket and i =
+// -1.
 func (root *storeBucket) search(key SessionID, h2w uint64) (b *storeBucket, i int, e *storeEntry) {
 	var free *storeBucket
 	freeSlot := -1
@@ -651,9 +659,9 @@ func (m *Store) mustGrow(si uint64, t *storeTable, i int) bool {
 	return i < 0 && m.sizes[si].n.Load() >= t.growAt
 }
 
-// storeInsertAt inserts ne, whose hash is h, at slot i of bucket b, as returned by
-// search, or, if i is -1, in a new bucket chained after b. The caller holds
-// the chain's lock, or owns a table no reader has seen yet.
+// storeInsertAt inserts ne, whose hash is h, at slot i of bucket b, as
+// returned by search, or, if i is -1, in a new bucket chained after b. The
+// caller holds the chain's lock, or owns a table no reader has seen yet.
 func storeInsertAt(b *storeBucket, i int, h uint64, ne *storeEntry) {
 	if i < 0 {
 		nb := new(storeBucket)
@@ -837,9 +845,9 @@ func storeGrowThreshold(n int) int64 {
 	return int64(n) * storeEntriesPerBucket * storeGrowNum / storeGrowDen
 }
 
-// storeTableLenFor returns the number of buckets a shard of n entries shrinks to:
-// the smallest power of two, at least storeMinTableLen, that holds them at half
-// the growth load factor.
+// storeTableLenFor returns the number of buckets a shard of n entries
+// shrinks to: the smallest power of two, at least storeMinTableLen, that
+// holds them at half the growth load factor.
 func storeTableLenFor(n int64) int {
 	want := uint64(max(n, 0)) * 2 * storeGrowDen / (storeGrowNum * storeEntriesPerBucket)
 	if want <= storeMinTableLen {
@@ -848,20 +856,23 @@ func storeTableLenFor(n int64) int {
 	return 1 << bits.Len64(want-1)
 }
 
-// storeH2 returns the meta byte of hash h: its low storeH2Bits bits, marked occupied.
+// storeH2 returns the meta byte of hash h: its low storeH2Bits bits, marked
+// occupied.
 func storeH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<storeH2Bits-1)) }
 
-// broadcast returns a word holding b in each of its bytes.
+// storeBroadcast returns a word holding b in each of its bytes.
 func storeBroadcast(b uint8) uint64 { return storeLowBytes * uint64(b) }
 
-// storeMarkZeroBytes returns w with the top bit of each zero byte set and the
-// other bits clear. A byte equal to 1 above a zero byte is marked too (a
+// storeMarkZeroBytes returns w with the top bit of each zero byte set and
+// the other bits clear. A byte equal to 1 above a zero byte is marked too (a
 // borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(storeH2), it marks the slots whose meta byte matches storeH2; empty
-// slots (meta byte 0) are never marked, since storeH2 has its top bit set.
+// meta^broadcast(storeH2), it marks the slots whose meta byte matches
+// storeH2; empty slots (meta byte 0) are never marked, since storeH2 has its
+// top bit set.
 func storeMarkZeroBytes(w uint64) uint64 { return (w - storeLowBytes) &^ w & storeHighBits }
 
-// storeFirstMarked returns the index of the lowest byte of w with its top bit set.
+// storeFirstMarked returns the index of the lowest byte of w with its top
+// bit set.
 func storeFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
 
 // storeSetByte returns w with byte i set to b.
@@ -876,11 +887,12 @@ var _ = (*int64)((*SessionID)(nil))
 
 // Hits: generated from the map directive in sessions.go.
 
-// hitsHashSeed holds a map's random hash keys, chosen per map so that keys chosen
-// by an attacker cannot flood one bucket.
+// hitsHashSeed holds a map's random hash keys, chosen per map so that keys
+// chosen by an attacker cannot flood one bucket.
 //
 // seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized hitsHashKey bodies call.
+// k0 and k1 key the fast mixers below, which specialized hitsHashKey bodies
+// call.
 type hitsHashSeed struct {
 	seed   maphash.Seed
 	k0, k1 uint64
@@ -900,15 +912,16 @@ func hitsHashKey(s *hitsHashSeed, k HitKey) uint64 {
 }
 
 // hitsHashU64x2 hashes two 64-bit words, such as a 16-byte struct. Longer
-// values fold in: h = hitsHashU64x2(s, w0, w1); h = hitsHashU64x2(s, h^w2, w3); ...
+// values chain it: h = hitsHashU64x2(s, w0, w1); h = hitsHashU64x2(s, h^w2,
+// w3); ...
 func hitsHashU64x2(s *hitsHashSeed, a, b uint64) uint64 {
 	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
 	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
 	return hi ^ lo
 }
 
-// hitsShardBits is the base-2 logarithm of the number of shards: the directive's
-// shards= option (shards=64 gives hitsShardBits = 6).
+// hitsShardBits is the base-2 logarithm of the number of shards: the
+// directive's shards= option (shards=64 gives hitsShardBits = 6).
 //
 // Shards do not make reads faster: a read costs the same whatever their
 // number. They bound the work of a resize (a resize copies and stops the
@@ -923,8 +936,9 @@ const hitsShardBits = 6
 const (
 	// hitsShardCount is the number of independent tables of a Hits.
 	hitsShardCount = 1 << hitsShardBits
-	// hitsShardShift selects the top hitsShardBits bits of a hash. With hitsShardBits = 0
-	// the shift is 64, which Go defines to give 0: one shard.
+	// hitsShardShift selects the top hitsShardBits bits of a hash. With
+	// hitsShardBits = 0 the shift is 64, which Go defines to give 0: one
+	// shard.
 	hitsShardShift = 64 - hitsShardBits
 
 	// hitsCacheLineSize is the unit of padding against false sharing. 64 bytes
@@ -948,7 +962,8 @@ const (
 	hitsH2Bits = 7
 	// hitsOccupiedMask has the occupied bit of each slot's meta byte set.
 	hitsOccupiedMask = 0x80_8080_8080
-	// hitsLowBytes and hitsHighBits are the SWAR constants of hitsMarkZeroBytes.
+	// hitsLowBytes and hitsHighBits are the SWAR constants of
+	// hitsMarkZeroBytes.
 	hitsLowBytes = 0x0101_0101_0101_0101
 	hitsHighBits = 0x8080_8080_8080_8080
 
@@ -956,13 +971,14 @@ const (
 	// back to on Clear: one cache line. With one bucket, Clear can empty a
 	// shard's table in place (clearInPlace).
 	hitsMinTableLen = 1
-	// A shard grows when an insert needs a new overflow bucket while the
-	// shard holds more than hitsGrowNum/hitsGrowDen of its slots: the load factor
-	// 0.75 of xsync and CLHT, which keeps most chains to their root bucket.
+	// hitsGrowNum/hitsGrowDen is the load factor above which a shard grows
+	// when an insert needs a new overflow bucket: 0.75, that of xsync and
+	// CLHT, which keeps most chains to their root bucket.
 	hitsGrowNum, hitsGrowDen = 3, 4
-	// A shard shrinks when a delete empties a bucket while the shard holds
-	// fewer than 1/hitsShrinkDiv of its slots. It then shrinks to half of the
-	// growth load factor, so a shard does not resize back and forth.
+	// hitsShrinkDiv sets the load factor below which a shard shrinks when a
+	// delete empties a bucket: 1/hitsShrinkDiv of its slots. It then shrinks to
+	// half of the growth load factor, so a shard does not resize back and
+	// forth.
 	hitsShrinkDiv = 128
 )
 
@@ -980,9 +996,9 @@ const (
 	HitsDeleteOp
 )
 
-// Hits is a hash map from K to V that is safe for concurrent use by multiple
-// goroutines without additional locking or coordination. It has the methods
-// of sync.Map, typed, and Compute for atomic read-modify-write.
+// Hits is a hash map from HitKey to int64 that is safe for concurrent use by
+// multiple goroutines without additional locking or coordination. It has the
+// methods of sync.Map, typed, and Compute for atomic read-modify-write.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
 // Writers lock one bucket of one shard; Store says what they allocate.
@@ -990,8 +1006,8 @@ const (
 // Keys are hashed with a random seed chosen per map, so keys chosen by an
 // attacker who does not know the seed cannot flood one bucket.
 //
-// The zero Hits is not usable: create maps with NewHits. A Hits must not be copied
-// after first use.
+// The zero Hits is not usable: create maps with NewHits. A Hits must not be
+// copied after first use.
 //
 // In the terminology of the Go memory model, Hits arranges that a write
 // operation “synchronizes before” any read operation that observes the effect
@@ -1015,7 +1031,7 @@ type Hits struct {
 	shards [hitsShardCount]hitsShard
 }
 
-// shard is one independent hash table of a Hits.
+// hitsShard is one independent hash table of a Hits.
 type hitsShard struct {
 	// table is the current table. Readers use whichever table they load;
 	// writers lock a bucket of it, then check it is still current.
@@ -1031,7 +1047,7 @@ type hitsShardSize struct {
 	_ [hitsCacheLineSize - 8]byte
 }
 
-// table is the bucket array of a shard at one size. Its buckets never move;
+// hitsTable is the bucket array of a shard at one size. Its buckets never move;
 // a resize builds a new table.
 type hitsTable struct {
 	buckets []hitsBucket
@@ -1042,7 +1058,7 @@ type hitsTable struct {
 	growAt int64
 }
 
-// bucket is one cache line of a table: a root bucket, or an overflow bucket
+// hitsBucket is one cache line of a table: a root bucket, or an overflow bucket
 // chained to one. The mutex of a root bucket guards its whole chain; an
 // overflow bucket's mutex is unused.
 type hitsBucket struct {
@@ -1058,11 +1074,11 @@ type hitsBucket struct {
 	next    atomic.Pointer[hitsBucket]
 }
 
-// entry is a key and its value. The key never changes; writers update the
-// value in place with atomic stores (hitsStoreValue) under the lock of the
-// entry's chain, and readers load it atomically (hitsLoadValue). The value
-// comes first, so that it is 64-bit aligned for the atomics even on 32-bit
-// platforms.
+// hitsEntry is a key and its value. The key never changes; writers update
+// the value in place with atomic stores (hitsStoreValue) under the lock of
+// the entry's chain, and readers load it atomically (hitsLoadValue). The
+// value comes first, so that it is 64-bit aligned for the atomics even on
+// 32-bit platforms.
 type hitsEntry struct {
 	value int64
 	key   HitKey
@@ -1257,8 +1273,8 @@ func (m *Hits) CompareAndSwap(key HitKey, old, new int64) (swapped bool) {
 	return m.swapInPlace(h, key, old, new)
 }
 
-// swapInPlace is CompareAndSwap for hitsValueInPlace: it stores new into the
-// entry of key, whose hash is h, if the entry holds old.
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
 func (m *Hits) swapInPlace(h uint64, key HitKey, old, new int64) (swapped bool) {
 	_, root := m.lockRoot(h>>hitsShardShift, h)
 	_, _, e := root.search(key, hitsBroadcast(hitsH2(h)))
@@ -1299,9 +1315,9 @@ func (m *Hits) CompareAndDelete(key HitKey, old int64) (deleted bool) {
 // Compute atomically reads and modifies the value for key. It calls fn with
 // the current value and loaded set to true if key is present, or with the
 // zero value and loaded set to false if it is absent, and applies the
-// HitsComputeOp fn returns: HitsUpdateOp stores newV, HitsDeleteOp deletes the key,
-// HitsCancelOp leaves the map unchanged. It returns the value of key after the
-// operation and whether key is then present.
+// HitsComputeOp fn returns: HitsUpdateOp stores newV, HitsDeleteOp deletes
+// the key, HitsCancelOp leaves the map unchanged. It returns the value of
+// key after the operation and whether key is then present.
 //
 // fn is called exactly once, with the lock of key's bucket held: writes to
 // the keys of that bucket wait for it, and reads do not. fn must not call
@@ -1426,9 +1442,9 @@ func (m *Hits) Clear() {
 	}
 }
 
-// hitsCallLocked calls fn(old, loaded) for Compute, unlocking root if fn panics:
-// a bucket left locked would block its writers, and the resizes of its
-// shard, forever.
+// hitsCallLocked calls fn(old, loaded) for Compute, unlocking root if fn
+// panics: a bucket left locked would block its writers, and the resizes of
+// its shard, forever.
 func hitsCallLocked(root *hitsBucket, fn func(old int64, loaded bool) (int64, HitsComputeOp), old int64, loaded bool) (newV int64, op HitsComputeOp) {
 	returned := false
 	defer func() {
@@ -1512,9 +1528,9 @@ func (m *Hits) mustGrow(si uint64, t *hitsTable, i int) bool {
 	return i < 0 && m.sizes[si].n.Load() >= t.growAt
 }
 
-// hitsInsertAt inserts ne, whose hash is h, at slot i of bucket b, as returned by
-// search, or, if i is -1, in a new bucket chained after b. The caller holds
-// the chain's lock, or owns a table no reader has seen yet.
+// hitsInsertAt inserts ne, whose hash is h, at slot i of bucket b, as
+// returned by search, or, if i is -1, in a new bucket chained after b. The
+// caller holds the chain's lock, or owns a table no reader has seen yet.
 func hitsInsertAt(b *hitsBucket, i int, h uint64, ne *hitsEntry) {
 	if i < 0 {
 		nb := new(hitsBucket)
@@ -1698,9 +1714,9 @@ func hitsGrowThreshold(n int) int64 {
 	return int64(n) * hitsEntriesPerBucket * hitsGrowNum / hitsGrowDen
 }
 
-// hitsTableLenFor returns the number of buckets a shard of n entries shrinks to:
-// the smallest power of two, at least hitsMinTableLen, that holds them at half
-// the growth load factor.
+// hitsTableLenFor returns the number of buckets a shard of n entries shrinks
+// to: the smallest power of two, at least hitsMinTableLen, that holds them
+// at half the growth load factor.
 func hitsTableLenFor(n int64) int {
 	want := uint64(max(n, 0)) * 2 * hitsGrowDen / (hitsGrowNum * hitsEntriesPerBucket)
 	if want <= hitsMinTableLen {
@@ -1709,20 +1725,23 @@ func hitsTableLenFor(n int64) int {
 	return 1 << bits.Len64(want-1)
 }
 
-// hitsH2 returns the meta byte of hash h: its low hitsH2Bits bits, marked occupied.
+// hitsH2 returns the meta byte of hash h: its low hitsH2Bits bits, marked
+// occupied.
 func hitsH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<hitsH2Bits-1)) }
 
-// broadcast returns a word holding b in each of its bytes.
+// hitsBroadcast returns a word holding b in each of its bytes.
 func hitsBroadcast(b uint8) uint64 { return hitsLowBytes * uint64(b) }
 
 // hitsMarkZeroBytes returns w with the top bit of each zero byte set and the
 // other bits clear. A byte equal to 1 above a zero byte is marked too (a
 // borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(hitsH2), it marks the slots whose meta byte matches hitsH2; empty
-// slots (meta byte 0) are never marked, since hitsH2 has its top bit set.
+// meta^broadcast(hitsH2), it marks the slots whose meta byte matches hitsH2;
+// empty slots (meta byte 0) are never marked, since hitsH2 has its top bit
+// set.
 func hitsMarkZeroBytes(w uint64) uint64 { return (w - hitsLowBytes) &^ w & hitsHighBits }
 
-// hitsFirstMarked returns the index of the lowest byte of w with its top bit set.
+// hitsFirstMarked returns the index of the lowest byte of w with its top bit
+// set.
 func hitsFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
 
 // hitsSetByte returns w with byte i set to b.

@@ -75,6 +75,11 @@ type pipelineStage struct {
 	argIndex int            // the stage's output type argument
 }
 
+// inBatch and outBatch are the generated names of the types of the batches
+// the stage receives and sends (ingestParseInBatch, ingestParseOutBatch).
+func (st *pipelineStage) inBatch() string  { return stencil.Rename("inBatch", "Stage", st.typ) }
+func (st *pipelineStage) outBatch() string { return stencil.Rename("outBatch", "Stage", st.typ) }
+
 // pipelineForm is one accepted shape of a bound stage function.
 type pipelineForm struct {
 	sig  *types.Signature
@@ -274,6 +279,12 @@ func buildPipeline(c *Context) error {
 			spec.Name = st.typ
 		}
 		spec.Types["In"], spec.Types["Out"] = st.in, st.out
+		// A batch type is declared once, by the stage that sends it: the
+		// input batches of stage i+1 are stage i's output batches.
+		if i > 0 {
+			spec.Rename["inBatch"] = stages[i-1].outBatch()
+			spec.Drop = append(spec.Drop, "inBatch")
+		}
 		for _, x := range pipelineShared {
 			spec.Rename[x] = pipelineSharedName(c.D.Name, x)
 		}
@@ -374,11 +385,6 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 	}
 	local := locals.Name
 	p, ctx, in, r, src, srcFree, dst, res, err := local("p"), local("ctx"), local("in"), local("r"), local("src"), local("srcFree"), local("dst"), local("res"), local("err")
-
-	// struct{ seq uint64; items []T }
-	batchOf := func(t string) *jen.Statement {
-		return jen.Struct(jen.Id("seq").Uint64(), jen.Id("items").Index().Id(t))
-	}
 
 	// The ordered window: the most batches in flight, so that it bounds the
 	// sink's reorder buffer, never the throughput (see compose.go).
@@ -505,8 +511,8 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 	}
 	// r := ingestNewRun(ctx, window)
 	runStmt := jen.Id(r).Op(":=").Id(newRun).Call(jen.Id(ctx), jen.Lit(window))
-	// src := make(chan struct{ seq uint64; items []T0 }, capacity)
-	srcStmt := jen.Id(src).Op(":=").Make(jen.Chan().Add(batchOf(first.in)), jen.Lit(sh.capacity))
+	// src := make(chan ingestParseInBatch, capacity)
+	srcStmt := jen.Id(src).Op(":=").Make(jen.Chan().Id(first.inBatch()), jen.Lit(sh.capacity))
 
 	// Start.
 	body = []jen.Code{runStmt, srcStmt,

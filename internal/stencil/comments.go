@@ -3,7 +3,9 @@ package stencil
 import (
 	"go/ast"
 	"go/token"
+	"go/types"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -11,11 +13,31 @@ import (
 // configRef matches a reference to a config field in a comment: Config.Workers.
 var configRef = regexp.MustCompile(`\b([A-Z]\w*)\.([A-Z]\w*)\b`)
 
-// docText renders a replacement doc comment, renaming the template names
-// that start with or contain a capital (as in template comments).
-func (s *state) docText(doc string) string {
+// docText renders a replacement doc comment of the top-level declaration
+// decl (or of a method, with decl ""), renaming the template names that
+// start with or contain a capital (as in template comments) and the name of
+// decl that starts it, and replacing the type parameters by the directive's
+// types.
+func (s *state) docText(doc, decl string) string {
 	s.t.commentPlans() // compiles s.t.names
-	renamed := Unmark(s.t.names.ReplaceAllStringFunc(doc, func(w string) string { return s.names[s.t.Pkg.Scope().Lookup(w)] }))
+	rename := func(w string) string { return s.names[s.t.Pkg.Scope().Lookup(w)] }
+	doc = strings.TrimSpace(doc)
+	var first string
+	if decl != "" && strings.HasPrefix(doc, decl) && !isIdentByte(doc, len(decl)) {
+		first, doc = rename(decl), doc[len(decl):]
+	}
+	var b strings.Builder
+	for _, pc := range planComment(doc, "", false, first == "", "", s.t.names, s.t.params) {
+		switch pc.kind {
+		case pieceName:
+			b.WriteString(rename(pc.text))
+		case pieceParam:
+			b.WriteString(s.paramText(pc.text))
+		default:
+			b.WriteString(pc.text)
+		}
+	}
+	renamed := Unmark(first + b.String())
 	var lines []string
 	for i, para := range strings.Split(strings.TrimSpace(renamed), "\n\n") {
 		if i > 0 {
@@ -24,6 +46,15 @@ func (s *state) docText(doc string) string {
 		lines = append(lines, wrap(strings.Fields(para), 77)...)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// paramText is the text of a type parameter in prose: the directive's type
+// (a hash map from SessionID to *Session).
+func (s *state) paramText(param string) string {
+	if typ, ok := s.spec.Types[param]; ok {
+		return Unmark(typ)
+	}
+	return param
 }
 
 // wrap fills words into comment lines of at most width columns.
@@ -47,6 +78,7 @@ func wrap(words []string, width int) []string {
 func (s *state) editComments() {
 	for i, plans := range s.t.commentPlans() {
 		ed := s.eds[i]
+		changed := map[*ast.Comment]string{}
 		for _, p := range plans {
 			if p.marker {
 				ed.replace(p.start, p.end, "")
@@ -63,6 +95,8 @@ func (s *state) editComments() {
 					} else {
 						b.WriteString(pc.text)
 					}
+				case pieceParam:
+					b.WriteString(s.paramText(pc.text))
 				case pieceConfig:
 					// The config type does not exist in the output: its
 					// fields are the directive's options.
@@ -70,14 +104,94 @@ func (s *state) editComments() {
 					if o, ok := s.spec.ConfigOptions[pc.text]; ok {
 						opt = o
 					}
-					b.WriteString("the " + opt + "= option")
+					the := "the "
+					if pc.start {
+						the = "The "
+					}
+					b.WriteString(the + opt + "= option")
 				}
 			}
 			if text := b.String(); text != p.c.Text {
+				changed[p.c] = text
+			}
+		}
+		s.refill(i, changed)
+		for _, p := range plans {
+			if text, ok := changed[p.c]; ok {
 				ed.replace(p.start, p.end, text)
 			}
 		}
 	}
+}
+
+// refill re-wraps each paragraph of file i's comments that a change (new
+// text by comment) makes wider than a line of the template, as a person
+// editing its names would: its words filled into lines of the template's
+// width. The comments of a refilled paragraph leave changed. A paragraph is
+// a run of prose lines, each alone on its line; lists, code blocks and
+// directives are left as they are.
+func (s *state) refill(i int, changed map[*ast.Comment]string) {
+	if len(changed) == 0 {
+		return
+	}
+	src := s.t.Srcs[i]
+	for _, para := range paragraphs(s.t.Files[i], src, s.t.Fset) {
+		text := func(c *ast.Comment) string {
+			if t, ok := changed[c]; ok {
+				return t
+			}
+			return c.Text
+		}
+		// The line break and indentation between two lines of the paragraph.
+		first := s.off(para[0].Pos())
+		indent := first - (strings.LastIndexByte(string(src[:first]), '\n') + 1)
+		width := 80 - 4*indent // columns, a tab counted as 4
+		wide := false
+		for _, c := range para {
+			if _, ok := changed[c]; ok && len(text(c)) > width {
+				wide = true
+			}
+		}
+		if !wide {
+			continue
+		}
+		var words []string
+		for _, c := range para {
+			words = append(words, strings.Fields(strings.TrimPrefix(text(c), "//"))...)
+			delete(changed, c)
+		}
+		sep := "\n" + string(src[first-indent:first])
+		s.eds[i].replace(first, s.off(para[len(para)-1].End()), strings.Join(wrap(words, width-3), sep))
+	}
+}
+
+// paragraphs returns the runs of prose comment lines of f: "// text" lines
+// alone on their line, but for directives and the indented lines of lists
+// and code blocks.
+func paragraphs(f *ast.File, src []byte, fset *token.FileSet) [][]*ast.Comment {
+	var out [][]*ast.Comment
+	for _, cg := range f.Comments {
+		var run []*ast.Comment
+		flush := func() {
+			if len(run) > 0 {
+				out = append(out, run)
+			}
+			run = nil
+		}
+		for _, c := range cg.List {
+			start := fset.Position(c.Pos()).Offset
+			lineStart := strings.LastIndexByte(string(src[:start]), '\n') + 1
+			alone := strings.TrimLeft(string(src[lineStart:start]), " \t") == ""
+			prose := alone && strings.HasPrefix(c.Text, "// ") && !strings.HasPrefix(c.Text, "//  ") && !strings.HasPrefix(c.Text, "// -")
+			if !prose {
+				flush()
+				continue
+			}
+			run = append(run, c)
+		}
+		flush()
+	}
+	return out
 }
 
 // commentPlan is what the stencil does with one comment of a template: remove
@@ -90,18 +204,23 @@ type commentPlan struct {
 }
 
 // A commentPiece is a stretch of a comment's text: kept as it is, a
-// template name to rename, or the field of a config reference
-// (Config.Workers) to turn into the option's name.
+// template name to rename, a type parameter to replace by the directive's
+// type, or the field of a config reference (Config.Workers) to turn into the
+// option's name.
 type commentPiece struct {
-	kind int
-	text string
+	kind  int
+	text  string
+	start bool // a config reference starts a sentence
 }
 
 // commentPlans plans the comments of each file once: the markers, and the
-// template names and config references in prose. A name renamed in prose is
-// exported, or an unexported name that cannot be an ordinary word
-// (shardBits, hashU64; not bucket or entry), and not qualified by a package
-// (sync.Map).
+// template names, type parameters and config references in prose. A name
+// renamed in prose is exported, or an unexported name that cannot be an
+// ordinary word (shardBits, hashU64; not bucket or entry), or the name of a
+// top-level declaration starting its doc comment ("shard is" above type
+// shard), and not qualified by a package (sync.Map). A type parameter (K,
+// In) is replaced where it is a word of its own, not a selector (x.V) and,
+// for In and Out, not the English word starting a sentence.
 func (t *Template) commentPlans() [][]commentPlan {
 	t.commentsOnce.Do(func() {
 		var names []string
@@ -112,6 +231,19 @@ func (t *Template) commentPlans() [][]commentPlan {
 		}
 		sort.Sort(sort.Reverse(sort.StringSlice(names))) // longest alternative wins: MapStats before Map
 		t.names = regexp.MustCompile(`\b(` + strings.Join(names, "|") + `)\b`)
+		var params []string
+		for id, obj := range t.Info.Defs {
+			if _, ok := obj.(*types.TypeName); ok && id.Name != "_" {
+				if _, ok := obj.Type().(*types.TypeParam); ok && !slices.Contains(params, id.Name) {
+					params = append(params, regexp.QuoteMeta(id.Name))
+				}
+			}
+		}
+		sort.Strings(params)
+		t.params = nil
+		if len(params) > 0 {
+			t.params = regexp.MustCompile(`\b(` + strings.Join(params, "|") + `)\b`)
+		}
 		config := ""
 		if c := findConfig(t); c != nil {
 			config = c.Name()
@@ -122,13 +254,44 @@ func (t *Template) commentPlans() [][]commentPlan {
 			// The doc of a method starts with the method's name, which is
 			// not renamed even when a template type has the same name (Stats).
 			methodDoc := map[*ast.Comment]string{}
+			// The doc of a top-level declaration starts with its name,
+			// renamed even when it is an ordinary word (shard).
+			declDoc := map[*ast.Comment]string{}
+			doc := func(cg *ast.CommentGroup, name string) {
+				if cg != nil {
+					declDoc[cg.List[0]] = name
+				}
+			}
 			for _, d := range f.Decls {
-				if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil && fd.Doc != nil {
-					methodDoc[fd.Doc.List[0]] = fd.Name.Name
+				switch d := d.(type) {
+				case *ast.FuncDecl:
+					if d.Recv != nil && d.Doc != nil {
+						methodDoc[d.Doc.List[0]] = d.Name.Name
+					} else if d.Recv == nil {
+						doc(d.Doc, d.Name.Name)
+					}
+				case *ast.GenDecl:
+					for _, sp := range d.Specs {
+						var spDoc *ast.CommentGroup
+						var name string
+						switch sp := sp.(type) {
+						case *ast.TypeSpec:
+							spDoc, name = sp.Doc, sp.Name.Name
+						case *ast.ValueSpec:
+							spDoc, name = sp.Doc, sp.Names[0].Name
+						default:
+							continue
+						}
+						if d.Lparen == token.NoPos {
+							spDoc = d.Doc
+						}
+						doc(spDoc, name)
+					}
 				}
 			}
 			var plans []commentPlan
 			for _, cg := range f.Comments {
+				sentence := true // the next line starts a sentence
 				for j, c := range cg.List {
 					if strings.HasPrefix(c.Text, "//monogen:") {
 						start, end := off(c.Pos()), off(c.End())
@@ -155,7 +318,13 @@ func (t *Template) commentPlans() [][]commentPlan {
 					if strings.HasPrefix(c.Text, "//go:") {
 						continue
 					}
-					pieces := planComment(c.Text, methodDoc[c], config, t.names)
+					name, isDecl := methodDoc[c], false
+					if n, ok := declDoc[c]; ok {
+						name, isDecl = n, true
+					}
+					pieces := planComment(c.Text, name, isDecl, sentence, config, t.names, t.params)
+					trimmed := strings.TrimSpace(strings.TrimPrefix(c.Text, "//"))
+					sentence = trimmed == "" || strings.ContainsAny(trimmed[len(trimmed)-1:], ".:;!?")
 					if len(pieces) > 1 || len(pieces) == 1 && pieces[0].kind != pieceText {
 						plans = append(plans, commentPlan{c: c, start: off(c.Pos()), end: off(c.End()), pieces: pieces})
 					}
@@ -168,24 +337,51 @@ func (t *Template) commentPlans() [][]commentPlan {
 }
 
 // planComment splits the text of a comment into pieces: config references
-// (when config names the config type), then template names, but for the
-// name of the method the comment documents, which starts it.
-func planComment(text, method, config string, names *regexp.Regexp) []commentPiece {
+// (when config names the config type), then template names and type
+// parameters (params, if the template has any). A comment that starts the
+// doc of name starts with it: a method's name is kept, a top-level
+// declaration's (decl) renamed. sentence says whether the comment's text
+// starts a sentence.
+func planComment(text, name string, decl, sentence bool, config string, names, params *regexp.Regexp) []commentPiece {
 	var out []commentPiece
+	words := func(text string) {
+		p := 0
+		if params != nil {
+			for _, m := range params.FindAllStringIndex(text, -1) {
+				w := text[m[0]:m[1]]
+				before := strings.TrimRight(text[:m[0]], " \t\n")
+				if m[0] > 0 && text[m[0]-1] == '.' || m[1] < len(text) && text[m[1]] == '(' {
+					continue // code: x.V, T(0)
+				}
+				if (w == "In" || w == "Out") && ((before == "//" || before == "") && sentence || strings.HasSuffix(before, ".") || strings.HasSuffix(before, ":")) {
+					continue // the English word, starting a sentence
+				}
+				out = append(out, commentPiece{kind: pieceText, text: text[p:m[0]]}, commentPiece{kind: pieceParam, text: w})
+				p = m[1]
+			}
+		}
+		out = append(out, commentPiece{kind: pieceText, text: text[p:]})
+	}
 	prose := func(text string) {
 		p := 0
 		for _, m := range names.FindAllStringIndex(text, -1) {
 			if m[0] > 0 && text[m[0]-1] == '.' {
 				continue // qualified: sync.Map is the standard library's
 			}
-			out = append(out, commentPiece{pieceText, text[p:m[0]]}, commentPiece{pieceName, text[m[0]:m[1]]})
+			words(text[p:m[0]])
+			out = append(out, commentPiece{kind: pieceName, text: text[m[0]:m[1]]})
 			p = m[1]
 		}
-		out = append(out, commentPiece{pieceText, text[p:]})
+		words(text[p:])
 	}
-	if method != "" && strings.HasPrefix(text, "// "+method+" ") {
-		out = append(out, commentPiece{pieceText, "// " + method})
-		text = text[len("// "+method):]
+	if name != "" && strings.HasPrefix(text, "// "+name) && !isIdentByte(text, len("// "+name)) {
+		kind := pieceText
+		if decl {
+			kind = pieceName
+		}
+		out = append(out, commentPiece{kind: pieceText, text: "// "}, commentPiece{kind: kind, text: name})
+		text = text[len("// "+name):]
+		sentence = false
 	}
 	p := 0
 	if config != "" {
@@ -194,12 +390,23 @@ func planComment(text, method, config string, names *regexp.Regexp) []commentPie
 				continue
 			}
 			prose(text[p:m[0]])
-			out = append(out, commentPiece{pieceConfig, text[m[4]:m[5]]})
+			before := strings.TrimRight(text[:m[0]], " ")
+			start := before == "//" && sentence || strings.HasSuffix(before, ".")
+			out = append(out, commentPiece{kind: pieceConfig, text: text[m[4]:m[5]], start: start})
 			p = m[1]
 		}
 	}
 	prose(text[p:])
 	return out
+}
+
+// isIdentByte reports whether text[i] continues an identifier.
+func isIdentByte(text string, i int) bool {
+	if i >= len(text) {
+		return false
+	}
+	c := text[i]
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c >= 0x80
 }
 
 func allMarkers(list []*ast.Comment) bool {

@@ -50,7 +50,63 @@ func Rename(name, main, directive string) string {
 	case token.IsExported(name):
 		return directive + name
 	}
-	return lowerFirst(directive) + upperFirst(name)
+	return lowerFirst(directive) + upperFirst(name)[repeated(directive, name):]
+}
+
+// repeated returns the length of the words that an unexported template name
+// starts with and the directive's name ends with, which the generated name
+// says once: storeValue for Store is storeValue, not storeStoreValue;
+// queueSlot for BlockQueue is blockQueueSlot. The whole name may repeat only
+// when the directive is exported (window for Window is window), so that the
+// result is never the directive's own name. The generated name keeps the
+// directive's name as its prefix; Stencil goes back to the plain name where
+// two template names would meet (see uniqueNames).
+func repeated(directive, name string) int {
+	n := upperFirst(name)
+	for i := 0; i < len(directive); i++ {
+		if i > 0 && !unicode.IsUpper(rune(directive[i])) {
+			continue // not the start of a word
+		}
+		suffix := directive[i:]
+		if !strings.HasPrefix(n, suffix) {
+			continue
+		}
+		if len(n) == len(suffix) {
+			if token.IsExported(directive) {
+				return len(suffix)
+			}
+			continue
+		}
+		if next := rune(n[len(suffix)]); unicode.IsUpper(next) || unicode.IsDigit(next) {
+			return len(suffix)
+		}
+	}
+	return 0
+}
+
+// uniqueNames goes back to the plain generated name (prefix and template
+// name) for every template name whose shortened name (see repeated) is also
+// another's generated name: with template names slot and queueSlot, a
+// directive Queue keeps queueSlot for slot and gives queueQueueSlot to
+// queueSlot.
+func uniqueNames(names map[types.Object]string, main, directive string, fixed map[string]bool) {
+	for {
+		count := map[string]int{}
+		for _, n := range names {
+			count[n]++
+		}
+		changed := false
+		for obj, n := range names {
+			name := obj.Name()
+			if count[n] > 1 && !fixed[name] && !token.IsExported(name) && name != main && repeated(directive, name) > 0 {
+				names[obj] = lowerFirst(directive) + upperFirst(name)
+				changed = true
+			}
+		}
+		if !changed {
+			return
+		}
+	}
 }
 
 func upperFirst(s string) string {
@@ -111,8 +167,11 @@ func (s *state) isTemplateGeneric(e ast.Expr) bool {
 	}
 	switch o := obj.(type) {
 	case *types.TypeName:
-		if n, ok := o.Type().(*types.Named); ok {
-			return n.TypeParams().Len() > 0
+		switch t := o.Type().(type) {
+		case *types.Named:
+			return t.TypeParams().Len() > 0
+		case *types.Alias:
+			return t.TypeParams().Len() > 0
 		}
 	case *types.Func:
 		return o.Type().(*types.Signature).TypeParams().Len() > 0

@@ -97,7 +97,11 @@ func (s *state) walk(ed *editor, n ast.Node) bool {
 			ed.replace(s.off(n.Type.TypeParams.Opening), s.off(n.Type.TypeParams.Closing)+1, "")
 		}
 		if doc, ok := s.spec.HookDocs[hookKey(n)]; ok && n.Doc != nil {
-			ed.add(s.off(n.Doc.Pos()), s.off(n.Doc.End()), func() string { return s.docText(doc) })
+			decl := n.Name.Name
+			if n.Recv != nil {
+				decl = "" // a method's name is not renamed
+			}
+			ed.add(s.off(n.Doc.Pos()), s.off(n.Doc.End()), func() string { return s.docText(doc, decl) })
 		}
 		if body, ok := s.hook(n); ok {
 			ed.add(s.off(n.Body.Lbrace), s.off(n.Body.Rbrace)+1, func() string { return s.hookText(n, body) })
@@ -111,12 +115,18 @@ func (s *state) walk(ed *editor, n ast.Node) bool {
 	case *ast.GenDecl:
 		// A type declared alone, whose doc the spec replaces.
 		if n.Tok == token.TYPE && len(n.Specs) == 1 && n.Doc != nil {
-			if doc, ok := s.spec.HookDocs[n.Specs[0].(*ast.TypeSpec).Name.Name]; ok {
-				ed.add(s.off(n.Doc.Pos()), s.off(n.Doc.End()), func() string { return s.docText(doc) })
+			name := n.Specs[0].(*ast.TypeSpec).Name.Name
+			if doc, ok := s.spec.HookDocs[name]; ok {
+				ed.add(s.off(n.Doc.Pos()), s.off(n.Doc.End()), func() string { return s.docText(doc, name) })
 			}
 		}
 	case *ast.TypeSpec:
-		if n.TypeParams != nil {
+		if n.TypeParams != nil && n.Assign.IsValid() {
+			// A generic alias stands for a struct type the template could not
+			// name (see the templates package documentation): generated, it
+			// is a named type, which every use spells by name.
+			ed.replace(s.off(n.TypeParams.Opening), s.off(n.Assign)+1, "")
+		} else if n.TypeParams != nil {
 			ed.replace(s.off(n.TypeParams.Opening), s.off(n.TypeParams.Closing)+1, "")
 		}
 	case *ast.ValueSpec:

@@ -172,6 +172,11 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 			s.names[obj] = to
 		}
 	}
+	fixed := map[string]bool{}
+	for name := range spec.Rename {
+		fixed[name] = true
+	}
+	uniqueNames(s.names, spec.Main, spec.Name, fixed)
 	s.config = findConfig(t)
 	s.selectDecls()
 	if s.err != nil {
@@ -198,5 +203,6 @@ func (s *state) failf(format string, args ...any) {
 const (
 	pieceText = iota
 	pieceName
+	pieceParam
 	pieceConfig
 )

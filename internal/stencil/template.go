@@ -29,10 +29,12 @@ type Template struct {
 	// packages it imports: a renamed local avoids them, and so does the
 	// name of an import of the output.
 	idents map[string]bool
-	// names matches the template's names in prose; comments plans each
+	// names matches the template's names in prose, params its type
+	// parameters' names; comments plans each
 	// file's comments (see commentPlans).
 	commentsOnce sync.Once
 	names        *regexp.Regexp
+	params       *regexp.Regexp // the type parameters' names
 	comments     [][]commentPlan
 }
 

@@ -193,13 +193,27 @@ func NewStage[In, Out any](name string, fn func(context.Context, In) (Out, error
 	return &Stage[In, Out]{cfg: cfg, name: name, fn: fn, rate: cfg.Rate}
 }
 
-// batch is the message between stages: up to Config.Batch items, and the
-// sequence number the source gave the batch, which it keeps from stage to
-// stage (only ordered runs read it). In Stage code it is spelled out as
-// struct{ seq uint64; items []In } or []Out: a named generic type would be
-// instantiated with both In and Out, which the stencil cannot specialize;
-// two identical struct types are the same type, so stage i's output channel
-// is stage i+1's input channel.
+// inBatch is the message a stage receives: as many items as Config.Batch
+// allows, and the sequence number the source gave the batch, which it keeps
+// from stage to stage (only ordered runs read it).
+//
+//monogen:note inBatch and outBatch are aliases of one struct type of the
+//monogen:note items, so that stage i's output channel is stage i+1's input
+//monogen:note channel in the generic code too; a generic named batch[T] would
+//monogen:note be instantiated with both In and Out, which the stencil cannot
+//monogen:note specialize. Generated code declares each once, as a named type:
+//monogen:note stage i+1's inBatch is stage i's outBatch.
+type inBatch[In, Out any] = struct {
+	seq   uint64
+	items []In
+}
+
+// outBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one inBatch, and its sequence number.
+type outBatch[In, Out any] = struct {
+	seq   uint64
+	items []Out
+}
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *Stage[In, Out]) capacity() int {
@@ -207,10 +221,11 @@ func (s *Stage[In, Out]) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 //
+//monogen:note With stages= naming package-level functions, the generator
+//monogen:note replaces this body with a direct call, adapted to the
+//monogen:note function's form.
 //monogen:hook
 func (s *Stage[In, Out]) call(ctx context.Context, in In) (Out, error) {
 	return s.fn(ctx, in)
@@ -223,17 +238,8 @@ func (s *Stage[In, Out]) call(ctx context.Context, in In) (Out, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *Stage[In, Out]) start(r *Run, in <-chan struct {
-	seq   uint64
-	items []In
-}, inFree chan []In, next int) (<-chan struct {
-	seq   uint64
-	items []Out
-}, chan []Out) {
-	out := make(chan struct {
-		seq   uint64
-		items []Out
-	}, s.capacity())
+func (s *Stage[In, Out]) start(r *Run, in <-chan inBatch[In, Out], inFree chan []In, next int) (<-chan outBatch[In, Out], chan []Out) {
+	out := make(chan outBatch[In, Out], s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []Out, max(s.capacity()+s.cfg.Workers+next+1, cap(r.tokens)))
@@ -248,13 +254,7 @@ func (s *Stage[In, Out]) start(r *Run, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *Stage[In, Out]) work(r *Run, in <-chan struct {
-	seq   uint64
-	items []In
-}, inFree chan []In, out chan<- struct {
-	seq   uint64
-	items []Out
-}, free chan []Out, left *atomic.Int32) {
+func (s *Stage[In, Out]) work(r *Run, in <-chan inBatch[In, Out], inFree chan []In, out chan<- outBatch[In, Out], free chan []Out, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -275,10 +275,7 @@ func (s *Stage[In, Out]) work(r *Run, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []In
-		}
+		var b inBatch[In, Out]
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -308,10 +305,7 @@ func (s *Stage[In, Out]) work(r *Run, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []Out
-		}{b.seq, res}
+		m := outBatch[In, Out]{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -365,9 +359,11 @@ func (s *Stage[In, Out]) processFrom(r *Run, in []In, from int, out []Out) (res 
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// Config.Retries says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+//
+//monogen:note Without retries the branch folds away.
 func (s *Stage[In, Out]) apply(ctx context.Context, in In) (Out, error) {
 	if s.cfg.paced {
 		if err := s.rate.Wait(ctx); err != nil {

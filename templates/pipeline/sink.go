@@ -5,21 +5,15 @@ package pipeline
 // stage, whose Out is the pipeline's output type.
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *Stage[In, Out]) drain(r *Run, in <-chan struct {
-	seq   uint64
-	items []Out
-}, free chan []Out, deliver func([]Out) bool) {
+func (s *Stage[In, Out]) drain(r *Run, in <-chan outBatch[In, Out], free chan []Out, deliver func([]Out) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see Stage.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []Out
-	}, ok bool) {
+	receive := func() (b outBatch[In, Out], ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -89,10 +83,7 @@ func (s *Stage[In, Out]) drain(r *Run, in <-chan struct {
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *Stage[In, Out]) drainSlice(r *Run, in <-chan struct {
-	seq   uint64
-	items []Out
-}, free chan []Out, size int) []Out {
+func (s *Stage[In, Out]) drainSlice(r *Run, in <-chan outBatch[In, Out], free chan []Out, size int) []Out {
 	res := make([]Out, 0, size)
 	s.drain(r, in, free, func(b []Out) bool {
 		res = append(res, b...)
@@ -103,10 +94,7 @@ func (s *Stage[In, Out]) drainSlice(r *Run, in <-chan struct {
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *Stage[In, Out]) drainChan(r *Run, in <-chan struct {
-	seq   uint64
-	items []Out
-}, free chan []Out, dst chan<- Out) {
+func (s *Stage[In, Out]) drainChan(r *Run, in <-chan outBatch[In, Out], free chan []Out, dst chan<- Out) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()

@@ -19,13 +19,10 @@ func (s *Stage[In, Out]) acquire(r *Run, done <-chan struct{}) bool {
 	}
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
+// feedSlice sends src to out in batches as large as Config.Batch allows, then closes
 // out. The batches are subslices of src, not copies; the first stage is
 // started with no free list for them, so they are neither cleared nor reused.
-func (s *Stage[In, Out]) feedSlice(r *Run, src []In, out chan<- struct {
-	seq   uint64
-	items []In
-}) {
+func (s *Stage[In, Out]) feedSlice(r *Run, src []In, out chan<- inBatch[In, Out]) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -39,10 +36,7 @@ func (s *Stage[In, Out]) feedSlice(r *Run, src []In, out chan<- struct {
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []In
-		}{seq, src[:n:n]}
+		m := inBatch[In, Out]{seq: seq, items: src[:n:n]}
 		select { // alone first: see Stage.work
 		case out <- m:
 		default:
@@ -68,10 +62,7 @@ func (s *Stage[In, Out]) feedSlice(r *Run, src []In, out chan<- struct {
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *Stage[In, Out]) feedChan(r *Run, src <-chan In, out chan<- struct {
-	seq   uint64
-	items []In
-}, free chan []In) {
+func (s *Stage[In, Out]) feedChan(r *Run, src <-chan In, out chan<- inBatch[In, Out], free chan []In) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -82,10 +73,7 @@ func (s *Stage[In, Out]) feedChan(r *Run, src <-chan In, out chan<- struct {
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *Stage[In, Out]) batchChan(r *Run, src <-chan In, out chan<- struct {
-	seq   uint64
-	items []In
-}, free chan []In) {
+func (s *Stage[In, Out]) batchChan(r *Run, src <-chan In, out chan<- inBatch[In, Out], free chan []In) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -125,10 +113,7 @@ func (s *Stage[In, Out]) batchChan(r *Run, src <-chan In, out chan<- struct {
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []In
-		}{seq, b}
+		m := inBatch[In, Out]{seq: seq, items: b}
 		select { // alone first: see Stage.work
 		case out <- m:
 		default:

@@ -9,7 +9,7 @@ import (
 // StageStats is a snapshot of a stage's counters, summed over every run the
 // stage took part in. Comparing stages shows the bottleneck: the stage whose
 // Busy time per worker is closest to the wall time, and whose input queue is
-// full (QueueAvg near Buffer) while the next stage's is empty.
+// full (QueueAvg near its capacity) while the next stage's is empty.
 //
 //monogen:if metrics
 type StageStats struct {

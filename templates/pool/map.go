@@ -8,6 +8,8 @@ import (
 	"time"
 )
 
+// chunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each

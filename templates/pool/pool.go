@@ -154,9 +154,10 @@ type Pool[In, Out any] struct {
 	// per job, and no lock shared by producers and workers.
 	q queue[In, Out]
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
+	//monogen:note The parking code is in park.go.
 	idleMu       sync.Mutex
 	idle         []*worker
 	sleepers     atomic.Int32
@@ -324,7 +325,8 @@ func (p *Pool[In, Out]) send(ctx context.Context, t task[In, Out]) error {
 		r := p.q.tryPush(t)
 		if r == pushFull && spins < spinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
+			//monogen:note See park.go.
 			spins++
 			continue
 		}

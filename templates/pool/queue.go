@@ -14,10 +14,12 @@ import (
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of closedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of closedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
+//
+//monogen:note The parking is in park.go.
 type queue[In, Out any] struct {
 	head  atomic.Uint64 // next position to pop
 	_     [cacheLine - 8]byte

@@ -33,8 +33,7 @@ func newPanicError(v any) *PanicError {
 	return &PanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by Config.Timeout, turning a panic into a
-// *PanicError.
+// attempt runs a job once, turning a panic into a *PanicError.
 func (p *Pool[In, Out]) attempt(ctx context.Context, in In) (out Out, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -42,13 +41,14 @@ func (p *Pool[In, Out]) attempt(ctx context.Context, in In) (out Out, err error)
 		}
 	}()
 	if p.cfg.paced {
-		// The job's context bounds the wait; the timeout bounds only the
-		// call.
+		// The job's context bounds the wait; a timeout of the call, if
+		// any, does not.
 		if err := p.rate.Wait(ctx); err != nil {
 			return out, err
 		}
 	}
 	if p.cfg.Timeout > 0 {
+		// Config.Timeout bounds the call.
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, p.cfg.Timeout)
 		defer cancel()

@@ -2,6 +2,9 @@ package pool
 
 import "time"
 
+// claimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+//
 // Taking over claimed tasks. A worker claims up to maxClaim queued tasks
 // with one CAS (see queue.claim), which is where a pool of cheap jobs gets
 // its throughput. But a claim must not keep its tasks from idle workers:
@@ -38,11 +41,11 @@ import "time"
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// claimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const claimBits = 7 // maxClaim fits
 
+// cheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+//
 // Claim modes. Sharing a claim costs its claimer the store to done per
 // task: one locked instruction, on the tiniest jobs a quarter of what the
 // pool spends on each. A claim taken whole at once (its tasks read and
@@ -55,9 +58,6 @@ const claimBits = 7 // maxClaim fits
 // times. It times every shared claim, and one in timeEvery of those taken
 // whole: a clock read costs about as much as a cheap job. A worker that
 // had to wait for work does not know what comes next, and shares.
-//
-// cheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
 const cheapJob = time.Microsecond
 
 // timeEvery is how many claims taken whole a worker makes per one it times.

@@ -41,10 +41,11 @@ var ErrClosed = errors.New("respool: closed")
 // DefaultMax is the limit used when Config.Max is zero.
 const DefaultMax = 16
 
-// idleTicksToEvict is how many eviction ticks (every Config.Idle/2) must pass
-// over an idle resource before it is closed. A resource put back just before a
-// tick has waited one half period at the next, so three ticks guarantee it
-// idled at least Idle, and evict it after at most 1.5×Idle.
+// idleTicksToEvict is how many eviction ticks (two per period of
+// Config.Idle) must pass over an idle resource before it is closed. A
+// resource put back just before a tick has waited one half period at the
+// next, so three ticks guarantee it idled at least the full period, and
+// evict it after at most one and a half.
 const idleTicksToEvict = 3
 
 // hotSlot says whether Get and Put go through the hot slots (hotPut,
@@ -333,8 +334,8 @@ func (p *Pool[T]) hotToIdleLocked() (toClose []T) {
 // receiver of either into the caller's argument area), so the Put of a
 // resource usually picks the slot its Get took it from. Other goroutines
 // have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// folded three at a time, pick different slots for stacks allocated near
-// each other. The slot is only where the scan starts: a wrong guess costs
+// xored together three at a time, pick different slots for stacks allocated
+// near each other. The slot is only where the scan starts: a wrong guess costs
 // time, never correctness.
 func hotStart(at unsafe.Pointer) uint32 {
 	h := uint32(uintptr(at) >> 11)

@@ -51,7 +51,7 @@ func hashU64(s *hashSeed, x uint64) uint64 {
 }
 
 // hashU64x2 hashes two 64-bit words, such as a 16-byte struct. Longer
-// values fold in: h = hashU64x2(s, w0, w1); h = hashU64x2(s, h^w2, w3); ...
+// values chain it: h = hashU64x2(s, w0, w1); h = hashU64x2(s, h^w2, w3); ...
 func hashU64x2(s *hashSeed, a, b uint64) uint64 {
 	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
 	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)

@@ -86,13 +86,14 @@ const (
 	// back to on Clear: one cache line. With one bucket, Clear can empty a
 	// shard's table in place (clearInPlace).
 	minTableLen = 1
-	// A shard grows when an insert needs a new overflow bucket while the
-	// shard holds more than growNum/growDen of its slots: the load factor
-	// 0.75 of xsync and CLHT, which keeps most chains to their root bucket.
+	// growNum/growDen is the load factor above which a shard grows when an
+	// insert needs a new overflow bucket: 0.75, that of xsync and CLHT,
+	// which keeps most chains to their root bucket.
 	growNum, growDen = 3, 4
-	// A shard shrinks when a delete empties a bucket while the shard holds
-	// fewer than 1/shrinkDiv of its slots. It then shrinks to half of the
-	// growth load factor, so a shard does not resize back and forth.
+	// shrinkDiv sets the load factor below which a shard shrinks when a
+	// delete empties a bucket: 1/shrinkDiv of its slots. It then shrinks to
+	// half of the growth load factor, so a shard does not resize back and
+	// forth.
 	shrinkDiv = 128
 )
 
@@ -214,9 +215,10 @@ type entry[K comparable, V any] struct {
 //monogen:hook
 func loadValue[K comparable, V any](e *entry[K, V]) V { return e.value }
 
-// storeValue sets the value of e in place, for valueInPlace. The caller
-// holds the lock of e's chain.
+// storeValue sets the value of e in place, for a value that one atomic
+// instruction can store. The caller holds the lock of e's chain.
 //
+//monogen:note Called only when valueInPlace is set.
 //monogen:hook
 func storeValue[K comparable, V any](e *entry[K, V], v V) { e.value = v }
 
@@ -422,8 +424,8 @@ func (m *Map[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
 	return true
 }
 
-// swapInPlace is CompareAndSwap for valueInPlace: it stores new into the
-// entry of key, whose hash is h, if the entry holds old.
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
 //
 //monogen:if comparable(V)
 func (m *Map[K, V]) swapInPlace(h uint64, key K, old, new V) (swapped bool) {
