@@ -10033,19 +10033,20 @@ const (
 	// SharedQuotaTokenBucket admits Burst events at once and then one event per
 	// Interval: algo=token.
 	SharedQuotaTokenBucket SharedQuotaAlgorithm = iota
-	// SharedQuotaSlidingWindow admits at most Limit events in any Window, estimating
-	// the count over the sliding window from the counts of the current and
-	// the previous fixed window: algo=window.
+	// SharedQuotaSlidingWindow admits at most Limit events in any Window,
+	// estimating the count over the sliding window from the counts of the
+	// current and the previous fixed window: algo=window.
 	SharedQuotaSlidingWindow
 )
 
-// SharedQuotaMaxLimit is the largest window Limit. The window's counts and index
-// share one 64-bit word; SharedQuotaMaxLimit leaves the index at least 22 bits.
+// SharedQuotaMaxLimit is the largest window Limit. The window's counts and
+// index share one 64-bit word; SharedQuotaMaxLimit leaves the index at least
+// 22 bits.
 const SharedQuotaMaxLimit = 1<<20 - 1
 
-// ErrSharedQuotaDeadline is returned by Wait when the wait could not end before the
-// context's deadline. errors.Is(ErrSharedQuotaDeadline, context.DeadlineExceeded)
-// holds, so callers need check only the latter.
+// ErrSharedQuotaDeadline is returned by Wait when the wait could not end
+// before the context's deadline. errors.Is(ErrSharedQuotaDeadline,
+// context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrSharedQuotaDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // SharedQuota controls how frequently events happen across every process
@@ -10084,10 +10085,11 @@ func (l *SharedQuota) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve takes a token for an event now, as Allow does. A shared limiter
-// reserves only for now: when it has no token, the reservation is not OK and
-// its Delay says when to retry. Cancel does nothing: the store keeps the
-// tokens it handed out.
+// Reserve reserves one event and returns when it may happen. A
+// SharedQuotaTokenBucket always grants the reservation, possibly in the
+// future; a SharedQuotaSlidingWindow grants it only when the event may
+// happen now, and otherwise returns a reservation that is not OK and whose
+// Delay says when to retry.
 func (l *SharedQuota) Reserve() SharedQuotaReservation {
 	return l.reserve(l.clock())
 }
@@ -10165,17 +10167,17 @@ func (l *SharedQuota) StatsAt(t time.Time) SharedQuotaStats {
 	return l.stats(l.offset(t))
 }
 
-// SharedQuotaReservation is an event reserved by Reserve. It is a value; Cancel it at
-// most once.
+// SharedQuotaReservation is an event reserved by Reserve. It is a value;
+// Cancel it at most once.
 type SharedQuotaReservation struct {
 	l  *SharedQuota
 	at int64 // nanoseconds since epoch at which the event may happen
 	ok bool  // the event is counted
 }
 
-// OK reports whether the reservation holds an event. A SharedQuotaSlidingWindow's
-// reservation is not OK when the event may not happen now; Delay then says
-// when to try again.
+// OK reports whether the reservation holds an event. A
+// SharedQuotaSlidingWindow's reservation is not OK when the event may not
+// happen now; Delay then says when to try again.
 func (r SharedQuotaReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -10239,8 +10241,8 @@ func sharedQuotaAddSaturating(t, d int64) int64 {
 	return t + d
 }
 
-// sharedQuotaNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
+// sharedQuotaNanosBetween returns the nanoseconds from from to to: zero if
+// to is not later, the largest duration if the difference overflows.
 func sharedQuotaNanosBetween(from, to int64) int64 {
 	if to <= from {
 		return 0
@@ -10267,10 +10269,10 @@ func (l *SharedQuota) stats(now int64) SharedQuotaStats {
 	return l.sharedStats(now)
 }
 
-// SharedQuotaStore keeps token buckets that limiters in several processes share, such
-// as one in Redis. A SharedQuota asks its SharedQuotaStore for tokens in leases and admits
-// events from its lease without a round trip, so the store sees one call
-// per lease, not one per event.
+// SharedQuotaStore keeps token buckets that limiters in several processes
+// share, such as one in Redis. A SharedQuota asks its SharedQuotaStore for
+// tokens in leases and admits events from its lease without a round trip, so
+// the store sees one call per lease, not one per event.
 type SharedQuotaStore interface {
 	// Take takes up to n tokens (n >= 1) from the bucket named key, which
 	// holds at most burst tokens and gains one per interval, and returns how
@@ -10280,14 +10282,17 @@ type SharedQuotaStore interface {
 	Take(ctx context.Context, key string, n int64, interval time.Duration, burst int64) (took int64, wait time.Duration, err error)
 }
 
-// SharedQuotaFailMode says what a SharedQuota does while its SharedQuotaStore fails: returns an error
-// or does not answer within the store timeout.
+// SharedQuotaFailMode says what a SharedQuota does while its
+// SharedQuotaStore fails: returns an error or does not answer within the
+// store timeout.
 type SharedQuotaFailMode uint8
 
 const (
-	// SharedQuotaFailOpen admits every event while the store fails: onfail=open.
+	// SharedQuotaFailOpen admits every event while the store fails:
+	// onfail=open.
 	SharedQuotaFailOpen SharedQuotaFailMode = iota
-	// SharedQuotaFailClosed admits no event while the store fails: onfail=closed.
+	// SharedQuotaFailClosed admits no event while the store fails:
+	// onfail=closed.
 	SharedQuotaFailClosed
 	// SharedQuotaFailLocal admits this process's share while the store fails: a
 	// bucket of its own refilled at 1/Replicas of the rate, holding
@@ -10295,12 +10300,12 @@ const (
 	SharedQuotaFailLocal
 )
 
-// sharedQuotaStoreRetry is how long a shared limiter applies its SharedQuotaFailMode after the
-// store failed before it asks the store again.
+// sharedQuotaStoreRetry is how long a shared limiter applies its
+// SharedQuotaFailMode after the store failed before it asks the store again.
 const sharedQuotaStoreRetry = 250 * time.Millisecond
 
-// sharedQuotaLeaseLife is how long the tokens of a lease may be used. Tokens left
-// after it are dropped, never used late: the store counted them when it
+// sharedQuotaLeaseLife is how long the tokens of a lease may be used. Tokens
+// left after it are dropped, never used late: the store counted them when it
 // granted the lease, so dropping them admits less, never more.
 const sharedQuotaLeaseLife = time.Second
 
@@ -10431,15 +10436,16 @@ func (l *SharedQuota) sharedRetry(now int64) int64 {
 		return d
 	}
 	if f := sh.failing.Load(); now < f {
-		// SharedQuotaFailLocal: when the local share next holds a token, or when the
-		// store is asked again, whichever is first.
+		// SharedQuotaFailLocal: when the local share next holds a token, or
+		// when the store is asked again, whichever is first.
 		return min(f, max(now, sh.local.Load()+int64(l.localInterval())))
 	}
 	// A lease came and went in between: try again at once.
 	return now
 }
 
-// sharedStats is SharedQuotaStats for a shared limiter: what is left of the lease.
+// sharedStats is SharedQuotaStats for a shared limiter: what is left of the
+// lease.
 func (l *SharedQuota) sharedStats(now int64) SharedQuotaStats {
 	sh := &l.shared
 	st := SharedQuotaStats{StoreCalls: sh.calls.Load(), StoreErrors: sh.errs.Load()}
@@ -10488,9 +10494,9 @@ const (
 	// SharedOpenTokenBucket admits Burst events at once and then one event per
 	// Interval: algo=token.
 	SharedOpenTokenBucket SharedOpenAlgorithm = iota
-	// SharedOpenSlidingWindow admits at most Limit events in any Window, estimating
-	// the count over the sliding window from the counts of the current and
-	// the previous fixed window: algo=window.
+	// SharedOpenSlidingWindow admits at most Limit events in any Window,
+	// estimating the count over the sliding window from the counts of the
+	// current and the previous fixed window: algo=window.
 	SharedOpenSlidingWindow
 )
 
@@ -10498,9 +10504,9 @@ const (
 // share one 64-bit word; SharedOpenMaxLimit leaves the index at least 22 bits.
 const SharedOpenMaxLimit = 1<<20 - 1
 
-// ErrSharedOpenDeadline is returned by Wait when the wait could not end before the
-// context's deadline. errors.Is(ErrSharedOpenDeadline, context.DeadlineExceeded)
-// holds, so callers need check only the latter.
+// ErrSharedOpenDeadline is returned by Wait when the wait could not end
+// before the context's deadline. errors.Is(ErrSharedOpenDeadline,
+// context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrSharedOpenDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // SharedOpen controls how frequently events happen across every process that
@@ -10539,10 +10545,11 @@ func (l *SharedOpen) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve takes a token for an event now, as Allow does. A shared limiter
-// reserves only for now: when it has no token, the reservation is not OK and
-// its Delay says when to retry. Cancel does nothing: the store keeps the
-// tokens it handed out.
+// Reserve reserves one event and returns when it may happen. A
+// SharedOpenTokenBucket always grants the reservation, possibly in the
+// future; a SharedOpenSlidingWindow grants it only when the event may happen
+// now, and otherwise returns a reservation that is not OK and whose Delay
+// says when to retry.
 func (l *SharedOpen) Reserve() SharedOpenReservation {
 	return l.reserve(l.clock())
 }
@@ -10620,17 +10627,17 @@ func (l *SharedOpen) StatsAt(t time.Time) SharedOpenStats {
 	return l.stats(l.offset(t))
 }
 
-// SharedOpenReservation is an event reserved by Reserve. It is a value; Cancel it at
-// most once.
+// SharedOpenReservation is an event reserved by Reserve. It is a value;
+// Cancel it at most once.
 type SharedOpenReservation struct {
 	l  *SharedOpen
 	at int64 // nanoseconds since epoch at which the event may happen
 	ok bool  // the event is counted
 }
 
-// OK reports whether the reservation holds an event. A SharedOpenSlidingWindow's
-// reservation is not OK when the event may not happen now; Delay then says
-// when to try again.
+// OK reports whether the reservation holds an event. A
+// SharedOpenSlidingWindow's reservation is not OK when the event may not
+// happen now; Delay then says when to try again.
 func (r SharedOpenReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -10694,8 +10701,8 @@ func sharedOpenAddSaturating(t, d int64) int64 {
 	return t + d
 }
 
-// sharedOpenNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
+// sharedOpenNanosBetween returns the nanoseconds from from to to: zero if to
+// is not later, the largest duration if the difference overflows.
 func sharedOpenNanosBetween(from, to int64) int64 {
 	if to <= from {
 		return 0
@@ -10722,10 +10729,10 @@ func (l *SharedOpen) stats(now int64) SharedOpenStats {
 	return l.sharedStats(now)
 }
 
-// SharedOpenStore keeps token buckets that limiters in several processes share, such
-// as one in Redis. A SharedOpen asks its SharedOpenStore for tokens in leases and admits
-// events from its lease without a round trip, so the store sees one call
-// per lease, not one per event.
+// SharedOpenStore keeps token buckets that limiters in several processes
+// share, such as one in Redis. A SharedOpen asks its SharedOpenStore for
+// tokens in leases and admits events from its lease without a round trip, so
+// the store sees one call per lease, not one per event.
 type SharedOpenStore interface {
 	// Take takes up to n tokens (n >= 1) from the bucket named key, which
 	// holds at most burst tokens and gains one per interval, and returns how
@@ -10735,14 +10742,15 @@ type SharedOpenStore interface {
 	Take(ctx context.Context, key string, n int64, interval time.Duration, burst int64) (took int64, wait time.Duration, err error)
 }
 
-// SharedOpenFailMode says what a SharedOpen does while its SharedOpenStore fails: returns an error
-// or does not answer within the store timeout.
+// SharedOpenFailMode says what a SharedOpen does while its SharedOpenStore
+// fails: returns an error or does not answer within the store timeout.
 type SharedOpenFailMode uint8
 
 const (
 	// SharedOpenFailOpen admits every event while the store fails: onfail=open.
 	SharedOpenFailOpen SharedOpenFailMode = iota
-	// SharedOpenFailClosed admits no event while the store fails: onfail=closed.
+	// SharedOpenFailClosed admits no event while the store fails:
+	// onfail=closed.
 	SharedOpenFailClosed
 	// SharedOpenFailLocal admits this process's share while the store fails: a
 	// bucket of its own refilled at 1/Replicas of the rate, holding
@@ -10750,12 +10758,12 @@ const (
 	SharedOpenFailLocal
 )
 
-// sharedOpenStoreRetry is how long a shared limiter applies its SharedOpenFailMode after the
-// store failed before it asks the store again.
+// sharedOpenStoreRetry is how long a shared limiter applies its
+// SharedOpenFailMode after the store failed before it asks the store again.
 const sharedOpenStoreRetry = 250 * time.Millisecond
 
-// sharedOpenLeaseLife is how long the tokens of a lease may be used. Tokens left
-// after it are dropped, never used late: the store counted them when it
+// sharedOpenLeaseLife is how long the tokens of a lease may be used. Tokens
+// left after it are dropped, never used late: the store counted them when it
 // granted the lease, so dropping them admits less, never more.
 const sharedOpenLeaseLife = time.Second
 
@@ -10878,7 +10886,8 @@ func (l *SharedOpen) sharedRetry(now int64) int64 {
 	return now
 }
 
-// sharedStats is SharedOpenStats for a shared limiter: what is left of the lease.
+// sharedStats is SharedOpenStats for a shared limiter: what is left of the
+// lease.
 func (l *SharedOpen) sharedStats(now int64) SharedOpenStats {
 	sh := &l.shared
 	st := SharedOpenStats{StoreCalls: sh.calls.Load(), StoreErrors: sh.errs.Load()}
@@ -10910,21 +10919,22 @@ func NewSharedOpenAt(store SharedOpenStore, key string, epoch time.Time) *Shared
 
 // SharedSlots: generated from the semaphore directive in pool.go.
 
-// SharedSlotsMaxN is the largest capacity a SharedSlots supports. The two bits above it
-// in the state word are the queued flag and the over-release guard.
+// SharedSlotsMaxN is the largest capacity a SharedSlots supports. The two
+// bits above it in the state word are the queued flag and the over-release
+// guard.
 const SharedSlotsMaxN = 1<<61 - 1
 
 const (
-	// sharedSlotsQueuedBit is set in the state word while the waiter list is not
-	// empty. Being larger than any capacity, it makes the fast path's
+	// sharedSlotsQueuedBit is set in the state word while the waiter list is
+	// not empty. Being larger than any capacity, it makes the fast path's
 	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
 	sharedSlotsQueuedBit = 1 << 62
-	// sharedSlotsOverBit can only become set when a release subtracts more than is
-	// held: a borrow out of the held count into the flag bits.
+	// sharedSlotsOverBit can only become set when a release subtracts more
+	// than is held: a borrow out of the held count into the flag bits.
 	sharedSlotsOverBit = 1 << 61
-	// sharedSlotsCacheLine is the size the hot word is padded to. 64 bytes on amd64
-	// and most arm64 cores; 128 would also cover Apple's and Neoverse's
-	// adjacent-line prefetch at the cost of a larger struct.
+	// sharedSlotsCacheLine is the size the hot word is padded to. 64 bytes
+	// on amd64 and most arm64 cores; 128 would also cover Apple's and
+	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
 	sharedSlotsCacheLine = 64
 )
 
@@ -10955,8 +10965,8 @@ type SharedSlots struct {
 	shared  sharedSlotsSharedState
 }
 
-// waiter is one queued AcquireN call. ready is closed once its units have
-// been added to the state word on its behalf.
+// sharedSlotsWaiter is one queued AcquireN call. ready is closed once its
+// units have been added to the state word on its behalf.
 type sharedSlotsWaiter struct {
 	n          int64
 	ready      chan struct{}
@@ -11097,8 +11107,9 @@ func (s *SharedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64
 			break
 		}
 	}
-	// Units freed between the failed attempt above and setting sharedSlotsQueuedBit
-	// were released on the fast path, which notifies nobody.
+	// Units freed between the failed attempt above and setting
+	// sharedSlotsQueuedBit were released on the fast path, which notifies
+	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
 	return w, nil
@@ -11134,8 +11145,8 @@ func (s *SharedSlots) await(ctx context.Context, done <-chan struct{}, w *shared
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has sharedSlotsQueuedBit set, or shows
-// that more was released than held.
+// releaseSlow handles a release whose result c has sharedSlotsQueuedBit set,
+// or shows that more was released than held.
 func (s *SharedSlots) releaseSlow(c int64) {
 	if c < 0 || c&sharedSlotsOverBit != 0 {
 		panic("semaphore: released more than held")
@@ -11197,9 +11208,9 @@ func (s *SharedSlots) remove(w *sharedSlotsWaiter) {
 	w.prev, w.next = nil, nil
 }
 
-// SharedSlotsStore keeps semaphores that processes share, such as in Redis. A holder
-// keeps its units under a lease that expires unless renewed, so the units of
-// a process that dies come back within the lease's time.
+// SharedSlotsStore keeps semaphores that processes share, such as in Redis.
+// A holder keeps its units under a lease that expires unless renewed, so the
+// units of a process that dies come back within the lease's time.
 type SharedSlotsStore interface {
 	// Acquire takes n units of the semaphore named key, whose capacity is
 	// size, for holder until ttl from now, and reports whether it did: when
@@ -11213,19 +11224,21 @@ type SharedSlotsStore interface {
 	Release(ctx context.Context, key, holder string) error
 }
 
-// SharedSlotsFailMode says what a SharedSlots does while its SharedSlotsStore fails: returns an
-// error or does not answer within the store timeout.
+// SharedSlotsFailMode says what a SharedSlots does while its
+// SharedSlotsStore fails: returns an error or does not answer within the
+// store timeout.
 type SharedSlotsFailMode uint8
 
 const (
 	// SharedSlotsFailOpen grants units while the store fails, bounded by this
 	// process's own count only: onfail=open.
 	SharedSlotsFailOpen SharedSlotsFailMode = iota
-	// SharedSlotsFailClosed fails Acquire with ErrSharedSlotsStore while the store fails:
-	// onfail=closed.
+	// SharedSlotsFailClosed fails Acquire with ErrSharedSlotsStore while the
+	// store fails: onfail=closed.
 	SharedSlotsFailClosed
-	// SharedSlotsFailLocal grants this process's share while the store fails: at most
-	// N/Replicas units (at least one) held without the store: onfail=local.
+	// SharedSlotsFailLocal grants this process's share while the store
+	// fails: at most N/Replicas units (at least one) held without the store:
+	// onfail=local.
 	SharedSlotsFailLocal
 )
 
@@ -11233,8 +11246,8 @@ const (
 // semaphore that fails closed while its store fails.
 var ErrSharedSlotsStore = errors.New("semaphore: the shared store failed")
 
-// sharedSlotsSharedState is what a shared semaphore keeps of the units it holds in its
-// store.
+// sharedSlotsSharedState is what a shared semaphore keeps of the units it
+// holds in its store.
 type sharedSlotsSharedState struct {
 	store SharedSlotsStore
 	key   string
@@ -11292,8 +11305,8 @@ func (s *SharedSlots) sharedTryAcquire(n int64) bool {
 	return true
 }
 
-// sharedSlotsErrBusy is acquireStore's answer, without wait, when the store has no
-// room.
+// sharedSlotsErrBusy is acquireStore's answer, without wait, when the store
+// has no room.
 var sharedSlotsErrBusy = errors.New("semaphore: no room in the store")
 
 // acquireStore takes n units of the store under a new holder, polling while
@@ -11334,7 +11347,8 @@ func (s *SharedSlots) acquireStore(ctx context.Context, n int64, wait bool) erro
 	}
 }
 
-// grantUnbacked grants n units without the store, as the SharedSlotsFailMode allows.
+// grantUnbacked grants n units without the store, as the SharedSlotsFailMode
+// allows.
 func (s *SharedSlots) grantUnbacked(n int64) bool {
 	sh := &s.shared
 	sh.mu.Lock()

@@ -340,8 +340,8 @@ const (
 	OriginStateClosed OriginState = iota
 	// OriginStateOpen rejects every call until the cooldown has passed.
 	OriginStateOpen
-	// OriginStateHalfOpen lets a few probe calls through: enough successes close
-	// the breaker, one failure opens it again.
+	// OriginStateHalfOpen lets a few probe calls through: enough successes
+	// close the breaker, one failure opens it again.
 	OriginStateHalfOpen
 )
 
@@ -358,8 +358,8 @@ func (s OriginState) String() string {
 	return "unknown"
 }
 
-// ErrOriginOpen is returned, or passed to the fallback, for a call rejected while
-// the breaker is open.
+// ErrOriginOpen is returned, or passed to the fallback, for a call rejected
+// while the breaker is open.
 var ErrOriginOpen = errors.New("breaker: circuit open")
 
 // ErrOriginTooManyProbes is returned, or passed to the fallback, for a call
@@ -367,16 +367,16 @@ var ErrOriginOpen = errors.New("breaker: circuit open")
 var ErrOriginTooManyProbes = errors.New("breaker: too many half-open probes")
 
 const (
-	// originStateBits hold the OriginState in the low bits of the state word; the
-	// rest counts transitions. The whole word is a generation: a call
-	// remembers the word it was admitted under, and its result is ignored
-	// if the word has changed by the time it returns.
+	// originStateBits hold the OriginState in the low bits of the state
+	// word; the rest counts transitions. The whole word is a generation: a
+	// call remembers the word it was admitted under, and its result is
+	// ignored if the word has changed by the time it returns.
 	originStateBits = 2
 	originStateMask = 1<<originStateBits - 1
 	// originFlushEvery is how many successes in the closed state are counted
-	// before the clock is read to give them a bucket. Successes thus cost
-	// no clock read; one may be counted at most originFlushEvery-1 calls (or one
-	// failure) late, in a later bucket than it belongs to. Power of two.
+	// before the clock is read to give them a bucket. Successes thus cost no
+	// clock read; one may be counted at most originFlushEvery-1 calls (or
+	// one failure) late, in a later bucket than it belongs to. Power of two.
 	originFlushEvery = 16
 	// originCacheLine is the size the hot words are padded to.
 	originCacheLine = 64
@@ -384,11 +384,11 @@ const (
 	originNoBucket = math.MinInt64
 )
 
-// Origin is a circuit breaker around a function from Req to Resp.
+// Origin is a circuit breaker around a function from int to string.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
-// rolling window; when both the count and the ratio of failures reach
-// their thresholds it opens. Open, it rejects calls with ErrOriginOpen until the
+// rolling window; when both the count and the ratio of failures reach their
+// thresholds it opens. Open, it rejects calls with ErrOriginOpen until the
 // cooldown has passed, then goes half-open. Half-open, it lets HalfOpen
 // probe calls through and rejects the others with ErrOriginTooManyProbes; a
 // failed probe opens it again, HalfOpen successful probes close it.
@@ -425,7 +425,7 @@ type Origin struct {
 	onChange func(from, to OriginState)
 }
 
-// bucket holds the counts of one slice of the rolling window. The counts
+// originBucket holds the counts of one slice of the rolling window. The counts
 // have a word each: a slice of a long window may count more than 2^32
 // calls (window=1h at 1.2 million calls a second).
 type originBucket struct {
@@ -454,8 +454,8 @@ func (b *Origin) OnStateChange(f func(from, to OriginState)) {
 
 // Execute calls the function with ctx and req if the breaker lets the call
 // through, and records its outcome. A rejected call returns ErrOriginOpen or
-// ErrOriginTooManyProbes; with a fallback, rejected and failed calls return what
-// the fallback returns. A panicking probe counts as a failure.
+// ErrOriginTooManyProbes; with a fallback, rejected and failed calls return
+// what the fallback returns. A panicking probe counts as a failure.
 func (b *Origin) Execute(ctx context.Context, req int) (string, error) {
 	st := b.state.Load()
 	if OriginState(st&originStateMask) != OriginStateClosed {
@@ -729,24 +729,26 @@ func NewOrigin() *Origin {
 
 // Renderer: generated from the pool directive in service.go.
 
+// rendererChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take rendererChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about rendererChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take rendererChunkTime, at most twice the last.
+// Slow items go out one at a time, cheap ones by the tens of thousands, and
+// an item waits in a chunk behind at most about rendererChunkTime of items
+// that have proved cheap. No chunk is larger than a share of what is left,
+// so that the helpers finish together. The clock is read once per chunk.
 //
-// rendererChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
+// rendererChunkTime is small next to a slow item and large next to the cost
+// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
+// the tiniest items well under 1%.
 const rendererChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// rendererBatch is one Map call, shared by the workers helping with it.
 type rendererBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -777,9 +779,9 @@ type rendererBatch struct {
 // failed or never ran, and an error that says what came first: the failed
 // item's error (after its retries) wrapped with its index; ctx.Err() if ctx
 // was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrRendererClosed. An item that fails once the batch has stopped (as a
-// function that honours its context does) does not change the error. The
-// error is nil if every item succeeded.
+// queued, ErrRendererClosed. An item that fails once the batch has stopped
+// (as a function that honours its context does) does not change the error.
+// The error is nil if every item succeeded.
 //
 // The batch goes through the queue like a job, once per helping worker, so
 // it waits behind queued jobs and shares the workers with them. Map must not
@@ -817,9 +819,9 @@ func (p *Renderer) MapInto(ctx context.Context, outs []string, ins []int) error 
 	b.left.Store(n) // before anything can fail the batch and count items off
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
-	// Shutdown stops the batch with ErrRendererClosed, recorded before the items
-	// see their contexts cancelled (see itemFailed). If it has begun, fail
-	// runs at once.
+	// Shutdown stops the batch with ErrRendererClosed, recorded before the
+	// items see their contexts cancelled (see itemFailed). If it has begun,
+	// fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrRendererClosed) })()
 	p.stats.submitted.Add(uint64(n))
 
@@ -899,9 +901,9 @@ func (p *Renderer) runBatch(b *rendererBatch) {
 	}
 }
 
-// rendererNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take rendererChunkTime at that
-// pace, at least one, at most twice size.
+// rendererNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// rendererChunkTime at that pace, at least one, at most twice size.
 func rendererNextChunk(size, k int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 2 * size
@@ -954,8 +956,8 @@ func (p *Renderer) runChunk(b *rendererBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// rendererSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
+// rendererSpinLimit is how many times a goroutine retries before parking
+// when it finds another one in the middle of a step of a few instructions: a
 // producer between claiming a slot and publishing it, or a worker between
 // claiming tasks and freeing their slots. The other goroutine is almost
 // always running on another core and done within the spin; when it is not,
@@ -1155,23 +1157,25 @@ func (p *Renderer) signalSpace() bool {
 	}
 }
 
-// ErrRendererClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [Renderer.Shutdown]).
+// ErrRendererClosed is returned by Submit, TrySubmit and Map after Close or
+// Shutdown has begun, and delivered to the handler for a job that Shutdown
+// could not return because it had already returned (see
+// [Renderer.Shutdown]).
 var ErrRendererClosed = errors.New("pool: closed")
 
 // ErrRendererFull is returned by TrySubmit when the queue has no room.
 var ErrRendererFull = errors.New("pool: queue full")
 
-// rendererDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// rendererDefaultQueue is the queue capacity used when the queue= option is
+// not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const rendererDefaultQueue = 256
 
 // Renderer runs a function over submitted jobs on a bounded set of workers.
 //
-// A Renderer must be created with [NewRenderer]; the zero value is not usable. A Renderer
-// must not be copied after first use. All methods are safe for concurrent use.
+// A Renderer must be created with [NewRenderer]; the zero value is not
+// usable. A Renderer must not be copied after first use. All methods are
+// safe for concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -1184,9 +1188,9 @@ type Renderer struct {
 	// per job, and no lock shared by producers and workers.
 	q rendererQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*rendererWorker
 	sleepers     atomic.Int32
@@ -1231,30 +1235,30 @@ type Renderer struct {
 	stats rendererCounters
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// rendererTask is one element of the queue: a job, or a share of a Map batch.
 type rendererTask struct {
 	in    int
 	batch *rendererBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// rendererWorker is the parking and retirement handle of one worker goroutine.
 type rendererWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on Renderer.idle; guarded by Renderer.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than rendererCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// rendererCheapJob (see timeClaim); untimed counts the claims since.
+	// Only the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by rendererClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by rendererClaimBits, | its length (zero
+	// before the first); done, the position of the last task the worker
+	// finished or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -1290,14 +1294,15 @@ func (p *Renderer) deliver(in int, out string, err error) {
 }
 
 // Submit queues in to be run, waiting while the queue is full. It returns
-// ErrRendererClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
-// before there is room; the job is then not queued. ctx bounds only the wait
-// for room: the job itself runs under the pool's context (see Shutdown).
+// ErrRendererClosed if Close or Shutdown has begun, and ctx.Err() if ctx is
+// done before there is room; the job is then not queued. ctx bounds only the
+// wait for room: the job itself runs under the pool's context (see
+// Shutdown).
 //
 // Submit of a job happens before the job runs.
 func (p *Renderer) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that RendererStats never shows a job finished
-	// before it was submitted.
+	// Counted before the send so that RendererStats never shows a job
+	// finished before it was submitted.
 	p.stats.submitted.Add(1)
 	err := p.send(ctx, rendererTask{in: in})
 	if err != nil {
@@ -1315,7 +1320,7 @@ func (p *Renderer) send(ctx context.Context, t rendererTask) error {
 		r := p.q.tryPush(t)
 		if r == rendererPushFull && spins < rendererSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -1365,8 +1370,8 @@ func (p *Renderer) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrRendererFull if the queue is full and ErrRendererClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrRendererFull if the queue is full and ErrRendererClosed if Close or
+// Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *Renderer) TrySubmit(in int) error {
@@ -1625,25 +1630,25 @@ func (p *Renderer) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// rendererNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// rendererNoCopy may be embedded into structs which must not be copied after
+// first use; go vet's copylocks check reports copies.
 type rendererNoCopy struct{}
 
 func (*rendererNoCopy) Lock() {}
 
 func (*rendererNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
+// rendererQueue is a bounded multi-producer multi-consumer ring of tasks
+// (Dmitry Vyukov's design): a producer claims a position with one CAS on
+// tail and publishes the task through the slot's sequence number, a consumer
+// claims with one CAS on head (several tasks at once when many are queued,
+// see claim) and frees each slot through its sequence number. Producers and
 // consumers touch different counters and never take a lock, which is where
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of rendererClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of rendererClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type rendererQueue struct {
@@ -1655,15 +1660,15 @@ type rendererQueue struct {
 	slots []rendererSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// rendererSlot holds one task. seq == pos: free for the push at pos; seq ==
+// pos+1: holds the task pushed at pos, ready to pop.
 type rendererSlot struct {
 	seq atomic.Uint64
 	t   rendererTask
 }
 
-// rendererClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// rendererClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const rendererClosedBit = 1 << 63
 
 type rendererPushResult uint8
@@ -1884,8 +1889,7 @@ func rendererNewPanicError(v any) *RendererPanicError {
 	return &RendererPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *RendererPanicError.
+// attempt runs a job once, turning a panic into a *RendererPanicError.
 func (p *Renderer) attempt(ctx context.Context, in int) (out string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -1895,11 +1899,12 @@ func (p *Renderer) attempt(ctx context.Context, in int) (out string, err error) 
 	return p.call(ctx, in)
 }
 
-// RendererStats is a snapshot of a pool's counters. Every job submitted is, at any
-// moment, queued, in flight, completed, failed, or returned by Shutdown
-// (Unrun); a Map call counts each of its items as a job. The counters are
-// read one by one while the pool runs, so a snapshot taken then may be off
-// by the jobs that moved meanwhile; once Close or Shutdown has returned,
+// RendererStats is a snapshot of a pool's counters. Every job submitted is,
+// at any moment, queued, in flight, completed, failed, or returned by
+// Shutdown (Unrun); a Map call counts each of its items as a job. The
+// counters are read one by one while the pool runs, so a snapshot taken then
+// may be off by the jobs that moved meanwhile; once Close or Shutdown has
+// returned,
 //
 //	Submitted == Completed + Failed + Unrun
 type RendererStats struct {
@@ -1912,8 +1917,8 @@ type RendererStats struct {
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 }
 
-// rendererCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// rendererCacheLine is the assumed size of a CPU cache line. Each counter is
+// padded to one so that workers updating different counters do not contend.
 const rendererCacheLine = 64
 
 // rendererPaddedUint64 is an atomic counter alone on its cache line.
@@ -1928,7 +1933,8 @@ type rendererPaddedInt64 struct {
 	_ [rendererCacheLine - 8]byte
 }
 
-// counters are the metrics of a pool, updated only under the metrics= option.
+// rendererCounters are the metrics of a pool, updated only under the
+// metrics= option.
 type rendererCounters struct {
 	submitted rendererPaddedUint64
 	completed rendererPaddedUint64
@@ -1952,12 +1958,15 @@ func (p *Renderer) Stats() RendererStats {
 	}
 }
 
-// Taking over claimed tasks. A worker claims up to rendererMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
+// rendererClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+//
+// Taking over claimed tasks. A worker claims up to rendererMaxClaim queued
+// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
+// gets its throughput. But a claim must not keep its tasks from idle
+// workers: if one of them is slow, those behind it would wait for it while
+// other workers idle, and a burst of jobs of unequal length would take up to
+// W times as long as on a channel pool (one worker running every slow job
 // while the others idle). So a worker leaves its claimed tasks in their
 // slots, publishes the claim (its claim field), and takes each task only
 // when it starts it; a worker that finds the queue empty (a hunter) takes
@@ -1988,29 +1997,27 @@ func (p *Renderer) Stats() RendererStats {
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// rendererClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const rendererClaimBits = 7
 
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than rendererCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in rendererTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
 // rendererCheapJob is the longest job that a worker takes with others of its
 // claim at once, and for which the store to done would cost more than 1%.
+//
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than rendererCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long as
+// it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in rendererTimeEvery of those
+// taken whole: a clock read costs about as much as a cheap job. A worker
+// that had to wait for work does not know what comes next, and shares.
 const rendererCheapJob = time.Microsecond
 
-// rendererTimeEvery is how many claims taken whole a worker makes per one it times.
+// rendererTimeEvery is how many claims taken whole a worker makes per one it
+// times.
 const rendererTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -2026,9 +2033,9 @@ func (w *rendererWorker) timeClaim() bool {
 	return true
 }
 
-// rendererClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
+// rendererClaimAt returns the claim [pos, pos+n) that c, a worker's claim
+// field, holds. The position is rebuilt from its low bits and the queue's
+// head, which a claim not finished is less than a lap behind.
 func rendererClaimAt(c, head uint64) (pos, n uint64) {
 	const posMask = 1<<(64-rendererClaimBits) - 1
 	return head - (head-c>>rendererClaimBits)&posMask, c & (1<<rendererClaimBits - 1)

@@ -18,24 +18,26 @@ import (
 
 // Squares: generated from the pool directive in testtypes.go.
 
+// squaresChunkTime is how long a chunk of a Map call should take.
+//
 // Chunking of a Map call: each helping worker claims chunks of consecutive
 // items with one atomic add, so the cost of sharing out the work is paid
 // once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
 // chunk's pace says will take squaresChunkTime, at most twice the last. Slow
 // items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about squaresChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
+// item waits in a chunk behind at most about squaresChunkTime of items that
+// have proved cheap. No chunk is larger than a share of what is left, so
+// that the helpers finish together. The clock is read once per chunk.
 //
 // squaresChunkTime is small next to a slow item and large next to the cost of a
 // chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
 // tiniest items well under 1%.
 const squaresChunkTime = 50 * time.Microsecond
 
-// batch is one Map call, shared by the workers helping with it.
+// squaresBatch is one Map call, shared by the workers helping with it.
 type squaresBatch struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
@@ -188,9 +190,9 @@ func (p *Squares) runBatch(b *squaresBatch) {
 	}
 }
 
-// squaresNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take squaresChunkTime at that
-// pace, at least one, at most twice size.
+// squaresNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// squaresChunkTime at that pace, at least one, at most twice size.
 func squaresNextChunk(size, k int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 2 * size
@@ -444,23 +446,24 @@ func (p *Squares) signalSpace() bool {
 	}
 }
 
-// ErrSquaresClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
-// has begun, and delivered to the handler for a job that Shutdown could not
-// return because it had already returned (see [Squares.Shutdown]).
+// ErrSquaresClosed is returned by Submit, TrySubmit and Map after Close or
+// Shutdown has begun, and delivered to the handler for a job that Shutdown
+// could not return because it had already returned (see [Squares.Shutdown]).
 var ErrSquaresClosed = errors.New("pool: closed")
 
 // ErrSquaresFull is returned by TrySubmit when the queue has no room.
 var ErrSquaresFull = errors.New("pool: queue full")
 
-// squaresDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
+// squaresDefaultQueue is the queue capacity used when the queue= option is
+// not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
 const squaresDefaultQueue = 256
 
 // Squares runs a function over submitted jobs on a bounded set of workers.
 //
-// A Squares must be created with [NewSquares]; the zero value is not usable. A Squares
-// must not be copied after first use. All methods are safe for concurrent use.
+// A Squares must be created with [NewSquares]; the zero value is not usable.
+// A Squares must not be copied after first use. All methods are safe for
+// concurrent use.
 //
 // The function and the handler run on worker goroutines, concurrently with
 // each other. They must not call Submit, Map, Close or Shutdown on their own
@@ -473,9 +476,9 @@ type Squares struct {
 	// per job, and no lock shared by producers and workers.
 	q squaresQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
 	idleMu       sync.Mutex
 	idle         []*squaresWorker
 	sleepers     atomic.Int32
@@ -515,30 +518,30 @@ type Squares struct {
 	stats squaresCounters
 }
 
-// task is one element of the queue: a job, or a share of a Map batch.
+// squaresTask is one element of the queue: a job, or a share of a Map batch.
 type squaresTask struct {
 	in    int
 	batch *squaresBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
+// squaresWorker is the parking and retirement handle of one worker goroutine.
 type squaresWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on Squares.idle; guarded by Squares.idleMu
 
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than squaresCheapJob (see timeClaim); untimed counts the claims since. Only
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// squaresCheapJob (see timeClaim); untimed counts the claims since. Only
 	// the worker reads and writes them.
 	cheap   bool
 	untimed uint8
 
 	// The last shared claim the worker made, for hunters to take over the
 	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by squaresClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
+	// first position, shifted left by squaresClaimBits, | its length (zero
+	// before the first); done, the position of the last task the worker
+	// finished or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
@@ -580,8 +583,8 @@ func (p *Squares) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *Squares) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that SquaresStats never shows a job finished
-	// before it was submitted.
+	// Counted before the send so that SquaresStats never shows a job
+	// finished before it was submitted.
 	p.stats.submitted.Add(1)
 	err := p.send(ctx, squaresTask{in: in})
 	if err != nil {
@@ -599,7 +602,7 @@ func (p *Squares) send(ctx context.Context, t squaresTask) error {
 		r := p.q.tryPush(t)
 		if r == squaresPushFull && spins < squaresSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
-			// in the slot is about to free it (see park.go).
+			// in the slot is about to free it.
 			spins++
 			continue
 		}
@@ -649,8 +652,8 @@ func (p *Squares) pushed() {
 }
 
 // TrySubmit queues in if the queue has room, without waiting. It returns
-// ErrSquaresFull if the queue is full and ErrSquaresClosed if Close or Shutdown has begun;
-// the job is then not queued.
+// ErrSquaresFull if the queue is full and ErrSquaresClosed if Close or
+// Shutdown has begun; the job is then not queued.
 //
 // TrySubmit of a job happens before the job runs.
 func (p *Squares) TrySubmit(in int) error {
@@ -909,15 +912,15 @@ func (p *Squares) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// squaresNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
+// squaresNoCopy may be embedded into structs which must not be copied after
+// first use; go vet's copylocks check reports copies.
 type squaresNoCopy struct{}
 
 func (*squaresNoCopy) Lock() {}
 
 func (*squaresNoCopy) Unlock() {}
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
+// squaresQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
 // with one CAS on head (several tasks at once when many are queued, see
@@ -926,8 +929,8 @@ func (*squaresNoCopy) Unlock() {}
 // it beats a channel: a channel's single lock is contended by every sender
 // and receiver on every job.
 //
-// It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of squaresClosedBit into tail: no push
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of squaresClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type squaresQueue struct {
@@ -939,15 +942,15 @@ type squaresQueue struct {
 	slots []squaresSlot
 }
 
-// slot holds one task. seq == pos: free for the push at pos; seq == pos+1:
-// holds the task pushed at pos, ready to pop.
+// squaresSlot holds one task. seq == pos: free for the push at pos; seq ==
+// pos+1: holds the task pushed at pos, ready to pop.
 type squaresSlot struct {
 	seq atomic.Uint64
 	t   squaresTask
 }
 
-// squaresClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
+// squaresClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
 const squaresClosedBit = 1 << 63
 
 type squaresPushResult uint8
@@ -1168,8 +1171,7 @@ func squaresNewPanicError(v any) *SquaresPanicError {
 	return &SquaresPanicError{Value: v, Stack: debug.Stack()}
 }
 
-// attempt runs a job once, bounded by the timeout= option, turning a panic into a
-// *SquaresPanicError.
+// attempt runs a job once, turning a panic into a *SquaresPanicError.
 func (p *Squares) attempt(ctx context.Context, in int) (out int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -1179,11 +1181,12 @@ func (p *Squares) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// SquaresStats is a snapshot of a pool's counters. Every job submitted is, at any
-// moment, queued, in flight, completed, failed, or returned by Shutdown
-// (Unrun); a Map call counts each of its items as a job. The counters are
-// read one by one while the pool runs, so a snapshot taken then may be off
-// by the jobs that moved meanwhile; once Close or Shutdown has returned,
+// SquaresStats is a snapshot of a pool's counters. Every job submitted is,
+// at any moment, queued, in flight, completed, failed, or returned by
+// Shutdown (Unrun); a Map call counts each of its items as a job. The
+// counters are read one by one while the pool runs, so a snapshot taken then
+// may be off by the jobs that moved meanwhile; once Close or Shutdown has
+// returned,
 //
 //	Submitted == Completed + Failed + Unrun
 type SquaresStats struct {
@@ -1196,8 +1199,8 @@ type SquaresStats struct {
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 }
 
-// squaresCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
+// squaresCacheLine is the assumed size of a CPU cache line. Each counter is
+// padded to one so that workers updating different counters do not contend.
 const squaresCacheLine = 64
 
 // squaresPaddedUint64 is an atomic counter alone on its cache line.
@@ -1212,7 +1215,8 @@ type squaresPaddedInt64 struct {
 	_ [squaresCacheLine - 8]byte
 }
 
-// counters are the metrics of a pool, updated only under the metrics= option.
+// squaresCounters are the metrics of a pool, updated only under the metrics=
+// option.
 type squaresCounters struct {
 	submitted squaresPaddedUint64
 	completed squaresPaddedUint64
@@ -1236,6 +1240,9 @@ func (p *Squares) Stats() SquaresStats {
 	}
 }
 
+// squaresClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+//
 // Taking over claimed tasks. A worker claims up to squaresMaxClaim queued tasks
 // with one CAS (see queue.claim), which is where a pool of cheap jobs gets
 // its throughput. But a claim must not keep its tasks from idle workers:
@@ -1272,29 +1279,27 @@ func (p *Squares) Stats() SquaresStats {
 // A claimer that sees a parked hunter while it has tasks behind the one it
 // is about to run wakes it: the hunter may have looked before the claim
 // was published, and parked (see offer and sleep).
-//
-// squaresClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
 const squaresClaimBits = 7
 
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than squaresCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in squaresTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
 // squaresCheapJob is the longest job that a worker takes with others of its
 // claim at once, and for which the store to done would cost more than 1%.
+//
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than squaresCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long as
+// it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in squaresTimeEvery of those
+// taken whole: a clock read costs about as much as a cheap job. A worker
+// that had to wait for work does not know what comes next, and shares.
 const squaresCheapJob = time.Microsecond
 
-// squaresTimeEvery is how many claims taken whole a worker makes per one it times.
+// squaresTimeEvery is how many claims taken whole a worker makes per one it
+// times.
 const squaresTimeEvery = 8
 
 // timeClaim reports whether w times the claim it is about to run: every
@@ -1437,15 +1442,31 @@ var ErrDigitsSkip = errors.New("pipeline: skip item")
 // digitsDouble applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
-// A digitsDouble must be created with [NewDigits]; the zero value is not usable. A
-// digitsDouble must not be copied after first use. A digitsDouble holds no per-run state,
-// so one digitsDouble may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A digitsDouble must be created with [NewDigits]; the zero value is not
+// usable. A digitsDouble must not be copied after first use. A digitsDouble
+// holds no per-run state, so one digitsDouble may serve several runs, of one
+// or several pipelines, at once; its Stats add up all of them.
 type digitsDouble struct {
 	_ digitsNoCopy
 
 	name  string
 	stats digitsStageStats
+}
+
+// digitsDoubleInBatch is the message a stage receives: as many items as the
+// batch= option allows, and the sequence number the source gave the batch,
+// which it keeps from stage to stage (only ordered runs read it).
+type digitsDoubleInBatch struct {
+	seq   uint64
+	items []int
+}
+
+// digitsDoubleOutBatch is the message a stage sends to the next one, or to
+// the sink: the items made from one digitsDoubleInBatch, and its sequence
+// number.
+type digitsDoubleOutBatch struct {
+	seq   uint64
+	items []int
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -1454,9 +1475,7 @@ func (s *digitsDouble) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *digitsDouble) call(ctx context.Context, in int) (int, error) {
 	return double(ctx, in)
 }
@@ -1468,17 +1487,8 @@ func (s *digitsDouble) call(ctx context.Context, in int) (int, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *digitsDouble) start(r *DigitsRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []int
-}, chan []int) {
-	out := make(chan struct {
-		seq   uint64
-		items []int
-	}, s.capacity())
+func (s *digitsDouble) start(r *DigitsRun, in <-chan digitsDoubleInBatch, inFree chan []int, next int) (<-chan digitsDoubleOutBatch, chan []int) {
+	out := make(chan digitsDoubleOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -1493,13 +1503,7 @@ func (s *digitsDouble) start(r *DigitsRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *digitsDouble) work(r *DigitsRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int, left *atomic.Int32) {
+func (s *digitsDouble) work(r *DigitsRun, in <-chan digitsDoubleInBatch, inFree chan []int, out chan<- digitsDoubleOutBatch, free chan []int, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -1520,10 +1524,7 @@ func (s *digitsDouble) work(r *DigitsRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b digitsDoubleInBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -1549,10 +1550,7 @@ func (s *digitsDouble) work(r *DigitsRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{b.seq, res}
+		m := digitsDoubleOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -1601,9 +1599,9 @@ func (s *digitsDouble) processFrom(r *DigitsRun, in []int, from int, out []int) 
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *digitsDouble) apply(ctx context.Context, in int) (int, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -1666,11 +1664,11 @@ func (s *digitsDouble) putOut(free chan []int, b []int) {
 	}
 }
 
-// DigitsRun is one execution of a pipeline, started by Start: its goroutines, its
-// context and its outcome.
+// DigitsRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
 //
-// The zero value is not usable; a DigitsRun must not be copied. Wait may be called
-// from any goroutine.
+// The zero value is not usable; a DigitsRun must not be copied. Wait may be
+// called from any goroutine.
 type DigitsRun struct {
 	_ digitsNoCopy
 
@@ -1694,8 +1692,8 @@ type DigitsRun struct {
 	failures DigitsFailures // collect mode, guarded by mu
 }
 
-// digitsNewRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
+// digitsNewRun returns a run under parent. window is the most batches an
+// ordered run has in flight; zero for an unordered run.
 func digitsNewRun(parent context.Context, window int) *DigitsRun {
 	r := &DigitsRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
@@ -1768,9 +1766,9 @@ func (e *DigitsItemError) Error() string {
 
 func (e *DigitsItemError) Unwrap() error { return e.Err }
 
-// DigitsFailures is the error Wait returns in collect mode when items failed: each
-// failure, in the order the stages reported them. errors.Is and errors.As
-// look into every one.
+// DigitsFailures is the error Wait returns in collect mode when items
+// failed: each failure, in the order the stages reported them. errors.Is and
+// errors.As look into every one.
 type DigitsFailures []*DigitsItemError
 
 func (f DigitsFailures) Error() string {
@@ -1805,7 +1803,8 @@ func (e *DigitsPanicError) Unwrap() error {
 	return err
 }
 
-// digitsNoCopy lets go vet's copylocks check flag copies of a digitsDouble or a DigitsRun.
+// digitsNoCopy lets go vet's copylocks check flag copies of a digitsDouble
+// or a DigitsRun.
 type digitsNoCopy struct{}
 
 func (*digitsNoCopy) Lock() {}
@@ -1819,13 +1818,11 @@ func (s *digitsDouble) acquire(r *DigitsRun, done <-chan struct{}) bool {
 	return true
 }
 
-// feedSlice sends src to out in batches of up to Batch items, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
-func (s *digitsDouble) feedSlice(r *DigitsRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *digitsDouble) feedSlice(r *DigitsRun, src []int, out chan<- digitsDoubleInBatch) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -1839,10 +1836,7 @@ func (s *digitsDouble) feedSlice(r *DigitsRun, src []int, out chan<- struct {
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
+		m := digitsDoubleInBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see digitsDouble.work
 		case out <- m:
 		default:
@@ -1868,10 +1862,7 @@ func (s *digitsDouble) feedSlice(r *DigitsRun, src []int, out chan<- struct {
 // closes src, as a sender does when it is done. Giving the producer a
 // channel to select on instead would not help the producer that needs it:
 // the one that does not select.
-func (s *digitsDouble) feedChan(r *DigitsRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *digitsDouble) feedChan(r *DigitsRun, src <-chan int, out chan<- digitsDoubleInBatch, free chan []int) {
 	s.batchChan(r, src, out, free)
 	for range src { // at once if src is closed: the run read it to the end
 	}
@@ -1882,10 +1873,7 @@ func (s *digitsDouble) feedChan(r *DigitsRun, src <-chan int, out chan<- struct 
 // waits for the first item of a batch, but not for the rest: a batch is sent
 // as soon as src is momentarily empty, so batching adds no latency to a slow
 // input. Batches come from free.
-func (s *digitsDouble) batchChan(r *DigitsRun, src <-chan int, out chan<- struct {
-	seq   uint64
-	items []int
-}, free chan []int) {
+func (s *digitsDouble) batchChan(r *DigitsRun, src <-chan int, out chan<- digitsDoubleInBatch, free chan []int) {
 	defer r.wg.Done()
 	defer close(out)
 	done := r.ctx.Done()
@@ -1925,10 +1913,7 @@ func (s *digitsDouble) batchChan(r *DigitsRun, src <-chan int, out chan<- struct
 		if !s.acquire(r, done) {
 			return
 		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, b}
+		m := digitsDoubleInBatch{seq: seq, items: b}
 		select { // alone first: see digitsDouble.work
 		case out <- m:
 		default:
@@ -1944,10 +1929,11 @@ func (s *digitsDouble) batchChan(r *DigitsRun, src <-chan int, out chan<- struct
 	}
 }
 
-// DigitsStageStats is a snapshot of a stage's counters, summed over every run the
-// stage took part in. Comparing stages shows the bottleneck: the stage whose
-// Busy time per worker is closest to the wall time, and whose input queue is
-// full (QueueAvg near Buffer) while the next stage's is empty.
+// DigitsStageStats is a snapshot of a stage's counters, summed over every
+// run the stage took part in. Comparing stages shows the bottleneck: the
+// stage whose Busy time per worker is closest to the wall time, and whose
+// input queue is full (QueueAvg near its capacity) while the next stage's is
+// empty.
 type DigitsStageStats struct {
 	Name    string
 	Workers int
@@ -1967,8 +1953,9 @@ type DigitsStageStats struct {
 	QueueAvg float64
 }
 
-// digitsStageStats holds a stage's counters. Workers update them once per batch,
-// not per item, so that a stage's workers rarely contend on this cache line.
+// digitsStageStats holds a stage's counters. Workers update them once per
+// batch, not per item, so that a stage's workers rarely contend on this
+// cache line.
 type digitsStageStats struct {
 	in, out, failed, retries, batches, queued, busy atomic.Uint64
 }
@@ -2019,15 +2006,23 @@ func (s *digitsDouble) Stats() DigitsStageStats {
 // digitsFormat applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
-// A digitsFormat must be created with [NewDigits]; the zero value is not usable. A
-// digitsFormat must not be copied after first use. A digitsFormat holds no per-run state,
-// so one digitsFormat may serve several runs, of one or several pipelines, at once;
-// its Stats add up all of them.
+// A digitsFormat must be created with [NewDigits]; the zero value is not
+// usable. A digitsFormat must not be copied after first use. A digitsFormat
+// holds no per-run state, so one digitsFormat may serve several runs, of one
+// or several pipelines, at once; its Stats add up all of them.
 type digitsFormat struct {
 	_ digitsNoCopy
 
 	name  string
 	stats digitsStageStats
+}
+
+// digitsFormatOutBatch is the message a stage sends to the next one, or to
+// the sink: the items made from one digitsDoubleOutBatch, and its sequence
+// number.
+type digitsFormatOutBatch struct {
+	seq   uint64
+	items []string
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -2036,9 +2031,7 @@ func (s *digitsFormat) capacity() int {
 }
 
 // call applies the stage function to one item. It is the only place a user
-// function is called: with stages= naming package-level functions, the
-// generator replaces this body with a direct call, adapted to the
-// function's form.
+// function is called.
 func (s *digitsFormat) call(ctx context.Context, in int) (string, error) {
 	return format(ctx, in)
 }
@@ -2050,17 +2043,8 @@ func (s *digitsFormat) call(ctx context.Context, in int) (string, error) {
 // number of goroutines consuming the output; together with the buffer and
 // the workers it bounds how many output batches can be in use at once, which
 // is the free list's capacity, so a run in steady state allocates none.
-func (s *digitsFormat) start(r *DigitsRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, next int) (<-chan struct {
-	seq   uint64
-	items []string
-}, chan []string) {
-	out := make(chan struct {
-		seq   uint64
-		items []string
-	}, s.capacity())
+func (s *digitsFormat) start(r *DigitsRun, in <-chan digitsDoubleOutBatch, inFree chan []int, next int) (<-chan digitsFormatOutBatch, chan []string) {
+	out := make(chan digitsFormatOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
@@ -2075,13 +2059,7 @@ func (s *digitsFormat) start(r *DigitsRun, in <-chan struct {
 
 // work is one worker of the stage: it turns input batches into output
 // batches until in is closed or the run is cancelled.
-func (s *digitsFormat) work(r *DigitsRun, in <-chan struct {
-	seq   uint64
-	items []int
-}, inFree chan []int, out chan<- struct {
-	seq   uint64
-	items []string
-}, free chan []string, left *atomic.Int32) {
+func (s *digitsFormat) work(r *DigitsRun, in <-chan digitsDoubleOutBatch, inFree chan []int, out chan<- digitsFormatOutBatch, free chan []string, left *atomic.Int32) {
 	defer r.wg.Done()
 	defer func() {
 		if left.Add(-1) == 0 {
@@ -2102,10 +2080,7 @@ func (s *digitsFormat) work(r *DigitsRun, in <-chan struct {
 			return
 		default:
 		}
-		var b struct {
-			seq   uint64
-			items []int
-		}
+		var b digitsDoubleOutBatch
 		var ok bool
 		select {
 		case b, ok = <-in:
@@ -2131,10 +2106,7 @@ func (s *digitsFormat) work(r *DigitsRun, in <-chan struct {
 			s.putOut(free, res)
 			continue
 		}
-		m := struct {
-			seq   uint64
-			items []string
-		}{b.seq, res}
+		m := digitsFormatOutBatch{seq: b.seq, items: res}
 		select {
 		case out <- m:
 		default:
@@ -2183,9 +2155,9 @@ func (s *digitsFormat) processFrom(r *DigitsRun, in []int, from int, out []strin
 	return res, next
 }
 
-// apply calls the stage function, and again on failure up to Retries times.
-// The retry loop lives in its own function so that apply stays small enough
-// to inline, and without retries the branch folds away.
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
 func (s *digitsFormat) apply(ctx context.Context, in int) (string, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -2238,21 +2210,15 @@ func (s *digitsFormat) putOut(free chan []string, b []string) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number when Ordered, then returns the emptied batch to
+// order of sequence number in an ordered run, then returns the emptied batch to
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
-func (s *digitsFormat) drain(r *DigitsRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, deliver func([]string) bool) {
+func (s *digitsFormat) drain(r *DigitsRun, in <-chan digitsFormatOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
 	// alone first: see digitsFormat.work.
-	receive := func() (b struct {
-		seq   uint64
-		items []string
-	}, ok bool) {
+	receive := func() (b digitsFormatOutBatch, ok bool) {
 		select {
 		case <-done:
 			return b, false
@@ -2283,10 +2249,7 @@ func (s *digitsFormat) drain(r *DigitsRun, in <-chan struct {
 
 // drainSlice drains in into a slice, which it returns. size is the expected
 // number of items, the slice's initial capacity.
-func (s *digitsFormat) drainSlice(r *DigitsRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, size int) []string {
+func (s *digitsFormat) drainSlice(r *DigitsRun, in <-chan digitsFormatOutBatch, free chan []string, size int) []string {
 	res := make([]string, 0, size)
 	s.drain(r, in, free, func(b []string) bool {
 		res = append(res, b...)
@@ -2297,10 +2260,7 @@ func (s *digitsFormat) drainSlice(r *DigitsRun, in <-chan struct {
 
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
-func (s *digitsFormat) drainChan(r *DigitsRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, dst chan<- string) {
+func (s *digitsFormat) drainChan(r *DigitsRun, in <-chan digitsFormatOutBatch, free chan []string, dst chan<- string) {
 	defer r.wg.Done()
 	defer close(dst)
 	done := r.ctx.Done()
@@ -2392,10 +2352,7 @@ func NewDigits() *Digits {
 // does not wait for it.
 func (p *Digits) Start(ctx context.Context, in <-chan int) (<-chan string, *DigitsRun) {
 	r := digitsNewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan digitsDoubleInBatch, 4)
 	srcFree := make(chan []int, 7)
 	c1, f1 := p.double.start(r, src, srcFree, 1)
 	c2, f2 := p.format.start(r, c1, f1, 1)
@@ -2411,10 +2368,7 @@ func (p *Digits) Start(ctx context.Context, in <-chan int) (<-chan string, *Digi
 // is only read.
 func (p *Digits) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	r := digitsNewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
+	src := make(chan digitsDoubleInBatch, 4)
 	c1, f1 := p.double.start(r, src, nil, 1)
 	c2, f2 := p.format.start(r, c1, f1, 1)
 	r.wg.Add(1)
@@ -2461,8 +2415,8 @@ func (s GuardState) String() string {
 	return "unknown"
 }
 
-// ErrGuardOpen is returned, or passed to the fallback, for a call rejected while
-// the breaker is open.
+// ErrGuardOpen is returned, or passed to the fallback, for a call rejected
+// while the breaker is open.
 var ErrGuardOpen = errors.New("breaker: circuit open")
 
 // ErrGuardTooManyProbes is returned, or passed to the fallback, for a call
@@ -2487,7 +2441,7 @@ const (
 	guardNoBucket = math.MinInt64
 )
 
-// Guard is a circuit breaker around a function from Req to Resp.
+// Guard is a circuit breaker around a function from int to int.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
 // rolling window; when both the count and the ratio of failures reach
@@ -2528,7 +2482,7 @@ type Guard struct {
 	onChange func(from, to GuardState)
 }
 
-// bucket holds the counts of one slice of the rolling window. The counts
+// guardBucket holds the counts of one slice of the rolling window. The counts
 // have a word each: a slice of a long window may count more than 2^32
 // calls (window=1h at 1.2 million calls a second).
 type guardBucket struct {

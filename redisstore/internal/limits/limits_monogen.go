@@ -270,8 +270,8 @@ type OpenStore interface {
 	Take(ctx context.Context, key string, n int64, interval time.Duration, burst int64) (took int64, wait time.Duration, err error)
 }
 
-// OpenFailMode says what a Open does while its OpenStore fails: returns an error
-// or does not answer within the store timeout.
+// OpenFailMode says what a Open does while its OpenStore fails: returns an
+// error or does not answer within the store timeout.
 type OpenFailMode uint8
 
 const (
@@ -285,8 +285,8 @@ const (
 	OpenFailLocal
 )
 
-// openStoreRetry is how long a shared limiter applies its OpenFailMode after the
-// store failed before it asks the store again.
+// openStoreRetry is how long a shared limiter applies its OpenFailMode after
+// the store failed before it asks the store again.
 const openStoreRetry = 250 * time.Millisecond
 
 // openLeaseLife is how long the tokens of a lease may be used. Tokens left
@@ -502,10 +502,11 @@ func (l *Closed) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve takes a token for an event now, as Allow does. A shared limiter
-// reserves only for now: when it has no token, the reservation is not OK and
-// its Delay says when to retry. Cancel does nothing: the store keeps the
-// tokens it handed out.
+// Reserve reserves one event and returns when it may happen. A
+// ClosedTokenBucket always grants the reservation, possibly in the future; a
+// ClosedSlidingWindow grants it only when the event may happen now, and
+// otherwise returns a reservation that is not OK and whose Delay says when
+// to retry.
 func (l *Closed) Reserve() ClosedReservation {
 	return l.reserve(l.clock())
 }
@@ -583,8 +584,8 @@ func (l *Closed) StatsAt(t time.Time) ClosedStats {
 	return l.stats(l.offset(t))
 }
 
-// ClosedReservation is an event reserved by Reserve. It is a value; Cancel it at
-// most once.
+// ClosedReservation is an event reserved by Reserve. It is a value; Cancel
+// it at most once.
 type ClosedReservation struct {
 	l  *Closed
 	at int64 // nanoseconds since epoch at which the event may happen
@@ -685,10 +686,10 @@ func (l *Closed) stats(now int64) ClosedStats {
 	return l.sharedStats(now)
 }
 
-// ClosedStore keeps token buckets that limiters in several processes share, such
-// as one in Redis. A Closed asks its ClosedStore for tokens in leases and admits
-// events from its lease without a round trip, so the store sees one call
-// per lease, not one per event.
+// ClosedStore keeps token buckets that limiters in several processes share,
+// such as one in Redis. A Closed asks its ClosedStore for tokens in leases
+// and admits events from its lease without a round trip, so the store sees
+// one call per lease, not one per event.
 type ClosedStore interface {
 	// Take takes up to n tokens (n >= 1) from the bucket named key, which
 	// holds at most burst tokens and gains one per interval, and returns how
@@ -698,8 +699,8 @@ type ClosedStore interface {
 	Take(ctx context.Context, key string, n int64, interval time.Duration, burst int64) (took int64, wait time.Duration, err error)
 }
 
-// ClosedFailMode says what a Closed does while its ClosedStore fails: returns an error
-// or does not answer within the store timeout.
+// ClosedFailMode says what a Closed does while its ClosedStore fails:
+// returns an error or does not answer within the store timeout.
 type ClosedFailMode uint8
 
 const (
@@ -713,8 +714,8 @@ const (
 	ClosedFailLocal
 )
 
-// closedStoreRetry is how long a shared limiter applies its ClosedFailMode after the
-// store failed before it asks the store again.
+// closedStoreRetry is how long a shared limiter applies its ClosedFailMode
+// after the store failed before it asks the store again.
 const closedStoreRetry = 250 * time.Millisecond
 
 // closedLeaseLife is how long the tokens of a lease may be used. Tokens left
@@ -930,10 +931,11 @@ func (l *Local) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve takes a token for an event now, as Allow does. A shared limiter
-// reserves only for now: when it has no token, the reservation is not OK and
-// its Delay says when to retry. Cancel does nothing: the store keeps the
-// tokens it handed out.
+// Reserve reserves one event and returns when it may happen. A
+// LocalTokenBucket always grants the reservation, possibly in the future; a
+// LocalSlidingWindow grants it only when the event may happen now, and
+// otherwise returns a reservation that is not OK and whose Delay says when
+// to retry.
 func (l *Local) Reserve() LocalReservation {
 	return l.reserve(l.clock())
 }
@@ -1126,8 +1128,8 @@ type LocalStore interface {
 	Take(ctx context.Context, key string, n int64, interval time.Duration, burst int64) (took int64, wait time.Duration, err error)
 }
 
-// LocalFailMode says what a Local does while its LocalStore fails: returns an error
-// or does not answer within the store timeout.
+// LocalFailMode says what a Local does while its LocalStore fails: returns
+// an error or does not answer within the store timeout.
 type LocalFailMode uint8
 
 const (
@@ -1141,8 +1143,8 @@ const (
 	LocalFailLocal
 )
 
-// localStoreRetry is how long a shared limiter applies its LocalFailMode after the
-// store failed before it asks the store again.
+// localStoreRetry is how long a shared limiter applies its LocalFailMode
+// after the store failed before it asks the store again.
 const localStoreRetry = 250 * time.Millisecond
 
 // localLeaseLife is how long the tokens of a lease may be used. Tokens left
@@ -1580,8 +1582,8 @@ type FastStore interface {
 	Take(ctx context.Context, key string, n int64, interval time.Duration, burst int64) (took int64, wait time.Duration, err error)
 }
 
-// FastFailMode says what a Fast does while its FastStore fails: returns an error
-// or does not answer within the store timeout.
+// FastFailMode says what a Fast does while its FastStore fails: returns an
+// error or does not answer within the store timeout.
 type FastFailMode uint8
 
 const (
@@ -1595,8 +1597,8 @@ const (
 	FastFailLocal
 )
 
-// fastStoreRetry is how long a shared limiter applies its FastFailMode after the
-// store failed before it asks the store again.
+// fastStoreRetry is how long a shared limiter applies its FastFailMode after
+// the store failed before it asks the store again.
 const fastStoreRetry = 250 * time.Millisecond
 
 // fastLeaseLife is how long the tokens of a lease may be used. Tokens left
@@ -1800,7 +1802,7 @@ type Slots struct {
 	shared  slotsSharedState
 }
 
-// waiter is one queued AcquireN call. ready is closed once its units have
+// slotsWaiter is one queued AcquireN call. ready is closed once its units have
 // been added to the state word on its behalf.
 type slotsWaiter struct {
 	n          int64
@@ -2078,8 +2080,8 @@ const (
 // semaphore that fails closed while its store fails.
 var ErrSlotsStore = errors.New("semaphore: the shared store failed")
 
-// slotsSharedState is what a shared semaphore keeps of the units it holds in its
-// store.
+// slotsSharedState is what a shared semaphore keeps of the units it holds in
+// its store.
 type slotsSharedState struct {
 	store SlotsStore
 	key   string
@@ -2334,8 +2336,8 @@ func NewSlots(store SlotsStore, key string) *Slots {
 
 // BusySlots: generated from the semaphore directive in limits.go.
 
-// BusySlotsMaxN is the largest capacity a BusySlots supports. The two bits above it
-// in the state word are the queued flag and the over-release guard.
+// BusySlotsMaxN is the largest capacity a BusySlots supports. The two bits
+// above it in the state word are the queued flag and the over-release guard.
 const BusySlotsMaxN = 1<<61 - 1
 
 const (
@@ -2343,12 +2345,12 @@ const (
 	// empty. Being larger than any capacity, it makes the fast path's
 	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
 	busySlotsQueuedBit = 1 << 62
-	// busySlotsOverBit can only become set when a release subtracts more than is
-	// held: a borrow out of the held count into the flag bits.
+	// busySlotsOverBit can only become set when a release subtracts more
+	// than is held: a borrow out of the held count into the flag bits.
 	busySlotsOverBit = 1 << 61
-	// busySlotsCacheLine is the size the hot word is padded to. 64 bytes on amd64
-	// and most arm64 cores; 128 would also cover Apple's and Neoverse's
-	// adjacent-line prefetch at the cost of a larger struct.
+	// busySlotsCacheLine is the size the hot word is padded to. 64 bytes on
+	// amd64 and most arm64 cores; 128 would also cover Apple's and
+	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
 	busySlotsCacheLine = 64
 )
 
@@ -2379,8 +2381,8 @@ type BusySlots struct {
 	shared  busySlotsSharedState
 }
 
-// waiter is one queued AcquireN call. ready is closed once its units have
-// been added to the state word on its behalf.
+// busySlotsWaiter is one queued AcquireN call. ready is closed once its
+// units have been added to the state word on its behalf.
 type busySlotsWaiter struct {
 	n          int64
 	ready      chan struct{}
@@ -2521,8 +2523,9 @@ func (s *BusySlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) 
 			break
 		}
 	}
-	// Units freed between the failed attempt above and setting busySlotsQueuedBit
-	// were released on the fast path, which notifies nobody.
+	// Units freed between the failed attempt above and setting
+	// busySlotsQueuedBit were released on the fast path, which notifies
+	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
 	return w, nil
@@ -2558,8 +2561,8 @@ func (s *BusySlots) await(ctx context.Context, done <-chan struct{}, w *busySlot
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has busySlotsQueuedBit set, or shows
-// that more was released than held.
+// releaseSlow handles a release whose result c has busySlotsQueuedBit set,
+// or shows that more was released than held.
 func (s *BusySlots) releaseSlow(c int64) {
 	if c < 0 || c&busySlotsOverBit != 0 {
 		panic("semaphore: released more than held")
@@ -2621,9 +2624,9 @@ func (s *BusySlots) remove(w *busySlotsWaiter) {
 	w.prev, w.next = nil, nil
 }
 
-// BusySlotsStore keeps semaphores that processes share, such as in Redis. A holder
-// keeps its units under a lease that expires unless renewed, so the units of
-// a process that dies come back within the lease's time.
+// BusySlotsStore keeps semaphores that processes share, such as in Redis. A
+// holder keeps its units under a lease that expires unless renewed, so the
+// units of a process that dies come back within the lease's time.
 type BusySlotsStore interface {
 	// Acquire takes n units of the semaphore named key, whose capacity is
 	// size, for holder until ttl from now, and reports whether it did: when
@@ -2637,19 +2640,20 @@ type BusySlotsStore interface {
 	Release(ctx context.Context, key, holder string) error
 }
 
-// BusySlotsFailMode says what a BusySlots does while its BusySlotsStore fails: returns an
-// error or does not answer within the store timeout.
+// BusySlotsFailMode says what a BusySlots does while its BusySlotsStore
+// fails: returns an error or does not answer within the store timeout.
 type BusySlotsFailMode uint8
 
 const (
 	// BusySlotsFailOpen grants units while the store fails, bounded by this
 	// process's own count only: onfail=open.
 	BusySlotsFailOpen BusySlotsFailMode = iota
-	// BusySlotsFailClosed fails Acquire with ErrBusySlotsStore while the store fails:
-	// onfail=closed.
+	// BusySlotsFailClosed fails Acquire with ErrBusySlotsStore while the
+	// store fails: onfail=closed.
 	BusySlotsFailClosed
-	// BusySlotsFailLocal grants this process's share while the store fails: at most
-	// N/Replicas units (at least one) held without the store: onfail=local.
+	// BusySlotsFailLocal grants this process's share while the store fails:
+	// at most N/Replicas units (at least one) held without the store:
+	// onfail=local.
 	BusySlotsFailLocal
 )
 
@@ -2657,8 +2661,8 @@ const (
 // semaphore that fails closed while its store fails.
 var ErrBusySlotsStore = errors.New("semaphore: the shared store failed")
 
-// busySlotsSharedState is what a shared semaphore keeps of the units it holds in its
-// store.
+// busySlotsSharedState is what a shared semaphore keeps of the units it
+// holds in its store.
 type busySlotsSharedState struct {
 	store BusySlotsStore
 	key   string
@@ -2715,8 +2719,8 @@ func (s *BusySlots) sharedTryAcquire(n int64) bool {
 	return true
 }
 
-// busySlotsErrBusy is acquireStore's answer, without wait, when the store has no
-// room.
+// busySlotsErrBusy is acquireStore's answer, without wait, when the store
+// has no room.
 var busySlotsErrBusy = errors.New("semaphore: no room in the store")
 
 // acquireStore takes n units of the store under a new holder, polling while
@@ -2758,7 +2762,8 @@ func (s *BusySlots) acquireStore(ctx context.Context, n int64, wait bool) error 
 	}
 }
 
-// grantUnbacked grants n units without the store, as the BusySlotsFailMode allows.
+// grantUnbacked grants n units without the store, as the BusySlotsFailMode
+// allows.
 func (s *BusySlots) grantUnbacked(n int64) bool {
 	return false
 }
@@ -2913,8 +2918,8 @@ func NewBusySlots(store BusySlotsStore, key string) *BusySlots {
 
 // OpenSlots: generated from the semaphore directive in limits.go.
 
-// OpenSlotsMaxN is the largest capacity a OpenSlots supports. The two bits above it
-// in the state word are the queued flag and the over-release guard.
+// OpenSlotsMaxN is the largest capacity a OpenSlots supports. The two bits
+// above it in the state word are the queued flag and the over-release guard.
 const OpenSlotsMaxN = 1<<61 - 1
 
 const (
@@ -2922,12 +2927,12 @@ const (
 	// empty. Being larger than any capacity, it makes the fast path's
 	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
 	openSlotsQueuedBit = 1 << 62
-	// openSlotsOverBit can only become set when a release subtracts more than is
-	// held: a borrow out of the held count into the flag bits.
+	// openSlotsOverBit can only become set when a release subtracts more
+	// than is held: a borrow out of the held count into the flag bits.
 	openSlotsOverBit = 1 << 61
-	// openSlotsCacheLine is the size the hot word is padded to. 64 bytes on amd64
-	// and most arm64 cores; 128 would also cover Apple's and Neoverse's
-	// adjacent-line prefetch at the cost of a larger struct.
+	// openSlotsCacheLine is the size the hot word is padded to. 64 bytes on
+	// amd64 and most arm64 cores; 128 would also cover Apple's and
+	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
 	openSlotsCacheLine = 64
 )
 
@@ -2958,8 +2963,8 @@ type OpenSlots struct {
 	shared  openSlotsSharedState
 }
 
-// waiter is one queued AcquireN call. ready is closed once its units have
-// been added to the state word on its behalf.
+// openSlotsWaiter is one queued AcquireN call. ready is closed once its
+// units have been added to the state word on its behalf.
 type openSlotsWaiter struct {
 	n          int64
 	ready      chan struct{}
@@ -3100,8 +3105,9 @@ func (s *OpenSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) 
 			break
 		}
 	}
-	// Units freed between the failed attempt above and setting openSlotsQueuedBit
-	// were released on the fast path, which notifies nobody.
+	// Units freed between the failed attempt above and setting
+	// openSlotsQueuedBit were released on the fast path, which notifies
+	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
 	return w, nil
@@ -3137,8 +3143,8 @@ func (s *OpenSlots) await(ctx context.Context, done <-chan struct{}, w *openSlot
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has openSlotsQueuedBit set, or shows
-// that more was released than held.
+// releaseSlow handles a release whose result c has openSlotsQueuedBit set,
+// or shows that more was released than held.
 func (s *OpenSlots) releaseSlow(c int64) {
 	if c < 0 || c&openSlotsOverBit != 0 {
 		panic("semaphore: released more than held")
@@ -3200,9 +3206,9 @@ func (s *OpenSlots) remove(w *openSlotsWaiter) {
 	w.prev, w.next = nil, nil
 }
 
-// OpenSlotsStore keeps semaphores that processes share, such as in Redis. A holder
-// keeps its units under a lease that expires unless renewed, so the units of
-// a process that dies come back within the lease's time.
+// OpenSlotsStore keeps semaphores that processes share, such as in Redis. A
+// holder keeps its units under a lease that expires unless renewed, so the
+// units of a process that dies come back within the lease's time.
 type OpenSlotsStore interface {
 	// Acquire takes n units of the semaphore named key, whose capacity is
 	// size, for holder until ttl from now, and reports whether it did: when
@@ -3216,19 +3222,20 @@ type OpenSlotsStore interface {
 	Release(ctx context.Context, key, holder string) error
 }
 
-// OpenSlotsFailMode says what a OpenSlots does while its OpenSlotsStore fails: returns an
-// error or does not answer within the store timeout.
+// OpenSlotsFailMode says what a OpenSlots does while its OpenSlotsStore
+// fails: returns an error or does not answer within the store timeout.
 type OpenSlotsFailMode uint8
 
 const (
 	// OpenSlotsFailOpen grants units while the store fails, bounded by this
 	// process's own count only: onfail=open.
 	OpenSlotsFailOpen OpenSlotsFailMode = iota
-	// OpenSlotsFailClosed fails Acquire with ErrOpenSlotsStore while the store fails:
-	// onfail=closed.
+	// OpenSlotsFailClosed fails Acquire with ErrOpenSlotsStore while the
+	// store fails: onfail=closed.
 	OpenSlotsFailClosed
-	// OpenSlotsFailLocal grants this process's share while the store fails: at most
-	// N/Replicas units (at least one) held without the store: onfail=local.
+	// OpenSlotsFailLocal grants this process's share while the store fails:
+	// at most N/Replicas units (at least one) held without the store:
+	// onfail=local.
 	OpenSlotsFailLocal
 )
 
@@ -3236,8 +3243,8 @@ const (
 // semaphore that fails closed while its store fails.
 var ErrOpenSlotsStore = errors.New("semaphore: the shared store failed")
 
-// openSlotsSharedState is what a shared semaphore keeps of the units it holds in its
-// store.
+// openSlotsSharedState is what a shared semaphore keeps of the units it
+// holds in its store.
 type openSlotsSharedState struct {
 	store OpenSlotsStore
 	key   string
@@ -3294,8 +3301,8 @@ func (s *OpenSlots) sharedTryAcquire(n int64) bool {
 	return true
 }
 
-// openSlotsErrBusy is acquireStore's answer, without wait, when the store has no
-// room.
+// openSlotsErrBusy is acquireStore's answer, without wait, when the store
+// has no room.
 var openSlotsErrBusy = errors.New("semaphore: no room in the store")
 
 // acquireStore takes n units of the store under a new holder, polling while
@@ -3336,7 +3343,8 @@ func (s *OpenSlots) acquireStore(ctx context.Context, n int64, wait bool) error 
 	}
 }
 
-// grantUnbacked grants n units without the store, as the OpenSlotsFailMode allows.
+// grantUnbacked grants n units without the store, as the OpenSlotsFailMode
+// allows.
 func (s *OpenSlots) grantUnbacked(n int64) bool {
 	sh := &s.shared
 	sh.mu.Lock()
@@ -3496,8 +3504,8 @@ func NewOpenSlots(store OpenSlotsStore, key string) *OpenSlots {
 
 // LocalSlots: generated from the semaphore directive in limits.go.
 
-// LocalSlotsMaxN is the largest capacity a LocalSlots supports. The two bits above it
-// in the state word are the queued flag and the over-release guard.
+// LocalSlotsMaxN is the largest capacity a LocalSlots supports. The two bits
+// above it in the state word are the queued flag and the over-release guard.
 const LocalSlotsMaxN = 1<<61 - 1
 
 const (
@@ -3505,12 +3513,12 @@ const (
 	// empty. Being larger than any capacity, it makes the fast path's
 	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
 	localSlotsQueuedBit = 1 << 62
-	// localSlotsOverBit can only become set when a release subtracts more than is
-	// held: a borrow out of the held count into the flag bits.
+	// localSlotsOverBit can only become set when a release subtracts more
+	// than is held: a borrow out of the held count into the flag bits.
 	localSlotsOverBit = 1 << 61
-	// localSlotsCacheLine is the size the hot word is padded to. 64 bytes on amd64
-	// and most arm64 cores; 128 would also cover Apple's and Neoverse's
-	// adjacent-line prefetch at the cost of a larger struct.
+	// localSlotsCacheLine is the size the hot word is padded to. 64 bytes on
+	// amd64 and most arm64 cores; 128 would also cover Apple's and
+	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
 	localSlotsCacheLine = 64
 )
 
@@ -3541,8 +3549,8 @@ type LocalSlots struct {
 	shared  localSlotsSharedState
 }
 
-// waiter is one queued AcquireN call. ready is closed once its units have
-// been added to the state word on its behalf.
+// localSlotsWaiter is one queued AcquireN call. ready is closed once its
+// units have been added to the state word on its behalf.
 type localSlotsWaiter struct {
 	n          int64
 	ready      chan struct{}
@@ -3683,8 +3691,9 @@ func (s *LocalSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64)
 			break
 		}
 	}
-	// Units freed between the failed attempt above and setting localSlotsQueuedBit
-	// were released on the fast path, which notifies nobody.
+	// Units freed between the failed attempt above and setting
+	// localSlotsQueuedBit were released on the fast path, which notifies
+	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
 	return w, nil
@@ -3720,8 +3729,8 @@ func (s *LocalSlots) await(ctx context.Context, done <-chan struct{}, w *localSl
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has localSlotsQueuedBit set, or shows
-// that more was released than held.
+// releaseSlow handles a release whose result c has localSlotsQueuedBit set,
+// or shows that more was released than held.
 func (s *LocalSlots) releaseSlow(c int64) {
 	if c < 0 || c&localSlotsOverBit != 0 {
 		panic("semaphore: released more than held")
@@ -3783,9 +3792,9 @@ func (s *LocalSlots) remove(w *localSlotsWaiter) {
 	w.prev, w.next = nil, nil
 }
 
-// LocalSlotsStore keeps semaphores that processes share, such as in Redis. A holder
-// keeps its units under a lease that expires unless renewed, so the units of
-// a process that dies come back within the lease's time.
+// LocalSlotsStore keeps semaphores that processes share, such as in Redis. A
+// holder keeps its units under a lease that expires unless renewed, so the
+// units of a process that dies come back within the lease's time.
 type LocalSlotsStore interface {
 	// Acquire takes n units of the semaphore named key, whose capacity is
 	// size, for holder until ttl from now, and reports whether it did: when
@@ -3799,19 +3808,20 @@ type LocalSlotsStore interface {
 	Release(ctx context.Context, key, holder string) error
 }
 
-// LocalSlotsFailMode says what a LocalSlots does while its LocalSlotsStore fails: returns an
-// error or does not answer within the store timeout.
+// LocalSlotsFailMode says what a LocalSlots does while its LocalSlotsStore
+// fails: returns an error or does not answer within the store timeout.
 type LocalSlotsFailMode uint8
 
 const (
 	// LocalSlotsFailOpen grants units while the store fails, bounded by this
 	// process's own count only: onfail=open.
 	LocalSlotsFailOpen LocalSlotsFailMode = iota
-	// LocalSlotsFailClosed fails Acquire with ErrLocalSlotsStore while the store fails:
-	// onfail=closed.
+	// LocalSlotsFailClosed fails Acquire with ErrLocalSlotsStore while the
+	// store fails: onfail=closed.
 	LocalSlotsFailClosed
-	// LocalSlotsFailLocal grants this process's share while the store fails: at most
-	// N/Replicas units (at least one) held without the store: onfail=local.
+	// LocalSlotsFailLocal grants this process's share while the store fails:
+	// at most N/Replicas units (at least one) held without the store:
+	// onfail=local.
 	LocalSlotsFailLocal
 )
 
@@ -3819,8 +3829,8 @@ const (
 // semaphore that fails closed while its store fails.
 var ErrLocalSlotsStore = errors.New("semaphore: the shared store failed")
 
-// localSlotsSharedState is what a shared semaphore keeps of the units it holds in its
-// store.
+// localSlotsSharedState is what a shared semaphore keeps of the units it
+// holds in its store.
 type localSlotsSharedState struct {
 	store LocalSlotsStore
 	key   string
@@ -3878,8 +3888,8 @@ func (s *LocalSlots) sharedTryAcquire(n int64) bool {
 	return true
 }
 
-// localSlotsErrBusy is acquireStore's answer, without wait, when the store has no
-// room.
+// localSlotsErrBusy is acquireStore's answer, without wait, when the store
+// has no room.
 var localSlotsErrBusy = errors.New("semaphore: no room in the store")
 
 // acquireStore takes n units of the store under a new holder, polling while
@@ -3920,7 +3930,8 @@ func (s *LocalSlots) acquireStore(ctx context.Context, n int64, wait bool) error
 	}
 }
 
-// grantUnbacked grants n units without the store, as the LocalSlotsFailMode allows.
+// grantUnbacked grants n units without the store, as the LocalSlotsFailMode
+// allows.
 func (s *LocalSlots) grantUnbacked(n int64) bool {
 	sh := &s.shared
 	sh.mu.Lock()
