@@ -1,6 +1,9 @@
 package pipeline
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
 // Pipeline is a chain of stages turning an In into an Out, built by [From]
 // and [Then]. It holds no per-run state: Start and RunSlice may be called
@@ -9,8 +12,9 @@ import "context"
 // Pipeline exists only in the generic reference, where the chain's
 // intermediate types are hidden in closures. Generated code replaces it by a
 // struct with one field per stage, each a stencil of Stage, wired by the same
-// steps: a source feeding the first stage, start for each stage in turn, a
-// sink draining the last.
+// steps: a source feeding the first stage, each stage started alone (start),
+// or each fused chain run by its first stage's workers (run) through the
+// links of its stages to the last one's send, a sink draining the last.
 //
 // A Pipeline must not be copied after first use.
 //
@@ -28,17 +32,37 @@ type Pipeline[In, Out any] struct {
 	// buffer is the capacity of the channel from the source to the first
 	// stage, and workers the first stage's workers.
 	buffer, workers int
+	// The last stage's workers and channel capacity, and whether a stage
+	// may be fused after it (not when it is paced).
+	lastWorkers, lastCapacity int
+	lastFusable               bool
+	// segments are the names of the stages, grouped by the goroutines they
+	// run on: each group is a fused chain, or a stage alone.
+	segments [][]string
 
-	// start starts every stage in r, the first reading from in and
-	// recycling to inFree; next is the number of goroutines consuming the
-	// last stage's output.
-	start func(r *Run, in <-chan struct {
-		seq   uint64
-		items []In
-	}, inFree chan []In, next int) (<-chan struct {
+	// output makes the channel after the last stage (Stage.output); next is
+	// the number of goroutines consuming it.
+	output func(r *Run, next int) (chan struct {
 		seq   uint64
 		items []Out
-	}, chan []Out)
+	}, chan []Out, func())
+	// into starts every stage in r, the first reading from in and
+	// recycling to inFree, the workers of the last chain sending their
+	// output batches, from free, on out, and calling leave as they exit.
+	into func(r *Run, in <-chan struct {
+		seq   uint64
+		items []In
+	}, inFree chan []In, out chan<- struct {
+		seq   uint64
+		items []Out
+	}, free chan []Out, leave func())
+	// link starts every stage in r likewise, but the workers of the last
+	// chain hand the last stage's output to a step that then makes for each
+	// of them: how a stage is fused after the pipeline.
+	link func(r *Run, in <-chan struct {
+		seq   uint64
+		items []In
+	}, inFree chan []In, leave func(), then func() func(seq uint64, items []Out, queued int) bool)
 
 	// The first stage's source and the last stage's sink.
 	feedSlice func(r *Run, src []In, out chan<- struct {
@@ -66,18 +90,33 @@ type Pipeline[In, Out any] struct {
 //monogen:template
 func From[In, Out any](s *Stage[In, Out]) *Pipeline[In, Out] {
 	return &Pipeline[In, Out]{
-		cfg:     s.cfg,
-		window:  2 + 2*s.capacity() + s.cfg.Workers,
-		buffer:  s.capacity(),
-		workers: s.cfg.Workers,
-		start: func(r *Run, in <-chan struct {
+		cfg:          s.cfg,
+		window:       2 + 2*s.capacity() + s.cfg.Workers,
+		buffer:       s.capacity(),
+		workers:      s.cfg.Workers,
+		lastWorkers:  s.cfg.Workers,
+		lastCapacity: s.capacity(),
+		lastFusable:  !s.cfg.paced,
+		segments:     [][]string{{s.name}},
+		output:       s.output,
+		into: func(r *Run, in <-chan struct {
 			seq   uint64
 			items []In
-		}, inFree chan []In, next int) (<-chan struct {
+		}, inFree chan []In, out chan<- struct {
 			seq   uint64
 			items []Out
-		}, chan []Out) {
-			return s.start(r, in, inFree, next)
+		}, free chan []Out, leave func()) {
+			s.run(r, in, inFree, leave, func() func(seq uint64, items []In, queued int) bool {
+				return s.send(r, out, free)
+			})
+		},
+		link: func(r *Run, in <-chan struct {
+			seq   uint64
+			items []In
+		}, inFree chan []In, leave func(), then func() func(seq uint64, items []Out, queued int) bool) {
+			s.run(r, in, inFree, leave, func() func(seq uint64, items []In, queued int) bool {
+				return s.link(r, then())
+			})
 		},
 		feedSlice:  s.feedSlice,
 		feedChan:   s.feedChan,
@@ -87,37 +126,100 @@ func From[In, Out any](s *Stage[In, Out]) *Pipeline[In, Out] {
 	}
 }
 
-// Then returns the pipeline p followed by the stage s. It panics if s
-// disagrees with p's first stage on Batch, Ordered or Collect, which apply to
-// the whole pipeline. p is not modified.
+// Then returns the pipeline p followed by the stage s, fused with p's last
+// stage when it can be (see Fusion in the package doc). It panics if s
+// disagrees with p's first stage on Batch, Ordered or Collect, which apply
+// to the whole pipeline. p is not modified.
 //
 //monogen:template
 func Then[In, Mid, Out any](p *Pipeline[In, Mid], s *Stage[Mid, Out]) *Pipeline[In, Out] {
 	if s.cfg.Batch != p.cfg.Batch || s.cfg.Ordered != p.cfg.Ordered || s.cfg.Collect != p.cfg.Collect {
 		panic("pipeline: stage " + s.name + ": Batch, Ordered and Collect must be the same for every stage of a pipeline")
 	}
-	prev := p.start
-	return &Pipeline[In, Out]{
-		cfg:     p.cfg,
-		window:  p.window + s.capacity() + s.cfg.Workers,
-		buffer:  p.buffer,
-		workers: p.workers,
-		start: func(r *Run, in <-chan struct {
+	q := &Pipeline[In, Out]{
+		cfg:          p.cfg,
+		window:       p.window + s.capacity() + s.cfg.Workers,
+		buffer:       p.buffer,
+		workers:      p.workers,
+		lastWorkers:  s.cfg.Workers,
+		lastCapacity: s.capacity(),
+		lastFusable:  !s.cfg.paced,
+		segments:     append(p.segments[:len(p.segments):len(p.segments)], []string{s.name}),
+		output:       s.output,
+		feedSlice:    p.feedSlice,
+		feedChan:     p.feedChan,
+		drainSlice:   s.drainSlice,
+		drainChan:    s.drainChan,
+		stats:        append(p.stats[:len(p.stats):len(p.stats)], s.Stats),
+	}
+	if p.lastFusable && !s.cfg.paced && !s.cfg.NoFuse && s.cfg.Workers == p.lastWorkers {
+		// s runs on the workers of p's last chain, after its last stage:
+		// the channel after that stage, and its workers, are gone.
+		q.window = p.window - p.lastCapacity + s.capacity()
+		chain := slices.Clone(p.segments[len(p.segments)-1])
+		q.segments = append(p.segments[:len(p.segments)-1:len(p.segments)-1], append(chain, s.name))
+		q.into = func(r *Run, in <-chan struct {
 			seq   uint64
 			items []In
-		}, inFree chan []In, next int) (<-chan struct {
+		}, inFree chan []In, out chan<- struct {
 			seq   uint64
 			items []Out
-		}, chan []Out) {
-			mid, midFree := prev(r, in, inFree, s.cfg.Workers)
-			return s.start(r, mid, midFree, next)
-		},
-		feedSlice:  p.feedSlice,
-		feedChan:   p.feedChan,
-		drainSlice: s.drainSlice,
-		drainChan:  s.drainChan,
-		stats:      append(p.stats[:len(p.stats):len(p.stats)], s.Stats),
+		}, free chan []Out, leave func()) {
+			p.link(r, in, inFree, leave, func() func(seq uint64, items []Mid, queued int) bool {
+				return s.send(r, out, free)
+			})
+		}
+		q.link = func(r *Run, in <-chan struct {
+			seq   uint64
+			items []In
+		}, inFree chan []In, leave func(), then func() func(seq uint64, items []Out, queued int) bool) {
+			p.link(r, in, inFree, leave, func() func(seq uint64, items []Mid, queued int) bool {
+				return s.link(r, then())
+			})
+		}
+		return q
 	}
+	// s runs alone, its workers reading what p's last chain sends them.
+	q.into = func(r *Run, in <-chan struct {
+		seq   uint64
+		items []In
+	}, inFree chan []In, out chan<- struct {
+		seq   uint64
+		items []Out
+	}, free chan []Out, leave func()) {
+		mid, midFree, midLeave := p.output(r, s.cfg.Workers)
+		p.into(r, in, inFree, mid, midFree, midLeave)
+		s.run(r, mid, midFree, leave, func() func(seq uint64, items []Mid, queued int) bool {
+			return s.send(r, out, free)
+		})
+	}
+	q.link = func(r *Run, in <-chan struct {
+		seq   uint64
+		items []In
+	}, inFree chan []In, leave func(), then func() func(seq uint64, items []Out, queued int) bool) {
+		mid, midFree, midLeave := p.output(r, s.cfg.Workers)
+		p.into(r, in, inFree, mid, midFree, midLeave)
+		s.run(r, mid, midFree, leave, func() func(seq uint64, items []Mid, queued int) bool {
+			return s.link(r, then())
+		})
+	}
+	return q
+}
+
+// start starts every stage of p in r, the first reading from in and
+// recycling to inFree, and returns the channel of the last stage's output
+// batches, with its free list; next is the number of goroutines consuming
+// them.
+func (p *Pipeline[In, Out]) start(r *Run, in <-chan struct {
+	seq   uint64
+	items []In
+}, inFree chan []In, next int) (<-chan struct {
+	seq   uint64
+	items []Out
+}, chan []Out) {
+	out, free, leave := p.output(r, next)
+	p.into(r, in, inFree, out, free, leave)
+	return out, free
 }
 
 // newRun returns a run of p under ctx.

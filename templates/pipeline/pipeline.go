@@ -33,6 +33,32 @@
 // input), and emptied batches are handed back to their producer through a
 // free list, so a running pipeline allocates nothing per item.
 //
+// # Fusion
+//
+// Adjacent stages with the same number of workers are fused: they run
+// together on one set of goroutines, each of which takes a batch through
+// every stage of the chain in turn, with no channel between them. A chain of
+// fused stages with Workers N is N data-parallel goroutines over batches:
+// the hand-off between stages, a channel send and often the wake-up of
+// another goroutine, which costs more than a cheap stage function, is gone,
+// and so is the copy of each batch into the next stage's buffer. What
+// breaks a chain:
+//   - a different number of workers: each stage's function is called by at
+//     most Workers goroutines at once, fused or not;
+//   - a paced stage (Config.Rate): its workers spend their time waiting for
+//     the limiter, and stages fused after it would lengthen every wait, so
+//     the stage runs alone and the limiter alone sets its pace;
+//   - Config.NoFuse on the later stage (fuse=false in a directive).
+//
+// Every behaviour stays as it is for stages on their own: a fused stage's
+// function sees the same items, fails, skips, retries and panics the same
+// way, and keeps its own Stats (its QueueAvg is zero: it has no input
+// channel). What fusion trades away is the overlap of the stages' work: the
+// stages of a fused chain with one worker run one after the other on one
+// goroutine, where stages on their own would each use a core. For stages
+// slow enough that the hand-off does not matter (a microsecond and more),
+// more workers, or NoFuse, keep the cores busy.
+//
 // # Filtering, errors and panics
 //
 // A stage function drops an item by returning [ErrSkip]; that is not an
@@ -93,8 +119,8 @@ const (
 // error, no retries, no metrics.
 //
 // Batch, Ordered and Collect apply to a whole pipeline: [Then] panics when
-// stages disagree on them. Workers, Buffer, Retries, Backoff, Metrics and
-// Rate may differ from stage to stage.
+// stages disagree on them. Workers, Buffer, Retries, Backoff, Metrics, Rate
+// and NoFuse may differ from stage to stage.
 //
 // In generated code these are constants chosen by the directive (workers=,
 // buffer=, batch=, ordered=, errors=, retries=, backoff=, metrics=); an
@@ -133,6 +159,11 @@ type Config struct {
 	// failed wait fails the item with Wait's error. Stages, and pipelines,
 	// may share one limiter. Nil means no limit, and no waiting code.
 	Rate Limiter
+
+	// NoFuse keeps the stage on goroutines of its own, with a channel
+	// before it, even when it could be fused with the stage before (see
+	// Fusion in the package doc; the directive's fuse=false).
+	NoFuse bool
 
 	// paced is Rate != nil: NewStage sets it; a generated pipeline has it
 	// from rate=, for its first stage.
@@ -216,20 +247,17 @@ func (s *Stage[In, Out]) call(ctx context.Context, in In) (Out, error) {
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *Stage[In, Out]) start(r *Run, in <-chan struct {
-	seq   uint64
-	items []In
-}, inFree chan []In, next int) (<-chan struct {
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *Stage[In, Out]) output(r *Run, next int) (chan struct {
 	seq   uint64
 	items []Out
-}, chan []Out) {
+}, chan []Out, func()) {
 	out := make(chan struct {
 		seq   uint64
 		items []Out
@@ -239,28 +267,56 @@ func (s *Stage[In, Out]) start(r *Run, in <-chan struct {
 	free := make(chan []Out, max(s.capacity()+s.cfg.Workers+next+1, cap(r.tokens)))
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(s.cfg.Workers))
-	r.wg.Add(s.cfg.Workers)
-	for range s.cfg.Workers {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *Stage[In, Out]) work(r *Run, in <-chan struct {
-	seq   uint64
-	items []In
-}, inFree chan []In, out chan<- struct {
-	seq   uint64
-	items []Out
-}, free chan []Out, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
+	leave := func() {
 		if left.Add(-1) == 0 {
 			close(out)
 		}
-	}()
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *Stage[In, Out]) start(r *Run, in <-chan struct {
+	seq   uint64
+	items []In
+}, inFree chan []In, next int) (<-chan struct {
+	seq   uint64
+	items []Out
+}, chan []Out) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []In, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *Stage[In, Out]) run(r *Run, in <-chan struct {
+	seq   uint64
+	items []In
+}, inFree chan []In, leave func(), chain func() func(seq uint64, items []In, queued int) bool) {
+	r.wg.Add(s.cfg.Workers)
+	for range s.cfg.Workers {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *Stage[In, Out]) work(r *Run, in <-chan struct {
+	seq   uint64
+	items []In
+}, inFree chan []In, leave func(), step func(seq uint64, items []In, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
 	done := r.ctx.Done()
 	for {
 		// Channel operations come in two steps: first alone, which takes
@@ -292,36 +348,90 @@ func (s *Stage[In, Out]) work(r *Run, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []Out
-		if s.cfg.Metrics {
-			s.stats.received(len(b.items), len(in))
-			began := time.Now()
-			res = s.process(r, b.items, s.getOut(free))
-			s.stats.processed(len(res), time.Since(began))
-		} else {
-			res = s.process(r, b.items, s.getOut(free))
-		}
+		more := step(b.seq, b.items, len(in))
 		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *Stage[In, Out]) send(r *Run, out chan<- struct {
+	seq   uint64
+	items []Out
+}, free chan []Out) func(seq uint64, items []In, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []In, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
 		if len(res) == 0 && !s.cfg.Ordered {
 			s.putOut(free, res)
-			continue
+			return true
 		}
 		m := struct {
 			seq   uint64
 			items []Out
-		}{b.seq, res}
-		select {
+		}{seq, res}
+		select { // alone first: see work
 		case out <- m:
 		default:
 			select {
 			case out <- m:
 			case <-done:
-				return
+				return false
 			}
 		}
+		return true
 	}
+}
+
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *Stage[In, Out]) link(r *Run, next func(seq uint64, items []Out, queued int) bool) func(seq uint64, items []In, queued int) bool {
+	scratch := make([]Out, 0, s.cfg.Batch)
+	done := r.ctx.Done()
+	return func(seq uint64, items []In, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
+		select {
+		case <-done:
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
+		default:
+			// An ordered run takes an empty batch on, like send: the sink
+			// waits for every sequence number. A fused stage has no input
+			// channel, so nothing waited.
+			if len(res) > 0 || s.cfg.Ordered {
+				more = next(seq, res, 0)
+			}
+		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *Stage[In, Out]) measure(r *Run, in []In, out []Out, queued int) []Out {
+	if !s.cfg.Metrics {
+		return s.process(r, in, out)
+	}
+	s.stats.received(len(in), queued)
+	began := time.Now()
+	res := s.process(r, in, out)
+	s.stats.processed(len(res), time.Since(began))
+	return res
 }
 
 // process applies the stage to every item of in and appends the results to

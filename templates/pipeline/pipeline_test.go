@@ -22,14 +22,21 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // configs are the shapes every behaviour is checked under: latency and
-// throughput batches, one and several workers, ordered or not.
+// throughput batches, one and several workers, ordered or not, stages fused
+// (the same workers), partly fused or each on its own.
 var configs = []struct {
 	name    string
 	cfg     pipeline.Config
 	workers [3]int
 }{
 	{"serial", pipeline.Config{Batch: 1, Buffer: 1}, [3]int{1, 1, 1}},
+	{"serial-unfused", pipeline.Config{Batch: 1, Buffer: 1, NoFuse: true}, [3]int{1, 1, 1}},
 	{"batched", pipeline.Config{}, [3]int{1, 1, 1}},
+	{"batched-unfused", pipeline.Config{NoFuse: true}, [3]int{1, 1, 1}},
+	{"fused", pipeline.Config{Batch: 5}, [3]int{3, 3, 3}},
+	{"fused-ordered", pipeline.Config{Ordered: true, Batch: 5, Buffer: 2}, [3]int{2, 2, 2}},
+	{"partly-fused", pipeline.Config{Batch: 3}, [3]int{1, 2, 2}},
+	{"partly-fused-ordered", pipeline.Config{Ordered: true, Batch: 3}, [3]int{3, 3, 1}},
 	{"fanout", pipeline.Config{Batch: 5}, [3]int{2, 4, 3}},
 	{"fanout-latency", pipeline.Config{Batch: 1}, [3]int{3, 1, 4}},
 	{"ordered", pipeline.Config{Ordered: true, Batch: 5, Buffer: 2}, [3]int{2, 4, 3}},
