@@ -367,11 +367,13 @@ func (s *Stage[In, Out]) send(r *Run, out chan<- struct {
 	done := r.ctx.Done()
 	return func(seq uint64, items []In, queued int) bool {
 		res := s.measure(r, items, s.getOut(free), queued)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !s.cfg.Ordered {
-			s.putOut(free, res)
-			return true
+		if !s.cfg.Ordered {
+			// Only an unordered run drops an empty batch: an ordered one's
+			// sink waits for every sequence number.
+			if len(res) == 0 {
+				s.putOut(free, res)
+				return true
+			}
 		}
 		m := struct {
 			seq   uint64
@@ -408,10 +410,11 @@ func (s *Stage[In, Out]) link(r *Run, next func(seq uint64, items []Out, queued 
 			// not see them.
 			more = false
 		default:
-			// An ordered run takes an empty batch on, like send: the sink
-			// waits for every sequence number. A fused stage has no input
-			// channel, so nothing waited.
-			if len(res) > 0 || s.cfg.Ordered {
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			if s.cfg.Ordered {
+				more = next(seq, res, 0)
+			} else if len(res) > 0 {
 				more = next(seq, res, 0)
 			}
 		}
