@@ -135,6 +135,46 @@ func (s *pipeStopToInt64) link(r *PipeStopRun, next func(seq uint64, items []int
 	}
 }
 
+// runSlice runs a pipeline whose stages are all fused, this stage first,
+// on the items of in, with no channel at all: its workers, the calling
+// goroutine one of them, take batches straight from in, in turn, and hand
+// each, numbered by its place in in, to a step of their own, made by chain,
+// whose last stage places the outputs (place). It returns once every batch
+// is done or the run is cancelled, having marked the run complete if it was
+// not.
+func (s *pipeStopToInt64) runSlice(r *PipeStopRun, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
+	batches := (len(in) + 5 - 1) / 5
+	var claimed atomic.Int64 // batches taken
+	work := func(step func(seq uint64, items []int, queued int) bool) {
+		done := r.ctx.Done()
+		for {
+			select { // bounds what a cancelled worker does to one batch
+			case <-done:
+				return
+			default:
+			}
+			k := int(claimed.Add(1) - 1)
+			if k >= batches {
+				return
+			}
+			lo := k * 5
+			hi := min(lo+5, len(in))
+			// A fused first stage has no input channel: nothing waited.
+			if !step(uint64(k), in[lo:hi:hi], 0) {
+				return
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(2, batches) - 1 {
+		step := chain()
+		wg.Go(func() { work(step) })
+	}
+	work(chain())
+	wg.Wait()
+	r.finish()
+}
+
 // measure is process, counted in the stage's Stats when metrics are on;
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeStopToInt64) measure(r *PipeStopRun, in []int, out []int64, queued int) []int64 {
@@ -373,43 +413,6 @@ func (*pipeStopNoCopy) Unlock() {}
 // sink's reorder buffer is bounded. It reports false if the run is cancelled.
 func (s *pipeStopToInt64) acquire(r *PipeStopRun, done <-chan struct{}) bool {
 	return true
-}
-
-// feedSlice sends src to out in batches of up to Batch items, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
-func (s *pipeStopToInt64) feedSlice(r *PipeStopRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
-	defer r.wg.Done()
-	defer close(out)
-	done := r.ctx.Done()
-	for seq := uint64(0); len(src) > 0; seq++ {
-		n := min(len(src), 5)
-		select {
-		case <-done:
-			return
-		default:
-		}
-		if !s.acquire(r, done) {
-			return
-		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
-		select { // alone first: see pipeStopToInt64.work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
-		}
-		src = src[n:]
-	}
 }
 
 // feedChan is the source of a run started on a channel: it sends the items
@@ -703,6 +706,34 @@ func (s *pipeStopToString) send(r *PipeStopRun, out chan<- struct {
 	}
 }
 
+// place returns the step of the last stage of a pipeline that runSlice
+// runs: it processes batch seq straight into res, at the batch's own place
+// (batch seq of the input starts at item seq*Batch, and makes at most one
+// output per item), and records in counts[seq] how many outputs it made.
+// Workers write apart: each batch has its own part of res and of counts.
+// gather then closes the gaps.
+func (s *pipeStopToString) place(r *PipeStopRun, res []string, counts []int) func(seq uint64, items []float64, queued int) bool {
+	return func(seq uint64, items []float64, queued int) bool {
+		at := int(seq) * 5
+		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		return true
+	}
+}
+
+// gather closes the gaps that place left in res, where batches made fewer
+// outputs than they had items, and returns the outputs, in input order.
+func (s *pipeStopToString) gather(res []string, counts []int) []string {
+	n := 0
+	for k, c := range counts {
+		if at := k * 5; at != n {
+			copy(res[n:n+c], res[at:at+c])
+		}
+		n += c
+	}
+	clear(res[n:]) // let the garbage collector have what the gaps point to
+	return res[:n]
+}
+
 // measure is process, counted in the stage's Stats when metrics are on;
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeStopToString) measure(r *PipeStopRun, in []float64, out []string, queued int) []string {
@@ -828,20 +859,6 @@ func (s *pipeStopToString) drain(r *PipeStopRun, in <-chan struct {
 	}
 }
 
-// drainSlice drains in into a slice, which it returns. size is the expected
-// number of items, the slice's initial capacity.
-func (s *pipeStopToString) drainSlice(r *PipeStopRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, size int) []string {
-	res := make([]string, 0, size)
-	s.drain(r, in, free, func(b []string) bool {
-		res = append(res, b...)
-		return true
-	})
-	return res
-}
-
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
 func (s *pipeStopToString) drainChan(r *PipeStopRun, in <-chan struct {
@@ -939,17 +956,12 @@ func (p *PipeStop) Start(ctx context.Context, in <-chan int) (<-chan string, *Pi
 // is only read.
 func (p *PipeStop) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	r := pipeStopNewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 51)
-	c3, f3, l3 := p.toString.output(r, 1)
-	p.toInt64.run(r, src, nil, l3, func() func(uint64, []int, int) bool {
-		return p.toInt64.link(r, p.toFloat.link(r, p.toString.send(r, c3, f3)))
+	res := make([]string, len(in))
+	counts := make([]int, (len(in)+4)/5)
+	p.toInt64.runSlice(r, in, func() func(uint64, []int, int) bool {
+		return p.toInt64.link(r, p.toFloat.link(r, p.toString.place(r, res, counts)))
 	})
-	r.wg.Add(1)
-	go p.toInt64.feedSlice(r, in, src)
-	res := p.toString.drainSlice(r, c3, f3, len(in))
+	res = p.toString.gather(res, counts)
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}
@@ -7337,6 +7349,46 @@ func (s *pipeOrderedCollectToInt64) link(r *PipeOrderedCollectRun, next func(seq
 	}
 }
 
+// runSlice runs a pipeline whose stages are all fused, this stage first,
+// on the items of in, with no channel at all: its workers, the calling
+// goroutine one of them, take batches straight from in, in turn, and hand
+// each, numbered by its place in in, to a step of their own, made by chain,
+// whose last stage places the outputs (place). It returns once every batch
+// is done or the run is cancelled, having marked the run complete if it was
+// not.
+func (s *pipeOrderedCollectToInt64) runSlice(r *PipeOrderedCollectRun, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
+	batches := (len(in) + 64 - 1) / 64
+	var claimed atomic.Int64 // batches taken
+	work := func(step func(seq uint64, items []int, queued int) bool) {
+		done := r.ctx.Done()
+		for {
+			select { // bounds what a cancelled worker does to one batch
+			case <-done:
+				return
+			default:
+			}
+			k := int(claimed.Add(1) - 1)
+			if k >= batches {
+				return
+			}
+			lo := k * 64
+			hi := min(lo+64, len(in))
+			// A fused first stage has no input channel: nothing waited.
+			if !step(uint64(k), in[lo:hi:hi], 0) {
+				return
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(1, batches) - 1 {
+		step := chain()
+		wg.Go(func() { work(step) })
+	}
+	work(chain())
+	wg.Wait()
+	r.finish()
+}
+
 // measure is process, counted in the stage's Stats when metrics are on;
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeOrderedCollectToInt64) measure(r *PipeOrderedCollectRun, in []int, out []int64, queued int) []int64 {
@@ -7619,43 +7671,6 @@ func (s *pipeOrderedCollectToInt64) acquire(r *PipeOrderedCollectRun, done <-cha
 		return true
 	case <-done:
 		return false
-	}
-}
-
-// feedSlice sends src to out in batches of up to Batch items, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
-func (s *pipeOrderedCollectToInt64) feedSlice(r *PipeOrderedCollectRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
-	defer r.wg.Done()
-	defer close(out)
-	done := r.ctx.Done()
-	for seq := uint64(0); len(src) > 0; seq++ {
-		n := min(len(src), 64)
-		select {
-		case <-done:
-			return
-		default:
-		}
-		if !s.acquire(r, done) {
-			return
-		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
-		select { // alone first: see pipeOrderedCollectToInt64.work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
-		}
-		src = src[n:]
 	}
 }
 
@@ -8088,6 +8103,34 @@ func (s *pipeOrderedCollectToString) send(r *PipeOrderedCollectRun, out chan<- s
 	}
 }
 
+// place returns the step of the last stage of a pipeline that runSlice
+// runs: it processes batch seq straight into res, at the batch's own place
+// (batch seq of the input starts at item seq*Batch, and makes at most one
+// output per item), and records in counts[seq] how many outputs it made.
+// Workers write apart: each batch has its own part of res and of counts.
+// gather then closes the gaps.
+func (s *pipeOrderedCollectToString) place(r *PipeOrderedCollectRun, res []string, counts []int) func(seq uint64, items []float64, queued int) bool {
+	return func(seq uint64, items []float64, queued int) bool {
+		at := int(seq) * 64
+		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		return true
+	}
+}
+
+// gather closes the gaps that place left in res, where batches made fewer
+// outputs than they had items, and returns the outputs, in input order.
+func (s *pipeOrderedCollectToString) gather(res []string, counts []int) []string {
+	n := 0
+	for k, c := range counts {
+		if at := k * 64; at != n {
+			copy(res[n:n+c], res[at:at+c])
+		}
+		n += c
+	}
+	clear(res[n:]) // let the garbage collector have what the gaps point to
+	return res[:n]
+}
+
 // measure is process, counted in the stage's Stats when metrics are on;
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeOrderedCollectToString) measure(r *PipeOrderedCollectRun, in []float64, out []string, queued int) []string {
@@ -8282,20 +8325,6 @@ func (s *pipeOrderedCollectToString) drain(r *PipeOrderedCollectRun, in <-chan s
 	}
 }
 
-// drainSlice drains in into a slice, which it returns. size is the expected
-// number of items, the slice's initial capacity.
-func (s *pipeOrderedCollectToString) drainSlice(r *PipeOrderedCollectRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, size int) []string {
-	res := make([]string, 0, size)
-	s.drain(r, in, free, func(b []string) bool {
-		res = append(res, b...)
-		return true
-	})
-	return res
-}
-
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
 func (s *pipeOrderedCollectToString) drainChan(r *PipeOrderedCollectRun, in <-chan struct {
@@ -8423,18 +8452,13 @@ func (p *PipeOrderedCollect) Start(ctx context.Context, in <-chan int) (<-chan s
 // PipeOrderedCollectFailures with the outputs of the other items. in is only
 // read.
 func (p *PipeOrderedCollect) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	r := pipeOrderedCollectNewRun(ctx, 11)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
-	c3, f3, l3 := p.toString.output(r, 1)
-	p.toInt64.run(r, src, nil, l3, func() func(uint64, []int, int) bool {
-		return p.toInt64.link(r, p.toFloat.link(r, p.toString.send(r, c3, f3)))
+	r := pipeOrderedCollectNewRun(ctx, 0)
+	res := make([]string, len(in))
+	counts := make([]int, (len(in)+63)/64)
+	p.toInt64.runSlice(r, in, func() func(uint64, []int, int) bool {
+		return p.toInt64.link(r, p.toFloat.link(r, p.toString.place(r, res, counts)))
 	})
-	r.wg.Add(1)
-	go p.toInt64.feedSlice(r, in, src)
-	res := p.toString.drainSlice(r, c3, f3, len(in))
+	res = p.toString.gather(res, counts)
 	return res, r.Wait()
 }
 
@@ -11331,6 +11355,46 @@ func (s *pipeBoundFusedPipeDouble) link(r *PipeBoundFusedRun, next func(seq uint
 	}
 }
 
+// runSlice runs a pipeline whose stages are all fused, this stage first,
+// on the items of in, with no channel at all: its workers, the calling
+// goroutine one of them, take batches straight from in, in turn, and hand
+// each, numbered by its place in in, to a step of their own, made by chain,
+// whose last stage places the outputs (place). It returns once every batch
+// is done or the run is cancelled, having marked the run complete if it was
+// not.
+func (s *pipeBoundFusedPipeDouble) runSlice(r *PipeBoundFusedRun, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
+	batches := (len(in) + 64 - 1) / 64
+	var claimed atomic.Int64 // batches taken
+	work := func(step func(seq uint64, items []int, queued int) bool) {
+		done := r.ctx.Done()
+		for {
+			select { // bounds what a cancelled worker does to one batch
+			case <-done:
+				return
+			default:
+			}
+			k := int(claimed.Add(1) - 1)
+			if k >= batches {
+				return
+			}
+			lo := k * 64
+			hi := min(lo+64, len(in))
+			// A fused first stage has no input channel: nothing waited.
+			if !step(uint64(k), in[lo:hi:hi], 0) {
+				return
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(2, batches) - 1 {
+		step := chain()
+		wg.Go(func() { work(step) })
+	}
+	work(chain())
+	wg.Wait()
+	r.finish()
+}
+
 // measure is process, counted in the stage's Stats when metrics are on;
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeBoundFusedPipeDouble) measure(r *PipeBoundFusedRun, in []int, out []int64, queued int) []int64 {
@@ -11573,43 +11637,6 @@ func (s *pipeBoundFusedPipeDouble) acquire(r *PipeBoundFusedRun, done <-chan str
 		return true
 	case <-done:
 		return false
-	}
-}
-
-// feedSlice sends src to out in batches of up to Batch items, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
-func (s *pipeBoundFusedPipeDouble) feedSlice(r *PipeBoundFusedRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
-	defer r.wg.Done()
-	defer close(out)
-	done := r.ctx.Done()
-	for seq := uint64(0); len(src) > 0; seq++ {
-		n := min(len(src), 64)
-		select {
-		case <-done:
-			return
-		default:
-		}
-		if !s.acquire(r, done) {
-			return
-		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
-		select { // alone first: see pipeBoundFusedPipeDouble.work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
-		}
-		src = src[n:]
 	}
 }
 
@@ -11895,6 +11922,34 @@ func (s *pipeBoundFusedPipeFormat) send(r *PipeBoundFusedRun, out chan<- struct 
 	}
 }
 
+// place returns the step of the last stage of a pipeline that runSlice
+// runs: it processes batch seq straight into res, at the batch's own place
+// (batch seq of the input starts at item seq*Batch, and makes at most one
+// output per item), and records in counts[seq] how many outputs it made.
+// Workers write apart: each batch has its own part of res and of counts.
+// gather then closes the gaps.
+func (s *pipeBoundFusedPipeFormat) place(r *PipeBoundFusedRun, res []string, counts []int) func(seq uint64, items []float64, queued int) bool {
+	return func(seq uint64, items []float64, queued int) bool {
+		at := int(seq) * 64
+		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		return true
+	}
+}
+
+// gather closes the gaps that place left in res, where batches made fewer
+// outputs than they had items, and returns the outputs, in input order.
+func (s *pipeBoundFusedPipeFormat) gather(res []string, counts []int) []string {
+	n := 0
+	for k, c := range counts {
+		if at := k * 64; at != n {
+			copy(res[n:n+c], res[at:at+c])
+		}
+		n += c
+	}
+	clear(res[n:]) // let the garbage collector have what the gaps point to
+	return res[:n]
+}
+
 // measure is process, counted in the stage's Stats when metrics are on;
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeBoundFusedPipeFormat) measure(r *PipeBoundFusedRun, in []float64, out []string, queued int) []string {
@@ -12046,20 +12101,6 @@ func (s *pipeBoundFusedPipeFormat) drain(r *PipeBoundFusedRun, in <-chan struct 
 	}
 }
 
-// drainSlice drains in into a slice, which it returns. size is the expected
-// number of items, the slice's initial capacity.
-func (s *pipeBoundFusedPipeFormat) drainSlice(r *PipeBoundFusedRun, in <-chan struct {
-	seq   uint64
-	items []string
-}, free chan []string, size int) []string {
-	res := make([]string, 0, size)
-	s.drain(r, in, free, func(b []string) bool {
-		res = append(res, b...)
-		return true
-	})
-	return res
-}
-
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
 func (s *pipeBoundFusedPipeFormat) drainChan(r *PipeBoundFusedRun, in <-chan struct {
@@ -12155,18 +12196,13 @@ func (p *PipeBoundFused) Start(ctx context.Context, in <-chan int) (<-chan strin
 // input order. It returns what Wait returns; when that is an error, the
 // outputs are nil. in is only read.
 func (p *PipeBoundFused) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	r := pipeBoundFusedNewRun(ctx, 12)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
-	c3, f3, l3 := p.pipeFormat.output(r, 1)
-	p.pipeDouble.run(r, src, nil, l3, func() func(uint64, []int, int) bool {
-		return p.pipeDouble.link(r, p.toFloat.link(r, p.pipeFormat.send(r, c3, f3)))
+	r := pipeBoundFusedNewRun(ctx, 0)
+	res := make([]string, len(in))
+	counts := make([]int, (len(in)+63)/64)
+	p.pipeDouble.runSlice(r, in, func() func(uint64, []int, int) bool {
+		return p.pipeDouble.link(r, p.toFloat.link(r, p.pipeFormat.place(r, res, counts)))
 	})
-	r.wg.Add(1)
-	go p.pipeDouble.feedSlice(r, in, src)
-	res := p.pipeFormat.drainSlice(r, c3, f3, len(in))
+	res = p.pipeFormat.gather(res, counts)
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}
@@ -16142,6 +16178,46 @@ func (s *benchPipe1F1) link(r *BenchPipe1Run, next func(seq uint64, items []int6
 	}
 }
 
+// runSlice runs a pipeline whose stages are all fused, this stage first,
+// on the items of in, with no channel at all: its workers, the calling
+// goroutine one of them, take batches straight from in, in turn, and hand
+// each, numbered by its place in in, to a step of their own, made by chain,
+// whose last stage places the outputs (place). It returns once every batch
+// is done or the run is cancelled, having marked the run complete if it was
+// not.
+func (s *benchPipe1F1) runSlice(r *BenchPipe1Run, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
+	batches := (len(in) + 64 - 1) / 64
+	var claimed atomic.Int64 // batches taken
+	work := func(step func(seq uint64, items []int, queued int) bool) {
+		done := r.ctx.Done()
+		for {
+			select { // bounds what a cancelled worker does to one batch
+			case <-done:
+				return
+			default:
+			}
+			k := int(claimed.Add(1) - 1)
+			if k >= batches {
+				return
+			}
+			lo := k * 64
+			hi := min(lo+64, len(in))
+			// A fused first stage has no input channel: nothing waited.
+			if !step(uint64(k), in[lo:hi:hi], 0) {
+				return
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(1, batches) - 1 {
+		step := chain()
+		wg.Go(func() { work(step) })
+	}
+	work(chain())
+	wg.Wait()
+	r.finish()
+}
+
 // measure is process, counted in the stage's Stats when metrics are on;
 // queued is the number of batches that waited in the stage's input channel.
 func (s *benchPipe1F1) measure(r *BenchPipe1Run, in []int, out []int64, queued int) []int64 {
@@ -16380,43 +16456,6 @@ func (*benchPipe1NoCopy) Unlock() {}
 // sink's reorder buffer is bounded. It reports false if the run is cancelled.
 func (s *benchPipe1F1) acquire(r *BenchPipe1Run, done <-chan struct{}) bool {
 	return true
-}
-
-// feedSlice sends src to out in batches of up to Batch items, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
-func (s *benchPipe1F1) feedSlice(r *BenchPipe1Run, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
-	defer r.wg.Done()
-	defer close(out)
-	done := r.ctx.Done()
-	for seq := uint64(0); len(src) > 0; seq++ {
-		n := min(len(src), 64)
-		select {
-		case <-done:
-			return
-		default:
-		}
-		if !s.acquire(r, done) {
-			return
-		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
-		select { // alone first: see benchPipe1F1.work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
-		}
-		src = src[n:]
-	}
 }
 
 // feedChan is the source of a run started on a channel: it sends the items
@@ -16710,6 +16749,34 @@ func (s *benchPipe1F3) send(r *BenchPipe1Run, out chan<- struct {
 	}
 }
 
+// place returns the step of the last stage of a pipeline that runSlice
+// runs: it processes batch seq straight into res, at the batch's own place
+// (batch seq of the input starts at item seq*Batch, and makes at most one
+// output per item), and records in counts[seq] how many outputs it made.
+// Workers write apart: each batch has its own part of res and of counts.
+// gather then closes the gaps.
+func (s *benchPipe1F3) place(r *BenchPipe1Run, res []uint64, counts []int) func(seq uint64, items []float64, queued int) bool {
+	return func(seq uint64, items []float64, queued int) bool {
+		at := int(seq) * 64
+		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		return true
+	}
+}
+
+// gather closes the gaps that place left in res, where batches made fewer
+// outputs than they had items, and returns the outputs, in input order.
+func (s *benchPipe1F3) gather(res []uint64, counts []int) []uint64 {
+	n := 0
+	for k, c := range counts {
+		if at := k * 64; at != n {
+			copy(res[n:n+c], res[at:at+c])
+		}
+		n += c
+	}
+	clear(res[n:]) // let the garbage collector have what the gaps point to
+	return res[:n]
+}
+
 // measure is process, counted in the stage's Stats when metrics are on;
 // queued is the number of batches that waited in the stage's input channel.
 func (s *benchPipe1F3) measure(r *BenchPipe1Run, in []float64, out []uint64, queued int) []uint64 {
@@ -16835,20 +16902,6 @@ func (s *benchPipe1F3) drain(r *BenchPipe1Run, in <-chan struct {
 	}
 }
 
-// drainSlice drains in into a slice, which it returns. size is the expected
-// number of items, the slice's initial capacity.
-func (s *benchPipe1F3) drainSlice(r *BenchPipe1Run, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, size int) []uint64 {
-	res := make([]uint64, 0, size)
-	s.drain(r, in, free, func(b []uint64) bool {
-		res = append(res, b...)
-		return true
-	})
-	return res
-}
-
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
 func (s *benchPipe1F3) drainChan(r *BenchPipe1Run, in <-chan struct {
@@ -16945,17 +16998,12 @@ func (p *BenchPipe1) Start(ctx context.Context, in <-chan int) (<-chan uint64, *
 // is only read.
 func (p *BenchPipe1) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 	r := benchPipe1NewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
-	c3, f3, l3 := p.f3.output(r, 1)
-	p.f1.run(r, src, nil, l3, func() func(uint64, []int, int) bool {
-		return p.f1.link(r, p.f2.link(r, p.f3.send(r, c3, f3)))
+	res := make([]uint64, len(in))
+	counts := make([]int, (len(in)+63)/64)
+	p.f1.runSlice(r, in, func() func(uint64, []int, int) bool {
+		return p.f1.link(r, p.f2.link(r, p.f3.place(r, res, counts)))
 	})
-	r.wg.Add(1)
-	go p.f1.feedSlice(r, in, src)
-	res := p.f3.drainSlice(r, c3, f3, len(in))
+	res = p.f3.gather(res, counts)
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}
@@ -17079,6 +17127,46 @@ func (s *benchPipe1OrderedF1) link(r *BenchPipe1OrderedRun, next func(seq uint64
 		scratch = res[:0]
 		return more
 	}
+}
+
+// runSlice runs a pipeline whose stages are all fused, this stage first,
+// on the items of in, with no channel at all: its workers, the calling
+// goroutine one of them, take batches straight from in, in turn, and hand
+// each, numbered by its place in in, to a step of their own, made by chain,
+// whose last stage places the outputs (place). It returns once every batch
+// is done or the run is cancelled, having marked the run complete if it was
+// not.
+func (s *benchPipe1OrderedF1) runSlice(r *BenchPipe1OrderedRun, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
+	batches := (len(in) + 64 - 1) / 64
+	var claimed atomic.Int64 // batches taken
+	work := func(step func(seq uint64, items []int, queued int) bool) {
+		done := r.ctx.Done()
+		for {
+			select { // bounds what a cancelled worker does to one batch
+			case <-done:
+				return
+			default:
+			}
+			k := int(claimed.Add(1) - 1)
+			if k >= batches {
+				return
+			}
+			lo := k * 64
+			hi := min(lo+64, len(in))
+			// A fused first stage has no input channel: nothing waited.
+			if !step(uint64(k), in[lo:hi:hi], 0) {
+				return
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(1, batches) - 1 {
+		step := chain()
+		wg.Go(func() { work(step) })
+	}
+	work(chain())
+	wg.Wait()
+	r.finish()
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -17323,43 +17411,6 @@ func (s *benchPipe1OrderedF1) acquire(r *BenchPipe1OrderedRun, done <-chan struc
 		return true
 	case <-done:
 		return false
-	}
-}
-
-// feedSlice sends src to out in batches of up to Batch items, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
-func (s *benchPipe1OrderedF1) feedSlice(r *BenchPipe1OrderedRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
-	defer r.wg.Done()
-	defer close(out)
-	done := r.ctx.Done()
-	for seq := uint64(0); len(src) > 0; seq++ {
-		n := min(len(src), 64)
-		select {
-		case <-done:
-			return
-		default:
-		}
-		if !s.acquire(r, done) {
-			return
-		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
-		select { // alone first: see benchPipe1OrderedF1.work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
-		}
-		src = src[n:]
 	}
 }
 
@@ -17646,6 +17697,34 @@ func (s *benchPipe1OrderedF3) send(r *BenchPipe1OrderedRun, out chan<- struct {
 	}
 }
 
+// place returns the step of the last stage of a pipeline that runSlice
+// runs: it processes batch seq straight into res, at the batch's own place
+// (batch seq of the input starts at item seq*Batch, and makes at most one
+// output per item), and records in counts[seq] how many outputs it made.
+// Workers write apart: each batch has its own part of res and of counts.
+// gather then closes the gaps.
+func (s *benchPipe1OrderedF3) place(r *BenchPipe1OrderedRun, res []uint64, counts []int) func(seq uint64, items []float64, queued int) bool {
+	return func(seq uint64, items []float64, queued int) bool {
+		at := int(seq) * 64
+		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		return true
+	}
+}
+
+// gather closes the gaps that place left in res, where batches made fewer
+// outputs than they had items, and returns the outputs, in input order.
+func (s *benchPipe1OrderedF3) gather(res []uint64, counts []int) []uint64 {
+	n := 0
+	for k, c := range counts {
+		if at := k * 64; at != n {
+			copy(res[n:n+c], res[at:at+c])
+		}
+		n += c
+	}
+	clear(res[n:]) // let the garbage collector have what the gaps point to
+	return res[:n]
+}
+
 // measure is process, counted in the stage's Stats when metrics are on;
 // queued is the number of batches that waited in the stage's input channel.
 func (s *benchPipe1OrderedF3) measure(r *BenchPipe1OrderedRun, in []float64, out []uint64, queued int) []uint64 {
@@ -17797,20 +17876,6 @@ func (s *benchPipe1OrderedF3) drain(r *BenchPipe1OrderedRun, in <-chan struct {
 	}
 }
 
-// drainSlice drains in into a slice, which it returns. size is the expected
-// number of items, the slice's initial capacity.
-func (s *benchPipe1OrderedF3) drainSlice(r *BenchPipe1OrderedRun, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, size int) []uint64 {
-	res := make([]uint64, 0, size)
-	s.drain(r, in, free, func(b []uint64) bool {
-		res = append(res, b...)
-		return true
-	})
-	return res
-}
-
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
 func (s *benchPipe1OrderedF3) drainChan(r *BenchPipe1OrderedRun, in <-chan struct {
@@ -17906,18 +17971,13 @@ func (p *BenchPipe1Ordered) Start(ctx context.Context, in <-chan int) (<-chan ui
 // input order. It returns what Wait returns; when that is an error, the
 // outputs are nil. in is only read.
 func (p *BenchPipe1Ordered) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
-	r := benchPipe1OrderedNewRun(ctx, 11)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
-	c3, f3, l3 := p.f3.output(r, 1)
-	p.f1.run(r, src, nil, l3, func() func(uint64, []int, int) bool {
-		return p.f1.link(r, p.f2.link(r, p.f3.send(r, c3, f3)))
+	r := benchPipe1OrderedNewRun(ctx, 0)
+	res := make([]uint64, len(in))
+	counts := make([]int, (len(in)+63)/64)
+	p.f1.runSlice(r, in, func() func(uint64, []int, int) bool {
+		return p.f1.link(r, p.f2.link(r, p.f3.place(r, res, counts)))
 	})
-	r.wg.Add(1)
-	go p.f1.feedSlice(r, in, src)
-	res := p.f3.drainSlice(r, c3, f3, len(in))
+	res = p.f3.gather(res, counts)
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}
@@ -18043,6 +18103,46 @@ func (s *benchPipe4F1) link(r *BenchPipe4Run, next func(seq uint64, items []int6
 		scratch = res[:0]
 		return more
 	}
+}
+
+// runSlice runs a pipeline whose stages are all fused, this stage first,
+// on the items of in, with no channel at all: its workers, the calling
+// goroutine one of them, take batches straight from in, in turn, and hand
+// each, numbered by its place in in, to a step of their own, made by chain,
+// whose last stage places the outputs (place). It returns once every batch
+// is done or the run is cancelled, having marked the run complete if it was
+// not.
+func (s *benchPipe4F1) runSlice(r *BenchPipe4Run, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
+	batches := (len(in) + 64 - 1) / 64
+	var claimed atomic.Int64 // batches taken
+	work := func(step func(seq uint64, items []int, queued int) bool) {
+		done := r.ctx.Done()
+		for {
+			select { // bounds what a cancelled worker does to one batch
+			case <-done:
+				return
+			default:
+			}
+			k := int(claimed.Add(1) - 1)
+			if k >= batches {
+				return
+			}
+			lo := k * 64
+			hi := min(lo+64, len(in))
+			// A fused first stage has no input channel: nothing waited.
+			if !step(uint64(k), in[lo:hi:hi], 0) {
+				return
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(4, batches) - 1 {
+		step := chain()
+		wg.Go(func() { work(step) })
+	}
+	work(chain())
+	wg.Wait()
+	r.finish()
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -18283,43 +18383,6 @@ func (*benchPipe4NoCopy) Unlock() {}
 // sink's reorder buffer is bounded. It reports false if the run is cancelled.
 func (s *benchPipe4F1) acquire(r *BenchPipe4Run, done <-chan struct{}) bool {
 	return true
-}
-
-// feedSlice sends src to out in batches of up to Batch items, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
-func (s *benchPipe4F1) feedSlice(r *BenchPipe4Run, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
-	defer r.wg.Done()
-	defer close(out)
-	done := r.ctx.Done()
-	for seq := uint64(0); len(src) > 0; seq++ {
-		n := min(len(src), 64)
-		select {
-		case <-done:
-			return
-		default:
-		}
-		if !s.acquire(r, done) {
-			return
-		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
-		select { // alone first: see benchPipe4F1.work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
-		}
-		src = src[n:]
-	}
 }
 
 // feedChan is the source of a run started on a channel: it sends the items
@@ -18613,6 +18676,34 @@ func (s *benchPipe4F3) send(r *BenchPipe4Run, out chan<- struct {
 	}
 }
 
+// place returns the step of the last stage of a pipeline that runSlice
+// runs: it processes batch seq straight into res, at the batch's own place
+// (batch seq of the input starts at item seq*Batch, and makes at most one
+// output per item), and records in counts[seq] how many outputs it made.
+// Workers write apart: each batch has its own part of res and of counts.
+// gather then closes the gaps.
+func (s *benchPipe4F3) place(r *BenchPipe4Run, res []uint64, counts []int) func(seq uint64, items []float64, queued int) bool {
+	return func(seq uint64, items []float64, queued int) bool {
+		at := int(seq) * 64
+		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		return true
+	}
+}
+
+// gather closes the gaps that place left in res, where batches made fewer
+// outputs than they had items, and returns the outputs, in input order.
+func (s *benchPipe4F3) gather(res []uint64, counts []int) []uint64 {
+	n := 0
+	for k, c := range counts {
+		if at := k * 64; at != n {
+			copy(res[n:n+c], res[at:at+c])
+		}
+		n += c
+	}
+	clear(res[n:]) // let the garbage collector have what the gaps point to
+	return res[:n]
+}
+
 // measure is process, counted in the stage's Stats when metrics are on;
 // queued is the number of batches that waited in the stage's input channel.
 func (s *benchPipe4F3) measure(r *BenchPipe4Run, in []float64, out []uint64, queued int) []uint64 {
@@ -18738,20 +18829,6 @@ func (s *benchPipe4F3) drain(r *BenchPipe4Run, in <-chan struct {
 	}
 }
 
-// drainSlice drains in into a slice, which it returns. size is the expected
-// number of items, the slice's initial capacity.
-func (s *benchPipe4F3) drainSlice(r *BenchPipe4Run, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, size int) []uint64 {
-	res := make([]uint64, 0, size)
-	s.drain(r, in, free, func(b []uint64) bool {
-		res = append(res, b...)
-		return true
-	})
-	return res
-}
-
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
 func (s *benchPipe4F3) drainChan(r *BenchPipe4Run, in <-chan struct {
@@ -18848,17 +18925,12 @@ func (p *BenchPipe4) Start(ctx context.Context, in <-chan int) (<-chan uint64, *
 // is only read.
 func (p *BenchPipe4) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 	r := benchPipe4NewRun(ctx, 0)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
-	c3, f3, l3 := p.f3.output(r, 1)
-	p.f1.run(r, src, nil, l3, func() func(uint64, []int, int) bool {
-		return p.f1.link(r, p.f2.link(r, p.f3.send(r, c3, f3)))
+	res := make([]uint64, len(in))
+	counts := make([]int, (len(in)+63)/64)
+	p.f1.runSlice(r, in, func() func(uint64, []int, int) bool {
+		return p.f1.link(r, p.f2.link(r, p.f3.place(r, res, counts)))
 	})
-	r.wg.Add(1)
-	go p.f1.feedSlice(r, in, src)
-	res := p.f3.drainSlice(r, c3, f3, len(in))
+	res = p.f3.gather(res, counts)
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}
@@ -18982,6 +19054,46 @@ func (s *benchPipe4OrderedF1) link(r *BenchPipe4OrderedRun, next func(seq uint64
 		scratch = res[:0]
 		return more
 	}
+}
+
+// runSlice runs a pipeline whose stages are all fused, this stage first,
+// on the items of in, with no channel at all: its workers, the calling
+// goroutine one of them, take batches straight from in, in turn, and hand
+// each, numbered by its place in in, to a step of their own, made by chain,
+// whose last stage places the outputs (place). It returns once every batch
+// is done or the run is cancelled, having marked the run complete if it was
+// not.
+func (s *benchPipe4OrderedF1) runSlice(r *BenchPipe4OrderedRun, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
+	batches := (len(in) + 64 - 1) / 64
+	var claimed atomic.Int64 // batches taken
+	work := func(step func(seq uint64, items []int, queued int) bool) {
+		done := r.ctx.Done()
+		for {
+			select { // bounds what a cancelled worker does to one batch
+			case <-done:
+				return
+			default:
+			}
+			k := int(claimed.Add(1) - 1)
+			if k >= batches {
+				return
+			}
+			lo := k * 64
+			hi := min(lo+64, len(in))
+			// A fused first stage has no input channel: nothing waited.
+			if !step(uint64(k), in[lo:hi:hi], 0) {
+				return
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(4, batches) - 1 {
+		step := chain()
+		wg.Go(func() { work(step) })
+	}
+	work(chain())
+	wg.Wait()
+	r.finish()
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -19226,43 +19338,6 @@ func (s *benchPipe4OrderedF1) acquire(r *BenchPipe4OrderedRun, done <-chan struc
 		return true
 	case <-done:
 		return false
-	}
-}
-
-// feedSlice sends src to out in batches of up to Batch items, then closes
-// out. The batches are subslices of src, not copies; the first stage is
-// started with no free list for them, so they are neither cleared nor reused.
-func (s *benchPipe4OrderedF1) feedSlice(r *BenchPipe4OrderedRun, src []int, out chan<- struct {
-	seq   uint64
-	items []int
-}) {
-	defer r.wg.Done()
-	defer close(out)
-	done := r.ctx.Done()
-	for seq := uint64(0); len(src) > 0; seq++ {
-		n := min(len(src), 64)
-		select {
-		case <-done:
-			return
-		default:
-		}
-		if !s.acquire(r, done) {
-			return
-		}
-		m := struct {
-			seq   uint64
-			items []int
-		}{seq, src[:n:n]}
-		select { // alone first: see benchPipe4OrderedF1.work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
-		}
-		src = src[n:]
 	}
 }
 
@@ -19549,6 +19624,34 @@ func (s *benchPipe4OrderedF3) send(r *BenchPipe4OrderedRun, out chan<- struct {
 	}
 }
 
+// place returns the step of the last stage of a pipeline that runSlice
+// runs: it processes batch seq straight into res, at the batch's own place
+// (batch seq of the input starts at item seq*Batch, and makes at most one
+// output per item), and records in counts[seq] how many outputs it made.
+// Workers write apart: each batch has its own part of res and of counts.
+// gather then closes the gaps.
+func (s *benchPipe4OrderedF3) place(r *BenchPipe4OrderedRun, res []uint64, counts []int) func(seq uint64, items []float64, queued int) bool {
+	return func(seq uint64, items []float64, queued int) bool {
+		at := int(seq) * 64
+		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		return true
+	}
+}
+
+// gather closes the gaps that place left in res, where batches made fewer
+// outputs than they had items, and returns the outputs, in input order.
+func (s *benchPipe4OrderedF3) gather(res []uint64, counts []int) []uint64 {
+	n := 0
+	for k, c := range counts {
+		if at := k * 64; at != n {
+			copy(res[n:n+c], res[at:at+c])
+		}
+		n += c
+	}
+	clear(res[n:]) // let the garbage collector have what the gaps point to
+	return res[:n]
+}
+
 // measure is process, counted in the stage's Stats when metrics are on;
 // queued is the number of batches that waited in the stage's input channel.
 func (s *benchPipe4OrderedF3) measure(r *BenchPipe4OrderedRun, in []float64, out []uint64, queued int) []uint64 {
@@ -19700,20 +19803,6 @@ func (s *benchPipe4OrderedF3) drain(r *BenchPipe4OrderedRun, in <-chan struct {
 	}
 }
 
-// drainSlice drains in into a slice, which it returns. size is the expected
-// number of items, the slice's initial capacity.
-func (s *benchPipe4OrderedF3) drainSlice(r *BenchPipe4OrderedRun, in <-chan struct {
-	seq   uint64
-	items []uint64
-}, free chan []uint64, size int) []uint64 {
-	res := make([]uint64, 0, size)
-	s.drain(r, in, free, func(b []uint64) bool {
-		res = append(res, b...)
-		return true
-	})
-	return res
-}
-
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
 func (s *benchPipe4OrderedF3) drainChan(r *BenchPipe4OrderedRun, in <-chan struct {
@@ -19809,18 +19898,13 @@ func (p *BenchPipe4Ordered) Start(ctx context.Context, in <-chan int) (<-chan ui
 // input order. It returns what Wait returns; when that is an error, the
 // outputs are nil. in is only read.
 func (p *BenchPipe4Ordered) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
-	r := benchPipe4OrderedNewRun(ctx, 14)
-	src := make(chan struct {
-		seq   uint64
-		items []int
-	}, 4)
-	c3, f3, l3 := p.f3.output(r, 1)
-	p.f1.run(r, src, nil, l3, func() func(uint64, []int, int) bool {
-		return p.f1.link(r, p.f2.link(r, p.f3.send(r, c3, f3)))
+	r := benchPipe4OrderedNewRun(ctx, 0)
+	res := make([]uint64, len(in))
+	counts := make([]int, (len(in)+63)/64)
+	p.f1.runSlice(r, in, func() func(uint64, []int, int) bool {
+		return p.f1.link(r, p.f2.link(r, p.f3.place(r, res, counts)))
 	})
-	r.wg.Add(1)
-	go p.f1.feedSlice(r, in, src)
-	res := p.f3.drainSlice(r, c3, f3, len(in))
+	res = p.f3.gather(res, counts)
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}

@@ -93,16 +93,21 @@ func pipelineSegments(stages []*pipelineStage, fuse, paced bool) [][]*pipelineSt
 		}
 		segs = append(segs, []*pipelineStage{st})
 	}
+	if len(segs) == 1 {
+		// RunSlice runs them with no channel.
+		stages[0].keep = append(stages[0].keep, "Stage.runSlice")
+		stages[len(stages)-1].keep = append(stages[len(stages)-1].keep, "Stage.place", "Stage.gather")
+	}
 	for _, seg := range segs {
 		if len(seg) == 1 {
-			seg[0].keep = []string{"Stage.start"}
+			seg[0].keep = append(seg[0].keep, "Stage.start")
 			continue
 		}
-		seg[0].keep = []string{"Stage.run"}
+		seg[0].keep = append(seg[0].keep, "Stage.run")
 		for _, st := range seg[:len(seg)-1] {
 			st.keep = append(st.keep, "Stage.link")
 		}
-		seg[len(seg)-1].keep = []string{"Stage.output", "Stage.send"}
+		seg[len(seg)-1].keep = append(seg[len(seg)-1].keep, "Stage.output", "Stage.send")
 	}
 	return segs
 }
@@ -339,10 +344,16 @@ func buildPipeline(c *Context) error {
 		if i == 0 {
 			// The sink's Run.finish is called only from the last stage's
 			// code, but Run is emitted here.
-			spec.Keep = append(spec.Keep, "Stage.feedSlice", "Stage.feedChan", "Run.finish", "newRun")
+			spec.Keep = append(spec.Keep, "Stage.feedChan", "Run.finish", "newRun")
+			if len(segments) > 1 { // else RunSlice needs no source (runSlice)
+				spec.Keep = append(spec.Keep, "Stage.feedSlice")
+			}
 		}
 		if i == n-1 {
-			spec.Keep = append(spec.Keep, "Stage.drainSlice", "Stage.drainChan")
+			spec.Keep = append(spec.Keep, "Stage.drainChan")
+			if len(segments) > 1 { // else RunSlice needs no sink (gather)
+				spec.Keep = append(spec.Keep, "Stage.drainSlice")
+			}
 		}
 	}
 
@@ -607,17 +618,40 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 	decls = append(decls, startDoc+"\n"+fmt.Sprintf("%#v", fn))
 
 	// RunSlice.
-	body = []jen.Code{runStmt.Clone(), srcStmt.Clone()}
-	st, lastOut, lastFree = starts(jen.Nil()) // the batches are subslices of in: no free list
-	body = append(body, st...)
-	body = append(body,
-		// r.wg.Add(1)
-		jen.Id(r).Dot("wg").Dot("Add").Call(jen.Lit(1)),
-		// go p.parse.feedSlice(r, in, src)
-		jen.Go().Id(p).Dot(first.name).Dot("feedSlice").Call(jen.Id(r), jen.Id(in), jen.Id(src)),
-		// res := p.store.drainSlice(r, cn, fn, len(in)): the sink runs in the caller
-		jen.Id(res).Op(":=").Id(p).Dot(last.name).Dot("drainSlice").Call(jen.Id(r), jen.Id(lastOut), jen.Id(lastFree), jen.Len(jen.Id(in))),
-	)
+	if len(sh.segments) == 1 {
+		// Every stage fused: no channel (see the template's runFused).
+		counts := local("counts")
+		// p.store.place(r, res, counts), through the links before it
+		step := jen.Id(p).Dot(last.name).Dot("place").Call(jen.Id(r), jen.Id(res), jen.Id(counts))
+		for j := n - 2; j >= 0; j-- {
+			step = jen.Id(p).Dot(stages[j].name).Dot("link").Call(jen.Id(r), step)
+		}
+		body = []jen.Code{
+			// r := ingestNewRun(ctx, 0): outputs keep their place, no window
+			jen.Id(r).Op(":=").Id(newRun).Call(jen.Id(ctx), jen.Lit(0)),
+			// res := make([]Tn, len(in))
+			jen.Id(res).Op(":=").Make(jen.Index().Id(last.out), jen.Len(jen.Id(in))),
+			// counts := make([]int, (len(in)+batch-1)/batch)
+			jen.Id(counts).Op(":=").Make(jen.Index().Int(), jen.Parens(jen.Len(jen.Id(in)).Op("+").Lit(sh.batch-1)).Op("/").Lit(sh.batch)),
+			// p.parse.runSlice(r, in, func() func(uint64, []T0, int) bool { return step })
+			jen.Id(p).Dot(first.name).Dot("runSlice").Call(jen.Id(r), jen.Id(in),
+				jen.Func().Params().Func().Params(jen.Uint64(), jen.Index().Id(first.in), jen.Int()).Bool().Block(jen.Return(step))),
+			// res = p.store.gather(res, counts)
+			jen.Id(res).Op("=").Id(p).Dot(last.name).Dot("gather").Call(jen.Id(res), jen.Id(counts)),
+		}
+	} else {
+		body = []jen.Code{runStmt.Clone(), srcStmt.Clone()}
+		st, lastOut, lastFree = starts(jen.Nil()) // the batches are subslices of in: no free list
+		body = append(body, st...)
+		body = append(body,
+			// r.wg.Add(1)
+			jen.Id(r).Dot("wg").Dot("Add").Call(jen.Lit(1)),
+			// go p.parse.feedSlice(r, in, src)
+			jen.Go().Id(p).Dot(first.name).Dot("feedSlice").Call(jen.Id(r), jen.Id(in), jen.Id(src)),
+			// res := p.store.drainSlice(r, cn, fn, len(in)): the sink runs in the caller
+			jen.Id(res).Op(":=").Id(p).Dot(last.name).Dot("drainSlice").Call(jen.Id(r), jen.Id(lastOut), jen.Id(lastFree), jen.Len(jen.Id(in))),
+		)
+	}
 	runSliceDoc := fmt.Sprintf("// RunSlice runs the pipeline on the items of in and returns the outputs%s. It returns what Wait returns",
 		map[bool]string{true: ", in input order", false: ""}[sh.ordered])
 	if sh.collect {

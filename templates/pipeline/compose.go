@@ -64,6 +64,16 @@ type Pipeline[In, Out any] struct {
 		items []In
 	}, inFree chan []In, leave func(), then func() func(seq uint64, items []Out, queued int) bool)
 
+	// When every stage is fused, RunSlice runs them with no channel:
+	// runSlice is the first stage's, gather the last one's, and place
+	// makes the steps that take a batch through every stage, the last one
+	// placing its outputs in res (Stage.place); placeLink is how a stage
+	// is fused after the pipeline, as link is.
+	runSlice  func(r *Run, in []In, chain func() func(seq uint64, items []In, queued int) bool)
+	gather    func(res []Out, counts []int) []Out
+	place     func(r *Run, res []Out, counts []int) func() func(seq uint64, items []In, queued int) bool
+	placeLink func(r *Run, then func() func(seq uint64, items []Out, queued int) bool) func() func(seq uint64, items []In, queued int) bool
+
 	// The first stage's source and the last stage's sink.
 	feedSlice func(r *Run, src []In, out chan<- struct {
 		seq   uint64
@@ -117,6 +127,14 @@ func From[In, Out any](s *Stage[In, Out]) *Pipeline[In, Out] {
 			s.run(r, in, inFree, leave, func() func(seq uint64, items []In, queued int) bool {
 				return s.link(r, then())
 			})
+		},
+		runSlice: s.runSlice,
+		gather:   s.gather,
+		place: func(r *Run, res []Out, counts []int) func() func(seq uint64, items []In, queued int) bool {
+			return func() func(seq uint64, items []In, queued int) bool { return s.place(r, res, counts) }
+		},
+		placeLink: func(r *Run, then func() func(seq uint64, items []Out, queued int) bool) func() func(seq uint64, items []In, queued int) bool {
+			return func() func(seq uint64, items []In, queued int) bool { return s.link(r, then()) }
 		},
 		feedSlice:  s.feedSlice,
 		feedChan:   s.feedChan,
@@ -176,6 +194,15 @@ func Then[In, Mid, Out any](p *Pipeline[In, Mid], s *Stage[Mid, Out]) *Pipeline[
 			p.link(r, in, inFree, leave, func() func(seq uint64, items []Mid, queued int) bool {
 				return s.link(r, then())
 			})
+		}
+		if p.runSlice != nil { // every stage fused so far
+			q.runSlice, q.gather = p.runSlice, s.gather
+			q.place = func(r *Run, res []Out, counts []int) func() func(seq uint64, items []In, queued int) bool {
+				return p.placeLink(r, func() func(seq uint64, items []Mid, queued int) bool { return s.place(r, res, counts) })
+			}
+			q.placeLink = func(r *Run, then func() func(seq uint64, items []Out, queued int) bool) func() func(seq uint64, items []In, queued int) bool {
+				return p.placeLink(r, func() func(seq uint64, items []Mid, queued int) bool { return s.link(r, then()) })
+			}
 		}
 		return q
 	}
@@ -267,6 +294,9 @@ func (p *Pipeline[In, Out]) Start(ctx context.Context, in <-chan In) (<-chan Out
 // input order if the pipeline is Ordered. It returns what Run.Wait returns;
 // in stop mode, when that is an error, the outputs are nil. in is only read.
 func (p *Pipeline[In, Out]) RunSlice(ctx context.Context, in []In) ([]Out, error) {
+	if p.runSlice != nil {
+		return p.runFused(ctx, in)
+	}
 	r := p.newRun(ctx)
 	src := make(chan struct {
 		seq   uint64
@@ -292,4 +322,21 @@ func (p *Pipeline[In, Out]) Stats() []StageStats {
 		res[i] = f()
 	}
 	return res
+}
+
+// runFused is RunSlice when every stage is fused: one set of workers takes
+// the batches straight from in through every stage and places the outputs
+// in the result, with no channel, no source and no sink; with one worker,
+// the caller's goroutine does it all.
+func (p *Pipeline[In, Out]) runFused(ctx context.Context, in []In) ([]Out, error) {
+	r := newRun(ctx, 0) // outputs keep their place: no window to bound
+	res := make([]Out, len(in))
+	counts := make([]int, (len(in)+p.cfg.Batch-1)/p.cfg.Batch)
+	p.runSlice(r, in, p.place(r, res, counts))
+	res = p.gather(res, counts)
+	err := r.Wait()
+	if err != nil && !p.cfg.Collect {
+		return nil, err
+	}
+	return res, err
 }

@@ -41,8 +41,12 @@
 // fused stages with Workers N is N data-parallel goroutines over batches:
 // the hand-off between stages, a channel send and often the wake-up of
 // another goroutine, which costs more than a cheap stage function, is gone,
-// and so is the copy of each batch into the next stage's buffer. What
-// breaks a chain:
+// and so is the copy of each batch into the next stage's buffer. When every
+// stage of a pipeline is fused, RunSlice uses no channel at all: the
+// workers, the caller's goroutine one of them, take batches straight from
+// the slice and write the outputs straight into the result, each batch at
+// its place (so they come in input order, ordered or not). What breaks a
+// chain:
 //   - a different number of workers: each stage's function is called by at
 //     most Workers goroutines at once, fused or not;
 //   - a paced stage (Config.Rate): its workers spend their time waiting for
@@ -53,7 +57,8 @@
 // Every behaviour stays as it is for stages on their own: a fused stage's
 // function sees the same items, fails, skips, retries and panics the same
 // way, and keeps its own Stats (its QueueAvg is zero: it has no input
-// channel). What fusion trades away is the overlap of the stages' work: the
+// channel; nor has the first stage in a RunSlice of a pipeline fused
+// throughout). What fusion trades away is the overlap of the stages' work: the
 // stages of a fused chain with one worker run one after the other on one
 // goroutine, where stages on their own would each use a core. For stages
 // slow enough that the hand-off does not matter (a microsecond and more),
@@ -94,6 +99,7 @@ import (
 	"errors"
 	"math"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -422,6 +428,74 @@ func (s *Stage[In, Out]) link(r *Run, next func(seq uint64, items []Out, queued 
 		scratch = res[:0]
 		return more
 	}
+}
+
+// runSlice runs a pipeline whose stages are all fused, this stage first,
+// on the items of in, with no channel at all: its workers, the calling
+// goroutine one of them, take batches straight from in, in turn, and hand
+// each, numbered by its place in in, to a step of their own, made by chain,
+// whose last stage places the outputs (place). It returns once every batch
+// is done or the run is cancelled, having marked the run complete if it was
+// not.
+func (s *Stage[In, Out]) runSlice(r *Run, in []In, chain func() func(seq uint64, items []In, queued int) bool) {
+	batches := (len(in) + s.cfg.Batch - 1) / s.cfg.Batch
+	var claimed atomic.Int64 // batches taken
+	work := func(step func(seq uint64, items []In, queued int) bool) {
+		done := r.ctx.Done()
+		for {
+			select { // bounds what a cancelled worker does to one batch
+			case <-done:
+				return
+			default:
+			}
+			k := int(claimed.Add(1) - 1)
+			if k >= batches {
+				return
+			}
+			lo := k * s.cfg.Batch
+			hi := min(lo+s.cfg.Batch, len(in))
+			// A fused first stage has no input channel: nothing waited.
+			if !step(uint64(k), in[lo:hi:hi], 0) {
+				return
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(s.cfg.Workers, batches) - 1 {
+		step := chain()
+		wg.Go(func() { work(step) })
+	}
+	work(chain())
+	wg.Wait()
+	r.finish()
+}
+
+// place returns the step of the last stage of a pipeline that runSlice
+// runs: it processes batch seq straight into res, at the batch's own place
+// (batch seq of the input starts at item seq*Batch, and makes at most one
+// output per item), and records in counts[seq] how many outputs it made.
+// Workers write apart: each batch has its own part of res and of counts.
+// gather then closes the gaps.
+func (s *Stage[In, Out]) place(r *Run, res []Out, counts []int) func(seq uint64, items []In, queued int) bool {
+	return func(seq uint64, items []In, queued int) bool {
+		at := int(seq) * s.cfg.Batch
+		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		return true
+	}
+}
+
+// gather closes the gaps that place left in res, where batches made fewer
+// outputs than they had items, and returns the outputs, in input order.
+func (s *Stage[In, Out]) gather(res []Out, counts []int) []Out {
+	n := 0
+	for k, c := range counts {
+		if at := k * s.cfg.Batch; at != n {
+			copy(res[n:n+c], res[at:at+c])
+		}
+		n += c
+	}
+	clear(res[n:]) // let the garbage collector have what the gaps point to
+	return res[:n]
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
