@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -222,6 +225,67 @@ func TestFusedStagesKeepTheirStats(t *testing.T) {
 		}
 		if i > 0 && st.QueueAvg != 0 {
 			t.Errorf("stage %d: QueueAvg %v, want 0 for a fused stage", i, st.QueueAvg)
+		}
+	}
+}
+
+// TestRunSliceFusedPlacesOutputsInInputOrder checks RunSlice of a pipeline
+// fused throughout, which writes each batch's outputs at the batch's place:
+// outputs come in input order even unordered and with several workers, the
+// gaps left by skipped and failed items closed.
+func TestRunSliceFusedPlacesOutputsInInputOrder(t *testing.T) {
+	f := plain
+	f.toInt64 = func(_ context.Context, x int) (int64, error) {
+		if x%5 == 2 {
+			return 0, pipeline.ErrSkip
+		}
+		return int64(x) * 2, nil
+	}
+	f.toFloat = func(_ context.Context, x int64) (float64, error) {
+		if x%7 == 0 {
+			return 0, errBad
+		}
+		return float64(x) + 0.5, nil
+	}
+	var kept []int
+	for i := range 3001 {
+		if i%5 != 2 && (2*i)%7 != 0 {
+			kept = append(kept, i)
+		}
+	}
+	for _, workers := range []int{1, 4} {
+		t.Run(fmt.Sprint("workers=", workers), func(t *testing.T) {
+			p := build(pipeline.Config{Batch: 7, Collect: true}, [3]int{workers, workers, workers}, f)
+			got, err := p.RunSlice(context.Background(), ints(3001))
+			if !errors.Is(err, errBad) {
+				t.Fatalf("RunSlice = %v, want the failures", err)
+			}
+			checkOutputs(t, got, kept, true)
+		})
+	}
+}
+
+// TestRunSliceFusedOneWorkerRunsOnTheCaller checks that RunSlice of a
+// pipeline fused throughout with one worker runs every stage on the
+// caller's goroutine: the stage functions see the test on their stack.
+func TestRunSliceFusedOneWorkerRunsOnTheCaller(t *testing.T) {
+	var elsewhere atomic.Int64
+	f := plain
+	f.toString = func(_ context.Context, x float64) (string, error) {
+		if !strings.Contains(string(debug.Stack()), "TestRunSliceFusedOneWorkerRunsOnTheCaller(") {
+			elsewhere.Add(1)
+		}
+		return strconv.FormatFloat(x, 'f', 1, 64), nil
+	}
+	for _, noFuse := range []bool{false, true} {
+		elsewhere.Store(0)
+		out, err := build(pipeline.Config{NoFuse: noFuse}, [3]int{1, 1, 1}, f).RunSlice(context.Background(), ints(300))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkOutputs(t, out, ints(300), false)
+		if n := elsewhere.Load(); (n == 0) == noFuse {
+			t.Fatalf("NoFuse %v: %d of 300 calls of the last stage on another goroutine", noFuse, n)
 		}
 	}
 }
