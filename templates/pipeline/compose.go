@@ -40,25 +40,21 @@ type Pipeline[In, Out any] struct {
 	// run on: each group is a fused chain, or a stage alone.
 	segments [][]string
 
-	// output makes the channel after the last stage (Stage.output); next is
-	// the number of goroutines consuming it.
-	output func(r *Run, next int) (chan struct {
-		seq   uint64
-		items []Out
-	}, chan []Out, func())
-	// into starts every stage in r, the first reading from in and
-	// recycling to inFree, the workers of the last chain sending their
-	// output batches, from free, on out, and calling leave as they exit.
-	into func(r *Run, in <-chan struct {
+	// start starts every stage in r, the first reading from in and
+	// recycling to inFree, and returns the channel of the last stage's
+	// output batches, with its free list; next is the number of goroutines
+	// consuming them.
+	start func(r *Run, in <-chan struct {
 		seq   uint64
 		items []In
-	}, inFree chan []In, out chan<- struct {
+	}, inFree chan []In, next int) (<-chan struct {
 		seq   uint64
 		items []Out
-	}, free chan []Out, leave func())
+	}, chan []Out)
 	// link starts every stage in r likewise, but the workers of the last
 	// chain hand the last stage's output to a step that then makes for each
-	// of them: how a stage is fused after the pipeline.
+	// of them, and call leave as they exit: how a stage is fused after the
+	// pipeline.
 	link func(r *Run, in <-chan struct {
 		seq   uint64
 		items []In
@@ -108,18 +104,7 @@ func From[In, Out any](s *Stage[In, Out]) *Pipeline[In, Out] {
 		lastCapacity: s.capacity(),
 		lastFusable:  !s.cfg.paced,
 		segments:     [][]string{{s.name}},
-		output:       s.output,
-		into: func(r *Run, in <-chan struct {
-			seq   uint64
-			items []In
-		}, inFree chan []In, out chan<- struct {
-			seq   uint64
-			items []Out
-		}, free chan []Out, leave func()) {
-			s.run(r, in, inFree, leave, func() func(seq uint64, items []In, queued int) bool {
-				return s.send(r, out, free)
-			})
-		},
+		start:        s.start,
 		link: func(r *Run, in <-chan struct {
 			seq   uint64
 			items []In
@@ -163,7 +148,6 @@ func Then[In, Mid, Out any](p *Pipeline[In, Mid], s *Stage[Mid, Out]) *Pipeline[
 		lastCapacity: s.capacity(),
 		lastFusable:  !s.cfg.paced,
 		segments:     append(p.segments[:len(p.segments):len(p.segments)], []string{s.name}),
-		output:       s.output,
 		feedSlice:    p.feedSlice,
 		feedChan:     p.feedChan,
 		drainSlice:   s.drainSlice,
@@ -176,16 +160,18 @@ func Then[In, Mid, Out any](p *Pipeline[In, Mid], s *Stage[Mid, Out]) *Pipeline[
 		q.window = p.window - p.lastCapacity + s.capacity()
 		chain := slices.Clone(p.segments[len(p.segments)-1])
 		q.segments = append(p.segments[:len(p.segments)-1:len(p.segments)-1], append(chain, s.name))
-		q.into = func(r *Run, in <-chan struct {
+		q.start = func(r *Run, in <-chan struct {
 			seq   uint64
 			items []In
-		}, inFree chan []In, out chan<- struct {
+		}, inFree chan []In, next int) (<-chan struct {
 			seq   uint64
 			items []Out
-		}, free chan []Out, leave func()) {
+		}, chan []Out) {
+			out, free, leave := s.output(r, next)
 			p.link(r, in, inFree, leave, func() func(seq uint64, items []Mid, queued int) bool {
 				return s.send(r, out, free)
 			})
+			return out, free
 		}
 		q.link = func(r *Run, in <-chan struct {
 			seq   uint64
@@ -207,46 +193,26 @@ func Then[In, Mid, Out any](p *Pipeline[In, Mid], s *Stage[Mid, Out]) *Pipeline[
 		return q
 	}
 	// s runs alone, its workers reading what p's last chain sends them.
-	q.into = func(r *Run, in <-chan struct {
+	q.start = func(r *Run, in <-chan struct {
 		seq   uint64
 		items []In
-	}, inFree chan []In, out chan<- struct {
+	}, inFree chan []In, next int) (<-chan struct {
 		seq   uint64
 		items []Out
-	}, free chan []Out, leave func()) {
-		mid, midFree, midLeave := p.output(r, s.cfg.Workers)
-		p.into(r, in, inFree, mid, midFree, midLeave)
-		s.run(r, mid, midFree, leave, func() func(seq uint64, items []Mid, queued int) bool {
-			return s.send(r, out, free)
-		})
+	}, chan []Out) {
+		mid, midFree := p.start(r, in, inFree, s.cfg.Workers)
+		return s.start(r, mid, midFree, next)
 	}
 	q.link = func(r *Run, in <-chan struct {
 		seq   uint64
 		items []In
 	}, inFree chan []In, leave func(), then func() func(seq uint64, items []Out, queued int) bool) {
-		mid, midFree, midLeave := p.output(r, s.cfg.Workers)
-		p.into(r, in, inFree, mid, midFree, midLeave)
+		mid, midFree := p.start(r, in, inFree, s.cfg.Workers)
 		s.run(r, mid, midFree, leave, func() func(seq uint64, items []Mid, queued int) bool {
 			return s.link(r, then())
 		})
 	}
 	return q
-}
-
-// start starts every stage of p in r, the first reading from in and
-// recycling to inFree, and returns the channel of the last stage's output
-// batches, with its free list; next is the number of goroutines consuming
-// them.
-func (p *Pipeline[In, Out]) start(r *Run, in <-chan struct {
-	seq   uint64
-	items []In
-}, inFree chan []In, next int) (<-chan struct {
-	seq   uint64
-	items []Out
-}, chan []Out) {
-	out, free, leave := p.output(r, next)
-	p.into(r, in, inFree, out, free, leave)
-	return out, free
 }
 
 // newRun returns a run of p under ctx.

@@ -369,13 +369,19 @@ func TestCancel(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			in := make(chan int)
+			stop := make(chan struct{})
 			var wg sync.WaitGroup
-			wg.Go(func() { // endless, until cancelled
+			wg.Go(func() { // endless, until the run is over
+				// Closing in on ctx.Done() could end the input before the
+				// run sees the cancellation (a parent context is done
+				// before its children are cancelled), and a run whose
+				// input ended and whose items were all delivered is
+				// complete.
 				defer close(in) // as Start asks
 				for i := 0; ; i++ {
 					select {
 					case in <- i:
-					case <-ctx.Done():
+					case <-stop:
 						return
 					}
 				}
@@ -385,10 +391,12 @@ func TestCancel(t *testing.T) {
 				<-out
 			}
 			cancel()
-			if err := run.Wait(); !errors.Is(err, context.Canceled) {
+			err := run.Wait()
+			close(stop)
+			wg.Wait()
+			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("Wait = %v, want context.Canceled", err)
 			}
-			wg.Wait()
 		})
 	}
 }
