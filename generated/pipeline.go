@@ -9,12 +9,21 @@ import (
 // equivalence tests (pipeline_test.go) hold against the template built
 // with the same options and the same stage functions: fan-out, ordered,
 // latency batches, collect mode with metrics, retries, and bound stages.
+// Stages with the same workers are fused (all three, the last two, or the
+// first two, alone or ordered); each pipeline has a fuse=false twin, which
+// the tests hold against it too.
 //
-//monogen:pipeline PipeStop[int, int64, float64, string] stages=toInt64,toFloat,toString workers=2,4,3 batch=5
-//monogen:pipeline PipeOrdered[int, int64, float64, string] stages=toInt64,toFloat,toString workers=2,4,3 batch=5 buffer=10 ordered=true
-//monogen:pipeline PipeCollect[int, int64, float64, string] stages=toInt64,toFloat,toString workers=3,1,4 batch=1 errors=collect metrics=true
-//monogen:pipeline PipeOrderedCollect[int, int64, float64, string] stages=toInt64,toFloat,toString workers=1,3,2 ordered=true errors=collect retries=2
+//monogen:pipeline PipeStop[int, int64, float64, string] stages=toInt64,toFloat,toString workers=2,2,2 batch=5
+//monogen:pipeline PipeStopUnfused[int, int64, float64, string] stages=toInt64,toFloat,toString workers=2,2,2 batch=5 fuse=false
+//monogen:pipeline PipeOrdered[int, int64, float64, string] stages=toInt64,toFloat,toString workers=2,4,4 batch=5 buffer=10 ordered=true
+//monogen:pipeline PipeOrderedUnfused[int, int64, float64, string] stages=toInt64,toFloat,toString workers=2,4,4 batch=5 buffer=10 ordered=true fuse=false
+//monogen:pipeline PipeCollect[int, int64, float64, string] stages=toInt64,toFloat,toString workers=3,3,4 batch=1 errors=collect metrics=true
+//monogen:pipeline PipeCollectUnfused[int, int64, float64, string] stages=toInt64,toFloat,toString workers=3,3,4 batch=1 errors=collect metrics=true fuse=false
+//monogen:pipeline PipeOrderedCollect[int, int64, float64, string] stages=toInt64,toFloat,toString ordered=true errors=collect retries=2 metrics=true
+//monogen:pipeline PipeOrderedCollectUnfused[int, int64, float64, string] stages=toInt64,toFloat,toString ordered=true errors=collect retries=2 metrics=true fuse=false
 //monogen:pipeline PipeBound[int, int64, float64, string] stages=pipeDouble,toFloat,pipeFormat workers=1,2,1 ordered=true
+//monogen:pipeline PipeBoundFused[int, int64, float64, string] stages=pipeDouble,toFloat,pipeFormat workers=2,2,2 ordered=true
+//monogen:pipeline PipeBoundUnfused[int, int64, float64, string] stages=pipeDouble,toFloat,pipeFormat workers=2,2,2 ordered=true fuse=false
 var _ struct{}
 
 // pipeDouble is PipeBound's first stage, called directly: func(In) Out.
@@ -29,14 +38,19 @@ func pipeFormat(_ context.Context, x float64) (string, error) {
 // A pipeline paced by a rate limiter declared in pool.go, which pools share
 // too: its first stage waits for the limiter before every call.
 //
-//monogen:pipeline PipePaced[int, int64, float64, string] stages=toInt64,toFloat,toString workers=2,1,1 errors=collect retries=1 rate=JobQuota
+//monogen:pipeline PipePaced[int, int64, float64, string] stages=toInt64,toFloat,toString workers=1,1,1 errors=collect retries=1 rate=JobQuota
+//monogen:pipeline PipePacedUnfused[int, int64, float64, string] stages=toInt64,toFloat,toString workers=1,1,1 errors=collect retries=1 rate=JobQuota fuse=false
 var _ struct{}
 
 // The pipelines of the benchmarks (../bench/pipeline): int -> int64 ->
-// float64 -> uint64, one or four workers per stage, in order or not.
+// float64 -> uint64, one or four workers per stage, in order or not, fused
+// and, as a baseline, not.
 //
 //monogen:pipeline BenchPipe1[int, int64, float64, uint64] stages=f1,f2,f3
 //monogen:pipeline BenchPipe1Ordered[int, int64, float64, uint64] stages=f1,f2,f3 ordered=true
 //monogen:pipeline BenchPipe4[int, int64, float64, uint64] stages=f1,f2,f3 workers=4,4,4
 //monogen:pipeline BenchPipe4Ordered[int, int64, float64, uint64] stages=f1,f2,f3 workers=4,4,4 ordered=true
+//monogen:pipeline BenchPipe1Unfused[int, int64, float64, uint64] stages=f1,f2,f3 fuse=false
+//monogen:pipeline BenchPipe4Unfused[int, int64, float64, uint64] stages=f1,f2,f3 workers=4,4,4 fuse=false
+//monogen:pipeline BenchPipe124[int, int64, float64, uint64] stages=f1,f2,f3 workers=1,2,4
 var _ struct{}

@@ -21,6 +21,14 @@ import (
 // (errors.Is).
 var ErrPipeStopSkip = errors.New("pipeline: skip item")
 
+// pipeStopToInt64InBatch is the message a stage receives: as many items as
+// the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
+type pipeStopToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
+
 // pipeStopToInt64 applies one function to every item that goes through it,
 // on as many goroutines as the workers= option.
 //
@@ -36,63 +44,30 @@ type pipeStopToInt64 struct {
 	fn   func(context.Context, int) (int64, error)
 }
 
-// pipeStopToInt64InBatch is the message a stage receives: as many items as
-// the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage (only ordered runs read it).
-type pipeStopToInt64InBatch struct {
-	seq   uint64
-	items []int
-}
-
-// pipeStopToInt64OutBatch is the message a stage sends to the next one, or
-// to the sink: the items made from one pipeStopToInt64InBatch, and its
-// sequence number.
-type pipeStopToInt64OutBatch struct {
-	seq   uint64
-	items []int64
-}
-
-// capacity is the capacity in sends of the channel after the stage.
-func (s *pipeStopToInt64) capacity() int {
-	return max(1, 256/5)
-}
-
 // call applies the stage function to one item. It is the only place a user
 // function is called.
 func (s *pipeStopToInt64) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeStopToInt64) start(r *PipeStopRun, in <-chan pipeStopToInt64InBatch, inFree chan []int, next int) (<-chan pipeStopToInt64OutBatch, chan []int64) {
-	out := make(chan pipeStopToInt64OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int64, max(s.capacity()+2+next+1, cap(r.tokens)))
-	left := new(atomic.Int32) // running workers; the last one closes out
-	left.Store(int32(2))
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeStopToInt64) run(r *PipeStopRun, in <-chan pipeStopToInt64InBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
 	r.wg.Add(2)
 	for range 2 {
-		go s.work(r, in, inFree, out, free, left)
+		go s.work(r, in, inFree, leave, chain())
 	}
-	return out, free
 }
 
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *pipeStopToInt64) work(r *PipeStopRun, in <-chan pipeStopToInt64InBatch, inFree chan []int, out chan<- pipeStopToInt64OutBatch, free chan []int64, left *atomic.Int32) {
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeStopToInt64) work(r *PipeStopRun, in <-chan pipeStopToInt64InBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
 	defer r.wg.Done()
-	defer func() {
-		if left.Add(-1) == 0 {
-			close(out)
-		}
-	}()
+	defer leave()
 	done := r.ctx.Done()
 	for {
 		// Channel operations come in two steps: first alone, which takes
@@ -121,26 +96,88 @@ func (s *pipeStopToInt64) work(r *PipeStopRun, in <-chan pipeStopToInt64InBatch,
 		if !ok {
 			return
 		}
-		var res []int64
-		res = s.process(r, b.items, s.getOut(free))
+		more := step(b.seq, b.items, len(in))
 		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !false {
-			s.putOut(free, res)
-			continue
+		if !more {
+			return
 		}
-		m := pipeStopToInt64OutBatch{seq: b.seq, items: res}
+	}
+}
+
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *pipeStopToInt64) link(r *PipeStopRun, next func(seq uint64, items []int64, queued int) bool) func(seq uint64, items []int, queued int) bool {
+	scratch := make([]int64, 0, 5)
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
 		select {
-		case out <- m:
+		case <-done:
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
 		default:
-			select {
-			case out <- m:
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			if len(res) > 0 {
+				more = next(seq, res, 0)
+			}
+		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
+	}
+}
+
+// runSlice runs a pipeline whose stages are all fused, this stage first,
+// on the items of in, with no channel at all: its workers, the calling
+// goroutine one of them, take batches straight from in, in turn, and hand
+// each, numbered by its place in in, to a step of their own, made by chain,
+// whose last stage places the outputs (place). It returns once every batch
+// is done or the run is cancelled, having marked the run complete if it was
+// not.
+func (s *pipeStopToInt64) runSlice(r *PipeStopRun, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
+	batches := (len(in) + 5 - 1) / 5
+	var claimed atomic.Int64 // batches taken
+	work := func(step func(seq uint64, items []int, queued int) bool) {
+		done := r.ctx.Done()
+		for {
+			select { // bounds what a cancelled worker does to one batch
 			case <-done:
+				return
+			default:
+			}
+			k := int(claimed.Add(1) - 1)
+			if k >= batches {
+				return
+			}
+			lo := k * 5
+			hi := min(lo+5, len(in))
+			// A fused first stage has no input channel: nothing waited.
+			if !step(uint64(k), in[lo:hi:hi], 0) {
 				return
 			}
 		}
 	}
+	var wg sync.WaitGroup
+	for range min(2, batches) - 1 {
+		step := chain()
+		wg.Go(func() { work(step) })
+	}
+	work(chain())
+	wg.Wait()
+	r.finish()
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeStopToInt64) measure(r *PipeStopRun, in []int, out []int64, queued int) []int64 {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -218,25 +255,6 @@ func (s *pipeStopToInt64) putIn(free chan []int, b []int) {
 		return
 	}
 	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
-}
-
-// getOut is getIn for output batches.
-func (s *pipeStopToInt64) getOut(free chan []int64) []int64 {
-	select {
-	case b := <-free:
-		return b
-	default:
-		return make([]int64, 0, 5)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *pipeStopToInt64) putOut(free chan []int64, b []int64) {
-	clear(b)
 	select {
 	case free <- b[:0]:
 	default:
@@ -398,38 +416,6 @@ func (s *pipeStopToInt64) acquire(r *PipeStopRun, done <-chan struct{}) bool {
 	return true
 }
 
-// feedSlice sends src to out in batches as large as the batch= option
-// allows, then closes out. The batches are subslices of src, not copies; the
-// first stage is started with no free list for them, so they are neither
-// cleared nor reused.
-func (s *pipeStopToInt64) feedSlice(r *PipeStopRun, src []int, out chan<- pipeStopToInt64InBatch) {
-	defer r.wg.Done()
-	defer close(out)
-	done := r.ctx.Done()
-	for seq := uint64(0); len(src) > 0; seq++ {
-		n := min(len(src), 5)
-		select {
-		case <-done:
-			return
-		default:
-		}
-		if !s.acquire(r, done) {
-			return
-		}
-		m := pipeStopToInt64InBatch{seq: seq, items: src[:n:n]}
-		select { // alone first: see pipeStopToInt64.work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
-		}
-		src = src[n:]
-	}
-}
-
 // feedChan is the source of a run started on a channel: it sends the items
 // of src to out in batches (batchChan) until src is closed or the run stops,
 // leaves the run, then receives and discards what remains of src until it is
@@ -524,103 +510,46 @@ type pipeStopToFloat struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
-// pipeStopToFloatOutBatch is the message a stage sends to the next one, or
-// to the sink: the items made from one pipeStopToInt64OutBatch, and its
-// sequence number.
-type pipeStopToFloatOutBatch struct {
-	seq   uint64
-	items []float64
-}
-
-// capacity is the capacity in sends of the channel after the stage.
-func (s *pipeStopToFloat) capacity() int {
-	return max(1, 256/5)
-}
-
 // call applies the stage function to one item. It is the only place a user
 // function is called.
 func (s *pipeStopToFloat) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeStopToFloat) start(r *PipeStopRun, in <-chan pipeStopToInt64OutBatch, inFree chan []int64, next int) (<-chan pipeStopToFloatOutBatch, chan []float64) {
-	out := make(chan pipeStopToFloatOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []float64, max(s.capacity()+4+next+1, cap(r.tokens)))
-	left := new(atomic.Int32) // running workers; the last one closes out
-	left.Store(int32(4))
-	r.wg.Add(4)
-	for range 4 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *pipeStopToFloat) work(r *PipeStopRun, in <-chan pipeStopToInt64OutBatch, inFree chan []int64, out chan<- pipeStopToFloatOutBatch, free chan []float64, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
-		if left.Add(-1) == 0 {
-			close(out)
-		}
-	}()
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *pipeStopToFloat) link(r *PipeStopRun, next func(seq uint64, items []float64, queued int) bool) func(seq uint64, items []int64, queued int) bool {
+	scratch := make([]float64, 0, 5)
 	done := r.ctx.Done()
-	for {
-		// Channel operations come in two steps: first alone, which takes
-		// only that channel's lock, then, if it would block, in a select with
-		// done. A select locks every channel it names, and done is shared by
-		// every goroutine of the run: selecting on it for every send would
-		// make it the run's point of contention. The poll of done, lock-free
-		// on an open channel, bounds what a cancelled worker still does to
-		// one batch.
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
 		select {
 		case <-done:
-			return
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
 		default:
-		}
-		var b pipeStopToInt64OutBatch
-		var ok bool
-		select {
-		case b, ok = <-in:
-		default:
-			select {
-			case b, ok = <-in:
-			case <-done:
-				return
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			if len(res) > 0 {
+				more = next(seq, res, 0)
 			}
 		}
-		if !ok {
-			return
-		}
-		var res []float64
-		res = s.process(r, b.items, s.getOut(free))
-		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !false {
-			s.putOut(free, res)
-			continue
-		}
-		m := pipeStopToFloatOutBatch{seq: b.seq, items: res}
-		select {
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
-		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
 	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeStopToFloat) measure(r *PipeStopRun, in []int64, out []float64, queued int) []float64 {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -679,37 +608,12 @@ func (s *pipeStopToFloat) fail(r *PipeStopRun, in int64, err error) {
 	r.stop(e)
 }
 
-// putIn returns an emptied input batch to its free list, dropping it when
-// the list is full. A nil free list means the batch is not ours: a slice
-// given to RunSlice, which must be neither cleared nor reused.
-func (s *pipeStopToFloat) putIn(free chan []int64, b []int64) {
-	if free == nil {
-		return
-	}
-	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
-}
-
-// getOut is getIn for output batches.
-func (s *pipeStopToFloat) getOut(free chan []float64) []float64 {
-	select {
-	case b := <-free:
-		return b
-	default:
-		return make([]float64, 0, 5)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *pipeStopToFloat) putOut(free chan []float64, b []float64) {
-	clear(b)
-	select {
-	case free <- b[:0]:
-	default:
-	}
+// pipeStopToStringOutBatch is the message a stage sends to the next one, or
+// to the sink: the items made from one batch it received, and that batch's
+// sequence number.
+type pipeStopToStringOutBatch struct {
+	seq   uint64
+	items []string
 }
 
 // pipeStopToString applies one function to every item that goes through it,
@@ -727,14 +631,6 @@ type pipeStopToString struct {
 	fn   func(context.Context, float64) (string, error)
 }
 
-// pipeStopToStringOutBatch is the message a stage sends to the next one, or
-// to the sink: the items made from one pipeStopToFloatOutBatch, and its
-// sequence number.
-type pipeStopToStringOutBatch struct {
-	seq   uint64
-	items []string
-}
-
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeStopToString) capacity() int {
 	return max(1, 256/5)
@@ -746,84 +642,88 @@ func (s *pipeStopToString) call(ctx context.Context, in float64) (string, error)
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeStopToString) start(r *PipeStopRun, in <-chan pipeStopToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeStopToStringOutBatch, chan []string) {
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeStopToString) output(r *PipeStopRun, next int) (chan pipeStopToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeStopToStringOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
-	free := make(chan []string, max(s.capacity()+3+next+1, cap(r.tokens)))
+	free := make(chan []string, max(s.capacity()+2+next+1, cap(r.tokens)))
 	left := new(atomic.Int32) // running workers; the last one closes out
-	left.Store(int32(3))
-	r.wg.Add(3)
-	for range 3 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *pipeStopToString) work(r *PipeStopRun, in <-chan pipeStopToFloatOutBatch, inFree chan []float64, out chan<- pipeStopToStringOutBatch, free chan []string, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
+	left.Store(int32(2))
+	leave := func() {
 		if left.Add(-1) == 0 {
 			close(out)
 		}
-	}()
+	}
+	return out, free, leave
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeStopToString) send(r *PipeStopRun, out chan<- pipeStopToStringOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
 	done := r.ctx.Done()
-	for {
-		// Channel operations come in two steps: first alone, which takes
-		// only that channel's lock, then, if it would block, in a select with
-		// done. A select locks every channel it names, and done is shared by
-		// every goroutine of the run: selecting on it for every send would
-		// make it the run's point of contention. The poll of done, lock-free
-		// on an open channel, bounds what a cancelled worker still does to
-		// one batch.
-		select {
-		case <-done:
-			return
-		default:
-		}
-		var b pipeStopToFloatOutBatch
-		var ok bool
-		select {
-		case b, ok = <-in:
-		default:
-			select {
-			case b, ok = <-in:
-			case <-done:
-				return
-			}
-		}
-		if !ok {
-			return
-		}
-		var res []string
-		res = s.process(r, b.items, s.getOut(free))
-		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !false {
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
 			s.putOut(free, res)
-			continue
+			return true
 		}
-		m := pipeStopToStringOutBatch{seq: b.seq, items: res}
-		select {
+		m := pipeStopToStringOutBatch{seq: seq, items: res}
+		select { // alone first: see work
 		case out <- m:
 		default:
 			select {
 			case out <- m:
 			case <-done:
-				return
+				return false
 			}
 		}
+		return true
 	}
+}
+
+// place returns the step of the last stage of a pipeline that runSlice
+// runs: it processes batch seq straight into res, at the batch's own place
+// (batch seq of the input starts at item seq*Batch, and makes at most one
+// output per item), and records in counts[seq] how many outputs it made.
+// Workers write apart: each batch has its own part of res and of counts.
+// gather then closes the gaps.
+func (s *pipeStopToString) place(r *PipeStopRun, res []string, counts []int) func(seq uint64, items []float64, queued int) bool {
+	return func(seq uint64, items []float64, queued int) bool {
+		at := int(seq) * 5
+		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		return true
+	}
+}
+
+// gather closes the gaps that place left in res, where batches made fewer
+// outputs than they had items, and returns the outputs, in input order.
+func (s *pipeStopToString) gather(res []string, counts []int) []string {
+	n := 0
+	for k, c := range counts {
+		if at := k * 5; at != n {
+			copy(res[n:n+c], res[at:at+c])
+		}
+		n += c
+	}
+	clear(res[n:]) // let the garbage collector have what the gaps point to
+	return res[:n]
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeStopToString) measure(r *PipeStopRun, in []float64, out []string, queued int) []string {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -880,20 +780,6 @@ func (s *pipeStopToString) fail(r *PipeStopRun, in float64, err error) {
 	}
 	e := &PipeStopItemError{Stage: s.name, Item: in, Err: err}
 	r.stop(e)
-}
-
-// putIn returns an emptied input batch to its free list, dropping it when
-// the list is full. A nil free list means the batch is not ours: a slice
-// given to RunSlice, which must be neither cleared nor reused.
-func (s *pipeStopToString) putIn(free chan []float64, b []float64) {
-	if free == nil {
-		return
-	}
-	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
 }
 
 // getOut is getIn for output batches.
@@ -953,17 +839,6 @@ func (s *pipeStopToString) drain(r *PipeStopRun, in <-chan pipeStopToStringOutBa
 	}
 }
 
-// drainSlice drains in into a slice, which it returns. size is the expected
-// number of items, the slice's initial capacity.
-func (s *pipeStopToString) drainSlice(r *PipeStopRun, in <-chan pipeStopToStringOutBatch, free chan []string, size int) []string {
-	res := make([]string, 0, size)
-	s.drain(r, in, free, func(b []string) bool {
-		res = append(res, b...)
-		return true
-	})
-	return res
-}
-
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
 func (s *pipeStopToString) drainChan(r *PipeStopRun, in <-chan pipeStopToStringOutBatch, free chan []string, dst chan<- string) {
@@ -988,15 +863,17 @@ func (s *pipeStopToString) drainChan(r *PipeStopRun, in <-chan pipeStopToStringO
 	})
 }
 
-// PipeStop runs items of type int through 3 stages, each on its own
-// goroutines, connected by bounded channels carrying batches of up to 5
-// items: toInt64 (int to int64, 2 workers), then toFloat (int64 to float64, 4
-// workers), then toString (float64 to string, 3 workers). Outputs come as
-// they are ready, in no particular order. The first failure of an item stops
-// the run; Wait then returns the *PipeStopItemError. A stage drops an item by
-// returning ErrPipeStopSkip.
+// PipeStop runs items of type int through 3 stages: toInt64 (int to int64, 2
+// workers), then toFloat (int64 to float64, 2 workers), then toString
+// (float64 to string, 2 workers). Stages toInt64, toFloat and toString run
+// together on 2 goroutines, each taking a batch through them all in turn,
+// with no channel between them. Bounded channels carry batches of up to 5
+// items between the goroutines. Outputs come as they are ready, in no
+// particular order. The first failure of an item stops the run; Wait then
+// returns the *PipeStopItemError. A stage drops an item by returning
+// ErrPipeStopSkip.
 //
-// a PipeStop holds no per-run state: Start and RunSlice may be called any
+// A PipeStop holds no per-run state: Start and RunSlice may be called any
 // number of times, concurrently. Create it with NewPipeStop; it must not be
 // copied.
 type PipeStop struct {
@@ -1037,9 +914,10 @@ func (p *PipeStop) Start(ctx context.Context, in <-chan int) (<-chan string, *Pi
 	r := pipeStopNewRun(ctx, 0)
 	src := make(chan pipeStopToInt64InBatch, 51)
 	srcFree := make(chan []int, 55)
-	c1, f1 := p.toInt64.start(r, src, srcFree, 4)
-	c2, f2 := p.toFloat.start(r, c1, f1, 3)
-	c3, f3 := p.toString.start(r, c2, f2, 1)
+	c3, f3, l3 := p.toString.output(r, 1)
+	p.toInt64.run(r, src, srcFree, l3, func() func(uint64, []int, int) bool {
+		return p.toInt64.link(r, p.toFloat.link(r, p.toString.send(r, c3, f3)))
+	})
 	dst := make(chan string, 5)
 	r.wg.Add(2)
 	go p.toInt64.feedChan(r, in, src, srcFree)
@@ -1052,9 +930,1186 @@ func (p *PipeStop) Start(ctx context.Context, in <-chan int) (<-chan string, *Pi
 // is only read.
 func (p *PipeStop) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	r := pipeStopNewRun(ctx, 0)
-	src := make(chan pipeStopToInt64InBatch, 51)
-	c1, f1 := p.toInt64.start(r, src, nil, 4)
-	c2, f2 := p.toFloat.start(r, c1, f1, 3)
+	res := make([]string, len(in))
+	counts := make([]int, (len(in)+4)/5)
+	p.toInt64.runSlice(r, in, func() func(uint64, []int, int) bool {
+		return p.toInt64.link(r, p.toFloat.link(r, p.toString.place(r, res, counts)))
+	})
+	res = p.toString.gather(res, counts)
+	if err := r.Wait(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// PipeStopUnfused: generated from the pipeline directive in pipeline.go.
+
+// ErrPipeStopUnfusedSkip is returned by a stage function to drop its item:
+// no output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
+var ErrPipeStopUnfusedSkip = errors.New("pipeline: skip item")
+
+// pipeStopUnfusedToInt64InBatch is the message a stage receives: as many
+// items as the batch= option allows, and the sequence number the source gave
+// the batch, which it keeps from stage to stage (only ordered runs read it).
+type pipeStopUnfusedToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipeStopUnfusedToInt64OutBatch is the message a stage sends to the next
+// one, or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type pipeStopUnfusedToInt64OutBatch struct {
+	seq   uint64
+	items []int64
+}
+
+// pipeStopUnfusedToInt64 applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A pipeStopUnfusedToInt64 must be created with [NewPipeStopUnfused]; the
+// zero value is not usable. A pipeStopUnfusedToInt64 must not be copied
+// after first use. A pipeStopUnfusedToInt64 holds no per-run state, so one
+// pipeStopUnfusedToInt64 may serve several runs, of one or several
+// pipelines, at once; its Stats add up all of them.
+type pipeStopUnfusedToInt64 struct {
+	_ pipeStopUnfusedNoCopy
+
+	name string
+	fn   func(context.Context, int) (int64, error)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipeStopUnfusedToInt64) capacity() int {
+	return max(1, 256/5)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeStopUnfusedToInt64) call(ctx context.Context, in int) (int64, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeStopUnfusedToInt64) output(r *PipeStopUnfusedRun, next int) (chan pipeStopUnfusedToInt64OutBatch, chan []int64, func()) {
+	out := make(chan pipeStopUnfusedToInt64OutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []int64, max(s.capacity()+2+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(2))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipeStopUnfusedToInt64) start(r *PipeStopUnfusedRun, in <-chan pipeStopUnfusedToInt64InBatch, inFree chan []int, next int) (<-chan pipeStopUnfusedToInt64OutBatch, chan []int64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeStopUnfusedToInt64) run(r *PipeStopUnfusedRun, in <-chan pipeStopUnfusedToInt64InBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
+	r.wg.Add(2)
+	for range 2 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeStopUnfusedToInt64) work(r *PipeStopUnfusedRun, in <-chan pipeStopUnfusedToInt64InBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b pipeStopUnfusedToInt64InBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeStopUnfusedToInt64) send(r *PipeStopUnfusedRun, out chan<- pipeStopUnfusedToInt64OutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := pipeStopUnfusedToInt64OutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeStopUnfusedToInt64) measure(r *PipeStopUnfusedRun, in []int, out []int64, queued int) []int64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipeStopUnfusedToInt64) process(r *PipeStopUnfusedRun, in []int, out []int64) []int64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipeStopUnfusedToInt64) processFrom(r *PipeStopUnfusedRun, in []int, from int, out []int64) (res []int64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipeStopUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipeStopUnfusedSkip || errors.Is(err, ErrPipeStopUnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeStopUnfusedToInt64) apply(ctx context.Context, in int) (int64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeStopUnfusedToInt64) fail(r *PipeStopUnfusedRun, in int, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeStopUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// getIn returns an empty input batch from free, or a new one when the free
+// list is empty (only while a run warms up).
+func (s *pipeStopUnfusedToInt64) getIn(free chan []int) []int {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int, 0, 5)
+	}
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipeStopUnfusedToInt64) putIn(free chan []int, b []int) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *pipeStopUnfusedToInt64) getOut(free chan []int64) []int64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int64, 0, 5)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *pipeStopUnfusedToInt64) putOut(free chan []int64, b []int64) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// PipeStopUnfusedRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
+//
+// The zero value is not usable; a PipeStopUnfusedRun must not be copied.
+// Wait may be called from any goroutine.
+type PipeStopUnfusedRun struct {
+	_ pipeStopUnfusedNoCopy
+
+	// ctx is cancelled by the first failure in stop mode, by the caller's
+	// context, or by Wait once everything is done.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+
+	// tokens bounds the batches in flight in an ordered run; nil otherwise.
+	// Its capacity is the window: the source sends a token before each
+	// batch, the sink receives one after delivering a batch.
+	tokens chan struct{}
+
+	// complete is set by the sink once it has delivered the last batch,
+	// before Wait can return; Wait reads it after the sink is done.
+	complete bool
+
+	mu       sync.Mutex
+	err      error                   // the failure that stopped the run, guarded by mu
+	failures PipeStopUnfusedFailures // collect mode, guarded by mu
+}
+
+// pipeStopUnfusedNewRun returns a run under parent. window is the most
+// batches an ordered run has in flight; zero for an unordered run.
+func pipeStopUnfusedNewRun(parent context.Context, window int) *PipeStopUnfusedRun {
+	r := &PipeStopUnfusedRun{}
+	r.ctx, r.cancel = context.WithCancelCause(parent)
+	if window > 0 {
+		r.tokens = make(chan struct{}, window)
+	}
+	return r
+}
+
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
+//   - the *PipeStopUnfusedItemError that stopped the run, in stop mode;
+//   - the cause of the context's cancellation, if the context was cancelled
+//     before the run completed (joined with any PipeStopUnfusedFailures);
+//   - the PipeStopUnfusedFailures, in collect mode, if any item failed;
+//   - nil otherwise: every item was delivered or dropped by ErrPipeStopUnfusedSkip.
+//
+// Wait does not drain the output: call it after the output channel is
+// closed, or after cancelling the context. Everything the run's goroutines
+// did happens before Wait returns.
+func (r *PipeStopUnfusedRun) Wait() error {
+	r.wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var err error
+	switch {
+	case r.err != nil:
+		err = r.err
+	case !r.complete:
+		err = context.Cause(r.ctx)
+		if len(r.failures) > 0 {
+			err = errors.Join(err, r.failures)
+		}
+	case len(r.failures) > 0:
+		err = r.failures
+	}
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// finish is called by the sink when its input is closed: the run is
+// complete unless it was cancelled, in which case a stage may have closed its
+// output early. The cancellation happens before the close that the sink saw,
+// so the check cannot miss it.
+func (r *PipeStopUnfusedRun) finish() {
+	r.complete = r.ctx.Err() == nil
+}
+
+// stop ends the run because of err, unless an earlier failure already has.
+func (r *PipeStopUnfusedRun) stop(err error) {
+	r.mu.Lock()
+	if r.err == nil {
+		r.err = err
+	}
+	r.mu.Unlock()
+	r.cancel(err)
+}
+
+// PipeStopUnfusedItemError reports that a stage failed an item: its function
+// returned an error other than ErrPipeStopUnfusedSkip on the last attempt,
+// or panicked.
+type PipeStopUnfusedItemError struct {
+	Stage string // the stage's name
+	Item  any    // the stage's input, the item that failed
+	Err   error  // the function's error, or a *PipeStopUnfusedPanicError
+}
+
+func (e *PipeStopUnfusedItemError) Error() string {
+	return "pipeline: stage " + e.Stage + ": " + e.Err.Error()
+}
+
+func (e *PipeStopUnfusedItemError) Unwrap() error { return e.Err }
+
+// PipeStopUnfusedFailures is the error Wait returns in collect mode when
+// items failed: each failure, in the order the stages reported them.
+// errors.Is and errors.As look into every one.
+type PipeStopUnfusedFailures []*PipeStopUnfusedItemError
+
+func (f PipeStopUnfusedFailures) Error() string {
+	if len(f) == 1 {
+		return f[0].Error()
+	}
+	return strconv.Itoa(len(f)) + " items failed; first: " + f[0].Error()
+}
+
+func (f PipeStopUnfusedFailures) Unwrap() []error {
+	errs := make([]error, len(f))
+	for i, e := range f {
+		errs[i] = e
+	}
+	return errs
+}
+
+// PipeStopUnfusedPanicError is the error of an item whose stage function
+// panicked.
+type PipeStopUnfusedPanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
+}
+
+func (e *PipeStopUnfusedPanicError) Error() string {
+	return fmt.Sprintf("panic: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns the panic value if it is an error, so that errors.Is sees
+// through a panic(err).
+func (e *PipeStopUnfusedPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// pipeStopUnfusedNoCopy lets go vet's copylocks check flag copies of a
+// pipeStopUnfusedToInt64 or a PipeStopUnfusedRun.
+type pipeStopUnfusedNoCopy struct{}
+
+func (*pipeStopUnfusedNoCopy) Lock() {}
+
+func (*pipeStopUnfusedNoCopy) Unlock() {}
+
+// acquire takes one of the ordered window's tokens before the source sends a
+// batch, so that no more than cap(r.tokens) batches are in flight and the
+// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+func (s *pipeStopUnfusedToInt64) acquire(r *PipeStopUnfusedRun, done <-chan struct{}) bool {
+	return true
+}
+
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *pipeStopUnfusedToInt64) feedSlice(r *PipeStopUnfusedRun, src []int, out chan<- pipeStopUnfusedToInt64InBatch) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); len(src) > 0; seq++ {
+		n := min(len(src), 5)
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := pipeStopUnfusedToInt64InBatch{seq: seq, items: src[:n:n]}
+		select { // alone first: see pipeStopUnfusedToInt64.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		src = src[n:]
+	}
+}
+
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
+func (s *pipeStopUnfusedToInt64) feedChan(r *PipeStopUnfusedRun, src <-chan int, out chan<- pipeStopUnfusedToInt64InBatch, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *pipeStopUnfusedToInt64) batchChan(r *PipeStopUnfusedRun, src <-chan int, out chan<- pipeStopUnfusedToInt64InBatch, free chan []int) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); ; seq++ {
+		var v int
+		open := true
+		select {
+		case <-done:
+			return
+		default:
+		}
+		select {
+		case v, open = <-src:
+		default:
+			select {
+			case v, open = <-src:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+		b := append(s.getIn(free), v)
+	fill:
+		for len(b) < 5 {
+			select {
+			case v, open = <-src:
+				if !open {
+					break fill
+				}
+				b = append(b, v)
+			default:
+				break fill
+			}
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := pipeStopUnfusedToInt64InBatch{seq: seq, items: b}
+		select { // alone first: see pipeStopUnfusedToInt64.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+	}
+}
+
+// pipeStopUnfusedToFloatOutBatch is the message a stage sends to the next
+// one, or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type pipeStopUnfusedToFloatOutBatch struct {
+	seq   uint64
+	items []float64
+}
+
+// pipeStopUnfusedToFloat applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A pipeStopUnfusedToFloat must be created with [NewPipeStopUnfused]; the
+// zero value is not usable. A pipeStopUnfusedToFloat must not be copied
+// after first use. A pipeStopUnfusedToFloat holds no per-run state, so one
+// pipeStopUnfusedToFloat may serve several runs, of one or several
+// pipelines, at once; its Stats add up all of them.
+type pipeStopUnfusedToFloat struct {
+	_ pipeStopUnfusedNoCopy
+
+	name string
+	fn   func(context.Context, int64) (float64, error)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipeStopUnfusedToFloat) capacity() int {
+	return max(1, 256/5)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeStopUnfusedToFloat) call(ctx context.Context, in int64) (float64, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeStopUnfusedToFloat) output(r *PipeStopUnfusedRun, next int) (chan pipeStopUnfusedToFloatOutBatch, chan []float64, func()) {
+	out := make(chan pipeStopUnfusedToFloatOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []float64, max(s.capacity()+2+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(2))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipeStopUnfusedToFloat) start(r *PipeStopUnfusedRun, in <-chan pipeStopUnfusedToInt64OutBatch, inFree chan []int64, next int) (<-chan pipeStopUnfusedToFloatOutBatch, chan []float64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeStopUnfusedToFloat) run(r *PipeStopUnfusedRun, in <-chan pipeStopUnfusedToInt64OutBatch, inFree chan []int64, leave func(), chain func() func(seq uint64, items []int64, queued int) bool) {
+	r.wg.Add(2)
+	for range 2 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeStopUnfusedToFloat) work(r *PipeStopUnfusedRun, in <-chan pipeStopUnfusedToInt64OutBatch, inFree chan []int64, leave func(), step func(seq uint64, items []int64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b pipeStopUnfusedToInt64OutBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeStopUnfusedToFloat) send(r *PipeStopUnfusedRun, out chan<- pipeStopUnfusedToFloatOutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := pipeStopUnfusedToFloatOutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeStopUnfusedToFloat) measure(r *PipeStopUnfusedRun, in []int64, out []float64, queued int) []float64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipeStopUnfusedToFloat) process(r *PipeStopUnfusedRun, in []int64, out []float64) []float64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipeStopUnfusedToFloat) processFrom(r *PipeStopUnfusedRun, in []int64, from int, out []float64) (res []float64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipeStopUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipeStopUnfusedSkip || errors.Is(err, ErrPipeStopUnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeStopUnfusedToFloat) apply(ctx context.Context, in int64) (float64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeStopUnfusedToFloat) fail(r *PipeStopUnfusedRun, in int64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeStopUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipeStopUnfusedToFloat) putIn(free chan []int64, b []int64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *pipeStopUnfusedToFloat) getOut(free chan []float64) []float64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]float64, 0, 5)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *pipeStopUnfusedToFloat) putOut(free chan []float64, b []float64) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// pipeStopUnfusedToStringOutBatch is the message a stage sends to the next
+// one, or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type pipeStopUnfusedToStringOutBatch struct {
+	seq   uint64
+	items []string
+}
+
+// pipeStopUnfusedToString applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A pipeStopUnfusedToString must be created with [NewPipeStopUnfused]; the
+// zero value is not usable. A pipeStopUnfusedToString must not be copied
+// after first use. A pipeStopUnfusedToString holds no per-run state, so one
+// pipeStopUnfusedToString may serve several runs, of one or several
+// pipelines, at once; its Stats add up all of them.
+type pipeStopUnfusedToString struct {
+	_ pipeStopUnfusedNoCopy
+
+	name string
+	fn   func(context.Context, float64) (string, error)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipeStopUnfusedToString) capacity() int {
+	return max(1, 256/5)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeStopUnfusedToString) call(ctx context.Context, in float64) (string, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeStopUnfusedToString) output(r *PipeStopUnfusedRun, next int) (chan pipeStopUnfusedToStringOutBatch, chan []string, func()) {
+	out := make(chan pipeStopUnfusedToStringOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []string, max(s.capacity()+2+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(2))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipeStopUnfusedToString) start(r *PipeStopUnfusedRun, in <-chan pipeStopUnfusedToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeStopUnfusedToStringOutBatch, chan []string) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []float64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeStopUnfusedToString) run(r *PipeStopUnfusedRun, in <-chan pipeStopUnfusedToFloatOutBatch, inFree chan []float64, leave func(), chain func() func(seq uint64, items []float64, queued int) bool) {
+	r.wg.Add(2)
+	for range 2 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeStopUnfusedToString) work(r *PipeStopUnfusedRun, in <-chan pipeStopUnfusedToFloatOutBatch, inFree chan []float64, leave func(), step func(seq uint64, items []float64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b pipeStopUnfusedToFloatOutBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeStopUnfusedToString) send(r *PipeStopUnfusedRun, out chan<- pipeStopUnfusedToStringOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := pipeStopUnfusedToStringOutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeStopUnfusedToString) measure(r *PipeStopUnfusedRun, in []float64, out []string, queued int) []string {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipeStopUnfusedToString) process(r *PipeStopUnfusedRun, in []float64, out []string) []string {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipeStopUnfusedToString) processFrom(r *PipeStopUnfusedRun, in []float64, from int, out []string) (res []string, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipeStopUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipeStopUnfusedSkip || errors.Is(err, ErrPipeStopUnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeStopUnfusedToString) apply(ctx context.Context, in float64) (string, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeStopUnfusedToString) fail(r *PipeStopUnfusedRun, in float64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeStopUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipeStopUnfusedToString) putIn(free chan []float64, b []float64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *pipeStopUnfusedToString) getOut(free chan []string) []string {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]string, 0, 5)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *pipeStopUnfusedToString) putOut(free chan []string, b []string) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// drain receives every batch from in and passes its items to deliver, in
+// order of sequence number in an ordered run, then returns the emptied batch to
+// free. It returns when in is closed, having marked the run complete, or
+// when the run is cancelled or deliver returns false. deliver is called once
+// per batch, never per item.
+func (s *pipeStopUnfusedToString) drain(r *PipeStopUnfusedRun, in <-chan pipeStopUnfusedToStringOutBatch, free chan []string, deliver func([]string) bool) {
+	done := r.ctx.Done()
+	// receive is a receive from in that gives up when the run is cancelled;
+	// alone first: see pipeStopUnfusedToString.work.
+	receive := func() (b pipeStopUnfusedToStringOutBatch, ok bool) {
+		select {
+		case <-done:
+			return b, false
+		default:
+		}
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+			}
+		}
+		return b, ok
+	}
+	for {
+		b, ok := receive()
+		if !ok {
+			r.finish()
+			return
+		}
+		if !deliver(b.items) {
+			return
+		}
+		s.putOut(free, b.items)
+	}
+}
+
+// drainSlice drains in into a slice, which it returns. size is the expected
+// number of items, the slice's initial capacity.
+func (s *pipeStopUnfusedToString) drainSlice(r *PipeStopUnfusedRun, in <-chan pipeStopUnfusedToStringOutBatch, free chan []string, size int) []string {
+	res := make([]string, 0, size)
+	s.drain(r, in, free, func(b []string) bool {
+		res = append(res, b...)
+		return true
+	})
+	return res
+}
+
+// drainChan drains in into dst, one item per send, and closes dst when done
+// or cancelled.
+func (s *pipeStopUnfusedToString) drainChan(r *PipeStopUnfusedRun, in <-chan pipeStopUnfusedToStringOutBatch, free chan []string, dst chan<- string) {
+	defer r.wg.Done()
+	defer close(dst)
+	done := r.ctx.Done()
+	s.drain(r, in, free, func(b []string) bool {
+		for _, v := range b {
+			// A send that need not wait costs less without the select.
+			select {
+			case dst <- v:
+				continue
+			default:
+			}
+			select {
+			case dst <- v:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// PipeStopUnfused runs items of type int through 3 stages, each on its own
+// goroutines, connected by bounded channels carrying batches of up to 5
+// items: toInt64 (int to int64, 2 workers), then toFloat (int64 to float64, 2
+// workers), then toString (float64 to string, 2 workers). Outputs come as
+// they are ready, in no particular order. The first failure of an item stops
+// the run; Wait then returns the *PipeStopUnfusedItemError. A stage drops an
+// item by returning ErrPipeStopUnfusedSkip.
+//
+// A PipeStopUnfused holds no per-run state: Start and RunSlice may be called
+// any number of times, concurrently. Create it with NewPipeStopUnfused; it
+// must not be copied.
+type PipeStopUnfused struct {
+	toInt64  pipeStopUnfusedToInt64
+	toFloat  pipeStopUnfusedToFloat
+	toString pipeStopUnfusedToString
+}
+
+// NewPipeStopUnfused returns a PipeStopUnfused. toInt64, toFloat or toString
+// are each the function of the stage of that name, called concurrently from
+// the stage's workers; it returns ErrPipeStopUnfusedSkip to drop an item.
+func NewPipeStopUnfused(toInt64 func(context.Context, int) (int64, error), toFloat func(context.Context, int64) (float64, error), toString func(context.Context, float64) (string, error)) *PipeStopUnfused {
+	p := &PipeStopUnfused{}
+	p.toInt64.name = "toInt64"
+	p.toInt64.fn = toInt64
+	p.toFloat.name = "toFloat"
+	p.toFloat.fn = toFloat
+	p.toString.name = "toString"
+	p.toString.fn = toString
+	return p
+}
+
+// Start runs the pipeline on the items received from in, until in is closed
+// or ctx is cancelled, and returns the channel of outputs, closed after the
+// last one, with the run, whose Wait reports the outcome. Outputs come as
+// they are ready, in no particular order.
+//
+// The caller must either receive from the output channel until it is closed
+// or cancel ctx, and then call Wait. Items in flight when a failure stops the
+// run may or may not be delivered before the channel closes.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (a failure, or ctx cancelled) goes on
+// receiving from in, and discards what it receives, until in is closed. So a
+// producer that sends without selecting on a context never blocks, and Wait
+// does not wait for it.
+func (p *PipeStopUnfused) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeStopUnfusedRun) {
+	r := pipeStopUnfusedNewRun(ctx, 0)
+	src := make(chan pipeStopUnfusedToInt64InBatch, 51)
+	srcFree := make(chan []int, 55)
+	c1, f1 := p.toInt64.start(r, src, srcFree, 2)
+	c2, f2 := p.toFloat.start(r, c1, f1, 2)
+	c3, f3 := p.toString.start(r, c2, f2, 1)
+	dst := make(chan string, 5)
+	r.wg.Add(2)
+	go p.toInt64.feedChan(r, in, src, srcFree)
+	go p.toString.drainChan(r, c3, f3, dst)
+	return dst, r
+}
+
+// RunSlice runs the pipeline on the items of in and returns the outputs. It
+// returns what Wait returns; when that is an error, the outputs are nil. in
+// is only read.
+func (p *PipeStopUnfused) RunSlice(ctx context.Context, in []int) ([]string, error) {
+	r := pipeStopUnfusedNewRun(ctx, 0)
+	src := make(chan pipeStopUnfusedToInt64InBatch, 51)
+	c1, f1 := p.toInt64.start(r, src, nil, 2)
+	c2, f2 := p.toFloat.start(r, c1, f1, 2)
 	c3, f3 := p.toString.start(r, c2, f2, 1)
 	r.wg.Add(1)
 	go p.toInt64.feedSlice(r, in, src)
@@ -1072,6 +2127,22 @@ func (p *PipeStop) RunSlice(ctx context.Context, in []int) ([]string, error) {
 // (errors.Is).
 var ErrPipeOrderedSkip = errors.New("pipeline: skip item")
 
+// pipeOrderedToInt64InBatch is the message a stage receives: as many items
+// as the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
+type pipeOrderedToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipeOrderedToInt64OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type pipeOrderedToInt64OutBatch struct {
+	seq   uint64
+	items []int64
+}
+
 // pipeOrderedToInt64 applies one function to every item that goes through
 // it, on as many goroutines as the workers= option.
 //
@@ -1087,22 +2158,6 @@ type pipeOrderedToInt64 struct {
 	fn   func(context.Context, int) (int64, error)
 }
 
-// pipeOrderedToInt64InBatch is the message a stage receives: as many items
-// as the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage (only ordered runs read it).
-type pipeOrderedToInt64InBatch struct {
-	seq   uint64
-	items []int
-}
-
-// pipeOrderedToInt64OutBatch is the message a stage sends to the next one,
-// or to the sink: the items made from one pipeOrderedToInt64InBatch, and its
-// sequence number.
-type pipeOrderedToInt64OutBatch struct {
-	seq   uint64
-	items []int64
-}
-
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedToInt64) capacity() int {
 	return max(1, 10/5)
@@ -1114,36 +2169,58 @@ func (s *pipeOrderedToInt64) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeOrderedToInt64) start(r *PipeOrderedRun, in <-chan pipeOrderedToInt64InBatch, inFree chan []int, next int) (<-chan pipeOrderedToInt64OutBatch, chan []int64) {
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeOrderedToInt64) output(r *PipeOrderedRun, next int) (chan pipeOrderedToInt64OutBatch, chan []int64, func()) {
 	out := make(chan pipeOrderedToInt64OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+2+next+1, cap(r.tokens)))
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
-	r.wg.Add(2)
-	for range 2 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *pipeOrderedToInt64) work(r *PipeOrderedRun, in <-chan pipeOrderedToInt64InBatch, inFree chan []int, out chan<- pipeOrderedToInt64OutBatch, free chan []int64, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
+	leave := func() {
 		if left.Add(-1) == 0 {
 			close(out)
 		}
-	}()
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipeOrderedToInt64) start(r *PipeOrderedRun, in <-chan pipeOrderedToInt64InBatch, inFree chan []int, next int) (<-chan pipeOrderedToInt64OutBatch, chan []int64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeOrderedToInt64) run(r *PipeOrderedRun, in <-chan pipeOrderedToInt64InBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
+	r.wg.Add(2)
+	for range 2 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeOrderedToInt64) work(r *PipeOrderedRun, in <-chan pipeOrderedToInt64InBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
 	done := r.ctx.Done()
 	for {
 		// Channel operations come in two steps: first alone, which takes
@@ -1172,26 +2249,40 @@ func (s *pipeOrderedToInt64) work(r *PipeOrderedRun, in <-chan pipeOrderedToInt6
 		if !ok {
 			return
 		}
-		var res []int64
-		res = s.process(r, b.items, s.getOut(free))
+		more := step(b.seq, b.items, len(in))
 		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
+		if !more {
+			return
 		}
-		m := pipeOrderedToInt64OutBatch{seq: b.seq, items: res}
-		select {
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeOrderedToInt64) send(r *PipeOrderedRun, out chan<- pipeOrderedToInt64OutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		m := pipeOrderedToInt64OutBatch{seq: seq, items: res}
+		select { // alone first: see work
 		case out <- m:
 		default:
 			select {
 			case out <- m:
 			case <-done:
-				return
+				return false
 			}
 		}
+		return true
 	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeOrderedToInt64) measure(r *PipeOrderedRun, in []int, out []int64, queued int) []int64 {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -1282,15 +2373,6 @@ func (s *pipeOrderedToInt64) getOut(free chan []int64) []int64 {
 		return b
 	default:
 		return make([]int64, 0, 5)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *pipeOrderedToInt64) putOut(free chan []int64, b []int64) {
-	clear(b)
-	select {
-	case free <- b[:0]:
-	default:
 	}
 }
 
@@ -1580,55 +2662,30 @@ type pipeOrderedToFloat struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
-// pipeOrderedToFloatOutBatch is the message a stage sends to the next one,
-// or to the sink: the items made from one pipeOrderedToInt64OutBatch, and
-// its sequence number.
-type pipeOrderedToFloatOutBatch struct {
-	seq   uint64
-	items []float64
-}
-
-// capacity is the capacity in sends of the channel after the stage.
-func (s *pipeOrderedToFloat) capacity() int {
-	return max(1, 10/5)
-}
-
 // call applies the stage function to one item. It is the only place a user
 // function is called.
 func (s *pipeOrderedToFloat) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeOrderedToFloat) start(r *PipeOrderedRun, in <-chan pipeOrderedToInt64OutBatch, inFree chan []int64, next int) (<-chan pipeOrderedToFloatOutBatch, chan []float64) {
-	out := make(chan pipeOrderedToFloatOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []float64, max(s.capacity()+4+next+1, cap(r.tokens)))
-	left := new(atomic.Int32) // running workers; the last one closes out
-	left.Store(int32(4))
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeOrderedToFloat) run(r *PipeOrderedRun, in <-chan pipeOrderedToInt64OutBatch, inFree chan []int64, leave func(), chain func() func(seq uint64, items []int64, queued int) bool) {
 	r.wg.Add(4)
 	for range 4 {
-		go s.work(r, in, inFree, out, free, left)
+		go s.work(r, in, inFree, leave, chain())
 	}
-	return out, free
 }
 
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *pipeOrderedToFloat) work(r *PipeOrderedRun, in <-chan pipeOrderedToInt64OutBatch, inFree chan []int64, out chan<- pipeOrderedToFloatOutBatch, free chan []float64, left *atomic.Int32) {
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeOrderedToFloat) work(r *PipeOrderedRun, in <-chan pipeOrderedToInt64OutBatch, inFree chan []int64, leave func(), step func(seq uint64, items []int64, queued int) bool) {
 	defer r.wg.Done()
-	defer func() {
-		if left.Add(-1) == 0 {
-			close(out)
-		}
-	}()
+	defer leave()
 	done := r.ctx.Done()
 	for {
 		// Channel operations come in two steps: first alone, which takes
@@ -1657,26 +2714,46 @@ func (s *pipeOrderedToFloat) work(r *PipeOrderedRun, in <-chan pipeOrderedToInt6
 		if !ok {
 			return
 		}
-		var res []float64
-		res = s.process(r, b.items, s.getOut(free))
+		more := step(b.seq, b.items, len(in))
 		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
-		m := pipeOrderedToFloatOutBatch{seq: b.seq, items: res}
-		select {
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
+		if !more {
+			return
 		}
 	}
+}
+
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *pipeOrderedToFloat) link(r *PipeOrderedRun, next func(seq uint64, items []float64, queued int) bool) func(seq uint64, items []int64, queued int) bool {
+	scratch := make([]float64, 0, 5)
+	done := r.ctx.Done()
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
+		select {
+		case <-done:
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
+		default:
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			more = next(seq, res, 0)
+		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeOrderedToFloat) measure(r *PipeOrderedRun, in []int64, out []float64, queued int) []float64 {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -1749,23 +2826,12 @@ func (s *pipeOrderedToFloat) putIn(free chan []int64, b []int64) {
 	}
 }
 
-// getOut is getIn for output batches.
-func (s *pipeOrderedToFloat) getOut(free chan []float64) []float64 {
-	select {
-	case b := <-free:
-		return b
-	default:
-		return make([]float64, 0, 5)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *pipeOrderedToFloat) putOut(free chan []float64, b []float64) {
-	clear(b)
-	select {
-	case free <- b[:0]:
-	default:
-	}
+// pipeOrderedToStringOutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type pipeOrderedToStringOutBatch struct {
+	seq   uint64
+	items []string
 }
 
 // pipeOrderedToString applies one function to every item that goes through
@@ -1783,14 +2849,6 @@ type pipeOrderedToString struct {
 	fn   func(context.Context, float64) (string, error)
 }
 
-// pipeOrderedToStringOutBatch is the message a stage sends to the next one,
-// or to the sink: the items made from one pipeOrderedToFloatOutBatch, and
-// its sequence number.
-type pipeOrderedToStringOutBatch struct {
-	seq   uint64
-	items []string
-}
-
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedToString) capacity() int {
 	return max(1, 10/5)
@@ -1802,84 +2860,54 @@ func (s *pipeOrderedToString) call(ctx context.Context, in float64) (string, err
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeOrderedToString) start(r *PipeOrderedRun, in <-chan pipeOrderedToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeOrderedToStringOutBatch, chan []string) {
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeOrderedToString) output(r *PipeOrderedRun, next int) (chan pipeOrderedToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeOrderedToStringOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
-	free := make(chan []string, max(s.capacity()+3+next+1, cap(r.tokens)))
+	free := make(chan []string, max(s.capacity()+4+next+1, cap(r.tokens)))
 	left := new(atomic.Int32) // running workers; the last one closes out
-	left.Store(int32(3))
-	r.wg.Add(3)
-	for range 3 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *pipeOrderedToString) work(r *PipeOrderedRun, in <-chan pipeOrderedToFloatOutBatch, inFree chan []float64, out chan<- pipeOrderedToStringOutBatch, free chan []string, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
+	left.Store(int32(4))
+	leave := func() {
 		if left.Add(-1) == 0 {
 			close(out)
 		}
-	}()
+	}
+	return out, free, leave
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeOrderedToString) send(r *PipeOrderedRun, out chan<- pipeOrderedToStringOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
 	done := r.ctx.Done()
-	for {
-		// Channel operations come in two steps: first alone, which takes
-		// only that channel's lock, then, if it would block, in a select with
-		// done. A select locks every channel it names, and done is shared by
-		// every goroutine of the run: selecting on it for every send would
-		// make it the run's point of contention. The poll of done, lock-free
-		// on an open channel, bounds what a cancelled worker still does to
-		// one batch.
-		select {
-		case <-done:
-			return
-		default:
-		}
-		var b pipeOrderedToFloatOutBatch
-		var ok bool
-		select {
-		case b, ok = <-in:
-		default:
-			select {
-			case b, ok = <-in:
-			case <-done:
-				return
-			}
-		}
-		if !ok {
-			return
-		}
-		var res []string
-		res = s.process(r, b.items, s.getOut(free))
-		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
-		m := pipeOrderedToStringOutBatch{seq: b.seq, items: res}
-		select {
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		m := pipeOrderedToStringOutBatch{seq: seq, items: res}
+		select { // alone first: see work
 		case out <- m:
 		default:
 			select {
 			case out <- m:
 			case <-done:
-				return
+				return false
 			}
 		}
+		return true
 	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeOrderedToString) measure(r *PipeOrderedRun, in []float64, out []string, queued int) []string {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -1936,20 +2964,6 @@ func (s *pipeOrderedToString) fail(r *PipeOrderedRun, in float64, err error) {
 	}
 	e := &PipeOrderedItemError{Stage: s.name, Item: in, Err: err}
 	r.stop(e)
-}
-
-// putIn returns an emptied input batch to its free list, dropping it when
-// the list is full. A nil free list means the batch is not ours: a slice
-// given to RunSlice, which must be neither cleared nor reused.
-func (s *pipeOrderedToString) putIn(free chan []float64, b []float64) {
-	if free == nil {
-		return
-	}
-	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
 }
 
 // getOut is getIn for output batches.
@@ -2070,15 +3084,17 @@ func (s *pipeOrderedToString) drainChan(r *PipeOrderedRun, in <-chan pipeOrdered
 	})
 }
 
-// PipeOrdered runs items of type int through 3 stages, each on its own
-// goroutines, connected by bounded channels carrying batches of up to 5
-// items: toInt64 (int to int64, 2 workers), then toFloat (int64 to float64, 4
-// workers), then toString (float64 to string, 3 workers). Outputs come in the
-// order of their inputs. The first failure of an item stops the run; Wait
-// then returns the *PipeOrderedItemError. A stage drops an item by returning
+// PipeOrdered runs items of type int through 3 stages: toInt64 (int to int64,
+// 2 workers), then toFloat (int64 to float64, 4 workers), then toString
+// (float64 to string, 4 workers). Stages toFloat and toString run together on
+// 4 goroutines, each taking a batch through both in turn, with no channel
+// between them; toInt64 runs on its own. Bounded channels carry batches of up
+// to 5 items between the goroutines. Outputs come in the order of their
+// inputs. The first failure of an item stops the run; Wait then returns the
+// *PipeOrderedItemError. A stage drops an item by returning
 // ErrPipeOrderedSkip.
 //
-// a PipeOrdered holds no per-run state: Start and RunSlice may be called any
+// A PipeOrdered holds no per-run state: Start and RunSlice may be called any
 // number of times, concurrently. Create it with NewPipeOrdered; it must not
 // be copied.
 type PipeOrdered struct {
@@ -2116,12 +3132,14 @@ func NewPipeOrdered(toInt64 func(context.Context, int) (int64, error), toFloat f
 // producer that sends without selecting on a context never blocks, and Wait
 // does not wait for it.
 func (p *PipeOrdered) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeOrderedRun) {
-	r := pipeOrderedNewRun(ctx, 19)
+	r := pipeOrderedNewRun(ctx, 14)
 	src := make(chan pipeOrderedToInt64InBatch, 2)
-	srcFree := make(chan []int, 19)
+	srcFree := make(chan []int, 14)
 	c1, f1 := p.toInt64.start(r, src, srcFree, 4)
-	c2, f2 := p.toFloat.start(r, c1, f1, 3)
-	c3, f3 := p.toString.start(r, c2, f2, 1)
+	c3, f3, l3 := p.toString.output(r, 1)
+	p.toFloat.run(r, c1, f1, l3, func() func(uint64, []int64, int) bool {
+		return p.toFloat.link(r, p.toString.send(r, c3, f3))
+	})
 	dst := make(chan string, 5)
 	r.wg.Add(2)
 	go p.toInt64.feedChan(r, in, src, srcFree)
@@ -2133,10 +3151,1186 @@ func (p *PipeOrdered) Start(ctx context.Context, in <-chan int) (<-chan string, 
 // input order. It returns what Wait returns; when that is an error, the
 // outputs are nil. in is only read.
 func (p *PipeOrdered) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	r := pipeOrderedNewRun(ctx, 19)
+	r := pipeOrderedNewRun(ctx, 14)
 	src := make(chan pipeOrderedToInt64InBatch, 2)
 	c1, f1 := p.toInt64.start(r, src, nil, 4)
-	c2, f2 := p.toFloat.start(r, c1, f1, 3)
+	c3, f3, l3 := p.toString.output(r, 1)
+	p.toFloat.run(r, c1, f1, l3, func() func(uint64, []int64, int) bool {
+		return p.toFloat.link(r, p.toString.send(r, c3, f3))
+	})
+	r.wg.Add(1)
+	go p.toInt64.feedSlice(r, in, src)
+	res := p.toString.drainSlice(r, c3, f3, len(in))
+	if err := r.Wait(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// PipeOrderedUnfused: generated from the pipeline directive in pipeline.go.
+
+// ErrPipeOrderedUnfusedSkip is returned by a stage function to drop its
+// item: no output, no failure. It is how a stage filters. Wrapped errors
+// count (errors.Is).
+var ErrPipeOrderedUnfusedSkip = errors.New("pipeline: skip item")
+
+// pipeOrderedUnfusedToInt64InBatch is the message a stage receives: as many
+// items as the batch= option allows, and the sequence number the source gave
+// the batch, which it keeps from stage to stage (only ordered runs read it).
+type pipeOrderedUnfusedToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipeOrderedUnfusedToInt64OutBatch is the message a stage sends to the next
+// one, or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type pipeOrderedUnfusedToInt64OutBatch struct {
+	seq   uint64
+	items []int64
+}
+
+// pipeOrderedUnfusedToInt64 applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A pipeOrderedUnfusedToInt64 must be created with [NewPipeOrderedUnfused];
+// the zero value is not usable. A pipeOrderedUnfusedToInt64 must not be
+// copied after first use. A pipeOrderedUnfusedToInt64 holds no per-run
+// state, so one pipeOrderedUnfusedToInt64 may serve several runs, of one or
+// several pipelines, at once; its Stats add up all of them.
+type pipeOrderedUnfusedToInt64 struct {
+	_ pipeOrderedUnfusedNoCopy
+
+	name string
+	fn   func(context.Context, int) (int64, error)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipeOrderedUnfusedToInt64) capacity() int {
+	return max(1, 10/5)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeOrderedUnfusedToInt64) call(ctx context.Context, in int) (int64, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeOrderedUnfusedToInt64) output(r *PipeOrderedUnfusedRun, next int) (chan pipeOrderedUnfusedToInt64OutBatch, chan []int64, func()) {
+	out := make(chan pipeOrderedUnfusedToInt64OutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []int64, max(s.capacity()+2+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(2))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipeOrderedUnfusedToInt64) start(r *PipeOrderedUnfusedRun, in <-chan pipeOrderedUnfusedToInt64InBatch, inFree chan []int, next int) (<-chan pipeOrderedUnfusedToInt64OutBatch, chan []int64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeOrderedUnfusedToInt64) run(r *PipeOrderedUnfusedRun, in <-chan pipeOrderedUnfusedToInt64InBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
+	r.wg.Add(2)
+	for range 2 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeOrderedUnfusedToInt64) work(r *PipeOrderedUnfusedRun, in <-chan pipeOrderedUnfusedToInt64InBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b pipeOrderedUnfusedToInt64InBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeOrderedUnfusedToInt64) send(r *PipeOrderedUnfusedRun, out chan<- pipeOrderedUnfusedToInt64OutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		m := pipeOrderedUnfusedToInt64OutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeOrderedUnfusedToInt64) measure(r *PipeOrderedUnfusedRun, in []int, out []int64, queued int) []int64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipeOrderedUnfusedToInt64) process(r *PipeOrderedUnfusedRun, in []int, out []int64) []int64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipeOrderedUnfusedToInt64) processFrom(r *PipeOrderedUnfusedRun, in []int, from int, out []int64) (res []int64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipeOrderedUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipeOrderedUnfusedSkip || errors.Is(err, ErrPipeOrderedUnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeOrderedUnfusedToInt64) apply(ctx context.Context, in int) (int64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeOrderedUnfusedToInt64) fail(r *PipeOrderedUnfusedRun, in int, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeOrderedUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// getIn returns an empty input batch from free, or a new one when the free
+// list is empty (only while a run warms up).
+func (s *pipeOrderedUnfusedToInt64) getIn(free chan []int) []int {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int, 0, 5)
+	}
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipeOrderedUnfusedToInt64) putIn(free chan []int, b []int) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *pipeOrderedUnfusedToInt64) getOut(free chan []int64) []int64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int64, 0, 5)
+	}
+}
+
+// PipeOrderedUnfusedRun is one execution of a pipeline, started by Start:
+// its goroutines, its context and its outcome.
+//
+// The zero value is not usable; a PipeOrderedUnfusedRun must not be copied.
+// Wait may be called from any goroutine.
+type PipeOrderedUnfusedRun struct {
+	_ pipeOrderedUnfusedNoCopy
+
+	// ctx is cancelled by the first failure in stop mode, by the caller's
+	// context, or by Wait once everything is done.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+
+	// tokens bounds the batches in flight in an ordered run; nil otherwise.
+	// Its capacity is the window: the source sends a token before each
+	// batch, the sink receives one after delivering a batch.
+	tokens chan struct{}
+
+	// complete is set by the sink once it has delivered the last batch,
+	// before Wait can return; Wait reads it after the sink is done.
+	complete bool
+
+	mu       sync.Mutex
+	err      error                      // the failure that stopped the run, guarded by mu
+	failures PipeOrderedUnfusedFailures // collect mode, guarded by mu
+}
+
+// pipeOrderedUnfusedNewRun returns a run under parent. window is the most
+// batches an ordered run has in flight; zero for an unordered run.
+func pipeOrderedUnfusedNewRun(parent context.Context, window int) *PipeOrderedUnfusedRun {
+	r := &PipeOrderedUnfusedRun{}
+	r.ctx, r.cancel = context.WithCancelCause(parent)
+	if window > 0 {
+		r.tokens = make(chan struct{}, window)
+	}
+	return r
+}
+
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
+//   - the *PipeOrderedUnfusedItemError that stopped the run, in stop mode;
+//   - the cause of the context's cancellation, if the context was cancelled
+//     before the run completed (joined with any PipeOrderedUnfusedFailures);
+//   - the PipeOrderedUnfusedFailures, in collect mode, if any item failed;
+//   - nil otherwise: every item was delivered or dropped by ErrPipeOrderedUnfusedSkip.
+//
+// Wait does not drain the output: call it after the output channel is
+// closed, or after cancelling the context. Everything the run's goroutines
+// did happens before Wait returns.
+func (r *PipeOrderedUnfusedRun) Wait() error {
+	r.wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var err error
+	switch {
+	case r.err != nil:
+		err = r.err
+	case !r.complete:
+		err = context.Cause(r.ctx)
+		if len(r.failures) > 0 {
+			err = errors.Join(err, r.failures)
+		}
+	case len(r.failures) > 0:
+		err = r.failures
+	}
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// finish is called by the sink when its input is closed: the run is
+// complete unless it was cancelled, in which case a stage may have closed its
+// output early. The cancellation happens before the close that the sink saw,
+// so the check cannot miss it.
+func (r *PipeOrderedUnfusedRun) finish() {
+	r.complete = r.ctx.Err() == nil
+}
+
+// stop ends the run because of err, unless an earlier failure already has.
+func (r *PipeOrderedUnfusedRun) stop(err error) {
+	r.mu.Lock()
+	if r.err == nil {
+		r.err = err
+	}
+	r.mu.Unlock()
+	r.cancel(err)
+}
+
+// PipeOrderedUnfusedItemError reports that a stage failed an item: its
+// function returned an error other than ErrPipeOrderedUnfusedSkip on the
+// last attempt, or panicked.
+type PipeOrderedUnfusedItemError struct {
+	Stage string // the stage's name
+	Item  any    // the stage's input, the item that failed
+	Err   error  // the function's error, or a *PipeOrderedUnfusedPanicError
+}
+
+func (e *PipeOrderedUnfusedItemError) Error() string {
+	return "pipeline: stage " + e.Stage + ": " + e.Err.Error()
+}
+
+func (e *PipeOrderedUnfusedItemError) Unwrap() error { return e.Err }
+
+// PipeOrderedUnfusedFailures is the error Wait returns in collect mode when
+// items failed: each failure, in the order the stages reported them.
+// errors.Is and errors.As look into every one.
+type PipeOrderedUnfusedFailures []*PipeOrderedUnfusedItemError
+
+func (f PipeOrderedUnfusedFailures) Error() string {
+	if len(f) == 1 {
+		return f[0].Error()
+	}
+	return strconv.Itoa(len(f)) + " items failed; first: " + f[0].Error()
+}
+
+func (f PipeOrderedUnfusedFailures) Unwrap() []error {
+	errs := make([]error, len(f))
+	for i, e := range f {
+		errs[i] = e
+	}
+	return errs
+}
+
+// PipeOrderedUnfusedPanicError is the error of an item whose stage function
+// panicked.
+type PipeOrderedUnfusedPanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
+}
+
+func (e *PipeOrderedUnfusedPanicError) Error() string {
+	return fmt.Sprintf("panic: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns the panic value if it is an error, so that errors.Is sees
+// through a panic(err).
+func (e *PipeOrderedUnfusedPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// pipeOrderedUnfusedNoCopy lets go vet's copylocks check flag copies of a
+// pipeOrderedUnfusedToInt64 or a PipeOrderedUnfusedRun.
+type pipeOrderedUnfusedNoCopy struct{}
+
+func (*pipeOrderedUnfusedNoCopy) Lock() {}
+
+func (*pipeOrderedUnfusedNoCopy) Unlock() {}
+
+// acquire takes one of the ordered window's tokens before the source sends a
+// batch, so that no more than cap(r.tokens) batches are in flight and the
+// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+func (s *pipeOrderedUnfusedToInt64) acquire(r *PipeOrderedUnfusedRun, done <-chan struct{}) bool {
+	select {
+	case r.tokens <- struct{}{}:
+		return true
+	case <-done:
+		return false
+	}
+}
+
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *pipeOrderedUnfusedToInt64) feedSlice(r *PipeOrderedUnfusedRun, src []int, out chan<- pipeOrderedUnfusedToInt64InBatch) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); len(src) > 0; seq++ {
+		n := min(len(src), 5)
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := pipeOrderedUnfusedToInt64InBatch{seq: seq, items: src[:n:n]}
+		select { // alone first: see pipeOrderedUnfusedToInt64.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		src = src[n:]
+	}
+}
+
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
+func (s *pipeOrderedUnfusedToInt64) feedChan(r *PipeOrderedUnfusedRun, src <-chan int, out chan<- pipeOrderedUnfusedToInt64InBatch, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *pipeOrderedUnfusedToInt64) batchChan(r *PipeOrderedUnfusedRun, src <-chan int, out chan<- pipeOrderedUnfusedToInt64InBatch, free chan []int) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); ; seq++ {
+		var v int
+		open := true
+		select {
+		case <-done:
+			return
+		default:
+		}
+		select {
+		case v, open = <-src:
+		default:
+			select {
+			case v, open = <-src:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+		b := append(s.getIn(free), v)
+	fill:
+		for len(b) < 5 {
+			select {
+			case v, open = <-src:
+				if !open {
+					break fill
+				}
+				b = append(b, v)
+			default:
+				break fill
+			}
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := pipeOrderedUnfusedToInt64InBatch{seq: seq, items: b}
+		select { // alone first: see pipeOrderedUnfusedToInt64.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+	}
+}
+
+// pipeOrderedUnfusedToFloatOutBatch is the message a stage sends to the next
+// one, or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type pipeOrderedUnfusedToFloatOutBatch struct {
+	seq   uint64
+	items []float64
+}
+
+// pipeOrderedUnfusedToFloat applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A pipeOrderedUnfusedToFloat must be created with [NewPipeOrderedUnfused];
+// the zero value is not usable. A pipeOrderedUnfusedToFloat must not be
+// copied after first use. A pipeOrderedUnfusedToFloat holds no per-run
+// state, so one pipeOrderedUnfusedToFloat may serve several runs, of one or
+// several pipelines, at once; its Stats add up all of them.
+type pipeOrderedUnfusedToFloat struct {
+	_ pipeOrderedUnfusedNoCopy
+
+	name string
+	fn   func(context.Context, int64) (float64, error)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipeOrderedUnfusedToFloat) capacity() int {
+	return max(1, 10/5)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeOrderedUnfusedToFloat) call(ctx context.Context, in int64) (float64, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeOrderedUnfusedToFloat) output(r *PipeOrderedUnfusedRun, next int) (chan pipeOrderedUnfusedToFloatOutBatch, chan []float64, func()) {
+	out := make(chan pipeOrderedUnfusedToFloatOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []float64, max(s.capacity()+4+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(4))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipeOrderedUnfusedToFloat) start(r *PipeOrderedUnfusedRun, in <-chan pipeOrderedUnfusedToInt64OutBatch, inFree chan []int64, next int) (<-chan pipeOrderedUnfusedToFloatOutBatch, chan []float64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeOrderedUnfusedToFloat) run(r *PipeOrderedUnfusedRun, in <-chan pipeOrderedUnfusedToInt64OutBatch, inFree chan []int64, leave func(), chain func() func(seq uint64, items []int64, queued int) bool) {
+	r.wg.Add(4)
+	for range 4 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeOrderedUnfusedToFloat) work(r *PipeOrderedUnfusedRun, in <-chan pipeOrderedUnfusedToInt64OutBatch, inFree chan []int64, leave func(), step func(seq uint64, items []int64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b pipeOrderedUnfusedToInt64OutBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeOrderedUnfusedToFloat) send(r *PipeOrderedUnfusedRun, out chan<- pipeOrderedUnfusedToFloatOutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		m := pipeOrderedUnfusedToFloatOutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeOrderedUnfusedToFloat) measure(r *PipeOrderedUnfusedRun, in []int64, out []float64, queued int) []float64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipeOrderedUnfusedToFloat) process(r *PipeOrderedUnfusedRun, in []int64, out []float64) []float64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipeOrderedUnfusedToFloat) processFrom(r *PipeOrderedUnfusedRun, in []int64, from int, out []float64) (res []float64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipeOrderedUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipeOrderedUnfusedSkip || errors.Is(err, ErrPipeOrderedUnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeOrderedUnfusedToFloat) apply(ctx context.Context, in int64) (float64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeOrderedUnfusedToFloat) fail(r *PipeOrderedUnfusedRun, in int64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeOrderedUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipeOrderedUnfusedToFloat) putIn(free chan []int64, b []int64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *pipeOrderedUnfusedToFloat) getOut(free chan []float64) []float64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]float64, 0, 5)
+	}
+}
+
+// pipeOrderedUnfusedToStringOutBatch is the message a stage sends to the
+// next one, or to the sink: the items made from one batch it received, and
+// that batch's sequence number.
+type pipeOrderedUnfusedToStringOutBatch struct {
+	seq   uint64
+	items []string
+}
+
+// pipeOrderedUnfusedToString applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A pipeOrderedUnfusedToString must be created with [NewPipeOrderedUnfused];
+// the zero value is not usable. A pipeOrderedUnfusedToString must not be
+// copied after first use. A pipeOrderedUnfusedToString holds no per-run
+// state, so one pipeOrderedUnfusedToString may serve several runs, of one or
+// several pipelines, at once; its Stats add up all of them.
+type pipeOrderedUnfusedToString struct {
+	_ pipeOrderedUnfusedNoCopy
+
+	name string
+	fn   func(context.Context, float64) (string, error)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipeOrderedUnfusedToString) capacity() int {
+	return max(1, 10/5)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeOrderedUnfusedToString) call(ctx context.Context, in float64) (string, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeOrderedUnfusedToString) output(r *PipeOrderedUnfusedRun, next int) (chan pipeOrderedUnfusedToStringOutBatch, chan []string, func()) {
+	out := make(chan pipeOrderedUnfusedToStringOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []string, max(s.capacity()+4+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(4))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipeOrderedUnfusedToString) start(r *PipeOrderedUnfusedRun, in <-chan pipeOrderedUnfusedToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeOrderedUnfusedToStringOutBatch, chan []string) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []float64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeOrderedUnfusedToString) run(r *PipeOrderedUnfusedRun, in <-chan pipeOrderedUnfusedToFloatOutBatch, inFree chan []float64, leave func(), chain func() func(seq uint64, items []float64, queued int) bool) {
+	r.wg.Add(4)
+	for range 4 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeOrderedUnfusedToString) work(r *PipeOrderedUnfusedRun, in <-chan pipeOrderedUnfusedToFloatOutBatch, inFree chan []float64, leave func(), step func(seq uint64, items []float64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b pipeOrderedUnfusedToFloatOutBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeOrderedUnfusedToString) send(r *PipeOrderedUnfusedRun, out chan<- pipeOrderedUnfusedToStringOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		m := pipeOrderedUnfusedToStringOutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeOrderedUnfusedToString) measure(r *PipeOrderedUnfusedRun, in []float64, out []string, queued int) []string {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipeOrderedUnfusedToString) process(r *PipeOrderedUnfusedRun, in []float64, out []string) []string {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipeOrderedUnfusedToString) processFrom(r *PipeOrderedUnfusedRun, in []float64, from int, out []string) (res []string, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipeOrderedUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipeOrderedUnfusedSkip || errors.Is(err, ErrPipeOrderedUnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeOrderedUnfusedToString) apply(ctx context.Context, in float64) (string, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeOrderedUnfusedToString) fail(r *PipeOrderedUnfusedRun, in float64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeOrderedUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipeOrderedUnfusedToString) putIn(free chan []float64, b []float64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *pipeOrderedUnfusedToString) getOut(free chan []string) []string {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]string, 0, 5)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *pipeOrderedUnfusedToString) putOut(free chan []string, b []string) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// drain receives every batch from in and passes its items to deliver, in
+// order of sequence number in an ordered run, then returns the emptied batch to
+// free. It returns when in is closed, having marked the run complete, or
+// when the run is cancelled or deliver returns false. deliver is called once
+// per batch, never per item.
+func (s *pipeOrderedUnfusedToString) drain(r *PipeOrderedUnfusedRun, in <-chan pipeOrderedUnfusedToStringOutBatch, free chan []string, deliver func([]string) bool) {
+	done := r.ctx.Done()
+	// receive is a receive from in that gives up when the run is cancelled;
+	// alone first: see pipeOrderedUnfusedToString.work.
+	receive := func() (b pipeOrderedUnfusedToStringOutBatch, ok bool) {
+		select {
+		case <-done:
+			return b, false
+		default:
+		}
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+			}
+		}
+		return b, ok
+	}
+
+	// The source holds a token for every batch in flight, so the sequence
+	// numbers that can arrive lie in [next, next+cap(r.tokens)): a ring of
+	// that many slots holds each early batch in a slot of its own.
+	ring := make([]struct {
+		items []string
+		full  bool
+	}, cap(r.tokens))
+	var next uint64
+	for {
+		b, ok := receive()
+		if !ok {
+			// Every batch of an ordered run reaches the sink, even empty, so
+			// the ring is empty when in is closed, unless the run stopped.
+			r.finish()
+			return
+		}
+		if b.seq != next {
+			slot := &ring[b.seq%uint64(len(ring))]
+			slot.items, slot.full = b.items, true
+			continue
+		}
+		for {
+			if !deliver(b.items) {
+				return
+			}
+			s.putOut(free, b.items)
+			<-r.tokens // never blocks: the source sent one for this batch
+			next++
+			slot := &ring[next%uint64(len(ring))]
+			if !slot.full {
+				break
+			}
+			b.items = slot.items
+			slot.items, slot.full = nil, false
+		}
+	}
+}
+
+// drainSlice drains in into a slice, which it returns. size is the expected
+// number of items, the slice's initial capacity.
+func (s *pipeOrderedUnfusedToString) drainSlice(r *PipeOrderedUnfusedRun, in <-chan pipeOrderedUnfusedToStringOutBatch, free chan []string, size int) []string {
+	res := make([]string, 0, size)
+	s.drain(r, in, free, func(b []string) bool {
+		res = append(res, b...)
+		return true
+	})
+	return res
+}
+
+// drainChan drains in into dst, one item per send, and closes dst when done
+// or cancelled.
+func (s *pipeOrderedUnfusedToString) drainChan(r *PipeOrderedUnfusedRun, in <-chan pipeOrderedUnfusedToStringOutBatch, free chan []string, dst chan<- string) {
+	defer r.wg.Done()
+	defer close(dst)
+	done := r.ctx.Done()
+	s.drain(r, in, free, func(b []string) bool {
+		for _, v := range b {
+			// A send that need not wait costs less without the select.
+			select {
+			case dst <- v:
+				continue
+			default:
+			}
+			select {
+			case dst <- v:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// PipeOrderedUnfused runs items of type int through 3 stages, each on its own
+// goroutines, connected by bounded channels carrying batches of up to 5
+// items: toInt64 (int to int64, 2 workers), then toFloat (int64 to float64, 4
+// workers), then toString (float64 to string, 4 workers). Outputs come in the
+// order of their inputs. The first failure of an item stops the run; Wait
+// then returns the *PipeOrderedUnfusedItemError. A stage drops an item by
+// returning ErrPipeOrderedUnfusedSkip.
+//
+// A PipeOrderedUnfused holds no per-run state: Start and RunSlice may be
+// called any number of times, concurrently. Create it with
+// NewPipeOrderedUnfused; it must not be copied.
+type PipeOrderedUnfused struct {
+	toInt64  pipeOrderedUnfusedToInt64
+	toFloat  pipeOrderedUnfusedToFloat
+	toString pipeOrderedUnfusedToString
+}
+
+// NewPipeOrderedUnfused returns a PipeOrderedUnfused. toInt64, toFloat or
+// toString are each the function of the stage of that name, called
+// concurrently from the stage's workers; it returns ErrPipeOrderedUnfusedSkip
+// to drop an item.
+func NewPipeOrderedUnfused(toInt64 func(context.Context, int) (int64, error), toFloat func(context.Context, int64) (float64, error), toString func(context.Context, float64) (string, error)) *PipeOrderedUnfused {
+	p := &PipeOrderedUnfused{}
+	p.toInt64.name = "toInt64"
+	p.toInt64.fn = toInt64
+	p.toFloat.name = "toFloat"
+	p.toFloat.fn = toFloat
+	p.toString.name = "toString"
+	p.toString.fn = toString
+	return p
+}
+
+// Start runs the pipeline on the items received from in, until in is closed
+// or ctx is cancelled, and returns the channel of outputs, closed after the
+// last one, with the run, whose Wait reports the outcome. Outputs come in the
+// order of their inputs.
+//
+// The caller must either receive from the output channel until it is closed
+// or cancel ctx, and then call Wait. Items in flight when a failure stops the
+// run may or may not be delivered before the channel closes.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (a failure, or ctx cancelled) goes on
+// receiving from in, and discards what it receives, until in is closed. So a
+// producer that sends without selecting on a context never blocks, and Wait
+// does not wait for it.
+func (p *PipeOrderedUnfused) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeOrderedUnfusedRun) {
+	r := pipeOrderedUnfusedNewRun(ctx, 20)
+	src := make(chan pipeOrderedUnfusedToInt64InBatch, 2)
+	srcFree := make(chan []int, 20)
+	c1, f1 := p.toInt64.start(r, src, srcFree, 4)
+	c2, f2 := p.toFloat.start(r, c1, f1, 4)
+	c3, f3 := p.toString.start(r, c2, f2, 1)
+	dst := make(chan string, 5)
+	r.wg.Add(2)
+	go p.toInt64.feedChan(r, in, src, srcFree)
+	go p.toString.drainChan(r, c3, f3, dst)
+	return dst, r
+}
+
+// RunSlice runs the pipeline on the items of in and returns the outputs, in
+// input order. It returns what Wait returns; when that is an error, the
+// outputs are nil. in is only read.
+func (p *PipeOrderedUnfused) RunSlice(ctx context.Context, in []int) ([]string, error) {
+	r := pipeOrderedUnfusedNewRun(ctx, 20)
+	src := make(chan pipeOrderedUnfusedToInt64InBatch, 2)
+	c1, f1 := p.toInt64.start(r, src, nil, 4)
+	c2, f2 := p.toFloat.start(r, c1, f1, 4)
 	c3, f3 := p.toString.start(r, c2, f2, 1)
 	r.wg.Add(1)
 	go p.toInt64.feedSlice(r, in, src)
@@ -2154,6 +4348,14 @@ func (p *PipeOrdered) RunSlice(ctx context.Context, in []int) ([]string, error) 
 // (errors.Is).
 var ErrPipeCollectSkip = errors.New("pipeline: skip item")
 
+// pipeCollectToInt64InBatch is the message a stage receives: as many items
+// as the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
+type pipeCollectToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
+
 // pipeCollectToInt64 applies one function to every item that goes through
 // it, on as many goroutines as the workers= option.
 //
@@ -2170,63 +4372,30 @@ type pipeCollectToInt64 struct {
 	stats pipeCollectStageStats
 }
 
-// pipeCollectToInt64InBatch is the message a stage receives: as many items
-// as the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage (only ordered runs read it).
-type pipeCollectToInt64InBatch struct {
-	seq   uint64
-	items []int
-}
-
-// pipeCollectToInt64OutBatch is the message a stage sends to the next one,
-// or to the sink: the items made from one pipeCollectToInt64InBatch, and its
-// sequence number.
-type pipeCollectToInt64OutBatch struct {
-	seq   uint64
-	items []int64
-}
-
-// capacity is the capacity in sends of the channel after the stage.
-func (s *pipeCollectToInt64) capacity() int {
-	return max(1, 256/1)
-}
-
 // call applies the stage function to one item. It is the only place a user
 // function is called.
 func (s *pipeCollectToInt64) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeCollectToInt64) start(r *PipeCollectRun, in <-chan pipeCollectToInt64InBatch, inFree chan []int, next int) (<-chan pipeCollectToInt64OutBatch, chan []int64) {
-	out := make(chan pipeCollectToInt64OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int64, max(s.capacity()+3+next+1, cap(r.tokens)))
-	left := new(atomic.Int32) // running workers; the last one closes out
-	left.Store(int32(3))
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeCollectToInt64) run(r *PipeCollectRun, in <-chan pipeCollectToInt64InBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
 	r.wg.Add(3)
 	for range 3 {
-		go s.work(r, in, inFree, out, free, left)
+		go s.work(r, in, inFree, leave, chain())
 	}
-	return out, free
 }
 
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *pipeCollectToInt64) work(r *PipeCollectRun, in <-chan pipeCollectToInt64InBatch, inFree chan []int, out chan<- pipeCollectToInt64OutBatch, free chan []int64, left *atomic.Int32) {
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeCollectToInt64) work(r *PipeCollectRun, in <-chan pipeCollectToInt64InBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
 	defer r.wg.Done()
-	defer func() {
-		if left.Add(-1) == 0 {
-			close(out)
-		}
-	}()
+	defer leave()
 	done := r.ctx.Done()
 	for {
 		// Channel operations come in two steps: first alone, which takes
@@ -2255,29 +4424,52 @@ func (s *pipeCollectToInt64) work(r *PipeCollectRun, in <-chan pipeCollectToInt6
 		if !ok {
 			return
 		}
-		var res []int64
-		s.stats.received(len(b.items), len(in))
-		began := time.Now()
-		res = s.process(r, b.items, s.getOut(free))
-		s.stats.processed(len(res), time.Since(began))
+		more := step(b.seq, b.items, len(in))
 		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !false {
-			s.putOut(free, res)
-			continue
-		}
-		m := pipeCollectToInt64OutBatch{seq: b.seq, items: res}
-		select {
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
+		if !more {
+			return
 		}
 	}
+}
+
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *pipeCollectToInt64) link(r *PipeCollectRun, next func(seq uint64, items []int64, queued int) bool) func(seq uint64, items []int, queued int) bool {
+	scratch := make([]int64, 0, 1)
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
+		select {
+		case <-done:
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
+		default:
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			if len(res) > 0 {
+				more = next(seq, res, 0)
+			}
+		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeCollectToInt64) measure(r *PipeCollectRun, in []int, out []int64, queued int) []int64 {
+	s.stats.received(len(in), queued)
+	began := time.Now()
+	res := s.process(r, in, out)
+	s.stats.processed(len(res), time.Since(began))
+	return res
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -2355,25 +4547,6 @@ func (s *pipeCollectToInt64) putIn(free chan []int, b []int) {
 		return
 	}
 	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
-}
-
-// getOut is getIn for output batches.
-func (s *pipeCollectToInt64) getOut(free chan []int64) []int64 {
-	select {
-	case b := <-free:
-		return b
-	default:
-		return make([]int64, 0, 1)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *pipeCollectToInt64) putOut(free chan []int64, b []int64) {
-	clear(b)
 	select {
 	case free <- b[:0]:
 	default:
@@ -2717,6 +4890,14 @@ func (s *pipeCollectToInt64) Stats() PipeCollectStageStats {
 	return res
 }
 
+// pipeCollectToFloatOutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type pipeCollectToFloatOutBatch struct {
+	seq   uint64
+	items []float64
+}
+
 // pipeCollectToFloat applies one function to every item that goes through
 // it, on as many goroutines as the workers= option.
 //
@@ -2733,14 +4914,6 @@ type pipeCollectToFloat struct {
 	stats pipeCollectStageStats
 }
 
-// pipeCollectToFloatOutBatch is the message a stage sends to the next one,
-// or to the sink: the items made from one pipeCollectToInt64OutBatch, and
-// its sequence number.
-type pipeCollectToFloatOutBatch struct {
-	seq   uint64
-	items []float64
-}
-
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeCollectToFloat) capacity() int {
 	return max(1, 256/1)
@@ -2752,87 +4925,64 @@ func (s *pipeCollectToFloat) call(ctx context.Context, in int64) (float64, error
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeCollectToFloat) start(r *PipeCollectRun, in <-chan pipeCollectToInt64OutBatch, inFree chan []int64, next int) (<-chan pipeCollectToFloatOutBatch, chan []float64) {
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeCollectToFloat) output(r *PipeCollectRun, next int) (chan pipeCollectToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipeCollectToFloatOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
-	free := make(chan []float64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	free := make(chan []float64, max(s.capacity()+3+next+1, cap(r.tokens)))
 	left := new(atomic.Int32) // running workers; the last one closes out
-	left.Store(int32(1))
-	r.wg.Add(1)
-	for range 1 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *pipeCollectToFloat) work(r *PipeCollectRun, in <-chan pipeCollectToInt64OutBatch, inFree chan []int64, out chan<- pipeCollectToFloatOutBatch, free chan []float64, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
+	left.Store(int32(3))
+	leave := func() {
 		if left.Add(-1) == 0 {
 			close(out)
 		}
-	}()
+	}
+	return out, free, leave
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeCollectToFloat) send(r *PipeCollectRun, out chan<- pipeCollectToFloatOutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
 	done := r.ctx.Done()
-	for {
-		// Channel operations come in two steps: first alone, which takes
-		// only that channel's lock, then, if it would block, in a select with
-		// done. A select locks every channel it names, and done is shared by
-		// every goroutine of the run: selecting on it for every send would
-		// make it the run's point of contention. The poll of done, lock-free
-		// on an open channel, bounds what a cancelled worker still does to
-		// one batch.
-		select {
-		case <-done:
-			return
-		default:
-		}
-		var b pipeCollectToInt64OutBatch
-		var ok bool
-		select {
-		case b, ok = <-in:
-		default:
-			select {
-			case b, ok = <-in:
-			case <-done:
-				return
-			}
-		}
-		if !ok {
-			return
-		}
-		var res []float64
-		s.stats.received(len(b.items), len(in))
-		began := time.Now()
-		res = s.process(r, b.items, s.getOut(free))
-		s.stats.processed(len(res), time.Since(began))
-		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !false {
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
 			s.putOut(free, res)
-			continue
+			return true
 		}
-		m := pipeCollectToFloatOutBatch{seq: b.seq, items: res}
-		select {
+		m := pipeCollectToFloatOutBatch{seq: seq, items: res}
+		select { // alone first: see work
 		case out <- m:
 		default:
 			select {
 			case out <- m:
 			case <-done:
-				return
+				return false
 			}
 		}
+		return true
 	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeCollectToFloat) measure(r *PipeCollectRun, in []int64, out []float64, queued int) []float64 {
+	s.stats.received(len(in), queued)
+	began := time.Now()
+	res := s.process(r, in, out)
+	s.stats.processed(len(res), time.Since(began))
+	return res
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -2891,20 +5041,6 @@ func (s *pipeCollectToFloat) fail(r *PipeCollectRun, in int64, err error) {
 	r.collect(e)
 }
 
-// putIn returns an emptied input batch to its free list, dropping it when
-// the list is full. A nil free list means the batch is not ours: a slice
-// given to RunSlice, which must be neither cleared nor reused.
-func (s *pipeCollectToFloat) putIn(free chan []int64, b []int64) {
-	if free == nil {
-		return
-	}
-	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
-}
-
 // getOut is getIn for output batches.
 func (s *pipeCollectToFloat) getOut(free chan []float64) []float64 {
 	select {
@@ -2937,7 +5073,7 @@ func (s *pipeCollectToFloat) Stats() PipeCollectStageStats {
 	busy := min(st.busy.Load(), math.MaxInt64)
 	res := PipeCollectStageStats{
 		Name:    s.name,
-		Workers: 1,
+		Workers: 3,
 		In:      in,
 		Out:     out,
 		Failed:  failed,
@@ -2952,6 +5088,14 @@ func (s *pipeCollectToFloat) Stats() PipeCollectStageStats {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
 	return res
+}
+
+// pipeCollectToStringOutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type pipeCollectToStringOutBatch struct {
+	seq   uint64
+	items []string
 }
 
 // pipeCollectToString applies one function to every item that goes through
@@ -2970,14 +5114,6 @@ type pipeCollectToString struct {
 	stats pipeCollectStageStats
 }
 
-// pipeCollectToStringOutBatch is the message a stage sends to the next one,
-// or to the sink: the items made from one pipeCollectToFloatOutBatch, and
-// its sequence number.
-type pipeCollectToStringOutBatch struct {
-	seq   uint64
-	items []string
-}
-
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeCollectToString) capacity() int {
 	return max(1, 256/1)
@@ -2989,36 +5125,58 @@ func (s *pipeCollectToString) call(ctx context.Context, in float64) (string, err
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeCollectToString) start(r *PipeCollectRun, in <-chan pipeCollectToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeCollectToStringOutBatch, chan []string) {
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeCollectToString) output(r *PipeCollectRun, next int) (chan pipeCollectToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeCollectToStringOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []string, max(s.capacity()+4+next+1, cap(r.tokens)))
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(4))
-	r.wg.Add(4)
-	for range 4 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *pipeCollectToString) work(r *PipeCollectRun, in <-chan pipeCollectToFloatOutBatch, inFree chan []float64, out chan<- pipeCollectToStringOutBatch, free chan []string, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
+	leave := func() {
 		if left.Add(-1) == 0 {
 			close(out)
 		}
-	}()
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipeCollectToString) start(r *PipeCollectRun, in <-chan pipeCollectToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeCollectToStringOutBatch, chan []string) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []float64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeCollectToString) run(r *PipeCollectRun, in <-chan pipeCollectToFloatOutBatch, inFree chan []float64, leave func(), chain func() func(seq uint64, items []float64, queued int) bool) {
+	r.wg.Add(4)
+	for range 4 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeCollectToString) work(r *PipeCollectRun, in <-chan pipeCollectToFloatOutBatch, inFree chan []float64, leave func(), step func(seq uint64, items []float64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
 	done := r.ctx.Done()
 	for {
 		// Channel operations come in two steps: first alone, which takes
@@ -3047,29 +5205,50 @@ func (s *pipeCollectToString) work(r *PipeCollectRun, in <-chan pipeCollectToFlo
 		if !ok {
 			return
 		}
-		var res []string
-		s.stats.received(len(b.items), len(in))
-		began := time.Now()
-		res = s.process(r, b.items, s.getOut(free))
-		s.stats.processed(len(res), time.Since(began))
+		more := step(b.seq, b.items, len(in))
 		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !false {
-			s.putOut(free, res)
-			continue
+		if !more {
+			return
 		}
-		m := pipeCollectToStringOutBatch{seq: b.seq, items: res}
-		select {
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeCollectToString) send(r *PipeCollectRun, out chan<- pipeCollectToStringOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := pipeCollectToStringOutBatch{seq: seq, items: res}
+		select { // alone first: see work
 		case out <- m:
 		default:
 			select {
 			case out <- m:
 			case <-done:
-				return
+				return false
 			}
 		}
+		return true
 	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeCollectToString) measure(r *PipeCollectRun, in []float64, out []string, queued int) []string {
+	s.stats.received(len(in), queued)
+	began := time.Now()
+	res := s.process(r, in, out)
+	s.stats.processed(len(res), time.Since(began))
+	return res
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -3264,15 +5443,17 @@ func (s *pipeCollectToString) Stats() PipeCollectStageStats {
 	return res
 }
 
-// PipeCollect runs items of type int through 3 stages, each on its own
-// goroutines, connected by bounded channels carrying batches of up to 1
-// items: toInt64 (int to int64, 3 workers), then toFloat (int64 to float64, 1
-// worker), then toString (float64 to string, 4 workers). Outputs come as they
-// are ready, in no particular order. A failed item is left out and the others
-// go on; Wait returns every failure as PipeCollectFailures. A stage drops an
-// item by returning ErrPipeCollectSkip.
+// PipeCollect runs items of type int through 3 stages: toInt64 (int to int64,
+// 3 workers), then toFloat (int64 to float64, 3 workers), then toString
+// (float64 to string, 4 workers). Stages toInt64 and toFloat run together on
+// 3 goroutines, each taking a batch through both in turn, with no channel
+// between them; toString runs on its own. Bounded channels carry batches of
+// up to 1 items between the goroutines. Outputs come as they are ready, in no
+// particular order. A failed item is left out and the others go on; Wait
+// returns every failure as PipeCollectFailures. A stage drops an item by
+// returning ErrPipeCollectSkip.
 //
-// a PipeCollect holds no per-run state: Start and RunSlice may be called any
+// A PipeCollect holds no per-run state: Start and RunSlice may be called any
 // number of times, concurrently. Create it with NewPipeCollect; it must not
 // be copied.
 type PipeCollect struct {
@@ -3312,8 +5493,10 @@ func (p *PipeCollect) Start(ctx context.Context, in <-chan int) (<-chan string, 
 	r := pipeCollectNewRun(ctx, 0)
 	src := make(chan pipeCollectToInt64InBatch, 256)
 	srcFree := make(chan []int, 261)
-	c1, f1 := p.toInt64.start(r, src, srcFree, 1)
-	c2, f2 := p.toFloat.start(r, c1, f1, 4)
+	c2, f2, l2 := p.toFloat.output(r, 4)
+	p.toInt64.run(r, src, srcFree, l2, func() func(uint64, []int, int) bool {
+		return p.toInt64.link(r, p.toFloat.send(r, c2, f2))
+	})
 	c3, f3 := p.toString.start(r, c2, f2, 1)
 	dst := make(chan string, 1)
 	r.wg.Add(2)
@@ -3328,8 +5511,10 @@ func (p *PipeCollect) Start(ctx context.Context, in <-chan int) (<-chan string, 
 func (p *PipeCollect) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	r := pipeCollectNewRun(ctx, 0)
 	src := make(chan pipeCollectToInt64InBatch, 256)
-	c1, f1 := p.toInt64.start(r, src, nil, 1)
-	c2, f2 := p.toFloat.start(r, c1, f1, 4)
+	c2, f2, l2 := p.toFloat.output(r, 4)
+	p.toInt64.run(r, src, nil, l2, func() func(uint64, []int, int) bool {
+		return p.toInt64.link(r, p.toFloat.send(r, c2, f2))
+	})
 	c3, f3 := p.toString.start(r, c2, f2, 1)
 	r.wg.Add(1)
 	go p.toInt64.feedSlice(r, in, src)
@@ -3344,12 +5529,1348 @@ func (p *PipeCollect) Stats() []PipeCollectStageStats {
 	return []PipeCollectStageStats{p.toInt64.Stats(), p.toFloat.Stats(), p.toString.Stats()}
 }
 
+// PipeCollectUnfused: generated from the pipeline directive in pipeline.go.
+
+// ErrPipeCollectUnfusedSkip is returned by a stage function to drop its
+// item: no output, no failure. It is how a stage filters. Wrapped errors
+// count (errors.Is).
+var ErrPipeCollectUnfusedSkip = errors.New("pipeline: skip item")
+
+// pipeCollectUnfusedToInt64InBatch is the message a stage receives: as many
+// items as the batch= option allows, and the sequence number the source gave
+// the batch, which it keeps from stage to stage (only ordered runs read it).
+type pipeCollectUnfusedToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipeCollectUnfusedToInt64OutBatch is the message a stage sends to the next
+// one, or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type pipeCollectUnfusedToInt64OutBatch struct {
+	seq   uint64
+	items []int64
+}
+
+// pipeCollectUnfusedToInt64 applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A pipeCollectUnfusedToInt64 must be created with [NewPipeCollectUnfused];
+// the zero value is not usable. A pipeCollectUnfusedToInt64 must not be
+// copied after first use. A pipeCollectUnfusedToInt64 holds no per-run
+// state, so one pipeCollectUnfusedToInt64 may serve several runs, of one or
+// several pipelines, at once; its Stats add up all of them.
+type pipeCollectUnfusedToInt64 struct {
+	_ pipeCollectUnfusedNoCopy
+
+	name  string
+	fn    func(context.Context, int) (int64, error)
+	stats pipeCollectUnfusedStageStats
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipeCollectUnfusedToInt64) capacity() int {
+	return max(1, 256/1)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeCollectUnfusedToInt64) call(ctx context.Context, in int) (int64, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeCollectUnfusedToInt64) output(r *PipeCollectUnfusedRun, next int) (chan pipeCollectUnfusedToInt64OutBatch, chan []int64, func()) {
+	out := make(chan pipeCollectUnfusedToInt64OutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []int64, max(s.capacity()+3+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(3))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipeCollectUnfusedToInt64) start(r *PipeCollectUnfusedRun, in <-chan pipeCollectUnfusedToInt64InBatch, inFree chan []int, next int) (<-chan pipeCollectUnfusedToInt64OutBatch, chan []int64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeCollectUnfusedToInt64) run(r *PipeCollectUnfusedRun, in <-chan pipeCollectUnfusedToInt64InBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
+	r.wg.Add(3)
+	for range 3 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeCollectUnfusedToInt64) work(r *PipeCollectUnfusedRun, in <-chan pipeCollectUnfusedToInt64InBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b pipeCollectUnfusedToInt64InBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeCollectUnfusedToInt64) send(r *PipeCollectUnfusedRun, out chan<- pipeCollectUnfusedToInt64OutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := pipeCollectUnfusedToInt64OutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeCollectUnfusedToInt64) measure(r *PipeCollectUnfusedRun, in []int, out []int64, queued int) []int64 {
+	s.stats.received(len(in), queued)
+	began := time.Now()
+	res := s.process(r, in, out)
+	s.stats.processed(len(res), time.Since(began))
+	return res
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipeCollectUnfusedToInt64) process(r *PipeCollectUnfusedRun, in []int, out []int64) []int64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipeCollectUnfusedToInt64) processFrom(r *PipeCollectUnfusedRun, in []int, from int, out []int64) (res []int64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipeCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipeCollectUnfusedSkip || errors.Is(err, ErrPipeCollectUnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			continue
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeCollectUnfusedToInt64) apply(ctx context.Context, in int) (int64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeCollectUnfusedToInt64) fail(r *PipeCollectUnfusedRun, in int, err error) {
+	s.stats.failed.Add(1)
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeCollectUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.collect(e)
+}
+
+// getIn returns an empty input batch from free, or a new one when the free
+// list is empty (only while a run warms up).
+func (s *pipeCollectUnfusedToInt64) getIn(free chan []int) []int {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int, 0, 1)
+	}
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipeCollectUnfusedToInt64) putIn(free chan []int, b []int) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *pipeCollectUnfusedToInt64) getOut(free chan []int64) []int64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int64, 0, 1)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *pipeCollectUnfusedToInt64) putOut(free chan []int64, b []int64) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// PipeCollectUnfusedRun is one execution of a pipeline, started by Start:
+// its goroutines, its context and its outcome.
+//
+// The zero value is not usable; a PipeCollectUnfusedRun must not be copied.
+// Wait may be called from any goroutine.
+type PipeCollectUnfusedRun struct {
+	_ pipeCollectUnfusedNoCopy
+
+	// ctx is cancelled by the first failure in stop mode, by the caller's
+	// context, or by Wait once everything is done.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+
+	// tokens bounds the batches in flight in an ordered run; nil otherwise.
+	// Its capacity is the window: the source sends a token before each
+	// batch, the sink receives one after delivering a batch.
+	tokens chan struct{}
+
+	// complete is set by the sink once it has delivered the last batch,
+	// before Wait can return; Wait reads it after the sink is done.
+	complete bool
+
+	mu       sync.Mutex
+	err      error                      // the failure that stopped the run, guarded by mu
+	failures PipeCollectUnfusedFailures // collect mode, guarded by mu
+}
+
+// pipeCollectUnfusedNewRun returns a run under parent. window is the most
+// batches an ordered run has in flight; zero for an unordered run.
+func pipeCollectUnfusedNewRun(parent context.Context, window int) *PipeCollectUnfusedRun {
+	r := &PipeCollectUnfusedRun{}
+	r.ctx, r.cancel = context.WithCancelCause(parent)
+	if window > 0 {
+		r.tokens = make(chan struct{}, window)
+	}
+	return r
+}
+
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
+//   - the *PipeCollectUnfusedItemError that stopped the run, in stop mode;
+//   - the cause of the context's cancellation, if the context was cancelled
+//     before the run completed (joined with any PipeCollectUnfusedFailures);
+//   - the PipeCollectUnfusedFailures, in collect mode, if any item failed;
+//   - nil otherwise: every item was delivered or dropped by ErrPipeCollectUnfusedSkip.
+//
+// Wait does not drain the output: call it after the output channel is
+// closed, or after cancelling the context. Everything the run's goroutines
+// did happens before Wait returns.
+func (r *PipeCollectUnfusedRun) Wait() error {
+	r.wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var err error
+	switch {
+	case r.err != nil:
+		err = r.err
+	case !r.complete:
+		err = context.Cause(r.ctx)
+		if len(r.failures) > 0 {
+			err = errors.Join(err, r.failures)
+		}
+	case len(r.failures) > 0:
+		err = r.failures
+	}
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// finish is called by the sink when its input is closed: the run is
+// complete unless it was cancelled, in which case a stage may have closed its
+// output early. The cancellation happens before the close that the sink saw,
+// so the check cannot miss it.
+func (r *PipeCollectUnfusedRun) finish() {
+	r.complete = r.ctx.Err() == nil
+}
+
+// collect records a failed item; the run goes on.
+func (r *PipeCollectUnfusedRun) collect(e *PipeCollectUnfusedItemError) {
+	r.mu.Lock()
+	r.failures = append(r.failures, e)
+	r.mu.Unlock()
+}
+
+// PipeCollectUnfusedItemError reports that a stage failed an item: its
+// function returned an error other than ErrPipeCollectUnfusedSkip on the
+// last attempt, or panicked.
+type PipeCollectUnfusedItemError struct {
+	Stage string // the stage's name
+	Item  any    // the stage's input, the item that failed
+	Err   error  // the function's error, or a *PipeCollectUnfusedPanicError
+}
+
+func (e *PipeCollectUnfusedItemError) Error() string {
+	return "pipeline: stage " + e.Stage + ": " + e.Err.Error()
+}
+
+func (e *PipeCollectUnfusedItemError) Unwrap() error { return e.Err }
+
+// PipeCollectUnfusedFailures is the error Wait returns in collect mode when
+// items failed: each failure, in the order the stages reported them.
+// errors.Is and errors.As look into every one.
+type PipeCollectUnfusedFailures []*PipeCollectUnfusedItemError
+
+func (f PipeCollectUnfusedFailures) Error() string {
+	if len(f) == 1 {
+		return f[0].Error()
+	}
+	return strconv.Itoa(len(f)) + " items failed; first: " + f[0].Error()
+}
+
+func (f PipeCollectUnfusedFailures) Unwrap() []error {
+	errs := make([]error, len(f))
+	for i, e := range f {
+		errs[i] = e
+	}
+	return errs
+}
+
+// PipeCollectUnfusedPanicError is the error of an item whose stage function
+// panicked.
+type PipeCollectUnfusedPanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
+}
+
+func (e *PipeCollectUnfusedPanicError) Error() string {
+	return fmt.Sprintf("panic: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns the panic value if it is an error, so that errors.Is sees
+// through a panic(err).
+func (e *PipeCollectUnfusedPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// pipeCollectUnfusedNoCopy lets go vet's copylocks check flag copies of a
+// pipeCollectUnfusedToInt64 or a PipeCollectUnfusedRun.
+type pipeCollectUnfusedNoCopy struct{}
+
+func (*pipeCollectUnfusedNoCopy) Lock() {}
+
+func (*pipeCollectUnfusedNoCopy) Unlock() {}
+
+// acquire takes one of the ordered window's tokens before the source sends a
+// batch, so that no more than cap(r.tokens) batches are in flight and the
+// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+func (s *pipeCollectUnfusedToInt64) acquire(r *PipeCollectUnfusedRun, done <-chan struct{}) bool {
+	return true
+}
+
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *pipeCollectUnfusedToInt64) feedSlice(r *PipeCollectUnfusedRun, src []int, out chan<- pipeCollectUnfusedToInt64InBatch) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); len(src) > 0; seq++ {
+		n := min(len(src), 1)
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := pipeCollectUnfusedToInt64InBatch{seq: seq, items: src[:n:n]}
+		select { // alone first: see pipeCollectUnfusedToInt64.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		src = src[n:]
+	}
+}
+
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
+func (s *pipeCollectUnfusedToInt64) feedChan(r *PipeCollectUnfusedRun, src <-chan int, out chan<- pipeCollectUnfusedToInt64InBatch, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *pipeCollectUnfusedToInt64) batchChan(r *PipeCollectUnfusedRun, src <-chan int, out chan<- pipeCollectUnfusedToInt64InBatch, free chan []int) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); ; seq++ {
+		var v int
+		open := true
+		select {
+		case <-done:
+			return
+		default:
+		}
+		select {
+		case v, open = <-src:
+		default:
+			select {
+			case v, open = <-src:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+		b := append(s.getIn(free), v)
+	fill:
+		for len(b) < 1 {
+			select {
+			case v, open = <-src:
+				if !open {
+					break fill
+				}
+				b = append(b, v)
+			default:
+				break fill
+			}
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := pipeCollectUnfusedToInt64InBatch{seq: seq, items: b}
+		select { // alone first: see pipeCollectUnfusedToInt64.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+	}
+}
+
+// PipeCollectUnfusedStageStats is a snapshot of a stage's counters, summed
+// over every run the stage took part in. Comparing stages shows the
+// bottleneck: the stage whose Busy time per worker is closest to the wall
+// time, and whose input queue is full (QueueAvg near its capacity) while the
+// next stage's is empty.
+type PipeCollectUnfusedStageStats struct {
+	Name    string
+	Workers int
+	In      uint64 // items received
+	Out     uint64 // items sent on
+	Failed  uint64 // items failed (after retries), panics included
+	Dropped uint64 // items neither sent on nor failed: ErrPipeCollectUnfusedSkip, or lost to a stopped run
+	Retries uint64 // calls retried
+	Batches uint64 // batches received
+	// Busy is the time the workers spent processing batches, summed over the
+	// workers: Busy / (wall time × Workers) is the stage's utilisation. It
+	// stops at the largest Duration. It only grows: exporters take it as a
+	// counter.
+	Busy time.Duration `metric:"counter"`
+	// QueueAvg is the mean number of batches waiting in the stage's input
+	// channel when a worker took one.
+	QueueAvg float64
+}
+
+// pipeCollectUnfusedStageStats holds a stage's counters. Workers update them
+// once per batch, not per item, so that a stage's workers rarely contend on
+// this cache line.
+type pipeCollectUnfusedStageStats struct {
+	in, out, failed, retries, batches, queued, busy atomic.Uint64
+}
+
+// received counts a batch of n items taken while queue more waited.
+func (st *pipeCollectUnfusedStageStats) received(n, queue int) {
+	st.in.Add(uint64(n))
+	st.batches.Add(1)
+	st.queued.Add(uint64(queue))
+}
+
+// processed counts a batch that produced n outputs in d.
+func (st *pipeCollectUnfusedStageStats) processed(n int, d time.Duration) {
+	st.out.Add(uint64(n))
+	st.busy.Add(uint64(d))
+}
+
+// Stats returns a snapshot of the stage's counters; all zero unless
+// the metrics= option is set. Counters are read one by one while workers may be
+// updating them, so a snapshot taken during a run is only approximately
+// consistent; after Wait returns it is exact.
+func (s *pipeCollectUnfusedToInt64) Stats() PipeCollectUnfusedStageStats {
+	st := &s.stats
+	in, out, failed := st.in.Load(), st.out.Load(), st.failed.Load()
+	batches := st.batches.Load()
+	// Summed over the workers, busy may pass the largest Duration: 292
+	// years of work, 107 days of 1000 workers.
+	busy := min(st.busy.Load(), math.MaxInt64)
+	res := PipeCollectUnfusedStageStats{
+		Name:    s.name,
+		Workers: 3,
+		In:      in,
+		Out:     out,
+		Failed:  failed,
+		Retries: st.retries.Load(),
+		Batches: batches,
+		Busy:    time.Duration(busy),
+	}
+	if in > out+failed {
+		res.Dropped = in - out - failed
+	}
+	if batches > 0 {
+		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
+	}
+	return res
+}
+
+// pipeCollectUnfusedToFloatOutBatch is the message a stage sends to the next
+// one, or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type pipeCollectUnfusedToFloatOutBatch struct {
+	seq   uint64
+	items []float64
+}
+
+// pipeCollectUnfusedToFloat applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A pipeCollectUnfusedToFloat must be created with [NewPipeCollectUnfused];
+// the zero value is not usable. A pipeCollectUnfusedToFloat must not be
+// copied after first use. A pipeCollectUnfusedToFloat holds no per-run
+// state, so one pipeCollectUnfusedToFloat may serve several runs, of one or
+// several pipelines, at once; its Stats add up all of them.
+type pipeCollectUnfusedToFloat struct {
+	_ pipeCollectUnfusedNoCopy
+
+	name  string
+	fn    func(context.Context, int64) (float64, error)
+	stats pipeCollectUnfusedStageStats
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipeCollectUnfusedToFloat) capacity() int {
+	return max(1, 256/1)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeCollectUnfusedToFloat) call(ctx context.Context, in int64) (float64, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeCollectUnfusedToFloat) output(r *PipeCollectUnfusedRun, next int) (chan pipeCollectUnfusedToFloatOutBatch, chan []float64, func()) {
+	out := make(chan pipeCollectUnfusedToFloatOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []float64, max(s.capacity()+3+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(3))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipeCollectUnfusedToFloat) start(r *PipeCollectUnfusedRun, in <-chan pipeCollectUnfusedToInt64OutBatch, inFree chan []int64, next int) (<-chan pipeCollectUnfusedToFloatOutBatch, chan []float64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeCollectUnfusedToFloat) run(r *PipeCollectUnfusedRun, in <-chan pipeCollectUnfusedToInt64OutBatch, inFree chan []int64, leave func(), chain func() func(seq uint64, items []int64, queued int) bool) {
+	r.wg.Add(3)
+	for range 3 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeCollectUnfusedToFloat) work(r *PipeCollectUnfusedRun, in <-chan pipeCollectUnfusedToInt64OutBatch, inFree chan []int64, leave func(), step func(seq uint64, items []int64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b pipeCollectUnfusedToInt64OutBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeCollectUnfusedToFloat) send(r *PipeCollectUnfusedRun, out chan<- pipeCollectUnfusedToFloatOutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := pipeCollectUnfusedToFloatOutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeCollectUnfusedToFloat) measure(r *PipeCollectUnfusedRun, in []int64, out []float64, queued int) []float64 {
+	s.stats.received(len(in), queued)
+	began := time.Now()
+	res := s.process(r, in, out)
+	s.stats.processed(len(res), time.Since(began))
+	return res
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipeCollectUnfusedToFloat) process(r *PipeCollectUnfusedRun, in []int64, out []float64) []float64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipeCollectUnfusedToFloat) processFrom(r *PipeCollectUnfusedRun, in []int64, from int, out []float64) (res []float64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipeCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipeCollectUnfusedSkip || errors.Is(err, ErrPipeCollectUnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			continue
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeCollectUnfusedToFloat) apply(ctx context.Context, in int64) (float64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeCollectUnfusedToFloat) fail(r *PipeCollectUnfusedRun, in int64, err error) {
+	s.stats.failed.Add(1)
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeCollectUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.collect(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipeCollectUnfusedToFloat) putIn(free chan []int64, b []int64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *pipeCollectUnfusedToFloat) getOut(free chan []float64) []float64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]float64, 0, 1)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *pipeCollectUnfusedToFloat) putOut(free chan []float64, b []float64) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// Stats returns a snapshot of the stage's counters; all zero unless
+// the metrics= option is set. Counters are read one by one while workers may be
+// updating them, so a snapshot taken during a run is only approximately
+// consistent; after Wait returns it is exact.
+func (s *pipeCollectUnfusedToFloat) Stats() PipeCollectUnfusedStageStats {
+	st := &s.stats
+	in, out, failed := st.in.Load(), st.out.Load(), st.failed.Load()
+	batches := st.batches.Load()
+	// Summed over the workers, busy may pass the largest Duration: 292
+	// years of work, 107 days of 1000 workers.
+	busy := min(st.busy.Load(), math.MaxInt64)
+	res := PipeCollectUnfusedStageStats{
+		Name:    s.name,
+		Workers: 3,
+		In:      in,
+		Out:     out,
+		Failed:  failed,
+		Retries: st.retries.Load(),
+		Batches: batches,
+		Busy:    time.Duration(busy),
+	}
+	if in > out+failed {
+		res.Dropped = in - out - failed
+	}
+	if batches > 0 {
+		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
+	}
+	return res
+}
+
+// pipeCollectUnfusedToStringOutBatch is the message a stage sends to the
+// next one, or to the sink: the items made from one batch it received, and
+// that batch's sequence number.
+type pipeCollectUnfusedToStringOutBatch struct {
+	seq   uint64
+	items []string
+}
+
+// pipeCollectUnfusedToString applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A pipeCollectUnfusedToString must be created with [NewPipeCollectUnfused];
+// the zero value is not usable. A pipeCollectUnfusedToString must not be
+// copied after first use. A pipeCollectUnfusedToString holds no per-run
+// state, so one pipeCollectUnfusedToString may serve several runs, of one or
+// several pipelines, at once; its Stats add up all of them.
+type pipeCollectUnfusedToString struct {
+	_ pipeCollectUnfusedNoCopy
+
+	name  string
+	fn    func(context.Context, float64) (string, error)
+	stats pipeCollectUnfusedStageStats
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipeCollectUnfusedToString) capacity() int {
+	return max(1, 256/1)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeCollectUnfusedToString) call(ctx context.Context, in float64) (string, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeCollectUnfusedToString) output(r *PipeCollectUnfusedRun, next int) (chan pipeCollectUnfusedToStringOutBatch, chan []string, func()) {
+	out := make(chan pipeCollectUnfusedToStringOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []string, max(s.capacity()+4+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(4))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipeCollectUnfusedToString) start(r *PipeCollectUnfusedRun, in <-chan pipeCollectUnfusedToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeCollectUnfusedToStringOutBatch, chan []string) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []float64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeCollectUnfusedToString) run(r *PipeCollectUnfusedRun, in <-chan pipeCollectUnfusedToFloatOutBatch, inFree chan []float64, leave func(), chain func() func(seq uint64, items []float64, queued int) bool) {
+	r.wg.Add(4)
+	for range 4 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeCollectUnfusedToString) work(r *PipeCollectUnfusedRun, in <-chan pipeCollectUnfusedToFloatOutBatch, inFree chan []float64, leave func(), step func(seq uint64, items []float64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b pipeCollectUnfusedToFloatOutBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeCollectUnfusedToString) send(r *PipeCollectUnfusedRun, out chan<- pipeCollectUnfusedToStringOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := pipeCollectUnfusedToStringOutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeCollectUnfusedToString) measure(r *PipeCollectUnfusedRun, in []float64, out []string, queued int) []string {
+	s.stats.received(len(in), queued)
+	began := time.Now()
+	res := s.process(r, in, out)
+	s.stats.processed(len(res), time.Since(began))
+	return res
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipeCollectUnfusedToString) process(r *PipeCollectUnfusedRun, in []float64, out []string) []string {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipeCollectUnfusedToString) processFrom(r *PipeCollectUnfusedRun, in []float64, from int, out []string) (res []string, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipeCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipeCollectUnfusedSkip || errors.Is(err, ErrPipeCollectUnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			continue
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeCollectUnfusedToString) apply(ctx context.Context, in float64) (string, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeCollectUnfusedToString) fail(r *PipeCollectUnfusedRun, in float64, err error) {
+	s.stats.failed.Add(1)
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeCollectUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.collect(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipeCollectUnfusedToString) putIn(free chan []float64, b []float64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *pipeCollectUnfusedToString) getOut(free chan []string) []string {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]string, 0, 1)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *pipeCollectUnfusedToString) putOut(free chan []string, b []string) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// drain receives every batch from in and passes its items to deliver, in
+// order of sequence number in an ordered run, then returns the emptied batch to
+// free. It returns when in is closed, having marked the run complete, or
+// when the run is cancelled or deliver returns false. deliver is called once
+// per batch, never per item.
+func (s *pipeCollectUnfusedToString) drain(r *PipeCollectUnfusedRun, in <-chan pipeCollectUnfusedToStringOutBatch, free chan []string, deliver func([]string) bool) {
+	done := r.ctx.Done()
+	// receive is a receive from in that gives up when the run is cancelled;
+	// alone first: see pipeCollectUnfusedToString.work.
+	receive := func() (b pipeCollectUnfusedToStringOutBatch, ok bool) {
+		select {
+		case <-done:
+			return b, false
+		default:
+		}
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+			}
+		}
+		return b, ok
+	}
+	for {
+		b, ok := receive()
+		if !ok {
+			r.finish()
+			return
+		}
+		if !deliver(b.items) {
+			return
+		}
+		s.putOut(free, b.items)
+	}
+}
+
+// drainSlice drains in into a slice, which it returns. size is the expected
+// number of items, the slice's initial capacity.
+func (s *pipeCollectUnfusedToString) drainSlice(r *PipeCollectUnfusedRun, in <-chan pipeCollectUnfusedToStringOutBatch, free chan []string, size int) []string {
+	res := make([]string, 0, size)
+	s.drain(r, in, free, func(b []string) bool {
+		res = append(res, b...)
+		return true
+	})
+	return res
+}
+
+// drainChan drains in into dst, one item per send, and closes dst when done
+// or cancelled.
+func (s *pipeCollectUnfusedToString) drainChan(r *PipeCollectUnfusedRun, in <-chan pipeCollectUnfusedToStringOutBatch, free chan []string, dst chan<- string) {
+	defer r.wg.Done()
+	defer close(dst)
+	done := r.ctx.Done()
+	s.drain(r, in, free, func(b []string) bool {
+		for _, v := range b {
+			// A send that need not wait costs less without the select.
+			select {
+			case dst <- v:
+				continue
+			default:
+			}
+			select {
+			case dst <- v:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// Stats returns a snapshot of the stage's counters; all zero unless
+// the metrics= option is set. Counters are read one by one while workers may be
+// updating them, so a snapshot taken during a run is only approximately
+// consistent; after Wait returns it is exact.
+func (s *pipeCollectUnfusedToString) Stats() PipeCollectUnfusedStageStats {
+	st := &s.stats
+	in, out, failed := st.in.Load(), st.out.Load(), st.failed.Load()
+	batches := st.batches.Load()
+	// Summed over the workers, busy may pass the largest Duration: 292
+	// years of work, 107 days of 1000 workers.
+	busy := min(st.busy.Load(), math.MaxInt64)
+	res := PipeCollectUnfusedStageStats{
+		Name:    s.name,
+		Workers: 4,
+		In:      in,
+		Out:     out,
+		Failed:  failed,
+		Retries: st.retries.Load(),
+		Batches: batches,
+		Busy:    time.Duration(busy),
+	}
+	if in > out+failed {
+		res.Dropped = in - out - failed
+	}
+	if batches > 0 {
+		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
+	}
+	return res
+}
+
+// PipeCollectUnfused runs items of type int through 3 stages, each on its own
+// goroutines, connected by bounded channels carrying batches of up to 1
+// items: toInt64 (int to int64, 3 workers), then toFloat (int64 to float64, 3
+// workers), then toString (float64 to string, 4 workers). Outputs come as
+// they are ready, in no particular order. A failed item is left out and the
+// others go on; Wait returns every failure as PipeCollectUnfusedFailures. A
+// stage drops an item by returning ErrPipeCollectUnfusedSkip.
+//
+// A PipeCollectUnfused holds no per-run state: Start and RunSlice may be
+// called any number of times, concurrently. Create it with
+// NewPipeCollectUnfused; it must not be copied.
+type PipeCollectUnfused struct {
+	toInt64  pipeCollectUnfusedToInt64
+	toFloat  pipeCollectUnfusedToFloat
+	toString pipeCollectUnfusedToString
+}
+
+// NewPipeCollectUnfused returns a PipeCollectUnfused. toInt64, toFloat or
+// toString are each the function of the stage of that name, called
+// concurrently from the stage's workers; it returns ErrPipeCollectUnfusedSkip
+// to drop an item.
+func NewPipeCollectUnfused(toInt64 func(context.Context, int) (int64, error), toFloat func(context.Context, int64) (float64, error), toString func(context.Context, float64) (string, error)) *PipeCollectUnfused {
+	p := &PipeCollectUnfused{}
+	p.toInt64.name = "toInt64"
+	p.toInt64.fn = toInt64
+	p.toFloat.name = "toFloat"
+	p.toFloat.fn = toFloat
+	p.toString.name = "toString"
+	p.toString.fn = toString
+	return p
+}
+
+// Start runs the pipeline on the items received from in, until in is closed
+// or ctx is cancelled, and returns the channel of outputs, closed after the
+// last one, with the run, whose Wait reports the outcome. Outputs come as
+// they are ready, in no particular order.
+//
+// The caller must either receive from the output channel until it is closed
+// or cancel ctx, and then call Wait.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (ctx cancelled) goes on receiving from
+// in, and discards what it receives, until in is closed. So a producer that
+// sends without selecting on a context never blocks, and Wait does not wait
+// for it.
+func (p *PipeCollectUnfused) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeCollectUnfusedRun) {
+	r := pipeCollectUnfusedNewRun(ctx, 0)
+	src := make(chan pipeCollectUnfusedToInt64InBatch, 256)
+	srcFree := make(chan []int, 261)
+	c1, f1 := p.toInt64.start(r, src, srcFree, 3)
+	c2, f2 := p.toFloat.start(r, c1, f1, 4)
+	c3, f3 := p.toString.start(r, c2, f2, 1)
+	dst := make(chan string, 1)
+	r.wg.Add(2)
+	go p.toInt64.feedChan(r, in, src, srcFree)
+	go p.toString.drainChan(r, c3, f3, dst)
+	return dst, r
+}
+
+// RunSlice runs the pipeline on the items of in and returns the outputs. It
+// returns what Wait returns: nil, or the PipeCollectUnfusedFailures with the
+// outputs of the other items. in is only read.
+func (p *PipeCollectUnfused) RunSlice(ctx context.Context, in []int) ([]string, error) {
+	r := pipeCollectUnfusedNewRun(ctx, 0)
+	src := make(chan pipeCollectUnfusedToInt64InBatch, 256)
+	c1, f1 := p.toInt64.start(r, src, nil, 3)
+	c2, f2 := p.toFloat.start(r, c1, f1, 4)
+	c3, f3 := p.toString.start(r, c2, f2, 1)
+	r.wg.Add(1)
+	go p.toInt64.feedSlice(r, in, src)
+	res := p.toString.drainSlice(r, c3, f3, len(in))
+	return res, r.Wait()
+}
+
+// Stats returns a snapshot of each stage's counters, in pipeline order,
+// summed over every run. Taken during a run it is only approximately
+// consistent; after Wait returns it is exact.
+func (p *PipeCollectUnfused) Stats() []PipeCollectUnfusedStageStats {
+	return []PipeCollectUnfusedStageStats{p.toInt64.Stats(), p.toFloat.Stats(), p.toString.Stats()}
+}
+
 // PipeOrderedCollect: generated from the pipeline directive in pipeline.go.
 
 // ErrPipeOrderedCollectSkip is returned by a stage function to drop its
 // item: no output, no failure. It is how a stage filters. Wrapped errors
 // count (errors.Is).
 var ErrPipeOrderedCollectSkip = errors.New("pipeline: skip item")
+
+// pipeOrderedCollectToInt64InBatch is the message a stage receives: as many
+// items as the batch= option allows, and the sequence number the source gave
+// the batch, which it keeps from stage to stage (only ordered runs read it).
+type pipeOrderedCollectToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
 
 // pipeOrderedCollectToInt64 applies one function to every item that goes
 // through it, on as many goroutines as the workers= option.
@@ -3362,29 +6883,9 @@ var ErrPipeOrderedCollectSkip = errors.New("pipeline: skip item")
 type pipeOrderedCollectToInt64 struct {
 	_ pipeOrderedCollectNoCopy
 
-	name string
-	fn   func(context.Context, int) (int64, error)
-}
-
-// pipeOrderedCollectToInt64InBatch is the message a stage receives: as many
-// items as the batch= option allows, and the sequence number the source gave
-// the batch, which it keeps from stage to stage (only ordered runs read it).
-type pipeOrderedCollectToInt64InBatch struct {
-	seq   uint64
-	items []int
-}
-
-// pipeOrderedCollectToInt64OutBatch is the message a stage sends to the next
-// one, or to the sink: the items made from one
-// pipeOrderedCollectToInt64InBatch, and its sequence number.
-type pipeOrderedCollectToInt64OutBatch struct {
-	seq   uint64
-	items []int64
-}
-
-// capacity is the capacity in sends of the channel after the stage.
-func (s *pipeOrderedCollectToInt64) capacity() int {
-	return max(1, 256/64)
+	name  string
+	fn    func(context.Context, int) (int64, error)
+	stats pipeOrderedCollectStageStats
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -3393,36 +6894,24 @@ func (s *pipeOrderedCollectToInt64) call(ctx context.Context, in int) (int64, er
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeOrderedCollectToInt64) start(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToInt64InBatch, inFree chan []int, next int) (<-chan pipeOrderedCollectToInt64OutBatch, chan []int64) {
-	out := make(chan pipeOrderedCollectToInt64OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
-	left := new(atomic.Int32) // running workers; the last one closes out
-	left.Store(int32(1))
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeOrderedCollectToInt64) run(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToInt64InBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
 	r.wg.Add(1)
 	for range 1 {
-		go s.work(r, in, inFree, out, free, left)
+		go s.work(r, in, inFree, leave, chain())
 	}
-	return out, free
 }
 
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *pipeOrderedCollectToInt64) work(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToInt64InBatch, inFree chan []int, out chan<- pipeOrderedCollectToInt64OutBatch, free chan []int64, left *atomic.Int32) {
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeOrderedCollectToInt64) work(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToInt64InBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
 	defer r.wg.Done()
-	defer func() {
-		if left.Add(-1) == 0 {
-			close(out)
-		}
-	}()
+	defer leave()
 	done := r.ctx.Done()
 	for {
 		// Channel operations come in two steps: first alone, which takes
@@ -3451,26 +6940,90 @@ func (s *pipeOrderedCollectToInt64) work(r *PipeOrderedCollectRun, in <-chan pip
 		if !ok {
 			return
 		}
-		var res []int64
-		res = s.process(r, b.items, s.getOut(free))
+		more := step(b.seq, b.items, len(in))
 		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
+		if !more {
+			return
 		}
-		m := pipeOrderedCollectToInt64OutBatch{seq: b.seq, items: res}
+	}
+}
+
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *pipeOrderedCollectToInt64) link(r *PipeOrderedCollectRun, next func(seq uint64, items []int64, queued int) bool) func(seq uint64, items []int, queued int) bool {
+	scratch := make([]int64, 0, 64)
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
 		select {
-		case out <- m:
+		case <-done:
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
 		default:
-			select {
-			case out <- m:
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			more = next(seq, res, 0)
+		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
+	}
+}
+
+// runSlice runs a pipeline whose stages are all fused, this stage first,
+// on the items of in, with no channel at all: its workers, the calling
+// goroutine one of them, take batches straight from in, in turn, and hand
+// each, numbered by its place in in, to a step of their own, made by chain,
+// whose last stage places the outputs (place). It returns once every batch
+// is done or the run is cancelled, having marked the run complete if it was
+// not.
+func (s *pipeOrderedCollectToInt64) runSlice(r *PipeOrderedCollectRun, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
+	batches := (len(in) + 64 - 1) / 64
+	var claimed atomic.Int64 // batches taken
+	work := func(step func(seq uint64, items []int, queued int) bool) {
+		done := r.ctx.Done()
+		for {
+			select { // bounds what a cancelled worker does to one batch
 			case <-done:
+				return
+			default:
+			}
+			k := int(claimed.Add(1) - 1)
+			if k >= batches {
+				return
+			}
+			lo := k * 64
+			hi := min(lo+64, len(in))
+			// A fused first stage has no input channel: nothing waited.
+			if !step(uint64(k), in[lo:hi:hi], 0) {
 				return
 			}
 		}
 	}
+	var wg sync.WaitGroup
+	for range min(1, batches) - 1 {
+		step := chain()
+		wg.Go(func() { work(step) })
+	}
+	work(chain())
+	wg.Wait()
+	r.finish()
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeOrderedCollectToInt64) measure(r *PipeOrderedCollectRun, in []int, out []int64, queued int) []int64 {
+	s.stats.received(len(in), queued)
+	began := time.Now()
+	res := s.process(r, in, out)
+	s.stats.processed(len(res), time.Since(began))
+	return res
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -3537,6 +7090,7 @@ func (s *pipeOrderedCollectToInt64) retry(ctx context.Context, in int, err error
 			}
 			wait = pipeOrderedCollectToInt64NextBackoff(wait)
 		}
+		s.stats.retries.Add(1)
 		out, err = s.call(ctx, in)
 		if err == nil {
 			break
@@ -3559,6 +7113,7 @@ func pipeOrderedCollectToInt64NextBackoff(d time.Duration) time.Duration {
 // not reported: they are mostly the cancellation seen by the stage function,
 // and the run's outcome is the cancellation (or the failure that caused it).
 func (s *pipeOrderedCollectToInt64) fail(r *PipeOrderedCollectRun, in int, err error) {
+	s.stats.failed.Add(1)
 	if r.ctx.Err() != nil {
 		return
 	}
@@ -3585,25 +7140,6 @@ func (s *pipeOrderedCollectToInt64) putIn(free chan []int, b []int) {
 		return
 	}
 	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
-}
-
-// getOut is getIn for output batches.
-func (s *pipeOrderedCollectToInt64) getOut(free chan []int64) []int64 {
-	select {
-	case b := <-free:
-		return b
-	default:
-		return make([]int64, 0, 64)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *pipeOrderedCollectToInt64) putOut(free chan []int64, b []int64) {
-	clear(b)
 	select {
 	case free <- b[:0]:
 	default:
@@ -3768,38 +7304,6 @@ func (s *pipeOrderedCollectToInt64) acquire(r *PipeOrderedCollectRun, done <-cha
 	}
 }
 
-// feedSlice sends src to out in batches as large as the batch= option
-// allows, then closes out. The batches are subslices of src, not copies; the
-// first stage is started with no free list for them, so they are neither
-// cleared nor reused.
-func (s *pipeOrderedCollectToInt64) feedSlice(r *PipeOrderedCollectRun, src []int, out chan<- pipeOrderedCollectToInt64InBatch) {
-	defer r.wg.Done()
-	defer close(out)
-	done := r.ctx.Done()
-	for seq := uint64(0); len(src) > 0; seq++ {
-		n := min(len(src), 64)
-		select {
-		case <-done:
-			return
-		default:
-		}
-		if !s.acquire(r, done) {
-			return
-		}
-		m := pipeOrderedCollectToInt64InBatch{seq: seq, items: src[:n:n]}
-		select { // alone first: see pipeOrderedCollectToInt64.work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
-		}
-		src = src[n:]
-	}
-}
-
 // feedChan is the source of a run started on a channel: it sends the items
 // of src to out in batches (batchChan) until src is closed or the run stops,
 // leaves the run, then receives and discards what remains of src until it is
@@ -3879,6 +7383,80 @@ func (s *pipeOrderedCollectToInt64) batchChan(r *PipeOrderedCollectRun, src <-ch
 	}
 }
 
+// PipeOrderedCollectStageStats is a snapshot of a stage's counters, summed
+// over every run the stage took part in. Comparing stages shows the
+// bottleneck: the stage whose Busy time per worker is closest to the wall
+// time, and whose input queue is full (QueueAvg near its capacity) while the
+// next stage's is empty.
+type PipeOrderedCollectStageStats struct {
+	Name    string
+	Workers int
+	In      uint64 // items received
+	Out     uint64 // items sent on
+	Failed  uint64 // items failed (after retries), panics included
+	Dropped uint64 // items neither sent on nor failed: ErrPipeOrderedCollectSkip, or lost to a stopped run
+	Retries uint64 // calls retried
+	Batches uint64 // batches received
+	// Busy is the time the workers spent processing batches, summed over the
+	// workers: Busy / (wall time × Workers) is the stage's utilisation. It
+	// stops at the largest Duration. It only grows: exporters take it as a
+	// counter.
+	Busy time.Duration `metric:"counter"`
+	// QueueAvg is the mean number of batches waiting in the stage's input
+	// channel when a worker took one.
+	QueueAvg float64
+}
+
+// pipeOrderedCollectStageStats holds a stage's counters. Workers update them
+// once per batch, not per item, so that a stage's workers rarely contend on
+// this cache line.
+type pipeOrderedCollectStageStats struct {
+	in, out, failed, retries, batches, queued, busy atomic.Uint64
+}
+
+// received counts a batch of n items taken while queue more waited.
+func (st *pipeOrderedCollectStageStats) received(n, queue int) {
+	st.in.Add(uint64(n))
+	st.batches.Add(1)
+	st.queued.Add(uint64(queue))
+}
+
+// processed counts a batch that produced n outputs in d.
+func (st *pipeOrderedCollectStageStats) processed(n int, d time.Duration) {
+	st.out.Add(uint64(n))
+	st.busy.Add(uint64(d))
+}
+
+// Stats returns a snapshot of the stage's counters; all zero unless
+// the metrics= option is set. Counters are read one by one while workers may be
+// updating them, so a snapshot taken during a run is only approximately
+// consistent; after Wait returns it is exact.
+func (s *pipeOrderedCollectToInt64) Stats() PipeOrderedCollectStageStats {
+	st := &s.stats
+	in, out, failed := st.in.Load(), st.out.Load(), st.failed.Load()
+	batches := st.batches.Load()
+	// Summed over the workers, busy may pass the largest Duration: 292
+	// years of work, 107 days of 1000 workers.
+	busy := min(st.busy.Load(), math.MaxInt64)
+	res := PipeOrderedCollectStageStats{
+		Name:    s.name,
+		Workers: 1,
+		In:      in,
+		Out:     out,
+		Failed:  failed,
+		Retries: st.retries.Load(),
+		Batches: batches,
+		Busy:    time.Duration(busy),
+	}
+	if in > out+failed {
+		res.Dropped = in - out - failed
+	}
+	if batches > 0 {
+		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
+	}
+	return res
+}
+
 // pipeOrderedCollectToFloat applies one function to every item that goes
 // through it, on as many goroutines as the workers= option.
 //
@@ -3890,21 +7468,9 @@ func (s *pipeOrderedCollectToInt64) batchChan(r *PipeOrderedCollectRun, src <-ch
 type pipeOrderedCollectToFloat struct {
 	_ pipeOrderedCollectNoCopy
 
-	name string
-	fn   func(context.Context, int64) (float64, error)
-}
-
-// pipeOrderedCollectToFloatOutBatch is the message a stage sends to the next
-// one, or to the sink: the items made from one
-// pipeOrderedCollectToInt64OutBatch, and its sequence number.
-type pipeOrderedCollectToFloatOutBatch struct {
-	seq   uint64
-	items []float64
-}
-
-// capacity is the capacity in sends of the channel after the stage.
-func (s *pipeOrderedCollectToFloat) capacity() int {
-	return max(1, 256/64)
+	name  string
+	fn    func(context.Context, int64) (float64, error)
+	stats pipeOrderedCollectStageStats
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -3913,84 +7479,42 @@ func (s *pipeOrderedCollectToFloat) call(ctx context.Context, in int64) (float64
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeOrderedCollectToFloat) start(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToInt64OutBatch, inFree chan []int64, next int) (<-chan pipeOrderedCollectToFloatOutBatch, chan []float64) {
-	out := make(chan pipeOrderedCollectToFloatOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []float64, max(s.capacity()+3+next+1, cap(r.tokens)))
-	left := new(atomic.Int32) // running workers; the last one closes out
-	left.Store(int32(3))
-	r.wg.Add(3)
-	for range 3 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *pipeOrderedCollectToFloat) work(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToInt64OutBatch, inFree chan []int64, out chan<- pipeOrderedCollectToFloatOutBatch, free chan []float64, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
-		if left.Add(-1) == 0 {
-			close(out)
-		}
-	}()
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *pipeOrderedCollectToFloat) link(r *PipeOrderedCollectRun, next func(seq uint64, items []float64, queued int) bool) func(seq uint64, items []int64, queued int) bool {
+	scratch := make([]float64, 0, 64)
 	done := r.ctx.Done()
-	for {
-		// Channel operations come in two steps: first alone, which takes
-		// only that channel's lock, then, if it would block, in a select with
-		// done. A select locks every channel it names, and done is shared by
-		// every goroutine of the run: selecting on it for every send would
-		// make it the run's point of contention. The poll of done, lock-free
-		// on an open channel, bounds what a cancelled worker still does to
-		// one batch.
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
 		select {
 		case <-done:
-			return
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
 		default:
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			more = next(seq, res, 0)
 		}
-		var b pipeOrderedCollectToInt64OutBatch
-		var ok bool
-		select {
-		case b, ok = <-in:
-		default:
-			select {
-			case b, ok = <-in:
-			case <-done:
-				return
-			}
-		}
-		if !ok {
-			return
-		}
-		var res []float64
-		res = s.process(r, b.items, s.getOut(free))
-		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
-		m := pipeOrderedCollectToFloatOutBatch{seq: b.seq, items: res}
-		select {
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
-		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
 	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeOrderedCollectToFloat) measure(r *PipeOrderedCollectRun, in []int64, out []float64, queued int) []float64 {
+	s.stats.received(len(in), queued)
+	began := time.Now()
+	res := s.process(r, in, out)
+	s.stats.processed(len(res), time.Since(began))
+	return res
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -4057,6 +7581,7 @@ func (s *pipeOrderedCollectToFloat) retry(ctx context.Context, in int64, err err
 			}
 			wait = pipeOrderedCollectToFloatNextBackoff(wait)
 		}
+		s.stats.retries.Add(1)
 		out, err = s.call(ctx, in)
 		if err == nil {
 			break
@@ -4079,6 +7604,7 @@ func pipeOrderedCollectToFloatNextBackoff(d time.Duration) time.Duration {
 // not reported: they are mostly the cancellation seen by the stage function,
 // and the run's outcome is the cancellation (or the failure that caused it).
 func (s *pipeOrderedCollectToFloat) fail(r *PipeOrderedCollectRun, in int64, err error) {
+	s.stats.failed.Add(1)
 	if r.ctx.Err() != nil {
 		return
 	}
@@ -4086,37 +7612,42 @@ func (s *pipeOrderedCollectToFloat) fail(r *PipeOrderedCollectRun, in int64, err
 	r.collect(e)
 }
 
-// putIn returns an emptied input batch to its free list, dropping it when
-// the list is full. A nil free list means the batch is not ours: a slice
-// given to RunSlice, which must be neither cleared nor reused.
-func (s *pipeOrderedCollectToFloat) putIn(free chan []int64, b []int64) {
-	if free == nil {
-		return
+// Stats returns a snapshot of the stage's counters; all zero unless
+// the metrics= option is set. Counters are read one by one while workers may be
+// updating them, so a snapshot taken during a run is only approximately
+// consistent; after Wait returns it is exact.
+func (s *pipeOrderedCollectToFloat) Stats() PipeOrderedCollectStageStats {
+	st := &s.stats
+	in, out, failed := st.in.Load(), st.out.Load(), st.failed.Load()
+	batches := st.batches.Load()
+	// Summed over the workers, busy may pass the largest Duration: 292
+	// years of work, 107 days of 1000 workers.
+	busy := min(st.busy.Load(), math.MaxInt64)
+	res := PipeOrderedCollectStageStats{
+		Name:    s.name,
+		Workers: 1,
+		In:      in,
+		Out:     out,
+		Failed:  failed,
+		Retries: st.retries.Load(),
+		Batches: batches,
+		Busy:    time.Duration(busy),
 	}
-	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
+	if in > out+failed {
+		res.Dropped = in - out - failed
 	}
+	if batches > 0 {
+		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
+	}
+	return res
 }
 
-// getOut is getIn for output batches.
-func (s *pipeOrderedCollectToFloat) getOut(free chan []float64) []float64 {
-	select {
-	case b := <-free:
-		return b
-	default:
-		return make([]float64, 0, 64)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *pipeOrderedCollectToFloat) putOut(free chan []float64, b []float64) {
-	clear(b)
-	select {
-	case free <- b[:0]:
-	default:
-	}
+// pipeOrderedCollectToStringOutBatch is the message a stage sends to the
+// next one, or to the sink: the items made from one batch it received, and
+// that batch's sequence number.
+type pipeOrderedCollectToStringOutBatch struct {
+	seq   uint64
+	items []string
 }
 
 // pipeOrderedCollectToString applies one function to every item that goes
@@ -4130,16 +7661,9 @@ func (s *pipeOrderedCollectToFloat) putOut(free chan []float64, b []float64) {
 type pipeOrderedCollectToString struct {
 	_ pipeOrderedCollectNoCopy
 
-	name string
-	fn   func(context.Context, float64) (string, error)
-}
-
-// pipeOrderedCollectToStringOutBatch is the message a stage sends to the
-// next one, or to the sink: the items made from one
-// pipeOrderedCollectToFloatOutBatch, and its sequence number.
-type pipeOrderedCollectToStringOutBatch struct {
-	seq   uint64
-	items []string
+	name  string
+	fn    func(context.Context, float64) (string, error)
+	stats pipeOrderedCollectStageStats
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -4153,84 +7677,86 @@ func (s *pipeOrderedCollectToString) call(ctx context.Context, in float64) (stri
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeOrderedCollectToString) start(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeOrderedCollectToStringOutBatch, chan []string) {
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeOrderedCollectToString) output(r *PipeOrderedCollectRun, next int) (chan pipeOrderedCollectToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeOrderedCollectToStringOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
-	free := make(chan []string, max(s.capacity()+2+next+1, cap(r.tokens)))
+	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
 	left := new(atomic.Int32) // running workers; the last one closes out
-	left.Store(int32(2))
-	r.wg.Add(2)
-	for range 2 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *pipeOrderedCollectToString) work(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToFloatOutBatch, inFree chan []float64, out chan<- pipeOrderedCollectToStringOutBatch, free chan []string, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
+	left.Store(int32(1))
+	leave := func() {
 		if left.Add(-1) == 0 {
 			close(out)
 		}
-	}()
+	}
+	return out, free, leave
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeOrderedCollectToString) send(r *PipeOrderedCollectRun, out chan<- pipeOrderedCollectToStringOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
 	done := r.ctx.Done()
-	for {
-		// Channel operations come in two steps: first alone, which takes
-		// only that channel's lock, then, if it would block, in a select with
-		// done. A select locks every channel it names, and done is shared by
-		// every goroutine of the run: selecting on it for every send would
-		// make it the run's point of contention. The poll of done, lock-free
-		// on an open channel, bounds what a cancelled worker still does to
-		// one batch.
-		select {
-		case <-done:
-			return
-		default:
-		}
-		var b pipeOrderedCollectToFloatOutBatch
-		var ok bool
-		select {
-		case b, ok = <-in:
-		default:
-			select {
-			case b, ok = <-in:
-			case <-done:
-				return
-			}
-		}
-		if !ok {
-			return
-		}
-		var res []string
-		res = s.process(r, b.items, s.getOut(free))
-		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
-		m := pipeOrderedCollectToStringOutBatch{seq: b.seq, items: res}
-		select {
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		m := pipeOrderedCollectToStringOutBatch{seq: seq, items: res}
+		select { // alone first: see work
 		case out <- m:
 		default:
 			select {
 			case out <- m:
 			case <-done:
-				return
+				return false
 			}
 		}
+		return true
 	}
+}
+
+// place returns the step of the last stage of a pipeline that runSlice
+// runs: it processes batch seq straight into res, at the batch's own place
+// (batch seq of the input starts at item seq*Batch, and makes at most one
+// output per item), and records in counts[seq] how many outputs it made.
+// Workers write apart: each batch has its own part of res and of counts.
+// gather then closes the gaps.
+func (s *pipeOrderedCollectToString) place(r *PipeOrderedCollectRun, res []string, counts []int) func(seq uint64, items []float64, queued int) bool {
+	return func(seq uint64, items []float64, queued int) bool {
+		at := int(seq) * 64
+		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		return true
+	}
+}
+
+// gather closes the gaps that place left in res, where batches made fewer
+// outputs than they had items, and returns the outputs, in input order.
+func (s *pipeOrderedCollectToString) gather(res []string, counts []int) []string {
+	n := 0
+	for k, c := range counts {
+		if at := k * 64; at != n {
+			copy(res[n:n+c], res[at:at+c])
+		}
+		n += c
+	}
+	clear(res[n:]) // let the garbage collector have what the gaps point to
+	return res[:n]
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeOrderedCollectToString) measure(r *PipeOrderedCollectRun, in []float64, out []string, queued int) []string {
+	s.stats.received(len(in), queued)
+	began := time.Now()
+	res := s.process(r, in, out)
+	s.stats.processed(len(res), time.Since(began))
+	return res
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -4297,6 +7823,7 @@ func (s *pipeOrderedCollectToString) retry(ctx context.Context, in float64, err 
 			}
 			wait = pipeOrderedCollectToStringNextBackoff(wait)
 		}
+		s.stats.retries.Add(1)
 		out, err = s.call(ctx, in)
 		if err == nil {
 			break
@@ -4319,25 +7846,12 @@ func pipeOrderedCollectToStringNextBackoff(d time.Duration) time.Duration {
 // not reported: they are mostly the cancellation seen by the stage function,
 // and the run's outcome is the cancellation (or the failure that caused it).
 func (s *pipeOrderedCollectToString) fail(r *PipeOrderedCollectRun, in float64, err error) {
+	s.stats.failed.Add(1)
 	if r.ctx.Err() != nil {
 		return
 	}
 	e := &PipeOrderedCollectItemError{Stage: s.name, Item: in, Err: err}
 	r.collect(e)
-}
-
-// putIn returns an emptied input batch to its free list, dropping it when
-// the list is full. A nil free list means the batch is not ours: a slice
-// given to RunSlice, which must be neither cleared nor reused.
-func (s *pipeOrderedCollectToString) putIn(free chan []float64, b []float64) {
-	if free == nil {
-		return
-	}
-	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
 }
 
 // getOut is getIn for output batches.
@@ -4423,17 +7937,6 @@ func (s *pipeOrderedCollectToString) drain(r *PipeOrderedCollectRun, in <-chan p
 	}
 }
 
-// drainSlice drains in into a slice, which it returns. size is the expected
-// number of items, the slice's initial capacity.
-func (s *pipeOrderedCollectToString) drainSlice(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToStringOutBatch, free chan []string, size int) []string {
-	res := make([]string, 0, size)
-	s.drain(r, in, free, func(b []string) bool {
-		res = append(res, b...)
-		return true
-	})
-	return res
-}
-
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
 func (s *pipeOrderedCollectToString) drainChan(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToStringOutBatch, free chan []string, dst chan<- string) {
@@ -4458,15 +7961,47 @@ func (s *pipeOrderedCollectToString) drainChan(r *PipeOrderedCollectRun, in <-ch
 	})
 }
 
-// PipeOrderedCollect runs items of type int through 3 stages, each on its own
-// goroutines, connected by bounded channels carrying batches of up to 64
-// items: toInt64 (int to int64, 1 worker), then toFloat (int64 to float64, 3
-// workers), then toString (float64 to string, 2 workers). Outputs come in the
-// order of their inputs. A failed item is left out and the others go on; Wait
-// returns every failure as PipeOrderedCollectFailures. A stage drops an item
-// by returning ErrPipeOrderedCollectSkip.
+// Stats returns a snapshot of the stage's counters; all zero unless
+// the metrics= option is set. Counters are read one by one while workers may be
+// updating them, so a snapshot taken during a run is only approximately
+// consistent; after Wait returns it is exact.
+func (s *pipeOrderedCollectToString) Stats() PipeOrderedCollectStageStats {
+	st := &s.stats
+	in, out, failed := st.in.Load(), st.out.Load(), st.failed.Load()
+	batches := st.batches.Load()
+	// Summed over the workers, busy may pass the largest Duration: 292
+	// years of work, 107 days of 1000 workers.
+	busy := min(st.busy.Load(), math.MaxInt64)
+	res := PipeOrderedCollectStageStats{
+		Name:    s.name,
+		Workers: 1,
+		In:      in,
+		Out:     out,
+		Failed:  failed,
+		Retries: st.retries.Load(),
+		Batches: batches,
+		Busy:    time.Duration(busy),
+	}
+	if in > out+failed {
+		res.Dropped = in - out - failed
+	}
+	if batches > 0 {
+		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
+	}
+	return res
+}
+
+// PipeOrderedCollect runs items of type int through 3 stages: toInt64 (int to
+// int64, 1 worker), then toFloat (int64 to float64, 1 worker), then toString
+// (float64 to string, 1 worker). Stages toInt64, toFloat and toString run
+// together on 1 goroutine, which takes each batch through them all in turn,
+// with no channel between them. Bounded channels carry batches of up to 64
+// items between the goroutines. Outputs come in the order of their inputs. A
+// failed item is left out and the others go on; Wait returns every failure as
+// PipeOrderedCollectFailures. A stage drops an item by returning
+// ErrPipeOrderedCollectSkip.
 //
-// a PipeOrderedCollect holds no per-run state: Start and RunSlice may be
+// A PipeOrderedCollect holds no per-run state: Start and RunSlice may be
 // called any number of times, concurrently. Create it with
 // NewPipeOrderedCollect; it must not be copied.
 type PipeOrderedCollect struct {
@@ -4504,12 +8039,13 @@ func NewPipeOrderedCollect(toInt64 func(context.Context, int) (int64, error), to
 // sends without selecting on a context never blocks, and Wait does not wait
 // for it.
 func (p *PipeOrderedCollect) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeOrderedCollectRun) {
-	r := pipeOrderedCollectNewRun(ctx, 24)
+	r := pipeOrderedCollectNewRun(ctx, 11)
 	src := make(chan pipeOrderedCollectToInt64InBatch, 4)
-	srcFree := make(chan []int, 24)
-	c1, f1 := p.toInt64.start(r, src, srcFree, 3)
-	c2, f2 := p.toFloat.start(r, c1, f1, 2)
-	c3, f3 := p.toString.start(r, c2, f2, 1)
+	srcFree := make(chan []int, 11)
+	c3, f3, l3 := p.toString.output(r, 1)
+	p.toInt64.run(r, src, srcFree, l3, func() func(uint64, []int, int) bool {
+		return p.toInt64.link(r, p.toFloat.link(r, p.toString.send(r, c3, f3)))
+	})
 	dst := make(chan string, 64)
 	r.wg.Add(2)
 	go p.toInt64.feedChan(r, in, src, srcFree)
@@ -4522,15 +8058,1466 @@ func (p *PipeOrderedCollect) Start(ctx context.Context, in <-chan int) (<-chan s
 // PipeOrderedCollectFailures with the outputs of the other items. in is only
 // read.
 func (p *PipeOrderedCollect) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	r := pipeOrderedCollectNewRun(ctx, 24)
-	src := make(chan pipeOrderedCollectToInt64InBatch, 4)
-	c1, f1 := p.toInt64.start(r, src, nil, 3)
-	c2, f2 := p.toFloat.start(r, c1, f1, 2)
+	r := pipeOrderedCollectNewRun(ctx, 0)
+	res := make([]string, len(in))
+	counts := make([]int, (len(in)+63)/64)
+	p.toInt64.runSlice(r, in, func() func(uint64, []int, int) bool {
+		return p.toInt64.link(r, p.toFloat.link(r, p.toString.place(r, res, counts)))
+	})
+	res = p.toString.gather(res, counts)
+	return res, r.Wait()
+}
+
+// Stats returns a snapshot of each stage's counters, in pipeline order,
+// summed over every run. Taken during a run it is only approximately
+// consistent; after Wait returns it is exact.
+func (p *PipeOrderedCollect) Stats() []PipeOrderedCollectStageStats {
+	return []PipeOrderedCollectStageStats{p.toInt64.Stats(), p.toFloat.Stats(), p.toString.Stats()}
+}
+
+// PipeOrderedCollectUnfused: generated from the pipeline directive in pipeline.go.
+
+// ErrPipeOrderedCollectUnfusedSkip is returned by a stage function to drop
+// its item: no output, no failure. It is how a stage filters. Wrapped errors
+// count (errors.Is).
+var ErrPipeOrderedCollectUnfusedSkip = errors.New("pipeline: skip item")
+
+// pipeOrderedCollectUnfusedToInt64InBatch is the message a stage receives:
+// as many items as the batch= option allows, and the sequence number the
+// source gave the batch, which it keeps from stage to stage (only ordered
+// runs read it).
+type pipeOrderedCollectUnfusedToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipeOrderedCollectUnfusedToInt64OutBatch is the message a stage sends to
+// the next one, or to the sink: the items made from one batch it received,
+// and that batch's sequence number.
+type pipeOrderedCollectUnfusedToInt64OutBatch struct {
+	seq   uint64
+	items []int64
+}
+
+// pipeOrderedCollectUnfusedToInt64 applies one function to every item that
+// goes through it, on as many goroutines as the workers= option.
+//
+// A pipeOrderedCollectUnfusedToInt64 must be created with
+// [NewPipeOrderedCollectUnfused]; the zero value is not usable. A
+// pipeOrderedCollectUnfusedToInt64 must not be copied after first use. A
+// pipeOrderedCollectUnfusedToInt64 holds no per-run state, so one
+// pipeOrderedCollectUnfusedToInt64 may serve several runs, of one or several
+// pipelines, at once; its Stats add up all of them.
+type pipeOrderedCollectUnfusedToInt64 struct {
+	_ pipeOrderedCollectUnfusedNoCopy
+
+	name  string
+	fn    func(context.Context, int) (int64, error)
+	stats pipeOrderedCollectUnfusedStageStats
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipeOrderedCollectUnfusedToInt64) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeOrderedCollectUnfusedToInt64) call(ctx context.Context, in int) (int64, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeOrderedCollectUnfusedToInt64) output(r *PipeOrderedCollectUnfusedRun, next int) (chan pipeOrderedCollectUnfusedToInt64OutBatch, chan []int64, func()) {
+	out := make(chan pipeOrderedCollectUnfusedToInt64OutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(1))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipeOrderedCollectUnfusedToInt64) start(r *PipeOrderedCollectUnfusedRun, in <-chan pipeOrderedCollectUnfusedToInt64InBatch, inFree chan []int, next int) (<-chan pipeOrderedCollectUnfusedToInt64OutBatch, chan []int64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeOrderedCollectUnfusedToInt64) run(r *PipeOrderedCollectUnfusedRun, in <-chan pipeOrderedCollectUnfusedToInt64InBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
+	r.wg.Add(1)
+	for range 1 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeOrderedCollectUnfusedToInt64) work(r *PipeOrderedCollectUnfusedRun, in <-chan pipeOrderedCollectUnfusedToInt64InBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b pipeOrderedCollectUnfusedToInt64InBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeOrderedCollectUnfusedToInt64) send(r *PipeOrderedCollectUnfusedRun, out chan<- pipeOrderedCollectUnfusedToInt64OutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		m := pipeOrderedCollectUnfusedToInt64OutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeOrderedCollectUnfusedToInt64) measure(r *PipeOrderedCollectUnfusedRun, in []int, out []int64, queued int) []int64 {
+	s.stats.received(len(in), queued)
+	began := time.Now()
+	res := s.process(r, in, out)
+	s.stats.processed(len(res), time.Since(began))
+	return res
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipeOrderedCollectUnfusedToInt64) process(r *PipeOrderedCollectUnfusedRun, in []int, out []int64) []int64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipeOrderedCollectUnfusedToInt64) processFrom(r *PipeOrderedCollectUnfusedRun, in []int, from int, out []int64) (res []int64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipeOrderedCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipeOrderedCollectUnfusedSkip || errors.Is(err, ErrPipeOrderedCollectUnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			continue
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeOrderedCollectUnfusedToInt64) apply(ctx context.Context, in int) (int64, error) {
+	out, err := s.call(ctx, in)
+	if 2 > 0 && err != nil {
+		return s.retry(ctx, in, err)
+	}
+	return out, err
+}
+
+// retry makes the retries of a call that failed with err.
+func (s *pipeOrderedCollectUnfusedToInt64) retry(ctx context.Context, in int, err error) (int64, error) {
+	var out int64
+	wait := (time.Duration(0))
+	for range 2 {
+		if errors.Is(err, ErrPipeOrderedCollectUnfusedSkip) || ctx.Err() != nil {
+			break
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return out, err
+			}
+			wait = pipeOrderedCollectUnfusedToInt64NextBackoff(wait)
+		}
+		s.stats.retries.Add(1)
+		out, err = s.call(ctx, in)
+		if err == nil {
+			break
+		}
+	}
+	return out, err
+}
+
+// pipeOrderedCollectUnfusedToInt64NextBackoff returns the wait after d:
+// twice d, or the largest Duration if that overflows.
+func pipeOrderedCollectUnfusedToInt64NextBackoff(d time.Duration) time.Duration {
+	if d > math.MaxInt64/2 {
+		return math.MaxInt64
+	}
+	return 2 * d
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeOrderedCollectUnfusedToInt64) fail(r *PipeOrderedCollectUnfusedRun, in int, err error) {
+	s.stats.failed.Add(1)
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeOrderedCollectUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.collect(e)
+}
+
+// getIn returns an empty input batch from free, or a new one when the free
+// list is empty (only while a run warms up).
+func (s *pipeOrderedCollectUnfusedToInt64) getIn(free chan []int) []int {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int, 0, 64)
+	}
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipeOrderedCollectUnfusedToInt64) putIn(free chan []int, b []int) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *pipeOrderedCollectUnfusedToInt64) getOut(free chan []int64) []int64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int64, 0, 64)
+	}
+}
+
+// PipeOrderedCollectUnfusedRun is one execution of a pipeline, started by
+// Start: its goroutines, its context and its outcome.
+//
+// The zero value is not usable; a PipeOrderedCollectUnfusedRun must not be
+// copied. Wait may be called from any goroutine.
+type PipeOrderedCollectUnfusedRun struct {
+	_ pipeOrderedCollectUnfusedNoCopy
+
+	// ctx is cancelled by the first failure in stop mode, by the caller's
+	// context, or by Wait once everything is done.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+
+	// tokens bounds the batches in flight in an ordered run; nil otherwise.
+	// Its capacity is the window: the source sends a token before each
+	// batch, the sink receives one after delivering a batch.
+	tokens chan struct{}
+
+	// complete is set by the sink once it has delivered the last batch,
+	// before Wait can return; Wait reads it after the sink is done.
+	complete bool
+
+	mu       sync.Mutex
+	err      error                             // the failure that stopped the run, guarded by mu
+	failures PipeOrderedCollectUnfusedFailures // collect mode, guarded by mu
+}
+
+// pipeOrderedCollectUnfusedNewRun returns a run under parent. window is the
+// most batches an ordered run has in flight; zero for an unordered run.
+func pipeOrderedCollectUnfusedNewRun(parent context.Context, window int) *PipeOrderedCollectUnfusedRun {
+	r := &PipeOrderedCollectUnfusedRun{}
+	r.ctx, r.cancel = context.WithCancelCause(parent)
+	if window > 0 {
+		r.tokens = make(chan struct{}, window)
+	}
+	return r
+}
+
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
+//   - the *PipeOrderedCollectUnfusedItemError that stopped the run, in stop mode;
+//   - the cause of the context's cancellation, if the context was cancelled
+//     before the run completed (joined with any PipeOrderedCollectUnfusedFailures);
+//   - the PipeOrderedCollectUnfusedFailures, in collect mode, if any item failed;
+//   - nil otherwise: every item was delivered or dropped by ErrPipeOrderedCollectUnfusedSkip.
+//
+// Wait does not drain the output: call it after the output channel is
+// closed, or after cancelling the context. Everything the run's goroutines
+// did happens before Wait returns.
+func (r *PipeOrderedCollectUnfusedRun) Wait() error {
+	r.wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var err error
+	switch {
+	case r.err != nil:
+		err = r.err
+	case !r.complete:
+		err = context.Cause(r.ctx)
+		if len(r.failures) > 0 {
+			err = errors.Join(err, r.failures)
+		}
+	case len(r.failures) > 0:
+		err = r.failures
+	}
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// finish is called by the sink when its input is closed: the run is
+// complete unless it was cancelled, in which case a stage may have closed its
+// output early. The cancellation happens before the close that the sink saw,
+// so the check cannot miss it.
+func (r *PipeOrderedCollectUnfusedRun) finish() {
+	r.complete = r.ctx.Err() == nil
+}
+
+// collect records a failed item; the run goes on.
+func (r *PipeOrderedCollectUnfusedRun) collect(e *PipeOrderedCollectUnfusedItemError) {
+	r.mu.Lock()
+	r.failures = append(r.failures, e)
+	r.mu.Unlock()
+}
+
+// PipeOrderedCollectUnfusedItemError reports that a stage failed an item:
+// its function returned an error other than ErrPipeOrderedCollectUnfusedSkip
+// on the last attempt, or panicked.
+type PipeOrderedCollectUnfusedItemError struct {
+	Stage string // the stage's name
+	Item  any    // the stage's input, the item that failed
+	Err   error  // the function's error, or a *PipeOrderedCollectUnfusedPanicError
+}
+
+func (e *PipeOrderedCollectUnfusedItemError) Error() string {
+	return "pipeline: stage " + e.Stage + ": " + e.Err.Error()
+}
+
+func (e *PipeOrderedCollectUnfusedItemError) Unwrap() error { return e.Err }
+
+// PipeOrderedCollectUnfusedFailures is the error Wait returns in collect
+// mode when items failed: each failure, in the order the stages reported
+// them. errors.Is and errors.As look into every one.
+type PipeOrderedCollectUnfusedFailures []*PipeOrderedCollectUnfusedItemError
+
+func (f PipeOrderedCollectUnfusedFailures) Error() string {
+	if len(f) == 1 {
+		return f[0].Error()
+	}
+	return strconv.Itoa(len(f)) + " items failed; first: " + f[0].Error()
+}
+
+func (f PipeOrderedCollectUnfusedFailures) Unwrap() []error {
+	errs := make([]error, len(f))
+	for i, e := range f {
+		errs[i] = e
+	}
+	return errs
+}
+
+// PipeOrderedCollectUnfusedPanicError is the error of an item whose stage
+// function panicked.
+type PipeOrderedCollectUnfusedPanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
+}
+
+func (e *PipeOrderedCollectUnfusedPanicError) Error() string {
+	return fmt.Sprintf("panic: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns the panic value if it is an error, so that errors.Is sees
+// through a panic(err).
+func (e *PipeOrderedCollectUnfusedPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// pipeOrderedCollectUnfusedNoCopy lets go vet's copylocks check flag copies
+// of a pipeOrderedCollectUnfusedToInt64 or a PipeOrderedCollectUnfusedRun.
+type pipeOrderedCollectUnfusedNoCopy struct{}
+
+func (*pipeOrderedCollectUnfusedNoCopy) Lock() {}
+
+func (*pipeOrderedCollectUnfusedNoCopy) Unlock() {}
+
+// acquire takes one of the ordered window's tokens before the source sends a
+// batch, so that no more than cap(r.tokens) batches are in flight and the
+// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+func (s *pipeOrderedCollectUnfusedToInt64) acquire(r *PipeOrderedCollectUnfusedRun, done <-chan struct{}) bool {
+	select {
+	case r.tokens <- struct{}{}:
+		return true
+	case <-done:
+		return false
+	}
+}
+
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *pipeOrderedCollectUnfusedToInt64) feedSlice(r *PipeOrderedCollectUnfusedRun, src []int, out chan<- pipeOrderedCollectUnfusedToInt64InBatch) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); len(src) > 0; seq++ {
+		n := min(len(src), 64)
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := pipeOrderedCollectUnfusedToInt64InBatch{seq: seq, items: src[:n:n]}
+		select { // alone first: see pipeOrderedCollectUnfusedToInt64.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		src = src[n:]
+	}
+}
+
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
+func (s *pipeOrderedCollectUnfusedToInt64) feedChan(r *PipeOrderedCollectUnfusedRun, src <-chan int, out chan<- pipeOrderedCollectUnfusedToInt64InBatch, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *pipeOrderedCollectUnfusedToInt64) batchChan(r *PipeOrderedCollectUnfusedRun, src <-chan int, out chan<- pipeOrderedCollectUnfusedToInt64InBatch, free chan []int) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); ; seq++ {
+		var v int
+		open := true
+		select {
+		case <-done:
+			return
+		default:
+		}
+		select {
+		case v, open = <-src:
+		default:
+			select {
+			case v, open = <-src:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+		b := append(s.getIn(free), v)
+	fill:
+		for len(b) < 64 {
+			select {
+			case v, open = <-src:
+				if !open {
+					break fill
+				}
+				b = append(b, v)
+			default:
+				break fill
+			}
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := pipeOrderedCollectUnfusedToInt64InBatch{seq: seq, items: b}
+		select { // alone first: see pipeOrderedCollectUnfusedToInt64.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+	}
+}
+
+// PipeOrderedCollectUnfusedStageStats is a snapshot of a stage's counters,
+// summed over every run the stage took part in. Comparing stages shows the
+// bottleneck: the stage whose Busy time per worker is closest to the wall
+// time, and whose input queue is full (QueueAvg near its capacity) while the
+// next stage's is empty.
+type PipeOrderedCollectUnfusedStageStats struct {
+	Name    string
+	Workers int
+	In      uint64 // items received
+	Out     uint64 // items sent on
+	Failed  uint64 // items failed (after retries), panics included
+	Dropped uint64 // items neither sent on nor failed: ErrPipeOrderedCollectUnfusedSkip, or lost to a stopped run
+	Retries uint64 // calls retried
+	Batches uint64 // batches received
+	// Busy is the time the workers spent processing batches, summed over the
+	// workers: Busy / (wall time × Workers) is the stage's utilisation. It
+	// stops at the largest Duration. It only grows: exporters take it as a
+	// counter.
+	Busy time.Duration `metric:"counter"`
+	// QueueAvg is the mean number of batches waiting in the stage's input
+	// channel when a worker took one.
+	QueueAvg float64
+}
+
+// pipeOrderedCollectUnfusedStageStats holds a stage's counters. Workers
+// update them once per batch, not per item, so that a stage's workers rarely
+// contend on this cache line.
+type pipeOrderedCollectUnfusedStageStats struct {
+	in, out, failed, retries, batches, queued, busy atomic.Uint64
+}
+
+// received counts a batch of n items taken while queue more waited.
+func (st *pipeOrderedCollectUnfusedStageStats) received(n, queue int) {
+	st.in.Add(uint64(n))
+	st.batches.Add(1)
+	st.queued.Add(uint64(queue))
+}
+
+// processed counts a batch that produced n outputs in d.
+func (st *pipeOrderedCollectUnfusedStageStats) processed(n int, d time.Duration) {
+	st.out.Add(uint64(n))
+	st.busy.Add(uint64(d))
+}
+
+// Stats returns a snapshot of the stage's counters; all zero unless
+// the metrics= option is set. Counters are read one by one while workers may be
+// updating them, so a snapshot taken during a run is only approximately
+// consistent; after Wait returns it is exact.
+func (s *pipeOrderedCollectUnfusedToInt64) Stats() PipeOrderedCollectUnfusedStageStats {
+	st := &s.stats
+	in, out, failed := st.in.Load(), st.out.Load(), st.failed.Load()
+	batches := st.batches.Load()
+	// Summed over the workers, busy may pass the largest Duration: 292
+	// years of work, 107 days of 1000 workers.
+	busy := min(st.busy.Load(), math.MaxInt64)
+	res := PipeOrderedCollectUnfusedStageStats{
+		Name:    s.name,
+		Workers: 1,
+		In:      in,
+		Out:     out,
+		Failed:  failed,
+		Retries: st.retries.Load(),
+		Batches: batches,
+		Busy:    time.Duration(busy),
+	}
+	if in > out+failed {
+		res.Dropped = in - out - failed
+	}
+	if batches > 0 {
+		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
+	}
+	return res
+}
+
+// pipeOrderedCollectUnfusedToFloatOutBatch is the message a stage sends to
+// the next one, or to the sink: the items made from one batch it received,
+// and that batch's sequence number.
+type pipeOrderedCollectUnfusedToFloatOutBatch struct {
+	seq   uint64
+	items []float64
+}
+
+// pipeOrderedCollectUnfusedToFloat applies one function to every item that
+// goes through it, on as many goroutines as the workers= option.
+//
+// A pipeOrderedCollectUnfusedToFloat must be created with
+// [NewPipeOrderedCollectUnfused]; the zero value is not usable. A
+// pipeOrderedCollectUnfusedToFloat must not be copied after first use. A
+// pipeOrderedCollectUnfusedToFloat holds no per-run state, so one
+// pipeOrderedCollectUnfusedToFloat may serve several runs, of one or several
+// pipelines, at once; its Stats add up all of them.
+type pipeOrderedCollectUnfusedToFloat struct {
+	_ pipeOrderedCollectUnfusedNoCopy
+
+	name  string
+	fn    func(context.Context, int64) (float64, error)
+	stats pipeOrderedCollectUnfusedStageStats
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipeOrderedCollectUnfusedToFloat) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeOrderedCollectUnfusedToFloat) call(ctx context.Context, in int64) (float64, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeOrderedCollectUnfusedToFloat) output(r *PipeOrderedCollectUnfusedRun, next int) (chan pipeOrderedCollectUnfusedToFloatOutBatch, chan []float64, func()) {
+	out := make(chan pipeOrderedCollectUnfusedToFloatOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []float64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(1))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipeOrderedCollectUnfusedToFloat) start(r *PipeOrderedCollectUnfusedRun, in <-chan pipeOrderedCollectUnfusedToInt64OutBatch, inFree chan []int64, next int) (<-chan pipeOrderedCollectUnfusedToFloatOutBatch, chan []float64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeOrderedCollectUnfusedToFloat) run(r *PipeOrderedCollectUnfusedRun, in <-chan pipeOrderedCollectUnfusedToInt64OutBatch, inFree chan []int64, leave func(), chain func() func(seq uint64, items []int64, queued int) bool) {
+	r.wg.Add(1)
+	for range 1 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeOrderedCollectUnfusedToFloat) work(r *PipeOrderedCollectUnfusedRun, in <-chan pipeOrderedCollectUnfusedToInt64OutBatch, inFree chan []int64, leave func(), step func(seq uint64, items []int64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b pipeOrderedCollectUnfusedToInt64OutBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeOrderedCollectUnfusedToFloat) send(r *PipeOrderedCollectUnfusedRun, out chan<- pipeOrderedCollectUnfusedToFloatOutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		m := pipeOrderedCollectUnfusedToFloatOutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeOrderedCollectUnfusedToFloat) measure(r *PipeOrderedCollectUnfusedRun, in []int64, out []float64, queued int) []float64 {
+	s.stats.received(len(in), queued)
+	began := time.Now()
+	res := s.process(r, in, out)
+	s.stats.processed(len(res), time.Since(began))
+	return res
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipeOrderedCollectUnfusedToFloat) process(r *PipeOrderedCollectUnfusedRun, in []int64, out []float64) []float64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipeOrderedCollectUnfusedToFloat) processFrom(r *PipeOrderedCollectUnfusedRun, in []int64, from int, out []float64) (res []float64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipeOrderedCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipeOrderedCollectUnfusedSkip || errors.Is(err, ErrPipeOrderedCollectUnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			continue
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeOrderedCollectUnfusedToFloat) apply(ctx context.Context, in int64) (float64, error) {
+	out, err := s.call(ctx, in)
+	if 2 > 0 && err != nil {
+		return s.retry(ctx, in, err)
+	}
+	return out, err
+}
+
+// retry makes the retries of a call that failed with err.
+func (s *pipeOrderedCollectUnfusedToFloat) retry(ctx context.Context, in int64, err error) (float64, error) {
+	var out float64
+	wait := (time.Duration(0))
+	for range 2 {
+		if errors.Is(err, ErrPipeOrderedCollectUnfusedSkip) || ctx.Err() != nil {
+			break
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return out, err
+			}
+			wait = pipeOrderedCollectUnfusedToFloatNextBackoff(wait)
+		}
+		s.stats.retries.Add(1)
+		out, err = s.call(ctx, in)
+		if err == nil {
+			break
+		}
+	}
+	return out, err
+}
+
+// pipeOrderedCollectUnfusedToFloatNextBackoff returns the wait after d:
+// twice d, or the largest Duration if that overflows.
+func pipeOrderedCollectUnfusedToFloatNextBackoff(d time.Duration) time.Duration {
+	if d > math.MaxInt64/2 {
+		return math.MaxInt64
+	}
+	return 2 * d
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeOrderedCollectUnfusedToFloat) fail(r *PipeOrderedCollectUnfusedRun, in int64, err error) {
+	s.stats.failed.Add(1)
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeOrderedCollectUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.collect(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipeOrderedCollectUnfusedToFloat) putIn(free chan []int64, b []int64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *pipeOrderedCollectUnfusedToFloat) getOut(free chan []float64) []float64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]float64, 0, 64)
+	}
+}
+
+// Stats returns a snapshot of the stage's counters; all zero unless
+// the metrics= option is set. Counters are read one by one while workers may be
+// updating them, so a snapshot taken during a run is only approximately
+// consistent; after Wait returns it is exact.
+func (s *pipeOrderedCollectUnfusedToFloat) Stats() PipeOrderedCollectUnfusedStageStats {
+	st := &s.stats
+	in, out, failed := st.in.Load(), st.out.Load(), st.failed.Load()
+	batches := st.batches.Load()
+	// Summed over the workers, busy may pass the largest Duration: 292
+	// years of work, 107 days of 1000 workers.
+	busy := min(st.busy.Load(), math.MaxInt64)
+	res := PipeOrderedCollectUnfusedStageStats{
+		Name:    s.name,
+		Workers: 1,
+		In:      in,
+		Out:     out,
+		Failed:  failed,
+		Retries: st.retries.Load(),
+		Batches: batches,
+		Busy:    time.Duration(busy),
+	}
+	if in > out+failed {
+		res.Dropped = in - out - failed
+	}
+	if batches > 0 {
+		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
+	}
+	return res
+}
+
+// pipeOrderedCollectUnfusedToStringOutBatch is the message a stage sends to
+// the next one, or to the sink: the items made from one batch it received,
+// and that batch's sequence number.
+type pipeOrderedCollectUnfusedToStringOutBatch struct {
+	seq   uint64
+	items []string
+}
+
+// pipeOrderedCollectUnfusedToString applies one function to every item that
+// goes through it, on as many goroutines as the workers= option.
+//
+// A pipeOrderedCollectUnfusedToString must be created with
+// [NewPipeOrderedCollectUnfused]; the zero value is not usable. A
+// pipeOrderedCollectUnfusedToString must not be copied after first use. A
+// pipeOrderedCollectUnfusedToString holds no per-run state, so one
+// pipeOrderedCollectUnfusedToString may serve several runs, of one or
+// several pipelines, at once; its Stats add up all of them.
+type pipeOrderedCollectUnfusedToString struct {
+	_ pipeOrderedCollectUnfusedNoCopy
+
+	name  string
+	fn    func(context.Context, float64) (string, error)
+	stats pipeOrderedCollectUnfusedStageStats
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipeOrderedCollectUnfusedToString) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeOrderedCollectUnfusedToString) call(ctx context.Context, in float64) (string, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeOrderedCollectUnfusedToString) output(r *PipeOrderedCollectUnfusedRun, next int) (chan pipeOrderedCollectUnfusedToStringOutBatch, chan []string, func()) {
+	out := make(chan pipeOrderedCollectUnfusedToStringOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(1))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipeOrderedCollectUnfusedToString) start(r *PipeOrderedCollectUnfusedRun, in <-chan pipeOrderedCollectUnfusedToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeOrderedCollectUnfusedToStringOutBatch, chan []string) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []float64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeOrderedCollectUnfusedToString) run(r *PipeOrderedCollectUnfusedRun, in <-chan pipeOrderedCollectUnfusedToFloatOutBatch, inFree chan []float64, leave func(), chain func() func(seq uint64, items []float64, queued int) bool) {
+	r.wg.Add(1)
+	for range 1 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeOrderedCollectUnfusedToString) work(r *PipeOrderedCollectUnfusedRun, in <-chan pipeOrderedCollectUnfusedToFloatOutBatch, inFree chan []float64, leave func(), step func(seq uint64, items []float64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b pipeOrderedCollectUnfusedToFloatOutBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeOrderedCollectUnfusedToString) send(r *PipeOrderedCollectUnfusedRun, out chan<- pipeOrderedCollectUnfusedToStringOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		m := pipeOrderedCollectUnfusedToStringOutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeOrderedCollectUnfusedToString) measure(r *PipeOrderedCollectUnfusedRun, in []float64, out []string, queued int) []string {
+	s.stats.received(len(in), queued)
+	began := time.Now()
+	res := s.process(r, in, out)
+	s.stats.processed(len(res), time.Since(began))
+	return res
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipeOrderedCollectUnfusedToString) process(r *PipeOrderedCollectUnfusedRun, in []float64, out []string) []string {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipeOrderedCollectUnfusedToString) processFrom(r *PipeOrderedCollectUnfusedRun, in []float64, from int, out []string) (res []string, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipeOrderedCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipeOrderedCollectUnfusedSkip || errors.Is(err, ErrPipeOrderedCollectUnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			continue
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeOrderedCollectUnfusedToString) apply(ctx context.Context, in float64) (string, error) {
+	out, err := s.call(ctx, in)
+	if 2 > 0 && err != nil {
+		return s.retry(ctx, in, err)
+	}
+	return out, err
+}
+
+// retry makes the retries of a call that failed with err.
+func (s *pipeOrderedCollectUnfusedToString) retry(ctx context.Context, in float64, err error) (string, error) {
+	var out string
+	wait := (time.Duration(0))
+	for range 2 {
+		if errors.Is(err, ErrPipeOrderedCollectUnfusedSkip) || ctx.Err() != nil {
+			break
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return out, err
+			}
+			wait = pipeOrderedCollectUnfusedToStringNextBackoff(wait)
+		}
+		s.stats.retries.Add(1)
+		out, err = s.call(ctx, in)
+		if err == nil {
+			break
+		}
+	}
+	return out, err
+}
+
+// pipeOrderedCollectUnfusedToStringNextBackoff returns the wait after d:
+// twice d, or the largest Duration if that overflows.
+func pipeOrderedCollectUnfusedToStringNextBackoff(d time.Duration) time.Duration {
+	if d > math.MaxInt64/2 {
+		return math.MaxInt64
+	}
+	return 2 * d
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeOrderedCollectUnfusedToString) fail(r *PipeOrderedCollectUnfusedRun, in float64, err error) {
+	s.stats.failed.Add(1)
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeOrderedCollectUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.collect(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipeOrderedCollectUnfusedToString) putIn(free chan []float64, b []float64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *pipeOrderedCollectUnfusedToString) getOut(free chan []string) []string {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]string, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *pipeOrderedCollectUnfusedToString) putOut(free chan []string, b []string) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// drain receives every batch from in and passes its items to deliver, in
+// order of sequence number in an ordered run, then returns the emptied batch to
+// free. It returns when in is closed, having marked the run complete, or
+// when the run is cancelled or deliver returns false. deliver is called once
+// per batch, never per item.
+func (s *pipeOrderedCollectUnfusedToString) drain(r *PipeOrderedCollectUnfusedRun, in <-chan pipeOrderedCollectUnfusedToStringOutBatch, free chan []string, deliver func([]string) bool) {
+	done := r.ctx.Done()
+	// receive is a receive from in that gives up when the run is cancelled;
+	// alone first: see pipeOrderedCollectUnfusedToString.work.
+	receive := func() (b pipeOrderedCollectUnfusedToStringOutBatch, ok bool) {
+		select {
+		case <-done:
+			return b, false
+		default:
+		}
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+			}
+		}
+		return b, ok
+	}
+
+	// The source holds a token for every batch in flight, so the sequence
+	// numbers that can arrive lie in [next, next+cap(r.tokens)): a ring of
+	// that many slots holds each early batch in a slot of its own.
+	ring := make([]struct {
+		items []string
+		full  bool
+	}, cap(r.tokens))
+	var next uint64
+	for {
+		b, ok := receive()
+		if !ok {
+			// Every batch of an ordered run reaches the sink, even empty, so
+			// the ring is empty when in is closed, unless the run stopped.
+			r.finish()
+			return
+		}
+		if b.seq != next {
+			slot := &ring[b.seq%uint64(len(ring))]
+			slot.items, slot.full = b.items, true
+			continue
+		}
+		for {
+			if !deliver(b.items) {
+				return
+			}
+			s.putOut(free, b.items)
+			<-r.tokens // never blocks: the source sent one for this batch
+			next++
+			slot := &ring[next%uint64(len(ring))]
+			if !slot.full {
+				break
+			}
+			b.items = slot.items
+			slot.items, slot.full = nil, false
+		}
+	}
+}
+
+// drainSlice drains in into a slice, which it returns. size is the expected
+// number of items, the slice's initial capacity.
+func (s *pipeOrderedCollectUnfusedToString) drainSlice(r *PipeOrderedCollectUnfusedRun, in <-chan pipeOrderedCollectUnfusedToStringOutBatch, free chan []string, size int) []string {
+	res := make([]string, 0, size)
+	s.drain(r, in, free, func(b []string) bool {
+		res = append(res, b...)
+		return true
+	})
+	return res
+}
+
+// drainChan drains in into dst, one item per send, and closes dst when done
+// or cancelled.
+func (s *pipeOrderedCollectUnfusedToString) drainChan(r *PipeOrderedCollectUnfusedRun, in <-chan pipeOrderedCollectUnfusedToStringOutBatch, free chan []string, dst chan<- string) {
+	defer r.wg.Done()
+	defer close(dst)
+	done := r.ctx.Done()
+	s.drain(r, in, free, func(b []string) bool {
+		for _, v := range b {
+			// A send that need not wait costs less without the select.
+			select {
+			case dst <- v:
+				continue
+			default:
+			}
+			select {
+			case dst <- v:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// Stats returns a snapshot of the stage's counters; all zero unless
+// the metrics= option is set. Counters are read one by one while workers may be
+// updating them, so a snapshot taken during a run is only approximately
+// consistent; after Wait returns it is exact.
+func (s *pipeOrderedCollectUnfusedToString) Stats() PipeOrderedCollectUnfusedStageStats {
+	st := &s.stats
+	in, out, failed := st.in.Load(), st.out.Load(), st.failed.Load()
+	batches := st.batches.Load()
+	// Summed over the workers, busy may pass the largest Duration: 292
+	// years of work, 107 days of 1000 workers.
+	busy := min(st.busy.Load(), math.MaxInt64)
+	res := PipeOrderedCollectUnfusedStageStats{
+		Name:    s.name,
+		Workers: 1,
+		In:      in,
+		Out:     out,
+		Failed:  failed,
+		Retries: st.retries.Load(),
+		Batches: batches,
+		Busy:    time.Duration(busy),
+	}
+	if in > out+failed {
+		res.Dropped = in - out - failed
+	}
+	if batches > 0 {
+		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
+	}
+	return res
+}
+
+// PipeOrderedCollectUnfused runs items of type int through 3 stages, each on
+// its own goroutines, connected by bounded channels carrying batches of up to
+// 64 items: toInt64 (int to int64, 1 worker), then toFloat (int64 to float64,
+// 1 worker), then toString (float64 to string, 1 worker). Outputs come in the
+// order of their inputs. A failed item is left out and the others go on; Wait
+// returns every failure as PipeOrderedCollectUnfusedFailures. A stage drops
+// an item by returning ErrPipeOrderedCollectUnfusedSkip.
+//
+// A PipeOrderedCollectUnfused holds no per-run state: Start and RunSlice may
+// be called any number of times, concurrently. Create it with
+// NewPipeOrderedCollectUnfused; it must not be copied.
+type PipeOrderedCollectUnfused struct {
+	toInt64  pipeOrderedCollectUnfusedToInt64
+	toFloat  pipeOrderedCollectUnfusedToFloat
+	toString pipeOrderedCollectUnfusedToString
+}
+
+// NewPipeOrderedCollectUnfused returns a PipeOrderedCollectUnfused. toInt64,
+// toFloat or toString are each the function of the stage of that name, called
+// concurrently from the stage's workers; it returns
+// ErrPipeOrderedCollectUnfusedSkip to drop an item.
+func NewPipeOrderedCollectUnfused(toInt64 func(context.Context, int) (int64, error), toFloat func(context.Context, int64) (float64, error), toString func(context.Context, float64) (string, error)) *PipeOrderedCollectUnfused {
+	p := &PipeOrderedCollectUnfused{}
+	p.toInt64.name = "toInt64"
+	p.toInt64.fn = toInt64
+	p.toFloat.name = "toFloat"
+	p.toFloat.fn = toFloat
+	p.toString.name = "toString"
+	p.toString.fn = toString
+	return p
+}
+
+// Start runs the pipeline on the items received from in, until in is closed
+// or ctx is cancelled, and returns the channel of outputs, closed after the
+// last one, with the run, whose Wait reports the outcome. Outputs come in the
+// order of their inputs.
+//
+// The caller must either receive from the output channel until it is closed
+// or cancel ctx, and then call Wait.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (ctx cancelled) goes on receiving from
+// in, and discards what it receives, until in is closed. So a producer that
+// sends without selecting on a context never blocks, and Wait does not wait
+// for it.
+func (p *PipeOrderedCollectUnfused) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeOrderedCollectUnfusedRun) {
+	r := pipeOrderedCollectUnfusedNewRun(ctx, 21)
+	src := make(chan pipeOrderedCollectUnfusedToInt64InBatch, 4)
+	srcFree := make(chan []int, 21)
+	c1, f1 := p.toInt64.start(r, src, srcFree, 1)
+	c2, f2 := p.toFloat.start(r, c1, f1, 1)
+	c3, f3 := p.toString.start(r, c2, f2, 1)
+	dst := make(chan string, 64)
+	r.wg.Add(2)
+	go p.toInt64.feedChan(r, in, src, srcFree)
+	go p.toString.drainChan(r, c3, f3, dst)
+	return dst, r
+}
+
+// RunSlice runs the pipeline on the items of in and returns the outputs, in
+// input order. It returns what Wait returns: nil, or the
+// PipeOrderedCollectUnfusedFailures with the outputs of the other items. in
+// is only read.
+func (p *PipeOrderedCollectUnfused) RunSlice(ctx context.Context, in []int) ([]string, error) {
+	r := pipeOrderedCollectUnfusedNewRun(ctx, 21)
+	src := make(chan pipeOrderedCollectUnfusedToInt64InBatch, 4)
+	c1, f1 := p.toInt64.start(r, src, nil, 1)
+	c2, f2 := p.toFloat.start(r, c1, f1, 1)
 	c3, f3 := p.toString.start(r, c2, f2, 1)
 	r.wg.Add(1)
 	go p.toInt64.feedSlice(r, in, src)
 	res := p.toString.drainSlice(r, c3, f3, len(in))
 	return res, r.Wait()
+}
+
+// Stats returns a snapshot of each stage's counters, in pipeline order,
+// summed over every run. Taken during a run it is only approximately
+// consistent; after Wait returns it is exact.
+func (p *PipeOrderedCollectUnfused) Stats() []PipeOrderedCollectUnfusedStageStats {
+	return []PipeOrderedCollectUnfusedStageStats{p.toInt64.Stats(), p.toFloat.Stats(), p.toString.Stats()}
 }
 
 // PipeBound: generated from the pipeline directive in pipeline.go.
@@ -4539,6 +9526,22 @@ func (p *PipeOrderedCollect) RunSlice(ctx context.Context, in []int) ([]string, 
 // output, no failure. It is how a stage filters. Wrapped errors count
 // (errors.Is).
 var ErrPipeBoundSkip = errors.New("pipeline: skip item")
+
+// pipeBoundPipeDoubleInBatch is the message a stage receives: as many items
+// as the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
+type pipeBoundPipeDoubleInBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipeBoundPipeDoubleOutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type pipeBoundPipeDoubleOutBatch struct {
+	seq   uint64
+	items []int64
+}
 
 // pipeBoundPipeDouble applies one function to every item that goes through
 // it, on as many goroutines as the workers= option.
@@ -4554,22 +9557,6 @@ type pipeBoundPipeDouble struct {
 	name string
 }
 
-// pipeBoundPipeDoubleInBatch is the message a stage receives: as many items
-// as the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage (only ordered runs read it).
-type pipeBoundPipeDoubleInBatch struct {
-	seq   uint64
-	items []int
-}
-
-// pipeBoundPipeDoubleOutBatch is the message a stage sends to the next one,
-// or to the sink: the items made from one pipeBoundPipeDoubleInBatch, and
-// its sequence number.
-type pipeBoundPipeDoubleOutBatch struct {
-	seq   uint64
-	items []int64
-}
-
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeBoundPipeDouble) capacity() int {
 	return max(1, 256/64)
@@ -4581,36 +9568,58 @@ func (s *pipeBoundPipeDouble) call(ctx context.Context, in int) (int64, error) {
 	return pipeDouble(in), nil
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeBoundPipeDouble) start(r *PipeBoundRun, in <-chan pipeBoundPipeDoubleInBatch, inFree chan []int, next int) (<-chan pipeBoundPipeDoubleOutBatch, chan []int64) {
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeBoundPipeDouble) output(r *PipeBoundRun, next int) (chan pipeBoundPipeDoubleOutBatch, chan []int64, func()) {
 	out := make(chan pipeBoundPipeDoubleOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
-	r.wg.Add(1)
-	for range 1 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *pipeBoundPipeDouble) work(r *PipeBoundRun, in <-chan pipeBoundPipeDoubleInBatch, inFree chan []int, out chan<- pipeBoundPipeDoubleOutBatch, free chan []int64, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
+	leave := func() {
 		if left.Add(-1) == 0 {
 			close(out)
 		}
-	}()
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipeBoundPipeDouble) start(r *PipeBoundRun, in <-chan pipeBoundPipeDoubleInBatch, inFree chan []int, next int) (<-chan pipeBoundPipeDoubleOutBatch, chan []int64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeBoundPipeDouble) run(r *PipeBoundRun, in <-chan pipeBoundPipeDoubleInBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
+	r.wg.Add(1)
+	for range 1 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeBoundPipeDouble) work(r *PipeBoundRun, in <-chan pipeBoundPipeDoubleInBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
 	done := r.ctx.Done()
 	for {
 		// Channel operations come in two steps: first alone, which takes
@@ -4639,26 +9648,40 @@ func (s *pipeBoundPipeDouble) work(r *PipeBoundRun, in <-chan pipeBoundPipeDoubl
 		if !ok {
 			return
 		}
-		var res []int64
-		res = s.process(r, b.items, s.getOut(free))
+		more := step(b.seq, b.items, len(in))
 		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
+		if !more {
+			return
 		}
-		m := pipeBoundPipeDoubleOutBatch{seq: b.seq, items: res}
-		select {
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeBoundPipeDouble) send(r *PipeBoundRun, out chan<- pipeBoundPipeDoubleOutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		m := pipeBoundPipeDoubleOutBatch{seq: seq, items: res}
+		select { // alone first: see work
 		case out <- m:
 		default:
 			select {
 			case out <- m:
 			case <-done:
-				return
+				return false
 			}
 		}
+		return true
 	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeBoundPipeDouble) measure(r *PipeBoundRun, in []int, out []int64, queued int) []int64 {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -4749,15 +9772,6 @@ func (s *pipeBoundPipeDouble) getOut(free chan []int64) []int64 {
 		return b
 	default:
 		return make([]int64, 0, 64)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *pipeBoundPipeDouble) putOut(free chan []int64, b []int64) {
-	clear(b)
-	select {
-	case free <- b[:0]:
-	default:
 	}
 }
 
@@ -5032,6 +10046,14 @@ func (s *pipeBoundPipeDouble) batchChan(r *PipeBoundRun, src <-chan int, out cha
 	}
 }
 
+// pipeBoundToFloatOutBatch is the message a stage sends to the next one, or
+// to the sink: the items made from one batch it received, and that batch's
+// sequence number.
+type pipeBoundToFloatOutBatch struct {
+	seq   uint64
+	items []float64
+}
+
 // pipeBoundToFloat applies one function to every item that goes through it,
 // on as many goroutines as the workers= option.
 //
@@ -5047,14 +10069,6 @@ type pipeBoundToFloat struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
-// pipeBoundToFloatOutBatch is the message a stage sends to the next one, or
-// to the sink: the items made from one pipeBoundPipeDoubleOutBatch, and its
-// sequence number.
-type pipeBoundToFloatOutBatch struct {
-	seq   uint64
-	items []float64
-}
-
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeBoundToFloat) capacity() int {
 	return max(1, 256/64)
@@ -5066,36 +10080,58 @@ func (s *pipeBoundToFloat) call(ctx context.Context, in int64) (float64, error) 
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeBoundToFloat) start(r *PipeBoundRun, in <-chan pipeBoundPipeDoubleOutBatch, inFree chan []int64, next int) (<-chan pipeBoundToFloatOutBatch, chan []float64) {
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeBoundToFloat) output(r *PipeBoundRun, next int) (chan pipeBoundToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipeBoundToFloatOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []float64, max(s.capacity()+2+next+1, cap(r.tokens)))
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
-	r.wg.Add(2)
-	for range 2 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *pipeBoundToFloat) work(r *PipeBoundRun, in <-chan pipeBoundPipeDoubleOutBatch, inFree chan []int64, out chan<- pipeBoundToFloatOutBatch, free chan []float64, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
+	leave := func() {
 		if left.Add(-1) == 0 {
 			close(out)
 		}
-	}()
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipeBoundToFloat) start(r *PipeBoundRun, in <-chan pipeBoundPipeDoubleOutBatch, inFree chan []int64, next int) (<-chan pipeBoundToFloatOutBatch, chan []float64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeBoundToFloat) run(r *PipeBoundRun, in <-chan pipeBoundPipeDoubleOutBatch, inFree chan []int64, leave func(), chain func() func(seq uint64, items []int64, queued int) bool) {
+	r.wg.Add(2)
+	for range 2 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeBoundToFloat) work(r *PipeBoundRun, in <-chan pipeBoundPipeDoubleOutBatch, inFree chan []int64, leave func(), step func(seq uint64, items []int64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
 	done := r.ctx.Done()
 	for {
 		// Channel operations come in two steps: first alone, which takes
@@ -5124,26 +10160,40 @@ func (s *pipeBoundToFloat) work(r *PipeBoundRun, in <-chan pipeBoundPipeDoubleOu
 		if !ok {
 			return
 		}
-		var res []float64
-		res = s.process(r, b.items, s.getOut(free))
+		more := step(b.seq, b.items, len(in))
 		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
+		if !more {
+			return
 		}
-		m := pipeBoundToFloatOutBatch{seq: b.seq, items: res}
-		select {
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeBoundToFloat) send(r *PipeBoundRun, out chan<- pipeBoundToFloatOutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		m := pipeBoundToFloatOutBatch{seq: seq, items: res}
+		select { // alone first: see work
 		case out <- m:
 		default:
 			select {
 			case out <- m:
 			case <-done:
-				return
+				return false
 			}
 		}
+		return true
 	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeBoundToFloat) measure(r *PipeBoundRun, in []int64, out []float64, queued int) []float64 {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -5226,13 +10276,12 @@ func (s *pipeBoundToFloat) getOut(free chan []float64) []float64 {
 	}
 }
 
-// putOut is putIn for output batches.
-func (s *pipeBoundToFloat) putOut(free chan []float64, b []float64) {
-	clear(b)
-	select {
-	case free <- b[:0]:
-	default:
-	}
+// pipeBoundPipeFormatOutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type pipeBoundPipeFormatOutBatch struct {
+	seq   uint64
+	items []string
 }
 
 // pipeBoundPipeFormat applies one function to every item that goes through
@@ -5249,14 +10298,6 @@ type pipeBoundPipeFormat struct {
 	name string
 }
 
-// pipeBoundPipeFormatOutBatch is the message a stage sends to the next one,
-// or to the sink: the items made from one pipeBoundToFloatOutBatch, and its
-// sequence number.
-type pipeBoundPipeFormatOutBatch struct {
-	seq   uint64
-	items []string
-}
-
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeBoundPipeFormat) capacity() int {
 	return max(1, 256/64)
@@ -5268,36 +10309,58 @@ func (s *pipeBoundPipeFormat) call(ctx context.Context, in float64) (string, err
 	return pipeFormat(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *pipeBoundPipeFormat) start(r *PipeBoundRun, in <-chan pipeBoundToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeBoundPipeFormatOutBatch, chan []string) {
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeBoundPipeFormat) output(r *PipeBoundRun, next int) (chan pipeBoundPipeFormatOutBatch, chan []string, func()) {
 	out := make(chan pipeBoundPipeFormatOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
-	r.wg.Add(1)
-	for range 1 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *pipeBoundPipeFormat) work(r *PipeBoundRun, in <-chan pipeBoundToFloatOutBatch, inFree chan []float64, out chan<- pipeBoundPipeFormatOutBatch, free chan []string, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
+	leave := func() {
 		if left.Add(-1) == 0 {
 			close(out)
 		}
-	}()
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipeBoundPipeFormat) start(r *PipeBoundRun, in <-chan pipeBoundToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeBoundPipeFormatOutBatch, chan []string) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []float64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeBoundPipeFormat) run(r *PipeBoundRun, in <-chan pipeBoundToFloatOutBatch, inFree chan []float64, leave func(), chain func() func(seq uint64, items []float64, queued int) bool) {
+	r.wg.Add(1)
+	for range 1 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeBoundPipeFormat) work(r *PipeBoundRun, in <-chan pipeBoundToFloatOutBatch, inFree chan []float64, leave func(), step func(seq uint64, items []float64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
 	done := r.ctx.Done()
 	for {
 		// Channel operations come in two steps: first alone, which takes
@@ -5326,26 +10389,40 @@ func (s *pipeBoundPipeFormat) work(r *PipeBoundRun, in <-chan pipeBoundToFloatOu
 		if !ok {
 			return
 		}
-		var res []string
-		res = s.process(r, b.items, s.getOut(free))
+		more := step(b.seq, b.items, len(in))
 		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
+		if !more {
+			return
 		}
-		m := pipeBoundPipeFormatOutBatch{seq: b.seq, items: res}
-		select {
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeBoundPipeFormat) send(r *PipeBoundRun, out chan<- pipeBoundPipeFormatOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		m := pipeBoundPipeFormatOutBatch{seq: seq, items: res}
+		select { // alone first: see work
 		case out <- m:
 		default:
 			select {
 			case out <- m:
 			case <-done:
-				return
+				return false
 			}
 		}
+		return true
 	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeBoundPipeFormat) measure(r *PipeBoundRun, in []float64, out []string, queued int) []string {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -5544,7 +10621,7 @@ func (s *pipeBoundPipeFormat) drainChan(r *PipeBoundRun, in <-chan pipeBoundPipe
 // then returns the *PipeBoundItemError. A stage drops an item by returning
 // ErrPipeBoundSkip.
 //
-// a PipeBound holds no per-run state: Start and RunSlice may be called any
+// A PipeBound holds no per-run state: Start and RunSlice may be called any
 // number of times, concurrently. Create it with NewPipeBound; it must not be
 // copied.
 type PipeBound struct {
@@ -5612,12 +10689,2145 @@ func (p *PipeBound) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	return res, nil
 }
 
+// PipeBoundFused: generated from the pipeline directive in pipeline.go.
+
+// ErrPipeBoundFusedSkip is returned by a stage function to drop its item: no
+// output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
+var ErrPipeBoundFusedSkip = errors.New("pipeline: skip item")
+
+// pipeBoundFusedPipeDoubleInBatch is the message a stage receives: as many
+// items as the batch= option allows, and the sequence number the source gave
+// the batch, which it keeps from stage to stage (only ordered runs read it).
+type pipeBoundFusedPipeDoubleInBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipeBoundFusedPipeDouble applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A pipeBoundFusedPipeDouble must be created with [NewPipeBoundFused]; the
+// zero value is not usable. A pipeBoundFusedPipeDouble must not be copied
+// after first use. A pipeBoundFusedPipeDouble holds no per-run state, so one
+// pipeBoundFusedPipeDouble may serve several runs, of one or several
+// pipelines, at once; its Stats add up all of them.
+type pipeBoundFusedPipeDouble struct {
+	_ pipeBoundFusedNoCopy
+
+	name string
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeBoundFusedPipeDouble) call(ctx context.Context, in int) (int64, error) {
+	return pipeDouble(in), nil
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeBoundFusedPipeDouble) run(r *PipeBoundFusedRun, in <-chan pipeBoundFusedPipeDoubleInBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
+	r.wg.Add(2)
+	for range 2 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeBoundFusedPipeDouble) work(r *PipeBoundFusedRun, in <-chan pipeBoundFusedPipeDoubleInBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b pipeBoundFusedPipeDoubleInBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *pipeBoundFusedPipeDouble) link(r *PipeBoundFusedRun, next func(seq uint64, items []int64, queued int) bool) func(seq uint64, items []int, queued int) bool {
+	scratch := make([]int64, 0, 64)
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
+		select {
+		case <-done:
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
+		default:
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			more = next(seq, res, 0)
+		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
+	}
+}
+
+// runSlice runs a pipeline whose stages are all fused, this stage first,
+// on the items of in, with no channel at all: its workers, the calling
+// goroutine one of them, take batches straight from in, in turn, and hand
+// each, numbered by its place in in, to a step of their own, made by chain,
+// whose last stage places the outputs (place). It returns once every batch
+// is done or the run is cancelled, having marked the run complete if it was
+// not.
+func (s *pipeBoundFusedPipeDouble) runSlice(r *PipeBoundFusedRun, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
+	batches := (len(in) + 64 - 1) / 64
+	var claimed atomic.Int64 // batches taken
+	work := func(step func(seq uint64, items []int, queued int) bool) {
+		done := r.ctx.Done()
+		for {
+			select { // bounds what a cancelled worker does to one batch
+			case <-done:
+				return
+			default:
+			}
+			k := int(claimed.Add(1) - 1)
+			if k >= batches {
+				return
+			}
+			lo := k * 64
+			hi := min(lo+64, len(in))
+			// A fused first stage has no input channel: nothing waited.
+			if !step(uint64(k), in[lo:hi:hi], 0) {
+				return
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(2, batches) - 1 {
+		step := chain()
+		wg.Go(func() { work(step) })
+	}
+	work(chain())
+	wg.Wait()
+	r.finish()
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeBoundFusedPipeDouble) measure(r *PipeBoundFusedRun, in []int, out []int64, queued int) []int64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipeBoundFusedPipeDouble) process(r *PipeBoundFusedRun, in []int, out []int64) []int64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipeBoundFusedPipeDouble) processFrom(r *PipeBoundFusedRun, in []int, from int, out []int64) (res []int64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipeBoundFusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipeBoundFusedSkip || errors.Is(err, ErrPipeBoundFusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeBoundFusedPipeDouble) apply(ctx context.Context, in int) (int64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeBoundFusedPipeDouble) fail(r *PipeBoundFusedRun, in int, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeBoundFusedItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// getIn returns an empty input batch from free, or a new one when the free
+// list is empty (only while a run warms up).
+func (s *pipeBoundFusedPipeDouble) getIn(free chan []int) []int {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int, 0, 64)
+	}
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipeBoundFusedPipeDouble) putIn(free chan []int, b []int) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// PipeBoundFusedRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
+//
+// The zero value is not usable; a PipeBoundFusedRun must not be copied. Wait
+// may be called from any goroutine.
+type PipeBoundFusedRun struct {
+	_ pipeBoundFusedNoCopy
+
+	// ctx is cancelled by the first failure in stop mode, by the caller's
+	// context, or by Wait once everything is done.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+
+	// tokens bounds the batches in flight in an ordered run; nil otherwise.
+	// Its capacity is the window: the source sends a token before each
+	// batch, the sink receives one after delivering a batch.
+	tokens chan struct{}
+
+	// complete is set by the sink once it has delivered the last batch,
+	// before Wait can return; Wait reads it after the sink is done.
+	complete bool
+
+	mu       sync.Mutex
+	err      error                  // the failure that stopped the run, guarded by mu
+	failures PipeBoundFusedFailures // collect mode, guarded by mu
+}
+
+// pipeBoundFusedNewRun returns a run under parent. window is the most
+// batches an ordered run has in flight; zero for an unordered run.
+func pipeBoundFusedNewRun(parent context.Context, window int) *PipeBoundFusedRun {
+	r := &PipeBoundFusedRun{}
+	r.ctx, r.cancel = context.WithCancelCause(parent)
+	if window > 0 {
+		r.tokens = make(chan struct{}, window)
+	}
+	return r
+}
+
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
+//   - the *PipeBoundFusedItemError that stopped the run, in stop mode;
+//   - the cause of the context's cancellation, if the context was cancelled
+//     before the run completed (joined with any PipeBoundFusedFailures);
+//   - the PipeBoundFusedFailures, in collect mode, if any item failed;
+//   - nil otherwise: every item was delivered or dropped by ErrPipeBoundFusedSkip.
+//
+// Wait does not drain the output: call it after the output channel is
+// closed, or after cancelling the context. Everything the run's goroutines
+// did happens before Wait returns.
+func (r *PipeBoundFusedRun) Wait() error {
+	r.wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var err error
+	switch {
+	case r.err != nil:
+		err = r.err
+	case !r.complete:
+		err = context.Cause(r.ctx)
+		if len(r.failures) > 0 {
+			err = errors.Join(err, r.failures)
+		}
+	case len(r.failures) > 0:
+		err = r.failures
+	}
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// finish is called by the sink when its input is closed: the run is
+// complete unless it was cancelled, in which case a stage may have closed its
+// output early. The cancellation happens before the close that the sink saw,
+// so the check cannot miss it.
+func (r *PipeBoundFusedRun) finish() {
+	r.complete = r.ctx.Err() == nil
+}
+
+// stop ends the run because of err, unless an earlier failure already has.
+func (r *PipeBoundFusedRun) stop(err error) {
+	r.mu.Lock()
+	if r.err == nil {
+		r.err = err
+	}
+	r.mu.Unlock()
+	r.cancel(err)
+}
+
+// PipeBoundFusedItemError reports that a stage failed an item: its function
+// returned an error other than ErrPipeBoundFusedSkip on the last attempt, or
+// panicked.
+type PipeBoundFusedItemError struct {
+	Stage string // the stage's name
+	Item  any    // the stage's input, the item that failed
+	Err   error  // the function's error, or a *PipeBoundFusedPanicError
+}
+
+func (e *PipeBoundFusedItemError) Error() string {
+	return "pipeline: stage " + e.Stage + ": " + e.Err.Error()
+}
+
+func (e *PipeBoundFusedItemError) Unwrap() error { return e.Err }
+
+// PipeBoundFusedFailures is the error Wait returns in collect mode when
+// items failed: each failure, in the order the stages reported them.
+// errors.Is and errors.As look into every one.
+type PipeBoundFusedFailures []*PipeBoundFusedItemError
+
+func (f PipeBoundFusedFailures) Error() string {
+	if len(f) == 1 {
+		return f[0].Error()
+	}
+	return strconv.Itoa(len(f)) + " items failed; first: " + f[0].Error()
+}
+
+func (f PipeBoundFusedFailures) Unwrap() []error {
+	errs := make([]error, len(f))
+	for i, e := range f {
+		errs[i] = e
+	}
+	return errs
+}
+
+// PipeBoundFusedPanicError is the error of an item whose stage function
+// panicked.
+type PipeBoundFusedPanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
+}
+
+func (e *PipeBoundFusedPanicError) Error() string {
+	return fmt.Sprintf("panic: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns the panic value if it is an error, so that errors.Is sees
+// through a panic(err).
+func (e *PipeBoundFusedPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// pipeBoundFusedNoCopy lets go vet's copylocks check flag copies of a
+// pipeBoundFusedPipeDouble or a PipeBoundFusedRun.
+type pipeBoundFusedNoCopy struct{}
+
+func (*pipeBoundFusedNoCopy) Lock() {}
+
+func (*pipeBoundFusedNoCopy) Unlock() {}
+
+// acquire takes one of the ordered window's tokens before the source sends a
+// batch, so that no more than cap(r.tokens) batches are in flight and the
+// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+func (s *pipeBoundFusedPipeDouble) acquire(r *PipeBoundFusedRun, done <-chan struct{}) bool {
+	select {
+	case r.tokens <- struct{}{}:
+		return true
+	case <-done:
+		return false
+	}
+}
+
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
+func (s *pipeBoundFusedPipeDouble) feedChan(r *PipeBoundFusedRun, src <-chan int, out chan<- pipeBoundFusedPipeDoubleInBatch, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *pipeBoundFusedPipeDouble) batchChan(r *PipeBoundFusedRun, src <-chan int, out chan<- pipeBoundFusedPipeDoubleInBatch, free chan []int) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); ; seq++ {
+		var v int
+		open := true
+		select {
+		case <-done:
+			return
+		default:
+		}
+		select {
+		case v, open = <-src:
+		default:
+			select {
+			case v, open = <-src:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+		b := append(s.getIn(free), v)
+	fill:
+		for len(b) < 64 {
+			select {
+			case v, open = <-src:
+				if !open {
+					break fill
+				}
+				b = append(b, v)
+			default:
+				break fill
+			}
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := pipeBoundFusedPipeDoubleInBatch{seq: seq, items: b}
+		select { // alone first: see pipeBoundFusedPipeDouble.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+	}
+}
+
+// pipeBoundFusedToFloat applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
+//
+// A pipeBoundFusedToFloat must be created with [NewPipeBoundFused]; the zero
+// value is not usable. A pipeBoundFusedToFloat must not be copied after
+// first use. A pipeBoundFusedToFloat holds no per-run state, so one
+// pipeBoundFusedToFloat may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
+type pipeBoundFusedToFloat struct {
+	_ pipeBoundFusedNoCopy
+
+	name string
+	fn   func(context.Context, int64) (float64, error)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeBoundFusedToFloat) call(ctx context.Context, in int64) (float64, error) {
+	return s.fn(ctx, in)
+}
+
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *pipeBoundFusedToFloat) link(r *PipeBoundFusedRun, next func(seq uint64, items []float64, queued int) bool) func(seq uint64, items []int64, queued int) bool {
+	scratch := make([]float64, 0, 64)
+	done := r.ctx.Done()
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
+		select {
+		case <-done:
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
+		default:
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			more = next(seq, res, 0)
+		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeBoundFusedToFloat) measure(r *PipeBoundFusedRun, in []int64, out []float64, queued int) []float64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipeBoundFusedToFloat) process(r *PipeBoundFusedRun, in []int64, out []float64) []float64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipeBoundFusedToFloat) processFrom(r *PipeBoundFusedRun, in []int64, from int, out []float64) (res []float64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipeBoundFusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipeBoundFusedSkip || errors.Is(err, ErrPipeBoundFusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeBoundFusedToFloat) apply(ctx context.Context, in int64) (float64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeBoundFusedToFloat) fail(r *PipeBoundFusedRun, in int64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeBoundFusedItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// pipeBoundFusedPipeFormatOutBatch is the message a stage sends to the next
+// one, or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type pipeBoundFusedPipeFormatOutBatch struct {
+	seq   uint64
+	items []string
+}
+
+// pipeBoundFusedPipeFormat applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A pipeBoundFusedPipeFormat must be created with [NewPipeBoundFused]; the
+// zero value is not usable. A pipeBoundFusedPipeFormat must not be copied
+// after first use. A pipeBoundFusedPipeFormat holds no per-run state, so one
+// pipeBoundFusedPipeFormat may serve several runs, of one or several
+// pipelines, at once; its Stats add up all of them.
+type pipeBoundFusedPipeFormat struct {
+	_ pipeBoundFusedNoCopy
+
+	name string
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipeBoundFusedPipeFormat) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeBoundFusedPipeFormat) call(ctx context.Context, in float64) (string, error) {
+	return pipeFormat(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeBoundFusedPipeFormat) output(r *PipeBoundFusedRun, next int) (chan pipeBoundFusedPipeFormatOutBatch, chan []string, func()) {
+	out := make(chan pipeBoundFusedPipeFormatOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []string, max(s.capacity()+2+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(2))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeBoundFusedPipeFormat) send(r *PipeBoundFusedRun, out chan<- pipeBoundFusedPipeFormatOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		m := pipeBoundFusedPipeFormatOutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// place returns the step of the last stage of a pipeline that runSlice
+// runs: it processes batch seq straight into res, at the batch's own place
+// (batch seq of the input starts at item seq*Batch, and makes at most one
+// output per item), and records in counts[seq] how many outputs it made.
+// Workers write apart: each batch has its own part of res and of counts.
+// gather then closes the gaps.
+func (s *pipeBoundFusedPipeFormat) place(r *PipeBoundFusedRun, res []string, counts []int) func(seq uint64, items []float64, queued int) bool {
+	return func(seq uint64, items []float64, queued int) bool {
+		at := int(seq) * 64
+		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		return true
+	}
+}
+
+// gather closes the gaps that place left in res, where batches made fewer
+// outputs than they had items, and returns the outputs, in input order.
+func (s *pipeBoundFusedPipeFormat) gather(res []string, counts []int) []string {
+	n := 0
+	for k, c := range counts {
+		if at := k * 64; at != n {
+			copy(res[n:n+c], res[at:at+c])
+		}
+		n += c
+	}
+	clear(res[n:]) // let the garbage collector have what the gaps point to
+	return res[:n]
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeBoundFusedPipeFormat) measure(r *PipeBoundFusedRun, in []float64, out []string, queued int) []string {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipeBoundFusedPipeFormat) process(r *PipeBoundFusedRun, in []float64, out []string) []string {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipeBoundFusedPipeFormat) processFrom(r *PipeBoundFusedRun, in []float64, from int, out []string) (res []string, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipeBoundFusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipeBoundFusedSkip || errors.Is(err, ErrPipeBoundFusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeBoundFusedPipeFormat) apply(ctx context.Context, in float64) (string, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeBoundFusedPipeFormat) fail(r *PipeBoundFusedRun, in float64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeBoundFusedItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// getOut is getIn for output batches.
+func (s *pipeBoundFusedPipeFormat) getOut(free chan []string) []string {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]string, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *pipeBoundFusedPipeFormat) putOut(free chan []string, b []string) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// drain receives every batch from in and passes its items to deliver, in
+// order of sequence number in an ordered run, then returns the emptied batch to
+// free. It returns when in is closed, having marked the run complete, or
+// when the run is cancelled or deliver returns false. deliver is called once
+// per batch, never per item.
+func (s *pipeBoundFusedPipeFormat) drain(r *PipeBoundFusedRun, in <-chan pipeBoundFusedPipeFormatOutBatch, free chan []string, deliver func([]string) bool) {
+	done := r.ctx.Done()
+	// receive is a receive from in that gives up when the run is cancelled;
+	// alone first: see pipeBoundFusedPipeFormat.work.
+	receive := func() (b pipeBoundFusedPipeFormatOutBatch, ok bool) {
+		select {
+		case <-done:
+			return b, false
+		default:
+		}
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+			}
+		}
+		return b, ok
+	}
+
+	// The source holds a token for every batch in flight, so the sequence
+	// numbers that can arrive lie in [next, next+cap(r.tokens)): a ring of
+	// that many slots holds each early batch in a slot of its own.
+	ring := make([]struct {
+		items []string
+		full  bool
+	}, cap(r.tokens))
+	var next uint64
+	for {
+		b, ok := receive()
+		if !ok {
+			// Every batch of an ordered run reaches the sink, even empty, so
+			// the ring is empty when in is closed, unless the run stopped.
+			r.finish()
+			return
+		}
+		if b.seq != next {
+			slot := &ring[b.seq%uint64(len(ring))]
+			slot.items, slot.full = b.items, true
+			continue
+		}
+		for {
+			if !deliver(b.items) {
+				return
+			}
+			s.putOut(free, b.items)
+			<-r.tokens // never blocks: the source sent one for this batch
+			next++
+			slot := &ring[next%uint64(len(ring))]
+			if !slot.full {
+				break
+			}
+			b.items = slot.items
+			slot.items, slot.full = nil, false
+		}
+	}
+}
+
+// drainChan drains in into dst, one item per send, and closes dst when done
+// or cancelled.
+func (s *pipeBoundFusedPipeFormat) drainChan(r *PipeBoundFusedRun, in <-chan pipeBoundFusedPipeFormatOutBatch, free chan []string, dst chan<- string) {
+	defer r.wg.Done()
+	defer close(dst)
+	done := r.ctx.Done()
+	s.drain(r, in, free, func(b []string) bool {
+		for _, v := range b {
+			// A send that need not wait costs less without the select.
+			select {
+			case dst <- v:
+				continue
+			default:
+			}
+			select {
+			case dst <- v:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// PipeBoundFused runs items of type int through 3 stages: pipeDouble (int to
+// int64, 2 workers), then toFloat (int64 to float64, 2 workers), then
+// pipeFormat (float64 to string, 2 workers). Stages pipeDouble, toFloat and
+// pipeFormat run together on 2 goroutines, each taking a batch through them
+// all in turn, with no channel between them. Bounded channels carry batches
+// of up to 64 items between the goroutines. Outputs come in the order of
+// their inputs. The first failure of an item stops the run; Wait then returns
+// the *PipeBoundFusedItemError. A stage drops an item by returning
+// ErrPipeBoundFusedSkip.
+//
+// A PipeBoundFused holds no per-run state: Start and RunSlice may be called
+// any number of times, concurrently. Create it with NewPipeBoundFused; it
+// must not be copied.
+type PipeBoundFused struct {
+	pipeDouble pipeBoundFusedPipeDouble
+	toFloat    pipeBoundFusedToFloat
+	pipeFormat pipeBoundFusedPipeFormat
+}
+
+// NewPipeBoundFused returns a PipeBoundFused. Stage pipeDouble calls
+// pipeDouble, stage pipeFormat calls pipeFormat directly. toFloat is the
+// function of the stage of that name, called concurrently from the stage's
+// workers; it returns ErrPipeBoundFusedSkip to drop an item.
+func NewPipeBoundFused(toFloat func(context.Context, int64) (float64, error)) *PipeBoundFused {
+	p := &PipeBoundFused{}
+	p.pipeDouble.name = "pipeDouble"
+	p.toFloat.name = "toFloat"
+	p.toFloat.fn = toFloat
+	p.pipeFormat.name = "pipeFormat"
+	return p
+}
+
+// Start runs the pipeline on the items received from in, until in is closed
+// or ctx is cancelled, and returns the channel of outputs, closed after the
+// last one, with the run, whose Wait reports the outcome. Outputs come in the
+// order of their inputs.
+//
+// The caller must either receive from the output channel until it is closed
+// or cancel ctx, and then call Wait. Items in flight when a failure stops the
+// run may or may not be delivered before the channel closes.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (a failure, or ctx cancelled) goes on
+// receiving from in, and discards what it receives, until in is closed. So a
+// producer that sends without selecting on a context never blocks, and Wait
+// does not wait for it.
+func (p *PipeBoundFused) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeBoundFusedRun) {
+	r := pipeBoundFusedNewRun(ctx, 12)
+	src := make(chan pipeBoundFusedPipeDoubleInBatch, 4)
+	srcFree := make(chan []int, 12)
+	c3, f3, l3 := p.pipeFormat.output(r, 1)
+	p.pipeDouble.run(r, src, srcFree, l3, func() func(uint64, []int, int) bool {
+		return p.pipeDouble.link(r, p.toFloat.link(r, p.pipeFormat.send(r, c3, f3)))
+	})
+	dst := make(chan string, 64)
+	r.wg.Add(2)
+	go p.pipeDouble.feedChan(r, in, src, srcFree)
+	go p.pipeFormat.drainChan(r, c3, f3, dst)
+	return dst, r
+}
+
+// RunSlice runs the pipeline on the items of in and returns the outputs, in
+// input order. It returns what Wait returns; when that is an error, the
+// outputs are nil. in is only read.
+func (p *PipeBoundFused) RunSlice(ctx context.Context, in []int) ([]string, error) {
+	r := pipeBoundFusedNewRun(ctx, 0)
+	res := make([]string, len(in))
+	counts := make([]int, (len(in)+63)/64)
+	p.pipeDouble.runSlice(r, in, func() func(uint64, []int, int) bool {
+		return p.pipeDouble.link(r, p.toFloat.link(r, p.pipeFormat.place(r, res, counts)))
+	})
+	res = p.pipeFormat.gather(res, counts)
+	if err := r.Wait(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// PipeBoundUnfused: generated from the pipeline directive in pipeline.go.
+
+// ErrPipeBoundUnfusedSkip is returned by a stage function to drop its item:
+// no output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
+var ErrPipeBoundUnfusedSkip = errors.New("pipeline: skip item")
+
+// pipeBoundUnfusedPipeDoubleInBatch is the message a stage receives: as many
+// items as the batch= option allows, and the sequence number the source gave
+// the batch, which it keeps from stage to stage (only ordered runs read it).
+type pipeBoundUnfusedPipeDoubleInBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipeBoundUnfusedPipeDoubleOutBatch is the message a stage sends to the
+// next one, or to the sink: the items made from one batch it received, and
+// that batch's sequence number.
+type pipeBoundUnfusedPipeDoubleOutBatch struct {
+	seq   uint64
+	items []int64
+}
+
+// pipeBoundUnfusedPipeDouble applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A pipeBoundUnfusedPipeDouble must be created with [NewPipeBoundUnfused];
+// the zero value is not usable. A pipeBoundUnfusedPipeDouble must not be
+// copied after first use. A pipeBoundUnfusedPipeDouble holds no per-run
+// state, so one pipeBoundUnfusedPipeDouble may serve several runs, of one or
+// several pipelines, at once; its Stats add up all of them.
+type pipeBoundUnfusedPipeDouble struct {
+	_ pipeBoundUnfusedNoCopy
+
+	name string
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipeBoundUnfusedPipeDouble) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeBoundUnfusedPipeDouble) call(ctx context.Context, in int) (int64, error) {
+	return pipeDouble(in), nil
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeBoundUnfusedPipeDouble) output(r *PipeBoundUnfusedRun, next int) (chan pipeBoundUnfusedPipeDoubleOutBatch, chan []int64, func()) {
+	out := make(chan pipeBoundUnfusedPipeDoubleOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []int64, max(s.capacity()+2+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(2))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipeBoundUnfusedPipeDouble) start(r *PipeBoundUnfusedRun, in <-chan pipeBoundUnfusedPipeDoubleInBatch, inFree chan []int, next int) (<-chan pipeBoundUnfusedPipeDoubleOutBatch, chan []int64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeBoundUnfusedPipeDouble) run(r *PipeBoundUnfusedRun, in <-chan pipeBoundUnfusedPipeDoubleInBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
+	r.wg.Add(2)
+	for range 2 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeBoundUnfusedPipeDouble) work(r *PipeBoundUnfusedRun, in <-chan pipeBoundUnfusedPipeDoubleInBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b pipeBoundUnfusedPipeDoubleInBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeBoundUnfusedPipeDouble) send(r *PipeBoundUnfusedRun, out chan<- pipeBoundUnfusedPipeDoubleOutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		m := pipeBoundUnfusedPipeDoubleOutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeBoundUnfusedPipeDouble) measure(r *PipeBoundUnfusedRun, in []int, out []int64, queued int) []int64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipeBoundUnfusedPipeDouble) process(r *PipeBoundUnfusedRun, in []int, out []int64) []int64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipeBoundUnfusedPipeDouble) processFrom(r *PipeBoundUnfusedRun, in []int, from int, out []int64) (res []int64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipeBoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipeBoundUnfusedSkip || errors.Is(err, ErrPipeBoundUnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeBoundUnfusedPipeDouble) apply(ctx context.Context, in int) (int64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeBoundUnfusedPipeDouble) fail(r *PipeBoundUnfusedRun, in int, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeBoundUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// getIn returns an empty input batch from free, or a new one when the free
+// list is empty (only while a run warms up).
+func (s *pipeBoundUnfusedPipeDouble) getIn(free chan []int) []int {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int, 0, 64)
+	}
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipeBoundUnfusedPipeDouble) putIn(free chan []int, b []int) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *pipeBoundUnfusedPipeDouble) getOut(free chan []int64) []int64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int64, 0, 64)
+	}
+}
+
+// PipeBoundUnfusedRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
+//
+// The zero value is not usable; a PipeBoundUnfusedRun must not be copied.
+// Wait may be called from any goroutine.
+type PipeBoundUnfusedRun struct {
+	_ pipeBoundUnfusedNoCopy
+
+	// ctx is cancelled by the first failure in stop mode, by the caller's
+	// context, or by Wait once everything is done.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+
+	// tokens bounds the batches in flight in an ordered run; nil otherwise.
+	// Its capacity is the window: the source sends a token before each
+	// batch, the sink receives one after delivering a batch.
+	tokens chan struct{}
+
+	// complete is set by the sink once it has delivered the last batch,
+	// before Wait can return; Wait reads it after the sink is done.
+	complete bool
+
+	mu       sync.Mutex
+	err      error                    // the failure that stopped the run, guarded by mu
+	failures PipeBoundUnfusedFailures // collect mode, guarded by mu
+}
+
+// pipeBoundUnfusedNewRun returns a run under parent. window is the most
+// batches an ordered run has in flight; zero for an unordered run.
+func pipeBoundUnfusedNewRun(parent context.Context, window int) *PipeBoundUnfusedRun {
+	r := &PipeBoundUnfusedRun{}
+	r.ctx, r.cancel = context.WithCancelCause(parent)
+	if window > 0 {
+		r.tokens = make(chan struct{}, window)
+	}
+	return r
+}
+
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
+//   - the *PipeBoundUnfusedItemError that stopped the run, in stop mode;
+//   - the cause of the context's cancellation, if the context was cancelled
+//     before the run completed (joined with any PipeBoundUnfusedFailures);
+//   - the PipeBoundUnfusedFailures, in collect mode, if any item failed;
+//   - nil otherwise: every item was delivered or dropped by ErrPipeBoundUnfusedSkip.
+//
+// Wait does not drain the output: call it after the output channel is
+// closed, or after cancelling the context. Everything the run's goroutines
+// did happens before Wait returns.
+func (r *PipeBoundUnfusedRun) Wait() error {
+	r.wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var err error
+	switch {
+	case r.err != nil:
+		err = r.err
+	case !r.complete:
+		err = context.Cause(r.ctx)
+		if len(r.failures) > 0 {
+			err = errors.Join(err, r.failures)
+		}
+	case len(r.failures) > 0:
+		err = r.failures
+	}
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// finish is called by the sink when its input is closed: the run is
+// complete unless it was cancelled, in which case a stage may have closed its
+// output early. The cancellation happens before the close that the sink saw,
+// so the check cannot miss it.
+func (r *PipeBoundUnfusedRun) finish() {
+	r.complete = r.ctx.Err() == nil
+}
+
+// stop ends the run because of err, unless an earlier failure already has.
+func (r *PipeBoundUnfusedRun) stop(err error) {
+	r.mu.Lock()
+	if r.err == nil {
+		r.err = err
+	}
+	r.mu.Unlock()
+	r.cancel(err)
+}
+
+// PipeBoundUnfusedItemError reports that a stage failed an item: its
+// function returned an error other than ErrPipeBoundUnfusedSkip on the last
+// attempt, or panicked.
+type PipeBoundUnfusedItemError struct {
+	Stage string // the stage's name
+	Item  any    // the stage's input, the item that failed
+	Err   error  // the function's error, or a *PipeBoundUnfusedPanicError
+}
+
+func (e *PipeBoundUnfusedItemError) Error() string {
+	return "pipeline: stage " + e.Stage + ": " + e.Err.Error()
+}
+
+func (e *PipeBoundUnfusedItemError) Unwrap() error { return e.Err }
+
+// PipeBoundUnfusedFailures is the error Wait returns in collect mode when
+// items failed: each failure, in the order the stages reported them.
+// errors.Is and errors.As look into every one.
+type PipeBoundUnfusedFailures []*PipeBoundUnfusedItemError
+
+func (f PipeBoundUnfusedFailures) Error() string {
+	if len(f) == 1 {
+		return f[0].Error()
+	}
+	return strconv.Itoa(len(f)) + " items failed; first: " + f[0].Error()
+}
+
+func (f PipeBoundUnfusedFailures) Unwrap() []error {
+	errs := make([]error, len(f))
+	for i, e := range f {
+		errs[i] = e
+	}
+	return errs
+}
+
+// PipeBoundUnfusedPanicError is the error of an item whose stage function
+// panicked.
+type PipeBoundUnfusedPanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
+}
+
+func (e *PipeBoundUnfusedPanicError) Error() string {
+	return fmt.Sprintf("panic: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns the panic value if it is an error, so that errors.Is sees
+// through a panic(err).
+func (e *PipeBoundUnfusedPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// pipeBoundUnfusedNoCopy lets go vet's copylocks check flag copies of a
+// pipeBoundUnfusedPipeDouble or a PipeBoundUnfusedRun.
+type pipeBoundUnfusedNoCopy struct{}
+
+func (*pipeBoundUnfusedNoCopy) Lock() {}
+
+func (*pipeBoundUnfusedNoCopy) Unlock() {}
+
+// acquire takes one of the ordered window's tokens before the source sends a
+// batch, so that no more than cap(r.tokens) batches are in flight and the
+// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+func (s *pipeBoundUnfusedPipeDouble) acquire(r *PipeBoundUnfusedRun, done <-chan struct{}) bool {
+	select {
+	case r.tokens <- struct{}{}:
+		return true
+	case <-done:
+		return false
+	}
+}
+
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *pipeBoundUnfusedPipeDouble) feedSlice(r *PipeBoundUnfusedRun, src []int, out chan<- pipeBoundUnfusedPipeDoubleInBatch) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); len(src) > 0; seq++ {
+		n := min(len(src), 64)
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := pipeBoundUnfusedPipeDoubleInBatch{seq: seq, items: src[:n:n]}
+		select { // alone first: see pipeBoundUnfusedPipeDouble.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		src = src[n:]
+	}
+}
+
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
+func (s *pipeBoundUnfusedPipeDouble) feedChan(r *PipeBoundUnfusedRun, src <-chan int, out chan<- pipeBoundUnfusedPipeDoubleInBatch, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *pipeBoundUnfusedPipeDouble) batchChan(r *PipeBoundUnfusedRun, src <-chan int, out chan<- pipeBoundUnfusedPipeDoubleInBatch, free chan []int) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); ; seq++ {
+		var v int
+		open := true
+		select {
+		case <-done:
+			return
+		default:
+		}
+		select {
+		case v, open = <-src:
+		default:
+			select {
+			case v, open = <-src:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+		b := append(s.getIn(free), v)
+	fill:
+		for len(b) < 64 {
+			select {
+			case v, open = <-src:
+				if !open {
+					break fill
+				}
+				b = append(b, v)
+			default:
+				break fill
+			}
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := pipeBoundUnfusedPipeDoubleInBatch{seq: seq, items: b}
+		select { // alone first: see pipeBoundUnfusedPipeDouble.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+	}
+}
+
+// pipeBoundUnfusedToFloatOutBatch is the message a stage sends to the next
+// one, or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type pipeBoundUnfusedToFloatOutBatch struct {
+	seq   uint64
+	items []float64
+}
+
+// pipeBoundUnfusedToFloat applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A pipeBoundUnfusedToFloat must be created with [NewPipeBoundUnfused]; the
+// zero value is not usable. A pipeBoundUnfusedToFloat must not be copied
+// after first use. A pipeBoundUnfusedToFloat holds no per-run state, so one
+// pipeBoundUnfusedToFloat may serve several runs, of one or several
+// pipelines, at once; its Stats add up all of them.
+type pipeBoundUnfusedToFloat struct {
+	_ pipeBoundUnfusedNoCopy
+
+	name string
+	fn   func(context.Context, int64) (float64, error)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipeBoundUnfusedToFloat) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeBoundUnfusedToFloat) call(ctx context.Context, in int64) (float64, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeBoundUnfusedToFloat) output(r *PipeBoundUnfusedRun, next int) (chan pipeBoundUnfusedToFloatOutBatch, chan []float64, func()) {
+	out := make(chan pipeBoundUnfusedToFloatOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []float64, max(s.capacity()+2+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(2))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipeBoundUnfusedToFloat) start(r *PipeBoundUnfusedRun, in <-chan pipeBoundUnfusedPipeDoubleOutBatch, inFree chan []int64, next int) (<-chan pipeBoundUnfusedToFloatOutBatch, chan []float64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeBoundUnfusedToFloat) run(r *PipeBoundUnfusedRun, in <-chan pipeBoundUnfusedPipeDoubleOutBatch, inFree chan []int64, leave func(), chain func() func(seq uint64, items []int64, queued int) bool) {
+	r.wg.Add(2)
+	for range 2 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeBoundUnfusedToFloat) work(r *PipeBoundUnfusedRun, in <-chan pipeBoundUnfusedPipeDoubleOutBatch, inFree chan []int64, leave func(), step func(seq uint64, items []int64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b pipeBoundUnfusedPipeDoubleOutBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeBoundUnfusedToFloat) send(r *PipeBoundUnfusedRun, out chan<- pipeBoundUnfusedToFloatOutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		m := pipeBoundUnfusedToFloatOutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeBoundUnfusedToFloat) measure(r *PipeBoundUnfusedRun, in []int64, out []float64, queued int) []float64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipeBoundUnfusedToFloat) process(r *PipeBoundUnfusedRun, in []int64, out []float64) []float64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipeBoundUnfusedToFloat) processFrom(r *PipeBoundUnfusedRun, in []int64, from int, out []float64) (res []float64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipeBoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipeBoundUnfusedSkip || errors.Is(err, ErrPipeBoundUnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeBoundUnfusedToFloat) apply(ctx context.Context, in int64) (float64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeBoundUnfusedToFloat) fail(r *PipeBoundUnfusedRun, in int64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeBoundUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipeBoundUnfusedToFloat) putIn(free chan []int64, b []int64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *pipeBoundUnfusedToFloat) getOut(free chan []float64) []float64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]float64, 0, 64)
+	}
+}
+
+// pipeBoundUnfusedPipeFormatOutBatch is the message a stage sends to the
+// next one, or to the sink: the items made from one batch it received, and
+// that batch's sequence number.
+type pipeBoundUnfusedPipeFormatOutBatch struct {
+	seq   uint64
+	items []string
+}
+
+// pipeBoundUnfusedPipeFormat applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A pipeBoundUnfusedPipeFormat must be created with [NewPipeBoundUnfused];
+// the zero value is not usable. A pipeBoundUnfusedPipeFormat must not be
+// copied after first use. A pipeBoundUnfusedPipeFormat holds no per-run
+// state, so one pipeBoundUnfusedPipeFormat may serve several runs, of one or
+// several pipelines, at once; its Stats add up all of them.
+type pipeBoundUnfusedPipeFormat struct {
+	_ pipeBoundUnfusedNoCopy
+
+	name string
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipeBoundUnfusedPipeFormat) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeBoundUnfusedPipeFormat) call(ctx context.Context, in float64) (string, error) {
+	return pipeFormat(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeBoundUnfusedPipeFormat) output(r *PipeBoundUnfusedRun, next int) (chan pipeBoundUnfusedPipeFormatOutBatch, chan []string, func()) {
+	out := make(chan pipeBoundUnfusedPipeFormatOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []string, max(s.capacity()+2+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(2))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipeBoundUnfusedPipeFormat) start(r *PipeBoundUnfusedRun, in <-chan pipeBoundUnfusedToFloatOutBatch, inFree chan []float64, next int) (<-chan pipeBoundUnfusedPipeFormatOutBatch, chan []string) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []float64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeBoundUnfusedPipeFormat) run(r *PipeBoundUnfusedRun, in <-chan pipeBoundUnfusedToFloatOutBatch, inFree chan []float64, leave func(), chain func() func(seq uint64, items []float64, queued int) bool) {
+	r.wg.Add(2)
+	for range 2 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeBoundUnfusedPipeFormat) work(r *PipeBoundUnfusedRun, in <-chan pipeBoundUnfusedToFloatOutBatch, inFree chan []float64, leave func(), step func(seq uint64, items []float64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b pipeBoundUnfusedToFloatOutBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeBoundUnfusedPipeFormat) send(r *PipeBoundUnfusedRun, out chan<- pipeBoundUnfusedPipeFormatOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		m := pipeBoundUnfusedPipeFormatOutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipeBoundUnfusedPipeFormat) measure(r *PipeBoundUnfusedRun, in []float64, out []string, queued int) []string {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipeBoundUnfusedPipeFormat) process(r *PipeBoundUnfusedRun, in []float64, out []string) []string {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipeBoundUnfusedPipeFormat) processFrom(r *PipeBoundUnfusedRun, in []float64, from int, out []string) (res []string, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipeBoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipeBoundUnfusedSkip || errors.Is(err, ErrPipeBoundUnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeBoundUnfusedPipeFormat) apply(ctx context.Context, in float64) (string, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeBoundUnfusedPipeFormat) fail(r *PipeBoundUnfusedRun, in float64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeBoundUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipeBoundUnfusedPipeFormat) putIn(free chan []float64, b []float64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *pipeBoundUnfusedPipeFormat) getOut(free chan []string) []string {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]string, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *pipeBoundUnfusedPipeFormat) putOut(free chan []string, b []string) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// drain receives every batch from in and passes its items to deliver, in
+// order of sequence number in an ordered run, then returns the emptied batch to
+// free. It returns when in is closed, having marked the run complete, or
+// when the run is cancelled or deliver returns false. deliver is called once
+// per batch, never per item.
+func (s *pipeBoundUnfusedPipeFormat) drain(r *PipeBoundUnfusedRun, in <-chan pipeBoundUnfusedPipeFormatOutBatch, free chan []string, deliver func([]string) bool) {
+	done := r.ctx.Done()
+	// receive is a receive from in that gives up when the run is cancelled;
+	// alone first: see pipeBoundUnfusedPipeFormat.work.
+	receive := func() (b pipeBoundUnfusedPipeFormatOutBatch, ok bool) {
+		select {
+		case <-done:
+			return b, false
+		default:
+		}
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+			}
+		}
+		return b, ok
+	}
+
+	// The source holds a token for every batch in flight, so the sequence
+	// numbers that can arrive lie in [next, next+cap(r.tokens)): a ring of
+	// that many slots holds each early batch in a slot of its own.
+	ring := make([]struct {
+		items []string
+		full  bool
+	}, cap(r.tokens))
+	var next uint64
+	for {
+		b, ok := receive()
+		if !ok {
+			// Every batch of an ordered run reaches the sink, even empty, so
+			// the ring is empty when in is closed, unless the run stopped.
+			r.finish()
+			return
+		}
+		if b.seq != next {
+			slot := &ring[b.seq%uint64(len(ring))]
+			slot.items, slot.full = b.items, true
+			continue
+		}
+		for {
+			if !deliver(b.items) {
+				return
+			}
+			s.putOut(free, b.items)
+			<-r.tokens // never blocks: the source sent one for this batch
+			next++
+			slot := &ring[next%uint64(len(ring))]
+			if !slot.full {
+				break
+			}
+			b.items = slot.items
+			slot.items, slot.full = nil, false
+		}
+	}
+}
+
+// drainSlice drains in into a slice, which it returns. size is the expected
+// number of items, the slice's initial capacity.
+func (s *pipeBoundUnfusedPipeFormat) drainSlice(r *PipeBoundUnfusedRun, in <-chan pipeBoundUnfusedPipeFormatOutBatch, free chan []string, size int) []string {
+	res := make([]string, 0, size)
+	s.drain(r, in, free, func(b []string) bool {
+		res = append(res, b...)
+		return true
+	})
+	return res
+}
+
+// drainChan drains in into dst, one item per send, and closes dst when done
+// or cancelled.
+func (s *pipeBoundUnfusedPipeFormat) drainChan(r *PipeBoundUnfusedRun, in <-chan pipeBoundUnfusedPipeFormatOutBatch, free chan []string, dst chan<- string) {
+	defer r.wg.Done()
+	defer close(dst)
+	done := r.ctx.Done()
+	s.drain(r, in, free, func(b []string) bool {
+		for _, v := range b {
+			// A send that need not wait costs less without the select.
+			select {
+			case dst <- v:
+				continue
+			default:
+			}
+			select {
+			case dst <- v:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// PipeBoundUnfused runs items of type int through 3 stages, each on its own
+// goroutines, connected by bounded channels carrying batches of up to 64
+// items: pipeDouble (int to int64, 2 workers), then toFloat (int64 to
+// float64, 2 workers), then pipeFormat (float64 to string, 2 workers).
+// Outputs come in the order of their inputs. The first failure of an item
+// stops the run; Wait then returns the *PipeBoundUnfusedItemError. A stage
+// drops an item by returning ErrPipeBoundUnfusedSkip.
+//
+// A PipeBoundUnfused holds no per-run state: Start and RunSlice may be called
+// any number of times, concurrently. Create it with NewPipeBoundUnfused; it
+// must not be copied.
+type PipeBoundUnfused struct {
+	pipeDouble pipeBoundUnfusedPipeDouble
+	toFloat    pipeBoundUnfusedToFloat
+	pipeFormat pipeBoundUnfusedPipeFormat
+}
+
+// NewPipeBoundUnfused returns a PipeBoundUnfused. Stage pipeDouble calls
+// pipeDouble, stage pipeFormat calls pipeFormat directly. toFloat is the
+// function of the stage of that name, called concurrently from the stage's
+// workers; it returns ErrPipeBoundUnfusedSkip to drop an item.
+func NewPipeBoundUnfused(toFloat func(context.Context, int64) (float64, error)) *PipeBoundUnfused {
+	p := &PipeBoundUnfused{}
+	p.pipeDouble.name = "pipeDouble"
+	p.toFloat.name = "toFloat"
+	p.toFloat.fn = toFloat
+	p.pipeFormat.name = "pipeFormat"
+	return p
+}
+
+// Start runs the pipeline on the items received from in, until in is closed
+// or ctx is cancelled, and returns the channel of outputs, closed after the
+// last one, with the run, whose Wait reports the outcome. Outputs come in the
+// order of their inputs.
+//
+// The caller must either receive from the output channel until it is closed
+// or cancel ctx, and then call Wait. Items in flight when a failure stops the
+// run may or may not be delivered before the channel closes.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (a failure, or ctx cancelled) goes on
+// receiving from in, and discards what it receives, until in is closed. So a
+// producer that sends without selecting on a context never blocks, and Wait
+// does not wait for it.
+func (p *PipeBoundUnfused) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeBoundUnfusedRun) {
+	r := pipeBoundUnfusedNewRun(ctx, 24)
+	src := make(chan pipeBoundUnfusedPipeDoubleInBatch, 4)
+	srcFree := make(chan []int, 24)
+	c1, f1 := p.pipeDouble.start(r, src, srcFree, 2)
+	c2, f2 := p.toFloat.start(r, c1, f1, 2)
+	c3, f3 := p.pipeFormat.start(r, c2, f2, 1)
+	dst := make(chan string, 64)
+	r.wg.Add(2)
+	go p.pipeDouble.feedChan(r, in, src, srcFree)
+	go p.pipeFormat.drainChan(r, c3, f3, dst)
+	return dst, r
+}
+
+// RunSlice runs the pipeline on the items of in and returns the outputs, in
+// input order. It returns what Wait returns; when that is an error, the
+// outputs are nil. in is only read.
+func (p *PipeBoundUnfused) RunSlice(ctx context.Context, in []int) ([]string, error) {
+	r := pipeBoundUnfusedNewRun(ctx, 24)
+	src := make(chan pipeBoundUnfusedPipeDoubleInBatch, 4)
+	c1, f1 := p.pipeDouble.start(r, src, nil, 2)
+	c2, f2 := p.toFloat.start(r, c1, f1, 2)
+	c3, f3 := p.pipeFormat.start(r, c2, f2, 1)
+	r.wg.Add(1)
+	go p.pipeDouble.feedSlice(r, in, src)
+	res := p.pipeFormat.drainSlice(r, c3, f3, len(in))
+	if err := r.Wait(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
 // PipePaced: generated from the pipeline directive in pipeline.go.
 
 // ErrPipePacedSkip is returned by a stage function to drop its item: no
 // output, no failure. It is how a stage filters. Wrapped errors count
 // (errors.Is).
 var ErrPipePacedSkip = errors.New("pipeline: skip item")
+
+// pipePacedToInt64InBatch is the message a stage receives: as many items as
+// the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
+type pipePacedToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipePacedToInt64OutBatch is the message a stage sends to the next one, or
+// to the sink: the items made from one batch it received, and that batch's
+// sequence number.
+type pipePacedToInt64OutBatch struct {
+	seq   uint64
+	items []int64
+}
 
 // pipePacedToInt64 applies one function to every item that goes through it,
 // on as many goroutines as the workers= option.
@@ -5637,22 +12847,6 @@ type pipePacedToInt64 struct {
 	rate *JobQuota
 }
 
-// pipePacedToInt64InBatch is the message a stage receives: as many items as
-// the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage (only ordered runs read it).
-type pipePacedToInt64InBatch struct {
-	seq   uint64
-	items []int
-}
-
-// pipePacedToInt64OutBatch is the message a stage sends to the next one, or
-// to the sink: the items made from one pipePacedToInt64InBatch, and its
-// sequence number.
-type pipePacedToInt64OutBatch struct {
-	seq   uint64
-	items []int64
-}
-
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipePacedToInt64) capacity() int {
 	return max(1, 256/64)
@@ -5664,36 +12858,58 @@ func (s *pipePacedToInt64) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *pipePacedToInt64) start(r *PipePacedRun, in <-chan pipePacedToInt64InBatch, inFree chan []int, next int) (<-chan pipePacedToInt64OutBatch, chan []int64) {
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipePacedToInt64) output(r *PipePacedRun, next int) (chan pipePacedToInt64OutBatch, chan []int64, func()) {
 	out := make(chan pipePacedToInt64OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int64, max(s.capacity()+2+next+1, cap(r.tokens)))
+	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
 	left := new(atomic.Int32) // running workers; the last one closes out
-	left.Store(int32(2))
-	r.wg.Add(2)
-	for range 2 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *pipePacedToInt64) work(r *PipePacedRun, in <-chan pipePacedToInt64InBatch, inFree chan []int, out chan<- pipePacedToInt64OutBatch, free chan []int64, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
+	left.Store(int32(1))
+	leave := func() {
 		if left.Add(-1) == 0 {
 			close(out)
 		}
-	}()
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipePacedToInt64) start(r *PipePacedRun, in <-chan pipePacedToInt64InBatch, inFree chan []int, next int) (<-chan pipePacedToInt64OutBatch, chan []int64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipePacedToInt64) run(r *PipePacedRun, in <-chan pipePacedToInt64InBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
+	r.wg.Add(1)
+	for range 1 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipePacedToInt64) work(r *PipePacedRun, in <-chan pipePacedToInt64InBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
 	done := r.ctx.Done()
 	for {
 		// Channel operations come in two steps: first alone, which takes
@@ -5722,26 +12938,46 @@ func (s *pipePacedToInt64) work(r *PipePacedRun, in <-chan pipePacedToInt64InBat
 		if !ok {
 			return
 		}
-		var res []int64
-		res = s.process(r, b.items, s.getOut(free))
+		more := step(b.seq, b.items, len(in))
 		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !false {
-			s.putOut(free, res)
-			continue
+		if !more {
+			return
 		}
-		m := pipePacedToInt64OutBatch{seq: b.seq, items: res}
-		select {
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipePacedToInt64) send(r *PipePacedRun, out chan<- pipePacedToInt64OutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := pipePacedToInt64OutBatch{seq: seq, items: res}
+		select { // alone first: see work
 		case out <- m:
 		default:
 			select {
 			case out <- m:
 			case <-done:
-				return
+				return false
 			}
 		}
+		return true
 	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipePacedToInt64) measure(r *PipePacedRun, in []int, out []int64, queued int) []int64 {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -6166,55 +13402,30 @@ type pipePacedToFloat struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
-// pipePacedToFloatOutBatch is the message a stage sends to the next one, or
-// to the sink: the items made from one pipePacedToInt64OutBatch, and its
-// sequence number.
-type pipePacedToFloatOutBatch struct {
-	seq   uint64
-	items []float64
-}
-
-// capacity is the capacity in sends of the channel after the stage.
-func (s *pipePacedToFloat) capacity() int {
-	return max(1, 256/64)
-}
-
 // call applies the stage function to one item. It is the only place a user
 // function is called.
 func (s *pipePacedToFloat) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *pipePacedToFloat) start(r *PipePacedRun, in <-chan pipePacedToInt64OutBatch, inFree chan []int64, next int) (<-chan pipePacedToFloatOutBatch, chan []float64) {
-	out := make(chan pipePacedToFloatOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []float64, max(s.capacity()+1+next+1, cap(r.tokens)))
-	left := new(atomic.Int32) // running workers; the last one closes out
-	left.Store(int32(1))
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipePacedToFloat) run(r *PipePacedRun, in <-chan pipePacedToInt64OutBatch, inFree chan []int64, leave func(), chain func() func(seq uint64, items []int64, queued int) bool) {
 	r.wg.Add(1)
 	for range 1 {
-		go s.work(r, in, inFree, out, free, left)
+		go s.work(r, in, inFree, leave, chain())
 	}
-	return out, free
 }
 
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *pipePacedToFloat) work(r *PipePacedRun, in <-chan pipePacedToInt64OutBatch, inFree chan []int64, out chan<- pipePacedToFloatOutBatch, free chan []float64, left *atomic.Int32) {
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipePacedToFloat) work(r *PipePacedRun, in <-chan pipePacedToInt64OutBatch, inFree chan []int64, leave func(), step func(seq uint64, items []int64, queued int) bool) {
 	defer r.wg.Done()
-	defer func() {
-		if left.Add(-1) == 0 {
-			close(out)
-		}
-	}()
+	defer leave()
 	done := r.ctx.Done()
 	for {
 		// Channel operations come in two steps: first alone, which takes
@@ -6243,26 +13454,48 @@ func (s *pipePacedToFloat) work(r *PipePacedRun, in <-chan pipePacedToInt64OutBa
 		if !ok {
 			return
 		}
-		var res []float64
-		res = s.process(r, b.items, s.getOut(free))
+		more := step(b.seq, b.items, len(in))
 		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !false {
-			s.putOut(free, res)
-			continue
-		}
-		m := pipePacedToFloatOutBatch{seq: b.seq, items: res}
-		select {
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
+		if !more {
+			return
 		}
 	}
+}
+
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *pipePacedToFloat) link(r *PipePacedRun, next func(seq uint64, items []float64, queued int) bool) func(seq uint64, items []int64, queued int) bool {
+	scratch := make([]float64, 0, 64)
+	done := r.ctx.Done()
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
+		select {
+		case <-done:
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
+		default:
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			if len(res) > 0 {
+				more = next(seq, res, 0)
+			}
+		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipePacedToFloat) measure(r *PipePacedRun, in []int64, out []float64, queued int) []float64 {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -6372,23 +13605,12 @@ func (s *pipePacedToFloat) putIn(free chan []int64, b []int64) {
 	}
 }
 
-// getOut is getIn for output batches.
-func (s *pipePacedToFloat) getOut(free chan []float64) []float64 {
-	select {
-	case b := <-free:
-		return b
-	default:
-		return make([]float64, 0, 64)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *pipePacedToFloat) putOut(free chan []float64, b []float64) {
-	clear(b)
-	select {
-	case free <- b[:0]:
-	default:
-	}
+// pipePacedToStringOutBatch is the message a stage sends to the next one, or
+// to the sink: the items made from one batch it received, and that batch's
+// sequence number.
+type pipePacedToStringOutBatch struct {
+	seq   uint64
+	items []string
 }
 
 // pipePacedToString applies one function to every item that goes through it,
@@ -6406,14 +13628,6 @@ type pipePacedToString struct {
 	fn   func(context.Context, float64) (string, error)
 }
 
-// pipePacedToStringOutBatch is the message a stage sends to the next one, or
-// to the sink: the items made from one pipePacedToFloatOutBatch, and its
-// sequence number.
-type pipePacedToStringOutBatch struct {
-	seq   uint64
-	items []string
-}
-
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipePacedToString) capacity() int {
 	return max(1, 256/64)
@@ -6425,84 +13639,60 @@ func (s *pipePacedToString) call(ctx context.Context, in float64) (string, error
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *pipePacedToString) start(r *PipePacedRun, in <-chan pipePacedToFloatOutBatch, inFree chan []float64, next int) (<-chan pipePacedToStringOutBatch, chan []string) {
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipePacedToString) output(r *PipePacedRun, next int) (chan pipePacedToStringOutBatch, chan []string, func()) {
 	out := make(chan pipePacedToStringOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
-	r.wg.Add(1)
-	for range 1 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *pipePacedToString) work(r *PipePacedRun, in <-chan pipePacedToFloatOutBatch, inFree chan []float64, out chan<- pipePacedToStringOutBatch, free chan []string, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
+	leave := func() {
 		if left.Add(-1) == 0 {
 			close(out)
 		}
-	}()
+	}
+	return out, free, leave
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipePacedToString) send(r *PipePacedRun, out chan<- pipePacedToStringOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
 	done := r.ctx.Done()
-	for {
-		// Channel operations come in two steps: first alone, which takes
-		// only that channel's lock, then, if it would block, in a select with
-		// done. A select locks every channel it names, and done is shared by
-		// every goroutine of the run: selecting on it for every send would
-		// make it the run's point of contention. The poll of done, lock-free
-		// on an open channel, bounds what a cancelled worker still does to
-		// one batch.
-		select {
-		case <-done:
-			return
-		default:
-		}
-		var b pipePacedToFloatOutBatch
-		var ok bool
-		select {
-		case b, ok = <-in:
-		default:
-			select {
-			case b, ok = <-in:
-			case <-done:
-				return
-			}
-		}
-		if !ok {
-			return
-		}
-		var res []string
-		res = s.process(r, b.items, s.getOut(free))
-		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !false {
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
 			s.putOut(free, res)
-			continue
+			return true
 		}
-		m := pipePacedToStringOutBatch{seq: b.seq, items: res}
-		select {
+		m := pipePacedToStringOutBatch{seq: seq, items: res}
+		select { // alone first: see work
 		case out <- m:
 		default:
 			select {
 			case out <- m:
 			case <-done:
-				return
+				return false
 			}
 		}
+		return true
 	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipePacedToString) measure(r *PipePacedRun, in []float64, out []string, queued int) []string {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -6598,20 +13788,6 @@ func (s *pipePacedToString) fail(r *PipePacedRun, in float64, err error) {
 	r.collect(e)
 }
 
-// putIn returns an emptied input batch to its free list, dropping it when
-// the list is full. A nil free list means the batch is not ours: a slice
-// given to RunSlice, which must be neither cleared nor reused.
-func (s *pipePacedToString) putIn(free chan []float64, b []float64) {
-	if free == nil {
-		return
-	}
-	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
-}
-
 // getOut is getIn for output batches.
 func (s *pipePacedToString) getOut(free chan []string) []string {
 	select {
@@ -6704,15 +13880,17 @@ func (s *pipePacedToString) drainChan(r *PipePacedRun, in <-chan pipePacedToStri
 	})
 }
 
-// PipePaced runs items of type int through 3 stages, each on its own
-// goroutines, connected by bounded channels carrying batches of up to 64
-// items: toInt64 (int to int64, 2 workers), then toFloat (int64 to float64, 1
-// worker), then toString (float64 to string, 1 worker). Outputs come as they
-// are ready, in no particular order. A failed item is left out and the others
-// go on; Wait returns every failure as PipePacedFailures. A stage drops an
-// item by returning ErrPipePacedSkip.
+// PipePaced runs items of type int through 3 stages: toInt64 (int to int64, 1
+// worker), then toFloat (int64 to float64, 1 worker), then toString (float64
+// to string, 1 worker). Stages toFloat and toString run together on 1
+// goroutine, which takes each batch through both in turn, with no channel
+// between them; toInt64 runs on its own. Bounded channels carry batches of up
+// to 64 items between the goroutines. Outputs come as they are ready, in no
+// particular order. A failed item is left out and the others go on; Wait
+// returns every failure as PipePacedFailures. A stage drops an item by
+// returning ErrPipePacedSkip.
 //
-// a PipePaced holds no per-run state: Start and RunSlice may be called any
+// A PipePaced holds no per-run state: Start and RunSlice may be called any
 // number of times, concurrently. Create it with NewPipePaced; it must not be
 // copied.
 type PipePaced struct {
@@ -6759,10 +13937,12 @@ func NewPipePaced(toInt64 func(context.Context, int) (int64, error), toFloat fun
 func (p *PipePaced) Start(ctx context.Context, in <-chan int) (<-chan string, *PipePacedRun) {
 	r := pipePacedNewRun(ctx, 0)
 	src := make(chan pipePacedToInt64InBatch, 4)
-	srcFree := make(chan []int, 8)
+	srcFree := make(chan []int, 7)
 	c1, f1 := p.toInt64.start(r, src, srcFree, 1)
-	c2, f2 := p.toFloat.start(r, c1, f1, 1)
-	c3, f3 := p.toString.start(r, c2, f2, 1)
+	c3, f3, l3 := p.toString.output(r, 1)
+	p.toFloat.run(r, c1, f1, l3, func() func(uint64, []int64, int) bool {
+		return p.toFloat.link(r, p.toString.send(r, c3, f3))
+	})
 	dst := make(chan string, 64)
 	r.wg.Add(2)
 	go p.toInt64.feedChan(r, in, src, srcFree)
@@ -6776,6 +13956,1309 @@ func (p *PipePaced) Start(ctx context.Context, in <-chan int) (<-chan string, *P
 func (p *PipePaced) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	r := pipePacedNewRun(ctx, 0)
 	src := make(chan pipePacedToInt64InBatch, 4)
+	c1, f1 := p.toInt64.start(r, src, nil, 1)
+	c3, f3, l3 := p.toString.output(r, 1)
+	p.toFloat.run(r, c1, f1, l3, func() func(uint64, []int64, int) bool {
+		return p.toFloat.link(r, p.toString.send(r, c3, f3))
+	})
+	r.wg.Add(1)
+	go p.toInt64.feedSlice(r, in, src)
+	res := p.toString.drainSlice(r, c3, f3, len(in))
+	return res, r.Wait()
+}
+
+// PipePacedUnfused: generated from the pipeline directive in pipeline.go.
+
+// ErrPipePacedUnfusedSkip is returned by a stage function to drop its item:
+// no output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
+var ErrPipePacedUnfusedSkip = errors.New("pipeline: skip item")
+
+// pipePacedUnfusedToInt64InBatch is the message a stage receives: as many
+// items as the batch= option allows, and the sequence number the source gave
+// the batch, which it keeps from stage to stage (only ordered runs read it).
+type pipePacedUnfusedToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipePacedUnfusedToInt64OutBatch is the message a stage sends to the next
+// one, or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type pipePacedUnfusedToInt64OutBatch struct {
+	seq   uint64
+	items []int64
+}
+
+// pipePacedUnfusedToInt64 applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A pipePacedUnfusedToInt64 must be created with [NewPipePacedUnfused]; the
+// zero value is not usable. A pipePacedUnfusedToInt64 must not be copied
+// after first use. A pipePacedUnfusedToInt64 holds no per-run state, so one
+// pipePacedUnfusedToInt64 may serve several runs, of one or several
+// pipelines, at once; its Stats add up all of them.
+type pipePacedUnfusedToInt64 struct {
+	_ pipePacedUnfusedNoCopy
+
+	name string
+	fn   func(context.Context, int) (int64, error)
+
+	// rate paces the stage (the rate= option): every call waits for it first.
+	rate *JobQuota
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipePacedUnfusedToInt64) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipePacedUnfusedToInt64) call(ctx context.Context, in int) (int64, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipePacedUnfusedToInt64) output(r *PipePacedUnfusedRun, next int) (chan pipePacedUnfusedToInt64OutBatch, chan []int64, func()) {
+	out := make(chan pipePacedUnfusedToInt64OutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(1))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipePacedUnfusedToInt64) start(r *PipePacedUnfusedRun, in <-chan pipePacedUnfusedToInt64InBatch, inFree chan []int, next int) (<-chan pipePacedUnfusedToInt64OutBatch, chan []int64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipePacedUnfusedToInt64) run(r *PipePacedUnfusedRun, in <-chan pipePacedUnfusedToInt64InBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
+	r.wg.Add(1)
+	for range 1 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipePacedUnfusedToInt64) work(r *PipePacedUnfusedRun, in <-chan pipePacedUnfusedToInt64InBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b pipePacedUnfusedToInt64InBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipePacedUnfusedToInt64) send(r *PipePacedUnfusedRun, out chan<- pipePacedUnfusedToInt64OutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := pipePacedUnfusedToInt64OutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipePacedUnfusedToInt64) measure(r *PipePacedUnfusedRun, in []int, out []int64, queued int) []int64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipePacedUnfusedToInt64) process(r *PipePacedUnfusedRun, in []int, out []int64) []int64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipePacedUnfusedToInt64) processFrom(r *PipePacedUnfusedRun, in []int, from int, out []int64) (res []int64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipePacedUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipePacedUnfusedSkip || errors.Is(err, ErrPipePacedUnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			continue
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipePacedUnfusedToInt64) apply(ctx context.Context, in int) (int64, error) {
+	if err := s.rate.Wait(ctx); err != nil {
+		var zero int64
+		return zero, err
+	}
+	out, err := s.call(ctx, in)
+	if 1 > 0 && err != nil {
+		return s.retry(ctx, in, err)
+	}
+	return out, err
+}
+
+// retry makes the retries of a call that failed with err.
+func (s *pipePacedUnfusedToInt64) retry(ctx context.Context, in int, err error) (int64, error) {
+	var out int64
+	wait := (time.Duration(0))
+	for range 1 {
+		if errors.Is(err, ErrPipePacedUnfusedSkip) || ctx.Err() != nil {
+			break
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return out, err
+			}
+			wait = pipePacedUnfusedToInt64NextBackoff(wait)
+		}
+		if err = s.rate.Wait(ctx); err != nil {
+			break
+		}
+		out, err = s.call(ctx, in)
+		if err == nil {
+			break
+		}
+	}
+	return out, err
+}
+
+// pipePacedUnfusedToInt64NextBackoff returns the wait after d: twice d, or
+// the largest Duration if that overflows.
+func pipePacedUnfusedToInt64NextBackoff(d time.Duration) time.Duration {
+	if d > math.MaxInt64/2 {
+		return math.MaxInt64
+	}
+	return 2 * d
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipePacedUnfusedToInt64) fail(r *PipePacedUnfusedRun, in int, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipePacedUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.collect(e)
+}
+
+// getIn returns an empty input batch from free, or a new one when the free
+// list is empty (only while a run warms up).
+func (s *pipePacedUnfusedToInt64) getIn(free chan []int) []int {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int, 0, 64)
+	}
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipePacedUnfusedToInt64) putIn(free chan []int, b []int) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *pipePacedUnfusedToInt64) getOut(free chan []int64) []int64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int64, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *pipePacedUnfusedToInt64) putOut(free chan []int64, b []int64) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// PipePacedUnfusedRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
+//
+// The zero value is not usable; a PipePacedUnfusedRun must not be copied.
+// Wait may be called from any goroutine.
+type PipePacedUnfusedRun struct {
+	_ pipePacedUnfusedNoCopy
+
+	// ctx is cancelled by the first failure in stop mode, by the caller's
+	// context, or by Wait once everything is done.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+
+	// tokens bounds the batches in flight in an ordered run; nil otherwise.
+	// Its capacity is the window: the source sends a token before each
+	// batch, the sink receives one after delivering a batch.
+	tokens chan struct{}
+
+	// complete is set by the sink once it has delivered the last batch,
+	// before Wait can return; Wait reads it after the sink is done.
+	complete bool
+
+	mu       sync.Mutex
+	err      error                    // the failure that stopped the run, guarded by mu
+	failures PipePacedUnfusedFailures // collect mode, guarded by mu
+}
+
+// pipePacedUnfusedNewRun returns a run under parent. window is the most
+// batches an ordered run has in flight; zero for an unordered run.
+func pipePacedUnfusedNewRun(parent context.Context, window int) *PipePacedUnfusedRun {
+	r := &PipePacedUnfusedRun{}
+	r.ctx, r.cancel = context.WithCancelCause(parent)
+	if window > 0 {
+		r.tokens = make(chan struct{}, window)
+	}
+	return r
+}
+
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
+//   - the *PipePacedUnfusedItemError that stopped the run, in stop mode;
+//   - the cause of the context's cancellation, if the context was cancelled
+//     before the run completed (joined with any PipePacedUnfusedFailures);
+//   - the PipePacedUnfusedFailures, in collect mode, if any item failed;
+//   - nil otherwise: every item was delivered or dropped by ErrPipePacedUnfusedSkip.
+//
+// Wait does not drain the output: call it after the output channel is
+// closed, or after cancelling the context. Everything the run's goroutines
+// did happens before Wait returns.
+func (r *PipePacedUnfusedRun) Wait() error {
+	r.wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var err error
+	switch {
+	case r.err != nil:
+		err = r.err
+	case !r.complete:
+		err = context.Cause(r.ctx)
+		if len(r.failures) > 0 {
+			err = errors.Join(err, r.failures)
+		}
+	case len(r.failures) > 0:
+		err = r.failures
+	}
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// finish is called by the sink when its input is closed: the run is
+// complete unless it was cancelled, in which case a stage may have closed its
+// output early. The cancellation happens before the close that the sink saw,
+// so the check cannot miss it.
+func (r *PipePacedUnfusedRun) finish() {
+	r.complete = r.ctx.Err() == nil
+}
+
+// collect records a failed item; the run goes on.
+func (r *PipePacedUnfusedRun) collect(e *PipePacedUnfusedItemError) {
+	r.mu.Lock()
+	r.failures = append(r.failures, e)
+	r.mu.Unlock()
+}
+
+// PipePacedUnfusedItemError reports that a stage failed an item: its
+// function returned an error other than ErrPipePacedUnfusedSkip on the last
+// attempt, or panicked.
+type PipePacedUnfusedItemError struct {
+	Stage string // the stage's name
+	Item  any    // the stage's input, the item that failed
+	Err   error  // the function's error, or a *PipePacedUnfusedPanicError
+}
+
+func (e *PipePacedUnfusedItemError) Error() string {
+	return "pipeline: stage " + e.Stage + ": " + e.Err.Error()
+}
+
+func (e *PipePacedUnfusedItemError) Unwrap() error { return e.Err }
+
+// PipePacedUnfusedFailures is the error Wait returns in collect mode when
+// items failed: each failure, in the order the stages reported them.
+// errors.Is and errors.As look into every one.
+type PipePacedUnfusedFailures []*PipePacedUnfusedItemError
+
+func (f PipePacedUnfusedFailures) Error() string {
+	if len(f) == 1 {
+		return f[0].Error()
+	}
+	return strconv.Itoa(len(f)) + " items failed; first: " + f[0].Error()
+}
+
+func (f PipePacedUnfusedFailures) Unwrap() []error {
+	errs := make([]error, len(f))
+	for i, e := range f {
+		errs[i] = e
+	}
+	return errs
+}
+
+// PipePacedUnfusedPanicError is the error of an item whose stage function
+// panicked.
+type PipePacedUnfusedPanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
+}
+
+func (e *PipePacedUnfusedPanicError) Error() string {
+	return fmt.Sprintf("panic: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns the panic value if it is an error, so that errors.Is sees
+// through a panic(err).
+func (e *PipePacedUnfusedPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// pipePacedUnfusedNoCopy lets go vet's copylocks check flag copies of a
+// pipePacedUnfusedToInt64 or a PipePacedUnfusedRun.
+type pipePacedUnfusedNoCopy struct{}
+
+func (*pipePacedUnfusedNoCopy) Lock() {}
+
+func (*pipePacedUnfusedNoCopy) Unlock() {}
+
+// acquire takes one of the ordered window's tokens before the source sends a
+// batch, so that no more than cap(r.tokens) batches are in flight and the
+// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+func (s *pipePacedUnfusedToInt64) acquire(r *PipePacedUnfusedRun, done <-chan struct{}) bool {
+	return true
+}
+
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *pipePacedUnfusedToInt64) feedSlice(r *PipePacedUnfusedRun, src []int, out chan<- pipePacedUnfusedToInt64InBatch) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); len(src) > 0; seq++ {
+		n := min(len(src), 64)
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := pipePacedUnfusedToInt64InBatch{seq: seq, items: src[:n:n]}
+		select { // alone first: see pipePacedUnfusedToInt64.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		src = src[n:]
+	}
+}
+
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
+func (s *pipePacedUnfusedToInt64) feedChan(r *PipePacedUnfusedRun, src <-chan int, out chan<- pipePacedUnfusedToInt64InBatch, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *pipePacedUnfusedToInt64) batchChan(r *PipePacedUnfusedRun, src <-chan int, out chan<- pipePacedUnfusedToInt64InBatch, free chan []int) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); ; seq++ {
+		var v int
+		open := true
+		select {
+		case <-done:
+			return
+		default:
+		}
+		select {
+		case v, open = <-src:
+		default:
+			select {
+			case v, open = <-src:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+		b := append(s.getIn(free), v)
+	fill:
+		for len(b) < 64 {
+			select {
+			case v, open = <-src:
+				if !open {
+					break fill
+				}
+				b = append(b, v)
+			default:
+				break fill
+			}
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := pipePacedUnfusedToInt64InBatch{seq: seq, items: b}
+		select { // alone first: see pipePacedUnfusedToInt64.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+	}
+}
+
+// pipePacedUnfusedToFloatOutBatch is the message a stage sends to the next
+// one, or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type pipePacedUnfusedToFloatOutBatch struct {
+	seq   uint64
+	items []float64
+}
+
+// pipePacedUnfusedToFloat applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A pipePacedUnfusedToFloat must be created with [NewPipePacedUnfused]; the
+// zero value is not usable. A pipePacedUnfusedToFloat must not be copied
+// after first use. A pipePacedUnfusedToFloat holds no per-run state, so one
+// pipePacedUnfusedToFloat may serve several runs, of one or several
+// pipelines, at once; its Stats add up all of them.
+type pipePacedUnfusedToFloat struct {
+	_ pipePacedUnfusedNoCopy
+
+	name string
+	fn   func(context.Context, int64) (float64, error)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipePacedUnfusedToFloat) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipePacedUnfusedToFloat) call(ctx context.Context, in int64) (float64, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipePacedUnfusedToFloat) output(r *PipePacedUnfusedRun, next int) (chan pipePacedUnfusedToFloatOutBatch, chan []float64, func()) {
+	out := make(chan pipePacedUnfusedToFloatOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []float64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(1))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipePacedUnfusedToFloat) start(r *PipePacedUnfusedRun, in <-chan pipePacedUnfusedToInt64OutBatch, inFree chan []int64, next int) (<-chan pipePacedUnfusedToFloatOutBatch, chan []float64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipePacedUnfusedToFloat) run(r *PipePacedUnfusedRun, in <-chan pipePacedUnfusedToInt64OutBatch, inFree chan []int64, leave func(), chain func() func(seq uint64, items []int64, queued int) bool) {
+	r.wg.Add(1)
+	for range 1 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipePacedUnfusedToFloat) work(r *PipePacedUnfusedRun, in <-chan pipePacedUnfusedToInt64OutBatch, inFree chan []int64, leave func(), step func(seq uint64, items []int64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b pipePacedUnfusedToInt64OutBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipePacedUnfusedToFloat) send(r *PipePacedUnfusedRun, out chan<- pipePacedUnfusedToFloatOutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := pipePacedUnfusedToFloatOutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipePacedUnfusedToFloat) measure(r *PipePacedUnfusedRun, in []int64, out []float64, queued int) []float64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipePacedUnfusedToFloat) process(r *PipePacedUnfusedRun, in []int64, out []float64) []float64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipePacedUnfusedToFloat) processFrom(r *PipePacedUnfusedRun, in []int64, from int, out []float64) (res []float64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipePacedUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipePacedUnfusedSkip || errors.Is(err, ErrPipePacedUnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			continue
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipePacedUnfusedToFloat) apply(ctx context.Context, in int64) (float64, error) {
+	out, err := s.call(ctx, in)
+	if 1 > 0 && err != nil {
+		return s.retry(ctx, in, err)
+	}
+	return out, err
+}
+
+// retry makes the retries of a call that failed with err.
+func (s *pipePacedUnfusedToFloat) retry(ctx context.Context, in int64, err error) (float64, error) {
+	var out float64
+	wait := (time.Duration(0))
+	for range 1 {
+		if errors.Is(err, ErrPipePacedUnfusedSkip) || ctx.Err() != nil {
+			break
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return out, err
+			}
+			wait = pipePacedUnfusedToFloatNextBackoff(wait)
+		}
+		out, err = s.call(ctx, in)
+		if err == nil {
+			break
+		}
+	}
+	return out, err
+}
+
+// pipePacedUnfusedToFloatNextBackoff returns the wait after d: twice d, or
+// the largest Duration if that overflows.
+func pipePacedUnfusedToFloatNextBackoff(d time.Duration) time.Duration {
+	if d > math.MaxInt64/2 {
+		return math.MaxInt64
+	}
+	return 2 * d
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipePacedUnfusedToFloat) fail(r *PipePacedUnfusedRun, in int64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipePacedUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.collect(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipePacedUnfusedToFloat) putIn(free chan []int64, b []int64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *pipePacedUnfusedToFloat) getOut(free chan []float64) []float64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]float64, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *pipePacedUnfusedToFloat) putOut(free chan []float64, b []float64) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// pipePacedUnfusedToStringOutBatch is the message a stage sends to the next
+// one, or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type pipePacedUnfusedToStringOutBatch struct {
+	seq   uint64
+	items []string
+}
+
+// pipePacedUnfusedToString applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A pipePacedUnfusedToString must be created with [NewPipePacedUnfused]; the
+// zero value is not usable. A pipePacedUnfusedToString must not be copied
+// after first use. A pipePacedUnfusedToString holds no per-run state, so one
+// pipePacedUnfusedToString may serve several runs, of one or several
+// pipelines, at once; its Stats add up all of them.
+type pipePacedUnfusedToString struct {
+	_ pipePacedUnfusedNoCopy
+
+	name string
+	fn   func(context.Context, float64) (string, error)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipePacedUnfusedToString) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipePacedUnfusedToString) call(ctx context.Context, in float64) (string, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipePacedUnfusedToString) output(r *PipePacedUnfusedRun, next int) (chan pipePacedUnfusedToStringOutBatch, chan []string, func()) {
+	out := make(chan pipePacedUnfusedToStringOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(1))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *pipePacedUnfusedToString) start(r *PipePacedUnfusedRun, in <-chan pipePacedUnfusedToFloatOutBatch, inFree chan []float64, next int) (<-chan pipePacedUnfusedToStringOutBatch, chan []string) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []float64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipePacedUnfusedToString) run(r *PipePacedUnfusedRun, in <-chan pipePacedUnfusedToFloatOutBatch, inFree chan []float64, leave func(), chain func() func(seq uint64, items []float64, queued int) bool) {
+	r.wg.Add(1)
+	for range 1 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipePacedUnfusedToString) work(r *PipePacedUnfusedRun, in <-chan pipePacedUnfusedToFloatOutBatch, inFree chan []float64, leave func(), step func(seq uint64, items []float64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b pipePacedUnfusedToFloatOutBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipePacedUnfusedToString) send(r *PipePacedUnfusedRun, out chan<- pipePacedUnfusedToStringOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := pipePacedUnfusedToStringOutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *pipePacedUnfusedToString) measure(r *PipePacedUnfusedRun, in []float64, out []string, queued int) []string {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *pipePacedUnfusedToString) process(r *PipePacedUnfusedRun, in []float64, out []string) []string {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *pipePacedUnfusedToString) processFrom(r *PipePacedUnfusedRun, in []float64, from int, out []string) (res []string, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &PipePacedUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrPipePacedUnfusedSkip || errors.Is(err, ErrPipePacedUnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			continue
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipePacedUnfusedToString) apply(ctx context.Context, in float64) (string, error) {
+	out, err := s.call(ctx, in)
+	if 1 > 0 && err != nil {
+		return s.retry(ctx, in, err)
+	}
+	return out, err
+}
+
+// retry makes the retries of a call that failed with err.
+func (s *pipePacedUnfusedToString) retry(ctx context.Context, in float64, err error) (string, error) {
+	var out string
+	wait := (time.Duration(0))
+	for range 1 {
+		if errors.Is(err, ErrPipePacedUnfusedSkip) || ctx.Err() != nil {
+			break
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return out, err
+			}
+			wait = pipePacedUnfusedToStringNextBackoff(wait)
+		}
+		out, err = s.call(ctx, in)
+		if err == nil {
+			break
+		}
+	}
+	return out, err
+}
+
+// pipePacedUnfusedToStringNextBackoff returns the wait after d: twice d, or
+// the largest Duration if that overflows.
+func pipePacedUnfusedToStringNextBackoff(d time.Duration) time.Duration {
+	if d > math.MaxInt64/2 {
+		return math.MaxInt64
+	}
+	return 2 * d
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipePacedUnfusedToString) fail(r *PipePacedUnfusedRun, in float64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipePacedUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.collect(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipePacedUnfusedToString) putIn(free chan []float64, b []float64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *pipePacedUnfusedToString) getOut(free chan []string) []string {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]string, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *pipePacedUnfusedToString) putOut(free chan []string, b []string) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// drain receives every batch from in and passes its items to deliver, in
+// order of sequence number in an ordered run, then returns the emptied batch to
+// free. It returns when in is closed, having marked the run complete, or
+// when the run is cancelled or deliver returns false. deliver is called once
+// per batch, never per item.
+func (s *pipePacedUnfusedToString) drain(r *PipePacedUnfusedRun, in <-chan pipePacedUnfusedToStringOutBatch, free chan []string, deliver func([]string) bool) {
+	done := r.ctx.Done()
+	// receive is a receive from in that gives up when the run is cancelled;
+	// alone first: see pipePacedUnfusedToString.work.
+	receive := func() (b pipePacedUnfusedToStringOutBatch, ok bool) {
+		select {
+		case <-done:
+			return b, false
+		default:
+		}
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+			}
+		}
+		return b, ok
+	}
+	for {
+		b, ok := receive()
+		if !ok {
+			r.finish()
+			return
+		}
+		if !deliver(b.items) {
+			return
+		}
+		s.putOut(free, b.items)
+	}
+}
+
+// drainSlice drains in into a slice, which it returns. size is the expected
+// number of items, the slice's initial capacity.
+func (s *pipePacedUnfusedToString) drainSlice(r *PipePacedUnfusedRun, in <-chan pipePacedUnfusedToStringOutBatch, free chan []string, size int) []string {
+	res := make([]string, 0, size)
+	s.drain(r, in, free, func(b []string) bool {
+		res = append(res, b...)
+		return true
+	})
+	return res
+}
+
+// drainChan drains in into dst, one item per send, and closes dst when done
+// or cancelled.
+func (s *pipePacedUnfusedToString) drainChan(r *PipePacedUnfusedRun, in <-chan pipePacedUnfusedToStringOutBatch, free chan []string, dst chan<- string) {
+	defer r.wg.Done()
+	defer close(dst)
+	done := r.ctx.Done()
+	s.drain(r, in, free, func(b []string) bool {
+		for _, v := range b {
+			// A send that need not wait costs less without the select.
+			select {
+			case dst <- v:
+				continue
+			default:
+			}
+			select {
+			case dst <- v:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// PipePacedUnfused runs items of type int through 3 stages, each on its own
+// goroutines, connected by bounded channels carrying batches of up to 64
+// items: toInt64 (int to int64, 1 worker), then toFloat (int64 to float64, 1
+// worker), then toString (float64 to string, 1 worker). Outputs come as they
+// are ready, in no particular order. A failed item is left out and the others
+// go on; Wait returns every failure as PipePacedUnfusedFailures. A stage
+// drops an item by returning ErrPipePacedUnfusedSkip.
+//
+// A PipePacedUnfused holds no per-run state: Start and RunSlice may be called
+// any number of times, concurrently. Create it with NewPipePacedUnfused; it
+// must not be copied.
+type PipePacedUnfused struct {
+	toInt64  pipePacedUnfusedToInt64
+	toFloat  pipePacedUnfusedToFloat
+	toString pipePacedUnfusedToString
+}
+
+// NewPipePacedUnfused returns a PipePacedUnfused. toInt64, toFloat or
+// toString are each the function of the stage of that name, called
+// concurrently from the stage's workers; it returns ErrPipePacedUnfusedSkip
+// to drop an item. rate paces the items entering the pipeline: every call of
+// stage toInt64, retries included, first waits for rate.Wait with the run's
+// context, and an item whose wait fails fails with its error; pipelines and
+// pools sharing rate share its quota. NewPipePacedUnfused panics if rate is
+// nil.
+func NewPipePacedUnfused(toInt64 func(context.Context, int) (int64, error), toFloat func(context.Context, int64) (float64, error), toString func(context.Context, float64) (string, error), rate *JobQuota) *PipePacedUnfused {
+	if rate == nil {
+		panic("NewPipePacedUnfused: rate is nil")
+	}
+	p := &PipePacedUnfused{}
+	p.toInt64.name = "toInt64"
+	p.toInt64.fn = toInt64
+	p.toFloat.name = "toFloat"
+	p.toFloat.fn = toFloat
+	p.toString.name = "toString"
+	p.toString.fn = toString
+	p.toInt64.rate = rate
+	return p
+}
+
+// Start runs the pipeline on the items received from in, until in is closed
+// or ctx is cancelled, and returns the channel of outputs, closed after the
+// last one, with the run, whose Wait reports the outcome. Outputs come as
+// they are ready, in no particular order.
+//
+// The caller must either receive from the output channel until it is closed
+// or cancel ctx, and then call Wait.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (ctx cancelled) goes on receiving from
+// in, and discards what it receives, until in is closed. So a producer that
+// sends without selecting on a context never blocks, and Wait does not wait
+// for it.
+func (p *PipePacedUnfused) Start(ctx context.Context, in <-chan int) (<-chan string, *PipePacedUnfusedRun) {
+	r := pipePacedUnfusedNewRun(ctx, 0)
+	src := make(chan pipePacedUnfusedToInt64InBatch, 4)
+	srcFree := make(chan []int, 7)
+	c1, f1 := p.toInt64.start(r, src, srcFree, 1)
+	c2, f2 := p.toFloat.start(r, c1, f1, 1)
+	c3, f3 := p.toString.start(r, c2, f2, 1)
+	dst := make(chan string, 64)
+	r.wg.Add(2)
+	go p.toInt64.feedChan(r, in, src, srcFree)
+	go p.toString.drainChan(r, c3, f3, dst)
+	return dst, r
+}
+
+// RunSlice runs the pipeline on the items of in and returns the outputs. It
+// returns what Wait returns: nil, or the PipePacedUnfusedFailures with the
+// outputs of the other items. in is only read.
+func (p *PipePacedUnfused) RunSlice(ctx context.Context, in []int) ([]string, error) {
+	r := pipePacedUnfusedNewRun(ctx, 0)
+	src := make(chan pipePacedUnfusedToInt64InBatch, 4)
 	c1, f1 := p.toInt64.start(r, src, nil, 1)
 	c2, f2 := p.toFloat.start(r, c1, f1, 1)
 	c3, f3 := p.toString.start(r, c2, f2, 1)
@@ -6792,6 +15275,14 @@ func (p *PipePaced) RunSlice(ctx context.Context, in []int) ([]string, error) {
 // (errors.Is).
 var ErrBenchPipe1Skip = errors.New("pipeline: skip item")
 
+// benchPipe1F1InBatch is the message a stage receives: as many items as the
+// batch= option allows, and the sequence number the source gave the batch,
+// which it keeps from stage to stage (only ordered runs read it).
+type benchPipe1F1InBatch struct {
+	seq   uint64
+	items []int
+}
+
 // benchPipe1F1 applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
@@ -6806,63 +15297,30 @@ type benchPipe1F1 struct {
 	fn   func(context.Context, int) (int64, error)
 }
 
-// benchPipe1F1InBatch is the message a stage receives: as many items as the
-// batch= option allows, and the sequence number the source gave the batch,
-// which it keeps from stage to stage (only ordered runs read it).
-type benchPipe1F1InBatch struct {
-	seq   uint64
-	items []int
-}
-
-// benchPipe1F1OutBatch is the message a stage sends to the next one, or to
-// the sink: the items made from one benchPipe1F1InBatch, and its sequence
-// number.
-type benchPipe1F1OutBatch struct {
-	seq   uint64
-	items []int64
-}
-
-// capacity is the capacity in sends of the channel after the stage.
-func (s *benchPipe1F1) capacity() int {
-	return max(1, 256/64)
-}
-
 // call applies the stage function to one item. It is the only place a user
 // function is called.
 func (s *benchPipe1F1) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe1F1) start(r *BenchPipe1Run, in <-chan benchPipe1F1InBatch, inFree chan []int, next int) (<-chan benchPipe1F1OutBatch, chan []int64) {
-	out := make(chan benchPipe1F1OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
-	left := new(atomic.Int32) // running workers; the last one closes out
-	left.Store(int32(1))
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *benchPipe1F1) run(r *BenchPipe1Run, in <-chan benchPipe1F1InBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
 	r.wg.Add(1)
 	for range 1 {
-		go s.work(r, in, inFree, out, free, left)
+		go s.work(r, in, inFree, leave, chain())
 	}
-	return out, free
 }
 
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *benchPipe1F1) work(r *BenchPipe1Run, in <-chan benchPipe1F1InBatch, inFree chan []int, out chan<- benchPipe1F1OutBatch, free chan []int64, left *atomic.Int32) {
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *benchPipe1F1) work(r *BenchPipe1Run, in <-chan benchPipe1F1InBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
 	defer r.wg.Done()
-	defer func() {
-		if left.Add(-1) == 0 {
-			close(out)
-		}
-	}()
+	defer leave()
 	done := r.ctx.Done()
 	for {
 		// Channel operations come in two steps: first alone, which takes
@@ -6891,26 +15349,88 @@ func (s *benchPipe1F1) work(r *BenchPipe1Run, in <-chan benchPipe1F1InBatch, inF
 		if !ok {
 			return
 		}
-		var res []int64
-		res = s.process(r, b.items, s.getOut(free))
+		more := step(b.seq, b.items, len(in))
 		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !false {
-			s.putOut(free, res)
-			continue
+		if !more {
+			return
 		}
-		m := benchPipe1F1OutBatch{seq: b.seq, items: res}
+	}
+}
+
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *benchPipe1F1) link(r *BenchPipe1Run, next func(seq uint64, items []int64, queued int) bool) func(seq uint64, items []int, queued int) bool {
+	scratch := make([]int64, 0, 64)
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
 		select {
-		case out <- m:
+		case <-done:
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
 		default:
-			select {
-			case out <- m:
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			if len(res) > 0 {
+				more = next(seq, res, 0)
+			}
+		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
+	}
+}
+
+// runSlice runs a pipeline whose stages are all fused, this stage first,
+// on the items of in, with no channel at all: its workers, the calling
+// goroutine one of them, take batches straight from in, in turn, and hand
+// each, numbered by its place in in, to a step of their own, made by chain,
+// whose last stage places the outputs (place). It returns once every batch
+// is done or the run is cancelled, having marked the run complete if it was
+// not.
+func (s *benchPipe1F1) runSlice(r *BenchPipe1Run, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
+	batches := (len(in) + 64 - 1) / 64
+	var claimed atomic.Int64 // batches taken
+	work := func(step func(seq uint64, items []int, queued int) bool) {
+		done := r.ctx.Done()
+		for {
+			select { // bounds what a cancelled worker does to one batch
 			case <-done:
+				return
+			default:
+			}
+			k := int(claimed.Add(1) - 1)
+			if k >= batches {
+				return
+			}
+			lo := k * 64
+			hi := min(lo+64, len(in))
+			// A fused first stage has no input channel: nothing waited.
+			if !step(uint64(k), in[lo:hi:hi], 0) {
 				return
 			}
 		}
 	}
+	var wg sync.WaitGroup
+	for range min(1, batches) - 1 {
+		step := chain()
+		wg.Go(func() { work(step) })
+	}
+	work(chain())
+	wg.Wait()
+	r.finish()
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1F1) measure(r *BenchPipe1Run, in []int, out []int64, queued int) []int64 {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -6988,25 +15508,6 @@ func (s *benchPipe1F1) putIn(free chan []int, b []int) {
 		return
 	}
 	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
-}
-
-// getOut is getIn for output batches.
-func (s *benchPipe1F1) getOut(free chan []int64) []int64 {
-	select {
-	case b := <-free:
-		return b
-	default:
-		return make([]int64, 0, 64)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *benchPipe1F1) putOut(free chan []int64, b []int64) {
-	clear(b)
 	select {
 	case free <- b[:0]:
 	default:
@@ -7168,38 +15669,6 @@ func (s *benchPipe1F1) acquire(r *BenchPipe1Run, done <-chan struct{}) bool {
 	return true
 }
 
-// feedSlice sends src to out in batches as large as the batch= option
-// allows, then closes out. The batches are subslices of src, not copies; the
-// first stage is started with no free list for them, so they are neither
-// cleared nor reused.
-func (s *benchPipe1F1) feedSlice(r *BenchPipe1Run, src []int, out chan<- benchPipe1F1InBatch) {
-	defer r.wg.Done()
-	defer close(out)
-	done := r.ctx.Done()
-	for seq := uint64(0); len(src) > 0; seq++ {
-		n := min(len(src), 64)
-		select {
-		case <-done:
-			return
-		default:
-		}
-		if !s.acquire(r, done) {
-			return
-		}
-		m := benchPipe1F1InBatch{seq: seq, items: src[:n:n]}
-		select { // alone first: see benchPipe1F1.work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
-		}
-		src = src[n:]
-	}
-}
-
 // feedChan is the source of a run started on a channel: it sends the items
 // of src to out in batches (batchChan) until src is closed or the run stops,
 // leaves the run, then receives and discards what remains of src until it is
@@ -7293,103 +15762,46 @@ type benchPipe1F2 struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
-// benchPipe1F2OutBatch is the message a stage sends to the next one, or to
-// the sink: the items made from one benchPipe1F1OutBatch, and its sequence
-// number.
-type benchPipe1F2OutBatch struct {
-	seq   uint64
-	items []float64
-}
-
-// capacity is the capacity in sends of the channel after the stage.
-func (s *benchPipe1F2) capacity() int {
-	return max(1, 256/64)
-}
-
 // call applies the stage function to one item. It is the only place a user
 // function is called.
 func (s *benchPipe1F2) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe1F2) start(r *BenchPipe1Run, in <-chan benchPipe1F1OutBatch, inFree chan []int64, next int) (<-chan benchPipe1F2OutBatch, chan []float64) {
-	out := make(chan benchPipe1F2OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []float64, max(s.capacity()+1+next+1, cap(r.tokens)))
-	left := new(atomic.Int32) // running workers; the last one closes out
-	left.Store(int32(1))
-	r.wg.Add(1)
-	for range 1 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *benchPipe1F2) work(r *BenchPipe1Run, in <-chan benchPipe1F1OutBatch, inFree chan []int64, out chan<- benchPipe1F2OutBatch, free chan []float64, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
-		if left.Add(-1) == 0 {
-			close(out)
-		}
-	}()
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *benchPipe1F2) link(r *BenchPipe1Run, next func(seq uint64, items []float64, queued int) bool) func(seq uint64, items []int64, queued int) bool {
+	scratch := make([]float64, 0, 64)
 	done := r.ctx.Done()
-	for {
-		// Channel operations come in two steps: first alone, which takes
-		// only that channel's lock, then, if it would block, in a select with
-		// done. A select locks every channel it names, and done is shared by
-		// every goroutine of the run: selecting on it for every send would
-		// make it the run's point of contention. The poll of done, lock-free
-		// on an open channel, bounds what a cancelled worker still does to
-		// one batch.
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
 		select {
 		case <-done:
-			return
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
 		default:
-		}
-		var b benchPipe1F1OutBatch
-		var ok bool
-		select {
-		case b, ok = <-in:
-		default:
-			select {
-			case b, ok = <-in:
-			case <-done:
-				return
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			if len(res) > 0 {
+				more = next(seq, res, 0)
 			}
 		}
-		if !ok {
-			return
-		}
-		var res []float64
-		res = s.process(r, b.items, s.getOut(free))
-		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !false {
-			s.putOut(free, res)
-			continue
-		}
-		m := benchPipe1F2OutBatch{seq: b.seq, items: res}
-		select {
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
-		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
 	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1F2) measure(r *BenchPipe1Run, in []int64, out []float64, queued int) []float64 {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -7448,37 +15860,12 @@ func (s *benchPipe1F2) fail(r *BenchPipe1Run, in int64, err error) {
 	r.stop(e)
 }
 
-// putIn returns an emptied input batch to its free list, dropping it when
-// the list is full. A nil free list means the batch is not ours: a slice
-// given to RunSlice, which must be neither cleared nor reused.
-func (s *benchPipe1F2) putIn(free chan []int64, b []int64) {
-	if free == nil {
-		return
-	}
-	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
-}
-
-// getOut is getIn for output batches.
-func (s *benchPipe1F2) getOut(free chan []float64) []float64 {
-	select {
-	case b := <-free:
-		return b
-	default:
-		return make([]float64, 0, 64)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *benchPipe1F2) putOut(free chan []float64, b []float64) {
-	clear(b)
-	select {
-	case free <- b[:0]:
-	default:
-	}
+// benchPipe1F3OutBatch is the message a stage sends to the next one, or to
+// the sink: the items made from one batch it received, and that batch's
+// sequence number.
+type benchPipe1F3OutBatch struct {
+	seq   uint64
+	items []uint64
 }
 
 // benchPipe1F3 applies one function to every item that goes through it, on as
@@ -7495,14 +15882,6 @@ type benchPipe1F3 struct {
 	fn   func(context.Context, float64) (uint64, error)
 }
 
-// benchPipe1F3OutBatch is the message a stage sends to the next one, or to
-// the sink: the items made from one benchPipe1F2OutBatch, and its sequence
-// number.
-type benchPipe1F3OutBatch struct {
-	seq   uint64
-	items []uint64
-}
-
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe1F3) capacity() int {
 	return max(1, 256/64)
@@ -7514,84 +15893,88 @@ func (s *benchPipe1F3) call(ctx context.Context, in float64) (uint64, error) {
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe1F3) start(r *BenchPipe1Run, in <-chan benchPipe1F2OutBatch, inFree chan []float64, next int) (<-chan benchPipe1F3OutBatch, chan []uint64) {
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *benchPipe1F3) output(r *BenchPipe1Run, next int) (chan benchPipe1F3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe1F3OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []uint64, max(s.capacity()+1+next+1, cap(r.tokens)))
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
-	r.wg.Add(1)
-	for range 1 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *benchPipe1F3) work(r *BenchPipe1Run, in <-chan benchPipe1F2OutBatch, inFree chan []float64, out chan<- benchPipe1F3OutBatch, free chan []uint64, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
+	leave := func() {
 		if left.Add(-1) == 0 {
 			close(out)
 		}
-	}()
+	}
+	return out, free, leave
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1F3) send(r *BenchPipe1Run, out chan<- benchPipe1F3OutBatch, free chan []uint64) func(seq uint64, items []float64, queued int) bool {
 	done := r.ctx.Done()
-	for {
-		// Channel operations come in two steps: first alone, which takes
-		// only that channel's lock, then, if it would block, in a select with
-		// done. A select locks every channel it names, and done is shared by
-		// every goroutine of the run: selecting on it for every send would
-		// make it the run's point of contention. The poll of done, lock-free
-		// on an open channel, bounds what a cancelled worker still does to
-		// one batch.
-		select {
-		case <-done:
-			return
-		default:
-		}
-		var b benchPipe1F2OutBatch
-		var ok bool
-		select {
-		case b, ok = <-in:
-		default:
-			select {
-			case b, ok = <-in:
-			case <-done:
-				return
-			}
-		}
-		if !ok {
-			return
-		}
-		var res []uint64
-		res = s.process(r, b.items, s.getOut(free))
-		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !false {
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
 			s.putOut(free, res)
-			continue
+			return true
 		}
-		m := benchPipe1F3OutBatch{seq: b.seq, items: res}
-		select {
+		m := benchPipe1F3OutBatch{seq: seq, items: res}
+		select { // alone first: see work
 		case out <- m:
 		default:
 			select {
 			case out <- m:
 			case <-done:
-				return
+				return false
 			}
 		}
+		return true
 	}
+}
+
+// place returns the step of the last stage of a pipeline that runSlice
+// runs: it processes batch seq straight into res, at the batch's own place
+// (batch seq of the input starts at item seq*Batch, and makes at most one
+// output per item), and records in counts[seq] how many outputs it made.
+// Workers write apart: each batch has its own part of res and of counts.
+// gather then closes the gaps.
+func (s *benchPipe1F3) place(r *BenchPipe1Run, res []uint64, counts []int) func(seq uint64, items []float64, queued int) bool {
+	return func(seq uint64, items []float64, queued int) bool {
+		at := int(seq) * 64
+		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		return true
+	}
+}
+
+// gather closes the gaps that place left in res, where batches made fewer
+// outputs than they had items, and returns the outputs, in input order.
+func (s *benchPipe1F3) gather(res []uint64, counts []int) []uint64 {
+	n := 0
+	for k, c := range counts {
+		if at := k * 64; at != n {
+			copy(res[n:n+c], res[at:at+c])
+		}
+		n += c
+	}
+	clear(res[n:]) // let the garbage collector have what the gaps point to
+	return res[:n]
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1F3) measure(r *BenchPipe1Run, in []float64, out []uint64, queued int) []uint64 {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -7648,20 +16031,6 @@ func (s *benchPipe1F3) fail(r *BenchPipe1Run, in float64, err error) {
 	}
 	e := &BenchPipe1ItemError{Stage: s.name, Item: in, Err: err}
 	r.stop(e)
-}
-
-// putIn returns an emptied input batch to its free list, dropping it when
-// the list is full. A nil free list means the batch is not ours: a slice
-// given to RunSlice, which must be neither cleared nor reused.
-func (s *benchPipe1F3) putIn(free chan []float64, b []float64) {
-	if free == nil {
-		return
-	}
-	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
 }
 
 // getOut is getIn for output batches.
@@ -7721,17 +16090,6 @@ func (s *benchPipe1F3) drain(r *BenchPipe1Run, in <-chan benchPipe1F3OutBatch, f
 	}
 }
 
-// drainSlice drains in into a slice, which it returns. size is the expected
-// number of items, the slice's initial capacity.
-func (s *benchPipe1F3) drainSlice(r *BenchPipe1Run, in <-chan benchPipe1F3OutBatch, free chan []uint64, size int) []uint64 {
-	res := make([]uint64, 0, size)
-	s.drain(r, in, free, func(b []uint64) bool {
-		res = append(res, b...)
-		return true
-	})
-	return res
-}
-
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
 func (s *benchPipe1F3) drainChan(r *BenchPipe1Run, in <-chan benchPipe1F3OutBatch, free chan []uint64, dst chan<- uint64) {
@@ -7756,15 +16114,16 @@ func (s *benchPipe1F3) drainChan(r *BenchPipe1Run, in <-chan benchPipe1F3OutBatc
 	})
 }
 
-// BenchPipe1 runs items of type int through 3 stages, each on its own
-// goroutines, connected by bounded channels carrying batches of up to 64
-// items: f1 (int to int64, 1 worker), then f2 (int64 to float64, 1 worker),
-// then f3 (float64 to uint64, 1 worker). Outputs come as they are ready, in
-// no particular order. The first failure of an item stops the run; Wait then
-// returns the *BenchPipe1ItemError. A stage drops an item by returning
-// ErrBenchPipe1Skip.
+// BenchPipe1 runs items of type int through 3 stages: f1 (int to int64, 1
+// worker), then f2 (int64 to float64, 1 worker), then f3 (float64 to uint64,
+// 1 worker). Stages f1, f2 and f3 run together on 1 goroutine, which takes
+// each batch through them all in turn, with no channel between them. Bounded
+// channels carry batches of up to 64 items between the goroutines. Outputs
+// come as they are ready, in no particular order. The first failure of an
+// item stops the run; Wait then returns the *BenchPipe1ItemError. A stage
+// drops an item by returning ErrBenchPipe1Skip.
 //
-// a BenchPipe1 holds no per-run state: Start and RunSlice may be called any
+// A BenchPipe1 holds no per-run state: Start and RunSlice may be called any
 // number of times, concurrently. Create it with NewBenchPipe1; it must not be
 // copied.
 type BenchPipe1 struct {
@@ -7805,9 +16164,10 @@ func (p *BenchPipe1) Start(ctx context.Context, in <-chan int) (<-chan uint64, *
 	r := benchPipe1NewRun(ctx, 0)
 	src := make(chan benchPipe1F1InBatch, 4)
 	srcFree := make(chan []int, 7)
-	c1, f1 := p.f1.start(r, src, srcFree, 1)
-	c2, f2 := p.f2.start(r, c1, f1, 1)
-	c3, f3 := p.f3.start(r, c2, f2, 1)
+	c3, f3, l3 := p.f3.output(r, 1)
+	p.f1.run(r, src, srcFree, l3, func() func(uint64, []int, int) bool {
+		return p.f1.link(r, p.f2.link(r, p.f3.send(r, c3, f3)))
+	})
 	dst := make(chan uint64, 64)
 	r.wg.Add(2)
 	go p.f1.feedChan(r, in, src, srcFree)
@@ -7820,13 +16180,12 @@ func (p *BenchPipe1) Start(ctx context.Context, in <-chan int) (<-chan uint64, *
 // is only read.
 func (p *BenchPipe1) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 	r := benchPipe1NewRun(ctx, 0)
-	src := make(chan benchPipe1F1InBatch, 4)
-	c1, f1 := p.f1.start(r, src, nil, 1)
-	c2, f2 := p.f2.start(r, c1, f1, 1)
-	c3, f3 := p.f3.start(r, c2, f2, 1)
-	r.wg.Add(1)
-	go p.f1.feedSlice(r, in, src)
-	res := p.f3.drainSlice(r, c3, f3, len(in))
+	res := make([]uint64, len(in))
+	counts := make([]int, (len(in)+63)/64)
+	p.f1.runSlice(r, in, func() func(uint64, []int, int) bool {
+		return p.f1.link(r, p.f2.link(r, p.f3.place(r, res, counts)))
+	})
+	res = p.f3.gather(res, counts)
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}
@@ -7839,6 +16198,14 @@ func (p *BenchPipe1) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 // no output, no failure. It is how a stage filters. Wrapped errors count
 // (errors.Is).
 var ErrBenchPipe1OrderedSkip = errors.New("pipeline: skip item")
+
+// benchPipe1OrderedF1InBatch is the message a stage receives: as many items
+// as the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
+type benchPipe1OrderedF1InBatch struct {
+	seq   uint64
+	items []int
+}
 
 // benchPipe1OrderedF1 applies one function to every item that goes through
 // it, on as many goroutines as the workers= option.
@@ -7855,63 +16222,30 @@ type benchPipe1OrderedF1 struct {
 	fn   func(context.Context, int) (int64, error)
 }
 
-// benchPipe1OrderedF1InBatch is the message a stage receives: as many items
-// as the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage (only ordered runs read it).
-type benchPipe1OrderedF1InBatch struct {
-	seq   uint64
-	items []int
-}
-
-// benchPipe1OrderedF1OutBatch is the message a stage sends to the next one,
-// or to the sink: the items made from one benchPipe1OrderedF1InBatch, and
-// its sequence number.
-type benchPipe1OrderedF1OutBatch struct {
-	seq   uint64
-	items []int64
-}
-
-// capacity is the capacity in sends of the channel after the stage.
-func (s *benchPipe1OrderedF1) capacity() int {
-	return max(1, 256/64)
-}
-
 // call applies the stage function to one item. It is the only place a user
 // function is called.
 func (s *benchPipe1OrderedF1) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe1OrderedF1) start(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF1InBatch, inFree chan []int, next int) (<-chan benchPipe1OrderedF1OutBatch, chan []int64) {
-	out := make(chan benchPipe1OrderedF1OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
-	left := new(atomic.Int32) // running workers; the last one closes out
-	left.Store(int32(1))
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *benchPipe1OrderedF1) run(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF1InBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
 	r.wg.Add(1)
 	for range 1 {
-		go s.work(r, in, inFree, out, free, left)
+		go s.work(r, in, inFree, leave, chain())
 	}
-	return out, free
 }
 
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *benchPipe1OrderedF1) work(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF1InBatch, inFree chan []int, out chan<- benchPipe1OrderedF1OutBatch, free chan []int64, left *atomic.Int32) {
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *benchPipe1OrderedF1) work(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF1InBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
 	defer r.wg.Done()
-	defer func() {
-		if left.Add(-1) == 0 {
-			close(out)
-		}
-	}()
+	defer leave()
 	done := r.ctx.Done()
 	for {
 		// Channel operations come in two steps: first alone, which takes
@@ -7940,26 +16274,86 @@ func (s *benchPipe1OrderedF1) work(r *BenchPipe1OrderedRun, in <-chan benchPipe1
 		if !ok {
 			return
 		}
-		var res []int64
-		res = s.process(r, b.items, s.getOut(free))
+		more := step(b.seq, b.items, len(in))
 		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
+		if !more {
+			return
 		}
-		m := benchPipe1OrderedF1OutBatch{seq: b.seq, items: res}
+	}
+}
+
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *benchPipe1OrderedF1) link(r *BenchPipe1OrderedRun, next func(seq uint64, items []int64, queued int) bool) func(seq uint64, items []int, queued int) bool {
+	scratch := make([]int64, 0, 64)
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
 		select {
-		case out <- m:
+		case <-done:
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
 		default:
-			select {
-			case out <- m:
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			more = next(seq, res, 0)
+		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
+	}
+}
+
+// runSlice runs a pipeline whose stages are all fused, this stage first,
+// on the items of in, with no channel at all: its workers, the calling
+// goroutine one of them, take batches straight from in, in turn, and hand
+// each, numbered by its place in in, to a step of their own, made by chain,
+// whose last stage places the outputs (place). It returns once every batch
+// is done or the run is cancelled, having marked the run complete if it was
+// not.
+func (s *benchPipe1OrderedF1) runSlice(r *BenchPipe1OrderedRun, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
+	batches := (len(in) + 64 - 1) / 64
+	var claimed atomic.Int64 // batches taken
+	work := func(step func(seq uint64, items []int, queued int) bool) {
+		done := r.ctx.Done()
+		for {
+			select { // bounds what a cancelled worker does to one batch
 			case <-done:
+				return
+			default:
+			}
+			k := int(claimed.Add(1) - 1)
+			if k >= batches {
+				return
+			}
+			lo := k * 64
+			hi := min(lo+64, len(in))
+			// A fused first stage has no input channel: nothing waited.
+			if !step(uint64(k), in[lo:hi:hi], 0) {
 				return
 			}
 		}
 	}
+	var wg sync.WaitGroup
+	for range min(1, batches) - 1 {
+		step := chain()
+		wg.Go(func() { work(step) })
+	}
+	work(chain())
+	wg.Wait()
+	r.finish()
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1OrderedF1) measure(r *BenchPipe1OrderedRun, in []int, out []int64, queued int) []int64 {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -8037,25 +16431,6 @@ func (s *benchPipe1OrderedF1) putIn(free chan []int, b []int) {
 		return
 	}
 	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
-}
-
-// getOut is getIn for output batches.
-func (s *benchPipe1OrderedF1) getOut(free chan []int64) []int64 {
-	select {
-	case b := <-free:
-		return b
-	default:
-		return make([]int64, 0, 64)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *benchPipe1OrderedF1) putOut(free chan []int64, b []int64) {
-	clear(b)
 	select {
 	case free <- b[:0]:
 	default:
@@ -8223,38 +16598,6 @@ func (s *benchPipe1OrderedF1) acquire(r *BenchPipe1OrderedRun, done <-chan struc
 	}
 }
 
-// feedSlice sends src to out in batches as large as the batch= option
-// allows, then closes out. The batches are subslices of src, not copies; the
-// first stage is started with no free list for them, so they are neither
-// cleared nor reused.
-func (s *benchPipe1OrderedF1) feedSlice(r *BenchPipe1OrderedRun, src []int, out chan<- benchPipe1OrderedF1InBatch) {
-	defer r.wg.Done()
-	defer close(out)
-	done := r.ctx.Done()
-	for seq := uint64(0); len(src) > 0; seq++ {
-		n := min(len(src), 64)
-		select {
-		case <-done:
-			return
-		default:
-		}
-		if !s.acquire(r, done) {
-			return
-		}
-		m := benchPipe1OrderedF1InBatch{seq: seq, items: src[:n:n]}
-		select { // alone first: see benchPipe1OrderedF1.work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
-		}
-		src = src[n:]
-	}
-}
-
 // feedChan is the source of a run started on a channel: it sends the items
 // of src to out in batches (batchChan) until src is closed or the run stops,
 // leaves the run, then receives and discards what remains of src until it is
@@ -8349,103 +16692,44 @@ type benchPipe1OrderedF2 struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
-// benchPipe1OrderedF2OutBatch is the message a stage sends to the next one,
-// or to the sink: the items made from one benchPipe1OrderedF1OutBatch, and
-// its sequence number.
-type benchPipe1OrderedF2OutBatch struct {
-	seq   uint64
-	items []float64
-}
-
-// capacity is the capacity in sends of the channel after the stage.
-func (s *benchPipe1OrderedF2) capacity() int {
-	return max(1, 256/64)
-}
-
 // call applies the stage function to one item. It is the only place a user
 // function is called.
 func (s *benchPipe1OrderedF2) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe1OrderedF2) start(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF1OutBatch, inFree chan []int64, next int) (<-chan benchPipe1OrderedF2OutBatch, chan []float64) {
-	out := make(chan benchPipe1OrderedF2OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []float64, max(s.capacity()+1+next+1, cap(r.tokens)))
-	left := new(atomic.Int32) // running workers; the last one closes out
-	left.Store(int32(1))
-	r.wg.Add(1)
-	for range 1 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *benchPipe1OrderedF2) work(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF1OutBatch, inFree chan []int64, out chan<- benchPipe1OrderedF2OutBatch, free chan []float64, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
-		if left.Add(-1) == 0 {
-			close(out)
-		}
-	}()
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *benchPipe1OrderedF2) link(r *BenchPipe1OrderedRun, next func(seq uint64, items []float64, queued int) bool) func(seq uint64, items []int64, queued int) bool {
+	scratch := make([]float64, 0, 64)
 	done := r.ctx.Done()
-	for {
-		// Channel operations come in two steps: first alone, which takes
-		// only that channel's lock, then, if it would block, in a select with
-		// done. A select locks every channel it names, and done is shared by
-		// every goroutine of the run: selecting on it for every send would
-		// make it the run's point of contention. The poll of done, lock-free
-		// on an open channel, bounds what a cancelled worker still does to
-		// one batch.
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
 		select {
 		case <-done:
-			return
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
 		default:
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			more = next(seq, res, 0)
 		}
-		var b benchPipe1OrderedF1OutBatch
-		var ok bool
-		select {
-		case b, ok = <-in:
-		default:
-			select {
-			case b, ok = <-in:
-			case <-done:
-				return
-			}
-		}
-		if !ok {
-			return
-		}
-		var res []float64
-		res = s.process(r, b.items, s.getOut(free))
-		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
-		m := benchPipe1OrderedF2OutBatch{seq: b.seq, items: res}
-		select {
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
-		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
 	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1OrderedF2) measure(r *BenchPipe1OrderedRun, in []int64, out []float64, queued int) []float64 {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -8504,37 +16788,12 @@ func (s *benchPipe1OrderedF2) fail(r *BenchPipe1OrderedRun, in int64, err error)
 	r.stop(e)
 }
 
-// putIn returns an emptied input batch to its free list, dropping it when
-// the list is full. A nil free list means the batch is not ours: a slice
-// given to RunSlice, which must be neither cleared nor reused.
-func (s *benchPipe1OrderedF2) putIn(free chan []int64, b []int64) {
-	if free == nil {
-		return
-	}
-	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
-}
-
-// getOut is getIn for output batches.
-func (s *benchPipe1OrderedF2) getOut(free chan []float64) []float64 {
-	select {
-	case b := <-free:
-		return b
-	default:
-		return make([]float64, 0, 64)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *benchPipe1OrderedF2) putOut(free chan []float64, b []float64) {
-	clear(b)
-	select {
-	case free <- b[:0]:
-	default:
-	}
+// benchPipe1OrderedF3OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type benchPipe1OrderedF3OutBatch struct {
+	seq   uint64
+	items []uint64
 }
 
 // benchPipe1OrderedF3 applies one function to every item that goes through
@@ -8552,14 +16811,6 @@ type benchPipe1OrderedF3 struct {
 	fn   func(context.Context, float64) (uint64, error)
 }
 
-// benchPipe1OrderedF3OutBatch is the message a stage sends to the next one,
-// or to the sink: the items made from one benchPipe1OrderedF2OutBatch, and
-// its sequence number.
-type benchPipe1OrderedF3OutBatch struct {
-	seq   uint64
-	items []uint64
-}
-
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe1OrderedF3) capacity() int {
 	return max(1, 256/64)
@@ -8571,84 +16822,82 @@ func (s *benchPipe1OrderedF3) call(ctx context.Context, in float64) (uint64, err
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe1OrderedF3) start(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF2OutBatch, inFree chan []float64, next int) (<-chan benchPipe1OrderedF3OutBatch, chan []uint64) {
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *benchPipe1OrderedF3) output(r *BenchPipe1OrderedRun, next int) (chan benchPipe1OrderedF3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe1OrderedF3OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []uint64, max(s.capacity()+1+next+1, cap(r.tokens)))
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
-	r.wg.Add(1)
-	for range 1 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *benchPipe1OrderedF3) work(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF2OutBatch, inFree chan []float64, out chan<- benchPipe1OrderedF3OutBatch, free chan []uint64, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
+	leave := func() {
 		if left.Add(-1) == 0 {
 			close(out)
 		}
-	}()
+	}
+	return out, free, leave
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1OrderedF3) send(r *BenchPipe1OrderedRun, out chan<- benchPipe1OrderedF3OutBatch, free chan []uint64) func(seq uint64, items []float64, queued int) bool {
 	done := r.ctx.Done()
-	for {
-		// Channel operations come in two steps: first alone, which takes
-		// only that channel's lock, then, if it would block, in a select with
-		// done. A select locks every channel it names, and done is shared by
-		// every goroutine of the run: selecting on it for every send would
-		// make it the run's point of contention. The poll of done, lock-free
-		// on an open channel, bounds what a cancelled worker still does to
-		// one batch.
-		select {
-		case <-done:
-			return
-		default:
-		}
-		var b benchPipe1OrderedF2OutBatch
-		var ok bool
-		select {
-		case b, ok = <-in:
-		default:
-			select {
-			case b, ok = <-in:
-			case <-done:
-				return
-			}
-		}
-		if !ok {
-			return
-		}
-		var res []uint64
-		res = s.process(r, b.items, s.getOut(free))
-		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
-		m := benchPipe1OrderedF3OutBatch{seq: b.seq, items: res}
-		select {
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		m := benchPipe1OrderedF3OutBatch{seq: seq, items: res}
+		select { // alone first: see work
 		case out <- m:
 		default:
 			select {
 			case out <- m:
 			case <-done:
-				return
+				return false
 			}
 		}
+		return true
 	}
+}
+
+// place returns the step of the last stage of a pipeline that runSlice
+// runs: it processes batch seq straight into res, at the batch's own place
+// (batch seq of the input starts at item seq*Batch, and makes at most one
+// output per item), and records in counts[seq] how many outputs it made.
+// Workers write apart: each batch has its own part of res and of counts.
+// gather then closes the gaps.
+func (s *benchPipe1OrderedF3) place(r *BenchPipe1OrderedRun, res []uint64, counts []int) func(seq uint64, items []float64, queued int) bool {
+	return func(seq uint64, items []float64, queued int) bool {
+		at := int(seq) * 64
+		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		return true
+	}
+}
+
+// gather closes the gaps that place left in res, where batches made fewer
+// outputs than they had items, and returns the outputs, in input order.
+func (s *benchPipe1OrderedF3) gather(res []uint64, counts []int) []uint64 {
+	n := 0
+	for k, c := range counts {
+		if at := k * 64; at != n {
+			copy(res[n:n+c], res[at:at+c])
+		}
+		n += c
+	}
+	clear(res[n:]) // let the garbage collector have what the gaps point to
+	return res[:n]
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1OrderedF3) measure(r *BenchPipe1OrderedRun, in []float64, out []uint64, queued int) []uint64 {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -8705,20 +16954,6 @@ func (s *benchPipe1OrderedF3) fail(r *BenchPipe1OrderedRun, in float64, err erro
 	}
 	e := &BenchPipe1OrderedItemError{Stage: s.name, Item: in, Err: err}
 	r.stop(e)
-}
-
-// putIn returns an emptied input batch to its free list, dropping it when
-// the list is full. A nil free list means the batch is not ours: a slice
-// given to RunSlice, which must be neither cleared nor reused.
-func (s *benchPipe1OrderedF3) putIn(free chan []float64, b []float64) {
-	if free == nil {
-		return
-	}
-	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
 }
 
 // getOut is getIn for output batches.
@@ -8804,17 +17039,6 @@ func (s *benchPipe1OrderedF3) drain(r *BenchPipe1OrderedRun, in <-chan benchPipe
 	}
 }
 
-// drainSlice drains in into a slice, which it returns. size is the expected
-// number of items, the slice's initial capacity.
-func (s *benchPipe1OrderedF3) drainSlice(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF3OutBatch, free chan []uint64, size int) []uint64 {
-	res := make([]uint64, 0, size)
-	s.drain(r, in, free, func(b []uint64) bool {
-		res = append(res, b...)
-		return true
-	})
-	return res
-}
-
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
 func (s *benchPipe1OrderedF3) drainChan(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF3OutBatch, free chan []uint64, dst chan<- uint64) {
@@ -8839,15 +17063,16 @@ func (s *benchPipe1OrderedF3) drainChan(r *BenchPipe1OrderedRun, in <-chan bench
 	})
 }
 
-// BenchPipe1Ordered runs items of type int through 3 stages, each on its own
-// goroutines, connected by bounded channels carrying batches of up to 64
-// items: f1 (int to int64, 1 worker), then f2 (int64 to float64, 1 worker),
-// then f3 (float64 to uint64, 1 worker). Outputs come in the order of their
-// inputs. The first failure of an item stops the run; Wait then returns the
-// *BenchPipe1OrderedItemError. A stage drops an item by returning
-// ErrBenchPipe1OrderedSkip.
+// BenchPipe1Ordered runs items of type int through 3 stages: f1 (int to
+// int64, 1 worker), then f2 (int64 to float64, 1 worker), then f3 (float64 to
+// uint64, 1 worker). Stages f1, f2 and f3 run together on 1 goroutine, which
+// takes each batch through them all in turn, with no channel between them.
+// Bounded channels carry batches of up to 64 items between the goroutines.
+// Outputs come in the order of their inputs. The first failure of an item
+// stops the run; Wait then returns the *BenchPipe1OrderedItemError. A stage
+// drops an item by returning ErrBenchPipe1OrderedSkip.
 //
-// a BenchPipe1Ordered holds no per-run state: Start and RunSlice may be
+// A BenchPipe1Ordered holds no per-run state: Start and RunSlice may be
 // called any number of times, concurrently. Create it with
 // NewBenchPipe1Ordered; it must not be copied.
 type BenchPipe1Ordered struct {
@@ -8885,12 +17110,13 @@ func NewBenchPipe1Ordered(f1 func(context.Context, int) (int64, error), f2 func(
 // producer that sends without selecting on a context never blocks, and Wait
 // does not wait for it.
 func (p *BenchPipe1Ordered) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe1OrderedRun) {
-	r := benchPipe1OrderedNewRun(ctx, 21)
+	r := benchPipe1OrderedNewRun(ctx, 11)
 	src := make(chan benchPipe1OrderedF1InBatch, 4)
-	srcFree := make(chan []int, 21)
-	c1, f1 := p.f1.start(r, src, srcFree, 1)
-	c2, f2 := p.f2.start(r, c1, f1, 1)
-	c3, f3 := p.f3.start(r, c2, f2, 1)
+	srcFree := make(chan []int, 11)
+	c3, f3, l3 := p.f3.output(r, 1)
+	p.f1.run(r, src, srcFree, l3, func() func(uint64, []int, int) bool {
+		return p.f1.link(r, p.f2.link(r, p.f3.send(r, c3, f3)))
+	})
 	dst := make(chan uint64, 64)
 	r.wg.Add(2)
 	go p.f1.feedChan(r, in, src, srcFree)
@@ -8902,14 +17128,13 @@ func (p *BenchPipe1Ordered) Start(ctx context.Context, in <-chan int) (<-chan ui
 // input order. It returns what Wait returns; when that is an error, the
 // outputs are nil. in is only read.
 func (p *BenchPipe1Ordered) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
-	r := benchPipe1OrderedNewRun(ctx, 21)
-	src := make(chan benchPipe1OrderedF1InBatch, 4)
-	c1, f1 := p.f1.start(r, src, nil, 1)
-	c2, f2 := p.f2.start(r, c1, f1, 1)
-	c3, f3 := p.f3.start(r, c2, f2, 1)
-	r.wg.Add(1)
-	go p.f1.feedSlice(r, in, src)
-	res := p.f3.drainSlice(r, c3, f3, len(in))
+	r := benchPipe1OrderedNewRun(ctx, 0)
+	res := make([]uint64, len(in))
+	counts := make([]int, (len(in)+63)/64)
+	p.f1.runSlice(r, in, func() func(uint64, []int, int) bool {
+		return p.f1.link(r, p.f2.link(r, p.f3.place(r, res, counts)))
+	})
+	res = p.f3.gather(res, counts)
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}
@@ -8922,6 +17147,14 @@ func (p *BenchPipe1Ordered) RunSlice(ctx context.Context, in []int) ([]uint64, e
 // output, no failure. It is how a stage filters. Wrapped errors count
 // (errors.Is).
 var ErrBenchPipe4Skip = errors.New("pipeline: skip item")
+
+// benchPipe4F1InBatch is the message a stage receives: as many items as the
+// batch= option allows, and the sequence number the source gave the batch,
+// which it keeps from stage to stage (only ordered runs read it).
+type benchPipe4F1InBatch struct {
+	seq   uint64
+	items []int
+}
 
 // benchPipe4F1 applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
@@ -8937,63 +17170,30 @@ type benchPipe4F1 struct {
 	fn   func(context.Context, int) (int64, error)
 }
 
-// benchPipe4F1InBatch is the message a stage receives: as many items as the
-// batch= option allows, and the sequence number the source gave the batch,
-// which it keeps from stage to stage (only ordered runs read it).
-type benchPipe4F1InBatch struct {
-	seq   uint64
-	items []int
-}
-
-// benchPipe4F1OutBatch is the message a stage sends to the next one, or to
-// the sink: the items made from one benchPipe4F1InBatch, and its sequence
-// number.
-type benchPipe4F1OutBatch struct {
-	seq   uint64
-	items []int64
-}
-
-// capacity is the capacity in sends of the channel after the stage.
-func (s *benchPipe4F1) capacity() int {
-	return max(1, 256/64)
-}
-
 // call applies the stage function to one item. It is the only place a user
 // function is called.
 func (s *benchPipe4F1) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe4F1) start(r *BenchPipe4Run, in <-chan benchPipe4F1InBatch, inFree chan []int, next int) (<-chan benchPipe4F1OutBatch, chan []int64) {
-	out := make(chan benchPipe4F1OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int64, max(s.capacity()+4+next+1, cap(r.tokens)))
-	left := new(atomic.Int32) // running workers; the last one closes out
-	left.Store(int32(4))
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *benchPipe4F1) run(r *BenchPipe4Run, in <-chan benchPipe4F1InBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
 	r.wg.Add(4)
 	for range 4 {
-		go s.work(r, in, inFree, out, free, left)
+		go s.work(r, in, inFree, leave, chain())
 	}
-	return out, free
 }
 
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *benchPipe4F1) work(r *BenchPipe4Run, in <-chan benchPipe4F1InBatch, inFree chan []int, out chan<- benchPipe4F1OutBatch, free chan []int64, left *atomic.Int32) {
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *benchPipe4F1) work(r *BenchPipe4Run, in <-chan benchPipe4F1InBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
 	defer r.wg.Done()
-	defer func() {
-		if left.Add(-1) == 0 {
-			close(out)
-		}
-	}()
+	defer leave()
 	done := r.ctx.Done()
 	for {
 		// Channel operations come in two steps: first alone, which takes
@@ -9022,26 +17222,88 @@ func (s *benchPipe4F1) work(r *BenchPipe4Run, in <-chan benchPipe4F1InBatch, inF
 		if !ok {
 			return
 		}
-		var res []int64
-		res = s.process(r, b.items, s.getOut(free))
+		more := step(b.seq, b.items, len(in))
 		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !false {
-			s.putOut(free, res)
-			continue
+		if !more {
+			return
 		}
-		m := benchPipe4F1OutBatch{seq: b.seq, items: res}
+	}
+}
+
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *benchPipe4F1) link(r *BenchPipe4Run, next func(seq uint64, items []int64, queued int) bool) func(seq uint64, items []int, queued int) bool {
+	scratch := make([]int64, 0, 64)
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
 		select {
-		case out <- m:
+		case <-done:
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
 		default:
-			select {
-			case out <- m:
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			if len(res) > 0 {
+				more = next(seq, res, 0)
+			}
+		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
+	}
+}
+
+// runSlice runs a pipeline whose stages are all fused, this stage first,
+// on the items of in, with no channel at all: its workers, the calling
+// goroutine one of them, take batches straight from in, in turn, and hand
+// each, numbered by its place in in, to a step of their own, made by chain,
+// whose last stage places the outputs (place). It returns once every batch
+// is done or the run is cancelled, having marked the run complete if it was
+// not.
+func (s *benchPipe4F1) runSlice(r *BenchPipe4Run, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
+	batches := (len(in) + 64 - 1) / 64
+	var claimed atomic.Int64 // batches taken
+	work := func(step func(seq uint64, items []int, queued int) bool) {
+		done := r.ctx.Done()
+		for {
+			select { // bounds what a cancelled worker does to one batch
 			case <-done:
+				return
+			default:
+			}
+			k := int(claimed.Add(1) - 1)
+			if k >= batches {
+				return
+			}
+			lo := k * 64
+			hi := min(lo+64, len(in))
+			// A fused first stage has no input channel: nothing waited.
+			if !step(uint64(k), in[lo:hi:hi], 0) {
 				return
 			}
 		}
 	}
+	var wg sync.WaitGroup
+	for range min(4, batches) - 1 {
+		step := chain()
+		wg.Go(func() { work(step) })
+	}
+	work(chain())
+	wg.Wait()
+	r.finish()
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe4F1) measure(r *BenchPipe4Run, in []int, out []int64, queued int) []int64 {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -9119,25 +17381,6 @@ func (s *benchPipe4F1) putIn(free chan []int, b []int) {
 		return
 	}
 	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
-}
-
-// getOut is getIn for output batches.
-func (s *benchPipe4F1) getOut(free chan []int64) []int64 {
-	select {
-	case b := <-free:
-		return b
-	default:
-		return make([]int64, 0, 64)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *benchPipe4F1) putOut(free chan []int64, b []int64) {
-	clear(b)
 	select {
 	case free <- b[:0]:
 	default:
@@ -9299,38 +17542,6 @@ func (s *benchPipe4F1) acquire(r *BenchPipe4Run, done <-chan struct{}) bool {
 	return true
 }
 
-// feedSlice sends src to out in batches as large as the batch= option
-// allows, then closes out. The batches are subslices of src, not copies; the
-// first stage is started with no free list for them, so they are neither
-// cleared nor reused.
-func (s *benchPipe4F1) feedSlice(r *BenchPipe4Run, src []int, out chan<- benchPipe4F1InBatch) {
-	defer r.wg.Done()
-	defer close(out)
-	done := r.ctx.Done()
-	for seq := uint64(0); len(src) > 0; seq++ {
-		n := min(len(src), 64)
-		select {
-		case <-done:
-			return
-		default:
-		}
-		if !s.acquire(r, done) {
-			return
-		}
-		m := benchPipe4F1InBatch{seq: seq, items: src[:n:n]}
-		select { // alone first: see benchPipe4F1.work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
-		}
-		src = src[n:]
-	}
-}
-
 // feedChan is the source of a run started on a channel: it sends the items
 // of src to out in batches (batchChan) until src is closed or the run stops,
 // leaves the run, then receives and discards what remains of src until it is
@@ -9424,103 +17635,46 @@ type benchPipe4F2 struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
-// benchPipe4F2OutBatch is the message a stage sends to the next one, or to
-// the sink: the items made from one benchPipe4F1OutBatch, and its sequence
-// number.
-type benchPipe4F2OutBatch struct {
-	seq   uint64
-	items []float64
-}
-
-// capacity is the capacity in sends of the channel after the stage.
-func (s *benchPipe4F2) capacity() int {
-	return max(1, 256/64)
-}
-
 // call applies the stage function to one item. It is the only place a user
 // function is called.
 func (s *benchPipe4F2) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe4F2) start(r *BenchPipe4Run, in <-chan benchPipe4F1OutBatch, inFree chan []int64, next int) (<-chan benchPipe4F2OutBatch, chan []float64) {
-	out := make(chan benchPipe4F2OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []float64, max(s.capacity()+4+next+1, cap(r.tokens)))
-	left := new(atomic.Int32) // running workers; the last one closes out
-	left.Store(int32(4))
-	r.wg.Add(4)
-	for range 4 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *benchPipe4F2) work(r *BenchPipe4Run, in <-chan benchPipe4F1OutBatch, inFree chan []int64, out chan<- benchPipe4F2OutBatch, free chan []float64, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
-		if left.Add(-1) == 0 {
-			close(out)
-		}
-	}()
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *benchPipe4F2) link(r *BenchPipe4Run, next func(seq uint64, items []float64, queued int) bool) func(seq uint64, items []int64, queued int) bool {
+	scratch := make([]float64, 0, 64)
 	done := r.ctx.Done()
-	for {
-		// Channel operations come in two steps: first alone, which takes
-		// only that channel's lock, then, if it would block, in a select with
-		// done. A select locks every channel it names, and done is shared by
-		// every goroutine of the run: selecting on it for every send would
-		// make it the run's point of contention. The poll of done, lock-free
-		// on an open channel, bounds what a cancelled worker still does to
-		// one batch.
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
 		select {
 		case <-done:
-			return
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
 		default:
-		}
-		var b benchPipe4F1OutBatch
-		var ok bool
-		select {
-		case b, ok = <-in:
-		default:
-			select {
-			case b, ok = <-in:
-			case <-done:
-				return
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			if len(res) > 0 {
+				more = next(seq, res, 0)
 			}
 		}
-		if !ok {
-			return
-		}
-		var res []float64
-		res = s.process(r, b.items, s.getOut(free))
-		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !false {
-			s.putOut(free, res)
-			continue
-		}
-		m := benchPipe4F2OutBatch{seq: b.seq, items: res}
-		select {
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
-		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
 	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe4F2) measure(r *BenchPipe4Run, in []int64, out []float64, queued int) []float64 {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -9579,37 +17733,12 @@ func (s *benchPipe4F2) fail(r *BenchPipe4Run, in int64, err error) {
 	r.stop(e)
 }
 
-// putIn returns an emptied input batch to its free list, dropping it when
-// the list is full. A nil free list means the batch is not ours: a slice
-// given to RunSlice, which must be neither cleared nor reused.
-func (s *benchPipe4F2) putIn(free chan []int64, b []int64) {
-	if free == nil {
-		return
-	}
-	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
-}
-
-// getOut is getIn for output batches.
-func (s *benchPipe4F2) getOut(free chan []float64) []float64 {
-	select {
-	case b := <-free:
-		return b
-	default:
-		return make([]float64, 0, 64)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *benchPipe4F2) putOut(free chan []float64, b []float64) {
-	clear(b)
-	select {
-	case free <- b[:0]:
-	default:
-	}
+// benchPipe4F3OutBatch is the message a stage sends to the next one, or to
+// the sink: the items made from one batch it received, and that batch's
+// sequence number.
+type benchPipe4F3OutBatch struct {
+	seq   uint64
+	items []uint64
 }
 
 // benchPipe4F3 applies one function to every item that goes through it, on as
@@ -9626,14 +17755,6 @@ type benchPipe4F3 struct {
 	fn   func(context.Context, float64) (uint64, error)
 }
 
-// benchPipe4F3OutBatch is the message a stage sends to the next one, or to
-// the sink: the items made from one benchPipe4F2OutBatch, and its sequence
-// number.
-type benchPipe4F3OutBatch struct {
-	seq   uint64
-	items []uint64
-}
-
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe4F3) capacity() int {
 	return max(1, 256/64)
@@ -9645,84 +17766,88 @@ func (s *benchPipe4F3) call(ctx context.Context, in float64) (uint64, error) {
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe4F3) start(r *BenchPipe4Run, in <-chan benchPipe4F2OutBatch, inFree chan []float64, next int) (<-chan benchPipe4F3OutBatch, chan []uint64) {
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *benchPipe4F3) output(r *BenchPipe4Run, next int) (chan benchPipe4F3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe4F3OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []uint64, max(s.capacity()+4+next+1, cap(r.tokens)))
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(4))
-	r.wg.Add(4)
-	for range 4 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *benchPipe4F3) work(r *BenchPipe4Run, in <-chan benchPipe4F2OutBatch, inFree chan []float64, out chan<- benchPipe4F3OutBatch, free chan []uint64, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
+	leave := func() {
 		if left.Add(-1) == 0 {
 			close(out)
 		}
-	}()
+	}
+	return out, free, leave
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe4F3) send(r *BenchPipe4Run, out chan<- benchPipe4F3OutBatch, free chan []uint64) func(seq uint64, items []float64, queued int) bool {
 	done := r.ctx.Done()
-	for {
-		// Channel operations come in two steps: first alone, which takes
-		// only that channel's lock, then, if it would block, in a select with
-		// done. A select locks every channel it names, and done is shared by
-		// every goroutine of the run: selecting on it for every send would
-		// make it the run's point of contention. The poll of done, lock-free
-		// on an open channel, bounds what a cancelled worker still does to
-		// one batch.
-		select {
-		case <-done:
-			return
-		default:
-		}
-		var b benchPipe4F2OutBatch
-		var ok bool
-		select {
-		case b, ok = <-in:
-		default:
-			select {
-			case b, ok = <-in:
-			case <-done:
-				return
-			}
-		}
-		if !ok {
-			return
-		}
-		var res []uint64
-		res = s.process(r, b.items, s.getOut(free))
-		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !false {
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
 			s.putOut(free, res)
-			continue
+			return true
 		}
-		m := benchPipe4F3OutBatch{seq: b.seq, items: res}
-		select {
+		m := benchPipe4F3OutBatch{seq: seq, items: res}
+		select { // alone first: see work
 		case out <- m:
 		default:
 			select {
 			case out <- m:
 			case <-done:
-				return
+				return false
 			}
 		}
+		return true
 	}
+}
+
+// place returns the step of the last stage of a pipeline that runSlice
+// runs: it processes batch seq straight into res, at the batch's own place
+// (batch seq of the input starts at item seq*Batch, and makes at most one
+// output per item), and records in counts[seq] how many outputs it made.
+// Workers write apart: each batch has its own part of res and of counts.
+// gather then closes the gaps.
+func (s *benchPipe4F3) place(r *BenchPipe4Run, res []uint64, counts []int) func(seq uint64, items []float64, queued int) bool {
+	return func(seq uint64, items []float64, queued int) bool {
+		at := int(seq) * 64
+		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		return true
+	}
+}
+
+// gather closes the gaps that place left in res, where batches made fewer
+// outputs than they had items, and returns the outputs, in input order.
+func (s *benchPipe4F3) gather(res []uint64, counts []int) []uint64 {
+	n := 0
+	for k, c := range counts {
+		if at := k * 64; at != n {
+			copy(res[n:n+c], res[at:at+c])
+		}
+		n += c
+	}
+	clear(res[n:]) // let the garbage collector have what the gaps point to
+	return res[:n]
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe4F3) measure(r *BenchPipe4Run, in []float64, out []uint64, queued int) []uint64 {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -9779,20 +17904,6 @@ func (s *benchPipe4F3) fail(r *BenchPipe4Run, in float64, err error) {
 	}
 	e := &BenchPipe4ItemError{Stage: s.name, Item: in, Err: err}
 	r.stop(e)
-}
-
-// putIn returns an emptied input batch to its free list, dropping it when
-// the list is full. A nil free list means the batch is not ours: a slice
-// given to RunSlice, which must be neither cleared nor reused.
-func (s *benchPipe4F3) putIn(free chan []float64, b []float64) {
-	if free == nil {
-		return
-	}
-	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
 }
 
 // getOut is getIn for output batches.
@@ -9852,17 +17963,6 @@ func (s *benchPipe4F3) drain(r *BenchPipe4Run, in <-chan benchPipe4F3OutBatch, f
 	}
 }
 
-// drainSlice drains in into a slice, which it returns. size is the expected
-// number of items, the slice's initial capacity.
-func (s *benchPipe4F3) drainSlice(r *BenchPipe4Run, in <-chan benchPipe4F3OutBatch, free chan []uint64, size int) []uint64 {
-	res := make([]uint64, 0, size)
-	s.drain(r, in, free, func(b []uint64) bool {
-		res = append(res, b...)
-		return true
-	})
-	return res
-}
-
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
 func (s *benchPipe4F3) drainChan(r *BenchPipe4Run, in <-chan benchPipe4F3OutBatch, free chan []uint64, dst chan<- uint64) {
@@ -9887,15 +17987,16 @@ func (s *benchPipe4F3) drainChan(r *BenchPipe4Run, in <-chan benchPipe4F3OutBatc
 	})
 }
 
-// BenchPipe4 runs items of type int through 3 stages, each on its own
-// goroutines, connected by bounded channels carrying batches of up to 64
-// items: f1 (int to int64, 4 workers), then f2 (int64 to float64, 4 workers),
-// then f3 (float64 to uint64, 4 workers). Outputs come as they are ready, in
-// no particular order. The first failure of an item stops the run; Wait then
-// returns the *BenchPipe4ItemError. A stage drops an item by returning
-// ErrBenchPipe4Skip.
+// BenchPipe4 runs items of type int through 3 stages: f1 (int to int64, 4
+// workers), then f2 (int64 to float64, 4 workers), then f3 (float64 to
+// uint64, 4 workers). Stages f1, f2 and f3 run together on 4 goroutines, each
+// taking a batch through them all in turn, with no channel between them.
+// Bounded channels carry batches of up to 64 items between the goroutines.
+// Outputs come as they are ready, in no particular order. The first failure
+// of an item stops the run; Wait then returns the *BenchPipe4ItemError. A
+// stage drops an item by returning ErrBenchPipe4Skip.
 //
-// a BenchPipe4 holds no per-run state: Start and RunSlice may be called any
+// A BenchPipe4 holds no per-run state: Start and RunSlice may be called any
 // number of times, concurrently. Create it with NewBenchPipe4; it must not be
 // copied.
 type BenchPipe4 struct {
@@ -9936,9 +18037,10 @@ func (p *BenchPipe4) Start(ctx context.Context, in <-chan int) (<-chan uint64, *
 	r := benchPipe4NewRun(ctx, 0)
 	src := make(chan benchPipe4F1InBatch, 4)
 	srcFree := make(chan []int, 10)
-	c1, f1 := p.f1.start(r, src, srcFree, 4)
-	c2, f2 := p.f2.start(r, c1, f1, 4)
-	c3, f3 := p.f3.start(r, c2, f2, 1)
+	c3, f3, l3 := p.f3.output(r, 1)
+	p.f1.run(r, src, srcFree, l3, func() func(uint64, []int, int) bool {
+		return p.f1.link(r, p.f2.link(r, p.f3.send(r, c3, f3)))
+	})
 	dst := make(chan uint64, 64)
 	r.wg.Add(2)
 	go p.f1.feedChan(r, in, src, srcFree)
@@ -9951,13 +18053,12 @@ func (p *BenchPipe4) Start(ctx context.Context, in <-chan int) (<-chan uint64, *
 // is only read.
 func (p *BenchPipe4) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 	r := benchPipe4NewRun(ctx, 0)
-	src := make(chan benchPipe4F1InBatch, 4)
-	c1, f1 := p.f1.start(r, src, nil, 4)
-	c2, f2 := p.f2.start(r, c1, f1, 4)
-	c3, f3 := p.f3.start(r, c2, f2, 1)
-	r.wg.Add(1)
-	go p.f1.feedSlice(r, in, src)
-	res := p.f3.drainSlice(r, c3, f3, len(in))
+	res := make([]uint64, len(in))
+	counts := make([]int, (len(in)+63)/64)
+	p.f1.runSlice(r, in, func() func(uint64, []int, int) bool {
+		return p.f1.link(r, p.f2.link(r, p.f3.place(r, res, counts)))
+	})
+	res = p.f3.gather(res, counts)
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}
@@ -9970,6 +18071,14 @@ func (p *BenchPipe4) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 // no output, no failure. It is how a stage filters. Wrapped errors count
 // (errors.Is).
 var ErrBenchPipe4OrderedSkip = errors.New("pipeline: skip item")
+
+// benchPipe4OrderedF1InBatch is the message a stage receives: as many items
+// as the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
+type benchPipe4OrderedF1InBatch struct {
+	seq   uint64
+	items []int
+}
 
 // benchPipe4OrderedF1 applies one function to every item that goes through
 // it, on as many goroutines as the workers= option.
@@ -9986,63 +18095,30 @@ type benchPipe4OrderedF1 struct {
 	fn   func(context.Context, int) (int64, error)
 }
 
-// benchPipe4OrderedF1InBatch is the message a stage receives: as many items
-// as the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage (only ordered runs read it).
-type benchPipe4OrderedF1InBatch struct {
-	seq   uint64
-	items []int
-}
-
-// benchPipe4OrderedF1OutBatch is the message a stage sends to the next one,
-// or to the sink: the items made from one benchPipe4OrderedF1InBatch, and
-// its sequence number.
-type benchPipe4OrderedF1OutBatch struct {
-	seq   uint64
-	items []int64
-}
-
-// capacity is the capacity in sends of the channel after the stage.
-func (s *benchPipe4OrderedF1) capacity() int {
-	return max(1, 256/64)
-}
-
 // call applies the stage function to one item. It is the only place a user
 // function is called.
 func (s *benchPipe4OrderedF1) call(ctx context.Context, in int) (int64, error) {
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe4OrderedF1) start(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF1InBatch, inFree chan []int, next int) (<-chan benchPipe4OrderedF1OutBatch, chan []int64) {
-	out := make(chan benchPipe4OrderedF1OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int64, max(s.capacity()+4+next+1, cap(r.tokens)))
-	left := new(atomic.Int32) // running workers; the last one closes out
-	left.Store(int32(4))
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *benchPipe4OrderedF1) run(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF1InBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
 	r.wg.Add(4)
 	for range 4 {
-		go s.work(r, in, inFree, out, free, left)
+		go s.work(r, in, inFree, leave, chain())
 	}
-	return out, free
 }
 
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *benchPipe4OrderedF1) work(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF1InBatch, inFree chan []int, out chan<- benchPipe4OrderedF1OutBatch, free chan []int64, left *atomic.Int32) {
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *benchPipe4OrderedF1) work(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF1InBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
 	defer r.wg.Done()
-	defer func() {
-		if left.Add(-1) == 0 {
-			close(out)
-		}
-	}()
+	defer leave()
 	done := r.ctx.Done()
 	for {
 		// Channel operations come in two steps: first alone, which takes
@@ -10071,26 +18147,86 @@ func (s *benchPipe4OrderedF1) work(r *BenchPipe4OrderedRun, in <-chan benchPipe4
 		if !ok {
 			return
 		}
-		var res []int64
-		res = s.process(r, b.items, s.getOut(free))
+		more := step(b.seq, b.items, len(in))
 		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
+		if !more {
+			return
 		}
-		m := benchPipe4OrderedF1OutBatch{seq: b.seq, items: res}
+	}
+}
+
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *benchPipe4OrderedF1) link(r *BenchPipe4OrderedRun, next func(seq uint64, items []int64, queued int) bool) func(seq uint64, items []int, queued int) bool {
+	scratch := make([]int64, 0, 64)
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
 		select {
-		case out <- m:
+		case <-done:
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
 		default:
-			select {
-			case out <- m:
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			more = next(seq, res, 0)
+		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
+	}
+}
+
+// runSlice runs a pipeline whose stages are all fused, this stage first,
+// on the items of in, with no channel at all: its workers, the calling
+// goroutine one of them, take batches straight from in, in turn, and hand
+// each, numbered by its place in in, to a step of their own, made by chain,
+// whose last stage places the outputs (place). It returns once every batch
+// is done or the run is cancelled, having marked the run complete if it was
+// not.
+func (s *benchPipe4OrderedF1) runSlice(r *BenchPipe4OrderedRun, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
+	batches := (len(in) + 64 - 1) / 64
+	var claimed atomic.Int64 // batches taken
+	work := func(step func(seq uint64, items []int, queued int) bool) {
+		done := r.ctx.Done()
+		for {
+			select { // bounds what a cancelled worker does to one batch
 			case <-done:
+				return
+			default:
+			}
+			k := int(claimed.Add(1) - 1)
+			if k >= batches {
+				return
+			}
+			lo := k * 64
+			hi := min(lo+64, len(in))
+			// A fused first stage has no input channel: nothing waited.
+			if !step(uint64(k), in[lo:hi:hi], 0) {
 				return
 			}
 		}
 	}
+	var wg sync.WaitGroup
+	for range min(4, batches) - 1 {
+		step := chain()
+		wg.Go(func() { work(step) })
+	}
+	work(chain())
+	wg.Wait()
+	r.finish()
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe4OrderedF1) measure(r *BenchPipe4OrderedRun, in []int, out []int64, queued int) []int64 {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -10168,25 +18304,6 @@ func (s *benchPipe4OrderedF1) putIn(free chan []int, b []int) {
 		return
 	}
 	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
-}
-
-// getOut is getIn for output batches.
-func (s *benchPipe4OrderedF1) getOut(free chan []int64) []int64 {
-	select {
-	case b := <-free:
-		return b
-	default:
-		return make([]int64, 0, 64)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *benchPipe4OrderedF1) putOut(free chan []int64, b []int64) {
-	clear(b)
 	select {
 	case free <- b[:0]:
 	default:
@@ -10354,38 +18471,6 @@ func (s *benchPipe4OrderedF1) acquire(r *BenchPipe4OrderedRun, done <-chan struc
 	}
 }
 
-// feedSlice sends src to out in batches as large as the batch= option
-// allows, then closes out. The batches are subslices of src, not copies; the
-// first stage is started with no free list for them, so they are neither
-// cleared nor reused.
-func (s *benchPipe4OrderedF1) feedSlice(r *BenchPipe4OrderedRun, src []int, out chan<- benchPipe4OrderedF1InBatch) {
-	defer r.wg.Done()
-	defer close(out)
-	done := r.ctx.Done()
-	for seq := uint64(0); len(src) > 0; seq++ {
-		n := min(len(src), 64)
-		select {
-		case <-done:
-			return
-		default:
-		}
-		if !s.acquire(r, done) {
-			return
-		}
-		m := benchPipe4OrderedF1InBatch{seq: seq, items: src[:n:n]}
-		select { // alone first: see benchPipe4OrderedF1.work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
-		}
-		src = src[n:]
-	}
-}
-
 // feedChan is the source of a run started on a channel: it sends the items
 // of src to out in batches (batchChan) until src is closed or the run stops,
 // leaves the run, then receives and discards what remains of src until it is
@@ -10480,103 +18565,44 @@ type benchPipe4OrderedF2 struct {
 	fn   func(context.Context, int64) (float64, error)
 }
 
-// benchPipe4OrderedF2OutBatch is the message a stage sends to the next one,
-// or to the sink: the items made from one benchPipe4OrderedF1OutBatch, and
-// its sequence number.
-type benchPipe4OrderedF2OutBatch struct {
-	seq   uint64
-	items []float64
-}
-
-// capacity is the capacity in sends of the channel after the stage.
-func (s *benchPipe4OrderedF2) capacity() int {
-	return max(1, 256/64)
-}
-
 // call applies the stage function to one item. It is the only place a user
 // function is called.
 func (s *benchPipe4OrderedF2) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe4OrderedF2) start(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF1OutBatch, inFree chan []int64, next int) (<-chan benchPipe4OrderedF2OutBatch, chan []float64) {
-	out := make(chan benchPipe4OrderedF2OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []float64, max(s.capacity()+4+next+1, cap(r.tokens)))
-	left := new(atomic.Int32) // running workers; the last one closes out
-	left.Store(int32(4))
-	r.wg.Add(4)
-	for range 4 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *benchPipe4OrderedF2) work(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF1OutBatch, inFree chan []int64, out chan<- benchPipe4OrderedF2OutBatch, free chan []float64, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
-		if left.Add(-1) == 0 {
-			close(out)
-		}
-	}()
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *benchPipe4OrderedF2) link(r *BenchPipe4OrderedRun, next func(seq uint64, items []float64, queued int) bool) func(seq uint64, items []int64, queued int) bool {
+	scratch := make([]float64, 0, 64)
 	done := r.ctx.Done()
-	for {
-		// Channel operations come in two steps: first alone, which takes
-		// only that channel's lock, then, if it would block, in a select with
-		// done. A select locks every channel it names, and done is shared by
-		// every goroutine of the run: selecting on it for every send would
-		// make it the run's point of contention. The poll of done, lock-free
-		// on an open channel, bounds what a cancelled worker still does to
-		// one batch.
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
 		select {
 		case <-done:
-			return
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
 		default:
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			more = next(seq, res, 0)
 		}
-		var b benchPipe4OrderedF1OutBatch
-		var ok bool
-		select {
-		case b, ok = <-in:
-		default:
-			select {
-			case b, ok = <-in:
-			case <-done:
-				return
-			}
-		}
-		if !ok {
-			return
-		}
-		var res []float64
-		res = s.process(r, b.items, s.getOut(free))
-		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
-		m := benchPipe4OrderedF2OutBatch{seq: b.seq, items: res}
-		select {
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
-		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
 	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe4OrderedF2) measure(r *BenchPipe4OrderedRun, in []int64, out []float64, queued int) []float64 {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -10635,37 +18661,12 @@ func (s *benchPipe4OrderedF2) fail(r *BenchPipe4OrderedRun, in int64, err error)
 	r.stop(e)
 }
 
-// putIn returns an emptied input batch to its free list, dropping it when
-// the list is full. A nil free list means the batch is not ours: a slice
-// given to RunSlice, which must be neither cleared nor reused.
-func (s *benchPipe4OrderedF2) putIn(free chan []int64, b []int64) {
-	if free == nil {
-		return
-	}
-	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
-}
-
-// getOut is getIn for output batches.
-func (s *benchPipe4OrderedF2) getOut(free chan []float64) []float64 {
-	select {
-	case b := <-free:
-		return b
-	default:
-		return make([]float64, 0, 64)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *benchPipe4OrderedF2) putOut(free chan []float64, b []float64) {
-	clear(b)
-	select {
-	case free <- b[:0]:
-	default:
-	}
+// benchPipe4OrderedF3OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type benchPipe4OrderedF3OutBatch struct {
+	seq   uint64
+	items []uint64
 }
 
 // benchPipe4OrderedF3 applies one function to every item that goes through
@@ -10683,14 +18684,6 @@ type benchPipe4OrderedF3 struct {
 	fn   func(context.Context, float64) (uint64, error)
 }
 
-// benchPipe4OrderedF3OutBatch is the message a stage sends to the next one,
-// or to the sink: the items made from one benchPipe4OrderedF2OutBatch, and
-// its sequence number.
-type benchPipe4OrderedF3OutBatch struct {
-	seq   uint64
-	items []uint64
-}
-
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe4OrderedF3) capacity() int {
 	return max(1, 256/64)
@@ -10702,84 +18695,82 @@ func (s *benchPipe4OrderedF3) call(ctx context.Context, in float64) (uint64, err
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *benchPipe4OrderedF3) start(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF2OutBatch, inFree chan []float64, next int) (<-chan benchPipe4OrderedF3OutBatch, chan []uint64) {
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *benchPipe4OrderedF3) output(r *BenchPipe4OrderedRun, next int) (chan benchPipe4OrderedF3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe4OrderedF3OutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []uint64, max(s.capacity()+4+next+1, cap(r.tokens)))
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(4))
-	r.wg.Add(4)
-	for range 4 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *benchPipe4OrderedF3) work(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF2OutBatch, inFree chan []float64, out chan<- benchPipe4OrderedF3OutBatch, free chan []uint64, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
+	leave := func() {
 		if left.Add(-1) == 0 {
 			close(out)
 		}
-	}()
+	}
+	return out, free, leave
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe4OrderedF3) send(r *BenchPipe4OrderedRun, out chan<- benchPipe4OrderedF3OutBatch, free chan []uint64) func(seq uint64, items []float64, queued int) bool {
 	done := r.ctx.Done()
-	for {
-		// Channel operations come in two steps: first alone, which takes
-		// only that channel's lock, then, if it would block, in a select with
-		// done. A select locks every channel it names, and done is shared by
-		// every goroutine of the run: selecting on it for every send would
-		// make it the run's point of contention. The poll of done, lock-free
-		// on an open channel, bounds what a cancelled worker still does to
-		// one batch.
-		select {
-		case <-done:
-			return
-		default:
-		}
-		var b benchPipe4OrderedF2OutBatch
-		var ok bool
-		select {
-		case b, ok = <-in:
-		default:
-			select {
-			case b, ok = <-in:
-			case <-done:
-				return
-			}
-		}
-		if !ok {
-			return
-		}
-		var res []uint64
-		res = s.process(r, b.items, s.getOut(free))
-		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
-		m := benchPipe4OrderedF3OutBatch{seq: b.seq, items: res}
-		select {
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		m := benchPipe4OrderedF3OutBatch{seq: seq, items: res}
+		select { // alone first: see work
 		case out <- m:
 		default:
 			select {
 			case out <- m:
 			case <-done:
-				return
+				return false
 			}
 		}
+		return true
 	}
+}
+
+// place returns the step of the last stage of a pipeline that runSlice
+// runs: it processes batch seq straight into res, at the batch's own place
+// (batch seq of the input starts at item seq*Batch, and makes at most one
+// output per item), and records in counts[seq] how many outputs it made.
+// Workers write apart: each batch has its own part of res and of counts.
+// gather then closes the gaps.
+func (s *benchPipe4OrderedF3) place(r *BenchPipe4OrderedRun, res []uint64, counts []int) func(seq uint64, items []float64, queued int) bool {
+	return func(seq uint64, items []float64, queued int) bool {
+		at := int(seq) * 64
+		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		return true
+	}
+}
+
+// gather closes the gaps that place left in res, where batches made fewer
+// outputs than they had items, and returns the outputs, in input order.
+func (s *benchPipe4OrderedF3) gather(res []uint64, counts []int) []uint64 {
+	n := 0
+	for k, c := range counts {
+		if at := k * 64; at != n {
+			copy(res[n:n+c], res[at:at+c])
+		}
+		n += c
+	}
+	clear(res[n:]) // let the garbage collector have what the gaps point to
+	return res[:n]
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe4OrderedF3) measure(r *BenchPipe4OrderedRun, in []float64, out []uint64, queued int) []uint64 {
+	return s.process(r, in, out)
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -10836,20 +18827,6 @@ func (s *benchPipe4OrderedF3) fail(r *BenchPipe4OrderedRun, in float64, err erro
 	}
 	e := &BenchPipe4OrderedItemError{Stage: s.name, Item: in, Err: err}
 	r.stop(e)
-}
-
-// putIn returns an emptied input batch to its free list, dropping it when
-// the list is full. A nil free list means the batch is not ours: a slice
-// given to RunSlice, which must be neither cleared nor reused.
-func (s *benchPipe4OrderedF3) putIn(free chan []float64, b []float64) {
-	if free == nil {
-		return
-	}
-	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
 }
 
 // getOut is getIn for output batches.
@@ -10935,17 +18912,6 @@ func (s *benchPipe4OrderedF3) drain(r *BenchPipe4OrderedRun, in <-chan benchPipe
 	}
 }
 
-// drainSlice drains in into a slice, which it returns. size is the expected
-// number of items, the slice's initial capacity.
-func (s *benchPipe4OrderedF3) drainSlice(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF3OutBatch, free chan []uint64, size int) []uint64 {
-	res := make([]uint64, 0, size)
-	s.drain(r, in, free, func(b []uint64) bool {
-		res = append(res, b...)
-		return true
-	})
-	return res
-}
-
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
 func (s *benchPipe4OrderedF3) drainChan(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF3OutBatch, free chan []uint64, dst chan<- uint64) {
@@ -10970,15 +18936,16 @@ func (s *benchPipe4OrderedF3) drainChan(r *BenchPipe4OrderedRun, in <-chan bench
 	})
 }
 
-// BenchPipe4Ordered runs items of type int through 3 stages, each on its own
-// goroutines, connected by bounded channels carrying batches of up to 64
-// items: f1 (int to int64, 4 workers), then f2 (int64 to float64, 4 workers),
-// then f3 (float64 to uint64, 4 workers). Outputs come in the order of their
-// inputs. The first failure of an item stops the run; Wait then returns the
-// *BenchPipe4OrderedItemError. A stage drops an item by returning
-// ErrBenchPipe4OrderedSkip.
+// BenchPipe4Ordered runs items of type int through 3 stages: f1 (int to
+// int64, 4 workers), then f2 (int64 to float64, 4 workers), then f3 (float64
+// to uint64, 4 workers). Stages f1, f2 and f3 run together on 4 goroutines,
+// each taking a batch through them all in turn, with no channel between them.
+// Bounded channels carry batches of up to 64 items between the goroutines.
+// Outputs come in the order of their inputs. The first failure of an item
+// stops the run; Wait then returns the *BenchPipe4OrderedItemError. A stage
+// drops an item by returning ErrBenchPipe4OrderedSkip.
 //
-// a BenchPipe4Ordered holds no per-run state: Start and RunSlice may be
+// A BenchPipe4Ordered holds no per-run state: Start and RunSlice may be
 // called any number of times, concurrently. Create it with
 // NewBenchPipe4Ordered; it must not be copied.
 type BenchPipe4Ordered struct {
@@ -11016,12 +18983,13 @@ func NewBenchPipe4Ordered(f1 func(context.Context, int) (int64, error), f2 func(
 // producer that sends without selecting on a context never blocks, and Wait
 // does not wait for it.
 func (p *BenchPipe4Ordered) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe4OrderedRun) {
-	r := benchPipe4OrderedNewRun(ctx, 30)
+	r := benchPipe4OrderedNewRun(ctx, 14)
 	src := make(chan benchPipe4OrderedF1InBatch, 4)
-	srcFree := make(chan []int, 30)
-	c1, f1 := p.f1.start(r, src, srcFree, 4)
-	c2, f2 := p.f2.start(r, c1, f1, 4)
-	c3, f3 := p.f3.start(r, c2, f2, 1)
+	srcFree := make(chan []int, 14)
+	c3, f3, l3 := p.f3.output(r, 1)
+	p.f1.run(r, src, srcFree, l3, func() func(uint64, []int, int) bool {
+		return p.f1.link(r, p.f2.link(r, p.f3.send(r, c3, f3)))
+	})
 	dst := make(chan uint64, 64)
 	r.wg.Add(2)
 	go p.f1.feedChan(r, in, src, srcFree)
@@ -11033,9 +19001,3541 @@ func (p *BenchPipe4Ordered) Start(ctx context.Context, in <-chan int) (<-chan ui
 // input order. It returns what Wait returns; when that is an error, the
 // outputs are nil. in is only read.
 func (p *BenchPipe4Ordered) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
-	r := benchPipe4OrderedNewRun(ctx, 30)
-	src := make(chan benchPipe4OrderedF1InBatch, 4)
+	r := benchPipe4OrderedNewRun(ctx, 0)
+	res := make([]uint64, len(in))
+	counts := make([]int, (len(in)+63)/64)
+	p.f1.runSlice(r, in, func() func(uint64, []int, int) bool {
+		return p.f1.link(r, p.f2.link(r, p.f3.place(r, res, counts)))
+	})
+	res = p.f3.gather(res, counts)
+	if err := r.Wait(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// BenchPipe1Unfused: generated from the pipeline directive in pipeline.go.
+
+// ErrBenchPipe1UnfusedSkip is returned by a stage function to drop its item:
+// no output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
+var ErrBenchPipe1UnfusedSkip = errors.New("pipeline: skip item")
+
+// benchPipe1UnfusedF1InBatch is the message a stage receives: as many items
+// as the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
+type benchPipe1UnfusedF1InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// benchPipe1UnfusedF1OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type benchPipe1UnfusedF1OutBatch struct {
+	seq   uint64
+	items []int64
+}
+
+// benchPipe1UnfusedF1 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
+//
+// A benchPipe1UnfusedF1 must be created with [NewBenchPipe1Unfused]; the
+// zero value is not usable. A benchPipe1UnfusedF1 must not be copied after
+// first use. A benchPipe1UnfusedF1 holds no per-run state, so one
+// benchPipe1UnfusedF1 may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
+type benchPipe1UnfusedF1 struct {
+	_ benchPipe1UnfusedNoCopy
+
+	name string
+	fn   func(context.Context, int) (int64, error)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *benchPipe1UnfusedF1) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *benchPipe1UnfusedF1) call(ctx context.Context, in int) (int64, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *benchPipe1UnfusedF1) output(r *BenchPipe1UnfusedRun, next int) (chan benchPipe1UnfusedF1OutBatch, chan []int64, func()) {
+	out := make(chan benchPipe1UnfusedF1OutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(1))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *benchPipe1UnfusedF1) start(r *BenchPipe1UnfusedRun, in <-chan benchPipe1UnfusedF1InBatch, inFree chan []int, next int) (<-chan benchPipe1UnfusedF1OutBatch, chan []int64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *benchPipe1UnfusedF1) run(r *BenchPipe1UnfusedRun, in <-chan benchPipe1UnfusedF1InBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
+	r.wg.Add(1)
+	for range 1 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *benchPipe1UnfusedF1) work(r *BenchPipe1UnfusedRun, in <-chan benchPipe1UnfusedF1InBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b benchPipe1UnfusedF1InBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1UnfusedF1) send(r *BenchPipe1UnfusedRun, out chan<- benchPipe1UnfusedF1OutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := benchPipe1UnfusedF1OutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1UnfusedF1) measure(r *BenchPipe1UnfusedRun, in []int, out []int64, queued int) []int64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *benchPipe1UnfusedF1) process(r *BenchPipe1UnfusedRun, in []int, out []int64) []int64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *benchPipe1UnfusedF1) processFrom(r *BenchPipe1UnfusedRun, in []int, from int, out []int64) (res []int64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &BenchPipe1UnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrBenchPipe1UnfusedSkip || errors.Is(err, ErrBenchPipe1UnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *benchPipe1UnfusedF1) apply(ctx context.Context, in int) (int64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *benchPipe1UnfusedF1) fail(r *BenchPipe1UnfusedRun, in int, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &BenchPipe1UnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// getIn returns an empty input batch from free, or a new one when the free
+// list is empty (only while a run warms up).
+func (s *benchPipe1UnfusedF1) getIn(free chan []int) []int {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int, 0, 64)
+	}
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *benchPipe1UnfusedF1) putIn(free chan []int, b []int) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *benchPipe1UnfusedF1) getOut(free chan []int64) []int64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int64, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *benchPipe1UnfusedF1) putOut(free chan []int64, b []int64) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// BenchPipe1UnfusedRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
+//
+// The zero value is not usable; a BenchPipe1UnfusedRun must not be copied.
+// Wait may be called from any goroutine.
+type BenchPipe1UnfusedRun struct {
+	_ benchPipe1UnfusedNoCopy
+
+	// ctx is cancelled by the first failure in stop mode, by the caller's
+	// context, or by Wait once everything is done.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+
+	// tokens bounds the batches in flight in an ordered run; nil otherwise.
+	// Its capacity is the window: the source sends a token before each
+	// batch, the sink receives one after delivering a batch.
+	tokens chan struct{}
+
+	// complete is set by the sink once it has delivered the last batch,
+	// before Wait can return; Wait reads it after the sink is done.
+	complete bool
+
+	mu       sync.Mutex
+	err      error                     // the failure that stopped the run, guarded by mu
+	failures BenchPipe1UnfusedFailures // collect mode, guarded by mu
+}
+
+// benchPipe1UnfusedNewRun returns a run under parent. window is the most
+// batches an ordered run has in flight; zero for an unordered run.
+func benchPipe1UnfusedNewRun(parent context.Context, window int) *BenchPipe1UnfusedRun {
+	r := &BenchPipe1UnfusedRun{}
+	r.ctx, r.cancel = context.WithCancelCause(parent)
+	if window > 0 {
+		r.tokens = make(chan struct{}, window)
+	}
+	return r
+}
+
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
+//   - the *BenchPipe1UnfusedItemError that stopped the run, in stop mode;
+//   - the cause of the context's cancellation, if the context was cancelled
+//     before the run completed (joined with any BenchPipe1UnfusedFailures);
+//   - the BenchPipe1UnfusedFailures, in collect mode, if any item failed;
+//   - nil otherwise: every item was delivered or dropped by ErrBenchPipe1UnfusedSkip.
+//
+// Wait does not drain the output: call it after the output channel is
+// closed, or after cancelling the context. Everything the run's goroutines
+// did happens before Wait returns.
+func (r *BenchPipe1UnfusedRun) Wait() error {
+	r.wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var err error
+	switch {
+	case r.err != nil:
+		err = r.err
+	case !r.complete:
+		err = context.Cause(r.ctx)
+		if len(r.failures) > 0 {
+			err = errors.Join(err, r.failures)
+		}
+	case len(r.failures) > 0:
+		err = r.failures
+	}
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// finish is called by the sink when its input is closed: the run is
+// complete unless it was cancelled, in which case a stage may have closed its
+// output early. The cancellation happens before the close that the sink saw,
+// so the check cannot miss it.
+func (r *BenchPipe1UnfusedRun) finish() {
+	r.complete = r.ctx.Err() == nil
+}
+
+// stop ends the run because of err, unless an earlier failure already has.
+func (r *BenchPipe1UnfusedRun) stop(err error) {
+	r.mu.Lock()
+	if r.err == nil {
+		r.err = err
+	}
+	r.mu.Unlock()
+	r.cancel(err)
+}
+
+// BenchPipe1UnfusedItemError reports that a stage failed an item: its
+// function returned an error other than ErrBenchPipe1UnfusedSkip on the last
+// attempt, or panicked.
+type BenchPipe1UnfusedItemError struct {
+	Stage string // the stage's name
+	Item  any    // the stage's input, the item that failed
+	Err   error  // the function's error, or a *BenchPipe1UnfusedPanicError
+}
+
+func (e *BenchPipe1UnfusedItemError) Error() string {
+	return "pipeline: stage " + e.Stage + ": " + e.Err.Error()
+}
+
+func (e *BenchPipe1UnfusedItemError) Unwrap() error { return e.Err }
+
+// BenchPipe1UnfusedFailures is the error Wait returns in collect mode when
+// items failed: each failure, in the order the stages reported them.
+// errors.Is and errors.As look into every one.
+type BenchPipe1UnfusedFailures []*BenchPipe1UnfusedItemError
+
+func (f BenchPipe1UnfusedFailures) Error() string {
+	if len(f) == 1 {
+		return f[0].Error()
+	}
+	return strconv.Itoa(len(f)) + " items failed; first: " + f[0].Error()
+}
+
+func (f BenchPipe1UnfusedFailures) Unwrap() []error {
+	errs := make([]error, len(f))
+	for i, e := range f {
+		errs[i] = e
+	}
+	return errs
+}
+
+// BenchPipe1UnfusedPanicError is the error of an item whose stage function
+// panicked.
+type BenchPipe1UnfusedPanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
+}
+
+func (e *BenchPipe1UnfusedPanicError) Error() string {
+	return fmt.Sprintf("panic: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns the panic value if it is an error, so that errors.Is sees
+// through a panic(err).
+func (e *BenchPipe1UnfusedPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// benchPipe1UnfusedNoCopy lets go vet's copylocks check flag copies of a
+// benchPipe1UnfusedF1 or a BenchPipe1UnfusedRun.
+type benchPipe1UnfusedNoCopy struct{}
+
+func (*benchPipe1UnfusedNoCopy) Lock() {}
+
+func (*benchPipe1UnfusedNoCopy) Unlock() {}
+
+// acquire takes one of the ordered window's tokens before the source sends a
+// batch, so that no more than cap(r.tokens) batches are in flight and the
+// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+func (s *benchPipe1UnfusedF1) acquire(r *BenchPipe1UnfusedRun, done <-chan struct{}) bool {
+	return true
+}
+
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *benchPipe1UnfusedF1) feedSlice(r *BenchPipe1UnfusedRun, src []int, out chan<- benchPipe1UnfusedF1InBatch) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); len(src) > 0; seq++ {
+		n := min(len(src), 64)
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := benchPipe1UnfusedF1InBatch{seq: seq, items: src[:n:n]}
+		select { // alone first: see benchPipe1UnfusedF1.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		src = src[n:]
+	}
+}
+
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
+func (s *benchPipe1UnfusedF1) feedChan(r *BenchPipe1UnfusedRun, src <-chan int, out chan<- benchPipe1UnfusedF1InBatch, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *benchPipe1UnfusedF1) batchChan(r *BenchPipe1UnfusedRun, src <-chan int, out chan<- benchPipe1UnfusedF1InBatch, free chan []int) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); ; seq++ {
+		var v int
+		open := true
+		select {
+		case <-done:
+			return
+		default:
+		}
+		select {
+		case v, open = <-src:
+		default:
+			select {
+			case v, open = <-src:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+		b := append(s.getIn(free), v)
+	fill:
+		for len(b) < 64 {
+			select {
+			case v, open = <-src:
+				if !open {
+					break fill
+				}
+				b = append(b, v)
+			default:
+				break fill
+			}
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := benchPipe1UnfusedF1InBatch{seq: seq, items: b}
+		select { // alone first: see benchPipe1UnfusedF1.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+	}
+}
+
+// benchPipe1UnfusedF2OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type benchPipe1UnfusedF2OutBatch struct {
+	seq   uint64
+	items []float64
+}
+
+// benchPipe1UnfusedF2 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
+//
+// A benchPipe1UnfusedF2 must be created with [NewBenchPipe1Unfused]; the
+// zero value is not usable. A benchPipe1UnfusedF2 must not be copied after
+// first use. A benchPipe1UnfusedF2 holds no per-run state, so one
+// benchPipe1UnfusedF2 may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
+type benchPipe1UnfusedF2 struct {
+	_ benchPipe1UnfusedNoCopy
+
+	name string
+	fn   func(context.Context, int64) (float64, error)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *benchPipe1UnfusedF2) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *benchPipe1UnfusedF2) call(ctx context.Context, in int64) (float64, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *benchPipe1UnfusedF2) output(r *BenchPipe1UnfusedRun, next int) (chan benchPipe1UnfusedF2OutBatch, chan []float64, func()) {
+	out := make(chan benchPipe1UnfusedF2OutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []float64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(1))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *benchPipe1UnfusedF2) start(r *BenchPipe1UnfusedRun, in <-chan benchPipe1UnfusedF1OutBatch, inFree chan []int64, next int) (<-chan benchPipe1UnfusedF2OutBatch, chan []float64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *benchPipe1UnfusedF2) run(r *BenchPipe1UnfusedRun, in <-chan benchPipe1UnfusedF1OutBatch, inFree chan []int64, leave func(), chain func() func(seq uint64, items []int64, queued int) bool) {
+	r.wg.Add(1)
+	for range 1 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *benchPipe1UnfusedF2) work(r *BenchPipe1UnfusedRun, in <-chan benchPipe1UnfusedF1OutBatch, inFree chan []int64, leave func(), step func(seq uint64, items []int64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b benchPipe1UnfusedF1OutBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1UnfusedF2) send(r *BenchPipe1UnfusedRun, out chan<- benchPipe1UnfusedF2OutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := benchPipe1UnfusedF2OutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1UnfusedF2) measure(r *BenchPipe1UnfusedRun, in []int64, out []float64, queued int) []float64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *benchPipe1UnfusedF2) process(r *BenchPipe1UnfusedRun, in []int64, out []float64) []float64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *benchPipe1UnfusedF2) processFrom(r *BenchPipe1UnfusedRun, in []int64, from int, out []float64) (res []float64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &BenchPipe1UnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrBenchPipe1UnfusedSkip || errors.Is(err, ErrBenchPipe1UnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *benchPipe1UnfusedF2) apply(ctx context.Context, in int64) (float64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *benchPipe1UnfusedF2) fail(r *BenchPipe1UnfusedRun, in int64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &BenchPipe1UnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *benchPipe1UnfusedF2) putIn(free chan []int64, b []int64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *benchPipe1UnfusedF2) getOut(free chan []float64) []float64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]float64, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *benchPipe1UnfusedF2) putOut(free chan []float64, b []float64) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// benchPipe1UnfusedF3OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type benchPipe1UnfusedF3OutBatch struct {
+	seq   uint64
+	items []uint64
+}
+
+// benchPipe1UnfusedF3 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
+//
+// A benchPipe1UnfusedF3 must be created with [NewBenchPipe1Unfused]; the
+// zero value is not usable. A benchPipe1UnfusedF3 must not be copied after
+// first use. A benchPipe1UnfusedF3 holds no per-run state, so one
+// benchPipe1UnfusedF3 may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
+type benchPipe1UnfusedF3 struct {
+	_ benchPipe1UnfusedNoCopy
+
+	name string
+	fn   func(context.Context, float64) (uint64, error)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *benchPipe1UnfusedF3) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *benchPipe1UnfusedF3) call(ctx context.Context, in float64) (uint64, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *benchPipe1UnfusedF3) output(r *BenchPipe1UnfusedRun, next int) (chan benchPipe1UnfusedF3OutBatch, chan []uint64, func()) {
+	out := make(chan benchPipe1UnfusedF3OutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []uint64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(1))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *benchPipe1UnfusedF3) start(r *BenchPipe1UnfusedRun, in <-chan benchPipe1UnfusedF2OutBatch, inFree chan []float64, next int) (<-chan benchPipe1UnfusedF3OutBatch, chan []uint64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []float64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *benchPipe1UnfusedF3) run(r *BenchPipe1UnfusedRun, in <-chan benchPipe1UnfusedF2OutBatch, inFree chan []float64, leave func(), chain func() func(seq uint64, items []float64, queued int) bool) {
+	r.wg.Add(1)
+	for range 1 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *benchPipe1UnfusedF3) work(r *BenchPipe1UnfusedRun, in <-chan benchPipe1UnfusedF2OutBatch, inFree chan []float64, leave func(), step func(seq uint64, items []float64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b benchPipe1UnfusedF2OutBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1UnfusedF3) send(r *BenchPipe1UnfusedRun, out chan<- benchPipe1UnfusedF3OutBatch, free chan []uint64) func(seq uint64, items []float64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := benchPipe1UnfusedF3OutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1UnfusedF3) measure(r *BenchPipe1UnfusedRun, in []float64, out []uint64, queued int) []uint64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *benchPipe1UnfusedF3) process(r *BenchPipe1UnfusedRun, in []float64, out []uint64) []uint64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *benchPipe1UnfusedF3) processFrom(r *BenchPipe1UnfusedRun, in []float64, from int, out []uint64) (res []uint64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &BenchPipe1UnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrBenchPipe1UnfusedSkip || errors.Is(err, ErrBenchPipe1UnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *benchPipe1UnfusedF3) apply(ctx context.Context, in float64) (uint64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *benchPipe1UnfusedF3) fail(r *BenchPipe1UnfusedRun, in float64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &BenchPipe1UnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *benchPipe1UnfusedF3) putIn(free chan []float64, b []float64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *benchPipe1UnfusedF3) getOut(free chan []uint64) []uint64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]uint64, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *benchPipe1UnfusedF3) putOut(free chan []uint64, b []uint64) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// drain receives every batch from in and passes its items to deliver, in
+// order of sequence number in an ordered run, then returns the emptied batch to
+// free. It returns when in is closed, having marked the run complete, or
+// when the run is cancelled or deliver returns false. deliver is called once
+// per batch, never per item.
+func (s *benchPipe1UnfusedF3) drain(r *BenchPipe1UnfusedRun, in <-chan benchPipe1UnfusedF3OutBatch, free chan []uint64, deliver func([]uint64) bool) {
+	done := r.ctx.Done()
+	// receive is a receive from in that gives up when the run is cancelled;
+	// alone first: see benchPipe1UnfusedF3.work.
+	receive := func() (b benchPipe1UnfusedF3OutBatch, ok bool) {
+		select {
+		case <-done:
+			return b, false
+		default:
+		}
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+			}
+		}
+		return b, ok
+	}
+	for {
+		b, ok := receive()
+		if !ok {
+			r.finish()
+			return
+		}
+		if !deliver(b.items) {
+			return
+		}
+		s.putOut(free, b.items)
+	}
+}
+
+// drainSlice drains in into a slice, which it returns. size is the expected
+// number of items, the slice's initial capacity.
+func (s *benchPipe1UnfusedF3) drainSlice(r *BenchPipe1UnfusedRun, in <-chan benchPipe1UnfusedF3OutBatch, free chan []uint64, size int) []uint64 {
+	res := make([]uint64, 0, size)
+	s.drain(r, in, free, func(b []uint64) bool {
+		res = append(res, b...)
+		return true
+	})
+	return res
+}
+
+// drainChan drains in into dst, one item per send, and closes dst when done
+// or cancelled.
+func (s *benchPipe1UnfusedF3) drainChan(r *BenchPipe1UnfusedRun, in <-chan benchPipe1UnfusedF3OutBatch, free chan []uint64, dst chan<- uint64) {
+	defer r.wg.Done()
+	defer close(dst)
+	done := r.ctx.Done()
+	s.drain(r, in, free, func(b []uint64) bool {
+		for _, v := range b {
+			// A send that need not wait costs less without the select.
+			select {
+			case dst <- v:
+				continue
+			default:
+			}
+			select {
+			case dst <- v:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// BenchPipe1Unfused runs items of type int through 3 stages, each on its own
+// goroutines, connected by bounded channels carrying batches of up to 64
+// items: f1 (int to int64, 1 worker), then f2 (int64 to float64, 1 worker),
+// then f3 (float64 to uint64, 1 worker). Outputs come as they are ready, in
+// no particular order. The first failure of an item stops the run; Wait then
+// returns the *BenchPipe1UnfusedItemError. A stage drops an item by returning
+// ErrBenchPipe1UnfusedSkip.
+//
+// A BenchPipe1Unfused holds no per-run state: Start and RunSlice may be
+// called any number of times, concurrently. Create it with
+// NewBenchPipe1Unfused; it must not be copied.
+type BenchPipe1Unfused struct {
+	f1 benchPipe1UnfusedF1
+	f2 benchPipe1UnfusedF2
+	f3 benchPipe1UnfusedF3
+}
+
+// NewBenchPipe1Unfused returns a BenchPipe1Unfused. f1, f2 or f3 are each the
+// function of the stage of that name, called concurrently from the stage's
+// workers; it returns ErrBenchPipe1UnfusedSkip to drop an item.
+func NewBenchPipe1Unfused(f1 func(context.Context, int) (int64, error), f2 func(context.Context, int64) (float64, error), f3 func(context.Context, float64) (uint64, error)) *BenchPipe1Unfused {
+	p := &BenchPipe1Unfused{}
+	p.f1.name = "f1"
+	p.f1.fn = f1
+	p.f2.name = "f2"
+	p.f2.fn = f2
+	p.f3.name = "f3"
+	p.f3.fn = f3
+	return p
+}
+
+// Start runs the pipeline on the items received from in, until in is closed
+// or ctx is cancelled, and returns the channel of outputs, closed after the
+// last one, with the run, whose Wait reports the outcome. Outputs come as
+// they are ready, in no particular order.
+//
+// The caller must either receive from the output channel until it is closed
+// or cancel ctx, and then call Wait. Items in flight when a failure stops the
+// run may or may not be delivered before the channel closes.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (a failure, or ctx cancelled) goes on
+// receiving from in, and discards what it receives, until in is closed. So a
+// producer that sends without selecting on a context never blocks, and Wait
+// does not wait for it.
+func (p *BenchPipe1Unfused) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe1UnfusedRun) {
+	r := benchPipe1UnfusedNewRun(ctx, 0)
+	src := make(chan benchPipe1UnfusedF1InBatch, 4)
+	srcFree := make(chan []int, 7)
+	c1, f1 := p.f1.start(r, src, srcFree, 1)
+	c2, f2 := p.f2.start(r, c1, f1, 1)
+	c3, f3 := p.f3.start(r, c2, f2, 1)
+	dst := make(chan uint64, 64)
+	r.wg.Add(2)
+	go p.f1.feedChan(r, in, src, srcFree)
+	go p.f3.drainChan(r, c3, f3, dst)
+	return dst, r
+}
+
+// RunSlice runs the pipeline on the items of in and returns the outputs. It
+// returns what Wait returns; when that is an error, the outputs are nil. in
+// is only read.
+func (p *BenchPipe1Unfused) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
+	r := benchPipe1UnfusedNewRun(ctx, 0)
+	src := make(chan benchPipe1UnfusedF1InBatch, 4)
+	c1, f1 := p.f1.start(r, src, nil, 1)
+	c2, f2 := p.f2.start(r, c1, f1, 1)
+	c3, f3 := p.f3.start(r, c2, f2, 1)
+	r.wg.Add(1)
+	go p.f1.feedSlice(r, in, src)
+	res := p.f3.drainSlice(r, c3, f3, len(in))
+	if err := r.Wait(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// BenchPipe4Unfused: generated from the pipeline directive in pipeline.go.
+
+// ErrBenchPipe4UnfusedSkip is returned by a stage function to drop its item:
+// no output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
+var ErrBenchPipe4UnfusedSkip = errors.New("pipeline: skip item")
+
+// benchPipe4UnfusedF1InBatch is the message a stage receives: as many items
+// as the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
+type benchPipe4UnfusedF1InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// benchPipe4UnfusedF1OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type benchPipe4UnfusedF1OutBatch struct {
+	seq   uint64
+	items []int64
+}
+
+// benchPipe4UnfusedF1 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
+//
+// A benchPipe4UnfusedF1 must be created with [NewBenchPipe4Unfused]; the
+// zero value is not usable. A benchPipe4UnfusedF1 must not be copied after
+// first use. A benchPipe4UnfusedF1 holds no per-run state, so one
+// benchPipe4UnfusedF1 may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
+type benchPipe4UnfusedF1 struct {
+	_ benchPipe4UnfusedNoCopy
+
+	name string
+	fn   func(context.Context, int) (int64, error)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *benchPipe4UnfusedF1) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *benchPipe4UnfusedF1) call(ctx context.Context, in int) (int64, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *benchPipe4UnfusedF1) output(r *BenchPipe4UnfusedRun, next int) (chan benchPipe4UnfusedF1OutBatch, chan []int64, func()) {
+	out := make(chan benchPipe4UnfusedF1OutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []int64, max(s.capacity()+4+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(4))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *benchPipe4UnfusedF1) start(r *BenchPipe4UnfusedRun, in <-chan benchPipe4UnfusedF1InBatch, inFree chan []int, next int) (<-chan benchPipe4UnfusedF1OutBatch, chan []int64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *benchPipe4UnfusedF1) run(r *BenchPipe4UnfusedRun, in <-chan benchPipe4UnfusedF1InBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
+	r.wg.Add(4)
+	for range 4 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *benchPipe4UnfusedF1) work(r *BenchPipe4UnfusedRun, in <-chan benchPipe4UnfusedF1InBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b benchPipe4UnfusedF1InBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe4UnfusedF1) send(r *BenchPipe4UnfusedRun, out chan<- benchPipe4UnfusedF1OutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := benchPipe4UnfusedF1OutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe4UnfusedF1) measure(r *BenchPipe4UnfusedRun, in []int, out []int64, queued int) []int64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *benchPipe4UnfusedF1) process(r *BenchPipe4UnfusedRun, in []int, out []int64) []int64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *benchPipe4UnfusedF1) processFrom(r *BenchPipe4UnfusedRun, in []int, from int, out []int64) (res []int64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &BenchPipe4UnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrBenchPipe4UnfusedSkip || errors.Is(err, ErrBenchPipe4UnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *benchPipe4UnfusedF1) apply(ctx context.Context, in int) (int64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *benchPipe4UnfusedF1) fail(r *BenchPipe4UnfusedRun, in int, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &BenchPipe4UnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// getIn returns an empty input batch from free, or a new one when the free
+// list is empty (only while a run warms up).
+func (s *benchPipe4UnfusedF1) getIn(free chan []int) []int {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int, 0, 64)
+	}
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *benchPipe4UnfusedF1) putIn(free chan []int, b []int) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *benchPipe4UnfusedF1) getOut(free chan []int64) []int64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int64, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *benchPipe4UnfusedF1) putOut(free chan []int64, b []int64) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// BenchPipe4UnfusedRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
+//
+// The zero value is not usable; a BenchPipe4UnfusedRun must not be copied.
+// Wait may be called from any goroutine.
+type BenchPipe4UnfusedRun struct {
+	_ benchPipe4UnfusedNoCopy
+
+	// ctx is cancelled by the first failure in stop mode, by the caller's
+	// context, or by Wait once everything is done.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+
+	// tokens bounds the batches in flight in an ordered run; nil otherwise.
+	// Its capacity is the window: the source sends a token before each
+	// batch, the sink receives one after delivering a batch.
+	tokens chan struct{}
+
+	// complete is set by the sink once it has delivered the last batch,
+	// before Wait can return; Wait reads it after the sink is done.
+	complete bool
+
+	mu       sync.Mutex
+	err      error                     // the failure that stopped the run, guarded by mu
+	failures BenchPipe4UnfusedFailures // collect mode, guarded by mu
+}
+
+// benchPipe4UnfusedNewRun returns a run under parent. window is the most
+// batches an ordered run has in flight; zero for an unordered run.
+func benchPipe4UnfusedNewRun(parent context.Context, window int) *BenchPipe4UnfusedRun {
+	r := &BenchPipe4UnfusedRun{}
+	r.ctx, r.cancel = context.WithCancelCause(parent)
+	if window > 0 {
+		r.tokens = make(chan struct{}, window)
+	}
+	return r
+}
+
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
+//   - the *BenchPipe4UnfusedItemError that stopped the run, in stop mode;
+//   - the cause of the context's cancellation, if the context was cancelled
+//     before the run completed (joined with any BenchPipe4UnfusedFailures);
+//   - the BenchPipe4UnfusedFailures, in collect mode, if any item failed;
+//   - nil otherwise: every item was delivered or dropped by ErrBenchPipe4UnfusedSkip.
+//
+// Wait does not drain the output: call it after the output channel is
+// closed, or after cancelling the context. Everything the run's goroutines
+// did happens before Wait returns.
+func (r *BenchPipe4UnfusedRun) Wait() error {
+	r.wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var err error
+	switch {
+	case r.err != nil:
+		err = r.err
+	case !r.complete:
+		err = context.Cause(r.ctx)
+		if len(r.failures) > 0 {
+			err = errors.Join(err, r.failures)
+		}
+	case len(r.failures) > 0:
+		err = r.failures
+	}
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// finish is called by the sink when its input is closed: the run is
+// complete unless it was cancelled, in which case a stage may have closed its
+// output early. The cancellation happens before the close that the sink saw,
+// so the check cannot miss it.
+func (r *BenchPipe4UnfusedRun) finish() {
+	r.complete = r.ctx.Err() == nil
+}
+
+// stop ends the run because of err, unless an earlier failure already has.
+func (r *BenchPipe4UnfusedRun) stop(err error) {
+	r.mu.Lock()
+	if r.err == nil {
+		r.err = err
+	}
+	r.mu.Unlock()
+	r.cancel(err)
+}
+
+// BenchPipe4UnfusedItemError reports that a stage failed an item: its
+// function returned an error other than ErrBenchPipe4UnfusedSkip on the last
+// attempt, or panicked.
+type BenchPipe4UnfusedItemError struct {
+	Stage string // the stage's name
+	Item  any    // the stage's input, the item that failed
+	Err   error  // the function's error, or a *BenchPipe4UnfusedPanicError
+}
+
+func (e *BenchPipe4UnfusedItemError) Error() string {
+	return "pipeline: stage " + e.Stage + ": " + e.Err.Error()
+}
+
+func (e *BenchPipe4UnfusedItemError) Unwrap() error { return e.Err }
+
+// BenchPipe4UnfusedFailures is the error Wait returns in collect mode when
+// items failed: each failure, in the order the stages reported them.
+// errors.Is and errors.As look into every one.
+type BenchPipe4UnfusedFailures []*BenchPipe4UnfusedItemError
+
+func (f BenchPipe4UnfusedFailures) Error() string {
+	if len(f) == 1 {
+		return f[0].Error()
+	}
+	return strconv.Itoa(len(f)) + " items failed; first: " + f[0].Error()
+}
+
+func (f BenchPipe4UnfusedFailures) Unwrap() []error {
+	errs := make([]error, len(f))
+	for i, e := range f {
+		errs[i] = e
+	}
+	return errs
+}
+
+// BenchPipe4UnfusedPanicError is the error of an item whose stage function
+// panicked.
+type BenchPipe4UnfusedPanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
+}
+
+func (e *BenchPipe4UnfusedPanicError) Error() string {
+	return fmt.Sprintf("panic: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns the panic value if it is an error, so that errors.Is sees
+// through a panic(err).
+func (e *BenchPipe4UnfusedPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// benchPipe4UnfusedNoCopy lets go vet's copylocks check flag copies of a
+// benchPipe4UnfusedF1 or a BenchPipe4UnfusedRun.
+type benchPipe4UnfusedNoCopy struct{}
+
+func (*benchPipe4UnfusedNoCopy) Lock() {}
+
+func (*benchPipe4UnfusedNoCopy) Unlock() {}
+
+// acquire takes one of the ordered window's tokens before the source sends a
+// batch, so that no more than cap(r.tokens) batches are in flight and the
+// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+func (s *benchPipe4UnfusedF1) acquire(r *BenchPipe4UnfusedRun, done <-chan struct{}) bool {
+	return true
+}
+
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *benchPipe4UnfusedF1) feedSlice(r *BenchPipe4UnfusedRun, src []int, out chan<- benchPipe4UnfusedF1InBatch) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); len(src) > 0; seq++ {
+		n := min(len(src), 64)
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := benchPipe4UnfusedF1InBatch{seq: seq, items: src[:n:n]}
+		select { // alone first: see benchPipe4UnfusedF1.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		src = src[n:]
+	}
+}
+
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
+func (s *benchPipe4UnfusedF1) feedChan(r *BenchPipe4UnfusedRun, src <-chan int, out chan<- benchPipe4UnfusedF1InBatch, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *benchPipe4UnfusedF1) batchChan(r *BenchPipe4UnfusedRun, src <-chan int, out chan<- benchPipe4UnfusedF1InBatch, free chan []int) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); ; seq++ {
+		var v int
+		open := true
+		select {
+		case <-done:
+			return
+		default:
+		}
+		select {
+		case v, open = <-src:
+		default:
+			select {
+			case v, open = <-src:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+		b := append(s.getIn(free), v)
+	fill:
+		for len(b) < 64 {
+			select {
+			case v, open = <-src:
+				if !open {
+					break fill
+				}
+				b = append(b, v)
+			default:
+				break fill
+			}
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := benchPipe4UnfusedF1InBatch{seq: seq, items: b}
+		select { // alone first: see benchPipe4UnfusedF1.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+	}
+}
+
+// benchPipe4UnfusedF2OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type benchPipe4UnfusedF2OutBatch struct {
+	seq   uint64
+	items []float64
+}
+
+// benchPipe4UnfusedF2 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
+//
+// A benchPipe4UnfusedF2 must be created with [NewBenchPipe4Unfused]; the
+// zero value is not usable. A benchPipe4UnfusedF2 must not be copied after
+// first use. A benchPipe4UnfusedF2 holds no per-run state, so one
+// benchPipe4UnfusedF2 may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
+type benchPipe4UnfusedF2 struct {
+	_ benchPipe4UnfusedNoCopy
+
+	name string
+	fn   func(context.Context, int64) (float64, error)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *benchPipe4UnfusedF2) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *benchPipe4UnfusedF2) call(ctx context.Context, in int64) (float64, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *benchPipe4UnfusedF2) output(r *BenchPipe4UnfusedRun, next int) (chan benchPipe4UnfusedF2OutBatch, chan []float64, func()) {
+	out := make(chan benchPipe4UnfusedF2OutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []float64, max(s.capacity()+4+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(4))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *benchPipe4UnfusedF2) start(r *BenchPipe4UnfusedRun, in <-chan benchPipe4UnfusedF1OutBatch, inFree chan []int64, next int) (<-chan benchPipe4UnfusedF2OutBatch, chan []float64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *benchPipe4UnfusedF2) run(r *BenchPipe4UnfusedRun, in <-chan benchPipe4UnfusedF1OutBatch, inFree chan []int64, leave func(), chain func() func(seq uint64, items []int64, queued int) bool) {
+	r.wg.Add(4)
+	for range 4 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *benchPipe4UnfusedF2) work(r *BenchPipe4UnfusedRun, in <-chan benchPipe4UnfusedF1OutBatch, inFree chan []int64, leave func(), step func(seq uint64, items []int64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b benchPipe4UnfusedF1OutBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe4UnfusedF2) send(r *BenchPipe4UnfusedRun, out chan<- benchPipe4UnfusedF2OutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := benchPipe4UnfusedF2OutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe4UnfusedF2) measure(r *BenchPipe4UnfusedRun, in []int64, out []float64, queued int) []float64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *benchPipe4UnfusedF2) process(r *BenchPipe4UnfusedRun, in []int64, out []float64) []float64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *benchPipe4UnfusedF2) processFrom(r *BenchPipe4UnfusedRun, in []int64, from int, out []float64) (res []float64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &BenchPipe4UnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrBenchPipe4UnfusedSkip || errors.Is(err, ErrBenchPipe4UnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *benchPipe4UnfusedF2) apply(ctx context.Context, in int64) (float64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *benchPipe4UnfusedF2) fail(r *BenchPipe4UnfusedRun, in int64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &BenchPipe4UnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *benchPipe4UnfusedF2) putIn(free chan []int64, b []int64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *benchPipe4UnfusedF2) getOut(free chan []float64) []float64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]float64, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *benchPipe4UnfusedF2) putOut(free chan []float64, b []float64) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// benchPipe4UnfusedF3OutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type benchPipe4UnfusedF3OutBatch struct {
+	seq   uint64
+	items []uint64
+}
+
+// benchPipe4UnfusedF3 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
+//
+// A benchPipe4UnfusedF3 must be created with [NewBenchPipe4Unfused]; the
+// zero value is not usable. A benchPipe4UnfusedF3 must not be copied after
+// first use. A benchPipe4UnfusedF3 holds no per-run state, so one
+// benchPipe4UnfusedF3 may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
+type benchPipe4UnfusedF3 struct {
+	_ benchPipe4UnfusedNoCopy
+
+	name string
+	fn   func(context.Context, float64) (uint64, error)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *benchPipe4UnfusedF3) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *benchPipe4UnfusedF3) call(ctx context.Context, in float64) (uint64, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *benchPipe4UnfusedF3) output(r *BenchPipe4UnfusedRun, next int) (chan benchPipe4UnfusedF3OutBatch, chan []uint64, func()) {
+	out := make(chan benchPipe4UnfusedF3OutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []uint64, max(s.capacity()+4+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(4))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *benchPipe4UnfusedF3) start(r *BenchPipe4UnfusedRun, in <-chan benchPipe4UnfusedF2OutBatch, inFree chan []float64, next int) (<-chan benchPipe4UnfusedF3OutBatch, chan []uint64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []float64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *benchPipe4UnfusedF3) run(r *BenchPipe4UnfusedRun, in <-chan benchPipe4UnfusedF2OutBatch, inFree chan []float64, leave func(), chain func() func(seq uint64, items []float64, queued int) bool) {
+	r.wg.Add(4)
+	for range 4 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *benchPipe4UnfusedF3) work(r *BenchPipe4UnfusedRun, in <-chan benchPipe4UnfusedF2OutBatch, inFree chan []float64, leave func(), step func(seq uint64, items []float64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b benchPipe4UnfusedF2OutBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe4UnfusedF3) send(r *BenchPipe4UnfusedRun, out chan<- benchPipe4UnfusedF3OutBatch, free chan []uint64) func(seq uint64, items []float64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := benchPipe4UnfusedF3OutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe4UnfusedF3) measure(r *BenchPipe4UnfusedRun, in []float64, out []uint64, queued int) []uint64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *benchPipe4UnfusedF3) process(r *BenchPipe4UnfusedRun, in []float64, out []uint64) []uint64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *benchPipe4UnfusedF3) processFrom(r *BenchPipe4UnfusedRun, in []float64, from int, out []uint64) (res []uint64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &BenchPipe4UnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrBenchPipe4UnfusedSkip || errors.Is(err, ErrBenchPipe4UnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *benchPipe4UnfusedF3) apply(ctx context.Context, in float64) (uint64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *benchPipe4UnfusedF3) fail(r *BenchPipe4UnfusedRun, in float64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &BenchPipe4UnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *benchPipe4UnfusedF3) putIn(free chan []float64, b []float64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *benchPipe4UnfusedF3) getOut(free chan []uint64) []uint64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]uint64, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *benchPipe4UnfusedF3) putOut(free chan []uint64, b []uint64) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// drain receives every batch from in and passes its items to deliver, in
+// order of sequence number in an ordered run, then returns the emptied batch to
+// free. It returns when in is closed, having marked the run complete, or
+// when the run is cancelled or deliver returns false. deliver is called once
+// per batch, never per item.
+func (s *benchPipe4UnfusedF3) drain(r *BenchPipe4UnfusedRun, in <-chan benchPipe4UnfusedF3OutBatch, free chan []uint64, deliver func([]uint64) bool) {
+	done := r.ctx.Done()
+	// receive is a receive from in that gives up when the run is cancelled;
+	// alone first: see benchPipe4UnfusedF3.work.
+	receive := func() (b benchPipe4UnfusedF3OutBatch, ok bool) {
+		select {
+		case <-done:
+			return b, false
+		default:
+		}
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+			}
+		}
+		return b, ok
+	}
+	for {
+		b, ok := receive()
+		if !ok {
+			r.finish()
+			return
+		}
+		if !deliver(b.items) {
+			return
+		}
+		s.putOut(free, b.items)
+	}
+}
+
+// drainSlice drains in into a slice, which it returns. size is the expected
+// number of items, the slice's initial capacity.
+func (s *benchPipe4UnfusedF3) drainSlice(r *BenchPipe4UnfusedRun, in <-chan benchPipe4UnfusedF3OutBatch, free chan []uint64, size int) []uint64 {
+	res := make([]uint64, 0, size)
+	s.drain(r, in, free, func(b []uint64) bool {
+		res = append(res, b...)
+		return true
+	})
+	return res
+}
+
+// drainChan drains in into dst, one item per send, and closes dst when done
+// or cancelled.
+func (s *benchPipe4UnfusedF3) drainChan(r *BenchPipe4UnfusedRun, in <-chan benchPipe4UnfusedF3OutBatch, free chan []uint64, dst chan<- uint64) {
+	defer r.wg.Done()
+	defer close(dst)
+	done := r.ctx.Done()
+	s.drain(r, in, free, func(b []uint64) bool {
+		for _, v := range b {
+			// A send that need not wait costs less without the select.
+			select {
+			case dst <- v:
+				continue
+			default:
+			}
+			select {
+			case dst <- v:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// BenchPipe4Unfused runs items of type int through 3 stages, each on its own
+// goroutines, connected by bounded channels carrying batches of up to 64
+// items: f1 (int to int64, 4 workers), then f2 (int64 to float64, 4 workers),
+// then f3 (float64 to uint64, 4 workers). Outputs come as they are ready, in
+// no particular order. The first failure of an item stops the run; Wait then
+// returns the *BenchPipe4UnfusedItemError. A stage drops an item by returning
+// ErrBenchPipe4UnfusedSkip.
+//
+// A BenchPipe4Unfused holds no per-run state: Start and RunSlice may be
+// called any number of times, concurrently. Create it with
+// NewBenchPipe4Unfused; it must not be copied.
+type BenchPipe4Unfused struct {
+	f1 benchPipe4UnfusedF1
+	f2 benchPipe4UnfusedF2
+	f3 benchPipe4UnfusedF3
+}
+
+// NewBenchPipe4Unfused returns a BenchPipe4Unfused. f1, f2 or f3 are each the
+// function of the stage of that name, called concurrently from the stage's
+// workers; it returns ErrBenchPipe4UnfusedSkip to drop an item.
+func NewBenchPipe4Unfused(f1 func(context.Context, int) (int64, error), f2 func(context.Context, int64) (float64, error), f3 func(context.Context, float64) (uint64, error)) *BenchPipe4Unfused {
+	p := &BenchPipe4Unfused{}
+	p.f1.name = "f1"
+	p.f1.fn = f1
+	p.f2.name = "f2"
+	p.f2.fn = f2
+	p.f3.name = "f3"
+	p.f3.fn = f3
+	return p
+}
+
+// Start runs the pipeline on the items received from in, until in is closed
+// or ctx is cancelled, and returns the channel of outputs, closed after the
+// last one, with the run, whose Wait reports the outcome. Outputs come as
+// they are ready, in no particular order.
+//
+// The caller must either receive from the output channel until it is closed
+// or cancel ctx, and then call Wait. Items in flight when a failure stops the
+// run may or may not be delivered before the channel closes.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (a failure, or ctx cancelled) goes on
+// receiving from in, and discards what it receives, until in is closed. So a
+// producer that sends without selecting on a context never blocks, and Wait
+// does not wait for it.
+func (p *BenchPipe4Unfused) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe4UnfusedRun) {
+	r := benchPipe4UnfusedNewRun(ctx, 0)
+	src := make(chan benchPipe4UnfusedF1InBatch, 4)
+	srcFree := make(chan []int, 10)
+	c1, f1 := p.f1.start(r, src, srcFree, 4)
+	c2, f2 := p.f2.start(r, c1, f1, 4)
+	c3, f3 := p.f3.start(r, c2, f2, 1)
+	dst := make(chan uint64, 64)
+	r.wg.Add(2)
+	go p.f1.feedChan(r, in, src, srcFree)
+	go p.f3.drainChan(r, c3, f3, dst)
+	return dst, r
+}
+
+// RunSlice runs the pipeline on the items of in and returns the outputs. It
+// returns what Wait returns; when that is an error, the outputs are nil. in
+// is only read.
+func (p *BenchPipe4Unfused) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
+	r := benchPipe4UnfusedNewRun(ctx, 0)
+	src := make(chan benchPipe4UnfusedF1InBatch, 4)
 	c1, f1 := p.f1.start(r, src, nil, 4)
+	c2, f2 := p.f2.start(r, c1, f1, 4)
+	c3, f3 := p.f3.start(r, c2, f2, 1)
+	r.wg.Add(1)
+	go p.f1.feedSlice(r, in, src)
+	res := p.f3.drainSlice(r, c3, f3, len(in))
+	if err := r.Wait(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// BenchPipe124: generated from the pipeline directive in pipeline.go.
+
+// ErrBenchPipe124Skip is returned by a stage function to drop its item: no
+// output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
+var ErrBenchPipe124Skip = errors.New("pipeline: skip item")
+
+// benchPipe124F1InBatch is the message a stage receives: as many items as
+// the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
+type benchPipe124F1InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// benchPipe124F1OutBatch is the message a stage sends to the next one, or to
+// the sink: the items made from one batch it received, and that batch's
+// sequence number.
+type benchPipe124F1OutBatch struct {
+	seq   uint64
+	items []int64
+}
+
+// benchPipe124F1 applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
+//
+// A benchPipe124F1 must be created with [NewBenchPipe124]; the zero value is
+// not usable. A benchPipe124F1 must not be copied after first use. A
+// benchPipe124F1 holds no per-run state, so one benchPipe124F1 may serve
+// several runs, of one or several pipelines, at once; its Stats add up all
+// of them.
+type benchPipe124F1 struct {
+	_ benchPipe124NoCopy
+
+	name string
+	fn   func(context.Context, int) (int64, error)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *benchPipe124F1) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *benchPipe124F1) call(ctx context.Context, in int) (int64, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *benchPipe124F1) output(r *BenchPipe124Run, next int) (chan benchPipe124F1OutBatch, chan []int64, func()) {
+	out := make(chan benchPipe124F1OutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(1))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *benchPipe124F1) start(r *BenchPipe124Run, in <-chan benchPipe124F1InBatch, inFree chan []int, next int) (<-chan benchPipe124F1OutBatch, chan []int64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *benchPipe124F1) run(r *BenchPipe124Run, in <-chan benchPipe124F1InBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
+	r.wg.Add(1)
+	for range 1 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *benchPipe124F1) work(r *BenchPipe124Run, in <-chan benchPipe124F1InBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b benchPipe124F1InBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe124F1) send(r *BenchPipe124Run, out chan<- benchPipe124F1OutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := benchPipe124F1OutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe124F1) measure(r *BenchPipe124Run, in []int, out []int64, queued int) []int64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *benchPipe124F1) process(r *BenchPipe124Run, in []int, out []int64) []int64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *benchPipe124F1) processFrom(r *BenchPipe124Run, in []int, from int, out []int64) (res []int64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &BenchPipe124PanicError{Value: v, Stack: debug.Stack()})
+			next++
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrBenchPipe124Skip || errors.Is(err, ErrBenchPipe124Skip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *benchPipe124F1) apply(ctx context.Context, in int) (int64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *benchPipe124F1) fail(r *BenchPipe124Run, in int, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &BenchPipe124ItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// getIn returns an empty input batch from free, or a new one when the free
+// list is empty (only while a run warms up).
+func (s *benchPipe124F1) getIn(free chan []int) []int {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int, 0, 64)
+	}
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *benchPipe124F1) putIn(free chan []int, b []int) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *benchPipe124F1) getOut(free chan []int64) []int64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int64, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *benchPipe124F1) putOut(free chan []int64, b []int64) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// BenchPipe124Run is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
+//
+// The zero value is not usable; a BenchPipe124Run must not be copied. Wait
+// may be called from any goroutine.
+type BenchPipe124Run struct {
+	_ benchPipe124NoCopy
+
+	// ctx is cancelled by the first failure in stop mode, by the caller's
+	// context, or by Wait once everything is done.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+
+	// tokens bounds the batches in flight in an ordered run; nil otherwise.
+	// Its capacity is the window: the source sends a token before each
+	// batch, the sink receives one after delivering a batch.
+	tokens chan struct{}
+
+	// complete is set by the sink once it has delivered the last batch,
+	// before Wait can return; Wait reads it after the sink is done.
+	complete bool
+
+	mu       sync.Mutex
+	err      error                // the failure that stopped the run, guarded by mu
+	failures BenchPipe124Failures // collect mode, guarded by mu
+}
+
+// benchPipe124NewRun returns a run under parent. window is the most batches
+// an ordered run has in flight; zero for an unordered run.
+func benchPipe124NewRun(parent context.Context, window int) *BenchPipe124Run {
+	r := &BenchPipe124Run{}
+	r.ctx, r.cancel = context.WithCancelCause(parent)
+	if window > 0 {
+		r.tokens = make(chan struct{}, window)
+	}
+	return r
+}
+
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
+//   - the *BenchPipe124ItemError that stopped the run, in stop mode;
+//   - the cause of the context's cancellation, if the context was cancelled
+//     before the run completed (joined with any BenchPipe124Failures);
+//   - the BenchPipe124Failures, in collect mode, if any item failed;
+//   - nil otherwise: every item was delivered or dropped by ErrBenchPipe124Skip.
+//
+// Wait does not drain the output: call it after the output channel is
+// closed, or after cancelling the context. Everything the run's goroutines
+// did happens before Wait returns.
+func (r *BenchPipe124Run) Wait() error {
+	r.wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var err error
+	switch {
+	case r.err != nil:
+		err = r.err
+	case !r.complete:
+		err = context.Cause(r.ctx)
+		if len(r.failures) > 0 {
+			err = errors.Join(err, r.failures)
+		}
+	case len(r.failures) > 0:
+		err = r.failures
+	}
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// finish is called by the sink when its input is closed: the run is
+// complete unless it was cancelled, in which case a stage may have closed its
+// output early. The cancellation happens before the close that the sink saw,
+// so the check cannot miss it.
+func (r *BenchPipe124Run) finish() {
+	r.complete = r.ctx.Err() == nil
+}
+
+// stop ends the run because of err, unless an earlier failure already has.
+func (r *BenchPipe124Run) stop(err error) {
+	r.mu.Lock()
+	if r.err == nil {
+		r.err = err
+	}
+	r.mu.Unlock()
+	r.cancel(err)
+}
+
+// BenchPipe124ItemError reports that a stage failed an item: its function
+// returned an error other than ErrBenchPipe124Skip on the last attempt, or
+// panicked.
+type BenchPipe124ItemError struct {
+	Stage string // the stage's name
+	Item  any    // the stage's input, the item that failed
+	Err   error  // the function's error, or a *BenchPipe124PanicError
+}
+
+func (e *BenchPipe124ItemError) Error() string {
+	return "pipeline: stage " + e.Stage + ": " + e.Err.Error()
+}
+
+func (e *BenchPipe124ItemError) Unwrap() error { return e.Err }
+
+// BenchPipe124Failures is the error Wait returns in collect mode when items
+// failed: each failure, in the order the stages reported them. errors.Is and
+// errors.As look into every one.
+type BenchPipe124Failures []*BenchPipe124ItemError
+
+func (f BenchPipe124Failures) Error() string {
+	if len(f) == 1 {
+		return f[0].Error()
+	}
+	return strconv.Itoa(len(f)) + " items failed; first: " + f[0].Error()
+}
+
+func (f BenchPipe124Failures) Unwrap() []error {
+	errs := make([]error, len(f))
+	for i, e := range f {
+		errs[i] = e
+	}
+	return errs
+}
+
+// BenchPipe124PanicError is the error of an item whose stage function panicked.
+type BenchPipe124PanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
+}
+
+func (e *BenchPipe124PanicError) Error() string {
+	return fmt.Sprintf("panic: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns the panic value if it is an error, so that errors.Is sees
+// through a panic(err).
+func (e *BenchPipe124PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// benchPipe124NoCopy lets go vet's copylocks check flag copies of a
+// benchPipe124F1 or a BenchPipe124Run.
+type benchPipe124NoCopy struct{}
+
+func (*benchPipe124NoCopy) Lock() {}
+
+func (*benchPipe124NoCopy) Unlock() {}
+
+// acquire takes one of the ordered window's tokens before the source sends a
+// batch, so that no more than cap(r.tokens) batches are in flight and the
+// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+func (s *benchPipe124F1) acquire(r *BenchPipe124Run, done <-chan struct{}) bool {
+	return true
+}
+
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *benchPipe124F1) feedSlice(r *BenchPipe124Run, src []int, out chan<- benchPipe124F1InBatch) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); len(src) > 0; seq++ {
+		n := min(len(src), 64)
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := benchPipe124F1InBatch{seq: seq, items: src[:n:n]}
+		select { // alone first: see benchPipe124F1.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		src = src[n:]
+	}
+}
+
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
+func (s *benchPipe124F1) feedChan(r *BenchPipe124Run, src <-chan int, out chan<- benchPipe124F1InBatch, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *benchPipe124F1) batchChan(r *BenchPipe124Run, src <-chan int, out chan<- benchPipe124F1InBatch, free chan []int) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); ; seq++ {
+		var v int
+		open := true
+		select {
+		case <-done:
+			return
+		default:
+		}
+		select {
+		case v, open = <-src:
+		default:
+			select {
+			case v, open = <-src:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+		b := append(s.getIn(free), v)
+	fill:
+		for len(b) < 64 {
+			select {
+			case v, open = <-src:
+				if !open {
+					break fill
+				}
+				b = append(b, v)
+			default:
+				break fill
+			}
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := benchPipe124F1InBatch{seq: seq, items: b}
+		select { // alone first: see benchPipe124F1.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+	}
+}
+
+// benchPipe124F2OutBatch is the message a stage sends to the next one, or to
+// the sink: the items made from one batch it received, and that batch's
+// sequence number.
+type benchPipe124F2OutBatch struct {
+	seq   uint64
+	items []float64
+}
+
+// benchPipe124F2 applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
+//
+// A benchPipe124F2 must be created with [NewBenchPipe124]; the zero value is
+// not usable. A benchPipe124F2 must not be copied after first use. A
+// benchPipe124F2 holds no per-run state, so one benchPipe124F2 may serve
+// several runs, of one or several pipelines, at once; its Stats add up all
+// of them.
+type benchPipe124F2 struct {
+	_ benchPipe124NoCopy
+
+	name string
+	fn   func(context.Context, int64) (float64, error)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *benchPipe124F2) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *benchPipe124F2) call(ctx context.Context, in int64) (float64, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *benchPipe124F2) output(r *BenchPipe124Run, next int) (chan benchPipe124F2OutBatch, chan []float64, func()) {
+	out := make(chan benchPipe124F2OutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []float64, max(s.capacity()+2+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(2))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *benchPipe124F2) start(r *BenchPipe124Run, in <-chan benchPipe124F1OutBatch, inFree chan []int64, next int) (<-chan benchPipe124F2OutBatch, chan []float64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *benchPipe124F2) run(r *BenchPipe124Run, in <-chan benchPipe124F1OutBatch, inFree chan []int64, leave func(), chain func() func(seq uint64, items []int64, queued int) bool) {
+	r.wg.Add(2)
+	for range 2 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *benchPipe124F2) work(r *BenchPipe124Run, in <-chan benchPipe124F1OutBatch, inFree chan []int64, leave func(), step func(seq uint64, items []int64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b benchPipe124F1OutBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe124F2) send(r *BenchPipe124Run, out chan<- benchPipe124F2OutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := benchPipe124F2OutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe124F2) measure(r *BenchPipe124Run, in []int64, out []float64, queued int) []float64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *benchPipe124F2) process(r *BenchPipe124Run, in []int64, out []float64) []float64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *benchPipe124F2) processFrom(r *BenchPipe124Run, in []int64, from int, out []float64) (res []float64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &BenchPipe124PanicError{Value: v, Stack: debug.Stack()})
+			next++
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrBenchPipe124Skip || errors.Is(err, ErrBenchPipe124Skip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *benchPipe124F2) apply(ctx context.Context, in int64) (float64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *benchPipe124F2) fail(r *BenchPipe124Run, in int64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &BenchPipe124ItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *benchPipe124F2) putIn(free chan []int64, b []int64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *benchPipe124F2) getOut(free chan []float64) []float64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]float64, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *benchPipe124F2) putOut(free chan []float64, b []float64) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// benchPipe124F3OutBatch is the message a stage sends to the next one, or to
+// the sink: the items made from one batch it received, and that batch's
+// sequence number.
+type benchPipe124F3OutBatch struct {
+	seq   uint64
+	items []uint64
+}
+
+// benchPipe124F3 applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
+//
+// A benchPipe124F3 must be created with [NewBenchPipe124]; the zero value is
+// not usable. A benchPipe124F3 must not be copied after first use. A
+// benchPipe124F3 holds no per-run state, so one benchPipe124F3 may serve
+// several runs, of one or several pipelines, at once; its Stats add up all
+// of them.
+type benchPipe124F3 struct {
+	_ benchPipe124NoCopy
+
+	name string
+	fn   func(context.Context, float64) (uint64, error)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *benchPipe124F3) capacity() int {
+	return max(1, 256/64)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *benchPipe124F3) call(ctx context.Context, in float64) (uint64, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *benchPipe124F3) output(r *BenchPipe124Run, next int) (chan benchPipe124F3OutBatch, chan []uint64, func()) {
+	out := make(chan benchPipe124F3OutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []uint64, max(s.capacity()+4+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(4))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *benchPipe124F3) start(r *BenchPipe124Run, in <-chan benchPipe124F2OutBatch, inFree chan []float64, next int) (<-chan benchPipe124F3OutBatch, chan []uint64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []float64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *benchPipe124F3) run(r *BenchPipe124Run, in <-chan benchPipe124F2OutBatch, inFree chan []float64, leave func(), chain func() func(seq uint64, items []float64, queued int) bool) {
+	r.wg.Add(4)
+	for range 4 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *benchPipe124F3) work(r *BenchPipe124Run, in <-chan benchPipe124F2OutBatch, inFree chan []float64, leave func(), step func(seq uint64, items []float64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b benchPipe124F2OutBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe124F3) send(r *BenchPipe124Run, out chan<- benchPipe124F3OutBatch, free chan []uint64) func(seq uint64, items []float64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := benchPipe124F3OutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe124F3) measure(r *BenchPipe124Run, in []float64, out []uint64, queued int) []uint64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *benchPipe124F3) process(r *BenchPipe124Run, in []float64, out []uint64) []uint64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *benchPipe124F3) processFrom(r *BenchPipe124Run, in []float64, from int, out []uint64) (res []uint64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &BenchPipe124PanicError{Value: v, Stack: debug.Stack()})
+			next++
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrBenchPipe124Skip || errors.Is(err, ErrBenchPipe124Skip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *benchPipe124F3) apply(ctx context.Context, in float64) (uint64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *benchPipe124F3) fail(r *BenchPipe124Run, in float64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &BenchPipe124ItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *benchPipe124F3) putIn(free chan []float64, b []float64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *benchPipe124F3) getOut(free chan []uint64) []uint64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]uint64, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *benchPipe124F3) putOut(free chan []uint64, b []uint64) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// drain receives every batch from in and passes its items to deliver, in
+// order of sequence number in an ordered run, then returns the emptied batch to
+// free. It returns when in is closed, having marked the run complete, or
+// when the run is cancelled or deliver returns false. deliver is called once
+// per batch, never per item.
+func (s *benchPipe124F3) drain(r *BenchPipe124Run, in <-chan benchPipe124F3OutBatch, free chan []uint64, deliver func([]uint64) bool) {
+	done := r.ctx.Done()
+	// receive is a receive from in that gives up when the run is cancelled;
+	// alone first: see benchPipe124F3.work.
+	receive := func() (b benchPipe124F3OutBatch, ok bool) {
+		select {
+		case <-done:
+			return b, false
+		default:
+		}
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+			}
+		}
+		return b, ok
+	}
+	for {
+		b, ok := receive()
+		if !ok {
+			r.finish()
+			return
+		}
+		if !deliver(b.items) {
+			return
+		}
+		s.putOut(free, b.items)
+	}
+}
+
+// drainSlice drains in into a slice, which it returns. size is the expected
+// number of items, the slice's initial capacity.
+func (s *benchPipe124F3) drainSlice(r *BenchPipe124Run, in <-chan benchPipe124F3OutBatch, free chan []uint64, size int) []uint64 {
+	res := make([]uint64, 0, size)
+	s.drain(r, in, free, func(b []uint64) bool {
+		res = append(res, b...)
+		return true
+	})
+	return res
+}
+
+// drainChan drains in into dst, one item per send, and closes dst when done
+// or cancelled.
+func (s *benchPipe124F3) drainChan(r *BenchPipe124Run, in <-chan benchPipe124F3OutBatch, free chan []uint64, dst chan<- uint64) {
+	defer r.wg.Done()
+	defer close(dst)
+	done := r.ctx.Done()
+	s.drain(r, in, free, func(b []uint64) bool {
+		for _, v := range b {
+			// A send that need not wait costs less without the select.
+			select {
+			case dst <- v:
+				continue
+			default:
+			}
+			select {
+			case dst <- v:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// BenchPipe124 runs items of type int through 3 stages, each on its own
+// goroutines, connected by bounded channels carrying batches of up to 64
+// items: f1 (int to int64, 1 worker), then f2 (int64 to float64, 2 workers),
+// then f3 (float64 to uint64, 4 workers). Outputs come as they are ready, in
+// no particular order. The first failure of an item stops the run; Wait then
+// returns the *BenchPipe124ItemError. A stage drops an item by returning
+// ErrBenchPipe124Skip.
+//
+// A BenchPipe124 holds no per-run state: Start and RunSlice may be called any
+// number of times, concurrently. Create it with NewBenchPipe124; it must not
+// be copied.
+type BenchPipe124 struct {
+	f1 benchPipe124F1
+	f2 benchPipe124F2
+	f3 benchPipe124F3
+}
+
+// NewBenchPipe124 returns a BenchPipe124. f1, f2 or f3 are each the function
+// of the stage of that name, called concurrently from the stage's workers; it
+// returns ErrBenchPipe124Skip to drop an item.
+func NewBenchPipe124(f1 func(context.Context, int) (int64, error), f2 func(context.Context, int64) (float64, error), f3 func(context.Context, float64) (uint64, error)) *BenchPipe124 {
+	p := &BenchPipe124{}
+	p.f1.name = "f1"
+	p.f1.fn = f1
+	p.f2.name = "f2"
+	p.f2.fn = f2
+	p.f3.name = "f3"
+	p.f3.fn = f3
+	return p
+}
+
+// Start runs the pipeline on the items received from in, until in is closed
+// or ctx is cancelled, and returns the channel of outputs, closed after the
+// last one, with the run, whose Wait reports the outcome. Outputs come as
+// they are ready, in no particular order.
+//
+// The caller must either receive from the output channel until it is closed
+// or cancel ctx, and then call Wait. Items in flight when a failure stops the
+// run may or may not be delivered before the channel closes.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (a failure, or ctx cancelled) goes on
+// receiving from in, and discards what it receives, until in is closed. So a
+// producer that sends without selecting on a context never blocks, and Wait
+// does not wait for it.
+func (p *BenchPipe124) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe124Run) {
+	r := benchPipe124NewRun(ctx, 0)
+	src := make(chan benchPipe124F1InBatch, 4)
+	srcFree := make(chan []int, 7)
+	c1, f1 := p.f1.start(r, src, srcFree, 2)
+	c2, f2 := p.f2.start(r, c1, f1, 4)
+	c3, f3 := p.f3.start(r, c2, f2, 1)
+	dst := make(chan uint64, 64)
+	r.wg.Add(2)
+	go p.f1.feedChan(r, in, src, srcFree)
+	go p.f3.drainChan(r, c3, f3, dst)
+	return dst, r
+}
+
+// RunSlice runs the pipeline on the items of in and returns the outputs. It
+// returns what Wait returns; when that is an error, the outputs are nil. in
+// is only read.
+func (p *BenchPipe124) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
+	r := benchPipe124NewRun(ctx, 0)
+	src := make(chan benchPipe124F1InBatch, 4)
+	c1, f1 := p.f1.start(r, src, nil, 2)
 	c2, f2 := p.f2.start(r, c1, f1, 4)
 	c3, f3 := p.f3.start(r, c2, f2, 1)
 	r.wg.Add(1)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 
@@ -117,8 +118,12 @@ func asStats[T any](in []T, conv func(T) pipeline.StageStats) []pipeline.StageSt
 	return out
 }
 
+// pipeCases are the generated pipelines of pipeline.go. A case whose
+// name ends in -unfused is the fuse=false twin of the case before it, built
+// with the same options: TestPipelineFusedEqualsUnfused holds each pair to
+// each other, and every test holds both to the template.
 var pipeCases = []pipeCase{
-	{"stop", pipeline.Config{Batch: 5}, [3]int{2, 4, 3}, false, func(fs faults) pipeImpl {
+	{"stop", pipeline.Config{Batch: 5}, [3]int{2, 2, 2}, false, func(fs faults) pipeImpl {
 		f := makeFns(fs, generated.ErrPipeStopSkip)
 		p := generated.NewPipeStop(f.f1, f.f2, f.f3)
 		return pipeImpl{
@@ -129,7 +134,18 @@ var pipeCases = []pipeCase{
 			},
 		}
 	}},
-	{"ordered", pipeline.Config{Batch: 5, Buffer: 10, Ordered: true}, [3]int{2, 4, 3}, false, func(fs faults) pipeImpl {
+	{"stop-unfused", pipeline.Config{Batch: 5, NoFuse: true}, [3]int{2, 2, 2}, false, func(fs faults) pipeImpl {
+		f := makeFns(fs, generated.ErrPipeStopUnfusedSkip)
+		p := generated.NewPipeStopUnfused(f.f1, f.f2, f.f3)
+		return pipeImpl{
+			runSlice: p.RunSlice,
+			start: func(ctx context.Context, in <-chan int) (<-chan string, func() error) {
+				out, r := p.Start(ctx, in)
+				return out, r.Wait
+			},
+		}
+	}},
+	{"ordered", pipeline.Config{Batch: 5, Buffer: 10, Ordered: true}, [3]int{2, 4, 4}, false, func(fs faults) pipeImpl {
 		f := makeFns(fs, generated.ErrPipeOrderedSkip)
 		p := generated.NewPipeOrdered(f.f1, f.f2, f.f3)
 		return pipeImpl{
@@ -140,7 +156,18 @@ var pipeCases = []pipeCase{
 			},
 		}
 	}},
-	{"collect-latency-metrics", pipeline.Config{Batch: 1, Collect: true, Metrics: true}, [3]int{3, 1, 4}, false, func(fs faults) pipeImpl {
+	{"ordered-unfused", pipeline.Config{Batch: 5, Buffer: 10, Ordered: true, NoFuse: true}, [3]int{2, 4, 4}, false, func(fs faults) pipeImpl {
+		f := makeFns(fs, generated.ErrPipeOrderedUnfusedSkip)
+		p := generated.NewPipeOrderedUnfused(f.f1, f.f2, f.f3)
+		return pipeImpl{
+			runSlice: p.RunSlice,
+			start: func(ctx context.Context, in <-chan int) (<-chan string, func() error) {
+				out, r := p.Start(ctx, in)
+				return out, r.Wait
+			},
+		}
+	}},
+	{"collect-latency-metrics", pipeline.Config{Batch: 1, Collect: true, Metrics: true}, [3]int{3, 3, 4}, false, func(fs faults) pipeImpl {
 		f := makeFns(fs, generated.ErrPipeCollectSkip)
 		p := generated.NewPipeCollect(f.f1, f.f2, f.f3)
 		return pipeImpl{
@@ -156,7 +183,23 @@ var pipeCases = []pipeCase{
 			},
 		}
 	}},
-	{"ordered-collect-retries", pipeline.Config{Ordered: true, Collect: true, Retries: 2}, [3]int{1, 3, 2}, false, func(fs faults) pipeImpl {
+	{"collect-latency-metrics-unfused", pipeline.Config{Batch: 1, Collect: true, Metrics: true, NoFuse: true}, [3]int{3, 3, 4}, false, func(fs faults) pipeImpl {
+		f := makeFns(fs, generated.ErrPipeCollectUnfusedSkip)
+		p := generated.NewPipeCollectUnfused(f.f1, f.f2, f.f3)
+		return pipeImpl{
+			runSlice: p.RunSlice,
+			start: func(ctx context.Context, in <-chan int) (<-chan string, func() error) {
+				out, r := p.Start(ctx, in)
+				return out, r.Wait
+			},
+			stats: func() []pipeline.StageStats {
+				return asStats(p.Stats(), func(s generated.PipeCollectUnfusedStageStats) pipeline.StageStats {
+					return pipeline.StageStats{Name: s.Name, Workers: s.Workers, In: s.In, Out: s.Out, Failed: s.Failed, Dropped: s.Dropped, Retries: s.Retries, Batches: s.Batches}
+				})
+			},
+		}
+	}},
+	{"ordered-collect-retries", pipeline.Config{Ordered: true, Collect: true, Retries: 2, Metrics: true}, [3]int{1, 1, 1}, false, func(fs faults) pipeImpl {
 		f := makeFns(fs, generated.ErrPipeOrderedCollectSkip)
 		p := generated.NewPipeOrderedCollect(f.f1, f.f2, f.f3)
 		return pipeImpl{
@@ -165,11 +208,54 @@ var pipeCases = []pipeCase{
 				out, r := p.Start(ctx, in)
 				return out, r.Wait
 			},
+			stats: func() []pipeline.StageStats {
+				return asStats(p.Stats(), func(s generated.PipeOrderedCollectStageStats) pipeline.StageStats {
+					return pipeline.StageStats{Name: s.Name, Workers: s.Workers, In: s.In, Out: s.Out, Failed: s.Failed, Dropped: s.Dropped, Retries: s.Retries, Batches: s.Batches}
+				})
+			},
+		}
+	}},
+	{"ordered-collect-retries-unfused", pipeline.Config{Ordered: true, Collect: true, Retries: 2, Metrics: true, NoFuse: true}, [3]int{1, 1, 1}, false, func(fs faults) pipeImpl {
+		f := makeFns(fs, generated.ErrPipeOrderedCollectUnfusedSkip)
+		p := generated.NewPipeOrderedCollectUnfused(f.f1, f.f2, f.f3)
+		return pipeImpl{
+			runSlice: p.RunSlice,
+			start: func(ctx context.Context, in <-chan int) (<-chan string, func() error) {
+				out, r := p.Start(ctx, in)
+				return out, r.Wait
+			},
+			stats: func() []pipeline.StageStats {
+				return asStats(p.Stats(), func(s generated.PipeOrderedCollectUnfusedStageStats) pipeline.StageStats {
+					return pipeline.StageStats{Name: s.Name, Workers: s.Workers, In: s.In, Out: s.Out, Failed: s.Failed, Dropped: s.Dropped, Retries: s.Retries, Batches: s.Batches}
+				})
+			},
 		}
 	}},
 	{"bound", pipeline.Config{Ordered: true}, [3]int{1, 2, 1}, true, func(fs faults) pipeImpl {
 		f := makeFns(fs, generated.ErrPipeBoundSkip)
 		p := generated.NewPipeBound(f.f2)
+		return pipeImpl{
+			runSlice: p.RunSlice,
+			start: func(ctx context.Context, in <-chan int) (<-chan string, func() error) {
+				out, r := p.Start(ctx, in)
+				return out, r.Wait
+			},
+		}
+	}},
+	{"bound-fused", pipeline.Config{Ordered: true}, [3]int{2, 2, 2}, true, func(fs faults) pipeImpl {
+		f := makeFns(fs, generated.ErrPipeBoundFusedSkip)
+		p := generated.NewPipeBoundFused(f.f2)
+		return pipeImpl{
+			runSlice: p.RunSlice,
+			start: func(ctx context.Context, in <-chan int) (<-chan string, func() error) {
+				out, r := p.Start(ctx, in)
+				return out, r.Wait
+			},
+		}
+	}},
+	{"bound-unfused", pipeline.Config{Ordered: true, NoFuse: true}, [3]int{2, 2, 2}, true, func(fs faults) pipeImpl {
+		f := makeFns(fs, generated.ErrPipeBoundUnfusedSkip)
+		p := generated.NewPipeBoundUnfused(f.f2)
 		return pipeImpl{
 			runSlice: p.RunSlice,
 			start: func(ctx context.Context, in <-chan int) (<-chan string, func() error) {
@@ -303,9 +389,19 @@ func stageOf(err error) (failure, bool) {
 		if pe, ok := e.Err.(*generated.PipeStopPanicError); ok {
 			f.panic, f.err = fmt.Sprint(pe.Value), ""
 		}
+	case *generated.PipeStopUnfusedItemError:
+		f = failure{stage: e.Stage, item: fmt.Sprint(e.Item), err: e.Err.Error()}
+		if pe, ok := e.Err.(*generated.PipeStopUnfusedPanicError); ok {
+			f.panic, f.err = fmt.Sprint(pe.Value), ""
+		}
 	case *generated.PipeOrderedItemError:
 		f = failure{stage: e.Stage, item: fmt.Sprint(e.Item), err: e.Err.Error()}
 		if pe, ok := e.Err.(*generated.PipeOrderedPanicError); ok {
+			f.panic, f.err = fmt.Sprint(pe.Value), ""
+		}
+	case *generated.PipeOrderedUnfusedItemError:
+		f = failure{stage: e.Stage, item: fmt.Sprint(e.Item), err: e.Err.Error()}
+		if pe, ok := e.Err.(*generated.PipeOrderedUnfusedPanicError); ok {
 			f.panic, f.err = fmt.Sprint(pe.Value), ""
 		}
 	case *generated.PipeCollectItemError:
@@ -313,14 +409,34 @@ func stageOf(err error) (failure, bool) {
 		if pe, ok := e.Err.(*generated.PipeCollectPanicError); ok {
 			f.panic, f.err = fmt.Sprint(pe.Value), ""
 		}
+	case *generated.PipeCollectUnfusedItemError:
+		f = failure{stage: e.Stage, item: fmt.Sprint(e.Item), err: e.Err.Error()}
+		if pe, ok := e.Err.(*generated.PipeCollectUnfusedPanicError); ok {
+			f.panic, f.err = fmt.Sprint(pe.Value), ""
+		}
 	case *generated.PipeOrderedCollectItemError:
 		f = failure{stage: e.Stage, item: fmt.Sprint(e.Item), err: e.Err.Error()}
 		if pe, ok := e.Err.(*generated.PipeOrderedCollectPanicError); ok {
 			f.panic, f.err = fmt.Sprint(pe.Value), ""
 		}
+	case *generated.PipeOrderedCollectUnfusedItemError:
+		f = failure{stage: e.Stage, item: fmt.Sprint(e.Item), err: e.Err.Error()}
+		if pe, ok := e.Err.(*generated.PipeOrderedCollectUnfusedPanicError); ok {
+			f.panic, f.err = fmt.Sprint(pe.Value), ""
+		}
 	case *generated.PipeBoundItemError:
 		f = failure{stage: e.Stage, item: fmt.Sprint(e.Item), err: e.Err.Error()}
 		if pe, ok := e.Err.(*generated.PipeBoundPanicError); ok {
+			f.panic, f.err = fmt.Sprint(pe.Value), ""
+		}
+	case *generated.PipeBoundFusedItemError:
+		f = failure{stage: e.Stage, item: fmt.Sprint(e.Item), err: e.Err.Error()}
+		if pe, ok := e.Err.(*generated.PipeBoundFusedPanicError); ok {
+			f.panic, f.err = fmt.Sprint(pe.Value), ""
+		}
+	case *generated.PipeBoundUnfusedItemError:
+		f = failure{stage: e.Stage, item: fmt.Sprint(e.Item), err: e.Err.Error()}
+		if pe, ok := e.Err.(*generated.PipeBoundUnfusedPanicError); ok {
 			f.panic, f.err = fmt.Sprint(pe.Value), ""
 		}
 	default:
@@ -329,72 +445,146 @@ func stageOf(err error) (failure, bool) {
 	return f, true
 }
 
+// pipeScenarios are the inputs and faults the equivalence tests run every
+// pipeline on.
+var pipeScenarios = []struct {
+	name string
+	fs   faults
+	n    int
+}{
+	{"plain", faults{}, 3000},
+	{"filter", faults{skip: func(x int) bool { return x%7 == 3 }}, 3000},
+	{"empty", faults{}, 0},
+	{"one", faults{}, 1},
+	{"errors", faults{skip: func(x int) bool { return x%7 == 3 }, fail: func(x int) bool { return x%97 == 5 }, failAt: 2}, 2000},
+	{"panics", faults{panics: func(x int) bool { return x%101 == 50 }, panicAt: 3}, 2000},
+	{"one-error", faults{fail: func(x int) bool { return x == 1234 }, failAt: 1}, 2000},
+	{"flaky", faults{flaky: func(x int) bool { return x%50 == 1 }}, 1000},
+}
+
+// comparePipelines runs got and want, pipelines of case c, on the same
+// inputs with faults fs: their outputs (in order when ordered), failures
+// and stats must agree.
+func comparePipelines(t *testing.T, c pipeCase, fs faults, n int, got, want pipeImpl) {
+	t.Helper()
+	in := seq(n)
+	gotOut, gotErr := got.runSlice(context.Background(), in)
+	wantOut, wantErr := want.runSlice(context.Background(), in)
+	if (gotErr == nil) != (wantErr == nil) {
+		t.Fatalf("error %v, want %v", gotErr, wantErr)
+	}
+	if c.cfg.Collect || gotErr == nil {
+		sameOutputs(t, gotOut, wantOut, c.cfg.Ordered)
+	} else if gotOut != nil || wantOut != nil {
+		t.Fatalf("stop mode returned outputs with an error: %d and %d", len(gotOut), len(wantOut))
+	}
+	gotF, wantF := failuresOf(t, gotErr), failuresOf(t, wantErr)
+	if !c.cfg.Collect && len(gotF) > 0 {
+		// Stop mode reports the first failure, which depends on
+		// scheduling; it must be one of the items that fail.
+		if len(gotF) != 1 || len(wantF) != 1 || gotF[0].stage != wantF[0].stage {
+			t.Fatalf("stop mode: %+v, want %+v", gotF, wantF)
+		}
+		return
+	}
+	if (fs.fail != nil || fs.panics != nil || fs.flaky != nil && c.cfg.Retries == 0) && len(gotF) == 0 {
+		t.Fatal("no failures reported")
+	}
+	if !slices.Equal(gotF, wantF) {
+		t.Fatalf("failures differ:\ngot  %+v\nwant %+v", gotF, wantF)
+	}
+	if got.stats != nil {
+		g, w := got.stats(), want.stats()
+		for i := range g {
+			g[i].Busy, w[i].Busy, g[i].QueueAvg, w[i].QueueAvg = 0, 0, 0, 0
+			g[i].Batches, w[i].Batches = 0, 0 // batching depends on timing
+		}
+		if !slices.Equal(g, w) {
+			t.Fatalf("stats differ:\ngot  %+v\nwant %+v", g, w)
+		}
+	}
+}
+
+// runsScenario reports whether case c runs scenario fs: a bound pipeline's
+// stages 1 and 3 never fail.
+func runsScenario(c pipeCase, fs faults) bool {
+	stage2Only := fs.skip == nil && (fs.fail == nil || fs.failAt == 2) && fs.panics == nil
+	return !c.bound || stage2Only
+}
+
 // TestPipelineEquivalence runs every generated pipeline and its template on
 // the same inputs and faults: outputs (in order when ordered), failures and
 // stats must agree.
 func TestPipelineEquivalence(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	scenarios := []struct {
-		name string
-		fs   faults
-		n    int
-	}{
-		{"plain", faults{}, 3000},
-		{"filter", faults{skip: func(x int) bool { return x%7 == 3 }}, 3000},
-		{"empty", faults{}, 0},
-		{"one", faults{}, 1},
-		{"errors", faults{skip: func(x int) bool { return x%7 == 3 }, fail: func(x int) bool { return x%97 == 5 }, failAt: 2}, 2000},
-		{"panics", faults{panics: func(x int) bool { return x%101 == 50 }, panicAt: 3}, 2000},
-		{"one-error", faults{fail: func(x int) bool { return x == 1234 }, failAt: 1}, 2000},
-		{"flaky", faults{flaky: func(x int) bool { return x%50 == 1 }}, 1000},
-	}
 	for _, c := range pipeCases {
-		for _, sc := range scenarios {
-			stage2Only := sc.fs.skip == nil && (sc.fs.fail == nil || sc.fs.failAt == 2) && sc.fs.panics == nil
-			if c.bound && !stage2Only {
-				continue // bound stages 1 and 3 never fail
+		for _, sc := range pipeScenarios {
+			if !runsScenario(c, sc.fs) {
+				continue
 			}
 			t.Run(c.name+"/"+sc.name, func(t *testing.T) {
-				gen, tpl := c.build(sc.fs), c.template(sc.fs)
-				in := seq(sc.n)
-				gotOut, gotErr := gen.runSlice(context.Background(), in)
-				wantOut, wantErr := tpl.runSlice(context.Background(), in)
-				if (gotErr == nil) != (wantErr == nil) {
-					t.Fatalf("generated error %v, template error %v", gotErr, wantErr)
-				}
-				if c.cfg.Collect || gotErr == nil {
-					sameOutputs(t, gotOut, wantOut, c.cfg.Ordered)
-				} else if gotOut != nil || wantOut != nil {
-					t.Fatalf("stop mode returned outputs with an error: generated %d, template %d", len(gotOut), len(wantOut))
-				}
-				gotF, wantF := failuresOf(t, gotErr), failuresOf(t, wantErr)
-				if !c.cfg.Collect && len(gotF) > 0 {
-					// Stop mode reports the first failure, which depends on
-					// scheduling; it must be one of the items that fail.
-					if len(gotF) != 1 || len(wantF) != 1 || gotF[0].stage != wantF[0].stage {
-						t.Fatalf("stop mode: generated %+v, template %+v", gotF, wantF)
-					}
-					return
-				}
-				if (sc.fs.fail != nil || sc.fs.panics != nil || sc.fs.flaky != nil && c.cfg.Retries == 0) && len(gotF) == 0 {
-					t.Fatal("no failures reported")
-				}
-				if !slices.Equal(gotF, wantF) {
-					t.Fatalf("failures differ:\ngenerated %+v\ntemplate  %+v", gotF, wantF)
-				}
-				if gen.stats != nil {
-					g, w := gen.stats(), tpl.stats()
-					for i := range g {
-						g[i].Busy, w[i].Busy, g[i].QueueAvg, w[i].QueueAvg = 0, 0, 0, 0
-						g[i].Batches, w[i].Batches = 0, 0 // batching depends on timing
-					}
-					if !slices.Equal(g, w) {
-						t.Fatalf("stats differ:\ngenerated %+v\ntemplate  %+v", g, w)
-					}
-				}
+				comparePipelines(t, c, sc.fs, sc.n, c.build(sc.fs), c.template(sc.fs))
 			})
 		}
 	}
+}
+
+// TestPipelineFusedEqualsUnfused runs every generated pipeline and its
+// fuse=false twin on the same inputs and faults: outputs (in order when
+// ordered), failures and stats must agree.
+func TestPipelineFusedEqualsUnfused(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	pairs := 0
+	for i, c := range pipeCases {
+		if !strings.HasSuffix(c.name, "-unfused") {
+			continue
+		}
+		fused := pipeCases[i-1]
+		if fused.cfg.Collect != c.cfg.Collect || fused.cfg.Ordered != c.cfg.Ordered || fused.workers != c.workers || fused.cfg.NoFuse == c.cfg.NoFuse {
+			t.Fatalf("case %s is not the twin of %s", c.name, fused.name)
+		}
+		pairs++
+		for _, sc := range pipeScenarios {
+			if !runsScenario(c, sc.fs) {
+				continue
+			}
+			t.Run(fused.name+"/"+sc.name, func(t *testing.T) {
+				comparePipelines(t, c, sc.fs, sc.n, fused.build(sc.fs), c.build(sc.fs))
+			})
+		}
+	}
+	if pairs != 5 {
+		t.Fatalf("%d fused and unfused pairs, want 5", pairs)
+	}
+}
+
+// TestPipelinePacedFusedEqualsUnfused runs PipePaced, whose last two
+// stages are fused, and its fuse=false twin on the same items, each with a
+// quota of its own that admits three at once: the same outputs, and the
+// same items failed at the first stage.
+func TestPipelinePacedFusedEqualsUnfused(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var calls atomic.Int64
+	fused := generated.NewPipePaced(toInt64(&calls), toFloat, toString, generated.NewJobQuota())
+	alone := generated.NewPipePacedUnfused(toInt64(&calls), toFloat, toString, generated.NewJobQuota())
+	in := []int{1, 2, 3, 4, 5}
+	outs, err := fused.RunSlice(quotaContext(t), in)
+	var fails generated.PipePacedFailures
+	if !errors.As(err, &fails) || len(fails) != 2 {
+		t.Fatalf("fused: RunSlice error = %v; want the two items past the quota as failures", err)
+	}
+	outs2, err := alone.RunSlice(quotaContext(t), in)
+	var fails2 generated.PipePacedUnfusedFailures
+	if !errors.As(err, &fails2) || len(fails2) != 2 {
+		t.Fatalf("unfused: RunSlice error = %v; want the two items past the quota as failures", err)
+	}
+	for i := range fails {
+		if fails[i].Stage != "toInt64" || fails2[i].Stage != "toInt64" || fails[i].Item != fails2[i].Item {
+			t.Fatalf("failure %d: stage %s item %v, unfused stage %s item %v; want stage toInt64 and the same item",
+				i, fails[i].Stage, fails[i].Item, fails2[i].Stage, fails2[i].Item)
+		}
+	}
+	sameOutputs(t, outs, outs2, false)
 }
 
 // TestPipelineStart runs Start, the channel form, on both implementations.

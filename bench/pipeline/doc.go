@@ -17,4 +17,8 @@
 //
 // An op is one run over a slice of size items; ns/item is the figure to
 // compare. Adding an implementation is one entry in impls.
+//
+// BenchmarkFusion (fusion_test.go) measures stage fusion on RunSlice of
+// 64Ki items: fused generated pipelines against their fuse=false twins and
+// the serial loop of the same functions, and a chain that cannot be fused.
 package pipeline

@@ -18,7 +18,7 @@ import (
 // pipelineMaxTypes is the most type arguments a pipeline takes: 8 stages.
 const pipelineMaxTypes = 9
 
-// //monogen:pipeline Name[T0, T1, ..., Tn] stages=a,b,c workers=1,4,2 buffer=N batch=N ordered=B errors=stop|collect retries=N backoff=D metrics=B rate=R
+// //monogen:pipeline Name[T0, T1, ..., Tn] stages=a,b,c workers=1,4,2 buffer=N batch=N ordered=B errors=stop|collect retries=N backoff=D metrics=B rate=R fuse=B
 func init() {
 	params := make([]string, pipelineMaxTypes)
 	for i := range params {
@@ -30,7 +30,7 @@ func init() {
 		Main:     "Stage",
 		Params:   params,
 		MinArgs:  2,
-		Doc:      "typed multi-stage pipeline: Name[T0, T1, ..., Tn] stages=a,b,c workers=1,4,2 buffer=N batch=N ordered=B errors=stop|collect retries=N backoff=D metrics=B rate=Limiter",
+		Doc:      "typed multi-stage pipeline: Name[T0, T1, ..., Tn] stages=a,b,c workers=1,4,2 buffer=N batch=N ordered=B errors=stop|collect retries=N backoff=D metrics=B rate=Limiter fuse=B",
 		Options: []OptionSpec{
 			{Key: "stages", Type: IdentList, Doc: "stage names, one per stage (default stage1,...,stagen); a package-level function by a stage's name is called directly"},
 			{Key: "workers", Type: IntList, Min: 1, Doc: "goroutines per stage, one number per stage (default 1 each)"},
@@ -42,6 +42,7 @@ func init() {
 			{Key: "backoff", Type: Duration, Doc: "wait before the first retry, doubling; needs retries (default 0)"},
 			{Key: "metrics", Type: Bool, Doc: "per-stage counters and a Stats method (default false: no counters)"},
 			{Key: "rate", Type: Ref, RefKind: "ratelimit", Doc: "Name of a ratelimit directive of the package pacing the items entering the first stage: every call of its function waits for it first; the constructor takes the limiter, which may be shared (default: no limit, no waiting code)"},
+			{Key: "fuse", Type: Bool, Doc: "run adjacent stages with the same workers together: each goroutine takes a batch through all of them in turn, with no channel between (default true); false gives every stage goroutines of its own"},
 		},
 		Build: buildPipeline,
 		Bench: benchPipeline,
@@ -73,6 +74,42 @@ type pipelineStage struct {
 	outT     types.Type
 	namePos  token.Position // where the directive names the stage
 	argIndex int            // the stage's output type argument
+	keep     []string       // the Stage methods the wiring calls
+}
+
+// pipelineSegments groups the stages by the goroutines they run on, as the
+// template's Then does: a stage is fused after the one before when both
+// have the same workers, fuse is on, and the one before is not paced (rate=
+// paces the first stage). It also sets each stage's keep: a stage alone is
+// started by start; a fused chain is run by its first stage's run, through
+// the link of every stage but the last, whose output and send make and feed
+// the chain's channel.
+func pipelineSegments(stages []*pipelineStage, fuse, paced bool) [][]*pipelineStage {
+	var segs [][]*pipelineStage
+	for i, st := range stages {
+		if i > 0 && fuse && st.workers == stages[i-1].workers && !(i == 1 && paced) {
+			segs[len(segs)-1] = append(segs[len(segs)-1], st)
+			continue
+		}
+		segs = append(segs, []*pipelineStage{st})
+	}
+	if len(segs) == 1 {
+		// RunSlice runs them with no channel.
+		stages[0].keep = append(stages[0].keep, "Stage.runSlice")
+		stages[len(stages)-1].keep = append(stages[len(stages)-1].keep, "Stage.place", "Stage.gather")
+	}
+	for _, seg := range segs {
+		if len(seg) == 1 {
+			seg[0].keep = append(seg[0].keep, "Stage.start")
+			continue
+		}
+		seg[0].keep = append(seg[0].keep, "Stage.run")
+		for _, st := range seg[:len(seg)-1] {
+			st.keep = append(st.keep, "Stage.link")
+		}
+		seg[len(seg)-1].keep = append(seg[len(seg)-1].keep, "Stage.output", "Stage.send")
+	}
+	return segs
 }
 
 // inBatch and outBatch are the generated names of the types of the batches
@@ -265,6 +302,11 @@ func buildPipeline(c *Context) error {
 		}
 		rate = o.Value.(string)
 	}
+	fuse := true
+	if o := c.D.Option("fuse"); o != nil {
+		fuse = o.Value.(bool)
+	}
+	segments := pipelineSegments(stages, fuse, rate != "")
 
 	// One stencil run per stage: the main spec is the first stage, c.More
 	// the others. They all refer to one copy of the shared declarations,
@@ -295,6 +337,7 @@ func buildPipeline(c *Context) error {
 		cfg["Buffer"], cfg["Batch"] = fmt.Sprint(buffer), fmt.Sprint(batch)
 		cfg["Ordered"], cfg["Collect"], cfg["Metrics"] = fmt.Sprint(ordered), fmt.Sprint(collect), fmt.Sprint(metrics)
 		cfg["Retries"], cfg["Backoff"] = fmt.Sprint(retries), backoff
+		cfg["NoFuse"] = fmt.Sprint(!fuse) // read only by the template's Then: for benchmarks
 		spec.Conds["metrics"] = metrics
 		spec.Conds["boundFn"] = st.bound != ""
 		paced := i == 0 && rate != ""
@@ -308,20 +351,27 @@ func buildPipeline(c *Context) error {
 		if st.bound != "" {
 			spec.Hooks["Stage.call"] = st.call
 		}
-		spec.Keep = append(spec.Keep, "Stage.start")
+		spec.Keep = append(spec.Keep, st.keep...)
 		if i == 0 {
 			// The sink's Run.finish is called only from the last stage's
 			// code, but Run is emitted here.
-			spec.Keep = append(spec.Keep, "Stage.feedSlice", "Stage.feedChan", "Run.finish", "newRun")
+			spec.Keep = append(spec.Keep, "Stage.feedChan", "Run.finish", "newRun")
+			if len(segments) > 1 { // else RunSlice needs no source (runSlice)
+				spec.Keep = append(spec.Keep, "Stage.feedSlice")
+			}
 		}
 		if i == n-1 {
-			spec.Keep = append(spec.Keep, "Stage.drainSlice", "Stage.drainChan")
+			spec.Keep = append(spec.Keep, "Stage.drainChan")
+			if len(segments) > 1 { // else RunSlice needs no sink (gather)
+				spec.Keep = append(spec.Keep, "Stage.drainSlice")
+			}
 		}
 	}
 
 	capacity := max(1, buffer/batch)
 	c.Emit = append(c.Emit, pipelineDecls(c, stages, pipelineShape{
 		capacity: int(capacity), batch: int(batch), ordered: ordered, collect: collect, metrics: metrics, rate: rate,
+		segments: segments,
 	})...)
 	return nil
 }
@@ -362,6 +412,7 @@ type pipelineShape struct {
 	capacity, batch           int // sends per channel, items per send
 	ordered, collect, metrics bool
 	rate                      string // the first stage's rate limiter type (rate=), or ""
+	segments                  [][]*pipelineStage
 }
 
 // pipelineDecls returns the declarations wiring the stages: the pipeline
@@ -391,8 +442,8 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 	window := 0
 	if sh.ordered {
 		window = 2 + 2*sh.capacity + first.workers
-		for _, st := range stages[1:] {
-			window += sh.capacity + st.workers
+		for _, seg := range sh.segments[1:] {
+			window += sh.capacity + seg[0].workers
 		}
 	}
 	srcFreeCap := max(sh.capacity+first.workers+2, window)
@@ -418,9 +469,15 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 	if sh.collect {
 		errMode = fmt.Sprintf("A failed item is left out and the others go on; Wait returns every failure as %s.", pipelineSharedName(name, "Failures"))
 	}
-	doc := wrap(fmt.Sprintf("// %s runs items of type %s through %d stages, each on its own goroutines, connected by bounded channels carrying batches of up to %d items: %s. %s %s A stage drops an item by returning %s.",
-		name, c.D.Args[0].Text, n, sh.batch, strings.Join(chain, ", then "), mode, errMode, pipelineSharedName(name, "ErrSkip")))
-	doc += "\n//\n" + wrap(fmt.Sprintf("// %s %s holds no per-run state: Start and RunSlice may be called any number of times, concurrently. Create it with %s; it must not be copied.", article(name), name, newName(c)))
+	var doc string
+	if len(sh.segments) == n {
+		doc = wrap(fmt.Sprintf("// %s runs items of type %s through %d stages, each on its own goroutines, connected by bounded channels carrying batches of up to %d items: %s. %s %s A stage drops an item by returning %s.",
+			name, c.D.Args[0].Text, n, sh.batch, strings.Join(chain, ", then "), mode, errMode, pipelineSharedName(name, "ErrSkip")))
+	} else {
+		doc = wrap(fmt.Sprintf("// %s runs items of type %s through %d stages: %s. %s Bounded channels carry batches of up to %d items between the goroutines. %s %s A stage drops an item by returning %s.",
+			name, c.D.Args[0].Text, n, strings.Join(chain, ", then "), pipelineFusionDoc(sh.segments), sh.batch, mode, errMode, pipelineSharedName(name, "ErrSkip")))
+	}
+	doc += "\n//\n" + wrap(fmt.Sprintf("// %s %s holds no per-run state: Start and RunSlice may be called any number of times, concurrently. Create it with %s; it must not be copied.", upperFirst(article(name)), name, newName(c)))
 	// type Ingest struct { parse ingestParse; ... }
 	decls = append(decls, doc+"\n"+fmt.Sprintf("%#v", jen.Type().Id(name).Struct(fields...)))
 
@@ -496,15 +553,36 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 		var out []jen.Code
 		prev, prevFree := src, inFree
 		var outName, freeName string
-		for i, st := range stages {
+		for k, seg := range sh.segments {
+			head, tail := seg[0], seg[len(seg)-1]
 			next := 1
-			if i+1 < n {
-				next = stages[i+1].workers
+			if k+1 < len(sh.segments) {
+				next = sh.segments[k+1][0].workers
 			}
-			outName, freeName = local(fmt.Sprintf("c%d", i+1)), local(fmt.Sprintf("f%d", i+1))
-			// c2, f2 := p.enrich.start(r, c1, f1, 2)
-			out = append(out, jen.List(jen.Id(outName), jen.Id(freeName)).Op(":=").
-				Id(p).Dot(st.name).Dot("start").Call(jen.Id(r), jen.Id(prev), prevFree, jen.Lit(next)))
+			i := tail.argIndex
+			outName, freeName = local(fmt.Sprintf("c%d", i)), local(fmt.Sprintf("f%d", i))
+			if len(seg) == 1 {
+				// c2, f2 := p.enrich.start(r, c1, f1, 2)
+				out = append(out, jen.List(jen.Id(outName), jen.Id(freeName)).Op(":=").
+					Id(p).Dot(head.name).Dot("start").Call(jen.Id(r), jen.Id(prev), prevFree, jen.Lit(next)))
+				prev, prevFree = outName, jen.Id(freeName)
+				continue
+			}
+			leave := local(fmt.Sprintf("l%d", i))
+			// c3, f3, l3 := p.store.output(r, 1)
+			out = append(out, jen.List(jen.Id(outName), jen.Id(freeName), jen.Id(leave)).Op(":=").
+				Id(p).Dot(tail.name).Dot("output").Call(jen.Id(r), jen.Lit(next)))
+			// p.enrich.link(r, p.store.send(r, c3, f3))
+			step := jen.Id(p).Dot(tail.name).Dot("send").Call(jen.Id(r), jen.Id(outName), jen.Id(freeName))
+			for j := len(seg) - 2; j >= 0; j-- {
+				step = jen.Id(p).Dot(seg[j].name).Dot("link").Call(jen.Id(r), step)
+			}
+			// p.parse.run(r, c1, f1, l3, func() func(uint64, []T1, int) bool {
+			// 	return p.parse.link(r, p.enrich.link(r, p.store.send(r, c3, f3)))
+			// })
+			chain := jen.Func().Params().Func().Params(jen.Uint64(), jen.Index().Id(head.in), jen.Int()).Bool().
+				Block(jen.Return(step))
+			out = append(out, jen.Id(p).Dot(head.name).Dot("run").Call(jen.Id(r), jen.Id(prev), prevFree, jen.Id(leave), chain))
 			prev, prevFree = outName, jen.Id(freeName)
 		}
 		return out, outName, freeName
@@ -546,17 +624,40 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 	decls = append(decls, startDoc+"\n"+fmt.Sprintf("%#v", fn))
 
 	// RunSlice.
-	body = []jen.Code{runStmt.Clone(), srcStmt.Clone()}
-	st, lastOut, lastFree = starts(jen.Nil()) // the batches are subslices of in: no free list
-	body = append(body, st...)
-	body = append(body,
-		// r.wg.Add(1)
-		jen.Id(r).Dot("wg").Dot("Add").Call(jen.Lit(1)),
-		// go p.parse.feedSlice(r, in, src)
-		jen.Go().Id(p).Dot(first.name).Dot("feedSlice").Call(jen.Id(r), jen.Id(in), jen.Id(src)),
-		// res := p.store.drainSlice(r, cn, fn, len(in)): the sink runs in the caller
-		jen.Id(res).Op(":=").Id(p).Dot(last.name).Dot("drainSlice").Call(jen.Id(r), jen.Id(lastOut), jen.Id(lastFree), jen.Len(jen.Id(in))),
-	)
+	if len(sh.segments) == 1 {
+		// Every stage fused: no channel (see the template's runFused).
+		counts := local("counts")
+		// p.store.place(r, res, counts), through the links before it
+		step := jen.Id(p).Dot(last.name).Dot("place").Call(jen.Id(r), jen.Id(res), jen.Id(counts))
+		for j := n - 2; j >= 0; j-- {
+			step = jen.Id(p).Dot(stages[j].name).Dot("link").Call(jen.Id(r), step)
+		}
+		body = []jen.Code{
+			// r := ingestNewRun(ctx, 0): outputs keep their place, no window
+			jen.Id(r).Op(":=").Id(newRun).Call(jen.Id(ctx), jen.Lit(0)),
+			// res := make([]Tn, len(in))
+			jen.Id(res).Op(":=").Make(jen.Index().Id(last.out), jen.Len(jen.Id(in))),
+			// counts := make([]int, (len(in)+batch-1)/batch)
+			jen.Id(counts).Op(":=").Make(jen.Index().Int(), jen.Parens(jen.Len(jen.Id(in)).Op("+").Lit(sh.batch-1)).Op("/").Lit(sh.batch)),
+			// p.parse.runSlice(r, in, func() func(uint64, []T0, int) bool { return step })
+			jen.Id(p).Dot(first.name).Dot("runSlice").Call(jen.Id(r), jen.Id(in),
+				jen.Func().Params().Func().Params(jen.Uint64(), jen.Index().Id(first.in), jen.Int()).Bool().Block(jen.Return(step))),
+			// res = p.store.gather(res, counts)
+			jen.Id(res).Op("=").Id(p).Dot(last.name).Dot("gather").Call(jen.Id(res), jen.Id(counts)),
+		}
+	} else {
+		body = []jen.Code{runStmt.Clone(), srcStmt.Clone()}
+		st, lastOut, lastFree = starts(jen.Nil()) // the batches are subslices of in: no free list
+		body = append(body, st...)
+		body = append(body,
+			// r.wg.Add(1)
+			jen.Id(r).Dot("wg").Dot("Add").Call(jen.Lit(1)),
+			// go p.parse.feedSlice(r, in, src)
+			jen.Go().Id(p).Dot(first.name).Dot("feedSlice").Call(jen.Id(r), jen.Id(in), jen.Id(src)),
+			// res := p.store.drainSlice(r, cn, fn, len(in)): the sink runs in the caller
+			jen.Id(res).Op(":=").Id(p).Dot(last.name).Dot("drainSlice").Call(jen.Id(r), jen.Id(lastOut), jen.Id(lastFree), jen.Len(jen.Id(in))),
+		)
+	}
 	runSliceDoc := fmt.Sprintf("// RunSlice runs the pipeline on the items of in and returns the outputs%s. It returns what Wait returns",
 		map[bool]string{true: ", in input order", false: ""}[sh.ordered])
 	if sh.collect {
@@ -586,4 +687,50 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 		decls = append(decls, wrap(fmt.Sprintf("// Stats returns a snapshot of each stage's counters, in pipeline order, summed over every run. Taken during a run it is only approximately consistent; after Wait returns it is exact."))+"\n"+fmt.Sprintf("%#v", fn))
 	}
 	return decls
+}
+
+// pipelineFusionDoc says which stages run together, for the pipeline
+// type's doc comment: "Stages enrich and store run together on 4
+// goroutines, each taking a batch through both in turn, with no channel
+// between them; parse runs on its own."
+func pipelineFusionDoc(segs [][]*pipelineStage) string {
+	var fused []string
+	var alone []string
+	for _, seg := range segs {
+		var names []string
+		for _, st := range seg {
+			names = append(names, st.name)
+		}
+		if len(seg) == 1 {
+			alone = append(alone, names[0])
+			continue
+		}
+		goroutines := "1 goroutine, which takes each batch"
+		if w := seg[0].workers; w > 1 {
+			goroutines = fmt.Sprintf("%d goroutines, each taking a batch", w)
+		}
+		through := "them all"
+		if len(seg) == 2 {
+			through = "both"
+		}
+		fused = append(fused, fmt.Sprintf("stages %s run together on %s through %s in turn, with no channel between them",
+			andList(names), goroutines, through))
+	}
+	doc := upperFirst(strings.Join(fused, "; ")) + "."
+	switch len(alone) {
+	case 0:
+	case 1:
+		doc = strings.TrimSuffix(doc, ".") + "; " + alone[0] + " runs on its own."
+	default:
+		doc = strings.TrimSuffix(doc, ".") + "; " + andList(alone) + " run on their own."
+	}
+	return doc
+}
+
+// andList joins names with commas and a final "and".
+func andList(names []string) string {
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }

@@ -15,7 +15,7 @@ const pipelineBenchItems = 1024
 
 // pipelineConfigOrder is the order of the template's Config fields, in which
 // the benchmark writes them.
-var pipelineConfigOrder = []string{"Workers", "Buffer", "Batch", "Ordered", "Collect", "Retries", "Backoff", "Metrics", "Rate"}
+var pipelineConfigOrder = []string{"Workers", "Buffer", "Batch", "Ordered", "Collect", "Retries", "Backoff", "Metrics", "Rate", "NoFuse"}
 
 // benchPipeline emits BenchmarkName for a pipeline whose stages are all
 // bound to functions: the generated pipeline against the template

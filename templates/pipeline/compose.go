@@ -1,6 +1,9 @@
 package pipeline
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
 // Pipeline is a chain of stages turning an In into an Out, built by [From]
 // and [Then]. It holds no per-run state: Start and RunSlice may be called
@@ -9,8 +12,9 @@ import "context"
 // Pipeline exists only in the generic reference, where the chain's
 // intermediate types are hidden in closures. Generated code replaces it by a
 // struct with one field per stage, each a stencil of Stage, wired by the same
-// steps: a source feeding the first stage, start for each stage in turn, a
-// sink draining the last.
+// steps: a source feeding the first stage, each stage started alone (start),
+// or each fused chain run by its first stage's workers (run) through the
+// links of its stages to the last one's send, a sink draining the last.
 //
 // A Pipeline must not be copied after first use.
 //
@@ -28,35 +32,40 @@ type Pipeline[In, Out any] struct {
 	// buffer is the capacity of the channel from the source to the first
 	// stage, and workers the first stage's workers.
 	buffer, workers int
+	// The last stage's workers and channel capacity, and whether a stage
+	// may be fused after it (not when it is paced).
+	lastWorkers, lastCapacity int
+	lastFusable               bool
+	// segments are the names of the stages, grouped by the goroutines they
+	// run on: each group is a fused chain, or a stage alone.
+	segments [][]string
 
 	// start starts every stage in r, the first reading from in and
-	// recycling to inFree; next is the number of goroutines consuming the
-	// last stage's output.
-	start func(r *Run, in <-chan struct {
-		seq   uint64
-		items []In
-	}, inFree chan []In, next int) (<-chan struct {
-		seq   uint64
-		items []Out
-	}, chan []Out)
+	// recycling to inFree, and returns the channel of the last stage's
+	// output batches, with its free list; next is the number of goroutines
+	// consuming them.
+	start func(r *Run, in <-chan inBatch[In, Out], inFree chan []In, next int) (<-chan outBatch[In, Out], chan []Out)
+	// link starts every stage in r likewise, but the workers of the last
+	// chain hand the last stage's output to a step that then makes for each
+	// of them, and call leave as they exit: how a stage is fused after the
+	// pipeline.
+	link func(r *Run, in <-chan inBatch[In, Out], inFree chan []In, leave func(), then func() func(seq uint64, items []Out, queued int) bool)
+
+	// When every stage is fused, RunSlice runs them with no channel:
+	// runSlice is the first stage's, gather the last one's, and place
+	// makes the steps that take a batch through every stage, the last one
+	// placing its outputs in res (Stage.place); placeLink is how a stage
+	// is fused after the pipeline, as link is.
+	runSlice  func(r *Run, in []In, chain func() func(seq uint64, items []In, queued int) bool)
+	gather    func(res []Out, counts []int) []Out
+	place     func(r *Run, res []Out, counts []int) func() func(seq uint64, items []In, queued int) bool
+	placeLink func(r *Run, then func() func(seq uint64, items []Out, queued int) bool) func() func(seq uint64, items []In, queued int) bool
 
 	// The first stage's source and the last stage's sink.
-	feedSlice func(r *Run, src []In, out chan<- struct {
-		seq   uint64
-		items []In
-	})
-	feedChan func(r *Run, src <-chan In, out chan<- struct {
-		seq   uint64
-		items []In
-	}, free chan []In)
-	drainSlice func(r *Run, in <-chan struct {
-		seq   uint64
-		items []Out
-	}, free chan []Out, size int) []Out
-	drainChan func(r *Run, in <-chan struct {
-		seq   uint64
-		items []Out
-	}, free chan []Out, dst chan<- Out)
+	feedSlice  func(r *Run, src []In, out chan<- inBatch[In, Out])
+	feedChan   func(r *Run, src <-chan In, out chan<- inBatch[In, Out], free chan []In)
+	drainSlice func(r *Run, in <-chan outBatch[In, Out], free chan []Out, size int) []Out
+	drainChan  func(r *Run, in <-chan outBatch[In, Out], free chan []Out, dst chan<- Out)
 
 	stats []func() StageStats
 }
@@ -66,18 +75,27 @@ type Pipeline[In, Out any] struct {
 //monogen:template
 func From[In, Out any](s *Stage[In, Out]) *Pipeline[In, Out] {
 	return &Pipeline[In, Out]{
-		cfg:     s.cfg,
-		window:  2 + 2*s.capacity() + s.cfg.Workers,
-		buffer:  s.capacity(),
-		workers: s.cfg.Workers,
-		start: func(r *Run, in <-chan struct {
-			seq   uint64
-			items []In
-		}, inFree chan []In, next int) (<-chan struct {
-			seq   uint64
-			items []Out
-		}, chan []Out) {
-			return s.start(r, in, inFree, next)
+		cfg:          s.cfg,
+		window:       2 + 2*s.capacity() + s.cfg.Workers,
+		buffer:       s.capacity(),
+		workers:      s.cfg.Workers,
+		lastWorkers:  s.cfg.Workers,
+		lastCapacity: s.capacity(),
+		lastFusable:  !s.cfg.paced,
+		segments:     [][]string{{s.name}},
+		start:        s.start,
+		link: func(r *Run, in <-chan inBatch[In, Out], inFree chan []In, leave func(), then func() func(seq uint64, items []Out, queued int) bool) {
+			s.run(r, in, inFree, leave, func() func(seq uint64, items []In, queued int) bool {
+				return s.link(r, then())
+			})
+		},
+		runSlice: s.runSlice,
+		gather:   s.gather,
+		place: func(r *Run, res []Out, counts []int) func() func(seq uint64, items []In, queued int) bool {
+			return func() func(seq uint64, items []In, queued int) bool { return s.place(r, res, counts) }
+		},
+		placeLink: func(r *Run, then func() func(seq uint64, items []Out, queued int) bool) func() func(seq uint64, items []In, queued int) bool {
+			return func() func(seq uint64, items []In, queued int) bool { return s.link(r, then()) }
 		},
 		feedSlice:  s.feedSlice,
 		feedChan:   s.feedChan,
@@ -87,37 +105,72 @@ func From[In, Out any](s *Stage[In, Out]) *Pipeline[In, Out] {
 	}
 }
 
-// Then returns the pipeline p followed by the stage s. It panics if s
-// disagrees with p's first stage on Batch, Ordered or Collect, which apply to
-// the whole pipeline. p is not modified.
+// Then returns the pipeline p followed by the stage s, fused with p's last
+// stage when it can be (see Fusion in the package doc). It panics if s
+// disagrees with p's first stage on Batch, Ordered or Collect, which apply
+// to the whole pipeline. p is not modified.
 //
 //monogen:template
 func Then[In, Mid, Out any](p *Pipeline[In, Mid], s *Stage[Mid, Out]) *Pipeline[In, Out] {
 	if s.cfg.Batch != p.cfg.Batch || s.cfg.Ordered != p.cfg.Ordered || s.cfg.Collect != p.cfg.Collect {
 		panic("pipeline: stage " + s.name + ": Batch, Ordered and Collect must be the same for every stage of a pipeline")
 	}
-	prev := p.start
-	return &Pipeline[In, Out]{
-		cfg:     p.cfg,
-		window:  p.window + s.capacity() + s.cfg.Workers,
-		buffer:  p.buffer,
-		workers: p.workers,
-		start: func(r *Run, in <-chan struct {
-			seq   uint64
-			items []In
-		}, inFree chan []In, next int) (<-chan struct {
-			seq   uint64
-			items []Out
-		}, chan []Out) {
-			mid, midFree := prev(r, in, inFree, s.cfg.Workers)
-			return s.start(r, mid, midFree, next)
-		},
-		feedSlice:  p.feedSlice,
-		feedChan:   p.feedChan,
-		drainSlice: s.drainSlice,
-		drainChan:  s.drainChan,
-		stats:      append(p.stats[:len(p.stats):len(p.stats)], s.Stats),
+	q := &Pipeline[In, Out]{
+		cfg:          p.cfg,
+		window:       p.window + s.capacity() + s.cfg.Workers,
+		buffer:       p.buffer,
+		workers:      p.workers,
+		lastWorkers:  s.cfg.Workers,
+		lastCapacity: s.capacity(),
+		lastFusable:  !s.cfg.paced,
+		segments:     append(p.segments[:len(p.segments):len(p.segments)], []string{s.name}),
+		feedSlice:    p.feedSlice,
+		feedChan:     p.feedChan,
+		drainSlice:   s.drainSlice,
+		drainChan:    s.drainChan,
+		stats:        append(p.stats[:len(p.stats):len(p.stats)], s.Stats),
 	}
+	if p.lastFusable && !s.cfg.paced && !s.cfg.NoFuse && s.cfg.Workers == p.lastWorkers {
+		// s runs on the workers of p's last chain, after its last stage:
+		// the channel after that stage, and its workers, are gone.
+		q.window = p.window - p.lastCapacity + s.capacity()
+		chain := slices.Clone(p.segments[len(p.segments)-1])
+		q.segments = append(p.segments[:len(p.segments)-1:len(p.segments)-1], append(chain, s.name))
+		q.start = func(r *Run, in <-chan inBatch[In, Out], inFree chan []In, next int) (<-chan outBatch[In, Out], chan []Out) {
+			out, free, leave := s.output(r, next)
+			p.link(r, in, inFree, leave, func() func(seq uint64, items []Mid, queued int) bool {
+				return s.send(r, out, free)
+			})
+			return out, free
+		}
+		q.link = func(r *Run, in <-chan inBatch[In, Out], inFree chan []In, leave func(), then func() func(seq uint64, items []Out, queued int) bool) {
+			p.link(r, in, inFree, leave, func() func(seq uint64, items []Mid, queued int) bool {
+				return s.link(r, then())
+			})
+		}
+		if p.runSlice != nil { // every stage fused so far
+			q.runSlice, q.gather = p.runSlice, s.gather
+			q.place = func(r *Run, res []Out, counts []int) func() func(seq uint64, items []In, queued int) bool {
+				return p.placeLink(r, func() func(seq uint64, items []Mid, queued int) bool { return s.place(r, res, counts) })
+			}
+			q.placeLink = func(r *Run, then func() func(seq uint64, items []Out, queued int) bool) func() func(seq uint64, items []In, queued int) bool {
+				return p.placeLink(r, func() func(seq uint64, items []Mid, queued int) bool { return s.link(r, then()) })
+			}
+		}
+		return q
+	}
+	// s runs alone, its workers reading what p's last chain sends them.
+	q.start = func(r *Run, in <-chan inBatch[In, Out], inFree chan []In, next int) (<-chan outBatch[In, Out], chan []Out) {
+		mid, midFree := p.start(r, in, inFree, s.cfg.Workers)
+		return s.start(r, mid, midFree, next)
+	}
+	q.link = func(r *Run, in <-chan inBatch[In, Out], inFree chan []In, leave func(), then func() func(seq uint64, items []Out, queued int) bool) {
+		mid, midFree := p.start(r, in, inFree, s.cfg.Workers)
+		s.run(r, mid, midFree, leave, func() func(seq uint64, items []Mid, queued int) bool {
+			return s.link(r, then())
+		})
+	}
+	return q
 }
 
 // newRun returns a run of p under ctx.
@@ -146,10 +199,7 @@ func (p *Pipeline[In, Out]) newRun(ctx context.Context) *Run {
 // context never blocks, and Wait does not wait for it.
 func (p *Pipeline[In, Out]) Start(ctx context.Context, in <-chan In) (<-chan Out, *Run) {
 	r := p.newRun(ctx)
-	src := make(chan struct {
-		seq   uint64
-		items []In
-	}, p.buffer)
+	src := make(chan inBatch[In, Out], p.buffer)
 	// The source's batches are recycled like any stage's output: the first
 	// stage returns them to srcFree, sized like a stage's free list.
 	srcFree := make(chan []In, max(p.buffer+p.workers+2, cap(r.tokens)))
@@ -165,11 +215,11 @@ func (p *Pipeline[In, Out]) Start(ctx context.Context, in <-chan In) (<-chan Out
 // input order if the pipeline is Ordered. It returns what Run.Wait returns;
 // in stop mode, when that is an error, the outputs are nil. in is only read.
 func (p *Pipeline[In, Out]) RunSlice(ctx context.Context, in []In) ([]Out, error) {
+	if p.runSlice != nil {
+		return p.runFused(ctx, in)
+	}
 	r := p.newRun(ctx)
-	src := make(chan struct {
-		seq   uint64
-		items []In
-	}, p.buffer)
+	src := make(chan inBatch[In, Out], p.buffer)
 	// The batches are subslices of in (see feedSlice): no free list.
 	last, free := p.start(r, src, nil, 1)
 	r.wg.Add(1)
@@ -190,4 +240,21 @@ func (p *Pipeline[In, Out]) Stats() []StageStats {
 		res[i] = f()
 	}
 	return res
+}
+
+// runFused is RunSlice when every stage is fused: one set of workers takes
+// the batches straight from in through every stage and places the outputs
+// in the result, with no channel, no source and no sink; with one worker,
+// the caller's goroutine does it all.
+func (p *Pipeline[In, Out]) runFused(ctx context.Context, in []In) ([]Out, error) {
+	r := newRun(ctx, 0) // outputs keep their place: no window to bound
+	res := make([]Out, len(in))
+	counts := make([]int, (len(in)+p.cfg.Batch-1)/p.cfg.Batch)
+	p.runSlice(r, in, p.place(r, res, counts))
+	res = p.gather(res, counts)
+	err := r.Wait()
+	if err != nil && !p.cfg.Collect {
+		return nil, err
+	}
+	return res, err
 }

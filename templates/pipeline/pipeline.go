@@ -33,6 +33,37 @@
 // input), and emptied batches are handed back to their producer through a
 // free list, so a running pipeline allocates nothing per item.
 //
+// # Fusion
+//
+// Adjacent stages with the same number of workers are fused: they run
+// together on one set of goroutines, each of which takes a batch through
+// every stage of the chain in turn, with no channel between them. A chain of
+// fused stages with Workers N is N data-parallel goroutines over batches:
+// the hand-off between stages, a channel send and often the wake-up of
+// another goroutine, which costs more than a cheap stage function, is gone,
+// and so is the copy of each batch into the next stage's buffer. When every
+// stage of a pipeline is fused, RunSlice uses no channel at all: the
+// workers, the caller's goroutine one of them, take batches straight from
+// the slice and write the outputs straight into the result, each batch at
+// its place (so they come in input order, ordered or not). What breaks a
+// chain:
+//   - a different number of workers: each stage's function is called by at
+//     most Workers goroutines at once, fused or not;
+//   - a paced stage (Config.Rate): its workers spend their time waiting for
+//     the limiter, and stages fused after it would lengthen every wait, so
+//     the stage runs alone and the limiter alone sets its pace;
+//   - Config.NoFuse on the later stage (fuse=false in a directive).
+//
+// Every behaviour stays as it is for stages on their own: a fused stage's
+// function sees the same items, fails, skips, retries and panics the same
+// way, and keeps its own Stats (its QueueAvg is zero: it has no input
+// channel; nor has the first stage in a RunSlice of a pipeline fused
+// throughout). What fusion trades away is the overlap of the stages' work: the
+// stages of a fused chain with one worker run one after the other on one
+// goroutine, where stages on their own would each use a core. For stages
+// slow enough that the hand-off does not matter (a microsecond and more),
+// more workers, or NoFuse, keep the cores busy.
+//
 // # Filtering, errors and panics
 //
 // A stage function drops an item by returning [ErrSkip]; that is not an
@@ -68,6 +99,7 @@ import (
 	"errors"
 	"math"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -93,8 +125,8 @@ const (
 // error, no retries, no metrics.
 //
 // Batch, Ordered and Collect apply to a whole pipeline: [Then] panics when
-// stages disagree on them. Workers, Buffer, Retries, Backoff, Metrics and
-// Rate may differ from stage to stage.
+// stages disagree on them. Workers, Buffer, Retries, Backoff, Metrics, Rate
+// and NoFuse may differ from stage to stage.
 //
 // In generated code these are constants chosen by the directive (workers=,
 // buffer=, batch=, ordered=, errors=, retries=, backoff=, metrics=); an
@@ -134,6 +166,11 @@ type Config struct {
 	// may share one limiter. Nil means no limit, and no waiting code.
 	Rate Limiter
 
+	// NoFuse keeps the stage on goroutines of its own, with a channel
+	// before it, even when it could be fused with the stage before (see
+	// Fusion in the package doc; the directive's fuse=false).
+	NoFuse bool
+
 	// paced is Rate != nil: NewStage sets it; a generated pipeline has it
 	// from rate=, for its first stage.
 	paced bool
@@ -147,6 +184,29 @@ type Config struct {
 //monogen:template
 type Limiter interface {
 	Wait(ctx context.Context) error
+}
+
+// inBatch is the message a stage receives: as many items as Config.Batch
+// allows, and the sequence number the source gave the batch, which it keeps
+// from stage to stage (only ordered runs read it).
+//
+//monogen:note inBatch and outBatch are aliases of one struct type of the
+//monogen:note items, so that stage i's output channel is stage i+1's input
+//monogen:note channel in the generic code too; a generic named batch[T] would
+//monogen:note be instantiated with both In and Out, which the stencil cannot
+//monogen:note specialize. Generated code declares each once, as a named type:
+//monogen:note stage i+1's inBatch is stage i's outBatch.
+type inBatch[In, Out any] = struct {
+	seq   uint64
+	items []In
+}
+
+// outBatch is the message a stage sends to the next one, or to the sink:
+// the items made from one batch it received, and that batch's sequence
+// number.
+type outBatch[In, Out any] = struct {
+	seq   uint64
+	items []Out
 }
 
 // Stage applies one function to every item that goes through it, on as
@@ -193,27 +253,13 @@ func NewStage[In, Out any](name string, fn func(context.Context, In) (Out, error
 	return &Stage[In, Out]{cfg: cfg, name: name, fn: fn, rate: cfg.Rate}
 }
 
-// inBatch is the message a stage receives: as many items as Config.Batch
-// allows, and the sequence number the source gave the batch, which it keeps
-// from stage to stage (only ordered runs read it).
-//
-//monogen:note inBatch and outBatch are aliases of one struct type of the
-//monogen:note items, so that stage i's output channel is stage i+1's input
-//monogen:note channel in the generic code too; a generic named batch[T] would
-//monogen:note be instantiated with both In and Out, which the stencil cannot
-//monogen:note specialize. Generated code declares each once, as a named type:
-//monogen:note stage i+1's inBatch is stage i's outBatch.
-type inBatch[In, Out any] = struct {
-	seq   uint64
-	items []In
-}
-
-// outBatch is the message a stage sends to the next one, or to the sink:
-// the items made from one inBatch, and its sequence number.
-type outBatch[In, Out any] = struct {
-	seq   uint64
-	items []Out
-}
+// batch is the message between stages: up to Config.Batch items, and the
+// sequence number the source gave the batch, which it keeps from stage to
+// stage (only ordered runs read it). In Stage code it is spelled out as
+// struct{ seq uint64; items []In } or []Out: a named generic type would be
+// instantiated with both In and Out, which the stencil cannot specialize;
+// two identical struct types are the same type, so stage i's output channel
+// is stage i+1's input channel.
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *Stage[In, Out]) capacity() int {
@@ -231,36 +277,58 @@ func (s *Stage[In, Out]) call(ctx context.Context, in In) (Out, error) {
 	return s.fn(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *Stage[In, Out]) start(r *Run, in <-chan inBatch[In, Out], inFree chan []In, next int) (<-chan outBatch[In, Out], chan []Out) {
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *Stage[In, Out]) output(r *Run, next int) (chan outBatch[In, Out], chan []Out, func()) {
 	out := make(chan outBatch[In, Out], s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []Out, max(s.capacity()+s.cfg.Workers+next+1, cap(r.tokens)))
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(s.cfg.Workers))
-	r.wg.Add(s.cfg.Workers)
-	for range s.cfg.Workers {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *Stage[In, Out]) work(r *Run, in <-chan inBatch[In, Out], inFree chan []In, out chan<- outBatch[In, Out], free chan []Out, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
+	leave := func() {
 		if left.Add(-1) == 0 {
 			close(out)
 		}
-	}()
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *Stage[In, Out]) start(r *Run, in <-chan inBatch[In, Out], inFree chan []In, next int) (<-chan outBatch[In, Out], chan []Out) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []In, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *Stage[In, Out]) run(r *Run, in <-chan inBatch[In, Out], inFree chan []In, leave func(), chain func() func(seq uint64, items []In, queued int) bool) {
+	r.wg.Add(s.cfg.Workers)
+	for range s.cfg.Workers {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *Stage[In, Out]) work(r *Run, in <-chan inBatch[In, Out], inFree chan []In, leave func(), step func(seq uint64, items []In, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
 	done := r.ctx.Done()
 	for {
 		// Channel operations come in two steps: first alone, which takes
@@ -289,33 +357,155 @@ func (s *Stage[In, Out]) work(r *Run, in <-chan inBatch[In, Out], inFree chan []
 		if !ok {
 			return
 		}
-		var res []Out
-		if s.cfg.Metrics {
-			s.stats.received(len(b.items), len(in))
-			began := time.Now()
-			res = s.process(r, b.items, s.getOut(free))
-			s.stats.processed(len(res), time.Since(began))
-		} else {
-			res = s.process(r, b.items, s.getOut(free))
-		}
+		more := step(b.seq, b.items, len(in))
 		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !s.cfg.Ordered {
-			s.putOut(free, res)
-			continue
+		if !more {
+			return
 		}
-		m := outBatch[In, Out]{seq: b.seq, items: res}
-		select {
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *Stage[In, Out]) send(r *Run, out chan<- outBatch[In, Out], free chan []Out) func(seq uint64, items []In, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []In, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		if !s.cfg.Ordered {
+			// Only an unordered run drops an empty batch: an ordered one's
+			// sink waits for every sequence number.
+			if len(res) == 0 {
+				s.putOut(free, res)
+				return true
+			}
+		}
+		m := outBatch[In, Out]{seq: seq, items: res}
+		select { // alone first: see work
 		case out <- m:
 		default:
 			select {
 			case out <- m:
 			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *Stage[In, Out]) link(r *Run, next func(seq uint64, items []Out, queued int) bool) func(seq uint64, items []In, queued int) bool {
+	scratch := make([]Out, 0, s.cfg.Batch)
+	done := r.ctx.Done()
+	return func(seq uint64, items []In, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
+		select {
+		case <-done:
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
+		default:
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			if s.cfg.Ordered {
+				more = next(seq, res, 0)
+			} else if len(res) > 0 {
+				more = next(seq, res, 0)
+			}
+		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
+	}
+}
+
+// runSlice runs a pipeline whose stages are all fused, this stage first,
+// on the items of in, with no channel at all: its workers, the calling
+// goroutine one of them, take batches straight from in, in turn, and hand
+// each, numbered by its place in in, to a step of their own, made by chain,
+// whose last stage places the outputs (place). It returns once every batch
+// is done or the run is cancelled, having marked the run complete if it was
+// not.
+func (s *Stage[In, Out]) runSlice(r *Run, in []In, chain func() func(seq uint64, items []In, queued int) bool) {
+	batches := (len(in) + s.cfg.Batch - 1) / s.cfg.Batch
+	var claimed atomic.Int64 // batches taken
+	work := func(step func(seq uint64, items []In, queued int) bool) {
+		done := r.ctx.Done()
+		for {
+			select { // bounds what a cancelled worker does to one batch
+			case <-done:
+				return
+			default:
+			}
+			k := int(claimed.Add(1) - 1)
+			if k >= batches {
+				return
+			}
+			lo := k * s.cfg.Batch
+			hi := min(lo+s.cfg.Batch, len(in))
+			// A fused first stage has no input channel: nothing waited.
+			if !step(uint64(k), in[lo:hi:hi], 0) {
 				return
 			}
 		}
 	}
+	var wg sync.WaitGroup
+	for range min(s.cfg.Workers, batches) - 1 {
+		step := chain()
+		wg.Go(func() { work(step) })
+	}
+	work(chain())
+	wg.Wait()
+	r.finish()
+}
+
+// place returns the step of the last stage of a pipeline that runSlice
+// runs: it processes batch seq straight into res, at the batch's own place
+// (batch seq of the input starts at item seq*Batch, and makes at most one
+// output per item), and records in counts[seq] how many outputs it made.
+// Workers write apart: each batch has its own part of res and of counts.
+// gather then closes the gaps.
+func (s *Stage[In, Out]) place(r *Run, res []Out, counts []int) func(seq uint64, items []In, queued int) bool {
+	return func(seq uint64, items []In, queued int) bool {
+		at := int(seq) * s.cfg.Batch
+		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		return true
+	}
+}
+
+// gather closes the gaps that place left in res, where batches made fewer
+// outputs than they had items, and returns the outputs, in input order.
+func (s *Stage[In, Out]) gather(res []Out, counts []int) []Out {
+	n := 0
+	for k, c := range counts {
+		if at := k * s.cfg.Batch; at != n {
+			copy(res[n:n+c], res[at:at+c])
+		}
+		n += c
+	}
+	clear(res[n:]) // let the garbage collector have what the gaps point to
+	return res[:n]
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *Stage[In, Out]) measure(r *Run, in []In, out []Out, queued int) []Out {
+	if !s.cfg.Metrics {
+		return s.process(r, in, out)
+	}
+	s.stats.received(len(in), queued)
+	began := time.Now()
+	res := s.process(r, in, out)
+	s.stats.processed(len(res), time.Since(began))
+	return res
 }
 
 // process applies the stage to every item of in and appends the results to

@@ -22,14 +22,21 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // configs are the shapes every behaviour is checked under: latency and
-// throughput batches, one and several workers, ordered or not.
+// throughput batches, one and several workers, ordered or not, stages fused
+// (the same workers), partly fused or each on its own.
 var configs = []struct {
 	name    string
 	cfg     pipeline.Config
 	workers [3]int
 }{
 	{"serial", pipeline.Config{Batch: 1, Buffer: 1}, [3]int{1, 1, 1}},
+	{"serial-unfused", pipeline.Config{Batch: 1, Buffer: 1, NoFuse: true}, [3]int{1, 1, 1}},
 	{"batched", pipeline.Config{}, [3]int{1, 1, 1}},
+	{"batched-unfused", pipeline.Config{NoFuse: true}, [3]int{1, 1, 1}},
+	{"fused", pipeline.Config{Batch: 5}, [3]int{3, 3, 3}},
+	{"fused-ordered", pipeline.Config{Ordered: true, Batch: 5, Buffer: 2}, [3]int{2, 2, 2}},
+	{"partly-fused", pipeline.Config{Batch: 3}, [3]int{1, 2, 2}},
+	{"partly-fused-ordered", pipeline.Config{Ordered: true, Batch: 3}, [3]int{3, 3, 1}},
 	{"fanout", pipeline.Config{Batch: 5}, [3]int{2, 4, 3}},
 	{"fanout-latency", pipeline.Config{Batch: 1}, [3]int{3, 1, 4}},
 	{"ordered", pipeline.Config{Ordered: true, Batch: 5, Buffer: 2}, [3]int{2, 4, 3}},
@@ -362,13 +369,19 @@ func TestCancel(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			in := make(chan int)
+			stop := make(chan struct{})
 			var wg sync.WaitGroup
-			wg.Go(func() { // endless, until cancelled
+			wg.Go(func() { // endless, until the run is over
+				// Closing in on ctx.Done() could end the input before the
+				// run sees the cancellation (a parent context is done
+				// before its children are cancelled), and a run whose
+				// input ended and whose items were all delivered is
+				// complete.
 				defer close(in) // as Start asks
 				for i := 0; ; i++ {
 					select {
 					case in <- i:
-					case <-ctx.Done():
+					case <-stop:
 						return
 					}
 				}
@@ -378,10 +391,12 @@ func TestCancel(t *testing.T) {
 				<-out
 			}
 			cancel()
-			if err := run.Wait(); !errors.Is(err, context.Canceled) {
+			err := run.Wait()
+			close(stop)
+			wg.Wait()
+			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("Wait = %v, want context.Canceled", err)
 			}
-			wg.Wait()
 		})
 	}
 }
