@@ -1439,6 +1439,14 @@ func NewSquares(onResult func(int, int, error)) *Squares {
 // failure. It is how a stage filters. Wrapped errors count (errors.Is).
 var ErrDigitsSkip = errors.New("pipeline: skip item")
 
+// digitsDoubleInBatch is the message a stage receives: as many items as the
+// batch= option allows, and the sequence number the source gave the batch,
+// which it keeps from stage to stage (only ordered runs read it).
+type digitsDoubleInBatch struct {
+	seq   uint64
+	items []int
+}
+
 // digitsDouble applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
@@ -1453,63 +1461,30 @@ type digitsDouble struct {
 	stats digitsStageStats
 }
 
-// digitsDoubleInBatch is the message a stage receives: as many items as the
-// batch= option allows, and the sequence number the source gave the batch,
-// which it keeps from stage to stage (only ordered runs read it).
-type digitsDoubleInBatch struct {
-	seq   uint64
-	items []int
-}
-
-// digitsDoubleOutBatch is the message a stage sends to the next one, or to
-// the sink: the items made from one digitsDoubleInBatch, and its sequence
-// number.
-type digitsDoubleOutBatch struct {
-	seq   uint64
-	items []int
-}
-
-// capacity is the capacity in sends of the channel after the stage.
-func (s *digitsDouble) capacity() int {
-	return max(1, 256/64)
-}
-
 // call applies the stage function to one item. It is the only place a user
 // function is called.
 func (s *digitsDouble) call(ctx context.Context, in int) (int, error) {
 	return double(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *digitsDouble) start(r *DigitsRun, in <-chan digitsDoubleInBatch, inFree chan []int, next int) (<-chan digitsDoubleOutBatch, chan []int) {
-	out := make(chan digitsDoubleOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int, max(s.capacity()+1+next+1, cap(r.tokens)))
-	left := new(atomic.Int32) // running workers; the last one closes out
-	left.Store(int32(1))
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *digitsDouble) run(r *DigitsRun, in <-chan digitsDoubleInBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
 	r.wg.Add(1)
 	for range 1 {
-		go s.work(r, in, inFree, out, free, left)
+		go s.work(r, in, inFree, leave, chain())
 	}
-	return out, free
 }
 
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *digitsDouble) work(r *DigitsRun, in <-chan digitsDoubleInBatch, inFree chan []int, out chan<- digitsDoubleOutBatch, free chan []int, left *atomic.Int32) {
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *digitsDouble) work(r *DigitsRun, in <-chan digitsDoubleInBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
 	defer r.wg.Done()
-	defer func() {
-		if left.Add(-1) == 0 {
-			close(out)
-		}
-	}()
+	defer leave()
 	done := r.ctx.Done()
 	for {
 		// Channel operations come in two steps: first alone, which takes
@@ -1538,29 +1513,92 @@ func (s *digitsDouble) work(r *DigitsRun, in <-chan digitsDoubleInBatch, inFree 
 		if !ok {
 			return
 		}
-		var res []int
-		s.stats.received(len(b.items), len(in))
-		began := time.Now()
-		res = s.process(r, b.items, s.getOut(free))
-		s.stats.processed(len(res), time.Since(began))
+		more := step(b.seq, b.items, len(in))
 		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !false {
-			s.putOut(free, res)
-			continue
+		if !more {
+			return
 		}
-		m := digitsDoubleOutBatch{seq: b.seq, items: res}
+	}
+}
+
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *digitsDouble) link(r *DigitsRun, next func(seq uint64, items []int, queued int) bool) func(seq uint64, items []int, queued int) bool {
+	scratch := make([]int, 0, 64)
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
 		select {
-		case out <- m:
+		case <-done:
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
 		default:
-			select {
-			case out <- m:
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			if len(res) > 0 {
+				more = next(seq, res, 0)
+			}
+		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
+	}
+}
+
+// runSlice runs a pipeline whose stages are all fused, this stage first,
+// on the items of in, with no channel at all: its workers, the calling
+// goroutine one of them, take batches straight from in, in turn, and hand
+// each, numbered by its place in in, to a step of their own, made by chain,
+// whose last stage places the outputs (place). It returns once every batch
+// is done or the run is cancelled, having marked the run complete if it was
+// not.
+func (s *digitsDouble) runSlice(r *DigitsRun, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
+	batches := (len(in) + 64 - 1) / 64
+	var claimed atomic.Int64 // batches taken
+	work := func(step func(seq uint64, items []int, queued int) bool) {
+		done := r.ctx.Done()
+		for {
+			select { // bounds what a cancelled worker does to one batch
 			case <-done:
+				return
+			default:
+			}
+			k := int(claimed.Add(1) - 1)
+			if k >= batches {
+				return
+			}
+			lo := k * 64
+			hi := min(lo+64, len(in))
+			// A fused first stage has no input channel: nothing waited.
+			if !step(uint64(k), in[lo:hi:hi], 0) {
 				return
 			}
 		}
 	}
+	var wg sync.WaitGroup
+	for range min(1, batches) - 1 {
+		step := chain()
+		wg.Go(func() { work(step) })
+	}
+	work(chain())
+	wg.Wait()
+	r.finish()
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *digitsDouble) measure(r *DigitsRun, in []int, out []int, queued int) []int {
+	s.stats.received(len(in), queued)
+	began := time.Now()
+	res := s.process(r, in, out)
+	s.stats.processed(len(res), time.Since(began))
+	return res
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -1639,25 +1677,6 @@ func (s *digitsDouble) putIn(free chan []int, b []int) {
 		return
 	}
 	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
-}
-
-// getOut is getIn for output batches.
-func (s *digitsDouble) getOut(free chan []int) []int {
-	select {
-	case b := <-free:
-		return b
-	default:
-		return make([]int, 0, 64)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *digitsDouble) putOut(free chan []int, b []int) {
-	clear(b)
 	select {
 	case free <- b[:0]:
 	default:
@@ -1818,38 +1837,6 @@ func (s *digitsDouble) acquire(r *DigitsRun, done <-chan struct{}) bool {
 	return true
 }
 
-// feedSlice sends src to out in batches as large as the batch= option
-// allows, then closes out. The batches are subslices of src, not copies; the
-// first stage is started with no free list for them, so they are neither
-// cleared nor reused.
-func (s *digitsDouble) feedSlice(r *DigitsRun, src []int, out chan<- digitsDoubleInBatch) {
-	defer r.wg.Done()
-	defer close(out)
-	done := r.ctx.Done()
-	for seq := uint64(0); len(src) > 0; seq++ {
-		n := min(len(src), 64)
-		select {
-		case <-done:
-			return
-		default:
-		}
-		if !s.acquire(r, done) {
-			return
-		}
-		m := digitsDoubleInBatch{seq: seq, items: src[:n:n]}
-		select { // alone first: see digitsDouble.work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return
-			}
-		}
-		src = src[n:]
-	}
-}
-
 // feedChan is the source of a run started on a channel: it sends the items
 // of src to out in batches (batchChan) until src is closed or the run stops,
 // leaves the run, then receives and discards what remains of src until it is
@@ -2003,6 +1990,14 @@ func (s *digitsDouble) Stats() DigitsStageStats {
 	return res
 }
 
+// digitsFormatOutBatch is the message a stage sends to the next one, or to
+// the sink: the items made from one batch it received, and that batch's
+// sequence number.
+type digitsFormatOutBatch struct {
+	seq   uint64
+	items []string
+}
+
 // digitsFormat applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
@@ -2017,14 +2012,6 @@ type digitsFormat struct {
 	stats digitsStageStats
 }
 
-// digitsFormatOutBatch is the message a stage sends to the next one, or to
-// the sink: the items made from one digitsDoubleOutBatch, and its sequence
-// number.
-type digitsFormatOutBatch struct {
-	seq   uint64
-	items []string
-}
-
 // capacity is the capacity in sends of the channel after the stage.
 func (s *digitsFormat) capacity() int {
 	return max(1, 256/64)
@@ -2036,87 +2023,92 @@ func (s *digitsFormat) call(ctx context.Context, in int) (string, error) {
 	return format(ctx, in)
 }
 
-// start launches the stage's workers in r and returns the channel of their
-// output batches, with the free list the consumer returns emptied output
-// batches to. The workers read batches from in and return each emptied input
-// batch to inFree (nil: input batches are not theirs to recycle). next is the
-// number of goroutines consuming the output; together with the buffer and
-// the workers it bounds how many output batches can be in use at once, which
-// is the free list's capacity, so a run in steady state allocates none.
-func (s *digitsFormat) start(r *DigitsRun, in <-chan digitsDoubleOutBatch, inFree chan []int, next int) (<-chan digitsFormatOutBatch, chan []string) {
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *digitsFormat) output(r *DigitsRun, next int) (chan digitsFormatOutBatch, chan []string, func()) {
 	out := make(chan digitsFormatOutBatch, s.capacity())
 	// In an ordered run at most cap(r.tokens) batches exist at once, and the
 	// sink may hold all of them while it waits for a late one.
 	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
-	r.wg.Add(1)
-	for range 1 {
-		go s.work(r, in, inFree, out, free, left)
-	}
-	return out, free
-}
-
-// work is one worker of the stage: it turns input batches into output
-// batches until in is closed or the run is cancelled.
-func (s *digitsFormat) work(r *DigitsRun, in <-chan digitsDoubleOutBatch, inFree chan []int, out chan<- digitsFormatOutBatch, free chan []string, left *atomic.Int32) {
-	defer r.wg.Done()
-	defer func() {
+	leave := func() {
 		if left.Add(-1) == 0 {
 			close(out)
 		}
-	}()
+	}
+	return out, free, leave
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *digitsFormat) send(r *DigitsRun, out chan<- digitsFormatOutBatch, free chan []string) func(seq uint64, items []int, queued int) bool {
 	done := r.ctx.Done()
-	for {
-		// Channel operations come in two steps: first alone, which takes
-		// only that channel's lock, then, if it would block, in a select with
-		// done. A select locks every channel it names, and done is shared by
-		// every goroutine of the run: selecting on it for every send would
-		// make it the run's point of contention. The poll of done, lock-free
-		// on an open channel, bounds what a cancelled worker still does to
-		// one batch.
-		select {
-		case <-done:
-			return
-		default:
-		}
-		var b digitsDoubleOutBatch
-		var ok bool
-		select {
-		case b, ok = <-in:
-		default:
-			select {
-			case b, ok = <-in:
-			case <-done:
-				return
-			}
-		}
-		if !ok {
-			return
-		}
-		var res []string
-		s.stats.received(len(b.items), len(in))
-		began := time.Now()
-		res = s.process(r, b.items, s.getOut(free))
-		s.stats.processed(len(res), time.Since(began))
-		s.putIn(inFree, b.items)
-		// An ordered run forwards an empty batch all the same: the sink
-		// waits for every sequence number.
-		if len(res) == 0 && !false {
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
 			s.putOut(free, res)
-			continue
+			return true
 		}
-		m := digitsFormatOutBatch{seq: b.seq, items: res}
-		select {
+		m := digitsFormatOutBatch{seq: seq, items: res}
+		select { // alone first: see work
 		case out <- m:
 		default:
 			select {
 			case out <- m:
 			case <-done:
-				return
+				return false
 			}
 		}
+		return true
 	}
+}
+
+// place returns the step of the last stage of a pipeline that runSlice
+// runs: it processes batch seq straight into res, at the batch's own place
+// (batch seq of the input starts at item seq*Batch, and makes at most one
+// output per item), and records in counts[seq] how many outputs it made.
+// Workers write apart: each batch has its own part of res and of counts.
+// gather then closes the gaps.
+func (s *digitsFormat) place(r *DigitsRun, res []string, counts []int) func(seq uint64, items []int, queued int) bool {
+	return func(seq uint64, items []int, queued int) bool {
+		at := int(seq) * 64
+		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		return true
+	}
+}
+
+// gather closes the gaps that place left in res, where batches made fewer
+// outputs than they had items, and returns the outputs, in input order.
+func (s *digitsFormat) gather(res []string, counts []int) []string {
+	n := 0
+	for k, c := range counts {
+		if at := k * 64; at != n {
+			copy(res[n:n+c], res[at:at+c])
+		}
+		n += c
+	}
+	clear(res[n:]) // let the garbage collector have what the gaps point to
+	return res[:n]
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *digitsFormat) measure(r *DigitsRun, in []int, out []string, queued int) []string {
+	s.stats.received(len(in), queued)
+	began := time.Now()
+	res := s.process(r, in, out)
+	s.stats.processed(len(res), time.Since(began))
+	return res
 }
 
 // process applies the stage to every item of in and appends the results to
@@ -2176,20 +2168,6 @@ func (s *digitsFormat) fail(r *DigitsRun, in int, err error) {
 	r.stop(e)
 }
 
-// putIn returns an emptied input batch to its free list, dropping it when
-// the list is full. A nil free list means the batch is not ours: a slice
-// given to RunSlice, which must be neither cleared nor reused.
-func (s *digitsFormat) putIn(free chan []int, b []int) {
-	if free == nil {
-		return
-	}
-	clear(b) // let the garbage collector have what the items point to
-	select {
-	case free <- b[:0]:
-	default:
-	}
-}
-
 // getOut is getIn for output batches.
 func (s *digitsFormat) getOut(free chan []string) []string {
 	select {
@@ -2247,17 +2225,6 @@ func (s *digitsFormat) drain(r *DigitsRun, in <-chan digitsFormatOutBatch, free 
 	}
 }
 
-// drainSlice drains in into a slice, which it returns. size is the expected
-// number of items, the slice's initial capacity.
-func (s *digitsFormat) drainSlice(r *DigitsRun, in <-chan digitsFormatOutBatch, free chan []string, size int) []string {
-	res := make([]string, 0, size)
-	s.drain(r, in, free, func(b []string) bool {
-		res = append(res, b...)
-		return true
-	})
-	return res
-}
-
 // drainChan drains in into dst, one item per send, and closes dst when done
 // or cancelled.
 func (s *digitsFormat) drainChan(r *DigitsRun, in <-chan digitsFormatOutBatch, free chan []string, dst chan<- string) {
@@ -2312,14 +2279,16 @@ func (s *digitsFormat) Stats() DigitsStageStats {
 	return res
 }
 
-// Digits runs items of type int through 2 stages, each on its own goroutines,
-// connected by bounded channels carrying batches of up to 64 items: double
-// (int to int, 1 worker), then format (int to string, 1 worker). Outputs come
-// as they are ready, in no particular order. The first failure of an item
-// stops the run; Wait then returns the *DigitsItemError. A stage drops an
-// item by returning ErrDigitsSkip.
+// Digits runs items of type int through 2 stages: double (int to int, 1
+// worker), then format (int to string, 1 worker). Stages double and format
+// run together on 1 goroutine, which takes each batch through both in turn,
+// with no channel between them. Bounded channels carry batches of up to 64
+// items between the goroutines. Outputs come as they are ready, in no
+// particular order. The first failure of an item stops the run; Wait then
+// returns the *DigitsItemError. A stage drops an item by returning
+// ErrDigitsSkip.
 //
-// a Digits holds no per-run state: Start and RunSlice may be called any
+// A Digits holds no per-run state: Start and RunSlice may be called any
 // number of times, concurrently. Create it with NewDigits; it must not be
 // copied.
 type Digits struct {
@@ -2354,8 +2323,10 @@ func (p *Digits) Start(ctx context.Context, in <-chan int) (<-chan string, *Digi
 	r := digitsNewRun(ctx, 0)
 	src := make(chan digitsDoubleInBatch, 4)
 	srcFree := make(chan []int, 7)
-	c1, f1 := p.double.start(r, src, srcFree, 1)
-	c2, f2 := p.format.start(r, c1, f1, 1)
+	c2, f2, l2 := p.format.output(r, 1)
+	p.double.run(r, src, srcFree, l2, func() func(uint64, []int, int) bool {
+		return p.double.link(r, p.format.send(r, c2, f2))
+	})
 	dst := make(chan string, 64)
 	r.wg.Add(2)
 	go p.double.feedChan(r, in, src, srcFree)
@@ -2368,12 +2339,12 @@ func (p *Digits) Start(ctx context.Context, in <-chan int) (<-chan string, *Digi
 // is only read.
 func (p *Digits) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	r := digitsNewRun(ctx, 0)
-	src := make(chan digitsDoubleInBatch, 4)
-	c1, f1 := p.double.start(r, src, nil, 1)
-	c2, f2 := p.format.start(r, c1, f1, 1)
-	r.wg.Add(1)
-	go p.double.feedSlice(r, in, src)
-	res := p.format.drainSlice(r, c2, f2, len(in))
+	res := make([]string, len(in))
+	counts := make([]int, (len(in)+63)/64)
+	p.double.runSlice(r, in, func() func(uint64, []int, int) bool {
+		return p.double.link(r, p.format.place(r, res, counts))
+	})
+	res = p.format.gather(res, counts)
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}
