@@ -105,7 +105,9 @@ var goldenCases = []goldenCase{
 
 	// Locals: a local that inserted text would capture steps aside, in
 	// the template's code and in a hook body; one that nothing captures
-	// stays.
+	// stays. A user's function called by a hook is the one called, whatever
+	// its name: the hook's parameter k steps aside for the user's k, in
+	// that function only (Call keeps its k).
 	{"locals", "capture", "locals", func() *stencil.Spec {
 		return &stencil.Spec{Name: "Box", Main: "Box",
 			Types: map[string]string{"K": "key", "V": "val.Value"},

@@ -72,34 +72,3 @@ func TestStencilLeavesTheTemplateUnchanged(t *testing.T) {
 		t.Error("two different specs gave the same code")
 	}
 }
-
-// A user's function called by a hook is the one called, whatever its name:
-// a parameter of the hook function by that name is renamed, in the
-// template's code and in the hook body alike, and only in that function.
-func TestHookCallsTheUsersFunctionNamedLikeAParameter(t *testing.T) {
-	tpl, err := stencil.Parse(os.DirFS("testdata"), "toy", importer.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := stencil.Stencil(tpl, &stencil.Spec{
-		Name: "Store", Main: "Box",
-		Types:  map[string]string{"K": "string", "V": "int"},
-		Config: map[string]string{"Metrics": "false", "Retries": "0"},
-		Conds:  map[string]bool{"metrics": false},
-		Hooks:  map[string]string{"hashKey": "return " + stencil.User("k") + "(seed, k)"},
-		Keep:   []string{"Box.init"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := strings.Join(out.Decls, "\n\n")
-	for _, want := range []string{
-		"func storeHashKey(seed maphash.Seed, k_ string) uint64 {", // the parameter steps aside
-		"return k(seed, k_)",                            // in the hook body too
-		"func (b *Store) Put(k string, v int) uint64 {", // no user k is called there
-	} {
-		if !strings.Contains(src, want) {
-			t.Errorf("output lacks %q\n%s", want, src)
-		}
-	}
-}
