@@ -74,7 +74,7 @@ bench-quick:
 	cd bench && $(GO) run ./report -quick $(BENCHFLAGS)
 
 fuzz:
-	$(GO) test ./internal/directive -run '^$$' -fuzz FuzzParse -fuzztime 20s
+	$(GO) test ./internal/directive -run '^$$' -fuzz FuzzParse -fuzztime 20s -fuzzminimizetime 2s
 
 # The main job on the bundled example: generate, show what was written, and
 # compare the generated maps with the generic template and with xsync.

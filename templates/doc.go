@@ -10,12 +10,27 @@
 // # Adding a pattern
 //
 //  1. Write templates/<pkg>/ as generic Go, following the rules below, with
-//     tests (external package <pkg>_test, -race) and benchmarks.
-//  2. Embed it: add the directory to the go:embed line in templates.go.
-//  3. Register its kind in internal/kinds: directive name, template
-//     directory, type parameter names, options, hook bodies and constants.
-//  4. Add directives for it to generated/directives.go, run make generate,
-//     add equivalence tests and benchmarks (impl=generated|template|peer).
+//     tests (external package <pkg>_test, -race) and benchmarks. Nothing to
+//     embed: templates.go embeds every templates/*/*.go.
+//  2. Register its kind in internal/kinds, one file with a Register call:
+//     directive name, template directory, type parameter names, options, and
+//     Build (hook bodies, constants, conditions, emitted constructor).
+//  3. Give the kind a benchmark emitter, Kind.Bench (<kind>_bench.go): the
+//     benchmarks bench=true writes of the generated type against the
+//     template instantiated with the same types.
+//  4. Add directives for it to a file of generated/ (directives.go, or the
+//     file of its group), run make generate, and test the generated types
+//     there: equivalence with the template, stress, and benchmarks
+//     (impl=generated|template|peer).
+//  5. Add testscripts to cmd/monogen/testdata/script: <kind>_basic.txtar
+//     generates the kind, builds and runs the output; <kind>_errors.txtar
+//     shows its directive errors. Kinds the README documents together may
+//     share scripts named after their group (bounded_basic.txtar).
+//  6. Document the directive and every option in the README's directive
+//     reference, under a ### heading that names the kind.
+//
+// TestRecipe in internal/kinds checks steps 1 and 3 to 6 for every
+// registered kind.
 //
 // # Rules the stencil relies on
 //

@@ -224,7 +224,8 @@ func parseArgs(text string, open int) ([]Arg, int, error) {
 func parseArg(text string, start, end int) (Arg, error) {
 	raw := text[start:end]
 	trimmed := strings.TrimSpace(raw)
-	off := start + (len(raw) - len(strings.TrimLeft(raw, " \t")))
+	// The offset skips what TrimSpace trims, not only blanks and tabs.
+	off := start + (len(raw) - len(strings.TrimLeftFunc(raw, unicode.IsSpace)))
 	if trimmed == "" {
 		return Arg{}, errorf(off, "empty type argument")
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/monogen/monogen/internal/directive"
+	"github.com/monogen/monogen/internal/kinds"
 )
 
 func TestParse(t *testing.T) {
@@ -27,6 +28,9 @@ func TestParse(t *testing.T) {
 		{"//monogen:map M[K, V] // a trailing comment", "map", "M", []string{"K", "V"}, nil},
 		{"//monogen:ratelimit API algo=token rate=100/s burst=20", "ratelimit", "API", nil, []string{"algo=token", "rate=100/s", "burst=20"}},
 		{"//monogen:map Ünicode[K, V]", "map", "Ünicode", []string{"K", "V"}, nil},
+		// Found by FuzzParse: white space other than blanks and tabs before
+		// a type argument is trimmed, and its offset must skip it too.
+		{"//monogen:map M[\vK, \f\u00a0V]", "map", "M", []string{"K", "V"}, nil},
 	}
 	for _, tt := range tests {
 		d, err := directive.Parse(tt.in)
@@ -108,19 +112,49 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// fuzzSeeds are directives of every kind, with the text after the prefix
+// only: FuzzParse adds the prefix to each input.
+var fuzzSeeds = []string{
+	"map SessionStore[SessionID, *Session] shards=64",
+	"map M[struct{ A int `json:\"a\"` }, func(a, b int) (int, error)]",
+	"map M[map[string]func(a, b int) error, chan<- [4]struct{}] // why",
+	"pool Resizer[Image, Thumb] workers=8 fn=resize retries=3 backoff=10ms",
+	"pool P[In] fn=f queue=8 metrics=true",
+	"pipeline Ingest[[]byte, Event, Enriched, Stored] workers=1,4,2 stages=parse,enrich,store",
+	"semaphore S n=16",
+	"ratelimit API algo=token rate=100/s burst=20",
+	"ratelimit R algo=window limit=1000 window=1m",
+	"breaker WorkBreaker[int, int] fn=Work",
+	"limiter WorkLimiter[int, int] fn=Work min=2 max=256",
+	"batcher Flush[Event] size=5 flush=1ms workers=3 retries=1",
+	"respool Conns[*Conn] max=3 new=dial close=closeConn check=check",
+	"queue Jobs[Job] size=1024 policy=drop-newest",
+	"map\tÜnicode[(K), *pkg.V]\ta=1 b=2",
+}
+
+// TestFuzzSeedsParse keeps FuzzParse's seeds valid directives, so that the
+// fuzzer starts from inputs that reach every part of the parser.
+func TestFuzzSeedsParse(t *testing.T) {
+	seeded := map[string]bool{}
+	for _, s := range fuzzSeeds {
+		d, err := directive.Parse(directive.Prefix + s)
+		if err != nil {
+			t.Errorf("seed %q does not parse: %v", s, err)
+			continue
+		}
+		seeded[d.Kind] = true
+	}
+	for _, k := range kinds.Names() {
+		if !seeded[k] {
+			t.Errorf("no seed of kind %s", k)
+		}
+	}
+}
+
 // FuzzParse checks that no input panics, that errors point inside the
 // input, and that what parses round-trips through its own offsets.
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{
-		"//monogen:map SessionStore[SessionID, *Session] shards=64",
-		"//monogen:pool Resizer[Image, Thumb] workers=8 fn=resize retries=3 backoff=10ms",
-		"//monogen:pipeline Ingest[[]byte, Event, Enriched, Stored] workers=1,4,2 stages=parse,enrich,store",
-		"//monogen:map M[struct{ A int `json:\"a\"` }, func(a, b int) (int, error)]",
-		"//monogen:semaphore S n=16",
-		"//monogen:map M[K, V",
-		"//monogen:map M[[[[",
-		"//monogen:",
-	} {
+	for _, s := range fuzzSeeds {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

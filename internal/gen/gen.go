@@ -21,6 +21,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -228,6 +229,7 @@ func (g *generator) run() (*Result, error) {
 	if len(g.errs) > 0 {
 		return nil, g.sorted()
 	}
+	g.prefetch(jobs)
 
 	// Group by output file, in a stable order.
 	byFile := map[string][]*job{}
@@ -710,6 +712,45 @@ func (g *generator) fileScope(pkg *load.Package, jobs []*job) (*emit.Scope, erro
 		}
 	}
 	return emit.NewScope(pkg.Path, g.packageNames(pkg), reserved), nil
+}
+
+// prefetch reads the export data of the packages the templates of jobs
+// import with one go list: type-checking each template would ask for them
+// one go list at a time (for a package whose earlier output is not loaded,
+// as on its first generation). An error is left for the template's import
+// to report.
+func (g *generator) prefetch(jobs []*job) {
+	seen := map[string]bool{}
+	var paths []string
+	fset := token.NewFileSet()
+	for _, j := range jobs {
+		dir := j.kind.Template
+		if seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		files, _ := fs.Glob(templates.Sources(), dir+"/*.go")
+		for _, name := range files {
+			if strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			src, err := fs.ReadFile(templates.Sources(), name)
+			if err != nil {
+				continue
+			}
+			f, err := parser.ParseFile(fset, name, src, parser.ImportsOnly)
+			if err != nil {
+				continue
+			}
+			for _, imp := range f.Imports {
+				if p, err := strconv.Unquote(imp.Path.Value); err == nil && !seen[p] {
+					seen[p] = true
+					paths = append(paths, p)
+				}
+			}
+		}
+	}
+	_ = g.prog.ImportStd(paths)
 }
 
 // template returns the parsed, type-checked template in dir, parsed once for

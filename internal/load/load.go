@@ -123,6 +123,7 @@ func Load(dir string, patterns []string) (*Program, error) {
 			return parser.ParseFile(fset, filename, src, parser.ParseComments|parser.AllErrors|parser.SkipObjectResolution)
 		},
 	}
+	cfg.Overlay = stubOutput(dir, patterns)
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
 		// go/packages wraps go list's failure ("err: exit status 1: stderr:
@@ -302,6 +303,31 @@ func variantRank(p *packages.Package) int {
 		return 1
 	}
 	return 2
+}
+
+// stubOutput returns an overlay that gives each file monogen generated
+// earlier in the packages of patterns as its header and package clause
+// only. go/packages runs go list -export, which compiles the packages it
+// loads, the loaded packages themselves included (twice, with tests: p and
+// p [p.test]), though it then type-checks them from source: without the
+// overlay it compiles the earlier output, which Load reads as empty anyway,
+// and that compile is most of a run's CPU once the package has changed.
+// Finding the files costs a go list without compiling anything; when it
+// fails, the overlay is empty and Load reports the failure.
+func stubOutput(dir string, patterns []string) map[string][]byte {
+	pkgs, err := packages.Load(&packages.Config{Mode: packages.NeedName | packages.NeedFiles, Dir: dir, Tests: true}, patterns...)
+	if err != nil {
+		return nil
+	}
+	overlay := map[string][]byte{}
+	for _, p := range pkgs {
+		for _, name := range p.GoFiles {
+			if _, ok := overlay[name]; !ok && isGeneratedFile(name) {
+				overlay[name] = []byte(Header + "\n\npackage " + p.Name + "\n")
+			}
+		}
+	}
+	return overlay
 }
 
 func isGeneratedFile(name string) bool {

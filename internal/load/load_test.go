@@ -41,3 +41,35 @@ func TestImporterCompletesIndirectPackages(t *testing.T) {
 		t.Fatal("time is incomplete")
 	}
 }
+
+// Earlier output is not compiled while loading: go list -export, which
+// go/packages runs, would compile it (twice, with the package's tests) only
+// for Load to read it as empty, and a stale file that imports a package
+// gone since (the package of a type argument, deleted) failed the load.
+func TestLoadIgnoresEarlierOutputThatImportsAMissingPackage(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"go.mod":       "module example.com/p\n\ngo 1.25\n",
+		"p.go":         "package p\n\n//monogen:map M[int, int]\nvar X = 1\n",
+		"p_test.go":    "package p\n\nimport \"testing\"\n\nfunc TestX(t *testing.T) { _ = X }\n",
+		"p_monogen.go": Header + "\n\npackage p\n\nimport \"example.com/p/gone\"\n\nvar _ = gone.Y\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prog, err := Load(dir, nil)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	var found []*Found
+	for _, p := range prog.Packages {
+		found = append(found, p.Directives...)
+		if len(p.Generated) != 1 || filepath.Base(p.Generated[0]) != "p_monogen.go" {
+			t.Errorf("package %s: earlier output %v; want p_monogen.go", p.Path, p.Generated)
+		}
+	}
+	if len(found) != 1 {
+		t.Errorf("found %d directives; want 1", len(found))
+	}
+}

@@ -21,6 +21,10 @@ func (s *state) constValue(e ast.Expr) (constant.Value, bool) {
 			if v, ok := s.spec.Consts[c.Name()]; ok && c.Parent() == s.t.Pkg.Scope() {
 				return evalText(v)
 			}
+			if e := s.constExpr(c); e != nil && s.dependsOnSpec(e) {
+				// shards = 1 << shardBits, with shardBits set by the spec.
+				return s.constValue(e)
+			}
 			return c.Val(), true
 		}
 		if obj == types.Universe.Lookup("true") {
@@ -83,6 +87,8 @@ func (s *state) dependsOnSpec(e ast.Expr) bool {
 			if c, ok := s.t.Info.Uses[n].(*types.Const); ok && c.Parent() == s.t.Pkg.Scope() {
 				if _, ok := s.spec.Consts[c.Name()]; ok {
 					dep = true
+				} else if e := s.constExpr(c); e != nil && s.dependsOnSpec(e) {
+					dep = true
 				}
 			}
 		case *ast.SelectorExpr:
@@ -93,6 +99,45 @@ func (s *state) dependsOnSpec(e ast.Expr) bool {
 		return !dep
 	})
 	return dep
+}
+
+// constExpr returns the expression a package-level constant of the template
+// is declared with, or nil when it has none of its own (an implicit
+// repetition in a const block) or uses iota, whose value depends on where it
+// stands.
+func (s *state) constExpr(c *types.Const) ast.Expr {
+	if s.constExprs == nil {
+		s.constExprs = map[*types.Const]ast.Expr{}
+		iota := types.Universe.Lookup("iota")
+		for _, f := range s.t.Files {
+			for _, d := range f.Decls {
+				gd, ok := d.(*ast.GenDecl)
+				if !ok || gd.Tok != token.CONST {
+					continue
+				}
+				for _, sp := range gd.Specs {
+					vs := sp.(*ast.ValueSpec)
+					for i, n := range vs.Names {
+						c, ok := s.t.Info.Defs[n].(*types.Const)
+						if !ok || i >= len(vs.Values) {
+							continue
+						}
+						usesIota := false
+						ast.Inspect(vs.Values[i], func(n ast.Node) bool {
+							if id, ok := n.(*ast.Ident); ok && s.t.Info.Uses[id] == iota {
+								usesIota = true
+							}
+							return !usesIota
+						})
+						if !usesIota {
+							s.constExprs[c] = vs.Values[i]
+						}
+					}
+				}
+			}
+		}
+	}
+	return s.constExprs[c]
 }
 
 func safeUnary(op token.Token, x constant.Value) (v constant.Value, ok bool) {

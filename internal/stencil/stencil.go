@@ -114,7 +114,10 @@ type state struct {
 	predeclared map[string]bool
 	// siblings maps each if statement to the statement list it stands in.
 	siblings map[*ast.IfStmt][]ast.Stmt
-	err      error
+	// constExprs are the declared values of the template's package-level
+	// constants (see constExpr).
+	constExprs map[*types.Const]ast.Expr
+	err        error
 }
 
 // Stencil specializes t per spec.
@@ -191,7 +194,12 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
-	return s.output(), nil
+	// Rendering resolves the hook bodies: what they name is checked there.
+	out := s.output()
+	if s.err != nil {
+		return nil, s.err
+	}
+	return out, nil
 }
 
 func (s *state) failf(format string, args ...any) {

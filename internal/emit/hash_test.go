@@ -1,0 +1,204 @@
+package emit_test
+
+import (
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"strings"
+	"testing"
+
+	"github.com/monogen/monogen/internal/emit"
+)
+
+// keyTypes declares a variable of each key type the tests hash, in package
+// p, beside a package other whose struct has an unexported field.
+var keyTypes = []string{`package other
+type Key struct{ ID int64; name string }
+type Open struct{ A, B int32 }
+`, `package p
+import (
+	"time"
+	"example.com/other"
+)
+type ID int64
+type Name string
+type Alias = string
+type Key struct{ A, B int64 }
+type Pair struct{ S string; N int32 }
+type Mixed struct{ F float32; B bool; P *int; _ int; S Name }
+type Nested struct{ K Key; T [2]uint8 }
+type Wide struct{ A, B, C, D, E int64 }
+type Big [9]int64
+type own struct{ x int; y uint16 }
+type Ptr *Key
+type Empty struct{}
+
+var (
+	vInt      int
+	vUint8    uint8
+	vID       ID
+	vString   string
+	vName     Name
+	vAlias    Alias
+	vBool     bool
+	vFloat    float64
+	vPtr      *Key
+	vPtrNamed Ptr
+	vKey      Key
+	vPair     Pair
+	vMixed    Mixed
+	vNested   Nested
+	vWide     Wide
+	vArray    [16]byte
+	vArray3   [3]uint32
+	vOwn      own
+	vOpen     other.Open
+	vDuration time.Duration
+
+	vBig       Big
+	vOtherKey  other.Key
+	vIface     any
+	vError     error
+	vChan      chan int
+	vComplex   complex128
+	vEmpty     Empty
+	vNoFields  [0]int
+	vStrArray  [9]string
+)
+`}
+
+func TestHashFor(t *testing.T) {
+	pkg := checked(t, keyTypes...)
+	tests := []struct {
+		v    string
+		body string // "" when HashFor declines
+		how  string // a substring of How
+	}{
+		{"vInt", "return hashU64(s, uint64(k))", "128-bit multiply of its value"},
+		{"vUint8", "return hashU64(s, uint64(k))", "of its value"},
+		{"vID", "return hashU64(s, uint64(k))", "of its value"},
+		{"vDuration", "return hashU64(s, uint64(k))", "of its value"},
+		{"vString", "return hashStr(s, k)", "maphash.String past that"},
+		{"vName", "return hashStr(s, string(k))", "maphash.String"},
+		{"vAlias", "return hashStr(s, string(k))", "maphash.String"},
+		{"vBool", "return hashU64(s, uint64(*(*uint8)(unsafe.Pointer(&k))))", "of its byte"},
+		{"vFloat", "return hashU64(s, math.Float64bits(float64(k)+0))", "of its bits"},
+		{"vPtr", "return hashU64(s, uint64(uintptr(unsafe.Pointer(k))))", "of its address"},
+		{"vPtrNamed", "return hashU64(s, uint64(uintptr(unsafe.Pointer(k))))", "of its address"},
+		{"vKey", "return hashU64x2(s, uint64(k.A), uint64(k.B))", "two 64-bit words"},
+		{"vPair", "return hashU64x2(s, hashStr(s, k.S), uint64(k.N))", "two 64-bit words"},
+		{"vMixed", "h := hashU64x2(s, math.Float64bits(float64(k.F)+0), uint64(*(*uint8)(unsafe.Pointer(&k.B))))\n" +
+			"h = hashU64x2(s, h^uint64(uintptr(unsafe.Pointer(k.P))), hashStr(s, string(k.S)))\nreturn h", "4 64-bit words"},
+		{"vNested", "h := hashU64x2(s, uint64(k.K.A), uint64(k.K.B))\nh = hashU64x2(s, h^uint64(k.T[0]), uint64(k.T[1]))\nreturn h", "4 64-bit words"},
+		{"vWide", "h := hashU64x2(s, uint64(k.A), uint64(k.B))\nh = hashU64x2(s, h^uint64(k.C), uint64(k.D))\nh = hashU64(s, h^uint64(k.E))\nreturn h", "5 64-bit words"},
+		{"vArray3", "h := hashU64x2(s, uint64(k[0]), uint64(k[1]))\nh = hashU64(s, h^uint64(k[2]))\nreturn h", "3 64-bit words"},
+		{"vOwn", "return hashU64x2(s, uint64(k.x), uint64(k.y))", "two"},
+		{"vOpen", "return hashU64x2(s, uint64(k.A), uint64(k.B))", "two"},
+		// Past maxHashWords, or what cannot be read word by word: the
+		// generic body stays.
+		{"vArray", "", ""},
+		{"vBig", "", ""},
+		{"vStrArray", "", ""},
+		{"vOtherKey", "", ""},
+		{"vIface", "", ""},
+		{"vError", "", ""},
+		{"vChan", "", ""},
+		{"vComplex", "", ""},
+		{"vEmpty", "", ""},
+		{"vNoFields", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.v, func(t *testing.T) {
+			sc := emit.NewScope(pkg.Path(), nil, nil)
+			h, ok := emit.HashFor(typeOf(t, pkg, tt.v), pkg, sc)
+			if tt.body == "" {
+				if ok {
+					t.Fatalf("HashFor specialized %s:\n%s", tt.v, h.Body)
+				}
+				return
+			}
+			if !ok {
+				t.Fatalf("HashFor declined %s", tt.v)
+			}
+			if h.Body != tt.body {
+				t.Errorf("body:\n%s\nwant:\n%s", h.Body, tt.body)
+			}
+			if !strings.Contains(h.How, tt.how) {
+				t.Errorf("How = %q; want it to contain %q", h.How, tt.how)
+			}
+			compileHash(t, pkg, tt.v, h.Body, sc)
+		})
+	}
+}
+
+// compileHash type-checks a hash body in a function of the key's package
+// with the helpers the map template gives it, so a body that converts or
+// selects wrongly fails here, not in a user's build.
+func compileHash(t *testing.T, pkg *types.Package, v, body string, sc *emit.Scope) {
+	t.Helper()
+	key := sc.Type(typeOf(t, pkg, v))
+	src := "package p\n\n" + sc.Decl([]byte(body+"\n"+key)) + `
+type hashSeed struct{}
+
+func hashU64(s *hashSeed, x uint64) uint64          { return x }
+func hashU64x2(s *hashSeed, x, y uint64) uint64     { return x ^ y }
+func hashStr(s *hashSeed, x string) uint64          { return uint64(len(x)) }
+
+func hash(s *hashSeed, k ` + key + `) uint64 {
+` + body + `
+}
+`
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "hash.go", src, 0)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, src)
+	}
+	// The key's package, with the hash function added to it.
+	files := []*ast.File{f}
+	conf := types.Config{Importer: importerFunc(func(p string) (*types.Package, error) {
+		for _, imp := range pkg.Imports() {
+			if imp.Path() == p {
+				return imp, nil
+			}
+		}
+		return importer.Default().Import(p)
+	})}
+	// Declare the key types again beside the hash: the package is
+	// checked anew from its source.
+	keySrc, err := parser.ParseFile(fset, "keys.go", keyTypes[1], 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, keySrc)
+	if _, err := conf.Check(pkg.Path(), fset, files, nil); err != nil {
+		t.Errorf("hash body does not compile: %v\n%s", err, src)
+	}
+}
+
+func TestUnderlyingGuard(t *testing.T) {
+	pkg := checked(t, keyTypes...)
+	tests := []struct{ v, want string }{
+		{"vID", "var _ = (*int64)((*ID)(nil))"},
+		{"vName", "var _ = (*string)((*Name)(nil))"},
+		{"vKey", "var _ = (*struct {\n\tA int64\n\tB int64\n})((*Key)(nil))"},
+		{"vOwn", "var _ = (*struct {\n\tx int\n\ty uint16\n})((*own)(nil))"},
+		{"vOpen", "var _ = (*struct {\n\tA int32\n\tB int32\n})((*other.Open)(nil))"},
+		{"vDuration", "var _ = (*int64)((*time.Duration)(nil))"},
+		// Unnamed types have nothing behind them to change; an alias is
+		// the type it stands for.
+		{"vInt", ""},
+		{"vArray", ""},
+		{"vAlias", ""},
+		{"vPtr", ""},
+		// Another package's unexported field cannot be spelled.
+		{"vOtherKey", ""},
+	}
+	for _, tt := range tests {
+		sc := emit.NewScope(pkg.Path(), nil, nil)
+		if got := emit.UnderlyingGuard(typeOf(t, pkg, tt.v), pkg, sc); got != tt.want {
+			t.Errorf("UnderlyingGuard(%s) =\n%s\nwant\n%s", tt.v, got, tt.want)
+		}
+	}
+}
