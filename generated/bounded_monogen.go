@@ -729,7 +729,7 @@ type Tokens struct {
 // constructor calls it with time.Now().
 func (l *Tokens) init(epoch time.Time) {
 	// The bucket is full at the epoch.
-	l.state.Store(-int64((10 * time.Millisecond)) * 20)
+	l.state.Store(-int64(10*time.Millisecond) * 20)
 	l.epoch = epoch
 }
 
@@ -923,7 +923,7 @@ func (l *Tokens) stats(now int64) TokensStats {
 
 // tokenAllow is Allow for a TokensTokenBucket.
 func (l *Tokens) tokenAllow(now int64) bool {
-	interval, tolerance := int64((10 * time.Millisecond)), int64((10*time.Millisecond))*20
+	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)*20
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -940,7 +940,7 @@ func (l *Tokens) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *Tokens) tokenReserve(now int64) int64 {
-	interval, tolerance := int64((10 * time.Millisecond)), int64((10*time.Millisecond))*20
+	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)*20
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -954,7 +954,7 @@ func (l *Tokens) tokenReserve(now int64) int64 {
 // tokenCancel gives back the interval of a reservation whose time has not
 // come.
 func (l *Tokens) tokenCancel() {
-	interval := int64((10 * time.Millisecond))
+	interval := int64(10 * time.Millisecond)
 	for {
 		s := l.state.Load()
 		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
@@ -964,7 +964,7 @@ func (l *Tokens) tokenCancel() {
 }
 
 func (l *Tokens) tokenStats(now int64) TokensStats {
-	interval, tolerance := int64((10 * time.Millisecond)), int64((10*time.Millisecond))*20
+	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)*20
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
@@ -1247,7 +1247,7 @@ type windowWindow struct {
 // windowLoad decodes the state word s as seen at now, rolling it forward
 // to now's fixed window.
 func (l *Window) windowLoad(s int64, now int64) windowWindow {
-	width := int64((1 * time.Minute))
+	width := int64(time.Minute)
 	countBits := uint(bits.Len64(uint64(1000)))
 	countMask := int64(1)<<countBits - 1
 	indexMask := uint64(1)<<(64-2*countBits) - 1
@@ -1273,7 +1273,7 @@ func (l *Window) windowLoad(s int64, now int64) windowWindow {
 // windowEstimate returns the weighted count of the sliding window ending at
 // w's time.
 func (l *Window) windowEstimate(w windowWindow) float64 {
-	width := int64((1 * time.Minute))
+	width := int64(time.Minute)
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
 
@@ -1281,7 +1281,7 @@ func (l *Window) windowEstimate(w windowWindow) float64 {
 // compare-and-swap of the state word, retried only when another event got
 // in between.
 func (l *Window) windowAllow(now int64) bool {
-	width := int64((1 * time.Minute))
+	width := int64(time.Minute)
 	countBits := uint(bits.Len64(uint64(1000)))
 	for {
 		s := l.state.Load()
@@ -1301,9 +1301,9 @@ func (l *Window) windowAllow(now int64) bool {
 // windowRetry returns how long after now one more event would be allowed if
 // no other event came.
 func (l *Window) windowRetry(now int64) int64 {
-	width := int64((1 * time.Minute))
+	width := int64(time.Minute)
 	w := l.windowLoad(l.state.Load(), now)
-	room := float64(1000 - 1)
+	room := float64(999)
 	// In this window, wait for prev's weight to fall to what cur leaves.
 	if free := room - float64(w.cur); free >= 0 {
 		if w.prev == 0 || float64(w.prev) <= free {
@@ -1409,7 +1409,7 @@ type BenchTokens struct {
 // constructor calls it with time.Now().
 func (l *BenchTokens) init(epoch time.Time) {
 	// The bucket is full at the epoch.
-	l.state.Store(-int64((time.Duration(1))) * 1099511627776)
+	l.state.Store(-int64(time.Nanosecond) * 1099511627776)
 	l.epoch = epoch
 }
 
@@ -1603,7 +1603,7 @@ func (l *BenchTokens) stats(now int64) BenchTokensStats {
 
 // tokenAllow is Allow for a BenchTokensTokenBucket.
 func (l *BenchTokens) tokenAllow(now int64) bool {
-	interval, tolerance := int64((time.Duration(1))), int64((time.Duration(1)))*1099511627776
+	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1099511627776
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -1620,7 +1620,7 @@ func (l *BenchTokens) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *BenchTokens) tokenReserve(now int64) int64 {
-	interval, tolerance := int64((time.Duration(1))), int64((time.Duration(1)))*1099511627776
+	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1099511627776
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -1634,7 +1634,7 @@ func (l *BenchTokens) tokenReserve(now int64) int64 {
 // tokenCancel gives back the interval of a reservation whose time has not
 // come.
 func (l *BenchTokens) tokenCancel() {
-	interval := int64((time.Duration(1)))
+	interval := int64(time.Nanosecond)
 	for {
 		s := l.state.Load()
 		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
@@ -1644,7 +1644,7 @@ func (l *BenchTokens) tokenCancel() {
 }
 
 func (l *BenchTokens) tokenStats(now int64) BenchTokensStats {
-	interval, tolerance := int64((time.Duration(1))), int64((time.Duration(1)))*1099511627776
+	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1099511627776
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
@@ -1927,7 +1927,7 @@ type benchWindowWindow struct {
 // windowLoad decodes the state word s as seen at now, rolling it forward
 // to now's fixed window.
 func (l *BenchWindow) windowLoad(s int64, now int64) benchWindowWindow {
-	width := int64((1 * time.Millisecond))
+	width := int64(time.Millisecond)
 	countBits := uint(bits.Len64(uint64(1048575)))
 	countMask := int64(1)<<countBits - 1
 	indexMask := uint64(1)<<(64-2*countBits) - 1
@@ -1953,7 +1953,7 @@ func (l *BenchWindow) windowLoad(s int64, now int64) benchWindowWindow {
 // windowEstimate returns the weighted count of the sliding window ending at
 // w's time.
 func (l *BenchWindow) windowEstimate(w benchWindowWindow) float64 {
-	width := int64((1 * time.Millisecond))
+	width := int64(time.Millisecond)
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
 
@@ -1961,7 +1961,7 @@ func (l *BenchWindow) windowEstimate(w benchWindowWindow) float64 {
 // compare-and-swap of the state word, retried only when another event got
 // in between.
 func (l *BenchWindow) windowAllow(now int64) bool {
-	width := int64((1 * time.Millisecond))
+	width := int64(time.Millisecond)
 	countBits := uint(bits.Len64(uint64(1048575)))
 	for {
 		s := l.state.Load()
@@ -1981,9 +1981,9 @@ func (l *BenchWindow) windowAllow(now int64) bool {
 // windowRetry returns how long after now one more event would be allowed if
 // no other event came.
 func (l *BenchWindow) windowRetry(now int64) int64 {
-	width := int64((1 * time.Millisecond))
+	width := int64(time.Millisecond)
 	w := l.windowLoad(l.state.Load(), now)
-	room := float64(1048575 - 1)
+	room := float64(1048574)
 	// In this window, wait for prev's weight to fall to what cur leaves.
 	if free := room - float64(w.cur); free >= 0 {
 		if w.prev == 0 || float64(w.prev) <= free {
@@ -2223,7 +2223,7 @@ func (b *WorkBreaker) executeSlow(ctx context.Context, req int, st uint64) (int,
 			return b.Execute(ctx, req)
 		case WorkBreakerStateOpen:
 			now := b.clock()
-			if now-b.openedAt.Load() < int64((30 * time.Second)) {
+			if now-b.openedAt.Load() < int64(30*time.Second) {
 				err = ErrWorkBreakerOpen
 				break
 			}
@@ -2320,8 +2320,8 @@ func (b *WorkBreaker) failure(st uint64) {
 		return
 	}
 	b.addLocked(now, b.pending.Swap(0), 1)
-	succ, fail := b.window(now)
-	if fail >= 5 && float64(fail) >= 0*float64(succ+fail) {
+	_, fail := b.window(now)
+	if fail >= 5 && float64(fail) >= 0 {
 		b.transitionLocked(st, WorkBreakerStateOpen, now)
 	}
 }
@@ -2385,7 +2385,7 @@ func (b *WorkBreaker) window(now int64) (successes, failures int64) {
 }
 
 func (b *WorkBreaker) bucketWidth() int64 {
-	return int64((10 * time.Second)) / 10
+	return int64(10*time.Second) / 10
 }
 
 // transition moves the breaker from the state word from to the state to,
@@ -2627,7 +2627,7 @@ func (b *FlakyBreaker) executeSlow(ctx context.Context, req int, st uint64) (int
 			return b.Execute(ctx, req)
 		case FlakyBreakerStateOpen:
 			now := b.clock()
-			if now-b.openedAt.Load() < int64((1 * time.Hour)) {
+			if now-b.openedAt.Load() < int64(time.Hour) {
 				err = ErrFlakyBreakerOpen
 				break
 			}
@@ -2788,7 +2788,7 @@ func (b *FlakyBreaker) window(now int64) (successes, failures int64) {
 }
 
 func (b *FlakyBreaker) bucketWidth() int64 {
-	return int64((10 * time.Second)) / 10
+	return int64(10*time.Second) / 10
 }
 
 // transition moves the breaker from the state word from to the state to,
@@ -3025,7 +3025,7 @@ func (b *QuickBreaker) executeSlow(ctx context.Context, req int, st uint64) (int
 			return b.Execute(ctx, req)
 		case QuickBreakerStateOpen:
 			now := b.clock()
-			if now-b.openedAt.Load() < int64((time.Duration(1))) {
+			if now-b.openedAt.Load() < int64(time.Nanosecond) {
 				err = ErrQuickBreakerOpen
 				break
 			}
@@ -3122,8 +3122,8 @@ func (b *QuickBreaker) failure(st uint64) {
 		return
 	}
 	b.addLocked(now, b.pending.Swap(0), 1)
-	succ, fail := b.window(now)
-	if fail >= 2 && float64(fail) >= 0*float64(succ+fail) {
+	_, fail := b.window(now)
+	if fail >= 2 && float64(fail) >= 0 {
 		b.transitionLocked(st, QuickBreakerStateOpen, now)
 	}
 }
@@ -3187,7 +3187,7 @@ func (b *QuickBreaker) window(now int64) (successes, failures int64) {
 }
 
 func (b *QuickBreaker) bucketWidth() int64 {
-	return int64((1 * time.Minute)) / 4
+	return int64(time.Minute) / 4
 }
 
 // transition moves the breaker from the state word from to the state to,

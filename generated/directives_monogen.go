@@ -306,9 +306,8 @@ func (m *IntMap) put(h uint64, key int, value int, prev *int) (loaded bool) {
 			m.resize(si, t, intMapGrowTable)
 			continue
 		}
-		if ne == nil { // a new key, and no entry allocated before locking
-			ne = &intMapEntry{key: key, value: value}
-		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &intMapEntry{key: key, value: value}
 		intMapInsertAt(b, i, h, ne)
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
@@ -1195,9 +1194,8 @@ func (m *StringMap) put(h uint64, key string, value int, prev *int) (loaded bool
 			m.resize(si, t, stringMapGrowTable)
 			continue
 		}
-		if ne == nil { // a new key, and no entry allocated before locking
-			ne = &stringMapEntry{key: key, value: value}
-		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &stringMapEntry{key: key, value: value}
 		stringMapInsertAt(b, i, h, ne)
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
@@ -2052,9 +2050,8 @@ func (m *StructMap) put(h uint64, key Key16, value int, prev *int) (loaded bool)
 			m.resize(si, t, structMapGrowTable)
 			continue
 		}
-		if ne == nil { // a new key, and no entry allocated before locking
-			ne = &structMapEntry{key: key, value: value}
-		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &structMapEntry{key: key, value: value}
 		structMapInsertAt(b, i, h, ne)
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
@@ -2917,9 +2914,8 @@ func (m *PtrMap) put(h uint64, key *Node, value int, prev *int) (loaded bool) {
 			m.resize(si, t, ptrMapGrowTable)
 			continue
 		}
-		if ne == nil { // a new key, and no entry allocated before locking
-			ne = &ptrMapEntry{key: key, value: value}
-		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &ptrMapEntry{key: key, value: value}
 		ptrMapInsertAt(b, i, h, ne)
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)

@@ -36,7 +36,7 @@ type pipeStopToInt64 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeStopToInt64) capacity() int {
-	return max(1, 256/5)
+	return 51
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -123,12 +123,11 @@ func (s *pipeStopToInt64) work(r *PipeStopRun, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []int64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !false {
+		if len(res) == 0 {
 			s.putOut(free, res)
 			continue
 		}
@@ -165,7 +164,6 @@ func (s *pipeStopToInt64) processFrom(r *PipeStopRun, in []int, from int, out []
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeStopPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -542,7 +540,7 @@ type pipeStopToFloat struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeStopToFloat) capacity() int {
-	return max(1, 256/5)
+	return 51
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -629,12 +627,11 @@ func (s *pipeStopToFloat) work(r *PipeStopRun, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []float64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !false {
+		if len(res) == 0 {
 			s.putOut(free, res)
 			continue
 		}
@@ -671,7 +668,6 @@ func (s *pipeStopToFloat) processFrom(r *PipeStopRun, in []int64, from int, out 
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeStopPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -759,7 +755,7 @@ type pipeStopToString struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeStopToString) capacity() int {
-	return max(1, 256/5)
+	return 51
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -846,12 +842,11 @@ func (s *pipeStopToString) work(r *PipeStopRun, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []string
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !false {
+		if len(res) == 0 {
 			s.putOut(free, res)
 			continue
 		}
@@ -888,7 +883,6 @@ func (s *pipeStopToString) processFrom(r *PipeStopRun, in []float64, from int, o
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeStopPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -1150,7 +1144,7 @@ type pipeOrderedToInt64 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedToInt64) capacity() int {
-	return max(1, 10/5)
+	return 2
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -1237,15 +1231,10 @@ func (s *pipeOrderedToInt64) work(r *PipeOrderedRun, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []int64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
 		m := struct {
 			seq   uint64
 			items []int64
@@ -1279,7 +1268,6 @@ func (s *pipeOrderedToInt64) processFrom(r *PipeOrderedRun, in []int, from int, 
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeOrderedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -1350,15 +1338,6 @@ func (s *pipeOrderedToInt64) getOut(free chan []int64) []int64 {
 		return b
 	default:
 		return make([]int64, 0, 5)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *pipeOrderedToInt64) putOut(free chan []int64, b []int64) {
-	clear(b)
-	select {
-	case free <- b[:0]:
-	default:
 	}
 }
 
@@ -1661,7 +1640,7 @@ type pipeOrderedToFloat struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedToFloat) capacity() int {
-	return max(1, 10/5)
+	return 2
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -1748,15 +1727,10 @@ func (s *pipeOrderedToFloat) work(r *PipeOrderedRun, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []float64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
 		m := struct {
 			seq   uint64
 			items []float64
@@ -1790,7 +1764,6 @@ func (s *pipeOrderedToFloat) processFrom(r *PipeOrderedRun, in []int64, from int
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeOrderedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -1853,15 +1826,6 @@ func (s *pipeOrderedToFloat) getOut(free chan []float64) []float64 {
 	}
 }
 
-// putOut is putIn for output batches.
-func (s *pipeOrderedToFloat) putOut(free chan []float64, b []float64) {
-	clear(b)
-	select {
-	case free <- b[:0]:
-	default:
-	}
-}
-
 // pipeOrderedToString applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
@@ -1878,7 +1842,7 @@ type pipeOrderedToString struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedToString) capacity() int {
-	return max(1, 10/5)
+	return 2
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -1965,15 +1929,10 @@ func (s *pipeOrderedToString) work(r *PipeOrderedRun, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []string
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
 		m := struct {
 			seq   uint64
 			items []string
@@ -2007,7 +1966,6 @@ func (s *pipeOrderedToString) processFrom(r *PipeOrderedRun, in []float64, from 
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeOrderedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -2296,7 +2254,7 @@ type pipeCollectToInt64 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeCollectToInt64) capacity() int {
-	return max(1, 256/1)
+	return 256
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -2391,7 +2349,7 @@ func (s *pipeCollectToInt64) work(r *PipeCollectRun, in <-chan struct {
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !false {
+		if len(res) == 0 {
 			s.putOut(free, res)
 			continue
 		}
@@ -2874,7 +2832,7 @@ type pipeCollectToFloat struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeCollectToFloat) capacity() int {
-	return max(1, 256/1)
+	return 256
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -2969,7 +2927,7 @@ func (s *pipeCollectToFloat) work(r *PipeCollectRun, in <-chan struct {
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !false {
+		if len(res) == 0 {
 			s.putOut(free, res)
 			continue
 		}
@@ -3125,7 +3083,7 @@ type pipeCollectToString struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeCollectToString) capacity() int {
-	return max(1, 256/1)
+	return 256
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -3220,7 +3178,7 @@ func (s *pipeCollectToString) work(r *PipeCollectRun, in <-chan struct {
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !false {
+		if len(res) == 0 {
 			s.putOut(free, res)
 			continue
 		}
@@ -3552,7 +3510,7 @@ type pipeOrderedCollectToInt64 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedCollectToInt64) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -3639,15 +3597,10 @@ func (s *pipeOrderedCollectToInt64) work(r *PipeOrderedCollectRun, in <-chan str
 		if !ok {
 			return
 		}
-		var res []int64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
 		m := struct {
 			seq   uint64
 			items []int64
@@ -3704,7 +3657,7 @@ func (s *pipeOrderedCollectToInt64) processFrom(r *PipeOrderedCollectRun, in []i
 // to inline, and without retries the branch folds away.
 func (s *pipeOrderedCollectToInt64) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
-	if 2 > 0 && err != nil {
+	if err != nil {
 		return s.retry(ctx, in, err)
 	}
 	return out, err
@@ -3713,7 +3666,7 @@ func (s *pipeOrderedCollectToInt64) apply(ctx context.Context, in int) (int64, e
 // retry makes the retries of a call that failed with err.
 func (s *pipeOrderedCollectToInt64) retry(ctx context.Context, in int, err error) (int64, error) {
 	var out int64
-	wait := (time.Duration(0))
+	wait := time.Duration(0)
 	for range 2 {
 		if errors.Is(err, ErrPipeOrderedCollectSkip) || ctx.Err() != nil {
 			break
@@ -3789,15 +3742,6 @@ func (s *pipeOrderedCollectToInt64) getOut(free chan []int64) []int64 {
 		return b
 	default:
 		return make([]int64, 0, 64)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *pipeOrderedCollectToInt64) putOut(free chan []int64, b []int64) {
-	clear(b)
-	select {
-	case free <- b[:0]:
-	default:
 	}
 }
 
@@ -4097,7 +4041,7 @@ type pipeOrderedCollectToFloat struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedCollectToFloat) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -4184,15 +4128,10 @@ func (s *pipeOrderedCollectToFloat) work(r *PipeOrderedCollectRun, in <-chan str
 		if !ok {
 			return
 		}
-		var res []float64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
 		m := struct {
 			seq   uint64
 			items []float64
@@ -4249,7 +4188,7 @@ func (s *pipeOrderedCollectToFloat) processFrom(r *PipeOrderedCollectRun, in []i
 // to inline, and without retries the branch folds away.
 func (s *pipeOrderedCollectToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
-	if 2 > 0 && err != nil {
+	if err != nil {
 		return s.retry(ctx, in, err)
 	}
 	return out, err
@@ -4258,7 +4197,7 @@ func (s *pipeOrderedCollectToFloat) apply(ctx context.Context, in int64) (float6
 // retry makes the retries of a call that failed with err.
 func (s *pipeOrderedCollectToFloat) retry(ctx context.Context, in int64, err error) (float64, error) {
 	var out float64
-	wait := (time.Duration(0))
+	wait := time.Duration(0)
 	for range 2 {
 		if errors.Is(err, ErrPipeOrderedCollectSkip) || ctx.Err() != nil {
 			break
@@ -4326,15 +4265,6 @@ func (s *pipeOrderedCollectToFloat) getOut(free chan []float64) []float64 {
 	}
 }
 
-// putOut is putIn for output batches.
-func (s *pipeOrderedCollectToFloat) putOut(free chan []float64, b []float64) {
-	clear(b)
-	select {
-	case free <- b[:0]:
-	default:
-	}
-}
-
 // pipeOrderedCollectToString applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
@@ -4351,7 +4281,7 @@ type pipeOrderedCollectToString struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedCollectToString) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -4438,15 +4368,10 @@ func (s *pipeOrderedCollectToString) work(r *PipeOrderedCollectRun, in <-chan st
 		if !ok {
 			return
 		}
-		var res []string
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
 		m := struct {
 			seq   uint64
 			items []string
@@ -4503,7 +4428,7 @@ func (s *pipeOrderedCollectToString) processFrom(r *PipeOrderedCollectRun, in []
 // to inline, and without retries the branch folds away.
 func (s *pipeOrderedCollectToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
-	if 2 > 0 && err != nil {
+	if err != nil {
 		return s.retry(ctx, in, err)
 	}
 	return out, err
@@ -4512,7 +4437,7 @@ func (s *pipeOrderedCollectToString) apply(ctx context.Context, in float64) (str
 // retry makes the retries of a call that failed with err.
 func (s *pipeOrderedCollectToString) retry(ctx context.Context, in float64, err error) (string, error) {
 	var out string
-	wait := (time.Duration(0))
+	wait := time.Duration(0)
 	for range 2 {
 		if errors.Is(err, ErrPipeOrderedCollectSkip) || ctx.Err() != nil {
 			break
@@ -4802,7 +4727,7 @@ type pipeBoundPipeDouble struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeBoundPipeDouble) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -4889,15 +4814,10 @@ func (s *pipeBoundPipeDouble) work(r *PipeBoundRun, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []int64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
 		m := struct {
 			seq   uint64
 			items []int64
@@ -4931,7 +4851,6 @@ func (s *pipeBoundPipeDouble) processFrom(r *PipeBoundRun, in []int, from int, o
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeBoundPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -5002,15 +4921,6 @@ func (s *pipeBoundPipeDouble) getOut(free chan []int64) []int64 {
 		return b
 	default:
 		return make([]int64, 0, 64)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *pipeBoundPipeDouble) putOut(free chan []int64, b []int64) {
-	clear(b)
-	select {
-	case free <- b[:0]:
-	default:
 	}
 }
 
@@ -5313,7 +5223,7 @@ type pipeBoundToFloat struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeBoundToFloat) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -5400,15 +5310,10 @@ func (s *pipeBoundToFloat) work(r *PipeBoundRun, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []float64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
 		m := struct {
 			seq   uint64
 			items []float64
@@ -5442,7 +5347,6 @@ func (s *pipeBoundToFloat) processFrom(r *PipeBoundRun, in []int64, from int, ou
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeBoundPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -5505,15 +5409,6 @@ func (s *pipeBoundToFloat) getOut(free chan []float64) []float64 {
 	}
 }
 
-// putOut is putIn for output batches.
-func (s *pipeBoundToFloat) putOut(free chan []float64, b []float64) {
-	clear(b)
-	select {
-	case free <- b[:0]:
-	default:
-	}
-}
-
 // pipeBoundPipeFormat applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
@@ -5529,7 +5424,7 @@ type pipeBoundPipeFormat struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeBoundPipeFormat) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -5616,15 +5511,10 @@ func (s *pipeBoundPipeFormat) work(r *PipeBoundRun, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []string
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
 		m := struct {
 			seq   uint64
 			items []string
@@ -5658,7 +5548,6 @@ func (s *pipeBoundPipeFormat) processFrom(r *PipeBoundRun, in []float64, from in
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeBoundPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -5948,7 +5837,7 @@ type pipePacedToInt64 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipePacedToInt64) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -6035,12 +5924,11 @@ func (s *pipePacedToInt64) work(r *PipePacedRun, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []int64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !false {
+		if len(res) == 0 {
 			s.putOut(free, res)
 			continue
 		}
@@ -6104,7 +5992,7 @@ func (s *pipePacedToInt64) apply(ctx context.Context, in int) (int64, error) {
 		return zero, err
 	}
 	out, err := s.call(ctx, in)
-	if 1 > 0 && err != nil {
+	if err != nil {
 		return s.retry(ctx, in, err)
 	}
 	return out, err
@@ -6113,7 +6001,7 @@ func (s *pipePacedToInt64) apply(ctx context.Context, in int) (int64, error) {
 // retry makes the retries of a call that failed with err.
 func (s *pipePacedToInt64) retry(ctx context.Context, in int, err error) (int64, error) {
 	var out int64
-	wait := (time.Duration(0))
+	wait := time.Duration(0)
 	for range 1 {
 		if errors.Is(err, ErrPipePacedSkip) || ctx.Err() != nil {
 			break
@@ -6495,7 +6383,7 @@ type pipePacedToFloat struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipePacedToFloat) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -6582,12 +6470,11 @@ func (s *pipePacedToFloat) work(r *PipePacedRun, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []float64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !false {
+		if len(res) == 0 {
 			s.putOut(free, res)
 			continue
 		}
@@ -6647,7 +6534,7 @@ func (s *pipePacedToFloat) processFrom(r *PipePacedRun, in []int64, from int, ou
 // to inline, and without retries the branch folds away.
 func (s *pipePacedToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
-	if 1 > 0 && err != nil {
+	if err != nil {
 		return s.retry(ctx, in, err)
 	}
 	return out, err
@@ -6656,7 +6543,7 @@ func (s *pipePacedToFloat) apply(ctx context.Context, in int64) (float64, error)
 // retry makes the retries of a call that failed with err.
 func (s *pipePacedToFloat) retry(ctx context.Context, in int64, err error) (float64, error) {
 	var out float64
-	wait := (time.Duration(0))
+	wait := time.Duration(0)
 	for range 1 {
 		if errors.Is(err, ErrPipePacedSkip) || ctx.Err() != nil {
 			break
@@ -6749,7 +6636,7 @@ type pipePacedToString struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipePacedToString) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -6836,12 +6723,11 @@ func (s *pipePacedToString) work(r *PipePacedRun, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []string
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !false {
+		if len(res) == 0 {
 			s.putOut(free, res)
 			continue
 		}
@@ -6901,7 +6787,7 @@ func (s *pipePacedToString) processFrom(r *PipePacedRun, in []float64, from int,
 // to inline, and without retries the branch folds away.
 func (s *pipePacedToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
-	if 1 > 0 && err != nil {
+	if err != nil {
 		return s.retry(ctx, in, err)
 	}
 	return out, err
@@ -6910,7 +6796,7 @@ func (s *pipePacedToString) apply(ctx context.Context, in float64) (string, erro
 // retry makes the retries of a call that failed with err.
 func (s *pipePacedToString) retry(ctx context.Context, in float64, err error) (string, error) {
 	var out string
-	wait := (time.Duration(0))
+	wait := time.Duration(0)
 	for range 1 {
 		if errors.Is(err, ErrPipePacedSkip) || ctx.Err() != nil {
 			break
@@ -7181,7 +7067,7 @@ type benchPipe1F1 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe1F1) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -7268,12 +7154,11 @@ func (s *benchPipe1F1) work(r *BenchPipe1Run, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []int64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !false {
+		if len(res) == 0 {
 			s.putOut(free, res)
 			continue
 		}
@@ -7310,7 +7195,6 @@ func (s *benchPipe1F1) processFrom(r *BenchPipe1Run, in []int, from int, out []i
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe1PanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -7687,7 +7571,7 @@ type benchPipe1F2 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe1F2) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -7774,12 +7658,11 @@ func (s *benchPipe1F2) work(r *BenchPipe1Run, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []float64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !false {
+		if len(res) == 0 {
 			s.putOut(free, res)
 			continue
 		}
@@ -7816,7 +7699,6 @@ func (s *benchPipe1F2) processFrom(r *BenchPipe1Run, in []int64, from int, out [
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe1PanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -7904,7 +7786,7 @@ type benchPipe1F3 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe1F3) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -7991,12 +7873,11 @@ func (s *benchPipe1F3) work(r *BenchPipe1Run, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []uint64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !false {
+		if len(res) == 0 {
 			s.putOut(free, res)
 			continue
 		}
@@ -8033,7 +7914,6 @@ func (s *benchPipe1F3) processFrom(r *BenchPipe1Run, in []float64, from int, out
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe1PanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -8295,7 +8175,7 @@ type benchPipe1OrderedF1 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe1OrderedF1) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -8382,15 +8262,10 @@ func (s *benchPipe1OrderedF1) work(r *BenchPipe1OrderedRun, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []int64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
 		m := struct {
 			seq   uint64
 			items []int64
@@ -8424,7 +8299,6 @@ func (s *benchPipe1OrderedF1) processFrom(r *BenchPipe1OrderedRun, in []int, fro
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe1OrderedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -8495,15 +8369,6 @@ func (s *benchPipe1OrderedF1) getOut(free chan []int64) []int64 {
 		return b
 	default:
 		return make([]int64, 0, 64)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *benchPipe1OrderedF1) putOut(free chan []int64, b []int64) {
-	clear(b)
-	select {
-	case free <- b[:0]:
-	default:
 	}
 }
 
@@ -8806,7 +8671,7 @@ type benchPipe1OrderedF2 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe1OrderedF2) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -8893,15 +8758,10 @@ func (s *benchPipe1OrderedF2) work(r *BenchPipe1OrderedRun, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []float64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
 		m := struct {
 			seq   uint64
 			items []float64
@@ -8935,7 +8795,6 @@ func (s *benchPipe1OrderedF2) processFrom(r *BenchPipe1OrderedRun, in []int64, f
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe1OrderedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -8998,15 +8857,6 @@ func (s *benchPipe1OrderedF2) getOut(free chan []float64) []float64 {
 	}
 }
 
-// putOut is putIn for output batches.
-func (s *benchPipe1OrderedF2) putOut(free chan []float64, b []float64) {
-	clear(b)
-	select {
-	case free <- b[:0]:
-	default:
-	}
-}
-
 // benchPipe1OrderedF3 applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
@@ -9023,7 +8873,7 @@ type benchPipe1OrderedF3 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe1OrderedF3) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -9110,15 +8960,10 @@ func (s *benchPipe1OrderedF3) work(r *BenchPipe1OrderedRun, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []uint64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
 		m := struct {
 			seq   uint64
 			items []uint64
@@ -9152,7 +8997,6 @@ func (s *benchPipe1OrderedF3) processFrom(r *BenchPipe1OrderedRun, in []float64,
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe1OrderedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -9440,7 +9284,7 @@ type benchPipe4F1 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe4F1) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -9527,12 +9371,11 @@ func (s *benchPipe4F1) work(r *BenchPipe4Run, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []int64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !false {
+		if len(res) == 0 {
 			s.putOut(free, res)
 			continue
 		}
@@ -9569,7 +9412,6 @@ func (s *benchPipe4F1) processFrom(r *BenchPipe4Run, in []int, from int, out []i
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe4PanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -9946,7 +9788,7 @@ type benchPipe4F2 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe4F2) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -10033,12 +9875,11 @@ func (s *benchPipe4F2) work(r *BenchPipe4Run, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []float64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !false {
+		if len(res) == 0 {
 			s.putOut(free, res)
 			continue
 		}
@@ -10075,7 +9916,6 @@ func (s *benchPipe4F2) processFrom(r *BenchPipe4Run, in []int64, from int, out [
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe4PanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -10163,7 +10003,7 @@ type benchPipe4F3 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe4F3) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -10250,12 +10090,11 @@ func (s *benchPipe4F3) work(r *BenchPipe4Run, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []uint64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !false {
+		if len(res) == 0 {
 			s.putOut(free, res)
 			continue
 		}
@@ -10292,7 +10131,6 @@ func (s *benchPipe4F3) processFrom(r *BenchPipe4Run, in []float64, from int, out
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe4PanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -10554,7 +10392,7 @@ type benchPipe4OrderedF1 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe4OrderedF1) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -10641,15 +10479,10 @@ func (s *benchPipe4OrderedF1) work(r *BenchPipe4OrderedRun, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []int64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
 		m := struct {
 			seq   uint64
 			items []int64
@@ -10683,7 +10516,6 @@ func (s *benchPipe4OrderedF1) processFrom(r *BenchPipe4OrderedRun, in []int, fro
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe4OrderedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -10754,15 +10586,6 @@ func (s *benchPipe4OrderedF1) getOut(free chan []int64) []int64 {
 		return b
 	default:
 		return make([]int64, 0, 64)
-	}
-}
-
-// putOut is putIn for output batches.
-func (s *benchPipe4OrderedF1) putOut(free chan []int64, b []int64) {
-	clear(b)
-	select {
-	case free <- b[:0]:
-	default:
 	}
 }
 
@@ -11065,7 +10888,7 @@ type benchPipe4OrderedF2 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe4OrderedF2) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -11152,15 +10975,10 @@ func (s *benchPipe4OrderedF2) work(r *BenchPipe4OrderedRun, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []float64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
 		m := struct {
 			seq   uint64
 			items []float64
@@ -11194,7 +11012,6 @@ func (s *benchPipe4OrderedF2) processFrom(r *BenchPipe4OrderedRun, in []int64, f
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe4OrderedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -11257,15 +11074,6 @@ func (s *benchPipe4OrderedF2) getOut(free chan []float64) []float64 {
 	}
 }
 
-// putOut is putIn for output batches.
-func (s *benchPipe4OrderedF2) putOut(free chan []float64, b []float64) {
-	clear(b)
-	select {
-	case free <- b[:0]:
-	default:
-	}
-}
-
 // benchPipe4OrderedF3 applies one function to every item that goes through it, on as
 // many goroutines as the workers= option.
 //
@@ -11282,7 +11090,7 @@ type benchPipe4OrderedF3 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe4OrderedF3) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -11369,15 +11177,10 @@ func (s *benchPipe4OrderedF3) work(r *BenchPipe4OrderedRun, in <-chan struct {
 		if !ok {
 			return
 		}
-		var res []uint64
-		res = s.process(r, b.items, s.getOut(free))
+		res := s.process(r, b.items, s.getOut(free))
 		s.putIn(inFree, b.items)
 		// An ordered run forwards an empty batch all the same: the sink
 		// waits for every sequence number.
-		if len(res) == 0 && !true {
-			s.putOut(free, res)
-			continue
-		}
 		m := struct {
 			seq   uint64
 			items []uint64
@@ -11411,7 +11214,6 @@ func (s *benchPipe4OrderedF3) processFrom(r *BenchPipe4OrderedRun, in []float64,
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe4OrderedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()

@@ -447,11 +447,6 @@ var ErrTinyPoolClosed = errors.New("pool: closed")
 // ErrTinyPoolFull is returned by TrySubmit when the queue has no room.
 var ErrTinyPoolFull = errors.New("pool: queue full")
 
-// tinyPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
-const tinyPoolDefaultQueue = 256
-
 // TinyPool runs a function over submitted jobs on a bounded set of workers.
 //
 // A TinyPool must be created with [NewTinyPool]; the zero value is not usable. A TinyPool
@@ -542,8 +537,7 @@ type tinyPoolWorker struct {
 
 // init makes the queue and starts the workers.
 func (p *TinyPool) init() {
-	queue := tinyPoolDefaultQueue
-	queue = 1024
+	queue := 1024
 	workers := runtime.GOMAXPROCS(0)
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
@@ -1782,11 +1776,6 @@ var ErrSpinPoolClosed = errors.New("pool: closed")
 // ErrSpinPoolFull is returned by TrySubmit when the queue has no room.
 var ErrSpinPoolFull = errors.New("pool: queue full")
 
-// spinPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
-const spinPoolDefaultQueue = 256
-
 // SpinPool runs a function over submitted jobs on a bounded set of workers.
 //
 // A SpinPool must be created with [NewSpinPool]; the zero value is not usable. A SpinPool
@@ -1877,8 +1866,7 @@ type spinPoolWorker struct {
 
 // init makes the queue and starts the workers.
 func (p *SpinPool) init() {
-	queue := spinPoolDefaultQueue
-	queue = 1024
+	queue := 1024
 	workers := runtime.GOMAXPROCS(0)
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
@@ -4459,11 +4447,6 @@ var ErrResizerClosed = errors.New("pool: closed")
 // ErrResizerFull is returned by TrySubmit when the queue has no room.
 var ErrResizerFull = errors.New("pool: queue full")
 
-// resizerDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
-const resizerDefaultQueue = 256
-
 // Resizer runs a function over submitted jobs on a bounded set of workers.
 //
 // A Resizer must be created with [NewResizer]; the zero value is not usable. A Resizer
@@ -4555,10 +4538,8 @@ type resizerWorker struct {
 
 // init makes the queue and starts the workers.
 func (p *Resizer) init() {
-	queue := resizerDefaultQueue
-	queue = 8
-	workers := runtime.GOMAXPROCS(0)
-	workers = 3
+	queue := 8
+	workers := 3
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -5188,7 +5169,7 @@ func (p *Resizer) attempt(ctx context.Context, in Job) (out Result, err error) {
 		}
 	}()
 	var cancel context.CancelFunc
-	ctx, cancel = context.WithTimeout(ctx, (1 * time.Second))
+	ctx, cancel = context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	return p.call(ctx, in)
 }
@@ -5213,7 +5194,7 @@ func resizerNextBackoff(d time.Duration) time.Duration {
 // and returns the last attempt's outcome.
 func (p *Resizer) retry(ctx context.Context, in Job, err error) (Result, error) {
 	var out Result
-	delay := (1 * time.Millisecond)
+	delay := time.Millisecond
 	for range 2 {
 		if _, panicked := err.(*ResizerPanicError); panicked || ctx.Err() != nil {
 			break
@@ -6030,8 +6011,7 @@ type senderWorker struct {
 // init makes the queue and starts the workers.
 func (p *Sender) init() {
 	queue := senderDefaultQueue
-	workers := runtime.GOMAXPROCS(0)
-	workers = 2
+	workers := 2
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -7265,11 +7245,6 @@ var ErrFuncPoolClosed = errors.New("pool: closed")
 // ErrFuncPoolFull is returned by TrySubmit when the queue has no room.
 var ErrFuncPoolFull = errors.New("pool: queue full")
 
-// funcPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
-const funcPoolDefaultQueue = 256
-
 // FuncPool runs a function over submitted jobs on a bounded set of workers.
 //
 // A FuncPool must be created with [NewFuncPool]; the zero value is not usable. A FuncPool
@@ -7361,8 +7336,7 @@ type funcPoolWorker struct {
 
 // init makes the queue and starts the workers.
 func (p *FuncPool) init() {
-	queue := funcPoolDefaultQueue
-	queue = 64
+	queue := 64
 	workers := runtime.GOMAXPROCS(0)
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
@@ -8613,11 +8587,6 @@ var ErrStressPoolClosed = errors.New("pool: closed")
 // ErrStressPoolFull is returned by TrySubmit when the queue has no room.
 var ErrStressPoolFull = errors.New("pool: queue full")
 
-// stressPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
-const stressPoolDefaultQueue = 256
-
 // StressPool runs a function over submitted jobs on a bounded set of workers.
 //
 // A StressPool must be created with [NewStressPool]; the zero value is not usable. A StressPool
@@ -8710,10 +8679,8 @@ type stressPoolWorker struct {
 
 // init makes the queue and starts the workers.
 func (p *StressPool) init() {
-	queue := stressPoolDefaultQueue
-	queue = 8
-	workers := runtime.GOMAXPROCS(0)
-	workers = 3
+	queue := 8
+	workers := 3
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -9343,7 +9310,7 @@ func (p *StressPool) attempt(ctx context.Context, in int) (out int, err error) {
 		}
 	}()
 	var cancel context.CancelFunc
-	ctx, cancel = context.WithTimeout(ctx, (1 * time.Millisecond))
+	ctx, cancel = context.WithTimeout(ctx, time.Millisecond)
 	defer cancel()
 	return p.call(ctx, in)
 }
@@ -9368,7 +9335,7 @@ func stressPoolNextBackoff(d time.Duration) time.Duration {
 // and returns the last attempt's outcome.
 func (p *StressPool) retry(ctx context.Context, in int, err error) (int, error) {
 	var out int
-	delay := (time.Duration(0))
+	delay := time.Duration(0)
 	for range 1 {
 		if _, panicked := err.(*StressPoolPanicError); panicked || ctx.Err() != nil {
 			break
@@ -9719,7 +9686,7 @@ type JobQuota struct {
 // constructor calls it with time.Now().
 func (l *JobQuota) init(epoch time.Time) {
 	// The bucket is full at the epoch.
-	l.state.Store(-int64((1 * time.Hour)) * 3)
+	l.state.Store(-int64(time.Hour) * 3)
 	l.epoch = epoch
 }
 
@@ -9913,7 +9880,7 @@ func (l *JobQuota) stats(now int64) JobQuotaStats {
 
 // tokenAllow is Allow for a JobQuotaTokenBucket.
 func (l *JobQuota) tokenAllow(now int64) bool {
-	interval, tolerance := int64((1 * time.Hour)), int64((1*time.Hour))*3
+	interval, tolerance := int64(time.Hour), int64(time.Hour)*3
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -9930,7 +9897,7 @@ func (l *JobQuota) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *JobQuota) tokenReserve(now int64) int64 {
-	interval, tolerance := int64((1 * time.Hour)), int64((1*time.Hour))*3
+	interval, tolerance := int64(time.Hour), int64(time.Hour)*3
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -9944,7 +9911,7 @@ func (l *JobQuota) tokenReserve(now int64) int64 {
 // tokenCancel gives back the interval of a reservation whose time has not
 // come.
 func (l *JobQuota) tokenCancel() {
-	interval := int64((1 * time.Hour))
+	interval := int64(time.Hour)
 	for {
 		s := l.state.Load()
 		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
@@ -9954,7 +9921,7 @@ func (l *JobQuota) tokenCancel() {
 }
 
 func (l *JobQuota) tokenStats(now int64) JobQuotaStats {
-	interval, tolerance := int64((1 * time.Hour)), int64((1*time.Hour))*3
+	interval, tolerance := int64(time.Hour), int64(time.Hour)*3
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
@@ -10514,8 +10481,7 @@ type pacedPoolWorker struct {
 // init makes the queue and starts the workers.
 func (p *PacedPool) init() {
 	queue := pacedPoolDefaultQueue
-	workers := runtime.GOMAXPROCS(0)
-	workers = 2
+	workers := 2
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -11939,8 +11905,7 @@ type pacedSenderWorker struct {
 // init makes the queue and starts the workers.
 func (p *PacedSender) init() {
 	queue := pacedSenderDefaultQueue
-	workers := runtime.GOMAXPROCS(0)
-	workers = 1
+	workers := 1
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -12954,7 +12919,7 @@ func (b *JobBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, 
 			return b.Execute(ctx, req)
 		case JobBreakerStateOpen:
 			now := b.clock()
-			if now-b.openedAt.Load() < int64((1 * time.Hour)) {
+			if now-b.openedAt.Load() < int64(time.Hour) {
 				err = ErrJobBreakerOpen
 				break
 			}
@@ -13051,8 +13016,8 @@ func (b *JobBreaker) failure(st uint64) {
 		return
 	}
 	b.addLocked(now, b.pending.Swap(0), 1)
-	succ, fail := b.window(now)
-	if fail >= 2 && float64(fail) >= 0*float64(succ+fail) {
+	_, fail := b.window(now)
+	if fail >= 2 && float64(fail) >= 0 {
 		b.transitionLocked(st, JobBreakerStateOpen, now)
 	}
 }
@@ -13116,7 +13081,7 @@ func (b *JobBreaker) window(now int64) (successes, failures int64) {
 }
 
 func (b *JobBreaker) bucketWidth() int64 {
-	return int64((10 * time.Second)) / 10
+	return int64(10*time.Second) / 10
 }
 
 // transition moves the breaker from the state word from to the state to,
@@ -13703,8 +13668,7 @@ type guardedPoolWorker struct {
 // init makes the queue and starts the workers.
 func (p *GuardedPool) init() {
 	queue := guardedPoolDefaultQueue
-	workers := runtime.GOMAXPROCS(0)
-	workers = 1
+	workers := 1
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -14356,7 +14320,7 @@ func guardedPoolNextBackoff(d time.Duration) time.Duration {
 // and returns the last attempt's outcome.
 func (p *GuardedPool) retry(ctx context.Context, in int, err error) (int, error) {
 	var out int
-	delay := (time.Duration(0))
+	delay := time.Duration(0)
 	for range 1 {
 		if _, panicked := err.(*GuardedPoolPanicError); panicked || ctx.Err() != nil {
 			break

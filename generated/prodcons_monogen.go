@@ -1366,20 +1366,18 @@ func (q *DropNewestQueue) TryPush(v int) bool {
 // DropNewestQueueError returns ErrDropNewestQueueFull. Push returns ErrDropNewestQueueClosed once Close has been called.
 func (q *DropNewestQueue) Push(ctx context.Context, v int) error {
 	woken := false
-	for spins := 0; ; spins++ {
-		switch q.enqueue(v) {
-		case dropNewestQueueOpDone:
-			q.wakeConsumer()
-			if woken {
-				q.passProducerToken()
-			}
-			return nil
-		case dropNewestQueueOpClosed:
-			return ErrDropNewestQueueClosed
+	switch q.enqueue(v) {
+	case dropNewestQueueOpDone:
+		q.wakeConsumer()
+		if woken {
+			q.passProducerToken()
 		}
-		q.dropped.Add(1)
 		return nil
+	case dropNewestQueueOpClosed:
+		return ErrDropNewestQueueClosed
 	}
+	q.dropped.Add(1)
+	return nil
 }
 
 // PushMany adds the items of vs in order and returns how many it added. It
@@ -1392,7 +1390,7 @@ func (q *DropNewestQueue) Push(ctx context.Context, v int) error {
 func (q *DropNewestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 	added := 0
 	woken := false
-	for spins := 0; added < len(vs); spins++ {
+	for added < len(vs) {
 		n, st := q.enqueueMany(vs[added:])
 		if n > 0 {
 			added += n
@@ -1401,7 +1399,7 @@ func (q *DropNewestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 				q.passProducerToken()
 				woken = false
 			}
-			spins = 0 // progress: spin afresh before parking the next time
+			// progress: spin afresh before parking the next time
 			continue
 		}
 		if st == dropNewestQueueOpClosed {
@@ -1921,7 +1919,7 @@ func (q *DropOldestQueue) TryPush(v int) bool {
 // DropOldestQueueError returns ErrDropOldestQueueFull. Push returns ErrDropOldestQueueClosed once Close has been called.
 func (q *DropOldestQueue) Push(ctx context.Context, v int) error {
 	woken := false
-	for spins := 0; ; spins++ {
+	for {
 		switch q.enqueue(v) {
 		case dropOldestQueueOpDone:
 			q.wakeConsumer()
@@ -1947,7 +1945,7 @@ func (q *DropOldestQueue) Push(ctx context.Context, v int) error {
 func (q *DropOldestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 	added := 0
 	woken := false
-	for spins := 0; added < len(vs); spins++ {
+	for added < len(vs) {
 		n, st := q.enqueueMany(vs[added:])
 		if n > 0 {
 			added += n
@@ -1956,7 +1954,7 @@ func (q *DropOldestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 				q.passProducerToken()
 				woken = false
 			}
-			spins = 0 // progress: spin afresh before parking the next time
+			// progress: spin afresh before parking the next time
 			continue
 		}
 		if st == dropOldestQueueOpClosed {
@@ -2485,19 +2483,17 @@ func (q *ErrorQueue) TryPush(v int) bool {
 // ErrorQueueError returns ErrErrorQueueFull. Push returns ErrErrorQueueClosed once Close has been called.
 func (q *ErrorQueue) Push(ctx context.Context, v int) error {
 	woken := false
-	for spins := 0; ; spins++ {
-		switch q.enqueue(v) {
-		case errorQueueOpDone:
-			q.wakeConsumer()
-			if woken {
-				q.passProducerToken()
-			}
-			return nil
-		case errorQueueOpClosed:
-			return ErrErrorQueueClosed
+	switch q.enqueue(v) {
+	case errorQueueOpDone:
+		q.wakeConsumer()
+		if woken {
+			q.passProducerToken()
 		}
-		return ErrErrorQueueFull
+		return nil
+	case errorQueueOpClosed:
+		return ErrErrorQueueClosed
 	}
+	return ErrErrorQueueFull
 }
 
 // PushMany adds the items of vs in order and returns how many it added. It
@@ -2510,7 +2506,7 @@ func (q *ErrorQueue) Push(ctx context.Context, v int) error {
 func (q *ErrorQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 	added := 0
 	woken := false
-	for spins := 0; added < len(vs); spins++ {
+	for added < len(vs) {
 		n, st := q.enqueueMany(vs[added:])
 		if n > 0 {
 			added += n
@@ -2519,7 +2515,7 @@ func (q *ErrorQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 				q.passProducerToken()
 				woken = false
 			}
-			spins = 0 // progress: spin afresh before parking the next time
+			// progress: spin afresh before parking the next time
 			continue
 		}
 		if st == errorQueueOpClosed {
@@ -2912,7 +2908,7 @@ func (b *BenchBatcher50) init() {
 		b.wg.Go(b.worker)
 	}
 	if b.tick == nil {
-		b.ticker = time.NewTicker((50 * time.Millisecond))
+		b.ticker = time.NewTicker(50 * time.Millisecond)
 		b.tick = b.ticker.C
 	}
 	b.wg.Go(b.flusher)
@@ -3276,7 +3272,7 @@ func (b *BenchBatcher500) init() {
 		b.wg.Go(b.worker)
 	}
 	if b.tick == nil {
-		b.ticker = time.NewTicker((50 * time.Millisecond))
+		b.ticker = time.NewTicker(50 * time.Millisecond)
 		b.tick = b.ticker.C
 	}
 	b.wg.Go(b.flusher)
@@ -3624,7 +3620,7 @@ type FuncBatcher struct {
 
 // init allocates the buffers and starts the workers and the ticker.
 func (b *FuncBatcher) init() {
-	buffers := funcBatcherBuffersPerWorker*1 + 1
+	buffers := funcBatcherBuffersPerWorker + 1
 	b.free = make(chan []int, buffers)
 	for range buffers - 1 {
 		b.free <- make([]int, 0, 4)
@@ -4296,7 +4292,7 @@ func (p *Conns) init() {
 	if p.tick == nil {
 		// At least 1ns: idle=1ns would make a zero period, which
 		// NewTicker rejects.
-		p.ticker = time.NewTicker(max((1*time.Minute)/2, 1))
+		p.ticker = time.NewTicker(30 * time.Second)
 		p.tick = p.ticker.C
 	}
 	p.wg.Go(p.evictor)

@@ -306,9 +306,8 @@ func (m *Store) put(h uint64, key SessionID, value *Session, prev **Session) (lo
 			m.resize(si, t, storeGrowTable)
 			continue
 		}
-		if ne == nil { // a new key, and no entry allocated before locking
-			ne = &storeEntry{key: key, value: value}
-		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &storeEntry{key: key, value: value}
 		storeInsertAt(b, i, h, ne)
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
@@ -1167,9 +1166,8 @@ func (m *Hits) put(h uint64, key HitKey, value int64, prev *int64) (loaded bool)
 			m.resize(si, t, hitsGrowTable)
 			continue
 		}
-		if ne == nil { // a new key, and no entry allocated before locking
-			ne = &hitsEntry{key: key, value: value}
-		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &hitsEntry{key: key, value: value}
 		hitsInsertAt(b, i, h, ne)
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)

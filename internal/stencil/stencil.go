@@ -15,6 +15,10 @@
 //     //monogen:template) and which are left unused after folding;
 //   - fold.go: constant evaluation of options and config fields, and the
 //     branches that folding makes dead or unreachable;
+//   - cleanup.go: what folding leaves behind, planned before unused
+//     declarations are found: constant expressions written as values,
+//     identities (x && true), stores overwritten at once, loops that run
+//     once;
 //   - names.go: how template names become generated names, and user marks;
 //   - locals.go: locals that step aside from names a directive brings in;
 //   - comments.go: doc comments rewritten for the generated declarations;
@@ -112,9 +116,12 @@ type state struct {
 	refs      map[string][]string // refNames of inserted expressions
 	// predeclared are the predeclared identifiers the output refers to.
 	predeclared map[string]bool
-	// siblings maps each if statement to the statement list it stands in.
-	siblings map[*ast.IfStmt][]ast.Stmt
-	err      error
+	// siblings maps each if and for statement to the statement list it
+	// stands in.
+	siblings map[ast.Stmt][]ast.Stmt
+	// clean is the plan of the cleanup rewrites (see cleanup.go).
+	clean cleanupPlan
+	err   error
 }
 
 // Stencil specializes t per spec.
@@ -136,7 +143,7 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 
 		predeclared: map[string]bool{},
 	}
-	s.siblings = map[*ast.IfStmt][]ast.Stmt{}
+	s.siblings = map[ast.Stmt][]ast.Stmt{}
 	for i, f := range t.Files {
 		s.fileOf[f] = i
 		s.eds = append(s.eds, &editor{src: t.Srcs[i]})
@@ -151,8 +158,9 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 				list = n.Body
 			}
 			for _, st := range list {
-				if ifs, ok := st.(*ast.IfStmt); ok {
-					s.siblings[ifs] = list
+				switch st.(type) {
+				case *ast.IfStmt, *ast.ForStmt:
+					s.siblings[st] = list
 				}
 			}
 			return true
@@ -177,6 +185,7 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
+	s.planCleanup()
 	s.removeUnused()
 	s.planLocals()
 	if s.err != nil {
