@@ -2569,8 +2569,7 @@ type chaosConnsHotEntry struct {
 // chaosConnsIdleResource is a resource in the pool and the eviction tick at which it
 // was put back.
 type chaosConnsIdleResource struct {
-	res  *Conn
-	tick uint64
+	res *Conn
 }
 
 // ChaosConns is a bounded pool of resources of type T. Create one with NewChaosConns; the
@@ -2603,7 +2602,6 @@ type ChaosConns struct {
 	idle    []chaosConnsIdleResource // oldest first; Get takes the last
 	open    int                      // resources that exist: idle, in use, being made or being closed
 	waiters []chan struct{}          // Gets waiting at Max, oldest first
-	ticks   uint64                   // eviction ticks so far
 }
 
 // init starts the evictor.
@@ -2655,7 +2653,7 @@ func (p *ChaosConns) getSlow(ctx context.Context) (*Conn, error) {
 		// A Put may have filled a slot since the caller looked.
 		if len(p.idle) == 0 {
 			if r, ok := p.hotTakeAny(0); ok {
-				p.idle = append(p.idle, chaosConnsIdleResource{res: r, tick: p.ticks})
+				p.idle = append(p.idle, chaosConnsIdleResource{res: r})
 			}
 		}
 		if n := len(p.idle); n > 0 {
@@ -2813,7 +2811,7 @@ func (p *ChaosConns) putLocked(r *Conn) (closeIt bool) {
 	if p.closed.Load() {
 		return true
 	}
-	p.idle = append(p.idle, chaosConnsIdleResource{res: r, tick: p.ticks})
+	p.idle = append(p.idle, chaosConnsIdleResource{res: r})
 	p.wakeLocked()
 	return false
 }
@@ -2912,7 +2910,7 @@ func (p *ChaosConns) enqueueLocked() chan struct{} {
 	if r, ok := p.hotTakeAny(0); ok {
 		p.waiters = p.waiters[:len(p.waiters)-1]
 		p.nwait.Store(int32(len(p.waiters)))
-		p.idle = append(p.idle, chaosConnsIdleResource{res: r, tick: p.ticks})
+		p.idle = append(p.idle, chaosConnsIdleResource{res: r})
 		return nil
 	}
 	return w
@@ -2963,7 +2961,7 @@ func (p *ChaosConns) wakeLocked() {
 func (p *ChaosConns) hotToStackLocked() {
 	for i := range uint32(chaosConnsHotSlots) {
 		if r, ok := p.hotTake(i); ok {
-			p.idle = append(p.idle, chaosConnsIdleResource{res: r, tick: p.ticks})
+			p.idle = append(p.idle, chaosConnsIdleResource{res: r})
 		}
 	}
 }

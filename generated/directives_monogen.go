@@ -20,13 +20,12 @@ import (
 // seed keys maphash, the reference hasher and the fallback for long strings;
 // k0 and k1 key the fast mixers below, which specialized intMapHashKey bodies call.
 type intMapHashSeed struct {
-	seed   maphash.Seed
 	k0, k1 uint64
 }
 
 // intMapNewHashSeed returns fresh random hash keys.
 func intMapNewHashSeed() intMapHashSeed {
-	return intMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
+	return intMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
 }
 
 // intMapHashKey returns the hash of k under s, specialized for int keys: a
@@ -1765,13 +1764,12 @@ func stringMapSetByte(w uint64, b uint8, i int) uint64 {
 // seed keys maphash, the reference hasher and the fallback for long strings;
 // k0 and k1 key the fast mixers below, which specialized structMapHashKey bodies call.
 type structMapHashSeed struct {
-	seed   maphash.Seed
 	k0, k1 uint64
 }
 
 // structMapNewHashSeed returns fresh random hash keys.
 func structMapNewHashSeed() structMapHashSeed {
-	return structMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
+	return structMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
 }
 
 // structMapHashKey returns the hash of k under s, specialized for Key16
@@ -2628,13 +2626,12 @@ var _ = (*struct {
 // seed keys maphash, the reference hasher and the fallback for long strings;
 // k0 and k1 key the fast mixers below, which specialized ptrMapHashKey bodies call.
 type ptrMapHashSeed struct {
-	seed   maphash.Seed
 	k0, k1 uint64
 }
 
 // ptrMapNewHashSeed returns fresh random hash keys.
 func ptrMapNewHashSeed() ptrMapHashSeed {
-	return ptrMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
+	return ptrMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
 }
 
 // ptrMapHashKey returns the hash of k under s, specialized for *Node keys: a

@@ -75,23 +75,6 @@ func intQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i
 	return firstErr
 }
 
-// IntQueuePolicy says what Push does when the queue is full.
-type IntQueuePolicy uint8
-
-const (
-	// IntQueueBlock makes Push wait until there is room, the context ends or the
-	// queue is closed.
-	IntQueueBlock IntQueuePolicy = iota
-	// IntQueueDropNewest makes Push discard the item it was given and return nil;
-	// the drop is counted in IntQueueStats.
-	IntQueueDropNewest
-	// IntQueueDropOldest makes Push discard the oldest item in the queue to make
-	// room; the drop is counted in IntQueueStats.
-	IntQueueDropOldest
-	// IntQueueError makes Push return ErrIntQueueFull.
-	IntQueueError
-)
-
 var (
 	// ErrIntQueueClosed is returned by pushes after Close, and by pops once the
 	// queue is closed and every item has been popped.
@@ -650,23 +633,6 @@ func blockQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context,
 	wg.Wait()
 	return firstErr
 }
-
-// BlockQueuePolicy says what Push does when the queue is full.
-type BlockQueuePolicy uint8
-
-const (
-	// BlockQueueBlock makes Push wait until there is room, the context ends or the
-	// queue is closed.
-	BlockQueueBlock BlockQueuePolicy = iota
-	// BlockQueueDropNewest makes Push discard the item it was given and return nil;
-	// the drop is counted in BlockQueueStats.
-	BlockQueueDropNewest
-	// BlockQueueDropOldest makes Push discard the oldest item in the queue to make
-	// room; the drop is counted in BlockQueueStats.
-	BlockQueueDropOldest
-	// BlockQueueError makes Push return ErrBlockQueueFull.
-	BlockQueueError
-)
 
 var (
 	// ErrBlockQueueClosed is returned by pushes after Close, and by pops once the
@@ -1227,23 +1193,6 @@ func dropNewestQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Con
 	return firstErr
 }
 
-// DropNewestQueuePolicy says what Push does when the queue is full.
-type DropNewestQueuePolicy uint8
-
-const (
-	// DropNewestQueueBlock makes Push wait until there is room, the context ends or the
-	// queue is closed.
-	DropNewestQueueBlock DropNewestQueuePolicy = iota
-	// DropNewestQueueDropNewest makes Push discard the item it was given and return nil;
-	// the drop is counted in DropNewestQueueStats.
-	DropNewestQueueDropNewest
-	// DropNewestQueueDropOldest makes Push discard the oldest item in the queue to make
-	// room; the drop is counted in DropNewestQueueStats.
-	DropNewestQueueDropOldest
-	// DropNewestQueueError makes Push return ErrDropNewestQueueFull.
-	DropNewestQueueError
-)
-
 var (
 	// ErrDropNewestQueueClosed is returned by pushes after Close, and by pops once the
 	// queue is closed and every item has been popped.
@@ -1779,23 +1728,6 @@ func dropOldestQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Con
 	wg.Wait()
 	return firstErr
 }
-
-// DropOldestQueuePolicy says what Push does when the queue is full.
-type DropOldestQueuePolicy uint8
-
-const (
-	// DropOldestQueueBlock makes Push wait until there is room, the context ends or the
-	// queue is closed.
-	DropOldestQueueBlock DropOldestQueuePolicy = iota
-	// DropOldestQueueDropNewest makes Push discard the item it was given and return nil;
-	// the drop is counted in DropOldestQueueStats.
-	DropOldestQueueDropNewest
-	// DropOldestQueueDropOldest makes Push discard the oldest item in the queue to make
-	// room; the drop is counted in DropOldestQueueStats.
-	DropOldestQueueDropOldest
-	// DropOldestQueueError makes Push return ErrDropOldestQueueFull.
-	DropOldestQueueError
-)
 
 var (
 	// ErrDropOldestQueueClosed is returned by pushes after Close, and by pops once the
@@ -2345,23 +2277,6 @@ func errorQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context,
 	wg.Wait()
 	return firstErr
 }
-
-// ErrorQueuePolicy says what Push does when the queue is full.
-type ErrorQueuePolicy uint8
-
-const (
-	// ErrorQueueBlock makes Push wait until there is room, the context ends or the
-	// queue is closed.
-	ErrorQueueBlock ErrorQueuePolicy = iota
-	// ErrorQueueDropNewest makes Push discard the item it was given and return nil;
-	// the drop is counted in ErrorQueueStats.
-	ErrorQueueDropNewest
-	// ErrorQueueDropOldest makes Push discard the oldest item in the queue to make
-	// room; the drop is counted in ErrorQueueStats.
-	ErrorQueueDropOldest
-	// ErrorQueueError makes Push return ErrErrorQueueFull.
-	ErrorQueueError
-)
 
 var (
 	// ErrErrorQueueClosed is returned by pushes after Close, and by pops once the
@@ -4783,8 +4698,7 @@ type benchConnsHotEntry struct {
 // benchConnsIdleResource is a resource in the pool and the eviction tick at which it
 // was put back.
 type benchConnsIdleResource struct {
-	res  *Conn
-	tick uint64
+	res *Conn
 }
 
 // BenchConns is a bounded pool of resources of type T. Create one with NewBenchConns; the
@@ -4817,7 +4731,6 @@ type BenchConns struct {
 	idle    []benchConnsIdleResource // oldest first; Get takes the last
 	open    int                      // resources that exist: idle, in use, being made or being closed
 	waiters []chan struct{}          // Gets waiting at Max, oldest first
-	ticks   uint64                   // eviction ticks so far
 }
 
 // init starts the evictor.
@@ -4869,7 +4782,7 @@ func (p *BenchConns) getSlow(ctx context.Context) (*Conn, error) {
 		// A Put may have filled a slot since the caller looked.
 		if len(p.idle) == 0 {
 			if r, ok := p.hotTakeAny(0); ok {
-				p.idle = append(p.idle, benchConnsIdleResource{res: r, tick: p.ticks})
+				p.idle = append(p.idle, benchConnsIdleResource{res: r})
 			}
 		}
 		if n := len(p.idle); n > 0 {
@@ -5027,7 +4940,7 @@ func (p *BenchConns) putLocked(r *Conn) (closeIt bool) {
 	if p.closed.Load() {
 		return true
 	}
-	p.idle = append(p.idle, benchConnsIdleResource{res: r, tick: p.ticks})
+	p.idle = append(p.idle, benchConnsIdleResource{res: r})
 	p.wakeLocked()
 	return false
 }
@@ -5126,7 +5039,7 @@ func (p *BenchConns) enqueueLocked() chan struct{} {
 	if r, ok := p.hotTakeAny(0); ok {
 		p.waiters = p.waiters[:len(p.waiters)-1]
 		p.nwait.Store(int32(len(p.waiters)))
-		p.idle = append(p.idle, benchConnsIdleResource{res: r, tick: p.ticks})
+		p.idle = append(p.idle, benchConnsIdleResource{res: r})
 		return nil
 	}
 	return w
@@ -5177,7 +5090,7 @@ func (p *BenchConns) wakeLocked() {
 func (p *BenchConns) hotToStackLocked() {
 	for i := range uint32(benchConnsHotSlots) {
 		if r, ok := p.hotTake(i); ok {
-			p.idle = append(p.idle, benchConnsIdleResource{res: r, tick: p.ticks})
+			p.idle = append(p.idle, benchConnsIdleResource{res: r})
 		}
 	}
 }
@@ -5266,8 +5179,7 @@ type funcConnsHotEntry struct {
 // funcConnsIdleResource is a resource in the pool and the eviction tick at which it
 // was put back.
 type funcConnsIdleResource struct {
-	res  *Conn
-	tick uint64
+	res *Conn
 }
 
 // FuncConns is a bounded pool of resources of type T. Create one with NewFuncConns; the
@@ -5302,7 +5214,6 @@ type FuncConns struct {
 	idle    []funcConnsIdleResource // oldest first; Get takes the last
 	open    int                     // resources that exist: idle, in use, being made or being closed
 	waiters []chan struct{}         // Gets waiting at Max, oldest first
-	ticks   uint64                  // eviction ticks so far
 }
 
 // init starts the evictor.
@@ -5354,7 +5265,7 @@ func (p *FuncConns) getSlow(ctx context.Context) (*Conn, error) {
 		// A Put may have filled a slot since the caller looked.
 		if len(p.idle) == 0 {
 			if r, ok := p.hotTakeAny(0); ok {
-				p.idle = append(p.idle, funcConnsIdleResource{res: r, tick: p.ticks})
+				p.idle = append(p.idle, funcConnsIdleResource{res: r})
 			}
 		}
 		if n := len(p.idle); n > 0 {
@@ -5512,7 +5423,7 @@ func (p *FuncConns) putLocked(r *Conn) (closeIt bool) {
 	if p.closed.Load() {
 		return true
 	}
-	p.idle = append(p.idle, funcConnsIdleResource{res: r, tick: p.ticks})
+	p.idle = append(p.idle, funcConnsIdleResource{res: r})
 	p.wakeLocked()
 	return false
 }
@@ -5611,7 +5522,7 @@ func (p *FuncConns) enqueueLocked() chan struct{} {
 	if r, ok := p.hotTakeAny(0); ok {
 		p.waiters = p.waiters[:len(p.waiters)-1]
 		p.nwait.Store(int32(len(p.waiters)))
-		p.idle = append(p.idle, funcConnsIdleResource{res: r, tick: p.ticks})
+		p.idle = append(p.idle, funcConnsIdleResource{res: r})
 		return nil
 	}
 	return w
@@ -5662,7 +5573,7 @@ func (p *FuncConns) wakeLocked() {
 func (p *FuncConns) hotToStackLocked() {
 	for i := range uint32(funcConnsHotSlots) {
 		if r, ok := p.hotTake(i); ok {
-			p.idle = append(p.idle, funcConnsIdleResource{res: r, tick: p.ticks})
+			p.idle = append(p.idle, funcConnsIdleResource{res: r})
 		}
 	}
 }

@@ -3,7 +3,6 @@
 package sessions
 
 import (
-	"hash/maphash"
 	"iter"
 	"math/bits"
 	rand "math/rand/v2"
@@ -20,13 +19,12 @@ import (
 // seed keys maphash, the reference hasher and the fallback for long strings;
 // k0 and k1 key the fast mixers below, which specialized storeHashKey bodies call.
 type storeHashSeed struct {
-	seed   maphash.Seed
 	k0, k1 uint64
 }
 
 // storeNewHashSeed returns fresh random hash keys.
 func storeNewHashSeed() storeHashSeed {
-	return storeHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
+	return storeHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
 }
 
 // storeHashKey returns the hash of k under s, specialized for SessionID
@@ -881,13 +879,12 @@ var _ = (*int64)((*SessionID)(nil))
 // seed keys maphash, the reference hasher and the fallback for long strings;
 // k0 and k1 key the fast mixers below, which specialized hitsHashKey bodies call.
 type hitsHashSeed struct {
-	seed   maphash.Seed
 	k0, k1 uint64
 }
 
 // hitsNewHashSeed returns fresh random hash keys.
 func hitsNewHashSeed() hitsHashSeed {
-	return hitsHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
+	return hitsHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
 }
 
 // hitsHashKey returns the hash of k under s, specialized for HitKey keys:

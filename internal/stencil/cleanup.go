@@ -45,6 +45,8 @@ type cleanupPlan struct {
 	drop map[ast.Stmt]bool
 	// unloop writes a loop that runs at most once as its body.
 	unloop map[*ast.ForStmt]bool
+	// elems removes elements of composite literals (a field nothing reads).
+	elems map[*ast.KeyValueExpr]bool
 	// header rewrites the header of a for loop whose init or post is gone.
 	header map[*ast.ForStmt]bool
 	// zeros are products with an option that is 0 (see planZeros).
@@ -64,6 +66,7 @@ func (s *state) planCleanup() {
 	c.define = map[ast.Stmt][3]ast.Node{}
 	c.unloop = map[*ast.ForStmt]bool{}
 	c.header = map[*ast.ForStmt]bool{}
+	c.elems = map[*ast.KeyValueExpr]bool{}
 	c.zeros = nil
 	for _, f := range s.t.Files {
 		s.markDeadBranches(f)
@@ -99,6 +102,114 @@ func (s *state) planCleanup() {
 	}
 	s.planZeros()
 	s.planWriteOnly()
+}
+
+// planWriteOnlyFields removes from composite literals the values of struct
+// fields that the live code never reads (a map's maphash seed when a hook
+// for the key type replaces the only reader): unused then, the field goes
+// with the other unused declarations. It runs once unused declarations are
+// known, and reports whether it removed anything (then they are looked for
+// again).
+func (s *state) planWriteOnlyFields() bool {
+	reads := map[types.Object]bool{}
+	writes := map[types.Object][]*ast.KeyValueExpr{}
+	var visit func(ast.Node) bool
+	visit = func(n ast.Node) bool {
+		if n == nil || s.dead[n] {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.IfStmt:
+			if s.foldIf(n) >= 0 {
+				ast.Inspect(n.Body, visit)
+				if n.Else != nil {
+					ast.Inspect(n.Else, visit)
+				}
+				return false
+			}
+		case *ast.FuncDecl:
+			if body, ok := s.hook(n); ok {
+				// A replacement body may read a field: keep the fields
+				// it names.
+				for _, name := range identNames(body) {
+					for obj := range s.fieldsNamed(name) {
+						reads[obj] = true
+					}
+				}
+			}
+		case *ast.CompositeLit:
+			for _, el := range n.Elts {
+				kv, ok := el.(*ast.KeyValueExpr)
+				if !ok {
+					continue
+				}
+				id, ok := kv.Key.(*ast.Ident)
+				if !ok {
+					continue
+				}
+				if v, ok := s.t.Info.Uses[id].(*types.Var); ok && v.IsField() && s.pure(kv.Value) {
+					writes[origin(v)] = append(writes[origin(v)], kv)
+					ast.Inspect(kv.Value, visit)
+					continue
+				}
+				ast.Inspect(el, visit)
+			}
+			if n.Type != nil {
+				ast.Inspect(n.Type, visit)
+			}
+			return false
+		case *ast.Ident:
+			if v, ok := s.t.Info.Uses[n].(*types.Var); ok && v.IsField() {
+				reads[origin(v)] = true
+			}
+		}
+		return true
+	}
+	for _, f := range s.t.Files {
+		for _, d := range f.Decls {
+			ast.Inspect(d, visit)
+		}
+	}
+	removed := false
+	for v, kvs := range writes {
+		if reads[v] || v.Exported() {
+			// An exported field is read by the user's code.
+			continue
+		}
+		for _, kv := range kvs {
+			s.clean.elems[kv] = true
+			s.dead[kv] = true
+			removed = true
+		}
+	}
+	return removed
+}
+
+// fieldsNamed returns the struct fields of the template's types with a name.
+func (s *state) fieldsNamed(name string) map[types.Object]bool {
+	out := map[types.Object]bool{}
+	for _, obj := range s.t.Info.Defs {
+		if v, ok := obj.(*types.Var); ok && v.IsField() && v.Name() == name {
+			out[v] = true
+		}
+	}
+	return out
+}
+
+// identNames returns the identifiers of a hook body.
+func identNames(body string) []string {
+	f, err := parseBody(body)
+	if err != nil {
+		return nil
+	}
+	var names []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			names = append(names, id.Name)
+		}
+		return true
+	})
+	return names
 }
 
 // planWriteOnly removes the stores to locals that folding leaves never
@@ -819,8 +930,9 @@ func (s *state) mentions(n ast.Node, obj types.Object) bool {
 // pureFuncs are the functions whose call has no effect worth keeping, by
 // the full name go/types gives them.
 var pureFuncs = map[string]bool{
-	"runtime.GOMAXPROCS": true, // with 0: reads the setting
-	"runtime.NumCPU":     true,
+	"runtime.GOMAXPROCS":    true, // with 0: reads the setting
+	"runtime.NumCPU":        true,
+	"hash/maphash.MakeSeed": true, // random, no other effect
 }
 
 // pure reports whether evaluating n has no effect: it calls only

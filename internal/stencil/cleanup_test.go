@@ -161,3 +161,16 @@ func TestCleanupLoopThatRunsOnceAndWriteOnlyLocal(t *testing.T) {
 		t.Errorf("Take with Collect: rounds is read, it must stay\n%s", take)
 	}
 }
+
+// A struct field that the output only writes in composite literals (a
+// map's maphash seed when the key's hasher does not use it) is removed,
+// with its values.
+func TestCleanupRemovesWriteOnlyField(t *testing.T) {
+	src := stencilCleanup(t, nil)
+	if strings.Contains(src, "made int64") || strings.Contains(src, "made:") {
+		t.Errorf("the field made, never read, was kept\n%s", src)
+	}
+	if !strings.Contains(src, "st := boxStamp{value: v}") || !strings.Contains(src, "value int\n}") {
+		t.Errorf("the field value, read, was not kept\n%s", src)
+	}
+}

@@ -279,6 +279,22 @@ func (s *state) leadComments(st, at ast.Stmt) string {
 func (s *state) cleanEdit(ed *editor, n ast.Node) bool {
 	switch n := n.(type) {
 	case ast.Expr:
+		if kv, ok := n.(*ast.KeyValueExpr); ok && s.clean.elems[kv] {
+			// An element of a composite literal, with its separator.
+			lit := s.clean.parent[kv].(*ast.CompositeLit)
+			for i, el := range lit.Elts {
+				switch {
+				case el != ast.Expr(kv):
+				case i+1 < len(lit.Elts):
+					ed.replace(s.off(kv.Pos()), s.off(lit.Elts[i+1].Pos()), "")
+				case i > 0:
+					ed.replace(s.off(lit.Elts[i-1].End()), s.off(kv.End()), "")
+				default:
+					ed.replace(s.off(kv.Pos()), s.off(kv.End()), "")
+				}
+			}
+			return true
+		}
 		if text, ok := s.clean.text[n]; ok {
 			ed.add(s.off(n.Pos()), s.off(n.End()), text)
 			return true

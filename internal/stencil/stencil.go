@@ -187,6 +187,9 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 	}
 	s.planCleanup()
 	s.removeUnused()
+	if s.planWriteOnlyFields() {
+		s.removeUnused()
+	}
 	s.planLocals()
 	if s.err != nil {
 		return nil, s.err

@@ -128,3 +128,15 @@ func (b *Box) Step(next int) (res int) {
 func (b *Box) Empty() bool {
 	return len(b.items) == 0 && !b.cfg.Collect
 }
+
+// stamp is a value and when it was made.
+type stamp struct {
+	value int
+	made  int64
+}
+
+// Stamp returns v, stamped on the way.
+func (b *Box) Stamp(v int) int {
+	st := stamp{value: v, made: int64(b.cfg.Interval)}
+	return st.value
+}
