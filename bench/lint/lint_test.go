@@ -92,21 +92,22 @@ func Sum() int { return time + sync + atomic + runtime + context }
 var _ struct{}
 `
 
-// tool returns the path of a tool binary of this module, built if need be.
-func tool(t *testing.T, name string) string {
+// staticcheckBin builds staticcheck, a tool of this module, at the version
+// go.mod pins, and returns its path.
+func staticcheckBin(t *testing.T) string {
 	t.Helper()
-	out, err := exec.Command("go", "tool", "-n", name).Output()
-	if err != nil {
-		t.Fatalf("go tool -n %s: %v", name, err)
+	bin := filepath.Join(t.TempDir(), "staticcheck")
+	if out, err := run(t, ".", "go", "build", "-o", bin, "honnef.co/go/tools/cmd/staticcheck"); err != nil {
+		t.Fatalf("go build staticcheck: %v\n%s", err, out)
 	}
-	return strings.TrimSpace(string(out))
+	return bin
 }
 
 func run(t *testing.T, dir, name string, args ...string) (string, error) {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
+	cmd.Env = append(os.Environ(), "GOWORK=off")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -117,7 +118,7 @@ func run(t *testing.T, dir, name string, args ...string) (string, error) {
 // and returns its findings, one a line.
 func staticcheck(t *testing.T, dir string, patterns ...string) []string {
 	t.Helper()
-	out, err := run(t, dir, tool(t, "staticcheck"), patterns...)
+	out, err := run(t, dir, staticcheckBin(t), patterns...)
 	var findings []string
 	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 		if l != "" {
