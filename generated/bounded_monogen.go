@@ -730,7 +730,7 @@ type Tokens struct {
 // constructor calls it with time.Now().
 func (l *Tokens) init(epoch time.Time) {
 	// The bucket is full at the epoch.
-	l.state.Store(-int64((10 * time.Millisecond)) * 20)
+	l.state.Store(-int64(10*time.Millisecond) * 20)
 	l.epoch = epoch
 }
 
@@ -927,7 +927,7 @@ func (l *Tokens) stats(now int64) TokensStats {
 
 // tokenAllow is Allow for a TokensTokenBucket.
 func (l *Tokens) tokenAllow(now int64) bool {
-	interval, tolerance := int64((10 * time.Millisecond)), int64((10*time.Millisecond))*20
+	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)*20
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -944,7 +944,7 @@ func (l *Tokens) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *Tokens) tokenReserve(now int64) int64 {
-	interval, tolerance := int64((10 * time.Millisecond)), int64((10*time.Millisecond))*20
+	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)*20
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -958,7 +958,7 @@ func (l *Tokens) tokenReserve(now int64) int64 {
 // tokenCancel gives back the interval of a reservation whose time has not
 // come.
 func (l *Tokens) tokenCancel() {
-	interval := int64((10 * time.Millisecond))
+	interval := int64(10 * time.Millisecond)
 	for {
 		s := l.state.Load()
 		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
@@ -968,7 +968,7 @@ func (l *Tokens) tokenCancel() {
 }
 
 func (l *Tokens) tokenStats(now int64) TokensStats {
-	interval, tolerance := int64((10 * time.Millisecond)), int64((10*time.Millisecond))*20
+	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)*20
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
@@ -1254,7 +1254,7 @@ type window struct {
 // windowLoad decodes the state word s as seen at now, rolling it forward
 // to now's fixed window.
 func (l *Window) windowLoad(s int64, now int64) window {
-	width := int64((1 * time.Minute))
+	width := int64(time.Minute)
 	countBits := uint(bits.Len64(uint64(1000)))
 	countMask := int64(1)<<countBits - 1
 	indexMask := uint64(1)<<(64-2*countBits) - 1
@@ -1280,7 +1280,7 @@ func (l *Window) windowLoad(s int64, now int64) window {
 // windowEstimate returns the weighted count of the sliding window ending at
 // w's time.
 func (l *Window) windowEstimate(w window) float64 {
-	width := int64((1 * time.Minute))
+	width := int64(time.Minute)
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
 
@@ -1288,7 +1288,7 @@ func (l *Window) windowEstimate(w window) float64 {
 // compare-and-swap of the state word, retried only when another event got
 // in between.
 func (l *Window) windowAllow(now int64) bool {
-	width := int64((1 * time.Minute))
+	width := int64(time.Minute)
 	countBits := uint(bits.Len64(uint64(1000)))
 	for {
 		s := l.state.Load()
@@ -1308,9 +1308,9 @@ func (l *Window) windowAllow(now int64) bool {
 // windowRetry returns how long after now one more event would be allowed if
 // no other event came.
 func (l *Window) windowRetry(now int64) int64 {
-	width := int64((1 * time.Minute))
+	width := int64(time.Minute)
 	w := l.windowLoad(l.state.Load(), now)
-	room := float64(1000 - 1)
+	room := float64(999)
 	// In this window, wait for prev's weight to fall to what cur leaves.
 	if free := room - float64(w.cur); free >= 0 {
 		if w.prev == 0 || float64(w.prev) <= free {
@@ -1417,7 +1417,7 @@ type BenchTokens struct {
 // constructor calls it with time.Now().
 func (l *BenchTokens) init(epoch time.Time) {
 	// The bucket is full at the epoch.
-	l.state.Store(-int64((time.Duration(1))) * 1099511627776)
+	l.state.Store(-int64(time.Nanosecond) * 1099511627776)
 	l.epoch = epoch
 }
 
@@ -1614,7 +1614,7 @@ func (l *BenchTokens) stats(now int64) BenchTokensStats {
 
 // tokenAllow is Allow for a BenchTokensTokenBucket.
 func (l *BenchTokens) tokenAllow(now int64) bool {
-	interval, tolerance := int64((time.Duration(1))), int64((time.Duration(1)))*1099511627776
+	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1099511627776
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -1631,7 +1631,7 @@ func (l *BenchTokens) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *BenchTokens) tokenReserve(now int64) int64 {
-	interval, tolerance := int64((time.Duration(1))), int64((time.Duration(1)))*1099511627776
+	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1099511627776
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -1645,7 +1645,7 @@ func (l *BenchTokens) tokenReserve(now int64) int64 {
 // tokenCancel gives back the interval of a reservation whose time has not
 // come.
 func (l *BenchTokens) tokenCancel() {
-	interval := int64((time.Duration(1)))
+	interval := int64(time.Nanosecond)
 	for {
 		s := l.state.Load()
 		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
@@ -1655,7 +1655,7 @@ func (l *BenchTokens) tokenCancel() {
 }
 
 func (l *BenchTokens) tokenStats(now int64) BenchTokensStats {
-	interval, tolerance := int64((time.Duration(1))), int64((time.Duration(1)))*1099511627776
+	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1099511627776
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
@@ -1943,7 +1943,7 @@ type benchWindow struct {
 // windowLoad decodes the state word s as seen at now, rolling it forward
 // to now's fixed window.
 func (l *BenchWindow) windowLoad(s int64, now int64) benchWindow {
-	width := int64((1 * time.Millisecond))
+	width := int64(time.Millisecond)
 	countBits := uint(bits.Len64(uint64(1048575)))
 	countMask := int64(1)<<countBits - 1
 	indexMask := uint64(1)<<(64-2*countBits) - 1
@@ -1969,7 +1969,7 @@ func (l *BenchWindow) windowLoad(s int64, now int64) benchWindow {
 // windowEstimate returns the weighted count of the sliding window ending at
 // w's time.
 func (l *BenchWindow) windowEstimate(w benchWindow) float64 {
-	width := int64((1 * time.Millisecond))
+	width := int64(time.Millisecond)
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
 
@@ -1977,7 +1977,7 @@ func (l *BenchWindow) windowEstimate(w benchWindow) float64 {
 // compare-and-swap of the state word, retried only when another event got
 // in between.
 func (l *BenchWindow) windowAllow(now int64) bool {
-	width := int64((1 * time.Millisecond))
+	width := int64(time.Millisecond)
 	countBits := uint(bits.Len64(uint64(1048575)))
 	for {
 		s := l.state.Load()
@@ -1997,9 +1997,9 @@ func (l *BenchWindow) windowAllow(now int64) bool {
 // windowRetry returns how long after now one more event would be allowed if
 // no other event came.
 func (l *BenchWindow) windowRetry(now int64) int64 {
-	width := int64((1 * time.Millisecond))
+	width := int64(time.Millisecond)
 	w := l.windowLoad(l.state.Load(), now)
-	room := float64(1048575 - 1)
+	room := float64(1048574)
 	// In this window, wait for prev's weight to fall to what cur leaves.
 	if free := room - float64(w.cur); free >= 0 {
 		if w.prev == 0 || float64(w.prev) <= free {
@@ -2242,7 +2242,7 @@ func (b *WorkBreaker) executeSlow(ctx context.Context, req int, st uint64) (int,
 			return b.Execute(ctx, req)
 		case WorkBreakerStateOpen:
 			now := b.clock()
-			if now-b.openedAt.Load() < int64((30 * time.Second)) {
+			if now-b.openedAt.Load() < int64(30*time.Second) {
 				err = ErrWorkBreakerOpen
 				break
 			}
@@ -2339,8 +2339,8 @@ func (b *WorkBreaker) failure(st uint64) {
 		return
 	}
 	b.addLocked(now, b.pending.Swap(0), 1)
-	succ, fail := b.window(now)
-	if fail >= 5 && float64(fail) >= 0*float64(succ+fail) {
+	_, fail := b.window(now)
+	if fail >= 5 && float64(fail) >= 0 {
 		b.transitionLocked(st, WorkBreakerStateOpen, now)
 	}
 }
@@ -2404,7 +2404,7 @@ func (b *WorkBreaker) window(now int64) (successes, failures int64) {
 }
 
 func (b *WorkBreaker) bucketWidth() int64 {
-	return int64((10 * time.Second)) / 10
+	return int64(10*time.Second) / 10
 }
 
 // transition moves the breaker from the state word from to the state to,
@@ -2649,7 +2649,7 @@ func (b *FlakyBreaker) executeSlow(ctx context.Context, req int, st uint64) (int
 			return b.Execute(ctx, req)
 		case FlakyBreakerStateOpen:
 			now := b.clock()
-			if now-b.openedAt.Load() < int64((1 * time.Hour)) {
+			if now-b.openedAt.Load() < int64(time.Hour) {
 				err = ErrFlakyBreakerOpen
 				break
 			}
@@ -2810,7 +2810,7 @@ func (b *FlakyBreaker) window(now int64) (successes, failures int64) {
 }
 
 func (b *FlakyBreaker) bucketWidth() int64 {
-	return int64((10 * time.Second)) / 10
+	return int64(10*time.Second) / 10
 }
 
 // transition moves the breaker from the state word from to the state to,
@@ -3050,7 +3050,7 @@ func (b *QuickBreaker) executeSlow(ctx context.Context, req int, st uint64) (int
 			return b.Execute(ctx, req)
 		case QuickBreakerStateOpen:
 			now := b.clock()
-			if now-b.openedAt.Load() < int64((time.Duration(1))) {
+			if now-b.openedAt.Load() < int64(time.Nanosecond) {
 				err = ErrQuickBreakerOpen
 				break
 			}
@@ -3147,8 +3147,8 @@ func (b *QuickBreaker) failure(st uint64) {
 		return
 	}
 	b.addLocked(now, b.pending.Swap(0), 1)
-	succ, fail := b.window(now)
-	if fail >= 2 && float64(fail) >= 0*float64(succ+fail) {
+	_, fail := b.window(now)
+	if fail >= 2 && float64(fail) >= 0 {
 		b.transitionLocked(st, QuickBreakerStateOpen, now)
 	}
 }
@@ -3212,7 +3212,7 @@ func (b *QuickBreaker) window(now int64) (successes, failures int64) {
 }
 
 func (b *QuickBreaker) bucketWidth() int64 {
-	return int64((1 * time.Minute)) / 4
+	return int64(time.Minute) / 4
 }
 
 // transition moves the breaker from the state word from to the state to,

@@ -497,7 +497,7 @@ func chaosBreakerRound(c *chaos, shape chaosBreakerShape, round int) {
 					call.plan = planOK
 				}
 				call.pre = api.stats()
-				out, err, pv := breakerExecute(api, id)
+				out, pv, err := breakerExecute(api, id)
 				post := api.stats()
 				call.rejected = !call.called.Load()
 				steady := post.transitions == call.pre.transitions // no transition during the call
@@ -623,10 +623,10 @@ func chaosBreakerRound(c *chaos, shape chaosBreakerShape, round int) {
 }
 
 // breakerExecute calls Execute, recovering a panic.
-func breakerExecute(api chaosBreakerAPI, id int) (out int, err error, panicked any) {
+func breakerExecute(api chaosBreakerAPI, id int) (out int, panicked any, err error) {
 	defer func() { panicked = recover() }()
 	out, err = api.execute(context.Background(), id)
-	return out, err, nil
+	return out, nil, err
 }
 
 // chaosLimiter drives the FlakyLimiter (min=1 max=8 initial=4) with up to
@@ -684,7 +684,7 @@ func chaosLimiter(c *chaos) {
 					case r < 90:
 						plans[id] = planBusy
 					}
-					out, err, pv := limiterExecute(l, id)
+					out, pv, err := limiterExecute(l, id)
 					ran := called[id].Load()
 					switch {
 					case err == generated.ErrFlakyLimiterLimited:
@@ -734,8 +734,8 @@ func chaosLimiter(c *chaos) {
 }
 
 // limiterExecute calls Execute, recovering a panic.
-func limiterExecute(l *generated.FlakyLimiter, id int) (out int, err error, panicked any) {
+func limiterExecute(l *generated.FlakyLimiter, id int) (out int, panicked any, err error) {
 	defer func() { panicked = recover() }()
 	out, err = l.Execute(context.Background(), id)
-	return out, err, nil
+	return out, nil, err
 }

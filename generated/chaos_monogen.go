@@ -460,11 +460,6 @@ var ErrChaosPoolClosed = errors.New("pool: closed")
 // ErrChaosPoolFull is returned by TrySubmit when the queue has no room.
 var ErrChaosPoolFull = errors.New("pool: queue full")
 
-// chaosPoolDefaultQueue is the queue capacity used when the queue= option is
-// not positive: deep enough that a producer rarely waits for a worker to
-// wake, small enough that a full queue pushes back on the producer early.
-const chaosPoolDefaultQueue = 256
-
 // ChaosPool runs a function over submitted jobs on a bounded set of workers.
 //
 // A ChaosPool must be created with [NewChaosPool]; the zero value is not
@@ -558,10 +553,8 @@ type chaosPoolWorker struct {
 
 // init makes the queue and starts the workers.
 func (p *ChaosPool) init() {
-	queue := chaosPoolDefaultQueue
-	queue = 8
-	workers := runtime.GOMAXPROCS(0)
-	workers = 3
+	queue := 8
+	workers := 3
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -1213,7 +1206,7 @@ func chaosPoolNextBackoff(d time.Duration) time.Duration {
 // panicked, and returns the last attempt's outcome.
 func (p *ChaosPool) retry(ctx context.Context, in int, err error) (int, error) {
 	var out int
-	delay := (50 * time.Microsecond)
+	delay := 50 * time.Microsecond
 	for range 2 {
 		if _, panicked := err.(*ChaosPoolPanicError); panicked || ctx.Err() != nil {
 			break
@@ -1602,7 +1595,7 @@ func (b *ChaosBatcher) init() {
 		b.wg.Go(b.worker)
 	}
 	if b.tick == nil {
-		b.ticker = time.NewTicker((1 * time.Millisecond))
+		b.ticker = time.NewTicker(time.Millisecond)
 		b.tick = b.ticker.C
 	}
 	b.wg.Go(b.flusher)
@@ -1940,7 +1933,7 @@ type ChaosTokens struct {
 // constructor calls it with time.Now().
 func (l *ChaosTokens) init(epoch time.Time) {
 	// The bucket is full at the epoch.
-	l.state.Store(-int64((200 * time.Microsecond)) * 8)
+	l.state.Store(-int64(200*time.Microsecond) * 8)
 	l.epoch = epoch
 }
 
@@ -2137,7 +2130,7 @@ func (l *ChaosTokens) stats(now int64) ChaosTokensStats {
 
 // tokenAllow is Allow for a ChaosTokensTokenBucket.
 func (l *ChaosTokens) tokenAllow(now int64) bool {
-	interval, tolerance := int64((200 * time.Microsecond)), int64((200*time.Microsecond))*8
+	interval, tolerance := int64(200*time.Microsecond), int64(200*time.Microsecond)*8
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -2154,7 +2147,7 @@ func (l *ChaosTokens) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *ChaosTokens) tokenReserve(now int64) int64 {
-	interval, tolerance := int64((200 * time.Microsecond)), int64((200*time.Microsecond))*8
+	interval, tolerance := int64(200*time.Microsecond), int64(200*time.Microsecond)*8
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -2168,7 +2161,7 @@ func (l *ChaosTokens) tokenReserve(now int64) int64 {
 // tokenCancel gives back the interval of a reservation whose time has not
 // come.
 func (l *ChaosTokens) tokenCancel() {
-	interval := int64((200 * time.Microsecond))
+	interval := int64(200 * time.Microsecond)
 	for {
 		s := l.state.Load()
 		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
@@ -2178,7 +2171,7 @@ func (l *ChaosTokens) tokenCancel() {
 }
 
 func (l *ChaosTokens) tokenStats(now int64) ChaosTokensStats {
-	interval, tolerance := int64((200 * time.Microsecond)), int64((200*time.Microsecond))*8
+	interval, tolerance := int64(200*time.Microsecond), int64(200*time.Microsecond)*8
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
@@ -2466,7 +2459,7 @@ type chaosWindow struct {
 // windowLoad decodes the state word s as seen at now, rolling it forward
 // to now's fixed window.
 func (l *ChaosWindow) windowLoad(s int64, now int64) chaosWindow {
-	width := int64((4 * time.Millisecond))
+	width := int64(4 * time.Millisecond)
 	countBits := uint(bits.Len64(uint64(16)))
 	countMask := int64(1)<<countBits - 1
 	indexMask := uint64(1)<<(64-2*countBits) - 1
@@ -2492,7 +2485,7 @@ func (l *ChaosWindow) windowLoad(s int64, now int64) chaosWindow {
 // windowEstimate returns the weighted count of the sliding window ending at
 // w's time.
 func (l *ChaosWindow) windowEstimate(w chaosWindow) float64 {
-	width := int64((4 * time.Millisecond))
+	width := int64(4 * time.Millisecond)
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
 
@@ -2500,7 +2493,7 @@ func (l *ChaosWindow) windowEstimate(w chaosWindow) float64 {
 // compare-and-swap of the state word, retried only when another event got
 // in between.
 func (l *ChaosWindow) windowAllow(now int64) bool {
-	width := int64((4 * time.Millisecond))
+	width := int64(4 * time.Millisecond)
 	countBits := uint(bits.Len64(uint64(16)))
 	for {
 		s := l.state.Load()
@@ -2520,9 +2513,9 @@ func (l *ChaosWindow) windowAllow(now int64) bool {
 // windowRetry returns how long after now one more event would be allowed if
 // no other event came.
 func (l *ChaosWindow) windowRetry(now int64) int64 {
-	width := int64((4 * time.Millisecond))
+	width := int64(4 * time.Millisecond)
 	w := l.windowLoad(l.state.Load(), now)
-	room := float64(16 - 1)
+	room := float64(15)
 	// In this window, wait for prev's weight to fall to what cur leaves.
 	if free := room - float64(w.cur); free >= 0 {
 		if w.prev == 0 || float64(w.prev) <= free {
@@ -2599,8 +2592,7 @@ type chaosConnsHotEntry struct {
 // chaosConnsIdleResource is a resource in the pool and the eviction tick at
 // which it was put back.
 type chaosConnsIdleResource struct {
-	res  *Conn
-	tick uint64
+	res *Conn
 }
 
 // ChaosConns is a bounded pool of resources of type *Conn. Create one with
@@ -2634,7 +2626,6 @@ type ChaosConns struct {
 	idle    []chaosConnsIdleResource // oldest first; Get takes the last
 	open    int                      // resources that exist: idle, in use, being made or being closed
 	waiters []chan struct{}          // Gets waiting at Max, oldest first
-	ticks   uint64                   // eviction ticks so far
 }
 
 // init starts the evictor.
@@ -2686,7 +2677,7 @@ func (p *ChaosConns) getSlow(ctx context.Context) (*Conn, error) {
 		// A Put may have filled a slot since the caller looked.
 		if len(p.idle) == 0 {
 			if r, ok := p.hotTakeAny(0); ok {
-				p.idle = append(p.idle, chaosConnsIdleResource{res: r, tick: p.ticks})
+				p.idle = append(p.idle, chaosConnsIdleResource{res: r})
 			}
 		}
 		if n := len(p.idle); n > 0 {
@@ -2844,7 +2835,7 @@ func (p *ChaosConns) putLocked(r *Conn) (closeIt bool) {
 	if p.closed.Load() {
 		return true
 	}
-	p.idle = append(p.idle, chaosConnsIdleResource{res: r, tick: p.ticks})
+	p.idle = append(p.idle, chaosConnsIdleResource{res: r})
 	p.wakeLocked()
 	return false
 }
@@ -2943,7 +2934,7 @@ func (p *ChaosConns) enqueueLocked() chan struct{} {
 	if r, ok := p.hotTakeAny(0); ok {
 		p.waiters = p.waiters[:len(p.waiters)-1]
 		p.nwait.Store(int32(len(p.waiters)))
-		p.idle = append(p.idle, chaosConnsIdleResource{res: r, tick: p.ticks})
+		p.idle = append(p.idle, chaosConnsIdleResource{res: r})
 		return nil
 	}
 	return w
@@ -2994,7 +2985,7 @@ func (p *ChaosConns) wakeLocked() {
 func (p *ChaosConns) hotToStackLocked() {
 	for i := range uint32(chaosConnsHotSlots) {
 		if r, ok := p.hotTake(i); ok {
-			p.idle = append(p.idle, chaosConnsIdleResource{res: r, tick: p.ticks})
+			p.idle = append(p.idle, chaosConnsIdleResource{res: r})
 		}
 	}
 }
@@ -3140,7 +3131,7 @@ func (p *ChaosIdleConns) init() {
 	if p.tick == nil {
 		// At least 1ns: idle=1ns would make a zero period, which
 		// NewTicker rejects.
-		p.ticker = time.NewTicker(max((2*time.Millisecond)/2, 1))
+		p.ticker = time.NewTicker(time.Millisecond)
 		p.tick = p.ticker.C
 	}
 	p.wg.Go(p.evictor)

@@ -21,13 +21,12 @@ import (
 // k0 and k1 key the fast mixers below, which specialized intMapHashKey
 // bodies call.
 type intMapHashSeed struct {
-	seed   maphash.Seed
 	k0, k1 uint64
 }
 
 // intMapNewHashSeed returns fresh random hash keys.
 func intMapNewHashSeed() intMapHashSeed {
-	return intMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
+	return intMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
 }
 
 // intMapHashKey returns the hash of k under s, specialized for int keys: a
@@ -313,9 +312,8 @@ func (m *IntMap) put(h uint64, key int, value int, prev *int) (loaded bool) {
 			m.resize(si, t, intMapGrowTable)
 			continue
 		}
-		if ne == nil { // a new key, and no entry allocated before locking
-			ne = &intMapEntry{key: key, value: value}
-		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &intMapEntry{key: key, value: value}
 		intMapInsertAt(b, i, h, ne)
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
@@ -1215,9 +1213,8 @@ func (m *StringMap) put(h uint64, key string, value int, prev *int) (loaded bool
 			m.resize(si, t, stringMapGrowTable)
 			continue
 		}
-		if ne == nil { // a new key, and no entry allocated before locking
-			ne = &stringMapEntry{key: key, value: value}
-		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &stringMapEntry{key: key, value: value}
 		stringMapInsertAt(b, i, h, ne)
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
@@ -1794,13 +1791,12 @@ func stringMapSetByte(w uint64, b uint8, i int) uint64 {
 // k0 and k1 key the fast mixers below, which specialized structMapHashKey
 // bodies call.
 type structMapHashSeed struct {
-	seed   maphash.Seed
 	k0, k1 uint64
 }
 
 // structMapNewHashSeed returns fresh random hash keys.
 func structMapNewHashSeed() structMapHashSeed {
-	return structMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
+	return structMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
 }
 
 // structMapHashKey returns the hash of k under s, specialized for Key16
@@ -2088,9 +2084,8 @@ func (m *StructMap) put(h uint64, key Key16, value int, prev *int) (loaded bool)
 			m.resize(si, t, structMapGrowTable)
 			continue
 		}
-		if ne == nil { // a new key, and no entry allocated before locking
-			ne = &structMapEntry{key: key, value: value}
-		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &structMapEntry{key: key, value: value}
 		structMapInsertAt(b, i, h, ne)
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
@@ -2674,13 +2669,12 @@ var _ = (*struct {
 // k0 and k1 key the fast mixers below, which specialized ptrMapHashKey
 // bodies call.
 type ptrMapHashSeed struct {
-	seed   maphash.Seed
 	k0, k1 uint64
 }
 
 // ptrMapNewHashSeed returns fresh random hash keys.
 func ptrMapNewHashSeed() ptrMapHashSeed {
-	return ptrMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
+	return ptrMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
 }
 
 // ptrMapHashKey returns the hash of k under s, specialized for *Node keys: a
@@ -2966,9 +2960,8 @@ func (m *PtrMap) put(h uint64, key *Node, value int, prev *int) (loaded bool) {
 			m.resize(si, t, ptrMapGrowTable)
 			continue
 		}
-		if ne == nil { // a new key, and no entry allocated before locking
-			ne = &ptrMapEntry{key: key, value: value}
-		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &ptrMapEntry{key: key, value: value}
 		ptrMapInsertAt(b, i, h, ne)
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)

@@ -197,7 +197,6 @@ func (s *pipeStopToInt64) processFrom(r *PipeStopRun, in []int, from int, out []
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeStopPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -569,7 +568,6 @@ func (s *pipeStopToFloat) processFrom(r *PipeStopRun, in []int64, from int, out 
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeStopPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -633,7 +631,7 @@ type pipeStopToString struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeStopToString) capacity() int {
-	return max(1, 256/5)
+	return 51
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -743,7 +741,6 @@ func (s *pipeStopToString) processFrom(r *PipeStopRun, in []float64, from int, o
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeStopPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -982,7 +979,7 @@ type pipeStopUnfusedToInt64 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeStopUnfusedToInt64) capacity() int {
-	return max(1, 256/5)
+	return 51
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -1130,7 +1127,6 @@ func (s *pipeStopUnfusedToInt64) processFrom(r *PipeStopUnfusedRun, in []int, fr
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeStopUnfusedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -1505,7 +1501,7 @@ type pipeStopUnfusedToFloat struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeStopUnfusedToFloat) capacity() int {
-	return max(1, 256/5)
+	return 51
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -1653,7 +1649,6 @@ func (s *pipeStopUnfusedToFloat) processFrom(r *PipeStopUnfusedRun, in []int64, 
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeStopUnfusedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -1750,7 +1745,7 @@ type pipeStopUnfusedToString struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeStopUnfusedToString) capacity() int {
-	return max(1, 256/5)
+	return 51
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -1898,7 +1893,6 @@ func (s *pipeStopUnfusedToString) processFrom(r *PipeStopUnfusedRun, in []float6
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeStopUnfusedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -2160,7 +2154,7 @@ type pipeOrderedToInt64 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedToInt64) capacity() int {
-	return max(1, 10/5)
+	return 2
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -2302,7 +2296,6 @@ func (s *pipeOrderedToInt64) processFrom(r *PipeOrderedRun, in []int, from int, 
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeOrderedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -2773,7 +2766,6 @@ func (s *pipeOrderedToFloat) processFrom(r *PipeOrderedRun, in []int64, from int
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeOrderedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -2851,7 +2843,7 @@ type pipeOrderedToString struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedToString) capacity() int {
-	return max(1, 10/5)
+	return 2
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -2927,7 +2919,6 @@ func (s *pipeOrderedToString) processFrom(r *PipeOrderedRun, in []float64, from 
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeOrderedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -3207,7 +3198,7 @@ type pipeOrderedUnfusedToInt64 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedUnfusedToInt64) capacity() int {
-	return max(1, 10/5)
+	return 2
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -3349,7 +3340,6 @@ func (s *pipeOrderedUnfusedToInt64) processFrom(r *PipeOrderedUnfusedRun, in []i
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeOrderedUnfusedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -3720,7 +3710,7 @@ type pipeOrderedUnfusedToFloat struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedUnfusedToFloat) capacity() int {
-	return max(1, 10/5)
+	return 2
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -3862,7 +3852,6 @@ func (s *pipeOrderedUnfusedToFloat) processFrom(r *PipeOrderedUnfusedRun, in []i
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeOrderedUnfusedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -3950,7 +3939,7 @@ type pipeOrderedUnfusedToString struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedUnfusedToString) capacity() int {
-	return max(1, 10/5)
+	return 2
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -4092,7 +4081,6 @@ func (s *pipeOrderedUnfusedToString) processFrom(r *PipeOrderedUnfusedRun, in []
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeOrderedUnfusedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -4916,7 +4904,7 @@ type pipeCollectToFloat struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeCollectToFloat) capacity() int {
-	return max(1, 256/1)
+	return 256
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -5116,7 +5104,7 @@ type pipeCollectToString struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeCollectToString) capacity() int {
-	return max(1, 256/1)
+	return 256
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -5570,7 +5558,7 @@ type pipeCollectUnfusedToInt64 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeCollectUnfusedToInt64) capacity() int {
-	return max(1, 256/1)
+	return 256
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -6169,7 +6157,7 @@ type pipeCollectUnfusedToFloat struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeCollectUnfusedToFloat) capacity() int {
-	return max(1, 256/1)
+	return 256
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -6449,7 +6437,7 @@ type pipeCollectUnfusedToString struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeCollectUnfusedToString) capacity() int {
-	return max(1, 256/1)
+	return 256
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -7066,7 +7054,7 @@ func (s *pipeOrderedCollectToInt64) processFrom(r *PipeOrderedCollectRun, in []i
 // apply stays small enough to inline.
 func (s *pipeOrderedCollectToInt64) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
-	if 2 > 0 && err != nil {
+	if err != nil {
 		return s.retry(ctx, in, err)
 	}
 	return out, err
@@ -7075,7 +7063,7 @@ func (s *pipeOrderedCollectToInt64) apply(ctx context.Context, in int) (int64, e
 // retry makes the retries of a call that failed with err.
 func (s *pipeOrderedCollectToInt64) retry(ctx context.Context, in int, err error) (int64, error) {
 	var out int64
-	wait := (time.Duration(0))
+	wait := time.Duration(0)
 	for range 2 {
 		if errors.Is(err, ErrPipeOrderedCollectSkip) || ctx.Err() != nil {
 			break
@@ -7557,7 +7545,7 @@ func (s *pipeOrderedCollectToFloat) processFrom(r *PipeOrderedCollectRun, in []i
 // apply stays small enough to inline.
 func (s *pipeOrderedCollectToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
-	if 2 > 0 && err != nil {
+	if err != nil {
 		return s.retry(ctx, in, err)
 	}
 	return out, err
@@ -7566,7 +7554,7 @@ func (s *pipeOrderedCollectToFloat) apply(ctx context.Context, in int64) (float6
 // retry makes the retries of a call that failed with err.
 func (s *pipeOrderedCollectToFloat) retry(ctx context.Context, in int64, err error) (float64, error) {
 	var out float64
-	wait := (time.Duration(0))
+	wait := time.Duration(0)
 	for range 2 {
 		if errors.Is(err, ErrPipeOrderedCollectSkip) || ctx.Err() != nil {
 			break
@@ -7668,7 +7656,7 @@ type pipeOrderedCollectToString struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedCollectToString) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -7799,7 +7787,7 @@ func (s *pipeOrderedCollectToString) processFrom(r *PipeOrderedCollectRun, in []
 // apply stays small enough to inline.
 func (s *pipeOrderedCollectToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
-	if 2 > 0 && err != nil {
+	if err != nil {
 		return s.retry(ctx, in, err)
 	}
 	return out, err
@@ -7808,7 +7796,7 @@ func (s *pipeOrderedCollectToString) apply(ctx context.Context, in float64) (str
 // retry makes the retries of a call that failed with err.
 func (s *pipeOrderedCollectToString) retry(ctx context.Context, in float64, err error) (string, error) {
 	var out string
-	wait := (time.Duration(0))
+	wait := time.Duration(0)
 	for range 2 {
 		if errors.Is(err, ErrPipeOrderedCollectSkip) || ctx.Err() != nil {
 			break
@@ -8118,7 +8106,7 @@ type pipeOrderedCollectUnfusedToInt64 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedCollectUnfusedToInt64) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -8287,7 +8275,7 @@ func (s *pipeOrderedCollectUnfusedToInt64) processFrom(r *PipeOrderedCollectUnfu
 // apply stays small enough to inline.
 func (s *pipeOrderedCollectUnfusedToInt64) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
-	if 2 > 0 && err != nil {
+	if err != nil {
 		return s.retry(ctx, in, err)
 	}
 	return out, err
@@ -8296,7 +8284,7 @@ func (s *pipeOrderedCollectUnfusedToInt64) apply(ctx context.Context, in int) (i
 // retry makes the retries of a call that failed with err.
 func (s *pipeOrderedCollectUnfusedToInt64) retry(ctx context.Context, in int, err error) (int64, error) {
 	var out int64
-	wait := (time.Duration(0))
+	wait := time.Duration(0)
 	for range 2 {
 		if errors.Is(err, ErrPipeOrderedCollectUnfusedSkip) || ctx.Err() != nil {
 			break
@@ -8747,7 +8735,7 @@ type pipeOrderedCollectUnfusedToFloat struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedCollectUnfusedToFloat) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -8916,7 +8904,7 @@ func (s *pipeOrderedCollectUnfusedToFloat) processFrom(r *PipeOrderedCollectUnfu
 // apply stays small enough to inline.
 func (s *pipeOrderedCollectUnfusedToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
-	if 2 > 0 && err != nil {
+	if err != nil {
 		return s.retry(ctx, in, err)
 	}
 	return out, err
@@ -8925,7 +8913,7 @@ func (s *pipeOrderedCollectUnfusedToFloat) apply(ctx context.Context, in int64) 
 // retry makes the retries of a call that failed with err.
 func (s *pipeOrderedCollectUnfusedToFloat) retry(ctx context.Context, in int64, err error) (float64, error) {
 	var out float64
-	wait := (time.Duration(0))
+	wait := time.Duration(0)
 	for range 2 {
 		if errors.Is(err, ErrPipeOrderedCollectUnfusedSkip) || ctx.Err() != nil {
 			break
@@ -9052,7 +9040,7 @@ type pipeOrderedCollectUnfusedToString struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeOrderedCollectUnfusedToString) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -9221,7 +9209,7 @@ func (s *pipeOrderedCollectUnfusedToString) processFrom(r *PipeOrderedCollectUnf
 // apply stays small enough to inline.
 func (s *pipeOrderedCollectUnfusedToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
-	if 2 > 0 && err != nil {
+	if err != nil {
 		return s.retry(ctx, in, err)
 	}
 	return out, err
@@ -9230,7 +9218,7 @@ func (s *pipeOrderedCollectUnfusedToString) apply(ctx context.Context, in float6
 // retry makes the retries of a call that failed with err.
 func (s *pipeOrderedCollectUnfusedToString) retry(ctx context.Context, in float64, err error) (string, error) {
 	var out string
-	wait := (time.Duration(0))
+	wait := time.Duration(0)
 	for range 2 {
 		if errors.Is(err, ErrPipeOrderedCollectUnfusedSkip) || ctx.Err() != nil {
 			break
@@ -9559,7 +9547,7 @@ type pipeBoundPipeDouble struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeBoundPipeDouble) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -9701,7 +9689,6 @@ func (s *pipeBoundPipeDouble) processFrom(r *PipeBoundRun, in []int, from int, o
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeBoundPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -10071,7 +10058,7 @@ type pipeBoundToFloat struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeBoundToFloat) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -10213,7 +10200,6 @@ func (s *pipeBoundToFloat) processFrom(r *PipeBoundRun, in []int64, from int, ou
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeBoundPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -10300,7 +10286,7 @@ type pipeBoundPipeFormat struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeBoundPipeFormat) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -10442,7 +10428,6 @@ func (s *pipeBoundPipeFormat) processFrom(r *PipeBoundRun, in []float64, from in
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeBoundPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -10869,7 +10854,6 @@ func (s *pipeBoundFusedPipeDouble) processFrom(r *PipeBoundFusedRun, in []int, f
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeBoundFusedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -11245,7 +11229,6 @@ func (s *pipeBoundFusedToFloat) processFrom(r *PipeBoundFusedRun, in []int64, fr
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeBoundFusedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -11308,7 +11291,7 @@ type pipeBoundFusedPipeFormat struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeBoundFusedPipeFormat) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -11412,7 +11395,6 @@ func (s *pipeBoundFusedPipeFormat) processFrom(r *PipeBoundFusedRun, in []float6
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeBoundFusedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -11675,7 +11657,7 @@ type pipeBoundUnfusedPipeDouble struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeBoundUnfusedPipeDouble) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -11817,7 +11799,6 @@ func (s *pipeBoundUnfusedPipeDouble) processFrom(r *PipeBoundUnfusedRun, in []in
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeBoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -12188,7 +12169,7 @@ type pipeBoundUnfusedToFloat struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeBoundUnfusedToFloat) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -12330,7 +12311,6 @@ func (s *pipeBoundUnfusedToFloat) processFrom(r *PipeBoundUnfusedRun, in []int64
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeBoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -12417,7 +12397,7 @@ type pipeBoundUnfusedPipeFormat struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipeBoundUnfusedPipeFormat) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -12559,7 +12539,6 @@ func (s *pipeBoundUnfusedPipeFormat) processFrom(r *PipeBoundUnfusedRun, in []fl
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &PipeBoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -12849,7 +12828,7 @@ type pipePacedToInt64 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipePacedToInt64) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -13024,7 +13003,7 @@ func (s *pipePacedToInt64) apply(ctx context.Context, in int) (int64, error) {
 		return zero, err
 	}
 	out, err := s.call(ctx, in)
-	if 1 > 0 && err != nil {
+	if err != nil {
 		return s.retry(ctx, in, err)
 	}
 	return out, err
@@ -13033,7 +13012,7 @@ func (s *pipePacedToInt64) apply(ctx context.Context, in int) (int64, error) {
 // retry makes the retries of a call that failed with err.
 func (s *pipePacedToInt64) retry(ctx context.Context, in int, err error) (int64, error) {
 	var out int64
-	wait := (time.Duration(0))
+	wait := time.Duration(0)
 	for range 1 {
 		if errors.Is(err, ErrPipePacedSkip) || ctx.Err() != nil {
 			break
@@ -13538,7 +13517,7 @@ func (s *pipePacedToFloat) processFrom(r *PipePacedRun, in []int64, from int, ou
 // apply stays small enough to inline.
 func (s *pipePacedToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
-	if 1 > 0 && err != nil {
+	if err != nil {
 		return s.retry(ctx, in, err)
 	}
 	return out, err
@@ -13547,7 +13526,7 @@ func (s *pipePacedToFloat) apply(ctx context.Context, in int64) (float64, error)
 // retry makes the retries of a call that failed with err.
 func (s *pipePacedToFloat) retry(ctx context.Context, in int64, err error) (float64, error) {
 	var out float64
-	wait := (time.Duration(0))
+	wait := time.Duration(0)
 	for range 1 {
 		if errors.Is(err, ErrPipePacedSkip) || ctx.Err() != nil {
 			break
@@ -13630,7 +13609,7 @@ type pipePacedToString struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipePacedToString) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -13735,7 +13714,7 @@ func (s *pipePacedToString) processFrom(r *PipePacedRun, in []float64, from int,
 // apply stays small enough to inline.
 func (s *pipePacedToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
-	if 1 > 0 && err != nil {
+	if err != nil {
 		return s.retry(ctx, in, err)
 	}
 	return out, err
@@ -13744,7 +13723,7 @@ func (s *pipePacedToString) apply(ctx context.Context, in float64) (string, erro
 // retry makes the retries of a call that failed with err.
 func (s *pipePacedToString) retry(ctx context.Context, in float64, err error) (string, error) {
 	var out string
-	wait := (time.Duration(0))
+	wait := time.Duration(0)
 	for range 1 {
 		if errors.Is(err, ErrPipePacedSkip) || ctx.Err() != nil {
 			break
@@ -14010,7 +13989,7 @@ type pipePacedUnfusedToInt64 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipePacedUnfusedToInt64) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -14185,7 +14164,7 @@ func (s *pipePacedUnfusedToInt64) apply(ctx context.Context, in int) (int64, err
 		return zero, err
 	}
 	out, err := s.call(ctx, in)
-	if 1 > 0 && err != nil {
+	if err != nil {
 		return s.retry(ctx, in, err)
 	}
 	return out, err
@@ -14194,7 +14173,7 @@ func (s *pipePacedUnfusedToInt64) apply(ctx context.Context, in int) (int64, err
 // retry makes the retries of a call that failed with err.
 func (s *pipePacedUnfusedToInt64) retry(ctx context.Context, in int, err error) (int64, error) {
 	var out int64
-	wait := (time.Duration(0))
+	wait := time.Duration(0)
 	for range 1 {
 		if errors.Is(err, ErrPipePacedUnfusedSkip) || ctx.Err() != nil {
 			break
@@ -14574,7 +14553,7 @@ type pipePacedUnfusedToFloat struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipePacedUnfusedToFloat) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -14745,7 +14724,7 @@ func (s *pipePacedUnfusedToFloat) processFrom(r *PipePacedUnfusedRun, in []int64
 // apply stays small enough to inline.
 func (s *pipePacedUnfusedToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
-	if 1 > 0 && err != nil {
+	if err != nil {
 		return s.retry(ctx, in, err)
 	}
 	return out, err
@@ -14754,7 +14733,7 @@ func (s *pipePacedUnfusedToFloat) apply(ctx context.Context, in int64) (float64,
 // retry makes the retries of a call that failed with err.
 func (s *pipePacedUnfusedToFloat) retry(ctx context.Context, in int64, err error) (float64, error) {
 	var out float64
-	wait := (time.Duration(0))
+	wait := time.Duration(0)
 	for range 1 {
 		if errors.Is(err, ErrPipePacedUnfusedSkip) || ctx.Err() != nil {
 			break
@@ -14856,7 +14835,7 @@ type pipePacedUnfusedToString struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *pipePacedUnfusedToString) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -15027,7 +15006,7 @@ func (s *pipePacedUnfusedToString) processFrom(r *PipePacedUnfusedRun, in []floa
 // apply stays small enough to inline.
 func (s *pipePacedUnfusedToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
-	if 1 > 0 && err != nil {
+	if err != nil {
 		return s.retry(ctx, in, err)
 	}
 	return out, err
@@ -15036,7 +15015,7 @@ func (s *pipePacedUnfusedToString) apply(ctx context.Context, in float64) (strin
 // retry makes the retries of a call that failed with err.
 func (s *pipePacedUnfusedToString) retry(ctx context.Context, in float64, err error) (string, error) {
 	var out string
-	wait := (time.Duration(0))
+	wait := time.Duration(0)
 	for range 1 {
 		if errors.Is(err, ErrPipePacedUnfusedSkip) || ctx.Err() != nil {
 			break
@@ -15450,7 +15429,6 @@ func (s *benchPipe1F1) processFrom(r *BenchPipe1Run, in []int, from int, out []i
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe1PanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -15821,7 +15799,6 @@ func (s *benchPipe1F2) processFrom(r *BenchPipe1Run, in []int64, from int, out [
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe1PanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -15884,7 +15861,7 @@ type benchPipe1F3 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe1F3) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -15994,7 +15971,6 @@ func (s *benchPipe1F3) processFrom(r *BenchPipe1Run, in []float64, from int, out
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe1PanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -16373,7 +16349,6 @@ func (s *benchPipe1OrderedF1) processFrom(r *BenchPipe1OrderedRun, in []int, fro
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe1OrderedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -16749,7 +16724,6 @@ func (s *benchPipe1OrderedF2) processFrom(r *BenchPipe1OrderedRun, in []int64, f
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe1OrderedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -16813,7 +16787,7 @@ type benchPipe1OrderedF3 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe1OrderedF3) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -16917,7 +16891,6 @@ func (s *benchPipe1OrderedF3) processFrom(r *BenchPipe1OrderedRun, in []float64,
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe1OrderedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -17323,7 +17296,6 @@ func (s *benchPipe4F1) processFrom(r *BenchPipe4Run, in []int, from int, out []i
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe4PanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -17694,7 +17666,6 @@ func (s *benchPipe4F2) processFrom(r *BenchPipe4Run, in []int64, from int, out [
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe4PanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -17757,7 +17728,7 @@ type benchPipe4F3 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe4F3) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -17867,7 +17838,6 @@ func (s *benchPipe4F3) processFrom(r *BenchPipe4Run, in []float64, from int, out
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe4PanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -18246,7 +18216,6 @@ func (s *benchPipe4OrderedF1) processFrom(r *BenchPipe4OrderedRun, in []int, fro
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe4OrderedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -18622,7 +18591,6 @@ func (s *benchPipe4OrderedF2) processFrom(r *BenchPipe4OrderedRun, in []int64, f
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe4OrderedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -18686,7 +18654,7 @@ type benchPipe4OrderedF3 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe4OrderedF3) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -18790,7 +18758,6 @@ func (s *benchPipe4OrderedF3) processFrom(r *BenchPipe4OrderedRun, in []float64,
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe4OrderedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -19054,7 +19021,7 @@ type benchPipe1UnfusedF1 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe1UnfusedF1) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -19202,7 +19169,6 @@ func (s *benchPipe1UnfusedF1) processFrom(r *BenchPipe1UnfusedRun, in []int, fro
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe1UnfusedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -19577,7 +19543,7 @@ type benchPipe1UnfusedF2 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe1UnfusedF2) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -19725,7 +19691,6 @@ func (s *benchPipe1UnfusedF2) processFrom(r *BenchPipe1UnfusedRun, in []int64, f
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe1UnfusedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -19822,7 +19787,7 @@ type benchPipe1UnfusedF3 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe1UnfusedF3) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -19970,7 +19935,6 @@ func (s *benchPipe1UnfusedF3) processFrom(r *BenchPipe1UnfusedRun, in []float64,
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe1UnfusedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -20232,7 +20196,7 @@ type benchPipe4UnfusedF1 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe4UnfusedF1) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -20380,7 +20344,6 @@ func (s *benchPipe4UnfusedF1) processFrom(r *BenchPipe4UnfusedRun, in []int, fro
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe4UnfusedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -20755,7 +20718,7 @@ type benchPipe4UnfusedF2 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe4UnfusedF2) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -20903,7 +20866,6 @@ func (s *benchPipe4UnfusedF2) processFrom(r *BenchPipe4UnfusedRun, in []int64, f
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe4UnfusedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -21000,7 +20962,7 @@ type benchPipe4UnfusedF3 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe4UnfusedF3) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -21148,7 +21110,6 @@ func (s *benchPipe4UnfusedF3) processFrom(r *BenchPipe4UnfusedRun, in []float64,
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe4UnfusedPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -21410,7 +21371,7 @@ type benchPipe124F1 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe124F1) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -21558,7 +21519,6 @@ func (s *benchPipe124F1) processFrom(r *BenchPipe124Run, in []int, from int, out
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe124PanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -21932,7 +21892,7 @@ type benchPipe124F2 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe124F2) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -22080,7 +22040,6 @@ func (s *benchPipe124F2) processFrom(r *BenchPipe124Run, in []int64, from int, o
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe124PanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -22177,7 +22136,7 @@ type benchPipe124F3 struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *benchPipe124F3) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -22325,7 +22284,6 @@ func (s *benchPipe124F3) processFrom(r *BenchPipe124Run, in []float64, from int,
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &BenchPipe124PanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()

@@ -453,11 +453,6 @@ var ErrTinyPoolClosed = errors.New("pool: closed")
 // ErrTinyPoolFull is returned by TrySubmit when the queue has no room.
 var ErrTinyPoolFull = errors.New("pool: queue full")
 
-// tinyPoolDefaultQueue is the queue capacity used when the queue= option is
-// not positive: deep enough that a producer rarely waits for a worker to
-// wake, small enough that a full queue pushes back on the producer early.
-const tinyPoolDefaultQueue = 256
-
 // TinyPool runs a function over submitted jobs on a bounded set of workers.
 //
 // A TinyPool must be created with [NewTinyPool]; the zero value is not
@@ -549,8 +544,7 @@ type tinyPoolWorker struct {
 
 // init makes the queue and starts the workers.
 func (p *TinyPool) init() {
-	queue := tinyPoolDefaultQueue
-	queue = 1024
+	queue := 1024
 	workers := runtime.GOMAXPROCS(0)
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
@@ -1793,11 +1787,6 @@ var ErrSpinPoolClosed = errors.New("pool: closed")
 // ErrSpinPoolFull is returned by TrySubmit when the queue has no room.
 var ErrSpinPoolFull = errors.New("pool: queue full")
 
-// spinPoolDefaultQueue is the queue capacity used when the queue= option is
-// not positive: deep enough that a producer rarely waits for a worker to
-// wake, small enough that a full queue pushes back on the producer early.
-const spinPoolDefaultQueue = 256
-
 // SpinPool runs a function over submitted jobs on a bounded set of workers.
 //
 // A SpinPool must be created with [NewSpinPool]; the zero value is not
@@ -1889,8 +1878,7 @@ type spinPoolWorker struct {
 
 // init makes the queue and starts the workers.
 func (p *SpinPool) init() {
-	queue := spinPoolDefaultQueue
-	queue = 1024
+	queue := 1024
 	workers := runtime.GOMAXPROCS(0)
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
@@ -4477,11 +4465,6 @@ var ErrResizerClosed = errors.New("pool: closed")
 // ErrResizerFull is returned by TrySubmit when the queue has no room.
 var ErrResizerFull = errors.New("pool: queue full")
 
-// resizerDefaultQueue is the queue capacity used when the queue= option is
-// not positive: deep enough that a producer rarely waits for a worker to
-// wake, small enough that a full queue pushes back on the producer early.
-const resizerDefaultQueue = 256
-
 // Resizer runs a function over submitted jobs on a bounded set of workers.
 //
 // A Resizer must be created with [NewResizer]; the zero value is not usable.
@@ -4574,10 +4557,8 @@ type resizerWorker struct {
 
 // init makes the queue and starts the workers.
 func (p *Resizer) init() {
-	queue := resizerDefaultQueue
-	queue = 8
-	workers := runtime.GOMAXPROCS(0)
-	workers = 3
+	queue := 8
+	workers := 3
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -5207,7 +5188,7 @@ func (p *Resizer) attempt(ctx context.Context, in Job) (out Result, err error) {
 	}()
 	// The timeout= option bounds the call.
 	var cancel context.CancelFunc
-	ctx, cancel = context.WithTimeout(ctx, (1 * time.Second))
+	ctx, cancel = context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	return p.call(ctx, in)
 }
@@ -5232,7 +5213,7 @@ func resizerNextBackoff(d time.Duration) time.Duration {
 // panicked, and returns the last attempt's outcome.
 func (p *Resizer) retry(ctx context.Context, in Job, err error) (Result, error) {
 	var out Result
-	delay := (1 * time.Millisecond)
+	delay := time.Millisecond
 	for range 2 {
 		if _, panicked := err.(*ResizerPanicError); panicked || ctx.Err() != nil {
 			break
@@ -6055,8 +6036,7 @@ type senderWorker struct {
 // init makes the queue and starts the workers.
 func (p *Sender) init() {
 	queue := senderDefaultQueue
-	workers := runtime.GOMAXPROCS(0)
-	workers = 2
+	workers := 2
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -7293,11 +7273,6 @@ var ErrFuncPoolClosed = errors.New("pool: closed")
 // ErrFuncPoolFull is returned by TrySubmit when the queue has no room.
 var ErrFuncPoolFull = errors.New("pool: queue full")
 
-// funcPoolDefaultQueue is the queue capacity used when the queue= option is
-// not positive: deep enough that a producer rarely waits for a worker to
-// wake, small enough that a full queue pushes back on the producer early.
-const funcPoolDefaultQueue = 256
-
 // FuncPool runs a function over submitted jobs on a bounded set of workers.
 //
 // A FuncPool must be created with [NewFuncPool]; the zero value is not
@@ -7390,8 +7365,7 @@ type funcPoolWorker struct {
 
 // init makes the queue and starts the workers.
 func (p *FuncPool) init() {
-	queue := funcPoolDefaultQueue
-	queue = 64
+	queue := 64
 	workers := runtime.GOMAXPROCS(0)
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
@@ -8646,11 +8620,6 @@ var ErrStressPoolClosed = errors.New("pool: closed")
 // ErrStressPoolFull is returned by TrySubmit when the queue has no room.
 var ErrStressPoolFull = errors.New("pool: queue full")
 
-// stressPoolDefaultQueue is the queue capacity used when the queue= option
-// is not positive: deep enough that a producer rarely waits for a worker to
-// wake, small enough that a full queue pushes back on the producer early.
-const stressPoolDefaultQueue = 256
-
 // StressPool runs a function over submitted jobs on a bounded set of workers.
 //
 // A StressPool must be created with [NewStressPool]; the zero value is not
@@ -8746,10 +8715,8 @@ type stressPoolWorker struct {
 
 // init makes the queue and starts the workers.
 func (p *StressPool) init() {
-	queue := stressPoolDefaultQueue
-	queue = 8
-	workers := runtime.GOMAXPROCS(0)
-	workers = 3
+	queue := 8
+	workers := 3
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -9380,7 +9347,7 @@ func (p *StressPool) attempt(ctx context.Context, in int) (out int, err error) {
 	}()
 	// The timeout= option bounds the call.
 	var cancel context.CancelFunc
-	ctx, cancel = context.WithTimeout(ctx, (1 * time.Millisecond))
+	ctx, cancel = context.WithTimeout(ctx, time.Millisecond)
 	defer cancel()
 	return p.call(ctx, in)
 }
@@ -9406,7 +9373,7 @@ func stressPoolNextBackoff(d time.Duration) time.Duration {
 // panicked, and returns the last attempt's outcome.
 func (p *StressPool) retry(ctx context.Context, in int, err error) (int, error) {
 	var out int
-	delay := (time.Duration(0))
+	delay := time.Duration(0)
 	for range 1 {
 		if _, panicked := err.(*StressPoolPanicError); panicked || ctx.Err() != nil {
 			break
@@ -9763,7 +9730,7 @@ type JobQuota struct {
 // constructor calls it with time.Now().
 func (l *JobQuota) init(epoch time.Time) {
 	// The bucket is full at the epoch.
-	l.state.Store(-int64((1 * time.Hour)) * 3)
+	l.state.Store(-int64(time.Hour) * 3)
 	l.epoch = epoch
 }
 
@@ -9960,7 +9927,7 @@ func (l *JobQuota) stats(now int64) JobQuotaStats {
 
 // tokenAllow is Allow for a JobQuotaTokenBucket.
 func (l *JobQuota) tokenAllow(now int64) bool {
-	interval, tolerance := int64((1 * time.Hour)), int64((1*time.Hour))*3
+	interval, tolerance := int64(time.Hour), int64(time.Hour)*3
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -9977,7 +9944,7 @@ func (l *JobQuota) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *JobQuota) tokenReserve(now int64) int64 {
-	interval, tolerance := int64((1 * time.Hour)), int64((1*time.Hour))*3
+	interval, tolerance := int64(time.Hour), int64(time.Hour)*3
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -9991,7 +9958,7 @@ func (l *JobQuota) tokenReserve(now int64) int64 {
 // tokenCancel gives back the interval of a reservation whose time has not
 // come.
 func (l *JobQuota) tokenCancel() {
-	interval := int64((1 * time.Hour))
+	interval := int64(time.Hour)
 	for {
 		s := l.state.Load()
 		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
@@ -10001,7 +9968,7 @@ func (l *JobQuota) tokenCancel() {
 }
 
 func (l *JobQuota) tokenStats(now int64) JobQuotaStats {
-	interval, tolerance := int64((1 * time.Hour)), int64((1*time.Hour))*3
+	interval, tolerance := int64(time.Hour), int64(time.Hour)*3
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
@@ -10393,8 +10360,8 @@ func (l *SharedQuota) lease(now int64) bool {
 	} else if now-sh.taken < int64(sharedQuotaLeaseLife/8) {
 		sh.size = min(2*sh.size, 25)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), (100 * time.Millisecond))
-	took, wait, err := sh.store.Take(ctx, sh.key, sh.size, (1 * time.Millisecond), 100)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	took, wait, err := sh.store.Take(ctx, sh.key, sh.size, time.Millisecond, 100)
 	cancel()
 	sh.calls.Add(1)
 	if err != nil || took < 0 || took > sh.size {
@@ -10460,12 +10427,12 @@ func (l *SharedQuota) sharedStats(now int64) SharedQuotaStats {
 
 // localInterval is the interval of this process's share of the rate.
 func (l *SharedQuota) localInterval() time.Duration {
-	return (1 * time.Millisecond) * time.Duration(4)
+	return 4 * time.Millisecond
 }
 
 // localBurst is this process's share of the burst.
 func (l *SharedQuota) localBurst() int64 {
-	return max(1, 100/4)
+	return 25
 }
 
 // NewSharedQuota returns a rate limiter that shares a token bucket of 100
@@ -10848,8 +10815,8 @@ func (l *SharedOpen) lease(now int64) bool {
 	} else if now-sh.taken < int64(sharedOpenLeaseLife/8) {
 		sh.size = min(2*sh.size, 2)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), (20 * time.Millisecond))
-	took, wait, err := sh.store.Take(ctx, sh.key, sh.size, (10 * time.Millisecond), 8)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	took, wait, err := sh.store.Take(ctx, sh.key, sh.size, 10*time.Millisecond, 8)
 	cancel()
 	sh.calls.Add(1)
 	if err != nil || took < 0 || took > sh.size {
@@ -11318,8 +11285,8 @@ func (s *SharedSlots) acquireStore(ctx context.Context, n int64, wait bool) erro
 	holder := sh.id + "-" + strconv.FormatUint(sh.seq, 10)
 	sh.mu.Unlock()
 	for backoff := time.Millisecond; ; backoff = min(2*backoff, 100*time.Millisecond) {
-		sctx, cancel := context.WithTimeout(ctx, (100 * time.Millisecond))
-		ok, err := sh.store.Acquire(sctx, sh.key, holder, n, 4, (3 * time.Second))
+		sctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		ok, err := sh.store.Acquire(sctx, sh.key, holder, n, 4, 3*time.Second)
 		cancel()
 		sh.calls.Add(1)
 		switch {
@@ -11353,7 +11320,7 @@ func (s *SharedSlots) grantUnbacked(n int64) bool {
 	sh := &s.shared
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if sh.local+n > max(1, 4/2) {
+	if sh.local+n > 2 {
 		return false
 	}
 	sh.local += n
@@ -11405,7 +11372,7 @@ func (s *SharedSlots) sharedRelease(n int64) {
 	}
 	sh.mu.Unlock()
 	if holder != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), (100 * time.Millisecond))
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		// A failed release leaves the lease to expire: it is no longer
 		// renewed.
 		if err := sh.store.Release(ctx, sh.key, holder); err != nil {
@@ -11421,7 +11388,7 @@ func (s *SharedSlots) sharedRelease(n int64) {
 // their time to live, until stop is closed: when nothing is held.
 func (s *SharedSlots) renew(stop <-chan struct{}) {
 	sh := &s.shared
-	ticker := time.NewTicker((3 * time.Second) / 3)
+	ticker := time.NewTicker(time.Second)
 	defer ticker.Stop()
 	for {
 		select {
@@ -11438,8 +11405,8 @@ func (s *SharedSlots) renew(stop <-chan struct{}) {
 		if len(holders) == 0 {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), (100 * time.Millisecond))
-		renewed, err := sh.store.Renew(ctx, sh.key, holders, (3 * time.Second))
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		renewed, err := sh.store.Renew(ctx, sh.key, holders, 3*time.Second)
 		cancel()
 		sh.calls.Add(1)
 		if err != nil {
@@ -12051,8 +12018,7 @@ type pacedPoolWorker struct {
 // init makes the queue and starts the workers.
 func (p *PacedPool) init() {
 	queue := pacedPoolDefaultQueue
-	workers := runtime.GOMAXPROCS(0)
-	workers = 2
+	workers := 2
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -13488,8 +13454,7 @@ type pacedSenderWorker struct {
 // init makes the queue and starts the workers.
 func (p *PacedSender) init() {
 	queue := pacedSenderDefaultQueue
-	workers := runtime.GOMAXPROCS(0)
-	workers = 1
+	workers := 1
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -14509,7 +14474,7 @@ func (b *JobBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, 
 			return b.Execute(ctx, req)
 		case JobBreakerStateOpen:
 			now := b.clock()
-			if now-b.openedAt.Load() < int64((1 * time.Hour)) {
+			if now-b.openedAt.Load() < int64(time.Hour) {
 				err = ErrJobBreakerOpen
 				break
 			}
@@ -14606,8 +14571,8 @@ func (b *JobBreaker) failure(st uint64) {
 		return
 	}
 	b.addLocked(now, b.pending.Swap(0), 1)
-	succ, fail := b.window(now)
-	if fail >= 2 && float64(fail) >= 0*float64(succ+fail) {
+	_, fail := b.window(now)
+	if fail >= 2 && float64(fail) >= 0 {
 		b.transitionLocked(st, JobBreakerStateOpen, now)
 	}
 }
@@ -14671,7 +14636,7 @@ func (b *JobBreaker) window(now int64) (successes, failures int64) {
 }
 
 func (b *JobBreaker) bucketWidth() int64 {
-	return int64((10 * time.Second)) / 10
+	return int64(10*time.Second) / 10
 }
 
 // transition moves the breaker from the state word from to the state to,
@@ -15266,8 +15231,7 @@ type guardedPoolWorker struct {
 // init makes the queue and starts the workers.
 func (p *GuardedPool) init() {
 	queue := guardedPoolDefaultQueue
-	workers := runtime.GOMAXPROCS(0)
-	workers = 1
+	workers := 1
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -15920,7 +15884,7 @@ func guardedPoolNextBackoff(d time.Duration) time.Duration {
 // panicked, and returns the last attempt's outcome.
 func (p *GuardedPool) retry(ctx context.Context, in int, err error) (int, error) {
 	var out int
-	delay := (time.Duration(0))
+	delay := time.Duration(0)
 	for range 1 {
 		if _, panicked := err.(*GuardedPoolPanicError); panicked || ctx.Err() != nil {
 			break

@@ -75,23 +75,6 @@ func intQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i
 	return firstErr
 }
 
-// IntQueuePolicy says what Push does when the queue is full.
-type IntQueuePolicy uint8
-
-const (
-	// IntQueueBlock makes Push wait until there is room, the context ends or
-	// the queue is closed.
-	IntQueueBlock IntQueuePolicy = iota
-	// IntQueueDropNewest makes Push discard the item it was given and return
-	// nil; the drop is counted in IntQueueStats.
-	IntQueueDropNewest
-	// IntQueueDropOldest makes Push discard the oldest item in the queue to
-	// make room; the drop is counted in IntQueueStats.
-	IntQueueDropOldest
-	// IntQueueError makes Push return ErrIntQueueFull.
-	IntQueueError
-)
-
 var (
 	// ErrIntQueueClosed is returned by pushes after Close, and by pops once the
 	// queue is closed and every item has been popped.
@@ -656,23 +639,6 @@ func blockQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context,
 	wg.Wait()
 	return firstErr
 }
-
-// BlockQueuePolicy says what Push does when the queue is full.
-type BlockQueuePolicy uint8
-
-const (
-	// BlockQueueBlock makes Push wait until there is room, the context ends
-	// or the queue is closed.
-	BlockQueueBlock BlockQueuePolicy = iota
-	// BlockQueueDropNewest makes Push discard the item it was given and
-	// return nil; the drop is counted in BlockQueueStats.
-	BlockQueueDropNewest
-	// BlockQueueDropOldest makes Push discard the oldest item in the queue
-	// to make room; the drop is counted in BlockQueueStats.
-	BlockQueueDropOldest
-	// BlockQueueError makes Push return ErrBlockQueueFull.
-	BlockQueueError
-)
 
 var (
 	// ErrBlockQueueClosed is returned by pushes after Close, and by pops
@@ -1241,23 +1207,6 @@ func dropNewestQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Con
 	return firstErr
 }
 
-// DropNewestQueuePolicy says what Push does when the queue is full.
-type DropNewestQueuePolicy uint8
-
-const (
-	// DropNewestQueueBlock makes Push wait until there is room, the context
-	// ends or the queue is closed.
-	DropNewestQueueBlock DropNewestQueuePolicy = iota
-	// DropNewestQueueDropNewest makes Push discard the item it was given and
-	// return nil; the drop is counted in DropNewestQueueStats.
-	DropNewestQueueDropNewest
-	// DropNewestQueueDropOldest makes Push discard the oldest item in the
-	// queue to make room; the drop is counted in DropNewestQueueStats.
-	DropNewestQueueDropOldest
-	// DropNewestQueueError makes Push return ErrDropNewestQueueFull.
-	DropNewestQueueError
-)
-
 var (
 	// ErrDropNewestQueueClosed is returned by pushes after Close, and by
 	// pops once the queue is closed and every item has been popped.
@@ -1384,20 +1333,18 @@ func (q *DropNewestQueue) TryPush(v int) bool {
 // ErrDropNewestQueueClosed once Close has been called.
 func (q *DropNewestQueue) Push(ctx context.Context, v int) error {
 	woken := false
-	for spins := 0; ; spins++ {
-		switch q.enqueue(v) {
-		case dropNewestQueueOpDone:
-			q.wakeConsumer()
-			if woken {
-				q.passProducerToken()
-			}
-			return nil
-		case dropNewestQueueOpClosed:
-			return ErrDropNewestQueueClosed
+	switch q.enqueue(v) {
+	case dropNewestQueueOpDone:
+		q.wakeConsumer()
+		if woken {
+			q.passProducerToken()
 		}
-		q.dropped.Add(1)
 		return nil
+	case dropNewestQueueOpClosed:
+		return ErrDropNewestQueueClosed
 	}
+	q.dropped.Add(1)
+	return nil
 }
 
 // PushMany adds the items of vs in order and returns how many it added. It
@@ -1411,7 +1358,7 @@ func (q *DropNewestQueue) Push(ctx context.Context, v int) error {
 func (q *DropNewestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 	added := 0
 	woken := false
-	for spins := 0; added < len(vs); spins++ {
+	for added < len(vs) {
 		n, st := q.enqueueMany(vs[added:])
 		if n > 0 {
 			added += n
@@ -1420,7 +1367,7 @@ func (q *DropNewestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 				q.passProducerToken()
 				woken = false
 			}
-			spins = 0 // progress: spin afresh before parking the next time
+			// progress: spin afresh before parking the next time
 			continue
 		}
 		if st == dropNewestQueueOpClosed {
@@ -1808,23 +1755,6 @@ func dropOldestQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Con
 	return firstErr
 }
 
-// DropOldestQueuePolicy says what Push does when the queue is full.
-type DropOldestQueuePolicy uint8
-
-const (
-	// DropOldestQueueBlock makes Push wait until there is room, the context
-	// ends or the queue is closed.
-	DropOldestQueueBlock DropOldestQueuePolicy = iota
-	// DropOldestQueueDropNewest makes Push discard the item it was given and
-	// return nil; the drop is counted in DropOldestQueueStats.
-	DropOldestQueueDropNewest
-	// DropOldestQueueDropOldest makes Push discard the oldest item in the
-	// queue to make room; the drop is counted in DropOldestQueueStats.
-	DropOldestQueueDropOldest
-	// DropOldestQueueError makes Push return ErrDropOldestQueueFull.
-	DropOldestQueueError
-)
-
 var (
 	// ErrDropOldestQueueClosed is returned by pushes after Close, and by
 	// pops once the queue is closed and every item has been popped.
@@ -1951,7 +1881,7 @@ func (q *DropOldestQueue) TryPush(v int) bool {
 // ErrDropOldestQueueClosed once Close has been called.
 func (q *DropOldestQueue) Push(ctx context.Context, v int) error {
 	woken := false
-	for spins := 0; ; spins++ {
+	for {
 		switch q.enqueue(v) {
 		case dropOldestQueueOpDone:
 			q.wakeConsumer()
@@ -1978,7 +1908,7 @@ func (q *DropOldestQueue) Push(ctx context.Context, v int) error {
 func (q *DropOldestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 	added := 0
 	woken := false
-	for spins := 0; added < len(vs); spins++ {
+	for added < len(vs) {
 		n, st := q.enqueueMany(vs[added:])
 		if n > 0 {
 			added += n
@@ -1987,7 +1917,7 @@ func (q *DropOldestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 				q.passProducerToken()
 				woken = false
 			}
-			spins = 0 // progress: spin afresh before parking the next time
+			// progress: spin afresh before parking the next time
 			continue
 		}
 		if st == dropOldestQueueOpClosed {
@@ -2385,23 +2315,6 @@ func errorQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context,
 	return firstErr
 }
 
-// ErrorQueuePolicy says what Push does when the queue is full.
-type ErrorQueuePolicy uint8
-
-const (
-	// ErrorQueueBlock makes Push wait until there is room, the context ends
-	// or the queue is closed.
-	ErrorQueueBlock ErrorQueuePolicy = iota
-	// ErrorQueueDropNewest makes Push discard the item it was given and
-	// return nil; the drop is counted in ErrorQueueStats.
-	ErrorQueueDropNewest
-	// ErrorQueueDropOldest makes Push discard the oldest item in the queue
-	// to make room; the drop is counted in ErrorQueueStats.
-	ErrorQueueDropOldest
-	// ErrorQueueError makes Push return ErrErrorQueueFull.
-	ErrorQueueError
-)
-
 var (
 	// ErrErrorQueueClosed is returned by pushes after Close, and by pops
 	// once the queue is closed and every item has been popped.
@@ -2524,19 +2437,17 @@ func (q *ErrorQueue) TryPush(v int) bool {
 // called.
 func (q *ErrorQueue) Push(ctx context.Context, v int) error {
 	woken := false
-	for spins := 0; ; spins++ {
-		switch q.enqueue(v) {
-		case errorQueueOpDone:
-			q.wakeConsumer()
-			if woken {
-				q.passProducerToken()
-			}
-			return nil
-		case errorQueueOpClosed:
-			return ErrErrorQueueClosed
+	switch q.enqueue(v) {
+	case errorQueueOpDone:
+		q.wakeConsumer()
+		if woken {
+			q.passProducerToken()
 		}
-		return ErrErrorQueueFull
+		return nil
+	case errorQueueOpClosed:
+		return ErrErrorQueueClosed
 	}
+	return ErrErrorQueueFull
 }
 
 // PushMany adds the items of vs in order and returns how many it added. It
@@ -2550,7 +2461,7 @@ func (q *ErrorQueue) Push(ctx context.Context, v int) error {
 func (q *ErrorQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 	added := 0
 	woken := false
-	for spins := 0; added < len(vs); spins++ {
+	for added < len(vs) {
 		n, st := q.enqueueMany(vs[added:])
 		if n > 0 {
 			added += n
@@ -2559,7 +2470,7 @@ func (q *ErrorQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 				q.passProducerToken()
 				woken = false
 			}
-			spins = 0 // progress: spin afresh before parking the next time
+			// progress: spin afresh before parking the next time
 			continue
 		}
 		if st == errorQueueOpClosed {
@@ -2958,7 +2869,7 @@ func (b *BenchBatcher50) init() {
 		b.wg.Go(b.worker)
 	}
 	if b.tick == nil {
-		b.ticker = time.NewTicker((50 * time.Millisecond))
+		b.ticker = time.NewTicker(50 * time.Millisecond)
 		b.tick = b.ticker.C
 	}
 	b.wg.Go(b.flusher)
@@ -3325,7 +3236,7 @@ func (b *BenchBatcher500) init() {
 		b.wg.Go(b.worker)
 	}
 	if b.tick == nil {
-		b.ticker = time.NewTicker((50 * time.Millisecond))
+		b.ticker = time.NewTicker(50 * time.Millisecond)
 		b.tick = b.ticker.C
 	}
 	b.wg.Go(b.flusher)
@@ -3676,7 +3587,7 @@ type FuncBatcher struct {
 
 // init allocates the buffers and starts the workers and the ticker.
 func (b *FuncBatcher) init() {
-	buffers := funcBatcherBuffersPerWorker*1 + 1
+	buffers := funcBatcherBuffersPerWorker + 1
 	b.free = make(chan []int, buffers)
 	for range buffers - 1 {
 		b.free <- make([]int, 0, 4)
@@ -4352,7 +4263,7 @@ func (p *Conns) init() {
 	if p.tick == nil {
 		// At least 1ns: idle=1ns would make a zero period, which
 		// NewTicker rejects.
-		p.ticker = time.NewTicker(max((1*time.Minute)/2, 1))
+		p.ticker = time.NewTicker(30 * time.Second)
 		p.tick = p.ticker.C
 	}
 	p.wg.Go(p.evictor)
@@ -4845,8 +4756,7 @@ type benchConnsHotEntry struct {
 // benchConnsIdleResource is a resource in the pool and the eviction tick at
 // which it was put back.
 type benchConnsIdleResource struct {
-	res  *Conn
-	tick uint64
+	res *Conn
 }
 
 // BenchConns is a bounded pool of resources of type *Conn. Create one with
@@ -4880,7 +4790,6 @@ type BenchConns struct {
 	idle    []benchConnsIdleResource // oldest first; Get takes the last
 	open    int                      // resources that exist: idle, in use, being made or being closed
 	waiters []chan struct{}          // Gets waiting at Max, oldest first
-	ticks   uint64                   // eviction ticks so far
 }
 
 // init starts the evictor.
@@ -4932,7 +4841,7 @@ func (p *BenchConns) getSlow(ctx context.Context) (*Conn, error) {
 		// A Put may have filled a slot since the caller looked.
 		if len(p.idle) == 0 {
 			if r, ok := p.hotTakeAny(0); ok {
-				p.idle = append(p.idle, benchConnsIdleResource{res: r, tick: p.ticks})
+				p.idle = append(p.idle, benchConnsIdleResource{res: r})
 			}
 		}
 		if n := len(p.idle); n > 0 {
@@ -5090,7 +4999,7 @@ func (p *BenchConns) putLocked(r *Conn) (closeIt bool) {
 	if p.closed.Load() {
 		return true
 	}
-	p.idle = append(p.idle, benchConnsIdleResource{res: r, tick: p.ticks})
+	p.idle = append(p.idle, benchConnsIdleResource{res: r})
 	p.wakeLocked()
 	return false
 }
@@ -5189,7 +5098,7 @@ func (p *BenchConns) enqueueLocked() chan struct{} {
 	if r, ok := p.hotTakeAny(0); ok {
 		p.waiters = p.waiters[:len(p.waiters)-1]
 		p.nwait.Store(int32(len(p.waiters)))
-		p.idle = append(p.idle, benchConnsIdleResource{res: r, tick: p.ticks})
+		p.idle = append(p.idle, benchConnsIdleResource{res: r})
 		return nil
 	}
 	return w
@@ -5240,7 +5149,7 @@ func (p *BenchConns) wakeLocked() {
 func (p *BenchConns) hotToStackLocked() {
 	for i := range uint32(benchConnsHotSlots) {
 		if r, ok := p.hotTake(i); ok {
-			p.idle = append(p.idle, benchConnsIdleResource{res: r, tick: p.ticks})
+			p.idle = append(p.idle, benchConnsIdleResource{res: r})
 		}
 	}
 }
@@ -5332,8 +5241,7 @@ type funcConnsHotEntry struct {
 // funcConnsIdleResource is a resource in the pool and the eviction tick at
 // which it was put back.
 type funcConnsIdleResource struct {
-	res  *Conn
-	tick uint64
+	res *Conn
 }
 
 // FuncConns is a bounded pool of resources of type *Conn. Create one with
@@ -5369,7 +5277,6 @@ type FuncConns struct {
 	idle    []funcConnsIdleResource // oldest first; Get takes the last
 	open    int                     // resources that exist: idle, in use, being made or being closed
 	waiters []chan struct{}         // Gets waiting at Max, oldest first
-	ticks   uint64                  // eviction ticks so far
 }
 
 // init starts the evictor.
@@ -5421,7 +5328,7 @@ func (p *FuncConns) getSlow(ctx context.Context) (*Conn, error) {
 		// A Put may have filled a slot since the caller looked.
 		if len(p.idle) == 0 {
 			if r, ok := p.hotTakeAny(0); ok {
-				p.idle = append(p.idle, funcConnsIdleResource{res: r, tick: p.ticks})
+				p.idle = append(p.idle, funcConnsIdleResource{res: r})
 			}
 		}
 		if n := len(p.idle); n > 0 {
@@ -5579,7 +5486,7 @@ func (p *FuncConns) putLocked(r *Conn) (closeIt bool) {
 	if p.closed.Load() {
 		return true
 	}
-	p.idle = append(p.idle, funcConnsIdleResource{res: r, tick: p.ticks})
+	p.idle = append(p.idle, funcConnsIdleResource{res: r})
 	p.wakeLocked()
 	return false
 }
@@ -5678,7 +5585,7 @@ func (p *FuncConns) enqueueLocked() chan struct{} {
 	if r, ok := p.hotTakeAny(0); ok {
 		p.waiters = p.waiters[:len(p.waiters)-1]
 		p.nwait.Store(int32(len(p.waiters)))
-		p.idle = append(p.idle, funcConnsIdleResource{res: r, tick: p.ticks})
+		p.idle = append(p.idle, funcConnsIdleResource{res: r})
 		return nil
 	}
 	return w
@@ -5729,7 +5636,7 @@ func (p *FuncConns) wakeLocked() {
 func (p *FuncConns) hotToStackLocked() {
 	for i := range uint32(funcConnsHotSlots) {
 		if r, ok := p.hotTake(i); ok {
-			p.idle = append(p.idle, funcConnsIdleResource{res: r, tick: p.ticks})
+			p.idle = append(p.idle, funcConnsIdleResource{res: r})
 		}
 	}
 }

@@ -70,7 +70,7 @@ type API struct {
 // constructor calls it with time.Now().
 func (l *API) init(epoch time.Time) {
 	// The bucket is full at the epoch.
-	l.state.Store(-int64((5 * time.Millisecond)) * 50)
+	l.state.Store(-int64(5*time.Millisecond) * 50)
 	l.epoch = epoch
 }
 
@@ -266,7 +266,7 @@ func (l *API) stats(now int64) APIStats {
 
 // tokenAllow is Allow for a APITokenBucket.
 func (l *API) tokenAllow(now int64) bool {
-	interval, tolerance := int64((5 * time.Millisecond)), int64((5*time.Millisecond))*50
+	interval, tolerance := int64(5*time.Millisecond), int64(5*time.Millisecond)*50
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -283,7 +283,7 @@ func (l *API) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *API) tokenReserve(now int64) int64 {
-	interval, tolerance := int64((5 * time.Millisecond)), int64((5*time.Millisecond))*50
+	interval, tolerance := int64(5*time.Millisecond), int64(5*time.Millisecond)*50
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -297,7 +297,7 @@ func (l *API) tokenReserve(now int64) int64 {
 // tokenCancel gives back the interval of a reservation whose time has not
 // come.
 func (l *API) tokenCancel() {
-	interval := int64((5 * time.Millisecond))
+	interval := int64(5 * time.Millisecond)
 	for {
 		s := l.state.Load()
 		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
@@ -307,7 +307,7 @@ func (l *API) tokenCancel() {
 }
 
 func (l *API) tokenStats(now int64) APIStats {
-	interval, tolerance := int64((5 * time.Millisecond)), int64((5*time.Millisecond))*50
+	interval, tolerance := int64(5*time.Millisecond), int64(5*time.Millisecond)*50
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
@@ -519,7 +519,7 @@ func (b *Origin) executeSlow(ctx context.Context, req int, st uint64) (string, e
 			return b.Execute(ctx, req)
 		case OriginStateOpen:
 			now := b.clock()
-			if now-b.openedAt.Load() < int64((1 * time.Hour)) {
+			if now-b.openedAt.Load() < int64(time.Hour) {
 				err = ErrOriginOpen
 				break
 			}
@@ -616,8 +616,8 @@ func (b *Origin) failure(st uint64) {
 		return
 	}
 	b.addLocked(now, b.pending.Swap(0), 1)
-	succ, fail := b.window(now)
-	if fail >= 3 && float64(fail) >= 0*float64(succ+fail) {
+	_, fail := b.window(now)
+	if fail >= 3 && float64(fail) >= 0 {
 		b.transitionLocked(st, OriginStateOpen, now)
 	}
 }
@@ -681,7 +681,7 @@ func (b *Origin) window(now int64) (successes, failures int64) {
 }
 
 func (b *Origin) bucketWidth() int64 {
-	return int64((10 * time.Second)) / 10
+	return int64(10*time.Second) / 10
 }
 
 // transition moves the breaker from the state word from to the state to,
@@ -1269,8 +1269,7 @@ type rendererWorker struct {
 // init makes the queue and starts the workers.
 func (p *Renderer) init() {
 	queue := rendererDefaultQueue
-	workers := runtime.GOMAXPROCS(0)
-	workers = 4
+	workers := 4
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})

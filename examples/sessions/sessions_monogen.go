@@ -3,7 +3,6 @@
 package sessions
 
 import (
-	"hash/maphash"
 	"iter"
 	"math/bits"
 	rand "math/rand/v2"
@@ -21,13 +20,12 @@ import (
 // k0 and k1 key the fast mixers below, which specialized storeHashKey bodies
 // call.
 type storeHashSeed struct {
-	seed   maphash.Seed
 	k0, k1 uint64
 }
 
 // storeNewHashSeed returns fresh random hash keys.
 func storeNewHashSeed() storeHashSeed {
-	return storeHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
+	return storeHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
 }
 
 // storeHashKey returns the hash of k under s, specialized for SessionID
@@ -313,9 +311,8 @@ func (m *Store) put(h uint64, key SessionID, value *Session, prev **Session) (lo
 			m.resize(si, t, storeGrowTable)
 			continue
 		}
-		if ne == nil { // a new key, and no entry allocated before locking
-			ne = &storeEntry{key: key, value: value}
-		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &storeEntry{key: key, value: value}
 		storeInsertAt(b, i, h, ne)
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
@@ -894,13 +891,12 @@ var _ = (*int64)((*SessionID)(nil))
 // k0 and k1 key the fast mixers below, which specialized hitsHashKey bodies
 // call.
 type hitsHashSeed struct {
-	seed   maphash.Seed
 	k0, k1 uint64
 }
 
 // hitsNewHashSeed returns fresh random hash keys.
 func hitsNewHashSeed() hitsHashSeed {
-	return hitsHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
+	return hitsHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
 }
 
 // hitsHashKey returns the hash of k under s, specialized for HitKey keys:
@@ -1183,9 +1179,8 @@ func (m *Hits) put(h uint64, key HitKey, value int64, prev *int64) (loaded bool)
 			m.resize(si, t, hitsGrowTable)
 			continue
 		}
-		if ne == nil { // a new key, and no entry allocated before locking
-			ne = &hitsEntry{key: key, value: value}
-		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &hitsEntry{key: key, value: value}
 		hitsInsertAt(b, i, h, ne)
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)

@@ -62,8 +62,9 @@ func buildQueue(c *Context) error {
 
 	c.Spec.Rename["ErrClosed"] = errName(c.D.Name, "Closed")
 	c.Spec.Rename["ErrFull"] = errName(c.D.Name, "Full")
-	// The size is fixed by the directive: the default has no use.
-	c.Spec.Drop = append(c.Spec.Drop, "DefaultSize")
+	// The size is fixed by the directive: the default has no use. So is
+	// the policy: the generated queue has no Policy type or constants.
+	c.Spec.Drop = append(c.Spec.Drop, "DefaultSize", "Policy", "Block", "DropNewest", "DropOldest", "Error")
 	c.Spec.Keep = append(c.Spec.Keep, "Queue.init")
 
 	name := c.D.Name

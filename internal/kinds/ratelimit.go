@@ -113,6 +113,7 @@ func buildRateLimit(c *Context) error {
 		c.Spec.Config["Shared"] = "true"
 		c.Spec.Config["OnFail"] = shared.onfail
 		c.Spec.Config["Replicas"] = fmt.Sprint(shared.replicas)
+		c.Spec.Config["LocalBurst"] = fmt.Sprint(max(1, burst/shared.replicas))
 		c.Spec.Config["Lease"] = fmt.Sprint(shared.lease)
 		c.Spec.Config["StoreTimeout"] = DurationExpr(shared.timeout, c.Scope)
 		return buildSharedRateLimit(c, interval, burst, shared)
@@ -120,6 +121,7 @@ func buildRateLimit(c *Context) error {
 	c.Spec.Config["Shared"] = "false"
 	c.Spec.Config["OnFail"] = "0"
 	c.Spec.Config["Replicas"] = "1"
+	c.Spec.Config["LocalBurst"] = "1"
 	c.Spec.Config["Lease"] = "1"
 	c.Spec.Config["StoreTimeout"] = "0"
 	c.Spec.Keep = append(c.Spec.Keep, "Limiter.init")

@@ -47,6 +47,7 @@ func buildSemaphore(c *Context) error {
 	c.Spec.Config["Shared"] = "false"
 	c.Spec.Config["OnFail"] = "0"
 	c.Spec.Config["Replicas"] = "1"
+	c.Spec.Config["LocalN"] = "1"
 	c.Spec.Config["TTL"] = "0"
 	c.Spec.Config["StoreTimeout"] = "0"
 	c.Spec.Keep = append(c.Spec.Keep, "Semaphore.init")
@@ -84,6 +85,7 @@ func buildSharedSemaphore(c *Context, n int64, s *sharedStore) error {
 	c.Spec.Config["Shared"] = "true"
 	c.Spec.Config["OnFail"] = s.onfail
 	c.Spec.Config["Replicas"] = fmt.Sprint(s.replicas)
+	c.Spec.Config["LocalN"] = fmt.Sprint(max(1, n/s.replicas))
 	c.Spec.Config["TTL"] = DurationExpr(s.ttl, c.Scope)
 	c.Spec.Config["StoreTimeout"] = DurationExpr(s.timeout, c.Scope)
 	c.Spec.Keep = append(c.Spec.Keep, "Semaphore.initShared")

@@ -19,7 +19,7 @@ func (s *state) constValue(e ast.Expr) (constant.Value, bool) {
 		obj := s.t.Info.Uses[e]
 		if c, ok := obj.(*types.Const); ok {
 			if v, ok := s.spec.Consts[c.Name()]; ok && c.Parent() == s.t.Pkg.Scope() {
-				return evalText(v)
+				return s.evalSpec(v)
 			}
 			if e := s.constExpr(c); e != nil && s.dependsOnSpec(e) {
 				// shards = 1 << shardBits, with shardBits set by the spec.
@@ -35,7 +35,7 @@ func (s *state) constValue(e ast.Expr) (constant.Value, bool) {
 		}
 	case *ast.SelectorExpr:
 		if v, ok := s.configValue(e); ok {
-			return evalText(v)
+			return s.evalSpec(v)
 		}
 		if c, ok := s.t.Info.Uses[e.Sel].(*types.Const); ok {
 			return c.Val(), true
@@ -49,9 +49,14 @@ func (s *state) constValue(e ast.Expr) (constant.Value, bool) {
 	case *ast.BinaryExpr:
 		x, ok := s.constValue(e.X)
 		if !ok {
-			// false && y, true || y are constant whatever y is.
+			// y && false, y || true are constant when y has no effect.
+			if y, ok := s.constValue(e.Y); ok && y.Kind() == constant.Bool && s.pure(e.X) &&
+				(e.Op == token.LAND && !constant.BoolVal(y) || e.Op == token.LOR && constant.BoolVal(y)) {
+				return y, true
+			}
 			return nil, false
 		}
+		// false && y, true || y are constant whatever y is.
 		if e.Op == token.LAND && x.Kind() == constant.Bool && !constant.BoolVal(x) {
 			return x, true
 		}
@@ -69,6 +74,22 @@ func (s *state) constValue(e ast.Expr) (constant.Value, bool) {
 		// A conversion of a constant, such as int64(x.cfg.Interval).
 		if tv, ok := s.t.Info.Types[e.Fun]; ok && tv.IsType() && len(e.Args) == 1 {
 			return s.constValue(e.Args[0])
+		}
+		// min and max of constants.
+		if id, ok := ast.Unparen(e.Fun).(*ast.Ident); ok && len(e.Args) > 0 {
+			if b, ok := s.t.Info.Uses[id].(*types.Builtin); ok && (b.Name() == "min" || b.Name() == "max") {
+				var m constant.Value
+				for _, a := range e.Args {
+					v, ok := s.constValue(a)
+					if !ok || v.Kind() == constant.Bool || v.Kind() == constant.String {
+						return nil, false
+					}
+					if m == nil || constant.Compare(v, map[bool]token.Token{true: token.LSS, false: token.GTR}[b.Name() == "min"], m) {
+						m = v
+					}
+				}
+				return m, true
+			}
 		}
 	}
 	if tv, ok := s.t.Info.Types[e]; ok && tv.Value != nil && !s.dependsOnSpec(e) {
@@ -172,60 +193,11 @@ func safeBinary(op token.Token, x, y constant.Value) (v constant.Value, ok bool)
 	return constant.BinaryOp(x, op, y), true
 }
 
-// evalText evaluates a constant expression written as Go source, such as
-// "64", "true" or "10 * time.Millisecond" (time units are known here because
-// options use them).
-func evalText(src string) (constant.Value, bool) {
-	e, err := parser.ParseExpr(src)
-	if err != nil {
-		return nil, false
-	}
-	return evalExpr(e)
-}
-
-var timeUnits = map[string]int64{
-	"Nanosecond": 1, "Microsecond": 1e3, "Millisecond": 1e6, "Second": 1e9, "Minute": 60e9, "Hour": 3600e9,
-}
-
-func evalExpr(e ast.Expr) (constant.Value, bool) {
-	switch e := e.(type) {
-	case *ast.BasicLit:
-		return constant.MakeFromLiteral(e.Value, e.Kind, 0), true
-	case *ast.Ident:
-		switch e.Name {
-		case "true":
-			return constant.MakeBool(true), true
-		case "false":
-			return constant.MakeBool(false), true
-		}
-	case *ast.ParenExpr:
-		return evalExpr(e.X)
-	case *ast.SelectorExpr:
-		if x, ok := e.X.(*ast.Ident); ok && x.Name == "time" {
-			if n, ok := timeUnits[e.Sel.Name]; ok {
-				return constant.MakeInt64(n), true
-			}
-		}
-	case *ast.CallExpr:
-		// Conversions such as time.Duration(5) or float64(1).
-		if len(e.Args) == 1 {
-			return evalExpr(e.Args[0])
-		}
-	case *ast.UnaryExpr:
-		x, ok := evalExpr(e.X)
-		if !ok {
-			return nil, false
-		}
-		return safeUnary(e.Op, x)
-	case *ast.BinaryExpr:
-		x, ok1 := evalExpr(e.X)
-		y, ok2 := evalExpr(e.Y)
-		if !ok1 || !ok2 {
-			return nil, false
-		}
-		return safeBinary(e.Op, x, y)
-	}
-	return nil, false
+// evalSpec evaluates a value of the spec, such as "64", "true" or
+// "10 * time.Millisecond", with go/types (see specValue).
+func (s *state) evalSpec(src string) (constant.Value, bool) {
+	tv, ok := s.specValue(src)
+	return tv.Value, ok
 }
 
 // configValue returns the constant for a read of a config field (x.cfg.Field).

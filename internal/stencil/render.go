@@ -68,9 +68,10 @@ func (s *state) editNode(root ast.Node) {
 		}
 		if s.dead[n] {
 			switch n.(type) {
-			case *ast.BlockStmt, ast.Stmt:
+			case *ast.BlockStmt, ast.Stmt, ast.Expr:
 				// Dead branches are handled by the if folding; a replaced
-				// hook body by its replacement.
+				// hook body by its replacement; expressions and statements
+				// the cleanup rewrites by its edits.
 			default:
 				start, end := s.nodeRange(n)
 				ed.replace(start, end, "")
@@ -83,6 +84,9 @@ func (s *state) editNode(root ast.Node) {
 
 // walk records the edits for one node and reports whether to descend.
 func (s *state) walk(ed *editor, n ast.Node) bool {
+	if s.cleanEdit(ed, n) {
+		return false
+	}
 	if n == nil || s.dead[n] {
 		return false
 	}
@@ -92,6 +96,21 @@ func (s *state) walk(ed *editor, n ast.Node) bool {
 		}
 	}
 	switch n := n.(type) {
+	case *ast.ForStmt:
+		if s.clean.unloop[n] {
+			// A loop that runs once: its body.
+			ed.addLine(s.off(n.Pos()), s.off(n.End()), func() string { return s.inline(ed, n.Body, n) })
+			sub(n.Body)
+			return false
+		}
+		if s.clean.header[n] {
+			// A loop whose init or post stored a local nothing reads.
+			ed.add(s.off(n.Pos()), s.off(n.Body.Lbrace), func() string { return s.forHeader(ed, n) })
+			for _, part := range []ast.Node{n.Init, n.Cond, n.Post, n.Body} {
+				sub(part)
+			}
+			return false
+		}
 	case *ast.FuncDecl:
 		if n.Type.TypeParams != nil {
 			ed.replace(s.off(n.Type.TypeParams.Opening), s.off(n.Type.TypeParams.Closing)+1, "")
@@ -218,12 +237,108 @@ func (s *state) nodeRange(n ast.Node) (int, int) {
 	return a, b
 }
 
+// forHeader renders the header of a for loop, up to its body, without
+// the init and post that the cleanup removed.
+func (s *state) forHeader(ed *editor, n *ast.ForStmt) string {
+	part := func(x ast.Node) string {
+		if x == nil || isNilNode(x) || s.dead[x] {
+			return ""
+		}
+		return ed.render(s.off(x.Pos()), s.off(x.End()))
+	}
+	init, cond, post := part(n.Init), part(n.Cond), part(n.Post)
+	if init == "" && post == "" {
+		if cond == "" {
+			return "for "
+		}
+		return "for " + cond + " "
+	}
+	return "for " + init + "; " + cond + "; " + post + " "
+}
+
+// leadComments returns the comment lines right above st, each followed by
+// a line break and the indentation of at, to write before at.
+func (s *state) leadComments(st, at ast.Stmt) string {
+	src := s.editor(st).src
+	a := s.off(at.Pos())
+	indent := a
+	for indent > 0 && (src[indent-1] == ' ' || src[indent-1] == '\t') {
+		indent--
+	}
+	var out []string
+	start := s.off(st.Pos())
+	for _, f := range s.t.Files {
+		if s.t.Fset.File(f.Pos()) != s.t.Fset.File(st.Pos()) {
+			continue
+		}
+		for _, cg := range f.Comments {
+			end := s.off(cg.End())
+			if end > start || strings.TrimSpace(string(src[end:start])) != "" {
+				continue
+			}
+			for _, c := range cg.List {
+				out = append(out, c.Text+"\n"+string(src[indent:a]))
+			}
+		}
+	}
+	return strings.Join(out, "")
+}
+
+// cleanEdit records the edit of a cleanup rewrite planned for n (see
+// cleanup.go), if any.
+func (s *state) cleanEdit(ed *editor, n ast.Node) bool {
+	switch n := n.(type) {
+	case ast.Expr:
+		if kv, ok := n.(*ast.KeyValueExpr); ok && s.clean.elems[kv] {
+			// An element of a composite literal, with its separator.
+			lit := s.clean.parent[kv].(*ast.CompositeLit)
+			for i, el := range lit.Elts {
+				switch {
+				case el != ast.Expr(kv):
+				case i+1 < len(lit.Elts):
+					ed.replace(s.off(kv.Pos()), s.off(lit.Elts[i+1].Pos()), "")
+				case i > 0:
+					ed.replace(s.off(lit.Elts[i-1].End()), s.off(kv.End()), "")
+				default:
+					ed.replace(s.off(kv.Pos()), s.off(kv.End()), "")
+				}
+			}
+			return true
+		}
+		if text, ok := s.clean.text[n]; ok {
+			ed.add(s.off(n.Pos()), s.off(n.End()), text)
+			return true
+		}
+		if k, ok := s.clean.keep[n]; ok {
+			ed.add(s.off(n.Pos()), s.off(n.End()), func() string { return ed.render(s.off(k.Pos()), s.off(k.End())) })
+			ast.Inspect(k, func(x ast.Node) bool { return s.walk(ed, x) })
+			return true
+		}
+	case ast.Stmt:
+		if d, ok := s.clean.define[n]; ok {
+			name, v := d[0], d[1]
+			lead := s.leadComments(d[2].(ast.Stmt), n)
+			ed.add(s.off(n.Pos()), s.off(n.End()), func() string {
+				return lead + ed.render(s.off(name.Pos()), s.off(name.End())) + " := " + ed.render(s.off(v.Pos()), s.off(v.End()))
+			})
+			s.walk(ed, name)
+			ast.Inspect(v, func(x ast.Node) bool { return s.walk(ed, x) })
+			return true
+		}
+		if s.clean.drop[n] {
+			ed.addLine(s.off(n.Pos()), s.off(n.End()), func() string { return "" })
+			return true
+		}
+	}
+	return false
+}
+
 // inline renders a block's statements without its braces when that cannot
 // change meaning, else the whole block. Names the block declares at its top
 // level must not appear in any other statement of the enclosing list, nor be
 // referred to by text inserted there (a type argument named like a local of
 // the block): then moving them out can neither redeclare nor shadow anything.
-func (s *state) inline(ed *editor, b *ast.BlockStmt, ifs *ast.IfStmt) string {
+func (s *state) inline(ed *editor, b *ast.BlockStmt, ifs ast.Stmt) string {
 	declared := map[string]bool{}
 	labels := false
 	for _, st := range b.List {
@@ -258,7 +373,7 @@ func (s *state) inline(ed *editor, b *ast.BlockStmt, ifs *ast.IfStmt) string {
 			declares = true
 		}
 		for _, st := range siblings {
-			if st == ast.Stmt(ifs) {
+			if st == ifs {
 				continue
 			}
 			ast.Inspect(st, func(n ast.Node) bool {

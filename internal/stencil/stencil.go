@@ -15,6 +15,10 @@
 //     //monogen:template) and which are left unused after folding;
 //   - fold.go: constant evaluation of options and config fields, and the
 //     branches that folding makes dead or unreachable;
+//   - cleanup.go: what folding leaves behind, planned before unused
+//     declarations are found: constant expressions written as values,
+//     identities (x && true), stores overwritten at once, loops that run
+//     once;
 //   - names.go: how template names become generated names, and user marks;
 //   - locals.go: locals that step aside from names a directive brings in;
 //   - comments.go: doc comments rewritten for the generated declarations;
@@ -112,12 +116,15 @@ type state struct {
 	refs      map[string][]string // refNames of inserted expressions
 	// predeclared are the predeclared identifiers the output refers to.
 	predeclared map[string]bool
-	// siblings maps each if statement to the statement list it stands in.
-	siblings map[*ast.IfStmt][]ast.Stmt
+	// siblings maps each if and for statement to the statement list it
+	// stands in.
+	siblings map[ast.Stmt][]ast.Stmt
 	// constExprs are the declared values of the template's package-level
 	// constants (see constExpr).
 	constExprs map[*types.Const]ast.Expr
-	err        error
+	// clean is the plan of the cleanup rewrites (see cleanup.go).
+	clean cleanupPlan
+	err   error
 }
 
 // Stencil specializes t per spec.
@@ -139,7 +146,7 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 
 		predeclared: map[string]bool{},
 	}
-	s.siblings = map[*ast.IfStmt][]ast.Stmt{}
+	s.siblings = map[ast.Stmt][]ast.Stmt{}
 	for i, f := range t.Files {
 		s.fileOf[f] = i
 		s.eds = append(s.eds, &editor{src: t.Srcs[i]})
@@ -154,8 +161,9 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 				list = n.Body
 			}
 			for _, st := range list {
-				if ifs, ok := st.(*ast.IfStmt); ok {
-					s.siblings[ifs] = list
+				switch st.(type) {
+				case *ast.IfStmt, *ast.ForStmt:
+					s.siblings[st] = list
 				}
 			}
 			return true
@@ -185,7 +193,11 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
+	s.planCleanup()
 	s.removeUnused()
+	if s.planWriteOnlyFields() {
+		s.removeUnused()
+	}
 	s.planLocals()
 	if s.err != nil {
 		return nil, s.err

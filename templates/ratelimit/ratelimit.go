@@ -59,6 +59,9 @@ type Config struct {
 	// Replicas is the number of processes sharing the bucket, for
 	// FailLocal: replicas=.
 	Replicas int64
+	// LocalBurst is this process's share of the burst for FailLocal:
+	// Burst/Replicas, at least one token.
+	LocalBurst int64
 	// Lease is the most tokens a shared limiter takes from its store at
 	// once: lease=.
 	Lease int64

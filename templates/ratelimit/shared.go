@@ -96,6 +96,7 @@ func NewShared(cfg Config, store Store, key string) *Limiter {
 	if cfg.Replicas < 1 {
 		cfg.Replicas = 1
 	}
+	cfg.LocalBurst = max(1, cfg.Burst/cfg.Replicas)
 	if cfg.Lease < 1 {
 		cfg.Lease = DefaultLease(cfg.Burst)
 	}
@@ -276,5 +277,5 @@ func (l *Limiter) localInterval() time.Duration {
 //
 //monogen:if shared
 func (l *Limiter) localBurst() int64 {
-	return max(1, l.cfg.Burst/l.cfg.Replicas)
+	return l.cfg.LocalBurst
 }

@@ -31,6 +31,9 @@ type Config struct {
 	// Replicas is the number of processes sharing the semaphore, for
 	// FailLocal: replicas=.
 	Replicas int64
+	// LocalN is this process's share for FailLocal: N/Replicas, at least
+	// one unit.
+	LocalN int64
 	// TTL is how long a lease in the store lasts unless renewed: ttl=.
 	TTL time.Duration
 	// StoreTimeout bounds each call to the store: timeout=.

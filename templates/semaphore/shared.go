@@ -96,6 +96,7 @@ func NewShared(cfg Config, store Store, key string) *Semaphore {
 	if cfg.Replicas < 1 {
 		cfg.Replicas = 1
 	}
+	cfg.LocalN = max(1, cfg.N/cfg.Replicas)
 	if cfg.TTL <= 0 {
 		cfg.TTL = DefaultTTL
 	}
@@ -212,7 +213,7 @@ func (s *Semaphore) grantUnbacked(n int64) bool {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if s.cfg.OnFail == FailLocal {
-		if sh.local+n > max(1, s.cfg.N/s.cfg.Replicas) {
+		if sh.local+n > s.cfg.LocalN {
 			return false
 		}
 		sh.local += n

@@ -318,7 +318,7 @@ func (m *Map[K, V]) put(h uint64, key K, value V, prev *V) (loaded bool) {
 			m.resize(si, t, growTable)
 			continue
 		}
-		if ne == nil { // a new key, and no entry allocated before locking
+		if valueInPlace { // a new key: its entry is allocated here, under the lock
 			ne = &entry[K, V]{key: key, value: value}
 		}
 		insertAt(b, i, h, ne)

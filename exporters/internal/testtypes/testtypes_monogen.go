@@ -552,8 +552,7 @@ type squaresWorker struct {
 // init makes the queue and starts the workers.
 func (p *Squares) init() {
 	queue := squaresDefaultQueue
-	workers := runtime.GOMAXPROCS(0)
-	workers = 2
+	workers := 2
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -1618,7 +1617,6 @@ func (s *digitsDouble) processFrom(r *DigitsRun, in []int, from int, out []int) 
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &DigitsPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -2014,7 +2012,7 @@ type digitsFormat struct {
 
 // capacity is the capacity in sends of the channel after the stage.
 func (s *digitsFormat) capacity() int {
-	return max(1, 256/64)
+	return 4
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -2128,7 +2126,6 @@ func (s *digitsFormat) processFrom(r *DigitsRun, in []int, from int, out []strin
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(r, in[next], &DigitsPanicError{Value: v, Stack: debug.Stack()})
-			next++
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -2547,7 +2544,7 @@ func (b *Guard) executeSlow(ctx context.Context, req int, st uint64) (int, error
 			return b.Execute(ctx, req)
 		case GuardStateOpen:
 			now := b.clock()
-			if now-b.openedAt.Load() < int64((30 * time.Second)) {
+			if now-b.openedAt.Load() < int64(30*time.Second) {
 				err = ErrGuardOpen
 				break
 			}
@@ -2644,8 +2641,8 @@ func (b *Guard) failure(st uint64) {
 		return
 	}
 	b.addLocked(now, b.pending.Swap(0), 1)
-	succ, fail := b.window(now)
-	if fail >= 2 && float64(fail) >= 0*float64(succ+fail) {
+	_, fail := b.window(now)
+	if fail >= 2 && float64(fail) >= 0 {
 		b.transitionLocked(st, GuardStateOpen, now)
 	}
 }
@@ -2709,7 +2706,7 @@ func (b *Guard) window(now int64) (successes, failures int64) {
 }
 
 func (b *Guard) bucketWidth() int64 {
-	return int64((10 * time.Second)) / 10
+	return int64(10*time.Second) / 10
 }
 
 // transition moves the breaker from the state word from to the state to,

@@ -375,8 +375,8 @@ func (l *Open) lease(now int64) bool {
 	} else if now-sh.taken < int64(openLeaseLife/8) {
 		sh.size = min(2*sh.size, 25)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), (200 * time.Millisecond))
-	took, wait, err := sh.store.Take(ctx, sh.key, sh.size, (500 * time.Microsecond), 100)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	took, wait, err := sh.store.Take(ctx, sh.key, sh.size, 500*time.Microsecond, 100)
 	cancel()
 	sh.calls.Add(1)
 	if err != nil || took < 0 || took > sh.size {
@@ -804,8 +804,8 @@ func (l *Closed) lease(now int64) bool {
 	} else if now-sh.taken < int64(closedLeaseLife/8) {
 		sh.size = min(2*sh.size, 25)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), (200 * time.Millisecond))
-	took, wait, err := sh.store.Take(ctx, sh.key, sh.size, (500 * time.Microsecond), 100)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	took, wait, err := sh.store.Take(ctx, sh.key, sh.size, 500*time.Microsecond, 100)
 	cancel()
 	sh.calls.Add(1)
 	if err != nil || took < 0 || took > sh.size {
@@ -1236,8 +1236,8 @@ func (l *Local) lease(now int64) bool {
 	} else if now-sh.taken < int64(localLeaseLife/8) {
 		sh.size = min(2*sh.size, 25)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), (200 * time.Millisecond))
-	took, wait, err := sh.store.Take(ctx, sh.key, sh.size, (500 * time.Microsecond), 100)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	took, wait, err := sh.store.Take(ctx, sh.key, sh.size, 500*time.Microsecond, 100)
 	cancel()
 	sh.calls.Add(1)
 	if err != nil || took < 0 || took > sh.size {
@@ -1302,12 +1302,12 @@ func (l *Local) sharedStats(now int64) LocalStats {
 
 // localInterval is the interval of this process's share of the rate.
 func (l *Local) localInterval() time.Duration {
-	return (500 * time.Microsecond) * time.Duration(4)
+	return 2 * time.Millisecond
 }
 
 // localBurst is this process's share of the burst.
 func (l *Local) localBurst() int64 {
-	return max(1, 100/4)
+	return 25
 }
 
 // NewLocal returns a rate limiter that shares a token bucket of 100 tokens,
@@ -1687,8 +1687,8 @@ func (l *Fast) lease(now int64) bool {
 	} else if now-sh.taken < int64(fastLeaseLife/8) {
 		sh.size = min(2*sh.size, 1000)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), (200 * time.Millisecond))
-	took, wait, err := sh.store.Take(ctx, sh.key, sh.size, (time.Duration(10)), 4000)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	took, wait, err := sh.store.Take(ctx, sh.key, sh.size, 10*time.Nanosecond, 4000)
 	cancel()
 	sh.calls.Add(1)
 	if err != nil || took < 0 || took > sh.size {
@@ -2151,8 +2151,8 @@ func (s *Slots) acquireStore(ctx context.Context, n int64, wait bool) error {
 	holder := sh.id + "-" + strconv.FormatUint(sh.seq, 10)
 	sh.mu.Unlock()
 	for backoff := time.Millisecond; ; backoff = min(2*backoff, 100*time.Millisecond) {
-		sctx, cancel := context.WithTimeout(ctx, (300 * time.Millisecond))
-		ok, err := sh.store.Acquire(sctx, sh.key, holder, n, 4, (1 * time.Second))
+		sctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		ok, err := sh.store.Acquire(sctx, sh.key, holder, n, 4, time.Second)
 		cancel()
 		sh.calls.Add(1)
 		switch {
@@ -2229,7 +2229,7 @@ func (s *Slots) sharedRelease(n int64) {
 	}
 	sh.mu.Unlock()
 	if holder != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), (300 * time.Millisecond))
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		// A failed release leaves the lease to expire: it is no longer
 		// renewed.
 		if err := sh.store.Release(ctx, sh.key, holder); err != nil {
@@ -2245,7 +2245,7 @@ func (s *Slots) sharedRelease(n int64) {
 // their time to live, until stop is closed: when nothing is held.
 func (s *Slots) renew(stop <-chan struct{}) {
 	sh := &s.shared
-	ticker := time.NewTicker((1 * time.Second) / 3)
+	ticker := time.NewTicker(333333333 * time.Nanosecond)
 	defer ticker.Stop()
 	for {
 		select {
@@ -2262,8 +2262,8 @@ func (s *Slots) renew(stop <-chan struct{}) {
 		if len(holders) == 0 {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), (300 * time.Millisecond))
-		renewed, err := sh.store.Renew(ctx, sh.key, holders, (1 * time.Second))
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		renewed, err := sh.store.Renew(ctx, sh.key, holders, time.Second)
 		cancel()
 		sh.calls.Add(1)
 		if err != nil {
@@ -2732,8 +2732,8 @@ func (s *BusySlots) acquireStore(ctx context.Context, n int64, wait bool) error 
 	holder := sh.id + "-" + strconv.FormatUint(sh.seq, 10)
 	sh.mu.Unlock()
 	for backoff := time.Millisecond; ; backoff = min(2*backoff, 100*time.Millisecond) {
-		sctx, cancel := context.WithTimeout(ctx, (2 * time.Second))
-		ok, err := sh.store.Acquire(sctx, sh.key, holder, n, 4, (10 * time.Second))
+		sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		ok, err := sh.store.Acquire(sctx, sh.key, holder, n, 4, 10*time.Second)
 		cancel()
 		sh.calls.Add(1)
 		switch {
@@ -2811,7 +2811,7 @@ func (s *BusySlots) sharedRelease(n int64) {
 	}
 	sh.mu.Unlock()
 	if holder != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), (2 * time.Second))
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		// A failed release leaves the lease to expire: it is no longer
 		// renewed.
 		if err := sh.store.Release(ctx, sh.key, holder); err != nil {
@@ -2827,7 +2827,7 @@ func (s *BusySlots) sharedRelease(n int64) {
 // their time to live, until stop is closed: when nothing is held.
 func (s *BusySlots) renew(stop <-chan struct{}) {
 	sh := &s.shared
-	ticker := time.NewTicker((10 * time.Second) / 3)
+	ticker := time.NewTicker(3333333333 * time.Nanosecond)
 	defer ticker.Stop()
 	for {
 		select {
@@ -2844,8 +2844,8 @@ func (s *BusySlots) renew(stop <-chan struct{}) {
 		if len(holders) == 0 {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), (2 * time.Second))
-		renewed, err := sh.store.Renew(ctx, sh.key, holders, (10 * time.Second))
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		renewed, err := sh.store.Renew(ctx, sh.key, holders, 10*time.Second)
 		cancel()
 		sh.calls.Add(1)
 		if err != nil {
@@ -3314,8 +3314,8 @@ func (s *OpenSlots) acquireStore(ctx context.Context, n int64, wait bool) error 
 	holder := sh.id + "-" + strconv.FormatUint(sh.seq, 10)
 	sh.mu.Unlock()
 	for backoff := time.Millisecond; ; backoff = min(2*backoff, 100*time.Millisecond) {
-		sctx, cancel := context.WithTimeout(ctx, (100 * time.Millisecond))
-		ok, err := sh.store.Acquire(sctx, sh.key, holder, n, 4, (300 * time.Millisecond))
+		sctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		ok, err := sh.store.Acquire(sctx, sh.key, holder, n, 4, 300*time.Millisecond)
 		cancel()
 		sh.calls.Add(1)
 		switch {
@@ -3396,7 +3396,7 @@ func (s *OpenSlots) sharedRelease(n int64) {
 	}
 	sh.mu.Unlock()
 	if holder != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), (100 * time.Millisecond))
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		// A failed release leaves the lease to expire: it is no longer
 		// renewed.
 		if err := sh.store.Release(ctx, sh.key, holder); err != nil {
@@ -3412,7 +3412,7 @@ func (s *OpenSlots) sharedRelease(n int64) {
 // their time to live, until stop is closed: when nothing is held.
 func (s *OpenSlots) renew(stop <-chan struct{}) {
 	sh := &s.shared
-	ticker := time.NewTicker((300 * time.Millisecond) / 3)
+	ticker := time.NewTicker(100 * time.Millisecond)
 	defer ticker.Stop()
 	for {
 		select {
@@ -3429,8 +3429,8 @@ func (s *OpenSlots) renew(stop <-chan struct{}) {
 		if len(holders) == 0 {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), (100 * time.Millisecond))
-		renewed, err := sh.store.Renew(ctx, sh.key, holders, (300 * time.Millisecond))
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		renewed, err := sh.store.Renew(ctx, sh.key, holders, 300*time.Millisecond)
 		cancel()
 		sh.calls.Add(1)
 		if err != nil {
@@ -3901,8 +3901,8 @@ func (s *LocalSlots) acquireStore(ctx context.Context, n int64, wait bool) error
 	holder := sh.id + "-" + strconv.FormatUint(sh.seq, 10)
 	sh.mu.Unlock()
 	for backoff := time.Millisecond; ; backoff = min(2*backoff, 100*time.Millisecond) {
-		sctx, cancel := context.WithTimeout(ctx, (100 * time.Millisecond))
-		ok, err := sh.store.Acquire(sctx, sh.key, holder, n, 4, (300 * time.Millisecond))
+		sctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		ok, err := sh.store.Acquire(sctx, sh.key, holder, n, 4, 300*time.Millisecond)
 		cancel()
 		sh.calls.Add(1)
 		switch {
@@ -3936,7 +3936,7 @@ func (s *LocalSlots) grantUnbacked(n int64) bool {
 	sh := &s.shared
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if sh.local+n > max(1, 4/2) {
+	if sh.local+n > 2 {
 		return false
 	}
 	sh.local += n
@@ -3988,7 +3988,7 @@ func (s *LocalSlots) sharedRelease(n int64) {
 	}
 	sh.mu.Unlock()
 	if holder != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), (100 * time.Millisecond))
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		// A failed release leaves the lease to expire: it is no longer
 		// renewed.
 		if err := sh.store.Release(ctx, sh.key, holder); err != nil {
@@ -4004,7 +4004,7 @@ func (s *LocalSlots) sharedRelease(n int64) {
 // their time to live, until stop is closed: when nothing is held.
 func (s *LocalSlots) renew(stop <-chan struct{}) {
 	sh := &s.shared
-	ticker := time.NewTicker((300 * time.Millisecond) / 3)
+	ticker := time.NewTicker(100 * time.Millisecond)
 	defer ticker.Stop()
 	for {
 		select {
@@ -4021,8 +4021,8 @@ func (s *LocalSlots) renew(stop <-chan struct{}) {
 		if len(holders) == 0 {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), (100 * time.Millisecond))
-		renewed, err := sh.store.Renew(ctx, sh.key, holders, (300 * time.Millisecond))
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		renewed, err := sh.store.Renew(ctx, sh.key, holders, 300*time.Millisecond)
 		cancel()
 		sh.calls.Add(1)
 		if err != nil {

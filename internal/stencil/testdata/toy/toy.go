@@ -62,6 +62,16 @@ func (b *Box[K, V]) Put(k K, v V) uint64 {
 	return hashKey[K](b.seed, k)
 }
 
+// Get loads.
+func (b *Box[K, V]) Get(k K) (V, bool) {
+	e, ok := b.items[k]
+	if !ok || e.key != k {
+		var zero V
+		return zero, false
+	}
+	return e.val, true
+}
+
 // Count is only with metrics.
 //
 //monogen:if metrics
