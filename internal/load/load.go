@@ -22,6 +22,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"golang.org/x/tools/go/gcexportdata"
 	"golang.org/x/tools/go/packages"
@@ -50,6 +51,9 @@ type Program struct {
 	// seen through context is time.Time seen directly.
 	partial map[string]*types.Package
 	dir     string
+	// mu guards universe and partial: importers may be used by several
+	// goroutines at once (type checks of batches of the output).
+	mu sync.Mutex
 }
 
 // Package is one package (or test package) that holds directives or earlier
@@ -319,6 +323,11 @@ func isGeneratedFile(name string) bool {
 // package's own imports first, then the shared universe, then standard-library
 // packages read from export data into that same universe, so that a type such
 // as time.Duration is one type wherever it is seen.
+//
+// Importers may be used by several goroutines at once. Reading export data
+// completes partial packages in place, which a type check reading them at
+// the same time would race with: a caller checking in parallel imports what
+// its checks need first (see [Program.Import]).
 func (prog *Program) Importer(pkg *Package) types.Importer {
 	return importerFunc(func(path string) (*types.Package, error) {
 		if pkg != nil {
@@ -326,14 +335,29 @@ func (prog *Program) Importer(pkg *Package) types.Importer {
 				return t, nil
 			}
 		}
+		prog.mu.Lock()
+		defer prog.mu.Unlock()
 		if t, ok := prog.universe[path]; ok {
 			return t, nil
 		}
-		if err := prog.ImportStd([]string{path}); err != nil {
+		if err := prog.importStd([]string{path}); err != nil {
 			return nil, err
 		}
 		return prog.universe[path], nil
 	})
+}
+
+// Import imports the packages of paths for code that will live in pkg, as
+// its Importer does, so that type checks running in parallel afterwards
+// read no export data. It stops at the first path that fails to import.
+func (prog *Program) Import(pkg *Package, paths []string) error {
+	imp := prog.Importer(pkg)
+	for _, p := range paths {
+		if _, err := imp.Import(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type importerFunc func(path string) (*types.Package, error)
@@ -343,6 +367,12 @@ func (f importerFunc) Import(path string) (*types.Package, error) { return f(pat
 // ImportStd reads the export data of the given packages (and adds them to the
 // universe) with one go list call. Packages already present are skipped.
 func (prog *Program) ImportStd(paths []string) error {
+	prog.mu.Lock()
+	defer prog.mu.Unlock()
+	return prog.importStd(paths)
+}
+
+func (prog *Program) importStd(paths []string) error {
 	var need []string
 	for _, p := range paths {
 		if _, ok := prog.universe[p]; !ok && p != "unsafe" {
