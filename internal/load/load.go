@@ -54,6 +54,9 @@ type Program struct {
 	// mu guards universe and partial: importers may be used by several
 	// goroutines at once (type checks of batches of the output).
 	mu sync.Mutex
+	// sources are the packages loaded from source, by go/packages ID: those
+	// the patterns matched and their test variants (see Overlay).
+	sources map[string]*source
 }
 
 // Package is one package (or test package) that holds directives or earlier
@@ -80,6 +83,9 @@ type Package struct {
 	imports map[string]*types.Package
 	// IsTest reports whether this is a test variant (its directives live in _test.go files).
 	IsTest bool
+	// src is the package as loaded from source; testSrc the variant that
+	// TestTypes is, if any.
+	src, testSrc *source
 }
 
 // Found is one directive and where it stands.
@@ -136,7 +142,7 @@ func Load(dir string, patterns []string) (*Program, error) {
 		}
 		return nil, &Error{Msg: fmt.Sprintf("loading %s: %v", strings.Join(patterns, " "), err)}
 	}
-	prog := &Program{Fset: fset, universe: map[string]*types.Package{}, partial: map[string]*types.Package{}, dir: dir}
+	prog := &Program{Fset: fset, universe: map[string]*types.Package{}, partial: map[string]*types.Package{}, dir: dir, sources: map[string]*source{}}
 
 	// Errors that stop us: a pattern that matched nothing, a file that does not
 	// parse. Type errors are tolerated (see the package doc).
@@ -189,10 +195,10 @@ func Load(dir string, patterns []string) (*Program, error) {
 	seenDir := map[string]bool{}
 	// The in-package test variant of each package: p [p.test], of package
 	// p (p_test [p.test] is another package).
-	testTypes := map[string]*types.Package{}
+	testVariant := map[string]*packages.Package{}
 	for _, p := range pkgs {
 		if p.ID == p.PkgPath+" ["+p.PkgPath+".test]" && p.Types != nil {
-			testTypes[p.PkgPath] = p.Types
+			testVariant[p.PkgPath] = p
 		}
 	}
 	// Our earlier output, by directory: the files of the packages as loaded,
@@ -225,8 +231,10 @@ func Load(dir string, patterns []string) (*Program, error) {
 			imports: map[string]*types.Package{},
 			IsTest:  strings.Contains(p.ID, "["),
 		}
-		if !pkg.IsTest {
-			pkg.TestTypes = testTypes[p.PkgPath]
+		pkg.src = prog.source(p)
+		if tp := testVariant[p.PkgPath]; tp != nil && !pkg.IsTest {
+			pkg.TestTypes = tp.Types
+			pkg.testSrc = prog.source(tp)
 		}
 		for path, imp := range p.Imports {
 			if imp.Types != nil {
@@ -255,6 +263,7 @@ func Load(dir string, patterns []string) (*Program, error) {
 			}
 			pkg.Syntax = append(pkg.Syntax, f)
 			pkg.Files = append(pkg.Files, name)
+			pkg.src.syntax = append(pkg.src.syntax, f)
 			if seenFile[name] {
 				continue
 			}
