@@ -6,9 +6,11 @@
 //
 // A run costs in proportion to the code it generates: each template is
 // parsed and type-checked once; each directive is stenciled from it, and its
-// code is formatted by a second goroutine meanwhile; the type check of the
-// output goes in batches of directives (see render.go), so memory holds the
-// syntax and types of a batch, not of the whole output.
+// code is formatted by two other goroutines meanwhile; the type check of the
+// output goes in batches of directives, two at a time (see render.go), so
+// memory holds the syntax and types of two batches, not of the whole output.
+// Packages are generated in waves, in the order of their imports (see
+// load.Program.Waves): a package may use what another package generates.
 package gen
 
 import (
