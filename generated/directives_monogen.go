@@ -62,10 +62,11 @@ const intMapShardBits = 6
 const (
 	// intMapShardCount is the number of independent tables of a IntMap.
 	intMapShardCount = 1 << intMapShardBits
-	// intMapShardShift selects the top intMapShardBits bits of a hash. With
-	// intMapShardBits = 0 the shift is 64, which Go defines to give 0: one
-	// shard.
-	intMapShardShift = 64 - intMapShardBits
+	// intMapShardShift selects the top intMapShardBits bits of a hash
+	// shifted right by one (h>>1>>intMapShardShift): with intMapShardBits =
+	// 0 that is 0, one shard, without a constant shift of 64, which go vet
+	// reports (the compiler merges the two shifts).
+	intMapShardShift = 63 - intMapShardBits
 
 	// intMapCacheLineSize is the unit of padding against false sharing. 64
 	// bytes is the line of amd64 and most arm64 cores.
@@ -258,7 +259,7 @@ func intMapEqualValue(a, b int) bool {
 // takes no lock and does not allocate.
 func (m *IntMap) Load(key int) (value int, ok bool) {
 	h := intMapHashKey(&m.seed, key)
-	t := m.shards[h>>intMapShardShift].table.Load()
+	t := m.shards[h>>1>>intMapShardShift].table.Load()
 	b := &t.buckets[(h>>intMapH2Bits)&t.mask]
 	h2w := intMapBroadcast(intMapH2(h))
 	for {
@@ -294,7 +295,7 @@ func (m *IntMap) Swap(key int, value int) (previous int, loaded bool) {
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *IntMap) put(h uint64, key int, value int, prev *int) (loaded bool) {
 	var ne *intMapEntry
-	si := h >> intMapShardShift
+	si := h >> 1 >> intMapShardShift
 	h2w := intMapBroadcast(intMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -327,7 +328,7 @@ func (m *IntMap) put(h uint64, key int, value int, prev *int) (loaded bool) {
 // allocating.
 func (m *IntMap) LoadOrStore(key int, value int) (actual int, loaded bool) {
 	h := intMapHashKey(&m.seed, key)
-	si := h >> intMapShardShift
+	si := h >> 1 >> intMapShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return intMapLoadValue(e), true
 	}
@@ -372,7 +373,7 @@ func (m *IntMap) Delete(key int) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *IntMap) remove(h uint64, key int) *intMapEntry {
-	si := h >> intMapShardShift
+	si := h >> 1 >> intMapShardShift
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -393,7 +394,7 @@ func (m *IntMap) remove(h uint64, key int) *intMapEntry {
 // place.
 func (m *IntMap) CompareAndSwap(key int, old, new int) (swapped bool) {
 	h := intMapHashKey(&m.seed, key)
-	si := h >> intMapShardShift
+	si := h >> 1 >> intMapShardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !intMapEqualValue(intMapLoadValue(e), old) {
 		return false
@@ -404,7 +405,7 @@ func (m *IntMap) CompareAndSwap(key int, old, new int) (swapped bool) {
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *IntMap) swapInPlace(h uint64, key int, old, new int) (swapped bool) {
-	_, root := m.lockRoot(h>>intMapShardShift, h)
+	_, root := m.lockRoot(h>>1>>intMapShardShift, h)
 	_, _, e := root.search(key, intMapBroadcast(intMapH2(h)))
 	if e == nil || !intMapEqualValue(intMapLoadValue(e), old) {
 		root.mu.Unlock()
@@ -423,7 +424,7 @@ func (m *IntMap) swapInPlace(h uint64, key int, old, new int) (swapped bool) {
 // sync.Map does, if the values are of a type that is not comparable.
 func (m *IntMap) CompareAndDelete(key int, old int) (deleted bool) {
 	h := intMapHashKey(&m.seed, key)
-	si := h >> intMapShardShift
+	si := h >> 1 >> intMapShardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !intMapEqualValue(intMapLoadValue(e), old) {
 		return false
@@ -453,7 +454,7 @@ func (m *IntMap) CompareAndDelete(key int, old int) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *IntMap) Compute(key int, fn func(old int, loaded bool) (newV int, op IntMapComputeOp)) (actual int, ok bool) {
 	h := intMapHashKey(&m.seed, key)
-	si := h >> intMapShardShift
+	si := h >> 1 >> intMapShardShift
 	h2w := intMapBroadcast(intMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -961,10 +962,11 @@ const stringMapShardBits = 6
 const (
 	// stringMapShardCount is the number of independent tables of a StringMap.
 	stringMapShardCount = 1 << stringMapShardBits
-	// stringMapShardShift selects the top stringMapShardBits bits of a hash.
-	// With stringMapShardBits = 0 the shift is 64, which Go defines to give
-	// 0: one shard.
-	stringMapShardShift = 64 - stringMapShardBits
+	// stringMapShardShift selects the top stringMapShardBits bits of a hash
+	// shifted right by one (h>>1>>stringMapShardShift): with
+	// stringMapShardBits = 0 that is 0, one shard, without a constant shift
+	// of 64, which go vet reports (the compiler merges the two shifts).
+	stringMapShardShift = 63 - stringMapShardBits
 
 	// stringMapCacheLineSize is the unit of padding against false sharing.
 	// 64 bytes is the line of amd64 and most arm64 cores.
@@ -1159,7 +1161,7 @@ func stringMapEqualValue(a, b int) bool {
 // takes no lock and does not allocate.
 func (m *StringMap) Load(key string) (value int, ok bool) {
 	h := stringMapHashKey(&m.seed, key)
-	t := m.shards[h>>stringMapShardShift].table.Load()
+	t := m.shards[h>>1>>stringMapShardShift].table.Load()
 	b := &t.buckets[(h>>stringMapH2Bits)&t.mask]
 	h2w := stringMapBroadcast(stringMapH2(h))
 	for {
@@ -1195,7 +1197,7 @@ func (m *StringMap) Swap(key string, value int) (previous int, loaded bool) {
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *StringMap) put(h uint64, key string, value int, prev *int) (loaded bool) {
 	var ne *stringMapEntry
-	si := h >> stringMapShardShift
+	si := h >> 1 >> stringMapShardShift
 	h2w := stringMapBroadcast(stringMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -1228,7 +1230,7 @@ func (m *StringMap) put(h uint64, key string, value int, prev *int) (loaded bool
 // allocating.
 func (m *StringMap) LoadOrStore(key string, value int) (actual int, loaded bool) {
 	h := stringMapHashKey(&m.seed, key)
-	si := h >> stringMapShardShift
+	si := h >> 1 >> stringMapShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return stringMapLoadValue(e), true
 	}
@@ -1273,7 +1275,7 @@ func (m *StringMap) Delete(key string) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *StringMap) remove(h uint64, key string) *stringMapEntry {
-	si := h >> stringMapShardShift
+	si := h >> 1 >> stringMapShardShift
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -1294,7 +1296,7 @@ func (m *StringMap) remove(h uint64, key string) *stringMapEntry {
 // place.
 func (m *StringMap) CompareAndSwap(key string, old, new int) (swapped bool) {
 	h := stringMapHashKey(&m.seed, key)
-	si := h >> stringMapShardShift
+	si := h >> 1 >> stringMapShardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !stringMapEqualValue(stringMapLoadValue(e), old) {
 		return false
@@ -1305,7 +1307,7 @@ func (m *StringMap) CompareAndSwap(key string, old, new int) (swapped bool) {
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *StringMap) swapInPlace(h uint64, key string, old, new int) (swapped bool) {
-	_, root := m.lockRoot(h>>stringMapShardShift, h)
+	_, root := m.lockRoot(h>>1>>stringMapShardShift, h)
 	_, _, e := root.search(key, stringMapBroadcast(stringMapH2(h)))
 	if e == nil || !stringMapEqualValue(stringMapLoadValue(e), old) {
 		root.mu.Unlock()
@@ -1325,7 +1327,7 @@ func (m *StringMap) swapInPlace(h uint64, key string, old, new int) (swapped boo
 // comparable.
 func (m *StringMap) CompareAndDelete(key string, old int) (deleted bool) {
 	h := stringMapHashKey(&m.seed, key)
-	si := h >> stringMapShardShift
+	si := h >> 1 >> stringMapShardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !stringMapEqualValue(stringMapLoadValue(e), old) {
 		return false
@@ -1356,7 +1358,7 @@ func (m *StringMap) CompareAndDelete(key string, old int) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *StringMap) Compute(key string, fn func(old int, loaded bool) (newV int, op StringMapComputeOp)) (actual int, ok bool) {
 	h := stringMapHashKey(&m.seed, key)
-	si := h >> stringMapShardShift
+	si := h >> 1 >> stringMapShardShift
 	h2w := stringMapBroadcast(stringMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -1832,10 +1834,11 @@ const structMapShardBits = 6
 const (
 	// structMapShardCount is the number of independent tables of a StructMap.
 	structMapShardCount = 1 << structMapShardBits
-	// structMapShardShift selects the top structMapShardBits bits of a hash.
-	// With structMapShardBits = 0 the shift is 64, which Go defines to give
-	// 0: one shard.
-	structMapShardShift = 64 - structMapShardBits
+	// structMapShardShift selects the top structMapShardBits bits of a hash
+	// shifted right by one (h>>1>>structMapShardShift): with
+	// structMapShardBits = 0 that is 0, one shard, without a constant shift
+	// of 64, which go vet reports (the compiler merges the two shifts).
+	structMapShardShift = 63 - structMapShardBits
 
 	// structMapCacheLineSize is the unit of padding against false sharing.
 	// 64 bytes is the line of amd64 and most arm64 cores.
@@ -2030,7 +2033,7 @@ func structMapEqualValue(a, b int) bool {
 // takes no lock and does not allocate.
 func (m *StructMap) Load(key Key16) (value int, ok bool) {
 	h := structMapHashKey(&m.seed, key)
-	t := m.shards[h>>structMapShardShift].table.Load()
+	t := m.shards[h>>1>>structMapShardShift].table.Load()
 	b := &t.buckets[(h>>structMapH2Bits)&t.mask]
 	h2w := structMapBroadcast(structMapH2(h))
 	for {
@@ -2066,7 +2069,7 @@ func (m *StructMap) Swap(key Key16, value int) (previous int, loaded bool) {
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *StructMap) put(h uint64, key Key16, value int, prev *int) (loaded bool) {
 	var ne *structMapEntry
-	si := h >> structMapShardShift
+	si := h >> 1 >> structMapShardShift
 	h2w := structMapBroadcast(structMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -2099,7 +2102,7 @@ func (m *StructMap) put(h uint64, key Key16, value int, prev *int) (loaded bool)
 // allocating.
 func (m *StructMap) LoadOrStore(key Key16, value int) (actual int, loaded bool) {
 	h := structMapHashKey(&m.seed, key)
-	si := h >> structMapShardShift
+	si := h >> 1 >> structMapShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return structMapLoadValue(e), true
 	}
@@ -2144,7 +2147,7 @@ func (m *StructMap) Delete(key Key16) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *StructMap) remove(h uint64, key Key16) *structMapEntry {
-	si := h >> structMapShardShift
+	si := h >> 1 >> structMapShardShift
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -2165,7 +2168,7 @@ func (m *StructMap) remove(h uint64, key Key16) *structMapEntry {
 // place.
 func (m *StructMap) CompareAndSwap(key Key16, old, new int) (swapped bool) {
 	h := structMapHashKey(&m.seed, key)
-	si := h >> structMapShardShift
+	si := h >> 1 >> structMapShardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !structMapEqualValue(structMapLoadValue(e), old) {
 		return false
@@ -2176,7 +2179,7 @@ func (m *StructMap) CompareAndSwap(key Key16, old, new int) (swapped bool) {
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *StructMap) swapInPlace(h uint64, key Key16, old, new int) (swapped bool) {
-	_, root := m.lockRoot(h>>structMapShardShift, h)
+	_, root := m.lockRoot(h>>1>>structMapShardShift, h)
 	_, _, e := root.search(key, structMapBroadcast(structMapH2(h)))
 	if e == nil || !structMapEqualValue(structMapLoadValue(e), old) {
 		root.mu.Unlock()
@@ -2196,7 +2199,7 @@ func (m *StructMap) swapInPlace(h uint64, key Key16, old, new int) (swapped bool
 // comparable.
 func (m *StructMap) CompareAndDelete(key Key16, old int) (deleted bool) {
 	h := structMapHashKey(&m.seed, key)
-	si := h >> structMapShardShift
+	si := h >> 1 >> structMapShardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !structMapEqualValue(structMapLoadValue(e), old) {
 		return false
@@ -2227,7 +2230,7 @@ func (m *StructMap) CompareAndDelete(key Key16, old int) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *StructMap) Compute(key Key16, fn func(old int, loaded bool) (newV int, op StructMapComputeOp)) (actual int, ok bool) {
 	h := structMapHashKey(&m.seed, key)
-	si := h >> structMapShardShift
+	si := h >> 1 >> structMapShardShift
 	h2w := structMapBroadcast(structMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -2710,10 +2713,11 @@ const ptrMapShardBits = 6
 const (
 	// ptrMapShardCount is the number of independent tables of a PtrMap.
 	ptrMapShardCount = 1 << ptrMapShardBits
-	// ptrMapShardShift selects the top ptrMapShardBits bits of a hash. With
-	// ptrMapShardBits = 0 the shift is 64, which Go defines to give 0: one
-	// shard.
-	ptrMapShardShift = 64 - ptrMapShardBits
+	// ptrMapShardShift selects the top ptrMapShardBits bits of a hash
+	// shifted right by one (h>>1>>ptrMapShardShift): with ptrMapShardBits =
+	// 0 that is 0, one shard, without a constant shift of 64, which go vet
+	// reports (the compiler merges the two shifts).
+	ptrMapShardShift = 63 - ptrMapShardBits
 
 	// ptrMapCacheLineSize is the unit of padding against false sharing. 64
 	// bytes is the line of amd64 and most arm64 cores.
@@ -2906,7 +2910,7 @@ func ptrMapEqualValue(a, b int) bool {
 // takes no lock and does not allocate.
 func (m *PtrMap) Load(key *Node) (value int, ok bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	t := m.shards[h>>ptrMapShardShift].table.Load()
+	t := m.shards[h>>1>>ptrMapShardShift].table.Load()
 	b := &t.buckets[(h>>ptrMapH2Bits)&t.mask]
 	h2w := ptrMapBroadcast(ptrMapH2(h))
 	for {
@@ -2942,7 +2946,7 @@ func (m *PtrMap) Swap(key *Node, value int) (previous int, loaded bool) {
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *PtrMap) put(h uint64, key *Node, value int, prev *int) (loaded bool) {
 	var ne *ptrMapEntry
-	si := h >> ptrMapShardShift
+	si := h >> 1 >> ptrMapShardShift
 	h2w := ptrMapBroadcast(ptrMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -2975,7 +2979,7 @@ func (m *PtrMap) put(h uint64, key *Node, value int, prev *int) (loaded bool) {
 // allocating.
 func (m *PtrMap) LoadOrStore(key *Node, value int) (actual int, loaded bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	si := h >> ptrMapShardShift
+	si := h >> 1 >> ptrMapShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return ptrMapLoadValue(e), true
 	}
@@ -3020,7 +3024,7 @@ func (m *PtrMap) Delete(key *Node) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *PtrMap) remove(h uint64, key *Node) *ptrMapEntry {
-	si := h >> ptrMapShardShift
+	si := h >> 1 >> ptrMapShardShift
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -3041,7 +3045,7 @@ func (m *PtrMap) remove(h uint64, key *Node) *ptrMapEntry {
 // place.
 func (m *PtrMap) CompareAndSwap(key *Node, old, new int) (swapped bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	si := h >> ptrMapShardShift
+	si := h >> 1 >> ptrMapShardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !ptrMapEqualValue(ptrMapLoadValue(e), old) {
 		return false
@@ -3052,7 +3056,7 @@ func (m *PtrMap) CompareAndSwap(key *Node, old, new int) (swapped bool) {
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *PtrMap) swapInPlace(h uint64, key *Node, old, new int) (swapped bool) {
-	_, root := m.lockRoot(h>>ptrMapShardShift, h)
+	_, root := m.lockRoot(h>>1>>ptrMapShardShift, h)
 	_, _, e := root.search(key, ptrMapBroadcast(ptrMapH2(h)))
 	if e == nil || !ptrMapEqualValue(ptrMapLoadValue(e), old) {
 		root.mu.Unlock()
@@ -3071,7 +3075,7 @@ func (m *PtrMap) swapInPlace(h uint64, key *Node, old, new int) (swapped bool) {
 // sync.Map does, if the values are of a type that is not comparable.
 func (m *PtrMap) CompareAndDelete(key *Node, old int) (deleted bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	si := h >> ptrMapShardShift
+	si := h >> 1 >> ptrMapShardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !ptrMapEqualValue(ptrMapLoadValue(e), old) {
 		return false
@@ -3101,7 +3105,7 @@ func (m *PtrMap) CompareAndDelete(key *Node, old int) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *PtrMap) Compute(key *Node, fn func(old int, loaded bool) (newV int, op PtrMapComputeOp)) (actual int, ok bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	si := h >> ptrMapShardShift
+	si := h >> 1 >> ptrMapShardShift
 	h2w := ptrMapBroadcast(ptrMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)

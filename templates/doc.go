@@ -54,8 +54,15 @@
 //     with and x starts with (queueSlot for BlockQueue is blockQueueSlot,
 //     unless another name takes that). Keep template identifiers distinct
 //     enough that these names read well (shard, not s).
-//   - Locals may be named anything; the stencil renames a local that would
-//     shadow a name used by a type argument.
+//   - Locals (parameters, receivers, variables) may be named anything. The
+//     stencil inserts text where go/types resolved a name (a type argument,
+//     a generated name, a constant, a hook body naming a bound function) and
+//     never reads it again; a local whose scope holds inserted text that
+//     refers to the local's own name is renamed (b becomes b_), with every
+//     use, and no other local is. Imports of the output never take a
+//     template identifier, so no local hides one. See docs/stencil.md
+//     ("Names"); TestEveryTemplateIdentifierAsAUserName gives every
+//     identifier of every template to a user's type, function and directive.
 //   - //monogen:hook in the doc comment of a top-level function marks a
 //     specialization hook. The kind may replace its body with code built for the
 //     concrete types (a hasher for the key type, a direct call to the user's

@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"unicode/utf8"
 
@@ -47,6 +48,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	verbose := fs.Bool("v", false, "list the files written")
 	allErrors := fs.Bool("e", false, "report all errors, not only the first ten (as go build -gcflags=-e)")
 	bench := fs.Bool("bench", false, "also write x_monogen_bench_test.go: benchmarks of each generated type against its template (as bench=true on every directive)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (for monogen's developers; not listed by -h)")
 	fs.Usage = func() { usage(fs, stderr) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -57,6 +59,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *version {
 		fmt.Fprintln(stdout, "monogen", versionString())
 		return exitOK
+	}
+	if *cpuprofile != "" {
+		stop, err := startProfile(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(stderr, "monogen:", err)
+			return exitBadInput
+		}
+		defer stop()
 	}
 	patterns := fs.Args()
 	res, err := gen.Generate(gen.Config{Dir: ".", Patterns: patterns, Output: *output, Bench: *bench})
@@ -137,6 +147,25 @@ func relErr(msg string) string {
 	return strings.ReplaceAll(msg, wd+string(filepath.Separator), "")
 }
 
+// hidden are the flags -h does not list.
+var hidden = map[string]bool{"cpuprofile": true}
+
+// startProfile starts a CPU profile written to path; stop ends it.
+func startProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
 func versionString() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok || bi.Main.Version == "" {
@@ -162,7 +191,15 @@ Kinds:
 		fmt.Fprintf(w, "\t%-10s %s\n", n, k.Doc)
 	}
 	fmt.Fprint(w, "\nFlags:\n")
-	fs.PrintDefaults()
+	// -cpuprofile is for monogen's developers: not listed.
+	listed := flag.NewFlagSet("monogen", flag.ContinueOnError)
+	listed.SetOutput(w)
+	fs.VisitAll(func(f *flag.Flag) {
+		if !hidden[f.Name] {
+			listed.Var(f.Value, f.Name, f.Usage)
+		}
+	})
+	listed.PrintDefaults()
 	fmt.Fprint(w, `
 Exit codes: 0 ok, 1 stale (with -check), 2 bad input, 3 internal error.
 `)

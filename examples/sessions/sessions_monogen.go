@@ -61,10 +61,11 @@ const storeShardBits = 6
 const (
 	// storeShardCount is the number of independent tables of a Store.
 	storeShardCount = 1 << storeShardBits
-	// storeShardShift selects the top storeShardBits bits of a hash. With
-	// storeShardBits = 0 the shift is 64, which Go defines to give 0: one
-	// shard.
-	storeShardShift = 64 - storeShardBits
+	// storeShardShift selects the top storeShardBits bits of a hash shifted
+	// right by one (h>>1>>storeShardShift): with storeShardBits = 0 that is
+	// 0, one shard, without a constant shift of 64, which go vet reports
+	// (the compiler merges the two shifts).
+	storeShardShift = 63 - storeShardBits
 
 	// storeCacheLineSize is the unit of padding against false sharing. 64 bytes
 	// is the line of amd64 and most arm64 cores.
@@ -257,7 +258,7 @@ func storeEqualValue(a, b *Session) bool {
 // takes no lock and does not allocate.
 func (m *Store) Load(key SessionID) (value *Session, ok bool) {
 	h := storeHashKey(&m.seed, key)
-	t := m.shards[h>>storeShardShift].table.Load()
+	t := m.shards[h>>1>>storeShardShift].table.Load()
 	b := &t.buckets[(h>>storeH2Bits)&t.mask]
 	h2w := storeBroadcast(storeH2(h))
 	for {
@@ -293,7 +294,7 @@ func (m *Store) Swap(key SessionID, value *Session) (previous *Session, loaded b
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *Store) put(h uint64, key SessionID, value *Session, prev **Session) (loaded bool) {
 	var ne *storeEntry
-	si := h >> storeShardShift
+	si := h >> 1 >> storeShardShift
 	h2w := storeBroadcast(storeH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -326,7 +327,7 @@ func (m *Store) put(h uint64, key SessionID, value *Session, prev **Session) (lo
 // allocating.
 func (m *Store) LoadOrStore(key SessionID, value *Session) (actual *Session, loaded bool) {
 	h := storeHashKey(&m.seed, key)
-	si := h >> storeShardShift
+	si := h >> 1 >> storeShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return storeLoadValue(e), true
 	}
@@ -371,7 +372,7 @@ func (m *Store) Delete(key SessionID) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *Store) remove(h uint64, key SessionID) *storeEntry {
-	si := h >> storeShardShift
+	si := h >> 1 >> storeShardShift
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -392,7 +393,7 @@ func (m *Store) remove(h uint64, key SessionID) *storeEntry {
 // place.
 func (m *Store) CompareAndSwap(key SessionID, old, new *Session) (swapped bool) {
 	h := storeHashKey(&m.seed, key)
-	si := h >> storeShardShift
+	si := h >> 1 >> storeShardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !storeEqualValue(storeLoadValue(e), old) {
 		return false
@@ -403,7 +404,7 @@ func (m *Store) CompareAndSwap(key SessionID, old, new *Session) (swapped bool) 
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *Store) swapInPlace(h uint64, key SessionID, old, new *Session) (swapped bool) {
-	_, root := m.lockRoot(h>>storeShardShift, h)
+	_, root := m.lockRoot(h>>1>>storeShardShift, h)
 	_, _, e := root.search(key, storeBroadcast(storeH2(h)))
 	if e == nil || !storeEqualValue(storeLoadValue(e), old) {
 		root.mu.Unlock()
@@ -422,7 +423,7 @@ func (m *Store) swapInPlace(h uint64, key SessionID, old, new *Session) (swapped
 // sync.Map does, if the values are of a type that is not comparable.
 func (m *Store) CompareAndDelete(key SessionID, old *Session) (deleted bool) {
 	h := storeHashKey(&m.seed, key)
-	si := h >> storeShardShift
+	si := h >> 1 >> storeShardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !storeEqualValue(storeLoadValue(e), old) {
 		return false
@@ -452,7 +453,7 @@ func (m *Store) CompareAndDelete(key SessionID, old *Session) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *Store) Compute(key SessionID, fn func(old *Session, loaded bool) (newV *Session, op StoreComputeOp)) (actual *Session, ok bool) {
 	h := storeHashKey(&m.seed, key)
-	si := h >> storeShardShift
+	si := h >> 1 >> storeShardShift
 	h2w := storeBroadcast(storeH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -932,10 +933,11 @@ const hitsShardBits = 6
 const (
 	// hitsShardCount is the number of independent tables of a Hits.
 	hitsShardCount = 1 << hitsShardBits
-	// hitsShardShift selects the top hitsShardBits bits of a hash. With
-	// hitsShardBits = 0 the shift is 64, which Go defines to give 0: one
-	// shard.
-	hitsShardShift = 64 - hitsShardBits
+	// hitsShardShift selects the top hitsShardBits bits of a hash shifted
+	// right by one (h>>1>>hitsShardShift): with hitsShardBits = 0 that is 0,
+	// one shard, without a constant shift of 64, which go vet reports (the
+	// compiler merges the two shifts).
+	hitsShardShift = 63 - hitsShardBits
 
 	// hitsCacheLineSize is the unit of padding against false sharing. 64 bytes
 	// is the line of amd64 and most arm64 cores.
@@ -1125,7 +1127,7 @@ func hitsEqualValue(a, b int64) bool {
 // takes no lock and does not allocate.
 func (m *Hits) Load(key HitKey) (value int64, ok bool) {
 	h := hitsHashKey(&m.seed, key)
-	t := m.shards[h>>hitsShardShift].table.Load()
+	t := m.shards[h>>1>>hitsShardShift].table.Load()
 	b := &t.buckets[(h>>hitsH2Bits)&t.mask]
 	h2w := hitsBroadcast(hitsH2(h))
 	for {
@@ -1161,7 +1163,7 @@ func (m *Hits) Swap(key HitKey, value int64) (previous int64, loaded bool) {
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *Hits) put(h uint64, key HitKey, value int64, prev *int64) (loaded bool) {
 	var ne *hitsEntry
-	si := h >> hitsShardShift
+	si := h >> 1 >> hitsShardShift
 	h2w := hitsBroadcast(hitsH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -1194,7 +1196,7 @@ func (m *Hits) put(h uint64, key HitKey, value int64, prev *int64) (loaded bool)
 // allocating.
 func (m *Hits) LoadOrStore(key HitKey, value int64) (actual int64, loaded bool) {
 	h := hitsHashKey(&m.seed, key)
-	si := h >> hitsShardShift
+	si := h >> 1 >> hitsShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return hitsLoadValue(e), true
 	}
@@ -1239,7 +1241,7 @@ func (m *Hits) Delete(key HitKey) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *Hits) remove(h uint64, key HitKey) *hitsEntry {
-	si := h >> hitsShardShift
+	si := h >> 1 >> hitsShardShift
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -1260,7 +1262,7 @@ func (m *Hits) remove(h uint64, key HitKey) *hitsEntry {
 // place.
 func (m *Hits) CompareAndSwap(key HitKey, old, new int64) (swapped bool) {
 	h := hitsHashKey(&m.seed, key)
-	si := h >> hitsShardShift
+	si := h >> 1 >> hitsShardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !hitsEqualValue(hitsLoadValue(e), old) {
 		return false
@@ -1271,7 +1273,7 @@ func (m *Hits) CompareAndSwap(key HitKey, old, new int64) (swapped bool) {
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *Hits) swapInPlace(h uint64, key HitKey, old, new int64) (swapped bool) {
-	_, root := m.lockRoot(h>>hitsShardShift, h)
+	_, root := m.lockRoot(h>>1>>hitsShardShift, h)
 	_, _, e := root.search(key, hitsBroadcast(hitsH2(h)))
 	if e == nil || !hitsEqualValue(hitsLoadValue(e), old) {
 		root.mu.Unlock()
@@ -1290,7 +1292,7 @@ func (m *Hits) swapInPlace(h uint64, key HitKey, old, new int64) (swapped bool) 
 // sync.Map does, if the values are of a type that is not comparable.
 func (m *Hits) CompareAndDelete(key HitKey, old int64) (deleted bool) {
 	h := hitsHashKey(&m.seed, key)
-	si := h >> hitsShardShift
+	si := h >> 1 >> hitsShardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !hitsEqualValue(hitsLoadValue(e), old) {
 		return false
@@ -1320,7 +1322,7 @@ func (m *Hits) CompareAndDelete(key HitKey, old int64) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *Hits) Compute(key HitKey, fn func(old int64, loaded bool) (newV int64, op HitsComputeOp)) (actual int64, ok bool) {
 	h := hitsHashKey(&m.seed, key)
-	si := h >> hitsShardShift
+	si := h >> 1 >> hitsShardShift
 	h2w := hitsBroadcast(hitsH2(h))
 	for {
 		t, root := m.lockRoot(si, h)

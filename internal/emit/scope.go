@@ -159,18 +159,24 @@ func (im *Scope) Imports() *ImportSet {
 	return &ImportSet{byPath: maps.Clone(im.byPath), pkgNames: maps.Clone(im.pkgNames)}
 }
 
-// DeclOf renders the declaration of the imports whose names are in used.
-func (s *ImportSet) DeclOf(used map[string]bool) string {
+// PathsOf returns the paths of the imports whose names are in used, sorted.
+func (s *ImportSet) PathsOf(used map[string]bool) []string {
 	var paths []string
 	for p, n := range s.byPath {
 		if used[n] {
 			paths = append(paths, p)
 		}
 	}
+	sort.Strings(paths)
+	return paths
+}
+
+// DeclOf renders the declaration of the imports whose names are in used.
+func (s *ImportSet) DeclOf(used map[string]bool) string {
+	paths := s.PathsOf(used)
 	if len(paths) == 0 {
 		return ""
 	}
-	sort.Strings(paths)
 	var std, other []string
 	for _, p := range paths {
 		line := strconv.Quote(p)

@@ -6,9 +6,11 @@
 //
 // A run costs in proportion to the code it generates: each template is
 // parsed and type-checked once; each directive is stenciled from it, and its
-// code is formatted by a second goroutine meanwhile; the type check of the
-// output goes in batches of directives (see render.go), so memory holds the
-// syntax and types of a batch, not of the whole output.
+// code is formatted by two other goroutines meanwhile; the type check of the
+// output goes in batches of directives, two at a time (see render.go), so
+// memory holds the syntax and types of two batches, not of the whole output.
+// Packages are generated in waves, in the order of their imports (see
+// load.Program.Waves): a package may use what another package generates.
 package gen
 
 import (
@@ -186,9 +188,45 @@ type job struct {
 }
 
 func (g *generator) run() (*Result, error) {
-	var jobs []*job
-	outputDirs := map[string]bool{}
+	if g.cfg.Output != "" {
+		dirs := map[string]bool{}
+		for _, pkg := range g.prog.Packages {
+			if len(pkg.Directives) > 0 {
+				dirs[pkg.Dir+"|"+pkg.Name] = true
+			}
+		}
+		if len(dirs) > 1 {
+			return nil, Errors{errors.New("-output names one file, but directives were found in more than one package")}
+		}
+	}
+	// A wave's packages may use what earlier waves generate: they are
+	// checked again against that output first.
+	for i, wave := range g.prog.Waves() {
+		if i > 0 {
+			if err := g.prog.Overlay(g.res.Files, wave); err != nil {
+				return nil, &InternalError{err}
+			}
+		}
+		if err := g.wave(wave); err != nil {
+			return nil, err
+		}
+	}
+	// Stale: our files that this run does not produce.
 	for _, pkg := range g.prog.Packages {
+		for _, f := range pkg.Generated {
+			if _, ok := g.res.Files[f]; !ok && !contains(g.res.Stale, f) {
+				g.res.Stale = append(g.res.Stale, f)
+			}
+		}
+	}
+	sort.Strings(g.res.Stale)
+	return g.res, nil
+}
+
+// wave generates the code of the directives of pkgs into g.res.
+func (g *generator) wave(pkgs []*load.Package) error {
+	var jobs []*job
+	for _, pkg := range pkgs {
 		for _, f := range pkg.Directives {
 			if j := g.resolve(pkg, f); j != nil {
 				jobs = append(jobs, j)
@@ -211,23 +249,16 @@ func (g *generator) run() (*Result, error) {
 	}
 	jobs = checked
 	if len(g.errs) > 0 {
-		return nil, g.sorted()
+		return g.sorted()
 	}
-	if g.cfg.Output != "" {
-		dirs := map[string]bool{}
-		for _, j := range jobs {
-			dirs[j.pkg.Dir+"|"+j.pkg.Name] = true
-		}
-		if len(dirs) > 1 {
-			return nil, Errors{errors.New("-output names one file, but directives were found in more than one package")}
-		}
+	if g.cfg.Output != "" && len(jobs) > 0 {
 		if j := jobs[0]; filepath.Dir(j.d.Output) != j.pkg.Dir {
-			return nil, Errors{outputError(g.cfg.Output, "want the name of a .go file in the package directory")}
+			return Errors{outputError(g.cfg.Output, "want the name of a .go file in the package directory")}
 		}
 	}
 	g.checkNames(jobs)
 	if len(g.errs) > 0 {
-		return nil, g.sorted()
+		return g.sorted()
 	}
 	g.prefetch(jobs)
 
@@ -240,21 +271,21 @@ func (g *generator) run() (*Result, error) {
 			files = append(files, out)
 		}
 		byFile[out] = append(byFile[out], j)
-		outputDirs[filepath.Dir(out)] = true
 	}
 	sort.Strings(files)
 	names := map[string]*job{} // generated top-level names, across files of a package
 	// The code of each job, and its benchmarks, is formatted meanwhile; on
 	// every return, the formatting goroutine ends.
+	g.rendered = map[string]*rendered{}
 	g.renderer = newRenderer(g.prog.Fset, 2*len(jobs))
 	defer g.renderer.wait()
 	for _, out := range files {
 		if err := g.file(out, byFile[out], names); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if len(g.errs) > 0 {
-		return nil, g.sorted()
+		return g.sorted()
 	}
 	benchFiles := map[string][]*job{}
 	var benchNames []string
@@ -270,28 +301,19 @@ func (g *generator) run() (*Result, error) {
 	sort.Strings(benchNames)
 	for _, out := range benchNames {
 		if err := g.benchFile(out, benchFiles[out]); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if len(g.errs) > 0 {
-		return nil, g.sorted()
+		return g.sorted()
 	}
 	if err := g.checkAndFormat(byFile, benchFiles); err != nil {
-		return nil, err
+		return err
 	}
 	for _, j := range jobs {
 		g.res.Directives = append(g.res.Directives, j.d)
 	}
-	// Stale: our files that this run does not produce.
-	for _, pkg := range g.prog.Packages {
-		for _, f := range pkg.Generated {
-			if _, ok := g.res.Files[f]; !ok && !contains(g.res.Stale, f) {
-				g.res.Stale = append(g.res.Stale, f)
-			}
-		}
-	}
-	sort.Strings(g.res.Stale)
-	return g.res, nil
+	return nil
 }
 
 func contains(list []string, s string) bool {

@@ -9,7 +9,10 @@ import (
 	"go/token"
 	"go/types"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/monogen/monogen/internal/emit"
 	"github.com/monogen/monogen/internal/kinds"
@@ -48,9 +51,10 @@ type chunk struct {
 	src     []byte // the code
 	imports *emit.ImportSet
 	// Once ready is closed, used are the names the code qualifies
-	// identifiers with and text is the chunk formatted, its code from
-	// offset code; or err is set.
+	// identifiers with, paths the paths it imports, and text is the chunk
+	// formatted, its code from offset code; or err is set.
 	used  map[string]bool
+	paths []string
 	text  []byte
 	code  int
 	err   error
@@ -77,7 +81,7 @@ func newRenderer(fset *token.FileSet, n int) *renderer {
 		go func() {
 			defer r.done.Done()
 			for c := range r.queue {
-				c.err = c.format(fset)
+				c.err = c.format()
 				c.src, c.imports = nil, nil
 				close(c.ready)
 			}
@@ -114,26 +118,35 @@ func (r *renderer) wait() error {
 
 // format renders a chunk with its imports and formats it. Code that does
 // not parse is monogen's bug: see brokenFile.
-func (c *chunk) format(fset *token.FileSet) error {
+//
+// The code is parsed without its imports into a FileSet of its own: the
+// printer looks up a position per token, which in the run's FileSet is a
+// search under a lock that every formatting goroutine takes; and
+// format.Node, given a file with grouped imports, prints and parses it once
+// more to sort them. The imports are formatted apart, and the chunk's text
+// is the two, as formatting the whole chunk would give (gofmt lays out each
+// top-level declaration by itself).
+func (c *chunk) format() error {
+	fset := token.NewFileSet()
 	c.used = emit.Qualifiers(c.src)
-	src := append([]byte(fmt.Sprintf("package %s\n\n%s", c.pkg, c.imports.DeclOf(c.used))), c.src...)
+	c.paths = c.imports.PathsOf(c.used)
+	clause := fmt.Sprintf("package %s\n", c.pkg)
+	src := append([]byte(clause+"\n"), c.src...)
 	f, err := parser.ParseFile(fset, c.out, src, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
-		return parseError(c.out, src, err)
+		return parseError(c.out, src, err) // the code without its imports, as the positions are
 	}
 	var b bytes.Buffer
 	if err := format.Node(&b, fset, f); err != nil {
 		return &InternalError{fmt.Errorf("formatting %s: %v", filepath.Base(c.out), err)}
 	}
-	end := f.Name.End()
-	if len(f.Imports) > 0 {
-		end = f.Decls[0].End() // the import declaration comes first
-	}
-	pre, err := format.Source(src[:fset.Position(end).Offset])
-	if err != nil || !bytes.HasPrefix(b.Bytes(), pre) {
+	pre, err := format.Source([]byte(clause + "\n" + c.imports.DeclOf(c.used)))
+	if err != nil || !bytes.HasPrefix(b.Bytes(), []byte(clause)) {
 		return &InternalError{fmt.Errorf("formatting %s: the formatted code of %s does not follow its imports", filepath.Base(c.out), c.job.d.Name)}
 	}
-	c.text, c.code = b.Bytes(), len(pre)
+	code := b.Bytes()[len(clause):]
+	c.text = append(append(make([]byte, 0, len(pre)+len(code)), pre...), code...)
+	c.code = len(pre)
 	return nil
 }
 
@@ -178,6 +191,10 @@ func formatFile(out string, r *rendered) ([]byte, error) {
 // about 50,000 lines, whose syntax and types take some 50 MB.
 const maxBatch = 2 << 20
 
+// checkers is the number of batches type-checked at once. Each holds the
+// syntax and types of its batch.
+var checkers = min(runtime.GOMAXPROCS(0), 2)
+
 // checkChunks type-checks the chunks subjects with the files of pkg, in
 // batches, each with the chunks of pool that its chunks depend on, and
 // returns the first error inside a subject, as the check of the package with
@@ -202,10 +219,15 @@ func (g *generator) checkChunks(pkg *load.Package, subjects, pool []*chunk) (err
 			main[c.job.d.Name] = c
 		}
 	}
-	var batch []*chunk
+	type batch struct {
+		files, subjects []*chunk
+		first, err      error
+	}
+	var batches []*batch
+	var subj []*chunk
 	size := 0
 	for i, c := range subjects {
-		batch = append(batch, c)
+		subj = append(subj, c)
 		size += len(c.text)
 		if size < limit && i < len(subjects)-1 {
 			continue
@@ -223,15 +245,49 @@ func (g *generator) checkChunks(pkg *load.Package, subjects, pool []*chunk) (err
 				add(d)
 			}
 		}
-		for _, c := range batch {
+		for _, c := range subj {
 			add(c)
 		}
-		first, err := g.check(pkg, files, batch)
-		if err != nil || first != nil {
-			// Only the check of the whole output says.
-			return g.check(pkg, append(append([]*chunk(nil), pool...), subjects...), subjects)
-		}
-		batch, size = nil, 0
+		batches = append(batches, &batch{files: files, subjects: subj})
+		subj, size = nil, 0
+	}
+	// The batches are independent: checkers goroutines check them, each
+	// taking the next batch until none is left or one fails. What they
+	// import is imported first, so that none reads export data (a path
+	// that fails to import fails again in the check, which reports it).
+	var paths []string
+	for _, c := range main {
+		paths = append(paths, c.paths...)
+	}
+	for _, c := range subjects {
+		paths = append(paths, c.paths...)
+	}
+	slices.Sort(paths)
+	g.prog.Import(pkg, slices.Compact(paths))
+	var next atomic.Int64
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	for range min(checkers, len(batches)) {
+		wg.Go(func() {
+			for !failed.Load() {
+				i := int(next.Add(1)) - 1
+				if i >= len(batches) {
+					return
+				}
+				b := batches[i]
+				b.first, _, b.err = g.check(pkg, b.files, b.subjects)
+				if b.first != nil || b.err != nil {
+					failed.Store(true)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if failed.Load() {
+		// Only the check of the whole output says.
+		first, at, err := g.check(pkg, append(append([]*chunk(nil), pool...), subjects...), subjects)
+		g.errChunk = at
+		return first, err
 	}
 	return nil, nil
 }
@@ -260,11 +316,12 @@ func dependencies(c *chunk, main map[string]*chunk) []*chunk {
 }
 
 // check type-checks the files of pkg with chunks, once they are formatted,
-// and returns the first error inside one of subjects.
-func (g *generator) check(pkg *load.Package, chunks, subjects []*chunk) (error, error) {
+// and returns the first error inside one of subjects and that subject. It
+// may run in several goroutines at once.
+func (g *generator) check(pkg *load.Package, chunks, subjects []*chunk) (first error, at *chunk, err error) {
 	for _, c := range chunks {
 		if <-c.ready; c.err != nil {
-			return nil, c.err
+			return nil, nil, c.err
 		}
 	}
 	files := append([]*ast.File{}, pkg.Syntax...)
@@ -272,7 +329,7 @@ func (g *generator) check(pkg *load.Package, chunks, subjects []*chunk) (error, 
 	for _, c := range chunks {
 		f, err := parser.ParseFile(g.prog.Fset, c.out, c.text, parser.SkipObjectResolution)
 		if err != nil {
-			return nil, parseError(c.out, c.text, err)
+			return nil, nil, parseError(c.out, c.text, err)
 		}
 		files = append(files, f)
 		of[g.prog.Fset.File(f.Pos())] = c
@@ -281,18 +338,16 @@ func (g *generator) check(pkg *load.Package, chunks, subjects []*chunk) (error, 
 	for _, c := range subjects {
 		subject[c] = true
 	}
-	var first error
 	conf := types.Config{
 		Importer: g.prog.Importer(pkg),
 		Error: func(err error) {
 			if te, ok := err.(types.Error); ok && first == nil && subject[of[te.Fset.File(te.Pos)]] {
-				first = err
-				g.errChunk = of[te.Fset.File(te.Pos)]
+				first, at = err, of[te.Fset.File(te.Pos)]
 			}
 		},
 	}
 	conf.Check(pkg.Path, g.prog.Fset, files, nil)
-	return first, nil
+	return first, at, nil
 }
 
 // chunkError is the InternalError of generated code that does not

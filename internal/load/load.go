@@ -22,6 +22,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"golang.org/x/tools/go/gcexportdata"
 	"golang.org/x/tools/go/packages"
@@ -50,6 +51,12 @@ type Program struct {
 	// seen through context is time.Time seen directly.
 	partial map[string]*types.Package
 	dir     string
+	// mu guards universe and partial: importers may be used by several
+	// goroutines at once (type checks of batches of the output).
+	mu sync.Mutex
+	// sources are the packages loaded from source, by go/packages ID: those
+	// the patterns matched and their test variants (see Overlay).
+	sources map[string]*source
 }
 
 // Package is one package (or test package) that holds directives or earlier
@@ -76,6 +83,9 @@ type Package struct {
 	imports map[string]*types.Package
 	// IsTest reports whether this is a test variant (its directives live in _test.go files).
 	IsTest bool
+	// src is the package as loaded from source; testSrc the variant that
+	// TestTypes is, if any.
+	src, testSrc *source
 }
 
 // Found is one directive and where it stands.
@@ -133,7 +143,7 @@ func Load(dir string, patterns []string) (*Program, error) {
 		}
 		return nil, &Error{Msg: fmt.Sprintf("loading %s: %v", strings.Join(patterns, " "), err)}
 	}
-	prog := &Program{Fset: fset, universe: map[string]*types.Package{}, partial: map[string]*types.Package{}, dir: dir}
+	prog := &Program{Fset: fset, universe: map[string]*types.Package{}, partial: map[string]*types.Package{}, dir: dir, sources: map[string]*source{}}
 
 	// Errors that stop us: a pattern that matched nothing, a file that does not
 	// parse. Type errors are tolerated (see the package doc).
@@ -186,10 +196,10 @@ func Load(dir string, patterns []string) (*Program, error) {
 	seenDir := map[string]bool{}
 	// The in-package test variant of each package: p [p.test], of package
 	// p (p_test [p.test] is another package).
-	testTypes := map[string]*types.Package{}
+	testVariant := map[string]*packages.Package{}
 	for _, p := range pkgs {
 		if p.ID == p.PkgPath+" ["+p.PkgPath+".test]" && p.Types != nil {
-			testTypes[p.PkgPath] = p.Types
+			testVariant[p.PkgPath] = p
 		}
 	}
 	// Our earlier output, by directory: the files of the packages as loaded,
@@ -222,8 +232,10 @@ func Load(dir string, patterns []string) (*Program, error) {
 			imports: map[string]*types.Package{},
 			IsTest:  strings.Contains(p.ID, "["),
 		}
-		if !pkg.IsTest {
-			pkg.TestTypes = testTypes[p.PkgPath]
+		pkg.src = prog.source(p)
+		if tp := testVariant[p.PkgPath]; tp != nil && !pkg.IsTest {
+			pkg.TestTypes = tp.Types
+			pkg.testSrc = prog.source(tp)
 		}
 		for path, imp := range p.Imports {
 			if imp.Types != nil {
@@ -252,6 +264,7 @@ func Load(dir string, patterns []string) (*Program, error) {
 			}
 			pkg.Syntax = append(pkg.Syntax, f)
 			pkg.Files = append(pkg.Files, name)
+			pkg.src.syntax = append(pkg.src.syntax, f)
 			if seenFile[name] {
 				continue
 			}
@@ -345,6 +358,11 @@ func isGeneratedFile(name string) bool {
 // package's own imports first, then the shared universe, then standard-library
 // packages read from export data into that same universe, so that a type such
 // as time.Duration is one type wherever it is seen.
+//
+// Importers may be used by several goroutines at once. Reading export data
+// completes partial packages in place, which a type check reading them at
+// the same time would race with: a caller checking in parallel imports what
+// its checks need first (see [Program.Import]).
 func (prog *Program) Importer(pkg *Package) types.Importer {
 	return importerFunc(func(path string) (*types.Package, error) {
 		if pkg != nil {
@@ -352,14 +370,29 @@ func (prog *Program) Importer(pkg *Package) types.Importer {
 				return t, nil
 			}
 		}
+		prog.mu.Lock()
+		defer prog.mu.Unlock()
 		if t, ok := prog.universe[path]; ok {
 			return t, nil
 		}
-		if err := prog.ImportStd([]string{path}); err != nil {
+		if err := prog.importStd([]string{path}); err != nil {
 			return nil, err
 		}
 		return prog.universe[path], nil
 	})
+}
+
+// Import imports the packages of paths for code that will live in pkg, as
+// its Importer does, so that type checks running in parallel afterwards
+// read no export data. It stops at the first path that fails to import.
+func (prog *Program) Import(pkg *Package, paths []string) error {
+	imp := prog.Importer(pkg)
+	for _, p := range paths {
+		if _, err := imp.Import(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type importerFunc func(path string) (*types.Package, error)
@@ -369,6 +402,12 @@ func (f importerFunc) Import(path string) (*types.Package, error) { return f(pat
 // ImportStd reads the export data of the given packages (and adds them to the
 // universe) with one go list call. Packages already present are skipped.
 func (prog *Program) ImportStd(paths []string) error {
+	prog.mu.Lock()
+	defer prog.mu.Unlock()
+	return prog.importStd(paths)
+}
+
+func (prog *Program) importStd(paths []string) error {
 	var need []string
 	for _, p := range paths {
 		if _, ok := prog.universe[p]; !ok && p != "unsafe" {

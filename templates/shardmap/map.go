@@ -53,9 +53,11 @@ const shardBits = 6
 const (
 	// shardCount is the number of independent tables of a Map.
 	shardCount = 1 << shardBits
-	// shardShift selects the top shardBits bits of a hash. With shardBits = 0
-	// the shift is 64, which Go defines to give 0: one shard.
-	shardShift = 64 - shardBits
+	// shardShift selects the top shardBits bits of a hash shifted right by
+	// one (h>>1>>shardShift): with shardBits = 0 that is 0, one shard,
+	// without a constant shift of 64, which go vet reports (the compiler
+	// merges the two shifts).
+	shardShift = 63 - shardBits
 
 	// cacheLineSize is the unit of padding against false sharing. 64 bytes
 	// is the line of amd64 and most arm64 cores.
@@ -257,7 +259,7 @@ func equalValue[V any](a, b V) bool { return any(a) == any(b) }
 // takes no lock and does not allocate.
 func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 	h := hashKey(&m.seed, key)
-	t := m.shards[h>>shardShift].table.Load()
+	t := m.shards[h>>1>>shardShift].table.Load()
 	b := &t.buckets[(h>>h2Bits)&t.mask]
 	h2w := broadcast(h2(h))
 	for {
@@ -296,7 +298,7 @@ func (m *Map[K, V]) put(h uint64, key K, value V, prev *V) (loaded bool) {
 		// Allocate before locking, to keep the lock short.
 		ne = &entry[K, V]{key: key, value: value}
 	}
-	si := h >> shardShift
+	si := h >> 1 >> shardShift
 	h2w := broadcast(h2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -334,7 +336,7 @@ func (m *Map[K, V]) put(h uint64, key K, value V, prev *V) (loaded bool) {
 // allocating.
 func (m *Map[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 	h := hashKey(&m.seed, key)
-	si := h >> shardShift
+	si := h >> 1 >> shardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return loadValue(e), true
 	}
@@ -379,7 +381,7 @@ func (m *Map[K, V]) Delete(key K) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *Map[K, V]) remove(h uint64, key K) *entry[K, V] {
-	si := h >> shardShift
+	si := h >> 1 >> shardShift
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -404,7 +406,7 @@ func (m *Map[K, V]) remove(h uint64, key K) *entry[K, V] {
 //monogen:if comparable(V)
 func (m *Map[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
 	h := hashKey(&m.seed, key)
-	si := h >> shardShift
+	si := h >> 1 >> shardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !equalValue(loadValue(e), old) {
 		return false
@@ -429,7 +431,7 @@ func (m *Map[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
 //
 //monogen:if comparable(V)
 func (m *Map[K, V]) swapInPlace(h uint64, key K, old, new V) (swapped bool) {
-	_, root := m.lockRoot(h>>shardShift, h)
+	_, root := m.lockRoot(h>>1>>shardShift, h)
 	_, _, e := root.search(key, broadcast(h2(h)))
 	if e == nil || !equalValue(loadValue(e), old) {
 		root.mu.Unlock()
@@ -450,7 +452,7 @@ func (m *Map[K, V]) swapInPlace(h uint64, key K, old, new V) (swapped bool) {
 //monogen:if comparable(V)
 func (m *Map[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
 	h := hashKey(&m.seed, key)
-	si := h >> shardShift
+	si := h >> 1 >> shardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !equalValue(loadValue(e), old) {
 		return false
@@ -480,7 +482,7 @@ func (m *Map[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *Map[K, V]) Compute(key K, fn func(old V, loaded bool) (newV V, op ComputeOp)) (actual V, ok bool) {
 	h := hashKey(&m.seed, key)
-	si := h >> shardShift
+	si := h >> 1 >> shardShift
 	h2w := broadcast(h2(h))
 	for {
 		t, root := m.lockRoot(si, h)

@@ -120,7 +120,7 @@ func checkInvariants[K comparable, V any](t *testing.T, m *Map[K, V]) mapStats {
 						continue
 					}
 					h := hashKey(&m.seed, e.key)
-					if int(h>>shardShift) != si || int((h>>h2Bits)&tab.mask) != bi || mb != h2(h) {
+					if int(h>>1>>shardShift) != si || int((h>>h2Bits)&tab.mask) != bi || mb != h2(h) {
 						t.Fatalf("key %v misplaced: shard %d bucket %d meta %#x, hash %#x", e.key, si, bi, mb, h)
 					}
 					if seen[e.key] {
@@ -195,7 +195,7 @@ func collidingKeys(m *Map[int, int], n, bucketBits int) []int {
 	keys := []int{0}
 	for k := 1; len(keys) < n; k++ {
 		h := hashKey(&m.seed, k)
-		if h>>shardShift == want>>shardShift && h&mask == want&mask {
+		if h>>1>>shardShift == want>>1>>shardShift && h&mask == want&mask {
 			keys = append(keys, k)
 		}
 	}
@@ -331,7 +331,7 @@ func TestBoundedChains(t *testing.T) {
 		buckets := make(map[uint64]int)
 		for i := range n {
 			h := hashU64(&s, uint64(i)<<32)
-			shards[h>>shardShift]++
+			shards[h>>1>>shardShift]++
 			buckets[(h>>h2Bits)&(n/8-1)]++
 		}
 		for si, c := range shards {
@@ -432,7 +432,7 @@ func mallocs(f func()) uint64 {
 func TestClearChainPastFirstBucket(t *testing.T) {
 	m := New[int, int]()
 	keys := collidingKeys(m, 2*entriesPerBucket, 0)
-	si := hashKey(&m.seed, keys[0]) >> shardShift
+	si := hashKey(&m.seed, keys[0]) >> 1 >> shardShift
 	tab := m.shards[si].table.Load()
 	if len(tab.buckets) != 1 {
 		t.Fatalf("shard %d has %d buckets, want 1", si, len(tab.buckets))
