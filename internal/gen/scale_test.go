@@ -11,7 +11,7 @@ import (
 )
 
 // BenchmarkGenerateScale generates one package of many directives, as
-// docs/scale.sh does with the command (whose /usr/bin/time -v figures are
+// docs/scale-large.sh does with the command (whose /usr/bin/time -v figures are
 // the ones the issue asks for): maps=1000 is 1,000 map directives over 10x10
 // key and value types, semaphores=10000 10,000 semaphore directives. Run it
 // with -benchtime 1x; -cpuprofile shows where a run goes.
