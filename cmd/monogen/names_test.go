@@ -128,6 +128,8 @@ func toString(_ stdctx.Context, n int64) (string, error)     { return "", nil }
 //monogen:pipeline Pipe[int, int64, string] stages=toInt64,toString workers=1,2 ordered=true errors=collect retries=1 metrics=true rate=Quota
 //monogen:respool Conns[*Conn] max=4 new=dial close=closeConn check=ping idle=1m
 //monogen:semaphore Slots n=4
+//monogen:semaphore Shared n=4 store=shared onfail=local replicas=2
+//monogen:ratelimit SharedQuota algo=token rate=100/s burst=8 store=shared onfail=open
 `)
 	var names []string
 	for n := range imports {
