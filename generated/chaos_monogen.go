@@ -2613,20 +2613,20 @@ type ChaosConns struct {
 	ticks   uint64                   // eviction ticks so far
 }
 
-// init starts the evictor.
+// init starts the evictor and the warmer.
 func (p *ChaosConns) init() {
 	p.idle = make([]chaosConnsIdleResource, 0, 3)
 	p.done = make(chan struct{})
 }
 
 // Get returns an idle resource that passes the check, closing those that
-// fail it, or a new one if fewer than Max exist. Otherwise it waits until a
-// resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrChaosConnsClosed after Close. A Get that
-// waits fails if ctx has ended by the time the wait is over, even if a Put
-// woke it at the same moment; one that need not wait may succeed with a
-// context already done. The caller owns the resource until it passes it to
-// Put or Discard.
+// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// Otherwise it waits until a resource is put back or discarded. It returns
+// ctx.Err() if ctx ends first, an error from making a resource, or
+// ErrChaosConnsClosed after Close. A Get that waits fails if ctx has ended by the time
+// the wait is over, even if a Put woke it at the same moment; one that need
+// not wait may succeed with a context already done. The caller owns the
+// resource until it passes it to Put or Discard.
 func (p *ChaosConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
 	i := chaosConnsHotStart(unsafe.Pointer(&p))
@@ -2641,12 +2641,18 @@ func (p *ChaosConns) Get(ctx context.Context) (*Conn, error) {
 			var zero *Conn
 			return zero, ErrChaosConnsClosed
 		}
-		if p.healthy(r) == nil {
+		if p.reusable(r) {
 			return r, nil
 		}
 		p.Discard(r)
 	}
 	return p.getSlow(ctx)
+}
+
+// reusable reports whether r, an idle resource, may be returned by Get: it
+// is not older than MaxLife and passes the check.
+func (p *ChaosConns) reusable(r *Conn) bool {
+	return p.healthy(r) == nil
 }
 
 // getSlow is Get past the hot slots: it takes the newest resource of the
@@ -2670,10 +2676,10 @@ func (p *ChaosConns) getSlow(ctx context.Context) (*Conn, error) {
 			p.idle[n-1] = chaosConnsIdleResource{}
 			p.idle = p.idle[:n-1]
 			p.mu.Unlock()
-			if p.healthy(r) == nil {
+			if p.reusable(r) {
 				return r, nil
 			}
-			p.destroy(r)
+			p.dispose(r)
 			p.mu.Lock()
 			p.open--
 			continue // take the next idle one, or make a replacement
@@ -2681,7 +2687,7 @@ func (p *ChaosConns) getSlow(ctx context.Context) (*Conn, error) {
 		if p.open < 3 {
 			p.open++
 			p.mu.Unlock()
-			r, err := p.create(ctx)
+			r, err := p.makeNew(ctx)
 			if err != nil {
 				p.mu.Lock()
 				p.open--
@@ -2698,7 +2704,20 @@ func (p *ChaosConns) getSlow(ctx context.Context) (*Conn, error) {
 	}
 }
 
-// Put returns r to the pool for another Get. After Close, Put closes r.
+// makeNew makes a resource with create and, for MaxLife, records when.
+func (p *ChaosConns) makeNew(ctx context.Context) (*Conn, error) {
+	r, err := p.create(ctx)
+	return r, err
+}
+
+// dispose closes r with destroy and, for MaxLife, forgets when it was made.
+// It does not count r out: the caller does.
+func (p *ChaosConns) dispose(r *Conn) {
+	p.destroy(r)
+}
+
+// Put returns r to the pool for another Get. After Close, or if r is older
+// than MaxLife, Put closes r.
 func (p *ChaosConns) Put(r *Conn) {
 	if p.hotHolds(r) {
 		p.putHot(r, chaosConnsHotStart(unsafe.Pointer(&p)))
@@ -2840,7 +2859,7 @@ func (p *ChaosConns) closeAll(rs ...*Conn) {
 		return
 	}
 	for _, r := range rs {
-		p.destroy(r)
+		p.dispose(r)
 	}
 	p.mu.Lock()
 	p.open -= len(rs)
@@ -2855,18 +2874,25 @@ func (p *ChaosConns) closeAll(rs ...*Conn) {
 func (p *ChaosConns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	idle = len(p.idle)
+	return p.open, p.idleLocked()
+}
+
+// idleLocked returns the number of idle resources. p.mu is held.
+func (p *ChaosConns) idleLocked() int {
+	idle := len(p.idle)
 	for i := range uint32(chaosConnsHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
 	}
-	return p.open, idle
+	return idle
 }
 
 // Close closes every idle resource, makes waiting and later Gets return
-// ErrChaosConnsClosed, and stops idle eviction. A resource in use is closed when it is
-// put back. Close may be called more than once.
+// ErrChaosConnsClosed, and stops idle eviction and the warmer, waiting for their
+// goroutines to end (the warmer's context is canceled if it is making a
+// resource). A resource in use is closed when it is put back. Close may be
+// called more than once.
 func (p *ChaosConns) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -3104,7 +3130,7 @@ type ChaosIdleConns struct {
 	ticks   uint64                       // eviction ticks so far
 }
 
-// init starts the evictor.
+// init starts the evictor and the warmer.
 func (p *ChaosIdleConns) init() {
 	p.idle = make([]chaosIdleConnsIdleResource, 0, 3)
 	p.done = make(chan struct{})
@@ -3118,13 +3144,13 @@ func (p *ChaosIdleConns) init() {
 }
 
 // Get returns an idle resource that passes the check, closing those that
-// fail it, or a new one if fewer than Max exist. Otherwise it waits until a
-// resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrChaosIdleConnsClosed after Close. A Get that
-// waits fails if ctx has ended by the time the wait is over, even if a Put
-// woke it at the same moment; one that need not wait may succeed with a
-// context already done. The caller owns the resource until it passes it to
-// Put or Discard.
+// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// Otherwise it waits until a resource is put back or discarded. It returns
+// ctx.Err() if ctx ends first, an error from making a resource, or
+// ErrChaosIdleConnsClosed after Close. A Get that waits fails if ctx has ended by the time
+// the wait is over, even if a Put woke it at the same moment; one that need
+// not wait may succeed with a context already done. The caller owns the
+// resource until it passes it to Put or Discard.
 func (p *ChaosIdleConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
 	i := chaosIdleConnsHotStart(unsafe.Pointer(&p))
@@ -3139,12 +3165,18 @@ func (p *ChaosIdleConns) Get(ctx context.Context) (*Conn, error) {
 			var zero *Conn
 			return zero, ErrChaosIdleConnsClosed
 		}
-		if p.healthy(r) == nil {
+		if p.reusable(r) {
 			return r, nil
 		}
 		p.Discard(r)
 	}
 	return p.getSlow(ctx)
+}
+
+// reusable reports whether r, an idle resource, may be returned by Get: it
+// is not older than MaxLife and passes the check.
+func (p *ChaosIdleConns) reusable(r *Conn) bool {
+	return p.healthy(r) == nil
 }
 
 // getSlow is Get past the hot slots: it takes the newest resource of the
@@ -3168,10 +3200,10 @@ func (p *ChaosIdleConns) getSlow(ctx context.Context) (*Conn, error) {
 			p.idle[n-1] = chaosIdleConnsIdleResource{}
 			p.idle = p.idle[:n-1]
 			p.mu.Unlock()
-			if p.healthy(r) == nil {
+			if p.reusable(r) {
 				return r, nil
 			}
-			p.destroy(r)
+			p.dispose(r)
 			p.mu.Lock()
 			p.open--
 			continue // take the next idle one, or make a replacement
@@ -3179,7 +3211,7 @@ func (p *ChaosIdleConns) getSlow(ctx context.Context) (*Conn, error) {
 		if p.open < 3 {
 			p.open++
 			p.mu.Unlock()
-			r, err := p.create(ctx)
+			r, err := p.makeNew(ctx)
 			if err != nil {
 				p.mu.Lock()
 				p.open--
@@ -3196,7 +3228,20 @@ func (p *ChaosIdleConns) getSlow(ctx context.Context) (*Conn, error) {
 	}
 }
 
-// Put returns r to the pool for another Get. After Close, Put closes r.
+// makeNew makes a resource with create and, for MaxLife, records when.
+func (p *ChaosIdleConns) makeNew(ctx context.Context) (*Conn, error) {
+	r, err := p.create(ctx)
+	return r, err
+}
+
+// dispose closes r with destroy and, for MaxLife, forgets when it was made.
+// It does not count r out: the caller does.
+func (p *ChaosIdleConns) dispose(r *Conn) {
+	p.destroy(r)
+}
+
+// Put returns r to the pool for another Get. After Close, or if r is older
+// than MaxLife, Put closes r.
 func (p *ChaosIdleConns) Put(r *Conn) {
 	if p.hotHolds(r) {
 		p.putHot(r, chaosIdleConnsHotStart(unsafe.Pointer(&p)))
@@ -3338,7 +3383,7 @@ func (p *ChaosIdleConns) closeAll(rs ...*Conn) {
 		return
 	}
 	for _, r := range rs {
-		p.destroy(r)
+		p.dispose(r)
 	}
 	p.mu.Lock()
 	p.open -= len(rs)
@@ -3353,18 +3398,25 @@ func (p *ChaosIdleConns) closeAll(rs ...*Conn) {
 func (p *ChaosIdleConns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	idle = len(p.idle)
+	return p.open, p.idleLocked()
+}
+
+// idleLocked returns the number of idle resources. p.mu is held.
+func (p *ChaosIdleConns) idleLocked() int {
+	idle := len(p.idle)
 	for i := range uint32(chaosIdleConnsHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
 	}
-	return p.open, idle
+	return idle
 }
 
 // Close closes every idle resource, makes waiting and later Gets return
-// ErrChaosIdleConnsClosed, and stops idle eviction. A resource in use is closed when it is
-// put back. Close may be called more than once.
+// ErrChaosIdleConnsClosed, and stops idle eviction and the warmer, waiting for their
+// goroutines to end (the warmer's context is canceled if it is making a
+// resource). A resource in use is closed when it is put back. Close may be
+// called more than once.
 func (p *ChaosIdleConns) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -3477,7 +3529,8 @@ func (p *ChaosIdleConns) evictor() {
 }
 
 // evictIdle counts a tick and closes the idle resources put back at least
-// chaosIdleConnsIdleTicksToEvict ticks ago. They are the oldest, at the start of p.idle.
+// chaosIdleConnsIdleTicksToEvict ticks ago, keeping MinIdle of them. They are the oldest,
+// at the start of p.idle.
 // They count toward the maximum until closed: a Get waiting at the maximum
 // is woken only once their close functions have returned.
 //
