@@ -12817,6 +12817,19 @@ const (
 	jobBreakerNoBucket = math.MinInt64
 )
 
+// outcome is how a call's result counts.
+type jobBreakerOutcome int
+
+const (
+	jobBreakerSucceeded jobBreakerOutcome = iota // a success
+	jobBreakerFailed                             // a failure
+	jobBreakerNeutral                            // neither: the caller's own context ended it
+)
+
+// change is a transition to report to the state-change function.
+type jobBreakerChange struct {
+}
+
 // JobBreaker is a circuit breaker around a function from Req to Resp.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
@@ -12891,6 +12904,14 @@ func (b *JobBreaker) OnStateChange(f func(from, to JobBreakerState)) {
 // through, and records its outcome. A rejected call returns ErrJobBreakerOpen or
 // ErrJobBreakerTooManyProbes; with a fallback, rejected and failed calls return what
 // the fallback returns. A panicking probe counts as a failure.
+//
+// A call fails when it returns an error that counts as a failure (every
+// error, unless a failure function decides), or when it takes longer than
+// Slow, if set. A call that returns the caller's own context error (ctx is
+// done and the error is ctx.Err(), or wraps it) counts as neither a success
+// nor a failure: the caller gave up, the function did not fail. Errors that
+// are not failures are returned as they are, without the fallback; a slow
+// call that succeeds returns its result.
 func (b *JobBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
 	if JobBreakerState(st&jobBreakerStateMask) != JobBreakerStateClosed {
@@ -12898,14 +12919,51 @@ func (b *JobBreaker) Execute(ctx context.Context, req int) (int, error) {
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
-		b.failure(st)
-		return resp, err
+		switch b.judge(ctx, err) {
+		case jobBreakerNeutral:
+			return resp, err
+		case jobBreakerFailed:
+			b.failure(st)
+			return resp, err
+		}
 	}
 	// A success of a call admitted before a transition is not counted.
 	if b.state.Load() == st && b.pending.Add(1)&(jobBreakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
-	return resp, nil
+	return resp, err
+}
+
+// callJudged calls the function and says how its result counts, timing
+// the call if Slow is set.
+func (b *JobBreaker) callJudged(ctx context.Context, req int) (int, jobBreakerOutcome, error) {
+	resp, err := b.call(ctx, req)
+	return resp, b.judge(ctx, err), err
+}
+
+// judge returns how the error of a call counts, whatever its duration.
+func (b *JobBreaker) judge(ctx context.Context, err error) jobBreakerOutcome {
+	if err == nil {
+		return jobBreakerSucceeded
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return jobBreakerNeutral
+	}
+	if b.isFailure(err) {
+		return jobBreakerFailed
+	}
+	return jobBreakerSucceeded
+}
+
+// isFailure counts every error as a failure: the directive has no failure=
+// function.
+func (b *JobBreaker) isFailure(err error) bool {
+	return true
+}
+
+// changed does nothing: the directive has no onchange= function.
+func (b *JobBreaker) changed(ch jobBreakerChange) {
+	// No onchange= function.
 }
 
 // State returns the current state. An open breaker whose cooldown has
@@ -13013,13 +13071,29 @@ func (b *JobBreaker) probe(ctx context.Context, req int, st uint64) (resp int, e
 			b.transition(st, JobBreakerStateOpen, b.clock())
 		}
 	}()
-	resp, err = b.call(ctx, req)
-	if err != nil {
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case jobBreakerNeutral:
+		ok = true
+		b.probeNeutral(st)
+		return resp, err
+	case jobBreakerFailed:
 		return resp, err
 	}
 	ok = true
 	b.probeSucceeded(st)
-	return resp, nil
+	return resp, err
+}
+
+// probeNeutral gives back the slot of a probe admitted under the state word
+// st that counted as neither success nor failure, so that another call may
+// probe instead.
+func (b *JobBreaker) probeNeutral(st uint64) {
+	b.mu.Lock()
+	if b.state.Load() == st {
+		b.probes.Add(-1)
+	}
+	b.mu.Unlock()
 }
 
 // probeSucceeded counts a successful probe admitted under the state word
@@ -13027,14 +13101,20 @@ func (b *JobBreaker) probe(ctx context.Context, req int, st uint64) (resp int, e
 // probe of an earlier period is not counted.
 func (b *JobBreaker) probeSucceeded(st uint64) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.state.Load() != st {
+		b.mu.Unlock()
 		return
 	}
 	b.probeOK++
 	if b.probeOK == 3 {
-		b.transitionLocked(st, JobBreakerStateClosed, b.clock())
+		ch, ok := b.transitionLocked(st, JobBreakerStateClosed, b.clock())
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
 	}
+	b.mu.Unlock()
 }
 
 // failure records a failed call admitted under the closed state word st
@@ -13046,15 +13126,21 @@ func (b *JobBreaker) probeSucceeded(st uint64) {
 func (b *JobBreaker) failure(st uint64) {
 	now := b.clock()
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.state.Load() != st {
+		b.mu.Unlock()
 		return
 	}
 	b.addLocked(now, b.pending.Swap(0), 1)
 	succ, fail := b.window(now)
 	if fail >= 2 && float64(fail) >= 0*float64(succ+fail) {
-		b.transitionLocked(st, JobBreakerStateOpen, now)
+		ch, ok := b.transitionLocked(st, JobBreakerStateOpen, now)
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
 	}
+	b.mu.Unlock()
 }
 
 // flush puts the pending successes in now's bucket.
@@ -13123,14 +13209,19 @@ func (b *JobBreaker) bucketWidth() int64 {
 // unless another transition came first.
 func (b *JobBreaker) transition(from uint64, to JobBreakerState, now int64) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.transitionLocked(from, to, now)
+	ch, ok := b.transitionLocked(from, to, now)
+	b.mu.Unlock()
+	if ok {
+		b.changed(ch)
+	}
 }
 
-// transitionLocked is transition with b.mu held.
-func (b *JobBreaker) transitionLocked(from uint64, to JobBreakerState, now int64) {
+// transitionLocked is transition with b.mu held. It reports whether it
+// moved the breaker, and the change for the caller to report with changed
+// once it has unlocked b.mu.
+func (b *JobBreaker) transitionLocked(from uint64, to JobBreakerState, now int64) (ch jobBreakerChange, ok bool) {
 	if b.state.Load() != from {
-		return
+		return ch, false
 	}
 	switch to {
 	case JobBreakerStateOpen:
@@ -13148,6 +13239,7 @@ func (b *JobBreaker) transitionLocked(from uint64, to JobBreakerState, now int64
 	if b.onChange != nil {
 		b.onChange(JobBreakerState(from&jobBreakerStateMask), to)
 	}
+	return ch, true
 }
 
 // clock returns the time in nanoseconds since the breaker was created.
