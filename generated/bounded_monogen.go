@@ -698,6 +698,11 @@ const TokensMaxLimit = 1<<20 - 1
 // holds, so callers need check only the latter.
 var ErrTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
+// ErrTokensExceedsBurst is returned by WaitN for more events than the limiter
+// ever admits at once: more than Burst for a TokensTokenBucket, more than Limit
+// for a TokensSlidingWindow.
+var ErrTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
+
 // tokensCacheLine is the size the state word is padded to, so that limiters
 // allocated next to each other do not share it.
 const tokensCacheLine = 64
@@ -757,12 +762,65 @@ func (l *Tokens) ReserveAt(t time.Time) TokensReservation {
 	return l.reserve(l.offset(t))
 }
 
+// AllowN reports whether n events may happen now, and if so counts them
+// all; otherwise it counts none. It never blocks. As in x/time/rate, n
+// above Burst (TokensTokenBucket) or Limit (TokensSlidingWindow) is never allowed, and
+// n <= 0 is always allowed, counting nothing.
+func (l *Tokens) AllowN(n int) bool {
+	return l.allowN(l.clock(), int64(n))
+}
+
+// AllowNAt is AllowN at time t.
+func (l *Tokens) AllowNAt(t time.Time, n int) bool {
+	return l.allowN(l.offset(t), int64(n))
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a TokensTokenBucket grants the reservation, possibly in the
+// future; a TokensSlidingWindow grants it only when the n events may happen now,
+// and otherwise returns a reservation that is not OK and whose Delay says
+// when to retry. As in x/time/rate, a reservation of more than Burst
+// (Limit) events is not OK, and its Delay is the largest duration; n <= 0
+// reserves nothing, OK and now. Cancel gives all n events back.
+func (l *Tokens) ReserveN(n int) TokensReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *Tokens) ReserveNAt(t time.Time, n int) TokensReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if
+// n exceeds Burst (Limit): ErrTokensExceedsBurst; and if the events could not
+// happen before ctx's deadline: ErrTokensDeadline. On error no event is counted.
+// Unlike x/time/rate, a TokensSlidingWindow does not queue the n events: WaitN
+// retries when the window should have room for them, so a stream of
+// smaller requests may keep taking that room first.
+func (l *Tokens) WaitN(ctx context.Context, n int) error {
+	if int64(n) > l.most() {
+		return fmt.Errorf("%w: n=%d, at most %d", ErrTokensExceedsBurst, n, l.most())
+	}
+	return l.waitN(ctx, max(int64(n), 0))
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *Tokens) most() int64 {
+	return 20
+}
+
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrTokensDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Tokens) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *Tokens) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -772,7 +830,7 @@ func (l *Tokens) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -826,8 +884,9 @@ func (l *Tokens) StatsAt(t time.Time) TokensStats {
 // most once.
 type TokensReservation struct {
 	l  *Tokens
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A TokensSlidingWindow's
@@ -871,9 +930,9 @@ func (r TokensReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// Later reservations keep their times; the freed interval goes
+	// Later reservations keep their times; the freed intervals go
 	// to whoever reserves next.
-	r.l.tokenCancel()
+	r.l.tokenCancel(r.n)
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -914,7 +973,27 @@ func (l *Tokens) allow(now int64) bool {
 }
 
 func (l *Tokens) reserve(now int64) TokensReservation {
-	return TokensReservation{l: l, at: l.tokenReserve(now), ok: true}
+	return TokensReservation{l: l, at: l.tokenReserve(now), n: 1, ok: true}
+}
+
+func (l *Tokens) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.tokenAllowN(now, n)
+}
+
+func (l *Tokens) reserveN(now, n int64) TokensReservation {
+	if n <= 0 {
+		return TokensReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return TokensReservation{l: l, at: math.MaxInt64, n: n}
+	}
+	return TokensReservation{l: l, at: l.tokenReserveN(now, n), n: n, ok: true}
 }
 
 func (l *Tokens) stats(now int64) TokensStats {
@@ -951,10 +1030,40 @@ func (l *Tokens) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenCancel gives back the interval of a reservation whose time has not
-// come.
-func (l *Tokens) tokenCancel() {
-	interval := int64((10 * time.Millisecond))
+// tokenAllowN is AllowN for a TokensTokenBucket, 1 <= n <= Burst: tokenAllow
+// for n tokens at once.
+func (l *Tokens) tokenAllowN(now, n int64) bool {
+	need, tolerance := int64((10*time.Millisecond))*n, int64((10*time.Millisecond))*20
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-need {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+need) {
+			return true
+		}
+	}
+}
+
+// tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
+func (l *Tokens) tokenReserveN(now, n int64) int64 {
+	need, tolerance := int64((10*time.Millisecond))*n, int64((10*time.Millisecond))*20
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := tokensAddSaturating(max(s, now-tolerance), need)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the n intervals of a reservation whose time has
+// not come.
+func (l *Tokens) tokenCancel(n int64) {
+	interval := int64((10 * time.Millisecond)) * n
 	for {
 		s := l.state.Load()
 		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
@@ -1010,6 +1119,11 @@ const WindowMaxLimit = 1<<20 - 1
 // context's deadline. errors.Is(ErrWindowDeadline, context.DeadlineExceeded)
 // holds, so callers need check only the latter.
 var ErrWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// ErrWindowExceedsBurst is returned by WaitN for more events than the limiter
+// ever admits at once: more than Burst for a WindowTokenBucket, more than Limit
+// for a WindowSlidingWindow.
+var ErrWindowExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // windowCacheLine is the size the state word is padded to, so that limiters
 // allocated next to each other do not share it.
@@ -1068,12 +1182,65 @@ func (l *Window) ReserveAt(t time.Time) WindowReservation {
 	return l.reserve(l.offset(t))
 }
 
+// AllowN reports whether n events may happen now, and if so counts them
+// all; otherwise it counts none. It never blocks. As in x/time/rate, n
+// above Burst (WindowTokenBucket) or Limit (WindowSlidingWindow) is never allowed, and
+// n <= 0 is always allowed, counting nothing.
+func (l *Window) AllowN(n int) bool {
+	return l.allowN(l.clock(), int64(n))
+}
+
+// AllowNAt is AllowN at time t.
+func (l *Window) AllowNAt(t time.Time, n int) bool {
+	return l.allowN(l.offset(t), int64(n))
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a WindowTokenBucket grants the reservation, possibly in the
+// future; a WindowSlidingWindow grants it only when the n events may happen now,
+// and otherwise returns a reservation that is not OK and whose Delay says
+// when to retry. As in x/time/rate, a reservation of more than Burst
+// (Limit) events is not OK, and its Delay is the largest duration; n <= 0
+// reserves nothing, OK and now. Cancel gives all n events back.
+func (l *Window) ReserveN(n int) WindowReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *Window) ReserveNAt(t time.Time, n int) WindowReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if
+// n exceeds Burst (Limit): ErrWindowExceedsBurst; and if the events could not
+// happen before ctx's deadline: ErrWindowDeadline. On error no event is counted.
+// Unlike x/time/rate, a WindowSlidingWindow does not queue the n events: WaitN
+// retries when the window should have room for them, so a stream of
+// smaller requests may keep taking that room first.
+func (l *Window) WaitN(ctx context.Context, n int) error {
+	if int64(n) > l.most() {
+		return fmt.Errorf("%w: n=%d, at most %d", ErrWindowExceedsBurst, n, l.most())
+	}
+	return l.waitN(ctx, max(int64(n), 0))
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *Window) most() int64 {
+	return 1000
+}
+
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrWindowDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Window) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *Window) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -1083,7 +1250,7 @@ func (l *Window) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -1140,8 +1307,9 @@ func (l *Window) StatsAt(t time.Time) WindowStats {
 // most once.
 type WindowReservation struct {
 	l  *Window
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A WindowSlidingWindow's
@@ -1226,9 +1394,32 @@ func (l *Window) allow(now int64) bool {
 
 func (l *Window) reserve(now int64) WindowReservation {
 	if l.windowAllow(now) {
+		return WindowReservation{l: l, at: now, n: 1, ok: true}
+	}
+	return WindowReservation{l: l, at: windowAddSaturating(now, l.windowRetry(now, 1)), n: 1}
+}
+
+func (l *Window) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.windowAllowN(now, n)
+}
+
+func (l *Window) reserveN(now, n int64) WindowReservation {
+	if n <= 0 {
 		return WindowReservation{l: l, at: now, ok: true}
 	}
-	return WindowReservation{l: l, at: windowAddSaturating(now, l.windowRetry(now))}
+	if n > l.most() {
+		return WindowReservation{l: l, at: math.MaxInt64, n: n}
+	}
+	if l.windowAllowN(now, n) {
+		return WindowReservation{l: l, at: now, n: n, ok: true}
+	}
+	return WindowReservation{l: l, at: windowAddSaturating(now, l.windowRetry(now, n)), n: n}
 }
 
 func (l *Window) stats(now int64) WindowStats {
@@ -1298,12 +1489,29 @@ func (l *Window) windowAllow(now int64) bool {
 	}
 }
 
-// windowRetry returns how long after now one more event would be allowed if
-// no other event came.
-func (l *Window) windowRetry(now int64) int64 {
+// windowAllowN is windowAllow for n events, 1 <= n <= Limit.
+func (l *Window) windowAllowN(now, n int64) bool {
+	width := int64((1 * time.Minute))
+	countBits := uint(bits.Len64(uint64(1000)))
+	for {
+		s := l.state.Load()
+		w := l.windowLoad(s, now)
+		if float64(w.prev)*float64(width-w.elapsed)+float64(w.cur+n)*float64(width) > float64(1000)*float64(width) {
+			return false
+		}
+		next := int64(w.index<<(2*countBits)) | w.prev<<countBits | (w.cur + n)
+		if l.state.CompareAndSwap(s, next) {
+			return true
+		}
+	}
+}
+
+// windowRetry returns how long after now n more events would be allowed if
+// no other event came, 1 <= n <= Limit.
+func (l *Window) windowRetry(now, n int64) int64 {
 	width := int64((1 * time.Minute))
 	w := l.windowLoad(l.state.Load(), now)
-	room := float64(1000 - 1)
+	room := float64(1000 - n)
 	// In this window, wait for prev's weight to fall to what cur leaves.
 	if free := room - float64(w.cur); free >= 0 {
 		if w.prev == 0 || float64(w.prev) <= free {
@@ -1335,7 +1543,7 @@ func (l *Window) windowStats(now int64) WindowStats {
 	avail := int64(math.Floor(float64(1000) - l.windowEstimate(w)))
 	st := WindowStats{Available: max(avail, 0), Current: w.cur, Previous: w.prev}
 	if avail <= 0 {
-		st.Delay = time.Duration(l.windowRetry(now))
+		st.Delay = time.Duration(l.windowRetry(now, 1))
 	}
 	return st
 }
@@ -1377,6 +1585,11 @@ const BenchTokensMaxLimit = 1<<20 - 1
 // context's deadline. errors.Is(ErrBenchTokensDeadline, context.DeadlineExceeded)
 // holds, so callers need check only the latter.
 var ErrBenchTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// ErrBenchTokensExceedsBurst is returned by WaitN for more events than the limiter
+// ever admits at once: more than Burst for a BenchTokensTokenBucket, more than Limit
+// for a BenchTokensSlidingWindow.
+var ErrBenchTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // benchTokensCacheLine is the size the state word is padded to, so that limiters
 // allocated next to each other do not share it.
@@ -1437,12 +1650,65 @@ func (l *BenchTokens) ReserveAt(t time.Time) BenchTokensReservation {
 	return l.reserve(l.offset(t))
 }
 
+// AllowN reports whether n events may happen now, and if so counts them
+// all; otherwise it counts none. It never blocks. As in x/time/rate, n
+// above Burst (BenchTokensTokenBucket) or Limit (BenchTokensSlidingWindow) is never allowed, and
+// n <= 0 is always allowed, counting nothing.
+func (l *BenchTokens) AllowN(n int) bool {
+	return l.allowN(l.clock(), int64(n))
+}
+
+// AllowNAt is AllowN at time t.
+func (l *BenchTokens) AllowNAt(t time.Time, n int) bool {
+	return l.allowN(l.offset(t), int64(n))
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a BenchTokensTokenBucket grants the reservation, possibly in the
+// future; a BenchTokensSlidingWindow grants it only when the n events may happen now,
+// and otherwise returns a reservation that is not OK and whose Delay says
+// when to retry. As in x/time/rate, a reservation of more than Burst
+// (Limit) events is not OK, and its Delay is the largest duration; n <= 0
+// reserves nothing, OK and now. Cancel gives all n events back.
+func (l *BenchTokens) ReserveN(n int) BenchTokensReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *BenchTokens) ReserveNAt(t time.Time, n int) BenchTokensReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if
+// n exceeds Burst (Limit): ErrBenchTokensExceedsBurst; and if the events could not
+// happen before ctx's deadline: ErrBenchTokensDeadline. On error no event is counted.
+// Unlike x/time/rate, a BenchTokensSlidingWindow does not queue the n events: WaitN
+// retries when the window should have room for them, so a stream of
+// smaller requests may keep taking that room first.
+func (l *BenchTokens) WaitN(ctx context.Context, n int) error {
+	if int64(n) > l.most() {
+		return fmt.Errorf("%w: n=%d, at most %d", ErrBenchTokensExceedsBurst, n, l.most())
+	}
+	return l.waitN(ctx, max(int64(n), 0))
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *BenchTokens) most() int64 {
+	return 1099511627776
+}
+
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrBenchTokensDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *BenchTokens) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *BenchTokens) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -1452,7 +1718,7 @@ func (l *BenchTokens) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -1506,8 +1772,9 @@ func (l *BenchTokens) StatsAt(t time.Time) BenchTokensStats {
 // most once.
 type BenchTokensReservation struct {
 	l  *BenchTokens
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A BenchTokensSlidingWindow's
@@ -1551,9 +1818,9 @@ func (r BenchTokensReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// Later reservations keep their times; the freed interval goes
+	// Later reservations keep their times; the freed intervals go
 	// to whoever reserves next.
-	r.l.tokenCancel()
+	r.l.tokenCancel(r.n)
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -1594,7 +1861,27 @@ func (l *BenchTokens) allow(now int64) bool {
 }
 
 func (l *BenchTokens) reserve(now int64) BenchTokensReservation {
-	return BenchTokensReservation{l: l, at: l.tokenReserve(now), ok: true}
+	return BenchTokensReservation{l: l, at: l.tokenReserve(now), n: 1, ok: true}
+}
+
+func (l *BenchTokens) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.tokenAllowN(now, n)
+}
+
+func (l *BenchTokens) reserveN(now, n int64) BenchTokensReservation {
+	if n <= 0 {
+		return BenchTokensReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return BenchTokensReservation{l: l, at: math.MaxInt64, n: n}
+	}
+	return BenchTokensReservation{l: l, at: l.tokenReserveN(now, n), n: n, ok: true}
 }
 
 func (l *BenchTokens) stats(now int64) BenchTokensStats {
@@ -1631,10 +1918,40 @@ func (l *BenchTokens) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenCancel gives back the interval of a reservation whose time has not
-// come.
-func (l *BenchTokens) tokenCancel() {
-	interval := int64((time.Duration(1)))
+// tokenAllowN is AllowN for a BenchTokensTokenBucket, 1 <= n <= Burst: tokenAllow
+// for n tokens at once.
+func (l *BenchTokens) tokenAllowN(now, n int64) bool {
+	need, tolerance := int64((time.Duration(1)))*n, int64((time.Duration(1)))*1099511627776
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-need {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+need) {
+			return true
+		}
+	}
+}
+
+// tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
+func (l *BenchTokens) tokenReserveN(now, n int64) int64 {
+	need, tolerance := int64((time.Duration(1)))*n, int64((time.Duration(1)))*1099511627776
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := benchTokensAddSaturating(max(s, now-tolerance), need)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the n intervals of a reservation whose time has
+// not come.
+func (l *BenchTokens) tokenCancel(n int64) {
+	interval := int64((time.Duration(1))) * n
 	for {
 		s := l.state.Load()
 		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
@@ -1690,6 +2007,11 @@ const BenchWindowMaxLimit = 1<<20 - 1
 // context's deadline. errors.Is(ErrBenchWindowDeadline, context.DeadlineExceeded)
 // holds, so callers need check only the latter.
 var ErrBenchWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// ErrBenchWindowExceedsBurst is returned by WaitN for more events than the limiter
+// ever admits at once: more than Burst for a BenchWindowTokenBucket, more than Limit
+// for a BenchWindowSlidingWindow.
+var ErrBenchWindowExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // benchWindowCacheLine is the size the state word is padded to, so that limiters
 // allocated next to each other do not share it.
@@ -1748,12 +2070,65 @@ func (l *BenchWindow) ReserveAt(t time.Time) BenchWindowReservation {
 	return l.reserve(l.offset(t))
 }
 
+// AllowN reports whether n events may happen now, and if so counts them
+// all; otherwise it counts none. It never blocks. As in x/time/rate, n
+// above Burst (BenchWindowTokenBucket) or Limit (BenchWindowSlidingWindow) is never allowed, and
+// n <= 0 is always allowed, counting nothing.
+func (l *BenchWindow) AllowN(n int) bool {
+	return l.allowN(l.clock(), int64(n))
+}
+
+// AllowNAt is AllowN at time t.
+func (l *BenchWindow) AllowNAt(t time.Time, n int) bool {
+	return l.allowN(l.offset(t), int64(n))
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a BenchWindowTokenBucket grants the reservation, possibly in the
+// future; a BenchWindowSlidingWindow grants it only when the n events may happen now,
+// and otherwise returns a reservation that is not OK and whose Delay says
+// when to retry. As in x/time/rate, a reservation of more than Burst
+// (Limit) events is not OK, and its Delay is the largest duration; n <= 0
+// reserves nothing, OK and now. Cancel gives all n events back.
+func (l *BenchWindow) ReserveN(n int) BenchWindowReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *BenchWindow) ReserveNAt(t time.Time, n int) BenchWindowReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if
+// n exceeds Burst (Limit): ErrBenchWindowExceedsBurst; and if the events could not
+// happen before ctx's deadline: ErrBenchWindowDeadline. On error no event is counted.
+// Unlike x/time/rate, a BenchWindowSlidingWindow does not queue the n events: WaitN
+// retries when the window should have room for them, so a stream of
+// smaller requests may keep taking that room first.
+func (l *BenchWindow) WaitN(ctx context.Context, n int) error {
+	if int64(n) > l.most() {
+		return fmt.Errorf("%w: n=%d, at most %d", ErrBenchWindowExceedsBurst, n, l.most())
+	}
+	return l.waitN(ctx, max(int64(n), 0))
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *BenchWindow) most() int64 {
+	return 1048575
+}
+
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrBenchWindowDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *BenchWindow) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *BenchWindow) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -1763,7 +2138,7 @@ func (l *BenchWindow) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -1820,8 +2195,9 @@ func (l *BenchWindow) StatsAt(t time.Time) BenchWindowStats {
 // most once.
 type BenchWindowReservation struct {
 	l  *BenchWindow
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A BenchWindowSlidingWindow's
@@ -1906,9 +2282,32 @@ func (l *BenchWindow) allow(now int64) bool {
 
 func (l *BenchWindow) reserve(now int64) BenchWindowReservation {
 	if l.windowAllow(now) {
+		return BenchWindowReservation{l: l, at: now, n: 1, ok: true}
+	}
+	return BenchWindowReservation{l: l, at: benchWindowAddSaturating(now, l.windowRetry(now, 1)), n: 1}
+}
+
+func (l *BenchWindow) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.windowAllowN(now, n)
+}
+
+func (l *BenchWindow) reserveN(now, n int64) BenchWindowReservation {
+	if n <= 0 {
 		return BenchWindowReservation{l: l, at: now, ok: true}
 	}
-	return BenchWindowReservation{l: l, at: benchWindowAddSaturating(now, l.windowRetry(now))}
+	if n > l.most() {
+		return BenchWindowReservation{l: l, at: math.MaxInt64, n: n}
+	}
+	if l.windowAllowN(now, n) {
+		return BenchWindowReservation{l: l, at: now, n: n, ok: true}
+	}
+	return BenchWindowReservation{l: l, at: benchWindowAddSaturating(now, l.windowRetry(now, n)), n: n}
 }
 
 func (l *BenchWindow) stats(now int64) BenchWindowStats {
@@ -1978,12 +2377,29 @@ func (l *BenchWindow) windowAllow(now int64) bool {
 	}
 }
 
-// windowRetry returns how long after now one more event would be allowed if
-// no other event came.
-func (l *BenchWindow) windowRetry(now int64) int64 {
+// windowAllowN is windowAllow for n events, 1 <= n <= Limit.
+func (l *BenchWindow) windowAllowN(now, n int64) bool {
+	width := int64((1 * time.Millisecond))
+	countBits := uint(bits.Len64(uint64(1048575)))
+	for {
+		s := l.state.Load()
+		w := l.windowLoad(s, now)
+		if float64(w.prev)*float64(width-w.elapsed)+float64(w.cur+n)*float64(width) > float64(1048575)*float64(width) {
+			return false
+		}
+		next := int64(w.index<<(2*countBits)) | w.prev<<countBits | (w.cur + n)
+		if l.state.CompareAndSwap(s, next) {
+			return true
+		}
+	}
+}
+
+// windowRetry returns how long after now n more events would be allowed if
+// no other event came, 1 <= n <= Limit.
+func (l *BenchWindow) windowRetry(now, n int64) int64 {
 	width := int64((1 * time.Millisecond))
 	w := l.windowLoad(l.state.Load(), now)
-	room := float64(1048575 - 1)
+	room := float64(1048575 - n)
 	// In this window, wait for prev's weight to fall to what cur leaves.
 	if free := room - float64(w.cur); free >= 0 {
 		if w.prev == 0 || float64(w.prev) <= free {
@@ -2015,7 +2431,7 @@ func (l *BenchWindow) windowStats(now int64) BenchWindowStats {
 	avail := int64(math.Floor(float64(1048575) - l.windowEstimate(w)))
 	st := BenchWindowStats{Available: max(avail, 0), Current: w.cur, Previous: w.prev}
 	if avail <= 0 {
-		st.Delay = time.Duration(l.windowRetry(now))
+		st.Delay = time.Duration(l.windowRetry(now, 1))
 	}
 	return st
 }

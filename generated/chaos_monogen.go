@@ -1896,6 +1896,11 @@ const ChaosTokensMaxLimit = 1<<20 - 1
 // holds, so callers need check only the latter.
 var ErrChaosTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
+// ErrChaosTokensExceedsBurst is returned by WaitN for more events than the limiter
+// ever admits at once: more than Burst for a ChaosTokensTokenBucket, more than Limit
+// for a ChaosTokensSlidingWindow.
+var ErrChaosTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
+
 // chaosTokensCacheLine is the size the state word is padded to, so that limiters
 // allocated next to each other do not share it.
 const chaosTokensCacheLine = 64
@@ -1955,12 +1960,65 @@ func (l *ChaosTokens) ReserveAt(t time.Time) ChaosTokensReservation {
 	return l.reserve(l.offset(t))
 }
 
+// AllowN reports whether n events may happen now, and if so counts them
+// all; otherwise it counts none. It never blocks. As in x/time/rate, n
+// above Burst (ChaosTokensTokenBucket) or Limit (ChaosTokensSlidingWindow) is never allowed, and
+// n <= 0 is always allowed, counting nothing.
+func (l *ChaosTokens) AllowN(n int) bool {
+	return l.allowN(l.clock(), int64(n))
+}
+
+// AllowNAt is AllowN at time t.
+func (l *ChaosTokens) AllowNAt(t time.Time, n int) bool {
+	return l.allowN(l.offset(t), int64(n))
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a ChaosTokensTokenBucket grants the reservation, possibly in the
+// future; a ChaosTokensSlidingWindow grants it only when the n events may happen now,
+// and otherwise returns a reservation that is not OK and whose Delay says
+// when to retry. As in x/time/rate, a reservation of more than Burst
+// (Limit) events is not OK, and its Delay is the largest duration; n <= 0
+// reserves nothing, OK and now. Cancel gives all n events back.
+func (l *ChaosTokens) ReserveN(n int) ChaosTokensReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *ChaosTokens) ReserveNAt(t time.Time, n int) ChaosTokensReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if
+// n exceeds Burst (Limit): ErrChaosTokensExceedsBurst; and if the events could not
+// happen before ctx's deadline: ErrChaosTokensDeadline. On error no event is counted.
+// Unlike x/time/rate, a ChaosTokensSlidingWindow does not queue the n events: WaitN
+// retries when the window should have room for them, so a stream of
+// smaller requests may keep taking that room first.
+func (l *ChaosTokens) WaitN(ctx context.Context, n int) error {
+	if int64(n) > l.most() {
+		return fmt.Errorf("%w: n=%d, at most %d", ErrChaosTokensExceedsBurst, n, l.most())
+	}
+	return l.waitN(ctx, max(int64(n), 0))
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *ChaosTokens) most() int64 {
+	return 8
+}
+
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrChaosTokensDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *ChaosTokens) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *ChaosTokens) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -1970,7 +2028,7 @@ func (l *ChaosTokens) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -2024,8 +2082,9 @@ func (l *ChaosTokens) StatsAt(t time.Time) ChaosTokensStats {
 // most once.
 type ChaosTokensReservation struct {
 	l  *ChaosTokens
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A ChaosTokensSlidingWindow's
@@ -2069,9 +2128,9 @@ func (r ChaosTokensReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// Later reservations keep their times; the freed interval goes
+	// Later reservations keep their times; the freed intervals go
 	// to whoever reserves next.
-	r.l.tokenCancel()
+	r.l.tokenCancel(r.n)
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -2112,7 +2171,27 @@ func (l *ChaosTokens) allow(now int64) bool {
 }
 
 func (l *ChaosTokens) reserve(now int64) ChaosTokensReservation {
-	return ChaosTokensReservation{l: l, at: l.tokenReserve(now), ok: true}
+	return ChaosTokensReservation{l: l, at: l.tokenReserve(now), n: 1, ok: true}
+}
+
+func (l *ChaosTokens) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.tokenAllowN(now, n)
+}
+
+func (l *ChaosTokens) reserveN(now, n int64) ChaosTokensReservation {
+	if n <= 0 {
+		return ChaosTokensReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return ChaosTokensReservation{l: l, at: math.MaxInt64, n: n}
+	}
+	return ChaosTokensReservation{l: l, at: l.tokenReserveN(now, n), n: n, ok: true}
 }
 
 func (l *ChaosTokens) stats(now int64) ChaosTokensStats {
@@ -2149,10 +2228,40 @@ func (l *ChaosTokens) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenCancel gives back the interval of a reservation whose time has not
-// come.
-func (l *ChaosTokens) tokenCancel() {
-	interval := int64((200 * time.Microsecond))
+// tokenAllowN is AllowN for a ChaosTokensTokenBucket, 1 <= n <= Burst: tokenAllow
+// for n tokens at once.
+func (l *ChaosTokens) tokenAllowN(now, n int64) bool {
+	need, tolerance := int64((200*time.Microsecond))*n, int64((200*time.Microsecond))*8
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-need {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+need) {
+			return true
+		}
+	}
+}
+
+// tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
+func (l *ChaosTokens) tokenReserveN(now, n int64) int64 {
+	need, tolerance := int64((200*time.Microsecond))*n, int64((200*time.Microsecond))*8
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := chaosTokensAddSaturating(max(s, now-tolerance), need)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the n intervals of a reservation whose time has
+// not come.
+func (l *ChaosTokens) tokenCancel(n int64) {
+	interval := int64((200 * time.Microsecond)) * n
 	for {
 		s := l.state.Load()
 		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
@@ -2208,6 +2317,11 @@ const ChaosWindowMaxLimit = 1<<20 - 1
 // context's deadline. errors.Is(ErrChaosWindowDeadline, context.DeadlineExceeded)
 // holds, so callers need check only the latter.
 var ErrChaosWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// ErrChaosWindowExceedsBurst is returned by WaitN for more events than the limiter
+// ever admits at once: more than Burst for a ChaosWindowTokenBucket, more than Limit
+// for a ChaosWindowSlidingWindow.
+var ErrChaosWindowExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // chaosWindowCacheLine is the size the state word is padded to, so that limiters
 // allocated next to each other do not share it.
@@ -2266,12 +2380,65 @@ func (l *ChaosWindow) ReserveAt(t time.Time) ChaosWindowReservation {
 	return l.reserve(l.offset(t))
 }
 
+// AllowN reports whether n events may happen now, and if so counts them
+// all; otherwise it counts none. It never blocks. As in x/time/rate, n
+// above Burst (ChaosWindowTokenBucket) or Limit (ChaosWindowSlidingWindow) is never allowed, and
+// n <= 0 is always allowed, counting nothing.
+func (l *ChaosWindow) AllowN(n int) bool {
+	return l.allowN(l.clock(), int64(n))
+}
+
+// AllowNAt is AllowN at time t.
+func (l *ChaosWindow) AllowNAt(t time.Time, n int) bool {
+	return l.allowN(l.offset(t), int64(n))
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a ChaosWindowTokenBucket grants the reservation, possibly in the
+// future; a ChaosWindowSlidingWindow grants it only when the n events may happen now,
+// and otherwise returns a reservation that is not OK and whose Delay says
+// when to retry. As in x/time/rate, a reservation of more than Burst
+// (Limit) events is not OK, and its Delay is the largest duration; n <= 0
+// reserves nothing, OK and now. Cancel gives all n events back.
+func (l *ChaosWindow) ReserveN(n int) ChaosWindowReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *ChaosWindow) ReserveNAt(t time.Time, n int) ChaosWindowReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if
+// n exceeds Burst (Limit): ErrChaosWindowExceedsBurst; and if the events could not
+// happen before ctx's deadline: ErrChaosWindowDeadline. On error no event is counted.
+// Unlike x/time/rate, a ChaosWindowSlidingWindow does not queue the n events: WaitN
+// retries when the window should have room for them, so a stream of
+// smaller requests may keep taking that room first.
+func (l *ChaosWindow) WaitN(ctx context.Context, n int) error {
+	if int64(n) > l.most() {
+		return fmt.Errorf("%w: n=%d, at most %d", ErrChaosWindowExceedsBurst, n, l.most())
+	}
+	return l.waitN(ctx, max(int64(n), 0))
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *ChaosWindow) most() int64 {
+	return 16
+}
+
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrChaosWindowDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *ChaosWindow) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *ChaosWindow) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -2281,7 +2448,7 @@ func (l *ChaosWindow) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -2338,8 +2505,9 @@ func (l *ChaosWindow) StatsAt(t time.Time) ChaosWindowStats {
 // most once.
 type ChaosWindowReservation struct {
 	l  *ChaosWindow
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A ChaosWindowSlidingWindow's
@@ -2424,9 +2592,32 @@ func (l *ChaosWindow) allow(now int64) bool {
 
 func (l *ChaosWindow) reserve(now int64) ChaosWindowReservation {
 	if l.windowAllow(now) {
+		return ChaosWindowReservation{l: l, at: now, n: 1, ok: true}
+	}
+	return ChaosWindowReservation{l: l, at: chaosWindowAddSaturating(now, l.windowRetry(now, 1)), n: 1}
+}
+
+func (l *ChaosWindow) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.windowAllowN(now, n)
+}
+
+func (l *ChaosWindow) reserveN(now, n int64) ChaosWindowReservation {
+	if n <= 0 {
 		return ChaosWindowReservation{l: l, at: now, ok: true}
 	}
-	return ChaosWindowReservation{l: l, at: chaosWindowAddSaturating(now, l.windowRetry(now))}
+	if n > l.most() {
+		return ChaosWindowReservation{l: l, at: math.MaxInt64, n: n}
+	}
+	if l.windowAllowN(now, n) {
+		return ChaosWindowReservation{l: l, at: now, n: n, ok: true}
+	}
+	return ChaosWindowReservation{l: l, at: chaosWindowAddSaturating(now, l.windowRetry(now, n)), n: n}
 }
 
 func (l *ChaosWindow) stats(now int64) ChaosWindowStats {
@@ -2496,12 +2687,29 @@ func (l *ChaosWindow) windowAllow(now int64) bool {
 	}
 }
 
-// windowRetry returns how long after now one more event would be allowed if
-// no other event came.
-func (l *ChaosWindow) windowRetry(now int64) int64 {
+// windowAllowN is windowAllow for n events, 1 <= n <= Limit.
+func (l *ChaosWindow) windowAllowN(now, n int64) bool {
+	width := int64((4 * time.Millisecond))
+	countBits := uint(bits.Len64(uint64(16)))
+	for {
+		s := l.state.Load()
+		w := l.windowLoad(s, now)
+		if float64(w.prev)*float64(width-w.elapsed)+float64(w.cur+n)*float64(width) > float64(16)*float64(width) {
+			return false
+		}
+		next := int64(w.index<<(2*countBits)) | w.prev<<countBits | (w.cur + n)
+		if l.state.CompareAndSwap(s, next) {
+			return true
+		}
+	}
+}
+
+// windowRetry returns how long after now n more events would be allowed if
+// no other event came, 1 <= n <= Limit.
+func (l *ChaosWindow) windowRetry(now, n int64) int64 {
 	width := int64((4 * time.Millisecond))
 	w := l.windowLoad(l.state.Load(), now)
-	room := float64(16 - 1)
+	room := float64(16 - n)
 	// In this window, wait for prev's weight to fall to what cur leaves.
 	if free := room - float64(w.cur); free >= 0 {
 		if w.prev == 0 || float64(w.prev) <= free {
@@ -2533,7 +2741,7 @@ func (l *ChaosWindow) windowStats(now int64) ChaosWindowStats {
 	avail := int64(math.Floor(float64(16) - l.windowEstimate(w)))
 	st := ChaosWindowStats{Available: max(avail, 0), Current: w.cur, Previous: w.prev}
 	if avail <= 0 {
-		st.Delay = time.Duration(l.windowRetry(now))
+		st.Delay = time.Duration(l.windowRetry(now, 1))
 	}
 	return st
 }

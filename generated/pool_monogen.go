@@ -9688,6 +9688,11 @@ const JobQuotaMaxLimit = 1<<20 - 1
 // holds, so callers need check only the latter.
 var ErrJobQuotaDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
+// ErrJobQuotaExceedsBurst is returned by WaitN for more events than the limiter
+// ever admits at once: more than Burst for a JobQuotaTokenBucket, more than Limit
+// for a JobQuotaSlidingWindow.
+var ErrJobQuotaExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
+
 // jobQuotaCacheLine is the size the state word is padded to, so that limiters
 // allocated next to each other do not share it.
 const jobQuotaCacheLine = 64
@@ -9747,12 +9752,65 @@ func (l *JobQuota) ReserveAt(t time.Time) JobQuotaReservation {
 	return l.reserve(l.offset(t))
 }
 
+// AllowN reports whether n events may happen now, and if so counts them
+// all; otherwise it counts none. It never blocks. As in x/time/rate, n
+// above Burst (JobQuotaTokenBucket) or Limit (JobQuotaSlidingWindow) is never allowed, and
+// n <= 0 is always allowed, counting nothing.
+func (l *JobQuota) AllowN(n int) bool {
+	return l.allowN(l.clock(), int64(n))
+}
+
+// AllowNAt is AllowN at time t.
+func (l *JobQuota) AllowNAt(t time.Time, n int) bool {
+	return l.allowN(l.offset(t), int64(n))
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a JobQuotaTokenBucket grants the reservation, possibly in the
+// future; a JobQuotaSlidingWindow grants it only when the n events may happen now,
+// and otherwise returns a reservation that is not OK and whose Delay says
+// when to retry. As in x/time/rate, a reservation of more than Burst
+// (Limit) events is not OK, and its Delay is the largest duration; n <= 0
+// reserves nothing, OK and now. Cancel gives all n events back.
+func (l *JobQuota) ReserveN(n int) JobQuotaReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *JobQuota) ReserveNAt(t time.Time, n int) JobQuotaReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if
+// n exceeds Burst (Limit): ErrJobQuotaExceedsBurst; and if the events could not
+// happen before ctx's deadline: ErrJobQuotaDeadline. On error no event is counted.
+// Unlike x/time/rate, a JobQuotaSlidingWindow does not queue the n events: WaitN
+// retries when the window should have room for them, so a stream of
+// smaller requests may keep taking that room first.
+func (l *JobQuota) WaitN(ctx context.Context, n int) error {
+	if int64(n) > l.most() {
+		return fmt.Errorf("%w: n=%d, at most %d", ErrJobQuotaExceedsBurst, n, l.most())
+	}
+	return l.waitN(ctx, max(int64(n), 0))
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *JobQuota) most() int64 {
+	return 3
+}
+
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrJobQuotaDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *JobQuota) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *JobQuota) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -9762,7 +9820,7 @@ func (l *JobQuota) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -9816,8 +9874,9 @@ func (l *JobQuota) StatsAt(t time.Time) JobQuotaStats {
 // most once.
 type JobQuotaReservation struct {
 	l  *JobQuota
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A JobQuotaSlidingWindow's
@@ -9861,9 +9920,9 @@ func (r JobQuotaReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// Later reservations keep their times; the freed interval goes
+	// Later reservations keep their times; the freed intervals go
 	// to whoever reserves next.
-	r.l.tokenCancel()
+	r.l.tokenCancel(r.n)
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -9904,7 +9963,27 @@ func (l *JobQuota) allow(now int64) bool {
 }
 
 func (l *JobQuota) reserve(now int64) JobQuotaReservation {
-	return JobQuotaReservation{l: l, at: l.tokenReserve(now), ok: true}
+	return JobQuotaReservation{l: l, at: l.tokenReserve(now), n: 1, ok: true}
+}
+
+func (l *JobQuota) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.tokenAllowN(now, n)
+}
+
+func (l *JobQuota) reserveN(now, n int64) JobQuotaReservation {
+	if n <= 0 {
+		return JobQuotaReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return JobQuotaReservation{l: l, at: math.MaxInt64, n: n}
+	}
+	return JobQuotaReservation{l: l, at: l.tokenReserveN(now, n), n: n, ok: true}
 }
 
 func (l *JobQuota) stats(now int64) JobQuotaStats {
@@ -9941,10 +10020,40 @@ func (l *JobQuota) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenCancel gives back the interval of a reservation whose time has not
-// come.
-func (l *JobQuota) tokenCancel() {
-	interval := int64((1 * time.Hour))
+// tokenAllowN is AllowN for a JobQuotaTokenBucket, 1 <= n <= Burst: tokenAllow
+// for n tokens at once.
+func (l *JobQuota) tokenAllowN(now, n int64) bool {
+	need, tolerance := int64((1*time.Hour))*n, int64((1*time.Hour))*3
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-need {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+need) {
+			return true
+		}
+	}
+}
+
+// tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
+func (l *JobQuota) tokenReserveN(now, n int64) int64 {
+	need, tolerance := int64((1*time.Hour))*n, int64((1*time.Hour))*3
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := jobQuotaAddSaturating(max(s, now-tolerance), need)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the n intervals of a reservation whose time has
+// not come.
+func (l *JobQuota) tokenCancel(n int64) {
+	interval := int64((1 * time.Hour)) * n
 	for {
 		s := l.state.Load()
 		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {

@@ -63,6 +63,7 @@ var _ = 0
 		"BenchmarkSlots/op=AcquireReleaseParallel/impl=generated", "BenchmarkSlots/op=AcquireReleaseParallel/impl=template",
 		"BenchmarkRate/op=Allow/impl=generated", "BenchmarkRate/op=Allow/impl=template",
 		"BenchmarkQuota/op=Allow/impl=generated", "BenchmarkQuota/op=Allow/impl=template",
+		"BenchmarkRate/op=AllowN/impl=generated", "BenchmarkQuota/op=AllowN/impl=template",
 		"BenchmarkGuard/op=Execute/impl=generated", "BenchmarkGuard/op=Execute/impl=template",
 		"BenchmarkTripped/op=Execute/impl=generated", "BenchmarkTripped/op=Execute/impl=template",
 		"BenchmarkPolicy/op=Execute/impl=generated", "BenchmarkPolicy/op=Execute/impl=template",
