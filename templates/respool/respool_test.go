@@ -759,3 +759,24 @@ func TestStatsCountsGets(t *testing.T) {
 		t.Fatalf("Stats() = %+v; want 2 Gets, 3 Waits, 1 Canceled, 1 TimedOut, some WaitTime, 1 open and idle", st)
 	}
 }
+
+// TestIdleEvictionKeepsMinIdle ticks idle eviction past the idle time: the
+// resources beyond MinIdle are closed, MinIdle of them stay.
+func TestIdleEvictionKeepsMinIdle(t *testing.T) {
+	f := &factory{}
+	p := respool.NewManual(f.newRes, f.closeRes, nil, respool.Config{Max: 3, MinIdle: 1, Idle: time.Minute})
+	defer p.Close()
+	eventually(t, "one warm resource", func() bool { _, idle := p.Len(); return idle == 1 })
+	ctx := context.Background()
+	a, _ := p.Get(ctx)
+	b, _ := p.Get(ctx)
+	p.Put(a)
+	p.Put(b)
+	eventually(t, "all idle", func() bool { open, idle := p.Len(); return idle == open && open >= 2 })
+	for range 4 {
+		p.Tick()
+	}
+	if open, idle := p.Len(); open != 1 || idle != 1 {
+		t.Fatalf("after eviction: %d open, %d idle; want MinIdle=1 kept", open, idle)
+	}
+}
