@@ -1,6 +1,40 @@
 package generated
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// ErrNotFound is an answer, not a failure, for PolicyBreaker (failure=).
+var ErrNotFound = errors.New("not found")
+
+// countsAsFailure is PolicyBreaker's failure policy: every error but
+// ErrNotFound is a failure.
+func countsAsFailure(err error) bool { return !errors.Is(err, ErrNotFound) }
+
+// policyChanges records the changes of state PolicyBreaker reports.
+var policyChanges struct {
+	mu  sync.Mutex
+	log []string
+}
+
+func policyChanged(from, to PolicyBreakerState, counts PolicyBreakerCounts) {
+	policyChanges.mu.Lock()
+	defer policyChanges.mu.Unlock()
+	policyChanges.log = append(policyChanges.log, fmt.Sprintf("%v->%v %d/%d", from, to, counts.Successes, counts.Failures))
+}
+
+// PolicyChanges returns and forgets the changes PolicyBreaker reported, as
+// "from->to successes/failures".
+func PolicyChanges() []string {
+	policyChanges.mu.Lock()
+	defer policyChanges.mu.Unlock()
+	log := policyChanges.log
+	policyChanges.log = nil
+	return log
+}
 
 // Bounded parallelism: one directive per kind and shape the equivalence
 // tests and benchmarks compare with the templates.
@@ -23,6 +57,8 @@ var _ struct{}
 //monogen:breaker WorkBreaker[int, int] fn=Work
 //monogen:breaker FlakyBreaker[int, int] failures=3 ratio=0.5 cooldown=1h halfopen=2 fallback=Fallback
 //monogen:breaker QuickBreaker[int, int] failures=2 cooldown=1ns halfopen=2 window=1m buckets=4
+//monogen:breaker PolicyBreaker[int, int] failures=2 cooldown=1ns halfopen=1 failure=countsAsFailure onchange=policyChanged
+//monogen:breaker SlowBreaker[int, int] failures=1 cooldown=1h slow=100ms
 //monogen:limiter WorkLimiter[int, int] fn=Work min=2 max=256
 //monogen:limiter FlakyLimiter[int, int] min=1 max=8 initial=4
 var _ struct{}

@@ -699,6 +699,11 @@ const TokensMaxLimit = 1<<20 - 1
 // holds, so callers need check only the latter.
 var ErrTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
+// ErrTokensExceedsBurst is returned by WaitN for more events than the limiter
+// ever admits at once: more than Burst for a TokensTokenBucket, more than Limit
+// for a TokensSlidingWindow.
+var ErrTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
+
 // tokensCacheLine is the size the state word is padded to, so that limiters
 // allocated next to each other do not share it.
 const tokensCacheLine = 64
@@ -759,12 +764,65 @@ func (l *Tokens) ReserveAt(t time.Time) TokensReservation {
 	return l.reserve(l.offset(t))
 }
 
+// AllowN reports whether n events may happen now, and if so counts them all;
+// otherwise it counts none. It never blocks. As in x/time/rate, n above
+// Burst (TokensTokenBucket) or Limit (TokensSlidingWindow) is never allowed,
+// and n <= 0 is always allowed, counting nothing.
+func (l *Tokens) AllowN(n int) bool {
+	return l.allowN(l.clock(), int64(n))
+}
+
+// AllowNAt is AllowN at time t.
+func (l *Tokens) AllowNAt(t time.Time, n int) bool {
+	return l.allowN(l.offset(t), int64(n))
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a TokensTokenBucket grants the reservation, possibly in the
+// future; a TokensSlidingWindow grants it only when the n events may happen
+// now, and otherwise returns a reservation that is not OK and whose Delay
+// says when to retry. As in x/time/rate, a reservation of more than Burst
+// (Limit) events is not OK, and its Delay is the largest duration; n <= 0
+// reserves nothing, OK and now. Cancel gives all n events back.
+func (l *Tokens) ReserveN(n int) TokensReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *Tokens) ReserveNAt(t time.Time, n int) TokensReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if n
+// exceeds Burst (Limit): ErrTokensExceedsBurst; and if the events could not
+// happen before ctx's deadline: ErrTokensDeadline. On error no event is
+// counted. Unlike x/time/rate, a TokensSlidingWindow does not queue the n
+// events: WaitN retries when the window should have room for them, so a
+// stream of smaller requests may keep taking that room first.
+func (l *Tokens) WaitN(ctx context.Context, n int) error {
+	if int64(n) > l.most() {
+		return fmt.Errorf("%w: n=%d, at most %d", ErrTokensExceedsBurst, n, l.most())
+	}
+	return l.waitN(ctx, max(int64(n), 0))
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *Tokens) most() int64 {
+	return 20
+}
+
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrTokensDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Tokens) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *Tokens) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -774,7 +832,7 @@ func (l *Tokens) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -828,8 +886,9 @@ func (l *Tokens) StatsAt(t time.Time) TokensStats {
 // it at most once.
 type TokensReservation struct {
 	l  *Tokens
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A TokensSlidingWindow's
@@ -875,9 +934,9 @@ func (r TokensReservation) undo() {
 	}
 	// A shared limiter's token came from the store, which does not take
 	// tokens back.
-	// Later reservations keep their times; the freed interval goes
+	// Later reservations keep their times; the freed intervals go
 	// to whoever reserves next.
-	r.l.tokenCancel()
+	r.l.tokenCancel(r.n)
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -918,7 +977,27 @@ func (l *Tokens) allow(now int64) bool {
 }
 
 func (l *Tokens) reserve(now int64) TokensReservation {
-	return TokensReservation{l: l, at: l.tokenReserve(now), ok: true}
+	return TokensReservation{l: l, at: l.tokenReserve(now), n: 1, ok: true}
+}
+
+func (l *Tokens) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.tokenAllowN(now, n)
+}
+
+func (l *Tokens) reserveN(now, n int64) TokensReservation {
+	if n <= 0 {
+		return TokensReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return TokensReservation{l: l, at: math.MaxInt64, n: n}
+	}
+	return TokensReservation{l: l, at: l.tokenReserveN(now, n), n: n, ok: true}
 }
 
 func (l *Tokens) stats(now int64) TokensStats {
@@ -955,10 +1034,40 @@ func (l *Tokens) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenCancel gives back the interval of a reservation whose time has not
-// come.
-func (l *Tokens) tokenCancel() {
-	interval := int64(10 * time.Millisecond)
+// tokenAllowN is AllowN for a TokensTokenBucket, 1 <= n <= Burst: tokenAllow
+// for n tokens at once.
+func (l *Tokens) tokenAllowN(now, n int64) bool {
+	need, tolerance := int64(10*time.Millisecond)*n, int64(10*time.Millisecond)*20
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-need {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+need) {
+			return true
+		}
+	}
+}
+
+// tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
+func (l *Tokens) tokenReserveN(now, n int64) int64 {
+	need, tolerance := int64(10*time.Millisecond)*n, int64(10*time.Millisecond)*20
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := tokensAddSaturating(max(s, now-tolerance), need)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the n intervals of a reservation whose time has
+// not come.
+func (l *Tokens) tokenCancel(n int64) {
+	interval := int64(10*time.Millisecond) * n
 	for {
 		s := l.state.Load()
 		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
@@ -1014,6 +1123,11 @@ const WindowMaxLimit = 1<<20 - 1
 // context's deadline. errors.Is(ErrWindowDeadline, context.DeadlineExceeded)
 // holds, so callers need check only the latter.
 var ErrWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// ErrWindowExceedsBurst is returned by WaitN for more events than the limiter
+// ever admits at once: more than Burst for a WindowTokenBucket, more than Limit
+// for a WindowSlidingWindow.
+var ErrWindowExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // windowCacheLine is the size the state word is padded to, so that limiters
 // allocated next to each other do not share it.
@@ -1073,12 +1187,65 @@ func (l *Window) ReserveAt(t time.Time) WindowReservation {
 	return l.reserve(l.offset(t))
 }
 
+// AllowN reports whether n events may happen now, and if so counts them all;
+// otherwise it counts none. It never blocks. As in x/time/rate, n above
+// Burst (WindowTokenBucket) or Limit (WindowSlidingWindow) is never allowed,
+// and n <= 0 is always allowed, counting nothing.
+func (l *Window) AllowN(n int) bool {
+	return l.allowN(l.clock(), int64(n))
+}
+
+// AllowNAt is AllowN at time t.
+func (l *Window) AllowNAt(t time.Time, n int) bool {
+	return l.allowN(l.offset(t), int64(n))
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a WindowTokenBucket grants the reservation, possibly in the
+// future; a WindowSlidingWindow grants it only when the n events may happen
+// now, and otherwise returns a reservation that is not OK and whose Delay
+// says when to retry. As in x/time/rate, a reservation of more than Burst
+// (Limit) events is not OK, and its Delay is the largest duration; n <= 0
+// reserves nothing, OK and now. Cancel gives all n events back.
+func (l *Window) ReserveN(n int) WindowReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *Window) ReserveNAt(t time.Time, n int) WindowReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if n
+// exceeds Burst (Limit): ErrWindowExceedsBurst; and if the events could not
+// happen before ctx's deadline: ErrWindowDeadline. On error no event is
+// counted. Unlike x/time/rate, a WindowSlidingWindow does not queue the n
+// events: WaitN retries when the window should have room for them, so a
+// stream of smaller requests may keep taking that room first.
+func (l *Window) WaitN(ctx context.Context, n int) error {
+	if int64(n) > l.most() {
+		return fmt.Errorf("%w: n=%d, at most %d", ErrWindowExceedsBurst, n, l.most())
+	}
+	return l.waitN(ctx, max(int64(n), 0))
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *Window) most() int64 {
+	return 1000
+}
+
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrWindowDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Window) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *Window) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -1088,7 +1255,7 @@ func (l *Window) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -1145,8 +1312,8 @@ func (l *Window) StatsAt(t time.Time) WindowStats {
 // it at most once.
 type WindowReservation struct {
 	l  *Window
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A WindowSlidingWindow's
@@ -1235,7 +1402,30 @@ func (l *Window) reserve(now int64) WindowReservation {
 	if l.windowAllow(now) {
 		return WindowReservation{l: l, at: now, ok: true}
 	}
-	return WindowReservation{l: l, at: windowAddSaturating(now, l.windowRetry(now))}
+	return WindowReservation{l: l, at: windowAddSaturating(now, l.windowRetry(now, 1))}
+}
+
+func (l *Window) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.windowAllowN(now, n)
+}
+
+func (l *Window) reserveN(now, n int64) WindowReservation {
+	if n <= 0 {
+		return WindowReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return WindowReservation{l: l, at: math.MaxInt64}
+	}
+	if l.windowAllowN(now, n) {
+		return WindowReservation{l: l, at: now, ok: true}
+	}
+	return WindowReservation{l: l, at: windowAddSaturating(now, l.windowRetry(now, n))}
 }
 
 func (l *Window) stats(now int64) WindowStats {
@@ -1305,12 +1495,29 @@ func (l *Window) windowAllow(now int64) bool {
 	}
 }
 
-// windowRetry returns how long after now one more event would be allowed if
-// no other event came.
-func (l *Window) windowRetry(now int64) int64 {
+// windowAllowN is windowAllow for n events, 1 <= n <= Limit.
+func (l *Window) windowAllowN(now, n int64) bool {
+	width := int64(time.Minute)
+	countBits := uint(bits.Len64(uint64(1000)))
+	for {
+		s := l.state.Load()
+		w := l.windowLoad(s, now)
+		if float64(w.prev)*float64(width-w.elapsed)+float64(w.cur+n)*float64(width) > float64(1000)*float64(width) {
+			return false
+		}
+		next := int64(w.index<<(2*countBits)) | w.prev<<countBits | (w.cur + n)
+		if l.state.CompareAndSwap(s, next) {
+			return true
+		}
+	}
+}
+
+// windowRetry returns how long after now n more events would be allowed if
+// no other event came, 1 <= n <= Limit.
+func (l *Window) windowRetry(now, n int64) int64 {
 	width := int64(time.Minute)
 	w := l.windowLoad(l.state.Load(), now)
-	room := float64(999)
+	room := float64(1000 - n)
 	// In this window, wait for prev's weight to fall to what cur leaves.
 	if free := room - float64(w.cur); free >= 0 {
 		if w.prev == 0 || float64(w.prev) <= free {
@@ -1342,7 +1549,7 @@ func (l *Window) windowStats(now int64) WindowStats {
 	avail := int64(math.Floor(float64(1000) - l.windowEstimate(w)))
 	st := WindowStats{Available: max(avail, 0), Current: w.cur, Previous: w.prev}
 	if avail <= 0 {
-		st.Delay = time.Duration(l.windowRetry(now))
+		st.Delay = time.Duration(l.windowRetry(now, 1))
 	}
 	return st
 }
@@ -1385,6 +1592,11 @@ const BenchTokensMaxLimit = 1<<20 - 1
 // before the context's deadline. errors.Is(ErrBenchTokensDeadline,
 // context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrBenchTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// ErrBenchTokensExceedsBurst is returned by WaitN for more events than the
+// limiter ever admits at once: more than Burst for a BenchTokensTokenBucket,
+// more than Limit for a BenchTokensSlidingWindow.
+var ErrBenchTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // benchTokensCacheLine is the size the state word is padded to, so that
 // limiters allocated next to each other do not share it.
@@ -1446,12 +1658,66 @@ func (l *BenchTokens) ReserveAt(t time.Time) BenchTokensReservation {
 	return l.reserve(l.offset(t))
 }
 
+// AllowN reports whether n events may happen now, and if so counts them all;
+// otherwise it counts none. It never blocks. As in x/time/rate, n above
+// Burst (BenchTokensTokenBucket) or Limit (BenchTokensSlidingWindow) is
+// never allowed, and n <= 0 is always allowed, counting nothing.
+func (l *BenchTokens) AllowN(n int) bool {
+	return l.allowN(l.clock(), int64(n))
+}
+
+// AllowNAt is AllowN at time t.
+func (l *BenchTokens) AllowNAt(t time.Time, n int) bool {
+	return l.allowN(l.offset(t), int64(n))
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a BenchTokensTokenBucket grants the reservation, possibly in
+// the future; a BenchTokensSlidingWindow grants it only when the n events
+// may happen now, and otherwise returns a reservation that is not OK and
+// whose Delay says when to retry. As in x/time/rate, a reservation of more
+// than Burst (Limit) events is not OK, and its Delay is the largest
+// duration; n <= 0 reserves nothing, OK and now. Cancel gives all n events
+// back.
+func (l *BenchTokens) ReserveN(n int) BenchTokensReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *BenchTokens) ReserveNAt(t time.Time, n int) BenchTokensReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if n
+// exceeds Burst (Limit): ErrBenchTokensExceedsBurst; and if the events could
+// not happen before ctx's deadline: ErrBenchTokensDeadline. On error no
+// event is counted. Unlike x/time/rate, a BenchTokensSlidingWindow does not
+// queue the n events: WaitN retries when the window should have room for
+// them, so a stream of smaller requests may keep taking that room first.
+func (l *BenchTokens) WaitN(ctx context.Context, n int) error {
+	if int64(n) > l.most() {
+		return fmt.Errorf("%w: n=%d, at most %d", ErrBenchTokensExceedsBurst, n, l.most())
+	}
+	return l.waitN(ctx, max(int64(n), 0))
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *BenchTokens) most() int64 {
+	return 1099511627776
+}
+
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrBenchTokensDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *BenchTokens) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *BenchTokens) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -1461,7 +1727,7 @@ func (l *BenchTokens) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -1515,8 +1781,9 @@ func (l *BenchTokens) StatsAt(t time.Time) BenchTokensStats {
 // Cancel it at most once.
 type BenchTokensReservation struct {
 	l  *BenchTokens
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A
@@ -1562,9 +1829,9 @@ func (r BenchTokensReservation) undo() {
 	}
 	// A shared limiter's token came from the store, which does not take
 	// tokens back.
-	// Later reservations keep their times; the freed interval goes
+	// Later reservations keep their times; the freed intervals go
 	// to whoever reserves next.
-	r.l.tokenCancel()
+	r.l.tokenCancel(r.n)
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -1605,7 +1872,27 @@ func (l *BenchTokens) allow(now int64) bool {
 }
 
 func (l *BenchTokens) reserve(now int64) BenchTokensReservation {
-	return BenchTokensReservation{l: l, at: l.tokenReserve(now), ok: true}
+	return BenchTokensReservation{l: l, at: l.tokenReserve(now), n: 1, ok: true}
+}
+
+func (l *BenchTokens) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.tokenAllowN(now, n)
+}
+
+func (l *BenchTokens) reserveN(now, n int64) BenchTokensReservation {
+	if n <= 0 {
+		return BenchTokensReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return BenchTokensReservation{l: l, at: math.MaxInt64, n: n}
+	}
+	return BenchTokensReservation{l: l, at: l.tokenReserveN(now, n), n: n, ok: true}
 }
 
 func (l *BenchTokens) stats(now int64) BenchTokensStats {
@@ -1642,10 +1929,40 @@ func (l *BenchTokens) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenCancel gives back the interval of a reservation whose time has not
-// come.
-func (l *BenchTokens) tokenCancel() {
-	interval := int64(time.Nanosecond)
+// tokenAllowN is AllowN for a BenchTokensTokenBucket, 1 <= n <= Burst:
+// tokenAllow for n tokens at once.
+func (l *BenchTokens) tokenAllowN(now, n int64) bool {
+	need, tolerance := n, int64(time.Nanosecond)*1099511627776
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-need {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+need) {
+			return true
+		}
+	}
+}
+
+// tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
+func (l *BenchTokens) tokenReserveN(now, n int64) int64 {
+	need, tolerance := n, int64(time.Nanosecond)*1099511627776
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := benchTokensAddSaturating(max(s, now-tolerance), need)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the n intervals of a reservation whose time has
+// not come.
+func (l *BenchTokens) tokenCancel(n int64) {
+	interval := n
 	for {
 		s := l.state.Load()
 		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
@@ -1702,6 +2019,11 @@ const BenchWindowMaxLimit = 1<<20 - 1
 // before the context's deadline. errors.Is(ErrBenchWindowDeadline,
 // context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrBenchWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// ErrBenchWindowExceedsBurst is returned by WaitN for more events than the
+// limiter ever admits at once: more than Burst for a BenchWindowTokenBucket,
+// more than Limit for a BenchWindowSlidingWindow.
+var ErrBenchWindowExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // benchWindowCacheLine is the size the state word is padded to, so that
 // limiters allocated next to each other do not share it.
@@ -1761,12 +2083,66 @@ func (l *BenchWindow) ReserveAt(t time.Time) BenchWindowReservation {
 	return l.reserve(l.offset(t))
 }
 
+// AllowN reports whether n events may happen now, and if so counts them all;
+// otherwise it counts none. It never blocks. As in x/time/rate, n above
+// Burst (BenchWindowTokenBucket) or Limit (BenchWindowSlidingWindow) is
+// never allowed, and n <= 0 is always allowed, counting nothing.
+func (l *BenchWindow) AllowN(n int) bool {
+	return l.allowN(l.clock(), int64(n))
+}
+
+// AllowNAt is AllowN at time t.
+func (l *BenchWindow) AllowNAt(t time.Time, n int) bool {
+	return l.allowN(l.offset(t), int64(n))
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a BenchWindowTokenBucket grants the reservation, possibly in
+// the future; a BenchWindowSlidingWindow grants it only when the n events
+// may happen now, and otherwise returns a reservation that is not OK and
+// whose Delay says when to retry. As in x/time/rate, a reservation of more
+// than Burst (Limit) events is not OK, and its Delay is the largest
+// duration; n <= 0 reserves nothing, OK and now. Cancel gives all n events
+// back.
+func (l *BenchWindow) ReserveN(n int) BenchWindowReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *BenchWindow) ReserveNAt(t time.Time, n int) BenchWindowReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if n
+// exceeds Burst (Limit): ErrBenchWindowExceedsBurst; and if the events could
+// not happen before ctx's deadline: ErrBenchWindowDeadline. On error no
+// event is counted. Unlike x/time/rate, a BenchWindowSlidingWindow does not
+// queue the n events: WaitN retries when the window should have room for
+// them, so a stream of smaller requests may keep taking that room first.
+func (l *BenchWindow) WaitN(ctx context.Context, n int) error {
+	if int64(n) > l.most() {
+		return fmt.Errorf("%w: n=%d, at most %d", ErrBenchWindowExceedsBurst, n, l.most())
+	}
+	return l.waitN(ctx, max(int64(n), 0))
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *BenchWindow) most() int64 {
+	return 1048575
+}
+
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrBenchWindowDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *BenchWindow) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *BenchWindow) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -1776,7 +2152,7 @@ func (l *BenchWindow) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -1834,8 +2210,8 @@ func (l *BenchWindow) StatsAt(t time.Time) BenchWindowStats {
 // Cancel it at most once.
 type BenchWindowReservation struct {
 	l  *BenchWindow
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A
@@ -1924,7 +2300,30 @@ func (l *BenchWindow) reserve(now int64) BenchWindowReservation {
 	if l.windowAllow(now) {
 		return BenchWindowReservation{l: l, at: now, ok: true}
 	}
-	return BenchWindowReservation{l: l, at: benchWindowAddSaturating(now, l.windowRetry(now))}
+	return BenchWindowReservation{l: l, at: benchWindowAddSaturating(now, l.windowRetry(now, 1))}
+}
+
+func (l *BenchWindow) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.windowAllowN(now, n)
+}
+
+func (l *BenchWindow) reserveN(now, n int64) BenchWindowReservation {
+	if n <= 0 {
+		return BenchWindowReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return BenchWindowReservation{l: l, at: math.MaxInt64}
+	}
+	if l.windowAllowN(now, n) {
+		return BenchWindowReservation{l: l, at: now, ok: true}
+	}
+	return BenchWindowReservation{l: l, at: benchWindowAddSaturating(now, l.windowRetry(now, n))}
 }
 
 func (l *BenchWindow) stats(now int64) BenchWindowStats {
@@ -1994,12 +2393,29 @@ func (l *BenchWindow) windowAllow(now int64) bool {
 	}
 }
 
-// windowRetry returns how long after now one more event would be allowed if
-// no other event came.
-func (l *BenchWindow) windowRetry(now int64) int64 {
+// windowAllowN is windowAllow for n events, 1 <= n <= Limit.
+func (l *BenchWindow) windowAllowN(now, n int64) bool {
+	width := int64(time.Millisecond)
+	countBits := uint(bits.Len64(uint64(1048575)))
+	for {
+		s := l.state.Load()
+		w := l.windowLoad(s, now)
+		if float64(w.prev)*float64(width-w.elapsed)+float64(w.cur+n)*float64(width) > float64(1048575)*float64(width) {
+			return false
+		}
+		next := int64(w.index<<(2*countBits)) | w.prev<<countBits | (w.cur + n)
+		if l.state.CompareAndSwap(s, next) {
+			return true
+		}
+	}
+}
+
+// windowRetry returns how long after now n more events would be allowed if
+// no other event came, 1 <= n <= Limit.
+func (l *BenchWindow) windowRetry(now, n int64) int64 {
 	width := int64(time.Millisecond)
 	w := l.windowLoad(l.state.Load(), now)
-	room := float64(1048574)
+	room := float64(1048575 - n)
 	// In this window, wait for prev's weight to fall to what cur leaves.
 	if free := room - float64(w.cur); free >= 0 {
 		if w.prev == 0 || float64(w.prev) <= free {
@@ -2031,7 +2447,7 @@ func (l *BenchWindow) windowStats(now int64) BenchWindowStats {
 	avail := int64(math.Floor(float64(1048575) - l.windowEstimate(w)))
 	st := BenchWindowStats{Available: max(avail, 0), Current: w.cur, Previous: w.prev}
 	if avail <= 0 {
-		st.Delay = time.Duration(l.windowRetry(now))
+		st.Delay = time.Duration(l.windowRetry(now, 1))
 	}
 	return st
 }
@@ -2104,6 +2520,19 @@ const (
 	// workBreakerNoBucket marks a bucket that holds no time's counts.
 	workBreakerNoBucket = math.MinInt64
 )
+
+// workBreakerOutcome is how a call's result counts.
+type workBreakerOutcome int
+
+const (
+	workBreakerSucceeded workBreakerOutcome = iota // a success
+	workBreakerFailed                              // a failure
+	workBreakerNeutral                             // neither: the caller's own context ended it
+)
+
+// workBreakerChange is a transition to report to the state-change function.
+type workBreakerChange struct {
+}
 
 // WorkBreaker is a circuit breaker around a function from int to int.
 //
@@ -2179,6 +2608,14 @@ func (b *WorkBreaker) OnStateChange(f func(from, to WorkBreakerState)) {
 // ErrWorkBreakerOpen or ErrWorkBreakerTooManyProbes; with a fallback,
 // rejected and failed calls return what the fallback returns. A panicking
 // probe counts as a failure.
+//
+// A call fails when it returns an error that counts as a failure (every
+// error, unless a failure function decides), or when it takes longer than
+// Slow, if set. A call that returns the caller's own context error (ctx is
+// done and the error is ctx.Err(), or wraps it) counts as neither a success
+// nor a failure: the caller gave up, the function did not fail. Errors that
+// are not failures are returned as they are, without the fallback; a slow
+// call that succeeds returns its result.
 func (b *WorkBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
 	if WorkBreakerState(st&workBreakerStateMask) != WorkBreakerStateClosed {
@@ -2186,14 +2623,51 @@ func (b *WorkBreaker) Execute(ctx context.Context, req int) (int, error) {
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
-		b.failure(st)
-		return resp, err
+		switch b.judge(ctx, err) {
+		case workBreakerNeutral:
+			return resp, err
+		case workBreakerFailed:
+			b.failure(st)
+			return resp, err
+		}
 	}
 	// A success of a call admitted before a transition is not counted.
 	if b.state.Load() == st && b.pending.Add(1)&(workBreakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
-	return resp, nil
+	return resp, err
+}
+
+// callJudged calls the function and says how its result counts, timing
+// the call if Slow is set.
+func (b *WorkBreaker) callJudged(ctx context.Context, req int) (int, workBreakerOutcome, error) {
+	resp, err := b.call(ctx, req)
+	return resp, b.judge(ctx, err), err
+}
+
+// judge returns how the error of a call counts, whatever its duration.
+func (b *WorkBreaker) judge(ctx context.Context, err error) workBreakerOutcome {
+	if err == nil {
+		return workBreakerSucceeded
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return workBreakerNeutral
+	}
+	if b.isFailure(err) {
+		return workBreakerFailed
+	}
+	return workBreakerSucceeded
+}
+
+// isFailure counts every error as a failure: the directive has no failure=
+// function.
+func (b *WorkBreaker) isFailure(err error) bool {
+	return true
+}
+
+// changed does nothing: the directive has no onchange= function.
+func (b *WorkBreaker) changed(ch workBreakerChange) {
+	// No onchange= function.
 }
 
 // State returns the current state. An open breaker whose cooldown has
@@ -2301,13 +2775,29 @@ func (b *WorkBreaker) probe(ctx context.Context, req int, st uint64) (resp int, 
 			b.transition(st, WorkBreakerStateOpen, b.clock())
 		}
 	}()
-	resp, err = b.call(ctx, req)
-	if err != nil {
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case workBreakerNeutral:
+		ok = true
+		b.probeNeutral(st)
+		return resp, err
+	case workBreakerFailed:
 		return resp, err
 	}
 	ok = true
 	b.probeSucceeded(st)
-	return resp, nil
+	return resp, err
+}
+
+// probeNeutral gives back the slot of a probe admitted under the state word
+// st that counted as neither success nor failure, so that another call may
+// probe instead.
+func (b *WorkBreaker) probeNeutral(st uint64) {
+	b.mu.Lock()
+	if b.state.Load() == st {
+		b.probes.Add(-1)
+	}
+	b.mu.Unlock()
 }
 
 // probeSucceeded counts a successful probe admitted under the state word
@@ -2315,14 +2805,20 @@ func (b *WorkBreaker) probe(ctx context.Context, req int, st uint64) (resp int, 
 // probe of an earlier period is not counted.
 func (b *WorkBreaker) probeSucceeded(st uint64) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.state.Load() != st {
+		b.mu.Unlock()
 		return
 	}
 	b.probeOK++
 	if b.probeOK == 3 {
-		b.transitionLocked(st, WorkBreakerStateClosed, b.clock())
+		ch, ok := b.transitionLocked(st, WorkBreakerStateClosed, b.clock())
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
 	}
+	b.mu.Unlock()
 }
 
 // failure records a failed call admitted under the closed state word st
@@ -2334,15 +2830,21 @@ func (b *WorkBreaker) probeSucceeded(st uint64) {
 func (b *WorkBreaker) failure(st uint64) {
 	now := b.clock()
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.state.Load() != st {
+		b.mu.Unlock()
 		return
 	}
 	b.addLocked(now, b.pending.Swap(0), 1)
 	_, fail := b.window(now)
 	if fail >= 5 && float64(fail) >= 0 {
-		b.transitionLocked(st, WorkBreakerStateOpen, now)
+		ch, ok := b.transitionLocked(st, WorkBreakerStateOpen, now)
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
 	}
+	b.mu.Unlock()
 }
 
 // flush puts the pending successes in now's bucket.
@@ -2411,14 +2913,19 @@ func (b *WorkBreaker) bucketWidth() int64 {
 // unless another transition came first.
 func (b *WorkBreaker) transition(from uint64, to WorkBreakerState, now int64) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.transitionLocked(from, to, now)
+	ch, ok := b.transitionLocked(from, to, now)
+	b.mu.Unlock()
+	if ok {
+		b.changed(ch)
+	}
 }
 
-// transitionLocked is transition with b.mu held.
-func (b *WorkBreaker) transitionLocked(from uint64, to WorkBreakerState, now int64) {
+// transitionLocked is transition with b.mu held. It reports whether it
+// moved the breaker, and the change for the caller to report with changed
+// once it has unlocked b.mu.
+func (b *WorkBreaker) transitionLocked(from uint64, to WorkBreakerState, now int64) (ch workBreakerChange, ok bool) {
 	if b.state.Load() != from {
-		return
+		return ch, false
 	}
 	switch to {
 	case WorkBreakerStateOpen:
@@ -2436,6 +2943,7 @@ func (b *WorkBreaker) transitionLocked(from uint64, to WorkBreakerState, now int
 	if b.onChange != nil {
 		b.onChange(WorkBreakerState(from&workBreakerStateMask), to)
 	}
+	return ch, true
 }
 
 // clock returns the time in nanoseconds since the breaker was created.
@@ -2504,6 +3012,19 @@ const (
 	// flakyBreakerNoBucket marks a bucket that holds no time's counts.
 	flakyBreakerNoBucket = math.MinInt64
 )
+
+// flakyBreakerOutcome is how a call's result counts.
+type flakyBreakerOutcome int
+
+const (
+	flakyBreakerSucceeded flakyBreakerOutcome = iota // a success
+	flakyBreakerFailed                               // a failure
+	flakyBreakerNeutral                              // neither: the caller's own context ended it
+)
+
+// flakyBreakerChange is a transition to report to the state-change function.
+type flakyBreakerChange struct {
+}
 
 // FlakyBreaker is a circuit breaker around a function from int to int.
 //
@@ -2581,6 +3102,14 @@ func (b *FlakyBreaker) OnStateChange(f func(from, to FlakyBreakerState)) {
 // ErrFlakyBreakerOpen or ErrFlakyBreakerTooManyProbes; with a fallback,
 // rejected and failed calls return what the fallback returns. A panicking
 // probe counts as a failure.
+//
+// A call fails when it returns an error that counts as a failure (every
+// error, unless a failure function decides), or when it takes longer than
+// Slow, if set. A call that returns the caller's own context error (ctx is
+// done and the error is ctx.Err(), or wraps it) counts as neither a success
+// nor a failure: the caller gave up, the function did not fail. Errors that
+// are not failures are returned as they are, without the fallback; a slow
+// call that succeeds returns its result.
 func (b *FlakyBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
 	if FlakyBreakerState(st&flakyBreakerStateMask) != FlakyBreakerStateClosed {
@@ -2588,14 +3117,51 @@ func (b *FlakyBreaker) Execute(ctx context.Context, req int) (int, error) {
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
-		b.failure(st)
-		return b.fallback(ctx, req, err)
+		switch b.judge(ctx, err) {
+		case flakyBreakerNeutral:
+			return resp, err
+		case flakyBreakerFailed:
+			b.failure(st)
+			return b.fallback(ctx, req, err)
+		}
 	}
 	// A success of a call admitted before a transition is not counted.
 	if b.state.Load() == st && b.pending.Add(1)&(flakyBreakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
-	return resp, nil
+	return resp, err
+}
+
+// callJudged calls the function and says how its result counts, timing
+// the call if Slow is set.
+func (b *FlakyBreaker) callJudged(ctx context.Context, req int) (int, flakyBreakerOutcome, error) {
+	resp, err := b.call(ctx, req)
+	return resp, b.judge(ctx, err), err
+}
+
+// judge returns how the error of a call counts, whatever its duration.
+func (b *FlakyBreaker) judge(ctx context.Context, err error) flakyBreakerOutcome {
+	if err == nil {
+		return flakyBreakerSucceeded
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return flakyBreakerNeutral
+	}
+	if b.isFailure(err) {
+		return flakyBreakerFailed
+	}
+	return flakyBreakerSucceeded
+}
+
+// isFailure counts every error as a failure: the directive has no failure=
+// function.
+func (b *FlakyBreaker) isFailure(err error) bool {
+	return true
+}
+
+// changed does nothing: the directive has no onchange= function.
+func (b *FlakyBreaker) changed(ch flakyBreakerChange) {
+	// No onchange= function.
 }
 
 // State returns the current state. An open breaker whose cooldown has
@@ -2707,13 +3273,32 @@ func (b *FlakyBreaker) probe(ctx context.Context, req int, st uint64) (resp int,
 			b.transition(st, FlakyBreakerStateOpen, b.clock())
 		}
 	}()
-	resp, err = b.call(ctx, req)
-	if err != nil {
-		return b.fallback(ctx, req, err)
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case flakyBreakerNeutral:
+		ok = true
+		b.probeNeutral(st)
+		return resp, err
+	case flakyBreakerFailed:
+		if err != nil {
+			return b.fallback(ctx, req, err)
+		}
+		return resp, err
 	}
 	ok = true
 	b.probeSucceeded(st)
-	return resp, nil
+	return resp, err
+}
+
+// probeNeutral gives back the slot of a probe admitted under the state word
+// st that counted as neither success nor failure, so that another call may
+// probe instead.
+func (b *FlakyBreaker) probeNeutral(st uint64) {
+	b.mu.Lock()
+	if b.state.Load() == st {
+		b.probes.Add(-1)
+	}
+	b.mu.Unlock()
 }
 
 // probeSucceeded counts a successful probe admitted under the state word
@@ -2721,14 +3306,20 @@ func (b *FlakyBreaker) probe(ctx context.Context, req int, st uint64) (resp int,
 // probe of an earlier period is not counted.
 func (b *FlakyBreaker) probeSucceeded(st uint64) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.state.Load() != st {
+		b.mu.Unlock()
 		return
 	}
 	b.probeOK++
 	if b.probeOK == 2 {
-		b.transitionLocked(st, FlakyBreakerStateClosed, b.clock())
+		ch, ok := b.transitionLocked(st, FlakyBreakerStateClosed, b.clock())
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
 	}
+	b.mu.Unlock()
 }
 
 // failure records a failed call admitted under the closed state word st
@@ -2740,15 +3331,21 @@ func (b *FlakyBreaker) probeSucceeded(st uint64) {
 func (b *FlakyBreaker) failure(st uint64) {
 	now := b.clock()
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.state.Load() != st {
+		b.mu.Unlock()
 		return
 	}
 	b.addLocked(now, b.pending.Swap(0), 1)
 	succ, fail := b.window(now)
 	if fail >= 3 && float64(fail) >= 0.5*float64(succ+fail) {
-		b.transitionLocked(st, FlakyBreakerStateOpen, now)
+		ch, ok := b.transitionLocked(st, FlakyBreakerStateOpen, now)
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
 	}
+	b.mu.Unlock()
 }
 
 // flush puts the pending successes in now's bucket.
@@ -2817,14 +3414,19 @@ func (b *FlakyBreaker) bucketWidth() int64 {
 // unless another transition came first.
 func (b *FlakyBreaker) transition(from uint64, to FlakyBreakerState, now int64) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.transitionLocked(from, to, now)
+	ch, ok := b.transitionLocked(from, to, now)
+	b.mu.Unlock()
+	if ok {
+		b.changed(ch)
+	}
 }
 
-// transitionLocked is transition with b.mu held.
-func (b *FlakyBreaker) transitionLocked(from uint64, to FlakyBreakerState, now int64) {
+// transitionLocked is transition with b.mu held. It reports whether it
+// moved the breaker, and the change for the caller to report with changed
+// once it has unlocked b.mu.
+func (b *FlakyBreaker) transitionLocked(from uint64, to FlakyBreakerState, now int64) (ch flakyBreakerChange, ok bool) {
 	if b.state.Load() != from {
-		return
+		return ch, false
 	}
 	switch to {
 	case FlakyBreakerStateOpen:
@@ -2842,6 +3444,7 @@ func (b *FlakyBreaker) transitionLocked(from uint64, to FlakyBreakerState, now i
 	if b.onChange != nil {
 		b.onChange(FlakyBreakerState(from&flakyBreakerStateMask), to)
 	}
+	return ch, true
 }
 
 // clock returns the time in nanoseconds since the breaker was created.
@@ -2910,6 +3513,19 @@ const (
 	// quickBreakerNoBucket marks a bucket that holds no time's counts.
 	quickBreakerNoBucket = math.MinInt64
 )
+
+// quickBreakerOutcome is how a call's result counts.
+type quickBreakerOutcome int
+
+const (
+	quickBreakerSucceeded quickBreakerOutcome = iota // a success
+	quickBreakerFailed                               // a failure
+	quickBreakerNeutral                              // neither: the caller's own context ended it
+)
+
+// quickBreakerChange is a transition to report to the state-change function.
+type quickBreakerChange struct {
+}
 
 // QuickBreaker is a circuit breaker around a function from int to int.
 //
@@ -2987,6 +3603,14 @@ func (b *QuickBreaker) OnStateChange(f func(from, to QuickBreakerState)) {
 // ErrQuickBreakerOpen or ErrQuickBreakerTooManyProbes; with a fallback,
 // rejected and failed calls return what the fallback returns. A panicking
 // probe counts as a failure.
+//
+// A call fails when it returns an error that counts as a failure (every
+// error, unless a failure function decides), or when it takes longer than
+// Slow, if set. A call that returns the caller's own context error (ctx is
+// done and the error is ctx.Err(), or wraps it) counts as neither a success
+// nor a failure: the caller gave up, the function did not fail. Errors that
+// are not failures are returned as they are, without the fallback; a slow
+// call that succeeds returns its result.
 func (b *QuickBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
 	if QuickBreakerState(st&quickBreakerStateMask) != QuickBreakerStateClosed {
@@ -2994,14 +3618,51 @@ func (b *QuickBreaker) Execute(ctx context.Context, req int) (int, error) {
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
-		b.failure(st)
-		return resp, err
+		switch b.judge(ctx, err) {
+		case quickBreakerNeutral:
+			return resp, err
+		case quickBreakerFailed:
+			b.failure(st)
+			return resp, err
+		}
 	}
 	// A success of a call admitted before a transition is not counted.
 	if b.state.Load() == st && b.pending.Add(1)&(quickBreakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
-	return resp, nil
+	return resp, err
+}
+
+// callJudged calls the function and says how its result counts, timing
+// the call if Slow is set.
+func (b *QuickBreaker) callJudged(ctx context.Context, req int) (int, quickBreakerOutcome, error) {
+	resp, err := b.call(ctx, req)
+	return resp, b.judge(ctx, err), err
+}
+
+// judge returns how the error of a call counts, whatever its duration.
+func (b *QuickBreaker) judge(ctx context.Context, err error) quickBreakerOutcome {
+	if err == nil {
+		return quickBreakerSucceeded
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return quickBreakerNeutral
+	}
+	if b.isFailure(err) {
+		return quickBreakerFailed
+	}
+	return quickBreakerSucceeded
+}
+
+// isFailure counts every error as a failure: the directive has no failure=
+// function.
+func (b *QuickBreaker) isFailure(err error) bool {
+	return true
+}
+
+// changed does nothing: the directive has no onchange= function.
+func (b *QuickBreaker) changed(ch quickBreakerChange) {
+	// No onchange= function.
 }
 
 // State returns the current state. An open breaker whose cooldown has
@@ -3109,13 +3770,29 @@ func (b *QuickBreaker) probe(ctx context.Context, req int, st uint64) (resp int,
 			b.transition(st, QuickBreakerStateOpen, b.clock())
 		}
 	}()
-	resp, err = b.call(ctx, req)
-	if err != nil {
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case quickBreakerNeutral:
+		ok = true
+		b.probeNeutral(st)
+		return resp, err
+	case quickBreakerFailed:
 		return resp, err
 	}
 	ok = true
 	b.probeSucceeded(st)
-	return resp, nil
+	return resp, err
+}
+
+// probeNeutral gives back the slot of a probe admitted under the state word
+// st that counted as neither success nor failure, so that another call may
+// probe instead.
+func (b *QuickBreaker) probeNeutral(st uint64) {
+	b.mu.Lock()
+	if b.state.Load() == st {
+		b.probes.Add(-1)
+	}
+	b.mu.Unlock()
 }
 
 // probeSucceeded counts a successful probe admitted under the state word
@@ -3123,14 +3800,20 @@ func (b *QuickBreaker) probe(ctx context.Context, req int, st uint64) (resp int,
 // probe of an earlier period is not counted.
 func (b *QuickBreaker) probeSucceeded(st uint64) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.state.Load() != st {
+		b.mu.Unlock()
 		return
 	}
 	b.probeOK++
 	if b.probeOK == 2 {
-		b.transitionLocked(st, QuickBreakerStateClosed, b.clock())
+		ch, ok := b.transitionLocked(st, QuickBreakerStateClosed, b.clock())
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
 	}
+	b.mu.Unlock()
 }
 
 // failure records a failed call admitted under the closed state word st
@@ -3142,15 +3825,21 @@ func (b *QuickBreaker) probeSucceeded(st uint64) {
 func (b *QuickBreaker) failure(st uint64) {
 	now := b.clock()
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.state.Load() != st {
+		b.mu.Unlock()
 		return
 	}
 	b.addLocked(now, b.pending.Swap(0), 1)
 	_, fail := b.window(now)
 	if fail >= 2 && float64(fail) >= 0 {
-		b.transitionLocked(st, QuickBreakerStateOpen, now)
+		ch, ok := b.transitionLocked(st, QuickBreakerStateOpen, now)
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
 	}
+	b.mu.Unlock()
 }
 
 // flush puts the pending successes in now's bucket.
@@ -3219,14 +3908,19 @@ func (b *QuickBreaker) bucketWidth() int64 {
 // unless another transition came first.
 func (b *QuickBreaker) transition(from uint64, to QuickBreakerState, now int64) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.transitionLocked(from, to, now)
+	ch, ok := b.transitionLocked(from, to, now)
+	b.mu.Unlock()
+	if ok {
+		b.changed(ch)
+	}
 }
 
-// transitionLocked is transition with b.mu held.
-func (b *QuickBreaker) transitionLocked(from uint64, to QuickBreakerState, now int64) {
+// transitionLocked is transition with b.mu held. It reports whether it
+// moved the breaker, and the change for the caller to report with changed
+// once it has unlocked b.mu.
+func (b *QuickBreaker) transitionLocked(from uint64, to QuickBreakerState, now int64) (ch quickBreakerChange, ok bool) {
 	if b.state.Load() != from {
-		return
+		return ch, false
 	}
 	switch to {
 	case QuickBreakerStateOpen:
@@ -3244,6 +3938,7 @@ func (b *QuickBreaker) transitionLocked(from uint64, to QuickBreakerState, now i
 	if b.onChange != nil {
 		b.onChange(QuickBreakerState(from&quickBreakerStateMask), to)
 	}
+	return ch, true
 }
 
 // clock returns the time in nanoseconds since the breaker was created.
@@ -3254,6 +3949,1033 @@ func (b *QuickBreaker) clock() int64 {
 // NewQuickBreaker returns a closed circuit breaker around fn.
 func NewQuickBreaker(fn func(context.Context, int) (int, error)) *QuickBreaker {
 	b := &QuickBreaker{fn: fn}
+	b.init()
+	return b
+}
+
+// PolicyBreaker: generated from the breaker directive in bounded.go.
+
+// PolicyBreakerState is the state of a PolicyBreaker.
+type PolicyBreakerState uint32
+
+const (
+	// PolicyBreakerStateClosed lets every call through and counts failures.
+	PolicyBreakerStateClosed PolicyBreakerState = iota
+	// PolicyBreakerStateOpen rejects every call until the cooldown has passed.
+	PolicyBreakerStateOpen
+	// PolicyBreakerStateHalfOpen lets a few probe calls through: enough
+	// successes close the breaker, one failure opens it again.
+	PolicyBreakerStateHalfOpen
+)
+
+// String returns "closed", "open" or "half-open".
+func (s PolicyBreakerState) String() string {
+	switch s {
+	case PolicyBreakerStateClosed:
+		return "closed"
+	case PolicyBreakerStateOpen:
+		return "open"
+	case PolicyBreakerStateHalfOpen:
+		return "half-open"
+	}
+	return "unknown"
+}
+
+// ErrPolicyBreakerOpen is returned, or passed to the fallback, for a call
+// rejected while the breaker is open.
+var ErrPolicyBreakerOpen = errors.New("breaker: circuit open")
+
+// ErrPolicyBreakerTooManyProbes is returned, or passed to the fallback, for
+// a call rejected while the breaker is half-open and its probes are taken.
+var ErrPolicyBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
+
+const (
+	// policyBreakerStateBits hold the PolicyBreakerState in the low bits of
+	// the state word; the rest counts transitions. The whole word is a
+	// generation: a call remembers the word it was admitted under, and its
+	// result is ignored if the word has changed by the time it returns.
+	policyBreakerStateBits = 2
+	policyBreakerStateMask = 1<<policyBreakerStateBits - 1
+	// policyBreakerFlushEvery is how many successes in the closed state are
+	// counted before the clock is read to give them a bucket. Successes thus
+	// cost no clock read; one may be counted at most
+	// policyBreakerFlushEvery-1 calls (or one failure) late, in a later
+	// bucket than it belongs to. Power of two.
+	policyBreakerFlushEvery = 16
+	// policyBreakerCacheLine is the size the hot words are padded to.
+	policyBreakerCacheLine = 64
+	// policyBreakerNoBucket marks a bucket that holds no time's counts.
+	policyBreakerNoBucket = math.MinInt64
+)
+
+// policyBreakerOutcome is how a call's result counts.
+type policyBreakerOutcome int
+
+const (
+	policyBreakerSucceeded policyBreakerOutcome = iota // a success
+	policyBreakerFailed                                // a failure
+	policyBreakerNeutral                               // neither: the caller's own context ended it
+)
+
+// PolicyBreakerCounts are the counts of a state, given to the state-change
+// function at the moment the breaker leaves it: for the closed state, the
+// successes and failures of the rolling window, the last failure included;
+// for the half-open state, the probes that succeeded and, if one failed,
+// that one; for the open state, nothing.
+type PolicyBreakerCounts struct {
+	Successes, Failures int64
+}
+
+// policyBreakerChange is a transition to report to the state-change function.
+type policyBreakerChange struct {
+	from, to PolicyBreakerState
+	counts   PolicyBreakerCounts
+}
+
+// PolicyBreaker is a circuit breaker around a function from int to int.
+//
+// Closed, it calls the function and counts failures (non-nil errors) in a
+// rolling window; when both the count and the ratio of failures reach their
+// thresholds it opens. Open, it rejects calls with ErrPolicyBreakerOpen
+// until the cooldown has passed, then goes half-open. Half-open, it lets
+// HalfOpen probe calls through and rejects the others with
+// ErrPolicyBreakerTooManyProbes; a failed probe opens it again, HalfOpen
+// successful probes close it.
+//
+// Only results of the current state count: the result of a call admitted
+// before the breaker last changed state (a probe of an earlier half-open
+// period, a call made while closed that returns after the breaker opened)
+// is ignored. A closed-state call that returns while the breaker changes
+// state may still be counted in the new state: an error of one call.
+//
+// A PolicyBreaker must be created with NewPolicyBreaker and must not be
+// copied after first use. Its methods are safe for concurrent use. The
+// state-change callback is called with the breaker's internal lock held, in
+// the order of the transitions.
+type PolicyBreaker struct {
+	// state is the transition count << policyBreakerStateBits |
+	// PolicyBreakerState. Only transitions write it: it has a cache line of
+	// its own, apart from pending, which every successful call writes.
+	state atomic.Uint64
+	_     [policyBreakerCacheLine - 8]byte
+	// pending counts closed-state successes not yet put in a bucket.
+	pending atomic.Int64
+	_       [policyBreakerCacheLine - 8]byte
+
+	fn func(context.Context, int) (int, error)
+
+	epoch time.Time
+
+	buckets  []policyBreakerBucket
+	openedAt atomic.Int64 // clock reading when the breaker last opened
+	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
+	rejected atomic.Uint64
+
+	mu       sync.Mutex // serialises transitions, probes, bucket rotation and onChange
+	probeOK  int64      // probes that succeeded in this half-open period
+	onChange func(from, to PolicyBreakerState)
+}
+
+// policyBreakerBucket holds the counts of one slice of the rolling window.
+// The counts have a word each: a slice of a long window may count more than
+// 2^32 calls (window=1h at 1.2 million calls a second).
+type policyBreakerBucket struct {
+	index     atomic.Int64 // clock / bucket width of the slice counted, or policyBreakerNoBucket
+	successes atomic.Int64
+	failures  atomic.Int64
+}
+
+// init checks the configuration and resets the window. The generated
+// constructor calls it after building the struct.
+func (b *PolicyBreaker) init() {
+	b.epoch = time.Now()
+	b.buckets = make([]policyBreakerBucket, 10)
+	for i := range b.buckets {
+		b.buckets[i].index.Store(policyBreakerNoBucket)
+	}
+}
+
+// OnStateChange sets f to be called on every change of state. f is called
+// with the breaker's lock held: it must not call Execute.
+func (b *PolicyBreaker) OnStateChange(f func(from, to PolicyBreakerState)) {
+	b.mu.Lock()
+	b.onChange = f
+	b.mu.Unlock()
+}
+
+// Execute calls the function with ctx and req if the breaker lets the call
+// through, and records its outcome. A rejected call returns
+// ErrPolicyBreakerOpen or ErrPolicyBreakerTooManyProbes; with a fallback,
+// rejected and failed calls return what the fallback returns. A panicking
+// probe counts as a failure.
+//
+// A call fails when it returns an error that counts as a failure (every
+// error, unless a failure function decides), or when it takes longer than
+// Slow, if set. A call that returns the caller's own context error (ctx is
+// done and the error is ctx.Err(), or wraps it) counts as neither a success
+// nor a failure: the caller gave up, the function did not fail. Errors that
+// are not failures are returned as they are, without the fallback; a slow
+// call that succeeds returns its result.
+func (b *PolicyBreaker) Execute(ctx context.Context, req int) (int, error) {
+	st := b.state.Load()
+	if PolicyBreakerState(st&policyBreakerStateMask) != PolicyBreakerStateClosed {
+		return b.executeSlow(ctx, req, st)
+	}
+	resp, err := b.call(ctx, req)
+	if err != nil {
+		switch b.judge(ctx, err) {
+		case policyBreakerNeutral:
+			return resp, err
+		case policyBreakerFailed:
+			b.failure(st)
+			return resp, err
+		}
+	}
+	// A success of a call admitted before a transition is not counted.
+	if b.state.Load() == st && b.pending.Add(1)&(policyBreakerFlushEvery-1) == 0 {
+		b.flush(b.clock())
+	}
+	return resp, err
+}
+
+// callJudged calls the function and says how its result counts, timing
+// the call if Slow is set.
+func (b *PolicyBreaker) callJudged(ctx context.Context, req int) (int, policyBreakerOutcome, error) {
+	resp, err := b.call(ctx, req)
+	return resp, b.judge(ctx, err), err
+}
+
+// judge returns how the error of a call counts, whatever its duration.
+func (b *PolicyBreaker) judge(ctx context.Context, err error) policyBreakerOutcome {
+	if err == nil {
+		return policyBreakerSucceeded
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return policyBreakerNeutral
+	}
+	if b.isFailure(err) {
+		return policyBreakerFailed
+	}
+	return policyBreakerSucceeded
+}
+
+// isFailure reports whether err, a call's error that is not the caller's own
+// context error, counts as a failure: countsAsFailure, the directive's
+// failure=, decides.
+func (b *PolicyBreaker) isFailure(err error) bool {
+	return countsAsFailure(err)
+}
+
+// changed calls policyChanged, the directive's onchange=, for ch. It runs on
+// the goroutine whose call changed the state, after the lock is released:
+// two changes in quick succession may be reported concurrently, or out of
+// order.
+func (b *PolicyBreaker) changed(ch policyBreakerChange) {
+	policyChanged(ch.from, ch.to, ch.counts)
+}
+
+// State returns the current state. An open breaker whose cooldown has
+// passed reports PolicyBreakerStateOpen until a call moves it to half-open.
+func (b *PolicyBreaker) State() PolicyBreakerState {
+	return PolicyBreakerState(b.state.Load() & policyBreakerStateMask)
+}
+
+// PolicyBreakerStats is a snapshot of a PolicyBreaker.
+type PolicyBreakerStats struct {
+	State PolicyBreakerState
+	// Successes and Failures are the counts in the rolling window.
+	Successes, Failures int64
+	// Rejected counts the calls rejected since the breaker was created.
+	Rejected uint64
+	// Transitions counts the changes of state.
+	Transitions uint64
+}
+
+// Stats returns a snapshot of the breaker's state and counts.
+func (b *PolicyBreaker) Stats() PolicyBreakerStats {
+	now := b.clock()
+	b.flush(now)
+	st := b.state.Load()
+	succ, fail := b.window(now)
+	return PolicyBreakerStats{
+		State:       PolicyBreakerState(st & policyBreakerStateMask),
+		Successes:   succ,
+		Failures:    fail,
+		Rejected:    b.rejected.Load(),
+		Transitions: st >> policyBreakerStateBits,
+	}
+}
+
+// call calls the user's function.
+func (b *PolicyBreaker) call(ctx context.Context, req int) (int, error) {
+	return b.fn(ctx, req)
+}
+
+// executeSlow handles a call that finds the breaker open or half-open.
+func (b *PolicyBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
+	var err error
+	for {
+		switch PolicyBreakerState(st & policyBreakerStateMask) {
+		case PolicyBreakerStateClosed:
+			return b.Execute(ctx, req)
+		case PolicyBreakerStateOpen:
+			now := b.clock()
+			if now-b.openedAt.Load() < int64(time.Nanosecond) {
+				err = ErrPolicyBreakerOpen
+				break
+			}
+			b.transition(st, PolicyBreakerStateHalfOpen, now)
+			st = b.state.Load()
+			continue
+		case PolicyBreakerStateHalfOpen:
+			admitted, cur := b.admitProbe(st)
+			if admitted {
+				return b.probe(ctx, req, st)
+			}
+			if cur != st {
+				st = cur
+				continue
+			}
+			err = ErrPolicyBreakerTooManyProbes
+		}
+		break
+	}
+	b.rejected.Add(1)
+	var zero int
+	return zero, err
+}
+
+// admitProbe takes one of the probe slots of the half-open state word st.
+// It reports whether it did, and the current state word: a different one
+// when the breaker has changed state since st was read.
+func (b *PolicyBreaker) admitProbe(st uint64) (admitted bool, cur uint64) {
+	if b.probes.Load() >= 1 {
+		// The slots are taken: reject without the lock.
+		return false, st
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	// Under the lock, so that a caller that read an earlier half-open
+	// period never takes a slot of a later one: its result would be
+	// ignored, and the slot lost.
+	if cur = b.state.Load(); cur != st {
+		return false, cur
+	}
+	if b.probes.Load() >= 1 {
+		return false, st
+	}
+	b.probes.Add(1)
+	return true, st
+}
+
+// probe makes a half-open probe call admitted under the state word st.
+func (b *PolicyBreaker) probe(ctx context.Context, req int, st uint64) (resp int, err error) {
+	ok := false
+	defer func() {
+		// A failed or panicking probe reopens the breaker, unless it is
+		// a probe of an earlier half-open period; without this a panic
+		// would hold a probe slot forever.
+		if !ok {
+			b.transition(st, PolicyBreakerStateOpen, b.clock())
+		}
+	}()
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case policyBreakerNeutral:
+		ok = true
+		b.probeNeutral(st)
+		return resp, err
+	case policyBreakerFailed:
+		return resp, err
+	}
+	ok = true
+	b.probeSucceeded(st)
+	return resp, err
+}
+
+// probeNeutral gives back the slot of a probe admitted under the state word
+// st that counted as neither success nor failure, so that another call may
+// probe instead.
+func (b *PolicyBreaker) probeNeutral(st uint64) {
+	b.mu.Lock()
+	if b.state.Load() == st {
+		b.probes.Add(-1)
+	}
+	b.mu.Unlock()
+}
+
+// probeSucceeded counts a successful probe admitted under the state word
+// st, and closes the breaker at the HalfOpen-th success of the period. A
+// probe of an earlier period is not counted.
+func (b *PolicyBreaker) probeSucceeded(st uint64) {
+	b.mu.Lock()
+	if b.state.Load() != st {
+		b.mu.Unlock()
+		return
+	}
+	b.probeOK++
+	if b.probeOK == 1 {
+		ch, ok := b.transitionLocked(st, PolicyBreakerStateClosed, b.clock())
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	b.mu.Unlock()
+}
+
+// failure records a failed call admitted under the closed state word st
+// and trips the breaker if the window's counts reach the thresholds. The
+// failure of a call admitted before a transition is not counted: the look at
+// the state and the count are one step under b.mu, which every transition
+// holds, so the breaker cannot trip, probe and close again in between and
+// leave the failure in the next closed period's window.
+func (b *PolicyBreaker) failure(st uint64) {
+	now := b.clock()
+	b.mu.Lock()
+	if b.state.Load() != st {
+		b.mu.Unlock()
+		return
+	}
+	b.addLocked(now, b.pending.Swap(0), 1)
+	_, fail := b.window(now)
+	if fail >= 2 && float64(fail) >= 0 {
+		ch, ok := b.transitionLocked(st, PolicyBreakerStateOpen, now)
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	b.mu.Unlock()
+}
+
+// flush puts the pending successes in now's bucket.
+func (b *PolicyBreaker) flush(now int64) {
+	if n := b.pending.Swap(0); n != 0 {
+		b.add(now, n, 0)
+	}
+}
+
+// add counts successes and failures in now's bucket, first clearing the
+// bucket, under b.mu, if it still holds an older slice of time.
+func (b *PolicyBreaker) add(now, successes, failures int64) {
+	index := now / b.bucketWidth()
+	bk := &b.buckets[index%10]
+	if bk.index.Load() < index {
+		b.mu.Lock()
+		b.addLocked(now, successes, failures)
+		b.mu.Unlock()
+		return
+	}
+	bk.count(successes, failures)
+}
+
+// addLocked is add with b.mu held.
+func (b *PolicyBreaker) addLocked(now, successes, failures int64) {
+	index := now / b.bucketWidth()
+	bk := &b.buckets[index%10]
+	if bk.index.Load() < index {
+		// A caller that read index before this and adds after it
+		// counts in the new slice: an error of one call.
+		bk.successes.Store(0)
+		bk.failures.Store(0)
+		bk.index.Store(index)
+	}
+	bk.count(successes, failures)
+}
+
+// count adds successes and failures to the bucket.
+func (bk *policyBreakerBucket) count(successes, failures int64) {
+	if successes != 0 {
+		bk.successes.Add(successes)
+	}
+	if failures != 0 {
+		bk.failures.Add(failures)
+	}
+}
+
+// window returns the counts of the rolling window ending at now.
+func (b *PolicyBreaker) window(now int64) (successes, failures int64) {
+	index := now / b.bucketWidth()
+	for i := range b.buckets {
+		bk := &b.buckets[i]
+		if bi := bk.index.Load(); bi > index-10 && bi <= index {
+			successes += bk.successes.Load()
+			failures += bk.failures.Load()
+		}
+	}
+	return successes, failures
+}
+
+func (b *PolicyBreaker) bucketWidth() int64 {
+	return int64(10*time.Second) / 10
+}
+
+// transition moves the breaker from the state word from to the state to,
+// unless another transition came first.
+func (b *PolicyBreaker) transition(from uint64, to PolicyBreakerState, now int64) {
+	b.mu.Lock()
+	ch, ok := b.transitionLocked(from, to, now)
+	b.mu.Unlock()
+	if ok {
+		b.changed(ch)
+	}
+}
+
+// transitionLocked is transition with b.mu held. It reports whether it
+// moved the breaker, and the change for the caller to report with changed
+// once it has unlocked b.mu.
+func (b *PolicyBreaker) transitionLocked(from uint64, to PolicyBreakerState, now int64) (ch policyBreakerChange, ok bool) {
+	if b.state.Load() != from {
+		return ch, false
+	}
+	ch.from, ch.to = PolicyBreakerState(from&policyBreakerStateMask), to
+	switch ch.from {
+	case PolicyBreakerStateClosed:
+		ch.counts.Successes, ch.counts.Failures = b.window(now)
+	case PolicyBreakerStateHalfOpen:
+		ch.counts.Successes = b.probeOK
+		if to == PolicyBreakerStateOpen {
+			ch.counts.Failures = 1
+		}
+	}
+	switch to {
+	case PolicyBreakerStateOpen:
+		b.openedAt.Store(now)
+	case PolicyBreakerStateHalfOpen:
+		b.probes.Store(0)
+		b.probeOK = 0
+	case PolicyBreakerStateClosed:
+		b.pending.Store(0)
+		for i := range b.buckets {
+			b.buckets[i].index.Store(policyBreakerNoBucket)
+		}
+	}
+	b.state.Store((from>>policyBreakerStateBits+1)<<policyBreakerStateBits | uint64(to))
+	if b.onChange != nil {
+		b.onChange(PolicyBreakerState(from&policyBreakerStateMask), to)
+	}
+	return ch, true
+}
+
+// clock returns the time in nanoseconds since the breaker was created.
+func (b *PolicyBreaker) clock() int64 {
+	return int64(time.Since(b.epoch))
+}
+
+// This code was specialized for the types above. If one changes, the
+// line below stops compiling: run go generate.
+var _ func(PolicyBreakerState, PolicyBreakerState, PolicyBreakerCounts) = policyChanged
+
+// NewPolicyBreaker returns a closed circuit breaker around fn.
+func NewPolicyBreaker(fn func(context.Context, int) (int, error)) *PolicyBreaker {
+	b := &PolicyBreaker{fn: fn}
+	b.init()
+	return b
+}
+
+// SlowBreaker: generated from the breaker directive in bounded.go.
+
+// SlowBreakerState is the state of a SlowBreaker.
+type SlowBreakerState uint32
+
+const (
+	// SlowBreakerStateClosed lets every call through and counts failures.
+	SlowBreakerStateClosed SlowBreakerState = iota
+	// SlowBreakerStateOpen rejects every call until the cooldown has passed.
+	SlowBreakerStateOpen
+	// SlowBreakerStateHalfOpen lets a few probe calls through: enough
+	// successes close the breaker, one failure opens it again.
+	SlowBreakerStateHalfOpen
+)
+
+// String returns "closed", "open" or "half-open".
+func (s SlowBreakerState) String() string {
+	switch s {
+	case SlowBreakerStateClosed:
+		return "closed"
+	case SlowBreakerStateOpen:
+		return "open"
+	case SlowBreakerStateHalfOpen:
+		return "half-open"
+	}
+	return "unknown"
+}
+
+// ErrSlowBreakerOpen is returned, or passed to the fallback, for a call
+// rejected while the breaker is open.
+var ErrSlowBreakerOpen = errors.New("breaker: circuit open")
+
+// ErrSlowBreakerTooManyProbes is returned, or passed to the fallback, for a
+// call rejected while the breaker is half-open and its probes are taken.
+var ErrSlowBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
+
+const (
+	// slowBreakerStateBits hold the SlowBreakerState in the low bits of the
+	// state word; the rest counts transitions. The whole word is a
+	// generation: a call remembers the word it was admitted under, and its
+	// result is ignored if the word has changed by the time it returns.
+	slowBreakerStateBits = 2
+	slowBreakerStateMask = 1<<slowBreakerStateBits - 1
+	// slowBreakerFlushEvery is how many successes in the closed state are
+	// counted before the clock is read to give them a bucket. Successes thus
+	// cost no clock read; one may be counted at most slowBreakerFlushEvery-1
+	// calls (or one failure) late, in a later bucket than it belongs to.
+	// Power of two.
+	slowBreakerFlushEvery = 16
+	// slowBreakerCacheLine is the size the hot words are padded to.
+	slowBreakerCacheLine = 64
+	// slowBreakerNoBucket marks a bucket that holds no time's counts.
+	slowBreakerNoBucket = math.MinInt64
+)
+
+// slowBreakerOutcome is how a call's result counts.
+type slowBreakerOutcome int
+
+const (
+	slowBreakerSucceeded slowBreakerOutcome = iota // a success
+	slowBreakerFailed                              // a failure
+	slowBreakerNeutral                             // neither: the caller's own context ended it
+)
+
+// slowBreakerChange is a transition to report to the state-change function.
+type slowBreakerChange struct {
+}
+
+// SlowBreaker is a circuit breaker around a function from int to int.
+//
+// Closed, it calls the function and counts failures (non-nil errors) in a
+// rolling window; when both the count and the ratio of failures reach their
+// thresholds it opens. Open, it rejects calls with ErrSlowBreakerOpen until
+// the cooldown has passed, then goes half-open. Half-open, it lets HalfOpen
+// probe calls through and rejects the others with
+// ErrSlowBreakerTooManyProbes; a failed probe opens it again, HalfOpen
+// successful probes close it.
+//
+// Only results of the current state count: the result of a call admitted
+// before the breaker last changed state (a probe of an earlier half-open
+// period, a call made while closed that returns after the breaker opened)
+// is ignored. A closed-state call that returns while the breaker changes
+// state may still be counted in the new state: an error of one call.
+//
+// A SlowBreaker must be created with NewSlowBreaker and must not be copied
+// after first use. Its methods are safe for concurrent use. The state-change
+// callback is called with the breaker's internal lock held, in the order of
+// the transitions.
+type SlowBreaker struct {
+	// state is the transition count << slowBreakerStateBits |
+	// SlowBreakerState. Only transitions write it: it has a cache line of
+	// its own, apart from pending, which every successful call writes.
+	state atomic.Uint64
+	_     [slowBreakerCacheLine - 8]byte
+	// pending counts closed-state successes not yet put in a bucket.
+	pending atomic.Int64
+	_       [slowBreakerCacheLine - 8]byte
+
+	fn func(context.Context, int) (int, error)
+
+	epoch time.Time
+
+	buckets  []slowBreakerBucket
+	openedAt atomic.Int64 // clock reading when the breaker last opened
+	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
+	rejected atomic.Uint64
+
+	mu       sync.Mutex // serialises transitions, probes, bucket rotation and onChange
+	probeOK  int64      // probes that succeeded in this half-open period
+	onChange func(from, to SlowBreakerState)
+}
+
+// slowBreakerBucket holds the counts of one slice of the rolling window. The
+// counts have a word each: a slice of a long window may count more than 2^32
+// calls (window=1h at 1.2 million calls a second).
+type slowBreakerBucket struct {
+	index     atomic.Int64 // clock / bucket width of the slice counted, or slowBreakerNoBucket
+	successes atomic.Int64
+	failures  atomic.Int64
+}
+
+// init checks the configuration and resets the window. The generated
+// constructor calls it after building the struct.
+func (b *SlowBreaker) init() {
+	b.epoch = time.Now()
+	b.buckets = make([]slowBreakerBucket, 10)
+	for i := range b.buckets {
+		b.buckets[i].index.Store(slowBreakerNoBucket)
+	}
+}
+
+// OnStateChange sets f to be called on every change of state. f is called
+// with the breaker's lock held: it must not call Execute.
+func (b *SlowBreaker) OnStateChange(f func(from, to SlowBreakerState)) {
+	b.mu.Lock()
+	b.onChange = f
+	b.mu.Unlock()
+}
+
+// Execute calls the function with ctx and req if the breaker lets the call
+// through, and records its outcome. A rejected call returns
+// ErrSlowBreakerOpen or ErrSlowBreakerTooManyProbes; with a fallback,
+// rejected and failed calls return what the fallback returns. A panicking
+// probe counts as a failure.
+//
+// A call fails when it returns an error that counts as a failure (every
+// error, unless a failure function decides), or when it takes longer than
+// Slow, if set. A call that returns the caller's own context error (ctx is
+// done and the error is ctx.Err(), or wraps it) counts as neither a success
+// nor a failure: the caller gave up, the function did not fail. Errors that
+// are not failures are returned as they are, without the fallback; a slow
+// call that succeeds returns its result.
+func (b *SlowBreaker) Execute(ctx context.Context, req int) (int, error) {
+	st := b.state.Load()
+	if SlowBreakerState(st&slowBreakerStateMask) != SlowBreakerStateClosed {
+		return b.executeSlow(ctx, req, st)
+	}
+	return b.executeTimed(ctx, req, st)
+}
+
+// executeTimed is Execute in the closed state word st for a breaker with
+// Slow: the call is timed.
+func (b *SlowBreaker) executeTimed(ctx context.Context, req int, st uint64) (int, error) {
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case slowBreakerNeutral:
+		return resp, err
+	case slowBreakerFailed:
+		b.failure(st)
+		return resp, err
+	}
+	if b.state.Load() == st && b.pending.Add(1)&(slowBreakerFlushEvery-1) == 0 {
+		b.flush(b.clock())
+	}
+	return resp, err
+}
+
+// callJudged calls the function and says how its result counts, timing
+// the call if Slow is set.
+func (b *SlowBreaker) callJudged(ctx context.Context, req int) (int, slowBreakerOutcome, error) {
+	{
+		start := b.clock()
+		resp, err := b.call(ctx, req)
+		o := b.judge(ctx, err)
+		if o == slowBreakerSucceeded && b.clock()-start > int64(100*time.Millisecond) {
+			o = slowBreakerFailed
+		}
+		return resp, o, err
+	}
+}
+
+// judge returns how the error of a call counts, whatever its duration.
+func (b *SlowBreaker) judge(ctx context.Context, err error) slowBreakerOutcome {
+	if err == nil {
+		return slowBreakerSucceeded
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return slowBreakerNeutral
+	}
+	if b.isFailure(err) {
+		return slowBreakerFailed
+	}
+	return slowBreakerSucceeded
+}
+
+// isFailure counts every error as a failure: the directive has no failure=
+// function.
+func (b *SlowBreaker) isFailure(err error) bool {
+	return true
+}
+
+// changed does nothing: the directive has no onchange= function.
+func (b *SlowBreaker) changed(ch slowBreakerChange) {
+	// No onchange= function.
+}
+
+// State returns the current state. An open breaker whose cooldown has
+// passed reports SlowBreakerStateOpen until a call moves it to half-open.
+func (b *SlowBreaker) State() SlowBreakerState {
+	return SlowBreakerState(b.state.Load() & slowBreakerStateMask)
+}
+
+// SlowBreakerStats is a snapshot of a SlowBreaker.
+type SlowBreakerStats struct {
+	State SlowBreakerState
+	// Successes and Failures are the counts in the rolling window.
+	Successes, Failures int64
+	// Rejected counts the calls rejected since the breaker was created.
+	Rejected uint64
+	// Transitions counts the changes of state.
+	Transitions uint64
+}
+
+// Stats returns a snapshot of the breaker's state and counts.
+func (b *SlowBreaker) Stats() SlowBreakerStats {
+	now := b.clock()
+	b.flush(now)
+	st := b.state.Load()
+	succ, fail := b.window(now)
+	return SlowBreakerStats{
+		State:       SlowBreakerState(st & slowBreakerStateMask),
+		Successes:   succ,
+		Failures:    fail,
+		Rejected:    b.rejected.Load(),
+		Transitions: st >> slowBreakerStateBits,
+	}
+}
+
+// call calls the user's function.
+func (b *SlowBreaker) call(ctx context.Context, req int) (int, error) {
+	return b.fn(ctx, req)
+}
+
+// executeSlow handles a call that finds the breaker open or half-open.
+func (b *SlowBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
+	var err error
+	for {
+		switch SlowBreakerState(st & slowBreakerStateMask) {
+		case SlowBreakerStateClosed:
+			return b.Execute(ctx, req)
+		case SlowBreakerStateOpen:
+			now := b.clock()
+			if now-b.openedAt.Load() < int64(time.Hour) {
+				err = ErrSlowBreakerOpen
+				break
+			}
+			b.transition(st, SlowBreakerStateHalfOpen, now)
+			st = b.state.Load()
+			continue
+		case SlowBreakerStateHalfOpen:
+			admitted, cur := b.admitProbe(st)
+			if admitted {
+				return b.probe(ctx, req, st)
+			}
+			if cur != st {
+				st = cur
+				continue
+			}
+			err = ErrSlowBreakerTooManyProbes
+		}
+		break
+	}
+	b.rejected.Add(1)
+	var zero int
+	return zero, err
+}
+
+// admitProbe takes one of the probe slots of the half-open state word st.
+// It reports whether it did, and the current state word: a different one
+// when the breaker has changed state since st was read.
+func (b *SlowBreaker) admitProbe(st uint64) (admitted bool, cur uint64) {
+	if b.probes.Load() >= 3 {
+		// The slots are taken: reject without the lock.
+		return false, st
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	// Under the lock, so that a caller that read an earlier half-open
+	// period never takes a slot of a later one: its result would be
+	// ignored, and the slot lost.
+	if cur = b.state.Load(); cur != st {
+		return false, cur
+	}
+	if b.probes.Load() >= 3 {
+		return false, st
+	}
+	b.probes.Add(1)
+	return true, st
+}
+
+// probe makes a half-open probe call admitted under the state word st.
+func (b *SlowBreaker) probe(ctx context.Context, req int, st uint64) (resp int, err error) {
+	ok := false
+	defer func() {
+		// A failed or panicking probe reopens the breaker, unless it is
+		// a probe of an earlier half-open period; without this a panic
+		// would hold a probe slot forever.
+		if !ok {
+			b.transition(st, SlowBreakerStateOpen, b.clock())
+		}
+	}()
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case slowBreakerNeutral:
+		ok = true
+		b.probeNeutral(st)
+		return resp, err
+	case slowBreakerFailed:
+		return resp, err
+	}
+	ok = true
+	b.probeSucceeded(st)
+	return resp, err
+}
+
+// probeNeutral gives back the slot of a probe admitted under the state word
+// st that counted as neither success nor failure, so that another call may
+// probe instead.
+func (b *SlowBreaker) probeNeutral(st uint64) {
+	b.mu.Lock()
+	if b.state.Load() == st {
+		b.probes.Add(-1)
+	}
+	b.mu.Unlock()
+}
+
+// probeSucceeded counts a successful probe admitted under the state word
+// st, and closes the breaker at the HalfOpen-th success of the period. A
+// probe of an earlier period is not counted.
+func (b *SlowBreaker) probeSucceeded(st uint64) {
+	b.mu.Lock()
+	if b.state.Load() != st {
+		b.mu.Unlock()
+		return
+	}
+	b.probeOK++
+	if b.probeOK == 3 {
+		ch, ok := b.transitionLocked(st, SlowBreakerStateClosed, b.clock())
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	b.mu.Unlock()
+}
+
+// failure records a failed call admitted under the closed state word st
+// and trips the breaker if the window's counts reach the thresholds. The
+// failure of a call admitted before a transition is not counted: the look at
+// the state and the count are one step under b.mu, which every transition
+// holds, so the breaker cannot trip, probe and close again in between and
+// leave the failure in the next closed period's window.
+func (b *SlowBreaker) failure(st uint64) {
+	now := b.clock()
+	b.mu.Lock()
+	if b.state.Load() != st {
+		b.mu.Unlock()
+		return
+	}
+	b.addLocked(now, b.pending.Swap(0), 1)
+	_, fail := b.window(now)
+	if fail >= 1 && float64(fail) >= 0 {
+		ch, ok := b.transitionLocked(st, SlowBreakerStateOpen, now)
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	b.mu.Unlock()
+}
+
+// flush puts the pending successes in now's bucket.
+func (b *SlowBreaker) flush(now int64) {
+	if n := b.pending.Swap(0); n != 0 {
+		b.add(now, n, 0)
+	}
+}
+
+// add counts successes and failures in now's bucket, first clearing the
+// bucket, under b.mu, if it still holds an older slice of time.
+func (b *SlowBreaker) add(now, successes, failures int64) {
+	index := now / b.bucketWidth()
+	bk := &b.buckets[index%10]
+	if bk.index.Load() < index {
+		b.mu.Lock()
+		b.addLocked(now, successes, failures)
+		b.mu.Unlock()
+		return
+	}
+	bk.count(successes, failures)
+}
+
+// addLocked is add with b.mu held.
+func (b *SlowBreaker) addLocked(now, successes, failures int64) {
+	index := now / b.bucketWidth()
+	bk := &b.buckets[index%10]
+	if bk.index.Load() < index {
+		// A caller that read index before this and adds after it
+		// counts in the new slice: an error of one call.
+		bk.successes.Store(0)
+		bk.failures.Store(0)
+		bk.index.Store(index)
+	}
+	bk.count(successes, failures)
+}
+
+// count adds successes and failures to the bucket.
+func (bk *slowBreakerBucket) count(successes, failures int64) {
+	if successes != 0 {
+		bk.successes.Add(successes)
+	}
+	if failures != 0 {
+		bk.failures.Add(failures)
+	}
+}
+
+// window returns the counts of the rolling window ending at now.
+func (b *SlowBreaker) window(now int64) (successes, failures int64) {
+	index := now / b.bucketWidth()
+	for i := range b.buckets {
+		bk := &b.buckets[i]
+		if bi := bk.index.Load(); bi > index-10 && bi <= index {
+			successes += bk.successes.Load()
+			failures += bk.failures.Load()
+		}
+	}
+	return successes, failures
+}
+
+func (b *SlowBreaker) bucketWidth() int64 {
+	return int64(10*time.Second) / 10
+}
+
+// transition moves the breaker from the state word from to the state to,
+// unless another transition came first.
+func (b *SlowBreaker) transition(from uint64, to SlowBreakerState, now int64) {
+	b.mu.Lock()
+	ch, ok := b.transitionLocked(from, to, now)
+	b.mu.Unlock()
+	if ok {
+		b.changed(ch)
+	}
+}
+
+// transitionLocked is transition with b.mu held. It reports whether it
+// moved the breaker, and the change for the caller to report with changed
+// once it has unlocked b.mu.
+func (b *SlowBreaker) transitionLocked(from uint64, to SlowBreakerState, now int64) (ch slowBreakerChange, ok bool) {
+	if b.state.Load() != from {
+		return ch, false
+	}
+	switch to {
+	case SlowBreakerStateOpen:
+		b.openedAt.Store(now)
+	case SlowBreakerStateHalfOpen:
+		b.probes.Store(0)
+		b.probeOK = 0
+	case SlowBreakerStateClosed:
+		b.pending.Store(0)
+		for i := range b.buckets {
+			b.buckets[i].index.Store(slowBreakerNoBucket)
+		}
+	}
+	b.state.Store((from>>slowBreakerStateBits+1)<<slowBreakerStateBits | uint64(to))
+	if b.onChange != nil {
+		b.onChange(SlowBreakerState(from&slowBreakerStateMask), to)
+	}
+	return ch, true
+}
+
+// clock returns the time in nanoseconds since the breaker was created.
+func (b *SlowBreaker) clock() int64 {
+	return int64(time.Since(b.epoch))
+}
+
+// NewSlowBreaker returns a closed circuit breaker around fn.
+func NewSlowBreaker(fn func(context.Context, int) (int, error)) *SlowBreaker {
+	b := &SlowBreaker{fn: fn}
 	b.init()
 	return b
 }

@@ -143,17 +143,24 @@ func TestSemaphoreStress(t *testing.T) {
 // limiterOps is the rate limiter API with explicit times. Reservations are
 // reduced to what they say.
 type limiterOps struct {
-	allow   func(time.Time) bool
-	reserve func(time.Time) (ok bool, delay time.Duration, cancel func(time.Time))
-	stats   func(time.Time) [4]int64
+	allow    func(time.Time) bool
+	reserve  func(time.Time) (ok bool, delay time.Duration, cancel func(time.Time))
+	stats    func(time.Time) [4]int64
+	allowN   func(time.Time, int) bool
+	reserveN func(time.Time, int) (ok bool, delay time.Duration, cancel func(time.Time))
 }
 
 func generatedTokens(epoch time.Time) limiterOps {
 	l := generated.NewTokensAt(epoch)
 	return limiterOps{
-		allow: l.AllowAt,
+		allow:  l.AllowAt,
+		allowN: l.AllowNAt,
 		reserve: func(t time.Time) (bool, time.Duration, func(time.Time)) {
 			r := l.ReserveAt(t)
+			return r.OK(), r.DelayFrom(t), r.CancelAt
+		},
+		reserveN: func(t time.Time, n int) (bool, time.Duration, func(time.Time)) {
+			r := l.ReserveNAt(t, n)
 			return r.OK(), r.DelayFrom(t), r.CancelAt
 		},
 		stats: func(t time.Time) [4]int64 {
@@ -166,9 +173,14 @@ func generatedTokens(epoch time.Time) limiterOps {
 func generatedWindow(epoch time.Time) limiterOps {
 	l := generated.NewWindowAt(epoch)
 	return limiterOps{
-		allow: l.AllowAt,
+		allow:  l.AllowAt,
+		allowN: l.AllowNAt,
 		reserve: func(t time.Time) (bool, time.Duration, func(time.Time)) {
 			r := l.ReserveAt(t)
+			return r.OK(), r.DelayFrom(t), r.CancelAt
+		},
+		reserveN: func(t time.Time, n int) (bool, time.Duration, func(time.Time)) {
+			r := l.ReserveNAt(t, n)
 			return r.OK(), r.DelayFrom(t), r.CancelAt
 		},
 		stats: func(t time.Time) [4]int64 {
@@ -181,9 +193,14 @@ func generatedWindow(epoch time.Time) limiterOps {
 func templateLimiter(cfg ratelimit.Config, epoch time.Time) limiterOps {
 	l := ratelimit.NewAt(cfg, epoch)
 	return limiterOps{
-		allow: l.AllowAt,
+		allow:  l.AllowAt,
+		allowN: l.AllowNAt,
 		reserve: func(t time.Time) (bool, time.Duration, func(time.Time)) {
 			r := l.ReserveAt(t)
+			return r.OK(), r.DelayFrom(t), r.CancelAt
+		},
+		reserveN: func(t time.Time, n int) (bool, time.Duration, func(time.Time)) {
+			r := l.ReserveNAt(t, n)
 			return r.OK(), r.DelayFrom(t), r.CancelAt
 		},
 		stats: func(t time.Time) [4]int64 {
@@ -199,13 +216,14 @@ func TestRateLimitEquivalence(t *testing.T) {
 		name     string
 		gen, tpl func() limiterOps
 		step     time.Duration // largest random advance of the clock
+		most     int           // the burst, or the limit
 	}{
 		{"token", func() limiterOps { return generatedTokens(epoch) }, func() limiterOps {
 			return templateLimiter(ratelimit.Config{Algorithm: ratelimit.TokenBucket, Interval: 10 * time.Millisecond, Burst: 20}, epoch)
-		}, 25 * time.Millisecond},
+		}, 25 * time.Millisecond, 20},
 		{"window", func() limiterOps { return generatedWindow(epoch) }, func() limiterOps {
 			return templateLimiter(ratelimit.Config{Algorithm: ratelimit.SlidingWindow, Limit: 1000, Window: time.Minute}, epoch)
-		}, 150 * time.Millisecond},
+		}, 150 * time.Millisecond, 1000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for seed := int64(0); seed < 10; seed++ {
@@ -218,7 +236,8 @@ func TestRateLimitEquivalence(t *testing.T) {
 						now = now.Add(time.Duration(rng.Int63n(int64(tc.step))))
 					}
 					var g, w any
-					switch rng.Intn(8) {
+					n := rng.Intn(tc.most+3) - 1 // -1 to most+1
+					switch rng.Intn(10) {
 					case 0, 1, 2, 3:
 						g, w = gen.allow(now), tpl.allow(now)
 					case 4, 5:
@@ -235,6 +254,13 @@ func TestRateLimitEquivalence(t *testing.T) {
 						}
 					case 7:
 						g, w = gen.stats(now), tpl.stats(now)
+					case 8:
+						g, w = gen.allowN(now, n), tpl.allowN(now, n)
+					case 9:
+						gok, gd, gc := gen.reserveN(now, n)
+						wok, wd, wc := tpl.reserveN(now, n)
+						g, w = [2]any{gok, gd}, [2]any{wok, wd}
+						cancels = append(cancels, [2]func(time.Time){gc, wc})
 					}
 					if g != w {
 						t.Fatalf("seed %d step %d at %v: generated %v, template %v", seed, step, now.Sub(epoch), g, w)

@@ -1902,6 +1902,11 @@ const ChaosTokensMaxLimit = 1<<20 - 1
 // context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrChaosTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
+// ErrChaosTokensExceedsBurst is returned by WaitN for more events than the
+// limiter ever admits at once: more than Burst for a ChaosTokensTokenBucket,
+// more than Limit for a ChaosTokensSlidingWindow.
+var ErrChaosTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
+
 // chaosTokensCacheLine is the size the state word is padded to, so that
 // limiters allocated next to each other do not share it.
 const chaosTokensCacheLine = 64
@@ -1962,12 +1967,66 @@ func (l *ChaosTokens) ReserveAt(t time.Time) ChaosTokensReservation {
 	return l.reserve(l.offset(t))
 }
 
+// AllowN reports whether n events may happen now, and if so counts them all;
+// otherwise it counts none. It never blocks. As in x/time/rate, n above
+// Burst (ChaosTokensTokenBucket) or Limit (ChaosTokensSlidingWindow) is
+// never allowed, and n <= 0 is always allowed, counting nothing.
+func (l *ChaosTokens) AllowN(n int) bool {
+	return l.allowN(l.clock(), int64(n))
+}
+
+// AllowNAt is AllowN at time t.
+func (l *ChaosTokens) AllowNAt(t time.Time, n int) bool {
+	return l.allowN(l.offset(t), int64(n))
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a ChaosTokensTokenBucket grants the reservation, possibly in
+// the future; a ChaosTokensSlidingWindow grants it only when the n events
+// may happen now, and otherwise returns a reservation that is not OK and
+// whose Delay says when to retry. As in x/time/rate, a reservation of more
+// than Burst (Limit) events is not OK, and its Delay is the largest
+// duration; n <= 0 reserves nothing, OK and now. Cancel gives all n events
+// back.
+func (l *ChaosTokens) ReserveN(n int) ChaosTokensReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *ChaosTokens) ReserveNAt(t time.Time, n int) ChaosTokensReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if n
+// exceeds Burst (Limit): ErrChaosTokensExceedsBurst; and if the events could
+// not happen before ctx's deadline: ErrChaosTokensDeadline. On error no
+// event is counted. Unlike x/time/rate, a ChaosTokensSlidingWindow does not
+// queue the n events: WaitN retries when the window should have room for
+// them, so a stream of smaller requests may keep taking that room first.
+func (l *ChaosTokens) WaitN(ctx context.Context, n int) error {
+	if int64(n) > l.most() {
+		return fmt.Errorf("%w: n=%d, at most %d", ErrChaosTokensExceedsBurst, n, l.most())
+	}
+	return l.waitN(ctx, max(int64(n), 0))
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *ChaosTokens) most() int64 {
+	return 8
+}
+
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrChaosTokensDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *ChaosTokens) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *ChaosTokens) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -1977,7 +2036,7 @@ func (l *ChaosTokens) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -2031,8 +2090,9 @@ func (l *ChaosTokens) StatsAt(t time.Time) ChaosTokensStats {
 // Cancel it at most once.
 type ChaosTokensReservation struct {
 	l  *ChaosTokens
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A
@@ -2078,9 +2138,9 @@ func (r ChaosTokensReservation) undo() {
 	}
 	// A shared limiter's token came from the store, which does not take
 	// tokens back.
-	// Later reservations keep their times; the freed interval goes
+	// Later reservations keep their times; the freed intervals go
 	// to whoever reserves next.
-	r.l.tokenCancel()
+	r.l.tokenCancel(r.n)
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -2121,7 +2181,27 @@ func (l *ChaosTokens) allow(now int64) bool {
 }
 
 func (l *ChaosTokens) reserve(now int64) ChaosTokensReservation {
-	return ChaosTokensReservation{l: l, at: l.tokenReserve(now), ok: true}
+	return ChaosTokensReservation{l: l, at: l.tokenReserve(now), n: 1, ok: true}
+}
+
+func (l *ChaosTokens) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.tokenAllowN(now, n)
+}
+
+func (l *ChaosTokens) reserveN(now, n int64) ChaosTokensReservation {
+	if n <= 0 {
+		return ChaosTokensReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return ChaosTokensReservation{l: l, at: math.MaxInt64, n: n}
+	}
+	return ChaosTokensReservation{l: l, at: l.tokenReserveN(now, n), n: n, ok: true}
 }
 
 func (l *ChaosTokens) stats(now int64) ChaosTokensStats {
@@ -2158,10 +2238,40 @@ func (l *ChaosTokens) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenCancel gives back the interval of a reservation whose time has not
-// come.
-func (l *ChaosTokens) tokenCancel() {
-	interval := int64(200 * time.Microsecond)
+// tokenAllowN is AllowN for a ChaosTokensTokenBucket, 1 <= n <= Burst:
+// tokenAllow for n tokens at once.
+func (l *ChaosTokens) tokenAllowN(now, n int64) bool {
+	need, tolerance := int64(200*time.Microsecond)*n, int64(200*time.Microsecond)*8
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-need {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+need) {
+			return true
+		}
+	}
+}
+
+// tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
+func (l *ChaosTokens) tokenReserveN(now, n int64) int64 {
+	need, tolerance := int64(200*time.Microsecond)*n, int64(200*time.Microsecond)*8
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := chaosTokensAddSaturating(max(s, now-tolerance), need)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the n intervals of a reservation whose time has
+// not come.
+func (l *ChaosTokens) tokenCancel(n int64) {
+	interval := int64(200*time.Microsecond) * n
 	for {
 		s := l.state.Load()
 		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
@@ -2218,6 +2328,11 @@ const ChaosWindowMaxLimit = 1<<20 - 1
 // before the context's deadline. errors.Is(ErrChaosWindowDeadline,
 // context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrChaosWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// ErrChaosWindowExceedsBurst is returned by WaitN for more events than the
+// limiter ever admits at once: more than Burst for a ChaosWindowTokenBucket,
+// more than Limit for a ChaosWindowSlidingWindow.
+var ErrChaosWindowExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // chaosWindowCacheLine is the size the state word is padded to, so that
 // limiters allocated next to each other do not share it.
@@ -2277,12 +2392,66 @@ func (l *ChaosWindow) ReserveAt(t time.Time) ChaosWindowReservation {
 	return l.reserve(l.offset(t))
 }
 
+// AllowN reports whether n events may happen now, and if so counts them all;
+// otherwise it counts none. It never blocks. As in x/time/rate, n above
+// Burst (ChaosWindowTokenBucket) or Limit (ChaosWindowSlidingWindow) is
+// never allowed, and n <= 0 is always allowed, counting nothing.
+func (l *ChaosWindow) AllowN(n int) bool {
+	return l.allowN(l.clock(), int64(n))
+}
+
+// AllowNAt is AllowN at time t.
+func (l *ChaosWindow) AllowNAt(t time.Time, n int) bool {
+	return l.allowN(l.offset(t), int64(n))
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a ChaosWindowTokenBucket grants the reservation, possibly in
+// the future; a ChaosWindowSlidingWindow grants it only when the n events
+// may happen now, and otherwise returns a reservation that is not OK and
+// whose Delay says when to retry. As in x/time/rate, a reservation of more
+// than Burst (Limit) events is not OK, and its Delay is the largest
+// duration; n <= 0 reserves nothing, OK and now. Cancel gives all n events
+// back.
+func (l *ChaosWindow) ReserveN(n int) ChaosWindowReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *ChaosWindow) ReserveNAt(t time.Time, n int) ChaosWindowReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if n
+// exceeds Burst (Limit): ErrChaosWindowExceedsBurst; and if the events could
+// not happen before ctx's deadline: ErrChaosWindowDeadline. On error no
+// event is counted. Unlike x/time/rate, a ChaosWindowSlidingWindow does not
+// queue the n events: WaitN retries when the window should have room for
+// them, so a stream of smaller requests may keep taking that room first.
+func (l *ChaosWindow) WaitN(ctx context.Context, n int) error {
+	if int64(n) > l.most() {
+		return fmt.Errorf("%w: n=%d, at most %d", ErrChaosWindowExceedsBurst, n, l.most())
+	}
+	return l.waitN(ctx, max(int64(n), 0))
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *ChaosWindow) most() int64 {
+	return 16
+}
+
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrChaosWindowDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *ChaosWindow) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *ChaosWindow) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -2292,7 +2461,7 @@ func (l *ChaosWindow) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -2350,8 +2519,8 @@ func (l *ChaosWindow) StatsAt(t time.Time) ChaosWindowStats {
 // Cancel it at most once.
 type ChaosWindowReservation struct {
 	l  *ChaosWindow
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A
@@ -2440,7 +2609,30 @@ func (l *ChaosWindow) reserve(now int64) ChaosWindowReservation {
 	if l.windowAllow(now) {
 		return ChaosWindowReservation{l: l, at: now, ok: true}
 	}
-	return ChaosWindowReservation{l: l, at: chaosWindowAddSaturating(now, l.windowRetry(now))}
+	return ChaosWindowReservation{l: l, at: chaosWindowAddSaturating(now, l.windowRetry(now, 1))}
+}
+
+func (l *ChaosWindow) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.windowAllowN(now, n)
+}
+
+func (l *ChaosWindow) reserveN(now, n int64) ChaosWindowReservation {
+	if n <= 0 {
+		return ChaosWindowReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return ChaosWindowReservation{l: l, at: math.MaxInt64}
+	}
+	if l.windowAllowN(now, n) {
+		return ChaosWindowReservation{l: l, at: now, ok: true}
+	}
+	return ChaosWindowReservation{l: l, at: chaosWindowAddSaturating(now, l.windowRetry(now, n))}
 }
 
 func (l *ChaosWindow) stats(now int64) ChaosWindowStats {
@@ -2510,12 +2702,29 @@ func (l *ChaosWindow) windowAllow(now int64) bool {
 	}
 }
 
-// windowRetry returns how long after now one more event would be allowed if
-// no other event came.
-func (l *ChaosWindow) windowRetry(now int64) int64 {
+// windowAllowN is windowAllow for n events, 1 <= n <= Limit.
+func (l *ChaosWindow) windowAllowN(now, n int64) bool {
+	width := int64(4 * time.Millisecond)
+	countBits := uint(bits.Len64(uint64(16)))
+	for {
+		s := l.state.Load()
+		w := l.windowLoad(s, now)
+		if float64(w.prev)*float64(width-w.elapsed)+float64(w.cur+n)*float64(width) > float64(16)*float64(width) {
+			return false
+		}
+		next := int64(w.index<<(2*countBits)) | w.prev<<countBits | (w.cur + n)
+		if l.state.CompareAndSwap(s, next) {
+			return true
+		}
+	}
+}
+
+// windowRetry returns how long after now n more events would be allowed if
+// no other event came, 1 <= n <= Limit.
+func (l *ChaosWindow) windowRetry(now, n int64) int64 {
 	width := int64(4 * time.Millisecond)
 	w := l.windowLoad(l.state.Load(), now)
-	room := float64(15)
+	room := float64(16 - n)
 	// In this window, wait for prev's weight to fall to what cur leaves.
 	if free := room - float64(w.cur); free >= 0 {
 		if w.prev == 0 || float64(w.prev) <= free {
@@ -2547,7 +2756,7 @@ func (l *ChaosWindow) windowStats(now int64) ChaosWindowStats {
 	avail := int64(math.Floor(float64(16) - l.windowEstimate(w)))
 	st := ChaosWindowStats{Available: max(avail, 0), Current: w.cur, Previous: w.prev}
 	if avail <= 0 {
-		st.Delay = time.Duration(l.windowRetry(now))
+		st.Delay = time.Duration(l.windowRetry(now, 1))
 	}
 	return st
 }
@@ -2628,20 +2837,20 @@ type ChaosConns struct {
 	waiters []chan struct{}          // Gets waiting at Max, oldest first
 }
 
-// init starts the evictor.
+// init starts the evictor and the warmer.
 func (p *ChaosConns) init() {
 	p.idle = make([]chaosConnsIdleResource, 0, 3)
 	p.done = make(chan struct{})
 }
 
 // Get returns an idle resource that passes the check, closing those that
-// fail it, or a new one if fewer than Max exist. Otherwise it waits until a
-// resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrChaosConnsClosed after Close. A Get
-// that waits fails if ctx has ended by the time the wait is over, even if a
-// Put woke it at the same moment; one that need not wait may succeed with a
-// context already done. The caller owns the resource until it passes it to
-// Put or Discard.
+// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// Otherwise it waits until a resource is put back or discarded. It returns
+// ctx.Err() if ctx ends first, an error from making a resource, or
+// ErrChaosConnsClosed after Close. A Get that waits fails if ctx has ended
+// by the time the wait is over, even if a Put woke it at the same moment;
+// one that need not wait may succeed with a context already done. The caller
+// owns the resource until it passes it to Put or Discard.
 func (p *ChaosConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
 	i := chaosConnsHotStart(unsafe.Pointer(&p))
@@ -2656,12 +2865,18 @@ func (p *ChaosConns) Get(ctx context.Context) (*Conn, error) {
 			var zero *Conn
 			return zero, ErrChaosConnsClosed
 		}
-		if p.healthy(r) == nil {
+		if p.reusable(r) {
 			return r, nil
 		}
 		p.Discard(r)
 	}
 	return p.getSlow(ctx)
+}
+
+// reusable reports whether r, an idle resource, may be returned by Get: it
+// is not older than MaxLife and passes the check.
+func (p *ChaosConns) reusable(r *Conn) bool {
+	return p.healthy(r) == nil
 }
 
 // getSlow is Get past the hot slots: it takes the newest resource of the
@@ -2685,10 +2900,10 @@ func (p *ChaosConns) getSlow(ctx context.Context) (*Conn, error) {
 			p.idle[n-1] = chaosConnsIdleResource{}
 			p.idle = p.idle[:n-1]
 			p.mu.Unlock()
-			if p.healthy(r) == nil {
+			if p.reusable(r) {
 				return r, nil
 			}
-			p.destroy(r)
+			p.dispose(r)
 			p.mu.Lock()
 			p.open--
 			continue // take the next idle one, or make a replacement
@@ -2696,7 +2911,7 @@ func (p *ChaosConns) getSlow(ctx context.Context) (*Conn, error) {
 		if p.open < 3 {
 			p.open++
 			p.mu.Unlock()
-			r, err := p.create(ctx)
+			r, err := p.makeNew(ctx)
 			if err != nil {
 				p.mu.Lock()
 				p.open--
@@ -2713,7 +2928,20 @@ func (p *ChaosConns) getSlow(ctx context.Context) (*Conn, error) {
 	}
 }
 
-// Put returns r to the pool for another Get. After Close, Put closes r.
+// makeNew makes a resource with create and, for MaxLife, records when.
+func (p *ChaosConns) makeNew(ctx context.Context) (*Conn, error) {
+	r, err := p.create(ctx)
+	return r, err
+}
+
+// dispose closes r with destroy and, for MaxLife, forgets when it was made.
+// It does not count r out: the caller does.
+func (p *ChaosConns) dispose(r *Conn) {
+	p.destroy(r)
+}
+
+// Put returns r to the pool for another Get. After Close, or if r is older
+// than MaxLife, Put closes r.
 func (p *ChaosConns) Put(r *Conn) {
 	if p.hotHolds(r) {
 		p.putHot(r, chaosConnsHotStart(unsafe.Pointer(&p)))
@@ -2855,7 +3083,7 @@ func (p *ChaosConns) closeAll(rs ...*Conn) {
 		return
 	}
 	for _, r := range rs {
-		p.destroy(r)
+		p.dispose(r)
 	}
 	p.mu.Lock()
 	p.open -= len(rs)
@@ -2870,18 +3098,25 @@ func (p *ChaosConns) closeAll(rs ...*Conn) {
 func (p *ChaosConns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	idle = len(p.idle)
+	return p.open, p.idleLocked()
+}
+
+// idleLocked returns the number of idle resources. p.mu is held.
+func (p *ChaosConns) idleLocked() int {
+	idle := len(p.idle)
 	for i := range uint32(chaosConnsHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
 	}
-	return p.open, idle
+	return idle
 }
 
 // Close closes every idle resource, makes waiting and later Gets return
-// ErrChaosConnsClosed, and stops idle eviction. A resource in use is closed
-// when it is put back. Close may be called more than once.
+// ErrChaosConnsClosed, and stops idle eviction and the warmer, waiting for
+// their goroutines to end (the warmer's context is canceled if it is making
+// a resource). A resource in use is closed when it is put back. Close may be
+// called more than once.
 func (p *ChaosConns) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -3124,7 +3359,7 @@ type ChaosIdleConns struct {
 	ticks   uint64                       // eviction ticks so far
 }
 
-// init starts the evictor.
+// init starts the evictor and the warmer.
 func (p *ChaosIdleConns) init() {
 	p.idle = make([]chaosIdleConnsIdleResource, 0, 3)
 	p.done = make(chan struct{})
@@ -3138,13 +3373,13 @@ func (p *ChaosIdleConns) init() {
 }
 
 // Get returns an idle resource that passes the check, closing those that
-// fail it, or a new one if fewer than Max exist. Otherwise it waits until a
-// resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrChaosIdleConnsClosed after Close. A
-// Get that waits fails if ctx has ended by the time the wait is over, even
-// if a Put woke it at the same moment; one that need not wait may succeed
-// with a context already done. The caller owns the resource until it passes
-// it to Put or Discard.
+// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// Otherwise it waits until a resource is put back or discarded. It returns
+// ctx.Err() if ctx ends first, an error from making a resource, or
+// ErrChaosIdleConnsClosed after Close. A Get that waits fails if ctx has
+// ended by the time the wait is over, even if a Put woke it at the same
+// moment; one that need not wait may succeed with a context already done.
+// The caller owns the resource until it passes it to Put or Discard.
 func (p *ChaosIdleConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
 	i := chaosIdleConnsHotStart(unsafe.Pointer(&p))
@@ -3159,12 +3394,18 @@ func (p *ChaosIdleConns) Get(ctx context.Context) (*Conn, error) {
 			var zero *Conn
 			return zero, ErrChaosIdleConnsClosed
 		}
-		if p.healthy(r) == nil {
+		if p.reusable(r) {
 			return r, nil
 		}
 		p.Discard(r)
 	}
 	return p.getSlow(ctx)
+}
+
+// reusable reports whether r, an idle resource, may be returned by Get: it
+// is not older than MaxLife and passes the check.
+func (p *ChaosIdleConns) reusable(r *Conn) bool {
+	return p.healthy(r) == nil
 }
 
 // getSlow is Get past the hot slots: it takes the newest resource of the
@@ -3188,10 +3429,10 @@ func (p *ChaosIdleConns) getSlow(ctx context.Context) (*Conn, error) {
 			p.idle[n-1] = chaosIdleConnsIdleResource{}
 			p.idle = p.idle[:n-1]
 			p.mu.Unlock()
-			if p.healthy(r) == nil {
+			if p.reusable(r) {
 				return r, nil
 			}
-			p.destroy(r)
+			p.dispose(r)
 			p.mu.Lock()
 			p.open--
 			continue // take the next idle one, or make a replacement
@@ -3199,7 +3440,7 @@ func (p *ChaosIdleConns) getSlow(ctx context.Context) (*Conn, error) {
 		if p.open < 3 {
 			p.open++
 			p.mu.Unlock()
-			r, err := p.create(ctx)
+			r, err := p.makeNew(ctx)
 			if err != nil {
 				p.mu.Lock()
 				p.open--
@@ -3216,7 +3457,20 @@ func (p *ChaosIdleConns) getSlow(ctx context.Context) (*Conn, error) {
 	}
 }
 
-// Put returns r to the pool for another Get. After Close, Put closes r.
+// makeNew makes a resource with create and, for MaxLife, records when.
+func (p *ChaosIdleConns) makeNew(ctx context.Context) (*Conn, error) {
+	r, err := p.create(ctx)
+	return r, err
+}
+
+// dispose closes r with destroy and, for MaxLife, forgets when it was made.
+// It does not count r out: the caller does.
+func (p *ChaosIdleConns) dispose(r *Conn) {
+	p.destroy(r)
+}
+
+// Put returns r to the pool for another Get. After Close, or if r is older
+// than MaxLife, Put closes r.
 func (p *ChaosIdleConns) Put(r *Conn) {
 	if p.hotHolds(r) {
 		p.putHot(r, chaosIdleConnsHotStart(unsafe.Pointer(&p)))
@@ -3358,7 +3612,7 @@ func (p *ChaosIdleConns) closeAll(rs ...*Conn) {
 		return
 	}
 	for _, r := range rs {
-		p.destroy(r)
+		p.dispose(r)
 	}
 	p.mu.Lock()
 	p.open -= len(rs)
@@ -3373,18 +3627,25 @@ func (p *ChaosIdleConns) closeAll(rs ...*Conn) {
 func (p *ChaosIdleConns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	idle = len(p.idle)
+	return p.open, p.idleLocked()
+}
+
+// idleLocked returns the number of idle resources. p.mu is held.
+func (p *ChaosIdleConns) idleLocked() int {
+	idle := len(p.idle)
 	for i := range uint32(chaosIdleConnsHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
 	}
-	return p.open, idle
+	return idle
 }
 
 // Close closes every idle resource, makes waiting and later Gets return
-// ErrChaosIdleConnsClosed, and stops idle eviction. A resource in use is
-// closed when it is put back. Close may be called more than once.
+// ErrChaosIdleConnsClosed, and stops idle eviction and the warmer, waiting
+// for their goroutines to end (the warmer's context is canceled if it is
+// making a resource). A resource in use is closed when it is put back. Close
+// may be called more than once.
 func (p *ChaosIdleConns) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -3497,9 +3758,10 @@ func (p *ChaosIdleConns) evictor() {
 }
 
 // evictIdle counts a tick and closes the idle resources put back at least
-// chaosIdleConnsIdleTicksToEvict ticks ago. They are the oldest, at the
-// start of p.idle. They count toward the maximum until closed: a Get waiting
-// at the maximum is woken only once their close functions have returned.
+// chaosIdleConnsIdleTicksToEvict ticks ago, keeping MinIdle of them. They
+// are the oldest, at the start of p.idle. They count toward the maximum
+// until closed: a Get waiting at the maximum is woken only once their close
+// functions have returned.
 //
 // It first moves the hot slots' resources onto the stack, stamped with the
 // tick count before this tick: the slots were emptied at the previous tick,

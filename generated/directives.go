@@ -26,3 +26,8 @@ type Node struct {
 //monogen:map StructMap[Key16, int]
 //monogen:map PtrMap[*Node, int]
 var _ struct{}
+
+// SizedMap is presized for 100000 keys: inserting them does not grow it.
+//
+//monogen:map SizedMap[int, int] size=100000
+var _ struct{}

@@ -5,6 +5,7 @@ package generated
 import (
 	"hash/maphash"
 	"iter"
+	"math"
 	"math/bits"
 	rand "math/rand/v2"
 	"sync"
@@ -96,9 +97,10 @@ const (
 	intMapLowBytes = 0x0101_0101_0101_0101
 	intMapHighBits = 0x8080_8080_8080_8080
 
-	// intMapMinTableLen is the number of buckets a shard starts with and
-	// shrinks back to on Clear: one cache line. With one bucket, Clear can
-	// empty a shard's table in place (clearInPlace).
+	// intMapMinTableLen is the number of buckets a shard of a map without a
+	// size hint starts with and shrinks back to on Clear: one cache line.
+	// With one bucket, Clear can empty a shard's table in place
+	// (clearInPlace).
 	intMapMinTableLen = 1
 	// intMapGrowNum/intMapGrowDen is the load factor above which a shard
 	// grows when an insert needs a new overflow bucket: 0.75, that of xsync
@@ -127,7 +129,8 @@ const (
 
 // IntMap is a hash map from int to int that is safe for concurrent use by
 // multiple goroutines without additional locking or coordination. It has the
-// methods of sync.Map, typed, and Compute for atomic read-modify-write.
+// methods of sync.Map, typed, Compute for atomic read-modify-write and
+// LoadOrCompute to create a missing value once.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
 // Writers lock one bucket of one shard; Store says what they allocate.
@@ -141,15 +144,15 @@ const (
 // In the terminology of the Go memory model, IntMap arranges that a write
 // operation “synchronizes before” any read operation that observes the
 // effect of the write, where read and write operations are defined as
-// follows. Load, LoadAndDelete, LoadOrStore, Swap, CompareAndSwap,
-// CompareAndDelete and Compute are read operations; Delete, LoadAndDelete,
-// Store, Swap and Clear are write operations; LoadOrStore is a write
-// operation when it returns loaded set to false; CompareAndSwap is a write
-// operation when it returns swapped set to true; CompareAndDelete is a write
-// operation when it returns deleted set to true; Compute is a write
-// operation when its function returns IntMapUpdateOp, or IntMapDeleteOp for
-// a present key. Range and All perform a read operation for each key they
-// visit. Len does not synchronize.
+// follows. Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap,
+// CompareAndSwap, CompareAndDelete and Compute are read operations; Delete,
+// LoadAndDelete, Store, Swap and Clear are write operations; LoadOrStore and
+// LoadOrCompute are write operations when they return loaded set to false;
+// CompareAndSwap is a write operation when it returns swapped set to true;
+// CompareAndDelete is a write operation when it returns deleted set to true;
+// Compute is a write operation when its function returns IntMapUpdateOp, or
+// IntMapDeleteOp for a present key. Range and All perform a read operation
+// for each key they visit. Len does not synchronize.
 type IntMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
@@ -233,19 +236,32 @@ func NewIntMap() *IntMap {
 	return m
 }
 
-// init gives each shard an empty table of intMapMinTableLen buckets, carving
-// the tables and buckets of all shards out of one allocation each.
+// init gives each shard an empty table of intMapBaseTableLen buckets.
 func (m *IntMap) init() {
+	m.initTables(intMapBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *IntMap) initTables(n int) {
 	tables := make([]intMapTable, intMapShardCount)
-	buckets := make([]intMapBucket, intMapShardCount*intMapMinTableLen)
+	buckets := make([]intMapBucket, intMapShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
-		lo, hi := i*intMapMinTableLen, (i+1)*intMapMinTableLen
+		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
-		t.mask = intMapMinTableLen - 1
-		t.growAt = intMapGrowThreshold(intMapMinTableLen)
+		t.mask = uint64(n - 1)
+		t.growAt = intMapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
+}
+
+// intMapBaseTableLen returns the number of buckets a shard starts with and
+// never shrinks below: intMapMinTableLen, or with a size hint room for the
+// shard's share of it.
+func intMapBaseTableLen() int {
+	return intMapMinTableLen
 }
 
 // intMapEqualValue reports whether a and b are equal, for CompareAndSwap and
@@ -350,6 +366,55 @@ func (m *IntMap) LoadOrStore(key int, value int) (actual int, loaded bool) {
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
 		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns IntMapCancelOp for an absent key. If fn
+// panics, LoadOrCompute leaves the map unchanged and unlocked, and the panic
+// propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *IntMap) LoadOrCompute(key int, fn func() int) (actual int, loaded bool) {
+	h := intMapHashKey(&m.seed, key)
+	si := h >> intMapShardShift
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return intMapLoadValue(e), true
+	}
+	h2w := intMapBroadcast(intMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return intMapLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, intMapGrowTable)
+			continue
+		}
+		actual = intMapComputeLocked(root, fn)
+		intMapInsertAt(b, i, h, &intMapEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
 	}
 }
 
@@ -586,6 +651,20 @@ func intMapCallLocked(root *intMapBucket, fn func(old int, loaded bool) (int, In
 	return newV, op
 }
 
+// intMapComputeLocked calls fn for LoadOrCompute, unlocking root if fn
+// panics, as intMapCallLocked does for Compute.
+func intMapComputeLocked(root *intMapBucket, fn func() int) int {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
 // lockRoot locks the root bucket of the chain of hash h in the current table
 // of shard si and returns both. It waits out a resize of the shard: the
 // resizer holds the locks of the buckets it has copied until it has
@@ -689,7 +768,7 @@ func intMapClearSlot(b *intMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *IntMap) deleted(si uint64, t *intMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > intMapMinTableLen && n*intMapShrinkDiv < int64(len(t.buckets))*intMapEntriesPerBucket {
+	if meta == 0 && len(t.buckets) > intMapBaseTableLen() && n*intMapShrinkDiv < int64(len(t.buckets))*intMapEntriesPerBucket {
 		m.resize(si, t, intMapShrinkTable)
 	}
 }
@@ -700,7 +779,7 @@ type intMapResizeKind int
 const (
 	intMapGrowTable   intMapResizeKind = iota // double the table
 	intMapShrinkTable                         // halve the table, or more, to fit the entries
-	intMapClearTable                          // drop the entries, back to intMapMinTableLen
+	intMapClearTable                          // drop the entries, back to intMapBaseTableLen
 )
 
 // resize replaces table old of shard si by a table resized as kind says. It
@@ -733,7 +812,7 @@ func (m *IntMap) resize(si uint64, old *intMapTable, kind intMapResizeKind) {
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = intMapMinTableLen
+		newLen = intMapBaseTableLen()
 	}
 	nt := intMapNewTable(newLen)
 	var dropped int64
@@ -845,12 +924,12 @@ func intMapGrowThreshold(n int) int64 {
 }
 
 // intMapTableLenFor returns the number of buckets a shard of n entries
-// shrinks to: the smallest power of two, at least intMapMinTableLen, that
+// shrinks to: the smallest power of two, at least intMapBaseTableLen, that
 // holds them at half the growth load factor.
 func intMapTableLenFor(n int64) int {
 	want := uint64(max(n, 0)) * 2 * intMapGrowDen / (intMapGrowNum * intMapEntriesPerBucket)
-	if want <= intMapMinTableLen {
-		return intMapMinTableLen
+	if base := intMapBaseTableLen(); want <= uint64(base) {
+		return base
 	}
 	return 1 << bits.Len64(want-1)
 }
@@ -996,9 +1075,10 @@ const (
 	stringMapLowBytes = 0x0101_0101_0101_0101
 	stringMapHighBits = 0x8080_8080_8080_8080
 
-	// stringMapMinTableLen is the number of buckets a shard starts with and
-	// shrinks back to on Clear: one cache line. With one bucket, Clear can
-	// empty a shard's table in place (clearInPlace).
+	// stringMapMinTableLen is the number of buckets a shard of a map without
+	// a size hint starts with and shrinks back to on Clear: one cache line.
+	// With one bucket, Clear can empty a shard's table in place
+	// (clearInPlace).
 	stringMapMinTableLen = 1
 	// stringMapGrowNum/stringMapGrowDen is the load factor above which a
 	// shard grows when an insert needs a new overflow bucket: 0.75, that of
@@ -1029,7 +1109,8 @@ const (
 
 // StringMap is a hash map from string to int that is safe for concurrent use
 // by multiple goroutines without additional locking or coordination. It has
-// the methods of sync.Map, typed, and Compute for atomic read-modify-write.
+// the methods of sync.Map, typed, Compute for atomic read-modify-write and
+// LoadOrCompute to create a missing value once.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
 // Writers lock one bucket of one shard; Store says what they allocate.
@@ -1043,14 +1124,14 @@ const (
 // In the terminology of the Go memory model, StringMap arranges that a write
 // operation “synchronizes before” any read operation that observes the
 // effect of the write, where read and write operations are defined as
-// follows. Load, LoadAndDelete, LoadOrStore, Swap, CompareAndSwap,
-// CompareAndDelete and Compute are read operations; Delete, LoadAndDelete,
-// Store, Swap and Clear are write operations; LoadOrStore is a write
-// operation when it returns loaded set to false; CompareAndSwap is a write
-// operation when it returns swapped set to true; CompareAndDelete is a write
-// operation when it returns deleted set to true; Compute is a write
-// operation when its function returns StringMapUpdateOp, or
-// StringMapDeleteOp for a present key. Range and All perform a read
+// follows. Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap,
+// CompareAndSwap, CompareAndDelete and Compute are read operations; Delete,
+// LoadAndDelete, Store, Swap and Clear are write operations; LoadOrStore and
+// LoadOrCompute are write operations when they return loaded set to false;
+// CompareAndSwap is a write operation when it returns swapped set to true;
+// CompareAndDelete is a write operation when it returns deleted set to true;
+// Compute is a write operation when its function returns StringMapUpdateOp,
+// or StringMapDeleteOp for a present key. Range and All perform a read
 // operation for each key they visit. Len does not synchronize.
 type StringMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
@@ -1135,19 +1216,32 @@ func NewStringMap() *StringMap {
 	return m
 }
 
-// init gives each shard an empty table of stringMapMinTableLen buckets,
-// carving the tables and buckets of all shards out of one allocation each.
+// init gives each shard an empty table of stringMapBaseTableLen buckets.
 func (m *StringMap) init() {
+	m.initTables(stringMapBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *StringMap) initTables(n int) {
 	tables := make([]stringMapTable, stringMapShardCount)
-	buckets := make([]stringMapBucket, stringMapShardCount*stringMapMinTableLen)
+	buckets := make([]stringMapBucket, stringMapShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
-		lo, hi := i*stringMapMinTableLen, (i+1)*stringMapMinTableLen
+		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
-		t.mask = stringMapMinTableLen - 1
-		t.growAt = stringMapGrowThreshold(stringMapMinTableLen)
+		t.mask = uint64(n - 1)
+		t.growAt = stringMapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
+}
+
+// stringMapBaseTableLen returns the number of buckets a shard starts with
+// and never shrinks below: stringMapMinTableLen, or with a size hint room
+// for the shard's share of it.
+func stringMapBaseTableLen() int {
+	return stringMapMinTableLen
 }
 
 // stringMapEqualValue reports whether a and b are equal, for CompareAndSwap
@@ -1252,6 +1346,55 @@ func (m *StringMap) LoadOrStore(key string, value int) (actual int, loaded bool)
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
 		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns StringMapCancelOp for an absent key.
+// If fn panics, LoadOrCompute leaves the map unchanged and unlocked, and the
+// panic propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *StringMap) LoadOrCompute(key string, fn func() int) (actual int, loaded bool) {
+	h := stringMapHashKey(&m.seed, key)
+	si := h >> stringMapShardShift
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return stringMapLoadValue(e), true
+	}
+	h2w := stringMapBroadcast(stringMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return stringMapLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, stringMapGrowTable)
+			continue
+		}
+		actual = stringMapComputeLocked(root, fn)
+		stringMapInsertAt(b, i, h, &stringMapEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
 	}
 }
 
@@ -1490,6 +1633,20 @@ func stringMapCallLocked(root *stringMapBucket, fn func(old int, loaded bool) (i
 	return newV, op
 }
 
+// stringMapComputeLocked calls fn for LoadOrCompute, unlocking root if fn
+// panics, as stringMapCallLocked does for Compute.
+func stringMapComputeLocked(root *stringMapBucket, fn func() int) int {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
 // lockRoot locks the root bucket of the chain of hash h in the current table
 // of shard si and returns both. It waits out a resize of the shard: the
 // resizer holds the locks of the buckets it has copied until it has
@@ -1593,7 +1750,7 @@ func stringMapClearSlot(b *stringMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *StringMap) deleted(si uint64, t *stringMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > stringMapMinTableLen && n*stringMapShrinkDiv < int64(len(t.buckets))*stringMapEntriesPerBucket {
+	if meta == 0 && len(t.buckets) > stringMapBaseTableLen() && n*stringMapShrinkDiv < int64(len(t.buckets))*stringMapEntriesPerBucket {
 		m.resize(si, t, stringMapShrinkTable)
 	}
 }
@@ -1604,7 +1761,7 @@ type stringMapResizeKind int
 const (
 	stringMapGrowTable   stringMapResizeKind = iota // double the table
 	stringMapShrinkTable                            // halve the table, or more, to fit the entries
-	stringMapClearTable                             // drop the entries, back to stringMapMinTableLen
+	stringMapClearTable                             // drop the entries, back to stringMapBaseTableLen
 )
 
 // resize replaces table old of shard si by a table resized as kind says. It
@@ -1637,7 +1794,7 @@ func (m *StringMap) resize(si uint64, old *stringMapTable, kind stringMapResizeK
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = stringMapMinTableLen
+		newLen = stringMapBaseTableLen()
 	}
 	nt := stringMapNewTable(newLen)
 	var dropped int64
@@ -1749,12 +1906,12 @@ func stringMapGrowThreshold(n int) int64 {
 }
 
 // stringMapTableLenFor returns the number of buckets a shard of n entries
-// shrinks to: the smallest power of two, at least stringMapMinTableLen, that
-// holds them at half the growth load factor.
+// shrinks to: the smallest power of two, at least stringMapBaseTableLen,
+// that holds them at half the growth load factor.
 func stringMapTableLenFor(n int64) int {
 	want := uint64(max(n, 0)) * 2 * stringMapGrowDen / (stringMapGrowNum * stringMapEntriesPerBucket)
-	if want <= stringMapMinTableLen {
-		return stringMapMinTableLen
+	if base := stringMapBaseTableLen(); want <= uint64(base) {
+		return base
 	}
 	return 1 << bits.Len64(want-1)
 }
@@ -1868,9 +2025,10 @@ const (
 	structMapLowBytes = 0x0101_0101_0101_0101
 	structMapHighBits = 0x8080_8080_8080_8080
 
-	// structMapMinTableLen is the number of buckets a shard starts with and
-	// shrinks back to on Clear: one cache line. With one bucket, Clear can
-	// empty a shard's table in place (clearInPlace).
+	// structMapMinTableLen is the number of buckets a shard of a map without
+	// a size hint starts with and shrinks back to on Clear: one cache line.
+	// With one bucket, Clear can empty a shard's table in place
+	// (clearInPlace).
 	structMapMinTableLen = 1
 	// structMapGrowNum/structMapGrowDen is the load factor above which a
 	// shard grows when an insert needs a new overflow bucket: 0.75, that of
@@ -1901,7 +2059,8 @@ const (
 
 // StructMap is a hash map from Key16 to int that is safe for concurrent use
 // by multiple goroutines without additional locking or coordination. It has
-// the methods of sync.Map, typed, and Compute for atomic read-modify-write.
+// the methods of sync.Map, typed, Compute for atomic read-modify-write and
+// LoadOrCompute to create a missing value once.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
 // Writers lock one bucket of one shard; Store says what they allocate.
@@ -1915,14 +2074,14 @@ const (
 // In the terminology of the Go memory model, StructMap arranges that a write
 // operation “synchronizes before” any read operation that observes the
 // effect of the write, where read and write operations are defined as
-// follows. Load, LoadAndDelete, LoadOrStore, Swap, CompareAndSwap,
-// CompareAndDelete and Compute are read operations; Delete, LoadAndDelete,
-// Store, Swap and Clear are write operations; LoadOrStore is a write
-// operation when it returns loaded set to false; CompareAndSwap is a write
-// operation when it returns swapped set to true; CompareAndDelete is a write
-// operation when it returns deleted set to true; Compute is a write
-// operation when its function returns StructMapUpdateOp, or
-// StructMapDeleteOp for a present key. Range and All perform a read
+// follows. Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap,
+// CompareAndSwap, CompareAndDelete and Compute are read operations; Delete,
+// LoadAndDelete, Store, Swap and Clear are write operations; LoadOrStore and
+// LoadOrCompute are write operations when they return loaded set to false;
+// CompareAndSwap is a write operation when it returns swapped set to true;
+// CompareAndDelete is a write operation when it returns deleted set to true;
+// Compute is a write operation when its function returns StructMapUpdateOp,
+// or StructMapDeleteOp for a present key. Range and All perform a read
 // operation for each key they visit. Len does not synchronize.
 type StructMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
@@ -2007,19 +2166,32 @@ func NewStructMap() *StructMap {
 	return m
 }
 
-// init gives each shard an empty table of structMapMinTableLen buckets,
-// carving the tables and buckets of all shards out of one allocation each.
+// init gives each shard an empty table of structMapBaseTableLen buckets.
 func (m *StructMap) init() {
+	m.initTables(structMapBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *StructMap) initTables(n int) {
 	tables := make([]structMapTable, structMapShardCount)
-	buckets := make([]structMapBucket, structMapShardCount*structMapMinTableLen)
+	buckets := make([]structMapBucket, structMapShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
-		lo, hi := i*structMapMinTableLen, (i+1)*structMapMinTableLen
+		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
-		t.mask = structMapMinTableLen - 1
-		t.growAt = structMapGrowThreshold(structMapMinTableLen)
+		t.mask = uint64(n - 1)
+		t.growAt = structMapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
+}
+
+// structMapBaseTableLen returns the number of buckets a shard starts with
+// and never shrinks below: structMapMinTableLen, or with a size hint room
+// for the shard's share of it.
+func structMapBaseTableLen() int {
+	return structMapMinTableLen
 }
 
 // structMapEqualValue reports whether a and b are equal, for CompareAndSwap
@@ -2124,6 +2296,55 @@ func (m *StructMap) LoadOrStore(key Key16, value int) (actual int, loaded bool) 
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
 		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns StructMapCancelOp for an absent key.
+// If fn panics, LoadOrCompute leaves the map unchanged and unlocked, and the
+// panic propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *StructMap) LoadOrCompute(key Key16, fn func() int) (actual int, loaded bool) {
+	h := structMapHashKey(&m.seed, key)
+	si := h >> structMapShardShift
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return structMapLoadValue(e), true
+	}
+	h2w := structMapBroadcast(structMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return structMapLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, structMapGrowTable)
+			continue
+		}
+		actual = structMapComputeLocked(root, fn)
+		structMapInsertAt(b, i, h, &structMapEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
 	}
 }
 
@@ -2362,6 +2583,20 @@ func structMapCallLocked(root *structMapBucket, fn func(old int, loaded bool) (i
 	return newV, op
 }
 
+// structMapComputeLocked calls fn for LoadOrCompute, unlocking root if fn
+// panics, as structMapCallLocked does for Compute.
+func structMapComputeLocked(root *structMapBucket, fn func() int) int {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
 // lockRoot locks the root bucket of the chain of hash h in the current table
 // of shard si and returns both. It waits out a resize of the shard: the
 // resizer holds the locks of the buckets it has copied until it has
@@ -2465,7 +2700,7 @@ func structMapClearSlot(b *structMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *StructMap) deleted(si uint64, t *structMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > structMapMinTableLen && n*structMapShrinkDiv < int64(len(t.buckets))*structMapEntriesPerBucket {
+	if meta == 0 && len(t.buckets) > structMapBaseTableLen() && n*structMapShrinkDiv < int64(len(t.buckets))*structMapEntriesPerBucket {
 		m.resize(si, t, structMapShrinkTable)
 	}
 }
@@ -2476,7 +2711,7 @@ type structMapResizeKind int
 const (
 	structMapGrowTable   structMapResizeKind = iota // double the table
 	structMapShrinkTable                            // halve the table, or more, to fit the entries
-	structMapClearTable                             // drop the entries, back to structMapMinTableLen
+	structMapClearTable                             // drop the entries, back to structMapBaseTableLen
 )
 
 // resize replaces table old of shard si by a table resized as kind says. It
@@ -2509,7 +2744,7 @@ func (m *StructMap) resize(si uint64, old *structMapTable, kind structMapResizeK
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = structMapMinTableLen
+		newLen = structMapBaseTableLen()
 	}
 	nt := structMapNewTable(newLen)
 	var dropped int64
@@ -2621,12 +2856,12 @@ func structMapGrowThreshold(n int) int64 {
 }
 
 // structMapTableLenFor returns the number of buckets a shard of n entries
-// shrinks to: the smallest power of two, at least structMapMinTableLen, that
-// holds them at half the growth load factor.
+// shrinks to: the smallest power of two, at least structMapBaseTableLen,
+// that holds them at half the growth load factor.
 func structMapTableLenFor(n int64) int {
 	want := uint64(max(n, 0)) * 2 * structMapGrowDen / (structMapGrowNum * structMapEntriesPerBucket)
-	if want <= structMapMinTableLen {
-		return structMapMinTableLen
+	if base := structMapBaseTableLen(); want <= uint64(base) {
+		return base
 	}
 	return 1 << bits.Len64(want-1)
 }
@@ -2747,9 +2982,10 @@ const (
 	ptrMapLowBytes = 0x0101_0101_0101_0101
 	ptrMapHighBits = 0x8080_8080_8080_8080
 
-	// ptrMapMinTableLen is the number of buckets a shard starts with and
-	// shrinks back to on Clear: one cache line. With one bucket, Clear can
-	// empty a shard's table in place (clearInPlace).
+	// ptrMapMinTableLen is the number of buckets a shard of a map without a
+	// size hint starts with and shrinks back to on Clear: one cache line.
+	// With one bucket, Clear can empty a shard's table in place
+	// (clearInPlace).
 	ptrMapMinTableLen = 1
 	// ptrMapGrowNum/ptrMapGrowDen is the load factor above which a shard
 	// grows when an insert needs a new overflow bucket: 0.75, that of xsync
@@ -2778,7 +3014,8 @@ const (
 
 // PtrMap is a hash map from *Node to int that is safe for concurrent use by
 // multiple goroutines without additional locking or coordination. It has the
-// methods of sync.Map, typed, and Compute for atomic read-modify-write.
+// methods of sync.Map, typed, Compute for atomic read-modify-write and
+// LoadOrCompute to create a missing value once.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
 // Writers lock one bucket of one shard; Store says what they allocate.
@@ -2792,15 +3029,15 @@ const (
 // In the terminology of the Go memory model, PtrMap arranges that a write
 // operation “synchronizes before” any read operation that observes the
 // effect of the write, where read and write operations are defined as
-// follows. Load, LoadAndDelete, LoadOrStore, Swap, CompareAndSwap,
-// CompareAndDelete and Compute are read operations; Delete, LoadAndDelete,
-// Store, Swap and Clear are write operations; LoadOrStore is a write
-// operation when it returns loaded set to false; CompareAndSwap is a write
-// operation when it returns swapped set to true; CompareAndDelete is a write
-// operation when it returns deleted set to true; Compute is a write
-// operation when its function returns PtrMapUpdateOp, or PtrMapDeleteOp for
-// a present key. Range and All perform a read operation for each key they
-// visit. Len does not synchronize.
+// follows. Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap,
+// CompareAndSwap, CompareAndDelete and Compute are read operations; Delete,
+// LoadAndDelete, Store, Swap and Clear are write operations; LoadOrStore and
+// LoadOrCompute are write operations when they return loaded set to false;
+// CompareAndSwap is a write operation when it returns swapped set to true;
+// CompareAndDelete is a write operation when it returns deleted set to true;
+// Compute is a write operation when its function returns PtrMapUpdateOp, or
+// PtrMapDeleteOp for a present key. Range and All perform a read operation
+// for each key they visit. Len does not synchronize.
 type PtrMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
@@ -2884,19 +3121,32 @@ func NewPtrMap() *PtrMap {
 	return m
 }
 
-// init gives each shard an empty table of ptrMapMinTableLen buckets, carving
-// the tables and buckets of all shards out of one allocation each.
+// init gives each shard an empty table of ptrMapBaseTableLen buckets.
 func (m *PtrMap) init() {
+	m.initTables(ptrMapBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *PtrMap) initTables(n int) {
 	tables := make([]ptrMapTable, ptrMapShardCount)
-	buckets := make([]ptrMapBucket, ptrMapShardCount*ptrMapMinTableLen)
+	buckets := make([]ptrMapBucket, ptrMapShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
-		lo, hi := i*ptrMapMinTableLen, (i+1)*ptrMapMinTableLen
+		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
-		t.mask = ptrMapMinTableLen - 1
-		t.growAt = ptrMapGrowThreshold(ptrMapMinTableLen)
+		t.mask = uint64(n - 1)
+		t.growAt = ptrMapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
+}
+
+// ptrMapBaseTableLen returns the number of buckets a shard starts with and
+// never shrinks below: ptrMapMinTableLen, or with a size hint room for the
+// shard's share of it.
+func ptrMapBaseTableLen() int {
+	return ptrMapMinTableLen
 }
 
 // ptrMapEqualValue reports whether a and b are equal, for CompareAndSwap and
@@ -3001,6 +3251,55 @@ func (m *PtrMap) LoadOrStore(key *Node, value int) (actual int, loaded bool) {
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
 		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns PtrMapCancelOp for an absent key. If fn
+// panics, LoadOrCompute leaves the map unchanged and unlocked, and the panic
+// propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *PtrMap) LoadOrCompute(key *Node, fn func() int) (actual int, loaded bool) {
+	h := ptrMapHashKey(&m.seed, key)
+	si := h >> ptrMapShardShift
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return ptrMapLoadValue(e), true
+	}
+	h2w := ptrMapBroadcast(ptrMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return ptrMapLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, ptrMapGrowTable)
+			continue
+		}
+		actual = ptrMapComputeLocked(root, fn)
+		ptrMapInsertAt(b, i, h, &ptrMapEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
 	}
 }
 
@@ -3237,6 +3536,20 @@ func ptrMapCallLocked(root *ptrMapBucket, fn func(old int, loaded bool) (int, Pt
 	return newV, op
 }
 
+// ptrMapComputeLocked calls fn for LoadOrCompute, unlocking root if fn
+// panics, as ptrMapCallLocked does for Compute.
+func ptrMapComputeLocked(root *ptrMapBucket, fn func() int) int {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
 // lockRoot locks the root bucket of the chain of hash h in the current table
 // of shard si and returns both. It waits out a resize of the shard: the
 // resizer holds the locks of the buckets it has copied until it has
@@ -3340,7 +3653,7 @@ func ptrMapClearSlot(b *ptrMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *PtrMap) deleted(si uint64, t *ptrMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > ptrMapMinTableLen && n*ptrMapShrinkDiv < int64(len(t.buckets))*ptrMapEntriesPerBucket {
+	if meta == 0 && len(t.buckets) > ptrMapBaseTableLen() && n*ptrMapShrinkDiv < int64(len(t.buckets))*ptrMapEntriesPerBucket {
 		m.resize(si, t, ptrMapShrinkTable)
 	}
 }
@@ -3351,7 +3664,7 @@ type ptrMapResizeKind int
 const (
 	ptrMapGrowTable   ptrMapResizeKind = iota // double the table
 	ptrMapShrinkTable                         // halve the table, or more, to fit the entries
-	ptrMapClearTable                          // drop the entries, back to ptrMapMinTableLen
+	ptrMapClearTable                          // drop the entries, back to ptrMapBaseTableLen
 )
 
 // resize replaces table old of shard si by a table resized as kind says. It
@@ -3384,7 +3697,7 @@ func (m *PtrMap) resize(si uint64, old *ptrMapTable, kind ptrMapResizeKind) {
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = ptrMapMinTableLen
+		newLen = ptrMapBaseTableLen()
 	}
 	nt := ptrMapNewTable(newLen)
 	var dropped int64
@@ -3496,12 +3809,12 @@ func ptrMapGrowThreshold(n int) int64 {
 }
 
 // ptrMapTableLenFor returns the number of buckets a shard of n entries
-// shrinks to: the smallest power of two, at least ptrMapMinTableLen, that
+// shrinks to: the smallest power of two, at least ptrMapBaseTableLen, that
 // holds them at half the growth load factor.
 func ptrMapTableLenFor(n int64) int {
 	want := uint64(max(n, 0)) * 2 * ptrMapGrowDen / (ptrMapGrowNum * ptrMapEntriesPerBucket)
-	if want <= ptrMapMinTableLen {
-		return ptrMapMinTableLen
+	if base := ptrMapBaseTableLen(); want <= uint64(base) {
+		return base
 	}
 	return 1 << bits.Len64(want-1)
 }
@@ -3527,6 +3840,983 @@ func ptrMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
 
 // ptrMapSetByte returns w with byte i set to b.
 func ptrMapSetByte(w uint64, b uint8, i int) uint64 {
+	shift := uint(i) * 8
+	return w&^(0xff<<shift) | uint64(b)<<shift
+}
+
+// SizedMap: generated from the map directive in directives.go.
+
+// sizedMapHashSeed holds a map's random hash keys, chosen per map so that
+// keys chosen by an attacker cannot flood one bucket.
+//
+// seed keys maphash, the reference hasher and the fallback for long strings;
+// k0 and k1 key the fast mixers below, which specialized sizedMapHashKey
+// bodies call.
+type sizedMapHashSeed struct {
+	k0, k1 uint64
+}
+
+// sizedMapNewHashSeed returns fresh random hash keys.
+func sizedMapNewHashSeed() sizedMapHashSeed {
+	return sizedMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
+}
+
+// sizedMapHashKey returns the hash of k under s, specialized for int keys: a
+// seeded 128-bit multiply of its value. Every bit is mixed: the top
+// sizedMapShardBits bits pick the shard, the sizedMapH2Bits low bits the
+// meta byte, the bits above them the bucket.
+func sizedMapHashKey(s *sizedMapHashSeed, k int) uint64 {
+	return sizedMapHashU64(s, uint64(k))
+}
+
+// sizedMapHashU64 hashes one 64-bit word: an integer of any size, a pointer's
+// address, a bool. Rotating the second factor keeps x and x^k0^k1 from
+// swapping the factors.
+func sizedMapHashU64(s *sizedMapHashSeed, x uint64) uint64 {
+	hi, lo := bits.Mul64(x^s.k0, bits.RotateLeft64(x, 32)^s.k1)
+	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
+	return hi ^ lo
+}
+
+// sizedMapShardBits is the base-2 logarithm of the number of shards: the
+// directive's shards= option (shards=64 gives sizedMapShardBits = 6).
+//
+// Shards do not make reads faster: a read costs the same whatever their
+// number. They bound the work of a resize (a resize copies and stops the
+// writers of one shard only) and spread the per-shard size counters that
+// inserts and deletes update over that many cache lines. 64 shards keep the
+// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
+// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
+// 64-byte bucket per shard); a program with many small maps should ask for
+// shards=1 or a few.
+const sizedMapShardBits = 6
+
+const (
+	// sizedMapShardCount is the number of independent tables of a SizedMap.
+	sizedMapShardCount = 1 << sizedMapShardBits
+	// sizedMapShardShift selects the top sizedMapShardBits bits of a hash
+	// shifted right by one (h>>1>>sizedMapShardShift): with
+	// sizedMapShardBits = 0 that is 0, one shard, without a constant shift
+	// of 64, which go vet reports (the compiler merges the two shifts).
+	sizedMapShardShift = 63 - sizedMapShardBits
+
+	// sizedMapCacheLineSize is the unit of padding against false sharing. 64
+	// bytes is the line of amd64 and most arm64 cores.
+	sizedMapCacheLineSize = 64
+	// sizedMapEntriesPerBucket is the number of slots of a bucket: 5
+	// pointers, with a mutex, a meta word and an overflow pointer, fill 64
+	// bytes on 64-bit platforms.
+	sizedMapEntriesPerBucket = 5
+	// sizedMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on
+	// 32-bit.
+	sizedMapPtrSize = 4 << (^uintptr(0) >> 63)
+	// sizedMapMutexSize is the size of a sync.Mutex (two 32-bit words)
+	// everywhere.
+	sizedMapMutexSize = 8
+	// sizedMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
+	// platforms, 24 bytes on 32-bit ones.
+	sizedMapBucketPadding = sizedMapCacheLineSize - sizedMapMutexSize - 8 - (sizedMapEntriesPerBucket+1)*sizedMapPtrSize
+
+	// sizedMapH2Bits is the number of low hash bits stored in a slot's meta
+	// byte, whose top bit marks the slot as occupied. The bucket index comes
+	// from the bits above them, so the bytes of one bucket still differ.
+	sizedMapH2Bits = 7
+	// sizedMapOccupiedMask has the occupied bit of each slot's meta byte set.
+	sizedMapOccupiedMask = 0x80_8080_8080
+	// sizedMapLowBytes and sizedMapHighBits are the SWAR constants of
+	// sizedMapMarkZeroBytes.
+	sizedMapLowBytes = 0x0101_0101_0101_0101
+	sizedMapHighBits = 0x8080_8080_8080_8080
+
+	// sizedMapMinTableLen is the number of buckets a shard of a map without
+	// a size hint starts with and shrinks back to on Clear: one cache line.
+	// With one bucket, Clear can empty a shard's table in place
+	// (clearInPlace).
+	sizedMapMinTableLen = 1
+	// sizedMapGrowNum/sizedMapGrowDen is the load factor above which a shard
+	// grows when an insert needs a new overflow bucket: 0.75, that of xsync
+	// and CLHT, which keeps most chains to their root bucket.
+	sizedMapGrowNum, sizedMapGrowDen = 3, 4
+	// sizedMapShrinkDiv sets the load factor below which a shard shrinks
+	// when a delete empties a bucket: 1/sizedMapShrinkDiv of its slots. It
+	// then shrinks to half of the growth load factor, so a shard does not
+	// resize back and forth.
+	sizedMapShrinkDiv = 128
+)
+
+// sizedMapSizeHint is the number of keys a SizedMap is presized for: the
+// directive's size= option, 0 for none. Each shard starts with the buckets
+// that hold its share of sizedMapSizeHint keys, with room for the spread of
+// random hashing (sizedMapBaseTableLen), and never shrinks below them, even
+// on Clear: inserting up to sizedMapSizeHint keys into a new or cleared
+// SizedMap does not grow it.
+const sizedMapSizeHint = 100000
+
+// SizedMapComputeOp tells Compute what to do with the value its function
+// returns.
+type SizedMapComputeOp int
+
+const (
+	// SizedMapCancelOp leaves the map unchanged: a present key keeps its
+	// value and an absent key stays absent. It is the zero
+	// SizedMapComputeOp.
+	SizedMapCancelOp SizedMapComputeOp = iota
+	// SizedMapUpdateOp stores the returned value, inserting the key if it was
+	// absent.
+	SizedMapUpdateOp
+	// SizedMapDeleteOp deletes the key if it is present.
+	SizedMapDeleteOp
+)
+
+// SizedMap is a hash map from int to int that is safe for concurrent use by
+// multiple goroutines without additional locking or coordination. It has the
+// methods of sync.Map, typed, Compute for atomic read-modify-write and
+// LoadOrCompute to create a missing value once.
+//
+// Loads take no lock and write no shared memory; Load does not allocate.
+// Writers lock one bucket of one shard; Store says what they allocate.
+//
+// Keys are hashed with a random seed chosen per map, so keys chosen by an
+// attacker who does not know the seed cannot flood one bucket.
+//
+// The zero SizedMap is not usable: create maps with NewSizedMap. A SizedMap
+// must not be copied after first use.
+//
+// In the terminology of the Go memory model, SizedMap arranges that a write
+// operation “synchronizes before” any read operation that observes the
+// effect of the write, where read and write operations are defined as
+// follows. Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap,
+// CompareAndSwap, CompareAndDelete and Compute are read operations; Delete,
+// LoadAndDelete, Store, Swap and Clear are write operations; LoadOrStore and
+// LoadOrCompute are write operations when they return loaded set to false;
+// CompareAndSwap is a write operation when it returns swapped set to true;
+// CompareAndDelete is a write operation when it returns deleted set to true;
+// Compute is a write operation when its function returns SizedMapUpdateOp,
+// or SizedMapDeleteOp for a present key. Range and All perform a read
+// operation for each key they visit. Len does not synchronize.
+type SizedMap struct {
+	// sizes counts the entries of each shard. Inserts and deletes update
+	// them, so each has a cache line of its own; they come first so that a
+	// cache-line-aligned SizedMap aligns them.
+	sizes [sizedMapShardCount]sizedMapShardSize
+	// seed is read by every operation and written only by NewSizedMap.
+	seed sizedMapHashSeed
+	// shards are read by every operation and written only by resizes.
+	shards [sizedMapShardCount]sizedMapShard
+}
+
+// sizedMapShard is one independent hash table of a SizedMap.
+type sizedMapShard struct {
+	// table is the current table. Readers use whichever table they load;
+	// writers lock a bucket of it, then check it is still current.
+	table atomic.Pointer[sizedMapTable]
+	// resizeMu serializes the resizes of the shard.
+	resizeMu sync.Mutex
+}
+
+// sizedMapShardSize is the entry count of one shard. Writers update it after
+// unlocking their bucket, so it may lag the table and, briefly, go negative.
+type sizedMapShardSize struct {
+	n atomic.Int64
+	_ [sizedMapCacheLineSize - 8]byte
+}
+
+// sizedMapTable is the bucket array of a shard at one size. Its buckets
+// never move; a resize builds a new table.
+type sizedMapTable struct {
+	buckets []sizedMapBucket
+	// mask is len(buckets)-1: len is a power of two.
+	mask uint64
+	// growAt is the entry count above which an insert that needs an
+	// overflow bucket grows the shard instead.
+	growAt int64
+}
+
+// sizedMapBucket is one cache line of a table: a root bucket, or an overflow
+// bucket chained to one. The mutex of a root bucket guards its whole chain;
+// an overflow bucket's mutex is unused.
+type sizedMapBucket struct {
+	// padding comes first: a zero-size last field would add a word.
+	_  [sizedMapBucketPadding]byte
+	mu sync.Mutex
+	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
+	// sizedMapH2Bits bits of the hash of its key. Writers store it before the
+	// entry on insert and before clearing the entry on delete; a reader
+	// that matches a byte whose entry is nil or holds another key moves on.
+	meta    atomic.Uint64
+	entries [sizedMapEntriesPerBucket]atomic.Pointer[sizedMapEntry]
+	next    atomic.Pointer[sizedMapBucket]
+}
+
+// sizedMapEntry is a key and its value. The key never changes; writers
+// update the value in place with atomic stores (sizedMapStoreValue) under
+// the lock of the entry's chain, and readers load it atomically
+// (sizedMapLoadValue). The value comes first, so that it is 64-bit aligned
+// for the atomics even on 32-bit platforms.
+type sizedMapEntry struct {
+	value int
+	key   int
+}
+
+// sizedMapLoadValue returns the value of e with an atomic load: writers
+// update it in place (sizedMapStoreValue).
+func sizedMapLoadValue(e *sizedMapEntry) int {
+	return int(atomic.LoadUintptr((*uintptr)(unsafe.Pointer(&e.value))))
+}
+
+// sizedMapStoreValue sets the value of e in place with an atomic store. The
+// caller holds the lock of e's chain.
+func sizedMapStoreValue(e *sizedMapEntry, v int) {
+	atomic.StoreUintptr((*uintptr)(unsafe.Pointer(&e.value)), uintptr(v))
+}
+
+// NewSizedMap returns an empty SizedMap.
+func NewSizedMap() *SizedMap {
+	m := &SizedMap{seed: sizedMapNewHashSeed()}
+	m.init()
+	return m
+}
+
+// init gives each shard an empty table of sizedMapBaseTableLen buckets.
+func (m *SizedMap) init() {
+	m.initTables(sizedMapBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *SizedMap) initTables(n int) {
+	tables := make([]sizedMapTable, sizedMapShardCount)
+	buckets := make([]sizedMapBucket, sizedMapShardCount*n)
+	for i := range m.shards {
+		t := &tables[i]
+		lo, hi := i*n, (i+1)*n
+		t.buckets = buckets[lo:hi:hi]
+		t.mask = uint64(n - 1)
+		t.growAt = sizedMapGrowThreshold(n)
+		m.shards[i].table.Store(t)
+	}
+}
+
+// sizedMapBaseTableLen returns the number of buckets a shard starts with and
+// never shrinks below: sizedMapMinTableLen, or with a size hint room for the
+// shard's share of it.
+func sizedMapBaseTableLen() int {
+	return sizedMapPresizedTableLen(sizedMapSizeHint)
+}
+
+// sizedMapPresizedTableLen returns the number of buckets a shard needs so
+// that a map into which n keys are inserted does not grow. The keys spread
+// over the shards at random (the hash is seeded per map): a shard receives
+// on average n/sizedMapShardCount of them, give or take the square root of
+// that. The table is sized for the average plus six standard deviations and
+// one bucket's worth of keys: a shard exceeds that with a probability of
+// about one in a billion, and even then a chain must also fill before it
+// grows.
+func sizedMapPresizedTableLen(n int64) int {
+	mean := float64(n) / sizedMapShardCount
+	keys := mean + 6*math.Sqrt(mean) + sizedMapEntriesPerBucket
+	// A shard grows only when it holds at least sizedMapGrowThreshold(len)
+	// keys.
+	want := uint64(math.Ceil(keys * sizedMapGrowDen / (sizedMapGrowNum * sizedMapEntriesPerBucket)))
+	if want <= sizedMapMinTableLen {
+		return sizedMapMinTableLen
+	}
+	return 1 << bits.Len64(want-1)
+}
+
+// sizedMapEqualValue reports whether a and b are equal, for CompareAndSwap
+// and CompareAndDelete.
+func sizedMapEqualValue(a, b int) bool {
+	return a == b
+}
+
+// Load returns the value stored in the map for key, or the zero value if no
+// value is present. The ok result reports whether a value was found. Load
+// takes no lock and does not allocate.
+func (m *SizedMap) Load(key int) (value int, ok bool) {
+	h := sizedMapHashKey(&m.seed, key)
+	t := m.shards[h>>1>>sizedMapShardShift].table.Load()
+	b := &t.buckets[(h>>sizedMapH2Bits)&t.mask]
+	h2w := sizedMapBroadcast(sizedMapH2(h))
+	for {
+		for w := sizedMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[sizedMapFirstMarked(w)].Load(); e != nil && e.key == key {
+				return sizedMapLoadValue(e), true
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return value, false
+		}
+	}
+}
+
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
+func (m *SizedMap) Store(key int, value int) {
+	m.put(sizedMapHashKey(&m.seed, key), key, value, nil)
+}
+
+// Swap stores value for key and returns the previous value, if any. The
+// loaded result reports whether the key was present. Swap allocates like
+// Store.
+func (m *SizedMap) Swap(key int, value int) (previous int, loaded bool) {
+	loaded = m.put(sizedMapHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
+}
+
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *SizedMap) put(h uint64, key int, value int, prev *int) (loaded bool) {
+	var ne *sizedMapEntry
+	si := h >> 1 >> sizedMapShardShift
+	h2w := sizedMapBroadcast(sizedMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if prev != nil {
+				*prev = sizedMapLoadValue(e)
+			}
+			sizedMapStoreValue(e, value)
+			root.mu.Unlock()
+			return true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, sizedMapGrowTable)
+			continue
+		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &sizedMapEntry{key: key, value: value}
+		sizedMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return false
+	}
+}
+
+// LoadOrStore returns the existing value for key if present. Otherwise, it
+// stores and returns the given value. The loaded result is true if the value
+// was loaded, false if stored. It finds a present key without locking or
+// allocating.
+func (m *SizedMap) LoadOrStore(key int, value int) (actual int, loaded bool) {
+	h := sizedMapHashKey(&m.seed, key)
+	si := h >> 1 >> sizedMapShardShift
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return sizedMapLoadValue(e), true
+	}
+	ne := &sizedMapEntry{key: key, value: value}
+	h2w := sizedMapBroadcast(sizedMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return sizedMapLoadValue(e), true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, sizedMapGrowTable)
+			continue
+		}
+		sizedMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns SizedMapCancelOp for an absent key. If fn
+// panics, LoadOrCompute leaves the map unchanged and unlocked, and the panic
+// propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *SizedMap) LoadOrCompute(key int, fn func() int) (actual int, loaded bool) {
+	h := sizedMapHashKey(&m.seed, key)
+	si := h >> sizedMapShardShift
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return sizedMapLoadValue(e), true
+	}
+	h2w := sizedMapBroadcast(sizedMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return sizedMapLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, sizedMapGrowTable)
+			continue
+		}
+		actual = sizedMapComputeLocked(root, fn)
+		sizedMapInsertAt(b, i, h, &sizedMapEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
+	}
+}
+
+// LoadAndDelete deletes the value for key, returning the previous value if
+// any. The loaded result reports whether the key was present. It finds an
+// absent key without locking.
+func (m *SizedMap) LoadAndDelete(key int) (value int, loaded bool) {
+	h := sizedMapHashKey(&m.seed, key)
+	if e := m.remove(h, key); e != nil {
+		return sizedMapLoadValue(e), true
+	}
+	return value, false
+}
+
+// Delete deletes the value for key. It finds an absent key without locking.
+func (m *SizedMap) Delete(key int) {
+	h := sizedMapHashKey(&m.seed, key)
+	m.remove(h, key)
+}
+
+// remove deletes key, whose hash is h, and returns its entry, or nil if it
+// was absent.
+func (m *SizedMap) remove(h uint64, key int) *sizedMapEntry {
+	si := h >> 1 >> sizedMapShardShift
+	if m.shards[si].table.Load().find(key, h) == nil {
+		return nil
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, sizedMapBroadcast(sizedMapH2(h)))
+	if e == nil {
+		root.mu.Unlock()
+		return nil
+	}
+	meta := sizedMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return e
+}
+
+// CompareAndSwap swaps the old and new values for key if the value stored in
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
+func (m *SizedMap) CompareAndSwap(key int, old, new int) (swapped bool) {
+	h := sizedMapHashKey(&m.seed, key)
+	si := h >> 1 >> sizedMapShardShift
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !sizedMapEqualValue(sizedMapLoadValue(e), old) {
+		return false
+	}
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
+func (m *SizedMap) swapInPlace(h uint64, key int, old, new int) (swapped bool) {
+	_, root := m.lockRoot(h>>1>>sizedMapShardShift, h)
+	_, _, e := root.search(key, sizedMapBroadcast(sizedMapH2(h)))
+	if e == nil || !sizedMapEqualValue(sizedMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	sizedMapStoreValue(e, new)
+	root.mu.Unlock()
+	return true
+}
+
+// CompareAndDelete deletes the entry for key if its value is equal to old.
+// If there is no current value for key in the map, CompareAndDelete returns
+// false (even if old is the zero value).
+//
+// Values are compared with sizedMapEqualValue: the generic reference panics, as
+// sync.Map does, if the values are of a type that is not comparable.
+func (m *SizedMap) CompareAndDelete(key int, old int) (deleted bool) {
+	h := sizedMapHashKey(&m.seed, key)
+	si := h >> 1 >> sizedMapShardShift
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !sizedMapEqualValue(sizedMapLoadValue(e), old) {
+		return false
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, sizedMapBroadcast(sizedMapH2(h)))
+	if e == nil || !sizedMapEqualValue(sizedMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	meta := sizedMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return true
+}
+
+// Compute atomically reads and modifies the value for key. It calls fn with
+// the current value and loaded set to true if key is present, or with the
+// zero value and loaded set to false if it is absent, and applies the
+// SizedMapComputeOp fn returns: SizedMapUpdateOp stores newV,
+// SizedMapDeleteOp deletes the key, SizedMapCancelOp leaves the map
+// unchanged. It returns the value of key after the operation and whether key
+// is then present.
+//
+// fn is called exactly once, with the lock of key's bucket held: writes to
+// the keys of that bucket wait for it, and reads do not. fn must not call
+// methods of m, and should be short. If fn panics, Compute leaves the map
+// unchanged and unlocked, and the panic propagates.
+func (m *SizedMap) Compute(key int, fn func(old int, loaded bool) (newV int, op SizedMapComputeOp)) (actual int, ok bool) {
+	h := sizedMapHashKey(&m.seed, key)
+	si := h >> 1 >> sizedMapShardShift
+	h2w := sizedMapBroadcast(sizedMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			old := sizedMapLoadValue(e)
+			newV, op := sizedMapCallLocked(root, fn, old, true)
+			switch op {
+			case SizedMapUpdateOp:
+				sizedMapStoreValue(e, newV)
+				root.mu.Unlock()
+				return newV, true
+			case SizedMapDeleteOp:
+				meta := sizedMapClearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return actual, false
+			default:
+				root.mu.Unlock()
+				return old, true
+			}
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, sizedMapGrowTable)
+			continue
+		}
+		newV, op := sizedMapCallLocked(root, fn, actual, false)
+		if op != SizedMapUpdateOp {
+			root.mu.Unlock()
+			return actual, false
+		}
+		sizedMapInsertAt(b, i, h, &sizedMapEntry{key: key, value: newV})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return newV, true
+	}
+}
+
+// Range calls f sequentially for each key and value present in the map. If f
+// returns false, Range stops the iteration.
+//
+// Range does not correspond to a consistent snapshot of the SizedMap's
+// contents: no key is visited more than once, a key present and unmodified
+// for the whole call is visited exactly once, but a key stored or deleted
+// concurrently may or may not be visited, and a visited key's value may be
+// any value it held during the call. Range holds no lock while it calls f,
+// so f may call any method of m.
+//
+// Range copies the entries of one bucket chain at a time under the chain's
+// lock: it delays the writers of that chain briefly, and allocates only for
+// chains longer than sixteen buckets.
+func (m *SizedMap) Range(f func(key int, value int) bool) {
+	var buf [16 * sizedMapEntriesPerBucket]*sizedMapEntry
+	chain := buf[:0]
+	for si := range m.shards {
+		t := m.shards[si].table.Load()
+		for bi := range t.buckets {
+			root := &t.buckets[bi]
+			// A chain that is empty at one instant need not be locked.
+			if root.meta.Load() == 0 && root.next.Load() == nil {
+				continue
+			}
+			root.mu.Lock()
+			for b := root; b != nil; b = b.next.Load() {
+				for i := range b.entries {
+					if e := b.entries[i].Load(); e != nil {
+						chain = append(chain, e)
+					}
+				}
+			}
+			root.mu.Unlock()
+			for i, e := range chain {
+				if !f(e.key, sizedMapLoadValue(e)) {
+					return
+				}
+				chain[i] = nil // let the GC have what f did not keep
+			}
+			chain = chain[:0]
+		}
+	}
+}
+
+// All returns an iterator over the keys and values of the map, with the
+// semantics of Range.
+func (m *SizedMap) All() iter.Seq2[int, int] {
+	return m.Range
+}
+
+// Len returns the number of keys in the map. It is exact when no other
+// operation runs concurrently; otherwise it may miss or count twice the keys
+// being stored or deleted. Len reads one counter per shard and takes no lock.
+func (m *SizedMap) Len() int {
+	var n int64
+	for i := range m.sizes {
+		n += m.sizes[i].n.Load()
+	}
+	return int(max(n, 0))
+}
+
+// Clear deletes all the keys of the map and shrinks it to its initial size.
+// Clear is not atomic: it clears one shard at a time, each at one instant, so
+// a key stored concurrently may remain. Writers of a shard wait while it is
+// cleared; readers do not.
+//
+// Clear empties in place a shard still at its initial size whose keys all
+// fit in its first bucket (five keys), allocating nothing; it gives a shard
+// that has grown a new empty table, two allocations. So clearing a map fresh
+// from NewSizedMap or Clear that holds at most five keys allocates nothing.
+func (m *SizedMap) Clear() {
+	for si := range m.shards {
+		m.resize(uint64(si), nil, sizedMapClearTable)
+	}
+}
+
+// sizedMapCallLocked calls fn(old, loaded) for Compute, unlocking root if fn
+// panics: a bucket left locked would block its writers, and the resizes of
+// its shard, forever.
+func sizedMapCallLocked(root *sizedMapBucket, fn func(old int, loaded bool) (int, SizedMapComputeOp), old int, loaded bool) (newV int, op SizedMapComputeOp) {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	newV, op = fn(old, loaded)
+	returned = true
+	return newV, op
+}
+
+// sizedMapComputeLocked calls fn for LoadOrCompute, unlocking root if fn
+// panics, as sizedMapCallLocked does for Compute.
+func sizedMapComputeLocked(root *sizedMapBucket, fn func() int) int {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
+// lockRoot locks the root bucket of the chain of hash h in the current table
+// of shard si and returns both. It waits out a resize of the shard: the
+// resizer holds the locks of the buckets it has copied until it has
+// published the new table, so a writer that gets a lock and then sees that
+// its table is still current knows that its write will be copied.
+func (m *SizedMap) lockRoot(si, h uint64) (*sizedMapTable, *sizedMapBucket) {
+	sh := &m.shards[si]
+	for {
+		t := sh.table.Load()
+		root := &t.buckets[(h>>sizedMapH2Bits)&t.mask]
+		root.mu.Lock()
+		if sh.table.Load() == t {
+			return t, root
+		}
+		root.mu.Unlock()
+	}
+}
+
+// find returns the entry of key, whose hash is h, or nil. It takes no lock.
+func (t *sizedMapTable) find(key int, h uint64) *sizedMapEntry {
+	b := &t.buckets[(h>>sizedMapH2Bits)&t.mask]
+	h2w := sizedMapBroadcast(sizedMapH2(h))
+	for {
+		for w := sizedMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[sizedMapFirstMarked(w)].Load(); e != nil && e.key == key {
+				return e
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return nil
+		}
+	}
+}
+
+// search looks for key in the chain of root, which the caller has locked;
+// h2w is the broadcast sizedMapH2 of the key. It returns the bucket, slot
+// and entry of the key if present. Otherwise e is nil and (b, i) is the
+// first free slot of the chain, or, if the chain is full, its last bucket
+// and i = -1.
+func (root *sizedMapBucket) search(key int, h2w uint64) (b *sizedMapBucket, i int, e *sizedMapEntry) {
+	var free *sizedMapBucket
+	freeSlot := -1
+	for b = root; ; {
+		meta := b.meta.Load()
+		// Under the lock, a marked byte's slot is occupied.
+		for w := sizedMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := sizedMapFirstMarked(w)
+			if e := b.entries[i].Load(); e.key == key {
+				return b, i, e
+			}
+		}
+		if w := ^meta & sizedMapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, sizedMapFirstMarked(w)
+		}
+		next := b.next.Load()
+		if next == nil {
+			if free != nil {
+				return free, freeSlot, nil
+			}
+			return b, -1, nil
+		}
+		b = next
+	}
+}
+
+// mustGrow reports whether an insert into a chain of table t of shard si,
+// whose search ended at slot i, must grow the shard first: the chain is full
+// and the shard is above its load factor.
+func (m *SizedMap) mustGrow(si uint64, t *sizedMapTable, i int) bool {
+	return i < 0 && m.sizes[si].n.Load() >= t.growAt
+}
+
+// sizedMapInsertAt inserts ne, whose hash is h, at slot i of bucket b, as
+// returned by search, or, if i is -1, in a new bucket chained after b. The
+// caller holds the chain's lock, or owns a table no reader has seen yet.
+func sizedMapInsertAt(b *sizedMapBucket, i int, h uint64, ne *sizedMapEntry) {
+	if i < 0 {
+		nb := new(sizedMapBucket)
+		nb.meta.Store(uint64(sizedMapH2(h)))
+		nb.entries[0].Store(ne)
+		b.next.Store(nb) // publishes nb to readers
+		return
+	}
+	// Meta first: a reader that matches the byte before the entry is
+	// stored sees nil and treats the key as absent.
+	b.meta.Store(sizedMapSetByte(b.meta.Load(), sizedMapH2(h), i))
+	b.entries[i].Store(ne)
+}
+
+// sizedMapClearSlot empties slot i of bucket b, whose chain the caller has
+// locked, and returns the bucket's new meta word.
+func sizedMapClearSlot(b *sizedMapBucket, i int) uint64 {
+	meta := sizedMapSetByte(b.meta.Load(), 0, i)
+	b.meta.Store(meta)
+	b.entries[i].Store(nil)
+	return meta
+}
+
+// deleted accounts for a delete from table t of shard si that left a bucket
+// with the given meta word, shrinking the shard when it has become very
+// sparse. The caller has unlocked the bucket.
+func (m *SizedMap) deleted(si uint64, t *sizedMapTable, meta uint64) {
+	n := m.sizes[si].n.Add(-1)
+	if meta == 0 && len(t.buckets) > sizedMapBaseTableLen() && n*sizedMapShrinkDiv < int64(len(t.buckets))*sizedMapEntriesPerBucket {
+		m.resize(si, t, sizedMapShrinkTable)
+	}
+}
+
+// sizedMapResizeKind says what a resize does.
+type sizedMapResizeKind int
+
+const (
+	sizedMapGrowTable   sizedMapResizeKind = iota // double the table
+	sizedMapShrinkTable                           // halve the table, or more, to fit the entries
+	sizedMapClearTable                            // drop the entries, back to sizedMapBaseTableLen
+)
+
+// resize replaces table old of shard si by a table resized as kind says. It
+// does nothing if old is no longer current (another resize went first); a
+// nil old means the current table. A clear empties a table of one bucket in
+// place instead, if clearInPlace can.
+//
+// Readers go on using old while resize copies it. Writers that lock a bucket
+// of old before resize does complete their write before it is copied;
+// writers that lock it after wait until the new table is published, then see
+// that their table is stale and retry.
+func (m *SizedMap) resize(si uint64, old *sizedMapTable, kind sizedMapResizeKind) {
+	sh := &m.shards[si]
+	sh.resizeMu.Lock()
+	defer sh.resizeMu.Unlock()
+	t := sh.table.Load()
+	if old != nil && t != old {
+		return
+	}
+	var newLen int
+	switch kind {
+	case sizedMapGrowTable:
+		newLen = 2 * len(t.buckets)
+	case sizedMapShrinkTable:
+		newLen = sizedMapTableLenFor(m.sizes[si].n.Load())
+		if newLen >= len(t.buckets) {
+			return
+		}
+	case sizedMapClearTable:
+		if m.clearInPlace(si, t) {
+			return
+		}
+		newLen = sizedMapBaseTableLen()
+	}
+	nt := sizedMapNewTable(newLen)
+	var dropped int64
+	for bi := range t.buckets {
+		root := &t.buckets[bi]
+		root.mu.Lock()
+		for b := root; b != nil; b = b.next.Load() {
+			for i := range b.entries {
+				e := b.entries[i].Load()
+				switch {
+				case e == nil:
+				case kind == sizedMapClearTable:
+					dropped++
+				default:
+					nt.add(sizedMapHashKey(&m.seed, e.key), e)
+				}
+			}
+		}
+	}
+	sh.table.Store(nt)
+	for bi := range t.buckets {
+		t.buckets[bi].mu.Unlock()
+	}
+	if dropped != 0 {
+		m.sizes[si].n.Add(-dropped)
+	}
+}
+
+// clearInPlace clears table t of shard si without replacing it, if that can
+// be done at one instant for readers, and reports whether it did. The caller
+// holds the shard's resizeMu, and t is the shard's current table.
+//
+// It can when t has a single bucket and no key lies past it (its overflow
+// buckets, if any, are empty): one store of zero to the bucket's meta word
+// then hides all its keys at once, as sizedMapClearSlot hides one. A reader
+// that loaded the meta word before that store may still load an entry: one
+// pointer, so a whole entry, of the key it asked for and present until that
+// instant. The entries are set to nil after the meta word, before the bucket
+// is unlocked, so a reader that matches the meta byte of a key inserted
+// after Clear finds nil or that key's entry, never a cleared one.
+//
+// A table of several buckets, or a chain with keys past its first bucket,
+// cannot be cleared in place at one instant: readers take no lock, so they
+// would see the buckets emptied one after the other, a key of an emptied
+// bucket absent and then a key of a bucket not yet emptied present, which
+// a shard cleared at one instant never shows. Those shards get a new table,
+// published with one pointer store.
+func (m *SizedMap) clearInPlace(si uint64, t *sizedMapTable) bool {
+	if len(t.buckets) != 1 {
+		return false
+	}
+	root := &t.buckets[0]
+	root.mu.Lock()
+	for b := root.next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			root.mu.Unlock()
+			return false
+		}
+	}
+	meta := root.meta.Load()
+	if meta != 0 {
+		root.meta.Store(0)
+		for i := range root.entries {
+			root.entries[i].Store(nil)
+		}
+	}
+	if root.next.Load() != nil {
+		root.next.Store(nil) // empty overflow buckets: let the GC have them
+	}
+	root.mu.Unlock()
+	// Under the lock, the occupied slots are the marked meta bytes.
+	if n := bits.OnesCount64(meta & sizedMapOccupiedMask); n != 0 {
+		m.sizes[si].n.Add(-int64(n))
+	}
+	return true
+}
+
+// sizedMapNewTable returns an empty table of n buckets; n is a power of two.
+func sizedMapNewTable(n int) *sizedMapTable {
+	return &sizedMapTable{
+		buckets: make([]sizedMapBucket, n),
+		mask:    uint64(n - 1),
+		growAt:  sizedMapGrowThreshold(n),
+	}
+}
+
+// add inserts e, whose hash is h, into t, which no other goroutine can see
+// yet.
+func (t *sizedMapTable) add(h uint64, e *sizedMapEntry) {
+	b := &t.buckets[(h>>sizedMapH2Bits)&t.mask]
+	for {
+		if w := ^b.meta.Load() & sizedMapOccupiedMask; w != 0 {
+			sizedMapInsertAt(b, sizedMapFirstMarked(w), h, e)
+			return
+		}
+		next := b.next.Load()
+		if next == nil {
+			sizedMapInsertAt(b, -1, h, e)
+			return
+		}
+		b = next
+	}
+}
+
+// sizedMapGrowThreshold returns the entry count above which a table of n
+// buckets grows rather than chains an overflow bucket.
+func sizedMapGrowThreshold(n int) int64 {
+	return int64(n) * sizedMapEntriesPerBucket * sizedMapGrowNum / sizedMapGrowDen
+}
+
+// sizedMapTableLenFor returns the number of buckets a shard of n entries
+// shrinks to: the smallest power of two, at least sizedMapBaseTableLen, that
+// holds them at half the growth load factor.
+func sizedMapTableLenFor(n int64) int {
+	want := uint64(max(n, 0)) * 2 * sizedMapGrowDen / (sizedMapGrowNum * sizedMapEntriesPerBucket)
+	if base := sizedMapBaseTableLen(); want <= uint64(base) {
+		return base
+	}
+	return 1 << bits.Len64(want-1)
+}
+
+// sizedMapH2 returns the meta byte of hash h: its low sizedMapH2Bits bits,
+// marked occupied.
+func sizedMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<sizedMapH2Bits-1)) }
+
+// sizedMapBroadcast returns a word holding b in each of its bytes.
+func sizedMapBroadcast(b uint8) uint64 { return sizedMapLowBytes * uint64(b) }
+
+// sizedMapMarkZeroBytes returns w with the top bit of each zero byte set and
+// the other bits clear. A byte equal to 1 above a zero byte is marked too (a
+// borrow): callers check the entry of every marked slot. Applied to
+// meta^broadcast(sizedMapH2), it marks the slots whose meta byte matches
+// sizedMapH2; empty slots (meta byte 0) are never marked, since sizedMapH2
+// has its top bit set.
+func sizedMapMarkZeroBytes(w uint64) uint64 { return (w - sizedMapLowBytes) &^ w & sizedMapHighBits }
+
+// sizedMapFirstMarked returns the index of the lowest byte of w with its top
+// bit set.
+func sizedMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
+
+// sizedMapSetByte returns w with byte i set to b.
+func sizedMapSetByte(w uint64, b uint8, i int) uint64 {
 	shift := uint(i) * 8
 	return w&^(0xff<<shift) | uint64(b)<<shift
 }

@@ -23,6 +23,7 @@ type ops[K comparable] struct {
 	load          func(K) (int, bool)
 	store         func(K, int)
 	loadOrStore   func(K, int) (int, bool)
+	loadOrCompute func(K, func() int) (int, bool)
 	loadAndDelete func(K) (int, bool)
 	delete        func(K)
 	swap          func(K, int) (int, bool)
@@ -47,6 +48,13 @@ func model[K comparable]() ops[K] {
 			}
 			m[k] = v
 			return v, false
+		},
+		loadOrCompute: func(k K, fn func() int) (int, bool) {
+			if old, ok := m[k]; ok {
+				return old, true
+			}
+			m[k] = fn()
+			return m[k], false
 		},
 		loadAndDelete: func(k K) (int, bool) { v, ok := m[k]; delete(m, k); return v, ok },
 		delete:        func(k K) { delete(m, k) },
@@ -91,6 +99,7 @@ type mapAPI[K comparable] interface {
 	Load(K) (int, bool)
 	Store(K, int)
 	LoadOrStore(K, int) (int, bool)
+	LoadOrCompute(K, func() int) (int, bool)
 	LoadAndDelete(K) (int, bool)
 	Delete(K)
 	Swap(K, int) (int, bool)
@@ -103,7 +112,7 @@ type mapAPI[K comparable] interface {
 
 func wrap[K comparable](name string, m mapAPI[K], add func(K, int) (int, bool)) ops[K] {
 	return ops[K]{
-		name: name, load: m.Load, store: m.Store, loadOrStore: m.LoadOrStore,
+		name: name, load: m.Load, store: m.Store, loadOrStore: m.LoadOrStore, loadOrCompute: m.LoadOrCompute,
 		loadAndDelete: m.LoadAndDelete, delete: m.Delete, swap: m.Swap,
 		cas: m.CompareAndSwap, cad: m.CompareAndDelete, add: add,
 		length: m.Len, clear: m.Clear,
@@ -148,7 +157,7 @@ func (opSeq) Generate(r *rand.Rand, size int) reflect.Value {
 	keys := 1 + r.Intn(4*size+2)
 	seq := make(opSeq, n)
 	for i := range seq {
-		seq[i] = op{Code: uint8(r.Intn(13)), Key: r.Intn(keys), Value: r.Intn(5) - 2}
+		seq[i] = op{Code: uint8(r.Intn(14)), Key: r.Intn(keys), Value: r.Intn(5) - 2}
 	}
 	return reflect.ValueOf(seq)
 }
@@ -193,6 +202,10 @@ func apply[K comparable](t *testing.T, seq opSeq, key func(int) K, maps ...ops[K
 				}
 			case 12:
 				r = m.all()
+			case 13:
+				calls := 0
+				v, ok := m.loadOrCompute(k, func() int { calls++; return o.Value })
+				r = [3]any{v, ok, calls}
 			}
 			results = append(results, fmt.Sprint(r))
 		}
@@ -284,6 +297,66 @@ func TestPtrMapMatchesTemplateAndModel(t *testing.T) {
 	}
 	if err := quick.Check(f, quickConfig); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSizedMapMatchesTemplateAndModel runs fewer sequences: each makes a map
+// presized for 100000 keys, 2 MiB of buckets.
+func TestSizedMapMatchesTemplateAndModel(t *testing.T) {
+	f := func(seq opSeq) bool {
+		g, tpl := generated.NewSizedMap(), shardmap.New[int, int]()
+		return apply(t, seq, func(i int) int { return i * 7919 },
+			model[int](),
+			wrap[int]("generated", g, addOp(g.Compute, generated.SizedMapUpdateOp, generated.SizedMapDeleteOp)),
+			wrap[int]("template", tpl, addOp(tpl.Compute, shardmap.UpdateOp, shardmap.DeleteOp)))
+	}
+	if err := quick.Check(f, &quick.Config{MaxCount: 8}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLoadOrComputeCallsFnOncePerAbsentKey races goroutines on the same
+// absent keys of each generated map, enough to grow its shards meanwhile:
+// each key's function must run once, and every caller get its value.
+func TestLoadOrComputeCallsFnOncePerAbsentKey(t *testing.T) {
+	maps := map[string]interface {
+		LoadOrCompute(int, func() int) (int, bool)
+		Len() int
+	}{"IntMap": generated.NewIntMap(), "SizedMap": generated.NewSizedMap()}
+	for name, m := range maps {
+		const goroutines, keys = 8, 4096
+		var calls [keys]atomic.Int32
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for g := range goroutines {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				for i := range keys {
+					k := (i * (2*g + 1)) % keys
+					v, _ := m.LoadOrCompute(k, func() int {
+						calls[k].Add(1)
+						runtime.Gosched() // widen the window for a second call
+						return -k
+					})
+					if v != -k {
+						t.Errorf("%s: LoadOrCompute(%d) = %d", name, k, v)
+						return
+					}
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for k := range calls {
+			if n := calls[k].Load(); n != 1 {
+				t.Fatalf("%s: the function of key %d ran %d times, want once", name, k, n)
+			}
+		}
+		if m.Len() != keys {
+			t.Fatalf("%s: Len() = %d, want %d", name, m.Len(), keys)
+		}
 	}
 }
 

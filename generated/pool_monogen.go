@@ -9699,6 +9699,11 @@ const JobQuotaMaxLimit = 1<<20 - 1
 // context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrJobQuotaDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
+// ErrJobQuotaExceedsBurst is returned by WaitN for more events than the
+// limiter ever admits at once: more than Burst for a JobQuotaTokenBucket,
+// more than Limit for a JobQuotaSlidingWindow.
+var ErrJobQuotaExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
+
 // jobQuotaCacheLine is the size the state word is padded to, so that limiters
 // allocated next to each other do not share it.
 const jobQuotaCacheLine = 64
@@ -9759,12 +9764,65 @@ func (l *JobQuota) ReserveAt(t time.Time) JobQuotaReservation {
 	return l.reserve(l.offset(t))
 }
 
+// AllowN reports whether n events may happen now, and if so counts them all;
+// otherwise it counts none. It never blocks. As in x/time/rate, n above
+// Burst (JobQuotaTokenBucket) or Limit (JobQuotaSlidingWindow) is never
+// allowed, and n <= 0 is always allowed, counting nothing.
+func (l *JobQuota) AllowN(n int) bool {
+	return l.allowN(l.clock(), int64(n))
+}
+
+// AllowNAt is AllowN at time t.
+func (l *JobQuota) AllowNAt(t time.Time, n int) bool {
+	return l.allowN(l.offset(t), int64(n))
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a JobQuotaTokenBucket grants the reservation, possibly in
+// the future; a JobQuotaSlidingWindow grants it only when the n events may
+// happen now, and otherwise returns a reservation that is not OK and whose
+// Delay says when to retry. As in x/time/rate, a reservation of more than
+// Burst (Limit) events is not OK, and its Delay is the largest duration; n
+// <= 0 reserves nothing, OK and now. Cancel gives all n events back.
+func (l *JobQuota) ReserveN(n int) JobQuotaReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *JobQuota) ReserveNAt(t time.Time, n int) JobQuotaReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if n
+// exceeds Burst (Limit): ErrJobQuotaExceedsBurst; and if the events could
+// not happen before ctx's deadline: ErrJobQuotaDeadline. On error no event
+// is counted. Unlike x/time/rate, a JobQuotaSlidingWindow does not queue the
+// n events: WaitN retries when the window should have room for them, so a
+// stream of smaller requests may keep taking that room first.
+func (l *JobQuota) WaitN(ctx context.Context, n int) error {
+	if int64(n) > l.most() {
+		return fmt.Errorf("%w: n=%d, at most %d", ErrJobQuotaExceedsBurst, n, l.most())
+	}
+	return l.waitN(ctx, max(int64(n), 0))
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *JobQuota) most() int64 {
+	return 3
+}
+
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrJobQuotaDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *JobQuota) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *JobQuota) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -9774,7 +9832,7 @@ func (l *JobQuota) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -9828,8 +9886,9 @@ func (l *JobQuota) StatsAt(t time.Time) JobQuotaStats {
 // it at most once.
 type JobQuotaReservation struct {
 	l  *JobQuota
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A JobQuotaSlidingWindow's
@@ -9875,9 +9934,9 @@ func (r JobQuotaReservation) undo() {
 	}
 	// A shared limiter's token came from the store, which does not take
 	// tokens back.
-	// Later reservations keep their times; the freed interval goes
+	// Later reservations keep their times; the freed intervals go
 	// to whoever reserves next.
-	r.l.tokenCancel()
+	r.l.tokenCancel(r.n)
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -9918,7 +9977,27 @@ func (l *JobQuota) allow(now int64) bool {
 }
 
 func (l *JobQuota) reserve(now int64) JobQuotaReservation {
-	return JobQuotaReservation{l: l, at: l.tokenReserve(now), ok: true}
+	return JobQuotaReservation{l: l, at: l.tokenReserve(now), n: 1, ok: true}
+}
+
+func (l *JobQuota) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.tokenAllowN(now, n)
+}
+
+func (l *JobQuota) reserveN(now, n int64) JobQuotaReservation {
+	if n <= 0 {
+		return JobQuotaReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return JobQuotaReservation{l: l, at: math.MaxInt64, n: n}
+	}
+	return JobQuotaReservation{l: l, at: l.tokenReserveN(now, n), n: n, ok: true}
 }
 
 func (l *JobQuota) stats(now int64) JobQuotaStats {
@@ -9955,10 +10034,40 @@ func (l *JobQuota) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenCancel gives back the interval of a reservation whose time has not
-// come.
-func (l *JobQuota) tokenCancel() {
-	interval := int64(time.Hour)
+// tokenAllowN is AllowN for a JobQuotaTokenBucket, 1 <= n <= Burst: tokenAllow
+// for n tokens at once.
+func (l *JobQuota) tokenAllowN(now, n int64) bool {
+	need, tolerance := int64(time.Hour)*n, int64(time.Hour)*3
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-need {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+need) {
+			return true
+		}
+	}
+}
+
+// tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
+func (l *JobQuota) tokenReserveN(now, n int64) int64 {
+	need, tolerance := int64(time.Hour)*n, int64(time.Hour)*3
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := jobQuotaAddSaturating(max(s, now-tolerance), need)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the n intervals of a reservation whose time has
+// not come.
+func (l *JobQuota) tokenCancel(n int64) {
+	interval := int64(time.Hour) * n
 	for {
 		s := l.state.Load()
 		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
@@ -10072,6 +10181,11 @@ func (l *SharedQuota) ReserveAt(t time.Time) SharedQuotaReservation {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *SharedQuota) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *SharedQuota) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -10081,7 +10195,7 @@ func (l *SharedQuota) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -10138,8 +10252,8 @@ func (l *SharedQuota) StatsAt(t time.Time) SharedQuotaStats {
 // Cancel it at most once.
 type SharedQuotaReservation struct {
 	l  *SharedQuota
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A
@@ -10230,6 +10344,11 @@ func (l *SharedQuota) reserve(now int64) SharedQuotaReservation {
 		return SharedQuotaReservation{l: l, at: now, ok: true}
 	}
 	return SharedQuotaReservation{l: l, at: l.sharedRetry(now)}
+}
+
+func (l *SharedQuota) reserveN(now, n int64) SharedQuotaReservation {
+	// Wait's one event: a shared limiter has no N forms.
+	return l.reserve(now)
 }
 
 func (l *SharedQuota) stats(now int64) SharedQuotaStats {
@@ -10532,6 +10651,11 @@ func (l *SharedOpen) ReserveAt(t time.Time) SharedOpenReservation {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *SharedOpen) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *SharedOpen) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -10541,7 +10665,7 @@ func (l *SharedOpen) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -10598,8 +10722,8 @@ func (l *SharedOpen) StatsAt(t time.Time) SharedOpenStats {
 // Cancel it at most once.
 type SharedOpenReservation struct {
 	l  *SharedOpen
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A
@@ -10690,6 +10814,11 @@ func (l *SharedOpen) reserve(now int64) SharedOpenReservation {
 		return SharedOpenReservation{l: l, at: now, ok: true}
 	}
 	return SharedOpenReservation{l: l, at: l.sharedRetry(now)}
+}
+
+func (l *SharedOpen) reserveN(now, n int64) SharedOpenReservation {
+	// Wait's one event: a shared limiter has no N forms.
+	return l.reserve(now)
 }
 
 func (l *SharedOpen) stats(now int64) SharedOpenStats {
@@ -14335,6 +14464,19 @@ const (
 	jobBreakerNoBucket = math.MinInt64
 )
 
+// jobBreakerOutcome is how a call's result counts.
+type jobBreakerOutcome int
+
+const (
+	jobBreakerSucceeded jobBreakerOutcome = iota // a success
+	jobBreakerFailed                             // a failure
+	jobBreakerNeutral                            // neither: the caller's own context ended it
+)
+
+// jobBreakerChange is a transition to report to the state-change function.
+type jobBreakerChange struct {
+}
+
 // JobBreaker is a circuit breaker around a function from int to int.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
@@ -14411,6 +14553,14 @@ func (b *JobBreaker) OnStateChange(f func(from, to JobBreakerState)) {
 // ErrJobBreakerOpen or ErrJobBreakerTooManyProbes; with a fallback, rejected
 // and failed calls return what the fallback returns. A panicking probe
 // counts as a failure.
+//
+// A call fails when it returns an error that counts as a failure (every
+// error, unless a failure function decides), or when it takes longer than
+// Slow, if set. A call that returns the caller's own context error (ctx is
+// done and the error is ctx.Err(), or wraps it) counts as neither a success
+// nor a failure: the caller gave up, the function did not fail. Errors that
+// are not failures are returned as they are, without the fallback; a slow
+// call that succeeds returns its result.
 func (b *JobBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
 	if JobBreakerState(st&jobBreakerStateMask) != JobBreakerStateClosed {
@@ -14418,14 +14568,51 @@ func (b *JobBreaker) Execute(ctx context.Context, req int) (int, error) {
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
-		b.failure(st)
-		return resp, err
+		switch b.judge(ctx, err) {
+		case jobBreakerNeutral:
+			return resp, err
+		case jobBreakerFailed:
+			b.failure(st)
+			return resp, err
+		}
 	}
 	// A success of a call admitted before a transition is not counted.
 	if b.state.Load() == st && b.pending.Add(1)&(jobBreakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
-	return resp, nil
+	return resp, err
+}
+
+// callJudged calls the function and says how its result counts, timing
+// the call if Slow is set.
+func (b *JobBreaker) callJudged(ctx context.Context, req int) (int, jobBreakerOutcome, error) {
+	resp, err := b.call(ctx, req)
+	return resp, b.judge(ctx, err), err
+}
+
+// judge returns how the error of a call counts, whatever its duration.
+func (b *JobBreaker) judge(ctx context.Context, err error) jobBreakerOutcome {
+	if err == nil {
+		return jobBreakerSucceeded
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return jobBreakerNeutral
+	}
+	if b.isFailure(err) {
+		return jobBreakerFailed
+	}
+	return jobBreakerSucceeded
+}
+
+// isFailure counts every error as a failure: the directive has no failure=
+// function.
+func (b *JobBreaker) isFailure(err error) bool {
+	return true
+}
+
+// changed does nothing: the directive has no onchange= function.
+func (b *JobBreaker) changed(ch jobBreakerChange) {
+	// No onchange= function.
 }
 
 // State returns the current state. An open breaker whose cooldown has
@@ -14533,13 +14720,29 @@ func (b *JobBreaker) probe(ctx context.Context, req int, st uint64) (resp int, e
 			b.transition(st, JobBreakerStateOpen, b.clock())
 		}
 	}()
-	resp, err = b.call(ctx, req)
-	if err != nil {
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case jobBreakerNeutral:
+		ok = true
+		b.probeNeutral(st)
+		return resp, err
+	case jobBreakerFailed:
 		return resp, err
 	}
 	ok = true
 	b.probeSucceeded(st)
-	return resp, nil
+	return resp, err
+}
+
+// probeNeutral gives back the slot of a probe admitted under the state word
+// st that counted as neither success nor failure, so that another call may
+// probe instead.
+func (b *JobBreaker) probeNeutral(st uint64) {
+	b.mu.Lock()
+	if b.state.Load() == st {
+		b.probes.Add(-1)
+	}
+	b.mu.Unlock()
 }
 
 // probeSucceeded counts a successful probe admitted under the state word
@@ -14547,14 +14750,20 @@ func (b *JobBreaker) probe(ctx context.Context, req int, st uint64) (resp int, e
 // probe of an earlier period is not counted.
 func (b *JobBreaker) probeSucceeded(st uint64) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.state.Load() != st {
+		b.mu.Unlock()
 		return
 	}
 	b.probeOK++
 	if b.probeOK == 3 {
-		b.transitionLocked(st, JobBreakerStateClosed, b.clock())
+		ch, ok := b.transitionLocked(st, JobBreakerStateClosed, b.clock())
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
 	}
+	b.mu.Unlock()
 }
 
 // failure records a failed call admitted under the closed state word st
@@ -14566,15 +14775,21 @@ func (b *JobBreaker) probeSucceeded(st uint64) {
 func (b *JobBreaker) failure(st uint64) {
 	now := b.clock()
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.state.Load() != st {
+		b.mu.Unlock()
 		return
 	}
 	b.addLocked(now, b.pending.Swap(0), 1)
 	_, fail := b.window(now)
 	if fail >= 2 && float64(fail) >= 0 {
-		b.transitionLocked(st, JobBreakerStateOpen, now)
+		ch, ok := b.transitionLocked(st, JobBreakerStateOpen, now)
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
 	}
+	b.mu.Unlock()
 }
 
 // flush puts the pending successes in now's bucket.
@@ -14643,14 +14858,19 @@ func (b *JobBreaker) bucketWidth() int64 {
 // unless another transition came first.
 func (b *JobBreaker) transition(from uint64, to JobBreakerState, now int64) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.transitionLocked(from, to, now)
+	ch, ok := b.transitionLocked(from, to, now)
+	b.mu.Unlock()
+	if ok {
+		b.changed(ch)
+	}
 }
 
-// transitionLocked is transition with b.mu held.
-func (b *JobBreaker) transitionLocked(from uint64, to JobBreakerState, now int64) {
+// transitionLocked is transition with b.mu held. It reports whether it
+// moved the breaker, and the change for the caller to report with changed
+// once it has unlocked b.mu.
+func (b *JobBreaker) transitionLocked(from uint64, to JobBreakerState, now int64) (ch jobBreakerChange, ok bool) {
 	if b.state.Load() != from {
-		return
+		return ch, false
 	}
 	switch to {
 	case JobBreakerStateOpen:
@@ -14668,6 +14888,7 @@ func (b *JobBreaker) transitionLocked(from uint64, to JobBreakerState, now int64
 	if b.onChange != nil {
 		b.onChange(JobBreakerState(from&jobBreakerStateMask), to)
 	}
+	return ch, true
 }
 
 // clock returns the time in nanoseconds since the breaker was created.

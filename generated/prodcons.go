@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 )
 
 // Producer-consumer types: queues (one per policy), batchers and resource
@@ -223,4 +224,28 @@ var _ struct{}
 // equivalence tests.
 //
 //monogen:respool FuncConns[*Conn] max=3
+var _ struct{}
+
+// LifeStats counts the connections of LifeConns.
+var LifeStats ConnStats
+
+// LifeConns has the production options: connections live at most an hour,
+// one is kept warm, and Gets are counted.
+//
+//monogen:respool LifeConns[*Conn] max=3 new=dialLife close=closeLife maxlife=1h minidle=1 metrics=true
+func dialLife(ctx context.Context) (*Conn, error) { return LifeStats.Dial(ctx) }
+
+func closeLife(c *Conn) { LifeStats.Close(c) }
+
+// Handle is a resource that is not a pointer: LifeHandles tells its
+// resources apart by hashing them.
+type Handle int
+
+var lastHandle atomic.Int64
+
+func openHandle() (Handle, error) { return Handle(lastHandle.Add(1)), nil }
+
+// LifeHandles is a pool of handles that live at most a minute.
+//
+//monogen:respool LifeHandles[Handle] max=2 new=openHandle maxlife=1m
 var _ struct{}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"runtime"
 	"slices"
 	"sync"
@@ -4256,7 +4257,7 @@ type Conns struct {
 	ticks   uint64              // eviction ticks so far
 }
 
-// init starts the evictor.
+// init starts the evictor and the warmer.
 func (p *Conns) init() {
 	p.idle = make([]connsIdleResource, 0, 4)
 	p.done = make(chan struct{})
@@ -4270,13 +4271,13 @@ func (p *Conns) init() {
 }
 
 // Get returns an idle resource that passes the check, closing those that
-// fail it, or a new one if fewer than Max exist. Otherwise it waits until a
-// resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrConnsClosed after Close. A Get that
-// waits fails if ctx has ended by the time the wait is over, even if a Put
-// woke it at the same moment; one that need not wait may succeed with a
-// context already done. The caller owns the resource until it passes it to
-// Put or Discard.
+// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// Otherwise it waits until a resource is put back or discarded. It returns
+// ctx.Err() if ctx ends first, an error from making a resource, or
+// ErrConnsClosed after Close. A Get that waits fails if ctx has ended by the
+// time the wait is over, even if a Put woke it at the same moment; one that
+// need not wait may succeed with a context already done. The caller owns the
+// resource until it passes it to Put or Discard.
 func (p *Conns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
 	i := connsHotStart(unsafe.Pointer(&p))
@@ -4291,12 +4292,18 @@ func (p *Conns) Get(ctx context.Context) (*Conn, error) {
 			var zero *Conn
 			return zero, ErrConnsClosed
 		}
-		if p.healthy(r) == nil {
+		if p.reusable(r) {
 			return r, nil
 		}
 		p.Discard(r)
 	}
 	return p.getSlow(ctx)
+}
+
+// reusable reports whether r, an idle resource, may be returned by Get: it
+// is not older than MaxLife and passes the check.
+func (p *Conns) reusable(r *Conn) bool {
+	return p.healthy(r) == nil
 }
 
 // getSlow is Get past the hot slots: it takes the newest resource of the
@@ -4320,10 +4327,10 @@ func (p *Conns) getSlow(ctx context.Context) (*Conn, error) {
 			p.idle[n-1] = connsIdleResource{}
 			p.idle = p.idle[:n-1]
 			p.mu.Unlock()
-			if p.healthy(r) == nil {
+			if p.reusable(r) {
 				return r, nil
 			}
-			p.destroy(r)
+			p.dispose(r)
 			p.mu.Lock()
 			p.open--
 			continue // take the next idle one, or make a replacement
@@ -4331,7 +4338,7 @@ func (p *Conns) getSlow(ctx context.Context) (*Conn, error) {
 		if p.open < 4 {
 			p.open++
 			p.mu.Unlock()
-			r, err := p.create(ctx)
+			r, err := p.makeNew(ctx)
 			if err != nil {
 				p.mu.Lock()
 				p.open--
@@ -4348,7 +4355,20 @@ func (p *Conns) getSlow(ctx context.Context) (*Conn, error) {
 	}
 }
 
-// Put returns r to the pool for another Get. After Close, Put closes r.
+// makeNew makes a resource with create and, for MaxLife, records when.
+func (p *Conns) makeNew(ctx context.Context) (*Conn, error) {
+	r, err := p.create(ctx)
+	return r, err
+}
+
+// dispose closes r with destroy and, for MaxLife, forgets when it was made.
+// It does not count r out: the caller does.
+func (p *Conns) dispose(r *Conn) {
+	p.destroy(r)
+}
+
+// Put returns r to the pool for another Get. After Close, or if r is older
+// than MaxLife, Put closes r.
 func (p *Conns) Put(r *Conn) {
 	if p.hotHolds(r) {
 		p.putHot(r, connsHotStart(unsafe.Pointer(&p)))
@@ -4490,7 +4510,7 @@ func (p *Conns) closeAll(rs ...*Conn) {
 		return
 	}
 	for _, r := range rs {
-		p.destroy(r)
+		p.dispose(r)
 	}
 	p.mu.Lock()
 	p.open -= len(rs)
@@ -4505,18 +4525,25 @@ func (p *Conns) closeAll(rs ...*Conn) {
 func (p *Conns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	idle = len(p.idle)
+	return p.open, p.idleLocked()
+}
+
+// idleLocked returns the number of idle resources. p.mu is held.
+func (p *Conns) idleLocked() int {
+	idle := len(p.idle)
 	for i := range uint32(connsHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
 	}
-	return p.open, idle
+	return idle
 }
 
 // Close closes every idle resource, makes waiting and later Gets return
-// ErrConnsClosed, and stops idle eviction. A resource in use is closed when
-// it is put back. Close may be called more than once.
+// ErrConnsClosed, and stops idle eviction and the warmer, waiting for their
+// goroutines to end (the warmer's context is canceled if it is making a
+// resource). A resource in use is closed when it is put back. Close may be
+// called more than once.
 func (p *Conns) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -4629,9 +4656,10 @@ func (p *Conns) evictor() {
 }
 
 // evictIdle counts a tick and closes the idle resources put back at least
-// connsIdleTicksToEvict ticks ago. They are the oldest, at the start of p.idle.
-// They count toward the maximum until closed: a Get waiting at the maximum
-// is woken only once their close functions have returned.
+// connsIdleTicksToEvict ticks ago, keeping MinIdle of them. They are the
+// oldest, at the start of p.idle. They count toward the maximum until
+// closed: a Get waiting at the maximum is woken only once their close
+// functions have returned.
 //
 // It first moves the hot slots' resources onto the stack, stamped with the
 // tick count before this tick: the slots were emptied at the previous tick,
@@ -4792,20 +4820,20 @@ type BenchConns struct {
 	waiters []chan struct{}          // Gets waiting at Max, oldest first
 }
 
-// init starts the evictor.
+// init starts the evictor and the warmer.
 func (p *BenchConns) init() {
 	p.idle = make([]benchConnsIdleResource, 0, 16)
 	p.done = make(chan struct{})
 }
 
 // Get returns an idle resource that passes the check, closing those that
-// fail it, or a new one if fewer than Max exist. Otherwise it waits until a
-// resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrBenchConnsClosed after Close. A Get
-// that waits fails if ctx has ended by the time the wait is over, even if a
-// Put woke it at the same moment; one that need not wait may succeed with a
-// context already done. The caller owns the resource until it passes it to
-// Put or Discard.
+// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// Otherwise it waits until a resource is put back or discarded. It returns
+// ctx.Err() if ctx ends first, an error from making a resource, or
+// ErrBenchConnsClosed after Close. A Get that waits fails if ctx has ended
+// by the time the wait is over, even if a Put woke it at the same moment;
+// one that need not wait may succeed with a context already done. The caller
+// owns the resource until it passes it to Put or Discard.
 func (p *BenchConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
 	i := benchConnsHotStart(unsafe.Pointer(&p))
@@ -4820,12 +4848,18 @@ func (p *BenchConns) Get(ctx context.Context) (*Conn, error) {
 			var zero *Conn
 			return zero, ErrBenchConnsClosed
 		}
-		if p.healthy(r) == nil {
+		if p.reusable(r) {
 			return r, nil
 		}
 		p.Discard(r)
 	}
 	return p.getSlow(ctx)
+}
+
+// reusable reports whether r, an idle resource, may be returned by Get: it
+// is not older than MaxLife and passes the check.
+func (p *BenchConns) reusable(r *Conn) bool {
+	return p.healthy(r) == nil
 }
 
 // getSlow is Get past the hot slots: it takes the newest resource of the
@@ -4849,10 +4883,10 @@ func (p *BenchConns) getSlow(ctx context.Context) (*Conn, error) {
 			p.idle[n-1] = benchConnsIdleResource{}
 			p.idle = p.idle[:n-1]
 			p.mu.Unlock()
-			if p.healthy(r) == nil {
+			if p.reusable(r) {
 				return r, nil
 			}
-			p.destroy(r)
+			p.dispose(r)
 			p.mu.Lock()
 			p.open--
 			continue // take the next idle one, or make a replacement
@@ -4860,7 +4894,7 @@ func (p *BenchConns) getSlow(ctx context.Context) (*Conn, error) {
 		if p.open < 16 {
 			p.open++
 			p.mu.Unlock()
-			r, err := p.create(ctx)
+			r, err := p.makeNew(ctx)
 			if err != nil {
 				p.mu.Lock()
 				p.open--
@@ -4877,7 +4911,20 @@ func (p *BenchConns) getSlow(ctx context.Context) (*Conn, error) {
 	}
 }
 
-// Put returns r to the pool for another Get. After Close, Put closes r.
+// makeNew makes a resource with create and, for MaxLife, records when.
+func (p *BenchConns) makeNew(ctx context.Context) (*Conn, error) {
+	r, err := p.create(ctx)
+	return r, err
+}
+
+// dispose closes r with destroy and, for MaxLife, forgets when it was made.
+// It does not count r out: the caller does.
+func (p *BenchConns) dispose(r *Conn) {
+	p.destroy(r)
+}
+
+// Put returns r to the pool for another Get. After Close, or if r is older
+// than MaxLife, Put closes r.
 func (p *BenchConns) Put(r *Conn) {
 	if p.hotHolds(r) {
 		p.putHot(r, benchConnsHotStart(unsafe.Pointer(&p)))
@@ -5019,7 +5066,7 @@ func (p *BenchConns) closeAll(rs ...*Conn) {
 		return
 	}
 	for _, r := range rs {
-		p.destroy(r)
+		p.dispose(r)
 	}
 	p.mu.Lock()
 	p.open -= len(rs)
@@ -5034,18 +5081,25 @@ func (p *BenchConns) closeAll(rs ...*Conn) {
 func (p *BenchConns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	idle = len(p.idle)
+	return p.open, p.idleLocked()
+}
+
+// idleLocked returns the number of idle resources. p.mu is held.
+func (p *BenchConns) idleLocked() int {
+	idle := len(p.idle)
 	for i := range uint32(benchConnsHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
 	}
-	return p.open, idle
+	return idle
 }
 
 // Close closes every idle resource, makes waiting and later Gets return
-// ErrBenchConnsClosed, and stops idle eviction. A resource in use is closed
-// when it is put back. Close may be called more than once.
+// ErrBenchConnsClosed, and stops idle eviction and the warmer, waiting for
+// their goroutines to end (the warmer's context is canceled if it is making
+// a resource). A resource in use is closed when it is put back. Close may be
+// called more than once.
 func (p *BenchConns) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -5279,20 +5333,20 @@ type FuncConns struct {
 	waiters []chan struct{}         // Gets waiting at Max, oldest first
 }
 
-// init starts the evictor.
+// init starts the evictor and the warmer.
 func (p *FuncConns) init() {
 	p.idle = make([]funcConnsIdleResource, 0, 3)
 	p.done = make(chan struct{})
 }
 
 // Get returns an idle resource that passes the check, closing those that
-// fail it, or a new one if fewer than Max exist. Otherwise it waits until a
-// resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrFuncConnsClosed after Close. A Get
-// that waits fails if ctx has ended by the time the wait is over, even if a
-// Put woke it at the same moment; one that need not wait may succeed with a
-// context already done. The caller owns the resource until it passes it to
-// Put or Discard.
+// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// Otherwise it waits until a resource is put back or discarded. It returns
+// ctx.Err() if ctx ends first, an error from making a resource, or
+// ErrFuncConnsClosed after Close. A Get that waits fails if ctx has ended by
+// the time the wait is over, even if a Put woke it at the same moment; one
+// that need not wait may succeed with a context already done. The caller
+// owns the resource until it passes it to Put or Discard.
 func (p *FuncConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
 	i := funcConnsHotStart(unsafe.Pointer(&p))
@@ -5307,12 +5361,18 @@ func (p *FuncConns) Get(ctx context.Context) (*Conn, error) {
 			var zero *Conn
 			return zero, ErrFuncConnsClosed
 		}
-		if p.healthy(r) == nil {
+		if p.reusable(r) {
 			return r, nil
 		}
 		p.Discard(r)
 	}
 	return p.getSlow(ctx)
+}
+
+// reusable reports whether r, an idle resource, may be returned by Get: it
+// is not older than MaxLife and passes the check.
+func (p *FuncConns) reusable(r *Conn) bool {
+	return p.healthy(r) == nil
 }
 
 // getSlow is Get past the hot slots: it takes the newest resource of the
@@ -5336,10 +5396,10 @@ func (p *FuncConns) getSlow(ctx context.Context) (*Conn, error) {
 			p.idle[n-1] = funcConnsIdleResource{}
 			p.idle = p.idle[:n-1]
 			p.mu.Unlock()
-			if p.healthy(r) == nil {
+			if p.reusable(r) {
 				return r, nil
 			}
-			p.destroy(r)
+			p.dispose(r)
 			p.mu.Lock()
 			p.open--
 			continue // take the next idle one, or make a replacement
@@ -5347,7 +5407,7 @@ func (p *FuncConns) getSlow(ctx context.Context) (*Conn, error) {
 		if p.open < 3 {
 			p.open++
 			p.mu.Unlock()
-			r, err := p.create(ctx)
+			r, err := p.makeNew(ctx)
 			if err != nil {
 				p.mu.Lock()
 				p.open--
@@ -5364,7 +5424,20 @@ func (p *FuncConns) getSlow(ctx context.Context) (*Conn, error) {
 	}
 }
 
-// Put returns r to the pool for another Get. After Close, Put closes r.
+// makeNew makes a resource with create and, for MaxLife, records when.
+func (p *FuncConns) makeNew(ctx context.Context) (*Conn, error) {
+	r, err := p.create(ctx)
+	return r, err
+}
+
+// dispose closes r with destroy and, for MaxLife, forgets when it was made.
+// It does not count r out: the caller does.
+func (p *FuncConns) dispose(r *Conn) {
+	p.destroy(r)
+}
+
+// Put returns r to the pool for another Get. After Close, or if r is older
+// than MaxLife, Put closes r.
 func (p *FuncConns) Put(r *Conn) {
 	if p.hotHolds(r) {
 		p.putHot(r, funcConnsHotStart(unsafe.Pointer(&p)))
@@ -5506,7 +5579,7 @@ func (p *FuncConns) closeAll(rs ...*Conn) {
 		return
 	}
 	for _, r := range rs {
-		p.destroy(r)
+		p.dispose(r)
 	}
 	p.mu.Lock()
 	p.open -= len(rs)
@@ -5521,18 +5594,25 @@ func (p *FuncConns) closeAll(rs ...*Conn) {
 func (p *FuncConns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	idle = len(p.idle)
+	return p.open, p.idleLocked()
+}
+
+// idleLocked returns the number of idle resources. p.mu is held.
+func (p *FuncConns) idleLocked() int {
+	idle := len(p.idle)
 	for i := range uint32(funcConnsHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
 	}
-	return p.open, idle
+	return idle
 }
 
 // Close closes every idle resource, makes waiting and later Gets return
-// ErrFuncConnsClosed, and stops idle eviction. A resource in use is closed
-// when it is put back. Close may be called more than once.
+// ErrFuncConnsClosed, and stops idle eviction and the warmer, waiting for their
+// goroutines to end (the warmer's context is canceled if it is making a
+// resource). A resource in use is closed when it is put back. Close may be
+// called more than once.
 func (p *FuncConns) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -5700,6 +5780,1053 @@ func (*funcConnsNoCopy) Unlock() {}
 // resources.
 func NewFuncConns(newFn func(context.Context) (*Conn, error)) *FuncConns {
 	p := &FuncConns{newFn: newFn}
+	p.init()
+	return p
+}
+
+// LifeConns: generated from the respool directive in prodcons.go.
+
+// ErrLifeConnsClosed is returned by Get after Close, and by the Gets Close
+// interrupts.
+var ErrLifeConnsClosed = errors.New("respool: closed")
+
+// lifeConnsHotSlots is the number of hot slots. Sixteen keep a few
+// goroutines, each holding one resource at a time, mostly on slots of their
+// own: two goroutines share one with odds of one in sixteen.
+const lifeConnsHotSlots = 16
+
+// lifeConnsSlotPad is the padding after each hot slot, so that no two slots
+// share a cache line, nor a pair of adjacent lines, which some processors
+// prefetch together (sync.Pool pads its per-P data to 128 bytes for the same
+// reason).
+const lifeConnsSlotPad = 128
+
+// lifeConnsHotEntry is a hot slot: an idle resource or none.
+type lifeConnsHotEntry struct {
+	r *Conn
+	_ [lifeConnsSlotPad]byte
+}
+
+// lifeConnsIdleResource is a resource in the pool and the eviction tick at
+// which it was put back.
+type lifeConnsIdleResource struct {
+	res *Conn
+}
+
+// LifeConns is a bounded pool of resources of type *Conn. Create one with
+// NewLifeConns; the zero value is not usable. A LifeConns must not be copied
+// after first use.
+//
+// A Put happens before the Get that returns the same resource.
+type LifeConns struct {
+	_ lifeConnsNoCopy
+
+	ticker *time.Ticker
+	done   chan struct{} // closed by Close: stops the evictor
+	wg     sync.WaitGroup
+
+	_ [lifeConnsSlotPad]byte
+	// hot are the hot slots, after padding that keeps the first off the
+	// fields above: recently returned idle resources, generally newer than
+	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
+	// touch them.
+	hot [lifeConnsHotSlots]lifeConnsHotEntry
+	// nwait mirrors len(waiters) for Put, which reads it without the lock
+	// after filling a hot slot. A Get stores it before its last look at
+	// the slots, so (atomics being sequentially consistent) either the Get
+	// sees the resource or the Put sees the waiter and hands it over.
+	nwait atomic.Int32
+	// closed is set by Close, under mu; Get and Put read it without mu on
+	// the hot path.
+	closed atomic.Bool
+
+	// stats are the acquire counters of the metrics= option.
+	stats lifeConnsAcquireStats
+
+	// born maps the lifeKey of each resource that exists to when it was
+	// made, in nanoseconds since epoch, for the maxlife= option. lifeMu guards
+	// it.
+	lifeMu sync.Mutex
+	born   map[uint64]int64
+	epoch  time.Time
+
+	// warm wakes the warmer (the minidle= option) when a Get or a close may
+	// have left fewer than MinIdle resources idle; warmCancel ends the
+	// making of one at Close.
+	warm       chan struct{}
+	warmCancel context.CancelFunc
+
+	mu      sync.Mutex
+	idle    []lifeConnsIdleResource // oldest first; Get takes the last
+	open    int                     // resources that exist: idle, in use, being made or being closed
+	waiters []chan struct{}         // Gets waiting at Max, oldest first
+}
+
+// init starts the evictor and the warmer.
+func (p *LifeConns) init() {
+	p.idle = make([]lifeConnsIdleResource, 0, 3)
+	p.done = make(chan struct{})
+	p.born = make(map[uint64]int64)
+	p.epoch = time.Now()
+	p.warm = make(chan struct{}, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	p.warmCancel = cancel
+	p.wg.Go(func() { p.warmer(ctx) })
+}
+
+// Get returns an idle resource that passes the check, closing those that
+// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// Otherwise it waits until a resource is put back or discarded. It returns
+// ctx.Err() if ctx ends first, an error from making a resource, or
+// ErrLifeConnsClosed after Close. A Get that waits fails if ctx has ended by
+// the time the wait is over, even if a Put woke it at the same moment; one
+// that need not wait may succeed with a context already done. The caller
+// owns the resource until it passes it to Put or Discard.
+func (p *LifeConns) Get(ctx context.Context) (*Conn, error) {
+	// The goroutine's own slot first, then the others.
+	i := lifeConnsHotStart(unsafe.Pointer(&p))
+	r, ok := p.hotTake(i)
+	if !ok {
+		r, ok = p.hotTakeAny(i + 1)
+	}
+	if ok {
+		if p.closed.Load() {
+			// Close ran after the Put that filled the slot.
+			p.closeAll(r)
+			var zero *Conn
+			return zero, ErrLifeConnsClosed
+		}
+		if p.reusable(r) {
+			p.taken()
+			return r, nil
+		}
+		p.Discard(r)
+	}
+	return p.getSlow(ctx)
+}
+
+// reusable reports whether r, an idle resource, may be returned by Get: it
+// is not older than MaxLife and passes the check.
+func (p *LifeConns) reusable(r *Conn) bool {
+	if p.tooOld(r) {
+		return false
+	}
+	return p.healthy(r) == nil
+}
+
+// taken accounts for a Get that returns a resource: it counts it, and wakes
+// the warmer, since the pool may now hold fewer than MinIdle idle resources.
+func (p *LifeConns) taken() {
+	p.stats.gets.Add(1)
+	p.rewarm()
+}
+
+// getSlow is Get past the hot slots: it takes the newest resource of the
+// idle stack, makes a new one, or waits.
+func (p *LifeConns) getSlow(ctx context.Context) (*Conn, error) {
+	var zero *Conn
+	p.mu.Lock()
+	for {
+		if p.closed.Load() {
+			p.mu.Unlock()
+			return zero, ErrLifeConnsClosed
+		}
+		// A Put may have filled a slot since the caller looked.
+		if len(p.idle) == 0 {
+			if r, ok := p.hotTakeAny(0); ok {
+				p.idle = append(p.idle, lifeConnsIdleResource{res: r})
+			}
+		}
+		if n := len(p.idle); n > 0 {
+			r := p.idle[n-1].res
+			p.idle[n-1] = lifeConnsIdleResource{}
+			p.idle = p.idle[:n-1]
+			p.mu.Unlock()
+			if p.reusable(r) {
+				p.taken()
+				return r, nil
+			}
+			p.dispose(r)
+			p.mu.Lock()
+			p.open--
+			continue // take the next idle one, or make a replacement
+		}
+		if p.open < 3 {
+			p.open++
+			p.mu.Unlock()
+			r, err := p.makeNew(ctx)
+			if err != nil {
+				p.mu.Lock()
+				p.open--
+				p.wakeLocked() // a waiter may make one now
+				p.mu.Unlock()
+				p.stats.failed(err)
+				return zero, err
+			}
+			p.taken()
+			return r, nil
+		}
+		if err := p.waitLocked(ctx); err != nil {
+			p.mu.Unlock()
+			p.stats.failed(err)
+			return zero, err
+		}
+	}
+}
+
+// makeNew makes a resource with create and, for MaxLife, records when.
+func (p *LifeConns) makeNew(ctx context.Context) (*Conn, error) {
+	r, err := p.create(ctx)
+	if err == nil {
+		now := p.sinceEpoch()
+		key := p.lifeKey(r)
+		p.lifeMu.Lock()
+		p.born[key] = now
+		p.lifeMu.Unlock()
+	}
+	return r, err
+}
+
+// dispose closes r with destroy and, for MaxLife, forgets when it was made.
+// It does not count r out: the caller does.
+func (p *LifeConns) dispose(r *Conn) {
+	// Before destroy: r is alive until then, so no resource made
+	// meanwhile can share its key.
+	key := p.lifeKey(r)
+	p.lifeMu.Lock()
+	delete(p.born, key)
+	p.lifeMu.Unlock()
+	p.destroy(r)
+}
+
+// tooOld reports whether r was made more than MaxLife ago. A resource the
+// pool did not make is never too old.
+func (p *LifeConns) tooOld(r *Conn) bool {
+	key := p.lifeKey(r)
+	now := p.sinceEpoch()
+	p.lifeMu.Lock()
+	born, ok := p.born[key]
+	p.lifeMu.Unlock()
+	return ok && now-born > int64(time.Hour)
+}
+
+// sinceEpoch returns the nanoseconds since the pool was made, on the
+// monotonic clock.
+func (p *LifeConns) sinceEpoch() int64 {
+	return int64(time.Since(p.epoch))
+}
+
+// lifeKey identifies r among the resources that exist, for maxlife=: its
+// address, which no other resource has while r exists.
+func (p *LifeConns) lifeKey(r *Conn) uint64 {
+	return uint64(uintptr(unsafe.Pointer(r)))
+}
+
+// rewarm wakes the warmer, for MinIdle, without waiting.
+func (p *LifeConns) rewarm() {
+	select {
+	case p.warm <- struct{}{}:
+	default: // already woken
+	}
+}
+
+// warmer makes resources while fewer than MinIdle are idle and fewer than
+// Max exist, one at a time, then sleeps until a Get or a close wakes it, or
+// Close. A resource it makes goes onto the idle stack, waking a waiting Get.
+// If making one fails, it tries again at the next wake-up.
+func (p *LifeConns) warmer(ctx context.Context) {
+	for {
+		p.mu.Lock()
+		short := !p.closed.Load() && p.idleLocked() < 1 && p.open < 3
+		if short {
+			p.open++
+		}
+		p.mu.Unlock()
+		if short {
+			r, err := p.makeNew(ctx)
+			p.mu.Lock()
+			if err != nil {
+				p.open--
+				p.wakeLocked() // a waiter may make one now
+			} else if p.putLocked(r) {
+				p.mu.Unlock()
+				p.closeAll(r) // closed meanwhile
+				return
+			}
+			p.mu.Unlock()
+			if err == nil {
+				continue
+			}
+		}
+		select {
+		case <-p.warm:
+		case <-p.done:
+			return
+		}
+	}
+}
+
+// Put returns r to the pool for another Get. After Close, or if r is older
+// than MaxLife, Put closes r.
+func (p *LifeConns) Put(r *Conn) {
+	if p.tooOld(r) {
+		p.closeAll(r)
+		return
+	}
+	if p.hotHolds(r) {
+		p.putHot(r, lifeConnsHotStart(unsafe.Pointer(&p)))
+	} else {
+		p.putPastHot(r)
+	}
+}
+
+// putPastHot is Put of a resource the hot slots cannot hold. It goes onto
+// the stack, after the slots' resources, which are older.
+func (p *LifeConns) putPastHot(r *Conn) {
+	p.mu.Lock()
+	toClose := p.hotToIdleLocked()
+	if p.putLocked(r) {
+		toClose = append(toClose, r)
+	}
+	p.mu.Unlock()
+	p.closeAll(toClose...)
+}
+
+// putHot is Put through the hot slots, starting at slot i, the goroutine's
+// own: one compare-and-swap when that slot is empty, nobody waits and the
+// pool is open.
+func (p *LifeConns) putHot(r *Conn, i uint32) {
+	ok := p.hotPut(i, r)
+	if !ok {
+		// The slot holds an older resource: r takes its place, for the
+		// goroutine's next Get, and the older one moves to another empty
+		// slot, or onto the stack if none is.
+		if old, had := p.hotSwap(i, r); had {
+			r = old
+			_, ok = p.hotPutAny(i+1, r)
+		} else {
+			ok = true
+		}
+	}
+	if ok && p.nwait.Load() == 0 && !p.closed.Load() {
+		return
+	}
+	// r found no empty slot and goes onto the stack. Or a Get is waiting:
+	// a slot's resource goes onto the stack for it, which may be r or, if
+	// r was taken meanwhile, another Put's. Or the pool is closed: Close
+	// emptied the slots before this Put filled one, so every resource a
+	// slot holds now is to be closed.
+	var toClose []*Conn
+	p.mu.Lock()
+	if !ok && p.putLocked(r) {
+		toClose = append(toClose, r)
+	}
+	if p.closed.Load() {
+		toClose = append(toClose, p.hotToIdleLocked()...)
+	} else if len(p.waiters) > 0 {
+		if h, ok := p.hotTakeAny(i); ok {
+			p.putLocked(h) // wakes the waiter; the pool is open
+		}
+	}
+	p.mu.Unlock()
+	p.closeAll(toClose...)
+}
+
+// hotToIdleLocked empties the hot slots through putLocked: onto the stack,
+// or, after Close, into the returned resources for the caller to close
+// outside the lock. p.mu is held.
+func (p *LifeConns) hotToIdleLocked() (toClose []*Conn) {
+	for i := range uint32(lifeConnsHotSlots) {
+		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
+			toClose = append(toClose, h)
+		}
+	}
+	return toClose
+}
+
+// lifeConnsHotStart returns the calling goroutine's own hot slot, where its
+// Get and Put start their scan of the slots, from at, the address of their
+// receiver parameter. That is on the caller's stack, at the same address for
+// a Get and a Put called from the same function (the register ABI spills the
+// receiver of either into the caller's argument area), so the Put of a
+// resource usually picks the slot its Get took it from. Other goroutines
+// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
+// xored together three at a time, pick different slots for stacks allocated
+// near each other. The slot is only where the scan starts: a wrong guess
+// costs time, never correctness.
+func lifeConnsHotStart(at unsafe.Pointer) uint32 {
+	h := uint32(uintptr(at) >> 11)
+	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
+	return h % lifeConnsHotSlots
+}
+
+// hotTakeAny empties the first full hot slot from start on, cyclically, and
+// returns the resource it held, if any. It looks before it takes: a look at
+// a slot that another core uses leaves the cache line shared.
+func (p *LifeConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
+	for k := range uint32(lifeConnsHotSlots) {
+		if i := (start + k) % lifeConnsHotSlots; p.hotPeek(i) {
+			if r, ok = p.hotTake(i); ok {
+				return r, true
+			}
+		}
+	}
+	return r, false
+}
+
+// hotPutAny puts r in the first empty hot slot from start on, cyclically,
+// and returns its index, or reports that every slot was full. It looks
+// before it puts, as hotTakeAny does.
+func (p *LifeConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
+	for k := range uint32(lifeConnsHotSlots) {
+		if i = (start + k) % lifeConnsHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
+// Close, reports that the caller must close it with closeAll (outside the
+// lock). p.mu is held.
+func (p *LifeConns) putLocked(r *Conn) (closeIt bool) {
+	if p.closed.Load() {
+		return true
+	}
+	p.idle = append(p.idle, lifeConnsIdleResource{res: r})
+	p.wakeLocked()
+	return false
+}
+
+// Discard closes r, a resource from Get that must not be reused, making room
+// for a new one once r is closed.
+func (p *LifeConns) Discard(r *Conn) {
+	p.closeAll(r)
+}
+
+// closeAll closes rs, resources the pool counts, and only then stops
+// counting them and wakes as many waiting Gets: a resource counts toward the
+// maximum until its close function has returned, so that no Get makes one
+// while the maximum number of others still exist. p.mu is not held.
+func (p *LifeConns) closeAll(rs ...*Conn) {
+	if len(rs) == 0 {
+		return
+	}
+	for _, r := range rs {
+		p.dispose(r)
+	}
+	p.mu.Lock()
+	p.open -= len(rs)
+	for range rs {
+		p.wakeLocked() // each closed resource makes room for a waiting Get
+	}
+	p.mu.Unlock()
+	p.rewarm()
+}
+
+// Len returns the number of resources that exist, idle, in use or being
+// closed, and how many of them are idle.
+func (p *LifeConns) Len() (open, idle int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.open, p.idleLocked()
+}
+
+// idleLocked returns the number of idle resources. p.mu is held.
+func (p *LifeConns) idleLocked() int {
+	idle := len(p.idle)
+	for i := range uint32(lifeConnsHotSlots) {
+		if p.hotPeek(i) {
+			idle++
+		}
+	}
+	return idle
+}
+
+// Close closes every idle resource, makes waiting and later Gets return
+// ErrLifeConnsClosed, and stops idle eviction and the warmer, waiting for their
+// goroutines to end (the warmer's context is canceled if it is making a
+// resource). A resource in use is closed when it is put back. Close may be
+// called more than once.
+func (p *LifeConns) Close() {
+	p.mu.Lock()
+	if p.closed.Load() {
+		p.mu.Unlock()
+		return
+	}
+	p.closed.Store(true)
+	// closed is set before the slots are emptied: a Put that fills one
+	// later sees closed and closes its resource itself.
+	p.hotToStackLocked()
+	idle := p.idle
+	p.idle = nil
+	for _, w := range p.waiters {
+		close(w)
+	}
+	p.waiters = nil
+	p.nwait.Store(0)
+	close(p.done)
+	p.mu.Unlock()
+	p.warmCancel()
+	if p.ticker != nil {
+		p.ticker.Stop()
+	}
+	p.wg.Wait()
+	rs := make([]*Conn, len(idle))
+	for i, ir := range idle {
+		rs[i] = ir.res
+	}
+	p.closeAll(rs...)
+}
+
+// waitLocked waits, with p.mu held on entry and on return, until a Put,
+// Discard or Close wakes the caller, or ctx ends.
+func (p *LifeConns) waitLocked(ctx context.Context) error {
+	w := p.enqueueLocked()
+	if w == nil {
+		return nil
+	}
+	defer p.stats.waited(time.Now())
+	return p.awaitLocked(ctx, w)
+}
+
+// enqueueLocked queues a waiting Get and returns the channel that wakes it,
+// or nil if it found a resource in a hot slot after all and put it on the
+// idle stack for the caller. p.mu is held.
+func (p *LifeConns) enqueueLocked() chan struct{} {
+	w := make(chan struct{}, 1)
+	p.waiters = append(p.waiters, w)
+	// Announce the wait, then look at the hot slots a last time: a Put
+	// that fills one after this look sees nwait and wakes a waiter.
+	p.nwait.Store(int32(len(p.waiters)))
+	if r, ok := p.hotTakeAny(0); ok {
+		p.waiters = p.waiters[:len(p.waiters)-1]
+		p.nwait.Store(int32(len(p.waiters)))
+		p.idle = append(p.idle, lifeConnsIdleResource{res: r})
+		return nil
+	}
+	return w
+}
+
+// awaitLocked waits, with p.mu held on entry and on return, until w wakes
+// the caller or ctx ends. If ctx has ended when the wait ends, it fails even
+// if the caller was woken too: a select between the two picks either at
+// random, and the wake-up may have come after ctx ended. A waiter that
+// fails after its wake-up passes it on, so that it is not lost.
+func (p *LifeConns) awaitLocked(ctx context.Context, w chan struct{}) error {
+	p.mu.Unlock()
+	done := ctx.Done()
+	select {
+	case <-w:
+		select {
+		case <-done:
+			// Fail as if done had been picked.
+		default:
+			p.mu.Lock()
+			return nil
+		}
+	case <-done:
+	}
+	p.mu.Lock()
+	if i := slices.Index(p.waiters, w); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
+		p.nwait.Store(int32(len(p.waiters)))
+	} else if !p.closed.Load() {
+		p.wakeLocked() // we were woken too late to use it
+	}
+	return ctx.Err()
+}
+
+// wakeLocked wakes the oldest waiting Get, if any. p.mu is held.
+func (p *LifeConns) wakeLocked() {
+	if len(p.waiters) == 0 {
+		return
+	}
+	w := p.waiters[0]
+	p.waiters = slices.Delete(p.waiters, 0, 1)
+	p.nwait.Store(int32(len(p.waiters)))
+	w <- struct{}{}
+}
+
+// hotToStackLocked moves the resources of the hot slots onto the idle stack.
+// p.mu is held.
+func (p *LifeConns) hotToStackLocked() {
+	for i := range uint32(lifeConnsHotSlots) {
+		if r, ok := p.hotTake(i); ok {
+			p.idle = append(p.idle, lifeConnsIdleResource{res: r})
+		}
+	}
+}
+
+// create makes a resource with dialLife, the directive's new=.
+func (p *LifeConns) create(ctx context.Context) (*Conn, error) {
+	return dialLife(ctx)
+}
+
+// destroy closes a resource with closeLife, the directive's close=.
+func (p *LifeConns) destroy(r *Conn) {
+	closeLife(r)
+}
+
+// healthy accepts every resource: the directive has no check= function.
+func (p *LifeConns) healthy(r *Conn) error {
+	return nil
+}
+
+// hotHolds reports whether the hot slots can hold r: not when r is nil,
+// which a slot uses for empty.
+func (p *LifeConns) hotHolds(r *Conn) bool {
+	return r != nil
+}
+
+// hotPut puts r in hot slot i if it is empty, and reports whether it was,
+// with one compare-and-swap.
+func (p *LifeConns) hotPut(i uint32, r *Conn) bool {
+	return atomic.CompareAndSwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil, unsafe.Pointer(r))
+}
+
+// hotSwap puts r in hot slot i and returns the resource the slot held, if
+// any, with one atomic swap.
+func (p *LifeConns) hotSwap(i uint32, r *Conn) (old *Conn, had bool) {
+	old = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), unsafe.Pointer(r)))
+	return old, old != nil
+}
+
+// hotTake empties hot slot i and returns the resource it held, if any, with
+// one atomic swap.
+func (p *LifeConns) hotTake(i uint32) (r *Conn, ok bool) {
+	r = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil))
+	return r, r != nil
+}
+
+// hotPeek reports whether hot slot i holds a resource.
+func (p *LifeConns) hotPeek(i uint32) bool {
+	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
+}
+
+// lifeConnsNoCopy lets go vet's copylocks check report a LifeConns copied by
+// value.
+type lifeConnsNoCopy struct{}
+
+func (*lifeConnsNoCopy) Lock() {}
+
+func (*lifeConnsNoCopy) Unlock() {}
+
+// lifeConnsAcquireStats are the counters behind LifeConnsStats, on cache
+// lines of their own: every Get updates one.
+type lifeConnsAcquireStats struct {
+	_        [lifeConnsSlotPad]byte
+	gets     atomic.Int64
+	waits    atomic.Int64
+	waitTime atomic.Int64 // nanoseconds
+	canceled atomic.Int64
+	timedOut atomic.Int64
+	_        [lifeConnsSlotPad]byte
+}
+
+// waited accounts for a wait at Max that began at start.
+func (s *lifeConnsAcquireStats) waited(start time.Time) {
+	s.waits.Add(1)
+	s.waitTime.Add(int64(time.Since(start)))
+}
+
+// failed accounts for a Get that failed with err.
+func (s *lifeConnsAcquireStats) failed(err error) {
+	switch {
+	case errors.Is(err, context.Canceled):
+		s.canceled.Add(1)
+	case errors.Is(err, context.DeadlineExceeded):
+		s.timedOut.Add(1)
+	}
+}
+
+// LifeConnsStats is a snapshot of a pool's acquire counters, in the manner of
+// pgx/puddle's Stat. Each counter is read atomically, the snapshot as a
+// whole is not.
+type LifeConnsStats struct {
+	// Gets is the number of Gets that returned a resource.
+	Gets int64
+	// Waits is the number of times Gets waited at Max for a resource to be
+	// put back or closed, whatever they returned. A Get waits again when
+	// the resource it was woken for fails its check, or another Get took
+	// it.
+	Waits int64
+	// WaitTime is the total time Gets spent waiting at Max.
+	WaitTime time.Duration
+	// Canceled and TimedOut are the Gets that failed because their context
+	// was canceled or its deadline passed, waiting or making a resource.
+	Canceled, TimedOut int64
+	// Open and Idle are what Len returns.
+	Open, Idle int
+}
+
+// Stats returns the acquire counters. They are zero unless the metrics= option
+// is set.
+func (p *LifeConns) Stats() LifeConnsStats {
+	open, idle := p.Len()
+	return LifeConnsStats{
+		Gets:     p.stats.gets.Load(),
+		Waits:    p.stats.waits.Load(),
+		WaitTime: time.Duration(p.stats.waitTime.Load()),
+		Canceled: p.stats.canceled.Load(),
+		TimedOut: p.stats.timedOut.Load(),
+		Open:     open,
+		Idle:     idle,
+	}
+}
+
+// NewLifeConns returns an empty LifeConns. Close closes the idle resources.
+func NewLifeConns() *LifeConns {
+	p := &LifeConns{}
+	p.init()
+	return p
+}
+
+// LifeHandles: generated from the respool directive in prodcons.go.
+
+// ErrLifeHandlesClosed is returned by Get after Close, and by the Gets Close
+// interrupts.
+var ErrLifeHandlesClosed = errors.New("respool: closed")
+
+// lifeHandlesIdleResource is a resource in the pool and the eviction tick at
+// which it was put back.
+type lifeHandlesIdleResource struct {
+	res Handle
+}
+
+// LifeHandles is a bounded pool of resources of type Handle. Create one with
+// NewLifeHandles; the zero value is not usable. A LifeHandles must not be
+// copied after first use.
+//
+// A Put happens before the Get that returns the same resource.
+type LifeHandles struct {
+	_ lifeHandlesNoCopy
+
+	ticker *time.Ticker
+	done   chan struct{} // closed by Close: stops the evictor
+	wg     sync.WaitGroup
+
+	// closed is set by Close, under mu; Get and Put read it without mu on
+	// the hot path.
+	closed atomic.Bool
+
+	// born maps the lifeKey of each resource that exists to when it was
+	// made, in nanoseconds since epoch, for the maxlife= option. lifeMu guards
+	// it.
+	lifeMu sync.Mutex
+	born   map[uint64]int64
+	epoch  time.Time
+
+	mu      sync.Mutex
+	idle    []lifeHandlesIdleResource // oldest first; Get takes the last
+	open    int                       // resources that exist: idle, in use, being made or being closed
+	waiters []chan struct{}           // Gets waiting at Max, oldest first
+}
+
+// init starts the evictor and the warmer.
+func (p *LifeHandles) init() {
+	p.idle = make([]lifeHandlesIdleResource, 0, 2)
+	p.done = make(chan struct{})
+	p.born = make(map[uint64]int64)
+	p.epoch = time.Now()
+}
+
+// Get returns an idle resource that passes the check, closing those that
+// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// Otherwise it waits until a resource is put back or discarded. It returns
+// ctx.Err() if ctx ends first, an error from making a resource, or
+// ErrLifeHandlesClosed after Close. A Get that waits fails if ctx has ended
+// by the time the wait is over, even if a Put woke it at the same moment;
+// one that need not wait may succeed with a context already done. The caller
+// owns the resource until it passes it to Put or Discard.
+func (p *LifeHandles) Get(ctx context.Context) (Handle, error) {
+	return p.getSlow(ctx)
+}
+
+// reusable reports whether r, an idle resource, may be returned by Get: it
+// is not older than MaxLife and passes the check.
+func (p *LifeHandles) reusable(r Handle) bool {
+	if p.tooOld(r) {
+		return false
+	}
+	return p.healthy(r) == nil
+}
+
+// getSlow is Get past the hot slots: it takes the newest resource of the
+// idle stack, makes a new one, or waits.
+func (p *LifeHandles) getSlow(ctx context.Context) (Handle, error) {
+	var zero Handle
+	p.mu.Lock()
+	for {
+		if p.closed.Load() {
+			p.mu.Unlock()
+			return zero, ErrLifeHandlesClosed
+		}
+		if n := len(p.idle); n > 0 {
+			r := p.idle[n-1].res
+			p.idle[n-1] = lifeHandlesIdleResource{}
+			p.idle = p.idle[:n-1]
+			p.mu.Unlock()
+			if p.reusable(r) {
+				return r, nil
+			}
+			p.dispose(r)
+			p.mu.Lock()
+			p.open--
+			continue // take the next idle one, or make a replacement
+		}
+		if p.open < 2 {
+			p.open++
+			p.mu.Unlock()
+			r, err := p.makeNew(ctx)
+			if err != nil {
+				p.mu.Lock()
+				p.open--
+				p.wakeLocked() // a waiter may make one now
+				p.mu.Unlock()
+				return zero, err
+			}
+			return r, nil
+		}
+		if err := p.waitLocked(ctx); err != nil {
+			p.mu.Unlock()
+			return zero, err
+		}
+	}
+}
+
+// makeNew makes a resource with create and, for MaxLife, records when.
+func (p *LifeHandles) makeNew(ctx context.Context) (Handle, error) {
+	r, err := p.create(ctx)
+	if err == nil {
+		now := p.sinceEpoch()
+		key := p.lifeKey(r)
+		p.lifeMu.Lock()
+		p.born[key] = now
+		p.lifeMu.Unlock()
+	}
+	return r, err
+}
+
+// dispose closes r with destroy and, for MaxLife, forgets when it was made.
+// It does not count r out: the caller does.
+func (p *LifeHandles) dispose(r Handle) {
+	// Before destroy: r is alive until then, so no resource made
+	// meanwhile can share its key.
+	key := p.lifeKey(r)
+	p.lifeMu.Lock()
+	delete(p.born, key)
+	p.lifeMu.Unlock()
+	p.destroy(r)
+}
+
+// tooOld reports whether r was made more than MaxLife ago. A resource the
+// pool did not make is never too old.
+func (p *LifeHandles) tooOld(r Handle) bool {
+	key := p.lifeKey(r)
+	now := p.sinceEpoch()
+	p.lifeMu.Lock()
+	born, ok := p.born[key]
+	p.lifeMu.Unlock()
+	return ok && now-born > int64(time.Minute)
+}
+
+// sinceEpoch returns the nanoseconds since the pool was made, on the
+// monotonic clock.
+func (p *LifeHandles) sinceEpoch() int64 {
+	return int64(time.Since(p.epoch))
+}
+
+// lifeHandlesLifeSeed seeds lifeKey's hash.
+var lifeHandlesLifeSeed = maphash.MakeSeed()
+
+// lifeKey identifies r among the resources that exist, for maxlife=: its
+// hash under a seed chosen at program start.
+func (p *LifeHandles) lifeKey(r Handle) uint64 {
+	return maphash.Comparable(lifeHandlesLifeSeed, r)
+}
+
+// Put returns r to the pool for another Get. After Close, or if r is older
+// than MaxLife, Put closes r.
+func (p *LifeHandles) Put(r Handle) {
+	if p.tooOld(r) {
+		p.closeAll(r)
+		return
+	}
+	p.mu.Lock()
+	closeIt := p.putLocked(r)
+	p.mu.Unlock()
+	if closeIt {
+		p.closeAll(r)
+	}
+}
+
+// putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
+// Close, reports that the caller must close it with closeAll (outside the
+// lock). p.mu is held.
+func (p *LifeHandles) putLocked(r Handle) (closeIt bool) {
+	if p.closed.Load() {
+		return true
+	}
+	p.idle = append(p.idle, lifeHandlesIdleResource{res: r})
+	p.wakeLocked()
+	return false
+}
+
+// Discard closes r, a resource from Get that must not be reused, making room
+// for a new one once r is closed.
+func (p *LifeHandles) Discard(r Handle) {
+	p.closeAll(r)
+}
+
+// closeAll closes rs, resources the pool counts, and only then stops
+// counting them and wakes as many waiting Gets: a resource counts toward the
+// maximum until its close function has returned, so that no Get makes one
+// while the maximum number of others still exist. p.mu is not held.
+func (p *LifeHandles) closeAll(rs ...Handle) {
+	if len(rs) == 0 {
+		return
+	}
+	for _, r := range rs {
+		p.dispose(r)
+	}
+	p.mu.Lock()
+	p.open -= len(rs)
+	for range rs {
+		p.wakeLocked() // each closed resource makes room for a waiting Get
+	}
+	p.mu.Unlock()
+}
+
+// Len returns the number of resources that exist, idle, in use or being
+// closed, and how many of them are idle.
+func (p *LifeHandles) Len() (open, idle int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.open, p.idleLocked()
+}
+
+// idleLocked returns the number of idle resources. p.mu is held.
+func (p *LifeHandles) idleLocked() int {
+	idle := len(p.idle)
+	return idle
+}
+
+// Close closes every idle resource, makes waiting and later Gets return
+// ErrLifeHandlesClosed, and stops idle eviction and the warmer, waiting for
+// their goroutines to end (the warmer's context is canceled if it is making
+// a resource). A resource in use is closed when it is put back. Close may be
+// called more than once.
+func (p *LifeHandles) Close() {
+	p.mu.Lock()
+	if p.closed.Load() {
+		p.mu.Unlock()
+		return
+	}
+	p.closed.Store(true)
+	idle := p.idle
+	p.idle = nil
+	for _, w := range p.waiters {
+		close(w)
+	}
+	p.waiters = nil
+	close(p.done)
+	p.mu.Unlock()
+	if p.ticker != nil {
+		p.ticker.Stop()
+	}
+	p.wg.Wait()
+	rs := make([]Handle, len(idle))
+	for i, ir := range idle {
+		rs[i] = ir.res
+	}
+	p.closeAll(rs...)
+}
+
+// waitLocked waits, with p.mu held on entry and on return, until a Put,
+// Discard or Close wakes the caller, or ctx ends.
+func (p *LifeHandles) waitLocked(ctx context.Context) error {
+	w := p.enqueueLocked()
+	if w == nil {
+		return nil
+	}
+	return p.awaitLocked(ctx, w)
+}
+
+// enqueueLocked queues a waiting Get and returns the channel that wakes it,
+// or nil if it found a resource in a hot slot after all and put it on the
+// idle stack for the caller. p.mu is held.
+func (p *LifeHandles) enqueueLocked() chan struct{} {
+	w := make(chan struct{}, 1)
+	p.waiters = append(p.waiters, w)
+	return w
+}
+
+// awaitLocked waits, with p.mu held on entry and on return, until w wakes
+// the caller or ctx ends. If ctx has ended when the wait ends, it fails even
+// if the caller was woken too: a select between the two picks either at
+// random, and the wake-up may have come after ctx ended. A waiter that
+// fails after its wake-up passes it on, so that it is not lost.
+func (p *LifeHandles) awaitLocked(ctx context.Context, w chan struct{}) error {
+	p.mu.Unlock()
+	done := ctx.Done()
+	select {
+	case <-w:
+		select {
+		case <-done:
+			// Fail as if done had been picked.
+		default:
+			p.mu.Lock()
+			return nil
+		}
+	case <-done:
+	}
+	p.mu.Lock()
+	if i := slices.Index(p.waiters, w); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
+	} else if !p.closed.Load() {
+		p.wakeLocked() // we were woken too late to use it
+	}
+	return ctx.Err()
+}
+
+// wakeLocked wakes the oldest waiting Get, if any. p.mu is held.
+func (p *LifeHandles) wakeLocked() {
+	if len(p.waiters) == 0 {
+		return
+	}
+	w := p.waiters[0]
+	p.waiters = slices.Delete(p.waiters, 0, 1)
+	w <- struct{}{}
+}
+
+// create makes a resource with openHandle, the directive's new=.
+func (p *LifeHandles) create(ctx context.Context) (Handle, error) {
+	return openHandle()
+}
+
+// destroy does nothing: the directive has no close= function.
+func (p *LifeHandles) destroy(r Handle) {
+	// Nothing to close.
+}
+
+// healthy accepts every resource: the directive has no check= function.
+func (p *LifeHandles) healthy(r Handle) error {
+	return nil
+}
+
+// lifeHandlesNoCopy lets go vet's copylocks check report a LifeHandles
+// copied by value.
+type lifeHandlesNoCopy struct{}
+
+func (*lifeHandlesNoCopy) Lock() {}
+
+func (*lifeHandlesNoCopy) Unlock() {}
+
+// NewLifeHandles returns an empty LifeHandles. Close closes the idle
+// resources.
+func NewLifeHandles() *LifeHandles {
+	p := &LifeHandles{}
 	p.init()
 	return p
 }

@@ -41,11 +41,17 @@ func stale(_ context.Context, _ Request, _ error) (Response, error) { return Res
 // b is named like the benchmarks' *testing.B, which must step aside.
 func b(r Request) (Response, error) { return Response{Value: 2 * r.ID}, nil }
 
+// notDown is Policy's failure policy; changed its state-change function.
+func notDown(err error) bool { return !errors.Is(err, errDown) }
+
+func changed(from, to PolicyState, counts PolicyCounts) {}
+
 //monogen:semaphore Slots n=4 bench=true
 //monogen:ratelimit Rate algo=token rate=1000000000/s burst=1000000 bench=true
 //monogen:ratelimit quota limit=1000 window=1h bench=true
 //monogen:breaker Guard[Request, Response] fn=call failures=3 ratio=0.5 cooldown=1m fallback=stale bench=true
 //monogen:breaker tripped[Request, Response] fn=down bench=true
+//monogen:breaker Policy[Request, Response] fn=down failure=notDown slow=1h onchange=changed bench=true
 //monogen:limiter Limit[Request, Response] fn=call min=2 max=64 bench=true
 //monogen:limiter Doubler[Request, Response] fn=b bench=true
 var _ = 0
@@ -57,8 +63,10 @@ var _ = 0
 		"BenchmarkSlots/op=AcquireReleaseParallel/impl=generated", "BenchmarkSlots/op=AcquireReleaseParallel/impl=template",
 		"BenchmarkRate/op=Allow/impl=generated", "BenchmarkRate/op=Allow/impl=template",
 		"BenchmarkQuota/op=Allow/impl=generated", "BenchmarkQuota/op=Allow/impl=template",
+		"BenchmarkRate/op=AllowN/impl=generated", "BenchmarkQuota/op=AllowN/impl=template",
 		"BenchmarkGuard/op=Execute/impl=generated", "BenchmarkGuard/op=Execute/impl=template",
 		"BenchmarkTripped/op=Execute/impl=generated", "BenchmarkTripped/op=Execute/impl=template",
+		"BenchmarkPolicy/op=Execute/impl=generated", "BenchmarkPolicy/op=Execute/impl=template",
 		"BenchmarkLimit/op=Execute/impl=generated", "BenchmarkLimit/op=Execute/impl=template",
 		"BenchmarkDoubler/op=Execute/impl=generated", "BenchmarkDoubler/op=Execute/impl=template",
 	} {

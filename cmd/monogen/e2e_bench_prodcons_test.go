@@ -58,7 +58,7 @@ func closeConn(c *Conn) error { c.open = false; return nil }
 
 func ping(c *Conn) error { return nil }
 
-//monogen:respool Conns[*Conn] max=4 new=dial close=closeConn check=ping idle=1m bench=true
+//monogen:respool Conns[*Conn] max=4 new=dial close=closeConn check=ping idle=1m maxlife=1h minidle=1 metrics=true bench=true
 var _ = 0
 
 func price(ctx context.Context, o Order) (int, error) { return o.ID * 100, nil }

@@ -200,7 +200,7 @@ type Key struct {
 // Item is a value.
 //
 //monogen:map Items[Key, *Item] bench=true
-//monogen:map names[string, int] bench=true
+//monogen:map names[string, int] size=1000 bench=true
 type Item struct{ N int }
 
 func size(it Item) int { return it.N * 2 }

@@ -39,6 +39,11 @@ const APIMaxLimit = 1<<20 - 1
 // holds, so callers need check only the latter.
 var ErrAPIDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
+// ErrAPIExceedsBurst is returned by WaitN for more events than the limiter
+// ever admits at once: more than Burst for a APITokenBucket, more than Limit
+// for a APISlidingWindow.
+var ErrAPIExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
+
 // apiCacheLine is the size the state word is padded to, so that limiters
 // allocated next to each other do not share it.
 const apiCacheLine = 64
@@ -98,12 +103,65 @@ func (l *API) ReserveAt(t time.Time) APIReservation {
 	return l.reserve(l.offset(t))
 }
 
+// AllowN reports whether n events may happen now, and if so counts them all;
+// otherwise it counts none. It never blocks. As in x/time/rate, n above
+// Burst (APITokenBucket) or Limit (APISlidingWindow) is never allowed, and n
+// <= 0 is always allowed, counting nothing.
+func (l *API) AllowN(n int) bool {
+	return l.allowN(l.clock(), int64(n))
+}
+
+// AllowNAt is AllowN at time t.
+func (l *API) AllowNAt(t time.Time, n int) bool {
+	return l.allowN(l.offset(t), int64(n))
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a APITokenBucket grants the reservation, possibly in the
+// future; a APISlidingWindow grants it only when the n events may happen now,
+// and otherwise returns a reservation that is not OK and whose Delay says
+// when to retry. As in x/time/rate, a reservation of more than Burst
+// (Limit) events is not OK, and its Delay is the largest duration; n <= 0
+// reserves nothing, OK and now. Cancel gives all n events back.
+func (l *API) ReserveN(n int) APIReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *API) ReserveNAt(t time.Time, n int) APIReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if
+// n exceeds Burst (Limit): ErrAPIExceedsBurst; and if the events could not
+// happen before ctx's deadline: ErrAPIDeadline. On error no event is counted.
+// Unlike x/time/rate, a APISlidingWindow does not queue the n events: WaitN
+// retries when the window should have room for them, so a stream of
+// smaller requests may keep taking that room first.
+func (l *API) WaitN(ctx context.Context, n int) error {
+	if int64(n) > l.most() {
+		return fmt.Errorf("%w: n=%d, at most %d", ErrAPIExceedsBurst, n, l.most())
+	}
+	return l.waitN(ctx, max(int64(n), 0))
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *API) most() int64 {
+	return 50
+}
+
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrAPIDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *API) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *API) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -113,7 +171,7 @@ func (l *API) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -167,8 +225,9 @@ func (l *API) StatsAt(t time.Time) APIStats {
 // most once.
 type APIReservation struct {
 	l  *API
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A APISlidingWindow's
@@ -214,9 +273,9 @@ func (r APIReservation) undo() {
 	}
 	// A shared limiter's token came from the store, which does not take
 	// tokens back.
-	// Later reservations keep their times; the freed interval goes
+	// Later reservations keep their times; the freed intervals go
 	// to whoever reserves next.
-	r.l.tokenCancel()
+	r.l.tokenCancel(r.n)
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -257,7 +316,27 @@ func (l *API) allow(now int64) bool {
 }
 
 func (l *API) reserve(now int64) APIReservation {
-	return APIReservation{l: l, at: l.tokenReserve(now), ok: true}
+	return APIReservation{l: l, at: l.tokenReserve(now), n: 1, ok: true}
+}
+
+func (l *API) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.tokenAllowN(now, n)
+}
+
+func (l *API) reserveN(now, n int64) APIReservation {
+	if n <= 0 {
+		return APIReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return APIReservation{l: l, at: math.MaxInt64, n: n}
+	}
+	return APIReservation{l: l, at: l.tokenReserveN(now, n), n: n, ok: true}
 }
 
 func (l *API) stats(now int64) APIStats {
@@ -294,10 +373,40 @@ func (l *API) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenCancel gives back the interval of a reservation whose time has not
-// come.
-func (l *API) tokenCancel() {
-	interval := int64(5 * time.Millisecond)
+// tokenAllowN is AllowN for a APITokenBucket, 1 <= n <= Burst: tokenAllow
+// for n tokens at once.
+func (l *API) tokenAllowN(now, n int64) bool {
+	need, tolerance := int64(5*time.Millisecond)*n, int64(5*time.Millisecond)*50
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-need {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+need) {
+			return true
+		}
+	}
+}
+
+// tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
+func (l *API) tokenReserveN(now, n int64) int64 {
+	need, tolerance := int64(5*time.Millisecond)*n, int64(5*time.Millisecond)*50
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := apiAddSaturating(max(s, now-tolerance), need)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the n intervals of a reservation whose time has
+// not come.
+func (l *API) tokenCancel(n int64) {
+	interval := int64(5*time.Millisecond) * n
 	for {
 		s := l.state.Load()
 		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
@@ -384,6 +493,19 @@ const (
 	originNoBucket = math.MinInt64
 )
 
+// originOutcome is how a call's result counts.
+type originOutcome int
+
+const (
+	originSucceeded originOutcome = iota // a success
+	originFailed                         // a failure
+	originNeutral                        // neither: the caller's own context ended it
+)
+
+// originChange is a transition to report to the state-change function.
+type originChange struct {
+}
+
 // Origin is a circuit breaker around a function from int to string.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
@@ -456,6 +578,14 @@ func (b *Origin) OnStateChange(f func(from, to OriginState)) {
 // through, and records its outcome. A rejected call returns ErrOriginOpen or
 // ErrOriginTooManyProbes; with a fallback, rejected and failed calls return
 // what the fallback returns. A panicking probe counts as a failure.
+//
+// A call fails when it returns an error that counts as a failure (every
+// error, unless a failure function decides), or when it takes longer than
+// Slow, if set. A call that returns the caller's own context error (ctx is
+// done and the error is ctx.Err(), or wraps it) counts as neither a success
+// nor a failure: the caller gave up, the function did not fail. Errors that
+// are not failures are returned as they are, without the fallback; a slow
+// call that succeeds returns its result.
 func (b *Origin) Execute(ctx context.Context, req int) (string, error) {
 	st := b.state.Load()
 	if OriginState(st&originStateMask) != OriginStateClosed {
@@ -463,14 +593,51 @@ func (b *Origin) Execute(ctx context.Context, req int) (string, error) {
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
-		b.failure(st)
-		return resp, err
+		switch b.judge(ctx, err) {
+		case originNeutral:
+			return resp, err
+		case originFailed:
+			b.failure(st)
+			return resp, err
+		}
 	}
 	// A success of a call admitted before a transition is not counted.
 	if b.state.Load() == st && b.pending.Add(1)&(originFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
-	return resp, nil
+	return resp, err
+}
+
+// callJudged calls the function and says how its result counts, timing
+// the call if Slow is set.
+func (b *Origin) callJudged(ctx context.Context, req int) (string, originOutcome, error) {
+	resp, err := b.call(ctx, req)
+	return resp, b.judge(ctx, err), err
+}
+
+// judge returns how the error of a call counts, whatever its duration.
+func (b *Origin) judge(ctx context.Context, err error) originOutcome {
+	if err == nil {
+		return originSucceeded
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return originNeutral
+	}
+	if b.isFailure(err) {
+		return originFailed
+	}
+	return originSucceeded
+}
+
+// isFailure counts every error as a failure: the directive has no failure=
+// function.
+func (b *Origin) isFailure(err error) bool {
+	return true
+}
+
+// changed does nothing: the directive has no onchange= function.
+func (b *Origin) changed(ch originChange) {
+	// No onchange= function.
 }
 
 // State returns the current state. An open breaker whose cooldown has
@@ -578,13 +745,29 @@ func (b *Origin) probe(ctx context.Context, req int, st uint64) (resp string, er
 			b.transition(st, OriginStateOpen, b.clock())
 		}
 	}()
-	resp, err = b.call(ctx, req)
-	if err != nil {
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case originNeutral:
+		ok = true
+		b.probeNeutral(st)
+		return resp, err
+	case originFailed:
 		return resp, err
 	}
 	ok = true
 	b.probeSucceeded(st)
-	return resp, nil
+	return resp, err
+}
+
+// probeNeutral gives back the slot of a probe admitted under the state word
+// st that counted as neither success nor failure, so that another call may
+// probe instead.
+func (b *Origin) probeNeutral(st uint64) {
+	b.mu.Lock()
+	if b.state.Load() == st {
+		b.probes.Add(-1)
+	}
+	b.mu.Unlock()
 }
 
 // probeSucceeded counts a successful probe admitted under the state word
@@ -592,14 +775,20 @@ func (b *Origin) probe(ctx context.Context, req int, st uint64) (resp string, er
 // probe of an earlier period is not counted.
 func (b *Origin) probeSucceeded(st uint64) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.state.Load() != st {
+		b.mu.Unlock()
 		return
 	}
 	b.probeOK++
 	if b.probeOK == 3 {
-		b.transitionLocked(st, OriginStateClosed, b.clock())
+		ch, ok := b.transitionLocked(st, OriginStateClosed, b.clock())
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
 	}
+	b.mu.Unlock()
 }
 
 // failure records a failed call admitted under the closed state word st
@@ -611,15 +800,21 @@ func (b *Origin) probeSucceeded(st uint64) {
 func (b *Origin) failure(st uint64) {
 	now := b.clock()
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.state.Load() != st {
+		b.mu.Unlock()
 		return
 	}
 	b.addLocked(now, b.pending.Swap(0), 1)
 	_, fail := b.window(now)
 	if fail >= 3 && float64(fail) >= 0 {
-		b.transitionLocked(st, OriginStateOpen, now)
+		ch, ok := b.transitionLocked(st, OriginStateOpen, now)
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
 	}
+	b.mu.Unlock()
 }
 
 // flush puts the pending successes in now's bucket.
@@ -688,14 +883,19 @@ func (b *Origin) bucketWidth() int64 {
 // unless another transition came first.
 func (b *Origin) transition(from uint64, to OriginState, now int64) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.transitionLocked(from, to, now)
+	ch, ok := b.transitionLocked(from, to, now)
+	b.mu.Unlock()
+	if ok {
+		b.changed(ch)
+	}
 }
 
-// transitionLocked is transition with b.mu held.
-func (b *Origin) transitionLocked(from uint64, to OriginState, now int64) {
+// transitionLocked is transition with b.mu held. It reports whether it
+// moved the breaker, and the change for the caller to report with changed
+// once it has unlocked b.mu.
+func (b *Origin) transitionLocked(from uint64, to OriginState, now int64) (ch originChange, ok bool) {
 	if b.state.Load() != from {
-		return
+		return ch, false
 	}
 	switch to {
 	case OriginStateOpen:
@@ -713,6 +913,7 @@ func (b *Origin) transitionLocked(from uint64, to OriginState, now int64) {
 	if b.onChange != nil {
 		b.onChange(OriginState(from&originStateMask), to)
 	}
+	return ch, true
 }
 
 // clock returns the time in nanoseconds since the breaker was created.

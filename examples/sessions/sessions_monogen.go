@@ -94,9 +94,9 @@ const (
 	storeLowBytes = 0x0101_0101_0101_0101
 	storeHighBits = 0x8080_8080_8080_8080
 
-	// storeMinTableLen is the number of buckets a shard starts with and shrinks
-	// back to on Clear: one cache line. With one bucket, Clear can empty a
-	// shard's table in place (clearInPlace).
+	// storeMinTableLen is the number of buckets a shard of a map without a size
+	// hint starts with and shrinks back to on Clear: one cache line. With
+	// one bucket, Clear can empty a shard's table in place (clearInPlace).
 	storeMinTableLen = 1
 	// storeGrowNum/storeGrowDen is the load factor above which a shard grows
 	// when an insert needs a new overflow bucket: 0.75, that of xsync and
@@ -125,8 +125,8 @@ const (
 
 // Store is a hash map from SessionID to *Session that is safe for concurrent
 // use by multiple goroutines without additional locking or coordination. It
-// has the methods of sync.Map, typed, and Compute for atomic
-// read-modify-write.
+// has the methods of sync.Map, typed, Compute for atomic read-modify-write
+// and LoadOrCompute to create a missing value once.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
 // Writers lock one bucket of one shard; Store says what they allocate.
@@ -140,15 +140,15 @@ const (
 // In the terminology of the Go memory model, Store arranges that a write
 // operation “synchronizes before” any read operation that observes the
 // effect of the write, where read and write operations are defined as
-// follows. Load, LoadAndDelete, LoadOrStore, Swap, CompareAndSwap,
-// CompareAndDelete and Compute are read operations; Delete, LoadAndDelete,
-// Store, Swap and Clear are write operations; LoadOrStore is a write
-// operation when it returns loaded set to false; CompareAndSwap is a write
-// operation when it returns swapped set to true; CompareAndDelete is a write
-// operation when it returns deleted set to true; Compute is a write
-// operation when its function returns StoreUpdateOp, or StoreDeleteOp for a
-// present key. Range and All perform a read operation for each key they
-// visit. Len does not synchronize.
+// follows. Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap,
+// CompareAndSwap, CompareAndDelete and Compute are read operations; Delete,
+// LoadAndDelete, Store, Swap and Clear are write operations; LoadOrStore and
+// LoadOrCompute are write operations when they return loaded set to false;
+// CompareAndSwap is a write operation when it returns swapped set to true;
+// CompareAndDelete is a write operation when it returns deleted set to true;
+// Compute is a write operation when its function returns StoreUpdateOp, or
+// StoreDeleteOp for a present key. Range and All perform a read operation
+// for each key they visit. Len does not synchronize.
 type Store struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
@@ -232,19 +232,32 @@ func NewStore() *Store {
 	return m
 }
 
-// init gives each shard an empty table of storeMinTableLen buckets, carving the
-// tables and buckets of all shards out of one allocation each.
+// init gives each shard an empty table of storeBaseTableLen buckets.
 func (m *Store) init() {
+	m.initTables(storeBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *Store) initTables(n int) {
 	tables := make([]storeTable, storeShardCount)
-	buckets := make([]storeBucket, storeShardCount*storeMinTableLen)
+	buckets := make([]storeBucket, storeShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
-		lo, hi := i*storeMinTableLen, (i+1)*storeMinTableLen
+		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
-		t.mask = storeMinTableLen - 1
-		t.growAt = storeGrowThreshold(storeMinTableLen)
+		t.mask = uint64(n - 1)
+		t.growAt = storeGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
+}
+
+// storeBaseTableLen returns the number of buckets a shard starts with and
+// never shrinks below: storeMinTableLen, or with a size hint room for the
+// shard's share of it.
+func storeBaseTableLen() int {
+	return storeMinTableLen
 }
 
 // storeEqualValue reports whether a and b are equal, for CompareAndSwap and
@@ -349,6 +362,55 @@ func (m *Store) LoadOrStore(key SessionID, value *Session) (actual *Session, loa
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
 		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns StoreCancelOp for an absent key. If fn
+// panics, LoadOrCompute leaves the map unchanged and unlocked, and the panic
+// propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *Store) LoadOrCompute(key SessionID, fn func() *Session) (actual *Session, loaded bool) {
+	h := storeHashKey(&m.seed, key)
+	si := h >> storeShardShift
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return storeLoadValue(e), true
+	}
+	h2w := storeBroadcast(storeH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return storeLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, storeGrowTable)
+			continue
+		}
+		actual = storeComputeLocked(root, fn)
+		storeInsertAt(b, i, h, &storeEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
 	}
 }
 
@@ -585,6 +647,20 @@ func storeCallLocked(root *storeBucket, fn func(old *Session, loaded bool) (*Ses
 	return newV, op
 }
 
+// storeComputeLocked calls fn for LoadOrCompute, unlocking root if fn
+// panics, as storeCallLocked does for Compute.
+func storeComputeLocked(root *storeBucket, fn func() *Session) *Session {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
 // lockRoot locks the root bucket of the chain of hash h in the current table
 // of shard si and returns both. It waits out a resize of the shard: the
 // resizer holds the locks of the buckets it has copied until it has
@@ -688,7 +764,7 @@ func storeClearSlot(b *storeBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *Store) deleted(si uint64, t *storeTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > storeMinTableLen && n*storeShrinkDiv < int64(len(t.buckets))*storeEntriesPerBucket {
+	if meta == 0 && len(t.buckets) > storeBaseTableLen() && n*storeShrinkDiv < int64(len(t.buckets))*storeEntriesPerBucket {
 		m.resize(si, t, storeShrinkTable)
 	}
 }
@@ -699,7 +775,7 @@ type storeResizeKind int
 const (
 	storeGrowTable   storeResizeKind = iota // double the table
 	storeShrinkTable                        // halve the table, or more, to fit the entries
-	storeClearTable                         // drop the entries, back to storeMinTableLen
+	storeClearTable                         // drop the entries, back to storeBaseTableLen
 )
 
 // resize replaces table old of shard si by a table resized as kind says. It
@@ -732,7 +808,7 @@ func (m *Store) resize(si uint64, old *storeTable, kind storeResizeKind) {
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = storeMinTableLen
+		newLen = storeBaseTableLen()
 	}
 	nt := storeNewTable(newLen)
 	var dropped int64
@@ -844,12 +920,12 @@ func storeGrowThreshold(n int) int64 {
 }
 
 // storeTableLenFor returns the number of buckets a shard of n entries
-// shrinks to: the smallest power of two, at least storeMinTableLen, that
+// shrinks to: the smallest power of two, at least storeBaseTableLen, that
 // holds them at half the growth load factor.
 func storeTableLenFor(n int64) int {
 	want := uint64(max(n, 0)) * 2 * storeGrowDen / (storeGrowNum * storeEntriesPerBucket)
-	if want <= storeMinTableLen {
-		return storeMinTableLen
+	if base := storeBaseTableLen(); want <= uint64(base) {
+		return base
 	}
 	return 1 << bits.Len64(want-1)
 }
@@ -965,9 +1041,9 @@ const (
 	hitsLowBytes = 0x0101_0101_0101_0101
 	hitsHighBits = 0x8080_8080_8080_8080
 
-	// hitsMinTableLen is the number of buckets a shard starts with and shrinks
-	// back to on Clear: one cache line. With one bucket, Clear can empty a
-	// shard's table in place (clearInPlace).
+	// hitsMinTableLen is the number of buckets a shard of a map without a size
+	// hint starts with and shrinks back to on Clear: one cache line. With
+	// one bucket, Clear can empty a shard's table in place (clearInPlace).
 	hitsMinTableLen = 1
 	// hitsGrowNum/hitsGrowDen is the load factor above which a shard grows
 	// when an insert needs a new overflow bucket: 0.75, that of xsync and
@@ -996,7 +1072,8 @@ const (
 
 // Hits is a hash map from HitKey to int64 that is safe for concurrent use by
 // multiple goroutines without additional locking or coordination. It has the
-// methods of sync.Map, typed, and Compute for atomic read-modify-write.
+// methods of sync.Map, typed, Compute for atomic read-modify-write and
+// LoadOrCompute to create a missing value once.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
 // Writers lock one bucket of one shard; Store says what they allocate.
@@ -1009,14 +1086,15 @@ const (
 //
 // In the terminology of the Go memory model, Hits arranges that a write
 // operation “synchronizes before” any read operation that observes the effect
-// of the write, where read and write operations are defined as follows. Load,
-// LoadAndDelete, LoadOrStore, Swap, CompareAndSwap, CompareAndDelete and
-// Compute are read operations; Delete, LoadAndDelete, Store, Swap and Clear
-// are write operations; LoadOrStore is a write operation when it returns
-// loaded set to false; CompareAndSwap is a write operation when it returns
-// swapped set to true; CompareAndDelete is a write operation when it returns
-// deleted set to true; Compute is a write operation when its function returns
-// HitsUpdateOp, or HitsDeleteOp for a present key. Range and All perform a read
+// of the write, where read and write operations are defined as follows.
+// Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap, CompareAndSwap,
+// CompareAndDelete and Compute are read operations; Delete, LoadAndDelete,
+// Store, Swap and Clear are write operations; LoadOrStore and LoadOrCompute
+// are write operations when they return loaded set to false; CompareAndSwap
+// is a write operation when it returns swapped set to true; CompareAndDelete
+// is a write operation when it returns deleted set to true; Compute is a
+// write operation when its function returns HitsUpdateOp, or HitsDeleteOp for a
+// present key. Range and All perform a read
 // operation for each key they visit. Len does not synchronize.
 type Hits struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
@@ -1101,19 +1179,32 @@ func NewHits() *Hits {
 	return m
 }
 
-// init gives each shard an empty table of hitsMinTableLen buckets, carving the
-// tables and buckets of all shards out of one allocation each.
+// init gives each shard an empty table of hitsBaseTableLen buckets.
 func (m *Hits) init() {
+	m.initTables(hitsBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *Hits) initTables(n int) {
 	tables := make([]hitsTable, hitsShardCount)
-	buckets := make([]hitsBucket, hitsShardCount*hitsMinTableLen)
+	buckets := make([]hitsBucket, hitsShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
-		lo, hi := i*hitsMinTableLen, (i+1)*hitsMinTableLen
+		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
-		t.mask = hitsMinTableLen - 1
-		t.growAt = hitsGrowThreshold(hitsMinTableLen)
+		t.mask = uint64(n - 1)
+		t.growAt = hitsGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
+}
+
+// hitsBaseTableLen returns the number of buckets a shard starts with and
+// never shrinks below: hitsMinTableLen, or with a size hint room for the
+// shard's share of it.
+func hitsBaseTableLen() int {
+	return hitsMinTableLen
 }
 
 // hitsEqualValue reports whether a and b are equal, for CompareAndSwap and
@@ -1218,6 +1309,55 @@ func (m *Hits) LoadOrStore(key HitKey, value int64) (actual int64, loaded bool) 
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
 		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns HitsCancelOp for an absent key. If fn
+// panics, LoadOrCompute leaves the map unchanged and unlocked, and the panic
+// propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *Hits) LoadOrCompute(key HitKey, fn func() int64) (actual int64, loaded bool) {
+	h := hitsHashKey(&m.seed, key)
+	si := h >> hitsShardShift
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return hitsLoadValue(e), true
+	}
+	h2w := hitsBroadcast(hitsH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return hitsLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, hitsGrowTable)
+			continue
+		}
+		actual = hitsComputeLocked(root, fn)
+		hitsInsertAt(b, i, h, &hitsEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
 	}
 }
 
@@ -1454,6 +1594,20 @@ func hitsCallLocked(root *hitsBucket, fn func(old int64, loaded bool) (int64, Hi
 	return newV, op
 }
 
+// hitsComputeLocked calls fn for LoadOrCompute, unlocking root if fn panics, as
+// hitsCallLocked does for Compute.
+func hitsComputeLocked(root *hitsBucket, fn func() int64) int64 {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
 // lockRoot locks the root bucket of the chain of hash h in the current table
 // of shard si and returns both. It waits out a resize of the shard: the
 // resizer holds the locks of the buckets it has copied until it has
@@ -1556,7 +1710,7 @@ func hitsClearSlot(b *hitsBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *Hits) deleted(si uint64, t *hitsTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > hitsMinTableLen && n*hitsShrinkDiv < int64(len(t.buckets))*hitsEntriesPerBucket {
+	if meta == 0 && len(t.buckets) > hitsBaseTableLen() && n*hitsShrinkDiv < int64(len(t.buckets))*hitsEntriesPerBucket {
 		m.resize(si, t, hitsShrinkTable)
 	}
 }
@@ -1567,7 +1721,7 @@ type hitsResizeKind int
 const (
 	hitsGrowTable   hitsResizeKind = iota // double the table
 	hitsShrinkTable                       // halve the table, or more, to fit the entries
-	hitsClearTable                        // drop the entries, back to hitsMinTableLen
+	hitsClearTable                        // drop the entries, back to hitsBaseTableLen
 )
 
 // resize replaces table old of shard si by a table resized as kind says. It
@@ -1600,7 +1754,7 @@ func (m *Hits) resize(si uint64, old *hitsTable, kind hitsResizeKind) {
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = hitsMinTableLen
+		newLen = hitsBaseTableLen()
 	}
 	nt := hitsNewTable(newLen)
 	var dropped int64
@@ -1712,12 +1866,12 @@ func hitsGrowThreshold(n int) int64 {
 }
 
 // hitsTableLenFor returns the number of buckets a shard of n entries shrinks
-// to: the smallest power of two, at least hitsMinTableLen, that holds them
+// to: the smallest power of two, at least hitsBaseTableLen, that holds them
 // at half the growth load factor.
 func hitsTableLenFor(n int64) int {
 	want := uint64(max(n, 0)) * 2 * hitsGrowDen / (hitsGrowNum * hitsEntriesPerBucket)
-	if want <= hitsMinTableLen {
-		return hitsMinTableLen
+	if base := hitsBaseTableLen(); want <= uint64(base) {
+		return base
 	}
 	return 1 << bits.Len64(want-1)
 }

@@ -2,14 +2,17 @@ package kinds
 
 import (
 	"fmt"
+	"go/types"
+	"strings"
 	"time"
 
 	"github.com/dave/jennifer/jen"
 
+	"github.com/monogen/monogen/internal/model"
 	"github.com/monogen/monogen/internal/stencil"
 )
 
-// //monogen:breaker Name[Req, Resp] fn=f failures=5 ratio=0.5 cooldown=30s halfopen=3 fallback=g
+// //monogen:breaker Name[Req, Resp] fn=f failures=5 ratio=0.5 cooldown=30s halfopen=3 fallback=g failure=p slow=D onchange=h
 func init() {
 	Register(&Kind{
 		Name:     "breaker",
@@ -26,6 +29,9 @@ func init() {
 			{Key: "halfopen", Type: Int, Min: 1, Doc: "probes let through when half-open; that many successes close it (default 3)"},
 			{Key: "window", Type: Duration, Doc: "rolling window failures are counted in (default 10s)"},
 			{Key: "buckets", Type: Int, Min: 1, Max: 1 << 16, Doc: "buckets the window is divided into (default 10)"},
+			{Key: "failure", Type: Func, Doc: "func(error) bool deciding which errors count as failures; the others count as successes (default: every error)"},
+			{Key: "slow", Type: Duration, Doc: "a call longer than this counts as a failure (default 0: duration does not matter)"},
+			{Key: "onchange", Type: Func, Doc: "func(from, to NameState, counts NameCounts) called on every change of state, outside the lock"},
 		},
 		Build: buildBreaker,
 		Bench: benchBreaker,
@@ -74,6 +80,35 @@ func buildBreaker(c *Context) error {
 	c.Spec.Config["HalfOpen"] = fmt.Sprint(halfOpen)
 	c.Spec.Config["Window"] = DurationExpr(window, c.Scope)
 	c.Spec.Config["Buckets"] = fmt.Sprint(buckets)
+	configDuration(c, "slow", "Slow")
+
+	c.Spec.Hooks["Breaker.isFailure"] = "return true"
+	c.Spec.HookDocs["Breaker.isFailure"] = "isFailure counts every error as a failure: the directive has no failure=\nfunction."
+	if o := c.D.Option("failure"); o != nil {
+		body, err := bindForms(c, o, "failure function", []sigForm{
+			{newSig([]types.Type{errorType}, []types.Type{types.Typ[types.Bool]}), "return %s(err)"},
+		})
+		if err != nil {
+			return err
+		}
+		c.Spec.Hooks["Breaker.isFailure"] = body
+		c.Spec.HookDocs["Breaker.isFailure"] = fmt.Sprintf("isFailure reports whether err, a call's error that is not the caller's\nown context error, counts as a failure: %s, the directive's failure=,\ndecides.", stencil.User(o.Raw))
+	}
+	onchange := c.D.Option("onchange")
+	c.Spec.Conds["onchange"] = onchange != nil
+	c.Spec.Consts["notifyChange"] = fmt.Sprint(onchange != nil)
+	c.Spec.Hooks["Breaker.changed"] = "// No onchange= function."
+	c.Spec.HookDocs["Breaker.changed"] = "changed does nothing: the directive has no onchange= function."
+	if onchange != nil {
+		if err := checkOnChange(c, onchange); err != nil {
+			return err
+		}
+		user := stencil.User(onchange.Raw)
+		c.Spec.Hooks["Breaker.changed"] = user + "(ch.from, ch.to, ch.counts)"
+		c.Spec.HookDocs["Breaker.changed"] = fmt.Sprintf("changed calls %s, the directive's onchange=, for ch. It runs on the\ngoroutine whose call changed the state, after the lock is released: two\nchanges in quick succession may be reported concurrently, or out of\norder.", user)
+		// var _ func(NameState, NameState, NameCounts) = f
+		c.Emit = append(c.Emit, guardComment+"\n"+fmt.Sprintf("var _ func(%[1]sState, %[1]sState, %[1]sCounts) = %[2]s", c.D.Name, onchange.Raw))
+	}
 
 	bound := c.D.Option("fn") != nil
 	c.Spec.Conds["boundFn"] = bound
@@ -139,4 +174,35 @@ func executorCtor(c *Context, main, recv, what string, bound bool) string {
 		jen.Return(jen.Id(recv)),
 	)
 	return fmt.Sprintf("%#v", ctor)
+}
+
+// checkOnChange checks the onchange= function: three parameters, the
+// generated <Name>State twice and <Name>Counts, and no result. The
+// generated types may not exist yet (the package is loaded without its
+// generated files), so a parameter of an undefined type is accepted; the
+// guard emitted beside the constructor checks the whole type once they do.
+func checkOnChange(c *Context, o *model.Option) error {
+	fn := o.Value.(*types.Func)
+	sig := fn.Type().(*types.Signature)
+	want := []string{c.D.Name + "State", c.D.Name + "State", c.D.Name + "Counts"}
+	ok := sig.Params().Len() == 3 && sig.Results().Len() == 0 && !sig.Variadic() && sig.TypeParams().Len() == 0
+	for i := 0; ok && i < 3; i++ {
+		switch t := sig.Params().At(i).Type().(type) {
+		case *types.Basic:
+			ok = t.Kind() == types.Invalid
+		case *types.Named:
+			ok = t.Obj().Name() == want[i] && t.Obj().Pkg() == c.Self
+		default:
+			ok = false
+		}
+	}
+	if !ok {
+		got := "type " + types.TypeString(sig, types.RelativeTo(c.Self))
+		if strings.Contains(got, "invalid type") {
+			// Types not generated yet: say what can be said.
+			got = fmt.Sprintf("%d parameters and %d results", sig.Params().Len(), sig.Results().Len())
+		}
+		return c.OptionErrorf(o, "onchange function %s has %s; want func(from, to %s, counts %s)", fn.Name(), got, want[0], want[2])
+	}
+	return nil
 }

@@ -31,8 +31,21 @@ func benchBreaker(c *Context) ([]string, error) {
 	if body, ok := c.Spec.Hooks["Breaker.fallback"]; ok {
 		fallback = fmt.Sprintf("func($ctx %s.Context, $req %s, $err error) (%s, error) {\n%s\n}", ctx, req, resp, hookFunc(body, locals, "ctx", "req", "err"))
 	}
-	tplNew := fmt.Sprintf("%s.New(%s, %s, %s.Config{Failures: %s, Ratio: %s, Cooldown: %s, HalfOpen: %s, Window: %s, Buckets: %s})",
-		tpl, fn, fallback, tpl, cfg["Failures"], cfg["Ratio"], cfg["Cooldown"], cfg["HalfOpen"], cfg["Window"], cfg["Buckets"])
+	tplNew := fmt.Sprintf("%s.New(%s, %s, %s.Config{Failures: %s, Ratio: %s, Cooldown: %s, HalfOpen: %s, Window: %s, Buckets: %s, Slow: %s})",
+		tpl, fn, fallback, tpl, cfg["Failures"], cfg["Ratio"], cfg["Cooldown"], cfg["HalfOpen"], cfg["Window"], cfg["Buckets"], cfg["Slow"])
+	// failure= and onchange= reach the template through its setters:
+	// func() *breaker.Breaker[Req, Resp] { b := breaker.New(...); b.SetFailure(f); return b }()
+	var setters []string
+	if o := c.D.Option("failure"); o != nil {
+		setters = append(setters, fmt.Sprintf("$b.SetFailure(%s)", o.Raw))
+	}
+	if o := c.D.Option("onchange"); o != nil {
+		setters = append(setters, fmt.Sprintf("$b.SetOnChange(func($from, $to %[1]s.State, $counts %[1]s.Counts) { %[2]s(%[3]sState($from), %[3]sState($to), %[3]sCounts($counts)) })",
+			tpl, o.Raw, c.D.Name))
+	}
+	if len(setters) > 0 {
+		tplNew = fmt.Sprintf("func() *%s.Breaker[%s, %s] {\n$b := %s\n%s\nreturn $b\n}()", tpl, req, resp, tplNew, strings.Join(setters, "\n"))
+	}
 	impls := [][2]string{{"generated", newName(c) + "()"}, {"template", tplNew}}
 
 	return []string{executeBenchmark(c, locals, tpl+".Breaker", "function, fallback and options", impls)}, nil

@@ -12,17 +12,18 @@ import (
 	"github.com/monogen/monogen/internal/stencil"
 )
 
-// //monogen:map Name[K, V] shards=N hash=fn
+// //monogen:map Name[K, V] shards=N hash=fn size=N
 func init() {
 	Register(&Kind{
 		Name:     "map",
 		Template: "shardmap",
 		Main:     "Map",
 		Params:   []string{"K", "V"},
-		Doc:      "concurrent hash map with lock-free reads: Name[K, V] shards=N hash=fn",
+		Doc:      "concurrent hash map with lock-free reads: Name[K, V] shards=N hash=fn size=N",
 		Options: []OptionSpec{
 			{Key: "shards", Type: PowerOfTwo, Min: 1, Max: 1 << 16, Doc: "number of independent tables (power of two)"},
 			{Key: "hash", Type: Func, Doc: "package-level func(K) uint64 replacing the built-in hasher"},
+			{Key: "size", Type: Int, Min: 1, Max: 1 << 32, Doc: "number of keys to presize for: inserting that many does not grow the map"},
 		},
 		Build: buildMap,
 		Bench: benchMap,
@@ -36,6 +37,11 @@ func buildMap(c *Context) error {
 	}
 	if o := c.D.Option("shards"); o != nil {
 		c.Spec.Consts["shardBits"] = fmt.Sprint(bits.TrailingZeros64(uint64(o.Value.(int64))))
+	}
+	if o := c.D.Option("size"); o != nil {
+		c.Spec.Consts["sizeHint"] = fmt.Sprint(o.Value.(int64))
+	} else {
+		c.Spec.HookDocs["baseTableLen"] = "baseTableLen returns the number of buckets a shard starts with and never\nshrinks below: minTableLen."
 	}
 	inPlaceValue(c)
 	c.Spec.Conds["comparable(V)"] = types.Comparable(v)
@@ -168,7 +174,7 @@ const mapBenchKeys = 1 << 14
 
 // benchMap emits BenchmarkName: the generated map against the template
 // instantiated with the same types, impl=generated|template, on Load, Store,
-// LoadOrStore and a 90%-read mix, all goroutines in parallel.
+// LoadOrStore, LoadOrCompute and a 90%-read mix, all goroutines in parallel.
 func benchMap(c *Context) ([]string, error) {
 	k, v := c.Types["K"], c.Types["V"]
 	locals := c.Scope.Func()
@@ -192,6 +198,8 @@ func benchMap(c *Context) ([]string, error) {
 		{"Load", func(m string) jen.Code { return id(m).Dot("Load").Call(at) }},
 		{"Store", func(m string) jen.Code { return id(m).Dot("Store").Call(at, id("value")) }},
 		{"LoadOrStore", func(m string) jen.Code { return id(m).Dot("LoadOrStore").Call(at, id("value")) }},
+		// Present keys: the function is not called.
+		{"LoadOrCompute", func(m string) jen.Code { return id(m).Dot("LoadOrCompute").Call(at, id("compute")) }},
 		// One store in ten.
 		{"mix90", func(m string) jen.Code {
 			return jen.If(id("i").Op("%").Lit(10).Op("==").Lit(0)).Block(
@@ -204,6 +212,8 @@ func benchMap(c *Context) ([]string, error) {
 		id("keys").Op(":=").Make(jen.Index().Id(kt), jen.Lit(mapBenchKeys)),
 		jen.For(id("i").Op(":=").Range().Add(id("keys"))).Block(id("keys").Index(id("i")).Op("=").Add(key)),
 		jen.Var().Add(id("value")).Id(vt),
+		// compute := func() V { return value }
+		id("compute").Op(":=").Func().Params().Id(vt).Block(jen.Return(id("value"))),
 		// generated, template := NewName(), shardmap.New[K, V]()
 		jen.List(id("generated"), id("template")).Op(":=").
 			List(jen.Id(newName(c)).Call(), jen.Id(tpl).Dot("New").Types(jen.Id(kt), jen.Id(vt)).Call()),

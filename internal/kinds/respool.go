@@ -10,20 +10,23 @@ import (
 	"github.com/monogen/monogen/internal/stencil"
 )
 
-// //monogen:respool Name[T] max=N new=f close=g check=h idle=D
+// //monogen:respool Name[T] max=N new=f close=g check=h idle=D maxlife=D minidle=N metrics=B
 func init() {
 	Register(&Kind{
 		Name:     "respool",
 		Template: "respool",
 		Main:     "Pool",
 		Params:   []string{"T"},
-		Doc:      "bounded pool of reusable resources: Name[T] max=N new=f close=g check=h idle=D",
+		Doc:      "bounded pool of reusable resources: Name[T] max=N new=f close=g check=h idle=D maxlife=D minidle=N metrics=B",
 		Options: []OptionSpec{
 			{Key: "max", Type: Int, Min: 1, Max: 1 << 20, Doc: "most resources that exist at once, idle or in use, 1 to 1048576 (default 16)"},
 			{Key: "new", Type: Func, Doc: "package-level func(context.Context) (T, error) or func() (T, error) making a resource; without it the constructor takes the function"},
 			{Key: "close", Type: Func, Doc: "package-level func(T) or func(T) error closing a resource (default: nothing to close)"},
 			{Key: "check", Type: Func, Doc: "package-level func(T) error checking an idle resource before Get returns it (default: no check)"},
 			{Key: "idle", Type: Duration, Doc: "how long a resource may stay idle before it is closed (default 0: never; no evictor code)"},
+			{Key: "maxlife", Type: Duration, Doc: "how long a resource may be used from its making; Get and Put close an older one (default 0: forever; no code)"},
+			{Key: "minidle", Type: Int, Min: 0, Max: 1 << 20, Doc: "idle resources kept warm by a background goroutine, at most max (default 0: none, no goroutine)"},
+			{Key: "metrics", Type: Bool, Doc: "acquire counters and a Stats method (default false)"},
 		},
 		Build: buildResPool,
 		Bench: benchResPool,
@@ -31,10 +34,24 @@ func init() {
 }
 
 func buildResPool(c *Context) error {
-	configInt(c, "max", "Max", 16)
+	maxN := configInt(c, "max", "Max", 16)
 	configDuration(c, "idle", "Idle")
-
 	t := c.Types["T"]
+	if configDuration(c, "maxlife", "MaxLife") {
+		if err := resPoolLifeKey(c, t); err != nil {
+			return err
+		}
+	}
+	if n := configInt(c, "minidle", "MinIdle", 0); n > maxN {
+		return c.OptionErrorf(c.D.Option("minidle"), "option minidle=%d exceeds max=%d: the pool cannot keep more idle resources than may exist", n, maxN)
+	}
+	metrics := false
+	if o := c.D.Option("metrics"); o != nil {
+		metrics = o.Value.(bool)
+	}
+	c.Spec.Config["Metrics"] = fmt.Sprint(metrics)
+	c.Spec.Conds["metrics"] = metrics
+
 	newBound := false
 	if o := c.D.Option("new"); o != nil {
 		forms := []sigForm{
@@ -114,6 +131,26 @@ func buildResPool(c *Context) error {
 		jen.Return(jen.Id(p)),
 	)
 	c.Emit = append(c.Emit, docLines("// "+strings.Join(docs, " "))+"\n"+fmt.Sprintf("%#v", fn))
+	return nil
+}
+
+// resPoolLifeKey specializes lifeKey, which identifies a resource for
+// maxlife=: a pointer by its address, another comparable resource by
+// maphash.Comparable. A resource that cannot be compared cannot be told
+// apart from another: maxlife= is an error.
+func resPoolLifeKey(c *Context, t types.Type) error {
+	o := c.D.Option("maxlife")
+	if _, isPtr := t.Underlying().(*types.Pointer); isPtr {
+		c.Spec.Hooks["Pool.lifeKey"] = fmt.Sprintf("return uint64(uintptr(%s.Pointer(r)))", c.Scope.Import("unsafe"))
+		c.Spec.HookDocs["Pool.lifeKey"] = "lifeKey identifies r among the resources that exist, for maxlife=: its\naddress, which no other resource has while r exists."
+		return nil
+	}
+	if !types.Comparable(t) {
+		return c.OptionErrorf(o, "option maxlife needs a resource type whose values can be compared, to know each one's age; %s is not comparable%s",
+			c.D.Args[0].Text, whyNotComparable(t))
+	}
+	c.Spec.Hooks["Pool.lifeKey"] = fmt.Sprintf("return %s.Comparable(lifeSeed, r)", c.Scope.Import("hash/maphash"))
+	c.Spec.HookDocs["Pool.lifeKey"] = "lifeKey identifies r among the resources that exist, for maxlife=: its\nhash under a seed chosen at program start."
 	return nil
 }
 

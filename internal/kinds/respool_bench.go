@@ -35,7 +35,7 @@ func benchResPool(c *Context) ([]string, error) {
 	if c.D.Option("check") != nil {
 		checkFn = fmt.Sprintf("func($r %s) error {\n%s\n}", t, hookFunc(c.Spec.Hooks["Pool.healthy"], locals, "r"))
 	}
-	tplNew := fmt.Sprintf("%s.New(%s, %s, %s, %s)", tpl, newFn, closeFn, checkFn, configLiteral(tpl, cfg, []string{"Max", "Idle"}))
+	tplNew := fmt.Sprintf("%s.New(%s, %s, %s, %s)", tpl, newFn, closeFn, checkFn, configLiteral(tpl, cfg, []string{"Max", "Idle", "MaxLife", "MinIdle", "Metrics"}))
 	impls := [][2]string{{"generated", newName(c) + "()"}, {"template", tplNew}}
 
 	name := upper(c.D.Name)

@@ -74,6 +74,10 @@ type Config struct {
 	// Buckets is the number of buckets the window is divided into:
 	// buckets= (default 10).
 	Buckets int64
+	// Slow is the duration past which a call counts as a failure, even one
+	// that succeeds: slow= (0: the duration does not matter). It costs two
+	// clock reads a call.
+	Slow time.Duration
 
 	// fallback says whether a fallback handles errors; the reference
 	// constructor sets it, the kind sets it from fallback=.
@@ -97,6 +101,37 @@ const (
 	// noBucket marks a bucket that holds no time's counts.
 	noBucket = math.MinInt64
 )
+
+// notifyChange says whether the breaker calls a state-change function
+// outside its lock (changed): the generic reference's SetOnChange, or the
+// directive's onchange=. Without it, transitions gather no counts for it.
+const notifyChange = true
+
+// outcome is how a call's result counts.
+type outcome int
+
+const (
+	succeeded outcome = iota // a success
+	failed                   // a failure
+	neutral                  // neither: the caller's own context ended it
+)
+
+// Counts are the counts of a state, given to the state-change function at
+// the moment the breaker leaves it: for the closed state, the successes and
+// failures of the rolling window, the last failure included; for the
+// half-open state, the probes that succeeded and, if one failed, that one;
+// for the open state, nothing.
+//
+//monogen:if onchange
+type Counts struct {
+	Successes, Failures int64
+}
+
+// change is a transition to report to the state-change function.
+type change struct {
+	from, to State
+	counts   Counts
+}
 
 // Breaker is a circuit breaker around a function from Req to Resp.
 //
@@ -142,6 +177,9 @@ type Breaker[Req, Resp any] struct {
 	mu       sync.Mutex // serialises transitions, probes, bucket rotation and onChange
 	probeOK  int64      // probes that succeeded in this half-open period
 	onChange func(from, to State)
+
+	failureFn func(error) bool                    // the reference's SetFailure
+	changeFn  func(from, to State, counts Counts) // the reference's SetOnChange
 }
 
 // bucket holds the counts of one slice of the rolling window. The counts
@@ -191,10 +229,24 @@ func (b *Breaker[Req, Resp]) SetClock(now func() time.Duration) {
 	b.init()
 }
 
+// SetFailure makes f decide which errors count as failures; the others
+// count as successes. The default counts every error. Call it before the
+// breaker is used.
+//
+//monogen:template
+func (b *Breaker[Req, Resp]) SetFailure(f func(error) bool) { b.failureFn = f }
+
+// SetOnChange sets f to be called on every change of state, outside the
+// breaker's lock, as the directive's onchange= function is. Call it before
+// the breaker is used.
+//
+//monogen:template
+func (b *Breaker[Req, Resp]) SetOnChange(f func(from, to State, counts Counts)) { b.changeFn = f }
+
 // init checks the configuration and resets the window. The generated
 // constructor calls it after building the struct.
 func (b *Breaker[Req, Resp]) init() {
-	if b.cfg.Failures < 1 || b.cfg.Ratio < 0 || b.cfg.Ratio > 1 || b.cfg.Cooldown <= 0 ||
+	if b.cfg.Failures < 1 || b.cfg.Ratio < 0 || b.cfg.Ratio > 1 || b.cfg.Cooldown <= 0 || b.cfg.Slow < 0 ||
 		b.cfg.HalfOpen < 1 || b.cfg.Buckets < 1 || b.cfg.Window < time.Duration(b.cfg.Buckets) {
 		panic("breaker: invalid configuration")
 	}
@@ -217,24 +269,110 @@ func (b *Breaker[Req, Resp]) OnStateChange(f func(from, to State)) {
 // through, and records its outcome. A rejected call returns ErrOpen or
 // ErrTooManyProbes; with a fallback, rejected and failed calls return what
 // the fallback returns. A panicking probe counts as a failure.
+//
+// A call fails when it returns an error that counts as a failure (every
+// error, unless a failure function decides), or when it takes longer than
+// Slow, if set. A call that returns the caller's own context error (ctx is
+// done and the error is ctx.Err(), or wraps it) counts as neither a success
+// nor a failure: the caller gave up, the function did not fail. Errors that
+// are not failures are returned as they are, without the fallback; a slow
+// call that succeeds returns its result.
 func (b *Breaker[Req, Resp]) Execute(ctx context.Context, req Req) (Resp, error) {
 	st := b.state.Load()
 	if State(st&stateMask) != StateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
+	if b.cfg.Slow > 0 {
+		return b.executeTimed(ctx, req, st)
+	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
-		b.failure(st)
-		if b.cfg.fallback {
-			return b.fallback(ctx, req, err)
+		switch b.judge(ctx, err) {
+		case neutral:
+			return resp, err
+		case failed:
+			b.failure(st)
+			if b.cfg.fallback {
+				return b.fallback(ctx, req, err)
+			}
+			return resp, err
 		}
-		return resp, err
 	}
 	// A success of a call admitted before a transition is not counted.
 	if b.state.Load() == st && b.pending.Add(1)&(flushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
-	return resp, nil
+	return resp, err
+}
+
+// executeTimed is Execute in the closed state word st for a breaker with
+// Slow: the call is timed.
+func (b *Breaker[Req, Resp]) executeTimed(ctx context.Context, req Req, st uint64) (Resp, error) {
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case neutral:
+		return resp, err
+	case failed:
+		b.failure(st)
+		if b.cfg.fallback && err != nil {
+			return b.fallback(ctx, req, err)
+		}
+		return resp, err
+	}
+	if b.state.Load() == st && b.pending.Add(1)&(flushEvery-1) == 0 {
+		b.flush(b.clock())
+	}
+	return resp, err
+}
+
+// callJudged calls the function and says how its result counts, timing
+// the call if Slow is set.
+func (b *Breaker[Req, Resp]) callJudged(ctx context.Context, req Req) (Resp, outcome, error) {
+	if b.cfg.Slow > 0 {
+		start := b.clock()
+		resp, err := b.call(ctx, req)
+		o := b.judge(ctx, err)
+		if o == succeeded && b.clock()-start > int64(b.cfg.Slow) {
+			o = failed
+		}
+		return resp, o, err
+	}
+	resp, err := b.call(ctx, req)
+	return resp, b.judge(ctx, err), err
+}
+
+// judge returns how the error of a call counts, whatever its duration.
+func (b *Breaker[Req, Resp]) judge(ctx context.Context, err error) outcome {
+	if err == nil {
+		return succeeded
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return neutral
+	}
+	if b.isFailure(err) {
+		return failed
+	}
+	return succeeded
+}
+
+// isFailure reports whether err, a call's error that is not the caller's
+// own context error, counts as a failure.
+//
+//monogen:hook
+func (b *Breaker[Req, Resp]) isFailure(err error) bool {
+	if b.failureFn != nil {
+		return b.failureFn(err)
+	}
+	return true
+}
+
+// changed calls the state-change function for ch, outside the lock.
+//
+//monogen:hook
+func (b *Breaker[Req, Resp]) changed(ch change) {
+	if b.changeFn != nil {
+		b.changeFn(ch.from, ch.to, ch.counts)
+	}
 }
 
 // State returns the current state. An open breaker whose cooldown has
@@ -355,16 +493,32 @@ func (b *Breaker[Req, Resp]) probe(ctx context.Context, req Req, st uint64) (res
 			b.transition(st, StateOpen, b.clock())
 		}
 	}()
-	resp, err = b.call(ctx, req)
-	if err != nil {
-		if b.cfg.fallback {
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case neutral:
+		ok = true
+		b.probeNeutral(st)
+		return resp, err
+	case failed:
+		if b.cfg.fallback && err != nil {
 			return b.fallback(ctx, req, err)
 		}
 		return resp, err
 	}
 	ok = true
 	b.probeSucceeded(st)
-	return resp, nil
+	return resp, err
+}
+
+// probeNeutral gives back the slot of a probe admitted under the state word
+// st that counted as neither success nor failure, so that another call may
+// probe instead.
+func (b *Breaker[Req, Resp]) probeNeutral(st uint64) {
+	b.mu.Lock()
+	if b.state.Load() == st {
+		b.probes.Add(-1)
+	}
+	b.mu.Unlock()
 }
 
 // probeSucceeded counts a successful probe admitted under the state word
@@ -372,14 +526,20 @@ func (b *Breaker[Req, Resp]) probe(ctx context.Context, req Req, st uint64) (res
 // probe of an earlier period is not counted.
 func (b *Breaker[Req, Resp]) probeSucceeded(st uint64) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.state.Load() != st {
+		b.mu.Unlock()
 		return
 	}
 	b.probeOK++
 	if b.probeOK == b.cfg.HalfOpen {
-		b.transitionLocked(st, StateClosed, b.clock())
+		ch, ok := b.transitionLocked(st, StateClosed, b.clock())
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
 	}
+	b.mu.Unlock()
 }
 
 // failure records a failed call admitted under the closed state word st
@@ -391,15 +551,21 @@ func (b *Breaker[Req, Resp]) probeSucceeded(st uint64) {
 func (b *Breaker[Req, Resp]) failure(st uint64) {
 	now := b.clock()
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.state.Load() != st {
+		b.mu.Unlock()
 		return
 	}
 	b.addLocked(now, b.pending.Swap(0), 1)
 	succ, fail := b.window(now)
 	if fail >= b.cfg.Failures && float64(fail) >= b.cfg.Ratio*float64(succ+fail) {
-		b.transitionLocked(st, StateOpen, now)
+		ch, ok := b.transitionLocked(st, StateOpen, now)
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
 	}
+	b.mu.Unlock()
 }
 
 // flush puts the pending successes in now's bucket.
@@ -468,14 +634,31 @@ func (b *Breaker[Req, Resp]) bucketWidth() int64 {
 // unless another transition came first.
 func (b *Breaker[Req, Resp]) transition(from uint64, to State, now int64) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.transitionLocked(from, to, now)
+	ch, ok := b.transitionLocked(from, to, now)
+	b.mu.Unlock()
+	if ok {
+		b.changed(ch)
+	}
 }
 
-// transitionLocked is transition with b.mu held.
-func (b *Breaker[Req, Resp]) transitionLocked(from uint64, to State, now int64) {
+// transitionLocked is transition with b.mu held. It reports whether it
+// moved the breaker, and the change for the caller to report with changed
+// once it has unlocked b.mu.
+func (b *Breaker[Req, Resp]) transitionLocked(from uint64, to State, now int64) (ch change, ok bool) {
 	if b.state.Load() != from {
-		return
+		return ch, false
+	}
+	if notifyChange {
+		ch.from, ch.to = State(from&stateMask), to
+		switch ch.from {
+		case StateClosed:
+			ch.counts.Successes, ch.counts.Failures = b.window(now)
+		case StateHalfOpen:
+			ch.counts.Successes = b.probeOK
+			if to == StateOpen {
+				ch.counts.Failures = 1
+			}
+		}
 	}
 	switch to {
 	case StateOpen:
@@ -493,6 +676,7 @@ func (b *Breaker[Req, Resp]) transitionLocked(from uint64, to State, now int64) 
 	if b.onChange != nil {
 		b.onChange(State(from&stateMask), to)
 	}
+	return ch, true
 }
 
 // clock returns the time in nanoseconds since the breaker was created.

@@ -587,3 +587,120 @@ func TestSuccessesBeyond32BitsAreNotFailures(t *testing.T) {
 		t.Fatalf("Stats = %+v after one failure, want closed with 1 failure", st)
 	}
 }
+
+// TestCallersOwnContextErrorIsNeutral makes calls whose caller's context has
+// ended and that return its error: the breaker (failures=1) must neither
+// trip nor count them. The same error from a call whose caller's context is
+// live is the function's failure.
+func TestCallersOwnContextErrorIsNeutral(t *testing.T) {
+	b := breaker.New(func(ctx context.Context, _ int) (string, error) {
+		if err := ctx.Err(); err != nil {
+			return "", fmt.Errorf("call: %w", err)
+		}
+		return "", context.DeadlineExceeded // the function's own timeout
+	}, nil, breaker.Config{Failures: 1})
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	expired, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel2()
+	for _, ctx := range []context.Context{canceled, expired, canceled} {
+		if _, err := b.Execute(ctx, 1); !errors.Is(err, ctx.Err()) {
+			t.Fatalf("Execute = %v, want the context's error", err)
+		}
+	}
+	if st := b.Stats(); st.State != breaker.StateClosed || st.Failures != 0 || st.Successes != 0 {
+		t.Fatalf("after calls the caller gave up on: %+v; want closed, nothing counted", st)
+	}
+	if _, err := b.Execute(context.Background(), 1); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatal(err)
+	}
+	if b.State() != breaker.StateOpen {
+		t.Fatal("the function's own DeadlineExceeded did not count as a failure")
+	}
+}
+
+var errNotFound = errors.New("not found")
+
+// TestFailureFuncDecides sets a failure function under which errNotFound is
+// not a failure: such calls count as successes and return their error
+// without the fallback; other errors trip the breaker.
+func TestFailureFuncDecides(t *testing.T) {
+	fn := func(_ context.Context, req int) (string, error) {
+		if req == 404 {
+			return "", errNotFound
+		}
+		return "", errFail
+	}
+	fallback := func(context.Context, int, error) (string, error) { return "fallback", nil }
+	b := breaker.New(fn, fallback, breaker.Config{Failures: 2})
+	b.SetFailure(func(err error) bool { return !errors.Is(err, errNotFound) })
+	for range 5 {
+		if _, err := b.Execute(context.Background(), 404); err != errNotFound {
+			t.Fatalf("Execute(404) = %v, want errNotFound itself", err)
+		}
+	}
+	if st := b.Stats(); st.State != breaker.StateClosed || st.Failures != 0 {
+		t.Fatalf("after not-found answers: %+v", st)
+	}
+	for range 2 {
+		if resp, _ := b.Execute(context.Background(), 500); resp != "fallback" {
+			t.Fatalf("a failure got %q, not the fallback", resp)
+		}
+	}
+	if b.State() != breaker.StateOpen {
+		t.Fatal("two failures did not trip the breaker")
+	}
+}
+
+// TestSlowCallCountsAsFailure times calls on a manual clock: a call longer
+// than Slow is a failure even when it succeeds, and returns its result; one
+// within Slow is a success.
+func TestSlowCallCountsAsFailure(t *testing.T) {
+	clock := &fakeClock{}
+	b := breaker.New(func(_ context.Context, d int) (string, error) {
+		clock.advance(time.Duration(d) * time.Millisecond)
+		return "ok", nil
+	}, nil, breaker.Config{Failures: 2, Slow: 10 * time.Millisecond})
+	b.SetClock(clock.now)
+	for _, d := range []int{5, 10, 11} {
+		if resp, err := b.Execute(context.Background(), d); resp != "ok" || err != nil {
+			t.Fatalf("Execute(%d) = %q, %v", d, resp, err)
+		}
+	}
+	if st := b.Stats(); st.State != breaker.StateClosed || st.Failures != 1 || st.Successes != 2 {
+		t.Fatalf("after calls of 5, 10 and 11ms: %+v; want 2 successes and 1 failure", st)
+	}
+	b.Execute(context.Background(), 50)
+	if b.State() != breaker.StateOpen {
+		t.Fatal("a second slow call did not trip the breaker")
+	}
+}
+
+// TestOnChangeGetsCountsOutsideLock records every change with its counts
+// and checks that the function runs without the breaker's lock held.
+func TestOnChangeGetsCountsOutsideLock(t *testing.T) {
+	h := newHarness(t, breaker.Config{Failures: 3, Cooldown: time.Second, HalfOpen: 2}, echo, nil)
+	var got []string
+	h.b.SetOnChange(func(from, to breaker.State, c breaker.Counts) {
+		if h.b.MuHeld() {
+			t.Errorf("%v->%v: called with the lock held", from, to)
+		}
+		got = append(got, fmt.Sprintf("%v->%v %d/%d", from, to, c.Successes, c.Failures))
+	})
+	h.run(t, 1, 2, -1, -1, -1) // trips at the third failure
+	h.clock.advance(2 * time.Second)
+	h.run(t, 3, 4) // two probes close it
+	h.run(t, -1)
+	want := []string{"closed->open 2/3", "open->half-open 0/0", "half-open->closed 2/0"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("changes %v, want %v", got, want)
+	}
+	h.clock.advance(0)
+	h.run(t, -1, -1) // trips again: the window was reset on closing
+	h.clock.advance(2 * time.Second)
+	h.run(t, -1) // a failed probe
+	want = append(want, "closed->open 0/3", "open->half-open 0/0", "half-open->open 0/1")
+	if !slices.Equal(got, want) {
+		t.Fatalf("changes %v, want %v", got, want)
+	}
+}

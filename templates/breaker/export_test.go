@@ -5,3 +5,13 @@ package breaker
 func (b *Breaker[Req, Resp]) Count(successes, failures int64) {
 	b.add(b.clock(), successes, failures)
 }
+
+// MuHeld reports whether the breaker's lock is held, for a state-change
+// function that must be called outside it.
+func (b *Breaker[Req, Resp]) MuHeld() bool {
+	if b.mu.TryLock() {
+		b.mu.Unlock()
+		return false
+	}
+	return true
+}

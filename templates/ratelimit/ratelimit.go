@@ -13,6 +13,7 @@ package ratelimit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/bits"
@@ -73,6 +74,13 @@ type Config struct {
 // context's deadline. errors.Is(ErrDeadline, context.DeadlineExceeded)
 // holds, so callers need check only the latter.
 var ErrDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// ErrExceedsBurst is returned by WaitN for more events than the limiter
+// ever admits at once: more than Burst for a TokenBucket, more than Limit
+// for a SlidingWindow.
+//
+//monogen:if !shared
+var ErrExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // cacheLine is the size the state word is padded to, so that limiters
 // allocated next to each other do not share it.
@@ -164,12 +172,78 @@ func (l *Limiter) ReserveAt(t time.Time) Reservation {
 	return l.reserve(l.offset(t))
 }
 
+// AllowN reports whether n events may happen now, and if so counts them
+// all; otherwise it counts none. It never blocks. As in x/time/rate, n
+// above Burst (TokenBucket) or Limit (SlidingWindow) is never allowed, and
+// n <= 0 is always allowed, counting nothing.
+//
+//monogen:if !shared
+func (l *Limiter) AllowN(n int) bool {
+	return l.allowN(l.clock(), int64(n))
+}
+
+// AllowNAt is AllowN at time t.
+//
+//monogen:if !shared
+func (l *Limiter) AllowNAt(t time.Time, n int) bool {
+	return l.allowN(l.offset(t), int64(n))
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a TokenBucket grants the reservation, possibly in the
+// future; a SlidingWindow grants it only when the n events may happen now,
+// and otherwise returns a reservation that is not OK and whose Delay says
+// when to retry. As in x/time/rate, a reservation of more than Burst
+// (Limit) events is not OK, and its Delay is the largest duration; n <= 0
+// reserves nothing, OK and now. Cancel gives all n events back.
+//
+//monogen:if !shared
+func (l *Limiter) ReserveN(n int) Reservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+//
+//monogen:if !shared
+func (l *Limiter) ReserveNAt(t time.Time, n int) Reservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if
+// n exceeds Burst (Limit): ErrExceedsBurst; and if the events could not
+// happen before ctx's deadline: ErrDeadline. On error no event is counted.
+// Unlike x/time/rate, a SlidingWindow does not queue the n events: WaitN
+// retries when the window should have room for them, so a stream of
+// smaller requests may keep taking that room first.
+//
+//monogen:if !shared
+func (l *Limiter) WaitN(ctx context.Context, n int) error {
+	if int64(n) > l.most() {
+		return fmt.Errorf("%w: n=%d, at most %d", ErrExceedsBurst, n, l.most())
+	}
+	return l.waitN(ctx, max(int64(n), 0))
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *Limiter) most() int64 {
+	if l.cfg.Algorithm == SlidingWindow {
+		return l.cfg.Limit
+	}
+	return l.cfg.Burst
+}
+
 // Wait blocks until an event may happen, and counts it. It returns
 // ctx.Err() if ctx is done first, and ErrDeadline at once, without
 // waiting, if the event could not happen before ctx's deadline. On error
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Limiter) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *Limiter) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -179,7 +253,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -239,8 +313,9 @@ func (l *Limiter) StatsAt(t time.Time) Stats {
 // most once.
 type Reservation struct {
 	l  *Limiter
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A SlidingWindow's
@@ -287,9 +362,9 @@ func (r Reservation) undo() {
 	// A shared limiter's token came from the store, which does not take
 	// tokens back.
 	if r.l.cfg.Algorithm == TokenBucket && !r.l.cfg.Shared {
-		// Later reservations keep their times; the freed interval goes
+		// Later reservations keep their times; the freed intervals go
 		// to whoever reserves next.
-		r.l.tokenCancel()
+		r.l.tokenCancel(r.n)
 	}
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
@@ -340,17 +415,50 @@ func (l *Limiter) reserve(now int64) Reservation {
 	if l.cfg.Shared {
 		// A shared limiter reserves only for now, like a window.
 		if l.sharedAllow(now) {
-			return Reservation{l: l, at: now, ok: true}
+			return Reservation{l: l, at: now, n: 1, ok: true}
 		}
-		return Reservation{l: l, at: l.sharedRetry(now)}
+		return Reservation{l: l, at: l.sharedRetry(now), n: 1}
 	}
 	if l.cfg.Algorithm == SlidingWindow {
 		if l.windowAllow(now) {
-			return Reservation{l: l, at: now, ok: true}
+			return Reservation{l: l, at: now, n: 1, ok: true}
 		}
-		return Reservation{l: l, at: addSaturating(now, l.windowRetry(now))}
+		return Reservation{l: l, at: addSaturating(now, l.windowRetry(now, 1)), n: 1}
 	}
-	return Reservation{l: l, at: l.tokenReserve(now), ok: true}
+	return Reservation{l: l, at: l.tokenReserve(now), n: 1, ok: true}
+}
+
+func (l *Limiter) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	if l.cfg.Algorithm == SlidingWindow {
+		return l.windowAllowN(now, n)
+	}
+	return l.tokenAllowN(now, n)
+}
+
+func (l *Limiter) reserveN(now, n int64) Reservation {
+	if l.cfg.Shared {
+		// Wait's one event: a shared limiter has no N forms.
+		return l.reserve(now)
+	}
+	if n <= 0 {
+		return Reservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return Reservation{l: l, at: math.MaxInt64, n: n}
+	}
+	if l.cfg.Algorithm == SlidingWindow {
+		if l.windowAllowN(now, n) {
+			return Reservation{l: l, at: now, n: n, ok: true}
+		}
+		return Reservation{l: l, at: addSaturating(now, l.windowRetry(now, n)), n: n}
+	}
+	return Reservation{l: l, at: l.tokenReserveN(now, n), n: n, ok: true}
 }
 
 func (l *Limiter) stats(now int64) Stats {
@@ -412,12 +520,46 @@ func (l *Limiter) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenCancel gives back the interval of a reservation whose time has not
-// come.
+// tokenAllowN is AllowN for a TokenBucket, 1 <= n <= Burst: tokenAllow
+// for n tokens at once.
 //
 //monogen:if token
-func (l *Limiter) tokenCancel() {
-	interval := int64(l.cfg.Interval)
+func (l *Limiter) tokenAllowN(now, n int64) bool {
+	need, tolerance := int64(l.cfg.Interval)*n, int64(l.cfg.Interval)*l.cfg.Burst
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-need {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+need) {
+			return true
+		}
+	}
+}
+
+// tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
+//
+//monogen:if token
+func (l *Limiter) tokenReserveN(now, n int64) int64 {
+	need, tolerance := int64(l.cfg.Interval)*n, int64(l.cfg.Interval)*l.cfg.Burst
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := addSaturating(max(s, now-tolerance), need)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the n intervals of a reservation whose time has
+// not come.
+//
+//monogen:if token
+func (l *Limiter) tokenCancel(n int64) {
+	interval := int64(l.cfg.Interval) * n
 	for {
 		s := l.state.Load()
 		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
@@ -514,14 +656,33 @@ func (l *Limiter) windowAllow(now int64) bool {
 	}
 }
 
-// windowRetry returns how long after now one more event would be allowed if
-// no other event came.
+// windowAllowN is windowAllow for n events, 1 <= n <= Limit.
 //
 //monogen:if window
-func (l *Limiter) windowRetry(now int64) int64 {
+func (l *Limiter) windowAllowN(now, n int64) bool {
+	width := int64(l.cfg.Window)
+	countBits := uint(bits.Len64(uint64(l.cfg.Limit)))
+	for {
+		s := l.state.Load()
+		w := l.windowLoad(s, now)
+		if float64(w.prev)*float64(width-w.elapsed)+float64(w.cur+n)*float64(width) > float64(l.cfg.Limit)*float64(width) {
+			return false
+		}
+		next := int64(w.index<<(2*countBits)) | w.prev<<countBits | (w.cur + n)
+		if l.state.CompareAndSwap(s, next) {
+			return true
+		}
+	}
+}
+
+// windowRetry returns how long after now n more events would be allowed if
+// no other event came, 1 <= n <= Limit.
+//
+//monogen:if window
+func (l *Limiter) windowRetry(now, n int64) int64 {
 	width := int64(l.cfg.Window)
 	w := l.windowLoad(l.state.Load(), now)
-	room := float64(l.cfg.Limit - 1)
+	room := float64(l.cfg.Limit - n)
 	// In this window, wait for prev's weight to fall to what cur leaves.
 	if free := room - float64(w.cur); free >= 0 {
 		if w.prev == 0 || float64(w.prev) <= free {
@@ -556,7 +717,7 @@ func (l *Limiter) windowStats(now int64) Stats {
 	avail := int64(math.Floor(float64(l.cfg.Limit) - l.windowEstimate(w)))
 	st := Stats{Available: max(avail, 0), Current: w.cur, Previous: w.prev}
 	if avail <= 0 {
-		st.Delay = time.Duration(l.windowRetry(now))
+		st.Delay = time.Duration(l.windowRetry(now, 1))
 	}
 	return st
 }

@@ -544,3 +544,103 @@ func TestWaitForFarTokenFailsAtOnce(t *testing.T) {
 		t.Fatalf("Wait = %v, want ErrDeadline", err)
 	}
 }
+
+// TestTokenAllowN takes several tokens at once: all or none, never more
+// than the burst, and n <= 0 always, as x/time/rate's AllowN.
+func TestTokenAllowN(t *testing.T) {
+	l := token(10*time.Millisecond, 5)
+	steps := []struct {
+		at   time.Duration
+		n    int
+		want bool
+	}{
+		{0, 6, false}, // more than the burst, even when full
+		{0, 3, true},
+		{0, 3, false}, // two left: none taken
+		{0, 2, true},
+		{0, 0, true},
+		{20 * time.Millisecond, 3, false},
+		{30 * time.Millisecond, 3, true},
+		{30 * time.Millisecond, -1, true},
+	}
+	for _, s := range steps {
+		if got := l.AllowNAt(at(s.at), s.n); got != s.want {
+			t.Fatalf("AllowNAt(%v, %d) = %v, want %v", s.at, s.n, got, s.want)
+		}
+	}
+	if st := l.StatsAt(at(30 * time.Millisecond)); st.Available != 0 {
+		t.Fatalf("Stats = %+v, want none available", st)
+	}
+}
+
+// TestTokenReserveNCancel reserves several tokens at once, in the future,
+// and gives them all back; a reservation above the burst is not OK.
+func TestTokenReserveNCancel(t *testing.T) {
+	l := token(10*time.Millisecond, 5)
+	if r := l.ReserveNAt(at(0), 5); !r.OK() || r.DelayFrom(at(0)) != 0 {
+		t.Fatal("a reservation of the whole burst must be immediate")
+	}
+	r := l.ReserveNAt(at(0), 3)
+	if !r.OK() || r.DelayFrom(at(0)) != 30*time.Millisecond {
+		t.Fatalf("ReserveN(3) on an empty bucket: OK %v, delay %v; want 30ms", r.OK(), r.DelayFrom(at(0)))
+	}
+	r.CancelAt(at(0))
+	if st := l.StatsAt(at(0)); st.Delay != 10*time.Millisecond {
+		t.Fatalf("Stats after cancelling 3 tokens = %+v, want the next in 10ms", st)
+	}
+	big := l.ReserveNAt(at(0), 6)
+	if big.OK() || big.DelayFrom(at(0)) != time.Duration(math.MaxInt64) {
+		t.Fatalf("ReserveN above the burst: OK %v, delay %v; want not OK, forever", big.OK(), big.DelayFrom(at(0)))
+	}
+	big.CancelAt(at(0)) // gives nothing back
+	if st := l.StatsAt(at(0)); st.Delay != 10*time.Millisecond {
+		t.Fatalf("Stats after cancelling a refused reservation = %+v", st)
+	}
+}
+
+// TestWaitNFailsAtOnce checks WaitN's immediate errors, as x/time/rate's:
+// n above the burst, and a wait past the deadline; neither counts events.
+func TestWaitNFailsAtOnce(t *testing.T) {
+	l := ratelimit.New(ratelimit.Config{Algorithm: ratelimit.TokenBucket, Interval: time.Hour, Burst: 3})
+	if err := l.WaitN(context.Background(), 4); !errors.Is(err, ratelimit.ErrExceedsBurst) {
+		t.Fatalf("WaitN(4) with burst 3 = %v, want ErrExceedsBurst", err)
+	}
+	if err := l.WaitN(context.Background(), 2); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := l.WaitN(ctx, 2); !errors.Is(err, ratelimit.ErrDeadline) {
+		t.Fatalf("WaitN(2) an hour away with a minute left = %v, want ErrDeadline", err)
+	}
+	if !l.AllowN(1) || l.AllowN(1) {
+		t.Fatal("the failed WaitN counted events")
+	}
+	if err := l.WaitN(ctx, 0); err != nil {
+		t.Fatalf("WaitN(0) = %v, want nil", err)
+	}
+}
+
+// TestWindowAllowNReserveN admits several events at once in a sliding
+// window, all or none, and says when there will be room for them.
+func TestWindowAllowNReserveN(t *testing.T) {
+	l := sliding(10, time.Second)
+	if l.AllowNAt(at(0), 11) {
+		t.Fatal("AllowN above the limit")
+	}
+	if !l.AllowNAt(at(0), 7) || l.AllowNAt(at(0), 4) || !l.AllowNAt(at(0), 3) {
+		t.Fatal("7, then 4 of the 3 left, then 3: want true, false, true")
+	}
+	// At 1s the previous window's 10 weigh 10; two more fit when they
+	// weigh 8, at 1.2s.
+	r := l.ReserveNAt(at(time.Second), 2)
+	if r.OK() || r.DelayFrom(at(time.Second)) != 200*time.Millisecond {
+		t.Fatalf("ReserveN(2) at 1s: OK %v, delay %v; want not OK, retry in 200ms", r.OK(), r.DelayFrom(at(time.Second)))
+	}
+	if r := l.ReserveNAt(at(1200*time.Millisecond), 2); !r.OK() || r.DelayFrom(at(1200*time.Millisecond)) != 0 {
+		t.Fatal("ReserveN(2) at 1.2s must be granted now")
+	}
+	if err := l.WaitN(context.Background(), 11); !errors.Is(err, ratelimit.ErrExceedsBurst) {
+		t.Fatalf("WaitN above the limit = %v", err)
+	}
+}

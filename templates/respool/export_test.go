@@ -44,3 +44,7 @@ func (p *Pool[T]) WaitQueued(ctx context.Context, between func()) error {
 	defer p.mu.Unlock()
 	return p.awaitLocked(ctx, w)
 }
+
+// Age makes every resource of the pool older by d, for Config.MaxLife. The
+// pool must be idle.
+func (p *Pool[T]) Age(d time.Duration) { p.epoch = p.epoch.Add(-d) }

@@ -28,6 +28,7 @@ package respool
 import (
 	"context"
 	"errors"
+	"hash/maphash"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -86,6 +87,16 @@ type Config struct {
 	// Idle is how long a resource may stay unused in the pool before it is
 	// closed. Zero means never.
 	Idle time.Duration
+	// MaxLife is how long a resource may be used, from its making: Get and
+	// Put close a resource older than that instead of reusing it. Zero
+	// means forever.
+	MaxLife time.Duration
+	// MinIdle is how many idle resources the pool keeps warm: a goroutine
+	// makes resources in the background while fewer are idle and fewer
+	// than Max exist. Zero means none, and no goroutine.
+	MinIdle int
+	// Metrics enables the acquire counters reported by Stats.
+	Metrics bool
 }
 
 // idleResource is a resource in the pool and the eviction tick at which it
@@ -128,6 +139,22 @@ type Pool[T any] struct {
 	// the hot path.
 	closed atomic.Bool
 
+	// stats are the acquire counters of Config.Metrics.
+	stats acquireStats
+
+	// born maps the lifeKey of each resource that exists to when it was
+	// made, in nanoseconds since epoch, for Config.MaxLife. lifeMu guards
+	// it.
+	lifeMu sync.Mutex
+	born   map[uint64]int64
+	epoch  time.Time
+
+	// warm wakes the warmer (Config.MinIdle) when a Get or a close may have
+	// left fewer than MinIdle resources idle; warmCancel ends the making of
+	// one at Close.
+	warm       chan struct{}
+	warmCancel context.CancelFunc
+
 	mu      sync.Mutex
 	idle    []idleResource[T] // oldest first; Get takes the last
 	open    int               // resources that exist: idle, in use, being made or being closed
@@ -149,10 +176,20 @@ func New[T any](newFn func(context.Context) (T, error), closeFn func(T), checkFn
 	return p
 }
 
-// init starts the evictor.
+// init starts the evictor and the warmer.
 func (p *Pool[T]) init() {
 	p.idle = make([]idleResource[T], 0, p.cfg.Max)
 	p.done = make(chan struct{})
+	if p.cfg.MaxLife > 0 {
+		p.born = make(map[uint64]int64)
+		p.epoch = time.Now()
+	}
+	if p.cfg.MinIdle > 0 {
+		p.warm = make(chan struct{}, 1)
+		ctx, cancel := context.WithCancel(context.Background())
+		p.warmCancel = cancel
+		p.wg.Go(func() { p.warmer(ctx) })
+	}
 	if p.cfg.Idle > 0 {
 		if p.tick == nil {
 			// At least 1ns: idle=1ns would make a zero period, which
@@ -165,13 +202,13 @@ func (p *Pool[T]) init() {
 }
 
 // Get returns an idle resource that passes the check, closing those that
-// fail it, or a new one if fewer than Max exist. Otherwise it waits until a
-// resource is put back or discarded. It returns ctx.Err() if ctx ends first,
-// an error from making a resource, or ErrClosed after Close. A Get that
-// waits fails if ctx has ended by the time the wait is over, even if a Put
-// woke it at the same moment; one that need not wait may succeed with a
-// context already done. The caller owns the resource until it passes it to
-// Put or Discard.
+// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// Otherwise it waits until a resource is put back or discarded. It returns
+// ctx.Err() if ctx ends first, an error from making a resource, or
+// ErrClosed after Close. A Get that waits fails if ctx has ended by the time
+// the wait is over, even if a Put woke it at the same moment; one that need
+// not wait may succeed with a context already done. The caller owns the
+// resource until it passes it to Put or Discard.
 func (p *Pool[T]) Get(ctx context.Context) (T, error) {
 	if hotSlot {
 		// The goroutine's own slot first, then the others.
@@ -187,13 +224,36 @@ func (p *Pool[T]) Get(ctx context.Context) (T, error) {
 				var zero T
 				return zero, ErrClosed
 			}
-			if p.healthy(r) == nil {
+			if p.reusable(r) {
+				if p.cfg.Metrics || p.cfg.MinIdle > 0 {
+					p.taken()
+				}
 				return r, nil
 			}
 			p.Discard(r)
 		}
 	}
 	return p.getSlow(ctx)
+}
+
+// reusable reports whether r, an idle resource, may be returned by Get: it
+// is not older than MaxLife and passes the check.
+func (p *Pool[T]) reusable(r T) bool {
+	if p.cfg.MaxLife > 0 && p.tooOld(r) {
+		return false
+	}
+	return p.healthy(r) == nil
+}
+
+// taken accounts for a Get that returns a resource: it counts it, and wakes
+// the warmer, since the pool may now hold fewer than MinIdle idle resources.
+func (p *Pool[T]) taken() {
+	if p.cfg.Metrics {
+		p.stats.gets.Add(1)
+	}
+	if p.cfg.MinIdle > 0 {
+		p.rewarm()
+	}
 }
 
 // getSlow is Get past the hot slots: it takes the newest resource of the
@@ -219,10 +279,13 @@ func (p *Pool[T]) getSlow(ctx context.Context) (T, error) {
 			p.idle[n-1] = idleResource[T]{}
 			p.idle = p.idle[:n-1]
 			p.mu.Unlock()
-			if p.healthy(r) == nil {
+			if p.reusable(r) {
+				if p.cfg.Metrics || p.cfg.MinIdle > 0 {
+					p.taken()
+				}
 				return r, nil
 			}
-			p.destroy(r)
+			p.dispose(r)
 			p.mu.Lock()
 			p.open--
 			continue // take the next idle one, or make a replacement
@@ -230,25 +293,139 @@ func (p *Pool[T]) getSlow(ctx context.Context) (T, error) {
 		if p.open < p.cfg.Max {
 			p.open++
 			p.mu.Unlock()
-			r, err := p.create(ctx)
+			r, err := p.makeNew(ctx)
 			if err != nil {
 				p.mu.Lock()
 				p.open--
 				p.wakeLocked() // a waiter may make one now
 				p.mu.Unlock()
+				if p.cfg.Metrics {
+					p.stats.failed(err)
+				}
 				return zero, err
+			}
+			if p.cfg.Metrics || p.cfg.MinIdle > 0 {
+				p.taken()
 			}
 			return r, nil
 		}
 		if err := p.waitLocked(ctx); err != nil {
 			p.mu.Unlock()
+			if p.cfg.Metrics {
+				p.stats.failed(err)
+			}
 			return zero, err
 		}
 	}
 }
 
-// Put returns r to the pool for another Get. After Close, Put closes r.
+// makeNew makes a resource with create and, for MaxLife, records when.
+func (p *Pool[T]) makeNew(ctx context.Context) (T, error) {
+	r, err := p.create(ctx)
+	if p.cfg.MaxLife > 0 && err == nil {
+		now := p.sinceEpoch()
+		key := p.lifeKey(r)
+		p.lifeMu.Lock()
+		p.born[key] = now
+		p.lifeMu.Unlock()
+	}
+	return r, err
+}
+
+// dispose closes r with destroy and, for MaxLife, forgets when it was made.
+// It does not count r out: the caller does.
+func (p *Pool[T]) dispose(r T) {
+	if p.cfg.MaxLife > 0 {
+		// Before destroy: r is alive until then, so no resource made
+		// meanwhile can share its key.
+		key := p.lifeKey(r)
+		p.lifeMu.Lock()
+		delete(p.born, key)
+		p.lifeMu.Unlock()
+	}
+	p.destroy(r)
+}
+
+// tooOld reports whether r was made more than MaxLife ago. A resource the
+// pool did not make is never too old.
+func (p *Pool[T]) tooOld(r T) bool {
+	key := p.lifeKey(r)
+	now := p.sinceEpoch()
+	p.lifeMu.Lock()
+	born, ok := p.born[key]
+	p.lifeMu.Unlock()
+	return ok && now-born > int64(p.cfg.MaxLife)
+}
+
+// sinceEpoch returns the nanoseconds since the pool was made, on the
+// monotonic clock.
+func (p *Pool[T]) sinceEpoch() int64 {
+	return int64(time.Since(p.epoch))
+}
+
+// lifeSeed seeds lifeKey's hash.
+var lifeSeed = maphash.MakeSeed()
+
+// lifeKey identifies r among the resources that exist, for MaxLife. The
+// generic reference hashes r, which panics if r's dynamic type is not
+// comparable; a generated pool of pointers uses the address.
+//
+//monogen:hook
+func (p *Pool[T]) lifeKey(r T) uint64 {
+	return maphash.Comparable(lifeSeed, any(r))
+}
+
+// rewarm wakes the warmer, for MinIdle, without waiting.
+func (p *Pool[T]) rewarm() {
+	select {
+	case p.warm <- struct{}{}:
+	default: // already woken
+	}
+}
+
+// warmer makes resources while fewer than MinIdle are idle and fewer than
+// Max exist, one at a time, then sleeps until a Get or a close wakes it, or
+// Close. A resource it makes goes onto the idle stack, waking a waiting Get.
+// If making one fails, it tries again at the next wake-up.
+func (p *Pool[T]) warmer(ctx context.Context) {
+	for {
+		p.mu.Lock()
+		short := !p.closed.Load() && p.idleLocked() < p.cfg.MinIdle && p.open < p.cfg.Max
+		if short {
+			p.open++
+		}
+		p.mu.Unlock()
+		if short {
+			r, err := p.makeNew(ctx)
+			p.mu.Lock()
+			if err != nil {
+				p.open--
+				p.wakeLocked() // a waiter may make one now
+			} else if p.putLocked(r) {
+				p.mu.Unlock()
+				p.closeAll(r) // closed meanwhile
+				return
+			}
+			p.mu.Unlock()
+			if err == nil {
+				continue
+			}
+		}
+		select {
+		case <-p.warm:
+		case <-p.done:
+			return
+		}
+	}
+}
+
+// Put returns r to the pool for another Get. After Close, or if r is older
+// than MaxLife, Put closes r.
 func (p *Pool[T]) Put(r T) {
+	if p.cfg.MaxLife > 0 && p.tooOld(r) {
+		p.closeAll(r)
+		return
+	}
 	if !hotSlot {
 		p.mu.Lock()
 		closeIt := p.putLocked(r)
@@ -396,7 +573,7 @@ func (p *Pool[T]) closeAll(rs ...T) {
 		return
 	}
 	for _, r := range rs {
-		p.destroy(r)
+		p.dispose(r)
 	}
 	p.mu.Lock()
 	p.open -= len(rs)
@@ -404,6 +581,9 @@ func (p *Pool[T]) closeAll(rs ...T) {
 		p.wakeLocked() // each closed resource makes room for a waiting Get
 	}
 	p.mu.Unlock()
+	if p.cfg.MinIdle > 0 {
+		p.rewarm()
+	}
 }
 
 // Len returns the number of resources that exist, idle, in use or being
@@ -411,7 +591,12 @@ func (p *Pool[T]) closeAll(rs ...T) {
 func (p *Pool[T]) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	idle = len(p.idle)
+	return p.open, p.idleLocked()
+}
+
+// idleLocked returns the number of idle resources. p.mu is held.
+func (p *Pool[T]) idleLocked() int {
+	idle := len(p.idle)
 	if hotSlot {
 		for i := range uint32(hotSlots) {
 			if p.hotPeek(i) {
@@ -419,12 +604,14 @@ func (p *Pool[T]) Len() (open, idle int) {
 			}
 		}
 	}
-	return p.open, idle
+	return idle
 }
 
 // Close closes every idle resource, makes waiting and later Gets return
-// ErrClosed, and stops idle eviction. A resource in use is closed when it is
-// put back. Close may be called more than once.
+// ErrClosed, and stops idle eviction and the warmer, waiting for their
+// goroutines to end (the warmer's context is canceled if it is making a
+// resource). A resource in use is closed when it is put back. Close may be
+// called more than once.
 func (p *Pool[T]) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -448,6 +635,9 @@ func (p *Pool[T]) Close() {
 	}
 	close(p.done)
 	p.mu.Unlock()
+	if p.cfg.MinIdle > 0 {
+		p.warmCancel()
+	}
 	if p.ticker != nil {
 		p.ticker.Stop()
 	}
@@ -465,6 +655,9 @@ func (p *Pool[T]) waitLocked(ctx context.Context) error {
 	w := p.enqueueLocked()
 	if w == nil {
 		return nil
+	}
+	if p.cfg.Metrics {
+		defer p.stats.waited(time.Now())
 	}
 	return p.awaitLocked(ctx, w)
 }
@@ -547,7 +740,8 @@ func (p *Pool[T]) evictor() {
 }
 
 // evictIdle counts a tick and closes the idle resources put back at least
-// idleTicksToEvict ticks ago. They are the oldest, at the start of p.idle.
+// idleTicksToEvict ticks ago, keeping MinIdle of them. They are the oldest,
+// at the start of p.idle.
 // They count toward the maximum until closed: a Get waiting at the maximum
 // is woken only once their close functions have returned.
 //
@@ -570,6 +764,9 @@ func (p *Pool[T]) evictIdle() {
 	n := 0
 	for n < len(p.idle) && p.ticks-p.idle[n].tick >= idleTicksToEvict {
 		n++
+	}
+	if p.cfg.MinIdle > 0 {
+		n = min(n, max(len(p.idle)-p.cfg.MinIdle, 0))
 	}
 	expired := make([]T, n)
 	for i, ir := range p.idle[:n] {
@@ -679,3 +876,70 @@ type noCopy struct{}
 
 func (*noCopy) Lock()   {}
 func (*noCopy) Unlock() {}
+
+// acquireStats are the counters behind Stats, on cache lines of their own:
+// every Get updates one.
+type acquireStats struct {
+	_        [slotPad]byte
+	gets     atomic.Int64
+	waits    atomic.Int64
+	waitTime atomic.Int64 // nanoseconds
+	canceled atomic.Int64
+	timedOut atomic.Int64
+	_        [slotPad]byte
+}
+
+// waited accounts for a wait at Max that began at start.
+func (s *acquireStats) waited(start time.Time) {
+	s.waits.Add(1)
+	s.waitTime.Add(int64(time.Since(start)))
+}
+
+// failed accounts for a Get that failed with err.
+func (s *acquireStats) failed(err error) {
+	switch {
+	case errors.Is(err, context.Canceled):
+		s.canceled.Add(1)
+	case errors.Is(err, context.DeadlineExceeded):
+		s.timedOut.Add(1)
+	}
+}
+
+// Stats is a snapshot of a pool's acquire counters, in the manner of
+// pgx/puddle's Stat. Each counter is read atomically, the snapshot as a
+// whole is not.
+//
+//monogen:if metrics
+type Stats struct {
+	// Gets is the number of Gets that returned a resource.
+	Gets int64
+	// Waits is the number of times Gets waited at Max for a resource to be
+	// put back or closed, whatever they returned. A Get waits again when
+	// the resource it was woken for fails its check, or another Get took
+	// it.
+	Waits int64
+	// WaitTime is the total time Gets spent waiting at Max.
+	WaitTime time.Duration
+	// Canceled and TimedOut are the Gets that failed because their context
+	// was canceled or its deadline passed, waiting or making a resource.
+	Canceled, TimedOut int64
+	// Open and Idle are what Len returns.
+	Open, Idle int
+}
+
+// Stats returns the acquire counters. They are zero unless Config.Metrics
+// is set.
+//
+//monogen:if metrics
+func (p *Pool[T]) Stats() Stats {
+	open, idle := p.Len()
+	return Stats{
+		Gets:     p.stats.gets.Load(),
+		Waits:    p.stats.waits.Load(),
+		WaitTime: time.Duration(p.stats.waitTime.Load()),
+		Canceled: p.stats.canceled.Load(),
+		TimedOut: p.stats.timedOut.Load(),
+		Open:     open,
+		Idle:     idle,
+	}
+}

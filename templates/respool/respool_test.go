@@ -623,3 +623,160 @@ func TestShortestIdleEvicts(t *testing.T) {
 		}
 	})
 }
+
+// TestMaxLifeClosesOldResourcesOnGetAndPut ages a resource past MaxLife
+// while it is idle, then while it is in use: Get closes it instead of
+// returning it, and Put closes it instead of keeping it.
+func TestMaxLifeClosesOldResourcesOnGetAndPut(t *testing.T) {
+	f := &factory{}
+	p := respool.NewManual(f.newRes, f.closeRes, check, respool.Config{Max: 2, MaxLife: time.Hour, Idle: time.Hour})
+	defer p.Close()
+	ctx := context.Background()
+	r1, _ := p.Get(ctx)
+	p.Put(r1)
+	if r, _ := p.Get(ctx); r != r1 {
+		t.Fatal("a young resource was not reused")
+	} else {
+		p.Put(r)
+	}
+
+	p.Age(time.Hour + time.Second) // r1 is idle
+	r2, err := p.Get(ctx)
+	if err != nil || r2 == r1 || !r1.closed.Load() {
+		t.Fatalf("Get after MaxLife: got resource %d (err %v), resource 1 closed %v; want a new one and 1 closed", r2.id, err, r1.closed.Load())
+	}
+
+	p.Age(time.Hour + time.Second) // r2 is in use
+	p.Put(r2)
+	if !r2.closed.Load() {
+		t.Fatal("Put kept a resource older than MaxLife")
+	}
+	if open, idle := p.Len(); open != 0 || idle != 0 {
+		t.Fatalf("Len() = %d, %d; want 0, 0", open, idle)
+	}
+	if f.made.Load() != 2 || f.closedN.Load() != 2 {
+		t.Fatalf("made %d, closed %d; want 2 and 2", f.made.Load(), f.closedN.Load())
+	}
+}
+
+// eventually polls cond, yielding, until it holds or ten seconds pass: for
+// what a background goroutine does, which no channel of the test reports.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: still not so after 10s", what)
+		}
+		runtime.Gosched()
+	}
+}
+
+// TestMinIdleKeepsWarm checks that the warmer fills the pool to MinIdle idle
+// resources, refills it after Gets, never makes more than Max, and stops at
+// Close (TestMain's goleak finds a goroutine left behind).
+func TestMinIdleKeepsWarm(t *testing.T) {
+	f := &factory{}
+	var live, most atomic.Int64
+	newRes := func(ctx context.Context) (*resource, error) {
+		n := live.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		return f.newRes(ctx)
+	}
+	closeRes := func(r *resource) { live.Add(-1); f.closeRes(r) }
+	p := respool.New(newRes, closeRes, nil, respool.Config{Max: 3, MinIdle: 2})
+	idleIs := func(n int) func() bool { return func() bool { _, idle := p.Len(); return idle == n } }
+	eventually(t, "2 idle after New", idleIs(2))
+
+	ctx := context.Background()
+	a, _ := p.Get(ctx)
+	b, _ := p.Get(ctx)
+	// Two in use: the warmer may make one more, the third, and no more.
+	eventually(t, "3 open after 2 Gets", func() bool { open, _ := p.Len(); return open == 3 })
+	c, _ := p.Get(ctx)
+	p.Put(a)
+	p.Put(b)
+	p.Put(c)
+	eventually(t, "3 idle after the Puts", idleIs(3))
+	if most.Load() > 3 {
+		t.Fatalf("%d resources existed at once; Max is 3", most.Load())
+	}
+	p.Close()
+	if live.Load() != 0 {
+		t.Fatalf("%d resources left open after Close", live.Load())
+	}
+}
+
+// TestCloseStopsWarmerMakingResource closes the pool while the warmer is
+// blocked making a resource: Close cancels its context and waits for it.
+func TestCloseStopsWarmerMakingResource(t *testing.T) {
+	started := make(chan struct{})
+	newRes := func(ctx context.Context) (*resource, error) {
+		close(started)
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	p := respool.New(newRes, nil, nil, respool.Config{Max: 2, MinIdle: 1})
+	<-started
+	p.Close()
+	if open, idle := p.Len(); open != 0 || idle != 0 {
+		t.Fatalf("Len() = %d, %d after Close; want 0, 0", open, idle)
+	}
+}
+
+// TestStatsCountsGets checks each acquire counter: a Get that returns a
+// resource, one that waits and is canceled, one that waits and times out,
+// and one that waits and gets a resource.
+func TestStatsCountsGets(t *testing.T) {
+	f := &factory{}
+	p := respool.New(f.newRes, f.closeRes, nil, respool.Config{Max: 1, Metrics: true})
+	defer p.Close()
+	r, _ := p.Get(context.Background())
+
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := p.Get(canceled); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Get at Max with a canceled context: %v", err)
+	}
+	expired, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel2()
+	if _, err := p.Get(expired); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Get at Max with an expired context: %v", err)
+	}
+	got := make(chan *resource)
+	go func() {
+		r, _ := p.Get(context.Background())
+		got <- r
+	}()
+	for p.Waiters() == 0 {
+		runtime.Gosched()
+	}
+	p.Put(r)
+	p.Put(<-got)
+	st := p.Stats()
+	if st.Gets != 2 || st.Waits != 3 || st.Canceled != 1 || st.TimedOut != 1 || st.WaitTime <= 0 || st.Open != 1 || st.Idle != 1 {
+		t.Fatalf("Stats() = %+v; want 2 Gets, 3 Waits, 1 Canceled, 1 TimedOut, some WaitTime, 1 open and idle", st)
+	}
+}
+
+// TestIdleEvictionKeepsMinIdle ticks idle eviction past the idle time: the
+// resources beyond MinIdle are closed, MinIdle of them stay.
+func TestIdleEvictionKeepsMinIdle(t *testing.T) {
+	f := &factory{}
+	p := respool.NewManual(f.newRes, f.closeRes, nil, respool.Config{Max: 3, MinIdle: 1, Idle: time.Minute})
+	defer p.Close()
+	eventually(t, "one warm resource", func() bool { _, idle := p.Len(); return idle == 1 })
+	ctx := context.Background()
+	a, _ := p.Get(ctx)
+	b, _ := p.Get(ctx)
+	p.Put(a)
+	p.Put(b)
+	eventually(t, "all idle", func() bool { open, idle := p.Len(); return idle == open && open >= 2 })
+	for range 4 {
+		p.Tick()
+	}
+	if open, idle := p.Len(); open != 1 || idle != 1 {
+		t.Fatalf("after eviction: %d open, %d idle; want MinIdle=1 kept", open, idle)
+	}
+}

@@ -32,6 +32,7 @@ package shardmap
 
 import (
 	"iter"
+	"math"
 	"math/bits"
 	"sync"
 	"sync/atomic"
@@ -84,9 +85,9 @@ const (
 	lowBytes = 0x0101_0101_0101_0101
 	highBits = 0x8080_8080_8080_8080
 
-	// minTableLen is the number of buckets a shard starts with and shrinks
-	// back to on Clear: one cache line. With one bucket, Clear can empty a
-	// shard's table in place (clearInPlace).
+	// minTableLen is the number of buckets a shard of a map without a size
+	// hint starts with and shrinks back to on Clear: one cache line. With
+	// one bucket, Clear can empty a shard's table in place (clearInPlace).
 	minTableLen = 1
 	// growNum/growDen is the load factor above which a shard grows when an
 	// insert needs a new overflow bucket: 0.75, that of xsync and CLHT,
@@ -98,6 +99,13 @@ const (
 	// forth.
 	shrinkDiv = 128
 )
+
+// sizeHint is the number of keys a Map is presized for: the directive's
+// size= option, 0 for none. Each shard starts with the buckets that hold its
+// share of sizeHint keys, with room for the spread of random hashing
+// (baseTableLen), and never shrinks below them, even on Clear: inserting up
+// to sizeHint keys into a new or cleared Map does not grow it.
+const sizeHint = 0
 
 // valueInPlace says whether a write to a present key stores the new value
 // into the key's entry (storeValue) instead of publishing a new entry. That
@@ -124,7 +132,8 @@ const (
 
 // Map is a hash map from K to V that is safe for concurrent use by multiple
 // goroutines without additional locking or coordination. It has the methods
-// of sync.Map, typed, and Compute for atomic read-modify-write.
+// of sync.Map, typed, Compute for atomic read-modify-write and LoadOrCompute
+// to create a missing value once.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
 // Writers lock one bucket of one shard; Store says what they allocate.
@@ -137,14 +146,15 @@ const (
 //
 // In the terminology of the Go memory model, Map arranges that a write
 // operation “synchronizes before” any read operation that observes the effect
-// of the write, where read and write operations are defined as follows. Load,
-// LoadAndDelete, LoadOrStore, Swap, CompareAndSwap, CompareAndDelete and
-// Compute are read operations; Delete, LoadAndDelete, Store, Swap and Clear
-// are write operations; LoadOrStore is a write operation when it returns
-// loaded set to false; CompareAndSwap is a write operation when it returns
-// swapped set to true; CompareAndDelete is a write operation when it returns
-// deleted set to true; Compute is a write operation when its function returns
-// UpdateOp, or DeleteOp for a present key. Range and All perform a read
+// of the write, where read and write operations are defined as follows.
+// Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap, CompareAndSwap,
+// CompareAndDelete and Compute are read operations; Delete, LoadAndDelete,
+// Store, Swap and Clear are write operations; LoadOrStore and LoadOrCompute
+// are write operations when they return loaded set to false; CompareAndSwap
+// is a write operation when it returns swapped set to true; CompareAndDelete
+// is a write operation when it returns deleted set to true; Compute is a
+// write operation when its function returns UpdateOp, or DeleteOp for a
+// present key. Range and All perform a read
 // operation for each key they visit. Len does not synchronize.
 type Map[K comparable, V any] struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
@@ -231,19 +241,53 @@ func New[K comparable, V any]() *Map[K, V] {
 	return m
 }
 
-// init gives each shard an empty table of minTableLen buckets, carving the
-// tables and buckets of all shards out of one allocation each.
+// init gives each shard an empty table of baseTableLen buckets.
 func (m *Map[K, V]) init() {
+	m.initTables(baseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *Map[K, V]) initTables(n int) {
 	tables := make([]table[K, V], shardCount)
-	buckets := make([]bucket[K, V], shardCount*minTableLen)
+	buckets := make([]bucket[K, V], shardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
-		lo, hi := i*minTableLen, (i+1)*minTableLen
+		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
-		t.mask = minTableLen - 1
-		t.growAt = growThreshold(minTableLen)
+		t.mask = uint64(n - 1)
+		t.growAt = growThreshold(n)
 		m.shards[i].table.Store(t)
 	}
+}
+
+// baseTableLen returns the number of buckets a shard starts with and never
+// shrinks below: minTableLen, or with a size hint room for the shard's share
+// of it.
+func baseTableLen() int {
+	if sizeHint == 0 {
+		return minTableLen
+	}
+	return presizedTableLen(sizeHint)
+}
+
+// presizedTableLen returns the number of buckets a shard needs so that a map
+// into which n keys are inserted does not grow. The keys spread over the
+// shards at random (the hash is seeded per map): a shard receives on average
+// n/shardCount of them, give or take the square root of that. The table is
+// sized for the average plus six standard deviations and one bucket's worth
+// of keys: a shard exceeds that with a probability of about one in a
+// billion, and even then a chain must also fill before it grows.
+func presizedTableLen(n int64) int {
+	mean := float64(n) / shardCount
+	keys := mean + 6*math.Sqrt(mean) + entriesPerBucket
+	// A shard grows only when it holds at least growThreshold(len) keys.
+	want := uint64(math.Ceil(keys * growDen / (growNum * entriesPerBucket)))
+	if want <= minTableLen {
+		return minTableLen
+	}
+	return 1 << bits.Len64(want-1)
 }
 
 // equalValue reports whether a and b are equal, for CompareAndSwap and
@@ -358,6 +402,55 @@ func (m *Map[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 		root.mu.Unlock()
 		m.sizes[si].n.Add(1)
 		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns CancelOp for an absent key. If fn
+// panics, LoadOrCompute leaves the map unchanged and unlocked, and the panic
+// propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *Map[K, V]) LoadOrCompute(key K, fn func() V) (actual V, loaded bool) {
+	h := hashKey(&m.seed, key)
+	si := h >> shardShift
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return loadValue(e), true
+	}
+	h2w := broadcast(h2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return loadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, growTable)
+			continue
+		}
+		actual = computeLocked(root, fn)
+		insertAt(b, i, h, &entry[K, V]{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
 	}
 }
 
@@ -618,6 +711,20 @@ func callLocked[K comparable, V any](root *bucket[K, V], fn func(old V, loaded b
 	return newV, op
 }
 
+// computeLocked calls fn for LoadOrCompute, unlocking root if fn panics, as
+// callLocked does for Compute.
+func computeLocked[K comparable, V any](root *bucket[K, V], fn func() V) V {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
 // lockRoot locks the root bucket of the chain of hash h in the current table
 // of shard si and returns both. It waits out a resize of the shard: the
 // resizer holds the locks of the buckets it has copied until it has
@@ -720,7 +827,7 @@ func clearSlot[K comparable, V any](b *bucket[K, V], i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *Map[K, V]) deleted(si uint64, t *table[K, V], meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > minTableLen && n*shrinkDiv < int64(len(t.buckets))*entriesPerBucket {
+	if meta == 0 && len(t.buckets) > baseTableLen() && n*shrinkDiv < int64(len(t.buckets))*entriesPerBucket {
 		m.resize(si, t, shrinkTable)
 	}
 }
@@ -731,7 +838,7 @@ type resizeKind int
 const (
 	growTable   resizeKind = iota // double the table
 	shrinkTable                   // halve the table, or more, to fit the entries
-	clearTable                    // drop the entries, back to minTableLen
+	clearTable                    // drop the entries, back to baseTableLen
 )
 
 // resize replaces table old of shard si by a table resized as kind says. It
@@ -764,7 +871,7 @@ func (m *Map[K, V]) resize(si uint64, old *table[K, V], kind resizeKind) {
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = minTableLen
+		newLen = baseTableLen()
 	}
 	nt := newTable[K, V](newLen)
 	var dropped int64
@@ -876,12 +983,12 @@ func growThreshold(n int) int64 {
 }
 
 // tableLenFor returns the number of buckets a shard of n entries shrinks to:
-// the smallest power of two, at least minTableLen, that holds them at half
+// the smallest power of two, at least baseTableLen, that holds them at half
 // the growth load factor.
 func tableLenFor(n int64) int {
 	want := uint64(max(n, 0)) * 2 * growDen / (growNum * entriesPerBucket)
-	if want <= minTableLen {
-		return minTableLen
+	if base := baseTableLen(); want <= uint64(base) {
+		return base
 	}
 	return 1 << bits.Len64(want-1)
 }

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strconv"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -75,6 +76,105 @@ func TestTableLenFor(t *testing.T) {
 		if l > minTableLen && growThreshold(l/2) >= 2*n {
 			t.Fatalf("tableLenFor(%d) = %d, larger than needed", n, l)
 		}
+	}
+}
+
+// TestPresizedMapDoesNotGrow inserts n keys into maps whose shards start
+// with presizedTableLen(n) buckets: no shard may get a new table. The
+// control, a map of one bucket per shard, must grow, so the check can fail.
+func TestPresizedMapDoesNotGrow(t *testing.T) {
+	for _, n := range []int64{1, 100, 1000, 5000, 100_000} {
+		for round := range 2 {
+			m := &Map[int, int]{seed: newHashSeed()}
+			m.initTables(presizedTableLen(n))
+			if grown := insertAndCountGrown(m, n); grown != 0 {
+				t.Fatalf("n=%d round %d: %d shards grew", n, round, grown)
+			}
+			st := checkInvariants(t, m)
+			if st.entries != int(n) {
+				t.Fatalf("n=%d: %d entries", n, st.entries)
+			}
+		}
+	}
+	control := &Map[int, int]{seed: newHashSeed()}
+	control.initTables(minTableLen)
+	if insertAndCountGrown(control, 5000) == 0 {
+		t.Fatal("control: no shard of an unsized map grew")
+	}
+}
+
+// insertAndCountGrown stores keys 0..n-1 into m and returns how many shards
+// got a new table meanwhile.
+func insertAndCountGrown(m *Map[int, int], n int64) int {
+	var before [shardCount]*table[int, int]
+	for si := range m.shards {
+		before[si] = m.shards[si].table.Load()
+	}
+	for k := range int(n) {
+		m.Store(k, k)
+	}
+	grown := 0
+	for si := range m.shards {
+		if m.shards[si].table.Load() != before[si] {
+			grown++
+		}
+	}
+	return grown
+}
+
+func TestPresizedTableLen(t *testing.T) {
+	for _, n := range []int64{1, 2, 10, 100, 1000, 1 << 20, 1 << 30} {
+		l := presizedTableLen(n)
+		if l < minTableLen || l&(l-1) != 0 {
+			t.Fatalf("presizedTableLen(%d) = %d, want a power of two >= %d", n, l, minTableLen)
+		}
+		if mean := n / shardCount; growThreshold(l) < mean {
+			t.Fatalf("presizedTableLen(%d) = %d, which grows at %d, below the mean %d keys per shard", n, l, growThreshold(l), mean)
+		}
+		// At most twice the buckets the mean plus slack needs, rounded up.
+		if l > minTableLen && growThreshold(l/2) >= 2*(n/shardCount)+64 {
+			t.Fatalf("presizedTableLen(%d) = %d, larger than needed", n, l)
+		}
+	}
+}
+
+// TestLoadOrComputeDoesNotBlockOtherKeys holds fn of one key until a
+// LoadOrCompute of a key of another shard, a Load of the first key and a
+// Store of the other have returned: a slow fn blocks only its own chain
+// (puzpuzpuz/xsync#116 asked for this to be said).
+func TestLoadOrComputeDoesNotBlockOtherKeys(t *testing.T) {
+	m := New[int, int]()
+	a := 0
+	b := 1
+	for hashKey(&m.seed, b)>>shardShift == hashKey(&m.seed, a)>>shardShift {
+		b++
+	}
+	started, release := make(chan struct{}), make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m.LoadOrCompute(a, func() int { close(started); <-release; return 1 })
+	}()
+	<-started
+	others := make(chan struct{})
+	go func() {
+		defer close(others)
+		m.LoadOrCompute(b, func() int { return 2 })
+		m.Store(b, 3)
+		if _, ok := m.Load(a); ok {
+			t.Error("key a present while its fn runs")
+		}
+	}()
+	select {
+	case <-others:
+	case <-time.After(10 * time.Second):
+		t.Error("operations on another key waited for fn")
+	}
+	close(release)
+	<-done
+	<-others
+	if v, _ := m.Load(a); v != 1 {
+		t.Fatalf("Load(a) = %d", v)
 	}
 }
 

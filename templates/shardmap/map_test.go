@@ -90,6 +90,15 @@ func applyRandomOp(t *testing.T, r *rand.Rand, m *shardmap.Map[int, int], model 
 		if deleted {
 			delete(model, k)
 		}
+	case op == 3 && insert && r.IntN(2) == 0:
+		calls := 0
+		got, loaded := m.LoadOrCompute(k, func() int { calls++; return v })
+		if loaded != present || loaded && (got != want || calls != 0) || !loaded && (got != v || calls != 1) {
+			fail("LoadOrCompute(%d) = %d, %v after %d calls", v, got, loaded, calls)
+		}
+		if !present {
+			model[k] = v
+		}
 	case op == 3:
 		old := r.IntN(4)
 		swapped := m.CompareAndSwap(k, old, v)
@@ -536,6 +545,91 @@ func TestComputePanicUnlocks(t *testing.T) {
 	if m.Len() != 0 {
 		t.Fatalf("Len() = %d after Clear", m.Len())
 	}
+}
+
+// TestLoadOrComputeCallsFnOncePerAbsentKey races many goroutines on the same
+// absent keys, enough of them to grow every shard while they race: each key's
+// function must run once, and every caller must get the value it returned.
+func TestLoadOrComputeCallsFnOncePerAbsentKey(t *testing.T) {
+	const (
+		goroutines = 16
+		keys       = 4096
+	)
+	for round := range 3 {
+		m := shardmap.New[int, int]()
+		var calls [keys]atomic.Int32
+		start := make(chan struct{})
+		var computed atomic.Int32 // callers that got loaded == false
+		var wg sync.WaitGroup
+		for g := range goroutines {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				for i := range keys {
+					k := (i*(g+1) + round) % keys // each goroutine its own order
+					v, loaded := m.LoadOrCompute(k, func() int {
+						calls[k].Add(1)
+						runtime.Gosched() // widen the window for a second call
+						return 10*k + 1
+					})
+					if v != 10*k+1 {
+						t.Errorf("LoadOrCompute(%d) = %d, want %d", k, v, 10*k+1)
+						return
+					}
+					if !loaded {
+						computed.Add(1)
+					}
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for k := range calls {
+			if n := calls[k].Load(); n != 1 {
+				t.Fatalf("round %d: the function of key %d ran %d times, want once", round, k, n)
+			}
+		}
+		if computed.Load() != keys || m.Len() != keys {
+			t.Fatalf("round %d: %d callers computed, Len() = %d; want %d each", round, computed.Load(), m.Len(), keys)
+		}
+	}
+}
+
+// TestLoadOrComputePresentKeyDoesNotCallOrAllocate checks the fast path: a
+// present key is loaded without calling fn or allocating.
+func TestLoadOrComputePresentKeyDoesNotCallOrAllocate(t *testing.T) {
+	m := shardmap.New[int, int]()
+	m.Store(7, 70)
+	fn := func() int { t.Fatal("fn called for a present key"); return 0 }
+	allocs := testing.AllocsPerRun(100, func() {
+		if v, loaded := m.LoadOrCompute(7, fn); v != 70 || !loaded {
+			t.Fatalf("LoadOrCompute(7) = %d, %v", v, loaded)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("LoadOrCompute of a present key allocates %v times", allocs)
+	}
+}
+
+func TestLoadOrComputePanicUnlocks(t *testing.T) {
+	m := shardmap.New[int, int]()
+	func() {
+		defer func() {
+			if r := recover(); r != "boom" {
+				t.Fatalf("recovered %v, want boom", r)
+			}
+		}()
+		m.LoadOrCompute(1, func() int { panic("boom") })
+	}()
+	if _, ok := m.Load(1); ok {
+		t.Fatal("a panicking fn stored a value")
+	}
+	// The bucket is unlocked: writes and a whole-map resize go through.
+	if v, loaded := m.LoadOrCompute(1, func() int { return 11 }); v != 11 || loaded {
+		t.Fatalf("LoadOrCompute after a panic = %d, %v", v, loaded)
+	}
+	m.Clear()
 }
 
 // TestClearOfEmptyMapDoesNotAllocate checks that Clear allocates nothing for

@@ -2409,6 +2409,19 @@ const (
 	guardNoBucket = math.MinInt64
 )
 
+// guardOutcome is how a call's result counts.
+type guardOutcome int
+
+const (
+	guardSucceeded guardOutcome = iota // a success
+	guardFailed                        // a failure
+	guardNeutral                       // neither: the caller's own context ended it
+)
+
+// guardChange is a transition to report to the state-change function.
+type guardChange struct {
+}
+
 // Guard is a circuit breaker around a function from int to int.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
@@ -2481,6 +2494,14 @@ func (b *Guard) OnStateChange(f func(from, to GuardState)) {
 // through, and records its outcome. A rejected call returns ErrGuardOpen or
 // ErrGuardTooManyProbes; with a fallback, rejected and failed calls return what
 // the fallback returns. A panicking probe counts as a failure.
+//
+// A call fails when it returns an error that counts as a failure (every
+// error, unless a failure function decides), or when it takes longer than
+// Slow, if set. A call that returns the caller's own context error (ctx is
+// done and the error is ctx.Err(), or wraps it) counts as neither a success
+// nor a failure: the caller gave up, the function did not fail. Errors that
+// are not failures are returned as they are, without the fallback; a slow
+// call that succeeds returns its result.
 func (b *Guard) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
 	if GuardState(st&guardStateMask) != GuardStateClosed {
@@ -2488,14 +2509,51 @@ func (b *Guard) Execute(ctx context.Context, req int) (int, error) {
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
-		b.failure(st)
-		return resp, err
+		switch b.judge(ctx, err) {
+		case guardNeutral:
+			return resp, err
+		case guardFailed:
+			b.failure(st)
+			return resp, err
+		}
 	}
 	// A success of a call admitted before a transition is not counted.
 	if b.state.Load() == st && b.pending.Add(1)&(guardFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
-	return resp, nil
+	return resp, err
+}
+
+// callJudged calls the function and says how its result counts, timing
+// the call if Slow is set.
+func (b *Guard) callJudged(ctx context.Context, req int) (int, guardOutcome, error) {
+	resp, err := b.call(ctx, req)
+	return resp, b.judge(ctx, err), err
+}
+
+// judge returns how the error of a call counts, whatever its duration.
+func (b *Guard) judge(ctx context.Context, err error) guardOutcome {
+	if err == nil {
+		return guardSucceeded
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return guardNeutral
+	}
+	if b.isFailure(err) {
+		return guardFailed
+	}
+	return guardSucceeded
+}
+
+// isFailure counts every error as a failure: the directive has no failure=
+// function.
+func (b *Guard) isFailure(err error) bool {
+	return true
+}
+
+// changed does nothing: the directive has no onchange= function.
+func (b *Guard) changed(ch guardChange) {
+	// No onchange= function.
 }
 
 // State returns the current state. An open breaker whose cooldown has
@@ -2603,13 +2661,29 @@ func (b *Guard) probe(ctx context.Context, req int, st uint64) (resp int, err er
 			b.transition(st, GuardStateOpen, b.clock())
 		}
 	}()
-	resp, err = b.call(ctx, req)
-	if err != nil {
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case guardNeutral:
+		ok = true
+		b.probeNeutral(st)
+		return resp, err
+	case guardFailed:
 		return resp, err
 	}
 	ok = true
 	b.probeSucceeded(st)
-	return resp, nil
+	return resp, err
+}
+
+// probeNeutral gives back the slot of a probe admitted under the state word
+// st that counted as neither success nor failure, so that another call may
+// probe instead.
+func (b *Guard) probeNeutral(st uint64) {
+	b.mu.Lock()
+	if b.state.Load() == st {
+		b.probes.Add(-1)
+	}
+	b.mu.Unlock()
 }
 
 // probeSucceeded counts a successful probe admitted under the state word
@@ -2617,14 +2691,20 @@ func (b *Guard) probe(ctx context.Context, req int, st uint64) (resp int, err er
 // probe of an earlier period is not counted.
 func (b *Guard) probeSucceeded(st uint64) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.state.Load() != st {
+		b.mu.Unlock()
 		return
 	}
 	b.probeOK++
 	if b.probeOK == 3 {
-		b.transitionLocked(st, GuardStateClosed, b.clock())
+		ch, ok := b.transitionLocked(st, GuardStateClosed, b.clock())
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
 	}
+	b.mu.Unlock()
 }
 
 // failure records a failed call admitted under the closed state word st
@@ -2636,15 +2716,21 @@ func (b *Guard) probeSucceeded(st uint64) {
 func (b *Guard) failure(st uint64) {
 	now := b.clock()
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.state.Load() != st {
+		b.mu.Unlock()
 		return
 	}
 	b.addLocked(now, b.pending.Swap(0), 1)
 	_, fail := b.window(now)
 	if fail >= 2 && float64(fail) >= 0 {
-		b.transitionLocked(st, GuardStateOpen, now)
+		ch, ok := b.transitionLocked(st, GuardStateOpen, now)
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
 	}
+	b.mu.Unlock()
 }
 
 // flush puts the pending successes in now's bucket.
@@ -2713,14 +2799,19 @@ func (b *Guard) bucketWidth() int64 {
 // unless another transition came first.
 func (b *Guard) transition(from uint64, to GuardState, now int64) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.transitionLocked(from, to, now)
+	ch, ok := b.transitionLocked(from, to, now)
+	b.mu.Unlock()
+	if ok {
+		b.changed(ch)
+	}
 }
 
-// transitionLocked is transition with b.mu held.
-func (b *Guard) transitionLocked(from uint64, to GuardState, now int64) {
+// transitionLocked is transition with b.mu held. It reports whether it
+// moved the breaker, and the change for the caller to report with changed
+// once it has unlocked b.mu.
+func (b *Guard) transitionLocked(from uint64, to GuardState, now int64) (ch guardChange, ok bool) {
 	if b.state.Load() != from {
-		return
+		return ch, false
 	}
 	switch to {
 	case GuardStateOpen:
@@ -2738,6 +2829,7 @@ func (b *Guard) transitionLocked(from uint64, to GuardState, now int64) {
 	if b.onChange != nil {
 		b.onChange(GuardState(from&guardStateMask), to)
 	}
+	return ch, true
 }
 
 // clock returns the time in nanoseconds since the breaker was created.

@@ -93,6 +93,11 @@ func (l *Open) ReserveAt(t time.Time) OpenReservation {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Open) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *Open) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -102,7 +107,7 @@ func (l *Open) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -159,8 +164,8 @@ func (l *Open) StatsAt(t time.Time) OpenStats {
 // most once.
 type OpenReservation struct {
 	l  *Open
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A OpenSlidingWindow's
@@ -251,6 +256,11 @@ func (l *Open) reserve(now int64) OpenReservation {
 		return OpenReservation{l: l, at: now, ok: true}
 	}
 	return OpenReservation{l: l, at: l.sharedRetry(now)}
+}
+
+func (l *Open) reserveN(now, n int64) OpenReservation {
+	// Wait's one event: a shared limiter has no N forms.
+	return l.reserve(now)
 }
 
 func (l *Open) stats(now int64) OpenStats {
@@ -522,6 +532,11 @@ func (l *Closed) ReserveAt(t time.Time) ClosedReservation {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Closed) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *Closed) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -531,7 +546,7 @@ func (l *Closed) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -588,8 +603,8 @@ func (l *Closed) StatsAt(t time.Time) ClosedStats {
 // it at most once.
 type ClosedReservation struct {
 	l  *Closed
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A ClosedSlidingWindow's
@@ -680,6 +695,11 @@ func (l *Closed) reserve(now int64) ClosedReservation {
 		return ClosedReservation{l: l, at: now, ok: true}
 	}
 	return ClosedReservation{l: l, at: l.sharedRetry(now)}
+}
+
+func (l *Closed) reserveN(now, n int64) ClosedReservation {
+	// Wait's one event: a shared limiter has no N forms.
+	return l.reserve(now)
 }
 
 func (l *Closed) stats(now int64) ClosedStats {
@@ -951,6 +971,11 @@ func (l *Local) ReserveAt(t time.Time) LocalReservation {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Local) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *Local) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -960,7 +985,7 @@ func (l *Local) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -1017,8 +1042,8 @@ func (l *Local) StatsAt(t time.Time) LocalStats {
 // most once.
 type LocalReservation struct {
 	l  *Local
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A LocalSlidingWindow's
@@ -1109,6 +1134,11 @@ func (l *Local) reserve(now int64) LocalReservation {
 		return LocalReservation{l: l, at: now, ok: true}
 	}
 	return LocalReservation{l: l, at: l.sharedRetry(now)}
+}
+
+func (l *Local) reserveN(now, n int64) LocalReservation {
+	// Wait's one event: a shared limiter has no N forms.
+	return l.reserve(now)
 }
 
 func (l *Local) stats(now int64) LocalStats {
@@ -1405,6 +1435,11 @@ func (l *Fast) ReserveAt(t time.Time) FastReservation {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Fast) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *Fast) waitN(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -1414,7 +1449,7 @@ func (l *Fast) Wait(ctx context.Context) error {
 	}
 	for {
 		now := l.clock()
-		r := l.reserve(now)
+		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
 			return nil
 		}
@@ -1471,8 +1506,8 @@ func (l *Fast) StatsAt(t time.Time) FastStats {
 // most once.
 type FastReservation struct {
 	l  *Fast
-	at int64 // nanoseconds since epoch at which the event may happen
-	ok bool  // the event is counted
+	at int64 // nanoseconds since epoch at which the events may happen
+	ok bool  // the events are counted
 }
 
 // OK reports whether the reservation holds an event. A FastSlidingWindow's
@@ -1563,6 +1598,11 @@ func (l *Fast) reserve(now int64) FastReservation {
 		return FastReservation{l: l, at: now, ok: true}
 	}
 	return FastReservation{l: l, at: l.sharedRetry(now)}
+}
+
+func (l *Fast) reserveN(now, n int64) FastReservation {
+	// Wait's one event: a shared limiter has no N forms.
+	return l.reserve(now)
 }
 
 func (l *Fast) stats(now int64) FastStats {
