@@ -392,7 +392,7 @@ func (m *IntMap) LoadOrStore(key int, value int) (actual int, loaded bool) {
 // loaded set to false.
 func (m *IntMap) LoadOrCompute(key int, fn func() int) (actual int, loaded bool) {
 	h := intMapHashKey(&m.seed, key)
-	si := h >> intMapShardShift
+	si := h >> 1 >> intMapShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return intMapLoadValue(e), true
 	}
@@ -1372,7 +1372,7 @@ func (m *StringMap) LoadOrStore(key string, value int) (actual int, loaded bool)
 // loaded set to false.
 func (m *StringMap) LoadOrCompute(key string, fn func() int) (actual int, loaded bool) {
 	h := stringMapHashKey(&m.seed, key)
-	si := h >> stringMapShardShift
+	si := h >> 1 >> stringMapShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return stringMapLoadValue(e), true
 	}
@@ -2322,7 +2322,7 @@ func (m *StructMap) LoadOrStore(key Key16, value int) (actual int, loaded bool) 
 // loaded set to false.
 func (m *StructMap) LoadOrCompute(key Key16, fn func() int) (actual int, loaded bool) {
 	h := structMapHashKey(&m.seed, key)
-	si := h >> structMapShardShift
+	si := h >> 1 >> structMapShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return structMapLoadValue(e), true
 	}
@@ -3277,7 +3277,7 @@ func (m *PtrMap) LoadOrStore(key *Node, value int) (actual int, loaded bool) {
 // loaded set to false.
 func (m *PtrMap) LoadOrCompute(key *Node, fn func() int) (actual int, loaded bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	si := h >> ptrMapShardShift
+	si := h >> 1 >> ptrMapShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return ptrMapLoadValue(e), true
 	}
@@ -4253,7 +4253,7 @@ func (m *SizedMap) LoadOrStore(key int, value int) (actual int, loaded bool) {
 // loaded set to false.
 func (m *SizedMap) LoadOrCompute(key int, fn func() int) (actual int, loaded bool) {
 	h := sizedMapHashKey(&m.seed, key)
-	si := h >> sizedMapShardShift
+	si := h >> 1 >> sizedMapShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return sizedMapLoadValue(e), true
 	}

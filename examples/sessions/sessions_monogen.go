@@ -388,7 +388,7 @@ func (m *Store) LoadOrStore(key SessionID, value *Session) (actual *Session, loa
 // loaded set to false.
 func (m *Store) LoadOrCompute(key SessionID, fn func() *Session) (actual *Session, loaded bool) {
 	h := storeHashKey(&m.seed, key)
-	si := h >> storeShardShift
+	si := h >> 1 >> storeShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return storeLoadValue(e), true
 	}
@@ -1335,7 +1335,7 @@ func (m *Hits) LoadOrStore(key HitKey, value int64) (actual int64, loaded bool) 
 // loaded set to false.
 func (m *Hits) LoadOrCompute(key HitKey, fn func() int64) (actual int64, loaded bool) {
 	h := hitsHashKey(&m.seed, key)
-	si := h >> hitsShardShift
+	si := h >> 1 >> hitsShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return hitsLoadValue(e), true
 	}

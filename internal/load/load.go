@@ -118,6 +118,7 @@ func Load(dir string, patterns []string) (*Program, error) {
 		patterns = []string{"."}
 	}
 	fset := token.NewFileSet()
+	stubs := stubOutput(dir, patterns)
 	cfg := &packages.Config{
 		Mode: packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes |
 			packages.NeedTypesInfo | packages.NeedImports | packages.NeedModule,
@@ -125,7 +126,10 @@ func Load(dir string, patterns []string) (*Program, error) {
 		Fset:  fset,
 		Tests: true,
 		ParseFile: func(fset *token.FileSet, filename string, src []byte) (*ast.File, error) {
-			if IsGenerated(src) {
+			// Only the output of the packages being generated: a package
+			// they import may declare, in its own output, types their
+			// directives use (p1.Store generated in p1, used by p2).
+			if _, ours := stubs[filename]; IsGenerated(src) && (ours || stubs == nil) {
 				// Our own output: keep only the package clause, so that stale or
 				// broken output cannot stop the directives from resolving.
 				return parser.ParseFile(fset, filename, src, parser.PackageClauseOnly)
@@ -133,7 +137,7 @@ func Load(dir string, patterns []string) (*Program, error) {
 			return parser.ParseFile(fset, filename, src, parser.ParseComments|parser.AllErrors|parser.SkipObjectResolution)
 		},
 	}
-	cfg.Overlay = stubOutput(dir, patterns)
+	cfg.Overlay = stubs
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
 		// go/packages wraps go list's failure ("err: exit status 1: stderr:

@@ -428,7 +428,7 @@ func (m *Map[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 // loaded set to false.
 func (m *Map[K, V]) LoadOrCompute(key K, fn func() V) (actual V, loaded bool) {
 	h := hashKey(&m.seed, key)
-	si := h >> shardShift
+	si := h >> 1 >> shardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return loadValue(e), true
 	}
