@@ -11378,7 +11378,7 @@ func (s *SharedSlots) sharedAcquire(ctx context.Context, n int64) error {
 	if err := s.acquireSlow(ctx, n); err != nil || n == 0 {
 		return err
 	}
-	if err := s.acquireStore(ctx, n, true); err != nil {
+	if _, err := s.acquireStore(ctx, n, true); err != nil {
 		s.releaseLocal(n)
 		return err
 	}
@@ -11394,20 +11394,17 @@ func (s *SharedSlots) sharedTryAcquire(n int64) bool {
 	if n == 0 {
 		return true
 	}
-	if s.acquireStore(context.Background(), n, false) != nil {
+	if ok, err := s.acquireStore(context.Background(), n, false); !ok || err != nil {
 		s.releaseLocal(n)
 		return false
 	}
 	return true
 }
 
-// sharedSlotsErrBusy is acquireStore's answer, without wait, when the store
-// has no room.
-var sharedSlotsErrBusy = errors.New("semaphore: no room in the store")
-
-// acquireStore takes n units of the store under a new holder, polling while
-// it has no room (from 1ms, doubling up to 100ms) when wait is set.
-func (s *SharedSlots) acquireStore(ctx context.Context, n int64, wait bool) error {
+// acquireStore takes n units of the store under a new holder and reports
+// whether it did, polling while the store has no room (from 1ms, doubling
+// up to 100ms) when wait is set; without wait it reports false at once.
+func (s *SharedSlots) acquireStore(ctx context.Context, n int64, wait bool) (bool, error) {
 	sh := &s.shared
 	sh.mu.Lock()
 	sh.seq++
@@ -11420,25 +11417,25 @@ func (s *SharedSlots) acquireStore(ctx context.Context, n int64, wait bool) erro
 		sh.calls.Add(1)
 		switch {
 		case err != nil && ctx.Err() != nil:
-			return ctx.Err()
+			return false, ctx.Err()
 		case err != nil:
 			sh.errs.Add(1)
 			if s.grantUnbacked(n) {
-				return nil
+				return true, nil
 			}
 		case ok:
 			s.hold(holder, n)
-			return nil
+			return true, nil
 		}
 		if !wait {
-			return sharedSlotsErrBusy
+			return false, nil
 		}
 		timer := time.NewTimer(backoff)
 		select {
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()
-			return ctx.Err()
+			return false, ctx.Err()
 		}
 	}
 }

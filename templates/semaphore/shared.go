@@ -130,7 +130,7 @@ func (s *Semaphore) sharedAcquire(ctx context.Context, n int64) error {
 	if err := s.acquireSlow(ctx, n); err != nil || n == 0 {
 		return err
 	}
-	if err := s.acquireStore(ctx, n, true); err != nil {
+	if _, err := s.acquireStore(ctx, n, true); err != nil {
 		s.releaseLocal(n)
 		return err
 	}
@@ -148,22 +148,19 @@ func (s *Semaphore) sharedTryAcquire(n int64) bool {
 	if n == 0 {
 		return true
 	}
-	if s.acquireStore(context.Background(), n, false) != nil {
+	if ok, err := s.acquireStore(context.Background(), n, false); !ok || err != nil {
 		s.releaseLocal(n)
 		return false
 	}
 	return true
 }
 
-// errBusy is acquireStore's answer, without wait, when the store has no
-// room.
-var errBusy = errors.New("semaphore: no room in the store") //monogen:if shared
-
-// acquireStore takes n units of the store under a new holder, polling while
-// it has no room (from 1ms, doubling up to 100ms) when wait is set.
+// acquireStore takes n units of the store under a new holder and reports
+// whether it did, polling while the store has no room (from 1ms, doubling
+// up to 100ms) when wait is set; without wait it reports false at once.
 //
 //monogen:if shared
-func (s *Semaphore) acquireStore(ctx context.Context, n int64, wait bool) error {
+func (s *Semaphore) acquireStore(ctx context.Context, n int64, wait bool) (bool, error) {
 	sh := &s.shared
 	sh.mu.Lock()
 	sh.seq++
@@ -176,28 +173,28 @@ func (s *Semaphore) acquireStore(ctx context.Context, n int64, wait bool) error 
 		sh.calls.Add(1)
 		switch {
 		case err != nil && ctx.Err() != nil:
-			return ctx.Err()
+			return false, ctx.Err()
 		case err != nil:
 			sh.errs.Add(1)
 			if s.grantUnbacked(n) {
-				return nil
+				return true, nil
 			}
 			if s.cfg.OnFail == FailClosed {
-				return fmt.Errorf("%w: %w", ErrStore, err)
+				return false, fmt.Errorf("%w: %w", ErrStore, err)
 			}
 		case ok:
 			s.hold(holder, n)
-			return nil
+			return true, nil
 		}
 		if !wait {
-			return errBusy
+			return false, nil
 		}
 		timer := time.NewTimer(backoff)
 		select {
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()
-			return ctx.Err()
+			return false, ctx.Err()
 		}
 	}
 }

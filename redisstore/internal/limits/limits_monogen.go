@@ -2155,7 +2155,7 @@ func (s *Slots) sharedAcquire(ctx context.Context, n int64) error {
 	if err := s.acquireSlow(ctx, n); err != nil || n == 0 {
 		return err
 	}
-	if err := s.acquireStore(ctx, n, true); err != nil {
+	if _, err := s.acquireStore(ctx, n, true); err != nil {
 		s.releaseLocal(n)
 		return err
 	}
@@ -2171,20 +2171,17 @@ func (s *Slots) sharedTryAcquire(n int64) bool {
 	if n == 0 {
 		return true
 	}
-	if s.acquireStore(context.Background(), n, false) != nil {
+	if ok, err := s.acquireStore(context.Background(), n, false); !ok || err != nil {
 		s.releaseLocal(n)
 		return false
 	}
 	return true
 }
 
-// slotsErrBusy is acquireStore's answer, without wait, when the store has no
-// room.
-var slotsErrBusy = errors.New("semaphore: no room in the store")
-
-// acquireStore takes n units of the store under a new holder, polling while
-// it has no room (from 1ms, doubling up to 100ms) when wait is set.
-func (s *Slots) acquireStore(ctx context.Context, n int64, wait bool) error {
+// acquireStore takes n units of the store under a new holder and reports
+// whether it did, polling while the store has no room (from 1ms, doubling
+// up to 100ms) when wait is set; without wait it reports false at once.
+func (s *Slots) acquireStore(ctx context.Context, n int64, wait bool) (bool, error) {
 	sh := &s.shared
 	sh.mu.Lock()
 	sh.seq++
@@ -2197,26 +2194,26 @@ func (s *Slots) acquireStore(ctx context.Context, n int64, wait bool) error {
 		sh.calls.Add(1)
 		switch {
 		case err != nil && ctx.Err() != nil:
-			return ctx.Err()
+			return false, ctx.Err()
 		case err != nil:
 			sh.errs.Add(1)
 			if s.grantUnbacked(n) {
-				return nil
+				return true, nil
 			}
-			return fmt.Errorf("%w: %w", ErrSlotsStore, err)
+			return false, fmt.Errorf("%w: %w", ErrSlotsStore, err)
 		case ok:
 			s.hold(holder, n)
-			return nil
+			return true, nil
 		}
 		if !wait {
-			return slotsErrBusy
+			return false, nil
 		}
 		timer := time.NewTimer(backoff)
 		select {
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()
-			return ctx.Err()
+			return false, ctx.Err()
 		}
 	}
 }
@@ -2736,7 +2733,7 @@ func (s *BusySlots) sharedAcquire(ctx context.Context, n int64) error {
 	if err := s.acquireSlow(ctx, n); err != nil || n == 0 {
 		return err
 	}
-	if err := s.acquireStore(ctx, n, true); err != nil {
+	if _, err := s.acquireStore(ctx, n, true); err != nil {
 		s.releaseLocal(n)
 		return err
 	}
@@ -2752,20 +2749,17 @@ func (s *BusySlots) sharedTryAcquire(n int64) bool {
 	if n == 0 {
 		return true
 	}
-	if s.acquireStore(context.Background(), n, false) != nil {
+	if ok, err := s.acquireStore(context.Background(), n, false); !ok || err != nil {
 		s.releaseLocal(n)
 		return false
 	}
 	return true
 }
 
-// busySlotsErrBusy is acquireStore's answer, without wait, when the store
-// has no room.
-var busySlotsErrBusy = errors.New("semaphore: no room in the store")
-
-// acquireStore takes n units of the store under a new holder, polling while
-// it has no room (from 1ms, doubling up to 100ms) when wait is set.
-func (s *BusySlots) acquireStore(ctx context.Context, n int64, wait bool) error {
+// acquireStore takes n units of the store under a new holder and reports
+// whether it did, polling while the store has no room (from 1ms, doubling
+// up to 100ms) when wait is set; without wait it reports false at once.
+func (s *BusySlots) acquireStore(ctx context.Context, n int64, wait bool) (bool, error) {
 	sh := &s.shared
 	sh.mu.Lock()
 	sh.seq++
@@ -2778,26 +2772,26 @@ func (s *BusySlots) acquireStore(ctx context.Context, n int64, wait bool) error 
 		sh.calls.Add(1)
 		switch {
 		case err != nil && ctx.Err() != nil:
-			return ctx.Err()
+			return false, ctx.Err()
 		case err != nil:
 			sh.errs.Add(1)
 			if s.grantUnbacked(n) {
-				return nil
+				return true, nil
 			}
-			return fmt.Errorf("%w: %w", ErrBusySlotsStore, err)
+			return false, fmt.Errorf("%w: %w", ErrBusySlotsStore, err)
 		case ok:
 			s.hold(holder, n)
-			return nil
+			return true, nil
 		}
 		if !wait {
-			return busySlotsErrBusy
+			return false, nil
 		}
 		timer := time.NewTimer(backoff)
 		select {
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()
-			return ctx.Err()
+			return false, ctx.Err()
 		}
 	}
 }
@@ -3318,7 +3312,7 @@ func (s *OpenSlots) sharedAcquire(ctx context.Context, n int64) error {
 	if err := s.acquireSlow(ctx, n); err != nil || n == 0 {
 		return err
 	}
-	if err := s.acquireStore(ctx, n, true); err != nil {
+	if _, err := s.acquireStore(ctx, n, true); err != nil {
 		s.releaseLocal(n)
 		return err
 	}
@@ -3334,20 +3328,17 @@ func (s *OpenSlots) sharedTryAcquire(n int64) bool {
 	if n == 0 {
 		return true
 	}
-	if s.acquireStore(context.Background(), n, false) != nil {
+	if ok, err := s.acquireStore(context.Background(), n, false); !ok || err != nil {
 		s.releaseLocal(n)
 		return false
 	}
 	return true
 }
 
-// openSlotsErrBusy is acquireStore's answer, without wait, when the store
-// has no room.
-var openSlotsErrBusy = errors.New("semaphore: no room in the store")
-
-// acquireStore takes n units of the store under a new holder, polling while
-// it has no room (from 1ms, doubling up to 100ms) when wait is set.
-func (s *OpenSlots) acquireStore(ctx context.Context, n int64, wait bool) error {
+// acquireStore takes n units of the store under a new holder and reports
+// whether it did, polling while the store has no room (from 1ms, doubling
+// up to 100ms) when wait is set; without wait it reports false at once.
+func (s *OpenSlots) acquireStore(ctx context.Context, n int64, wait bool) (bool, error) {
 	sh := &s.shared
 	sh.mu.Lock()
 	sh.seq++
@@ -3360,25 +3351,25 @@ func (s *OpenSlots) acquireStore(ctx context.Context, n int64, wait bool) error 
 		sh.calls.Add(1)
 		switch {
 		case err != nil && ctx.Err() != nil:
-			return ctx.Err()
+			return false, ctx.Err()
 		case err != nil:
 			sh.errs.Add(1)
 			if s.grantUnbacked(n) {
-				return nil
+				return true, nil
 			}
 		case ok:
 			s.hold(holder, n)
-			return nil
+			return true, nil
 		}
 		if !wait {
-			return openSlotsErrBusy
+			return false, nil
 		}
 		timer := time.NewTimer(backoff)
 		select {
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()
-			return ctx.Err()
+			return false, ctx.Err()
 		}
 	}
 }
@@ -3905,7 +3896,7 @@ func (s *LocalSlots) sharedAcquire(ctx context.Context, n int64) error {
 	if err := s.acquireSlow(ctx, n); err != nil || n == 0 {
 		return err
 	}
-	if err := s.acquireStore(ctx, n, true); err != nil {
+	if _, err := s.acquireStore(ctx, n, true); err != nil {
 		s.releaseLocal(n)
 		return err
 	}
@@ -3921,20 +3912,17 @@ func (s *LocalSlots) sharedTryAcquire(n int64) bool {
 	if n == 0 {
 		return true
 	}
-	if s.acquireStore(context.Background(), n, false) != nil {
+	if ok, err := s.acquireStore(context.Background(), n, false); !ok || err != nil {
 		s.releaseLocal(n)
 		return false
 	}
 	return true
 }
 
-// localSlotsErrBusy is acquireStore's answer, without wait, when the store
-// has no room.
-var localSlotsErrBusy = errors.New("semaphore: no room in the store")
-
-// acquireStore takes n units of the store under a new holder, polling while
-// it has no room (from 1ms, doubling up to 100ms) when wait is set.
-func (s *LocalSlots) acquireStore(ctx context.Context, n int64, wait bool) error {
+// acquireStore takes n units of the store under a new holder and reports
+// whether it did, polling while the store has no room (from 1ms, doubling
+// up to 100ms) when wait is set; without wait it reports false at once.
+func (s *LocalSlots) acquireStore(ctx context.Context, n int64, wait bool) (bool, error) {
 	sh := &s.shared
 	sh.mu.Lock()
 	sh.seq++
@@ -3947,25 +3935,25 @@ func (s *LocalSlots) acquireStore(ctx context.Context, n int64, wait bool) error
 		sh.calls.Add(1)
 		switch {
 		case err != nil && ctx.Err() != nil:
-			return ctx.Err()
+			return false, ctx.Err()
 		case err != nil:
 			sh.errs.Add(1)
 			if s.grantUnbacked(n) {
-				return nil
+				return true, nil
 			}
 		case ok:
 			s.hold(holder, n)
-			return nil
+			return true, nil
 		}
 		if !wait {
-			return localSlotsErrBusy
+			return false, nil
 		}
 		timer := time.NewTimer(backoff)
 		select {
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()
-			return ctx.Err()
+			return false, ctx.Err()
 		}
 	}
 }
