@@ -20,20 +20,6 @@ import (
 // in the state word are the queued flag and the over-release guard.
 const SlotsMaxN = 1<<61 - 1
 
-const (
-	// slotsQueuedBit is set in the state word while the waiter list is not
-	// empty. Being larger than any capacity, it makes the fast path's
-	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
-	slotsQueuedBit = 1 << 62
-	// slotsOverBit can only become set when a release subtracts more than is
-	// held: a borrow out of the held count into the flag bits.
-	slotsOverBit = 1 << 61
-	// slotsCacheLine is the size the hot word is padded to. 64 bytes on amd64
-	// and most arm64 cores; 128 would also cover Apple's and Neoverse's
-	// adjacent-line prefetch at the cost of a larger struct.
-	slotsCacheLine = 64
-)
-
 // Slots bounds the total weight held at once by concurrent holders.
 //
 // Waiters are served in FIFO order: once a request has to wait, later
@@ -48,27 +34,19 @@ const (
 // call freed, and a function run by Go returns before the Wait that sees
 // its completion returns.
 type Slots struct {
-	// state is the held weight in its low bits, plus slotsQueuedBit while
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
 	// waiters are queued. Uncontended Acquire and Release touch only this.
 	state atomic.Int64
 	// The slow path's fields below are written by waiters while holders
 	// spin on state; keep them on another cache line.
-	_ [slotsCacheLine - 8]byte
+	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
-	head, tail *slotsWaiter
+	head, tail *semaphoreWaiter
 
 	group   sync.WaitGroup // goroutines started by Go
 	errOnce sync.Once
 	err     error // first error returned by a function run by Go
-}
-
-// waiter is one queued AcquireN call. ready is closed once its units have
-// been added to the state word on its behalf.
-type slotsWaiter struct {
-	n          int64
-	ready      chan struct{}
-	prev, next *slotsWaiter
 }
 
 // init checks the configuration.
@@ -135,7 +113,7 @@ func (s *Slots) TryAcquireN(n int64) bool {
 
 // Release releases one unit. It panics if that releases more than is held.
 func (s *Slots) Release() {
-	if c := s.state.Add(-1); c&(slotsQueuedBit|slotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-1); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -146,7 +124,7 @@ func (s *Slots) ReleaseN(n int64) {
 	if n < 0 {
 		panic("semaphore: negative weight")
 	}
-	if c := s.state.Add(-n); c&(slotsQueuedBit|slotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -154,7 +132,7 @@ func (s *Slots) ReleaseN(n int64) {
 // Available returns the weight that is free at the moment of the call. A
 // caller may not be able to acquire it: waiters come first.
 func (s *Slots) Available() int64 {
-	return 4 - s.state.Load()&^slotsQueuedBit
+	return 4 - s.state.Load()&^semaphoreQueuedBit
 }
 
 // Go waits for a unit as Acquire does, then calls f in a new goroutine and
@@ -210,7 +188,7 @@ func (s *Slots) acquireSlow(ctx context.Context, n int64) error {
 // enqueue takes n units at once if they fit and nobody is queued, fails if
 // done is closed, and otherwise queues a waiter for them and returns it:
 // nil and the result when no wait is needed.
-func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*slotsWaiter, error) {
+func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*semaphoreWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -229,15 +207,15 @@ func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*sl
 	default:
 	}
 
-	w := &slotsWaiter{n: n, ready: make(chan struct{})}
+	w := &semaphoreWaiter{n: n, ready: make(chan struct{})}
 	s.push(w)
 	for {
 		c := s.state.Load()
-		if c&slotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|slotsQueuedBit) {
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
 			break
 		}
 	}
-	// Units freed between the failed attempt above and setting slotsQueuedBit
+	// Units freed between the failed attempt above and setting semaphoreQueuedBit
 	// were released on the fast path, which notifies nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -248,7 +226,7 @@ func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*sl
 // If done is closed when the wait ends, the request fails even if it was
 // granted too: a select between the two picks either at random, and the
 // grant may have come after ctx ended (go.dev/issue/63615).
-func (s *Slots) await(ctx context.Context, done <-chan struct{}, w *slotsWaiter) error {
+func (s *Slots) await(ctx context.Context, done <-chan struct{}, w *semaphoreWaiter) error {
 	select {
 	case <-w.ready:
 		select {
@@ -274,10 +252,10 @@ func (s *Slots) await(ctx context.Context, done <-chan struct{}, w *slotsWaiter)
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has slotsQueuedBit set, or shows
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set, or shows
 // that more was released than held.
 func (s *Slots) releaseSlow(c int64) {
-	if c < 0 || c&slotsOverBit != 0 {
+	if c < 0 || c&semaphoreOverBit != 0 {
 		panic("semaphore: released more than held")
 	}
 	s.mu.Lock()
@@ -286,23 +264,23 @@ func (s *Slots) releaseSlow(c int64) {
 }
 
 // notifyLocked grants queued requests in order while the head fits, and
-// clears slotsQueuedBit once the queue is empty. s.mu must be held.
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
 func (s *Slots) notifyLocked() {
 	for {
 		c := s.state.Load()
 		w := s.head
 		if w == nil {
-			if c&slotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^slotsQueuedBit) {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
 				return
 			}
 			continue
 		}
-		if w.n > 4-c&^slotsQueuedBit {
+		if w.n > 4-c&^semaphoreQueuedBit {
 			return
 		}
 		next := c + w.n
 		if w.next == nil {
-			next &^= slotsQueuedBit
+			next &^= semaphoreQueuedBit
 		}
 		if s.state.CompareAndSwap(c, next) {
 			s.remove(w)
@@ -312,7 +290,7 @@ func (s *Slots) notifyLocked() {
 }
 
 // push appends w to the waiter list. s.mu must be held.
-func (s *Slots) push(w *slotsWaiter) {
+func (s *Slots) push(w *semaphoreWaiter) {
 	w.prev = s.tail
 	if s.tail == nil {
 		s.head = w
@@ -323,7 +301,7 @@ func (s *Slots) push(w *slotsWaiter) {
 }
 
 // remove unlinks w from the waiter list. s.mu must be held.
-func (s *Slots) remove(w *slotsWaiter) {
+func (s *Slots) remove(w *semaphoreWaiter) {
 	if w.prev == nil {
 		s.head = w.next
 	} else {
@@ -350,20 +328,6 @@ func NewSlots() *Slots {
 // in the state word are the queued flag and the over-release guard.
 const BenchSlotsMaxN = 1<<61 - 1
 
-const (
-	// benchSlotsQueuedBit is set in the state word while the waiter list is not
-	// empty. Being larger than any capacity, it makes the fast path's
-	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
-	benchSlotsQueuedBit = 1 << 62
-	// benchSlotsOverBit can only become set when a release subtracts more than is
-	// held: a borrow out of the held count into the flag bits.
-	benchSlotsOverBit = 1 << 61
-	// benchSlotsCacheLine is the size the hot word is padded to. 64 bytes on amd64
-	// and most arm64 cores; 128 would also cover Apple's and Neoverse's
-	// adjacent-line prefetch at the cost of a larger struct.
-	benchSlotsCacheLine = 64
-)
-
 // BenchSlots bounds the total weight held at once by concurrent holders.
 //
 // Waiters are served in FIFO order: once a request has to wait, later
@@ -378,27 +342,19 @@ const (
 // call freed, and a function run by Go returns before the Wait that sees
 // its completion returns.
 type BenchSlots struct {
-	// state is the held weight in its low bits, plus benchSlotsQueuedBit while
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
 	// waiters are queued. Uncontended Acquire and Release touch only this.
 	state atomic.Int64
 	// The slow path's fields below are written by waiters while holders
 	// spin on state; keep them on another cache line.
-	_ [benchSlotsCacheLine - 8]byte
+	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
-	head, tail *benchSlotsWaiter
+	head, tail *semaphoreWaiter
 
 	group   sync.WaitGroup // goroutines started by Go
 	errOnce sync.Once
 	err     error // first error returned by a function run by Go
-}
-
-// waiter is one queued AcquireN call. ready is closed once its units have
-// been added to the state word on its behalf.
-type benchSlotsWaiter struct {
-	n          int64
-	ready      chan struct{}
-	prev, next *benchSlotsWaiter
 }
 
 // init checks the configuration.
@@ -465,7 +421,7 @@ func (s *BenchSlots) TryAcquireN(n int64) bool {
 
 // Release releases one unit. It panics if that releases more than is held.
 func (s *BenchSlots) Release() {
-	if c := s.state.Add(-1); c&(benchSlotsQueuedBit|benchSlotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-1); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -476,7 +432,7 @@ func (s *BenchSlots) ReleaseN(n int64) {
 	if n < 0 {
 		panic("semaphore: negative weight")
 	}
-	if c := s.state.Add(-n); c&(benchSlotsQueuedBit|benchSlotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -484,7 +440,7 @@ func (s *BenchSlots) ReleaseN(n int64) {
 // Available returns the weight that is free at the moment of the call. A
 // caller may not be able to acquire it: waiters come first.
 func (s *BenchSlots) Available() int64 {
-	return 64 - s.state.Load()&^benchSlotsQueuedBit
+	return 64 - s.state.Load()&^semaphoreQueuedBit
 }
 
 // Go waits for a unit as Acquire does, then calls f in a new goroutine and
@@ -540,7 +496,7 @@ func (s *BenchSlots) acquireSlow(ctx context.Context, n int64) error {
 // enqueue takes n units at once if they fit and nobody is queued, fails if
 // done is closed, and otherwise queues a waiter for them and returns it:
 // nil and the result when no wait is needed.
-func (s *BenchSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*benchSlotsWaiter, error) {
+func (s *BenchSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*semaphoreWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -559,15 +515,15 @@ func (s *BenchSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64)
 	default:
 	}
 
-	w := &benchSlotsWaiter{n: n, ready: make(chan struct{})}
+	w := &semaphoreWaiter{n: n, ready: make(chan struct{})}
 	s.push(w)
 	for {
 		c := s.state.Load()
-		if c&benchSlotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|benchSlotsQueuedBit) {
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
 			break
 		}
 	}
-	// Units freed between the failed attempt above and setting benchSlotsQueuedBit
+	// Units freed between the failed attempt above and setting semaphoreQueuedBit
 	// were released on the fast path, which notifies nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -578,7 +534,7 @@ func (s *BenchSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64)
 // If done is closed when the wait ends, the request fails even if it was
 // granted too: a select between the two picks either at random, and the
 // grant may have come after ctx ended (go.dev/issue/63615).
-func (s *BenchSlots) await(ctx context.Context, done <-chan struct{}, w *benchSlotsWaiter) error {
+func (s *BenchSlots) await(ctx context.Context, done <-chan struct{}, w *semaphoreWaiter) error {
 	select {
 	case <-w.ready:
 		select {
@@ -604,10 +560,10 @@ func (s *BenchSlots) await(ctx context.Context, done <-chan struct{}, w *benchSl
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has benchSlotsQueuedBit set, or shows
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set, or shows
 // that more was released than held.
 func (s *BenchSlots) releaseSlow(c int64) {
-	if c < 0 || c&benchSlotsOverBit != 0 {
+	if c < 0 || c&semaphoreOverBit != 0 {
 		panic("semaphore: released more than held")
 	}
 	s.mu.Lock()
@@ -616,23 +572,23 @@ func (s *BenchSlots) releaseSlow(c int64) {
 }
 
 // notifyLocked grants queued requests in order while the head fits, and
-// clears benchSlotsQueuedBit once the queue is empty. s.mu must be held.
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
 func (s *BenchSlots) notifyLocked() {
 	for {
 		c := s.state.Load()
 		w := s.head
 		if w == nil {
-			if c&benchSlotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^benchSlotsQueuedBit) {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
 				return
 			}
 			continue
 		}
-		if w.n > 64-c&^benchSlotsQueuedBit {
+		if w.n > 64-c&^semaphoreQueuedBit {
 			return
 		}
 		next := c + w.n
 		if w.next == nil {
-			next &^= benchSlotsQueuedBit
+			next &^= semaphoreQueuedBit
 		}
 		if s.state.CompareAndSwap(c, next) {
 			s.remove(w)
@@ -642,7 +598,7 @@ func (s *BenchSlots) notifyLocked() {
 }
 
 // push appends w to the waiter list. s.mu must be held.
-func (s *BenchSlots) push(w *benchSlotsWaiter) {
+func (s *BenchSlots) push(w *semaphoreWaiter) {
 	w.prev = s.tail
 	if s.tail == nil {
 		s.head = w
@@ -653,7 +609,7 @@ func (s *BenchSlots) push(w *benchSlotsWaiter) {
 }
 
 // remove unlinks w from the waiter list. s.mu must be held.
-func (s *BenchSlots) remove(w *benchSlotsWaiter) {
+func (s *BenchSlots) remove(w *semaphoreWaiter) {
 	if w.prev == nil {
 		s.head = w.next
 	} else {
@@ -698,10 +654,6 @@ const TokensMaxLimit = 1<<20 - 1
 // holds, so callers need check only the latter.
 var ErrTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
-// tokensCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
-const tokensCacheLine = 64
-
 // Tokens controls how frequently events are allowed to happen.
 //
 // A Tokens is safe for concurrent use. It must be created with NewTokens and
@@ -720,7 +672,7 @@ type Tokens struct {
 	// TokensSlidingWindow, the index of the current fixed window and the counts
 	// of it and the previous one.
 	state atomic.Int64
-	_     [tokensCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -780,7 +732,7 @@ func (l *Tokens) Wait(ctx context.Context) error {
 			r.cancel(now)
 			return ErrTokensDeadline
 		}
-		timer := time.NewTimer(time.Duration(tokensNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -843,7 +795,7 @@ func (r TokensReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r TokensReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(tokensNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -888,27 +840,6 @@ func (l *Tokens) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
 }
 
-// tokensAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func tokensAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// tokensNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
-func tokensNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
-}
-
 func (l *Tokens) allow(now int64) bool {
 	return l.tokenAllow(now)
 }
@@ -944,7 +875,7 @@ func (l *Tokens) tokenReserve(now int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := tokensAddSaturating(max(s, now-tolerance), interval)
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -968,7 +899,7 @@ func (l *Tokens) tokenStats(now int64) TokensStats {
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
-		return TokensStats{Delay: time.Duration(tokensNanosBetween(now-interval, from))}
+		return TokensStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
 	}
 	return TokensStats{Available: (now - from) / interval}
 }
@@ -1011,10 +942,6 @@ const WindowMaxLimit = 1<<20 - 1
 // holds, so callers need check only the latter.
 var ErrWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
-// windowCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
-const windowCacheLine = 64
-
 // Window controls how frequently events are allowed to happen.
 //
 // A Window is safe for concurrent use. It must be created with NewWindow and
@@ -1033,7 +960,7 @@ type Window struct {
 	// WindowSlidingWindow, the index of the current fixed window and the counts
 	// of it and the previous one.
 	state atomic.Int64
-	_     [windowCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -1091,7 +1018,7 @@ func (l *Window) Wait(ctx context.Context) error {
 			r.cancel(now)
 			return ErrWindowDeadline
 		}
-		timer := time.NewTimer(time.Duration(windowNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -1157,7 +1084,7 @@ func (r WindowReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r WindowReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(windowNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -1199,27 +1126,6 @@ func (l *Window) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
 }
 
-// windowAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func windowAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// windowNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
-func windowNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
-}
-
 func (l *Window) allow(now int64) bool {
 	return l.windowAllow(now)
 }
@@ -1228,25 +1134,16 @@ func (l *Window) reserve(now int64) WindowReservation {
 	if l.windowAllow(now) {
 		return WindowReservation{l: l, at: now, ok: true}
 	}
-	return WindowReservation{l: l, at: windowAddSaturating(now, l.windowRetry(now))}
+	return WindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now))}
 }
 
 func (l *Window) stats(now int64) WindowStats {
 	return l.windowStats(now)
 }
 
-// window is the decoded state of a WindowSlidingWindow at some time. It has four
-// word-sized fields, the most the compiler keeps in registers: Allow must not
-// go through memory for it.
-type windowWindow struct {
-	index     uint64 // truncated index of the current fixed window
-	prev, cur int64
-	elapsed   int64 // time since the fixed window started
-}
-
 // windowLoad decodes the state word s as seen at now, rolling it forward
 // to now's fixed window.
-func (l *Window) windowLoad(s int64, now int64) windowWindow {
+func (l *Window) windowLoad(s int64, now int64) ratelimitWindow {
 	width := int64((1 * time.Minute))
 	countBits := uint(bits.Len64(uint64(1000)))
 	countMask := int64(1)<<countBits - 1
@@ -1254,7 +1151,7 @@ func (l *Window) windowLoad(s int64, now int64) windowWindow {
 
 	now = max(now, 0)
 	index := now / width
-	w := windowWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
+	w := ratelimitWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
 	stateIndex := uint64(s) >> (2 * countBits)
 	prev, cur := s>>countBits&countMask, s&countMask
 	switch ahead := (w.index - stateIndex) & indexMask; {
@@ -1272,7 +1169,7 @@ func (l *Window) windowLoad(s int64, now int64) windowWindow {
 
 // windowEstimate returns the weighted count of the sliding window ending at
 // w's time.
-func (l *Window) windowEstimate(w windowWindow) float64 {
+func (l *Window) windowEstimate(w ratelimitWindow) float64 {
 	width := int64((1 * time.Minute))
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
@@ -1309,7 +1206,7 @@ func (l *Window) windowRetry(now int64) int64 {
 		if w.prev == 0 || float64(w.prev) <= free {
 			return 0
 		}
-		at := windowCeilNanos(float64(width) * (1 - free/float64(w.prev)))
+		at := ratelimitCeilNanos(float64(width) * (1 - free/float64(w.prev)))
 		return max(at-w.elapsed, 0)
 	}
 	// Otherwise in the next one, where cur becomes the previous count.
@@ -1318,16 +1215,7 @@ func (l *Window) windowRetry(now int64) int64 {
 		return toNext
 	}
 	// Up to two windows: saturate rather than wrap for the longest.
-	return windowAddSaturating(toNext, windowCeilNanos(float64(width)*(1-room/float64(w.cur))))
-}
-
-// windowCeilNanos rounds a non-negative number of nanoseconds up to an int64,
-// saturating: float64(width) may round up past the largest int64.
-func windowCeilNanos(ns float64) int64 {
-	if ns >= math.MaxInt64 {
-		return math.MaxInt64
-	}
-	return int64(math.Ceil(ns))
+	return ratelimitAddSaturating(toNext, ratelimitCeilNanos(float64(width)*(1-room/float64(w.cur))))
 }
 
 func (l *Window) windowStats(now int64) WindowStats {
@@ -1378,10 +1266,6 @@ const BenchTokensMaxLimit = 1<<20 - 1
 // holds, so callers need check only the latter.
 var ErrBenchTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
-// benchTokensCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
-const benchTokensCacheLine = 64
-
 // BenchTokens controls how frequently events are allowed to happen.
 //
 // A BenchTokens is safe for concurrent use. It must be created with NewBenchTokens and
@@ -1400,7 +1284,7 @@ type BenchTokens struct {
 	// BenchTokensSlidingWindow, the index of the current fixed window and the counts
 	// of it and the previous one.
 	state atomic.Int64
-	_     [benchTokensCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -1460,7 +1344,7 @@ func (l *BenchTokens) Wait(ctx context.Context) error {
 			r.cancel(now)
 			return ErrBenchTokensDeadline
 		}
-		timer := time.NewTimer(time.Duration(benchTokensNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -1523,7 +1407,7 @@ func (r BenchTokensReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r BenchTokensReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(benchTokensNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -1568,27 +1452,6 @@ func (l *BenchTokens) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
 }
 
-// benchTokensAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func benchTokensAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// benchTokensNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
-func benchTokensNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
-}
-
 func (l *BenchTokens) allow(now int64) bool {
 	return l.tokenAllow(now)
 }
@@ -1624,7 +1487,7 @@ func (l *BenchTokens) tokenReserve(now int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := benchTokensAddSaturating(max(s, now-tolerance), interval)
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -1648,7 +1511,7 @@ func (l *BenchTokens) tokenStats(now int64) BenchTokensStats {
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
-		return BenchTokensStats{Delay: time.Duration(benchTokensNanosBetween(now-interval, from))}
+		return BenchTokensStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
 	}
 	return BenchTokensStats{Available: (now - from) / interval}
 }
@@ -1691,10 +1554,6 @@ const BenchWindowMaxLimit = 1<<20 - 1
 // holds, so callers need check only the latter.
 var ErrBenchWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
-// benchWindowCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
-const benchWindowCacheLine = 64
-
 // BenchWindow controls how frequently events are allowed to happen.
 //
 // A BenchWindow is safe for concurrent use. It must be created with NewBenchWindow and
@@ -1713,7 +1572,7 @@ type BenchWindow struct {
 	// BenchWindowSlidingWindow, the index of the current fixed window and the counts
 	// of it and the previous one.
 	state atomic.Int64
-	_     [benchWindowCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -1771,7 +1630,7 @@ func (l *BenchWindow) Wait(ctx context.Context) error {
 			r.cancel(now)
 			return ErrBenchWindowDeadline
 		}
-		timer := time.NewTimer(time.Duration(benchWindowNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -1837,7 +1696,7 @@ func (r BenchWindowReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r BenchWindowReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(benchWindowNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -1879,27 +1738,6 @@ func (l *BenchWindow) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
 }
 
-// benchWindowAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func benchWindowAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// benchWindowNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
-func benchWindowNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
-}
-
 func (l *BenchWindow) allow(now int64) bool {
 	return l.windowAllow(now)
 }
@@ -1908,25 +1746,16 @@ func (l *BenchWindow) reserve(now int64) BenchWindowReservation {
 	if l.windowAllow(now) {
 		return BenchWindowReservation{l: l, at: now, ok: true}
 	}
-	return BenchWindowReservation{l: l, at: benchWindowAddSaturating(now, l.windowRetry(now))}
+	return BenchWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now))}
 }
 
 func (l *BenchWindow) stats(now int64) BenchWindowStats {
 	return l.windowStats(now)
 }
 
-// window is the decoded state of a BenchWindowSlidingWindow at some time. It has four
-// word-sized fields, the most the compiler keeps in registers: Allow must not
-// go through memory for it.
-type benchWindowWindow struct {
-	index     uint64 // truncated index of the current fixed window
-	prev, cur int64
-	elapsed   int64 // time since the fixed window started
-}
-
 // windowLoad decodes the state word s as seen at now, rolling it forward
 // to now's fixed window.
-func (l *BenchWindow) windowLoad(s int64, now int64) benchWindowWindow {
+func (l *BenchWindow) windowLoad(s int64, now int64) ratelimitWindow {
 	width := int64((1 * time.Millisecond))
 	countBits := uint(bits.Len64(uint64(1048575)))
 	countMask := int64(1)<<countBits - 1
@@ -1934,7 +1763,7 @@ func (l *BenchWindow) windowLoad(s int64, now int64) benchWindowWindow {
 
 	now = max(now, 0)
 	index := now / width
-	w := benchWindowWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
+	w := ratelimitWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
 	stateIndex := uint64(s) >> (2 * countBits)
 	prev, cur := s>>countBits&countMask, s&countMask
 	switch ahead := (w.index - stateIndex) & indexMask; {
@@ -1952,7 +1781,7 @@ func (l *BenchWindow) windowLoad(s int64, now int64) benchWindowWindow {
 
 // windowEstimate returns the weighted count of the sliding window ending at
 // w's time.
-func (l *BenchWindow) windowEstimate(w benchWindowWindow) float64 {
+func (l *BenchWindow) windowEstimate(w ratelimitWindow) float64 {
 	width := int64((1 * time.Millisecond))
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
@@ -1989,7 +1818,7 @@ func (l *BenchWindow) windowRetry(now int64) int64 {
 		if w.prev == 0 || float64(w.prev) <= free {
 			return 0
 		}
-		at := benchWindowCeilNanos(float64(width) * (1 - free/float64(w.prev)))
+		at := ratelimitCeilNanos(float64(width) * (1 - free/float64(w.prev)))
 		return max(at-w.elapsed, 0)
 	}
 	// Otherwise in the next one, where cur becomes the previous count.
@@ -1998,16 +1827,7 @@ func (l *BenchWindow) windowRetry(now int64) int64 {
 		return toNext
 	}
 	// Up to two windows: saturate rather than wrap for the longest.
-	return benchWindowAddSaturating(toNext, benchWindowCeilNanos(float64(width)*(1-room/float64(w.cur))))
-}
-
-// benchWindowCeilNanos rounds a non-negative number of nanoseconds up to an int64,
-// saturating: float64(width) may round up past the largest int64.
-func benchWindowCeilNanos(ns float64) int64 {
-	if ns >= math.MaxInt64 {
-		return math.MaxInt64
-	}
-	return int64(math.Ceil(ns))
+	return ratelimitAddSaturating(toNext, ratelimitCeilNanos(float64(width)*(1-room/float64(w.cur))))
 }
 
 func (l *BenchWindow) windowStats(now int64) BenchWindowStats {
@@ -2070,24 +1890,6 @@ var ErrWorkBreakerOpen = errors.New("breaker: circuit open")
 // rejected while the breaker is half-open and its probes are taken.
 var ErrWorkBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-const (
-	// workBreakerStateBits hold the WorkBreakerState in the low bits of the state word; the
-	// rest counts transitions. The whole word is a generation: a call
-	// remembers the word it was admitted under, and its result is ignored
-	// if the word has changed by the time it returns.
-	workBreakerStateBits = 2
-	workBreakerStateMask = 1<<workBreakerStateBits - 1
-	// workBreakerFlushEvery is how many successes in the closed state are counted
-	// before the clock is read to give them a bucket. Successes thus cost
-	// no clock read; one may be counted at most workBreakerFlushEvery-1 calls (or one
-	// failure) late, in a later bucket than it belongs to. Power of two.
-	workBreakerFlushEvery = 16
-	// workBreakerCacheLine is the size the hot words are padded to.
-	workBreakerCacheLine = 64
-	// workBreakerNoBucket marks a bucket that holds no time's counts.
-	workBreakerNoBucket = math.MinInt64
-)
-
 // WorkBreaker is a circuit breaker around a function from Req to Resp.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
@@ -2108,18 +1910,18 @@ const (
 // is called with the breaker's internal lock held, in the order of the
 // transitions.
 type WorkBreaker struct {
-	// state is the transition count << workBreakerStateBits | WorkBreakerState. Only
+	// state is the transition count << breakerStateBits | WorkBreakerState. Only
 	// transitions write it: it has a cache line of its own, apart from
 	// pending, which every successful call writes.
 	state atomic.Uint64
-	_     [workBreakerCacheLine - 8]byte
+	_     [breakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [workBreakerCacheLine - 8]byte
+	_       [breakerCacheLine - 8]byte
 
 	epoch time.Time
 
-	buckets  []workBreakerBucket
+	buckets  []breakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
@@ -2129,22 +1931,13 @@ type WorkBreaker struct {
 	onChange func(from, to WorkBreakerState)
 }
 
-// bucket holds the counts of one slice of the rolling window. The counts
-// have a word each: a slice of a long window may count more than 2^32
-// calls (window=1h at 1.2 million calls a second).
-type workBreakerBucket struct {
-	index     atomic.Int64 // clock / bucket width of the slice counted, or workBreakerNoBucket
-	successes atomic.Int64
-	failures  atomic.Int64
-}
-
 // init checks the configuration and resets the window. The generated
 // constructor calls it after building the struct.
 func (b *WorkBreaker) init() {
 	b.epoch = time.Now()
-	b.buckets = make([]workBreakerBucket, 10)
+	b.buckets = make([]breakerBucket, 10)
 	for i := range b.buckets {
-		b.buckets[i].index.Store(workBreakerNoBucket)
+		b.buckets[i].index.Store(breakerNoBucket)
 	}
 }
 
@@ -2162,7 +1955,7 @@ func (b *WorkBreaker) OnStateChange(f func(from, to WorkBreakerState)) {
 // the fallback returns. A panicking probe counts as a failure.
 func (b *WorkBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
-	if WorkBreakerState(st&workBreakerStateMask) != WorkBreakerStateClosed {
+	if WorkBreakerState(st&breakerStateMask) != WorkBreakerStateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
 	resp, err := b.call(ctx, req)
@@ -2171,7 +1964,7 @@ func (b *WorkBreaker) Execute(ctx context.Context, req int) (int, error) {
 		return resp, err
 	}
 	// A success of a call admitted before a transition is not counted.
-	if b.state.Load() == st && b.pending.Add(1)&(workBreakerFlushEvery-1) == 0 {
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, nil
@@ -2180,7 +1973,7 @@ func (b *WorkBreaker) Execute(ctx context.Context, req int) (int, error) {
 // State returns the current state. An open breaker whose cooldown has
 // passed reports WorkBreakerStateOpen until a call moves it to half-open.
 func (b *WorkBreaker) State() WorkBreakerState {
-	return WorkBreakerState(b.state.Load() & workBreakerStateMask)
+	return WorkBreakerState(b.state.Load() & breakerStateMask)
 }
 
 // WorkBreakerStats is a snapshot of a WorkBreaker.
@@ -2201,11 +1994,11 @@ func (b *WorkBreaker) Stats() WorkBreakerStats {
 	st := b.state.Load()
 	succ, fail := b.window(now)
 	return WorkBreakerStats{
-		State:       WorkBreakerState(st & workBreakerStateMask),
+		State:       WorkBreakerState(st & breakerStateMask),
 		Successes:   succ,
 		Failures:    fail,
 		Rejected:    b.rejected.Load(),
-		Transitions: st >> workBreakerStateBits,
+		Transitions: st >> breakerStateBits,
 	}
 }
 
@@ -2218,7 +2011,7 @@ func (b *WorkBreaker) call(ctx context.Context, req int) (int, error) {
 func (b *WorkBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
 	var err error
 	for {
-		switch WorkBreakerState(st & workBreakerStateMask) {
+		switch WorkBreakerState(st & breakerStateMask) {
 		case WorkBreakerStateClosed:
 			return b.Execute(ctx, req)
 		case WorkBreakerStateOpen:
@@ -2361,16 +2154,6 @@ func (b *WorkBreaker) addLocked(now, successes, failures int64) {
 	bk.count(successes, failures)
 }
 
-// count adds successes and failures to the bucket.
-func (bk *workBreakerBucket) count(successes, failures int64) {
-	if successes != 0 {
-		bk.successes.Add(successes)
-	}
-	if failures != 0 {
-		bk.failures.Add(failures)
-	}
-}
-
 // window returns the counts of the rolling window ending at now.
 func (b *WorkBreaker) window(now int64) (successes, failures int64) {
 	index := now / b.bucketWidth()
@@ -2410,12 +2193,12 @@ func (b *WorkBreaker) transitionLocked(from uint64, to WorkBreakerState, now int
 	case WorkBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
-			b.buckets[i].index.Store(workBreakerNoBucket)
+			b.buckets[i].index.Store(breakerNoBucket)
 		}
 	}
-	b.state.Store((from>>workBreakerStateBits+1)<<workBreakerStateBits | uint64(to))
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
 	if b.onChange != nil {
-		b.onChange(WorkBreakerState(from&workBreakerStateMask), to)
+		b.onChange(WorkBreakerState(from&breakerStateMask), to)
 	}
 }
 
@@ -2467,24 +2250,6 @@ var ErrFlakyBreakerOpen = errors.New("breaker: circuit open")
 // rejected while the breaker is half-open and its probes are taken.
 var ErrFlakyBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-const (
-	// flakyBreakerStateBits hold the FlakyBreakerState in the low bits of the state word; the
-	// rest counts transitions. The whole word is a generation: a call
-	// remembers the word it was admitted under, and its result is ignored
-	// if the word has changed by the time it returns.
-	flakyBreakerStateBits = 2
-	flakyBreakerStateMask = 1<<flakyBreakerStateBits - 1
-	// flakyBreakerFlushEvery is how many successes in the closed state are counted
-	// before the clock is read to give them a bucket. Successes thus cost
-	// no clock read; one may be counted at most flakyBreakerFlushEvery-1 calls (or one
-	// failure) late, in a later bucket than it belongs to. Power of two.
-	flakyBreakerFlushEvery = 16
-	// flakyBreakerCacheLine is the size the hot words are padded to.
-	flakyBreakerCacheLine = 64
-	// flakyBreakerNoBucket marks a bucket that holds no time's counts.
-	flakyBreakerNoBucket = math.MinInt64
-)
-
 // FlakyBreaker is a circuit breaker around a function from Req to Resp.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
@@ -2505,20 +2270,20 @@ const (
 // is called with the breaker's internal lock held, in the order of the
 // transitions.
 type FlakyBreaker struct {
-	// state is the transition count << flakyBreakerStateBits | FlakyBreakerState. Only
+	// state is the transition count << breakerStateBits | FlakyBreakerState. Only
 	// transitions write it: it has a cache line of its own, apart from
 	// pending, which every successful call writes.
 	state atomic.Uint64
-	_     [flakyBreakerCacheLine - 8]byte
+	_     [breakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [flakyBreakerCacheLine - 8]byte
+	_       [breakerCacheLine - 8]byte
 
 	fn func(context.Context, int) (int, error)
 
 	epoch time.Time
 
-	buckets  []flakyBreakerBucket
+	buckets  []breakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
@@ -2528,22 +2293,13 @@ type FlakyBreaker struct {
 	onChange func(from, to FlakyBreakerState)
 }
 
-// bucket holds the counts of one slice of the rolling window. The counts
-// have a word each: a slice of a long window may count more than 2^32
-// calls (window=1h at 1.2 million calls a second).
-type flakyBreakerBucket struct {
-	index     atomic.Int64 // clock / bucket width of the slice counted, or flakyBreakerNoBucket
-	successes atomic.Int64
-	failures  atomic.Int64
-}
-
 // init checks the configuration and resets the window. The generated
 // constructor calls it after building the struct.
 func (b *FlakyBreaker) init() {
 	b.epoch = time.Now()
-	b.buckets = make([]flakyBreakerBucket, 10)
+	b.buckets = make([]breakerBucket, 10)
 	for i := range b.buckets {
-		b.buckets[i].index.Store(flakyBreakerNoBucket)
+		b.buckets[i].index.Store(breakerNoBucket)
 	}
 }
 
@@ -2561,7 +2317,7 @@ func (b *FlakyBreaker) OnStateChange(f func(from, to FlakyBreakerState)) {
 // the fallback returns. A panicking probe counts as a failure.
 func (b *FlakyBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
-	if FlakyBreakerState(st&flakyBreakerStateMask) != FlakyBreakerStateClosed {
+	if FlakyBreakerState(st&breakerStateMask) != FlakyBreakerStateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
 	resp, err := b.call(ctx, req)
@@ -2570,7 +2326,7 @@ func (b *FlakyBreaker) Execute(ctx context.Context, req int) (int, error) {
 		return b.fallback(ctx, req, err)
 	}
 	// A success of a call admitted before a transition is not counted.
-	if b.state.Load() == st && b.pending.Add(1)&(flakyBreakerFlushEvery-1) == 0 {
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, nil
@@ -2579,7 +2335,7 @@ func (b *FlakyBreaker) Execute(ctx context.Context, req int) (int, error) {
 // State returns the current state. An open breaker whose cooldown has
 // passed reports FlakyBreakerStateOpen until a call moves it to half-open.
 func (b *FlakyBreaker) State() FlakyBreakerState {
-	return FlakyBreakerState(b.state.Load() & flakyBreakerStateMask)
+	return FlakyBreakerState(b.state.Load() & breakerStateMask)
 }
 
 // FlakyBreakerStats is a snapshot of a FlakyBreaker.
@@ -2600,11 +2356,11 @@ func (b *FlakyBreaker) Stats() FlakyBreakerStats {
 	st := b.state.Load()
 	succ, fail := b.window(now)
 	return FlakyBreakerStats{
-		State:       FlakyBreakerState(st & flakyBreakerStateMask),
+		State:       FlakyBreakerState(st & breakerStateMask),
 		Successes:   succ,
 		Failures:    fail,
 		Rejected:    b.rejected.Load(),
-		Transitions: st >> flakyBreakerStateBits,
+		Transitions: st >> breakerStateBits,
 	}
 }
 
@@ -2622,7 +2378,7 @@ func (b *FlakyBreaker) fallback(ctx context.Context, req int, err error) (int, e
 func (b *FlakyBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
 	var err error
 	for {
-		switch FlakyBreakerState(st & flakyBreakerStateMask) {
+		switch FlakyBreakerState(st & breakerStateMask) {
 		case FlakyBreakerStateClosed:
 			return b.Execute(ctx, req)
 		case FlakyBreakerStateOpen:
@@ -2764,16 +2520,6 @@ func (b *FlakyBreaker) addLocked(now, successes, failures int64) {
 	bk.count(successes, failures)
 }
 
-// count adds successes and failures to the bucket.
-func (bk *flakyBreakerBucket) count(successes, failures int64) {
-	if successes != 0 {
-		bk.successes.Add(successes)
-	}
-	if failures != 0 {
-		bk.failures.Add(failures)
-	}
-}
-
 // window returns the counts of the rolling window ending at now.
 func (b *FlakyBreaker) window(now int64) (successes, failures int64) {
 	index := now / b.bucketWidth()
@@ -2813,12 +2559,12 @@ func (b *FlakyBreaker) transitionLocked(from uint64, to FlakyBreakerState, now i
 	case FlakyBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
-			b.buckets[i].index.Store(flakyBreakerNoBucket)
+			b.buckets[i].index.Store(breakerNoBucket)
 		}
 	}
-	b.state.Store((from>>flakyBreakerStateBits+1)<<flakyBreakerStateBits | uint64(to))
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
 	if b.onChange != nil {
-		b.onChange(FlakyBreakerState(from&flakyBreakerStateMask), to)
+		b.onChange(FlakyBreakerState(from&breakerStateMask), to)
 	}
 }
 
@@ -2870,24 +2616,6 @@ var ErrQuickBreakerOpen = errors.New("breaker: circuit open")
 // rejected while the breaker is half-open and its probes are taken.
 var ErrQuickBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-const (
-	// quickBreakerStateBits hold the QuickBreakerState in the low bits of the state word; the
-	// rest counts transitions. The whole word is a generation: a call
-	// remembers the word it was admitted under, and its result is ignored
-	// if the word has changed by the time it returns.
-	quickBreakerStateBits = 2
-	quickBreakerStateMask = 1<<quickBreakerStateBits - 1
-	// quickBreakerFlushEvery is how many successes in the closed state are counted
-	// before the clock is read to give them a bucket. Successes thus cost
-	// no clock read; one may be counted at most quickBreakerFlushEvery-1 calls (or one
-	// failure) late, in a later bucket than it belongs to. Power of two.
-	quickBreakerFlushEvery = 16
-	// quickBreakerCacheLine is the size the hot words are padded to.
-	quickBreakerCacheLine = 64
-	// quickBreakerNoBucket marks a bucket that holds no time's counts.
-	quickBreakerNoBucket = math.MinInt64
-)
-
 // QuickBreaker is a circuit breaker around a function from Req to Resp.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
@@ -2908,20 +2636,20 @@ const (
 // is called with the breaker's internal lock held, in the order of the
 // transitions.
 type QuickBreaker struct {
-	// state is the transition count << quickBreakerStateBits | QuickBreakerState. Only
+	// state is the transition count << breakerStateBits | QuickBreakerState. Only
 	// transitions write it: it has a cache line of its own, apart from
 	// pending, which every successful call writes.
 	state atomic.Uint64
-	_     [quickBreakerCacheLine - 8]byte
+	_     [breakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [quickBreakerCacheLine - 8]byte
+	_       [breakerCacheLine - 8]byte
 
 	fn func(context.Context, int) (int, error)
 
 	epoch time.Time
 
-	buckets  []quickBreakerBucket
+	buckets  []breakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
@@ -2931,22 +2659,13 @@ type QuickBreaker struct {
 	onChange func(from, to QuickBreakerState)
 }
 
-// bucket holds the counts of one slice of the rolling window. The counts
-// have a word each: a slice of a long window may count more than 2^32
-// calls (window=1h at 1.2 million calls a second).
-type quickBreakerBucket struct {
-	index     atomic.Int64 // clock / bucket width of the slice counted, or quickBreakerNoBucket
-	successes atomic.Int64
-	failures  atomic.Int64
-}
-
 // init checks the configuration and resets the window. The generated
 // constructor calls it after building the struct.
 func (b *QuickBreaker) init() {
 	b.epoch = time.Now()
-	b.buckets = make([]quickBreakerBucket, 4)
+	b.buckets = make([]breakerBucket, 4)
 	for i := range b.buckets {
-		b.buckets[i].index.Store(quickBreakerNoBucket)
+		b.buckets[i].index.Store(breakerNoBucket)
 	}
 }
 
@@ -2964,7 +2683,7 @@ func (b *QuickBreaker) OnStateChange(f func(from, to QuickBreakerState)) {
 // the fallback returns. A panicking probe counts as a failure.
 func (b *QuickBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
-	if QuickBreakerState(st&quickBreakerStateMask) != QuickBreakerStateClosed {
+	if QuickBreakerState(st&breakerStateMask) != QuickBreakerStateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
 	resp, err := b.call(ctx, req)
@@ -2973,7 +2692,7 @@ func (b *QuickBreaker) Execute(ctx context.Context, req int) (int, error) {
 		return resp, err
 	}
 	// A success of a call admitted before a transition is not counted.
-	if b.state.Load() == st && b.pending.Add(1)&(quickBreakerFlushEvery-1) == 0 {
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, nil
@@ -2982,7 +2701,7 @@ func (b *QuickBreaker) Execute(ctx context.Context, req int) (int, error) {
 // State returns the current state. An open breaker whose cooldown has
 // passed reports QuickBreakerStateOpen until a call moves it to half-open.
 func (b *QuickBreaker) State() QuickBreakerState {
-	return QuickBreakerState(b.state.Load() & quickBreakerStateMask)
+	return QuickBreakerState(b.state.Load() & breakerStateMask)
 }
 
 // QuickBreakerStats is a snapshot of a QuickBreaker.
@@ -3003,11 +2722,11 @@ func (b *QuickBreaker) Stats() QuickBreakerStats {
 	st := b.state.Load()
 	succ, fail := b.window(now)
 	return QuickBreakerStats{
-		State:       QuickBreakerState(st & quickBreakerStateMask),
+		State:       QuickBreakerState(st & breakerStateMask),
 		Successes:   succ,
 		Failures:    fail,
 		Rejected:    b.rejected.Load(),
-		Transitions: st >> quickBreakerStateBits,
+		Transitions: st >> breakerStateBits,
 	}
 }
 
@@ -3020,7 +2739,7 @@ func (b *QuickBreaker) call(ctx context.Context, req int) (int, error) {
 func (b *QuickBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
 	var err error
 	for {
-		switch QuickBreakerState(st & quickBreakerStateMask) {
+		switch QuickBreakerState(st & breakerStateMask) {
 		case QuickBreakerStateClosed:
 			return b.Execute(ctx, req)
 		case QuickBreakerStateOpen:
@@ -3163,16 +2882,6 @@ func (b *QuickBreaker) addLocked(now, successes, failures int64) {
 	bk.count(successes, failures)
 }
 
-// count adds successes and failures to the bucket.
-func (bk *quickBreakerBucket) count(successes, failures int64) {
-	if successes != 0 {
-		bk.successes.Add(successes)
-	}
-	if failures != 0 {
-		bk.failures.Add(failures)
-	}
-}
-
 // window returns the counts of the rolling window ending at now.
 func (b *QuickBreaker) window(now int64) (successes, failures int64) {
 	index := now / b.bucketWidth()
@@ -3212,12 +2921,12 @@ func (b *QuickBreaker) transitionLocked(from uint64, to QuickBreakerState, now i
 	case QuickBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
-			b.buckets[i].index.Store(quickBreakerNoBucket)
+			b.buckets[i].index.Store(breakerNoBucket)
 		}
 	}
-	b.state.Store((from>>quickBreakerStateBits+1)<<quickBreakerStateBits | uint64(to))
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
 	if b.onChange != nil {
-		b.onChange(QuickBreakerState(from&quickBreakerStateMask), to)
+		b.onChange(QuickBreakerState(from&breakerStateMask), to)
 	}
 }
 
@@ -3239,17 +2948,6 @@ func NewQuickBreaker(fn func(context.Context, int) (int, error)) *QuickBreaker {
 // calls as the limit are in flight.
 var ErrWorkLimiterLimited = errors.New("limiter: concurrency limit reached")
 
-const (
-	// workLimiterLongWindow is the number of samples the long-run latency average
-	// spans (an exponential moving average with weight 1/workLimiterLongWindow).
-	workLimiterLongWindow = 100
-	// backoff is the factor the limit is multiplied by when a call times
-	// out: a timeout gives no latency, only a sign of overload.
-	workLimiterBackoff = 0.9
-	// workLimiterCacheLine is the size the hot words are padded to.
-	workLimiterCacheLine = 64
-)
-
 // WorkLimiter bounds the number of concurrent calls to a function by an
 // adaptive limit.
 //
@@ -3259,7 +2957,7 @@ const (
 type WorkLimiter struct {
 	inFlight atomic.Int64
 	limit    atomic.Int64
-	_        [workLimiterCacheLine - 16]byte
+	_        [limiterCacheLine - 16]byte
 
 	epoch time.Time
 
@@ -3333,7 +3031,7 @@ func (l *WorkLimiter) sample(rtt int64, inFlight int64, err error) {
 	defer l.mu.Unlock()
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		l.estimate *= workLimiterBackoff
+		l.estimate *= limiterBackoff
 	case err != nil:
 		// A failure's latency says nothing about the queue: failures
 		// are often fast.
@@ -3343,10 +3041,10 @@ func (l *WorkLimiter) sample(rtt int64, inFlight int64, err error) {
 		if l.longRTT == 0 {
 			l.longRTT = short
 		}
-		l.longRTT += (short - l.longRTT) / workLimiterLongWindow
+		l.longRTT += (short - l.longRTT) / limiterLongWindow
 		if l.longRTT > 2*short {
 			// Latency dropped for good: let the average follow quickly
-			// instead of granting a huge gradient for workLimiterLongWindow samples.
+			// instead of granting a huge gradient for limiterLongWindow samples.
 			l.longRTT = 0.95*l.longRTT + 0.05*short
 		}
 		if float64(inFlight) < l.estimate/2 {
@@ -3381,17 +3079,6 @@ func NewWorkLimiter() *WorkLimiter {
 // calls as the limit are in flight.
 var ErrFlakyLimiterLimited = errors.New("limiter: concurrency limit reached")
 
-const (
-	// flakyLimiterLongWindow is the number of samples the long-run latency average
-	// spans (an exponential moving average with weight 1/flakyLimiterLongWindow).
-	flakyLimiterLongWindow = 100
-	// backoff is the factor the limit is multiplied by when a call times
-	// out: a timeout gives no latency, only a sign of overload.
-	flakyLimiterBackoff = 0.9
-	// flakyLimiterCacheLine is the size the hot words are padded to.
-	flakyLimiterCacheLine = 64
-)
-
 // FlakyLimiter bounds the number of concurrent calls to a function by an
 // adaptive limit.
 //
@@ -3401,7 +3088,7 @@ const (
 type FlakyLimiter struct {
 	inFlight atomic.Int64
 	limit    atomic.Int64
-	_        [flakyLimiterCacheLine - 16]byte
+	_        [limiterCacheLine - 16]byte
 
 	fn func(context.Context, int) (int, error)
 
@@ -3477,7 +3164,7 @@ func (l *FlakyLimiter) sample(rtt int64, inFlight int64, err error) {
 	defer l.mu.Unlock()
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		l.estimate *= flakyLimiterBackoff
+		l.estimate *= limiterBackoff
 	case err != nil:
 		// A failure's latency says nothing about the queue: failures
 		// are often fast.
@@ -3487,10 +3174,10 @@ func (l *FlakyLimiter) sample(rtt int64, inFlight int64, err error) {
 		if l.longRTT == 0 {
 			l.longRTT = short
 		}
-		l.longRTT += (short - l.longRTT) / flakyLimiterLongWindow
+		l.longRTT += (short - l.longRTT) / limiterLongWindow
 		if l.longRTT > 2*short {
 			// Latency dropped for good: let the average follow quickly
-			// instead of granting a huge gradient for flakyLimiterLongWindow samples.
+			// instead of granting a huge gradient for limiterLongWindow samples.
 			l.longRTT = 0.95*l.longRTT + 0.05*short
 		}
 		if float64(inFlight) < l.estimate/2 {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
-	rand "math/rand/v2"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -19,23 +18,6 @@ import (
 )
 
 // ChaosPool: generated from the pool directive in chaos.go.
-
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take chaosPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about chaosPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
-//
-// chaosPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
-const chaosPoolChunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type chaosPoolBatch struct {
@@ -166,7 +148,7 @@ func (b *chaosPoolBatch) finish(k int64) {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see chaosPoolChunkTime).
+// (see poolChunkTime).
 func (p *ChaosPool) runBatch(b *chaosPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
@@ -185,19 +167,9 @@ func (p *ChaosPool) runBatch(b *chaosPoolBatch) {
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		now := time.Now()
-		size = chaosPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// chaosPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take chaosPoolChunkTime at that
-// pace, at least one, at most twice size.
-func chaosPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(chaosPoolChunkTime)*k/int64(d), 1), 2*size)
 }
 
 // itemFailed stops the batch because item i failed with err. If the batch
@@ -248,22 +220,7 @@ func (p *ChaosPool) runChunk(b *chaosPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// chaosPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const chaosPoolSpinLimit = 64
-
-// chaosPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const chaosPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most chaosPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -272,12 +229,12 @@ const chaosPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *ChaosPool) next(w *chaosPoolWorker, tasks []chaosPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *ChaosPool) next(w *poolWorker, tasks []chaosPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case chaosPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -285,7 +242,7 @@ func (p *ChaosPool) next(w *chaosPoolWorker, tasks []chaosPoolTask) (n, pos uint
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<chaosPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
@@ -303,7 +260,7 @@ func (p *ChaosPool) next(w *chaosPoolWorker, tasks []chaosPoolTask) (n, pos uint
 				}
 			}
 			return n, pos, shared, true
-		case chaosPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -315,8 +272,8 @@ func (p *ChaosPool) next(w *chaosPoolWorker, tasks []chaosPoolTask) (n, pos uint
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case chaosPoolPopPending:
-			if p.q.await(pos, chaosPoolSpinLimit) {
+		case poolPopPending:
+			if p.q.await(pos, poolSpinLimit) {
 				continue // published, or taken by another worker
 			}
 			if p.q.closed() {
@@ -352,7 +309,7 @@ func (p *ChaosPool) next(w *chaosPoolWorker, tasks []chaosPoolTask) (n, pos uint
 
 // sleep parks w until a producer, Close, Resize or a worker with claimed
 // tasks to take over wakes it. It returns false if w was retired.
-func (p *ChaosPool) sleep(w *chaosPoolWorker) bool {
+func (p *ChaosPool) sleep(w *poolWorker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
@@ -377,7 +334,7 @@ func (p *ChaosPool) sleep(w *chaosPoolWorker) bool {
 // If a producer has already taken it off to wake it, the wake-up is passed
 // to another sleeper: w may be about to exit, and the producer's task must
 // not wait for a worker that will not come.
-func (p *ChaosPool) unsleep(w *chaosPoolWorker) {
+func (p *ChaosPool) unsleep(w *poolWorker) {
 	p.idleMu.Lock()
 	if w.asleep {
 		for i, v := range p.idle {
@@ -457,11 +414,6 @@ var ErrChaosPoolClosed = errors.New("pool: closed")
 // ErrChaosPoolFull is returned by TrySubmit when the queue has no room.
 var ErrChaosPoolFull = errors.New("pool: queue full")
 
-// chaosPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
-const chaosPoolDefaultQueue = 256
-
 // ChaosPool runs a function over submitted jobs on a bounded set of workers.
 //
 // A ChaosPool must be created with [NewChaosPool]; the zero value is not usable. A ChaosPool
@@ -472,7 +424,7 @@ const chaosPoolDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type ChaosPool struct {
-	_ chaosPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
@@ -482,7 +434,7 @@ type ChaosPool struct {
 	// to check without the lock; producers waiting for room, and the token
 	// that wakes one of them.
 	idleMu       sync.Mutex
-	idle         []*chaosPoolWorker
+	idle         []*poolWorker
 	sleepers     atomic.Int32
 	spaceWaiters atomic.Int32
 	space        chan struct{}
@@ -491,7 +443,7 @@ type ChaosPool struct {
 	// exited, for hunters to look into their claims, and how many workers
 	// found the queue empty and have not claimed from it since (hunting
 	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*chaosPoolWorker] // copied on write under life
+	crew    atomic.Pointer[[]*poolWorker] // copied on write under life
 	hunting atomic.Int32
 
 	// quit is closed when Close or Shutdown begins: it releases Submits
@@ -509,8 +461,8 @@ type ChaosPool struct {
 	fn       func(context.Context, int) (int, error)
 	onResult func(int, int, error)
 
-	life    sync.Mutex         // serializes Resize, Close and Shutdown
-	workers []*chaosPoolWorker // guarded by life; the running, non-retired workers
+	life    sync.Mutex    // serializes Resize, Close and Shutdown
+	workers []*poolWorker // guarded by life; the running, non-retired workers
 	size    atomic.Int64
 	wg      sync.WaitGroup // one per worker goroutine, retired or not
 
@@ -518,7 +470,7 @@ type ChaosPool struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats chaosPoolCounters
+	stats poolCounters
 }
 
 // task is one element of the queue: a job, or a share of a Map batch.
@@ -527,34 +479,9 @@ type chaosPoolTask struct {
 	batch *chaosPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
-type chaosPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on ChaosPool.idle; guarded by ChaosPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than chaosPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by chaosPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [chaosPoolCacheLine - 48]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *ChaosPool) init() {
-	queue := chaosPoolDefaultQueue
+	queue := poolDefaultQueue
 	queue = 8
 	workers := runtime.GOMAXPROCS(0)
 	workers = 3
@@ -604,13 +531,13 @@ func (p *ChaosPool) send(ctx context.Context, t chaosPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == chaosPoolPushFull && spins < chaosPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it (see park.go).
 			spins++
 			continue
 		}
-		if r == chaosPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -618,7 +545,7 @@ func (p *ChaosPool) send(ctx context.Context, t chaosPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == chaosPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -635,7 +562,7 @@ func (p *ChaosPool) send(ctx context.Context, t chaosPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == chaosPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrChaosPoolClosed
 		}
 		p.pushed()
@@ -664,11 +591,11 @@ func (p *ChaosPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
 	var err error
 	switch p.q.tryPush(chaosPoolTask{in: in}) {
-	case chaosPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case chaosPoolPushFull:
+	case poolPushFull:
 		err = ErrChaosPoolFull
-	case chaosPoolPushClosed:
+	case poolPushClosed:
 		err = ErrChaosPoolClosed
 	}
 	if err != nil {
@@ -715,13 +642,13 @@ func (p *ChaosPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *ChaosPool) grow(n int) {
-	var crew []*chaosPoolWorker
+	var crew []*poolWorker
 	if c := p.crew.Load(); c != nil {
 		crew = append(crew, *c...)
 	}
 	added := len(p.workers)
 	for range n {
-		w := &chaosPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &poolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
 		crew = append(crew, w)
 	}
@@ -734,11 +661,11 @@ func (p *ChaosPool) grow(n int) {
 }
 
 // leave takes w, whose goroutine is exiting, off the crew.
-func (p *ChaosPool) leave(w *chaosPoolWorker) {
+func (p *ChaosPool) leave(w *poolWorker) {
 	p.life.Lock()
 	defer p.life.Unlock()
 	old := *p.crew.Load()
-	crew := make([]*chaosPoolWorker, 0, len(old)-1)
+	crew := make([]*poolWorker, 0, len(old)-1)
 	for _, v := range old {
 		if v != w {
 			crew = append(crew, v)
@@ -787,13 +714,13 @@ func (p *ChaosPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == chaosPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == chaosPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == chaosPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
@@ -850,10 +777,10 @@ func (p *ChaosPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *ChaosPool) work(w *chaosPoolWorker) {
+func (p *ChaosPool) work(w *poolWorker) {
 	defer p.wg.Done()
 	defer p.leave(w)
-	tasks := make([]chaosPoolTask, chaosPoolMaxClaim)
+	tasks := make([]chaosPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -884,7 +811,7 @@ func (p *ChaosPool) work(w *chaosPoolWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < chaosPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
@@ -919,14 +846,6 @@ func (p *ChaosPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// chaosPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
-type chaosPoolNoCopy struct{}
-
-func (*chaosPoolNoCopy) Lock() {}
-
-func (*chaosPoolNoCopy) Unlock() {}
-
 // queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
@@ -937,14 +856,14 @@ func (*chaosPoolNoCopy) Unlock() {}
 // and receiver on every job.
 //
 // It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of chaosPoolClosedBit into tail: no push
+// park.go). Closing it is one atomic Or of poolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type chaosPoolQueue struct {
 	head  atomic.Uint64 // next position to pop
-	_     [chaosPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | chaosPoolClosedBit once closed
-	_     [chaosPoolCacheLine - 8]byte
+	_     [poolCacheLine - 8]byte
+	tail  atomic.Uint64 // next position to push, | poolClosedBit once closed
+	_     [poolCacheLine - 8]byte
 	mask  uint64
 	slots []chaosPoolSlot
 }
@@ -955,27 +874,6 @@ type chaosPoolSlot struct {
 	seq atomic.Uint64
 	t   chaosPoolTask
 }
-
-// chaosPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
-const chaosPoolClosedBit = 1 << 63
-
-type chaosPoolPushResult uint8
-
-const (
-	chaosPoolPushed chaosPoolPushResult = iota
-	chaosPoolPushFull
-	chaosPoolPushClosed
-)
-
-type chaosPoolPopResult uint8
-
-const (
-	chaosPoolPopped     chaosPoolPopResult = iota
-	chaosPoolPopEmpty                      // nothing queued
-	chaosPoolPopPending                    // a push has claimed the next position but not yet published it
-	chaosPoolPopDrained                    // closed and empty: nothing will ever come
-)
 
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
@@ -992,11 +890,11 @@ func (q *chaosPoolQueue) init(capacity int) {
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *chaosPoolQueue) tryPush(t chaosPoolTask) chaosPoolPushResult {
+func (q *chaosPoolQueue) tryPush(t chaosPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&chaosPoolClosedBit != 0 {
-			return chaosPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -1004,10 +902,10 @@ func (q *chaosPoolQueue) tryPush(t chaosPoolTask) chaosPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return chaosPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return chaosPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
@@ -1024,7 +922,7 @@ func (q *chaosPoolQueue) tryPush(t chaosPoolTask) chaosPoolPushResult {
 // 2*share are queued, and never more than half a fair share, so that the
 // other workers, and workers added by Resize, still find the rest in the
 // queue. share 0 claims one task.
-func (q *chaosPoolQueue) claim(share, most uint64) (pos, n uint64, r chaosPoolPopResult) {
+func (q *chaosPoolQueue) claim(share, most uint64) (pos, n uint64, r poolPopResult) {
 	pos = q.head.Load()
 	for {
 		s := &q.slots[pos&q.mask]
@@ -1040,17 +938,17 @@ func (q *chaosPoolQueue) claim(share, most uint64) (pos, n uint64, r chaosPoolPo
 				}
 			}
 			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, chaosPoolPopped
+				return pos, n, poolPopped
 			}
 		case dif < 0:
 			tail := q.tail.Load()
 			switch {
-			case tail&^chaosPoolClosedBit > pos:
-				return pos, 0, chaosPoolPopPending
-			case tail&chaosPoolClosedBit != 0:
-				return pos, 0, chaosPoolPopDrained
+			case tail&^poolClosedBit > pos:
+				return pos, 0, poolPopPending
+			case tail&poolClosedBit != 0:
+				return pos, 0, poolPopDrained
 			}
-			return pos, 0, chaosPoolPopEmpty
+			return pos, 0, poolPopEmpty
 		}
 		pos = q.head.Load()
 	}
@@ -1105,24 +1003,24 @@ func (q *chaosPoolQueue) takeOver(pos uint64) (chaosPoolTask, bool) {
 
 // waitsFor reports whether the push at the tail waits for the slot of pos.
 func (q *chaosPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^chaosPoolClosedBit
+	return pos+q.mask+1 == q.tail.Load()&^poolClosedBit
 }
 
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *chaosPoolQueue) tryPop() (chaosPoolTask, chaosPoolPopResult) {
+func (q *chaosPoolQueue) tryPop() (chaosPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != chaosPoolPopped {
+	if r != poolPopped {
 		return chaosPoolTask{}, r
 	}
-	return q.take(pos), chaosPoolPopped
+	return q.take(pos), poolPopped
 }
 
 // close makes every later push fail.
-func (q *chaosPoolQueue) close() { q.tail.Or(chaosPoolClosedBit) }
+func (q *chaosPoolQueue) close() { q.tail.Or(poolClosedBit) }
 
 // closed reports whether close has been called.
-func (q *chaosPoolQueue) closed() bool { return q.tail.Load()&chaosPoolClosedBit != 0 }
+func (q *chaosPoolQueue) closed() bool { return q.tail.Load()&poolClosedBit != 0 }
 
 // ready reports whether a pop would make progress now: the oldest task is
 // published, or the queue is closed (a worker must then drain and exit). A
@@ -1142,7 +1040,7 @@ func (q *chaosPoolQueue) ready() bool {
 
 // length reports the number of tasks queued or being pushed.
 func (q *chaosPoolQueue) length() int {
-	tail := q.tail.Load() &^ chaosPoolClosedBit
+	tail := q.tail.Load() &^ poolClosedBit
 	head := q.head.Load()
 	if head >= tail {
 		return 0
@@ -1189,20 +1087,6 @@ func (p *ChaosPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// chaosPoolMaxBackoff caps the doubling delay so that it cannot overflow, whatever
-// the number of retries.
-const chaosPoolMaxBackoff = time.Hour
-
-// chaosPoolNextBackoff returns the delay after d: twice d up to chaosPoolMaxBackoff. A delay
-// already at or above chaosPoolMaxBackoff stays as it is: neither shrunk to the cap
-// nor doubled past the largest Duration.
-func chaosPoolNextBackoff(d time.Duration) time.Duration {
-	if d >= chaosPoolMaxBackoff {
-		return d
-	}
-	return min(2*d, chaosPoolMaxBackoff)
-}
-
 // retry re-attempts a job that failed with err, up to the retries= option times,
 // sleeping with exponential backoff and jitter between attempts. It gives up
 // early when ctx is done (Shutdown, Map cancellation) or the job panicked,
@@ -1215,10 +1099,10 @@ func (p *ChaosPool) retry(ctx context.Context, in int, err error) (int, error) {
 			break
 		}
 		if delay > 0 {
-			if !chaosPoolSleep(ctx, chaosPoolJitter(delay)) {
+			if !poolSleep(ctx, poolJitter(delay)) {
 				break
 			}
-			delay = chaosPoolNextBackoff(delay)
+			delay = poolNextBackoff(delay)
 		}
 		p.stats.retried.Add(1)
 		out, err = p.attempt(ctx, in)
@@ -1227,29 +1111,6 @@ func (p *ChaosPool) retry(ctx context.Context, in int, err error) (int, error) {
 		}
 	}
 	return out, err
-}
-
-// jitter returns a duration drawn uniformly from [d/2, d): "equal jitter",
-// which spreads retries of jobs that failed together while keeping most of
-// the intended delay.
-func chaosPoolJitter(d time.Duration) time.Duration {
-	half := d / 2
-	if half <= 0 {
-		return d
-	}
-	return half + rand.N(d-half)
-}
-
-// sleep waits for d, or until ctx is done; it reports whether d elapsed.
-func chaosPoolSleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // ChaosPoolStats is a snapshot of a pool's counters. Every job submitted is, at any
@@ -1269,32 +1130,6 @@ type ChaosPoolStats struct {
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 }
 
-// chaosPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
-const chaosPoolCacheLine = 64
-
-// chaosPoolPaddedUint64 is an atomic counter alone on its cache line.
-type chaosPoolPaddedUint64 struct {
-	atomic.Uint64
-	_ [chaosPoolCacheLine - 8]byte
-}
-
-// chaosPoolPaddedInt64 is an atomic gauge alone on its cache line.
-type chaosPoolPaddedInt64 struct {
-	atomic.Int64
-	_ [chaosPoolCacheLine - 8]byte
-}
-
-// counters are the metrics of a pool, updated only under the metrics= option.
-type chaosPoolCounters struct {
-	submitted chaosPoolPaddedUint64
-	completed chaosPoolPaddedUint64
-	failed    chaosPoolPaddedUint64
-	retried   chaosPoolPaddedUint64
-	unrun     chaosPoolPaddedUint64
-	inFlight  chaosPoolPaddedInt64
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *ChaosPool) Stats() ChaosPoolStats {
@@ -1309,91 +1144,9 @@ func (p *ChaosPool) Stats() ChaosPoolStats {
 	}
 }
 
-// Taking over claimed tasks. A worker claims up to chaosPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-//
-// chaosPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-const chaosPoolClaimBits = 7
-
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than chaosPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in chaosPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
-// chaosPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-const chaosPoolCheapJob = time.Microsecond
-
-// chaosPoolTimeEvery is how many claims taken whole a worker makes per one it times.
-const chaosPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in chaosPoolTimeEvery of those taken whole.
-func (w *chaosPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < chaosPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// chaosPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
-func chaosPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-chaosPoolClaimBits) - 1
-	return head - (head-c>>chaosPoolClaimBits)&posMask, c & (1<<chaosPoolClaimBits - 1)
-}
-
 // stealable returns the position of a claimed task that a hunter may take
 // over, if any. The caller must be counted in hunting.
-func (p *ChaosPool) stealable(self *chaosPoolWorker) (uint64, bool) {
+func (p *ChaosPool) stealable(self *poolWorker) (uint64, bool) {
 	crew := p.crew.Load()
 	head := p.q.head.Load()
 	for _, w := range *crew {
@@ -1401,7 +1154,7 @@ func (p *ChaosPool) stealable(self *chaosPoolWorker) (uint64, bool) {
 		if w == self || c == 0 {
 			continue
 		}
-		pos, n := chaosPoolClaimAt(c, head)
+		pos, n := poolClaimAt(c, head)
 		// done may hold a position of the claimer's previous claim: it
 		// has then not finished this claim's first job.
 		from := max(pos+1, w.done.Load()+2)
@@ -1416,7 +1169,7 @@ func (p *ChaosPool) stealable(self *chaosPoolWorker) (uint64, bool) {
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *ChaosPool) steal(self *chaosPoolWorker) bool {
+func (p *ChaosPool) steal(self *poolWorker) bool {
 	for {
 		pos, ok := p.stealable(self)
 		if !ok {
@@ -1438,7 +1191,7 @@ func (p *ChaosPool) steal(self *chaosPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *ChaosPool) runClaim(w *chaosPoolWorker, t chaosPoolTask, pos, n uint64) (ran uint64) {
+func (p *ChaosPool) runClaim(w *poolWorker, t chaosPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -1510,12 +1263,6 @@ func NewChaosPool(fn func(context.Context, int) (int, error), onResult func(int,
 // ErrChaosBatcherClosed is returned by Add and Flush after Close.
 var ErrChaosBatcherClosed = errors.New("batcher: closed")
 
-// chaosBatcherBuffersPerWorker is how many batch buffers each worker has: one it is
-// processing and one queued for it. One more buffer is being filled. With
-// fewer, Add would wait whenever a worker starts a batch; with more, only
-// memory and latency grow.
-const chaosBatcherBuffersPerWorker = 2
-
 // ChaosBatcherBatchError reports a batch that failed after every retry: its items and
 // the last error.
 type ChaosBatcherBatchError struct {
@@ -1535,12 +1282,6 @@ type chaosBatcherBatchJob struct {
 	items []int
 }
 
-// chaosBatcherFlushWaiter is a Flush waiting for every batch up to seq to be done.
-type chaosBatcherFlushWaiter struct {
-	seq  uint64
-	done chan struct{}
-}
-
 // ChaosBatcher collects items and passes them in batches to a function. Create one
 // with NewChaosBatcher; the zero value is not usable. A ChaosBatcher must not be copied after
 // first use.
@@ -1550,7 +1291,7 @@ type chaosBatcherFlushWaiter struct {
 // by Flush or Close) after every retry; Close waits for all of them. An Add
 // happens before the call of the function that receives its item.
 type ChaosBatcher struct {
-	_ chaosBatcherNoCopy
+	_ batcherNoCopy
 
 	fn      func(context.Context, []int) error
 	onError func([]int, error)
@@ -1570,14 +1311,14 @@ type ChaosBatcher struct {
 	cur      []int // batch being filled; nil when every buffer is in flight
 	seq      uint64
 	inflight []uint64 // sequence numbers handed over and not yet done
-	waiters  []chaosBatcherFlushWaiter
+	waiters  []batcherFlushWaiter
 	failed   []error // BatchErrors kept for Flush and Close when onError is nil
 	closed   bool
 }
 
 // init allocates the buffers and starts the workers and the ticker.
 func (b *ChaosBatcher) init() {
-	buffers := chaosBatcherBuffersPerWorker*3 + 1
+	buffers := batcherBuffersPerWorker*3 + 1
 	b.free = make(chan []int, buffers)
 	for range buffers - 1 {
 		b.free <- make([]int, 0, 5)
@@ -1688,7 +1429,7 @@ func (b *ChaosBatcher) Flush(ctx context.Context) error {
 	var done chan struct{}
 	if len(b.inflight) > 0 {
 		done = make(chan struct{})
-		b.waiters = append(b.waiters, chaosBatcherFlushWaiter{seq: b.seq, done: done})
+		b.waiters = append(b.waiters, batcherFlushWaiter{seq: b.seq, done: done})
 	}
 	b.mu.Unlock()
 	if done != nil {
@@ -1792,7 +1533,7 @@ func (b *ChaosBatcher) finish(job chaosBatcherBatchJob) {
 	if len(b.inflight) > 0 {
 		oldest = slices.Min(b.inflight)
 	}
-	b.waiters = slices.DeleteFunc(b.waiters, func(w chaosBatcherFlushWaiter) bool {
+	b.waiters = slices.DeleteFunc(b.waiters, func(w batcherFlushWaiter) bool {
 		if w.seq < oldest {
 			close(w.done)
 			return true
@@ -1851,13 +1592,6 @@ func (b *ChaosBatcher) takeFailed() error {
 	return errors.Join(failed...)
 }
 
-// chaosBatcherNoCopy lets go vet's copylocks check report a ChaosBatcher copied by value.
-type chaosBatcherNoCopy struct{}
-
-func (*chaosBatcherNoCopy) Lock() {}
-
-func (*chaosBatcherNoCopy) Unlock() {}
-
 // NewChaosBatcher returns a ChaosBatcher with its workers started. fn
 // receives every batch on a worker goroutine; the slice is reused once it
 // returns. onError, if not nil, receives each batch that failed after every
@@ -1896,10 +1630,6 @@ const ChaosTokensMaxLimit = 1<<20 - 1
 // holds, so callers need check only the latter.
 var ErrChaosTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
-// chaosTokensCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
-const chaosTokensCacheLine = 64
-
 // ChaosTokens controls how frequently events are allowed to happen.
 //
 // A ChaosTokens is safe for concurrent use. It must be created with NewChaosTokens and
@@ -1918,7 +1648,7 @@ type ChaosTokens struct {
 	// ChaosTokensSlidingWindow, the index of the current fixed window and the counts
 	// of it and the previous one.
 	state atomic.Int64
-	_     [chaosTokensCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -1978,7 +1708,7 @@ func (l *ChaosTokens) Wait(ctx context.Context) error {
 			r.cancel(now)
 			return ErrChaosTokensDeadline
 		}
-		timer := time.NewTimer(time.Duration(chaosTokensNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -2041,7 +1771,7 @@ func (r ChaosTokensReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r ChaosTokensReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(chaosTokensNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -2086,27 +1816,6 @@ func (l *ChaosTokens) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
 }
 
-// chaosTokensAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func chaosTokensAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// chaosTokensNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
-func chaosTokensNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
-}
-
 func (l *ChaosTokens) allow(now int64) bool {
 	return l.tokenAllow(now)
 }
@@ -2142,7 +1851,7 @@ func (l *ChaosTokens) tokenReserve(now int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := chaosTokensAddSaturating(max(s, now-tolerance), interval)
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -2166,7 +1875,7 @@ func (l *ChaosTokens) tokenStats(now int64) ChaosTokensStats {
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
-		return ChaosTokensStats{Delay: time.Duration(chaosTokensNanosBetween(now-interval, from))}
+		return ChaosTokensStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
 	}
 	return ChaosTokensStats{Available: (now - from) / interval}
 }
@@ -2209,10 +1918,6 @@ const ChaosWindowMaxLimit = 1<<20 - 1
 // holds, so callers need check only the latter.
 var ErrChaosWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
-// chaosWindowCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
-const chaosWindowCacheLine = 64
-
 // ChaosWindow controls how frequently events are allowed to happen.
 //
 // A ChaosWindow is safe for concurrent use. It must be created with NewChaosWindow and
@@ -2231,7 +1936,7 @@ type ChaosWindow struct {
 	// ChaosWindowSlidingWindow, the index of the current fixed window and the counts
 	// of it and the previous one.
 	state atomic.Int64
-	_     [chaosWindowCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -2289,7 +1994,7 @@ func (l *ChaosWindow) Wait(ctx context.Context) error {
 			r.cancel(now)
 			return ErrChaosWindowDeadline
 		}
-		timer := time.NewTimer(time.Duration(chaosWindowNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -2355,7 +2060,7 @@ func (r ChaosWindowReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r ChaosWindowReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(chaosWindowNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -2397,27 +2102,6 @@ func (l *ChaosWindow) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
 }
 
-// chaosWindowAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func chaosWindowAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// chaosWindowNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
-func chaosWindowNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
-}
-
 func (l *ChaosWindow) allow(now int64) bool {
 	return l.windowAllow(now)
 }
@@ -2426,25 +2110,16 @@ func (l *ChaosWindow) reserve(now int64) ChaosWindowReservation {
 	if l.windowAllow(now) {
 		return ChaosWindowReservation{l: l, at: now, ok: true}
 	}
-	return ChaosWindowReservation{l: l, at: chaosWindowAddSaturating(now, l.windowRetry(now))}
+	return ChaosWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now))}
 }
 
 func (l *ChaosWindow) stats(now int64) ChaosWindowStats {
 	return l.windowStats(now)
 }
 
-// window is the decoded state of a ChaosWindowSlidingWindow at some time. It has four
-// word-sized fields, the most the compiler keeps in registers: Allow must not
-// go through memory for it.
-type chaosWindowWindow struct {
-	index     uint64 // truncated index of the current fixed window
-	prev, cur int64
-	elapsed   int64 // time since the fixed window started
-}
-
 // windowLoad decodes the state word s as seen at now, rolling it forward
 // to now's fixed window.
-func (l *ChaosWindow) windowLoad(s int64, now int64) chaosWindowWindow {
+func (l *ChaosWindow) windowLoad(s int64, now int64) ratelimitWindow {
 	width := int64((4 * time.Millisecond))
 	countBits := uint(bits.Len64(uint64(16)))
 	countMask := int64(1)<<countBits - 1
@@ -2452,7 +2127,7 @@ func (l *ChaosWindow) windowLoad(s int64, now int64) chaosWindowWindow {
 
 	now = max(now, 0)
 	index := now / width
-	w := chaosWindowWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
+	w := ratelimitWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
 	stateIndex := uint64(s) >> (2 * countBits)
 	prev, cur := s>>countBits&countMask, s&countMask
 	switch ahead := (w.index - stateIndex) & indexMask; {
@@ -2470,7 +2145,7 @@ func (l *ChaosWindow) windowLoad(s int64, now int64) chaosWindowWindow {
 
 // windowEstimate returns the weighted count of the sliding window ending at
 // w's time.
-func (l *ChaosWindow) windowEstimate(w chaosWindowWindow) float64 {
+func (l *ChaosWindow) windowEstimate(w ratelimitWindow) float64 {
 	width := int64((4 * time.Millisecond))
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
@@ -2507,7 +2182,7 @@ func (l *ChaosWindow) windowRetry(now int64) int64 {
 		if w.prev == 0 || float64(w.prev) <= free {
 			return 0
 		}
-		at := chaosWindowCeilNanos(float64(width) * (1 - free/float64(w.prev)))
+		at := ratelimitCeilNanos(float64(width) * (1 - free/float64(w.prev)))
 		return max(at-w.elapsed, 0)
 	}
 	// Otherwise in the next one, where cur becomes the previous count.
@@ -2516,16 +2191,7 @@ func (l *ChaosWindow) windowRetry(now int64) int64 {
 		return toNext
 	}
 	// Up to two windows: saturate rather than wrap for the longest.
-	return chaosWindowAddSaturating(toNext, chaosWindowCeilNanos(float64(width)*(1-room/float64(w.cur))))
-}
-
-// chaosWindowCeilNanos rounds a non-negative number of nanoseconds up to an int64,
-// saturating: float64(width) may round up past the largest int64.
-func chaosWindowCeilNanos(ns float64) int64 {
-	if ns >= math.MaxInt64 {
-		return math.MaxInt64
-	}
-	return int64(math.Ceil(ns))
+	return ratelimitAddSaturating(toNext, ratelimitCeilNanos(float64(width)*(1-room/float64(w.cur))))
 }
 
 func (l *ChaosWindow) windowStats(now int64) ChaosWindowStats {
@@ -2557,20 +2223,10 @@ func NewChaosWindowAt(epoch time.Time) *ChaosWindow {
 // ErrChaosConnsClosed is returned by Get after Close, and by the Gets Close interrupts.
 var ErrChaosConnsClosed = errors.New("respool: closed")
 
-// chaosConnsHotSlots is the number of hot slots. Sixteen keep a few goroutines, each
-// holding one resource at a time, mostly on slots of their own: two
-// goroutines share one with odds of one in sixteen.
-const chaosConnsHotSlots = 16
-
-// chaosConnsSlotPad is the padding after each hot slot, so that no two slots share a
-// cache line, nor a pair of adjacent lines, which some processors prefetch
-// together (sync.Pool pads its per-P data to 128 bytes for the same reason).
-const chaosConnsSlotPad = 128
-
 // chaosConnsHotEntry is a hot slot: an idle resource or none.
 type chaosConnsHotEntry struct {
 	r *Conn
-	_ [chaosConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 }
 
 // chaosConnsIdleResource is a resource in the pool and the eviction tick at which it
@@ -2585,18 +2241,18 @@ type chaosConnsIdleResource struct {
 //
 // A Put happens before the Get that returns the same resource.
 type ChaosConns struct {
-	_ chaosConnsNoCopy
+	_ respoolNoCopy
 
 	ticker *time.Ticker
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	_ [chaosConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 	// hot are the hot slots, after padding that keeps the first off the
 	// fields above: recently returned idle resources, generally newer than
 	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
 	// touch them.
-	hot [chaosConnsHotSlots]chaosConnsHotEntry
+	hot [respoolHotSlots]chaosConnsHotEntry
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
 	// after filling a hot slot. A Get stores it before its last look at
 	// the slots, so (atomics being sequentially consistent) either the Get
@@ -2629,7 +2285,7 @@ func (p *ChaosConns) init() {
 // Put or Discard.
 func (p *ChaosConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
-	i := chaosConnsHotStart(unsafe.Pointer(&p))
+	i := respoolHotStart(unsafe.Pointer(&p))
 	r, ok := p.hotTake(i)
 	if !ok {
 		r, ok = p.hotTakeAny(i + 1)
@@ -2701,7 +2357,7 @@ func (p *ChaosConns) getSlow(ctx context.Context) (*Conn, error) {
 // Put returns r to the pool for another Get. After Close, Put closes r.
 func (p *ChaosConns) Put(r *Conn) {
 	if p.hotHolds(r) {
-		p.putHot(r, chaosConnsHotStart(unsafe.Pointer(&p)))
+		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
@@ -2763,7 +2419,7 @@ func (p *ChaosConns) putHot(r *Conn, i uint32) {
 // or, after Close, into the returned resources for the caller to close
 // outside the lock. p.mu is held.
 func (p *ChaosConns) hotToIdleLocked() (toClose []*Conn) {
-	for i := range uint32(chaosConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
 			toClose = append(toClose, h)
 		}
@@ -2771,28 +2427,12 @@ func (p *ChaosConns) hotToIdleLocked() (toClose []*Conn) {
 	return toClose
 }
 
-// chaosConnsHotStart returns the calling goroutine's own hot slot, where its Get and
-// Put start their scan of the slots, from at, the address of their receiver
-// parameter. That is on the caller's stack, at the same address for a Get
-// and a Put called from the same function (the register ABI spills the
-// receiver of either into the caller's argument area), so the Put of a
-// resource usually picks the slot its Get took it from. Other goroutines
-// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// folded three at a time, pick different slots for stacks allocated near
-// each other. The slot is only where the scan starts: a wrong guess costs
-// time, never correctness.
-func chaosConnsHotStart(at unsafe.Pointer) uint32 {
-	h := uint32(uintptr(at) >> 11)
-	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
-	return h % chaosConnsHotSlots
-}
-
 // hotTakeAny empties the first full hot slot from start on, cyclically, and
 // returns the resource it held, if any. It looks before it takes: a look at
 // a slot that another core uses leaves the cache line shared.
 func (p *ChaosConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
-	for k := range uint32(chaosConnsHotSlots) {
-		if i := (start + k) % chaosConnsHotSlots; p.hotPeek(i) {
+	for k := range uint32(respoolHotSlots) {
+		if i := (start + k) % respoolHotSlots; p.hotPeek(i) {
 			if r, ok = p.hotTake(i); ok {
 				return r, true
 			}
@@ -2805,8 +2445,8 @@ func (p *ChaosConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
 // and returns its index, or reports that every slot was full. It looks
 // before it puts, as hotTakeAny does.
 func (p *ChaosConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
-	for k := range uint32(chaosConnsHotSlots) {
-		if i = (start + k) % chaosConnsHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+	for k := range uint32(respoolHotSlots) {
+		if i = (start + k) % respoolHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
 			return i, true
 		}
 	}
@@ -2856,7 +2496,7 @@ func (p *ChaosConns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	idle = len(p.idle)
-	for i := range uint32(chaosConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
@@ -2968,7 +2608,7 @@ func (p *ChaosConns) wakeLocked() {
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
 // p.mu is held.
 func (p *ChaosConns) hotToStackLocked() {
-	for i := range uint32(chaosConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if r, ok := p.hotTake(i); ok {
 			p.idle = append(p.idle, chaosConnsIdleResource{res: r, tick: p.ticks})
 		}
@@ -3021,13 +2661,6 @@ func (p *ChaosConns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// chaosConnsNoCopy lets go vet's copylocks check report a ChaosConns copied by value.
-type chaosConnsNoCopy struct{}
-
-func (*chaosConnsNoCopy) Lock() {}
-
-func (*chaosConnsNoCopy) Unlock() {}
-
 // NewChaosConns returns an empty ChaosConns. Close closes the idle resources.
 func NewChaosConns() *ChaosConns {
 	p := &ChaosConns{}
@@ -3040,26 +2673,10 @@ func NewChaosConns() *ChaosConns {
 // ErrChaosIdleConnsClosed is returned by Get after Close, and by the Gets Close interrupts.
 var ErrChaosIdleConnsClosed = errors.New("respool: closed")
 
-// chaosIdleConnsIdleTicksToEvict is how many eviction ticks (every the idle= option/2) must pass
-// over an idle resource before it is closed. A resource put back just before a
-// tick has waited one half period at the next, so three ticks guarantee it
-// idled at least Idle, and evict it after at most 1.5×Idle.
-const chaosIdleConnsIdleTicksToEvict = 3
-
-// chaosIdleConnsHotSlots is the number of hot slots. Sixteen keep a few goroutines, each
-// holding one resource at a time, mostly on slots of their own: two
-// goroutines share one with odds of one in sixteen.
-const chaosIdleConnsHotSlots = 16
-
-// chaosIdleConnsSlotPad is the padding after each hot slot, so that no two slots share a
-// cache line, nor a pair of adjacent lines, which some processors prefetch
-// together (sync.Pool pads its per-P data to 128 bytes for the same reason).
-const chaosIdleConnsSlotPad = 128
-
 // chaosIdleConnsHotEntry is a hot slot: an idle resource or none.
 type chaosIdleConnsHotEntry struct {
 	r *Conn
-	_ [chaosIdleConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 }
 
 // chaosIdleConnsIdleResource is a resource in the pool and the eviction tick at which it
@@ -3074,7 +2691,7 @@ type chaosIdleConnsIdleResource struct {
 //
 // A Put happens before the Get that returns the same resource.
 type ChaosIdleConns struct {
-	_ chaosIdleConnsNoCopy
+	_ respoolNoCopy
 
 	// tick delivers eviction ticks; tests replace it.
 	tick   <-chan time.Time
@@ -3082,12 +2699,12 @@ type ChaosIdleConns struct {
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	_ [chaosIdleConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 	// hot are the hot slots, after padding that keeps the first off the
 	// fields above: recently returned idle resources, generally newer than
 	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
 	// touch them.
-	hot [chaosIdleConnsHotSlots]chaosIdleConnsHotEntry
+	hot [respoolHotSlots]chaosIdleConnsHotEntry
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
 	// after filling a hot slot. A Get stores it before its last look at
 	// the slots, so (atomics being sequentially consistent) either the Get
@@ -3127,7 +2744,7 @@ func (p *ChaosIdleConns) init() {
 // Put or Discard.
 func (p *ChaosIdleConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
-	i := chaosIdleConnsHotStart(unsafe.Pointer(&p))
+	i := respoolHotStart(unsafe.Pointer(&p))
 	r, ok := p.hotTake(i)
 	if !ok {
 		r, ok = p.hotTakeAny(i + 1)
@@ -3199,7 +2816,7 @@ func (p *ChaosIdleConns) getSlow(ctx context.Context) (*Conn, error) {
 // Put returns r to the pool for another Get. After Close, Put closes r.
 func (p *ChaosIdleConns) Put(r *Conn) {
 	if p.hotHolds(r) {
-		p.putHot(r, chaosIdleConnsHotStart(unsafe.Pointer(&p)))
+		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
@@ -3261,7 +2878,7 @@ func (p *ChaosIdleConns) putHot(r *Conn, i uint32) {
 // or, after Close, into the returned resources for the caller to close
 // outside the lock. p.mu is held.
 func (p *ChaosIdleConns) hotToIdleLocked() (toClose []*Conn) {
-	for i := range uint32(chaosIdleConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
 			toClose = append(toClose, h)
 		}
@@ -3269,28 +2886,12 @@ func (p *ChaosIdleConns) hotToIdleLocked() (toClose []*Conn) {
 	return toClose
 }
 
-// chaosIdleConnsHotStart returns the calling goroutine's own hot slot, where its Get and
-// Put start their scan of the slots, from at, the address of their receiver
-// parameter. That is on the caller's stack, at the same address for a Get
-// and a Put called from the same function (the register ABI spills the
-// receiver of either into the caller's argument area), so the Put of a
-// resource usually picks the slot its Get took it from. Other goroutines
-// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// folded three at a time, pick different slots for stacks allocated near
-// each other. The slot is only where the scan starts: a wrong guess costs
-// time, never correctness.
-func chaosIdleConnsHotStart(at unsafe.Pointer) uint32 {
-	h := uint32(uintptr(at) >> 11)
-	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
-	return h % chaosIdleConnsHotSlots
-}
-
 // hotTakeAny empties the first full hot slot from start on, cyclically, and
 // returns the resource it held, if any. It looks before it takes: a look at
 // a slot that another core uses leaves the cache line shared.
 func (p *ChaosIdleConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
-	for k := range uint32(chaosIdleConnsHotSlots) {
-		if i := (start + k) % chaosIdleConnsHotSlots; p.hotPeek(i) {
+	for k := range uint32(respoolHotSlots) {
+		if i := (start + k) % respoolHotSlots; p.hotPeek(i) {
 			if r, ok = p.hotTake(i); ok {
 				return r, true
 			}
@@ -3303,8 +2904,8 @@ func (p *ChaosIdleConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
 // and returns its index, or reports that every slot was full. It looks
 // before it puts, as hotTakeAny does.
 func (p *ChaosIdleConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
-	for k := range uint32(chaosIdleConnsHotSlots) {
-		if i = (start + k) % chaosIdleConnsHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+	for k := range uint32(respoolHotSlots) {
+		if i = (start + k) % respoolHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
 			return i, true
 		}
 	}
@@ -3354,7 +2955,7 @@ func (p *ChaosIdleConns) Len() (open, idle int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	idle = len(p.idle)
-	for i := range uint32(chaosIdleConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
@@ -3477,7 +3078,7 @@ func (p *ChaosIdleConns) evictor() {
 }
 
 // evictIdle counts a tick and closes the idle resources put back at least
-// chaosIdleConnsIdleTicksToEvict ticks ago. They are the oldest, at the start of p.idle.
+// respoolIdleTicksToEvict ticks ago. They are the oldest, at the start of p.idle.
 // They count toward the maximum until closed: a Get waiting at the maximum
 // is woken only once their close functions have returned.
 //
@@ -3496,7 +3097,7 @@ func (p *ChaosIdleConns) evictIdle() {
 	p.hotToStackLocked()
 	p.ticks++
 	n := 0
-	for n < len(p.idle) && p.ticks-p.idle[n].tick >= chaosIdleConnsIdleTicksToEvict {
+	for n < len(p.idle) && p.ticks-p.idle[n].tick >= respoolIdleTicksToEvict {
 		n++
 	}
 	expired := make([]*Conn, n)
@@ -3511,7 +3112,7 @@ func (p *ChaosIdleConns) evictIdle() {
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
 // p.mu is held.
 func (p *ChaosIdleConns) hotToStackLocked() {
-	for i := range uint32(chaosIdleConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if r, ok := p.hotTake(i); ok {
 			p.idle = append(p.idle, chaosIdleConnsIdleResource{res: r, tick: p.ticks})
 		}
@@ -3563,13 +3164,6 @@ func (p *ChaosIdleConns) hotTake(i uint32) (r *Conn, ok bool) {
 func (p *ChaosIdleConns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
-
-// chaosIdleConnsNoCopy lets go vet's copylocks check report a ChaosIdleConns copied by value.
-type chaosIdleConnsNoCopy struct{}
-
-func (*chaosIdleConnsNoCopy) Lock() {}
-
-func (*chaosIdleConnsNoCopy) Unlock() {}
 
 // NewChaosIdleConns returns an empty ChaosIdleConns. Close closes the idle
 // resources.

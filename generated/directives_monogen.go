@@ -3,10 +3,8 @@
 package generated
 
 import (
-	"hash/maphash"
 	"iter"
 	"math/bits"
-	rand "math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -14,96 +12,13 @@ import (
 
 // IntMap: generated from the map directive in directives.go.
 
-// intMapHashSeed holds a map's random hash keys, chosen per map so that keys chosen
-// by an attacker cannot flood one bucket.
-//
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized intMapHashKey bodies call.
-type intMapHashSeed struct {
-	seed   maphash.Seed
-	k0, k1 uint64
-}
-
-// intMapNewHashSeed returns fresh random hash keys.
-func intMapNewHashSeed() intMapHashSeed {
-	return intMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
-}
-
 // intMapHashKey returns the hash of k under s, specialized for int keys: a
 // seeded 128-bit multiply of its value. Every bit is mixed: the top
-// intMapShardBits bits pick the shard, the intMapH2Bits low bits the meta
-// byte, the bits above them the bucket.
-func intMapHashKey(s *intMapHashSeed, k int) uint64 {
-	return intMapHashU64(s, uint64(k))
+// mapShardBits bits pick the shard, the mapH2Bits low bits the meta byte,
+// the bits above them the bucket.
+func intMapHashKey(s *mapHashSeed, k int) uint64 {
+	return mapHashU64(s, uint64(k))
 }
-
-// intMapHashU64 hashes one 64-bit word: an integer of any size, a pointer's
-// address, a bool. Rotating the second factor keeps x and x^k0^k1 from
-// swapping the factors.
-func intMapHashU64(s *intMapHashSeed, x uint64) uint64 {
-	hi, lo := bits.Mul64(x^s.k0, bits.RotateLeft64(x, 32)^s.k1)
-	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
-	return hi ^ lo
-}
-
-// intMapShardBits is the base-2 logarithm of the number of shards: the directive's
-// shards= option (shards=64 gives intMapShardBits = 6).
-//
-// Shards do not make reads faster: a read costs the same whatever their
-// number. They bound the work of a resize (a resize copies and stops the
-// writers of one shard only) and spread the per-shard size counters that
-// inserts and deletes update over that many cache lines. 64 shards keep the
-// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
-// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
-// 64-byte bucket per shard); a program with many small maps should ask for
-// shards=1 or a few.
-const intMapShardBits = 6
-
-const (
-	// intMapShardCount is the number of independent tables of a IntMap.
-	intMapShardCount = 1 << intMapShardBits
-	// intMapShardShift selects the top intMapShardBits bits of a hash. With intMapShardBits = 0
-	// the shift is 64, which Go defines to give 0: one shard.
-	intMapShardShift = 64 - intMapShardBits
-
-	// intMapCacheLineSize is the unit of padding against false sharing. 64 bytes
-	// is the line of amd64 and most arm64 cores.
-	intMapCacheLineSize = 64
-	// intMapEntriesPerBucket is the number of slots of a bucket: 5 pointers, with
-	// a mutex, a meta word and an overflow pointer, fill 64 bytes on 64-bit
-	// platforms.
-	intMapEntriesPerBucket = 5
-	// intMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on 32-bit.
-	intMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// intMapMutexSize is the size of a sync.Mutex (two 32-bit words) everywhere.
-	intMapMutexSize = 8
-	// intMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
-	// platforms, 24 bytes on 32-bit ones.
-	intMapBucketPadding = intMapCacheLineSize - intMapMutexSize - 8 - (intMapEntriesPerBucket+1)*intMapPtrSize
-
-	// intMapH2Bits is the number of low hash bits stored in a slot's meta byte,
-	// whose top bit marks the slot as occupied. The bucket index comes from
-	// the bits above them, so the bytes of one bucket still differ.
-	intMapH2Bits = 7
-	// intMapOccupiedMask has the occupied bit of each slot's meta byte set.
-	intMapOccupiedMask = 0x80_8080_8080
-	// intMapLowBytes and intMapHighBits are the SWAR constants of intMapMarkZeroBytes.
-	intMapLowBytes = 0x0101_0101_0101_0101
-	intMapHighBits = 0x8080_8080_8080_8080
-
-	// intMapMinTableLen is the number of buckets a shard starts with and shrinks
-	// back to on Clear: one cache line. With one bucket, Clear can empty a
-	// shard's table in place (clearInPlace).
-	intMapMinTableLen = 1
-	// A shard grows when an insert needs a new overflow bucket while the
-	// shard holds more than intMapGrowNum/intMapGrowDen of its slots: the load factor
-	// 0.75 of xsync and CLHT, which keeps most chains to their root bucket.
-	intMapGrowNum, intMapGrowDen = 3, 4
-	// A shard shrinks when a delete empties a bucket while the shard holds
-	// fewer than 1/intMapShrinkDiv of its slots. It then shrinks to half of the
-	// growth load factor, so a shard does not resize back and forth.
-	intMapShrinkDiv = 128
-)
 
 // IntMapComputeOp tells Compute what to do with the value its function returns.
 type IntMapComputeOp int
@@ -147,11 +62,11 @@ type IntMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned IntMap aligns them.
-	sizes [intMapShardCount]intMapShardSize
+	sizes [mapShardCount]mapShardSize
 	// seed is read by every operation and written only by NewIntMap.
-	seed intMapHashSeed
+	seed mapHashSeed
 	// shards are read by every operation and written only by resizes.
-	shards [intMapShardCount]intMapShard
+	shards [mapShardCount]intMapShard
 }
 
 // shard is one independent hash table of a IntMap.
@@ -161,13 +76,6 @@ type intMapShard struct {
 	table atomic.Pointer[intMapTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// intMapShardSize is the entry count of one shard. Writers update it after
-// unlocking their bucket, so it may lag the table and, briefly, go negative.
-type intMapShardSize struct {
-	n atomic.Int64
-	_ [intMapCacheLineSize - 8]byte
 }
 
 // table is the bucket array of a shard at one size. Its buckets never move;
@@ -186,14 +94,14 @@ type intMapTable struct {
 // overflow bucket's mutex is unused.
 type intMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [intMapBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// intMapH2Bits bits of the hash of its key. Writers store it before the
+	// mapH2Bits bits of the hash of its key. Writers store it before the
 	// entry on insert and before clearing the entry on delete; a reader
 	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [intMapEntriesPerBucket]atomic.Pointer[intMapEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[intMapEntry]
 	next    atomic.Pointer[intMapBucket]
 }
 
@@ -221,22 +129,22 @@ func intMapStoreValue(e *intMapEntry, v int) {
 
 // NewIntMap returns an empty IntMap.
 func NewIntMap() *IntMap {
-	m := &IntMap{seed: intMapNewHashSeed()}
+	m := &IntMap{seed: mapNewHashSeed()}
 	m.init()
 	return m
 }
 
-// init gives each shard an empty table of intMapMinTableLen buckets, carving the
+// init gives each shard an empty table of mapMinTableLen buckets, carving the
 // tables and buckets of all shards out of one allocation each.
 func (m *IntMap) init() {
-	tables := make([]intMapTable, intMapShardCount)
-	buckets := make([]intMapBucket, intMapShardCount*intMapMinTableLen)
+	tables := make([]intMapTable, mapShardCount)
+	buckets := make([]intMapBucket, mapShardCount*mapMinTableLen)
 	for i := range m.shards {
 		t := &tables[i]
-		lo, hi := i*intMapMinTableLen, (i+1)*intMapMinTableLen
+		lo, hi := i*mapMinTableLen, (i+1)*mapMinTableLen
 		t.buckets = buckets[lo:hi:hi]
-		t.mask = intMapMinTableLen - 1
-		t.growAt = intMapGrowThreshold(intMapMinTableLen)
+		t.mask = mapMinTableLen - 1
+		t.growAt = mapGrowThreshold(mapMinTableLen)
 		m.shards[i].table.Store(t)
 	}
 }
@@ -252,12 +160,12 @@ func intMapEqualValue(a, b int) bool {
 // takes no lock and does not allocate.
 func (m *IntMap) Load(key int) (value int, ok bool) {
 	h := intMapHashKey(&m.seed, key)
-	t := m.shards[h>>intMapShardShift].table.Load()
-	b := &t.buckets[(h>>intMapH2Bits)&t.mask]
-	h2w := intMapBroadcast(intMapH2(h))
+	t := m.shards[h>>mapShardShift].table.Load()
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := intMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[intMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return intMapLoadValue(e), true
 			}
 		}
@@ -288,8 +196,8 @@ func (m *IntMap) Swap(key int, value int) (previous int, loaded bool) {
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *IntMap) put(h uint64, key int, value int, prev *int) (loaded bool) {
 	var ne *intMapEntry
-	si := h >> intMapShardShift
-	h2w := intMapBroadcast(intMapH2(h))
+	si := h >> mapShardShift
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -303,7 +211,7 @@ func (m *IntMap) put(h uint64, key int, value int, prev *int) (loaded bool) {
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, intMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		if ne == nil { // a new key, and no entry allocated before locking
@@ -322,12 +230,12 @@ func (m *IntMap) put(h uint64, key int, value int, prev *int) (loaded bool) {
 // allocating.
 func (m *IntMap) LoadOrStore(key int, value int) (actual int, loaded bool) {
 	h := intMapHashKey(&m.seed, key)
-	si := h >> intMapShardShift
+	si := h >> mapShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return intMapLoadValue(e), true
 	}
 	ne := &intMapEntry{key: key, value: value}
-	h2w := intMapBroadcast(intMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -337,7 +245,7 @@ func (m *IntMap) LoadOrStore(key int, value int) (actual int, loaded bool) {
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, intMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		intMapInsertAt(b, i, h, ne)
@@ -367,12 +275,12 @@ func (m *IntMap) Delete(key int) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *IntMap) remove(h uint64, key int) *intMapEntry {
-	si := h >> intMapShardShift
+	si := h >> mapShardShift
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, intMapBroadcast(intMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -388,7 +296,7 @@ func (m *IntMap) remove(h uint64, key int) *intMapEntry {
 // place.
 func (m *IntMap) CompareAndSwap(key int, old, new int) (swapped bool) {
 	h := intMapHashKey(&m.seed, key)
-	si := h >> intMapShardShift
+	si := h >> mapShardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !intMapEqualValue(intMapLoadValue(e), old) {
 		return false
@@ -399,8 +307,8 @@ func (m *IntMap) CompareAndSwap(key int, old, new int) (swapped bool) {
 // swapInPlace is CompareAndSwap for intMapValueInPlace: it stores new into the
 // entry of key, whose hash is h, if the entry holds old.
 func (m *IntMap) swapInPlace(h uint64, key int, old, new int) (swapped bool) {
-	_, root := m.lockRoot(h>>intMapShardShift, h)
-	_, _, e := root.search(key, intMapBroadcast(intMapH2(h)))
+	_, root := m.lockRoot(h>>mapShardShift, h)
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !intMapEqualValue(intMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -418,13 +326,13 @@ func (m *IntMap) swapInPlace(h uint64, key int, old, new int) (swapped bool) {
 // sync.Map does, if the values are of a type that is not comparable.
 func (m *IntMap) CompareAndDelete(key int, old int) (deleted bool) {
 	h := intMapHashKey(&m.seed, key)
-	si := h >> intMapShardShift
+	si := h >> mapShardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !intMapEqualValue(intMapLoadValue(e), old) {
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, intMapBroadcast(intMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !intMapEqualValue(intMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -448,8 +356,8 @@ func (m *IntMap) CompareAndDelete(key int, old int) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *IntMap) Compute(key int, fn func(old int, loaded bool) (newV int, op IntMapComputeOp)) (actual int, ok bool) {
 	h := intMapHashKey(&m.seed, key)
-	si := h >> intMapShardShift
-	h2w := intMapBroadcast(intMapH2(h))
+	si := h >> mapShardShift
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -474,7 +382,7 @@ func (m *IntMap) Compute(key int, fn func(old int, loaded bool) (newV int, op In
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, intMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		newV, op := intMapCallLocked(root, fn, actual, false)
@@ -503,7 +411,7 @@ func (m *IntMap) Compute(key int, fn func(old int, loaded bool) (newV int, op In
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *IntMap) Range(f func(key int, value int) bool) {
-	var buf [16 * intMapEntriesPerBucket]*intMapEntry
+	var buf [16 * mapEntriesPerBucket]*intMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -561,7 +469,7 @@ func (m *IntMap) Len() int {
 // from NewIntMap or Clear that holds at most five keys allocates nothing.
 func (m *IntMap) Clear() {
 	for si := range m.shards {
-		m.resize(uint64(si), nil, intMapClearTable)
+		m.resize(uint64(si), nil, mapClearTable)
 	}
 }
 
@@ -589,7 +497,7 @@ func (m *IntMap) lockRoot(si, h uint64) (*intMapTable, *intMapBucket) {
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>intMapH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -600,11 +508,11 @@ func (m *IntMap) lockRoot(si, h uint64) (*intMapTable, *intMapBucket) {
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *intMapTable) find(key int, h uint64) *intMapEntry {
-	b := &t.buckets[(h>>intMapH2Bits)&t.mask]
-	h2w := intMapBroadcast(intMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := intMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[intMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -615,7 +523,7 @@ func (t *intMapTable) find(key int, h uint64) *intMapEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast intMapH2 of the key. It returns the bucket, slot and entry
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
 // of the key if present. Otherwise e is nil and (b, i) is the first free
 // slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *intMapBucket) search(key int, h2w uint64) (b *intMapBucket, i int, e *intMapEntry) {
@@ -624,14 +532,14 @@ func (root *intMapBucket) search(key int, h2w uint64) (b *intMapBucket, i int, e
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := intMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := intMapFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & intMapOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, intMapFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -657,21 +565,21 @@ func (m *IntMap) mustGrow(si uint64, t *intMapTable, i int) bool {
 func intMapInsertAt(b *intMapBucket, i int, h uint64, ne *intMapEntry) {
 	if i < 0 {
 		nb := new(intMapBucket)
-		nb.meta.Store(uint64(intMapH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(intMapSetByte(b.meta.Load(), intMapH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // intMapClearSlot empties slot i of bucket b, whose chain the caller has locked,
 // and returns the bucket's new meta word.
 func intMapClearSlot(b *intMapBucket, i int) uint64 {
-	meta := intMapSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -682,19 +590,10 @@ func intMapClearSlot(b *intMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *IntMap) deleted(si uint64, t *intMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > intMapMinTableLen && n*intMapShrinkDiv < int64(len(t.buckets))*intMapEntriesPerBucket {
-		m.resize(si, t, intMapShrinkTable)
+	if meta == 0 && len(t.buckets) > mapMinTableLen && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
 	}
 }
-
-// intMapResizeKind says what a resize does.
-type intMapResizeKind int
-
-const (
-	intMapGrowTable   intMapResizeKind = iota // double the table
-	intMapShrinkTable                         // halve the table, or more, to fit the entries
-	intMapClearTable                          // drop the entries, back to intMapMinTableLen
-)
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
@@ -705,7 +604,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *IntMap) resize(si uint64, old *intMapTable, kind intMapResizeKind) {
+func (m *IntMap) resize(si uint64, old *intMapTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -715,18 +614,18 @@ func (m *IntMap) resize(si uint64, old *intMapTable, kind intMapResizeKind) {
 	}
 	var newLen int
 	switch kind {
-	case intMapGrowTable:
+	case mapGrowTable:
 		newLen = 2 * len(t.buckets)
-	case intMapShrinkTable:
-		newLen = intMapTableLenFor(m.sizes[si].n.Load())
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
 		if newLen >= len(t.buckets) {
 			return
 		}
-	case intMapClearTable:
+	case mapClearTable:
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = intMapMinTableLen
+		newLen = mapMinTableLen
 	}
 	nt := intMapNewTable(newLen)
 	var dropped int64
@@ -738,7 +637,7 @@ func (m *IntMap) resize(si uint64, old *intMapTable, kind intMapResizeKind) {
 				e := b.entries[i].Load()
 				switch {
 				case e == nil:
-				case kind == intMapClearTable:
+				case kind == mapClearTable:
 					dropped++
 				default:
 					nt.add(intMapHashKey(&m.seed, e.key), e)
@@ -798,7 +697,7 @@ func (m *IntMap) clearInPlace(si uint64, t *intMapTable) bool {
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & intMapOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -809,17 +708,17 @@ func intMapNewTable(n int) *intMapTable {
 	return &intMapTable{
 		buckets: make([]intMapBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  intMapGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *intMapTable) add(h uint64, e *intMapEntry) {
-	b := &t.buckets[(h>>intMapH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & intMapOccupiedMask; w != 0 {
-			intMapInsertAt(b, intMapFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			intMapInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -831,168 +730,15 @@ func (t *intMapTable) add(h uint64, e *intMapEntry) {
 	}
 }
 
-// intMapGrowThreshold returns the entry count above which a table of n buckets
-// grows rather than chains an overflow bucket.
-func intMapGrowThreshold(n int) int64 {
-	return int64(n) * intMapEntriesPerBucket * intMapGrowNum / intMapGrowDen
-}
-
-// intMapTableLenFor returns the number of buckets a shard of n entries shrinks to:
-// the smallest power of two, at least intMapMinTableLen, that holds them at half
-// the growth load factor.
-func intMapTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * intMapGrowDen / (intMapGrowNum * intMapEntriesPerBucket)
-	if want <= intMapMinTableLen {
-		return intMapMinTableLen
-	}
-	return 1 << bits.Len64(want-1)
-}
-
-// intMapH2 returns the meta byte of hash h: its low intMapH2Bits bits, marked occupied.
-func intMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<intMapH2Bits-1)) }
-
-// broadcast returns a word holding b in each of its bytes.
-func intMapBroadcast(b uint8) uint64 { return intMapLowBytes * uint64(b) }
-
-// intMapMarkZeroBytes returns w with the top bit of each zero byte set and the
-// other bits clear. A byte equal to 1 above a zero byte is marked too (a
-// borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(intMapH2), it marks the slots whose meta byte matches intMapH2; empty
-// slots (meta byte 0) are never marked, since intMapH2 has its top bit set.
-func intMapMarkZeroBytes(w uint64) uint64 { return (w - intMapLowBytes) &^ w & intMapHighBits }
-
-// intMapFirstMarked returns the index of the lowest byte of w with its top bit set.
-func intMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// intMapSetByte returns w with byte i set to b.
-func intMapSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
-}
-
 // StringMap: generated from the map directive in directives.go.
-
-// stringMapHashSeed holds a map's random hash keys, chosen per map so that keys chosen
-// by an attacker cannot flood one bucket.
-//
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized stringMapHashKey bodies call.
-type stringMapHashSeed struct {
-	seed   maphash.Seed
-	k0, k1 uint64
-}
-
-// stringMapNewHashSeed returns fresh random hash keys.
-func stringMapNewHashSeed() stringMapHashSeed {
-	return stringMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
-}
 
 // stringMapHashKey returns the hash of k under s, specialized for string
 // keys: wyhash-style mixing of up to 16 bytes, maphash.String past that.
-// Every bit is mixed: the top stringMapShardBits bits pick the shard, the
-// stringMapH2Bits low bits the meta byte, the bits above them the bucket.
-func stringMapHashKey(s *stringMapHashSeed, k string) uint64 {
-	return stringMapHashStr(s, k)
+// Every bit is mixed: the top mapShardBits bits pick the shard, the
+// mapH2Bits low bits the meta byte, the bits above them the bucket.
+func stringMapHashKey(s *mapHashSeed, k string) uint64 {
+	return mapHashStr(s, k)
 }
-
-// stringMapHashStr hashes a string. Up to 32 bytes it reads the string as at most
-// four overlapping 8-byte words (or two 4-byte ones, or three bytes) and
-// mixes them wyhash-style, with the length, faster than maphash.String's
-// call; longer strings go to maphash.String, whose AES rounds win there.
-func stringMapHashStr(s *stringMapHashSeed, x string) uint64 {
-	n := len(x)
-	var a, b uint64
-	switch {
-	case n > 32:
-		return maphash.String(s.seed, x)
-	case n > 16:
-		hi0, lo0 := bits.Mul64(stringMapLe64(x)^s.k0, stringMapLe64(x[8:])^s.k1)
-		hi1, lo1 := bits.Mul64(stringMapLe64(x[n-16:])^s.k1, stringMapLe64(x[n-8:])^s.k0)
-		a, b = hi0^lo0, hi1^lo1
-	case n >= 8:
-		a, b = stringMapLe64(x), stringMapLe64(x[n-8:])
-	case n >= 4:
-		a, b = uint64(stringMapLe32(x)), uint64(stringMapLe32(x[n-4:]))
-	case n > 0:
-		a = uint64(x[0])<<16 | uint64(x[n>>1])<<8 | uint64(x[n-1])
-	}
-	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
-	hi, lo = bits.Mul64(lo^s.k1^uint64(n), hi^s.k0)
-	return hi ^ lo
-}
-
-// stringMapLe64 returns the first 8 bytes of x as a little-endian word. The compiler
-// combines the byte loads into one load.
-func stringMapLe64(x string) uint64 {
-	_ = x[7]
-	return uint64(x[0]) | uint64(x[1])<<8 | uint64(x[2])<<16 | uint64(x[3])<<24 |
-		uint64(x[4])<<32 | uint64(x[5])<<40 | uint64(x[6])<<48 | uint64(x[7])<<56
-}
-
-// stringMapLe32 returns the first 4 bytes of x as a little-endian word.
-func stringMapLe32(x string) uint32 {
-	_ = x[3]
-	return uint32(x[0]) | uint32(x[1])<<8 | uint32(x[2])<<16 | uint32(x[3])<<24
-}
-
-// stringMapShardBits is the base-2 logarithm of the number of shards: the directive's
-// shards= option (shards=64 gives stringMapShardBits = 6).
-//
-// Shards do not make reads faster: a read costs the same whatever their
-// number. They bound the work of a resize (a resize copies and stops the
-// writers of one shard only) and spread the per-shard size counters that
-// inserts and deletes update over that many cache lines. 64 shards keep the
-// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
-// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
-// 64-byte bucket per shard); a program with many small maps should ask for
-// shards=1 or a few.
-const stringMapShardBits = 6
-
-const (
-	// stringMapShardCount is the number of independent tables of a StringMap.
-	stringMapShardCount = 1 << stringMapShardBits
-	// stringMapShardShift selects the top stringMapShardBits bits of a hash. With stringMapShardBits = 0
-	// the shift is 64, which Go defines to give 0: one shard.
-	stringMapShardShift = 64 - stringMapShardBits
-
-	// stringMapCacheLineSize is the unit of padding against false sharing. 64 bytes
-	// is the line of amd64 and most arm64 cores.
-	stringMapCacheLineSize = 64
-	// stringMapEntriesPerBucket is the number of slots of a bucket: 5 pointers, with
-	// a mutex, a meta word and an overflow pointer, fill 64 bytes on 64-bit
-	// platforms.
-	stringMapEntriesPerBucket = 5
-	// stringMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on 32-bit.
-	stringMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// stringMapMutexSize is the size of a sync.Mutex (two 32-bit words) everywhere.
-	stringMapMutexSize = 8
-	// stringMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
-	// platforms, 24 bytes on 32-bit ones.
-	stringMapBucketPadding = stringMapCacheLineSize - stringMapMutexSize - 8 - (stringMapEntriesPerBucket+1)*stringMapPtrSize
-
-	// stringMapH2Bits is the number of low hash bits stored in a slot's meta byte,
-	// whose top bit marks the slot as occupied. The bucket index comes from
-	// the bits above them, so the bytes of one bucket still differ.
-	stringMapH2Bits = 7
-	// stringMapOccupiedMask has the occupied bit of each slot's meta byte set.
-	stringMapOccupiedMask = 0x80_8080_8080
-	// stringMapLowBytes and stringMapHighBits are the SWAR constants of stringMapMarkZeroBytes.
-	stringMapLowBytes = 0x0101_0101_0101_0101
-	stringMapHighBits = 0x8080_8080_8080_8080
-
-	// stringMapMinTableLen is the number of buckets a shard starts with and shrinks
-	// back to on Clear: one cache line. With one bucket, Clear can empty a
-	// shard's table in place (clearInPlace).
-	stringMapMinTableLen = 1
-	// A shard grows when an insert needs a new overflow bucket while the
-	// shard holds more than stringMapGrowNum/stringMapGrowDen of its slots: the load factor
-	// 0.75 of xsync and CLHT, which keeps most chains to their root bucket.
-	stringMapGrowNum, stringMapGrowDen = 3, 4
-	// A shard shrinks when a delete empties a bucket while the shard holds
-	// fewer than 1/stringMapShrinkDiv of its slots. It then shrinks to half of the
-	// growth load factor, so a shard does not resize back and forth.
-	stringMapShrinkDiv = 128
-)
 
 // StringMapComputeOp tells Compute what to do with the value its function returns.
 type StringMapComputeOp int
@@ -1036,11 +782,11 @@ type StringMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned StringMap aligns them.
-	sizes [stringMapShardCount]stringMapShardSize
+	sizes [mapShardCount]mapShardSize
 	// seed is read by every operation and written only by NewStringMap.
-	seed stringMapHashSeed
+	seed mapHashSeed
 	// shards are read by every operation and written only by resizes.
-	shards [stringMapShardCount]stringMapShard
+	shards [mapShardCount]stringMapShard
 }
 
 // shard is one independent hash table of a StringMap.
@@ -1050,13 +796,6 @@ type stringMapShard struct {
 	table atomic.Pointer[stringMapTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// stringMapShardSize is the entry count of one shard. Writers update it after
-// unlocking their bucket, so it may lag the table and, briefly, go negative.
-type stringMapShardSize struct {
-	n atomic.Int64
-	_ [stringMapCacheLineSize - 8]byte
 }
 
 // table is the bucket array of a shard at one size. Its buckets never move;
@@ -1075,14 +814,14 @@ type stringMapTable struct {
 // overflow bucket's mutex is unused.
 type stringMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [stringMapBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// stringMapH2Bits bits of the hash of its key. Writers store it before the
+	// mapH2Bits bits of the hash of its key. Writers store it before the
 	// entry on insert and before clearing the entry on delete; a reader
 	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [stringMapEntriesPerBucket]atomic.Pointer[stringMapEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[stringMapEntry]
 	next    atomic.Pointer[stringMapBucket]
 }
 
@@ -1110,22 +849,22 @@ func stringMapStoreValue(e *stringMapEntry, v int) {
 
 // NewStringMap returns an empty StringMap.
 func NewStringMap() *StringMap {
-	m := &StringMap{seed: stringMapNewHashSeed()}
+	m := &StringMap{seed: mapNewHashSeed()}
 	m.init()
 	return m
 }
 
-// init gives each shard an empty table of stringMapMinTableLen buckets, carving the
+// init gives each shard an empty table of mapMinTableLen buckets, carving the
 // tables and buckets of all shards out of one allocation each.
 func (m *StringMap) init() {
-	tables := make([]stringMapTable, stringMapShardCount)
-	buckets := make([]stringMapBucket, stringMapShardCount*stringMapMinTableLen)
+	tables := make([]stringMapTable, mapShardCount)
+	buckets := make([]stringMapBucket, mapShardCount*mapMinTableLen)
 	for i := range m.shards {
 		t := &tables[i]
-		lo, hi := i*stringMapMinTableLen, (i+1)*stringMapMinTableLen
+		lo, hi := i*mapMinTableLen, (i+1)*mapMinTableLen
 		t.buckets = buckets[lo:hi:hi]
-		t.mask = stringMapMinTableLen - 1
-		t.growAt = stringMapGrowThreshold(stringMapMinTableLen)
+		t.mask = mapMinTableLen - 1
+		t.growAt = mapGrowThreshold(mapMinTableLen)
 		m.shards[i].table.Store(t)
 	}
 }
@@ -1141,12 +880,12 @@ func stringMapEqualValue(a, b int) bool {
 // takes no lock and does not allocate.
 func (m *StringMap) Load(key string) (value int, ok bool) {
 	h := stringMapHashKey(&m.seed, key)
-	t := m.shards[h>>stringMapShardShift].table.Load()
-	b := &t.buckets[(h>>stringMapH2Bits)&t.mask]
-	h2w := stringMapBroadcast(stringMapH2(h))
+	t := m.shards[h>>mapShardShift].table.Load()
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := stringMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[stringMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return stringMapLoadValue(e), true
 			}
 		}
@@ -1177,8 +916,8 @@ func (m *StringMap) Swap(key string, value int) (previous int, loaded bool) {
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *StringMap) put(h uint64, key string, value int, prev *int) (loaded bool) {
 	var ne *stringMapEntry
-	si := h >> stringMapShardShift
-	h2w := stringMapBroadcast(stringMapH2(h))
+	si := h >> mapShardShift
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -1192,7 +931,7 @@ func (m *StringMap) put(h uint64, key string, value int, prev *int) (loaded bool
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, stringMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		if ne == nil { // a new key, and no entry allocated before locking
@@ -1211,12 +950,12 @@ func (m *StringMap) put(h uint64, key string, value int, prev *int) (loaded bool
 // allocating.
 func (m *StringMap) LoadOrStore(key string, value int) (actual int, loaded bool) {
 	h := stringMapHashKey(&m.seed, key)
-	si := h >> stringMapShardShift
+	si := h >> mapShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return stringMapLoadValue(e), true
 	}
 	ne := &stringMapEntry{key: key, value: value}
-	h2w := stringMapBroadcast(stringMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -1226,7 +965,7 @@ func (m *StringMap) LoadOrStore(key string, value int) (actual int, loaded bool)
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, stringMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		stringMapInsertAt(b, i, h, ne)
@@ -1256,12 +995,12 @@ func (m *StringMap) Delete(key string) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *StringMap) remove(h uint64, key string) *stringMapEntry {
-	si := h >> stringMapShardShift
+	si := h >> mapShardShift
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, stringMapBroadcast(stringMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -1277,7 +1016,7 @@ func (m *StringMap) remove(h uint64, key string) *stringMapEntry {
 // place.
 func (m *StringMap) CompareAndSwap(key string, old, new int) (swapped bool) {
 	h := stringMapHashKey(&m.seed, key)
-	si := h >> stringMapShardShift
+	si := h >> mapShardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !stringMapEqualValue(stringMapLoadValue(e), old) {
 		return false
@@ -1288,8 +1027,8 @@ func (m *StringMap) CompareAndSwap(key string, old, new int) (swapped bool) {
 // swapInPlace is CompareAndSwap for stringMapValueInPlace: it stores new into the
 // entry of key, whose hash is h, if the entry holds old.
 func (m *StringMap) swapInPlace(h uint64, key string, old, new int) (swapped bool) {
-	_, root := m.lockRoot(h>>stringMapShardShift, h)
-	_, _, e := root.search(key, stringMapBroadcast(stringMapH2(h)))
+	_, root := m.lockRoot(h>>mapShardShift, h)
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !stringMapEqualValue(stringMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -1307,13 +1046,13 @@ func (m *StringMap) swapInPlace(h uint64, key string, old, new int) (swapped boo
 // sync.Map does, if the values are of a type that is not comparable.
 func (m *StringMap) CompareAndDelete(key string, old int) (deleted bool) {
 	h := stringMapHashKey(&m.seed, key)
-	si := h >> stringMapShardShift
+	si := h >> mapShardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !stringMapEqualValue(stringMapLoadValue(e), old) {
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, stringMapBroadcast(stringMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !stringMapEqualValue(stringMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -1337,8 +1076,8 @@ func (m *StringMap) CompareAndDelete(key string, old int) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *StringMap) Compute(key string, fn func(old int, loaded bool) (newV int, op StringMapComputeOp)) (actual int, ok bool) {
 	h := stringMapHashKey(&m.seed, key)
-	si := h >> stringMapShardShift
-	h2w := stringMapBroadcast(stringMapH2(h))
+	si := h >> mapShardShift
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -1363,7 +1102,7 @@ func (m *StringMap) Compute(key string, fn func(old int, loaded bool) (newV int,
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, stringMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		newV, op := stringMapCallLocked(root, fn, actual, false)
@@ -1392,7 +1131,7 @@ func (m *StringMap) Compute(key string, fn func(old int, loaded bool) (newV int,
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *StringMap) Range(f func(key string, value int) bool) {
-	var buf [16 * stringMapEntriesPerBucket]*stringMapEntry
+	var buf [16 * mapEntriesPerBucket]*stringMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -1450,7 +1189,7 @@ func (m *StringMap) Len() int {
 // from NewStringMap or Clear that holds at most five keys allocates nothing.
 func (m *StringMap) Clear() {
 	for si := range m.shards {
-		m.resize(uint64(si), nil, stringMapClearTable)
+		m.resize(uint64(si), nil, mapClearTable)
 	}
 }
 
@@ -1478,7 +1217,7 @@ func (m *StringMap) lockRoot(si, h uint64) (*stringMapTable, *stringMapBucket) {
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>stringMapH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -1489,11 +1228,11 @@ func (m *StringMap) lockRoot(si, h uint64) (*stringMapTable, *stringMapBucket) {
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *stringMapTable) find(key string, h uint64) *stringMapEntry {
-	b := &t.buckets[(h>>stringMapH2Bits)&t.mask]
-	h2w := stringMapBroadcast(stringMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := stringMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[stringMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -1504,7 +1243,7 @@ func (t *stringMapTable) find(key string, h uint64) *stringMapEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast stringMapH2 of the key. It returns the bucket, slot and entry
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
 // of the key if present. Otherwise e is nil and (b, i) is the first free
 // slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *stringMapBucket) search(key string, h2w uint64) (b *stringMapBucket, i int, e *stringMapEntry) {
@@ -1513,14 +1252,14 @@ func (root *stringMapBucket) search(key string, h2w uint64) (b *stringMapBucket,
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := stringMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := stringMapFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & stringMapOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, stringMapFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -1546,21 +1285,21 @@ func (m *StringMap) mustGrow(si uint64, t *stringMapTable, i int) bool {
 func stringMapInsertAt(b *stringMapBucket, i int, h uint64, ne *stringMapEntry) {
 	if i < 0 {
 		nb := new(stringMapBucket)
-		nb.meta.Store(uint64(stringMapH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(stringMapSetByte(b.meta.Load(), stringMapH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // stringMapClearSlot empties slot i of bucket b, whose chain the caller has locked,
 // and returns the bucket's new meta word.
 func stringMapClearSlot(b *stringMapBucket, i int) uint64 {
-	meta := stringMapSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -1571,19 +1310,10 @@ func stringMapClearSlot(b *stringMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *StringMap) deleted(si uint64, t *stringMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > stringMapMinTableLen && n*stringMapShrinkDiv < int64(len(t.buckets))*stringMapEntriesPerBucket {
-		m.resize(si, t, stringMapShrinkTable)
+	if meta == 0 && len(t.buckets) > mapMinTableLen && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
 	}
 }
-
-// stringMapResizeKind says what a resize does.
-type stringMapResizeKind int
-
-const (
-	stringMapGrowTable   stringMapResizeKind = iota // double the table
-	stringMapShrinkTable                            // halve the table, or more, to fit the entries
-	stringMapClearTable                             // drop the entries, back to stringMapMinTableLen
-)
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
@@ -1594,7 +1324,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *StringMap) resize(si uint64, old *stringMapTable, kind stringMapResizeKind) {
+func (m *StringMap) resize(si uint64, old *stringMapTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -1604,18 +1334,18 @@ func (m *StringMap) resize(si uint64, old *stringMapTable, kind stringMapResizeK
 	}
 	var newLen int
 	switch kind {
-	case stringMapGrowTable:
+	case mapGrowTable:
 		newLen = 2 * len(t.buckets)
-	case stringMapShrinkTable:
-		newLen = stringMapTableLenFor(m.sizes[si].n.Load())
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
 		if newLen >= len(t.buckets) {
 			return
 		}
-	case stringMapClearTable:
+	case mapClearTable:
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = stringMapMinTableLen
+		newLen = mapMinTableLen
 	}
 	nt := stringMapNewTable(newLen)
 	var dropped int64
@@ -1627,7 +1357,7 @@ func (m *StringMap) resize(si uint64, old *stringMapTable, kind stringMapResizeK
 				e := b.entries[i].Load()
 				switch {
 				case e == nil:
-				case kind == stringMapClearTable:
+				case kind == mapClearTable:
 					dropped++
 				default:
 					nt.add(stringMapHashKey(&m.seed, e.key), e)
@@ -1687,7 +1417,7 @@ func (m *StringMap) clearInPlace(si uint64, t *stringMapTable) bool {
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & stringMapOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -1698,17 +1428,17 @@ func stringMapNewTable(n int) *stringMapTable {
 	return &stringMapTable{
 		buckets: make([]stringMapBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  stringMapGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *stringMapTable) add(h uint64, e *stringMapEntry) {
-	b := &t.buckets[(h>>stringMapH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & stringMapOccupiedMask; w != 0 {
-			stringMapInsertAt(b, stringMapFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			stringMapInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -1720,136 +1450,15 @@ func (t *stringMapTable) add(h uint64, e *stringMapEntry) {
 	}
 }
 
-// stringMapGrowThreshold returns the entry count above which a table of n buckets
-// grows rather than chains an overflow bucket.
-func stringMapGrowThreshold(n int) int64 {
-	return int64(n) * stringMapEntriesPerBucket * stringMapGrowNum / stringMapGrowDen
-}
-
-// stringMapTableLenFor returns the number of buckets a shard of n entries shrinks to:
-// the smallest power of two, at least stringMapMinTableLen, that holds them at half
-// the growth load factor.
-func stringMapTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * stringMapGrowDen / (stringMapGrowNum * stringMapEntriesPerBucket)
-	if want <= stringMapMinTableLen {
-		return stringMapMinTableLen
-	}
-	return 1 << bits.Len64(want-1)
-}
-
-// stringMapH2 returns the meta byte of hash h: its low stringMapH2Bits bits, marked occupied.
-func stringMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<stringMapH2Bits-1)) }
-
-// broadcast returns a word holding b in each of its bytes.
-func stringMapBroadcast(b uint8) uint64 { return stringMapLowBytes * uint64(b) }
-
-// stringMapMarkZeroBytes returns w with the top bit of each zero byte set and the
-// other bits clear. A byte equal to 1 above a zero byte is marked too (a
-// borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(stringMapH2), it marks the slots whose meta byte matches stringMapH2; empty
-// slots (meta byte 0) are never marked, since stringMapH2 has its top bit set.
-func stringMapMarkZeroBytes(w uint64) uint64 { return (w - stringMapLowBytes) &^ w & stringMapHighBits }
-
-// stringMapFirstMarked returns the index of the lowest byte of w with its top bit set.
-func stringMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// stringMapSetByte returns w with byte i set to b.
-func stringMapSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
-}
-
 // StructMap: generated from the map directive in directives.go.
-
-// structMapHashSeed holds a map's random hash keys, chosen per map so that keys chosen
-// by an attacker cannot flood one bucket.
-//
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized structMapHashKey bodies call.
-type structMapHashSeed struct {
-	seed   maphash.Seed
-	k0, k1 uint64
-}
-
-// structMapNewHashSeed returns fresh random hash keys.
-func structMapNewHashSeed() structMapHashSeed {
-	return structMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
-}
 
 // structMapHashKey returns the hash of k under s, specialized for Key16
 // keys: its fields mixed as two 64-bit words. Every bit is mixed: the top
-// structMapShardBits bits pick the shard, the structMapH2Bits low bits the
-// meta byte, the bits above them the bucket.
-func structMapHashKey(s *structMapHashSeed, k Key16) uint64 {
-	return structMapHashU64x2(s, uint64(k.A), uint64(k.B))
+// mapShardBits bits pick the shard, the mapH2Bits low bits the meta byte,
+// the bits above them the bucket.
+func structMapHashKey(s *mapHashSeed, k Key16) uint64 {
+	return mapHashU64x2(s, uint64(k.A), uint64(k.B))
 }
-
-// structMapHashU64x2 hashes two 64-bit words, such as a 16-byte struct. Longer
-// values fold in: h = structMapHashU64x2(s, w0, w1); h = structMapHashU64x2(s, h^w2, w3); ...
-func structMapHashU64x2(s *structMapHashSeed, a, b uint64) uint64 {
-	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
-	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
-	return hi ^ lo
-}
-
-// structMapShardBits is the base-2 logarithm of the number of shards: the directive's
-// shards= option (shards=64 gives structMapShardBits = 6).
-//
-// Shards do not make reads faster: a read costs the same whatever their
-// number. They bound the work of a resize (a resize copies and stops the
-// writers of one shard only) and spread the per-shard size counters that
-// inserts and deletes update over that many cache lines. 64 shards keep the
-// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
-// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
-// 64-byte bucket per shard); a program with many small maps should ask for
-// shards=1 or a few.
-const structMapShardBits = 6
-
-const (
-	// structMapShardCount is the number of independent tables of a StructMap.
-	structMapShardCount = 1 << structMapShardBits
-	// structMapShardShift selects the top structMapShardBits bits of a hash. With structMapShardBits = 0
-	// the shift is 64, which Go defines to give 0: one shard.
-	structMapShardShift = 64 - structMapShardBits
-
-	// structMapCacheLineSize is the unit of padding against false sharing. 64 bytes
-	// is the line of amd64 and most arm64 cores.
-	structMapCacheLineSize = 64
-	// structMapEntriesPerBucket is the number of slots of a bucket: 5 pointers, with
-	// a mutex, a meta word and an overflow pointer, fill 64 bytes on 64-bit
-	// platforms.
-	structMapEntriesPerBucket = 5
-	// structMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on 32-bit.
-	structMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// structMapMutexSize is the size of a sync.Mutex (two 32-bit words) everywhere.
-	structMapMutexSize = 8
-	// structMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
-	// platforms, 24 bytes on 32-bit ones.
-	structMapBucketPadding = structMapCacheLineSize - structMapMutexSize - 8 - (structMapEntriesPerBucket+1)*structMapPtrSize
-
-	// structMapH2Bits is the number of low hash bits stored in a slot's meta byte,
-	// whose top bit marks the slot as occupied. The bucket index comes from
-	// the bits above them, so the bytes of one bucket still differ.
-	structMapH2Bits = 7
-	// structMapOccupiedMask has the occupied bit of each slot's meta byte set.
-	structMapOccupiedMask = 0x80_8080_8080
-	// structMapLowBytes and structMapHighBits are the SWAR constants of structMapMarkZeroBytes.
-	structMapLowBytes = 0x0101_0101_0101_0101
-	structMapHighBits = 0x8080_8080_8080_8080
-
-	// structMapMinTableLen is the number of buckets a shard starts with and shrinks
-	// back to on Clear: one cache line. With one bucket, Clear can empty a
-	// shard's table in place (clearInPlace).
-	structMapMinTableLen = 1
-	// A shard grows when an insert needs a new overflow bucket while the
-	// shard holds more than structMapGrowNum/structMapGrowDen of its slots: the load factor
-	// 0.75 of xsync and CLHT, which keeps most chains to their root bucket.
-	structMapGrowNum, structMapGrowDen = 3, 4
-	// A shard shrinks when a delete empties a bucket while the shard holds
-	// fewer than 1/structMapShrinkDiv of its slots. It then shrinks to half of the
-	// growth load factor, so a shard does not resize back and forth.
-	structMapShrinkDiv = 128
-)
 
 // StructMapComputeOp tells Compute what to do with the value its function returns.
 type StructMapComputeOp int
@@ -1893,11 +1502,11 @@ type StructMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned StructMap aligns them.
-	sizes [structMapShardCount]structMapShardSize
+	sizes [mapShardCount]mapShardSize
 	// seed is read by every operation and written only by NewStructMap.
-	seed structMapHashSeed
+	seed mapHashSeed
 	// shards are read by every operation and written only by resizes.
-	shards [structMapShardCount]structMapShard
+	shards [mapShardCount]structMapShard
 }
 
 // shard is one independent hash table of a StructMap.
@@ -1907,13 +1516,6 @@ type structMapShard struct {
 	table atomic.Pointer[structMapTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// structMapShardSize is the entry count of one shard. Writers update it after
-// unlocking their bucket, so it may lag the table and, briefly, go negative.
-type structMapShardSize struct {
-	n atomic.Int64
-	_ [structMapCacheLineSize - 8]byte
 }
 
 // table is the bucket array of a shard at one size. Its buckets never move;
@@ -1932,14 +1534,14 @@ type structMapTable struct {
 // overflow bucket's mutex is unused.
 type structMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [structMapBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// structMapH2Bits bits of the hash of its key. Writers store it before the
+	// mapH2Bits bits of the hash of its key. Writers store it before the
 	// entry on insert and before clearing the entry on delete; a reader
 	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [structMapEntriesPerBucket]atomic.Pointer[structMapEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[structMapEntry]
 	next    atomic.Pointer[structMapBucket]
 }
 
@@ -1967,22 +1569,22 @@ func structMapStoreValue(e *structMapEntry, v int) {
 
 // NewStructMap returns an empty StructMap.
 func NewStructMap() *StructMap {
-	m := &StructMap{seed: structMapNewHashSeed()}
+	m := &StructMap{seed: mapNewHashSeed()}
 	m.init()
 	return m
 }
 
-// init gives each shard an empty table of structMapMinTableLen buckets, carving the
+// init gives each shard an empty table of mapMinTableLen buckets, carving the
 // tables and buckets of all shards out of one allocation each.
 func (m *StructMap) init() {
-	tables := make([]structMapTable, structMapShardCount)
-	buckets := make([]structMapBucket, structMapShardCount*structMapMinTableLen)
+	tables := make([]structMapTable, mapShardCount)
+	buckets := make([]structMapBucket, mapShardCount*mapMinTableLen)
 	for i := range m.shards {
 		t := &tables[i]
-		lo, hi := i*structMapMinTableLen, (i+1)*structMapMinTableLen
+		lo, hi := i*mapMinTableLen, (i+1)*mapMinTableLen
 		t.buckets = buckets[lo:hi:hi]
-		t.mask = structMapMinTableLen - 1
-		t.growAt = structMapGrowThreshold(structMapMinTableLen)
+		t.mask = mapMinTableLen - 1
+		t.growAt = mapGrowThreshold(mapMinTableLen)
 		m.shards[i].table.Store(t)
 	}
 }
@@ -1998,12 +1600,12 @@ func structMapEqualValue(a, b int) bool {
 // takes no lock and does not allocate.
 func (m *StructMap) Load(key Key16) (value int, ok bool) {
 	h := structMapHashKey(&m.seed, key)
-	t := m.shards[h>>structMapShardShift].table.Load()
-	b := &t.buckets[(h>>structMapH2Bits)&t.mask]
-	h2w := structMapBroadcast(structMapH2(h))
+	t := m.shards[h>>mapShardShift].table.Load()
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := structMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[structMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return structMapLoadValue(e), true
 			}
 		}
@@ -2034,8 +1636,8 @@ func (m *StructMap) Swap(key Key16, value int) (previous int, loaded bool) {
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *StructMap) put(h uint64, key Key16, value int, prev *int) (loaded bool) {
 	var ne *structMapEntry
-	si := h >> structMapShardShift
-	h2w := structMapBroadcast(structMapH2(h))
+	si := h >> mapShardShift
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -2049,7 +1651,7 @@ func (m *StructMap) put(h uint64, key Key16, value int, prev *int) (loaded bool)
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, structMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		if ne == nil { // a new key, and no entry allocated before locking
@@ -2068,12 +1670,12 @@ func (m *StructMap) put(h uint64, key Key16, value int, prev *int) (loaded bool)
 // allocating.
 func (m *StructMap) LoadOrStore(key Key16, value int) (actual int, loaded bool) {
 	h := structMapHashKey(&m.seed, key)
-	si := h >> structMapShardShift
+	si := h >> mapShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return structMapLoadValue(e), true
 	}
 	ne := &structMapEntry{key: key, value: value}
-	h2w := structMapBroadcast(structMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -2083,7 +1685,7 @@ func (m *StructMap) LoadOrStore(key Key16, value int) (actual int, loaded bool) 
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, structMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		structMapInsertAt(b, i, h, ne)
@@ -2113,12 +1715,12 @@ func (m *StructMap) Delete(key Key16) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *StructMap) remove(h uint64, key Key16) *structMapEntry {
-	si := h >> structMapShardShift
+	si := h >> mapShardShift
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, structMapBroadcast(structMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -2134,7 +1736,7 @@ func (m *StructMap) remove(h uint64, key Key16) *structMapEntry {
 // place.
 func (m *StructMap) CompareAndSwap(key Key16, old, new int) (swapped bool) {
 	h := structMapHashKey(&m.seed, key)
-	si := h >> structMapShardShift
+	si := h >> mapShardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !structMapEqualValue(structMapLoadValue(e), old) {
 		return false
@@ -2145,8 +1747,8 @@ func (m *StructMap) CompareAndSwap(key Key16, old, new int) (swapped bool) {
 // swapInPlace is CompareAndSwap for structMapValueInPlace: it stores new into the
 // entry of key, whose hash is h, if the entry holds old.
 func (m *StructMap) swapInPlace(h uint64, key Key16, old, new int) (swapped bool) {
-	_, root := m.lockRoot(h>>structMapShardShift, h)
-	_, _, e := root.search(key, structMapBroadcast(structMapH2(h)))
+	_, root := m.lockRoot(h>>mapShardShift, h)
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !structMapEqualValue(structMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -2164,13 +1766,13 @@ func (m *StructMap) swapInPlace(h uint64, key Key16, old, new int) (swapped bool
 // sync.Map does, if the values are of a type that is not comparable.
 func (m *StructMap) CompareAndDelete(key Key16, old int) (deleted bool) {
 	h := structMapHashKey(&m.seed, key)
-	si := h >> structMapShardShift
+	si := h >> mapShardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !structMapEqualValue(structMapLoadValue(e), old) {
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, structMapBroadcast(structMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !structMapEqualValue(structMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -2194,8 +1796,8 @@ func (m *StructMap) CompareAndDelete(key Key16, old int) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *StructMap) Compute(key Key16, fn func(old int, loaded bool) (newV int, op StructMapComputeOp)) (actual int, ok bool) {
 	h := structMapHashKey(&m.seed, key)
-	si := h >> structMapShardShift
-	h2w := structMapBroadcast(structMapH2(h))
+	si := h >> mapShardShift
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -2220,7 +1822,7 @@ func (m *StructMap) Compute(key Key16, fn func(old int, loaded bool) (newV int, 
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, structMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		newV, op := structMapCallLocked(root, fn, actual, false)
@@ -2249,7 +1851,7 @@ func (m *StructMap) Compute(key Key16, fn func(old int, loaded bool) (newV int, 
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *StructMap) Range(f func(key Key16, value int) bool) {
-	var buf [16 * structMapEntriesPerBucket]*structMapEntry
+	var buf [16 * mapEntriesPerBucket]*structMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -2307,7 +1909,7 @@ func (m *StructMap) Len() int {
 // from NewStructMap or Clear that holds at most five keys allocates nothing.
 func (m *StructMap) Clear() {
 	for si := range m.shards {
-		m.resize(uint64(si), nil, structMapClearTable)
+		m.resize(uint64(si), nil, mapClearTable)
 	}
 }
 
@@ -2335,7 +1937,7 @@ func (m *StructMap) lockRoot(si, h uint64) (*structMapTable, *structMapBucket) {
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>structMapH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -2346,11 +1948,11 @@ func (m *StructMap) lockRoot(si, h uint64) (*structMapTable, *structMapBucket) {
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *structMapTable) find(key Key16, h uint64) *structMapEntry {
-	b := &t.buckets[(h>>structMapH2Bits)&t.mask]
-	h2w := structMapBroadcast(structMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := structMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[structMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -2361,7 +1963,7 @@ func (t *structMapTable) find(key Key16, h uint64) *structMapEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast structMapH2 of the key. It returns the bucket, slot and entry
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
 // of the key if present. Otherwise e is nil and (b, i) is the first free
 // slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *structMapBucket) search(key Key16, h2w uint64) (b *structMapBucket, i int, e *structMapEntry) {
@@ -2370,14 +1972,14 @@ func (root *structMapBucket) search(key Key16, h2w uint64) (b *structMapBucket, 
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := structMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := structMapFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & structMapOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, structMapFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -2403,21 +2005,21 @@ func (m *StructMap) mustGrow(si uint64, t *structMapTable, i int) bool {
 func structMapInsertAt(b *structMapBucket, i int, h uint64, ne *structMapEntry) {
 	if i < 0 {
 		nb := new(structMapBucket)
-		nb.meta.Store(uint64(structMapH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(structMapSetByte(b.meta.Load(), structMapH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // structMapClearSlot empties slot i of bucket b, whose chain the caller has locked,
 // and returns the bucket's new meta word.
 func structMapClearSlot(b *structMapBucket, i int) uint64 {
-	meta := structMapSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -2428,19 +2030,10 @@ func structMapClearSlot(b *structMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *StructMap) deleted(si uint64, t *structMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > structMapMinTableLen && n*structMapShrinkDiv < int64(len(t.buckets))*structMapEntriesPerBucket {
-		m.resize(si, t, structMapShrinkTable)
+	if meta == 0 && len(t.buckets) > mapMinTableLen && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
 	}
 }
-
-// structMapResizeKind says what a resize does.
-type structMapResizeKind int
-
-const (
-	structMapGrowTable   structMapResizeKind = iota // double the table
-	structMapShrinkTable                            // halve the table, or more, to fit the entries
-	structMapClearTable                             // drop the entries, back to structMapMinTableLen
-)
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
@@ -2451,7 +2044,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *StructMap) resize(si uint64, old *structMapTable, kind structMapResizeKind) {
+func (m *StructMap) resize(si uint64, old *structMapTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -2461,18 +2054,18 @@ func (m *StructMap) resize(si uint64, old *structMapTable, kind structMapResizeK
 	}
 	var newLen int
 	switch kind {
-	case structMapGrowTable:
+	case mapGrowTable:
 		newLen = 2 * len(t.buckets)
-	case structMapShrinkTable:
-		newLen = structMapTableLenFor(m.sizes[si].n.Load())
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
 		if newLen >= len(t.buckets) {
 			return
 		}
-	case structMapClearTable:
+	case mapClearTable:
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = structMapMinTableLen
+		newLen = mapMinTableLen
 	}
 	nt := structMapNewTable(newLen)
 	var dropped int64
@@ -2484,7 +2077,7 @@ func (m *StructMap) resize(si uint64, old *structMapTable, kind structMapResizeK
 				e := b.entries[i].Load()
 				switch {
 				case e == nil:
-				case kind == structMapClearTable:
+				case kind == mapClearTable:
 					dropped++
 				default:
 					nt.add(structMapHashKey(&m.seed, e.key), e)
@@ -2544,7 +2137,7 @@ func (m *StructMap) clearInPlace(si uint64, t *structMapTable) bool {
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & structMapOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -2555,17 +2148,17 @@ func structMapNewTable(n int) *structMapTable {
 	return &structMapTable{
 		buckets: make([]structMapBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  structMapGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *structMapTable) add(h uint64, e *structMapEntry) {
-	b := &t.buckets[(h>>structMapH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & structMapOccupiedMask; w != 0 {
-			structMapInsertAt(b, structMapFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			structMapInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -2577,45 +2170,6 @@ func (t *structMapTable) add(h uint64, e *structMapEntry) {
 	}
 }
 
-// structMapGrowThreshold returns the entry count above which a table of n buckets
-// grows rather than chains an overflow bucket.
-func structMapGrowThreshold(n int) int64 {
-	return int64(n) * structMapEntriesPerBucket * structMapGrowNum / structMapGrowDen
-}
-
-// structMapTableLenFor returns the number of buckets a shard of n entries shrinks to:
-// the smallest power of two, at least structMapMinTableLen, that holds them at half
-// the growth load factor.
-func structMapTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * structMapGrowDen / (structMapGrowNum * structMapEntriesPerBucket)
-	if want <= structMapMinTableLen {
-		return structMapMinTableLen
-	}
-	return 1 << bits.Len64(want-1)
-}
-
-// structMapH2 returns the meta byte of hash h: its low structMapH2Bits bits, marked occupied.
-func structMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<structMapH2Bits-1)) }
-
-// broadcast returns a word holding b in each of its bytes.
-func structMapBroadcast(b uint8) uint64 { return structMapLowBytes * uint64(b) }
-
-// structMapMarkZeroBytes returns w with the top bit of each zero byte set and the
-// other bits clear. A byte equal to 1 above a zero byte is marked too (a
-// borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(structMapH2), it marks the slots whose meta byte matches structMapH2; empty
-// slots (meta byte 0) are never marked, since structMapH2 has its top bit set.
-func structMapMarkZeroBytes(w uint64) uint64 { return (w - structMapLowBytes) &^ w & structMapHighBits }
-
-// structMapFirstMarked returns the index of the lowest byte of w with its top bit set.
-func structMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// structMapSetByte returns w with byte i set to b.
-func structMapSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
-}
-
 // This code was specialized for the types above. If one changes, the
 // line below stops compiling: run go generate.
 var _ = (*struct {
@@ -2625,96 +2179,13 @@ var _ = (*struct {
 
 // PtrMap: generated from the map directive in directives.go.
 
-// ptrMapHashSeed holds a map's random hash keys, chosen per map so that keys chosen
-// by an attacker cannot flood one bucket.
-//
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized ptrMapHashKey bodies call.
-type ptrMapHashSeed struct {
-	seed   maphash.Seed
-	k0, k1 uint64
-}
-
-// ptrMapNewHashSeed returns fresh random hash keys.
-func ptrMapNewHashSeed() ptrMapHashSeed {
-	return ptrMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
-}
-
 // ptrMapHashKey returns the hash of k under s, specialized for *Node keys: a
 // seeded 128-bit multiply of its address. Every bit is mixed: the top
-// ptrMapShardBits bits pick the shard, the ptrMapH2Bits low bits the meta
-// byte, the bits above them the bucket.
-func ptrMapHashKey(s *ptrMapHashSeed, k *Node) uint64 {
-	return ptrMapHashU64(s, uint64(uintptr(unsafe.Pointer(k))))
+// mapShardBits bits pick the shard, the mapH2Bits low bits the meta byte,
+// the bits above them the bucket.
+func ptrMapHashKey(s *mapHashSeed, k *Node) uint64 {
+	return mapHashU64(s, uint64(uintptr(unsafe.Pointer(k))))
 }
-
-// ptrMapHashU64 hashes one 64-bit word: an integer of any size, a pointer's
-// address, a bool. Rotating the second factor keeps x and x^k0^k1 from
-// swapping the factors.
-func ptrMapHashU64(s *ptrMapHashSeed, x uint64) uint64 {
-	hi, lo := bits.Mul64(x^s.k0, bits.RotateLeft64(x, 32)^s.k1)
-	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
-	return hi ^ lo
-}
-
-// ptrMapShardBits is the base-2 logarithm of the number of shards: the directive's
-// shards= option (shards=64 gives ptrMapShardBits = 6).
-//
-// Shards do not make reads faster: a read costs the same whatever their
-// number. They bound the work of a resize (a resize copies and stops the
-// writers of one shard only) and spread the per-shard size counters that
-// inserts and deletes update over that many cache lines. 64 shards keep the
-// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
-// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
-// 64-byte bucket per shard); a program with many small maps should ask for
-// shards=1 or a few.
-const ptrMapShardBits = 6
-
-const (
-	// ptrMapShardCount is the number of independent tables of a PtrMap.
-	ptrMapShardCount = 1 << ptrMapShardBits
-	// ptrMapShardShift selects the top ptrMapShardBits bits of a hash. With ptrMapShardBits = 0
-	// the shift is 64, which Go defines to give 0: one shard.
-	ptrMapShardShift = 64 - ptrMapShardBits
-
-	// ptrMapCacheLineSize is the unit of padding against false sharing. 64 bytes
-	// is the line of amd64 and most arm64 cores.
-	ptrMapCacheLineSize = 64
-	// ptrMapEntriesPerBucket is the number of slots of a bucket: 5 pointers, with
-	// a mutex, a meta word and an overflow pointer, fill 64 bytes on 64-bit
-	// platforms.
-	ptrMapEntriesPerBucket = 5
-	// ptrMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on 32-bit.
-	ptrMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// ptrMapMutexSize is the size of a sync.Mutex (two 32-bit words) everywhere.
-	ptrMapMutexSize = 8
-	// ptrMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
-	// platforms, 24 bytes on 32-bit ones.
-	ptrMapBucketPadding = ptrMapCacheLineSize - ptrMapMutexSize - 8 - (ptrMapEntriesPerBucket+1)*ptrMapPtrSize
-
-	// ptrMapH2Bits is the number of low hash bits stored in a slot's meta byte,
-	// whose top bit marks the slot as occupied. The bucket index comes from
-	// the bits above them, so the bytes of one bucket still differ.
-	ptrMapH2Bits = 7
-	// ptrMapOccupiedMask has the occupied bit of each slot's meta byte set.
-	ptrMapOccupiedMask = 0x80_8080_8080
-	// ptrMapLowBytes and ptrMapHighBits are the SWAR constants of ptrMapMarkZeroBytes.
-	ptrMapLowBytes = 0x0101_0101_0101_0101
-	ptrMapHighBits = 0x8080_8080_8080_8080
-
-	// ptrMapMinTableLen is the number of buckets a shard starts with and shrinks
-	// back to on Clear: one cache line. With one bucket, Clear can empty a
-	// shard's table in place (clearInPlace).
-	ptrMapMinTableLen = 1
-	// A shard grows when an insert needs a new overflow bucket while the
-	// shard holds more than ptrMapGrowNum/ptrMapGrowDen of its slots: the load factor
-	// 0.75 of xsync and CLHT, which keeps most chains to their root bucket.
-	ptrMapGrowNum, ptrMapGrowDen = 3, 4
-	// A shard shrinks when a delete empties a bucket while the shard holds
-	// fewer than 1/ptrMapShrinkDiv of its slots. It then shrinks to half of the
-	// growth load factor, so a shard does not resize back and forth.
-	ptrMapShrinkDiv = 128
-)
 
 // PtrMapComputeOp tells Compute what to do with the value its function returns.
 type PtrMapComputeOp int
@@ -2758,11 +2229,11 @@ type PtrMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned PtrMap aligns them.
-	sizes [ptrMapShardCount]ptrMapShardSize
+	sizes [mapShardCount]mapShardSize
 	// seed is read by every operation and written only by NewPtrMap.
-	seed ptrMapHashSeed
+	seed mapHashSeed
 	// shards are read by every operation and written only by resizes.
-	shards [ptrMapShardCount]ptrMapShard
+	shards [mapShardCount]ptrMapShard
 }
 
 // shard is one independent hash table of a PtrMap.
@@ -2772,13 +2243,6 @@ type ptrMapShard struct {
 	table atomic.Pointer[ptrMapTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// ptrMapShardSize is the entry count of one shard. Writers update it after
-// unlocking their bucket, so it may lag the table and, briefly, go negative.
-type ptrMapShardSize struct {
-	n atomic.Int64
-	_ [ptrMapCacheLineSize - 8]byte
 }
 
 // table is the bucket array of a shard at one size. Its buckets never move;
@@ -2797,14 +2261,14 @@ type ptrMapTable struct {
 // overflow bucket's mutex is unused.
 type ptrMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [ptrMapBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// ptrMapH2Bits bits of the hash of its key. Writers store it before the
+	// mapH2Bits bits of the hash of its key. Writers store it before the
 	// entry on insert and before clearing the entry on delete; a reader
 	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [ptrMapEntriesPerBucket]atomic.Pointer[ptrMapEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[ptrMapEntry]
 	next    atomic.Pointer[ptrMapBucket]
 }
 
@@ -2832,22 +2296,22 @@ func ptrMapStoreValue(e *ptrMapEntry, v int) {
 
 // NewPtrMap returns an empty PtrMap.
 func NewPtrMap() *PtrMap {
-	m := &PtrMap{seed: ptrMapNewHashSeed()}
+	m := &PtrMap{seed: mapNewHashSeed()}
 	m.init()
 	return m
 }
 
-// init gives each shard an empty table of ptrMapMinTableLen buckets, carving the
+// init gives each shard an empty table of mapMinTableLen buckets, carving the
 // tables and buckets of all shards out of one allocation each.
 func (m *PtrMap) init() {
-	tables := make([]ptrMapTable, ptrMapShardCount)
-	buckets := make([]ptrMapBucket, ptrMapShardCount*ptrMapMinTableLen)
+	tables := make([]ptrMapTable, mapShardCount)
+	buckets := make([]ptrMapBucket, mapShardCount*mapMinTableLen)
 	for i := range m.shards {
 		t := &tables[i]
-		lo, hi := i*ptrMapMinTableLen, (i+1)*ptrMapMinTableLen
+		lo, hi := i*mapMinTableLen, (i+1)*mapMinTableLen
 		t.buckets = buckets[lo:hi:hi]
-		t.mask = ptrMapMinTableLen - 1
-		t.growAt = ptrMapGrowThreshold(ptrMapMinTableLen)
+		t.mask = mapMinTableLen - 1
+		t.growAt = mapGrowThreshold(mapMinTableLen)
 		m.shards[i].table.Store(t)
 	}
 }
@@ -2863,12 +2327,12 @@ func ptrMapEqualValue(a, b int) bool {
 // takes no lock and does not allocate.
 func (m *PtrMap) Load(key *Node) (value int, ok bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	t := m.shards[h>>ptrMapShardShift].table.Load()
-	b := &t.buckets[(h>>ptrMapH2Bits)&t.mask]
-	h2w := ptrMapBroadcast(ptrMapH2(h))
+	t := m.shards[h>>mapShardShift].table.Load()
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := ptrMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[ptrMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return ptrMapLoadValue(e), true
 			}
 		}
@@ -2899,8 +2363,8 @@ func (m *PtrMap) Swap(key *Node, value int) (previous int, loaded bool) {
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *PtrMap) put(h uint64, key *Node, value int, prev *int) (loaded bool) {
 	var ne *ptrMapEntry
-	si := h >> ptrMapShardShift
-	h2w := ptrMapBroadcast(ptrMapH2(h))
+	si := h >> mapShardShift
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -2914,7 +2378,7 @@ func (m *PtrMap) put(h uint64, key *Node, value int, prev *int) (loaded bool) {
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, ptrMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		if ne == nil { // a new key, and no entry allocated before locking
@@ -2933,12 +2397,12 @@ func (m *PtrMap) put(h uint64, key *Node, value int, prev *int) (loaded bool) {
 // allocating.
 func (m *PtrMap) LoadOrStore(key *Node, value int) (actual int, loaded bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	si := h >> ptrMapShardShift
+	si := h >> mapShardShift
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return ptrMapLoadValue(e), true
 	}
 	ne := &ptrMapEntry{key: key, value: value}
-	h2w := ptrMapBroadcast(ptrMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -2948,7 +2412,7 @@ func (m *PtrMap) LoadOrStore(key *Node, value int) (actual int, loaded bool) {
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, ptrMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		ptrMapInsertAt(b, i, h, ne)
@@ -2978,12 +2442,12 @@ func (m *PtrMap) Delete(key *Node) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *PtrMap) remove(h uint64, key *Node) *ptrMapEntry {
-	si := h >> ptrMapShardShift
+	si := h >> mapShardShift
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, ptrMapBroadcast(ptrMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -2999,7 +2463,7 @@ func (m *PtrMap) remove(h uint64, key *Node) *ptrMapEntry {
 // place.
 func (m *PtrMap) CompareAndSwap(key *Node, old, new int) (swapped bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	si := h >> ptrMapShardShift
+	si := h >> mapShardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !ptrMapEqualValue(ptrMapLoadValue(e), old) {
 		return false
@@ -3010,8 +2474,8 @@ func (m *PtrMap) CompareAndSwap(key *Node, old, new int) (swapped bool) {
 // swapInPlace is CompareAndSwap for ptrMapValueInPlace: it stores new into the
 // entry of key, whose hash is h, if the entry holds old.
 func (m *PtrMap) swapInPlace(h uint64, key *Node, old, new int) (swapped bool) {
-	_, root := m.lockRoot(h>>ptrMapShardShift, h)
-	_, _, e := root.search(key, ptrMapBroadcast(ptrMapH2(h)))
+	_, root := m.lockRoot(h>>mapShardShift, h)
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !ptrMapEqualValue(ptrMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -3029,13 +2493,13 @@ func (m *PtrMap) swapInPlace(h uint64, key *Node, old, new int) (swapped bool) {
 // sync.Map does, if the values are of a type that is not comparable.
 func (m *PtrMap) CompareAndDelete(key *Node, old int) (deleted bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	si := h >> ptrMapShardShift
+	si := h >> mapShardShift
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !ptrMapEqualValue(ptrMapLoadValue(e), old) {
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, ptrMapBroadcast(ptrMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !ptrMapEqualValue(ptrMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -3059,8 +2523,8 @@ func (m *PtrMap) CompareAndDelete(key *Node, old int) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *PtrMap) Compute(key *Node, fn func(old int, loaded bool) (newV int, op PtrMapComputeOp)) (actual int, ok bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	si := h >> ptrMapShardShift
-	h2w := ptrMapBroadcast(ptrMapH2(h))
+	si := h >> mapShardShift
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -3085,7 +2549,7 @@ func (m *PtrMap) Compute(key *Node, fn func(old int, loaded bool) (newV int, op 
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, ptrMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		newV, op := ptrMapCallLocked(root, fn, actual, false)
@@ -3114,7 +2578,7 @@ func (m *PtrMap) Compute(key *Node, fn func(old int, loaded bool) (newV int, op 
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *PtrMap) Range(f func(key *Node, value int) bool) {
-	var buf [16 * ptrMapEntriesPerBucket]*ptrMapEntry
+	var buf [16 * mapEntriesPerBucket]*ptrMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -3172,7 +2636,7 @@ func (m *PtrMap) Len() int {
 // from NewPtrMap or Clear that holds at most five keys allocates nothing.
 func (m *PtrMap) Clear() {
 	for si := range m.shards {
-		m.resize(uint64(si), nil, ptrMapClearTable)
+		m.resize(uint64(si), nil, mapClearTable)
 	}
 }
 
@@ -3200,7 +2664,7 @@ func (m *PtrMap) lockRoot(si, h uint64) (*ptrMapTable, *ptrMapBucket) {
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>ptrMapH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -3211,11 +2675,11 @@ func (m *PtrMap) lockRoot(si, h uint64) (*ptrMapTable, *ptrMapBucket) {
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *ptrMapTable) find(key *Node, h uint64) *ptrMapEntry {
-	b := &t.buckets[(h>>ptrMapH2Bits)&t.mask]
-	h2w := ptrMapBroadcast(ptrMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := ptrMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[ptrMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -3226,7 +2690,7 @@ func (t *ptrMapTable) find(key *Node, h uint64) *ptrMapEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast ptrMapH2 of the key. It returns the bucket, slot and entry
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
 // of the key if present. Otherwise e is nil and (b, i) is the first free
 // slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *ptrMapBucket) search(key *Node, h2w uint64) (b *ptrMapBucket, i int, e *ptrMapEntry) {
@@ -3235,14 +2699,14 @@ func (root *ptrMapBucket) search(key *Node, h2w uint64) (b *ptrMapBucket, i int,
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := ptrMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := ptrMapFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & ptrMapOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, ptrMapFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -3268,21 +2732,21 @@ func (m *PtrMap) mustGrow(si uint64, t *ptrMapTable, i int) bool {
 func ptrMapInsertAt(b *ptrMapBucket, i int, h uint64, ne *ptrMapEntry) {
 	if i < 0 {
 		nb := new(ptrMapBucket)
-		nb.meta.Store(uint64(ptrMapH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(ptrMapSetByte(b.meta.Load(), ptrMapH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // ptrMapClearSlot empties slot i of bucket b, whose chain the caller has locked,
 // and returns the bucket's new meta word.
 func ptrMapClearSlot(b *ptrMapBucket, i int) uint64 {
-	meta := ptrMapSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -3293,19 +2757,10 @@ func ptrMapClearSlot(b *ptrMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *PtrMap) deleted(si uint64, t *ptrMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > ptrMapMinTableLen && n*ptrMapShrinkDiv < int64(len(t.buckets))*ptrMapEntriesPerBucket {
-		m.resize(si, t, ptrMapShrinkTable)
+	if meta == 0 && len(t.buckets) > mapMinTableLen && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
 	}
 }
-
-// ptrMapResizeKind says what a resize does.
-type ptrMapResizeKind int
-
-const (
-	ptrMapGrowTable   ptrMapResizeKind = iota // double the table
-	ptrMapShrinkTable                         // halve the table, or more, to fit the entries
-	ptrMapClearTable                          // drop the entries, back to ptrMapMinTableLen
-)
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
@@ -3316,7 +2771,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *PtrMap) resize(si uint64, old *ptrMapTable, kind ptrMapResizeKind) {
+func (m *PtrMap) resize(si uint64, old *ptrMapTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -3326,18 +2781,18 @@ func (m *PtrMap) resize(si uint64, old *ptrMapTable, kind ptrMapResizeKind) {
 	}
 	var newLen int
 	switch kind {
-	case ptrMapGrowTable:
+	case mapGrowTable:
 		newLen = 2 * len(t.buckets)
-	case ptrMapShrinkTable:
-		newLen = ptrMapTableLenFor(m.sizes[si].n.Load())
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
 		if newLen >= len(t.buckets) {
 			return
 		}
-	case ptrMapClearTable:
+	case mapClearTable:
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = ptrMapMinTableLen
+		newLen = mapMinTableLen
 	}
 	nt := ptrMapNewTable(newLen)
 	var dropped int64
@@ -3349,7 +2804,7 @@ func (m *PtrMap) resize(si uint64, old *ptrMapTable, kind ptrMapResizeKind) {
 				e := b.entries[i].Load()
 				switch {
 				case e == nil:
-				case kind == ptrMapClearTable:
+				case kind == mapClearTable:
 					dropped++
 				default:
 					nt.add(ptrMapHashKey(&m.seed, e.key), e)
@@ -3409,7 +2864,7 @@ func (m *PtrMap) clearInPlace(si uint64, t *ptrMapTable) bool {
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & ptrMapOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -3420,17 +2875,17 @@ func ptrMapNewTable(n int) *ptrMapTable {
 	return &ptrMapTable{
 		buckets: make([]ptrMapBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  ptrMapGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *ptrMapTable) add(h uint64, e *ptrMapEntry) {
-	b := &t.buckets[(h>>ptrMapH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & ptrMapOccupiedMask; w != 0 {
-			ptrMapInsertAt(b, ptrMapFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			ptrMapInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -3440,43 +2895,4 @@ func (t *ptrMapTable) add(h uint64, e *ptrMapEntry) {
 		}
 		b = next
 	}
-}
-
-// ptrMapGrowThreshold returns the entry count above which a table of n buckets
-// grows rather than chains an overflow bucket.
-func ptrMapGrowThreshold(n int) int64 {
-	return int64(n) * ptrMapEntriesPerBucket * ptrMapGrowNum / ptrMapGrowDen
-}
-
-// ptrMapTableLenFor returns the number of buckets a shard of n entries shrinks to:
-// the smallest power of two, at least ptrMapMinTableLen, that holds them at half
-// the growth load factor.
-func ptrMapTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * ptrMapGrowDen / (ptrMapGrowNum * ptrMapEntriesPerBucket)
-	if want <= ptrMapMinTableLen {
-		return ptrMapMinTableLen
-	}
-	return 1 << bits.Len64(want-1)
-}
-
-// ptrMapH2 returns the meta byte of hash h: its low ptrMapH2Bits bits, marked occupied.
-func ptrMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<ptrMapH2Bits-1)) }
-
-// broadcast returns a word holding b in each of its bytes.
-func ptrMapBroadcast(b uint8) uint64 { return ptrMapLowBytes * uint64(b) }
-
-// ptrMapMarkZeroBytes returns w with the top bit of each zero byte set and the
-// other bits clear. A byte equal to 1 above a zero byte is marked too (a
-// borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(ptrMapH2), it marks the slots whose meta byte matches ptrMapH2; empty
-// slots (meta byte 0) are never marked, since ptrMapH2 has its top bit set.
-func ptrMapMarkZeroBytes(w uint64) uint64 { return (w - ptrMapLowBytes) &^ w & ptrMapHighBits }
-
-// ptrMapFirstMarked returns the index of the lowest byte of w with its top bit set.
-func ptrMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// ptrMapSetByte returns w with byte i set to b.
-func ptrMapSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
 }

@@ -3726,7 +3726,7 @@ func (s *pipeOrderedCollectToInt64) retry(ctx context.Context, in int, err error
 				t.Stop()
 				return out, err
 			}
-			wait = pipeOrderedCollectToInt64NextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -3734,15 +3734,6 @@ func (s *pipeOrderedCollectToInt64) retry(ctx context.Context, in int, err error
 		}
 	}
 	return out, err
-}
-
-// pipeOrderedCollectToInt64NextBackoff returns the wait after d: twice d, or the largest Duration
-// if that overflows.
-func pipeOrderedCollectToInt64NextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -4271,7 +4262,7 @@ func (s *pipeOrderedCollectToFloat) retry(ctx context.Context, in int64, err err
 				t.Stop()
 				return out, err
 			}
-			wait = pipeOrderedCollectToFloatNextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -4279,15 +4270,6 @@ func (s *pipeOrderedCollectToFloat) retry(ctx context.Context, in int64, err err
 		}
 	}
 	return out, err
-}
-
-// pipeOrderedCollectToFloatNextBackoff returns the wait after d: twice d, or the largest Duration
-// if that overflows.
-func pipeOrderedCollectToFloatNextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -4525,7 +4507,7 @@ func (s *pipeOrderedCollectToString) retry(ctx context.Context, in float64, err 
 				t.Stop()
 				return out, err
 			}
-			wait = pipeOrderedCollectToStringNextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -4533,15 +4515,6 @@ func (s *pipeOrderedCollectToString) retry(ctx context.Context, in float64, err 
 		}
 	}
 	return out, err
-}
-
-// pipeOrderedCollectToStringNextBackoff returns the wait after d: twice d, or the largest Duration
-// if that overflows.
-func pipeOrderedCollectToStringNextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -6126,7 +6099,7 @@ func (s *pipePacedToInt64) retry(ctx context.Context, in int, err error) (int64,
 				t.Stop()
 				return out, err
 			}
-			wait = pipePacedToInt64NextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		if err = s.rate.Wait(ctx); err != nil {
 			break
@@ -6137,15 +6110,6 @@ func (s *pipePacedToInt64) retry(ctx context.Context, in int, err error) (int64,
 		}
 	}
 	return out, err
-}
-
-// pipePacedToInt64NextBackoff returns the wait after d: twice d, or the largest Duration
-// if that overflows.
-func pipePacedToInt64NextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -6669,7 +6633,7 @@ func (s *pipePacedToFloat) retry(ctx context.Context, in int64, err error) (floa
 				t.Stop()
 				return out, err
 			}
-			wait = pipePacedToFloatNextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -6677,15 +6641,6 @@ func (s *pipePacedToFloat) retry(ctx context.Context, in int64, err error) (floa
 		}
 	}
 	return out, err
-}
-
-// pipePacedToFloatNextBackoff returns the wait after d: twice d, or the largest Duration
-// if that overflows.
-func pipePacedToFloatNextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -6923,7 +6878,7 @@ func (s *pipePacedToString) retry(ctx context.Context, in float64, err error) (s
 				t.Stop()
 				return out, err
 			}
-			wait = pipePacedToStringNextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -6931,15 +6886,6 @@ func (s *pipePacedToString) retry(ctx context.Context, in float64, err error) (s
 		}
 	}
 	return out, err
-}
-
-// pipePacedToStringNextBackoff returns the wait after d: twice d, or the largest Duration
-// if that overflows.
-func pipePacedToStringNextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
-	rand "math/rand/v2"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -17,23 +16,6 @@ import (
 )
 
 // TinyPool: generated from the pool directive in pool.go.
-
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take tinyPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about tinyPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
-//
-// tinyPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
-const tinyPoolChunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type tinyPoolBatch struct {
@@ -161,7 +143,7 @@ func (b *tinyPoolBatch) finish(k int64) {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see tinyPoolChunkTime).
+// (see poolChunkTime).
 func (p *TinyPool) runBatch(b *tinyPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
@@ -178,19 +160,9 @@ func (p *TinyPool) runBatch(b *tinyPoolBatch) {
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		now := time.Now()
-		size = tinyPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// tinyPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take tinyPoolChunkTime at that
-// pace, at least one, at most twice size.
-func tinyPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(tinyPoolChunkTime)*k/int64(d), 1), 2*size)
 }
 
 // itemFailed stops the batch because item i failed with err. If the batch
@@ -238,22 +210,7 @@ func (p *TinyPool) runChunk(b *tinyPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// tinyPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const tinyPoolSpinLimit = 64
-
-// tinyPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const tinyPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most tinyPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -262,12 +219,12 @@ const tinyPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *TinyPool) next(w *tinyPoolWorker, tasks []tinyPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *TinyPool) next(w *poolWorker, tasks []tinyPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case tinyPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -275,7 +232,7 @@ func (p *TinyPool) next(w *tinyPoolWorker, tasks []tinyPoolTask) (n, pos uint64,
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<tinyPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
@@ -293,7 +250,7 @@ func (p *TinyPool) next(w *tinyPoolWorker, tasks []tinyPoolTask) (n, pos uint64,
 				}
 			}
 			return n, pos, shared, true
-		case tinyPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -305,8 +262,8 @@ func (p *TinyPool) next(w *tinyPoolWorker, tasks []tinyPoolTask) (n, pos uint64,
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case tinyPoolPopPending:
-			if p.q.await(pos, tinyPoolSpinLimit) {
+		case poolPopPending:
+			if p.q.await(pos, poolSpinLimit) {
 				continue // published, or taken by another worker
 			}
 			if p.q.closed() {
@@ -342,7 +299,7 @@ func (p *TinyPool) next(w *tinyPoolWorker, tasks []tinyPoolTask) (n, pos uint64,
 
 // sleep parks w until a producer, Close, Resize or a worker with claimed
 // tasks to take over wakes it. It returns false if w was retired.
-func (p *TinyPool) sleep(w *tinyPoolWorker) bool {
+func (p *TinyPool) sleep(w *poolWorker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
@@ -367,7 +324,7 @@ func (p *TinyPool) sleep(w *tinyPoolWorker) bool {
 // If a producer has already taken it off to wake it, the wake-up is passed
 // to another sleeper: w may be about to exit, and the producer's task must
 // not wait for a worker that will not come.
-func (p *TinyPool) unsleep(w *tinyPoolWorker) {
+func (p *TinyPool) unsleep(w *poolWorker) {
 	p.idleMu.Lock()
 	if w.asleep {
 		for i, v := range p.idle {
@@ -447,11 +404,6 @@ var ErrTinyPoolClosed = errors.New("pool: closed")
 // ErrTinyPoolFull is returned by TrySubmit when the queue has no room.
 var ErrTinyPoolFull = errors.New("pool: queue full")
 
-// tinyPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
-const tinyPoolDefaultQueue = 256
-
 // TinyPool runs a function over submitted jobs on a bounded set of workers.
 //
 // A TinyPool must be created with [NewTinyPool]; the zero value is not usable. A TinyPool
@@ -462,7 +414,7 @@ const tinyPoolDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type TinyPool struct {
-	_ tinyPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
@@ -472,7 +424,7 @@ type TinyPool struct {
 	// to check without the lock; producers waiting for room, and the token
 	// that wakes one of them.
 	idleMu       sync.Mutex
-	idle         []*tinyPoolWorker
+	idle         []*poolWorker
 	sleepers     atomic.Int32
 	spaceWaiters atomic.Int32
 	space        chan struct{}
@@ -481,7 +433,7 @@ type TinyPool struct {
 	// exited, for hunters to look into their claims, and how many workers
 	// found the queue empty and have not claimed from it since (hunting
 	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*tinyPoolWorker] // copied on write under life
+	crew    atomic.Pointer[[]*poolWorker] // copied on write under life
 	hunting atomic.Int32
 
 	// quit is closed when Close or Shutdown begins: it releases Submits
@@ -498,8 +450,8 @@ type TinyPool struct {
 
 	onResult func(int, int, error)
 
-	life    sync.Mutex        // serializes Resize, Close and Shutdown
-	workers []*tinyPoolWorker // guarded by life; the running, non-retired workers
+	life    sync.Mutex    // serializes Resize, Close and Shutdown
+	workers []*poolWorker // guarded by life; the running, non-retired workers
 	size    atomic.Int64
 	wg      sync.WaitGroup // one per worker goroutine, retired or not
 
@@ -515,34 +467,9 @@ type tinyPoolTask struct {
 	batch *tinyPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
-type tinyPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on TinyPool.idle; guarded by TinyPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than tinyPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by tinyPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [tinyPoolCacheLine - 48]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *TinyPool) init() {
-	queue := tinyPoolDefaultQueue
+	queue := poolDefaultQueue
 	queue = 1024
 	workers := runtime.GOMAXPROCS(0)
 	p.q.init(queue)
@@ -585,13 +512,13 @@ func (p *TinyPool) send(ctx context.Context, t tinyPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == tinyPoolPushFull && spins < tinyPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it (see park.go).
 			spins++
 			continue
 		}
-		if r == tinyPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -599,7 +526,7 @@ func (p *TinyPool) send(ctx context.Context, t tinyPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == tinyPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -616,7 +543,7 @@ func (p *TinyPool) send(ctx context.Context, t tinyPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == tinyPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrTinyPoolClosed
 		}
 		p.pushed()
@@ -644,11 +571,11 @@ func (p *TinyPool) pushed() {
 func (p *TinyPool) TrySubmit(in int) error {
 	var err error
 	switch p.q.tryPush(tinyPoolTask{in: in}) {
-	case tinyPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case tinyPoolPushFull:
+	case poolPushFull:
 		err = ErrTinyPoolFull
-	case tinyPoolPushClosed:
+	case poolPushClosed:
 		err = ErrTinyPoolClosed
 	}
 	return err
@@ -692,13 +619,13 @@ func (p *TinyPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *TinyPool) grow(n int) {
-	var crew []*tinyPoolWorker
+	var crew []*poolWorker
 	if c := p.crew.Load(); c != nil {
 		crew = append(crew, *c...)
 	}
 	added := len(p.workers)
 	for range n {
-		w := &tinyPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &poolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
 		crew = append(crew, w)
 	}
@@ -711,11 +638,11 @@ func (p *TinyPool) grow(n int) {
 }
 
 // leave takes w, whose goroutine is exiting, off the crew.
-func (p *TinyPool) leave(w *tinyPoolWorker) {
+func (p *TinyPool) leave(w *poolWorker) {
 	p.life.Lock()
 	defer p.life.Unlock()
 	old := *p.crew.Load()
-	crew := make([]*tinyPoolWorker, 0, len(old)-1)
+	crew := make([]*poolWorker, 0, len(old)-1)
 	for _, v := range old {
 		if v != w {
 			crew = append(crew, v)
@@ -764,13 +691,13 @@ func (p *TinyPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == tinyPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == tinyPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == tinyPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
@@ -826,10 +753,10 @@ func (p *TinyPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *TinyPool) work(w *tinyPoolWorker) {
+func (p *TinyPool) work(w *poolWorker) {
 	defer p.wg.Done()
 	defer p.leave(w)
-	tasks := make([]tinyPoolTask, tinyPoolMaxClaim)
+	tasks := make([]tinyPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -860,7 +787,7 @@ func (p *TinyPool) work(w *tinyPoolWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < tinyPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
@@ -885,14 +812,6 @@ func (p *TinyPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// tinyPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
-type tinyPoolNoCopy struct{}
-
-func (*tinyPoolNoCopy) Lock() {}
-
-func (*tinyPoolNoCopy) Unlock() {}
-
 // queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
@@ -903,14 +822,14 @@ func (*tinyPoolNoCopy) Unlock() {}
 // and receiver on every job.
 //
 // It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of tinyPoolClosedBit into tail: no push
+// park.go). Closing it is one atomic Or of poolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type tinyPoolQueue struct {
 	head  atomic.Uint64 // next position to pop
-	_     [tinyPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | tinyPoolClosedBit once closed
-	_     [tinyPoolCacheLine - 8]byte
+	_     [poolCacheLine - 8]byte
+	tail  atomic.Uint64 // next position to push, | poolClosedBit once closed
+	_     [poolCacheLine - 8]byte
 	mask  uint64
 	slots []tinyPoolSlot
 }
@@ -921,27 +840,6 @@ type tinyPoolSlot struct {
 	seq atomic.Uint64
 	t   tinyPoolTask
 }
-
-// tinyPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
-const tinyPoolClosedBit = 1 << 63
-
-type tinyPoolPushResult uint8
-
-const (
-	tinyPoolPushed tinyPoolPushResult = iota
-	tinyPoolPushFull
-	tinyPoolPushClosed
-)
-
-type tinyPoolPopResult uint8
-
-const (
-	tinyPoolPopped     tinyPoolPopResult = iota
-	tinyPoolPopEmpty                     // nothing queued
-	tinyPoolPopPending                   // a push has claimed the next position but not yet published it
-	tinyPoolPopDrained                   // closed and empty: nothing will ever come
-)
 
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
@@ -958,11 +856,11 @@ func (q *tinyPoolQueue) init(capacity int) {
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *tinyPoolQueue) tryPush(t tinyPoolTask) tinyPoolPushResult {
+func (q *tinyPoolQueue) tryPush(t tinyPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&tinyPoolClosedBit != 0 {
-			return tinyPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -970,10 +868,10 @@ func (q *tinyPoolQueue) tryPush(t tinyPoolTask) tinyPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return tinyPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return tinyPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
@@ -990,7 +888,7 @@ func (q *tinyPoolQueue) tryPush(t tinyPoolTask) tinyPoolPushResult {
 // 2*share are queued, and never more than half a fair share, so that the
 // other workers, and workers added by Resize, still find the rest in the
 // queue. share 0 claims one task.
-func (q *tinyPoolQueue) claim(share, most uint64) (pos, n uint64, r tinyPoolPopResult) {
+func (q *tinyPoolQueue) claim(share, most uint64) (pos, n uint64, r poolPopResult) {
 	pos = q.head.Load()
 	for {
 		s := &q.slots[pos&q.mask]
@@ -1006,17 +904,17 @@ func (q *tinyPoolQueue) claim(share, most uint64) (pos, n uint64, r tinyPoolPopR
 				}
 			}
 			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, tinyPoolPopped
+				return pos, n, poolPopped
 			}
 		case dif < 0:
 			tail := q.tail.Load()
 			switch {
-			case tail&^tinyPoolClosedBit > pos:
-				return pos, 0, tinyPoolPopPending
-			case tail&tinyPoolClosedBit != 0:
-				return pos, 0, tinyPoolPopDrained
+			case tail&^poolClosedBit > pos:
+				return pos, 0, poolPopPending
+			case tail&poolClosedBit != 0:
+				return pos, 0, poolPopDrained
 			}
-			return pos, 0, tinyPoolPopEmpty
+			return pos, 0, poolPopEmpty
 		}
 		pos = q.head.Load()
 	}
@@ -1071,24 +969,24 @@ func (q *tinyPoolQueue) takeOver(pos uint64) (tinyPoolTask, bool) {
 
 // waitsFor reports whether the push at the tail waits for the slot of pos.
 func (q *tinyPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^tinyPoolClosedBit
+	return pos+q.mask+1 == q.tail.Load()&^poolClosedBit
 }
 
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *tinyPoolQueue) tryPop() (tinyPoolTask, tinyPoolPopResult) {
+func (q *tinyPoolQueue) tryPop() (tinyPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != tinyPoolPopped {
+	if r != poolPopped {
 		return tinyPoolTask{}, r
 	}
-	return q.take(pos), tinyPoolPopped
+	return q.take(pos), poolPopped
 }
 
 // close makes every later push fail.
-func (q *tinyPoolQueue) close() { q.tail.Or(tinyPoolClosedBit) }
+func (q *tinyPoolQueue) close() { q.tail.Or(poolClosedBit) }
 
 // closed reports whether close has been called.
-func (q *tinyPoolQueue) closed() bool { return q.tail.Load()&tinyPoolClosedBit != 0 }
+func (q *tinyPoolQueue) closed() bool { return q.tail.Load()&poolClosedBit != 0 }
 
 // ready reports whether a pop would make progress now: the oldest task is
 // published, or the queue is closed (a worker must then drain and exit). A
@@ -1108,7 +1006,7 @@ func (q *tinyPoolQueue) ready() bool {
 
 // length reports the number of tasks queued or being pushed.
 func (q *tinyPoolQueue) length() int {
-	tail := q.tail.Load() &^ tinyPoolClosedBit
+	tail := q.tail.Load() &^ poolClosedBit
 	head := q.head.Load()
 	if head >= tail {
 		return 0
@@ -1155,95 +1053,9 @@ func (p *TinyPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// tinyPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
-const tinyPoolCacheLine = 64
-
-// Taking over claimed tasks. A worker claims up to tinyPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-//
-// tinyPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-const tinyPoolClaimBits = 7
-
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than tinyPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in tinyPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
-// tinyPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-const tinyPoolCheapJob = time.Microsecond
-
-// tinyPoolTimeEvery is how many claims taken whole a worker makes per one it times.
-const tinyPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in tinyPoolTimeEvery of those taken whole.
-func (w *tinyPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < tinyPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// tinyPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
-func tinyPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-tinyPoolClaimBits) - 1
-	return head - (head-c>>tinyPoolClaimBits)&posMask, c & (1<<tinyPoolClaimBits - 1)
-}
-
 // stealable returns the position of a claimed task that a hunter may take
 // over, if any. The caller must be counted in hunting.
-func (p *TinyPool) stealable(self *tinyPoolWorker) (uint64, bool) {
+func (p *TinyPool) stealable(self *poolWorker) (uint64, bool) {
 	crew := p.crew.Load()
 	head := p.q.head.Load()
 	for _, w := range *crew {
@@ -1251,7 +1063,7 @@ func (p *TinyPool) stealable(self *tinyPoolWorker) (uint64, bool) {
 		if w == self || c == 0 {
 			continue
 		}
-		pos, n := tinyPoolClaimAt(c, head)
+		pos, n := poolClaimAt(c, head)
 		// done may hold a position of the claimer's previous claim: it
 		// has then not finished this claim's first job.
 		from := max(pos+1, w.done.Load()+2)
@@ -1266,7 +1078,7 @@ func (p *TinyPool) stealable(self *tinyPoolWorker) (uint64, bool) {
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *TinyPool) steal(self *tinyPoolWorker) bool {
+func (p *TinyPool) steal(self *poolWorker) bool {
 	for {
 		pos, ok := p.stealable(self)
 		if !ok {
@@ -1288,7 +1100,7 @@ func (p *TinyPool) steal(self *tinyPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *TinyPool) runClaim(w *tinyPoolWorker, t tinyPoolTask, pos, n uint64) (ran uint64) {
+func (p *TinyPool) runClaim(w *poolWorker, t tinyPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -1352,23 +1164,6 @@ func NewTinyPool(onResult func(int, int, error)) *TinyPool {
 }
 
 // SpinPool: generated from the pool directive in pool.go.
-
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take spinPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about spinPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
-//
-// spinPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
-const spinPoolChunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type spinPoolBatch struct {
@@ -1496,7 +1291,7 @@ func (b *spinPoolBatch) finish(k int64) {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see spinPoolChunkTime).
+// (see poolChunkTime).
 func (p *SpinPool) runBatch(b *spinPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
@@ -1513,19 +1308,9 @@ func (p *SpinPool) runBatch(b *spinPoolBatch) {
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		now := time.Now()
-		size = spinPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// spinPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take spinPoolChunkTime at that
-// pace, at least one, at most twice size.
-func spinPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(spinPoolChunkTime)*k/int64(d), 1), 2*size)
 }
 
 // itemFailed stops the batch because item i failed with err. If the batch
@@ -1573,22 +1358,7 @@ func (p *SpinPool) runChunk(b *spinPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// spinPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const spinPoolSpinLimit = 64
-
-// spinPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const spinPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most spinPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -1597,12 +1367,12 @@ const spinPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *SpinPool) next(w *spinPoolWorker, tasks []spinPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *SpinPool) next(w *poolWorker, tasks []spinPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case spinPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -1610,7 +1380,7 @@ func (p *SpinPool) next(w *spinPoolWorker, tasks []spinPoolTask) (n, pos uint64,
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<spinPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
@@ -1628,7 +1398,7 @@ func (p *SpinPool) next(w *spinPoolWorker, tasks []spinPoolTask) (n, pos uint64,
 				}
 			}
 			return n, pos, shared, true
-		case spinPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -1640,8 +1410,8 @@ func (p *SpinPool) next(w *spinPoolWorker, tasks []spinPoolTask) (n, pos uint64,
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case spinPoolPopPending:
-			if p.q.await(pos, spinPoolSpinLimit) {
+		case poolPopPending:
+			if p.q.await(pos, poolSpinLimit) {
 				continue // published, or taken by another worker
 			}
 			if p.q.closed() {
@@ -1677,7 +1447,7 @@ func (p *SpinPool) next(w *spinPoolWorker, tasks []spinPoolTask) (n, pos uint64,
 
 // sleep parks w until a producer, Close, Resize or a worker with claimed
 // tasks to take over wakes it. It returns false if w was retired.
-func (p *SpinPool) sleep(w *spinPoolWorker) bool {
+func (p *SpinPool) sleep(w *poolWorker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
@@ -1702,7 +1472,7 @@ func (p *SpinPool) sleep(w *spinPoolWorker) bool {
 // If a producer has already taken it off to wake it, the wake-up is passed
 // to another sleeper: w may be about to exit, and the producer's task must
 // not wait for a worker that will not come.
-func (p *SpinPool) unsleep(w *spinPoolWorker) {
+func (p *SpinPool) unsleep(w *poolWorker) {
 	p.idleMu.Lock()
 	if w.asleep {
 		for i, v := range p.idle {
@@ -1782,11 +1552,6 @@ var ErrSpinPoolClosed = errors.New("pool: closed")
 // ErrSpinPoolFull is returned by TrySubmit when the queue has no room.
 var ErrSpinPoolFull = errors.New("pool: queue full")
 
-// spinPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
-const spinPoolDefaultQueue = 256
-
 // SpinPool runs a function over submitted jobs on a bounded set of workers.
 //
 // A SpinPool must be created with [NewSpinPool]; the zero value is not usable. A SpinPool
@@ -1797,7 +1562,7 @@ const spinPoolDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type SpinPool struct {
-	_ spinPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
@@ -1807,7 +1572,7 @@ type SpinPool struct {
 	// to check without the lock; producers waiting for room, and the token
 	// that wakes one of them.
 	idleMu       sync.Mutex
-	idle         []*spinPoolWorker
+	idle         []*poolWorker
 	sleepers     atomic.Int32
 	spaceWaiters atomic.Int32
 	space        chan struct{}
@@ -1816,7 +1581,7 @@ type SpinPool struct {
 	// exited, for hunters to look into their claims, and how many workers
 	// found the queue empty and have not claimed from it since (hunting
 	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*spinPoolWorker] // copied on write under life
+	crew    atomic.Pointer[[]*poolWorker] // copied on write under life
 	hunting atomic.Int32
 
 	// quit is closed when Close or Shutdown begins: it releases Submits
@@ -1833,8 +1598,8 @@ type SpinPool struct {
 
 	onResult func(int, int, error)
 
-	life    sync.Mutex        // serializes Resize, Close and Shutdown
-	workers []*spinPoolWorker // guarded by life; the running, non-retired workers
+	life    sync.Mutex    // serializes Resize, Close and Shutdown
+	workers []*poolWorker // guarded by life; the running, non-retired workers
 	size    atomic.Int64
 	wg      sync.WaitGroup // one per worker goroutine, retired or not
 
@@ -1850,34 +1615,9 @@ type spinPoolTask struct {
 	batch *spinPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
-type spinPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on SpinPool.idle; guarded by SpinPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than spinPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by spinPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [spinPoolCacheLine - 48]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *SpinPool) init() {
-	queue := spinPoolDefaultQueue
+	queue := poolDefaultQueue
 	queue = 1024
 	workers := runtime.GOMAXPROCS(0)
 	p.q.init(queue)
@@ -1920,13 +1660,13 @@ func (p *SpinPool) send(ctx context.Context, t spinPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == spinPoolPushFull && spins < spinPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it (see park.go).
 			spins++
 			continue
 		}
-		if r == spinPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -1934,7 +1674,7 @@ func (p *SpinPool) send(ctx context.Context, t spinPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == spinPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -1951,7 +1691,7 @@ func (p *SpinPool) send(ctx context.Context, t spinPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == spinPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrSpinPoolClosed
 		}
 		p.pushed()
@@ -1979,11 +1719,11 @@ func (p *SpinPool) pushed() {
 func (p *SpinPool) TrySubmit(in int) error {
 	var err error
 	switch p.q.tryPush(spinPoolTask{in: in}) {
-	case spinPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case spinPoolPushFull:
+	case poolPushFull:
 		err = ErrSpinPoolFull
-	case spinPoolPushClosed:
+	case poolPushClosed:
 		err = ErrSpinPoolClosed
 	}
 	return err
@@ -2027,13 +1767,13 @@ func (p *SpinPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *SpinPool) grow(n int) {
-	var crew []*spinPoolWorker
+	var crew []*poolWorker
 	if c := p.crew.Load(); c != nil {
 		crew = append(crew, *c...)
 	}
 	added := len(p.workers)
 	for range n {
-		w := &spinPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &poolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
 		crew = append(crew, w)
 	}
@@ -2046,11 +1786,11 @@ func (p *SpinPool) grow(n int) {
 }
 
 // leave takes w, whose goroutine is exiting, off the crew.
-func (p *SpinPool) leave(w *spinPoolWorker) {
+func (p *SpinPool) leave(w *poolWorker) {
 	p.life.Lock()
 	defer p.life.Unlock()
 	old := *p.crew.Load()
-	crew := make([]*spinPoolWorker, 0, len(old)-1)
+	crew := make([]*poolWorker, 0, len(old)-1)
 	for _, v := range old {
 		if v != w {
 			crew = append(crew, v)
@@ -2099,13 +1839,13 @@ func (p *SpinPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == spinPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == spinPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == spinPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
@@ -2161,10 +1901,10 @@ func (p *SpinPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *SpinPool) work(w *spinPoolWorker) {
+func (p *SpinPool) work(w *poolWorker) {
 	defer p.wg.Done()
 	defer p.leave(w)
-	tasks := make([]spinPoolTask, spinPoolMaxClaim)
+	tasks := make([]spinPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -2195,7 +1935,7 @@ func (p *SpinPool) work(w *spinPoolWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < spinPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
@@ -2220,14 +1960,6 @@ func (p *SpinPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// spinPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
-type spinPoolNoCopy struct{}
-
-func (*spinPoolNoCopy) Lock() {}
-
-func (*spinPoolNoCopy) Unlock() {}
-
 // queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
@@ -2238,14 +1970,14 @@ func (*spinPoolNoCopy) Unlock() {}
 // and receiver on every job.
 //
 // It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of spinPoolClosedBit into tail: no push
+// park.go). Closing it is one atomic Or of poolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type spinPoolQueue struct {
 	head  atomic.Uint64 // next position to pop
-	_     [spinPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | spinPoolClosedBit once closed
-	_     [spinPoolCacheLine - 8]byte
+	_     [poolCacheLine - 8]byte
+	tail  atomic.Uint64 // next position to push, | poolClosedBit once closed
+	_     [poolCacheLine - 8]byte
 	mask  uint64
 	slots []spinPoolSlot
 }
@@ -2256,27 +1988,6 @@ type spinPoolSlot struct {
 	seq atomic.Uint64
 	t   spinPoolTask
 }
-
-// spinPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
-const spinPoolClosedBit = 1 << 63
-
-type spinPoolPushResult uint8
-
-const (
-	spinPoolPushed spinPoolPushResult = iota
-	spinPoolPushFull
-	spinPoolPushClosed
-)
-
-type spinPoolPopResult uint8
-
-const (
-	spinPoolPopped     spinPoolPopResult = iota
-	spinPoolPopEmpty                     // nothing queued
-	spinPoolPopPending                   // a push has claimed the next position but not yet published it
-	spinPoolPopDrained                   // closed and empty: nothing will ever come
-)
 
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
@@ -2293,11 +2004,11 @@ func (q *spinPoolQueue) init(capacity int) {
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *spinPoolQueue) tryPush(t spinPoolTask) spinPoolPushResult {
+func (q *spinPoolQueue) tryPush(t spinPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&spinPoolClosedBit != 0 {
-			return spinPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -2305,10 +2016,10 @@ func (q *spinPoolQueue) tryPush(t spinPoolTask) spinPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return spinPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return spinPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
@@ -2325,7 +2036,7 @@ func (q *spinPoolQueue) tryPush(t spinPoolTask) spinPoolPushResult {
 // 2*share are queued, and never more than half a fair share, so that the
 // other workers, and workers added by Resize, still find the rest in the
 // queue. share 0 claims one task.
-func (q *spinPoolQueue) claim(share, most uint64) (pos, n uint64, r spinPoolPopResult) {
+func (q *spinPoolQueue) claim(share, most uint64) (pos, n uint64, r poolPopResult) {
 	pos = q.head.Load()
 	for {
 		s := &q.slots[pos&q.mask]
@@ -2341,17 +2052,17 @@ func (q *spinPoolQueue) claim(share, most uint64) (pos, n uint64, r spinPoolPopR
 				}
 			}
 			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, spinPoolPopped
+				return pos, n, poolPopped
 			}
 		case dif < 0:
 			tail := q.tail.Load()
 			switch {
-			case tail&^spinPoolClosedBit > pos:
-				return pos, 0, spinPoolPopPending
-			case tail&spinPoolClosedBit != 0:
-				return pos, 0, spinPoolPopDrained
+			case tail&^poolClosedBit > pos:
+				return pos, 0, poolPopPending
+			case tail&poolClosedBit != 0:
+				return pos, 0, poolPopDrained
 			}
-			return pos, 0, spinPoolPopEmpty
+			return pos, 0, poolPopEmpty
 		}
 		pos = q.head.Load()
 	}
@@ -2406,24 +2117,24 @@ func (q *spinPoolQueue) takeOver(pos uint64) (spinPoolTask, bool) {
 
 // waitsFor reports whether the push at the tail waits for the slot of pos.
 func (q *spinPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^spinPoolClosedBit
+	return pos+q.mask+1 == q.tail.Load()&^poolClosedBit
 }
 
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *spinPoolQueue) tryPop() (spinPoolTask, spinPoolPopResult) {
+func (q *spinPoolQueue) tryPop() (spinPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != spinPoolPopped {
+	if r != poolPopped {
 		return spinPoolTask{}, r
 	}
-	return q.take(pos), spinPoolPopped
+	return q.take(pos), poolPopped
 }
 
 // close makes every later push fail.
-func (q *spinPoolQueue) close() { q.tail.Or(spinPoolClosedBit) }
+func (q *spinPoolQueue) close() { q.tail.Or(poolClosedBit) }
 
 // closed reports whether close has been called.
-func (q *spinPoolQueue) closed() bool { return q.tail.Load()&spinPoolClosedBit != 0 }
+func (q *spinPoolQueue) closed() bool { return q.tail.Load()&poolClosedBit != 0 }
 
 // ready reports whether a pop would make progress now: the oldest task is
 // published, or the queue is closed (a worker must then drain and exit). A
@@ -2443,7 +2154,7 @@ func (q *spinPoolQueue) ready() bool {
 
 // length reports the number of tasks queued or being pushed.
 func (q *spinPoolQueue) length() int {
-	tail := q.tail.Load() &^ spinPoolClosedBit
+	tail := q.tail.Load() &^ poolClosedBit
 	head := q.head.Load()
 	if head >= tail {
 		return 0
@@ -2490,95 +2201,9 @@ func (p *SpinPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// spinPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
-const spinPoolCacheLine = 64
-
-// Taking over claimed tasks. A worker claims up to spinPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-//
-// spinPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-const spinPoolClaimBits = 7
-
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than spinPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in spinPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
-// spinPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-const spinPoolCheapJob = time.Microsecond
-
-// spinPoolTimeEvery is how many claims taken whole a worker makes per one it times.
-const spinPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in spinPoolTimeEvery of those taken whole.
-func (w *spinPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < spinPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// spinPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
-func spinPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-spinPoolClaimBits) - 1
-	return head - (head-c>>spinPoolClaimBits)&posMask, c & (1<<spinPoolClaimBits - 1)
-}
-
 // stealable returns the position of a claimed task that a hunter may take
 // over, if any. The caller must be counted in hunting.
-func (p *SpinPool) stealable(self *spinPoolWorker) (uint64, bool) {
+func (p *SpinPool) stealable(self *poolWorker) (uint64, bool) {
 	crew := p.crew.Load()
 	head := p.q.head.Load()
 	for _, w := range *crew {
@@ -2586,7 +2211,7 @@ func (p *SpinPool) stealable(self *spinPoolWorker) (uint64, bool) {
 		if w == self || c == 0 {
 			continue
 		}
-		pos, n := spinPoolClaimAt(c, head)
+		pos, n := poolClaimAt(c, head)
 		// done may hold a position of the claimer's previous claim: it
 		// has then not finished this claim's first job.
 		from := max(pos+1, w.done.Load()+2)
@@ -2601,7 +2226,7 @@ func (p *SpinPool) stealable(self *spinPoolWorker) (uint64, bool) {
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *SpinPool) steal(self *spinPoolWorker) bool {
+func (p *SpinPool) steal(self *poolWorker) bool {
 	for {
 		pos, ok := p.stealable(self)
 		if !ok {
@@ -2623,7 +2248,7 @@ func (p *SpinPool) steal(self *spinPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *SpinPool) runClaim(w *spinPoolWorker, t spinPoolTask, pos, n uint64) (ran uint64) {
+func (p *SpinPool) runClaim(w *poolWorker, t spinPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -2687,23 +2312,6 @@ func NewSpinPool(onResult func(int, int, error)) *SpinPool {
 }
 
 // NapPool: generated from the pool directive in pool.go.
-
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take napPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about napPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
-//
-// napPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
-const napPoolChunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type napPoolBatch struct {
@@ -2831,7 +2439,7 @@ func (b *napPoolBatch) finish(k int64) {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see napPoolChunkTime).
+// (see poolChunkTime).
 func (p *NapPool) runBatch(b *napPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
@@ -2848,19 +2456,9 @@ func (p *NapPool) runBatch(b *napPoolBatch) {
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		now := time.Now()
-		size = napPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// napPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take napPoolChunkTime at that
-// pace, at least one, at most twice size.
-func napPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(napPoolChunkTime)*k/int64(d), 1), 2*size)
 }
 
 // itemFailed stops the batch because item i failed with err. If the batch
@@ -2908,22 +2506,7 @@ func (p *NapPool) runChunk(b *napPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// napPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const napPoolSpinLimit = 64
-
-// napPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const napPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most napPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -2932,12 +2515,12 @@ const napPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *NapPool) next(w *napPoolWorker, tasks []napPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *NapPool) next(w *poolWorker, tasks []napPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case napPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -2945,7 +2528,7 @@ func (p *NapPool) next(w *napPoolWorker, tasks []napPoolTask) (n, pos uint64, sh
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<napPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
@@ -2963,7 +2546,7 @@ func (p *NapPool) next(w *napPoolWorker, tasks []napPoolTask) (n, pos uint64, sh
 				}
 			}
 			return n, pos, shared, true
-		case napPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -2975,8 +2558,8 @@ func (p *NapPool) next(w *napPoolWorker, tasks []napPoolTask) (n, pos uint64, sh
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case napPoolPopPending:
-			if p.q.await(pos, napPoolSpinLimit) {
+		case poolPopPending:
+			if p.q.await(pos, poolSpinLimit) {
 				continue // published, or taken by another worker
 			}
 			if p.q.closed() {
@@ -3012,7 +2595,7 @@ func (p *NapPool) next(w *napPoolWorker, tasks []napPoolTask) (n, pos uint64, sh
 
 // sleep parks w until a producer, Close, Resize or a worker with claimed
 // tasks to take over wakes it. It returns false if w was retired.
-func (p *NapPool) sleep(w *napPoolWorker) bool {
+func (p *NapPool) sleep(w *poolWorker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
@@ -3037,7 +2620,7 @@ func (p *NapPool) sleep(w *napPoolWorker) bool {
 // If a producer has already taken it off to wake it, the wake-up is passed
 // to another sleeper: w may be about to exit, and the producer's task must
 // not wait for a worker that will not come.
-func (p *NapPool) unsleep(w *napPoolWorker) {
+func (p *NapPool) unsleep(w *poolWorker) {
 	p.idleMu.Lock()
 	if w.asleep {
 		for i, v := range p.idle {
@@ -3117,11 +2700,6 @@ var ErrNapPoolClosed = errors.New("pool: closed")
 // ErrNapPoolFull is returned by TrySubmit when the queue has no room.
 var ErrNapPoolFull = errors.New("pool: queue full")
 
-// napPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
-const napPoolDefaultQueue = 256
-
 // NapPool runs a function over submitted jobs on a bounded set of workers.
 //
 // A NapPool must be created with [NewNapPool]; the zero value is not usable. A NapPool
@@ -3132,7 +2710,7 @@ const napPoolDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type NapPool struct {
-	_ napPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
@@ -3142,7 +2720,7 @@ type NapPool struct {
 	// to check without the lock; producers waiting for room, and the token
 	// that wakes one of them.
 	idleMu       sync.Mutex
-	idle         []*napPoolWorker
+	idle         []*poolWorker
 	sleepers     atomic.Int32
 	spaceWaiters atomic.Int32
 	space        chan struct{}
@@ -3151,7 +2729,7 @@ type NapPool struct {
 	// exited, for hunters to look into their claims, and how many workers
 	// found the queue empty and have not claimed from it since (hunting
 	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*napPoolWorker] // copied on write under life
+	crew    atomic.Pointer[[]*poolWorker] // copied on write under life
 	hunting atomic.Int32
 
 	// quit is closed when Close or Shutdown begins: it releases Submits
@@ -3168,8 +2746,8 @@ type NapPool struct {
 
 	onResult func(int, int, error)
 
-	life    sync.Mutex       // serializes Resize, Close and Shutdown
-	workers []*napPoolWorker // guarded by life; the running, non-retired workers
+	life    sync.Mutex    // serializes Resize, Close and Shutdown
+	workers []*poolWorker // guarded by life; the running, non-retired workers
 	size    atomic.Int64
 	wg      sync.WaitGroup // one per worker goroutine, retired or not
 
@@ -3185,34 +2763,9 @@ type napPoolTask struct {
 	batch *napPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
-type napPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on NapPool.idle; guarded by NapPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than napPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by napPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [napPoolCacheLine - 48]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *NapPool) init() {
-	queue := napPoolDefaultQueue
+	queue := poolDefaultQueue
 	workers := runtime.GOMAXPROCS(0)
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
@@ -3254,13 +2807,13 @@ func (p *NapPool) send(ctx context.Context, t napPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == napPoolPushFull && spins < napPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it (see park.go).
 			spins++
 			continue
 		}
-		if r == napPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -3268,7 +2821,7 @@ func (p *NapPool) send(ctx context.Context, t napPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == napPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -3285,7 +2838,7 @@ func (p *NapPool) send(ctx context.Context, t napPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == napPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrNapPoolClosed
 		}
 		p.pushed()
@@ -3313,11 +2866,11 @@ func (p *NapPool) pushed() {
 func (p *NapPool) TrySubmit(in int) error {
 	var err error
 	switch p.q.tryPush(napPoolTask{in: in}) {
-	case napPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case napPoolPushFull:
+	case poolPushFull:
 		err = ErrNapPoolFull
-	case napPoolPushClosed:
+	case poolPushClosed:
 		err = ErrNapPoolClosed
 	}
 	return err
@@ -3361,13 +2914,13 @@ func (p *NapPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *NapPool) grow(n int) {
-	var crew []*napPoolWorker
+	var crew []*poolWorker
 	if c := p.crew.Load(); c != nil {
 		crew = append(crew, *c...)
 	}
 	added := len(p.workers)
 	for range n {
-		w := &napPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &poolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
 		crew = append(crew, w)
 	}
@@ -3380,11 +2933,11 @@ func (p *NapPool) grow(n int) {
 }
 
 // leave takes w, whose goroutine is exiting, off the crew.
-func (p *NapPool) leave(w *napPoolWorker) {
+func (p *NapPool) leave(w *poolWorker) {
 	p.life.Lock()
 	defer p.life.Unlock()
 	old := *p.crew.Load()
-	crew := make([]*napPoolWorker, 0, len(old)-1)
+	crew := make([]*poolWorker, 0, len(old)-1)
 	for _, v := range old {
 		if v != w {
 			crew = append(crew, v)
@@ -3433,13 +2986,13 @@ func (p *NapPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == napPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == napPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == napPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
@@ -3495,10 +3048,10 @@ func (p *NapPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *NapPool) work(w *napPoolWorker) {
+func (p *NapPool) work(w *poolWorker) {
 	defer p.wg.Done()
 	defer p.leave(w)
-	tasks := make([]napPoolTask, napPoolMaxClaim)
+	tasks := make([]napPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -3529,7 +3082,7 @@ func (p *NapPool) work(w *napPoolWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < napPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
@@ -3554,14 +3107,6 @@ func (p *NapPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// napPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
-type napPoolNoCopy struct{}
-
-func (*napPoolNoCopy) Lock() {}
-
-func (*napPoolNoCopy) Unlock() {}
-
 // queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
@@ -3572,14 +3117,14 @@ func (*napPoolNoCopy) Unlock() {}
 // and receiver on every job.
 //
 // It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of napPoolClosedBit into tail: no push
+// park.go). Closing it is one atomic Or of poolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type napPoolQueue struct {
 	head  atomic.Uint64 // next position to pop
-	_     [napPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | napPoolClosedBit once closed
-	_     [napPoolCacheLine - 8]byte
+	_     [poolCacheLine - 8]byte
+	tail  atomic.Uint64 // next position to push, | poolClosedBit once closed
+	_     [poolCacheLine - 8]byte
 	mask  uint64
 	slots []napPoolSlot
 }
@@ -3590,27 +3135,6 @@ type napPoolSlot struct {
 	seq atomic.Uint64
 	t   napPoolTask
 }
-
-// napPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
-const napPoolClosedBit = 1 << 63
-
-type napPoolPushResult uint8
-
-const (
-	napPoolPushed napPoolPushResult = iota
-	napPoolPushFull
-	napPoolPushClosed
-)
-
-type napPoolPopResult uint8
-
-const (
-	napPoolPopped     napPoolPopResult = iota
-	napPoolPopEmpty                    // nothing queued
-	napPoolPopPending                  // a push has claimed the next position but not yet published it
-	napPoolPopDrained                  // closed and empty: nothing will ever come
-)
 
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
@@ -3627,11 +3151,11 @@ func (q *napPoolQueue) init(capacity int) {
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *napPoolQueue) tryPush(t napPoolTask) napPoolPushResult {
+func (q *napPoolQueue) tryPush(t napPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&napPoolClosedBit != 0 {
-			return napPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -3639,10 +3163,10 @@ func (q *napPoolQueue) tryPush(t napPoolTask) napPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return napPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return napPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
@@ -3659,7 +3183,7 @@ func (q *napPoolQueue) tryPush(t napPoolTask) napPoolPushResult {
 // 2*share are queued, and never more than half a fair share, so that the
 // other workers, and workers added by Resize, still find the rest in the
 // queue. share 0 claims one task.
-func (q *napPoolQueue) claim(share, most uint64) (pos, n uint64, r napPoolPopResult) {
+func (q *napPoolQueue) claim(share, most uint64) (pos, n uint64, r poolPopResult) {
 	pos = q.head.Load()
 	for {
 		s := &q.slots[pos&q.mask]
@@ -3675,17 +3199,17 @@ func (q *napPoolQueue) claim(share, most uint64) (pos, n uint64, r napPoolPopRes
 				}
 			}
 			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, napPoolPopped
+				return pos, n, poolPopped
 			}
 		case dif < 0:
 			tail := q.tail.Load()
 			switch {
-			case tail&^napPoolClosedBit > pos:
-				return pos, 0, napPoolPopPending
-			case tail&napPoolClosedBit != 0:
-				return pos, 0, napPoolPopDrained
+			case tail&^poolClosedBit > pos:
+				return pos, 0, poolPopPending
+			case tail&poolClosedBit != 0:
+				return pos, 0, poolPopDrained
 			}
-			return pos, 0, napPoolPopEmpty
+			return pos, 0, poolPopEmpty
 		}
 		pos = q.head.Load()
 	}
@@ -3740,24 +3264,24 @@ func (q *napPoolQueue) takeOver(pos uint64) (napPoolTask, bool) {
 
 // waitsFor reports whether the push at the tail waits for the slot of pos.
 func (q *napPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^napPoolClosedBit
+	return pos+q.mask+1 == q.tail.Load()&^poolClosedBit
 }
 
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *napPoolQueue) tryPop() (napPoolTask, napPoolPopResult) {
+func (q *napPoolQueue) tryPop() (napPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != napPoolPopped {
+	if r != poolPopped {
 		return napPoolTask{}, r
 	}
-	return q.take(pos), napPoolPopped
+	return q.take(pos), poolPopped
 }
 
 // close makes every later push fail.
-func (q *napPoolQueue) close() { q.tail.Or(napPoolClosedBit) }
+func (q *napPoolQueue) close() { q.tail.Or(poolClosedBit) }
 
 // closed reports whether close has been called.
-func (q *napPoolQueue) closed() bool { return q.tail.Load()&napPoolClosedBit != 0 }
+func (q *napPoolQueue) closed() bool { return q.tail.Load()&poolClosedBit != 0 }
 
 // ready reports whether a pop would make progress now: the oldest task is
 // published, or the queue is closed (a worker must then drain and exit). A
@@ -3777,7 +3301,7 @@ func (q *napPoolQueue) ready() bool {
 
 // length reports the number of tasks queued or being pushed.
 func (q *napPoolQueue) length() int {
-	tail := q.tail.Load() &^ napPoolClosedBit
+	tail := q.tail.Load() &^ poolClosedBit
 	head := q.head.Load()
 	if head >= tail {
 		return 0
@@ -3824,95 +3348,9 @@ func (p *NapPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// napPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
-const napPoolCacheLine = 64
-
-// Taking over claimed tasks. A worker claims up to napPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-//
-// napPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-const napPoolClaimBits = 7
-
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than napPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in napPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
-// napPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-const napPoolCheapJob = time.Microsecond
-
-// napPoolTimeEvery is how many claims taken whole a worker makes per one it times.
-const napPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in napPoolTimeEvery of those taken whole.
-func (w *napPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < napPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// napPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
-func napPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-napPoolClaimBits) - 1
-	return head - (head-c>>napPoolClaimBits)&posMask, c & (1<<napPoolClaimBits - 1)
-}
-
 // stealable returns the position of a claimed task that a hunter may take
 // over, if any. The caller must be counted in hunting.
-func (p *NapPool) stealable(self *napPoolWorker) (uint64, bool) {
+func (p *NapPool) stealable(self *poolWorker) (uint64, bool) {
 	crew := p.crew.Load()
 	head := p.q.head.Load()
 	for _, w := range *crew {
@@ -3920,7 +3358,7 @@ func (p *NapPool) stealable(self *napPoolWorker) (uint64, bool) {
 		if w == self || c == 0 {
 			continue
 		}
-		pos, n := napPoolClaimAt(c, head)
+		pos, n := poolClaimAt(c, head)
 		// done may hold a position of the claimer's previous claim: it
 		// has then not finished this claim's first job.
 		from := max(pos+1, w.done.Load()+2)
@@ -3935,7 +3373,7 @@ func (p *NapPool) stealable(self *napPoolWorker) (uint64, bool) {
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *NapPool) steal(self *napPoolWorker) bool {
+func (p *NapPool) steal(self *poolWorker) bool {
 	for {
 		pos, ok := p.stealable(self)
 		if !ok {
@@ -3957,7 +3395,7 @@ func (p *NapPool) steal(self *napPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *NapPool) runClaim(w *napPoolWorker, t napPoolTask, pos, n uint64) (ran uint64) {
+func (p *NapPool) runClaim(w *poolWorker, t napPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -4021,23 +3459,6 @@ func NewNapPool(onResult func(int, int, error)) *NapPool {
 }
 
 // Resizer: generated from the pool directive in pool.go.
-
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take resizerChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about resizerChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
-//
-// resizerChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
-const resizerChunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type resizerBatch struct {
@@ -4168,7 +3589,7 @@ func (b *resizerBatch) finish(k int64) {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see resizerChunkTime).
+// (see poolChunkTime).
 func (p *Resizer) runBatch(b *resizerBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
@@ -4187,19 +3608,9 @@ func (p *Resizer) runBatch(b *resizerBatch) {
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		now := time.Now()
-		size = resizerNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// resizerNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take resizerChunkTime at that
-// pace, at least one, at most twice size.
-func resizerNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(resizerChunkTime)*k/int64(d), 1), 2*size)
 }
 
 // itemFailed stops the batch because item i failed with err. If the batch
@@ -4250,22 +3661,7 @@ func (p *Resizer) runChunk(b *resizerBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// resizerSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const resizerSpinLimit = 64
-
-// resizerMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const resizerMaxClaim = 64
-
-// next claims the next tasks, at least one and at most resizerMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -4274,12 +3670,12 @@ const resizerMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *Resizer) next(w *resizerWorker, tasks []resizerTask) (n, pos uint64, shared, ok bool) {
+func (p *Resizer) next(w *poolWorker, tasks []resizerTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case resizerPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -4287,7 +3683,7 @@ func (p *Resizer) next(w *resizerWorker, tasks []resizerTask) (n, pos uint64, sh
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<resizerClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
@@ -4305,7 +3701,7 @@ func (p *Resizer) next(w *resizerWorker, tasks []resizerTask) (n, pos uint64, sh
 				}
 			}
 			return n, pos, shared, true
-		case resizerPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -4317,8 +3713,8 @@ func (p *Resizer) next(w *resizerWorker, tasks []resizerTask) (n, pos uint64, sh
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case resizerPopPending:
-			if p.q.await(pos, resizerSpinLimit) {
+		case poolPopPending:
+			if p.q.await(pos, poolSpinLimit) {
 				continue // published, or taken by another worker
 			}
 			if p.q.closed() {
@@ -4354,7 +3750,7 @@ func (p *Resizer) next(w *resizerWorker, tasks []resizerTask) (n, pos uint64, sh
 
 // sleep parks w until a producer, Close, Resize or a worker with claimed
 // tasks to take over wakes it. It returns false if w was retired.
-func (p *Resizer) sleep(w *resizerWorker) bool {
+func (p *Resizer) sleep(w *poolWorker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
@@ -4379,7 +3775,7 @@ func (p *Resizer) sleep(w *resizerWorker) bool {
 // If a producer has already taken it off to wake it, the wake-up is passed
 // to another sleeper: w may be about to exit, and the producer's task must
 // not wait for a worker that will not come.
-func (p *Resizer) unsleep(w *resizerWorker) {
+func (p *Resizer) unsleep(w *poolWorker) {
 	p.idleMu.Lock()
 	if w.asleep {
 		for i, v := range p.idle {
@@ -4459,11 +3855,6 @@ var ErrResizerClosed = errors.New("pool: closed")
 // ErrResizerFull is returned by TrySubmit when the queue has no room.
 var ErrResizerFull = errors.New("pool: queue full")
 
-// resizerDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
-const resizerDefaultQueue = 256
-
 // Resizer runs a function over submitted jobs on a bounded set of workers.
 //
 // A Resizer must be created with [NewResizer]; the zero value is not usable. A Resizer
@@ -4474,7 +3865,7 @@ const resizerDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type Resizer struct {
-	_ resizerNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
@@ -4484,7 +3875,7 @@ type Resizer struct {
 	// to check without the lock; producers waiting for room, and the token
 	// that wakes one of them.
 	idleMu       sync.Mutex
-	idle         []*resizerWorker
+	idle         []*poolWorker
 	sleepers     atomic.Int32
 	spaceWaiters atomic.Int32
 	space        chan struct{}
@@ -4493,7 +3884,7 @@ type Resizer struct {
 	// exited, for hunters to look into their claims, and how many workers
 	// found the queue empty and have not claimed from it since (hunting
 	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*resizerWorker] // copied on write under life
+	crew    atomic.Pointer[[]*poolWorker] // copied on write under life
 	hunting atomic.Int32
 
 	// quit is closed when Close or Shutdown begins: it releases Submits
@@ -4510,8 +3901,8 @@ type Resizer struct {
 
 	onResult func(Job, Result, error)
 
-	life    sync.Mutex       // serializes Resize, Close and Shutdown
-	workers []*resizerWorker // guarded by life; the running, non-retired workers
+	life    sync.Mutex    // serializes Resize, Close and Shutdown
+	workers []*poolWorker // guarded by life; the running, non-retired workers
 	size    atomic.Int64
 	wg      sync.WaitGroup // one per worker goroutine, retired or not
 
@@ -4519,7 +3910,7 @@ type Resizer struct {
 	unrun      []Job // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats resizerCounters
+	stats poolCounters
 }
 
 // task is one element of the queue: a job, or a share of a Map batch.
@@ -4528,34 +3919,9 @@ type resizerTask struct {
 	batch *resizerBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
-type resizerWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on Resizer.idle; guarded by Resizer.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than resizerCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by resizerClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [resizerCacheLine - 48]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *Resizer) init() {
-	queue := resizerDefaultQueue
+	queue := poolDefaultQueue
 	queue = 8
 	workers := runtime.GOMAXPROCS(0)
 	workers = 3
@@ -4605,13 +3971,13 @@ func (p *Resizer) send(ctx context.Context, t resizerTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == resizerPushFull && spins < resizerSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it (see park.go).
 			spins++
 			continue
 		}
-		if r == resizerPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -4619,7 +3985,7 @@ func (p *Resizer) send(ctx context.Context, t resizerTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == resizerPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -4636,7 +4002,7 @@ func (p *Resizer) send(ctx context.Context, t resizerTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == resizerPushClosed {
+		if r == poolPushClosed {
 			return ErrResizerClosed
 		}
 		p.pushed()
@@ -4665,11 +4031,11 @@ func (p *Resizer) TrySubmit(in Job) error {
 	p.stats.submitted.Add(1)
 	var err error
 	switch p.q.tryPush(resizerTask{in: in}) {
-	case resizerPushed:
+	case poolPushed:
 		p.pushed()
-	case resizerPushFull:
+	case poolPushFull:
 		err = ErrResizerFull
-	case resizerPushClosed:
+	case poolPushClosed:
 		err = ErrResizerClosed
 	}
 	if err != nil {
@@ -4716,13 +4082,13 @@ func (p *Resizer) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *Resizer) grow(n int) {
-	var crew []*resizerWorker
+	var crew []*poolWorker
 	if c := p.crew.Load(); c != nil {
 		crew = append(crew, *c...)
 	}
 	added := len(p.workers)
 	for range n {
-		w := &resizerWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &poolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
 		crew = append(crew, w)
 	}
@@ -4735,11 +4101,11 @@ func (p *Resizer) grow(n int) {
 }
 
 // leave takes w, whose goroutine is exiting, off the crew.
-func (p *Resizer) leave(w *resizerWorker) {
+func (p *Resizer) leave(w *poolWorker) {
 	p.life.Lock()
 	defer p.life.Unlock()
 	old := *p.crew.Load()
-	crew := make([]*resizerWorker, 0, len(old)-1)
+	crew := make([]*poolWorker, 0, len(old)-1)
 	for _, v := range old {
 		if v != w {
 			crew = append(crew, v)
@@ -4788,13 +4154,13 @@ func (p *Resizer) Shutdown(ctx context.Context) ([]Job, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == resizerPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == resizerPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == resizerPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
@@ -4851,10 +4217,10 @@ func (p *Resizer) giveBack(in Job) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *Resizer) work(w *resizerWorker) {
+func (p *Resizer) work(w *poolWorker) {
 	defer p.wg.Done()
 	defer p.leave(w)
-	tasks := make([]resizerTask, resizerMaxClaim)
+	tasks := make([]resizerTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -4885,7 +4251,7 @@ func (p *Resizer) work(w *resizerWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < resizerCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
@@ -4920,14 +4286,6 @@ func (p *Resizer) runJob(in Job) {
 	p.deliver(in, out, err)
 }
 
-// resizerNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
-type resizerNoCopy struct{}
-
-func (*resizerNoCopy) Lock() {}
-
-func (*resizerNoCopy) Unlock() {}
-
 // queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
@@ -4938,14 +4296,14 @@ func (*resizerNoCopy) Unlock() {}
 // and receiver on every job.
 //
 // It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of resizerClosedBit into tail: no push
+// park.go). Closing it is one atomic Or of poolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type resizerQueue struct {
 	head  atomic.Uint64 // next position to pop
-	_     [resizerCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | resizerClosedBit once closed
-	_     [resizerCacheLine - 8]byte
+	_     [poolCacheLine - 8]byte
+	tail  atomic.Uint64 // next position to push, | poolClosedBit once closed
+	_     [poolCacheLine - 8]byte
 	mask  uint64
 	slots []resizerSlot
 }
@@ -4956,27 +4314,6 @@ type resizerSlot struct {
 	seq atomic.Uint64
 	t   resizerTask
 }
-
-// resizerClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
-const resizerClosedBit = 1 << 63
-
-type resizerPushResult uint8
-
-const (
-	resizerPushed resizerPushResult = iota
-	resizerPushFull
-	resizerPushClosed
-)
-
-type resizerPopResult uint8
-
-const (
-	resizerPopped     resizerPopResult = iota
-	resizerPopEmpty                    // nothing queued
-	resizerPopPending                  // a push has claimed the next position but not yet published it
-	resizerPopDrained                  // closed and empty: nothing will ever come
-)
 
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
@@ -4993,11 +4330,11 @@ func (q *resizerQueue) init(capacity int) {
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *resizerQueue) tryPush(t resizerTask) resizerPushResult {
+func (q *resizerQueue) tryPush(t resizerTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&resizerClosedBit != 0 {
-			return resizerPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -5005,10 +4342,10 @@ func (q *resizerQueue) tryPush(t resizerTask) resizerPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return resizerPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return resizerPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
@@ -5025,7 +4362,7 @@ func (q *resizerQueue) tryPush(t resizerTask) resizerPushResult {
 // 2*share are queued, and never more than half a fair share, so that the
 // other workers, and workers added by Resize, still find the rest in the
 // queue. share 0 claims one task.
-func (q *resizerQueue) claim(share, most uint64) (pos, n uint64, r resizerPopResult) {
+func (q *resizerQueue) claim(share, most uint64) (pos, n uint64, r poolPopResult) {
 	pos = q.head.Load()
 	for {
 		s := &q.slots[pos&q.mask]
@@ -5041,17 +4378,17 @@ func (q *resizerQueue) claim(share, most uint64) (pos, n uint64, r resizerPopRes
 				}
 			}
 			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, resizerPopped
+				return pos, n, poolPopped
 			}
 		case dif < 0:
 			tail := q.tail.Load()
 			switch {
-			case tail&^resizerClosedBit > pos:
-				return pos, 0, resizerPopPending
-			case tail&resizerClosedBit != 0:
-				return pos, 0, resizerPopDrained
+			case tail&^poolClosedBit > pos:
+				return pos, 0, poolPopPending
+			case tail&poolClosedBit != 0:
+				return pos, 0, poolPopDrained
 			}
-			return pos, 0, resizerPopEmpty
+			return pos, 0, poolPopEmpty
 		}
 		pos = q.head.Load()
 	}
@@ -5106,24 +4443,24 @@ func (q *resizerQueue) takeOver(pos uint64) (resizerTask, bool) {
 
 // waitsFor reports whether the push at the tail waits for the slot of pos.
 func (q *resizerQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^resizerClosedBit
+	return pos+q.mask+1 == q.tail.Load()&^poolClosedBit
 }
 
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *resizerQueue) tryPop() (resizerTask, resizerPopResult) {
+func (q *resizerQueue) tryPop() (resizerTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != resizerPopped {
+	if r != poolPopped {
 		return resizerTask{}, r
 	}
-	return q.take(pos), resizerPopped
+	return q.take(pos), poolPopped
 }
 
 // close makes every later push fail.
-func (q *resizerQueue) close() { q.tail.Or(resizerClosedBit) }
+func (q *resizerQueue) close() { q.tail.Or(poolClosedBit) }
 
 // closed reports whether close has been called.
-func (q *resizerQueue) closed() bool { return q.tail.Load()&resizerClosedBit != 0 }
+func (q *resizerQueue) closed() bool { return q.tail.Load()&poolClosedBit != 0 }
 
 // ready reports whether a pop would make progress now: the oldest task is
 // published, or the queue is closed (a worker must then drain and exit). A
@@ -5143,7 +4480,7 @@ func (q *resizerQueue) ready() bool {
 
 // length reports the number of tasks queued or being pushed.
 func (q *resizerQueue) length() int {
-	tail := q.tail.Load() &^ resizerClosedBit
+	tail := q.tail.Load() &^ poolClosedBit
 	head := q.head.Load()
 	if head >= tail {
 		return 0
@@ -5193,20 +4530,6 @@ func (p *Resizer) attempt(ctx context.Context, in Job) (out Result, err error) {
 	return p.call(ctx, in)
 }
 
-// resizerMaxBackoff caps the doubling delay so that it cannot overflow, whatever
-// the number of retries.
-const resizerMaxBackoff = time.Hour
-
-// resizerNextBackoff returns the delay after d: twice d up to resizerMaxBackoff. A delay
-// already at or above resizerMaxBackoff stays as it is: neither shrunk to the cap
-// nor doubled past the largest Duration.
-func resizerNextBackoff(d time.Duration) time.Duration {
-	if d >= resizerMaxBackoff {
-		return d
-	}
-	return min(2*d, resizerMaxBackoff)
-}
-
 // retry re-attempts a job that failed with err, up to the retries= option times,
 // sleeping with exponential backoff and jitter between attempts. It gives up
 // early when ctx is done (Shutdown, Map cancellation) or the job panicked,
@@ -5219,10 +4542,10 @@ func (p *Resizer) retry(ctx context.Context, in Job, err error) (Result, error) 
 			break
 		}
 		if delay > 0 {
-			if !resizerSleep(ctx, resizerJitter(delay)) {
+			if !poolSleep(ctx, poolJitter(delay)) {
 				break
 			}
-			delay = resizerNextBackoff(delay)
+			delay = poolNextBackoff(delay)
 		}
 		p.stats.retried.Add(1)
 		out, err = p.attempt(ctx, in)
@@ -5231,29 +4554,6 @@ func (p *Resizer) retry(ctx context.Context, in Job, err error) (Result, error) 
 		}
 	}
 	return out, err
-}
-
-// jitter returns a duration drawn uniformly from [d/2, d): "equal jitter",
-// which spreads retries of jobs that failed together while keeping most of
-// the intended delay.
-func resizerJitter(d time.Duration) time.Duration {
-	half := d / 2
-	if half <= 0 {
-		return d
-	}
-	return half + rand.N(d-half)
-}
-
-// sleep waits for d, or until ctx is done; it reports whether d elapsed.
-func resizerSleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // ResizerStats is a snapshot of a pool's counters. Every job submitted is, at any
@@ -5273,32 +4573,6 @@ type ResizerStats struct {
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 }
 
-// resizerCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
-const resizerCacheLine = 64
-
-// resizerPaddedUint64 is an atomic counter alone on its cache line.
-type resizerPaddedUint64 struct {
-	atomic.Uint64
-	_ [resizerCacheLine - 8]byte
-}
-
-// resizerPaddedInt64 is an atomic gauge alone on its cache line.
-type resizerPaddedInt64 struct {
-	atomic.Int64
-	_ [resizerCacheLine - 8]byte
-}
-
-// counters are the metrics of a pool, updated only under the metrics= option.
-type resizerCounters struct {
-	submitted resizerPaddedUint64
-	completed resizerPaddedUint64
-	failed    resizerPaddedUint64
-	retried   resizerPaddedUint64
-	unrun     resizerPaddedUint64
-	inFlight  resizerPaddedInt64
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *Resizer) Stats() ResizerStats {
@@ -5313,91 +4587,9 @@ func (p *Resizer) Stats() ResizerStats {
 	}
 }
 
-// Taking over claimed tasks. A worker claims up to resizerMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-//
-// resizerClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-const resizerClaimBits = 7
-
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than resizerCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in resizerTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
-// resizerCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-const resizerCheapJob = time.Microsecond
-
-// resizerTimeEvery is how many claims taken whole a worker makes per one it times.
-const resizerTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in resizerTimeEvery of those taken whole.
-func (w *resizerWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < resizerTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// resizerClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
-func resizerClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-resizerClaimBits) - 1
-	return head - (head-c>>resizerClaimBits)&posMask, c & (1<<resizerClaimBits - 1)
-}
-
 // stealable returns the position of a claimed task that a hunter may take
 // over, if any. The caller must be counted in hunting.
-func (p *Resizer) stealable(self *resizerWorker) (uint64, bool) {
+func (p *Resizer) stealable(self *poolWorker) (uint64, bool) {
 	crew := p.crew.Load()
 	head := p.q.head.Load()
 	for _, w := range *crew {
@@ -5405,7 +4597,7 @@ func (p *Resizer) stealable(self *resizerWorker) (uint64, bool) {
 		if w == self || c == 0 {
 			continue
 		}
-		pos, n := resizerClaimAt(c, head)
+		pos, n := poolClaimAt(c, head)
 		// done may hold a position of the claimer's previous claim: it
 		// has then not finished this claim's first job.
 		from := max(pos+1, w.done.Load()+2)
@@ -5420,7 +4612,7 @@ func (p *Resizer) stealable(self *resizerWorker) (uint64, bool) {
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *Resizer) steal(self *resizerWorker) bool {
+func (p *Resizer) steal(self *poolWorker) bool {
 	for {
 		pos, ok := p.stealable(self)
 		if !ok {
@@ -5442,7 +4634,7 @@ func (p *Resizer) steal(self *resizerWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *Resizer) runClaim(w *resizerWorker, t resizerTask, pos, n uint64) (ran uint64) {
+func (p *Resizer) runClaim(w *poolWorker, t resizerTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -5506,23 +4698,6 @@ func NewResizer(onResult func(Job, Result, error)) *Resizer {
 }
 
 // Sender: generated from the pool directive in pool.go.
-
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take senderChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about senderChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
-//
-// senderChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
-const senderChunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type senderBatch struct {
@@ -5650,7 +4825,7 @@ func (b *senderBatch) finish(k int64) {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see senderChunkTime).
+// (see poolChunkTime).
 func (p *Sender) runBatch(b *senderBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
@@ -5667,19 +4842,9 @@ func (p *Sender) runBatch(b *senderBatch) {
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		now := time.Now()
-		size = senderNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// senderNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take senderChunkTime at that
-// pace, at least one, at most twice size.
-func senderNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(senderChunkTime)*k/int64(d), 1), 2*size)
 }
 
 // itemFailed stops the batch because item i failed with err. If the batch
@@ -5727,22 +4892,7 @@ func (p *Sender) runChunk(b *senderBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// senderSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const senderSpinLimit = 64
-
-// senderMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const senderMaxClaim = 64
-
-// next claims the next tasks, at least one and at most senderMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -5751,12 +4901,12 @@ const senderMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *Sender) next(w *senderWorker, tasks []senderTask) (n, pos uint64, shared, ok bool) {
+func (p *Sender) next(w *poolWorker, tasks []senderTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case senderPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -5764,7 +4914,7 @@ func (p *Sender) next(w *senderWorker, tasks []senderTask) (n, pos uint64, share
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<senderClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
@@ -5782,7 +4932,7 @@ func (p *Sender) next(w *senderWorker, tasks []senderTask) (n, pos uint64, share
 				}
 			}
 			return n, pos, shared, true
-		case senderPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -5794,8 +4944,8 @@ func (p *Sender) next(w *senderWorker, tasks []senderTask) (n, pos uint64, share
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case senderPopPending:
-			if p.q.await(pos, senderSpinLimit) {
+		case poolPopPending:
+			if p.q.await(pos, poolSpinLimit) {
 				continue // published, or taken by another worker
 			}
 			if p.q.closed() {
@@ -5831,7 +4981,7 @@ func (p *Sender) next(w *senderWorker, tasks []senderTask) (n, pos uint64, share
 
 // sleep parks w until a producer, Close, Resize or a worker with claimed
 // tasks to take over wakes it. It returns false if w was retired.
-func (p *Sender) sleep(w *senderWorker) bool {
+func (p *Sender) sleep(w *poolWorker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
@@ -5856,7 +5006,7 @@ func (p *Sender) sleep(w *senderWorker) bool {
 // If a producer has already taken it off to wake it, the wake-up is passed
 // to another sleeper: w may be about to exit, and the producer's task must
 // not wait for a worker that will not come.
-func (p *Sender) unsleep(w *senderWorker) {
+func (p *Sender) unsleep(w *poolWorker) {
 	p.idleMu.Lock()
 	if w.asleep {
 		for i, v := range p.idle {
@@ -5936,11 +5086,6 @@ var ErrSenderClosed = errors.New("pool: closed")
 // ErrSenderFull is returned by TrySubmit when the queue has no room.
 var ErrSenderFull = errors.New("pool: queue full")
 
-// senderDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
-const senderDefaultQueue = 256
-
 // Sender runs a function over submitted jobs on a bounded set of workers.
 //
 // A Sender must be created with [NewSender]; the zero value is not usable. A Sender
@@ -5951,7 +5096,7 @@ const senderDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type Sender struct {
-	_ senderNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
@@ -5961,7 +5106,7 @@ type Sender struct {
 	// to check without the lock; producers waiting for room, and the token
 	// that wakes one of them.
 	idleMu       sync.Mutex
-	idle         []*senderWorker
+	idle         []*poolWorker
 	sleepers     atomic.Int32
 	spaceWaiters atomic.Int32
 	space        chan struct{}
@@ -5970,7 +5115,7 @@ type Sender struct {
 	// exited, for hunters to look into their claims, and how many workers
 	// found the queue empty and have not claimed from it since (hunting
 	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*senderWorker] // copied on write under life
+	crew    atomic.Pointer[[]*poolWorker] // copied on write under life
 	hunting atomic.Int32
 
 	// quit is closed when Close or Shutdown begins: it releases Submits
@@ -5985,8 +5130,8 @@ type Sender struct {
 	// hands it back instead of running it.
 	halted atomic.Bool
 
-	life    sync.Mutex      // serializes Resize, Close and Shutdown
-	workers []*senderWorker // guarded by life; the running, non-retired workers
+	life    sync.Mutex    // serializes Resize, Close and Shutdown
+	workers []*poolWorker // guarded by life; the running, non-retired workers
 	size    atomic.Int64
 	wg      sync.WaitGroup // one per worker goroutine, retired or not
 
@@ -6002,34 +5147,9 @@ type senderTask struct {
 	batch *senderBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
-type senderWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on Sender.idle; guarded by Sender.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than senderCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by senderClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [senderCacheLine - 48]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *Sender) init() {
-	queue := senderDefaultQueue
+	queue := poolDefaultQueue
 	workers := runtime.GOMAXPROCS(0)
 	workers = 2
 	p.q.init(queue)
@@ -6070,13 +5190,13 @@ func (p *Sender) send(ctx context.Context, t senderTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == senderPushFull && spins < senderSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it (see park.go).
 			spins++
 			continue
 		}
-		if r == senderPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -6084,7 +5204,7 @@ func (p *Sender) send(ctx context.Context, t senderTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == senderPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -6101,7 +5221,7 @@ func (p *Sender) send(ctx context.Context, t senderTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == senderPushClosed {
+		if r == poolPushClosed {
 			return ErrSenderClosed
 		}
 		p.pushed()
@@ -6129,11 +5249,11 @@ func (p *Sender) pushed() {
 func (p *Sender) TrySubmit(in string) error {
 	var err error
 	switch p.q.tryPush(senderTask{in: in}) {
-	case senderPushed:
+	case poolPushed:
 		p.pushed()
-	case senderPushFull:
+	case poolPushFull:
 		err = ErrSenderFull
-	case senderPushClosed:
+	case poolPushClosed:
 		err = ErrSenderClosed
 	}
 	return err
@@ -6177,13 +5297,13 @@ func (p *Sender) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *Sender) grow(n int) {
-	var crew []*senderWorker
+	var crew []*poolWorker
 	if c := p.crew.Load(); c != nil {
 		crew = append(crew, *c...)
 	}
 	added := len(p.workers)
 	for range n {
-		w := &senderWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &poolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
 		crew = append(crew, w)
 	}
@@ -6196,11 +5316,11 @@ func (p *Sender) grow(n int) {
 }
 
 // leave takes w, whose goroutine is exiting, off the crew.
-func (p *Sender) leave(w *senderWorker) {
+func (p *Sender) leave(w *poolWorker) {
 	p.life.Lock()
 	defer p.life.Unlock()
 	old := *p.crew.Load()
-	crew := make([]*senderWorker, 0, len(old)-1)
+	crew := make([]*poolWorker, 0, len(old)-1)
 	for _, v := range old {
 		if v != w {
 			crew = append(crew, v)
@@ -6249,13 +5369,13 @@ func (p *Sender) Shutdown(ctx context.Context) ([]string, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == senderPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == senderPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == senderPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
@@ -6311,10 +5431,10 @@ func (p *Sender) giveBack(in string) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *Sender) work(w *senderWorker) {
+func (p *Sender) work(w *poolWorker) {
 	defer p.wg.Done()
 	defer p.leave(w)
-	tasks := make([]senderTask, senderMaxClaim)
+	tasks := make([]senderTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -6345,7 +5465,7 @@ func (p *Sender) work(w *senderWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < senderCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
@@ -6370,14 +5490,6 @@ func (p *Sender) runJob(in string) {
 	p.deliver(in, out, err)
 }
 
-// senderNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
-type senderNoCopy struct{}
-
-func (*senderNoCopy) Lock() {}
-
-func (*senderNoCopy) Unlock() {}
-
 // queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
@@ -6388,14 +5500,14 @@ func (*senderNoCopy) Unlock() {}
 // and receiver on every job.
 //
 // It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of senderClosedBit into tail: no push
+// park.go). Closing it is one atomic Or of poolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type senderQueue struct {
 	head  atomic.Uint64 // next position to pop
-	_     [senderCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | senderClosedBit once closed
-	_     [senderCacheLine - 8]byte
+	_     [poolCacheLine - 8]byte
+	tail  atomic.Uint64 // next position to push, | poolClosedBit once closed
+	_     [poolCacheLine - 8]byte
 	mask  uint64
 	slots []senderSlot
 }
@@ -6406,27 +5518,6 @@ type senderSlot struct {
 	seq atomic.Uint64
 	t   senderTask
 }
-
-// senderClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
-const senderClosedBit = 1 << 63
-
-type senderPushResult uint8
-
-const (
-	senderPushed senderPushResult = iota
-	senderPushFull
-	senderPushClosed
-)
-
-type senderPopResult uint8
-
-const (
-	senderPopped     senderPopResult = iota
-	senderPopEmpty                   // nothing queued
-	senderPopPending                 // a push has claimed the next position but not yet published it
-	senderPopDrained                 // closed and empty: nothing will ever come
-)
 
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
@@ -6443,11 +5534,11 @@ func (q *senderQueue) init(capacity int) {
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *senderQueue) tryPush(t senderTask) senderPushResult {
+func (q *senderQueue) tryPush(t senderTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&senderClosedBit != 0 {
-			return senderPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -6455,10 +5546,10 @@ func (q *senderQueue) tryPush(t senderTask) senderPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return senderPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return senderPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
@@ -6475,7 +5566,7 @@ func (q *senderQueue) tryPush(t senderTask) senderPushResult {
 // 2*share are queued, and never more than half a fair share, so that the
 // other workers, and workers added by Resize, still find the rest in the
 // queue. share 0 claims one task.
-func (q *senderQueue) claim(share, most uint64) (pos, n uint64, r senderPopResult) {
+func (q *senderQueue) claim(share, most uint64) (pos, n uint64, r poolPopResult) {
 	pos = q.head.Load()
 	for {
 		s := &q.slots[pos&q.mask]
@@ -6491,17 +5582,17 @@ func (q *senderQueue) claim(share, most uint64) (pos, n uint64, r senderPopResul
 				}
 			}
 			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, senderPopped
+				return pos, n, poolPopped
 			}
 		case dif < 0:
 			tail := q.tail.Load()
 			switch {
-			case tail&^senderClosedBit > pos:
-				return pos, 0, senderPopPending
-			case tail&senderClosedBit != 0:
-				return pos, 0, senderPopDrained
+			case tail&^poolClosedBit > pos:
+				return pos, 0, poolPopPending
+			case tail&poolClosedBit != 0:
+				return pos, 0, poolPopDrained
 			}
-			return pos, 0, senderPopEmpty
+			return pos, 0, poolPopEmpty
 		}
 		pos = q.head.Load()
 	}
@@ -6556,24 +5647,24 @@ func (q *senderQueue) takeOver(pos uint64) (senderTask, bool) {
 
 // waitsFor reports whether the push at the tail waits for the slot of pos.
 func (q *senderQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^senderClosedBit
+	return pos+q.mask+1 == q.tail.Load()&^poolClosedBit
 }
 
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *senderQueue) tryPop() (senderTask, senderPopResult) {
+func (q *senderQueue) tryPop() (senderTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != senderPopped {
+	if r != poolPopped {
 		return senderTask{}, r
 	}
-	return q.take(pos), senderPopped
+	return q.take(pos), poolPopped
 }
 
 // close makes every later push fail.
-func (q *senderQueue) close() { q.tail.Or(senderClosedBit) }
+func (q *senderQueue) close() { q.tail.Or(poolClosedBit) }
 
 // closed reports whether close has been called.
-func (q *senderQueue) closed() bool { return q.tail.Load()&senderClosedBit != 0 }
+func (q *senderQueue) closed() bool { return q.tail.Load()&poolClosedBit != 0 }
 
 // ready reports whether a pop would make progress now: the oldest task is
 // published, or the queue is closed (a worker must then drain and exit). A
@@ -6593,7 +5684,7 @@ func (q *senderQueue) ready() bool {
 
 // length reports the number of tasks queued or being pushed.
 func (q *senderQueue) length() int {
-	tail := q.tail.Load() &^ senderClosedBit
+	tail := q.tail.Load() &^ poolClosedBit
 	head := q.head.Load()
 	if head >= tail {
 		return 0
@@ -6640,95 +5731,9 @@ func (p *Sender) attempt(ctx context.Context, in string) (out struct{}, err erro
 	return p.call(ctx, in)
 }
 
-// senderCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
-const senderCacheLine = 64
-
-// Taking over claimed tasks. A worker claims up to senderMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-//
-// senderClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-const senderClaimBits = 7
-
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than senderCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in senderTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
-// senderCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-const senderCheapJob = time.Microsecond
-
-// senderTimeEvery is how many claims taken whole a worker makes per one it times.
-const senderTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in senderTimeEvery of those taken whole.
-func (w *senderWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < senderTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// senderClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
-func senderClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-senderClaimBits) - 1
-	return head - (head-c>>senderClaimBits)&posMask, c & (1<<senderClaimBits - 1)
-}
-
 // stealable returns the position of a claimed task that a hunter may take
 // over, if any. The caller must be counted in hunting.
-func (p *Sender) stealable(self *senderWorker) (uint64, bool) {
+func (p *Sender) stealable(self *poolWorker) (uint64, bool) {
 	crew := p.crew.Load()
 	head := p.q.head.Load()
 	for _, w := range *crew {
@@ -6736,7 +5741,7 @@ func (p *Sender) stealable(self *senderWorker) (uint64, bool) {
 		if w == self || c == 0 {
 			continue
 		}
-		pos, n := senderClaimAt(c, head)
+		pos, n := poolClaimAt(c, head)
 		// done may hold a position of the claimer's previous claim: it
 		// has then not finished this claim's first job.
 		from := max(pos+1, w.done.Load()+2)
@@ -6751,7 +5756,7 @@ func (p *Sender) stealable(self *senderWorker) (uint64, bool) {
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *Sender) steal(self *senderWorker) bool {
+func (p *Sender) steal(self *poolWorker) bool {
 	for {
 		pos, ok := p.stealable(self)
 		if !ok {
@@ -6773,7 +5778,7 @@ func (p *Sender) steal(self *senderWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *Sender) runClaim(w *senderWorker, t senderTask, pos, n uint64) (ran uint64) {
+func (p *Sender) runClaim(w *poolWorker, t senderTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -6835,23 +5840,6 @@ func NewSender() *Sender {
 }
 
 // FuncPool: generated from the pool directive in pool.go.
-
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take funcPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about funcPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
-//
-// funcPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
-const funcPoolChunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type funcPoolBatch struct {
@@ -6979,7 +5967,7 @@ func (b *funcPoolBatch) finish(k int64) {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see funcPoolChunkTime).
+// (see poolChunkTime).
 func (p *FuncPool) runBatch(b *funcPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
@@ -6996,19 +5984,9 @@ func (p *FuncPool) runBatch(b *funcPoolBatch) {
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		now := time.Now()
-		size = funcPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// funcPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take funcPoolChunkTime at that
-// pace, at least one, at most twice size.
-func funcPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(funcPoolChunkTime)*k/int64(d), 1), 2*size)
 }
 
 // itemFailed stops the batch because item i failed with err. If the batch
@@ -7056,22 +6034,7 @@ func (p *FuncPool) runChunk(b *funcPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// funcPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const funcPoolSpinLimit = 64
-
-// funcPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const funcPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most funcPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -7080,12 +6043,12 @@ const funcPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *FuncPool) next(w *funcPoolWorker, tasks []funcPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *FuncPool) next(w *poolWorker, tasks []funcPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case funcPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -7093,7 +6056,7 @@ func (p *FuncPool) next(w *funcPoolWorker, tasks []funcPoolTask) (n, pos uint64,
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<funcPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
@@ -7111,7 +6074,7 @@ func (p *FuncPool) next(w *funcPoolWorker, tasks []funcPoolTask) (n, pos uint64,
 				}
 			}
 			return n, pos, shared, true
-		case funcPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -7123,8 +6086,8 @@ func (p *FuncPool) next(w *funcPoolWorker, tasks []funcPoolTask) (n, pos uint64,
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case funcPoolPopPending:
-			if p.q.await(pos, funcPoolSpinLimit) {
+		case poolPopPending:
+			if p.q.await(pos, poolSpinLimit) {
 				continue // published, or taken by another worker
 			}
 			if p.q.closed() {
@@ -7160,7 +6123,7 @@ func (p *FuncPool) next(w *funcPoolWorker, tasks []funcPoolTask) (n, pos uint64,
 
 // sleep parks w until a producer, Close, Resize or a worker with claimed
 // tasks to take over wakes it. It returns false if w was retired.
-func (p *FuncPool) sleep(w *funcPoolWorker) bool {
+func (p *FuncPool) sleep(w *poolWorker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
@@ -7185,7 +6148,7 @@ func (p *FuncPool) sleep(w *funcPoolWorker) bool {
 // If a producer has already taken it off to wake it, the wake-up is passed
 // to another sleeper: w may be about to exit, and the producer's task must
 // not wait for a worker that will not come.
-func (p *FuncPool) unsleep(w *funcPoolWorker) {
+func (p *FuncPool) unsleep(w *poolWorker) {
 	p.idleMu.Lock()
 	if w.asleep {
 		for i, v := range p.idle {
@@ -7265,11 +6228,6 @@ var ErrFuncPoolClosed = errors.New("pool: closed")
 // ErrFuncPoolFull is returned by TrySubmit when the queue has no room.
 var ErrFuncPoolFull = errors.New("pool: queue full")
 
-// funcPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
-const funcPoolDefaultQueue = 256
-
 // FuncPool runs a function over submitted jobs on a bounded set of workers.
 //
 // A FuncPool must be created with [NewFuncPool]; the zero value is not usable. A FuncPool
@@ -7280,7 +6238,7 @@ const funcPoolDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type FuncPool struct {
-	_ funcPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
@@ -7290,7 +6248,7 @@ type FuncPool struct {
 	// to check without the lock; producers waiting for room, and the token
 	// that wakes one of them.
 	idleMu       sync.Mutex
-	idle         []*funcPoolWorker
+	idle         []*poolWorker
 	sleepers     atomic.Int32
 	spaceWaiters atomic.Int32
 	space        chan struct{}
@@ -7299,7 +6257,7 @@ type FuncPool struct {
 	// exited, for hunters to look into their claims, and how many workers
 	// found the queue empty and have not claimed from it since (hunting
 	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*funcPoolWorker] // copied on write under life
+	crew    atomic.Pointer[[]*poolWorker] // copied on write under life
 	hunting atomic.Int32
 
 	// quit is closed when Close or Shutdown begins: it releases Submits
@@ -7317,8 +6275,8 @@ type FuncPool struct {
 	fn       func(context.Context, int) (int, error)
 	onResult func(int, int, error)
 
-	life    sync.Mutex        // serializes Resize, Close and Shutdown
-	workers []*funcPoolWorker // guarded by life; the running, non-retired workers
+	life    sync.Mutex    // serializes Resize, Close and Shutdown
+	workers []*poolWorker // guarded by life; the running, non-retired workers
 	size    atomic.Int64
 	wg      sync.WaitGroup // one per worker goroutine, retired or not
 
@@ -7334,34 +6292,9 @@ type funcPoolTask struct {
 	batch *funcPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
-type funcPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on FuncPool.idle; guarded by FuncPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than funcPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by funcPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [funcPoolCacheLine - 48]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *FuncPool) init() {
-	queue := funcPoolDefaultQueue
+	queue := poolDefaultQueue
 	queue = 64
 	workers := runtime.GOMAXPROCS(0)
 	p.q.init(queue)
@@ -7404,13 +6337,13 @@ func (p *FuncPool) send(ctx context.Context, t funcPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == funcPoolPushFull && spins < funcPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it (see park.go).
 			spins++
 			continue
 		}
-		if r == funcPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -7418,7 +6351,7 @@ func (p *FuncPool) send(ctx context.Context, t funcPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == funcPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -7435,7 +6368,7 @@ func (p *FuncPool) send(ctx context.Context, t funcPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == funcPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrFuncPoolClosed
 		}
 		p.pushed()
@@ -7463,11 +6396,11 @@ func (p *FuncPool) pushed() {
 func (p *FuncPool) TrySubmit(in int) error {
 	var err error
 	switch p.q.tryPush(funcPoolTask{in: in}) {
-	case funcPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case funcPoolPushFull:
+	case poolPushFull:
 		err = ErrFuncPoolFull
-	case funcPoolPushClosed:
+	case poolPushClosed:
 		err = ErrFuncPoolClosed
 	}
 	return err
@@ -7511,13 +6444,13 @@ func (p *FuncPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *FuncPool) grow(n int) {
-	var crew []*funcPoolWorker
+	var crew []*poolWorker
 	if c := p.crew.Load(); c != nil {
 		crew = append(crew, *c...)
 	}
 	added := len(p.workers)
 	for range n {
-		w := &funcPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &poolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
 		crew = append(crew, w)
 	}
@@ -7530,11 +6463,11 @@ func (p *FuncPool) grow(n int) {
 }
 
 // leave takes w, whose goroutine is exiting, off the crew.
-func (p *FuncPool) leave(w *funcPoolWorker) {
+func (p *FuncPool) leave(w *poolWorker) {
 	p.life.Lock()
 	defer p.life.Unlock()
 	old := *p.crew.Load()
-	crew := make([]*funcPoolWorker, 0, len(old)-1)
+	crew := make([]*poolWorker, 0, len(old)-1)
 	for _, v := range old {
 		if v != w {
 			crew = append(crew, v)
@@ -7583,13 +6516,13 @@ func (p *FuncPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == funcPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == funcPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == funcPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
@@ -7645,10 +6578,10 @@ func (p *FuncPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *FuncPool) work(w *funcPoolWorker) {
+func (p *FuncPool) work(w *poolWorker) {
 	defer p.wg.Done()
 	defer p.leave(w)
-	tasks := make([]funcPoolTask, funcPoolMaxClaim)
+	tasks := make([]funcPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -7679,7 +6612,7 @@ func (p *FuncPool) work(w *funcPoolWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < funcPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
@@ -7704,14 +6637,6 @@ func (p *FuncPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// funcPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
-type funcPoolNoCopy struct{}
-
-func (*funcPoolNoCopy) Lock() {}
-
-func (*funcPoolNoCopy) Unlock() {}
-
 // queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
@@ -7722,14 +6647,14 @@ func (*funcPoolNoCopy) Unlock() {}
 // and receiver on every job.
 //
 // It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of funcPoolClosedBit into tail: no push
+// park.go). Closing it is one atomic Or of poolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type funcPoolQueue struct {
 	head  atomic.Uint64 // next position to pop
-	_     [funcPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | funcPoolClosedBit once closed
-	_     [funcPoolCacheLine - 8]byte
+	_     [poolCacheLine - 8]byte
+	tail  atomic.Uint64 // next position to push, | poolClosedBit once closed
+	_     [poolCacheLine - 8]byte
 	mask  uint64
 	slots []funcPoolSlot
 }
@@ -7740,27 +6665,6 @@ type funcPoolSlot struct {
 	seq atomic.Uint64
 	t   funcPoolTask
 }
-
-// funcPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
-const funcPoolClosedBit = 1 << 63
-
-type funcPoolPushResult uint8
-
-const (
-	funcPoolPushed funcPoolPushResult = iota
-	funcPoolPushFull
-	funcPoolPushClosed
-)
-
-type funcPoolPopResult uint8
-
-const (
-	funcPoolPopped     funcPoolPopResult = iota
-	funcPoolPopEmpty                     // nothing queued
-	funcPoolPopPending                   // a push has claimed the next position but not yet published it
-	funcPoolPopDrained                   // closed and empty: nothing will ever come
-)
 
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
@@ -7777,11 +6681,11 @@ func (q *funcPoolQueue) init(capacity int) {
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *funcPoolQueue) tryPush(t funcPoolTask) funcPoolPushResult {
+func (q *funcPoolQueue) tryPush(t funcPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&funcPoolClosedBit != 0 {
-			return funcPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -7789,10 +6693,10 @@ func (q *funcPoolQueue) tryPush(t funcPoolTask) funcPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return funcPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return funcPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
@@ -7809,7 +6713,7 @@ func (q *funcPoolQueue) tryPush(t funcPoolTask) funcPoolPushResult {
 // 2*share are queued, and never more than half a fair share, so that the
 // other workers, and workers added by Resize, still find the rest in the
 // queue. share 0 claims one task.
-func (q *funcPoolQueue) claim(share, most uint64) (pos, n uint64, r funcPoolPopResult) {
+func (q *funcPoolQueue) claim(share, most uint64) (pos, n uint64, r poolPopResult) {
 	pos = q.head.Load()
 	for {
 		s := &q.slots[pos&q.mask]
@@ -7825,17 +6729,17 @@ func (q *funcPoolQueue) claim(share, most uint64) (pos, n uint64, r funcPoolPopR
 				}
 			}
 			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, funcPoolPopped
+				return pos, n, poolPopped
 			}
 		case dif < 0:
 			tail := q.tail.Load()
 			switch {
-			case tail&^funcPoolClosedBit > pos:
-				return pos, 0, funcPoolPopPending
-			case tail&funcPoolClosedBit != 0:
-				return pos, 0, funcPoolPopDrained
+			case tail&^poolClosedBit > pos:
+				return pos, 0, poolPopPending
+			case tail&poolClosedBit != 0:
+				return pos, 0, poolPopDrained
 			}
-			return pos, 0, funcPoolPopEmpty
+			return pos, 0, poolPopEmpty
 		}
 		pos = q.head.Load()
 	}
@@ -7890,24 +6794,24 @@ func (q *funcPoolQueue) takeOver(pos uint64) (funcPoolTask, bool) {
 
 // waitsFor reports whether the push at the tail waits for the slot of pos.
 func (q *funcPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^funcPoolClosedBit
+	return pos+q.mask+1 == q.tail.Load()&^poolClosedBit
 }
 
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *funcPoolQueue) tryPop() (funcPoolTask, funcPoolPopResult) {
+func (q *funcPoolQueue) tryPop() (funcPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != funcPoolPopped {
+	if r != poolPopped {
 		return funcPoolTask{}, r
 	}
-	return q.take(pos), funcPoolPopped
+	return q.take(pos), poolPopped
 }
 
 // close makes every later push fail.
-func (q *funcPoolQueue) close() { q.tail.Or(funcPoolClosedBit) }
+func (q *funcPoolQueue) close() { q.tail.Or(poolClosedBit) }
 
 // closed reports whether close has been called.
-func (q *funcPoolQueue) closed() bool { return q.tail.Load()&funcPoolClosedBit != 0 }
+func (q *funcPoolQueue) closed() bool { return q.tail.Load()&poolClosedBit != 0 }
 
 // ready reports whether a pop would make progress now: the oldest task is
 // published, or the queue is closed (a worker must then drain and exit). A
@@ -7927,7 +6831,7 @@ func (q *funcPoolQueue) ready() bool {
 
 // length reports the number of tasks queued or being pushed.
 func (q *funcPoolQueue) length() int {
-	tail := q.tail.Load() &^ funcPoolClosedBit
+	tail := q.tail.Load() &^ poolClosedBit
 	head := q.head.Load()
 	if head >= tail {
 		return 0
@@ -7974,95 +6878,9 @@ func (p *FuncPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// funcPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
-const funcPoolCacheLine = 64
-
-// Taking over claimed tasks. A worker claims up to funcPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-//
-// funcPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-const funcPoolClaimBits = 7
-
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than funcPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in funcPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
-// funcPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-const funcPoolCheapJob = time.Microsecond
-
-// funcPoolTimeEvery is how many claims taken whole a worker makes per one it times.
-const funcPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in funcPoolTimeEvery of those taken whole.
-func (w *funcPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < funcPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// funcPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
-func funcPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-funcPoolClaimBits) - 1
-	return head - (head-c>>funcPoolClaimBits)&posMask, c & (1<<funcPoolClaimBits - 1)
-}
-
 // stealable returns the position of a claimed task that a hunter may take
 // over, if any. The caller must be counted in hunting.
-func (p *FuncPool) stealable(self *funcPoolWorker) (uint64, bool) {
+func (p *FuncPool) stealable(self *poolWorker) (uint64, bool) {
 	crew := p.crew.Load()
 	head := p.q.head.Load()
 	for _, w := range *crew {
@@ -8070,7 +6888,7 @@ func (p *FuncPool) stealable(self *funcPoolWorker) (uint64, bool) {
 		if w == self || c == 0 {
 			continue
 		}
-		pos, n := funcPoolClaimAt(c, head)
+		pos, n := poolClaimAt(c, head)
 		// done may hold a position of the claimer's previous claim: it
 		// has then not finished this claim's first job.
 		from := max(pos+1, w.done.Load()+2)
@@ -8085,7 +6903,7 @@ func (p *FuncPool) stealable(self *funcPoolWorker) (uint64, bool) {
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *FuncPool) steal(self *funcPoolWorker) bool {
+func (p *FuncPool) steal(self *poolWorker) bool {
 	for {
 		pos, ok := p.stealable(self)
 		if !ok {
@@ -8107,7 +6925,7 @@ func (p *FuncPool) steal(self *funcPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *FuncPool) runClaim(w *funcPoolWorker, t funcPoolTask, pos, n uint64) (ran uint64) {
+func (p *FuncPool) runClaim(w *poolWorker, t funcPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -8175,23 +6993,6 @@ func NewFuncPool(fn func(context.Context, int) (int, error), onResult func(int, 
 }
 
 // StressPool: generated from the pool directive in pool.go.
-
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take stressPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about stressPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
-//
-// stressPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
-const stressPoolChunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type stressPoolBatch struct {
@@ -8322,7 +7123,7 @@ func (b *stressPoolBatch) finish(k int64) {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see stressPoolChunkTime).
+// (see poolChunkTime).
 func (p *StressPool) runBatch(b *stressPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
@@ -8341,19 +7142,9 @@ func (p *StressPool) runBatch(b *stressPoolBatch) {
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		now := time.Now()
-		size = stressPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// stressPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take stressPoolChunkTime at that
-// pace, at least one, at most twice size.
-func stressPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(stressPoolChunkTime)*k/int64(d), 1), 2*size)
 }
 
 // itemFailed stops the batch because item i failed with err. If the batch
@@ -8404,22 +7195,7 @@ func (p *StressPool) runChunk(b *stressPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// stressPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const stressPoolSpinLimit = 64
-
-// stressPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const stressPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most stressPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -8428,12 +7204,12 @@ const stressPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *StressPool) next(w *stressPoolWorker, tasks []stressPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *StressPool) next(w *poolWorker, tasks []stressPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case stressPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -8441,7 +7217,7 @@ func (p *StressPool) next(w *stressPoolWorker, tasks []stressPoolTask) (n, pos u
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<stressPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
@@ -8459,7 +7235,7 @@ func (p *StressPool) next(w *stressPoolWorker, tasks []stressPoolTask) (n, pos u
 				}
 			}
 			return n, pos, shared, true
-		case stressPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -8471,8 +7247,8 @@ func (p *StressPool) next(w *stressPoolWorker, tasks []stressPoolTask) (n, pos u
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case stressPoolPopPending:
-			if p.q.await(pos, stressPoolSpinLimit) {
+		case poolPopPending:
+			if p.q.await(pos, poolSpinLimit) {
 				continue // published, or taken by another worker
 			}
 			if p.q.closed() {
@@ -8508,7 +7284,7 @@ func (p *StressPool) next(w *stressPoolWorker, tasks []stressPoolTask) (n, pos u
 
 // sleep parks w until a producer, Close, Resize or a worker with claimed
 // tasks to take over wakes it. It returns false if w was retired.
-func (p *StressPool) sleep(w *stressPoolWorker) bool {
+func (p *StressPool) sleep(w *poolWorker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
@@ -8533,7 +7309,7 @@ func (p *StressPool) sleep(w *stressPoolWorker) bool {
 // If a producer has already taken it off to wake it, the wake-up is passed
 // to another sleeper: w may be about to exit, and the producer's task must
 // not wait for a worker that will not come.
-func (p *StressPool) unsleep(w *stressPoolWorker) {
+func (p *StressPool) unsleep(w *poolWorker) {
 	p.idleMu.Lock()
 	if w.asleep {
 		for i, v := range p.idle {
@@ -8613,11 +7389,6 @@ var ErrStressPoolClosed = errors.New("pool: closed")
 // ErrStressPoolFull is returned by TrySubmit when the queue has no room.
 var ErrStressPoolFull = errors.New("pool: queue full")
 
-// stressPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
-const stressPoolDefaultQueue = 256
-
 // StressPool runs a function over submitted jobs on a bounded set of workers.
 //
 // A StressPool must be created with [NewStressPool]; the zero value is not usable. A StressPool
@@ -8628,7 +7399,7 @@ const stressPoolDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type StressPool struct {
-	_ stressPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
@@ -8638,7 +7409,7 @@ type StressPool struct {
 	// to check without the lock; producers waiting for room, and the token
 	// that wakes one of them.
 	idleMu       sync.Mutex
-	idle         []*stressPoolWorker
+	idle         []*poolWorker
 	sleepers     atomic.Int32
 	spaceWaiters atomic.Int32
 	space        chan struct{}
@@ -8647,7 +7418,7 @@ type StressPool struct {
 	// exited, for hunters to look into their claims, and how many workers
 	// found the queue empty and have not claimed from it since (hunting
 	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*stressPoolWorker] // copied on write under life
+	crew    atomic.Pointer[[]*poolWorker] // copied on write under life
 	hunting atomic.Int32
 
 	// quit is closed when Close or Shutdown begins: it releases Submits
@@ -8665,8 +7436,8 @@ type StressPool struct {
 	fn       func(context.Context, int) (int, error)
 	onResult func(int, int, error)
 
-	life    sync.Mutex          // serializes Resize, Close and Shutdown
-	workers []*stressPoolWorker // guarded by life; the running, non-retired workers
+	life    sync.Mutex    // serializes Resize, Close and Shutdown
+	workers []*poolWorker // guarded by life; the running, non-retired workers
 	size    atomic.Int64
 	wg      sync.WaitGroup // one per worker goroutine, retired or not
 
@@ -8674,7 +7445,7 @@ type StressPool struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats stressPoolCounters
+	stats poolCounters
 }
 
 // task is one element of the queue: a job, or a share of a Map batch.
@@ -8683,34 +7454,9 @@ type stressPoolTask struct {
 	batch *stressPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
-type stressPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on StressPool.idle; guarded by StressPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than stressPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by stressPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [stressPoolCacheLine - 48]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *StressPool) init() {
-	queue := stressPoolDefaultQueue
+	queue := poolDefaultQueue
 	queue = 8
 	workers := runtime.GOMAXPROCS(0)
 	workers = 3
@@ -8760,13 +7506,13 @@ func (p *StressPool) send(ctx context.Context, t stressPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == stressPoolPushFull && spins < stressPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it (see park.go).
 			spins++
 			continue
 		}
-		if r == stressPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -8774,7 +7520,7 @@ func (p *StressPool) send(ctx context.Context, t stressPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == stressPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -8791,7 +7537,7 @@ func (p *StressPool) send(ctx context.Context, t stressPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == stressPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrStressPoolClosed
 		}
 		p.pushed()
@@ -8820,11 +7566,11 @@ func (p *StressPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
 	var err error
 	switch p.q.tryPush(stressPoolTask{in: in}) {
-	case stressPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case stressPoolPushFull:
+	case poolPushFull:
 		err = ErrStressPoolFull
-	case stressPoolPushClosed:
+	case poolPushClosed:
 		err = ErrStressPoolClosed
 	}
 	if err != nil {
@@ -8871,13 +7617,13 @@ func (p *StressPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *StressPool) grow(n int) {
-	var crew []*stressPoolWorker
+	var crew []*poolWorker
 	if c := p.crew.Load(); c != nil {
 		crew = append(crew, *c...)
 	}
 	added := len(p.workers)
 	for range n {
-		w := &stressPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &poolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
 		crew = append(crew, w)
 	}
@@ -8890,11 +7636,11 @@ func (p *StressPool) grow(n int) {
 }
 
 // leave takes w, whose goroutine is exiting, off the crew.
-func (p *StressPool) leave(w *stressPoolWorker) {
+func (p *StressPool) leave(w *poolWorker) {
 	p.life.Lock()
 	defer p.life.Unlock()
 	old := *p.crew.Load()
-	crew := make([]*stressPoolWorker, 0, len(old)-1)
+	crew := make([]*poolWorker, 0, len(old)-1)
 	for _, v := range old {
 		if v != w {
 			crew = append(crew, v)
@@ -8943,13 +7689,13 @@ func (p *StressPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == stressPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == stressPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == stressPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
@@ -9006,10 +7752,10 @@ func (p *StressPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *StressPool) work(w *stressPoolWorker) {
+func (p *StressPool) work(w *poolWorker) {
 	defer p.wg.Done()
 	defer p.leave(w)
-	tasks := make([]stressPoolTask, stressPoolMaxClaim)
+	tasks := make([]stressPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -9040,7 +7786,7 @@ func (p *StressPool) work(w *stressPoolWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < stressPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
@@ -9075,14 +7821,6 @@ func (p *StressPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// stressPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
-type stressPoolNoCopy struct{}
-
-func (*stressPoolNoCopy) Lock() {}
-
-func (*stressPoolNoCopy) Unlock() {}
-
 // queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
@@ -9093,14 +7831,14 @@ func (*stressPoolNoCopy) Unlock() {}
 // and receiver on every job.
 //
 // It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of stressPoolClosedBit into tail: no push
+// park.go). Closing it is one atomic Or of poolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type stressPoolQueue struct {
 	head  atomic.Uint64 // next position to pop
-	_     [stressPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | stressPoolClosedBit once closed
-	_     [stressPoolCacheLine - 8]byte
+	_     [poolCacheLine - 8]byte
+	tail  atomic.Uint64 // next position to push, | poolClosedBit once closed
+	_     [poolCacheLine - 8]byte
 	mask  uint64
 	slots []stressPoolSlot
 }
@@ -9111,27 +7849,6 @@ type stressPoolSlot struct {
 	seq atomic.Uint64
 	t   stressPoolTask
 }
-
-// stressPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
-const stressPoolClosedBit = 1 << 63
-
-type stressPoolPushResult uint8
-
-const (
-	stressPoolPushed stressPoolPushResult = iota
-	stressPoolPushFull
-	stressPoolPushClosed
-)
-
-type stressPoolPopResult uint8
-
-const (
-	stressPoolPopped     stressPoolPopResult = iota
-	stressPoolPopEmpty                       // nothing queued
-	stressPoolPopPending                     // a push has claimed the next position but not yet published it
-	stressPoolPopDrained                     // closed and empty: nothing will ever come
-)
 
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
@@ -9148,11 +7865,11 @@ func (q *stressPoolQueue) init(capacity int) {
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *stressPoolQueue) tryPush(t stressPoolTask) stressPoolPushResult {
+func (q *stressPoolQueue) tryPush(t stressPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&stressPoolClosedBit != 0 {
-			return stressPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -9160,10 +7877,10 @@ func (q *stressPoolQueue) tryPush(t stressPoolTask) stressPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return stressPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return stressPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
@@ -9180,7 +7897,7 @@ func (q *stressPoolQueue) tryPush(t stressPoolTask) stressPoolPushResult {
 // 2*share are queued, and never more than half a fair share, so that the
 // other workers, and workers added by Resize, still find the rest in the
 // queue. share 0 claims one task.
-func (q *stressPoolQueue) claim(share, most uint64) (pos, n uint64, r stressPoolPopResult) {
+func (q *stressPoolQueue) claim(share, most uint64) (pos, n uint64, r poolPopResult) {
 	pos = q.head.Load()
 	for {
 		s := &q.slots[pos&q.mask]
@@ -9196,17 +7913,17 @@ func (q *stressPoolQueue) claim(share, most uint64) (pos, n uint64, r stressPool
 				}
 			}
 			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, stressPoolPopped
+				return pos, n, poolPopped
 			}
 		case dif < 0:
 			tail := q.tail.Load()
 			switch {
-			case tail&^stressPoolClosedBit > pos:
-				return pos, 0, stressPoolPopPending
-			case tail&stressPoolClosedBit != 0:
-				return pos, 0, stressPoolPopDrained
+			case tail&^poolClosedBit > pos:
+				return pos, 0, poolPopPending
+			case tail&poolClosedBit != 0:
+				return pos, 0, poolPopDrained
 			}
-			return pos, 0, stressPoolPopEmpty
+			return pos, 0, poolPopEmpty
 		}
 		pos = q.head.Load()
 	}
@@ -9261,24 +7978,24 @@ func (q *stressPoolQueue) takeOver(pos uint64) (stressPoolTask, bool) {
 
 // waitsFor reports whether the push at the tail waits for the slot of pos.
 func (q *stressPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^stressPoolClosedBit
+	return pos+q.mask+1 == q.tail.Load()&^poolClosedBit
 }
 
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *stressPoolQueue) tryPop() (stressPoolTask, stressPoolPopResult) {
+func (q *stressPoolQueue) tryPop() (stressPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != stressPoolPopped {
+	if r != poolPopped {
 		return stressPoolTask{}, r
 	}
-	return q.take(pos), stressPoolPopped
+	return q.take(pos), poolPopped
 }
 
 // close makes every later push fail.
-func (q *stressPoolQueue) close() { q.tail.Or(stressPoolClosedBit) }
+func (q *stressPoolQueue) close() { q.tail.Or(poolClosedBit) }
 
 // closed reports whether close has been called.
-func (q *stressPoolQueue) closed() bool { return q.tail.Load()&stressPoolClosedBit != 0 }
+func (q *stressPoolQueue) closed() bool { return q.tail.Load()&poolClosedBit != 0 }
 
 // ready reports whether a pop would make progress now: the oldest task is
 // published, or the queue is closed (a worker must then drain and exit). A
@@ -9298,7 +8015,7 @@ func (q *stressPoolQueue) ready() bool {
 
 // length reports the number of tasks queued or being pushed.
 func (q *stressPoolQueue) length() int {
-	tail := q.tail.Load() &^ stressPoolClosedBit
+	tail := q.tail.Load() &^ poolClosedBit
 	head := q.head.Load()
 	if head >= tail {
 		return 0
@@ -9348,20 +8065,6 @@ func (p *StressPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// stressPoolMaxBackoff caps the doubling delay so that it cannot overflow, whatever
-// the number of retries.
-const stressPoolMaxBackoff = time.Hour
-
-// stressPoolNextBackoff returns the delay after d: twice d up to stressPoolMaxBackoff. A delay
-// already at or above stressPoolMaxBackoff stays as it is: neither shrunk to the cap
-// nor doubled past the largest Duration.
-func stressPoolNextBackoff(d time.Duration) time.Duration {
-	if d >= stressPoolMaxBackoff {
-		return d
-	}
-	return min(2*d, stressPoolMaxBackoff)
-}
-
 // retry re-attempts a job that failed with err, up to the retries= option times,
 // sleeping with exponential backoff and jitter between attempts. It gives up
 // early when ctx is done (Shutdown, Map cancellation) or the job panicked,
@@ -9374,10 +8077,10 @@ func (p *StressPool) retry(ctx context.Context, in int, err error) (int, error) 
 			break
 		}
 		if delay > 0 {
-			if !stressPoolSleep(ctx, stressPoolJitter(delay)) {
+			if !poolSleep(ctx, poolJitter(delay)) {
 				break
 			}
-			delay = stressPoolNextBackoff(delay)
+			delay = poolNextBackoff(delay)
 		}
 		p.stats.retried.Add(1)
 		out, err = p.attempt(ctx, in)
@@ -9386,29 +8089,6 @@ func (p *StressPool) retry(ctx context.Context, in int, err error) (int, error) 
 		}
 	}
 	return out, err
-}
-
-// jitter returns a duration drawn uniformly from [d/2, d): "equal jitter",
-// which spreads retries of jobs that failed together while keeping most of
-// the intended delay.
-func stressPoolJitter(d time.Duration) time.Duration {
-	half := d / 2
-	if half <= 0 {
-		return d
-	}
-	return half + rand.N(d-half)
-}
-
-// sleep waits for d, or until ctx is done; it reports whether d elapsed.
-func stressPoolSleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // StressPoolStats is a snapshot of a pool's counters. Every job submitted is, at any
@@ -9428,32 +8108,6 @@ type StressPoolStats struct {
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 }
 
-// stressPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
-const stressPoolCacheLine = 64
-
-// stressPoolPaddedUint64 is an atomic counter alone on its cache line.
-type stressPoolPaddedUint64 struct {
-	atomic.Uint64
-	_ [stressPoolCacheLine - 8]byte
-}
-
-// stressPoolPaddedInt64 is an atomic gauge alone on its cache line.
-type stressPoolPaddedInt64 struct {
-	atomic.Int64
-	_ [stressPoolCacheLine - 8]byte
-}
-
-// counters are the metrics of a pool, updated only under the metrics= option.
-type stressPoolCounters struct {
-	submitted stressPoolPaddedUint64
-	completed stressPoolPaddedUint64
-	failed    stressPoolPaddedUint64
-	retried   stressPoolPaddedUint64
-	unrun     stressPoolPaddedUint64
-	inFlight  stressPoolPaddedInt64
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *StressPool) Stats() StressPoolStats {
@@ -9468,91 +8122,9 @@ func (p *StressPool) Stats() StressPoolStats {
 	}
 }
 
-// Taking over claimed tasks. A worker claims up to stressPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-//
-// stressPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-const stressPoolClaimBits = 7
-
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than stressPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in stressPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
-// stressPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-const stressPoolCheapJob = time.Microsecond
-
-// stressPoolTimeEvery is how many claims taken whole a worker makes per one it times.
-const stressPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in stressPoolTimeEvery of those taken whole.
-func (w *stressPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < stressPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// stressPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
-func stressPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-stressPoolClaimBits) - 1
-	return head - (head-c>>stressPoolClaimBits)&posMask, c & (1<<stressPoolClaimBits - 1)
-}
-
 // stealable returns the position of a claimed task that a hunter may take
 // over, if any. The caller must be counted in hunting.
-func (p *StressPool) stealable(self *stressPoolWorker) (uint64, bool) {
+func (p *StressPool) stealable(self *poolWorker) (uint64, bool) {
 	crew := p.crew.Load()
 	head := p.q.head.Load()
 	for _, w := range *crew {
@@ -9560,7 +8132,7 @@ func (p *StressPool) stealable(self *stressPoolWorker) (uint64, bool) {
 		if w == self || c == 0 {
 			continue
 		}
-		pos, n := stressPoolClaimAt(c, head)
+		pos, n := poolClaimAt(c, head)
 		// done may hold a position of the claimer's previous claim: it
 		// has then not finished this claim's first job.
 		from := max(pos+1, w.done.Load()+2)
@@ -9575,7 +8147,7 @@ func (p *StressPool) stealable(self *stressPoolWorker) (uint64, bool) {
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *StressPool) steal(self *stressPoolWorker) bool {
+func (p *StressPool) steal(self *poolWorker) bool {
 	for {
 		pos, ok := p.stealable(self)
 		if !ok {
@@ -9597,7 +8169,7 @@ func (p *StressPool) steal(self *stressPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *StressPool) runClaim(w *stressPoolWorker, t stressPoolTask, pos, n uint64) (ran uint64) {
+func (p *StressPool) runClaim(w *poolWorker, t stressPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -9688,10 +8260,6 @@ const JobQuotaMaxLimit = 1<<20 - 1
 // holds, so callers need check only the latter.
 var ErrJobQuotaDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
-// jobQuotaCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
-const jobQuotaCacheLine = 64
-
 // JobQuota controls how frequently events are allowed to happen.
 //
 // A JobQuota is safe for concurrent use. It must be created with NewJobQuota and
@@ -9710,7 +8278,7 @@ type JobQuota struct {
 	// JobQuotaSlidingWindow, the index of the current fixed window and the counts
 	// of it and the previous one.
 	state atomic.Int64
-	_     [jobQuotaCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -9770,7 +8338,7 @@ func (l *JobQuota) Wait(ctx context.Context) error {
 			r.cancel(now)
 			return ErrJobQuotaDeadline
 		}
-		timer := time.NewTimer(time.Duration(jobQuotaNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -9833,7 +8401,7 @@ func (r JobQuotaReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r JobQuotaReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(jobQuotaNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -9878,27 +8446,6 @@ func (l *JobQuota) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
 }
 
-// jobQuotaAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func jobQuotaAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// jobQuotaNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
-func jobQuotaNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
-}
-
 func (l *JobQuota) allow(now int64) bool {
 	return l.tokenAllow(now)
 }
@@ -9934,7 +8481,7 @@ func (l *JobQuota) tokenReserve(now int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := jobQuotaAddSaturating(max(s, now-tolerance), interval)
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -9958,7 +8505,7 @@ func (l *JobQuota) tokenStats(now int64) JobQuotaStats {
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
-		return JobQuotaStats{Delay: time.Duration(jobQuotaNanosBetween(now-interval, from))}
+		return JobQuotaStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
 	}
 	return JobQuotaStats{Available: (now - from) / interval}
 }
@@ -9978,23 +8525,6 @@ func NewJobQuotaAt(epoch time.Time) *JobQuota {
 }
 
 // PacedPool: generated from the pool directive in pool.go.
-
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take pacedPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about pacedPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
-//
-// pacedPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
-const pacedPoolChunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type pacedPoolBatch struct {
@@ -10125,7 +8655,7 @@ func (b *pacedPoolBatch) finish(k int64) {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see pacedPoolChunkTime).
+// (see poolChunkTime).
 func (p *PacedPool) runBatch(b *pacedPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
@@ -10144,19 +8674,9 @@ func (p *PacedPool) runBatch(b *pacedPoolBatch) {
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		now := time.Now()
-		size = pacedPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// pacedPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take pacedPoolChunkTime at that
-// pace, at least one, at most twice size.
-func pacedPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(pacedPoolChunkTime)*k/int64(d), 1), 2*size)
 }
 
 // itemFailed stops the batch because item i failed with err. If the batch
@@ -10204,22 +8724,7 @@ func (p *PacedPool) runChunk(b *pacedPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// pacedPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const pacedPoolSpinLimit = 64
-
-// pacedPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const pacedPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most pacedPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -10228,12 +8733,12 @@ const pacedPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *PacedPool) next(w *pacedPoolWorker, tasks []pacedPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *PacedPool) next(w *poolWorker, tasks []pacedPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case pacedPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -10241,7 +8746,7 @@ func (p *PacedPool) next(w *pacedPoolWorker, tasks []pacedPoolTask) (n, pos uint
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<pacedPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
@@ -10259,7 +8764,7 @@ func (p *PacedPool) next(w *pacedPoolWorker, tasks []pacedPoolTask) (n, pos uint
 				}
 			}
 			return n, pos, shared, true
-		case pacedPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -10271,8 +8776,8 @@ func (p *PacedPool) next(w *pacedPoolWorker, tasks []pacedPoolTask) (n, pos uint
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case pacedPoolPopPending:
-			if p.q.await(pos, pacedPoolSpinLimit) {
+		case poolPopPending:
+			if p.q.await(pos, poolSpinLimit) {
 				continue // published, or taken by another worker
 			}
 			if p.q.closed() {
@@ -10308,7 +8813,7 @@ func (p *PacedPool) next(w *pacedPoolWorker, tasks []pacedPoolTask) (n, pos uint
 
 // sleep parks w until a producer, Close, Resize or a worker with claimed
 // tasks to take over wakes it. It returns false if w was retired.
-func (p *PacedPool) sleep(w *pacedPoolWorker) bool {
+func (p *PacedPool) sleep(w *poolWorker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
@@ -10333,7 +8838,7 @@ func (p *PacedPool) sleep(w *pacedPoolWorker) bool {
 // If a producer has already taken it off to wake it, the wake-up is passed
 // to another sleeper: w may be about to exit, and the producer's task must
 // not wait for a worker that will not come.
-func (p *PacedPool) unsleep(w *pacedPoolWorker) {
+func (p *PacedPool) unsleep(w *poolWorker) {
 	p.idleMu.Lock()
 	if w.asleep {
 		for i, v := range p.idle {
@@ -10413,11 +8918,6 @@ var ErrPacedPoolClosed = errors.New("pool: closed")
 // ErrPacedPoolFull is returned by TrySubmit when the queue has no room.
 var ErrPacedPoolFull = errors.New("pool: queue full")
 
-// pacedPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
-const pacedPoolDefaultQueue = 256
-
 // PacedPool runs a function over submitted jobs on a bounded set of workers.
 //
 // A PacedPool must be created with [NewPacedPool]; the zero value is not usable. A PacedPool
@@ -10428,7 +8928,7 @@ const pacedPoolDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type PacedPool struct {
-	_ pacedPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
@@ -10438,7 +8938,7 @@ type PacedPool struct {
 	// to check without the lock; producers waiting for room, and the token
 	// that wakes one of them.
 	idleMu       sync.Mutex
-	idle         []*pacedPoolWorker
+	idle         []*poolWorker
 	sleepers     atomic.Int32
 	spaceWaiters atomic.Int32
 	space        chan struct{}
@@ -10447,7 +8947,7 @@ type PacedPool struct {
 	// exited, for hunters to look into their claims, and how many workers
 	// found the queue empty and have not claimed from it since (hunting
 	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*pacedPoolWorker] // copied on write under life
+	crew    atomic.Pointer[[]*poolWorker] // copied on write under life
 	hunting atomic.Int32
 
 	// quit is closed when Close or Shutdown begins: it releases Submits
@@ -10468,8 +8968,8 @@ type PacedPool struct {
 	// rate paces the jobs (the rate= option): every attempt waits for it first.
 	rate *JobQuota
 
-	life    sync.Mutex         // serializes Resize, Close and Shutdown
-	workers []*pacedPoolWorker // guarded by life; the running, non-retired workers
+	life    sync.Mutex    // serializes Resize, Close and Shutdown
+	workers []*poolWorker // guarded by life; the running, non-retired workers
 	size    atomic.Int64
 	wg      sync.WaitGroup // one per worker goroutine, retired or not
 
@@ -10477,7 +8977,7 @@ type PacedPool struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats pacedPoolCounters
+	stats poolCounters
 }
 
 // task is one element of the queue: a job, or a share of a Map batch.
@@ -10486,34 +8986,9 @@ type pacedPoolTask struct {
 	batch *pacedPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
-type pacedPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on PacedPool.idle; guarded by PacedPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than pacedPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by pacedPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [pacedPoolCacheLine - 48]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *PacedPool) init() {
-	queue := pacedPoolDefaultQueue
+	queue := poolDefaultQueue
 	workers := runtime.GOMAXPROCS(0)
 	workers = 2
 	p.q.init(queue)
@@ -10562,13 +9037,13 @@ func (p *PacedPool) send(ctx context.Context, t pacedPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == pacedPoolPushFull && spins < pacedPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it (see park.go).
 			spins++
 			continue
 		}
-		if r == pacedPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -10576,7 +9051,7 @@ func (p *PacedPool) send(ctx context.Context, t pacedPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == pacedPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -10593,7 +9068,7 @@ func (p *PacedPool) send(ctx context.Context, t pacedPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == pacedPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrPacedPoolClosed
 		}
 		p.pushed()
@@ -10622,11 +9097,11 @@ func (p *PacedPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
 	var err error
 	switch p.q.tryPush(pacedPoolTask{in: in}) {
-	case pacedPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case pacedPoolPushFull:
+	case poolPushFull:
 		err = ErrPacedPoolFull
-	case pacedPoolPushClosed:
+	case poolPushClosed:
 		err = ErrPacedPoolClosed
 	}
 	if err != nil {
@@ -10673,13 +9148,13 @@ func (p *PacedPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *PacedPool) grow(n int) {
-	var crew []*pacedPoolWorker
+	var crew []*poolWorker
 	if c := p.crew.Load(); c != nil {
 		crew = append(crew, *c...)
 	}
 	added := len(p.workers)
 	for range n {
-		w := &pacedPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &poolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
 		crew = append(crew, w)
 	}
@@ -10692,11 +9167,11 @@ func (p *PacedPool) grow(n int) {
 }
 
 // leave takes w, whose goroutine is exiting, off the crew.
-func (p *PacedPool) leave(w *pacedPoolWorker) {
+func (p *PacedPool) leave(w *poolWorker) {
 	p.life.Lock()
 	defer p.life.Unlock()
 	old := *p.crew.Load()
-	crew := make([]*pacedPoolWorker, 0, len(old)-1)
+	crew := make([]*poolWorker, 0, len(old)-1)
 	for _, v := range old {
 		if v != w {
 			crew = append(crew, v)
@@ -10745,13 +9220,13 @@ func (p *PacedPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == pacedPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == pacedPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == pacedPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
@@ -10808,10 +9283,10 @@ func (p *PacedPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *PacedPool) work(w *pacedPoolWorker) {
+func (p *PacedPool) work(w *poolWorker) {
 	defer p.wg.Done()
 	defer p.leave(w)
-	tasks := make([]pacedPoolTask, pacedPoolMaxClaim)
+	tasks := make([]pacedPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -10842,7 +9317,7 @@ func (p *PacedPool) work(w *pacedPoolWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < pacedPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
@@ -10874,14 +9349,6 @@ func (p *PacedPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// pacedPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
-type pacedPoolNoCopy struct{}
-
-func (*pacedPoolNoCopy) Lock() {}
-
-func (*pacedPoolNoCopy) Unlock() {}
-
 // queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
@@ -10892,14 +9359,14 @@ func (*pacedPoolNoCopy) Unlock() {}
 // and receiver on every job.
 //
 // It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of pacedPoolClosedBit into tail: no push
+// park.go). Closing it is one atomic Or of poolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type pacedPoolQueue struct {
 	head  atomic.Uint64 // next position to pop
-	_     [pacedPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | pacedPoolClosedBit once closed
-	_     [pacedPoolCacheLine - 8]byte
+	_     [poolCacheLine - 8]byte
+	tail  atomic.Uint64 // next position to push, | poolClosedBit once closed
+	_     [poolCacheLine - 8]byte
 	mask  uint64
 	slots []pacedPoolSlot
 }
@@ -10910,27 +9377,6 @@ type pacedPoolSlot struct {
 	seq atomic.Uint64
 	t   pacedPoolTask
 }
-
-// pacedPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
-const pacedPoolClosedBit = 1 << 63
-
-type pacedPoolPushResult uint8
-
-const (
-	pacedPoolPushed pacedPoolPushResult = iota
-	pacedPoolPushFull
-	pacedPoolPushClosed
-)
-
-type pacedPoolPopResult uint8
-
-const (
-	pacedPoolPopped     pacedPoolPopResult = iota
-	pacedPoolPopEmpty                      // nothing queued
-	pacedPoolPopPending                    // a push has claimed the next position but not yet published it
-	pacedPoolPopDrained                    // closed and empty: nothing will ever come
-)
 
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
@@ -10947,11 +9393,11 @@ func (q *pacedPoolQueue) init(capacity int) {
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *pacedPoolQueue) tryPush(t pacedPoolTask) pacedPoolPushResult {
+func (q *pacedPoolQueue) tryPush(t pacedPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&pacedPoolClosedBit != 0 {
-			return pacedPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -10959,10 +9405,10 @@ func (q *pacedPoolQueue) tryPush(t pacedPoolTask) pacedPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return pacedPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return pacedPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
@@ -10979,7 +9425,7 @@ func (q *pacedPoolQueue) tryPush(t pacedPoolTask) pacedPoolPushResult {
 // 2*share are queued, and never more than half a fair share, so that the
 // other workers, and workers added by Resize, still find the rest in the
 // queue. share 0 claims one task.
-func (q *pacedPoolQueue) claim(share, most uint64) (pos, n uint64, r pacedPoolPopResult) {
+func (q *pacedPoolQueue) claim(share, most uint64) (pos, n uint64, r poolPopResult) {
 	pos = q.head.Load()
 	for {
 		s := &q.slots[pos&q.mask]
@@ -10995,17 +9441,17 @@ func (q *pacedPoolQueue) claim(share, most uint64) (pos, n uint64, r pacedPoolPo
 				}
 			}
 			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, pacedPoolPopped
+				return pos, n, poolPopped
 			}
 		case dif < 0:
 			tail := q.tail.Load()
 			switch {
-			case tail&^pacedPoolClosedBit > pos:
-				return pos, 0, pacedPoolPopPending
-			case tail&pacedPoolClosedBit != 0:
-				return pos, 0, pacedPoolPopDrained
+			case tail&^poolClosedBit > pos:
+				return pos, 0, poolPopPending
+			case tail&poolClosedBit != 0:
+				return pos, 0, poolPopDrained
 			}
-			return pos, 0, pacedPoolPopEmpty
+			return pos, 0, poolPopEmpty
 		}
 		pos = q.head.Load()
 	}
@@ -11060,24 +9506,24 @@ func (q *pacedPoolQueue) takeOver(pos uint64) (pacedPoolTask, bool) {
 
 // waitsFor reports whether the push at the tail waits for the slot of pos.
 func (q *pacedPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^pacedPoolClosedBit
+	return pos+q.mask+1 == q.tail.Load()&^poolClosedBit
 }
 
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *pacedPoolQueue) tryPop() (pacedPoolTask, pacedPoolPopResult) {
+func (q *pacedPoolQueue) tryPop() (pacedPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != pacedPoolPopped {
+	if r != poolPopped {
 		return pacedPoolTask{}, r
 	}
-	return q.take(pos), pacedPoolPopped
+	return q.take(pos), poolPopped
 }
 
 // close makes every later push fail.
-func (q *pacedPoolQueue) close() { q.tail.Or(pacedPoolClosedBit) }
+func (q *pacedPoolQueue) close() { q.tail.Or(poolClosedBit) }
 
 // closed reports whether close has been called.
-func (q *pacedPoolQueue) closed() bool { return q.tail.Load()&pacedPoolClosedBit != 0 }
+func (q *pacedPoolQueue) closed() bool { return q.tail.Load()&poolClosedBit != 0 }
 
 // ready reports whether a pop would make progress now: the oldest task is
 // published, or the queue is closed (a worker must then drain and exit). A
@@ -11097,7 +9543,7 @@ func (q *pacedPoolQueue) ready() bool {
 
 // length reports the number of tasks queued or being pushed.
 func (q *pacedPoolQueue) length() int {
-	tail := q.tail.Load() &^ pacedPoolClosedBit
+	tail := q.tail.Load() &^ poolClosedBit
 	head := q.head.Load()
 	if head >= tail {
 		return 0
@@ -11166,32 +9612,6 @@ type PacedPoolStats struct {
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 }
 
-// pacedPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
-const pacedPoolCacheLine = 64
-
-// pacedPoolPaddedUint64 is an atomic counter alone on its cache line.
-type pacedPoolPaddedUint64 struct {
-	atomic.Uint64
-	_ [pacedPoolCacheLine - 8]byte
-}
-
-// pacedPoolPaddedInt64 is an atomic gauge alone on its cache line.
-type pacedPoolPaddedInt64 struct {
-	atomic.Int64
-	_ [pacedPoolCacheLine - 8]byte
-}
-
-// counters are the metrics of a pool, updated only under the metrics= option.
-type pacedPoolCounters struct {
-	submitted pacedPoolPaddedUint64
-	completed pacedPoolPaddedUint64
-	failed    pacedPoolPaddedUint64
-	retried   pacedPoolPaddedUint64
-	unrun     pacedPoolPaddedUint64
-	inFlight  pacedPoolPaddedInt64
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *PacedPool) Stats() PacedPoolStats {
@@ -11206,91 +9626,9 @@ func (p *PacedPool) Stats() PacedPoolStats {
 	}
 }
 
-// Taking over claimed tasks. A worker claims up to pacedPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-//
-// pacedPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-const pacedPoolClaimBits = 7
-
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than pacedPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in pacedPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
-// pacedPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-const pacedPoolCheapJob = time.Microsecond
-
-// pacedPoolTimeEvery is how many claims taken whole a worker makes per one it times.
-const pacedPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in pacedPoolTimeEvery of those taken whole.
-func (w *pacedPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < pacedPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// pacedPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
-func pacedPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-pacedPoolClaimBits) - 1
-	return head - (head-c>>pacedPoolClaimBits)&posMask, c & (1<<pacedPoolClaimBits - 1)
-}
-
 // stealable returns the position of a claimed task that a hunter may take
 // over, if any. The caller must be counted in hunting.
-func (p *PacedPool) stealable(self *pacedPoolWorker) (uint64, bool) {
+func (p *PacedPool) stealable(self *poolWorker) (uint64, bool) {
 	crew := p.crew.Load()
 	head := p.q.head.Load()
 	for _, w := range *crew {
@@ -11298,7 +9636,7 @@ func (p *PacedPool) stealable(self *pacedPoolWorker) (uint64, bool) {
 		if w == self || c == 0 {
 			continue
 		}
-		pos, n := pacedPoolClaimAt(c, head)
+		pos, n := poolClaimAt(c, head)
 		// done may hold a position of the claimer's previous claim: it
 		// has then not finished this claim's first job.
 		from := max(pos+1, w.done.Load()+2)
@@ -11313,7 +9651,7 @@ func (p *PacedPool) stealable(self *pacedPoolWorker) (uint64, bool) {
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *PacedPool) steal(self *pacedPoolWorker) bool {
+func (p *PacedPool) steal(self *poolWorker) bool {
 	for {
 		pos, ok := p.stealable(self)
 		if !ok {
@@ -11335,7 +9673,7 @@ func (p *PacedPool) steal(self *pacedPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *PacedPool) runClaim(w *pacedPoolWorker, t pacedPoolTask, pos, n uint64) (ran uint64) {
+func (p *PacedPool) runClaim(w *poolWorker, t pacedPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -11410,23 +9748,6 @@ func NewPacedPool(fn func(context.Context, int) (int, error), onResult func(int,
 }
 
 // PacedSender: generated from the pool directive in pool.go.
-
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take pacedSenderChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about pacedSenderChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
-//
-// pacedSenderChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
-const pacedSenderChunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type pacedSenderBatch struct {
@@ -11554,7 +9875,7 @@ func (b *pacedSenderBatch) finish(k int64) {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see pacedSenderChunkTime).
+// (see poolChunkTime).
 func (p *PacedSender) runBatch(b *pacedSenderBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
@@ -11571,19 +9892,9 @@ func (p *PacedSender) runBatch(b *pacedSenderBatch) {
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		now := time.Now()
-		size = pacedSenderNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// pacedSenderNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take pacedSenderChunkTime at that
-// pace, at least one, at most twice size.
-func pacedSenderNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(pacedSenderChunkTime)*k/int64(d), 1), 2*size)
 }
 
 // itemFailed stops the batch because item i failed with err. If the batch
@@ -11631,22 +9942,7 @@ func (p *PacedSender) runChunk(b *pacedSenderBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// pacedSenderSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const pacedSenderSpinLimit = 64
-
-// pacedSenderMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const pacedSenderMaxClaim = 64
-
-// next claims the next tasks, at least one and at most pacedSenderMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -11655,12 +9951,12 @@ const pacedSenderMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *PacedSender) next(w *pacedSenderWorker, tasks []pacedSenderTask) (n, pos uint64, shared, ok bool) {
+func (p *PacedSender) next(w *poolWorker, tasks []pacedSenderTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case pacedSenderPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -11668,7 +9964,7 @@ func (p *PacedSender) next(w *pacedSenderWorker, tasks []pacedSenderTask) (n, po
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<pacedSenderClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
@@ -11686,7 +9982,7 @@ func (p *PacedSender) next(w *pacedSenderWorker, tasks []pacedSenderTask) (n, po
 				}
 			}
 			return n, pos, shared, true
-		case pacedSenderPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -11698,8 +9994,8 @@ func (p *PacedSender) next(w *pacedSenderWorker, tasks []pacedSenderTask) (n, po
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case pacedSenderPopPending:
-			if p.q.await(pos, pacedSenderSpinLimit) {
+		case poolPopPending:
+			if p.q.await(pos, poolSpinLimit) {
 				continue // published, or taken by another worker
 			}
 			if p.q.closed() {
@@ -11735,7 +10031,7 @@ func (p *PacedSender) next(w *pacedSenderWorker, tasks []pacedSenderTask) (n, po
 
 // sleep parks w until a producer, Close, Resize or a worker with claimed
 // tasks to take over wakes it. It returns false if w was retired.
-func (p *PacedSender) sleep(w *pacedSenderWorker) bool {
+func (p *PacedSender) sleep(w *poolWorker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
@@ -11760,7 +10056,7 @@ func (p *PacedSender) sleep(w *pacedSenderWorker) bool {
 // If a producer has already taken it off to wake it, the wake-up is passed
 // to another sleeper: w may be about to exit, and the producer's task must
 // not wait for a worker that will not come.
-func (p *PacedSender) unsleep(w *pacedSenderWorker) {
+func (p *PacedSender) unsleep(w *poolWorker) {
 	p.idleMu.Lock()
 	if w.asleep {
 		for i, v := range p.idle {
@@ -11840,11 +10136,6 @@ var ErrPacedSenderClosed = errors.New("pool: closed")
 // ErrPacedSenderFull is returned by TrySubmit when the queue has no room.
 var ErrPacedSenderFull = errors.New("pool: queue full")
 
-// pacedSenderDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
-const pacedSenderDefaultQueue = 256
-
 // PacedSender runs a function over submitted jobs on a bounded set of workers.
 //
 // A PacedSender must be created with [NewPacedSender]; the zero value is not usable. A PacedSender
@@ -11855,7 +10146,7 @@ const pacedSenderDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type PacedSender struct {
-	_ pacedSenderNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
@@ -11865,7 +10156,7 @@ type PacedSender struct {
 	// to check without the lock; producers waiting for room, and the token
 	// that wakes one of them.
 	idleMu       sync.Mutex
-	idle         []*pacedSenderWorker
+	idle         []*poolWorker
 	sleepers     atomic.Int32
 	spaceWaiters atomic.Int32
 	space        chan struct{}
@@ -11874,7 +10165,7 @@ type PacedSender struct {
 	// exited, for hunters to look into their claims, and how many workers
 	// found the queue empty and have not claimed from it since (hunting
 	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*pacedSenderWorker] // copied on write under life
+	crew    atomic.Pointer[[]*poolWorker] // copied on write under life
 	hunting atomic.Int32
 
 	// quit is closed when Close or Shutdown begins: it releases Submits
@@ -11894,8 +10185,8 @@ type PacedSender struct {
 	// rate paces the jobs (the rate= option): every attempt waits for it first.
 	rate *JobQuota
 
-	life    sync.Mutex           // serializes Resize, Close and Shutdown
-	workers []*pacedSenderWorker // guarded by life; the running, non-retired workers
+	life    sync.Mutex    // serializes Resize, Close and Shutdown
+	workers []*poolWorker // guarded by life; the running, non-retired workers
 	size    atomic.Int64
 	wg      sync.WaitGroup // one per worker goroutine, retired or not
 
@@ -11911,34 +10202,9 @@ type pacedSenderTask struct {
 	batch *pacedSenderBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
-type pacedSenderWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on PacedSender.idle; guarded by PacedSender.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than pacedSenderCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by pacedSenderClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [pacedSenderCacheLine - 48]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *PacedSender) init() {
-	queue := pacedSenderDefaultQueue
+	queue := poolDefaultQueue
 	workers := runtime.GOMAXPROCS(0)
 	workers = 1
 	p.q.init(queue)
@@ -11981,13 +10247,13 @@ func (p *PacedSender) send(ctx context.Context, t pacedSenderTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == pacedSenderPushFull && spins < pacedSenderSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it (see park.go).
 			spins++
 			continue
 		}
-		if r == pacedSenderPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -11995,7 +10261,7 @@ func (p *PacedSender) send(ctx context.Context, t pacedSenderTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == pacedSenderPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -12012,7 +10278,7 @@ func (p *PacedSender) send(ctx context.Context, t pacedSenderTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == pacedSenderPushClosed {
+		if r == poolPushClosed {
 			return ErrPacedSenderClosed
 		}
 		p.pushed()
@@ -12040,11 +10306,11 @@ func (p *PacedSender) pushed() {
 func (p *PacedSender) TrySubmit(in string) error {
 	var err error
 	switch p.q.tryPush(pacedSenderTask{in: in}) {
-	case pacedSenderPushed:
+	case poolPushed:
 		p.pushed()
-	case pacedSenderPushFull:
+	case poolPushFull:
 		err = ErrPacedSenderFull
-	case pacedSenderPushClosed:
+	case poolPushClosed:
 		err = ErrPacedSenderClosed
 	}
 	return err
@@ -12088,13 +10354,13 @@ func (p *PacedSender) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *PacedSender) grow(n int) {
-	var crew []*pacedSenderWorker
+	var crew []*poolWorker
 	if c := p.crew.Load(); c != nil {
 		crew = append(crew, *c...)
 	}
 	added := len(p.workers)
 	for range n {
-		w := &pacedSenderWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &poolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
 		crew = append(crew, w)
 	}
@@ -12107,11 +10373,11 @@ func (p *PacedSender) grow(n int) {
 }
 
 // leave takes w, whose goroutine is exiting, off the crew.
-func (p *PacedSender) leave(w *pacedSenderWorker) {
+func (p *PacedSender) leave(w *poolWorker) {
 	p.life.Lock()
 	defer p.life.Unlock()
 	old := *p.crew.Load()
-	crew := make([]*pacedSenderWorker, 0, len(old)-1)
+	crew := make([]*poolWorker, 0, len(old)-1)
 	for _, v := range old {
 		if v != w {
 			crew = append(crew, v)
@@ -12160,13 +10426,13 @@ func (p *PacedSender) Shutdown(ctx context.Context) ([]string, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == pacedSenderPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == pacedSenderPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == pacedSenderPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
@@ -12222,10 +10488,10 @@ func (p *PacedSender) giveBack(in string) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *PacedSender) work(w *pacedSenderWorker) {
+func (p *PacedSender) work(w *poolWorker) {
 	defer p.wg.Done()
 	defer p.leave(w)
-	tasks := make([]pacedSenderTask, pacedSenderMaxClaim)
+	tasks := make([]pacedSenderTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -12256,7 +10522,7 @@ func (p *PacedSender) work(w *pacedSenderWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < pacedSenderCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
@@ -12281,14 +10547,6 @@ func (p *PacedSender) runJob(in string) {
 	p.deliver(in, out, err)
 }
 
-// pacedSenderNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
-type pacedSenderNoCopy struct{}
-
-func (*pacedSenderNoCopy) Lock() {}
-
-func (*pacedSenderNoCopy) Unlock() {}
-
 // queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
@@ -12299,14 +10557,14 @@ func (*pacedSenderNoCopy) Unlock() {}
 // and receiver on every job.
 //
 // It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of pacedSenderClosedBit into tail: no push
+// park.go). Closing it is one atomic Or of poolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type pacedSenderQueue struct {
 	head  atomic.Uint64 // next position to pop
-	_     [pacedSenderCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | pacedSenderClosedBit once closed
-	_     [pacedSenderCacheLine - 8]byte
+	_     [poolCacheLine - 8]byte
+	tail  atomic.Uint64 // next position to push, | poolClosedBit once closed
+	_     [poolCacheLine - 8]byte
 	mask  uint64
 	slots []pacedSenderSlot
 }
@@ -12317,27 +10575,6 @@ type pacedSenderSlot struct {
 	seq atomic.Uint64
 	t   pacedSenderTask
 }
-
-// pacedSenderClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
-const pacedSenderClosedBit = 1 << 63
-
-type pacedSenderPushResult uint8
-
-const (
-	pacedSenderPushed pacedSenderPushResult = iota
-	pacedSenderPushFull
-	pacedSenderPushClosed
-)
-
-type pacedSenderPopResult uint8
-
-const (
-	pacedSenderPopped     pacedSenderPopResult = iota
-	pacedSenderPopEmpty                        // nothing queued
-	pacedSenderPopPending                      // a push has claimed the next position but not yet published it
-	pacedSenderPopDrained                      // closed and empty: nothing will ever come
-)
 
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
@@ -12354,11 +10591,11 @@ func (q *pacedSenderQueue) init(capacity int) {
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *pacedSenderQueue) tryPush(t pacedSenderTask) pacedSenderPushResult {
+func (q *pacedSenderQueue) tryPush(t pacedSenderTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&pacedSenderClosedBit != 0 {
-			return pacedSenderPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -12366,10 +10603,10 @@ func (q *pacedSenderQueue) tryPush(t pacedSenderTask) pacedSenderPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return pacedSenderPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return pacedSenderPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
@@ -12386,7 +10623,7 @@ func (q *pacedSenderQueue) tryPush(t pacedSenderTask) pacedSenderPushResult {
 // 2*share are queued, and never more than half a fair share, so that the
 // other workers, and workers added by Resize, still find the rest in the
 // queue. share 0 claims one task.
-func (q *pacedSenderQueue) claim(share, most uint64) (pos, n uint64, r pacedSenderPopResult) {
+func (q *pacedSenderQueue) claim(share, most uint64) (pos, n uint64, r poolPopResult) {
 	pos = q.head.Load()
 	for {
 		s := &q.slots[pos&q.mask]
@@ -12402,17 +10639,17 @@ func (q *pacedSenderQueue) claim(share, most uint64) (pos, n uint64, r pacedSend
 				}
 			}
 			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, pacedSenderPopped
+				return pos, n, poolPopped
 			}
 		case dif < 0:
 			tail := q.tail.Load()
 			switch {
-			case tail&^pacedSenderClosedBit > pos:
-				return pos, 0, pacedSenderPopPending
-			case tail&pacedSenderClosedBit != 0:
-				return pos, 0, pacedSenderPopDrained
+			case tail&^poolClosedBit > pos:
+				return pos, 0, poolPopPending
+			case tail&poolClosedBit != 0:
+				return pos, 0, poolPopDrained
 			}
-			return pos, 0, pacedSenderPopEmpty
+			return pos, 0, poolPopEmpty
 		}
 		pos = q.head.Load()
 	}
@@ -12467,24 +10704,24 @@ func (q *pacedSenderQueue) takeOver(pos uint64) (pacedSenderTask, bool) {
 
 // waitsFor reports whether the push at the tail waits for the slot of pos.
 func (q *pacedSenderQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^pacedSenderClosedBit
+	return pos+q.mask+1 == q.tail.Load()&^poolClosedBit
 }
 
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *pacedSenderQueue) tryPop() (pacedSenderTask, pacedSenderPopResult) {
+func (q *pacedSenderQueue) tryPop() (pacedSenderTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != pacedSenderPopped {
+	if r != poolPopped {
 		return pacedSenderTask{}, r
 	}
-	return q.take(pos), pacedSenderPopped
+	return q.take(pos), poolPopped
 }
 
 // close makes every later push fail.
-func (q *pacedSenderQueue) close() { q.tail.Or(pacedSenderClosedBit) }
+func (q *pacedSenderQueue) close() { q.tail.Or(poolClosedBit) }
 
 // closed reports whether close has been called.
-func (q *pacedSenderQueue) closed() bool { return q.tail.Load()&pacedSenderClosedBit != 0 }
+func (q *pacedSenderQueue) closed() bool { return q.tail.Load()&poolClosedBit != 0 }
 
 // ready reports whether a pop would make progress now: the oldest task is
 // published, or the queue is closed (a worker must then drain and exit). A
@@ -12504,7 +10741,7 @@ func (q *pacedSenderQueue) ready() bool {
 
 // length reports the number of tasks queued or being pushed.
 func (q *pacedSenderQueue) length() int {
-	tail := q.tail.Load() &^ pacedSenderClosedBit
+	tail := q.tail.Load() &^ poolClosedBit
 	head := q.head.Load()
 	if head >= tail {
 		return 0
@@ -12556,95 +10793,9 @@ func (p *PacedSender) attempt(ctx context.Context, in string) (out struct{}, err
 	return p.call(ctx, in)
 }
 
-// pacedSenderCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
-const pacedSenderCacheLine = 64
-
-// Taking over claimed tasks. A worker claims up to pacedSenderMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-//
-// pacedSenderClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-const pacedSenderClaimBits = 7
-
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than pacedSenderCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in pacedSenderTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
-// pacedSenderCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-const pacedSenderCheapJob = time.Microsecond
-
-// pacedSenderTimeEvery is how many claims taken whole a worker makes per one it times.
-const pacedSenderTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in pacedSenderTimeEvery of those taken whole.
-func (w *pacedSenderWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < pacedSenderTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// pacedSenderClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
-func pacedSenderClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-pacedSenderClaimBits) - 1
-	return head - (head-c>>pacedSenderClaimBits)&posMask, c & (1<<pacedSenderClaimBits - 1)
-}
-
 // stealable returns the position of a claimed task that a hunter may take
 // over, if any. The caller must be counted in hunting.
-func (p *PacedSender) stealable(self *pacedSenderWorker) (uint64, bool) {
+func (p *PacedSender) stealable(self *poolWorker) (uint64, bool) {
 	crew := p.crew.Load()
 	head := p.q.head.Load()
 	for _, w := range *crew {
@@ -12652,7 +10803,7 @@ func (p *PacedSender) stealable(self *pacedSenderWorker) (uint64, bool) {
 		if w == self || c == 0 {
 			continue
 		}
-		pos, n := pacedSenderClaimAt(c, head)
+		pos, n := poolClaimAt(c, head)
 		// done may hold a position of the claimer's previous claim: it
 		// has then not finished this claim's first job.
 		from := max(pos+1, w.done.Load()+2)
@@ -12667,7 +10818,7 @@ func (p *PacedSender) stealable(self *pacedSenderWorker) (uint64, bool) {
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *PacedSender) steal(self *pacedSenderWorker) bool {
+func (p *PacedSender) steal(self *poolWorker) bool {
 	for {
 		pos, ok := p.stealable(self)
 		if !ok {
@@ -12689,7 +10840,7 @@ func (p *PacedSender) steal(self *pacedSenderWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *PacedSender) runClaim(w *pacedSenderWorker, t pacedSenderTask, pos, n uint64) (ran uint64) {
+func (p *PacedSender) runClaim(w *poolWorker, t pacedSenderTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -12799,24 +10950,6 @@ var ErrJobBreakerOpen = errors.New("breaker: circuit open")
 // rejected while the breaker is half-open and its probes are taken.
 var ErrJobBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-const (
-	// jobBreakerStateBits hold the JobBreakerState in the low bits of the state word; the
-	// rest counts transitions. The whole word is a generation: a call
-	// remembers the word it was admitted under, and its result is ignored
-	// if the word has changed by the time it returns.
-	jobBreakerStateBits = 2
-	jobBreakerStateMask = 1<<jobBreakerStateBits - 1
-	// jobBreakerFlushEvery is how many successes in the closed state are counted
-	// before the clock is read to give them a bucket. Successes thus cost
-	// no clock read; one may be counted at most jobBreakerFlushEvery-1 calls (or one
-	// failure) late, in a later bucket than it belongs to. Power of two.
-	jobBreakerFlushEvery = 16
-	// jobBreakerCacheLine is the size the hot words are padded to.
-	jobBreakerCacheLine = 64
-	// jobBreakerNoBucket marks a bucket that holds no time's counts.
-	jobBreakerNoBucket = math.MinInt64
-)
-
 // JobBreaker is a circuit breaker around a function from Req to Resp.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
@@ -12837,20 +10970,20 @@ const (
 // is called with the breaker's internal lock held, in the order of the
 // transitions.
 type JobBreaker struct {
-	// state is the transition count << jobBreakerStateBits | JobBreakerState. Only
+	// state is the transition count << breakerStateBits | JobBreakerState. Only
 	// transitions write it: it has a cache line of its own, apart from
 	// pending, which every successful call writes.
 	state atomic.Uint64
-	_     [jobBreakerCacheLine - 8]byte
+	_     [breakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [jobBreakerCacheLine - 8]byte
+	_       [breakerCacheLine - 8]byte
 
 	fn func(context.Context, int) (int, error)
 
 	epoch time.Time
 
-	buckets  []jobBreakerBucket
+	buckets  []breakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
@@ -12860,22 +10993,13 @@ type JobBreaker struct {
 	onChange func(from, to JobBreakerState)
 }
 
-// bucket holds the counts of one slice of the rolling window. The counts
-// have a word each: a slice of a long window may count more than 2^32
-// calls (window=1h at 1.2 million calls a second).
-type jobBreakerBucket struct {
-	index     atomic.Int64 // clock / bucket width of the slice counted, or jobBreakerNoBucket
-	successes atomic.Int64
-	failures  atomic.Int64
-}
-
 // init checks the configuration and resets the window. The generated
 // constructor calls it after building the struct.
 func (b *JobBreaker) init() {
 	b.epoch = time.Now()
-	b.buckets = make([]jobBreakerBucket, 10)
+	b.buckets = make([]breakerBucket, 10)
 	for i := range b.buckets {
-		b.buckets[i].index.Store(jobBreakerNoBucket)
+		b.buckets[i].index.Store(breakerNoBucket)
 	}
 }
 
@@ -12893,7 +11017,7 @@ func (b *JobBreaker) OnStateChange(f func(from, to JobBreakerState)) {
 // the fallback returns. A panicking probe counts as a failure.
 func (b *JobBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
-	if JobBreakerState(st&jobBreakerStateMask) != JobBreakerStateClosed {
+	if JobBreakerState(st&breakerStateMask) != JobBreakerStateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
 	resp, err := b.call(ctx, req)
@@ -12902,7 +11026,7 @@ func (b *JobBreaker) Execute(ctx context.Context, req int) (int, error) {
 		return resp, err
 	}
 	// A success of a call admitted before a transition is not counted.
-	if b.state.Load() == st && b.pending.Add(1)&(jobBreakerFlushEvery-1) == 0 {
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, nil
@@ -12911,7 +11035,7 @@ func (b *JobBreaker) Execute(ctx context.Context, req int) (int, error) {
 // State returns the current state. An open breaker whose cooldown has
 // passed reports JobBreakerStateOpen until a call moves it to half-open.
 func (b *JobBreaker) State() JobBreakerState {
-	return JobBreakerState(b.state.Load() & jobBreakerStateMask)
+	return JobBreakerState(b.state.Load() & breakerStateMask)
 }
 
 // JobBreakerStats is a snapshot of a JobBreaker.
@@ -12932,11 +11056,11 @@ func (b *JobBreaker) Stats() JobBreakerStats {
 	st := b.state.Load()
 	succ, fail := b.window(now)
 	return JobBreakerStats{
-		State:       JobBreakerState(st & jobBreakerStateMask),
+		State:       JobBreakerState(st & breakerStateMask),
 		Successes:   succ,
 		Failures:    fail,
 		Rejected:    b.rejected.Load(),
-		Transitions: st >> jobBreakerStateBits,
+		Transitions: st >> breakerStateBits,
 	}
 }
 
@@ -12949,7 +11073,7 @@ func (b *JobBreaker) call(ctx context.Context, req int) (int, error) {
 func (b *JobBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
 	var err error
 	for {
-		switch JobBreakerState(st & jobBreakerStateMask) {
+		switch JobBreakerState(st & breakerStateMask) {
 		case JobBreakerStateClosed:
 			return b.Execute(ctx, req)
 		case JobBreakerStateOpen:
@@ -13092,16 +11216,6 @@ func (b *JobBreaker) addLocked(now, successes, failures int64) {
 	bk.count(successes, failures)
 }
 
-// count adds successes and failures to the bucket.
-func (bk *jobBreakerBucket) count(successes, failures int64) {
-	if successes != 0 {
-		bk.successes.Add(successes)
-	}
-	if failures != 0 {
-		bk.failures.Add(failures)
-	}
-}
-
 // window returns the counts of the rolling window ending at now.
 func (b *JobBreaker) window(now int64) (successes, failures int64) {
 	index := now / b.bucketWidth()
@@ -13141,12 +11255,12 @@ func (b *JobBreaker) transitionLocked(from uint64, to JobBreakerState, now int64
 	case JobBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
-			b.buckets[i].index.Store(jobBreakerNoBucket)
+			b.buckets[i].index.Store(breakerNoBucket)
 		}
 	}
-	b.state.Store((from>>jobBreakerStateBits+1)<<jobBreakerStateBits | uint64(to))
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
 	if b.onChange != nil {
-		b.onChange(JobBreakerState(from&jobBreakerStateMask), to)
+		b.onChange(JobBreakerState(from&breakerStateMask), to)
 	}
 }
 
@@ -13163,23 +11277,6 @@ func NewJobBreaker(fn func(context.Context, int) (int, error)) *JobBreaker {
 }
 
 // GuardedPool: generated from the pool directive in pool.go.
-
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take guardedPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about guardedPoolChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
-//
-// guardedPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
-const guardedPoolChunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type guardedPoolBatch struct {
@@ -13310,7 +11407,7 @@ func (b *guardedPoolBatch) finish(k int64) {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see guardedPoolChunkTime).
+// (see poolChunkTime).
 func (p *GuardedPool) runBatch(b *guardedPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
@@ -13329,19 +11426,9 @@ func (p *GuardedPool) runBatch(b *guardedPoolBatch) {
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		now := time.Now()
-		size = guardedPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// guardedPoolNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take guardedPoolChunkTime at that
-// pace, at least one, at most twice size.
-func guardedPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(guardedPoolChunkTime)*k/int64(d), 1), 2*size)
 }
 
 // itemFailed stops the batch because item i failed with err. If the batch
@@ -13392,22 +11479,7 @@ func (p *GuardedPool) runChunk(b *guardedPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// guardedPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const guardedPoolSpinLimit = 64
-
-// guardedPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const guardedPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most guardedPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -13416,12 +11488,12 @@ const guardedPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *GuardedPool) next(w *guardedPoolWorker, tasks []guardedPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *GuardedPool) next(w *poolWorker, tasks []guardedPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case guardedPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -13429,7 +11501,7 @@ func (p *GuardedPool) next(w *guardedPoolWorker, tasks []guardedPoolTask) (n, po
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<guardedPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
@@ -13447,7 +11519,7 @@ func (p *GuardedPool) next(w *guardedPoolWorker, tasks []guardedPoolTask) (n, po
 				}
 			}
 			return n, pos, shared, true
-		case guardedPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -13459,8 +11531,8 @@ func (p *GuardedPool) next(w *guardedPoolWorker, tasks []guardedPoolTask) (n, po
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case guardedPoolPopPending:
-			if p.q.await(pos, guardedPoolSpinLimit) {
+		case poolPopPending:
+			if p.q.await(pos, poolSpinLimit) {
 				continue // published, or taken by another worker
 			}
 			if p.q.closed() {
@@ -13496,7 +11568,7 @@ func (p *GuardedPool) next(w *guardedPoolWorker, tasks []guardedPoolTask) (n, po
 
 // sleep parks w until a producer, Close, Resize or a worker with claimed
 // tasks to take over wakes it. It returns false if w was retired.
-func (p *GuardedPool) sleep(w *guardedPoolWorker) bool {
+func (p *GuardedPool) sleep(w *poolWorker) bool {
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
@@ -13521,7 +11593,7 @@ func (p *GuardedPool) sleep(w *guardedPoolWorker) bool {
 // If a producer has already taken it off to wake it, the wake-up is passed
 // to another sleeper: w may be about to exit, and the producer's task must
 // not wait for a worker that will not come.
-func (p *GuardedPool) unsleep(w *guardedPoolWorker) {
+func (p *GuardedPool) unsleep(w *poolWorker) {
 	p.idleMu.Lock()
 	if w.asleep {
 		for i, v := range p.idle {
@@ -13601,11 +11673,6 @@ var ErrGuardedPoolClosed = errors.New("pool: closed")
 // ErrGuardedPoolFull is returned by TrySubmit when the queue has no room.
 var ErrGuardedPoolFull = errors.New("pool: queue full")
 
-// guardedPoolDefaultQueue is the queue capacity used when the queue= option is not positive:
-// deep enough that a producer rarely waits for a worker to wake, small
-// enough that a full queue pushes back on the producer early.
-const guardedPoolDefaultQueue = 256
-
 // GuardedPool runs a function over submitted jobs on a bounded set of workers.
 //
 // A GuardedPool must be created with [NewGuardedPool]; the zero value is not usable. A GuardedPool
@@ -13616,7 +11683,7 @@ const guardedPoolDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type GuardedPool struct {
-	_ guardedPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
@@ -13626,7 +11693,7 @@ type GuardedPool struct {
 	// to check without the lock; producers waiting for room, and the token
 	// that wakes one of them.
 	idleMu       sync.Mutex
-	idle         []*guardedPoolWorker
+	idle         []*poolWorker
 	sleepers     atomic.Int32
 	spaceWaiters atomic.Int32
 	space        chan struct{}
@@ -13635,7 +11702,7 @@ type GuardedPool struct {
 	// exited, for hunters to look into their claims, and how many workers
 	// found the queue empty and have not claimed from it since (hunting
 	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*guardedPoolWorker] // copied on write under life
+	crew    atomic.Pointer[[]*poolWorker] // copied on write under life
 	hunting atomic.Int32
 
 	// quit is closed when Close or Shutdown begins: it releases Submits
@@ -13657,8 +11724,8 @@ type GuardedPool struct {
 	// function unless it is open.
 	breaker *JobBreaker
 
-	life    sync.Mutex           // serializes Resize, Close and Shutdown
-	workers []*guardedPoolWorker // guarded by life; the running, non-retired workers
+	life    sync.Mutex    // serializes Resize, Close and Shutdown
+	workers []*poolWorker // guarded by life; the running, non-retired workers
 	size    atomic.Int64
 	wg      sync.WaitGroup // one per worker goroutine, retired or not
 
@@ -13666,7 +11733,7 @@ type GuardedPool struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats guardedPoolCounters
+	stats poolCounters
 }
 
 // task is one element of the queue: a job, or a share of a Map batch.
@@ -13675,34 +11742,9 @@ type guardedPoolTask struct {
 	batch *guardedPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// worker is the parking and retirement handle of one worker goroutine.
-type guardedPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on GuardedPool.idle; guarded by GuardedPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter
-	// than guardedPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by guardedPoolClaimBits, | its length (zero before
-	// the first); done, the position of the last task the worker finished
-	// or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [guardedPoolCacheLine - 48]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *GuardedPool) init() {
-	queue := guardedPoolDefaultQueue
+	queue := poolDefaultQueue
 	workers := runtime.GOMAXPROCS(0)
 	workers = 1
 	p.q.init(queue)
@@ -13751,13 +11793,13 @@ func (p *GuardedPool) send(ctx context.Context, t guardedPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == guardedPoolPushFull && spins < guardedPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it (see park.go).
 			spins++
 			continue
 		}
-		if r == guardedPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -13765,7 +11807,7 @@ func (p *GuardedPool) send(ctx context.Context, t guardedPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == guardedPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -13782,7 +11824,7 @@ func (p *GuardedPool) send(ctx context.Context, t guardedPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == guardedPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrGuardedPoolClosed
 		}
 		p.pushed()
@@ -13811,11 +11853,11 @@ func (p *GuardedPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
 	var err error
 	switch p.q.tryPush(guardedPoolTask{in: in}) {
-	case guardedPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case guardedPoolPushFull:
+	case poolPushFull:
 		err = ErrGuardedPoolFull
-	case guardedPoolPushClosed:
+	case poolPushClosed:
 		err = ErrGuardedPoolClosed
 	}
 	if err != nil {
@@ -13862,13 +11904,13 @@ func (p *GuardedPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *GuardedPool) grow(n int) {
-	var crew []*guardedPoolWorker
+	var crew []*poolWorker
 	if c := p.crew.Load(); c != nil {
 		crew = append(crew, *c...)
 	}
 	added := len(p.workers)
 	for range n {
-		w := &guardedPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &poolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
 		crew = append(crew, w)
 	}
@@ -13881,11 +11923,11 @@ func (p *GuardedPool) grow(n int) {
 }
 
 // leave takes w, whose goroutine is exiting, off the crew.
-func (p *GuardedPool) leave(w *guardedPoolWorker) {
+func (p *GuardedPool) leave(w *poolWorker) {
 	p.life.Lock()
 	defer p.life.Unlock()
 	old := *p.crew.Load()
-	crew := make([]*guardedPoolWorker, 0, len(old)-1)
+	crew := make([]*poolWorker, 0, len(old)-1)
 	for _, v := range old {
 		if v != w {
 			crew = append(crew, v)
@@ -13934,13 +11976,13 @@ func (p *GuardedPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == guardedPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == guardedPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == guardedPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
@@ -13997,10 +12039,10 @@ func (p *GuardedPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *GuardedPool) work(w *guardedPoolWorker) {
+func (p *GuardedPool) work(w *poolWorker) {
 	defer p.wg.Done()
 	defer p.leave(w)
-	tasks := make([]guardedPoolTask, guardedPoolMaxClaim)
+	tasks := make([]guardedPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -14031,7 +12073,7 @@ func (p *GuardedPool) work(w *guardedPoolWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < guardedPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
@@ -14066,14 +12108,6 @@ func (p *GuardedPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// guardedPoolNoCopy may be embedded into structs which must not be copied after first
-// use; go vet's copylocks check reports copies.
-type guardedPoolNoCopy struct{}
-
-func (*guardedPoolNoCopy) Lock() {}
-
-func (*guardedPoolNoCopy) Unlock() {}
-
 // queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
 // Vyukov's design): a producer claims a position with one CAS on tail and
 // publishes the task through the slot's sequence number, a consumer claims
@@ -14084,14 +12118,14 @@ func (*guardedPoolNoCopy) Unlock() {}
 // and receiver on every job.
 //
 // It never blocks; the pool parks workers and producers around it (see
-// park.go). Closing it is one atomic Or of guardedPoolClosedBit into tail: no push
+// park.go). Closing it is one atomic Or of poolClosedBit into tail: no push
 // succeeds afterwards, and every push that claimed a position before
 // still publishes it, so consumers drain exactly what was accepted.
 type guardedPoolQueue struct {
 	head  atomic.Uint64 // next position to pop
-	_     [guardedPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | guardedPoolClosedBit once closed
-	_     [guardedPoolCacheLine - 8]byte
+	_     [poolCacheLine - 8]byte
+	tail  atomic.Uint64 // next position to push, | poolClosedBit once closed
+	_     [poolCacheLine - 8]byte
 	mask  uint64
 	slots []guardedPoolSlot
 }
@@ -14102,27 +12136,6 @@ type guardedPoolSlot struct {
 	seq atomic.Uint64
 	t   guardedPoolTask
 }
-
-// guardedPoolClosedBit, set in tail, marks the queue closed. Positions never reach it:
-// 2^63 pushes would take centuries.
-const guardedPoolClosedBit = 1 << 63
-
-type guardedPoolPushResult uint8
-
-const (
-	guardedPoolPushed guardedPoolPushResult = iota
-	guardedPoolPushFull
-	guardedPoolPushClosed
-)
-
-type guardedPoolPopResult uint8
-
-const (
-	guardedPoolPopped     guardedPoolPopResult = iota
-	guardedPoolPopEmpty                        // nothing queued
-	guardedPoolPopPending                      // a push has claimed the next position but not yet published it
-	guardedPoolPopDrained                      // closed and empty: nothing will ever come
-)
 
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
@@ -14139,11 +12152,11 @@ func (q *guardedPoolQueue) init(capacity int) {
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *guardedPoolQueue) tryPush(t guardedPoolTask) guardedPoolPushResult {
+func (q *guardedPoolQueue) tryPush(t guardedPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&guardedPoolClosedBit != 0 {
-			return guardedPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -14151,10 +12164,10 @@ func (q *guardedPoolQueue) tryPush(t guardedPoolTask) guardedPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return guardedPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return guardedPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
@@ -14171,7 +12184,7 @@ func (q *guardedPoolQueue) tryPush(t guardedPoolTask) guardedPoolPushResult {
 // 2*share are queued, and never more than half a fair share, so that the
 // other workers, and workers added by Resize, still find the rest in the
 // queue. share 0 claims one task.
-func (q *guardedPoolQueue) claim(share, most uint64) (pos, n uint64, r guardedPoolPopResult) {
+func (q *guardedPoolQueue) claim(share, most uint64) (pos, n uint64, r poolPopResult) {
 	pos = q.head.Load()
 	for {
 		s := &q.slots[pos&q.mask]
@@ -14187,17 +12200,17 @@ func (q *guardedPoolQueue) claim(share, most uint64) (pos, n uint64, r guardedPo
 				}
 			}
 			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, guardedPoolPopped
+				return pos, n, poolPopped
 			}
 		case dif < 0:
 			tail := q.tail.Load()
 			switch {
-			case tail&^guardedPoolClosedBit > pos:
-				return pos, 0, guardedPoolPopPending
-			case tail&guardedPoolClosedBit != 0:
-				return pos, 0, guardedPoolPopDrained
+			case tail&^poolClosedBit > pos:
+				return pos, 0, poolPopPending
+			case tail&poolClosedBit != 0:
+				return pos, 0, poolPopDrained
 			}
-			return pos, 0, guardedPoolPopEmpty
+			return pos, 0, poolPopEmpty
 		}
 		pos = q.head.Load()
 	}
@@ -14252,24 +12265,24 @@ func (q *guardedPoolQueue) takeOver(pos uint64) (guardedPoolTask, bool) {
 
 // waitsFor reports whether the push at the tail waits for the slot of pos.
 func (q *guardedPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^guardedPoolClosedBit
+	return pos+q.mask+1 == q.tail.Load()&^poolClosedBit
 }
 
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *guardedPoolQueue) tryPop() (guardedPoolTask, guardedPoolPopResult) {
+func (q *guardedPoolQueue) tryPop() (guardedPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != guardedPoolPopped {
+	if r != poolPopped {
 		return guardedPoolTask{}, r
 	}
-	return q.take(pos), guardedPoolPopped
+	return q.take(pos), poolPopped
 }
 
 // close makes every later push fail.
-func (q *guardedPoolQueue) close() { q.tail.Or(guardedPoolClosedBit) }
+func (q *guardedPoolQueue) close() { q.tail.Or(poolClosedBit) }
 
 // closed reports whether close has been called.
-func (q *guardedPoolQueue) closed() bool { return q.tail.Load()&guardedPoolClosedBit != 0 }
+func (q *guardedPoolQueue) closed() bool { return q.tail.Load()&poolClosedBit != 0 }
 
 // ready reports whether a pop would make progress now: the oldest task is
 // published, or the queue is closed (a worker must then drain and exit). A
@@ -14289,7 +12302,7 @@ func (q *guardedPoolQueue) ready() bool {
 
 // length reports the number of tasks queued or being pushed.
 func (q *guardedPoolQueue) length() int {
-	tail := q.tail.Load() &^ guardedPoolClosedBit
+	tail := q.tail.Load() &^ poolClosedBit
 	head := q.head.Load()
 	if head >= tail {
 		return 0
@@ -14336,20 +12349,6 @@ func (p *GuardedPool) attempt(ctx context.Context, in int) (out int, err error) 
 	return p.call(ctx, in)
 }
 
-// guardedPoolMaxBackoff caps the doubling delay so that it cannot overflow, whatever
-// the number of retries.
-const guardedPoolMaxBackoff = time.Hour
-
-// guardedPoolNextBackoff returns the delay after d: twice d up to guardedPoolMaxBackoff. A delay
-// already at or above guardedPoolMaxBackoff stays as it is: neither shrunk to the cap
-// nor doubled past the largest Duration.
-func guardedPoolNextBackoff(d time.Duration) time.Duration {
-	if d >= guardedPoolMaxBackoff {
-		return d
-	}
-	return min(2*d, guardedPoolMaxBackoff)
-}
-
 // retry re-attempts a job that failed with err, up to the retries= option times,
 // sleeping with exponential backoff and jitter between attempts. It gives up
 // early when ctx is done (Shutdown, Map cancellation) or the job panicked,
@@ -14362,10 +12361,10 @@ func (p *GuardedPool) retry(ctx context.Context, in int, err error) (int, error)
 			break
 		}
 		if delay > 0 {
-			if !guardedPoolSleep(ctx, guardedPoolJitter(delay)) {
+			if !poolSleep(ctx, poolJitter(delay)) {
 				break
 			}
-			delay = guardedPoolNextBackoff(delay)
+			delay = poolNextBackoff(delay)
 		}
 		p.stats.retried.Add(1)
 		out, err = p.attempt(ctx, in)
@@ -14374,29 +12373,6 @@ func (p *GuardedPool) retry(ctx context.Context, in int, err error) (int, error)
 		}
 	}
 	return out, err
-}
-
-// jitter returns a duration drawn uniformly from [d/2, d): "equal jitter",
-// which spreads retries of jobs that failed together while keeping most of
-// the intended delay.
-func guardedPoolJitter(d time.Duration) time.Duration {
-	half := d / 2
-	if half <= 0 {
-		return d
-	}
-	return half + rand.N(d-half)
-}
-
-// sleep waits for d, or until ctx is done; it reports whether d elapsed.
-func guardedPoolSleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // GuardedPoolStats is a snapshot of a pool's counters. Every job submitted is, at any
@@ -14416,32 +12392,6 @@ type GuardedPoolStats struct {
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 }
 
-// guardedPoolCacheLine is the assumed size of a CPU cache line. Each counter is padded
-// to one so that workers updating different counters do not contend.
-const guardedPoolCacheLine = 64
-
-// guardedPoolPaddedUint64 is an atomic counter alone on its cache line.
-type guardedPoolPaddedUint64 struct {
-	atomic.Uint64
-	_ [guardedPoolCacheLine - 8]byte
-}
-
-// guardedPoolPaddedInt64 is an atomic gauge alone on its cache line.
-type guardedPoolPaddedInt64 struct {
-	atomic.Int64
-	_ [guardedPoolCacheLine - 8]byte
-}
-
-// counters are the metrics of a pool, updated only under the metrics= option.
-type guardedPoolCounters struct {
-	submitted guardedPoolPaddedUint64
-	completed guardedPoolPaddedUint64
-	failed    guardedPoolPaddedUint64
-	retried   guardedPoolPaddedUint64
-	unrun     guardedPoolPaddedUint64
-	inFlight  guardedPoolPaddedInt64
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *GuardedPool) Stats() GuardedPoolStats {
@@ -14456,91 +12406,9 @@ func (p *GuardedPool) Stats() GuardedPoolStats {
 	}
 }
 
-// Taking over claimed tasks. A worker claims up to guardedPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-//
-// guardedPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-const guardedPoolClaimBits = 7
-
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than guardedPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in guardedPoolTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-//
-// guardedPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-const guardedPoolCheapJob = time.Microsecond
-
-// guardedPoolTimeEvery is how many claims taken whole a worker makes per one it times.
-const guardedPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in guardedPoolTimeEvery of those taken whole.
-func (w *guardedPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < guardedPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// guardedPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
-func guardedPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-guardedPoolClaimBits) - 1
-	return head - (head-c>>guardedPoolClaimBits)&posMask, c & (1<<guardedPoolClaimBits - 1)
-}
-
 // stealable returns the position of a claimed task that a hunter may take
 // over, if any. The caller must be counted in hunting.
-func (p *GuardedPool) stealable(self *guardedPoolWorker) (uint64, bool) {
+func (p *GuardedPool) stealable(self *poolWorker) (uint64, bool) {
 	crew := p.crew.Load()
 	head := p.q.head.Load()
 	for _, w := range *crew {
@@ -14548,7 +12416,7 @@ func (p *GuardedPool) stealable(self *guardedPoolWorker) (uint64, bool) {
 		if w == self || c == 0 {
 			continue
 		}
-		pos, n := guardedPoolClaimAt(c, head)
+		pos, n := poolClaimAt(c, head)
 		// done may hold a position of the claimer's previous claim: it
 		// has then not finished this claim's first job.
 		from := max(pos+1, w.done.Load()+2)
@@ -14563,7 +12431,7 @@ func (p *GuardedPool) stealable(self *guardedPoolWorker) (uint64, bool) {
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *GuardedPool) steal(self *guardedPoolWorker) bool {
+func (p *GuardedPool) steal(self *poolWorker) bool {
 	for {
 		pos, ok := p.stealable(self)
 		if !ok {
@@ -14585,7 +12453,7 @@ func (p *GuardedPool) steal(self *guardedPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *GuardedPool) runClaim(w *guardedPoolWorker, t guardedPoolTask, pos, n uint64) (ran uint64) {
+func (p *GuardedPool) runClaim(w *poolWorker, t guardedPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {

@@ -52,7 +52,9 @@ func (s *state) editAll() {
 			if gd, ok := d.(*ast.GenDecl); (ok && gd.Tok == token.IMPORT) || s.dead[d] {
 				continue
 			}
+			_, s.inShared = s.shared[d]
 			s.editNode(d)
+			s.inShared = false
 		}
 	}
 }
@@ -292,7 +294,12 @@ func (s *state) editLeaf(ed *editor, n ast.Node) bool {
 		}
 		if id, ok := n.X.(*ast.Ident); ok {
 			if pn, ok := info.Uses[id].(*types.PkgName); ok {
-				alias := s.importName(pn.Imported().Path())
+				var alias string
+				if s.inShared {
+					alias = s.sharedImport(pn.Imported().Path())
+				} else {
+					alias = s.importName(pn.Imported().Path())
+				}
 				if alias != id.Name {
 					ed.replace(s.off(id.Pos()), s.off(id.End()), alias)
 				}
@@ -454,9 +461,10 @@ func (s *state) hookText(fd *ast.FuncDecl, body string) string {
 // output renders the live declarations.
 func (s *state) output() *Output {
 	out := &Output{}
+	var declared *[]string
 	declare := func(id *ast.Ident) {
 		if id.Name != "_" {
-			out.Declared = append(out.Declared, s.names[s.t.Info.Defs[id]])
+			*declared = append(*declared, s.names[s.t.Info.Defs[id]])
 		}
 	}
 	for i, f := range s.t.Files {
@@ -464,6 +472,12 @@ func (s *state) output() *Output {
 		for _, d := range f.Decls {
 			if s.dead[d] {
 				continue
+			}
+			key, shared := s.shared[d]
+			var sh Shared
+			declared = &out.Declared
+			if shared {
+				declared = &sh.Declared
 			}
 			if gd, ok := d.(*ast.GenDecl); ok {
 				if gd.Tok == token.IMPORT {
@@ -498,10 +512,18 @@ func (s *state) output() *Output {
 			}
 			start, end := s.nodeRange(d)
 			text := strings.TrimSpace(ed.render(start, end))
-			if text != "" {
+			switch {
+			case text == "":
+			case shared:
+				sh.Key, sh.Text = key, text
+				out.Shared = append(out.Shared, sh)
+			default:
 				out.Decls = append(out.Decls, text)
 			}
 		}
+	}
+	for p := range s.sharedImports {
+		s.imports[p] = true
 	}
 	for p := range s.imports {
 		out.Imports = append(out.Imports, p)

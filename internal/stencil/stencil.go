@@ -68,6 +68,12 @@ type Spec struct {
 	Keep []string
 	// Imports allocates file-level names for import paths.
 	Imports func(path string) string
+	// Shared, when set, is the prefix of the names of the declarations the
+	// directive shares with the others of its kind in its package (see
+	// shared.go); SharedImports allocates their import names, in the file
+	// that holds them.
+	Shared        string
+	SharedImports func(path string) string
 }
 
 // Output is the specialized code of one directive.
@@ -81,6 +87,10 @@ type Output struct {
 	// (new, close, any): a package that declares one of these names breaks
 	// them.
 	Predeclared []string
+	// Shared are the declarations shared with the other directives of the
+	// kind (Spec.Shared), in template order; Decls and Declared hold the
+	// others. Imports are the paths both use.
+	Shared []Shared
 }
 
 // state is one stenciling run.
@@ -114,7 +124,13 @@ type state struct {
 	predeclared map[string]bool
 	// siblings maps each if statement to the statement list it stands in.
 	siblings map[*ast.IfStmt][]ast.Stmt
-	err      error
+	// shared are the shared declarations (see planShared); inShared is set
+	// while one is edited, whose imports are sharedImports.
+	shared        map[ast.Decl]SharedKey
+	sharedObjs    map[types.Object]bool
+	sharedImports map[string]bool
+	inShared      bool
+	err           error
 }
 
 // Stencil specializes t per spec.
@@ -134,7 +150,8 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 		typeDecls: map[types.Object][2]ast.Node{},
 		refs:      map[string][]string{},
 
-		predeclared: map[string]bool{},
+		predeclared:   map[string]bool{},
+		sharedImports: map[string]bool{},
 	}
 	s.siblings = map[*ast.IfStmt][]ast.Stmt{}
 	for i, f := range t.Files {
@@ -178,6 +195,7 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 		return nil, s.err
 	}
 	s.removeUnused()
+	s.planShared()
 	s.planLocals()
 	if s.err != nil {
 		return nil, s.err

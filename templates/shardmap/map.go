@@ -56,7 +56,11 @@ const (
 	// shardShift selects the top shardBits bits of a hash. With shardBits = 0
 	// the shift is 64, which Go defines to give 0: one shard.
 	shardShift = 64 - shardBits
+)
 
+//monogen:note The constants below depend on no option: kept apart from
+//monogen:note those above, they are shared by every map of a package.
+const (
 	// cacheLineSize is the unit of padding against false sharing. 64 bytes
 	// is the line of amd64 and most arm64 cores.
 	cacheLineSize = 64
