@@ -330,82 +330,6 @@ func (p *ChaosPool) sleep(w *poolWorker) bool {
 	}
 }
 
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *ChaosPool) unsleep(w *poolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *ChaosPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *ChaosPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *ChaosPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
-	}
-}
-
 // ErrChaosPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
 // has begun, and delivered to the handler for a job that Shutdown could not
 // return because it had already returned (see [ChaosPool.Shutdown]).
@@ -430,14 +354,8 @@ type ChaosPool struct {
 	// per job, and no lock shared by producers and workers.
 	q chaosPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*poolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Idle workers and producers waiting for room (see park.go).
+	poolParking
 
 	// Taking over claimed tasks (see steal): every worker goroutine not yet
 	// exited, for hunters to look into their claims, and how many workers

@@ -323,6 +323,18 @@ func poolNextChunk(size, k int64, d time.Duration) int64 {
 	return min(max(int64(poolChunkTime)*k/int64(d), 1), 2*size)
 }
 
+// parking holds the workers that found the queue empty and the producers
+// that found it full: the idle workers, LIFO, and their count for producers
+// to check without the lock; the count of producers waiting for room, and
+// the token that wakes one of them.
+type poolParking struct {
+	idleMu       sync.Mutex
+	idle         []*poolWorker
+	sleepers     atomic.Int32
+	spaceWaiters atomic.Int32
+	space        chan struct{}
+}
+
 // poolSpinLimit is how many times a goroutine retries before parking when it
 // finds another one in the middle of a step of a few instructions: a
 // producer between claiming a slot and publishing it, or a worker between
@@ -338,6 +350,82 @@ const poolSpinLimit = 64
 // steal).
 const poolMaxClaim = 64
 
+// unsleep takes w, which did not wait for its wake-up, off the idle list.
+// If a producer has already taken it off to wake it, the wake-up is passed
+// to another sleeper: w may be about to exit, and the producer's task must
+// not wait for a worker that will not come.
+func (k *poolParking) unsleep(w *poolWorker) {
+	k.idleMu.Lock()
+	if w.asleep {
+		for i, v := range k.idle {
+			if v == w {
+				last := len(k.idle) - 1
+				copy(k.idle[i:], k.idle[i+1:])
+				k.idle[last] = nil
+				k.idle = k.idle[:last]
+				break
+			}
+		}
+		w.asleep = false
+		k.sleepers.Add(-1)
+		k.idleMu.Unlock()
+		return
+	}
+	k.idleMu.Unlock()
+	k.wakeOne()
+}
+
+// wakeOne wakes the most recently parked worker (its cache is the warmest),
+// if any.
+func (k *poolParking) wakeOne() {
+	k.idleMu.Lock()
+	n := len(k.idle)
+	if n == 0 {
+		k.idleMu.Unlock()
+		return
+	}
+	w := k.idle[n-1]
+	k.idle[n-1] = nil
+	k.idle = k.idle[:n-1]
+	w.asleep = false
+	k.sleepers.Add(-1)
+	k.idleMu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// wakeAll wakes every parked worker; after the queue is closed, none parks
+// again.
+func (k *poolParking) wakeAll() {
+	k.idleMu.Lock()
+	idle := k.idle
+	k.idle = nil
+	for _, w := range idle {
+		w.asleep = false
+	}
+	k.sleepers.Store(0)
+	k.idleMu.Unlock()
+	for _, w := range idle {
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// signalSpace wakes one producer waiting for room, and reports whether it
+// sent the wake-up; the producer passes it on once it has pushed (see send).
+func (k *poolParking) signalSpace() bool {
+	select {
+	case k.space <- struct{}{}:
+		return true
+	default: // a wake-up is already pending
+		return false
+	}
+}
+
 // poolDefaultQueue is the queue capacity used when the queue= option is not positive:
 // deep enough that a producer rarely waits for a worker to wake, small
 // enough that a full queue pushes back on the producer early.
@@ -348,7 +436,7 @@ type poolWorker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on Pool.idle; guarded by Pool.idleMu
+	asleep  bool          // on parking.idle; guarded by parking.idleMu
 
 	// cheap is set while the worker's last timed claim ran jobs shorter
 	// than poolCheapJob (see timeClaim); untimed counts the claims since. Only

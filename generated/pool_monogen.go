@@ -320,82 +320,6 @@ func (p *TinyPool) sleep(w *poolWorker) bool {
 	}
 }
 
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *TinyPool) unsleep(w *poolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *TinyPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *TinyPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *TinyPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
-	}
-}
-
 // ErrTinyPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
 // has begun, and delivered to the handler for a job that Shutdown could not
 // return because it had already returned (see [TinyPool.Shutdown]).
@@ -420,14 +344,8 @@ type TinyPool struct {
 	// per job, and no lock shared by producers and workers.
 	q tinyPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*poolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Idle workers and producers waiting for room (see park.go).
+	poolParking
 
 	// Taking over claimed tasks (see steal): every worker goroutine not yet
 	// exited, for hunters to look into their claims, and how many workers
@@ -1468,82 +1386,6 @@ func (p *SpinPool) sleep(w *poolWorker) bool {
 	}
 }
 
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *SpinPool) unsleep(w *poolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *SpinPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *SpinPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *SpinPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
-	}
-}
-
 // ErrSpinPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
 // has begun, and delivered to the handler for a job that Shutdown could not
 // return because it had already returned (see [SpinPool.Shutdown]).
@@ -1568,14 +1410,8 @@ type SpinPool struct {
 	// per job, and no lock shared by producers and workers.
 	q spinPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*poolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Idle workers and producers waiting for room (see park.go).
+	poolParking
 
 	// Taking over claimed tasks (see steal): every worker goroutine not yet
 	// exited, for hunters to look into their claims, and how many workers
@@ -2616,82 +2452,6 @@ func (p *NapPool) sleep(w *poolWorker) bool {
 	}
 }
 
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *NapPool) unsleep(w *poolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *NapPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *NapPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *NapPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
-	}
-}
-
 // ErrNapPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
 // has begun, and delivered to the handler for a job that Shutdown could not
 // return because it had already returned (see [NapPool.Shutdown]).
@@ -2716,14 +2476,8 @@ type NapPool struct {
 	// per job, and no lock shared by producers and workers.
 	q napPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*poolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Idle workers and producers waiting for room (see park.go).
+	poolParking
 
 	// Taking over claimed tasks (see steal): every worker goroutine not yet
 	// exited, for hunters to look into their claims, and how many workers
@@ -3771,82 +3525,6 @@ func (p *Resizer) sleep(w *poolWorker) bool {
 	}
 }
 
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *Resizer) unsleep(w *poolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *Resizer) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *Resizer) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *Resizer) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
-	}
-}
-
 // ErrResizerClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
 // has begun, and delivered to the handler for a job that Shutdown could not
 // return because it had already returned (see [Resizer.Shutdown]).
@@ -3871,14 +3549,8 @@ type Resizer struct {
 	// per job, and no lock shared by producers and workers.
 	q resizerQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*poolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Idle workers and producers waiting for room (see park.go).
+	poolParking
 
 	// Taking over claimed tasks (see steal): every worker goroutine not yet
 	// exited, for hunters to look into their claims, and how many workers
@@ -5002,82 +4674,6 @@ func (p *Sender) sleep(w *poolWorker) bool {
 	}
 }
 
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *Sender) unsleep(w *poolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *Sender) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *Sender) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *Sender) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
-	}
-}
-
 // ErrSenderClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
 // has begun, and delivered to the handler for a job that Shutdown could not
 // return because it had already returned (see [Sender.Shutdown]).
@@ -5102,14 +4698,8 @@ type Sender struct {
 	// per job, and no lock shared by producers and workers.
 	q senderQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*poolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Idle workers and producers waiting for room (see park.go).
+	poolParking
 
 	// Taking over claimed tasks (see steal): every worker goroutine not yet
 	// exited, for hunters to look into their claims, and how many workers
@@ -6144,82 +5734,6 @@ func (p *FuncPool) sleep(w *poolWorker) bool {
 	}
 }
 
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *FuncPool) unsleep(w *poolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *FuncPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *FuncPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *FuncPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
-	}
-}
-
 // ErrFuncPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
 // has begun, and delivered to the handler for a job that Shutdown could not
 // return because it had already returned (see [FuncPool.Shutdown]).
@@ -6244,14 +5758,8 @@ type FuncPool struct {
 	// per job, and no lock shared by producers and workers.
 	q funcPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*poolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Idle workers and producers waiting for room (see park.go).
+	poolParking
 
 	// Taking over claimed tasks (see steal): every worker goroutine not yet
 	// exited, for hunters to look into their claims, and how many workers
@@ -7305,82 +6813,6 @@ func (p *StressPool) sleep(w *poolWorker) bool {
 	}
 }
 
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *StressPool) unsleep(w *poolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *StressPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *StressPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *StressPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
-	}
-}
-
 // ErrStressPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
 // has begun, and delivered to the handler for a job that Shutdown could not
 // return because it had already returned (see [StressPool.Shutdown]).
@@ -7405,14 +6837,8 @@ type StressPool struct {
 	// per job, and no lock shared by producers and workers.
 	q stressPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*poolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Idle workers and producers waiting for room (see park.go).
+	poolParking
 
 	// Taking over claimed tasks (see steal): every worker goroutine not yet
 	// exited, for hunters to look into their claims, and how many workers
@@ -8834,82 +8260,6 @@ func (p *PacedPool) sleep(w *poolWorker) bool {
 	}
 }
 
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *PacedPool) unsleep(w *poolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *PacedPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *PacedPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *PacedPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
-	}
-}
-
 // ErrPacedPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
 // has begun, and delivered to the handler for a job that Shutdown could not
 // return because it had already returned (see [PacedPool.Shutdown]).
@@ -8934,14 +8284,8 @@ type PacedPool struct {
 	// per job, and no lock shared by producers and workers.
 	q pacedPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*poolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Idle workers and producers waiting for room (see park.go).
+	poolParking
 
 	// Taking over claimed tasks (see steal): every worker goroutine not yet
 	// exited, for hunters to look into their claims, and how many workers
@@ -10052,82 +9396,6 @@ func (p *PacedSender) sleep(w *poolWorker) bool {
 	}
 }
 
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *PacedSender) unsleep(w *poolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *PacedSender) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *PacedSender) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *PacedSender) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
-	}
-}
-
 // ErrPacedSenderClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
 // has begun, and delivered to the handler for a job that Shutdown could not
 // return because it had already returned (see [PacedSender.Shutdown]).
@@ -10152,14 +9420,8 @@ type PacedSender struct {
 	// per job, and no lock shared by producers and workers.
 	q pacedSenderQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*poolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Idle workers and producers waiting for room (see park.go).
+	poolParking
 
 	// Taking over claimed tasks (see steal): every worker goroutine not yet
 	// exited, for hunters to look into their claims, and how many workers
@@ -11589,82 +10851,6 @@ func (p *GuardedPool) sleep(w *poolWorker) bool {
 	}
 }
 
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *GuardedPool) unsleep(w *poolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *GuardedPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *GuardedPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *GuardedPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
-	}
-}
-
 // ErrGuardedPoolClosed is returned by Submit, TrySubmit and Map after Close or Shutdown
 // has begun, and delivered to the handler for a job that Shutdown could not
 // return because it had already returned (see [GuardedPool.Shutdown]).
@@ -11689,14 +10875,8 @@ type GuardedPool struct {
 	// per job, and no lock shared by producers and workers.
 	q guardedPoolQueue
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*poolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Idle workers and producers waiting for room (see park.go).
+	poolParking
 
 	// Taking over claimed tasks (see steal): every worker goroutine not yet
 	// exited, for hunters to look into their claims, and how many workers

@@ -11,7 +11,7 @@
 #   OUT=/tmp/sz docs/size/measure.sh .   # keep the packages in /tmp/sz
 #
 # Each generated package is left in $OUT/<n>/sizes, ready for
-# go test -bench there (see docs/shared.md for the benchmark run).
+# go test -bench there (docs/size/bench.sh runs them, old and new interleaved).
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${OUT:-$(mktemp -d)}

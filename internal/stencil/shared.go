@@ -149,11 +149,12 @@ func (s *state) planShared() {
 				}
 			}
 			for _, obj := range sd.objs {
-				declOf[obj] = sd
-				if obj == nil || obj.Exported() || excluded[obj.Name()] {
+				if obj == nil {
 					sd.ok = false
+					continue
 				}
-				if _, ok := s.spec.Consts[obj.Name()]; ok {
+				declOf[obj] = sd
+				if _, set := s.spec.Consts[obj.Name()]; set || obj.Exported() || excluded[obj.Name()] {
 					sd.ok = false
 				}
 			}
@@ -214,11 +215,15 @@ func (s *state) sharedDeps(sd *sharedDecl) {
 		}
 		switch n := n.(type) {
 		case *ast.SelectorExpr:
-			if _, ok := s.configValue(n); ok {
-				sd.ok = false
+			sel, ok := info.Selections[n]
+			if !ok {
+				break
+			}
+			if sel.Kind() == types.FieldVal && s.isConfig(sel.Recv()) {
+				sd.ok = false // a config field: the directive's value
 				return false
 			}
-			if sel, ok := info.Selections[n]; ok && sel.Kind() != types.FieldVal && sel.Obj().Pkg() == s.t.Pkg {
+			if sel.Kind() != types.FieldVal && sel.Obj().Pkg() == s.t.Pkg {
 				// A template method: its declaration must be shared too.
 				sd.deps = append(sd.deps, origin(sel.Obj()))
 			}
@@ -264,6 +269,15 @@ func (s *state) sharedDeps(sd *sharedDecl) {
 			}
 		}
 	}
+}
+
+// isConfig reports whether t is the config type or a pointer to it.
+func (s *state) isConfig(t types.Type) bool {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := t.(*types.Named)
+	return ok && s.config != nil && n.Obj() == s.config
 }
 
 // isGeneric reports whether obj is a generic type or function.

@@ -53,7 +53,7 @@ func TestSharedDeclarationsDependOnNoDirective(t *testing.T) {
 	}
 	for _, own := range []string{
 		"IntMap", "IntMapComputeOp", "IntMapUpdateOp", // exported: the directive's API
-		"intMapHashKey", // a hook the kind replaces
+		"intMapHashKey",                                // a hook the kind replaces
 		"intMapEntry", "intMapTable", "intMapNewTable", // generic in the template
 	} {
 		if !slices.Contains(plain.Declared, own) {

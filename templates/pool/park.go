@@ -1,6 +1,10 @@
 package pool
 
-import "runtime"
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
 
 // Parking. The queue never blocks; these methods put a worker to sleep when
 // it finds the queue empty and a producer when it finds it full, and wake
@@ -10,6 +14,18 @@ import "runtime"
 // consistent atomics, either the sleeper sees the change or the changer
 // sees the sleeper, so no wake-up is lost. On the busy path, where nobody
 // sleeps, the cost is one load of each counter.
+
+// parking holds the workers that found the queue empty and the producers
+// that found it full: the idle workers, LIFO, and their count for producers
+// to check without the lock; the count of producers waiting for room, and
+// the token that wakes one of them.
+type parking struct {
+	idleMu       sync.Mutex
+	idle         []*worker
+	sleepers     atomic.Int32
+	spaceWaiters atomic.Int32
+	space        chan struct{}
+}
 
 // spinLimit is how many times a goroutine retries before parking when it
 // finds another one in the middle of a step of a few instructions: a
@@ -140,42 +156,42 @@ func (p *Pool[In, Out]) sleep(w *worker) bool {
 // If a producer has already taken it off to wake it, the wake-up is passed
 // to another sleeper: w may be about to exit, and the producer's task must
 // not wait for a worker that will not come.
-func (p *Pool[In, Out]) unsleep(w *worker) {
-	p.idleMu.Lock()
+func (k *parking) unsleep(w *worker) {
+	k.idleMu.Lock()
 	if w.asleep {
-		for i, v := range p.idle {
+		for i, v := range k.idle {
 			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
+				last := len(k.idle) - 1
+				copy(k.idle[i:], k.idle[i+1:])
+				k.idle[last] = nil
+				k.idle = k.idle[:last]
 				break
 			}
 		}
 		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
+		k.sleepers.Add(-1)
+		k.idleMu.Unlock()
 		return
 	}
-	p.idleMu.Unlock()
-	p.wakeOne()
+	k.idleMu.Unlock()
+	k.wakeOne()
 }
 
 // wakeOne wakes the most recently parked worker (its cache is the warmest),
 // if any.
-func (p *Pool[In, Out]) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
+func (k *parking) wakeOne() {
+	k.idleMu.Lock()
+	n := len(k.idle)
 	if n == 0 {
-		p.idleMu.Unlock()
+		k.idleMu.Unlock()
 		return
 	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
+	w := k.idle[n-1]
+	k.idle[n-1] = nil
+	k.idle = k.idle[:n-1]
 	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
+	k.sleepers.Add(-1)
+	k.idleMu.Unlock()
 	select {
 	case w.wake <- struct{}{}:
 	default: // a wake-up is already pending
@@ -184,15 +200,15 @@ func (p *Pool[In, Out]) wakeOne() {
 
 // wakeAll wakes every parked worker; after the queue is closed, none parks
 // again.
-func (p *Pool[In, Out]) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
+func (k *parking) wakeAll() {
+	k.idleMu.Lock()
+	idle := k.idle
+	k.idle = nil
 	for _, w := range idle {
 		w.asleep = false
 	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
+	k.sleepers.Store(0)
+	k.idleMu.Unlock()
 	for _, w := range idle {
 		select {
 		case w.wake <- struct{}{}:
@@ -203,9 +219,9 @@ func (p *Pool[In, Out]) wakeAll() {
 
 // signalSpace wakes one producer waiting for room, and reports whether it
 // sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *Pool[In, Out]) signalSpace() bool {
+func (k *parking) signalSpace() bool {
 	select {
-	case p.space <- struct{}{}:
+	case k.space <- struct{}{}:
 		return true
 	default: // a wake-up is already pending
 		return false

@@ -154,14 +154,8 @@ type Pool[In, Out any] struct {
 	// per job, and no lock shared by producers and workers.
 	q queue[In, Out]
 
-	// Parking (park.go): idle workers, LIFO, and their count for producers
-	// to check without the lock; producers waiting for room, and the token
-	// that wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*worker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Idle workers and producers waiting for room (see park.go).
+	parking
 
 	// Taking over claimed tasks (see steal): every worker goroutine not yet
 	// exited, for hunters to look into their claims, and how many workers
@@ -218,7 +212,7 @@ type worker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on Pool.idle; guarded by Pool.idleMu
+	asleep  bool          // on parking.idle; guarded by parking.idleMu
 
 	// cheap is set while the worker's last timed claim ran jobs shorter
 	// than cheapJob (see timeClaim); untimed counts the claims since. Only
