@@ -3,6 +3,8 @@ package gen
 import (
 	"bytes"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"sort"
@@ -30,7 +32,7 @@ import (
 // -output): the shared file then has none either, so it builds in every
 // configuration where a directive uses it, and it is the same in all of
 // them. A directive in a file with a constraint (x_linux.go, //go:build
-// integration) keeps its own copy of everything. A shared file that no
+// integration, import "C") keeps its own copy of everything. A shared file that no
 // directive uses any more is stale, and deleted like any other.
 
 // sharedFile is the shared code of one package.
@@ -57,7 +59,7 @@ func (g *generator) sharing(j *job, im *emit.Scope) (*sharedFile, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", j.d.File, err)
 		}
-		if e != nil {
+		if e != nil || importsC(j.d.File, src) {
 			return nil, nil
 		}
 	}
@@ -87,6 +89,21 @@ func (g *generator) sharing(j *job, im *emit.Scope) (*sharedFile, error) {
 		sf.prefixes[j.kind.Name] = g.sharedPrefix(j.pkg, j.kind)
 	}
 	return sf, nil
+}
+
+// importsC reports whether a file uses cgo, which builds it only where cgo
+// is enabled: a constraint of its own.
+func importsC(name string, src []byte) bool {
+	f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.ImportsOnly)
+	if err != nil {
+		return false
+	}
+	for _, imp := range f.Imports {
+		if imp.Path.Value == `"C"` {
+			return true
+		}
+	}
+	return false
 }
 
 // sharedPrefix returns the prefix of the shared names of kind in pkg: the
