@@ -20,20 +20,6 @@ import (
 // in the state word are the queued flag and the over-release guard.
 const SlotsMaxN = 1<<61 - 1
 
-const (
-	// slotsQueuedBit is set in the state word while the waiter list is not
-	// empty. Being larger than any capacity, it makes the fast path's
-	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
-	slotsQueuedBit = 1 << 62
-	// slotsOverBit can only become set when a release subtracts more than is
-	// held: a borrow out of the held count into the flag bits.
-	slotsOverBit = 1 << 61
-	// slotsCacheLine is the size the hot word is padded to. 64 bytes on amd64
-	// and most arm64 cores; 128 would also cover Apple's and Neoverse's
-	// adjacent-line prefetch at the cost of a larger struct.
-	slotsCacheLine = 64
-)
-
 // Slots bounds the total weight held at once by concurrent holders.
 //
 // Waiters are served in FIFO order: once a request has to wait, later
@@ -48,27 +34,19 @@ const (
 // call freed, and a function run by Go returns before the Wait that sees
 // its completion returns.
 type Slots struct {
-	// state is the held weight in its low bits, plus slotsQueuedBit while
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
 	// waiters are queued. Uncontended Acquire and Release touch only this.
 	state atomic.Int64
 	// The slow path's fields below are written by waiters while holders
 	// spin on state; keep them on another cache line.
-	_ [slotsCacheLine - 8]byte
+	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
-	head, tail *slotsWaiter
+	head, tail *semaphoreWaiter
 
 	group   sync.WaitGroup // goroutines started by Go
 	errOnce sync.Once
 	err     error // first error returned by a function run by Go
-}
-
-// slotsWaiter is one queued AcquireN call. ready is closed once its units have
-// been added to the state word on its behalf.
-type slotsWaiter struct {
-	n          int64
-	ready      chan struct{}
-	prev, next *slotsWaiter
 }
 
 // init checks the configuration.
@@ -135,7 +113,7 @@ func (s *Slots) TryAcquireN(n int64) bool {
 
 // Release releases one unit. It panics if that releases more than is held.
 func (s *Slots) Release() {
-	if c := s.state.Add(-1); c&(slotsQueuedBit|slotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-1); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -146,7 +124,7 @@ func (s *Slots) ReleaseN(n int64) {
 	if n < 0 {
 		panic("semaphore: negative weight")
 	}
-	if c := s.state.Add(-n); c&(slotsQueuedBit|slotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -154,7 +132,7 @@ func (s *Slots) ReleaseN(n int64) {
 // Available returns the weight that is free at the moment of the call. A
 // caller may not be able to acquire it: waiters come first.
 func (s *Slots) Available() int64 {
-	return 4 - s.state.Load()&^slotsQueuedBit
+	return 4 - s.state.Load()&^semaphoreQueuedBit
 }
 
 // Go waits for a unit as Acquire does, then calls f in a new goroutine and
@@ -210,7 +188,7 @@ func (s *Slots) acquireSlow(ctx context.Context, n int64) error {
 // enqueue takes n units at once if they fit and nobody is queued, fails if
 // done is closed, and otherwise queues a waiter for them and returns it:
 // nil and the result when no wait is needed.
-func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*slotsWaiter, error) {
+func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*semaphoreWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -229,16 +207,17 @@ func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*sl
 	default:
 	}
 
-	w := &slotsWaiter{n: n, ready: make(chan struct{})}
+	w := &semaphoreWaiter{n: n, ready: make(chan struct{})}
 	s.push(w)
 	for {
 		c := s.state.Load()
-		if c&slotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|slotsQueuedBit) {
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
 			break
 		}
 	}
-	// Units freed between the failed attempt above and setting slotsQueuedBit
-	// were released on the fast path, which notifies nobody.
+	// Units freed between the failed attempt above and setting
+	// semaphoreQueuedBit were released on the fast path, which notifies
+	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
 	return w, nil
@@ -248,7 +227,7 @@ func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*sl
 // If done is closed when the wait ends, the request fails even if it was
 // granted too: a select between the two picks either at random, and the
 // grant may have come after ctx ended (go.dev/issue/63615).
-func (s *Slots) await(ctx context.Context, done <-chan struct{}, w *slotsWaiter) error {
+func (s *Slots) await(ctx context.Context, done <-chan struct{}, w *semaphoreWaiter) error {
 	select {
 	case <-w.ready:
 		select {
@@ -274,10 +253,10 @@ func (s *Slots) await(ctx context.Context, done <-chan struct{}, w *slotsWaiter)
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has slotsQueuedBit set, or shows
-// that more was released than held.
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set,
+// or shows that more was released than held.
 func (s *Slots) releaseSlow(c int64) {
-	if c < 0 || c&slotsOverBit != 0 {
+	if c < 0 || c&semaphoreOverBit != 0 {
 		panic("semaphore: released more than held")
 	}
 	s.mu.Lock()
@@ -286,23 +265,23 @@ func (s *Slots) releaseSlow(c int64) {
 }
 
 // notifyLocked grants queued requests in order while the head fits, and
-// clears slotsQueuedBit once the queue is empty. s.mu must be held.
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
 func (s *Slots) notifyLocked() {
 	for {
 		c := s.state.Load()
 		w := s.head
 		if w == nil {
-			if c&slotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^slotsQueuedBit) {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
 				return
 			}
 			continue
 		}
-		if w.n > 4-c&^slotsQueuedBit {
+		if w.n > 4-c&^semaphoreQueuedBit {
 			return
 		}
 		next := c + w.n
 		if w.next == nil {
-			next &^= slotsQueuedBit
+			next &^= semaphoreQueuedBit
 		}
 		if s.state.CompareAndSwap(c, next) {
 			s.remove(w)
@@ -312,7 +291,7 @@ func (s *Slots) notifyLocked() {
 }
 
 // push appends w to the waiter list. s.mu must be held.
-func (s *Slots) push(w *slotsWaiter) {
+func (s *Slots) push(w *semaphoreWaiter) {
 	w.prev = s.tail
 	if s.tail == nil {
 		s.head = w
@@ -323,7 +302,7 @@ func (s *Slots) push(w *slotsWaiter) {
 }
 
 // remove unlinks w from the waiter list. s.mu must be held.
-func (s *Slots) remove(w *slotsWaiter) {
+func (s *Slots) remove(w *semaphoreWaiter) {
 	if w.prev == nil {
 		s.head = w.next
 	} else {
@@ -350,20 +329,6 @@ func NewSlots() *Slots {
 // above it in the state word are the queued flag and the over-release guard.
 const BenchSlotsMaxN = 1<<61 - 1
 
-const (
-	// benchSlotsQueuedBit is set in the state word while the waiter list is not
-	// empty. Being larger than any capacity, it makes the fast path's
-	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
-	benchSlotsQueuedBit = 1 << 62
-	// benchSlotsOverBit can only become set when a release subtracts more
-	// than is held: a borrow out of the held count into the flag bits.
-	benchSlotsOverBit = 1 << 61
-	// benchSlotsCacheLine is the size the hot word is padded to. 64 bytes on
-	// amd64 and most arm64 cores; 128 would also cover Apple's and
-	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
-	benchSlotsCacheLine = 64
-)
-
 // BenchSlots bounds the total weight held at once by concurrent holders.
 //
 // Waiters are served in FIFO order: once a request has to wait, later
@@ -378,27 +343,19 @@ const (
 // call freed, and a function run by Go returns before the Wait that sees
 // its completion returns.
 type BenchSlots struct {
-	// state is the held weight in its low bits, plus benchSlotsQueuedBit while
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
 	// waiters are queued. Uncontended Acquire and Release touch only this.
 	state atomic.Int64
 	// The slow path's fields below are written by waiters while holders
 	// spin on state; keep them on another cache line.
-	_ [benchSlotsCacheLine - 8]byte
+	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
-	head, tail *benchSlotsWaiter
+	head, tail *semaphoreWaiter
 
 	group   sync.WaitGroup // goroutines started by Go
 	errOnce sync.Once
 	err     error // first error returned by a function run by Go
-}
-
-// benchSlotsWaiter is one queued AcquireN call. ready is closed once its
-// units have been added to the state word on its behalf.
-type benchSlotsWaiter struct {
-	n          int64
-	ready      chan struct{}
-	prev, next *benchSlotsWaiter
 }
 
 // init checks the configuration.
@@ -465,7 +422,7 @@ func (s *BenchSlots) TryAcquireN(n int64) bool {
 
 // Release releases one unit. It panics if that releases more than is held.
 func (s *BenchSlots) Release() {
-	if c := s.state.Add(-1); c&(benchSlotsQueuedBit|benchSlotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-1); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -476,7 +433,7 @@ func (s *BenchSlots) ReleaseN(n int64) {
 	if n < 0 {
 		panic("semaphore: negative weight")
 	}
-	if c := s.state.Add(-n); c&(benchSlotsQueuedBit|benchSlotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -484,7 +441,7 @@ func (s *BenchSlots) ReleaseN(n int64) {
 // Available returns the weight that is free at the moment of the call. A
 // caller may not be able to acquire it: waiters come first.
 func (s *BenchSlots) Available() int64 {
-	return 64 - s.state.Load()&^benchSlotsQueuedBit
+	return 64 - s.state.Load()&^semaphoreQueuedBit
 }
 
 // Go waits for a unit as Acquire does, then calls f in a new goroutine and
@@ -540,7 +497,7 @@ func (s *BenchSlots) acquireSlow(ctx context.Context, n int64) error {
 // enqueue takes n units at once if they fit and nobody is queued, fails if
 // done is closed, and otherwise queues a waiter for them and returns it:
 // nil and the result when no wait is needed.
-func (s *BenchSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*benchSlotsWaiter, error) {
+func (s *BenchSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*semaphoreWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -559,16 +516,16 @@ func (s *BenchSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64)
 	default:
 	}
 
-	w := &benchSlotsWaiter{n: n, ready: make(chan struct{})}
+	w := &semaphoreWaiter{n: n, ready: make(chan struct{})}
 	s.push(w)
 	for {
 		c := s.state.Load()
-		if c&benchSlotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|benchSlotsQueuedBit) {
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
 			break
 		}
 	}
 	// Units freed between the failed attempt above and setting
-	// benchSlotsQueuedBit were released on the fast path, which notifies
+	// semaphoreQueuedBit were released on the fast path, which notifies
 	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -579,7 +536,7 @@ func (s *BenchSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64)
 // If done is closed when the wait ends, the request fails even if it was
 // granted too: a select between the two picks either at random, and the
 // grant may have come after ctx ended (go.dev/issue/63615).
-func (s *BenchSlots) await(ctx context.Context, done <-chan struct{}, w *benchSlotsWaiter) error {
+func (s *BenchSlots) await(ctx context.Context, done <-chan struct{}, w *semaphoreWaiter) error {
 	select {
 	case <-w.ready:
 		select {
@@ -605,10 +562,10 @@ func (s *BenchSlots) await(ctx context.Context, done <-chan struct{}, w *benchSl
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has benchSlotsQueuedBit set,
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set,
 // or shows that more was released than held.
 func (s *BenchSlots) releaseSlow(c int64) {
-	if c < 0 || c&benchSlotsOverBit != 0 {
+	if c < 0 || c&semaphoreOverBit != 0 {
 		panic("semaphore: released more than held")
 	}
 	s.mu.Lock()
@@ -617,23 +574,23 @@ func (s *BenchSlots) releaseSlow(c int64) {
 }
 
 // notifyLocked grants queued requests in order while the head fits, and
-// clears benchSlotsQueuedBit once the queue is empty. s.mu must be held.
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
 func (s *BenchSlots) notifyLocked() {
 	for {
 		c := s.state.Load()
 		w := s.head
 		if w == nil {
-			if c&benchSlotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^benchSlotsQueuedBit) {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
 				return
 			}
 			continue
 		}
-		if w.n > 64-c&^benchSlotsQueuedBit {
+		if w.n > 64-c&^semaphoreQueuedBit {
 			return
 		}
 		next := c + w.n
 		if w.next == nil {
-			next &^= benchSlotsQueuedBit
+			next &^= semaphoreQueuedBit
 		}
 		if s.state.CompareAndSwap(c, next) {
 			s.remove(w)
@@ -643,7 +600,7 @@ func (s *BenchSlots) notifyLocked() {
 }
 
 // push appends w to the waiter list. s.mu must be held.
-func (s *BenchSlots) push(w *benchSlotsWaiter) {
+func (s *BenchSlots) push(w *semaphoreWaiter) {
 	w.prev = s.tail
 	if s.tail == nil {
 		s.head = w
@@ -654,7 +611,7 @@ func (s *BenchSlots) push(w *benchSlotsWaiter) {
 }
 
 // remove unlinks w from the waiter list. s.mu must be held.
-func (s *BenchSlots) remove(w *benchSlotsWaiter) {
+func (s *BenchSlots) remove(w *semaphoreWaiter) {
 	if w.prev == nil {
 		s.head = w.next
 	} else {
@@ -704,10 +661,6 @@ var ErrTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context dea
 // for a TokensSlidingWindow.
 var ErrTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// tokensCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
-const tokensCacheLine = 64
-
 // Tokens controls how frequently events are allowed to happen.
 //
 // A Tokens is safe for concurrent use. It must be created with NewTokens and
@@ -726,7 +679,7 @@ type Tokens struct {
 	// TokensSlidingWindow, the index of the current fixed window and the counts
 	// of it and the previous one.
 	state atomic.Int64
-	_     [tokensCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -840,7 +793,7 @@ func (l *Tokens) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrTokensDeadline
 		}
-		timer := time.NewTimer(time.Duration(tokensNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -904,7 +857,7 @@ func (r TokensReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r TokensReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(tokensNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -949,27 +902,6 @@ func (l *Tokens) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *Tokens) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// tokensAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func tokensAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// tokensNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
-func tokensNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *Tokens) allow(now int64) bool {
@@ -1027,7 +959,7 @@ func (l *Tokens) tokenReserve(now int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := tokensAddSaturating(max(s, now-tolerance), interval)
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -1057,7 +989,7 @@ func (l *Tokens) tokenReserveN(now, n int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := tokensAddSaturating(max(s, now-tolerance), need)
+		next := ratelimitAddSaturating(max(s, now-tolerance), need)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -1081,7 +1013,7 @@ func (l *Tokens) tokenStats(now int64) TokensStats {
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
-		return TokensStats{Delay: time.Duration(tokensNanosBetween(now-interval, from))}
+		return TokensStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
 	}
 	return TokensStats{Available: (now - from) / interval}
 }
@@ -1129,10 +1061,6 @@ var ErrWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the context dea
 // for a WindowSlidingWindow.
 var ErrWindowExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// windowCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
-const windowCacheLine = 64
-
 // Window controls how frequently events are allowed to happen.
 //
 // A Window is safe for concurrent use. It must be created with NewWindow and
@@ -1151,7 +1079,7 @@ type Window struct {
 	// WindowSlidingWindow, the index of the current fixed window and the counts
 	// of it and the previous one.
 	state atomic.Int64
-	_     [windowCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -1263,7 +1191,7 @@ func (l *Window) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrWindowDeadline
 		}
-		timer := time.NewTimer(time.Duration(windowNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -1329,7 +1257,7 @@ func (r WindowReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r WindowReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(windowNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -1373,27 +1301,6 @@ func (l *Window) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
 }
 
-// windowAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func windowAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// windowNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
-func windowNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
-}
-
 func (l *Window) allow(now int64) bool {
 	return l.windowAllow(now)
 }
@@ -1402,7 +1309,7 @@ func (l *Window) reserve(now int64) WindowReservation {
 	if l.windowAllow(now) {
 		return WindowReservation{l: l, at: now, ok: true}
 	}
-	return WindowReservation{l: l, at: windowAddSaturating(now, l.windowRetry(now, 1))}
+	return WindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, 1))}
 }
 
 func (l *Window) allowN(now, n int64) bool {
@@ -1425,25 +1332,16 @@ func (l *Window) reserveN(now, n int64) WindowReservation {
 	if l.windowAllowN(now, n) {
 		return WindowReservation{l: l, at: now, ok: true}
 	}
-	return WindowReservation{l: l, at: windowAddSaturating(now, l.windowRetry(now, n))}
+	return WindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, n))}
 }
 
 func (l *Window) stats(now int64) WindowStats {
 	return l.windowStats(now)
 }
 
-// window is the decoded state of a WindowSlidingWindow at some time. It has
-// four word-sized fields, the most the compiler keeps in registers: Allow
-// must not go through memory for it.
-type window struct {
-	index     uint64 // truncated index of the current fixed window
-	prev, cur int64
-	elapsed   int64 // time since the fixed window started
-}
-
 // windowLoad decodes the state word s as seen at now, rolling it forward
 // to now's fixed window.
-func (l *Window) windowLoad(s int64, now int64) window {
+func (l *Window) windowLoad(s int64, now int64) ratelimitWindow {
 	width := int64(time.Minute)
 	countBits := uint(bits.Len64(uint64(1000)))
 	countMask := int64(1)<<countBits - 1
@@ -1451,7 +1349,7 @@ func (l *Window) windowLoad(s int64, now int64) window {
 
 	now = max(now, 0)
 	index := now / width
-	w := window{index: uint64(index) & indexMask, elapsed: now - index*width}
+	w := ratelimitWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
 	stateIndex := uint64(s) >> (2 * countBits)
 	prev, cur := s>>countBits&countMask, s&countMask
 	switch ahead := (w.index - stateIndex) & indexMask; {
@@ -1469,7 +1367,7 @@ func (l *Window) windowLoad(s int64, now int64) window {
 
 // windowEstimate returns the weighted count of the sliding window ending at
 // w's time.
-func (l *Window) windowEstimate(w window) float64 {
+func (l *Window) windowEstimate(w ratelimitWindow) float64 {
 	width := int64(time.Minute)
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
@@ -1523,7 +1421,7 @@ func (l *Window) windowRetry(now, n int64) int64 {
 		if w.prev == 0 || float64(w.prev) <= free {
 			return 0
 		}
-		at := windowCeilNanos(float64(width) * (1 - free/float64(w.prev)))
+		at := ratelimitCeilNanos(float64(width) * (1 - free/float64(w.prev)))
 		return max(at-w.elapsed, 0)
 	}
 	// Otherwise in the next one, where cur becomes the previous count.
@@ -1532,16 +1430,7 @@ func (l *Window) windowRetry(now, n int64) int64 {
 		return toNext
 	}
 	// Up to two windows: saturate rather than wrap for the longest.
-	return windowAddSaturating(toNext, windowCeilNanos(float64(width)*(1-room/float64(w.cur))))
-}
-
-// windowCeilNanos rounds a non-negative number of nanoseconds up to an int64,
-// saturating: float64(width) may round up past the largest int64.
-func windowCeilNanos(ns float64) int64 {
-	if ns >= math.MaxInt64 {
-		return math.MaxInt64
-	}
-	return int64(math.Ceil(ns))
+	return ratelimitAddSaturating(toNext, ratelimitCeilNanos(float64(width)*(1-room/float64(w.cur))))
 }
 
 func (l *Window) windowStats(now int64) WindowStats {
@@ -1598,10 +1487,6 @@ var ErrBenchTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the contex
 // more than Limit for a BenchTokensSlidingWindow.
 var ErrBenchTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// benchTokensCacheLine is the size the state word is padded to, so that
-// limiters allocated next to each other do not share it.
-const benchTokensCacheLine = 64
-
 // BenchTokens controls how frequently events are allowed to happen.
 //
 // A BenchTokens is safe for concurrent use. It must be created with
@@ -1620,7 +1505,7 @@ type BenchTokens struct {
 	// BenchTokensSlidingWindow, the index of the current fixed window and
 	// the counts of it and the previous one.
 	state atomic.Int64
-	_     [benchTokensCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -1735,7 +1620,7 @@ func (l *BenchTokens) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrBenchTokensDeadline
 		}
-		timer := time.NewTimer(time.Duration(benchTokensNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -1799,7 +1684,7 @@ func (r BenchTokensReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r BenchTokensReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(benchTokensNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -1844,27 +1729,6 @@ func (l *BenchTokens) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *BenchTokens) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// benchTokensAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func benchTokensAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// benchTokensNanosBetween returns the nanoseconds from from to to: zero if
-// to is not later, the largest duration if the difference overflows.
-func benchTokensNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *BenchTokens) allow(now int64) bool {
@@ -1922,7 +1786,7 @@ func (l *BenchTokens) tokenReserve(now int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := benchTokensAddSaturating(max(s, now-tolerance), interval)
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -1952,7 +1816,7 @@ func (l *BenchTokens) tokenReserveN(now, n int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := benchTokensAddSaturating(max(s, now-tolerance), need)
+		next := ratelimitAddSaturating(max(s, now-tolerance), need)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -1976,7 +1840,7 @@ func (l *BenchTokens) tokenStats(now int64) BenchTokensStats {
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
-		return BenchTokensStats{Delay: time.Duration(benchTokensNanosBetween(now-interval, from))}
+		return BenchTokensStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
 	}
 	return BenchTokensStats{Available: (now - from) / interval}
 }
@@ -2025,10 +1889,6 @@ var ErrBenchWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the contex
 // more than Limit for a BenchWindowSlidingWindow.
 var ErrBenchWindowExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// benchWindowCacheLine is the size the state word is padded to, so that
-// limiters allocated next to each other do not share it.
-const benchWindowCacheLine = 64
-
 // BenchWindow controls how frequently events are allowed to happen.
 //
 // A BenchWindow is safe for concurrent use. It must be created with
@@ -2047,7 +1907,7 @@ type BenchWindow struct {
 	// BenchWindowSlidingWindow, the index of the current fixed window and
 	// the counts of it and the previous one.
 	state atomic.Int64
-	_     [benchWindowCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -2160,7 +2020,7 @@ func (l *BenchWindow) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrBenchWindowDeadline
 		}
-		timer := time.NewTimer(time.Duration(benchWindowNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -2227,7 +2087,7 @@ func (r BenchWindowReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r BenchWindowReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(benchWindowNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -2271,27 +2131,6 @@ func (l *BenchWindow) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
 }
 
-// benchWindowAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func benchWindowAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// benchWindowNanosBetween returns the nanoseconds from from to to: zero if
-// to is not later, the largest duration if the difference overflows.
-func benchWindowNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
-}
-
 func (l *BenchWindow) allow(now int64) bool {
 	return l.windowAllow(now)
 }
@@ -2300,7 +2139,7 @@ func (l *BenchWindow) reserve(now int64) BenchWindowReservation {
 	if l.windowAllow(now) {
 		return BenchWindowReservation{l: l, at: now, ok: true}
 	}
-	return BenchWindowReservation{l: l, at: benchWindowAddSaturating(now, l.windowRetry(now, 1))}
+	return BenchWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, 1))}
 }
 
 func (l *BenchWindow) allowN(now, n int64) bool {
@@ -2323,25 +2162,16 @@ func (l *BenchWindow) reserveN(now, n int64) BenchWindowReservation {
 	if l.windowAllowN(now, n) {
 		return BenchWindowReservation{l: l, at: now, ok: true}
 	}
-	return BenchWindowReservation{l: l, at: benchWindowAddSaturating(now, l.windowRetry(now, n))}
+	return BenchWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, n))}
 }
 
 func (l *BenchWindow) stats(now int64) BenchWindowStats {
 	return l.windowStats(now)
 }
 
-// benchWindow is the decoded state of a BenchWindowSlidingWindow at some
-// time. It has four word-sized fields, the most the compiler keeps in
-// registers: Allow must not go through memory for it.
-type benchWindow struct {
-	index     uint64 // truncated index of the current fixed window
-	prev, cur int64
-	elapsed   int64 // time since the fixed window started
-}
-
 // windowLoad decodes the state word s as seen at now, rolling it forward
 // to now's fixed window.
-func (l *BenchWindow) windowLoad(s int64, now int64) benchWindow {
+func (l *BenchWindow) windowLoad(s int64, now int64) ratelimitWindow {
 	width := int64(time.Millisecond)
 	countBits := uint(bits.Len64(uint64(1048575)))
 	countMask := int64(1)<<countBits - 1
@@ -2349,7 +2179,7 @@ func (l *BenchWindow) windowLoad(s int64, now int64) benchWindow {
 
 	now = max(now, 0)
 	index := now / width
-	w := benchWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
+	w := ratelimitWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
 	stateIndex := uint64(s) >> (2 * countBits)
 	prev, cur := s>>countBits&countMask, s&countMask
 	switch ahead := (w.index - stateIndex) & indexMask; {
@@ -2367,7 +2197,7 @@ func (l *BenchWindow) windowLoad(s int64, now int64) benchWindow {
 
 // windowEstimate returns the weighted count of the sliding window ending at
 // w's time.
-func (l *BenchWindow) windowEstimate(w benchWindow) float64 {
+func (l *BenchWindow) windowEstimate(w ratelimitWindow) float64 {
 	width := int64(time.Millisecond)
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
@@ -2421,7 +2251,7 @@ func (l *BenchWindow) windowRetry(now, n int64) int64 {
 		if w.prev == 0 || float64(w.prev) <= free {
 			return 0
 		}
-		at := benchWindowCeilNanos(float64(width) * (1 - free/float64(w.prev)))
+		at := ratelimitCeilNanos(float64(width) * (1 - free/float64(w.prev)))
 		return max(at-w.elapsed, 0)
 	}
 	// Otherwise in the next one, where cur becomes the previous count.
@@ -2430,16 +2260,7 @@ func (l *BenchWindow) windowRetry(now, n int64) int64 {
 		return toNext
 	}
 	// Up to two windows: saturate rather than wrap for the longest.
-	return benchWindowAddSaturating(toNext, benchWindowCeilNanos(float64(width)*(1-room/float64(w.cur))))
-}
-
-// benchWindowCeilNanos rounds a non-negative number of nanoseconds up to an
-// int64, saturating: float64(width) may round up past the largest int64.
-func benchWindowCeilNanos(ns float64) int64 {
-	if ns >= math.MaxInt64 {
-		return math.MaxInt64
-	}
-	return int64(math.Ceil(ns))
+	return ratelimitAddSaturating(toNext, ratelimitCeilNanos(float64(width)*(1-room/float64(w.cur))))
 }
 
 func (l *BenchWindow) windowStats(now int64) BenchWindowStats {
@@ -2502,34 +2323,6 @@ var ErrWorkBreakerOpen = errors.New("breaker: circuit open")
 // call rejected while the breaker is half-open and its probes are taken.
 var ErrWorkBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-const (
-	// workBreakerStateBits hold the WorkBreakerState in the low bits of the
-	// state word; the rest counts transitions. The whole word is a
-	// generation: a call remembers the word it was admitted under, and its
-	// result is ignored if the word has changed by the time it returns.
-	workBreakerStateBits = 2
-	workBreakerStateMask = 1<<workBreakerStateBits - 1
-	// workBreakerFlushEvery is how many successes in the closed state are
-	// counted before the clock is read to give them a bucket. Successes thus
-	// cost no clock read; one may be counted at most workBreakerFlushEvery-1
-	// calls (or one failure) late, in a later bucket than it belongs to.
-	// Power of two.
-	workBreakerFlushEvery = 16
-	// workBreakerCacheLine is the size the hot words are padded to.
-	workBreakerCacheLine = 64
-	// workBreakerNoBucket marks a bucket that holds no time's counts.
-	workBreakerNoBucket = math.MinInt64
-)
-
-// workBreakerOutcome is how a call's result counts.
-type workBreakerOutcome int
-
-const (
-	workBreakerSucceeded workBreakerOutcome = iota // a success
-	workBreakerFailed                              // a failure
-	workBreakerNeutral                             // neither: the caller's own context ended it
-)
-
 // workBreakerChange is a transition to report to the state-change function.
 type workBreakerChange struct {
 }
@@ -2555,18 +2348,18 @@ type workBreakerChange struct {
 // callback is called with the breaker's internal lock held, in the order of
 // the transitions.
 type WorkBreaker struct {
-	// state is the transition count << workBreakerStateBits |
-	// WorkBreakerState. Only transitions write it: it has a cache line of
-	// its own, apart from pending, which every successful call writes.
+	// state is the transition count << breakerStateBits | WorkBreakerState.
+	// Only transitions write it: it has a cache line of its own, apart from
+	// pending, which every successful call writes.
 	state atomic.Uint64
-	_     [workBreakerCacheLine - 8]byte
+	_     [breakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [workBreakerCacheLine - 8]byte
+	_       [breakerCacheLine - 8]byte
 
 	epoch time.Time
 
-	buckets  []workBreakerBucket
+	buckets  []breakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
@@ -2576,22 +2369,13 @@ type WorkBreaker struct {
 	onChange func(from, to WorkBreakerState)
 }
 
-// workBreakerBucket holds the counts of one slice of the rolling window. The
-// counts have a word each: a slice of a long window may count more than 2^32
-// calls (window=1h at 1.2 million calls a second).
-type workBreakerBucket struct {
-	index     atomic.Int64 // clock / bucket width of the slice counted, or workBreakerNoBucket
-	successes atomic.Int64
-	failures  atomic.Int64
-}
-
 // init checks the configuration and resets the window. The generated
 // constructor calls it after building the struct.
 func (b *WorkBreaker) init() {
 	b.epoch = time.Now()
-	b.buckets = make([]workBreakerBucket, 10)
+	b.buckets = make([]breakerBucket, 10)
 	for i := range b.buckets {
-		b.buckets[i].index.Store(workBreakerNoBucket)
+		b.buckets[i].index.Store(breakerNoBucket)
 	}
 }
 
@@ -2618,21 +2402,21 @@ func (b *WorkBreaker) OnStateChange(f func(from, to WorkBreakerState)) {
 // call that succeeds returns its result.
 func (b *WorkBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
-	if WorkBreakerState(st&workBreakerStateMask) != WorkBreakerStateClosed {
+	if WorkBreakerState(st&breakerStateMask) != WorkBreakerStateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
 		switch b.judge(ctx, err) {
-		case workBreakerNeutral:
+		case breakerNeutral:
 			return resp, err
-		case workBreakerFailed:
+		case breakerFailed:
 			b.failure(st)
 			return resp, err
 		}
 	}
 	// A success of a call admitted before a transition is not counted.
-	if b.state.Load() == st && b.pending.Add(1)&(workBreakerFlushEvery-1) == 0 {
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, err
@@ -2640,23 +2424,23 @@ func (b *WorkBreaker) Execute(ctx context.Context, req int) (int, error) {
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
-func (b *WorkBreaker) callJudged(ctx context.Context, req int) (int, workBreakerOutcome, error) {
+func (b *WorkBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
 }
 
 // judge returns how the error of a call counts, whatever its duration.
-func (b *WorkBreaker) judge(ctx context.Context, err error) workBreakerOutcome {
+func (b *WorkBreaker) judge(ctx context.Context, err error) breakerOutcome {
 	if err == nil {
-		return workBreakerSucceeded
+		return breakerSucceeded
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return workBreakerNeutral
+		return breakerNeutral
 	}
 	if b.isFailure(err) {
-		return workBreakerFailed
+		return breakerFailed
 	}
-	return workBreakerSucceeded
+	return breakerSucceeded
 }
 
 // isFailure counts every error as a failure: the directive has no failure=
@@ -2673,7 +2457,7 @@ func (b *WorkBreaker) changed(ch workBreakerChange) {
 // State returns the current state. An open breaker whose cooldown has
 // passed reports WorkBreakerStateOpen until a call moves it to half-open.
 func (b *WorkBreaker) State() WorkBreakerState {
-	return WorkBreakerState(b.state.Load() & workBreakerStateMask)
+	return WorkBreakerState(b.state.Load() & breakerStateMask)
 }
 
 // WorkBreakerStats is a snapshot of a WorkBreaker.
@@ -2694,11 +2478,11 @@ func (b *WorkBreaker) Stats() WorkBreakerStats {
 	st := b.state.Load()
 	succ, fail := b.window(now)
 	return WorkBreakerStats{
-		State:       WorkBreakerState(st & workBreakerStateMask),
+		State:       WorkBreakerState(st & breakerStateMask),
 		Successes:   succ,
 		Failures:    fail,
 		Rejected:    b.rejected.Load(),
-		Transitions: st >> workBreakerStateBits,
+		Transitions: st >> breakerStateBits,
 	}
 }
 
@@ -2711,7 +2495,7 @@ func (b *WorkBreaker) call(ctx context.Context, req int) (int, error) {
 func (b *WorkBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
 	var err error
 	for {
-		switch WorkBreakerState(st & workBreakerStateMask) {
+		switch WorkBreakerState(st & breakerStateMask) {
 		case WorkBreakerStateClosed:
 			return b.Execute(ctx, req)
 		case WorkBreakerStateOpen:
@@ -2777,11 +2561,11 @@ func (b *WorkBreaker) probe(ctx context.Context, req int, st uint64) (resp int, 
 	}()
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case workBreakerNeutral:
+	case breakerNeutral:
 		ok = true
 		b.probeNeutral(st)
 		return resp, err
-	case workBreakerFailed:
+	case breakerFailed:
 		return resp, err
 	}
 	ok = true
@@ -2882,16 +2666,6 @@ func (b *WorkBreaker) addLocked(now, successes, failures int64) {
 	bk.count(successes, failures)
 }
 
-// count adds successes and failures to the bucket.
-func (bk *workBreakerBucket) count(successes, failures int64) {
-	if successes != 0 {
-		bk.successes.Add(successes)
-	}
-	if failures != 0 {
-		bk.failures.Add(failures)
-	}
-}
-
 // window returns the counts of the rolling window ending at now.
 func (b *WorkBreaker) window(now int64) (successes, failures int64) {
 	index := now / b.bucketWidth()
@@ -2936,12 +2710,12 @@ func (b *WorkBreaker) transitionLocked(from uint64, to WorkBreakerState, now int
 	case WorkBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
-			b.buckets[i].index.Store(workBreakerNoBucket)
+			b.buckets[i].index.Store(breakerNoBucket)
 		}
 	}
-	b.state.Store((from>>workBreakerStateBits+1)<<workBreakerStateBits | uint64(to))
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
 	if b.onChange != nil {
-		b.onChange(WorkBreakerState(from&workBreakerStateMask), to)
+		b.onChange(WorkBreakerState(from&breakerStateMask), to)
 	}
 	return ch, true
 }
@@ -2994,34 +2768,6 @@ var ErrFlakyBreakerOpen = errors.New("breaker: circuit open")
 // call rejected while the breaker is half-open and its probes are taken.
 var ErrFlakyBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-const (
-	// flakyBreakerStateBits hold the FlakyBreakerState in the low bits of
-	// the state word; the rest counts transitions. The whole word is a
-	// generation: a call remembers the word it was admitted under, and its
-	// result is ignored if the word has changed by the time it returns.
-	flakyBreakerStateBits = 2
-	flakyBreakerStateMask = 1<<flakyBreakerStateBits - 1
-	// flakyBreakerFlushEvery is how many successes in the closed state are
-	// counted before the clock is read to give them a bucket. Successes thus
-	// cost no clock read; one may be counted at most
-	// flakyBreakerFlushEvery-1 calls (or one failure) late, in a later
-	// bucket than it belongs to. Power of two.
-	flakyBreakerFlushEvery = 16
-	// flakyBreakerCacheLine is the size the hot words are padded to.
-	flakyBreakerCacheLine = 64
-	// flakyBreakerNoBucket marks a bucket that holds no time's counts.
-	flakyBreakerNoBucket = math.MinInt64
-)
-
-// flakyBreakerOutcome is how a call's result counts.
-type flakyBreakerOutcome int
-
-const (
-	flakyBreakerSucceeded flakyBreakerOutcome = iota // a success
-	flakyBreakerFailed                               // a failure
-	flakyBreakerNeutral                              // neither: the caller's own context ended it
-)
-
 // flakyBreakerChange is a transition to report to the state-change function.
 type flakyBreakerChange struct {
 }
@@ -3047,20 +2793,20 @@ type flakyBreakerChange struct {
 // callback is called with the breaker's internal lock held, in the order of
 // the transitions.
 type FlakyBreaker struct {
-	// state is the transition count << flakyBreakerStateBits |
-	// FlakyBreakerState. Only transitions write it: it has a cache line of
-	// its own, apart from pending, which every successful call writes.
+	// state is the transition count << breakerStateBits | FlakyBreakerState.
+	// Only transitions write it: it has a cache line of its own, apart from
+	// pending, which every successful call writes.
 	state atomic.Uint64
-	_     [flakyBreakerCacheLine - 8]byte
+	_     [breakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [flakyBreakerCacheLine - 8]byte
+	_       [breakerCacheLine - 8]byte
 
 	fn func(context.Context, int) (int, error)
 
 	epoch time.Time
 
-	buckets  []flakyBreakerBucket
+	buckets  []breakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
@@ -3070,22 +2816,13 @@ type FlakyBreaker struct {
 	onChange func(from, to FlakyBreakerState)
 }
 
-// flakyBreakerBucket holds the counts of one slice of the rolling window.
-// The counts have a word each: a slice of a long window may count more than
-// 2^32 calls (window=1h at 1.2 million calls a second).
-type flakyBreakerBucket struct {
-	index     atomic.Int64 // clock / bucket width of the slice counted, or flakyBreakerNoBucket
-	successes atomic.Int64
-	failures  atomic.Int64
-}
-
 // init checks the configuration and resets the window. The generated
 // constructor calls it after building the struct.
 func (b *FlakyBreaker) init() {
 	b.epoch = time.Now()
-	b.buckets = make([]flakyBreakerBucket, 10)
+	b.buckets = make([]breakerBucket, 10)
 	for i := range b.buckets {
-		b.buckets[i].index.Store(flakyBreakerNoBucket)
+		b.buckets[i].index.Store(breakerNoBucket)
 	}
 }
 
@@ -3112,21 +2849,21 @@ func (b *FlakyBreaker) OnStateChange(f func(from, to FlakyBreakerState)) {
 // call that succeeds returns its result.
 func (b *FlakyBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
-	if FlakyBreakerState(st&flakyBreakerStateMask) != FlakyBreakerStateClosed {
+	if FlakyBreakerState(st&breakerStateMask) != FlakyBreakerStateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
 		switch b.judge(ctx, err) {
-		case flakyBreakerNeutral:
+		case breakerNeutral:
 			return resp, err
-		case flakyBreakerFailed:
+		case breakerFailed:
 			b.failure(st)
 			return b.fallback(ctx, req, err)
 		}
 	}
 	// A success of a call admitted before a transition is not counted.
-	if b.state.Load() == st && b.pending.Add(1)&(flakyBreakerFlushEvery-1) == 0 {
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, err
@@ -3134,23 +2871,23 @@ func (b *FlakyBreaker) Execute(ctx context.Context, req int) (int, error) {
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
-func (b *FlakyBreaker) callJudged(ctx context.Context, req int) (int, flakyBreakerOutcome, error) {
+func (b *FlakyBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
 }
 
 // judge returns how the error of a call counts, whatever its duration.
-func (b *FlakyBreaker) judge(ctx context.Context, err error) flakyBreakerOutcome {
+func (b *FlakyBreaker) judge(ctx context.Context, err error) breakerOutcome {
 	if err == nil {
-		return flakyBreakerSucceeded
+		return breakerSucceeded
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return flakyBreakerNeutral
+		return breakerNeutral
 	}
 	if b.isFailure(err) {
-		return flakyBreakerFailed
+		return breakerFailed
 	}
-	return flakyBreakerSucceeded
+	return breakerSucceeded
 }
 
 // isFailure counts every error as a failure: the directive has no failure=
@@ -3167,7 +2904,7 @@ func (b *FlakyBreaker) changed(ch flakyBreakerChange) {
 // State returns the current state. An open breaker whose cooldown has
 // passed reports FlakyBreakerStateOpen until a call moves it to half-open.
 func (b *FlakyBreaker) State() FlakyBreakerState {
-	return FlakyBreakerState(b.state.Load() & flakyBreakerStateMask)
+	return FlakyBreakerState(b.state.Load() & breakerStateMask)
 }
 
 // FlakyBreakerStats is a snapshot of a FlakyBreaker.
@@ -3188,11 +2925,11 @@ func (b *FlakyBreaker) Stats() FlakyBreakerStats {
 	st := b.state.Load()
 	succ, fail := b.window(now)
 	return FlakyBreakerStats{
-		State:       FlakyBreakerState(st & flakyBreakerStateMask),
+		State:       FlakyBreakerState(st & breakerStateMask),
 		Successes:   succ,
 		Failures:    fail,
 		Rejected:    b.rejected.Load(),
-		Transitions: st >> flakyBreakerStateBits,
+		Transitions: st >> breakerStateBits,
 	}
 }
 
@@ -3210,7 +2947,7 @@ func (b *FlakyBreaker) fallback(ctx context.Context, req int, err error) (int, e
 func (b *FlakyBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
 	var err error
 	for {
-		switch FlakyBreakerState(st & flakyBreakerStateMask) {
+		switch FlakyBreakerState(st & breakerStateMask) {
 		case FlakyBreakerStateClosed:
 			return b.Execute(ctx, req)
 		case FlakyBreakerStateOpen:
@@ -3275,11 +3012,11 @@ func (b *FlakyBreaker) probe(ctx context.Context, req int, st uint64) (resp int,
 	}()
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case flakyBreakerNeutral:
+	case breakerNeutral:
 		ok = true
 		b.probeNeutral(st)
 		return resp, err
-	case flakyBreakerFailed:
+	case breakerFailed:
 		if err != nil {
 			return b.fallback(ctx, req, err)
 		}
@@ -3383,16 +3120,6 @@ func (b *FlakyBreaker) addLocked(now, successes, failures int64) {
 	bk.count(successes, failures)
 }
 
-// count adds successes and failures to the bucket.
-func (bk *flakyBreakerBucket) count(successes, failures int64) {
-	if successes != 0 {
-		bk.successes.Add(successes)
-	}
-	if failures != 0 {
-		bk.failures.Add(failures)
-	}
-}
-
 // window returns the counts of the rolling window ending at now.
 func (b *FlakyBreaker) window(now int64) (successes, failures int64) {
 	index := now / b.bucketWidth()
@@ -3437,12 +3164,12 @@ func (b *FlakyBreaker) transitionLocked(from uint64, to FlakyBreakerState, now i
 	case FlakyBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
-			b.buckets[i].index.Store(flakyBreakerNoBucket)
+			b.buckets[i].index.Store(breakerNoBucket)
 		}
 	}
-	b.state.Store((from>>flakyBreakerStateBits+1)<<flakyBreakerStateBits | uint64(to))
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
 	if b.onChange != nil {
-		b.onChange(FlakyBreakerState(from&flakyBreakerStateMask), to)
+		b.onChange(FlakyBreakerState(from&breakerStateMask), to)
 	}
 	return ch, true
 }
@@ -3495,34 +3222,6 @@ var ErrQuickBreakerOpen = errors.New("breaker: circuit open")
 // call rejected while the breaker is half-open and its probes are taken.
 var ErrQuickBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-const (
-	// quickBreakerStateBits hold the QuickBreakerState in the low bits of
-	// the state word; the rest counts transitions. The whole word is a
-	// generation: a call remembers the word it was admitted under, and its
-	// result is ignored if the word has changed by the time it returns.
-	quickBreakerStateBits = 2
-	quickBreakerStateMask = 1<<quickBreakerStateBits - 1
-	// quickBreakerFlushEvery is how many successes in the closed state are
-	// counted before the clock is read to give them a bucket. Successes thus
-	// cost no clock read; one may be counted at most
-	// quickBreakerFlushEvery-1 calls (or one failure) late, in a later
-	// bucket than it belongs to. Power of two.
-	quickBreakerFlushEvery = 16
-	// quickBreakerCacheLine is the size the hot words are padded to.
-	quickBreakerCacheLine = 64
-	// quickBreakerNoBucket marks a bucket that holds no time's counts.
-	quickBreakerNoBucket = math.MinInt64
-)
-
-// quickBreakerOutcome is how a call's result counts.
-type quickBreakerOutcome int
-
-const (
-	quickBreakerSucceeded quickBreakerOutcome = iota // a success
-	quickBreakerFailed                               // a failure
-	quickBreakerNeutral                              // neither: the caller's own context ended it
-)
-
 // quickBreakerChange is a transition to report to the state-change function.
 type quickBreakerChange struct {
 }
@@ -3548,20 +3247,20 @@ type quickBreakerChange struct {
 // callback is called with the breaker's internal lock held, in the order of
 // the transitions.
 type QuickBreaker struct {
-	// state is the transition count << quickBreakerStateBits |
-	// QuickBreakerState. Only transitions write it: it has a cache line of
-	// its own, apart from pending, which every successful call writes.
+	// state is the transition count << breakerStateBits | QuickBreakerState.
+	// Only transitions write it: it has a cache line of its own, apart from
+	// pending, which every successful call writes.
 	state atomic.Uint64
-	_     [quickBreakerCacheLine - 8]byte
+	_     [breakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [quickBreakerCacheLine - 8]byte
+	_       [breakerCacheLine - 8]byte
 
 	fn func(context.Context, int) (int, error)
 
 	epoch time.Time
 
-	buckets  []quickBreakerBucket
+	buckets  []breakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
@@ -3571,22 +3270,13 @@ type QuickBreaker struct {
 	onChange func(from, to QuickBreakerState)
 }
 
-// quickBreakerBucket holds the counts of one slice of the rolling window.
-// The counts have a word each: a slice of a long window may count more than
-// 2^32 calls (window=1h at 1.2 million calls a second).
-type quickBreakerBucket struct {
-	index     atomic.Int64 // clock / bucket width of the slice counted, or quickBreakerNoBucket
-	successes atomic.Int64
-	failures  atomic.Int64
-}
-
 // init checks the configuration and resets the window. The generated
 // constructor calls it after building the struct.
 func (b *QuickBreaker) init() {
 	b.epoch = time.Now()
-	b.buckets = make([]quickBreakerBucket, 4)
+	b.buckets = make([]breakerBucket, 4)
 	for i := range b.buckets {
-		b.buckets[i].index.Store(quickBreakerNoBucket)
+		b.buckets[i].index.Store(breakerNoBucket)
 	}
 }
 
@@ -3613,21 +3303,21 @@ func (b *QuickBreaker) OnStateChange(f func(from, to QuickBreakerState)) {
 // call that succeeds returns its result.
 func (b *QuickBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
-	if QuickBreakerState(st&quickBreakerStateMask) != QuickBreakerStateClosed {
+	if QuickBreakerState(st&breakerStateMask) != QuickBreakerStateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
 		switch b.judge(ctx, err) {
-		case quickBreakerNeutral:
+		case breakerNeutral:
 			return resp, err
-		case quickBreakerFailed:
+		case breakerFailed:
 			b.failure(st)
 			return resp, err
 		}
 	}
 	// A success of a call admitted before a transition is not counted.
-	if b.state.Load() == st && b.pending.Add(1)&(quickBreakerFlushEvery-1) == 0 {
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, err
@@ -3635,23 +3325,23 @@ func (b *QuickBreaker) Execute(ctx context.Context, req int) (int, error) {
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
-func (b *QuickBreaker) callJudged(ctx context.Context, req int) (int, quickBreakerOutcome, error) {
+func (b *QuickBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
 }
 
 // judge returns how the error of a call counts, whatever its duration.
-func (b *QuickBreaker) judge(ctx context.Context, err error) quickBreakerOutcome {
+func (b *QuickBreaker) judge(ctx context.Context, err error) breakerOutcome {
 	if err == nil {
-		return quickBreakerSucceeded
+		return breakerSucceeded
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return quickBreakerNeutral
+		return breakerNeutral
 	}
 	if b.isFailure(err) {
-		return quickBreakerFailed
+		return breakerFailed
 	}
-	return quickBreakerSucceeded
+	return breakerSucceeded
 }
 
 // isFailure counts every error as a failure: the directive has no failure=
@@ -3668,7 +3358,7 @@ func (b *QuickBreaker) changed(ch quickBreakerChange) {
 // State returns the current state. An open breaker whose cooldown has
 // passed reports QuickBreakerStateOpen until a call moves it to half-open.
 func (b *QuickBreaker) State() QuickBreakerState {
-	return QuickBreakerState(b.state.Load() & quickBreakerStateMask)
+	return QuickBreakerState(b.state.Load() & breakerStateMask)
 }
 
 // QuickBreakerStats is a snapshot of a QuickBreaker.
@@ -3689,11 +3379,11 @@ func (b *QuickBreaker) Stats() QuickBreakerStats {
 	st := b.state.Load()
 	succ, fail := b.window(now)
 	return QuickBreakerStats{
-		State:       QuickBreakerState(st & quickBreakerStateMask),
+		State:       QuickBreakerState(st & breakerStateMask),
 		Successes:   succ,
 		Failures:    fail,
 		Rejected:    b.rejected.Load(),
-		Transitions: st >> quickBreakerStateBits,
+		Transitions: st >> breakerStateBits,
 	}
 }
 
@@ -3706,7 +3396,7 @@ func (b *QuickBreaker) call(ctx context.Context, req int) (int, error) {
 func (b *QuickBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
 	var err error
 	for {
-		switch QuickBreakerState(st & quickBreakerStateMask) {
+		switch QuickBreakerState(st & breakerStateMask) {
 		case QuickBreakerStateClosed:
 			return b.Execute(ctx, req)
 		case QuickBreakerStateOpen:
@@ -3772,11 +3462,11 @@ func (b *QuickBreaker) probe(ctx context.Context, req int, st uint64) (resp int,
 	}()
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case quickBreakerNeutral:
+	case breakerNeutral:
 		ok = true
 		b.probeNeutral(st)
 		return resp, err
-	case quickBreakerFailed:
+	case breakerFailed:
 		return resp, err
 	}
 	ok = true
@@ -3877,16 +3567,6 @@ func (b *QuickBreaker) addLocked(now, successes, failures int64) {
 	bk.count(successes, failures)
 }
 
-// count adds successes and failures to the bucket.
-func (bk *quickBreakerBucket) count(successes, failures int64) {
-	if successes != 0 {
-		bk.successes.Add(successes)
-	}
-	if failures != 0 {
-		bk.failures.Add(failures)
-	}
-}
-
 // window returns the counts of the rolling window ending at now.
 func (b *QuickBreaker) window(now int64) (successes, failures int64) {
 	index := now / b.bucketWidth()
@@ -3931,12 +3611,12 @@ func (b *QuickBreaker) transitionLocked(from uint64, to QuickBreakerState, now i
 	case QuickBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
-			b.buckets[i].index.Store(quickBreakerNoBucket)
+			b.buckets[i].index.Store(breakerNoBucket)
 		}
 	}
-	b.state.Store((from>>quickBreakerStateBits+1)<<quickBreakerStateBits | uint64(to))
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
 	if b.onChange != nil {
-		b.onChange(QuickBreakerState(from&quickBreakerStateMask), to)
+		b.onChange(QuickBreakerState(from&breakerStateMask), to)
 	}
 	return ch, true
 }
@@ -3989,34 +3669,6 @@ var ErrPolicyBreakerOpen = errors.New("breaker: circuit open")
 // a call rejected while the breaker is half-open and its probes are taken.
 var ErrPolicyBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-const (
-	// policyBreakerStateBits hold the PolicyBreakerState in the low bits of
-	// the state word; the rest counts transitions. The whole word is a
-	// generation: a call remembers the word it was admitted under, and its
-	// result is ignored if the word has changed by the time it returns.
-	policyBreakerStateBits = 2
-	policyBreakerStateMask = 1<<policyBreakerStateBits - 1
-	// policyBreakerFlushEvery is how many successes in the closed state are
-	// counted before the clock is read to give them a bucket. Successes thus
-	// cost no clock read; one may be counted at most
-	// policyBreakerFlushEvery-1 calls (or one failure) late, in a later
-	// bucket than it belongs to. Power of two.
-	policyBreakerFlushEvery = 16
-	// policyBreakerCacheLine is the size the hot words are padded to.
-	policyBreakerCacheLine = 64
-	// policyBreakerNoBucket marks a bucket that holds no time's counts.
-	policyBreakerNoBucket = math.MinInt64
-)
-
-// policyBreakerOutcome is how a call's result counts.
-type policyBreakerOutcome int
-
-const (
-	policyBreakerSucceeded policyBreakerOutcome = iota // a success
-	policyBreakerFailed                                // a failure
-	policyBreakerNeutral                               // neither: the caller's own context ended it
-)
-
 // PolicyBreakerCounts are the counts of a state, given to the state-change
 // function at the moment the breaker leaves it: for the closed state, the
 // successes and failures of the rolling window, the last failure included;
@@ -4053,20 +3705,20 @@ type policyBreakerChange struct {
 // state-change callback is called with the breaker's internal lock held, in
 // the order of the transitions.
 type PolicyBreaker struct {
-	// state is the transition count << policyBreakerStateBits |
+	// state is the transition count << breakerStateBits |
 	// PolicyBreakerState. Only transitions write it: it has a cache line of
 	// its own, apart from pending, which every successful call writes.
 	state atomic.Uint64
-	_     [policyBreakerCacheLine - 8]byte
+	_     [breakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [policyBreakerCacheLine - 8]byte
+	_       [breakerCacheLine - 8]byte
 
 	fn func(context.Context, int) (int, error)
 
 	epoch time.Time
 
-	buckets  []policyBreakerBucket
+	buckets  []breakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
@@ -4076,22 +3728,13 @@ type PolicyBreaker struct {
 	onChange func(from, to PolicyBreakerState)
 }
 
-// policyBreakerBucket holds the counts of one slice of the rolling window.
-// The counts have a word each: a slice of a long window may count more than
-// 2^32 calls (window=1h at 1.2 million calls a second).
-type policyBreakerBucket struct {
-	index     atomic.Int64 // clock / bucket width of the slice counted, or policyBreakerNoBucket
-	successes atomic.Int64
-	failures  atomic.Int64
-}
-
 // init checks the configuration and resets the window. The generated
 // constructor calls it after building the struct.
 func (b *PolicyBreaker) init() {
 	b.epoch = time.Now()
-	b.buckets = make([]policyBreakerBucket, 10)
+	b.buckets = make([]breakerBucket, 10)
 	for i := range b.buckets {
-		b.buckets[i].index.Store(policyBreakerNoBucket)
+		b.buckets[i].index.Store(breakerNoBucket)
 	}
 }
 
@@ -4118,21 +3761,21 @@ func (b *PolicyBreaker) OnStateChange(f func(from, to PolicyBreakerState)) {
 // call that succeeds returns its result.
 func (b *PolicyBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
-	if PolicyBreakerState(st&policyBreakerStateMask) != PolicyBreakerStateClosed {
+	if PolicyBreakerState(st&breakerStateMask) != PolicyBreakerStateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
 		switch b.judge(ctx, err) {
-		case policyBreakerNeutral:
+		case breakerNeutral:
 			return resp, err
-		case policyBreakerFailed:
+		case breakerFailed:
 			b.failure(st)
 			return resp, err
 		}
 	}
 	// A success of a call admitted before a transition is not counted.
-	if b.state.Load() == st && b.pending.Add(1)&(policyBreakerFlushEvery-1) == 0 {
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, err
@@ -4140,23 +3783,23 @@ func (b *PolicyBreaker) Execute(ctx context.Context, req int) (int, error) {
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
-func (b *PolicyBreaker) callJudged(ctx context.Context, req int) (int, policyBreakerOutcome, error) {
+func (b *PolicyBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
 }
 
 // judge returns how the error of a call counts, whatever its duration.
-func (b *PolicyBreaker) judge(ctx context.Context, err error) policyBreakerOutcome {
+func (b *PolicyBreaker) judge(ctx context.Context, err error) breakerOutcome {
 	if err == nil {
-		return policyBreakerSucceeded
+		return breakerSucceeded
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return policyBreakerNeutral
+		return breakerNeutral
 	}
 	if b.isFailure(err) {
-		return policyBreakerFailed
+		return breakerFailed
 	}
-	return policyBreakerSucceeded
+	return breakerSucceeded
 }
 
 // isFailure reports whether err, a call's error that is not the caller's own
@@ -4177,7 +3820,7 @@ func (b *PolicyBreaker) changed(ch policyBreakerChange) {
 // State returns the current state. An open breaker whose cooldown has
 // passed reports PolicyBreakerStateOpen until a call moves it to half-open.
 func (b *PolicyBreaker) State() PolicyBreakerState {
-	return PolicyBreakerState(b.state.Load() & policyBreakerStateMask)
+	return PolicyBreakerState(b.state.Load() & breakerStateMask)
 }
 
 // PolicyBreakerStats is a snapshot of a PolicyBreaker.
@@ -4198,11 +3841,11 @@ func (b *PolicyBreaker) Stats() PolicyBreakerStats {
 	st := b.state.Load()
 	succ, fail := b.window(now)
 	return PolicyBreakerStats{
-		State:       PolicyBreakerState(st & policyBreakerStateMask),
+		State:       PolicyBreakerState(st & breakerStateMask),
 		Successes:   succ,
 		Failures:    fail,
 		Rejected:    b.rejected.Load(),
-		Transitions: st >> policyBreakerStateBits,
+		Transitions: st >> breakerStateBits,
 	}
 }
 
@@ -4215,7 +3858,7 @@ func (b *PolicyBreaker) call(ctx context.Context, req int) (int, error) {
 func (b *PolicyBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
 	var err error
 	for {
-		switch PolicyBreakerState(st & policyBreakerStateMask) {
+		switch PolicyBreakerState(st & breakerStateMask) {
 		case PolicyBreakerStateClosed:
 			return b.Execute(ctx, req)
 		case PolicyBreakerStateOpen:
@@ -4281,11 +3924,11 @@ func (b *PolicyBreaker) probe(ctx context.Context, req int, st uint64) (resp int
 	}()
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case policyBreakerNeutral:
+	case breakerNeutral:
 		ok = true
 		b.probeNeutral(st)
 		return resp, err
-	case policyBreakerFailed:
+	case breakerFailed:
 		return resp, err
 	}
 	ok = true
@@ -4386,16 +4029,6 @@ func (b *PolicyBreaker) addLocked(now, successes, failures int64) {
 	bk.count(successes, failures)
 }
 
-// count adds successes and failures to the bucket.
-func (bk *policyBreakerBucket) count(successes, failures int64) {
-	if successes != 0 {
-		bk.successes.Add(successes)
-	}
-	if failures != 0 {
-		bk.failures.Add(failures)
-	}
-}
-
 // window returns the counts of the rolling window ending at now.
 func (b *PolicyBreaker) window(now int64) (successes, failures int64) {
 	index := now / b.bucketWidth()
@@ -4431,7 +4064,7 @@ func (b *PolicyBreaker) transitionLocked(from uint64, to PolicyBreakerState, now
 	if b.state.Load() != from {
 		return ch, false
 	}
-	ch.from, ch.to = PolicyBreakerState(from&policyBreakerStateMask), to
+	ch.from, ch.to = PolicyBreakerState(from&breakerStateMask), to
 	switch ch.from {
 	case PolicyBreakerStateClosed:
 		ch.counts.Successes, ch.counts.Failures = b.window(now)
@@ -4450,12 +4083,12 @@ func (b *PolicyBreaker) transitionLocked(from uint64, to PolicyBreakerState, now
 	case PolicyBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
-			b.buckets[i].index.Store(policyBreakerNoBucket)
+			b.buckets[i].index.Store(breakerNoBucket)
 		}
 	}
-	b.state.Store((from>>policyBreakerStateBits+1)<<policyBreakerStateBits | uint64(to))
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
 	if b.onChange != nil {
-		b.onChange(PolicyBreakerState(from&policyBreakerStateMask), to)
+		b.onChange(PolicyBreakerState(from&breakerStateMask), to)
 	}
 	return ch, true
 }
@@ -4512,34 +4145,6 @@ var ErrSlowBreakerOpen = errors.New("breaker: circuit open")
 // call rejected while the breaker is half-open and its probes are taken.
 var ErrSlowBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-const (
-	// slowBreakerStateBits hold the SlowBreakerState in the low bits of the
-	// state word; the rest counts transitions. The whole word is a
-	// generation: a call remembers the word it was admitted under, and its
-	// result is ignored if the word has changed by the time it returns.
-	slowBreakerStateBits = 2
-	slowBreakerStateMask = 1<<slowBreakerStateBits - 1
-	// slowBreakerFlushEvery is how many successes in the closed state are
-	// counted before the clock is read to give them a bucket. Successes thus
-	// cost no clock read; one may be counted at most slowBreakerFlushEvery-1
-	// calls (or one failure) late, in a later bucket than it belongs to.
-	// Power of two.
-	slowBreakerFlushEvery = 16
-	// slowBreakerCacheLine is the size the hot words are padded to.
-	slowBreakerCacheLine = 64
-	// slowBreakerNoBucket marks a bucket that holds no time's counts.
-	slowBreakerNoBucket = math.MinInt64
-)
-
-// slowBreakerOutcome is how a call's result counts.
-type slowBreakerOutcome int
-
-const (
-	slowBreakerSucceeded slowBreakerOutcome = iota // a success
-	slowBreakerFailed                              // a failure
-	slowBreakerNeutral                             // neither: the caller's own context ended it
-)
-
 // slowBreakerChange is a transition to report to the state-change function.
 type slowBreakerChange struct {
 }
@@ -4565,20 +4170,20 @@ type slowBreakerChange struct {
 // callback is called with the breaker's internal lock held, in the order of
 // the transitions.
 type SlowBreaker struct {
-	// state is the transition count << slowBreakerStateBits |
-	// SlowBreakerState. Only transitions write it: it has a cache line of
-	// its own, apart from pending, which every successful call writes.
+	// state is the transition count << breakerStateBits | SlowBreakerState.
+	// Only transitions write it: it has a cache line of its own, apart from
+	// pending, which every successful call writes.
 	state atomic.Uint64
-	_     [slowBreakerCacheLine - 8]byte
+	_     [breakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [slowBreakerCacheLine - 8]byte
+	_       [breakerCacheLine - 8]byte
 
 	fn func(context.Context, int) (int, error)
 
 	epoch time.Time
 
-	buckets  []slowBreakerBucket
+	buckets  []breakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
@@ -4588,22 +4193,13 @@ type SlowBreaker struct {
 	onChange func(from, to SlowBreakerState)
 }
 
-// slowBreakerBucket holds the counts of one slice of the rolling window. The
-// counts have a word each: a slice of a long window may count more than 2^32
-// calls (window=1h at 1.2 million calls a second).
-type slowBreakerBucket struct {
-	index     atomic.Int64 // clock / bucket width of the slice counted, or slowBreakerNoBucket
-	successes atomic.Int64
-	failures  atomic.Int64
-}
-
 // init checks the configuration and resets the window. The generated
 // constructor calls it after building the struct.
 func (b *SlowBreaker) init() {
 	b.epoch = time.Now()
-	b.buckets = make([]slowBreakerBucket, 10)
+	b.buckets = make([]breakerBucket, 10)
 	for i := range b.buckets {
-		b.buckets[i].index.Store(slowBreakerNoBucket)
+		b.buckets[i].index.Store(breakerNoBucket)
 	}
 }
 
@@ -4630,7 +4226,7 @@ func (b *SlowBreaker) OnStateChange(f func(from, to SlowBreakerState)) {
 // call that succeeds returns its result.
 func (b *SlowBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
-	if SlowBreakerState(st&slowBreakerStateMask) != SlowBreakerStateClosed {
+	if SlowBreakerState(st&breakerStateMask) != SlowBreakerStateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
 	return b.executeTimed(ctx, req, st)
@@ -4641,13 +4237,13 @@ func (b *SlowBreaker) Execute(ctx context.Context, req int) (int, error) {
 func (b *SlowBreaker) executeTimed(ctx context.Context, req int, st uint64) (int, error) {
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case slowBreakerNeutral:
+	case breakerNeutral:
 		return resp, err
-	case slowBreakerFailed:
+	case breakerFailed:
 		b.failure(st)
 		return resp, err
 	}
-	if b.state.Load() == st && b.pending.Add(1)&(slowBreakerFlushEvery-1) == 0 {
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, err
@@ -4655,30 +4251,30 @@ func (b *SlowBreaker) executeTimed(ctx context.Context, req int, st uint64) (int
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
-func (b *SlowBreaker) callJudged(ctx context.Context, req int) (int, slowBreakerOutcome, error) {
+func (b *SlowBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	{
 		start := b.clock()
 		resp, err := b.call(ctx, req)
 		o := b.judge(ctx, err)
-		if o == slowBreakerSucceeded && b.clock()-start > int64(100*time.Millisecond) {
-			o = slowBreakerFailed
+		if o == breakerSucceeded && b.clock()-start > int64(100*time.Millisecond) {
+			o = breakerFailed
 		}
 		return resp, o, err
 	}
 }
 
 // judge returns how the error of a call counts, whatever its duration.
-func (b *SlowBreaker) judge(ctx context.Context, err error) slowBreakerOutcome {
+func (b *SlowBreaker) judge(ctx context.Context, err error) breakerOutcome {
 	if err == nil {
-		return slowBreakerSucceeded
+		return breakerSucceeded
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return slowBreakerNeutral
+		return breakerNeutral
 	}
 	if b.isFailure(err) {
-		return slowBreakerFailed
+		return breakerFailed
 	}
-	return slowBreakerSucceeded
+	return breakerSucceeded
 }
 
 // isFailure counts every error as a failure: the directive has no failure=
@@ -4695,7 +4291,7 @@ func (b *SlowBreaker) changed(ch slowBreakerChange) {
 // State returns the current state. An open breaker whose cooldown has
 // passed reports SlowBreakerStateOpen until a call moves it to half-open.
 func (b *SlowBreaker) State() SlowBreakerState {
-	return SlowBreakerState(b.state.Load() & slowBreakerStateMask)
+	return SlowBreakerState(b.state.Load() & breakerStateMask)
 }
 
 // SlowBreakerStats is a snapshot of a SlowBreaker.
@@ -4716,11 +4312,11 @@ func (b *SlowBreaker) Stats() SlowBreakerStats {
 	st := b.state.Load()
 	succ, fail := b.window(now)
 	return SlowBreakerStats{
-		State:       SlowBreakerState(st & slowBreakerStateMask),
+		State:       SlowBreakerState(st & breakerStateMask),
 		Successes:   succ,
 		Failures:    fail,
 		Rejected:    b.rejected.Load(),
-		Transitions: st >> slowBreakerStateBits,
+		Transitions: st >> breakerStateBits,
 	}
 }
 
@@ -4733,7 +4329,7 @@ func (b *SlowBreaker) call(ctx context.Context, req int) (int, error) {
 func (b *SlowBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
 	var err error
 	for {
-		switch SlowBreakerState(st & slowBreakerStateMask) {
+		switch SlowBreakerState(st & breakerStateMask) {
 		case SlowBreakerStateClosed:
 			return b.Execute(ctx, req)
 		case SlowBreakerStateOpen:
@@ -4799,11 +4395,11 @@ func (b *SlowBreaker) probe(ctx context.Context, req int, st uint64) (resp int, 
 	}()
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case slowBreakerNeutral:
+	case breakerNeutral:
 		ok = true
 		b.probeNeutral(st)
 		return resp, err
-	case slowBreakerFailed:
+	case breakerFailed:
 		return resp, err
 	}
 	ok = true
@@ -4904,16 +4500,6 @@ func (b *SlowBreaker) addLocked(now, successes, failures int64) {
 	bk.count(successes, failures)
 }
 
-// count adds successes and failures to the bucket.
-func (bk *slowBreakerBucket) count(successes, failures int64) {
-	if successes != 0 {
-		bk.successes.Add(successes)
-	}
-	if failures != 0 {
-		bk.failures.Add(failures)
-	}
-}
-
 // window returns the counts of the rolling window ending at now.
 func (b *SlowBreaker) window(now int64) (successes, failures int64) {
 	index := now / b.bucketWidth()
@@ -4958,12 +4544,12 @@ func (b *SlowBreaker) transitionLocked(from uint64, to SlowBreakerState, now int
 	case SlowBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
-			b.buckets[i].index.Store(slowBreakerNoBucket)
+			b.buckets[i].index.Store(breakerNoBucket)
 		}
 	}
-	b.state.Store((from>>slowBreakerStateBits+1)<<slowBreakerStateBits | uint64(to))
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
 	if b.onChange != nil {
-		b.onChange(SlowBreakerState(from&slowBreakerStateMask), to)
+		b.onChange(SlowBreakerState(from&breakerStateMask), to)
 	}
 	return ch, true
 }
@@ -4986,18 +4572,6 @@ func NewSlowBreaker(fn func(context.Context, int) (int, error)) *SlowBreaker {
 // as many calls as the limit are in flight.
 var ErrWorkLimiterLimited = errors.New("limiter: concurrency limit reached")
 
-const (
-	// workLimiterLongWindow is the number of samples the long-run latency
-	// average spans (an exponential moving average with weight
-	// 1/workLimiterLongWindow).
-	workLimiterLongWindow = 100
-	// workLimiterBackoff is the factor the limit is multiplied by when a
-	// call times out: a timeout gives no latency, only a sign of overload.
-	workLimiterBackoff = 0.9
-	// workLimiterCacheLine is the size the hot words are padded to.
-	workLimiterCacheLine = 64
-)
-
 // WorkLimiter bounds the number of concurrent calls to a function by an
 // adaptive limit.
 //
@@ -5007,7 +4581,7 @@ const (
 type WorkLimiter struct {
 	inFlight atomic.Int64
 	limit    atomic.Int64
-	_        [workLimiterCacheLine - 16]byte
+	_        [limiterCacheLine - 16]byte
 
 	epoch time.Time
 
@@ -5081,7 +4655,7 @@ func (l *WorkLimiter) sample(rtt int64, inFlight int64, err error) {
 	defer l.mu.Unlock()
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		l.estimate *= workLimiterBackoff
+		l.estimate *= limiterBackoff
 	case err != nil:
 		// A failure's latency says nothing about the queue: failures
 		// are often fast.
@@ -5091,10 +4665,10 @@ func (l *WorkLimiter) sample(rtt int64, inFlight int64, err error) {
 		if l.longRTT == 0 {
 			l.longRTT = short
 		}
-		l.longRTT += (short - l.longRTT) / workLimiterLongWindow
+		l.longRTT += (short - l.longRTT) / limiterLongWindow
 		if l.longRTT > 2*short {
 			// Latency dropped for good: let the average follow quickly
-			// instead of granting a huge gradient for workLimiterLongWindow
+			// instead of granting a huge gradient for limiterLongWindow
 			// samples.
 			l.longRTT = 0.95*l.longRTT + 0.05*short
 		}
@@ -5130,18 +4704,6 @@ func NewWorkLimiter() *WorkLimiter {
 // as many calls as the limit are in flight.
 var ErrFlakyLimiterLimited = errors.New("limiter: concurrency limit reached")
 
-const (
-	// flakyLimiterLongWindow is the number of samples the long-run latency
-	// average spans (an exponential moving average with weight
-	// 1/flakyLimiterLongWindow).
-	flakyLimiterLongWindow = 100
-	// flakyLimiterBackoff is the factor the limit is multiplied by when a
-	// call times out: a timeout gives no latency, only a sign of overload.
-	flakyLimiterBackoff = 0.9
-	// flakyLimiterCacheLine is the size the hot words are padded to.
-	flakyLimiterCacheLine = 64
-)
-
 // FlakyLimiter bounds the number of concurrent calls to a function by an
 // adaptive limit.
 //
@@ -5151,7 +4713,7 @@ const (
 type FlakyLimiter struct {
 	inFlight atomic.Int64
 	limit    atomic.Int64
-	_        [flakyLimiterCacheLine - 16]byte
+	_        [limiterCacheLine - 16]byte
 
 	fn func(context.Context, int) (int, error)
 
@@ -5227,7 +4789,7 @@ func (l *FlakyLimiter) sample(rtt int64, inFlight int64, err error) {
 	defer l.mu.Unlock()
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		l.estimate *= flakyLimiterBackoff
+		l.estimate *= limiterBackoff
 	case err != nil:
 		// A failure's latency says nothing about the queue: failures
 		// are often fast.
@@ -5237,10 +4799,10 @@ func (l *FlakyLimiter) sample(rtt int64, inFlight int64, err error) {
 		if l.longRTT == 0 {
 			l.longRTT = short
 		}
-		l.longRTT += (short - l.longRTT) / flakyLimiterLongWindow
+		l.longRTT += (short - l.longRTT) / limiterLongWindow
 		if l.longRTT > 2*short {
 			// Latency dropped for good: let the average follow quickly
-			// instead of granting a huge gradient for flakyLimiterLongWindow
+			// instead of granting a huge gradient for limiterLongWindow
 			// samples.
 			l.longRTT = 0.95*l.longRTT + 0.05*short
 		}

@@ -7076,7 +7076,7 @@ func (s *pipeOrderedCollectToInt64) retry(ctx context.Context, in int, err error
 				t.Stop()
 				return out, err
 			}
-			wait = pipeOrderedCollectToInt64NextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		s.stats.retries.Add(1)
 		out, err = s.call(ctx, in)
@@ -7085,15 +7085,6 @@ func (s *pipeOrderedCollectToInt64) retry(ctx context.Context, in int, err error
 		}
 	}
 	return out, err
-}
-
-// pipeOrderedCollectToInt64NextBackoff returns the wait after d: twice d, or
-// the largest Duration if that overflows.
-func pipeOrderedCollectToInt64NextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -7567,7 +7558,7 @@ func (s *pipeOrderedCollectToFloat) retry(ctx context.Context, in int64, err err
 				t.Stop()
 				return out, err
 			}
-			wait = pipeOrderedCollectToFloatNextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		s.stats.retries.Add(1)
 		out, err = s.call(ctx, in)
@@ -7576,15 +7567,6 @@ func (s *pipeOrderedCollectToFloat) retry(ctx context.Context, in int64, err err
 		}
 	}
 	return out, err
-}
-
-// pipeOrderedCollectToFloatNextBackoff returns the wait after d: twice d, or
-// the largest Duration if that overflows.
-func pipeOrderedCollectToFloatNextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -7809,7 +7791,7 @@ func (s *pipeOrderedCollectToString) retry(ctx context.Context, in float64, err 
 				t.Stop()
 				return out, err
 			}
-			wait = pipeOrderedCollectToStringNextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		s.stats.retries.Add(1)
 		out, err = s.call(ctx, in)
@@ -7818,15 +7800,6 @@ func (s *pipeOrderedCollectToString) retry(ctx context.Context, in float64, err 
 		}
 	}
 	return out, err
-}
-
-// pipeOrderedCollectToStringNextBackoff returns the wait after d: twice d,
-// or the largest Duration if that overflows.
-func pipeOrderedCollectToStringNextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -8297,7 +8270,7 @@ func (s *pipeOrderedCollectUnfusedToInt64) retry(ctx context.Context, in int, er
 				t.Stop()
 				return out, err
 			}
-			wait = pipeOrderedCollectUnfusedToInt64NextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		s.stats.retries.Add(1)
 		out, err = s.call(ctx, in)
@@ -8306,15 +8279,6 @@ func (s *pipeOrderedCollectUnfusedToInt64) retry(ctx context.Context, in int, er
 		}
 	}
 	return out, err
-}
-
-// pipeOrderedCollectUnfusedToInt64NextBackoff returns the wait after d:
-// twice d, or the largest Duration if that overflows.
-func pipeOrderedCollectUnfusedToInt64NextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -8926,7 +8890,7 @@ func (s *pipeOrderedCollectUnfusedToFloat) retry(ctx context.Context, in int64, 
 				t.Stop()
 				return out, err
 			}
-			wait = pipeOrderedCollectUnfusedToFloatNextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		s.stats.retries.Add(1)
 		out, err = s.call(ctx, in)
@@ -8935,15 +8899,6 @@ func (s *pipeOrderedCollectUnfusedToFloat) retry(ctx context.Context, in int64, 
 		}
 	}
 	return out, err
-}
-
-// pipeOrderedCollectUnfusedToFloatNextBackoff returns the wait after d:
-// twice d, or the largest Duration if that overflows.
-func pipeOrderedCollectUnfusedToFloatNextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -9231,7 +9186,7 @@ func (s *pipeOrderedCollectUnfusedToString) retry(ctx context.Context, in float6
 				t.Stop()
 				return out, err
 			}
-			wait = pipeOrderedCollectUnfusedToStringNextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		s.stats.retries.Add(1)
 		out, err = s.call(ctx, in)
@@ -9240,15 +9195,6 @@ func (s *pipeOrderedCollectUnfusedToString) retry(ctx context.Context, in float6
 		}
 	}
 	return out, err
-}
-
-// pipeOrderedCollectUnfusedToStringNextBackoff returns the wait after d:
-// twice d, or the largest Duration if that overflows.
-func pipeOrderedCollectUnfusedToStringNextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -13025,7 +12971,7 @@ func (s *pipePacedToInt64) retry(ctx context.Context, in int, err error) (int64,
 				t.Stop()
 				return out, err
 			}
-			wait = pipePacedToInt64NextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		if err = s.rate.Wait(ctx); err != nil {
 			break
@@ -13036,15 +12982,6 @@ func (s *pipePacedToInt64) retry(ctx context.Context, in int, err error) (int64,
 		}
 	}
 	return out, err
-}
-
-// pipePacedToInt64NextBackoff returns the wait after d: twice d, or the
-// largest Duration if that overflows.
-func pipePacedToInt64NextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -13539,7 +13476,7 @@ func (s *pipePacedToFloat) retry(ctx context.Context, in int64, err error) (floa
 				t.Stop()
 				return out, err
 			}
-			wait = pipePacedToFloatNextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -13547,15 +13484,6 @@ func (s *pipePacedToFloat) retry(ctx context.Context, in int64, err error) (floa
 		}
 	}
 	return out, err
-}
-
-// pipePacedToFloatNextBackoff returns the wait after d: twice d, or the
-// largest Duration if that overflows.
-func pipePacedToFloatNextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -13736,7 +13664,7 @@ func (s *pipePacedToString) retry(ctx context.Context, in float64, err error) (s
 				t.Stop()
 				return out, err
 			}
-			wait = pipePacedToStringNextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -13744,15 +13672,6 @@ func (s *pipePacedToString) retry(ctx context.Context, in float64, err error) (s
 		}
 	}
 	return out, err
-}
-
-// pipePacedToStringNextBackoff returns the wait after d: twice d, or the
-// largest Duration if that overflows.
-func pipePacedToStringNextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -14186,7 +14105,7 @@ func (s *pipePacedUnfusedToInt64) retry(ctx context.Context, in int, err error) 
 				t.Stop()
 				return out, err
 			}
-			wait = pipePacedUnfusedToInt64NextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		if err = s.rate.Wait(ctx); err != nil {
 			break
@@ -14197,15 +14116,6 @@ func (s *pipePacedUnfusedToInt64) retry(ctx context.Context, in int, err error) 
 		}
 	}
 	return out, err
-}
-
-// pipePacedUnfusedToInt64NextBackoff returns the wait after d: twice d, or
-// the largest Duration if that overflows.
-func pipePacedUnfusedToInt64NextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -14746,7 +14656,7 @@ func (s *pipePacedUnfusedToFloat) retry(ctx context.Context, in int64, err error
 				t.Stop()
 				return out, err
 			}
-			wait = pipePacedUnfusedToFloatNextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -14754,15 +14664,6 @@ func (s *pipePacedUnfusedToFloat) retry(ctx context.Context, in int64, err error
 		}
 	}
 	return out, err
-}
-
-// pipePacedUnfusedToFloatNextBackoff returns the wait after d: twice d, or
-// the largest Duration if that overflows.
-func pipePacedUnfusedToFloatNextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -15028,7 +14929,7 @@ func (s *pipePacedUnfusedToString) retry(ctx context.Context, in float64, err er
 				t.Stop()
 				return out, err
 			}
-			wait = pipePacedUnfusedToStringNextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -15036,15 +14937,6 @@ func (s *pipePacedUnfusedToString) retry(ctx context.Context, in float64, err er
 		}
 	}
 	return out, err
-}
-
-// pipePacedUnfusedToStringNextBackoff returns the wait after d: twice d, or
-// the largest Duration if that overflows.
-func pipePacedUnfusedToStringNextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect

@@ -4,58 +4,28 @@ package generated
 
 import (
 	"context"
-	rand2 "crypto/rand"
+	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
 	"math/bits"
-	rand "math/rand/v2"
 	"runtime"
 	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // TinyPool: generated from the pool directive in pool.go.
 
-// tinyPoolChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take tinyPoolChunkTime, at most twice the last.
-// Slow items go out one at a time, cheap ones by the tens of thousands, and
-// an item waits in a chunk behind at most about tinyPoolChunkTime of items
-// that have proved cheap. No chunk is larger than a share of what is left,
-// so that the helpers finish together. The clock is read once per chunk.
-//
-// tinyPoolChunkTime is small next to a slow item and large next to the cost
-// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
-// the tiniest items well under 1%.
-const tinyPoolChunkTime = 50 * time.Microsecond
-
 // tinyPoolBatch is one Map call, shared by the workers helping with it.
 type tinyPoolBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []int
-	outs    []int
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []int
+	outs []int
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -101,15 +71,8 @@ func (p *TinyPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &tinyPoolBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &tinyPoolBatch{ins: ins, outs: outs}
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrTinyPoolClosed, recorded before the
 	// items see their contexts cancelled (see itemFailed). If it has begun,
@@ -122,94 +85,27 @@ func (p *TinyPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 			break
 		}
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
-	ok := b.ok.Load()
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *tinyPoolBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *tinyPoolBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	b.wait()
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see tinyPoolChunkTime).
+// (see poolChunkTime).
 func (p *TinyPool) runBatch(b *tinyPoolBatch) {
-	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		now := time.Now()
-		size = tinyPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// tinyPoolNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// tinyPoolChunkTime at that pace, at least one, at most twice size.
-func tinyPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(tinyPoolChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrTinyPoolClosed for Shutdown, an earlier item's failure).
-func (b *tinyPoolBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -243,22 +139,7 @@ func (p *TinyPool) runChunk(b *tinyPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// tinyPoolSpinLimit is how many times a goroutine retries before parking
-// when it finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const tinyPoolSpinLimit = 64
-
-// tinyPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const tinyPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most tinyPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -267,12 +148,12 @@ const tinyPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *TinyPool) next(w *tinyPoolWorker, tasks []tinyPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *TinyPool) next(w *poolWorker, tasks []tinyPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case tinyPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -280,25 +161,17 @@ func (p *TinyPool) next(w *tinyPoolWorker, tasks []tinyPoolTask) (n, pos uint64,
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<tinyPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case tinyPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -310,14 +183,8 @@ func (p *TinyPool) next(w *tinyPoolWorker, tasks []tinyPoolTask) (n, pos uint64,
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case tinyPoolPopPending:
-			if p.q.await(pos, tinyPoolSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -338,109 +205,10 @@ func (p *TinyPool) next(w *tinyPoolWorker, tasks []tinyPoolTask) (n, pos uint64,
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, w) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *TinyPool) sleep(w *tinyPoolWorker) bool {
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *TinyPool) unsleep(w *tinyPoolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *TinyPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *TinyPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *TinyPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -464,31 +232,17 @@ var ErrTinyPoolFull = errors.New("pool: queue full")
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type TinyPool struct {
-	_ tinyPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q tinyPoolQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*tinyPoolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*tinyPoolWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -499,11 +253,6 @@ type TinyPool struct {
 	halted atomic.Bool
 
 	onResult func(int, int, error)
-
-	life    sync.Mutex        // serializes Resize, Close and Shutdown
-	workers []*tinyPoolWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
 
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
@@ -517,38 +266,12 @@ type tinyPoolTask struct {
 	batch *tinyPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// tinyPoolWorker is the parking and retirement handle of one worker goroutine.
-type tinyPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on TinyPool.idle; guarded by TinyPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// tinyPoolCheapJob (see timeClaim); untimed counts the claims since.
-	// Only the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by tinyPoolClaimBits, | its length (zero
-	// before the first); done, the position of the last task the worker
-	// finished or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [tinyPoolCacheLine - 48]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *TinyPool) init() {
 	queue := 1024
 	workers := runtime.GOMAXPROCS(0)
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -587,13 +310,13 @@ func (p *TinyPool) send(ctx context.Context, t tinyPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == tinyPoolPushFull && spins < tinyPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == tinyPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -601,7 +324,7 @@ func (p *TinyPool) send(ctx context.Context, t tinyPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == tinyPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -618,23 +341,14 @@ func (p *TinyPool) send(ctx context.Context, t tinyPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == tinyPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrTinyPoolClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *TinyPool) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -646,11 +360,11 @@ func (p *TinyPool) pushed() {
 func (p *TinyPool) TrySubmit(in int) error {
 	var err error
 	switch p.q.tryPush(tinyPoolTask{in: in}) {
-	case tinyPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case tinyPoolPushFull:
+	case poolPushFull:
 		err = ErrTinyPoolFull
-	case tinyPoolPushClosed:
+	case poolPushClosed:
 		err = ErrTinyPoolClosed
 	}
 	return err
@@ -665,25 +379,11 @@ func (p *TinyPool) TrySubmit(in int) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *TinyPool) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -694,40 +394,10 @@ func (p *TinyPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *TinyPool) grow(n int) {
-	var crew []*tinyPoolWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
-	for range n {
-		w := &tinyPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+	for _, w := range p.hire(n) {
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *TinyPool) leave(w *tinyPoolWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*tinyPoolWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *TinyPool) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -737,7 +407,7 @@ func (p *TinyPool) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *TinyPool) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -758,7 +428,7 @@ func (p *TinyPool) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *TinyPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -766,32 +436,18 @@ func (p *TinyPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == tinyPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == tinyPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == tinyPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -801,17 +457,6 @@ func (p *TinyPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *TinyPool) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -828,10 +473,10 @@ func (p *TinyPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *TinyPool) work(w *tinyPoolWorker) {
+func (p *TinyPool) work(w *poolWorker) {
 	defer p.wg.Done()
 	defer p.leave(w)
-	tasks := make([]tinyPoolTask, tinyPoolMaxClaim)
+	tasks := make([]tinyPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -862,7 +507,7 @@ func (p *TinyPool) work(w *tinyPoolWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < tinyPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
@@ -887,33 +532,10 @@ func (p *TinyPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// tinyPoolNoCopy may be embedded into structs which must not be copied after
-// first use; go vet's copylocks check reports copies.
-type tinyPoolNoCopy struct{}
-
-func (*tinyPoolNoCopy) Lock() {}
-
-func (*tinyPoolNoCopy) Unlock() {}
-
-// tinyPoolQueue is a bounded multi-producer multi-consumer ring of tasks
-// (Dmitry Vyukov's design): a producer claims a position with one CAS on
-// tail and publishes the task through the slot's sequence number, a consumer
-// claims with one CAS on head (several tasks at once when many are queued,
-// see claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of tinyPoolClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// tinyPoolQueue is the job queue: a ring of slots, each holding a task and the
+// sequence number that publishes it (see ring).
 type tinyPoolQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [tinyPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | tinyPoolClosedBit once closed
-	_     [tinyPoolCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []tinyPoolSlot
 }
 
@@ -924,27 +546,6 @@ type tinyPoolSlot struct {
 	t   tinyPoolTask
 }
 
-// tinyPoolClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const tinyPoolClosedBit = 1 << 63
-
-type tinyPoolPushResult uint8
-
-const (
-	tinyPoolPushed tinyPoolPushResult = iota
-	tinyPoolPushFull
-	tinyPoolPushClosed
-)
-
-type tinyPoolPopResult uint8
-
-const (
-	tinyPoolPopped     tinyPoolPopResult = iota
-	tinyPoolPopEmpty                     // nothing queued
-	tinyPoolPopPending                   // a push has claimed the next position but not yet published it
-	tinyPoolPopDrained                   // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *tinyPoolQueue) init(capacity int) {
@@ -952,19 +553,16 @@ func (q *tinyPoolQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]tinyPoolSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *tinyPoolQueue) tryPush(t tinyPoolTask) tinyPoolPushResult {
+func (q *tinyPoolQueue) tryPush(t tinyPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&tinyPoolClosedBit != 0 {
-			return tinyPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -972,71 +570,13 @@ func (q *tinyPoolQueue) tryPush(t tinyPoolTask) tinyPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return tinyPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return tinyPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *tinyPoolQueue) claim(share, most uint64) (pos, n uint64, r tinyPoolPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, tinyPoolPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^tinyPoolClosedBit > pos:
-				return pos, 0, tinyPoolPopPending
-			case tail&tinyPoolClosedBit != 0:
-				return pos, 0, tinyPoolPopDrained
-			}
-			return pos, 0, tinyPoolPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *tinyPoolQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -1049,18 +589,6 @@ func (q *tinyPoolQueue) take(pos uint64) tinyPoolTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see TinyPool.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *tinyPoolQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *tinyPoolQueue) takeOver(pos uint64) (tinyPoolTask, bool) {
@@ -1071,55 +599,15 @@ func (q *tinyPoolQueue) takeOver(pos uint64) (tinyPoolTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *tinyPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^tinyPoolClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *tinyPoolQueue) tryPop() (tinyPoolTask, tinyPoolPopResult) {
+func (q *tinyPoolQueue) tryPop() (tinyPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != tinyPoolPopped {
+	if r != poolPopped {
 		return tinyPoolTask{}, r
 	}
-	return q.take(pos), tinyPoolPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *tinyPoolQueue) close() { q.tail.Or(tinyPoolClosedBit) }
-
-// closed reports whether close has been called.
-func (q *tinyPoolQueue) closed() bool { return q.tail.Load()&tinyPoolClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *tinyPoolQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *tinyPoolQueue) length() int {
-	tail := q.tail.Load() &^ tinyPoolClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// capacity reports the number of slots.
-func (q *tinyPoolQueue) capacity() int { return int(q.mask + 1) }
 
 // TinyPoolPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -1156,121 +644,11 @@ func (p *TinyPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// tinyPoolCacheLine is the assumed size of a CPU cache line. Each counter is
-// padded to one so that workers updating different counters do not contend.
-const tinyPoolCacheLine = 64
-
-// tinyPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to tinyPoolMaxClaim queued
-// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
-// gets its throughput. But a claim must not keep its tasks from idle
-// workers: if one of them is slow, those behind it would wait for it while
-// other workers idle, and a burst of jobs of unequal length would take up to
-// W times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const tinyPoolClaimBits = 7
-
-// tinyPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than tinyPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long as
-// it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in tinyPoolTimeEvery of those
-// taken whole: a clock read costs about as much as a cheap job. A worker
-// that had to wait for work does not know what comes next, and shares.
-const tinyPoolCheapJob = time.Microsecond
-
-// tinyPoolTimeEvery is how many claims taken whole a worker makes per one it
-// times.
-const tinyPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in tinyPoolTimeEvery of those taken whole.
-func (w *tinyPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < tinyPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// tinyPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
-// field, holds. The position is rebuilt from its low bits and the queue's
-// head, which a claim not finished is less than a lap behind.
-func tinyPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-tinyPoolClaimBits) - 1
-	return head - (head-c>>tinyPoolClaimBits)&posMask, c & (1<<tinyPoolClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *TinyPool) stealable(self *tinyPoolWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := tinyPoolClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
-		}
-	}
-	return 0, false
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *TinyPool) steal(self *tinyPoolWorker) bool {
+func (p *TinyPool) steal(self *poolWorker) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, self)
 		if !ok {
 			return false
 		}
@@ -1278,7 +656,7 @@ func (p *TinyPool) steal(self *tinyPoolWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			p.run(t)
 			return true
 		}
@@ -1290,12 +668,12 @@ func (p *TinyPool) steal(self *tinyPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *TinyPool) runClaim(w *tinyPoolWorker, t tinyPoolTask, pos, n uint64) (ran uint64) {
+func (p *TinyPool) runClaim(w *poolWorker, t tinyPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(t.in) // the common case, without a call to run
@@ -1320,26 +698,10 @@ func (p *TinyPool) runClaim(w *tinyPoolWorker, t tinyPoolTask, pos, n uint64) (r
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *TinyPool) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *TinyPool) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -1355,41 +717,11 @@ func NewTinyPool(onResult func(int, int, error)) *TinyPool {
 
 // SpinPool: generated from the pool directive in pool.go.
 
-// spinPoolChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take spinPoolChunkTime, at most twice the last.
-// Slow items go out one at a time, cheap ones by the tens of thousands, and
-// an item waits in a chunk behind at most about spinPoolChunkTime of items
-// that have proved cheap. No chunk is larger than a share of what is left,
-// so that the helpers finish together. The clock is read once per chunk.
-//
-// spinPoolChunkTime is small next to a slow item and large next to the cost
-// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
-// the tiniest items well under 1%.
-const spinPoolChunkTime = 50 * time.Microsecond
-
 // spinPoolBatch is one Map call, shared by the workers helping with it.
 type spinPoolBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []int
-	outs    []int
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []int
+	outs []int
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -1435,15 +767,8 @@ func (p *SpinPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &spinPoolBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &spinPoolBatch{ins: ins, outs: outs}
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrSpinPoolClosed, recorded before the
 	// items see their contexts cancelled (see itemFailed). If it has begun,
@@ -1456,94 +781,27 @@ func (p *SpinPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 			break
 		}
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
-	ok := b.ok.Load()
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *spinPoolBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *spinPoolBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	b.wait()
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see spinPoolChunkTime).
+// (see poolChunkTime).
 func (p *SpinPool) runBatch(b *spinPoolBatch) {
-	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		now := time.Now()
-		size = spinPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// spinPoolNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// spinPoolChunkTime at that pace, at least one, at most twice size.
-func spinPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(spinPoolChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrSpinPoolClosed for Shutdown, an earlier item's failure).
-func (b *spinPoolBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -1577,22 +835,7 @@ func (p *SpinPool) runChunk(b *spinPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// spinPoolSpinLimit is how many times a goroutine retries before parking
-// when it finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const spinPoolSpinLimit = 64
-
-// spinPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const spinPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most spinPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -1601,12 +844,12 @@ const spinPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *SpinPool) next(w *spinPoolWorker, tasks []spinPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *SpinPool) next(w *poolWorker, tasks []spinPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case spinPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -1614,25 +857,17 @@ func (p *SpinPool) next(w *spinPoolWorker, tasks []spinPoolTask) (n, pos uint64,
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<spinPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case spinPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -1644,14 +879,8 @@ func (p *SpinPool) next(w *spinPoolWorker, tasks []spinPoolTask) (n, pos uint64,
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case spinPoolPopPending:
-			if p.q.await(pos, spinPoolSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -1672,109 +901,10 @@ func (p *SpinPool) next(w *spinPoolWorker, tasks []spinPoolTask) (n, pos uint64,
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, w) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *SpinPool) sleep(w *spinPoolWorker) bool {
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *SpinPool) unsleep(w *spinPoolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *SpinPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *SpinPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *SpinPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -1798,31 +928,17 @@ var ErrSpinPoolFull = errors.New("pool: queue full")
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type SpinPool struct {
-	_ spinPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q spinPoolQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*spinPoolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*spinPoolWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -1833,11 +949,6 @@ type SpinPool struct {
 	halted atomic.Bool
 
 	onResult func(int, int, error)
-
-	life    sync.Mutex        // serializes Resize, Close and Shutdown
-	workers []*spinPoolWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
 
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
@@ -1851,38 +962,12 @@ type spinPoolTask struct {
 	batch *spinPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// spinPoolWorker is the parking and retirement handle of one worker goroutine.
-type spinPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on SpinPool.idle; guarded by SpinPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// spinPoolCheapJob (see timeClaim); untimed counts the claims since.
-	// Only the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by spinPoolClaimBits, | its length (zero
-	// before the first); done, the position of the last task the worker
-	// finished or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [spinPoolCacheLine - 48]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *SpinPool) init() {
 	queue := 1024
 	workers := runtime.GOMAXPROCS(0)
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -1921,13 +1006,13 @@ func (p *SpinPool) send(ctx context.Context, t spinPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == spinPoolPushFull && spins < spinPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == spinPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -1935,7 +1020,7 @@ func (p *SpinPool) send(ctx context.Context, t spinPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == spinPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -1952,23 +1037,14 @@ func (p *SpinPool) send(ctx context.Context, t spinPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == spinPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrSpinPoolClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *SpinPool) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -1980,11 +1056,11 @@ func (p *SpinPool) pushed() {
 func (p *SpinPool) TrySubmit(in int) error {
 	var err error
 	switch p.q.tryPush(spinPoolTask{in: in}) {
-	case spinPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case spinPoolPushFull:
+	case poolPushFull:
 		err = ErrSpinPoolFull
-	case spinPoolPushClosed:
+	case poolPushClosed:
 		err = ErrSpinPoolClosed
 	}
 	return err
@@ -1999,25 +1075,11 @@ func (p *SpinPool) TrySubmit(in int) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *SpinPool) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -2028,40 +1090,10 @@ func (p *SpinPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *SpinPool) grow(n int) {
-	var crew []*spinPoolWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
-	for range n {
-		w := &spinPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+	for _, w := range p.hire(n) {
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *SpinPool) leave(w *spinPoolWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*spinPoolWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *SpinPool) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -2071,7 +1103,7 @@ func (p *SpinPool) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *SpinPool) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -2092,7 +1124,7 @@ func (p *SpinPool) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *SpinPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -2100,32 +1132,18 @@ func (p *SpinPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == spinPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == spinPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == spinPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -2135,17 +1153,6 @@ func (p *SpinPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *SpinPool) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -2162,10 +1169,10 @@ func (p *SpinPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *SpinPool) work(w *spinPoolWorker) {
+func (p *SpinPool) work(w *poolWorker) {
 	defer p.wg.Done()
 	defer p.leave(w)
-	tasks := make([]spinPoolTask, spinPoolMaxClaim)
+	tasks := make([]spinPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -2196,7 +1203,7 @@ func (p *SpinPool) work(w *spinPoolWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < spinPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
@@ -2221,33 +1228,10 @@ func (p *SpinPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// spinPoolNoCopy may be embedded into structs which must not be copied after
-// first use; go vet's copylocks check reports copies.
-type spinPoolNoCopy struct{}
-
-func (*spinPoolNoCopy) Lock() {}
-
-func (*spinPoolNoCopy) Unlock() {}
-
-// spinPoolQueue is a bounded multi-producer multi-consumer ring of tasks
-// (Dmitry Vyukov's design): a producer claims a position with one CAS on
-// tail and publishes the task through the slot's sequence number, a consumer
-// claims with one CAS on head (several tasks at once when many are queued,
-// see claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of spinPoolClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// spinPoolQueue is the job queue: a ring of slots, each holding a task and the
+// sequence number that publishes it (see ring).
 type spinPoolQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [spinPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | spinPoolClosedBit once closed
-	_     [spinPoolCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []spinPoolSlot
 }
 
@@ -2258,27 +1242,6 @@ type spinPoolSlot struct {
 	t   spinPoolTask
 }
 
-// spinPoolClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const spinPoolClosedBit = 1 << 63
-
-type spinPoolPushResult uint8
-
-const (
-	spinPoolPushed spinPoolPushResult = iota
-	spinPoolPushFull
-	spinPoolPushClosed
-)
-
-type spinPoolPopResult uint8
-
-const (
-	spinPoolPopped     spinPoolPopResult = iota
-	spinPoolPopEmpty                     // nothing queued
-	spinPoolPopPending                   // a push has claimed the next position but not yet published it
-	spinPoolPopDrained                   // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *spinPoolQueue) init(capacity int) {
@@ -2286,19 +1249,16 @@ func (q *spinPoolQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]spinPoolSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *spinPoolQueue) tryPush(t spinPoolTask) spinPoolPushResult {
+func (q *spinPoolQueue) tryPush(t spinPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&spinPoolClosedBit != 0 {
-			return spinPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -2306,71 +1266,13 @@ func (q *spinPoolQueue) tryPush(t spinPoolTask) spinPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return spinPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return spinPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *spinPoolQueue) claim(share, most uint64) (pos, n uint64, r spinPoolPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, spinPoolPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^spinPoolClosedBit > pos:
-				return pos, 0, spinPoolPopPending
-			case tail&spinPoolClosedBit != 0:
-				return pos, 0, spinPoolPopDrained
-			}
-			return pos, 0, spinPoolPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *spinPoolQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -2383,18 +1285,6 @@ func (q *spinPoolQueue) take(pos uint64) spinPoolTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see SpinPool.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *spinPoolQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *spinPoolQueue) takeOver(pos uint64) (spinPoolTask, bool) {
@@ -2405,55 +1295,15 @@ func (q *spinPoolQueue) takeOver(pos uint64) (spinPoolTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *spinPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^spinPoolClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *spinPoolQueue) tryPop() (spinPoolTask, spinPoolPopResult) {
+func (q *spinPoolQueue) tryPop() (spinPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != spinPoolPopped {
+	if r != poolPopped {
 		return spinPoolTask{}, r
 	}
-	return q.take(pos), spinPoolPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *spinPoolQueue) close() { q.tail.Or(spinPoolClosedBit) }
-
-// closed reports whether close has been called.
-func (q *spinPoolQueue) closed() bool { return q.tail.Load()&spinPoolClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *spinPoolQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *spinPoolQueue) length() int {
-	tail := q.tail.Load() &^ spinPoolClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// capacity reports the number of slots.
-func (q *spinPoolQueue) capacity() int { return int(q.mask + 1) }
 
 // SpinPoolPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -2490,121 +1340,11 @@ func (p *SpinPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// spinPoolCacheLine is the assumed size of a CPU cache line. Each counter is
-// padded to one so that workers updating different counters do not contend.
-const spinPoolCacheLine = 64
-
-// spinPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to spinPoolMaxClaim queued
-// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
-// gets its throughput. But a claim must not keep its tasks from idle
-// workers: if one of them is slow, those behind it would wait for it while
-// other workers idle, and a burst of jobs of unequal length would take up to
-// W times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const spinPoolClaimBits = 7
-
-// spinPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than spinPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long as
-// it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in spinPoolTimeEvery of those
-// taken whole: a clock read costs about as much as a cheap job. A worker
-// that had to wait for work does not know what comes next, and shares.
-const spinPoolCheapJob = time.Microsecond
-
-// spinPoolTimeEvery is how many claims taken whole a worker makes per one it
-// times.
-const spinPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in spinPoolTimeEvery of those taken whole.
-func (w *spinPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < spinPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// spinPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
-// field, holds. The position is rebuilt from its low bits and the queue's
-// head, which a claim not finished is less than a lap behind.
-func spinPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-spinPoolClaimBits) - 1
-	return head - (head-c>>spinPoolClaimBits)&posMask, c & (1<<spinPoolClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *SpinPool) stealable(self *spinPoolWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := spinPoolClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
-		}
-	}
-	return 0, false
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *SpinPool) steal(self *spinPoolWorker) bool {
+func (p *SpinPool) steal(self *poolWorker) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, self)
 		if !ok {
 			return false
 		}
@@ -2612,7 +1352,7 @@ func (p *SpinPool) steal(self *spinPoolWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			p.run(t)
 			return true
 		}
@@ -2624,12 +1364,12 @@ func (p *SpinPool) steal(self *spinPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *SpinPool) runClaim(w *spinPoolWorker, t spinPoolTask, pos, n uint64) (ran uint64) {
+func (p *SpinPool) runClaim(w *poolWorker, t spinPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(t.in) // the common case, without a call to run
@@ -2654,26 +1394,10 @@ func (p *SpinPool) runClaim(w *spinPoolWorker, t spinPoolTask, pos, n uint64) (r
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *SpinPool) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *SpinPool) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -2689,41 +1413,11 @@ func NewSpinPool(onResult func(int, int, error)) *SpinPool {
 
 // NapPool: generated from the pool directive in pool.go.
 
-// napPoolChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take napPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about napPoolChunkTime of items that
-// have proved cheap. No chunk is larger than a share of what is left, so
-// that the helpers finish together. The clock is read once per chunk.
-//
-// napPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
-const napPoolChunkTime = 50 * time.Microsecond
-
 // napPoolBatch is one Map call, shared by the workers helping with it.
 type napPoolBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []int
-	outs    []int
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []int
+	outs []int
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -2769,15 +1463,8 @@ func (p *NapPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &napPoolBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &napPoolBatch{ins: ins, outs: outs}
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrNapPoolClosed, recorded before the items
 	// see their contexts cancelled (see itemFailed). If it has begun, fail
@@ -2790,94 +1477,27 @@ func (p *NapPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 			break
 		}
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
-	ok := b.ok.Load()
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *napPoolBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *napPoolBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	b.wait()
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see napPoolChunkTime).
+// (see poolChunkTime).
 func (p *NapPool) runBatch(b *napPoolBatch) {
-	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		now := time.Now()
-		size = napPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// napPoolNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// napPoolChunkTime at that pace, at least one, at most twice size.
-func napPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(napPoolChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrNapPoolClosed for Shutdown, an earlier item's failure).
-func (b *napPoolBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -2911,22 +1531,7 @@ func (p *NapPool) runChunk(b *napPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// napPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const napPoolSpinLimit = 64
-
-// napPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const napPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most napPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -2935,12 +1540,12 @@ const napPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *NapPool) next(w *napPoolWorker, tasks []napPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *NapPool) next(w *poolWorker, tasks []napPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case napPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -2948,25 +1553,17 @@ func (p *NapPool) next(w *napPoolWorker, tasks []napPoolTask) (n, pos uint64, sh
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<napPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case napPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -2978,14 +1575,8 @@ func (p *NapPool) next(w *napPoolWorker, tasks []napPoolTask) (n, pos uint64, sh
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case napPoolPopPending:
-			if p.q.await(pos, napPoolSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -3006,109 +1597,10 @@ func (p *NapPool) next(w *napPoolWorker, tasks []napPoolTask) (n, pos uint64, sh
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, w) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *NapPool) sleep(w *napPoolWorker) bool {
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *NapPool) unsleep(w *napPoolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *NapPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *NapPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *NapPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -3119,11 +1611,6 @@ var ErrNapPoolClosed = errors.New("pool: closed")
 
 // ErrNapPoolFull is returned by TrySubmit when the queue has no room.
 var ErrNapPoolFull = errors.New("pool: queue full")
-
-// napPoolDefaultQueue is the queue capacity used when the queue= option is
-// not positive: deep enough that a producer rarely waits for a worker to
-// wake, small enough that a full queue pushes back on the producer early.
-const napPoolDefaultQueue = 256
 
 // NapPool runs a function over submitted jobs on a bounded set of workers.
 //
@@ -3136,31 +1623,17 @@ const napPoolDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type NapPool struct {
-	_ napPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q napPoolQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*napPoolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*napPoolWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -3171,11 +1644,6 @@ type NapPool struct {
 	halted atomic.Bool
 
 	onResult func(int, int, error)
-
-	life    sync.Mutex       // serializes Resize, Close and Shutdown
-	workers []*napPoolWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
 
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
@@ -3189,38 +1657,12 @@ type napPoolTask struct {
 	batch *napPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// napPoolWorker is the parking and retirement handle of one worker goroutine.
-type napPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on NapPool.idle; guarded by NapPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// napPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by napPoolClaimBits, | its length (zero
-	// before the first); done, the position of the last task the worker
-	// finished or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [napPoolCacheLine - 48]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *NapPool) init() {
-	queue := napPoolDefaultQueue
+	queue := poolDefaultQueue
 	workers := runtime.GOMAXPROCS(0)
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -3258,13 +1700,13 @@ func (p *NapPool) send(ctx context.Context, t napPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == napPoolPushFull && spins < napPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == napPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -3272,7 +1714,7 @@ func (p *NapPool) send(ctx context.Context, t napPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == napPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -3289,23 +1731,14 @@ func (p *NapPool) send(ctx context.Context, t napPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == napPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrNapPoolClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *NapPool) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -3317,11 +1750,11 @@ func (p *NapPool) pushed() {
 func (p *NapPool) TrySubmit(in int) error {
 	var err error
 	switch p.q.tryPush(napPoolTask{in: in}) {
-	case napPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case napPoolPushFull:
+	case poolPushFull:
 		err = ErrNapPoolFull
-	case napPoolPushClosed:
+	case poolPushClosed:
 		err = ErrNapPoolClosed
 	}
 	return err
@@ -3336,25 +1769,11 @@ func (p *NapPool) TrySubmit(in int) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *NapPool) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -3365,40 +1784,10 @@ func (p *NapPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *NapPool) grow(n int) {
-	var crew []*napPoolWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
-	for range n {
-		w := &napPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+	for _, w := range p.hire(n) {
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *NapPool) leave(w *napPoolWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*napPoolWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *NapPool) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -3408,7 +1797,7 @@ func (p *NapPool) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *NapPool) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -3429,7 +1818,7 @@ func (p *NapPool) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *NapPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -3437,32 +1826,18 @@ func (p *NapPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == napPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == napPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == napPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -3472,17 +1847,6 @@ func (p *NapPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *NapPool) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -3499,10 +1863,10 @@ func (p *NapPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *NapPool) work(w *napPoolWorker) {
+func (p *NapPool) work(w *poolWorker) {
 	defer p.wg.Done()
 	defer p.leave(w)
-	tasks := make([]napPoolTask, napPoolMaxClaim)
+	tasks := make([]napPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -3533,7 +1897,7 @@ func (p *NapPool) work(w *napPoolWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < napPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
@@ -3558,33 +1922,10 @@ func (p *NapPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// napPoolNoCopy may be embedded into structs which must not be copied after
-// first use; go vet's copylocks check reports copies.
-type napPoolNoCopy struct{}
-
-func (*napPoolNoCopy) Lock() {}
-
-func (*napPoolNoCopy) Unlock() {}
-
-// napPoolQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of napPoolClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// napPoolQueue is the job queue: a ring of slots, each holding a task and the
+// sequence number that publishes it (see ring).
 type napPoolQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [napPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | napPoolClosedBit once closed
-	_     [napPoolCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []napPoolSlot
 }
 
@@ -3595,27 +1936,6 @@ type napPoolSlot struct {
 	t   napPoolTask
 }
 
-// napPoolClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const napPoolClosedBit = 1 << 63
-
-type napPoolPushResult uint8
-
-const (
-	napPoolPushed napPoolPushResult = iota
-	napPoolPushFull
-	napPoolPushClosed
-)
-
-type napPoolPopResult uint8
-
-const (
-	napPoolPopped     napPoolPopResult = iota
-	napPoolPopEmpty                    // nothing queued
-	napPoolPopPending                  // a push has claimed the next position but not yet published it
-	napPoolPopDrained                  // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *napPoolQueue) init(capacity int) {
@@ -3623,19 +1943,16 @@ func (q *napPoolQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]napPoolSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *napPoolQueue) tryPush(t napPoolTask) napPoolPushResult {
+func (q *napPoolQueue) tryPush(t napPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&napPoolClosedBit != 0 {
-			return napPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -3643,71 +1960,13 @@ func (q *napPoolQueue) tryPush(t napPoolTask) napPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return napPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return napPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *napPoolQueue) claim(share, most uint64) (pos, n uint64, r napPoolPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, napPoolPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^napPoolClosedBit > pos:
-				return pos, 0, napPoolPopPending
-			case tail&napPoolClosedBit != 0:
-				return pos, 0, napPoolPopDrained
-			}
-			return pos, 0, napPoolPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *napPoolQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -3720,18 +1979,6 @@ func (q *napPoolQueue) take(pos uint64) napPoolTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see NapPool.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *napPoolQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *napPoolQueue) takeOver(pos uint64) (napPoolTask, bool) {
@@ -3742,55 +1989,15 @@ func (q *napPoolQueue) takeOver(pos uint64) (napPoolTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *napPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^napPoolClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *napPoolQueue) tryPop() (napPoolTask, napPoolPopResult) {
+func (q *napPoolQueue) tryPop() (napPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != napPoolPopped {
+	if r != poolPopped {
 		return napPoolTask{}, r
 	}
-	return q.take(pos), napPoolPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *napPoolQueue) close() { q.tail.Or(napPoolClosedBit) }
-
-// closed reports whether close has been called.
-func (q *napPoolQueue) closed() bool { return q.tail.Load()&napPoolClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *napPoolQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *napPoolQueue) length() int {
-	tail := q.tail.Load() &^ napPoolClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// capacity reports the number of slots.
-func (q *napPoolQueue) capacity() int { return int(q.mask + 1) }
 
 // NapPoolPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -3827,121 +2034,11 @@ func (p *NapPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// napPoolCacheLine is the assumed size of a CPU cache line. Each counter is
-// padded to one so that workers updating different counters do not contend.
-const napPoolCacheLine = 64
-
-// napPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to napPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const napPoolClaimBits = 7
-
-// napPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than napPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long as
-// it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in napPoolTimeEvery of those
-// taken whole: a clock read costs about as much as a cheap job. A worker
-// that had to wait for work does not know what comes next, and shares.
-const napPoolCheapJob = time.Microsecond
-
-// napPoolTimeEvery is how many claims taken whole a worker makes per one it
-// times.
-const napPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in napPoolTimeEvery of those taken whole.
-func (w *napPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < napPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// napPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
-func napPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-napPoolClaimBits) - 1
-	return head - (head-c>>napPoolClaimBits)&posMask, c & (1<<napPoolClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *NapPool) stealable(self *napPoolWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := napPoolClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
-		}
-	}
-	return 0, false
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *NapPool) steal(self *napPoolWorker) bool {
+func (p *NapPool) steal(self *poolWorker) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, self)
 		if !ok {
 			return false
 		}
@@ -3949,7 +2046,7 @@ func (p *NapPool) steal(self *napPoolWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			p.run(t)
 			return true
 		}
@@ -3961,12 +2058,12 @@ func (p *NapPool) steal(self *napPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *NapPool) runClaim(w *napPoolWorker, t napPoolTask, pos, n uint64) (ran uint64) {
+func (p *NapPool) runClaim(w *poolWorker, t napPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(t.in) // the common case, without a call to run
@@ -3991,26 +2088,10 @@ func (p *NapPool) runClaim(w *napPoolWorker, t napPoolTask, pos, n uint64) (ran 
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *NapPool) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *NapPool) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -4026,41 +2107,11 @@ func NewNapPool(onResult func(int, int, error)) *NapPool {
 
 // Resizer: generated from the pool directive in pool.go.
 
-// resizerChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take resizerChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about resizerChunkTime of items that
-// have proved cheap. No chunk is larger than a share of what is left, so
-// that the helpers finish together. The clock is read once per chunk.
-//
-// resizerChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
-const resizerChunkTime = 50 * time.Microsecond
-
 // resizerBatch is one Map call, shared by the workers helping with it.
 type resizerBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []Job
-	outs    []Result
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []Job
+	outs []Result
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -4106,15 +2157,8 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &resizerBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &resizerBatch{ins: ins, outs: outs}
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrResizerClosed, recorded before the items
 	// see their contexts cancelled (see itemFailed). If it has begun, fail
@@ -4128,98 +2172,32 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 			break
 		}
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
+	b.wait()
 	ok := b.ok.Load()
 	p.stats.completed.Add(uint64(ok))
 	p.stats.failed.Add(uint64(n - ok))
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *resizerBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *resizerBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see resizerChunkTime).
+// (see poolChunkTime).
 func (p *Resizer) runBatch(b *resizerBatch) {
-	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
 		p.stats.inFlight.Add(lo - hi)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		now := time.Now()
-		size = resizerNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// resizerNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// resizerChunkTime at that pace, at least one, at most twice size.
-func resizerNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(resizerChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrResizerClosed for Shutdown, an earlier item's failure).
-func (b *resizerBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -4256,22 +2234,7 @@ func (p *Resizer) runChunk(b *resizerBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// resizerSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const resizerSpinLimit = 64
-
-// resizerMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const resizerMaxClaim = 64
-
-// next claims the next tasks, at least one and at most resizerMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -4280,12 +2243,12 @@ const resizerMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *Resizer) next(w *resizerWorker, tasks []resizerTask) (n, pos uint64, shared, ok bool) {
+func (p *Resizer) next(w *poolWorker, tasks []resizerTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case resizerPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -4293,25 +2256,17 @@ func (p *Resizer) next(w *resizerWorker, tasks []resizerTask) (n, pos uint64, sh
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<resizerClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case resizerPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -4323,14 +2278,8 @@ func (p *Resizer) next(w *resizerWorker, tasks []resizerTask) (n, pos uint64, sh
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case resizerPopPending:
-			if p.q.await(pos, resizerSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -4351,109 +2300,10 @@ func (p *Resizer) next(w *resizerWorker, tasks []resizerTask) (n, pos uint64, sh
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, w) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *Resizer) sleep(w *resizerWorker) bool {
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *Resizer) unsleep(w *resizerWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *Resizer) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *Resizer) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *Resizer) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -4476,31 +2326,17 @@ var ErrResizerFull = errors.New("pool: queue full")
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type Resizer struct {
-	_ resizerNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q resizerQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*resizerWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*resizerWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -4512,16 +2348,11 @@ type Resizer struct {
 
 	onResult func(Job, Result, error)
 
-	life    sync.Mutex       // serializes Resize, Close and Shutdown
-	workers []*resizerWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
-
 	unrunMu    sync.Mutex
 	unrun      []Job // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats resizerCounters
+	stats poolCounters
 }
 
 // resizerTask is one element of the queue: a job, or a share of a Map batch.
@@ -4530,38 +2361,12 @@ type resizerTask struct {
 	batch *resizerBatch // non-nil: the receiving worker helps with this batch
 }
 
-// resizerWorker is the parking and retirement handle of one worker goroutine.
-type resizerWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on Resizer.idle; guarded by Resizer.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// resizerCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by resizerClaimBits, | its length (zero
-	// before the first); done, the position of the last task the worker
-	// finished or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [resizerCacheLine - 48]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *Resizer) init() {
 	queue := 8
 	workers := 3
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -4605,13 +2410,13 @@ func (p *Resizer) send(ctx context.Context, t resizerTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == resizerPushFull && spins < resizerSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == resizerPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -4619,7 +2424,7 @@ func (p *Resizer) send(ctx context.Context, t resizerTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == resizerPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -4636,23 +2441,14 @@ func (p *Resizer) send(ctx context.Context, t resizerTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == resizerPushClosed {
+		if r == poolPushClosed {
 			return ErrResizerClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *Resizer) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -4665,11 +2461,11 @@ func (p *Resizer) TrySubmit(in Job) error {
 	p.stats.submitted.Add(1)
 	var err error
 	switch p.q.tryPush(resizerTask{in: in}) {
-	case resizerPushed:
+	case poolPushed:
 		p.pushed()
-	case resizerPushFull:
+	case poolPushFull:
 		err = ErrResizerFull
-	case resizerPushClosed:
+	case poolPushClosed:
 		err = ErrResizerClosed
 	}
 	if err != nil {
@@ -4687,25 +2483,11 @@ func (p *Resizer) TrySubmit(in Job) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *Resizer) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -4716,40 +2498,10 @@ func (p *Resizer) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *Resizer) grow(n int) {
-	var crew []*resizerWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
-	for range n {
-		w := &resizerWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+	for _, w := range p.hire(n) {
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *Resizer) leave(w *resizerWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*resizerWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *Resizer) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -4759,7 +2511,7 @@ func (p *Resizer) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *Resizer) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -4780,7 +2532,7 @@ func (p *Resizer) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *Resizer) Shutdown(ctx context.Context) ([]Job, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -4788,32 +2540,18 @@ func (p *Resizer) Shutdown(ctx context.Context) ([]Job, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == resizerPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == resizerPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == resizerPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -4823,17 +2561,6 @@ func (p *Resizer) Shutdown(ctx context.Context) ([]Job, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *Resizer) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -4851,10 +2578,10 @@ func (p *Resizer) giveBack(in Job) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *Resizer) work(w *resizerWorker) {
+func (p *Resizer) work(w *poolWorker) {
 	defer p.wg.Done()
 	defer p.leave(w)
-	tasks := make([]resizerTask, resizerMaxClaim)
+	tasks := make([]resizerTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -4885,7 +2612,7 @@ func (p *Resizer) work(w *resizerWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < resizerCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
@@ -4920,33 +2647,10 @@ func (p *Resizer) runJob(in Job) {
 	p.deliver(in, out, err)
 }
 
-// resizerNoCopy may be embedded into structs which must not be copied after
-// first use; go vet's copylocks check reports copies.
-type resizerNoCopy struct{}
-
-func (*resizerNoCopy) Lock() {}
-
-func (*resizerNoCopy) Unlock() {}
-
-// resizerQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of resizerClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// resizerQueue is the job queue: a ring of slots, each holding a task and the
+// sequence number that publishes it (see ring).
 type resizerQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [resizerCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | resizerClosedBit once closed
-	_     [resizerCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []resizerSlot
 }
 
@@ -4957,27 +2661,6 @@ type resizerSlot struct {
 	t   resizerTask
 }
 
-// resizerClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const resizerClosedBit = 1 << 63
-
-type resizerPushResult uint8
-
-const (
-	resizerPushed resizerPushResult = iota
-	resizerPushFull
-	resizerPushClosed
-)
-
-type resizerPopResult uint8
-
-const (
-	resizerPopped     resizerPopResult = iota
-	resizerPopEmpty                    // nothing queued
-	resizerPopPending                  // a push has claimed the next position but not yet published it
-	resizerPopDrained                  // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *resizerQueue) init(capacity int) {
@@ -4985,19 +2668,16 @@ func (q *resizerQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]resizerSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *resizerQueue) tryPush(t resizerTask) resizerPushResult {
+func (q *resizerQueue) tryPush(t resizerTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&resizerClosedBit != 0 {
-			return resizerPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -5005,71 +2685,13 @@ func (q *resizerQueue) tryPush(t resizerTask) resizerPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return resizerPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return resizerPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *resizerQueue) claim(share, most uint64) (pos, n uint64, r resizerPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, resizerPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^resizerClosedBit > pos:
-				return pos, 0, resizerPopPending
-			case tail&resizerClosedBit != 0:
-				return pos, 0, resizerPopDrained
-			}
-			return pos, 0, resizerPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *resizerQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -5082,18 +2704,6 @@ func (q *resizerQueue) take(pos uint64) resizerTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see Resizer.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *resizerQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *resizerQueue) takeOver(pos uint64) (resizerTask, bool) {
@@ -5104,55 +2714,15 @@ func (q *resizerQueue) takeOver(pos uint64) (resizerTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *resizerQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^resizerClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *resizerQueue) tryPop() (resizerTask, resizerPopResult) {
+func (q *resizerQueue) tryPop() (resizerTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != resizerPopped {
+	if r != poolPopped {
 		return resizerTask{}, r
 	}
-	return q.take(pos), resizerPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *resizerQueue) close() { q.tail.Or(resizerClosedBit) }
-
-// closed reports whether close has been called.
-func (q *resizerQueue) closed() bool { return q.tail.Load()&resizerClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *resizerQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *resizerQueue) length() int {
-	tail := q.tail.Load() &^ resizerClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// capacity reports the number of slots.
-func (q *resizerQueue) capacity() int { return int(q.mask + 1) }
 
 // ResizerPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -5193,20 +2763,6 @@ func (p *Resizer) attempt(ctx context.Context, in Job) (out Result, err error) {
 	return p.call(ctx, in)
 }
 
-// resizerMaxBackoff caps the doubling delay so that it cannot overflow,
-// whatever the number of retries.
-const resizerMaxBackoff = time.Hour
-
-// resizerNextBackoff returns the delay after d: twice d up to
-// resizerMaxBackoff. A delay already at or above resizerMaxBackoff stays as
-// it is: neither shrunk to the cap nor doubled past the largest Duration.
-func resizerNextBackoff(d time.Duration) time.Duration {
-	if d >= resizerMaxBackoff {
-		return d
-	}
-	return min(2*d, resizerMaxBackoff)
-}
-
 // retry re-attempts a job that failed with err, up to the retries= option
 // times, sleeping with exponential backoff and jitter between attempts. It
 // gives up early when ctx is done (Shutdown, Map cancellation) or the job
@@ -5219,10 +2775,10 @@ func (p *Resizer) retry(ctx context.Context, in Job, err error) (Result, error) 
 			break
 		}
 		if delay > 0 {
-			if !resizerSleep(ctx, resizerJitter(delay)) {
+			if !poolSleep(ctx, poolJitter(delay)) {
 				break
 			}
-			delay = resizerNextBackoff(delay)
+			delay = poolNextBackoff(delay)
 		}
 		p.stats.retried.Add(1)
 		out, err = p.attempt(ctx, in)
@@ -5231,29 +2787,6 @@ func (p *Resizer) retry(ctx context.Context, in Job, err error) (Result, error) 
 		}
 	}
 	return out, err
-}
-
-// resizerJitter returns a duration drawn uniformly from [d/2, d): "equal
-// jitter", which spreads retries of jobs that failed together while keeping
-// most of the intended delay.
-func resizerJitter(d time.Duration) time.Duration {
-	half := d / 2
-	if half <= 0 {
-		return d
-	}
-	return half + rand.N(d-half)
-}
-
-// resizerSleep waits for d, or until ctx is done; it reports whether d elapsed.
-func resizerSleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // ResizerStats is a snapshot of a pool's counters. Every job submitted is,
@@ -5274,33 +2807,6 @@ type ResizerStats struct {
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 }
 
-// resizerCacheLine is the assumed size of a CPU cache line. Each counter is
-// padded to one so that workers updating different counters do not contend.
-const resizerCacheLine = 64
-
-// resizerPaddedUint64 is an atomic counter alone on its cache line.
-type resizerPaddedUint64 struct {
-	atomic.Uint64
-	_ [resizerCacheLine - 8]byte
-}
-
-// resizerPaddedInt64 is an atomic gauge alone on its cache line.
-type resizerPaddedInt64 struct {
-	atomic.Int64
-	_ [resizerCacheLine - 8]byte
-}
-
-// resizerCounters are the metrics of a pool, updated only under the metrics=
-// option.
-type resizerCounters struct {
-	submitted resizerPaddedUint64
-	completed resizerPaddedUint64
-	failed    resizerPaddedUint64
-	retried   resizerPaddedUint64
-	unrun     resizerPaddedUint64
-	inFlight  resizerPaddedInt64
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *Resizer) Stats() ResizerStats {
@@ -5315,117 +2821,11 @@ func (p *Resizer) Stats() ResizerStats {
 	}
 }
 
-// resizerClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to resizerMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const resizerClaimBits = 7
-
-// resizerCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than resizerCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long as
-// it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in resizerTimeEvery of those
-// taken whole: a clock read costs about as much as a cheap job. A worker
-// that had to wait for work does not know what comes next, and shares.
-const resizerCheapJob = time.Microsecond
-
-// resizerTimeEvery is how many claims taken whole a worker makes per one it
-// times.
-const resizerTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in resizerTimeEvery of those taken whole.
-func (w *resizerWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < resizerTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// resizerClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
-func resizerClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-resizerClaimBits) - 1
-	return head - (head-c>>resizerClaimBits)&posMask, c & (1<<resizerClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *Resizer) stealable(self *resizerWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := resizerClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
-		}
-	}
-	return 0, false
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *Resizer) steal(self *resizerWorker) bool {
+func (p *Resizer) steal(self *poolWorker) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, self)
 		if !ok {
 			return false
 		}
@@ -5433,7 +2833,7 @@ func (p *Resizer) steal(self *resizerWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			p.run(t)
 			return true
 		}
@@ -5445,12 +2845,12 @@ func (p *Resizer) steal(self *resizerWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *Resizer) runClaim(w *resizerWorker, t resizerTask, pos, n uint64) (ran uint64) {
+func (p *Resizer) runClaim(w *poolWorker, t resizerTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(t.in) // the common case, without a call to run
@@ -5475,26 +2875,10 @@ func (p *Resizer) runClaim(w *resizerWorker, t resizerTask, pos, n uint64) (ran 
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *Resizer) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *Resizer) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -5510,41 +2894,11 @@ func NewResizer(onResult func(Job, Result, error)) *Resizer {
 
 // Sender: generated from the pool directive in pool.go.
 
-// senderChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take senderChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about senderChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
-//
-// senderChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
-const senderChunkTime = 50 * time.Microsecond
-
 // senderBatch is one Map call, shared by the workers helping with it.
 type senderBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []string
-	outs    []struct{}
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []string
+	outs []struct{}
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -5590,15 +2944,8 @@ func (p *Sender) MapInto(ctx context.Context, outs []struct{}, ins []string) err
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &senderBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &senderBatch{ins: ins, outs: outs}
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrSenderClosed, recorded before the items
 	// see their contexts cancelled (see itemFailed). If it has begun, fail
@@ -5611,94 +2958,27 @@ func (p *Sender) MapInto(ctx context.Context, outs []struct{}, ins []string) err
 			break
 		}
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
-	ok := b.ok.Load()
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *senderBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *senderBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	b.wait()
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see senderChunkTime).
+// (see poolChunkTime).
 func (p *Sender) runBatch(b *senderBatch) {
-	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		now := time.Now()
-		size = senderNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// senderNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take senderChunkTime at that
-// pace, at least one, at most twice size.
-func senderNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(senderChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrSenderClosed for Shutdown, an earlier item's failure).
-func (b *senderBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -5732,22 +3012,7 @@ func (p *Sender) runChunk(b *senderBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// senderSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const senderSpinLimit = 64
-
-// senderMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const senderMaxClaim = 64
-
-// next claims the next tasks, at least one and at most senderMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -5756,12 +3021,12 @@ const senderMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *Sender) next(w *senderWorker, tasks []senderTask) (n, pos uint64, shared, ok bool) {
+func (p *Sender) next(w *poolWorker, tasks []senderTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case senderPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -5769,25 +3034,17 @@ func (p *Sender) next(w *senderWorker, tasks []senderTask) (n, pos uint64, share
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<senderClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case senderPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -5799,14 +3056,8 @@ func (p *Sender) next(w *senderWorker, tasks []senderTask) (n, pos uint64, share
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case senderPopPending:
-			if p.q.await(pos, senderSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -5827,109 +3078,10 @@ func (p *Sender) next(w *senderWorker, tasks []senderTask) (n, pos uint64, share
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, w) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *Sender) sleep(w *senderWorker) bool {
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *Sender) unsleep(w *senderWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *Sender) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *Sender) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *Sender) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -5940,11 +3092,6 @@ var ErrSenderClosed = errors.New("pool: closed")
 
 // ErrSenderFull is returned by TrySubmit when the queue has no room.
 var ErrSenderFull = errors.New("pool: queue full")
-
-// senderDefaultQueue is the queue capacity used when the queue= option is
-// not positive: deep enough that a producer rarely waits for a worker to
-// wake, small enough that a full queue pushes back on the producer early.
-const senderDefaultQueue = 256
 
 // Sender runs a function over submitted jobs on a bounded set of workers.
 //
@@ -5957,31 +3104,17 @@ const senderDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type Sender struct {
-	_ senderNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q senderQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*senderWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*senderWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -5990,11 +3123,6 @@ type Sender struct {
 	// halted is set by Shutdown: a worker that receives a job afterwards
 	// hands it back instead of running it.
 	halted atomic.Bool
-
-	life    sync.Mutex      // serializes Resize, Close and Shutdown
-	workers []*senderWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
 
 	unrunMu    sync.Mutex
 	unrun      []string // jobs received after Shutdown began, to be returned by it
@@ -6008,38 +3136,12 @@ type senderTask struct {
 	batch *senderBatch // non-nil: the receiving worker helps with this batch
 }
 
-// senderWorker is the parking and retirement handle of one worker goroutine.
-type senderWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on Sender.idle; guarded by Sender.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// senderCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by senderClaimBits, | its length (zero
-	// before the first); done, the position of the last task the worker
-	// finished or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [senderCacheLine - 48]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *Sender) init() {
-	queue := senderDefaultQueue
+	queue := poolDefaultQueue
 	workers := 2
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -6075,13 +3177,13 @@ func (p *Sender) send(ctx context.Context, t senderTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == senderPushFull && spins < senderSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == senderPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -6089,7 +3191,7 @@ func (p *Sender) send(ctx context.Context, t senderTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == senderPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -6106,23 +3208,14 @@ func (p *Sender) send(ctx context.Context, t senderTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == senderPushClosed {
+		if r == poolPushClosed {
 			return ErrSenderClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *Sender) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -6134,11 +3227,11 @@ func (p *Sender) pushed() {
 func (p *Sender) TrySubmit(in string) error {
 	var err error
 	switch p.q.tryPush(senderTask{in: in}) {
-	case senderPushed:
+	case poolPushed:
 		p.pushed()
-	case senderPushFull:
+	case poolPushFull:
 		err = ErrSenderFull
-	case senderPushClosed:
+	case poolPushClosed:
 		err = ErrSenderClosed
 	}
 	return err
@@ -6153,25 +3246,11 @@ func (p *Sender) TrySubmit(in string) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *Sender) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -6182,40 +3261,10 @@ func (p *Sender) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *Sender) grow(n int) {
-	var crew []*senderWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
-	for range n {
-		w := &senderWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+	for _, w := range p.hire(n) {
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *Sender) leave(w *senderWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*senderWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *Sender) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -6225,7 +3274,7 @@ func (p *Sender) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *Sender) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -6246,7 +3295,7 @@ func (p *Sender) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *Sender) Shutdown(ctx context.Context) ([]string, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -6254,32 +3303,18 @@ func (p *Sender) Shutdown(ctx context.Context) ([]string, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == senderPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == senderPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == senderPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -6289,17 +3324,6 @@ func (p *Sender) Shutdown(ctx context.Context) ([]string, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *Sender) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -6316,10 +3340,10 @@ func (p *Sender) giveBack(in string) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *Sender) work(w *senderWorker) {
+func (p *Sender) work(w *poolWorker) {
 	defer p.wg.Done()
 	defer p.leave(w)
-	tasks := make([]senderTask, senderMaxClaim)
+	tasks := make([]senderTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -6350,7 +3374,7 @@ func (p *Sender) work(w *senderWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < senderCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
@@ -6375,33 +3399,10 @@ func (p *Sender) runJob(in string) {
 	p.deliver(in, out, err)
 }
 
-// senderNoCopy may be embedded into structs which must not be copied after
-// first use; go vet's copylocks check reports copies.
-type senderNoCopy struct{}
-
-func (*senderNoCopy) Lock() {}
-
-func (*senderNoCopy) Unlock() {}
-
-// senderQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of senderClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// senderQueue is the job queue: a ring of slots, each holding a task and the
+// sequence number that publishes it (see ring).
 type senderQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [senderCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | senderClosedBit once closed
-	_     [senderCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []senderSlot
 }
 
@@ -6412,27 +3413,6 @@ type senderSlot struct {
 	t   senderTask
 }
 
-// senderClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const senderClosedBit = 1 << 63
-
-type senderPushResult uint8
-
-const (
-	senderPushed senderPushResult = iota
-	senderPushFull
-	senderPushClosed
-)
-
-type senderPopResult uint8
-
-const (
-	senderPopped     senderPopResult = iota
-	senderPopEmpty                   // nothing queued
-	senderPopPending                 // a push has claimed the next position but not yet published it
-	senderPopDrained                 // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *senderQueue) init(capacity int) {
@@ -6440,19 +3420,16 @@ func (q *senderQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]senderSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *senderQueue) tryPush(t senderTask) senderPushResult {
+func (q *senderQueue) tryPush(t senderTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&senderClosedBit != 0 {
-			return senderPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -6460,71 +3437,13 @@ func (q *senderQueue) tryPush(t senderTask) senderPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return senderPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return senderPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *senderQueue) claim(share, most uint64) (pos, n uint64, r senderPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, senderPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^senderClosedBit > pos:
-				return pos, 0, senderPopPending
-			case tail&senderClosedBit != 0:
-				return pos, 0, senderPopDrained
-			}
-			return pos, 0, senderPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *senderQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -6537,18 +3456,6 @@ func (q *senderQueue) take(pos uint64) senderTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see Sender.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *senderQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *senderQueue) takeOver(pos uint64) (senderTask, bool) {
@@ -6559,55 +3466,15 @@ func (q *senderQueue) takeOver(pos uint64) (senderTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *senderQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^senderClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *senderQueue) tryPop() (senderTask, senderPopResult) {
+func (q *senderQueue) tryPop() (senderTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != senderPopped {
+	if r != poolPopped {
 		return senderTask{}, r
 	}
-	return q.take(pos), senderPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *senderQueue) close() { q.tail.Or(senderClosedBit) }
-
-// closed reports whether close has been called.
-func (q *senderQueue) closed() bool { return q.tail.Load()&senderClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *senderQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *senderQueue) length() int {
-	tail := q.tail.Load() &^ senderClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// capacity reports the number of slots.
-func (q *senderQueue) capacity() int { return int(q.mask + 1) }
 
 // SenderPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -6644,121 +3511,11 @@ func (p *Sender) attempt(ctx context.Context, in string) (out struct{}, err erro
 	return p.call(ctx, in)
 }
 
-// senderCacheLine is the assumed size of a CPU cache line. Each counter is
-// padded to one so that workers updating different counters do not contend.
-const senderCacheLine = 64
-
-// senderClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to senderMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const senderClaimBits = 7
-
-// senderCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than senderCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in senderTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-const senderCheapJob = time.Microsecond
-
-// senderTimeEvery is how many claims taken whole a worker makes per one it
-// times.
-const senderTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in senderTimeEvery of those taken whole.
-func (w *senderWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < senderTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// senderClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
-func senderClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-senderClaimBits) - 1
-	return head - (head-c>>senderClaimBits)&posMask, c & (1<<senderClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *Sender) stealable(self *senderWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := senderClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
-		}
-	}
-	return 0, false
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *Sender) steal(self *senderWorker) bool {
+func (p *Sender) steal(self *poolWorker) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, self)
 		if !ok {
 			return false
 		}
@@ -6766,7 +3523,7 @@ func (p *Sender) steal(self *senderWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			p.run(t)
 			return true
 		}
@@ -6778,12 +3535,12 @@ func (p *Sender) steal(self *senderWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *Sender) runClaim(w *senderWorker, t senderTask, pos, n uint64) (ran uint64) {
+func (p *Sender) runClaim(w *poolWorker, t senderTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(t.in) // the common case, without a call to run
@@ -6808,26 +3565,10 @@ func (p *Sender) runClaim(w *senderWorker, t senderTask, pos, n uint64) (ran uin
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *Sender) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *Sender) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -6841,41 +3582,11 @@ func NewSender() *Sender {
 
 // FuncPool: generated from the pool directive in pool.go.
 
-// funcPoolChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take funcPoolChunkTime, at most twice the last.
-// Slow items go out one at a time, cheap ones by the tens of thousands, and
-// an item waits in a chunk behind at most about funcPoolChunkTime of items
-// that have proved cheap. No chunk is larger than a share of what is left,
-// so that the helpers finish together. The clock is read once per chunk.
-//
-// funcPoolChunkTime is small next to a slow item and large next to the cost
-// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
-// the tiniest items well under 1%.
-const funcPoolChunkTime = 50 * time.Microsecond
-
 // funcPoolBatch is one Map call, shared by the workers helping with it.
 type funcPoolBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []int
-	outs    []int
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []int
+	outs []int
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -6921,15 +3632,8 @@ func (p *FuncPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &funcPoolBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &funcPoolBatch{ins: ins, outs: outs}
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrFuncPoolClosed, recorded before the
 	// items see their contexts cancelled (see itemFailed). If it has begun,
@@ -6942,94 +3646,27 @@ func (p *FuncPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 			break
 		}
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
-	ok := b.ok.Load()
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *funcPoolBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *funcPoolBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	b.wait()
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see funcPoolChunkTime).
+// (see poolChunkTime).
 func (p *FuncPool) runBatch(b *funcPoolBatch) {
-	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		now := time.Now()
-		size = funcPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// funcPoolNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// funcPoolChunkTime at that pace, at least one, at most twice size.
-func funcPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(funcPoolChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrFuncPoolClosed for Shutdown, an earlier item's failure).
-func (b *funcPoolBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -7063,22 +3700,7 @@ func (p *FuncPool) runChunk(b *funcPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// funcPoolSpinLimit is how many times a goroutine retries before parking
-// when it finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const funcPoolSpinLimit = 64
-
-// funcPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const funcPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most funcPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -7087,12 +3709,12 @@ const funcPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *FuncPool) next(w *funcPoolWorker, tasks []funcPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *FuncPool) next(w *poolWorker, tasks []funcPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case funcPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -7100,25 +3722,17 @@ func (p *FuncPool) next(w *funcPoolWorker, tasks []funcPoolTask) (n, pos uint64,
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<funcPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case funcPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -7130,14 +3744,8 @@ func (p *FuncPool) next(w *funcPoolWorker, tasks []funcPoolTask) (n, pos uint64,
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case funcPoolPopPending:
-			if p.q.await(pos, funcPoolSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -7158,109 +3766,10 @@ func (p *FuncPool) next(w *funcPoolWorker, tasks []funcPoolTask) (n, pos uint64,
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, w) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *FuncPool) sleep(w *funcPoolWorker) bool {
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *FuncPool) unsleep(w *funcPoolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *FuncPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *FuncPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *FuncPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -7284,31 +3793,17 @@ var ErrFuncPoolFull = errors.New("pool: queue full")
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type FuncPool struct {
-	_ funcPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q funcPoolQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*funcPoolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*funcPoolWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -7320,11 +3815,6 @@ type FuncPool struct {
 
 	fn       func(context.Context, int) (int, error)
 	onResult func(int, int, error)
-
-	life    sync.Mutex        // serializes Resize, Close and Shutdown
-	workers []*funcPoolWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
 
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
@@ -7338,38 +3828,12 @@ type funcPoolTask struct {
 	batch *funcPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// funcPoolWorker is the parking and retirement handle of one worker goroutine.
-type funcPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on FuncPool.idle; guarded by FuncPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// funcPoolCheapJob (see timeClaim); untimed counts the claims since.
-	// Only the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by funcPoolClaimBits, | its length (zero
-	// before the first); done, the position of the last task the worker
-	// finished or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [funcPoolCacheLine - 48]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *FuncPool) init() {
 	queue := 64
 	workers := runtime.GOMAXPROCS(0)
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -7408,13 +3872,13 @@ func (p *FuncPool) send(ctx context.Context, t funcPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == funcPoolPushFull && spins < funcPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == funcPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -7422,7 +3886,7 @@ func (p *FuncPool) send(ctx context.Context, t funcPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == funcPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -7439,23 +3903,14 @@ func (p *FuncPool) send(ctx context.Context, t funcPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == funcPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrFuncPoolClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *FuncPool) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -7467,11 +3922,11 @@ func (p *FuncPool) pushed() {
 func (p *FuncPool) TrySubmit(in int) error {
 	var err error
 	switch p.q.tryPush(funcPoolTask{in: in}) {
-	case funcPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case funcPoolPushFull:
+	case poolPushFull:
 		err = ErrFuncPoolFull
-	case funcPoolPushClosed:
+	case poolPushClosed:
 		err = ErrFuncPoolClosed
 	}
 	return err
@@ -7486,25 +3941,11 @@ func (p *FuncPool) TrySubmit(in int) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *FuncPool) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -7515,40 +3956,10 @@ func (p *FuncPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *FuncPool) grow(n int) {
-	var crew []*funcPoolWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
-	for range n {
-		w := &funcPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+	for _, w := range p.hire(n) {
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *FuncPool) leave(w *funcPoolWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*funcPoolWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *FuncPool) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -7558,7 +3969,7 @@ func (p *FuncPool) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *FuncPool) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -7579,7 +3990,7 @@ func (p *FuncPool) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *FuncPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -7587,32 +3998,18 @@ func (p *FuncPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == funcPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == funcPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == funcPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -7622,17 +4019,6 @@ func (p *FuncPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *FuncPool) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -7649,10 +4035,10 @@ func (p *FuncPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *FuncPool) work(w *funcPoolWorker) {
+func (p *FuncPool) work(w *poolWorker) {
 	defer p.wg.Done()
 	defer p.leave(w)
-	tasks := make([]funcPoolTask, funcPoolMaxClaim)
+	tasks := make([]funcPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -7683,7 +4069,7 @@ func (p *FuncPool) work(w *funcPoolWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < funcPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
@@ -7708,33 +4094,10 @@ func (p *FuncPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// funcPoolNoCopy may be embedded into structs which must not be copied after
-// first use; go vet's copylocks check reports copies.
-type funcPoolNoCopy struct{}
-
-func (*funcPoolNoCopy) Lock() {}
-
-func (*funcPoolNoCopy) Unlock() {}
-
-// funcPoolQueue is a bounded multi-producer multi-consumer ring of tasks
-// (Dmitry Vyukov's design): a producer claims a position with one CAS on
-// tail and publishes the task through the slot's sequence number, a consumer
-// claims with one CAS on head (several tasks at once when many are queued,
-// see claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of funcPoolClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// funcPoolQueue is the job queue: a ring of slots, each holding a task and the
+// sequence number that publishes it (see ring).
 type funcPoolQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [funcPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | funcPoolClosedBit once closed
-	_     [funcPoolCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []funcPoolSlot
 }
 
@@ -7745,27 +4108,6 @@ type funcPoolSlot struct {
 	t   funcPoolTask
 }
 
-// funcPoolClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const funcPoolClosedBit = 1 << 63
-
-type funcPoolPushResult uint8
-
-const (
-	funcPoolPushed funcPoolPushResult = iota
-	funcPoolPushFull
-	funcPoolPushClosed
-)
-
-type funcPoolPopResult uint8
-
-const (
-	funcPoolPopped     funcPoolPopResult = iota
-	funcPoolPopEmpty                     // nothing queued
-	funcPoolPopPending                   // a push has claimed the next position but not yet published it
-	funcPoolPopDrained                   // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *funcPoolQueue) init(capacity int) {
@@ -7773,19 +4115,16 @@ func (q *funcPoolQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]funcPoolSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *funcPoolQueue) tryPush(t funcPoolTask) funcPoolPushResult {
+func (q *funcPoolQueue) tryPush(t funcPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&funcPoolClosedBit != 0 {
-			return funcPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -7793,71 +4132,13 @@ func (q *funcPoolQueue) tryPush(t funcPoolTask) funcPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return funcPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return funcPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *funcPoolQueue) claim(share, most uint64) (pos, n uint64, r funcPoolPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, funcPoolPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^funcPoolClosedBit > pos:
-				return pos, 0, funcPoolPopPending
-			case tail&funcPoolClosedBit != 0:
-				return pos, 0, funcPoolPopDrained
-			}
-			return pos, 0, funcPoolPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *funcPoolQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -7870,18 +4151,6 @@ func (q *funcPoolQueue) take(pos uint64) funcPoolTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see FuncPool.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *funcPoolQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *funcPoolQueue) takeOver(pos uint64) (funcPoolTask, bool) {
@@ -7892,55 +4161,15 @@ func (q *funcPoolQueue) takeOver(pos uint64) (funcPoolTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *funcPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^funcPoolClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *funcPoolQueue) tryPop() (funcPoolTask, funcPoolPopResult) {
+func (q *funcPoolQueue) tryPop() (funcPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != funcPoolPopped {
+	if r != poolPopped {
 		return funcPoolTask{}, r
 	}
-	return q.take(pos), funcPoolPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *funcPoolQueue) close() { q.tail.Or(funcPoolClosedBit) }
-
-// closed reports whether close has been called.
-func (q *funcPoolQueue) closed() bool { return q.tail.Load()&funcPoolClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *funcPoolQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *funcPoolQueue) length() int {
-	tail := q.tail.Load() &^ funcPoolClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// capacity reports the number of slots.
-func (q *funcPoolQueue) capacity() int { return int(q.mask + 1) }
 
 // FuncPoolPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -7977,121 +4206,11 @@ func (p *FuncPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// funcPoolCacheLine is the assumed size of a CPU cache line. Each counter is
-// padded to one so that workers updating different counters do not contend.
-const funcPoolCacheLine = 64
-
-// funcPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to funcPoolMaxClaim queued
-// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
-// gets its throughput. But a claim must not keep its tasks from idle
-// workers: if one of them is slow, those behind it would wait for it while
-// other workers idle, and a burst of jobs of unequal length would take up to
-// W times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const funcPoolClaimBits = 7
-
-// funcPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than funcPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long as
-// it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in funcPoolTimeEvery of those
-// taken whole: a clock read costs about as much as a cheap job. A worker
-// that had to wait for work does not know what comes next, and shares.
-const funcPoolCheapJob = time.Microsecond
-
-// funcPoolTimeEvery is how many claims taken whole a worker makes per one it
-// times.
-const funcPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in funcPoolTimeEvery of those taken whole.
-func (w *funcPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < funcPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// funcPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
-// field, holds. The position is rebuilt from its low bits and the queue's
-// head, which a claim not finished is less than a lap behind.
-func funcPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-funcPoolClaimBits) - 1
-	return head - (head-c>>funcPoolClaimBits)&posMask, c & (1<<funcPoolClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *FuncPool) stealable(self *funcPoolWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := funcPoolClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
-		}
-	}
-	return 0, false
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *FuncPool) steal(self *funcPoolWorker) bool {
+func (p *FuncPool) steal(self *poolWorker) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, self)
 		if !ok {
 			return false
 		}
@@ -8099,7 +4218,7 @@ func (p *FuncPool) steal(self *funcPoolWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			p.run(t)
 			return true
 		}
@@ -8111,12 +4230,12 @@ func (p *FuncPool) steal(self *funcPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *FuncPool) runClaim(w *funcPoolWorker, t funcPoolTask, pos, n uint64) (ran uint64) {
+func (p *FuncPool) runClaim(w *poolWorker, t funcPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(t.in) // the common case, without a call to run
@@ -8141,26 +4260,10 @@ func (p *FuncPool) runClaim(w *funcPoolWorker, t funcPoolTask, pos, n uint64) (r
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *FuncPool) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *FuncPool) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -8180,41 +4283,11 @@ func NewFuncPool(fn func(context.Context, int) (int, error), onResult func(int, 
 
 // StressPool: generated from the pool directive in pool.go.
 
-// stressPoolChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take stressPoolChunkTime, at most twice the last.
-// Slow items go out one at a time, cheap ones by the tens of thousands, and
-// an item waits in a chunk behind at most about stressPoolChunkTime of items
-// that have proved cheap. No chunk is larger than a share of what is left,
-// so that the helpers finish together. The clock is read once per chunk.
-//
-// stressPoolChunkTime is small next to a slow item and large next to the
-// cost of a chunk (an atomic add and a clock read, about 0.1µs): the clock
-// costs the tiniest items well under 1%.
-const stressPoolChunkTime = 50 * time.Microsecond
-
 // stressPoolBatch is one Map call, shared by the workers helping with it.
 type stressPoolBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []int
-	outs    []int
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []int
+	outs []int
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -8260,15 +4333,8 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &stressPoolBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &stressPoolBatch{ins: ins, outs: outs}
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrStressPoolClosed, recorded before the
 	// items see their contexts cancelled (see itemFailed). If it has begun,
@@ -8282,98 +4348,32 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 			break
 		}
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
+	b.wait()
 	ok := b.ok.Load()
 	p.stats.completed.Add(uint64(ok))
 	p.stats.failed.Add(uint64(n - ok))
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *stressPoolBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *stressPoolBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see stressPoolChunkTime).
+// (see poolChunkTime).
 func (p *StressPool) runBatch(b *stressPoolBatch) {
-	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
 		p.stats.inFlight.Add(lo - hi)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		now := time.Now()
-		size = stressPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// stressPoolNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// stressPoolChunkTime at that pace, at least one, at most twice size.
-func stressPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(stressPoolChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrStressPoolClosed for Shutdown, an earlier item's failure).
-func (b *stressPoolBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -8410,22 +4410,7 @@ func (p *StressPool) runChunk(b *stressPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// stressPoolSpinLimit is how many times a goroutine retries before parking
-// when it finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const stressPoolSpinLimit = 64
-
-// stressPoolMaxClaim bounds how many tasks a worker claims at once (see
-// claim and steal).
-const stressPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most stressPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -8434,12 +4419,12 @@ const stressPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *StressPool) next(w *stressPoolWorker, tasks []stressPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *StressPool) next(w *poolWorker, tasks []stressPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case stressPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -8447,25 +4432,17 @@ func (p *StressPool) next(w *stressPoolWorker, tasks []stressPoolTask) (n, pos u
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<stressPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case stressPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -8477,14 +4454,8 @@ func (p *StressPool) next(w *stressPoolWorker, tasks []stressPoolTask) (n, pos u
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case stressPoolPopPending:
-			if p.q.await(pos, stressPoolSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -8505,109 +4476,10 @@ func (p *StressPool) next(w *stressPoolWorker, tasks []stressPoolTask) (n, pos u
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, w) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *StressPool) sleep(w *stressPoolWorker) bool {
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *StressPool) unsleep(w *stressPoolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *StressPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *StressPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *StressPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -8631,31 +4503,17 @@ var ErrStressPoolFull = errors.New("pool: queue full")
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type StressPool struct {
-	_ stressPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q stressPoolQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*stressPoolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*stressPoolWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -8668,16 +4526,11 @@ type StressPool struct {
 	fn       func(context.Context, int) (int, error)
 	onResult func(int, int, error)
 
-	life    sync.Mutex          // serializes Resize, Close and Shutdown
-	workers []*stressPoolWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
-
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats stressPoolCounters
+	stats poolCounters
 }
 
 // stressPoolTask is one element of the queue: a job, or a share of a Map batch.
@@ -8686,40 +4539,12 @@ type stressPoolTask struct {
 	batch *stressPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// stressPoolWorker is the parking and retirement handle of one worker
-// goroutine.
-type stressPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on StressPool.idle; guarded by StressPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// stressPoolCheapJob (see timeClaim); untimed counts the claims since.
-	// Only the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by stressPoolClaimBits, | its length
-	// (zero before the first); done, the position of the last task the
-	// worker finished or skipped, stored after every task but the claim's
-	// last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [stressPoolCacheLine - 48]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *StressPool) init() {
 	queue := 8
 	workers := 3
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -8764,13 +4589,13 @@ func (p *StressPool) send(ctx context.Context, t stressPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == stressPoolPushFull && spins < stressPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == stressPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -8778,7 +4603,7 @@ func (p *StressPool) send(ctx context.Context, t stressPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == stressPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -8795,23 +4620,14 @@ func (p *StressPool) send(ctx context.Context, t stressPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == stressPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrStressPoolClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *StressPool) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -8824,11 +4640,11 @@ func (p *StressPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
 	var err error
 	switch p.q.tryPush(stressPoolTask{in: in}) {
-	case stressPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case stressPoolPushFull:
+	case poolPushFull:
 		err = ErrStressPoolFull
-	case stressPoolPushClosed:
+	case poolPushClosed:
 		err = ErrStressPoolClosed
 	}
 	if err != nil {
@@ -8846,25 +4662,11 @@ func (p *StressPool) TrySubmit(in int) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *StressPool) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -8875,40 +4677,10 @@ func (p *StressPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *StressPool) grow(n int) {
-	var crew []*stressPoolWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
-	for range n {
-		w := &stressPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+	for _, w := range p.hire(n) {
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *StressPool) leave(w *stressPoolWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*stressPoolWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *StressPool) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -8918,7 +4690,7 @@ func (p *StressPool) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *StressPool) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -8939,7 +4711,7 @@ func (p *StressPool) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *StressPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -8947,32 +4719,18 @@ func (p *StressPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == stressPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == stressPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == stressPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -8982,17 +4740,6 @@ func (p *StressPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *StressPool) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -9010,10 +4757,10 @@ func (p *StressPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *StressPool) work(w *stressPoolWorker) {
+func (p *StressPool) work(w *poolWorker) {
 	defer p.wg.Done()
 	defer p.leave(w)
-	tasks := make([]stressPoolTask, stressPoolMaxClaim)
+	tasks := make([]stressPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -9044,7 +4791,7 @@ func (p *StressPool) work(w *stressPoolWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < stressPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
@@ -9079,33 +4826,10 @@ func (p *StressPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// stressPoolNoCopy may be embedded into structs which must not be copied
-// after first use; go vet's copylocks check reports copies.
-type stressPoolNoCopy struct{}
-
-func (*stressPoolNoCopy) Lock() {}
-
-func (*stressPoolNoCopy) Unlock() {}
-
-// stressPoolQueue is a bounded multi-producer multi-consumer ring of tasks
-// (Dmitry Vyukov's design): a producer claims a position with one CAS on
-// tail and publishes the task through the slot's sequence number, a consumer
-// claims with one CAS on head (several tasks at once when many are queued,
-// see claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of stressPoolClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// stressPoolQueue is the job queue: a ring of slots, each holding a task and
+// the sequence number that publishes it (see ring).
 type stressPoolQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [stressPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | stressPoolClosedBit once closed
-	_     [stressPoolCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []stressPoolSlot
 }
 
@@ -9116,27 +4840,6 @@ type stressPoolSlot struct {
 	t   stressPoolTask
 }
 
-// stressPoolClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const stressPoolClosedBit = 1 << 63
-
-type stressPoolPushResult uint8
-
-const (
-	stressPoolPushed stressPoolPushResult = iota
-	stressPoolPushFull
-	stressPoolPushClosed
-)
-
-type stressPoolPopResult uint8
-
-const (
-	stressPoolPopped     stressPoolPopResult = iota
-	stressPoolPopEmpty                       // nothing queued
-	stressPoolPopPending                     // a push has claimed the next position but not yet published it
-	stressPoolPopDrained                     // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *stressPoolQueue) init(capacity int) {
@@ -9144,19 +4847,16 @@ func (q *stressPoolQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]stressPoolSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *stressPoolQueue) tryPush(t stressPoolTask) stressPoolPushResult {
+func (q *stressPoolQueue) tryPush(t stressPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&stressPoolClosedBit != 0 {
-			return stressPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -9164,71 +4864,13 @@ func (q *stressPoolQueue) tryPush(t stressPoolTask) stressPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return stressPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return stressPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *stressPoolQueue) claim(share, most uint64) (pos, n uint64, r stressPoolPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, stressPoolPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^stressPoolClosedBit > pos:
-				return pos, 0, stressPoolPopPending
-			case tail&stressPoolClosedBit != 0:
-				return pos, 0, stressPoolPopDrained
-			}
-			return pos, 0, stressPoolPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *stressPoolQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -9241,18 +4883,6 @@ func (q *stressPoolQueue) take(pos uint64) stressPoolTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see StressPool.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *stressPoolQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *stressPoolQueue) takeOver(pos uint64) (stressPoolTask, bool) {
@@ -9263,55 +4893,15 @@ func (q *stressPoolQueue) takeOver(pos uint64) (stressPoolTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *stressPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^stressPoolClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *stressPoolQueue) tryPop() (stressPoolTask, stressPoolPopResult) {
+func (q *stressPoolQueue) tryPop() (stressPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != stressPoolPopped {
+	if r != poolPopped {
 		return stressPoolTask{}, r
 	}
-	return q.take(pos), stressPoolPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *stressPoolQueue) close() { q.tail.Or(stressPoolClosedBit) }
-
-// closed reports whether close has been called.
-func (q *stressPoolQueue) closed() bool { return q.tail.Load()&stressPoolClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *stressPoolQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *stressPoolQueue) length() int {
-	tail := q.tail.Load() &^ stressPoolClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// capacity reports the number of slots.
-func (q *stressPoolQueue) capacity() int { return int(q.mask + 1) }
 
 // StressPoolPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -9352,21 +4942,6 @@ func (p *StressPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// stressPoolMaxBackoff caps the doubling delay so that it cannot overflow,
-// whatever the number of retries.
-const stressPoolMaxBackoff = time.Hour
-
-// stressPoolNextBackoff returns the delay after d: twice d up to
-// stressPoolMaxBackoff. A delay already at or above stressPoolMaxBackoff
-// stays as it is: neither shrunk to the cap nor doubled past the largest
-// Duration.
-func stressPoolNextBackoff(d time.Duration) time.Duration {
-	if d >= stressPoolMaxBackoff {
-		return d
-	}
-	return min(2*d, stressPoolMaxBackoff)
-}
-
 // retry re-attempts a job that failed with err, up to the retries= option
 // times, sleeping with exponential backoff and jitter between attempts. It
 // gives up early when ctx is done (Shutdown, Map cancellation) or the job
@@ -9379,10 +4954,10 @@ func (p *StressPool) retry(ctx context.Context, in int, err error) (int, error) 
 			break
 		}
 		if delay > 0 {
-			if !stressPoolSleep(ctx, stressPoolJitter(delay)) {
+			if !poolSleep(ctx, poolJitter(delay)) {
 				break
 			}
-			delay = stressPoolNextBackoff(delay)
+			delay = poolNextBackoff(delay)
 		}
 		p.stats.retried.Add(1)
 		out, err = p.attempt(ctx, in)
@@ -9391,30 +4966,6 @@ func (p *StressPool) retry(ctx context.Context, in int, err error) (int, error) 
 		}
 	}
 	return out, err
-}
-
-// stressPoolJitter returns a duration drawn uniformly from [d/2, d): "equal
-// jitter", which spreads retries of jobs that failed together while keeping
-// most of the intended delay.
-func stressPoolJitter(d time.Duration) time.Duration {
-	half := d / 2
-	if half <= 0 {
-		return d
-	}
-	return half + rand.N(d-half)
-}
-
-// stressPoolSleep waits for d, or until ctx is done; it reports whether d
-// elapsed.
-func stressPoolSleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // StressPoolStats is a snapshot of a pool's counters. Every job submitted
@@ -9435,34 +4986,6 @@ type StressPoolStats struct {
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 }
 
-// stressPoolCacheLine is the assumed size of a CPU cache line. Each counter
-// is padded to one so that workers updating different counters do not
-// contend.
-const stressPoolCacheLine = 64
-
-// stressPoolPaddedUint64 is an atomic counter alone on its cache line.
-type stressPoolPaddedUint64 struct {
-	atomic.Uint64
-	_ [stressPoolCacheLine - 8]byte
-}
-
-// stressPoolPaddedInt64 is an atomic gauge alone on its cache line.
-type stressPoolPaddedInt64 struct {
-	atomic.Int64
-	_ [stressPoolCacheLine - 8]byte
-}
-
-// stressPoolCounters are the metrics of a pool, updated only under the
-// metrics= option.
-type stressPoolCounters struct {
-	submitted stressPoolPaddedUint64
-	completed stressPoolPaddedUint64
-	failed    stressPoolPaddedUint64
-	retried   stressPoolPaddedUint64
-	unrun     stressPoolPaddedUint64
-	inFlight  stressPoolPaddedInt64
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *StressPool) Stats() StressPoolStats {
@@ -9477,118 +5000,11 @@ func (p *StressPool) Stats() StressPoolStats {
 	}
 }
 
-// stressPoolClaimBits is the width of a claim's length in a worker's claim
-// field, whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to stressPoolMaxClaim queued
-// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
-// gets its throughput. But a claim must not keep its tasks from idle
-// workers: if one of them is slow, those behind it would wait for it while
-// other workers idle, and a burst of jobs of unequal length would take up to
-// W times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const stressPoolClaimBits = 7
-
-// stressPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than stressPoolCheapJob each: taking those whole, a slow
-// job among them holds up at most the cheap jobs claimed with it, for as
-// long as it runs, and the worker shares its claims again from the next one
-// it times. It times every shared claim, and one in stressPoolTimeEvery of
-// those taken whole: a clock read costs about as much as a cheap job. A
-// worker that had to wait for work does not know what comes next, and
-// shares.
-const stressPoolCheapJob = time.Microsecond
-
-// stressPoolTimeEvery is how many claims taken whole a worker makes per one
-// it times.
-const stressPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in stressPoolTimeEvery of those taken whole.
-func (w *stressPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < stressPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// stressPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
-// field, holds. The position is rebuilt from its low bits and the queue's
-// head, which a claim not finished is less than a lap behind.
-func stressPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-stressPoolClaimBits) - 1
-	return head - (head-c>>stressPoolClaimBits)&posMask, c & (1<<stressPoolClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *StressPool) stealable(self *stressPoolWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := stressPoolClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
-		}
-	}
-	return 0, false
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *StressPool) steal(self *stressPoolWorker) bool {
+func (p *StressPool) steal(self *poolWorker) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, self)
 		if !ok {
 			return false
 		}
@@ -9596,7 +5012,7 @@ func (p *StressPool) steal(self *stressPoolWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			p.run(t)
 			return true
 		}
@@ -9608,12 +5024,12 @@ func (p *StressPool) steal(self *stressPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *StressPool) runClaim(w *stressPoolWorker, t stressPoolTask, pos, n uint64) (ran uint64) {
+func (p *StressPool) runClaim(w *poolWorker, t stressPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(t.in) // the common case, without a call to run
@@ -9638,26 +5054,10 @@ func (p *StressPool) runClaim(w *stressPoolWorker, t stressPoolTask, pos, n uint
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *StressPool) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *StressPool) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -9704,10 +5104,6 @@ var ErrJobQuotaDeadline = fmt.Errorf("ratelimit: wait would exceed the context d
 // more than Limit for a JobQuotaSlidingWindow.
 var ErrJobQuotaExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// jobQuotaCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
-const jobQuotaCacheLine = 64
-
 // JobQuota controls how frequently events are allowed to happen.
 //
 // A JobQuota is safe for concurrent use. It must be created with NewJobQuota
@@ -9726,7 +5122,7 @@ type JobQuota struct {
 	// JobQuotaSlidingWindow, the index of the current fixed window and the
 	// counts of it and the previous one.
 	state atomic.Int64
-	_     [jobQuotaCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -9840,7 +5236,7 @@ func (l *JobQuota) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrJobQuotaDeadline
 		}
-		timer := time.NewTimer(time.Duration(jobQuotaNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -9904,7 +5300,7 @@ func (r JobQuotaReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r JobQuotaReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(jobQuotaNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -9949,27 +5345,6 @@ func (l *JobQuota) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *JobQuota) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// jobQuotaAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func jobQuotaAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// jobQuotaNanosBetween returns the nanoseconds from from to to: zero if to
-// is not later, the largest duration if the difference overflows.
-func jobQuotaNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *JobQuota) allow(now int64) bool {
@@ -10027,7 +5402,7 @@ func (l *JobQuota) tokenReserve(now int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := jobQuotaAddSaturating(max(s, now-tolerance), interval)
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -10057,7 +5432,7 @@ func (l *JobQuota) tokenReserveN(now, n int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := jobQuotaAddSaturating(max(s, now-tolerance), need)
+		next := ratelimitAddSaturating(max(s, now-tolerance), need)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -10081,7 +5456,7 @@ func (l *JobQuota) tokenStats(now int64) JobQuotaStats {
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
-		return JobQuotaStats{Delay: time.Duration(jobQuotaNanosBetween(now-interval, from))}
+		return JobQuotaStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
 	}
 	return JobQuotaStats{Available: (now - from) / interval}
 }
@@ -10203,7 +5578,7 @@ func (l *SharedQuota) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrSharedQuotaDeadline
 		}
-		timer := time.NewTimer(time.Duration(sharedQuotaNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -10269,7 +5644,7 @@ func (r SharedQuotaReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r SharedQuotaReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(sharedQuotaNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -10311,27 +5686,6 @@ func (l *SharedQuota) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *SharedQuota) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// sharedQuotaAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func sharedQuotaAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// sharedQuotaNanosBetween returns the nanoseconds from from to to: zero if
-// to is not later, the largest duration if the difference overflows.
-func sharedQuotaNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *SharedQuota) allow(now int64) bool {
@@ -10385,15 +5739,6 @@ const (
 	// 1/Replicas of the burst (at least one token): onfail=local.
 	SharedQuotaFailLocal
 )
-
-// sharedQuotaStoreRetry is how long a shared limiter applies its
-// SharedQuotaFailMode after the store failed before it asks the store again.
-const sharedQuotaStoreRetry = 250 * time.Millisecond
-
-// sharedQuotaLeaseLife is how long the tokens of a lease may be used. Tokens
-// left after it are dropped, never used late: the store counted them when it
-// granted the lease, so dropping them admits less, never more.
-const sharedQuotaLeaseLife = time.Second
 
 // sharedQuotaSharedState is what a shared limiter keeps of its store's bucket.
 type sharedQuotaSharedState struct {
@@ -10476,7 +5821,7 @@ func (l *SharedQuota) lease(now int64) bool {
 	// process's rate; one used up within an eighth of its life, too small.
 	if sh.tokens.Load() > 0 {
 		sh.size = max(1, sh.size/2)
-	} else if now-sh.taken < int64(sharedQuotaLeaseLife/8) {
+	} else if now-sh.taken < int64(ratelimitLeaseLife/8) {
 		sh.size = min(2*sh.size, 25)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -10486,15 +5831,15 @@ func (l *SharedQuota) lease(now int64) bool {
 	if err != nil || took < 0 || took > sh.size {
 		sh.errs.Add(1)
 		sh.tokens.Store(0)
-		sh.failing.Store(sharedQuotaAddSaturating(now, int64(sharedQuotaStoreRetry)))
+		sh.failing.Store(ratelimitAddSaturating(now, int64(ratelimitStoreRetry)))
 		return l.failAllow(now)
 	}
 	if took == 0 {
-		sh.denied.Store(sharedQuotaAddSaturating(now, max(int64(wait), 1)))
+		sh.denied.Store(ratelimitAddSaturating(now, max(int64(wait), 1)))
 		return false
 	}
 	sh.taken = now
-	sh.expires.Store(sharedQuotaAddSaturating(now, int64(sharedQuotaLeaseLife)))
+	sh.expires.Store(ratelimitAddSaturating(now, int64(ratelimitLeaseLife)))
 	sh.tokens.Store(took - 1)
 	return true
 }
@@ -10539,7 +5884,7 @@ func (l *SharedQuota) sharedStats(now int64) SharedQuotaStats {
 		st.Available = max(sh.tokens.Load(), 0)
 	}
 	if st.Available == 0 {
-		st.Delay = time.Duration(sharedQuotaNanosBetween(now, l.sharedRetry(now)))
+		st.Delay = time.Duration(ratelimitNanosBetween(now, l.sharedRetry(now)))
 	}
 	return st
 }
@@ -10673,7 +6018,7 @@ func (l *SharedOpen) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrSharedOpenDeadline
 		}
-		timer := time.NewTimer(time.Duration(sharedOpenNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -10739,7 +6084,7 @@ func (r SharedOpenReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r SharedOpenReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(sharedOpenNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -10781,27 +6126,6 @@ func (l *SharedOpen) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *SharedOpen) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// sharedOpenAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func sharedOpenAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// sharedOpenNanosBetween returns the nanoseconds from from to to: zero if to
-// is not later, the largest duration if the difference overflows.
-func sharedOpenNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *SharedOpen) allow(now int64) bool {
@@ -10853,15 +6177,6 @@ const (
 	// 1/Replicas of the burst (at least one token): onfail=local.
 	SharedOpenFailLocal
 )
-
-// sharedOpenStoreRetry is how long a shared limiter applies its
-// SharedOpenFailMode after the store failed before it asks the store again.
-const sharedOpenStoreRetry = 250 * time.Millisecond
-
-// sharedOpenLeaseLife is how long the tokens of a lease may be used. Tokens
-// left after it are dropped, never used late: the store counted them when it
-// granted the lease, so dropping them admits less, never more.
-const sharedOpenLeaseLife = time.Second
 
 // sharedOpenSharedState is what a shared limiter keeps of its store's bucket.
 type sharedOpenSharedState struct {
@@ -10941,7 +6256,7 @@ func (l *SharedOpen) lease(now int64) bool {
 	// process's rate; one used up within an eighth of its life, too small.
 	if sh.tokens.Load() > 0 {
 		sh.size = max(1, sh.size/2)
-	} else if now-sh.taken < int64(sharedOpenLeaseLife/8) {
+	} else if now-sh.taken < int64(ratelimitLeaseLife/8) {
 		sh.size = min(2*sh.size, 2)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
@@ -10951,15 +6266,15 @@ func (l *SharedOpen) lease(now int64) bool {
 	if err != nil || took < 0 || took > sh.size {
 		sh.errs.Add(1)
 		sh.tokens.Store(0)
-		sh.failing.Store(sharedOpenAddSaturating(now, int64(sharedOpenStoreRetry)))
+		sh.failing.Store(ratelimitAddSaturating(now, int64(ratelimitStoreRetry)))
 		return l.failAllow(now)
 	}
 	if took == 0 {
-		sh.denied.Store(sharedOpenAddSaturating(now, max(int64(wait), 1)))
+		sh.denied.Store(ratelimitAddSaturating(now, max(int64(wait), 1)))
 		return false
 	}
 	sh.taken = now
-	sh.expires.Store(sharedOpenAddSaturating(now, int64(sharedOpenLeaseLife)))
+	sh.expires.Store(ratelimitAddSaturating(now, int64(ratelimitLeaseLife)))
 	sh.tokens.Store(took - 1)
 	return true
 }
@@ -10991,7 +6306,7 @@ func (l *SharedOpen) sharedStats(now int64) SharedOpenStats {
 		st.Available = max(sh.tokens.Load(), 0)
 	}
 	if st.Available == 0 {
-		st.Delay = time.Duration(sharedOpenNanosBetween(now, l.sharedRetry(now)))
+		st.Delay = time.Duration(ratelimitNanosBetween(now, l.sharedRetry(now)))
 	}
 	return st
 }
@@ -11020,20 +6335,6 @@ func NewSharedOpenAt(store SharedOpenStore, key string, epoch time.Time) *Shared
 // guard.
 const SharedSlotsMaxN = 1<<61 - 1
 
-const (
-	// sharedSlotsQueuedBit is set in the state word while the waiter list is
-	// not empty. Being larger than any capacity, it makes the fast path's
-	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
-	sharedSlotsQueuedBit = 1 << 62
-	// sharedSlotsOverBit can only become set when a release subtracts more
-	// than is held: a borrow out of the held count into the flag bits.
-	sharedSlotsOverBit = 1 << 61
-	// sharedSlotsCacheLine is the size the hot word is padded to. 64 bytes
-	// on amd64 and most arm64 cores; 128 would also cover Apple's and
-	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
-	sharedSlotsCacheLine = 64
-)
-
 // SharedSlots bounds the total weight held at once by concurrent holders in
 // every process that shares its store.
 //
@@ -11045,28 +6346,20 @@ const (
 // A SharedSlots must be created with NewSharedSlots and must not be copied
 // after first use.
 type SharedSlots struct {
-	// state is the held weight in its low bits, plus sharedSlotsQueuedBit while
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
 	// waiters are queued. Uncontended Acquire and Release touch only this.
 	state atomic.Int64
 	// The slow path's fields below are written by waiters while holders
 	// spin on state; keep them on another cache line.
-	_ [sharedSlotsCacheLine - 8]byte
+	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
-	head, tail *sharedSlotsWaiter
+	head, tail *semaphoreWaiter
 
 	group   sync.WaitGroup // goroutines started by Go
 	errOnce sync.Once
 	err     error // first error returned by a function run by Go
 	shared  sharedSlotsSharedState
-}
-
-// sharedSlotsWaiter is one queued AcquireN call. ready is closed once its
-// units have been added to the state word on its behalf.
-type sharedSlotsWaiter struct {
-	n          int64
-	ready      chan struct{}
-	prev, next *sharedSlotsWaiter
 }
 
 // init checks the configuration.
@@ -11120,7 +6413,7 @@ func (s *SharedSlots) ReleaseN(n int64) {
 // Available returns the weight free in this process's own count at the
 // moment of the call; the store may have less.
 func (s *SharedSlots) Available() int64 {
-	return 4 - s.state.Load()&^sharedSlotsQueuedBit
+	return 4 - s.state.Load()&^semaphoreQueuedBit
 }
 
 // Go waits for a unit as Acquire does, then calls f in a new goroutine and
@@ -11176,7 +6469,7 @@ func (s *SharedSlots) acquireSlow(ctx context.Context, n int64) error {
 // enqueue takes n units at once if they fit and nobody is queued, fails if
 // done is closed, and otherwise queues a waiter for them and returns it:
 // nil and the result when no wait is needed.
-func (s *SharedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*sharedSlotsWaiter, error) {
+func (s *SharedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*semaphoreWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -11195,16 +6488,16 @@ func (s *SharedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64
 	default:
 	}
 
-	w := &sharedSlotsWaiter{n: n, ready: make(chan struct{})}
+	w := &semaphoreWaiter{n: n, ready: make(chan struct{})}
 	s.push(w)
 	for {
 		c := s.state.Load()
-		if c&sharedSlotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|sharedSlotsQueuedBit) {
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
 			break
 		}
 	}
 	// Units freed between the failed attempt above and setting
-	// sharedSlotsQueuedBit were released on the fast path, which notifies
+	// semaphoreQueuedBit were released on the fast path, which notifies
 	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -11215,7 +6508,7 @@ func (s *SharedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64
 // If done is closed when the wait ends, the request fails even if it was
 // granted too: a select between the two picks either at random, and the
 // grant may have come after ctx ended (go.dev/issue/63615).
-func (s *SharedSlots) await(ctx context.Context, done <-chan struct{}, w *sharedSlotsWaiter) error {
+func (s *SharedSlots) await(ctx context.Context, done <-chan struct{}, w *semaphoreWaiter) error {
 	select {
 	case <-w.ready:
 		select {
@@ -11241,10 +6534,10 @@ func (s *SharedSlots) await(ctx context.Context, done <-chan struct{}, w *shared
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has sharedSlotsQueuedBit set,
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set,
 // or shows that more was released than held.
 func (s *SharedSlots) releaseSlow(c int64) {
-	if c < 0 || c&sharedSlotsOverBit != 0 {
+	if c < 0 || c&semaphoreOverBit != 0 {
 		panic("semaphore: released more than held")
 	}
 	s.mu.Lock()
@@ -11253,23 +6546,23 @@ func (s *SharedSlots) releaseSlow(c int64) {
 }
 
 // notifyLocked grants queued requests in order while the head fits, and
-// clears sharedSlotsQueuedBit once the queue is empty. s.mu must be held.
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
 func (s *SharedSlots) notifyLocked() {
 	for {
 		c := s.state.Load()
 		w := s.head
 		if w == nil {
-			if c&sharedSlotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^sharedSlotsQueuedBit) {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
 				return
 			}
 			continue
 		}
-		if w.n > 4-c&^sharedSlotsQueuedBit {
+		if w.n > 4-c&^semaphoreQueuedBit {
 			return
 		}
 		next := c + w.n
 		if w.next == nil {
-			next &^= sharedSlotsQueuedBit
+			next &^= semaphoreQueuedBit
 		}
 		if s.state.CompareAndSwap(c, next) {
 			s.remove(w)
@@ -11279,7 +6572,7 @@ func (s *SharedSlots) notifyLocked() {
 }
 
 // push appends w to the waiter list. s.mu must be held.
-func (s *SharedSlots) push(w *sharedSlotsWaiter) {
+func (s *SharedSlots) push(w *semaphoreWaiter) {
 	w.prev = s.tail
 	if s.tail == nil {
 		s.head = w
@@ -11290,7 +6583,7 @@ func (s *SharedSlots) push(w *sharedSlotsWaiter) {
 }
 
 // remove unlinks w from the waiter list. s.mu must be held.
-func (s *SharedSlots) remove(w *sharedSlotsWaiter) {
+func (s *SharedSlots) remove(w *semaphoreWaiter) {
 	if w.prev == nil {
 		s.head = w.next
 	} else {
@@ -11365,7 +6658,7 @@ type sharedSlotsSharedState struct {
 func (s *SharedSlots) initShared(store SharedSlotsStore, key string) {
 	s.init()
 	var id [8]byte
-	rand2.Read(id[:])
+	rand.Read(id[:])
 	sh := &s.shared
 	sh.store, sh.key, sh.id = store, key, hex.EncodeToString(id[:])
 	sh.held = map[int64][]string{}
@@ -11563,7 +6856,7 @@ func (s *SharedSlots) tryAcquireLocal(n int64) bool {
 
 // releaseLocal is ReleaseN of this process's count.
 func (s *SharedSlots) releaseLocal(n int64) {
-	if c := s.state.Add(-n); c&(sharedSlotsQueuedBit|sharedSlotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -11605,41 +6898,11 @@ func NewSharedSlots(store SharedSlotsStore, key string) *SharedSlots {
 
 // PacedPool: generated from the pool directive in pool.go.
 
-// pacedPoolChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take pacedPoolChunkTime, at most twice the last.
-// Slow items go out one at a time, cheap ones by the tens of thousands, and
-// an item waits in a chunk behind at most about pacedPoolChunkTime of items
-// that have proved cheap. No chunk is larger than a share of what is left,
-// so that the helpers finish together. The clock is read once per chunk.
-//
-// pacedPoolChunkTime is small next to a slow item and large next to the cost
-// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
-// the tiniest items well under 1%.
-const pacedPoolChunkTime = 50 * time.Microsecond
-
 // pacedPoolBatch is one Map call, shared by the workers helping with it.
 type pacedPoolBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []int
-	outs    []int
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []int
+	outs []int
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -11685,15 +6948,8 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &pacedPoolBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &pacedPoolBatch{ins: ins, outs: outs}
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrPacedPoolClosed, recorded before the
 	// items see their contexts cancelled (see itemFailed). If it has begun,
@@ -11707,98 +6963,32 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 			break
 		}
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
+	b.wait()
 	ok := b.ok.Load()
 	p.stats.completed.Add(uint64(ok))
 	p.stats.failed.Add(uint64(n - ok))
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *pacedPoolBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *pacedPoolBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see pacedPoolChunkTime).
+// (see poolChunkTime).
 func (p *PacedPool) runBatch(b *pacedPoolBatch) {
-	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
 		p.stats.inFlight.Add(lo - hi)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		now := time.Now()
-		size = pacedPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// pacedPoolNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// pacedPoolChunkTime at that pace, at least one, at most twice size.
-func pacedPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(pacedPoolChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrPacedPoolClosed for Shutdown, an earlier item's failure).
-func (b *pacedPoolBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -11832,22 +7022,7 @@ func (p *PacedPool) runChunk(b *pacedPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// pacedPoolSpinLimit is how many times a goroutine retries before parking
-// when it finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const pacedPoolSpinLimit = 64
-
-// pacedPoolMaxClaim bounds how many tasks a worker claims at once (see claim
-// and steal).
-const pacedPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most pacedPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -11856,12 +7031,12 @@ const pacedPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *PacedPool) next(w *pacedPoolWorker, tasks []pacedPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *PacedPool) next(w *poolWorker, tasks []pacedPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case pacedPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -11869,25 +7044,17 @@ func (p *PacedPool) next(w *pacedPoolWorker, tasks []pacedPoolTask) (n, pos uint
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<pacedPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case pacedPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -11899,14 +7066,8 @@ func (p *PacedPool) next(w *pacedPoolWorker, tasks []pacedPoolTask) (n, pos uint
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case pacedPoolPopPending:
-			if p.q.await(pos, pacedPoolSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -11927,109 +7088,10 @@ func (p *PacedPool) next(w *pacedPoolWorker, tasks []pacedPoolTask) (n, pos uint
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, w) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *PacedPool) sleep(w *pacedPoolWorker) bool {
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *PacedPool) unsleep(w *pacedPoolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *PacedPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *PacedPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *PacedPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -12042,11 +7104,6 @@ var ErrPacedPoolClosed = errors.New("pool: closed")
 // ErrPacedPoolFull is returned by TrySubmit when the queue has no room.
 var ErrPacedPoolFull = errors.New("pool: queue full")
 
-// pacedPoolDefaultQueue is the queue capacity used when the queue= option is
-// not positive: deep enough that a producer rarely waits for a worker to
-// wake, small enough that a full queue pushes back on the producer early.
-const pacedPoolDefaultQueue = 256
-
 // PacedPool runs a function over submitted jobs on a bounded set of workers.
 //
 // A PacedPool must be created with [NewPacedPool]; the zero value is not
@@ -12058,31 +7115,17 @@ const pacedPoolDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type PacedPool struct {
-	_ pacedPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q pacedPoolQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*pacedPoolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*pacedPoolWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -12098,16 +7141,11 @@ type PacedPool struct {
 	// rate paces the jobs (the rate= option): every attempt waits for it first.
 	rate *JobQuota
 
-	life    sync.Mutex         // serializes Resize, Close and Shutdown
-	workers []*pacedPoolWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
-
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats pacedPoolCounters
+	stats poolCounters
 }
 
 // pacedPoolTask is one element of the queue: a job, or a share of a Map batch.
@@ -12116,38 +7154,12 @@ type pacedPoolTask struct {
 	batch *pacedPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// pacedPoolWorker is the parking and retirement handle of one worker goroutine.
-type pacedPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on PacedPool.idle; guarded by PacedPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// pacedPoolCheapJob (see timeClaim); untimed counts the claims since.
-	// Only the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by pacedPoolClaimBits, | its length (zero
-	// before the first); done, the position of the last task the worker
-	// finished or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [pacedPoolCacheLine - 48]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *PacedPool) init() {
-	queue := pacedPoolDefaultQueue
+	queue := poolDefaultQueue
 	workers := 2
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -12192,13 +7204,13 @@ func (p *PacedPool) send(ctx context.Context, t pacedPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == pacedPoolPushFull && spins < pacedPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == pacedPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -12206,7 +7218,7 @@ func (p *PacedPool) send(ctx context.Context, t pacedPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == pacedPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -12223,23 +7235,14 @@ func (p *PacedPool) send(ctx context.Context, t pacedPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == pacedPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrPacedPoolClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *PacedPool) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -12252,11 +7255,11 @@ func (p *PacedPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
 	var err error
 	switch p.q.tryPush(pacedPoolTask{in: in}) {
-	case pacedPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case pacedPoolPushFull:
+	case poolPushFull:
 		err = ErrPacedPoolFull
-	case pacedPoolPushClosed:
+	case poolPushClosed:
 		err = ErrPacedPoolClosed
 	}
 	if err != nil {
@@ -12274,25 +7277,11 @@ func (p *PacedPool) TrySubmit(in int) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *PacedPool) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -12303,40 +7292,10 @@ func (p *PacedPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *PacedPool) grow(n int) {
-	var crew []*pacedPoolWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
-	for range n {
-		w := &pacedPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+	for _, w := range p.hire(n) {
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *PacedPool) leave(w *pacedPoolWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*pacedPoolWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *PacedPool) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -12346,7 +7305,7 @@ func (p *PacedPool) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *PacedPool) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -12367,7 +7326,7 @@ func (p *PacedPool) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *PacedPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -12375,32 +7334,18 @@ func (p *PacedPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == pacedPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == pacedPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == pacedPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -12410,17 +7355,6 @@ func (p *PacedPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *PacedPool) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -12438,10 +7372,10 @@ func (p *PacedPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *PacedPool) work(w *pacedPoolWorker) {
+func (p *PacedPool) work(w *poolWorker) {
 	defer p.wg.Done()
 	defer p.leave(w)
-	tasks := make([]pacedPoolTask, pacedPoolMaxClaim)
+	tasks := make([]pacedPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -12472,7 +7406,7 @@ func (p *PacedPool) work(w *pacedPoolWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < pacedPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
@@ -12504,33 +7438,10 @@ func (p *PacedPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// pacedPoolNoCopy may be embedded into structs which must not be copied
-// after first use; go vet's copylocks check reports copies.
-type pacedPoolNoCopy struct{}
-
-func (*pacedPoolNoCopy) Lock() {}
-
-func (*pacedPoolNoCopy) Unlock() {}
-
-// pacedPoolQueue is a bounded multi-producer multi-consumer ring of tasks
-// (Dmitry Vyukov's design): a producer claims a position with one CAS on
-// tail and publishes the task through the slot's sequence number, a consumer
-// claims with one CAS on head (several tasks at once when many are queued,
-// see claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of pacedPoolClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// pacedPoolQueue is the job queue: a ring of slots, each holding a task and the
+// sequence number that publishes it (see ring).
 type pacedPoolQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [pacedPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | pacedPoolClosedBit once closed
-	_     [pacedPoolCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []pacedPoolSlot
 }
 
@@ -12541,27 +7452,6 @@ type pacedPoolSlot struct {
 	t   pacedPoolTask
 }
 
-// pacedPoolClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const pacedPoolClosedBit = 1 << 63
-
-type pacedPoolPushResult uint8
-
-const (
-	pacedPoolPushed pacedPoolPushResult = iota
-	pacedPoolPushFull
-	pacedPoolPushClosed
-)
-
-type pacedPoolPopResult uint8
-
-const (
-	pacedPoolPopped     pacedPoolPopResult = iota
-	pacedPoolPopEmpty                      // nothing queued
-	pacedPoolPopPending                    // a push has claimed the next position but not yet published it
-	pacedPoolPopDrained                    // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *pacedPoolQueue) init(capacity int) {
@@ -12569,19 +7459,16 @@ func (q *pacedPoolQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]pacedPoolSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *pacedPoolQueue) tryPush(t pacedPoolTask) pacedPoolPushResult {
+func (q *pacedPoolQueue) tryPush(t pacedPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&pacedPoolClosedBit != 0 {
-			return pacedPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -12589,71 +7476,13 @@ func (q *pacedPoolQueue) tryPush(t pacedPoolTask) pacedPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return pacedPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return pacedPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *pacedPoolQueue) claim(share, most uint64) (pos, n uint64, r pacedPoolPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, pacedPoolPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^pacedPoolClosedBit > pos:
-				return pos, 0, pacedPoolPopPending
-			case tail&pacedPoolClosedBit != 0:
-				return pos, 0, pacedPoolPopDrained
-			}
-			return pos, 0, pacedPoolPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *pacedPoolQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -12666,18 +7495,6 @@ func (q *pacedPoolQueue) take(pos uint64) pacedPoolTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see PacedPool.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *pacedPoolQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *pacedPoolQueue) takeOver(pos uint64) (pacedPoolTask, bool) {
@@ -12688,55 +7505,15 @@ func (q *pacedPoolQueue) takeOver(pos uint64) (pacedPoolTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *pacedPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^pacedPoolClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *pacedPoolQueue) tryPop() (pacedPoolTask, pacedPoolPopResult) {
+func (q *pacedPoolQueue) tryPop() (pacedPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != pacedPoolPopped {
+	if r != poolPopped {
 		return pacedPoolTask{}, r
 	}
-	return q.take(pos), pacedPoolPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *pacedPoolQueue) close() { q.tail.Or(pacedPoolClosedBit) }
-
-// closed reports whether close has been called.
-func (q *pacedPoolQueue) closed() bool { return q.tail.Load()&pacedPoolClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *pacedPoolQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *pacedPoolQueue) length() int {
-	tail := q.tail.Load() &^ pacedPoolClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// capacity reports the number of slots.
-func (q *pacedPoolQueue) capacity() int { return int(q.mask + 1) }
 
 // PacedPoolPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -12796,34 +7573,6 @@ type PacedPoolStats struct {
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 }
 
-// pacedPoolCacheLine is the assumed size of a CPU cache line. Each counter
-// is padded to one so that workers updating different counters do not
-// contend.
-const pacedPoolCacheLine = 64
-
-// pacedPoolPaddedUint64 is an atomic counter alone on its cache line.
-type pacedPoolPaddedUint64 struct {
-	atomic.Uint64
-	_ [pacedPoolCacheLine - 8]byte
-}
-
-// pacedPoolPaddedInt64 is an atomic gauge alone on its cache line.
-type pacedPoolPaddedInt64 struct {
-	atomic.Int64
-	_ [pacedPoolCacheLine - 8]byte
-}
-
-// pacedPoolCounters are the metrics of a pool, updated only under the
-// metrics= option.
-type pacedPoolCounters struct {
-	submitted pacedPoolPaddedUint64
-	completed pacedPoolPaddedUint64
-	failed    pacedPoolPaddedUint64
-	retried   pacedPoolPaddedUint64
-	unrun     pacedPoolPaddedUint64
-	inFlight  pacedPoolPaddedInt64
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *PacedPool) Stats() PacedPoolStats {
@@ -12838,117 +7587,11 @@ func (p *PacedPool) Stats() PacedPoolStats {
 	}
 }
 
-// pacedPoolClaimBits is the width of a claim's length in a worker's claim
-// field, whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to pacedPoolMaxClaim queued
-// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
-// gets its throughput. But a claim must not keep its tasks from idle
-// workers: if one of them is slow, those behind it would wait for it while
-// other workers idle, and a burst of jobs of unequal length would take up to
-// W times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const pacedPoolClaimBits = 7
-
-// pacedPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than pacedPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long as
-// it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in pacedPoolTimeEvery of those
-// taken whole: a clock read costs about as much as a cheap job. A worker
-// that had to wait for work does not know what comes next, and shares.
-const pacedPoolCheapJob = time.Microsecond
-
-// pacedPoolTimeEvery is how many claims taken whole a worker makes per one
-// it times.
-const pacedPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in pacedPoolTimeEvery of those taken whole.
-func (w *pacedPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < pacedPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// pacedPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
-// field, holds. The position is rebuilt from its low bits and the queue's
-// head, which a claim not finished is less than a lap behind.
-func pacedPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-pacedPoolClaimBits) - 1
-	return head - (head-c>>pacedPoolClaimBits)&posMask, c & (1<<pacedPoolClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *PacedPool) stealable(self *pacedPoolWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := pacedPoolClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
-		}
-	}
-	return 0, false
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *PacedPool) steal(self *pacedPoolWorker) bool {
+func (p *PacedPool) steal(self *poolWorker) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, self)
 		if !ok {
 			return false
 		}
@@ -12956,7 +7599,7 @@ func (p *PacedPool) steal(self *pacedPoolWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			p.run(t)
 			return true
 		}
@@ -12968,12 +7611,12 @@ func (p *PacedPool) steal(self *pacedPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *PacedPool) runClaim(w *pacedPoolWorker, t pacedPoolTask, pos, n uint64) (ran uint64) {
+func (p *PacedPool) runClaim(w *poolWorker, t pacedPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(t.in) // the common case, without a call to run
@@ -12998,26 +7641,10 @@ func (p *PacedPool) runClaim(w *pacedPoolWorker, t pacedPoolTask, pos, n uint64)
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *PacedPool) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *PacedPool) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -13044,42 +7671,11 @@ func NewPacedPool(fn func(context.Context, int) (int, error), onResult func(int,
 
 // PacedSender: generated from the pool directive in pool.go.
 
-// pacedSenderChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take pacedSenderChunkTime, at most twice the last.
-// Slow items go out one at a time, cheap ones by the tens of thousands, and
-// an item waits in a chunk behind at most about pacedSenderChunkTime of
-// items that have proved cheap. No chunk is larger than a share of what is
-// left, so that the helpers finish together. The clock is read once per
-// chunk.
-//
-// pacedSenderChunkTime is small next to a slow item and large next to the
-// cost of a chunk (an atomic add and a clock read, about 0.1µs): the clock
-// costs the tiniest items well under 1%.
-const pacedSenderChunkTime = 50 * time.Microsecond
-
 // pacedSenderBatch is one Map call, shared by the workers helping with it.
 type pacedSenderBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []string
-	outs    []struct{}
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []string
+	outs []struct{}
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -13125,15 +7721,8 @@ func (p *PacedSender) MapInto(ctx context.Context, outs []struct{}, ins []string
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &pacedSenderBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &pacedSenderBatch{ins: ins, outs: outs}
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrPacedSenderClosed, recorded before
 	// the items see their contexts cancelled (see itemFailed). If it has
@@ -13146,94 +7735,27 @@ func (p *PacedSender) MapInto(ctx context.Context, outs []struct{}, ins []string
 			break
 		}
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
-	ok := b.ok.Load()
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *pacedSenderBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *pacedSenderBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	b.wait()
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see pacedSenderChunkTime).
+// (see poolChunkTime).
 func (p *PacedSender) runBatch(b *pacedSenderBatch) {
-	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		now := time.Now()
-		size = pacedSenderNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// pacedSenderNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// pacedSenderChunkTime at that pace, at least one, at most twice size.
-func pacedSenderNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(pacedSenderChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrPacedSenderClosed for Shutdown, an earlier item's failure).
-func (b *pacedSenderBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -13267,22 +7789,7 @@ func (p *PacedSender) runChunk(b *pacedSenderBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// pacedSenderSpinLimit is how many times a goroutine retries before parking
-// when it finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const pacedSenderSpinLimit = 64
-
-// pacedSenderMaxClaim bounds how many tasks a worker claims at once (see
-// claim and steal).
-const pacedSenderMaxClaim = 64
-
-// next claims the next tasks, at least one and at most pacedSenderMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -13291,12 +7798,12 @@ const pacedSenderMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *PacedSender) next(w *pacedSenderWorker, tasks []pacedSenderTask) (n, pos uint64, shared, ok bool) {
+func (p *PacedSender) next(w *poolWorker, tasks []pacedSenderTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case pacedSenderPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -13304,25 +7811,17 @@ func (p *PacedSender) next(w *pacedSenderWorker, tasks []pacedSenderTask) (n, po
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<pacedSenderClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case pacedSenderPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -13334,14 +7833,8 @@ func (p *PacedSender) next(w *pacedSenderWorker, tasks []pacedSenderTask) (n, po
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case pacedSenderPopPending:
-			if p.q.await(pos, pacedSenderSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -13362,109 +7855,10 @@ func (p *PacedSender) next(w *pacedSenderWorker, tasks []pacedSenderTask) (n, po
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, w) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *PacedSender) sleep(w *pacedSenderWorker) bool {
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *PacedSender) unsleep(w *pacedSenderWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *PacedSender) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *PacedSender) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *PacedSender) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -13477,11 +7871,6 @@ var ErrPacedSenderClosed = errors.New("pool: closed")
 // ErrPacedSenderFull is returned by TrySubmit when the queue has no room.
 var ErrPacedSenderFull = errors.New("pool: queue full")
 
-// pacedSenderDefaultQueue is the queue capacity used when the queue= option
-// is not positive: deep enough that a producer rarely waits for a worker to
-// wake, small enough that a full queue pushes back on the producer early.
-const pacedSenderDefaultQueue = 256
-
 // PacedSender runs a function over submitted jobs on a bounded set of workers.
 //
 // A PacedSender must be created with [NewPacedSender]; the zero value is not
@@ -13493,31 +7882,17 @@ const pacedSenderDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type PacedSender struct {
-	_ pacedSenderNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q pacedSenderQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*pacedSenderWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*pacedSenderWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -13532,11 +7907,6 @@ type PacedSender struct {
 	// rate paces the jobs (the rate= option): every attempt waits for it first.
 	rate *JobQuota
 
-	life    sync.Mutex           // serializes Resize, Close and Shutdown
-	workers []*pacedSenderWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
-
 	unrunMu    sync.Mutex
 	unrun      []string // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool     // Shutdown has returned unrun; later ones go to the handler
@@ -13550,40 +7920,12 @@ type pacedSenderTask struct {
 	batch *pacedSenderBatch // non-nil: the receiving worker helps with this batch
 }
 
-// pacedSenderWorker is the parking and retirement handle of one worker
-// goroutine.
-type pacedSenderWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on PacedSender.idle; guarded by PacedSender.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// pacedSenderCheapJob (see timeClaim); untimed counts the claims since.
-	// Only the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by pacedSenderClaimBits, | its length
-	// (zero before the first); done, the position of the last task the
-	// worker finished or skipped, stored after every task but the claim's
-	// last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [pacedSenderCacheLine - 48]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *PacedSender) init() {
-	queue := pacedSenderDefaultQueue
+	queue := poolDefaultQueue
 	workers := 1
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -13622,13 +7964,13 @@ func (p *PacedSender) send(ctx context.Context, t pacedSenderTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == pacedSenderPushFull && spins < pacedSenderSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == pacedSenderPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -13636,7 +7978,7 @@ func (p *PacedSender) send(ctx context.Context, t pacedSenderTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == pacedSenderPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -13653,23 +7995,14 @@ func (p *PacedSender) send(ctx context.Context, t pacedSenderTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == pacedSenderPushClosed {
+		if r == poolPushClosed {
 			return ErrPacedSenderClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *PacedSender) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -13681,11 +8014,11 @@ func (p *PacedSender) pushed() {
 func (p *PacedSender) TrySubmit(in string) error {
 	var err error
 	switch p.q.tryPush(pacedSenderTask{in: in}) {
-	case pacedSenderPushed:
+	case poolPushed:
 		p.pushed()
-	case pacedSenderPushFull:
+	case poolPushFull:
 		err = ErrPacedSenderFull
-	case pacedSenderPushClosed:
+	case poolPushClosed:
 		err = ErrPacedSenderClosed
 	}
 	return err
@@ -13700,25 +8033,11 @@ func (p *PacedSender) TrySubmit(in string) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *PacedSender) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -13729,40 +8048,10 @@ func (p *PacedSender) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *PacedSender) grow(n int) {
-	var crew []*pacedSenderWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
-	for range n {
-		w := &pacedSenderWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+	for _, w := range p.hire(n) {
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *PacedSender) leave(w *pacedSenderWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*pacedSenderWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *PacedSender) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -13772,7 +8061,7 @@ func (p *PacedSender) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *PacedSender) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -13793,7 +8082,7 @@ func (p *PacedSender) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *PacedSender) Shutdown(ctx context.Context) ([]string, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -13801,32 +8090,18 @@ func (p *PacedSender) Shutdown(ctx context.Context) ([]string, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == pacedSenderPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == pacedSenderPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == pacedSenderPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -13836,17 +8111,6 @@ func (p *PacedSender) Shutdown(ctx context.Context) ([]string, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *PacedSender) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -13863,10 +8127,10 @@ func (p *PacedSender) giveBack(in string) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *PacedSender) work(w *pacedSenderWorker) {
+func (p *PacedSender) work(w *poolWorker) {
 	defer p.wg.Done()
 	defer p.leave(w)
-	tasks := make([]pacedSenderTask, pacedSenderMaxClaim)
+	tasks := make([]pacedSenderTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -13897,7 +8161,7 @@ func (p *PacedSender) work(w *pacedSenderWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < pacedSenderCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
@@ -13922,33 +8186,10 @@ func (p *PacedSender) runJob(in string) {
 	p.deliver(in, out, err)
 }
 
-// pacedSenderNoCopy may be embedded into structs which must not be copied
-// after first use; go vet's copylocks check reports copies.
-type pacedSenderNoCopy struct{}
-
-func (*pacedSenderNoCopy) Lock() {}
-
-func (*pacedSenderNoCopy) Unlock() {}
-
-// pacedSenderQueue is a bounded multi-producer multi-consumer ring of tasks
-// (Dmitry Vyukov's design): a producer claims a position with one CAS on
-// tail and publishes the task through the slot's sequence number, a consumer
-// claims with one CAS on head (several tasks at once when many are queued,
-// see claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of pacedSenderClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// pacedSenderQueue is the job queue: a ring of slots, each holding a task
+// and the sequence number that publishes it (see ring).
 type pacedSenderQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [pacedSenderCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | pacedSenderClosedBit once closed
-	_     [pacedSenderCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []pacedSenderSlot
 }
 
@@ -13959,27 +8200,6 @@ type pacedSenderSlot struct {
 	t   pacedSenderTask
 }
 
-// pacedSenderClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const pacedSenderClosedBit = 1 << 63
-
-type pacedSenderPushResult uint8
-
-const (
-	pacedSenderPushed pacedSenderPushResult = iota
-	pacedSenderPushFull
-	pacedSenderPushClosed
-)
-
-type pacedSenderPopResult uint8
-
-const (
-	pacedSenderPopped     pacedSenderPopResult = iota
-	pacedSenderPopEmpty                        // nothing queued
-	pacedSenderPopPending                      // a push has claimed the next position but not yet published it
-	pacedSenderPopDrained                      // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *pacedSenderQueue) init(capacity int) {
@@ -13987,19 +8207,16 @@ func (q *pacedSenderQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]pacedSenderSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *pacedSenderQueue) tryPush(t pacedSenderTask) pacedSenderPushResult {
+func (q *pacedSenderQueue) tryPush(t pacedSenderTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&pacedSenderClosedBit != 0 {
-			return pacedSenderPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -14007,71 +8224,13 @@ func (q *pacedSenderQueue) tryPush(t pacedSenderTask) pacedSenderPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return pacedSenderPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return pacedSenderPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *pacedSenderQueue) claim(share, most uint64) (pos, n uint64, r pacedSenderPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, pacedSenderPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^pacedSenderClosedBit > pos:
-				return pos, 0, pacedSenderPopPending
-			case tail&pacedSenderClosedBit != 0:
-				return pos, 0, pacedSenderPopDrained
-			}
-			return pos, 0, pacedSenderPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *pacedSenderQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -14084,18 +8243,6 @@ func (q *pacedSenderQueue) take(pos uint64) pacedSenderTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see PacedSender.steal). Claimer and hunter
-// meet on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *pacedSenderQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *pacedSenderQueue) takeOver(pos uint64) (pacedSenderTask, bool) {
@@ -14106,55 +8253,15 @@ func (q *pacedSenderQueue) takeOver(pos uint64) (pacedSenderTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *pacedSenderQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^pacedSenderClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *pacedSenderQueue) tryPop() (pacedSenderTask, pacedSenderPopResult) {
+func (q *pacedSenderQueue) tryPop() (pacedSenderTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != pacedSenderPopped {
+	if r != poolPopped {
 		return pacedSenderTask{}, r
 	}
-	return q.take(pos), pacedSenderPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *pacedSenderQueue) close() { q.tail.Or(pacedSenderClosedBit) }
-
-// closed reports whether close has been called.
-func (q *pacedSenderQueue) closed() bool { return q.tail.Load()&pacedSenderClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *pacedSenderQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *pacedSenderQueue) length() int {
-	tail := q.tail.Load() &^ pacedSenderClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// capacity reports the number of slots.
-func (q *pacedSenderQueue) capacity() int { return int(q.mask + 1) }
 
 // PacedSenderPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -14196,123 +8303,11 @@ func (p *PacedSender) attempt(ctx context.Context, in string) (out struct{}, err
 	return p.call(ctx, in)
 }
 
-// pacedSenderCacheLine is the assumed size of a CPU cache line. Each counter
-// is padded to one so that workers updating different counters do not
-// contend.
-const pacedSenderCacheLine = 64
-
-// pacedSenderClaimBits is the width of a claim's length in a worker's claim
-// field, whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to pacedSenderMaxClaim
-// queued tasks with one CAS (see queue.claim), which is where a pool of
-// cheap jobs gets its throughput. But a claim must not keep its tasks from
-// idle workers: if one of them is slow, those behind it would wait for it
-// while other workers idle, and a burst of jobs of unequal length would take
-// up to W times as long as on a channel pool (one worker running every slow
-// job while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const pacedSenderClaimBits = 7
-
-// pacedSenderCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than pacedSenderCheapJob each: taking those whole, a slow
-// job among them holds up at most the cheap jobs claimed with it, for as
-// long as it runs, and the worker shares its claims again from the next one
-// it times. It times every shared claim, and one in pacedSenderTimeEvery of
-// those taken whole: a clock read costs about as much as a cheap job. A
-// worker that had to wait for work does not know what comes next, and
-// shares.
-const pacedSenderCheapJob = time.Microsecond
-
-// pacedSenderTimeEvery is how many claims taken whole a worker makes per one
-// it times.
-const pacedSenderTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in pacedSenderTimeEvery of those taken whole.
-func (w *pacedSenderWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < pacedSenderTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// pacedSenderClaimAt returns the claim [pos, pos+n) that c, a worker's claim
-// field, holds. The position is rebuilt from its low bits and the queue's
-// head, which a claim not finished is less than a lap behind.
-func pacedSenderClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-pacedSenderClaimBits) - 1
-	return head - (head-c>>pacedSenderClaimBits)&posMask, c & (1<<pacedSenderClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *PacedSender) stealable(self *pacedSenderWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := pacedSenderClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
-		}
-	}
-	return 0, false
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *PacedSender) steal(self *pacedSenderWorker) bool {
+func (p *PacedSender) steal(self *poolWorker) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, self)
 		if !ok {
 			return false
 		}
@@ -14320,7 +8315,7 @@ func (p *PacedSender) steal(self *pacedSenderWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			p.run(t)
 			return true
 		}
@@ -14332,12 +8327,12 @@ func (p *PacedSender) steal(self *pacedSenderWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *PacedSender) runClaim(w *pacedSenderWorker, t pacedSenderTask, pos, n uint64) (ran uint64) {
+func (p *PacedSender) runClaim(w *poolWorker, t pacedSenderTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(t.in) // the common case, without a call to run
@@ -14362,26 +8357,10 @@ func (p *PacedSender) runClaim(w *pacedSenderWorker, t pacedSenderTask, pos, n u
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *PacedSender) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *PacedSender) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -14442,34 +8421,6 @@ var ErrJobBreakerOpen = errors.New("breaker: circuit open")
 // rejected while the breaker is half-open and its probes are taken.
 var ErrJobBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-const (
-	// jobBreakerStateBits hold the JobBreakerState in the low bits of the
-	// state word; the rest counts transitions. The whole word is a
-	// generation: a call remembers the word it was admitted under, and its
-	// result is ignored if the word has changed by the time it returns.
-	jobBreakerStateBits = 2
-	jobBreakerStateMask = 1<<jobBreakerStateBits - 1
-	// jobBreakerFlushEvery is how many successes in the closed state are
-	// counted before the clock is read to give them a bucket. Successes thus
-	// cost no clock read; one may be counted at most jobBreakerFlushEvery-1
-	// calls (or one failure) late, in a later bucket than it belongs to.
-	// Power of two.
-	jobBreakerFlushEvery = 16
-	// jobBreakerCacheLine is the size the hot words are padded to.
-	jobBreakerCacheLine = 64
-	// jobBreakerNoBucket marks a bucket that holds no time's counts.
-	jobBreakerNoBucket = math.MinInt64
-)
-
-// jobBreakerOutcome is how a call's result counts.
-type jobBreakerOutcome int
-
-const (
-	jobBreakerSucceeded jobBreakerOutcome = iota // a success
-	jobBreakerFailed                             // a failure
-	jobBreakerNeutral                            // neither: the caller's own context ended it
-)
-
 // jobBreakerChange is a transition to report to the state-change function.
 type jobBreakerChange struct {
 }
@@ -14495,20 +8446,20 @@ type jobBreakerChange struct {
 // callback is called with the breaker's internal lock held, in the order of
 // the transitions.
 type JobBreaker struct {
-	// state is the transition count << jobBreakerStateBits |
-	// JobBreakerState. Only transitions write it: it has a cache line of its
-	// own, apart from pending, which every successful call writes.
+	// state is the transition count << breakerStateBits | JobBreakerState. Only
+	// transitions write it: it has a cache line of its own, apart from
+	// pending, which every successful call writes.
 	state atomic.Uint64
-	_     [jobBreakerCacheLine - 8]byte
+	_     [breakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [jobBreakerCacheLine - 8]byte
+	_       [breakerCacheLine - 8]byte
 
 	fn func(context.Context, int) (int, error)
 
 	epoch time.Time
 
-	buckets  []jobBreakerBucket
+	buckets  []breakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
@@ -14518,22 +8469,13 @@ type JobBreaker struct {
 	onChange func(from, to JobBreakerState)
 }
 
-// jobBreakerBucket holds the counts of one slice of the rolling window. The
-// counts have a word each: a slice of a long window may count more than 2^32
-// calls (window=1h at 1.2 million calls a second).
-type jobBreakerBucket struct {
-	index     atomic.Int64 // clock / bucket width of the slice counted, or jobBreakerNoBucket
-	successes atomic.Int64
-	failures  atomic.Int64
-}
-
 // init checks the configuration and resets the window. The generated
 // constructor calls it after building the struct.
 func (b *JobBreaker) init() {
 	b.epoch = time.Now()
-	b.buckets = make([]jobBreakerBucket, 10)
+	b.buckets = make([]breakerBucket, 10)
 	for i := range b.buckets {
-		b.buckets[i].index.Store(jobBreakerNoBucket)
+		b.buckets[i].index.Store(breakerNoBucket)
 	}
 }
 
@@ -14560,21 +8502,21 @@ func (b *JobBreaker) OnStateChange(f func(from, to JobBreakerState)) {
 // call that succeeds returns its result.
 func (b *JobBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
-	if JobBreakerState(st&jobBreakerStateMask) != JobBreakerStateClosed {
+	if JobBreakerState(st&breakerStateMask) != JobBreakerStateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
 		switch b.judge(ctx, err) {
-		case jobBreakerNeutral:
+		case breakerNeutral:
 			return resp, err
-		case jobBreakerFailed:
+		case breakerFailed:
 			b.failure(st)
 			return resp, err
 		}
 	}
 	// A success of a call admitted before a transition is not counted.
-	if b.state.Load() == st && b.pending.Add(1)&(jobBreakerFlushEvery-1) == 0 {
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, err
@@ -14582,23 +8524,23 @@ func (b *JobBreaker) Execute(ctx context.Context, req int) (int, error) {
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
-func (b *JobBreaker) callJudged(ctx context.Context, req int) (int, jobBreakerOutcome, error) {
+func (b *JobBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
 }
 
 // judge returns how the error of a call counts, whatever its duration.
-func (b *JobBreaker) judge(ctx context.Context, err error) jobBreakerOutcome {
+func (b *JobBreaker) judge(ctx context.Context, err error) breakerOutcome {
 	if err == nil {
-		return jobBreakerSucceeded
+		return breakerSucceeded
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return jobBreakerNeutral
+		return breakerNeutral
 	}
 	if b.isFailure(err) {
-		return jobBreakerFailed
+		return breakerFailed
 	}
-	return jobBreakerSucceeded
+	return breakerSucceeded
 }
 
 // isFailure counts every error as a failure: the directive has no failure=
@@ -14615,7 +8557,7 @@ func (b *JobBreaker) changed(ch jobBreakerChange) {
 // State returns the current state. An open breaker whose cooldown has
 // passed reports JobBreakerStateOpen until a call moves it to half-open.
 func (b *JobBreaker) State() JobBreakerState {
-	return JobBreakerState(b.state.Load() & jobBreakerStateMask)
+	return JobBreakerState(b.state.Load() & breakerStateMask)
 }
 
 // JobBreakerStats is a snapshot of a JobBreaker.
@@ -14636,11 +8578,11 @@ func (b *JobBreaker) Stats() JobBreakerStats {
 	st := b.state.Load()
 	succ, fail := b.window(now)
 	return JobBreakerStats{
-		State:       JobBreakerState(st & jobBreakerStateMask),
+		State:       JobBreakerState(st & breakerStateMask),
 		Successes:   succ,
 		Failures:    fail,
 		Rejected:    b.rejected.Load(),
-		Transitions: st >> jobBreakerStateBits,
+		Transitions: st >> breakerStateBits,
 	}
 }
 
@@ -14653,7 +8595,7 @@ func (b *JobBreaker) call(ctx context.Context, req int) (int, error) {
 func (b *JobBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
 	var err error
 	for {
-		switch JobBreakerState(st & jobBreakerStateMask) {
+		switch JobBreakerState(st & breakerStateMask) {
 		case JobBreakerStateClosed:
 			return b.Execute(ctx, req)
 		case JobBreakerStateOpen:
@@ -14719,11 +8661,11 @@ func (b *JobBreaker) probe(ctx context.Context, req int, st uint64) (resp int, e
 	}()
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case jobBreakerNeutral:
+	case breakerNeutral:
 		ok = true
 		b.probeNeutral(st)
 		return resp, err
-	case jobBreakerFailed:
+	case breakerFailed:
 		return resp, err
 	}
 	ok = true
@@ -14824,16 +8766,6 @@ func (b *JobBreaker) addLocked(now, successes, failures int64) {
 	bk.count(successes, failures)
 }
 
-// count adds successes and failures to the bucket.
-func (bk *jobBreakerBucket) count(successes, failures int64) {
-	if successes != 0 {
-		bk.successes.Add(successes)
-	}
-	if failures != 0 {
-		bk.failures.Add(failures)
-	}
-}
-
 // window returns the counts of the rolling window ending at now.
 func (b *JobBreaker) window(now int64) (successes, failures int64) {
 	index := now / b.bucketWidth()
@@ -14878,12 +8810,12 @@ func (b *JobBreaker) transitionLocked(from uint64, to JobBreakerState, now int64
 	case JobBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
-			b.buckets[i].index.Store(jobBreakerNoBucket)
+			b.buckets[i].index.Store(breakerNoBucket)
 		}
 	}
-	b.state.Store((from>>jobBreakerStateBits+1)<<jobBreakerStateBits | uint64(to))
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
 	if b.onChange != nil {
-		b.onChange(JobBreakerState(from&jobBreakerStateMask), to)
+		b.onChange(JobBreakerState(from&breakerStateMask), to)
 	}
 	return ch, true
 }
@@ -14902,42 +8834,11 @@ func NewJobBreaker(fn func(context.Context, int) (int, error)) *JobBreaker {
 
 // GuardedPool: generated from the pool directive in pool.go.
 
-// guardedPoolChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take guardedPoolChunkTime, at most twice the last.
-// Slow items go out one at a time, cheap ones by the tens of thousands, and
-// an item waits in a chunk behind at most about guardedPoolChunkTime of
-// items that have proved cheap. No chunk is larger than a share of what is
-// left, so that the helpers finish together. The clock is read once per
-// chunk.
-//
-// guardedPoolChunkTime is small next to a slow item and large next to the
-// cost of a chunk (an atomic add and a clock read, about 0.1µs): the clock
-// costs the tiniest items well under 1%.
-const guardedPoolChunkTime = 50 * time.Microsecond
-
 // guardedPoolBatch is one Map call, shared by the workers helping with it.
 type guardedPoolBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []int
-	outs    []int
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []int
+	outs []int
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -14983,15 +8884,8 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &guardedPoolBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &guardedPoolBatch{ins: ins, outs: outs}
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrGuardedPoolClosed, recorded before
 	// the items see their contexts cancelled (see itemFailed). If it has
@@ -15005,98 +8899,32 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 			break
 		}
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
+	b.wait()
 	ok := b.ok.Load()
 	p.stats.completed.Add(uint64(ok))
 	p.stats.failed.Add(uint64(n - ok))
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *guardedPoolBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *guardedPoolBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see guardedPoolChunkTime).
+// (see poolChunkTime).
 func (p *GuardedPool) runBatch(b *guardedPoolBatch) {
-	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
 		p.stats.inFlight.Add(lo - hi)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		now := time.Now()
-		size = guardedPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// guardedPoolNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// guardedPoolChunkTime at that pace, at least one, at most twice size.
-func guardedPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(guardedPoolChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrGuardedPoolClosed for Shutdown, an earlier item's failure).
-func (b *guardedPoolBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -15133,22 +8961,7 @@ func (p *GuardedPool) runChunk(b *guardedPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// guardedPoolSpinLimit is how many times a goroutine retries before parking
-// when it finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const guardedPoolSpinLimit = 64
-
-// guardedPoolMaxClaim bounds how many tasks a worker claims at once (see
-// claim and steal).
-const guardedPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most guardedPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -15157,12 +8970,12 @@ const guardedPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *GuardedPool) next(w *guardedPoolWorker, tasks []guardedPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *GuardedPool) next(w *poolWorker, tasks []guardedPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case guardedPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -15170,25 +8983,17 @@ func (p *GuardedPool) next(w *guardedPoolWorker, tasks []guardedPoolTask) (n, po
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<guardedPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case guardedPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -15200,14 +9005,8 @@ func (p *GuardedPool) next(w *guardedPoolWorker, tasks []guardedPoolTask) (n, po
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case guardedPoolPopPending:
-			if p.q.await(pos, guardedPoolSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -15228,109 +9027,10 @@ func (p *GuardedPool) next(w *guardedPoolWorker, tasks []guardedPoolTask) (n, po
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, w) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *GuardedPool) sleep(w *guardedPoolWorker) bool {
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *GuardedPool) unsleep(w *guardedPoolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *GuardedPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *GuardedPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *GuardedPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -15343,11 +9043,6 @@ var ErrGuardedPoolClosed = errors.New("pool: closed")
 // ErrGuardedPoolFull is returned by TrySubmit when the queue has no room.
 var ErrGuardedPoolFull = errors.New("pool: queue full")
 
-// guardedPoolDefaultQueue is the queue capacity used when the queue= option
-// is not positive: deep enough that a producer rarely waits for a worker to
-// wake, small enough that a full queue pushes back on the producer early.
-const guardedPoolDefaultQueue = 256
-
 // GuardedPool runs a function over submitted jobs on a bounded set of workers.
 //
 // A GuardedPool must be created with [NewGuardedPool]; the zero value is not
@@ -15359,31 +9054,17 @@ const guardedPoolDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type GuardedPool struct {
-	_ guardedPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q guardedPoolQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*guardedPoolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*guardedPoolWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -15400,16 +9081,11 @@ type GuardedPool struct {
 	// function unless it is open.
 	breaker *JobBreaker
 
-	life    sync.Mutex           // serializes Resize, Close and Shutdown
-	workers []*guardedPoolWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
-
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats guardedPoolCounters
+	stats poolCounters
 }
 
 // guardedPoolTask is one element of the queue: a job, or a share of a Map
@@ -15419,40 +9095,12 @@ type guardedPoolTask struct {
 	batch *guardedPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// guardedPoolWorker is the parking and retirement handle of one worker
-// goroutine.
-type guardedPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on GuardedPool.idle; guarded by GuardedPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// guardedPoolCheapJob (see timeClaim); untimed counts the claims since.
-	// Only the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by guardedPoolClaimBits, | its length
-	// (zero before the first); done, the position of the last task the
-	// worker finished or skipped, stored after every task but the claim's
-	// last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [guardedPoolCacheLine - 48]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *GuardedPool) init() {
-	queue := guardedPoolDefaultQueue
+	queue := poolDefaultQueue
 	workers := 1
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -15497,13 +9145,13 @@ func (p *GuardedPool) send(ctx context.Context, t guardedPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == guardedPoolPushFull && spins < guardedPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == guardedPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -15511,7 +9159,7 @@ func (p *GuardedPool) send(ctx context.Context, t guardedPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == guardedPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -15528,23 +9176,14 @@ func (p *GuardedPool) send(ctx context.Context, t guardedPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == guardedPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrGuardedPoolClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *GuardedPool) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -15557,11 +9196,11 @@ func (p *GuardedPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
 	var err error
 	switch p.q.tryPush(guardedPoolTask{in: in}) {
-	case guardedPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case guardedPoolPushFull:
+	case poolPushFull:
 		err = ErrGuardedPoolFull
-	case guardedPoolPushClosed:
+	case poolPushClosed:
 		err = ErrGuardedPoolClosed
 	}
 	if err != nil {
@@ -15579,25 +9218,11 @@ func (p *GuardedPool) TrySubmit(in int) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *GuardedPool) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -15608,40 +9233,10 @@ func (p *GuardedPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *GuardedPool) grow(n int) {
-	var crew []*guardedPoolWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
-	for range n {
-		w := &guardedPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+	for _, w := range p.hire(n) {
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *GuardedPool) leave(w *guardedPoolWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*guardedPoolWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *GuardedPool) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -15651,7 +9246,7 @@ func (p *GuardedPool) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *GuardedPool) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -15672,7 +9267,7 @@ func (p *GuardedPool) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *GuardedPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -15680,32 +9275,18 @@ func (p *GuardedPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == guardedPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == guardedPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == guardedPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -15715,17 +9296,6 @@ func (p *GuardedPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *GuardedPool) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -15743,10 +9313,10 @@ func (p *GuardedPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *GuardedPool) work(w *guardedPoolWorker) {
+func (p *GuardedPool) work(w *poolWorker) {
 	defer p.wg.Done()
 	defer p.leave(w)
-	tasks := make([]guardedPoolTask, guardedPoolMaxClaim)
+	tasks := make([]guardedPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -15777,7 +9347,7 @@ func (p *GuardedPool) work(w *guardedPoolWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < guardedPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
@@ -15812,33 +9382,10 @@ func (p *GuardedPool) runJob(in int) {
 	p.deliver(in, out, err)
 }
 
-// guardedPoolNoCopy may be embedded into structs which must not be copied
-// after first use; go vet's copylocks check reports copies.
-type guardedPoolNoCopy struct{}
-
-func (*guardedPoolNoCopy) Lock() {}
-
-func (*guardedPoolNoCopy) Unlock() {}
-
-// guardedPoolQueue is a bounded multi-producer multi-consumer ring of tasks
-// (Dmitry Vyukov's design): a producer claims a position with one CAS on
-// tail and publishes the task through the slot's sequence number, a consumer
-// claims with one CAS on head (several tasks at once when many are queued,
-// see claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of guardedPoolClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// guardedPoolQueue is the job queue: a ring of slots, each holding a task
+// and the sequence number that publishes it (see ring).
 type guardedPoolQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [guardedPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | guardedPoolClosedBit once closed
-	_     [guardedPoolCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []guardedPoolSlot
 }
 
@@ -15849,27 +9396,6 @@ type guardedPoolSlot struct {
 	t   guardedPoolTask
 }
 
-// guardedPoolClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const guardedPoolClosedBit = 1 << 63
-
-type guardedPoolPushResult uint8
-
-const (
-	guardedPoolPushed guardedPoolPushResult = iota
-	guardedPoolPushFull
-	guardedPoolPushClosed
-)
-
-type guardedPoolPopResult uint8
-
-const (
-	guardedPoolPopped     guardedPoolPopResult = iota
-	guardedPoolPopEmpty                        // nothing queued
-	guardedPoolPopPending                      // a push has claimed the next position but not yet published it
-	guardedPoolPopDrained                      // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *guardedPoolQueue) init(capacity int) {
@@ -15877,19 +9403,16 @@ func (q *guardedPoolQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]guardedPoolSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *guardedPoolQueue) tryPush(t guardedPoolTask) guardedPoolPushResult {
+func (q *guardedPoolQueue) tryPush(t guardedPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&guardedPoolClosedBit != 0 {
-			return guardedPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -15897,71 +9420,13 @@ func (q *guardedPoolQueue) tryPush(t guardedPoolTask) guardedPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return guardedPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return guardedPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *guardedPoolQueue) claim(share, most uint64) (pos, n uint64, r guardedPoolPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, guardedPoolPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^guardedPoolClosedBit > pos:
-				return pos, 0, guardedPoolPopPending
-			case tail&guardedPoolClosedBit != 0:
-				return pos, 0, guardedPoolPopDrained
-			}
-			return pos, 0, guardedPoolPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *guardedPoolQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -15974,18 +9439,6 @@ func (q *guardedPoolQueue) take(pos uint64) guardedPoolTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see GuardedPool.steal). Claimer and hunter
-// meet on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *guardedPoolQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *guardedPoolQueue) takeOver(pos uint64) (guardedPoolTask, bool) {
@@ -15996,55 +9449,15 @@ func (q *guardedPoolQueue) takeOver(pos uint64) (guardedPoolTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *guardedPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^guardedPoolClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *guardedPoolQueue) tryPop() (guardedPoolTask, guardedPoolPopResult) {
+func (q *guardedPoolQueue) tryPop() (guardedPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != guardedPoolPopped {
+	if r != poolPopped {
 		return guardedPoolTask{}, r
 	}
-	return q.take(pos), guardedPoolPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *guardedPoolQueue) close() { q.tail.Or(guardedPoolClosedBit) }
-
-// closed reports whether close has been called.
-func (q *guardedPoolQueue) closed() bool { return q.tail.Load()&guardedPoolClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *guardedPoolQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *guardedPoolQueue) length() int {
-	tail := q.tail.Load() &^ guardedPoolClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// capacity reports the number of slots.
-func (q *guardedPoolQueue) capacity() int { return int(q.mask + 1) }
 
 // GuardedPoolPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -16081,21 +9494,6 @@ func (p *GuardedPool) attempt(ctx context.Context, in int) (out int, err error) 
 	return p.call(ctx, in)
 }
 
-// guardedPoolMaxBackoff caps the doubling delay so that it cannot overflow,
-// whatever the number of retries.
-const guardedPoolMaxBackoff = time.Hour
-
-// guardedPoolNextBackoff returns the delay after d: twice d up to
-// guardedPoolMaxBackoff. A delay already at or above guardedPoolMaxBackoff
-// stays as it is: neither shrunk to the cap nor doubled past the largest
-// Duration.
-func guardedPoolNextBackoff(d time.Duration) time.Duration {
-	if d >= guardedPoolMaxBackoff {
-		return d
-	}
-	return min(2*d, guardedPoolMaxBackoff)
-}
-
 // retry re-attempts a job that failed with err, up to the retries= option
 // times, sleeping with exponential backoff and jitter between attempts. It
 // gives up early when ctx is done (Shutdown, Map cancellation) or the job
@@ -16108,10 +9506,10 @@ func (p *GuardedPool) retry(ctx context.Context, in int, err error) (int, error)
 			break
 		}
 		if delay > 0 {
-			if !guardedPoolSleep(ctx, guardedPoolJitter(delay)) {
+			if !poolSleep(ctx, poolJitter(delay)) {
 				break
 			}
-			delay = guardedPoolNextBackoff(delay)
+			delay = poolNextBackoff(delay)
 		}
 		p.stats.retried.Add(1)
 		out, err = p.attempt(ctx, in)
@@ -16120,30 +9518,6 @@ func (p *GuardedPool) retry(ctx context.Context, in int, err error) (int, error)
 		}
 	}
 	return out, err
-}
-
-// guardedPoolJitter returns a duration drawn uniformly from [d/2, d): "equal
-// jitter", which spreads retries of jobs that failed together while keeping
-// most of the intended delay.
-func guardedPoolJitter(d time.Duration) time.Duration {
-	half := d / 2
-	if half <= 0 {
-		return d
-	}
-	return half + rand.N(d-half)
-}
-
-// guardedPoolSleep waits for d, or until ctx is done; it reports whether d
-// elapsed.
-func guardedPoolSleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // GuardedPoolStats is a snapshot of a pool's counters. Every job submitted
@@ -16164,34 +9538,6 @@ type GuardedPoolStats struct {
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 }
 
-// guardedPoolCacheLine is the assumed size of a CPU cache line. Each counter
-// is padded to one so that workers updating different counters do not
-// contend.
-const guardedPoolCacheLine = 64
-
-// guardedPoolPaddedUint64 is an atomic counter alone on its cache line.
-type guardedPoolPaddedUint64 struct {
-	atomic.Uint64
-	_ [guardedPoolCacheLine - 8]byte
-}
-
-// guardedPoolPaddedInt64 is an atomic gauge alone on its cache line.
-type guardedPoolPaddedInt64 struct {
-	atomic.Int64
-	_ [guardedPoolCacheLine - 8]byte
-}
-
-// guardedPoolCounters are the metrics of a pool, updated only under the
-// metrics= option.
-type guardedPoolCounters struct {
-	submitted guardedPoolPaddedUint64
-	completed guardedPoolPaddedUint64
-	failed    guardedPoolPaddedUint64
-	retried   guardedPoolPaddedUint64
-	unrun     guardedPoolPaddedUint64
-	inFlight  guardedPoolPaddedInt64
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *GuardedPool) Stats() GuardedPoolStats {
@@ -16206,118 +9552,11 @@ func (p *GuardedPool) Stats() GuardedPoolStats {
 	}
 }
 
-// guardedPoolClaimBits is the width of a claim's length in a worker's claim
-// field, whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to guardedPoolMaxClaim
-// queued tasks with one CAS (see queue.claim), which is where a pool of
-// cheap jobs gets its throughput. But a claim must not keep its tasks from
-// idle workers: if one of them is slow, those behind it would wait for it
-// while other workers idle, and a burst of jobs of unequal length would take
-// up to W times as long as on a channel pool (one worker running every slow
-// job while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const guardedPoolClaimBits = 7
-
-// guardedPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than guardedPoolCheapJob each: taking those whole, a slow
-// job among them holds up at most the cheap jobs claimed with it, for as
-// long as it runs, and the worker shares its claims again from the next one
-// it times. It times every shared claim, and one in guardedPoolTimeEvery of
-// those taken whole: a clock read costs about as much as a cheap job. A
-// worker that had to wait for work does not know what comes next, and
-// shares.
-const guardedPoolCheapJob = time.Microsecond
-
-// guardedPoolTimeEvery is how many claims taken whole a worker makes per one
-// it times.
-const guardedPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in guardedPoolTimeEvery of those taken whole.
-func (w *guardedPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < guardedPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// guardedPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
-// field, holds. The position is rebuilt from its low bits and the queue's
-// head, which a claim not finished is less than a lap behind.
-func guardedPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-guardedPoolClaimBits) - 1
-	return head - (head-c>>guardedPoolClaimBits)&posMask, c & (1<<guardedPoolClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *GuardedPool) stealable(self *guardedPoolWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := guardedPoolClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
-		}
-	}
-	return 0, false
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *GuardedPool) steal(self *guardedPoolWorker) bool {
+func (p *GuardedPool) steal(self *poolWorker) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, self)
 		if !ok {
 			return false
 		}
@@ -16325,7 +9564,7 @@ func (p *GuardedPool) steal(self *guardedPoolWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			p.run(t)
 			return true
 		}
@@ -16337,12 +9576,12 @@ func (p *GuardedPool) steal(self *guardedPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *GuardedPool) runClaim(w *guardedPoolWorker, t guardedPoolTask, pos, n uint64) (ran uint64) {
+func (p *GuardedPool) runClaim(w *poolWorker, t guardedPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(t.in) // the common case, without a call to run
@@ -16367,26 +9606,10 @@ func (p *GuardedPool) runClaim(w *guardedPoolWorker, t guardedPoolTask, pos, n u
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *GuardedPool) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *GuardedPool) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 

@@ -23,7 +23,7 @@ import (
 // the context given to the others and is returned; q is closed in every case.
 // produce pushes with q.Push or q.PushMany.
 func (q *IntQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
-	err := intQueueRunGroup(ctx, n, produce)
+	err := queueRunGroup(ctx, n, produce)
 	q.Close()
 	return err
 }
@@ -34,7 +34,7 @@ func (q *IntQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Co
 // normal end, is not. FanOut returns when every consumer has returned; an
 // item popped by a consumer is always passed to consume.
 func (q *IntQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
-	return intQueueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+	return queueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
 			v, err := q.Pop(ctx)
 			if err == ErrIntQueueClosed {
@@ -50,32 +50,6 @@ func (q *IntQueue) FanOut(ctx context.Context, n int, consume func(ctx context.C
 	})
 }
 
-// intQueueRunGroup runs fn in n goroutines, waits for them and returns the
-// first error, cancelling the context of the others when it happens.
-func intQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	for i := range n {
-		wg.Go(func() {
-			if err := fn(ctx, i); err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-					cancel(err)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return firstErr
-}
-
 var (
 	// ErrIntQueueClosed is returned by pushes after Close, and by pops once the
 	// queue is closed and every item has been popped.
@@ -84,22 +58,6 @@ var (
 	// IntQueueError policy when there is no room.
 	ErrIntQueueFull = errors.New("queue: full")
 )
-
-// intQueueCacheLineSize separates the fields producers write from those
-// consumers write, so that neither side invalidates the other's cache line.
-const intQueueCacheLineSize = 64
-
-// intQueueClosedBit is set in head by Close. Keeping it in the word producers
-// compare-and-swap makes Close linearizable: a push either claimed its slot
-// before Close (and its item will be popped) or fails with ErrIntQueueClosed.
-// Positions never reach 2^63.
-const intQueueClosedBit = 1 << 63
-
-// intQueueSpinTries is how many times a goroutine that finds the queue full
-// or empty retries, yielding its processor in between, before it parks.
-// Parking and waking cost a few hundred nanoseconds each; a short spin lets
-// a producer-consumer pair that runs at the same speed avoid both.
-const intQueueSpinTries = 4
 
 // intQueueSlot is one cell of the ring. seq tells who owns it: seq == pos means
 // free for the producer of position pos; seq == pos+1 means it holds the item
@@ -110,15 +68,6 @@ type intQueueSlot struct {
 	val int
 }
 
-// intQueueOpStatus is the outcome of a non-blocking attempt on the ring.
-type intQueueOpStatus uint8
-
-const (
-	intQueueOpDone   intQueueOpStatus = iota // at least one item moved
-	intQueueOpFull                           // no free slot (push) or no published item (pop)
-	intQueueOpClosed                         // the queue is closed (and, for a pop, drained)
-)
-
 // IntQueue is a bounded FIFO queue for any number of producers and
 // consumers. Create one with NewIntQueue; the zero value is not usable. A
 // IntQueue must not be copied after first use.
@@ -127,7 +76,7 @@ const (
 // on a channel happens before the corresponding receive. Items pushed by one
 // goroutine are popped in the order it pushed them.
 type IntQueue struct {
-	_ intQueueNoCopy
+	_ queueNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
 	slots    []intQueueSlot
@@ -135,14 +84,14 @@ type IntQueue struct {
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
-	_        [intQueueCacheLineSize]byte
+	_        [queueCacheLineSize]byte
 
-	// head is the next position a producer claims, with intQueueClosedBit.
+	// head is the next position a producer claims, with queueClosedBit.
 	head atomic.Uint64
-	_    [intQueueCacheLineSize - 8]byte
+	_    [queueCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
 	tail atomic.Uint64
-	_    [intQueueCacheLineSize - 8]byte
+	_    [queueCacheLineSize - 8]byte
 
 	// popWaiters and pushWaiters count parked consumers and producers. A
 	// goroutine increments its counter before its last look at the ring and
@@ -151,7 +100,7 @@ type IntQueue struct {
 	// other side sees the waiter and hands it a token.
 	popWaiters  atomic.Int32
 	pushWaiters atomic.Int32
-	_           [intQueueCacheLineSize - 8]byte
+	_           [queueCacheLineSize - 8]byte
 }
 
 // init allocates the ring and the wake-up channels.
@@ -173,7 +122,7 @@ func (q *IntQueue) Cap() int { return 1024 }
 // snapshot that may be stale by the time it returns.
 func (q *IntQueue) Len() int {
 	tail := q.tail.Load()
-	head := q.head.Load() &^ intQueueClosedBit
+	head := q.head.Load() &^ queueClosedBit
 	if head < tail { // tail was loaded before consumers caught up with a later head
 		return 0
 	}
@@ -183,7 +132,7 @@ func (q *IntQueue) Len() int {
 // TryPush adds v if there is room now and reports whether it did. It never
 // blocks and never drops an item, whatever the policy.
 func (q *IntQueue) TryPush(v int) bool {
-	if q.enqueue(v) != intQueueOpDone {
+	if q.enqueue(v) != queueOpDone {
 		return false
 	}
 	q.wakeConsumer()
@@ -199,16 +148,16 @@ func (q *IntQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	for spins := 0; ; spins++ {
 		switch q.enqueue(v) {
-		case intQueueOpDone:
+		case queueOpDone:
 			q.wakeConsumer()
 			if woken {
 				q.passProducerToken()
 			}
 			return nil
-		case intQueueOpClosed:
+		case queueOpClosed:
 			return ErrIntQueueClosed
 		}
-		if spins < intQueueSpinTries {
+		if spins < queueSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -242,10 +191,10 @@ func (q *IntQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 			spins = 0 // progress: spin afresh before parking the next time
 			continue
 		}
-		if st == intQueueOpClosed {
+		if st == queueOpClosed {
 			return added, ErrIntQueueClosed
 		}
-		if spins < intQueueSpinTries {
+		if spins < queueSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -260,7 +209,7 @@ func (q *IntQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 // TryPop removes and returns the oldest item if there is one. It never blocks.
 func (q *IntQueue) TryPop() (int, bool) {
 	v, st := q.dequeue()
-	if st != intQueueOpDone {
+	if st != queueOpDone {
 		return v, false
 	}
 	q.wakeProducer()
@@ -276,16 +225,16 @@ func (q *IntQueue) Pop(ctx context.Context) (int, error) {
 	for spins := 0; ; spins++ {
 		v, st := q.dequeue()
 		switch st {
-		case intQueueOpDone:
+		case queueOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return v, nil
-		case intQueueOpClosed:
+		case queueOpClosed:
 			return v, ErrIntQueueClosed
 		}
-		if spins < intQueueSpinTries {
+		if spins < queueSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -310,16 +259,16 @@ func (q *IntQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	for spins := 0; ; spins++ {
 		n, st := q.dequeueMany(buf)
 		switch st {
-		case intQueueOpDone:
+		case queueOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return n, nil
-		case intQueueOpClosed:
+		case queueOpClosed:
 			return 0, ErrIntQueueClosed
 		}
-		if spins < intQueueSpinTries {
+		if spins < queueSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -337,18 +286,18 @@ func (q *IntQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 // Close may be called more than once.
 func (q *IntQueue) Close() {
 	q.once.Do(func() {
-		q.head.Or(intQueueClosedBit)
+		q.head.Or(queueClosedBit)
 		close(q.done)
 	})
 }
 
 // enqueue claims the slot at head and publishes v in it.
-func (q *IntQueue) enqueue(v int) intQueueOpStatus {
+func (q *IntQueue) enqueue(v int) queueOpStatus {
 	mask := uint64(1024) - 1
 	pos := q.head.Load()
 	for {
-		if pos&intQueueClosedBit != 0 {
-			return intQueueOpClosed
+		if pos&queueClosedBit != 0 {
+			return queueOpClosed
 		}
 		slot := &q.slots[pos&mask]
 		switch lap := int64(slot.seq.Load() - pos); {
@@ -356,10 +305,10 @@ func (q *IntQueue) enqueue(v int) intQueueOpStatus {
 			if q.head.CompareAndSwap(pos, pos+1) {
 				slot.val = v
 				slot.seq.Store(pos + 1)
-				return intQueueOpDone
+				return queueOpDone
 			}
 		case lap < 0: // the slot still holds the item of the previous lap
-			return intQueueOpFull
+			return queueOpFull
 		}
 		pos = q.head.Load() // another producer claimed pos first
 	}
@@ -369,20 +318,20 @@ func (q *IntQueue) enqueue(v int) intQueueOpStatus {
 // with one compare-and-swap and publishes vs in them. Slots seen free stay
 // free until head passes them, since only the producer that moves head over
 // a position may fill it.
-func (q *IntQueue) enqueueMany(vs []int) (int, intQueueOpStatus) {
+func (q *IntQueue) enqueueMany(vs []int) (int, queueOpStatus) {
 	mask := uint64(1024) - 1
 	limit := min(len(vs), 1024)
 	pos := q.head.Load()
 	for {
-		if pos&intQueueClosedBit != 0 {
-			return 0, intQueueOpClosed
+		if pos&queueClosedBit != 0 {
+			return 0, queueOpClosed
 		}
 		n := 0
 		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
 			n++
 		}
 		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
-			return 0, intQueueOpFull
+			return 0, queueOpFull
 		}
 		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
 			for i, v := range vs[:n] {
@@ -395,14 +344,14 @@ func (q *IntQueue) enqueueMany(vs []int) (int, intQueueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + 1)
 			}
-			return n, intQueueOpDone
+			return n, queueOpDone
 		}
 		pos = q.head.Load()
 	}
 }
 
 // dequeue claims the slot at tail and takes its item.
-func (q *IntQueue) dequeue() (int, intQueueOpStatus) {
+func (q *IntQueue) dequeue() (int, queueOpStatus) {
 	var zero int
 	mask := uint64(1024) - 1
 	pos := q.tail.Load()
@@ -414,7 +363,7 @@ func (q *IntQueue) dequeue() (int, intQueueOpStatus) {
 				v := slot.val
 				slot.val = zero // let the garbage collector have it
 				slot.seq.Store(pos + mask + 1)
-				return v, intQueueOpDone
+				return v, queueOpDone
 			}
 		case lap < 0: // nothing published at pos yet
 			return zero, q.emptyStatus(pos)
@@ -425,7 +374,7 @@ func (q *IntQueue) dequeue() (int, intQueueOpStatus) {
 
 // dequeueMany claims the run of published slots starting at tail, up to
 // len(buf), with one compare-and-swap and moves their items into buf.
-func (q *IntQueue) dequeueMany(buf []int) (int, intQueueOpStatus) {
+func (q *IntQueue) dequeueMany(buf []int) (int, queueOpStatus) {
 	var zero int
 	mask := uint64(1024) - 1
 	limit := min(len(buf), 1024)
@@ -450,7 +399,7 @@ func (q *IntQueue) dequeueMany(buf []int) (int, intQueueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + mask + 1)
 			}
-			return n, intQueueOpDone
+			return n, queueOpDone
 		}
 		pos = q.tail.Load()
 	}
@@ -459,11 +408,11 @@ func (q *IntQueue) dequeueMany(buf []int) (int, intQueueOpStatus) {
 // emptyStatus tells an empty queue from a closed and drained one, given the
 // tail position at which nothing was published. A producer may have claimed
 // pos before Close without publishing yet: that is empty, not drained.
-func (q *IntQueue) emptyStatus(pos uint64) intQueueOpStatus {
-	if head := q.head.Load(); head&intQueueClosedBit != 0 && head&^intQueueClosedBit == pos {
-		return intQueueOpClosed
+func (q *IntQueue) emptyStatus(pos uint64) queueOpStatus {
+	if head := q.head.Load(); head&queueClosedBit != 0 && head&^queueClosedBit == pos {
+		return queueOpClosed
 	}
-	return intQueueOpFull
+	return queueOpFull
 }
 
 // readable reports whether an item is published at tail.
@@ -474,14 +423,14 @@ func (q *IntQueue) readable() bool {
 
 // writable reports whether the slot at head is free.
 func (q *IntQueue) writable() bool {
-	pos := q.head.Load() &^ intQueueClosedBit
+	pos := q.head.Load() &^ queueClosedBit
 	return int64(q.slots[pos&(uint64(1024)-1)].seq.Load()-pos) >= 0
 }
 
 // wakeConsumer hands a token to a parked consumer, if any, after a push.
 func (q *IntQueue) wakeConsumer() {
 	if q.popWaiters.Load() != 0 {
-		intQueueSignal(q.notEmpty)
+		queueSignal(q.notEmpty)
 	}
 }
 
@@ -489,7 +438,7 @@ func (q *IntQueue) wakeConsumer() {
 // IntQueueBlock parks producers.
 func (q *IntQueue) wakeProducer() {
 	if q.pushWaiters.Load() != 0 {
-		intQueueSignal(q.notFull)
+		queueSignal(q.notFull)
 	}
 }
 
@@ -499,14 +448,14 @@ func (q *IntQueue) wakeProducer() {
 // the token goes on.
 func (q *IntQueue) passConsumerToken() {
 	if q.popWaiters.Load() != 0 && q.readable() {
-		intQueueSignal(q.notEmpty)
+		queueSignal(q.notEmpty)
 	}
 }
 
 // passProducerToken is passConsumerToken for producers under IntQueueBlock.
 func (q *IntQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
-		intQueueSignal(q.notFull)
+		queueSignal(q.notFull)
 	}
 }
 
@@ -548,29 +497,12 @@ func (q *IntQueue) waitNotFull(ctx context.Context) (bool, error) {
 		return true, nil
 	case <-q.done:
 		q.pushWaiters.Add(-1)
-		return false, nil // the next enqueue reports intQueueOpClosed
+		return false, nil // the next enqueue reports queueOpClosed
 	case <-ctx.Done():
 		q.pushWaiters.Add(-1)
 		return false, ctx.Err()
 	}
 }
-
-// intQueueSignal puts a token in a one-token channel unless one is already
-// there, in which case the goroutine that takes it will look at the queue.
-func intQueueSignal(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
-}
-
-// intQueueNoCopy lets go vet's copylocks check report a IntQueue copied by
-// value.
-type intQueueNoCopy struct{}
-
-func (*intQueueNoCopy) Lock() {}
-
-func (*intQueueNoCopy) Unlock() {}
 
 // NewIntQueue returns an empty IntQueue of capacity 1024; when it is full,
 // Push waits for room.
@@ -588,7 +520,7 @@ func NewIntQueue() *IntQueue {
 // the context given to the others and is returned; q is closed in every case.
 // produce pushes with q.Push or q.PushMany.
 func (q *BlockQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
-	err := blockQueueRunGroup(ctx, n, produce)
+	err := queueRunGroup(ctx, n, produce)
 	q.Close()
 	return err
 }
@@ -599,7 +531,7 @@ func (q *BlockQueue) FanIn(ctx context.Context, n int, produce func(ctx context.
 // normal end, is not. FanOut returns when every consumer has returned; an
 // item popped by a consumer is always passed to consume.
 func (q *BlockQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
-	return blockQueueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+	return queueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
 			v, err := q.Pop(ctx)
 			if err == ErrBlockQueueClosed {
@@ -615,32 +547,6 @@ func (q *BlockQueue) FanOut(ctx context.Context, n int, consume func(ctx context
 	})
 }
 
-// blockQueueRunGroup runs fn in n goroutines, waits for them and returns the
-// first error, cancelling the context of the others when it happens.
-func blockQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	for i := range n {
-		wg.Go(func() {
-			if err := fn(ctx, i); err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-					cancel(err)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return firstErr
-}
-
 var (
 	// ErrBlockQueueClosed is returned by pushes after Close, and by pops
 	// once the queue is closed and every item has been popped.
@@ -649,22 +555,6 @@ var (
 	// BlockQueueError policy when there is no room.
 	ErrBlockQueueFull = errors.New("queue: full")
 )
-
-// blockQueueCacheLineSize separates the fields producers write from those
-// consumers write, so that neither side invalidates the other's cache line.
-const blockQueueCacheLineSize = 64
-
-// blockQueueClosedBit is set in head by Close. Keeping it in the word producers
-// compare-and-swap makes Close linearizable: a push either claimed its slot
-// before Close (and its item will be popped) or fails with ErrBlockQueueClosed.
-// Positions never reach 2^63.
-const blockQueueClosedBit = 1 << 63
-
-// blockQueueSpinTries is how many times a goroutine that finds the queue
-// full or empty retries, yielding its processor in between, before it parks.
-// Parking and waking cost a few hundred nanoseconds each; a short spin lets
-// a producer-consumer pair that runs at the same speed avoid both.
-const blockQueueSpinTries = 4
 
 // blockQueueSlot is one cell of the ring. seq tells who owns it: seq == pos
 // means free for the producer of position pos; seq == pos+1 means it holds
@@ -675,15 +565,6 @@ type blockQueueSlot struct {
 	val int
 }
 
-// blockQueueOpStatus is the outcome of a non-blocking attempt on the ring.
-type blockQueueOpStatus uint8
-
-const (
-	blockQueueOpDone   blockQueueOpStatus = iota // at least one item moved
-	blockQueueOpFull                             // no free slot (push) or no published item (pop)
-	blockQueueOpClosed                           // the queue is closed (and, for a pop, drained)
-)
-
 // BlockQueue is a bounded FIFO queue for any number of producers and
 // consumers. Create one with NewBlockQueue; the zero value is not usable. A
 // BlockQueue must not be copied after first use.
@@ -692,7 +573,7 @@ const (
 // on a channel happens before the corresponding receive. Items pushed by one
 // goroutine are popped in the order it pushed them.
 type BlockQueue struct {
-	_ blockQueueNoCopy
+	_ queueNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
 	slots    []blockQueueSlot
@@ -700,14 +581,14 @@ type BlockQueue struct {
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
-	_        [blockQueueCacheLineSize]byte
+	_        [queueCacheLineSize]byte
 
-	// head is the next position a producer claims, with blockQueueClosedBit.
+	// head is the next position a producer claims, with queueClosedBit.
 	head atomic.Uint64
-	_    [blockQueueCacheLineSize - 8]byte
+	_    [queueCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
 	tail atomic.Uint64
-	_    [blockQueueCacheLineSize - 8]byte
+	_    [queueCacheLineSize - 8]byte
 
 	// popWaiters and pushWaiters count parked consumers and producers. A
 	// goroutine increments its counter before its last look at the ring and
@@ -716,7 +597,7 @@ type BlockQueue struct {
 	// other side sees the waiter and hands it a token.
 	popWaiters  atomic.Int32
 	pushWaiters atomic.Int32
-	_           [blockQueueCacheLineSize - 8]byte
+	_           [queueCacheLineSize - 8]byte
 }
 
 // init allocates the ring and the wake-up channels.
@@ -738,7 +619,7 @@ func (q *BlockQueue) Cap() int { return 8 }
 // snapshot that may be stale by the time it returns.
 func (q *BlockQueue) Len() int {
 	tail := q.tail.Load()
-	head := q.head.Load() &^ blockQueueClosedBit
+	head := q.head.Load() &^ queueClosedBit
 	if head < tail { // tail was loaded before consumers caught up with a later head
 		return 0
 	}
@@ -748,7 +629,7 @@ func (q *BlockQueue) Len() int {
 // TryPush adds v if there is room now and reports whether it did. It never
 // blocks and never drops an item, whatever the policy.
 func (q *BlockQueue) TryPush(v int) bool {
-	if q.enqueue(v) != blockQueueOpDone {
+	if q.enqueue(v) != queueOpDone {
 		return false
 	}
 	q.wakeConsumer()
@@ -765,16 +646,16 @@ func (q *BlockQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	for spins := 0; ; spins++ {
 		switch q.enqueue(v) {
-		case blockQueueOpDone:
+		case queueOpDone:
 			q.wakeConsumer()
 			if woken {
 				q.passProducerToken()
 			}
 			return nil
-		case blockQueueOpClosed:
+		case queueOpClosed:
 			return ErrBlockQueueClosed
 		}
-		if spins < blockQueueSpinTries {
+		if spins < queueSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -808,10 +689,10 @@ func (q *BlockQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 			spins = 0 // progress: spin afresh before parking the next time
 			continue
 		}
-		if st == blockQueueOpClosed {
+		if st == queueOpClosed {
 			return added, ErrBlockQueueClosed
 		}
-		if spins < blockQueueSpinTries {
+		if spins < queueSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -826,7 +707,7 @@ func (q *BlockQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 // TryPop removes and returns the oldest item if there is one. It never blocks.
 func (q *BlockQueue) TryPop() (int, bool) {
 	v, st := q.dequeue()
-	if st != blockQueueOpDone {
+	if st != queueOpDone {
 		return v, false
 	}
 	q.wakeProducer()
@@ -842,16 +723,16 @@ func (q *BlockQueue) Pop(ctx context.Context) (int, error) {
 	for spins := 0; ; spins++ {
 		v, st := q.dequeue()
 		switch st {
-		case blockQueueOpDone:
+		case queueOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return v, nil
-		case blockQueueOpClosed:
+		case queueOpClosed:
 			return v, ErrBlockQueueClosed
 		}
-		if spins < blockQueueSpinTries {
+		if spins < queueSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -876,16 +757,16 @@ func (q *BlockQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	for spins := 0; ; spins++ {
 		n, st := q.dequeueMany(buf)
 		switch st {
-		case blockQueueOpDone:
+		case queueOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return n, nil
-		case blockQueueOpClosed:
+		case queueOpClosed:
 			return 0, ErrBlockQueueClosed
 		}
-		if spins < blockQueueSpinTries {
+		if spins < queueSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -903,18 +784,18 @@ func (q *BlockQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 // Close may be called more than once.
 func (q *BlockQueue) Close() {
 	q.once.Do(func() {
-		q.head.Or(blockQueueClosedBit)
+		q.head.Or(queueClosedBit)
 		close(q.done)
 	})
 }
 
 // enqueue claims the slot at head and publishes v in it.
-func (q *BlockQueue) enqueue(v int) blockQueueOpStatus {
+func (q *BlockQueue) enqueue(v int) queueOpStatus {
 	mask := uint64(8) - 1
 	pos := q.head.Load()
 	for {
-		if pos&blockQueueClosedBit != 0 {
-			return blockQueueOpClosed
+		if pos&queueClosedBit != 0 {
+			return queueOpClosed
 		}
 		slot := &q.slots[pos&mask]
 		switch lap := int64(slot.seq.Load() - pos); {
@@ -922,10 +803,10 @@ func (q *BlockQueue) enqueue(v int) blockQueueOpStatus {
 			if q.head.CompareAndSwap(pos, pos+1) {
 				slot.val = v
 				slot.seq.Store(pos + 1)
-				return blockQueueOpDone
+				return queueOpDone
 			}
 		case lap < 0: // the slot still holds the item of the previous lap
-			return blockQueueOpFull
+			return queueOpFull
 		}
 		pos = q.head.Load() // another producer claimed pos first
 	}
@@ -935,20 +816,20 @@ func (q *BlockQueue) enqueue(v int) blockQueueOpStatus {
 // with one compare-and-swap and publishes vs in them. Slots seen free stay
 // free until head passes them, since only the producer that moves head over
 // a position may fill it.
-func (q *BlockQueue) enqueueMany(vs []int) (int, blockQueueOpStatus) {
+func (q *BlockQueue) enqueueMany(vs []int) (int, queueOpStatus) {
 	mask := uint64(8) - 1
 	limit := min(len(vs), 8)
 	pos := q.head.Load()
 	for {
-		if pos&blockQueueClosedBit != 0 {
-			return 0, blockQueueOpClosed
+		if pos&queueClosedBit != 0 {
+			return 0, queueOpClosed
 		}
 		n := 0
 		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
 			n++
 		}
 		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
-			return 0, blockQueueOpFull
+			return 0, queueOpFull
 		}
 		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
 			for i, v := range vs[:n] {
@@ -961,14 +842,14 @@ func (q *BlockQueue) enqueueMany(vs []int) (int, blockQueueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + 1)
 			}
-			return n, blockQueueOpDone
+			return n, queueOpDone
 		}
 		pos = q.head.Load()
 	}
 }
 
 // dequeue claims the slot at tail and takes its item.
-func (q *BlockQueue) dequeue() (int, blockQueueOpStatus) {
+func (q *BlockQueue) dequeue() (int, queueOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	pos := q.tail.Load()
@@ -980,7 +861,7 @@ func (q *BlockQueue) dequeue() (int, blockQueueOpStatus) {
 				v := slot.val
 				slot.val = zero // let the garbage collector have it
 				slot.seq.Store(pos + mask + 1)
-				return v, blockQueueOpDone
+				return v, queueOpDone
 			}
 		case lap < 0: // nothing published at pos yet
 			return zero, q.emptyStatus(pos)
@@ -991,7 +872,7 @@ func (q *BlockQueue) dequeue() (int, blockQueueOpStatus) {
 
 // dequeueMany claims the run of published slots starting at tail, up to
 // len(buf), with one compare-and-swap and moves their items into buf.
-func (q *BlockQueue) dequeueMany(buf []int) (int, blockQueueOpStatus) {
+func (q *BlockQueue) dequeueMany(buf []int) (int, queueOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	limit := min(len(buf), 8)
@@ -1016,7 +897,7 @@ func (q *BlockQueue) dequeueMany(buf []int) (int, blockQueueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + mask + 1)
 			}
-			return n, blockQueueOpDone
+			return n, queueOpDone
 		}
 		pos = q.tail.Load()
 	}
@@ -1025,11 +906,11 @@ func (q *BlockQueue) dequeueMany(buf []int) (int, blockQueueOpStatus) {
 // emptyStatus tells an empty queue from a closed and drained one, given the
 // tail position at which nothing was published. A producer may have claimed
 // pos before Close without publishing yet: that is empty, not drained.
-func (q *BlockQueue) emptyStatus(pos uint64) blockQueueOpStatus {
-	if head := q.head.Load(); head&blockQueueClosedBit != 0 && head&^blockQueueClosedBit == pos {
-		return blockQueueOpClosed
+func (q *BlockQueue) emptyStatus(pos uint64) queueOpStatus {
+	if head := q.head.Load(); head&queueClosedBit != 0 && head&^queueClosedBit == pos {
+		return queueOpClosed
 	}
-	return blockQueueOpFull
+	return queueOpFull
 }
 
 // readable reports whether an item is published at tail.
@@ -1040,14 +921,14 @@ func (q *BlockQueue) readable() bool {
 
 // writable reports whether the slot at head is free.
 func (q *BlockQueue) writable() bool {
-	pos := q.head.Load() &^ blockQueueClosedBit
+	pos := q.head.Load() &^ queueClosedBit
 	return int64(q.slots[pos&(uint64(8)-1)].seq.Load()-pos) >= 0
 }
 
 // wakeConsumer hands a token to a parked consumer, if any, after a push.
 func (q *BlockQueue) wakeConsumer() {
 	if q.popWaiters.Load() != 0 {
-		blockQueueSignal(q.notEmpty)
+		queueSignal(q.notEmpty)
 	}
 }
 
@@ -1055,7 +936,7 @@ func (q *BlockQueue) wakeConsumer() {
 // BlockQueueBlock parks producers.
 func (q *BlockQueue) wakeProducer() {
 	if q.pushWaiters.Load() != 0 {
-		blockQueueSignal(q.notFull)
+		queueSignal(q.notFull)
 	}
 }
 
@@ -1065,14 +946,14 @@ func (q *BlockQueue) wakeProducer() {
 // the token goes on.
 func (q *BlockQueue) passConsumerToken() {
 	if q.popWaiters.Load() != 0 && q.readable() {
-		blockQueueSignal(q.notEmpty)
+		queueSignal(q.notEmpty)
 	}
 }
 
 // passProducerToken is passConsumerToken for producers under BlockQueueBlock.
 func (q *BlockQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
-		blockQueueSignal(q.notFull)
+		queueSignal(q.notFull)
 	}
 }
 
@@ -1114,29 +995,12 @@ func (q *BlockQueue) waitNotFull(ctx context.Context) (bool, error) {
 		return true, nil
 	case <-q.done:
 		q.pushWaiters.Add(-1)
-		return false, nil // the next enqueue reports blockQueueOpClosed
+		return false, nil // the next enqueue reports queueOpClosed
 	case <-ctx.Done():
 		q.pushWaiters.Add(-1)
 		return false, ctx.Err()
 	}
 }
-
-// blockQueueSignal puts a token in a one-token channel unless one is already
-// there, in which case the goroutine that takes it will look at the queue.
-func blockQueueSignal(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
-}
-
-// blockQueueNoCopy lets go vet's copylocks check report a BlockQueue copied
-// by value.
-type blockQueueNoCopy struct{}
-
-func (*blockQueueNoCopy) Lock() {}
-
-func (*blockQueueNoCopy) Unlock() {}
 
 // NewBlockQueue returns an empty BlockQueue of capacity 8; when it is full,
 // Push waits for room.
@@ -1154,7 +1018,7 @@ func NewBlockQueue() *BlockQueue {
 // the context given to the others and is returned; q is closed in every case.
 // produce pushes with q.Push or q.PushMany.
 func (q *DropNewestQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
-	err := dropNewestQueueRunGroup(ctx, n, produce)
+	err := queueRunGroup(ctx, n, produce)
 	q.Close()
 	return err
 }
@@ -1165,7 +1029,7 @@ func (q *DropNewestQueue) FanIn(ctx context.Context, n int, produce func(ctx con
 // the normal end, is not. FanOut returns when every consumer has returned;
 // an item popped by a consumer is always passed to consume.
 func (q *DropNewestQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
-	return dropNewestQueueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+	return queueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
 			v, err := q.Pop(ctx)
 			if err == ErrDropNewestQueueClosed {
@@ -1181,33 +1045,6 @@ func (q *DropNewestQueue) FanOut(ctx context.Context, n int, consume func(ctx co
 	})
 }
 
-// dropNewestQueueRunGroup runs fn in n goroutines, waits for them and
-// returns the first error, cancelling the context of the others when it
-// happens.
-func dropNewestQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	for i := range n {
-		wg.Go(func() {
-			if err := fn(ctx, i); err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-					cancel(err)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return firstErr
-}
-
 var (
 	// ErrDropNewestQueueClosed is returned by pushes after Close, and by
 	// pops once the queue is closed and every item has been popped.
@@ -1216,23 +1053,6 @@ var (
 	// DropNewestQueueError policy when there is no room.
 	ErrDropNewestQueueFull = errors.New("queue: full")
 )
-
-// dropNewestQueueCacheLineSize separates the fields producers write from
-// those consumers write, so that neither side invalidates the other's cache
-// line.
-const dropNewestQueueCacheLineSize = 64
-
-// dropNewestQueueClosedBit is set in head by Close. Keeping it in the word
-// producers compare-and-swap makes Close linearizable: a push either claimed
-// its slot before Close (and its item will be popped) or fails with
-// ErrDropNewestQueueClosed. Positions never reach 2^63.
-const dropNewestQueueClosedBit = 1 << 63
-
-// dropNewestQueueSpinTries is how many times a goroutine that finds the
-// queue full or empty retries, yielding its processor in between, before it
-// parks. Parking and waking cost a few hundred nanoseconds each; a short
-// spin lets a producer-consumer pair that runs at the same speed avoid both.
-const dropNewestQueueSpinTries = 4
 
 // dropNewestQueueSlot is one cell of the ring. seq tells who owns it: seq ==
 // pos means free for the producer of position pos; seq == pos+1 means it
@@ -1243,15 +1063,6 @@ type dropNewestQueueSlot struct {
 	val int
 }
 
-// dropNewestQueueOpStatus is the outcome of a non-blocking attempt on the ring.
-type dropNewestQueueOpStatus uint8
-
-const (
-	dropNewestQueueOpDone   dropNewestQueueOpStatus = iota // at least one item moved
-	dropNewestQueueOpFull                                  // no free slot (push) or no published item (pop)
-	dropNewestQueueOpClosed                                // the queue is closed (and, for a pop, drained)
-)
-
 // DropNewestQueue is a bounded FIFO queue for any number of producers and
 // consumers. Create one with NewDropNewestQueue; the zero value is not
 // usable. A DropNewestQueue must not be copied after first use.
@@ -1260,7 +1071,7 @@ const (
 // on a channel happens before the corresponding receive. Items pushed by one
 // goroutine are popped in the order it pushed them.
 type DropNewestQueue struct {
-	_ dropNewestQueueNoCopy
+	_ queueNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
 	slots    []dropNewestQueueSlot
@@ -1268,15 +1079,14 @@ type DropNewestQueue struct {
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
-	_        [dropNewestQueueCacheLineSize]byte
+	_        [queueCacheLineSize]byte
 
-	// head is the next position a producer claims, with
-	// dropNewestQueueClosedBit.
+	// head is the next position a producer claims, with queueClosedBit.
 	head atomic.Uint64
-	_    [dropNewestQueueCacheLineSize - 8]byte
+	_    [queueCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
 	tail atomic.Uint64
-	_    [dropNewestQueueCacheLineSize - 8]byte
+	_    [queueCacheLineSize - 8]byte
 
 	// popWaiters and pushWaiters count parked consumers and producers. A
 	// goroutine increments its counter before its last look at the ring and
@@ -1285,7 +1095,7 @@ type DropNewestQueue struct {
 	// other side sees the waiter and hands it a token.
 	popWaiters  atomic.Int32
 	pushWaiters atomic.Int32
-	_           [dropNewestQueueCacheLineSize - 8]byte
+	_           [queueCacheLineSize - 8]byte
 
 	dropped atomic.Uint64
 }
@@ -1309,7 +1119,7 @@ func (q *DropNewestQueue) Cap() int { return 8 }
 // snapshot that may be stale by the time it returns.
 func (q *DropNewestQueue) Len() int {
 	tail := q.tail.Load()
-	head := q.head.Load() &^ dropNewestQueueClosedBit
+	head := q.head.Load() &^ queueClosedBit
 	if head < tail { // tail was loaded before consumers caught up with a later head
 		return 0
 	}
@@ -1319,7 +1129,7 @@ func (q *DropNewestQueue) Len() int {
 // TryPush adds v if there is room now and reports whether it did. It never
 // blocks and never drops an item, whatever the policy.
 func (q *DropNewestQueue) TryPush(v int) bool {
-	if q.enqueue(v) != dropNewestQueueOpDone {
+	if q.enqueue(v) != queueOpDone {
 		return false
 	}
 	q.wakeConsumer()
@@ -1335,13 +1145,13 @@ func (q *DropNewestQueue) TryPush(v int) bool {
 func (q *DropNewestQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	switch q.enqueue(v) {
-	case dropNewestQueueOpDone:
+	case queueOpDone:
 		q.wakeConsumer()
 		if woken {
 			q.passProducerToken()
 		}
 		return nil
-	case dropNewestQueueOpClosed:
+	case queueOpClosed:
 		return ErrDropNewestQueueClosed
 	}
 	q.dropped.Add(1)
@@ -1371,7 +1181,7 @@ func (q *DropNewestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 			// progress: spin afresh before parking the next time
 			continue
 		}
-		if st == dropNewestQueueOpClosed {
+		if st == queueOpClosed {
 			return added, ErrDropNewestQueueClosed
 		}
 		q.dropped.Add(uint64(len(vs) - added))
@@ -1383,7 +1193,7 @@ func (q *DropNewestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 // TryPop removes and returns the oldest item if there is one. It never blocks.
 func (q *DropNewestQueue) TryPop() (int, bool) {
 	v, st := q.dequeue()
-	if st != dropNewestQueueOpDone {
+	if st != queueOpDone {
 		return v, false
 	}
 	q.wakeProducer()
@@ -1399,16 +1209,16 @@ func (q *DropNewestQueue) Pop(ctx context.Context) (int, error) {
 	for spins := 0; ; spins++ {
 		v, st := q.dequeue()
 		switch st {
-		case dropNewestQueueOpDone:
+		case queueOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return v, nil
-		case dropNewestQueueOpClosed:
+		case queueOpClosed:
 			return v, ErrDropNewestQueueClosed
 		}
-		if spins < dropNewestQueueSpinTries {
+		if spins < queueSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -1433,16 +1243,16 @@ func (q *DropNewestQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	for spins := 0; ; spins++ {
 		n, st := q.dequeueMany(buf)
 		switch st {
-		case dropNewestQueueOpDone:
+		case queueOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return n, nil
-		case dropNewestQueueOpClosed:
+		case queueOpClosed:
 			return 0, ErrDropNewestQueueClosed
 		}
-		if spins < dropNewestQueueSpinTries {
+		if spins < queueSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -1460,7 +1270,7 @@ func (q *DropNewestQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 // DropNewestQueueDropOldest). Close may be called more than once.
 func (q *DropNewestQueue) Close() {
 	q.once.Do(func() {
-		q.head.Or(dropNewestQueueClosedBit)
+		q.head.Or(queueClosedBit)
 		close(q.done)
 	})
 }
@@ -1478,12 +1288,12 @@ func (q *DropNewestQueue) Stats() DropNewestQueueStats {
 }
 
 // enqueue claims the slot at head and publishes v in it.
-func (q *DropNewestQueue) enqueue(v int) dropNewestQueueOpStatus {
+func (q *DropNewestQueue) enqueue(v int) queueOpStatus {
 	mask := uint64(8) - 1
 	pos := q.head.Load()
 	for {
-		if pos&dropNewestQueueClosedBit != 0 {
-			return dropNewestQueueOpClosed
+		if pos&queueClosedBit != 0 {
+			return queueOpClosed
 		}
 		slot := &q.slots[pos&mask]
 		switch lap := int64(slot.seq.Load() - pos); {
@@ -1491,10 +1301,10 @@ func (q *DropNewestQueue) enqueue(v int) dropNewestQueueOpStatus {
 			if q.head.CompareAndSwap(pos, pos+1) {
 				slot.val = v
 				slot.seq.Store(pos + 1)
-				return dropNewestQueueOpDone
+				return queueOpDone
 			}
 		case lap < 0: // the slot still holds the item of the previous lap
-			return dropNewestQueueOpFull
+			return queueOpFull
 		}
 		pos = q.head.Load() // another producer claimed pos first
 	}
@@ -1504,20 +1314,20 @@ func (q *DropNewestQueue) enqueue(v int) dropNewestQueueOpStatus {
 // with one compare-and-swap and publishes vs in them. Slots seen free stay
 // free until head passes them, since only the producer that moves head over
 // a position may fill it.
-func (q *DropNewestQueue) enqueueMany(vs []int) (int, dropNewestQueueOpStatus) {
+func (q *DropNewestQueue) enqueueMany(vs []int) (int, queueOpStatus) {
 	mask := uint64(8) - 1
 	limit := min(len(vs), 8)
 	pos := q.head.Load()
 	for {
-		if pos&dropNewestQueueClosedBit != 0 {
-			return 0, dropNewestQueueOpClosed
+		if pos&queueClosedBit != 0 {
+			return 0, queueOpClosed
 		}
 		n := 0
 		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
 			n++
 		}
 		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
-			return 0, dropNewestQueueOpFull
+			return 0, queueOpFull
 		}
 		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
 			for i, v := range vs[:n] {
@@ -1530,14 +1340,14 @@ func (q *DropNewestQueue) enqueueMany(vs []int) (int, dropNewestQueueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + 1)
 			}
-			return n, dropNewestQueueOpDone
+			return n, queueOpDone
 		}
 		pos = q.head.Load()
 	}
 }
 
 // dequeue claims the slot at tail and takes its item.
-func (q *DropNewestQueue) dequeue() (int, dropNewestQueueOpStatus) {
+func (q *DropNewestQueue) dequeue() (int, queueOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	pos := q.tail.Load()
@@ -1549,7 +1359,7 @@ func (q *DropNewestQueue) dequeue() (int, dropNewestQueueOpStatus) {
 				v := slot.val
 				slot.val = zero // let the garbage collector have it
 				slot.seq.Store(pos + mask + 1)
-				return v, dropNewestQueueOpDone
+				return v, queueOpDone
 			}
 		case lap < 0: // nothing published at pos yet
 			return zero, q.emptyStatus(pos)
@@ -1560,7 +1370,7 @@ func (q *DropNewestQueue) dequeue() (int, dropNewestQueueOpStatus) {
 
 // dequeueMany claims the run of published slots starting at tail, up to
 // len(buf), with one compare-and-swap and moves their items into buf.
-func (q *DropNewestQueue) dequeueMany(buf []int) (int, dropNewestQueueOpStatus) {
+func (q *DropNewestQueue) dequeueMany(buf []int) (int, queueOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	limit := min(len(buf), 8)
@@ -1585,7 +1395,7 @@ func (q *DropNewestQueue) dequeueMany(buf []int) (int, dropNewestQueueOpStatus) 
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + mask + 1)
 			}
-			return n, dropNewestQueueOpDone
+			return n, queueOpDone
 		}
 		pos = q.tail.Load()
 	}
@@ -1594,11 +1404,11 @@ func (q *DropNewestQueue) dequeueMany(buf []int) (int, dropNewestQueueOpStatus) 
 // emptyStatus tells an empty queue from a closed and drained one, given the
 // tail position at which nothing was published. A producer may have claimed
 // pos before Close without publishing yet: that is empty, not drained.
-func (q *DropNewestQueue) emptyStatus(pos uint64) dropNewestQueueOpStatus {
-	if head := q.head.Load(); head&dropNewestQueueClosedBit != 0 && head&^dropNewestQueueClosedBit == pos {
-		return dropNewestQueueOpClosed
+func (q *DropNewestQueue) emptyStatus(pos uint64) queueOpStatus {
+	if head := q.head.Load(); head&queueClosedBit != 0 && head&^queueClosedBit == pos {
+		return queueOpClosed
 	}
-	return dropNewestQueueOpFull
+	return queueOpFull
 }
 
 // readable reports whether an item is published at tail.
@@ -1609,14 +1419,14 @@ func (q *DropNewestQueue) readable() bool {
 
 // writable reports whether the slot at head is free.
 func (q *DropNewestQueue) writable() bool {
-	pos := q.head.Load() &^ dropNewestQueueClosedBit
+	pos := q.head.Load() &^ queueClosedBit
 	return int64(q.slots[pos&(uint64(8)-1)].seq.Load()-pos) >= 0
 }
 
 // wakeConsumer hands a token to a parked consumer, if any, after a push.
 func (q *DropNewestQueue) wakeConsumer() {
 	if q.popWaiters.Load() != 0 {
-		dropNewestQueueSignal(q.notEmpty)
+		queueSignal(q.notEmpty)
 	}
 }
 
@@ -1631,7 +1441,7 @@ func (q *DropNewestQueue) wakeProducer() {
 // the token goes on.
 func (q *DropNewestQueue) passConsumerToken() {
 	if q.popWaiters.Load() != 0 && q.readable() {
-		dropNewestQueueSignal(q.notEmpty)
+		queueSignal(q.notEmpty)
 	}
 }
 
@@ -1639,7 +1449,7 @@ func (q *DropNewestQueue) passConsumerToken() {
 // DropNewestQueueBlock.
 func (q *DropNewestQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
-		dropNewestQueueSignal(q.notFull)
+		queueSignal(q.notFull)
 	}
 }
 
@@ -1668,24 +1478,6 @@ func (q *DropNewestQueue) waitNotEmpty(ctx context.Context) (bool, error) {
 	}
 }
 
-// dropNewestQueueSignal puts a token in a one-token channel unless one is
-// already there, in which case the goroutine that takes it will look at the
-// queue.
-func dropNewestQueueSignal(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
-}
-
-// dropNewestQueueNoCopy lets go vet's copylocks check report a
-// DropNewestQueue copied by value.
-type dropNewestQueueNoCopy struct{}
-
-func (*dropNewestQueueNoCopy) Lock() {}
-
-func (*dropNewestQueueNoCopy) Unlock() {}
-
 // NewDropNewestQueue returns an empty DropNewestQueue of capacity 8; when it
 // is full, Push discards the new item.
 func NewDropNewestQueue() *DropNewestQueue {
@@ -1702,7 +1494,7 @@ func NewDropNewestQueue() *DropNewestQueue {
 // the context given to the others and is returned; q is closed in every case.
 // produce pushes with q.Push or q.PushMany.
 func (q *DropOldestQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
-	err := dropOldestQueueRunGroup(ctx, n, produce)
+	err := queueRunGroup(ctx, n, produce)
 	q.Close()
 	return err
 }
@@ -1713,7 +1505,7 @@ func (q *DropOldestQueue) FanIn(ctx context.Context, n int, produce func(ctx con
 // the normal end, is not. FanOut returns when every consumer has returned;
 // an item popped by a consumer is always passed to consume.
 func (q *DropOldestQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
-	return dropOldestQueueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+	return queueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
 			v, err := q.Pop(ctx)
 			if err == ErrDropOldestQueueClosed {
@@ -1729,33 +1521,6 @@ func (q *DropOldestQueue) FanOut(ctx context.Context, n int, consume func(ctx co
 	})
 }
 
-// dropOldestQueueRunGroup runs fn in n goroutines, waits for them and
-// returns the first error, cancelling the context of the others when it
-// happens.
-func dropOldestQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	for i := range n {
-		wg.Go(func() {
-			if err := fn(ctx, i); err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-					cancel(err)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return firstErr
-}
-
 var (
 	// ErrDropOldestQueueClosed is returned by pushes after Close, and by
 	// pops once the queue is closed and every item has been popped.
@@ -1764,23 +1529,6 @@ var (
 	// DropOldestQueueError policy when there is no room.
 	ErrDropOldestQueueFull = errors.New("queue: full")
 )
-
-// dropOldestQueueCacheLineSize separates the fields producers write from
-// those consumers write, so that neither side invalidates the other's cache
-// line.
-const dropOldestQueueCacheLineSize = 64
-
-// dropOldestQueueClosedBit is set in head by Close. Keeping it in the word
-// producers compare-and-swap makes Close linearizable: a push either claimed
-// its slot before Close (and its item will be popped) or fails with
-// ErrDropOldestQueueClosed. Positions never reach 2^63.
-const dropOldestQueueClosedBit = 1 << 63
-
-// dropOldestQueueSpinTries is how many times a goroutine that finds the
-// queue full or empty retries, yielding its processor in between, before it
-// parks. Parking and waking cost a few hundred nanoseconds each; a short
-// spin lets a producer-consumer pair that runs at the same speed avoid both.
-const dropOldestQueueSpinTries = 4
 
 // dropOldestQueueSlot is one cell of the ring. seq tells who owns it: seq ==
 // pos means free for the producer of position pos; seq == pos+1 means it
@@ -1791,15 +1539,6 @@ type dropOldestQueueSlot struct {
 	val int
 }
 
-// dropOldestQueueOpStatus is the outcome of a non-blocking attempt on the ring.
-type dropOldestQueueOpStatus uint8
-
-const (
-	dropOldestQueueOpDone   dropOldestQueueOpStatus = iota // at least one item moved
-	dropOldestQueueOpFull                                  // no free slot (push) or no published item (pop)
-	dropOldestQueueOpClosed                                // the queue is closed (and, for a pop, drained)
-)
-
 // DropOldestQueue is a bounded FIFO queue for any number of producers and
 // consumers. Create one with NewDropOldestQueue; the zero value is not
 // usable. A DropOldestQueue must not be copied after first use.
@@ -1808,7 +1547,7 @@ const (
 // on a channel happens before the corresponding receive. Items pushed by one
 // goroutine are popped in the order it pushed them.
 type DropOldestQueue struct {
-	_ dropOldestQueueNoCopy
+	_ queueNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
 	slots    []dropOldestQueueSlot
@@ -1816,15 +1555,14 @@ type DropOldestQueue struct {
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
-	_        [dropOldestQueueCacheLineSize]byte
+	_        [queueCacheLineSize]byte
 
-	// head is the next position a producer claims, with
-	// dropOldestQueueClosedBit.
+	// head is the next position a producer claims, with queueClosedBit.
 	head atomic.Uint64
-	_    [dropOldestQueueCacheLineSize - 8]byte
+	_    [queueCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
 	tail atomic.Uint64
-	_    [dropOldestQueueCacheLineSize - 8]byte
+	_    [queueCacheLineSize - 8]byte
 
 	// popWaiters and pushWaiters count parked consumers and producers. A
 	// goroutine increments its counter before its last look at the ring and
@@ -1833,7 +1571,7 @@ type DropOldestQueue struct {
 	// other side sees the waiter and hands it a token.
 	popWaiters  atomic.Int32
 	pushWaiters atomic.Int32
-	_           [dropOldestQueueCacheLineSize - 8]byte
+	_           [queueCacheLineSize - 8]byte
 
 	dropped atomic.Uint64
 }
@@ -1857,7 +1595,7 @@ func (q *DropOldestQueue) Cap() int { return 8 }
 // snapshot that may be stale by the time it returns.
 func (q *DropOldestQueue) Len() int {
 	tail := q.tail.Load()
-	head := q.head.Load() &^ dropOldestQueueClosedBit
+	head := q.head.Load() &^ queueClosedBit
 	if head < tail { // tail was loaded before consumers caught up with a later head
 		return 0
 	}
@@ -1867,7 +1605,7 @@ func (q *DropOldestQueue) Len() int {
 // TryPush adds v if there is room now and reports whether it did. It never
 // blocks and never drops an item, whatever the policy.
 func (q *DropOldestQueue) TryPush(v int) bool {
-	if q.enqueue(v) != dropOldestQueueOpDone {
+	if q.enqueue(v) != queueOpDone {
 		return false
 	}
 	q.wakeConsumer()
@@ -1884,13 +1622,13 @@ func (q *DropOldestQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	for {
 		switch q.enqueue(v) {
-		case dropOldestQueueOpDone:
+		case queueOpDone:
 			q.wakeConsumer()
 			if woken {
 				q.passProducerToken()
 			}
 			return nil
-		case dropOldestQueueOpClosed:
+		case queueOpClosed:
 			return ErrDropOldestQueueClosed
 		}
 		q.dropOldest()
@@ -1921,7 +1659,7 @@ func (q *DropOldestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 			// progress: spin afresh before parking the next time
 			continue
 		}
-		if st == dropOldestQueueOpClosed {
+		if st == queueOpClosed {
 			return added, ErrDropOldestQueueClosed
 		}
 		q.dropOldest()
@@ -1933,7 +1671,7 @@ func (q *DropOldestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 // TryPop removes and returns the oldest item if there is one. It never blocks.
 func (q *DropOldestQueue) TryPop() (int, bool) {
 	v, st := q.dequeue()
-	if st != dropOldestQueueOpDone {
+	if st != queueOpDone {
 		return v, false
 	}
 	q.wakeProducer()
@@ -1949,16 +1687,16 @@ func (q *DropOldestQueue) Pop(ctx context.Context) (int, error) {
 	for spins := 0; ; spins++ {
 		v, st := q.dequeue()
 		switch st {
-		case dropOldestQueueOpDone:
+		case queueOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return v, nil
-		case dropOldestQueueOpClosed:
+		case queueOpClosed:
 			return v, ErrDropOldestQueueClosed
 		}
-		if spins < dropOldestQueueSpinTries {
+		if spins < queueSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -1983,16 +1721,16 @@ func (q *DropOldestQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	for spins := 0; ; spins++ {
 		n, st := q.dequeueMany(buf)
 		switch st {
-		case dropOldestQueueOpDone:
+		case queueOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return n, nil
-		case dropOldestQueueOpClosed:
+		case queueOpClosed:
 			return 0, ErrDropOldestQueueClosed
 		}
-		if spins < dropOldestQueueSpinTries {
+		if spins < queueSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -2010,7 +1748,7 @@ func (q *DropOldestQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 // DropOldestQueueDropOldest). Close may be called more than once.
 func (q *DropOldestQueue) Close() {
 	q.once.Do(func() {
-		q.head.Or(dropOldestQueueClosedBit)
+		q.head.Or(queueClosedBit)
 		close(q.done)
 	})
 }
@@ -2028,12 +1766,12 @@ func (q *DropOldestQueue) Stats() DropOldestQueueStats {
 }
 
 // enqueue claims the slot at head and publishes v in it.
-func (q *DropOldestQueue) enqueue(v int) dropOldestQueueOpStatus {
+func (q *DropOldestQueue) enqueue(v int) queueOpStatus {
 	mask := uint64(8) - 1
 	pos := q.head.Load()
 	for {
-		if pos&dropOldestQueueClosedBit != 0 {
-			return dropOldestQueueOpClosed
+		if pos&queueClosedBit != 0 {
+			return queueOpClosed
 		}
 		slot := &q.slots[pos&mask]
 		switch lap := int64(slot.seq.Load() - pos); {
@@ -2041,10 +1779,10 @@ func (q *DropOldestQueue) enqueue(v int) dropOldestQueueOpStatus {
 			if q.head.CompareAndSwap(pos, pos+1) {
 				slot.val = v
 				slot.seq.Store(pos + 1)
-				return dropOldestQueueOpDone
+				return queueOpDone
 			}
 		case lap < 0: // the slot still holds the item of the previous lap
-			return dropOldestQueueOpFull
+			return queueOpFull
 		}
 		pos = q.head.Load() // another producer claimed pos first
 	}
@@ -2054,20 +1792,20 @@ func (q *DropOldestQueue) enqueue(v int) dropOldestQueueOpStatus {
 // with one compare-and-swap and publishes vs in them. Slots seen free stay
 // free until head passes them, since only the producer that moves head over
 // a position may fill it.
-func (q *DropOldestQueue) enqueueMany(vs []int) (int, dropOldestQueueOpStatus) {
+func (q *DropOldestQueue) enqueueMany(vs []int) (int, queueOpStatus) {
 	mask := uint64(8) - 1
 	limit := min(len(vs), 8)
 	pos := q.head.Load()
 	for {
-		if pos&dropOldestQueueClosedBit != 0 {
-			return 0, dropOldestQueueOpClosed
+		if pos&queueClosedBit != 0 {
+			return 0, queueOpClosed
 		}
 		n := 0
 		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
 			n++
 		}
 		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
-			return 0, dropOldestQueueOpFull
+			return 0, queueOpFull
 		}
 		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
 			for i, v := range vs[:n] {
@@ -2080,14 +1818,14 @@ func (q *DropOldestQueue) enqueueMany(vs []int) (int, dropOldestQueueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + 1)
 			}
-			return n, dropOldestQueueOpDone
+			return n, queueOpDone
 		}
 		pos = q.head.Load()
 	}
 }
 
 // dequeue claims the slot at tail and takes its item.
-func (q *DropOldestQueue) dequeue() (int, dropOldestQueueOpStatus) {
+func (q *DropOldestQueue) dequeue() (int, queueOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	pos := q.tail.Load()
@@ -2099,7 +1837,7 @@ func (q *DropOldestQueue) dequeue() (int, dropOldestQueueOpStatus) {
 				v := slot.val
 				slot.val = zero // let the garbage collector have it
 				slot.seq.Store(pos + mask + 1)
-				return v, dropOldestQueueOpDone
+				return v, queueOpDone
 			}
 		case lap < 0: // nothing published at pos yet
 			return zero, q.emptyStatus(pos)
@@ -2110,7 +1848,7 @@ func (q *DropOldestQueue) dequeue() (int, dropOldestQueueOpStatus) {
 
 // dequeueMany claims the run of published slots starting at tail, up to
 // len(buf), with one compare-and-swap and moves their items into buf.
-func (q *DropOldestQueue) dequeueMany(buf []int) (int, dropOldestQueueOpStatus) {
+func (q *DropOldestQueue) dequeueMany(buf []int) (int, queueOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	limit := min(len(buf), 8)
@@ -2135,7 +1873,7 @@ func (q *DropOldestQueue) dequeueMany(buf []int) (int, dropOldestQueueOpStatus) 
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + mask + 1)
 			}
-			return n, dropOldestQueueOpDone
+			return n, queueOpDone
 		}
 		pos = q.tail.Load()
 	}
@@ -2144,18 +1882,18 @@ func (q *DropOldestQueue) dequeueMany(buf []int) (int, dropOldestQueueOpStatus) 
 // emptyStatus tells an empty queue from a closed and drained one, given the
 // tail position at which nothing was published. A producer may have claimed
 // pos before Close without publishing yet: that is empty, not drained.
-func (q *DropOldestQueue) emptyStatus(pos uint64) dropOldestQueueOpStatus {
-	if head := q.head.Load(); head&dropOldestQueueClosedBit != 0 && head&^dropOldestQueueClosedBit == pos {
-		return dropOldestQueueOpClosed
+func (q *DropOldestQueue) emptyStatus(pos uint64) queueOpStatus {
+	if head := q.head.Load(); head&queueClosedBit != 0 && head&^queueClosedBit == pos {
+		return queueOpClosed
 	}
-	return dropOldestQueueOpFull
+	return queueOpFull
 }
 
 // dropOldest discards the oldest item to make room under
 // DropOldestQueueDropOldest. If the oldest slot is still being published or
 // released by another goroutine, it yields to let that goroutine finish.
 func (q *DropOldestQueue) dropOldest() {
-	if _, st := q.dequeue(); st == dropOldestQueueOpDone {
+	if _, st := q.dequeue(); st == queueOpDone {
 		q.dropped.Add(1)
 		return
 	}
@@ -2170,14 +1908,14 @@ func (q *DropOldestQueue) readable() bool {
 
 // writable reports whether the slot at head is free.
 func (q *DropOldestQueue) writable() bool {
-	pos := q.head.Load() &^ dropOldestQueueClosedBit
+	pos := q.head.Load() &^ queueClosedBit
 	return int64(q.slots[pos&(uint64(8)-1)].seq.Load()-pos) >= 0
 }
 
 // wakeConsumer hands a token to a parked consumer, if any, after a push.
 func (q *DropOldestQueue) wakeConsumer() {
 	if q.popWaiters.Load() != 0 {
-		dropOldestQueueSignal(q.notEmpty)
+		queueSignal(q.notEmpty)
 	}
 }
 
@@ -2192,7 +1930,7 @@ func (q *DropOldestQueue) wakeProducer() {
 // the token goes on.
 func (q *DropOldestQueue) passConsumerToken() {
 	if q.popWaiters.Load() != 0 && q.readable() {
-		dropOldestQueueSignal(q.notEmpty)
+		queueSignal(q.notEmpty)
 	}
 }
 
@@ -2200,7 +1938,7 @@ func (q *DropOldestQueue) passConsumerToken() {
 // DropOldestQueueBlock.
 func (q *DropOldestQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
-		dropOldestQueueSignal(q.notFull)
+		queueSignal(q.notFull)
 	}
 }
 
@@ -2229,24 +1967,6 @@ func (q *DropOldestQueue) waitNotEmpty(ctx context.Context) (bool, error) {
 	}
 }
 
-// dropOldestQueueSignal puts a token in a one-token channel unless one is
-// already there, in which case the goroutine that takes it will look at the
-// queue.
-func dropOldestQueueSignal(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
-}
-
-// dropOldestQueueNoCopy lets go vet's copylocks check report a
-// DropOldestQueue copied by value.
-type dropOldestQueueNoCopy struct{}
-
-func (*dropOldestQueueNoCopy) Lock() {}
-
-func (*dropOldestQueueNoCopy) Unlock() {}
-
 // NewDropOldestQueue returns an empty DropOldestQueue of capacity 8; when it
 // is full, Push discards the oldest item to make room.
 func NewDropOldestQueue() *DropOldestQueue {
@@ -2263,7 +1983,7 @@ func NewDropOldestQueue() *DropOldestQueue {
 // the context given to the others and is returned; q is closed in every case.
 // produce pushes with q.Push or q.PushMany.
 func (q *ErrorQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
-	err := errorQueueRunGroup(ctx, n, produce)
+	err := queueRunGroup(ctx, n, produce)
 	q.Close()
 	return err
 }
@@ -2274,7 +1994,7 @@ func (q *ErrorQueue) FanIn(ctx context.Context, n int, produce func(ctx context.
 // normal end, is not. FanOut returns when every consumer has returned; an
 // item popped by a consumer is always passed to consume.
 func (q *ErrorQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
-	return errorQueueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+	return queueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
 			v, err := q.Pop(ctx)
 			if err == ErrErrorQueueClosed {
@@ -2290,32 +2010,6 @@ func (q *ErrorQueue) FanOut(ctx context.Context, n int, consume func(ctx context
 	})
 }
 
-// errorQueueRunGroup runs fn in n goroutines, waits for them and returns the
-// first error, cancelling the context of the others when it happens.
-func errorQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	for i := range n {
-		wg.Go(func() {
-			if err := fn(ctx, i); err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-					cancel(err)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return firstErr
-}
-
 var (
 	// ErrErrorQueueClosed is returned by pushes after Close, and by pops
 	// once the queue is closed and every item has been popped.
@@ -2324,22 +2018,6 @@ var (
 	// ErrorQueueError policy when there is no room.
 	ErrErrorQueueFull = errors.New("queue: full")
 )
-
-// errorQueueCacheLineSize separates the fields producers write from those
-// consumers write, so that neither side invalidates the other's cache line.
-const errorQueueCacheLineSize = 64
-
-// errorQueueClosedBit is set in head by Close. Keeping it in the word producers
-// compare-and-swap makes Close linearizable: a push either claimed its slot
-// before Close (and its item will be popped) or fails with ErrErrorQueueClosed.
-// Positions never reach 2^63.
-const errorQueueClosedBit = 1 << 63
-
-// errorQueueSpinTries is how many times a goroutine that finds the queue
-// full or empty retries, yielding its processor in between, before it parks.
-// Parking and waking cost a few hundred nanoseconds each; a short spin lets
-// a producer-consumer pair that runs at the same speed avoid both.
-const errorQueueSpinTries = 4
 
 // errorQueueSlot is one cell of the ring. seq tells who owns it: seq == pos
 // means free for the producer of position pos; seq == pos+1 means it holds
@@ -2350,15 +2028,6 @@ type errorQueueSlot struct {
 	val int
 }
 
-// errorQueueOpStatus is the outcome of a non-blocking attempt on the ring.
-type errorQueueOpStatus uint8
-
-const (
-	errorQueueOpDone   errorQueueOpStatus = iota // at least one item moved
-	errorQueueOpFull                             // no free slot (push) or no published item (pop)
-	errorQueueOpClosed                           // the queue is closed (and, for a pop, drained)
-)
-
 // ErrorQueue is a bounded FIFO queue for any number of producers and
 // consumers. Create one with NewErrorQueue; the zero value is not usable. A
 // ErrorQueue must not be copied after first use.
@@ -2367,7 +2036,7 @@ const (
 // on a channel happens before the corresponding receive. Items pushed by one
 // goroutine are popped in the order it pushed them.
 type ErrorQueue struct {
-	_ errorQueueNoCopy
+	_ queueNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
 	slots    []errorQueueSlot
@@ -2375,14 +2044,14 @@ type ErrorQueue struct {
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
-	_        [errorQueueCacheLineSize]byte
+	_        [queueCacheLineSize]byte
 
-	// head is the next position a producer claims, with errorQueueClosedBit.
+	// head is the next position a producer claims, with queueClosedBit.
 	head atomic.Uint64
-	_    [errorQueueCacheLineSize - 8]byte
+	_    [queueCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
 	tail atomic.Uint64
-	_    [errorQueueCacheLineSize - 8]byte
+	_    [queueCacheLineSize - 8]byte
 
 	// popWaiters and pushWaiters count parked consumers and producers. A
 	// goroutine increments its counter before its last look at the ring and
@@ -2391,7 +2060,7 @@ type ErrorQueue struct {
 	// other side sees the waiter and hands it a token.
 	popWaiters  atomic.Int32
 	pushWaiters atomic.Int32
-	_           [errorQueueCacheLineSize - 8]byte
+	_           [queueCacheLineSize - 8]byte
 }
 
 // init allocates the ring and the wake-up channels.
@@ -2413,7 +2082,7 @@ func (q *ErrorQueue) Cap() int { return 8 }
 // snapshot that may be stale by the time it returns.
 func (q *ErrorQueue) Len() int {
 	tail := q.tail.Load()
-	head := q.head.Load() &^ errorQueueClosedBit
+	head := q.head.Load() &^ queueClosedBit
 	if head < tail { // tail was loaded before consumers caught up with a later head
 		return 0
 	}
@@ -2423,7 +2092,7 @@ func (q *ErrorQueue) Len() int {
 // TryPush adds v if there is room now and reports whether it did. It never
 // blocks and never drops an item, whatever the policy.
 func (q *ErrorQueue) TryPush(v int) bool {
-	if q.enqueue(v) != errorQueueOpDone {
+	if q.enqueue(v) != queueOpDone {
 		return false
 	}
 	q.wakeConsumer()
@@ -2439,13 +2108,13 @@ func (q *ErrorQueue) TryPush(v int) bool {
 func (q *ErrorQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	switch q.enqueue(v) {
-	case errorQueueOpDone:
+	case queueOpDone:
 		q.wakeConsumer()
 		if woken {
 			q.passProducerToken()
 		}
 		return nil
-	case errorQueueOpClosed:
+	case queueOpClosed:
 		return ErrErrorQueueClosed
 	}
 	return ErrErrorQueueFull
@@ -2474,7 +2143,7 @@ func (q *ErrorQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 			// progress: spin afresh before parking the next time
 			continue
 		}
-		if st == errorQueueOpClosed {
+		if st == queueOpClosed {
 			return added, ErrErrorQueueClosed
 		}
 		return added, ErrErrorQueueFull
@@ -2485,7 +2154,7 @@ func (q *ErrorQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 // TryPop removes and returns the oldest item if there is one. It never blocks.
 func (q *ErrorQueue) TryPop() (int, bool) {
 	v, st := q.dequeue()
-	if st != errorQueueOpDone {
+	if st != queueOpDone {
 		return v, false
 	}
 	q.wakeProducer()
@@ -2501,16 +2170,16 @@ func (q *ErrorQueue) Pop(ctx context.Context) (int, error) {
 	for spins := 0; ; spins++ {
 		v, st := q.dequeue()
 		switch st {
-		case errorQueueOpDone:
+		case queueOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return v, nil
-		case errorQueueOpClosed:
+		case queueOpClosed:
 			return v, ErrErrorQueueClosed
 		}
-		if spins < errorQueueSpinTries {
+		if spins < queueSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -2535,16 +2204,16 @@ func (q *ErrorQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	for spins := 0; ; spins++ {
 		n, st := q.dequeueMany(buf)
 		switch st {
-		case errorQueueOpDone:
+		case queueOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return n, nil
-		case errorQueueOpClosed:
+		case queueOpClosed:
 			return 0, ErrErrorQueueClosed
 		}
-		if spins < errorQueueSpinTries {
+		if spins < queueSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -2562,18 +2231,18 @@ func (q *ErrorQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 // Close may be called more than once.
 func (q *ErrorQueue) Close() {
 	q.once.Do(func() {
-		q.head.Or(errorQueueClosedBit)
+		q.head.Or(queueClosedBit)
 		close(q.done)
 	})
 }
 
 // enqueue claims the slot at head and publishes v in it.
-func (q *ErrorQueue) enqueue(v int) errorQueueOpStatus {
+func (q *ErrorQueue) enqueue(v int) queueOpStatus {
 	mask := uint64(8) - 1
 	pos := q.head.Load()
 	for {
-		if pos&errorQueueClosedBit != 0 {
-			return errorQueueOpClosed
+		if pos&queueClosedBit != 0 {
+			return queueOpClosed
 		}
 		slot := &q.slots[pos&mask]
 		switch lap := int64(slot.seq.Load() - pos); {
@@ -2581,10 +2250,10 @@ func (q *ErrorQueue) enqueue(v int) errorQueueOpStatus {
 			if q.head.CompareAndSwap(pos, pos+1) {
 				slot.val = v
 				slot.seq.Store(pos + 1)
-				return errorQueueOpDone
+				return queueOpDone
 			}
 		case lap < 0: // the slot still holds the item of the previous lap
-			return errorQueueOpFull
+			return queueOpFull
 		}
 		pos = q.head.Load() // another producer claimed pos first
 	}
@@ -2594,20 +2263,20 @@ func (q *ErrorQueue) enqueue(v int) errorQueueOpStatus {
 // with one compare-and-swap and publishes vs in them. Slots seen free stay
 // free until head passes them, since only the producer that moves head over
 // a position may fill it.
-func (q *ErrorQueue) enqueueMany(vs []int) (int, errorQueueOpStatus) {
+func (q *ErrorQueue) enqueueMany(vs []int) (int, queueOpStatus) {
 	mask := uint64(8) - 1
 	limit := min(len(vs), 8)
 	pos := q.head.Load()
 	for {
-		if pos&errorQueueClosedBit != 0 {
-			return 0, errorQueueOpClosed
+		if pos&queueClosedBit != 0 {
+			return 0, queueOpClosed
 		}
 		n := 0
 		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
 			n++
 		}
 		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
-			return 0, errorQueueOpFull
+			return 0, queueOpFull
 		}
 		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
 			for i, v := range vs[:n] {
@@ -2620,14 +2289,14 @@ func (q *ErrorQueue) enqueueMany(vs []int) (int, errorQueueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + 1)
 			}
-			return n, errorQueueOpDone
+			return n, queueOpDone
 		}
 		pos = q.head.Load()
 	}
 }
 
 // dequeue claims the slot at tail and takes its item.
-func (q *ErrorQueue) dequeue() (int, errorQueueOpStatus) {
+func (q *ErrorQueue) dequeue() (int, queueOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	pos := q.tail.Load()
@@ -2639,7 +2308,7 @@ func (q *ErrorQueue) dequeue() (int, errorQueueOpStatus) {
 				v := slot.val
 				slot.val = zero // let the garbage collector have it
 				slot.seq.Store(pos + mask + 1)
-				return v, errorQueueOpDone
+				return v, queueOpDone
 			}
 		case lap < 0: // nothing published at pos yet
 			return zero, q.emptyStatus(pos)
@@ -2650,7 +2319,7 @@ func (q *ErrorQueue) dequeue() (int, errorQueueOpStatus) {
 
 // dequeueMany claims the run of published slots starting at tail, up to
 // len(buf), with one compare-and-swap and moves their items into buf.
-func (q *ErrorQueue) dequeueMany(buf []int) (int, errorQueueOpStatus) {
+func (q *ErrorQueue) dequeueMany(buf []int) (int, queueOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	limit := min(len(buf), 8)
@@ -2675,7 +2344,7 @@ func (q *ErrorQueue) dequeueMany(buf []int) (int, errorQueueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + mask + 1)
 			}
-			return n, errorQueueOpDone
+			return n, queueOpDone
 		}
 		pos = q.tail.Load()
 	}
@@ -2684,11 +2353,11 @@ func (q *ErrorQueue) dequeueMany(buf []int) (int, errorQueueOpStatus) {
 // emptyStatus tells an empty queue from a closed and drained one, given the
 // tail position at which nothing was published. A producer may have claimed
 // pos before Close without publishing yet: that is empty, not drained.
-func (q *ErrorQueue) emptyStatus(pos uint64) errorQueueOpStatus {
-	if head := q.head.Load(); head&errorQueueClosedBit != 0 && head&^errorQueueClosedBit == pos {
-		return errorQueueOpClosed
+func (q *ErrorQueue) emptyStatus(pos uint64) queueOpStatus {
+	if head := q.head.Load(); head&queueClosedBit != 0 && head&^queueClosedBit == pos {
+		return queueOpClosed
 	}
-	return errorQueueOpFull
+	return queueOpFull
 }
 
 // readable reports whether an item is published at tail.
@@ -2699,14 +2368,14 @@ func (q *ErrorQueue) readable() bool {
 
 // writable reports whether the slot at head is free.
 func (q *ErrorQueue) writable() bool {
-	pos := q.head.Load() &^ errorQueueClosedBit
+	pos := q.head.Load() &^ queueClosedBit
 	return int64(q.slots[pos&(uint64(8)-1)].seq.Load()-pos) >= 0
 }
 
 // wakeConsumer hands a token to a parked consumer, if any, after a push.
 func (q *ErrorQueue) wakeConsumer() {
 	if q.popWaiters.Load() != 0 {
-		errorQueueSignal(q.notEmpty)
+		queueSignal(q.notEmpty)
 	}
 }
 
@@ -2721,14 +2390,14 @@ func (q *ErrorQueue) wakeProducer() {
 // the token goes on.
 func (q *ErrorQueue) passConsumerToken() {
 	if q.popWaiters.Load() != 0 && q.readable() {
-		errorQueueSignal(q.notEmpty)
+		queueSignal(q.notEmpty)
 	}
 }
 
 // passProducerToken is passConsumerToken for producers under ErrorQueueBlock.
 func (q *ErrorQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
-		errorQueueSignal(q.notFull)
+		queueSignal(q.notFull)
 	}
 }
 
@@ -2757,23 +2426,6 @@ func (q *ErrorQueue) waitNotEmpty(ctx context.Context) (bool, error) {
 	}
 }
 
-// errorQueueSignal puts a token in a one-token channel unless one is already
-// there, in which case the goroutine that takes it will look at the queue.
-func errorQueueSignal(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
-}
-
-// errorQueueNoCopy lets go vet's copylocks check report a ErrorQueue copied
-// by value.
-type errorQueueNoCopy struct{}
-
-func (*errorQueueNoCopy) Lock() {}
-
-func (*errorQueueNoCopy) Unlock() {}
-
 // NewErrorQueue returns an empty ErrorQueue of capacity 8; when it is full,
 // Push returns an error.
 func NewErrorQueue() *ErrorQueue {
@@ -2786,12 +2438,6 @@ func NewErrorQueue() *ErrorQueue {
 
 // ErrBenchBatcher50Closed is returned by Add and Flush after Close.
 var ErrBenchBatcher50Closed = errors.New("batcher: closed")
-
-// benchBatcher50BuffersPerWorker is how many batch buffers each worker has:
-// one it is processing and one queued for it. One more buffer is being
-// filled. With fewer, Add would wait whenever a worker starts a batch; with
-// more, only memory and latency grow.
-const benchBatcher50BuffersPerWorker = 2
 
 // BenchBatcher50BatchError reports a batch that failed after every retry:
 // its items and the last error.
@@ -2813,13 +2459,6 @@ type benchBatcher50BatchJob struct {
 	items []int
 }
 
-// benchBatcher50FlushWaiter is a Flush waiting for every batch up to seq to
-// be done.
-type benchBatcher50FlushWaiter struct {
-	seq  uint64
-	done chan struct{}
-}
-
 // BenchBatcher50 collects items and passes them in batches to a function.
 // Create one with NewBenchBatcher50; the zero value is not usable. A
 // BenchBatcher50 must not be copied after first use.
@@ -2829,7 +2468,7 @@ type benchBatcher50FlushWaiter struct {
 // by Flush or Close) after every retry; Close waits for all of them. An Add
 // happens before the call of the function that receives its item.
 type BenchBatcher50 struct {
-	_ benchBatcher50NoCopy
+	_ batcherNoCopy
 
 	fn      func(context.Context, []int) error
 	onError func([]int, error)
@@ -2849,14 +2488,14 @@ type BenchBatcher50 struct {
 	cur      []int // batch being filled; nil when every buffer is in flight
 	seq      uint64
 	inflight []uint64 // sequence numbers handed over and not yet done
-	waiters  []benchBatcher50FlushWaiter
+	waiters  []batcherFlushWaiter
 	failed   []error // BatchErrors kept for Flush and Close when onError is nil
 	closed   bool
 }
 
 // init allocates the buffers and starts the workers and the ticker.
 func (b *BenchBatcher50) init() {
-	buffers := benchBatcher50BuffersPerWorker*2 + 1
+	buffers := batcherBuffersPerWorker*2 + 1
 	b.free = make(chan []int, buffers)
 	for range buffers - 1 {
 		b.free <- make([]int, 0, 50)
@@ -2967,7 +2606,7 @@ func (b *BenchBatcher50) Flush(ctx context.Context) error {
 	var done chan struct{}
 	if len(b.inflight) > 0 {
 		done = make(chan struct{})
-		b.waiters = append(b.waiters, benchBatcher50FlushWaiter{seq: b.seq, done: done})
+		b.waiters = append(b.waiters, batcherFlushWaiter{seq: b.seq, done: done})
 	}
 	b.mu.Unlock()
 	if done != nil {
@@ -3068,7 +2707,7 @@ func (b *BenchBatcher50) finish(job benchBatcher50BatchJob) {
 	if len(b.inflight) > 0 {
 		oldest = slices.Min(b.inflight)
 	}
-	b.waiters = slices.DeleteFunc(b.waiters, func(w benchBatcher50FlushWaiter) bool {
+	b.waiters = slices.DeleteFunc(b.waiters, func(w batcherFlushWaiter) bool {
 		if w.seq < oldest {
 			close(w.done)
 			return true
@@ -3127,14 +2766,6 @@ func (b *BenchBatcher50) takeFailed() error {
 	return errors.Join(failed...)
 }
 
-// benchBatcher50NoCopy lets go vet's copylocks check report a BenchBatcher50
-// copied by value.
-type benchBatcher50NoCopy struct{}
-
-func (*benchBatcher50NoCopy) Lock() {}
-
-func (*benchBatcher50NoCopy) Unlock() {}
-
 // NewBenchBatcher50 returns a BenchBatcher50 with its workers started. fn
 // receives every batch on a worker goroutine; the slice is reused once it
 // returns. onError, if not nil, receives each batch that failed after every
@@ -3153,12 +2784,6 @@ func NewBenchBatcher50(fn func(context.Context, []int) error, onError func([]int
 
 // ErrBenchBatcher500Closed is returned by Add and Flush after Close.
 var ErrBenchBatcher500Closed = errors.New("batcher: closed")
-
-// benchBatcher500BuffersPerWorker is how many batch buffers each worker has:
-// one it is processing and one queued for it. One more buffer is being
-// filled. With fewer, Add would wait whenever a worker starts a batch; with
-// more, only memory and latency grow.
-const benchBatcher500BuffersPerWorker = 2
 
 // BenchBatcher500BatchError reports a batch that failed after every retry:
 // its items and the last error.
@@ -3180,13 +2805,6 @@ type benchBatcher500BatchJob struct {
 	items []int
 }
 
-// benchBatcher500FlushWaiter is a Flush waiting for every batch up to seq to
-// be done.
-type benchBatcher500FlushWaiter struct {
-	seq  uint64
-	done chan struct{}
-}
-
 // BenchBatcher500 collects items and passes them in batches to a function.
 // Create one with NewBenchBatcher500; the zero value is not usable. A
 // BenchBatcher500 must not be copied after first use.
@@ -3196,7 +2814,7 @@ type benchBatcher500FlushWaiter struct {
 // by Flush or Close) after every retry; Close waits for all of them. An Add
 // happens before the call of the function that receives its item.
 type BenchBatcher500 struct {
-	_ benchBatcher500NoCopy
+	_ batcherNoCopy
 
 	fn      func(context.Context, []int) error
 	onError func([]int, error)
@@ -3216,14 +2834,14 @@ type BenchBatcher500 struct {
 	cur      []int // batch being filled; nil when every buffer is in flight
 	seq      uint64
 	inflight []uint64 // sequence numbers handed over and not yet done
-	waiters  []benchBatcher500FlushWaiter
+	waiters  []batcherFlushWaiter
 	failed   []error // BatchErrors kept for Flush and Close when onError is nil
 	closed   bool
 }
 
 // init allocates the buffers and starts the workers and the ticker.
 func (b *BenchBatcher500) init() {
-	buffers := benchBatcher500BuffersPerWorker*2 + 1
+	buffers := batcherBuffersPerWorker*2 + 1
 	b.free = make(chan []int, buffers)
 	for range buffers - 1 {
 		b.free <- make([]int, 0, 500)
@@ -3334,7 +2952,7 @@ func (b *BenchBatcher500) Flush(ctx context.Context) error {
 	var done chan struct{}
 	if len(b.inflight) > 0 {
 		done = make(chan struct{})
-		b.waiters = append(b.waiters, benchBatcher500FlushWaiter{seq: b.seq, done: done})
+		b.waiters = append(b.waiters, batcherFlushWaiter{seq: b.seq, done: done})
 	}
 	b.mu.Unlock()
 	if done != nil {
@@ -3435,7 +3053,7 @@ func (b *BenchBatcher500) finish(job benchBatcher500BatchJob) {
 	if len(b.inflight) > 0 {
 		oldest = slices.Min(b.inflight)
 	}
-	b.waiters = slices.DeleteFunc(b.waiters, func(w benchBatcher500FlushWaiter) bool {
+	b.waiters = slices.DeleteFunc(b.waiters, func(w batcherFlushWaiter) bool {
 		if w.seq < oldest {
 			close(w.done)
 			return true
@@ -3494,14 +3112,6 @@ func (b *BenchBatcher500) takeFailed() error {
 	return errors.Join(failed...)
 }
 
-// benchBatcher500NoCopy lets go vet's copylocks check report a
-// BenchBatcher500 copied by value.
-type benchBatcher500NoCopy struct{}
-
-func (*benchBatcher500NoCopy) Lock() {}
-
-func (*benchBatcher500NoCopy) Unlock() {}
-
 // NewBenchBatcher500 returns a BenchBatcher500 with its workers started. fn
 // receives every batch on a worker goroutine; the slice is reused once it
 // returns. onError, if not nil, receives each batch that failed after every
@@ -3520,12 +3130,6 @@ func NewBenchBatcher500(fn func(context.Context, []int) error, onError func([]in
 
 // ErrFuncBatcherClosed is returned by Add and Flush after Close.
 var ErrFuncBatcherClosed = errors.New("batcher: closed")
-
-// funcBatcherBuffersPerWorker is how many batch buffers each worker has: one
-// it is processing and one queued for it. One more buffer is being filled.
-// With fewer, Add would wait whenever a worker starts a batch; with more,
-// only memory and latency grow.
-const funcBatcherBuffersPerWorker = 2
 
 // FuncBatcherBatchError reports a batch that failed after every retry: its
 // items and the last error.
@@ -3547,13 +3151,6 @@ type funcBatcherBatchJob struct {
 	items []int
 }
 
-// funcBatcherFlushWaiter is a Flush waiting for every batch up to seq to be
-// done.
-type funcBatcherFlushWaiter struct {
-	seq  uint64
-	done chan struct{}
-}
-
 // FuncBatcher collects items and passes them in batches to a function.
 // Create one with NewFuncBatcher; the zero value is not usable. A
 // FuncBatcher must not be copied after first use.
@@ -3563,7 +3160,7 @@ type funcBatcherFlushWaiter struct {
 // by Flush or Close) after every retry; Close waits for all of them. An Add
 // happens before the call of the function that receives its item.
 type FuncBatcher struct {
-	_ funcBatcherNoCopy
+	_ batcherNoCopy
 
 	fn      func(context.Context, []int) error
 	onError func([]int, error)
@@ -3581,14 +3178,14 @@ type FuncBatcher struct {
 	cur      []int // batch being filled; nil when every buffer is in flight
 	seq      uint64
 	inflight []uint64 // sequence numbers handed over and not yet done
-	waiters  []funcBatcherFlushWaiter
+	waiters  []batcherFlushWaiter
 	failed   []error // BatchErrors kept for Flush and Close when onError is nil
 	closed   bool
 }
 
 // init allocates the buffers and starts the workers and the ticker.
 func (b *FuncBatcher) init() {
-	buffers := funcBatcherBuffersPerWorker + 1
+	buffers := batcherBuffersPerWorker + 1
 	b.free = make(chan []int, buffers)
 	for range buffers - 1 {
 		b.free <- make([]int, 0, 4)
@@ -3694,7 +3291,7 @@ func (b *FuncBatcher) Flush(ctx context.Context) error {
 	var done chan struct{}
 	if len(b.inflight) > 0 {
 		done = make(chan struct{})
-		b.waiters = append(b.waiters, funcBatcherFlushWaiter{seq: b.seq, done: done})
+		b.waiters = append(b.waiters, batcherFlushWaiter{seq: b.seq, done: done})
 	}
 	b.mu.Unlock()
 	if done != nil {
@@ -3798,7 +3395,7 @@ func (b *FuncBatcher) finish(job funcBatcherBatchJob) {
 	if len(b.inflight) > 0 {
 		oldest = slices.Min(b.inflight)
 	}
-	b.waiters = slices.DeleteFunc(b.waiters, func(w funcBatcherFlushWaiter) bool {
+	b.waiters = slices.DeleteFunc(b.waiters, func(w batcherFlushWaiter) bool {
 		if w.seq < oldest {
 			close(w.done)
 			return true
@@ -3841,14 +3438,6 @@ func (b *FuncBatcher) takeFailed() error {
 	return errors.Join(failed...)
 }
 
-// funcBatcherNoCopy lets go vet's copylocks check report a FuncBatcher
-// copied by value.
-type funcBatcherNoCopy struct{}
-
-func (*funcBatcherNoCopy) Lock() {}
-
-func (*funcBatcherNoCopy) Unlock() {}
-
 // NewFuncBatcher returns a FuncBatcher with its workers started. fn receives
 // every batch on a worker goroutine; the slice is reused once it returns.
 // onError, if not nil, receives each batch that failed after every retry; if
@@ -3867,12 +3456,6 @@ func NewFuncBatcher(fn func(context.Context, []int) error, onError func([]int, e
 
 // ErrWritesClosed is returned by Add and Flush after Close.
 var ErrWritesClosed = errors.New("batcher: closed")
-
-// writesBuffersPerWorker is how many batch buffers each worker has: one it is
-// processing and one queued for it. One more buffer is being filled. With
-// fewer, Add would wait whenever a worker starts a batch; with more, only
-// memory and latency grow.
-const writesBuffersPerWorker = 2
 
 // WritesBatchError reports a batch that failed after every retry: its items and
 // the last error.
@@ -3893,12 +3476,6 @@ type writesBatchJob struct {
 	items []Row
 }
 
-// writesFlushWaiter is a Flush waiting for every batch up to seq to be done.
-type writesFlushWaiter struct {
-	seq  uint64
-	done chan struct{}
-}
-
 // Writes collects items and passes them in batches to a function. Create one
 // with NewWrites; the zero value is not usable. A Writes must not be copied
 // after first use.
@@ -3908,7 +3485,7 @@ type writesFlushWaiter struct {
 // by Flush or Close) after every retry; Close waits for all of them. An Add
 // happens before the call of the function that receives its item.
 type Writes struct {
-	_ writesNoCopy
+	_ batcherNoCopy
 
 	ticker *time.Ticker
 
@@ -3923,14 +3500,14 @@ type Writes struct {
 	cur      []Row // batch being filled; nil when every buffer is in flight
 	seq      uint64
 	inflight []uint64 // sequence numbers handed over and not yet done
-	waiters  []writesFlushWaiter
+	waiters  []batcherFlushWaiter
 	failed   []error // BatchErrors kept for Flush and Close when onError is nil
 	closed   bool
 }
 
 // init allocates the buffers and starts the workers and the ticker.
 func (b *Writes) init() {
-	buffers := writesBuffersPerWorker*2 + 1
+	buffers := batcherBuffersPerWorker*2 + 1
 	b.free = make(chan []Row, buffers)
 	for range buffers - 1 {
 		b.free <- make([]Row, 0, 3)
@@ -4036,7 +3613,7 @@ func (b *Writes) Flush(ctx context.Context) error {
 	var done chan struct{}
 	if len(b.inflight) > 0 {
 		done = make(chan struct{})
-		b.waiters = append(b.waiters, writesFlushWaiter{seq: b.seq, done: done})
+		b.waiters = append(b.waiters, batcherFlushWaiter{seq: b.seq, done: done})
 	}
 	b.mu.Unlock()
 	if done != nil {
@@ -4140,7 +3717,7 @@ func (b *Writes) finish(job writesBatchJob) {
 	if len(b.inflight) > 0 {
 		oldest = slices.Min(b.inflight)
 	}
-	b.waiters = slices.DeleteFunc(b.waiters, func(w writesFlushWaiter) bool {
+	b.waiters = slices.DeleteFunc(b.waiters, func(w batcherFlushWaiter) bool {
 		if w.seq < oldest {
 			close(w.done)
 			return true
@@ -4170,13 +3747,6 @@ func (b *Writes) takeFailed() error {
 	return errors.Join(failed...)
 }
 
-// writesNoCopy lets go vet's copylocks check report a Writes copied by value.
-type writesNoCopy struct{}
-
-func (*writesNoCopy) Lock() {}
-
-func (*writesNoCopy) Unlock() {}
-
 // NewWrites returns a Writes with its workers started. Close hands over the
 // last batch and stops the workers.
 func NewWrites() *Writes {
@@ -4191,27 +3761,10 @@ func NewWrites() *Writes {
 // interrupts.
 var ErrConnsClosed = errors.New("respool: closed")
 
-// connsIdleTicksToEvict is how many eviction ticks (two per period of
-// the idle= option) must pass over an idle resource before it is closed. A
-// resource put back just before a tick has waited one half period at the
-// next, so three ticks guarantee it idled at least the full period, and
-// evict it after at most one and a half.
-const connsIdleTicksToEvict = 3
-
-// connsHotSlots is the number of hot slots. Sixteen keep a few goroutines, each
-// holding one resource at a time, mostly on slots of their own: two
-// goroutines share one with odds of one in sixteen.
-const connsHotSlots = 16
-
-// connsSlotPad is the padding after each hot slot, so that no two slots share a
-// cache line, nor a pair of adjacent lines, which some processors prefetch
-// together (sync.Pool pads its per-P data to 128 bytes for the same reason).
-const connsSlotPad = 128
-
 // connsHotEntry is a hot slot: an idle resource or none.
 type connsHotEntry struct {
 	r *Conn
-	_ [connsSlotPad]byte
+	_ [respoolSlotPad]byte
 }
 
 // connsIdleResource is a resource in the pool and the eviction tick at which it
@@ -4227,7 +3780,7 @@ type connsIdleResource struct {
 //
 // A Put happens before the Get that returns the same resource.
 type Conns struct {
-	_ connsNoCopy
+	_ respoolNoCopy
 
 	// tick delivers eviction ticks; tests replace it.
 	tick   <-chan time.Time
@@ -4235,12 +3788,12 @@ type Conns struct {
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	_ [connsSlotPad]byte
+	_ [respoolSlotPad]byte
 	// hot are the hot slots, after padding that keeps the first off the
 	// fields above: recently returned idle resources, generally newer than
 	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
 	// touch them.
-	hot [connsHotSlots]connsHotEntry
+	hot [respoolHotSlots]connsHotEntry
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
 	// after filling a hot slot. A Get stores it before its last look at
 	// the slots, so (atomics being sequentially consistent) either the Get
@@ -4280,7 +3833,7 @@ func (p *Conns) init() {
 // resource until it passes it to Put or Discard.
 func (p *Conns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
-	i := connsHotStart(unsafe.Pointer(&p))
+	i := respoolHotStart(unsafe.Pointer(&p))
 	r, ok := p.hotTake(i)
 	if !ok {
 		r, ok = p.hotTakeAny(i + 1)
@@ -4371,7 +3924,7 @@ func (p *Conns) dispose(r *Conn) {
 // than MaxLife, Put closes r.
 func (p *Conns) Put(r *Conn) {
 	if p.hotHolds(r) {
-		p.putHot(r, connsHotStart(unsafe.Pointer(&p)))
+		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
@@ -4433,7 +3986,7 @@ func (p *Conns) putHot(r *Conn, i uint32) {
 // or, after Close, into the returned resources for the caller to close
 // outside the lock. p.mu is held.
 func (p *Conns) hotToIdleLocked() (toClose []*Conn) {
-	for i := range uint32(connsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
 			toClose = append(toClose, h)
 		}
@@ -4441,28 +3994,12 @@ func (p *Conns) hotToIdleLocked() (toClose []*Conn) {
 	return toClose
 }
 
-// connsHotStart returns the calling goroutine's own hot slot, where its Get and
-// Put start their scan of the slots, from at, the address of their receiver
-// parameter. That is on the caller's stack, at the same address for a Get
-// and a Put called from the same function (the register ABI spills the
-// receiver of either into the caller's argument area), so the Put of a
-// resource usually picks the slot its Get took it from. Other goroutines
-// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// xored together three at a time, pick different slots for stacks allocated
-// near each other. The slot is only where the scan starts: a wrong guess costs
-// time, never correctness.
-func connsHotStart(at unsafe.Pointer) uint32 {
-	h := uint32(uintptr(at) >> 11)
-	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
-	return h % connsHotSlots
-}
-
 // hotTakeAny empties the first full hot slot from start on, cyclically, and
 // returns the resource it held, if any. It looks before it takes: a look at
 // a slot that another core uses leaves the cache line shared.
 func (p *Conns) hotTakeAny(start uint32) (r *Conn, ok bool) {
-	for k := range uint32(connsHotSlots) {
-		if i := (start + k) % connsHotSlots; p.hotPeek(i) {
+	for k := range uint32(respoolHotSlots) {
+		if i := (start + k) % respoolHotSlots; p.hotPeek(i) {
 			if r, ok = p.hotTake(i); ok {
 				return r, true
 			}
@@ -4475,8 +4012,8 @@ func (p *Conns) hotTakeAny(start uint32) (r *Conn, ok bool) {
 // and returns its index, or reports that every slot was full. It looks
 // before it puts, as hotTakeAny does.
 func (p *Conns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
-	for k := range uint32(connsHotSlots) {
-		if i = (start + k) % connsHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+	for k := range uint32(respoolHotSlots) {
+		if i = (start + k) % respoolHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
 			return i, true
 		}
 	}
@@ -4531,7 +4068,7 @@ func (p *Conns) Len() (open, idle int) {
 // idleLocked returns the number of idle resources. p.mu is held.
 func (p *Conns) idleLocked() int {
 	idle := len(p.idle)
-	for i := range uint32(connsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
@@ -4656,7 +4193,7 @@ func (p *Conns) evictor() {
 }
 
 // evictIdle counts a tick and closes the idle resources put back at least
-// connsIdleTicksToEvict ticks ago, keeping MinIdle of them. They are the
+// respoolIdleTicksToEvict ticks ago, keeping MinIdle of them. They are the
 // oldest, at the start of p.idle. They count toward the maximum until
 // closed: a Get waiting at the maximum is woken only once their close
 // functions have returned.
@@ -4676,7 +4213,7 @@ func (p *Conns) evictIdle() {
 	p.hotToStackLocked()
 	p.ticks++
 	n := 0
-	for n < len(p.idle) && p.ticks-p.idle[n].tick >= connsIdleTicksToEvict {
+	for n < len(p.idle) && p.ticks-p.idle[n].tick >= respoolIdleTicksToEvict {
 		n++
 	}
 	expired := make([]*Conn, n)
@@ -4691,7 +4228,7 @@ func (p *Conns) evictIdle() {
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
 // p.mu is held.
 func (p *Conns) hotToStackLocked() {
-	for i := range uint32(connsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if r, ok := p.hotTake(i); ok {
 			p.idle = append(p.idle, connsIdleResource{res: r, tick: p.ticks})
 		}
@@ -4744,13 +4281,6 @@ func (p *Conns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// connsNoCopy lets go vet's copylocks check report a Conns copied by value.
-type connsNoCopy struct{}
-
-func (*connsNoCopy) Lock() {}
-
-func (*connsNoCopy) Unlock() {}
-
 // NewConns returns an empty Conns. Close closes the idle resources.
 func NewConns() *Conns {
 	p := &Conns{}
@@ -4764,21 +4294,10 @@ func NewConns() *Conns {
 // interrupts.
 var ErrBenchConnsClosed = errors.New("respool: closed")
 
-// benchConnsHotSlots is the number of hot slots. Sixteen keep a few
-// goroutines, each holding one resource at a time, mostly on slots of their
-// own: two goroutines share one with odds of one in sixteen.
-const benchConnsHotSlots = 16
-
-// benchConnsSlotPad is the padding after each hot slot, so that no two slots
-// share a cache line, nor a pair of adjacent lines, which some processors
-// prefetch together (sync.Pool pads its per-P data to 128 bytes for the same
-// reason).
-const benchConnsSlotPad = 128
-
 // benchConnsHotEntry is a hot slot: an idle resource or none.
 type benchConnsHotEntry struct {
 	r *Conn
-	_ [benchConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 }
 
 // benchConnsIdleResource is a resource in the pool and the eviction tick at
@@ -4793,18 +4312,18 @@ type benchConnsIdleResource struct {
 //
 // A Put happens before the Get that returns the same resource.
 type BenchConns struct {
-	_ benchConnsNoCopy
+	_ respoolNoCopy
 
 	ticker *time.Ticker
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	_ [benchConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 	// hot are the hot slots, after padding that keeps the first off the
 	// fields above: recently returned idle resources, generally newer than
 	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
 	// touch them.
-	hot [benchConnsHotSlots]benchConnsHotEntry
+	hot [respoolHotSlots]benchConnsHotEntry
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
 	// after filling a hot slot. A Get stores it before its last look at
 	// the slots, so (atomics being sequentially consistent) either the Get
@@ -4836,7 +4355,7 @@ func (p *BenchConns) init() {
 // owns the resource until it passes it to Put or Discard.
 func (p *BenchConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
-	i := benchConnsHotStart(unsafe.Pointer(&p))
+	i := respoolHotStart(unsafe.Pointer(&p))
 	r, ok := p.hotTake(i)
 	if !ok {
 		r, ok = p.hotTakeAny(i + 1)
@@ -4927,7 +4446,7 @@ func (p *BenchConns) dispose(r *Conn) {
 // than MaxLife, Put closes r.
 func (p *BenchConns) Put(r *Conn) {
 	if p.hotHolds(r) {
-		p.putHot(r, benchConnsHotStart(unsafe.Pointer(&p)))
+		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
@@ -4989,7 +4508,7 @@ func (p *BenchConns) putHot(r *Conn, i uint32) {
 // or, after Close, into the returned resources for the caller to close
 // outside the lock. p.mu is held.
 func (p *BenchConns) hotToIdleLocked() (toClose []*Conn) {
-	for i := range uint32(benchConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
 			toClose = append(toClose, h)
 		}
@@ -4997,28 +4516,12 @@ func (p *BenchConns) hotToIdleLocked() (toClose []*Conn) {
 	return toClose
 }
 
-// benchConnsHotStart returns the calling goroutine's own hot slot, where its
-// Get and Put start their scan of the slots, from at, the address of their
-// receiver parameter. That is on the caller's stack, at the same address for
-// a Get and a Put called from the same function (the register ABI spills the
-// receiver of either into the caller's argument area), so the Put of a
-// resource usually picks the slot its Get took it from. Other goroutines
-// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// xored together three at a time, pick different slots for stacks allocated
-// near each other. The slot is only where the scan starts: a wrong guess
-// costs time, never correctness.
-func benchConnsHotStart(at unsafe.Pointer) uint32 {
-	h := uint32(uintptr(at) >> 11)
-	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
-	return h % benchConnsHotSlots
-}
-
 // hotTakeAny empties the first full hot slot from start on, cyclically, and
 // returns the resource it held, if any. It looks before it takes: a look at
 // a slot that another core uses leaves the cache line shared.
 func (p *BenchConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
-	for k := range uint32(benchConnsHotSlots) {
-		if i := (start + k) % benchConnsHotSlots; p.hotPeek(i) {
+	for k := range uint32(respoolHotSlots) {
+		if i := (start + k) % respoolHotSlots; p.hotPeek(i) {
 			if r, ok = p.hotTake(i); ok {
 				return r, true
 			}
@@ -5031,8 +4534,8 @@ func (p *BenchConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
 // and returns its index, or reports that every slot was full. It looks
 // before it puts, as hotTakeAny does.
 func (p *BenchConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
-	for k := range uint32(benchConnsHotSlots) {
-		if i = (start + k) % benchConnsHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+	for k := range uint32(respoolHotSlots) {
+		if i = (start + k) % respoolHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
 			return i, true
 		}
 	}
@@ -5087,7 +4590,7 @@ func (p *BenchConns) Len() (open, idle int) {
 // idleLocked returns the number of idle resources. p.mu is held.
 func (p *BenchConns) idleLocked() int {
 	idle := len(p.idle)
-	for i := range uint32(benchConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
@@ -5201,7 +4704,7 @@ func (p *BenchConns) wakeLocked() {
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
 // p.mu is held.
 func (p *BenchConns) hotToStackLocked() {
-	for i := range uint32(benchConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if r, ok := p.hotTake(i); ok {
 			p.idle = append(p.idle, benchConnsIdleResource{res: r})
 		}
@@ -5254,14 +4757,6 @@ func (p *BenchConns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// benchConnsNoCopy lets go vet's copylocks check report a BenchConns copied
-// by value.
-type benchConnsNoCopy struct{}
-
-func (*benchConnsNoCopy) Lock() {}
-
-func (*benchConnsNoCopy) Unlock() {}
-
 // NewBenchConns returns an empty BenchConns. Close closes the idle resources.
 func NewBenchConns() *BenchConns {
 	p := &BenchConns{}
@@ -5275,21 +4770,10 @@ func NewBenchConns() *BenchConns {
 // interrupts.
 var ErrFuncConnsClosed = errors.New("respool: closed")
 
-// funcConnsHotSlots is the number of hot slots. Sixteen keep a few
-// goroutines, each holding one resource at a time, mostly on slots of their
-// own: two goroutines share one with odds of one in sixteen.
-const funcConnsHotSlots = 16
-
-// funcConnsSlotPad is the padding after each hot slot, so that no two slots
-// share a cache line, nor a pair of adjacent lines, which some processors
-// prefetch together (sync.Pool pads its per-P data to 128 bytes for the same
-// reason).
-const funcConnsSlotPad = 128
-
 // funcConnsHotEntry is a hot slot: an idle resource or none.
 type funcConnsHotEntry struct {
 	r *Conn
-	_ [funcConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 }
 
 // funcConnsIdleResource is a resource in the pool and the eviction tick at
@@ -5304,7 +4788,7 @@ type funcConnsIdleResource struct {
 //
 // A Put happens before the Get that returns the same resource.
 type FuncConns struct {
-	_ funcConnsNoCopy
+	_ respoolNoCopy
 
 	newFn func(context.Context) (*Conn, error)
 
@@ -5312,12 +4796,12 @@ type FuncConns struct {
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	_ [funcConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 	// hot are the hot slots, after padding that keeps the first off the
 	// fields above: recently returned idle resources, generally newer than
 	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
 	// touch them.
-	hot [funcConnsHotSlots]funcConnsHotEntry
+	hot [respoolHotSlots]funcConnsHotEntry
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
 	// after filling a hot slot. A Get stores it before its last look at
 	// the slots, so (atomics being sequentially consistent) either the Get
@@ -5349,7 +4833,7 @@ func (p *FuncConns) init() {
 // owns the resource until it passes it to Put or Discard.
 func (p *FuncConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
-	i := funcConnsHotStart(unsafe.Pointer(&p))
+	i := respoolHotStart(unsafe.Pointer(&p))
 	r, ok := p.hotTake(i)
 	if !ok {
 		r, ok = p.hotTakeAny(i + 1)
@@ -5440,7 +4924,7 @@ func (p *FuncConns) dispose(r *Conn) {
 // than MaxLife, Put closes r.
 func (p *FuncConns) Put(r *Conn) {
 	if p.hotHolds(r) {
-		p.putHot(r, funcConnsHotStart(unsafe.Pointer(&p)))
+		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
@@ -5502,7 +4986,7 @@ func (p *FuncConns) putHot(r *Conn, i uint32) {
 // or, after Close, into the returned resources for the caller to close
 // outside the lock. p.mu is held.
 func (p *FuncConns) hotToIdleLocked() (toClose []*Conn) {
-	for i := range uint32(funcConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
 			toClose = append(toClose, h)
 		}
@@ -5510,28 +4994,12 @@ func (p *FuncConns) hotToIdleLocked() (toClose []*Conn) {
 	return toClose
 }
 
-// funcConnsHotStart returns the calling goroutine's own hot slot, where its
-// Get and Put start their scan of the slots, from at, the address of their
-// receiver parameter. That is on the caller's stack, at the same address for
-// a Get and a Put called from the same function (the register ABI spills the
-// receiver of either into the caller's argument area), so the Put of a
-// resource usually picks the slot its Get took it from. Other goroutines
-// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// xored together three at a time, pick different slots for stacks allocated
-// near each other. The slot is only where the scan starts: a wrong guess
-// costs time, never correctness.
-func funcConnsHotStart(at unsafe.Pointer) uint32 {
-	h := uint32(uintptr(at) >> 11)
-	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
-	return h % funcConnsHotSlots
-}
-
 // hotTakeAny empties the first full hot slot from start on, cyclically, and
 // returns the resource it held, if any. It looks before it takes: a look at
 // a slot that another core uses leaves the cache line shared.
 func (p *FuncConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
-	for k := range uint32(funcConnsHotSlots) {
-		if i := (start + k) % funcConnsHotSlots; p.hotPeek(i) {
+	for k := range uint32(respoolHotSlots) {
+		if i := (start + k) % respoolHotSlots; p.hotPeek(i) {
 			if r, ok = p.hotTake(i); ok {
 				return r, true
 			}
@@ -5544,8 +5012,8 @@ func (p *FuncConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
 // and returns its index, or reports that every slot was full. It looks
 // before it puts, as hotTakeAny does.
 func (p *FuncConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
-	for k := range uint32(funcConnsHotSlots) {
-		if i = (start + k) % funcConnsHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+	for k := range uint32(respoolHotSlots) {
+		if i = (start + k) % respoolHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
 			return i, true
 		}
 	}
@@ -5600,7 +5068,7 @@ func (p *FuncConns) Len() (open, idle int) {
 // idleLocked returns the number of idle resources. p.mu is held.
 func (p *FuncConns) idleLocked() int {
 	idle := len(p.idle)
-	for i := range uint32(funcConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
@@ -5714,7 +5182,7 @@ func (p *FuncConns) wakeLocked() {
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
 // p.mu is held.
 func (p *FuncConns) hotToStackLocked() {
-	for i := range uint32(funcConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if r, ok := p.hotTake(i); ok {
 			p.idle = append(p.idle, funcConnsIdleResource{res: r})
 		}
@@ -5767,14 +5235,6 @@ func (p *FuncConns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// funcConnsNoCopy lets go vet's copylocks check report a FuncConns copied by
-// value.
-type funcConnsNoCopy struct{}
-
-func (*funcConnsNoCopy) Lock() {}
-
-func (*funcConnsNoCopy) Unlock() {}
-
 // NewFuncConns returns an empty FuncConns. newFn makes a resource when Get
 // finds none idle and fewer than the maximum exist. Close closes the idle
 // resources.
@@ -5790,21 +5250,10 @@ func NewFuncConns(newFn func(context.Context) (*Conn, error)) *FuncConns {
 // interrupts.
 var ErrLifeConnsClosed = errors.New("respool: closed")
 
-// lifeConnsHotSlots is the number of hot slots. Sixteen keep a few
-// goroutines, each holding one resource at a time, mostly on slots of their
-// own: two goroutines share one with odds of one in sixteen.
-const lifeConnsHotSlots = 16
-
-// lifeConnsSlotPad is the padding after each hot slot, so that no two slots
-// share a cache line, nor a pair of adjacent lines, which some processors
-// prefetch together (sync.Pool pads its per-P data to 128 bytes for the same
-// reason).
-const lifeConnsSlotPad = 128
-
 // lifeConnsHotEntry is a hot slot: an idle resource or none.
 type lifeConnsHotEntry struct {
 	r *Conn
-	_ [lifeConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 }
 
 // lifeConnsIdleResource is a resource in the pool and the eviction tick at
@@ -5819,18 +5268,18 @@ type lifeConnsIdleResource struct {
 //
 // A Put happens before the Get that returns the same resource.
 type LifeConns struct {
-	_ lifeConnsNoCopy
+	_ respoolNoCopy
 
 	ticker *time.Ticker
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	_ [lifeConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 	// hot are the hot slots, after padding that keeps the first off the
 	// fields above: recently returned idle resources, generally newer than
 	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
 	// touch them.
-	hot [lifeConnsHotSlots]lifeConnsHotEntry
+	hot [respoolHotSlots]lifeConnsHotEntry
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
 	// after filling a hot slot. A Get stores it before its last look at
 	// the slots, so (atomics being sequentially consistent) either the Get
@@ -5841,7 +5290,7 @@ type LifeConns struct {
 	closed atomic.Bool
 
 	// stats are the acquire counters of the metrics= option.
-	stats lifeConnsAcquireStats
+	stats respoolAcquireStats
 
 	// born maps the lifeKey of each resource that exists to when it was
 	// made, in nanoseconds since epoch, for the maxlife= option. lifeMu guards
@@ -5884,7 +5333,7 @@ func (p *LifeConns) init() {
 // owns the resource until it passes it to Put or Discard.
 func (p *LifeConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
-	i := lifeConnsHotStart(unsafe.Pointer(&p))
+	i := respoolHotStart(unsafe.Pointer(&p))
 	r, ok := p.hotTake(i)
 	if !ok {
 		r, ok = p.hotTakeAny(i + 1)
@@ -6074,7 +5523,7 @@ func (p *LifeConns) Put(r *Conn) {
 		return
 	}
 	if p.hotHolds(r) {
-		p.putHot(r, lifeConnsHotStart(unsafe.Pointer(&p)))
+		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
@@ -6136,7 +5585,7 @@ func (p *LifeConns) putHot(r *Conn, i uint32) {
 // or, after Close, into the returned resources for the caller to close
 // outside the lock. p.mu is held.
 func (p *LifeConns) hotToIdleLocked() (toClose []*Conn) {
-	for i := range uint32(lifeConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
 			toClose = append(toClose, h)
 		}
@@ -6144,28 +5593,12 @@ func (p *LifeConns) hotToIdleLocked() (toClose []*Conn) {
 	return toClose
 }
 
-// lifeConnsHotStart returns the calling goroutine's own hot slot, where its
-// Get and Put start their scan of the slots, from at, the address of their
-// receiver parameter. That is on the caller's stack, at the same address for
-// a Get and a Put called from the same function (the register ABI spills the
-// receiver of either into the caller's argument area), so the Put of a
-// resource usually picks the slot its Get took it from. Other goroutines
-// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// xored together three at a time, pick different slots for stacks allocated
-// near each other. The slot is only where the scan starts: a wrong guess
-// costs time, never correctness.
-func lifeConnsHotStart(at unsafe.Pointer) uint32 {
-	h := uint32(uintptr(at) >> 11)
-	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
-	return h % lifeConnsHotSlots
-}
-
 // hotTakeAny empties the first full hot slot from start on, cyclically, and
 // returns the resource it held, if any. It looks before it takes: a look at
 // a slot that another core uses leaves the cache line shared.
 func (p *LifeConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
-	for k := range uint32(lifeConnsHotSlots) {
-		if i := (start + k) % lifeConnsHotSlots; p.hotPeek(i) {
+	for k := range uint32(respoolHotSlots) {
+		if i := (start + k) % respoolHotSlots; p.hotPeek(i) {
 			if r, ok = p.hotTake(i); ok {
 				return r, true
 			}
@@ -6178,8 +5611,8 @@ func (p *LifeConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
 // and returns its index, or reports that every slot was full. It looks
 // before it puts, as hotTakeAny does.
 func (p *LifeConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
-	for k := range uint32(lifeConnsHotSlots) {
-		if i = (start + k) % lifeConnsHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+	for k := range uint32(respoolHotSlots) {
+		if i = (start + k) % respoolHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
 			return i, true
 		}
 	}
@@ -6235,7 +5668,7 @@ func (p *LifeConns) Len() (open, idle int) {
 // idleLocked returns the number of idle resources. p.mu is held.
 func (p *LifeConns) idleLocked() int {
 	idle := len(p.idle)
-	for i := range uint32(lifeConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
@@ -6351,7 +5784,7 @@ func (p *LifeConns) wakeLocked() {
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
 // p.mu is held.
 func (p *LifeConns) hotToStackLocked() {
-	for i := range uint32(lifeConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if r, ok := p.hotTake(i); ok {
 			p.idle = append(p.idle, lifeConnsIdleResource{res: r})
 		}
@@ -6402,42 +5835,6 @@ func (p *LifeConns) hotTake(i uint32) (r *Conn, ok bool) {
 // hotPeek reports whether hot slot i holds a resource.
 func (p *LifeConns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
-}
-
-// lifeConnsNoCopy lets go vet's copylocks check report a LifeConns copied by
-// value.
-type lifeConnsNoCopy struct{}
-
-func (*lifeConnsNoCopy) Lock() {}
-
-func (*lifeConnsNoCopy) Unlock() {}
-
-// lifeConnsAcquireStats are the counters behind LifeConnsStats, on cache
-// lines of their own: every Get updates one.
-type lifeConnsAcquireStats struct {
-	_        [lifeConnsSlotPad]byte
-	gets     atomic.Int64
-	waits    atomic.Int64
-	waitTime atomic.Int64 // nanoseconds
-	canceled atomic.Int64
-	timedOut atomic.Int64
-	_        [lifeConnsSlotPad]byte
-}
-
-// waited accounts for a wait at Max that began at start.
-func (s *lifeConnsAcquireStats) waited(start time.Time) {
-	s.waits.Add(1)
-	s.waitTime.Add(int64(time.Since(start)))
-}
-
-// failed accounts for a Get that failed with err.
-func (s *lifeConnsAcquireStats) failed(err error) {
-	switch {
-	case errors.Is(err, context.Canceled):
-		s.canceled.Add(1)
-	case errors.Is(err, context.DeadlineExceeded):
-		s.timedOut.Add(1)
-	}
 }
 
 // LifeConnsStats is a snapshot of a pool's acquire counters, in the manner of
@@ -6500,7 +5897,7 @@ type lifeHandlesIdleResource struct {
 //
 // A Put happens before the Get that returns the same resource.
 type LifeHandles struct {
-	_ lifeHandlesNoCopy
+	_ respoolNoCopy
 
 	ticker *time.Ticker
 	done   chan struct{} // closed by Close: stops the evictor
@@ -6637,13 +6034,10 @@ func (p *LifeHandles) sinceEpoch() int64 {
 	return int64(time.Since(p.epoch))
 }
 
-// lifeHandlesLifeSeed seeds lifeKey's hash.
-var lifeHandlesLifeSeed = maphash.MakeSeed()
-
 // lifeKey identifies r among the resources that exist, for maxlife=: its
 // hash under a seed chosen at program start.
 func (p *LifeHandles) lifeKey(r Handle) uint64 {
-	return maphash.Comparable(lifeHandlesLifeSeed, r)
+	return maphash.Comparable(respoolLifeSeed, r)
 }
 
 // Put returns r to the pool for another Get. After Close, or if r is older
@@ -6814,14 +6208,6 @@ func (p *LifeHandles) destroy(r Handle) {
 func (p *LifeHandles) healthy(r Handle) error {
 	return nil
 }
-
-// lifeHandlesNoCopy lets go vet's copylocks check report a LifeHandles
-// copied by value.
-type lifeHandlesNoCopy struct{}
-
-func (*lifeHandlesNoCopy) Lock() {}
-
-func (*lifeHandlesNoCopy) Unlock() {}
 
 // NewLifeHandles returns an empty LifeHandles. Close closes the idle
 // resources.

@@ -153,7 +153,7 @@ func Generate(cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &generator{prog: prog, cfg: cfg, res: &Result{Files: map[string][]byte{}}, declared: map[string]*model.Directive{}, templates: map[string]*stencil.Template{}, rendered: map[string]*rendered{}}
+	g := &generator{prog: prog, cfg: cfg, res: &Result{Files: map[string][]byte{}}, declared: map[string]*model.Directive{}, templates: map[string]*stencil.Template{}, rendered: map[string]*rendered{}, shared: map[string]*sharedFile{}}
 	return g.run()
 }
 
@@ -173,6 +173,10 @@ type generator struct {
 	rendered map[string]*rendered
 	renderer *renderer
 	errChunk *chunk // the chunk of the first type error
+	// jobs are the directives to generate; shared is the shared code of
+	// each package, by declKey(pkg, "") (see shared.go).
+	jobs   []*job
+	shared map[string]*sharedFile
 }
 
 // job is one directive ready to generate.
@@ -185,6 +189,8 @@ type job struct {
 	// directive's type into benchOut.
 	bench    bool
 	benchOut string
+	// shared is the shared code of the package, when the directive uses it.
+	shared *sharedFile
 }
 
 func (g *generator) run() (*Result, error) {
@@ -261,6 +267,7 @@ func (g *generator) wave(pkgs []*load.Package) error {
 		return g.sorted()
 	}
 	g.prefetch(jobs)
+	g.jobs = jobs
 
 	// Group by output file, in a stable order.
 	byFile := map[string][]*job{}
@@ -277,7 +284,7 @@ func (g *generator) wave(pkgs []*load.Package) error {
 	// The code of each job, and its benchmarks, is formatted meanwhile; on
 	// every return, the formatting goroutine ends.
 	g.rendered = map[string]*rendered{}
-	g.renderer = newRenderer(g.prog.Fset, 2*len(jobs))
+	g.renderer = newRenderer(g.prog.Fset, 2*len(jobs)+len(g.prog.Packages))
 	defer g.renderer.wait()
 	for _, out := range files {
 		if err := g.file(out, byFile[out], names); err != nil {
@@ -286,6 +293,9 @@ func (g *generator) wave(pkgs []*load.Package) error {
 	}
 	if len(g.errs) > 0 {
 		return g.sorted()
+	}
+	for out, users := range g.renderShared() {
+		byFile[out] = users
 	}
 	benchFiles := map[string][]*job{}
 	var benchNames []string
@@ -999,9 +1009,29 @@ func (g *generator) stencil(j *job, im *emit.Scope) (*code, error) {
 		g.errs = append(g.errs, err)
 		return nil, nil
 	}
+	sf, err := g.sharing(j, im)
+	if err != nil {
+		return nil, err
+	}
+	share := func(spec *stencil.Spec) {
+		if sf != nil {
+			spec.Shared, spec.SharedImports = sf.prefixes[j.kind.Name], sf.scope.Import
+		}
+	}
+	addShared := func(out *stencil.Output) error {
+		if sf == nil || len(out.Shared) == 0 {
+			return nil
+		}
+		j.shared = sf
+		return sf.add(j, out.Shared)
+	}
+	share(spec)
 	out, err := stencil.Stencil(tpl, spec)
 	if err != nil {
 		return nil, &InternalError{err}
+	}
+	if err := addShared(out); err != nil {
+		return nil, err
 	}
 	if err := g.checkPredeclared(j, out.Predeclared); err != nil {
 		g.errs = append(g.errs, err)
@@ -1010,9 +1040,13 @@ func (g *generator) stencil(j *job, im *emit.Scope) (*code, error) {
 	c2 := &code{decls: out.Decls, declared: out.Declared}
 	for _, more := range c.More {
 		more.Imports = im.Import
+		share(more)
 		o, err := stencil.Stencil(tpl, more)
 		if err != nil {
 			return nil, &InternalError{err}
+		}
+		if err := addShared(o); err != nil {
+			return nil, err
 		}
 		if err := g.checkPredeclared(j, o.Predeclared); err != nil {
 			g.errs = append(g.errs, err)

@@ -72,6 +72,12 @@ type Spec struct {
 	Keep []string
 	// Imports allocates file-level names for import paths.
 	Imports func(path string) string
+	// Shared, when set, is the prefix of the names of the declarations the
+	// directive shares with the others of its kind in its package (see
+	// shared.go); SharedImports allocates their import names, in the file
+	// that holds them.
+	Shared        string
+	SharedImports func(path string) string
 }
 
 // Output is the specialized code of one directive.
@@ -85,6 +91,10 @@ type Output struct {
 	// (new, close, any): a package that declares one of these names breaks
 	// them.
 	Predeclared []string
+	// Shared are the declarations shared with the other directives of the
+	// kind (Spec.Shared), in template order; Decls and Declared hold the
+	// others. Imports are the paths both use.
+	Shared []Shared
 }
 
 // state is one stenciling run.
@@ -124,7 +134,13 @@ type state struct {
 	constExprs map[*types.Const]ast.Expr
 	// clean is the plan of the cleanup rewrites (see cleanup.go).
 	clean cleanupPlan
-	err   error
+	// shared are the shared declarations (see planShared); inShared is set
+	// while one is edited, whose imports are sharedImports.
+	shared        map[ast.Decl]SharedKey
+	sharedObjs    map[types.Object]bool
+	sharedImports map[string]bool
+	inShared      bool
+	err           error
 }
 
 // Stencil specializes t per spec.
@@ -144,7 +160,8 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 		typeDecls: map[types.Object][2]ast.Node{},
 		refs:      map[string][]string{},
 
-		predeclared: map[string]bool{},
+		predeclared:   map[string]bool{},
+		sharedImports: map[string]bool{},
 	}
 	s.siblings = map[ast.Stmt][]ast.Stmt{}
 	for i, f := range t.Files {
@@ -198,6 +215,7 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 	if s.planWriteOnlyFields() {
 		s.removeUnused()
 	}
+	s.planShared()
 	s.planLocals()
 	if s.err != nil {
 		return nil, s.err

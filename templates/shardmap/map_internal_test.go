@@ -430,7 +430,7 @@ func TestBoundedChains(t *testing.T) {
 		var shards [shardCount]int
 		buckets := make(map[uint64]int)
 		for i := range n {
-			h := hashU64(&s, uint64(i)<<32)
+			h := hashU64(&s.mix, uint64(i)<<32)
 			shards[h>>1>>shardShift]++
 			buckets[(h>>h2Bits)&(n/8-1)]++
 		}

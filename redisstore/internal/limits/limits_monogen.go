@@ -115,7 +115,7 @@ func (l *Open) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrOpenDeadline
 		}
-		timer := time.NewTimer(time.Duration(openNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -181,7 +181,7 @@ func (r OpenReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r OpenReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(openNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -223,27 +223,6 @@ func (l *Open) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *Open) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// openAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func openAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// openNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
-func openNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *Open) allow(now int64) bool {
@@ -294,15 +273,6 @@ const (
 	// 1/Replicas of the burst (at least one token): onfail=local.
 	OpenFailLocal
 )
-
-// openStoreRetry is how long a shared limiter applies its OpenFailMode after
-// the store failed before it asks the store again.
-const openStoreRetry = 250 * time.Millisecond
-
-// openLeaseLife is how long the tokens of a lease may be used. Tokens left
-// after it are dropped, never used late: the store counted them when it
-// granted the lease, so dropping them admits less, never more.
-const openLeaseLife = time.Second
 
 // openSharedState is what a shared limiter keeps of its store's bucket.
 type openSharedState struct {
@@ -382,7 +352,7 @@ func (l *Open) lease(now int64) bool {
 	// process's rate; one used up within an eighth of its life, too small.
 	if sh.tokens.Load() > 0 {
 		sh.size = max(1, sh.size/2)
-	} else if now-sh.taken < int64(openLeaseLife/8) {
+	} else if now-sh.taken < int64(ratelimitLeaseLife/8) {
 		sh.size = min(2*sh.size, 25)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -392,15 +362,15 @@ func (l *Open) lease(now int64) bool {
 	if err != nil || took < 0 || took > sh.size {
 		sh.errs.Add(1)
 		sh.tokens.Store(0)
-		sh.failing.Store(openAddSaturating(now, int64(openStoreRetry)))
+		sh.failing.Store(ratelimitAddSaturating(now, int64(ratelimitStoreRetry)))
 		return l.failAllow(now)
 	}
 	if took == 0 {
-		sh.denied.Store(openAddSaturating(now, max(int64(wait), 1)))
+		sh.denied.Store(ratelimitAddSaturating(now, max(int64(wait), 1)))
 		return false
 	}
 	sh.taken = now
-	sh.expires.Store(openAddSaturating(now, int64(openLeaseLife)))
+	sh.expires.Store(ratelimitAddSaturating(now, int64(ratelimitLeaseLife)))
 	sh.tokens.Store(took - 1)
 	return true
 }
@@ -431,7 +401,7 @@ func (l *Open) sharedStats(now int64) OpenStats {
 		st.Available = max(sh.tokens.Load(), 0)
 	}
 	if st.Available == 0 {
-		st.Delay = time.Duration(openNanosBetween(now, l.sharedRetry(now)))
+		st.Delay = time.Duration(ratelimitNanosBetween(now, l.sharedRetry(now)))
 	}
 	return st
 }
@@ -554,7 +524,7 @@ func (l *Closed) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrClosedDeadline
 		}
-		timer := time.NewTimer(time.Duration(closedNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -620,7 +590,7 @@ func (r ClosedReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r ClosedReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(closedNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -662,27 +632,6 @@ func (l *Closed) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *Closed) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// closedAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func closedAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// closedNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
-func closedNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *Closed) allow(now int64) bool {
@@ -733,15 +682,6 @@ const (
 	// 1/Replicas of the burst (at least one token): onfail=local.
 	ClosedFailLocal
 )
-
-// closedStoreRetry is how long a shared limiter applies its ClosedFailMode
-// after the store failed before it asks the store again.
-const closedStoreRetry = 250 * time.Millisecond
-
-// closedLeaseLife is how long the tokens of a lease may be used. Tokens left
-// after it are dropped, never used late: the store counted them when it
-// granted the lease, so dropping them admits less, never more.
-const closedLeaseLife = time.Second
 
 // closedSharedState is what a shared limiter keeps of its store's bucket.
 type closedSharedState struct {
@@ -821,7 +761,7 @@ func (l *Closed) lease(now int64) bool {
 	// process's rate; one used up within an eighth of its life, too small.
 	if sh.tokens.Load() > 0 {
 		sh.size = max(1, sh.size/2)
-	} else if now-sh.taken < int64(closedLeaseLife/8) {
+	} else if now-sh.taken < int64(ratelimitLeaseLife/8) {
 		sh.size = min(2*sh.size, 25)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -831,15 +771,15 @@ func (l *Closed) lease(now int64) bool {
 	if err != nil || took < 0 || took > sh.size {
 		sh.errs.Add(1)
 		sh.tokens.Store(0)
-		sh.failing.Store(closedAddSaturating(now, int64(closedStoreRetry)))
+		sh.failing.Store(ratelimitAddSaturating(now, int64(ratelimitStoreRetry)))
 		return l.failAllow(now)
 	}
 	if took == 0 {
-		sh.denied.Store(closedAddSaturating(now, max(int64(wait), 1)))
+		sh.denied.Store(ratelimitAddSaturating(now, max(int64(wait), 1)))
 		return false
 	}
 	sh.taken = now
-	sh.expires.Store(closedAddSaturating(now, int64(closedLeaseLife)))
+	sh.expires.Store(ratelimitAddSaturating(now, int64(ratelimitLeaseLife)))
 	sh.tokens.Store(took - 1)
 	return true
 }
@@ -870,7 +810,7 @@ func (l *Closed) sharedStats(now int64) ClosedStats {
 		st.Available = max(sh.tokens.Load(), 0)
 	}
 	if st.Available == 0 {
-		st.Delay = time.Duration(closedNanosBetween(now, l.sharedRetry(now)))
+		st.Delay = time.Duration(ratelimitNanosBetween(now, l.sharedRetry(now)))
 	}
 	return st
 }
@@ -993,7 +933,7 @@ func (l *Local) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrLocalDeadline
 		}
-		timer := time.NewTimer(time.Duration(localNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -1059,7 +999,7 @@ func (r LocalReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r LocalReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(localNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -1101,27 +1041,6 @@ func (l *Local) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *Local) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// localAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func localAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// localNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
-func localNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *Local) allow(now int64) bool {
@@ -1172,15 +1091,6 @@ const (
 	// 1/Replicas of the burst (at least one token): onfail=local.
 	LocalFailLocal
 )
-
-// localStoreRetry is how long a shared limiter applies its LocalFailMode
-// after the store failed before it asks the store again.
-const localStoreRetry = 250 * time.Millisecond
-
-// localLeaseLife is how long the tokens of a lease may be used. Tokens left
-// after it are dropped, never used late: the store counted them when it
-// granted the lease, so dropping them admits less, never more.
-const localLeaseLife = time.Second
 
 // localSharedState is what a shared limiter keeps of its store's bucket.
 type localSharedState struct {
@@ -1263,7 +1173,7 @@ func (l *Local) lease(now int64) bool {
 	// process's rate; one used up within an eighth of its life, too small.
 	if sh.tokens.Load() > 0 {
 		sh.size = max(1, sh.size/2)
-	} else if now-sh.taken < int64(localLeaseLife/8) {
+	} else if now-sh.taken < int64(ratelimitLeaseLife/8) {
 		sh.size = min(2*sh.size, 25)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -1273,15 +1183,15 @@ func (l *Local) lease(now int64) bool {
 	if err != nil || took < 0 || took > sh.size {
 		sh.errs.Add(1)
 		sh.tokens.Store(0)
-		sh.failing.Store(localAddSaturating(now, int64(localStoreRetry)))
+		sh.failing.Store(ratelimitAddSaturating(now, int64(ratelimitStoreRetry)))
 		return l.failAllow(now)
 	}
 	if took == 0 {
-		sh.denied.Store(localAddSaturating(now, max(int64(wait), 1)))
+		sh.denied.Store(ratelimitAddSaturating(now, max(int64(wait), 1)))
 		return false
 	}
 	sh.taken = now
-	sh.expires.Store(localAddSaturating(now, int64(localLeaseLife)))
+	sh.expires.Store(ratelimitAddSaturating(now, int64(ratelimitLeaseLife)))
 	sh.tokens.Store(took - 1)
 	return true
 }
@@ -1325,7 +1235,7 @@ func (l *Local) sharedStats(now int64) LocalStats {
 		st.Available = max(sh.tokens.Load(), 0)
 	}
 	if st.Available == 0 {
-		st.Delay = time.Duration(localNanosBetween(now, l.sharedRetry(now)))
+		st.Delay = time.Duration(ratelimitNanosBetween(now, l.sharedRetry(now)))
 	}
 	return st
 }
@@ -1457,7 +1367,7 @@ func (l *Fast) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrFastDeadline
 		}
-		timer := time.NewTimer(time.Duration(fastNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -1523,7 +1433,7 @@ func (r FastReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r FastReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(fastNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -1565,27 +1475,6 @@ func (l *Fast) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *Fast) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// fastAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func fastAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// fastNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
-func fastNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *Fast) allow(now int64) bool {
@@ -1636,15 +1525,6 @@ const (
 	// 1/Replicas of the burst (at least one token): onfail=local.
 	FastFailLocal
 )
-
-// fastStoreRetry is how long a shared limiter applies its FastFailMode after
-// the store failed before it asks the store again.
-const fastStoreRetry = 250 * time.Millisecond
-
-// fastLeaseLife is how long the tokens of a lease may be used. Tokens left
-// after it are dropped, never used late: the store counted them when it
-// granted the lease, so dropping them admits less, never more.
-const fastLeaseLife = time.Second
 
 // fastSharedState is what a shared limiter keeps of its store's bucket.
 type fastSharedState struct {
@@ -1724,7 +1604,7 @@ func (l *Fast) lease(now int64) bool {
 	// process's rate; one used up within an eighth of its life, too small.
 	if sh.tokens.Load() > 0 {
 		sh.size = max(1, sh.size/2)
-	} else if now-sh.taken < int64(fastLeaseLife/8) {
+	} else if now-sh.taken < int64(ratelimitLeaseLife/8) {
 		sh.size = min(2*sh.size, 1000)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -1734,15 +1614,15 @@ func (l *Fast) lease(now int64) bool {
 	if err != nil || took < 0 || took > sh.size {
 		sh.errs.Add(1)
 		sh.tokens.Store(0)
-		sh.failing.Store(fastAddSaturating(now, int64(fastStoreRetry)))
+		sh.failing.Store(ratelimitAddSaturating(now, int64(ratelimitStoreRetry)))
 		return l.failAllow(now)
 	}
 	if took == 0 {
-		sh.denied.Store(fastAddSaturating(now, max(int64(wait), 1)))
+		sh.denied.Store(ratelimitAddSaturating(now, max(int64(wait), 1)))
 		return false
 	}
 	sh.taken = now
-	sh.expires.Store(fastAddSaturating(now, int64(fastLeaseLife)))
+	sh.expires.Store(ratelimitAddSaturating(now, int64(ratelimitLeaseLife)))
 	sh.tokens.Store(took - 1)
 	return true
 }
@@ -1773,7 +1653,7 @@ func (l *Fast) sharedStats(now int64) FastStats {
 		st.Available = max(sh.tokens.Load(), 0)
 	}
 	if st.Available == 0 {
-		st.Delay = time.Duration(fastNanosBetween(now, l.sharedRetry(now)))
+		st.Delay = time.Duration(ratelimitNanosBetween(now, l.sharedRetry(now)))
 	}
 	return st
 }
@@ -1801,20 +1681,6 @@ func NewFastAt(store FastStore, key string, epoch time.Time) *Fast {
 // in the state word are the queued flag and the over-release guard.
 const SlotsMaxN = 1<<61 - 1
 
-const (
-	// slotsQueuedBit is set in the state word while the waiter list is not
-	// empty. Being larger than any capacity, it makes the fast path's
-	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
-	slotsQueuedBit = 1 << 62
-	// slotsOverBit can only become set when a release subtracts more than is
-	// held: a borrow out of the held count into the flag bits.
-	slotsOverBit = 1 << 61
-	// slotsCacheLine is the size the hot word is padded to. 64 bytes on amd64
-	// and most arm64 cores; 128 would also cover Apple's and Neoverse's
-	// adjacent-line prefetch at the cost of a larger struct.
-	slotsCacheLine = 64
-)
-
 // Slots bounds the total weight held at once by concurrent holders in every
 // process that shares its store.
 //
@@ -1826,28 +1692,20 @@ const (
 // A Slots must be created with NewSlots and must not be copied after first
 // use.
 type Slots struct {
-	// state is the held weight in its low bits, plus slotsQueuedBit while
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
 	// waiters are queued. Uncontended Acquire and Release touch only this.
 	state atomic.Int64
 	// The slow path's fields below are written by waiters while holders
 	// spin on state; keep them on another cache line.
-	_ [slotsCacheLine - 8]byte
+	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
-	head, tail *slotsWaiter
+	head, tail *semaphoreWaiter
 
 	group   sync.WaitGroup // goroutines started by Go
 	errOnce sync.Once
 	err     error // first error returned by a function run by Go
 	shared  slotsSharedState
-}
-
-// slotsWaiter is one queued AcquireN call. ready is closed once its units have
-// been added to the state word on its behalf.
-type slotsWaiter struct {
-	n          int64
-	ready      chan struct{}
-	prev, next *slotsWaiter
 }
 
 // init checks the configuration.
@@ -1901,7 +1759,7 @@ func (s *Slots) ReleaseN(n int64) {
 // Available returns the weight free in this process's own count at the
 // moment of the call; the store may have less.
 func (s *Slots) Available() int64 {
-	return 4 - s.state.Load()&^slotsQueuedBit
+	return 4 - s.state.Load()&^semaphoreQueuedBit
 }
 
 // Go waits for a unit as Acquire does, then calls f in a new goroutine and
@@ -1957,7 +1815,7 @@ func (s *Slots) acquireSlow(ctx context.Context, n int64) error {
 // enqueue takes n units at once if they fit and nobody is queued, fails if
 // done is closed, and otherwise queues a waiter for them and returns it:
 // nil and the result when no wait is needed.
-func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*slotsWaiter, error) {
+func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*semaphoreWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -1976,16 +1834,17 @@ func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*sl
 	default:
 	}
 
-	w := &slotsWaiter{n: n, ready: make(chan struct{})}
+	w := &semaphoreWaiter{n: n, ready: make(chan struct{})}
 	s.push(w)
 	for {
 		c := s.state.Load()
-		if c&slotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|slotsQueuedBit) {
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
 			break
 		}
 	}
-	// Units freed between the failed attempt above and setting slotsQueuedBit
-	// were released on the fast path, which notifies nobody.
+	// Units freed between the failed attempt above and setting
+	// semaphoreQueuedBit were released on the fast path, which notifies
+	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
 	return w, nil
@@ -1995,7 +1854,7 @@ func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*sl
 // If done is closed when the wait ends, the request fails even if it was
 // granted too: a select between the two picks either at random, and the
 // grant may have come after ctx ended (go.dev/issue/63615).
-func (s *Slots) await(ctx context.Context, done <-chan struct{}, w *slotsWaiter) error {
+func (s *Slots) await(ctx context.Context, done <-chan struct{}, w *semaphoreWaiter) error {
 	select {
 	case <-w.ready:
 		select {
@@ -2021,10 +1880,10 @@ func (s *Slots) await(ctx context.Context, done <-chan struct{}, w *slotsWaiter)
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has slotsQueuedBit set, or shows
-// that more was released than held.
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set,
+// or shows that more was released than held.
 func (s *Slots) releaseSlow(c int64) {
-	if c < 0 || c&slotsOverBit != 0 {
+	if c < 0 || c&semaphoreOverBit != 0 {
 		panic("semaphore: released more than held")
 	}
 	s.mu.Lock()
@@ -2033,23 +1892,23 @@ func (s *Slots) releaseSlow(c int64) {
 }
 
 // notifyLocked grants queued requests in order while the head fits, and
-// clears slotsQueuedBit once the queue is empty. s.mu must be held.
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
 func (s *Slots) notifyLocked() {
 	for {
 		c := s.state.Load()
 		w := s.head
 		if w == nil {
-			if c&slotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^slotsQueuedBit) {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
 				return
 			}
 			continue
 		}
-		if w.n > 4-c&^slotsQueuedBit {
+		if w.n > 4-c&^semaphoreQueuedBit {
 			return
 		}
 		next := c + w.n
 		if w.next == nil {
-			next &^= slotsQueuedBit
+			next &^= semaphoreQueuedBit
 		}
 		if s.state.CompareAndSwap(c, next) {
 			s.remove(w)
@@ -2059,7 +1918,7 @@ func (s *Slots) notifyLocked() {
 }
 
 // push appends w to the waiter list. s.mu must be held.
-func (s *Slots) push(w *slotsWaiter) {
+func (s *Slots) push(w *semaphoreWaiter) {
 	w.prev = s.tail
 	if s.tail == nil {
 		s.head = w
@@ -2070,7 +1929,7 @@ func (s *Slots) push(w *slotsWaiter) {
 }
 
 // remove unlinks w from the waiter list. s.mu must be held.
-func (s *Slots) remove(w *slotsWaiter) {
+func (s *Slots) remove(w *semaphoreWaiter) {
 	if w.prev == nil {
 		s.head = w.next
 	} else {
@@ -2331,7 +2190,7 @@ func (s *Slots) tryAcquireLocal(n int64) bool {
 
 // releaseLocal is ReleaseN of this process's count.
 func (s *Slots) releaseLocal(n int64) {
-	if c := s.state.Add(-n); c&(slotsQueuedBit|slotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -2377,20 +2236,6 @@ func NewSlots(store SlotsStore, key string) *Slots {
 // above it in the state word are the queued flag and the over-release guard.
 const BusySlotsMaxN = 1<<61 - 1
 
-const (
-	// busySlotsQueuedBit is set in the state word while the waiter list is not
-	// empty. Being larger than any capacity, it makes the fast path's
-	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
-	busySlotsQueuedBit = 1 << 62
-	// busySlotsOverBit can only become set when a release subtracts more
-	// than is held: a borrow out of the held count into the flag bits.
-	busySlotsOverBit = 1 << 61
-	// busySlotsCacheLine is the size the hot word is padded to. 64 bytes on
-	// amd64 and most arm64 cores; 128 would also cover Apple's and
-	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
-	busySlotsCacheLine = 64
-)
-
 // BusySlots bounds the total weight held at once by concurrent holders in
 // every process that shares its store.
 //
@@ -2402,28 +2247,20 @@ const (
 // A BusySlots must be created with NewBusySlots and must not be copied after
 // first use.
 type BusySlots struct {
-	// state is the held weight in its low bits, plus busySlotsQueuedBit while
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
 	// waiters are queued. Uncontended Acquire and Release touch only this.
 	state atomic.Int64
 	// The slow path's fields below are written by waiters while holders
 	// spin on state; keep them on another cache line.
-	_ [busySlotsCacheLine - 8]byte
+	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
-	head, tail *busySlotsWaiter
+	head, tail *semaphoreWaiter
 
 	group   sync.WaitGroup // goroutines started by Go
 	errOnce sync.Once
 	err     error // first error returned by a function run by Go
 	shared  busySlotsSharedState
-}
-
-// busySlotsWaiter is one queued AcquireN call. ready is closed once its
-// units have been added to the state word on its behalf.
-type busySlotsWaiter struct {
-	n          int64
-	ready      chan struct{}
-	prev, next *busySlotsWaiter
 }
 
 // init checks the configuration.
@@ -2477,7 +2314,7 @@ func (s *BusySlots) ReleaseN(n int64) {
 // Available returns the weight free in this process's own count at the
 // moment of the call; the store may have less.
 func (s *BusySlots) Available() int64 {
-	return 4 - s.state.Load()&^busySlotsQueuedBit
+	return 4 - s.state.Load()&^semaphoreQueuedBit
 }
 
 // Go waits for a unit as Acquire does, then calls f in a new goroutine and
@@ -2533,7 +2370,7 @@ func (s *BusySlots) acquireSlow(ctx context.Context, n int64) error {
 // enqueue takes n units at once if they fit and nobody is queued, fails if
 // done is closed, and otherwise queues a waiter for them and returns it:
 // nil and the result when no wait is needed.
-func (s *BusySlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*busySlotsWaiter, error) {
+func (s *BusySlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*semaphoreWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -2552,16 +2389,16 @@ func (s *BusySlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) 
 	default:
 	}
 
-	w := &busySlotsWaiter{n: n, ready: make(chan struct{})}
+	w := &semaphoreWaiter{n: n, ready: make(chan struct{})}
 	s.push(w)
 	for {
 		c := s.state.Load()
-		if c&busySlotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|busySlotsQueuedBit) {
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
 			break
 		}
 	}
 	// Units freed between the failed attempt above and setting
-	// busySlotsQueuedBit were released on the fast path, which notifies
+	// semaphoreQueuedBit were released on the fast path, which notifies
 	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -2572,7 +2409,7 @@ func (s *BusySlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) 
 // If done is closed when the wait ends, the request fails even if it was
 // granted too: a select between the two picks either at random, and the
 // grant may have come after ctx ended (go.dev/issue/63615).
-func (s *BusySlots) await(ctx context.Context, done <-chan struct{}, w *busySlotsWaiter) error {
+func (s *BusySlots) await(ctx context.Context, done <-chan struct{}, w *semaphoreWaiter) error {
 	select {
 	case <-w.ready:
 		select {
@@ -2598,10 +2435,10 @@ func (s *BusySlots) await(ctx context.Context, done <-chan struct{}, w *busySlot
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has busySlotsQueuedBit set,
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set,
 // or shows that more was released than held.
 func (s *BusySlots) releaseSlow(c int64) {
-	if c < 0 || c&busySlotsOverBit != 0 {
+	if c < 0 || c&semaphoreOverBit != 0 {
 		panic("semaphore: released more than held")
 	}
 	s.mu.Lock()
@@ -2610,23 +2447,23 @@ func (s *BusySlots) releaseSlow(c int64) {
 }
 
 // notifyLocked grants queued requests in order while the head fits, and
-// clears busySlotsQueuedBit once the queue is empty. s.mu must be held.
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
 func (s *BusySlots) notifyLocked() {
 	for {
 		c := s.state.Load()
 		w := s.head
 		if w == nil {
-			if c&busySlotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^busySlotsQueuedBit) {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
 				return
 			}
 			continue
 		}
-		if w.n > 4-c&^busySlotsQueuedBit {
+		if w.n > 4-c&^semaphoreQueuedBit {
 			return
 		}
 		next := c + w.n
 		if w.next == nil {
-			next &^= busySlotsQueuedBit
+			next &^= semaphoreQueuedBit
 		}
 		if s.state.CompareAndSwap(c, next) {
 			s.remove(w)
@@ -2636,7 +2473,7 @@ func (s *BusySlots) notifyLocked() {
 }
 
 // push appends w to the waiter list. s.mu must be held.
-func (s *BusySlots) push(w *busySlotsWaiter) {
+func (s *BusySlots) push(w *semaphoreWaiter) {
 	w.prev = s.tail
 	if s.tail == nil {
 		s.head = w
@@ -2647,7 +2484,7 @@ func (s *BusySlots) push(w *busySlotsWaiter) {
 }
 
 // remove unlinks w from the waiter list. s.mu must be held.
-func (s *BusySlots) remove(w *busySlotsWaiter) {
+func (s *BusySlots) remove(w *semaphoreWaiter) {
 	if w.prev == nil {
 		s.head = w.next
 	} else {
@@ -2910,7 +2747,7 @@ func (s *BusySlots) tryAcquireLocal(n int64) bool {
 
 // releaseLocal is ReleaseN of this process's count.
 func (s *BusySlots) releaseLocal(n int64) {
-	if c := s.state.Add(-n); c&(busySlotsQueuedBit|busySlotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -2956,20 +2793,6 @@ func NewBusySlots(store BusySlotsStore, key string) *BusySlots {
 // above it in the state word are the queued flag and the over-release guard.
 const OpenSlotsMaxN = 1<<61 - 1
 
-const (
-	// openSlotsQueuedBit is set in the state word while the waiter list is not
-	// empty. Being larger than any capacity, it makes the fast path's
-	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
-	openSlotsQueuedBit = 1 << 62
-	// openSlotsOverBit can only become set when a release subtracts more
-	// than is held: a borrow out of the held count into the flag bits.
-	openSlotsOverBit = 1 << 61
-	// openSlotsCacheLine is the size the hot word is padded to. 64 bytes on
-	// amd64 and most arm64 cores; 128 would also cover Apple's and
-	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
-	openSlotsCacheLine = 64
-)
-
 // OpenSlots bounds the total weight held at once by concurrent holders in
 // every process that shares its store.
 //
@@ -2981,28 +2804,20 @@ const (
 // A OpenSlots must be created with NewOpenSlots and must not be copied after
 // first use.
 type OpenSlots struct {
-	// state is the held weight in its low bits, plus openSlotsQueuedBit while
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
 	// waiters are queued. Uncontended Acquire and Release touch only this.
 	state atomic.Int64
 	// The slow path's fields below are written by waiters while holders
 	// spin on state; keep them on another cache line.
-	_ [openSlotsCacheLine - 8]byte
+	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
-	head, tail *openSlotsWaiter
+	head, tail *semaphoreWaiter
 
 	group   sync.WaitGroup // goroutines started by Go
 	errOnce sync.Once
 	err     error // first error returned by a function run by Go
 	shared  openSlotsSharedState
-}
-
-// openSlotsWaiter is one queued AcquireN call. ready is closed once its
-// units have been added to the state word on its behalf.
-type openSlotsWaiter struct {
-	n          int64
-	ready      chan struct{}
-	prev, next *openSlotsWaiter
 }
 
 // init checks the configuration.
@@ -3056,7 +2871,7 @@ func (s *OpenSlots) ReleaseN(n int64) {
 // Available returns the weight free in this process's own count at the
 // moment of the call; the store may have less.
 func (s *OpenSlots) Available() int64 {
-	return 4 - s.state.Load()&^openSlotsQueuedBit
+	return 4 - s.state.Load()&^semaphoreQueuedBit
 }
 
 // Go waits for a unit as Acquire does, then calls f in a new goroutine and
@@ -3112,7 +2927,7 @@ func (s *OpenSlots) acquireSlow(ctx context.Context, n int64) error {
 // enqueue takes n units at once if they fit and nobody is queued, fails if
 // done is closed, and otherwise queues a waiter for them and returns it:
 // nil and the result when no wait is needed.
-func (s *OpenSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*openSlotsWaiter, error) {
+func (s *OpenSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*semaphoreWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -3131,16 +2946,16 @@ func (s *OpenSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) 
 	default:
 	}
 
-	w := &openSlotsWaiter{n: n, ready: make(chan struct{})}
+	w := &semaphoreWaiter{n: n, ready: make(chan struct{})}
 	s.push(w)
 	for {
 		c := s.state.Load()
-		if c&openSlotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|openSlotsQueuedBit) {
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
 			break
 		}
 	}
 	// Units freed between the failed attempt above and setting
-	// openSlotsQueuedBit were released on the fast path, which notifies
+	// semaphoreQueuedBit were released on the fast path, which notifies
 	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -3151,7 +2966,7 @@ func (s *OpenSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) 
 // If done is closed when the wait ends, the request fails even if it was
 // granted too: a select between the two picks either at random, and the
 // grant may have come after ctx ended (go.dev/issue/63615).
-func (s *OpenSlots) await(ctx context.Context, done <-chan struct{}, w *openSlotsWaiter) error {
+func (s *OpenSlots) await(ctx context.Context, done <-chan struct{}, w *semaphoreWaiter) error {
 	select {
 	case <-w.ready:
 		select {
@@ -3177,10 +2992,10 @@ func (s *OpenSlots) await(ctx context.Context, done <-chan struct{}, w *openSlot
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has openSlotsQueuedBit set,
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set,
 // or shows that more was released than held.
 func (s *OpenSlots) releaseSlow(c int64) {
-	if c < 0 || c&openSlotsOverBit != 0 {
+	if c < 0 || c&semaphoreOverBit != 0 {
 		panic("semaphore: released more than held")
 	}
 	s.mu.Lock()
@@ -3189,23 +3004,23 @@ func (s *OpenSlots) releaseSlow(c int64) {
 }
 
 // notifyLocked grants queued requests in order while the head fits, and
-// clears openSlotsQueuedBit once the queue is empty. s.mu must be held.
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
 func (s *OpenSlots) notifyLocked() {
 	for {
 		c := s.state.Load()
 		w := s.head
 		if w == nil {
-			if c&openSlotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^openSlotsQueuedBit) {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
 				return
 			}
 			continue
 		}
-		if w.n > 4-c&^openSlotsQueuedBit {
+		if w.n > 4-c&^semaphoreQueuedBit {
 			return
 		}
 		next := c + w.n
 		if w.next == nil {
-			next &^= openSlotsQueuedBit
+			next &^= semaphoreQueuedBit
 		}
 		if s.state.CompareAndSwap(c, next) {
 			s.remove(w)
@@ -3215,7 +3030,7 @@ func (s *OpenSlots) notifyLocked() {
 }
 
 // push appends w to the waiter list. s.mu must be held.
-func (s *OpenSlots) push(w *openSlotsWaiter) {
+func (s *OpenSlots) push(w *semaphoreWaiter) {
 	w.prev = s.tail
 	if s.tail == nil {
 		s.head = w
@@ -3226,7 +3041,7 @@ func (s *OpenSlots) push(w *openSlotsWaiter) {
 }
 
 // remove unlinks w from the waiter list. s.mu must be held.
-func (s *OpenSlots) remove(w *openSlotsWaiter) {
+func (s *OpenSlots) remove(w *semaphoreWaiter) {
 	if w.prev == nil {
 		s.head = w.next
 	} else {
@@ -3492,7 +3307,7 @@ func (s *OpenSlots) tryAcquireLocal(n int64) bool {
 
 // releaseLocal is ReleaseN of this process's count.
 func (s *OpenSlots) releaseLocal(n int64) {
-	if c := s.state.Add(-n); c&(openSlotsQueuedBit|openSlotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -3539,20 +3354,6 @@ func NewOpenSlots(store OpenSlotsStore, key string) *OpenSlots {
 // above it in the state word are the queued flag and the over-release guard.
 const LocalSlotsMaxN = 1<<61 - 1
 
-const (
-	// localSlotsQueuedBit is set in the state word while the waiter list is not
-	// empty. Being larger than any capacity, it makes the fast path's
-	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
-	localSlotsQueuedBit = 1 << 62
-	// localSlotsOverBit can only become set when a release subtracts more
-	// than is held: a borrow out of the held count into the flag bits.
-	localSlotsOverBit = 1 << 61
-	// localSlotsCacheLine is the size the hot word is padded to. 64 bytes on
-	// amd64 and most arm64 cores; 128 would also cover Apple's and
-	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
-	localSlotsCacheLine = 64
-)
-
 // LocalSlots bounds the total weight held at once by concurrent holders in
 // every process that shares its store.
 //
@@ -3564,28 +3365,20 @@ const (
 // A LocalSlots must be created with NewLocalSlots and must not be copied
 // after first use.
 type LocalSlots struct {
-	// state is the held weight in its low bits, plus localSlotsQueuedBit while
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
 	// waiters are queued. Uncontended Acquire and Release touch only this.
 	state atomic.Int64
 	// The slow path's fields below are written by waiters while holders
 	// spin on state; keep them on another cache line.
-	_ [localSlotsCacheLine - 8]byte
+	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
-	head, tail *localSlotsWaiter
+	head, tail *semaphoreWaiter
 
 	group   sync.WaitGroup // goroutines started by Go
 	errOnce sync.Once
 	err     error // first error returned by a function run by Go
 	shared  localSlotsSharedState
-}
-
-// localSlotsWaiter is one queued AcquireN call. ready is closed once its
-// units have been added to the state word on its behalf.
-type localSlotsWaiter struct {
-	n          int64
-	ready      chan struct{}
-	prev, next *localSlotsWaiter
 }
 
 // init checks the configuration.
@@ -3639,7 +3432,7 @@ func (s *LocalSlots) ReleaseN(n int64) {
 // Available returns the weight free in this process's own count at the
 // moment of the call; the store may have less.
 func (s *LocalSlots) Available() int64 {
-	return 4 - s.state.Load()&^localSlotsQueuedBit
+	return 4 - s.state.Load()&^semaphoreQueuedBit
 }
 
 // Go waits for a unit as Acquire does, then calls f in a new goroutine and
@@ -3695,7 +3488,7 @@ func (s *LocalSlots) acquireSlow(ctx context.Context, n int64) error {
 // enqueue takes n units at once if they fit and nobody is queued, fails if
 // done is closed, and otherwise queues a waiter for them and returns it:
 // nil and the result when no wait is needed.
-func (s *LocalSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*localSlotsWaiter, error) {
+func (s *LocalSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*semaphoreWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -3714,16 +3507,16 @@ func (s *LocalSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64)
 	default:
 	}
 
-	w := &localSlotsWaiter{n: n, ready: make(chan struct{})}
+	w := &semaphoreWaiter{n: n, ready: make(chan struct{})}
 	s.push(w)
 	for {
 		c := s.state.Load()
-		if c&localSlotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|localSlotsQueuedBit) {
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
 			break
 		}
 	}
 	// Units freed between the failed attempt above and setting
-	// localSlotsQueuedBit were released on the fast path, which notifies
+	// semaphoreQueuedBit were released on the fast path, which notifies
 	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -3734,7 +3527,7 @@ func (s *LocalSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64)
 // If done is closed when the wait ends, the request fails even if it was
 // granted too: a select between the two picks either at random, and the
 // grant may have come after ctx ended (go.dev/issue/63615).
-func (s *LocalSlots) await(ctx context.Context, done <-chan struct{}, w *localSlotsWaiter) error {
+func (s *LocalSlots) await(ctx context.Context, done <-chan struct{}, w *semaphoreWaiter) error {
 	select {
 	case <-w.ready:
 		select {
@@ -3760,10 +3553,10 @@ func (s *LocalSlots) await(ctx context.Context, done <-chan struct{}, w *localSl
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has localSlotsQueuedBit set,
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set,
 // or shows that more was released than held.
 func (s *LocalSlots) releaseSlow(c int64) {
-	if c < 0 || c&localSlotsOverBit != 0 {
+	if c < 0 || c&semaphoreOverBit != 0 {
 		panic("semaphore: released more than held")
 	}
 	s.mu.Lock()
@@ -3772,23 +3565,23 @@ func (s *LocalSlots) releaseSlow(c int64) {
 }
 
 // notifyLocked grants queued requests in order while the head fits, and
-// clears localSlotsQueuedBit once the queue is empty. s.mu must be held.
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
 func (s *LocalSlots) notifyLocked() {
 	for {
 		c := s.state.Load()
 		w := s.head
 		if w == nil {
-			if c&localSlotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^localSlotsQueuedBit) {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
 				return
 			}
 			continue
 		}
-		if w.n > 4-c&^localSlotsQueuedBit {
+		if w.n > 4-c&^semaphoreQueuedBit {
 			return
 		}
 		next := c + w.n
 		if w.next == nil {
-			next &^= localSlotsQueuedBit
+			next &^= semaphoreQueuedBit
 		}
 		if s.state.CompareAndSwap(c, next) {
 			s.remove(w)
@@ -3798,7 +3591,7 @@ func (s *LocalSlots) notifyLocked() {
 }
 
 // push appends w to the waiter list. s.mu must be held.
-func (s *LocalSlots) push(w *localSlotsWaiter) {
+func (s *LocalSlots) push(w *semaphoreWaiter) {
 	w.prev = s.tail
 	if s.tail == nil {
 		s.head = w
@@ -3809,7 +3602,7 @@ func (s *LocalSlots) push(w *localSlotsWaiter) {
 }
 
 // remove unlinks w from the waiter list. s.mu must be held.
-func (s *LocalSlots) remove(w *localSlotsWaiter) {
+func (s *LocalSlots) remove(w *semaphoreWaiter) {
 	if w.prev == nil {
 		s.head = w.next
 	} else {
@@ -4081,7 +3874,7 @@ func (s *LocalSlots) tryAcquireLocal(n int64) bool {
 
 // releaseLocal is ReleaseN of this process's count.
 func (s *LocalSlots) releaseLocal(n int64) {
-	if c := s.state.Add(-n); c&(localSlotsQueuedBit|localSlotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
