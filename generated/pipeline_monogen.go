@@ -5435,8 +5435,8 @@ func (s *pipeCollectToString) Stats() PipeCollectStageStats {
 // 3 workers), then toFloat (int64 to float64, 3 workers), then toString
 // (float64 to string, 4 workers). Stages toInt64 and toFloat run together on
 // 3 goroutines, each taking a batch through both in turn, with no channel
-// between them; toString runs on its own. Bounded channels carry batches of
-// up to 1 items between the goroutines. Outputs come as they are ready, in no
+// between them; toString runs on its own. Bounded channels carry one item at
+// a time between the goroutines. Outputs come as they are ready, in no
 // particular order. A failed item is left out and the others go on; Wait
 // returns every failure as PipeCollectFailures. A stage drops an item by
 // returning ErrPipeCollectSkip.
@@ -6765,8 +6765,8 @@ func (s *pipeCollectUnfusedToString) Stats() PipeCollectUnfusedStageStats {
 }
 
 // PipeCollectUnfused runs items of type int through 3 stages, each on its own
-// goroutines, connected by bounded channels carrying batches of up to 1
-// items: toInt64 (int to int64, 3 workers), then toFloat (int64 to float64, 3
+// goroutines, connected by bounded channels carrying one item at a time:
+// toInt64 (int to int64, 3 workers), then toFloat (int64 to float64, 3
 // workers), then toString (float64 to string, 4 workers). Outputs come as
 // they are ready, in no particular order. A failed item is left out and the
 // others go on; Wait returns every failure as PipeCollectUnfusedFailures. A
