@@ -54,3 +54,20 @@ var _ struct{}
 //monogen:pipeline BenchPipe4Unfused[int, int64, float64, uint64] stages=f1,f2,f3 workers=4,4,4 fuse=false
 //monogen:pipeline BenchPipe124[int, int64, float64, uint64] stages=f1,f2,f3 workers=1,2,4
 var _ struct{}
+
+// The same three trivial stages bound at generation (stages= names package
+// functions), as a user of monogen writes them: the fused loop calls them
+// directly, so the compiler inlines them.
+//
+//monogen:pipeline BenchPipe1Bound[int, int64, float64, uint64] stages=BenchTriple,BenchHalve,BenchRound
+//monogen:pipeline BenchPipe1BoundUnfused[int, int64, float64, uint64] stages=BenchTriple,BenchHalve,BenchRound fuse=false
+var _ struct{}
+
+// BenchTriple is the first trivial stage of BenchPipe1Bound.
+func BenchTriple(x int) int64 { return int64(x)*3 + 1 }
+
+// BenchHalve is the second trivial stage of BenchPipe1Bound.
+func BenchHalve(x int64) float64 { return float64(x) * 0.5 }
+
+// BenchRound is the third trivial stage of BenchPipe1Bound.
+func BenchRound(x float64) uint64 { return uint64(x) + 7 }

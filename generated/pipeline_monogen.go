@@ -5435,8 +5435,8 @@ func (s *pipeCollectToString) Stats() PipeCollectStageStats {
 // 3 workers), then toFloat (int64 to float64, 3 workers), then toString
 // (float64 to string, 4 workers). Stages toInt64 and toFloat run together on
 // 3 goroutines, each taking a batch through both in turn, with no channel
-// between them; toString runs on its own. Bounded channels carry batches of
-// up to 1 items between the goroutines. Outputs come as they are ready, in no
+// between them; toString runs on its own. Bounded channels carry one item at
+// a time between the goroutines. Outputs come as they are ready, in no
 // particular order. A failed item is left out and the others go on; Wait
 // returns every failure as PipeCollectFailures. A stage drops an item by
 // returning ErrPipeCollectSkip.
@@ -6765,8 +6765,8 @@ func (s *pipeCollectUnfusedToString) Stats() PipeCollectUnfusedStageStats {
 }
 
 // PipeCollectUnfused runs items of type int through 3 stages, each on its own
-// goroutines, connected by bounded channels carrying batches of up to 1
-// items: toInt64 (int to int64, 3 workers), then toFloat (int64 to float64, 3
+// goroutines, connected by bounded channels carrying one item at a time:
+// toInt64 (int to int64, 3 workers), then toFloat (int64 to float64, 3
 // workers), then toString (float64 to string, 4 workers). Outputs come as
 // they are ready, in no particular order. A failed item is left out and the
 // others go on; Wait returns every failure as PipeCollectUnfusedFailures. A
@@ -6994,13 +6994,7 @@ func (s *pipeOrderedCollectToInt64) runSlice(r *PipeOrderedCollectRun, in []int,
 			}
 		}
 	}
-	var wg sync.WaitGroup
-	for range min(1, batches) - 1 {
-		step := chain()
-		wg.Go(func() { work(step) })
-	}
 	work(chain())
-	wg.Wait()
 	r.finish()
 }
 
@@ -15288,13 +15282,7 @@ func (s *benchPipe1F1) runSlice(r *BenchPipe1Run, in []int, chain func() func(se
 			}
 		}
 	}
-	var wg sync.WaitGroup
-	for range min(1, batches) - 1 {
-		step := chain()
-		wg.Go(func() { work(step) })
-	}
 	work(chain())
-	wg.Wait()
 	r.finish()
 }
 
@@ -16208,13 +16196,7 @@ func (s *benchPipe1OrderedF1) runSlice(r *BenchPipe1OrderedRun, in []int, chain 
 			}
 		}
 	}
-	var wg sync.WaitGroup
-	for range min(1, batches) - 1 {
-		step := chain()
-		wg.Go(func() { work(step) })
-	}
 	work(chain())
-	wg.Wait()
 	r.finish()
 }
 
@@ -22391,6 +22373,2093 @@ func (p *BenchPipe124) RunSlice(ctx context.Context, in []int) ([]uint64, error)
 	r.wg.Add(1)
 	go p.f1.feedSlice(r, in, src)
 	res := p.f3.drainSlice(r, c3, f3, len(in))
+	if err := r.Wait(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// BenchPipe1Bound: generated from the pipeline directive in pipeline.go.
+
+// ErrBenchPipe1BoundSkip is returned by a stage function to drop its item:
+// no output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
+var ErrBenchPipe1BoundSkip = errors.New("pipeline: skip item")
+
+// benchPipe1BoundBenchTripleInBatch is the message a stage receives: as many
+// items as the batch= option allows, and the sequence number the source gave
+// the batch, which it keeps from stage to stage (only ordered runs read it).
+type benchPipe1BoundBenchTripleInBatch struct {
+	seq   uint64
+	items []int
+}
+
+// benchPipe1BoundBenchTriple applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A benchPipe1BoundBenchTriple must be created with [NewBenchPipe1Bound];
+// the zero value is not usable. A benchPipe1BoundBenchTriple must not be
+// copied after first use. A benchPipe1BoundBenchTriple holds no per-run
+// state, so one benchPipe1BoundBenchTriple may serve several runs, of one or
+// several pipelines, at once; its Stats add up all of them.
+type benchPipe1BoundBenchTriple struct {
+	_ benchPipe1BoundNoCopy
+
+	name string
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *benchPipe1BoundBenchTriple) call(ctx context.Context, in int) (int64, error) {
+	return BenchTriple(in), nil
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *benchPipe1BoundBenchTriple) run(r *BenchPipe1BoundRun, in <-chan benchPipe1BoundBenchTripleInBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
+	r.wg.Add(1)
+	for range 1 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *benchPipe1BoundBenchTriple) work(r *BenchPipe1BoundRun, in <-chan benchPipe1BoundBenchTripleInBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b benchPipe1BoundBenchTripleInBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *benchPipe1BoundBenchTriple) link(r *BenchPipe1BoundRun, next func(seq uint64, items []int64, queued int) bool) func(seq uint64, items []int, queued int) bool {
+	scratch := make([]int64, 0, 64)
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
+		select {
+		case <-done:
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
+		default:
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			if len(res) > 0 {
+				more = next(seq, res, 0)
+			}
+		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
+	}
+}
+
+// runSlice runs a pipeline whose stages are all fused, this stage first,
+// on the items of in, with no channel at all: its workers, the calling
+// goroutine one of them, take batches straight from in, in turn, and hand
+// each, numbered by its place in in, to a step of their own, made by chain,
+// whose last stage places the outputs (place). It returns once every batch
+// is done or the run is cancelled, having marked the run complete if it was
+// not.
+func (s *benchPipe1BoundBenchTriple) runSlice(r *BenchPipe1BoundRun, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
+	batches := (len(in) + 64 - 1) / 64
+	var claimed atomic.Int64 // batches taken
+	work := func(step func(seq uint64, items []int, queued int) bool) {
+		done := r.ctx.Done()
+		for {
+			select { // bounds what a cancelled worker does to one batch
+			case <-done:
+				return
+			default:
+			}
+			k := int(claimed.Add(1) - 1)
+			if k >= batches {
+				return
+			}
+			lo := k * 64
+			hi := min(lo+64, len(in))
+			// A fused first stage has no input channel: nothing waited.
+			if !step(uint64(k), in[lo:hi:hi], 0) {
+				return
+			}
+		}
+	}
+	work(chain())
+	r.finish()
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1BoundBenchTriple) measure(r *BenchPipe1BoundRun, in []int, out []int64, queued int) []int64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *benchPipe1BoundBenchTriple) process(r *BenchPipe1BoundRun, in []int, out []int64) []int64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *benchPipe1BoundBenchTriple) processFrom(r *BenchPipe1BoundRun, in []int, from int, out []int64) (res []int64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &BenchPipe1BoundPanicError{Value: v, Stack: debug.Stack()})
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrBenchPipe1BoundSkip || errors.Is(err, ErrBenchPipe1BoundSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *benchPipe1BoundBenchTriple) apply(ctx context.Context, in int) (int64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *benchPipe1BoundBenchTriple) fail(r *BenchPipe1BoundRun, in int, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &BenchPipe1BoundItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// getIn returns an empty input batch from free, or a new one when the free
+// list is empty (only while a run warms up).
+func (s *benchPipe1BoundBenchTriple) getIn(free chan []int) []int {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int, 0, 64)
+	}
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *benchPipe1BoundBenchTriple) putIn(free chan []int, b []int) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// BenchPipe1BoundRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
+//
+// The zero value is not usable; a BenchPipe1BoundRun must not be copied.
+// Wait may be called from any goroutine.
+type BenchPipe1BoundRun struct {
+	_ benchPipe1BoundNoCopy
+
+	// ctx is cancelled by the first failure in stop mode, by the caller's
+	// context, or by Wait once everything is done.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+
+	// tokens bounds the batches in flight in an ordered run; nil otherwise.
+	// Its capacity is the window: the source sends a token before each
+	// batch, the sink receives one after delivering a batch.
+	tokens chan struct{}
+
+	// complete is set by the sink once it has delivered the last batch,
+	// before Wait can return; Wait reads it after the sink is done.
+	complete bool
+
+	mu       sync.Mutex
+	err      error                   // the failure that stopped the run, guarded by mu
+	failures BenchPipe1BoundFailures // collect mode, guarded by mu
+}
+
+// benchPipe1BoundNewRun returns a run under parent. window is the most
+// batches an ordered run has in flight; zero for an unordered run.
+func benchPipe1BoundNewRun(parent context.Context, window int) *BenchPipe1BoundRun {
+	r := &BenchPipe1BoundRun{}
+	r.ctx, r.cancel = context.WithCancelCause(parent)
+	if window > 0 {
+		r.tokens = make(chan struct{}, window)
+	}
+	return r
+}
+
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
+//   - the *BenchPipe1BoundItemError that stopped the run, in stop mode;
+//   - the cause of the context's cancellation, if the context was cancelled
+//     before the run completed (joined with any BenchPipe1BoundFailures);
+//   - the BenchPipe1BoundFailures, in collect mode, if any item failed;
+//   - nil otherwise: every item was delivered or dropped by ErrBenchPipe1BoundSkip.
+//
+// Wait does not drain the output: call it after the output channel is
+// closed, or after cancelling the context. Everything the run's goroutines
+// did happens before Wait returns.
+func (r *BenchPipe1BoundRun) Wait() error {
+	r.wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var err error
+	switch {
+	case r.err != nil:
+		err = r.err
+	case !r.complete:
+		err = context.Cause(r.ctx)
+		if len(r.failures) > 0 {
+			err = errors.Join(err, r.failures)
+		}
+	case len(r.failures) > 0:
+		err = r.failures
+	}
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// finish is called by the sink when its input is closed: the run is
+// complete unless it was cancelled, in which case a stage may have closed its
+// output early. The cancellation happens before the close that the sink saw,
+// so the check cannot miss it.
+func (r *BenchPipe1BoundRun) finish() {
+	r.complete = r.ctx.Err() == nil
+}
+
+// stop ends the run because of err, unless an earlier failure already has.
+func (r *BenchPipe1BoundRun) stop(err error) {
+	r.mu.Lock()
+	if r.err == nil {
+		r.err = err
+	}
+	r.mu.Unlock()
+	r.cancel(err)
+}
+
+// BenchPipe1BoundItemError reports that a stage failed an item: its function
+// returned an error other than ErrBenchPipe1BoundSkip on the last attempt,
+// or panicked.
+type BenchPipe1BoundItemError struct {
+	Stage string // the stage's name
+	Item  any    // the stage's input, the item that failed
+	Err   error  // the function's error, or a *BenchPipe1BoundPanicError
+}
+
+func (e *BenchPipe1BoundItemError) Error() string {
+	return "pipeline: stage " + e.Stage + ": " + e.Err.Error()
+}
+
+func (e *BenchPipe1BoundItemError) Unwrap() error { return e.Err }
+
+// BenchPipe1BoundFailures is the error Wait returns in collect mode when
+// items failed: each failure, in the order the stages reported them.
+// errors.Is and errors.As look into every one.
+type BenchPipe1BoundFailures []*BenchPipe1BoundItemError
+
+func (f BenchPipe1BoundFailures) Error() string {
+	if len(f) == 1 {
+		return f[0].Error()
+	}
+	return strconv.Itoa(len(f)) + " items failed; first: " + f[0].Error()
+}
+
+func (f BenchPipe1BoundFailures) Unwrap() []error {
+	errs := make([]error, len(f))
+	for i, e := range f {
+		errs[i] = e
+	}
+	return errs
+}
+
+// BenchPipe1BoundPanicError is the error of an item whose stage function
+// panicked.
+type BenchPipe1BoundPanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
+}
+
+func (e *BenchPipe1BoundPanicError) Error() string {
+	return fmt.Sprintf("panic: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns the panic value if it is an error, so that errors.Is sees
+// through a panic(err).
+func (e *BenchPipe1BoundPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// benchPipe1BoundNoCopy lets go vet's copylocks check flag copies of a
+// benchPipe1BoundBenchTriple or a BenchPipe1BoundRun.
+type benchPipe1BoundNoCopy struct{}
+
+func (*benchPipe1BoundNoCopy) Lock() {}
+
+func (*benchPipe1BoundNoCopy) Unlock() {}
+
+// acquire takes one of the ordered window's tokens before the source sends a
+// batch, so that no more than cap(r.tokens) batches are in flight and the
+// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+func (s *benchPipe1BoundBenchTriple) acquire(r *BenchPipe1BoundRun, done <-chan struct{}) bool {
+	return true
+}
+
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
+func (s *benchPipe1BoundBenchTriple) feedChan(r *BenchPipe1BoundRun, src <-chan int, out chan<- benchPipe1BoundBenchTripleInBatch, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *benchPipe1BoundBenchTriple) batchChan(r *BenchPipe1BoundRun, src <-chan int, out chan<- benchPipe1BoundBenchTripleInBatch, free chan []int) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); ; seq++ {
+		var v int
+		open := true
+		select {
+		case <-done:
+			return
+		default:
+		}
+		select {
+		case v, open = <-src:
+		default:
+			select {
+			case v, open = <-src:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+		b := append(s.getIn(free), v)
+	fill:
+		for len(b) < 64 {
+			select {
+			case v, open = <-src:
+				if !open {
+					break fill
+				}
+				b = append(b, v)
+			default:
+				break fill
+			}
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := benchPipe1BoundBenchTripleInBatch{seq: seq, items: b}
+		select { // alone first: see benchPipe1BoundBenchTriple.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+	}
+}
+
+// benchPipe1BoundBenchHalve applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A benchPipe1BoundBenchHalve must be created with [NewBenchPipe1Bound]; the
+// zero value is not usable. A benchPipe1BoundBenchHalve must not be copied
+// after first use. A benchPipe1BoundBenchHalve holds no per-run state, so
+// one benchPipe1BoundBenchHalve may serve several runs, of one or several
+// pipelines, at once; its Stats add up all of them.
+type benchPipe1BoundBenchHalve struct {
+	_ benchPipe1BoundNoCopy
+
+	name string
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *benchPipe1BoundBenchHalve) call(ctx context.Context, in int64) (float64, error) {
+	return BenchHalve(in), nil
+}
+
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *benchPipe1BoundBenchHalve) link(r *BenchPipe1BoundRun, next func(seq uint64, items []float64, queued int) bool) func(seq uint64, items []int64, queued int) bool {
+	scratch := make([]float64, 0, 64)
+	done := r.ctx.Done()
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
+		select {
+		case <-done:
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
+		default:
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			if len(res) > 0 {
+				more = next(seq, res, 0)
+			}
+		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1BoundBenchHalve) measure(r *BenchPipe1BoundRun, in []int64, out []float64, queued int) []float64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *benchPipe1BoundBenchHalve) process(r *BenchPipe1BoundRun, in []int64, out []float64) []float64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *benchPipe1BoundBenchHalve) processFrom(r *BenchPipe1BoundRun, in []int64, from int, out []float64) (res []float64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &BenchPipe1BoundPanicError{Value: v, Stack: debug.Stack()})
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrBenchPipe1BoundSkip || errors.Is(err, ErrBenchPipe1BoundSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *benchPipe1BoundBenchHalve) apply(ctx context.Context, in int64) (float64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *benchPipe1BoundBenchHalve) fail(r *BenchPipe1BoundRun, in int64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &BenchPipe1BoundItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// benchPipe1BoundBenchRoundOutBatch is the message a stage sends to the next
+// one, or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type benchPipe1BoundBenchRoundOutBatch struct {
+	seq   uint64
+	items []uint64
+}
+
+// benchPipe1BoundBenchRound applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A benchPipe1BoundBenchRound must be created with [NewBenchPipe1Bound]; the
+// zero value is not usable. A benchPipe1BoundBenchRound must not be copied
+// after first use. A benchPipe1BoundBenchRound holds no per-run state, so
+// one benchPipe1BoundBenchRound may serve several runs, of one or several
+// pipelines, at once; its Stats add up all of them.
+type benchPipe1BoundBenchRound struct {
+	_ benchPipe1BoundNoCopy
+
+	name string
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *benchPipe1BoundBenchRound) capacity() int {
+	return 4
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *benchPipe1BoundBenchRound) call(ctx context.Context, in float64) (uint64, error) {
+	return BenchRound(in), nil
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *benchPipe1BoundBenchRound) output(r *BenchPipe1BoundRun, next int) (chan benchPipe1BoundBenchRoundOutBatch, chan []uint64, func()) {
+	out := make(chan benchPipe1BoundBenchRoundOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []uint64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(1))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1BoundBenchRound) send(r *BenchPipe1BoundRun, out chan<- benchPipe1BoundBenchRoundOutBatch, free chan []uint64) func(seq uint64, items []float64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := benchPipe1BoundBenchRoundOutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// place returns the step of the last stage of a pipeline that runSlice
+// runs: it processes batch seq straight into res, at the batch's own place
+// (batch seq of the input starts at item seq*Batch, and makes at most one
+// output per item), and records in counts[seq] how many outputs it made.
+// Workers write apart: each batch has its own part of res and of counts.
+// gather then closes the gaps.
+func (s *benchPipe1BoundBenchRound) place(r *BenchPipe1BoundRun, res []uint64, counts []int) func(seq uint64, items []float64, queued int) bool {
+	return func(seq uint64, items []float64, queued int) bool {
+		at := int(seq) * 64
+		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		return true
+	}
+}
+
+// gather closes the gaps that place left in res, where batches made fewer
+// outputs than they had items, and returns the outputs, in input order.
+func (s *benchPipe1BoundBenchRound) gather(res []uint64, counts []int) []uint64 {
+	n := 0
+	for k, c := range counts {
+		if at := k * 64; at != n {
+			copy(res[n:n+c], res[at:at+c])
+		}
+		n += c
+	}
+	clear(res[n:]) // let the garbage collector have what the gaps point to
+	return res[:n]
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1BoundBenchRound) measure(r *BenchPipe1BoundRun, in []float64, out []uint64, queued int) []uint64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *benchPipe1BoundBenchRound) process(r *BenchPipe1BoundRun, in []float64, out []uint64) []uint64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *benchPipe1BoundBenchRound) processFrom(r *BenchPipe1BoundRun, in []float64, from int, out []uint64) (res []uint64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &BenchPipe1BoundPanicError{Value: v, Stack: debug.Stack()})
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrBenchPipe1BoundSkip || errors.Is(err, ErrBenchPipe1BoundSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *benchPipe1BoundBenchRound) apply(ctx context.Context, in float64) (uint64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *benchPipe1BoundBenchRound) fail(r *BenchPipe1BoundRun, in float64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &BenchPipe1BoundItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// getOut is getIn for output batches.
+func (s *benchPipe1BoundBenchRound) getOut(free chan []uint64) []uint64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]uint64, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *benchPipe1BoundBenchRound) putOut(free chan []uint64, b []uint64) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// drain receives every batch from in and passes its items to deliver, in
+// order of sequence number in an ordered run, then returns the emptied batch to
+// free. It returns when in is closed, having marked the run complete, or
+// when the run is cancelled or deliver returns false. deliver is called once
+// per batch, never per item.
+func (s *benchPipe1BoundBenchRound) drain(r *BenchPipe1BoundRun, in <-chan benchPipe1BoundBenchRoundOutBatch, free chan []uint64, deliver func([]uint64) bool) {
+	done := r.ctx.Done()
+	// receive is a receive from in that gives up when the run is cancelled;
+	// alone first: see benchPipe1BoundBenchRound.work.
+	receive := func() (b benchPipe1BoundBenchRoundOutBatch, ok bool) {
+		select {
+		case <-done:
+			return b, false
+		default:
+		}
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+			}
+		}
+		return b, ok
+	}
+	for {
+		b, ok := receive()
+		if !ok {
+			r.finish()
+			return
+		}
+		if !deliver(b.items) {
+			return
+		}
+		s.putOut(free, b.items)
+	}
+}
+
+// drainChan drains in into dst, one item per send, and closes dst when done
+// or cancelled.
+func (s *benchPipe1BoundBenchRound) drainChan(r *BenchPipe1BoundRun, in <-chan benchPipe1BoundBenchRoundOutBatch, free chan []uint64, dst chan<- uint64) {
+	defer r.wg.Done()
+	defer close(dst)
+	done := r.ctx.Done()
+	s.drain(r, in, free, func(b []uint64) bool {
+		for _, v := range b {
+			// A send that need not wait costs less without the select.
+			select {
+			case dst <- v:
+				continue
+			default:
+			}
+			select {
+			case dst <- v:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// BenchPipe1Bound runs items of type int through 3 stages: BenchTriple (int
+// to int64, 1 worker), then BenchHalve (int64 to float64, 1 worker), then
+// BenchRound (float64 to uint64, 1 worker). Stages BenchTriple, BenchHalve
+// and BenchRound run together on 1 goroutine, which takes each batch through
+// them all in turn, with no channel between them. Bounded channels carry
+// batches of up to 64 items between the goroutines. Outputs come as they are
+// ready, in no particular order. The first failure of an item stops the run;
+// Wait then returns the *BenchPipe1BoundItemError. A stage drops an item by
+// returning ErrBenchPipe1BoundSkip.
+//
+// A BenchPipe1Bound holds no per-run state: Start and RunSlice may be called
+// any number of times, concurrently. Create it with NewBenchPipe1Bound; it
+// must not be copied.
+type BenchPipe1Bound struct {
+	BenchTriple benchPipe1BoundBenchTriple
+	BenchHalve  benchPipe1BoundBenchHalve
+	BenchRound  benchPipe1BoundBenchRound
+}
+
+// NewBenchPipe1Bound returns a BenchPipe1Bound. Stage BenchTriple calls
+// BenchTriple, stage BenchHalve calls BenchHalve, stage BenchRound calls
+// BenchRound directly.
+func NewBenchPipe1Bound() *BenchPipe1Bound {
+	p := &BenchPipe1Bound{}
+	p.BenchTriple.name = "BenchTriple"
+	p.BenchHalve.name = "BenchHalve"
+	p.BenchRound.name = "BenchRound"
+	return p
+}
+
+// Start runs the pipeline on the items received from in, until in is closed
+// or ctx is cancelled, and returns the channel of outputs, closed after the
+// last one, with the run, whose Wait reports the outcome. Outputs come as
+// they are ready, in no particular order.
+//
+// The caller must either receive from the output channel until it is closed
+// or cancel ctx, and then call Wait. Items in flight when a failure stops the
+// run may or may not be delivered before the channel closes.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (a failure, or ctx cancelled) goes on
+// receiving from in, and discards what it receives, until in is closed. So a
+// producer that sends without selecting on a context never blocks, and Wait
+// does not wait for it.
+func (p *BenchPipe1Bound) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe1BoundRun) {
+	r := benchPipe1BoundNewRun(ctx, 0)
+	src := make(chan benchPipe1BoundBenchTripleInBatch, 4)
+	srcFree := make(chan []int, 7)
+	c3, f3, l3 := p.BenchRound.output(r, 1)
+	p.BenchTriple.run(r, src, srcFree, l3, func() func(uint64, []int, int) bool {
+		return p.BenchTriple.link(r, p.BenchHalve.link(r, p.BenchRound.send(r, c3, f3)))
+	})
+	dst := make(chan uint64, 64)
+	r.wg.Add(2)
+	go p.BenchTriple.feedChan(r, in, src, srcFree)
+	go p.BenchRound.drainChan(r, c3, f3, dst)
+	return dst, r
+}
+
+// RunSlice runs the pipeline on the items of in and returns the outputs. It
+// returns what Wait returns; when that is an error, the outputs are nil. in
+// is only read.
+func (p *BenchPipe1Bound) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
+	r := benchPipe1BoundNewRun(ctx, 0)
+	res := make([]uint64, len(in))
+	counts := make([]int, (len(in)+63)/64)
+	p.BenchTriple.runSlice(r, in, func() func(uint64, []int, int) bool {
+		return p.BenchTriple.link(r, p.BenchHalve.link(r, p.BenchRound.place(r, res, counts)))
+	})
+	res = p.BenchRound.gather(res, counts)
+	if err := r.Wait(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// BenchPipe1BoundUnfused: generated from the pipeline directive in pipeline.go.
+
+// ErrBenchPipe1BoundUnfusedSkip is returned by a stage function to drop its
+// item: no output, no failure. It is how a stage filters. Wrapped errors
+// count (errors.Is).
+var ErrBenchPipe1BoundUnfusedSkip = errors.New("pipeline: skip item")
+
+// benchPipe1BoundUnfusedBenchTripleInBatch is the message a stage receives:
+// as many items as the batch= option allows, and the sequence number the
+// source gave the batch, which it keeps from stage to stage (only ordered
+// runs read it).
+type benchPipe1BoundUnfusedBenchTripleInBatch struct {
+	seq   uint64
+	items []int
+}
+
+// benchPipe1BoundUnfusedBenchTripleOutBatch is the message a stage sends to
+// the next one, or to the sink: the items made from one batch it received,
+// and that batch's sequence number.
+type benchPipe1BoundUnfusedBenchTripleOutBatch struct {
+	seq   uint64
+	items []int64
+}
+
+// benchPipe1BoundUnfusedBenchTriple applies one function to every item that
+// goes through it, on as many goroutines as the workers= option.
+//
+// A benchPipe1BoundUnfusedBenchTriple must be created with
+// [NewBenchPipe1BoundUnfused]; the zero value is not usable. A
+// benchPipe1BoundUnfusedBenchTriple must not be copied after first use. A
+// benchPipe1BoundUnfusedBenchTriple holds no per-run state, so one
+// benchPipe1BoundUnfusedBenchTriple may serve several runs, of one or
+// several pipelines, at once; its Stats add up all of them.
+type benchPipe1BoundUnfusedBenchTriple struct {
+	_ benchPipe1BoundUnfusedNoCopy
+
+	name string
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *benchPipe1BoundUnfusedBenchTriple) capacity() int {
+	return 4
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *benchPipe1BoundUnfusedBenchTriple) call(ctx context.Context, in int) (int64, error) {
+	return BenchTriple(in), nil
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *benchPipe1BoundUnfusedBenchTriple) output(r *BenchPipe1BoundUnfusedRun, next int) (chan benchPipe1BoundUnfusedBenchTripleOutBatch, chan []int64, func()) {
+	out := make(chan benchPipe1BoundUnfusedBenchTripleOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(1))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *benchPipe1BoundUnfusedBenchTriple) start(r *BenchPipe1BoundUnfusedRun, in <-chan benchPipe1BoundUnfusedBenchTripleInBatch, inFree chan []int, next int) (<-chan benchPipe1BoundUnfusedBenchTripleOutBatch, chan []int64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *benchPipe1BoundUnfusedBenchTriple) run(r *BenchPipe1BoundUnfusedRun, in <-chan benchPipe1BoundUnfusedBenchTripleInBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
+	r.wg.Add(1)
+	for range 1 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *benchPipe1BoundUnfusedBenchTriple) work(r *BenchPipe1BoundUnfusedRun, in <-chan benchPipe1BoundUnfusedBenchTripleInBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b benchPipe1BoundUnfusedBenchTripleInBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1BoundUnfusedBenchTriple) send(r *BenchPipe1BoundUnfusedRun, out chan<- benchPipe1BoundUnfusedBenchTripleOutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := benchPipe1BoundUnfusedBenchTripleOutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1BoundUnfusedBenchTriple) measure(r *BenchPipe1BoundUnfusedRun, in []int, out []int64, queued int) []int64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *benchPipe1BoundUnfusedBenchTriple) process(r *BenchPipe1BoundUnfusedRun, in []int, out []int64) []int64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *benchPipe1BoundUnfusedBenchTriple) processFrom(r *BenchPipe1BoundUnfusedRun, in []int, from int, out []int64) (res []int64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &BenchPipe1BoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrBenchPipe1BoundUnfusedSkip || errors.Is(err, ErrBenchPipe1BoundUnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *benchPipe1BoundUnfusedBenchTriple) apply(ctx context.Context, in int) (int64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *benchPipe1BoundUnfusedBenchTriple) fail(r *BenchPipe1BoundUnfusedRun, in int, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &BenchPipe1BoundUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// getIn returns an empty input batch from free, or a new one when the free
+// list is empty (only while a run warms up).
+func (s *benchPipe1BoundUnfusedBenchTriple) getIn(free chan []int) []int {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int, 0, 64)
+	}
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *benchPipe1BoundUnfusedBenchTriple) putIn(free chan []int, b []int) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *benchPipe1BoundUnfusedBenchTriple) getOut(free chan []int64) []int64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int64, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *benchPipe1BoundUnfusedBenchTriple) putOut(free chan []int64, b []int64) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// BenchPipe1BoundUnfusedRun is one execution of a pipeline, started by
+// Start: its goroutines, its context and its outcome.
+//
+// The zero value is not usable; a BenchPipe1BoundUnfusedRun must not be
+// copied. Wait may be called from any goroutine.
+type BenchPipe1BoundUnfusedRun struct {
+	_ benchPipe1BoundUnfusedNoCopy
+
+	// ctx is cancelled by the first failure in stop mode, by the caller's
+	// context, or by Wait once everything is done.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+
+	// tokens bounds the batches in flight in an ordered run; nil otherwise.
+	// Its capacity is the window: the source sends a token before each
+	// batch, the sink receives one after delivering a batch.
+	tokens chan struct{}
+
+	// complete is set by the sink once it has delivered the last batch,
+	// before Wait can return; Wait reads it after the sink is done.
+	complete bool
+
+	mu       sync.Mutex
+	err      error                          // the failure that stopped the run, guarded by mu
+	failures BenchPipe1BoundUnfusedFailures // collect mode, guarded by mu
+}
+
+// benchPipe1BoundUnfusedNewRun returns a run under parent. window is the
+// most batches an ordered run has in flight; zero for an unordered run.
+func benchPipe1BoundUnfusedNewRun(parent context.Context, window int) *BenchPipe1BoundUnfusedRun {
+	r := &BenchPipe1BoundUnfusedRun{}
+	r.ctx, r.cancel = context.WithCancelCause(parent)
+	if window > 0 {
+		r.tokens = make(chan struct{}, window)
+	}
+	return r
+}
+
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
+//   - the *BenchPipe1BoundUnfusedItemError that stopped the run, in stop mode;
+//   - the cause of the context's cancellation, if the context was cancelled
+//     before the run completed (joined with any BenchPipe1BoundUnfusedFailures);
+//   - the BenchPipe1BoundUnfusedFailures, in collect mode, if any item failed;
+//   - nil otherwise: every item was delivered or dropped by ErrBenchPipe1BoundUnfusedSkip.
+//
+// Wait does not drain the output: call it after the output channel is
+// closed, or after cancelling the context. Everything the run's goroutines
+// did happens before Wait returns.
+func (r *BenchPipe1BoundUnfusedRun) Wait() error {
+	r.wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var err error
+	switch {
+	case r.err != nil:
+		err = r.err
+	case !r.complete:
+		err = context.Cause(r.ctx)
+		if len(r.failures) > 0 {
+			err = errors.Join(err, r.failures)
+		}
+	case len(r.failures) > 0:
+		err = r.failures
+	}
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// finish is called by the sink when its input is closed: the run is
+// complete unless it was cancelled, in which case a stage may have closed its
+// output early. The cancellation happens before the close that the sink saw,
+// so the check cannot miss it.
+func (r *BenchPipe1BoundUnfusedRun) finish() {
+	r.complete = r.ctx.Err() == nil
+}
+
+// stop ends the run because of err, unless an earlier failure already has.
+func (r *BenchPipe1BoundUnfusedRun) stop(err error) {
+	r.mu.Lock()
+	if r.err == nil {
+		r.err = err
+	}
+	r.mu.Unlock()
+	r.cancel(err)
+}
+
+// BenchPipe1BoundUnfusedItemError reports that a stage failed an item: its
+// function returned an error other than ErrBenchPipe1BoundUnfusedSkip on the
+// last attempt, or panicked.
+type BenchPipe1BoundUnfusedItemError struct {
+	Stage string // the stage's name
+	Item  any    // the stage's input, the item that failed
+	Err   error  // the function's error, or a *BenchPipe1BoundUnfusedPanicError
+}
+
+func (e *BenchPipe1BoundUnfusedItemError) Error() string {
+	return "pipeline: stage " + e.Stage + ": " + e.Err.Error()
+}
+
+func (e *BenchPipe1BoundUnfusedItemError) Unwrap() error { return e.Err }
+
+// BenchPipe1BoundUnfusedFailures is the error Wait returns in collect mode
+// when items failed: each failure, in the order the stages reported them.
+// errors.Is and errors.As look into every one.
+type BenchPipe1BoundUnfusedFailures []*BenchPipe1BoundUnfusedItemError
+
+func (f BenchPipe1BoundUnfusedFailures) Error() string {
+	if len(f) == 1 {
+		return f[0].Error()
+	}
+	return strconv.Itoa(len(f)) + " items failed; first: " + f[0].Error()
+}
+
+func (f BenchPipe1BoundUnfusedFailures) Unwrap() []error {
+	errs := make([]error, len(f))
+	for i, e := range f {
+		errs[i] = e
+	}
+	return errs
+}
+
+// BenchPipe1BoundUnfusedPanicError is the error of an item whose stage
+// function panicked.
+type BenchPipe1BoundUnfusedPanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
+}
+
+func (e *BenchPipe1BoundUnfusedPanicError) Error() string {
+	return fmt.Sprintf("panic: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns the panic value if it is an error, so that errors.Is sees
+// through a panic(err).
+func (e *BenchPipe1BoundUnfusedPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// benchPipe1BoundUnfusedNoCopy lets go vet's copylocks check flag copies of
+// a benchPipe1BoundUnfusedBenchTriple or a BenchPipe1BoundUnfusedRun.
+type benchPipe1BoundUnfusedNoCopy struct{}
+
+func (*benchPipe1BoundUnfusedNoCopy) Lock() {}
+
+func (*benchPipe1BoundUnfusedNoCopy) Unlock() {}
+
+// acquire takes one of the ordered window's tokens before the source sends a
+// batch, so that no more than cap(r.tokens) batches are in flight and the
+// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+func (s *benchPipe1BoundUnfusedBenchTriple) acquire(r *BenchPipe1BoundUnfusedRun, done <-chan struct{}) bool {
+	return true
+}
+
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *benchPipe1BoundUnfusedBenchTriple) feedSlice(r *BenchPipe1BoundUnfusedRun, src []int, out chan<- benchPipe1BoundUnfusedBenchTripleInBatch) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); len(src) > 0; seq++ {
+		n := min(len(src), 64)
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := benchPipe1BoundUnfusedBenchTripleInBatch{seq: seq, items: src[:n:n]}
+		select { // alone first: see benchPipe1BoundUnfusedBenchTriple.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		src = src[n:]
+	}
+}
+
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
+func (s *benchPipe1BoundUnfusedBenchTriple) feedChan(r *BenchPipe1BoundUnfusedRun, src <-chan int, out chan<- benchPipe1BoundUnfusedBenchTripleInBatch, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *benchPipe1BoundUnfusedBenchTriple) batchChan(r *BenchPipe1BoundUnfusedRun, src <-chan int, out chan<- benchPipe1BoundUnfusedBenchTripleInBatch, free chan []int) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); ; seq++ {
+		var v int
+		open := true
+		select {
+		case <-done:
+			return
+		default:
+		}
+		select {
+		case v, open = <-src:
+		default:
+			select {
+			case v, open = <-src:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+		b := append(s.getIn(free), v)
+	fill:
+		for len(b) < 64 {
+			select {
+			case v, open = <-src:
+				if !open {
+					break fill
+				}
+				b = append(b, v)
+			default:
+				break fill
+			}
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := benchPipe1BoundUnfusedBenchTripleInBatch{seq: seq, items: b}
+		select { // alone first: see benchPipe1BoundUnfusedBenchTriple.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+	}
+}
+
+// benchPipe1BoundUnfusedBenchHalveOutBatch is the message a stage sends to
+// the next one, or to the sink: the items made from one batch it received,
+// and that batch's sequence number.
+type benchPipe1BoundUnfusedBenchHalveOutBatch struct {
+	seq   uint64
+	items []float64
+}
+
+// benchPipe1BoundUnfusedBenchHalve applies one function to every item that
+// goes through it, on as many goroutines as the workers= option.
+//
+// A benchPipe1BoundUnfusedBenchHalve must be created with
+// [NewBenchPipe1BoundUnfused]; the zero value is not usable. A
+// benchPipe1BoundUnfusedBenchHalve must not be copied after first use. A
+// benchPipe1BoundUnfusedBenchHalve holds no per-run state, so one
+// benchPipe1BoundUnfusedBenchHalve may serve several runs, of one or several
+// pipelines, at once; its Stats add up all of them.
+type benchPipe1BoundUnfusedBenchHalve struct {
+	_ benchPipe1BoundUnfusedNoCopy
+
+	name string
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *benchPipe1BoundUnfusedBenchHalve) capacity() int {
+	return 4
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *benchPipe1BoundUnfusedBenchHalve) call(ctx context.Context, in int64) (float64, error) {
+	return BenchHalve(in), nil
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *benchPipe1BoundUnfusedBenchHalve) output(r *BenchPipe1BoundUnfusedRun, next int) (chan benchPipe1BoundUnfusedBenchHalveOutBatch, chan []float64, func()) {
+	out := make(chan benchPipe1BoundUnfusedBenchHalveOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []float64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(1))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *benchPipe1BoundUnfusedBenchHalve) start(r *BenchPipe1BoundUnfusedRun, in <-chan benchPipe1BoundUnfusedBenchTripleOutBatch, inFree chan []int64, next int) (<-chan benchPipe1BoundUnfusedBenchHalveOutBatch, chan []float64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *benchPipe1BoundUnfusedBenchHalve) run(r *BenchPipe1BoundUnfusedRun, in <-chan benchPipe1BoundUnfusedBenchTripleOutBatch, inFree chan []int64, leave func(), chain func() func(seq uint64, items []int64, queued int) bool) {
+	r.wg.Add(1)
+	for range 1 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *benchPipe1BoundUnfusedBenchHalve) work(r *BenchPipe1BoundUnfusedRun, in <-chan benchPipe1BoundUnfusedBenchTripleOutBatch, inFree chan []int64, leave func(), step func(seq uint64, items []int64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b benchPipe1BoundUnfusedBenchTripleOutBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1BoundUnfusedBenchHalve) send(r *BenchPipe1BoundUnfusedRun, out chan<- benchPipe1BoundUnfusedBenchHalveOutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := benchPipe1BoundUnfusedBenchHalveOutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1BoundUnfusedBenchHalve) measure(r *BenchPipe1BoundUnfusedRun, in []int64, out []float64, queued int) []float64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *benchPipe1BoundUnfusedBenchHalve) process(r *BenchPipe1BoundUnfusedRun, in []int64, out []float64) []float64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *benchPipe1BoundUnfusedBenchHalve) processFrom(r *BenchPipe1BoundUnfusedRun, in []int64, from int, out []float64) (res []float64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &BenchPipe1BoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrBenchPipe1BoundUnfusedSkip || errors.Is(err, ErrBenchPipe1BoundUnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *benchPipe1BoundUnfusedBenchHalve) apply(ctx context.Context, in int64) (float64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *benchPipe1BoundUnfusedBenchHalve) fail(r *BenchPipe1BoundUnfusedRun, in int64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &BenchPipe1BoundUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *benchPipe1BoundUnfusedBenchHalve) putIn(free chan []int64, b []int64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *benchPipe1BoundUnfusedBenchHalve) getOut(free chan []float64) []float64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]float64, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *benchPipe1BoundUnfusedBenchHalve) putOut(free chan []float64, b []float64) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// benchPipe1BoundUnfusedBenchRoundOutBatch is the message a stage sends to
+// the next one, or to the sink: the items made from one batch it received,
+// and that batch's sequence number.
+type benchPipe1BoundUnfusedBenchRoundOutBatch struct {
+	seq   uint64
+	items []uint64
+}
+
+// benchPipe1BoundUnfusedBenchRound applies one function to every item that
+// goes through it, on as many goroutines as the workers= option.
+//
+// A benchPipe1BoundUnfusedBenchRound must be created with
+// [NewBenchPipe1BoundUnfused]; the zero value is not usable. A
+// benchPipe1BoundUnfusedBenchRound must not be copied after first use. A
+// benchPipe1BoundUnfusedBenchRound holds no per-run state, so one
+// benchPipe1BoundUnfusedBenchRound may serve several runs, of one or several
+// pipelines, at once; its Stats add up all of them.
+type benchPipe1BoundUnfusedBenchRound struct {
+	_ benchPipe1BoundUnfusedNoCopy
+
+	name string
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *benchPipe1BoundUnfusedBenchRound) capacity() int {
+	return 4
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *benchPipe1BoundUnfusedBenchRound) call(ctx context.Context, in float64) (uint64, error) {
+	return BenchRound(in), nil
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *benchPipe1BoundUnfusedBenchRound) output(r *BenchPipe1BoundUnfusedRun, next int) (chan benchPipe1BoundUnfusedBenchRoundOutBatch, chan []uint64, func()) {
+	out := make(chan benchPipe1BoundUnfusedBenchRoundOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []uint64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(1))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *benchPipe1BoundUnfusedBenchRound) start(r *BenchPipe1BoundUnfusedRun, in <-chan benchPipe1BoundUnfusedBenchHalveOutBatch, inFree chan []float64, next int) (<-chan benchPipe1BoundUnfusedBenchRoundOutBatch, chan []uint64) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []float64, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *benchPipe1BoundUnfusedBenchRound) run(r *BenchPipe1BoundUnfusedRun, in <-chan benchPipe1BoundUnfusedBenchHalveOutBatch, inFree chan []float64, leave func(), chain func() func(seq uint64, items []float64, queued int) bool) {
+	r.wg.Add(1)
+	for range 1 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *benchPipe1BoundUnfusedBenchRound) work(r *BenchPipe1BoundUnfusedRun, in <-chan benchPipe1BoundUnfusedBenchHalveOutBatch, inFree chan []float64, leave func(), step func(seq uint64, items []float64, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b benchPipe1BoundUnfusedBenchHalveOutBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1BoundUnfusedBenchRound) send(r *BenchPipe1BoundUnfusedRun, out chan<- benchPipe1BoundUnfusedBenchRoundOutBatch, free chan []uint64) func(seq uint64, items []float64, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []float64, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := benchPipe1BoundUnfusedBenchRoundOutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *benchPipe1BoundUnfusedBenchRound) measure(r *BenchPipe1BoundUnfusedRun, in []float64, out []uint64, queued int) []uint64 {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *benchPipe1BoundUnfusedBenchRound) process(r *BenchPipe1BoundUnfusedRun, in []float64, out []uint64) []uint64 {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *benchPipe1BoundUnfusedBenchRound) processFrom(r *BenchPipe1BoundUnfusedRun, in []float64, from int, out []uint64) (res []uint64, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &BenchPipe1BoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrBenchPipe1BoundUnfusedSkip || errors.Is(err, ErrBenchPipe1BoundUnfusedSkip) {
+				continue
+			}
+			s.fail(r, in[next], err)
+			return res, len(in)
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *benchPipe1BoundUnfusedBenchRound) apply(ctx context.Context, in float64) (uint64, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *benchPipe1BoundUnfusedBenchRound) fail(r *BenchPipe1BoundUnfusedRun, in float64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &BenchPipe1BoundUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *benchPipe1BoundUnfusedBenchRound) putIn(free chan []float64, b []float64) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *benchPipe1BoundUnfusedBenchRound) getOut(free chan []uint64) []uint64 {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]uint64, 0, 64)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *benchPipe1BoundUnfusedBenchRound) putOut(free chan []uint64, b []uint64) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// drain receives every batch from in and passes its items to deliver, in
+// order of sequence number in an ordered run, then returns the emptied batch to
+// free. It returns when in is closed, having marked the run complete, or
+// when the run is cancelled or deliver returns false. deliver is called once
+// per batch, never per item.
+func (s *benchPipe1BoundUnfusedBenchRound) drain(r *BenchPipe1BoundUnfusedRun, in <-chan benchPipe1BoundUnfusedBenchRoundOutBatch, free chan []uint64, deliver func([]uint64) bool) {
+	done := r.ctx.Done()
+	// receive is a receive from in that gives up when the run is cancelled;
+	// alone first: see benchPipe1BoundUnfusedBenchRound.work.
+	receive := func() (b benchPipe1BoundUnfusedBenchRoundOutBatch, ok bool) {
+		select {
+		case <-done:
+			return b, false
+		default:
+		}
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+			}
+		}
+		return b, ok
+	}
+	for {
+		b, ok := receive()
+		if !ok {
+			r.finish()
+			return
+		}
+		if !deliver(b.items) {
+			return
+		}
+		s.putOut(free, b.items)
+	}
+}
+
+// drainSlice drains in into a slice, which it returns. size is the expected
+// number of items, the slice's initial capacity.
+func (s *benchPipe1BoundUnfusedBenchRound) drainSlice(r *BenchPipe1BoundUnfusedRun, in <-chan benchPipe1BoundUnfusedBenchRoundOutBatch, free chan []uint64, size int) []uint64 {
+	res := make([]uint64, 0, size)
+	s.drain(r, in, free, func(b []uint64) bool {
+		res = append(res, b...)
+		return true
+	})
+	return res
+}
+
+// drainChan drains in into dst, one item per send, and closes dst when done
+// or cancelled.
+func (s *benchPipe1BoundUnfusedBenchRound) drainChan(r *BenchPipe1BoundUnfusedRun, in <-chan benchPipe1BoundUnfusedBenchRoundOutBatch, free chan []uint64, dst chan<- uint64) {
+	defer r.wg.Done()
+	defer close(dst)
+	done := r.ctx.Done()
+	s.drain(r, in, free, func(b []uint64) bool {
+		for _, v := range b {
+			// A send that need not wait costs less without the select.
+			select {
+			case dst <- v:
+				continue
+			default:
+			}
+			select {
+			case dst <- v:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// BenchPipe1BoundUnfused runs items of type int through 3 stages, each on its
+// own goroutines, connected by bounded channels carrying batches of up to 64
+// items: BenchTriple (int to int64, 1 worker), then BenchHalve (int64 to
+// float64, 1 worker), then BenchRound (float64 to uint64, 1 worker). Outputs
+// come as they are ready, in no particular order. The first failure of an
+// item stops the run; Wait then returns the *BenchPipe1BoundUnfusedItemError.
+// A stage drops an item by returning ErrBenchPipe1BoundUnfusedSkip.
+//
+// A BenchPipe1BoundUnfused holds no per-run state: Start and RunSlice may be
+// called any number of times, concurrently. Create it with
+// NewBenchPipe1BoundUnfused; it must not be copied.
+type BenchPipe1BoundUnfused struct {
+	BenchTriple benchPipe1BoundUnfusedBenchTriple
+	BenchHalve  benchPipe1BoundUnfusedBenchHalve
+	BenchRound  benchPipe1BoundUnfusedBenchRound
+}
+
+// NewBenchPipe1BoundUnfused returns a BenchPipe1BoundUnfused. Stage
+// BenchTriple calls BenchTriple, stage BenchHalve calls BenchHalve, stage
+// BenchRound calls BenchRound directly.
+func NewBenchPipe1BoundUnfused() *BenchPipe1BoundUnfused {
+	p := &BenchPipe1BoundUnfused{}
+	p.BenchTriple.name = "BenchTriple"
+	p.BenchHalve.name = "BenchHalve"
+	p.BenchRound.name = "BenchRound"
+	return p
+}
+
+// Start runs the pipeline on the items received from in, until in is closed
+// or ctx is cancelled, and returns the channel of outputs, closed after the
+// last one, with the run, whose Wait reports the outcome. Outputs come as
+// they are ready, in no particular order.
+//
+// The caller must either receive from the output channel until it is closed
+// or cancel ctx, and then call Wait. Items in flight when a failure stops the
+// run may or may not be delivered before the channel closes.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (a failure, or ctx cancelled) goes on
+// receiving from in, and discards what it receives, until in is closed. So a
+// producer that sends without selecting on a context never blocks, and Wait
+// does not wait for it.
+func (p *BenchPipe1BoundUnfused) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe1BoundUnfusedRun) {
+	r := benchPipe1BoundUnfusedNewRun(ctx, 0)
+	src := make(chan benchPipe1BoundUnfusedBenchTripleInBatch, 4)
+	srcFree := make(chan []int, 7)
+	c1, f1 := p.BenchTriple.start(r, src, srcFree, 1)
+	c2, f2 := p.BenchHalve.start(r, c1, f1, 1)
+	c3, f3 := p.BenchRound.start(r, c2, f2, 1)
+	dst := make(chan uint64, 64)
+	r.wg.Add(2)
+	go p.BenchTriple.feedChan(r, in, src, srcFree)
+	go p.BenchRound.drainChan(r, c3, f3, dst)
+	return dst, r
+}
+
+// RunSlice runs the pipeline on the items of in and returns the outputs. It
+// returns what Wait returns; when that is an error, the outputs are nil. in
+// is only read.
+func (p *BenchPipe1BoundUnfused) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
+	r := benchPipe1BoundUnfusedNewRun(ctx, 0)
+	src := make(chan benchPipe1BoundUnfusedBenchTripleInBatch, 4)
+	c1, f1 := p.BenchTriple.start(r, src, nil, 1)
+	c2, f2 := p.BenchHalve.start(r, c1, f1, 1)
+	c3, f3 := p.BenchRound.start(r, c2, f2, 1)
+	r.wg.Add(1)
+	go p.BenchTriple.feedSlice(r, in, src)
+	res := p.BenchRound.drainSlice(r, c3, f3, len(in))
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}

@@ -93,6 +93,9 @@ func storePick() {}
 
 // Pool runs items of type In. In this file nothing else is wrong.
 type Pool struct{}
+
+// Pipe carries batches of up to 1 items.
+type Pipe struct{}
 `
 	got, err := scanVocabulary("bad_monogen.go", []byte(bad), map[string]bool{})
 	if err != nil {
@@ -113,6 +116,7 @@ type Pool struct{}
 		`bad_monogen.go:20:1: template vocabulary "template" in: pick is stenciled from the template.`,
 		`bad_monogen.go:22:1: template vocabulary "monogen:" in: monogen:hook`,
 		`bad_monogen.go:25:1: type parameter "In" in prose: Pool runs items of type In. In this file nothing else is wrong.`,
+		`bad_monogen.go:28:1: a count of one with a plural noun: Pipe carries batches of up to 1 items.`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("scanVocabulary found\n\t%s\nwant\n\t%s", strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
@@ -165,6 +169,11 @@ var templateParams = regexp.MustCompile(`\b(K|V|T|T[0-8]|In|Out|Req|Resp)\b`)
 // template: the tool's own vocabulary, its markers and the file layout of
 // a template package.
 var templateWords = regexp.MustCompile(`(?i)\btemplates?\b|\bgenerator\b|\bstencil\w*|\bfold(s|ed|ing)?\b|monogen:|(\bsee )?\b[a-z_]+\.go\b`)
+
+// onePlural matches a count of one before a plural noun, what a number
+// written into a template's sentence makes of a directive's 1: "up to 1
+// items".
+var onePlural = regexp.MustCompile(`(^|[^-+*/\w.])1 (items|batches|workers|tokens|units|goroutines|resources|keys|calls|jobs|waiters|stages|retries|failures|requests|slots|entries|values|events|seconds|shards)\b`)
 
 // camelWord matches an identifier in prose that cannot be an English word:
 // lower camel case, like an unexported generated name (storeValueInPlace).
@@ -267,6 +276,9 @@ func scanVocabulary(filename string, src []byte, known map[string]bool) ([]strin
 					continue // the package's own file: generated from the directive in x.go
 				}
 				report(c.Pos(), "template vocabulary %q in: %s", m, text)
+			}
+			if onePlural.MatchString(text) {
+				report(c.Pos(), "a count of one with a plural noun: %s", text)
 			}
 			for _, m := range camelWord.FindAllStringIndex(text, -1) {
 				if w := text[m[0]:m[1]]; known != nil && !known[w] && !idents[w] {

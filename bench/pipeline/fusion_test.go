@@ -18,6 +18,9 @@ const fusionItems = 64 << 10
 //     fused (impl=generated) or each on its own (impl=unfused), against the
 //     three functions in a loop on one goroutine (impl=serial);
 //   - work=1us/procs=4: three stages of about 1 µs with four workers each;
+//   - work=trivial-bound/procs=1: the trivial stages bound at generation
+//     (package functions the generated code calls directly), against a loop
+//     calling the same functions;
 //   - work=trivial/workers=1,2,4: a chain that cannot be fused (different
 //     workers per stage), generated.
 //
@@ -66,6 +69,26 @@ func BenchmarkFusion(b *testing.B) {
 		}
 	}
 	w := works[0]
+	// The same trivial stages bound at generation (stages= names package
+	// functions), against the loop that calls those functions directly.
+	b.Run("work=trivial-bound/procs=1/impl=serial", func(b *testing.B) {
+		b.ReportAllocs()
+		cpu := cpuTime()
+		for b.Loop() {
+			out := make([]uint64, len(in))
+			for i, x := range in {
+				out[i] = generated.BenchRound(generated.BenchHalve(generated.BenchTriple(x)))
+			}
+			sinkSlice = out
+		}
+		reportPerItem(b, cpu, len(in))
+	})
+	b.Run("work=trivial-bound/procs=1/impl=generated", func(b *testing.B) {
+		benchRunSlice(b, generated.NewBenchPipe1Bound().RunSlice, in)
+	})
+	b.Run("work=trivial-bound/procs=1/impl=unfused", func(b *testing.B) {
+		benchRunSlice(b, generated.NewBenchPipe1BoundUnfused().RunSlice, in)
+	})
 	b.Run("work=trivial/workers=1,2,4/impl=generated", func(b *testing.B) {
 		benchRunSlice(b, generated.NewBenchPipe124(
 			func(_ context.Context, x int) (int64, error) { return w.f1(x), nil },
@@ -86,6 +109,9 @@ func benchRunSlice(b *testing.B, run func(context.Context, []int) ([]uint64, err
 	}
 	reportPerItem(b, cpu, len(in))
 }
+
+// sinkSlice keeps the serial loops' output alive, as RunSlice's is.
+var sinkSlice []uint64
 
 // reportPerItem reports ns/item, and cpu-ns/item since the process had
 // used cpu.

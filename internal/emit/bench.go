@@ -59,14 +59,30 @@ func keyFrom(t types.Type, i jen.Code, self *types.Package, im *Scope, depth int
 			return jen.Id(im.Type(t)).Values(e), true
 		}
 	case *types.Struct:
-		for f := range u.Fields() {
-			if f.Name() == "_" || !f.Exported() && f.Pkg() != self {
-				continue
-			}
-			if e, ok := keyFrom(f.Type(), i, self, im, depth+1); ok {
-				return jen.Id(im.Type(t)).Values(jen.Dict{jen.Id(f.Name()): e}), true
+		// A field that takes a distinct value for every i first: keys made
+		// from a bool field would be only two.
+		for _, distinct := range []bool{true, false} {
+			for f := range u.Fields() {
+				if f.Name() == "_" || !f.Exported() && f.Pkg() != self || distinct && twoValued(f.Type()) {
+					continue
+				}
+				if e, ok := keyFrom(f.Type(), i, self, im, depth+1); ok {
+					return jen.Id(im.Type(t)).Values(jen.Dict{jen.Id(f.Name()): e}), true
+				}
 			}
 		}
 	}
 	return nil, false
+}
+
+// twoValued reports whether keyFrom makes at most two distinct values of t:
+// a boolean, or an array of them.
+func twoValued(t types.Type) bool {
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		return u.Info()&types.IsBoolean != 0
+	case *types.Array:
+		return twoValued(u.Elem())
+	}
+	return false
 }

@@ -35,6 +35,9 @@ func TestKeyFrom(t *testing.T) {
 		// can vary.
 		{"vOtherKey", "other.Key{ID: int64(i)}"},
 		{"vOwn", "own{x: int(i)}"},
+		// A bool field makes two keys: a field that varies comes first.
+		{"vFlagged", "Flagged{N: uint16(i)}"},
+		{"vOnlyFlag", "OnlyFlag{On: i%2 == 0}"},
 		// Nothing to vary.
 		{"vEmpty", ""},
 		{"vNoFields", ""},

@@ -34,6 +34,8 @@ type Big [9]int64
 type own struct{ x int; y uint16 }
 type Ptr *Key
 type Empty struct{}
+type Flagged struct{ On bool; N uint16 }
+type OnlyFlag struct{ On bool }
 
 var (
 	vInt      int
@@ -64,6 +66,8 @@ var (
 	vChan      chan int
 	vComplex   complex128
 	vEmpty     Empty
+	vFlagged   Flagged
+	vOnlyFlag  OnlyFlag
 	vNoFields  [0]int
 	vStrArray  [9]string
 )

@@ -469,13 +469,18 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 	if sh.collect {
 		errMode = fmt.Sprintf("A failed item is left out and the others go on; Wait returns every failure as %s.", pipelineSharedName(name, "Failures"))
 	}
+	// Batches of one are single items: say so rather than "up to 1 items".
+	batches := fmt.Sprintf("batches of up to %d items", sh.batch)
+	if sh.batch == 1 {
+		batches = "one item at a time"
+	}
 	var doc string
 	if len(sh.segments) == n {
-		doc = wrap(fmt.Sprintf("// %s runs items of type %s through %d stages, each on its own goroutines, connected by bounded channels carrying batches of up to %d items: %s. %s %s A stage drops an item by returning %s.",
-			name, c.D.Args[0].Text, n, sh.batch, strings.Join(chain, ", then "), mode, errMode, pipelineSharedName(name, "ErrSkip")))
+		doc = wrap(fmt.Sprintf("// %s runs items of type %s through %d stages, each on its own goroutines, connected by bounded channels carrying %s: %s. %s %s A stage drops an item by returning %s.",
+			name, c.D.Args[0].Text, n, batches, strings.Join(chain, ", then "), mode, errMode, pipelineSharedName(name, "ErrSkip")))
 	} else {
-		doc = wrap(fmt.Sprintf("// %s runs items of type %s through %d stages: %s. %s Bounded channels carry batches of up to %d items between the goroutines. %s %s A stage drops an item by returning %s.",
-			name, c.D.Args[0].Text, n, strings.Join(chain, ", then "), pipelineFusionDoc(sh.segments), sh.batch, mode, errMode, pipelineSharedName(name, "ErrSkip")))
+		doc = wrap(fmt.Sprintf("// %s runs items of type %s through %d stages: %s. %s Bounded channels carry %s between the goroutines. %s %s A stage drops an item by returning %s.",
+			name, c.D.Args[0].Text, n, strings.Join(chain, ", then "), pipelineFusionDoc(sh.segments), batches, mode, errMode, pipelineSharedName(name, "ErrSkip")))
 	}
 	doc += "\n//\n" + wrap(fmt.Sprintf("// %s %s holds no per-run state: Start and RunSlice may be called any number of times, concurrently. Create it with %s; it must not be copied.", upperFirst(article(name)), name, newName(c)))
 	// type Ingest struct { parse ingestParse; ... }

@@ -457,13 +457,17 @@ func (s *Stage[In, Out]) runSlice(r *Run, in []In, chain func() func(seq uint64,
 			}
 		}
 	}
-	var wg sync.WaitGroup
-	for range min(s.cfg.Workers, batches) - 1 {
-		step := chain()
-		wg.Go(func() { work(step) })
+	if s.cfg.Workers == 1 {
+		work(chain())
+	} else {
+		var wg sync.WaitGroup
+		for range min(s.cfg.Workers, batches) - 1 {
+			step := chain()
+			wg.Go(func() { work(step) })
+		}
+		work(chain())
+		wg.Wait()
 	}
-	work(chain())
-	wg.Wait()
 	r.finish()
 }
 
