@@ -31,11 +31,29 @@ func intMapNewHashSeed() intMapHashSeed {
 }
 
 // intMapHashKey returns the hash of k under s, specialized for int keys: a
-// seeded 128-bit multiply of its value. Every bit is mixed: the top
-// intMapShardBits bits pick the shard, the intMapH2Bits low bits the meta
-// byte, the bits above them the bucket.
+// seeded 128-bit multiply of its value. Every bit is mixed: the intMapH2Bits
+// low bits pick the meta byte, the bits above them the bucket.
 func intMapHashKey(s *intMapHashSeed, k int) uint64 {
 	return intMapHashU64(s, uint64(k))
+}
+
+// intMapShardOf returns the shard of k, a number below intMapShardCount: a
+// multiply-shift of k by a random odd key (intMapShardU64). It does not wait
+// for the hash h, so a lookup loads the shard's table while the hash is
+// being computed.
+func intMapShardOf(s *intMapHashSeed, k int, h uint64) uint64 {
+	return intMapShardU64(s, uint64(k))
+}
+
+// intMapShardU64 picks the shard of one 64-bit word by multiply-shift: the
+// intMapShardBits bits below the top bit of x times k0 made odd (the top bit is
+// left out so that one shard needs no shift by 64). Multiply-shift with a random odd
+// multiplier is a universal family, so keys chosen without knowing the seed
+// spread over the shards as random ones do; the bucket and the meta byte
+// still come from the full hash. It costs one multiplication, against two
+// for intMapHashU64, and needs no hash.
+func intMapShardU64(s *intMapHashSeed, x uint64) uint64 {
+	return x * (s.k0 | 1) >> 1 >> intMapShardShift
 }
 
 // intMapHashU64 hashes one 64-bit word: an integer of any size, a pointer's
@@ -275,7 +293,7 @@ func intMapEqualValue(a, b int) bool {
 // takes no lock and does not allocate.
 func (m *IntMap) Load(key int) (value int, ok bool) {
 	h := intMapHashKey(&m.seed, key)
-	t := m.shards[h>>1>>intMapShardShift].table.Load()
+	t := m.shards[intMapShardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>intMapH2Bits)&t.mask]
 	h2w := intMapBroadcast(intMapH2(h))
 	for {
@@ -311,7 +329,7 @@ func (m *IntMap) Swap(key int, value int) (previous int, loaded bool) {
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *IntMap) put(h uint64, key int, value int, prev *int) (loaded bool) {
 	var ne *intMapEntry
-	si := h >> 1 >> intMapShardShift
+	si := intMapShardOf(&m.seed, key, h)
 	h2w := intMapBroadcast(intMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -344,7 +362,7 @@ func (m *IntMap) put(h uint64, key int, value int, prev *int) (loaded bool) {
 // allocating.
 func (m *IntMap) LoadOrStore(key int, value int) (actual int, loaded bool) {
 	h := intMapHashKey(&m.seed, key)
-	si := h >> 1 >> intMapShardShift
+	si := intMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return intMapLoadValue(e), true
 	}
@@ -392,7 +410,7 @@ func (m *IntMap) LoadOrStore(key int, value int) (actual int, loaded bool) {
 // loaded set to false.
 func (m *IntMap) LoadOrCompute(key int, fn func() int) (actual int, loaded bool) {
 	h := intMapHashKey(&m.seed, key)
-	si := h >> 1 >> intMapShardShift
+	si := intMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return intMapLoadValue(e), true
 	}
@@ -438,7 +456,7 @@ func (m *IntMap) Delete(key int) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *IntMap) remove(h uint64, key int) *intMapEntry {
-	si := h >> 1 >> intMapShardShift
+	si := intMapShardOf(&m.seed, key, h)
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -459,7 +477,7 @@ func (m *IntMap) remove(h uint64, key int) *intMapEntry {
 // place.
 func (m *IntMap) CompareAndSwap(key int, old, new int) (swapped bool) {
 	h := intMapHashKey(&m.seed, key)
-	si := h >> 1 >> intMapShardShift
+	si := intMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !intMapEqualValue(intMapLoadValue(e), old) {
 		return false
@@ -470,7 +488,7 @@ func (m *IntMap) CompareAndSwap(key int, old, new int) (swapped bool) {
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *IntMap) swapInPlace(h uint64, key int, old, new int) (swapped bool) {
-	_, root := m.lockRoot(h>>1>>intMapShardShift, h)
+	_, root := m.lockRoot(intMapShardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, intMapBroadcast(intMapH2(h)))
 	if e == nil || !intMapEqualValue(intMapLoadValue(e), old) {
 		root.mu.Unlock()
@@ -489,7 +507,7 @@ func (m *IntMap) swapInPlace(h uint64, key int, old, new int) (swapped bool) {
 // sync.Map does, if the values are of a type that is not comparable.
 func (m *IntMap) CompareAndDelete(key int, old int) (deleted bool) {
 	h := intMapHashKey(&m.seed, key)
-	si := h >> 1 >> intMapShardShift
+	si := intMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !intMapEqualValue(intMapLoadValue(e), old) {
 		return false
@@ -519,7 +537,7 @@ func (m *IntMap) CompareAndDelete(key int, old int) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *IntMap) Compute(key int, fn func(old int, loaded bool) (newV int, op IntMapComputeOp)) (actual int, ok bool) {
 	h := intMapHashKey(&m.seed, key)
-	si := h >> 1 >> intMapShardShift
+	si := intMapShardOf(&m.seed, key, h)
 	h2w := intMapBroadcast(intMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -985,6 +1003,13 @@ func stringMapHashKey(s *stringMapHashSeed, k string) uint64 {
 	return stringMapHashStr(s, k)
 }
 
+// stringMapShardOf returns the shard of k, whose hash under s is h: a number
+// below stringMapShardCount, the stringMapShardBits bits of h below its top
+// bit. Every operation on k uses the same shard.
+func stringMapShardOf(s *stringMapHashSeed, k string, h uint64) uint64 {
+	return h >> 1 >> stringMapShardShift
+}
+
 // stringMapHashStr hashes a string. Up to 32 bytes it reads the string as at
 // most four overlapping 8-byte words (or two 4-byte ones, or three bytes)
 // and mixes them wyhash-style, with the length, faster than maphash.String's
@@ -1255,7 +1280,7 @@ func stringMapEqualValue(a, b int) bool {
 // takes no lock and does not allocate.
 func (m *StringMap) Load(key string) (value int, ok bool) {
 	h := stringMapHashKey(&m.seed, key)
-	t := m.shards[h>>1>>stringMapShardShift].table.Load()
+	t := m.shards[stringMapShardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>stringMapH2Bits)&t.mask]
 	h2w := stringMapBroadcast(stringMapH2(h))
 	for {
@@ -1291,7 +1316,7 @@ func (m *StringMap) Swap(key string, value int) (previous int, loaded bool) {
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *StringMap) put(h uint64, key string, value int, prev *int) (loaded bool) {
 	var ne *stringMapEntry
-	si := h >> 1 >> stringMapShardShift
+	si := stringMapShardOf(&m.seed, key, h)
 	h2w := stringMapBroadcast(stringMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -1324,7 +1349,7 @@ func (m *StringMap) put(h uint64, key string, value int, prev *int) (loaded bool
 // allocating.
 func (m *StringMap) LoadOrStore(key string, value int) (actual int, loaded bool) {
 	h := stringMapHashKey(&m.seed, key)
-	si := h >> 1 >> stringMapShardShift
+	si := stringMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return stringMapLoadValue(e), true
 	}
@@ -1372,7 +1397,7 @@ func (m *StringMap) LoadOrStore(key string, value int) (actual int, loaded bool)
 // loaded set to false.
 func (m *StringMap) LoadOrCompute(key string, fn func() int) (actual int, loaded bool) {
 	h := stringMapHashKey(&m.seed, key)
-	si := h >> 1 >> stringMapShardShift
+	si := stringMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return stringMapLoadValue(e), true
 	}
@@ -1418,7 +1443,7 @@ func (m *StringMap) Delete(key string) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *StringMap) remove(h uint64, key string) *stringMapEntry {
-	si := h >> 1 >> stringMapShardShift
+	si := stringMapShardOf(&m.seed, key, h)
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -1439,7 +1464,7 @@ func (m *StringMap) remove(h uint64, key string) *stringMapEntry {
 // place.
 func (m *StringMap) CompareAndSwap(key string, old, new int) (swapped bool) {
 	h := stringMapHashKey(&m.seed, key)
-	si := h >> 1 >> stringMapShardShift
+	si := stringMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !stringMapEqualValue(stringMapLoadValue(e), old) {
 		return false
@@ -1450,7 +1475,7 @@ func (m *StringMap) CompareAndSwap(key string, old, new int) (swapped bool) {
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *StringMap) swapInPlace(h uint64, key string, old, new int) (swapped bool) {
-	_, root := m.lockRoot(h>>1>>stringMapShardShift, h)
+	_, root := m.lockRoot(stringMapShardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, stringMapBroadcast(stringMapH2(h)))
 	if e == nil || !stringMapEqualValue(stringMapLoadValue(e), old) {
 		root.mu.Unlock()
@@ -1470,7 +1495,7 @@ func (m *StringMap) swapInPlace(h uint64, key string, old, new int) (swapped boo
 // comparable.
 func (m *StringMap) CompareAndDelete(key string, old int) (deleted bool) {
 	h := stringMapHashKey(&m.seed, key)
-	si := h >> 1 >> stringMapShardShift
+	si := stringMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !stringMapEqualValue(stringMapLoadValue(e), old) {
 		return false
@@ -1501,7 +1526,7 @@ func (m *StringMap) CompareAndDelete(key string, old int) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *StringMap) Compute(key string, fn func(old int, loaded bool) (newV int, op StringMapComputeOp)) (actual int, ok bool) {
 	h := stringMapHashKey(&m.seed, key)
-	si := h >> 1 >> stringMapShardShift
+	si := stringMapShardOf(&m.seed, key, h)
 	h2w := stringMapBroadcast(stringMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -1966,6 +1991,13 @@ func structMapHashKey(s *structMapHashSeed, k Key16) uint64 {
 	return structMapHashU64x2(s, uint64(k.A), uint64(k.B))
 }
 
+// structMapShardOf returns the shard of k, whose hash under s is h: a number
+// below structMapShardCount, the structMapShardBits bits of h below its top
+// bit. Every operation on k uses the same shard.
+func structMapShardOf(s *structMapHashSeed, k Key16, h uint64) uint64 {
+	return h >> 1 >> structMapShardShift
+}
+
 // structMapHashU64x2 hashes two 64-bit words, such as a 16-byte struct.
 // Longer values chain it: h = structMapHashU64x2(s, w0, w1); h =
 // structMapHashU64x2(s, h^w2, w3); ...
@@ -2205,7 +2237,7 @@ func structMapEqualValue(a, b int) bool {
 // takes no lock and does not allocate.
 func (m *StructMap) Load(key Key16) (value int, ok bool) {
 	h := structMapHashKey(&m.seed, key)
-	t := m.shards[h>>1>>structMapShardShift].table.Load()
+	t := m.shards[structMapShardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>structMapH2Bits)&t.mask]
 	h2w := structMapBroadcast(structMapH2(h))
 	for {
@@ -2241,7 +2273,7 @@ func (m *StructMap) Swap(key Key16, value int) (previous int, loaded bool) {
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *StructMap) put(h uint64, key Key16, value int, prev *int) (loaded bool) {
 	var ne *structMapEntry
-	si := h >> 1 >> structMapShardShift
+	si := structMapShardOf(&m.seed, key, h)
 	h2w := structMapBroadcast(structMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -2274,7 +2306,7 @@ func (m *StructMap) put(h uint64, key Key16, value int, prev *int) (loaded bool)
 // allocating.
 func (m *StructMap) LoadOrStore(key Key16, value int) (actual int, loaded bool) {
 	h := structMapHashKey(&m.seed, key)
-	si := h >> 1 >> structMapShardShift
+	si := structMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return structMapLoadValue(e), true
 	}
@@ -2322,7 +2354,7 @@ func (m *StructMap) LoadOrStore(key Key16, value int) (actual int, loaded bool) 
 // loaded set to false.
 func (m *StructMap) LoadOrCompute(key Key16, fn func() int) (actual int, loaded bool) {
 	h := structMapHashKey(&m.seed, key)
-	si := h >> 1 >> structMapShardShift
+	si := structMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return structMapLoadValue(e), true
 	}
@@ -2368,7 +2400,7 @@ func (m *StructMap) Delete(key Key16) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *StructMap) remove(h uint64, key Key16) *structMapEntry {
-	si := h >> 1 >> structMapShardShift
+	si := structMapShardOf(&m.seed, key, h)
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -2389,7 +2421,7 @@ func (m *StructMap) remove(h uint64, key Key16) *structMapEntry {
 // place.
 func (m *StructMap) CompareAndSwap(key Key16, old, new int) (swapped bool) {
 	h := structMapHashKey(&m.seed, key)
-	si := h >> 1 >> structMapShardShift
+	si := structMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !structMapEqualValue(structMapLoadValue(e), old) {
 		return false
@@ -2400,7 +2432,7 @@ func (m *StructMap) CompareAndSwap(key Key16, old, new int) (swapped bool) {
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *StructMap) swapInPlace(h uint64, key Key16, old, new int) (swapped bool) {
-	_, root := m.lockRoot(h>>1>>structMapShardShift, h)
+	_, root := m.lockRoot(structMapShardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, structMapBroadcast(structMapH2(h)))
 	if e == nil || !structMapEqualValue(structMapLoadValue(e), old) {
 		root.mu.Unlock()
@@ -2420,7 +2452,7 @@ func (m *StructMap) swapInPlace(h uint64, key Key16, old, new int) (swapped bool
 // comparable.
 func (m *StructMap) CompareAndDelete(key Key16, old int) (deleted bool) {
 	h := structMapHashKey(&m.seed, key)
-	si := h >> 1 >> structMapShardShift
+	si := structMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !structMapEqualValue(structMapLoadValue(e), old) {
 		return false
@@ -2451,7 +2483,7 @@ func (m *StructMap) CompareAndDelete(key Key16, old int) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *StructMap) Compute(key Key16, fn func(old int, loaded bool) (newV int, op StructMapComputeOp)) (actual int, ok bool) {
 	h := structMapHashKey(&m.seed, key)
-	si := h >> 1 >> structMapShardShift
+	si := structMapShardOf(&m.seed, key, h)
 	h2w := structMapBroadcast(structMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -2916,11 +2948,29 @@ func ptrMapNewHashSeed() ptrMapHashSeed {
 }
 
 // ptrMapHashKey returns the hash of k under s, specialized for *Node keys: a
-// seeded 128-bit multiply of its address. Every bit is mixed: the top
-// ptrMapShardBits bits pick the shard, the ptrMapH2Bits low bits the meta
-// byte, the bits above them the bucket.
+// seeded 128-bit multiply of its address. Every bit is mixed: the
+// ptrMapH2Bits low bits pick the meta byte, the bits above them the bucket.
 func ptrMapHashKey(s *ptrMapHashSeed, k *Node) uint64 {
 	return ptrMapHashU64(s, uint64(uintptr(unsafe.Pointer(k))))
+}
+
+// ptrMapShardOf returns the shard of k, a number below ptrMapShardCount: a
+// multiply-shift of k by a random odd key (ptrMapShardU64). It does not wait
+// for the hash h, so a lookup loads the shard's table while the hash is
+// being computed.
+func ptrMapShardOf(s *ptrMapHashSeed, k *Node, h uint64) uint64 {
+	return ptrMapShardU64(s, uint64(uintptr(unsafe.Pointer(k))))
+}
+
+// ptrMapShardU64 picks the shard of one 64-bit word by multiply-shift: the
+// ptrMapShardBits bits below the top bit of x times k0 made odd (the top bit is
+// left out so that one shard needs no shift by 64). Multiply-shift with a random odd
+// multiplier is a universal family, so keys chosen without knowing the seed
+// spread over the shards as random ones do; the bucket and the meta byte
+// still come from the full hash. It costs one multiplication, against two
+// for ptrMapHashU64, and needs no hash.
+func ptrMapShardU64(s *ptrMapHashSeed, x uint64) uint64 {
+	return x * (s.k0 | 1) >> 1 >> ptrMapShardShift
 }
 
 // ptrMapHashU64 hashes one 64-bit word: an integer of any size, a pointer's
@@ -3160,7 +3210,7 @@ func ptrMapEqualValue(a, b int) bool {
 // takes no lock and does not allocate.
 func (m *PtrMap) Load(key *Node) (value int, ok bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	t := m.shards[h>>1>>ptrMapShardShift].table.Load()
+	t := m.shards[ptrMapShardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>ptrMapH2Bits)&t.mask]
 	h2w := ptrMapBroadcast(ptrMapH2(h))
 	for {
@@ -3196,7 +3246,7 @@ func (m *PtrMap) Swap(key *Node, value int) (previous int, loaded bool) {
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *PtrMap) put(h uint64, key *Node, value int, prev *int) (loaded bool) {
 	var ne *ptrMapEntry
-	si := h >> 1 >> ptrMapShardShift
+	si := ptrMapShardOf(&m.seed, key, h)
 	h2w := ptrMapBroadcast(ptrMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -3229,7 +3279,7 @@ func (m *PtrMap) put(h uint64, key *Node, value int, prev *int) (loaded bool) {
 // allocating.
 func (m *PtrMap) LoadOrStore(key *Node, value int) (actual int, loaded bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	si := h >> 1 >> ptrMapShardShift
+	si := ptrMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return ptrMapLoadValue(e), true
 	}
@@ -3277,7 +3327,7 @@ func (m *PtrMap) LoadOrStore(key *Node, value int) (actual int, loaded bool) {
 // loaded set to false.
 func (m *PtrMap) LoadOrCompute(key *Node, fn func() int) (actual int, loaded bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	si := h >> 1 >> ptrMapShardShift
+	si := ptrMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return ptrMapLoadValue(e), true
 	}
@@ -3323,7 +3373,7 @@ func (m *PtrMap) Delete(key *Node) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *PtrMap) remove(h uint64, key *Node) *ptrMapEntry {
-	si := h >> 1 >> ptrMapShardShift
+	si := ptrMapShardOf(&m.seed, key, h)
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -3344,7 +3394,7 @@ func (m *PtrMap) remove(h uint64, key *Node) *ptrMapEntry {
 // place.
 func (m *PtrMap) CompareAndSwap(key *Node, old, new int) (swapped bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	si := h >> 1 >> ptrMapShardShift
+	si := ptrMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !ptrMapEqualValue(ptrMapLoadValue(e), old) {
 		return false
@@ -3355,7 +3405,7 @@ func (m *PtrMap) CompareAndSwap(key *Node, old, new int) (swapped bool) {
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *PtrMap) swapInPlace(h uint64, key *Node, old, new int) (swapped bool) {
-	_, root := m.lockRoot(h>>1>>ptrMapShardShift, h)
+	_, root := m.lockRoot(ptrMapShardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, ptrMapBroadcast(ptrMapH2(h)))
 	if e == nil || !ptrMapEqualValue(ptrMapLoadValue(e), old) {
 		root.mu.Unlock()
@@ -3374,7 +3424,7 @@ func (m *PtrMap) swapInPlace(h uint64, key *Node, old, new int) (swapped bool) {
 // sync.Map does, if the values are of a type that is not comparable.
 func (m *PtrMap) CompareAndDelete(key *Node, old int) (deleted bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	si := h >> 1 >> ptrMapShardShift
+	si := ptrMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !ptrMapEqualValue(ptrMapLoadValue(e), old) {
 		return false
@@ -3404,7 +3454,7 @@ func (m *PtrMap) CompareAndDelete(key *Node, old int) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *PtrMap) Compute(key *Node, fn func(old int, loaded bool) (newV int, op PtrMapComputeOp)) (actual int, ok bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	si := h >> 1 >> ptrMapShardShift
+	si := ptrMapShardOf(&m.seed, key, h)
 	h2w := ptrMapBroadcast(ptrMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -3862,11 +3912,30 @@ func sizedMapNewHashSeed() sizedMapHashSeed {
 }
 
 // sizedMapHashKey returns the hash of k under s, specialized for int keys: a
-// seeded 128-bit multiply of its value. Every bit is mixed: the top
-// sizedMapShardBits bits pick the shard, the sizedMapH2Bits low bits the
-// meta byte, the bits above them the bucket.
+// seeded 128-bit multiply of its value. Every bit is mixed: the
+// sizedMapH2Bits low bits pick the meta byte, the bits above them the
+// bucket.
 func sizedMapHashKey(s *sizedMapHashSeed, k int) uint64 {
 	return sizedMapHashU64(s, uint64(k))
+}
+
+// sizedMapShardOf returns the shard of k, a number below sizedMapShardCount:
+// a multiply-shift of k by a random odd key (sizedMapShardU64). It does not
+// wait for the hash h, so a lookup loads the shard's table while the hash is
+// being computed.
+func sizedMapShardOf(s *sizedMapHashSeed, k int, h uint64) uint64 {
+	return sizedMapShardU64(s, uint64(k))
+}
+
+// sizedMapShardU64 picks the shard of one 64-bit word by multiply-shift: the
+// sizedMapShardBits bits below the top bit of x times k0 made odd (the top
+// bit is left out so that one shard needs no shift by 64). Multiply-shift
+// with a random odd multiplier is a universal family, so keys chosen without
+// knowing the seed spread over the shards as random ones do; the bucket and
+// the meta byte still come from the full hash. It costs one multiplication,
+// against two for sizedMapHashU64, and needs no hash.
+func sizedMapShardU64(s *sizedMapHashSeed, x uint64) uint64 {
+	return x * (s.k0 | 1) >> 1 >> sizedMapShardShift
 }
 
 // sizedMapHashU64 hashes one 64-bit word: an integer of any size, a pointer's
@@ -4136,7 +4205,7 @@ func sizedMapEqualValue(a, b int) bool {
 // takes no lock and does not allocate.
 func (m *SizedMap) Load(key int) (value int, ok bool) {
 	h := sizedMapHashKey(&m.seed, key)
-	t := m.shards[h>>1>>sizedMapShardShift].table.Load()
+	t := m.shards[sizedMapShardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>sizedMapH2Bits)&t.mask]
 	h2w := sizedMapBroadcast(sizedMapH2(h))
 	for {
@@ -4172,7 +4241,7 @@ func (m *SizedMap) Swap(key int, value int) (previous int, loaded bool) {
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *SizedMap) put(h uint64, key int, value int, prev *int) (loaded bool) {
 	var ne *sizedMapEntry
-	si := h >> 1 >> sizedMapShardShift
+	si := sizedMapShardOf(&m.seed, key, h)
 	h2w := sizedMapBroadcast(sizedMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -4205,7 +4274,7 @@ func (m *SizedMap) put(h uint64, key int, value int, prev *int) (loaded bool) {
 // allocating.
 func (m *SizedMap) LoadOrStore(key int, value int) (actual int, loaded bool) {
 	h := sizedMapHashKey(&m.seed, key)
-	si := h >> 1 >> sizedMapShardShift
+	si := sizedMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return sizedMapLoadValue(e), true
 	}
@@ -4253,7 +4322,7 @@ func (m *SizedMap) LoadOrStore(key int, value int) (actual int, loaded bool) {
 // loaded set to false.
 func (m *SizedMap) LoadOrCompute(key int, fn func() int) (actual int, loaded bool) {
 	h := sizedMapHashKey(&m.seed, key)
-	si := h >> 1 >> sizedMapShardShift
+	si := sizedMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return sizedMapLoadValue(e), true
 	}
@@ -4299,7 +4368,7 @@ func (m *SizedMap) Delete(key int) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *SizedMap) remove(h uint64, key int) *sizedMapEntry {
-	si := h >> 1 >> sizedMapShardShift
+	si := sizedMapShardOf(&m.seed, key, h)
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -4320,7 +4389,7 @@ func (m *SizedMap) remove(h uint64, key int) *sizedMapEntry {
 // place.
 func (m *SizedMap) CompareAndSwap(key int, old, new int) (swapped bool) {
 	h := sizedMapHashKey(&m.seed, key)
-	si := h >> 1 >> sizedMapShardShift
+	si := sizedMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !sizedMapEqualValue(sizedMapLoadValue(e), old) {
 		return false
@@ -4331,7 +4400,7 @@ func (m *SizedMap) CompareAndSwap(key int, old, new int) (swapped bool) {
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *SizedMap) swapInPlace(h uint64, key int, old, new int) (swapped bool) {
-	_, root := m.lockRoot(h>>1>>sizedMapShardShift, h)
+	_, root := m.lockRoot(sizedMapShardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, sizedMapBroadcast(sizedMapH2(h)))
 	if e == nil || !sizedMapEqualValue(sizedMapLoadValue(e), old) {
 		root.mu.Unlock()
@@ -4350,7 +4419,7 @@ func (m *SizedMap) swapInPlace(h uint64, key int, old, new int) (swapped bool) {
 // sync.Map does, if the values are of a type that is not comparable.
 func (m *SizedMap) CompareAndDelete(key int, old int) (deleted bool) {
 	h := sizedMapHashKey(&m.seed, key)
-	si := h >> 1 >> sizedMapShardShift
+	si := sizedMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !sizedMapEqualValue(sizedMapLoadValue(e), old) {
 		return false
@@ -4381,7 +4450,7 @@ func (m *SizedMap) CompareAndDelete(key int, old int) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *SizedMap) Compute(key int, fn func(old int, loaded bool) (newV int, op SizedMapComputeOp)) (actual int, ok bool) {
 	h := sizedMapHashKey(&m.seed, key)
-	si := h >> 1 >> sizedMapShardShift
+	si := sizedMapShardOf(&m.seed, key, h)
 	h2w := sizedMapBroadcast(sizedMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)

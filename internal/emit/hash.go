@@ -19,6 +19,11 @@ type Hash struct {
 	// How says what was chosen, for the generated doc comment and tests:
 	// "integer mixer", "field-wise (2 words)", "string", "address".
 	How string
+	// Shard is the body of the shardOf hook, over s, k and h: a
+	// multiply-shift of the key's word (shardU64) for a key that is one
+	// 64-bit word, so that a lookup need not wait for the hash to pick the
+	// shard; "" to keep the template's (the top bits of h).
+	Shard string
 }
 
 // hashWord is one 64-bit word of a key, or a string to hash by itself.
@@ -46,6 +51,8 @@ func HashFor(k types.Type, self *types.Package, im *Scope) (h Hash, ok bool) {
 		// return hashU64(s, uint64(k))
 		stmts = append(stmts, jen.Return(jen.Id("hashU64").Call(jen.Id("s"), word(words[0]))))
 		h.How = words[0].source
+		// return shardU64(s, uint64(k))
+		h.Shard = render(jen.Return(jen.Id("shardU64").Call(jen.Id("s"), word(words[0]))))
 	case len(words) == 2:
 		// return hashU64x2(s, w0, w1)
 		stmts = append(stmts, jen.Return(jen.Id("hashU64x2").Call(jen.Id("s"), word(words[0]), word(words[1]))))
