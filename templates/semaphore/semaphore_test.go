@@ -201,8 +201,7 @@ func TestAcquireDoneContext(t *testing.T) {
 
 // TestStress runs weighted acquirers, some of which give up, and checks
 // that the held weight never exceeds the capacity and that everything is
-// given back. Acquire, whose add can count a unit past the capacity until
-// it gives it back, runs among the others.
+// given back. Acquire runs among the others.
 func TestStress(t *testing.T) {
 	const (
 		capacity   = 10

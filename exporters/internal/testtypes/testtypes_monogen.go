@@ -1580,13 +1580,7 @@ func (s *digitsDouble) runSlice(r *DigitsRun, in []int, chain func() func(seq ui
 			}
 		}
 	}
-	var wg sync.WaitGroup
-	for range min(1, batches) - 1 {
-		step := chain()
-		wg.Go(func() { work(step) })
-	}
 	work(chain())
-	wg.Wait()
 	r.finish()
 }
 
