@@ -1,0 +1,22 @@
+package generated
+
+import "net/netip"
+
+// Keyed limiters: one limiter per key, in a map specialized for the key
+// type, whose idle keys are evicted.
+//
+// PerIP admits 5 requests at once per client address, then 10 a second; a
+// client whose bucket has been full for a minute is forgotten. PerUser
+// admits 2 events per user ID, then one every 10ms, for at most 1024 users
+// at once.
+//
+//monogen:ratelimit PerIP[netip.Addr] algo=token rate=10/s burst=5 idle=1m
+//monogen:ratelimit PerUser[uint64] rate=100/s burst=2 idle=50ms keys=1024 bench=true
+
+// clientAddr returns the i-th of a range of IPv6 client addresses.
+func clientAddr(i int) netip.Addr {
+	var a [16]byte
+	a[0], a[1] = 0x20, 0x01
+	a[12], a[13], a[14], a[15] = byte(i>>24), byte(i>>16), byte(i>>8), byte(i)
+	return netip.AddrFrom16(a)
+}
