@@ -2333,3 +2333,1148 @@ func NewPerUserAt(epoch time.Time) *PerUser {
 	l.init(epoch)
 	return l
 }
+
+// BenchPerIP: generated from the ratelimit directive in keyed.go.
+
+// benchPerIPEvicted is the state of a bucket that a sweep took out of the
+// map: no event is counted on it any more, and an Allow that finds it looks
+// the key up again.
+const benchPerIPEvicted = math.MaxInt64
+
+// BenchPerIP is a rate limiter per key of type netip.Addr: each key has a
+// token bucket, created full when the key is first seen.
+//
+// A BenchPerIP is safe for concurrent use. It must be created with
+// NewBenchPerIP and must not be copied after first use. Allow on a key
+// already seen takes no lock: one lookup in a map whose reads take no lock,
+// and one compare-and-swap on the key's bucket. Allow on a new key locks a
+// bucket of the map to insert it, and may sweep.
+type BenchPerIP struct {
+	buckets *benchPerIPKeyMap
+	// live counts the buckets created and not evicted: Len.
+	live atomic.Int64
+	// nextSweep is the time, in nanoseconds since epoch, from which a new
+	// key sweeps the idle buckets.
+	nextSweep atomic.Int64
+	// sweepMu lets one sweep run at a time.
+	sweepMu sync.Mutex
+
+	epoch time.Time
+}
+
+// benchPerIPBucket is one key's token bucket: the theoretical arrival time
+// of the key's next event less Burst intervals, in nanoseconds since the
+// epoch, or evicted.
+type benchPerIPBucket struct {
+	state atomic.Int64
+}
+
+// init checks the configuration, creates the map and starts the clock.
+func (l *BenchPerIP) init(epoch time.Time) {
+	l.buckets = newBenchPerIPKeyMap()
+	l.epoch = epoch
+	l.nextSweep.Store(int64(time.Hour))
+}
+
+// Allow reports whether an event of key may happen now, and if so counts
+// it. It never blocks.
+func (l *BenchPerIP) Allow(key netip.Addr) bool {
+	return l.allow(key, l.clock())
+}
+
+// AllowAt is Allow at time t.
+func (l *BenchPerIP) AllowAt(key netip.Addr, t time.Time) bool {
+	return l.allow(key, l.offset(t))
+}
+
+// Len returns the number of keys that have a bucket: the keys seen and not
+// evicted. It takes no lock.
+func (l *BenchPerIP) Len() int {
+	return int(l.live.Load())
+}
+
+// Sweep evicts the buckets that have been full for 1h or longer. Allow
+// sweeps on its own when it creates a key; Sweep is for a program that wants
+// the memory of idle keys back when no new key comes.
+func (l *BenchPerIP) Sweep() {
+	l.sweepMu.Lock()
+	defer l.sweepMu.Unlock()
+	l.sweep(l.clock(), int64(time.Hour))
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (l *BenchPerIP) clock() int64 {
+	return int64(time.Since(l.epoch))
+}
+
+// offset converts t to nanoseconds since the epoch.
+func (l *BenchPerIP) offset(t time.Time) int64 {
+	return int64(t.Sub(l.epoch))
+}
+
+func (l *BenchPerIP) allow(key netip.Addr, now int64) bool {
+	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1099511627776
+	now = max(now, math.MinInt64+tolerance)
+	b, ok := l.buckets.Load(key)
+	for {
+		if !ok {
+			if b = l.create(key, now); b == nil {
+				return false
+			}
+		}
+		for {
+			s := b.state.Load()
+			from := max(s, now-tolerance)
+			if from > now-interval {
+				if s != benchPerIPEvicted {
+					return false
+				}
+				// A sweep evicted the bucket, full: the key's next
+				// bucket starts full too.
+				break
+			}
+			if b.state.CompareAndSwap(s, from+interval) {
+				return true
+			}
+		}
+		ok = false
+	}
+}
+
+// create gives key a new, full bucket, or returns the bucket another
+// goroutine gave it first. It returns nil when the map holds Keys buckets
+// and a sweep cannot make room.
+func (l *BenchPerIP) create(key netip.Addr, now int64) *benchPerIPBucket {
+	if now >= l.nextSweep.Load() && l.sweepMu.TryLock() {
+		if now >= l.nextSweep.Load() {
+			l.sweep(now, int64(time.Hour))
+			l.nextSweep.Store(now + int64(time.Hour))
+		}
+		l.sweepMu.Unlock()
+	}
+	b, _ := l.buckets.Compute(key, func(old *benchPerIPBucket, loaded bool) (*benchPerIPBucket, benchPerIPKeyMapComputeOp) {
+		if loaded && old.state.Load() != benchPerIPEvicted {
+			return old, benchPerIPKeyMapCancelOp
+		}
+		l.live.Add(1)
+		b := &benchPerIPBucket{}
+		// Full now: the tolerance is behind.
+		b.state.Store(now - int64(time.Nanosecond)*1099511627776)
+		return b, benchPerIPKeyMapUpdateOp
+	})
+	return b
+}
+
+// sweep evicts the buckets that have been full for at least idle at now,
+// and returns the earliest time at which a bucket it left may be full. The
+// caller holds sweepMu.
+func (l *BenchPerIP) sweep(now, idle int64) (next int64) {
+	tolerance := int64(time.Nanosecond) * 1099511627776
+	next = math.MaxInt64
+	for key, b := range l.buckets.All() {
+		s := b.state.Load()
+		if s == benchPerIPEvicted {
+			continue
+		}
+		// The bucket has been full since s+tolerance.
+		if s <= now-tolerance-idle && l.evict(key, b, s) {
+			continue
+		}
+		next = min(next, s+tolerance)
+	}
+	return next
+}
+
+// evict takes key's bucket b out of the map if its state is still s, the
+// state in which the sweep found it full and idle. An event counted on b
+// since changed the state, and then b stays: eviction never takes away a
+// token that was used. An Allow that loaded b before and finds it evicted
+// looks the key up again.
+func (l *BenchPerIP) evict(key netip.Addr, b *benchPerIPBucket, s int64) bool {
+	if !b.state.CompareAndSwap(s, benchPerIPEvicted) {
+		return false
+	}
+	l.live.Add(-1)
+	l.buckets.Compute(key, func(old *benchPerIPBucket, loaded bool) (*benchPerIPBucket, benchPerIPKeyMapComputeOp) {
+		if loaded && old == b {
+			return nil, benchPerIPKeyMapDeleteOp
+		}
+		return old, benchPerIPKeyMapCancelOp
+	})
+	return true
+}
+
+// benchPerIPKeyMapHashSeed holds a map's random hash keys, chosen per map so
+// that keys chosen by an attacker cannot flood one bucket.
+//
+// seed keys maphash, the reference hasher and the fallback for long strings;
+// k0 and k1 key the fast mixers below, which specialized
+// benchPerIPKeyMapHashKey bodies call.
+type benchPerIPKeyMapHashSeed struct {
+	seed   maphash.Seed
+	k0, k1 uint64
+}
+
+// benchPerIPKeyMapNewHashSeed returns fresh random hash keys.
+func benchPerIPKeyMapNewHashSeed() benchPerIPKeyMapHashSeed {
+	return benchPerIPKeyMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
+}
+
+// benchPerIPKeyMapHashKey returns the hash of k under s. Every bit of the
+// result must be well mixed: the top benchPerIPKeyMapShardBits bits pick the
+// shard, the benchPerIPKeyMapH2Bits low bits the meta byte, the bits above
+// them the bucket.
+//
+// The stencil replaces the body by a hasher for the concrete key type:
+// benchPerIPKeyMapHashU64 for integers, pointers and bools,
+// benchPerIPKeyMapHashStr for strings, benchPerIPKeyMapHashU64x2 folded over
+// the words of small structs and arrays, and maphash.Comparable for the
+// rest.
+func benchPerIPKeyMapHashKey(s *benchPerIPKeyMapHashSeed, k netip.Addr) uint64 {
+	return maphash.Comparable(s.seed, k)
+}
+
+// benchPerIPKeyMapShardBits is the base-2 logarithm of the number of shards:
+// the directive's shards= option (shards=64 gives benchPerIPKeyMapShardBits
+// = 6).
+//
+// Shards do not make reads faster: a read costs the same whatever their
+// number. They bound the work of a resize (a resize copies and stops the
+// writers of one shard only) and spread the per-shard size counters that
+// inserts and deletes update over that many cache lines. 64 shards keep the
+// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
+// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
+// 64-byte bucket per shard); a program with many small maps should ask for
+// shards=1 or a few.
+const benchPerIPKeyMapShardBits = 6
+
+const (
+	// benchPerIPKeyMapShardCount is the number of independent tables of a
+	// benchPerIPKeyMap.
+	benchPerIPKeyMapShardCount = 1 << benchPerIPKeyMapShardBits
+	// benchPerIPKeyMapShardShift selects the top benchPerIPKeyMapShardBits
+	// bits of a hash shifted right by one
+	// (h>>1>>benchPerIPKeyMapShardShift): with benchPerIPKeyMapShardBits = 0
+	// that is 0, one shard, without a constant shift of 64, which go vet
+	// reports (the compiler merges the two shifts).
+	benchPerIPKeyMapShardShift = 63 - benchPerIPKeyMapShardBits
+
+	// benchPerIPKeyMapCacheLineSize is the unit of padding against false
+	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
+	benchPerIPKeyMapCacheLineSize = 64
+	// benchPerIPKeyMapEntriesPerBucket is the number of slots of a bucket: 5
+	// pointers, with a mutex, a meta word and an overflow pointer, fill 64
+	// bytes on 64-bit platforms.
+	benchPerIPKeyMapEntriesPerBucket = 5
+	// benchPerIPKeyMapPtrSize is the size of a pointer: 8 on 64-bit
+	// platforms, 4 on 32-bit.
+	benchPerIPKeyMapPtrSize = 4 << (^uintptr(0) >> 63)
+	// benchPerIPKeyMapMutexSize is the size of a sync.Mutex (two 32-bit
+	// words) everywhere.
+	benchPerIPKeyMapMutexSize = 8
+	// benchPerIPKeyMapBucketPadding pads a bucket to one cache line: 0 on
+	// 64-bit platforms, 24 bytes on 32-bit ones.
+	benchPerIPKeyMapBucketPadding = benchPerIPKeyMapCacheLineSize - benchPerIPKeyMapMutexSize - 8 - (benchPerIPKeyMapEntriesPerBucket+1)*benchPerIPKeyMapPtrSize
+
+	// benchPerIPKeyMapH2Bits is the number of low hash bits stored in a
+	// slot's meta byte, whose top bit marks the slot as occupied. The bucket
+	// index comes from the bits above them, so the bytes of one bucket still
+	// differ.
+	benchPerIPKeyMapH2Bits = 7
+	// benchPerIPKeyMapOccupiedMask has the occupied bit of each slot's meta
+	// byte set.
+	benchPerIPKeyMapOccupiedMask = 0x80_8080_8080
+	// benchPerIPKeyMapLowBytes and benchPerIPKeyMapHighBits are the SWAR
+	// constants of benchPerIPKeyMapMarkZeroBytes.
+	benchPerIPKeyMapLowBytes = 0x0101_0101_0101_0101
+	benchPerIPKeyMapHighBits = 0x8080_8080_8080_8080
+
+	// benchPerIPKeyMapMinTableLen is the number of buckets a shard of a map
+	// without a size hint starts with and shrinks back to on Clear: one
+	// cache line. With one bucket, Clear can empty a shard's table in place
+	// (clearInPlace).
+	benchPerIPKeyMapMinTableLen = 1
+	// benchPerIPKeyMapGrowNum/benchPerIPKeyMapGrowDen is the load factor
+	// above which a shard grows when an insert needs a new overflow bucket:
+	// 0.75, that of xsync and CLHT, which keeps most chains to their root
+	// bucket.
+	benchPerIPKeyMapGrowNum, benchPerIPKeyMapGrowDen = 3, 4
+	// benchPerIPKeyMapShrinkDiv sets the load factor below which a shard
+	// shrinks when a delete empties a bucket: 1/benchPerIPKeyMapShrinkDiv of
+	// its slots. It then shrinks to half of the growth load factor, so a
+	// shard does not resize back and forth.
+	benchPerIPKeyMapShrinkDiv = 128
+)
+
+// benchPerIPKeyMapComputeOp tells Compute what to do with the value its
+// function returns.
+type benchPerIPKeyMapComputeOp int
+
+const (
+	// benchPerIPKeyMapCancelOp leaves the map unchanged: a present key keeps
+	// its value and an absent key stays absent. It is the zero
+	// benchPerIPKeyMapComputeOp.
+	benchPerIPKeyMapCancelOp benchPerIPKeyMapComputeOp = iota
+	// benchPerIPKeyMapUpdateOp stores the returned value, inserting the key
+	// if it was absent.
+	benchPerIPKeyMapUpdateOp
+	// benchPerIPKeyMapDeleteOp deletes the key if it is present.
+	benchPerIPKeyMapDeleteOp
+)
+
+// benchPerIPKeyMap is a hash map from netip.Addr to *benchPerIPBucket that
+// is safe for concurrent use by multiple goroutines without additional
+// locking or coordination. It has the methods of sync.Map, typed, Compute
+// for atomic read-modify-write and LoadOrCompute to create a missing value
+// once.
+//
+// Loads take no lock and write no shared memory; Load does not allocate.
+// Writers lock one bucket of one shard; Store says what they allocate.
+//
+// Keys are hashed with a random seed chosen per map, so keys chosen by an
+// attacker who does not know the seed cannot flood one bucket.
+//
+// The zero benchPerIPKeyMap is not usable: create maps with
+// newBenchPerIPKeyMap. A benchPerIPKeyMap must not be copied after first
+// use.
+//
+// In the terminology of the Go memory model, benchPerIPKeyMap arranges that
+// a write operation “synchronizes before” any read operation that
+// observes the effect of the write, where read and write operations are
+// defined as follows. Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap,
+// CompareAndSwap, CompareAndDelete and Compute are read operations; Delete,
+// LoadAndDelete, Store, Swap and Clear are write operations; LoadOrStore and
+// LoadOrCompute are write operations when they return loaded set to false;
+// CompareAndSwap is a write operation when it returns swapped set to true;
+// CompareAndDelete is a write operation when it returns deleted set to true;
+// Compute is a write operation when its function returns
+// benchPerIPKeyMapUpdateOp, or benchPerIPKeyMapDeleteOp for a present key.
+// Range and All perform a read operation for each key they visit. Len does
+// not synchronize.
+type benchPerIPKeyMap struct {
+	// sizes counts the entries of each shard. Inserts and deletes update
+	// them, so each has a cache line of its own; they come first so that a
+	// cache-line-aligned benchPerIPKeyMap aligns them.
+	sizes [benchPerIPKeyMapShardCount]benchPerIPKeyMapShardSize
+	// seed is read by every operation and written only by newBenchPerIPKeyMap.
+	seed benchPerIPKeyMapHashSeed
+	// shards are read by every operation and written only by resizes.
+	shards [benchPerIPKeyMapShardCount]benchPerIPKeyMapShard
+}
+
+// benchPerIPKeyMapShard is one independent hash table of a benchPerIPKeyMap.
+type benchPerIPKeyMapShard struct {
+	// table is the current table. Readers use whichever table they load;
+	// writers lock a bucket of it, then check it is still current.
+	table atomic.Pointer[benchPerIPKeyMapTable]
+	// resizeMu serializes the resizes of the shard.
+	resizeMu sync.Mutex
+}
+
+// benchPerIPKeyMapShardSize is the entry count of one shard. Writers update
+// it after unlocking their bucket, so it may lag the table and, briefly, go
+// negative.
+type benchPerIPKeyMapShardSize struct {
+	n atomic.Int64
+	_ [benchPerIPKeyMapCacheLineSize - 8]byte
+}
+
+// benchPerIPKeyMapTable is the bucket array of a shard at one size. Its
+// buckets never move; a resize builds a new table.
+type benchPerIPKeyMapTable struct {
+	buckets []benchPerIPKeyMapBucket
+	// mask is len(buckets)-1: len is a power of two.
+	mask uint64
+	// growAt is the entry count above which an insert that needs an
+	// overflow bucket grows the shard instead.
+	growAt int64
+}
+
+// benchPerIPKeyMapBucket is one cache line of a table: a root bucket, or an
+// overflow bucket chained to one. The mutex of a root bucket guards its
+// whole chain; an overflow bucket's mutex is unused.
+type benchPerIPKeyMapBucket struct {
+	// padding comes first: a zero-size last field would add a word.
+	_  [benchPerIPKeyMapBucketPadding]byte
+	mu sync.Mutex
+	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
+	// benchPerIPKeyMapH2Bits bits of the hash of its key. Writers store it
+	// before the entry on insert and before clearing the entry on delete; a
+	// reader that matches a byte whose entry is nil or holds another key
+	// moves on.
+	meta    atomic.Uint64
+	entries [benchPerIPKeyMapEntriesPerBucket]atomic.Pointer[benchPerIPKeyMapEntry]
+	next    atomic.Pointer[benchPerIPKeyMapBucket]
+}
+
+// benchPerIPKeyMapEntry is an immutable key-value pair. Writers replace
+// entries, never modify them, so a reader that loads an entry sees a
+// consistent pair.
+type benchPerIPKeyMapEntry struct {
+	value *benchPerIPBucket
+	key   netip.Addr
+}
+
+// benchPerIPKeyMapLoadValue returns the value of e with an atomic load:
+// writers update it in place (benchPerIPKeyMapStoreValue).
+func benchPerIPKeyMapLoadValue(e *benchPerIPKeyMapEntry) *benchPerIPBucket {
+	return (*benchPerIPBucket)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&e.value))))
+}
+
+// benchPerIPKeyMapStoreValue sets the value of e in place with an atomic
+// store. The caller holds the lock of e's chain.
+func benchPerIPKeyMapStoreValue(e *benchPerIPKeyMapEntry, v *benchPerIPBucket) {
+	atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&e.value)), unsafe.Pointer(v))
+}
+
+// newBenchPerIPKeyMap returns an empty benchPerIPKeyMap.
+func newBenchPerIPKeyMap() *benchPerIPKeyMap {
+	m := &benchPerIPKeyMap{seed: benchPerIPKeyMapNewHashSeed()}
+	m.init()
+	return m
+}
+
+// init gives each shard an empty table of benchPerIPKeyMapBaseTableLen buckets.
+func (m *benchPerIPKeyMap) init() {
+	m.initTables(benchPerIPKeyMapBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *benchPerIPKeyMap) initTables(n int) {
+	tables := make([]benchPerIPKeyMapTable, benchPerIPKeyMapShardCount)
+	buckets := make([]benchPerIPKeyMapBucket, benchPerIPKeyMapShardCount*n)
+	for i := range m.shards {
+		t := &tables[i]
+		lo, hi := i*n, (i+1)*n
+		t.buckets = buckets[lo:hi:hi]
+		t.mask = uint64(n - 1)
+		t.growAt = benchPerIPKeyMapGrowThreshold(n)
+		m.shards[i].table.Store(t)
+	}
+}
+
+// benchPerIPKeyMapBaseTableLen returns the number of buckets a shard starts
+// with and never shrinks below: benchPerIPKeyMapMinTableLen, or with a size
+// hint room for the shard's share of it.
+func benchPerIPKeyMapBaseTableLen() int {
+	return benchPerIPKeyMapMinTableLen
+}
+
+// benchPerIPKeyMapEqualValue reports whether a and b are equal, for
+// CompareAndSwap and CompareAndDelete.
+func benchPerIPKeyMapEqualValue(a, b *benchPerIPBucket) bool {
+	return a == b
+}
+
+// Load returns the value stored in the map for key, or the zero value if no
+// value is present. The ok result reports whether a value was found. Load
+// takes no lock and does not allocate.
+func (m *benchPerIPKeyMap) Load(key netip.Addr) (value *benchPerIPBucket, ok bool) {
+	h := benchPerIPKeyMapHashKey(&m.seed, key)
+	t := m.shards[h>>1>>benchPerIPKeyMapShardShift].table.Load()
+	b := &t.buckets[(h>>benchPerIPKeyMapH2Bits)&t.mask]
+	h2w := benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h))
+	for {
+		for w := benchPerIPKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[benchPerIPKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+				return benchPerIPKeyMapLoadValue(e), true
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return value, false
+		}
+	}
+}
+
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
+func (m *benchPerIPKeyMap) Store(key netip.Addr, value *benchPerIPBucket) {
+	m.put(benchPerIPKeyMapHashKey(&m.seed, key), key, value, nil)
+}
+
+// Swap stores value for key and returns the previous value, if any. The
+// loaded result reports whether the key was present. Swap allocates like
+// Store.
+func (m *benchPerIPKeyMap) Swap(key netip.Addr, value *benchPerIPBucket) (previous *benchPerIPBucket, loaded bool) {
+	loaded = m.put(benchPerIPKeyMapHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
+}
+
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *benchPerIPKeyMap) put(h uint64, key netip.Addr, value *benchPerIPBucket, prev **benchPerIPBucket) (loaded bool) {
+	var ne *benchPerIPKeyMapEntry
+	si := h >> 1 >> benchPerIPKeyMapShardShift
+	h2w := benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if prev != nil {
+				*prev = benchPerIPKeyMapLoadValue(e)
+			}
+			benchPerIPKeyMapStoreValue(e, value)
+			root.mu.Unlock()
+			return true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, benchPerIPKeyMapGrowTable)
+			continue
+		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &benchPerIPKeyMapEntry{key: key, value: value}
+		benchPerIPKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return false
+	}
+}
+
+// LoadOrStore returns the existing value for key if present. Otherwise, it
+// stores and returns the given value. The loaded result is true if the value
+// was loaded, false if stored. It finds a present key without locking or
+// allocating.
+func (m *benchPerIPKeyMap) LoadOrStore(key netip.Addr, value *benchPerIPBucket) (actual *benchPerIPBucket, loaded bool) {
+	h := benchPerIPKeyMapHashKey(&m.seed, key)
+	si := h >> 1 >> benchPerIPKeyMapShardShift
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return benchPerIPKeyMapLoadValue(e), true
+	}
+	ne := &benchPerIPKeyMapEntry{key: key, value: value}
+	h2w := benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return benchPerIPKeyMapLoadValue(e), true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, benchPerIPKeyMapGrowTable)
+			continue
+		}
+		benchPerIPKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns benchPerIPKeyMapCancelOp for an absent
+// key. If fn panics, LoadOrCompute leaves the map unchanged and unlocked,
+// and the panic propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *benchPerIPKeyMap) LoadOrCompute(key netip.Addr, fn func() *benchPerIPBucket) (actual *benchPerIPBucket, loaded bool) {
+	h := benchPerIPKeyMapHashKey(&m.seed, key)
+	si := h >> 1 >> benchPerIPKeyMapShardShift
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return benchPerIPKeyMapLoadValue(e), true
+	}
+	h2w := benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return benchPerIPKeyMapLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, benchPerIPKeyMapGrowTable)
+			continue
+		}
+		actual = benchPerIPKeyMapComputeLocked(root, fn)
+		benchPerIPKeyMapInsertAt(b, i, h, &benchPerIPKeyMapEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
+	}
+}
+
+// LoadAndDelete deletes the value for key, returning the previous value if
+// any. The loaded result reports whether the key was present. It finds an
+// absent key without locking.
+func (m *benchPerIPKeyMap) LoadAndDelete(key netip.Addr) (value *benchPerIPBucket, loaded bool) {
+	h := benchPerIPKeyMapHashKey(&m.seed, key)
+	if e := m.remove(h, key); e != nil {
+		return benchPerIPKeyMapLoadValue(e), true
+	}
+	return value, false
+}
+
+// Delete deletes the value for key. It finds an absent key without locking.
+func (m *benchPerIPKeyMap) Delete(key netip.Addr) {
+	h := benchPerIPKeyMapHashKey(&m.seed, key)
+	m.remove(h, key)
+}
+
+// remove deletes key, whose hash is h, and returns its entry, or nil if it
+// was absent.
+func (m *benchPerIPKeyMap) remove(h uint64, key netip.Addr) *benchPerIPKeyMapEntry {
+	si := h >> 1 >> benchPerIPKeyMapShardShift
+	if m.shards[si].table.Load().find(key, h) == nil {
+		return nil
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h)))
+	if e == nil {
+		root.mu.Unlock()
+		return nil
+	}
+	meta := benchPerIPKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return e
+}
+
+// CompareAndSwap swaps the old and new values for key if the value stored in
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
+func (m *benchPerIPKeyMap) CompareAndSwap(key netip.Addr, old, new *benchPerIPBucket) (swapped bool) {
+	h := benchPerIPKeyMapHashKey(&m.seed, key)
+	si := h >> 1 >> benchPerIPKeyMapShardShift
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !benchPerIPKeyMapEqualValue(benchPerIPKeyMapLoadValue(e), old) {
+		return false
+	}
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
+func (m *benchPerIPKeyMap) swapInPlace(h uint64, key netip.Addr, old, new *benchPerIPBucket) (swapped bool) {
+	_, root := m.lockRoot(h>>1>>benchPerIPKeyMapShardShift, h)
+	_, _, e := root.search(key, benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h)))
+	if e == nil || !benchPerIPKeyMapEqualValue(benchPerIPKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	benchPerIPKeyMapStoreValue(e, new)
+	root.mu.Unlock()
+	return true
+}
+
+// CompareAndDelete deletes the entry for key if its value is equal to old.
+// If there is no current value for key in the map, CompareAndDelete returns
+// false (even if old is the zero value).
+//
+// Values are compared with benchPerIPKeyMapEqualValue: the generic reference
+// panics, as sync.Map does, if the values are of a type that is not
+// comparable.
+func (m *benchPerIPKeyMap) CompareAndDelete(key netip.Addr, old *benchPerIPBucket) (deleted bool) {
+	h := benchPerIPKeyMapHashKey(&m.seed, key)
+	si := h >> 1 >> benchPerIPKeyMapShardShift
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !benchPerIPKeyMapEqualValue(benchPerIPKeyMapLoadValue(e), old) {
+		return false
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h)))
+	if e == nil || !benchPerIPKeyMapEqualValue(benchPerIPKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	meta := benchPerIPKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return true
+}
+
+// Compute atomically reads and modifies the value for key. It calls fn with
+// the current value and loaded set to true if key is present, or with the
+// zero value and loaded set to false if it is absent, and applies the
+// benchPerIPKeyMapComputeOp fn returns: benchPerIPKeyMapUpdateOp stores
+// newV, benchPerIPKeyMapDeleteOp deletes the key, benchPerIPKeyMapCancelOp
+// leaves the map unchanged. It returns the value of key after the operation
+// and whether key is then present.
+//
+// fn is called exactly once, with the lock of key's bucket held: writes to
+// the keys of that bucket wait for it, and reads do not. fn must not call
+// methods of m, and should be short. If fn panics, Compute leaves the map
+// unchanged and unlocked, and the panic propagates.
+func (m *benchPerIPKeyMap) Compute(key netip.Addr, fn func(old *benchPerIPBucket, loaded bool) (newV *benchPerIPBucket, op benchPerIPKeyMapComputeOp)) (actual *benchPerIPBucket, ok bool) {
+	h := benchPerIPKeyMapHashKey(&m.seed, key)
+	si := h >> 1 >> benchPerIPKeyMapShardShift
+	h2w := benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			old := benchPerIPKeyMapLoadValue(e)
+			newV, op := benchPerIPKeyMapCallLocked(root, fn, old, true)
+			switch op {
+			case benchPerIPKeyMapUpdateOp:
+				benchPerIPKeyMapStoreValue(e, newV)
+				root.mu.Unlock()
+				return newV, true
+			case benchPerIPKeyMapDeleteOp:
+				meta := benchPerIPKeyMapClearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return actual, false
+			default:
+				root.mu.Unlock()
+				return old, true
+			}
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, benchPerIPKeyMapGrowTable)
+			continue
+		}
+		newV, op := benchPerIPKeyMapCallLocked(root, fn, actual, false)
+		if op != benchPerIPKeyMapUpdateOp {
+			root.mu.Unlock()
+			return actual, false
+		}
+		benchPerIPKeyMapInsertAt(b, i, h, &benchPerIPKeyMapEntry{key: key, value: newV})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return newV, true
+	}
+}
+
+// Range calls f sequentially for each key and value present in the map. If f
+// returns false, Range stops the iteration.
+//
+// Range does not correspond to a consistent snapshot of the
+// benchPerIPKeyMap's contents: no key is visited more than once, a key
+// present and unmodified for the whole call is visited exactly once, but a
+// key stored or deleted concurrently may or may not be visited, and a
+// visited key's value may be any value it held during the call. Range holds
+// no lock while it calls f, so f may call any method of m.
+//
+// Range copies the entries of one bucket chain at a time under the chain's
+// lock: it delays the writers of that chain briefly, and allocates only for
+// chains longer than sixteen buckets.
+func (m *benchPerIPKeyMap) Range(f func(key netip.Addr, value *benchPerIPBucket) bool) {
+	var buf [16 * benchPerIPKeyMapEntriesPerBucket]*benchPerIPKeyMapEntry
+	chain := buf[:0]
+	for si := range m.shards {
+		t := m.shards[si].table.Load()
+		for bi := range t.buckets {
+			root := &t.buckets[bi]
+			// A chain that is empty at one instant need not be locked.
+			if root.meta.Load() == 0 && root.next.Load() == nil {
+				continue
+			}
+			root.mu.Lock()
+			for b := root; b != nil; b = b.next.Load() {
+				for i := range b.entries {
+					if e := b.entries[i].Load(); e != nil {
+						chain = append(chain, e)
+					}
+				}
+			}
+			root.mu.Unlock()
+			for i, e := range chain {
+				if !f(e.key, benchPerIPKeyMapLoadValue(e)) {
+					return
+				}
+				chain[i] = nil // let the GC have what f did not keep
+			}
+			chain = chain[:0]
+		}
+	}
+}
+
+// All returns an iterator over the keys and values of the map, with the
+// semantics of Range.
+func (m *benchPerIPKeyMap) All() iter.Seq2[netip.Addr, *benchPerIPBucket] {
+	return m.Range
+}
+
+// Len returns the number of keys in the map. It is exact when no other
+// operation runs concurrently; otherwise it may miss or count twice the keys
+// being stored or deleted. Len reads one counter per shard and takes no lock.
+func (m *benchPerIPKeyMap) Len() int {
+	var n int64
+	for i := range m.sizes {
+		n += m.sizes[i].n.Load()
+	}
+	return int(max(n, 0))
+}
+
+// Clear deletes all the keys of the map and shrinks it to its initial size.
+// Clear is not atomic: it clears one shard at a time, each at one instant, so
+// a key stored concurrently may remain. Writers of a shard wait while it is
+// cleared; readers do not.
+//
+// Clear empties in place a shard still at its initial size whose keys all
+// fit in its first bucket (five keys), allocating nothing; it gives a shard
+// that has grown a new empty table, two allocations. So clearing a map fresh
+// from newBenchPerIPKeyMap or Clear that holds at most five keys allocates
+// nothing.
+func (m *benchPerIPKeyMap) Clear() {
+	for si := range m.shards {
+		m.resize(uint64(si), nil, benchPerIPKeyMapClearTable)
+	}
+}
+
+// benchPerIPKeyMapCallLocked calls fn(old, loaded) for Compute, unlocking
+// root if fn panics: a bucket left locked would block its writers, and the
+// resizes of its shard, forever.
+func benchPerIPKeyMapCallLocked(root *benchPerIPKeyMapBucket, fn func(old *benchPerIPBucket, loaded bool) (*benchPerIPBucket, benchPerIPKeyMapComputeOp), old *benchPerIPBucket, loaded bool) (newV *benchPerIPBucket, op benchPerIPKeyMapComputeOp) {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	newV, op = fn(old, loaded)
+	returned = true
+	return newV, op
+}
+
+// benchPerIPKeyMapComputeLocked calls fn for LoadOrCompute, unlocking root
+// if fn panics, as benchPerIPKeyMapCallLocked does for Compute.
+func benchPerIPKeyMapComputeLocked(root *benchPerIPKeyMapBucket, fn func() *benchPerIPBucket) *benchPerIPBucket {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
+// lockRoot locks the root bucket of the chain of hash h in the current table
+// of shard si and returns both. It waits out a resize of the shard: the
+// resizer holds the locks of the buckets it has copied until it has
+// published the new table, so a writer that gets a lock and then sees that
+// its table is still current knows that its write will be copied.
+func (m *benchPerIPKeyMap) lockRoot(si, h uint64) (*benchPerIPKeyMapTable, *benchPerIPKeyMapBucket) {
+	sh := &m.shards[si]
+	for {
+		t := sh.table.Load()
+		root := &t.buckets[(h>>benchPerIPKeyMapH2Bits)&t.mask]
+		root.mu.Lock()
+		if sh.table.Load() == t {
+			return t, root
+		}
+		root.mu.Unlock()
+	}
+}
+
+// find returns the entry of key, whose hash is h, or nil. It takes no lock.
+func (t *benchPerIPKeyMapTable) find(key netip.Addr, h uint64) *benchPerIPKeyMapEntry {
+	b := &t.buckets[(h>>benchPerIPKeyMapH2Bits)&t.mask]
+	h2w := benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h))
+	for {
+		for w := benchPerIPKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[benchPerIPKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+				return e
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return nil
+		}
+	}
+}
+
+// search looks for key in the chain of root, which the caller has locked;
+// h2w is the broadcast benchPerIPKeyMapH2 of the key. It returns the bucket,
+// slot and entry of the key if present. Otherwise e is nil and (b, i) is the
+// first free slot of the chain, or, if the chain is full, its last bucket
+// and i = -1.
+func (root *benchPerIPKeyMapBucket) search(key netip.Addr, h2w uint64) (b *benchPerIPKeyMapBucket, i int, e *benchPerIPKeyMapEntry) {
+	var free *benchPerIPKeyMapBucket
+	freeSlot := -1
+	for b = root; ; {
+		meta := b.meta.Load()
+		// Under the lock, a marked byte's slot is occupied.
+		for w := benchPerIPKeyMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := benchPerIPKeyMapFirstMarked(w)
+			if e := b.entries[i].Load(); e.key == key {
+				return b, i, e
+			}
+		}
+		if w := ^meta & benchPerIPKeyMapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, benchPerIPKeyMapFirstMarked(w)
+		}
+		next := b.next.Load()
+		if next == nil {
+			if free != nil {
+				return free, freeSlot, nil
+			}
+			return b, -1, nil
+		}
+		b = next
+	}
+}
+
+// mustGrow reports whether an insert into a chain of table t of shard si,
+// whose search ended at slot i, must grow the shard first: the chain is full
+// and the shard is above its load factor.
+func (m *benchPerIPKeyMap) mustGrow(si uint64, t *benchPerIPKeyMapTable, i int) bool {
+	return i < 0 && m.sizes[si].n.Load() >= t.growAt
+}
+
+// benchPerIPKeyMapInsertAt inserts ne, whose hash is h, at slot i of bucket
+// b, as returned by search, or, if i is -1, in a new bucket chained after b.
+// The caller holds the chain's lock, or owns a table no reader has seen yet.
+func benchPerIPKeyMapInsertAt(b *benchPerIPKeyMapBucket, i int, h uint64, ne *benchPerIPKeyMapEntry) {
+	if i < 0 {
+		nb := new(benchPerIPKeyMapBucket)
+		nb.meta.Store(uint64(benchPerIPKeyMapH2(h)))
+		nb.entries[0].Store(ne)
+		b.next.Store(nb) // publishes nb to readers
+		return
+	}
+	// Meta first: a reader that matches the byte before the entry is
+	// stored sees nil and treats the key as absent.
+	b.meta.Store(benchPerIPKeyMapSetByte(b.meta.Load(), benchPerIPKeyMapH2(h), i))
+	b.entries[i].Store(ne)
+}
+
+// benchPerIPKeyMapClearSlot empties slot i of bucket b, whose chain the
+// caller has locked, and returns the bucket's new meta word.
+func benchPerIPKeyMapClearSlot(b *benchPerIPKeyMapBucket, i int) uint64 {
+	meta := benchPerIPKeyMapSetByte(b.meta.Load(), 0, i)
+	b.meta.Store(meta)
+	b.entries[i].Store(nil)
+	return meta
+}
+
+// deleted accounts for a delete from table t of shard si that left a bucket
+// with the given meta word, shrinking the shard when it has become very
+// sparse. The caller has unlocked the bucket.
+func (m *benchPerIPKeyMap) deleted(si uint64, t *benchPerIPKeyMapTable, meta uint64) {
+	n := m.sizes[si].n.Add(-1)
+	if meta == 0 && len(t.buckets) > benchPerIPKeyMapBaseTableLen() && n*benchPerIPKeyMapShrinkDiv < int64(len(t.buckets))*benchPerIPKeyMapEntriesPerBucket {
+		m.resize(si, t, benchPerIPKeyMapShrinkTable)
+	}
+}
+
+// benchPerIPKeyMapResizeKind says what a resize does.
+type benchPerIPKeyMapResizeKind int
+
+const (
+	benchPerIPKeyMapGrowTable   benchPerIPKeyMapResizeKind = iota // double the table
+	benchPerIPKeyMapShrinkTable                                   // halve the table, or more, to fit the entries
+	benchPerIPKeyMapClearTable                                    // drop the entries, back to benchPerIPKeyMapBaseTableLen
+)
+
+// resize replaces table old of shard si by a table resized as kind says. It
+// does nothing if old is no longer current (another resize went first); a
+// nil old means the current table. A clear empties a table of one bucket in
+// place instead, if clearInPlace can.
+//
+// Readers go on using old while resize copies it. Writers that lock a bucket
+// of old before resize does complete their write before it is copied;
+// writers that lock it after wait until the new table is published, then see
+// that their table is stale and retry.
+func (m *benchPerIPKeyMap) resize(si uint64, old *benchPerIPKeyMapTable, kind benchPerIPKeyMapResizeKind) {
+	sh := &m.shards[si]
+	sh.resizeMu.Lock()
+	defer sh.resizeMu.Unlock()
+	t := sh.table.Load()
+	if old != nil && t != old {
+		return
+	}
+	var newLen int
+	switch kind {
+	case benchPerIPKeyMapGrowTable:
+		newLen = 2 * len(t.buckets)
+	case benchPerIPKeyMapShrinkTable:
+		newLen = benchPerIPKeyMapTableLenFor(m.sizes[si].n.Load())
+		if newLen >= len(t.buckets) {
+			return
+		}
+	case benchPerIPKeyMapClearTable:
+		if m.clearInPlace(si, t) {
+			return
+		}
+		newLen = benchPerIPKeyMapBaseTableLen()
+	}
+	nt := benchPerIPKeyMapNewTable(newLen)
+	var dropped int64
+	for bi := range t.buckets {
+		root := &t.buckets[bi]
+		root.mu.Lock()
+		for b := root; b != nil; b = b.next.Load() {
+			for i := range b.entries {
+				e := b.entries[i].Load()
+				switch {
+				case e == nil:
+				case kind == benchPerIPKeyMapClearTable:
+					dropped++
+				default:
+					nt.add(benchPerIPKeyMapHashKey(&m.seed, e.key), e)
+				}
+			}
+		}
+	}
+	sh.table.Store(nt)
+	for bi := range t.buckets {
+		t.buckets[bi].mu.Unlock()
+	}
+	if dropped != 0 {
+		m.sizes[si].n.Add(-dropped)
+	}
+}
+
+// clearInPlace clears table t of shard si without replacing it, if that can
+// be done at one instant for readers, and reports whether it did. The caller
+// holds the shard's resizeMu, and t is the shard's current table.
+//
+// It can when t has a single bucket and no key lies past it (its overflow
+// buckets, if any, are empty): one store of zero to the bucket's meta word
+// then hides all its keys at once, as benchPerIPKeyMapClearSlot hides one. A
+// reader that loaded the meta word before that store may still load an
+// entry: one pointer, so a whole entry, of the key it asked for and present
+// until that instant. The entries are set to nil after the meta word, before
+// the bucket is unlocked, so a reader that matches the meta byte of a key
+// inserted after Clear finds nil or that key's entry, never a cleared one.
+//
+// A table of several buckets, or a chain with keys past its first bucket,
+// cannot be cleared in place at one instant: readers take no lock, so they
+// would see the buckets emptied one after the other, a key of an emptied
+// bucket absent and then a key of a bucket not yet emptied present, which
+// a shard cleared at one instant never shows. Those shards get a new table,
+// published with one pointer store.
+func (m *benchPerIPKeyMap) clearInPlace(si uint64, t *benchPerIPKeyMapTable) bool {
+	if len(t.buckets) != 1 {
+		return false
+	}
+	root := &t.buckets[0]
+	root.mu.Lock()
+	for b := root.next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			root.mu.Unlock()
+			return false
+		}
+	}
+	meta := root.meta.Load()
+	if meta != 0 {
+		root.meta.Store(0)
+		for i := range root.entries {
+			root.entries[i].Store(nil)
+		}
+	}
+	if root.next.Load() != nil {
+		root.next.Store(nil) // empty overflow buckets: let the GC have them
+	}
+	root.mu.Unlock()
+	// Under the lock, the occupied slots are the marked meta bytes.
+	if n := bits.OnesCount64(meta & benchPerIPKeyMapOccupiedMask); n != 0 {
+		m.sizes[si].n.Add(-int64(n))
+	}
+	return true
+}
+
+// benchPerIPKeyMapNewTable returns an empty table of n buckets; n is a power
+// of two.
+func benchPerIPKeyMapNewTable(n int) *benchPerIPKeyMapTable {
+	return &benchPerIPKeyMapTable{
+		buckets: make([]benchPerIPKeyMapBucket, n),
+		mask:    uint64(n - 1),
+		growAt:  benchPerIPKeyMapGrowThreshold(n),
+	}
+}
+
+// add inserts e, whose hash is h, into t, which no other goroutine can see
+// yet.
+func (t *benchPerIPKeyMapTable) add(h uint64, e *benchPerIPKeyMapEntry) {
+	b := &t.buckets[(h>>benchPerIPKeyMapH2Bits)&t.mask]
+	for {
+		if w := ^b.meta.Load() & benchPerIPKeyMapOccupiedMask; w != 0 {
+			benchPerIPKeyMapInsertAt(b, benchPerIPKeyMapFirstMarked(w), h, e)
+			return
+		}
+		next := b.next.Load()
+		if next == nil {
+			benchPerIPKeyMapInsertAt(b, -1, h, e)
+			return
+		}
+		b = next
+	}
+}
+
+// benchPerIPKeyMapGrowThreshold returns the entry count above which a table
+// of n buckets grows rather than chains an overflow bucket.
+func benchPerIPKeyMapGrowThreshold(n int) int64 {
+	return int64(n) * benchPerIPKeyMapEntriesPerBucket * benchPerIPKeyMapGrowNum / benchPerIPKeyMapGrowDen
+}
+
+// benchPerIPKeyMapTableLenFor returns the number of buckets a shard of n
+// entries shrinks to: the smallest power of two, at least
+// benchPerIPKeyMapBaseTableLen, that holds them at half the growth load
+// factor.
+func benchPerIPKeyMapTableLenFor(n int64) int {
+	want := uint64(max(n, 0)) * 2 * benchPerIPKeyMapGrowDen / (benchPerIPKeyMapGrowNum * benchPerIPKeyMapEntriesPerBucket)
+	if base := benchPerIPKeyMapBaseTableLen(); want <= uint64(base) {
+		return base
+	}
+	return 1 << bits.Len64(want-1)
+}
+
+// benchPerIPKeyMapH2 returns the meta byte of hash h: its low
+// benchPerIPKeyMapH2Bits bits, marked occupied.
+func benchPerIPKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<benchPerIPKeyMapH2Bits-1)) }
+
+// benchPerIPKeyMapBroadcast returns a word holding b in each of its bytes.
+func benchPerIPKeyMapBroadcast(b uint8) uint64 { return benchPerIPKeyMapLowBytes * uint64(b) }
+
+// benchPerIPKeyMapMarkZeroBytes returns w with the top bit of each zero byte
+// set and the other bits clear. A byte equal to 1 above a zero byte is
+// marked too (a borrow): callers check the entry of every marked slot.
+// Applied to meta^broadcast(benchPerIPKeyMapH2), it marks the slots whose
+// meta byte matches benchPerIPKeyMapH2; empty slots (meta byte 0) are never
+// marked, since benchPerIPKeyMapH2 has its top bit set.
+func benchPerIPKeyMapMarkZeroBytes(w uint64) uint64 {
+	return (w - benchPerIPKeyMapLowBytes) &^ w & benchPerIPKeyMapHighBits
+}
+
+// benchPerIPKeyMapFirstMarked returns the index of the lowest byte of w with
+// its top bit set.
+func benchPerIPKeyMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
+
+// benchPerIPKeyMapSetByte returns w with byte i set to b.
+func benchPerIPKeyMapSetByte(w uint64, b uint8, i int) uint64 {
+	shift := uint(i) * 8
+	return w&^(0xff<<shift) | uint64(b)<<shift
+}
+
+// NewBenchPerIP returns a rate limiter per netip.Addr: each key has a token
+// bucket of 1099511627776 tokens refilled at one per 1ns, full when the key
+// is first seen. A key whose bucket has been full for 1h may be evicted.
+func NewBenchPerIP() *BenchPerIP {
+	return NewBenchPerIPAt(time.Now())
+}
+
+// NewBenchPerIPAt is NewBenchPerIP with an explicit epoch. Tests use it with AllowAt to
+// control time.
+func NewBenchPerIPAt(epoch time.Time) *BenchPerIP {
+	l := &BenchPerIP{}
+	l.init(epoch)
+	return l
+}
