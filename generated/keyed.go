@@ -26,3 +26,13 @@ func clientAddr(i int) netip.Addr {
 // that the cost measured is the lookup and the decision.
 //
 //monogen:ratelimit BenchPerIP[netip.Addr] rate=1000000000/s burst=1099511627776 idle=1h
+
+// TenantID names a customer.
+type TenantID string
+
+// PerTenant lets each tenant run 4 units of work at once; a tenant idle for
+// a minute is forgotten. BenchPerShard is the keyed semaphore of the
+// benchmarks, on integer keys.
+//
+//monogen:semaphore PerTenant[TenantID] n=4 idle=1m keys=4096
+//monogen:semaphore BenchPerShard[uint64] n=64 idle=1h bench=true

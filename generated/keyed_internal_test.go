@@ -1,6 +1,7 @@
 package generated
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -92,5 +93,34 @@ func TestPerUserConcurrentSweepsNeverAdmitMoreThanTheBurst(t *testing.T) {
 	}
 	if sweeps == 0 {
 		t.Error("no sweep ran")
+	}
+}
+
+// TestPerTenantAcquireOfAnEvictedSlotLooksTheKeyUpAgain is the keyedsem
+// template's test of the same name on the generated PerTenant: an Acquire
+// that found the tenant's slot just before a sweep evicted it takes its
+// unit on the tenant's new slot.
+func TestPerTenantAcquireOfAnEvictedSlotLooksTheKeyUpAgain(t *testing.T) {
+	s := NewPerTenant()
+	sl, err := s.slot("acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.sweepMu.Lock()
+	s.sweep(s.clock(), 0)
+	s.sweepMu.Unlock()
+	if !sl.evicted.Load() || s.Len() != 0 {
+		t.Fatal("the idle slot was not evicted")
+	}
+	for range 4 {
+		if err := s.Acquire(context.Background(), "acme", 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if now, _ := s.slots.Load("acme"); now == sl || s.Held("acme") != 4 || sl.held != 0 {
+		t.Fatal("the units were not taken on the tenant's new slot")
+	}
+	if s.TryAcquire("acme", 1) {
+		t.Fatal("a fifth unit of a capacity of 4 was acquired")
 	}
 }

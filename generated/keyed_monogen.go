@@ -3,6 +3,8 @@
 package generated
 
 import (
+	"context"
+	"errors"
 	"hash/maphash"
 	"iter"
 	"math"
@@ -32,7 +34,7 @@ const perIPEvicted = math.MaxInt64
 // the map to insert it, and may sweep.
 type PerIP struct {
 	buckets *perIPKeyMap
-	// live counts the buckets created and not evicted: Len.
+	// live counts the buckets in the map: Len.
 	live atomic.Int64
 	// nextSweep is the time, in nanoseconds since epoch, from which a new
 	// key sweeps the idle buckets.
@@ -78,9 +80,18 @@ func (l *PerIP) Len() int {
 // sweeps on its own when it creates a key; Sweep is for a program that wants
 // the memory of idle keys back when no new key comes.
 func (l *PerIP) Sweep() {
+	l.sweepAt(l.clock())
+}
+
+// SweepAt is Sweep at time t.
+func (l *PerIP) SweepAt(t time.Time) {
+	l.sweepAt(l.offset(t))
+}
+
+func (l *PerIP) sweepAt(now int64) {
 	l.sweepMu.Lock()
 	defer l.sweepMu.Unlock()
-	l.sweep(l.clock(), int64(time.Minute))
+	l.sweep(now, int64(time.Minute))
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -137,13 +148,24 @@ func (l *PerIP) create(key netip.Addr, now int64) *perIPBucket {
 		if loaded && old.state.Load() != perIPEvicted {
 			return old, perIPKeyMapCancelOp
 		}
-		l.live.Add(1)
+		// A bucket evicted but still in the map is replaced in its
+		// room, counted in live until the map no longer holds it.
+		if !loaded && !l.countKey() {
+			return nil, perIPKeyMapCancelOp
+		}
 		b := &perIPBucket{}
 		// Full now: the tolerance is behind.
 		b.state.Store(now - int64(100*time.Millisecond)*5)
 		return b, perIPKeyMapUpdateOp
 	})
 	return b
+}
+
+// countKey counts a new key in live, and reports whether it did: not when
+// the map holds Keys buckets.
+func (l *PerIP) countKey() bool {
+	l.live.Add(1)
+	return true
 }
 
 // sweep evicts the buckets that have been full for at least idle at now,
@@ -175,11 +197,12 @@ func (l *PerIP) evict(key netip.Addr, b *perIPBucket, s int64) bool {
 	if !b.state.CompareAndSwap(s, perIPEvicted) {
 		return false
 	}
-	l.live.Add(-1)
 	l.buckets.Compute(key, func(old *perIPBucket, loaded bool) (*perIPBucket, perIPKeyMapComputeOp) {
 		if loaded && old == b {
+			l.live.Add(-1)
 			return nil, perIPKeyMapDeleteOp
 		}
+		// A new bucket took its place, and its room.
 		return old, perIPKeyMapCancelOp
 	})
 	return true
@@ -1165,7 +1188,7 @@ const perUserEvicted = math.MaxInt64
 // the map to insert it, and may sweep.
 type PerUser struct {
 	buckets *perUserKeyMap
-	// live counts the buckets created and not evicted: Len.
+	// live counts the buckets in the map: Len.
 	live atomic.Int64
 	// nextSweep is the time, in nanoseconds since epoch, from which a new
 	// key sweeps the idle buckets.
@@ -1214,9 +1237,18 @@ func (l *PerUser) Len() int {
 // sweeps on its own when it creates a key; Sweep is for a program that wants
 // the memory of idle keys back when no new key comes.
 func (l *PerUser) Sweep() {
+	l.sweepAt(l.clock())
+}
+
+// SweepAt is Sweep at time t.
+func (l *PerUser) SweepAt(t time.Time) {
+	l.sweepAt(l.offset(t))
+}
+
+func (l *PerUser) sweepAt(now int64) {
 	l.sweepMu.Lock()
 	defer l.sweepMu.Unlock()
-	l.sweep(l.clock(), int64(50*time.Millisecond))
+	l.sweep(now, int64(50*time.Millisecond))
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -1269,22 +1301,18 @@ func (l *PerUser) create(key uint64, now int64) *perUserBucket {
 		}
 		l.sweepMu.Unlock()
 	}
-	if l.live.Load() >= 1024 && !l.makeRoom(now) {
-		// Another goroutine may have created key meanwhile.
-		if b, ok := l.buckets.Load(key); ok && b.state.Load() != perUserEvicted {
-			return b
-		}
-		return nil
+	if l.live.Load() >= 1024 {
+		// Full: the count below decides whether key gets a bucket.
+		l.makeRoom(now)
 	}
 	b, _ := l.buckets.Compute(key, func(old *perUserBucket, loaded bool) (*perUserBucket, perUserKeyMapComputeOp) {
 		if loaded && old.state.Load() != perUserEvicted {
 			return old, perUserKeyMapCancelOp
 		}
-		if l.live.Add(1) > 1024 {
-			// Another key took the last room since makeRoom looked:
-			// no bucket for key, and none evicted left in the map.
-			l.live.Add(-1)
-			return nil, perUserKeyMapDeleteOp
+		// A bucket evicted but still in the map is replaced in its
+		// room, counted in live until the map no longer holds it.
+		if !loaded && !l.countKey() {
+			return nil, perUserKeyMapCancelOp
 		}
 		b := &perUserBucket{}
 		// Full now: the tolerance is behind.
@@ -1297,18 +1325,31 @@ func (l *PerUser) create(key uint64, now int64) *perUserBucket {
 	return b
 }
 
+// countKey counts a new key in live, and reports whether it did: not when
+// the map holds Keys buckets.
+func (l *PerUser) countKey() bool {
+	for {
+		n := l.live.Load()
+		if n >= 1024 {
+			return false
+		}
+		if l.live.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
 // makeRoom sweeps the map for room for a new key, evicting every full
-// bucket, if any bucket may have become full since the last sweep. It
-// reports whether the map then has room.
-func (l *PerUser) makeRoom(now int64) bool {
+// bucket, if any bucket may have become full since the last sweep and no
+// other sweep is running.
+func (l *PerUser) makeRoom(now int64) {
 	if now < l.nextFull.Load() || !l.sweepMu.TryLock() {
-		return false
+		return
 	}
 	defer l.sweepMu.Unlock()
 	if now >= l.nextFull.Load() {
 		l.nextFull.Store(l.sweep(now, 0))
 	}
-	return l.live.Load() < 1024
 }
 
 // lowerNextFull sets nextFull to at if that is earlier.
@@ -1350,11 +1391,12 @@ func (l *PerUser) evict(key uint64, b *perUserBucket, s int64) bool {
 	if !b.state.CompareAndSwap(s, perUserEvicted) {
 		return false
 	}
-	l.live.Add(-1)
 	l.buckets.Compute(key, func(old *perUserBucket, loaded bool) (*perUserBucket, perUserKeyMapComputeOp) {
 		if loaded && old == b {
+			l.live.Add(-1)
 			return nil, perUserKeyMapDeleteOp
 		}
+		// A new bucket took its place, and its room.
 		return old, perUserKeyMapCancelOp
 	})
 	return true
@@ -2351,7 +2393,7 @@ const benchPerIPEvicted = math.MaxInt64
 // bucket of the map to insert it, and may sweep.
 type BenchPerIP struct {
 	buckets *benchPerIPKeyMap
-	// live counts the buckets created and not evicted: Len.
+	// live counts the buckets in the map: Len.
 	live atomic.Int64
 	// nextSweep is the time, in nanoseconds since epoch, from which a new
 	// key sweeps the idle buckets.
@@ -2397,9 +2439,18 @@ func (l *BenchPerIP) Len() int {
 // sweeps on its own when it creates a key; Sweep is for a program that wants
 // the memory of idle keys back when no new key comes.
 func (l *BenchPerIP) Sweep() {
+	l.sweepAt(l.clock())
+}
+
+// SweepAt is Sweep at time t.
+func (l *BenchPerIP) SweepAt(t time.Time) {
+	l.sweepAt(l.offset(t))
+}
+
+func (l *BenchPerIP) sweepAt(now int64) {
 	l.sweepMu.Lock()
 	defer l.sweepMu.Unlock()
-	l.sweep(l.clock(), int64(time.Hour))
+	l.sweep(now, int64(time.Hour))
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -2456,13 +2507,24 @@ func (l *BenchPerIP) create(key netip.Addr, now int64) *benchPerIPBucket {
 		if loaded && old.state.Load() != benchPerIPEvicted {
 			return old, benchPerIPKeyMapCancelOp
 		}
-		l.live.Add(1)
+		// A bucket evicted but still in the map is replaced in its
+		// room, counted in live until the map no longer holds it.
+		if !loaded && !l.countKey() {
+			return nil, benchPerIPKeyMapCancelOp
+		}
 		b := &benchPerIPBucket{}
 		// Full now: the tolerance is behind.
 		b.state.Store(now - int64(time.Nanosecond)*1099511627776)
 		return b, benchPerIPKeyMapUpdateOp
 	})
 	return b
+}
+
+// countKey counts a new key in live, and reports whether it did: not when
+// the map holds Keys buckets.
+func (l *BenchPerIP) countKey() bool {
+	l.live.Add(1)
+	return true
 }
 
 // sweep evicts the buckets that have been full for at least idle at now,
@@ -2494,11 +2556,12 @@ func (l *BenchPerIP) evict(key netip.Addr, b *benchPerIPBucket, s int64) bool {
 	if !b.state.CompareAndSwap(s, benchPerIPEvicted) {
 		return false
 	}
-	l.live.Add(-1)
 	l.buckets.Compute(key, func(old *benchPerIPBucket, loaded bool) (*benchPerIPBucket, benchPerIPKeyMapComputeOp) {
 		if loaded && old == b {
+			l.live.Add(-1)
 			return nil, benchPerIPKeyMapDeleteOp
 		}
+		// A new bucket took its place, and its room.
 		return old, benchPerIPKeyMapCancelOp
 	})
 	return true
@@ -3477,4 +3540,2650 @@ func NewBenchPerIPAt(epoch time.Time) *BenchPerIP {
 	l := &BenchPerIP{}
 	l.init(epoch)
 	return l
+}
+
+// PerTenant: generated from the semaphore directive in keyed.go.
+
+// PerTenantMaxN is the largest capacity per key: the held weight and a request,
+// each at most the capacity, add up without overflow.
+const PerTenantMaxN = math.MaxInt64 / 2
+
+// ErrPerTenantTooManyKeys is returned by Acquire, and makes TryAcquire fail,
+// for a new key while the semaphore holds its most keys and none of them is
+// idle.
+var ErrPerTenantTooManyKeys = errors.New("semaphore: too many keys")
+
+// PerTenant bounds, for each key of type TenantID, the total weight held at
+// once by the concurrent holders of that key.
+//
+// The waiters of a key are served in FIFO order: once a request has to
+// wait, later requests for the key wait behind it even if they are small
+// enough to fit.
+//
+// A PerTenant must be created with NewPerTenant and must not be copied after
+// first use. Acquire and Release on a key already seen look the key up in a
+// map whose reads take no lock, and lock the key's slot only.
+type PerTenant struct {
+	slots *perTenantKeyMap
+	// live counts the slots in the map: Len.
+	live atomic.Int64
+	// idle counts the live slots with no holder and no waiter: a full
+	// map sweeps for room only when one is.
+	idle atomic.Int64
+	// nextSweep is the time, in nanoseconds since epoch, from which a new
+	// key sweeps the idle slots.
+	nextSweep atomic.Int64
+	// sweepMu lets one sweep run at a time.
+	sweepMu sync.Mutex
+
+	epoch time.Time
+}
+
+// perTenantSlot is one key's semaphore.
+type perTenantSlot struct {
+	mu sync.Mutex
+	// held is the weight held, waiters the requests queued, in order.
+	held    int64
+	waiters []*perTenantWaiter
+	// idleSince is when the slot last became idle, in nanoseconds since
+	// the epoch.
+	idleSince int64
+	// evicted is set, under mu, when a sweep takes the slot out of the
+	// map: a caller that finds it looks the key up again.
+	evicted atomic.Bool
+}
+
+// perTenantWaiter is a queued request for n units, granted when ready is
+// closed.
+type perTenantWaiter struct {
+	n     int64
+	ready chan struct{}
+}
+
+// init checks the configuration, creates the map and starts the clock.
+func (s *PerTenant) init() {
+	s.slots = newPerTenantKeyMap()
+	s.epoch = time.Now()
+	s.nextSweep.Store(int64(time.Minute))
+}
+
+// Acquire acquires n units of key, blocking until they are available or ctx
+// is done. On success it returns nil. On failure it returns ctx.Err() and
+// leaves the semaphore unchanged; once it waits, it fails if ctx is done
+// when the wait ends, even if the units were granted at the same moment. A
+// request for more than the capacity waits for ctx to be done without
+// holding back other callers. Acquire panics if n is negative.
+func (s *PerTenant) Acquire(ctx context.Context, key TenantID, n int64) error {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return nil
+	}
+	done := ctx.Done()
+	if n > 4 {
+		<-done
+		return ctx.Err()
+	}
+	for {
+		sl, err := s.slot(key)
+		if err != nil {
+			return err
+		}
+		sl.mu.Lock()
+		if sl.evicted.Load() {
+			sl.mu.Unlock()
+			continue
+		}
+		if len(sl.waiters) == 0 && sl.held+n <= 4 {
+			s.take(sl, n)
+			sl.mu.Unlock()
+			return nil
+		}
+		select {
+		case <-done:
+			sl.mu.Unlock()
+			return ctx.Err()
+		default:
+		}
+		w := &perTenantWaiter{n: n, ready: make(chan struct{})}
+		sl.waiters = append(sl.waiters, w)
+		sl.mu.Unlock()
+		return s.await(ctx, sl, w)
+	}
+}
+
+// TryAcquire acquires n units of key without blocking and reports whether
+// it did. It fails while other callers of key are waiting, even if the units
+// are free, and for a new key the semaphore has no room for. It panics if n
+// is negative.
+func (s *PerTenant) TryAcquire(key TenantID, n int64) bool {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return true
+	}
+	if n > 4 {
+		return false
+	}
+	for {
+		sl, err := s.slot(key)
+		if err != nil {
+			return false
+		}
+		sl.mu.Lock()
+		if sl.evicted.Load() {
+			sl.mu.Unlock()
+			continue
+		}
+		ok := len(sl.waiters) == 0 && sl.held+n <= 4
+		if ok {
+			s.take(sl, n)
+		}
+		sl.mu.Unlock()
+		return ok
+	}
+}
+
+// Release releases n units of key, acquired before, and grants the
+// waiters of key that then fit, in order. It panics if n is negative or
+// more than key holds.
+func (s *PerTenant) Release(key TenantID, n int64) {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return
+	}
+	// A slot that holds units is never evicted: key's slot in the map is
+	// the one that holds them.
+	sl, ok := s.slots.Load(key)
+	if !ok {
+		panic("semaphore: released more than held")
+	}
+	sl.mu.Lock()
+	if sl.held < n {
+		sl.mu.Unlock()
+		panic("semaphore: released more than held")
+	}
+	sl.held -= n
+	s.grant(sl)
+	sl.mu.Unlock()
+}
+
+// Held returns the weight key holds at the moment of the call.
+func (s *PerTenant) Held(key TenantID) int64 {
+	sl, ok := s.slots.Load(key)
+	if !ok {
+		return 0
+	}
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	return sl.held
+}
+
+// Len returns the number of keys that have a slot: the keys seen and not
+// evicted. It takes no lock.
+func (s *PerTenant) Len() int {
+	return int(s.live.Load())
+}
+
+// Sweep evicts the keys that have had no holder and no waiter for 1m or
+// longer. Acquire and TryAcquire sweep on their own when they create a key;
+// Sweep is for a program that wants the memory of idle keys back when no new
+// key comes.
+func (s *PerTenant) Sweep() {
+	s.sweepMu.Lock()
+	defer s.sweepMu.Unlock()
+	s.sweep(s.clock(), int64(time.Minute))
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (s *PerTenant) clock() int64 {
+	return int64(time.Since(s.epoch))
+}
+
+// take gives n units to a caller of sl. The caller holds sl.mu.
+func (s *PerTenant) take(sl *perTenantSlot, n int64) {
+	if sl.held == 0 && len(sl.waiters) == 0 {
+		s.idle.Add(-1)
+	}
+	sl.held += n
+}
+
+// grant gives the waiters of sl that fit their units, in order, and marks
+// sl idle when it has no holder and no waiter left. The caller holds sl.mu.
+func (s *PerTenant) grant(sl *perTenantSlot) {
+	for len(sl.waiters) > 0 && sl.held+sl.waiters[0].n <= 4 {
+		w := sl.waiters[0]
+		sl.held += w.n
+		close(w.ready)
+		sl.waiters[0] = nil
+		sl.waiters = sl.waiters[1:]
+	}
+	if sl.held == 0 && len(sl.waiters) == 0 {
+		sl.waiters = nil
+		sl.idleSince = s.clock()
+		s.idle.Add(1)
+	}
+}
+
+// await waits until the queued w is granted its units or done is closed.
+// If ctx is done when the wait ends, the request fails even if it was
+// granted too, and gives the units back.
+func (s *PerTenant) await(ctx context.Context, sl *perTenantSlot, w *perTenantWaiter) error {
+	done := ctx.Done()
+	select {
+	case <-w.ready:
+		select {
+		case <-done:
+		default:
+			return nil
+		}
+	case <-done:
+	}
+	sl.mu.Lock()
+	select {
+	case <-w.ready:
+		sl.held -= w.n
+	default:
+		for i, q := range sl.waiters {
+			if q == w {
+				sl.waiters = append(sl.waiters[:i], sl.waiters[i+1:]...)
+				break
+			}
+		}
+	}
+	// Giving units back, or leaving the head of the queue, may let the
+	// next waiters in.
+	s.grant(sl)
+	sl.mu.Unlock()
+	return ctx.Err()
+}
+
+// slot returns key's slot, creating it if key has none.
+func (s *PerTenant) slot(key TenantID) (*perTenantSlot, error) {
+	if sl, ok := s.slots.Load(key); ok && !sl.evicted.Load() {
+		return sl, nil
+	}
+	return s.create(key, s.clock())
+}
+
+// create gives key a new, idle slot, or returns the slot another goroutine
+// gave it first. It fails with ErrPerTenantTooManyKeys when the map holds
+// Keys slots and a sweep cannot make room.
+func (s *PerTenant) create(key TenantID, now int64) (*perTenantSlot, error) {
+	if now >= s.nextSweep.Load() && s.sweepMu.TryLock() {
+		if now >= s.nextSweep.Load() {
+			s.sweep(now, int64(time.Minute))
+			s.nextSweep.Store(now + int64(time.Minute))
+		}
+		s.sweepMu.Unlock()
+	}
+	if s.live.Load() >= 4096 {
+		// Full: the count below decides whether key gets a slot.
+		s.makeRoom(now)
+	}
+	sl, _ := s.slots.Compute(key, func(old *perTenantSlot, loaded bool) (*perTenantSlot, perTenantKeyMapComputeOp) {
+		if loaded && !old.evicted.Load() {
+			return old, perTenantKeyMapCancelOp
+		}
+		// A slot evicted but still in the map is replaced in its room,
+		// counted in live and idle until the map no longer holds it.
+		if !loaded && !s.countKey() {
+			return nil, perTenantKeyMapCancelOp
+		}
+		return &perTenantSlot{idleSince: now}, perTenantKeyMapUpdateOp
+	})
+	if sl == nil {
+		// Only a full map gives a key no slot.
+		return nil, ErrPerTenantTooManyKeys
+	}
+	return sl, nil
+}
+
+// countKey counts a new, idle key in live, and reports whether it did: not
+// when the map holds Keys slots.
+func (s *PerTenant) countKey() bool {
+	for {
+		n := s.live.Load()
+		if n >= 4096 {
+			return false
+		}
+		if s.live.CompareAndSwap(n, n+1) {
+			s.idle.Add(1)
+			return true
+		}
+	}
+}
+
+// makeRoom sweeps the map for room for a new key, evicting every idle slot,
+// if there is one and no other sweep is running.
+func (s *PerTenant) makeRoom(now int64) {
+	if s.idle.Load() == 0 || !s.sweepMu.TryLock() {
+		return
+	}
+	defer s.sweepMu.Unlock()
+	s.sweep(now, 0)
+}
+
+// sweep evicts the slots that have been idle for at least idle at now. The
+// caller holds sweepMu.
+func (s *PerTenant) sweep(now, idle int64) {
+	for key, sl := range s.slots.All() {
+		sl.mu.Lock()
+		if sl.evicted.Load() || sl.held > 0 || len(sl.waiters) > 0 || sl.idleSince > now-idle {
+			sl.mu.Unlock()
+			continue
+		}
+		// Idle: no caller holds or waits for its units, and one that
+		// finds it from now on looks the key up again.
+		sl.evicted.Store(true)
+		sl.mu.Unlock()
+		s.slots.Compute(key, func(old *perTenantSlot, loaded bool) (*perTenantSlot, perTenantKeyMapComputeOp) {
+			if loaded && old == sl {
+				s.live.Add(-1)
+				s.idle.Add(-1)
+				return nil, perTenantKeyMapDeleteOp
+			}
+			// A new slot took its place, and its room.
+			return old, perTenantKeyMapCancelOp
+		})
+	}
+}
+
+// perTenantKeyMapHashSeed holds a map's random hash keys, chosen per map so
+// that keys chosen by an attacker cannot flood one bucket.
+//
+// seed keys maphash, the reference hasher and the fallback for long strings;
+// k0 and k1 key the fast mixers below, which specialized
+// perTenantKeyMapHashKey bodies call.
+type perTenantKeyMapHashSeed struct {
+	seed   maphash.Seed
+	k0, k1 uint64
+}
+
+// perTenantKeyMapNewHashSeed returns fresh random hash keys.
+func perTenantKeyMapNewHashSeed() perTenantKeyMapHashSeed {
+	return perTenantKeyMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
+}
+
+// perTenantKeyMapHashKey returns the hash of k under s, specialized for
+// TenantID keys: wyhash-style mixing of up to 16 bytes, maphash.String past
+// that. Every bit is mixed: the top perTenantKeyMapShardBits bits pick the
+// shard, the perTenantKeyMapH2Bits low bits the meta byte, the bits above
+// them the bucket.
+func perTenantKeyMapHashKey(s *perTenantKeyMapHashSeed, k TenantID) uint64 {
+	return perTenantKeyMapHashStr(s, string(k))
+}
+
+// perTenantKeyMapHashStr hashes a string. Up to 32 bytes it reads the string
+// as at most four overlapping 8-byte words (or two 4-byte ones, or three
+// bytes) and mixes them wyhash-style, with the length, faster than
+// maphash.String's call; longer strings go to maphash.String, whose AES
+// rounds win there.
+func perTenantKeyMapHashStr(s *perTenantKeyMapHashSeed, x string) uint64 {
+	n := len(x)
+	var a, b uint64
+	switch {
+	case n > 32:
+		return maphash.String(s.seed, x)
+	case n > 16:
+		hi0, lo0 := bits.Mul64(perTenantKeyMapLe64(x)^s.k0, perTenantKeyMapLe64(x[8:])^s.k1)
+		hi1, lo1 := bits.Mul64(perTenantKeyMapLe64(x[n-16:])^s.k1, perTenantKeyMapLe64(x[n-8:])^s.k0)
+		a, b = hi0^lo0, hi1^lo1
+	case n >= 8:
+		a, b = perTenantKeyMapLe64(x), perTenantKeyMapLe64(x[n-8:])
+	case n >= 4:
+		a, b = uint64(perTenantKeyMapLe32(x)), uint64(perTenantKeyMapLe32(x[n-4:]))
+	case n > 0:
+		a = uint64(x[0])<<16 | uint64(x[n>>1])<<8 | uint64(x[n-1])
+	}
+	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
+	hi, lo = bits.Mul64(lo^s.k1^uint64(n), hi^s.k0)
+	return hi ^ lo
+}
+
+// perTenantKeyMapLe64 returns the first 8 bytes of x as a little-endian
+// word. The compiler combines the byte loads into one load.
+func perTenantKeyMapLe64(x string) uint64 {
+	_ = x[7]
+	return uint64(x[0]) | uint64(x[1])<<8 | uint64(x[2])<<16 | uint64(x[3])<<24 |
+		uint64(x[4])<<32 | uint64(x[5])<<40 | uint64(x[6])<<48 | uint64(x[7])<<56
+}
+
+// perTenantKeyMapLe32 returns the first 4 bytes of x as a little-endian word.
+func perTenantKeyMapLe32(x string) uint32 {
+	_ = x[3]
+	return uint32(x[0]) | uint32(x[1])<<8 | uint32(x[2])<<16 | uint32(x[3])<<24
+}
+
+// perTenantKeyMapShardBits is the base-2 logarithm of the number of shards:
+// the directive's shards= option (shards=64 gives perTenantKeyMapShardBits =
+// 6).
+//
+// Shards do not make reads faster: a read costs the same whatever their
+// number. They bound the work of a resize (a resize copies and stops the
+// writers of one shard only) and spread the per-shard size counters that
+// inserts and deletes update over that many cache lines. 64 shards keep the
+// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
+// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
+// 64-byte bucket per shard); a program with many small maps should ask for
+// shards=1 or a few.
+const perTenantKeyMapShardBits = 6
+
+const (
+	// perTenantKeyMapShardCount is the number of independent tables of a
+	// perTenantKeyMap.
+	perTenantKeyMapShardCount = 1 << perTenantKeyMapShardBits
+	// perTenantKeyMapShardShift selects the top perTenantKeyMapShardBits
+	// bits of a hash shifted right by one (h>>1>>perTenantKeyMapShardShift):
+	// with perTenantKeyMapShardBits = 0 that is 0, one shard, without a
+	// constant shift of 64, which go vet reports (the compiler merges the
+	// two shifts).
+	perTenantKeyMapShardShift = 63 - perTenantKeyMapShardBits
+
+	// perTenantKeyMapCacheLineSize is the unit of padding against false
+	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
+	perTenantKeyMapCacheLineSize = 64
+	// perTenantKeyMapEntriesPerBucket is the number of slots of a bucket: 5
+	// pointers, with a mutex, a meta word and an overflow pointer, fill 64
+	// bytes on 64-bit platforms.
+	perTenantKeyMapEntriesPerBucket = 5
+	// perTenantKeyMapPtrSize is the size of a pointer: 8 on 64-bit
+	// platforms, 4 on 32-bit.
+	perTenantKeyMapPtrSize = 4 << (^uintptr(0) >> 63)
+	// perTenantKeyMapMutexSize is the size of a sync.Mutex (two 32-bit
+	// words) everywhere.
+	perTenantKeyMapMutexSize = 8
+	// perTenantKeyMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
+	// platforms, 24 bytes on 32-bit ones.
+	perTenantKeyMapBucketPadding = perTenantKeyMapCacheLineSize - perTenantKeyMapMutexSize - 8 - (perTenantKeyMapEntriesPerBucket+1)*perTenantKeyMapPtrSize
+
+	// perTenantKeyMapH2Bits is the number of low hash bits stored in a
+	// slot's meta byte, whose top bit marks the slot as occupied. The bucket
+	// index comes from the bits above them, so the bytes of one bucket still
+	// differ.
+	perTenantKeyMapH2Bits = 7
+	// perTenantKeyMapOccupiedMask has the occupied bit of each slot's meta
+	// byte set.
+	perTenantKeyMapOccupiedMask = 0x80_8080_8080
+	// perTenantKeyMapLowBytes and perTenantKeyMapHighBits are the SWAR
+	// constants of perTenantKeyMapMarkZeroBytes.
+	perTenantKeyMapLowBytes = 0x0101_0101_0101_0101
+	perTenantKeyMapHighBits = 0x8080_8080_8080_8080
+
+	// perTenantKeyMapMinTableLen is the number of buckets a shard of a map
+	// without a size hint starts with and shrinks back to on Clear: one
+	// cache line. With one bucket, Clear can empty a shard's table in place
+	// (clearInPlace).
+	perTenantKeyMapMinTableLen = 1
+	// perTenantKeyMapGrowNum/perTenantKeyMapGrowDen is the load factor above
+	// which a shard grows when an insert needs a new overflow bucket: 0.75,
+	// that of xsync and CLHT, which keeps most chains to their root bucket.
+	perTenantKeyMapGrowNum, perTenantKeyMapGrowDen = 3, 4
+	// perTenantKeyMapShrinkDiv sets the load factor below which a shard
+	// shrinks when a delete empties a bucket: 1/perTenantKeyMapShrinkDiv of
+	// its slots. It then shrinks to half of the growth load factor, so a
+	// shard does not resize back and forth.
+	perTenantKeyMapShrinkDiv = 128
+)
+
+// perTenantKeyMapComputeOp tells Compute what to do with the value its
+// function returns.
+type perTenantKeyMapComputeOp int
+
+const (
+	// perTenantKeyMapCancelOp leaves the map unchanged: a present key keeps
+	// its value and an absent key stays absent. It is the zero
+	// perTenantKeyMapComputeOp.
+	perTenantKeyMapCancelOp perTenantKeyMapComputeOp = iota
+	// perTenantKeyMapUpdateOp stores the returned value, inserting the key
+	// if it was absent.
+	perTenantKeyMapUpdateOp
+	// perTenantKeyMapDeleteOp deletes the key if it is present.
+	perTenantKeyMapDeleteOp
+)
+
+// perTenantKeyMap is a hash map from TenantID to *perTenantSlot that is safe
+// for concurrent use by multiple goroutines without additional locking or
+// coordination. It has the methods of sync.Map, typed, Compute for atomic
+// read-modify-write and LoadOrCompute to create a missing value once.
+//
+// Loads take no lock and write no shared memory; Load does not allocate.
+// Writers lock one bucket of one shard; Store says what they allocate.
+//
+// Keys are hashed with a random seed chosen per map, so keys chosen by an
+// attacker who does not know the seed cannot flood one bucket.
+//
+// The zero perTenantKeyMap is not usable: create maps with
+// newPerTenantKeyMap. A perTenantKeyMap must not be copied after first use.
+//
+// In the terminology of the Go memory model, perTenantKeyMap arranges that a
+// write operation “synchronizes before” any read operation that observes
+// the effect of the write, where read and write operations are defined as
+// follows. Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap,
+// CompareAndSwap, CompareAndDelete and Compute are read operations; Delete,
+// LoadAndDelete, Store, Swap and Clear are write operations; LoadOrStore and
+// LoadOrCompute are write operations when they return loaded set to false;
+// CompareAndSwap is a write operation when it returns swapped set to true;
+// CompareAndDelete is a write operation when it returns deleted set to true;
+// Compute is a write operation when its function returns
+// perTenantKeyMapUpdateOp, or perTenantKeyMapDeleteOp for a present key.
+// Range and All perform a read operation for each key they visit. Len does
+// not synchronize.
+type perTenantKeyMap struct {
+	// sizes counts the entries of each shard. Inserts and deletes update
+	// them, so each has a cache line of its own; they come first so that a
+	// cache-line-aligned perTenantKeyMap aligns them.
+	sizes [perTenantKeyMapShardCount]perTenantKeyMapShardSize
+	// seed is read by every operation and written only by newPerTenantKeyMap.
+	seed perTenantKeyMapHashSeed
+	// shards are read by every operation and written only by resizes.
+	shards [perTenantKeyMapShardCount]perTenantKeyMapShard
+}
+
+// perTenantKeyMapShard is one independent hash table of a perTenantKeyMap.
+type perTenantKeyMapShard struct {
+	// table is the current table. Readers use whichever table they load;
+	// writers lock a bucket of it, then check it is still current.
+	table atomic.Pointer[perTenantKeyMapTable]
+	// resizeMu serializes the resizes of the shard.
+	resizeMu sync.Mutex
+}
+
+// perTenantKeyMapShardSize is the entry count of one shard. Writers update
+// it after unlocking their bucket, so it may lag the table and, briefly, go
+// negative.
+type perTenantKeyMapShardSize struct {
+	n atomic.Int64
+	_ [perTenantKeyMapCacheLineSize - 8]byte
+}
+
+// perTenantKeyMapTable is the bucket array of a shard at one size. Its
+// buckets never move; a resize builds a new table.
+type perTenantKeyMapTable struct {
+	buckets []perTenantKeyMapBucket
+	// mask is len(buckets)-1: len is a power of two.
+	mask uint64
+	// growAt is the entry count above which an insert that needs an
+	// overflow bucket grows the shard instead.
+	growAt int64
+}
+
+// perTenantKeyMapBucket is one cache line of a table: a root bucket, or an
+// overflow bucket chained to one. The mutex of a root bucket guards its
+// whole chain; an overflow bucket's mutex is unused.
+type perTenantKeyMapBucket struct {
+	// padding comes first: a zero-size last field would add a word.
+	_  [perTenantKeyMapBucketPadding]byte
+	mu sync.Mutex
+	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
+	// perTenantKeyMapH2Bits bits of the hash of its key. Writers store it
+	// before the entry on insert and before clearing the entry on delete; a
+	// reader that matches a byte whose entry is nil or holds another key
+	// moves on.
+	meta    atomic.Uint64
+	entries [perTenantKeyMapEntriesPerBucket]atomic.Pointer[perTenantKeyMapEntry]
+	next    atomic.Pointer[perTenantKeyMapBucket]
+}
+
+// perTenantKeyMapEntry is an immutable key-value pair. Writers replace
+// entries, never modify them, so a reader that loads an entry sees a
+// consistent pair.
+type perTenantKeyMapEntry struct {
+	value *perTenantSlot
+	key   TenantID
+}
+
+// perTenantKeyMapLoadValue returns the value of e with an atomic load:
+// writers update it in place (perTenantKeyMapStoreValue).
+func perTenantKeyMapLoadValue(e *perTenantKeyMapEntry) *perTenantSlot {
+	return (*perTenantSlot)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&e.value))))
+}
+
+// perTenantKeyMapStoreValue sets the value of e in place with an atomic
+// store. The caller holds the lock of e's chain.
+func perTenantKeyMapStoreValue(e *perTenantKeyMapEntry, v *perTenantSlot) {
+	atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&e.value)), unsafe.Pointer(v))
+}
+
+// newPerTenantKeyMap returns an empty perTenantKeyMap.
+func newPerTenantKeyMap() *perTenantKeyMap {
+	m := &perTenantKeyMap{seed: perTenantKeyMapNewHashSeed()}
+	m.init()
+	return m
+}
+
+// init gives each shard an empty table of perTenantKeyMapBaseTableLen buckets.
+func (m *perTenantKeyMap) init() {
+	m.initTables(perTenantKeyMapBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *perTenantKeyMap) initTables(n int) {
+	tables := make([]perTenantKeyMapTable, perTenantKeyMapShardCount)
+	buckets := make([]perTenantKeyMapBucket, perTenantKeyMapShardCount*n)
+	for i := range m.shards {
+		t := &tables[i]
+		lo, hi := i*n, (i+1)*n
+		t.buckets = buckets[lo:hi:hi]
+		t.mask = uint64(n - 1)
+		t.growAt = perTenantKeyMapGrowThreshold(n)
+		m.shards[i].table.Store(t)
+	}
+}
+
+// perTenantKeyMapBaseTableLen returns the number of buckets a shard starts
+// with and never shrinks below: perTenantKeyMapMinTableLen, or with a size
+// hint room for the shard's share of it.
+func perTenantKeyMapBaseTableLen() int {
+	return perTenantKeyMapMinTableLen
+}
+
+// perTenantKeyMapEqualValue reports whether a and b are equal, for
+// CompareAndSwap and CompareAndDelete.
+func perTenantKeyMapEqualValue(a, b *perTenantSlot) bool {
+	return a == b
+}
+
+// Load returns the value stored in the map for key, or the zero value if no
+// value is present. The ok result reports whether a value was found. Load
+// takes no lock and does not allocate.
+func (m *perTenantKeyMap) Load(key TenantID) (value *perTenantSlot, ok bool) {
+	h := perTenantKeyMapHashKey(&m.seed, key)
+	t := m.shards[h>>1>>perTenantKeyMapShardShift].table.Load()
+	b := &t.buckets[(h>>perTenantKeyMapH2Bits)&t.mask]
+	h2w := perTenantKeyMapBroadcast(perTenantKeyMapH2(h))
+	for {
+		for w := perTenantKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[perTenantKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+				return perTenantKeyMapLoadValue(e), true
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return value, false
+		}
+	}
+}
+
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
+func (m *perTenantKeyMap) Store(key TenantID, value *perTenantSlot) {
+	m.put(perTenantKeyMapHashKey(&m.seed, key), key, value, nil)
+}
+
+// Swap stores value for key and returns the previous value, if any. The
+// loaded result reports whether the key was present. Swap allocates like
+// Store.
+func (m *perTenantKeyMap) Swap(key TenantID, value *perTenantSlot) (previous *perTenantSlot, loaded bool) {
+	loaded = m.put(perTenantKeyMapHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
+}
+
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *perTenantKeyMap) put(h uint64, key TenantID, value *perTenantSlot, prev **perTenantSlot) (loaded bool) {
+	var ne *perTenantKeyMapEntry
+	si := h >> 1 >> perTenantKeyMapShardShift
+	h2w := perTenantKeyMapBroadcast(perTenantKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if prev != nil {
+				*prev = perTenantKeyMapLoadValue(e)
+			}
+			perTenantKeyMapStoreValue(e, value)
+			root.mu.Unlock()
+			return true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, perTenantKeyMapGrowTable)
+			continue
+		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &perTenantKeyMapEntry{key: key, value: value}
+		perTenantKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return false
+	}
+}
+
+// LoadOrStore returns the existing value for key if present. Otherwise, it
+// stores and returns the given value. The loaded result is true if the value
+// was loaded, false if stored. It finds a present key without locking or
+// allocating.
+func (m *perTenantKeyMap) LoadOrStore(key TenantID, value *perTenantSlot) (actual *perTenantSlot, loaded bool) {
+	h := perTenantKeyMapHashKey(&m.seed, key)
+	si := h >> 1 >> perTenantKeyMapShardShift
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return perTenantKeyMapLoadValue(e), true
+	}
+	ne := &perTenantKeyMapEntry{key: key, value: value}
+	h2w := perTenantKeyMapBroadcast(perTenantKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return perTenantKeyMapLoadValue(e), true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, perTenantKeyMapGrowTable)
+			continue
+		}
+		perTenantKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns perTenantKeyMapCancelOp for an absent
+// key. If fn panics, LoadOrCompute leaves the map unchanged and unlocked,
+// and the panic propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *perTenantKeyMap) LoadOrCompute(key TenantID, fn func() *perTenantSlot) (actual *perTenantSlot, loaded bool) {
+	h := perTenantKeyMapHashKey(&m.seed, key)
+	si := h >> 1 >> perTenantKeyMapShardShift
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return perTenantKeyMapLoadValue(e), true
+	}
+	h2w := perTenantKeyMapBroadcast(perTenantKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return perTenantKeyMapLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, perTenantKeyMapGrowTable)
+			continue
+		}
+		actual = perTenantKeyMapComputeLocked(root, fn)
+		perTenantKeyMapInsertAt(b, i, h, &perTenantKeyMapEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
+	}
+}
+
+// LoadAndDelete deletes the value for key, returning the previous value if
+// any. The loaded result reports whether the key was present. It finds an
+// absent key without locking.
+func (m *perTenantKeyMap) LoadAndDelete(key TenantID) (value *perTenantSlot, loaded bool) {
+	h := perTenantKeyMapHashKey(&m.seed, key)
+	if e := m.remove(h, key); e != nil {
+		return perTenantKeyMapLoadValue(e), true
+	}
+	return value, false
+}
+
+// Delete deletes the value for key. It finds an absent key without locking.
+func (m *perTenantKeyMap) Delete(key TenantID) {
+	h := perTenantKeyMapHashKey(&m.seed, key)
+	m.remove(h, key)
+}
+
+// remove deletes key, whose hash is h, and returns its entry, or nil if it
+// was absent.
+func (m *perTenantKeyMap) remove(h uint64, key TenantID) *perTenantKeyMapEntry {
+	si := h >> 1 >> perTenantKeyMapShardShift
+	if m.shards[si].table.Load().find(key, h) == nil {
+		return nil
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, perTenantKeyMapBroadcast(perTenantKeyMapH2(h)))
+	if e == nil {
+		root.mu.Unlock()
+		return nil
+	}
+	meta := perTenantKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return e
+}
+
+// CompareAndSwap swaps the old and new values for key if the value stored in
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
+func (m *perTenantKeyMap) CompareAndSwap(key TenantID, old, new *perTenantSlot) (swapped bool) {
+	h := perTenantKeyMapHashKey(&m.seed, key)
+	si := h >> 1 >> perTenantKeyMapShardShift
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !perTenantKeyMapEqualValue(perTenantKeyMapLoadValue(e), old) {
+		return false
+	}
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
+func (m *perTenantKeyMap) swapInPlace(h uint64, key TenantID, old, new *perTenantSlot) (swapped bool) {
+	_, root := m.lockRoot(h>>1>>perTenantKeyMapShardShift, h)
+	_, _, e := root.search(key, perTenantKeyMapBroadcast(perTenantKeyMapH2(h)))
+	if e == nil || !perTenantKeyMapEqualValue(perTenantKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	perTenantKeyMapStoreValue(e, new)
+	root.mu.Unlock()
+	return true
+}
+
+// CompareAndDelete deletes the entry for key if its value is equal to old.
+// If there is no current value for key in the map, CompareAndDelete returns
+// false (even if old is the zero value).
+//
+// Values are compared with perTenantKeyMapEqualValue: the generic reference
+// panics, as sync.Map does, if the values are of a type that is not
+// comparable.
+func (m *perTenantKeyMap) CompareAndDelete(key TenantID, old *perTenantSlot) (deleted bool) {
+	h := perTenantKeyMapHashKey(&m.seed, key)
+	si := h >> 1 >> perTenantKeyMapShardShift
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !perTenantKeyMapEqualValue(perTenantKeyMapLoadValue(e), old) {
+		return false
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, perTenantKeyMapBroadcast(perTenantKeyMapH2(h)))
+	if e == nil || !perTenantKeyMapEqualValue(perTenantKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	meta := perTenantKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return true
+}
+
+// Compute atomically reads and modifies the value for key. It calls fn with
+// the current value and loaded set to true if key is present, or with the
+// zero value and loaded set to false if it is absent, and applies the
+// perTenantKeyMapComputeOp fn returns: perTenantKeyMapUpdateOp stores newV,
+// perTenantKeyMapDeleteOp deletes the key, perTenantKeyMapCancelOp leaves
+// the map unchanged. It returns the value of key after the operation and
+// whether key is then present.
+//
+// fn is called exactly once, with the lock of key's bucket held: writes to
+// the keys of that bucket wait for it, and reads do not. fn must not call
+// methods of m, and should be short. If fn panics, Compute leaves the map
+// unchanged and unlocked, and the panic propagates.
+func (m *perTenantKeyMap) Compute(key TenantID, fn func(old *perTenantSlot, loaded bool) (newV *perTenantSlot, op perTenantKeyMapComputeOp)) (actual *perTenantSlot, ok bool) {
+	h := perTenantKeyMapHashKey(&m.seed, key)
+	si := h >> 1 >> perTenantKeyMapShardShift
+	h2w := perTenantKeyMapBroadcast(perTenantKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			old := perTenantKeyMapLoadValue(e)
+			newV, op := perTenantKeyMapCallLocked(root, fn, old, true)
+			switch op {
+			case perTenantKeyMapUpdateOp:
+				perTenantKeyMapStoreValue(e, newV)
+				root.mu.Unlock()
+				return newV, true
+			case perTenantKeyMapDeleteOp:
+				meta := perTenantKeyMapClearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return actual, false
+			default:
+				root.mu.Unlock()
+				return old, true
+			}
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, perTenantKeyMapGrowTable)
+			continue
+		}
+		newV, op := perTenantKeyMapCallLocked(root, fn, actual, false)
+		if op != perTenantKeyMapUpdateOp {
+			root.mu.Unlock()
+			return actual, false
+		}
+		perTenantKeyMapInsertAt(b, i, h, &perTenantKeyMapEntry{key: key, value: newV})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return newV, true
+	}
+}
+
+// Range calls f sequentially for each key and value present in the map. If f
+// returns false, Range stops the iteration.
+//
+// Range does not correspond to a consistent snapshot of the
+// perTenantKeyMap's contents: no key is visited more than once, a key
+// present and unmodified for the whole call is visited exactly once, but a
+// key stored or deleted concurrently may or may not be visited, and a
+// visited key's value may be any value it held during the call. Range holds
+// no lock while it calls f, so f may call any method of m.
+//
+// Range copies the entries of one bucket chain at a time under the chain's
+// lock: it delays the writers of that chain briefly, and allocates only for
+// chains longer than sixteen buckets.
+func (m *perTenantKeyMap) Range(f func(key TenantID, value *perTenantSlot) bool) {
+	var buf [16 * perTenantKeyMapEntriesPerBucket]*perTenantKeyMapEntry
+	chain := buf[:0]
+	for si := range m.shards {
+		t := m.shards[si].table.Load()
+		for bi := range t.buckets {
+			root := &t.buckets[bi]
+			// A chain that is empty at one instant need not be locked.
+			if root.meta.Load() == 0 && root.next.Load() == nil {
+				continue
+			}
+			root.mu.Lock()
+			for b := root; b != nil; b = b.next.Load() {
+				for i := range b.entries {
+					if e := b.entries[i].Load(); e != nil {
+						chain = append(chain, e)
+					}
+				}
+			}
+			root.mu.Unlock()
+			for i, e := range chain {
+				if !f(e.key, perTenantKeyMapLoadValue(e)) {
+					return
+				}
+				chain[i] = nil // let the GC have what f did not keep
+			}
+			chain = chain[:0]
+		}
+	}
+}
+
+// All returns an iterator over the keys and values of the map, with the
+// semantics of Range.
+func (m *perTenantKeyMap) All() iter.Seq2[TenantID, *perTenantSlot] {
+	return m.Range
+}
+
+// Len returns the number of keys in the map. It is exact when no other
+// operation runs concurrently; otherwise it may miss or count twice the keys
+// being stored or deleted. Len reads one counter per shard and takes no lock.
+func (m *perTenantKeyMap) Len() int {
+	var n int64
+	for i := range m.sizes {
+		n += m.sizes[i].n.Load()
+	}
+	return int(max(n, 0))
+}
+
+// Clear deletes all the keys of the map and shrinks it to its initial size.
+// Clear is not atomic: it clears one shard at a time, each at one instant, so
+// a key stored concurrently may remain. Writers of a shard wait while it is
+// cleared; readers do not.
+//
+// Clear empties in place a shard still at its initial size whose keys all
+// fit in its first bucket (five keys), allocating nothing; it gives a shard
+// that has grown a new empty table, two allocations. So clearing a map fresh
+// from newPerTenantKeyMap or Clear that holds at most five keys allocates
+// nothing.
+func (m *perTenantKeyMap) Clear() {
+	for si := range m.shards {
+		m.resize(uint64(si), nil, perTenantKeyMapClearTable)
+	}
+}
+
+// perTenantKeyMapCallLocked calls fn(old, loaded) for Compute, unlocking
+// root if fn panics: a bucket left locked would block its writers, and the
+// resizes of its shard, forever.
+func perTenantKeyMapCallLocked(root *perTenantKeyMapBucket, fn func(old *perTenantSlot, loaded bool) (*perTenantSlot, perTenantKeyMapComputeOp), old *perTenantSlot, loaded bool) (newV *perTenantSlot, op perTenantKeyMapComputeOp) {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	newV, op = fn(old, loaded)
+	returned = true
+	return newV, op
+}
+
+// perTenantKeyMapComputeLocked calls fn for LoadOrCompute, unlocking root if
+// fn panics, as perTenantKeyMapCallLocked does for Compute.
+func perTenantKeyMapComputeLocked(root *perTenantKeyMapBucket, fn func() *perTenantSlot) *perTenantSlot {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
+// lockRoot locks the root bucket of the chain of hash h in the current table
+// of shard si and returns both. It waits out a resize of the shard: the
+// resizer holds the locks of the buckets it has copied until it has
+// published the new table, so a writer that gets a lock and then sees that
+// its table is still current knows that its write will be copied.
+func (m *perTenantKeyMap) lockRoot(si, h uint64) (*perTenantKeyMapTable, *perTenantKeyMapBucket) {
+	sh := &m.shards[si]
+	for {
+		t := sh.table.Load()
+		root := &t.buckets[(h>>perTenantKeyMapH2Bits)&t.mask]
+		root.mu.Lock()
+		if sh.table.Load() == t {
+			return t, root
+		}
+		root.mu.Unlock()
+	}
+}
+
+// find returns the entry of key, whose hash is h, or nil. It takes no lock.
+func (t *perTenantKeyMapTable) find(key TenantID, h uint64) *perTenantKeyMapEntry {
+	b := &t.buckets[(h>>perTenantKeyMapH2Bits)&t.mask]
+	h2w := perTenantKeyMapBroadcast(perTenantKeyMapH2(h))
+	for {
+		for w := perTenantKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[perTenantKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+				return e
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return nil
+		}
+	}
+}
+
+// search looks for key in the chain of root, which the caller has locked;
+// h2w is the broadcast perTenantKeyMapH2 of the key. It returns the bucket,
+// slot and entry of the key if present. Otherwise e is nil and (b, i) is the
+// first free slot of the chain, or, if the chain is full, its last bucket
+// and i = -1.
+func (root *perTenantKeyMapBucket) search(key TenantID, h2w uint64) (b *perTenantKeyMapBucket, i int, e *perTenantKeyMapEntry) {
+	var free *perTenantKeyMapBucket
+	freeSlot := -1
+	for b = root; ; {
+		meta := b.meta.Load()
+		// Under the lock, a marked byte's slot is occupied.
+		for w := perTenantKeyMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := perTenantKeyMapFirstMarked(w)
+			if e := b.entries[i].Load(); e.key == key {
+				return b, i, e
+			}
+		}
+		if w := ^meta & perTenantKeyMapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, perTenantKeyMapFirstMarked(w)
+		}
+		next := b.next.Load()
+		if next == nil {
+			if free != nil {
+				return free, freeSlot, nil
+			}
+			return b, -1, nil
+		}
+		b = next
+	}
+}
+
+// mustGrow reports whether an insert into a chain of table t of shard si,
+// whose search ended at slot i, must grow the shard first: the chain is full
+// and the shard is above its load factor.
+func (m *perTenantKeyMap) mustGrow(si uint64, t *perTenantKeyMapTable, i int) bool {
+	return i < 0 && m.sizes[si].n.Load() >= t.growAt
+}
+
+// perTenantKeyMapInsertAt inserts ne, whose hash is h, at slot i of bucket
+// b, as returned by search, or, if i is -1, in a new bucket chained after b.
+// The caller holds the chain's lock, or owns a table no reader has seen yet.
+func perTenantKeyMapInsertAt(b *perTenantKeyMapBucket, i int, h uint64, ne *perTenantKeyMapEntry) {
+	if i < 0 {
+		nb := new(perTenantKeyMapBucket)
+		nb.meta.Store(uint64(perTenantKeyMapH2(h)))
+		nb.entries[0].Store(ne)
+		b.next.Store(nb) // publishes nb to readers
+		return
+	}
+	// Meta first: a reader that matches the byte before the entry is
+	// stored sees nil and treats the key as absent.
+	b.meta.Store(perTenantKeyMapSetByte(b.meta.Load(), perTenantKeyMapH2(h), i))
+	b.entries[i].Store(ne)
+}
+
+// perTenantKeyMapClearSlot empties slot i of bucket b, whose chain the
+// caller has locked, and returns the bucket's new meta word.
+func perTenantKeyMapClearSlot(b *perTenantKeyMapBucket, i int) uint64 {
+	meta := perTenantKeyMapSetByte(b.meta.Load(), 0, i)
+	b.meta.Store(meta)
+	b.entries[i].Store(nil)
+	return meta
+}
+
+// deleted accounts for a delete from table t of shard si that left a bucket
+// with the given meta word, shrinking the shard when it has become very
+// sparse. The caller has unlocked the bucket.
+func (m *perTenantKeyMap) deleted(si uint64, t *perTenantKeyMapTable, meta uint64) {
+	n := m.sizes[si].n.Add(-1)
+	if meta == 0 && len(t.buckets) > perTenantKeyMapBaseTableLen() && n*perTenantKeyMapShrinkDiv < int64(len(t.buckets))*perTenantKeyMapEntriesPerBucket {
+		m.resize(si, t, perTenantKeyMapShrinkTable)
+	}
+}
+
+// perTenantKeyMapResizeKind says what a resize does.
+type perTenantKeyMapResizeKind int
+
+const (
+	perTenantKeyMapGrowTable   perTenantKeyMapResizeKind = iota // double the table
+	perTenantKeyMapShrinkTable                                  // halve the table, or more, to fit the entries
+	perTenantKeyMapClearTable                                   // drop the entries, back to perTenantKeyMapBaseTableLen
+)
+
+// resize replaces table old of shard si by a table resized as kind says. It
+// does nothing if old is no longer current (another resize went first); a
+// nil old means the current table. A clear empties a table of one bucket in
+// place instead, if clearInPlace can.
+//
+// Readers go on using old while resize copies it. Writers that lock a bucket
+// of old before resize does complete their write before it is copied;
+// writers that lock it after wait until the new table is published, then see
+// that their table is stale and retry.
+func (m *perTenantKeyMap) resize(si uint64, old *perTenantKeyMapTable, kind perTenantKeyMapResizeKind) {
+	sh := &m.shards[si]
+	sh.resizeMu.Lock()
+	defer sh.resizeMu.Unlock()
+	t := sh.table.Load()
+	if old != nil && t != old {
+		return
+	}
+	var newLen int
+	switch kind {
+	case perTenantKeyMapGrowTable:
+		newLen = 2 * len(t.buckets)
+	case perTenantKeyMapShrinkTable:
+		newLen = perTenantKeyMapTableLenFor(m.sizes[si].n.Load())
+		if newLen >= len(t.buckets) {
+			return
+		}
+	case perTenantKeyMapClearTable:
+		if m.clearInPlace(si, t) {
+			return
+		}
+		newLen = perTenantKeyMapBaseTableLen()
+	}
+	nt := perTenantKeyMapNewTable(newLen)
+	var dropped int64
+	for bi := range t.buckets {
+		root := &t.buckets[bi]
+		root.mu.Lock()
+		for b := root; b != nil; b = b.next.Load() {
+			for i := range b.entries {
+				e := b.entries[i].Load()
+				switch {
+				case e == nil:
+				case kind == perTenantKeyMapClearTable:
+					dropped++
+				default:
+					nt.add(perTenantKeyMapHashKey(&m.seed, e.key), e)
+				}
+			}
+		}
+	}
+	sh.table.Store(nt)
+	for bi := range t.buckets {
+		t.buckets[bi].mu.Unlock()
+	}
+	if dropped != 0 {
+		m.sizes[si].n.Add(-dropped)
+	}
+}
+
+// clearInPlace clears table t of shard si without replacing it, if that can
+// be done at one instant for readers, and reports whether it did. The caller
+// holds the shard's resizeMu, and t is the shard's current table.
+//
+// It can when t has a single bucket and no key lies past it (its overflow
+// buckets, if any, are empty): one store of zero to the bucket's meta word
+// then hides all its keys at once, as perTenantKeyMapClearSlot hides one. A
+// reader that loaded the meta word before that store may still load an
+// entry: one pointer, so a whole entry, of the key it asked for and present
+// until that instant. The entries are set to nil after the meta word, before
+// the bucket is unlocked, so a reader that matches the meta byte of a key
+// inserted after Clear finds nil or that key's entry, never a cleared one.
+//
+// A table of several buckets, or a chain with keys past its first bucket,
+// cannot be cleared in place at one instant: readers take no lock, so they
+// would see the buckets emptied one after the other, a key of an emptied
+// bucket absent and then a key of a bucket not yet emptied present, which
+// a shard cleared at one instant never shows. Those shards get a new table,
+// published with one pointer store.
+func (m *perTenantKeyMap) clearInPlace(si uint64, t *perTenantKeyMapTable) bool {
+	if len(t.buckets) != 1 {
+		return false
+	}
+	root := &t.buckets[0]
+	root.mu.Lock()
+	for b := root.next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			root.mu.Unlock()
+			return false
+		}
+	}
+	meta := root.meta.Load()
+	if meta != 0 {
+		root.meta.Store(0)
+		for i := range root.entries {
+			root.entries[i].Store(nil)
+		}
+	}
+	if root.next.Load() != nil {
+		root.next.Store(nil) // empty overflow buckets: let the GC have them
+	}
+	root.mu.Unlock()
+	// Under the lock, the occupied slots are the marked meta bytes.
+	if n := bits.OnesCount64(meta & perTenantKeyMapOccupiedMask); n != 0 {
+		m.sizes[si].n.Add(-int64(n))
+	}
+	return true
+}
+
+// perTenantKeyMapNewTable returns an empty table of n buckets; n is a power
+// of two.
+func perTenantKeyMapNewTable(n int) *perTenantKeyMapTable {
+	return &perTenantKeyMapTable{
+		buckets: make([]perTenantKeyMapBucket, n),
+		mask:    uint64(n - 1),
+		growAt:  perTenantKeyMapGrowThreshold(n),
+	}
+}
+
+// add inserts e, whose hash is h, into t, which no other goroutine can see
+// yet.
+func (t *perTenantKeyMapTable) add(h uint64, e *perTenantKeyMapEntry) {
+	b := &t.buckets[(h>>perTenantKeyMapH2Bits)&t.mask]
+	for {
+		if w := ^b.meta.Load() & perTenantKeyMapOccupiedMask; w != 0 {
+			perTenantKeyMapInsertAt(b, perTenantKeyMapFirstMarked(w), h, e)
+			return
+		}
+		next := b.next.Load()
+		if next == nil {
+			perTenantKeyMapInsertAt(b, -1, h, e)
+			return
+		}
+		b = next
+	}
+}
+
+// perTenantKeyMapGrowThreshold returns the entry count above which a table
+// of n buckets grows rather than chains an overflow bucket.
+func perTenantKeyMapGrowThreshold(n int) int64 {
+	return int64(n) * perTenantKeyMapEntriesPerBucket * perTenantKeyMapGrowNum / perTenantKeyMapGrowDen
+}
+
+// perTenantKeyMapTableLenFor returns the number of buckets a shard of n
+// entries shrinks to: the smallest power of two, at least
+// perTenantKeyMapBaseTableLen, that holds them at half the growth load
+// factor.
+func perTenantKeyMapTableLenFor(n int64) int {
+	want := uint64(max(n, 0)) * 2 * perTenantKeyMapGrowDen / (perTenantKeyMapGrowNum * perTenantKeyMapEntriesPerBucket)
+	if base := perTenantKeyMapBaseTableLen(); want <= uint64(base) {
+		return base
+	}
+	return 1 << bits.Len64(want-1)
+}
+
+// perTenantKeyMapH2 returns the meta byte of hash h: its low
+// perTenantKeyMapH2Bits bits, marked occupied.
+func perTenantKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<perTenantKeyMapH2Bits-1)) }
+
+// perTenantKeyMapBroadcast returns a word holding b in each of its bytes.
+func perTenantKeyMapBroadcast(b uint8) uint64 { return perTenantKeyMapLowBytes * uint64(b) }
+
+// perTenantKeyMapMarkZeroBytes returns w with the top bit of each zero byte
+// set and the other bits clear. A byte equal to 1 above a zero byte is
+// marked too (a borrow): callers check the entry of every marked slot.
+// Applied to meta^broadcast(perTenantKeyMapH2), it marks the slots whose
+// meta byte matches perTenantKeyMapH2; empty slots (meta byte 0) are never
+// marked, since perTenantKeyMapH2 has its top bit set.
+func perTenantKeyMapMarkZeroBytes(w uint64) uint64 {
+	return (w - perTenantKeyMapLowBytes) &^ w & perTenantKeyMapHighBits
+}
+
+// perTenantKeyMapFirstMarked returns the index of the lowest byte of w with
+// its top bit set.
+func perTenantKeyMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
+
+// perTenantKeyMapSetByte returns w with byte i set to b.
+func perTenantKeyMapSetByte(w uint64, b uint8, i int) uint64 {
+	shift := uint(i) * 8
+	return w&^(0xff<<shift) | uint64(b)<<shift
+}
+
+// This code was specialized for the types above. If one changes, the
+// line below stops compiling: run go generate.
+var _ = (*string)((*TenantID)(nil))
+
+// NewPerTenant returns a semaphore per TenantID: each key has a capacity of
+// 4. A key without holders or waiters for 1m may be evicted. It holds at most
+// 4096 keys: a new key is refused while every one has holders or waiters.
+func NewPerTenant() *PerTenant {
+	s := &PerTenant{}
+	s.init()
+	return s
+}
+
+// BenchPerShard: generated from the semaphore directive in keyed.go.
+
+// BenchPerShardMaxN is the largest capacity per key: the held weight and a
+// request, each at most the capacity, add up without overflow.
+const BenchPerShardMaxN = math.MaxInt64 / 2
+
+// BenchPerShard bounds, for each key of type uint64, the total weight held
+// at once by the concurrent holders of that key.
+//
+// The waiters of a key are served in FIFO order: once a request has to
+// wait, later requests for the key wait behind it even if they are small
+// enough to fit.
+//
+// A BenchPerShard must be created with NewBenchPerShard and must not be
+// copied after first use. Acquire and Release on a key already seen look the
+// key up in a map whose reads take no lock, and lock the key's slot only.
+type BenchPerShard struct {
+	slots *benchPerShardKeyMap
+	// live counts the slots in the map: Len.
+	live atomic.Int64
+	// nextSweep is the time, in nanoseconds since epoch, from which a new
+	// key sweeps the idle slots.
+	nextSweep atomic.Int64
+	// sweepMu lets one sweep run at a time.
+	sweepMu sync.Mutex
+
+	epoch time.Time
+}
+
+// benchPerShardSlot is one key's semaphore.
+type benchPerShardSlot struct {
+	mu sync.Mutex
+	// held is the weight held, waiters the requests queued, in order.
+	held    int64
+	waiters []*benchPerShardWaiter
+	// idleSince is when the slot last became idle, in nanoseconds since
+	// the epoch.
+	idleSince int64
+	// evicted is set, under mu, when a sweep takes the slot out of the
+	// map: a caller that finds it looks the key up again.
+	evicted atomic.Bool
+}
+
+// benchPerShardWaiter is a queued request for n units, granted when ready is
+// closed.
+type benchPerShardWaiter struct {
+	n     int64
+	ready chan struct{}
+}
+
+// init checks the configuration, creates the map and starts the clock.
+func (s *BenchPerShard) init() {
+	s.slots = newBenchPerShardKeyMap()
+	s.epoch = time.Now()
+	s.nextSweep.Store(int64(time.Hour))
+}
+
+// Acquire acquires n units of key, blocking until they are available or ctx
+// is done. On success it returns nil. On failure it returns ctx.Err() and
+// leaves the semaphore unchanged; once it waits, it fails if ctx is done
+// when the wait ends, even if the units were granted at the same moment. A
+// request for more than the capacity waits for ctx to be done without
+// holding back other callers. Acquire panics if n is negative.
+func (s *BenchPerShard) Acquire(ctx context.Context, key uint64, n int64) error {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return nil
+	}
+	done := ctx.Done()
+	if n > 64 {
+		<-done
+		return ctx.Err()
+	}
+	for {
+		sl, err := s.slot(key)
+		if err != nil {
+			return err
+		}
+		sl.mu.Lock()
+		if sl.evicted.Load() {
+			sl.mu.Unlock()
+			continue
+		}
+		if len(sl.waiters) == 0 && sl.held+n <= 64 {
+			s.take(sl, n)
+			sl.mu.Unlock()
+			return nil
+		}
+		select {
+		case <-done:
+			sl.mu.Unlock()
+			return ctx.Err()
+		default:
+		}
+		w := &benchPerShardWaiter{n: n, ready: make(chan struct{})}
+		sl.waiters = append(sl.waiters, w)
+		sl.mu.Unlock()
+		return s.await(ctx, sl, w)
+	}
+}
+
+// TryAcquire acquires n units of key without blocking and reports whether
+// it did. It fails while other callers of key are waiting, even if the units
+// are free, and for a new key the semaphore has no room for. It panics if n
+// is negative.
+func (s *BenchPerShard) TryAcquire(key uint64, n int64) bool {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return true
+	}
+	if n > 64 {
+		return false
+	}
+	for {
+		sl, err := s.slot(key)
+		if err != nil {
+			return false
+		}
+		sl.mu.Lock()
+		if sl.evicted.Load() {
+			sl.mu.Unlock()
+			continue
+		}
+		ok := len(sl.waiters) == 0 && sl.held+n <= 64
+		if ok {
+			s.take(sl, n)
+		}
+		sl.mu.Unlock()
+		return ok
+	}
+}
+
+// Release releases n units of key, acquired before, and grants the
+// waiters of key that then fit, in order. It panics if n is negative or
+// more than key holds.
+func (s *BenchPerShard) Release(key uint64, n int64) {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return
+	}
+	// A slot that holds units is never evicted: key's slot in the map is
+	// the one that holds them.
+	sl, ok := s.slots.Load(key)
+	if !ok {
+		panic("semaphore: released more than held")
+	}
+	sl.mu.Lock()
+	if sl.held < n {
+		sl.mu.Unlock()
+		panic("semaphore: released more than held")
+	}
+	sl.held -= n
+	s.grant(sl)
+	sl.mu.Unlock()
+}
+
+// Held returns the weight key holds at the moment of the call.
+func (s *BenchPerShard) Held(key uint64) int64 {
+	sl, ok := s.slots.Load(key)
+	if !ok {
+		return 0
+	}
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	return sl.held
+}
+
+// Len returns the number of keys that have a slot: the keys seen and not
+// evicted. It takes no lock.
+func (s *BenchPerShard) Len() int {
+	return int(s.live.Load())
+}
+
+// Sweep evicts the keys that have had no holder and no waiter for 1h or
+// longer. Acquire and TryAcquire sweep on their own when they create a key;
+// Sweep is for a program that wants the memory of idle keys back when no new
+// key comes.
+func (s *BenchPerShard) Sweep() {
+	s.sweepMu.Lock()
+	defer s.sweepMu.Unlock()
+	s.sweep(s.clock(), int64(time.Hour))
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (s *BenchPerShard) clock() int64 {
+	return int64(time.Since(s.epoch))
+}
+
+// take gives n units to a caller of sl. The caller holds sl.mu.
+func (s *BenchPerShard) take(sl *benchPerShardSlot, n int64) {
+	sl.held += n
+}
+
+// grant gives the waiters of sl that fit their units, in order, and marks
+// sl idle when it has no holder and no waiter left. The caller holds sl.mu.
+func (s *BenchPerShard) grant(sl *benchPerShardSlot) {
+	for len(sl.waiters) > 0 && sl.held+sl.waiters[0].n <= 64 {
+		w := sl.waiters[0]
+		sl.held += w.n
+		close(w.ready)
+		sl.waiters[0] = nil
+		sl.waiters = sl.waiters[1:]
+	}
+	if sl.held == 0 && len(sl.waiters) == 0 {
+		sl.waiters = nil
+		sl.idleSince = s.clock()
+	}
+}
+
+// await waits until the queued w is granted its units or done is closed.
+// If ctx is done when the wait ends, the request fails even if it was
+// granted too, and gives the units back.
+func (s *BenchPerShard) await(ctx context.Context, sl *benchPerShardSlot, w *benchPerShardWaiter) error {
+	done := ctx.Done()
+	select {
+	case <-w.ready:
+		select {
+		case <-done:
+		default:
+			return nil
+		}
+	case <-done:
+	}
+	sl.mu.Lock()
+	select {
+	case <-w.ready:
+		sl.held -= w.n
+	default:
+		for i, q := range sl.waiters {
+			if q == w {
+				sl.waiters = append(sl.waiters[:i], sl.waiters[i+1:]...)
+				break
+			}
+		}
+	}
+	// Giving units back, or leaving the head of the queue, may let the
+	// next waiters in.
+	s.grant(sl)
+	sl.mu.Unlock()
+	return ctx.Err()
+}
+
+// slot returns key's slot, creating it if key has none.
+func (s *BenchPerShard) slot(key uint64) (*benchPerShardSlot, error) {
+	if sl, ok := s.slots.Load(key); ok && !sl.evicted.Load() {
+		return sl, nil
+	}
+	return s.create(key, s.clock())
+}
+
+// create gives key a new, idle slot, or returns the slot another goroutine
+// gave it first. It fails with ErrBenchPerShardTooManyKeys when the map
+// holds Keys slots and a sweep cannot make room.
+func (s *BenchPerShard) create(key uint64, now int64) (*benchPerShardSlot, error) {
+	if now >= s.nextSweep.Load() && s.sweepMu.TryLock() {
+		if now >= s.nextSweep.Load() {
+			s.sweep(now, int64(time.Hour))
+			s.nextSweep.Store(now + int64(time.Hour))
+		}
+		s.sweepMu.Unlock()
+	}
+	sl, _ := s.slots.Compute(key, func(old *benchPerShardSlot, loaded bool) (*benchPerShardSlot, benchPerShardKeyMapComputeOp) {
+		if loaded && !old.evicted.Load() {
+			return old, benchPerShardKeyMapCancelOp
+		}
+		// A slot evicted but still in the map is replaced in its room,
+		// counted in live and idle until the map no longer holds it.
+		if !loaded && !s.countKey() {
+			return nil, benchPerShardKeyMapCancelOp
+		}
+		return &benchPerShardSlot{idleSince: now}, benchPerShardKeyMapUpdateOp
+	})
+	return sl, nil
+}
+
+// countKey counts a new, idle key in live, and reports whether it did: not
+// when the map holds Keys slots.
+func (s *BenchPerShard) countKey() bool {
+	s.live.Add(1)
+	return true
+}
+
+// sweep evicts the slots that have been idle for at least idle at now. The
+// caller holds sweepMu.
+func (s *BenchPerShard) sweep(now, idle int64) {
+	for key, sl := range s.slots.All() {
+		sl.mu.Lock()
+		if sl.evicted.Load() || sl.held > 0 || len(sl.waiters) > 0 || sl.idleSince > now-idle {
+			sl.mu.Unlock()
+			continue
+		}
+		// Idle: no caller holds or waits for its units, and one that
+		// finds it from now on looks the key up again.
+		sl.evicted.Store(true)
+		sl.mu.Unlock()
+		s.slots.Compute(key, func(old *benchPerShardSlot, loaded bool) (*benchPerShardSlot, benchPerShardKeyMapComputeOp) {
+			if loaded && old == sl {
+				s.live.Add(-1)
+				return nil, benchPerShardKeyMapDeleteOp
+			}
+			// A new slot took its place, and its room.
+			return old, benchPerShardKeyMapCancelOp
+		})
+	}
+}
+
+// benchPerShardKeyMapHashSeed holds a map's random hash keys, chosen per map
+// so that keys chosen by an attacker cannot flood one bucket.
+//
+// seed keys maphash, the reference hasher and the fallback for long strings;
+// k0 and k1 key the fast mixers below, which specialized
+// benchPerShardKeyMapHashKey bodies call.
+type benchPerShardKeyMapHashSeed struct {
+	k0, k1 uint64
+}
+
+// benchPerShardKeyMapNewHashSeed returns fresh random hash keys.
+func benchPerShardKeyMapNewHashSeed() benchPerShardKeyMapHashSeed {
+	return benchPerShardKeyMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
+}
+
+// benchPerShardKeyMapHashKey returns the hash of k under s, specialized for
+// uint64 keys: a seeded 128-bit multiply of its value. Every bit is mixed:
+// the top benchPerShardKeyMapShardBits bits pick the shard, the
+// benchPerShardKeyMapH2Bits low bits the meta byte, the bits above them the
+// bucket.
+func benchPerShardKeyMapHashKey(s *benchPerShardKeyMapHashSeed, k uint64) uint64 {
+	return benchPerShardKeyMapHashU64(s, uint64(k))
+}
+
+// benchPerShardKeyMapHashU64 hashes one 64-bit word: an integer of any size,
+// a pointer's address, a bool. Rotating the second factor keeps x and
+// x^k0^k1 from swapping the factors.
+func benchPerShardKeyMapHashU64(s *benchPerShardKeyMapHashSeed, x uint64) uint64 {
+	hi, lo := bits.Mul64(x^s.k0, bits.RotateLeft64(x, 32)^s.k1)
+	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
+	return hi ^ lo
+}
+
+// benchPerShardKeyMapShardBits is the base-2 logarithm of the number of
+// shards: the directive's shards= option (shards=64 gives
+// benchPerShardKeyMapShardBits = 6).
+//
+// Shards do not make reads faster: a read costs the same whatever their
+// number. They bound the work of a resize (a resize copies and stops the
+// writers of one shard only) and spread the per-shard size counters that
+// inserts and deletes update over that many cache lines. 64 shards keep the
+// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
+// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
+// 64-byte bucket per shard); a program with many small maps should ask for
+// shards=1 or a few.
+const benchPerShardKeyMapShardBits = 6
+
+const (
+	// benchPerShardKeyMapShardCount is the number of independent tables of a
+	// benchPerShardKeyMap.
+	benchPerShardKeyMapShardCount = 1 << benchPerShardKeyMapShardBits
+	// benchPerShardKeyMapShardShift selects the top
+	// benchPerShardKeyMapShardBits bits of a hash shifted right by one
+	// (h>>1>>benchPerShardKeyMapShardShift): with
+	// benchPerShardKeyMapShardBits = 0 that is 0, one shard, without a
+	// constant shift of 64, which go vet reports (the compiler merges the
+	// two shifts).
+	benchPerShardKeyMapShardShift = 63 - benchPerShardKeyMapShardBits
+
+	// benchPerShardKeyMapCacheLineSize is the unit of padding against false
+	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
+	benchPerShardKeyMapCacheLineSize = 64
+	// benchPerShardKeyMapEntriesPerBucket is the number of slots of a
+	// bucket: 5 pointers, with a mutex, a meta word and an overflow pointer,
+	// fill 64 bytes on 64-bit platforms.
+	benchPerShardKeyMapEntriesPerBucket = 5
+	// benchPerShardKeyMapPtrSize is the size of a pointer: 8 on 64-bit
+	// platforms, 4 on 32-bit.
+	benchPerShardKeyMapPtrSize = 4 << (^uintptr(0) >> 63)
+	// benchPerShardKeyMapMutexSize is the size of a sync.Mutex (two 32-bit
+	// words) everywhere.
+	benchPerShardKeyMapMutexSize = 8
+	// benchPerShardKeyMapBucketPadding pads a bucket to one cache line: 0 on
+	// 64-bit platforms, 24 bytes on 32-bit ones.
+	benchPerShardKeyMapBucketPadding = benchPerShardKeyMapCacheLineSize - benchPerShardKeyMapMutexSize - 8 - (benchPerShardKeyMapEntriesPerBucket+1)*benchPerShardKeyMapPtrSize
+
+	// benchPerShardKeyMapH2Bits is the number of low hash bits stored in a
+	// slot's meta byte, whose top bit marks the slot as occupied. The bucket
+	// index comes from the bits above them, so the bytes of one bucket still
+	// differ.
+	benchPerShardKeyMapH2Bits = 7
+	// benchPerShardKeyMapOccupiedMask has the occupied bit of each slot's
+	// meta byte set.
+	benchPerShardKeyMapOccupiedMask = 0x80_8080_8080
+	// benchPerShardKeyMapLowBytes and benchPerShardKeyMapHighBits are the
+	// SWAR constants of benchPerShardKeyMapMarkZeroBytes.
+	benchPerShardKeyMapLowBytes = 0x0101_0101_0101_0101
+	benchPerShardKeyMapHighBits = 0x8080_8080_8080_8080
+
+	// benchPerShardKeyMapMinTableLen is the number of buckets a shard of a
+	// map without a size hint starts with and shrinks back to on Clear: one
+	// cache line. With one bucket, Clear can empty a shard's table in place
+	// (clearInPlace).
+	benchPerShardKeyMapMinTableLen = 1
+	// benchPerShardKeyMapGrowNum/benchPerShardKeyMapGrowDen is the load
+	// factor above which a shard grows when an insert needs a new overflow
+	// bucket: 0.75, that of xsync and CLHT, which keeps most chains to their
+	// root bucket.
+	benchPerShardKeyMapGrowNum, benchPerShardKeyMapGrowDen = 3, 4
+	// benchPerShardKeyMapShrinkDiv sets the load factor below which a shard
+	// shrinks when a delete empties a bucket: 1/benchPerShardKeyMapShrinkDiv
+	// of its slots. It then shrinks to half of the growth load factor, so a
+	// shard does not resize back and forth.
+	benchPerShardKeyMapShrinkDiv = 128
+)
+
+// benchPerShardKeyMapComputeOp tells Compute what to do with the value its
+// function returns.
+type benchPerShardKeyMapComputeOp int
+
+const (
+	// benchPerShardKeyMapCancelOp leaves the map unchanged: a present key
+	// keeps its value and an absent key stays absent. It is the zero
+	// benchPerShardKeyMapComputeOp.
+	benchPerShardKeyMapCancelOp benchPerShardKeyMapComputeOp = iota
+	// benchPerShardKeyMapUpdateOp stores the returned value, inserting the
+	// key if it was absent.
+	benchPerShardKeyMapUpdateOp
+	// benchPerShardKeyMapDeleteOp deletes the key if it is present.
+	benchPerShardKeyMapDeleteOp
+)
+
+// benchPerShardKeyMap is a hash map from uint64 to *benchPerShardSlot that
+// is safe for concurrent use by multiple goroutines without additional
+// locking or coordination. It has the methods of sync.Map, typed, Compute
+// for atomic read-modify-write and LoadOrCompute to create a missing value
+// once.
+//
+// Loads take no lock and write no shared memory; Load does not allocate.
+// Writers lock one bucket of one shard; Store says what they allocate.
+//
+// Keys are hashed with a random seed chosen per map, so keys chosen by an
+// attacker who does not know the seed cannot flood one bucket.
+//
+// The zero benchPerShardKeyMap is not usable: create maps with
+// newBenchPerShardKeyMap. A benchPerShardKeyMap must not be copied after
+// first use.
+//
+// In the terminology of the Go memory model, benchPerShardKeyMap arranges
+// that a write operation “synchronizes before” any read operation that
+// observes the effect of the write, where read and write operations are
+// defined as follows. Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap,
+// CompareAndSwap, CompareAndDelete and Compute are read operations; Delete,
+// LoadAndDelete, Store, Swap and Clear are write operations; LoadOrStore and
+// LoadOrCompute are write operations when they return loaded set to false;
+// CompareAndSwap is a write operation when it returns swapped set to true;
+// CompareAndDelete is a write operation when it returns deleted set to true;
+// Compute is a write operation when its function returns
+// benchPerShardKeyMapUpdateOp, or benchPerShardKeyMapDeleteOp for a present
+// key. Range and All perform a read operation for each key they visit. Len
+// does not synchronize.
+type benchPerShardKeyMap struct {
+	// sizes counts the entries of each shard. Inserts and deletes update
+	// them, so each has a cache line of its own; they come first so that a
+	// cache-line-aligned benchPerShardKeyMap aligns them.
+	sizes [benchPerShardKeyMapShardCount]benchPerShardKeyMapShardSize
+	// seed is read by every operation and written only by
+	// newBenchPerShardKeyMap.
+	seed benchPerShardKeyMapHashSeed
+	// shards are read by every operation and written only by resizes.
+	shards [benchPerShardKeyMapShardCount]benchPerShardKeyMapShard
+}
+
+// benchPerShardKeyMapShard is one independent hash table of a
+// benchPerShardKeyMap.
+type benchPerShardKeyMapShard struct {
+	// table is the current table. Readers use whichever table they load;
+	// writers lock a bucket of it, then check it is still current.
+	table atomic.Pointer[benchPerShardKeyMapTable]
+	// resizeMu serializes the resizes of the shard.
+	resizeMu sync.Mutex
+}
+
+// benchPerShardKeyMapShardSize is the entry count of one shard. Writers
+// update it after unlocking their bucket, so it may lag the table and,
+// briefly, go negative.
+type benchPerShardKeyMapShardSize struct {
+	n atomic.Int64
+	_ [benchPerShardKeyMapCacheLineSize - 8]byte
+}
+
+// benchPerShardKeyMapTable is the bucket array of a shard at one size. Its
+// buckets never move; a resize builds a new table.
+type benchPerShardKeyMapTable struct {
+	buckets []benchPerShardKeyMapBucket
+	// mask is len(buckets)-1: len is a power of two.
+	mask uint64
+	// growAt is the entry count above which an insert that needs an
+	// overflow bucket grows the shard instead.
+	growAt int64
+}
+
+// benchPerShardKeyMapBucket is one cache line of a table: a root bucket, or
+// an overflow bucket chained to one. The mutex of a root bucket guards its
+// whole chain; an overflow bucket's mutex is unused.
+type benchPerShardKeyMapBucket struct {
+	// padding comes first: a zero-size last field would add a word.
+	_  [benchPerShardKeyMapBucketPadding]byte
+	mu sync.Mutex
+	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
+	// benchPerShardKeyMapH2Bits bits of the hash of its key. Writers store
+	// it before the entry on insert and before clearing the entry on delete;
+	// a reader that matches a byte whose entry is nil or holds another key
+	// moves on.
+	meta    atomic.Uint64
+	entries [benchPerShardKeyMapEntriesPerBucket]atomic.Pointer[benchPerShardKeyMapEntry]
+	next    atomic.Pointer[benchPerShardKeyMapBucket]
+}
+
+// benchPerShardKeyMapEntry is an immutable key-value pair. Writers replace
+// entries, never modify them, so a reader that loads an entry sees a
+// consistent pair.
+type benchPerShardKeyMapEntry struct {
+	value *benchPerShardSlot
+	key   uint64
+}
+
+// benchPerShardKeyMapLoadValue returns the value of e with an atomic load:
+// writers update it in place (benchPerShardKeyMapStoreValue).
+func benchPerShardKeyMapLoadValue(e *benchPerShardKeyMapEntry) *benchPerShardSlot {
+	return (*benchPerShardSlot)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&e.value))))
+}
+
+// benchPerShardKeyMapStoreValue sets the value of e in place with an atomic
+// store. The caller holds the lock of e's chain.
+func benchPerShardKeyMapStoreValue(e *benchPerShardKeyMapEntry, v *benchPerShardSlot) {
+	atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&e.value)), unsafe.Pointer(v))
+}
+
+// newBenchPerShardKeyMap returns an empty benchPerShardKeyMap.
+func newBenchPerShardKeyMap() *benchPerShardKeyMap {
+	m := &benchPerShardKeyMap{seed: benchPerShardKeyMapNewHashSeed()}
+	m.init()
+	return m
+}
+
+// init gives each shard an empty table of benchPerShardKeyMapBaseTableLen
+// buckets.
+func (m *benchPerShardKeyMap) init() {
+	m.initTables(benchPerShardKeyMapBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *benchPerShardKeyMap) initTables(n int) {
+	tables := make([]benchPerShardKeyMapTable, benchPerShardKeyMapShardCount)
+	buckets := make([]benchPerShardKeyMapBucket, benchPerShardKeyMapShardCount*n)
+	for i := range m.shards {
+		t := &tables[i]
+		lo, hi := i*n, (i+1)*n
+		t.buckets = buckets[lo:hi:hi]
+		t.mask = uint64(n - 1)
+		t.growAt = benchPerShardKeyMapGrowThreshold(n)
+		m.shards[i].table.Store(t)
+	}
+}
+
+// benchPerShardKeyMapBaseTableLen returns the number of buckets a shard
+// starts with and never shrinks below: benchPerShardKeyMapMinTableLen, or
+// with a size hint room for the shard's share of it.
+func benchPerShardKeyMapBaseTableLen() int {
+	return benchPerShardKeyMapMinTableLen
+}
+
+// benchPerShardKeyMapEqualValue reports whether a and b are equal, for
+// CompareAndSwap and CompareAndDelete.
+func benchPerShardKeyMapEqualValue(a, b *benchPerShardSlot) bool {
+	return a == b
+}
+
+// Load returns the value stored in the map for key, or the zero value if no
+// value is present. The ok result reports whether a value was found. Load
+// takes no lock and does not allocate.
+func (m *benchPerShardKeyMap) Load(key uint64) (value *benchPerShardSlot, ok bool) {
+	h := benchPerShardKeyMapHashKey(&m.seed, key)
+	t := m.shards[h>>1>>benchPerShardKeyMapShardShift].table.Load()
+	b := &t.buckets[(h>>benchPerShardKeyMapH2Bits)&t.mask]
+	h2w := benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h))
+	for {
+		for w := benchPerShardKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[benchPerShardKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+				return benchPerShardKeyMapLoadValue(e), true
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return value, false
+		}
+	}
+}
+
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
+func (m *benchPerShardKeyMap) Store(key uint64, value *benchPerShardSlot) {
+	m.put(benchPerShardKeyMapHashKey(&m.seed, key), key, value, nil)
+}
+
+// Swap stores value for key and returns the previous value, if any. The
+// loaded result reports whether the key was present. Swap allocates like
+// Store.
+func (m *benchPerShardKeyMap) Swap(key uint64, value *benchPerShardSlot) (previous *benchPerShardSlot, loaded bool) {
+	loaded = m.put(benchPerShardKeyMapHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
+}
+
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *benchPerShardKeyMap) put(h uint64, key uint64, value *benchPerShardSlot, prev **benchPerShardSlot) (loaded bool) {
+	var ne *benchPerShardKeyMapEntry
+	si := h >> 1 >> benchPerShardKeyMapShardShift
+	h2w := benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if prev != nil {
+				*prev = benchPerShardKeyMapLoadValue(e)
+			}
+			benchPerShardKeyMapStoreValue(e, value)
+			root.mu.Unlock()
+			return true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, benchPerShardKeyMapGrowTable)
+			continue
+		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &benchPerShardKeyMapEntry{key: key, value: value}
+		benchPerShardKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return false
+	}
+}
+
+// LoadOrStore returns the existing value for key if present. Otherwise, it
+// stores and returns the given value. The loaded result is true if the value
+// was loaded, false if stored. It finds a present key without locking or
+// allocating.
+func (m *benchPerShardKeyMap) LoadOrStore(key uint64, value *benchPerShardSlot) (actual *benchPerShardSlot, loaded bool) {
+	h := benchPerShardKeyMapHashKey(&m.seed, key)
+	si := h >> 1 >> benchPerShardKeyMapShardShift
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return benchPerShardKeyMapLoadValue(e), true
+	}
+	ne := &benchPerShardKeyMapEntry{key: key, value: value}
+	h2w := benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return benchPerShardKeyMapLoadValue(e), true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, benchPerShardKeyMapGrowTable)
+			continue
+		}
+		benchPerShardKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns benchPerShardKeyMapCancelOp for an
+// absent key. If fn panics, LoadOrCompute leaves the map unchanged and
+// unlocked, and the panic propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *benchPerShardKeyMap) LoadOrCompute(key uint64, fn func() *benchPerShardSlot) (actual *benchPerShardSlot, loaded bool) {
+	h := benchPerShardKeyMapHashKey(&m.seed, key)
+	si := h >> 1 >> benchPerShardKeyMapShardShift
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return benchPerShardKeyMapLoadValue(e), true
+	}
+	h2w := benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return benchPerShardKeyMapLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, benchPerShardKeyMapGrowTable)
+			continue
+		}
+		actual = benchPerShardKeyMapComputeLocked(root, fn)
+		benchPerShardKeyMapInsertAt(b, i, h, &benchPerShardKeyMapEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
+	}
+}
+
+// LoadAndDelete deletes the value for key, returning the previous value if
+// any. The loaded result reports whether the key was present. It finds an
+// absent key without locking.
+func (m *benchPerShardKeyMap) LoadAndDelete(key uint64) (value *benchPerShardSlot, loaded bool) {
+	h := benchPerShardKeyMapHashKey(&m.seed, key)
+	if e := m.remove(h, key); e != nil {
+		return benchPerShardKeyMapLoadValue(e), true
+	}
+	return value, false
+}
+
+// Delete deletes the value for key. It finds an absent key without locking.
+func (m *benchPerShardKeyMap) Delete(key uint64) {
+	h := benchPerShardKeyMapHashKey(&m.seed, key)
+	m.remove(h, key)
+}
+
+// remove deletes key, whose hash is h, and returns its entry, or nil if it
+// was absent.
+func (m *benchPerShardKeyMap) remove(h uint64, key uint64) *benchPerShardKeyMapEntry {
+	si := h >> 1 >> benchPerShardKeyMapShardShift
+	if m.shards[si].table.Load().find(key, h) == nil {
+		return nil
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h)))
+	if e == nil {
+		root.mu.Unlock()
+		return nil
+	}
+	meta := benchPerShardKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return e
+}
+
+// CompareAndSwap swaps the old and new values for key if the value stored in
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
+func (m *benchPerShardKeyMap) CompareAndSwap(key uint64, old, new *benchPerShardSlot) (swapped bool) {
+	h := benchPerShardKeyMapHashKey(&m.seed, key)
+	si := h >> 1 >> benchPerShardKeyMapShardShift
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !benchPerShardKeyMapEqualValue(benchPerShardKeyMapLoadValue(e), old) {
+		return false
+	}
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
+func (m *benchPerShardKeyMap) swapInPlace(h uint64, key uint64, old, new *benchPerShardSlot) (swapped bool) {
+	_, root := m.lockRoot(h>>1>>benchPerShardKeyMapShardShift, h)
+	_, _, e := root.search(key, benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h)))
+	if e == nil || !benchPerShardKeyMapEqualValue(benchPerShardKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	benchPerShardKeyMapStoreValue(e, new)
+	root.mu.Unlock()
+	return true
+}
+
+// CompareAndDelete deletes the entry for key if its value is equal to old.
+// If there is no current value for key in the map, CompareAndDelete returns
+// false (even if old is the zero value).
+//
+// Values are compared with benchPerShardKeyMapEqualValue: the generic
+// reference panics, as sync.Map does, if the values are of a type that is
+// not comparable.
+func (m *benchPerShardKeyMap) CompareAndDelete(key uint64, old *benchPerShardSlot) (deleted bool) {
+	h := benchPerShardKeyMapHashKey(&m.seed, key)
+	si := h >> 1 >> benchPerShardKeyMapShardShift
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !benchPerShardKeyMapEqualValue(benchPerShardKeyMapLoadValue(e), old) {
+		return false
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h)))
+	if e == nil || !benchPerShardKeyMapEqualValue(benchPerShardKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	meta := benchPerShardKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return true
+}
+
+// Compute atomically reads and modifies the value for key. It calls fn with
+// the current value and loaded set to true if key is present, or with the
+// zero value and loaded set to false if it is absent, and applies the
+// benchPerShardKeyMapComputeOp fn returns: benchPerShardKeyMapUpdateOp
+// stores newV, benchPerShardKeyMapDeleteOp deletes the key,
+// benchPerShardKeyMapCancelOp leaves the map unchanged. It returns the value
+// of key after the operation and whether key is then present.
+//
+// fn is called exactly once, with the lock of key's bucket held: writes to
+// the keys of that bucket wait for it, and reads do not. fn must not call
+// methods of m, and should be short. If fn panics, Compute leaves the map
+// unchanged and unlocked, and the panic propagates.
+func (m *benchPerShardKeyMap) Compute(key uint64, fn func(old *benchPerShardSlot, loaded bool) (newV *benchPerShardSlot, op benchPerShardKeyMapComputeOp)) (actual *benchPerShardSlot, ok bool) {
+	h := benchPerShardKeyMapHashKey(&m.seed, key)
+	si := h >> 1 >> benchPerShardKeyMapShardShift
+	h2w := benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			old := benchPerShardKeyMapLoadValue(e)
+			newV, op := benchPerShardKeyMapCallLocked(root, fn, old, true)
+			switch op {
+			case benchPerShardKeyMapUpdateOp:
+				benchPerShardKeyMapStoreValue(e, newV)
+				root.mu.Unlock()
+				return newV, true
+			case benchPerShardKeyMapDeleteOp:
+				meta := benchPerShardKeyMapClearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return actual, false
+			default:
+				root.mu.Unlock()
+				return old, true
+			}
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, benchPerShardKeyMapGrowTable)
+			continue
+		}
+		newV, op := benchPerShardKeyMapCallLocked(root, fn, actual, false)
+		if op != benchPerShardKeyMapUpdateOp {
+			root.mu.Unlock()
+			return actual, false
+		}
+		benchPerShardKeyMapInsertAt(b, i, h, &benchPerShardKeyMapEntry{key: key, value: newV})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return newV, true
+	}
+}
+
+// Range calls f sequentially for each key and value present in the map. If f
+// returns false, Range stops the iteration.
+//
+// Range does not correspond to a consistent snapshot of the
+// benchPerShardKeyMap's contents: no key is visited more than once, a key
+// present and unmodified for the whole call is visited exactly once, but a
+// key stored or deleted concurrently may or may not be visited, and a
+// visited key's value may be any value it held during the call. Range holds
+// no lock while it calls f, so f may call any method of m.
+//
+// Range copies the entries of one bucket chain at a time under the chain's
+// lock: it delays the writers of that chain briefly, and allocates only for
+// chains longer than sixteen buckets.
+func (m *benchPerShardKeyMap) Range(f func(key uint64, value *benchPerShardSlot) bool) {
+	var buf [16 * benchPerShardKeyMapEntriesPerBucket]*benchPerShardKeyMapEntry
+	chain := buf[:0]
+	for si := range m.shards {
+		t := m.shards[si].table.Load()
+		for bi := range t.buckets {
+			root := &t.buckets[bi]
+			// A chain that is empty at one instant need not be locked.
+			if root.meta.Load() == 0 && root.next.Load() == nil {
+				continue
+			}
+			root.mu.Lock()
+			for b := root; b != nil; b = b.next.Load() {
+				for i := range b.entries {
+					if e := b.entries[i].Load(); e != nil {
+						chain = append(chain, e)
+					}
+				}
+			}
+			root.mu.Unlock()
+			for i, e := range chain {
+				if !f(e.key, benchPerShardKeyMapLoadValue(e)) {
+					return
+				}
+				chain[i] = nil // let the GC have what f did not keep
+			}
+			chain = chain[:0]
+		}
+	}
+}
+
+// All returns an iterator over the keys and values of the map, with the
+// semantics of Range.
+func (m *benchPerShardKeyMap) All() iter.Seq2[uint64, *benchPerShardSlot] {
+	return m.Range
+}
+
+// Len returns the number of keys in the map. It is exact when no other
+// operation runs concurrently; otherwise it may miss or count twice the keys
+// being stored or deleted. Len reads one counter per shard and takes no lock.
+func (m *benchPerShardKeyMap) Len() int {
+	var n int64
+	for i := range m.sizes {
+		n += m.sizes[i].n.Load()
+	}
+	return int(max(n, 0))
+}
+
+// Clear deletes all the keys of the map and shrinks it to its initial size.
+// Clear is not atomic: it clears one shard at a time, each at one instant, so
+// a key stored concurrently may remain. Writers of a shard wait while it is
+// cleared; readers do not.
+//
+// Clear empties in place a shard still at its initial size whose keys all
+// fit in its first bucket (five keys), allocating nothing; it gives a shard
+// that has grown a new empty table, two allocations. So clearing a map fresh
+// from newBenchPerShardKeyMap or Clear that holds at most five keys
+// allocates nothing.
+func (m *benchPerShardKeyMap) Clear() {
+	for si := range m.shards {
+		m.resize(uint64(si), nil, benchPerShardKeyMapClearTable)
+	}
+}
+
+// benchPerShardKeyMapCallLocked calls fn(old, loaded) for Compute, unlocking
+// root if fn panics: a bucket left locked would block its writers, and the
+// resizes of its shard, forever.
+func benchPerShardKeyMapCallLocked(root *benchPerShardKeyMapBucket, fn func(old *benchPerShardSlot, loaded bool) (*benchPerShardSlot, benchPerShardKeyMapComputeOp), old *benchPerShardSlot, loaded bool) (newV *benchPerShardSlot, op benchPerShardKeyMapComputeOp) {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	newV, op = fn(old, loaded)
+	returned = true
+	return newV, op
+}
+
+// benchPerShardKeyMapComputeLocked calls fn for LoadOrCompute, unlocking
+// root if fn panics, as benchPerShardKeyMapCallLocked does for Compute.
+func benchPerShardKeyMapComputeLocked(root *benchPerShardKeyMapBucket, fn func() *benchPerShardSlot) *benchPerShardSlot {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
+// lockRoot locks the root bucket of the chain of hash h in the current table
+// of shard si and returns both. It waits out a resize of the shard: the
+// resizer holds the locks of the buckets it has copied until it has
+// published the new table, so a writer that gets a lock and then sees that
+// its table is still current knows that its write will be copied.
+func (m *benchPerShardKeyMap) lockRoot(si, h uint64) (*benchPerShardKeyMapTable, *benchPerShardKeyMapBucket) {
+	sh := &m.shards[si]
+	for {
+		t := sh.table.Load()
+		root := &t.buckets[(h>>benchPerShardKeyMapH2Bits)&t.mask]
+		root.mu.Lock()
+		if sh.table.Load() == t {
+			return t, root
+		}
+		root.mu.Unlock()
+	}
+}
+
+// find returns the entry of key, whose hash is h, or nil. It takes no lock.
+func (t *benchPerShardKeyMapTable) find(key uint64, h uint64) *benchPerShardKeyMapEntry {
+	b := &t.buckets[(h>>benchPerShardKeyMapH2Bits)&t.mask]
+	h2w := benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h))
+	for {
+		for w := benchPerShardKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[benchPerShardKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+				return e
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return nil
+		}
+	}
+}
+
+// search looks for key in the chain of root, which the caller has locked;
+// h2w is the broadcast benchPerShardKeyMapH2 of the key. It returns the
+// bucket, slot and entry of the key if present. Otherwise e is nil and (b,
+// i) is the first free slot of the chain, or, if the chain is full, its last
+// bucket and i = -1.
+func (root *benchPerShardKeyMapBucket) search(key uint64, h2w uint64) (b *benchPerShardKeyMapBucket, i int, e *benchPerShardKeyMapEntry) {
+	var free *benchPerShardKeyMapBucket
+	freeSlot := -1
+	for b = root; ; {
+		meta := b.meta.Load()
+		// Under the lock, a marked byte's slot is occupied.
+		for w := benchPerShardKeyMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := benchPerShardKeyMapFirstMarked(w)
+			if e := b.entries[i].Load(); e.key == key {
+				return b, i, e
+			}
+		}
+		if w := ^meta & benchPerShardKeyMapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, benchPerShardKeyMapFirstMarked(w)
+		}
+		next := b.next.Load()
+		if next == nil {
+			if free != nil {
+				return free, freeSlot, nil
+			}
+			return b, -1, nil
+		}
+		b = next
+	}
+}
+
+// mustGrow reports whether an insert into a chain of table t of shard si,
+// whose search ended at slot i, must grow the shard first: the chain is full
+// and the shard is above its load factor.
+func (m *benchPerShardKeyMap) mustGrow(si uint64, t *benchPerShardKeyMapTable, i int) bool {
+	return i < 0 && m.sizes[si].n.Load() >= t.growAt
+}
+
+// benchPerShardKeyMapInsertAt inserts ne, whose hash is h, at slot i of
+// bucket b, as returned by search, or, if i is -1, in a new bucket chained
+// after b. The caller holds the chain's lock, or owns a table no reader has
+// seen yet.
+func benchPerShardKeyMapInsertAt(b *benchPerShardKeyMapBucket, i int, h uint64, ne *benchPerShardKeyMapEntry) {
+	if i < 0 {
+		nb := new(benchPerShardKeyMapBucket)
+		nb.meta.Store(uint64(benchPerShardKeyMapH2(h)))
+		nb.entries[0].Store(ne)
+		b.next.Store(nb) // publishes nb to readers
+		return
+	}
+	// Meta first: a reader that matches the byte before the entry is
+	// stored sees nil and treats the key as absent.
+	b.meta.Store(benchPerShardKeyMapSetByte(b.meta.Load(), benchPerShardKeyMapH2(h), i))
+	b.entries[i].Store(ne)
+}
+
+// benchPerShardKeyMapClearSlot empties slot i of bucket b, whose chain the
+// caller has locked, and returns the bucket's new meta word.
+func benchPerShardKeyMapClearSlot(b *benchPerShardKeyMapBucket, i int) uint64 {
+	meta := benchPerShardKeyMapSetByte(b.meta.Load(), 0, i)
+	b.meta.Store(meta)
+	b.entries[i].Store(nil)
+	return meta
+}
+
+// deleted accounts for a delete from table t of shard si that left a bucket
+// with the given meta word, shrinking the shard when it has become very
+// sparse. The caller has unlocked the bucket.
+func (m *benchPerShardKeyMap) deleted(si uint64, t *benchPerShardKeyMapTable, meta uint64) {
+	n := m.sizes[si].n.Add(-1)
+	if meta == 0 && len(t.buckets) > benchPerShardKeyMapBaseTableLen() && n*benchPerShardKeyMapShrinkDiv < int64(len(t.buckets))*benchPerShardKeyMapEntriesPerBucket {
+		m.resize(si, t, benchPerShardKeyMapShrinkTable)
+	}
+}
+
+// benchPerShardKeyMapResizeKind says what a resize does.
+type benchPerShardKeyMapResizeKind int
+
+const (
+	benchPerShardKeyMapGrowTable   benchPerShardKeyMapResizeKind = iota // double the table
+	benchPerShardKeyMapShrinkTable                                      // halve the table, or more, to fit the entries
+	benchPerShardKeyMapClearTable                                       // drop the entries, back to benchPerShardKeyMapBaseTableLen
+)
+
+// resize replaces table old of shard si by a table resized as kind says. It
+// does nothing if old is no longer current (another resize went first); a
+// nil old means the current table. A clear empties a table of one bucket in
+// place instead, if clearInPlace can.
+//
+// Readers go on using old while resize copies it. Writers that lock a bucket
+// of old before resize does complete their write before it is copied;
+// writers that lock it after wait until the new table is published, then see
+// that their table is stale and retry.
+func (m *benchPerShardKeyMap) resize(si uint64, old *benchPerShardKeyMapTable, kind benchPerShardKeyMapResizeKind) {
+	sh := &m.shards[si]
+	sh.resizeMu.Lock()
+	defer sh.resizeMu.Unlock()
+	t := sh.table.Load()
+	if old != nil && t != old {
+		return
+	}
+	var newLen int
+	switch kind {
+	case benchPerShardKeyMapGrowTable:
+		newLen = 2 * len(t.buckets)
+	case benchPerShardKeyMapShrinkTable:
+		newLen = benchPerShardKeyMapTableLenFor(m.sizes[si].n.Load())
+		if newLen >= len(t.buckets) {
+			return
+		}
+	case benchPerShardKeyMapClearTable:
+		if m.clearInPlace(si, t) {
+			return
+		}
+		newLen = benchPerShardKeyMapBaseTableLen()
+	}
+	nt := benchPerShardKeyMapNewTable(newLen)
+	var dropped int64
+	for bi := range t.buckets {
+		root := &t.buckets[bi]
+		root.mu.Lock()
+		for b := root; b != nil; b = b.next.Load() {
+			for i := range b.entries {
+				e := b.entries[i].Load()
+				switch {
+				case e == nil:
+				case kind == benchPerShardKeyMapClearTable:
+					dropped++
+				default:
+					nt.add(benchPerShardKeyMapHashKey(&m.seed, e.key), e)
+				}
+			}
+		}
+	}
+	sh.table.Store(nt)
+	for bi := range t.buckets {
+		t.buckets[bi].mu.Unlock()
+	}
+	if dropped != 0 {
+		m.sizes[si].n.Add(-dropped)
+	}
+}
+
+// clearInPlace clears table t of shard si without replacing it, if that can
+// be done at one instant for readers, and reports whether it did. The caller
+// holds the shard's resizeMu, and t is the shard's current table.
+//
+// It can when t has a single bucket and no key lies past it (its overflow
+// buckets, if any, are empty): one store of zero to the bucket's meta word
+// then hides all its keys at once, as benchPerShardKeyMapClearSlot hides
+// one. A reader that loaded the meta word before that store may still load
+// an entry: one pointer, so a whole entry, of the key it asked for and
+// present until that instant. The entries are set to nil after the meta
+// word, before the bucket is unlocked, so a reader that matches the meta
+// byte of a key inserted after Clear finds nil or that key's entry, never a
+// cleared one.
+//
+// A table of several buckets, or a chain with keys past its first bucket,
+// cannot be cleared in place at one instant: readers take no lock, so they
+// would see the buckets emptied one after the other, a key of an emptied
+// bucket absent and then a key of a bucket not yet emptied present, which
+// a shard cleared at one instant never shows. Those shards get a new table,
+// published with one pointer store.
+func (m *benchPerShardKeyMap) clearInPlace(si uint64, t *benchPerShardKeyMapTable) bool {
+	if len(t.buckets) != 1 {
+		return false
+	}
+	root := &t.buckets[0]
+	root.mu.Lock()
+	for b := root.next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			root.mu.Unlock()
+			return false
+		}
+	}
+	meta := root.meta.Load()
+	if meta != 0 {
+		root.meta.Store(0)
+		for i := range root.entries {
+			root.entries[i].Store(nil)
+		}
+	}
+	if root.next.Load() != nil {
+		root.next.Store(nil) // empty overflow buckets: let the GC have them
+	}
+	root.mu.Unlock()
+	// Under the lock, the occupied slots are the marked meta bytes.
+	if n := bits.OnesCount64(meta & benchPerShardKeyMapOccupiedMask); n != 0 {
+		m.sizes[si].n.Add(-int64(n))
+	}
+	return true
+}
+
+// benchPerShardKeyMapNewTable returns an empty table of n buckets; n is a
+// power of two.
+func benchPerShardKeyMapNewTable(n int) *benchPerShardKeyMapTable {
+	return &benchPerShardKeyMapTable{
+		buckets: make([]benchPerShardKeyMapBucket, n),
+		mask:    uint64(n - 1),
+		growAt:  benchPerShardKeyMapGrowThreshold(n),
+	}
+}
+
+// add inserts e, whose hash is h, into t, which no other goroutine can see
+// yet.
+func (t *benchPerShardKeyMapTable) add(h uint64, e *benchPerShardKeyMapEntry) {
+	b := &t.buckets[(h>>benchPerShardKeyMapH2Bits)&t.mask]
+	for {
+		if w := ^b.meta.Load() & benchPerShardKeyMapOccupiedMask; w != 0 {
+			benchPerShardKeyMapInsertAt(b, benchPerShardKeyMapFirstMarked(w), h, e)
+			return
+		}
+		next := b.next.Load()
+		if next == nil {
+			benchPerShardKeyMapInsertAt(b, -1, h, e)
+			return
+		}
+		b = next
+	}
+}
+
+// benchPerShardKeyMapGrowThreshold returns the entry count above which a
+// table of n buckets grows rather than chains an overflow bucket.
+func benchPerShardKeyMapGrowThreshold(n int) int64 {
+	return int64(n) * benchPerShardKeyMapEntriesPerBucket * benchPerShardKeyMapGrowNum / benchPerShardKeyMapGrowDen
+}
+
+// benchPerShardKeyMapTableLenFor returns the number of buckets a shard of n
+// entries shrinks to: the smallest power of two, at least
+// benchPerShardKeyMapBaseTableLen, that holds them at half the growth load
+// factor.
+func benchPerShardKeyMapTableLenFor(n int64) int {
+	want := uint64(max(n, 0)) * 2 * benchPerShardKeyMapGrowDen / (benchPerShardKeyMapGrowNum * benchPerShardKeyMapEntriesPerBucket)
+	if base := benchPerShardKeyMapBaseTableLen(); want <= uint64(base) {
+		return base
+	}
+	return 1 << bits.Len64(want-1)
+}
+
+// benchPerShardKeyMapH2 returns the meta byte of hash h: its low
+// benchPerShardKeyMapH2Bits bits, marked occupied.
+func benchPerShardKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<benchPerShardKeyMapH2Bits-1)) }
+
+// benchPerShardKeyMapBroadcast returns a word holding b in each of its bytes.
+func benchPerShardKeyMapBroadcast(b uint8) uint64 { return benchPerShardKeyMapLowBytes * uint64(b) }
+
+// benchPerShardKeyMapMarkZeroBytes returns w with the top bit of each zero
+// byte set and the other bits clear. A byte equal to 1 above a zero byte is
+// marked too (a borrow): callers check the entry of every marked slot.
+// Applied to meta^broadcast(benchPerShardKeyMapH2), it marks the slots whose
+// meta byte matches benchPerShardKeyMapH2; empty slots (meta byte 0) are
+// never marked, since benchPerShardKeyMapH2 has its top bit set.
+func benchPerShardKeyMapMarkZeroBytes(w uint64) uint64 {
+	return (w - benchPerShardKeyMapLowBytes) &^ w & benchPerShardKeyMapHighBits
+}
+
+// benchPerShardKeyMapFirstMarked returns the index of the lowest byte of w
+// with its top bit set.
+func benchPerShardKeyMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
+
+// benchPerShardKeyMapSetByte returns w with byte i set to b.
+func benchPerShardKeyMapSetByte(w uint64, b uint8, i int) uint64 {
+	shift := uint(i) * 8
+	return w&^(0xff<<shift) | uint64(b)<<shift
+}
+
+// NewBenchPerShard returns a semaphore per uint64: each key has a capacity of
+// 64. A key without holders or waiters for 1h may be evicted.
+func NewBenchPerShard() *BenchPerShard {
+	s := &BenchPerShard{}
+	s.init()
+	return s
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/monogen/monogen/templates/keyedrate"
+	"github.com/monogen/monogen/templates/keyedsem"
 )
 
 // BenchmarkPerUser measures PerUser against the generic template it was
@@ -41,6 +42,52 @@ func BenchmarkPerUser(b *testing.B) {
 			i := 0
 			for pb.Next() {
 				template.Allow(keys[i&65535])
+				i += 7
+			}
+		})
+	})
+}
+
+// BenchmarkBenchPerShard measures BenchPerShard against the generic template
+// it was generated from, keyedsem.Semaphore[uint64], with the same options,
+// on TryAcquire+Release of one unit over 65536 distinct keys from all
+// goroutines in parallel.
+//
+//	go test -run '^$' -bench 'BenchmarkBenchPerShard$' -count 6 | go tool benchstat -col /impl -
+func BenchmarkBenchPerShard(b *testing.B) {
+	keys := make([]uint64, 65536)
+	for i := range keys {
+		keys[i] = uint64(i)
+	}
+	generated, template := NewBenchPerShard(), keyedsem.New[uint64](keyedsem.Config{N: 64, Idle: 1 * time.Hour})
+	for _, k := range keys {
+		if generated.TryAcquire(k, 1) {
+			generated.Release(k, 1)
+		}
+		if template.TryAcquire(k, 1) {
+			template.Release(k, 1)
+		}
+	}
+	b.Run("op=TryAcquire+Release/impl=generated", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			i := 0
+			for pb.Next() {
+				if k := keys[i&65535]; generated.TryAcquire(k, 1) {
+					generated.Release(k, 1)
+				}
+				i += 7
+			}
+		})
+	})
+	b.Run("op=TryAcquire+Release/impl=template", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			i := 0
+			for pb.Next() {
+				if k := keys[i&65535]; template.TryAcquire(k, 1) {
+					template.Release(k, 1)
+				}
 				i += 7
 			}
 		})

@@ -1,14 +1,18 @@
 package generated_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/monogen/monogen/generated"
 	"github.com/monogen/monogen/templates/keyedrate"
+	"github.com/monogen/monogen/templates/keyedsem"
 )
 
 // addr returns the i-th of a range of IPv6 client addresses.
@@ -106,4 +110,83 @@ func ExampleNewPerIP() {
 	}
 	fmt.Println(admitted, l.Len())
 	// Output: 5 1
+}
+
+// TestPerTenantMatchesTemplate runs random TryAcquire and Release calls on
+// random tenants against PerTenant and the template with PerTenant's
+// options: every answer, Held and Len must agree.
+func TestPerTenantMatchesTemplate(t *testing.T) {
+	g := generated.NewPerTenant()
+	tpl := keyedsem.New[generated.TenantID](keyedsem.Config{N: 4, Idle: time.Minute, Keys: 4096})
+	held := map[generated.TenantID]int64{}
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range 20000 {
+		k := generated.TenantID(fmt.Sprint("t", r.IntN(32)))
+		n := int64(r.IntN(3))
+		if r.IntN(2) == 0 || held[k] < n {
+			got, want := g.TryAcquire(k, n), tpl.TryAcquire(k, n)
+			if got != want {
+				t.Fatalf("call %d: PerTenant.TryAcquire(%s, %d) = %v, template %v", i, k, n, got, want)
+			}
+			if got {
+				held[k] += n
+			}
+		} else {
+			g.Release(k, n)
+			tpl.Release(k, n)
+			held[k] -= n
+		}
+		if g.Held(k) != tpl.Held(k) || g.Held(k) != held[k] || g.Len() != tpl.Len() {
+			t.Fatalf("call %d: Held(%s) = %d, template %d, want %d; Len %d, template %d", i, k, g.Held(k), tpl.Held(k), held[k], g.Len(), tpl.Len())
+		}
+	}
+}
+
+// TestPerTenantKeepsTenantsInUse sweeps a PerTenant whose tenants hold
+// units or wait, long after a minute: none is evicted, and the waiter is
+// granted by the holder's release.
+func TestPerTenantKeepsTenantsInUse(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := generated.NewPerTenant()
+		ctx := context.Background()
+		if !s.TryAcquire("acme", 4) || !s.TryAcquire("idle", 1) {
+			t.Fatal("TryAcquire failed")
+		}
+		s.Release("idle", 1)
+		got := make(chan error)
+		go func() { got <- s.Acquire(ctx, "acme", 2) }()
+		synctest.Wait()
+		time.Sleep(time.Hour)
+		s.Sweep()
+		if s.Len() != 1 || s.Held("acme") != 4 {
+			t.Fatalf("after the sweep: Len = %d, Held(acme) = %d; want 1 and 4 (the idle tenant evicted)", s.Len(), s.Held("acme"))
+		}
+		s.Release("acme", 2)
+		if err := <-got; err != nil {
+			t.Fatalf("the waiter failed: %v", err)
+		}
+		if s.Held("acme") != 4 {
+			t.Fatalf("Held(acme) = %d after the grant, want 4", s.Held("acme"))
+		}
+		s.Release("acme", 4)
+	})
+}
+
+func TestPerTenantRefusesNewTenantsWhenFull(t *testing.T) {
+	s := generated.NewPerTenant()
+	for i := range 4096 {
+		if !s.TryAcquire(generated.TenantID(fmt.Sprint(i)), 1) {
+			t.Fatalf("tenant %d refused", i)
+		}
+	}
+	if err := s.Acquire(context.Background(), "late", 1); !errors.Is(err, generated.ErrPerTenantTooManyKeys) {
+		t.Fatalf("Acquire of a 4097th tenant = %v, want ErrPerTenantTooManyKeys", err)
+	}
+	s.Release("7", 1)
+	if !s.TryAcquire("late", 1) {
+		t.Fatal("the new tenant was refused although tenant 7 was idle")
+	}
+	if s.Len() != 4096 {
+		t.Fatalf("Len = %d, want 4096", s.Len())
+	}
 }

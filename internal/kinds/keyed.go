@@ -232,3 +232,142 @@ func shortDuration(d time.Duration) string {
 	}
 	return s
 }
+
+// //monogen:semaphore Name[K] n=N idle=D keys=N
+func init() {
+	RegisterKeyed(&Kind{
+		Name:     "semaphore",
+		Template: "keyedsem",
+		Main:     "Semaphore",
+		Params:   []string{"K"},
+		Uses:     []string{"shardmap"},
+		Doc:      "weighted FIFO semaphore per key: Name[K] n=4 idle=1m keys=10000",
+		Options: []OptionSpec{
+			{Key: "n", Type: Int, Min: 1, Max: math.MaxInt64 / 2, Doc: "capacity of each key: the total weight its holders hold at once (required)"},
+			{Key: "idle", Type: Duration, Doc: "how long a key stays without holders or waiters before it may be evicted; 0s never evicts for idleness (default 1m)"},
+			{Key: "keys", Type: Int, Min: 1, Doc: "the most keys held at once: a new key is refused with Err<Name>TooManyKeys while every one has holders or waiters (default no limit)"},
+		},
+		Build: buildKeyedSemaphore,
+		Bench: benchKeyedSemaphore,
+	})
+}
+
+func buildKeyedSemaphore(c *Context) error {
+	name := c.D.Name
+	k := c.Types["K"]
+	if !types.Comparable(k) {
+		return c.ArgErrorf(0, "semaphore key type %s is not comparable%s", c.D.Args[0].Text, whyNotComparable(k))
+	}
+	o := c.D.Option("n")
+	if o == nil {
+		return c.Errorf("semaphore %s[%s] needs the capacity of each key: n=, for example //monogen:semaphore %s[%s] n=4", name, c.D.Args[0].Text, name, c.D.Args[0].Text)
+	}
+	n := o.Value.(int64)
+	idle := defaultIdle
+	if o := c.D.Option("idle"); o != nil {
+		idle = o.Value.(time.Duration)
+	}
+	keys := int64(0)
+	if o := c.D.Option("keys"); o != nil {
+		keys = o.Value.(int64)
+	}
+	c.Spec.Config["N"] = fmt.Sprint(n)
+	c.Spec.Config["Idle"] = DurationExpr(idle, c.Scope)
+	c.Spec.Config["Keys"] = fmt.Sprint(keys)
+	c.Spec.Conds["keys"] = keys > 0
+	c.Spec.Keep = append(c.Spec.Keep, "Semaphore.init")
+	if err := keyMapFor(c, "Semaphore", "slot"); err != nil {
+		return err
+	}
+	sweep := "Sweep evicts the keys that have no holder and no waiter."
+	if idle > 0 {
+		sweep = fmt.Sprintf("Sweep evicts the keys that have had no holder and no waiter for %s or\nlonger.", shortDuration(idle))
+	}
+	c.Spec.HookDocs["Semaphore.Sweep"] = sweep + "\nAcquire and TryAcquire sweep on their own when they create a key; Sweep is\nfor a program that wants the memory of idle keys back when no new key\ncomes."
+
+	newName := stencil.Rename("New", "Semaphore", name)
+	what := fmt.Sprintf("%s returns a semaphore per %s: each key has a capacity of %d.", newName, c.D.Args[0].Text, n)
+	if idle > 0 {
+		what += fmt.Sprintf(" A key without holders or waiters for %s may be evicted.", shortDuration(idle))
+	}
+	if keys > 0 {
+		what += fmt.Sprintf(" It holds at most %d keys: a new key is refused while every one has holders or waiters.", keys)
+	}
+	// // NewPerTenant returns a semaphore per TenantID: ...
+	// func NewPerTenant() *PerTenant {
+	// 	s := &PerTenant{}
+	// 	s.init()
+	// 	return s
+	// }
+	s := c.Scope.Func().Name("s")
+	ctor := jen.Func().Id(newName).Params().Op("*").Id(name).Block(
+		jen.Id(s).Op(":=").Op("&").Id(name).Values(),
+		jen.Id(s).Dot("init").Call(),
+		jen.Return(jen.Id(s)),
+	)
+	c.Emit = append(c.Emit, wrap("// "+what)+"\n"+fmt.Sprintf("%#v", ctor))
+	return nil
+}
+
+// benchKeyedSemaphore emits BenchmarkName for a keyed semaphore: the
+// generated semaphore against the template with the same options, on
+// TryAcquire+Release of one unit over 64Ki distinct keys from all
+// goroutines, each key's slot created before the timing starts.
+func benchKeyedSemaphore(c *Context) ([]string, error) {
+	if err := buildKeyedSemaphore(c); err != nil {
+		return nil, err
+	}
+	locals := c.Scope.Func()
+	key, ok := emitKey(c, locals.Name("i"))
+	if !ok {
+		return nil, c.Errorf("bench=true: cannot make distinct keys of type %s for a benchmark", c.D.Args[0].Text)
+	}
+	tpl := c.Scope.Import(TemplatePath + "keyedsem")
+	testing := c.Scope.Import("testing")
+	cfg := configLiteral(tpl, c.Spec.Config, []string{"N", "Idle", "Keys"})
+	kt := c.Type("K")
+	var b strings.Builder
+	fmt.Fprintf(&b, `%[6]sfunc Benchmark%[1]s($b *%[3]s.B) {
+	$keys := make([]%[4]s, %[7]d)
+	for $i := range $keys {
+		$keys[$i] = %[5]s
+	}
+	$generated, $template := %[8]s(), %[2]s.New[%[4]s](%[9]s)
+	for _, $k := range $keys {
+		if $generated.TryAcquire($k, 1) {
+			$generated.Release($k, 1)
+		}
+		if $template.TryAcquire($k, 1) {
+			$template.Release($k, 1)
+		}
+	}
+	$b.Run("op=TryAcquire+Release/impl=generated", func($b *%[3]s.B) {
+		$b.ReportAllocs()
+		$b.RunParallel(func($pb *%[3]s.PB) {
+			$i := 0
+			for $pb.Next() {
+				if $k := $keys[$i&%[10]d]; $generated.TryAcquire($k, 1) {
+					$generated.Release($k, 1)
+				}
+				$i += 7
+			}
+		})
+	})
+	$b.Run("op=TryAcquire+Release/impl=template", func($b *%[3]s.B) {
+		$b.ReportAllocs()
+		$b.RunParallel(func($pb *%[3]s.PB) {
+			$i := 0
+			for $pb.Next() {
+				if $k := $keys[$i&%[10]d]; $template.TryAcquire($k, 1) {
+					$template.Release($k, 1)
+				}
+				$i += 7
+			}
+		})
+	})
+}
+`, upper(c.D.Name), tpl, testing, kt, key, benchDoc(upper(c.D.Name), fmt.Sprintf(
+		"Benchmark%[1]s measures %[1]s against the generic template it was generated from, %[2]s.Semaphore[%[3]s], with the same options, on TryAcquire+Release of one unit over %[4]d distinct keys from all goroutines in parallel.",
+		upper(c.D.Name), "keyedsem", c.D.Args[0].Text, keyedBenchKeys)), keyedBenchKeys, newName(c), cfg, keyedBenchKeys-1)
+	return []string{withLocals(b.String(), locals)}, nil
+}

@@ -102,7 +102,7 @@ const (
 // the map to insert it, and may sweep.
 type Limiter[K comparable] struct {
 	buckets *keyMap[K]
-	// live counts the buckets created and not evicted: Len.
+	// live counts the buckets in the map: Len.
 	live atomic.Int64
 	// nextSweep is the time, in nanoseconds since epoch, from which a new
 	// key sweeps the idle buckets.
@@ -146,7 +146,7 @@ func NewAt[K comparable](cfg Config, epoch time.Time) *Limiter[K] {
 // init checks the configuration, creates the map and starts the clock.
 func (l *Limiter[K]) init(epoch time.Time) {
 	if l.cfg.Interval <= 0 || l.cfg.Burst < 1 || l.cfg.Burst > math.MaxInt64/int64(l.cfg.Interval) || l.cfg.Idle < 0 || l.cfg.Keys < 0 {
-		panic("keyedrate: invalid configuration")
+		panic("ratelimit: invalid configuration")
 	}
 	l.buckets = newKeyMap[K]()
 	l.epoch = epoch
@@ -174,9 +174,18 @@ func (l *Limiter[K]) Len() int {
 // Allow sweeps on its own when it creates a key; Sweep is for a program that
 // wants the memory of idle keys back when no new key comes.
 func (l *Limiter[K]) Sweep() {
+	l.sweepAt(l.clock())
+}
+
+// SweepAt is Sweep at time t.
+func (l *Limiter[K]) SweepAt(t time.Time) {
+	l.sweepAt(l.offset(t))
+}
+
+func (l *Limiter[K]) sweepAt(now int64) {
 	l.sweepMu.Lock()
 	defer l.sweepMu.Unlock()
-	l.sweep(l.clock(), int64(l.cfg.Idle))
+	l.sweep(now, int64(l.cfg.Idle))
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -229,24 +238,18 @@ func (l *Limiter[K]) create(key K, now int64) *bucket {
 		}
 		l.sweepMu.Unlock()
 	}
-	if l.cfg.Keys > 0 && l.live.Load() >= l.cfg.Keys && !l.makeRoom(now) {
-		// Another goroutine may have created key meanwhile.
-		if b, ok := l.buckets.Load(key); ok && b.state.Load() != evicted {
-			return b
-		}
-		return nil
+	if l.cfg.Keys > 0 && l.live.Load() >= l.cfg.Keys {
+		// Full: the count below decides whether key gets a bucket.
+		l.makeRoom(now)
 	}
 	b, _ := l.buckets.Compute(key, func(old *bucket, loaded bool) (*bucket, computeOp) {
 		if loaded && old.state.Load() != evicted {
 			return old, cancelOp
 		}
-		if l.cfg.Keys == 0 {
-			l.live.Add(1)
-		} else if l.live.Add(1) > l.cfg.Keys {
-			// Another key took the last room since makeRoom looked:
-			// no bucket for key, and none evicted left in the map.
-			l.live.Add(-1)
-			return nil, deleteOp
+		// A bucket evicted but still in the map is replaced in its
+		// room, counted in live until the map no longer holds it.
+		if !loaded && !l.countKey() {
+			return nil, cancelOp
 		}
 		b := &bucket{}
 		// Full now: the tolerance is behind.
@@ -261,20 +264,37 @@ func (l *Limiter[K]) create(key K, now int64) *bucket {
 	return b
 }
 
+// countKey counts a new key in live, and reports whether it did: not when
+// the map holds Keys buckets.
+func (l *Limiter[K]) countKey() bool {
+	if l.cfg.Keys == 0 {
+		l.live.Add(1)
+		return true
+	}
+	for {
+		n := l.live.Load()
+		if n >= l.cfg.Keys {
+			return false
+		}
+		if l.live.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
 // makeRoom sweeps the map for room for a new key, evicting every full
-// bucket, if any bucket may have become full since the last sweep. It
-// reports whether the map then has room.
+// bucket, if any bucket may have become full since the last sweep and no
+// other sweep is running.
 //
 //monogen:if keys
-func (l *Limiter[K]) makeRoom(now int64) bool {
+func (l *Limiter[K]) makeRoom(now int64) {
 	if now < l.nextFull.Load() || !l.sweepMu.TryLock() {
-		return false
+		return
 	}
 	defer l.sweepMu.Unlock()
 	if now >= l.nextFull.Load() {
 		l.nextFull.Store(l.sweep(now, 0))
 	}
-	return l.live.Load() < l.cfg.Keys
 }
 
 // lowerNextFull sets nextFull to at if that is earlier.
@@ -318,11 +338,12 @@ func (l *Limiter[K]) evict(key K, b *bucket, s int64) bool {
 	if !b.state.CompareAndSwap(s, evicted) {
 		return false
 	}
-	l.live.Add(-1)
 	l.buckets.Compute(key, func(old *bucket, loaded bool) (*bucket, computeOp) {
 		if loaded && old == b {
+			l.live.Add(-1)
 			return nil, deleteOp
 		}
+		// A new bucket took its place, and its room.
 		return old, cancelOp
 	})
 	return true

@@ -102,7 +102,7 @@ func TestSameAnswersAsOneLimiterPerKey(t *testing.T) {
 					t.Fatalf("event %d, key %s at %v: Allow = %v, one limiter per key says %v", i, key, now, got, want)
 				}
 				if i%1000 == 999 {
-					l.Sweep()
+					l.SweepAt(at(now))
 				}
 			}
 		})
@@ -212,7 +212,7 @@ func TestConcurrentSweepsNeverAdmitMoreThanTheBurst(t *testing.T) {
 			case <-stop:
 				return
 			default:
-				l.Sweep()
+				l.SweepAt(now)
 			}
 		}
 	}()
