@@ -31,8 +31,10 @@ func clientAddr(i int) netip.Addr {
 type TenantID string
 
 // PerTenant lets each tenant run 4 units of work at once; a tenant idle for
-// a minute is forgotten. BenchPerShard is the keyed semaphore of the
-// benchmarks, on integer keys.
+// a minute is forgotten. BenchPerShard (integer keys, bench=true) and
+// BenchPerHost (the bench module's, on addresses) are the keyed semaphores
+// of the benchmarks.
 //
 //monogen:semaphore PerTenant[TenantID] n=4 idle=1m keys=4096
 //monogen:semaphore BenchPerShard[uint64] n=64 idle=1h bench=true
+//monogen:semaphore BenchPerHost[netip.Addr] n=64 idle=1h

@@ -6187,3 +6187,1287 @@ func NewBenchPerShard() *BenchPerShard {
 	s.init()
 	return s
 }
+
+// BenchPerHost: generated from the semaphore directive in keyed.go.
+
+// BenchPerHostMaxN is the largest capacity per key: the held weight and a
+// request, each at most the capacity, add up without overflow.
+const BenchPerHostMaxN = math.MaxInt64 / 2
+
+// BenchPerHost bounds, for each key of type netip.Addr, the total weight
+// held at once by the concurrent holders of that key.
+//
+// The waiters of a key are served in FIFO order: once a request has to
+// wait, later requests for the key wait behind it even if they are small
+// enough to fit.
+//
+// A BenchPerHost must be created with NewBenchPerHost and must not be copied
+// after first use. Acquire and Release on a key already seen look the key up
+// in a map whose reads take no lock, and lock the key's slot only.
+type BenchPerHost struct {
+	slots *benchPerHostKeyMap
+	// live counts the slots in the map: Len.
+	live atomic.Int64
+	// nextSweep is the time, in nanoseconds since epoch, from which a new
+	// key sweeps the idle slots.
+	nextSweep atomic.Int64
+	// sweepMu lets one sweep run at a time.
+	sweepMu sync.Mutex
+
+	epoch time.Time
+}
+
+// benchPerHostSlot is one key's semaphore.
+type benchPerHostSlot struct {
+	mu sync.Mutex
+	// held is the weight held, waiters the requests queued, in order.
+	held    int64
+	waiters []*benchPerHostWaiter
+	// idleSince is when the slot last became idle, in nanoseconds since
+	// the epoch.
+	idleSince int64
+	// evicted is set, under mu, when a sweep takes the slot out of the
+	// map: a caller that finds it looks the key up again.
+	evicted atomic.Bool
+}
+
+// benchPerHostWaiter is a queued request for n units, granted when ready is
+// closed.
+type benchPerHostWaiter struct {
+	n     int64
+	ready chan struct{}
+}
+
+// init checks the configuration, creates the map and starts the clock.
+func (s *BenchPerHost) init() {
+	s.slots = newBenchPerHostKeyMap()
+	s.epoch = time.Now()
+	s.nextSweep.Store(int64(time.Hour))
+}
+
+// Acquire acquires n units of key, blocking until they are available or ctx
+// is done. On success it returns nil. On failure it returns ctx.Err() and
+// leaves the semaphore unchanged; once it waits, it fails if ctx is done
+// when the wait ends, even if the units were granted at the same moment. A
+// request for more than the capacity waits for ctx to be done without
+// holding back other callers. Acquire panics if n is negative.
+func (s *BenchPerHost) Acquire(ctx context.Context, key netip.Addr, n int64) error {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return nil
+	}
+	done := ctx.Done()
+	if n > 64 {
+		<-done
+		return ctx.Err()
+	}
+	for {
+		sl, err := s.slot(key)
+		if err != nil {
+			return err
+		}
+		sl.mu.Lock()
+		if sl.evicted.Load() {
+			sl.mu.Unlock()
+			continue
+		}
+		if len(sl.waiters) == 0 && sl.held+n <= 64 {
+			s.take(sl, n)
+			sl.mu.Unlock()
+			return nil
+		}
+		select {
+		case <-done:
+			sl.mu.Unlock()
+			return ctx.Err()
+		default:
+		}
+		w := &benchPerHostWaiter{n: n, ready: make(chan struct{})}
+		sl.waiters = append(sl.waiters, w)
+		sl.mu.Unlock()
+		return s.await(ctx, sl, w)
+	}
+}
+
+// TryAcquire acquires n units of key without blocking and reports whether
+// it did. It fails while other callers of key are waiting, even if the units
+// are free, and for a new key the semaphore has no room for. It panics if n
+// is negative.
+func (s *BenchPerHost) TryAcquire(key netip.Addr, n int64) bool {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return true
+	}
+	if n > 64 {
+		return false
+	}
+	for {
+		sl, err := s.slot(key)
+		if err != nil {
+			return false
+		}
+		sl.mu.Lock()
+		if sl.evicted.Load() {
+			sl.mu.Unlock()
+			continue
+		}
+		ok := len(sl.waiters) == 0 && sl.held+n <= 64
+		if ok {
+			s.take(sl, n)
+		}
+		sl.mu.Unlock()
+		return ok
+	}
+}
+
+// Release releases n units of key, acquired before, and grants the
+// waiters of key that then fit, in order. It panics if n is negative or
+// more than key holds.
+func (s *BenchPerHost) Release(key netip.Addr, n int64) {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return
+	}
+	// A slot that holds units is never evicted: key's slot in the map is
+	// the one that holds them.
+	sl, ok := s.slots.Load(key)
+	if !ok {
+		panic("semaphore: released more than held")
+	}
+	sl.mu.Lock()
+	if sl.held < n {
+		sl.mu.Unlock()
+		panic("semaphore: released more than held")
+	}
+	sl.held -= n
+	s.grant(sl)
+	sl.mu.Unlock()
+}
+
+// Held returns the weight key holds at the moment of the call.
+func (s *BenchPerHost) Held(key netip.Addr) int64 {
+	sl, ok := s.slots.Load(key)
+	if !ok {
+		return 0
+	}
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	return sl.held
+}
+
+// Len returns the number of keys that have a slot: the keys seen and not
+// evicted. It takes no lock.
+func (s *BenchPerHost) Len() int {
+	return int(s.live.Load())
+}
+
+// Sweep evicts the keys that have had no holder and no waiter for 1h or
+// longer. Acquire and TryAcquire sweep on their own when they create a key;
+// Sweep is for a program that wants the memory of idle keys back when no new
+// key comes.
+func (s *BenchPerHost) Sweep() {
+	s.sweepMu.Lock()
+	defer s.sweepMu.Unlock()
+	s.sweep(s.clock(), int64(time.Hour))
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (s *BenchPerHost) clock() int64 {
+	return int64(time.Since(s.epoch))
+}
+
+// take gives n units to a caller of sl. The caller holds sl.mu.
+func (s *BenchPerHost) take(sl *benchPerHostSlot, n int64) {
+	sl.held += n
+}
+
+// grant gives the waiters of sl that fit their units, in order, and marks
+// sl idle when it has no holder and no waiter left. The caller holds sl.mu.
+func (s *BenchPerHost) grant(sl *benchPerHostSlot) {
+	for len(sl.waiters) > 0 && sl.held+sl.waiters[0].n <= 64 {
+		w := sl.waiters[0]
+		sl.held += w.n
+		close(w.ready)
+		sl.waiters[0] = nil
+		sl.waiters = sl.waiters[1:]
+	}
+	if sl.held == 0 && len(sl.waiters) == 0 {
+		sl.waiters = nil
+		sl.idleSince = s.clock()
+	}
+}
+
+// await waits until the queued w is granted its units or done is closed.
+// If ctx is done when the wait ends, the request fails even if it was
+// granted too, and gives the units back.
+func (s *BenchPerHost) await(ctx context.Context, sl *benchPerHostSlot, w *benchPerHostWaiter) error {
+	done := ctx.Done()
+	select {
+	case <-w.ready:
+		select {
+		case <-done:
+		default:
+			return nil
+		}
+	case <-done:
+	}
+	sl.mu.Lock()
+	select {
+	case <-w.ready:
+		sl.held -= w.n
+	default:
+		for i, q := range sl.waiters {
+			if q == w {
+				sl.waiters = append(sl.waiters[:i], sl.waiters[i+1:]...)
+				break
+			}
+		}
+	}
+	// Giving units back, or leaving the head of the queue, may let the
+	// next waiters in.
+	s.grant(sl)
+	sl.mu.Unlock()
+	return ctx.Err()
+}
+
+// slot returns key's slot, creating it if key has none.
+func (s *BenchPerHost) slot(key netip.Addr) (*benchPerHostSlot, error) {
+	if sl, ok := s.slots.Load(key); ok && !sl.evicted.Load() {
+		return sl, nil
+	}
+	return s.create(key, s.clock())
+}
+
+// create gives key a new, idle slot, or returns the slot another goroutine
+// gave it first. It fails with ErrBenchPerHostTooManyKeys when the map holds
+// Keys slots and a sweep cannot make room.
+func (s *BenchPerHost) create(key netip.Addr, now int64) (*benchPerHostSlot, error) {
+	if now >= s.nextSweep.Load() && s.sweepMu.TryLock() {
+		if now >= s.nextSweep.Load() {
+			s.sweep(now, int64(time.Hour))
+			s.nextSweep.Store(now + int64(time.Hour))
+		}
+		s.sweepMu.Unlock()
+	}
+	sl, _ := s.slots.Compute(key, func(old *benchPerHostSlot, loaded bool) (*benchPerHostSlot, benchPerHostKeyMapComputeOp) {
+		if loaded && !old.evicted.Load() {
+			return old, benchPerHostKeyMapCancelOp
+		}
+		// A slot evicted but still in the map is replaced in its room,
+		// counted in live and idle until the map no longer holds it.
+		if !loaded && !s.countKey() {
+			return nil, benchPerHostKeyMapCancelOp
+		}
+		return &benchPerHostSlot{idleSince: now}, benchPerHostKeyMapUpdateOp
+	})
+	return sl, nil
+}
+
+// countKey counts a new, idle key in live, and reports whether it did: not
+// when the map holds Keys slots.
+func (s *BenchPerHost) countKey() bool {
+	s.live.Add(1)
+	return true
+}
+
+// sweep evicts the slots that have been idle for at least idle at now. The
+// caller holds sweepMu.
+func (s *BenchPerHost) sweep(now, idle int64) {
+	for key, sl := range s.slots.All() {
+		sl.mu.Lock()
+		if sl.evicted.Load() || sl.held > 0 || len(sl.waiters) > 0 || sl.idleSince > now-idle {
+			sl.mu.Unlock()
+			continue
+		}
+		// Idle: no caller holds or waits for its units, and one that
+		// finds it from now on looks the key up again.
+		sl.evicted.Store(true)
+		sl.mu.Unlock()
+		s.slots.Compute(key, func(old *benchPerHostSlot, loaded bool) (*benchPerHostSlot, benchPerHostKeyMapComputeOp) {
+			if loaded && old == sl {
+				s.live.Add(-1)
+				return nil, benchPerHostKeyMapDeleteOp
+			}
+			// A new slot took its place, and its room.
+			return old, benchPerHostKeyMapCancelOp
+		})
+	}
+}
+
+// benchPerHostKeyMapHashSeed holds a map's random hash keys, chosen per map
+// so that keys chosen by an attacker cannot flood one bucket.
+//
+// seed keys maphash, the reference hasher and the fallback for long strings;
+// k0 and k1 key the fast mixers below, which specialized
+// benchPerHostKeyMapHashKey bodies call.
+type benchPerHostKeyMapHashSeed struct {
+	seed   maphash.Seed
+	k0, k1 uint64
+}
+
+// benchPerHostKeyMapNewHashSeed returns fresh random hash keys.
+func benchPerHostKeyMapNewHashSeed() benchPerHostKeyMapHashSeed {
+	return benchPerHostKeyMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
+}
+
+// benchPerHostKeyMapHashKey returns the hash of k under s. Every bit of the
+// result must be well mixed: the top benchPerHostKeyMapShardBits bits pick
+// the shard, the benchPerHostKeyMapH2Bits low bits the meta byte, the bits
+// above them the bucket.
+//
+// The stencil replaces the body by a hasher for the concrete key type:
+// benchPerHostKeyMapHashU64 for integers, pointers and bools,
+// benchPerHostKeyMapHashStr for strings, benchPerHostKeyMapHashU64x2 folded
+// over the words of small structs and arrays, and maphash.Comparable for the
+// rest.
+func benchPerHostKeyMapHashKey(s *benchPerHostKeyMapHashSeed, k netip.Addr) uint64 {
+	return maphash.Comparable(s.seed, k)
+}
+
+// benchPerHostKeyMapShardBits is the base-2 logarithm of the number of
+// shards: the directive's shards= option (shards=64 gives
+// benchPerHostKeyMapShardBits = 6).
+//
+// Shards do not make reads faster: a read costs the same whatever their
+// number. They bound the work of a resize (a resize copies and stops the
+// writers of one shard only) and spread the per-shard size counters that
+// inserts and deletes update over that many cache lines. 64 shards keep the
+// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
+// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
+// 64-byte bucket per shard); a program with many small maps should ask for
+// shards=1 or a few.
+const benchPerHostKeyMapShardBits = 6
+
+const (
+	// benchPerHostKeyMapShardCount is the number of independent tables of a
+	// benchPerHostKeyMap.
+	benchPerHostKeyMapShardCount = 1 << benchPerHostKeyMapShardBits
+	// benchPerHostKeyMapShardShift selects the top
+	// benchPerHostKeyMapShardBits bits of a hash shifted right by one
+	// (h>>1>>benchPerHostKeyMapShardShift): with benchPerHostKeyMapShardBits
+	// = 0 that is 0, one shard, without a constant shift of 64, which go vet
+	// reports (the compiler merges the two shifts).
+	benchPerHostKeyMapShardShift = 63 - benchPerHostKeyMapShardBits
+
+	// benchPerHostKeyMapCacheLineSize is the unit of padding against false
+	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
+	benchPerHostKeyMapCacheLineSize = 64
+	// benchPerHostKeyMapEntriesPerBucket is the number of slots of a bucket:
+	// 5 pointers, with a mutex, a meta word and an overflow pointer, fill 64
+	// bytes on 64-bit platforms.
+	benchPerHostKeyMapEntriesPerBucket = 5
+	// benchPerHostKeyMapPtrSize is the size of a pointer: 8 on 64-bit
+	// platforms, 4 on 32-bit.
+	benchPerHostKeyMapPtrSize = 4 << (^uintptr(0) >> 63)
+	// benchPerHostKeyMapMutexSize is the size of a sync.Mutex (two 32-bit
+	// words) everywhere.
+	benchPerHostKeyMapMutexSize = 8
+	// benchPerHostKeyMapBucketPadding pads a bucket to one cache line: 0 on
+	// 64-bit platforms, 24 bytes on 32-bit ones.
+	benchPerHostKeyMapBucketPadding = benchPerHostKeyMapCacheLineSize - benchPerHostKeyMapMutexSize - 8 - (benchPerHostKeyMapEntriesPerBucket+1)*benchPerHostKeyMapPtrSize
+
+	// benchPerHostKeyMapH2Bits is the number of low hash bits stored in a
+	// slot's meta byte, whose top bit marks the slot as occupied. The bucket
+	// index comes from the bits above them, so the bytes of one bucket still
+	// differ.
+	benchPerHostKeyMapH2Bits = 7
+	// benchPerHostKeyMapOccupiedMask has the occupied bit of each slot's
+	// meta byte set.
+	benchPerHostKeyMapOccupiedMask = 0x80_8080_8080
+	// benchPerHostKeyMapLowBytes and benchPerHostKeyMapHighBits are the SWAR
+	// constants of benchPerHostKeyMapMarkZeroBytes.
+	benchPerHostKeyMapLowBytes = 0x0101_0101_0101_0101
+	benchPerHostKeyMapHighBits = 0x8080_8080_8080_8080
+
+	// benchPerHostKeyMapMinTableLen is the number of buckets a shard of a
+	// map without a size hint starts with and shrinks back to on Clear: one
+	// cache line. With one bucket, Clear can empty a shard's table in place
+	// (clearInPlace).
+	benchPerHostKeyMapMinTableLen = 1
+	// benchPerHostKeyMapGrowNum/benchPerHostKeyMapGrowDen is the load factor
+	// above which a shard grows when an insert needs a new overflow bucket:
+	// 0.75, that of xsync and CLHT, which keeps most chains to their root
+	// bucket.
+	benchPerHostKeyMapGrowNum, benchPerHostKeyMapGrowDen = 3, 4
+	// benchPerHostKeyMapShrinkDiv sets the load factor below which a shard
+	// shrinks when a delete empties a bucket: 1/benchPerHostKeyMapShrinkDiv
+	// of its slots. It then shrinks to half of the growth load factor, so a
+	// shard does not resize back and forth.
+	benchPerHostKeyMapShrinkDiv = 128
+)
+
+// benchPerHostKeyMapComputeOp tells Compute what to do with the value its
+// function returns.
+type benchPerHostKeyMapComputeOp int
+
+const (
+	// benchPerHostKeyMapCancelOp leaves the map unchanged: a present key
+	// keeps its value and an absent key stays absent. It is the zero
+	// benchPerHostKeyMapComputeOp.
+	benchPerHostKeyMapCancelOp benchPerHostKeyMapComputeOp = iota
+	// benchPerHostKeyMapUpdateOp stores the returned value, inserting the
+	// key if it was absent.
+	benchPerHostKeyMapUpdateOp
+	// benchPerHostKeyMapDeleteOp deletes the key if it is present.
+	benchPerHostKeyMapDeleteOp
+)
+
+// benchPerHostKeyMap is a hash map from netip.Addr to *benchPerHostSlot that
+// is safe for concurrent use by multiple goroutines without additional
+// locking or coordination. It has the methods of sync.Map, typed, Compute
+// for atomic read-modify-write and LoadOrCompute to create a missing value
+// once.
+//
+// Loads take no lock and write no shared memory; Load does not allocate.
+// Writers lock one bucket of one shard; Store says what they allocate.
+//
+// Keys are hashed with a random seed chosen per map, so keys chosen by an
+// attacker who does not know the seed cannot flood one bucket.
+//
+// The zero benchPerHostKeyMap is not usable: create maps with
+// newBenchPerHostKeyMap. A benchPerHostKeyMap must not be copied after first
+// use.
+//
+// In the terminology of the Go memory model, benchPerHostKeyMap arranges
+// that a write operation “synchronizes before” any read operation that
+// observes the effect of the write, where read and write operations are
+// defined as follows. Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap,
+// CompareAndSwap, CompareAndDelete and Compute are read operations; Delete,
+// LoadAndDelete, Store, Swap and Clear are write operations; LoadOrStore and
+// LoadOrCompute are write operations when they return loaded set to false;
+// CompareAndSwap is a write operation when it returns swapped set to true;
+// CompareAndDelete is a write operation when it returns deleted set to true;
+// Compute is a write operation when its function returns
+// benchPerHostKeyMapUpdateOp, or benchPerHostKeyMapDeleteOp for a present
+// key. Range and All perform a read operation for each key they visit. Len
+// does not synchronize.
+type benchPerHostKeyMap struct {
+	// sizes counts the entries of each shard. Inserts and deletes update
+	// them, so each has a cache line of its own; they come first so that a
+	// cache-line-aligned benchPerHostKeyMap aligns them.
+	sizes [benchPerHostKeyMapShardCount]benchPerHostKeyMapShardSize
+	// seed is read by every operation and written only by
+	// newBenchPerHostKeyMap.
+	seed benchPerHostKeyMapHashSeed
+	// shards are read by every operation and written only by resizes.
+	shards [benchPerHostKeyMapShardCount]benchPerHostKeyMapShard
+}
+
+// benchPerHostKeyMapShard is one independent hash table of a
+// benchPerHostKeyMap.
+type benchPerHostKeyMapShard struct {
+	// table is the current table. Readers use whichever table they load;
+	// writers lock a bucket of it, then check it is still current.
+	table atomic.Pointer[benchPerHostKeyMapTable]
+	// resizeMu serializes the resizes of the shard.
+	resizeMu sync.Mutex
+}
+
+// benchPerHostKeyMapShardSize is the entry count of one shard. Writers
+// update it after unlocking their bucket, so it may lag the table and,
+// briefly, go negative.
+type benchPerHostKeyMapShardSize struct {
+	n atomic.Int64
+	_ [benchPerHostKeyMapCacheLineSize - 8]byte
+}
+
+// benchPerHostKeyMapTable is the bucket array of a shard at one size. Its
+// buckets never move; a resize builds a new table.
+type benchPerHostKeyMapTable struct {
+	buckets []benchPerHostKeyMapBucket
+	// mask is len(buckets)-1: len is a power of two.
+	mask uint64
+	// growAt is the entry count above which an insert that needs an
+	// overflow bucket grows the shard instead.
+	growAt int64
+}
+
+// benchPerHostKeyMapBucket is one cache line of a table: a root bucket, or
+// an overflow bucket chained to one. The mutex of a root bucket guards its
+// whole chain; an overflow bucket's mutex is unused.
+type benchPerHostKeyMapBucket struct {
+	// padding comes first: a zero-size last field would add a word.
+	_  [benchPerHostKeyMapBucketPadding]byte
+	mu sync.Mutex
+	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
+	// benchPerHostKeyMapH2Bits bits of the hash of its key. Writers store it
+	// before the entry on insert and before clearing the entry on delete; a
+	// reader that matches a byte whose entry is nil or holds another key
+	// moves on.
+	meta    atomic.Uint64
+	entries [benchPerHostKeyMapEntriesPerBucket]atomic.Pointer[benchPerHostKeyMapEntry]
+	next    atomic.Pointer[benchPerHostKeyMapBucket]
+}
+
+// benchPerHostKeyMapEntry is an immutable key-value pair. Writers replace
+// entries, never modify them, so a reader that loads an entry sees a
+// consistent pair.
+type benchPerHostKeyMapEntry struct {
+	value *benchPerHostSlot
+	key   netip.Addr
+}
+
+// benchPerHostKeyMapLoadValue returns the value of e with an atomic load:
+// writers update it in place (benchPerHostKeyMapStoreValue).
+func benchPerHostKeyMapLoadValue(e *benchPerHostKeyMapEntry) *benchPerHostSlot {
+	return (*benchPerHostSlot)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&e.value))))
+}
+
+// benchPerHostKeyMapStoreValue sets the value of e in place with an atomic
+// store. The caller holds the lock of e's chain.
+func benchPerHostKeyMapStoreValue(e *benchPerHostKeyMapEntry, v *benchPerHostSlot) {
+	atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&e.value)), unsafe.Pointer(v))
+}
+
+// newBenchPerHostKeyMap returns an empty benchPerHostKeyMap.
+func newBenchPerHostKeyMap() *benchPerHostKeyMap {
+	m := &benchPerHostKeyMap{seed: benchPerHostKeyMapNewHashSeed()}
+	m.init()
+	return m
+}
+
+// init gives each shard an empty table of benchPerHostKeyMapBaseTableLen
+// buckets.
+func (m *benchPerHostKeyMap) init() {
+	m.initTables(benchPerHostKeyMapBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *benchPerHostKeyMap) initTables(n int) {
+	tables := make([]benchPerHostKeyMapTable, benchPerHostKeyMapShardCount)
+	buckets := make([]benchPerHostKeyMapBucket, benchPerHostKeyMapShardCount*n)
+	for i := range m.shards {
+		t := &tables[i]
+		lo, hi := i*n, (i+1)*n
+		t.buckets = buckets[lo:hi:hi]
+		t.mask = uint64(n - 1)
+		t.growAt = benchPerHostKeyMapGrowThreshold(n)
+		m.shards[i].table.Store(t)
+	}
+}
+
+// benchPerHostKeyMapBaseTableLen returns the number of buckets a shard
+// starts with and never shrinks below: benchPerHostKeyMapMinTableLen, or
+// with a size hint room for the shard's share of it.
+func benchPerHostKeyMapBaseTableLen() int {
+	return benchPerHostKeyMapMinTableLen
+}
+
+// benchPerHostKeyMapEqualValue reports whether a and b are equal, for
+// CompareAndSwap and CompareAndDelete.
+func benchPerHostKeyMapEqualValue(a, b *benchPerHostSlot) bool {
+	return a == b
+}
+
+// Load returns the value stored in the map for key, or the zero value if no
+// value is present. The ok result reports whether a value was found. Load
+// takes no lock and does not allocate.
+func (m *benchPerHostKeyMap) Load(key netip.Addr) (value *benchPerHostSlot, ok bool) {
+	h := benchPerHostKeyMapHashKey(&m.seed, key)
+	t := m.shards[h>>1>>benchPerHostKeyMapShardShift].table.Load()
+	b := &t.buckets[(h>>benchPerHostKeyMapH2Bits)&t.mask]
+	h2w := benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h))
+	for {
+		for w := benchPerHostKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[benchPerHostKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+				return benchPerHostKeyMapLoadValue(e), true
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return value, false
+		}
+	}
+}
+
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
+func (m *benchPerHostKeyMap) Store(key netip.Addr, value *benchPerHostSlot) {
+	m.put(benchPerHostKeyMapHashKey(&m.seed, key), key, value, nil)
+}
+
+// Swap stores value for key and returns the previous value, if any. The
+// loaded result reports whether the key was present. Swap allocates like
+// Store.
+func (m *benchPerHostKeyMap) Swap(key netip.Addr, value *benchPerHostSlot) (previous *benchPerHostSlot, loaded bool) {
+	loaded = m.put(benchPerHostKeyMapHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
+}
+
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *benchPerHostKeyMap) put(h uint64, key netip.Addr, value *benchPerHostSlot, prev **benchPerHostSlot) (loaded bool) {
+	var ne *benchPerHostKeyMapEntry
+	si := h >> 1 >> benchPerHostKeyMapShardShift
+	h2w := benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if prev != nil {
+				*prev = benchPerHostKeyMapLoadValue(e)
+			}
+			benchPerHostKeyMapStoreValue(e, value)
+			root.mu.Unlock()
+			return true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, benchPerHostKeyMapGrowTable)
+			continue
+		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &benchPerHostKeyMapEntry{key: key, value: value}
+		benchPerHostKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return false
+	}
+}
+
+// LoadOrStore returns the existing value for key if present. Otherwise, it
+// stores and returns the given value. The loaded result is true if the value
+// was loaded, false if stored. It finds a present key without locking or
+// allocating.
+func (m *benchPerHostKeyMap) LoadOrStore(key netip.Addr, value *benchPerHostSlot) (actual *benchPerHostSlot, loaded bool) {
+	h := benchPerHostKeyMapHashKey(&m.seed, key)
+	si := h >> 1 >> benchPerHostKeyMapShardShift
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return benchPerHostKeyMapLoadValue(e), true
+	}
+	ne := &benchPerHostKeyMapEntry{key: key, value: value}
+	h2w := benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return benchPerHostKeyMapLoadValue(e), true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, benchPerHostKeyMapGrowTable)
+			continue
+		}
+		benchPerHostKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns benchPerHostKeyMapCancelOp for an
+// absent key. If fn panics, LoadOrCompute leaves the map unchanged and
+// unlocked, and the panic propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *benchPerHostKeyMap) LoadOrCompute(key netip.Addr, fn func() *benchPerHostSlot) (actual *benchPerHostSlot, loaded bool) {
+	h := benchPerHostKeyMapHashKey(&m.seed, key)
+	si := h >> 1 >> benchPerHostKeyMapShardShift
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return benchPerHostKeyMapLoadValue(e), true
+	}
+	h2w := benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return benchPerHostKeyMapLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, benchPerHostKeyMapGrowTable)
+			continue
+		}
+		actual = benchPerHostKeyMapComputeLocked(root, fn)
+		benchPerHostKeyMapInsertAt(b, i, h, &benchPerHostKeyMapEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
+	}
+}
+
+// LoadAndDelete deletes the value for key, returning the previous value if
+// any. The loaded result reports whether the key was present. It finds an
+// absent key without locking.
+func (m *benchPerHostKeyMap) LoadAndDelete(key netip.Addr) (value *benchPerHostSlot, loaded bool) {
+	h := benchPerHostKeyMapHashKey(&m.seed, key)
+	if e := m.remove(h, key); e != nil {
+		return benchPerHostKeyMapLoadValue(e), true
+	}
+	return value, false
+}
+
+// Delete deletes the value for key. It finds an absent key without locking.
+func (m *benchPerHostKeyMap) Delete(key netip.Addr) {
+	h := benchPerHostKeyMapHashKey(&m.seed, key)
+	m.remove(h, key)
+}
+
+// remove deletes key, whose hash is h, and returns its entry, or nil if it
+// was absent.
+func (m *benchPerHostKeyMap) remove(h uint64, key netip.Addr) *benchPerHostKeyMapEntry {
+	si := h >> 1 >> benchPerHostKeyMapShardShift
+	if m.shards[si].table.Load().find(key, h) == nil {
+		return nil
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h)))
+	if e == nil {
+		root.mu.Unlock()
+		return nil
+	}
+	meta := benchPerHostKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return e
+}
+
+// CompareAndSwap swaps the old and new values for key if the value stored in
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
+func (m *benchPerHostKeyMap) CompareAndSwap(key netip.Addr, old, new *benchPerHostSlot) (swapped bool) {
+	h := benchPerHostKeyMapHashKey(&m.seed, key)
+	si := h >> 1 >> benchPerHostKeyMapShardShift
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !benchPerHostKeyMapEqualValue(benchPerHostKeyMapLoadValue(e), old) {
+		return false
+	}
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
+func (m *benchPerHostKeyMap) swapInPlace(h uint64, key netip.Addr, old, new *benchPerHostSlot) (swapped bool) {
+	_, root := m.lockRoot(h>>1>>benchPerHostKeyMapShardShift, h)
+	_, _, e := root.search(key, benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h)))
+	if e == nil || !benchPerHostKeyMapEqualValue(benchPerHostKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	benchPerHostKeyMapStoreValue(e, new)
+	root.mu.Unlock()
+	return true
+}
+
+// CompareAndDelete deletes the entry for key if its value is equal to old.
+// If there is no current value for key in the map, CompareAndDelete returns
+// false (even if old is the zero value).
+//
+// Values are compared with benchPerHostKeyMapEqualValue: the generic
+// reference panics, as sync.Map does, if the values are of a type that is
+// not comparable.
+func (m *benchPerHostKeyMap) CompareAndDelete(key netip.Addr, old *benchPerHostSlot) (deleted bool) {
+	h := benchPerHostKeyMapHashKey(&m.seed, key)
+	si := h >> 1 >> benchPerHostKeyMapShardShift
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !benchPerHostKeyMapEqualValue(benchPerHostKeyMapLoadValue(e), old) {
+		return false
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h)))
+	if e == nil || !benchPerHostKeyMapEqualValue(benchPerHostKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	meta := benchPerHostKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return true
+}
+
+// Compute atomically reads and modifies the value for key. It calls fn with
+// the current value and loaded set to true if key is present, or with the
+// zero value and loaded set to false if it is absent, and applies the
+// benchPerHostKeyMapComputeOp fn returns: benchPerHostKeyMapUpdateOp stores
+// newV, benchPerHostKeyMapDeleteOp deletes the key,
+// benchPerHostKeyMapCancelOp leaves the map unchanged. It returns the value
+// of key after the operation and whether key is then present.
+//
+// fn is called exactly once, with the lock of key's bucket held: writes to
+// the keys of that bucket wait for it, and reads do not. fn must not call
+// methods of m, and should be short. If fn panics, Compute leaves the map
+// unchanged and unlocked, and the panic propagates.
+func (m *benchPerHostKeyMap) Compute(key netip.Addr, fn func(old *benchPerHostSlot, loaded bool) (newV *benchPerHostSlot, op benchPerHostKeyMapComputeOp)) (actual *benchPerHostSlot, ok bool) {
+	h := benchPerHostKeyMapHashKey(&m.seed, key)
+	si := h >> 1 >> benchPerHostKeyMapShardShift
+	h2w := benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			old := benchPerHostKeyMapLoadValue(e)
+			newV, op := benchPerHostKeyMapCallLocked(root, fn, old, true)
+			switch op {
+			case benchPerHostKeyMapUpdateOp:
+				benchPerHostKeyMapStoreValue(e, newV)
+				root.mu.Unlock()
+				return newV, true
+			case benchPerHostKeyMapDeleteOp:
+				meta := benchPerHostKeyMapClearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return actual, false
+			default:
+				root.mu.Unlock()
+				return old, true
+			}
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, benchPerHostKeyMapGrowTable)
+			continue
+		}
+		newV, op := benchPerHostKeyMapCallLocked(root, fn, actual, false)
+		if op != benchPerHostKeyMapUpdateOp {
+			root.mu.Unlock()
+			return actual, false
+		}
+		benchPerHostKeyMapInsertAt(b, i, h, &benchPerHostKeyMapEntry{key: key, value: newV})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return newV, true
+	}
+}
+
+// Range calls f sequentially for each key and value present in the map. If f
+// returns false, Range stops the iteration.
+//
+// Range does not correspond to a consistent snapshot of the
+// benchPerHostKeyMap's contents: no key is visited more than once, a key
+// present and unmodified for the whole call is visited exactly once, but a
+// key stored or deleted concurrently may or may not be visited, and a
+// visited key's value may be any value it held during the call. Range holds
+// no lock while it calls f, so f may call any method of m.
+//
+// Range copies the entries of one bucket chain at a time under the chain's
+// lock: it delays the writers of that chain briefly, and allocates only for
+// chains longer than sixteen buckets.
+func (m *benchPerHostKeyMap) Range(f func(key netip.Addr, value *benchPerHostSlot) bool) {
+	var buf [16 * benchPerHostKeyMapEntriesPerBucket]*benchPerHostKeyMapEntry
+	chain := buf[:0]
+	for si := range m.shards {
+		t := m.shards[si].table.Load()
+		for bi := range t.buckets {
+			root := &t.buckets[bi]
+			// A chain that is empty at one instant need not be locked.
+			if root.meta.Load() == 0 && root.next.Load() == nil {
+				continue
+			}
+			root.mu.Lock()
+			for b := root; b != nil; b = b.next.Load() {
+				for i := range b.entries {
+					if e := b.entries[i].Load(); e != nil {
+						chain = append(chain, e)
+					}
+				}
+			}
+			root.mu.Unlock()
+			for i, e := range chain {
+				if !f(e.key, benchPerHostKeyMapLoadValue(e)) {
+					return
+				}
+				chain[i] = nil // let the GC have what f did not keep
+			}
+			chain = chain[:0]
+		}
+	}
+}
+
+// All returns an iterator over the keys and values of the map, with the
+// semantics of Range.
+func (m *benchPerHostKeyMap) All() iter.Seq2[netip.Addr, *benchPerHostSlot] {
+	return m.Range
+}
+
+// Len returns the number of keys in the map. It is exact when no other
+// operation runs concurrently; otherwise it may miss or count twice the keys
+// being stored or deleted. Len reads one counter per shard and takes no lock.
+func (m *benchPerHostKeyMap) Len() int {
+	var n int64
+	for i := range m.sizes {
+		n += m.sizes[i].n.Load()
+	}
+	return int(max(n, 0))
+}
+
+// Clear deletes all the keys of the map and shrinks it to its initial size.
+// Clear is not atomic: it clears one shard at a time, each at one instant, so
+// a key stored concurrently may remain. Writers of a shard wait while it is
+// cleared; readers do not.
+//
+// Clear empties in place a shard still at its initial size whose keys all
+// fit in its first bucket (five keys), allocating nothing; it gives a shard
+// that has grown a new empty table, two allocations. So clearing a map fresh
+// from newBenchPerHostKeyMap or Clear that holds at most five keys allocates
+// nothing.
+func (m *benchPerHostKeyMap) Clear() {
+	for si := range m.shards {
+		m.resize(uint64(si), nil, benchPerHostKeyMapClearTable)
+	}
+}
+
+// benchPerHostKeyMapCallLocked calls fn(old, loaded) for Compute, unlocking
+// root if fn panics: a bucket left locked would block its writers, and the
+// resizes of its shard, forever.
+func benchPerHostKeyMapCallLocked(root *benchPerHostKeyMapBucket, fn func(old *benchPerHostSlot, loaded bool) (*benchPerHostSlot, benchPerHostKeyMapComputeOp), old *benchPerHostSlot, loaded bool) (newV *benchPerHostSlot, op benchPerHostKeyMapComputeOp) {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	newV, op = fn(old, loaded)
+	returned = true
+	return newV, op
+}
+
+// benchPerHostKeyMapComputeLocked calls fn for LoadOrCompute, unlocking root
+// if fn panics, as benchPerHostKeyMapCallLocked does for Compute.
+func benchPerHostKeyMapComputeLocked(root *benchPerHostKeyMapBucket, fn func() *benchPerHostSlot) *benchPerHostSlot {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
+// lockRoot locks the root bucket of the chain of hash h in the current table
+// of shard si and returns both. It waits out a resize of the shard: the
+// resizer holds the locks of the buckets it has copied until it has
+// published the new table, so a writer that gets a lock and then sees that
+// its table is still current knows that its write will be copied.
+func (m *benchPerHostKeyMap) lockRoot(si, h uint64) (*benchPerHostKeyMapTable, *benchPerHostKeyMapBucket) {
+	sh := &m.shards[si]
+	for {
+		t := sh.table.Load()
+		root := &t.buckets[(h>>benchPerHostKeyMapH2Bits)&t.mask]
+		root.mu.Lock()
+		if sh.table.Load() == t {
+			return t, root
+		}
+		root.mu.Unlock()
+	}
+}
+
+// find returns the entry of key, whose hash is h, or nil. It takes no lock.
+func (t *benchPerHostKeyMapTable) find(key netip.Addr, h uint64) *benchPerHostKeyMapEntry {
+	b := &t.buckets[(h>>benchPerHostKeyMapH2Bits)&t.mask]
+	h2w := benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h))
+	for {
+		for w := benchPerHostKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[benchPerHostKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+				return e
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return nil
+		}
+	}
+}
+
+// search looks for key in the chain of root, which the caller has locked;
+// h2w is the broadcast benchPerHostKeyMapH2 of the key. It returns the
+// bucket, slot and entry of the key if present. Otherwise e is nil and (b,
+// i) is the first free slot of the chain, or, if the chain is full, its last
+// bucket and i = -1.
+func (root *benchPerHostKeyMapBucket) search(key netip.Addr, h2w uint64) (b *benchPerHostKeyMapBucket, i int, e *benchPerHostKeyMapEntry) {
+	var free *benchPerHostKeyMapBucket
+	freeSlot := -1
+	for b = root; ; {
+		meta := b.meta.Load()
+		// Under the lock, a marked byte's slot is occupied.
+		for w := benchPerHostKeyMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := benchPerHostKeyMapFirstMarked(w)
+			if e := b.entries[i].Load(); e.key == key {
+				return b, i, e
+			}
+		}
+		if w := ^meta & benchPerHostKeyMapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, benchPerHostKeyMapFirstMarked(w)
+		}
+		next := b.next.Load()
+		if next == nil {
+			if free != nil {
+				return free, freeSlot, nil
+			}
+			return b, -1, nil
+		}
+		b = next
+	}
+}
+
+// mustGrow reports whether an insert into a chain of table t of shard si,
+// whose search ended at slot i, must grow the shard first: the chain is full
+// and the shard is above its load factor.
+func (m *benchPerHostKeyMap) mustGrow(si uint64, t *benchPerHostKeyMapTable, i int) bool {
+	return i < 0 && m.sizes[si].n.Load() >= t.growAt
+}
+
+// benchPerHostKeyMapInsertAt inserts ne, whose hash is h, at slot i of
+// bucket b, as returned by search, or, if i is -1, in a new bucket chained
+// after b. The caller holds the chain's lock, or owns a table no reader has
+// seen yet.
+func benchPerHostKeyMapInsertAt(b *benchPerHostKeyMapBucket, i int, h uint64, ne *benchPerHostKeyMapEntry) {
+	if i < 0 {
+		nb := new(benchPerHostKeyMapBucket)
+		nb.meta.Store(uint64(benchPerHostKeyMapH2(h)))
+		nb.entries[0].Store(ne)
+		b.next.Store(nb) // publishes nb to readers
+		return
+	}
+	// Meta first: a reader that matches the byte before the entry is
+	// stored sees nil and treats the key as absent.
+	b.meta.Store(benchPerHostKeyMapSetByte(b.meta.Load(), benchPerHostKeyMapH2(h), i))
+	b.entries[i].Store(ne)
+}
+
+// benchPerHostKeyMapClearSlot empties slot i of bucket b, whose chain the
+// caller has locked, and returns the bucket's new meta word.
+func benchPerHostKeyMapClearSlot(b *benchPerHostKeyMapBucket, i int) uint64 {
+	meta := benchPerHostKeyMapSetByte(b.meta.Load(), 0, i)
+	b.meta.Store(meta)
+	b.entries[i].Store(nil)
+	return meta
+}
+
+// deleted accounts for a delete from table t of shard si that left a bucket
+// with the given meta word, shrinking the shard when it has become very
+// sparse. The caller has unlocked the bucket.
+func (m *benchPerHostKeyMap) deleted(si uint64, t *benchPerHostKeyMapTable, meta uint64) {
+	n := m.sizes[si].n.Add(-1)
+	if meta == 0 && len(t.buckets) > benchPerHostKeyMapBaseTableLen() && n*benchPerHostKeyMapShrinkDiv < int64(len(t.buckets))*benchPerHostKeyMapEntriesPerBucket {
+		m.resize(si, t, benchPerHostKeyMapShrinkTable)
+	}
+}
+
+// benchPerHostKeyMapResizeKind says what a resize does.
+type benchPerHostKeyMapResizeKind int
+
+const (
+	benchPerHostKeyMapGrowTable   benchPerHostKeyMapResizeKind = iota // double the table
+	benchPerHostKeyMapShrinkTable                                     // halve the table, or more, to fit the entries
+	benchPerHostKeyMapClearTable                                      // drop the entries, back to benchPerHostKeyMapBaseTableLen
+)
+
+// resize replaces table old of shard si by a table resized as kind says. It
+// does nothing if old is no longer current (another resize went first); a
+// nil old means the current table. A clear empties a table of one bucket in
+// place instead, if clearInPlace can.
+//
+// Readers go on using old while resize copies it. Writers that lock a bucket
+// of old before resize does complete their write before it is copied;
+// writers that lock it after wait until the new table is published, then see
+// that their table is stale and retry.
+func (m *benchPerHostKeyMap) resize(si uint64, old *benchPerHostKeyMapTable, kind benchPerHostKeyMapResizeKind) {
+	sh := &m.shards[si]
+	sh.resizeMu.Lock()
+	defer sh.resizeMu.Unlock()
+	t := sh.table.Load()
+	if old != nil && t != old {
+		return
+	}
+	var newLen int
+	switch kind {
+	case benchPerHostKeyMapGrowTable:
+		newLen = 2 * len(t.buckets)
+	case benchPerHostKeyMapShrinkTable:
+		newLen = benchPerHostKeyMapTableLenFor(m.sizes[si].n.Load())
+		if newLen >= len(t.buckets) {
+			return
+		}
+	case benchPerHostKeyMapClearTable:
+		if m.clearInPlace(si, t) {
+			return
+		}
+		newLen = benchPerHostKeyMapBaseTableLen()
+	}
+	nt := benchPerHostKeyMapNewTable(newLen)
+	var dropped int64
+	for bi := range t.buckets {
+		root := &t.buckets[bi]
+		root.mu.Lock()
+		for b := root; b != nil; b = b.next.Load() {
+			for i := range b.entries {
+				e := b.entries[i].Load()
+				switch {
+				case e == nil:
+				case kind == benchPerHostKeyMapClearTable:
+					dropped++
+				default:
+					nt.add(benchPerHostKeyMapHashKey(&m.seed, e.key), e)
+				}
+			}
+		}
+	}
+	sh.table.Store(nt)
+	for bi := range t.buckets {
+		t.buckets[bi].mu.Unlock()
+	}
+	if dropped != 0 {
+		m.sizes[si].n.Add(-dropped)
+	}
+}
+
+// clearInPlace clears table t of shard si without replacing it, if that can
+// be done at one instant for readers, and reports whether it did. The caller
+// holds the shard's resizeMu, and t is the shard's current table.
+//
+// It can when t has a single bucket and no key lies past it (its overflow
+// buckets, if any, are empty): one store of zero to the bucket's meta word
+// then hides all its keys at once, as benchPerHostKeyMapClearSlot hides one.
+// A reader that loaded the meta word before that store may still load an
+// entry: one pointer, so a whole entry, of the key it asked for and present
+// until that instant. The entries are set to nil after the meta word, before
+// the bucket is unlocked, so a reader that matches the meta byte of a key
+// inserted after Clear finds nil or that key's entry, never a cleared one.
+//
+// A table of several buckets, or a chain with keys past its first bucket,
+// cannot be cleared in place at one instant: readers take no lock, so they
+// would see the buckets emptied one after the other, a key of an emptied
+// bucket absent and then a key of a bucket not yet emptied present, which
+// a shard cleared at one instant never shows. Those shards get a new table,
+// published with one pointer store.
+func (m *benchPerHostKeyMap) clearInPlace(si uint64, t *benchPerHostKeyMapTable) bool {
+	if len(t.buckets) != 1 {
+		return false
+	}
+	root := &t.buckets[0]
+	root.mu.Lock()
+	for b := root.next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			root.mu.Unlock()
+			return false
+		}
+	}
+	meta := root.meta.Load()
+	if meta != 0 {
+		root.meta.Store(0)
+		for i := range root.entries {
+			root.entries[i].Store(nil)
+		}
+	}
+	if root.next.Load() != nil {
+		root.next.Store(nil) // empty overflow buckets: let the GC have them
+	}
+	root.mu.Unlock()
+	// Under the lock, the occupied slots are the marked meta bytes.
+	if n := bits.OnesCount64(meta & benchPerHostKeyMapOccupiedMask); n != 0 {
+		m.sizes[si].n.Add(-int64(n))
+	}
+	return true
+}
+
+// benchPerHostKeyMapNewTable returns an empty table of n buckets; n is a
+// power of two.
+func benchPerHostKeyMapNewTable(n int) *benchPerHostKeyMapTable {
+	return &benchPerHostKeyMapTable{
+		buckets: make([]benchPerHostKeyMapBucket, n),
+		mask:    uint64(n - 1),
+		growAt:  benchPerHostKeyMapGrowThreshold(n),
+	}
+}
+
+// add inserts e, whose hash is h, into t, which no other goroutine can see
+// yet.
+func (t *benchPerHostKeyMapTable) add(h uint64, e *benchPerHostKeyMapEntry) {
+	b := &t.buckets[(h>>benchPerHostKeyMapH2Bits)&t.mask]
+	for {
+		if w := ^b.meta.Load() & benchPerHostKeyMapOccupiedMask; w != 0 {
+			benchPerHostKeyMapInsertAt(b, benchPerHostKeyMapFirstMarked(w), h, e)
+			return
+		}
+		next := b.next.Load()
+		if next == nil {
+			benchPerHostKeyMapInsertAt(b, -1, h, e)
+			return
+		}
+		b = next
+	}
+}
+
+// benchPerHostKeyMapGrowThreshold returns the entry count above which a
+// table of n buckets grows rather than chains an overflow bucket.
+func benchPerHostKeyMapGrowThreshold(n int) int64 {
+	return int64(n) * benchPerHostKeyMapEntriesPerBucket * benchPerHostKeyMapGrowNum / benchPerHostKeyMapGrowDen
+}
+
+// benchPerHostKeyMapTableLenFor returns the number of buckets a shard of n
+// entries shrinks to: the smallest power of two, at least
+// benchPerHostKeyMapBaseTableLen, that holds them at half the growth load
+// factor.
+func benchPerHostKeyMapTableLenFor(n int64) int {
+	want := uint64(max(n, 0)) * 2 * benchPerHostKeyMapGrowDen / (benchPerHostKeyMapGrowNum * benchPerHostKeyMapEntriesPerBucket)
+	if base := benchPerHostKeyMapBaseTableLen(); want <= uint64(base) {
+		return base
+	}
+	return 1 << bits.Len64(want-1)
+}
+
+// benchPerHostKeyMapH2 returns the meta byte of hash h: its low
+// benchPerHostKeyMapH2Bits bits, marked occupied.
+func benchPerHostKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<benchPerHostKeyMapH2Bits-1)) }
+
+// benchPerHostKeyMapBroadcast returns a word holding b in each of its bytes.
+func benchPerHostKeyMapBroadcast(b uint8) uint64 { return benchPerHostKeyMapLowBytes * uint64(b) }
+
+// benchPerHostKeyMapMarkZeroBytes returns w with the top bit of each zero
+// byte set and the other bits clear. A byte equal to 1 above a zero byte is
+// marked too (a borrow): callers check the entry of every marked slot.
+// Applied to meta^broadcast(benchPerHostKeyMapH2), it marks the slots whose
+// meta byte matches benchPerHostKeyMapH2; empty slots (meta byte 0) are
+// never marked, since benchPerHostKeyMapH2 has its top bit set.
+func benchPerHostKeyMapMarkZeroBytes(w uint64) uint64 {
+	return (w - benchPerHostKeyMapLowBytes) &^ w & benchPerHostKeyMapHighBits
+}
+
+// benchPerHostKeyMapFirstMarked returns the index of the lowest byte of w
+// with its top bit set.
+func benchPerHostKeyMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
+
+// benchPerHostKeyMapSetByte returns w with byte i set to b.
+func benchPerHostKeyMapSetByte(w uint64, b uint8, i int) uint64 {
+	shift := uint(i) * 8
+	return w&^(0xff<<shift) | uint64(b)<<shift
+}
+
+// NewBenchPerHost returns a semaphore per netip.Addr: each key has a capacity
+// of 64. A key without holders or waiters for 1h may be evicted.
+func NewBenchPerHost() *BenchPerHost {
+	s := &BenchPerHost{}
+	s.init()
+	return s
+}

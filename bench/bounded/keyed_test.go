@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"github.com/puzpuzpuz/xsync/v4"
+	xsemaphore "golang.org/x/sync/semaphore"
 	xrate "golang.org/x/time/rate"
 
 	"github.com/monogen/monogen/generated"
 	"github.com/monogen/monogen/templates/keyedrate"
+	"github.com/monogen/monogen/templates/keyedsem"
 )
 
 // Keyed rate limiters: one bucket per key, on keyedKeys distinct client
@@ -129,6 +131,88 @@ func BenchmarkKeyedMemory(b *testing.B) {
 				runtime.KeepAlive(l)
 			}
 			b.ReportMetric(perKey, "B/key")
+		})
+	}
+}
+
+// Keyed semaphores: a capacity of 64 per key, on the same 64Ki keys.
+
+type keyedAcquirer interface {
+	TryAcquire(netip.Addr, int64) bool
+	Release(netip.Addr, int64)
+}
+
+// syncMapSemaphores is what users write today: a sync.Map from key to an
+// x/sync *semaphore.Weighted, loading the key's or storing a new one. It
+// never evicts a key: x/sync has no way to tell that none is held.
+type syncMapSemaphores struct{ m sync.Map }
+
+func (s *syncMapSemaphores) get(k netip.Addr) *xsemaphore.Weighted {
+	v, ok := s.m.Load(k)
+	if !ok {
+		v, _ = s.m.LoadOrStore(k, xsemaphore.NewWeighted(64))
+	}
+	return v.(*xsemaphore.Weighted)
+}
+
+func (s *syncMapSemaphores) TryAcquire(k netip.Addr, n int64) bool { return s.get(k).TryAcquire(n) }
+func (s *syncMapSemaphores) Release(k netip.Addr, n int64)         { s.get(k).Release(n) }
+
+// xsyncSemaphores is the same with xsync's map.
+type xsyncSemaphores struct {
+	m *xsync.Map[netip.Addr, *xsemaphore.Weighted]
+}
+
+func (s xsyncSemaphores) get(k netip.Addr) *xsemaphore.Weighted {
+	w, ok := s.m.Load(k)
+	if !ok {
+		w, _ = s.m.LoadOrCompute(k, func() (*xsemaphore.Weighted, bool) { return xsemaphore.NewWeighted(64), false })
+	}
+	return w
+}
+
+func (s xsyncSemaphores) TryAcquire(k netip.Addr, n int64) bool { return s.get(k).TryAcquire(n) }
+func (s xsyncSemaphores) Release(k netip.Addr, n int64)         { s.get(k).Release(n) }
+
+var keyedSemImpls = []struct {
+	name string
+	new  func() keyedAcquirer
+}{
+	{"template", func() keyedAcquirer {
+		return keyedsem.New[netip.Addr](keyedsem.Config{N: 64, Idle: time.Hour})
+	}},
+	// n=64 idle=1h: the same as constants.
+	{"generated", func() keyedAcquirer { return generated.NewBenchPerHost() }},
+	{"syncmap", func() keyedAcquirer { return &syncMapSemaphores{} }},
+	{"xsync", func() keyedAcquirer { return xsyncSemaphores{xsync.NewMap[netip.Addr, *xsemaphore.Weighted]()} }},
+}
+
+// BenchmarkKeyedSemaphore measures TryAcquire+Release of one unit on 64Ki
+// distinct keys from all goroutines, every key's semaphore created before
+// the timing starts.
+func BenchmarkKeyedSemaphore(b *testing.B) {
+	for _, impl := range keyedSemImpls {
+		b.Run("keys=64Ki/contention=parallel/impl="+impl.name, func(b *testing.B) {
+			s := impl.new()
+			for _, k := range keyedAddrs {
+				if s.TryAcquire(k, 1) {
+					s.Release(k, 1)
+				}
+			}
+			var seed atomic.Uint32
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				i := seed.Add(1) * 7919
+				for pb.Next() {
+					k := keyedAddrs[i&(keyedKeys-1)]
+					if !s.TryAcquire(k, 1) {
+						b.Fatal("refused")
+					}
+					s.Release(k, 1)
+					i += 7
+				}
+			})
 		})
 	}
 }
