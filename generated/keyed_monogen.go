@@ -4,6 +4,7 @@ package generated
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"hash/maphash"
 	"iter"
@@ -215,25 +216,30 @@ func (l *PerIP) evict(key netip.Addr, b *perIPBucket, s int64) bool {
 // k0 and k1 key the fast mixers below, which specialized perIPKeyMapHashKey
 // bodies call.
 type perIPKeyMapHashSeed struct {
-	seed   maphash.Seed
 	k0, k1 uint64
 }
 
 // perIPKeyMapNewHashSeed returns fresh random hash keys.
 func perIPKeyMapNewHashSeed() perIPKeyMapHashSeed {
-	return perIPKeyMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
+	return perIPKeyMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
 }
 
-// perIPKeyMapHashKey returns the hash of k under s. Every bit of the result
-// must be well mixed: the top perIPKeyMapShardBits bits pick the shard, the
+// perIPKeyMapHashKey returns the hash of k under s, specialized for
+// netip.Addr keys: its 16 bytes (As16) mixed as two 64-bit words. Every bit
+// is mixed: the top perIPKeyMapShardBits bits pick the shard, the
 // perIPKeyMapH2Bits low bits the meta byte, the bits above them the bucket.
-//
-// The stencil replaces the body by a hasher for the concrete key type:
-// perIPKeyMapHashU64 for integers, pointers and bools, perIPKeyMapHashStr
-// for strings, perIPKeyMapHashU64x2 folded over the words of small structs
-// and arrays, and maphash.Comparable for the rest.
 func perIPKeyMapHashKey(s *perIPKeyMapHashSeed, k netip.Addr) uint64 {
-	return maphash.Comparable(s.seed, k)
+	a := k.As16()
+	return perIPKeyMapHashU64x2(s, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
+}
+
+// perIPKeyMapHashU64x2 hashes two 64-bit words, such as a 16-byte struct.
+// Longer values chain it: h = perIPKeyMapHashU64x2(s, w0, w1); h =
+// perIPKeyMapHashU64x2(s, h^w2, w3); ...
+func perIPKeyMapHashU64x2(s *perIPKeyMapHashSeed, a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
+	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
+	return hi ^ lo
 }
 
 // perIPKeyMapShardBits is the base-2 logarithm of the number of shards: the
@@ -2574,27 +2580,31 @@ func (l *BenchPerIP) evict(key netip.Addr, b *benchPerIPBucket, s int64) bool {
 // k0 and k1 key the fast mixers below, which specialized
 // benchPerIPKeyMapHashKey bodies call.
 type benchPerIPKeyMapHashSeed struct {
-	seed   maphash.Seed
 	k0, k1 uint64
 }
 
 // benchPerIPKeyMapNewHashSeed returns fresh random hash keys.
 func benchPerIPKeyMapNewHashSeed() benchPerIPKeyMapHashSeed {
-	return benchPerIPKeyMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
+	return benchPerIPKeyMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
 }
 
-// benchPerIPKeyMapHashKey returns the hash of k under s. Every bit of the
-// result must be well mixed: the top benchPerIPKeyMapShardBits bits pick the
-// shard, the benchPerIPKeyMapH2Bits low bits the meta byte, the bits above
-// them the bucket.
-//
-// The stencil replaces the body by a hasher for the concrete key type:
-// benchPerIPKeyMapHashU64 for integers, pointers and bools,
-// benchPerIPKeyMapHashStr for strings, benchPerIPKeyMapHashU64x2 folded over
-// the words of small structs and arrays, and maphash.Comparable for the
-// rest.
+// benchPerIPKeyMapHashKey returns the hash of k under s, specialized for
+// netip.Addr keys: its 16 bytes (As16) mixed as two 64-bit words. Every bit
+// is mixed: the top benchPerIPKeyMapShardBits bits pick the shard, the
+// benchPerIPKeyMapH2Bits low bits the meta byte, the bits above them the
+// bucket.
 func benchPerIPKeyMapHashKey(s *benchPerIPKeyMapHashSeed, k netip.Addr) uint64 {
-	return maphash.Comparable(s.seed, k)
+	a := k.As16()
+	return benchPerIPKeyMapHashU64x2(s, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
+}
+
+// benchPerIPKeyMapHashU64x2 hashes two 64-bit words, such as a 16-byte
+// struct. Longer values chain it: h = benchPerIPKeyMapHashU64x2(s, w0, w1);
+// h = benchPerIPKeyMapHashU64x2(s, h^w2, w3); ...
+func benchPerIPKeyMapHashU64x2(s *benchPerIPKeyMapHashSeed, a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
+	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
+	return hi ^ lo
 }
 
 // benchPerIPKeyMapShardBits is the base-2 logarithm of the number of shards:
@@ -6507,27 +6517,31 @@ func (s *BenchPerHost) sweep(now, idle int64) {
 // k0 and k1 key the fast mixers below, which specialized
 // benchPerHostKeyMapHashKey bodies call.
 type benchPerHostKeyMapHashSeed struct {
-	seed   maphash.Seed
 	k0, k1 uint64
 }
 
 // benchPerHostKeyMapNewHashSeed returns fresh random hash keys.
 func benchPerHostKeyMapNewHashSeed() benchPerHostKeyMapHashSeed {
-	return benchPerHostKeyMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
+	return benchPerHostKeyMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
 }
 
-// benchPerHostKeyMapHashKey returns the hash of k under s. Every bit of the
-// result must be well mixed: the top benchPerHostKeyMapShardBits bits pick
-// the shard, the benchPerHostKeyMapH2Bits low bits the meta byte, the bits
-// above them the bucket.
-//
-// The stencil replaces the body by a hasher for the concrete key type:
-// benchPerHostKeyMapHashU64 for integers, pointers and bools,
-// benchPerHostKeyMapHashStr for strings, benchPerHostKeyMapHashU64x2 folded
-// over the words of small structs and arrays, and maphash.Comparable for the
-// rest.
+// benchPerHostKeyMapHashKey returns the hash of k under s, specialized for
+// netip.Addr keys: its 16 bytes (As16) mixed as two 64-bit words. Every bit
+// is mixed: the top benchPerHostKeyMapShardBits bits pick the shard, the
+// benchPerHostKeyMapH2Bits low bits the meta byte, the bits above them the
+// bucket.
 func benchPerHostKeyMapHashKey(s *benchPerHostKeyMapHashSeed, k netip.Addr) uint64 {
-	return maphash.Comparable(s.seed, k)
+	a := k.As16()
+	return benchPerHostKeyMapHashU64x2(s, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
+}
+
+// benchPerHostKeyMapHashU64x2 hashes two 64-bit words, such as a 16-byte
+// struct. Longer values chain it: h = benchPerHostKeyMapHashU64x2(s, w0,
+// w1); h = benchPerHostKeyMapHashU64x2(s, h^w2, w3); ...
+func benchPerHostKeyMapHashU64x2(s *benchPerHostKeyMapHashSeed, a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
+	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
+	return hi ^ lo
 }
 
 // benchPerHostKeyMapShardBits is the base-2 logarithm of the number of
