@@ -37,6 +37,15 @@ type hashWord struct {
 // specialization beats maphash.Comparable (interfaces, channels, large or
 // inaccessible structs): the template's generic body then stays.
 func HashFor(k types.Type, self *types.Package, im *Scope) (h Hash, ok bool) {
+	if isNetipAddr(k) {
+		// netip.Addr hides its fields; its 16 bytes are equal for equal
+		// addresses (an IPv4 address and its IPv6 form, or two zones,
+		// merely collide).
+		bin := im.Import("encoding/binary")
+		h.Body = fmt.Sprintf("a := k.As16()\nreturn hashU64x2(s, %[1]s.LittleEndian.Uint64(a[:8]), %[1]s.LittleEndian.Uint64(a[8:]))", bin)
+		h.How = "its 16 bytes (As16) mixed as two 64-bit words"
+		return h, true
+	}
 	words, ok := keyWords(jen.Id("k"), k, self, im, 0)
 	if !ok || len(words) == 0 || len(words) > maxHashWords {
 		return Hash{}, false
@@ -73,6 +82,13 @@ func HashFor(k types.Type, self *types.Package, im *Scope) (h Hash, ok bool) {
 	}
 	h.Body = render(stmts...)
 	return h, true
+}
+
+// isNetipAddr reports whether t is net/netip.Addr, a usual key of keyed
+// limiters (one per client address).
+func isNetipAddr(t types.Type) bool {
+	n, ok := types.Unalias(t).(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "net/netip" && n.Obj().Name() == "Addr"
 }
 
 // word turns a hashWord into a uint64 expression.
