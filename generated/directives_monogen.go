@@ -29,11 +29,18 @@ func intMapNewHashSeed() intMapHashSeed {
 }
 
 // intMapHashKey returns the hash of k under s, specialized for int keys: a
-// seeded 128-bit multiply of its value. Every bit is mixed: the top
-// mapShardBits bits pick the shard, the mapH2Bits low bits the meta byte,
-// the bits above them the bucket.
+// seeded 128-bit multiply of its value. Every bit is mixed: the mapH2Bits
+// low bits pick the meta byte, the bits above them the bucket.
 func intMapHashKey(s *intMapHashSeed, k int) uint64 {
 	return mapHashU64(&s.mix, uint64(k))
+}
+
+// intMapShardOf returns the shard of k, a number below mapShardCount: a
+// multiply-shift of k by a random odd key (mapShardU64). It does not wait
+// for the hash h, so a lookup loads the shard's table while the hash is
+// being computed.
+func intMapShardOf(s *intMapHashSeed, k int, h uint64) uint64 {
+	return mapShardU64(&s.mix, uint64(k))
 }
 
 // IntMapComputeOp tells Compute what to do with the value its function returns.
@@ -184,7 +191,7 @@ func intMapEqualValue(a, b int) bool {
 // takes no lock and does not allocate.
 func (m *IntMap) Load(key int) (value int, ok bool) {
 	h := intMapHashKey(&m.seed, key)
-	t := m.shards[h>>1>>mapShardShift].table.Load()
+	t := m.shards[intMapShardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	h2w := mapBroadcast(mapH2(h))
 	for {
@@ -220,7 +227,7 @@ func (m *IntMap) Swap(key int, value int) (previous int, loaded bool) {
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *IntMap) put(h uint64, key int, value int, prev *int) (loaded bool) {
 	var ne *intMapEntry
-	si := h >> 1 >> mapShardShift
+	si := intMapShardOf(&m.seed, key, h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -253,7 +260,7 @@ func (m *IntMap) put(h uint64, key int, value int, prev *int) (loaded bool) {
 // allocating.
 func (m *IntMap) LoadOrStore(key int, value int) (actual int, loaded bool) {
 	h := intMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := intMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return intMapLoadValue(e), true
 	}
@@ -301,7 +308,7 @@ func (m *IntMap) LoadOrStore(key int, value int) (actual int, loaded bool) {
 // loaded set to false.
 func (m *IntMap) LoadOrCompute(key int, fn func() int) (actual int, loaded bool) {
 	h := intMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := intMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return intMapLoadValue(e), true
 	}
@@ -347,7 +354,7 @@ func (m *IntMap) Delete(key int) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *IntMap) remove(h uint64, key int) *intMapEntry {
-	si := h >> 1 >> mapShardShift
+	si := intMapShardOf(&m.seed, key, h)
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -368,7 +375,7 @@ func (m *IntMap) remove(h uint64, key int) *intMapEntry {
 // place.
 func (m *IntMap) CompareAndSwap(key int, old, new int) (swapped bool) {
 	h := intMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := intMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !intMapEqualValue(intMapLoadValue(e), old) {
 		return false
@@ -379,7 +386,7 @@ func (m *IntMap) CompareAndSwap(key int, old, new int) (swapped bool) {
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *IntMap) swapInPlace(h uint64, key int, old, new int) (swapped bool) {
-	_, root := m.lockRoot(h>>1>>mapShardShift, h)
+	_, root := m.lockRoot(intMapShardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !intMapEqualValue(intMapLoadValue(e), old) {
 		root.mu.Unlock()
@@ -398,7 +405,7 @@ func (m *IntMap) swapInPlace(h uint64, key int, old, new int) (swapped bool) {
 // sync.Map does, if the values are of a type that is not comparable.
 func (m *IntMap) CompareAndDelete(key int, old int) (deleted bool) {
 	h := intMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := intMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !intMapEqualValue(intMapLoadValue(e), old) {
 		return false
@@ -428,7 +435,7 @@ func (m *IntMap) CompareAndDelete(key int, old int) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *IntMap) Compute(key int, fn func(old int, loaded bool) (newV int, op IntMapComputeOp)) (actual int, ok bool) {
 	h := intMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := intMapShardOf(&m.seed, key, h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -826,6 +833,11 @@ func stringMapHashKey(s *mapHashSeed, k string) uint64 {
 	return mapHashStr(s, k)
 }
 
+// stringMapShardOf returns the shard of k, whose hash under s is h: a number
+// below mapShardCount, the mapShardBits bits of h below its top bit. Every
+// operation on k uses the same shard.
+func stringMapShardOf(s *mapHashSeed, k string, h uint64) uint64 { return h >> 1 >> mapShardShift }
+
 // StringMapComputeOp tells Compute what to do with the value its function
 // returns.
 type StringMapComputeOp int
@@ -976,7 +988,7 @@ func stringMapEqualValue(a, b int) bool {
 // takes no lock and does not allocate.
 func (m *StringMap) Load(key string) (value int, ok bool) {
 	h := stringMapHashKey(&m.seed, key)
-	t := m.shards[h>>1>>mapShardShift].table.Load()
+	t := m.shards[stringMapShardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	h2w := mapBroadcast(mapH2(h))
 	for {
@@ -1012,7 +1024,7 @@ func (m *StringMap) Swap(key string, value int) (previous int, loaded bool) {
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *StringMap) put(h uint64, key string, value int, prev *int) (loaded bool) {
 	var ne *stringMapEntry
-	si := h >> 1 >> mapShardShift
+	si := stringMapShardOf(&m.seed, key, h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -1045,7 +1057,7 @@ func (m *StringMap) put(h uint64, key string, value int, prev *int) (loaded bool
 // allocating.
 func (m *StringMap) LoadOrStore(key string, value int) (actual int, loaded bool) {
 	h := stringMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := stringMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return stringMapLoadValue(e), true
 	}
@@ -1093,7 +1105,7 @@ func (m *StringMap) LoadOrStore(key string, value int) (actual int, loaded bool)
 // loaded set to false.
 func (m *StringMap) LoadOrCompute(key string, fn func() int) (actual int, loaded bool) {
 	h := stringMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := stringMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return stringMapLoadValue(e), true
 	}
@@ -1139,7 +1151,7 @@ func (m *StringMap) Delete(key string) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *StringMap) remove(h uint64, key string) *stringMapEntry {
-	si := h >> 1 >> mapShardShift
+	si := stringMapShardOf(&m.seed, key, h)
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -1160,7 +1172,7 @@ func (m *StringMap) remove(h uint64, key string) *stringMapEntry {
 // place.
 func (m *StringMap) CompareAndSwap(key string, old, new int) (swapped bool) {
 	h := stringMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := stringMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !stringMapEqualValue(stringMapLoadValue(e), old) {
 		return false
@@ -1171,7 +1183,7 @@ func (m *StringMap) CompareAndSwap(key string, old, new int) (swapped bool) {
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *StringMap) swapInPlace(h uint64, key string, old, new int) (swapped bool) {
-	_, root := m.lockRoot(h>>1>>mapShardShift, h)
+	_, root := m.lockRoot(stringMapShardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !stringMapEqualValue(stringMapLoadValue(e), old) {
 		root.mu.Unlock()
@@ -1191,7 +1203,7 @@ func (m *StringMap) swapInPlace(h uint64, key string, old, new int) (swapped boo
 // comparable.
 func (m *StringMap) CompareAndDelete(key string, old int) (deleted bool) {
 	h := stringMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := stringMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !stringMapEqualValue(stringMapLoadValue(e), old) {
 		return false
@@ -1222,7 +1234,7 @@ func (m *StringMap) CompareAndDelete(key string, old int) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *StringMap) Compute(key string, fn func(old int, loaded bool) (newV int, op StringMapComputeOp)) (actual int, ok bool) {
 	h := stringMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := stringMapShardOf(&m.seed, key, h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -1635,6 +1647,11 @@ func structMapHashKey(s *structMapHashSeed, k Key16) uint64 {
 	return mapHashU64x2(&s.mix, uint64(k.A), uint64(k.B))
 }
 
+// structMapShardOf returns the shard of k, whose hash under s is h: a number
+// below mapShardCount, the mapShardBits bits of h below its top bit. Every
+// operation on k uses the same shard.
+func structMapShardOf(s *structMapHashSeed, k Key16, h uint64) uint64 { return h >> 1 >> mapShardShift }
+
 // StructMapComputeOp tells Compute what to do with the value its function
 // returns.
 type StructMapComputeOp int
@@ -1785,7 +1802,7 @@ func structMapEqualValue(a, b int) bool {
 // takes no lock and does not allocate.
 func (m *StructMap) Load(key Key16) (value int, ok bool) {
 	h := structMapHashKey(&m.seed, key)
-	t := m.shards[h>>1>>mapShardShift].table.Load()
+	t := m.shards[structMapShardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	h2w := mapBroadcast(mapH2(h))
 	for {
@@ -1821,7 +1838,7 @@ func (m *StructMap) Swap(key Key16, value int) (previous int, loaded bool) {
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *StructMap) put(h uint64, key Key16, value int, prev *int) (loaded bool) {
 	var ne *structMapEntry
-	si := h >> 1 >> mapShardShift
+	si := structMapShardOf(&m.seed, key, h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -1854,7 +1871,7 @@ func (m *StructMap) put(h uint64, key Key16, value int, prev *int) (loaded bool)
 // allocating.
 func (m *StructMap) LoadOrStore(key Key16, value int) (actual int, loaded bool) {
 	h := structMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := structMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return structMapLoadValue(e), true
 	}
@@ -1902,7 +1919,7 @@ func (m *StructMap) LoadOrStore(key Key16, value int) (actual int, loaded bool) 
 // loaded set to false.
 func (m *StructMap) LoadOrCompute(key Key16, fn func() int) (actual int, loaded bool) {
 	h := structMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := structMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return structMapLoadValue(e), true
 	}
@@ -1948,7 +1965,7 @@ func (m *StructMap) Delete(key Key16) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *StructMap) remove(h uint64, key Key16) *structMapEntry {
-	si := h >> 1 >> mapShardShift
+	si := structMapShardOf(&m.seed, key, h)
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -1969,7 +1986,7 @@ func (m *StructMap) remove(h uint64, key Key16) *structMapEntry {
 // place.
 func (m *StructMap) CompareAndSwap(key Key16, old, new int) (swapped bool) {
 	h := structMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := structMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !structMapEqualValue(structMapLoadValue(e), old) {
 		return false
@@ -1980,7 +1997,7 @@ func (m *StructMap) CompareAndSwap(key Key16, old, new int) (swapped bool) {
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *StructMap) swapInPlace(h uint64, key Key16, old, new int) (swapped bool) {
-	_, root := m.lockRoot(h>>1>>mapShardShift, h)
+	_, root := m.lockRoot(structMapShardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !structMapEqualValue(structMapLoadValue(e), old) {
 		root.mu.Unlock()
@@ -2000,7 +2017,7 @@ func (m *StructMap) swapInPlace(h uint64, key Key16, old, new int) (swapped bool
 // comparable.
 func (m *StructMap) CompareAndDelete(key Key16, old int) (deleted bool) {
 	h := structMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := structMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !structMapEqualValue(structMapLoadValue(e), old) {
 		return false
@@ -2031,7 +2048,7 @@ func (m *StructMap) CompareAndDelete(key Key16, old int) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *StructMap) Compute(key Key16, fn func(old int, loaded bool) (newV int, op StructMapComputeOp)) (actual int, ok bool) {
 	h := structMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := structMapShardOf(&m.seed, key, h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -2444,11 +2461,18 @@ func ptrMapNewHashSeed() ptrMapHashSeed {
 }
 
 // ptrMapHashKey returns the hash of k under s, specialized for *Node keys: a
-// seeded 128-bit multiply of its address. Every bit is mixed: the top
-// mapShardBits bits pick the shard, the mapH2Bits low bits the meta byte,
-// the bits above them the bucket.
+// seeded 128-bit multiply of its address. Every bit is mixed: the mapH2Bits
+// low bits pick the meta byte, the bits above them the bucket.
 func ptrMapHashKey(s *ptrMapHashSeed, k *Node) uint64 {
 	return mapHashU64(&s.mix, uint64(uintptr(unsafe.Pointer(k))))
+}
+
+// ptrMapShardOf returns the shard of k, a number below mapShardCount: a
+// multiply-shift of k by a random odd key (mapShardU64). It does not wait
+// for the hash h, so a lookup loads the shard's table while the hash is
+// being computed.
+func ptrMapShardOf(s *ptrMapHashSeed, k *Node, h uint64) uint64 {
+	return mapShardU64(&s.mix, uint64(uintptr(unsafe.Pointer(k))))
 }
 
 // PtrMapComputeOp tells Compute what to do with the value its function returns.
@@ -2599,7 +2623,7 @@ func ptrMapEqualValue(a, b int) bool {
 // takes no lock and does not allocate.
 func (m *PtrMap) Load(key *Node) (value int, ok bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	t := m.shards[h>>1>>mapShardShift].table.Load()
+	t := m.shards[ptrMapShardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	h2w := mapBroadcast(mapH2(h))
 	for {
@@ -2635,7 +2659,7 @@ func (m *PtrMap) Swap(key *Node, value int) (previous int, loaded bool) {
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *PtrMap) put(h uint64, key *Node, value int, prev *int) (loaded bool) {
 	var ne *ptrMapEntry
-	si := h >> 1 >> mapShardShift
+	si := ptrMapShardOf(&m.seed, key, h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -2668,7 +2692,7 @@ func (m *PtrMap) put(h uint64, key *Node, value int, prev *int) (loaded bool) {
 // allocating.
 func (m *PtrMap) LoadOrStore(key *Node, value int) (actual int, loaded bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := ptrMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return ptrMapLoadValue(e), true
 	}
@@ -2716,7 +2740,7 @@ func (m *PtrMap) LoadOrStore(key *Node, value int) (actual int, loaded bool) {
 // loaded set to false.
 func (m *PtrMap) LoadOrCompute(key *Node, fn func() int) (actual int, loaded bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := ptrMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return ptrMapLoadValue(e), true
 	}
@@ -2762,7 +2786,7 @@ func (m *PtrMap) Delete(key *Node) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *PtrMap) remove(h uint64, key *Node) *ptrMapEntry {
-	si := h >> 1 >> mapShardShift
+	si := ptrMapShardOf(&m.seed, key, h)
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -2783,7 +2807,7 @@ func (m *PtrMap) remove(h uint64, key *Node) *ptrMapEntry {
 // place.
 func (m *PtrMap) CompareAndSwap(key *Node, old, new int) (swapped bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := ptrMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !ptrMapEqualValue(ptrMapLoadValue(e), old) {
 		return false
@@ -2794,7 +2818,7 @@ func (m *PtrMap) CompareAndSwap(key *Node, old, new int) (swapped bool) {
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *PtrMap) swapInPlace(h uint64, key *Node, old, new int) (swapped bool) {
-	_, root := m.lockRoot(h>>1>>mapShardShift, h)
+	_, root := m.lockRoot(ptrMapShardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !ptrMapEqualValue(ptrMapLoadValue(e), old) {
 		root.mu.Unlock()
@@ -2813,7 +2837,7 @@ func (m *PtrMap) swapInPlace(h uint64, key *Node, old, new int) (swapped bool) {
 // sync.Map does, if the values are of a type that is not comparable.
 func (m *PtrMap) CompareAndDelete(key *Node, old int) (deleted bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := ptrMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !ptrMapEqualValue(ptrMapLoadValue(e), old) {
 		return false
@@ -2843,7 +2867,7 @@ func (m *PtrMap) CompareAndDelete(key *Node, old int) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *PtrMap) Compute(key *Node, fn func(old int, loaded bool) (newV int, op PtrMapComputeOp)) (actual int, ok bool) {
 	h := ptrMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := ptrMapShardOf(&m.seed, key, h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -3249,11 +3273,18 @@ func sizedMapNewHashSeed() sizedMapHashSeed {
 }
 
 // sizedMapHashKey returns the hash of k under s, specialized for int keys: a
-// seeded 128-bit multiply of its value. Every bit is mixed: the top
-// mapShardBits bits pick the shard, the mapH2Bits low bits the meta byte,
-// the bits above them the bucket.
+// seeded 128-bit multiply of its value. Every bit is mixed: the mapH2Bits
+// low bits pick the meta byte, the bits above them the bucket.
 func sizedMapHashKey(s *sizedMapHashSeed, k int) uint64 {
 	return mapHashU64(&s.mix, uint64(k))
+}
+
+// sizedMapShardOf returns the shard of k, a number below mapShardCount: a
+// multiply-shift of k by a random odd key (mapShardU64). It does not wait
+// for the hash h, so a lookup loads the shard's table while the hash is
+// being computed.
+func sizedMapShardOf(s *sizedMapHashSeed, k int, h uint64) uint64 {
+	return mapShardU64(&s.mix, uint64(k))
 }
 
 // sizedMapSizeHint is the number of keys a SizedMap is presized for: the
@@ -3421,7 +3452,7 @@ func sizedMapEqualValue(a, b int) bool {
 // takes no lock and does not allocate.
 func (m *SizedMap) Load(key int) (value int, ok bool) {
 	h := sizedMapHashKey(&m.seed, key)
-	t := m.shards[h>>1>>mapShardShift].table.Load()
+	t := m.shards[sizedMapShardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	h2w := mapBroadcast(mapH2(h))
 	for {
@@ -3457,7 +3488,7 @@ func (m *SizedMap) Swap(key int, value int) (previous int, loaded bool) {
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *SizedMap) put(h uint64, key int, value int, prev *int) (loaded bool) {
 	var ne *sizedMapEntry
-	si := h >> 1 >> mapShardShift
+	si := sizedMapShardOf(&m.seed, key, h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -3490,7 +3521,7 @@ func (m *SizedMap) put(h uint64, key int, value int, prev *int) (loaded bool) {
 // allocating.
 func (m *SizedMap) LoadOrStore(key int, value int) (actual int, loaded bool) {
 	h := sizedMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := sizedMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return sizedMapLoadValue(e), true
 	}
@@ -3538,7 +3569,7 @@ func (m *SizedMap) LoadOrStore(key int, value int) (actual int, loaded bool) {
 // loaded set to false.
 func (m *SizedMap) LoadOrCompute(key int, fn func() int) (actual int, loaded bool) {
 	h := sizedMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := sizedMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return sizedMapLoadValue(e), true
 	}
@@ -3584,7 +3615,7 @@ func (m *SizedMap) Delete(key int) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *SizedMap) remove(h uint64, key int) *sizedMapEntry {
-	si := h >> 1 >> mapShardShift
+	si := sizedMapShardOf(&m.seed, key, h)
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -3605,7 +3636,7 @@ func (m *SizedMap) remove(h uint64, key int) *sizedMapEntry {
 // place.
 func (m *SizedMap) CompareAndSwap(key int, old, new int) (swapped bool) {
 	h := sizedMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := sizedMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !sizedMapEqualValue(sizedMapLoadValue(e), old) {
 		return false
@@ -3616,7 +3647,7 @@ func (m *SizedMap) CompareAndSwap(key int, old, new int) (swapped bool) {
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *SizedMap) swapInPlace(h uint64, key int, old, new int) (swapped bool) {
-	_, root := m.lockRoot(h>>1>>mapShardShift, h)
+	_, root := m.lockRoot(sizedMapShardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !sizedMapEqualValue(sizedMapLoadValue(e), old) {
 		root.mu.Unlock()
@@ -3635,7 +3666,7 @@ func (m *SizedMap) swapInPlace(h uint64, key int, old, new int) (swapped bool) {
 // sync.Map does, if the values are of a type that is not comparable.
 func (m *SizedMap) CompareAndDelete(key int, old int) (deleted bool) {
 	h := sizedMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := sizedMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !sizedMapEqualValue(sizedMapLoadValue(e), old) {
 		return false
@@ -3666,7 +3697,7 @@ func (m *SizedMap) CompareAndDelete(key int, old int) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *SizedMap) Compute(key int, fn func(old int, loaded bool) (newV int, op SizedMapComputeOp)) (actual int, ok bool) {
 	h := sizedMapHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := sizedMapShardOf(&m.seed, key, h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)

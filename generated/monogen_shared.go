@@ -124,6 +124,15 @@ func mapNewHashSeed() mapHashSeed {
 	return mapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}, seed: maphash.MakeSeed()}
 }
 
+// mapShardU64 picks the shard of one 64-bit word by multiply-shift: the
+// mapShardBits bits below the top bit of x times k0 made odd (the top bit is
+// left out so that one shard needs no shift by 64). Multiply-shift with a random odd
+// multiplier is a universal family, so keys chosen without knowing the seed
+// spread over the shards as random ones do; the bucket and the meta byte
+// still come from the full hash. It costs one multiplication, against two
+// for mapHashU64, and needs no hash.
+func mapShardU64(s *mapMixSeed, x uint64) uint64 { return x * (s.k0 | 1) >> 1 >> mapShardShift }
+
 // mapHashU64 hashes one 64-bit word: an integer of any size, a pointer's
 // address, a bool. Rotating the second factor keeps x and x^k0^k1 from
 // swapping the factors.
@@ -1223,6 +1232,11 @@ func (*queueNoCopy) Unlock() {}
 // Shared by the ratelimit directives of package generated: code that depends on none
 // of their types and options.
 
+// keyedrateEvicted is the state of a bucket that a sweep took out of the
+// map: no event is counted on it any more, and an Allow that finds it looks
+// the key up again.
+const keyedrateEvicted = math.MaxInt64
+
 // ratelimitCacheLine is the size the state word is padded to, so that limiters
 // allocated next to each other do not share it.
 const ratelimitCacheLine = 64
@@ -1352,6 +1366,12 @@ func (s *respoolAcquireStats) failed(err error) {
 
 // Shared by the semaphore directives of package generated: code that depends on none
 // of their types and options.
+
+// keyedsemWaiter is a queued request for n units, granted when ready is closed.
+type keyedsemWaiter struct {
+	n     int64
+	ready chan struct{}
+}
 
 const (
 	// semaphoreQueuedBit is set in the state word while the waiter list is not

@@ -189,6 +189,9 @@ Kinds:
 	for _, n := range kinds.Names() {
 		k, _ := kinds.Lookup(n)
 		fmt.Fprintf(w, "\t%-10s %s\n", n, k.Doc)
+		if k.Keyed != nil {
+			fmt.Fprintf(w, "\t%-10s with a key type: %s\n", "", k.Keyed.Doc)
+		}
 	}
 	fmt.Fprint(w, "\nFlags:\n")
 	// -cpuprofile is for monogen's developers: not listed.

@@ -29,12 +29,28 @@ func storeNewHashSeed() storeHashSeed {
 }
 
 // storeHashKey returns the hash of k under s, specialized for SessionID
-// keys: a seeded 128-bit multiply of its value. Every bit is mixed: the top
-// storeShardBits bits pick the shard, the mapH2Bits low bits the meta byte,
-// the bits above them the bucket.
+// keys: a seeded 128-bit multiply of its value. Every bit is mixed: the
+// mapH2Bits low bits pick the meta byte, the bits above them the bucket.
 func storeHashKey(s *storeHashSeed, k SessionID) uint64 {
 	return mapHashU64(&s.mix, uint64(k))
 }
+
+// storeShardOf returns the shard of k, a number below storeShardCount: a
+// multiply-shift of k by a random odd key (storeShardU64). It does not wait
+// for the hash h, so a lookup loads the shard's table while the hash is
+// being computed.
+func storeShardOf(s *storeHashSeed, k SessionID, h uint64) uint64 {
+	return storeShardU64(&s.mix, uint64(k))
+}
+
+// storeShardU64 picks the shard of one 64-bit word by multiply-shift: the
+// storeShardBits bits below the top bit of x times k0 made odd (the top bit is
+// left out so that one shard needs no shift by 64). Multiply-shift with a random odd
+// multiplier is a universal family, so keys chosen without knowing the seed
+// spread over the shards as random ones do; the bucket and the meta byte
+// still come from the full hash. It costs one multiplication, against two
+// for mapHashU64, and needs no hash.
+func storeShardU64(s *mapMixSeed, x uint64) uint64 { return x * (s.k0 | 1) >> 1 >> storeShardShift }
 
 // storeShardBits is the base-2 logarithm of the number of shards: the
 // directive's shards= option (shards=64 gives storeShardBits = 6).
@@ -207,7 +223,7 @@ func storeEqualValue(a, b *Session) bool {
 // takes no lock and does not allocate.
 func (m *Store) Load(key SessionID) (value *Session, ok bool) {
 	h := storeHashKey(&m.seed, key)
-	t := m.shards[h>>1>>storeShardShift].table.Load()
+	t := m.shards[storeShardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	h2w := mapBroadcast(mapH2(h))
 	for {
@@ -243,7 +259,7 @@ func (m *Store) Swap(key SessionID, value *Session) (previous *Session, loaded b
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *Store) put(h uint64, key SessionID, value *Session, prev **Session) (loaded bool) {
 	var ne *storeEntry
-	si := h >> 1 >> storeShardShift
+	si := storeShardOf(&m.seed, key, h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -276,7 +292,7 @@ func (m *Store) put(h uint64, key SessionID, value *Session, prev **Session) (lo
 // allocating.
 func (m *Store) LoadOrStore(key SessionID, value *Session) (actual *Session, loaded bool) {
 	h := storeHashKey(&m.seed, key)
-	si := h >> 1 >> storeShardShift
+	si := storeShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return storeLoadValue(e), true
 	}
@@ -324,7 +340,7 @@ func (m *Store) LoadOrStore(key SessionID, value *Session) (actual *Session, loa
 // loaded set to false.
 func (m *Store) LoadOrCompute(key SessionID, fn func() *Session) (actual *Session, loaded bool) {
 	h := storeHashKey(&m.seed, key)
-	si := h >> 1 >> storeShardShift
+	si := storeShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return storeLoadValue(e), true
 	}
@@ -370,7 +386,7 @@ func (m *Store) Delete(key SessionID) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *Store) remove(h uint64, key SessionID) *storeEntry {
-	si := h >> 1 >> storeShardShift
+	si := storeShardOf(&m.seed, key, h)
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -391,7 +407,7 @@ func (m *Store) remove(h uint64, key SessionID) *storeEntry {
 // place.
 func (m *Store) CompareAndSwap(key SessionID, old, new *Session) (swapped bool) {
 	h := storeHashKey(&m.seed, key)
-	si := h >> 1 >> storeShardShift
+	si := storeShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !storeEqualValue(storeLoadValue(e), old) {
 		return false
@@ -402,7 +418,7 @@ func (m *Store) CompareAndSwap(key SessionID, old, new *Session) (swapped bool) 
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *Store) swapInPlace(h uint64, key SessionID, old, new *Session) (swapped bool) {
-	_, root := m.lockRoot(h>>1>>storeShardShift, h)
+	_, root := m.lockRoot(storeShardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !storeEqualValue(storeLoadValue(e), old) {
 		root.mu.Unlock()
@@ -421,7 +437,7 @@ func (m *Store) swapInPlace(h uint64, key SessionID, old, new *Session) (swapped
 // sync.Map does, if the values are of a type that is not comparable.
 func (m *Store) CompareAndDelete(key SessionID, old *Session) (deleted bool) {
 	h := storeHashKey(&m.seed, key)
-	si := h >> 1 >> storeShardShift
+	si := storeShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !storeEqualValue(storeLoadValue(e), old) {
 		return false
@@ -451,7 +467,7 @@ func (m *Store) CompareAndDelete(key SessionID, old *Session) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *Store) Compute(key SessionID, fn func(old *Session, loaded bool) (newV *Session, op StoreComputeOp)) (actual *Session, ok bool) {
 	h := storeHashKey(&m.seed, key)
-	si := h >> 1 >> storeShardShift
+	si := storeShardOf(&m.seed, key, h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -867,6 +883,11 @@ func hitsHashKey(s *hitsHashSeed, k HitKey) uint64 {
 	return mapHashU64x2(&s.mix, uint64(k.Tenant), uint64(k.Route))
 }
 
+// hitsShardOf returns the shard of k, whose hash under s is h: a number
+// below mapShardCount, the mapShardBits bits of h below its top bit. Every
+// operation on k uses the same shard.
+func hitsShardOf(s *hitsHashSeed, k HitKey, h uint64) uint64 { return h >> 1 >> mapShardShift }
+
 // HitsComputeOp tells Compute what to do with the value its function returns.
 type HitsComputeOp int
 
@@ -1015,7 +1036,7 @@ func hitsEqualValue(a, b int64) bool {
 // takes no lock and does not allocate.
 func (m *Hits) Load(key HitKey) (value int64, ok bool) {
 	h := hitsHashKey(&m.seed, key)
-	t := m.shards[h>>1>>mapShardShift].table.Load()
+	t := m.shards[hitsShardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	h2w := mapBroadcast(mapH2(h))
 	for {
@@ -1051,7 +1072,7 @@ func (m *Hits) Swap(key HitKey, value int64) (previous int64, loaded bool) {
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *Hits) put(h uint64, key HitKey, value int64, prev *int64) (loaded bool) {
 	var ne *hitsEntry
-	si := h >> 1 >> mapShardShift
+	si := hitsShardOf(&m.seed, key, h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -1084,7 +1105,7 @@ func (m *Hits) put(h uint64, key HitKey, value int64, prev *int64) (loaded bool)
 // allocating.
 func (m *Hits) LoadOrStore(key HitKey, value int64) (actual int64, loaded bool) {
 	h := hitsHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := hitsShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return hitsLoadValue(e), true
 	}
@@ -1132,7 +1153,7 @@ func (m *Hits) LoadOrStore(key HitKey, value int64) (actual int64, loaded bool) 
 // loaded set to false.
 func (m *Hits) LoadOrCompute(key HitKey, fn func() int64) (actual int64, loaded bool) {
 	h := hitsHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := hitsShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return hitsLoadValue(e), true
 	}
@@ -1178,7 +1199,7 @@ func (m *Hits) Delete(key HitKey) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *Hits) remove(h uint64, key HitKey) *hitsEntry {
-	si := h >> 1 >> mapShardShift
+	si := hitsShardOf(&m.seed, key, h)
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -1199,7 +1220,7 @@ func (m *Hits) remove(h uint64, key HitKey) *hitsEntry {
 // place.
 func (m *Hits) CompareAndSwap(key HitKey, old, new int64) (swapped bool) {
 	h := hitsHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := hitsShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !hitsEqualValue(hitsLoadValue(e), old) {
 		return false
@@ -1210,7 +1231,7 @@ func (m *Hits) CompareAndSwap(key HitKey, old, new int64) (swapped bool) {
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *Hits) swapInPlace(h uint64, key HitKey, old, new int64) (swapped bool) {
-	_, root := m.lockRoot(h>>1>>mapShardShift, h)
+	_, root := m.lockRoot(hitsShardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !hitsEqualValue(hitsLoadValue(e), old) {
 		root.mu.Unlock()
@@ -1229,7 +1250,7 @@ func (m *Hits) swapInPlace(h uint64, key HitKey, old, new int64) (swapped bool) 
 // sync.Map does, if the values are of a type that is not comparable.
 func (m *Hits) CompareAndDelete(key HitKey, old int64) (deleted bool) {
 	h := hitsHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := hitsShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !hitsEqualValue(hitsLoadValue(e), old) {
 		return false
@@ -1259,7 +1280,7 @@ func (m *Hits) CompareAndDelete(key HitKey, old int64) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *Hits) Compute(key HitKey, fn func(old int64, loaded bool) (newV int64, op HitsComputeOp)) (actual int64, ok bool) {
 	h := hitsHashKey(&m.seed, key)
-	si := h >> 1 >> mapShardShift
+	si := hitsShardOf(&m.seed, key, h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)

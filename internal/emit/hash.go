@@ -20,6 +20,11 @@ type Hash struct {
 	// How says what was chosen, for the generated doc comment and tests:
 	// "integer mixer", "field-wise (2 words)", "string", "address".
 	How string
+	// Shard is the body of the shardOf hook, over s, k and h: a
+	// multiply-shift of the key's word (shardU64) for a key that is one
+	// 64-bit word, so that a lookup need not wait for the hash to pick the
+	// shard; "" to keep the template's (the top bits of h).
+	Shard string
 }
 
 // hashWord is one 64-bit word of a key, or a string to hash by itself.
@@ -33,6 +38,15 @@ type hashWord struct {
 // specialization beats maphash.Comparable (interfaces, channels, large or
 // inaccessible structs): the template's generic body then stays.
 func HashFor(k types.Type, self *types.Package, im *Scope) (h Hash, ok bool) {
+	if isNetipAddr(k) {
+		// netip.Addr hides its fields; its 16 bytes are equal for equal
+		// addresses (an IPv4 address and its IPv6 form, or two zones,
+		// merely collide).
+		bin := im.Import("encoding/binary")
+		h.Body = fmt.Sprintf("a := k.As16()\nreturn hashU64x2(&s.mix, %[1]s.LittleEndian.Uint64(a[:8]), %[1]s.LittleEndian.Uint64(a[8:]))", bin)
+		h.How = "its 16 bytes (As16) mixed as two 64-bit words"
+		return h, true
+	}
 	words, ok := keyWords(jen.Id("k"), k, self, im, 0)
 	if !ok || len(words) == 0 || len(words) > maxHashWords {
 		return Hash{}, false
@@ -47,6 +61,8 @@ func HashFor(k types.Type, self *types.Package, im *Scope) (h Hash, ok bool) {
 		// return hashU64(&s.mix, uint64(k))
 		stmts = append(stmts, jen.Return(jen.Id("hashU64").Call(mix(), word(words[0]))))
 		h.How = words[0].source
+		// return shardU64(&s.mix, uint64(k))
+		h.Shard = render(jen.Return(jen.Id("shardU64").Call(mix(), word(words[0]))))
 	case len(words) == 2:
 		// return hashU64x2(&s.mix, w0, w1)
 		stmts = append(stmts, jen.Return(jen.Id("hashU64x2").Call(mix(), word(words[0]), word(words[1]))))
@@ -71,6 +87,13 @@ func HashFor(k types.Type, self *types.Package, im *Scope) (h Hash, ok bool) {
 
 // mix is the mixers' keys in a hook body: &s.mix.
 func mix() jen.Code { return jen.Op("&").Id("s").Dot("mix") }
+
+// isNetipAddr reports whether t is net/netip.Addr, a usual key of keyed
+// limiters (one per client address).
+func isNetipAddr(t types.Type) bool {
+	n, ok := types.Unalias(t).(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "net/netip" && n.Obj().Name() == "Addr"
+}
 
 // word turns a hashWord into a uint64 expression.
 func word(w hashWord) jen.Code {

@@ -157,6 +157,10 @@ var catalogueValid = map[string][]string{
 		"//monogen:semaphore S4 n=4 bench=true",
 		"//monogen:semaphore S5 n=2305843009213693951",
 		"//monogen:semaphore s6 n=3",
+		// With a key type: a semaphore per key.
+		"//monogen:semaphore S7[int] n=2 idle=1m keys=10",
+		"//monogen:semaphore S8[Key] n=1 idle=0s bench=true",
+		"//monogen:semaphore s9[string] n=3",
 	},
 	"ratelimit": {
 		"//monogen:ratelimit R1 rate=100/s",
@@ -167,6 +171,10 @@ var catalogueValid = map[string][]string{
 		"//monogen:ratelimit R6 rate=100/s bench=true",
 		"//monogen:ratelimit R7 algo=window limit=1048575 window=100ms",
 		"//monogen:ratelimit r8 rate=3/m burst=1000",
+		// With a key type: a token bucket per key.
+		"//monogen:ratelimit R9[int] rate=1/s",
+		"//monogen:ratelimit R10[Key] rate=10/s burst=3 idle=0s keys=5 bench=true",
+		"//monogen:ratelimit r11[string] algo=token rate=1/s idle=1h",
 	},
 	"breaker": {
 		"//monogen:breaker B1[int, string] fn=work",
@@ -294,7 +302,7 @@ var catalogueInvalid = map[string][]string{
 		"//monogen:semaphore V2 n=0",
 		"//monogen:semaphore V3 n=-1",
 		"//monogen:semaphore V4 n=abc",
-		"//monogen:semaphore V5[int] n=1",
+		"//monogen:semaphore V5[int, int] n=1",
 		"//monogen:semaphore V6 n=2305843009213693952",
 		"//monogen:semaphore V7 n=99999999999999999999999",
 	},
@@ -308,7 +316,10 @@ var catalogueInvalid = map[string][]string{
 		"//monogen:ratelimit W7 rate=10/s burst=0",
 		"//monogen:ratelimit W8 limit=1048576 window=1s",
 		"//monogen:ratelimit W9 rate=0/s",
-		"//monogen:ratelimit W10[int] rate=1/s",
+		"//monogen:ratelimit W10[int] algo=window limit=1 window=1s",
+		"//monogen:ratelimit W11[int, int] rate=1/s",
+		"//monogen:ratelimit W12[[]int] rate=1/s",
+		"//monogen:semaphore V9[int] n=1 keys=0",
 	},
 	"breaker": {
 		"//monogen:breaker U1[int, string] fn=workWrong",

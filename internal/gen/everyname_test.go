@@ -27,6 +27,9 @@ import (
 // package and directives uses it, in directives numbered i.
 type userRole struct {
 	kind, role string
+	// template is the template whose identifiers the role takes, when it
+	// is not the kind's: a keyed variant's (see kinds.Kind.Keyed).
+	template   string
 	imports    string
 	decl       func(name string) string
 	directives func(i int, name string) []string
@@ -93,6 +96,10 @@ func userRoles() []userRole {
 		{kind: "queue", role: "names", decl: none, directives: dirs("//monogen:queue %n[int] bench=true")},
 
 		{kind: "semaphore", role: "names", decl: none, directives: dirs("//monogen:semaphore %n n=4 bench=true")},
+		{kind: "semaphore", template: "keyedsem", role: "keyedtypes", decl: typ, directives: dirs("//monogen:semaphore K%i[%n] n=2 keys=4 bench=true", "//monogen:semaphore L%i[*%n] n=2")},
+		{kind: "semaphore", template: "keyedsem", role: "keyednames", decl: none, directives: dirs("//monogen:semaphore %n[int] n=2 keys=2 bench=true")},
+		{kind: "ratelimit", template: "keyedrate", role: "keyedtypes", decl: typ, directives: dirs("//monogen:ratelimit K%i[%n] rate=10/s keys=4 bench=true", "//monogen:ratelimit L%i[*%n] rate=1/s idle=0s")},
+		{kind: "ratelimit", template: "keyedrate", role: "keyednames", decl: none, directives: dirs("//monogen:ratelimit %n[int] rate=10/s keys=2 bench=true")},
 
 		{kind: "pipeline", role: "types", decl: typ, directives: dirs("//monogen:pipeline P%i[%n, *%n, %n] ordered=true metrics=true")},
 		{kind: "pipeline", role: "stages", imports: ctx, decl: call, directives: dirs("//monogen:pipeline P%i[int, int] stages=%n bench=true")},
@@ -109,7 +116,7 @@ func userRoles() []userRole {
 // here.
 func templateIdentifiers(t *testing.T, dir string) []string {
 	t.Helper()
-	tpl, err := stencil.Parse(templates.Sources(), dir, importer.Default())
+	tpl, err := stencil.Parse(templates.Sources(), dir, templateImporter{importer.Default()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,6 +133,21 @@ func templateIdentifiers(t *testing.T, dir string) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// templateImporter imports the standard library, and another template (the
+// map of a keyed kind) from the embedded sources, as the generator does.
+type templateImporter struct{ std types.Importer }
+
+func (imp templateImporter) Import(path string) (*types.Package, error) {
+	if dir, ok := strings.CutPrefix(path, kinds.TemplatePath); ok {
+		tpl, err := stencil.Parse(templates.Sources(), dir, imp)
+		if err != nil {
+			return nil, err
+		}
+		return tpl.Pkg, nil
+	}
+	return imp.std.Import(path)
 }
 
 var vet = flag.Bool("vet", false, "TestEveryTemplateIdentifierAsAUserName: also run go vet on the generated module (a minute more)")
@@ -167,7 +189,11 @@ func TestEveryTemplateIdentifierAsAUserName(t *testing.T) {
 		for _, b := range []*strings.Builder{&src, &predeclared} {
 			fmt.Fprintf(b, "// Package x takes identifiers of the %s template as the %s of a directive.\npackage x\n\n%s\n", k.Template, r.role, r.imports)
 		}
-		for i, name := range templateIdentifiers(t, k.Template) {
+		dir := k.Template
+		if r.template != "" {
+			dir = r.template
+		}
+		for i, name := range templateIdentifiers(t, dir) {
 			b := &src
 			if types.Universe.Lookup(name) != nil {
 				b = &predeclared
@@ -181,7 +207,7 @@ func TestEveryTemplateIdentifierAsAUserName(t *testing.T) {
 		files[pkg+"/x.go"] = src.String()
 		files[pkg+"_predeclared/x.go"] = predeclared.String()
 		group := "other"
-		if r.role == "names" || r.role == "compose" || r.role == "breaker" {
+		if strings.HasSuffix(r.role, "names") || r.role == "compose" || r.role == "breaker" {
 			group = "clashing"
 		}
 		groups[group] = append(groups[group], "./"+pkg)

@@ -396,6 +396,10 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 		g.errorf(at(pd.KindOff), "unknown directive kind %q; kinds are %s", pd.Kind, strings.Join(kinds.Names(), ", "))
 		return nil
 	}
+	if kind.Keyed != nil && len(pd.Args) > 0 {
+		// A key type: the kind's keyed variant.
+		kind = kind.Keyed
+	}
 	d := &model.Directive{
 		Pos:     at(0),
 		Kind:    pd.Kind,
@@ -735,12 +739,14 @@ func (g *generator) fileScope(pkg *load.Package, jobs []*job) (*emit.Scope, erro
 		reserved[n] = true
 	}
 	for _, j := range jobs {
-		tpl, err := g.template(j.kind.Template)
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range tpl.Identifiers() {
-			reserved[id] = true
+		for _, dir := range append([]string{j.kind.Template}, j.kind.Uses...) {
+			tpl, err := g.template(dir)
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range tpl.Identifiers() {
+				reserved[id] = true
+			}
 		}
 	}
 	return emit.NewScope(pkg.Path, g.packageNames(pkg), reserved), nil
@@ -755,8 +761,12 @@ func (g *generator) prefetch(jobs []*job) {
 	seen := map[string]bool{}
 	var paths []string
 	fset := token.NewFileSet()
+	var dirs []string
 	for _, j := range jobs {
-		dir := j.kind.Template
+		dirs = append(dirs, j.kind.Template)
+		dirs = append(dirs, j.kind.Uses...)
+	}
+	for _, dir := range dirs {
 		if seen[dir] {
 			continue
 		}
@@ -775,7 +785,8 @@ func (g *generator) prefetch(jobs []*job) {
 				continue
 			}
 			for _, imp := range f.Imports {
-				if p, err := strconv.Unquote(imp.Path.Value); err == nil && !seen[p] {
+				// Another template is parsed from the sources (see template).
+				if p, err := strconv.Unquote(imp.Path.Value); err == nil && !seen[p] && !strings.HasPrefix(p, kinds.TemplatePath) {
 					seen[p] = true
 					paths = append(paths, p)
 				}
@@ -791,13 +802,35 @@ func (g *generator) template(dir string) (*stencil.Template, error) {
 	if tpl, ok := g.templates[dir]; ok {
 		return tpl, nil
 	}
-	tpl, err := stencil.Parse(templates.Sources(), dir, g.prog.Importer(nil))
+	tpl, err := stencil.Parse(templates.Sources(), dir, g.templateImporter())
 	if err != nil {
 		return nil, &InternalError{err}
 	}
 	g.templates[dir] = tpl
 	return tpl, nil
 }
+
+// templateImporter imports the packages of a template: the standard
+// library, and another template (the shardmap a keyed kind's reference
+// uses) as the generator parsed it, so that both templates' code has one
+// set of types.
+func (g *generator) templateImporter() types.Importer {
+	std := g.prog.Importer(nil)
+	return importerFunc(func(path string) (*types.Package, error) {
+		if dir, ok := strings.CutPrefix(path, kinds.TemplatePath); ok {
+			tpl, err := g.template(dir)
+			if err != nil {
+				return nil, err
+			}
+			return tpl.Pkg, nil
+		}
+		return std.Import(path)
+	})
+}
+
+type importerFunc func(path string) (*types.Package, error)
+
+func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
 
 // checkAndFormat type-checks every package with its new files, whose
 // chunks are being formatted meanwhile, and puts the formatted files in the
@@ -1015,7 +1048,7 @@ func (g *generator) stencil(j *job, im *emit.Scope) (*code, error) {
 	}
 	share := func(spec *stencil.Spec) {
 		if sf != nil {
-			spec.Shared, spec.SharedImports = sf.prefixes[j.kind.Name], sf.scope.Import
+			spec.Shared, spec.SharedImports = sf.prefixes[j.kind.Template], sf.scope.Import
 		}
 	}
 	addShared := func(out *stencil.Output) error {
@@ -1047,6 +1080,23 @@ func (g *generator) stencil(j *job, im *emit.Scope) (*code, error) {
 		}
 		if err := addShared(o); err != nil {
 			return nil, err
+		}
+		if err := g.checkPredeclared(j, o.Predeclared); err != nil {
+			g.errs = append(g.errs, err)
+			return nil, nil
+		}
+		c2.decls = append(c2.decls, o.Decls...)
+		c2.declared = append(c2.declared, o.Declared...)
+	}
+	for _, also := range c.Also {
+		atpl, err := g.template(also.Template)
+		if err != nil {
+			return nil, err
+		}
+		also.Spec.Imports = im.Import
+		o, err := stencil.Stencil(atpl, also.Spec)
+		if err != nil {
+			return nil, &InternalError{err}
 		}
 		if err := g.checkPredeclared(j, o.Predeclared); err != nil {
 			g.errs = append(g.errs, err)

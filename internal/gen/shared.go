@@ -85,8 +85,8 @@ func (g *generator) sharing(j *job, im *emit.Scope) (*sharedFile, error) {
 		}
 		g.shared[key] = sf
 	}
-	if _, ok := sf.prefixes[j.kind.Name]; !ok {
-		sf.prefixes[j.kind.Name] = g.sharedPrefix(j.pkg, j.kind)
+	if _, ok := sf.prefixes[j.kind.Template]; !ok {
+		sf.prefixes[j.kind.Template] = g.sharedPrefix(j.pkg, j.kind)
 	}
 	return sf, nil
 }
@@ -113,7 +113,7 @@ func importsC(name string, src []byte) bool {
 func (g *generator) sharedPrefix(pkg *load.Package, kind *kinds.Kind) string {
 	names := g.packageNames(pkg)
 	for i := 1; ; i++ {
-		prefix := kind.Name
+		prefix := sharedBase(kind)
 		switch {
 		case i == 2:
 			prefix += "Shared"
@@ -135,6 +135,17 @@ func (g *generator) sharedPrefix(pkg *load.Package, kind *kinds.Kind) string {
 			return prefix
 		}
 	}
+}
+
+// sharedBase returns the first word of the shared names of kind: its name,
+// or, for a variant of a kind with a template of its own (the keyed
+// semaphore's keyedsem beside the semaphore's), the template's name, so that
+// the two templates' declarations never take the same name.
+func sharedBase(kind *kinds.Kind) string {
+	if base, ok := kinds.Lookup(kind.Name); ok && base.Template != kind.Template {
+		return kind.Template
+	}
+	return kind.Name
 }
 
 // add records the shared declarations of j's code. Two directives give the

@@ -201,7 +201,7 @@ func TestAcquireDoneContext(t *testing.T) {
 
 // TestStress runs weighted acquirers, some of which give up, and checks
 // that the held weight never exceeds the capacity and that everything is
-// given back.
+// given back. Acquire runs among the others.
 func TestStress(t *testing.T) {
 	const (
 		capacity   = 10
@@ -221,7 +221,7 @@ func TestStress(t *testing.T) {
 					cancel() // gives up at once if it has to wait
 				}
 				var err error
-				switch r.IntN(3) {
+				switch r.IntN(4) {
 				case 0:
 					if !s.TryAcquireN(n) {
 						err = context.Canceled
@@ -230,6 +230,9 @@ func TestStress(t *testing.T) {
 					if n = 1; !s.TryAcquire() {
 						err = context.Canceled
 					}
+				case 2:
+					n = 1
+					err = s.Acquire(ctx)
 				default:
 					err = s.AcquireN(ctx, n)
 				}

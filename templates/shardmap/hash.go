@@ -25,8 +25,9 @@ func newHashSeed() hashSeed {
 }
 
 // hashKey returns the hash of k under s. Every bit of the result must be well
-// mixed: the top shardBits bits pick the shard, the h2Bits low bits the meta
-// byte, the bits above them the bucket.
+// mixed: the top shardBits bits pick the shard (unless shardOf is
+// specialized), the h2Bits low bits the meta byte, the bits above them the
+// bucket.
 //
 // The stencil replaces the body by a hasher for the concrete key type:
 // hashU64 for integers, pointers and bools, hashStr for strings, hashU64x2
@@ -35,6 +36,26 @@ func newHashSeed() hashSeed {
 //
 //monogen:hook
 func hashKey[K comparable](s *hashSeed, k K) uint64 { return maphash.Comparable(s.seed, k) }
+
+// shardOf returns the shard of k, whose hash under s is h: a number below
+// shardCount, the shardBits bits of h below its top bit. Every operation on k uses the same
+// shard.
+//
+//monogen:note The stencil replaces the body by shardU64 for keys that are one
+//monogen:note 64-bit word (integers, pointers, bools): the shard then does
+//monogen:note not wait for h, and a lookup loads the shard's table while the
+//monogen:note hash is still being computed, instead of after it.
+//monogen:hook
+func shardOf[K comparable](s *hashSeed, k K, h uint64) uint64 { return h >> 1 >> shardShift }
+
+// shardU64 picks the shard of one 64-bit word by multiply-shift: the
+// shardBits bits below the top bit of x times k0 made odd (the top bit is
+// left out so that one shard needs no shift by 64). Multiply-shift with a random odd
+// multiplier is a universal family, so keys chosen without knowing the seed
+// spread over the shards as random ones do; the bucket and the meta byte
+// still come from the full hash. It costs one multiplication, against two
+// for hashU64, and needs no hash.
+func shardU64(s *mixSeed, x uint64) uint64 { return x * (s.k0 | 1) >> 1 >> shardShift }
 
 // The mixers below are built from the folded 128-bit multiply of wyhash and
 // mum-hash: the product of two seeded words, whose halves feed a second

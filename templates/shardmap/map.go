@@ -8,8 +8,9 @@
 //
 // # Design
 //
-// The map is split into shardCount independent hash tables chosen by the top
-// bits of a key's hash. Each table is an array of cache-line-sized buckets in
+// The map is split into shardCount independent hash tables chosen by bits of
+// a key's hash (or, for a key of one machine word, by a multiply-shift of the
+// key: see shardOf). Each table is an array of cache-line-sized buckets in
 // the style of CLHT and of github.com/puzpuzpuz/xsync: a bucket holds a mutex,
 // a meta word with one byte of hash (h2) per slot, five atomic pointers to
 // immutable entries and a pointer to an overflow bucket. A read loads the
@@ -307,7 +308,7 @@ func equalValue[V any](a, b V) bool { return any(a) == any(b) }
 // takes no lock and does not allocate.
 func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 	h := hashKey(&m.seed, key)
-	t := m.shards[h>>1>>shardShift].table.Load()
+	t := m.shards[shardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>h2Bits)&t.mask]
 	h2w := broadcast(h2(h))
 	for {
@@ -346,7 +347,7 @@ func (m *Map[K, V]) put(h uint64, key K, value V, prev *V) (loaded bool) {
 		// Allocate before locking, to keep the lock short.
 		ne = &entry[K, V]{key: key, value: value}
 	}
-	si := h >> 1 >> shardShift
+	si := shardOf(&m.seed, key, h)
 	h2w := broadcast(h2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -384,7 +385,7 @@ func (m *Map[K, V]) put(h uint64, key K, value V, prev *V) (loaded bool) {
 // allocating.
 func (m *Map[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 	h := hashKey(&m.seed, key)
-	si := h >> 1 >> shardShift
+	si := shardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return loadValue(e), true
 	}
@@ -432,7 +433,7 @@ func (m *Map[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 // loaded set to false.
 func (m *Map[K, V]) LoadOrCompute(key K, fn func() V) (actual V, loaded bool) {
 	h := hashKey(&m.seed, key)
-	si := h >> 1 >> shardShift
+	si := shardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return loadValue(e), true
 	}
@@ -478,7 +479,7 @@ func (m *Map[K, V]) Delete(key K) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *Map[K, V]) remove(h uint64, key K) *entry[K, V] {
-	si := h >> 1 >> shardShift
+	si := shardOf(&m.seed, key, h)
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -503,7 +504,7 @@ func (m *Map[K, V]) remove(h uint64, key K) *entry[K, V] {
 //monogen:if comparable(V)
 func (m *Map[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
 	h := hashKey(&m.seed, key)
-	si := h >> 1 >> shardShift
+	si := shardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !equalValue(loadValue(e), old) {
 		return false
@@ -528,7 +529,7 @@ func (m *Map[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
 //
 //monogen:if comparable(V)
 func (m *Map[K, V]) swapInPlace(h uint64, key K, old, new V) (swapped bool) {
-	_, root := m.lockRoot(h>>1>>shardShift, h)
+	_, root := m.lockRoot(shardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, broadcast(h2(h)))
 	if e == nil || !equalValue(loadValue(e), old) {
 		root.mu.Unlock()
@@ -549,7 +550,7 @@ func (m *Map[K, V]) swapInPlace(h uint64, key K, old, new V) (swapped bool) {
 //monogen:if comparable(V)
 func (m *Map[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
 	h := hashKey(&m.seed, key)
-	si := h >> 1 >> shardShift
+	si := shardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !equalValue(loadValue(e), old) {
 		return false
@@ -579,7 +580,7 @@ func (m *Map[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
 // unchanged and unlocked, and the panic propagates.
 func (m *Map[K, V]) Compute(key K, fn func(old V, loaded bool) (newV V, op ComputeOp)) (actual V, ok bool) {
 	h := hashKey(&m.seed, key)
-	si := h >> 1 >> shardShift
+	si := shardOf(&m.seed, key, h)
 	h2w := broadcast(h2(h))
 	for {
 		t, root := m.lockRoot(si, h)

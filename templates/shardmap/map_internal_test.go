@@ -146,7 +146,7 @@ func TestLoadOrComputeDoesNotBlockOtherKeys(t *testing.T) {
 	m := New[int, int]()
 	a := 0
 	b := 1
-	for hashKey(&m.seed, b)>>1>>shardShift == hashKey(&m.seed, a)>>1>>shardShift {
+	for shardOf(&m.seed, b, hashKey(&m.seed, b)) == shardOf(&m.seed, a, hashKey(&m.seed, a)) {
 		b++
 	}
 	started, release := make(chan struct{}), make(chan struct{})
@@ -220,7 +220,7 @@ func checkInvariants[K comparable, V any](t *testing.T, m *Map[K, V]) mapStats {
 						continue
 					}
 					h := hashKey(&m.seed, e.key)
-					if int(h>>1>>shardShift) != si || int((h>>h2Bits)&tab.mask) != bi || mb != h2(h) {
+					if int(shardOf(&m.seed, e.key, h)) != si || int((h>>h2Bits)&tab.mask) != bi || mb != h2(h) {
 						t.Fatalf("key %v misplaced: shard %d bucket %d meta %#x, hash %#x", e.key, si, bi, mb, h)
 					}
 					if seen[e.key] {
@@ -295,7 +295,7 @@ func collidingKeys(m *Map[int, int], n, bucketBits int) []int {
 	keys := []int{0}
 	for k := 1; len(keys) < n; k++ {
 		h := hashKey(&m.seed, k)
-		if h>>1>>shardShift == want>>1>>shardShift && h&mask == want&mask {
+		if shardOf(&m.seed, k, h) == shardOf(&m.seed, 0, want) && h&mask == want&mask {
 			keys = append(keys, k)
 		}
 	}
@@ -447,6 +447,22 @@ func TestBoundedChains(t *testing.T) {
 			t.Errorf("fullest bucket holds %d keys", worst)
 		}
 	})
+	// shardU64, the shardOf the generator substitutes for one-word keys,
+	// spreads adversarial integers over the shards too.
+	t.Run("key=int/shard=shardU64", func(t *testing.T) {
+		for _, shift := range []int{0, 20, 32, 50} {
+			s := newHashSeed()
+			var shards [shardCount]int
+			for i := range n {
+				shards[shardU64(&s.mix, uint64(i)<<shift)]++
+			}
+			for si, c := range shards {
+				if c < n/shardCount/2 || c > n/shardCount*2 {
+					t.Errorf("keys i<<%d: shard %d holds %d of %d keys", shift, si, c, n)
+				}
+			}
+		}
+	})
 }
 
 func TestRangeSkipsNothingAcrossResize(t *testing.T) {
@@ -532,7 +548,7 @@ func mallocs(f func()) uint64 {
 func TestClearChainPastFirstBucket(t *testing.T) {
 	m := New[int, int]()
 	keys := collidingKeys(m, 2*entriesPerBucket, 0)
-	si := hashKey(&m.seed, keys[0]) >> 1 >> shardShift
+	si := shardOf(&m.seed, keys[0], hashKey(&m.seed, keys[0]))
 	tab := m.shards[si].table.Load()
 	if len(tab.buckets) != 1 {
 		t.Fatalf("shard %d has %d buckets, want 1", si, len(tab.buckets))

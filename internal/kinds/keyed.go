@@ -1,0 +1,373 @@
+package kinds
+
+import (
+	"fmt"
+	"go/token"
+	"go/types"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/monogen/monogen/internal/emit"
+	"github.com/monogen/monogen/internal/model"
+	"github.com/monogen/monogen/internal/stencil"
+)
+
+// defaultIdle is how long a keyed limiter's bucket stays full before a sweep
+// may evict it, when the directive does not say: idle=.
+const defaultIdle = time.Minute
+
+// //monogen:ratelimit Name[K] algo=token rate=R burst=B idle=D keys=N
+func init() {
+	RegisterKeyed(&Kind{
+		Name:     "ratelimit",
+		Template: "keyedrate",
+		Main:     "Limiter",
+		Params:   []string{"K"},
+		Uses:     []string{"shardmap"},
+		Doc:      "rate limiter per key, a token bucket each: Name[K] rate=10/s burst=5 idle=1m keys=100000",
+		Options: []OptionSpec{
+			{Key: "algo", Type: Enum, Enum: []string{"token", "window"}, Doc: "token: a keyed limiter is a token bucket per key"},
+			{Key: "rate", Type: RateOpt, Doc: "tokens added to each key's bucket per period, such as 10/s (required)"},
+			{Key: "burst", Type: Int, Min: 1, Doc: "tokens each key's bucket holds (default 1)"},
+			{Key: "idle", Type: Duration, Doc: "how long a key's bucket stays full before it may be evicted; 0s never evicts for idleness (default 1m)"},
+			{Key: "keys", Type: Int, Min: 1, Doc: "the most keys held at once: a new key is refused while none of them has a full bucket (default no limit)"},
+		},
+		Build: buildKeyedRateLimit,
+		Bench: benchKeyedRateLimit,
+	})
+}
+
+func buildKeyedRateLimit(c *Context) error {
+	name := c.D.Name
+	k := c.Types["K"]
+	if !types.Comparable(k) {
+		return c.ArgErrorf(0, "ratelimit key type %s is not comparable%s", c.D.Args[0].Text, whyNotComparable(k))
+	}
+	if o := c.D.Option("algo"); o != nil && o.Value.(string) != "token" {
+		return c.OptionErrorf(o, "algo=%s has no keyed form: a keyed ratelimit %s[%s] is a token bucket per key; want algo=token, or no type argument for one sliding window", o.Raw, name, c.D.Args[0].Text)
+	}
+	o := c.D.Option("rate")
+	if o == nil {
+		return c.Errorf("ratelimit %s[%s] needs rate=, such as rate=10/s", name, c.D.Args[0].Text)
+	}
+	r := o.Value.(model.Rate)
+	interval := r.Per / time.Duration(r.N)
+	if interval < 1 || interval*time.Duration(r.N) != r.Per {
+		return c.OptionErrorf(o, "rate=%s does not divide into whole nanoseconds; want a rate whose interval (period / count) is a whole number of nanoseconds, such as 100/s", o.Raw)
+	}
+	burst := int64(1)
+	if b := c.D.Option("burst"); b != nil {
+		burst = b.Value.(int64)
+		if burst > math.MaxInt64/int64(interval) {
+			return c.OptionErrorf(b, "burst=%d is too large for rate=%s: the bucket would hold more than 292 years of tokens", burst, o.Raw)
+		}
+	}
+	idle := defaultIdle
+	if o := c.D.Option("idle"); o != nil {
+		idle = o.Value.(time.Duration)
+	}
+	keys := int64(0)
+	if o := c.D.Option("keys"); o != nil {
+		keys = o.Value.(int64)
+	}
+	c.Spec.Config["Interval"] = DurationExpr(interval, c.Scope)
+	c.Spec.Config["Burst"] = fmt.Sprint(burst)
+	c.Spec.Config["Idle"] = DurationExpr(idle, c.Scope)
+	c.Spec.Config["Keys"] = fmt.Sprint(keys)
+	c.Spec.Conds["keys"] = keys > 0
+	c.Spec.Keep = append(c.Spec.Keep, "Limiter.init")
+
+	if err := keyMapFor(c, "Limiter", "bucket"); err != nil {
+		return err
+	}
+
+	newName := stencil.Rename("New", "Limiter", name)
+	tm := c.Scope.Import("time")
+	what := fmt.Sprintf("%s returns a rate limiter per %s: each key has a token bucket of %d tokens refilled at one per %s, full when the key is first seen.",
+		newName, c.D.Args[0].Text, burst, interval)
+	if idle > 0 {
+		what += fmt.Sprintf(" A key whose bucket has been full for %s may be evicted.", shortDuration(idle))
+	}
+	if keys > 0 {
+		what += fmt.Sprintf(" It holds at most %d keys: a new key is refused while none of them has a full bucket.", keys)
+	}
+	// // NewPerIP returns a rate limiter per netip.Addr: ...
+	// func NewPerIP() *PerIP {
+	// 	return NewPerIPAt(time.Now())
+	// }
+	ctor := jen.Func().Id(newName).Params().Op("*").Id(name).Block(
+		jen.Return(jen.Id(newName + "At").Call(jen.Id(tm).Dot("Now").Call())),
+	)
+	locals := c.Scope.Func()
+	epoch, l := locals.Name("epoch"), locals.Name("l")
+	ctorAt := jen.Commentf("%sAt is %s with an explicit epoch. Tests use it with AllowAt to", newName, newName).Line().
+		Comment("control time.").Line().
+		Func().Id(newName+"At").Params(jen.Id(epoch).Id(tm).Dot("Time")).Op("*").Id(name).Block(
+		jen.Id(l).Op(":=").Op("&").Id(name).Values(),
+		jen.Id(l).Dot("init").Call(jen.Id(epoch)),
+		jen.Return(jen.Id(l)),
+	)
+	c.Spec.Rename["NewAt"] = newName + "At"
+	sweep := "Sweep evicts the buckets that are full."
+	if idle > 0 {
+		sweep = fmt.Sprintf("Sweep evicts the buckets that have been full for %s or longer.", shortDuration(idle))
+	}
+	c.Spec.HookDocs["Limiter.Sweep"] = sweep + "\nAllow sweeps on its own when it creates a key; Sweep is for a program that\nwants the memory of idle keys back when no new key comes."
+
+	c.Emit = append(c.Emit, wrap("// "+what)+"\n"+fmt.Sprintf("%#v", ctor), fmt.Sprintf("%#v", ctorAt))
+	return nil
+}
+
+// keyMapFor stencils the map template for a keyed kind whose template keeps
+// its keys' state in keyMap[K], an alias of shardmap.Map[K, *state], as the
+// map kind would for //monogen:map <name>KeyMap[K, *<name>State]: the key is
+// hashed by the hasher specialized for K. The keyed template's keyMap,
+// newKeyMap and compute operations are renamed to the map's names.
+func keyMapFor(c *Context, main, state string) error {
+	mapName := stencil.Rename("keyMap", main, c.D.Name)
+	stateName := stencil.Rename(state, main, c.D.Name)
+	c.Spec.Rename["keyMap"] = mapName
+	c.Spec.Rename[state] = stateName
+	c.Spec.Rename["newKeyMap"] = stencil.Rename("New", "Map", mapName)
+	for _, op := range []string{"ComputeOp", "CancelOp", "UpdateOp", "DeleteOp"} {
+		c.Spec.Rename[strings.ToLower(op[:1])+op[1:]] = stencil.Rename(op, "Map", mapName)
+	}
+	// The state type is generated with the directive: a type of the
+	// package, for the map kind's decisions on V (a pointer: stored in
+	// place).
+	v := types.NewPointer(types.NewNamed(types.NewTypeName(token.NoPos, c.Self, stateName, nil), types.NewStruct(nil, nil), nil))
+	spec := NewSpec(mapName, "Map")
+	spec.Types["K"] = c.Type("K")
+	spec.Types["V"] = "*" + stateName
+	d := *c.D
+	d.Kind, d.Name, d.Args, d.Options = "map", mapName, c.D.Args[:1], nil
+	mc := &Context{D: &d, Types: map[string]types.Type{"K": c.Types["K"], "V": v}, Scope: c.Scope, Self: c.Self, Spec: spec}
+	if err := buildMap(mc); err != nil {
+		return err
+	}
+	c.Also = append(c.Also, Also{Template: "shardmap", Spec: spec})
+	c.Emit = append(c.Emit, mc.Emit...)
+	return nil
+}
+
+// benchKeyedRateLimit emits BenchmarkName for a keyed rate limiter: the
+// generated limiter against the template with the same options, on Allow
+// over 64Ki distinct keys from all goroutines, each key's bucket created
+// before the timing starts.
+func benchKeyedRateLimit(c *Context) ([]string, error) {
+	if err := buildKeyedRateLimit(c); err != nil {
+		return nil, err
+	}
+	locals := c.Scope.Func()
+	key, ok := emitKey(c, locals.Name("i"))
+	if !ok {
+		return nil, c.Errorf("bench=true: cannot make distinct keys of type %s for a benchmark", c.D.Args[0].Text)
+	}
+	tpl := c.Scope.Import(TemplatePath + "keyedrate")
+	testing := c.Scope.Import("testing")
+	cfg := configLiteral(tpl, c.Spec.Config, []string{"Interval", "Burst", "Idle", "Keys"})
+	kt := c.Type("K")
+	var b strings.Builder
+	fmt.Fprintf(&b, `%[6]sfunc Benchmark%[1]s($b *%[3]s.B) {
+	$keys := make([]%[4]s, %[7]d)
+	for $i := range $keys {
+		$keys[$i] = %[5]s
+	}
+	$generated, $template := %[8]s(), %[2]s.New[%[4]s](%[9]s)
+	for _, $k := range $keys {
+		$generated.Allow($k)
+		$template.Allow($k)
+	}
+	$b.Run("op=Allow/impl=generated", func($b *%[3]s.B) {
+		$b.ReportAllocs()
+		$b.RunParallel(func($pb *%[3]s.PB) {
+			$i := 0
+			for $pb.Next() {
+				$generated.Allow($keys[$i&%[10]d])
+				$i += 7
+			}
+		})
+	})
+	$b.Run("op=Allow/impl=template", func($b *%[3]s.B) {
+		$b.ReportAllocs()
+		$b.RunParallel(func($pb *%[3]s.PB) {
+			$i := 0
+			for $pb.Next() {
+				$template.Allow($keys[$i&%[10]d])
+				$i += 7
+			}
+		})
+	})
+}
+`, upper(c.D.Name), tpl, testing, kt, key, benchDoc(upper(c.D.Name), fmt.Sprintf(
+		"Benchmark%[1]s measures %[1]s against the generic template it was generated from, %[2]s.Limiter[%[3]s], with the same options, on Allow over %[4]d distinct keys from all goroutines in parallel, whatever it answers.",
+		upper(c.D.Name), "keyedrate", c.D.Args[0].Text, keyedBenchKeys)), keyedBenchKeys, newName(c), cfg, keyedBenchKeys-1)
+	return []string{withLocals(b.String(), locals)}, nil
+}
+
+// keyedBenchKeys is the number of distinct keys of a keyed benchmark.
+const keyedBenchKeys = 1 << 16
+
+// emitKey writes the expression of a distinct key of the directive's key
+// type made from the int local i, for benchmarks.
+func emitKey(c *Context, i string) (string, bool) {
+	key, ok := emit.KeyFrom(c.Types["K"], jen.Id(i), c.Self, c.Scope)
+	if !ok {
+		return "", false
+	}
+	return fmt.Sprintf("%#v", key), true
+}
+
+// shortDuration writes d as the directive would: 1m, not 1m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// //monogen:semaphore Name[K] n=N idle=D keys=N
+func init() {
+	RegisterKeyed(&Kind{
+		Name:     "semaphore",
+		Template: "keyedsem",
+		Main:     "Semaphore",
+		Params:   []string{"K"},
+		Uses:     []string{"shardmap"},
+		Doc:      "weighted FIFO semaphore per key: Name[K] n=4 idle=1m keys=10000",
+		Options: []OptionSpec{
+			{Key: "n", Type: Int, Min: 1, Max: math.MaxInt64 / 2, Doc: "capacity of each key: the total weight its holders hold at once (required)"},
+			{Key: "idle", Type: Duration, Doc: "how long a key stays without holders or waiters before it may be evicted; 0s never evicts for idleness (default 1m)"},
+			{Key: "keys", Type: Int, Min: 1, Doc: "the most keys held at once: a new key is refused with Err<Name>TooManyKeys while every one has holders or waiters (default no limit)"},
+		},
+		Build: buildKeyedSemaphore,
+		Bench: benchKeyedSemaphore,
+	})
+}
+
+func buildKeyedSemaphore(c *Context) error {
+	name := c.D.Name
+	k := c.Types["K"]
+	if !types.Comparable(k) {
+		return c.ArgErrorf(0, "semaphore key type %s is not comparable%s", c.D.Args[0].Text, whyNotComparable(k))
+	}
+	o := c.D.Option("n")
+	if o == nil {
+		return c.Errorf("semaphore %s[%s] needs the capacity of each key: n=, for example //monogen:semaphore %s[%s] n=4", name, c.D.Args[0].Text, name, c.D.Args[0].Text)
+	}
+	n := o.Value.(int64)
+	idle := defaultIdle
+	if o := c.D.Option("idle"); o != nil {
+		idle = o.Value.(time.Duration)
+	}
+	keys := int64(0)
+	if o := c.D.Option("keys"); o != nil {
+		keys = o.Value.(int64)
+	}
+	c.Spec.Config["N"] = fmt.Sprint(n)
+	c.Spec.Config["Idle"] = DurationExpr(idle, c.Scope)
+	c.Spec.Config["Keys"] = fmt.Sprint(keys)
+	c.Spec.Conds["keys"] = keys > 0
+	c.Spec.Keep = append(c.Spec.Keep, "Semaphore.init")
+	if err := keyMapFor(c, "Semaphore", "slot"); err != nil {
+		return err
+	}
+	sweep := "Sweep evicts the keys that have no holder and no waiter."
+	if idle > 0 {
+		sweep = fmt.Sprintf("Sweep evicts the keys that have had no holder and no waiter for %s or\nlonger.", shortDuration(idle))
+	}
+	c.Spec.HookDocs["Semaphore.Sweep"] = sweep + "\nAcquire and TryAcquire sweep on their own when they create a key; Sweep is\nfor a program that wants the memory of idle keys back when no new key\ncomes."
+
+	newName := stencil.Rename("New", "Semaphore", name)
+	what := fmt.Sprintf("%s returns a semaphore per %s: each key has a capacity of %d.", newName, c.D.Args[0].Text, n)
+	if idle > 0 {
+		what += fmt.Sprintf(" A key without holders or waiters for %s may be evicted.", shortDuration(idle))
+	}
+	if keys > 0 {
+		what += fmt.Sprintf(" It holds at most %d keys: a new key is refused while every one has holders or waiters.", keys)
+	}
+	// // NewPerTenant returns a semaphore per TenantID: ...
+	// func NewPerTenant() *PerTenant {
+	// 	s := &PerTenant{}
+	// 	s.init()
+	// 	return s
+	// }
+	s := c.Scope.Func().Name("s")
+	ctor := jen.Func().Id(newName).Params().Op("*").Id(name).Block(
+		jen.Id(s).Op(":=").Op("&").Id(name).Values(),
+		jen.Id(s).Dot("init").Call(),
+		jen.Return(jen.Id(s)),
+	)
+	c.Emit = append(c.Emit, wrap("// "+what)+"\n"+fmt.Sprintf("%#v", ctor))
+	return nil
+}
+
+// benchKeyedSemaphore emits BenchmarkName for a keyed semaphore: the
+// generated semaphore against the template with the same options, on
+// TryAcquire+Release of one unit over 64Ki distinct keys from all
+// goroutines, each key's slot created before the timing starts.
+func benchKeyedSemaphore(c *Context) ([]string, error) {
+	if err := buildKeyedSemaphore(c); err != nil {
+		return nil, err
+	}
+	locals := c.Scope.Func()
+	key, ok := emitKey(c, locals.Name("i"))
+	if !ok {
+		return nil, c.Errorf("bench=true: cannot make distinct keys of type %s for a benchmark", c.D.Args[0].Text)
+	}
+	tpl := c.Scope.Import(TemplatePath + "keyedsem")
+	testing := c.Scope.Import("testing")
+	cfg := configLiteral(tpl, c.Spec.Config, []string{"N", "Idle", "Keys"})
+	kt := c.Type("K")
+	var b strings.Builder
+	fmt.Fprintf(&b, `%[6]sfunc Benchmark%[1]s($b *%[3]s.B) {
+	$keys := make([]%[4]s, %[7]d)
+	for $i := range $keys {
+		$keys[$i] = %[5]s
+	}
+	$generated, $template := %[8]s(), %[2]s.New[%[4]s](%[9]s)
+	for _, $k := range $keys {
+		if $generated.TryAcquire($k, 1) {
+			$generated.Release($k, 1)
+		}
+		if $template.TryAcquire($k, 1) {
+			$template.Release($k, 1)
+		}
+	}
+	$b.Run("op=TryAcquire+Release/impl=generated", func($b *%[3]s.B) {
+		$b.ReportAllocs()
+		$b.RunParallel(func($pb *%[3]s.PB) {
+			$i := 0
+			for $pb.Next() {
+				if $k := $keys[$i&%[10]d]; $generated.TryAcquire($k, 1) {
+					$generated.Release($k, 1)
+				}
+				$i += 7
+			}
+		})
+	})
+	$b.Run("op=TryAcquire+Release/impl=template", func($b *%[3]s.B) {
+		$b.ReportAllocs()
+		$b.RunParallel(func($pb *%[3]s.PB) {
+			$i := 0
+			for $pb.Next() {
+				if $k := $keys[$i&%[10]d]; $template.TryAcquire($k, 1) {
+					$template.Release($k, 1)
+				}
+				$i += 7
+			}
+		})
+	})
+}
+`, upper(c.D.Name), tpl, testing, kt, key, benchDoc(upper(c.D.Name), fmt.Sprintf(
+		"Benchmark%[1]s measures %[1]s against the generic template it was generated from, %[2]s.Semaphore[%[3]s], with the same options, on TryAcquire+Release of one unit over %[4]d distinct keys from all goroutines in parallel.",
+		upper(c.D.Name), "keyedsem", c.D.Args[0].Text, keyedBenchKeys)), keyedBenchKeys, newName(c), cfg, keyedBenchKeys-1)
+	return []string{withLocals(b.String(), locals)}, nil
+}

@@ -1,0 +1,457 @@
+// Package keyedsem provides a keyed semaphore: a weighted FIFO semaphore of
+// the same capacity per key, such as one per tenant, kept in a concurrent
+// hash map whose idle keys are evicted.
+//
+// It is the generic reference of the monogen semaphore kind with a key type:
+//
+//	//monogen:semaphore PerTenant[TenantID] n=4 idle=1m keys=10000
+//
+// generates a type whose capacity and limits are constants, and whose map is
+// the monogen map specialized for the key type, with its own hasher.
+//
+// # Memory
+//
+// Each key holds one slot: its count of units held and its queue of
+// waiters. A slot with no holder and no waiter is idle; it behaves exactly
+// as a slot that was never created, so eviction takes only idle slots, and
+// never a key that has holders or waiters.
+//
+// Idle slots are evicted by sweeps that run on the path that creates a key,
+// not by a goroutine: the map only grows when a key is created, so sweeping
+// there bounds it, and the semaphore needs no Close. A sweep visits every
+// key once, in the goroutine whose call created a key, at most once per
+// Config.Idle. A slot idle for Config.Idle is evicted by the next sweep, so
+// a key lives at most about 2×Config.Idle after its last release, as long as
+// other keys are created.
+//
+// With Config.Keys, the map holds at most that many slots. When it is full,
+// a new key first sweeps away every idle slot (when there is one); if the
+// map is still full, the new key is refused with ErrTooManyKeys: evicting a
+// key with holders would let its next callers exceed its capacity.
+//
+//monogen:note The map is shardmap.Map through the keyMap alias, as in
+//monogen:note keyedrate; the generator stencils the shardmap template for
+//monogen:note the key type and renames keyMap, newKeyMap and the compute
+//monogen:note operations to it.
+package keyedsem
+
+import (
+	"context"
+	"errors"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/monogen/monogen/templates/shardmap"
+)
+
+// Config holds the options of a Semaphore.
+//
+//monogen:config
+type Config struct {
+	// N is the total weight held at once per key: n= in the directive.
+	N int64
+	// Idle is how long a key stays idle before a sweep may evict it:
+	// idle=. Zero turns the sweeps of new keys off.
+	Idle time.Duration
+	// Keys is the most keys held at once, 0 for no limit: keys=.
+	Keys int64
+}
+
+// MaxN is the largest capacity per key: the held weight and a request,
+// each at most the capacity, add up without overflow.
+const MaxN = math.MaxInt64 / 2
+
+// ErrTooManyKeys is returned by Acquire, and makes TryAcquire fail, for a
+// new key while the semaphore holds its most keys and none of them is idle.
+//
+//monogen:if keys
+var ErrTooManyKeys = errors.New("semaphore: too many keys")
+
+// keyMap is the map from K to the slots of the keys.
+//
+//monogen:template
+type keyMap[K comparable] = shardmap.Map[K, *slot]
+
+// newKeyMap returns an empty keyMap.
+//
+//monogen:template
+func newKeyMap[K comparable]() *keyMap[K] { return shardmap.New[K, *slot]() }
+
+// computeOp is what keyMap.Compute does with the value its function returns.
+//
+//monogen:template
+type computeOp = shardmap.ComputeOp
+
+// The compute operations of keyMap.
+//
+//monogen:template
+const (
+	cancelOp = shardmap.CancelOp
+	updateOp = shardmap.UpdateOp
+	deleteOp = shardmap.DeleteOp
+)
+
+// Semaphore bounds, for each key of type K, the total weight held at once by
+// the concurrent holders of that key.
+//
+// The waiters of a key are served in FIFO order: once a request has to
+// wait, later requests for the key wait behind it even if they are small
+// enough to fit.
+//
+// A Semaphore must be created with New and must not be copied after first
+// use. Acquire and Release on a key already seen look the key up in a map
+// whose reads take no lock, and lock the key's slot only.
+type Semaphore[K comparable] struct {
+	slots *keyMap[K]
+	// live counts the slots in the map: Len.
+	live atomic.Int64
+	// idle counts the live slots with no holder and no waiter: a full
+	// map sweeps for room only when one is.
+	idle atomic.Int64 //monogen:if keys
+	// nextSweep is the time, in nanoseconds since epoch, from which a new
+	// key sweeps the idle slots.
+	nextSweep atomic.Int64
+	// sweepMu lets one sweep run at a time.
+	sweepMu sync.Mutex
+
+	cfg   Config
+	epoch time.Time
+}
+
+// slot is one key's semaphore.
+type slot struct {
+	mu sync.Mutex
+	// held is the weight held, waiters the requests queued, in order.
+	held    int64
+	waiters []*waiter
+	// idleSince is when the slot last became idle, in nanoseconds since
+	// the epoch.
+	idleSince int64
+	// evicted is set, under mu, when a sweep takes the slot out of the
+	// map: a caller that finds it looks the key up again.
+	evicted atomic.Bool
+}
+
+// waiter is a queued request for n units, granted when ready is closed.
+type waiter struct {
+	n     int64
+	ready chan struct{}
+}
+
+// New returns a keyed semaphore configured by cfg. It panics if cfg is
+// invalid: it needs 1 <= N <= MaxN, Idle >= 0 and Keys >= 0.
+//
+//monogen:template
+func New[K comparable](cfg Config) *Semaphore[K] {
+	s := &Semaphore[K]{cfg: cfg}
+	s.init()
+	return s
+}
+
+// init checks the configuration, creates the map and starts the clock.
+func (s *Semaphore[K]) init() {
+	if s.cfg.N < 1 || s.cfg.N > MaxN || s.cfg.Idle < 0 || s.cfg.Keys < 0 {
+		panic("semaphore: invalid configuration")
+	}
+	s.slots = newKeyMap[K]()
+	s.epoch = time.Now()
+	s.nextSweep.Store(int64(s.cfg.Idle))
+}
+
+// Acquire acquires n units of key, blocking until they are available or ctx
+// is done. On success it returns nil. On failure it returns ctx.Err() and
+// leaves the semaphore unchanged; once it waits, it fails if ctx is done
+// when the wait ends, even if the units were granted at the same moment. A
+// request for more than the capacity waits for ctx to be done without
+// holding back other callers. Acquire panics if n is negative.
+func (s *Semaphore[K]) Acquire(ctx context.Context, key K, n int64) error {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return nil
+	}
+	done := ctx.Done()
+	if n > s.cfg.N {
+		<-done
+		return ctx.Err()
+	}
+	for {
+		sl, err := s.slot(key)
+		if err != nil {
+			return err
+		}
+		sl.mu.Lock()
+		if sl.evicted.Load() {
+			sl.mu.Unlock()
+			continue
+		}
+		if len(sl.waiters) == 0 && sl.held+n <= s.cfg.N {
+			s.take(sl, n)
+			sl.mu.Unlock()
+			return nil
+		}
+		select {
+		case <-done:
+			sl.mu.Unlock()
+			return ctx.Err()
+		default:
+		}
+		w := &waiter{n: n, ready: make(chan struct{})}
+		sl.waiters = append(sl.waiters, w)
+		sl.mu.Unlock()
+		return s.await(ctx, sl, w)
+	}
+}
+
+// TryAcquire acquires n units of key without blocking and reports whether
+// it did. It fails while other callers of key are waiting, even if the units
+// are free, and for a new key the semaphore has no room for. It panics if n
+// is negative.
+func (s *Semaphore[K]) TryAcquire(key K, n int64) bool {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return true
+	}
+	if n > s.cfg.N {
+		return false
+	}
+	for {
+		sl, err := s.slot(key)
+		if err != nil {
+			return false
+		}
+		sl.mu.Lock()
+		if sl.evicted.Load() {
+			sl.mu.Unlock()
+			continue
+		}
+		ok := len(sl.waiters) == 0 && sl.held+n <= s.cfg.N
+		if ok {
+			s.take(sl, n)
+		}
+		sl.mu.Unlock()
+		return ok
+	}
+}
+
+// Release releases n units of key, acquired before, and grants the
+// waiters of key that then fit, in order. It panics if n is negative or
+// more than key holds.
+func (s *Semaphore[K]) Release(key K, n int64) {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return
+	}
+	// A slot that holds units is never evicted: key's slot in the map is
+	// the one that holds them.
+	sl, ok := s.slots.Load(key)
+	if !ok {
+		panic("semaphore: released more than held")
+	}
+	sl.mu.Lock()
+	if sl.held < n {
+		sl.mu.Unlock()
+		panic("semaphore: released more than held")
+	}
+	sl.held -= n
+	s.grant(sl)
+	sl.mu.Unlock()
+}
+
+// Held returns the weight key holds at the moment of the call.
+func (s *Semaphore[K]) Held(key K) int64 {
+	sl, ok := s.slots.Load(key)
+	if !ok {
+		return 0
+	}
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	return sl.held
+}
+
+// Len returns the number of keys that have a slot: the keys seen and not
+// evicted. It takes no lock.
+func (s *Semaphore[K]) Len() int {
+	return int(s.live.Load())
+}
+
+// Sweep evicts the keys that have been idle for at least Config.Idle.
+// Acquire and TryAcquire sweep on their own when they create a key; Sweep is
+// for a program that wants the memory of idle keys back when no new key
+// comes.
+func (s *Semaphore[K]) Sweep() {
+	s.sweepMu.Lock()
+	defer s.sweepMu.Unlock()
+	s.sweep(s.clock(), int64(s.cfg.Idle))
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (s *Semaphore[K]) clock() int64 {
+	return int64(time.Since(s.epoch))
+}
+
+// take gives n units to a caller of sl. The caller holds sl.mu.
+func (s *Semaphore[K]) take(sl *slot, n int64) {
+	if s.cfg.Keys > 0 && sl.held == 0 && len(sl.waiters) == 0 {
+		s.idle.Add(-1)
+	}
+	sl.held += n
+}
+
+// grant gives the waiters of sl that fit their units, in order, and marks
+// sl idle when it has no holder and no waiter left. The caller holds sl.mu.
+func (s *Semaphore[K]) grant(sl *slot) {
+	for len(sl.waiters) > 0 && sl.held+sl.waiters[0].n <= s.cfg.N {
+		w := sl.waiters[0]
+		sl.held += w.n
+		close(w.ready)
+		sl.waiters[0] = nil
+		sl.waiters = sl.waiters[1:]
+	}
+	if sl.held == 0 && len(sl.waiters) == 0 {
+		sl.waiters = nil
+		sl.idleSince = s.clock()
+		if s.cfg.Keys > 0 {
+			s.idle.Add(1)
+		}
+	}
+}
+
+// await waits until the queued w is granted its units or done is closed.
+// If ctx is done when the wait ends, the request fails even if it was
+// granted too, and gives the units back.
+func (s *Semaphore[K]) await(ctx context.Context, sl *slot, w *waiter) error {
+	done := ctx.Done()
+	select {
+	case <-w.ready:
+		select {
+		case <-done:
+		default:
+			return nil
+		}
+	case <-done:
+	}
+	sl.mu.Lock()
+	select {
+	case <-w.ready:
+		sl.held -= w.n
+	default:
+		for i, q := range sl.waiters {
+			if q == w {
+				sl.waiters = append(sl.waiters[:i], sl.waiters[i+1:]...)
+				break
+			}
+		}
+	}
+	// Giving units back, or leaving the head of the queue, may let the
+	// next waiters in.
+	s.grant(sl)
+	sl.mu.Unlock()
+	return ctx.Err()
+}
+
+// slot returns key's slot, creating it if key has none.
+func (s *Semaphore[K]) slot(key K) (*slot, error) {
+	if sl, ok := s.slots.Load(key); ok && !sl.evicted.Load() {
+		return sl, nil
+	}
+	return s.create(key, s.clock())
+}
+
+// create gives key a new, idle slot, or returns the slot another goroutine
+// gave it first. It fails with ErrTooManyKeys when the map holds Keys slots
+// and a sweep cannot make room.
+func (s *Semaphore[K]) create(key K, now int64) (*slot, error) {
+	if s.cfg.Idle > 0 && now >= s.nextSweep.Load() && s.sweepMu.TryLock() {
+		if now >= s.nextSweep.Load() {
+			s.sweep(now, int64(s.cfg.Idle))
+			s.nextSweep.Store(now + int64(s.cfg.Idle))
+		}
+		s.sweepMu.Unlock()
+	}
+	if s.cfg.Keys > 0 && s.live.Load() >= s.cfg.Keys {
+		// Full: the count below decides whether key gets a slot.
+		s.makeRoom(now)
+	}
+	sl, _ := s.slots.Compute(key, func(old *slot, loaded bool) (*slot, computeOp) {
+		if loaded && !old.evicted.Load() {
+			return old, cancelOp
+		}
+		// A slot evicted but still in the map is replaced in its room,
+		// counted in live and idle until the map no longer holds it.
+		if !loaded && !s.countKey() {
+			return nil, cancelOp
+		}
+		return &slot{idleSince: now}, updateOp
+	})
+	if s.cfg.Keys > 0 && sl == nil {
+		// Only a full map gives a key no slot.
+		return nil, ErrTooManyKeys
+	}
+	return sl, nil
+}
+
+// countKey counts a new, idle key in live, and reports whether it did: not
+// when the map holds Keys slots.
+func (s *Semaphore[K]) countKey() bool {
+	if s.cfg.Keys == 0 {
+		s.live.Add(1)
+		return true
+	}
+	for {
+		n := s.live.Load()
+		if n >= s.cfg.Keys {
+			return false
+		}
+		if s.live.CompareAndSwap(n, n+1) {
+			s.idle.Add(1)
+			return true
+		}
+	}
+}
+
+// makeRoom sweeps the map for room for a new key, evicting every idle slot,
+// if there is one and no other sweep is running.
+//
+//monogen:if keys
+func (s *Semaphore[K]) makeRoom(now int64) {
+	if s.idle.Load() == 0 || !s.sweepMu.TryLock() {
+		return
+	}
+	defer s.sweepMu.Unlock()
+	s.sweep(now, 0)
+}
+
+// sweep evicts the slots that have been idle for at least idle at now. The
+// caller holds sweepMu.
+func (s *Semaphore[K]) sweep(now, idle int64) {
+	for key, sl := range s.slots.All() {
+		sl.mu.Lock()
+		if sl.evicted.Load() || sl.held > 0 || len(sl.waiters) > 0 || sl.idleSince > now-idle {
+			sl.mu.Unlock()
+			continue
+		}
+		// Idle: no caller holds or waits for its units, and one that
+		// finds it from now on looks the key up again.
+		sl.evicted.Store(true)
+		sl.mu.Unlock()
+		s.slots.Compute(key, func(old *slot, loaded bool) (*slot, computeOp) {
+			if loaded && old == sl {
+				s.live.Add(-1)
+				if s.cfg.Keys > 0 {
+					s.idle.Add(-1)
+				}
+				return nil, deleteOp
+			}
+			// A new slot took its place, and its room.
+			return old, cancelOp
+		})
+	}
+}
