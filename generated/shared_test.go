@@ -32,6 +32,12 @@ func TestSharedFileHoldsWhatDependsOnNoDirective(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range files {
+		if f == "keyed_monogen.go" {
+			// A keyed limiter's map is stenciled as part of the limiter's
+			// directive (kinds.Also), which does not share yet: each keeps
+			// its own copy.
+			continue
+		}
 		for name := range topLevelNames(t, f) {
 			// A copy would be named after its directive: intPoolRing,
 			// storeMixSeed.
