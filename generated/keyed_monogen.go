@@ -233,6 +233,13 @@ func perIPKeyMapHashKey(s *perIPKeyMapHashSeed, k netip.Addr) uint64 {
 	return perIPKeyMapHashU64x2(s, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
 }
 
+// perIPKeyMapShardOf returns the shard of k, whose hash under s is h: a
+// number below perIPKeyMapShardCount, the perIPKeyMapShardBits bits of h
+// below its top bit. Every operation on k uses the same shard.
+func perIPKeyMapShardOf(s *perIPKeyMapHashSeed, k netip.Addr, h uint64) uint64 {
+	return h >> 1 >> perIPKeyMapShardShift
+}
+
 // perIPKeyMapHashU64x2 hashes two 64-bit words, such as a 16-byte struct.
 // Longer values chain it: h = perIPKeyMapHashU64x2(s, w0, w1); h =
 // perIPKeyMapHashU64x2(s, h^w2, w3); ...
@@ -474,7 +481,7 @@ func perIPKeyMapEqualValue(a, b *perIPBucket) bool {
 // takes no lock and does not allocate.
 func (m *perIPKeyMap) Load(key netip.Addr) (value *perIPBucket, ok bool) {
 	h := perIPKeyMapHashKey(&m.seed, key)
-	t := m.shards[h>>1>>perIPKeyMapShardShift].table.Load()
+	t := m.shards[perIPKeyMapShardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>perIPKeyMapH2Bits)&t.mask]
 	h2w := perIPKeyMapBroadcast(perIPKeyMapH2(h))
 	for {
@@ -510,7 +517,7 @@ func (m *perIPKeyMap) Swap(key netip.Addr, value *perIPBucket) (previous *perIPB
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *perIPKeyMap) put(h uint64, key netip.Addr, value *perIPBucket, prev **perIPBucket) (loaded bool) {
 	var ne *perIPKeyMapEntry
-	si := h >> 1 >> perIPKeyMapShardShift
+	si := perIPKeyMapShardOf(&m.seed, key, h)
 	h2w := perIPKeyMapBroadcast(perIPKeyMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -543,7 +550,7 @@ func (m *perIPKeyMap) put(h uint64, key netip.Addr, value *perIPBucket, prev **p
 // allocating.
 func (m *perIPKeyMap) LoadOrStore(key netip.Addr, value *perIPBucket) (actual *perIPBucket, loaded bool) {
 	h := perIPKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> perIPKeyMapShardShift
+	si := perIPKeyMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return perIPKeyMapLoadValue(e), true
 	}
@@ -591,7 +598,7 @@ func (m *perIPKeyMap) LoadOrStore(key netip.Addr, value *perIPBucket) (actual *p
 // loaded set to false.
 func (m *perIPKeyMap) LoadOrCompute(key netip.Addr, fn func() *perIPBucket) (actual *perIPBucket, loaded bool) {
 	h := perIPKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> perIPKeyMapShardShift
+	si := perIPKeyMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return perIPKeyMapLoadValue(e), true
 	}
@@ -637,7 +644,7 @@ func (m *perIPKeyMap) Delete(key netip.Addr) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *perIPKeyMap) remove(h uint64, key netip.Addr) *perIPKeyMapEntry {
-	si := h >> 1 >> perIPKeyMapShardShift
+	si := perIPKeyMapShardOf(&m.seed, key, h)
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -658,7 +665,7 @@ func (m *perIPKeyMap) remove(h uint64, key netip.Addr) *perIPKeyMapEntry {
 // place.
 func (m *perIPKeyMap) CompareAndSwap(key netip.Addr, old, new *perIPBucket) (swapped bool) {
 	h := perIPKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> perIPKeyMapShardShift
+	si := perIPKeyMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !perIPKeyMapEqualValue(perIPKeyMapLoadValue(e), old) {
 		return false
@@ -669,7 +676,7 @@ func (m *perIPKeyMap) CompareAndSwap(key netip.Addr, old, new *perIPBucket) (swa
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *perIPKeyMap) swapInPlace(h uint64, key netip.Addr, old, new *perIPBucket) (swapped bool) {
-	_, root := m.lockRoot(h>>1>>perIPKeyMapShardShift, h)
+	_, root := m.lockRoot(perIPKeyMapShardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, perIPKeyMapBroadcast(perIPKeyMapH2(h)))
 	if e == nil || !perIPKeyMapEqualValue(perIPKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
@@ -689,7 +696,7 @@ func (m *perIPKeyMap) swapInPlace(h uint64, key netip.Addr, old, new *perIPBucke
 // comparable.
 func (m *perIPKeyMap) CompareAndDelete(key netip.Addr, old *perIPBucket) (deleted bool) {
 	h := perIPKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> perIPKeyMapShardShift
+	si := perIPKeyMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !perIPKeyMapEqualValue(perIPKeyMapLoadValue(e), old) {
 		return false
@@ -720,7 +727,7 @@ func (m *perIPKeyMap) CompareAndDelete(key netip.Addr, old *perIPBucket) (delete
 // unchanged and unlocked, and the panic propagates.
 func (m *perIPKeyMap) Compute(key netip.Addr, fn func(old *perIPBucket, loaded bool) (newV *perIPBucket, op perIPKeyMapComputeOp)) (actual *perIPBucket, ok bool) {
 	h := perIPKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> perIPKeyMapShardShift
+	si := perIPKeyMapShardOf(&m.seed, key, h)
 	h2w := perIPKeyMapBroadcast(perIPKeyMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -1424,11 +1431,31 @@ func perUserKeyMapNewHashSeed() perUserKeyMapHashSeed {
 }
 
 // perUserKeyMapHashKey returns the hash of k under s, specialized for uint64
-// keys: a seeded 128-bit multiply of its value. Every bit is mixed: the top
-// perUserKeyMapShardBits bits pick the shard, the perUserKeyMapH2Bits low
-// bits the meta byte, the bits above them the bucket.
+// keys: a seeded 128-bit multiply of its value. Every bit is mixed: the
+// perUserKeyMapH2Bits low bits pick the meta byte, the bits above them the
+// bucket.
 func perUserKeyMapHashKey(s *perUserKeyMapHashSeed, k uint64) uint64 {
 	return perUserKeyMapHashU64(s, uint64(k))
+}
+
+// perUserKeyMapShardOf returns the shard of k, a number below
+// perUserKeyMapShardCount: a multiply-shift of k by a random odd key
+// (perUserKeyMapShardU64). It does not wait for the hash h, so a lookup
+// loads the shard's table while the hash is being computed.
+func perUserKeyMapShardOf(s *perUserKeyMapHashSeed, k uint64, h uint64) uint64 {
+	return perUserKeyMapShardU64(s, uint64(k))
+}
+
+// perUserKeyMapShardU64 picks the shard of one 64-bit word by
+// multiply-shift: the perUserKeyMapShardBits bits below the top bit of x
+// times k0 made odd (the top bit is left out so that one shard needs no
+// shift by 64). Multiply-shift with a random odd multiplier is a universal
+// family, so keys chosen without knowing the seed spread over the shards as
+// random ones do; the bucket and the meta byte still come from the full
+// hash. It costs one multiplication, against two for perUserKeyMapHashU64,
+// and needs no hash.
+func perUserKeyMapShardU64(s *perUserKeyMapHashSeed, x uint64) uint64 {
+	return x * (s.k0 | 1) >> 1 >> perUserKeyMapShardShift
 }
 
 // perUserKeyMapHashU64 hashes one 64-bit word: an integer of any size, a
@@ -1676,7 +1703,7 @@ func perUserKeyMapEqualValue(a, b *perUserBucket) bool {
 // takes no lock and does not allocate.
 func (m *perUserKeyMap) Load(key uint64) (value *perUserBucket, ok bool) {
 	h := perUserKeyMapHashKey(&m.seed, key)
-	t := m.shards[h>>1>>perUserKeyMapShardShift].table.Load()
+	t := m.shards[perUserKeyMapShardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>perUserKeyMapH2Bits)&t.mask]
 	h2w := perUserKeyMapBroadcast(perUserKeyMapH2(h))
 	for {
@@ -1712,7 +1739,7 @@ func (m *perUserKeyMap) Swap(key uint64, value *perUserBucket) (previous *perUse
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *perUserKeyMap) put(h uint64, key uint64, value *perUserBucket, prev **perUserBucket) (loaded bool) {
 	var ne *perUserKeyMapEntry
-	si := h >> 1 >> perUserKeyMapShardShift
+	si := perUserKeyMapShardOf(&m.seed, key, h)
 	h2w := perUserKeyMapBroadcast(perUserKeyMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -1745,7 +1772,7 @@ func (m *perUserKeyMap) put(h uint64, key uint64, value *perUserBucket, prev **p
 // allocating.
 func (m *perUserKeyMap) LoadOrStore(key uint64, value *perUserBucket) (actual *perUserBucket, loaded bool) {
 	h := perUserKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> perUserKeyMapShardShift
+	si := perUserKeyMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return perUserKeyMapLoadValue(e), true
 	}
@@ -1793,7 +1820,7 @@ func (m *perUserKeyMap) LoadOrStore(key uint64, value *perUserBucket) (actual *p
 // loaded set to false.
 func (m *perUserKeyMap) LoadOrCompute(key uint64, fn func() *perUserBucket) (actual *perUserBucket, loaded bool) {
 	h := perUserKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> perUserKeyMapShardShift
+	si := perUserKeyMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return perUserKeyMapLoadValue(e), true
 	}
@@ -1839,7 +1866,7 @@ func (m *perUserKeyMap) Delete(key uint64) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *perUserKeyMap) remove(h uint64, key uint64) *perUserKeyMapEntry {
-	si := h >> 1 >> perUserKeyMapShardShift
+	si := perUserKeyMapShardOf(&m.seed, key, h)
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -1860,7 +1887,7 @@ func (m *perUserKeyMap) remove(h uint64, key uint64) *perUserKeyMapEntry {
 // place.
 func (m *perUserKeyMap) CompareAndSwap(key uint64, old, new *perUserBucket) (swapped bool) {
 	h := perUserKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> perUserKeyMapShardShift
+	si := perUserKeyMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !perUserKeyMapEqualValue(perUserKeyMapLoadValue(e), old) {
 		return false
@@ -1871,7 +1898,7 @@ func (m *perUserKeyMap) CompareAndSwap(key uint64, old, new *perUserBucket) (swa
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *perUserKeyMap) swapInPlace(h uint64, key uint64, old, new *perUserBucket) (swapped bool) {
-	_, root := m.lockRoot(h>>1>>perUserKeyMapShardShift, h)
+	_, root := m.lockRoot(perUserKeyMapShardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, perUserKeyMapBroadcast(perUserKeyMapH2(h)))
 	if e == nil || !perUserKeyMapEqualValue(perUserKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
@@ -1891,7 +1918,7 @@ func (m *perUserKeyMap) swapInPlace(h uint64, key uint64, old, new *perUserBucke
 // comparable.
 func (m *perUserKeyMap) CompareAndDelete(key uint64, old *perUserBucket) (deleted bool) {
 	h := perUserKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> perUserKeyMapShardShift
+	si := perUserKeyMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !perUserKeyMapEqualValue(perUserKeyMapLoadValue(e), old) {
 		return false
@@ -1922,7 +1949,7 @@ func (m *perUserKeyMap) CompareAndDelete(key uint64, old *perUserBucket) (delete
 // unchanged and unlocked, and the panic propagates.
 func (m *perUserKeyMap) Compute(key uint64, fn func(old *perUserBucket, loaded bool) (newV *perUserBucket, op perUserKeyMapComputeOp)) (actual *perUserBucket, ok bool) {
 	h := perUserKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> perUserKeyMapShardShift
+	si := perUserKeyMapShardOf(&m.seed, key, h)
 	h2w := perUserKeyMapBroadcast(perUserKeyMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -2598,6 +2625,13 @@ func benchPerIPKeyMapHashKey(s *benchPerIPKeyMapHashSeed, k netip.Addr) uint64 {
 	return benchPerIPKeyMapHashU64x2(s, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
 }
 
+// benchPerIPKeyMapShardOf returns the shard of k, whose hash under s is h: a
+// number below benchPerIPKeyMapShardCount, the benchPerIPKeyMapShardBits
+// bits of h below its top bit. Every operation on k uses the same shard.
+func benchPerIPKeyMapShardOf(s *benchPerIPKeyMapHashSeed, k netip.Addr, h uint64) uint64 {
+	return h >> 1 >> benchPerIPKeyMapShardShift
+}
+
 // benchPerIPKeyMapHashU64x2 hashes two 64-bit words, such as a 16-byte
 // struct. Longer values chain it: h = benchPerIPKeyMapHashU64x2(s, w0, w1);
 // h = benchPerIPKeyMapHashU64x2(s, h^w2, w3); ...
@@ -2846,7 +2880,7 @@ func benchPerIPKeyMapEqualValue(a, b *benchPerIPBucket) bool {
 // takes no lock and does not allocate.
 func (m *benchPerIPKeyMap) Load(key netip.Addr) (value *benchPerIPBucket, ok bool) {
 	h := benchPerIPKeyMapHashKey(&m.seed, key)
-	t := m.shards[h>>1>>benchPerIPKeyMapShardShift].table.Load()
+	t := m.shards[benchPerIPKeyMapShardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>benchPerIPKeyMapH2Bits)&t.mask]
 	h2w := benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h))
 	for {
@@ -2882,7 +2916,7 @@ func (m *benchPerIPKeyMap) Swap(key netip.Addr, value *benchPerIPBucket) (previo
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *benchPerIPKeyMap) put(h uint64, key netip.Addr, value *benchPerIPBucket, prev **benchPerIPBucket) (loaded bool) {
 	var ne *benchPerIPKeyMapEntry
-	si := h >> 1 >> benchPerIPKeyMapShardShift
+	si := benchPerIPKeyMapShardOf(&m.seed, key, h)
 	h2w := benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -2915,7 +2949,7 @@ func (m *benchPerIPKeyMap) put(h uint64, key netip.Addr, value *benchPerIPBucket
 // allocating.
 func (m *benchPerIPKeyMap) LoadOrStore(key netip.Addr, value *benchPerIPBucket) (actual *benchPerIPBucket, loaded bool) {
 	h := benchPerIPKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> benchPerIPKeyMapShardShift
+	si := benchPerIPKeyMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return benchPerIPKeyMapLoadValue(e), true
 	}
@@ -2963,7 +2997,7 @@ func (m *benchPerIPKeyMap) LoadOrStore(key netip.Addr, value *benchPerIPBucket) 
 // loaded set to false.
 func (m *benchPerIPKeyMap) LoadOrCompute(key netip.Addr, fn func() *benchPerIPBucket) (actual *benchPerIPBucket, loaded bool) {
 	h := benchPerIPKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> benchPerIPKeyMapShardShift
+	si := benchPerIPKeyMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return benchPerIPKeyMapLoadValue(e), true
 	}
@@ -3009,7 +3043,7 @@ func (m *benchPerIPKeyMap) Delete(key netip.Addr) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *benchPerIPKeyMap) remove(h uint64, key netip.Addr) *benchPerIPKeyMapEntry {
-	si := h >> 1 >> benchPerIPKeyMapShardShift
+	si := benchPerIPKeyMapShardOf(&m.seed, key, h)
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -3030,7 +3064,7 @@ func (m *benchPerIPKeyMap) remove(h uint64, key netip.Addr) *benchPerIPKeyMapEnt
 // place.
 func (m *benchPerIPKeyMap) CompareAndSwap(key netip.Addr, old, new *benchPerIPBucket) (swapped bool) {
 	h := benchPerIPKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> benchPerIPKeyMapShardShift
+	si := benchPerIPKeyMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !benchPerIPKeyMapEqualValue(benchPerIPKeyMapLoadValue(e), old) {
 		return false
@@ -3041,7 +3075,7 @@ func (m *benchPerIPKeyMap) CompareAndSwap(key netip.Addr, old, new *benchPerIPBu
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *benchPerIPKeyMap) swapInPlace(h uint64, key netip.Addr, old, new *benchPerIPBucket) (swapped bool) {
-	_, root := m.lockRoot(h>>1>>benchPerIPKeyMapShardShift, h)
+	_, root := m.lockRoot(benchPerIPKeyMapShardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h)))
 	if e == nil || !benchPerIPKeyMapEqualValue(benchPerIPKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
@@ -3061,7 +3095,7 @@ func (m *benchPerIPKeyMap) swapInPlace(h uint64, key netip.Addr, old, new *bench
 // comparable.
 func (m *benchPerIPKeyMap) CompareAndDelete(key netip.Addr, old *benchPerIPBucket) (deleted bool) {
 	h := benchPerIPKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> benchPerIPKeyMapShardShift
+	si := benchPerIPKeyMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !benchPerIPKeyMapEqualValue(benchPerIPKeyMapLoadValue(e), old) {
 		return false
@@ -3092,7 +3126,7 @@ func (m *benchPerIPKeyMap) CompareAndDelete(key netip.Addr, old *benchPerIPBucke
 // unchanged and unlocked, and the panic propagates.
 func (m *benchPerIPKeyMap) Compute(key netip.Addr, fn func(old *benchPerIPBucket, loaded bool) (newV *benchPerIPBucket, op benchPerIPKeyMapComputeOp)) (actual *benchPerIPBucket, ok bool) {
 	h := benchPerIPKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> benchPerIPKeyMapShardShift
+	si := benchPerIPKeyMapShardOf(&m.seed, key, h)
 	h2w := benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -3928,6 +3962,13 @@ func perTenantKeyMapHashKey(s *perTenantKeyMapHashSeed, k TenantID) uint64 {
 	return perTenantKeyMapHashStr(s, string(k))
 }
 
+// perTenantKeyMapShardOf returns the shard of k, whose hash under s is h: a
+// number below perTenantKeyMapShardCount, the perTenantKeyMapShardBits bits
+// of h below its top bit. Every operation on k uses the same shard.
+func perTenantKeyMapShardOf(s *perTenantKeyMapHashSeed, k TenantID, h uint64) uint64 {
+	return h >> 1 >> perTenantKeyMapShardShift
+}
+
 // perTenantKeyMapHashStr hashes a string. Up to 32 bytes it reads the string
 // as at most four overlapping 8-byte words (or two 4-byte ones, or three
 // bytes) and mixes them wyhash-style, with the length, faster than
@@ -4205,7 +4246,7 @@ func perTenantKeyMapEqualValue(a, b *perTenantSlot) bool {
 // takes no lock and does not allocate.
 func (m *perTenantKeyMap) Load(key TenantID) (value *perTenantSlot, ok bool) {
 	h := perTenantKeyMapHashKey(&m.seed, key)
-	t := m.shards[h>>1>>perTenantKeyMapShardShift].table.Load()
+	t := m.shards[perTenantKeyMapShardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>perTenantKeyMapH2Bits)&t.mask]
 	h2w := perTenantKeyMapBroadcast(perTenantKeyMapH2(h))
 	for {
@@ -4241,7 +4282,7 @@ func (m *perTenantKeyMap) Swap(key TenantID, value *perTenantSlot) (previous *pe
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *perTenantKeyMap) put(h uint64, key TenantID, value *perTenantSlot, prev **perTenantSlot) (loaded bool) {
 	var ne *perTenantKeyMapEntry
-	si := h >> 1 >> perTenantKeyMapShardShift
+	si := perTenantKeyMapShardOf(&m.seed, key, h)
 	h2w := perTenantKeyMapBroadcast(perTenantKeyMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -4274,7 +4315,7 @@ func (m *perTenantKeyMap) put(h uint64, key TenantID, value *perTenantSlot, prev
 // allocating.
 func (m *perTenantKeyMap) LoadOrStore(key TenantID, value *perTenantSlot) (actual *perTenantSlot, loaded bool) {
 	h := perTenantKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> perTenantKeyMapShardShift
+	si := perTenantKeyMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return perTenantKeyMapLoadValue(e), true
 	}
@@ -4322,7 +4363,7 @@ func (m *perTenantKeyMap) LoadOrStore(key TenantID, value *perTenantSlot) (actua
 // loaded set to false.
 func (m *perTenantKeyMap) LoadOrCompute(key TenantID, fn func() *perTenantSlot) (actual *perTenantSlot, loaded bool) {
 	h := perTenantKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> perTenantKeyMapShardShift
+	si := perTenantKeyMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return perTenantKeyMapLoadValue(e), true
 	}
@@ -4368,7 +4409,7 @@ func (m *perTenantKeyMap) Delete(key TenantID) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *perTenantKeyMap) remove(h uint64, key TenantID) *perTenantKeyMapEntry {
-	si := h >> 1 >> perTenantKeyMapShardShift
+	si := perTenantKeyMapShardOf(&m.seed, key, h)
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -4389,7 +4430,7 @@ func (m *perTenantKeyMap) remove(h uint64, key TenantID) *perTenantKeyMapEntry {
 // place.
 func (m *perTenantKeyMap) CompareAndSwap(key TenantID, old, new *perTenantSlot) (swapped bool) {
 	h := perTenantKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> perTenantKeyMapShardShift
+	si := perTenantKeyMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !perTenantKeyMapEqualValue(perTenantKeyMapLoadValue(e), old) {
 		return false
@@ -4400,7 +4441,7 @@ func (m *perTenantKeyMap) CompareAndSwap(key TenantID, old, new *perTenantSlot) 
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *perTenantKeyMap) swapInPlace(h uint64, key TenantID, old, new *perTenantSlot) (swapped bool) {
-	_, root := m.lockRoot(h>>1>>perTenantKeyMapShardShift, h)
+	_, root := m.lockRoot(perTenantKeyMapShardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, perTenantKeyMapBroadcast(perTenantKeyMapH2(h)))
 	if e == nil || !perTenantKeyMapEqualValue(perTenantKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
@@ -4420,7 +4461,7 @@ func (m *perTenantKeyMap) swapInPlace(h uint64, key TenantID, old, new *perTenan
 // comparable.
 func (m *perTenantKeyMap) CompareAndDelete(key TenantID, old *perTenantSlot) (deleted bool) {
 	h := perTenantKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> perTenantKeyMapShardShift
+	si := perTenantKeyMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !perTenantKeyMapEqualValue(perTenantKeyMapLoadValue(e), old) {
 		return false
@@ -4451,7 +4492,7 @@ func (m *perTenantKeyMap) CompareAndDelete(key TenantID, old *perTenantSlot) (de
 // unchanged and unlocked, and the panic propagates.
 func (m *perTenantKeyMap) Compute(key TenantID, fn func(old *perTenantSlot, loaded bool) (newV *perTenantSlot, op perTenantKeyMapComputeOp)) (actual *perTenantSlot, ok bool) {
 	h := perTenantKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> perTenantKeyMapShardShift
+	si := perTenantKeyMapShardOf(&m.seed, key, h)
 	h2w := perTenantKeyMapBroadcast(perTenantKeyMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -5238,11 +5279,30 @@ func benchPerShardKeyMapNewHashSeed() benchPerShardKeyMapHashSeed {
 
 // benchPerShardKeyMapHashKey returns the hash of k under s, specialized for
 // uint64 keys: a seeded 128-bit multiply of its value. Every bit is mixed:
-// the top benchPerShardKeyMapShardBits bits pick the shard, the
-// benchPerShardKeyMapH2Bits low bits the meta byte, the bits above them the
-// bucket.
+// the benchPerShardKeyMapH2Bits low bits pick the meta byte, the bits above
+// them the bucket.
 func benchPerShardKeyMapHashKey(s *benchPerShardKeyMapHashSeed, k uint64) uint64 {
 	return benchPerShardKeyMapHashU64(s, uint64(k))
+}
+
+// benchPerShardKeyMapShardOf returns the shard of k, a number below
+// benchPerShardKeyMapShardCount: a multiply-shift of k by a random odd key
+// (benchPerShardKeyMapShardU64). It does not wait for the hash h, so a
+// lookup loads the shard's table while the hash is being computed.
+func benchPerShardKeyMapShardOf(s *benchPerShardKeyMapHashSeed, k uint64, h uint64) uint64 {
+	return benchPerShardKeyMapShardU64(s, uint64(k))
+}
+
+// benchPerShardKeyMapShardU64 picks the shard of one 64-bit word by
+// multiply-shift: the benchPerShardKeyMapShardBits bits below the top bit of
+// x times k0 made odd (the top bit is left out so that one shard needs no
+// shift by 64). Multiply-shift with a random odd multiplier is a universal
+// family, so keys chosen without knowing the seed spread over the shards as
+// random ones do; the bucket and the meta byte still come from the full
+// hash. It costs one multiplication, against two for
+// benchPerShardKeyMapHashU64, and needs no hash.
+func benchPerShardKeyMapShardU64(s *benchPerShardKeyMapHashSeed, x uint64) uint64 {
+	return x * (s.k0 | 1) >> 1 >> benchPerShardKeyMapShardShift
 }
 
 // benchPerShardKeyMapHashU64 hashes one 64-bit word: an integer of any size,
@@ -5497,7 +5557,7 @@ func benchPerShardKeyMapEqualValue(a, b *benchPerShardSlot) bool {
 // takes no lock and does not allocate.
 func (m *benchPerShardKeyMap) Load(key uint64) (value *benchPerShardSlot, ok bool) {
 	h := benchPerShardKeyMapHashKey(&m.seed, key)
-	t := m.shards[h>>1>>benchPerShardKeyMapShardShift].table.Load()
+	t := m.shards[benchPerShardKeyMapShardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>benchPerShardKeyMapH2Bits)&t.mask]
 	h2w := benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h))
 	for {
@@ -5533,7 +5593,7 @@ func (m *benchPerShardKeyMap) Swap(key uint64, value *benchPerShardSlot) (previo
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *benchPerShardKeyMap) put(h uint64, key uint64, value *benchPerShardSlot, prev **benchPerShardSlot) (loaded bool) {
 	var ne *benchPerShardKeyMapEntry
-	si := h >> 1 >> benchPerShardKeyMapShardShift
+	si := benchPerShardKeyMapShardOf(&m.seed, key, h)
 	h2w := benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -5566,7 +5626,7 @@ func (m *benchPerShardKeyMap) put(h uint64, key uint64, value *benchPerShardSlot
 // allocating.
 func (m *benchPerShardKeyMap) LoadOrStore(key uint64, value *benchPerShardSlot) (actual *benchPerShardSlot, loaded bool) {
 	h := benchPerShardKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> benchPerShardKeyMapShardShift
+	si := benchPerShardKeyMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return benchPerShardKeyMapLoadValue(e), true
 	}
@@ -5614,7 +5674,7 @@ func (m *benchPerShardKeyMap) LoadOrStore(key uint64, value *benchPerShardSlot) 
 // loaded set to false.
 func (m *benchPerShardKeyMap) LoadOrCompute(key uint64, fn func() *benchPerShardSlot) (actual *benchPerShardSlot, loaded bool) {
 	h := benchPerShardKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> benchPerShardKeyMapShardShift
+	si := benchPerShardKeyMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return benchPerShardKeyMapLoadValue(e), true
 	}
@@ -5660,7 +5720,7 @@ func (m *benchPerShardKeyMap) Delete(key uint64) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *benchPerShardKeyMap) remove(h uint64, key uint64) *benchPerShardKeyMapEntry {
-	si := h >> 1 >> benchPerShardKeyMapShardShift
+	si := benchPerShardKeyMapShardOf(&m.seed, key, h)
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -5681,7 +5741,7 @@ func (m *benchPerShardKeyMap) remove(h uint64, key uint64) *benchPerShardKeyMapE
 // place.
 func (m *benchPerShardKeyMap) CompareAndSwap(key uint64, old, new *benchPerShardSlot) (swapped bool) {
 	h := benchPerShardKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> benchPerShardKeyMapShardShift
+	si := benchPerShardKeyMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !benchPerShardKeyMapEqualValue(benchPerShardKeyMapLoadValue(e), old) {
 		return false
@@ -5692,7 +5752,7 @@ func (m *benchPerShardKeyMap) CompareAndSwap(key uint64, old, new *benchPerShard
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *benchPerShardKeyMap) swapInPlace(h uint64, key uint64, old, new *benchPerShardSlot) (swapped bool) {
-	_, root := m.lockRoot(h>>1>>benchPerShardKeyMapShardShift, h)
+	_, root := m.lockRoot(benchPerShardKeyMapShardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h)))
 	if e == nil || !benchPerShardKeyMapEqualValue(benchPerShardKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
@@ -5712,7 +5772,7 @@ func (m *benchPerShardKeyMap) swapInPlace(h uint64, key uint64, old, new *benchP
 // not comparable.
 func (m *benchPerShardKeyMap) CompareAndDelete(key uint64, old *benchPerShardSlot) (deleted bool) {
 	h := benchPerShardKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> benchPerShardKeyMapShardShift
+	si := benchPerShardKeyMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !benchPerShardKeyMapEqualValue(benchPerShardKeyMapLoadValue(e), old) {
 		return false
@@ -5743,7 +5803,7 @@ func (m *benchPerShardKeyMap) CompareAndDelete(key uint64, old *benchPerShardSlo
 // unchanged and unlocked, and the panic propagates.
 func (m *benchPerShardKeyMap) Compute(key uint64, fn func(old *benchPerShardSlot, loaded bool) (newV *benchPerShardSlot, op benchPerShardKeyMapComputeOp)) (actual *benchPerShardSlot, ok bool) {
 	h := benchPerShardKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> benchPerShardKeyMapShardShift
+	si := benchPerShardKeyMapShardOf(&m.seed, key, h)
 	h2w := benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -6535,6 +6595,14 @@ func benchPerHostKeyMapHashKey(s *benchPerHostKeyMapHashSeed, k netip.Addr) uint
 	return benchPerHostKeyMapHashU64x2(s, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
 }
 
+// benchPerHostKeyMapShardOf returns the shard of k, whose hash under s is h:
+// a number below benchPerHostKeyMapShardCount, the
+// benchPerHostKeyMapShardBits bits of h below its top bit. Every operation
+// on k uses the same shard.
+func benchPerHostKeyMapShardOf(s *benchPerHostKeyMapHashSeed, k netip.Addr, h uint64) uint64 {
+	return h >> 1 >> benchPerHostKeyMapShardShift
+}
+
 // benchPerHostKeyMapHashU64x2 hashes two 64-bit words, such as a 16-byte
 // struct. Longer values chain it: h = benchPerHostKeyMapHashU64x2(s, w0,
 // w1); h = benchPerHostKeyMapHashU64x2(s, h^w2, w3); ...
@@ -6786,7 +6854,7 @@ func benchPerHostKeyMapEqualValue(a, b *benchPerHostSlot) bool {
 // takes no lock and does not allocate.
 func (m *benchPerHostKeyMap) Load(key netip.Addr) (value *benchPerHostSlot, ok bool) {
 	h := benchPerHostKeyMapHashKey(&m.seed, key)
-	t := m.shards[h>>1>>benchPerHostKeyMapShardShift].table.Load()
+	t := m.shards[benchPerHostKeyMapShardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>benchPerHostKeyMapH2Bits)&t.mask]
 	h2w := benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h))
 	for {
@@ -6822,7 +6890,7 @@ func (m *benchPerHostKeyMap) Swap(key netip.Addr, value *benchPerHostSlot) (prev
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
 func (m *benchPerHostKeyMap) put(h uint64, key netip.Addr, value *benchPerHostSlot, prev **benchPerHostSlot) (loaded bool) {
 	var ne *benchPerHostKeyMapEntry
-	si := h >> 1 >> benchPerHostKeyMapShardShift
+	si := benchPerHostKeyMapShardOf(&m.seed, key, h)
 	h2w := benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
@@ -6855,7 +6923,7 @@ func (m *benchPerHostKeyMap) put(h uint64, key netip.Addr, value *benchPerHostSl
 // allocating.
 func (m *benchPerHostKeyMap) LoadOrStore(key netip.Addr, value *benchPerHostSlot) (actual *benchPerHostSlot, loaded bool) {
 	h := benchPerHostKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> benchPerHostKeyMapShardShift
+	si := benchPerHostKeyMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return benchPerHostKeyMapLoadValue(e), true
 	}
@@ -6903,7 +6971,7 @@ func (m *benchPerHostKeyMap) LoadOrStore(key netip.Addr, value *benchPerHostSlot
 // loaded set to false.
 func (m *benchPerHostKeyMap) LoadOrCompute(key netip.Addr, fn func() *benchPerHostSlot) (actual *benchPerHostSlot, loaded bool) {
 	h := benchPerHostKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> benchPerHostKeyMapShardShift
+	si := benchPerHostKeyMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return benchPerHostKeyMapLoadValue(e), true
 	}
@@ -6949,7 +7017,7 @@ func (m *benchPerHostKeyMap) Delete(key netip.Addr) {
 // remove deletes key, whose hash is h, and returns its entry, or nil if it
 // was absent.
 func (m *benchPerHostKeyMap) remove(h uint64, key netip.Addr) *benchPerHostKeyMapEntry {
-	si := h >> 1 >> benchPerHostKeyMapShardShift
+	si := benchPerHostKeyMapShardOf(&m.seed, key, h)
 	if m.shards[si].table.Load().find(key, h) == nil {
 		return nil
 	}
@@ -6970,7 +7038,7 @@ func (m *benchPerHostKeyMap) remove(h uint64, key netip.Addr) *benchPerHostKeyMa
 // place.
 func (m *benchPerHostKeyMap) CompareAndSwap(key netip.Addr, old, new *benchPerHostSlot) (swapped bool) {
 	h := benchPerHostKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> benchPerHostKeyMapShardShift
+	si := benchPerHostKeyMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !benchPerHostKeyMapEqualValue(benchPerHostKeyMapLoadValue(e), old) {
 		return false
@@ -6981,7 +7049,7 @@ func (m *benchPerHostKeyMap) CompareAndSwap(key netip.Addr, old, new *benchPerHo
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *benchPerHostKeyMap) swapInPlace(h uint64, key netip.Addr, old, new *benchPerHostSlot) (swapped bool) {
-	_, root := m.lockRoot(h>>1>>benchPerHostKeyMapShardShift, h)
+	_, root := m.lockRoot(benchPerHostKeyMapShardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h)))
 	if e == nil || !benchPerHostKeyMapEqualValue(benchPerHostKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
@@ -7001,7 +7069,7 @@ func (m *benchPerHostKeyMap) swapInPlace(h uint64, key netip.Addr, old, new *ben
 // not comparable.
 func (m *benchPerHostKeyMap) CompareAndDelete(key netip.Addr, old *benchPerHostSlot) (deleted bool) {
 	h := benchPerHostKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> benchPerHostKeyMapShardShift
+	si := benchPerHostKeyMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
 	if e == nil || !benchPerHostKeyMapEqualValue(benchPerHostKeyMapLoadValue(e), old) {
 		return false
@@ -7032,7 +7100,7 @@ func (m *benchPerHostKeyMap) CompareAndDelete(key netip.Addr, old *benchPerHostS
 // unchanged and unlocked, and the panic propagates.
 func (m *benchPerHostKeyMap) Compute(key netip.Addr, fn func(old *benchPerHostSlot, loaded bool) (newV *benchPerHostSlot, op benchPerHostKeyMapComputeOp)) (actual *benchPerHostSlot, ok bool) {
 	h := benchPerHostKeyMapHashKey(&m.seed, key)
-	si := h >> 1 >> benchPerHostKeyMapShardShift
+	si := benchPerHostKeyMapShardOf(&m.seed, key, h)
 	h2w := benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
