@@ -46,6 +46,8 @@ type Template struct {
 // template's syntax, computed once per template: the statement list of
 // each if and for statement, the prose paragraphs of each file's comments.
 type templateIndex struct {
+	// files are the token.Files of the template's files, in order.
+	files []*token.File
 	// siblings maps each if and for statement to the statement list it
 	// stands in.
 	siblings map[ast.Stmt][]ast.Stmt
@@ -73,6 +75,9 @@ type specDeps struct {
 func (t *Template) index() *templateIndex {
 	t.indexOnce.Do(func() {
 		x := &templateIndex{siblings: map[ast.Stmt][]ast.Stmt{}}
+		for _, f := range t.Files {
+			x.files = append(x.files, t.Fset.File(f.Pos()))
+		}
 		for i, f := range t.Files {
 			ast.Inspect(f, func(n ast.Node) bool {
 				var list []ast.Stmt
@@ -265,6 +270,16 @@ func findConfig(t *Template) *types.TypeName {
 		}
 	}
 	return config
+}
+
+// fileOf returns the index of the template file that holds p.
+func (t *Template) fileOf(p token.Pos) int {
+	for i, f := range t.index().files {
+		if base := token.Pos(f.Base()); p >= base && p <= base+token.Pos(f.Size()) {
+			return i
+		}
+	}
+	panic("position outside the template files")
 }
 
 // constExprs returns the expression each package-level constant of t is
