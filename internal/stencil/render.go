@@ -265,19 +265,9 @@ func (s *state) leadComments(st, at ast.Stmt) string {
 		indent--
 	}
 	var out []string
-	start := s.off(st.Pos())
-	for _, f := range s.t.Files {
-		if s.t.Files[s.t.fileOf(st.Pos())] != f {
-			continue
-		}
-		for _, cg := range f.Comments {
-			end := s.off(cg.End())
-			if end > start || strings.TrimSpace(string(src[end:start])) != "" {
-				continue
-			}
-			for _, c := range cg.List {
-				out = append(out, c.Text+"\n"+string(src[indent:a]))
-			}
+	for _, cg := range s.t.index().lead[st.Pos()] {
+		for _, c := range cg.List {
+			out = append(out, c.Text+"\n"+string(src[indent:a]))
 		}
 	}
 	return strings.Join(out, "")

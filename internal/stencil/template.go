@@ -53,6 +53,9 @@ type templateIndex struct {
 	siblings map[ast.Stmt][]ast.Stmt
 	// paragraphs are each file's paragraphs (see paragraphs).
 	paragraphs [][]paragraph
+	// lead maps the position of each token that only blanks separate from
+	// comment groups before it to those groups, in order.
+	lead map[token.Pos][]*ast.CommentGroup
 	// parent maps each node of the template's declarations to its parent.
 	parent map[ast.Node]ast.Node
 	// constExprs are the declared values of the template's package-level
@@ -98,6 +101,18 @@ func (t *Template) index() *templateIndex {
 				return true
 			})
 			x.paragraphs = append(x.paragraphs, paragraphs(f, t.Srcs[i], t.Fset))
+		}
+		x.lead = map[token.Pos][]*ast.CommentGroup{}
+		for i, f := range t.Files {
+			src, base := t.Srcs[i], x.files[i].Base()
+			for _, cg := range f.Comments {
+				end := int(cg.End()) - base
+				for end < len(src) && strings.IndexByte(" \t\n\r\v\f", src[end]) >= 0 {
+					end++
+				}
+				next := token.Pos(base + end)
+				x.lead[next] = append(x.lead[next], cg)
+			}
 		}
 		x.parent = map[ast.Node]ast.Node{}
 		for _, f := range t.Files {
