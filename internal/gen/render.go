@@ -154,11 +154,24 @@ func (c *chunk) format() error {
 // its package's name, codes the code of each of jobs (queued for
 // formatting), im its scope.
 func (g *generator) render(out, head, pkg string, jobs []*job, bench bool, codes [][]byte, im *emit.Scope) {
-	r := &rendered{head: []byte(fmt.Sprintf("%spackage %s\n\n", head, pkg)), imports: im}
+	r := g.open(out, pkg, im)
+	r.setHead(head, pkg)
 	for i, code := range codes {
 		r.chunks = append(r.chunks, g.renderer.add(out, pkg, jobs[i], bench, code, im))
 	}
+}
+
+// open starts an output file of package pkg whose scope is im: its chunks
+// are added as its directives are stenciled, and its head set then.
+func (g *generator) open(out, pkg string, im *emit.Scope) *rendered {
+	r := &rendered{imports: im}
 	g.rendered[out] = r
+	return r
+}
+
+// setHead sets the head of r: head is the header and the build line.
+func (r *rendered) setHead(head, pkg string) {
+	r.head = []byte(fmt.Sprintf("%spackage %s\n\n", head, pkg))
 }
 
 // formatFile formats an output file, once its chunks are: its head with the

@@ -59,7 +59,7 @@ type cleanupPlan struct {
 // branches of folded ifs are marked first.
 func (s *state) planCleanup() {
 	c := &s.clean
-	c.parent = map[ast.Node]ast.Node{}
+	c.parent = s.t.index().parent // the template's: the same in live code
 	c.text = map[ast.Expr]func() string{}
 	c.keep = map[ast.Expr]ast.Expr{}
 	c.drop = map[ast.Stmt]bool{}
@@ -70,25 +70,6 @@ func (s *state) planCleanup() {
 	c.zeros = nil
 	for _, f := range s.t.Files {
 		s.markDeadBranches(f)
-	}
-	for _, f := range s.t.Files {
-		for _, d := range f.Decls {
-			if s.dead[d] {
-				continue
-			}
-			var stack []ast.Node
-			ast.Inspect(d, func(n ast.Node) bool {
-				if n == nil {
-					stack = stack[:len(stack)-1]
-					return true
-				}
-				if len(stack) > 0 {
-					c.parent[n] = stack[len(stack)-1]
-				}
-				stack = append(stack, n)
-				return true
-			})
-		}
 	}
 	for _, f := range s.t.Files {
 		for _, d := range f.Decls {

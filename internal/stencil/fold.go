@@ -101,25 +101,19 @@ func (s *state) constValue(e ast.Expr) (constant.Value, bool) {
 // dependsOnSpec reports whether e mentions a constant or config field whose
 // value the spec changes, so its template value cannot be used.
 func (s *state) dependsOnSpec(e ast.Expr) bool {
-	dep := false
-	ast.Inspect(e, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.Ident:
-			if c, ok := s.t.Info.Uses[n].(*types.Const); ok && c.Parent() == s.t.Pkg.Scope() {
-				if _, ok := s.spec.Consts[c.Name()]; ok {
-					dep = true
-				} else if e := s.constExpr(c); e != nil && s.dependsOnSpec(e) {
-					dep = true
-				}
-			}
-		case *ast.SelectorExpr:
-			if _, ok := s.configValue(n); ok {
-				dep = true
-			}
+	d := s.t.index().specDeps[e]
+	if d == nil {
+		return false
+	}
+	if d.config {
+		return s.config != nil
+	}
+	for c := range d.consts {
+		if _, ok := s.spec.Consts[c.Name()]; ok {
+			return true
 		}
-		return !dep
-	})
-	return dep
+	}
+	return false
 }
 
 // constExpr returns the expression a package-level constant of the template
@@ -127,38 +121,7 @@ func (s *state) dependsOnSpec(e ast.Expr) bool {
 // repetition in a const block) or uses iota, whose value depends on where it
 // stands.
 func (s *state) constExpr(c *types.Const) ast.Expr {
-	if s.constExprs == nil {
-		s.constExprs = map[*types.Const]ast.Expr{}
-		iota := types.Universe.Lookup("iota")
-		for _, f := range s.t.Files {
-			for _, d := range f.Decls {
-				gd, ok := d.(*ast.GenDecl)
-				if !ok || gd.Tok != token.CONST {
-					continue
-				}
-				for _, sp := range gd.Specs {
-					vs := sp.(*ast.ValueSpec)
-					for i, n := range vs.Names {
-						c, ok := s.t.Info.Defs[n].(*types.Const)
-						if !ok || i >= len(vs.Values) {
-							continue
-						}
-						usesIota := false
-						ast.Inspect(vs.Values[i], func(n ast.Node) bool {
-							if id, ok := n.(*ast.Ident); ok && s.t.Info.Uses[id] == iota {
-								usesIota = true
-							}
-							return !usesIota
-						})
-						if !usesIota {
-							s.constExprs[c] = vs.Values[i]
-						}
-					}
-				}
-			}
-		}
-	}
-	return s.constExprs[c]
+	return s.t.index().constExprs[c]
 }
 
 func safeUnary(op token.Token, x constant.Value) (v constant.Value, ok bool) {

@@ -119,10 +119,9 @@ func recvTypeName(d *ast.FuncDecl) string {
 // code refers to, until nothing more can go. The live code is walked once:
 // each reference is counted for the declaration or struct field it stands
 // in, and removing one uncounts its references, which may free others.
+//
+// The dead branches are marked already (see planCleanup).
 func (s *state) removeUnused() {
-	for _, f := range s.t.Files {
-		s.markDeadBranches(f)
-	}
 	var units []*topDecl
 	for _, f := range s.t.Files {
 		for _, d := range f.Decls {

@@ -8,16 +8,15 @@ import (
 	"strings"
 )
 
-func (s *state) off(p token.Pos) int { return s.t.Fset.Position(p).Offset }
+// off returns the offset of p in its file of the template. It takes no
+// lock, as the FileSet's Position would: directives are stenciled in
+// several goroutines at once.
+func (s *state) off(p token.Pos) int {
+	return int(p) - s.t.index().files[s.t.fileOf(p)].Base()
+}
 
 func (s *state) editor(n ast.Node) *editor {
-	f := s.t.Fset.File(n.Pos())
-	for i, file := range s.t.Files {
-		if s.t.Fset.File(file.Pos()) == f {
-			return s.eds[i]
-		}
-	}
-	panic("node outside the template files")
+	return s.eds[s.t.fileOf(n.Pos())]
 }
 
 // hookKey names a hook: "hashKey", or "Pool.call" for a method.
@@ -266,19 +265,9 @@ func (s *state) leadComments(st, at ast.Stmt) string {
 		indent--
 	}
 	var out []string
-	start := s.off(st.Pos())
-	for _, f := range s.t.Files {
-		if s.t.Fset.File(f.Pos()) != s.t.Fset.File(st.Pos()) {
-			continue
-		}
-		for _, cg := range f.Comments {
-			end := s.off(cg.End())
-			if end > start || strings.TrimSpace(string(src[end:start])) != "" {
-				continue
-			}
-			for _, c := range cg.List {
-				out = append(out, c.Text+"\n"+string(src[indent:a]))
-			}
+	for _, cg := range s.t.index().lead[st.Pos()] {
+		for _, c := range cg.List {
+			out = append(out, c.Text+"\n"+string(src[indent:a]))
 		}
 	}
 	return strings.Join(out, "")

@@ -117,11 +117,8 @@ type state struct {
 	// predeclared are the predeclared identifiers the output refers to.
 	predeclared map[string]bool
 	// siblings maps each if and for statement to the statement list it
-	// stands in.
+	// stands in (the template's, shared: see templateIndex).
 	siblings map[ast.Stmt][]ast.Stmt
-	// constExprs are the declared values of the template's package-level
-	// constants (see constExpr).
-	constExprs map[*types.Const]ast.Expr
 	// clean is the plan of the cleanup rewrites (see cleanup.go).
 	clean cleanupPlan
 	err   error
@@ -146,28 +143,10 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 
 		predeclared: map[string]bool{},
 	}
-	s.siblings = map[ast.Stmt][]ast.Stmt{}
+	s.siblings = t.index().siblings
 	for i, f := range t.Files {
 		s.fileOf[f] = i
 		s.eds = append(s.eds, &editor{src: t.Srcs[i]})
-		ast.Inspect(f, func(n ast.Node) bool {
-			var list []ast.Stmt
-			switch n := n.(type) {
-			case *ast.BlockStmt:
-				list = n.List
-			case *ast.CaseClause:
-				list = n.Body
-			case *ast.CommClause:
-				list = n.Body
-			}
-			for _, st := range list {
-				switch st.(type) {
-				case *ast.IfStmt, *ast.ForStmt:
-					s.siblings[st] = list
-				}
-			}
-			return true
-		})
 	}
 	for name := range spec.Types {
 		s.params[name] = true
