@@ -1128,16 +1128,15 @@ func (g *generator) stencil(j *job, im *emit.Scope) stenciled {
 	for _, also := range c.Also {
 		atpl, err := g.template(also.Template)
 		if err != nil {
-			return nil, err
+			return stenciled{err: err}
 		}
 		also.Spec.Imports = im.Import
 		o, err := stencil.Stencil(atpl, also.Spec)
 		if err != nil {
-			return nil, &InternalError{err}
+			return stenciled{err: &InternalError{err}}
 		}
 		if err := g.checkPredeclared(j, o.Predeclared); err != nil {
-			g.errs = append(g.errs, err)
-			return nil, nil
+			return stenciled{userErr: err}
 		}
 		c2.decls = append(c2.decls, o.Decls...)
 		c2.declared = append(c2.declared, o.Declared...)
