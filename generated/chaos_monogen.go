@@ -20,6 +20,63 @@ import (
 
 // ChaosPool: generated from the pool directive in chaos.go.
 
+// chaosPoolHistBuckets is the number of buckets of a ChaosPoolHistogram: one
+// per power of 4 from 1µs to about 67s, and one above.
+const chaosPoolHistBuckets = 15
+
+// ChaosPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type ChaosPoolHistogram struct {
+	Bounds [chaosPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [chaosPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                           // total of the observations
+	Count  uint64                                  // number of observations
+}
+
+// chaosPoolHistogram records durations into the buckets of a
+// ChaosPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type chaosPoolHistogram struct {
+	counts [chaosPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// chaosPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func chaosPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, chaosPoolHistBuckets-1)
+}
+
+// observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *chaosPoolHistogram) observe(d int64) {
+	d = max(d, 0)
+	h.counts[chaosPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// snapshot returns the recorded distribution.
+func (h *chaosPoolHistogram) snapshot() ChaosPoolHistogram {
+	var s ChaosPoolHistogram
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		s.Counts[i] = h.counts[i].Load()
+		s.Count += s.Counts[i]
+	}
+	s.Sum = time.Duration(h.sum.Load())
+	return s
+}
+
 // chaosPoolChunkTime is how long a chunk of a Map call should take.
 //
 // Chunking of a Map call: each helping worker claims chunks of consecutive
@@ -518,12 +575,17 @@ type ChaosPool struct {
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
 	stats chaosPoolCounters
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // chaosPoolTask is one element of the queue: a job, or a share of a Map batch.
 type chaosPoolTask struct {
 	in    int
 	batch *chaosPoolBatch // non-nil: the receiving worker helps with this batch
+	// queued is when the job was queued, in nanoseconds since epoch.
+	queued int64
 }
 
 // chaosPoolWorker is the parking and retirement handle of one worker goroutine.
@@ -555,6 +617,7 @@ type chaosPoolWorker struct {
 func (p *ChaosPool) init() {
 	queue := 8
 	workers := 3
+	p.epoch = time.Now()
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -577,6 +640,12 @@ func (p *ChaosPool) deliver(in int, out int, err error) {
 	}
 }
 
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (p *ChaosPool) now() int64 {
+	return int64(time.Since(p.epoch))
+}
+
 // Submit queues in to be run, waiting while the queue is full. It returns
 // ErrChaosPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is
 // done before there is room; the job is then not queued. ctx bounds only the
@@ -588,7 +657,9 @@ func (p *ChaosPool) Submit(ctx context.Context, in int) error {
 	// Counted before the send so that ChaosPoolStats never shows a job
 	// finished before it was submitted.
 	p.stats.submitted.Add(1)
-	err := p.send(ctx, chaosPoolTask{in: in})
+	t := chaosPoolTask{in: in}
+	t.queued = p.now()
+	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
 	}
@@ -660,8 +731,10 @@ func (p *ChaosPool) pushed() {
 // TrySubmit of a job happens before the job runs.
 func (p *ChaosPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
+	t := chaosPoolTask{in: in}
+	t.queued = p.now()
 	var err error
-	switch p.q.tryPush(chaosPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case chaosPoolPushed:
 		p.pushed()
 	case chaosPoolPushFull:
@@ -857,6 +930,7 @@ func (p *ChaosPool) work(w *chaosPoolWorker) {
 		if !ok {
 			return
 		}
+		p.stats.busy.Add(1)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -875,7 +949,7 @@ func (p *ChaosPool) work(w *chaosPoolWorker) {
 				t := tasks[i]
 				tasks[i] = chaosPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(t) // the common case, without a call to run
 				} else {
 					p.run(t)
 				}
@@ -884,6 +958,7 @@ func (p *ChaosPool) work(w *chaosPoolWorker) {
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < chaosPoolCheapJob*time.Duration(ran)
 		}
+		p.stats.busy.Add(-1)
 	}
 }
 
@@ -897,17 +972,22 @@ func (p *ChaosPool) run(t chaosPoolTask) {
 	case t.batch != nil:
 		p.runBatch(t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(t)
 	}
 }
 
 // runJob runs one submitted job to its outcome and delivers it.
-func (p *ChaosPool) runJob(in int) {
+func (p *ChaosPool) runJob(t chaosPoolTask) {
+	in := t.in
 	p.stats.inFlight.Add(1)
+	start := p.now()
+	p.stats.queueWait.observe(start - t.queued)
+	t.queued = start // from here on, when the job started
 	out, err := p.attempt(p.ctx, in)
 	if err != nil {
 		out, err = p.retry(p.ctx, in, err)
 	}
+	p.stats.runTime.observe(p.now() - t.queued)
 	p.stats.inFlight.Add(-1)
 	if err != nil {
 		p.stats.failed.Add(1)
@@ -1266,6 +1346,16 @@ type ChaosPoolStats struct {
 	Unrun     uint64 // received after Shutdown began, not run
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+	Workers   int    // worker goroutines, as Size reports
+	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Idle      int    // Workers - Busy, or 0: workers waiting for a job
+
+	// QueueWait is how long submitted jobs waited in the queue, from
+	// Submit or TrySubmit to the start of their first attempt; RunTime is
+	// how long they then took, retries and backoff included. Map items
+	// are not in them.
+	QueueWait ChaosPoolHistogram
+	RunTime   ChaosPoolHistogram
 }
 
 // chaosPoolCacheLine is the assumed size of a CPU cache line. Each counter
@@ -1294,12 +1384,16 @@ type chaosPoolCounters struct {
 	retried   chaosPoolPaddedUint64
 	unrun     chaosPoolPaddedUint64
 	inFlight  chaosPoolPaddedInt64
+	busy      chaosPoolPaddedInt64
+	queueWait chaosPoolHistogram
+	_         [chaosPoolCacheLine - 8]byte
+	runTime   chaosPoolHistogram
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *ChaosPool) Stats() ChaosPoolStats {
-	return ChaosPoolStats{
+	s := ChaosPoolStats{
 		Submitted: p.stats.submitted.Load(),
 		Completed: p.stats.completed.Load(),
 		Failed:    p.stats.failed.Load(),
@@ -1307,7 +1401,13 @@ func (p *ChaosPool) Stats() ChaosPoolStats {
 		Unrun:     p.stats.unrun.Load(),
 		InFlight:  p.stats.inFlight.Load(),
 		Queued:    p.q.length(),
+		Workers:   p.Size(),
+		Busy:      p.stats.busy.Load(),
+		QueueWait: p.stats.queueWait.snapshot(),
+		RunTime:   p.stats.runTime.snapshot(),
 	}
+	s.Idle = max(s.Workers-int(s.Busy), 0)
+	return s
 }
 
 // chaosPoolClaimBits is the width of a claim's length in a worker's claim
@@ -1448,7 +1548,7 @@ func (p *ChaosPool) runClaim(w *chaosPoolWorker, t chaosPoolTask, pos, n uint64)
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(t) // the common case, without a call to run
 		} else {
 			p.run(t)
 		}

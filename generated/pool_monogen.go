@@ -576,7 +576,8 @@ func (p *TinyPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *TinyPool) Submit(ctx context.Context, in int) error {
-	err := p.send(ctx, tinyPoolTask{in: in})
+	t := tinyPoolTask{in: in}
+	err := p.send(ctx, t)
 	return err
 }
 
@@ -644,8 +645,9 @@ func (p *TinyPool) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *TinyPool) TrySubmit(in int) error {
+	t := tinyPoolTask{in: in}
 	var err error
-	switch p.q.tryPush(tinyPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case tinyPoolPushed:
 		p.pushed()
 	case tinyPoolPushFull:
@@ -855,7 +857,7 @@ func (p *TinyPool) work(w *tinyPoolWorker) {
 				t := tasks[i]
 				tasks[i] = tinyPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(t) // the common case, without a call to run
 				} else {
 					p.run(t)
 				}
@@ -877,12 +879,13 @@ func (p *TinyPool) run(t tinyPoolTask) {
 	case t.batch != nil:
 		p.runBatch(t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(t)
 	}
 }
 
 // runJob runs one submitted job to its outcome and delivers it.
-func (p *TinyPool) runJob(in int) {
+func (p *TinyPool) runJob(t tinyPoolTask) {
+	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
@@ -1298,7 +1301,7 @@ func (p *TinyPool) runClaim(w *tinyPoolWorker, t tinyPoolTask, pos, n uint64) (r
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(t) // the common case, without a call to run
 		} else {
 			p.run(t)
 		}
@@ -1910,7 +1913,8 @@ func (p *SpinPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *SpinPool) Submit(ctx context.Context, in int) error {
-	err := p.send(ctx, spinPoolTask{in: in})
+	t := spinPoolTask{in: in}
+	err := p.send(ctx, t)
 	return err
 }
 
@@ -1978,8 +1982,9 @@ func (p *SpinPool) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *SpinPool) TrySubmit(in int) error {
+	t := spinPoolTask{in: in}
 	var err error
-	switch p.q.tryPush(spinPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case spinPoolPushed:
 		p.pushed()
 	case spinPoolPushFull:
@@ -2189,7 +2194,7 @@ func (p *SpinPool) work(w *spinPoolWorker) {
 				t := tasks[i]
 				tasks[i] = spinPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(t) // the common case, without a call to run
 				} else {
 					p.run(t)
 				}
@@ -2211,12 +2216,13 @@ func (p *SpinPool) run(t spinPoolTask) {
 	case t.batch != nil:
 		p.runBatch(t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(t)
 	}
 }
 
 // runJob runs one submitted job to its outcome and delivers it.
-func (p *SpinPool) runJob(in int) {
+func (p *SpinPool) runJob(t spinPoolTask) {
+	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
@@ -2632,7 +2638,7 @@ func (p *SpinPool) runClaim(w *spinPoolWorker, t spinPoolTask, pos, n uint64) (r
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(t) // the common case, without a call to run
 		} else {
 			p.run(t)
 		}
@@ -3247,7 +3253,8 @@ func (p *NapPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *NapPool) Submit(ctx context.Context, in int) error {
-	err := p.send(ctx, napPoolTask{in: in})
+	t := napPoolTask{in: in}
+	err := p.send(ctx, t)
 	return err
 }
 
@@ -3315,8 +3322,9 @@ func (p *NapPool) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *NapPool) TrySubmit(in int) error {
+	t := napPoolTask{in: in}
 	var err error
-	switch p.q.tryPush(napPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case napPoolPushed:
 		p.pushed()
 	case napPoolPushFull:
@@ -3526,7 +3534,7 @@ func (p *NapPool) work(w *napPoolWorker) {
 				t := tasks[i]
 				tasks[i] = napPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(t) // the common case, without a call to run
 				} else {
 					p.run(t)
 				}
@@ -3548,12 +3556,13 @@ func (p *NapPool) run(t napPoolTask) {
 	case t.batch != nil:
 		p.runBatch(t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(t)
 	}
 }
 
 // runJob runs one submitted job to its outcome and delivers it.
-func (p *NapPool) runJob(in int) {
+func (p *NapPool) runJob(t napPoolTask) {
+	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
@@ -3969,7 +3978,7 @@ func (p *NapPool) runClaim(w *napPoolWorker, t napPoolTask, pos, n uint64) (ran 
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(t) // the common case, without a call to run
 		} else {
 			p.run(t)
 		}
@@ -4025,6 +4034,62 @@ func NewNapPool(onResult func(int, int, error)) *NapPool {
 }
 
 // Resizer: generated from the pool directive in pool.go.
+
+// resizerHistBuckets is the number of buckets of a ResizerHistogram: one per
+// power of 4 from 1µs to about 67s, and one above.
+const resizerHistBuckets = 15
+
+// ResizerHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type ResizerHistogram struct {
+	Bounds [resizerHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [resizerHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                         // total of the observations
+	Count  uint64                                // number of observations
+}
+
+// resizerHistogram records durations into the buckets of a ResizerHistogram:
+// an atomic add to one bucket and one to the sum, no lock and no allocation.
+type resizerHistogram struct {
+	counts [resizerHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// resizerHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func resizerHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, resizerHistBuckets-1)
+}
+
+// observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *resizerHistogram) observe(d int64) {
+	d = max(d, 0)
+	h.counts[resizerHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// snapshot returns the recorded distribution.
+func (h *resizerHistogram) snapshot() ResizerHistogram {
+	var s ResizerHistogram
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		s.Counts[i] = h.counts[i].Load()
+		s.Count += s.Counts[i]
+	}
+	s.Sum = time.Duration(h.sum.Load())
+	return s
+}
 
 // resizerChunkTime is how long a chunk of a Map call should take.
 //
@@ -4522,12 +4587,17 @@ type Resizer struct {
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
 	stats resizerCounters
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // resizerTask is one element of the queue: a job, or a share of a Map batch.
 type resizerTask struct {
 	in    Job
 	batch *resizerBatch // non-nil: the receiving worker helps with this batch
+	// queued is when the job was queued, in nanoseconds since epoch.
+	queued int64
 }
 
 // resizerWorker is the parking and retirement handle of one worker goroutine.
@@ -4559,6 +4629,7 @@ type resizerWorker struct {
 func (p *Resizer) init() {
 	queue := 8
 	workers := 3
+	p.epoch = time.Now()
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -4581,6 +4652,12 @@ func (p *Resizer) deliver(in Job, out Result, err error) {
 	}
 }
 
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (p *Resizer) now() int64 {
+	return int64(time.Since(p.epoch))
+}
+
 // Submit queues in to be run, waiting while the queue is full. It returns
 // ErrResizerClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
 // before there is room; the job is then not queued. ctx bounds only the wait
@@ -4591,7 +4668,9 @@ func (p *Resizer) Submit(ctx context.Context, in Job) error {
 	// Counted before the send so that ResizerStats never shows a job
 	// finished before it was submitted.
 	p.stats.submitted.Add(1)
-	err := p.send(ctx, resizerTask{in: in})
+	t := resizerTask{in: in}
+	t.queued = p.now()
+	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
 	}
@@ -4663,8 +4742,10 @@ func (p *Resizer) pushed() {
 // TrySubmit of a job happens before the job runs.
 func (p *Resizer) TrySubmit(in Job) error {
 	p.stats.submitted.Add(1)
+	t := resizerTask{in: in}
+	t.queued = p.now()
 	var err error
-	switch p.q.tryPush(resizerTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case resizerPushed:
 		p.pushed()
 	case resizerPushFull:
@@ -4860,6 +4941,7 @@ func (p *Resizer) work(w *resizerWorker) {
 		if !ok {
 			return
 		}
+		p.stats.busy.Add(1)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -4878,7 +4960,7 @@ func (p *Resizer) work(w *resizerWorker) {
 				t := tasks[i]
 				tasks[i] = resizerTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(t) // the common case, without a call to run
 				} else {
 					p.run(t)
 				}
@@ -4887,6 +4969,7 @@ func (p *Resizer) work(w *resizerWorker) {
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < resizerCheapJob*time.Duration(ran)
 		}
+		p.stats.busy.Add(-1)
 	}
 }
 
@@ -4900,17 +4983,22 @@ func (p *Resizer) run(t resizerTask) {
 	case t.batch != nil:
 		p.runBatch(t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(t)
 	}
 }
 
 // runJob runs one submitted job to its outcome and delivers it.
-func (p *Resizer) runJob(in Job) {
+func (p *Resizer) runJob(t resizerTask) {
+	in := t.in
 	p.stats.inFlight.Add(1)
+	start := p.now()
+	p.stats.queueWait.observe(start - t.queued)
+	t.queued = start // from here on, when the job started
 	out, err := p.attempt(p.ctx, in)
 	if err != nil {
 		out, err = p.retry(p.ctx, in, err)
 	}
+	p.stats.runTime.observe(p.now() - t.queued)
 	p.stats.inFlight.Add(-1)
 	if err != nil {
 		p.stats.failed.Add(1)
@@ -5272,6 +5360,16 @@ type ResizerStats struct {
 	Unrun     uint64 // received after Shutdown began, not run
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+	Workers   int    // worker goroutines, as Size reports
+	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Idle      int    // Workers - Busy, or 0: workers waiting for a job
+
+	// QueueWait is how long submitted jobs waited in the queue, from
+	// Submit or TrySubmit to the start of their first attempt; RunTime is
+	// how long they then took, retries and backoff included. Map items
+	// are not in them.
+	QueueWait ResizerHistogram
+	RunTime   ResizerHistogram
 }
 
 // resizerCacheLine is the assumed size of a CPU cache line. Each counter is
@@ -5299,12 +5397,16 @@ type resizerCounters struct {
 	retried   resizerPaddedUint64
 	unrun     resizerPaddedUint64
 	inFlight  resizerPaddedInt64
+	busy      resizerPaddedInt64
+	queueWait resizerHistogram
+	_         [resizerCacheLine - 8]byte
+	runTime   resizerHistogram
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *Resizer) Stats() ResizerStats {
-	return ResizerStats{
+	s := ResizerStats{
 		Submitted: p.stats.submitted.Load(),
 		Completed: p.stats.completed.Load(),
 		Failed:    p.stats.failed.Load(),
@@ -5312,7 +5414,13 @@ func (p *Resizer) Stats() ResizerStats {
 		Unrun:     p.stats.unrun.Load(),
 		InFlight:  p.stats.inFlight.Load(),
 		Queued:    p.q.length(),
+		Workers:   p.Size(),
+		Busy:      p.stats.busy.Load(),
+		QueueWait: p.stats.queueWait.snapshot(),
+		RunTime:   p.stats.runTime.snapshot(),
 	}
+	s.Idle = max(s.Workers-int(s.Busy), 0)
+	return s
 }
 
 // resizerClaimBits is the width of a claim's length in a worker's claim field,
@@ -5453,7 +5561,7 @@ func (p *Resizer) runClaim(w *resizerWorker, t resizerTask, pos, n uint64) (ran 
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(t) // the common case, without a call to run
 		} else {
 			p.run(t)
 		}
@@ -6064,7 +6172,8 @@ func (p *Sender) deliver(in string, out struct{}, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *Sender) Submit(ctx context.Context, in string) error {
-	err := p.send(ctx, senderTask{in: in})
+	t := senderTask{in: in}
+	err := p.send(ctx, t)
 	return err
 }
 
@@ -6132,8 +6241,9 @@ func (p *Sender) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *Sender) TrySubmit(in string) error {
+	t := senderTask{in: in}
 	var err error
-	switch p.q.tryPush(senderTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case senderPushed:
 		p.pushed()
 	case senderPushFull:
@@ -6343,7 +6453,7 @@ func (p *Sender) work(w *senderWorker) {
 				t := tasks[i]
 				tasks[i] = senderTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(t) // the common case, without a call to run
 				} else {
 					p.run(t)
 				}
@@ -6365,12 +6475,13 @@ func (p *Sender) run(t senderTask) {
 	case t.batch != nil:
 		p.runBatch(t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(t)
 	}
 }
 
 // runJob runs one submitted job to its outcome and delivers it.
-func (p *Sender) runJob(in string) {
+func (p *Sender) runJob(t senderTask) {
+	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
@@ -6786,7 +6897,7 @@ func (p *Sender) runClaim(w *senderWorker, t senderTask, pos, n uint64) (ran uin
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(t) // the common case, without a call to run
 		} else {
 			p.run(t)
 		}
@@ -7397,7 +7508,8 @@ func (p *FuncPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *FuncPool) Submit(ctx context.Context, in int) error {
-	err := p.send(ctx, funcPoolTask{in: in})
+	t := funcPoolTask{in: in}
+	err := p.send(ctx, t)
 	return err
 }
 
@@ -7465,8 +7577,9 @@ func (p *FuncPool) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *FuncPool) TrySubmit(in int) error {
+	t := funcPoolTask{in: in}
 	var err error
-	switch p.q.tryPush(funcPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case funcPoolPushed:
 		p.pushed()
 	case funcPoolPushFull:
@@ -7676,7 +7789,7 @@ func (p *FuncPool) work(w *funcPoolWorker) {
 				t := tasks[i]
 				tasks[i] = funcPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(t) // the common case, without a call to run
 				} else {
 					p.run(t)
 				}
@@ -7698,12 +7811,13 @@ func (p *FuncPool) run(t funcPoolTask) {
 	case t.batch != nil:
 		p.runBatch(t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(t)
 	}
 }
 
 // runJob runs one submitted job to its outcome and delivers it.
-func (p *FuncPool) runJob(in int) {
+func (p *FuncPool) runJob(t funcPoolTask) {
+	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
@@ -8119,7 +8233,7 @@ func (p *FuncPool) runClaim(w *funcPoolWorker, t funcPoolTask, pos, n uint64) (r
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(t) // the common case, without a call to run
 		} else {
 			p.run(t)
 		}
@@ -8179,6 +8293,63 @@ func NewFuncPool(fn func(context.Context, int) (int, error), onResult func(int, 
 }
 
 // StressPool: generated from the pool directive in pool.go.
+
+// stressPoolHistBuckets is the number of buckets of a StressPoolHistogram:
+// one per power of 4 from 1µs to about 67s, and one above.
+const stressPoolHistBuckets = 15
+
+// StressPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type StressPoolHistogram struct {
+	Bounds [stressPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [stressPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                            // total of the observations
+	Count  uint64                                   // number of observations
+}
+
+// stressPoolHistogram records durations into the buckets of a
+// StressPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type stressPoolHistogram struct {
+	counts [stressPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// stressPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func stressPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, stressPoolHistBuckets-1)
+}
+
+// observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *stressPoolHistogram) observe(d int64) {
+	d = max(d, 0)
+	h.counts[stressPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// snapshot returns the recorded distribution.
+func (h *stressPoolHistogram) snapshot() StressPoolHistogram {
+	var s StressPoolHistogram
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		s.Counts[i] = h.counts[i].Load()
+		s.Count += s.Counts[i]
+	}
+	s.Sum = time.Duration(h.sum.Load())
+	return s
+}
 
 // stressPoolChunkTime is how long a chunk of a Map call should take.
 //
@@ -8678,12 +8849,17 @@ type StressPool struct {
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
 	stats stressPoolCounters
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // stressPoolTask is one element of the queue: a job, or a share of a Map batch.
 type stressPoolTask struct {
 	in    int
 	batch *stressPoolBatch // non-nil: the receiving worker helps with this batch
+	// queued is when the job was queued, in nanoseconds since epoch.
+	queued int64
 }
 
 // stressPoolWorker is the parking and retirement handle of one worker
@@ -8717,6 +8893,7 @@ type stressPoolWorker struct {
 func (p *StressPool) init() {
 	queue := 8
 	workers := 3
+	p.epoch = time.Now()
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -8739,6 +8916,12 @@ func (p *StressPool) deliver(in int, out int, err error) {
 	}
 }
 
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (p *StressPool) now() int64 {
+	return int64(time.Since(p.epoch))
+}
+
 // Submit queues in to be run, waiting while the queue is full. It returns
 // ErrStressPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx
 // is done before there is room; the job is then not queued. ctx bounds only
@@ -8750,7 +8933,9 @@ func (p *StressPool) Submit(ctx context.Context, in int) error {
 	// Counted before the send so that StressPoolStats never shows a job
 	// finished before it was submitted.
 	p.stats.submitted.Add(1)
-	err := p.send(ctx, stressPoolTask{in: in})
+	t := stressPoolTask{in: in}
+	t.queued = p.now()
+	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
 	}
@@ -8822,8 +9007,10 @@ func (p *StressPool) pushed() {
 // TrySubmit of a job happens before the job runs.
 func (p *StressPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
+	t := stressPoolTask{in: in}
+	t.queued = p.now()
 	var err error
-	switch p.q.tryPush(stressPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case stressPoolPushed:
 		p.pushed()
 	case stressPoolPushFull:
@@ -9019,6 +9206,7 @@ func (p *StressPool) work(w *stressPoolWorker) {
 		if !ok {
 			return
 		}
+		p.stats.busy.Add(1)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -9037,7 +9225,7 @@ func (p *StressPool) work(w *stressPoolWorker) {
 				t := tasks[i]
 				tasks[i] = stressPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(t) // the common case, without a call to run
 				} else {
 					p.run(t)
 				}
@@ -9046,6 +9234,7 @@ func (p *StressPool) work(w *stressPoolWorker) {
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < stressPoolCheapJob*time.Duration(ran)
 		}
+		p.stats.busy.Add(-1)
 	}
 }
 
@@ -9059,17 +9248,22 @@ func (p *StressPool) run(t stressPoolTask) {
 	case t.batch != nil:
 		p.runBatch(t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(t)
 	}
 }
 
 // runJob runs one submitted job to its outcome and delivers it.
-func (p *StressPool) runJob(in int) {
+func (p *StressPool) runJob(t stressPoolTask) {
+	in := t.in
 	p.stats.inFlight.Add(1)
+	start := p.now()
+	p.stats.queueWait.observe(start - t.queued)
+	t.queued = start // from here on, when the job started
 	out, err := p.attempt(p.ctx, in)
 	if err != nil {
 		out, err = p.retry(p.ctx, in, err)
 	}
+	p.stats.runTime.observe(p.now() - t.queued)
 	p.stats.inFlight.Add(-1)
 	if err != nil {
 		p.stats.failed.Add(1)
@@ -9433,6 +9627,16 @@ type StressPoolStats struct {
 	Unrun     uint64 // received after Shutdown began, not run
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+	Workers   int    // worker goroutines, as Size reports
+	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Idle      int    // Workers - Busy, or 0: workers waiting for a job
+
+	// QueueWait is how long submitted jobs waited in the queue, from
+	// Submit or TrySubmit to the start of their first attempt; RunTime is
+	// how long they then took, retries and backoff included. Map items
+	// are not in them.
+	QueueWait StressPoolHistogram
+	RunTime   StressPoolHistogram
 }
 
 // stressPoolCacheLine is the assumed size of a CPU cache line. Each counter
@@ -9461,12 +9665,16 @@ type stressPoolCounters struct {
 	retried   stressPoolPaddedUint64
 	unrun     stressPoolPaddedUint64
 	inFlight  stressPoolPaddedInt64
+	busy      stressPoolPaddedInt64
+	queueWait stressPoolHistogram
+	_         [stressPoolCacheLine - 8]byte
+	runTime   stressPoolHistogram
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *StressPool) Stats() StressPoolStats {
-	return StressPoolStats{
+	s := StressPoolStats{
 		Submitted: p.stats.submitted.Load(),
 		Completed: p.stats.completed.Load(),
 		Failed:    p.stats.failed.Load(),
@@ -9474,7 +9682,13 @@ func (p *StressPool) Stats() StressPoolStats {
 		Unrun:     p.stats.unrun.Load(),
 		InFlight:  p.stats.inFlight.Load(),
 		Queued:    p.q.length(),
+		Workers:   p.Size(),
+		Busy:      p.stats.busy.Load(),
+		QueueWait: p.stats.queueWait.snapshot(),
+		RunTime:   p.stats.runTime.snapshot(),
 	}
+	s.Idle = max(s.Workers-int(s.Busy), 0)
+	return s
 }
 
 // stressPoolClaimBits is the width of a claim's length in a worker's claim
@@ -9616,7 +9830,7 @@ func (p *StressPool) runClaim(w *stressPoolWorker, t stressPoolTask, pos, n uint
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(t) // the common case, without a call to run
 		} else {
 			p.run(t)
 		}
@@ -11605,6 +11819,63 @@ func NewSharedSlots(store SharedSlotsStore, key string) *SharedSlots {
 
 // PacedPool: generated from the pool directive in pool.go.
 
+// pacedPoolHistBuckets is the number of buckets of a PacedPoolHistogram: one
+// per power of 4 from 1µs to about 67s, and one above.
+const pacedPoolHistBuckets = 15
+
+// PacedPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type PacedPoolHistogram struct {
+	Bounds [pacedPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [pacedPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                           // total of the observations
+	Count  uint64                                  // number of observations
+}
+
+// pacedPoolHistogram records durations into the buckets of a
+// PacedPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type pacedPoolHistogram struct {
+	counts [pacedPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// pacedPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func pacedPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, pacedPoolHistBuckets-1)
+}
+
+// observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *pacedPoolHistogram) observe(d int64) {
+	d = max(d, 0)
+	h.counts[pacedPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// snapshot returns the recorded distribution.
+func (h *pacedPoolHistogram) snapshot() PacedPoolHistogram {
+	var s PacedPoolHistogram
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		s.Counts[i] = h.counts[i].Load()
+		s.Count += s.Counts[i]
+	}
+	s.Sum = time.Duration(h.sum.Load())
+	return s
+}
+
 // pacedPoolChunkTime is how long a chunk of a Map call should take.
 //
 // Chunking of a Map call: each helping worker claims chunks of consecutive
@@ -12108,12 +12379,17 @@ type PacedPool struct {
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
 	stats pacedPoolCounters
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // pacedPoolTask is one element of the queue: a job, or a share of a Map batch.
 type pacedPoolTask struct {
 	in    int
 	batch *pacedPoolBatch // non-nil: the receiving worker helps with this batch
+	// queued is when the job was queued, in nanoseconds since epoch.
+	queued int64
 }
 
 // pacedPoolWorker is the parking and retirement handle of one worker goroutine.
@@ -12145,6 +12421,7 @@ type pacedPoolWorker struct {
 func (p *PacedPool) init() {
 	queue := pacedPoolDefaultQueue
 	workers := 2
+	p.epoch = time.Now()
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -12167,6 +12444,12 @@ func (p *PacedPool) deliver(in int, out int, err error) {
 	}
 }
 
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (p *PacedPool) now() int64 {
+	return int64(time.Since(p.epoch))
+}
+
 // Submit queues in to be run, waiting while the queue is full. It returns
 // ErrPacedPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is
 // done before there is room; the job is then not queued. ctx bounds only the
@@ -12178,7 +12461,9 @@ func (p *PacedPool) Submit(ctx context.Context, in int) error {
 	// Counted before the send so that PacedPoolStats never shows a job
 	// finished before it was submitted.
 	p.stats.submitted.Add(1)
-	err := p.send(ctx, pacedPoolTask{in: in})
+	t := pacedPoolTask{in: in}
+	t.queued = p.now()
+	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
 	}
@@ -12250,8 +12535,10 @@ func (p *PacedPool) pushed() {
 // TrySubmit of a job happens before the job runs.
 func (p *PacedPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
+	t := pacedPoolTask{in: in}
+	t.queued = p.now()
 	var err error
-	switch p.q.tryPush(pacedPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case pacedPoolPushed:
 		p.pushed()
 	case pacedPoolPushFull:
@@ -12447,6 +12734,7 @@ func (p *PacedPool) work(w *pacedPoolWorker) {
 		if !ok {
 			return
 		}
+		p.stats.busy.Add(1)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -12465,7 +12753,7 @@ func (p *PacedPool) work(w *pacedPoolWorker) {
 				t := tasks[i]
 				tasks[i] = pacedPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(t) // the common case, without a call to run
 				} else {
 					p.run(t)
 				}
@@ -12474,6 +12762,7 @@ func (p *PacedPool) work(w *pacedPoolWorker) {
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < pacedPoolCheapJob*time.Duration(ran)
 		}
+		p.stats.busy.Add(-1)
 	}
 }
 
@@ -12487,14 +12776,19 @@ func (p *PacedPool) run(t pacedPoolTask) {
 	case t.batch != nil:
 		p.runBatch(t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(t)
 	}
 }
 
 // runJob runs one submitted job to its outcome and delivers it.
-func (p *PacedPool) runJob(in int) {
+func (p *PacedPool) runJob(t pacedPoolTask) {
+	in := t.in
 	p.stats.inFlight.Add(1)
+	start := p.now()
+	p.stats.queueWait.observe(start - t.queued)
+	t.queued = start // from here on, when the job started
 	out, err := p.attempt(p.ctx, in)
+	p.stats.runTime.observe(p.now() - t.queued)
 	p.stats.inFlight.Add(-1)
 	if err != nil {
 		p.stats.failed.Add(1)
@@ -12794,6 +13088,16 @@ type PacedPoolStats struct {
 	Unrun     uint64 // received after Shutdown began, not run
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+	Workers   int    // worker goroutines, as Size reports
+	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Idle      int    // Workers - Busy, or 0: workers waiting for a job
+
+	// QueueWait is how long submitted jobs waited in the queue, from
+	// Submit or TrySubmit to the start of their first attempt; RunTime is
+	// how long they then took, retries and backoff included. Map items
+	// are not in them.
+	QueueWait PacedPoolHistogram
+	RunTime   PacedPoolHistogram
 }
 
 // pacedPoolCacheLine is the assumed size of a CPU cache line. Each counter
@@ -12822,12 +13126,16 @@ type pacedPoolCounters struct {
 	retried   pacedPoolPaddedUint64
 	unrun     pacedPoolPaddedUint64
 	inFlight  pacedPoolPaddedInt64
+	busy      pacedPoolPaddedInt64
+	queueWait pacedPoolHistogram
+	_         [pacedPoolCacheLine - 8]byte
+	runTime   pacedPoolHistogram
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *PacedPool) Stats() PacedPoolStats {
-	return PacedPoolStats{
+	s := PacedPoolStats{
 		Submitted: p.stats.submitted.Load(),
 		Completed: p.stats.completed.Load(),
 		Failed:    p.stats.failed.Load(),
@@ -12835,7 +13143,13 @@ func (p *PacedPool) Stats() PacedPoolStats {
 		Unrun:     p.stats.unrun.Load(),
 		InFlight:  p.stats.inFlight.Load(),
 		Queued:    p.q.length(),
+		Workers:   p.Size(),
+		Busy:      p.stats.busy.Load(),
+		QueueWait: p.stats.queueWait.snapshot(),
+		RunTime:   p.stats.runTime.snapshot(),
 	}
+	s.Idle = max(s.Workers-int(s.Busy), 0)
+	return s
 }
 
 // pacedPoolClaimBits is the width of a claim's length in a worker's claim
@@ -12976,7 +13290,7 @@ func (p *PacedPool) runClaim(w *pacedPoolWorker, t pacedPoolTask, pos, n uint64)
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(t) // the common case, without a call to run
 		} else {
 			p.run(t)
 		}
@@ -13611,7 +13925,8 @@ func (p *PacedSender) deliver(in string, out struct{}, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *PacedSender) Submit(ctx context.Context, in string) error {
-	err := p.send(ctx, pacedSenderTask{in: in})
+	t := pacedSenderTask{in: in}
+	err := p.send(ctx, t)
 	return err
 }
 
@@ -13679,8 +13994,9 @@ func (p *PacedSender) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *PacedSender) TrySubmit(in string) error {
+	t := pacedSenderTask{in: in}
 	var err error
-	switch p.q.tryPush(pacedSenderTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case pacedSenderPushed:
 		p.pushed()
 	case pacedSenderPushFull:
@@ -13890,7 +14206,7 @@ func (p *PacedSender) work(w *pacedSenderWorker) {
 				t := tasks[i]
 				tasks[i] = pacedSenderTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(t) // the common case, without a call to run
 				} else {
 					p.run(t)
 				}
@@ -13912,12 +14228,13 @@ func (p *PacedSender) run(t pacedSenderTask) {
 	case t.batch != nil:
 		p.runBatch(t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(t)
 	}
 }
 
 // runJob runs one submitted job to its outcome and delivers it.
-func (p *PacedSender) runJob(in string) {
+func (p *PacedSender) runJob(t pacedSenderTask) {
+	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
@@ -14340,7 +14657,7 @@ func (p *PacedSender) runClaim(w *pacedSenderWorker, t pacedSenderTask, pos, n u
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(t) // the common case, without a call to run
 		} else {
 			p.run(t)
 		}
@@ -14902,6 +15219,63 @@ func NewJobBreaker(fn func(context.Context, int) (int, error)) *JobBreaker {
 
 // GuardedPool: generated from the pool directive in pool.go.
 
+// guardedPoolHistBuckets is the number of buckets of a GuardedPoolHistogram:
+// one per power of 4 from 1µs to about 67s, and one above.
+const guardedPoolHistBuckets = 15
+
+// GuardedPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type GuardedPoolHistogram struct {
+	Bounds [guardedPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [guardedPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                             // total of the observations
+	Count  uint64                                    // number of observations
+}
+
+// guardedPoolHistogram records durations into the buckets of a
+// GuardedPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type guardedPoolHistogram struct {
+	counts [guardedPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// guardedPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func guardedPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, guardedPoolHistBuckets-1)
+}
+
+// observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *guardedPoolHistogram) observe(d int64) {
+	d = max(d, 0)
+	h.counts[guardedPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// snapshot returns the recorded distribution.
+func (h *guardedPoolHistogram) snapshot() GuardedPoolHistogram {
+	var s GuardedPoolHistogram
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		s.Counts[i] = h.counts[i].Load()
+		s.Count += s.Counts[i]
+	}
+	s.Sum = time.Duration(h.sum.Load())
+	return s
+}
+
 // guardedPoolChunkTime is how long a chunk of a Map call should take.
 //
 // Chunking of a Map call: each helping worker claims chunks of consecutive
@@ -15410,6 +15784,9 @@ type GuardedPool struct {
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
 	stats guardedPoolCounters
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // guardedPoolTask is one element of the queue: a job, or a share of a Map
@@ -15417,6 +15794,8 @@ type GuardedPool struct {
 type guardedPoolTask struct {
 	in    int
 	batch *guardedPoolBatch // non-nil: the receiving worker helps with this batch
+	// queued is when the job was queued, in nanoseconds since epoch.
+	queued int64
 }
 
 // guardedPoolWorker is the parking and retirement handle of one worker
@@ -15450,6 +15829,7 @@ type guardedPoolWorker struct {
 func (p *GuardedPool) init() {
 	queue := guardedPoolDefaultQueue
 	workers := 1
+	p.epoch = time.Now()
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -15472,6 +15852,12 @@ func (p *GuardedPool) deliver(in int, out int, err error) {
 	}
 }
 
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (p *GuardedPool) now() int64 {
+	return int64(time.Since(p.epoch))
+}
+
 // Submit queues in to be run, waiting while the queue is full. It returns
 // ErrGuardedPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx
 // is done before there is room; the job is then not queued. ctx bounds only
@@ -15483,7 +15869,9 @@ func (p *GuardedPool) Submit(ctx context.Context, in int) error {
 	// Counted before the send so that GuardedPoolStats never shows a job
 	// finished before it was submitted.
 	p.stats.submitted.Add(1)
-	err := p.send(ctx, guardedPoolTask{in: in})
+	t := guardedPoolTask{in: in}
+	t.queued = p.now()
+	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
 	}
@@ -15555,8 +15943,10 @@ func (p *GuardedPool) pushed() {
 // TrySubmit of a job happens before the job runs.
 func (p *GuardedPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
+	t := guardedPoolTask{in: in}
+	t.queued = p.now()
 	var err error
-	switch p.q.tryPush(guardedPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case guardedPoolPushed:
 		p.pushed()
 	case guardedPoolPushFull:
@@ -15752,6 +16142,7 @@ func (p *GuardedPool) work(w *guardedPoolWorker) {
 		if !ok {
 			return
 		}
+		p.stats.busy.Add(1)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -15770,7 +16161,7 @@ func (p *GuardedPool) work(w *guardedPoolWorker) {
 				t := tasks[i]
 				tasks[i] = guardedPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(t) // the common case, without a call to run
 				} else {
 					p.run(t)
 				}
@@ -15779,6 +16170,7 @@ func (p *GuardedPool) work(w *guardedPoolWorker) {
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < guardedPoolCheapJob*time.Duration(ran)
 		}
+		p.stats.busy.Add(-1)
 	}
 }
 
@@ -15792,17 +16184,22 @@ func (p *GuardedPool) run(t guardedPoolTask) {
 	case t.batch != nil:
 		p.runBatch(t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(t)
 	}
 }
 
 // runJob runs one submitted job to its outcome and delivers it.
-func (p *GuardedPool) runJob(in int) {
+func (p *GuardedPool) runJob(t guardedPoolTask) {
+	in := t.in
 	p.stats.inFlight.Add(1)
+	start := p.now()
+	p.stats.queueWait.observe(start - t.queued)
+	t.queued = start // from here on, when the job started
 	out, err := p.attempt(p.ctx, in)
 	if err != nil {
 		out, err = p.retry(p.ctx, in, err)
 	}
+	p.stats.runTime.observe(p.now() - t.queued)
 	p.stats.inFlight.Add(-1)
 	if err != nil {
 		p.stats.failed.Add(1)
@@ -16162,6 +16559,16 @@ type GuardedPoolStats struct {
 	Unrun     uint64 // received after Shutdown began, not run
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+	Workers   int    // worker goroutines, as Size reports
+	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Idle      int    // Workers - Busy, or 0: workers waiting for a job
+
+	// QueueWait is how long submitted jobs waited in the queue, from
+	// Submit or TrySubmit to the start of their first attempt; RunTime is
+	// how long they then took, retries and backoff included. Map items
+	// are not in them.
+	QueueWait GuardedPoolHistogram
+	RunTime   GuardedPoolHistogram
 }
 
 // guardedPoolCacheLine is the assumed size of a CPU cache line. Each counter
@@ -16190,12 +16597,16 @@ type guardedPoolCounters struct {
 	retried   guardedPoolPaddedUint64
 	unrun     guardedPoolPaddedUint64
 	inFlight  guardedPoolPaddedInt64
+	busy      guardedPoolPaddedInt64
+	queueWait guardedPoolHistogram
+	_         [guardedPoolCacheLine - 8]byte
+	runTime   guardedPoolHistogram
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *GuardedPool) Stats() GuardedPoolStats {
-	return GuardedPoolStats{
+	s := GuardedPoolStats{
 		Submitted: p.stats.submitted.Load(),
 		Completed: p.stats.completed.Load(),
 		Failed:    p.stats.failed.Load(),
@@ -16203,7 +16614,13 @@ func (p *GuardedPool) Stats() GuardedPoolStats {
 		Unrun:     p.stats.unrun.Load(),
 		InFlight:  p.stats.inFlight.Load(),
 		Queued:    p.q.length(),
+		Workers:   p.Size(),
+		Busy:      p.stats.busy.Load(),
+		QueueWait: p.stats.queueWait.snapshot(),
+		RunTime:   p.stats.runTime.snapshot(),
 	}
+	s.Idle = max(s.Workers-int(s.Busy), 0)
+	return s
 }
 
 // guardedPoolClaimBits is the width of a claim's length in a worker's claim
@@ -16345,7 +16762,7 @@ func (p *GuardedPool) runClaim(w *guardedPoolWorker, t guardedPoolTask, pos, n u
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(t) // the common case, without a call to run
 		} else {
 			p.run(t)
 		}
@@ -16404,6 +16821,1549 @@ func NewGuardedPool(onResult func(int, int, error), breaker *JobBreaker) *Guarde
 		breaker:  breaker,
 		onResult: onResult,
 	}
+	p.init()
+	return p
+}
+
+// HookedPool: generated from the pool directive in pool.go.
+
+// hookedPoolHistBuckets is the number of buckets of a HookedPoolHistogram:
+// one per power of 4 from 1µs to about 67s, and one above.
+const hookedPoolHistBuckets = 15
+
+// HookedPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type HookedPoolHistogram struct {
+	Bounds [hookedPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [hookedPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                            // total of the observations
+	Count  uint64                                   // number of observations
+}
+
+// hookedPoolHistogram records durations into the buckets of a
+// HookedPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type hookedPoolHistogram struct {
+	counts [hookedPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// hookedPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func hookedPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, hookedPoolHistBuckets-1)
+}
+
+// observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *hookedPoolHistogram) observe(d int64) {
+	d = max(d, 0)
+	h.counts[hookedPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// snapshot returns the recorded distribution.
+func (h *hookedPoolHistogram) snapshot() HookedPoolHistogram {
+	var s HookedPoolHistogram
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		s.Counts[i] = h.counts[i].Load()
+		s.Count += s.Counts[i]
+	}
+	s.Sum = time.Duration(h.sum.Load())
+	return s
+}
+
+// hookedPoolChunkTime is how long a chunk of a Map call should take.
+//
+// Chunking of a Map call: each helping worker claims chunks of consecutive
+// items with one atomic add, so the cost of sharing out the work is paid
+// once per chunk, not per item. But the items of a chunk wait for each
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take hookedPoolChunkTime, at most twice the last.
+// Slow items go out one at a time, cheap ones by the tens of thousands, and
+// an item waits in a chunk behind at most about hookedPoolChunkTime of items
+// that have proved cheap. No chunk is larger than a share of what is left,
+// so that the helpers finish together. The clock is read once per chunk.
+//
+// hookedPoolChunkTime is small next to a slow item and large next to the
+// cost of a chunk (an atomic add and a clock read, about 0.1µs): the clock
+// costs the tiniest items well under 1%.
+const hookedPoolChunkTime = 50 * time.Microsecond
+
+// hookedPoolBatch is one Map call, shared by the workers helping with it.
+type hookedPoolBatch struct {
+	parent  context.Context // Map's ctx
+	ctx     context.Context // every item's context; cancelled when the batch stops
+	cancel  context.CancelFunc
+	ins     []int
+	outs    []int
+	helpers int64
+
+	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
+	left atomic.Int64  // items neither finished nor abandoned
+	ok   atomic.Int64  // items finished with a nil error
+	done chan struct{} // closed when left reaches zero
+
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
+}
+
+// Map runs every element of ins through the pool's function and returns the
+// outputs in input order. It is the fast path for large batches: the workers
+// share out ins by chunks (no queue hand-off per item), run them in a tight
+// loop and write straight into the result slice. The result handler is not
+// called for Map items.
+//
+// Each item runs under a context derived from ctx (so it carries ctx's
+// values), cancelled when ctx is done, when Shutdown begins, or when another
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrHookedPoolClosed. An item that fails once the batch has stopped
+// (as a function that honours its context does) does not change the error.
+// The error is nil if every item succeeded.
+//
+// The batch goes through the queue like a job, once per helping worker, so
+// it waits behind queued jobs and shares the workers with them. Map must not
+// be called from a job of the same pool.
+//
+// The completion of every item happens before Map returns.
+func (p *HookedPool) Map(ctx context.Context, ins []int) ([]int, error) {
+	outs := make([]int, len(ins))
+	return outs, p.MapInto(ctx, outs, ins)
+}
+
+// MapInto is Map writing the outputs into outs, which must be as long as
+// ins: a caller running batches in a loop reuses one output slice, and
+// allocates nothing per batch but the batch's own bookkeeping. It panics if
+// the lengths differ.
+func (p *HookedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
+	if len(outs) != len(ins) {
+		panic("pool: MapInto: len(outs) != len(ins)")
+	}
+	n := int64(len(ins))
+	if n == 0 {
+		return nil
+	}
+	helpers := min(p.size.Load(), n)
+	if helpers < 1 {
+		helpers = 1
+	}
+	b := &hookedPoolBatch{
+		parent:  ctx,
+		ins:     ins,
+		outs:    outs,
+		helpers: helpers,
+		done:    make(chan struct{}),
+	}
+	b.left.Store(n) // before anything can fail the batch and count items off
+	b.ctx, b.cancel = context.WithCancel(ctx)
+	defer b.cancel()
+	// Shutdown stops the batch with ErrHookedPoolClosed, recorded before the
+	// items see their contexts cancelled (see itemFailed). If it has begun,
+	// fail runs at once.
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrHookedPoolClosed) })()
+	p.stats.submitted.Add(uint64(n))
+
+	for range helpers {
+		if err := p.send(ctx, hookedPoolTask{batch: b}); err != nil {
+			b.fail(err)
+			break
+		}
+	}
+	select {
+	case <-b.done:
+	case <-b.ctx.Done():
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
+		<-b.done
+	}
+	ok := b.ok.Load()
+	p.stats.completed.Add(uint64(ok))
+	p.stats.failed.Add(uint64(n - ok))
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
+	return b.err
+}
+
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
+func (b *hookedPoolBatch) fail(err error) {
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
+	b.cancel()
+	n := int64(len(b.ins))
+	// Claim everything left in one add, as a worker would claim a chunk.
+	if lo := b.next.Add(n) - n; lo < n {
+		b.finish(n - lo)
+	}
+}
+
+// finish accounts for k items finished or abandoned.
+func (b *hookedPoolBatch) finish(k int64) {
+	if b.left.Add(-k) == 0 {
+		close(b.done)
+	}
+}
+
+// runBatch claims and runs chunks of b until none is left, sized by time
+// (see hookedPoolChunkTime).
+func (p *HookedPool) runBatch(b *hookedPoolBatch) {
+	n := int64(len(b.ins))
+	size := int64(1)
+	start := time.Now()
+	for {
+		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
+		hi := b.next.Add(k)
+		lo := hi - k
+		if lo >= n {
+			return
+		}
+		hi = min(hi, n)
+		p.stats.inFlight.Add(hi - lo)
+		ok := p.runChunk(b, int(lo), int(hi))
+		p.stats.inFlight.Add(lo - hi)
+		b.ok.Add(int64(ok))
+		b.finish(hi - lo)
+		now := time.Now()
+		size = hookedPoolNextChunk(size, hi-lo, now.Sub(start))
+		start = now
+	}
+}
+
+// hookedPoolNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// hookedPoolChunkTime at that pace, at least one, at most twice size.
+func hookedPoolNextChunk(size, k int64, d time.Duration) int64 {
+	if d <= 0 {
+		return 2 * size
+	}
+	return min(max(int64(hookedPoolChunkTime)*k/int64(d), 1), 2*size)
+}
+
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrHookedPoolClosed for Shutdown, an earlier item's failure).
+func (b *hookedPoolBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
+// runChunk runs items [lo, hi) of b and returns how many succeeded before
+// the first failure, which fails the batch. It is the per-item loop of Map,
+// kept tight: one call of the hook per item, and the retry and timeout
+// paths only when those options are on.
+func (p *HookedPool) runChunk(b *hookedPoolBatch, lo, hi int) (ok int) {
+	i := lo // the item running, for the panic report
+	defer func() {
+		if r := recover(); r != nil {
+			ok = i - lo
+			b.itemFailed(i, hookedPoolNewPanicError(r))
+		}
+	}()
+	ctx := b.ctx
+	ins := b.ins[lo:hi]
+	outs := b.outs[lo:hi]
+	outs = outs[:len(ins)] // one bounds check for the loop
+	for j := range ins {
+		var out int
+		var err error
+		out, err = p.call(ctx, ins[j])
+		if err != nil {
+			i = lo + j
+			b.itemFailed(i, err)
+			return j
+		}
+		outs[j] = out
+		i++
+	}
+	return len(ins)
+}
+
+// hookedPoolSpinLimit is how many times a goroutine retries before parking
+// when it finds another one in the middle of a step of a few instructions: a
+// producer between claiming a slot and publishing it, or a worker between
+// claiming tasks and freeing their slots. The other goroutine is almost
+// always running on another core and done within the spin; when it is not,
+// its thread has been descheduled, and only parking gives it the CPU back.
+// Yielding instead (runtime.Gosched) would cost a trip through the
+// scheduler's global run queue on every such meeting, which on a busy pool
+// is a large share of all jobs.
+const hookedPoolSpinLimit = 64
+
+// hookedPoolMaxClaim bounds how many tasks a worker claims at once (see
+// claim and steal).
+const hookedPoolMaxClaim = 64
+
+// next claims the next tasks, at least one and at most hookedPoolMaxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *HookedPool) next(w *hookedPoolWorker, tasks []hookedPoolTask) (n, pos uint64, shared, ok bool) {
+	hunting := false
+	for {
+		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
+		switch r {
+		case hookedPoolPopped:
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<hookedPoolClaimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
+			}
+			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
+				// Wake producers only once half the queue is free: one
+				// wake-up per half queue of jobs rather than per job.
+				if p.signalSpace() {
+					// Hand this P to the producer just woken: it would
+					// otherwise wait in this P's run queue until this
+					// worker blocks, which is when the queue is empty,
+					// and refill it while the workers idle.
+					runtime.Gosched()
+				}
+			}
+			return n, pos, shared, true
+		case hookedPoolPopDrained:
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		case hookedPoolPopPending:
+			if p.q.await(pos, hookedPoolSpinLimit) {
+				continue // published, or taken by another worker
+			}
+			if p.q.closed() {
+				// Workers do not park once the queue is closed (see
+				// sleep): yield to the pushing goroutine instead.
+				runtime.Gosched()
+				continue
+			}
+			// Its thread may be descheduled: park, and let it wake us
+			// once it has published (see pushed).
+		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
+		if !p.sleep(w) {
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		}
+	}
+}
+
+// sleep parks w until a producer, Close, Resize or a worker with claimed
+// tasks to take over wakes it. It returns false if w was retired.
+func (p *HookedPool) sleep(w *hookedPoolWorker) bool {
+	p.idleMu.Lock()
+	w.asleep = true
+	p.idle = append(p.idle, w)
+	p.sleepers.Add(1)
+	p.idleMu.Unlock()
+	// Look once more, after the announcement: a worker that claims tasks
+	// afterwards sees it (see offer).
+	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
+		p.unsleep(w)
+		return !w.retired.Load()
+	}
+	select {
+	case <-w.wake:
+		return true
+	case <-w.stop:
+		p.unsleep(w)
+		return false
+	}
+}
+
+// unsleep takes w, which did not wait for its wake-up, off the idle list.
+// If a producer has already taken it off to wake it, the wake-up is passed
+// to another sleeper: w may be about to exit, and the producer's task must
+// not wait for a worker that will not come.
+func (p *HookedPool) unsleep(w *hookedPoolWorker) {
+	p.idleMu.Lock()
+	if w.asleep {
+		for i, v := range p.idle {
+			if v == w {
+				last := len(p.idle) - 1
+				copy(p.idle[i:], p.idle[i+1:])
+				p.idle[last] = nil
+				p.idle = p.idle[:last]
+				break
+			}
+		}
+		w.asleep = false
+		p.sleepers.Add(-1)
+		p.idleMu.Unlock()
+		return
+	}
+	p.idleMu.Unlock()
+	p.wakeOne()
+}
+
+// wakeOne wakes the most recently parked worker (its cache is the warmest),
+// if any.
+func (p *HookedPool) wakeOne() {
+	p.idleMu.Lock()
+	n := len(p.idle)
+	if n == 0 {
+		p.idleMu.Unlock()
+		return
+	}
+	w := p.idle[n-1]
+	p.idle[n-1] = nil
+	p.idle = p.idle[:n-1]
+	w.asleep = false
+	p.sleepers.Add(-1)
+	p.idleMu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// wakeAll wakes every parked worker; after the queue is closed, none parks
+// again.
+func (p *HookedPool) wakeAll() {
+	p.idleMu.Lock()
+	idle := p.idle
+	p.idle = nil
+	for _, w := range idle {
+		w.asleep = false
+	}
+	p.sleepers.Store(0)
+	p.idleMu.Unlock()
+	for _, w := range idle {
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// signalSpace wakes one producer waiting for room, and reports whether it
+// sent the wake-up; the producer passes it on once it has pushed (see send).
+func (p *HookedPool) signalSpace() bool {
+	select {
+	case p.space <- struct{}{}:
+		return true
+	default: // a wake-up is already pending
+		return false
+	}
+}
+
+// ErrHookedPoolClosed is returned by Submit, TrySubmit and Map after Close
+// or Shutdown has begun, and delivered to the handler for a job that
+// Shutdown could not return because it had already returned (see
+// [HookedPool.Shutdown]).
+var ErrHookedPoolClosed = errors.New("pool: closed")
+
+// ErrHookedPoolFull is returned by TrySubmit when the queue has no room.
+var ErrHookedPoolFull = errors.New("pool: queue full")
+
+// HookedPool runs a function over submitted jobs on a bounded set of workers.
+//
+// A HookedPool must be created with [NewHookedPool]; the zero value is not
+// usable. A HookedPool must not be copied after first use. All methods are
+// safe for concurrent use.
+//
+// The function and the handler run on worker goroutines, concurrently with
+// each other. They must not call Submit, Map, Close or Shutdown on their own
+// pool in a way that waits for the pool (a job waiting for a job can
+// deadlock a pool whose workers all wait).
+type HookedPool struct {
+	_ hookedPoolNoCopy
+
+	// q is the job queue: a ring of values, no closure and no allocation
+	// per job, and no lock shared by producers and workers.
+	q hookedPoolQueue
+
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
+	idleMu       sync.Mutex
+	idle         []*hookedPoolWorker
+	sleepers     atomic.Int32
+	spaceWaiters atomic.Int32
+	space        chan struct{}
+
+	// Taking over claimed tasks (see steal): every worker goroutine not yet
+	// exited, for hunters to look into their claims, and how many workers
+	// found the queue empty and have not claimed from it since (hunting
+	// for a claimed task to take over, or parked).
+	crew    atomic.Pointer[[]*hookedPoolWorker] // copied on write under life
+	hunting atomic.Int32
+
+	// quit is closed when Close or Shutdown begins: it releases Submits
+	// waiting for room.
+	quit chan struct{}
+
+	// ctx is the parent of every job's context; Shutdown cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// halted is set by Shutdown: a worker that receives a job afterwards
+	// hands it back instead of running it.
+	halted atomic.Bool
+
+	onResult func(int, int, error)
+
+	life    sync.Mutex          // serializes Resize, Close and Shutdown
+	workers []*hookedPoolWorker // guarded by life; the running, non-retired workers
+	size    atomic.Int64
+	wg      sync.WaitGroup // one per worker goroutine, retired or not
+
+	unrunMu    sync.Mutex
+	unrun      []int // jobs received after Shutdown began, to be returned by it
+	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
+
+	stats hookedPoolCounters
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
+}
+
+// hookedPoolTask is one element of the queue: a job, or a share of a Map batch.
+type hookedPoolTask struct {
+	in    int
+	batch *hookedPoolBatch // non-nil: the receiving worker helps with this batch
+	// queued is when the job was queued, in nanoseconds since epoch.
+	queued int64
+}
+
+// hookedPoolWorker is the parking and retirement handle of one worker
+// goroutine.
+type hookedPoolWorker struct {
+	retired atomic.Bool   // checked before each job: cheaper than a select
+	stop    chan struct{} // closed on retirement: wakes a parked worker
+	wake    chan struct{} // capacity 1: a pending wake-up
+	asleep  bool          // on HookedPool.idle; guarded by HookedPool.idleMu
+
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// hookedPoolCheapJob (see timeClaim); untimed counts the claims since.
+	// Only the worker reads and writes them.
+	cheap   bool
+	untimed uint8
+
+	// The last shared claim the worker made, for hunters to take over the
+	// tasks it has not started (see steal). claim holds the low bits of its
+	// first position, shifted left by hookedPoolClaimBits, | its length
+	// (zero before the first); done, the position of the last task the
+	// worker finished or skipped, stored after every task but the claim's
+	// last.
+	claim atomic.Uint64
+	done  atomic.Uint64
+	// The worker is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [hookedPoolCacheLine - 48]byte
+}
+
+// init makes the queue and starts the workers.
+func (p *HookedPool) init() {
+	queue := 2
+	workers := 1
+	p.epoch = time.Now()
+	p.q.init(queue)
+	p.space = make(chan struct{}, 1)
+	p.quit = make(chan struct{})
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.life.Lock()
+	p.grow(workers)
+	p.life.Unlock()
+}
+
+// call runs the user's function once. It is the only place the function is
+// called, so that a generated pool can call it directly (and inline it).
+func (p *HookedPool) call(ctx context.Context, in int) (int, error) {
+	return hookedJob(ctx, in)
+}
+
+// deliver hands one job's outcome to the result handler.
+func (p *HookedPool) deliver(in int, out int, err error) {
+	if p.onResult != nil {
+		p.onResult(in, out, err)
+	}
+}
+
+// rejected calls hookedReject, the directive's onreject=, with a job that
+// Submit or TrySubmit did not queue and the error they return.
+func (p *HookedPool) rejected(in int, err error) {
+	hookedReject(in, err)
+}
+
+// dropped calls hookedDrop, the directive's ondrop=, with a job that
+// Shutdown took out of the queue unrun.
+func (p *HookedPool) dropped(in int) {
+	hookedDrop(in)
+}
+
+// panicked calls hookedPanic, the directive's onpanic=, with a job whose
+// function panicked and its *HookedPoolPanicError.
+func (p *HookedPool) panicked(in int, err error) {
+	hookedPanic(in, err)
+}
+
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (p *HookedPool) now() int64 {
+	return int64(time.Since(p.epoch))
+}
+
+// Submit queues in to be run, waiting while the queue is full. It returns
+// ErrHookedPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx
+// is done before there is room; the job is then not queued. ctx bounds only
+// the wait for room: the job itself runs under the pool's context (see
+// Shutdown).
+//
+// Submit of a job happens before the job runs.
+func (p *HookedPool) Submit(ctx context.Context, in int) error {
+	// Counted before the send so that HookedPoolStats never shows a job
+	// finished before it was submitted.
+	p.stats.submitted.Add(1)
+	t := hookedPoolTask{in: in}
+	t.queued = p.now()
+	err := p.send(ctx, t)
+	if err != nil {
+		p.stats.submitted.Add(^uint64(0))
+	}
+	if err != nil {
+		p.rejected(in, err)
+	}
+	return err
+}
+
+// send queues t, waiting while the queue is full, unless the pool is closed
+// or ctx is done.
+func (p *HookedPool) send(ctx context.Context, t hookedPoolTask) error {
+	woken := false
+	spins := 0
+	for {
+		r := p.q.tryPush(t)
+		if r == hookedPoolPushFull && spins < hookedPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+			// Half the queue is free: the worker that claimed the task
+			// in the slot is about to free it.
+			spins++
+			continue
+		}
+		if r == hookedPoolPushFull {
+			// More than half full, or the worker freeing the slot is
+			// descheduled: park until the workers have emptied half the
+			// queue (see take), one wake-up per half queue rather than a
+			// retry per slot. Announce, then look once more: a worker
+			// that frees a slot afterwards sees the announcement, so the
+			// wake-up cannot be lost.
+			p.spaceWaiters.Add(1)
+			if r = p.q.tryPush(t); r == hookedPoolPushFull {
+				select {
+				case <-p.space:
+					p.spaceWaiters.Add(-1)
+					woken = true
+					spins = 0
+					continue
+				case <-ctx.Done():
+					p.spaceWaiters.Add(-1)
+					return ctx.Err()
+				case <-p.quit:
+					p.spaceWaiters.Add(-1)
+					return ErrHookedPoolClosed
+				}
+			}
+			p.spaceWaiters.Add(-1)
+		}
+		if r == hookedPoolPushClosed {
+			return ErrHookedPoolClosed
+		}
+		p.pushed()
+		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
+			// Pass the wake-up on: the workers sent one for half a queue
+			// of room.
+			p.signalSpace()
+		}
+		return nil
+	}
+}
+
+// pushed wakes a worker for a task just pushed, if all are parked.
+func (p *HookedPool) pushed() {
+	if p.sleepers.Load() > 0 {
+		p.wakeOne()
+	}
+}
+
+// TrySubmit queues in if the queue has room, without waiting. It returns
+// ErrHookedPoolFull if the queue is full and ErrHookedPoolClosed if Close or
+// Shutdown has begun; the job is then not queued.
+//
+// TrySubmit of a job happens before the job runs.
+func (p *HookedPool) TrySubmit(in int) error {
+	p.stats.submitted.Add(1)
+	t := hookedPoolTask{in: in}
+	t.queued = p.now()
+	var err error
+	switch p.q.tryPush(t) {
+	case hookedPoolPushed:
+		p.pushed()
+	case hookedPoolPushFull:
+		err = ErrHookedPoolFull
+	case hookedPoolPushClosed:
+		err = ErrHookedPoolClosed
+	}
+	if err != nil {
+		p.stats.submitted.Add(^uint64(0))
+	}
+	if err != nil {
+		p.rejected(in, err)
+	}
+	return err
+}
+
+// Resize sets the number of workers to n (at least 1) while the pool runs.
+// Added workers start at once. A removed worker that is running a job
+// finishes it and exits without taking another; an idle one exits at once
+// (one that was taking a job just as Resize ran still runs that job). A
+// worker claims jobs from a long queue several at a time (at most half its
+// fair share of the queue), and a removed one still runs those it has
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
+func (p *HookedPool) Resize(n int) {
+	if n < 1 {
+		n = 1
+	}
+	p.life.Lock()
+	defer p.life.Unlock()
+	if p.isClosed() {
+		return
+	}
+	if d := n - len(p.workers); d > 0 {
+		p.grow(d)
+		return
+	}
+	for _, w := range p.workers[n:] {
+		w.retired.Store(true)
+		close(w.stop)
+	}
+	clear(p.workers[n:])
+	p.workers = p.workers[:n]
+	p.size.Store(int64(n))
+}
+
+// Size reports the number of workers set by the workers= option or Resize.
+// Retired workers still finishing a job are not counted.
+func (p *HookedPool) Size() int {
+	return int(p.size.Load())
+}
+
+// grow starts n more workers. p.life must be held.
+func (p *HookedPool) grow(n int) {
+	var crew []*hookedPoolWorker
+	if c := p.crew.Load(); c != nil {
+		crew = append(crew, *c...)
+	}
+	added := len(p.workers)
+	for range n {
+		w := &hookedPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		p.workers = append(p.workers, w)
+		crew = append(crew, w)
+	}
+	p.crew.Store(&crew) // before they start: they look into it
+	p.wg.Add(n)
+	for _, w := range p.workers[added:] {
+		go p.work(w)
+	}
+	p.size.Store(int64(len(p.workers)))
+}
+
+// leave takes w, whose goroutine is exiting, off the crew.
+func (p *HookedPool) leave(w *hookedPoolWorker) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	old := *p.crew.Load()
+	crew := make([]*hookedPoolWorker, 0, len(old)-1)
+	for _, v := range old {
+		if v != w {
+			crew = append(crew, v)
+		}
+	}
+	p.crew.Store(&crew)
+}
+
+// isClosed reports whether Close or Shutdown has begun.
+func (p *HookedPool) isClosed() bool { return p.q.closed() }
+
+// Close stops accepting jobs, runs every job already queued, and waits for
+// all workers to exit. Submits waiting for room when Close begins return
+// ErrHookedPoolClosed. Close may be called more than once and concurrently with
+// Shutdown; every call waits.
+//
+// The completion of every job happens before Close returns.
+func (p *HookedPool) Close() {
+	p.life.Lock()
+	p.stopAccepting()
+	p.life.Unlock()
+	p.wg.Wait()
+}
+
+// Shutdown stops accepting jobs, cancels the context of every running job,
+// and returns the queued jobs that never ran, in queue order (those received
+// by a worker as Shutdown began may come last). Running jobs finish with
+// whatever their function returns once their context is cancelled, and are
+// delivered to the handler as usual.
+//
+// Shutdown waits for the workers to exit or for ctx to be done, whichever
+// comes first; in the latter case it returns ctx.Err(), and the workers
+// still running a job that ignores its context exit when it returns. Only
+// the first Shutdown returns jobs; a job that could not be returned to it
+// (a later call, or one received as Shutdown gave up waiting) is delivered
+// to the handler with ErrHookedPoolClosed, so no job goes unaccounted.
+//
+// If Close is draining the queue, Shutdown stops it and returns the rest.
+func (p *HookedPool) Shutdown(ctx context.Context) ([]int, error) {
+	p.life.Lock()
+	p.stopAccepting()
+	first := !p.halted.Swap(true)
+	p.life.Unlock()
+	if first {
+		p.cancel()
+		// Drain alongside the workers: both hand jobs to unrun.
+		for {
+			t, r := p.q.tryPop()
+			if r == hookedPoolPopDrained {
+				break
+			}
+			if r == hookedPoolPopPending {
+				runtime.Gosched()
+			}
+			if r == hookedPoolPopped && t.batch == nil {
+				p.giveBack(t.in)
+			}
+		}
+	}
+	var err error
+	if ctx.Done() == nil {
+		p.wg.Wait()
+	} else {
+		waited := make(chan struct{})
+		go func() {
+			p.wg.Wait()
+			close(waited)
+		}()
+		select {
+		case <-waited:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	if !first {
+		return nil, err
+	}
+	p.unrunMu.Lock()
+	unrun := p.unrun
+	p.unrun = nil
+	p.unrunTaken = true
+	p.unrunMu.Unlock()
+	return unrun, err
+}
+
+// stopAccepting makes every later Submit fail and wakes every parked
+// worker and producer. p.life must be held.
+func (p *HookedPool) stopAccepting() {
+	if p.isClosed() {
+		return
+	}
+	p.q.close()
+	close(p.quit) // release Submits waiting for room
+	p.wakeAll()   // the workers that are not retired drain the queue and exit
+}
+
+// giveBack records a job that Shutdown must return.
+func (p *HookedPool) giveBack(in int) {
+	p.stats.unrun.Add(1)
+	p.dropped(in)
+	p.unrunMu.Lock()
+	if !p.unrunTaken {
+		p.unrun = append(p.unrun, in)
+		p.unrunMu.Unlock()
+		return
+	}
+	p.unrunMu.Unlock()
+	var zero int
+	p.deliver(in, zero, ErrHookedPoolClosed)
+}
+
+// work is the loop of one worker goroutine.
+func (p *HookedPool) work(w *hookedPoolWorker) {
+	defer p.wg.Done()
+	defer p.leave(w)
+	tasks := make([]hookedPoolTask, hookedPoolMaxClaim)
+	for !w.retired.Load() {
+		n, pos, shared, ok := p.next(w, tasks)
+		if !ok {
+			return
+		}
+		p.stats.busy.Add(1)
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = hookedPoolTask{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = hookedPoolTask{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(t) // the common case, without a call to run
+				} else {
+					p.run(t)
+				}
+			}
+		}
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < hookedPoolCheapJob*time.Duration(ran)
+		}
+		p.stats.busy.Add(-1)
+	}
+}
+
+// run runs one task, or hands it back to Shutdown.
+func (p *HookedPool) run(t hookedPoolTask) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(t.batch)
+	default:
+		p.runJob(t)
+	}
+}
+
+// runJob runs one submitted job to its outcome and delivers it.
+func (p *HookedPool) runJob(t hookedPoolTask) {
+	in := t.in
+	p.stats.inFlight.Add(1)
+	start := p.now()
+	p.stats.queueWait.observe(start - t.queued)
+	t.queued = start // from here on, when the job started
+	out, err := p.attempt(p.ctx, in)
+	p.stats.runTime.observe(p.now() - t.queued)
+	p.stats.inFlight.Add(-1)
+	if err != nil {
+		p.stats.failed.Add(1)
+	} else {
+		p.stats.completed.Add(1)
+	}
+	p.deliver(in, out, err)
+}
+
+// hookedPoolNoCopy may be embedded into structs which must not be copied
+// after first use; go vet's copylocks check reports copies.
+type hookedPoolNoCopy struct{}
+
+func (*hookedPoolNoCopy) Lock() {}
+
+func (*hookedPoolNoCopy) Unlock() {}
+
+// hookedPoolQueue is a bounded multi-producer multi-consumer ring of tasks
+// (Dmitry Vyukov's design): a producer claims a position with one CAS on
+// tail and publishes the task through the slot's sequence number, a consumer
+// claims with one CAS on head (several tasks at once when many are queued,
+// see claim) and frees each slot through its sequence number. Producers and
+// consumers touch different counters and never take a lock, which is where
+// it beats a channel: a channel's single lock is contended by every sender
+// and receiver on every job.
+//
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of hookedPoolClosedBit into tail: no push
+// succeeds afterwards, and every push that claimed a position before
+// still publishes it, so consumers drain exactly what was accepted.
+type hookedPoolQueue struct {
+	head  atomic.Uint64 // next position to pop
+	_     [hookedPoolCacheLine - 8]byte
+	tail  atomic.Uint64 // next position to push, | hookedPoolClosedBit once closed
+	_     [hookedPoolCacheLine - 8]byte
+	mask  uint64
+	slots []hookedPoolSlot
+}
+
+// hookedPoolSlot holds one task. seq == pos: free for the push at pos; seq
+// == pos+1: holds the task pushed at pos, ready to pop.
+type hookedPoolSlot struct {
+	seq atomic.Uint64
+	t   hookedPoolTask
+}
+
+// hookedPoolClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
+const hookedPoolClosedBit = 1 << 63
+
+type hookedPoolPushResult uint8
+
+const (
+	hookedPoolPushed hookedPoolPushResult = iota
+	hookedPoolPushFull
+	hookedPoolPushClosed
+)
+
+type hookedPoolPopResult uint8
+
+const (
+	hookedPoolPopped     hookedPoolPopResult = iota
+	hookedPoolPopEmpty                       // nothing queued
+	hookedPoolPopPending                     // a push has claimed the next position but not yet published it
+	hookedPoolPopDrained                     // closed and empty: nothing will ever come
+)
+
+// init sizes the ring to capacity rounded up to a power of two, at least 2
+// (one slot cannot tell full from free).
+func (q *hookedPoolQueue) init(capacity int) {
+	n := uint64(2)
+	if capacity > 2 {
+		n = 1 << bits.Len64(uint64(capacity-1))
+	}
+	q.mask = n - 1
+	q.slots = make([]hookedPoolSlot, n)
+	for i := range q.slots {
+		q.slots[i].seq.Store(uint64(i))
+	}
+}
+
+// tryPush adds t unless the queue is full or closed.
+func (q *hookedPoolQueue) tryPush(t hookedPoolTask) hookedPoolPushResult {
+	pos := q.tail.Load()
+	for {
+		if pos&hookedPoolClosedBit != 0 {
+			return hookedPoolPushClosed
+		}
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - pos); {
+		case dif == 0:
+			if q.tail.CompareAndSwap(pos, pos+1) {
+				s.t = t
+				s.seq.Store(pos + 1) // publish
+				return hookedPoolPushed
+			}
+		case dif < 0: // the slot still holds the task of the previous lap
+			return hookedPoolPushFull
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// claim claims the oldest published task, and the ones published after it
+// up to a share of the queue, with one CAS on head: a worker claims n tasks
+// for the cost of one, and the line holding head moves between the cores of
+// competing workers once per claim rather than once per task. The caller
+// then takes each claimed position.
+//
+// It claims at most most tasks, and at most the number queued divided by
+// share (twice the number of workers): more than one only when at least
+// 2*share are queued, and never more than half a fair share, so that the
+// other workers, and workers added by Resize, still find the rest in the
+// queue. share 0 claims one task.
+func (q *hookedPoolQueue) claim(share, most uint64) (pos, n uint64, r hookedPoolPopResult) {
+	pos = q.head.Load()
+	for {
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - (pos + 1)); {
+		case dif == 0:
+			n = 1
+			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
+				// More than one is published: only then read the length,
+				// a load of the line producers write.
+				limit := min(uint64(q.length())/share, most)
+				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
+					n++
+				}
+			}
+			if q.head.CompareAndSwap(pos, pos+n) {
+				return pos, n, hookedPoolPopped
+			}
+		case dif < 0:
+			tail := q.tail.Load()
+			switch {
+			case tail&^hookedPoolClosedBit > pos:
+				return pos, 0, hookedPoolPopPending
+			case tail&hookedPoolClosedBit != 0:
+				return pos, 0, hookedPoolPopDrained
+			}
+			return pos, 0, hookedPoolPopEmpty
+		}
+		pos = q.head.Load()
+	}
+}
+
+// await waits, reading at most spins times, until the task at pos, claimed
+// by a push but not yet published, is published or taken by another
+// consumer; it reports whether it was. It reads only the slot and head: the
+// pushing goroutine is about to write the slot, and tail is its to write on
+// the next push.
+func (q *hookedPoolQueue) await(pos uint64, spins int) bool {
+	s := &q.slots[pos&q.mask]
+	for range spins {
+		if s.seq.Load() != pos || q.head.Load() != pos {
+			return true
+		}
+	}
+	return false
+}
+
+// take returns the task at pos, which the caller has claimed, and frees its
+// slot.
+func (q *hookedPoolQueue) take(pos uint64) hookedPoolTask {
+	s := &q.slots[pos&q.mask]
+	t := s.t
+	s.t = hookedPoolTask{} // drop references for the GC
+	s.seq.Store(pos + q.mask + 1)
+	return t
+}
+
+// unstarted reports whether the claimed task at pos is still in its slot.
+//
+// A worker that shares a claim of several tasks leaves them in their slots
+// and takes each one only when it starts it, so that idle workers can take
+// over those it has not started (see HookedPool.steal). Claimer and hunter meet
+// on the slot: a claimed task not started has seq == pos+1, and whoever
+// takes it with a CAS to seq == pos (a position in the past: a producer
+// still finds the slot full) reads it and frees the slot.
+func (q *hookedPoolQueue) unstarted(pos uint64) bool {
+	return q.slots[pos&q.mask].seq.Load() == pos+1
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *hookedPoolQueue) takeOver(pos uint64) (hookedPoolTask, bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return hookedPoolTask{}, false
+	}
+	return q.take(pos), true
+}
+
+// waitsFor reports whether the push at the tail waits for the slot of pos.
+func (q *hookedPoolQueue) waitsFor(pos uint64) bool {
+	return pos+q.mask+1 == q.tail.Load()&^hookedPoolClosedBit
+}
+
+// tryPop removes the oldest task, if one is published (Shutdown drains the
+// queue with it).
+func (q *hookedPoolQueue) tryPop() (hookedPoolTask, hookedPoolPopResult) {
+	pos, _, r := q.claim(0, 1)
+	if r != hookedPoolPopped {
+		return hookedPoolTask{}, r
+	}
+	return q.take(pos), hookedPoolPopped
+}
+
+// close makes every later push fail.
+func (q *hookedPoolQueue) close() { q.tail.Or(hookedPoolClosedBit) }
+
+// closed reports whether close has been called.
+func (q *hookedPoolQueue) closed() bool { return q.tail.Load()&hookedPoolClosedBit != 0 }
+
+// ready reports whether a pop would make progress now: the oldest task is
+// published, or the queue is closed (a worker must then drain and exit). A
+// task claimed but not yet published does not count: its producer wakes a
+// worker once it has published it.
+func (q *hookedPoolQueue) ready() bool {
+	for {
+		pos := q.head.Load()
+		if q.slots[pos&q.mask].seq.Load() == pos+1 {
+			return true
+		}
+		if q.head.Load() == pos { // not a slot popped under our feet
+			return q.closed()
+		}
+	}
+}
+
+// length reports the number of tasks queued or being pushed.
+func (q *hookedPoolQueue) length() int {
+	tail := q.tail.Load() &^ hookedPoolClosedBit
+	head := q.head.Load()
+	if head >= tail {
+		return 0
+	}
+	return int(tail - head)
+}
+
+// capacity reports the number of slots.
+func (q *hookedPoolQueue) capacity() int { return int(q.mask + 1) }
+
+// HookedPoolPanicError is the error of a job whose function panicked. The pool
+// recovers the panic, reports it as the job's error and keeps running. A job
+// that panicked is not retried.
+type HookedPoolPanicError struct {
+	// Value is the value passed to panic.
+	Value any
+	// Stack is the goroutine's stack when the panic was recovered.
+	Stack []byte
+}
+
+func (e *HookedPoolPanicError) Error() string {
+	return fmt.Sprintf("pool: job panicked: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns Value if it is an error, so that errors.Is sees through a
+// panic(err).
+func (e *HookedPoolPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+func hookedPoolNewPanicError(v any) *HookedPoolPanicError {
+	return &HookedPoolPanicError{Value: v, Stack: debug.Stack()}
+}
+
+// attempt runs a job once, turning a panic into a *HookedPoolPanicError.
+func (p *HookedPool) attempt(ctx context.Context, in int) (out int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = hookedPoolNewPanicError(r)
+			p.panicked(in, err)
+		}
+	}()
+	return p.call(ctx, in)
+}
+
+// HookedPoolStats is a snapshot of a pool's counters. Every job submitted
+// is, at any moment, queued, in flight, completed, failed, or returned by
+// Shutdown (Unrun); a Map call counts each of its items as a job. The
+// counters are read one by one while the pool runs, so a snapshot taken then
+// may be off by the jobs that moved meanwhile; once Close or Shutdown has
+// returned,
+//
+//	Submitted == Completed + Failed + Unrun
+type HookedPoolStats struct {
+	Submitted uint64 // accepted by Submit, TrySubmit or Map
+	Completed uint64 // finished with a nil error (after retries, if any)
+	Failed    uint64 // finished with an error, or Map items not run
+	Retried   uint64 // attempts beyond each job's first
+	Unrun     uint64 // received after Shutdown began, not run
+	InFlight  int64  // running now, retries and backoff included
+	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+	Workers   int    // worker goroutines, as Size reports
+	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Idle      int    // Workers - Busy, or 0: workers waiting for a job
+
+	// QueueWait is how long submitted jobs waited in the queue, from
+	// Submit or TrySubmit to the start of their first attempt; RunTime is
+	// how long they then took, retries and backoff included. Map items
+	// are not in them.
+	QueueWait HookedPoolHistogram
+	RunTime   HookedPoolHistogram
+}
+
+// hookedPoolCacheLine is the assumed size of a CPU cache line. Each counter
+// is padded to one so that workers updating different counters do not
+// contend.
+const hookedPoolCacheLine = 64
+
+// hookedPoolPaddedUint64 is an atomic counter alone on its cache line.
+type hookedPoolPaddedUint64 struct {
+	atomic.Uint64
+	_ [hookedPoolCacheLine - 8]byte
+}
+
+// hookedPoolPaddedInt64 is an atomic gauge alone on its cache line.
+type hookedPoolPaddedInt64 struct {
+	atomic.Int64
+	_ [hookedPoolCacheLine - 8]byte
+}
+
+// hookedPoolCounters are the metrics of a pool, updated only under the
+// metrics= option.
+type hookedPoolCounters struct {
+	submitted hookedPoolPaddedUint64
+	completed hookedPoolPaddedUint64
+	failed    hookedPoolPaddedUint64
+	retried   hookedPoolPaddedUint64
+	unrun     hookedPoolPaddedUint64
+	inFlight  hookedPoolPaddedInt64
+	busy      hookedPoolPaddedInt64
+	queueWait hookedPoolHistogram
+	_         [hookedPoolCacheLine - 8]byte
+	runTime   hookedPoolHistogram
+}
+
+// Stats returns a snapshot of the pool's counters. It reports zeros unless
+// the metrics= option is set.
+func (p *HookedPool) Stats() HookedPoolStats {
+	s := HookedPoolStats{
+		Submitted: p.stats.submitted.Load(),
+		Completed: p.stats.completed.Load(),
+		Failed:    p.stats.failed.Load(),
+		Retried:   p.stats.retried.Load(),
+		Unrun:     p.stats.unrun.Load(),
+		InFlight:  p.stats.inFlight.Load(),
+		Queued:    p.q.length(),
+		Workers:   p.Size(),
+		Busy:      p.stats.busy.Load(),
+		QueueWait: p.stats.queueWait.snapshot(),
+		RunTime:   p.stats.runTime.snapshot(),
+	}
+	s.Idle = max(s.Workers-int(s.Busy), 0)
+	return s
+}
+
+// hookedPoolClaimBits is the width of a claim's length in a worker's claim
+// field, whose upper bits hold the low bits of its first position.
+//
+// Taking over claimed tasks. A worker claims up to hookedPoolMaxClaim queued
+// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
+// gets its throughput. But a claim must not keep its tasks from idle
+// workers: if one of them is slow, those behind it would wait for it while
+// other workers idle, and a burst of jobs of unequal length would take up to
+// W times as long as on a channel pool (one worker running every slow job
+// while the others idle). So a worker leaves its claimed tasks in their
+// slots, publishes the claim (its claim field), and takes each task only
+// when it starts it; a worker that finds the queue empty (a hunter) takes
+// over tasks not started from other workers' claims, and runs them.
+//
+// They must never both take a task. A hunter takes one with a CAS on its
+// slot. The claimer does not, on the hot path: it publishes how far it has
+// got instead. After each job (or each task a hunter took, which it skips)
+// it stores the task's position in its done field, and only then loads
+// hunting: if no worker is hunting, it takes the next task in place (a
+// load of its slot, then the read and the free that every task costs
+// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
+// in hunting, then loads done, and takes over only tasks at least two past
+// it: the claimer is at most running the one after done, and will load
+// hunting, after its next store to done, before it takes the one after
+// that. With Go's sequentially consistent atomics, either the claimer sees
+// the hunter or the hunter sees the claimer's progress. A hunter stays
+// announced until it has taken the task, and the in-place take checks the
+// slot, so a task taken over just before the claimer saw hunting drop to
+// zero is skipped, not taken twice.
+//
+// The store to done is what a claim costs per task: one locked instruction
+// on a line of the worker's own. Without it, the task after the running
+// job would have to stay the claimer's: kept from idle workers, and
+// holding its slot, which a producer wrapping around the ring waits for
+// until that job ends.
+//
+// A claimer that sees a parked hunter while it has tasks behind the one it
+// is about to run wakes it: the hunter may have looked before the claim
+// was published, and parked (see offer and sleep).
+const hookedPoolClaimBits = 7
+
+// hookedPoolCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+//
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than hookedPoolCheapJob each: taking those whole, a slow
+// job among them holds up at most the cheap jobs claimed with it, for as
+// long as it runs, and the worker shares its claims again from the next one
+// it times. It times every shared claim, and one in hookedPoolTimeEvery of
+// those taken whole: a clock read costs about as much as a cheap job. A
+// worker that had to wait for work does not know what comes next, and
+// shares.
+const hookedPoolCheapJob = time.Microsecond
+
+// hookedPoolTimeEvery is how many claims taken whole a worker makes per one
+// it times.
+const hookedPoolTimeEvery = 8
+
+// timeClaim reports whether w times the claim it is about to run: every
+// shared claim, and one in hookedPoolTimeEvery of those taken whole.
+func (w *hookedPoolWorker) timeClaim() bool {
+	if !w.cheap {
+		return true
+	}
+	if w.untimed++; w.untimed < hookedPoolTimeEvery {
+		return false
+	}
+	w.untimed = 0
+	return true
+}
+
+// hookedPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
+// field, holds. The position is rebuilt from its low bits and the queue's
+// head, which a claim not finished is less than a lap behind.
+func hookedPoolClaimAt(c, head uint64) (pos, n uint64) {
+	const posMask = 1<<(64-hookedPoolClaimBits) - 1
+	return head - (head-c>>hookedPoolClaimBits)&posMask, c & (1<<hookedPoolClaimBits - 1)
+}
+
+// stealable returns the position of a claimed task that a hunter may take
+// over, if any. The caller must be counted in hunting.
+func (p *HookedPool) stealable(self *hookedPoolWorker) (uint64, bool) {
+	crew := p.crew.Load()
+	head := p.q.head.Load()
+	for _, w := range *crew {
+		c := w.claim.Load()
+		if w == self || c == 0 {
+			continue
+		}
+		pos, n := hookedPoolClaimAt(c, head)
+		// done may hold a position of the claimer's previous claim: it
+		// has then not finished this claim's first job.
+		from := max(pos+1, w.done.Load()+2)
+		for j := from; j < pos+n; j++ {
+			if p.q.unstarted(j) {
+				return j, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// steal takes over one claimed task not started, and runs it; it reports
+// whether there was one. self must be counted in hunting.
+func (p *HookedPool) steal(self *hookedPoolWorker) bool {
+	for {
+		pos, ok := p.stealable(self)
+		if !ok {
+			return false
+		}
+		if t, ok := p.q.takeOver(pos); ok {
+			// Still counted in hunting while it runs the job: claimers
+			// then take their next tasks with a CAS, and this worker
+			// can take them over when it is done.
+			p.freed(pos)
+			p.run(t)
+			return true
+		}
+		// Taken by its claimer or another hunter meanwhile: look again.
+	}
+}
+
+// runClaim runs the tasks of the shared claim [pos, pos+n), n > 1, in
+// order, t being the first, already taken: it takes each of the others
+// only when it gets to it, and skips those a hunter has taken over (see
+// steal). It returns how many it ran.
+func (p *HookedPool) runClaim(w *hookedPoolWorker, t hookedPoolTask, pos, n uint64) (ran uint64) {
+	end := pos + n
+	hunted := p.hunting.Load() != 0 // after the claim was published
+	for j := pos; ; {
+		if hunted {
+			p.offer(j+1, end)
+		}
+		if t.batch == nil && !p.halted.Load() {
+			p.runJob(t) // the common case, without a call to run
+		} else {
+			p.run(t)
+		}
+		ran++
+		for {
+			if j+1 == end {
+				return ran
+			}
+			w.done.Store(j) // before loading hunting: see steal
+			j++
+			var ok bool
+			if hunted = p.hunting.Load() != 0; !hunted {
+				// No hunter can take it now; one may have taken it
+				// before.
+				if ok = p.q.unstarted(j); ok {
+					t = p.q.take(j)
+				}
+			} else {
+				t, ok = p.q.takeOver(j)
+			}
+			if ok {
+				p.freed(j)
+				break
+			}
+		}
+	}
+}
+
+// offer wakes a parked worker to take over the claimed tasks in [pos, end),
+// which the caller will not start before the job it is about to run ends.
+func (p *HookedPool) offer(pos, end uint64) {
+	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
+		p.wakeOne()
+	}
+}
+
+// freed wakes a producer waiting for the slot of pos, just freed, so that
+// it does not wait for a claim that frees its slots one by one.
+func (p *HookedPool) freed(pos uint64) {
+	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
+		p.signalSpace()
+	}
+}
+
+// NewHookedPool returns a HookedPool with its workers started. onResult, if
+// not nil, receives every submitted job's input, output and error on the
+// worker goroutine right after the job finishes; Map items are not delivered
+// to it. Close or Shutdown stops the workers.
+func NewHookedPool(onResult func(int, int, error)) *HookedPool {
+	p := &HookedPool{onResult: onResult}
 	p.init()
 	return p
 }

@@ -19,6 +19,16 @@ type Stats struct {
 	Unrun     uint64 // received after Shutdown began, not run
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+	Workers   int    // worker goroutines, as Size reports
+	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Idle      int    // Workers - Busy, or 0: workers waiting for a job
+
+	// QueueWait is how long submitted jobs waited in the queue, from
+	// Submit or TrySubmit to the start of their first attempt; RunTime is
+	// how long they then took, retries and backoff included. Map items
+	// are not in them.
+	QueueWait Histogram
+	RunTime   Histogram
 }
 
 // cacheLine is the assumed size of a CPU cache line. Each counter is padded
@@ -47,6 +57,10 @@ type counters struct {
 	retried   paddedUint64
 	unrun     paddedUint64
 	inFlight  paddedInt64
+	busy      paddedInt64
+	queueWait histogram
+	_         [cacheLine - 8]byte
+	runTime   histogram
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
@@ -57,7 +71,7 @@ func (p *Pool[In, Out]) Stats() Stats {
 	if !p.cfg.Metrics {
 		return Stats{}
 	}
-	return Stats{
+	s := Stats{
 		Submitted: p.stats.submitted.Load(),
 		Completed: p.stats.completed.Load(),
 		Failed:    p.stats.failed.Load(),
@@ -65,5 +79,11 @@ func (p *Pool[In, Out]) Stats() Stats {
 		Unrun:     p.stats.unrun.Load(),
 		InFlight:  p.stats.inFlight.Load(),
 		Queued:    p.q.length(),
+		Workers:   p.Size(),
+		Busy:      p.stats.busy.Load(),
+		QueueWait: p.stats.queueWait.snapshot(),
+		RunTime:   p.stats.runTime.snapshot(),
 	}
+	s.Idle = max(s.Workers-int(s.Busy), 0)
+	return s
 }

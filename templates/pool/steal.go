@@ -139,7 +139,7 @@ func (p *Pool[In, Out]) runClaim(w *worker, t task[In, Out], pos, n uint64) (ran
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(t) // the common case, without a call to run
 		} else {
 			p.run(t)
 		}
