@@ -63,18 +63,25 @@ func (h *chaosPoolHistogram) observe(d int64) {
 	h.sum.Add(d)
 }
 
-// snapshot returns the recorded distribution.
-func (h *chaosPoolHistogram) snapshot() ChaosPoolHistogram {
-	var s ChaosPoolHistogram
+// add adds the counts of o to h.
+func (h *chaosPoolHistogram) add(o *chaosPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// addTo adds the recorded distribution to s, setting its bounds.
+func (h *chaosPoolHistogram) addTo(s *ChaosPoolHistogram) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
 	for i := range h.counts {
-		s.Counts[i] = h.counts[i].Load()
-		s.Count += s.Counts[i]
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
 	}
-	s.Sum = time.Duration(h.sum.Load())
-	return s
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // chaosPoolChunkTime is how long a chunk of a Map call should take.
@@ -368,6 +375,7 @@ func (p *ChaosPool) next(w *chaosPoolWorker, tasks []chaosPoolTask) (n, pos uint
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
+				p.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
@@ -392,6 +400,7 @@ func (p *ChaosPool) next(w *chaosPoolWorker, tasks []chaosPoolTask) (n, pos uint
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
+			p.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -412,6 +421,8 @@ func (p *ChaosPool) next(w *chaosPoolWorker, tasks []chaosPoolTask) (n, pos uint
 // sleep parks w until a producer, Close, Resize or a worker with claimed
 // tasks to take over wakes it. It returns false if w was retired.
 func (p *ChaosPool) sleep(w *chaosPoolWorker) bool {
+	// A job queued while w sleeps reads the clock (see stamp).
+	p.stats.clock.Store(chaosPoolClockParked)
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
@@ -608,10 +619,16 @@ type chaosPoolWorker struct {
 	// finished or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
+	// stats are the metrics the worker keeps for ChaosPoolStats on its own.
+	stats *chaosPoolWorkerStats
 	// The worker is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [chaosPoolCacheLine - 48]byte
+	_ [chaosPoolWorkerPad]byte
 }
+
+// chaosPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+const chaosPoolWorkerPad = 8
 
 // init makes the queue and starts the workers.
 func (p *ChaosPool) init() {
@@ -640,12 +657,6 @@ func (p *ChaosPool) deliver(in int, out int, err error) {
 	}
 }
 
-// now returns the time since epoch, in nanoseconds: one read of the
-// monotonic clock.
-func (p *ChaosPool) now() int64 {
-	return int64(time.Since(p.epoch))
-}
-
 // Submit queues in to be run, waiting while the queue is full. It returns
 // ErrChaosPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is
 // done before there is room; the job is then not queued. ctx bounds only the
@@ -658,7 +669,7 @@ func (p *ChaosPool) Submit(ctx context.Context, in int) error {
 	// finished before it was submitted.
 	p.stats.submitted.Add(1)
 	t := chaosPoolTask{in: in}
-	t.queued = p.now()
+	t.queued = p.stamp()
 	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
@@ -732,7 +743,7 @@ func (p *ChaosPool) pushed() {
 func (p *ChaosPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
 	t := chaosPoolTask{in: in}
-	t.queued = p.now()
+	t.queued = p.stamp()
 	var err error
 	switch p.q.tryPush(t) {
 	case chaosPoolPushed:
@@ -793,6 +804,7 @@ func (p *ChaosPool) grow(n int) {
 	added := len(p.workers)
 	for range n {
 		w := &chaosPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w.stats = new(chaosPoolWorkerStats)
 		p.workers = append(p.workers, w)
 		crew = append(crew, w)
 	}
@@ -816,6 +828,10 @@ func (p *ChaosPool) leave(w *chaosPoolWorker) {
 		}
 	}
 	p.crew.Store(&crew)
+	// Under the same lock as ChaosPoolStats, which adds up the crew's: the
+	// worker's counts move to the pool's in one step.
+	w.stats.flush()
+	p.stats.gone.add(w.stats)
 }
 
 // isClosed reports whether Close or Shutdown has begun.
@@ -930,7 +946,7 @@ func (p *ChaosPool) work(w *chaosPoolWorker) {
 		if !ok {
 			return
 		}
-		p.stats.busy.Add(1)
+		p.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -949,21 +965,21 @@ func (p *ChaosPool) work(w *chaosPoolWorker) {
 				t := tasks[i]
 				tasks[i] = chaosPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
+		p.claimDone(w)
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < chaosPoolCheapJob*time.Duration(ran)
 		}
-		p.stats.busy.Add(-1)
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *ChaosPool) run(t chaosPoolTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *ChaosPool) run(w *chaosPoolWorker, t chaosPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -971,29 +987,21 @@ func (p *ChaosPool) run(t chaosPoolTask) {
 		}
 	case t.batch != nil:
 		p.runBatch(t.batch)
+		p.shareDone(w)
 	default:
-		p.runJob(t)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *ChaosPool) runJob(t chaosPoolTask) {
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *ChaosPool) runJob(w *chaosPoolWorker, t chaosPoolTask) {
 	in := t.in
-	p.stats.inFlight.Add(1)
-	start := p.now()
-	p.stats.queueWait.observe(start - t.queued)
-	t.queued = start // from here on, when the job started
+	p.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
 	if err != nil {
 		out, err = p.retry(p.ctx, in, err)
 	}
-	p.stats.runTime.observe(p.now() - t.queued)
-	p.stats.inFlight.Add(-1)
-	if err != nil {
-		p.stats.failed.Add(1)
-	} else {
-		p.stats.completed.Add(1)
-	}
+	p.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
@@ -1353,7 +1361,12 @@ type ChaosPoolStats struct {
 	// QueueWait is how long submitted jobs waited in the queue, from
 	// Submit or TrySubmit to the start of their first attempt; RunTime is
 	// how long they then took, retries and backoff included. Map items
-	// are not in them.
+	// are not in them. Jobs of a microsecond or more are timed one by
+	// one. Cheaper jobs, which a worker claims several at a time, are
+	// timed by claim, as a clock read per job would cost more than the
+	// job: each gets the claim's mean run time, its queue wait ends when
+	// the claim starts, and it starts when the latest claim of such jobs
+	// started (so that waits of under a claim's length are rounded).
 	QueueWait ChaosPoolHistogram
 	RunTime   ChaosPoolHistogram
 }
@@ -1376,18 +1389,23 @@ type chaosPoolPaddedInt64 struct {
 }
 
 // chaosPoolCounters are the metrics of a pool, updated only under the
-// metrics= option.
+// metrics= option. The workers count the jobs they run in their own
+// chaosPoolWorkerStats; gone holds the counts of the workers that have
+// exited.
 type chaosPoolCounters struct {
 	submitted chaosPoolPaddedUint64
-	completed chaosPoolPaddedUint64
-	failed    chaosPoolPaddedUint64
+	completed chaosPoolPaddedUint64 // Map items
+	failed    chaosPoolPaddedUint64 // Map items
 	retried   chaosPoolPaddedUint64
 	unrun     chaosPoolPaddedUint64
-	inFlight  chaosPoolPaddedInt64
-	busy      chaosPoolPaddedInt64
-	queueWait chaosPoolHistogram
-	_         [chaosPoolCacheLine - 8]byte
-	runTime   chaosPoolHistogram
+	inFlight  chaosPoolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs,
+	// chaosPoolClockParked or chaosPoolClockSlow (see stamp).
+	clock chaosPoolPaddedInt64
+	// stealing counts the workers running a job taken over from another's
+	// claim: busy, though counted in hunting.
+	stealing chaosPoolPaddedInt64
+	gone     chaosPoolWorkerStats
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
@@ -1395,19 +1413,235 @@ type chaosPoolCounters struct {
 func (p *ChaosPool) Stats() ChaosPoolStats {
 	s := ChaosPoolStats{
 		Submitted: p.stats.submitted.Load(),
-		Completed: p.stats.completed.Load(),
-		Failed:    p.stats.failed.Load(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
-		InFlight:  p.stats.inFlight.Load(),
 		Queued:    p.q.length(),
 		Workers:   p.Size(),
-		Busy:      p.stats.busy.Load(),
-		QueueWait: p.stats.queueWait.snapshot(),
-		RunTime:   p.stats.runTime.snapshot(),
 	}
+	// Under life, no worker moves its counts to gone meanwhile.
+	p.life.Lock()
+	all := []*chaosPoolWorkerStats{&p.stats.gone}
+	for _, w := range *p.crew.Load() {
+		all = append(all, w.stats)
+	}
+	var started uint64
+	for _, ws := range all {
+		started += ws.started.Load()
+		s.Completed += ws.completed.Load()
+		s.Failed += ws.failed.Load()
+		ws.queueWait.addTo(&s.QueueWait)
+		ws.runTime.addTo(&s.RunTime)
+	}
+	// Workers hunting for a job, parked ones included, are idle; the
+	// others, retired ones still finishing included, busy.
+	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	p.life.Unlock()
+	// Jobs started and not yet counted as completed or failed are in
+	// flight.
+	s.InFlight = int64(started-s.Completed-s.Failed) + p.stats.inFlight.Load()
+	s.Completed += p.stats.completed.Load()
+	s.Failed += p.stats.failed.Load()
 	s.Idle = max(s.Workers-int(s.Busy), 0)
 	return s
+}
+
+// chaosPoolWorkerStats are the metrics one worker keeps, for ChaosPoolStats
+// to add up: its own cache lines, no contention with other workers. The jobs
+// of claims of cheap jobs (batched) are tallied in pending, plain fields
+// only the worker touches, which go to the atomic fields at most every
+// chaosPoolFlushEvery and whenever the worker waits for jobs or exits; other
+// jobs are counted in the atomic fields one by one.
+type chaosPoolWorkerStats struct {
+	// Only the worker reads and writes these. mark is when the claim
+	// started, or, not batched, the job running now; fresh says that it
+	// is when the worker's last claim ended and that it has not waited
+	// since, so the next claim starts then.
+	mark    int64
+	batched bool
+	fresh   bool
+	flushed int64  // when pending was last flushed
+	ran     uint64 // jobs of the batched claim running
+	fails   uint64 // of which failed
+	pending chaosPoolTally
+
+	completed atomic.Uint64
+	failed    atomic.Uint64
+	started   atomic.Uint64 // jobs started, pending ones excepted
+	queueWait chaosPoolHistogram
+	runTime   chaosPoolHistogram
+}
+
+// chaosPoolTally is what a worker counted of its batched claims since it last
+// flushed them.
+type chaosPoolTally struct {
+	jobs, fails     uint64
+	waits, runs     [chaosPoolHistBuckets]uint64
+	waitSum, runSum int64
+}
+
+// chaosPoolFlushEvery is how often a worker busy with cheap jobs adds what it
+// counted of them to its ChaosPoolStats.
+const chaosPoolFlushEvery = time.Millisecond
+
+// add adds the counts of o, a worker that exits, to s.
+func (s *chaosPoolWorkerStats) add(o *chaosPoolWorkerStats) {
+	s.completed.Add(o.completed.Load())
+	s.failed.Add(o.failed.Load())
+	s.started.Add(o.started.Load())
+	s.queueWait.add(&o.queueWait)
+	s.runTime.add(&o.runTime)
+}
+
+// flush adds the tally of w's batched claims to its atomic fields.
+func (s *chaosPoolWorkerStats) flush() {
+	t := &s.pending
+	if t.jobs == 0 {
+		return
+	}
+	for i := range t.waits {
+		if t.waits[i] != 0 {
+			s.queueWait.counts[i].Add(t.waits[i])
+		}
+		if t.runs[i] != 0 {
+			s.runTime.counts[i].Add(t.runs[i])
+		}
+	}
+	s.queueWait.sum.Add(t.waitSum)
+	s.runTime.sum.Add(t.runSum)
+	s.started.Add(t.jobs)
+	s.completed.Add(t.jobs - t.fails)
+	s.failed.Add(t.fails)
+	*t = chaosPoolTally{}
+}
+
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (p *ChaosPool) now() int64 {
+	return int64(time.Since(p.epoch))
+}
+
+// stamp returns the time a job is queued at, for its queue wait. While
+// workers run claims of cheap jobs it is the start of the latest such
+// claim, which they publish: a read of the clock per job would cost more
+// than the job. After a worker parked, it reads the clock and publishes
+// it, for the jobs queued until the worker it wakes starts a claim. While
+// jobs take a microsecond or more, it reads the clock.
+func (p *ChaosPool) stamp() int64 {
+	t := p.stats.clock.Load()
+	if t > 0 {
+		return t
+	}
+	now := p.now()
+	if t == chaosPoolClockParked {
+		p.stats.clock.CompareAndSwap(chaosPoolClockParked, now)
+	}
+	return now
+}
+
+// The clock values (see stamp) other than a time: a worker parked, and
+// jobs of a microsecond or more, timed one by one.
+const (
+	chaosPoolClockParked = 0
+	chaosPoolClockSlow   = -1
+)
+
+// claimStarted starts timing a claim w is about to run. A claim of cheap
+// jobs (batched) is timed as a whole: its jobs' queue waits end at its
+// start, and each is given the claim's mean run time. Other jobs are timed
+// one by one.
+func (p *ChaosPool) claimStarted(w *chaosPoolWorker, batched bool) {
+	ws := w.stats
+	if !ws.fresh || !batched {
+		ws.mark = p.now()
+	}
+	ws.batched, ws.fresh = batched, false
+	if c := p.stats.clock.Load(); !batched {
+		if c != chaosPoolClockSlow {
+			p.stats.clock.Store(chaosPoolClockSlow)
+		}
+	} else if ws.mark > c+chaosPoolClockStep {
+		p.stats.clock.Store(ws.mark)
+	}
+}
+
+// chaosPoolClockStep is how far a published claim start must be ahead of the
+// last one to be published: a write per claim of one job would contend with
+// every Submit.
+const chaosPoolClockStep = 1000
+
+// jobStarted records the queue wait of a job queued at queued that w
+// starts.
+func (p *ChaosPool) jobStarted(w *chaosPoolWorker, queued int64) {
+	ws := w.stats
+	d := max(ws.mark-queued, 0)
+	if ws.batched {
+		ws.pending.waits[chaosPoolHistBucket(d)]++
+		ws.pending.waitSum += d
+		return
+	}
+	ws.started.Add(1)
+	ws.queueWait.observe(d)
+}
+
+// jobDone records a job w has just finished, which succeeded if ok.
+func (p *ChaosPool) jobDone(w *chaosPoolWorker, ok bool) {
+	ws := w.stats
+	if ws.batched {
+		ws.ran++
+		if !ok {
+			ws.fails++
+		}
+		return
+	}
+	now := p.now()
+	ws.runTime.observe(now - ws.mark)
+	ws.mark = now // the start of w's next job, if any
+	if ok {
+		ws.completed.Add(1)
+	} else {
+		ws.failed.Add(1)
+	}
+}
+
+// shareDone restarts the clock of w's next job after a share of a Map
+// batch, which is not a job (in a batched claim, it counts in the claim's
+// time).
+func (p *ChaosPool) shareDone(w *chaosPoolWorker) {
+	if !w.stats.batched {
+		w.stats.mark = p.now()
+	}
+}
+
+// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
+// with the claim's mean run time, and the tally flushed if it is due.
+func (p *ChaosPool) claimDone(w *chaosPoolWorker) {
+	ws := w.stats
+	if !ws.batched {
+		return
+	}
+	ws.batched = false
+	if ws.ran == 0 {
+		return
+	}
+	now := p.now()
+	d := max(now-ws.mark, 0)
+	t := &ws.pending
+	t.runs[chaosPoolHistBucket(d/int64(ws.ran))] += ws.ran
+	t.runSum += d
+	t.jobs += ws.ran
+	t.fails += ws.fails
+	ws.ran, ws.fails = 0, 0
+	ws.mark, ws.fresh = now, true
+	if now-ws.flushed >= int64(chaosPoolFlushEvery) {
+		ws.flush()
+		ws.flushed = now
+	}
+}
+
+// waiting flushes w's tally as w goes to wait for jobs, or exits.
+func (p *ChaosPool) waiting(w *chaosPoolWorker) {
+	w.stats.fresh = false
+	w.stats.flush()
 }
 
 // chaosPoolClaimBits is the width of a claim's length in a worker's claim
@@ -1529,7 +1763,11 @@ func (p *ChaosPool) steal(self *chaosPoolWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(pos)
-			p.run(t)
+			// Timed alone, like the jobs of a shared claim.
+			p.stats.stealing.Add(1) // busy, though counted in hunting
+			p.claimStarted(self, false)
+			p.run(self, t)
+			p.stats.stealing.Add(-1)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -1548,9 +1786,9 @@ func (p *ChaosPool) runClaim(w *chaosPoolWorker, t chaosPoolTask, pos, n uint64)
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -214,3 +215,18 @@ func hookedPanic(in int, err error) {
 	defer HookedEvents.Unlock()
 	HookedEvents.Panicked[in] = err
 }
+
+// TinyMetricsPool and TinyHookedPool are TinyPool with metrics=true and
+// with trivial hooks, for the benchmarks of what each costs (bench/pool's
+// BenchmarkPoolObserve).
+//
+//monogen:pool TinyMetricsPool[int, int] queue=1024 fn=Tiny metrics=true
+//monogen:pool TinyHookedPool[int, int] queue=1024 fn=Tiny onreject=tinyReject ondrop=tinyDrop onpanic=tinyPanic
+var _ struct{}
+
+// TinyEvents counts the events TinyHookedPool's hooks see.
+var TinyEvents atomic.Int64
+
+func tinyReject(int, error) { TinyEvents.Add(1) }
+func tinyDrop(int)          { TinyEvents.Add(1) }
+func tinyPanic(int, error)  { TinyEvents.Add(1) }

@@ -142,6 +142,10 @@ func buildPool(c *Context) error {
 	}
 	cfg["Metrics"] = fmt.Sprint(metrics)
 	c.Spec.Conds["metrics"] = metrics
+	if !metrics {
+		// The worker has no timing fields: pad it to 64 bytes all the same.
+		c.Spec.Consts["workerPad"] = "16"
+	}
 
 	// Idiomatic error names: ErrResizerClosed rather than ResizerErrClosed.
 	// PanicError keeps the rule's name (ResizerPanicError).

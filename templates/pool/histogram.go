@@ -56,18 +56,37 @@ func (h *histogram) observe(d int64) {
 	h.sum.Add(d)
 }
 
-// snapshot returns the recorded distribution.
+// observeN records n durations whose total is d nanoseconds, each as
+// their mean.
 //
 //monogen:if metrics
-func (h *histogram) snapshot() Histogram {
-	var s Histogram
+func (h *histogram) observeN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[histBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// add adds the counts of o to h.
+//
+//monogen:if metrics
+func (h *histogram) add(o *histogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// addTo adds the recorded distribution to s, setting its bounds.
+//
+//monogen:if metrics
+func (h *histogram) addTo(s *Histogram) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
 	for i := range h.counts {
-		s.Counts[i] = h.counts[i].Load()
-		s.Count += s.Counts[i]
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
 	}
-	s.Sum = time.Duration(h.sum.Load())
-	return s
+	s.Sum += time.Duration(h.sum.Load())
 }

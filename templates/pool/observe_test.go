@@ -84,6 +84,7 @@ func TestStatsCountBusyAndIdleWorkers(t *testing.T) {
 		}
 		<-g.started
 		<-g.started
+		synctest.Wait() // the third worker parked
 		if s := p.Stats(); s.Workers != 3 || s.Busy != 2 || s.Idle != 1 {
 			t.Errorf("with 2 jobs running: Workers %d, Busy %d, Idle %d; want 3, 2, 1", s.Workers, s.Busy, s.Idle)
 		}

@@ -272,10 +272,19 @@ type worker struct {
 	// or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
+	// stats are the metrics the worker keeps for Stats on its own.
+	stats *workerStats //monogen:if metrics
 	// The worker is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [cacheLine - 48]byte
+	_ [workerPad]byte
 }
+
+// workerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+//
+//monogen:note The kind sets it to 16 for a pool without metrics, whose
+//monogen:note worker has no stats.
+const workerPad = 8
 
 // New returns a pool running fn on cfg.Workers goroutines. onResult, if not
 // nil, receives every job's input, output and error (see the package
@@ -366,14 +375,6 @@ func (p *Pool[In, Out]) panicked(in In, err error) {
 	p.onPanic(in, err)
 }
 
-// now returns the time since epoch, in nanoseconds: one read of the
-// monotonic clock.
-//
-//monogen:if metrics
-func (p *Pool[In, Out]) now() int64 {
-	return int64(time.Since(p.epoch))
-}
-
 // Submit queues in to be run, waiting while the queue is full. It returns
 // ErrClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
 // before there is room; the job is then not queued. ctx bounds only the wait
@@ -388,7 +389,7 @@ func (p *Pool[In, Out]) Submit(ctx context.Context, in In) error {
 	}
 	t := task[In, Out]{in: in}
 	if p.cfg.Metrics {
-		t.queued = p.now()
+		t.queued = p.stamp()
 	}
 	err := p.send(ctx, t)
 	if p.cfg.Metrics { //monogen:note outermost, so the stencil can fold it
@@ -474,7 +475,7 @@ func (p *Pool[In, Out]) TrySubmit(in In) error {
 	}
 	t := task[In, Out]{in: in}
 	if p.cfg.Metrics {
-		t.queued = p.now()
+		t.queued = p.stamp()
 	}
 	var err error
 	switch p.q.tryPush(t) {
@@ -543,6 +544,9 @@ func (p *Pool[In, Out]) grow(n int) {
 	added := len(p.workers)
 	for range n {
 		w := &worker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		if p.cfg.Metrics {
+			w.stats = new(workerStats)
+		}
 		p.workers = append(p.workers, w)
 		crew = append(crew, w)
 	}
@@ -566,6 +570,12 @@ func (p *Pool[In, Out]) leave(w *worker) {
 		}
 	}
 	p.crew.Store(&crew)
+	if p.cfg.Metrics {
+		// Under the same lock as Stats, which adds up the crew's: the
+		// worker's counts move to the pool's in one step.
+		w.stats.flush()
+		p.stats.gone.add(w.stats)
+	}
 }
 
 // isClosed reports whether Close or Shutdown has begun.
@@ -686,7 +696,7 @@ func (p *Pool[In, Out]) work(w *worker) {
 			return
 		}
 		if p.cfg.Metrics {
-			p.stats.busy.Add(1)
+			p.claimStarted(w, !shared && w.cheap)
 		}
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
@@ -706,23 +716,23 @@ func (p *Pool[In, Out]) work(w *worker) {
 				t := tasks[i]
 				tasks[i] = task[In, Out]{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
+		}
+		if p.cfg.Metrics {
+			p.claimDone(w)
 		}
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < cheapJob*time.Duration(ran)
 		}
-		if p.cfg.Metrics {
-			p.stats.busy.Add(-1)
-		}
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *Pool[In, Out]) run(t task[In, Out]) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *Pool[In, Out]) run(w *worker, t task[In, Out]) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -730,19 +740,19 @@ func (p *Pool[In, Out]) run(t task[In, Out]) {
 		}
 	case t.batch != nil:
 		p.runBatch(t.batch)
+		if p.cfg.Metrics {
+			p.shareDone(w)
+		}
 	default:
-		p.runJob(t)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *Pool[In, Out]) runJob(t task[In, Out]) {
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *Pool[In, Out]) runJob(w *worker, t task[In, Out]) {
 	in := t.in
 	if p.cfg.Metrics {
-		p.stats.inFlight.Add(1)
-		start := p.now()
-		p.stats.queueWait.observe(start - t.queued)
-		t.queued = start // from here on, when the job started
+		p.jobStarted(w, t.queued)
 	}
 	out, err := p.attempt(p.ctx, in)
 	if p.cfg.Retries > 0 { //monogen:note outermost, so the stencil can fold it
@@ -751,13 +761,7 @@ func (p *Pool[In, Out]) runJob(t task[In, Out]) {
 		}
 	}
 	if p.cfg.Metrics {
-		p.stats.runTime.observe(p.now() - t.queued)
-		p.stats.inFlight.Add(-1)
-		if err != nil {
-			p.stats.failed.Add(1)
-		} else {
-			p.stats.completed.Add(1)
-		}
+		p.jobDone(w, err == nil)
 	}
 	p.deliver(in, out, err)
 }
