@@ -181,3 +181,31 @@ func TestSetHooksWithNilFunctionsCallsNothing(t *testing.T) {
 		t.Fatalf("TrySubmit after Close: %v, want ErrClosed", err)
 	}
 }
+
+// TestStatsCountEveryCheapJobOnceClosed runs many jobs cheap enough that
+// workers time them by claim and tally them before adding them to Stats:
+// once Close has returned, every job is in the counts and histograms, and
+// the tallies of retired workers are not lost.
+func TestStatsCountEveryCheapJobOnceClosed(t *testing.T) {
+	p := pool.New(double, nil, pool.Config{Workers: 4, Queue: 1024, Metrics: true})
+	const jobs = 200_000
+	for i := range jobs {
+		if err := p.Submit(context.Background(), i); err != nil {
+			t.Fatal(err)
+		}
+		if i == jobs/2 {
+			p.Resize(2) // two workers retire, with whatever they tallied
+		}
+	}
+	p.Close()
+	s := p.Stats()
+	if s.Submitted != jobs || s.Completed != jobs || s.Failed != 0 || s.InFlight != 0 {
+		t.Errorf("Stats = %+v, want %d submitted and completed, none failed or in flight", s, jobs)
+	}
+	if s.QueueWait.Count != jobs || s.RunTime.Count != jobs {
+		t.Errorf("QueueWait.Count %d, RunTime.Count %d; want %d each", s.QueueWait.Count, s.RunTime.Count, jobs)
+	}
+	if s.Busy != 0 {
+		t.Errorf("Busy %d after Close, want 0", s.Busy)
+	}
+}
