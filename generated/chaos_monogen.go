@@ -63,6 +63,14 @@ func (h *chaosPoolHistogram) observe(d int64) {
 	h.sum.Add(d)
 }
 
+// observeN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *chaosPoolHistogram) observeN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[chaosPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
 // add adds the counts of o to h.
 func (h *chaosPoolHistogram) add(o *chaosPoolHistogram) {
 	for i := range h.counts {
@@ -119,6 +127,10 @@ type chaosPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -172,6 +184,7 @@ func (p *ChaosPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
+	b.queued = p.now()
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrChaosPoolClosed, recorded before the
@@ -233,7 +246,7 @@ func (b *chaosPoolBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see chaosPoolChunkTime).
-func (p *ChaosPool) runBatch(b *chaosPoolBatch) {
+func (p *ChaosPool) runBatch(w *chaosPoolWorker, b *chaosPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -247,10 +260,12 @@ func (p *ChaosPool) runBatch(b *chaosPoolBatch) {
 		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
+		// Before finish: once Map returns, ChaosPoolStats has its items.
+		p.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = chaosPoolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -986,7 +1001,7 @@ func (p *ChaosPool) run(w *chaosPoolWorker, t chaosPoolTask) {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 		p.shareDone(w)
 	default:
 		p.runJob(w, t)
@@ -1358,15 +1373,17 @@ type ChaosPoolStats struct {
 	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
 	Idle      int    // Workers - Busy, or 0: workers waiting for a job
 
-	// QueueWait is how long submitted jobs waited in the queue, from
-	// Submit or TrySubmit to the start of their first attempt; RunTime is
-	// how long they then took, retries and backoff included. Map items
-	// are not in them. Jobs of a microsecond or more are timed one by
-	// one. Cheaper jobs, which a worker claims several at a time, are
-	// timed by claim, as a clock read per job would cost more than the
-	// job: each gets the claim's mean run time, its queue wait ends when
-	// the claim starts, and it starts when the latest claim of such jobs
-	// started (so that waits of under a claim's length are rounded).
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
+	// Map call) to the start of their first attempt; RunTime is how long
+	// they then took, retries and backoff included. Jobs of a microsecond or
+	// more are timed one by one. Cheaper jobs, which a worker claims several
+	// at a time, are timed by claim, as a clock read per job would cost more
+	// than the job: each gets the claim's mean run time, its queue wait ends
+	// when the claim starts, and it starts when the latest claim of such
+	// jobs started (so that waits of under a claim's length are rounded).
+	// Map items are timed by the chunks workers take them in, the same way.
+	// The jobs of claims of cheap jobs reach ChaosPoolStats within a
+	// millisecond, and at once when their worker runs out of jobs.
 	QueueWait ChaosPoolHistogram
 	RunTime   ChaosPoolHistogram
 }
@@ -1610,6 +1627,19 @@ func (p *ChaosPool) shareDone(w *chaosPoolWorker) {
 	if !w.stats.batched {
 		w.stats.mark = p.now()
 	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran from
+// start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to chaosPoolChunkTime, so they are
+// counted in the atomic fields at once.
+func (p *ChaosPool) chunkDone(w *chaosPoolWorker, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[chaosPoolHistBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each

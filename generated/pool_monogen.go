@@ -56,6 +56,7 @@ type tinyPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -167,7 +168,7 @@ func (b *tinyPoolBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see tinyPoolChunkTime).
-func (p *TinyPool) runBatch(b *tinyPoolBatch) {
+func (p *TinyPool) runBatch(w *tinyPoolWorker, b *tinyPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -180,9 +181,9 @@ func (p *TinyPool) runBatch(b *tinyPoolBatch) {
 		}
 		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = tinyPoolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -881,7 +882,7 @@ func (p *TinyPool) run(w *tinyPoolWorker, t tinyPoolTask) {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 	default:
 		p.runJob(w, t)
 	}
@@ -1397,6 +1398,7 @@ type spinPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -1508,7 +1510,7 @@ func (b *spinPoolBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see spinPoolChunkTime).
-func (p *SpinPool) runBatch(b *spinPoolBatch) {
+func (p *SpinPool) runBatch(w *spinPoolWorker, b *spinPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -1521,9 +1523,9 @@ func (p *SpinPool) runBatch(b *spinPoolBatch) {
 		}
 		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = spinPoolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -2222,7 +2224,7 @@ func (p *SpinPool) run(w *spinPoolWorker, t spinPoolTask) {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 	default:
 		p.runJob(w, t)
 	}
@@ -2738,6 +2740,7 @@ type napPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -2849,7 +2852,7 @@ func (b *napPoolBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see napPoolChunkTime).
-func (p *NapPool) runBatch(b *napPoolBatch) {
+func (p *NapPool) runBatch(w *napPoolWorker, b *napPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -2862,9 +2865,9 @@ func (p *NapPool) runBatch(b *napPoolBatch) {
 		}
 		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = napPoolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -3566,7 +3569,7 @@ func (p *NapPool) run(w *napPoolWorker, t napPoolTask) {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 	default:
 		p.runJob(w, t)
 	}
@@ -4089,6 +4092,14 @@ func (h *resizerHistogram) observe(d int64) {
 	h.sum.Add(d)
 }
 
+// observeN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *resizerHistogram) observeN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[resizerHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
 // add adds the counts of o to h.
 func (h *resizerHistogram) add(o *resizerHistogram) {
 	for i := range h.counts {
@@ -4145,6 +4156,10 @@ type resizerBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -4198,6 +4213,7 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
+	b.queued = p.now()
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrResizerClosed, recorded before the items
@@ -4259,7 +4275,7 @@ func (b *resizerBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see resizerChunkTime).
-func (p *Resizer) runBatch(b *resizerBatch) {
+func (p *Resizer) runBatch(w *resizerWorker, b *resizerBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -4273,10 +4289,12 @@ func (p *Resizer) runBatch(b *resizerBatch) {
 		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
+		// Before finish: once Map returns, ResizerStats has its items.
+		p.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = resizerNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -5009,7 +5027,7 @@ func (p *Resizer) run(w *resizerWorker, t resizerTask) {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 		p.shareDone(w)
 	default:
 		p.runJob(w, t)
@@ -5384,15 +5402,17 @@ type ResizerStats struct {
 	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
 	Idle      int    // Workers - Busy, or 0: workers waiting for a job
 
-	// QueueWait is how long submitted jobs waited in the queue, from
-	// Submit or TrySubmit to the start of their first attempt; RunTime is
-	// how long they then took, retries and backoff included. Map items
-	// are not in them. Jobs of a microsecond or more are timed one by
-	// one. Cheaper jobs, which a worker claims several at a time, are
-	// timed by claim, as a clock read per job would cost more than the
-	// job: each gets the claim's mean run time, its queue wait ends when
-	// the claim starts, and it starts when the latest claim of such jobs
-	// started (so that waits of under a claim's length are rounded).
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
+	// Map call) to the start of their first attempt; RunTime is how long
+	// they then took, retries and backoff included. Jobs of a microsecond or
+	// more are timed one by one. Cheaper jobs, which a worker claims several
+	// at a time, are timed by claim, as a clock read per job would cost more
+	// than the job: each gets the claim's mean run time, its queue wait ends
+	// when the claim starts, and it starts when the latest claim of such
+	// jobs started (so that waits of under a claim's length are rounded).
+	// Map items are timed by the chunks workers take them in, the same way.
+	// The jobs of claims of cheap jobs reach ResizerStats within a
+	// millisecond, and at once when their worker runs out of jobs.
 	QueueWait ResizerHistogram
 	RunTime   ResizerHistogram
 }
@@ -5634,6 +5654,19 @@ func (p *Resizer) shareDone(w *resizerWorker) {
 	if !w.stats.batched {
 		w.stats.mark = p.now()
 	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran from
+// start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to resizerChunkTime, so they are
+// counted in the atomic fields at once.
+func (p *Resizer) chunkDone(w *resizerWorker, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[resizerHistBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -5902,6 +5935,7 @@ type senderBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -6013,7 +6047,7 @@ func (b *senderBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see senderChunkTime).
-func (p *Sender) runBatch(b *senderBatch) {
+func (p *Sender) runBatch(w *senderWorker, b *senderBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -6026,9 +6060,9 @@ func (p *Sender) runBatch(b *senderBatch) {
 		}
 		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = senderNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -6726,7 +6760,7 @@ func (p *Sender) run(w *senderWorker, t senderTask) {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 	default:
 		p.runJob(w, t)
 	}
@@ -7240,6 +7274,7 @@ type funcPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -7351,7 +7386,7 @@ func (b *funcPoolBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see funcPoolChunkTime).
-func (p *FuncPool) runBatch(b *funcPoolBatch) {
+func (p *FuncPool) runBatch(w *funcPoolWorker, b *funcPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -7364,9 +7399,9 @@ func (p *FuncPool) runBatch(b *funcPoolBatch) {
 		}
 		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = funcPoolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -8066,7 +8101,7 @@ func (p *FuncPool) run(w *funcPoolWorker, t funcPoolTask) {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 	default:
 		p.runJob(w, t)
 	}
@@ -8594,6 +8629,14 @@ func (h *stressPoolHistogram) observe(d int64) {
 	h.sum.Add(d)
 }
 
+// observeN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *stressPoolHistogram) observeN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[stressPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
 // add adds the counts of o to h.
 func (h *stressPoolHistogram) add(o *stressPoolHistogram) {
 	for i := range h.counts {
@@ -8650,6 +8693,10 @@ type stressPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -8703,6 +8750,7 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
+	b.queued = p.now()
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrStressPoolClosed, recorded before the
@@ -8764,7 +8812,7 @@ func (b *stressPoolBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see stressPoolChunkTime).
-func (p *StressPool) runBatch(b *stressPoolBatch) {
+func (p *StressPool) runBatch(w *stressPoolWorker, b *stressPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -8778,10 +8826,12 @@ func (p *StressPool) runBatch(b *stressPoolBatch) {
 		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
+		// Before finish: once Map returns, StressPoolStats has its items.
+		p.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = stressPoolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -9519,7 +9569,7 @@ func (p *StressPool) run(w *stressPoolWorker, t stressPoolTask) {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 		p.shareDone(w)
 	default:
 		p.runJob(w, t)
@@ -9896,15 +9946,17 @@ type StressPoolStats struct {
 	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
 	Idle      int    // Workers - Busy, or 0: workers waiting for a job
 
-	// QueueWait is how long submitted jobs waited in the queue, from
-	// Submit or TrySubmit to the start of their first attempt; RunTime is
-	// how long they then took, retries and backoff included. Map items
-	// are not in them. Jobs of a microsecond or more are timed one by
-	// one. Cheaper jobs, which a worker claims several at a time, are
-	// timed by claim, as a clock read per job would cost more than the
-	// job: each gets the claim's mean run time, its queue wait ends when
-	// the claim starts, and it starts when the latest claim of such jobs
-	// started (so that waits of under a claim's length are rounded).
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
+	// Map call) to the start of their first attempt; RunTime is how long
+	// they then took, retries and backoff included. Jobs of a microsecond or
+	// more are timed one by one. Cheaper jobs, which a worker claims several
+	// at a time, are timed by claim, as a clock read per job would cost more
+	// than the job: each gets the claim's mean run time, its queue wait ends
+	// when the claim starts, and it starts when the latest claim of such
+	// jobs started (so that waits of under a claim's length are rounded).
+	// Map items are timed by the chunks workers take them in, the same way.
+	// The jobs of claims of cheap jobs reach StressPoolStats within a
+	// millisecond, and at once when their worker runs out of jobs.
 	QueueWait StressPoolHistogram
 	RunTime   StressPoolHistogram
 }
@@ -10148,6 +10200,19 @@ func (p *StressPool) shareDone(w *stressPoolWorker) {
 	if !w.stats.batched {
 		w.stats.mark = p.now()
 	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran from
+// start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to stressPoolChunkTime, so they are
+// counted in the atomic fields at once.
+func (p *StressPool) chunkDone(w *stressPoolWorker, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[stressPoolHistBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -12357,6 +12422,14 @@ func (h *pacedPoolHistogram) observe(d int64) {
 	h.sum.Add(d)
 }
 
+// observeN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *pacedPoolHistogram) observeN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[pacedPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
 // add adds the counts of o to h.
 func (h *pacedPoolHistogram) add(o *pacedPoolHistogram) {
 	for i := range h.counts {
@@ -12413,6 +12486,10 @@ type pacedPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -12466,6 +12543,7 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
+	b.queued = p.now()
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrPacedPoolClosed, recorded before the
@@ -12527,7 +12605,7 @@ func (b *pacedPoolBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see pacedPoolChunkTime).
-func (p *PacedPool) runBatch(b *pacedPoolBatch) {
+func (p *PacedPool) runBatch(w *pacedPoolWorker, b *pacedPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -12541,10 +12619,12 @@ func (p *PacedPool) runBatch(b *pacedPoolBatch) {
 		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
+		// Before finish: once Map returns, PacedPoolStats has its items.
+		p.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = pacedPoolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -13285,7 +13365,7 @@ func (p *PacedPool) run(w *pacedPoolWorker, t pacedPoolTask) {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 		p.shareDone(w)
 	default:
 		p.runJob(w, t)
@@ -13595,15 +13675,17 @@ type PacedPoolStats struct {
 	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
 	Idle      int    // Workers - Busy, or 0: workers waiting for a job
 
-	// QueueWait is how long submitted jobs waited in the queue, from
-	// Submit or TrySubmit to the start of their first attempt; RunTime is
-	// how long they then took, retries and backoff included. Map items
-	// are not in them. Jobs of a microsecond or more are timed one by
-	// one. Cheaper jobs, which a worker claims several at a time, are
-	// timed by claim, as a clock read per job would cost more than the
-	// job: each gets the claim's mean run time, its queue wait ends when
-	// the claim starts, and it starts when the latest claim of such jobs
-	// started (so that waits of under a claim's length are rounded).
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
+	// Map call) to the start of their first attempt; RunTime is how long
+	// they then took, retries and backoff included. Jobs of a microsecond or
+	// more are timed one by one. Cheaper jobs, which a worker claims several
+	// at a time, are timed by claim, as a clock read per job would cost more
+	// than the job: each gets the claim's mean run time, its queue wait ends
+	// when the claim starts, and it starts when the latest claim of such
+	// jobs started (so that waits of under a claim's length are rounded).
+	// Map items are timed by the chunks workers take them in, the same way.
+	// The jobs of claims of cheap jobs reach PacedPoolStats within a
+	// millisecond, and at once when their worker runs out of jobs.
 	QueueWait PacedPoolHistogram
 	RunTime   PacedPoolHistogram
 }
@@ -13847,6 +13929,19 @@ func (p *PacedPool) shareDone(w *pacedPoolWorker) {
 	if !w.stats.batched {
 		w.stats.mark = p.now()
 	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran from
+// start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to pacedPoolChunkTime, so they are
+// counted in the atomic fields at once.
+func (p *PacedPool) chunkDone(w *pacedPoolWorker, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[pacedPoolHistBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -14127,6 +14222,7 @@ type pacedSenderBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -14238,7 +14334,7 @@ func (b *pacedSenderBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see pacedSenderChunkTime).
-func (p *PacedSender) runBatch(b *pacedSenderBatch) {
+func (p *PacedSender) runBatch(w *pacedSenderWorker, b *pacedSenderBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -14251,9 +14347,9 @@ func (p *PacedSender) runBatch(b *pacedSenderBatch) {
 		}
 		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = pacedSenderNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -14963,7 +15059,7 @@ func (p *PacedSender) run(w *pacedSenderWorker, t pacedSenderTask) {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 	default:
 		p.runJob(w, t)
 	}
@@ -15999,6 +16095,14 @@ func (h *guardedPoolHistogram) observe(d int64) {
 	h.sum.Add(d)
 }
 
+// observeN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *guardedPoolHistogram) observeN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[guardedPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
 // add adds the counts of o to h.
 func (h *guardedPoolHistogram) add(o *guardedPoolHistogram) {
 	for i := range h.counts {
@@ -16056,6 +16160,10 @@ type guardedPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -16109,6 +16217,7 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
+	b.queued = p.now()
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrGuardedPoolClosed, recorded before
@@ -16170,7 +16279,7 @@ func (b *guardedPoolBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see guardedPoolChunkTime).
-func (p *GuardedPool) runBatch(b *guardedPoolBatch) {
+func (p *GuardedPool) runBatch(w *guardedPoolWorker, b *guardedPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -16184,10 +16293,12 @@ func (p *GuardedPool) runBatch(b *guardedPoolBatch) {
 		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
+		// Before finish: once Map returns, GuardedPoolStats has its items.
+		p.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = guardedPoolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -16935,7 +17046,7 @@ func (p *GuardedPool) run(w *guardedPoolWorker, t guardedPoolTask) {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 		p.shareDone(w)
 	default:
 		p.runJob(w, t)
@@ -17308,15 +17419,17 @@ type GuardedPoolStats struct {
 	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
 	Idle      int    // Workers - Busy, or 0: workers waiting for a job
 
-	// QueueWait is how long submitted jobs waited in the queue, from
-	// Submit or TrySubmit to the start of their first attempt; RunTime is
-	// how long they then took, retries and backoff included. Map items
-	// are not in them. Jobs of a microsecond or more are timed one by
-	// one. Cheaper jobs, which a worker claims several at a time, are
-	// timed by claim, as a clock read per job would cost more than the
-	// job: each gets the claim's mean run time, its queue wait ends when
-	// the claim starts, and it starts when the latest claim of such jobs
-	// started (so that waits of under a claim's length are rounded).
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
+	// Map call) to the start of their first attempt; RunTime is how long
+	// they then took, retries and backoff included. Jobs of a microsecond or
+	// more are timed one by one. Cheaper jobs, which a worker claims several
+	// at a time, are timed by claim, as a clock read per job would cost more
+	// than the job: each gets the claim's mean run time, its queue wait ends
+	// when the claim starts, and it starts when the latest claim of such
+	// jobs started (so that waits of under a claim's length are rounded).
+	// Map items are timed by the chunks workers take them in, the same way.
+	// The jobs of claims of cheap jobs reach GuardedPoolStats within a
+	// millisecond, and at once when their worker runs out of jobs.
 	QueueWait GuardedPoolHistogram
 	RunTime   GuardedPoolHistogram
 }
@@ -17560,6 +17673,19 @@ func (p *GuardedPool) shareDone(w *guardedPoolWorker) {
 	if !w.stats.batched {
 		w.stats.mark = p.now()
 	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran from
+// start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to guardedPoolChunkTime, so they are
+// counted in the atomic fields at once.
+func (p *GuardedPool) chunkDone(w *guardedPoolWorker, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[guardedPoolHistBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -17845,6 +17971,14 @@ func (h *hookedPoolHistogram) observe(d int64) {
 	h.sum.Add(d)
 }
 
+// observeN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *hookedPoolHistogram) observeN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[hookedPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
 // add adds the counts of o to h.
 func (h *hookedPoolHistogram) add(o *hookedPoolHistogram) {
 	for i := range h.counts {
@@ -17901,6 +18035,10 @@ type hookedPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -17954,6 +18092,7 @@ func (p *HookedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
+	b.queued = p.now()
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrHookedPoolClosed, recorded before the
@@ -18015,7 +18154,7 @@ func (b *hookedPoolBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see hookedPoolChunkTime).
-func (p *HookedPool) runBatch(b *hookedPoolBatch) {
+func (p *HookedPool) runBatch(w *hookedPoolWorker, b *hookedPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -18029,10 +18168,12 @@ func (p *HookedPool) runBatch(b *hookedPoolBatch) {
 		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
+		// Before finish: once Map returns, HookedPoolStats has its items.
+		p.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = hookedPoolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -18791,7 +18932,7 @@ func (p *HookedPool) run(w *hookedPoolWorker, t hookedPoolTask) {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 		p.shareDone(w)
 	default:
 		p.runJob(w, t)
@@ -19097,15 +19238,17 @@ type HookedPoolStats struct {
 	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
 	Idle      int    // Workers - Busy, or 0: workers waiting for a job
 
-	// QueueWait is how long submitted jobs waited in the queue, from
-	// Submit or TrySubmit to the start of their first attempt; RunTime is
-	// how long they then took, retries and backoff included. Map items
-	// are not in them. Jobs of a microsecond or more are timed one by
-	// one. Cheaper jobs, which a worker claims several at a time, are
-	// timed by claim, as a clock read per job would cost more than the
-	// job: each gets the claim's mean run time, its queue wait ends when
-	// the claim starts, and it starts when the latest claim of such jobs
-	// started (so that waits of under a claim's length are rounded).
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
+	// Map call) to the start of their first attempt; RunTime is how long
+	// they then took, retries and backoff included. Jobs of a microsecond or
+	// more are timed one by one. Cheaper jobs, which a worker claims several
+	// at a time, are timed by claim, as a clock read per job would cost more
+	// than the job: each gets the claim's mean run time, its queue wait ends
+	// when the claim starts, and it starts when the latest claim of such
+	// jobs started (so that waits of under a claim's length are rounded).
+	// Map items are timed by the chunks workers take them in, the same way.
+	// The jobs of claims of cheap jobs reach HookedPoolStats within a
+	// millisecond, and at once when their worker runs out of jobs.
 	QueueWait HookedPoolHistogram
 	RunTime   HookedPoolHistogram
 }
@@ -19349,6 +19492,19 @@ func (p *HookedPool) shareDone(w *hookedPoolWorker) {
 	if !w.stats.batched {
 		w.stats.mark = p.now()
 	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran from
+// start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to hookedPoolChunkTime, so they are
+// counted in the atomic fields at once.
+func (p *HookedPool) chunkDone(w *hookedPoolWorker, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[hookedPoolHistBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -19628,6 +19784,14 @@ func (h *tinyMetricsPoolHistogram) observe(d int64) {
 	h.sum.Add(d)
 }
 
+// observeN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *tinyMetricsPoolHistogram) observeN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[tinyMetricsPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
 // add adds the counts of o to h.
 func (h *tinyMetricsPoolHistogram) add(o *tinyMetricsPoolHistogram) {
 	for i := range h.counts {
@@ -19685,6 +19849,10 @@ type tinyMetricsPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -19738,6 +19906,7 @@ func (p *TinyMetricsPool) MapInto(ctx context.Context, outs []int, ins []int) er
 		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
+	b.queued = p.now()
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrTinyMetricsPoolClosed, recorded
@@ -19799,7 +19968,7 @@ func (b *tinyMetricsPoolBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see tinyMetricsPoolChunkTime).
-func (p *TinyMetricsPool) runBatch(b *tinyMetricsPoolBatch) {
+func (p *TinyMetricsPool) runBatch(w *tinyMetricsPoolWorker, b *tinyMetricsPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -19813,10 +19982,13 @@ func (p *TinyMetricsPool) runBatch(b *tinyMetricsPoolBatch) {
 		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
+		// Before finish: once Map returns, TinyMetricsPoolStats has its
+		// items.
+		p.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = tinyMetricsPoolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -20553,7 +20725,7 @@ func (p *TinyMetricsPool) run(w *tinyMetricsPoolWorker, t tinyMetricsPoolTask) {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 		p.shareDone(w)
 	default:
 		p.runJob(w, t)
@@ -20858,15 +21030,17 @@ type TinyMetricsPoolStats struct {
 	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
 	Idle      int    // Workers - Busy, or 0: workers waiting for a job
 
-	// QueueWait is how long submitted jobs waited in the queue, from
-	// Submit or TrySubmit to the start of their first attempt; RunTime is
-	// how long they then took, retries and backoff included. Map items
-	// are not in them. Jobs of a microsecond or more are timed one by
-	// one. Cheaper jobs, which a worker claims several at a time, are
-	// timed by claim, as a clock read per job would cost more than the
-	// job: each gets the claim's mean run time, its queue wait ends when
-	// the claim starts, and it starts when the latest claim of such jobs
-	// started (so that waits of under a claim's length are rounded).
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
+	// Map call) to the start of their first attempt; RunTime is how long
+	// they then took, retries and backoff included. Jobs of a microsecond or
+	// more are timed one by one. Cheaper jobs, which a worker claims several
+	// at a time, are timed by claim, as a clock read per job would cost more
+	// than the job: each gets the claim's mean run time, its queue wait ends
+	// when the claim starts, and it starts when the latest claim of such
+	// jobs started (so that waits of under a claim's length are rounded).
+	// Map items are timed by the chunks workers take them in, the same way.
+	// The jobs of claims of cheap jobs reach TinyMetricsPoolStats within a
+	// millisecond, and at once when their worker runs out of jobs.
 	QueueWait TinyMetricsPoolHistogram
 	RunTime   TinyMetricsPoolHistogram
 }
@@ -21111,6 +21285,19 @@ func (p *TinyMetricsPool) shareDone(w *tinyMetricsPoolWorker) {
 	if !w.stats.batched {
 		w.stats.mark = p.now()
 	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran from
+// start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to tinyMetricsPoolChunkTime, so they
+// are counted in the atomic fields at once.
+func (p *TinyMetricsPool) chunkDone(w *tinyMetricsPoolWorker, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[tinyMetricsPoolHistBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -21382,6 +21569,7 @@ type tinyHookedPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -21493,7 +21681,7 @@ func (b *tinyHookedPoolBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see tinyHookedPoolChunkTime).
-func (p *TinyHookedPool) runBatch(b *tinyHookedPoolBatch) {
+func (p *TinyHookedPool) runBatch(w *tinyHookedPoolWorker, b *tinyHookedPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -21506,9 +21694,9 @@ func (p *TinyHookedPool) runBatch(b *tinyHookedPoolBatch) {
 		}
 		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = tinyHookedPoolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -22236,7 +22424,7 @@ func (p *TinyHookedPool) run(w *tinyHookedPoolWorker, t tinyHookedPoolTask) {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 	default:
 		p.runJob(w, t)
 	}

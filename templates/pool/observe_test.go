@@ -209,3 +209,19 @@ func TestStatsCountEveryCheapJobOnceClosed(t *testing.T) {
 		t.Errorf("Busy %d after Close, want 0", s.Busy)
 	}
 }
+
+// TestStatsHistogramsCountMapItems: once Map has returned, each of its
+// items is in QueueWait and RunTime.
+func TestStatsHistogramsCountMapItems(t *testing.T) {
+	p := pool.New(double, nil, pool.Config{Workers: 2, Metrics: true})
+	defer p.Close()
+	ins := make([]int, 10_000)
+	if _, err := p.Map(context.Background(), ins); err != nil {
+		t.Fatal(err)
+	}
+	s := p.Stats()
+	if s.QueueWait.Count != 10_000 || s.RunTime.Count != 10_000 || s.Completed != 10_000 {
+		t.Errorf("after Map of 10000: QueueWait.Count %d, RunTime.Count %d, Completed %d; want 10000 each",
+			s.QueueWait.Count, s.RunTime.Count, s.Completed)
+	}
+}

@@ -739,7 +739,7 @@ func (p *Pool[In, Out]) run(w *worker, t task[In, Out]) {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 		if p.cfg.Metrics {
 			p.shareDone(w)
 		}

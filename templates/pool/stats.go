@@ -26,15 +26,18 @@ type Stats struct {
 	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
 	Idle      int    // Workers - Busy, or 0: workers waiting for a job
 
-	// QueueWait is how long submitted jobs waited in the queue, from
-	// Submit or TrySubmit to the start of their first attempt; RunTime is
-	// how long they then took, retries and backoff included. Map items
-	// are not in them. Jobs of a microsecond or more are timed one by
-	// one. Cheaper jobs, which a worker claims several at a time, are
-	// timed by claim, as a clock read per job would cost more than the
-	// job: each gets the claim's mean run time, its queue wait ends when
-	// the claim starts, and it starts when the latest claim of such jobs
-	// started (so that waits of under a claim's length are rounded).
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or
+	// the Map call) to the start of their first attempt; RunTime is how
+	// long they then took, retries and backoff included. Jobs of a
+	// microsecond or more are timed one by one. Cheaper jobs, which a
+	// worker claims several at a time, are timed by claim, as a clock
+	// read per job would cost more than the job: each gets the claim's
+	// mean run time, its queue wait ends when the claim starts, and it
+	// starts when the latest claim of such jobs started (so that waits of
+	// under a claim's length are rounded). Map items are timed by the
+	// chunks workers take them in, the same way. The jobs of claims of
+	// cheap jobs reach Stats within a millisecond, and at once when their
+	// worker runs out of jobs.
 	QueueWait Histogram
 	RunTime   Histogram
 }
@@ -303,6 +306,21 @@ func (p *Pool[In, Out]) shareDone(w *worker) {
 	if !w.stats.batched {
 		w.stats.mark = p.now()
 	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran
+// from start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to chunkTime, so they are counted
+// in the atomic fields at once.
+//
+//monogen:if metrics
+func (p *Pool[In, Out]) chunkDone(w *worker, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[histBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
