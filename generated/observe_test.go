@@ -88,3 +88,51 @@ func TestGeneratedPoolHistogramsTimeQueueWaitAndRunTime(t *testing.T) {
 		}
 	})
 }
+
+// TestGeneratedSemaphoreStatsAndOnWait drives WatchedSlots (metrics=true)
+// and ObservedSlots (onwait=slotWaited) in a synctest bubble: an Acquire
+// that waits 10ms for a release and one whose context ends after 5ms are
+// counted and timed, and reported to the hook.
+func TestGeneratedSemaphoreStatsAndOnWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		generated.SlotWaits.Lock()
+		generated.SlotWaits.Waited, generated.SlotWaits.Errs = nil, nil
+		generated.SlotWaits.Unlock()
+		type slots interface {
+			Acquire(context.Context) error
+			AcquireN(context.Context, int64) error
+			Release()
+		}
+		watched := generated.NewWatchedSlots()
+		for _, s := range []slots{watched, generated.NewObservedSlots()} {
+			if err := s.AcquireN(context.Background(), 64); err != nil {
+				t.Fatal(err)
+			}
+			granted := make(chan error)
+			go func() { granted <- s.Acquire(context.Background()) }()
+			time.Sleep(10 * time.Millisecond)
+			s.Release()
+			if err := <-granted; err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+			if err := s.Acquire(ctx); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Acquire with every unit held: %v, want DeadlineExceeded", err)
+			}
+			cancel()
+		}
+		st := watched.Stats()
+		var want [15]uint64
+		want[7] = 2 // 5ms and 10ms are both in (4.096ms, 16.384ms]
+		if st.Capacity != 64 || st.Held != 64 || st.Waits != 2 || st.Canceled != 1 || st.WaitTime.Counts != want || st.WaitTime.Sum != 15*time.Millisecond {
+			t.Errorf("WatchedSlots.Stats = %+v, want capacity and held 64, 2 waits, 1 canceled, WaitTime counts %v, sum 15ms", st, want)
+		}
+		w := &generated.SlotWaits
+		w.Lock()
+		defer w.Unlock()
+		if len(w.Waited) != 2 || w.Waited[0] != 10*time.Millisecond || w.Waited[1] != 5*time.Millisecond ||
+			w.Errs[0] != nil || !errors.Is(w.Errs[1], context.DeadlineExceeded) {
+			t.Errorf("onwait saw %v, %v; want 10ms, nil then 5ms, DeadlineExceeded", w.Waited, w.Errs)
+		}
+	})
+}
