@@ -5611,7 +5611,7 @@ func (p *Resizer) claimStarted(w *resizerWorker, batched bool) {
 // resizerClockStep is how far a published claim start must be ahead of the last
 // one to be published: a write per claim of one job would contend with
 // every Submit.
-const resizerClockStep = 1000
+const resizerClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
 // starts.
@@ -10157,7 +10157,7 @@ func (p *StressPool) claimStarted(w *stressPoolWorker, batched bool) {
 // stressPoolClockStep is how far a published claim start must be ahead of
 // the last one to be published: a write per claim of one job would contend
 // with every Submit.
-const stressPoolClockStep = 1000
+const stressPoolClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
 // starts.
@@ -13886,7 +13886,7 @@ func (p *PacedPool) claimStarted(w *pacedPoolWorker, batched bool) {
 // pacedPoolClockStep is how far a published claim start must be ahead of the
 // last one to be published: a write per claim of one job would contend with
 // every Submit.
-const pacedPoolClockStep = 1000
+const pacedPoolClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
 // starts.
@@ -17630,7 +17630,7 @@ func (p *GuardedPool) claimStarted(w *guardedPoolWorker, batched bool) {
 // guardedPoolClockStep is how far a published claim start must be ahead of
 // the last one to be published: a write per claim of one job would contend
 // with every Submit.
-const guardedPoolClockStep = 1000
+const guardedPoolClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
 // starts.
@@ -19449,7 +19449,7 @@ func (p *HookedPool) claimStarted(w *hookedPoolWorker, batched bool) {
 // hookedPoolClockStep is how far a published claim start must be ahead of
 // the last one to be published: a write per claim of one job would contend
 // with every Submit.
-const hookedPoolClockStep = 1000
+const hookedPoolClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
 // starts.
@@ -21242,7 +21242,7 @@ func (p *TinyMetricsPool) claimStarted(w *tinyMetricsPoolWorker, batched bool) {
 // tinyMetricsPoolClockStep is how far a published claim start must be ahead
 // of the last one to be published: a write per claim of one job would
 // contend with every Submit.
-const tinyMetricsPoolClockStep = 1000
+const tinyMetricsPoolClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
 // starts.
