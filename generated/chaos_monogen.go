@@ -1584,7 +1584,7 @@ func (p *ChaosPool) claimStarted(w *chaosPoolWorker, batched bool) {
 // chaosPoolClockStep is how far a published claim start must be ahead of the
 // last one to be published: a write per claim of one job would contend with
 // every Submit.
-const chaosPoolClockStep = 1000
+const chaosPoolClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
 // starts.

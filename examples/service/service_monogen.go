@@ -2432,7 +2432,7 @@ func (p *Renderer) claimStarted(w *rendererWorker, batched bool) {
 // rendererClockStep is how far a published claim start must be ahead of the
 // last one to be published: a write per claim of one job would contend with
 // every Submit.
-const rendererClockStep = 1000
+const rendererClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
 // starts.

@@ -1511,7 +1511,7 @@ func (p *Squares) claimStarted(w *squaresWorker, batched bool) {
 // squaresClockStep is how far a published claim start must be ahead of the last
 // one to be published: a write per claim of one job would contend with
 // every Submit.
-const squaresClockStep = 1000
+const squaresClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
 // starts.
