@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // ErrNotFound is an answer, not a failure, for PolicyBreaker (failure=).
@@ -68,3 +69,26 @@ func Work(_ context.Context, req int) (int, error) { return req, nil }
 
 // Fallback answers -1 for a failed or rejected call, with no error.
 func Fallback(_ context.Context, _ int, _ error) (int, error) { return -1, nil }
+
+// WatchedSlots and ObservedSlots are BenchSlots with metrics=true and with
+// a trivial onwait= hook: their Acquire that waits is timed, the one that
+// does not costs what BenchSlots' does (bench/bounded's
+// BenchmarkSemaphoreObserve).
+//
+//monogen:semaphore WatchedSlots n=64 metrics=true
+//monogen:semaphore ObservedSlots n=64 onwait=slotWaited
+var _ struct{}
+
+// SlotWaits records what ObservedSlots' onwait= sees.
+var SlotWaits struct {
+	sync.Mutex
+	Waited []time.Duration
+	Errs   []error
+}
+
+func slotWaited(d time.Duration, err error) {
+	SlotWaits.Lock()
+	defer SlotWaits.Unlock()
+	SlotWaits.Waited = append(SlotWaits.Waited, d)
+	SlotWaits.Errs = append(SlotWaits.Errs, err)
+}

@@ -61,6 +61,7 @@ type Slots struct {
 	group   sync.WaitGroup // goroutines started by Go
 	errOnce sync.Once
 	err     error // first error returned by a function run by Go
+
 }
 
 // slotsWaiter is one queued AcquireN call. ready is closed once its units have
@@ -391,6 +392,7 @@ type BenchSlots struct {
 	group   sync.WaitGroup // goroutines started by Go
 	errOnce sync.Once
 	err     error // first error returned by a function run by Go
+
 }
 
 // benchSlotsWaiter is one queued AcquireN call. ready is closed once its
@@ -5268,4 +5270,804 @@ func NewFlakyLimiter(fn func(context.Context, int) (int, error)) *FlakyLimiter {
 	l := &FlakyLimiter{fn: fn}
 	l.init()
 	return l
+}
+
+// WatchedSlots: generated from the semaphore directive in bounded.go.
+
+// watchedSlotsHistBuckets is the number of buckets of a
+// WatchedSlotsHistogram: one per power of 4 from 1µs to about 67s, and one
+// above.
+const watchedSlotsHistBuckets = 15
+
+// WatchedSlotsHistogram is a snapshot of a distribution of durations in
+// fixed buckets whose bounds are powers of 4 from 1µs to about 67s
+// (4^13µs). Bucket i counts the durations d with Bounds[i-1] < d <=
+// Bounds[i]; the last bucket counts those above the largest bound. Count is
+// the sum of Counts. The buckets and Sum are read one by one while
+// observations go on, so Sum may be off by the observations that came
+// meanwhile.
+type WatchedSlotsHistogram struct {
+	Bounds [watchedSlotsHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [watchedSlotsHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                              // total of the observations
+	Count  uint64                                     // number of observations
+}
+
+// watchedSlotsHistogram records durations into the buckets of a
+// WatchedSlotsHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type watchedSlotsHistogram struct {
+	counts [watchedSlotsHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// watchedSlotsHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func watchedSlotsHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, watchedSlotsHistBuckets-1)
+}
+
+// observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *watchedSlotsHistogram) observe(d int64) {
+	d = max(d, 0)
+	h.counts[watchedSlotsHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// addTo adds the recorded distribution to s, setting its bounds.
+func (h *watchedSlotsHistogram) addTo(s *WatchedSlotsHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
+// WatchedSlotsMaxN is the largest capacity a WatchedSlots supports. The two
+// bits above it in the state word are the queued flag and the over-release
+// guard.
+const WatchedSlotsMaxN = 1<<61 - 1
+
+const (
+	// watchedSlotsQueuedBit is set in the state word while the waiter list
+	// is not empty. Being larger than any capacity, it makes the fast path's
+	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
+	watchedSlotsQueuedBit = 1 << 62
+	// watchedSlotsOverBit can only become set when a release subtracts more
+	// than is held: a borrow out of the held count into the flag bits.
+	watchedSlotsOverBit = 1 << 61
+	// watchedSlotsCacheLine is the size the hot word is padded to. 64 bytes
+	// on amd64 and most arm64 cores; 128 would also cover Apple's and
+	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
+	watchedSlotsCacheLine = 64
+)
+
+// WatchedSlots bounds the total weight held at once by concurrent holders.
+//
+// Waiters are served in FIFO order: once a request has to wait, later
+// requests wait behind it even if they are small enough to fit, so a large
+// request is not starved by a stream of small ones.
+//
+// A WatchedSlots must be created with NewWatchedSlots and must not be copied
+// after first use.
+//
+// In the terminology of the Go memory model, the n-th call to Release or
+// ReleaseN "synchronizes before" any Acquire that obtains the units that
+// call freed, and a function run by Go returns before the Wait that sees
+// its completion returns.
+type WatchedSlots struct {
+	// state is the held weight in its low bits, plus watchedSlotsQueuedBit
+	// while waiters are queued. Uncontended Acquire and Release touch only
+	// this.
+	state atomic.Int64
+	// The slow path's fields below are written by waiters while holders
+	// spin on state; keep them on another cache line.
+	_ [watchedSlotsCacheLine - 8]byte
+
+	mu         sync.Mutex // guards head and tail
+	head, tail *watchedSlotsWaiter
+
+	group   sync.WaitGroup // goroutines started by Go
+	errOnce sync.Once
+	err     error // first error returned by a function run by Go
+
+	stats watchedSlotsCounters
+}
+
+// watchedSlotsWaiter is one queued AcquireN call. ready is closed once its
+// units have been added to the state word on its behalf.
+type watchedSlotsWaiter struct {
+	n          int64
+	ready      chan struct{}
+	prev, next *watchedSlotsWaiter
+	// since is when the request was queued.
+	since time.Time
+}
+
+// waited records the wait of the queued request w, which ended with err.
+func (s *WatchedSlots) waited(w *watchedSlotsWaiter, err error) {
+	d := time.Since(w.since)
+	s.stats.waits.Add(1)
+	if err != nil {
+		s.stats.canceled.Add(1)
+	}
+	s.stats.waitTime.observe(int64(d))
+}
+
+// init checks the configuration.
+func (s *WatchedSlots) init() {
+}
+
+// Acquire acquires one unit, blocking until it is available or ctx is done.
+// On success it returns nil. On failure it returns ctx.Err() and leaves the
+// semaphore unchanged. If ctx is already done, Acquire may still succeed
+// without blocking when a unit is free and nobody is waiting. Once it
+// waits, it fails if ctx is done when the wait ends, even if the unit was
+// granted at the same moment: the unit goes back, and a caller that cancels
+// ctx before releasing units never sees the waiter succeed.
+func (s *WatchedSlots) Acquire(ctx context.Context) error {
+	if c := s.state.Load(); c < 64 && s.state.CompareAndSwap(c, c+1) {
+		return nil
+	}
+	return s.acquireSlow(ctx, 1)
+}
+
+// AcquireN acquires n units, blocking until they are available or ctx is
+// done, with the guarantees of Acquire. A request for more than the
+// capacity can never succeed: it waits for ctx to be done without holding
+// back other callers. AcquireN panics if n is negative.
+func (s *WatchedSlots) AcquireN(ctx context.Context, n int64) error {
+	// The capacity minus c cannot overflow, and is negative while waiters
+	// are queued.
+	if c := s.state.Load(); n > 0 && n <= 64-c && s.state.CompareAndSwap(c, c+n) {
+		return nil
+	}
+	return s.acquireSlow(ctx, n)
+}
+
+// TryAcquire acquires one unit without blocking and reports whether it did.
+// It fails while other callers are waiting, even if a unit is free.
+func (s *WatchedSlots) TryAcquire() bool {
+	for {
+		c := s.state.Load()
+		if c >= 64 {
+			return false
+		}
+		if s.state.CompareAndSwap(c, c+1) {
+			return true
+		}
+	}
+}
+
+// TryAcquireN acquires n units without blocking and reports whether it did,
+// with the guarantees of TryAcquire. It panics if n is negative.
+func (s *WatchedSlots) TryAcquireN(n int64) bool {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	for {
+		c := s.state.Load()
+		if n > 64-c {
+			return false
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			return true
+		}
+	}
+}
+
+// Release releases one unit. It panics if that releases more than is held.
+func (s *WatchedSlots) Release() {
+	if c := s.state.Add(-1); c&(watchedSlotsQueuedBit|watchedSlotsOverBit) != 0 || c < 0 {
+		s.releaseSlow(c)
+	}
+}
+
+// ReleaseN releases n units. It panics if that releases more than is held
+// or if n is negative.
+func (s *WatchedSlots) ReleaseN(n int64) {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if c := s.state.Add(-n); c&(watchedSlotsQueuedBit|watchedSlotsOverBit) != 0 || c < 0 {
+		s.releaseSlow(c)
+	}
+}
+
+// Available returns the weight that is free at the moment of the call. A
+// caller may not be able to acquire it: waiters come first.
+func (s *WatchedSlots) Available() int64 {
+	return 64 - s.state.Load()&^watchedSlotsQueuedBit
+}
+
+// Go waits for a unit as Acquire does, then calls f in a new goroutine and
+// releases the unit when f returns. It returns ctx.Err() without calling f
+// if ctx is done first. The first non-nil error returned by a function run
+// by Go is returned by Wait.
+func (s *WatchedSlots) Go(ctx context.Context, f func() error) error {
+	if err := s.Acquire(ctx); err != nil {
+		return err
+	}
+	s.group.Add(1)
+	go func() {
+		defer s.group.Done()
+		defer s.Release()
+		if err := f(); err != nil {
+			s.errOnce.Do(func() { s.err = err })
+		}
+	}()
+	return nil
+}
+
+// Wait blocks until every function started by Go has returned, then
+// returns the first non-nil error (if any) they returned. As with
+// sync.WaitGroup, calls to Go that start a batch must happen before Wait.
+func (s *WatchedSlots) Wait() error {
+	s.group.Wait()
+	return s.err
+}
+
+// acquireSlow acquires n units through the mutex, queueing when they do
+// not fit or others are already queued.
+func (s *WatchedSlots) acquireSlow(ctx context.Context, n int64) error {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return nil
+	}
+	done := ctx.Done()
+	if n > 64 {
+		// Queueing it would block everyone behind a request that can
+		// never be granted.
+		<-done
+		return ctx.Err()
+	}
+	w, err := s.enqueue(ctx, done, n)
+	if w == nil {
+		return err
+	}
+	err = s.await(ctx, done, w)
+	s.waited(w, err)
+	return err
+}
+
+// enqueue takes n units at once if they fit and nobody is queued, fails if
+// done is closed, and otherwise queues a waiter for them and returns it:
+// nil and the result when no wait is needed.
+func (s *WatchedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*watchedSlotsWaiter, error) {
+	s.mu.Lock()
+	for {
+		c := s.state.Load()
+		if n > 64-c {
+			break
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			s.mu.Unlock()
+			return nil, nil
+		}
+	}
+	select {
+	case <-done:
+		s.mu.Unlock()
+		return nil, ctx.Err()
+	default:
+	}
+
+	w := &watchedSlotsWaiter{n: n, ready: make(chan struct{})}
+	w.since = time.Now()
+	s.push(w)
+	for {
+		c := s.state.Load()
+		if c&watchedSlotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|watchedSlotsQueuedBit) {
+			break
+		}
+	}
+	// Units freed between the failed attempt above and setting
+	// watchedSlotsQueuedBit were released on the fast path, which notifies
+	// nobody.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return w, nil
+}
+
+// await waits until the queued w is granted its units or done is closed.
+// If done is closed when the wait ends, the request fails even if it was
+// granted too: a select between the two picks either at random, and the
+// grant may have come after ctx ended (go.dev/issue/63615).
+func (s *WatchedSlots) await(ctx context.Context, done <-chan struct{}, w *watchedSlotsWaiter) error {
+	select {
+	case <-w.ready:
+		select {
+		case <-done:
+			// Fail as if done had been picked; the units go back below.
+		default:
+			return nil
+		}
+	case <-done:
+	}
+	s.mu.Lock()
+	select {
+	case <-w.ready:
+		// Granted as ctx ended: give the units back, so that a failed
+		// Acquire leaves the semaphore unchanged.
+		s.state.Add(-w.n)
+	default:
+		s.remove(w)
+	}
+	// Removing the head, or giving units back, may let the next waiters in.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return ctx.Err()
+}
+
+// releaseSlow handles a release whose result c has watchedSlotsQueuedBit
+// set, or shows that more was released than held.
+func (s *WatchedSlots) releaseSlow(c int64) {
+	if c < 0 || c&watchedSlotsOverBit != 0 {
+		panic("semaphore: released more than held")
+	}
+	s.mu.Lock()
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+// notifyLocked grants queued requests in order while the head fits, and
+// clears watchedSlotsQueuedBit once the queue is empty. s.mu must be held.
+func (s *WatchedSlots) notifyLocked() {
+	for {
+		c := s.state.Load()
+		w := s.head
+		if w == nil {
+			if c&watchedSlotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^watchedSlotsQueuedBit) {
+				return
+			}
+			continue
+		}
+		if w.n > 64-c&^watchedSlotsQueuedBit {
+			return
+		}
+		next := c + w.n
+		if w.next == nil {
+			next &^= watchedSlotsQueuedBit
+		}
+		if s.state.CompareAndSwap(c, next) {
+			s.remove(w)
+			close(w.ready)
+		}
+	}
+}
+
+// push appends w to the waiter list. s.mu must be held.
+func (s *WatchedSlots) push(w *watchedSlotsWaiter) {
+	w.prev = s.tail
+	if s.tail == nil {
+		s.head = w
+	} else {
+		s.tail.next = w
+	}
+	s.tail = w
+	s.stats.queued++
+}
+
+// remove unlinks w from the waiter list. s.mu must be held.
+func (s *WatchedSlots) remove(w *watchedSlotsWaiter) {
+	if w.prev == nil {
+		s.head = w.next
+	} else {
+		w.prev.next = w.next
+	}
+	if w.next == nil {
+		s.tail = w.prev
+	} else {
+		w.next.prev = w.prev
+	}
+	w.prev, w.next = nil, nil
+	s.stats.queued--
+}
+
+// WatchedSlotsStats is a snapshot of a semaphore's state and of the Acquire
+// calls that had to wait. Calls that found their units free are not counted:
+// counting them would cost the uncontended Acquire a shared atomic add, a
+// third of its time.
+type WatchedSlotsStats struct {
+	Capacity int64  // the total weight held at once
+	Held     int64  // weight held now
+	Waiting  int64  // calls queued now
+	Waits    uint64 // calls that had to wait, whatever came of it
+	Canceled uint64 // of those, calls whose context ended the wait
+	// WaitTime is how long the calls that had to wait waited, from being
+	// queued to getting their units or giving up.
+	WaitTime WatchedSlotsHistogram
+}
+
+// watchedSlotsCounters are the metrics of a semaphore: only its slow path
+// updates them.
+type watchedSlotsCounters struct {
+	waits    atomic.Uint64
+	canceled atomic.Uint64
+	queued   int64 // guarded by mu
+	waitTime watchedSlotsHistogram
+}
+
+// Stats returns a snapshot of the semaphore's state and counters.
+func (s *WatchedSlots) Stats() WatchedSlotsStats {
+	st := WatchedSlotsStats{
+		Capacity: 64,
+		Held:     s.state.Load() &^ watchedSlotsQueuedBit,
+		Waits:    s.stats.waits.Load(),
+		Canceled: s.stats.canceled.Load(),
+	}
+	s.mu.Lock()
+	st.Waiting = s.stats.queued
+	s.mu.Unlock()
+	s.stats.waitTime.addTo(&st.WaitTime)
+	return st
+}
+
+// NewWatchedSlots returns a semaphore of capacity 64.
+func NewWatchedSlots() *WatchedSlots {
+	s := &WatchedSlots{}
+	s.init()
+	return s
+}
+
+// ObservedSlots: generated from the semaphore directive in bounded.go.
+
+// ObservedSlotsMaxN is the largest capacity a ObservedSlots supports. The
+// two bits above it in the state word are the queued flag and the
+// over-release guard.
+const ObservedSlotsMaxN = 1<<61 - 1
+
+const (
+	// observedSlotsQueuedBit is set in the state word while the waiter list
+	// is not empty. Being larger than any capacity, it makes the fast path's
+	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
+	observedSlotsQueuedBit = 1 << 62
+	// observedSlotsOverBit can only become set when a release subtracts more
+	// than is held: a borrow out of the held count into the flag bits.
+	observedSlotsOverBit = 1 << 61
+	// observedSlotsCacheLine is the size the hot word is padded to. 64 bytes
+	// on amd64 and most arm64 cores; 128 would also cover Apple's and
+	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
+	observedSlotsCacheLine = 64
+)
+
+// ObservedSlots bounds the total weight held at once by concurrent holders.
+//
+// Waiters are served in FIFO order: once a request has to wait, later
+// requests wait behind it even if they are small enough to fit, so a large
+// request is not starved by a stream of small ones.
+//
+// A ObservedSlots must be created with NewObservedSlots and must not be
+// copied after first use.
+//
+// In the terminology of the Go memory model, the n-th call to Release or
+// ReleaseN "synchronizes before" any Acquire that obtains the units that
+// call freed, and a function run by Go returns before the Wait that sees
+// its completion returns.
+type ObservedSlots struct {
+	// state is the held weight in its low bits, plus observedSlotsQueuedBit
+	// while waiters are queued. Uncontended Acquire and Release touch only
+	// this.
+	state atomic.Int64
+	// The slow path's fields below are written by waiters while holders
+	// spin on state; keep them on another cache line.
+	_ [observedSlotsCacheLine - 8]byte
+
+	mu         sync.Mutex // guards head and tail
+	head, tail *observedSlotsWaiter
+
+	group   sync.WaitGroup // goroutines started by Go
+	errOnce sync.Once
+	err     error // first error returned by a function run by Go
+
+}
+
+// observedSlotsWaiter is one queued AcquireN call. ready is closed once its
+// units have been added to the state word on its behalf.
+type observedSlotsWaiter struct {
+	n          int64
+	ready      chan struct{}
+	prev, next *observedSlotsWaiter
+	// since is when the request was queued.
+	since time.Time
+}
+
+// waitedFor calls slotWaited, the directive's onwait=, after an Acquire that
+// waited for d and ended with err.
+func (s *ObservedSlots) waitedFor(d time.Duration, err error) {
+	slotWaited(d, err)
+}
+
+// waited records the wait of the queued request w, which ended with err.
+func (s *ObservedSlots) waited(w *observedSlotsWaiter, err error) {
+	d := time.Since(w.since)
+	s.waitedFor(d, err)
+}
+
+// init checks the configuration.
+func (s *ObservedSlots) init() {
+}
+
+// Acquire acquires one unit, blocking until it is available or ctx is done.
+// On success it returns nil. On failure it returns ctx.Err() and leaves the
+// semaphore unchanged. If ctx is already done, Acquire may still succeed
+// without blocking when a unit is free and nobody is waiting. Once it
+// waits, it fails if ctx is done when the wait ends, even if the unit was
+// granted at the same moment: the unit goes back, and a caller that cancels
+// ctx before releasing units never sees the waiter succeed.
+func (s *ObservedSlots) Acquire(ctx context.Context) error {
+	if c := s.state.Load(); c < 64 && s.state.CompareAndSwap(c, c+1) {
+		return nil
+	}
+	return s.acquireSlow(ctx, 1)
+}
+
+// AcquireN acquires n units, blocking until they are available or ctx is
+// done, with the guarantees of Acquire. A request for more than the
+// capacity can never succeed: it waits for ctx to be done without holding
+// back other callers. AcquireN panics if n is negative.
+func (s *ObservedSlots) AcquireN(ctx context.Context, n int64) error {
+	// The capacity minus c cannot overflow, and is negative while waiters
+	// are queued.
+	if c := s.state.Load(); n > 0 && n <= 64-c && s.state.CompareAndSwap(c, c+n) {
+		return nil
+	}
+	return s.acquireSlow(ctx, n)
+}
+
+// TryAcquire acquires one unit without blocking and reports whether it did.
+// It fails while other callers are waiting, even if a unit is free.
+func (s *ObservedSlots) TryAcquire() bool {
+	for {
+		c := s.state.Load()
+		if c >= 64 {
+			return false
+		}
+		if s.state.CompareAndSwap(c, c+1) {
+			return true
+		}
+	}
+}
+
+// TryAcquireN acquires n units without blocking and reports whether it did,
+// with the guarantees of TryAcquire. It panics if n is negative.
+func (s *ObservedSlots) TryAcquireN(n int64) bool {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	for {
+		c := s.state.Load()
+		if n > 64-c {
+			return false
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			return true
+		}
+	}
+}
+
+// Release releases one unit. It panics if that releases more than is held.
+func (s *ObservedSlots) Release() {
+	if c := s.state.Add(-1); c&(observedSlotsQueuedBit|observedSlotsOverBit) != 0 || c < 0 {
+		s.releaseSlow(c)
+	}
+}
+
+// ReleaseN releases n units. It panics if that releases more than is held
+// or if n is negative.
+func (s *ObservedSlots) ReleaseN(n int64) {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if c := s.state.Add(-n); c&(observedSlotsQueuedBit|observedSlotsOverBit) != 0 || c < 0 {
+		s.releaseSlow(c)
+	}
+}
+
+// Available returns the weight that is free at the moment of the call. A
+// caller may not be able to acquire it: waiters come first.
+func (s *ObservedSlots) Available() int64 {
+	return 64 - s.state.Load()&^observedSlotsQueuedBit
+}
+
+// Go waits for a unit as Acquire does, then calls f in a new goroutine and
+// releases the unit when f returns. It returns ctx.Err() without calling f
+// if ctx is done first. The first non-nil error returned by a function run
+// by Go is returned by Wait.
+func (s *ObservedSlots) Go(ctx context.Context, f func() error) error {
+	if err := s.Acquire(ctx); err != nil {
+		return err
+	}
+	s.group.Add(1)
+	go func() {
+		defer s.group.Done()
+		defer s.Release()
+		if err := f(); err != nil {
+			s.errOnce.Do(func() { s.err = err })
+		}
+	}()
+	return nil
+}
+
+// Wait blocks until every function started by Go has returned, then
+// returns the first non-nil error (if any) they returned. As with
+// sync.WaitGroup, calls to Go that start a batch must happen before Wait.
+func (s *ObservedSlots) Wait() error {
+	s.group.Wait()
+	return s.err
+}
+
+// acquireSlow acquires n units through the mutex, queueing when they do
+// not fit or others are already queued.
+func (s *ObservedSlots) acquireSlow(ctx context.Context, n int64) error {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return nil
+	}
+	done := ctx.Done()
+	if n > 64 {
+		// Queueing it would block everyone behind a request that can
+		// never be granted.
+		<-done
+		return ctx.Err()
+	}
+	w, err := s.enqueue(ctx, done, n)
+	if w == nil {
+		return err
+	}
+	err = s.await(ctx, done, w)
+	s.waited(w, err)
+	return err
+}
+
+// enqueue takes n units at once if they fit and nobody is queued, fails if
+// done is closed, and otherwise queues a waiter for them and returns it:
+// nil and the result when no wait is needed.
+func (s *ObservedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*observedSlotsWaiter, error) {
+	s.mu.Lock()
+	for {
+		c := s.state.Load()
+		if n > 64-c {
+			break
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			s.mu.Unlock()
+			return nil, nil
+		}
+	}
+	select {
+	case <-done:
+		s.mu.Unlock()
+		return nil, ctx.Err()
+	default:
+	}
+
+	w := &observedSlotsWaiter{n: n, ready: make(chan struct{})}
+	w.since = time.Now()
+	s.push(w)
+	for {
+		c := s.state.Load()
+		if c&observedSlotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|observedSlotsQueuedBit) {
+			break
+		}
+	}
+	// Units freed between the failed attempt above and setting
+	// observedSlotsQueuedBit were released on the fast path, which notifies
+	// nobody.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return w, nil
+}
+
+// await waits until the queued w is granted its units or done is closed.
+// If done is closed when the wait ends, the request fails even if it was
+// granted too: a select between the two picks either at random, and the
+// grant may have come after ctx ended (go.dev/issue/63615).
+func (s *ObservedSlots) await(ctx context.Context, done <-chan struct{}, w *observedSlotsWaiter) error {
+	select {
+	case <-w.ready:
+		select {
+		case <-done:
+			// Fail as if done had been picked; the units go back below.
+		default:
+			return nil
+		}
+	case <-done:
+	}
+	s.mu.Lock()
+	select {
+	case <-w.ready:
+		// Granted as ctx ended: give the units back, so that a failed
+		// Acquire leaves the semaphore unchanged.
+		s.state.Add(-w.n)
+	default:
+		s.remove(w)
+	}
+	// Removing the head, or giving units back, may let the next waiters in.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return ctx.Err()
+}
+
+// releaseSlow handles a release whose result c has observedSlotsQueuedBit
+// set, or shows that more was released than held.
+func (s *ObservedSlots) releaseSlow(c int64) {
+	if c < 0 || c&observedSlotsOverBit != 0 {
+		panic("semaphore: released more than held")
+	}
+	s.mu.Lock()
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+// notifyLocked grants queued requests in order while the head fits, and
+// clears observedSlotsQueuedBit once the queue is empty. s.mu must be held.
+func (s *ObservedSlots) notifyLocked() {
+	for {
+		c := s.state.Load()
+		w := s.head
+		if w == nil {
+			if c&observedSlotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^observedSlotsQueuedBit) {
+				return
+			}
+			continue
+		}
+		if w.n > 64-c&^observedSlotsQueuedBit {
+			return
+		}
+		next := c + w.n
+		if w.next == nil {
+			next &^= observedSlotsQueuedBit
+		}
+		if s.state.CompareAndSwap(c, next) {
+			s.remove(w)
+			close(w.ready)
+		}
+	}
+}
+
+// push appends w to the waiter list. s.mu must be held.
+func (s *ObservedSlots) push(w *observedSlotsWaiter) {
+	w.prev = s.tail
+	if s.tail == nil {
+		s.head = w
+	} else {
+		s.tail.next = w
+	}
+	s.tail = w
+}
+
+// remove unlinks w from the waiter list. s.mu must be held.
+func (s *ObservedSlots) remove(w *observedSlotsWaiter) {
+	if w.prev == nil {
+		s.head = w.next
+	} else {
+		w.prev.next = w.next
+	}
+	if w.next == nil {
+		s.tail = w.prev
+	} else {
+		w.next.prev = w.prev
+	}
+	w.prev, w.next = nil, nil
+}
+
+// NewObservedSlots returns a semaphore of capacity 64.
+func NewObservedSlots() *ObservedSlots {
+	s := &ObservedSlots{}
+	s.init()
+	return s
 }

@@ -56,6 +56,7 @@ type tinyPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -167,7 +168,7 @@ func (b *tinyPoolBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see tinyPoolChunkTime).
-func (p *TinyPool) runBatch(b *tinyPoolBatch) {
+func (p *TinyPool) runBatch(w *tinyPoolWorker, b *tinyPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -180,9 +181,9 @@ func (p *TinyPool) runBatch(b *tinyPoolBatch) {
 		}
 		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = tinyPoolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -539,8 +540,12 @@ type tinyPoolWorker struct {
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [tinyPoolCacheLine - 48]byte
+	_ [tinyPoolWorkerPad]byte
 }
+
+// tinyPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+const tinyPoolWorkerPad = 16
 
 // init makes the queue and starts the workers.
 func (p *TinyPool) init() {
@@ -576,7 +581,8 @@ func (p *TinyPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *TinyPool) Submit(ctx context.Context, in int) error {
-	err := p.send(ctx, tinyPoolTask{in: in})
+	t := tinyPoolTask{in: in}
+	err := p.send(ctx, t)
 	return err
 }
 
@@ -644,8 +650,9 @@ func (p *TinyPool) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *TinyPool) TrySubmit(in int) error {
+	t := tinyPoolTask{in: in}
 	var err error
-	switch p.q.tryPush(tinyPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case tinyPoolPushed:
 		p.pushed()
 	case tinyPoolPushFull:
@@ -855,9 +862,9 @@ func (p *TinyPool) work(w *tinyPoolWorker) {
 				t := tasks[i]
 				tasks[i] = tinyPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
@@ -867,22 +874,23 @@ func (p *TinyPool) work(w *tinyPoolWorker) {
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *TinyPool) run(t tinyPoolTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *TinyPool) run(w *tinyPoolWorker, t tinyPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *TinyPool) runJob(in int) {
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *TinyPool) runJob(w *tinyPoolWorker, t tinyPoolTask) {
+	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
@@ -1279,7 +1287,7 @@ func (p *TinyPool) steal(self *tinyPoolWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(pos)
-			p.run(t)
+			p.run(self, t)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -1298,9 +1306,9 @@ func (p *TinyPool) runClaim(w *tinyPoolWorker, t tinyPoolTask, pos, n uint64) (r
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {
@@ -1390,6 +1398,7 @@ type spinPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -1501,7 +1510,7 @@ func (b *spinPoolBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see spinPoolChunkTime).
-func (p *SpinPool) runBatch(b *spinPoolBatch) {
+func (p *SpinPool) runBatch(w *spinPoolWorker, b *spinPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -1514,9 +1523,9 @@ func (p *SpinPool) runBatch(b *spinPoolBatch) {
 		}
 		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = spinPoolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -1873,8 +1882,12 @@ type spinPoolWorker struct {
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [spinPoolCacheLine - 48]byte
+	_ [spinPoolWorkerPad]byte
 }
+
+// spinPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+const spinPoolWorkerPad = 16
 
 // init makes the queue and starts the workers.
 func (p *SpinPool) init() {
@@ -1910,7 +1923,8 @@ func (p *SpinPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *SpinPool) Submit(ctx context.Context, in int) error {
-	err := p.send(ctx, spinPoolTask{in: in})
+	t := spinPoolTask{in: in}
+	err := p.send(ctx, t)
 	return err
 }
 
@@ -1978,8 +1992,9 @@ func (p *SpinPool) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *SpinPool) TrySubmit(in int) error {
+	t := spinPoolTask{in: in}
 	var err error
-	switch p.q.tryPush(spinPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case spinPoolPushed:
 		p.pushed()
 	case spinPoolPushFull:
@@ -2189,9 +2204,9 @@ func (p *SpinPool) work(w *spinPoolWorker) {
 				t := tasks[i]
 				tasks[i] = spinPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
@@ -2201,22 +2216,23 @@ func (p *SpinPool) work(w *spinPoolWorker) {
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *SpinPool) run(t spinPoolTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *SpinPool) run(w *spinPoolWorker, t spinPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *SpinPool) runJob(in int) {
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *SpinPool) runJob(w *spinPoolWorker, t spinPoolTask) {
+	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
@@ -2613,7 +2629,7 @@ func (p *SpinPool) steal(self *spinPoolWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(pos)
-			p.run(t)
+			p.run(self, t)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -2632,9 +2648,9 @@ func (p *SpinPool) runClaim(w *spinPoolWorker, t spinPoolTask, pos, n uint64) (r
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {
@@ -2724,6 +2740,7 @@ type napPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -2835,7 +2852,7 @@ func (b *napPoolBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see napPoolChunkTime).
-func (p *NapPool) runBatch(b *napPoolBatch) {
+func (p *NapPool) runBatch(w *napPoolWorker, b *napPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -2848,9 +2865,9 @@ func (p *NapPool) runBatch(b *napPoolBatch) {
 		}
 		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = napPoolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -3211,8 +3228,12 @@ type napPoolWorker struct {
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [napPoolCacheLine - 48]byte
+	_ [napPoolWorkerPad]byte
 }
+
+// napPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+const napPoolWorkerPad = 16
 
 // init makes the queue and starts the workers.
 func (p *NapPool) init() {
@@ -3247,7 +3268,8 @@ func (p *NapPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *NapPool) Submit(ctx context.Context, in int) error {
-	err := p.send(ctx, napPoolTask{in: in})
+	t := napPoolTask{in: in}
+	err := p.send(ctx, t)
 	return err
 }
 
@@ -3315,8 +3337,9 @@ func (p *NapPool) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *NapPool) TrySubmit(in int) error {
+	t := napPoolTask{in: in}
 	var err error
-	switch p.q.tryPush(napPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case napPoolPushed:
 		p.pushed()
 	case napPoolPushFull:
@@ -3526,9 +3549,9 @@ func (p *NapPool) work(w *napPoolWorker) {
 				t := tasks[i]
 				tasks[i] = napPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
@@ -3538,22 +3561,23 @@ func (p *NapPool) work(w *napPoolWorker) {
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *NapPool) run(t napPoolTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *NapPool) run(w *napPoolWorker, t napPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *NapPool) runJob(in int) {
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *NapPool) runJob(w *napPoolWorker, t napPoolTask) {
+	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
@@ -3950,7 +3974,7 @@ func (p *NapPool) steal(self *napPoolWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(pos)
-			p.run(t)
+			p.run(self, t)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -3969,9 +3993,9 @@ func (p *NapPool) runClaim(w *napPoolWorker, t napPoolTask, pos, n uint64) (ran 
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {
@@ -4026,6 +4050,77 @@ func NewNapPool(onResult func(int, int, error)) *NapPool {
 
 // Resizer: generated from the pool directive in pool.go.
 
+// resizerHistBuckets is the number of buckets of a ResizerHistogram: one per
+// power of 4 from 1µs to about 67s, and one above.
+const resizerHistBuckets = 15
+
+// ResizerHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type ResizerHistogram struct {
+	Bounds [resizerHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [resizerHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                         // total of the observations
+	Count  uint64                                // number of observations
+}
+
+// resizerHistogram records durations into the buckets of a ResizerHistogram:
+// an atomic add to one bucket and one to the sum, no lock and no allocation.
+type resizerHistogram struct {
+	counts [resizerHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// resizerHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func resizerHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, resizerHistBuckets-1)
+}
+
+// observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *resizerHistogram) observe(d int64) {
+	d = max(d, 0)
+	h.counts[resizerHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// observeN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *resizerHistogram) observeN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[resizerHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// add adds the counts of o to h.
+func (h *resizerHistogram) add(o *resizerHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// addTo adds the recorded distribution to s, setting its bounds.
+func (h *resizerHistogram) addTo(s *ResizerHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
 // resizerChunkTime is how long a chunk of a Map call should take.
 //
 // Chunking of a Map call: each helping worker claims chunks of consecutive
@@ -4061,6 +4156,10 @@ type resizerBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -4114,6 +4213,7 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
+	b.queued = p.now()
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrResizerClosed, recorded before the items
@@ -4175,7 +4275,7 @@ func (b *resizerBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see resizerChunkTime).
-func (p *Resizer) runBatch(b *resizerBatch) {
+func (p *Resizer) runBatch(w *resizerWorker, b *resizerBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -4189,10 +4289,12 @@ func (p *Resizer) runBatch(b *resizerBatch) {
 		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
+		// Before finish: once Map returns, ResizerStats has its items.
+		p.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = resizerNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -4317,6 +4419,7 @@ func (p *Resizer) next(w *resizerWorker, tasks []resizerTask) (n, pos uint64, sh
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
+				p.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
@@ -4341,6 +4444,7 @@ func (p *Resizer) next(w *resizerWorker, tasks []resizerTask) (n, pos uint64, sh
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
+			p.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -4361,6 +4465,8 @@ func (p *Resizer) next(w *resizerWorker, tasks []resizerTask) (n, pos uint64, sh
 // sleep parks w until a producer, Close, Resize or a worker with claimed
 // tasks to take over wakes it. It returns false if w was retired.
 func (p *Resizer) sleep(w *resizerWorker) bool {
+	// A job queued while w sleeps reads the clock (see stamp).
+	p.stats.clock.Store(resizerClockParked)
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
@@ -4522,12 +4628,17 @@ type Resizer struct {
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
 	stats resizerCounters
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // resizerTask is one element of the queue: a job, or a share of a Map batch.
 type resizerTask struct {
 	in    Job
 	batch *resizerBatch // non-nil: the receiving worker helps with this batch
+	// queued is when the job was queued, in nanoseconds since epoch.
+	queued int64
 }
 
 // resizerWorker is the parking and retirement handle of one worker goroutine.
@@ -4550,15 +4661,22 @@ type resizerWorker struct {
 	// finished or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
+	// stats are the metrics the worker keeps for ResizerStats on its own.
+	stats *resizerWorkerStats
 	// The worker is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [resizerCacheLine - 48]byte
+	_ [resizerWorkerPad]byte
 }
+
+// resizerWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+const resizerWorkerPad = 8
 
 // init makes the queue and starts the workers.
 func (p *Resizer) init() {
 	queue := 8
 	workers := 3
+	p.epoch = time.Now()
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -4591,7 +4709,9 @@ func (p *Resizer) Submit(ctx context.Context, in Job) error {
 	// Counted before the send so that ResizerStats never shows a job
 	// finished before it was submitted.
 	p.stats.submitted.Add(1)
-	err := p.send(ctx, resizerTask{in: in})
+	t := resizerTask{in: in}
+	t.queued = p.stamp()
+	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
 	}
@@ -4663,8 +4783,10 @@ func (p *Resizer) pushed() {
 // TrySubmit of a job happens before the job runs.
 func (p *Resizer) TrySubmit(in Job) error {
 	p.stats.submitted.Add(1)
+	t := resizerTask{in: in}
+	t.queued = p.stamp()
 	var err error
-	switch p.q.tryPush(resizerTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case resizerPushed:
 		p.pushed()
 	case resizerPushFull:
@@ -4723,6 +4845,7 @@ func (p *Resizer) grow(n int) {
 	added := len(p.workers)
 	for range n {
 		w := &resizerWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w.stats = new(resizerWorkerStats)
 		p.workers = append(p.workers, w)
 		crew = append(crew, w)
 	}
@@ -4746,6 +4869,10 @@ func (p *Resizer) leave(w *resizerWorker) {
 		}
 	}
 	p.crew.Store(&crew)
+	// Under the same lock as ResizerStats, which adds up the crew's: the
+	// worker's counts move to the pool's in one step.
+	w.stats.flush()
+	p.stats.gone.add(w.stats)
 }
 
 // isClosed reports whether Close or Shutdown has begun.
@@ -4860,6 +4987,7 @@ func (p *Resizer) work(w *resizerWorker) {
 		if !ok {
 			return
 		}
+		p.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -4878,45 +5006,43 @@ func (p *Resizer) work(w *resizerWorker) {
 				t := tasks[i]
 				tasks[i] = resizerTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
+		p.claimDone(w)
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < resizerCheapJob*time.Duration(ran)
 		}
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *Resizer) run(t resizerTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *Resizer) run(w *resizerWorker, t resizerTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
+		p.shareDone(w)
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *Resizer) runJob(in Job) {
-	p.stats.inFlight.Add(1)
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *Resizer) runJob(w *resizerWorker, t resizerTask) {
+	in := t.in
+	p.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
 	if err != nil {
 		out, err = p.retry(p.ctx, in, err)
 	}
-	p.stats.inFlight.Add(-1)
-	if err != nil {
-		p.stats.failed.Add(1)
-	} else {
-		p.stats.completed.Add(1)
-	}
+	p.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
@@ -5272,6 +5398,23 @@ type ResizerStats struct {
 	Unrun     uint64 // received after Shutdown began, not run
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+	Workers   int    // worker goroutines, as Size reports
+	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Idle      int    // Workers - Busy, or 0: workers waiting for a job
+
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
+	// Map call) to the start of their first attempt; RunTime is how long
+	// they then took, retries and backoff included. Jobs of a microsecond or
+	// more are timed one by one. Cheaper jobs, which a worker claims several
+	// at a time, are timed by claim, as a clock read per job would cost more
+	// than the job: each gets the claim's mean run time, its queue wait ends
+	// when the claim starts, and it starts when the latest claim of such
+	// jobs started (so that waits of under a claim's length are rounded).
+	// Map items are timed by the chunks workers take them in, the same way.
+	// The jobs of claims of cheap jobs reach ResizerStats within a
+	// millisecond, and at once when their worker runs out of jobs.
+	QueueWait ResizerHistogram
+	RunTime   ResizerHistogram
 }
 
 // resizerCacheLine is the assumed size of a CPU cache line. Each counter is
@@ -5291,28 +5434,271 @@ type resizerPaddedInt64 struct {
 }
 
 // resizerCounters are the metrics of a pool, updated only under the metrics=
-// option.
+// option. The workers count the jobs they run in their own
+// resizerWorkerStats; gone holds the counts of the workers that have exited.
 type resizerCounters struct {
 	submitted resizerPaddedUint64
-	completed resizerPaddedUint64
-	failed    resizerPaddedUint64
+	completed resizerPaddedUint64 // Map items
+	failed    resizerPaddedUint64 // Map items
 	retried   resizerPaddedUint64
 	unrun     resizerPaddedUint64
-	inFlight  resizerPaddedInt64
+	inFlight  resizerPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs, resizerClockParked
+	// or resizerClockSlow (see stamp).
+	clock resizerPaddedInt64
+	// stealing counts the workers running a job taken over from another's
+	// claim: busy, though counted in hunting.
+	stealing resizerPaddedInt64
+	gone     resizerWorkerStats
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *Resizer) Stats() ResizerStats {
-	return ResizerStats{
+	s := ResizerStats{
 		Submitted: p.stats.submitted.Load(),
-		Completed: p.stats.completed.Load(),
-		Failed:    p.stats.failed.Load(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
-		InFlight:  p.stats.inFlight.Load(),
 		Queued:    p.q.length(),
+		Workers:   p.Size(),
 	}
+	// Under life, no worker moves its counts to gone meanwhile.
+	p.life.Lock()
+	all := []*resizerWorkerStats{&p.stats.gone}
+	for _, w := range *p.crew.Load() {
+		all = append(all, w.stats)
+	}
+	var started uint64
+	for _, ws := range all {
+		started += ws.started.Load()
+		s.Completed += ws.completed.Load()
+		s.Failed += ws.failed.Load()
+		ws.queueWait.addTo(&s.QueueWait)
+		ws.runTime.addTo(&s.RunTime)
+	}
+	// Workers hunting for a job, parked ones included, are idle; the
+	// others, retired ones still finishing included, busy.
+	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	p.life.Unlock()
+	// Jobs started and not yet counted as completed or failed are in
+	// flight.
+	s.InFlight = int64(started-s.Completed-s.Failed) + p.stats.inFlight.Load()
+	s.Completed += p.stats.completed.Load()
+	s.Failed += p.stats.failed.Load()
+	s.Idle = max(s.Workers-int(s.Busy), 0)
+	return s
+}
+
+// resizerWorkerStats are the metrics one worker keeps, for ResizerStats to
+// add up: its own cache lines, no contention with other workers. The jobs of
+// claims of cheap jobs (batched) are tallied in pending, plain fields only
+// the worker touches, which go to the atomic fields at most every
+// resizerFlushEvery and whenever the worker waits for jobs or exits; other
+// jobs are counted in the atomic fields one by one.
+type resizerWorkerStats struct {
+	// Only the worker reads and writes these. mark is when the claim
+	// started, or, not batched, the job running now; fresh says that it
+	// is when the worker's last claim ended and that it has not waited
+	// since, so the next claim starts then.
+	mark    int64
+	batched bool
+	fresh   bool
+	flushed int64  // when pending was last flushed
+	ran     uint64 // jobs of the batched claim running
+	fails   uint64 // of which failed
+	pending resizerTally
+
+	completed atomic.Uint64
+	failed    atomic.Uint64
+	started   atomic.Uint64 // jobs started, pending ones excepted
+	queueWait resizerHistogram
+	runTime   resizerHistogram
+}
+
+// resizerTally is what a worker counted of its batched claims since it last
+// flushed them.
+type resizerTally struct {
+	jobs, fails     uint64
+	waits, runs     [resizerHistBuckets]uint64
+	waitSum, runSum int64
+}
+
+// resizerFlushEvery is how often a worker busy with cheap jobs adds what it
+// counted of them to its ResizerStats.
+const resizerFlushEvery = time.Millisecond
+
+// add adds the counts of o, a worker that exits, to s.
+func (s *resizerWorkerStats) add(o *resizerWorkerStats) {
+	s.completed.Add(o.completed.Load())
+	s.failed.Add(o.failed.Load())
+	s.started.Add(o.started.Load())
+	s.queueWait.add(&o.queueWait)
+	s.runTime.add(&o.runTime)
+}
+
+// flush adds the tally of w's batched claims to its atomic fields.
+func (s *resizerWorkerStats) flush() {
+	t := &s.pending
+	if t.jobs == 0 {
+		return
+	}
+	for i := range t.waits {
+		if t.waits[i] != 0 {
+			s.queueWait.counts[i].Add(t.waits[i])
+		}
+		if t.runs[i] != 0 {
+			s.runTime.counts[i].Add(t.runs[i])
+		}
+	}
+	s.queueWait.sum.Add(t.waitSum)
+	s.runTime.sum.Add(t.runSum)
+	s.started.Add(t.jobs)
+	s.completed.Add(t.jobs - t.fails)
+	s.failed.Add(t.fails)
+	*t = resizerTally{}
+}
+
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (p *Resizer) now() int64 {
+	return int64(time.Since(p.epoch))
+}
+
+// stamp returns the time a job is queued at, for its queue wait. While
+// workers run claims of cheap jobs it is the start of the latest such
+// claim, which they publish: a read of the clock per job would cost more
+// than the job. After a worker parked, it reads the clock and publishes
+// it, for the jobs queued until the worker it wakes starts a claim. While
+// jobs take a microsecond or more, it reads the clock.
+func (p *Resizer) stamp() int64 {
+	t := p.stats.clock.Load()
+	if t > 0 {
+		return t
+	}
+	now := p.now()
+	if t == resizerClockParked {
+		p.stats.clock.CompareAndSwap(resizerClockParked, now)
+	}
+	return now
+}
+
+// The clock values (see stamp) other than a time: a worker parked, and
+// jobs of a microsecond or more, timed one by one.
+const (
+	resizerClockParked = 0
+	resizerClockSlow   = -1
+)
+
+// claimStarted starts timing a claim w is about to run. A claim of cheap
+// jobs (batched) is timed as a whole: its jobs' queue waits end at its
+// start, and each is given the claim's mean run time. Other jobs are timed
+// one by one.
+func (p *Resizer) claimStarted(w *resizerWorker, batched bool) {
+	ws := w.stats
+	if !ws.fresh || !batched {
+		ws.mark = p.now()
+	}
+	ws.batched, ws.fresh = batched, false
+	if c := p.stats.clock.Load(); !batched {
+		if c != resizerClockSlow {
+			p.stats.clock.Store(resizerClockSlow)
+		}
+	} else if ws.mark > c+resizerClockStep {
+		p.stats.clock.Store(ws.mark)
+	}
+}
+
+// resizerClockStep is how far a published claim start must be ahead of the last
+// one to be published: a write per claim of one job would contend with
+// every Submit.
+const resizerClockStep = 4000
+
+// jobStarted records the queue wait of a job queued at queued that w
+// starts.
+func (p *Resizer) jobStarted(w *resizerWorker, queued int64) {
+	ws := w.stats
+	d := max(ws.mark-queued, 0)
+	if ws.batched {
+		ws.pending.waits[resizerHistBucket(d)]++
+		ws.pending.waitSum += d
+		return
+	}
+	ws.started.Add(1)
+	ws.queueWait.observe(d)
+}
+
+// jobDone records a job w has just finished, which succeeded if ok.
+func (p *Resizer) jobDone(w *resizerWorker, ok bool) {
+	ws := w.stats
+	if ws.batched {
+		ws.ran++
+		if !ok {
+			ws.fails++
+		}
+		return
+	}
+	now := p.now()
+	ws.runTime.observe(now - ws.mark)
+	ws.mark = now // the start of w's next job, if any
+	if ok {
+		ws.completed.Add(1)
+	} else {
+		ws.failed.Add(1)
+	}
+}
+
+// shareDone restarts the clock of w's next job after a share of a Map
+// batch, which is not a job (in a batched claim, it counts in the claim's
+// time).
+func (p *Resizer) shareDone(w *resizerWorker) {
+	if !w.stats.batched {
+		w.stats.mark = p.now()
+	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran from
+// start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to resizerChunkTime, so they are
+// counted in the atomic fields at once.
+func (p *Resizer) chunkDone(w *resizerWorker, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[resizerHistBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
+}
+
+// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
+// with the claim's mean run time, and the tally flushed if it is due.
+func (p *Resizer) claimDone(w *resizerWorker) {
+	ws := w.stats
+	if !ws.batched {
+		return
+	}
+	ws.batched = false
+	if ws.ran == 0 {
+		return
+	}
+	now := p.now()
+	d := max(now-ws.mark, 0)
+	t := &ws.pending
+	t.runs[resizerHistBucket(d/int64(ws.ran))] += ws.ran
+	t.runSum += d
+	t.jobs += ws.ran
+	t.fails += ws.fails
+	ws.ran, ws.fails = 0, 0
+	ws.mark, ws.fresh = now, true
+	if now-ws.flushed >= int64(resizerFlushEvery) {
+		ws.flush()
+		ws.flushed = now
+	}
+}
+
+// waiting flushes w's tally as w goes to wait for jobs, or exits.
+func (p *Resizer) waiting(w *resizerWorker) {
+	w.stats.fresh = false
+	w.stats.flush()
 }
 
 // resizerClaimBits is the width of a claim's length in a worker's claim field,
@@ -5434,7 +5820,11 @@ func (p *Resizer) steal(self *resizerWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(pos)
-			p.run(t)
+			// Timed alone, like the jobs of a shared claim.
+			p.stats.stealing.Add(1) // busy, though counted in hunting
+			p.claimStarted(self, false)
+			p.run(self, t)
+			p.stats.stealing.Add(-1)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -5453,9 +5843,9 @@ func (p *Resizer) runClaim(w *resizerWorker, t resizerTask, pos, n uint64) (ran 
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {
@@ -5545,6 +5935,7 @@ type senderBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -5656,7 +6047,7 @@ func (b *senderBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see senderChunkTime).
-func (p *Sender) runBatch(b *senderBatch) {
+func (p *Sender) runBatch(w *senderWorker, b *senderBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -5669,9 +6060,9 @@ func (p *Sender) runBatch(b *senderBatch) {
 		}
 		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = senderNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -6030,8 +6421,12 @@ type senderWorker struct {
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [senderCacheLine - 48]byte
+	_ [senderWorkerPad]byte
 }
+
+// senderWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+const senderWorkerPad = 16
 
 // init makes the queue and starts the workers.
 func (p *Sender) init() {
@@ -6064,7 +6459,8 @@ func (p *Sender) deliver(in string, out struct{}, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *Sender) Submit(ctx context.Context, in string) error {
-	err := p.send(ctx, senderTask{in: in})
+	t := senderTask{in: in}
+	err := p.send(ctx, t)
 	return err
 }
 
@@ -6132,8 +6528,9 @@ func (p *Sender) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *Sender) TrySubmit(in string) error {
+	t := senderTask{in: in}
 	var err error
-	switch p.q.tryPush(senderTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case senderPushed:
 		p.pushed()
 	case senderPushFull:
@@ -6343,9 +6740,9 @@ func (p *Sender) work(w *senderWorker) {
 				t := tasks[i]
 				tasks[i] = senderTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
@@ -6355,22 +6752,23 @@ func (p *Sender) work(w *senderWorker) {
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *Sender) run(t senderTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *Sender) run(w *senderWorker, t senderTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *Sender) runJob(in string) {
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *Sender) runJob(w *senderWorker, t senderTask) {
+	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
@@ -6767,7 +7165,7 @@ func (p *Sender) steal(self *senderWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(pos)
-			p.run(t)
+			p.run(self, t)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -6786,9 +7184,9 @@ func (p *Sender) runClaim(w *senderWorker, t senderTask, pos, n uint64) (ran uin
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {
@@ -6876,6 +7274,7 @@ type funcPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -6987,7 +7386,7 @@ func (b *funcPoolBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see funcPoolChunkTime).
-func (p *FuncPool) runBatch(b *funcPoolBatch) {
+func (p *FuncPool) runBatch(w *funcPoolWorker, b *funcPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -7000,9 +7399,9 @@ func (p *FuncPool) runBatch(b *funcPoolBatch) {
 		}
 		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = funcPoolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -7360,8 +7759,12 @@ type funcPoolWorker struct {
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [funcPoolCacheLine - 48]byte
+	_ [funcPoolWorkerPad]byte
 }
+
+// funcPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+const funcPoolWorkerPad = 16
 
 // init makes the queue and starts the workers.
 func (p *FuncPool) init() {
@@ -7397,7 +7800,8 @@ func (p *FuncPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *FuncPool) Submit(ctx context.Context, in int) error {
-	err := p.send(ctx, funcPoolTask{in: in})
+	t := funcPoolTask{in: in}
+	err := p.send(ctx, t)
 	return err
 }
 
@@ -7465,8 +7869,9 @@ func (p *FuncPool) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *FuncPool) TrySubmit(in int) error {
+	t := funcPoolTask{in: in}
 	var err error
-	switch p.q.tryPush(funcPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case funcPoolPushed:
 		p.pushed()
 	case funcPoolPushFull:
@@ -7676,9 +8081,9 @@ func (p *FuncPool) work(w *funcPoolWorker) {
 				t := tasks[i]
 				tasks[i] = funcPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
@@ -7688,22 +8093,23 @@ func (p *FuncPool) work(w *funcPoolWorker) {
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *FuncPool) run(t funcPoolTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *FuncPool) run(w *funcPoolWorker, t funcPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *FuncPool) runJob(in int) {
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *FuncPool) runJob(w *funcPoolWorker, t funcPoolTask) {
+	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
@@ -8100,7 +8506,7 @@ func (p *FuncPool) steal(self *funcPoolWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(pos)
-			p.run(t)
+			p.run(self, t)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -8119,9 +8525,9 @@ func (p *FuncPool) runClaim(w *funcPoolWorker, t funcPoolTask, pos, n uint64) (r
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {
@@ -8180,6 +8586,78 @@ func NewFuncPool(fn func(context.Context, int) (int, error), onResult func(int, 
 
 // StressPool: generated from the pool directive in pool.go.
 
+// stressPoolHistBuckets is the number of buckets of a StressPoolHistogram:
+// one per power of 4 from 1µs to about 67s, and one above.
+const stressPoolHistBuckets = 15
+
+// StressPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type StressPoolHistogram struct {
+	Bounds [stressPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [stressPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                            // total of the observations
+	Count  uint64                                   // number of observations
+}
+
+// stressPoolHistogram records durations into the buckets of a
+// StressPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type stressPoolHistogram struct {
+	counts [stressPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// stressPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func stressPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, stressPoolHistBuckets-1)
+}
+
+// observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *stressPoolHistogram) observe(d int64) {
+	d = max(d, 0)
+	h.counts[stressPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// observeN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *stressPoolHistogram) observeN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[stressPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// add adds the counts of o to h.
+func (h *stressPoolHistogram) add(o *stressPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// addTo adds the recorded distribution to s, setting its bounds.
+func (h *stressPoolHistogram) addTo(s *StressPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
 // stressPoolChunkTime is how long a chunk of a Map call should take.
 //
 // Chunking of a Map call: each helping worker claims chunks of consecutive
@@ -8215,6 +8693,10 @@ type stressPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -8268,6 +8750,7 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
+	b.queued = p.now()
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrStressPoolClosed, recorded before the
@@ -8329,7 +8812,7 @@ func (b *stressPoolBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see stressPoolChunkTime).
-func (p *StressPool) runBatch(b *stressPoolBatch) {
+func (p *StressPool) runBatch(w *stressPoolWorker, b *stressPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -8343,10 +8826,12 @@ func (p *StressPool) runBatch(b *stressPoolBatch) {
 		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
+		// Before finish: once Map returns, StressPoolStats has its items.
+		p.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = stressPoolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -8471,6 +8956,7 @@ func (p *StressPool) next(w *stressPoolWorker, tasks []stressPoolTask) (n, pos u
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
+				p.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
@@ -8495,6 +8981,7 @@ func (p *StressPool) next(w *stressPoolWorker, tasks []stressPoolTask) (n, pos u
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
+			p.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -8515,6 +9002,8 @@ func (p *StressPool) next(w *stressPoolWorker, tasks []stressPoolTask) (n, pos u
 // sleep parks w until a producer, Close, Resize or a worker with claimed
 // tasks to take over wakes it. It returns false if w was retired.
 func (p *StressPool) sleep(w *stressPoolWorker) bool {
+	// A job queued while w sleeps reads the clock (see stamp).
+	p.stats.clock.Store(stressPoolClockParked)
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
@@ -8678,12 +9167,17 @@ type StressPool struct {
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
 	stats stressPoolCounters
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // stressPoolTask is one element of the queue: a job, or a share of a Map batch.
 type stressPoolTask struct {
 	in    int
 	batch *stressPoolBatch // non-nil: the receiving worker helps with this batch
+	// queued is when the job was queued, in nanoseconds since epoch.
+	queued int64
 }
 
 // stressPoolWorker is the parking and retirement handle of one worker
@@ -8708,15 +9202,22 @@ type stressPoolWorker struct {
 	// last.
 	claim atomic.Uint64
 	done  atomic.Uint64
+	// stats are the metrics the worker keeps for StressPoolStats on its own.
+	stats *stressPoolWorkerStats
 	// The worker is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [stressPoolCacheLine - 48]byte
+	_ [stressPoolWorkerPad]byte
 }
+
+// stressPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+const stressPoolWorkerPad = 8
 
 // init makes the queue and starts the workers.
 func (p *StressPool) init() {
 	queue := 8
 	workers := 3
+	p.epoch = time.Now()
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -8750,7 +9251,9 @@ func (p *StressPool) Submit(ctx context.Context, in int) error {
 	// Counted before the send so that StressPoolStats never shows a job
 	// finished before it was submitted.
 	p.stats.submitted.Add(1)
-	err := p.send(ctx, stressPoolTask{in: in})
+	t := stressPoolTask{in: in}
+	t.queued = p.stamp()
+	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
 	}
@@ -8822,8 +9325,10 @@ func (p *StressPool) pushed() {
 // TrySubmit of a job happens before the job runs.
 func (p *StressPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
+	t := stressPoolTask{in: in}
+	t.queued = p.stamp()
 	var err error
-	switch p.q.tryPush(stressPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case stressPoolPushed:
 		p.pushed()
 	case stressPoolPushFull:
@@ -8882,6 +9387,7 @@ func (p *StressPool) grow(n int) {
 	added := len(p.workers)
 	for range n {
 		w := &stressPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w.stats = new(stressPoolWorkerStats)
 		p.workers = append(p.workers, w)
 		crew = append(crew, w)
 	}
@@ -8905,6 +9411,10 @@ func (p *StressPool) leave(w *stressPoolWorker) {
 		}
 	}
 	p.crew.Store(&crew)
+	// Under the same lock as StressPoolStats, which adds up the crew's: the
+	// worker's counts move to the pool's in one step.
+	w.stats.flush()
+	p.stats.gone.add(w.stats)
 }
 
 // isClosed reports whether Close or Shutdown has begun.
@@ -9019,6 +9529,7 @@ func (p *StressPool) work(w *stressPoolWorker) {
 		if !ok {
 			return
 		}
+		p.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -9037,45 +9548,43 @@ func (p *StressPool) work(w *stressPoolWorker) {
 				t := tasks[i]
 				tasks[i] = stressPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
+		p.claimDone(w)
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < stressPoolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *StressPool) run(t stressPoolTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *StressPool) run(w *stressPoolWorker, t stressPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
+		p.shareDone(w)
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *StressPool) runJob(in int) {
-	p.stats.inFlight.Add(1)
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *StressPool) runJob(w *stressPoolWorker, t stressPoolTask) {
+	in := t.in
+	p.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
 	if err != nil {
 		out, err = p.retry(p.ctx, in, err)
 	}
-	p.stats.inFlight.Add(-1)
-	if err != nil {
-		p.stats.failed.Add(1)
-	} else {
-		p.stats.completed.Add(1)
-	}
+	p.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
@@ -9433,6 +9942,23 @@ type StressPoolStats struct {
 	Unrun     uint64 // received after Shutdown began, not run
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+	Workers   int    // worker goroutines, as Size reports
+	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Idle      int    // Workers - Busy, or 0: workers waiting for a job
+
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
+	// Map call) to the start of their first attempt; RunTime is how long
+	// they then took, retries and backoff included. Jobs of a microsecond or
+	// more are timed one by one. Cheaper jobs, which a worker claims several
+	// at a time, are timed by claim, as a clock read per job would cost more
+	// than the job: each gets the claim's mean run time, its queue wait ends
+	// when the claim starts, and it starts when the latest claim of such
+	// jobs started (so that waits of under a claim's length are rounded).
+	// Map items are timed by the chunks workers take them in, the same way.
+	// The jobs of claims of cheap jobs reach StressPoolStats within a
+	// millisecond, and at once when their worker runs out of jobs.
+	QueueWait StressPoolHistogram
+	RunTime   StressPoolHistogram
 }
 
 // stressPoolCacheLine is the assumed size of a CPU cache line. Each counter
@@ -9453,28 +9979,272 @@ type stressPoolPaddedInt64 struct {
 }
 
 // stressPoolCounters are the metrics of a pool, updated only under the
-// metrics= option.
+// metrics= option. The workers count the jobs they run in their own
+// stressPoolWorkerStats; gone holds the counts of the workers that have
+// exited.
 type stressPoolCounters struct {
 	submitted stressPoolPaddedUint64
-	completed stressPoolPaddedUint64
-	failed    stressPoolPaddedUint64
+	completed stressPoolPaddedUint64 // Map items
+	failed    stressPoolPaddedUint64 // Map items
 	retried   stressPoolPaddedUint64
 	unrun     stressPoolPaddedUint64
-	inFlight  stressPoolPaddedInt64
+	inFlight  stressPoolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs,
+	// stressPoolClockParked or stressPoolClockSlow (see stamp).
+	clock stressPoolPaddedInt64
+	// stealing counts the workers running a job taken over from another's
+	// claim: busy, though counted in hunting.
+	stealing stressPoolPaddedInt64
+	gone     stressPoolWorkerStats
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *StressPool) Stats() StressPoolStats {
-	return StressPoolStats{
+	s := StressPoolStats{
 		Submitted: p.stats.submitted.Load(),
-		Completed: p.stats.completed.Load(),
-		Failed:    p.stats.failed.Load(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
-		InFlight:  p.stats.inFlight.Load(),
 		Queued:    p.q.length(),
+		Workers:   p.Size(),
 	}
+	// Under life, no worker moves its counts to gone meanwhile.
+	p.life.Lock()
+	all := []*stressPoolWorkerStats{&p.stats.gone}
+	for _, w := range *p.crew.Load() {
+		all = append(all, w.stats)
+	}
+	var started uint64
+	for _, ws := range all {
+		started += ws.started.Load()
+		s.Completed += ws.completed.Load()
+		s.Failed += ws.failed.Load()
+		ws.queueWait.addTo(&s.QueueWait)
+		ws.runTime.addTo(&s.RunTime)
+	}
+	// Workers hunting for a job, parked ones included, are idle; the
+	// others, retired ones still finishing included, busy.
+	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	p.life.Unlock()
+	// Jobs started and not yet counted as completed or failed are in
+	// flight.
+	s.InFlight = int64(started-s.Completed-s.Failed) + p.stats.inFlight.Load()
+	s.Completed += p.stats.completed.Load()
+	s.Failed += p.stats.failed.Load()
+	s.Idle = max(s.Workers-int(s.Busy), 0)
+	return s
+}
+
+// stressPoolWorkerStats are the metrics one worker keeps, for
+// StressPoolStats to add up: its own cache lines, no contention with other
+// workers. The jobs of claims of cheap jobs (batched) are tallied in
+// pending, plain fields only the worker touches, which go to the atomic
+// fields at most every stressPoolFlushEvery and whenever the worker waits
+// for jobs or exits; other jobs are counted in the atomic fields one by one.
+type stressPoolWorkerStats struct {
+	// Only the worker reads and writes these. mark is when the claim
+	// started, or, not batched, the job running now; fresh says that it
+	// is when the worker's last claim ended and that it has not waited
+	// since, so the next claim starts then.
+	mark    int64
+	batched bool
+	fresh   bool
+	flushed int64  // when pending was last flushed
+	ran     uint64 // jobs of the batched claim running
+	fails   uint64 // of which failed
+	pending stressPoolTally
+
+	completed atomic.Uint64
+	failed    atomic.Uint64
+	started   atomic.Uint64 // jobs started, pending ones excepted
+	queueWait stressPoolHistogram
+	runTime   stressPoolHistogram
+}
+
+// stressPoolTally is what a worker counted of its batched claims since it last
+// flushed them.
+type stressPoolTally struct {
+	jobs, fails     uint64
+	waits, runs     [stressPoolHistBuckets]uint64
+	waitSum, runSum int64
+}
+
+// stressPoolFlushEvery is how often a worker busy with cheap jobs adds what it
+// counted of them to its StressPoolStats.
+const stressPoolFlushEvery = time.Millisecond
+
+// add adds the counts of o, a worker that exits, to s.
+func (s *stressPoolWorkerStats) add(o *stressPoolWorkerStats) {
+	s.completed.Add(o.completed.Load())
+	s.failed.Add(o.failed.Load())
+	s.started.Add(o.started.Load())
+	s.queueWait.add(&o.queueWait)
+	s.runTime.add(&o.runTime)
+}
+
+// flush adds the tally of w's batched claims to its atomic fields.
+func (s *stressPoolWorkerStats) flush() {
+	t := &s.pending
+	if t.jobs == 0 {
+		return
+	}
+	for i := range t.waits {
+		if t.waits[i] != 0 {
+			s.queueWait.counts[i].Add(t.waits[i])
+		}
+		if t.runs[i] != 0 {
+			s.runTime.counts[i].Add(t.runs[i])
+		}
+	}
+	s.queueWait.sum.Add(t.waitSum)
+	s.runTime.sum.Add(t.runSum)
+	s.started.Add(t.jobs)
+	s.completed.Add(t.jobs - t.fails)
+	s.failed.Add(t.fails)
+	*t = stressPoolTally{}
+}
+
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (p *StressPool) now() int64 {
+	return int64(time.Since(p.epoch))
+}
+
+// stamp returns the time a job is queued at, for its queue wait. While
+// workers run claims of cheap jobs it is the start of the latest such
+// claim, which they publish: a read of the clock per job would cost more
+// than the job. After a worker parked, it reads the clock and publishes
+// it, for the jobs queued until the worker it wakes starts a claim. While
+// jobs take a microsecond or more, it reads the clock.
+func (p *StressPool) stamp() int64 {
+	t := p.stats.clock.Load()
+	if t > 0 {
+		return t
+	}
+	now := p.now()
+	if t == stressPoolClockParked {
+		p.stats.clock.CompareAndSwap(stressPoolClockParked, now)
+	}
+	return now
+}
+
+// The clock values (see stamp) other than a time: a worker parked, and
+// jobs of a microsecond or more, timed one by one.
+const (
+	stressPoolClockParked = 0
+	stressPoolClockSlow   = -1
+)
+
+// claimStarted starts timing a claim w is about to run. A claim of cheap
+// jobs (batched) is timed as a whole: its jobs' queue waits end at its
+// start, and each is given the claim's mean run time. Other jobs are timed
+// one by one.
+func (p *StressPool) claimStarted(w *stressPoolWorker, batched bool) {
+	ws := w.stats
+	if !ws.fresh || !batched {
+		ws.mark = p.now()
+	}
+	ws.batched, ws.fresh = batched, false
+	if c := p.stats.clock.Load(); !batched {
+		if c != stressPoolClockSlow {
+			p.stats.clock.Store(stressPoolClockSlow)
+		}
+	} else if ws.mark > c+stressPoolClockStep {
+		p.stats.clock.Store(ws.mark)
+	}
+}
+
+// stressPoolClockStep is how far a published claim start must be ahead of
+// the last one to be published: a write per claim of one job would contend
+// with every Submit.
+const stressPoolClockStep = 4000
+
+// jobStarted records the queue wait of a job queued at queued that w
+// starts.
+func (p *StressPool) jobStarted(w *stressPoolWorker, queued int64) {
+	ws := w.stats
+	d := max(ws.mark-queued, 0)
+	if ws.batched {
+		ws.pending.waits[stressPoolHistBucket(d)]++
+		ws.pending.waitSum += d
+		return
+	}
+	ws.started.Add(1)
+	ws.queueWait.observe(d)
+}
+
+// jobDone records a job w has just finished, which succeeded if ok.
+func (p *StressPool) jobDone(w *stressPoolWorker, ok bool) {
+	ws := w.stats
+	if ws.batched {
+		ws.ran++
+		if !ok {
+			ws.fails++
+		}
+		return
+	}
+	now := p.now()
+	ws.runTime.observe(now - ws.mark)
+	ws.mark = now // the start of w's next job, if any
+	if ok {
+		ws.completed.Add(1)
+	} else {
+		ws.failed.Add(1)
+	}
+}
+
+// shareDone restarts the clock of w's next job after a share of a Map
+// batch, which is not a job (in a batched claim, it counts in the claim's
+// time).
+func (p *StressPool) shareDone(w *stressPoolWorker) {
+	if !w.stats.batched {
+		w.stats.mark = p.now()
+	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran from
+// start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to stressPoolChunkTime, so they are
+// counted in the atomic fields at once.
+func (p *StressPool) chunkDone(w *stressPoolWorker, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[stressPoolHistBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
+}
+
+// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
+// with the claim's mean run time, and the tally flushed if it is due.
+func (p *StressPool) claimDone(w *stressPoolWorker) {
+	ws := w.stats
+	if !ws.batched {
+		return
+	}
+	ws.batched = false
+	if ws.ran == 0 {
+		return
+	}
+	now := p.now()
+	d := max(now-ws.mark, 0)
+	t := &ws.pending
+	t.runs[stressPoolHistBucket(d/int64(ws.ran))] += ws.ran
+	t.runSum += d
+	t.jobs += ws.ran
+	t.fails += ws.fails
+	ws.ran, ws.fails = 0, 0
+	ws.mark, ws.fresh = now, true
+	if now-ws.flushed >= int64(stressPoolFlushEvery) {
+		ws.flush()
+		ws.flushed = now
+	}
+}
+
+// waiting flushes w's tally as w goes to wait for jobs, or exits.
+func (p *StressPool) waiting(w *stressPoolWorker) {
+	w.stats.fresh = false
+	w.stats.flush()
 }
 
 // stressPoolClaimBits is the width of a claim's length in a worker's claim
@@ -9597,7 +10367,11 @@ func (p *StressPool) steal(self *stressPoolWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(pos)
-			p.run(t)
+			// Timed alone, like the jobs of a shared claim.
+			p.stats.stealing.Add(1) // busy, though counted in hunting
+			p.claimStarted(self, false)
+			p.run(self, t)
+			p.stats.stealing.Add(-1)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -9616,9 +10390,9 @@ func (p *StressPool) runClaim(w *stressPoolWorker, t stressPoolTask, pos, n uint
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {
@@ -11605,6 +12379,78 @@ func NewSharedSlots(store SharedSlotsStore, key string) *SharedSlots {
 
 // PacedPool: generated from the pool directive in pool.go.
 
+// pacedPoolHistBuckets is the number of buckets of a PacedPoolHistogram: one
+// per power of 4 from 1µs to about 67s, and one above.
+const pacedPoolHistBuckets = 15
+
+// PacedPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type PacedPoolHistogram struct {
+	Bounds [pacedPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [pacedPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                           // total of the observations
+	Count  uint64                                  // number of observations
+}
+
+// pacedPoolHistogram records durations into the buckets of a
+// PacedPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type pacedPoolHistogram struct {
+	counts [pacedPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// pacedPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func pacedPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, pacedPoolHistBuckets-1)
+}
+
+// observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *pacedPoolHistogram) observe(d int64) {
+	d = max(d, 0)
+	h.counts[pacedPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// observeN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *pacedPoolHistogram) observeN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[pacedPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// add adds the counts of o to h.
+func (h *pacedPoolHistogram) add(o *pacedPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// addTo adds the recorded distribution to s, setting its bounds.
+func (h *pacedPoolHistogram) addTo(s *PacedPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
 // pacedPoolChunkTime is how long a chunk of a Map call should take.
 //
 // Chunking of a Map call: each helping worker claims chunks of consecutive
@@ -11640,6 +12486,10 @@ type pacedPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -11693,6 +12543,7 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
+	b.queued = p.now()
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrPacedPoolClosed, recorded before the
@@ -11754,7 +12605,7 @@ func (b *pacedPoolBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see pacedPoolChunkTime).
-func (p *PacedPool) runBatch(b *pacedPoolBatch) {
+func (p *PacedPool) runBatch(w *pacedPoolWorker, b *pacedPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -11768,10 +12619,12 @@ func (p *PacedPool) runBatch(b *pacedPoolBatch) {
 		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
+		// Before finish: once Map returns, PacedPoolStats has its items.
+		p.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = pacedPoolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -11893,6 +12746,7 @@ func (p *PacedPool) next(w *pacedPoolWorker, tasks []pacedPoolTask) (n, pos uint
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
+				p.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
@@ -11917,6 +12771,7 @@ func (p *PacedPool) next(w *pacedPoolWorker, tasks []pacedPoolTask) (n, pos uint
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
+			p.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -11937,6 +12792,8 @@ func (p *PacedPool) next(w *pacedPoolWorker, tasks []pacedPoolTask) (n, pos uint
 // sleep parks w until a producer, Close, Resize or a worker with claimed
 // tasks to take over wakes it. It returns false if w was retired.
 func (p *PacedPool) sleep(w *pacedPoolWorker) bool {
+	// A job queued while w sleeps reads the clock (see stamp).
+	p.stats.clock.Store(pacedPoolClockParked)
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
@@ -12108,12 +12965,17 @@ type PacedPool struct {
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
 	stats pacedPoolCounters
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // pacedPoolTask is one element of the queue: a job, or a share of a Map batch.
 type pacedPoolTask struct {
 	in    int
 	batch *pacedPoolBatch // non-nil: the receiving worker helps with this batch
+	// queued is when the job was queued, in nanoseconds since epoch.
+	queued int64
 }
 
 // pacedPoolWorker is the parking and retirement handle of one worker goroutine.
@@ -12136,15 +12998,22 @@ type pacedPoolWorker struct {
 	// finished or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
+	// stats are the metrics the worker keeps for PacedPoolStats on its own.
+	stats *pacedPoolWorkerStats
 	// The worker is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [pacedPoolCacheLine - 48]byte
+	_ [pacedPoolWorkerPad]byte
 }
+
+// pacedPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+const pacedPoolWorkerPad = 8
 
 // init makes the queue and starts the workers.
 func (p *PacedPool) init() {
 	queue := pacedPoolDefaultQueue
 	workers := 2
+	p.epoch = time.Now()
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -12178,7 +13047,9 @@ func (p *PacedPool) Submit(ctx context.Context, in int) error {
 	// Counted before the send so that PacedPoolStats never shows a job
 	// finished before it was submitted.
 	p.stats.submitted.Add(1)
-	err := p.send(ctx, pacedPoolTask{in: in})
+	t := pacedPoolTask{in: in}
+	t.queued = p.stamp()
+	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
 	}
@@ -12250,8 +13121,10 @@ func (p *PacedPool) pushed() {
 // TrySubmit of a job happens before the job runs.
 func (p *PacedPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
+	t := pacedPoolTask{in: in}
+	t.queued = p.stamp()
 	var err error
-	switch p.q.tryPush(pacedPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case pacedPoolPushed:
 		p.pushed()
 	case pacedPoolPushFull:
@@ -12310,6 +13183,7 @@ func (p *PacedPool) grow(n int) {
 	added := len(p.workers)
 	for range n {
 		w := &pacedPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w.stats = new(pacedPoolWorkerStats)
 		p.workers = append(p.workers, w)
 		crew = append(crew, w)
 	}
@@ -12333,6 +13207,10 @@ func (p *PacedPool) leave(w *pacedPoolWorker) {
 		}
 	}
 	p.crew.Store(&crew)
+	// Under the same lock as PacedPoolStats, which adds up the crew's: the
+	// worker's counts move to the pool's in one step.
+	w.stats.flush()
+	p.stats.gone.add(w.stats)
 }
 
 // isClosed reports whether Close or Shutdown has begun.
@@ -12447,6 +13325,7 @@ func (p *PacedPool) work(w *pacedPoolWorker) {
 		if !ok {
 			return
 		}
+		p.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -12465,42 +13344,40 @@ func (p *PacedPool) work(w *pacedPoolWorker) {
 				t := tasks[i]
 				tasks[i] = pacedPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
+		p.claimDone(w)
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < pacedPoolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *PacedPool) run(t pacedPoolTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *PacedPool) run(w *pacedPoolWorker, t pacedPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
+		p.shareDone(w)
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *PacedPool) runJob(in int) {
-	p.stats.inFlight.Add(1)
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *PacedPool) runJob(w *pacedPoolWorker, t pacedPoolTask) {
+	in := t.in
+	p.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
-	p.stats.inFlight.Add(-1)
-	if err != nil {
-		p.stats.failed.Add(1)
-	} else {
-		p.stats.completed.Add(1)
-	}
+	p.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
@@ -12794,6 +13671,23 @@ type PacedPoolStats struct {
 	Unrun     uint64 // received after Shutdown began, not run
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+	Workers   int    // worker goroutines, as Size reports
+	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Idle      int    // Workers - Busy, or 0: workers waiting for a job
+
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
+	// Map call) to the start of their first attempt; RunTime is how long
+	// they then took, retries and backoff included. Jobs of a microsecond or
+	// more are timed one by one. Cheaper jobs, which a worker claims several
+	// at a time, are timed by claim, as a clock read per job would cost more
+	// than the job: each gets the claim's mean run time, its queue wait ends
+	// when the claim starts, and it starts when the latest claim of such
+	// jobs started (so that waits of under a claim's length are rounded).
+	// Map items are timed by the chunks workers take them in, the same way.
+	// The jobs of claims of cheap jobs reach PacedPoolStats within a
+	// millisecond, and at once when their worker runs out of jobs.
+	QueueWait PacedPoolHistogram
+	RunTime   PacedPoolHistogram
 }
 
 // pacedPoolCacheLine is the assumed size of a CPU cache line. Each counter
@@ -12814,28 +13708,272 @@ type pacedPoolPaddedInt64 struct {
 }
 
 // pacedPoolCounters are the metrics of a pool, updated only under the
-// metrics= option.
+// metrics= option. The workers count the jobs they run in their own
+// pacedPoolWorkerStats; gone holds the counts of the workers that have
+// exited.
 type pacedPoolCounters struct {
 	submitted pacedPoolPaddedUint64
-	completed pacedPoolPaddedUint64
-	failed    pacedPoolPaddedUint64
+	completed pacedPoolPaddedUint64 // Map items
+	failed    pacedPoolPaddedUint64 // Map items
 	retried   pacedPoolPaddedUint64
 	unrun     pacedPoolPaddedUint64
-	inFlight  pacedPoolPaddedInt64
+	inFlight  pacedPoolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs,
+	// pacedPoolClockParked or pacedPoolClockSlow (see stamp).
+	clock pacedPoolPaddedInt64
+	// stealing counts the workers running a job taken over from another's
+	// claim: busy, though counted in hunting.
+	stealing pacedPoolPaddedInt64
+	gone     pacedPoolWorkerStats
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *PacedPool) Stats() PacedPoolStats {
-	return PacedPoolStats{
+	s := PacedPoolStats{
 		Submitted: p.stats.submitted.Load(),
-		Completed: p.stats.completed.Load(),
-		Failed:    p.stats.failed.Load(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
-		InFlight:  p.stats.inFlight.Load(),
 		Queued:    p.q.length(),
+		Workers:   p.Size(),
 	}
+	// Under life, no worker moves its counts to gone meanwhile.
+	p.life.Lock()
+	all := []*pacedPoolWorkerStats{&p.stats.gone}
+	for _, w := range *p.crew.Load() {
+		all = append(all, w.stats)
+	}
+	var started uint64
+	for _, ws := range all {
+		started += ws.started.Load()
+		s.Completed += ws.completed.Load()
+		s.Failed += ws.failed.Load()
+		ws.queueWait.addTo(&s.QueueWait)
+		ws.runTime.addTo(&s.RunTime)
+	}
+	// Workers hunting for a job, parked ones included, are idle; the
+	// others, retired ones still finishing included, busy.
+	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	p.life.Unlock()
+	// Jobs started and not yet counted as completed or failed are in
+	// flight.
+	s.InFlight = int64(started-s.Completed-s.Failed) + p.stats.inFlight.Load()
+	s.Completed += p.stats.completed.Load()
+	s.Failed += p.stats.failed.Load()
+	s.Idle = max(s.Workers-int(s.Busy), 0)
+	return s
+}
+
+// pacedPoolWorkerStats are the metrics one worker keeps, for PacedPoolStats
+// to add up: its own cache lines, no contention with other workers. The jobs
+// of claims of cheap jobs (batched) are tallied in pending, plain fields
+// only the worker touches, which go to the atomic fields at most every
+// pacedPoolFlushEvery and whenever the worker waits for jobs or exits; other
+// jobs are counted in the atomic fields one by one.
+type pacedPoolWorkerStats struct {
+	// Only the worker reads and writes these. mark is when the claim
+	// started, or, not batched, the job running now; fresh says that it
+	// is when the worker's last claim ended and that it has not waited
+	// since, so the next claim starts then.
+	mark    int64
+	batched bool
+	fresh   bool
+	flushed int64  // when pending was last flushed
+	ran     uint64 // jobs of the batched claim running
+	fails   uint64 // of which failed
+	pending pacedPoolTally
+
+	completed atomic.Uint64
+	failed    atomic.Uint64
+	started   atomic.Uint64 // jobs started, pending ones excepted
+	queueWait pacedPoolHistogram
+	runTime   pacedPoolHistogram
+}
+
+// pacedPoolTally is what a worker counted of its batched claims since it last
+// flushed them.
+type pacedPoolTally struct {
+	jobs, fails     uint64
+	waits, runs     [pacedPoolHistBuckets]uint64
+	waitSum, runSum int64
+}
+
+// pacedPoolFlushEvery is how often a worker busy with cheap jobs adds what it
+// counted of them to its PacedPoolStats.
+const pacedPoolFlushEvery = time.Millisecond
+
+// add adds the counts of o, a worker that exits, to s.
+func (s *pacedPoolWorkerStats) add(o *pacedPoolWorkerStats) {
+	s.completed.Add(o.completed.Load())
+	s.failed.Add(o.failed.Load())
+	s.started.Add(o.started.Load())
+	s.queueWait.add(&o.queueWait)
+	s.runTime.add(&o.runTime)
+}
+
+// flush adds the tally of w's batched claims to its atomic fields.
+func (s *pacedPoolWorkerStats) flush() {
+	t := &s.pending
+	if t.jobs == 0 {
+		return
+	}
+	for i := range t.waits {
+		if t.waits[i] != 0 {
+			s.queueWait.counts[i].Add(t.waits[i])
+		}
+		if t.runs[i] != 0 {
+			s.runTime.counts[i].Add(t.runs[i])
+		}
+	}
+	s.queueWait.sum.Add(t.waitSum)
+	s.runTime.sum.Add(t.runSum)
+	s.started.Add(t.jobs)
+	s.completed.Add(t.jobs - t.fails)
+	s.failed.Add(t.fails)
+	*t = pacedPoolTally{}
+}
+
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (p *PacedPool) now() int64 {
+	return int64(time.Since(p.epoch))
+}
+
+// stamp returns the time a job is queued at, for its queue wait. While
+// workers run claims of cheap jobs it is the start of the latest such
+// claim, which they publish: a read of the clock per job would cost more
+// than the job. After a worker parked, it reads the clock and publishes
+// it, for the jobs queued until the worker it wakes starts a claim. While
+// jobs take a microsecond or more, it reads the clock.
+func (p *PacedPool) stamp() int64 {
+	t := p.stats.clock.Load()
+	if t > 0 {
+		return t
+	}
+	now := p.now()
+	if t == pacedPoolClockParked {
+		p.stats.clock.CompareAndSwap(pacedPoolClockParked, now)
+	}
+	return now
+}
+
+// The clock values (see stamp) other than a time: a worker parked, and
+// jobs of a microsecond or more, timed one by one.
+const (
+	pacedPoolClockParked = 0
+	pacedPoolClockSlow   = -1
+)
+
+// claimStarted starts timing a claim w is about to run. A claim of cheap
+// jobs (batched) is timed as a whole: its jobs' queue waits end at its
+// start, and each is given the claim's mean run time. Other jobs are timed
+// one by one.
+func (p *PacedPool) claimStarted(w *pacedPoolWorker, batched bool) {
+	ws := w.stats
+	if !ws.fresh || !batched {
+		ws.mark = p.now()
+	}
+	ws.batched, ws.fresh = batched, false
+	if c := p.stats.clock.Load(); !batched {
+		if c != pacedPoolClockSlow {
+			p.stats.clock.Store(pacedPoolClockSlow)
+		}
+	} else if ws.mark > c+pacedPoolClockStep {
+		p.stats.clock.Store(ws.mark)
+	}
+}
+
+// pacedPoolClockStep is how far a published claim start must be ahead of the
+// last one to be published: a write per claim of one job would contend with
+// every Submit.
+const pacedPoolClockStep = 4000
+
+// jobStarted records the queue wait of a job queued at queued that w
+// starts.
+func (p *PacedPool) jobStarted(w *pacedPoolWorker, queued int64) {
+	ws := w.stats
+	d := max(ws.mark-queued, 0)
+	if ws.batched {
+		ws.pending.waits[pacedPoolHistBucket(d)]++
+		ws.pending.waitSum += d
+		return
+	}
+	ws.started.Add(1)
+	ws.queueWait.observe(d)
+}
+
+// jobDone records a job w has just finished, which succeeded if ok.
+func (p *PacedPool) jobDone(w *pacedPoolWorker, ok bool) {
+	ws := w.stats
+	if ws.batched {
+		ws.ran++
+		if !ok {
+			ws.fails++
+		}
+		return
+	}
+	now := p.now()
+	ws.runTime.observe(now - ws.mark)
+	ws.mark = now // the start of w's next job, if any
+	if ok {
+		ws.completed.Add(1)
+	} else {
+		ws.failed.Add(1)
+	}
+}
+
+// shareDone restarts the clock of w's next job after a share of a Map
+// batch, which is not a job (in a batched claim, it counts in the claim's
+// time).
+func (p *PacedPool) shareDone(w *pacedPoolWorker) {
+	if !w.stats.batched {
+		w.stats.mark = p.now()
+	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran from
+// start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to pacedPoolChunkTime, so they are
+// counted in the atomic fields at once.
+func (p *PacedPool) chunkDone(w *pacedPoolWorker, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[pacedPoolHistBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
+}
+
+// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
+// with the claim's mean run time, and the tally flushed if it is due.
+func (p *PacedPool) claimDone(w *pacedPoolWorker) {
+	ws := w.stats
+	if !ws.batched {
+		return
+	}
+	ws.batched = false
+	if ws.ran == 0 {
+		return
+	}
+	now := p.now()
+	d := max(now-ws.mark, 0)
+	t := &ws.pending
+	t.runs[pacedPoolHistBucket(d/int64(ws.ran))] += ws.ran
+	t.runSum += d
+	t.jobs += ws.ran
+	t.fails += ws.fails
+	ws.ran, ws.fails = 0, 0
+	ws.mark, ws.fresh = now, true
+	if now-ws.flushed >= int64(pacedPoolFlushEvery) {
+		ws.flush()
+		ws.flushed = now
+	}
+}
+
+// waiting flushes w's tally as w goes to wait for jobs, or exits.
+func (p *PacedPool) waiting(w *pacedPoolWorker) {
+	w.stats.fresh = false
+	w.stats.flush()
 }
 
 // pacedPoolClaimBits is the width of a claim's length in a worker's claim
@@ -12957,7 +14095,11 @@ func (p *PacedPool) steal(self *pacedPoolWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(pos)
-			p.run(t)
+			// Timed alone, like the jobs of a shared claim.
+			p.stats.stealing.Add(1) // busy, though counted in hunting
+			p.claimStarted(self, false)
+			p.run(self, t)
+			p.stats.stealing.Add(-1)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -12976,9 +14118,9 @@ func (p *PacedPool) runClaim(w *pacedPoolWorker, t pacedPoolTask, pos, n uint64)
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {
@@ -13080,6 +14222,7 @@ type pacedSenderBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -13191,7 +14334,7 @@ func (b *pacedSenderBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see pacedSenderChunkTime).
-func (p *PacedSender) runBatch(b *pacedSenderBatch) {
+func (p *PacedSender) runBatch(w *pacedSenderWorker, b *pacedSenderBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -13204,9 +14347,9 @@ func (p *PacedSender) runBatch(b *pacedSenderBatch) {
 		}
 		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = pacedSenderNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -13574,8 +14717,12 @@ type pacedSenderWorker struct {
 	done  atomic.Uint64
 	// The worker is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [pacedSenderCacheLine - 48]byte
+	_ [pacedSenderWorkerPad]byte
 }
+
+// pacedSenderWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48
+// without metrics.
+const pacedSenderWorkerPad = 16
 
 // init makes the queue and starts the workers.
 func (p *PacedSender) init() {
@@ -13611,7 +14758,8 @@ func (p *PacedSender) deliver(in string, out struct{}, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *PacedSender) Submit(ctx context.Context, in string) error {
-	err := p.send(ctx, pacedSenderTask{in: in})
+	t := pacedSenderTask{in: in}
+	err := p.send(ctx, t)
 	return err
 }
 
@@ -13679,8 +14827,9 @@ func (p *PacedSender) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *PacedSender) TrySubmit(in string) error {
+	t := pacedSenderTask{in: in}
 	var err error
-	switch p.q.tryPush(pacedSenderTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case pacedSenderPushed:
 		p.pushed()
 	case pacedSenderPushFull:
@@ -13890,9 +15039,9 @@ func (p *PacedSender) work(w *pacedSenderWorker) {
 				t := tasks[i]
 				tasks[i] = pacedSenderTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
@@ -13902,22 +15051,23 @@ func (p *PacedSender) work(w *pacedSenderWorker) {
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *PacedSender) run(t pacedSenderTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *PacedSender) run(w *pacedSenderWorker, t pacedSenderTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *PacedSender) runJob(in string) {
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *PacedSender) runJob(w *pacedSenderWorker, t pacedSenderTask) {
+	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
@@ -14321,7 +15471,7 @@ func (p *PacedSender) steal(self *pacedSenderWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(pos)
-			p.run(t)
+			p.run(self, t)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -14340,9 +15490,9 @@ func (p *PacedSender) runClaim(w *pacedSenderWorker, t pacedSenderTask, pos, n u
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {
@@ -14902,6 +16052,78 @@ func NewJobBreaker(fn func(context.Context, int) (int, error)) *JobBreaker {
 
 // GuardedPool: generated from the pool directive in pool.go.
 
+// guardedPoolHistBuckets is the number of buckets of a GuardedPoolHistogram:
+// one per power of 4 from 1µs to about 67s, and one above.
+const guardedPoolHistBuckets = 15
+
+// GuardedPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type GuardedPoolHistogram struct {
+	Bounds [guardedPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [guardedPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                             // total of the observations
+	Count  uint64                                    // number of observations
+}
+
+// guardedPoolHistogram records durations into the buckets of a
+// GuardedPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type guardedPoolHistogram struct {
+	counts [guardedPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// guardedPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func guardedPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, guardedPoolHistBuckets-1)
+}
+
+// observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *guardedPoolHistogram) observe(d int64) {
+	d = max(d, 0)
+	h.counts[guardedPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// observeN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *guardedPoolHistogram) observeN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[guardedPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// add adds the counts of o to h.
+func (h *guardedPoolHistogram) add(o *guardedPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// addTo adds the recorded distribution to s, setting its bounds.
+func (h *guardedPoolHistogram) addTo(s *GuardedPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
 // guardedPoolChunkTime is how long a chunk of a Map call should take.
 //
 // Chunking of a Map call: each helping worker claims chunks of consecutive
@@ -14938,6 +16160,10 @@ type guardedPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -14991,6 +16217,7 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
+	b.queued = p.now()
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrGuardedPoolClosed, recorded before
@@ -15052,7 +16279,7 @@ func (b *guardedPoolBatch) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see guardedPoolChunkTime).
-func (p *GuardedPool) runBatch(b *guardedPoolBatch) {
+func (p *GuardedPool) runBatch(w *guardedPoolWorker, b *guardedPoolBatch) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -15066,10 +16293,12 @@ func (p *GuardedPool) runBatch(b *guardedPoolBatch) {
 		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
+		// Before finish: once Map returns, GuardedPoolStats has its items.
+		p.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = guardedPoolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -15194,6 +16423,7 @@ func (p *GuardedPool) next(w *guardedPoolWorker, tasks []guardedPoolTask) (n, po
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
+				p.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
@@ -15218,6 +16448,7 @@ func (p *GuardedPool) next(w *guardedPoolWorker, tasks []guardedPoolTask) (n, po
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
+			p.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -15238,6 +16469,8 @@ func (p *GuardedPool) next(w *guardedPoolWorker, tasks []guardedPoolTask) (n, po
 // sleep parks w until a producer, Close, Resize or a worker with claimed
 // tasks to take over wakes it. It returns false if w was retired.
 func (p *GuardedPool) sleep(w *guardedPoolWorker) bool {
+	// A job queued while w sleeps reads the clock (see stamp).
+	p.stats.clock.Store(guardedPoolClockParked)
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)
@@ -15410,6 +16643,9 @@ type GuardedPool struct {
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
 	stats guardedPoolCounters
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // guardedPoolTask is one element of the queue: a job, or a share of a Map
@@ -15417,6 +16653,8 @@ type GuardedPool struct {
 type guardedPoolTask struct {
 	in    int
 	batch *guardedPoolBatch // non-nil: the receiving worker helps with this batch
+	// queued is when the job was queued, in nanoseconds since epoch.
+	queued int64
 }
 
 // guardedPoolWorker is the parking and retirement handle of one worker
@@ -15441,15 +16679,22 @@ type guardedPoolWorker struct {
 	// last.
 	claim atomic.Uint64
 	done  atomic.Uint64
+	// stats are the metrics the worker keeps for GuardedPoolStats on its own.
+	stats *guardedPoolWorkerStats
 	// The worker is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [guardedPoolCacheLine - 48]byte
+	_ [guardedPoolWorkerPad]byte
 }
+
+// guardedPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48
+// without metrics.
+const guardedPoolWorkerPad = 8
 
 // init makes the queue and starts the workers.
 func (p *GuardedPool) init() {
 	queue := guardedPoolDefaultQueue
 	workers := 1
+	p.epoch = time.Now()
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -15483,7 +16728,9 @@ func (p *GuardedPool) Submit(ctx context.Context, in int) error {
 	// Counted before the send so that GuardedPoolStats never shows a job
 	// finished before it was submitted.
 	p.stats.submitted.Add(1)
-	err := p.send(ctx, guardedPoolTask{in: in})
+	t := guardedPoolTask{in: in}
+	t.queued = p.stamp()
+	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
 	}
@@ -15555,8 +16802,10 @@ func (p *GuardedPool) pushed() {
 // TrySubmit of a job happens before the job runs.
 func (p *GuardedPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
+	t := guardedPoolTask{in: in}
+	t.queued = p.stamp()
 	var err error
-	switch p.q.tryPush(guardedPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case guardedPoolPushed:
 		p.pushed()
 	case guardedPoolPushFull:
@@ -15615,6 +16864,7 @@ func (p *GuardedPool) grow(n int) {
 	added := len(p.workers)
 	for range n {
 		w := &guardedPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w.stats = new(guardedPoolWorkerStats)
 		p.workers = append(p.workers, w)
 		crew = append(crew, w)
 	}
@@ -15638,6 +16888,10 @@ func (p *GuardedPool) leave(w *guardedPoolWorker) {
 		}
 	}
 	p.crew.Store(&crew)
+	// Under the same lock as GuardedPoolStats, which adds up the crew's:
+	// the worker's counts move to the pool's in one step.
+	w.stats.flush()
+	p.stats.gone.add(w.stats)
 }
 
 // isClosed reports whether Close or Shutdown has begun.
@@ -15752,6 +17006,7 @@ func (p *GuardedPool) work(w *guardedPoolWorker) {
 		if !ok {
 			return
 		}
+		p.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -15770,45 +17025,43 @@ func (p *GuardedPool) work(w *guardedPoolWorker) {
 				t := tasks[i]
 				tasks[i] = guardedPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
+		p.claimDone(w)
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < guardedPoolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *GuardedPool) run(t guardedPoolTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *GuardedPool) run(w *guardedPoolWorker, t guardedPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
+		p.shareDone(w)
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *GuardedPool) runJob(in int) {
-	p.stats.inFlight.Add(1)
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *GuardedPool) runJob(w *guardedPoolWorker, t guardedPoolTask) {
+	in := t.in
+	p.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
 	if err != nil {
 		out, err = p.retry(p.ctx, in, err)
 	}
-	p.stats.inFlight.Add(-1)
-	if err != nil {
-		p.stats.failed.Add(1)
-	} else {
-		p.stats.completed.Add(1)
-	}
+	p.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
@@ -16162,6 +17415,23 @@ type GuardedPoolStats struct {
 	Unrun     uint64 // received after Shutdown began, not run
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+	Workers   int    // worker goroutines, as Size reports
+	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Idle      int    // Workers - Busy, or 0: workers waiting for a job
+
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
+	// Map call) to the start of their first attempt; RunTime is how long
+	// they then took, retries and backoff included. Jobs of a microsecond or
+	// more are timed one by one. Cheaper jobs, which a worker claims several
+	// at a time, are timed by claim, as a clock read per job would cost more
+	// than the job: each gets the claim's mean run time, its queue wait ends
+	// when the claim starts, and it starts when the latest claim of such
+	// jobs started (so that waits of under a claim's length are rounded).
+	// Map items are timed by the chunks workers take them in, the same way.
+	// The jobs of claims of cheap jobs reach GuardedPoolStats within a
+	// millisecond, and at once when their worker runs out of jobs.
+	QueueWait GuardedPoolHistogram
+	RunTime   GuardedPoolHistogram
 }
 
 // guardedPoolCacheLine is the assumed size of a CPU cache line. Each counter
@@ -16182,28 +17452,272 @@ type guardedPoolPaddedInt64 struct {
 }
 
 // guardedPoolCounters are the metrics of a pool, updated only under the
-// metrics= option.
+// metrics= option. The workers count the jobs they run in their own
+// guardedPoolWorkerStats; gone holds the counts of the workers that have
+// exited.
 type guardedPoolCounters struct {
 	submitted guardedPoolPaddedUint64
-	completed guardedPoolPaddedUint64
-	failed    guardedPoolPaddedUint64
+	completed guardedPoolPaddedUint64 // Map items
+	failed    guardedPoolPaddedUint64 // Map items
 	retried   guardedPoolPaddedUint64
 	unrun     guardedPoolPaddedUint64
-	inFlight  guardedPoolPaddedInt64
+	inFlight  guardedPoolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs,
+	// guardedPoolClockParked or guardedPoolClockSlow (see stamp).
+	clock guardedPoolPaddedInt64
+	// stealing counts the workers running a job taken over from another's
+	// claim: busy, though counted in hunting.
+	stealing guardedPoolPaddedInt64
+	gone     guardedPoolWorkerStats
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *GuardedPool) Stats() GuardedPoolStats {
-	return GuardedPoolStats{
+	s := GuardedPoolStats{
 		Submitted: p.stats.submitted.Load(),
-		Completed: p.stats.completed.Load(),
-		Failed:    p.stats.failed.Load(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
-		InFlight:  p.stats.inFlight.Load(),
 		Queued:    p.q.length(),
+		Workers:   p.Size(),
 	}
+	// Under life, no worker moves its counts to gone meanwhile.
+	p.life.Lock()
+	all := []*guardedPoolWorkerStats{&p.stats.gone}
+	for _, w := range *p.crew.Load() {
+		all = append(all, w.stats)
+	}
+	var started uint64
+	for _, ws := range all {
+		started += ws.started.Load()
+		s.Completed += ws.completed.Load()
+		s.Failed += ws.failed.Load()
+		ws.queueWait.addTo(&s.QueueWait)
+		ws.runTime.addTo(&s.RunTime)
+	}
+	// Workers hunting for a job, parked ones included, are idle; the
+	// others, retired ones still finishing included, busy.
+	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	p.life.Unlock()
+	// Jobs started and not yet counted as completed or failed are in
+	// flight.
+	s.InFlight = int64(started-s.Completed-s.Failed) + p.stats.inFlight.Load()
+	s.Completed += p.stats.completed.Load()
+	s.Failed += p.stats.failed.Load()
+	s.Idle = max(s.Workers-int(s.Busy), 0)
+	return s
+}
+
+// guardedPoolWorkerStats are the metrics one worker keeps, for
+// GuardedPoolStats to add up: its own cache lines, no contention with other
+// workers. The jobs of claims of cheap jobs (batched) are tallied in
+// pending, plain fields only the worker touches, which go to the atomic
+// fields at most every guardedPoolFlushEvery and whenever the worker waits
+// for jobs or exits; other jobs are counted in the atomic fields one by one.
+type guardedPoolWorkerStats struct {
+	// Only the worker reads and writes these. mark is when the claim
+	// started, or, not batched, the job running now; fresh says that it
+	// is when the worker's last claim ended and that it has not waited
+	// since, so the next claim starts then.
+	mark    int64
+	batched bool
+	fresh   bool
+	flushed int64  // when pending was last flushed
+	ran     uint64 // jobs of the batched claim running
+	fails   uint64 // of which failed
+	pending guardedPoolTally
+
+	completed atomic.Uint64
+	failed    atomic.Uint64
+	started   atomic.Uint64 // jobs started, pending ones excepted
+	queueWait guardedPoolHistogram
+	runTime   guardedPoolHistogram
+}
+
+// guardedPoolTally is what a worker counted of its batched claims since it last
+// flushed them.
+type guardedPoolTally struct {
+	jobs, fails     uint64
+	waits, runs     [guardedPoolHistBuckets]uint64
+	waitSum, runSum int64
+}
+
+// guardedPoolFlushEvery is how often a worker busy with cheap jobs adds what it
+// counted of them to its GuardedPoolStats.
+const guardedPoolFlushEvery = time.Millisecond
+
+// add adds the counts of o, a worker that exits, to s.
+func (s *guardedPoolWorkerStats) add(o *guardedPoolWorkerStats) {
+	s.completed.Add(o.completed.Load())
+	s.failed.Add(o.failed.Load())
+	s.started.Add(o.started.Load())
+	s.queueWait.add(&o.queueWait)
+	s.runTime.add(&o.runTime)
+}
+
+// flush adds the tally of w's batched claims to its atomic fields.
+func (s *guardedPoolWorkerStats) flush() {
+	t := &s.pending
+	if t.jobs == 0 {
+		return
+	}
+	for i := range t.waits {
+		if t.waits[i] != 0 {
+			s.queueWait.counts[i].Add(t.waits[i])
+		}
+		if t.runs[i] != 0 {
+			s.runTime.counts[i].Add(t.runs[i])
+		}
+	}
+	s.queueWait.sum.Add(t.waitSum)
+	s.runTime.sum.Add(t.runSum)
+	s.started.Add(t.jobs)
+	s.completed.Add(t.jobs - t.fails)
+	s.failed.Add(t.fails)
+	*t = guardedPoolTally{}
+}
+
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (p *GuardedPool) now() int64 {
+	return int64(time.Since(p.epoch))
+}
+
+// stamp returns the time a job is queued at, for its queue wait. While
+// workers run claims of cheap jobs it is the start of the latest such
+// claim, which they publish: a read of the clock per job would cost more
+// than the job. After a worker parked, it reads the clock and publishes
+// it, for the jobs queued until the worker it wakes starts a claim. While
+// jobs take a microsecond or more, it reads the clock.
+func (p *GuardedPool) stamp() int64 {
+	t := p.stats.clock.Load()
+	if t > 0 {
+		return t
+	}
+	now := p.now()
+	if t == guardedPoolClockParked {
+		p.stats.clock.CompareAndSwap(guardedPoolClockParked, now)
+	}
+	return now
+}
+
+// The clock values (see stamp) other than a time: a worker parked, and
+// jobs of a microsecond or more, timed one by one.
+const (
+	guardedPoolClockParked = 0
+	guardedPoolClockSlow   = -1
+)
+
+// claimStarted starts timing a claim w is about to run. A claim of cheap
+// jobs (batched) is timed as a whole: its jobs' queue waits end at its
+// start, and each is given the claim's mean run time. Other jobs are timed
+// one by one.
+func (p *GuardedPool) claimStarted(w *guardedPoolWorker, batched bool) {
+	ws := w.stats
+	if !ws.fresh || !batched {
+		ws.mark = p.now()
+	}
+	ws.batched, ws.fresh = batched, false
+	if c := p.stats.clock.Load(); !batched {
+		if c != guardedPoolClockSlow {
+			p.stats.clock.Store(guardedPoolClockSlow)
+		}
+	} else if ws.mark > c+guardedPoolClockStep {
+		p.stats.clock.Store(ws.mark)
+	}
+}
+
+// guardedPoolClockStep is how far a published claim start must be ahead of
+// the last one to be published: a write per claim of one job would contend
+// with every Submit.
+const guardedPoolClockStep = 4000
+
+// jobStarted records the queue wait of a job queued at queued that w
+// starts.
+func (p *GuardedPool) jobStarted(w *guardedPoolWorker, queued int64) {
+	ws := w.stats
+	d := max(ws.mark-queued, 0)
+	if ws.batched {
+		ws.pending.waits[guardedPoolHistBucket(d)]++
+		ws.pending.waitSum += d
+		return
+	}
+	ws.started.Add(1)
+	ws.queueWait.observe(d)
+}
+
+// jobDone records a job w has just finished, which succeeded if ok.
+func (p *GuardedPool) jobDone(w *guardedPoolWorker, ok bool) {
+	ws := w.stats
+	if ws.batched {
+		ws.ran++
+		if !ok {
+			ws.fails++
+		}
+		return
+	}
+	now := p.now()
+	ws.runTime.observe(now - ws.mark)
+	ws.mark = now // the start of w's next job, if any
+	if ok {
+		ws.completed.Add(1)
+	} else {
+		ws.failed.Add(1)
+	}
+}
+
+// shareDone restarts the clock of w's next job after a share of a Map
+// batch, which is not a job (in a batched claim, it counts in the claim's
+// time).
+func (p *GuardedPool) shareDone(w *guardedPoolWorker) {
+	if !w.stats.batched {
+		w.stats.mark = p.now()
+	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran from
+// start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to guardedPoolChunkTime, so they are
+// counted in the atomic fields at once.
+func (p *GuardedPool) chunkDone(w *guardedPoolWorker, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[guardedPoolHistBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
+}
+
+// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
+// with the claim's mean run time, and the tally flushed if it is due.
+func (p *GuardedPool) claimDone(w *guardedPoolWorker) {
+	ws := w.stats
+	if !ws.batched {
+		return
+	}
+	ws.batched = false
+	if ws.ran == 0 {
+		return
+	}
+	now := p.now()
+	d := max(now-ws.mark, 0)
+	t := &ws.pending
+	t.runs[guardedPoolHistBucket(d/int64(ws.ran))] += ws.ran
+	t.runSum += d
+	t.jobs += ws.ran
+	t.fails += ws.fails
+	ws.ran, ws.fails = 0, 0
+	ws.mark, ws.fresh = now, true
+	if now-ws.flushed >= int64(guardedPoolFlushEvery) {
+		ws.flush()
+		ws.flushed = now
+	}
+}
+
+// waiting flushes w's tally as w goes to wait for jobs, or exits.
+func (p *GuardedPool) waiting(w *guardedPoolWorker) {
+	w.stats.fresh = false
+	w.stats.flush()
 }
 
 // guardedPoolClaimBits is the width of a claim's length in a worker's claim
@@ -16326,7 +17840,11 @@ func (p *GuardedPool) steal(self *guardedPoolWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(pos)
-			p.run(t)
+			// Timed alone, like the jobs of a shared claim.
+			p.stats.stealing.Add(1) // busy, though counted in hunting
+			p.claimStarted(self, false)
+			p.run(self, t)
+			p.stats.stealing.Add(-1)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -16345,9 +17863,9 @@ func (p *GuardedPool) runClaim(w *guardedPoolWorker, t guardedPoolTask, pos, n u
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {
@@ -16404,6 +17922,4987 @@ func NewGuardedPool(onResult func(int, int, error), breaker *JobBreaker) *Guarde
 		breaker:  breaker,
 		onResult: onResult,
 	}
+	p.init()
+	return p
+}
+
+// HookedPool: generated from the pool directive in pool.go.
+
+// hookedPoolHistBuckets is the number of buckets of a HookedPoolHistogram:
+// one per power of 4 from 1µs to about 67s, and one above.
+const hookedPoolHistBuckets = 15
+
+// HookedPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type HookedPoolHistogram struct {
+	Bounds [hookedPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [hookedPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                            // total of the observations
+	Count  uint64                                   // number of observations
+}
+
+// hookedPoolHistogram records durations into the buckets of a
+// HookedPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type hookedPoolHistogram struct {
+	counts [hookedPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// hookedPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func hookedPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, hookedPoolHistBuckets-1)
+}
+
+// observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *hookedPoolHistogram) observe(d int64) {
+	d = max(d, 0)
+	h.counts[hookedPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// observeN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *hookedPoolHistogram) observeN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[hookedPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// add adds the counts of o to h.
+func (h *hookedPoolHistogram) add(o *hookedPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// addTo adds the recorded distribution to s, setting its bounds.
+func (h *hookedPoolHistogram) addTo(s *HookedPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
+// hookedPoolChunkTime is how long a chunk of a Map call should take.
+//
+// Chunking of a Map call: each helping worker claims chunks of consecutive
+// items with one atomic add, so the cost of sharing out the work is paid
+// once per chunk, not per item. But the items of a chunk wait for each
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take hookedPoolChunkTime, at most twice the last.
+// Slow items go out one at a time, cheap ones by the tens of thousands, and
+// an item waits in a chunk behind at most about hookedPoolChunkTime of items
+// that have proved cheap. No chunk is larger than a share of what is left,
+// so that the helpers finish together. The clock is read once per chunk.
+//
+// hookedPoolChunkTime is small next to a slow item and large next to the
+// cost of a chunk (an atomic add and a clock read, about 0.1µs): the clock
+// costs the tiniest items well under 1%.
+const hookedPoolChunkTime = 50 * time.Microsecond
+
+// hookedPoolBatch is one Map call, shared by the workers helping with it.
+type hookedPoolBatch struct {
+	parent  context.Context // Map's ctx
+	ctx     context.Context // every item's context; cancelled when the batch stops
+	cancel  context.CancelFunc
+	ins     []int
+	outs    []int
+	helpers int64
+
+	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
+	left atomic.Int64  // items neither finished nor abandoned
+	ok   atomic.Int64  // items finished with a nil error
+	done chan struct{} // closed when left reaches zero
+
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64
+}
+
+// Map runs every element of ins through the pool's function and returns the
+// outputs in input order. It is the fast path for large batches: the workers
+// share out ins by chunks (no queue hand-off per item), run them in a tight
+// loop and write straight into the result slice. The result handler is not
+// called for Map items.
+//
+// Each item runs under a context derived from ctx (so it carries ctx's
+// values), cancelled when ctx is done, when Shutdown begins, or when another
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrHookedPoolClosed. An item that fails once the batch has stopped
+// (as a function that honours its context does) does not change the error.
+// The error is nil if every item succeeded.
+//
+// The batch goes through the queue like a job, once per helping worker, so
+// it waits behind queued jobs and shares the workers with them. Map must not
+// be called from a job of the same pool.
+//
+// The completion of every item happens before Map returns.
+func (p *HookedPool) Map(ctx context.Context, ins []int) ([]int, error) {
+	outs := make([]int, len(ins))
+	return outs, p.MapInto(ctx, outs, ins)
+}
+
+// MapInto is Map writing the outputs into outs, which must be as long as
+// ins: a caller running batches in a loop reuses one output slice, and
+// allocates nothing per batch but the batch's own bookkeeping. It panics if
+// the lengths differ.
+func (p *HookedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
+	if len(outs) != len(ins) {
+		panic("pool: MapInto: len(outs) != len(ins)")
+	}
+	n := int64(len(ins))
+	if n == 0 {
+		return nil
+	}
+	helpers := min(p.size.Load(), n)
+	if helpers < 1 {
+		helpers = 1
+	}
+	b := &hookedPoolBatch{
+		parent:  ctx,
+		ins:     ins,
+		outs:    outs,
+		helpers: helpers,
+		done:    make(chan struct{}),
+	}
+	b.left.Store(n) // before anything can fail the batch and count items off
+	b.queued = p.now()
+	b.ctx, b.cancel = context.WithCancel(ctx)
+	defer b.cancel()
+	// Shutdown stops the batch with ErrHookedPoolClosed, recorded before the
+	// items see their contexts cancelled (see itemFailed). If it has begun,
+	// fail runs at once.
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrHookedPoolClosed) })()
+	p.stats.submitted.Add(uint64(n))
+
+	for range helpers {
+		if err := p.send(ctx, hookedPoolTask{batch: b}); err != nil {
+			b.fail(err)
+			break
+		}
+	}
+	select {
+	case <-b.done:
+	case <-b.ctx.Done():
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
+		<-b.done
+	}
+	ok := b.ok.Load()
+	p.stats.completed.Add(uint64(ok))
+	p.stats.failed.Add(uint64(n - ok))
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
+	return b.err
+}
+
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
+func (b *hookedPoolBatch) fail(err error) {
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
+	b.cancel()
+	n := int64(len(b.ins))
+	// Claim everything left in one add, as a worker would claim a chunk.
+	if lo := b.next.Add(n) - n; lo < n {
+		b.finish(n - lo)
+	}
+}
+
+// finish accounts for k items finished or abandoned.
+func (b *hookedPoolBatch) finish(k int64) {
+	if b.left.Add(-k) == 0 {
+		close(b.done)
+	}
+}
+
+// runBatch claims and runs chunks of b until none is left, sized by time
+// (see hookedPoolChunkTime).
+func (p *HookedPool) runBatch(w *hookedPoolWorker, b *hookedPoolBatch) {
+	n := int64(len(b.ins))
+	size := int64(1)
+	start := time.Now()
+	for {
+		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
+		hi := b.next.Add(k)
+		lo := hi - k
+		if lo >= n {
+			return
+		}
+		hi = min(hi, n)
+		p.stats.inFlight.Add(hi - lo)
+		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
+		p.stats.inFlight.Add(lo - hi)
+		// Before finish: once Map returns, HookedPoolStats has its items.
+		p.chunkDone(w, b.queued, hi-lo, start, now)
+		b.ok.Add(int64(ok))
+		b.finish(hi - lo)
+		size = hookedPoolNextChunk(size, hi-lo, now.Sub(start))
+		start = now
+	}
+}
+
+// hookedPoolNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// hookedPoolChunkTime at that pace, at least one, at most twice size.
+func hookedPoolNextChunk(size, k int64, d time.Duration) int64 {
+	if d <= 0 {
+		return 2 * size
+	}
+	return min(max(int64(hookedPoolChunkTime)*k/int64(d), 1), 2*size)
+}
+
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrHookedPoolClosed for Shutdown, an earlier item's failure).
+func (b *hookedPoolBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
+// runChunk runs items [lo, hi) of b and returns how many succeeded before
+// the first failure, which fails the batch. It is the per-item loop of Map,
+// kept tight: one call of the hook per item, and the retry and timeout
+// paths only when those options are on.
+func (p *HookedPool) runChunk(b *hookedPoolBatch, lo, hi int) (ok int) {
+	i := lo // the item running, for the panic report
+	defer func() {
+		if r := recover(); r != nil {
+			ok = i - lo
+			b.itemFailed(i, hookedPoolNewPanicError(r))
+		}
+	}()
+	ctx := b.ctx
+	ins := b.ins[lo:hi]
+	outs := b.outs[lo:hi]
+	outs = outs[:len(ins)] // one bounds check for the loop
+	for j := range ins {
+		var out int
+		var err error
+		out, err = p.call(ctx, ins[j])
+		if err != nil {
+			i = lo + j
+			b.itemFailed(i, err)
+			return j
+		}
+		outs[j] = out
+		i++
+	}
+	return len(ins)
+}
+
+// hookedPoolSpinLimit is how many times a goroutine retries before parking
+// when it finds another one in the middle of a step of a few instructions: a
+// producer between claiming a slot and publishing it, or a worker between
+// claiming tasks and freeing their slots. The other goroutine is almost
+// always running on another core and done within the spin; when it is not,
+// its thread has been descheduled, and only parking gives it the CPU back.
+// Yielding instead (runtime.Gosched) would cost a trip through the
+// scheduler's global run queue on every such meeting, which on a busy pool
+// is a large share of all jobs.
+const hookedPoolSpinLimit = 64
+
+// hookedPoolMaxClaim bounds how many tasks a worker claims at once (see
+// claim and steal).
+const hookedPoolMaxClaim = 64
+
+// next claims the next tasks, at least one and at most hookedPoolMaxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *HookedPool) next(w *hookedPoolWorker, tasks []hookedPoolTask) (n, pos uint64, shared, ok bool) {
+	hunting := false
+	for {
+		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
+		switch r {
+		case hookedPoolPopped:
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<hookedPoolClaimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
+			}
+			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
+				// Wake producers only once half the queue is free: one
+				// wake-up per half queue of jobs rather than per job.
+				if p.signalSpace() {
+					// Hand this P to the producer just woken: it would
+					// otherwise wait in this P's run queue until this
+					// worker blocks, which is when the queue is empty,
+					// and refill it while the workers idle.
+					runtime.Gosched()
+				}
+			}
+			return n, pos, shared, true
+		case hookedPoolPopDrained:
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+				p.waiting(w)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		case hookedPoolPopPending:
+			if p.q.await(pos, hookedPoolSpinLimit) {
+				continue // published, or taken by another worker
+			}
+			if p.q.closed() {
+				// Workers do not park once the queue is closed (see
+				// sleep): yield to the pushing goroutine instead.
+				runtime.Gosched()
+				continue
+			}
+			// Its thread may be descheduled: park, and let it wake us
+			// once it has published (see pushed).
+		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+			p.waiting(w)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
+		if !p.sleep(w) {
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		}
+	}
+}
+
+// sleep parks w until a producer, Close, Resize or a worker with claimed
+// tasks to take over wakes it. It returns false if w was retired.
+func (p *HookedPool) sleep(w *hookedPoolWorker) bool {
+	// A job queued while w sleeps reads the clock (see stamp).
+	p.stats.clock.Store(hookedPoolClockParked)
+	p.idleMu.Lock()
+	w.asleep = true
+	p.idle = append(p.idle, w)
+	p.sleepers.Add(1)
+	p.idleMu.Unlock()
+	// Look once more, after the announcement: a worker that claims tasks
+	// afterwards sees it (see offer).
+	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
+		p.unsleep(w)
+		return !w.retired.Load()
+	}
+	select {
+	case <-w.wake:
+		return true
+	case <-w.stop:
+		p.unsleep(w)
+		return false
+	}
+}
+
+// unsleep takes w, which did not wait for its wake-up, off the idle list.
+// If a producer has already taken it off to wake it, the wake-up is passed
+// to another sleeper: w may be about to exit, and the producer's task must
+// not wait for a worker that will not come.
+func (p *HookedPool) unsleep(w *hookedPoolWorker) {
+	p.idleMu.Lock()
+	if w.asleep {
+		for i, v := range p.idle {
+			if v == w {
+				last := len(p.idle) - 1
+				copy(p.idle[i:], p.idle[i+1:])
+				p.idle[last] = nil
+				p.idle = p.idle[:last]
+				break
+			}
+		}
+		w.asleep = false
+		p.sleepers.Add(-1)
+		p.idleMu.Unlock()
+		return
+	}
+	p.idleMu.Unlock()
+	p.wakeOne()
+}
+
+// wakeOne wakes the most recently parked worker (its cache is the warmest),
+// if any.
+func (p *HookedPool) wakeOne() {
+	p.idleMu.Lock()
+	n := len(p.idle)
+	if n == 0 {
+		p.idleMu.Unlock()
+		return
+	}
+	w := p.idle[n-1]
+	p.idle[n-1] = nil
+	p.idle = p.idle[:n-1]
+	w.asleep = false
+	p.sleepers.Add(-1)
+	p.idleMu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// wakeAll wakes every parked worker; after the queue is closed, none parks
+// again.
+func (p *HookedPool) wakeAll() {
+	p.idleMu.Lock()
+	idle := p.idle
+	p.idle = nil
+	for _, w := range idle {
+		w.asleep = false
+	}
+	p.sleepers.Store(0)
+	p.idleMu.Unlock()
+	for _, w := range idle {
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// signalSpace wakes one producer waiting for room, and reports whether it
+// sent the wake-up; the producer passes it on once it has pushed (see send).
+func (p *HookedPool) signalSpace() bool {
+	select {
+	case p.space <- struct{}{}:
+		return true
+	default: // a wake-up is already pending
+		return false
+	}
+}
+
+// ErrHookedPoolClosed is returned by Submit, TrySubmit and Map after Close
+// or Shutdown has begun, and delivered to the handler for a job that
+// Shutdown could not return because it had already returned (see
+// [HookedPool.Shutdown]).
+var ErrHookedPoolClosed = errors.New("pool: closed")
+
+// ErrHookedPoolFull is returned by TrySubmit when the queue has no room.
+var ErrHookedPoolFull = errors.New("pool: queue full")
+
+// HookedPool runs a function over submitted jobs on a bounded set of workers.
+//
+// A HookedPool must be created with [NewHookedPool]; the zero value is not
+// usable. A HookedPool must not be copied after first use. All methods are
+// safe for concurrent use.
+//
+// The function and the handler run on worker goroutines, concurrently with
+// each other. They must not call Submit, Map, Close or Shutdown on their own
+// pool in a way that waits for the pool (a job waiting for a job can
+// deadlock a pool whose workers all wait).
+type HookedPool struct {
+	_ hookedPoolNoCopy
+
+	// q is the job queue: a ring of values, no closure and no allocation
+	// per job, and no lock shared by producers and workers.
+	q hookedPoolQueue
+
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
+	idleMu       sync.Mutex
+	idle         []*hookedPoolWorker
+	sleepers     atomic.Int32
+	spaceWaiters atomic.Int32
+	space        chan struct{}
+
+	// Taking over claimed tasks (see steal): every worker goroutine not yet
+	// exited, for hunters to look into their claims, and how many workers
+	// found the queue empty and have not claimed from it since (hunting
+	// for a claimed task to take over, or parked).
+	crew    atomic.Pointer[[]*hookedPoolWorker] // copied on write under life
+	hunting atomic.Int32
+
+	// quit is closed when Close or Shutdown begins: it releases Submits
+	// waiting for room.
+	quit chan struct{}
+
+	// ctx is the parent of every job's context; Shutdown cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// halted is set by Shutdown: a worker that receives a job afterwards
+	// hands it back instead of running it.
+	halted atomic.Bool
+
+	onResult func(int, int, error)
+
+	life    sync.Mutex          // serializes Resize, Close and Shutdown
+	workers []*hookedPoolWorker // guarded by life; the running, non-retired workers
+	size    atomic.Int64
+	wg      sync.WaitGroup // one per worker goroutine, retired or not
+
+	unrunMu    sync.Mutex
+	unrun      []int // jobs received after Shutdown began, to be returned by it
+	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
+
+	stats hookedPoolCounters
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
+}
+
+// hookedPoolTask is one element of the queue: a job, or a share of a Map batch.
+type hookedPoolTask struct {
+	in    int
+	batch *hookedPoolBatch // non-nil: the receiving worker helps with this batch
+	// queued is when the job was queued, in nanoseconds since epoch.
+	queued int64
+}
+
+// hookedPoolWorker is the parking and retirement handle of one worker
+// goroutine.
+type hookedPoolWorker struct {
+	retired atomic.Bool   // checked before each job: cheaper than a select
+	stop    chan struct{} // closed on retirement: wakes a parked worker
+	wake    chan struct{} // capacity 1: a pending wake-up
+	asleep  bool          // on HookedPool.idle; guarded by HookedPool.idleMu
+
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// hookedPoolCheapJob (see timeClaim); untimed counts the claims since.
+	// Only the worker reads and writes them.
+	cheap   bool
+	untimed uint8
+
+	// The last shared claim the worker made, for hunters to take over the
+	// tasks it has not started (see steal). claim holds the low bits of its
+	// first position, shifted left by hookedPoolClaimBits, | its length
+	// (zero before the first); done, the position of the last task the
+	// worker finished or skipped, stored after every task but the claim's
+	// last.
+	claim atomic.Uint64
+	done  atomic.Uint64
+	// stats are the metrics the worker keeps for HookedPoolStats on its own.
+	stats *hookedPoolWorkerStats
+	// The worker is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [hookedPoolWorkerPad]byte
+}
+
+// hookedPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+const hookedPoolWorkerPad = 8
+
+// init makes the queue and starts the workers.
+func (p *HookedPool) init() {
+	queue := 2
+	workers := 1
+	p.epoch = time.Now()
+	p.q.init(queue)
+	p.space = make(chan struct{}, 1)
+	p.quit = make(chan struct{})
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.life.Lock()
+	p.grow(workers)
+	p.life.Unlock()
+}
+
+// call runs the user's function once. It is the only place the function is
+// called, so that a generated pool can call it directly (and inline it).
+func (p *HookedPool) call(ctx context.Context, in int) (int, error) {
+	return hookedJob(ctx, in)
+}
+
+// deliver hands one job's outcome to the result handler.
+func (p *HookedPool) deliver(in int, out int, err error) {
+	if p.onResult != nil {
+		p.onResult(in, out, err)
+	}
+}
+
+// rejected calls hookedReject, the directive's onreject=, with a job that
+// Submit or TrySubmit did not queue and the error they return.
+func (p *HookedPool) rejected(in int, err error) {
+	hookedReject(in, err)
+}
+
+// dropped calls hookedDrop, the directive's ondrop=, with a job that
+// Shutdown took out of the queue unrun.
+func (p *HookedPool) dropped(in int) {
+	hookedDrop(in)
+}
+
+// panicked calls hookedPanic, the directive's onpanic=, with a job whose
+// function panicked and its *HookedPoolPanicError.
+func (p *HookedPool) panicked(in int, err error) {
+	hookedPanic(in, err)
+}
+
+// Submit queues in to be run, waiting while the queue is full. It returns
+// ErrHookedPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx
+// is done before there is room; the job is then not queued. ctx bounds only
+// the wait for room: the job itself runs under the pool's context (see
+// Shutdown).
+//
+// Submit of a job happens before the job runs.
+func (p *HookedPool) Submit(ctx context.Context, in int) error {
+	// Counted before the send so that HookedPoolStats never shows a job
+	// finished before it was submitted.
+	p.stats.submitted.Add(1)
+	t := hookedPoolTask{in: in}
+	t.queued = p.stamp()
+	err := p.send(ctx, t)
+	if err != nil {
+		p.stats.submitted.Add(^uint64(0))
+	}
+	if err != nil {
+		p.rejected(in, err)
+	}
+	return err
+}
+
+// send queues t, waiting while the queue is full, unless the pool is closed
+// or ctx is done.
+func (p *HookedPool) send(ctx context.Context, t hookedPoolTask) error {
+	woken := false
+	spins := 0
+	for {
+		r := p.q.tryPush(t)
+		if r == hookedPoolPushFull && spins < hookedPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+			// Half the queue is free: the worker that claimed the task
+			// in the slot is about to free it.
+			spins++
+			continue
+		}
+		if r == hookedPoolPushFull {
+			// More than half full, or the worker freeing the slot is
+			// descheduled: park until the workers have emptied half the
+			// queue (see take), one wake-up per half queue rather than a
+			// retry per slot. Announce, then look once more: a worker
+			// that frees a slot afterwards sees the announcement, so the
+			// wake-up cannot be lost.
+			p.spaceWaiters.Add(1)
+			if r = p.q.tryPush(t); r == hookedPoolPushFull {
+				select {
+				case <-p.space:
+					p.spaceWaiters.Add(-1)
+					woken = true
+					spins = 0
+					continue
+				case <-ctx.Done():
+					p.spaceWaiters.Add(-1)
+					return ctx.Err()
+				case <-p.quit:
+					p.spaceWaiters.Add(-1)
+					return ErrHookedPoolClosed
+				}
+			}
+			p.spaceWaiters.Add(-1)
+		}
+		if r == hookedPoolPushClosed {
+			return ErrHookedPoolClosed
+		}
+		p.pushed()
+		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
+			// Pass the wake-up on: the workers sent one for half a queue
+			// of room.
+			p.signalSpace()
+		}
+		return nil
+	}
+}
+
+// pushed wakes a worker for a task just pushed, if all are parked.
+func (p *HookedPool) pushed() {
+	if p.sleepers.Load() > 0 {
+		p.wakeOne()
+	}
+}
+
+// TrySubmit queues in if the queue has room, without waiting. It returns
+// ErrHookedPoolFull if the queue is full and ErrHookedPoolClosed if Close or
+// Shutdown has begun; the job is then not queued.
+//
+// TrySubmit of a job happens before the job runs.
+func (p *HookedPool) TrySubmit(in int) error {
+	p.stats.submitted.Add(1)
+	t := hookedPoolTask{in: in}
+	t.queued = p.stamp()
+	var err error
+	switch p.q.tryPush(t) {
+	case hookedPoolPushed:
+		p.pushed()
+	case hookedPoolPushFull:
+		err = ErrHookedPoolFull
+	case hookedPoolPushClosed:
+		err = ErrHookedPoolClosed
+	}
+	if err != nil {
+		p.stats.submitted.Add(^uint64(0))
+	}
+	if err != nil {
+		p.rejected(in, err)
+	}
+	return err
+}
+
+// Resize sets the number of workers to n (at least 1) while the pool runs.
+// Added workers start at once. A removed worker that is running a job
+// finishes it and exits without taking another; an idle one exits at once
+// (one that was taking a job just as Resize ran still runs that job). A
+// worker claims jobs from a long queue several at a time (at most half its
+// fair share of the queue), and a removed one still runs those it has
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
+func (p *HookedPool) Resize(n int) {
+	if n < 1 {
+		n = 1
+	}
+	p.life.Lock()
+	defer p.life.Unlock()
+	if p.isClosed() {
+		return
+	}
+	if d := n - len(p.workers); d > 0 {
+		p.grow(d)
+		return
+	}
+	for _, w := range p.workers[n:] {
+		w.retired.Store(true)
+		close(w.stop)
+	}
+	clear(p.workers[n:])
+	p.workers = p.workers[:n]
+	p.size.Store(int64(n))
+}
+
+// Size reports the number of workers set by the workers= option or Resize.
+// Retired workers still finishing a job are not counted.
+func (p *HookedPool) Size() int {
+	return int(p.size.Load())
+}
+
+// grow starts n more workers. p.life must be held.
+func (p *HookedPool) grow(n int) {
+	var crew []*hookedPoolWorker
+	if c := p.crew.Load(); c != nil {
+		crew = append(crew, *c...)
+	}
+	added := len(p.workers)
+	for range n {
+		w := &hookedPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w.stats = new(hookedPoolWorkerStats)
+		p.workers = append(p.workers, w)
+		crew = append(crew, w)
+	}
+	p.crew.Store(&crew) // before they start: they look into it
+	p.wg.Add(n)
+	for _, w := range p.workers[added:] {
+		go p.work(w)
+	}
+	p.size.Store(int64(len(p.workers)))
+}
+
+// leave takes w, whose goroutine is exiting, off the crew.
+func (p *HookedPool) leave(w *hookedPoolWorker) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	old := *p.crew.Load()
+	crew := make([]*hookedPoolWorker, 0, len(old)-1)
+	for _, v := range old {
+		if v != w {
+			crew = append(crew, v)
+		}
+	}
+	p.crew.Store(&crew)
+	// Under the same lock as HookedPoolStats, which adds up the crew's: the
+	// worker's counts move to the pool's in one step.
+	w.stats.flush()
+	p.stats.gone.add(w.stats)
+}
+
+// isClosed reports whether Close or Shutdown has begun.
+func (p *HookedPool) isClosed() bool { return p.q.closed() }
+
+// Close stops accepting jobs, runs every job already queued, and waits for
+// all workers to exit. Submits waiting for room when Close begins return
+// ErrHookedPoolClosed. Close may be called more than once and concurrently with
+// Shutdown; every call waits.
+//
+// The completion of every job happens before Close returns.
+func (p *HookedPool) Close() {
+	p.life.Lock()
+	p.stopAccepting()
+	p.life.Unlock()
+	p.wg.Wait()
+}
+
+// Shutdown stops accepting jobs, cancels the context of every running job,
+// and returns the queued jobs that never ran, in queue order (those received
+// by a worker as Shutdown began may come last). Running jobs finish with
+// whatever their function returns once their context is cancelled, and are
+// delivered to the handler as usual.
+//
+// Shutdown waits for the workers to exit or for ctx to be done, whichever
+// comes first; in the latter case it returns ctx.Err(), and the workers
+// still running a job that ignores its context exit when it returns. Only
+// the first Shutdown returns jobs; a job that could not be returned to it
+// (a later call, or one received as Shutdown gave up waiting) is delivered
+// to the handler with ErrHookedPoolClosed, so no job goes unaccounted.
+//
+// If Close is draining the queue, Shutdown stops it and returns the rest.
+func (p *HookedPool) Shutdown(ctx context.Context) ([]int, error) {
+	p.life.Lock()
+	p.stopAccepting()
+	first := !p.halted.Swap(true)
+	p.life.Unlock()
+	if first {
+		p.cancel()
+		// Drain alongside the workers: both hand jobs to unrun.
+		for {
+			t, r := p.q.tryPop()
+			if r == hookedPoolPopDrained {
+				break
+			}
+			if r == hookedPoolPopPending {
+				runtime.Gosched()
+			}
+			if r == hookedPoolPopped && t.batch == nil {
+				p.giveBack(t.in)
+			}
+		}
+	}
+	var err error
+	if ctx.Done() == nil {
+		p.wg.Wait()
+	} else {
+		waited := make(chan struct{})
+		go func() {
+			p.wg.Wait()
+			close(waited)
+		}()
+		select {
+		case <-waited:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	if !first {
+		return nil, err
+	}
+	p.unrunMu.Lock()
+	unrun := p.unrun
+	p.unrun = nil
+	p.unrunTaken = true
+	p.unrunMu.Unlock()
+	return unrun, err
+}
+
+// stopAccepting makes every later Submit fail and wakes every parked
+// worker and producer. p.life must be held.
+func (p *HookedPool) stopAccepting() {
+	if p.isClosed() {
+		return
+	}
+	p.q.close()
+	close(p.quit) // release Submits waiting for room
+	p.wakeAll()   // the workers that are not retired drain the queue and exit
+}
+
+// giveBack records a job that Shutdown must return.
+func (p *HookedPool) giveBack(in int) {
+	p.stats.unrun.Add(1)
+	p.dropped(in)
+	p.unrunMu.Lock()
+	if !p.unrunTaken {
+		p.unrun = append(p.unrun, in)
+		p.unrunMu.Unlock()
+		return
+	}
+	p.unrunMu.Unlock()
+	var zero int
+	p.deliver(in, zero, ErrHookedPoolClosed)
+}
+
+// work is the loop of one worker goroutine.
+func (p *HookedPool) work(w *hookedPoolWorker) {
+	defer p.wg.Done()
+	defer p.leave(w)
+	tasks := make([]hookedPoolTask, hookedPoolMaxClaim)
+	for !w.retired.Load() {
+		n, pos, shared, ok := p.next(w, tasks)
+		if !ok {
+			return
+		}
+		p.claimStarted(w, !shared && w.cheap)
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = hookedPoolTask{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = hookedPoolTask{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(w, t) // the common case, without a call to run
+				} else {
+					p.run(w, t)
+				}
+			}
+		}
+		p.claimDone(w)
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < hookedPoolCheapJob*time.Duration(ran)
+		}
+	}
+}
+
+// run runs one task on w, or hands it back to Shutdown.
+func (p *HookedPool) run(w *hookedPoolWorker, t hookedPoolTask) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(w, t.batch)
+		p.shareDone(w)
+	default:
+		p.runJob(w, t)
+	}
+}
+
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *HookedPool) runJob(w *hookedPoolWorker, t hookedPoolTask) {
+	in := t.in
+	p.jobStarted(w, t.queued)
+	out, err := p.attempt(p.ctx, in)
+	p.jobDone(w, err == nil)
+	p.deliver(in, out, err)
+}
+
+// hookedPoolNoCopy may be embedded into structs which must not be copied
+// after first use; go vet's copylocks check reports copies.
+type hookedPoolNoCopy struct{}
+
+func (*hookedPoolNoCopy) Lock() {}
+
+func (*hookedPoolNoCopy) Unlock() {}
+
+// hookedPoolQueue is a bounded multi-producer multi-consumer ring of tasks
+// (Dmitry Vyukov's design): a producer claims a position with one CAS on
+// tail and publishes the task through the slot's sequence number, a consumer
+// claims with one CAS on head (several tasks at once when many are queued,
+// see claim) and frees each slot through its sequence number. Producers and
+// consumers touch different counters and never take a lock, which is where
+// it beats a channel: a channel's single lock is contended by every sender
+// and receiver on every job.
+//
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of hookedPoolClosedBit into tail: no push
+// succeeds afterwards, and every push that claimed a position before
+// still publishes it, so consumers drain exactly what was accepted.
+type hookedPoolQueue struct {
+	head  atomic.Uint64 // next position to pop
+	_     [hookedPoolCacheLine - 8]byte
+	tail  atomic.Uint64 // next position to push, | hookedPoolClosedBit once closed
+	_     [hookedPoolCacheLine - 8]byte
+	mask  uint64
+	slots []hookedPoolSlot
+}
+
+// hookedPoolSlot holds one task. seq == pos: free for the push at pos; seq
+// == pos+1: holds the task pushed at pos, ready to pop.
+type hookedPoolSlot struct {
+	seq atomic.Uint64
+	t   hookedPoolTask
+}
+
+// hookedPoolClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
+const hookedPoolClosedBit = 1 << 63
+
+type hookedPoolPushResult uint8
+
+const (
+	hookedPoolPushed hookedPoolPushResult = iota
+	hookedPoolPushFull
+	hookedPoolPushClosed
+)
+
+type hookedPoolPopResult uint8
+
+const (
+	hookedPoolPopped     hookedPoolPopResult = iota
+	hookedPoolPopEmpty                       // nothing queued
+	hookedPoolPopPending                     // a push has claimed the next position but not yet published it
+	hookedPoolPopDrained                     // closed and empty: nothing will ever come
+)
+
+// init sizes the ring to capacity rounded up to a power of two, at least 2
+// (one slot cannot tell full from free).
+func (q *hookedPoolQueue) init(capacity int) {
+	n := uint64(2)
+	if capacity > 2 {
+		n = 1 << bits.Len64(uint64(capacity-1))
+	}
+	q.mask = n - 1
+	q.slots = make([]hookedPoolSlot, n)
+	for i := range q.slots {
+		q.slots[i].seq.Store(uint64(i))
+	}
+}
+
+// tryPush adds t unless the queue is full or closed.
+func (q *hookedPoolQueue) tryPush(t hookedPoolTask) hookedPoolPushResult {
+	pos := q.tail.Load()
+	for {
+		if pos&hookedPoolClosedBit != 0 {
+			return hookedPoolPushClosed
+		}
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - pos); {
+		case dif == 0:
+			if q.tail.CompareAndSwap(pos, pos+1) {
+				s.t = t
+				s.seq.Store(pos + 1) // publish
+				return hookedPoolPushed
+			}
+		case dif < 0: // the slot still holds the task of the previous lap
+			return hookedPoolPushFull
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// claim claims the oldest published task, and the ones published after it
+// up to a share of the queue, with one CAS on head: a worker claims n tasks
+// for the cost of one, and the line holding head moves between the cores of
+// competing workers once per claim rather than once per task. The caller
+// then takes each claimed position.
+//
+// It claims at most most tasks, and at most the number queued divided by
+// share (twice the number of workers): more than one only when at least
+// 2*share are queued, and never more than half a fair share, so that the
+// other workers, and workers added by Resize, still find the rest in the
+// queue. share 0 claims one task.
+func (q *hookedPoolQueue) claim(share, most uint64) (pos, n uint64, r hookedPoolPopResult) {
+	pos = q.head.Load()
+	for {
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - (pos + 1)); {
+		case dif == 0:
+			n = 1
+			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
+				// More than one is published: only then read the length,
+				// a load of the line producers write.
+				limit := min(uint64(q.length())/share, most)
+				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
+					n++
+				}
+			}
+			if q.head.CompareAndSwap(pos, pos+n) {
+				return pos, n, hookedPoolPopped
+			}
+		case dif < 0:
+			tail := q.tail.Load()
+			switch {
+			case tail&^hookedPoolClosedBit > pos:
+				return pos, 0, hookedPoolPopPending
+			case tail&hookedPoolClosedBit != 0:
+				return pos, 0, hookedPoolPopDrained
+			}
+			return pos, 0, hookedPoolPopEmpty
+		}
+		pos = q.head.Load()
+	}
+}
+
+// await waits, reading at most spins times, until the task at pos, claimed
+// by a push but not yet published, is published or taken by another
+// consumer; it reports whether it was. It reads only the slot and head: the
+// pushing goroutine is about to write the slot, and tail is its to write on
+// the next push.
+func (q *hookedPoolQueue) await(pos uint64, spins int) bool {
+	s := &q.slots[pos&q.mask]
+	for range spins {
+		if s.seq.Load() != pos || q.head.Load() != pos {
+			return true
+		}
+	}
+	return false
+}
+
+// take returns the task at pos, which the caller has claimed, and frees its
+// slot.
+func (q *hookedPoolQueue) take(pos uint64) hookedPoolTask {
+	s := &q.slots[pos&q.mask]
+	t := s.t
+	s.t = hookedPoolTask{} // drop references for the GC
+	s.seq.Store(pos + q.mask + 1)
+	return t
+}
+
+// unstarted reports whether the claimed task at pos is still in its slot.
+//
+// A worker that shares a claim of several tasks leaves them in their slots
+// and takes each one only when it starts it, so that idle workers can take
+// over those it has not started (see HookedPool.steal). Claimer and hunter meet
+// on the slot: a claimed task not started has seq == pos+1, and whoever
+// takes it with a CAS to seq == pos (a position in the past: a producer
+// still finds the slot full) reads it and frees the slot.
+func (q *hookedPoolQueue) unstarted(pos uint64) bool {
+	return q.slots[pos&q.mask].seq.Load() == pos+1
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *hookedPoolQueue) takeOver(pos uint64) (hookedPoolTask, bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return hookedPoolTask{}, false
+	}
+	return q.take(pos), true
+}
+
+// waitsFor reports whether the push at the tail waits for the slot of pos.
+func (q *hookedPoolQueue) waitsFor(pos uint64) bool {
+	return pos+q.mask+1 == q.tail.Load()&^hookedPoolClosedBit
+}
+
+// tryPop removes the oldest task, if one is published (Shutdown drains the
+// queue with it).
+func (q *hookedPoolQueue) tryPop() (hookedPoolTask, hookedPoolPopResult) {
+	pos, _, r := q.claim(0, 1)
+	if r != hookedPoolPopped {
+		return hookedPoolTask{}, r
+	}
+	return q.take(pos), hookedPoolPopped
+}
+
+// close makes every later push fail.
+func (q *hookedPoolQueue) close() { q.tail.Or(hookedPoolClosedBit) }
+
+// closed reports whether close has been called.
+func (q *hookedPoolQueue) closed() bool { return q.tail.Load()&hookedPoolClosedBit != 0 }
+
+// ready reports whether a pop would make progress now: the oldest task is
+// published, or the queue is closed (a worker must then drain and exit). A
+// task claimed but not yet published does not count: its producer wakes a
+// worker once it has published it.
+func (q *hookedPoolQueue) ready() bool {
+	for {
+		pos := q.head.Load()
+		if q.slots[pos&q.mask].seq.Load() == pos+1 {
+			return true
+		}
+		if q.head.Load() == pos { // not a slot popped under our feet
+			return q.closed()
+		}
+	}
+}
+
+// length reports the number of tasks queued or being pushed.
+func (q *hookedPoolQueue) length() int {
+	tail := q.tail.Load() &^ hookedPoolClosedBit
+	head := q.head.Load()
+	if head >= tail {
+		return 0
+	}
+	return int(tail - head)
+}
+
+// capacity reports the number of slots.
+func (q *hookedPoolQueue) capacity() int { return int(q.mask + 1) }
+
+// HookedPoolPanicError is the error of a job whose function panicked. The pool
+// recovers the panic, reports it as the job's error and keeps running. A job
+// that panicked is not retried.
+type HookedPoolPanicError struct {
+	// Value is the value passed to panic.
+	Value any
+	// Stack is the goroutine's stack when the panic was recovered.
+	Stack []byte
+}
+
+func (e *HookedPoolPanicError) Error() string {
+	return fmt.Sprintf("pool: job panicked: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns Value if it is an error, so that errors.Is sees through a
+// panic(err).
+func (e *HookedPoolPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+func hookedPoolNewPanicError(v any) *HookedPoolPanicError {
+	return &HookedPoolPanicError{Value: v, Stack: debug.Stack()}
+}
+
+// attempt runs a job once, turning a panic into a *HookedPoolPanicError.
+func (p *HookedPool) attempt(ctx context.Context, in int) (out int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = hookedPoolNewPanicError(r)
+			p.panicked(in, err)
+		}
+	}()
+	return p.call(ctx, in)
+}
+
+// HookedPoolStats is a snapshot of a pool's counters. Every job submitted
+// is, at any moment, queued, in flight, completed, failed, or returned by
+// Shutdown (Unrun); a Map call counts each of its items as a job. The
+// counters are read one by one while the pool runs, so a snapshot taken then
+// may be off by the jobs that moved meanwhile; once Close or Shutdown has
+// returned,
+//
+//	Submitted == Completed + Failed + Unrun
+type HookedPoolStats struct {
+	Submitted uint64 // accepted by Submit, TrySubmit or Map
+	Completed uint64 // finished with a nil error (after retries, if any)
+	Failed    uint64 // finished with an error, or Map items not run
+	Retried   uint64 // attempts beyond each job's first
+	Unrun     uint64 // received after Shutdown began, not run
+	InFlight  int64  // running now, retries and backoff included
+	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+	Workers   int    // worker goroutines, as Size reports
+	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Idle      int    // Workers - Busy, or 0: workers waiting for a job
+
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
+	// Map call) to the start of their first attempt; RunTime is how long
+	// they then took, retries and backoff included. Jobs of a microsecond or
+	// more are timed one by one. Cheaper jobs, which a worker claims several
+	// at a time, are timed by claim, as a clock read per job would cost more
+	// than the job: each gets the claim's mean run time, its queue wait ends
+	// when the claim starts, and it starts when the latest claim of such
+	// jobs started (so that waits of under a claim's length are rounded).
+	// Map items are timed by the chunks workers take them in, the same way.
+	// The jobs of claims of cheap jobs reach HookedPoolStats within a
+	// millisecond, and at once when their worker runs out of jobs.
+	QueueWait HookedPoolHistogram
+	RunTime   HookedPoolHistogram
+}
+
+// hookedPoolCacheLine is the assumed size of a CPU cache line. Each counter
+// is padded to one so that workers updating different counters do not
+// contend.
+const hookedPoolCacheLine = 64
+
+// hookedPoolPaddedUint64 is an atomic counter alone on its cache line.
+type hookedPoolPaddedUint64 struct {
+	atomic.Uint64
+	_ [hookedPoolCacheLine - 8]byte
+}
+
+// hookedPoolPaddedInt64 is an atomic gauge alone on its cache line.
+type hookedPoolPaddedInt64 struct {
+	atomic.Int64
+	_ [hookedPoolCacheLine - 8]byte
+}
+
+// hookedPoolCounters are the metrics of a pool, updated only under the
+// metrics= option. The workers count the jobs they run in their own
+// hookedPoolWorkerStats; gone holds the counts of the workers that have
+// exited.
+type hookedPoolCounters struct {
+	submitted hookedPoolPaddedUint64
+	completed hookedPoolPaddedUint64 // Map items
+	failed    hookedPoolPaddedUint64 // Map items
+	retried   hookedPoolPaddedUint64
+	unrun     hookedPoolPaddedUint64
+	inFlight  hookedPoolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs,
+	// hookedPoolClockParked or hookedPoolClockSlow (see stamp).
+	clock hookedPoolPaddedInt64
+	// stealing counts the workers running a job taken over from another's
+	// claim: busy, though counted in hunting.
+	stealing hookedPoolPaddedInt64
+	gone     hookedPoolWorkerStats
+}
+
+// Stats returns a snapshot of the pool's counters. It reports zeros unless
+// the metrics= option is set.
+func (p *HookedPool) Stats() HookedPoolStats {
+	s := HookedPoolStats{
+		Submitted: p.stats.submitted.Load(),
+		Retried:   p.stats.retried.Load(),
+		Unrun:     p.stats.unrun.Load(),
+		Queued:    p.q.length(),
+		Workers:   p.Size(),
+	}
+	// Under life, no worker moves its counts to gone meanwhile.
+	p.life.Lock()
+	all := []*hookedPoolWorkerStats{&p.stats.gone}
+	for _, w := range *p.crew.Load() {
+		all = append(all, w.stats)
+	}
+	var started uint64
+	for _, ws := range all {
+		started += ws.started.Load()
+		s.Completed += ws.completed.Load()
+		s.Failed += ws.failed.Load()
+		ws.queueWait.addTo(&s.QueueWait)
+		ws.runTime.addTo(&s.RunTime)
+	}
+	// Workers hunting for a job, parked ones included, are idle; the
+	// others, retired ones still finishing included, busy.
+	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	p.life.Unlock()
+	// Jobs started and not yet counted as completed or failed are in
+	// flight.
+	s.InFlight = int64(started-s.Completed-s.Failed) + p.stats.inFlight.Load()
+	s.Completed += p.stats.completed.Load()
+	s.Failed += p.stats.failed.Load()
+	s.Idle = max(s.Workers-int(s.Busy), 0)
+	return s
+}
+
+// hookedPoolWorkerStats are the metrics one worker keeps, for
+// HookedPoolStats to add up: its own cache lines, no contention with other
+// workers. The jobs of claims of cheap jobs (batched) are tallied in
+// pending, plain fields only the worker touches, which go to the atomic
+// fields at most every hookedPoolFlushEvery and whenever the worker waits
+// for jobs or exits; other jobs are counted in the atomic fields one by one.
+type hookedPoolWorkerStats struct {
+	// Only the worker reads and writes these. mark is when the claim
+	// started, or, not batched, the job running now; fresh says that it
+	// is when the worker's last claim ended and that it has not waited
+	// since, so the next claim starts then.
+	mark    int64
+	batched bool
+	fresh   bool
+	flushed int64  // when pending was last flushed
+	ran     uint64 // jobs of the batched claim running
+	fails   uint64 // of which failed
+	pending hookedPoolTally
+
+	completed atomic.Uint64
+	failed    atomic.Uint64
+	started   atomic.Uint64 // jobs started, pending ones excepted
+	queueWait hookedPoolHistogram
+	runTime   hookedPoolHistogram
+}
+
+// hookedPoolTally is what a worker counted of its batched claims since it last
+// flushed them.
+type hookedPoolTally struct {
+	jobs, fails     uint64
+	waits, runs     [hookedPoolHistBuckets]uint64
+	waitSum, runSum int64
+}
+
+// hookedPoolFlushEvery is how often a worker busy with cheap jobs adds what it
+// counted of them to its HookedPoolStats.
+const hookedPoolFlushEvery = time.Millisecond
+
+// add adds the counts of o, a worker that exits, to s.
+func (s *hookedPoolWorkerStats) add(o *hookedPoolWorkerStats) {
+	s.completed.Add(o.completed.Load())
+	s.failed.Add(o.failed.Load())
+	s.started.Add(o.started.Load())
+	s.queueWait.add(&o.queueWait)
+	s.runTime.add(&o.runTime)
+}
+
+// flush adds the tally of w's batched claims to its atomic fields.
+func (s *hookedPoolWorkerStats) flush() {
+	t := &s.pending
+	if t.jobs == 0 {
+		return
+	}
+	for i := range t.waits {
+		if t.waits[i] != 0 {
+			s.queueWait.counts[i].Add(t.waits[i])
+		}
+		if t.runs[i] != 0 {
+			s.runTime.counts[i].Add(t.runs[i])
+		}
+	}
+	s.queueWait.sum.Add(t.waitSum)
+	s.runTime.sum.Add(t.runSum)
+	s.started.Add(t.jobs)
+	s.completed.Add(t.jobs - t.fails)
+	s.failed.Add(t.fails)
+	*t = hookedPoolTally{}
+}
+
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (p *HookedPool) now() int64 {
+	return int64(time.Since(p.epoch))
+}
+
+// stamp returns the time a job is queued at, for its queue wait. While
+// workers run claims of cheap jobs it is the start of the latest such
+// claim, which they publish: a read of the clock per job would cost more
+// than the job. After a worker parked, it reads the clock and publishes
+// it, for the jobs queued until the worker it wakes starts a claim. While
+// jobs take a microsecond or more, it reads the clock.
+func (p *HookedPool) stamp() int64 {
+	t := p.stats.clock.Load()
+	if t > 0 {
+		return t
+	}
+	now := p.now()
+	if t == hookedPoolClockParked {
+		p.stats.clock.CompareAndSwap(hookedPoolClockParked, now)
+	}
+	return now
+}
+
+// The clock values (see stamp) other than a time: a worker parked, and
+// jobs of a microsecond or more, timed one by one.
+const (
+	hookedPoolClockParked = 0
+	hookedPoolClockSlow   = -1
+)
+
+// claimStarted starts timing a claim w is about to run. A claim of cheap
+// jobs (batched) is timed as a whole: its jobs' queue waits end at its
+// start, and each is given the claim's mean run time. Other jobs are timed
+// one by one.
+func (p *HookedPool) claimStarted(w *hookedPoolWorker, batched bool) {
+	ws := w.stats
+	if !ws.fresh || !batched {
+		ws.mark = p.now()
+	}
+	ws.batched, ws.fresh = batched, false
+	if c := p.stats.clock.Load(); !batched {
+		if c != hookedPoolClockSlow {
+			p.stats.clock.Store(hookedPoolClockSlow)
+		}
+	} else if ws.mark > c+hookedPoolClockStep {
+		p.stats.clock.Store(ws.mark)
+	}
+}
+
+// hookedPoolClockStep is how far a published claim start must be ahead of
+// the last one to be published: a write per claim of one job would contend
+// with every Submit.
+const hookedPoolClockStep = 4000
+
+// jobStarted records the queue wait of a job queued at queued that w
+// starts.
+func (p *HookedPool) jobStarted(w *hookedPoolWorker, queued int64) {
+	ws := w.stats
+	d := max(ws.mark-queued, 0)
+	if ws.batched {
+		ws.pending.waits[hookedPoolHistBucket(d)]++
+		ws.pending.waitSum += d
+		return
+	}
+	ws.started.Add(1)
+	ws.queueWait.observe(d)
+}
+
+// jobDone records a job w has just finished, which succeeded if ok.
+func (p *HookedPool) jobDone(w *hookedPoolWorker, ok bool) {
+	ws := w.stats
+	if ws.batched {
+		ws.ran++
+		if !ok {
+			ws.fails++
+		}
+		return
+	}
+	now := p.now()
+	ws.runTime.observe(now - ws.mark)
+	ws.mark = now // the start of w's next job, if any
+	if ok {
+		ws.completed.Add(1)
+	} else {
+		ws.failed.Add(1)
+	}
+}
+
+// shareDone restarts the clock of w's next job after a share of a Map
+// batch, which is not a job (in a batched claim, it counts in the claim's
+// time).
+func (p *HookedPool) shareDone(w *hookedPoolWorker) {
+	if !w.stats.batched {
+		w.stats.mark = p.now()
+	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran from
+// start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to hookedPoolChunkTime, so they are
+// counted in the atomic fields at once.
+func (p *HookedPool) chunkDone(w *hookedPoolWorker, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[hookedPoolHistBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
+}
+
+// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
+// with the claim's mean run time, and the tally flushed if it is due.
+func (p *HookedPool) claimDone(w *hookedPoolWorker) {
+	ws := w.stats
+	if !ws.batched {
+		return
+	}
+	ws.batched = false
+	if ws.ran == 0 {
+		return
+	}
+	now := p.now()
+	d := max(now-ws.mark, 0)
+	t := &ws.pending
+	t.runs[hookedPoolHistBucket(d/int64(ws.ran))] += ws.ran
+	t.runSum += d
+	t.jobs += ws.ran
+	t.fails += ws.fails
+	ws.ran, ws.fails = 0, 0
+	ws.mark, ws.fresh = now, true
+	if now-ws.flushed >= int64(hookedPoolFlushEvery) {
+		ws.flush()
+		ws.flushed = now
+	}
+}
+
+// waiting flushes w's tally as w goes to wait for jobs, or exits.
+func (p *HookedPool) waiting(w *hookedPoolWorker) {
+	w.stats.fresh = false
+	w.stats.flush()
+}
+
+// hookedPoolClaimBits is the width of a claim's length in a worker's claim
+// field, whose upper bits hold the low bits of its first position.
+//
+// Taking over claimed tasks. A worker claims up to hookedPoolMaxClaim queued
+// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
+// gets its throughput. But a claim must not keep its tasks from idle
+// workers: if one of them is slow, those behind it would wait for it while
+// other workers idle, and a burst of jobs of unequal length would take up to
+// W times as long as on a channel pool (one worker running every slow job
+// while the others idle). So a worker leaves its claimed tasks in their
+// slots, publishes the claim (its claim field), and takes each task only
+// when it starts it; a worker that finds the queue empty (a hunter) takes
+// over tasks not started from other workers' claims, and runs them.
+//
+// They must never both take a task. A hunter takes one with a CAS on its
+// slot. The claimer does not, on the hot path: it publishes how far it has
+// got instead. After each job (or each task a hunter took, which it skips)
+// it stores the task's position in its done field, and only then loads
+// hunting: if no worker is hunting, it takes the next task in place (a
+// load of its slot, then the read and the free that every task costs
+// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
+// in hunting, then loads done, and takes over only tasks at least two past
+// it: the claimer is at most running the one after done, and will load
+// hunting, after its next store to done, before it takes the one after
+// that. With Go's sequentially consistent atomics, either the claimer sees
+// the hunter or the hunter sees the claimer's progress. A hunter stays
+// announced until it has taken the task, and the in-place take checks the
+// slot, so a task taken over just before the claimer saw hunting drop to
+// zero is skipped, not taken twice.
+//
+// The store to done is what a claim costs per task: one locked instruction
+// on a line of the worker's own. Without it, the task after the running
+// job would have to stay the claimer's: kept from idle workers, and
+// holding its slot, which a producer wrapping around the ring waits for
+// until that job ends.
+//
+// A claimer that sees a parked hunter while it has tasks behind the one it
+// is about to run wakes it: the hunter may have looked before the claim
+// was published, and parked (see offer and sleep).
+const hookedPoolClaimBits = 7
+
+// hookedPoolCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+//
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than hookedPoolCheapJob each: taking those whole, a slow
+// job among them holds up at most the cheap jobs claimed with it, for as
+// long as it runs, and the worker shares its claims again from the next one
+// it times. It times every shared claim, and one in hookedPoolTimeEvery of
+// those taken whole: a clock read costs about as much as a cheap job. A
+// worker that had to wait for work does not know what comes next, and
+// shares.
+const hookedPoolCheapJob = time.Microsecond
+
+// hookedPoolTimeEvery is how many claims taken whole a worker makes per one
+// it times.
+const hookedPoolTimeEvery = 8
+
+// timeClaim reports whether w times the claim it is about to run: every
+// shared claim, and one in hookedPoolTimeEvery of those taken whole.
+func (w *hookedPoolWorker) timeClaim() bool {
+	if !w.cheap {
+		return true
+	}
+	if w.untimed++; w.untimed < hookedPoolTimeEvery {
+		return false
+	}
+	w.untimed = 0
+	return true
+}
+
+// hookedPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
+// field, holds. The position is rebuilt from its low bits and the queue's
+// head, which a claim not finished is less than a lap behind.
+func hookedPoolClaimAt(c, head uint64) (pos, n uint64) {
+	const posMask = 1<<(64-hookedPoolClaimBits) - 1
+	return head - (head-c>>hookedPoolClaimBits)&posMask, c & (1<<hookedPoolClaimBits - 1)
+}
+
+// stealable returns the position of a claimed task that a hunter may take
+// over, if any. The caller must be counted in hunting.
+func (p *HookedPool) stealable(self *hookedPoolWorker) (uint64, bool) {
+	crew := p.crew.Load()
+	head := p.q.head.Load()
+	for _, w := range *crew {
+		c := w.claim.Load()
+		if w == self || c == 0 {
+			continue
+		}
+		pos, n := hookedPoolClaimAt(c, head)
+		// done may hold a position of the claimer's previous claim: it
+		// has then not finished this claim's first job.
+		from := max(pos+1, w.done.Load()+2)
+		for j := from; j < pos+n; j++ {
+			if p.q.unstarted(j) {
+				return j, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// steal takes over one claimed task not started, and runs it; it reports
+// whether there was one. self must be counted in hunting.
+func (p *HookedPool) steal(self *hookedPoolWorker) bool {
+	for {
+		pos, ok := p.stealable(self)
+		if !ok {
+			return false
+		}
+		if t, ok := p.q.takeOver(pos); ok {
+			// Still counted in hunting while it runs the job: claimers
+			// then take their next tasks with a CAS, and this worker
+			// can take them over when it is done.
+			p.freed(pos)
+			// Timed alone, like the jobs of a shared claim.
+			p.stats.stealing.Add(1) // busy, though counted in hunting
+			p.claimStarted(self, false)
+			p.run(self, t)
+			p.stats.stealing.Add(-1)
+			return true
+		}
+		// Taken by its claimer or another hunter meanwhile: look again.
+	}
+}
+
+// runClaim runs the tasks of the shared claim [pos, pos+n), n > 1, in
+// order, t being the first, already taken: it takes each of the others
+// only when it gets to it, and skips those a hunter has taken over (see
+// steal). It returns how many it ran.
+func (p *HookedPool) runClaim(w *hookedPoolWorker, t hookedPoolTask, pos, n uint64) (ran uint64) {
+	end := pos + n
+	hunted := p.hunting.Load() != 0 // after the claim was published
+	for j := pos; ; {
+		if hunted {
+			p.offer(j+1, end)
+		}
+		if t.batch == nil && !p.halted.Load() {
+			p.runJob(w, t) // the common case, without a call to run
+		} else {
+			p.run(w, t)
+		}
+		ran++
+		for {
+			if j+1 == end {
+				return ran
+			}
+			w.done.Store(j) // before loading hunting: see steal
+			j++
+			var ok bool
+			if hunted = p.hunting.Load() != 0; !hunted {
+				// No hunter can take it now; one may have taken it
+				// before.
+				if ok = p.q.unstarted(j); ok {
+					t = p.q.take(j)
+				}
+			} else {
+				t, ok = p.q.takeOver(j)
+			}
+			if ok {
+				p.freed(j)
+				break
+			}
+		}
+	}
+}
+
+// offer wakes a parked worker to take over the claimed tasks in [pos, end),
+// which the caller will not start before the job it is about to run ends.
+func (p *HookedPool) offer(pos, end uint64) {
+	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
+		p.wakeOne()
+	}
+}
+
+// freed wakes a producer waiting for the slot of pos, just freed, so that
+// it does not wait for a claim that frees its slots one by one.
+func (p *HookedPool) freed(pos uint64) {
+	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
+		p.signalSpace()
+	}
+}
+
+// NewHookedPool returns a HookedPool with its workers started. onResult, if
+// not nil, receives every submitted job's input, output and error on the
+// worker goroutine right after the job finishes; Map items are not delivered
+// to it. Close or Shutdown stops the workers.
+func NewHookedPool(onResult func(int, int, error)) *HookedPool {
+	p := &HookedPool{onResult: onResult}
+	p.init()
+	return p
+}
+
+// TinyMetricsPool: generated from the pool directive in pool.go.
+
+// tinyMetricsPoolHistBuckets is the number of buckets of a
+// TinyMetricsPoolHistogram: one per power of 4 from 1µs to about 67s, and
+// one above.
+const tinyMetricsPoolHistBuckets = 15
+
+// TinyMetricsPoolHistogram is a snapshot of a distribution of durations in
+// fixed buckets whose bounds are powers of 4 from 1µs to about 67s
+// (4^13µs). Bucket i counts the durations d with Bounds[i-1] < d <=
+// Bounds[i]; the last bucket counts those above the largest bound. Count is
+// the sum of Counts. The buckets and Sum are read one by one while
+// observations go on, so Sum may be off by the observations that came
+// meanwhile.
+type TinyMetricsPoolHistogram struct {
+	Bounds [tinyMetricsPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [tinyMetricsPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                                 // total of the observations
+	Count  uint64                                        // number of observations
+}
+
+// tinyMetricsPoolHistogram records durations into the buckets of a
+// TinyMetricsPoolHistogram: an atomic add to one bucket and one to the sum,
+// no lock and no allocation.
+type tinyMetricsPoolHistogram struct {
+	counts [tinyMetricsPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// tinyMetricsPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func tinyMetricsPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, tinyMetricsPoolHistBuckets-1)
+}
+
+// observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *tinyMetricsPoolHistogram) observe(d int64) {
+	d = max(d, 0)
+	h.counts[tinyMetricsPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// observeN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *tinyMetricsPoolHistogram) observeN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[tinyMetricsPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// add adds the counts of o to h.
+func (h *tinyMetricsPoolHistogram) add(o *tinyMetricsPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// addTo adds the recorded distribution to s, setting its bounds.
+func (h *tinyMetricsPoolHistogram) addTo(s *TinyMetricsPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
+// tinyMetricsPoolChunkTime is how long a chunk of a Map call should take.
+//
+// Chunking of a Map call: each helping worker claims chunks of consecutive
+// items with one atomic add, so the cost of sharing out the work is paid
+// once per chunk, not per item. But the items of a chunk wait for each
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take tinyMetricsPoolChunkTime, at most twice the
+// last. Slow items go out one at a time, cheap ones by the tens of
+// thousands, and an item waits in a chunk behind at most about
+// tinyMetricsPoolChunkTime of items that have proved cheap. No chunk is
+// larger than a share of what is left, so that the helpers finish together.
+// The clock is read once per chunk.
+//
+// tinyMetricsPoolChunkTime is small next to a slow item and large next to
+// the cost of a chunk (an atomic add and a clock read, about 0.1µs): the
+// clock costs the tiniest items well under 1%.
+const tinyMetricsPoolChunkTime = 50 * time.Microsecond
+
+// tinyMetricsPoolBatch is one Map call, shared by the workers helping with it.
+type tinyMetricsPoolBatch struct {
+	parent  context.Context // Map's ctx
+	ctx     context.Context // every item's context; cancelled when the batch stops
+	cancel  context.CancelFunc
+	ins     []int
+	outs    []int
+	helpers int64
+
+	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
+	left atomic.Int64  // items neither finished nor abandoned
+	ok   atomic.Int64  // items finished with a nil error
+	done chan struct{} // closed when left reaches zero
+
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64
+}
+
+// Map runs every element of ins through the pool's function and returns the
+// outputs in input order. It is the fast path for large batches: the workers
+// share out ins by chunks (no queue hand-off per item), run them in a tight
+// loop and write straight into the result slice. The result handler is not
+// called for Map items.
+//
+// Each item runs under a context derived from ctx (so it carries ctx's
+// values), cancelled when ctx is done, when Shutdown begins, or when another
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrTinyMetricsPoolClosed. An item that fails once the batch has
+// stopped (as a function that honours its context does) does not change the
+// error. The error is nil if every item succeeded.
+//
+// The batch goes through the queue like a job, once per helping worker, so
+// it waits behind queued jobs and shares the workers with them. Map must not
+// be called from a job of the same pool.
+//
+// The completion of every item happens before Map returns.
+func (p *TinyMetricsPool) Map(ctx context.Context, ins []int) ([]int, error) {
+	outs := make([]int, len(ins))
+	return outs, p.MapInto(ctx, outs, ins)
+}
+
+// MapInto is Map writing the outputs into outs, which must be as long as
+// ins: a caller running batches in a loop reuses one output slice, and
+// allocates nothing per batch but the batch's own bookkeeping. It panics if
+// the lengths differ.
+func (p *TinyMetricsPool) MapInto(ctx context.Context, outs []int, ins []int) error {
+	if len(outs) != len(ins) {
+		panic("pool: MapInto: len(outs) != len(ins)")
+	}
+	n := int64(len(ins))
+	if n == 0 {
+		return nil
+	}
+	helpers := min(p.size.Load(), n)
+	if helpers < 1 {
+		helpers = 1
+	}
+	b := &tinyMetricsPoolBatch{
+		parent:  ctx,
+		ins:     ins,
+		outs:    outs,
+		helpers: helpers,
+		done:    make(chan struct{}),
+	}
+	b.left.Store(n) // before anything can fail the batch and count items off
+	b.queued = p.now()
+	b.ctx, b.cancel = context.WithCancel(ctx)
+	defer b.cancel()
+	// Shutdown stops the batch with ErrTinyMetricsPoolClosed, recorded
+	// before the items see their contexts cancelled (see itemFailed). If it
+	// has begun, fail runs at once.
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrTinyMetricsPoolClosed) })()
+	p.stats.submitted.Add(uint64(n))
+
+	for range helpers {
+		if err := p.send(ctx, tinyMetricsPoolTask{batch: b}); err != nil {
+			b.fail(err)
+			break
+		}
+	}
+	select {
+	case <-b.done:
+	case <-b.ctx.Done():
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
+		<-b.done
+	}
+	ok := b.ok.Load()
+	p.stats.completed.Add(uint64(ok))
+	p.stats.failed.Add(uint64(n - ok))
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
+	return b.err
+}
+
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
+func (b *tinyMetricsPoolBatch) fail(err error) {
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
+	b.cancel()
+	n := int64(len(b.ins))
+	// Claim everything left in one add, as a worker would claim a chunk.
+	if lo := b.next.Add(n) - n; lo < n {
+		b.finish(n - lo)
+	}
+}
+
+// finish accounts for k items finished or abandoned.
+func (b *tinyMetricsPoolBatch) finish(k int64) {
+	if b.left.Add(-k) == 0 {
+		close(b.done)
+	}
+}
+
+// runBatch claims and runs chunks of b until none is left, sized by time
+// (see tinyMetricsPoolChunkTime).
+func (p *TinyMetricsPool) runBatch(w *tinyMetricsPoolWorker, b *tinyMetricsPoolBatch) {
+	n := int64(len(b.ins))
+	size := int64(1)
+	start := time.Now()
+	for {
+		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
+		hi := b.next.Add(k)
+		lo := hi - k
+		if lo >= n {
+			return
+		}
+		hi = min(hi, n)
+		p.stats.inFlight.Add(hi - lo)
+		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
+		p.stats.inFlight.Add(lo - hi)
+		// Before finish: once Map returns, TinyMetricsPoolStats has its
+		// items.
+		p.chunkDone(w, b.queued, hi-lo, start, now)
+		b.ok.Add(int64(ok))
+		b.finish(hi - lo)
+		size = tinyMetricsPoolNextChunk(size, hi-lo, now.Sub(start))
+		start = now
+	}
+}
+
+// tinyMetricsPoolNextChunk returns the size of the chunk that follows one of
+// k items, claimed at size, that ran in d: as many items as take
+// tinyMetricsPoolChunkTime at that pace, at least one, at most twice size.
+func tinyMetricsPoolNextChunk(size, k int64, d time.Duration) int64 {
+	if d <= 0 {
+		return 2 * size
+	}
+	return min(max(int64(tinyMetricsPoolChunkTime)*k/int64(d), 1), 2*size)
+}
+
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrTinyMetricsPoolClosed for Shutdown, an earlier item's failure).
+func (b *tinyMetricsPoolBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
+// runChunk runs items [lo, hi) of b and returns how many succeeded before
+// the first failure, which fails the batch. It is the per-item loop of Map,
+// kept tight: one call of the hook per item, and the retry and timeout
+// paths only when those options are on.
+func (p *TinyMetricsPool) runChunk(b *tinyMetricsPoolBatch, lo, hi int) (ok int) {
+	i := lo // the item running, for the panic report
+	defer func() {
+		if r := recover(); r != nil {
+			ok = i - lo
+			b.itemFailed(i, tinyMetricsPoolNewPanicError(r))
+		}
+	}()
+	ctx := b.ctx
+	ins := b.ins[lo:hi]
+	outs := b.outs[lo:hi]
+	outs = outs[:len(ins)] // one bounds check for the loop
+	for j := range ins {
+		var out int
+		var err error
+		out, err = p.call(ctx, ins[j])
+		if err != nil {
+			i = lo + j
+			b.itemFailed(i, err)
+			return j
+		}
+		outs[j] = out
+		i++
+	}
+	return len(ins)
+}
+
+// tinyMetricsPoolSpinLimit is how many times a goroutine retries before
+// parking when it finds another one in the middle of a step of a few
+// instructions: a producer between claiming a slot and publishing it, or a
+// worker between claiming tasks and freeing their slots. The other goroutine
+// is almost always running on another core and done within the spin; when it
+// is not, its thread has been descheduled, and only parking gives it the CPU
+// back. Yielding instead (runtime.Gosched) would cost a trip through the
+// scheduler's global run queue on every such meeting, which on a busy pool
+// is a large share of all jobs.
+const tinyMetricsPoolSpinLimit = 64
+
+// tinyMetricsPoolMaxClaim bounds how many tasks a worker claims at once (see
+// claim and steal).
+const tinyMetricsPoolMaxClaim = 64
+
+// next claims the next tasks, at least one and at most
+// tinyMetricsPoolMaxClaim (see queue.claim), sleeping while the queue is
+// empty, and returns how many, the first one's position, and whether the
+// claim is shared. The first task is taken into tasks[0]. A claim of jobs w
+// has found cheap is taken whole into tasks; another claim of several is
+// shared: its other tasks stay in their slots, for w to take when it starts
+// them or for idle workers to take over (see steal). While the queue is
+// empty, next runs the shared tasks that other workers have not started. It
+// returns false when w must exit: retired, or the queue closed and drained.
+func (p *TinyMetricsPool) next(w *tinyMetricsPoolWorker, tasks []tinyMetricsPoolTask) (n, pos uint64, shared, ok bool) {
+	hunting := false
+	for {
+		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
+		switch r {
+		case tinyMetricsPoolPopped:
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<tinyMetricsPoolClaimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
+			}
+			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
+				// Wake producers only once half the queue is free: one
+				// wake-up per half queue of jobs rather than per job.
+				if p.signalSpace() {
+					// Hand this P to the producer just woken: it would
+					// otherwise wait in this P's run queue until this
+					// worker blocks, which is when the queue is empty,
+					// and refill it while the workers idle.
+					runtime.Gosched()
+				}
+			}
+			return n, pos, shared, true
+		case tinyMetricsPoolPopDrained:
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+				p.waiting(w)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		case tinyMetricsPoolPopPending:
+			if p.q.await(pos, tinyMetricsPoolSpinLimit) {
+				continue // published, or taken by another worker
+			}
+			if p.q.closed() {
+				// Workers do not park once the queue is closed (see
+				// sleep): yield to the pushing goroutine instead.
+				runtime.Gosched()
+				continue
+			}
+			// Its thread may be descheduled: park, and let it wake us
+			// once it has published (see pushed).
+		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+			p.waiting(w)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
+		if !p.sleep(w) {
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		}
+	}
+}
+
+// sleep parks w until a producer, Close, Resize or a worker with claimed
+// tasks to take over wakes it. It returns false if w was retired.
+func (p *TinyMetricsPool) sleep(w *tinyMetricsPoolWorker) bool {
+	// A job queued while w sleeps reads the clock (see stamp).
+	p.stats.clock.Store(tinyMetricsPoolClockParked)
+	p.idleMu.Lock()
+	w.asleep = true
+	p.idle = append(p.idle, w)
+	p.sleepers.Add(1)
+	p.idleMu.Unlock()
+	// Look once more, after the announcement: a worker that claims tasks
+	// afterwards sees it (see offer).
+	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
+		p.unsleep(w)
+		return !w.retired.Load()
+	}
+	select {
+	case <-w.wake:
+		return true
+	case <-w.stop:
+		p.unsleep(w)
+		return false
+	}
+}
+
+// unsleep takes w, which did not wait for its wake-up, off the idle list.
+// If a producer has already taken it off to wake it, the wake-up is passed
+// to another sleeper: w may be about to exit, and the producer's task must
+// not wait for a worker that will not come.
+func (p *TinyMetricsPool) unsleep(w *tinyMetricsPoolWorker) {
+	p.idleMu.Lock()
+	if w.asleep {
+		for i, v := range p.idle {
+			if v == w {
+				last := len(p.idle) - 1
+				copy(p.idle[i:], p.idle[i+1:])
+				p.idle[last] = nil
+				p.idle = p.idle[:last]
+				break
+			}
+		}
+		w.asleep = false
+		p.sleepers.Add(-1)
+		p.idleMu.Unlock()
+		return
+	}
+	p.idleMu.Unlock()
+	p.wakeOne()
+}
+
+// wakeOne wakes the most recently parked worker (its cache is the warmest),
+// if any.
+func (p *TinyMetricsPool) wakeOne() {
+	p.idleMu.Lock()
+	n := len(p.idle)
+	if n == 0 {
+		p.idleMu.Unlock()
+		return
+	}
+	w := p.idle[n-1]
+	p.idle[n-1] = nil
+	p.idle = p.idle[:n-1]
+	w.asleep = false
+	p.sleepers.Add(-1)
+	p.idleMu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// wakeAll wakes every parked worker; after the queue is closed, none parks
+// again.
+func (p *TinyMetricsPool) wakeAll() {
+	p.idleMu.Lock()
+	idle := p.idle
+	p.idle = nil
+	for _, w := range idle {
+		w.asleep = false
+	}
+	p.sleepers.Store(0)
+	p.idleMu.Unlock()
+	for _, w := range idle {
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// signalSpace wakes one producer waiting for room, and reports whether it
+// sent the wake-up; the producer passes it on once it has pushed (see send).
+func (p *TinyMetricsPool) signalSpace() bool {
+	select {
+	case p.space <- struct{}{}:
+		return true
+	default: // a wake-up is already pending
+		return false
+	}
+}
+
+// ErrTinyMetricsPoolClosed is returned by Submit, TrySubmit and Map after
+// Close or Shutdown has begun, and delivered to the handler for a job that
+// Shutdown could not return because it had already returned (see
+// [TinyMetricsPool.Shutdown]).
+var ErrTinyMetricsPoolClosed = errors.New("pool: closed")
+
+// ErrTinyMetricsPoolFull is returned by TrySubmit when the queue has no room.
+var ErrTinyMetricsPoolFull = errors.New("pool: queue full")
+
+// TinyMetricsPool runs a function over submitted jobs on a bounded set of
+// workers.
+//
+// A TinyMetricsPool must be created with [NewTinyMetricsPool]; the zero
+// value is not usable. A TinyMetricsPool must not be copied after first use.
+// All methods are safe for concurrent use.
+//
+// The function and the handler run on worker goroutines, concurrently with
+// each other. They must not call Submit, Map, Close or Shutdown on their own
+// pool in a way that waits for the pool (a job waiting for a job can
+// deadlock a pool whose workers all wait).
+type TinyMetricsPool struct {
+	_ tinyMetricsPoolNoCopy
+
+	// q is the job queue: a ring of values, no closure and no allocation
+	// per job, and no lock shared by producers and workers.
+	q tinyMetricsPoolQueue
+
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
+	idleMu       sync.Mutex
+	idle         []*tinyMetricsPoolWorker
+	sleepers     atomic.Int32
+	spaceWaiters atomic.Int32
+	space        chan struct{}
+
+	// Taking over claimed tasks (see steal): every worker goroutine not yet
+	// exited, for hunters to look into their claims, and how many workers
+	// found the queue empty and have not claimed from it since (hunting
+	// for a claimed task to take over, or parked).
+	crew    atomic.Pointer[[]*tinyMetricsPoolWorker] // copied on write under life
+	hunting atomic.Int32
+
+	// quit is closed when Close or Shutdown begins: it releases Submits
+	// waiting for room.
+	quit chan struct{}
+
+	// ctx is the parent of every job's context; Shutdown cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// halted is set by Shutdown: a worker that receives a job afterwards
+	// hands it back instead of running it.
+	halted atomic.Bool
+
+	onResult func(int, int, error)
+
+	life    sync.Mutex               // serializes Resize, Close and Shutdown
+	workers []*tinyMetricsPoolWorker // guarded by life; the running, non-retired workers
+	size    atomic.Int64
+	wg      sync.WaitGroup // one per worker goroutine, retired or not
+
+	unrunMu    sync.Mutex
+	unrun      []int // jobs received after Shutdown began, to be returned by it
+	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
+
+	stats tinyMetricsPoolCounters
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
+}
+
+// tinyMetricsPoolTask is one element of the queue: a job, or a share of a
+// Map batch.
+type tinyMetricsPoolTask struct {
+	in    int
+	batch *tinyMetricsPoolBatch // non-nil: the receiving worker helps with this batch
+	// queued is when the job was queued, in nanoseconds since epoch.
+	queued int64
+}
+
+// tinyMetricsPoolWorker is the parking and retirement handle of one worker
+// goroutine.
+type tinyMetricsPoolWorker struct {
+	retired atomic.Bool   // checked before each job: cheaper than a select
+	stop    chan struct{} // closed on retirement: wakes a parked worker
+	wake    chan struct{} // capacity 1: a pending wake-up
+	asleep  bool          // on TinyMetricsPool.idle; guarded by TinyMetricsPool.idleMu
+
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// tinyMetricsPoolCheapJob (see timeClaim); untimed counts the claims
+	// since. Only the worker reads and writes them.
+	cheap   bool
+	untimed uint8
+
+	// The last shared claim the worker made, for hunters to take over the
+	// tasks it has not started (see steal). claim holds the low bits of its
+	// first position, shifted left by tinyMetricsPoolClaimBits, | its length
+	// (zero before the first); done, the position of the last task the
+	// worker finished or skipped, stored after every task but the claim's
+	// last.
+	claim atomic.Uint64
+	done  atomic.Uint64
+	// stats are the metrics the worker keeps for TinyMetricsPoolStats on its
+	// own.
+	stats *tinyMetricsPoolWorkerStats
+	// The worker is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [tinyMetricsPoolWorkerPad]byte
+}
+
+// tinyMetricsPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48
+// without metrics.
+const tinyMetricsPoolWorkerPad = 8
+
+// init makes the queue and starts the workers.
+func (p *TinyMetricsPool) init() {
+	queue := 1024
+	workers := runtime.GOMAXPROCS(0)
+	p.epoch = time.Now()
+	p.q.init(queue)
+	p.space = make(chan struct{}, 1)
+	p.quit = make(chan struct{})
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.life.Lock()
+	p.grow(workers)
+	p.life.Unlock()
+}
+
+// call runs the user's function once. It is the only place the function is
+// called, so that a generated pool can call it directly (and inline it).
+func (p *TinyMetricsPool) call(ctx context.Context, in int) (int, error) {
+	return Tiny(in), nil
+}
+
+// deliver hands one job's outcome to the result handler.
+func (p *TinyMetricsPool) deliver(in int, out int, err error) {
+	if p.onResult != nil {
+		p.onResult(in, out, err)
+	}
+}
+
+// Submit queues in to be run, waiting while the queue is full. It returns
+// ErrTinyMetricsPoolClosed if Close or Shutdown has begun, and ctx.Err() if
+// ctx is done before there is room; the job is then not queued. ctx bounds
+// only the wait for room: the job itself runs under the pool's context (see
+// Shutdown).
+//
+// Submit of a job happens before the job runs.
+func (p *TinyMetricsPool) Submit(ctx context.Context, in int) error {
+	// Counted before the send so that TinyMetricsPoolStats never shows a
+	// job finished before it was submitted.
+	p.stats.submitted.Add(1)
+	t := tinyMetricsPoolTask{in: in}
+	t.queued = p.stamp()
+	err := p.send(ctx, t)
+	if err != nil {
+		p.stats.submitted.Add(^uint64(0))
+	}
+	return err
+}
+
+// send queues t, waiting while the queue is full, unless the pool is closed
+// or ctx is done.
+func (p *TinyMetricsPool) send(ctx context.Context, t tinyMetricsPoolTask) error {
+	woken := false
+	spins := 0
+	for {
+		r := p.q.tryPush(t)
+		if r == tinyMetricsPoolPushFull && spins < tinyMetricsPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+			// Half the queue is free: the worker that claimed the task
+			// in the slot is about to free it.
+			spins++
+			continue
+		}
+		if r == tinyMetricsPoolPushFull {
+			// More than half full, or the worker freeing the slot is
+			// descheduled: park until the workers have emptied half the
+			// queue (see take), one wake-up per half queue rather than a
+			// retry per slot. Announce, then look once more: a worker
+			// that frees a slot afterwards sees the announcement, so the
+			// wake-up cannot be lost.
+			p.spaceWaiters.Add(1)
+			if r = p.q.tryPush(t); r == tinyMetricsPoolPushFull {
+				select {
+				case <-p.space:
+					p.spaceWaiters.Add(-1)
+					woken = true
+					spins = 0
+					continue
+				case <-ctx.Done():
+					p.spaceWaiters.Add(-1)
+					return ctx.Err()
+				case <-p.quit:
+					p.spaceWaiters.Add(-1)
+					return ErrTinyMetricsPoolClosed
+				}
+			}
+			p.spaceWaiters.Add(-1)
+		}
+		if r == tinyMetricsPoolPushClosed {
+			return ErrTinyMetricsPoolClosed
+		}
+		p.pushed()
+		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
+			// Pass the wake-up on: the workers sent one for half a queue
+			// of room.
+			p.signalSpace()
+		}
+		return nil
+	}
+}
+
+// pushed wakes a worker for a task just pushed, if all are parked.
+func (p *TinyMetricsPool) pushed() {
+	if p.sleepers.Load() > 0 {
+		p.wakeOne()
+	}
+}
+
+// TrySubmit queues in if the queue has room, without waiting. It returns
+// ErrTinyMetricsPoolFull if the queue is full and ErrTinyMetricsPoolClosed
+// if Close or Shutdown has begun; the job is then not queued.
+//
+// TrySubmit of a job happens before the job runs.
+func (p *TinyMetricsPool) TrySubmit(in int) error {
+	p.stats.submitted.Add(1)
+	t := tinyMetricsPoolTask{in: in}
+	t.queued = p.stamp()
+	var err error
+	switch p.q.tryPush(t) {
+	case tinyMetricsPoolPushed:
+		p.pushed()
+	case tinyMetricsPoolPushFull:
+		err = ErrTinyMetricsPoolFull
+	case tinyMetricsPoolPushClosed:
+		err = ErrTinyMetricsPoolClosed
+	}
+	if err != nil {
+		p.stats.submitted.Add(^uint64(0))
+	}
+	return err
+}
+
+// Resize sets the number of workers to n (at least 1) while the pool runs.
+// Added workers start at once. A removed worker that is running a job
+// finishes it and exits without taking another; an idle one exits at once
+// (one that was taking a job just as Resize ran still runs that job). A
+// worker claims jobs from a long queue several at a time (at most half its
+// fair share of the queue), and a removed one still runs those it has
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
+func (p *TinyMetricsPool) Resize(n int) {
+	if n < 1 {
+		n = 1
+	}
+	p.life.Lock()
+	defer p.life.Unlock()
+	if p.isClosed() {
+		return
+	}
+	if d := n - len(p.workers); d > 0 {
+		p.grow(d)
+		return
+	}
+	for _, w := range p.workers[n:] {
+		w.retired.Store(true)
+		close(w.stop)
+	}
+	clear(p.workers[n:])
+	p.workers = p.workers[:n]
+	p.size.Store(int64(n))
+}
+
+// Size reports the number of workers set by the workers= option or Resize.
+// Retired workers still finishing a job are not counted.
+func (p *TinyMetricsPool) Size() int {
+	return int(p.size.Load())
+}
+
+// grow starts n more workers. p.life must be held.
+func (p *TinyMetricsPool) grow(n int) {
+	var crew []*tinyMetricsPoolWorker
+	if c := p.crew.Load(); c != nil {
+		crew = append(crew, *c...)
+	}
+	added := len(p.workers)
+	for range n {
+		w := &tinyMetricsPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w.stats = new(tinyMetricsPoolWorkerStats)
+		p.workers = append(p.workers, w)
+		crew = append(crew, w)
+	}
+	p.crew.Store(&crew) // before they start: they look into it
+	p.wg.Add(n)
+	for _, w := range p.workers[added:] {
+		go p.work(w)
+	}
+	p.size.Store(int64(len(p.workers)))
+}
+
+// leave takes w, whose goroutine is exiting, off the crew.
+func (p *TinyMetricsPool) leave(w *tinyMetricsPoolWorker) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	old := *p.crew.Load()
+	crew := make([]*tinyMetricsPoolWorker, 0, len(old)-1)
+	for _, v := range old {
+		if v != w {
+			crew = append(crew, v)
+		}
+	}
+	p.crew.Store(&crew)
+	// Under the same lock as TinyMetricsPoolStats, which adds up the
+	// crew's: the worker's counts move to the pool's in one step.
+	w.stats.flush()
+	p.stats.gone.add(w.stats)
+}
+
+// isClosed reports whether Close or Shutdown has begun.
+func (p *TinyMetricsPool) isClosed() bool { return p.q.closed() }
+
+// Close stops accepting jobs, runs every job already queued, and waits for
+// all workers to exit. Submits waiting for room when Close begins return
+// ErrTinyMetricsPoolClosed. Close may be called more than once and
+// concurrently with Shutdown; every call waits.
+//
+// The completion of every job happens before Close returns.
+func (p *TinyMetricsPool) Close() {
+	p.life.Lock()
+	p.stopAccepting()
+	p.life.Unlock()
+	p.wg.Wait()
+}
+
+// Shutdown stops accepting jobs, cancels the context of every running job,
+// and returns the queued jobs that never ran, in queue order (those received
+// by a worker as Shutdown began may come last). Running jobs finish with
+// whatever their function returns once their context is cancelled, and are
+// delivered to the handler as usual.
+//
+// Shutdown waits for the workers to exit or for ctx to be done, whichever
+// comes first; in the latter case it returns ctx.Err(), and the workers
+// still running a job that ignores its context exit when it returns. Only
+// the first Shutdown returns jobs; a job that could not be returned to it
+// (a later call, or one received as Shutdown gave up waiting) is delivered
+// to the handler with ErrTinyMetricsPoolClosed, so no job goes unaccounted.
+//
+// If Close is draining the queue, Shutdown stops it and returns the rest.
+func (p *TinyMetricsPool) Shutdown(ctx context.Context) ([]int, error) {
+	p.life.Lock()
+	p.stopAccepting()
+	first := !p.halted.Swap(true)
+	p.life.Unlock()
+	if first {
+		p.cancel()
+		// Drain alongside the workers: both hand jobs to unrun.
+		for {
+			t, r := p.q.tryPop()
+			if r == tinyMetricsPoolPopDrained {
+				break
+			}
+			if r == tinyMetricsPoolPopPending {
+				runtime.Gosched()
+			}
+			if r == tinyMetricsPoolPopped && t.batch == nil {
+				p.giveBack(t.in)
+			}
+		}
+	}
+	var err error
+	if ctx.Done() == nil {
+		p.wg.Wait()
+	} else {
+		waited := make(chan struct{})
+		go func() {
+			p.wg.Wait()
+			close(waited)
+		}()
+		select {
+		case <-waited:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	if !first {
+		return nil, err
+	}
+	p.unrunMu.Lock()
+	unrun := p.unrun
+	p.unrun = nil
+	p.unrunTaken = true
+	p.unrunMu.Unlock()
+	return unrun, err
+}
+
+// stopAccepting makes every later Submit fail and wakes every parked
+// worker and producer. p.life must be held.
+func (p *TinyMetricsPool) stopAccepting() {
+	if p.isClosed() {
+		return
+	}
+	p.q.close()
+	close(p.quit) // release Submits waiting for room
+	p.wakeAll()   // the workers that are not retired drain the queue and exit
+}
+
+// giveBack records a job that Shutdown must return.
+func (p *TinyMetricsPool) giveBack(in int) {
+	p.stats.unrun.Add(1)
+	p.unrunMu.Lock()
+	if !p.unrunTaken {
+		p.unrun = append(p.unrun, in)
+		p.unrunMu.Unlock()
+		return
+	}
+	p.unrunMu.Unlock()
+	var zero int
+	p.deliver(in, zero, ErrTinyMetricsPoolClosed)
+}
+
+// work is the loop of one worker goroutine.
+func (p *TinyMetricsPool) work(w *tinyMetricsPoolWorker) {
+	defer p.wg.Done()
+	defer p.leave(w)
+	tasks := make([]tinyMetricsPoolTask, tinyMetricsPoolMaxClaim)
+	for !w.retired.Load() {
+		n, pos, shared, ok := p.next(w, tasks)
+		if !ok {
+			return
+		}
+		p.claimStarted(w, !shared && w.cheap)
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = tinyMetricsPoolTask{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = tinyMetricsPoolTask{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(w, t) // the common case, without a call to run
+				} else {
+					p.run(w, t)
+				}
+			}
+		}
+		p.claimDone(w)
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < tinyMetricsPoolCheapJob*time.Duration(ran)
+		}
+	}
+}
+
+// run runs one task on w, or hands it back to Shutdown.
+func (p *TinyMetricsPool) run(w *tinyMetricsPoolWorker, t tinyMetricsPoolTask) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(w, t.batch)
+		p.shareDone(w)
+	default:
+		p.runJob(w, t)
+	}
+}
+
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *TinyMetricsPool) runJob(w *tinyMetricsPoolWorker, t tinyMetricsPoolTask) {
+	in := t.in
+	p.jobStarted(w, t.queued)
+	out, err := p.attempt(p.ctx, in)
+	p.jobDone(w, err == nil)
+	p.deliver(in, out, err)
+}
+
+// tinyMetricsPoolNoCopy may be embedded into structs which must not be
+// copied after first use; go vet's copylocks check reports copies.
+type tinyMetricsPoolNoCopy struct{}
+
+func (*tinyMetricsPoolNoCopy) Lock() {}
+
+func (*tinyMetricsPoolNoCopy) Unlock() {}
+
+// tinyMetricsPoolQueue is a bounded multi-producer multi-consumer ring of
+// tasks (Dmitry Vyukov's design): a producer claims a position with one CAS
+// on tail and publishes the task through the slot's sequence number, a
+// consumer claims with one CAS on head (several tasks at once when many are
+// queued, see claim) and frees each slot through its sequence number.
+// Producers and consumers touch different counters and never take a lock,
+// which is where it beats a channel: a channel's single lock is contended by
+// every sender and receiver on every job.
+//
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of tinyMetricsPoolClosedBit into tail: no push
+// succeeds afterwards, and every push that claimed a position before
+// still publishes it, so consumers drain exactly what was accepted.
+type tinyMetricsPoolQueue struct {
+	head  atomic.Uint64 // next position to pop
+	_     [tinyMetricsPoolCacheLine - 8]byte
+	tail  atomic.Uint64 // next position to push, | tinyMetricsPoolClosedBit once closed
+	_     [tinyMetricsPoolCacheLine - 8]byte
+	mask  uint64
+	slots []tinyMetricsPoolSlot
+}
+
+// tinyMetricsPoolSlot holds one task. seq == pos: free for the push at pos;
+// seq == pos+1: holds the task pushed at pos, ready to pop.
+type tinyMetricsPoolSlot struct {
+	seq atomic.Uint64
+	t   tinyMetricsPoolTask
+}
+
+// tinyMetricsPoolClosedBit, set in tail, marks the queue closed. Positions
+// never reach it: 2^63 pushes would take centuries.
+const tinyMetricsPoolClosedBit = 1 << 63
+
+type tinyMetricsPoolPushResult uint8
+
+const (
+	tinyMetricsPoolPushed tinyMetricsPoolPushResult = iota
+	tinyMetricsPoolPushFull
+	tinyMetricsPoolPushClosed
+)
+
+type tinyMetricsPoolPopResult uint8
+
+const (
+	tinyMetricsPoolPopped     tinyMetricsPoolPopResult = iota
+	tinyMetricsPoolPopEmpty                            // nothing queued
+	tinyMetricsPoolPopPending                          // a push has claimed the next position but not yet published it
+	tinyMetricsPoolPopDrained                          // closed and empty: nothing will ever come
+)
+
+// init sizes the ring to capacity rounded up to a power of two, at least 2
+// (one slot cannot tell full from free).
+func (q *tinyMetricsPoolQueue) init(capacity int) {
+	n := uint64(2)
+	if capacity > 2 {
+		n = 1 << bits.Len64(uint64(capacity-1))
+	}
+	q.mask = n - 1
+	q.slots = make([]tinyMetricsPoolSlot, n)
+	for i := range q.slots {
+		q.slots[i].seq.Store(uint64(i))
+	}
+}
+
+// tryPush adds t unless the queue is full or closed.
+func (q *tinyMetricsPoolQueue) tryPush(t tinyMetricsPoolTask) tinyMetricsPoolPushResult {
+	pos := q.tail.Load()
+	for {
+		if pos&tinyMetricsPoolClosedBit != 0 {
+			return tinyMetricsPoolPushClosed
+		}
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - pos); {
+		case dif == 0:
+			if q.tail.CompareAndSwap(pos, pos+1) {
+				s.t = t
+				s.seq.Store(pos + 1) // publish
+				return tinyMetricsPoolPushed
+			}
+		case dif < 0: // the slot still holds the task of the previous lap
+			return tinyMetricsPoolPushFull
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// claim claims the oldest published task, and the ones published after it
+// up to a share of the queue, with one CAS on head: a worker claims n tasks
+// for the cost of one, and the line holding head moves between the cores of
+// competing workers once per claim rather than once per task. The caller
+// then takes each claimed position.
+//
+// It claims at most most tasks, and at most the number queued divided by
+// share (twice the number of workers): more than one only when at least
+// 2*share are queued, and never more than half a fair share, so that the
+// other workers, and workers added by Resize, still find the rest in the
+// queue. share 0 claims one task.
+func (q *tinyMetricsPoolQueue) claim(share, most uint64) (pos, n uint64, r tinyMetricsPoolPopResult) {
+	pos = q.head.Load()
+	for {
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - (pos + 1)); {
+		case dif == 0:
+			n = 1
+			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
+				// More than one is published: only then read the length,
+				// a load of the line producers write.
+				limit := min(uint64(q.length())/share, most)
+				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
+					n++
+				}
+			}
+			if q.head.CompareAndSwap(pos, pos+n) {
+				return pos, n, tinyMetricsPoolPopped
+			}
+		case dif < 0:
+			tail := q.tail.Load()
+			switch {
+			case tail&^tinyMetricsPoolClosedBit > pos:
+				return pos, 0, tinyMetricsPoolPopPending
+			case tail&tinyMetricsPoolClosedBit != 0:
+				return pos, 0, tinyMetricsPoolPopDrained
+			}
+			return pos, 0, tinyMetricsPoolPopEmpty
+		}
+		pos = q.head.Load()
+	}
+}
+
+// await waits, reading at most spins times, until the task at pos, claimed
+// by a push but not yet published, is published or taken by another
+// consumer; it reports whether it was. It reads only the slot and head: the
+// pushing goroutine is about to write the slot, and tail is its to write on
+// the next push.
+func (q *tinyMetricsPoolQueue) await(pos uint64, spins int) bool {
+	s := &q.slots[pos&q.mask]
+	for range spins {
+		if s.seq.Load() != pos || q.head.Load() != pos {
+			return true
+		}
+	}
+	return false
+}
+
+// take returns the task at pos, which the caller has claimed, and frees its
+// slot.
+func (q *tinyMetricsPoolQueue) take(pos uint64) tinyMetricsPoolTask {
+	s := &q.slots[pos&q.mask]
+	t := s.t
+	s.t = tinyMetricsPoolTask{} // drop references for the GC
+	s.seq.Store(pos + q.mask + 1)
+	return t
+}
+
+// unstarted reports whether the claimed task at pos is still in its slot.
+//
+// A worker that shares a claim of several tasks leaves them in their slots
+// and takes each one only when it starts it, so that idle workers can take
+// over those it has not started (see TinyMetricsPool.steal). Claimer and
+// hunter meet on the slot: a claimed task not started has seq == pos+1, and
+// whoever takes it with a CAS to seq == pos (a position in the past: a
+// producer still finds the slot full) reads it and frees the slot.
+func (q *tinyMetricsPoolQueue) unstarted(pos uint64) bool {
+	return q.slots[pos&q.mask].seq.Load() == pos+1
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *tinyMetricsPoolQueue) takeOver(pos uint64) (tinyMetricsPoolTask, bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return tinyMetricsPoolTask{}, false
+	}
+	return q.take(pos), true
+}
+
+// waitsFor reports whether the push at the tail waits for the slot of pos.
+func (q *tinyMetricsPoolQueue) waitsFor(pos uint64) bool {
+	return pos+q.mask+1 == q.tail.Load()&^tinyMetricsPoolClosedBit
+}
+
+// tryPop removes the oldest task, if one is published (Shutdown drains the
+// queue with it).
+func (q *tinyMetricsPoolQueue) tryPop() (tinyMetricsPoolTask, tinyMetricsPoolPopResult) {
+	pos, _, r := q.claim(0, 1)
+	if r != tinyMetricsPoolPopped {
+		return tinyMetricsPoolTask{}, r
+	}
+	return q.take(pos), tinyMetricsPoolPopped
+}
+
+// close makes every later push fail.
+func (q *tinyMetricsPoolQueue) close() { q.tail.Or(tinyMetricsPoolClosedBit) }
+
+// closed reports whether close has been called.
+func (q *tinyMetricsPoolQueue) closed() bool { return q.tail.Load()&tinyMetricsPoolClosedBit != 0 }
+
+// ready reports whether a pop would make progress now: the oldest task is
+// published, or the queue is closed (a worker must then drain and exit). A
+// task claimed but not yet published does not count: its producer wakes a
+// worker once it has published it.
+func (q *tinyMetricsPoolQueue) ready() bool {
+	for {
+		pos := q.head.Load()
+		if q.slots[pos&q.mask].seq.Load() == pos+1 {
+			return true
+		}
+		if q.head.Load() == pos { // not a slot popped under our feet
+			return q.closed()
+		}
+	}
+}
+
+// length reports the number of tasks queued or being pushed.
+func (q *tinyMetricsPoolQueue) length() int {
+	tail := q.tail.Load() &^ tinyMetricsPoolClosedBit
+	head := q.head.Load()
+	if head >= tail {
+		return 0
+	}
+	return int(tail - head)
+}
+
+// capacity reports the number of slots.
+func (q *tinyMetricsPoolQueue) capacity() int { return int(q.mask + 1) }
+
+// TinyMetricsPoolPanicError is the error of a job whose function panicked.
+// The pool recovers the panic, reports it as the job's error and keeps
+// running. A job that panicked is not retried.
+type TinyMetricsPoolPanicError struct {
+	// Value is the value passed to panic.
+	Value any
+	// Stack is the goroutine's stack when the panic was recovered.
+	Stack []byte
+}
+
+func (e *TinyMetricsPoolPanicError) Error() string {
+	return fmt.Sprintf("pool: job panicked: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns Value if it is an error, so that errors.Is sees through a
+// panic(err).
+func (e *TinyMetricsPoolPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+func tinyMetricsPoolNewPanicError(v any) *TinyMetricsPoolPanicError {
+	return &TinyMetricsPoolPanicError{Value: v, Stack: debug.Stack()}
+}
+
+// attempt runs a job once, turning a panic into a *TinyMetricsPoolPanicError.
+func (p *TinyMetricsPool) attempt(ctx context.Context, in int) (out int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = tinyMetricsPoolNewPanicError(r)
+		}
+	}()
+	return p.call(ctx, in)
+}
+
+// TinyMetricsPoolStats is a snapshot of a pool's counters. Every job
+// submitted is, at any moment, queued, in flight, completed, failed, or
+// returned by Shutdown (Unrun); a Map call counts each of its items as a
+// job. The counters are read one by one while the pool runs, so a snapshot
+// taken then may be off by the jobs that moved meanwhile; once Close or
+// Shutdown has returned,
+//
+//	Submitted == Completed + Failed + Unrun
+type TinyMetricsPoolStats struct {
+	Submitted uint64 // accepted by Submit, TrySubmit or Map
+	Completed uint64 // finished with a nil error (after retries, if any)
+	Failed    uint64 // finished with an error, or Map items not run
+	Retried   uint64 // attempts beyond each job's first
+	Unrun     uint64 // received after Shutdown began, not run
+	InFlight  int64  // running now, retries and backoff included
+	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+	Workers   int    // worker goroutines, as Size reports
+	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Idle      int    // Workers - Busy, or 0: workers waiting for a job
+
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
+	// Map call) to the start of their first attempt; RunTime is how long
+	// they then took, retries and backoff included. Jobs of a microsecond or
+	// more are timed one by one. Cheaper jobs, which a worker claims several
+	// at a time, are timed by claim, as a clock read per job would cost more
+	// than the job: each gets the claim's mean run time, its queue wait ends
+	// when the claim starts, and it starts when the latest claim of such
+	// jobs started (so that waits of under a claim's length are rounded).
+	// Map items are timed by the chunks workers take them in, the same way.
+	// The jobs of claims of cheap jobs reach TinyMetricsPoolStats within a
+	// millisecond, and at once when their worker runs out of jobs.
+	QueueWait TinyMetricsPoolHistogram
+	RunTime   TinyMetricsPoolHistogram
+}
+
+// tinyMetricsPoolCacheLine is the assumed size of a CPU cache line. Each
+// counter is padded to one so that workers updating different counters do
+// not contend.
+const tinyMetricsPoolCacheLine = 64
+
+// tinyMetricsPoolPaddedUint64 is an atomic counter alone on its cache line.
+type tinyMetricsPoolPaddedUint64 struct {
+	atomic.Uint64
+	_ [tinyMetricsPoolCacheLine - 8]byte
+}
+
+// tinyMetricsPoolPaddedInt64 is an atomic gauge alone on its cache line.
+type tinyMetricsPoolPaddedInt64 struct {
+	atomic.Int64
+	_ [tinyMetricsPoolCacheLine - 8]byte
+}
+
+// tinyMetricsPoolCounters are the metrics of a pool, updated only under the
+// metrics= option. The workers count the jobs they run in their own
+// tinyMetricsPoolWorkerStats; gone holds the counts of the workers that have
+// exited.
+type tinyMetricsPoolCounters struct {
+	submitted tinyMetricsPoolPaddedUint64
+	completed tinyMetricsPoolPaddedUint64 // Map items
+	failed    tinyMetricsPoolPaddedUint64 // Map items
+	retried   tinyMetricsPoolPaddedUint64
+	unrun     tinyMetricsPoolPaddedUint64
+	inFlight  tinyMetricsPoolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs,
+	// tinyMetricsPoolClockParked or tinyMetricsPoolClockSlow (see stamp).
+	clock tinyMetricsPoolPaddedInt64
+	// stealing counts the workers running a job taken over from another's
+	// claim: busy, though counted in hunting.
+	stealing tinyMetricsPoolPaddedInt64
+	gone     tinyMetricsPoolWorkerStats
+}
+
+// Stats returns a snapshot of the pool's counters. It reports zeros unless
+// the metrics= option is set.
+func (p *TinyMetricsPool) Stats() TinyMetricsPoolStats {
+	s := TinyMetricsPoolStats{
+		Submitted: p.stats.submitted.Load(),
+		Retried:   p.stats.retried.Load(),
+		Unrun:     p.stats.unrun.Load(),
+		Queued:    p.q.length(),
+		Workers:   p.Size(),
+	}
+	// Under life, no worker moves its counts to gone meanwhile.
+	p.life.Lock()
+	all := []*tinyMetricsPoolWorkerStats{&p.stats.gone}
+	for _, w := range *p.crew.Load() {
+		all = append(all, w.stats)
+	}
+	var started uint64
+	for _, ws := range all {
+		started += ws.started.Load()
+		s.Completed += ws.completed.Load()
+		s.Failed += ws.failed.Load()
+		ws.queueWait.addTo(&s.QueueWait)
+		ws.runTime.addTo(&s.RunTime)
+	}
+	// Workers hunting for a job, parked ones included, are idle; the
+	// others, retired ones still finishing included, busy.
+	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	p.life.Unlock()
+	// Jobs started and not yet counted as completed or failed are in
+	// flight.
+	s.InFlight = int64(started-s.Completed-s.Failed) + p.stats.inFlight.Load()
+	s.Completed += p.stats.completed.Load()
+	s.Failed += p.stats.failed.Load()
+	s.Idle = max(s.Workers-int(s.Busy), 0)
+	return s
+}
+
+// tinyMetricsPoolWorkerStats are the metrics one worker keeps, for
+// TinyMetricsPoolStats to add up: its own cache lines, no contention with
+// other workers. The jobs of claims of cheap jobs (batched) are tallied in
+// pending, plain fields only the worker touches, which go to the atomic
+// fields at most every tinyMetricsPoolFlushEvery and whenever the worker
+// waits for jobs or exits; other jobs are counted in the atomic fields one
+// by one.
+type tinyMetricsPoolWorkerStats struct {
+	// Only the worker reads and writes these. mark is when the claim
+	// started, or, not batched, the job running now; fresh says that it
+	// is when the worker's last claim ended and that it has not waited
+	// since, so the next claim starts then.
+	mark    int64
+	batched bool
+	fresh   bool
+	flushed int64  // when pending was last flushed
+	ran     uint64 // jobs of the batched claim running
+	fails   uint64 // of which failed
+	pending tinyMetricsPoolTally
+
+	completed atomic.Uint64
+	failed    atomic.Uint64
+	started   atomic.Uint64 // jobs started, pending ones excepted
+	queueWait tinyMetricsPoolHistogram
+	runTime   tinyMetricsPoolHistogram
+}
+
+// tinyMetricsPoolTally is what a worker counted of its batched claims since
+// it last flushed them.
+type tinyMetricsPoolTally struct {
+	jobs, fails     uint64
+	waits, runs     [tinyMetricsPoolHistBuckets]uint64
+	waitSum, runSum int64
+}
+
+// tinyMetricsPoolFlushEvery is how often a worker busy with cheap jobs adds
+// what it counted of them to its TinyMetricsPoolStats.
+const tinyMetricsPoolFlushEvery = time.Millisecond
+
+// add adds the counts of o, a worker that exits, to s.
+func (s *tinyMetricsPoolWorkerStats) add(o *tinyMetricsPoolWorkerStats) {
+	s.completed.Add(o.completed.Load())
+	s.failed.Add(o.failed.Load())
+	s.started.Add(o.started.Load())
+	s.queueWait.add(&o.queueWait)
+	s.runTime.add(&o.runTime)
+}
+
+// flush adds the tally of w's batched claims to its atomic fields.
+func (s *tinyMetricsPoolWorkerStats) flush() {
+	t := &s.pending
+	if t.jobs == 0 {
+		return
+	}
+	for i := range t.waits {
+		if t.waits[i] != 0 {
+			s.queueWait.counts[i].Add(t.waits[i])
+		}
+		if t.runs[i] != 0 {
+			s.runTime.counts[i].Add(t.runs[i])
+		}
+	}
+	s.queueWait.sum.Add(t.waitSum)
+	s.runTime.sum.Add(t.runSum)
+	s.started.Add(t.jobs)
+	s.completed.Add(t.jobs - t.fails)
+	s.failed.Add(t.fails)
+	*t = tinyMetricsPoolTally{}
+}
+
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (p *TinyMetricsPool) now() int64 {
+	return int64(time.Since(p.epoch))
+}
+
+// stamp returns the time a job is queued at, for its queue wait. While
+// workers run claims of cheap jobs it is the start of the latest such
+// claim, which they publish: a read of the clock per job would cost more
+// than the job. After a worker parked, it reads the clock and publishes
+// it, for the jobs queued until the worker it wakes starts a claim. While
+// jobs take a microsecond or more, it reads the clock.
+func (p *TinyMetricsPool) stamp() int64 {
+	t := p.stats.clock.Load()
+	if t > 0 {
+		return t
+	}
+	now := p.now()
+	if t == tinyMetricsPoolClockParked {
+		p.stats.clock.CompareAndSwap(tinyMetricsPoolClockParked, now)
+	}
+	return now
+}
+
+// The clock values (see stamp) other than a time: a worker parked, and
+// jobs of a microsecond or more, timed one by one.
+const (
+	tinyMetricsPoolClockParked = 0
+	tinyMetricsPoolClockSlow   = -1
+)
+
+// claimStarted starts timing a claim w is about to run. A claim of cheap
+// jobs (batched) is timed as a whole: its jobs' queue waits end at its
+// start, and each is given the claim's mean run time. Other jobs are timed
+// one by one.
+func (p *TinyMetricsPool) claimStarted(w *tinyMetricsPoolWorker, batched bool) {
+	ws := w.stats
+	if !ws.fresh || !batched {
+		ws.mark = p.now()
+	}
+	ws.batched, ws.fresh = batched, false
+	if c := p.stats.clock.Load(); !batched {
+		if c != tinyMetricsPoolClockSlow {
+			p.stats.clock.Store(tinyMetricsPoolClockSlow)
+		}
+	} else if ws.mark > c+tinyMetricsPoolClockStep {
+		p.stats.clock.Store(ws.mark)
+	}
+}
+
+// tinyMetricsPoolClockStep is how far a published claim start must be ahead
+// of the last one to be published: a write per claim of one job would
+// contend with every Submit.
+const tinyMetricsPoolClockStep = 4000
+
+// jobStarted records the queue wait of a job queued at queued that w
+// starts.
+func (p *TinyMetricsPool) jobStarted(w *tinyMetricsPoolWorker, queued int64) {
+	ws := w.stats
+	d := max(ws.mark-queued, 0)
+	if ws.batched {
+		ws.pending.waits[tinyMetricsPoolHistBucket(d)]++
+		ws.pending.waitSum += d
+		return
+	}
+	ws.started.Add(1)
+	ws.queueWait.observe(d)
+}
+
+// jobDone records a job w has just finished, which succeeded if ok.
+func (p *TinyMetricsPool) jobDone(w *tinyMetricsPoolWorker, ok bool) {
+	ws := w.stats
+	if ws.batched {
+		ws.ran++
+		if !ok {
+			ws.fails++
+		}
+		return
+	}
+	now := p.now()
+	ws.runTime.observe(now - ws.mark)
+	ws.mark = now // the start of w's next job, if any
+	if ok {
+		ws.completed.Add(1)
+	} else {
+		ws.failed.Add(1)
+	}
+}
+
+// shareDone restarts the clock of w's next job after a share of a Map
+// batch, which is not a job (in a batched claim, it counts in the claim's
+// time).
+func (p *TinyMetricsPool) shareDone(w *tinyMetricsPoolWorker) {
+	if !w.stats.batched {
+		w.stats.mark = p.now()
+	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran from
+// start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to tinyMetricsPoolChunkTime, so they
+// are counted in the atomic fields at once.
+func (p *TinyMetricsPool) chunkDone(w *tinyMetricsPoolWorker, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[tinyMetricsPoolHistBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
+}
+
+// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
+// with the claim's mean run time, and the tally flushed if it is due.
+func (p *TinyMetricsPool) claimDone(w *tinyMetricsPoolWorker) {
+	ws := w.stats
+	if !ws.batched {
+		return
+	}
+	ws.batched = false
+	if ws.ran == 0 {
+		return
+	}
+	now := p.now()
+	d := max(now-ws.mark, 0)
+	t := &ws.pending
+	t.runs[tinyMetricsPoolHistBucket(d/int64(ws.ran))] += ws.ran
+	t.runSum += d
+	t.jobs += ws.ran
+	t.fails += ws.fails
+	ws.ran, ws.fails = 0, 0
+	ws.mark, ws.fresh = now, true
+	if now-ws.flushed >= int64(tinyMetricsPoolFlushEvery) {
+		ws.flush()
+		ws.flushed = now
+	}
+}
+
+// waiting flushes w's tally as w goes to wait for jobs, or exits.
+func (p *TinyMetricsPool) waiting(w *tinyMetricsPoolWorker) {
+	w.stats.fresh = false
+	w.stats.flush()
+}
+
+// tinyMetricsPoolClaimBits is the width of a claim's length in a worker's
+// claim field, whose upper bits hold the low bits of its first position.
+//
+// Taking over claimed tasks. A worker claims up to tinyMetricsPoolMaxClaim
+// queued tasks with one CAS (see queue.claim), which is where a pool of
+// cheap jobs gets its throughput. But a claim must not keep its tasks from
+// idle workers: if one of them is slow, those behind it would wait for it
+// while other workers idle, and a burst of jobs of unequal length would take
+// up to W times as long as on a channel pool (one worker running every slow
+// job while the others idle). So a worker leaves its claimed tasks in their
+// slots, publishes the claim (its claim field), and takes each task only
+// when it starts it; a worker that finds the queue empty (a hunter) takes
+// over tasks not started from other workers' claims, and runs them.
+//
+// They must never both take a task. A hunter takes one with a CAS on its
+// slot. The claimer does not, on the hot path: it publishes how far it has
+// got instead. After each job (or each task a hunter took, which it skips)
+// it stores the task's position in its done field, and only then loads
+// hunting: if no worker is hunting, it takes the next task in place (a
+// load of its slot, then the read and the free that every task costs
+// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
+// in hunting, then loads done, and takes over only tasks at least two past
+// it: the claimer is at most running the one after done, and will load
+// hunting, after its next store to done, before it takes the one after
+// that. With Go's sequentially consistent atomics, either the claimer sees
+// the hunter or the hunter sees the claimer's progress. A hunter stays
+// announced until it has taken the task, and the in-place take checks the
+// slot, so a task taken over just before the claimer saw hunting drop to
+// zero is skipped, not taken twice.
+//
+// The store to done is what a claim costs per task: one locked instruction
+// on a line of the worker's own. Without it, the task after the running
+// job would have to stay the claimer's: kept from idle workers, and
+// holding its slot, which a producer wrapping around the ring waits for
+// until that job ends.
+//
+// A claimer that sees a parked hunter while it has tasks behind the one it
+// is about to run wakes it: the hunter may have looked before the claim
+// was published, and parked (see offer and sleep).
+const tinyMetricsPoolClaimBits = 7
+
+// tinyMetricsPoolCheapJob is the longest job that a worker takes with others
+// of its claim at once, and for which the store to done would cost more than
+// 1%.
+//
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than tinyMetricsPoolCheapJob each: taking those whole, a
+// slow job among them holds up at most the cheap jobs claimed with it, for
+// as long as it runs, and the worker shares its claims again from the next
+// one it times. It times every shared claim, and one in
+// tinyMetricsPoolTimeEvery of those taken whole: a clock read costs about as
+// much as a cheap job. A worker that had to wait for work does not know what
+// comes next, and shares.
+const tinyMetricsPoolCheapJob = time.Microsecond
+
+// tinyMetricsPoolTimeEvery is how many claims taken whole a worker makes per
+// one it times.
+const tinyMetricsPoolTimeEvery = 8
+
+// timeClaim reports whether w times the claim it is about to run: every
+// shared claim, and one in tinyMetricsPoolTimeEvery of those taken whole.
+func (w *tinyMetricsPoolWorker) timeClaim() bool {
+	if !w.cheap {
+		return true
+	}
+	if w.untimed++; w.untimed < tinyMetricsPoolTimeEvery {
+		return false
+	}
+	w.untimed = 0
+	return true
+}
+
+// tinyMetricsPoolClaimAt returns the claim [pos, pos+n) that c, a worker's
+// claim field, holds. The position is rebuilt from its low bits and the
+// queue's head, which a claim not finished is less than a lap behind.
+func tinyMetricsPoolClaimAt(c, head uint64) (pos, n uint64) {
+	const posMask = 1<<(64-tinyMetricsPoolClaimBits) - 1
+	return head - (head-c>>tinyMetricsPoolClaimBits)&posMask, c & (1<<tinyMetricsPoolClaimBits - 1)
+}
+
+// stealable returns the position of a claimed task that a hunter may take
+// over, if any. The caller must be counted in hunting.
+func (p *TinyMetricsPool) stealable(self *tinyMetricsPoolWorker) (uint64, bool) {
+	crew := p.crew.Load()
+	head := p.q.head.Load()
+	for _, w := range *crew {
+		c := w.claim.Load()
+		if w == self || c == 0 {
+			continue
+		}
+		pos, n := tinyMetricsPoolClaimAt(c, head)
+		// done may hold a position of the claimer's previous claim: it
+		// has then not finished this claim's first job.
+		from := max(pos+1, w.done.Load()+2)
+		for j := from; j < pos+n; j++ {
+			if p.q.unstarted(j) {
+				return j, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// steal takes over one claimed task not started, and runs it; it reports
+// whether there was one. self must be counted in hunting.
+func (p *TinyMetricsPool) steal(self *tinyMetricsPoolWorker) bool {
+	for {
+		pos, ok := p.stealable(self)
+		if !ok {
+			return false
+		}
+		if t, ok := p.q.takeOver(pos); ok {
+			// Still counted in hunting while it runs the job: claimers
+			// then take their next tasks with a CAS, and this worker
+			// can take them over when it is done.
+			p.freed(pos)
+			// Timed alone, like the jobs of a shared claim.
+			p.stats.stealing.Add(1) // busy, though counted in hunting
+			p.claimStarted(self, false)
+			p.run(self, t)
+			p.stats.stealing.Add(-1)
+			return true
+		}
+		// Taken by its claimer or another hunter meanwhile: look again.
+	}
+}
+
+// runClaim runs the tasks of the shared claim [pos, pos+n), n > 1, in
+// order, t being the first, already taken: it takes each of the others
+// only when it gets to it, and skips those a hunter has taken over (see
+// steal). It returns how many it ran.
+func (p *TinyMetricsPool) runClaim(w *tinyMetricsPoolWorker, t tinyMetricsPoolTask, pos, n uint64) (ran uint64) {
+	end := pos + n
+	hunted := p.hunting.Load() != 0 // after the claim was published
+	for j := pos; ; {
+		if hunted {
+			p.offer(j+1, end)
+		}
+		if t.batch == nil && !p.halted.Load() {
+			p.runJob(w, t) // the common case, without a call to run
+		} else {
+			p.run(w, t)
+		}
+		ran++
+		for {
+			if j+1 == end {
+				return ran
+			}
+			w.done.Store(j) // before loading hunting: see steal
+			j++
+			var ok bool
+			if hunted = p.hunting.Load() != 0; !hunted {
+				// No hunter can take it now; one may have taken it
+				// before.
+				if ok = p.q.unstarted(j); ok {
+					t = p.q.take(j)
+				}
+			} else {
+				t, ok = p.q.takeOver(j)
+			}
+			if ok {
+				p.freed(j)
+				break
+			}
+		}
+	}
+}
+
+// offer wakes a parked worker to take over the claimed tasks in [pos, end),
+// which the caller will not start before the job it is about to run ends.
+func (p *TinyMetricsPool) offer(pos, end uint64) {
+	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
+		p.wakeOne()
+	}
+}
+
+// freed wakes a producer waiting for the slot of pos, just freed, so that
+// it does not wait for a claim that frees its slots one by one.
+func (p *TinyMetricsPool) freed(pos uint64) {
+	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
+		p.signalSpace()
+	}
+}
+
+// NewTinyMetricsPool returns a TinyMetricsPool with its workers started.
+// onResult, if not nil, receives every submitted job's input, output and
+// error on the worker goroutine right after the job finishes; Map items are
+// not delivered to it. Close or Shutdown stops the workers.
+func NewTinyMetricsPool(onResult func(int, int, error)) *TinyMetricsPool {
+	p := &TinyMetricsPool{onResult: onResult}
+	p.init()
+	return p
+}
+
+// TinyHookedPool: generated from the pool directive in pool.go.
+
+// tinyHookedPoolChunkTime is how long a chunk of a Map call should take.
+//
+// Chunking of a Map call: each helping worker claims chunks of consecutive
+// items with one atomic add, so the cost of sharing out the work is paid
+// once per chunk, not per item. But the items of a chunk wait for each
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take tinyHookedPoolChunkTime, at most twice the
+// last. Slow items go out one at a time, cheap ones by the tens of
+// thousands, and an item waits in a chunk behind at most about
+// tinyHookedPoolChunkTime of items that have proved cheap. No chunk is
+// larger than a share of what is left, so that the helpers finish together.
+// The clock is read once per chunk.
+//
+// tinyHookedPoolChunkTime is small next to a slow item and large next to the
+// cost of a chunk (an atomic add and a clock read, about 0.1µs): the clock
+// costs the tiniest items well under 1%.
+const tinyHookedPoolChunkTime = 50 * time.Microsecond
+
+// tinyHookedPoolBatch is one Map call, shared by the workers helping with it.
+type tinyHookedPoolBatch struct {
+	parent  context.Context // Map's ctx
+	ctx     context.Context // every item's context; cancelled when the batch stops
+	cancel  context.CancelFunc
+	ins     []int
+	outs    []int
+	helpers int64
+
+	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
+	left atomic.Int64  // items neither finished nor abandoned
+	ok   atomic.Int64  // items finished with a nil error
+	done chan struct{} // closed when left reaches zero
+
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
+
+}
+
+// Map runs every element of ins through the pool's function and returns the
+// outputs in input order. It is the fast path for large batches: the workers
+// share out ins by chunks (no queue hand-off per item), run them in a tight
+// loop and write straight into the result slice. The result handler is not
+// called for Map items.
+//
+// Each item runs under a context derived from ctx (so it carries ctx's
+// values), cancelled when ctx is done, when Shutdown begins, or when another
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrTinyHookedPoolClosed. An item that fails once the batch has
+// stopped (as a function that honours its context does) does not change the
+// error. The error is nil if every item succeeded.
+//
+// The batch goes through the queue like a job, once per helping worker, so
+// it waits behind queued jobs and shares the workers with them. Map must not
+// be called from a job of the same pool.
+//
+// The completion of every item happens before Map returns.
+func (p *TinyHookedPool) Map(ctx context.Context, ins []int) ([]int, error) {
+	outs := make([]int, len(ins))
+	return outs, p.MapInto(ctx, outs, ins)
+}
+
+// MapInto is Map writing the outputs into outs, which must be as long as
+// ins: a caller running batches in a loop reuses one output slice, and
+// allocates nothing per batch but the batch's own bookkeeping. It panics if
+// the lengths differ.
+func (p *TinyHookedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
+	if len(outs) != len(ins) {
+		panic("pool: MapInto: len(outs) != len(ins)")
+	}
+	n := int64(len(ins))
+	if n == 0 {
+		return nil
+	}
+	helpers := min(p.size.Load(), n)
+	if helpers < 1 {
+		helpers = 1
+	}
+	b := &tinyHookedPoolBatch{
+		parent:  ctx,
+		ins:     ins,
+		outs:    outs,
+		helpers: helpers,
+		done:    make(chan struct{}),
+	}
+	b.left.Store(n) // before anything can fail the batch and count items off
+	b.ctx, b.cancel = context.WithCancel(ctx)
+	defer b.cancel()
+	// Shutdown stops the batch with ErrTinyHookedPoolClosed, recorded before
+	// the items see their contexts cancelled (see itemFailed). If it has
+	// begun, fail runs at once.
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrTinyHookedPoolClosed) })()
+
+	for range helpers {
+		if err := p.send(ctx, tinyHookedPoolTask{batch: b}); err != nil {
+			b.fail(err)
+			break
+		}
+	}
+	select {
+	case <-b.done:
+	case <-b.ctx.Done():
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
+		<-b.done
+	}
+	ok := b.ok.Load()
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
+	return b.err
+}
+
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
+func (b *tinyHookedPoolBatch) fail(err error) {
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
+	b.cancel()
+	n := int64(len(b.ins))
+	// Claim everything left in one add, as a worker would claim a chunk.
+	if lo := b.next.Add(n) - n; lo < n {
+		b.finish(n - lo)
+	}
+}
+
+// finish accounts for k items finished or abandoned.
+func (b *tinyHookedPoolBatch) finish(k int64) {
+	if b.left.Add(-k) == 0 {
+		close(b.done)
+	}
+}
+
+// runBatch claims and runs chunks of b until none is left, sized by time
+// (see tinyHookedPoolChunkTime).
+func (p *TinyHookedPool) runBatch(w *tinyHookedPoolWorker, b *tinyHookedPoolBatch) {
+	n := int64(len(b.ins))
+	size := int64(1)
+	start := time.Now()
+	for {
+		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
+		hi := b.next.Add(k)
+		lo := hi - k
+		if lo >= n {
+			return
+		}
+		hi = min(hi, n)
+		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
+		b.ok.Add(int64(ok))
+		b.finish(hi - lo)
+		size = tinyHookedPoolNextChunk(size, hi-lo, now.Sub(start))
+		start = now
+	}
+}
+
+// tinyHookedPoolNextChunk returns the size of the chunk that follows one of
+// k items, claimed at size, that ran in d: as many items as take
+// tinyHookedPoolChunkTime at that pace, at least one, at most twice size.
+func tinyHookedPoolNextChunk(size, k int64, d time.Duration) int64 {
+	if d <= 0 {
+		return 2 * size
+	}
+	return min(max(int64(tinyHookedPoolChunkTime)*k/int64(d), 1), 2*size)
+}
+
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrTinyHookedPoolClosed for Shutdown, an earlier item's failure).
+func (b *tinyHookedPoolBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
+// runChunk runs items [lo, hi) of b and returns how many succeeded before
+// the first failure, which fails the batch. It is the per-item loop of Map,
+// kept tight: one call of the hook per item, and the retry and timeout
+// paths only when those options are on.
+func (p *TinyHookedPool) runChunk(b *tinyHookedPoolBatch, lo, hi int) (ok int) {
+	i := lo // the item running, for the panic report
+	defer func() {
+		if r := recover(); r != nil {
+			ok = i - lo
+			b.itemFailed(i, tinyHookedPoolNewPanicError(r))
+		}
+	}()
+	ctx := b.ctx
+	ins := b.ins[lo:hi]
+	outs := b.outs[lo:hi]
+	outs = outs[:len(ins)] // one bounds check for the loop
+	for j := range ins {
+		var out int
+		var err error
+		out, err = p.call(ctx, ins[j])
+		if err != nil {
+			i = lo + j
+			b.itemFailed(i, err)
+			return j
+		}
+		outs[j] = out
+		i++
+	}
+	return len(ins)
+}
+
+// tinyHookedPoolSpinLimit is how many times a goroutine retries before
+// parking when it finds another one in the middle of a step of a few
+// instructions: a producer between claiming a slot and publishing it, or a
+// worker between claiming tasks and freeing their slots. The other goroutine
+// is almost always running on another core and done within the spin; when it
+// is not, its thread has been descheduled, and only parking gives it the CPU
+// back. Yielding instead (runtime.Gosched) would cost a trip through the
+// scheduler's global run queue on every such meeting, which on a busy pool
+// is a large share of all jobs.
+const tinyHookedPoolSpinLimit = 64
+
+// tinyHookedPoolMaxClaim bounds how many tasks a worker claims at once (see
+// claim and steal).
+const tinyHookedPoolMaxClaim = 64
+
+// next claims the next tasks, at least one and at most
+// tinyHookedPoolMaxClaim (see queue.claim), sleeping while the queue is
+// empty, and returns how many, the first one's position, and whether the
+// claim is shared. The first task is taken into tasks[0]. A claim of jobs w
+// has found cheap is taken whole into tasks; another claim of several is
+// shared: its other tasks stay in their slots, for w to take when it starts
+// them or for idle workers to take over (see steal). While the queue is
+// empty, next runs the shared tasks that other workers have not started. It
+// returns false when w must exit: retired, or the queue closed and drained.
+func (p *TinyHookedPool) next(w *tinyHookedPoolWorker, tasks []tinyHookedPoolTask) (n, pos uint64, shared, ok bool) {
+	hunting := false
+	for {
+		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
+		switch r {
+		case tinyHookedPoolPopped:
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<tinyHookedPoolClaimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
+			}
+			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
+				// Wake producers only once half the queue is free: one
+				// wake-up per half queue of jobs rather than per job.
+				if p.signalSpace() {
+					// Hand this P to the producer just woken: it would
+					// otherwise wait in this P's run queue until this
+					// worker blocks, which is when the queue is empty,
+					// and refill it while the workers idle.
+					runtime.Gosched()
+				}
+			}
+			return n, pos, shared, true
+		case tinyHookedPoolPopDrained:
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		case tinyHookedPoolPopPending:
+			if p.q.await(pos, tinyHookedPoolSpinLimit) {
+				continue // published, or taken by another worker
+			}
+			if p.q.closed() {
+				// Workers do not park once the queue is closed (see
+				// sleep): yield to the pushing goroutine instead.
+				runtime.Gosched()
+				continue
+			}
+			// Its thread may be descheduled: park, and let it wake us
+			// once it has published (see pushed).
+		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
+		if !p.sleep(w) {
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		}
+	}
+}
+
+// sleep parks w until a producer, Close, Resize or a worker with claimed
+// tasks to take over wakes it. It returns false if w was retired.
+func (p *TinyHookedPool) sleep(w *tinyHookedPoolWorker) bool {
+	p.idleMu.Lock()
+	w.asleep = true
+	p.idle = append(p.idle, w)
+	p.sleepers.Add(1)
+	p.idleMu.Unlock()
+	// Look once more, after the announcement: a worker that claims tasks
+	// afterwards sees it (see offer).
+	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
+		p.unsleep(w)
+		return !w.retired.Load()
+	}
+	select {
+	case <-w.wake:
+		return true
+	case <-w.stop:
+		p.unsleep(w)
+		return false
+	}
+}
+
+// unsleep takes w, which did not wait for its wake-up, off the idle list.
+// If a producer has already taken it off to wake it, the wake-up is passed
+// to another sleeper: w may be about to exit, and the producer's task must
+// not wait for a worker that will not come.
+func (p *TinyHookedPool) unsleep(w *tinyHookedPoolWorker) {
+	p.idleMu.Lock()
+	if w.asleep {
+		for i, v := range p.idle {
+			if v == w {
+				last := len(p.idle) - 1
+				copy(p.idle[i:], p.idle[i+1:])
+				p.idle[last] = nil
+				p.idle = p.idle[:last]
+				break
+			}
+		}
+		w.asleep = false
+		p.sleepers.Add(-1)
+		p.idleMu.Unlock()
+		return
+	}
+	p.idleMu.Unlock()
+	p.wakeOne()
+}
+
+// wakeOne wakes the most recently parked worker (its cache is the warmest),
+// if any.
+func (p *TinyHookedPool) wakeOne() {
+	p.idleMu.Lock()
+	n := len(p.idle)
+	if n == 0 {
+		p.idleMu.Unlock()
+		return
+	}
+	w := p.idle[n-1]
+	p.idle[n-1] = nil
+	p.idle = p.idle[:n-1]
+	w.asleep = false
+	p.sleepers.Add(-1)
+	p.idleMu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// wakeAll wakes every parked worker; after the queue is closed, none parks
+// again.
+func (p *TinyHookedPool) wakeAll() {
+	p.idleMu.Lock()
+	idle := p.idle
+	p.idle = nil
+	for _, w := range idle {
+		w.asleep = false
+	}
+	p.sleepers.Store(0)
+	p.idleMu.Unlock()
+	for _, w := range idle {
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// signalSpace wakes one producer waiting for room, and reports whether it
+// sent the wake-up; the producer passes it on once it has pushed (see send).
+func (p *TinyHookedPool) signalSpace() bool {
+	select {
+	case p.space <- struct{}{}:
+		return true
+	default: // a wake-up is already pending
+		return false
+	}
+}
+
+// ErrTinyHookedPoolClosed is returned by Submit, TrySubmit and Map after
+// Close or Shutdown has begun, and delivered to the handler for a job that
+// Shutdown could not return because it had already returned (see
+// [TinyHookedPool.Shutdown]).
+var ErrTinyHookedPoolClosed = errors.New("pool: closed")
+
+// ErrTinyHookedPoolFull is returned by TrySubmit when the queue has no room.
+var ErrTinyHookedPoolFull = errors.New("pool: queue full")
+
+// TinyHookedPool runs a function over submitted jobs on a bounded set of
+// workers.
+//
+// A TinyHookedPool must be created with [NewTinyHookedPool]; the zero value
+// is not usable. A TinyHookedPool must not be copied after first use. All
+// methods are safe for concurrent use.
+//
+// The function and the handler run on worker goroutines, concurrently with
+// each other. They must not call Submit, Map, Close or Shutdown on their own
+// pool in a way that waits for the pool (a job waiting for a job can
+// deadlock a pool whose workers all wait).
+type TinyHookedPool struct {
+	_ tinyHookedPoolNoCopy
+
+	// q is the job queue: a ring of values, no closure and no allocation
+	// per job, and no lock shared by producers and workers.
+	q tinyHookedPoolQueue
+
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
+	idleMu       sync.Mutex
+	idle         []*tinyHookedPoolWorker
+	sleepers     atomic.Int32
+	spaceWaiters atomic.Int32
+	space        chan struct{}
+
+	// Taking over claimed tasks (see steal): every worker goroutine not yet
+	// exited, for hunters to look into their claims, and how many workers
+	// found the queue empty and have not claimed from it since (hunting
+	// for a claimed task to take over, or parked).
+	crew    atomic.Pointer[[]*tinyHookedPoolWorker] // copied on write under life
+	hunting atomic.Int32
+
+	// quit is closed when Close or Shutdown begins: it releases Submits
+	// waiting for room.
+	quit chan struct{}
+
+	// ctx is the parent of every job's context; Shutdown cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// halted is set by Shutdown: a worker that receives a job afterwards
+	// hands it back instead of running it.
+	halted atomic.Bool
+
+	onResult func(int, int, error)
+
+	life    sync.Mutex              // serializes Resize, Close and Shutdown
+	workers []*tinyHookedPoolWorker // guarded by life; the running, non-retired workers
+	size    atomic.Int64
+	wg      sync.WaitGroup // one per worker goroutine, retired or not
+
+	unrunMu    sync.Mutex
+	unrun      []int // jobs received after Shutdown began, to be returned by it
+	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
+
+}
+
+// tinyHookedPoolTask is one element of the queue: a job, or a share of a Map
+// batch.
+type tinyHookedPoolTask struct {
+	in    int
+	batch *tinyHookedPoolBatch // non-nil: the receiving worker helps with this batch
+}
+
+// tinyHookedPoolWorker is the parking and retirement handle of one worker
+// goroutine.
+type tinyHookedPoolWorker struct {
+	retired atomic.Bool   // checked before each job: cheaper than a select
+	stop    chan struct{} // closed on retirement: wakes a parked worker
+	wake    chan struct{} // capacity 1: a pending wake-up
+	asleep  bool          // on TinyHookedPool.idle; guarded by TinyHookedPool.idleMu
+
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// tinyHookedPoolCheapJob (see timeClaim); untimed counts the claims
+	// since. Only the worker reads and writes them.
+	cheap   bool
+	untimed uint8
+
+	// The last shared claim the worker made, for hunters to take over the
+	// tasks it has not started (see steal). claim holds the low bits of its
+	// first position, shifted left by tinyHookedPoolClaimBits, | its length
+	// (zero before the first); done, the position of the last task the
+	// worker finished or skipped, stored after every task but the claim's
+	// last.
+	claim atomic.Uint64
+	done  atomic.Uint64
+	// The worker is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [tinyHookedPoolWorkerPad]byte
+}
+
+// tinyHookedPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48
+// without metrics.
+const tinyHookedPoolWorkerPad = 16
+
+// init makes the queue and starts the workers.
+func (p *TinyHookedPool) init() {
+	queue := 1024
+	workers := runtime.GOMAXPROCS(0)
+	p.q.init(queue)
+	p.space = make(chan struct{}, 1)
+	p.quit = make(chan struct{})
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.life.Lock()
+	p.grow(workers)
+	p.life.Unlock()
+}
+
+// call runs the user's function once. It is the only place the function is
+// called, so that a generated pool can call it directly (and inline it).
+func (p *TinyHookedPool) call(ctx context.Context, in int) (int, error) {
+	return Tiny(in), nil
+}
+
+// deliver hands one job's outcome to the result handler.
+func (p *TinyHookedPool) deliver(in int, out int, err error) {
+	if p.onResult != nil {
+		p.onResult(in, out, err)
+	}
+}
+
+// rejected calls tinyReject, the directive's onreject=, with a job that
+// Submit or TrySubmit did not queue and the error they return.
+func (p *TinyHookedPool) rejected(in int, err error) {
+	tinyReject(in, err)
+}
+
+// dropped calls tinyDrop, the directive's ondrop=, with a job that Shutdown
+// took out of the queue unrun.
+func (p *TinyHookedPool) dropped(in int) {
+	tinyDrop(in)
+}
+
+// panicked calls tinyPanic, the directive's onpanic=, with a job whose
+// function panicked and its *TinyHookedPoolPanicError.
+func (p *TinyHookedPool) panicked(in int, err error) {
+	tinyPanic(in, err)
+}
+
+// Submit queues in to be run, waiting while the queue is full. It returns
+// ErrTinyHookedPoolClosed if Close or Shutdown has begun, and ctx.Err() if
+// ctx is done before there is room; the job is then not queued. ctx bounds
+// only the wait for room: the job itself runs under the pool's context (see
+// Shutdown).
+//
+// Submit of a job happens before the job runs.
+func (p *TinyHookedPool) Submit(ctx context.Context, in int) error {
+	t := tinyHookedPoolTask{in: in}
+	err := p.send(ctx, t)
+	if err != nil {
+		p.rejected(in, err)
+	}
+	return err
+}
+
+// send queues t, waiting while the queue is full, unless the pool is closed
+// or ctx is done.
+func (p *TinyHookedPool) send(ctx context.Context, t tinyHookedPoolTask) error {
+	woken := false
+	spins := 0
+	for {
+		r := p.q.tryPush(t)
+		if r == tinyHookedPoolPushFull && spins < tinyHookedPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+			// Half the queue is free: the worker that claimed the task
+			// in the slot is about to free it.
+			spins++
+			continue
+		}
+		if r == tinyHookedPoolPushFull {
+			// More than half full, or the worker freeing the slot is
+			// descheduled: park until the workers have emptied half the
+			// queue (see take), one wake-up per half queue rather than a
+			// retry per slot. Announce, then look once more: a worker
+			// that frees a slot afterwards sees the announcement, so the
+			// wake-up cannot be lost.
+			p.spaceWaiters.Add(1)
+			if r = p.q.tryPush(t); r == tinyHookedPoolPushFull {
+				select {
+				case <-p.space:
+					p.spaceWaiters.Add(-1)
+					woken = true
+					spins = 0
+					continue
+				case <-ctx.Done():
+					p.spaceWaiters.Add(-1)
+					return ctx.Err()
+				case <-p.quit:
+					p.spaceWaiters.Add(-1)
+					return ErrTinyHookedPoolClosed
+				}
+			}
+			p.spaceWaiters.Add(-1)
+		}
+		if r == tinyHookedPoolPushClosed {
+			return ErrTinyHookedPoolClosed
+		}
+		p.pushed()
+		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
+			// Pass the wake-up on: the workers sent one for half a queue
+			// of room.
+			p.signalSpace()
+		}
+		return nil
+	}
+}
+
+// pushed wakes a worker for a task just pushed, if all are parked.
+func (p *TinyHookedPool) pushed() {
+	if p.sleepers.Load() > 0 {
+		p.wakeOne()
+	}
+}
+
+// TrySubmit queues in if the queue has room, without waiting. It returns
+// ErrTinyHookedPoolFull if the queue is full and ErrTinyHookedPoolClosed if
+// Close or Shutdown has begun; the job is then not queued.
+//
+// TrySubmit of a job happens before the job runs.
+func (p *TinyHookedPool) TrySubmit(in int) error {
+	t := tinyHookedPoolTask{in: in}
+	var err error
+	switch p.q.tryPush(t) {
+	case tinyHookedPoolPushed:
+		p.pushed()
+	case tinyHookedPoolPushFull:
+		err = ErrTinyHookedPoolFull
+	case tinyHookedPoolPushClosed:
+		err = ErrTinyHookedPoolClosed
+	}
+	if err != nil {
+		p.rejected(in, err)
+	}
+	return err
+}
+
+// Resize sets the number of workers to n (at least 1) while the pool runs.
+// Added workers start at once. A removed worker that is running a job
+// finishes it and exits without taking another; an idle one exits at once
+// (one that was taking a job just as Resize ran still runs that job). A
+// worker claims jobs from a long queue several at a time (at most half its
+// fair share of the queue), and a removed one still runs those it has
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
+func (p *TinyHookedPool) Resize(n int) {
+	if n < 1 {
+		n = 1
+	}
+	p.life.Lock()
+	defer p.life.Unlock()
+	if p.isClosed() {
+		return
+	}
+	if d := n - len(p.workers); d > 0 {
+		p.grow(d)
+		return
+	}
+	for _, w := range p.workers[n:] {
+		w.retired.Store(true)
+		close(w.stop)
+	}
+	clear(p.workers[n:])
+	p.workers = p.workers[:n]
+	p.size.Store(int64(n))
+}
+
+// Size reports the number of workers set by the workers= option or Resize.
+// Retired workers still finishing a job are not counted.
+func (p *TinyHookedPool) Size() int {
+	return int(p.size.Load())
+}
+
+// grow starts n more workers. p.life must be held.
+func (p *TinyHookedPool) grow(n int) {
+	var crew []*tinyHookedPoolWorker
+	if c := p.crew.Load(); c != nil {
+		crew = append(crew, *c...)
+	}
+	added := len(p.workers)
+	for range n {
+		w := &tinyHookedPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		p.workers = append(p.workers, w)
+		crew = append(crew, w)
+	}
+	p.crew.Store(&crew) // before they start: they look into it
+	p.wg.Add(n)
+	for _, w := range p.workers[added:] {
+		go p.work(w)
+	}
+	p.size.Store(int64(len(p.workers)))
+}
+
+// leave takes w, whose goroutine is exiting, off the crew.
+func (p *TinyHookedPool) leave(w *tinyHookedPoolWorker) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	old := *p.crew.Load()
+	crew := make([]*tinyHookedPoolWorker, 0, len(old)-1)
+	for _, v := range old {
+		if v != w {
+			crew = append(crew, v)
+		}
+	}
+	p.crew.Store(&crew)
+}
+
+// isClosed reports whether Close or Shutdown has begun.
+func (p *TinyHookedPool) isClosed() bool { return p.q.closed() }
+
+// Close stops accepting jobs, runs every job already queued, and waits for
+// all workers to exit. Submits waiting for room when Close begins return
+// ErrTinyHookedPoolClosed. Close may be called more than once and
+// concurrently with Shutdown; every call waits.
+//
+// The completion of every job happens before Close returns.
+func (p *TinyHookedPool) Close() {
+	p.life.Lock()
+	p.stopAccepting()
+	p.life.Unlock()
+	p.wg.Wait()
+}
+
+// Shutdown stops accepting jobs, cancels the context of every running job,
+// and returns the queued jobs that never ran, in queue order (those received
+// by a worker as Shutdown began may come last). Running jobs finish with
+// whatever their function returns once their context is cancelled, and are
+// delivered to the handler as usual.
+//
+// Shutdown waits for the workers to exit or for ctx to be done, whichever
+// comes first; in the latter case it returns ctx.Err(), and the workers
+// still running a job that ignores its context exit when it returns. Only
+// the first Shutdown returns jobs; a job that could not be returned to it
+// (a later call, or one received as Shutdown gave up waiting) is delivered
+// to the handler with ErrTinyHookedPoolClosed, so no job goes unaccounted.
+//
+// If Close is draining the queue, Shutdown stops it and returns the rest.
+func (p *TinyHookedPool) Shutdown(ctx context.Context) ([]int, error) {
+	p.life.Lock()
+	p.stopAccepting()
+	first := !p.halted.Swap(true)
+	p.life.Unlock()
+	if first {
+		p.cancel()
+		// Drain alongside the workers: both hand jobs to unrun.
+		for {
+			t, r := p.q.tryPop()
+			if r == tinyHookedPoolPopDrained {
+				break
+			}
+			if r == tinyHookedPoolPopPending {
+				runtime.Gosched()
+			}
+			if r == tinyHookedPoolPopped && t.batch == nil {
+				p.giveBack(t.in)
+			}
+		}
+	}
+	var err error
+	if ctx.Done() == nil {
+		p.wg.Wait()
+	} else {
+		waited := make(chan struct{})
+		go func() {
+			p.wg.Wait()
+			close(waited)
+		}()
+		select {
+		case <-waited:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	if !first {
+		return nil, err
+	}
+	p.unrunMu.Lock()
+	unrun := p.unrun
+	p.unrun = nil
+	p.unrunTaken = true
+	p.unrunMu.Unlock()
+	return unrun, err
+}
+
+// stopAccepting makes every later Submit fail and wakes every parked
+// worker and producer. p.life must be held.
+func (p *TinyHookedPool) stopAccepting() {
+	if p.isClosed() {
+		return
+	}
+	p.q.close()
+	close(p.quit) // release Submits waiting for room
+	p.wakeAll()   // the workers that are not retired drain the queue and exit
+}
+
+// giveBack records a job that Shutdown must return.
+func (p *TinyHookedPool) giveBack(in int) {
+	p.dropped(in)
+	p.unrunMu.Lock()
+	if !p.unrunTaken {
+		p.unrun = append(p.unrun, in)
+		p.unrunMu.Unlock()
+		return
+	}
+	p.unrunMu.Unlock()
+	var zero int
+	p.deliver(in, zero, ErrTinyHookedPoolClosed)
+}
+
+// work is the loop of one worker goroutine.
+func (p *TinyHookedPool) work(w *tinyHookedPoolWorker) {
+	defer p.wg.Done()
+	defer p.leave(w)
+	tasks := make([]tinyHookedPoolTask, tinyHookedPoolMaxClaim)
+	for !w.retired.Load() {
+		n, pos, shared, ok := p.next(w, tasks)
+		if !ok {
+			return
+		}
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = tinyHookedPoolTask{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = tinyHookedPoolTask{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(w, t) // the common case, without a call to run
+				} else {
+					p.run(w, t)
+				}
+			}
+		}
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < tinyHookedPoolCheapJob*time.Duration(ran)
+		}
+	}
+}
+
+// run runs one task on w, or hands it back to Shutdown.
+func (p *TinyHookedPool) run(w *tinyHookedPoolWorker, t tinyHookedPoolTask) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(w, t.batch)
+	default:
+		p.runJob(w, t)
+	}
+}
+
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *TinyHookedPool) runJob(w *tinyHookedPoolWorker, t tinyHookedPoolTask) {
+	in := t.in
+	out, err := p.attempt(p.ctx, in)
+	p.deliver(in, out, err)
+}
+
+// tinyHookedPoolNoCopy may be embedded into structs which must not be copied
+// after first use; go vet's copylocks check reports copies.
+type tinyHookedPoolNoCopy struct{}
+
+func (*tinyHookedPoolNoCopy) Lock() {}
+
+func (*tinyHookedPoolNoCopy) Unlock() {}
+
+// tinyHookedPoolQueue is a bounded multi-producer multi-consumer ring of
+// tasks (Dmitry Vyukov's design): a producer claims a position with one CAS
+// on tail and publishes the task through the slot's sequence number, a
+// consumer claims with one CAS on head (several tasks at once when many are
+// queued, see claim) and frees each slot through its sequence number.
+// Producers and consumers touch different counters and never take a lock,
+// which is where it beats a channel: a channel's single lock is contended by
+// every sender and receiver on every job.
+//
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of tinyHookedPoolClosedBit into tail: no push
+// succeeds afterwards, and every push that claimed a position before
+// still publishes it, so consumers drain exactly what was accepted.
+type tinyHookedPoolQueue struct {
+	head  atomic.Uint64 // next position to pop
+	_     [tinyHookedPoolCacheLine - 8]byte
+	tail  atomic.Uint64 // next position to push, | tinyHookedPoolClosedBit once closed
+	_     [tinyHookedPoolCacheLine - 8]byte
+	mask  uint64
+	slots []tinyHookedPoolSlot
+}
+
+// tinyHookedPoolSlot holds one task. seq == pos: free for the push at pos;
+// seq == pos+1: holds the task pushed at pos, ready to pop.
+type tinyHookedPoolSlot struct {
+	seq atomic.Uint64
+	t   tinyHookedPoolTask
+}
+
+// tinyHookedPoolClosedBit, set in tail, marks the queue closed. Positions
+// never reach it: 2^63 pushes would take centuries.
+const tinyHookedPoolClosedBit = 1 << 63
+
+type tinyHookedPoolPushResult uint8
+
+const (
+	tinyHookedPoolPushed tinyHookedPoolPushResult = iota
+	tinyHookedPoolPushFull
+	tinyHookedPoolPushClosed
+)
+
+type tinyHookedPoolPopResult uint8
+
+const (
+	tinyHookedPoolPopped     tinyHookedPoolPopResult = iota
+	tinyHookedPoolPopEmpty                           // nothing queued
+	tinyHookedPoolPopPending                         // a push has claimed the next position but not yet published it
+	tinyHookedPoolPopDrained                         // closed and empty: nothing will ever come
+)
+
+// init sizes the ring to capacity rounded up to a power of two, at least 2
+// (one slot cannot tell full from free).
+func (q *tinyHookedPoolQueue) init(capacity int) {
+	n := uint64(2)
+	if capacity > 2 {
+		n = 1 << bits.Len64(uint64(capacity-1))
+	}
+	q.mask = n - 1
+	q.slots = make([]tinyHookedPoolSlot, n)
+	for i := range q.slots {
+		q.slots[i].seq.Store(uint64(i))
+	}
+}
+
+// tryPush adds t unless the queue is full or closed.
+func (q *tinyHookedPoolQueue) tryPush(t tinyHookedPoolTask) tinyHookedPoolPushResult {
+	pos := q.tail.Load()
+	for {
+		if pos&tinyHookedPoolClosedBit != 0 {
+			return tinyHookedPoolPushClosed
+		}
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - pos); {
+		case dif == 0:
+			if q.tail.CompareAndSwap(pos, pos+1) {
+				s.t = t
+				s.seq.Store(pos + 1) // publish
+				return tinyHookedPoolPushed
+			}
+		case dif < 0: // the slot still holds the task of the previous lap
+			return tinyHookedPoolPushFull
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// claim claims the oldest published task, and the ones published after it
+// up to a share of the queue, with one CAS on head: a worker claims n tasks
+// for the cost of one, and the line holding head moves between the cores of
+// competing workers once per claim rather than once per task. The caller
+// then takes each claimed position.
+//
+// It claims at most most tasks, and at most the number queued divided by
+// share (twice the number of workers): more than one only when at least
+// 2*share are queued, and never more than half a fair share, so that the
+// other workers, and workers added by Resize, still find the rest in the
+// queue. share 0 claims one task.
+func (q *tinyHookedPoolQueue) claim(share, most uint64) (pos, n uint64, r tinyHookedPoolPopResult) {
+	pos = q.head.Load()
+	for {
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - (pos + 1)); {
+		case dif == 0:
+			n = 1
+			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
+				// More than one is published: only then read the length,
+				// a load of the line producers write.
+				limit := min(uint64(q.length())/share, most)
+				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
+					n++
+				}
+			}
+			if q.head.CompareAndSwap(pos, pos+n) {
+				return pos, n, tinyHookedPoolPopped
+			}
+		case dif < 0:
+			tail := q.tail.Load()
+			switch {
+			case tail&^tinyHookedPoolClosedBit > pos:
+				return pos, 0, tinyHookedPoolPopPending
+			case tail&tinyHookedPoolClosedBit != 0:
+				return pos, 0, tinyHookedPoolPopDrained
+			}
+			return pos, 0, tinyHookedPoolPopEmpty
+		}
+		pos = q.head.Load()
+	}
+}
+
+// await waits, reading at most spins times, until the task at pos, claimed
+// by a push but not yet published, is published or taken by another
+// consumer; it reports whether it was. It reads only the slot and head: the
+// pushing goroutine is about to write the slot, and tail is its to write on
+// the next push.
+func (q *tinyHookedPoolQueue) await(pos uint64, spins int) bool {
+	s := &q.slots[pos&q.mask]
+	for range spins {
+		if s.seq.Load() != pos || q.head.Load() != pos {
+			return true
+		}
+	}
+	return false
+}
+
+// take returns the task at pos, which the caller has claimed, and frees its
+// slot.
+func (q *tinyHookedPoolQueue) take(pos uint64) tinyHookedPoolTask {
+	s := &q.slots[pos&q.mask]
+	t := s.t
+	s.t = tinyHookedPoolTask{} // drop references for the GC
+	s.seq.Store(pos + q.mask + 1)
+	return t
+}
+
+// unstarted reports whether the claimed task at pos is still in its slot.
+//
+// A worker that shares a claim of several tasks leaves them in their slots
+// and takes each one only when it starts it, so that idle workers can take
+// over those it has not started (see TinyHookedPool.steal). Claimer and
+// hunter meet on the slot: a claimed task not started has seq == pos+1, and
+// whoever takes it with a CAS to seq == pos (a position in the past: a
+// producer still finds the slot full) reads it and frees the slot.
+func (q *tinyHookedPoolQueue) unstarted(pos uint64) bool {
+	return q.slots[pos&q.mask].seq.Load() == pos+1
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *tinyHookedPoolQueue) takeOver(pos uint64) (tinyHookedPoolTask, bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return tinyHookedPoolTask{}, false
+	}
+	return q.take(pos), true
+}
+
+// waitsFor reports whether the push at the tail waits for the slot of pos.
+func (q *tinyHookedPoolQueue) waitsFor(pos uint64) bool {
+	return pos+q.mask+1 == q.tail.Load()&^tinyHookedPoolClosedBit
+}
+
+// tryPop removes the oldest task, if one is published (Shutdown drains the
+// queue with it).
+func (q *tinyHookedPoolQueue) tryPop() (tinyHookedPoolTask, tinyHookedPoolPopResult) {
+	pos, _, r := q.claim(0, 1)
+	if r != tinyHookedPoolPopped {
+		return tinyHookedPoolTask{}, r
+	}
+	return q.take(pos), tinyHookedPoolPopped
+}
+
+// close makes every later push fail.
+func (q *tinyHookedPoolQueue) close() { q.tail.Or(tinyHookedPoolClosedBit) }
+
+// closed reports whether close has been called.
+func (q *tinyHookedPoolQueue) closed() bool { return q.tail.Load()&tinyHookedPoolClosedBit != 0 }
+
+// ready reports whether a pop would make progress now: the oldest task is
+// published, or the queue is closed (a worker must then drain and exit). A
+// task claimed but not yet published does not count: its producer wakes a
+// worker once it has published it.
+func (q *tinyHookedPoolQueue) ready() bool {
+	for {
+		pos := q.head.Load()
+		if q.slots[pos&q.mask].seq.Load() == pos+1 {
+			return true
+		}
+		if q.head.Load() == pos { // not a slot popped under our feet
+			return q.closed()
+		}
+	}
+}
+
+// length reports the number of tasks queued or being pushed.
+func (q *tinyHookedPoolQueue) length() int {
+	tail := q.tail.Load() &^ tinyHookedPoolClosedBit
+	head := q.head.Load()
+	if head >= tail {
+		return 0
+	}
+	return int(tail - head)
+}
+
+// capacity reports the number of slots.
+func (q *tinyHookedPoolQueue) capacity() int { return int(q.mask + 1) }
+
+// TinyHookedPoolPanicError is the error of a job whose function panicked.
+// The pool recovers the panic, reports it as the job's error and keeps
+// running. A job that panicked is not retried.
+type TinyHookedPoolPanicError struct {
+	// Value is the value passed to panic.
+	Value any
+	// Stack is the goroutine's stack when the panic was recovered.
+	Stack []byte
+}
+
+func (e *TinyHookedPoolPanicError) Error() string {
+	return fmt.Sprintf("pool: job panicked: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns Value if it is an error, so that errors.Is sees through a
+// panic(err).
+func (e *TinyHookedPoolPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+func tinyHookedPoolNewPanicError(v any) *TinyHookedPoolPanicError {
+	return &TinyHookedPoolPanicError{Value: v, Stack: debug.Stack()}
+}
+
+// attempt runs a job once, turning a panic into a *TinyHookedPoolPanicError.
+func (p *TinyHookedPool) attempt(ctx context.Context, in int) (out int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = tinyHookedPoolNewPanicError(r)
+			p.panicked(in, err)
+		}
+	}()
+	return p.call(ctx, in)
+}
+
+// tinyHookedPoolCacheLine is the assumed size of a CPU cache line. Each
+// counter is padded to one so that workers updating different counters do
+// not contend.
+const tinyHookedPoolCacheLine = 64
+
+// tinyHookedPoolClaimBits is the width of a claim's length in a worker's
+// claim field, whose upper bits hold the low bits of its first position.
+//
+// Taking over claimed tasks. A worker claims up to tinyHookedPoolMaxClaim
+// queued tasks with one CAS (see queue.claim), which is where a pool of
+// cheap jobs gets its throughput. But a claim must not keep its tasks from
+// idle workers: if one of them is slow, those behind it would wait for it
+// while other workers idle, and a burst of jobs of unequal length would take
+// up to W times as long as on a channel pool (one worker running every slow
+// job while the others idle). So a worker leaves its claimed tasks in their
+// slots, publishes the claim (its claim field), and takes each task only
+// when it starts it; a worker that finds the queue empty (a hunter) takes
+// over tasks not started from other workers' claims, and runs them.
+//
+// They must never both take a task. A hunter takes one with a CAS on its
+// slot. The claimer does not, on the hot path: it publishes how far it has
+// got instead. After each job (or each task a hunter took, which it skips)
+// it stores the task's position in its done field, and only then loads
+// hunting: if no worker is hunting, it takes the next task in place (a
+// load of its slot, then the read and the free that every task costs
+// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
+// in hunting, then loads done, and takes over only tasks at least two past
+// it: the claimer is at most running the one after done, and will load
+// hunting, after its next store to done, before it takes the one after
+// that. With Go's sequentially consistent atomics, either the claimer sees
+// the hunter or the hunter sees the claimer's progress. A hunter stays
+// announced until it has taken the task, and the in-place take checks the
+// slot, so a task taken over just before the claimer saw hunting drop to
+// zero is skipped, not taken twice.
+//
+// The store to done is what a claim costs per task: one locked instruction
+// on a line of the worker's own. Without it, the task after the running
+// job would have to stay the claimer's: kept from idle workers, and
+// holding its slot, which a producer wrapping around the ring waits for
+// until that job ends.
+//
+// A claimer that sees a parked hunter while it has tasks behind the one it
+// is about to run wakes it: the hunter may have looked before the claim
+// was published, and parked (see offer and sleep).
+const tinyHookedPoolClaimBits = 7
+
+// tinyHookedPoolCheapJob is the longest job that a worker takes with others
+// of its claim at once, and for which the store to done would cost more than
+// 1%.
+//
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than tinyHookedPoolCheapJob each: taking those whole, a
+// slow job among them holds up at most the cheap jobs claimed with it, for
+// as long as it runs, and the worker shares its claims again from the next
+// one it times. It times every shared claim, and one in
+// tinyHookedPoolTimeEvery of those taken whole: a clock read costs about as
+// much as a cheap job. A worker that had to wait for work does not know what
+// comes next, and shares.
+const tinyHookedPoolCheapJob = time.Microsecond
+
+// tinyHookedPoolTimeEvery is how many claims taken whole a worker makes per
+// one it times.
+const tinyHookedPoolTimeEvery = 8
+
+// timeClaim reports whether w times the claim it is about to run: every
+// shared claim, and one in tinyHookedPoolTimeEvery of those taken whole.
+func (w *tinyHookedPoolWorker) timeClaim() bool {
+	if !w.cheap {
+		return true
+	}
+	if w.untimed++; w.untimed < tinyHookedPoolTimeEvery {
+		return false
+	}
+	w.untimed = 0
+	return true
+}
+
+// tinyHookedPoolClaimAt returns the claim [pos, pos+n) that c, a worker's
+// claim field, holds. The position is rebuilt from its low bits and the
+// queue's head, which a claim not finished is less than a lap behind.
+func tinyHookedPoolClaimAt(c, head uint64) (pos, n uint64) {
+	const posMask = 1<<(64-tinyHookedPoolClaimBits) - 1
+	return head - (head-c>>tinyHookedPoolClaimBits)&posMask, c & (1<<tinyHookedPoolClaimBits - 1)
+}
+
+// stealable returns the position of a claimed task that a hunter may take
+// over, if any. The caller must be counted in hunting.
+func (p *TinyHookedPool) stealable(self *tinyHookedPoolWorker) (uint64, bool) {
+	crew := p.crew.Load()
+	head := p.q.head.Load()
+	for _, w := range *crew {
+		c := w.claim.Load()
+		if w == self || c == 0 {
+			continue
+		}
+		pos, n := tinyHookedPoolClaimAt(c, head)
+		// done may hold a position of the claimer's previous claim: it
+		// has then not finished this claim's first job.
+		from := max(pos+1, w.done.Load()+2)
+		for j := from; j < pos+n; j++ {
+			if p.q.unstarted(j) {
+				return j, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// steal takes over one claimed task not started, and runs it; it reports
+// whether there was one. self must be counted in hunting.
+func (p *TinyHookedPool) steal(self *tinyHookedPoolWorker) bool {
+	for {
+		pos, ok := p.stealable(self)
+		if !ok {
+			return false
+		}
+		if t, ok := p.q.takeOver(pos); ok {
+			// Still counted in hunting while it runs the job: claimers
+			// then take their next tasks with a CAS, and this worker
+			// can take them over when it is done.
+			p.freed(pos)
+			p.run(self, t)
+			return true
+		}
+		// Taken by its claimer or another hunter meanwhile: look again.
+	}
+}
+
+// runClaim runs the tasks of the shared claim [pos, pos+n), n > 1, in
+// order, t being the first, already taken: it takes each of the others
+// only when it gets to it, and skips those a hunter has taken over (see
+// steal). It returns how many it ran.
+func (p *TinyHookedPool) runClaim(w *tinyHookedPoolWorker, t tinyHookedPoolTask, pos, n uint64) (ran uint64) {
+	end := pos + n
+	hunted := p.hunting.Load() != 0 // after the claim was published
+	for j := pos; ; {
+		if hunted {
+			p.offer(j+1, end)
+		}
+		if t.batch == nil && !p.halted.Load() {
+			p.runJob(w, t) // the common case, without a call to run
+		} else {
+			p.run(w, t)
+		}
+		ran++
+		for {
+			if j+1 == end {
+				return ran
+			}
+			w.done.Store(j) // before loading hunting: see steal
+			j++
+			var ok bool
+			if hunted = p.hunting.Load() != 0; !hunted {
+				// No hunter can take it now; one may have taken it
+				// before.
+				if ok = p.q.unstarted(j); ok {
+					t = p.q.take(j)
+				}
+			} else {
+				t, ok = p.q.takeOver(j)
+			}
+			if ok {
+				p.freed(j)
+				break
+			}
+		}
+	}
+}
+
+// offer wakes a parked worker to take over the claimed tasks in [pos, end),
+// which the caller will not start before the job it is about to run ends.
+func (p *TinyHookedPool) offer(pos, end uint64) {
+	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
+		p.wakeOne()
+	}
+}
+
+// freed wakes a producer waiting for the slot of pos, just freed, so that
+// it does not wait for a claim that frees its slots one by one.
+func (p *TinyHookedPool) freed(pos uint64) {
+	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
+		p.signalSpace()
+	}
+}
+
+// NewTinyHookedPool returns a TinyHookedPool with its workers started.
+// onResult, if not nil, receives every submitted job's input, output and
+// error on the worker goroutine right after the job finishes; Map items are
+// not delivered to it. Close or Shutdown stops the workers.
+func NewTinyHookedPool(onResult func(int, int, error)) *TinyHookedPool {
+	p := &TinyHookedPool{onResult: onResult}
 	p.init()
 	return p
 }

@@ -2,10 +2,12 @@ package kinds
 
 import (
 	"fmt"
+	"go/types"
 	"time"
 
 	"github.com/dave/jennifer/jen"
 
+	"github.com/monogen/monogen/internal/model"
 	"github.com/monogen/monogen/internal/stencil"
 )
 
@@ -23,7 +25,9 @@ func init() {
 		Options: append([]OptionSpec{
 			{Key: "n", Type: Int, Min: 1, Max: maxSemaphore, Doc: "capacity: the total weight held at once (required)"},
 		}, append(sharedOptionSpecs("semaphore"),
-			OptionSpec{Key: "ttl", Type: Duration, Doc: "store=shared: how long a holder's lease in the store lasts unless renewed; a process that dies gives its units back within it (default 10s)"})...),
+			OptionSpec{Key: "ttl", Type: Duration, Doc: "store=shared: how long a holder's lease in the store lasts unless renewed; a process that dies gives its units back within it (default 10s)"},
+			OptionSpec{Key: "metrics", Type: Bool, Doc: "a Stats method: capacity, held, waiting, the Acquire calls that waited and a histogram of their waits (default false: no counters); not with store=shared"},
+			OptionSpec{Key: "onwait", Type: Func, Doc: "func(time.Duration, error) called after every Acquire that had to wait, with the wait and its outcome, on the caller's goroutine before Acquire returns (default: no hook code); not with store=shared"})...),
 		Build: buildSemaphore,
 		Bench: benchSemaphore,
 	})
@@ -41,6 +45,9 @@ func buildSemaphore(c *Context) error {
 		return err
 	}
 	c.Spec.Conds["shared"] = shared != nil
+	if err := semaphoreObservers(c, shared != nil); err != nil {
+		return err
+	}
 	if shared != nil {
 		return buildSharedSemaphore(c, n, shared)
 	}
@@ -68,6 +75,56 @@ func buildSemaphore(c *Context) error {
 	)
 	c.Emit = append(c.Emit, fmt.Sprintf("%#v", ctor))
 	return nil
+}
+
+// semaphoreObservers sets metrics= and onwait=: the counters of Stats and a
+// direct call of the wait hook, and no code for either when absent. A
+// shared semaphore has neither.
+func semaphoreObservers(c *Context, shared bool) error {
+	metrics := false
+	if o := c.D.Option("metrics"); o != nil {
+		metrics = o.Value.(bool)
+	}
+	onwait := c.D.Option("onwait")
+	if shared {
+		for _, o := range []*model.Option{c.D.Option("metrics"), onwait} {
+			if o != nil {
+				return model.Errorf(o.KeyPos, "option %s is not for store=shared: a shared semaphore's waits poll the store", o.Key)
+			}
+		}
+	}
+	c.Spec.Config["Metrics"] = fmt.Sprint(metrics)
+	c.Spec.Config["hookWait"] = fmt.Sprint(onwait != nil)
+	c.Spec.Config["timed"] = fmt.Sprint(metrics || onwait != nil)
+	c.Spec.Conds["metrics"] = metrics
+	c.Spec.Conds["timed"] = metrics || onwait != nil
+	if onwait == nil {
+		return nil
+	}
+	body, err := bindForms(c, onwait, "wait hook", []sigForm{
+		{newSig([]types.Type{durationType(c.Self), errorType}, nil), "%s(d, err)"},
+	})
+	if err != nil {
+		return err
+	}
+	c.Spec.Hooks["Semaphore.waitedFor"] = body
+	c.Spec.HookDocs["Semaphore.waitedFor"] = fmt.Sprintf("waitedFor calls %s, the directive's onwait=, after an Acquire that waited\nfor d and ended with err.", stencil.User(onwait.Raw))
+	return nil
+}
+
+// durationType returns time.Duration as the user's package sees it, or a
+// stand-in with the same spelling when the package does not import time
+// (then no function of the package can take one).
+func durationType(self *types.Package) types.Type {
+	for _, imp := range self.Imports() {
+		if imp.Path() == "time" {
+			if obj := imp.Scope().Lookup("Duration"); obj != nil {
+				return obj.Type()
+			}
+		}
+	}
+	pkg := types.NewPackage("time", "time")
+	return types.NewNamed(types.NewTypeName(0, pkg, "Duration", nil), types.Typ[types.Int64], nil)
 }
 
 // buildSharedSemaphore emits the constructor of a store=shared semaphore.

@@ -43,6 +43,10 @@ type batch[In, Out any] struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64 //monogen:if metrics
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -96,6 +100,9 @@ func (p *Pool[In, Out]) MapInto(ctx context.Context, outs []Out, ins []In) error
 		done:    make(chan struct{}),
 	}
 	b.left.Store(n) // before anything can fail the batch and count items off
+	if p.cfg.Metrics {
+		b.queued = p.now()
+	}
 	b.ctx, b.cancel = context.WithCancel(ctx)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrClosed, recorded before the items
@@ -161,7 +168,7 @@ func (b *batch[In, Out]) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see chunkTime).
-func (p *Pool[In, Out]) runBatch(b *batch[In, Out]) {
+func (p *Pool[In, Out]) runBatch(w *worker, b *batch[In, Out]) {
 	n := int64(len(b.ins))
 	size := int64(1)
 	start := time.Now()
@@ -177,12 +184,14 @@ func (p *Pool[In, Out]) runBatch(b *batch[In, Out]) {
 			p.stats.inFlight.Add(hi - lo)
 		}
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		if p.cfg.Metrics {
 			p.stats.inFlight.Add(lo - hi)
+			// Before finish: once Map returns, Stats has its items.
+			p.chunkDone(w, b.queued, hi-lo, start, now)
 		}
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = nextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}

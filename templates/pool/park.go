@@ -72,6 +72,9 @@ func (p *Pool[In, Out]) next(w *worker, tasks []task[In, Out]) (n, pos uint64, s
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
+				if p.cfg.Metrics {
+					p.waiting(w)
+				}
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
@@ -96,6 +99,9 @@ func (p *Pool[In, Out]) next(w *worker, tasks []task[In, Out]) (n, pos uint64, s
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
+			if p.cfg.Metrics {
+				p.waiting(w)
+			}
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -116,6 +122,10 @@ func (p *Pool[In, Out]) next(w *worker, tasks []task[In, Out]) (n, pos uint64, s
 // sleep parks w until a producer, Close, Resize or a worker with claimed
 // tasks to take over wakes it. It returns false if w was retired.
 func (p *Pool[In, Out]) sleep(w *worker) bool {
+	if p.cfg.Metrics {
+		// A job queued while w sleeps reads the clock (see stamp).
+		p.stats.clock.Store(clockParked)
+	}
 	p.idleMu.Lock()
 	w.asleep = true
 	p.idle = append(p.idle, w)

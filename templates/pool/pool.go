@@ -106,7 +106,8 @@ type Config struct {
 	// Timeout bounds each attempt of a job through its context; zero means
 	// no limit.
 	Timeout time.Duration
-	// Metrics enables the counters reported by Stats. Off, they cost nothing.
+	// Metrics enables the counters and histograms reported by Stats. Off,
+	// they cost nothing.
 	Metrics bool
 	// Rate, if not nil, paces the jobs: every attempt of a job first waits
 	// for Rate.Wait with the job's context (not bounded by Timeout), and
@@ -116,6 +117,32 @@ type Config struct {
 
 	// paced is Rate != nil: New sets it, a generated pool has it from rate=.
 	paced bool
+
+	// hookReject, hookDrop and hookPanic say which event hooks are set:
+	// SetHooks sets them, a generated pool has them from onreject=,
+	// ondrop= and onpanic=. Without them the pool has no hook code.
+	hookReject, hookDrop, hookPanic bool
+}
+
+// Hooks are functions a Pool calls on events, for logs or metrics of one's
+// own. A nil function is not called. Each runs on the goroutine of the
+// event and delays it: keep them short, and do not call the pool from them
+// in a way that waits for it.
+//
+//monogen:template
+type Hooks[In, Out any] struct {
+	// Reject is called with a job that Submit or TrySubmit did not queue
+	// and the error they return (ErrFull, ErrClosed or the context's),
+	// on the submitting goroutine, before Submit returns.
+	Reject func(in In, err error)
+	// Drop is called with a job that Shutdown took out of the queue
+	// without running it (it returns it, or delivers it with ErrClosed),
+	// on the goroutine that took it: Shutdown's or a worker's.
+	Drop func(in In)
+	// Panic is called with a job whose function panicked and the
+	// *PanicError it fails with, on the worker goroutine, before the job
+	// is retried or delivered.
+	Panic func(in In, err error)
 }
 
 // Limiter paces the jobs of a pool (Config.Rate): Wait blocks until one
@@ -187,6 +214,12 @@ type Pool[In, Out any] struct {
 	onResult func(In, Out, error)                   //monogen:if !boundResult
 	cfg      Config
 
+	// The event hooks of the generic reference (SetHooks).
+	//monogen:note Generated pools call the directive's functions directly.
+	onReject func(In, error)
+	onDrop   func(In)
+	onPanic  func(In, error)
+
 	// rate paces the jobs (Config.Rate): every attempt waits for it first.
 	rate Limiter //monogen:if rate
 	// breaker is the circuit breaker every attempt runs through (the
@@ -206,12 +239,17 @@ type Pool[In, Out any] struct {
 	unrunTaken bool // Shutdown has returned unrun; later ones go to the handler
 
 	stats counters //monogen:if metrics
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time //monogen:if metrics
 }
 
 // task is one element of the queue: a job, or a share of a Map batch.
 type task[In, Out any] struct {
 	in    In
 	batch *batch[In, Out] // non-nil: the receiving worker helps with this batch
+	// queued is when the job was queued, in nanoseconds since epoch.
+	queued int64 //monogen:if metrics
 }
 
 // worker is the parking and retirement handle of one worker goroutine.
@@ -234,10 +272,19 @@ type worker struct {
 	// or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
+	// stats are the metrics the worker keeps for Stats on its own.
+	stats *workerStats //monogen:if metrics
 	// The worker is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [cacheLine - 48]byte
+	_ [workerPad]byte
 }
+
+// workerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+//
+//monogen:note The kind sets it to 16 for a pool without metrics, whose
+//monogen:note worker has no stats.
+const workerPad = 8
 
 // New returns a pool running fn on cfg.Workers goroutines. onResult, if not
 // nil, receives every job's input, output and error (see the package
@@ -269,6 +316,9 @@ func (p *Pool[In, Out]) init() {
 	if p.cfg.Workers > 0 {
 		workers = p.cfg.Workers
 	}
+	if p.cfg.Metrics {
+		p.epoch = time.Now()
+	}
 	p.q.init(queue)
 	p.space = make(chan struct{}, 1)
 	p.quit = make(chan struct{})
@@ -295,6 +345,36 @@ func (p *Pool[In, Out]) deliver(in In, out Out, err error) {
 	}
 }
 
+// SetHooks sets the functions the pool calls on events (see [Hooks]). Call
+// it before the first Submit.
+//
+//monogen:template
+func (p *Pool[In, Out]) SetHooks(h Hooks[In, Out]) {
+	p.onReject, p.onDrop, p.onPanic = h.Reject, h.Drop, h.Panic
+	p.cfg.hookReject, p.cfg.hookDrop, p.cfg.hookPanic = h.Reject != nil, h.Drop != nil, h.Panic != nil
+}
+
+// rejected reports a job that Submit or TrySubmit did not queue, and why.
+//
+//monogen:hook
+func (p *Pool[In, Out]) rejected(in In, err error) {
+	p.onReject(in, err)
+}
+
+// dropped reports a job that Shutdown took out of the queue unrun.
+//
+//monogen:hook
+func (p *Pool[In, Out]) dropped(in In) {
+	p.onDrop(in)
+}
+
+// panicked reports a job whose function panicked, with its *PanicError.
+//
+//monogen:hook
+func (p *Pool[In, Out]) panicked(in In, err error) {
+	p.onPanic(in, err)
+}
+
 // Submit queues in to be run, waiting while the queue is full. It returns
 // ErrClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
 // before there is room; the job is then not queued. ctx bounds only the wait
@@ -307,10 +387,19 @@ func (p *Pool[In, Out]) Submit(ctx context.Context, in In) error {
 		// before it was submitted.
 		p.stats.submitted.Add(1)
 	}
-	err := p.send(ctx, task[In, Out]{in: in})
+	t := task[In, Out]{in: in}
+	if p.cfg.Metrics {
+		t.queued = p.stamp()
+	}
+	err := p.send(ctx, t)
 	if p.cfg.Metrics { //monogen:note outermost, so the stencil can fold it
 		if err != nil {
 			p.stats.submitted.Add(^uint64(0))
+		}
+	}
+	if p.cfg.hookReject {
+		if err != nil {
+			p.rejected(in, err)
 		}
 	}
 	return err
@@ -384,8 +473,12 @@ func (p *Pool[In, Out]) TrySubmit(in In) error {
 	if p.cfg.Metrics {
 		p.stats.submitted.Add(1)
 	}
+	t := task[In, Out]{in: in}
+	if p.cfg.Metrics {
+		t.queued = p.stamp()
+	}
 	var err error
-	switch p.q.tryPush(task[In, Out]{in: in}) {
+	switch p.q.tryPush(t) {
 	case pushed:
 		p.pushed()
 	case pushFull:
@@ -396,6 +489,11 @@ func (p *Pool[In, Out]) TrySubmit(in In) error {
 	if p.cfg.Metrics { //monogen:note outermost, so the stencil can fold it
 		if err != nil {
 			p.stats.submitted.Add(^uint64(0))
+		}
+	}
+	if p.cfg.hookReject {
+		if err != nil {
+			p.rejected(in, err)
 		}
 	}
 	return err
@@ -446,6 +544,9 @@ func (p *Pool[In, Out]) grow(n int) {
 	added := len(p.workers)
 	for range n {
 		w := &worker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		if p.cfg.Metrics {
+			w.stats = new(workerStats)
+		}
 		p.workers = append(p.workers, w)
 		crew = append(crew, w)
 	}
@@ -469,6 +570,12 @@ func (p *Pool[In, Out]) leave(w *worker) {
 		}
 	}
 	p.crew.Store(&crew)
+	if p.cfg.Metrics {
+		// Under the same lock as Stats, which adds up the crew's: the
+		// worker's counts move to the pool's in one step.
+		w.stats.flush()
+		p.stats.gone.add(w.stats)
+	}
 }
 
 // isClosed reports whether Close or Shutdown has begun.
@@ -564,6 +671,9 @@ func (p *Pool[In, Out]) giveBack(in In) {
 	if p.cfg.Metrics {
 		p.stats.unrun.Add(1)
 	}
+	if p.cfg.hookDrop {
+		p.dropped(in)
+	}
 	p.unrunMu.Lock()
 	if !p.unrunTaken {
 		p.unrun = append(p.unrun, in)
@@ -585,6 +695,9 @@ func (p *Pool[In, Out]) work(w *worker) {
 		if !ok {
 			return
 		}
+		if p.cfg.Metrics {
+			p.claimStarted(w, !shared && w.cheap)
+		}
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -603,11 +716,14 @@ func (p *Pool[In, Out]) work(w *worker) {
 				t := tasks[i]
 				tasks[i] = task[In, Out]{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
+		}
+		if p.cfg.Metrics {
+			p.claimDone(w)
 		}
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < cheapJob*time.Duration(ran)
@@ -615,24 +731,28 @@ func (p *Pool[In, Out]) work(w *worker) {
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *Pool[In, Out]) run(t task[In, Out]) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *Pool[In, Out]) run(w *worker, t task[In, Out]) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
+		if p.cfg.Metrics {
+			p.shareDone(w)
+		}
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *Pool[In, Out]) runJob(in In) {
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *Pool[In, Out]) runJob(w *worker, t task[In, Out]) {
+	in := t.in
 	if p.cfg.Metrics {
-		p.stats.inFlight.Add(1)
+		p.jobStarted(w, t.queued)
 	}
 	out, err := p.attempt(p.ctx, in)
 	if p.cfg.Retries > 0 { //monogen:note outermost, so the stencil can fold it
@@ -641,12 +761,7 @@ func (p *Pool[In, Out]) runJob(in In) {
 		}
 	}
 	if p.cfg.Metrics {
-		p.stats.inFlight.Add(-1)
-		if err != nil {
-			p.stats.failed.Add(1)
-		} else {
-			p.stats.completed.Add(1)
-		}
+		p.jobDone(w, err == nil)
 	}
 	p.deliver(in, out, err)
 }

@@ -120,7 +120,15 @@ func (p *Pool[In, Out]) steal(self *worker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(pos)
-			p.run(t)
+			if p.cfg.Metrics {
+				// Timed alone, like the jobs of a shared claim.
+				p.stats.stealing.Add(1) // busy, though counted in hunting
+				p.claimStarted(self, false)
+			}
+			p.run(self, t)
+			if p.cfg.Metrics {
+				p.stats.stealing.Add(-1)
+			}
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -139,9 +147,9 @@ func (p *Pool[In, Out]) runClaim(w *worker, t task[In, Out], pos, n uint64) (ran
 			p.offer(j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {

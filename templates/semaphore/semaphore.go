@@ -38,6 +38,14 @@ type Config struct {
 	TTL time.Duration
 	// StoreTimeout bounds each call to the store: timeout=.
 	StoreTimeout time.Duration
+	// Metrics enables the counters and the wait histogram of Stats:
+	// metrics=.
+	Metrics bool
+
+	// hookWait says whether a function is called after each wait (SetOnWait,
+	// or the directive's onwait=); timed, whether waits are timed, for it
+	// or for Metrics.
+	hookWait, timed bool
 }
 
 // MaxN is the largest capacity a Semaphore supports. The two bits above it
@@ -88,6 +96,11 @@ type Semaphore struct {
 	errOnce sync.Once
 	err     error       // first error returned by a function run by Go
 	shared  sharedState //monogen:if shared
+
+	// onWait is the generic reference's wait hook (SetOnWait).
+	//monogen:note A generated semaphore calls onwait= directly.
+	onWait func(waited time.Duration, err error)
+	stats  counters //monogen:if metrics
 }
 
 // waiter is one queued AcquireN call. ready is closed once its units have
@@ -96,6 +109,8 @@ type waiter struct {
 	n          int64
 	ready      chan struct{}
 	prev, next *waiter
+	// since is when the request was queued.
+	since time.Time //monogen:if timed
 }
 
 // New returns a semaphore with the given capacity. It panics unless
@@ -106,6 +121,52 @@ func New(n int64) *Semaphore {
 	s := &Semaphore{cfg: Config{N: n}}
 	s.init()
 	return s
+}
+
+// SetOnWait sets f to be called after every Acquire that had to wait,
+// whether it got its units (a nil err) or ctx ended the wait (ctx's
+// error), with how long it waited. f runs on the goroutine that called
+// Acquire, before Acquire returns: it delays that caller only. Call it
+// before the semaphore is used.
+//
+//monogen:template
+func (s *Semaphore) SetOnWait(f func(waited time.Duration, err error)) {
+	s.onWait = f
+	s.cfg.hookWait = f != nil
+	s.cfg.timed = s.cfg.hookWait || s.cfg.Metrics
+}
+
+// SetMetrics turns on the counters and the wait histogram of Stats. Call
+// it before the semaphore is used.
+//
+//monogen:template
+func (s *Semaphore) SetMetrics() {
+	s.cfg.Metrics = true
+	s.cfg.timed = true
+}
+
+// waitedFor reports an Acquire that waited for d and ended with err.
+//
+//monogen:hook
+func (s *Semaphore) waitedFor(d time.Duration, err error) {
+	s.onWait(d, err)
+}
+
+// waited records the wait of the queued request w, which ended with err.
+//
+//monogen:if timed
+func (s *Semaphore) waited(w *waiter, err error) {
+	d := time.Since(w.since)
+	if s.cfg.Metrics {
+		s.stats.waits.Add(1)
+		if err != nil {
+			s.stats.canceled.Add(1)
+		}
+		s.stats.waitTime.observe(int64(d))
+	}
+	if s.cfg.hookWait {
+		s.waitedFor(d, err)
+	}
 }
 
 // init checks the configuration.
@@ -266,6 +327,11 @@ func (s *Semaphore) acquireSlow(ctx context.Context, n int64) error {
 	if w == nil {
 		return err
 	}
+	if s.cfg.timed {
+		err = s.await(ctx, done, w)
+		s.waited(w, err)
+		return err
+	}
 	return s.await(ctx, done, w)
 }
 
@@ -292,6 +358,9 @@ func (s *Semaphore) enqueue(ctx context.Context, done <-chan struct{}, n int64) 
 	}
 
 	w := &waiter{n: n, ready: make(chan struct{})}
+	if s.cfg.timed {
+		w.since = time.Now()
+	}
 	s.push(w)
 	for {
 		c := s.state.Load()
@@ -382,6 +451,9 @@ func (s *Semaphore) push(w *waiter) {
 		s.tail.next = w
 	}
 	s.tail = w
+	if s.cfg.Metrics {
+		s.stats.queued++
+	}
 }
 
 // remove unlinks w from the waiter list. s.mu must be held.
@@ -397,4 +469,7 @@ func (s *Semaphore) remove(w *waiter) {
 		w.next.prev = w.prev
 	}
 	w.prev, w.next = nil, nil
+	if s.cfg.Metrics {
+		s.stats.queued--
+	}
 }
