@@ -43,6 +43,12 @@ func PolicyChanges() []string {
 //monogen:semaphore BenchSlots n=64
 var _ struct{}
 
+// Limits from run-time configuration (config=true): each type takes a
+// Config whose zero fields take the directive's values.
+//
+//monogen:semaphore ConfSlots n=4 config=true
+var _ struct{}
+
 // Rate limiters, one per algorithm, and the always-admitting ones the
 // benchmarks use.
 //

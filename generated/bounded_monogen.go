@@ -675,6 +675,378 @@ func NewBenchSlots() *BenchSlots {
 	return s
 }
 
+// ConfSlots: generated from the semaphore directive in bounded.go.
+
+// ConfSlotsConfig holds the options of a ConfSlots.
+type ConfSlotsConfig struct {
+	// N is the capacity: the total weight held at once, from 1 to ConfSlotsMaxN.
+	// Zero takes n=4 from the directive. SetCapacity changes it.
+	N int64
+}
+
+// ConfSlotsMaxN is the largest capacity a ConfSlots supports. The two bits
+// above it in the state word are the queued flag and the over-release guard.
+const ConfSlotsMaxN = 1<<61 - 1
+
+const (
+	// confSlotsQueuedBit is set in the state word while the waiter list is not
+	// empty. Being larger than any capacity, it makes the fast path's
+	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
+	confSlotsQueuedBit = 1 << 62
+	// confSlotsOverBit can only become set when a release subtracts more
+	// than is held: a borrow out of the held count into the flag bits.
+	confSlotsOverBit = 1 << 61
+	// confSlotsCacheLine is the size the hot word is padded to. 64 bytes on
+	// amd64 and most arm64 cores; 128 would also cover Apple's and
+	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
+	confSlotsCacheLine = 64
+)
+
+// ConfSlots bounds the total weight held at once by concurrent holders.
+//
+// Waiters are served in FIFO order: once a request has to wait, later
+// requests wait behind it even if they are small enough to fit, so a large
+// request is not starved by a stream of small ones.
+//
+// A ConfSlots must be created with NewConfSlots and must not be copied after
+// first use.
+//
+// In the terminology of the Go memory model, the n-th call to Release or
+// ReleaseN "synchronizes before" any Acquire that obtains the units that
+// call freed, and a function run by Go returns before the Wait that sees
+// its completion returns.
+type ConfSlots struct {
+	// state is the held weight in its low bits, plus confSlotsQueuedBit while
+	// waiters are queued. Uncontended Acquire and Release touch only this.
+	state atomic.Int64
+	// The slow path's fields below are written by waiters while holders
+	// spin on state; keep them on another cache line.
+	_ [confSlotsCacheLine - 8]byte
+
+	cfg ConfSlotsConfig
+	// capacity is the capacity, which SetCapacity changes.
+	capacity atomic.Int64
+
+	mu         sync.Mutex // guards head and tail
+	head, tail *confSlotsWaiter
+
+	group   sync.WaitGroup // goroutines started by Go
+	errOnce sync.Once
+	err     error // first error returned by a function run by Go
+}
+
+// confSlotsWaiter is one queued AcquireN call. ready is closed once its
+// units have been added to the state word on its behalf.
+type confSlotsWaiter struct {
+	n          int64
+	ready      chan struct{}
+	prev, next *confSlotsWaiter
+}
+
+// init checks the configuration.
+func (s *ConfSlots) init() {
+	if s.cfg.N < 1 || s.cfg.N > ConfSlotsMaxN {
+		panic("semaphore: capacity out of range")
+	}
+	s.capacity.Store(s.cfg.N)
+}
+
+// SetCapacity sets the capacity to n. It panics unless 1 <= n <= ConfSlotsMaxN.
+//
+// When the capacity grows, the waiters that now fit are admitted at once,
+// in FIFO order. When it shrinks, holders keep their units: Available may be
+// negative until they release, and Acquire calls that start after
+// SetCapacity returns wait until the weight held leaves room for them under
+// the new capacity. A waiter queued for more than the new capacity holds
+// back the waiters behind it until the capacity grows again or its ctx is
+// done; a request made for more than the capacity at the time of the call
+// waits for its ctx, as AcquireN says. SetCapacity is safe to call
+// concurrently with every other method.
+func (s *ConfSlots) SetCapacity(n int64) {
+	if n < 1 || n > ConfSlotsMaxN {
+		panic("semaphore: capacity out of range")
+	}
+	s.mu.Lock()
+	s.capacity.Store(n)
+	// Units freed by a grow go to the queue first, as a release's do.
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+// Acquire acquires one unit, blocking until it is available or ctx is done.
+// On success it returns nil. On failure it returns ctx.Err() and leaves the
+// semaphore unchanged. If ctx is already done, Acquire may still succeed
+// without blocking when a unit is free and nobody is waiting. Once it
+// waits, it fails if ctx is done when the wait ends, even if the unit was
+// granted at the same moment: the unit goes back, and a caller that cancels
+// ctx before releasing units never sees the waiter succeed.
+func (s *ConfSlots) Acquire(ctx context.Context) error {
+	if c := s.state.Load(); c < s.capacity.Load() && s.state.CompareAndSwap(c, c+1) {
+		return nil
+	}
+	return s.acquireSlow(ctx, 1)
+}
+
+// AcquireN acquires n units, blocking until they are available or ctx is
+// done, with the guarantees of Acquire. A request for more than the
+// capacity can never succeed: it waits for ctx to be done without holding
+// back other callers. AcquireN panics if n is negative.
+func (s *ConfSlots) AcquireN(ctx context.Context, n int64) error {
+	// The capacity minus c cannot overflow, and is negative while waiters
+	// are queued.
+	if c := s.state.Load(); n > 0 && n <= s.capacity.Load()-c && s.state.CompareAndSwap(c, c+n) {
+		return nil
+	}
+	return s.acquireSlow(ctx, n)
+}
+
+// TryAcquire acquires one unit without blocking and reports whether it did.
+// It fails while other callers are waiting, even if a unit is free.
+func (s *ConfSlots) TryAcquire() bool {
+	for {
+		c := s.state.Load()
+		if c >= s.capacity.Load() {
+			return false
+		}
+		if s.state.CompareAndSwap(c, c+1) {
+			return true
+		}
+	}
+}
+
+// TryAcquireN acquires n units without blocking and reports whether it did,
+// with the guarantees of TryAcquire. It panics if n is negative.
+func (s *ConfSlots) TryAcquireN(n int64) bool {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	for {
+		c := s.state.Load()
+		if n > s.capacity.Load()-c {
+			return false
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			return true
+		}
+	}
+}
+
+// Release releases one unit. It panics if that releases more than is held.
+func (s *ConfSlots) Release() {
+	if c := s.state.Add(-1); c&(confSlotsQueuedBit|confSlotsOverBit) != 0 || c < 0 {
+		s.releaseSlow(c)
+	}
+}
+
+// ReleaseN releases n units. It panics if that releases more than is held
+// or if n is negative.
+func (s *ConfSlots) ReleaseN(n int64) {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if c := s.state.Add(-n); c&(confSlotsQueuedBit|confSlotsOverBit) != 0 || c < 0 {
+		s.releaseSlow(c)
+	}
+}
+
+// Available returns the weight that is free at the moment of the call. A
+// caller may not be able to acquire it: waiters come first.
+func (s *ConfSlots) Available() int64 {
+	return s.capacity.Load() - s.state.Load()&^confSlotsQueuedBit
+}
+
+// Go waits for a unit as Acquire does, then calls f in a new goroutine and
+// releases the unit when f returns. It returns ctx.Err() without calling f
+// if ctx is done first. The first non-nil error returned by a function run
+// by Go is returned by Wait.
+func (s *ConfSlots) Go(ctx context.Context, f func() error) error {
+	if err := s.Acquire(ctx); err != nil {
+		return err
+	}
+	s.group.Add(1)
+	go func() {
+		defer s.group.Done()
+		defer s.Release()
+		if err := f(); err != nil {
+			s.errOnce.Do(func() { s.err = err })
+		}
+	}()
+	return nil
+}
+
+// Wait blocks until every function started by Go has returned, then
+// returns the first non-nil error (if any) they returned. As with
+// sync.WaitGroup, calls to Go that start a batch must happen before Wait.
+func (s *ConfSlots) Wait() error {
+	s.group.Wait()
+	return s.err
+}
+
+// acquireSlow acquires n units through the mutex, queueing when they do
+// not fit or others are already queued.
+func (s *ConfSlots) acquireSlow(ctx context.Context, n int64) error {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return nil
+	}
+	done := ctx.Done()
+	if n > s.capacity.Load() {
+		// Queueing it would block everyone behind a request that can
+		// never be granted.
+		<-done
+		return ctx.Err()
+	}
+	w, err := s.enqueue(ctx, done, n)
+	if w == nil {
+		return err
+	}
+	return s.await(ctx, done, w)
+}
+
+// enqueue takes n units at once if they fit and nobody is queued, fails if
+// done is closed, and otherwise queues a waiter for them and returns it:
+// nil and the result when no wait is needed.
+func (s *ConfSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*confSlotsWaiter, error) {
+	s.mu.Lock()
+	for {
+		c := s.state.Load()
+		if n > s.capacity.Load()-c {
+			break
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			s.mu.Unlock()
+			return nil, nil
+		}
+	}
+	select {
+	case <-done:
+		s.mu.Unlock()
+		return nil, ctx.Err()
+	default:
+	}
+
+	w := &confSlotsWaiter{n: n, ready: make(chan struct{})}
+	s.push(w)
+	for {
+		c := s.state.Load()
+		if c&confSlotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|confSlotsQueuedBit) {
+			break
+		}
+	}
+	// Units freed between the failed attempt above and setting
+	// confSlotsQueuedBit were released on the fast path, which notifies
+	// nobody.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return w, nil
+}
+
+// await waits until the queued w is granted its units or done is closed.
+// If done is closed when the wait ends, the request fails even if it was
+// granted too: a select between the two picks either at random, and the
+// grant may have come after ctx ended (go.dev/issue/63615).
+func (s *ConfSlots) await(ctx context.Context, done <-chan struct{}, w *confSlotsWaiter) error {
+	select {
+	case <-w.ready:
+		select {
+		case <-done:
+			// Fail as if done had been picked; the units go back below.
+		default:
+			return nil
+		}
+	case <-done:
+	}
+	s.mu.Lock()
+	select {
+	case <-w.ready:
+		// Granted as ctx ended: give the units back, so that a failed
+		// Acquire leaves the semaphore unchanged.
+		s.state.Add(-w.n)
+	default:
+		s.remove(w)
+	}
+	// Removing the head, or giving units back, may let the next waiters in.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return ctx.Err()
+}
+
+// releaseSlow handles a release whose result c has confSlotsQueuedBit set,
+// or shows that more was released than held.
+func (s *ConfSlots) releaseSlow(c int64) {
+	if c < 0 || c&confSlotsOverBit != 0 {
+		panic("semaphore: released more than held")
+	}
+	s.mu.Lock()
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+// notifyLocked grants queued requests in order while the head fits, and
+// clears confSlotsQueuedBit once the queue is empty. s.mu must be held.
+func (s *ConfSlots) notifyLocked() {
+	for {
+		c := s.state.Load()
+		w := s.head
+		if w == nil {
+			if c&confSlotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^confSlotsQueuedBit) {
+				return
+			}
+			continue
+		}
+		if w.n > s.capacity.Load()-c&^confSlotsQueuedBit {
+			return
+		}
+		next := c + w.n
+		if w.next == nil {
+			next &^= confSlotsQueuedBit
+		}
+		if s.state.CompareAndSwap(c, next) {
+			s.remove(w)
+			close(w.ready)
+		}
+	}
+}
+
+// push appends w to the waiter list. s.mu must be held.
+func (s *ConfSlots) push(w *confSlotsWaiter) {
+	w.prev = s.tail
+	if s.tail == nil {
+		s.head = w
+	} else {
+		s.tail.next = w
+	}
+	s.tail = w
+}
+
+// remove unlinks w from the waiter list. s.mu must be held.
+func (s *ConfSlots) remove(w *confSlotsWaiter) {
+	if w.prev == nil {
+		s.head = w.next
+	} else {
+		w.prev.next = w.next
+	}
+	if w.next == nil {
+		s.tail = w.prev
+	} else {
+		w.next.prev = w.prev
+	}
+	w.prev, w.next = nil, nil
+}
+
+// NewConfSlots returns a semaphore of the capacity cfg.N. It panics if cfg.N
+// is negative or more than ConfSlotsMaxN.
+func NewConfSlots(cfg ConfSlotsConfig) *ConfSlots {
+	if cfg.N == 0 {
+		cfg.N = 4
+	}
+	s := &ConfSlots{cfg: cfg}
+	s.init()
+	return s
+}
+
 // Tokens: generated from the ratelimit directive in bounded.go.
 
 // TokensAlgorithm selects how a Tokens counts events.

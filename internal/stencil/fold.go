@@ -71,6 +71,9 @@ func (s *state) constValue(e ast.Expr) (constant.Value, bool) {
 	case *ast.BasicLit:
 		return constant.MakeFromLiteral(e.Value, e.Kind, 0), true
 	case *ast.CallExpr:
+		if v, ok := s.configRead(e); ok {
+			return s.evalSpec(v)
+		}
 		// A conversion of a constant, such as int64(x.cfg.Interval).
 		if tv, ok := s.t.Info.Types[e.Fun]; ok && tv.IsType() && len(e.Args) == 1 {
 			return s.constValue(e.Args[0])
@@ -112,8 +115,8 @@ func (s *state) dependsOnSpec(e ast.Expr) bool {
 					dep = true
 				}
 			}
-		case *ast.SelectorExpr:
-			if _, ok := s.configValue(n); ok {
+		case *ast.SelectorExpr, *ast.CallExpr:
+			if _, ok := s.configRead(n.(ast.Expr)); ok {
 				dep = true
 			}
 		}
@@ -217,12 +220,62 @@ func (s *state) configValue(e *ast.SelectorExpr) (string, bool) {
 	if !ok || n.Obj() != s.config {
 		return "", false
 	}
-	v, ok := s.spec.Config[e.Sel.Name]
+	return s.configField(e.Sel.Name)
+}
+
+// configField returns the constant for a config field, unless its value
+// comes at run time.
+func (s *state) configField(name string) (string, bool) {
+	if s.spec.Runtime[name] {
+		return "", false
+	}
+	v, ok := s.spec.Config[name]
 	if !ok {
-		s.failf("no value for config field %s.%s", s.config.Name(), e.Sel.Name)
+		s.failf("no value for config field %s.%s", s.config.Name(), name)
 		return "0", true
 	}
 	return v, true
+}
+
+// mirrorCall returns the mirror field a call x.mirror.Method() calls a
+// method of, and the method's name.
+func (s *state) mirrorCall(e ast.Expr) (string, string, bool) {
+	call, ok := e.(*ast.CallExpr)
+	if !ok || len(s.mirrors) == 0 {
+		return "", "", false
+	}
+	fun, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return "", "", false
+	}
+	x, ok := fun.X.(*ast.SelectorExpr)
+	if !ok {
+		return "", "", false
+	}
+	sel, ok := s.t.Info.Selections[x]
+	if !ok || sel.Kind() != types.FieldVal {
+		return "", "", false
+	}
+	v, ok := sel.Obj().(*types.Var)
+	if !ok {
+		return "", "", false
+	}
+	field, ok := s.mirrors[v.Origin()]
+	return field, fun.Sel.Name, ok
+}
+
+// configRead returns the constant for a read of a config field, either
+// x.cfg.Field or x.mirror.Load() of a //monogen:mirror field.
+func (s *state) configRead(e ast.Expr) (string, bool) {
+	switch e := e.(type) {
+	case *ast.SelectorExpr:
+		return s.configValue(e)
+	case *ast.CallExpr:
+		if field, method, ok := s.mirrorCall(e); ok && method == "Load" && len(e.Args) == 0 {
+			return s.configField(field)
+		}
+	}
+	return "", false
 }
 
 // foldIf returns which branch of an if statement survives, when its

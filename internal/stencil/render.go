@@ -140,6 +140,16 @@ func (s *state) walk(ed *editor, n ast.Node) bool {
 			}
 		}
 	case *ast.TypeSpec:
+		if st, ok := n.Type.(*ast.StructType); ok && s.config != nil && s.t.Info.Defs[n.Name] == s.config {
+			// The fields of a config type kept for run-time values.
+			for _, fld := range st.Fields.List {
+				if len(fld.Names) == 1 && fld.Doc != nil {
+					if doc, ok := s.spec.HookDocs[n.Name.Name+"."+fld.Names[0].Name]; ok {
+						ed.add(s.off(fld.Doc.Pos()), s.off(fld.Doc.End()), func() string { return s.docText(doc, "") })
+					}
+				}
+			}
+		}
 		if n.TypeParams != nil && n.Assign.IsValid() {
 			// A generic alias stands for a struct type the template could not
 			// name (see the templates package documentation): generated, it
@@ -448,6 +458,10 @@ func (s *state) editLeaf(ed *editor, n ast.Node) bool {
 			return false
 		}
 	case *ast.CallExpr:
+		if v, ok := s.configRead(n); ok {
+			ed.replace(s.off(n.Pos()), s.off(n.End()), parenthesize(v))
+			return false
+		}
 		// A conversion to a substituted type needs parentheses: (*T)(x).
 		if id, ok := n.Fun.(*ast.Ident); ok && s.isTypeParam(id) {
 			ed.replace(s.off(id.Pos()), s.off(id.End()), conversion(s.spec.Types[id.Name]))
