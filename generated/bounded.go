@@ -47,6 +47,8 @@ var _ struct{}
 // Config whose zero fields take the directive's values.
 //
 //monogen:semaphore ConfSlots n=4 config=true
+//monogen:breaker ConfBreaker[int, int] failures=3 cooldown=1h config=true
+//monogen:limiter ConfLimiter[int, int] fn=Work min=2 max=64 config=true
 var _ struct{}
 
 // Rate limiters, one per algorithm, and the always-admitting ones the

@@ -1047,6 +1047,712 @@ func NewConfSlots(cfg ConfSlotsConfig) *ConfSlots {
 	return s
 }
 
+// ConfBreaker: generated from the breaker directive in bounded.go.
+
+// ConfBreakerState is the state of a ConfBreaker.
+type ConfBreakerState uint32
+
+const (
+	// ConfBreakerStateClosed lets every call through and counts failures.
+	ConfBreakerStateClosed ConfBreakerState = iota
+	// ConfBreakerStateOpen rejects every call until the cooldown has passed.
+	ConfBreakerStateOpen
+	// ConfBreakerStateHalfOpen lets a few probe calls through: enough
+	// successes close the breaker, one failure opens it again.
+	ConfBreakerStateHalfOpen
+)
+
+// String returns "closed", "open" or "half-open".
+func (s ConfBreakerState) String() string {
+	switch s {
+	case ConfBreakerStateClosed:
+		return "closed"
+	case ConfBreakerStateOpen:
+		return "open"
+	case ConfBreakerStateHalfOpen:
+		return "half-open"
+	}
+	return "unknown"
+}
+
+// ErrConfBreakerOpen is returned, or passed to the fallback, for a call
+// rejected while the breaker is open.
+var ErrConfBreakerOpen = errors.New("breaker: circuit open")
+
+// ErrConfBreakerTooManyProbes is returned, or passed to the fallback, for a
+// call rejected while the breaker is half-open and its probes are taken.
+var ErrConfBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
+
+// ConfBreakerConfig holds the options of a ConfBreaker.
+type ConfBreakerConfig struct {
+	// Failures is the least number of failures in the window that trips the
+	// breaker. Zero takes failures=3 from the directive.
+	Failures int64
+	// Ratio is the least fraction of failed calls in the window that trips the
+	// breaker, together with Failures, in [0, 1]; 0, the default, counts
+	// failures only.
+	Ratio float64
+	// Cooldown is how long the breaker stays open before probing. Zero takes
+	// cooldown=1h from the directive.
+	Cooldown time.Duration
+	// HalfOpen is the number of probes let through when half-open; that many
+	// successes close the breaker. Zero takes the default, 3.
+	HalfOpen int64
+	// Window is the length of the rolling window failures are counted in,
+	// divided into 10 buckets: at least 10ns. Zero takes the default, 10s.
+	Window time.Duration
+}
+
+const (
+	// confBreakerStateBits hold the ConfBreakerState in the low bits of the
+	// state word; the rest counts transitions. The whole word is a
+	// generation: a call remembers the word it was admitted under, and its
+	// result is ignored if the word has changed by the time it returns.
+	confBreakerStateBits = 2
+	confBreakerStateMask = 1<<confBreakerStateBits - 1
+	// confBreakerFlushEvery is how many successes in the closed state are
+	// counted before the clock is read to give them a bucket. Successes thus
+	// cost no clock read; one may be counted at most confBreakerFlushEvery-1
+	// calls (or one failure) late, in a later bucket than it belongs to.
+	// Power of two.
+	confBreakerFlushEvery = 16
+	// confBreakerCacheLine is the size the hot words are padded to.
+	confBreakerCacheLine = 64
+	// confBreakerNoBucket marks a bucket that holds no time's counts.
+	confBreakerNoBucket = math.MinInt64
+)
+
+// confBreakerOutcome is how a call's result counts.
+type confBreakerOutcome int
+
+const (
+	confBreakerSucceeded confBreakerOutcome = iota // a success
+	confBreakerFailed                              // a failure
+	confBreakerNeutral                             // neither: the caller's own context ended it
+)
+
+// confBreakerChange is a transition to report to the state-change function.
+type confBreakerChange struct {
+}
+
+// ConfBreaker is a circuit breaker around a function from int to int.
+//
+// Closed, it calls the function and counts failures (non-nil errors) in a
+// rolling window; when both the count and the ratio of failures reach their
+// thresholds it opens. Open, it rejects calls with ErrConfBreakerOpen until
+// the cooldown has passed, then goes half-open. Half-open, it lets HalfOpen
+// probe calls through and rejects the others with
+// ErrConfBreakerTooManyProbes; a failed probe opens it again, HalfOpen
+// successful probes close it.
+//
+// Only results of the current state count: the result of a call admitted
+// before the breaker last changed state (a probe of an earlier half-open
+// period, a call made while closed that returns after the breaker opened)
+// is ignored. A closed-state call that returns while the breaker changes
+// state may still be counted in the new state: an error of one call.
+//
+// A ConfBreaker must be created with NewConfBreaker and must not be copied
+// after first use. Its methods are safe for concurrent use. The state-change
+// callback is called with the breaker's internal lock held, in the order of
+// the transitions.
+type ConfBreaker struct {
+	// state is the transition count << confBreakerStateBits |
+	// ConfBreakerState. Only transitions write it: it has a cache line of
+	// its own, apart from pending, which every successful call writes.
+	state atomic.Uint64
+	_     [confBreakerCacheLine - 8]byte
+	// pending counts closed-state successes not yet put in a bucket.
+	pending atomic.Int64
+	_       [confBreakerCacheLine - 8]byte
+
+	cfg ConfBreakerConfig
+	fn  func(context.Context, int) (int, error)
+
+	epoch time.Time
+
+	buckets  []confBreakerBucket
+	width    int64        // nanoseconds a bucket covers, when the window is read at run time
+	openedAt atomic.Int64 // clock reading when the breaker last opened
+	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
+	rejected atomic.Uint64
+
+	mu       sync.Mutex // serialises transitions, probes, bucket rotation and onChange
+	probeOK  int64      // probes that succeeded in this half-open period
+	onChange func(from, to ConfBreakerState)
+}
+
+// confBreakerBucket holds the counts of one slice of the rolling window. The
+// counts have a word each: a slice of a long window may count more than 2^32
+// calls (window=1h at 1.2 million calls a second).
+type confBreakerBucket struct {
+	index     atomic.Int64 // clock / bucket width of the slice counted, or confBreakerNoBucket
+	successes atomic.Int64
+	failures  atomic.Int64
+}
+
+// init checks the configuration and resets the window. The generated
+// constructor calls it after building the struct.
+func (b *ConfBreaker) init() {
+	if b.cfg.Failures < 1 || b.cfg.Ratio < 0 || b.cfg.Ratio > 1 || b.cfg.Cooldown <= 0 ||
+		b.cfg.HalfOpen < 1 || b.cfg.Window < time.Duration(10) {
+		panic("breaker: invalid configuration")
+	}
+	b.width = int64(b.cfg.Window) / 10
+	b.epoch = time.Now()
+	b.buckets = make([]confBreakerBucket, 10)
+	for i := range b.buckets {
+		b.buckets[i].index.Store(confBreakerNoBucket)
+	}
+}
+
+// OnStateChange sets f to be called on every change of state. f is called
+// with the breaker's lock held: it must not call Execute.
+func (b *ConfBreaker) OnStateChange(f func(from, to ConfBreakerState)) {
+	b.mu.Lock()
+	b.onChange = f
+	b.mu.Unlock()
+}
+
+// Execute calls the function with ctx and req if the breaker lets the call
+// through, and records its outcome. A rejected call returns
+// ErrConfBreakerOpen or ErrConfBreakerTooManyProbes; with a fallback,
+// rejected and failed calls return what the fallback returns. A panicking
+// probe counts as a failure.
+//
+// A call fails when it returns an error that counts as a failure (every
+// error, unless a failure function decides), or when it takes longer than
+// Slow, if set. A call that returns the caller's own context error (ctx is
+// done and the error is ctx.Err(), or wraps it) counts as neither a success
+// nor a failure: the caller gave up, the function did not fail. Errors that
+// are not failures are returned as they are, without the fallback; a slow
+// call that succeeds returns its result.
+func (b *ConfBreaker) Execute(ctx context.Context, req int) (int, error) {
+	st := b.state.Load()
+	if ConfBreakerState(st&confBreakerStateMask) != ConfBreakerStateClosed {
+		return b.executeSlow(ctx, req, st)
+	}
+	resp, err := b.call(ctx, req)
+	if err != nil {
+		switch b.judge(ctx, err) {
+		case confBreakerNeutral:
+			return resp, err
+		case confBreakerFailed:
+			b.failure(st)
+			return resp, err
+		}
+	}
+	// A success of a call admitted before a transition is not counted.
+	if b.state.Load() == st && b.pending.Add(1)&(confBreakerFlushEvery-1) == 0 {
+		b.flush(b.clock())
+	}
+	return resp, err
+}
+
+// callJudged calls the function and says how its result counts, timing
+// the call if Slow is set.
+func (b *ConfBreaker) callJudged(ctx context.Context, req int) (int, confBreakerOutcome, error) {
+	resp, err := b.call(ctx, req)
+	return resp, b.judge(ctx, err), err
+}
+
+// judge returns how the error of a call counts, whatever its duration.
+func (b *ConfBreaker) judge(ctx context.Context, err error) confBreakerOutcome {
+	if err == nil {
+		return confBreakerSucceeded
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return confBreakerNeutral
+	}
+	if b.isFailure(err) {
+		return confBreakerFailed
+	}
+	return confBreakerSucceeded
+}
+
+// isFailure counts every error as a failure: the directive has no failure=
+// function.
+func (b *ConfBreaker) isFailure(err error) bool {
+	return true
+}
+
+// changed does nothing: the directive has no onchange= function.
+func (b *ConfBreaker) changed(ch confBreakerChange) {
+	// No onchange= function.
+}
+
+// State returns the current state. An open breaker whose cooldown has
+// passed reports ConfBreakerStateOpen until a call moves it to half-open.
+func (b *ConfBreaker) State() ConfBreakerState {
+	return ConfBreakerState(b.state.Load() & confBreakerStateMask)
+}
+
+// ConfBreakerStats is a snapshot of a ConfBreaker.
+type ConfBreakerStats struct {
+	State ConfBreakerState
+	// Successes and Failures are the counts in the rolling window.
+	Successes, Failures int64
+	// Rejected counts the calls rejected since the breaker was created.
+	Rejected uint64
+	// Transitions counts the changes of state.
+	Transitions uint64
+}
+
+// Stats returns a snapshot of the breaker's state and counts.
+func (b *ConfBreaker) Stats() ConfBreakerStats {
+	now := b.clock()
+	b.flush(now)
+	st := b.state.Load()
+	succ, fail := b.window(now)
+	return ConfBreakerStats{
+		State:       ConfBreakerState(st & confBreakerStateMask),
+		Successes:   succ,
+		Failures:    fail,
+		Rejected:    b.rejected.Load(),
+		Transitions: st >> confBreakerStateBits,
+	}
+}
+
+// call calls the user's function.
+func (b *ConfBreaker) call(ctx context.Context, req int) (int, error) {
+	return b.fn(ctx, req)
+}
+
+// executeSlow handles a call that finds the breaker open or half-open.
+func (b *ConfBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
+	var err error
+	for {
+		switch ConfBreakerState(st & confBreakerStateMask) {
+		case ConfBreakerStateClosed:
+			return b.Execute(ctx, req)
+		case ConfBreakerStateOpen:
+			now := b.clock()
+			if now-b.openedAt.Load() < int64(b.cfg.Cooldown) {
+				err = ErrConfBreakerOpen
+				break
+			}
+			b.transition(st, ConfBreakerStateHalfOpen, now)
+			st = b.state.Load()
+			continue
+		case ConfBreakerStateHalfOpen:
+			admitted, cur := b.admitProbe(st)
+			if admitted {
+				return b.probe(ctx, req, st)
+			}
+			if cur != st {
+				st = cur
+				continue
+			}
+			err = ErrConfBreakerTooManyProbes
+		}
+		break
+	}
+	b.rejected.Add(1)
+	var zero int
+	return zero, err
+}
+
+// admitProbe takes one of the probe slots of the half-open state word st.
+// It reports whether it did, and the current state word: a different one
+// when the breaker has changed state since st was read.
+func (b *ConfBreaker) admitProbe(st uint64) (admitted bool, cur uint64) {
+	if b.probes.Load() >= b.cfg.HalfOpen {
+		// The slots are taken: reject without the lock.
+		return false, st
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	// Under the lock, so that a caller that read an earlier half-open
+	// period never takes a slot of a later one: its result would be
+	// ignored, and the slot lost.
+	if cur = b.state.Load(); cur != st {
+		return false, cur
+	}
+	if b.probes.Load() >= b.cfg.HalfOpen {
+		return false, st
+	}
+	b.probes.Add(1)
+	return true, st
+}
+
+// probe makes a half-open probe call admitted under the state word st.
+func (b *ConfBreaker) probe(ctx context.Context, req int, st uint64) (resp int, err error) {
+	ok := false
+	defer func() {
+		// A failed or panicking probe reopens the breaker, unless it is
+		// a probe of an earlier half-open period; without this a panic
+		// would hold a probe slot forever.
+		if !ok {
+			b.transition(st, ConfBreakerStateOpen, b.clock())
+		}
+	}()
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case confBreakerNeutral:
+		ok = true
+		b.probeNeutral(st)
+		return resp, err
+	case confBreakerFailed:
+		return resp, err
+	}
+	ok = true
+	b.probeSucceeded(st)
+	return resp, err
+}
+
+// probeNeutral gives back the slot of a probe admitted under the state word
+// st that counted as neither success nor failure, so that another call may
+// probe instead.
+func (b *ConfBreaker) probeNeutral(st uint64) {
+	b.mu.Lock()
+	if b.state.Load() == st {
+		b.probes.Add(-1)
+	}
+	b.mu.Unlock()
+}
+
+// probeSucceeded counts a successful probe admitted under the state word
+// st, and closes the breaker at the HalfOpen-th success of the period. A
+// probe of an earlier period is not counted.
+func (b *ConfBreaker) probeSucceeded(st uint64) {
+	b.mu.Lock()
+	if b.state.Load() != st {
+		b.mu.Unlock()
+		return
+	}
+	b.probeOK++
+	if b.probeOK == b.cfg.HalfOpen {
+		ch, ok := b.transitionLocked(st, ConfBreakerStateClosed, b.clock())
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	b.mu.Unlock()
+}
+
+// failure records a failed call admitted under the closed state word st
+// and trips the breaker if the window's counts reach the thresholds. The
+// failure of a call admitted before a transition is not counted: the look at
+// the state and the count are one step under b.mu, which every transition
+// holds, so the breaker cannot trip, probe and close again in between and
+// leave the failure in the next closed period's window.
+func (b *ConfBreaker) failure(st uint64) {
+	now := b.clock()
+	b.mu.Lock()
+	if b.state.Load() != st {
+		b.mu.Unlock()
+		return
+	}
+	b.addLocked(now, b.pending.Swap(0), 1)
+	succ, fail := b.window(now)
+	if fail >= b.cfg.Failures && float64(fail) >= b.cfg.Ratio*float64(succ+fail) {
+		ch, ok := b.transitionLocked(st, ConfBreakerStateOpen, now)
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	b.mu.Unlock()
+}
+
+// flush puts the pending successes in now's bucket.
+func (b *ConfBreaker) flush(now int64) {
+	if n := b.pending.Swap(0); n != 0 {
+		b.add(now, n, 0)
+	}
+}
+
+// add counts successes and failures in now's bucket, first clearing the
+// bucket, under b.mu, if it still holds an older slice of time.
+func (b *ConfBreaker) add(now, successes, failures int64) {
+	index := now / b.bucketWidth()
+	bk := &b.buckets[index%10]
+	if bk.index.Load() < index {
+		b.mu.Lock()
+		b.addLocked(now, successes, failures)
+		b.mu.Unlock()
+		return
+	}
+	bk.count(successes, failures)
+}
+
+// addLocked is add with b.mu held.
+func (b *ConfBreaker) addLocked(now, successes, failures int64) {
+	index := now / b.bucketWidth()
+	bk := &b.buckets[index%10]
+	if bk.index.Load() < index {
+		// A caller that read index before this and adds after it
+		// counts in the new slice: an error of one call.
+		bk.successes.Store(0)
+		bk.failures.Store(0)
+		bk.index.Store(index)
+	}
+	bk.count(successes, failures)
+}
+
+// count adds successes and failures to the bucket.
+func (bk *confBreakerBucket) count(successes, failures int64) {
+	if successes != 0 {
+		bk.successes.Add(successes)
+	}
+	if failures != 0 {
+		bk.failures.Add(failures)
+	}
+}
+
+// window returns the counts of the rolling window ending at now.
+func (b *ConfBreaker) window(now int64) (successes, failures int64) {
+	index := now / b.bucketWidth()
+	for i := range b.buckets {
+		bk := &b.buckets[i]
+		if bi := bk.index.Load(); bi > index-10 && bi <= index {
+			successes += bk.successes.Load()
+			failures += bk.failures.Load()
+		}
+	}
+	return successes, failures
+}
+
+func (b *ConfBreaker) bucketWidth() int64 {
+	return b.width
+}
+
+// transition moves the breaker from the state word from to the state to,
+// unless another transition came first.
+func (b *ConfBreaker) transition(from uint64, to ConfBreakerState, now int64) {
+	b.mu.Lock()
+	ch, ok := b.transitionLocked(from, to, now)
+	b.mu.Unlock()
+	if ok {
+		b.changed(ch)
+	}
+}
+
+// transitionLocked is transition with b.mu held. It reports whether it
+// moved the breaker, and the change for the caller to report with changed
+// once it has unlocked b.mu.
+func (b *ConfBreaker) transitionLocked(from uint64, to ConfBreakerState, now int64) (ch confBreakerChange, ok bool) {
+	if b.state.Load() != from {
+		return ch, false
+	}
+	switch to {
+	case ConfBreakerStateOpen:
+		b.openedAt.Store(now)
+	case ConfBreakerStateHalfOpen:
+		b.probes.Store(0)
+		b.probeOK = 0
+	case ConfBreakerStateClosed:
+		b.pending.Store(0)
+		for i := range b.buckets {
+			b.buckets[i].index.Store(confBreakerNoBucket)
+		}
+	}
+	b.state.Store((from>>confBreakerStateBits+1)<<confBreakerStateBits | uint64(to))
+	if b.onChange != nil {
+		b.onChange(ConfBreakerState(from&confBreakerStateMask), to)
+	}
+	return ch, true
+}
+
+// clock returns the time in nanoseconds since the breaker was created.
+func (b *ConfBreaker) clock() int64 {
+	return int64(time.Since(b.epoch))
+}
+
+// NewConfBreaker returns a closed circuit breaker around fn, with the limits
+// of cfg. It panics if a field of cfg is out of range.
+func NewConfBreaker(fn func(context.Context, int) (int, error), cfg ConfBreakerConfig) *ConfBreaker {
+	if cfg.Failures == 0 {
+		cfg.Failures = 3
+	}
+	if cfg.Cooldown == 0 {
+		cfg.Cooldown = 1 * time.Hour
+	}
+	if cfg.HalfOpen == 0 {
+		cfg.HalfOpen = 3
+	}
+	if cfg.Window == 0 {
+		cfg.Window = 10 * time.Second
+	}
+	b := &ConfBreaker{
+		cfg: cfg,
+		fn:  fn,
+	}
+	b.init()
+	return b
+}
+
+// ConfLimiter: generated from the limiter directive in bounded.go.
+
+// ErrConfLimiterLimited is returned by Execute for a call rejected because
+// as many calls as the limit are in flight.
+var ErrConfLimiterLimited = errors.New("limiter: concurrency limit reached")
+
+// ConfLimiterConfig holds the options of a ConfLimiter.
+type ConfLimiterConfig struct {
+	// Min and Max bound the limit: 1 <= Min <= Max. Zero Min takes min=2 from
+	// the directive; zero Max takes max=64 from the directive.
+	Min, Max int64
+	// Initial is the limit to start with, in [Min, Max]. Zero takes Min, raised
+	// to 20 if Max allows.
+	Initial int64
+}
+
+const (
+	// confLimiterLongWindow is the number of samples the long-run latency
+	// average spans (an exponential moving average with weight
+	// 1/confLimiterLongWindow).
+	confLimiterLongWindow = 100
+	// confLimiterBackoff is the factor the limit is multiplied by when a
+	// call times out: a timeout gives no latency, only a sign of overload.
+	confLimiterBackoff = 0.9
+	// confLimiterCacheLine is the size the hot words are padded to.
+	confLimiterCacheLine = 64
+)
+
+// ConfLimiter bounds the number of concurrent calls to a function by an
+// adaptive limit.
+//
+// A ConfLimiter must be created with NewConfLimiter and must not be copied
+// after first use. Its methods are safe for concurrent use. A call admitted
+// by Execute counts as in flight until the function returns (or panics).
+type ConfLimiter struct {
+	inFlight atomic.Int64
+	limit    atomic.Int64
+	_        [confLimiterCacheLine - 16]byte
+
+	cfg ConfLimiterConfig
+
+	epoch time.Time
+
+	rejected atomic.Uint64
+
+	mu       sync.Mutex // guards the algorithm's state below
+	estimate float64    // the limit before rounding
+	longRTT  float64    // long-run average latency in nanoseconds
+}
+
+// init checks the configuration and sets the initial limit. The generated
+// constructor calls it after building the struct.
+func (l *ConfLimiter) init() {
+	if l.cfg.Min < 1 || l.cfg.Max < l.cfg.Min || l.cfg.Initial < l.cfg.Min || l.cfg.Initial > l.cfg.Max {
+		panic("limiter: invalid configuration")
+	}
+	l.epoch = time.Now()
+	l.estimate = float64(l.cfg.Initial)
+	l.limit.Store(l.cfg.Initial)
+}
+
+// Execute calls the function with ctx and req, unless as many calls as the
+// limit are in flight, in which case it returns ErrConfLimiterLimited at once.
+func (l *ConfLimiter) Execute(ctx context.Context, req int) (int, error) {
+	n := l.inFlight.Add(1)
+	if n > l.limit.Load() {
+		l.inFlight.Add(-1)
+		l.rejected.Add(1)
+		var zero int
+		return zero, ErrConfLimiterLimited
+	}
+	defer l.inFlight.Add(-1)
+	if rand.Uint32()&(16-1) != 0 {
+		return l.call(ctx, req)
+	}
+	start := l.clock()
+	resp, err := l.call(ctx, req)
+	l.sample(l.clock()-start, n, err)
+	return resp, err
+}
+
+// ConfLimiterStats is a snapshot of a ConfLimiter.
+type ConfLimiterStats struct {
+	// Limit is the current limit and InFlight the calls in flight.
+	Limit, InFlight int64
+	// Rejected counts the calls rejected since the limiter was created.
+	Rejected uint64
+	// Latency is the long-run average latency of the sampled calls.
+	Latency time.Duration
+}
+
+// Stats returns a snapshot of the limiter.
+func (l *ConfLimiter) Stats() ConfLimiterStats {
+	l.mu.Lock()
+	rtt := l.longRTT
+	l.mu.Unlock()
+	return ConfLimiterStats{
+		Limit:    l.limit.Load(),
+		InFlight: l.inFlight.Load(),
+		Rejected: l.rejected.Load(),
+		Latency:  time.Duration(rtt),
+	}
+}
+
+// call calls the user's function.
+func (l *ConfLimiter) call(ctx context.Context, req int) (int, error) {
+	return Work(ctx, req)
+}
+
+// sample feeds the latency of one call, made with inFlight calls in flight
+// counting itself, to the algorithm.
+func (l *ConfLimiter) sample(rtt int64, inFlight int64, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		l.estimate *= confLimiterBackoff
+	case err != nil:
+		// A failure's latency says nothing about the queue: failures
+		// are often fast.
+		return
+	default:
+		short := float64(max(rtt, 1))
+		if l.longRTT == 0 {
+			l.longRTT = short
+		}
+		l.longRTT += (short - l.longRTT) / confLimiterLongWindow
+		if l.longRTT > 2*short {
+			// Latency dropped for good: let the average follow quickly
+			// instead of granting a huge gradient for confLimiterLongWindow
+			// samples.
+			l.longRTT = 0.95*l.longRTT + 0.05*short
+		}
+		if float64(inFlight) < l.estimate/2 {
+			// Too little load to tell whether the limit is too low.
+			return
+		}
+		gradient := max(0.5, min(1, 1.5*l.longRTT/short))
+		// sqrt(limit) calls may queue: enough to probe for more capacity,
+		// few enough for latency to show the queue.
+		next := l.estimate*gradient + math.Sqrt(l.estimate)
+		l.estimate += (next - l.estimate) * 0.2
+	}
+	l.estimate = max(float64(l.cfg.Min), min(float64(l.cfg.Max), l.estimate))
+	l.limit.Store(int64(l.estimate))
+}
+
+// clock returns the time in nanoseconds since the limiter was created.
+func (l *ConfLimiter) clock() int64 {
+	return int64(time.Since(l.epoch))
+}
+
+// NewConfLimiter returns an adaptive concurrency limiter around Work, with
+// the limits of cfg. It panics if a field of cfg is out of range.
+func NewConfLimiter(cfg ConfLimiterConfig) *ConfLimiter {
+	if cfg.Min == 0 {
+		cfg.Min = 2
+	}
+	if cfg.Max == 0 {
+		cfg.Max = 64
+	}
+	if cfg.Initial == 0 {
+		cfg.Initial = max(cfg.Min, min(20, cfg.Max))
+	}
+	l := &ConfLimiter{cfg: cfg}
+	l.init()
+	return l
+}
+
 // Tokens: generated from the ratelimit directive in bounded.go.
 
 // TokensAlgorithm selects how a Tokens counts events.

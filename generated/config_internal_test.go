@@ -2,10 +2,12 @@ package generated
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // confSlotsWaiters counts the queued Acquire calls of s.
@@ -172,5 +174,131 @@ func TestConfSlotsSetCapacityConcurrentWithAcquire(t *testing.T) {
 	}
 	if got := s.Available(); got != most {
 		t.Fatalf("Available at the end = %d, want %d", got, most)
+	}
+}
+
+var errConfFail = errors.New("fail")
+
+// failing is a breaker's function that always fails.
+func failing(context.Context, int) (int, error) { return 0, errConfFail }
+
+// tripsAfter calls b until it rejects a call and returns how many calls
+// failed first.
+func tripsAfter(t *testing.T, b *ConfBreaker) int {
+	t.Helper()
+	for n := 0; n < 100; n++ {
+		if _, err := b.Execute(context.Background(), n); errors.Is(err, ErrConfBreakerOpen) {
+			return n
+		}
+	}
+	t.Fatal("breaker never opened")
+	return 0
+}
+
+// TestConfBreakerZeroConfigTakesDirectiveValues: a zero ConfBreakerConfig
+// trips after failures=3 from the directive, and a Failures of its own
+// replaces it.
+func TestConfBreakerZeroConfigTakesDirectiveValues(t *testing.T) {
+	if got := tripsAfter(t, NewConfBreaker(failing, ConfBreakerConfig{})); got != 3 {
+		t.Fatalf("zero config: open after %d failures, want the directive's 3", got)
+	}
+	if got := tripsAfter(t, NewConfBreaker(failing, ConfBreakerConfig{Failures: 7})); got != 7 {
+		t.Fatalf("Failures=7: open after %d failures, want 7", got)
+	}
+	b := NewConfBreaker(failing, ConfBreakerConfig{})
+	if b.cfg.Cooldown != time.Hour || b.cfg.HalfOpen != 3 || b.cfg.Window != 10*time.Second {
+		t.Fatalf("zero config gave %+v, want cooldown=1h from the directive and the defaults halfopen=3, window=10s", b.cfg)
+	}
+}
+
+// TestConfBreakerCooldownFromConfig: a Cooldown given at run time replaces
+// the directive's hour: the breaker probes once it has passed.
+func TestConfBreakerCooldownFromConfig(t *testing.T) {
+	ok := false
+	b := NewConfBreaker(func(context.Context, int) (int, error) {
+		if ok {
+			return 1, nil
+		}
+		return 0, errConfFail
+	}, ConfBreakerConfig{Failures: 1, Cooldown: time.Nanosecond, HalfOpen: 1})
+	if _, err := b.Execute(context.Background(), 0); !errors.Is(err, errConfFail) {
+		t.Fatalf("first call = %v, want its failure", err)
+	}
+	if s := b.State(); s == ConfBreakerStateClosed {
+		t.Fatal("still closed after failures=1 failure")
+	}
+	ok = true
+	start := time.Now()
+	for time.Since(start) < time.Nanosecond {
+		runtime.Gosched()
+	}
+	if got, err := b.Execute(context.Background(), 0); err != nil || got != 1 {
+		t.Fatalf("probe after a 1ns cooldown = %d, %v; want 1, nil", got, err)
+	}
+	if s := b.State(); s != ConfBreakerStateClosed {
+		t.Fatalf("state after halfopen=1 successful probe = %v, want closed", s)
+	}
+}
+
+// TestConfBreakerWindowWidthComputedOnce: init divides the window given at
+// run time into the directive's 10 buckets once.
+func TestConfBreakerWindowWidthComputedOnce(t *testing.T) {
+	b := NewConfBreaker(failing, ConfBreakerConfig{Window: time.Minute})
+	if b.width != int64(6*time.Second) || b.bucketWidth() != int64(6*time.Second) {
+		t.Fatalf("bucket width of a 1m window = %d, want 6s", b.bucketWidth())
+	}
+}
+
+// TestNewConfBreakerPanicsOnInvalidConfig: a field out of range makes
+// NewConfBreaker panic, as its doc says.
+func TestNewConfBreakerPanicsOnInvalidConfig(t *testing.T) {
+	for _, cfg := range []ConfBreakerConfig{
+		{Failures: -1}, {Ratio: 1.5}, {Ratio: -0.5}, {Cooldown: -time.Second}, {HalfOpen: -1}, {Window: 5},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("NewConfBreaker(%+v) did not panic", cfg)
+				}
+			}()
+			NewConfBreaker(failing, cfg)
+		}()
+	}
+}
+
+// TestConfLimiterZeroConfigTakesDirectiveValues: a zero ConfLimiterConfig
+// starts at 20 (min=2, raised to 20 as max=64 allows); Min, Max and Initial
+// given at run time replace the directive's.
+func TestConfLimiterZeroConfigTakesDirectiveValues(t *testing.T) {
+	for _, tc := range []struct {
+		cfg           ConfLimiterConfig
+		limit, lo, hi int64
+	}{
+		{ConfLimiterConfig{}, 20, 2, 64},
+		{ConfLimiterConfig{Max: 8}, 8, 2, 8},
+		{ConfLimiterConfig{Min: 30}, 30, 30, 64},
+		{ConfLimiterConfig{Initial: 5}, 5, 2, 64},
+	} {
+		l := NewConfLimiter(tc.cfg)
+		if got := l.Stats().Limit; got != tc.limit || l.cfg.Min != tc.lo || l.cfg.Max != tc.hi {
+			t.Errorf("NewConfLimiter(%+v): limit %d in [%d, %d], want %d in [%d, %d]", tc.cfg, got, l.cfg.Min, l.cfg.Max, tc.limit, tc.lo, tc.hi)
+		}
+	}
+}
+
+// TestNewConfLimiterPanicsOnInvalidConfig: a field out of range makes
+// NewConfLimiter panic, as its doc says.
+func TestNewConfLimiterPanicsOnInvalidConfig(t *testing.T) {
+	for _, cfg := range []ConfLimiterConfig{
+		{Min: -1}, {Min: 10, Max: 5}, {Initial: 100}, {Initial: -1},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("NewConfLimiter(%+v) did not panic", cfg)
+				}
+			}()
+			NewConfLimiter(cfg)
+		}()
 	}
 }

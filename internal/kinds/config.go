@@ -18,7 +18,8 @@ var configOption = OptionSpec{Key: "config", Type: Bool,
 
 // runtimeField is a field of <Name>Config: the template's config field, its
 // default (the directive's value, or the kind's default) as Go source, or
-// "" when a zero value has no default, and its doc.
+// "" when a zero value has no default, and its doc ("" keeps the template's,
+// or leaves it to a HookDocs entry of the kind).
 type runtimeField struct {
 	Name, Default, Doc string
 }
@@ -49,7 +50,9 @@ func keepConfig(c *Context, locals *emit.Locals, fields ...runtimeField) (param 
 	cfg = locals.Name("cfg")
 	for _, f := range fields {
 		c.Spec.Runtime[f.Name] = true
-		c.Spec.HookDocs["Config."+f.Name] = f.Doc
+		if f.Doc != "" {
+			c.Spec.HookDocs["Config."+f.Name] = f.Doc
+		}
 		if f.Default != "" {
 			defaults = append(defaults, jen.If(jen.Id(cfg).Dot(f.Name).Op("==").Lit(0)).Block(
 				jen.Id(cfg).Dot(f.Name).Op("=").Id(f.Default),
@@ -66,12 +69,13 @@ func configType(c *Context) string {
 }
 
 // zeroTakes says in a doc comment what a zero field takes: "Zero takes
-// n=16 from the directive."
-func zeroTakes(c *Context, key, value string) string {
-	if c.D.Option(key) != nil {
-		return fmt.Sprintf("Zero takes %s=%s from the directive.", key, value)
+// n=16 from the directive.", or "Zero takes the default, 10s." when the
+// directive does not give key.
+func zeroTakes(c *Context, key, def string) string {
+	if o := c.D.Option(key); o != nil {
+		return fmt.Sprintf("Zero takes %s=%s from the directive.", key, o.Raw)
 	}
-	return fmt.Sprintf("Zero takes the default, %s.", value)
+	return fmt.Sprintf("Zero takes the default, %s.", def)
 }
 
 // configArgs appends to the arguments of a call of New<Name> in emitted

@@ -143,8 +143,12 @@ func (s *state) walk(ed *editor, n ast.Node) bool {
 		if st, ok := n.Type.(*ast.StructType); ok && s.config != nil && s.t.Info.Defs[n.Name] == s.config {
 			// The fields of a config type kept for run-time values.
 			for _, fld := range st.Fields.List {
-				if len(fld.Names) == 1 && fld.Doc != nil {
-					if doc, ok := s.spec.HookDocs[n.Name.Name+"."+fld.Names[0].Name]; ok {
+				if len(fld.Names) > 0 && fld.Doc != nil {
+					var names []string
+					for _, id := range fld.Names {
+						names = append(names, id.Name)
+					}
+					if doc, ok := s.spec.HookDocs[n.Name.Name+"."+strings.Join(names, ",")]; ok {
 						ed.add(s.off(fld.Doc.Pos()), s.off(fld.Doc.End()), func() string { return s.docText(doc, "") })
 					}
 				}

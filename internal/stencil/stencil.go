@@ -49,7 +49,8 @@ type Spec struct {
 	// its field of that type; reads of these fields stay reads, and a
 	// //monogen:mirror field of one of them stays with its Load and Store
 	// calls. Config gives the values of the other fields, folded as usual.
-	// HookDocs may replace a kept field's doc ("Config.N").
+	// HookDocs may replace a kept field's doc ("Config.N", or
+	// "Config.Min,Max" for a field that declares two names).
 	Runtime map[string]bool
 	// ConfigOptions names the directive option of a config field where it is
 	// not the field's name in lower case (Collect -> errors), for comments.
