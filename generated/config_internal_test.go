@@ -302,3 +302,158 @@ func TestNewConfLimiterPanicsOnInvalidConfig(t *testing.T) {
 		}()
 	}
 }
+
+// confTokensAllowed calls AllowAt n times at t and returns how many were
+// admitted.
+func confTokensAllowed(l *ConfTokens, t time.Time, n int) int {
+	allowed := 0
+	for range n {
+		if l.AllowAt(t) {
+			allowed++
+		}
+	}
+	return allowed
+}
+
+// TestConfTokensZeroConfigTakesDirectiveValues: a zero ConfTokensConfig is
+// rate=100/s burst=20 from the directive; Rate and Burst given at run time
+// replace them, the interval computed once from Rate.
+func TestConfTokensZeroConfigTakesDirectiveValues(t *testing.T) {
+	t0 := time.Now()
+	l := NewConfTokensAt(t0, ConfTokensConfig{})
+	if got := confTokensAllowed(l, t0, 30); got != 20 {
+		t.Fatalf("zero config: %d admitted at once, want burst=20", got)
+	}
+	if l.AllowAt(t0.Add(9*time.Millisecond)) || !l.AllowAt(t0.Add(10*time.Millisecond)) {
+		t.Fatal("zero config: not one token per 10ms (rate=100/s)")
+	}
+	l = NewConfTokensAt(t0, ConfTokensConfig{Rate: 1000, Burst: 3})
+	if l.interval.Load() != int64(time.Millisecond) {
+		t.Fatalf("Rate 1000 gave an interval of %dns, want 1ms", l.interval.Load())
+	}
+	if got := confTokensAllowed(l, t0, 30); got != 3 {
+		t.Fatalf("Burst 3: %d admitted at once, want 3", got)
+	}
+	if got := confTokensAllowed(l, t0.Add(2*time.Millisecond), 30); got != 2 {
+		t.Fatalf("Rate 1000: %d admitted 2ms later, want 2", got)
+	}
+}
+
+// TestConfTokensSetRateKeepsTokens is the ratelimit template's test of the
+// same name on the generated ConfTokens.
+func TestConfTokensSetRateKeepsTokens(t *testing.T) {
+	t0 := time.Now()
+	l := NewConfTokensAt(t0, ConfTokensConfig{Rate: 100, Burst: 10})
+	if got := confTokensAllowed(l, t0, 4); got != 4 {
+		t.Fatalf("admitted %d of 4", got)
+	}
+	l.SetRateAt(t0, 1000)
+	if got := confTokensAllowed(l, t0, 10); got != 6 {
+		t.Fatalf("after SetRate: %d admitted at once, want the 6 tokens held", got)
+	}
+	if got := confTokensAllowed(l, t0.Add(time.Millisecond), 10); got != 1 {
+		t.Fatalf("1ms after SetRate(1000): %d admitted, want 1", got)
+	}
+}
+
+// TestConfTokensSetBurstKeepsTokens is the ratelimit template's test of the
+// same name on the generated ConfTokens.
+func TestConfTokensSetBurstKeepsTokens(t *testing.T) {
+	t0 := time.Now()
+	l := NewConfTokensAt(t0, ConfTokensConfig{Rate: 1000, Burst: 10})
+	if got := confTokensAllowed(l, t0, 8); got != 8 {
+		t.Fatalf("admitted %d of 8", got)
+	}
+	l.SetBurstAt(t0, 20)
+	if got := confTokensAllowed(l, t0, 20); got != 2 {
+		t.Fatalf("after growing the burst: %d admitted at once, want the 2 held", got)
+	}
+	if got := confTokensAllowed(l, t0.Add(time.Second), 30); got != 20 {
+		t.Fatalf("a second later: %d admitted, want the new burst 20", got)
+	}
+	l.SetBurstAt(t0.Add(2*time.Second), 3)
+	if got := confTokensAllowed(l, t0.Add(2*time.Second), 30); got != 3 {
+		t.Fatalf("after shrinking a full bucket to 3: %d admitted, want 3", got)
+	}
+}
+
+// TestConfTokensInvalidConfigPanics: NewConfTokens, SetRate and SetBurst
+// panic on values out of range, as their docs say.
+func TestConfTokensInvalidConfigPanics(t *testing.T) {
+	l := NewConfTokens(ConfTokensConfig{})
+	for name, f := range map[string]func(){
+		"Rate: -1":           func() { NewConfTokens(ConfTokensConfig{Rate: -1}) },
+		"Burst: -1":          func() { NewConfTokens(ConfTokensConfig{Burst: -1}) },
+		"SetRate(0)":         func() { l.SetRate(0) },
+		"SetBurst(0)":        func() { l.SetBurst(0) },
+		"SetBurst(too many)": func() { l.SetBurst(1 << 62) },
+		"Window: -1":         func() { NewConfWindow(ConfWindowConfig{Window: -1}) },
+		"Limit: MaxLimit+1":  func() { NewConfWindow(ConfWindowConfig{Limit: ConfWindowMaxLimit + 1}) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s did not panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+// TestConfTokensSetRateConcurrentWithAllow is the ratelimit template's test
+// of the same name on the generated ConfTokens.
+func TestConfTokensSetRateConcurrentWithAllow(t *testing.T) {
+	l := NewConfTokens(ConfTokensConfig{Rate: 1e6, Burst: 100})
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				l.Allow()
+				if r := l.Reserve(); r.OK() {
+					r.Cancel()
+				}
+			}
+		}()
+	}
+	for i := range 2000 {
+		l.SetRate(float64(1000 + i%7*1000))
+		l.SetBurst(int64(1 + i%50))
+	}
+	close(stop)
+	wg.Wait()
+	l.SetBurst(5)
+	if got := l.Stats().Available; got > 5 {
+		t.Fatalf("Available = %d after SetBurst(5), want at most 5", got)
+	}
+}
+
+// TestConfWindowZeroConfigTakesDirectiveValues: a zero ConfWindowConfig is
+// limit=1000 window=1m from the directive; Limit given at run time replaces
+// it.
+func TestConfWindowZeroConfigTakesDirectiveValues(t *testing.T) {
+	t0 := time.Now()
+	for _, tc := range []struct {
+		cfg  ConfWindowConfig
+		want int
+	}{{ConfWindowConfig{}, 1000}, {ConfWindowConfig{Limit: 7}, 7}, {ConfWindowConfig{Limit: 7, Window: time.Second}, 7}} {
+		l := NewConfWindowAt(t0, tc.cfg)
+		got := 0
+		for range 2000 {
+			if l.AllowAt(t0) {
+				got++
+			}
+		}
+		if got != tc.want {
+			t.Errorf("NewConfWindow(%+v): %d admitted at once, want %d", tc.cfg, got, tc.want)
+		}
+	}
+}

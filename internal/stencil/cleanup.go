@@ -557,7 +557,7 @@ func (s *state) foldable(e ast.Expr, v constant.Value) bool {
 	if _, ok := e.(*ast.Ident); ok {
 		return false // a named option reads as its name
 	}
-	t := s.t.Info.TypeOf(e)
+	t := s.typeOf(e)
 	if t == nil {
 		return false
 	}
@@ -595,9 +595,24 @@ func (s *state) foldable(e ast.Expr, v constant.Value) bool {
 	return false
 }
 
+// typeOf is the type of e, but for a Load of a //monogen:mirror field: the
+// type of the config field it stands for, which is what folds there.
+func (s *state) typeOf(e ast.Expr) types.Type {
+	if field, method, ok := s.mirrorCall(e); ok && field != "" && method == "Load" && s.config != nil {
+		if st, ok := s.config.Type().Underlying().(*types.Struct); ok {
+			for i := range st.NumFields() {
+				if st.Field(i).Name() == field {
+					return st.Field(i).Type()
+				}
+			}
+		}
+	}
+	return s.t.Info.TypeOf(e)
+}
+
 // constText writes the value of a folded expression.
 func (s *state) constText(e ast.Expr, v constant.Value) string {
-	t := s.t.Info.TypeOf(e)
+	t := s.typeOf(e)
 	var text string
 	switch {
 	case v.Kind() == constant.Bool:
@@ -1153,8 +1168,8 @@ func (s *state) outputImportName(path string) string {
 
 // isMirrorRead reports whether e is a Load of a //monogen:mirror field.
 func (s *state) isMirrorRead(e ast.Expr) bool {
-	_, method, ok := s.mirrorCall(e)
-	return ok && method == "Load"
+	field, method, ok := s.mirrorCall(e)
+	return ok && field != "" && method == "Load"
 }
 
 // planMirrors removes the statements that store a //monogen:mirror field
@@ -1170,13 +1185,13 @@ func (s *state) planMirrors() {
 			}
 			switch n := n.(type) {
 			case *ast.ExprStmt:
-				if field, method, ok := s.mirrorCall(n.X); ok && method == "Store" && !s.spec.Runtime[field] {
+				if field, method, ok := s.mirrorCall(n.X); ok && method == "Store" && field != "" {
 					s.clean.drop[n] = true
 					s.dead[n] = true
 					return false
 				}
 			case *ast.CallExpr:
-				if field, method, ok := s.mirrorCall(n); ok && method != "Load" && !s.spec.Runtime[field] {
+				if field, method, ok := s.mirrorCall(n); ok && method != "Load" && field != "" {
 					s.failf("%s of the mirror of config field %s, which folds: only Load and Store statements may use it", method, field)
 				}
 			}

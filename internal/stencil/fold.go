@@ -237,8 +237,9 @@ func (s *state) configField(name string) (string, bool) {
 	return v, true
 }
 
-// mirrorCall returns the mirror field a call x.mirror.Method() calls a
-// method of, and the method's name.
+// mirrorCall returns the config field a call x.mirror.Method() of a
+// //monogen:mirror field reads or writes, "" when the mirror is kept (its
+// fields come at run time), and the method's name.
 func (s *state) mirrorCall(e ast.Expr) (string, string, bool) {
 	call, ok := e.(*ast.CallExpr)
 	if !ok || len(s.mirrors) == 0 {
@@ -260,8 +261,24 @@ func (s *state) mirrorCall(e ast.Expr) (string, string, bool) {
 	if !ok {
 		return "", "", false
 	}
-	field, ok := s.mirrors[v.Origin()]
-	return field, fun.Sel.Name, ok
+	fields, ok := s.mirrors[v.Origin()]
+	if !ok {
+		return "", "", false
+	}
+	if s.keptMirror(fields) {
+		return "", fun.Sel.Name, true
+	}
+	return fields[0], fun.Sel.Name, true
+}
+
+// keptMirror reports whether a mirror of fields stays at run time.
+func (s *state) keptMirror(fields []string) bool {
+	for _, f := range fields {
+		if s.spec.Runtime[f] {
+			return true
+		}
+	}
+	return false
 }
 
 // configRead returns the constant for a read of a config field, either
@@ -271,7 +288,7 @@ func (s *state) configRead(e ast.Expr) (string, bool) {
 	case *ast.SelectorExpr:
 		return s.configValue(e)
 	case *ast.CallExpr:
-		if field, method, ok := s.mirrorCall(e); ok && method == "Load" && len(e.Args) == 0 {
+		if field, method, ok := s.mirrorCall(e); ok && field != "" && method == "Load" && len(e.Args) == 0 {
 			return s.configField(field)
 		}
 	}

@@ -108,8 +108,8 @@ func (s *state) foldedMirror(fld *ast.Field) bool {
 	if !ok {
 		return false
 	}
-	field, ok := s.mirrors[v]
-	return ok && !s.spec.Runtime[field]
+	fields, ok := s.mirrors[v]
+	return ok && !s.keptMirror(fields)
 }
 
 func (s *state) isConfigType(e ast.Expr) bool {

@@ -106,8 +106,9 @@ type state struct {
 	params  map[string]bool         // type parameter names
 	imports map[string]bool
 	config  *types.TypeName // the //monogen:config type
-	// mirrors maps each //monogen:mirror field to the config field it holds.
-	mirrors map[*types.Var]string
+	// mirrors maps each //monogen:mirror field to the config field it holds
+	// and those it derives from.
+	mirrors map[*types.Var][]string
 	// dead marks nodes removed from the output (folded branches, dropped
 	// declarations, replaced bodies); references inside them do not count.
 	dead map[ast.Node]bool

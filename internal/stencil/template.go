@@ -188,12 +188,14 @@ func findConfig(t *Template) *types.TypeName {
 	return config
 }
 
-// findMirrors finds the struct fields marked //monogen:mirror Field: an
-// atomic value that holds a config field while setters may change it. The
-// template reads it with Load and writes it with Store; where the field is
-// folded, a Load is the field's value and a Store goes with the mirror.
-func findMirrors(t *Template) map[*types.Var]string {
-	out := map[*types.Var]string{}
+// findMirrors finds the struct fields marked //monogen:mirror Field
+// [Other ...]: an atomic value that holds a config field while setters may
+// change it. The template reads it with Load and writes it with Store. It is
+// kept when Field or one of the Others (a field it is derived from: Interval
+// from Rate) comes at run time; otherwise a Load is Field's value and a
+// Store goes with the mirror.
+func findMirrors(t *Template) map[*types.Var][]string {
+	out := map[*types.Var][]string{}
 	for _, f := range t.Files {
 		ast.Inspect(f, func(n ast.Node) bool {
 			st, ok := n.(*ast.StructType)
@@ -206,7 +208,7 @@ func findMirrors(t *Template) map[*types.Var]string {
 				}
 				for _, c := range fld.Comment.List {
 					if strings.HasPrefix(c.Text, mirrorMarker) {
-						out[t.Info.Defs[fld.Names[0]].(*types.Var)] = strings.TrimSpace(strings.TrimPrefix(c.Text, mirrorMarker))
+						out[t.Info.Defs[fld.Names[0]].(*types.Var)] = strings.Fields(strings.TrimPrefix(c.Text, mirrorMarker))
 					}
 				}
 			}
