@@ -457,3 +457,116 @@ func TestConfWindowZeroConfigTakesDirectiveValues(t *testing.T) {
 		}
 	}
 }
+
+// confConnsWaiters counts the Gets of p waiting at its maximum.
+func confConnsWaiters(p *ConfConns) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.waiters)
+}
+
+// TestConfConnsZeroConfigTakesDirectiveValues: a zero ConfConnsConfig is
+// max=4 idle=1m from the directive; Max given at run time replaces it.
+func TestConfConnsZeroConfigTakesDirectiveValues(t *testing.T) {
+	p := NewConfConns(ConfConnsConfig{})
+	defer p.Close()
+	if p.cfg.Max != 4 || p.cfg.Idle != time.Minute {
+		t.Fatalf("zero config gave %+v, want max=4 idle=1m", p.cfg)
+	}
+	q := NewConfConns(ConfConnsConfig{Max: 2})
+	defer q.Close()
+	ctx := context.Background()
+	a, _ := q.Get(ctx)
+	b, _ := q.Get(ctx)
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := q.Get(cctx); err == nil {
+		t.Fatal("a third Get under Max 2 did not wait")
+	}
+	q.Put(a)
+	q.Put(b)
+}
+
+// TestNewConfConnsPanicsOnInvalidConfig: a negative Max or Idle makes
+// NewConfConns panic, as its doc says.
+func TestNewConfConnsPanicsOnInvalidConfig(t *testing.T) {
+	for _, cfg := range []ConfConnsConfig{{Max: -1}, {Idle: -time.Second}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("NewConfConns(%+v) did not panic", cfg)
+				}
+			}()
+			NewConfConns(cfg).Close()
+		}()
+	}
+}
+
+// TestConfConnsSetMaxGrowWakesWaiters is the respool template's
+// TestSetMaxGrowWakesWaiters on the generated ConfConns.
+func TestConfConnsSetMaxGrowWakesWaiters(t *testing.T) {
+	ctx := context.Background()
+	p := NewConfConns(ConfConnsConfig{Max: 1})
+	defer p.Close()
+	a, _ := p.Get(ctx)
+	got := make(chan *Conn, 3)
+	for i := range 3 {
+		go func() {
+			r, err := p.Get(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			got <- r
+		}()
+		for confConnsWaiters(p) != i+1 {
+			runtime.Gosched()
+		}
+	}
+	p.SetMax(3)
+	r1, r2 := <-got, <-got
+	if r1 == a || r2 == a || r1 == r2 {
+		t.Fatal("the woken Gets did not make a resource each")
+	}
+	if n := confConnsWaiters(p); n != 1 {
+		t.Fatalf("%d Gets wait after growing from 1 to 3 under 3 waiters, want 1", n)
+	}
+	p.Put(a)
+	if r := <-got; r != a {
+		t.Fatal("the last waiter did not get the resource put back")
+	}
+	p.Put(a)
+	p.Put(r1)
+	p.Put(r2)
+}
+
+// TestConfConnsSetMaxShrinkKeepsResourcesInUse is the respool template's
+// TestSetMaxShrinkKeepsResourcesInUse on the generated ConfConns: a Put
+// while more than the maximum exist closes the resource, even of a pool of
+// pointers, whose Puts go through the hot slots.
+func TestConfConnsSetMaxShrinkKeepsResourcesInUse(t *testing.T) {
+	ctx := context.Background()
+	p := NewConfConns(ConfConnsConfig{Max: 4})
+	defer p.Close()
+	var rs []*Conn
+	for range 4 {
+		r, err := p.Get(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, r)
+	}
+	p.Put(rs[3])
+	p.SetMax(2)
+	if open, idle := p.Len(); open != 3 || idle != 0 {
+		t.Fatalf("after SetMax(2) with 3 in use and 1 idle: Len = %d, %d; want 3 open, 0 idle", open, idle)
+	}
+	p.Put(rs[0])
+	if open, _ := p.Len(); open != 2 {
+		t.Fatalf("a resource put back while 3 exist under a maximum of 2 was kept: %d open", open)
+	}
+	p.Put(rs[1])
+	p.Put(rs[2])
+	if open, idle := p.Len(); open != 2 || idle != 2 {
+		t.Fatalf("Len = %d open, %d idle; want 2, 2", open, idle)
+	}
+}

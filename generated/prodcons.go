@@ -226,6 +226,11 @@ var _ struct{}
 //monogen:respool FuncConns[*Conn] max=3
 var _ struct{}
 
+// ConfConns takes its limits at run time (config=true), and SetMax.
+//
+//monogen:respool ConfConns[*Conn] max=4 new=NewConn idle=1m config=true
+var _ struct{}
+
 // LifeStats counts the connections of LifeConns.
 var LifeStats ConnStats
 

@@ -5784,6 +5784,647 @@ func NewFuncConns(newFn func(context.Context) (*Conn, error)) *FuncConns {
 	return p
 }
 
+// ConfConns: generated from the respool directive in prodcons.go.
+
+// ErrConfConnsClosed is returned by Get after Close, and by the Gets Close
+// interrupts.
+var ErrConfConnsClosed = errors.New("respool: closed")
+
+// confConnsIdleTicksToEvict is how many eviction ticks (two per period of
+// the idle= option) must pass over an idle resource before it is closed. A
+// resource put back just before a tick has waited one half period at the
+// next, so three ticks guarantee it idled at least the full period, and
+// evict it after at most one and a half.
+const confConnsIdleTicksToEvict = 3
+
+// confConnsHotSlots is the number of hot slots. Sixteen keep a few
+// goroutines, each holding one resource at a time, mostly on slots of their
+// own: two goroutines share one with odds of one in sixteen.
+const confConnsHotSlots = 16
+
+// confConnsSlotPad is the padding after each hot slot, so that no two slots
+// share a cache line, nor a pair of adjacent lines, which some processors
+// prefetch together (sync.Pool pads its per-P data to 128 bytes for the same
+// reason).
+const confConnsSlotPad = 128
+
+// confConnsHotEntry is a hot slot: an idle resource or none.
+type confConnsHotEntry struct {
+	r *Conn
+	_ [confConnsSlotPad]byte
+}
+
+// ConfConnsConfig holds the options of a ConfConns. In generated code each
+// field is a constant taken from the directive.
+type ConfConnsConfig struct {
+	// Max is the most resources that exist at once, idle or in use, at least 1.
+	// Zero takes max=4 from the directive. SetMax changes it.
+	Max int
+	// Idle is how long a resource may stay unused in the pool before it is
+	// closed. Zero takes idle=1m from the directive.
+	Idle time.Duration
+}
+
+// confConnsIdleResource is a resource in the pool and the eviction tick at
+// which it was put back.
+type confConnsIdleResource struct {
+	res  *Conn
+	tick uint64
+}
+
+// ConfConns is a bounded pool of resources of type *Conn. Create one with
+// NewConfConns; the zero value is not usable. A ConfConns must not be copied
+// after first use.
+//
+// A Put happens before the Get that returns the same resource.
+type ConfConns struct {
+	_ confConnsNoCopy
+
+	cfg ConfConnsConfig
+
+	// tick delivers eviction ticks; tests replace it.
+	tick   <-chan time.Time
+	ticker *time.Ticker
+	done   chan struct{} // closed by Close: stops the evictor
+	wg     sync.WaitGroup
+
+	_ [confConnsSlotPad]byte
+	// hot are the hot slots, after padding that keeps the first off the
+	// fields above: recently returned idle resources, generally newer than
+	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
+	// touch them.
+	hot [confConnsHotSlots]confConnsHotEntry
+	// nwait mirrors len(waiters) for Put, which reads it without the lock
+	// after filling a hot slot. A Get stores it before its last look at
+	// the slots, so (atomics being sequentially consistent) either the Get
+	// sees the resource or the Put sees the waiter and hands it over.
+	nwait atomic.Int32
+	// closed is set by Close, under mu; Get and Put read it without mu on
+	// the hot path.
+	closed atomic.Bool
+	// over is set, under mu, while more resources exist than SetMax last
+	// allowed: Put then goes past the hot slots, to close the resource.
+	over atomic.Bool
+
+	mu      sync.Mutex
+	idle    []confConnsIdleResource // oldest first; Get takes the last
+	open    int                     // resources that exist: idle, in use, being made or being closed
+	waiters []chan struct{}         // Gets waiting at Max, oldest first
+	ticks   uint64                  // eviction ticks so far
+}
+
+// init starts the evictor and the warmer.
+func (p *ConfConns) init() {
+	if p.cfg.Max < 1 || p.cfg.Idle < 0 {
+		panic("respool: invalid configuration: want max >= 1 and idle >= 0")
+	}
+	p.idle = make([]confConnsIdleResource, 0, p.cfg.Max)
+	p.done = make(chan struct{})
+	if p.cfg.Idle > 0 {
+		if p.tick == nil {
+			// At least 1ns: idle=1ns would make a zero period, which
+			// NewTicker rejects.
+			p.ticker = time.NewTicker(max(p.cfg.Idle/2, 1))
+			p.tick = p.ticker.C
+		}
+		p.wg.Go(p.evictor)
+	}
+}
+
+// Get returns an idle resource that passes the check, closing those that
+// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// Otherwise it waits until a resource is put back or discarded. It returns
+// ctx.Err() if ctx ends first, an error from making a resource, or
+// ErrConfConnsClosed after Close. A Get that waits fails if ctx has ended by
+// the time the wait is over, even if a Put woke it at the same moment; one
+// that need not wait may succeed with a context already done. The caller
+// owns the resource until it passes it to Put or Discard.
+func (p *ConfConns) Get(ctx context.Context) (*Conn, error) {
+	// The goroutine's own slot first, then the others.
+	i := confConnsHotStart(unsafe.Pointer(&p))
+	r, ok := p.hotTake(i)
+	if !ok {
+		r, ok = p.hotTakeAny(i + 1)
+	}
+	if ok {
+		if p.closed.Load() {
+			// Close ran after the Put that filled the slot.
+			p.closeAll(r)
+			var zero *Conn
+			return zero, ErrConfConnsClosed
+		}
+		if p.reusable(r) {
+			return r, nil
+		}
+		p.Discard(r)
+	}
+	return p.getSlow(ctx)
+}
+
+// reusable reports whether r, an idle resource, may be returned by Get: it
+// is not older than MaxLife and passes the check.
+func (p *ConfConns) reusable(r *Conn) bool {
+	return p.healthy(r) == nil
+}
+
+// getSlow is Get past the hot slots: it takes the newest resource of the
+// idle stack, makes a new one, or waits.
+func (p *ConfConns) getSlow(ctx context.Context) (*Conn, error) {
+	var zero *Conn
+	p.mu.Lock()
+	for {
+		if p.closed.Load() {
+			p.mu.Unlock()
+			return zero, ErrConfConnsClosed
+		}
+		// A Put may have filled a slot since the caller looked.
+		if len(p.idle) == 0 {
+			if r, ok := p.hotTakeAny(0); ok {
+				p.idle = append(p.idle, confConnsIdleResource{res: r, tick: p.ticks})
+			}
+		}
+		if n := len(p.idle); n > 0 {
+			r := p.idle[n-1].res
+			p.idle[n-1] = confConnsIdleResource{}
+			p.idle = p.idle[:n-1]
+			p.mu.Unlock()
+			if p.reusable(r) {
+				return r, nil
+			}
+			p.dispose(r)
+			p.mu.Lock()
+			p.open--
+			continue // take the next idle one, or make a replacement
+		}
+		if p.open < p.cfg.Max {
+			p.open++
+			p.mu.Unlock()
+			r, err := p.makeNew(ctx)
+			if err != nil {
+				p.mu.Lock()
+				p.open--
+				p.wakeLocked() // a waiter may make one now
+				p.mu.Unlock()
+				return zero, err
+			}
+			return r, nil
+		}
+		if err := p.waitLocked(ctx); err != nil {
+			p.mu.Unlock()
+			return zero, err
+		}
+	}
+}
+
+// makeNew makes a resource with create and, for MaxLife, records when.
+func (p *ConfConns) makeNew(ctx context.Context) (*Conn, error) {
+	r, err := p.create(ctx)
+	return r, err
+}
+
+// dispose closes r with destroy and, for MaxLife, forgets when it was made.
+// It does not count r out: the caller does.
+func (p *ConfConns) dispose(r *Conn) {
+	p.destroy(r)
+}
+
+// Put returns r to the pool for another Get. After Close, or if r is older
+// than MaxLife, Put closes r.
+func (p *ConfConns) Put(r *Conn) {
+	if p.hotHolds(r) && !(p.over.Load()) {
+		p.putHot(r, confConnsHotStart(unsafe.Pointer(&p)))
+	} else {
+		p.putPastHot(r)
+	}
+}
+
+// putPastHot is Put of a resource the hot slots cannot hold. It goes onto
+// the stack, after the slots' resources, which are older.
+func (p *ConfConns) putPastHot(r *Conn) {
+	p.mu.Lock()
+	toClose := p.hotToIdleLocked()
+	if p.putLocked(r) {
+		toClose = append(toClose, r)
+	}
+	p.mu.Unlock()
+	p.closeAll(toClose...)
+}
+
+// putHot is Put through the hot slots, starting at slot i, the goroutine's
+// own: one compare-and-swap when that slot is empty, nobody waits and the
+// pool is open.
+func (p *ConfConns) putHot(r *Conn, i uint32) {
+	ok := p.hotPut(i, r)
+	if !ok {
+		// The slot holds an older resource: r takes its place, for the
+		// goroutine's next Get, and the older one moves to another empty
+		// slot, or onto the stack if none is.
+		if old, had := p.hotSwap(i, r); had {
+			r = old
+			_, ok = p.hotPutAny(i+1, r)
+		} else {
+			ok = true
+		}
+	}
+	if ok && p.nwait.Load() == 0 && !p.closed.Load() {
+		return
+	}
+	// r found no empty slot and goes onto the stack. Or a Get is waiting:
+	// a slot's resource goes onto the stack for it, which may be r or, if
+	// r was taken meanwhile, another Put's. Or the pool is closed: Close
+	// emptied the slots before this Put filled one, so every resource a
+	// slot holds now is to be closed.
+	var toClose []*Conn
+	p.mu.Lock()
+	if !ok && p.putLocked(r) {
+		toClose = append(toClose, r)
+	}
+	if p.closed.Load() {
+		toClose = append(toClose, p.hotToIdleLocked()...)
+	} else if len(p.waiters) > 0 {
+		if h, ok := p.hotTakeAny(i); ok {
+			p.putLocked(h) // wakes the waiter; the pool is open
+		}
+	}
+	p.mu.Unlock()
+	p.closeAll(toClose...)
+}
+
+// hotToIdleLocked empties the hot slots through putLocked: onto the stack,
+// or, after Close, into the returned resources for the caller to close
+// outside the lock. p.mu is held.
+func (p *ConfConns) hotToIdleLocked() (toClose []*Conn) {
+	for i := range uint32(confConnsHotSlots) {
+		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
+			toClose = append(toClose, h)
+		}
+	}
+	return toClose
+}
+
+// confConnsHotStart returns the calling goroutine's own hot slot, where its
+// Get and Put start their scan of the slots, from at, the address of their
+// receiver parameter. That is on the caller's stack, at the same address for
+// a Get and a Put called from the same function (the register ABI spills the
+// receiver of either into the caller's argument area), so the Put of a
+// resource usually picks the slot its Get took it from. Other goroutines
+// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
+// xored together three at a time, pick different slots for stacks allocated
+// near each other. The slot is only where the scan starts: a wrong guess
+// costs time, never correctness.
+func confConnsHotStart(at unsafe.Pointer) uint32 {
+	h := uint32(uintptr(at) >> 11)
+	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
+	return h % confConnsHotSlots
+}
+
+// hotTakeAny empties the first full hot slot from start on, cyclically, and
+// returns the resource it held, if any. It looks before it takes: a look at
+// a slot that another core uses leaves the cache line shared.
+func (p *ConfConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
+	for k := range uint32(confConnsHotSlots) {
+		if i := (start + k) % confConnsHotSlots; p.hotPeek(i) {
+			if r, ok = p.hotTake(i); ok {
+				return r, true
+			}
+		}
+	}
+	return r, false
+}
+
+// hotPutAny puts r in the first empty hot slot from start on, cyclically,
+// and returns its index, or reports that every slot was full. It looks
+// before it puts, as hotTakeAny does.
+func (p *ConfConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
+	for k := range uint32(confConnsHotSlots) {
+		if i = (start + k) % confConnsHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
+// Close, reports that the caller must close it with closeAll (outside the
+// lock). p.mu is held.
+func (p *ConfConns) putLocked(r *Conn) (closeIt bool) {
+	if p.closed.Load() || p.open > p.cfg.Max {
+		return true
+	}
+	p.idle = append(p.idle, confConnsIdleResource{res: r, tick: p.ticks})
+	p.wakeLocked()
+	return false
+}
+
+// Discard closes r, a resource from Get that must not be reused, making room
+// for a new one once r is closed.
+func (p *ConfConns) Discard(r *Conn) {
+	p.closeAll(r)
+}
+
+// closeAll closes rs, resources the pool counts, and only then stops
+// counting them and wakes as many waiting Gets: a resource counts toward the
+// maximum until its close function has returned, so that no Get makes one
+// while the maximum number of others still exist. p.mu is not held.
+func (p *ConfConns) closeAll(rs ...*Conn) {
+	if len(rs) == 0 {
+		return
+	}
+	for _, r := range rs {
+		p.dispose(r)
+	}
+	p.mu.Lock()
+	p.open -= len(rs)
+	if p.over.Load() && p.open <= p.cfg.Max {
+		p.over.Store(false)
+	}
+	for range rs {
+		p.wakeLocked() // each closed resource makes room for a waiting Get
+	}
+	p.mu.Unlock()
+}
+
+// SetMax sets the most resources that exist at once to n. It panics if n
+// is less than 1.
+//
+// When the maximum grows, as many waiting Gets as it makes room for wake,
+// oldest first, to make a resource each. When it shrinks, no resource in
+// use is closed: idle resources beyond the new maximum are closed at once,
+// the oldest first, a resource put back while more than n exist is closed
+// instead of kept (but for those the hot slots take: they stay idle until a
+// Get takes them or they are evicted), and Gets wait until fewer than n
+// exist. SetMax is safe to call concurrently with every other method.
+func (p *ConfConns) SetMax(n int) {
+	if n < 1 {
+		panic("respool: max must be at least 1")
+	}
+	p.mu.Lock()
+	for range n - p.cfg.Max {
+		p.wakeLocked()
+	}
+	p.cfg.Max = n
+	var toClose []*Conn
+	p.over.Store(p.open > n)
+	if p.open > n {
+		toClose = p.hotToIdleLocked()
+		drop := min(p.open-n-len(toClose), len(p.idle))
+		for i := range max(drop, 0) {
+			toClose = append(toClose, p.idle[i].res)
+		}
+		if drop > 0 {
+			p.idle = slices.Delete(p.idle, 0, drop)
+		}
+	}
+	p.mu.Unlock()
+	p.closeAll(toClose...)
+}
+
+// Len returns the number of resources that exist, idle, in use or being
+// closed, and how many of them are idle.
+func (p *ConfConns) Len() (open, idle int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.open, p.idleLocked()
+}
+
+// idleLocked returns the number of idle resources. p.mu is held.
+func (p *ConfConns) idleLocked() int {
+	idle := len(p.idle)
+	for i := range uint32(confConnsHotSlots) {
+		if p.hotPeek(i) {
+			idle++
+		}
+	}
+	return idle
+}
+
+// Close closes every idle resource, makes waiting and later Gets return
+// ErrConfConnsClosed, and stops idle eviction and the warmer, waiting for their
+// goroutines to end (the warmer's context is canceled if it is making a
+// resource). A resource in use is closed when it is put back. Close may be
+// called more than once.
+func (p *ConfConns) Close() {
+	p.mu.Lock()
+	if p.closed.Load() {
+		p.mu.Unlock()
+		return
+	}
+	p.closed.Store(true)
+	// closed is set before the slots are emptied: a Put that fills one
+	// later sees closed and closes its resource itself.
+	p.hotToStackLocked()
+	idle := p.idle
+	p.idle = nil
+	for _, w := range p.waiters {
+		close(w)
+	}
+	p.waiters = nil
+	p.nwait.Store(0)
+	close(p.done)
+	p.mu.Unlock()
+	if p.ticker != nil {
+		p.ticker.Stop()
+	}
+	p.wg.Wait()
+	rs := make([]*Conn, len(idle))
+	for i, ir := range idle {
+		rs[i] = ir.res
+	}
+	p.closeAll(rs...)
+}
+
+// waitLocked waits, with p.mu held on entry and on return, until a Put,
+// Discard or Close wakes the caller, or ctx ends.
+func (p *ConfConns) waitLocked(ctx context.Context) error {
+	w := p.enqueueLocked()
+	if w == nil {
+		return nil
+	}
+	return p.awaitLocked(ctx, w)
+}
+
+// enqueueLocked queues a waiting Get and returns the channel that wakes it,
+// or nil if it found a resource in a hot slot after all and put it on the
+// idle stack for the caller. p.mu is held.
+func (p *ConfConns) enqueueLocked() chan struct{} {
+	w := make(chan struct{}, 1)
+	p.waiters = append(p.waiters, w)
+	// Announce the wait, then look at the hot slots a last time: a Put
+	// that fills one after this look sees nwait and wakes a waiter.
+	p.nwait.Store(int32(len(p.waiters)))
+	if r, ok := p.hotTakeAny(0); ok {
+		p.waiters = p.waiters[:len(p.waiters)-1]
+		p.nwait.Store(int32(len(p.waiters)))
+		p.idle = append(p.idle, confConnsIdleResource{res: r, tick: p.ticks})
+		return nil
+	}
+	return w
+}
+
+// awaitLocked waits, with p.mu held on entry and on return, until w wakes
+// the caller or ctx ends. If ctx has ended when the wait ends, it fails even
+// if the caller was woken too: a select between the two picks either at
+// random, and the wake-up may have come after ctx ended. A waiter that
+// fails after its wake-up passes it on, so that it is not lost.
+func (p *ConfConns) awaitLocked(ctx context.Context, w chan struct{}) error {
+	p.mu.Unlock()
+	done := ctx.Done()
+	select {
+	case <-w:
+		select {
+		case <-done:
+			// Fail as if done had been picked.
+		default:
+			p.mu.Lock()
+			return nil
+		}
+	case <-done:
+	}
+	p.mu.Lock()
+	if i := slices.Index(p.waiters, w); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
+		p.nwait.Store(int32(len(p.waiters)))
+	} else if !p.closed.Load() {
+		p.wakeLocked() // we were woken too late to use it
+	}
+	return ctx.Err()
+}
+
+// wakeLocked wakes the oldest waiting Get, if any. p.mu is held.
+func (p *ConfConns) wakeLocked() {
+	if len(p.waiters) == 0 {
+		return
+	}
+	w := p.waiters[0]
+	p.waiters = slices.Delete(p.waiters, 0, 1)
+	p.nwait.Store(int32(len(p.waiters)))
+	w <- struct{}{}
+}
+
+// evictor closes resources that stayed idle too long, at every tick until
+// Close.
+func (p *ConfConns) evictor() {
+	for {
+		select {
+		case <-p.tick:
+			p.evictIdle()
+		case <-p.done:
+			return
+		}
+	}
+}
+
+// evictIdle counts a tick and closes the idle resources put back at least
+// confConnsIdleTicksToEvict ticks ago, keeping MinIdle of them. They are the
+// oldest, at the start of p.idle. They count toward the maximum until
+// closed: a Get waiting at the maximum is woken only once their close
+// functions have returned.
+//
+// It first moves the hot slots' resources onto the stack, stamped with the
+// tick count before this tick: the slots were emptied at the previous tick,
+// so that is when the resources were put back, and they age as if Put had
+// pushed them.
+func (p *ConfConns) evictIdle() {
+	p.mu.Lock()
+	if p.closed.Load() {
+		// Close closed the idle resources; those Puts still bring to the
+		// slots are theirs to close.
+		p.mu.Unlock()
+		return
+	}
+	p.hotToStackLocked()
+	p.ticks++
+	n := 0
+	for n < len(p.idle) && p.ticks-p.idle[n].tick >= confConnsIdleTicksToEvict {
+		n++
+	}
+	expired := make([]*Conn, n)
+	for i, ir := range p.idle[:n] {
+		expired[i] = ir.res
+	}
+	p.idle = slices.Delete(p.idle, 0, n)
+	p.mu.Unlock()
+	p.closeAll(expired...)
+}
+
+// hotToStackLocked moves the resources of the hot slots onto the idle stack.
+// p.mu is held.
+func (p *ConfConns) hotToStackLocked() {
+	for i := range uint32(confConnsHotSlots) {
+		if r, ok := p.hotTake(i); ok {
+			p.idle = append(p.idle, confConnsIdleResource{res: r, tick: p.ticks})
+		}
+	}
+}
+
+// create makes a resource with NewConn, the directive's new=.
+func (p *ConfConns) create(ctx context.Context) (*Conn, error) {
+	return NewConn()
+}
+
+// destroy does nothing: the directive has no close= function.
+func (p *ConfConns) destroy(r *Conn) {
+	// Nothing to close.
+}
+
+// healthy accepts every resource: the directive has no check= function.
+func (p *ConfConns) healthy(r *Conn) error {
+	return nil
+}
+
+// hotHolds reports whether the hot slots can hold r: not when r is nil,
+// which a slot uses for empty.
+func (p *ConfConns) hotHolds(r *Conn) bool {
+	return r != nil
+}
+
+// hotPut puts r in hot slot i if it is empty, and reports whether it was,
+// with one compare-and-swap.
+func (p *ConfConns) hotPut(i uint32, r *Conn) bool {
+	return atomic.CompareAndSwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil, unsafe.Pointer(r))
+}
+
+// hotSwap puts r in hot slot i and returns the resource the slot held, if
+// any, with one atomic swap.
+func (p *ConfConns) hotSwap(i uint32, r *Conn) (old *Conn, had bool) {
+	old = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), unsafe.Pointer(r)))
+	return old, old != nil
+}
+
+// hotTake empties hot slot i and returns the resource it held, if any, with
+// one atomic swap.
+func (p *ConfConns) hotTake(i uint32) (r *Conn, ok bool) {
+	r = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil))
+	return r, r != nil
+}
+
+// hotPeek reports whether hot slot i holds a resource.
+func (p *ConfConns) hotPeek(i uint32) bool {
+	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
+}
+
+// confConnsNoCopy lets go vet's copylocks check report a ConfConns copied by
+// value.
+type confConnsNoCopy struct{}
+
+func (*confConnsNoCopy) Lock() {}
+
+func (*confConnsNoCopy) Unlock() {}
+
+// NewConfConns returns an empty ConfConns. Close closes the idle resources.
+// It panics if cfg.Max or cfg.Idle is negative.
+func NewConfConns(cfg ConfConnsConfig) *ConfConns {
+	if cfg.Max == 0 {
+		cfg.Max = 4
+	}
+	if cfg.Idle == 0 {
+		cfg.Idle = 1 * time.Minute
+	}
+	p := &ConfConns{cfg: cfg}
+	p.init()
+	return p
+}
+
 // LifeConns: generated from the respool directive in prodcons.go.
 
 // ErrLifeConnsClosed is returned by Get after Close, and by the Gets Close
