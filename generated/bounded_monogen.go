@@ -677,7 +677,9 @@ func NewBenchSlots() *BenchSlots {
 
 // ConfSlots: generated from the semaphore directive in bounded.go.
 
-// ConfSlotsConfig holds the options of a ConfSlots.
+// ConfSlotsConfig holds the limits of a ConfSlots that come at run time.
+// NewConfSlots takes it; a zero field takes the directive's value, or the
+// default where the directive gives none.
 type ConfSlotsConfig struct {
 	// N is the capacity: the total weight held at once, from 1 to ConfSlotsMaxN.
 	// Zero takes n=4 from the directive. SetCapacity changes it.
@@ -1083,7 +1085,9 @@ var ErrConfBreakerOpen = errors.New("breaker: circuit open")
 // call rejected while the breaker is half-open and its probes are taken.
 var ErrConfBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-// ConfBreakerConfig holds the options of a ConfBreaker.
+// ConfBreakerConfig holds the limits of a ConfBreaker that come at run time.
+// NewConfBreaker takes it; a zero field takes the directive's value, or the
+// default where the directive gives none.
 type ConfBreakerConfig struct {
 	// Failures is the least number of failures in the window that trips the
 	// breaker. Zero takes failures=3 from the directive.
@@ -1590,7 +1594,9 @@ func NewConfBreaker(fn func(context.Context, int) (int, error), cfg ConfBreakerC
 // as many calls as the limit are in flight.
 var ErrConfLimiterLimited = errors.New("limiter: concurrency limit reached")
 
-// ConfLimiterConfig holds the options of a ConfLimiter.
+// ConfLimiterConfig holds the limits of a ConfLimiter that come at run time.
+// NewConfLimiter takes it; a zero field takes the directive's value, or the
+// default where the directive gives none.
 type ConfLimiterConfig struct {
 	// Min and Max bound the limit: 1 <= Min <= Max. Zero Min takes min=2 from
 	// the directive; zero Max takes max=64 from the directive.
@@ -1791,7 +1797,9 @@ var ErrBenchConfBreakerOpen = errors.New("breaker: circuit open")
 // taken.
 var ErrBenchConfBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-// BenchConfBreakerConfig holds the options of a BenchConfBreaker.
+// BenchConfBreakerConfig holds the limits of a BenchConfBreaker that come at
+// run time. NewBenchConfBreaker takes it; a zero field takes the directive's
+// value, or the default where the directive gives none.
 type BenchConfBreakerConfig struct {
 	// Failures is the least number of failures in the window that trips the
 	// breaker. Zero takes the default, 5.
@@ -2308,7 +2316,9 @@ const (
 // share one 64-bit word; ConfTokensMaxLimit leaves the index at least 22 bits.
 const ConfTokensMaxLimit = 1<<20 - 1
 
-// ConfTokensConfig holds the options of a ConfTokens.
+// ConfTokensConfig holds the limits of a ConfTokens that come at run time.
+// NewConfTokens takes it; a zero field takes the directive's value, or the
+// default where the directive gives none.
 type ConfTokensConfig struct {
 	// Rate is the average number of events per second: the bucket gains a token
 	// every 1/Rate, rounded to the nanosecond (at least 1ns). Zero takes
@@ -2850,7 +2860,9 @@ const (
 // share one 64-bit word; ConfWindowMaxLimit leaves the index at least 22 bits.
 const ConfWindowMaxLimit = 1<<20 - 1
 
-// ConfWindowConfig holds the options of a ConfWindow.
+// ConfWindowConfig holds the limits of a ConfWindow that come at run time.
+// NewConfWindow takes it; a zero field takes the directive's value, or the
+// default where the directive gives none.
 type ConfWindowConfig struct {
 	// Limit is the number of events admitted per Window, from 1 to
 	// ConfWindowMaxLimit. Zero takes limit=1000 from the directive.
@@ -3348,12 +3360,13 @@ const (
 // at least 22 bits.
 const BenchConfTokensMaxLimit = 1<<20 - 1
 
-// BenchConfTokensConfig holds the options of a BenchConfTokens.
+// BenchConfTokensConfig holds the limits of a BenchConfTokens that come at
+// run time. NewBenchConfTokens takes it; a zero field takes the directive's
+// value, or the default where the directive gives none.
 type BenchConfTokensConfig struct {
-	// Rate is the average number of events per second a
-	// BenchConfTokensTokenBucket admits, when Interval is zero: the time
-	// between two tokens is 1/Rate, rounded to the nanosecond (at least
-	// 1ns), computed once.
+	// Rate is the average number of events per second: the bucket gains a token
+	// every 1/Rate, rounded to the nanosecond (at least 1ns). Zero takes
+	// rate=1000000000/s from the directive. SetRate changes it.
 	Rate float64
 	// Burst is the number of tokens the bucket holds: the events admitted at
 	// once. Zero takes burst=1099511627776 from the directive. SetBurst changes

@@ -570,3 +570,42 @@ func TestConfConnsSetMaxShrinkKeepsResourcesInUse(t *testing.T) {
 		t.Fatalf("Len = %d open, %d idle; want 2, 2", open, idle)
 	}
 }
+
+// TestConfQueueZeroConfigTakesDirectiveSize: a zero ConfQueueConfig is
+// size=8 from the directive; a Size given at run time replaces it, and the
+// drop-oldest policy works on the ring of that size.
+func TestConfQueueZeroConfigTakesDirectiveSize(t *testing.T) {
+	if got := NewConfQueue(ConfQueueConfig{}).Cap(); got != 8 {
+		t.Fatalf("zero config: Cap = %d, want size=8", got)
+	}
+	q := NewConfQueue(ConfQueueConfig{Size: 16})
+	ctx := context.Background()
+	for i := range 17 {
+		if err := q.Push(ctx, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if q.Cap() != 16 || q.Len() != 16 {
+		t.Fatalf("Cap, Len = %d, %d after 17 pushes into Size 16; want 16, 16", q.Cap(), q.Len())
+	}
+	for want := 1; want <= 16; want++ {
+		if v, ok := q.TryPop(); !ok || v != want {
+			t.Fatalf("TryPop = %d, %v; want %d (the oldest, 0, dropped)", v, ok, want)
+		}
+	}
+}
+
+// TestNewConfQueuePanicsOnInvalidSize: a Size that is not a power of two
+// from 2 to 1<<30 makes NewConfQueue panic, as its doc says.
+func TestNewConfQueuePanicsOnInvalidSize(t *testing.T) {
+	for _, n := range []int{-1, 1, 3, 1000, 1 << 31} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("NewConfQueue(Size: %d) did not panic", n)
+				}
+			}()
+			NewConfQueue(ConfQueueConfig{Size: n})
+		}()
+	}
+}

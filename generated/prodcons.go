@@ -19,6 +19,7 @@ import (
 //monogen:queue DropNewestQueue[int] size=8 policy=drop-newest
 //monogen:queue DropOldestQueue[int] size=8 policy=drop-oldest
 //monogen:queue ErrorQueue[int] size=8 policy=error
+//monogen:queue ConfQueue[int] size=8 policy=drop-oldest config=true
 var _ struct{}
 
 // Batchers of the benchmarks: the batch function comes from the constructor,

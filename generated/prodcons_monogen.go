@@ -2782,6 +2782,579 @@ func NewErrorQueue() *ErrorQueue {
 	return q
 }
 
+// ConfQueue: generated from the queue directive in prodcons.go.
+
+// FanIn runs produce in n goroutines, passing each its index in [0, n), waits
+// for all of them to return and then closes q, so that consumers drain what
+// was pushed and stop. The first non-nil error returned by a produce cancels
+// the context given to the others and is returned; q is closed in every case.
+// produce pushes with q.Push or q.PushMany.
+func (q *ConfQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
+	err := confQueueRunGroup(ctx, n, produce)
+	q.Close()
+	return err
+}
+
+// FanOut runs n consumers that pop items from q and call consume for each,
+// until q is closed and drained, ctx ends or consume returns an error. The
+// first error cancels the others and is returned; ErrConfQueueClosed, the
+// normal end, is not. FanOut returns when every consumer has returned; an
+// item popped by a consumer is always passed to consume.
+func (q *ConfQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
+	return confQueueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+		for {
+			v, err := q.Pop(ctx)
+			if err == ErrConfQueueClosed {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if err := consume(ctx, v); err != nil {
+				return err
+			}
+		}
+	})
+}
+
+// confQueueRunGroup runs fn in n goroutines, waits for them and returns the
+// first error, cancelling the context of the others when it happens.
+func confQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	for i := range n {
+		wg.Go(func() {
+			if err := fn(ctx, i); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+					cancel(err)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return firstErr
+}
+
+var (
+	// ErrConfQueueClosed is returned by pushes after Close, and by pops once
+	// the queue is closed and every item has been popped.
+	ErrConfQueueClosed = errors.New("queue: closed")
+	// ErrConfQueueFull is returned by Push and PushMany under the
+	// ConfQueueError policy when there is no room.
+	ErrConfQueueFull = errors.New("queue: full")
+)
+
+// ConfQueueConfig holds the limits of a ConfQueue that come at run time.
+// NewConfQueue takes it; a zero field takes the directive's value, or the
+// default where the directive gives none.
+type ConfQueueConfig struct {
+	// Size is the capacity: a power of two from 2 to 1<<30. Zero takes size=8
+	// from the directive.
+	Size int
+}
+
+// confQueueCacheLineSize separates the fields producers write from those
+// consumers write, so that neither side invalidates the other's cache line.
+const confQueueCacheLineSize = 64
+
+// confQueueClosedBit is set in head by Close. Keeping it in the word producers
+// compare-and-swap makes Close linearizable: a push either claimed its slot
+// before Close (and its item will be popped) or fails with ErrConfQueueClosed.
+// Positions never reach 2^63.
+const confQueueClosedBit = 1 << 63
+
+// confQueueSpinTries is how many times a goroutine that finds the queue full
+// or empty retries, yielding its processor in between, before it parks.
+// Parking and waking cost a few hundred nanoseconds each; a short spin lets
+// a producer-consumer pair that runs at the same speed avoid both.
+const confQueueSpinTries = 4
+
+// confQueueSlot is one cell of the ring. seq tells who owns it: seq == pos
+// means free for the producer of position pos; seq == pos+1 means it holds
+// the item of position pos, for the consumer of pos; a consumer releases it
+// for the next lap with seq = pos+size.
+type confQueueSlot struct {
+	seq atomic.Uint64
+	val int
+}
+
+// confQueueOpStatus is the outcome of a non-blocking attempt on the ring.
+type confQueueOpStatus uint8
+
+const (
+	confQueueOpDone   confQueueOpStatus = iota // at least one item moved
+	confQueueOpFull                            // no free slot (push) or no published item (pop)
+	confQueueOpClosed                          // the queue is closed (and, for a pop, drained)
+)
+
+// ConfQueue is a bounded FIFO queue for any number of producers and
+// consumers. Create one with NewConfQueue; the zero value is not usable. A
+// ConfQueue must not be copied after first use.
+//
+// A push that succeeds happens before the pop that returns the item, as a send
+// on a channel happens before the corresponding receive. Items pushed by one
+// goroutine are popped in the order it pushed them.
+type ConfQueue struct {
+	_ confQueueNoCopy
+
+	// Read-only after init: they share a cache line with nothing written.
+	slots    []confQueueSlot
+	cfg      ConfQueueConfig
+	notEmpty chan struct{} // one token: wakes a parked consumer
+	notFull  chan struct{} // one token: wakes a parked producer
+	done     chan struct{} // closed by Close: wakes everybody
+	once     sync.Once
+	_        [confQueueCacheLineSize]byte
+
+	// head is the next position a producer claims, with confQueueClosedBit.
+	head atomic.Uint64
+	_    [confQueueCacheLineSize - 8]byte
+	// tail is the next position a consumer claims.
+	tail atomic.Uint64
+	_    [confQueueCacheLineSize - 8]byte
+
+	// popWaiters and pushWaiters count parked consumers and producers. A
+	// goroutine increments its counter before its last look at the ring and
+	// the other side loads it after publishing, so (atomics being
+	// sequentially consistent) either the waiter sees the change or the
+	// other side sees the waiter and hands it a token.
+	popWaiters  atomic.Int32
+	pushWaiters atomic.Int32
+	_           [confQueueCacheLineSize - 8]byte
+
+	dropped atomic.Uint64
+}
+
+// init allocates the ring and the wake-up channels.
+func (q *ConfQueue) init() {
+	if q.cfg.Size < 2 || q.cfg.Size > 1<<30 || q.cfg.Size&(q.cfg.Size-1) != 0 {
+		panic("queue: size must be a power of two from 2 to 1<<30")
+	}
+	q.slots = make([]confQueueSlot, q.cfg.Size)
+	for i := range q.slots {
+		q.slots[i].seq.Store(uint64(i))
+	}
+	q.notEmpty = make(chan struct{}, 1)
+	q.notFull = make(chan struct{}, 1)
+	q.done = make(chan struct{})
+}
+
+// Cap returns the capacity of the queue.
+func (q *ConfQueue) Cap() int { return q.cfg.Size }
+
+// Len returns the number of items in the queue, including those a producer
+// has claimed a slot for but not yet published. Under concurrent use it is a
+// snapshot that may be stale by the time it returns.
+func (q *ConfQueue) Len() int {
+	tail := q.tail.Load()
+	head := q.head.Load() &^ confQueueClosedBit
+	if head < tail { // tail was loaded before consumers caught up with a later head
+		return 0
+	}
+	return min(int(head-tail), q.cfg.Size)
+}
+
+// TryPush adds v if there is room now and reports whether it did. It never
+// blocks and never drops an item, whatever the policy.
+func (q *ConfQueue) TryPush(v int) bool {
+	if q.enqueue(v) != confQueueOpDone {
+		return false
+	}
+	q.wakeConsumer()
+	return true
+}
+
+// Push adds v to the queue. When the queue is full it follows the policy:
+// ConfQueueBlock waits for room and returns ctx.Err() if ctx ends first;
+// ConfQueueDropNewest discards v and returns nil; ConfQueueDropOldest
+// discards the oldest item and adds v; ConfQueueError returns
+// ErrConfQueueFull. Push returns ErrConfQueueClosed once Close has been
+// called.
+func (q *ConfQueue) Push(ctx context.Context, v int) error {
+	woken := false
+	for {
+		switch q.enqueue(v) {
+		case confQueueOpDone:
+			q.wakeConsumer()
+			if woken {
+				q.passProducerToken()
+			}
+			return nil
+		case confQueueOpClosed:
+			return ErrConfQueueClosed
+		}
+		q.dropOldest()
+		continue
+	}
+}
+
+// PushMany adds the items of vs in order and returns how many it added. It
+// claims as many slots as are free with a single atomic operation, so a
+// batch costs about as much as one Push. When the queue is full it follows
+// the policy like Push: ConfQueueBlock waits (and returns the count so far
+// with ctx.Err() or ErrConfQueueClosed); ConfQueueDropNewest discards the
+// items that do not fit and returns nil; ConfQueueDropOldest discards the
+// oldest items to make room; ConfQueueError returns the count so far with
+// ErrConfQueueFull.
+func (q *ConfQueue) PushMany(ctx context.Context, vs []int) (int, error) {
+	added := 0
+	woken := false
+	for added < len(vs) {
+		n, st := q.enqueueMany(vs[added:])
+		if n > 0 {
+			added += n
+			q.wakeConsumer()
+			if woken {
+				q.passProducerToken()
+				woken = false
+			}
+			// progress: spin afresh before parking the next time
+			continue
+		}
+		if st == confQueueOpClosed {
+			return added, ErrConfQueueClosed
+		}
+		q.dropOldest()
+		continue
+	}
+	return added, nil
+}
+
+// TryPop removes and returns the oldest item if there is one. It never blocks.
+func (q *ConfQueue) TryPop() (int, bool) {
+	v, st := q.dequeue()
+	if st != confQueueOpDone {
+		return v, false
+	}
+	q.wakeProducer()
+	return v, true
+}
+
+// Pop removes and returns the oldest item, waiting for one if the queue is
+// empty. It returns ctx.Err() if ctx ends first, and ErrConfQueueClosed once
+// the queue is closed and drained: items pushed before Close are still
+// returned.
+func (q *ConfQueue) Pop(ctx context.Context) (int, error) {
+	woken := false
+	for spins := 0; ; spins++ {
+		v, st := q.dequeue()
+		switch st {
+		case confQueueOpDone:
+			q.wakeProducer()
+			if woken {
+				q.passConsumerToken()
+			}
+			return v, nil
+		case confQueueOpClosed:
+			return v, ErrConfQueueClosed
+		}
+		if spins < confQueueSpinTries {
+			runtime.Gosched()
+			continue
+		}
+		var err error
+		if woken, err = q.waitNotEmpty(ctx); err != nil {
+			return v, err
+		}
+	}
+}
+
+// PopMany waits until the queue holds at least one item, then removes up to
+// len(buf) items into buf, oldest first, without waiting for more, and
+// returns how many it removed. It claims them with a single atomic
+// operation. It returns ctx.Err() if ctx ends before any item arrives and
+// ErrConfQueueClosed once the queue is closed and drained. A PopMany with an
+// empty buf returns at once.
+func (q *ConfQueue) PopMany(ctx context.Context, buf []int) (int, error) {
+	if len(buf) == 0 {
+		return 0, nil
+	}
+	woken := false
+	for spins := 0; ; spins++ {
+		n, st := q.dequeueMany(buf)
+		switch st {
+		case confQueueOpDone:
+			q.wakeProducer()
+			if woken {
+				q.passConsumerToken()
+			}
+			return n, nil
+		case confQueueOpClosed:
+			return 0, ErrConfQueueClosed
+		}
+		if spins < confQueueSpinTries {
+			runtime.Gosched()
+			continue
+		}
+		var err error
+		if woken, err = q.waitNotEmpty(ctx); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// Close stops the queue accepting items. Pushes waiting for room return
+// ErrConfQueueClosed; consumers pop the items left and then get
+// ErrConfQueueClosed. Every push that returned nil before Close started has
+// its item popped by some later pop (or dropped under ConfQueueDropOldest).
+// Close may be called more than once.
+func (q *ConfQueue) Close() {
+	q.once.Do(func() {
+		q.head.Or(confQueueClosedBit)
+		close(q.done)
+	})
+}
+
+// ConfQueueStats holds counters of a queue's life so far.
+type ConfQueueStats struct {
+	// Dropped counts the items discarded by the ConfQueueDropNewest or
+	// ConfQueueDropOldest policy.
+	Dropped uint64
+}
+
+// Stats returns the queue's counters.
+func (q *ConfQueue) Stats() ConfQueueStats {
+	return ConfQueueStats{Dropped: q.dropped.Load()}
+}
+
+// enqueue claims the slot at head and publishes v in it.
+func (q *ConfQueue) enqueue(v int) confQueueOpStatus {
+	mask := uint64(q.cfg.Size) - 1
+	pos := q.head.Load()
+	for {
+		if pos&confQueueClosedBit != 0 {
+			return confQueueOpClosed
+		}
+		slot := &q.slots[pos&mask]
+		switch lap := int64(slot.seq.Load() - pos); {
+		case lap == 0:
+			if q.head.CompareAndSwap(pos, pos+1) {
+				slot.val = v
+				slot.seq.Store(pos + 1)
+				return confQueueOpDone
+			}
+		case lap < 0: // the slot still holds the item of the previous lap
+			return confQueueOpFull
+		}
+		pos = q.head.Load() // another producer claimed pos first
+	}
+}
+
+// enqueueMany claims the run of free slots starting at head, up to len(vs),
+// with one compare-and-swap and publishes vs in them. Slots seen free stay
+// free until head passes them, since only the producer that moves head over
+// a position may fill it.
+func (q *ConfQueue) enqueueMany(vs []int) (int, confQueueOpStatus) {
+	mask := uint64(q.cfg.Size) - 1
+	limit := min(len(vs), q.cfg.Size)
+	pos := q.head.Load()
+	for {
+		if pos&confQueueClosedBit != 0 {
+			return 0, confQueueOpClosed
+		}
+		n := 0
+		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
+			n++
+		}
+		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
+			return 0, confQueueOpFull
+		}
+		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
+			for i, v := range vs[:n] {
+				q.slots[(pos+uint64(i))&mask].val = v
+			}
+			// Publish last to first: a consumer that sees the first slot
+			// published sees the whole run and takes it in one batch,
+			// instead of chasing the writes one cache line at a time.
+			for i := n - 1; i >= 0; i-- {
+				p := pos + uint64(i)
+				q.slots[p&mask].seq.Store(p + 1)
+			}
+			return n, confQueueOpDone
+		}
+		pos = q.head.Load()
+	}
+}
+
+// dequeue claims the slot at tail and takes its item.
+func (q *ConfQueue) dequeue() (int, confQueueOpStatus) {
+	var zero int
+	mask := uint64(q.cfg.Size) - 1
+	pos := q.tail.Load()
+	for {
+		slot := &q.slots[pos&mask]
+		switch lap := int64(slot.seq.Load() - (pos + 1)); {
+		case lap == 0:
+			if q.tail.CompareAndSwap(pos, pos+1) {
+				v := slot.val
+				slot.val = zero // let the garbage collector have it
+				slot.seq.Store(pos + mask + 1)
+				return v, confQueueOpDone
+			}
+		case lap < 0: // nothing published at pos yet
+			return zero, q.emptyStatus(pos)
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// dequeueMany claims the run of published slots starting at tail, up to
+// len(buf), with one compare-and-swap and moves their items into buf.
+func (q *ConfQueue) dequeueMany(buf []int) (int, confQueueOpStatus) {
+	var zero int
+	mask := uint64(q.cfg.Size) - 1
+	limit := min(len(buf), q.cfg.Size)
+	pos := q.tail.Load()
+	for {
+		n := 0
+		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n)+1 {
+			n++
+		}
+		if n == 0 && int64(q.slots[pos&mask].seq.Load()-(pos+1)) < 0 {
+			return 0, q.emptyStatus(pos)
+		}
+		if n > 0 && q.tail.CompareAndSwap(pos, pos+uint64(n)) {
+			for i := range buf[:n] {
+				slot := &q.slots[(pos+uint64(i))&mask]
+				buf[i] = slot.val
+				slot.val = zero
+			}
+			// Release last to first, for the reason enqueueMany publishes
+			// last to first.
+			for i := n - 1; i >= 0; i-- {
+				p := pos + uint64(i)
+				q.slots[p&mask].seq.Store(p + mask + 1)
+			}
+			return n, confQueueOpDone
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// emptyStatus tells an empty queue from a closed and drained one, given the
+// tail position at which nothing was published. A producer may have claimed
+// pos before Close without publishing yet: that is empty, not drained.
+func (q *ConfQueue) emptyStatus(pos uint64) confQueueOpStatus {
+	if head := q.head.Load(); head&confQueueClosedBit != 0 && head&^confQueueClosedBit == pos {
+		return confQueueOpClosed
+	}
+	return confQueueOpFull
+}
+
+// dropOldest discards the oldest item to make room under
+// ConfQueueDropOldest. If the oldest slot is still being published or
+// released by another goroutine, it yields to let that goroutine finish.
+func (q *ConfQueue) dropOldest() {
+	if _, st := q.dequeue(); st == confQueueOpDone {
+		q.dropped.Add(1)
+		return
+	}
+	runtime.Gosched()
+}
+
+// readable reports whether an item is published at tail.
+func (q *ConfQueue) readable() bool {
+	pos := q.tail.Load()
+	return int64(q.slots[pos&(uint64(q.cfg.Size)-1)].seq.Load()-(pos+1)) >= 0
+}
+
+// writable reports whether the slot at head is free.
+func (q *ConfQueue) writable() bool {
+	pos := q.head.Load() &^ confQueueClosedBit
+	return int64(q.slots[pos&(uint64(q.cfg.Size)-1)].seq.Load()-pos) >= 0
+}
+
+// wakeConsumer hands a token to a parked consumer, if any, after a push.
+func (q *ConfQueue) wakeConsumer() {
+	if q.popWaiters.Load() != 0 {
+		confQueueSignal(q.notEmpty)
+	}
+}
+
+// wakeProducer hands a token to a parked producer, if any, after a pop. Only
+// ConfQueueBlock parks producers.
+func (q *ConfQueue) wakeProducer() {
+}
+
+// passConsumerToken is called by a consumer woken with the token once it has
+// its item. A producer that found the token already taken skipped its own
+// signal, counting on the taker to look again: if items and waiters remain,
+// the token goes on.
+func (q *ConfQueue) passConsumerToken() {
+	if q.popWaiters.Load() != 0 && q.readable() {
+		confQueueSignal(q.notEmpty)
+	}
+}
+
+// passProducerToken is passConsumerToken for producers under ConfQueueBlock.
+func (q *ConfQueue) passProducerToken() {
+	if q.pushWaiters.Load() != 0 && q.writable() {
+		confQueueSignal(q.notFull)
+	}
+}
+
+// waitNotEmpty parks the calling consumer until a producer or Close wakes it
+// or ctx ends, and reports whether it was woken with the token. It does not
+// park if an item was published since the caller looked.
+func (q *ConfQueue) waitNotEmpty(ctx context.Context) (bool, error) {
+	q.popWaiters.Add(1)
+	if q.readable() {
+		q.popWaiters.Add(-1)
+		return false, nil
+	}
+	select {
+	case <-q.notEmpty:
+		q.popWaiters.Add(-1)
+		return true, nil
+	case <-q.done:
+		// Closed but not drained: producers that claimed slots before
+		// Close are still publishing. Let them run.
+		q.popWaiters.Add(-1)
+		runtime.Gosched()
+		return false, nil
+	case <-ctx.Done():
+		q.popWaiters.Add(-1)
+		return false, ctx.Err()
+	}
+}
+
+// confQueueSignal puts a token in a one-token channel unless one is already
+// there, in which case the goroutine that takes it will look at the queue.
+func confQueueSignal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// confQueueNoCopy lets go vet's copylocks check report a ConfQueue copied by
+// value.
+type confQueueNoCopy struct{}
+
+func (*confQueueNoCopy) Lock() {}
+
+func (*confQueueNoCopy) Unlock() {}
+
+// NewConfQueue returns an empty ConfQueue of capacity cfg.Size; when it is
+// full, Push discards the oldest item to make room. It panics unless cfg.Size
+// is a power of two from 2 to 1<<30.
+func NewConfQueue(cfg ConfQueueConfig) *ConfQueue {
+	if cfg.Size == 0 {
+		cfg.Size = 8
+	}
+	q := &ConfQueue{cfg: cfg}
+	q.init()
+	return q
+}
+
 // BenchBatcher50: generated from the batcher directive in prodcons.go.
 
 // ErrBenchBatcher50Closed is returned by Add and Flush after Close.
@@ -5814,8 +6387,9 @@ type confConnsHotEntry struct {
 	_ [confConnsSlotPad]byte
 }
 
-// ConfConnsConfig holds the options of a ConfConns. In generated code each
-// field is a constant taken from the directive.
+// ConfConnsConfig holds the limits of a ConfConns that come at run time.
+// NewConfConns takes it; a zero field takes the directive's value, or the
+// default where the directive gives none.
 type ConfConnsConfig struct {
 	// Max is the most resources that exist at once, idle or in use, at least 1.
 	// Zero takes max=4 from the directive. SetMax changes it.

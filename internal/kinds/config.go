@@ -48,6 +48,8 @@ func keepConfig(c *Context, locals *emit.Locals, fields ...runtimeField) (param 
 		c.Spec.Runtime = map[string]bool{}
 	}
 	cfg = locals.Name("cfg")
+	k, _ := Lookup(c.D.Kind)
+	c.Spec.HookDocs["Config"] = "Config holds the limits of a " + k.Main + " that come at run time. New takes it; a zero field takes the directive's value, or the default where the directive gives none."
 	for _, f := range fields {
 		c.Spec.Runtime[f.Name] = true
 		if f.Doc != "" {
