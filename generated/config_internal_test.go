@@ -609,3 +609,88 @@ func TestNewConfQueuePanicsOnInvalidSize(t *testing.T) {
 		}()
 	}
 }
+
+// TestConfBatcherSizeFromConfig: a zero ConfBatcherConfig hands over
+// batches of size=4 from the directive; a Size given at run time replaces
+// it.
+func TestConfBatcherSizeFromConfig(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		cfg  ConfBatcherConfig
+		want int
+	}{{ConfBatcherConfig{}, 4}, {ConfBatcherConfig{Size: 3}, 3}} {
+		var mu sync.Mutex
+		var sizes []int
+		b := NewConfBatcher(func(_ context.Context, items []int) error {
+			mu.Lock()
+			sizes = append(sizes, len(items))
+			mu.Unlock()
+			return nil
+		}, nil, tc.cfg)
+		for i := range 2 * tc.want {
+			if err := b.Add(ctx, i); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := b.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(sizes) != 2 || sizes[0] != tc.want || sizes[1] != tc.want {
+			t.Errorf("NewConfBatcher(%+v): batches of %v, want two of %d", tc.cfg, sizes, tc.want)
+		}
+	}
+}
+
+// TestNewConfBatcherPanicsOnInvalidConfig: a negative Size or Flush makes
+// NewConfBatcher panic, as its doc says.
+func TestNewConfBatcherPanicsOnInvalidConfig(t *testing.T) {
+	for _, cfg := range []ConfBatcherConfig{{Size: -1}, {Flush: -time.Second}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("NewConfBatcher(%+v) did not panic", cfg)
+				}
+			}()
+			NewConfBatcher(func(context.Context, []int) error { return nil }, nil, cfg)
+		}()
+	}
+}
+
+// TestConfPoolZeroConfigTakesDirectiveValues: a zero ConfPoolConfig is
+// workers=2 queue=16 from the directive; Workers and Queue given at run
+// time replace them, the queue rounded up to a power of two.
+func TestConfPoolZeroConfigTakesDirectiveValues(t *testing.T) {
+	for _, tc := range []struct {
+		cfg     ConfPoolConfig
+		workers int
+		slots   int
+	}{{ConfPoolConfig{}, 2, 16}, {ConfPoolConfig{Workers: 3, Queue: 50}, 3, 64}} {
+		p := NewConfPool(nil, tc.cfg)
+		p.life.Lock()
+		workers := len(p.workers)
+		p.life.Unlock()
+		if workers != tc.workers || len(p.q.slots) != tc.slots {
+			t.Errorf("NewConfPool(%+v): %d workers, %d slots; want %d, %d", tc.cfg, workers, len(p.q.slots), tc.workers, tc.slots)
+		}
+		outs, err := p.Map(context.Background(), []int{1, 2, 3})
+		if err != nil || len(outs) != 3 || outs[2] != 6 {
+			t.Errorf("Map = %v, %v; want [2 4 6]", outs, err)
+		}
+		p.Close()
+	}
+}
+
+// TestNewConfPoolPanicsOnNegativeConfig: a negative Workers or Queue makes
+// NewConfPool panic, as its doc says.
+func TestNewConfPoolPanicsOnNegativeConfig(t *testing.T) {
+	for _, cfg := range []ConfPoolConfig{{Workers: -1}, {Queue: -1}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("NewConfPool(%+v) did not panic", cfg)
+				}
+			}()
+			NewConfPool(nil, cfg).Close()
+		}()
+	}
+}

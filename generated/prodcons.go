@@ -33,6 +33,7 @@ var _ struct{}
 // template: the tests give both the same function.
 //
 //monogen:batcher FuncBatcher[int] size=4 workers=1 retries=2
+//monogen:batcher ConfBatcher[int] size=4 workers=1 config=true
 var _ struct{}
 
 // Row is an item of the Writes batcher.

@@ -4436,6 +4436,397 @@ func NewFuncBatcher(fn func(context.Context, []int) error, onError func([]int, e
 	return b
 }
 
+// ConfBatcher: generated from the batcher directive in prodcons.go.
+
+// ErrConfBatcherClosed is returned by Add and Flush after Close.
+var ErrConfBatcherClosed = errors.New("batcher: closed")
+
+// confBatcherBuffersPerWorker is how many batch buffers each worker has: one
+// it is processing and one queued for it. One more buffer is being filled.
+// With fewer, Add would wait whenever a worker starts a batch; with more,
+// only memory and latency grow.
+const confBatcherBuffersPerWorker = 2
+
+// ConfBatcherConfig holds the limits of a ConfBatcher that come at run time.
+// NewConfBatcher takes it; a zero field takes the directive's value, or the
+// default where the directive gives none.
+type ConfBatcherConfig struct {
+	// Size is the number of items in a full batch, at least 1. Zero takes size=4
+	// from the directive.
+	Size int
+	// Flush is how long an item may wait in a batch that is not full before the
+	// batch is handed over. Zero means no timer: a batch waits until it is full
+	// or flushed.
+	Flush time.Duration
+}
+
+// ConfBatcherBatchError reports a batch that failed after every retry: its
+// items and the last error.
+type ConfBatcherBatchError struct {
+	Items []int
+	Err   error
+}
+
+func (e *ConfBatcherBatchError) Error() string {
+	return fmt.Sprintf("batcher: batch of %d items failed: %v", len(e.Items), e.Err)
+}
+
+func (e *ConfBatcherBatchError) Unwrap() error { return e.Err }
+
+// confBatcherBatchJob is a batch handed to the workers, with its sequence
+// number.
+type confBatcherBatchJob struct {
+	seq   uint64
+	items []int
+}
+
+// confBatcherFlushWaiter is a Flush waiting for every batch up to seq to be
+// done.
+type confBatcherFlushWaiter struct {
+	seq  uint64
+	done chan struct{}
+}
+
+// ConfBatcher collects items and passes them in batches to a function.
+// Create one with NewConfBatcher; the zero value is not usable. A
+// ConfBatcher must not be copied after first use.
+//
+// Every item for which Add returned nil is passed to exactly one call of the
+// function that returned nil, or reported as failed (to the error handler, or
+// by Flush or Close) after every retry; Close waits for all of them. An Add
+// happens before the call of the function that receives its item.
+type ConfBatcher struct {
+	_ confBatcherNoCopy
+
+	cfg     ConfBatcherConfig
+	fn      func(context.Context, []int) error
+	onError func([]int, error)
+
+	// tick delivers the flush interval; tests replace it.
+	tick   <-chan time.Time
+	ticker *time.Ticker
+
+	free chan []int               // empty batch buffers
+	work chan confBatcherBatchJob // full batches for the workers; never blocks
+	done chan struct{}            // closed by Close: stops waiting Adds and the ticker
+	ctx  context.Context          // given to fn; cancelled when Close gives up
+	stop context.CancelCauseFunc
+	wg   sync.WaitGroup // workers and ticker
+
+	mu       sync.Mutex
+	cur      []int // batch being filled; nil when every buffer is in flight
+	seq      uint64
+	inflight []uint64 // sequence numbers handed over and not yet done
+	waiters  []confBatcherFlushWaiter
+	failed   []error // BatchErrors kept for Flush and Close when onError is nil
+	closed   bool
+}
+
+// init allocates the buffers and starts the workers and the ticker.
+func (b *ConfBatcher) init() {
+	if b.cfg.Size < 1 || b.cfg.Flush < 0 {
+		panic("batcher: invalid configuration: want size >= 1 and flush >= 0")
+	}
+	buffers := confBatcherBuffersPerWorker + 1
+	b.free = make(chan []int, buffers)
+	for range buffers - 1 {
+		b.free <- make([]int, 0, b.cfg.Size)
+	}
+	b.cur = make([]int, 0, b.cfg.Size)
+	b.work = make(chan confBatcherBatchJob, buffers)
+	b.done = make(chan struct{})
+	b.inflight = make([]uint64, 0, buffers)
+	b.ctx, b.stop = context.WithCancelCause(context.Background())
+	for range 1 {
+		b.wg.Go(b.worker)
+	}
+	if b.cfg.Flush > 0 {
+		if b.tick == nil {
+			b.ticker = time.NewTicker(b.cfg.Flush)
+			b.tick = b.ticker.C
+		}
+		b.wg.Go(b.flusher)
+	}
+}
+
+// Add adds v to the current batch, handing the batch over if it is full. If
+// every batch buffer is in flight, Add waits for one and returns ctx.Err() if
+// ctx ends first. It returns ErrConfBatcherClosed after Close.
+func (b *ConfBatcher) Add(ctx context.Context, v int) error {
+	b.mu.Lock()
+	for b.cur == nil || b.closed {
+		if b.closed {
+			b.mu.Unlock()
+			return ErrConfBatcherClosed
+		}
+		b.mu.Unlock()
+		var buf []int
+		select {
+		case buf = <-b.free:
+		case <-b.done:
+			return ErrConfBatcherClosed
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		b.mu.Lock()
+		if b.cur == nil && !b.closed {
+			b.cur = buf
+		} else {
+			b.free <- buf // another Add got one first; free has room for it
+		}
+	}
+	b.cur = append(b.cur, v)
+	if len(b.cur) >= b.cfg.Size {
+		b.dispatchLocked()
+	}
+	b.mu.Unlock()
+	return nil
+}
+
+// AddMany adds the items of vs in order, as successive Adds would, but takes
+// the lock once per batch rather than once per item. It returns how many items
+// it added; when that is less than len(vs), the error says why, as for Add.
+func (b *ConfBatcher) AddMany(ctx context.Context, vs []int) (int, error) {
+	added := 0
+	b.mu.Lock()
+	for added < len(vs) {
+		if b.closed {
+			b.mu.Unlock()
+			return added, ErrConfBatcherClosed
+		}
+		if b.cur == nil {
+			b.mu.Unlock()
+			var buf []int
+			select {
+			case buf = <-b.free:
+			case <-b.done:
+				return added, ErrConfBatcherClosed
+			case <-ctx.Done():
+				return added, ctx.Err()
+			}
+			b.mu.Lock()
+			if b.cur == nil && !b.closed {
+				b.cur = buf
+			} else {
+				b.free <- buf
+			}
+			continue
+		}
+		n := min(len(vs)-added, b.cfg.Size-len(b.cur))
+		b.cur = append(b.cur, vs[added:added+n]...)
+		added += n
+		if len(b.cur) >= b.cfg.Size {
+			b.dispatchLocked()
+		}
+	}
+	b.mu.Unlock()
+	return added, nil
+}
+
+// Flush hands over the current batch, even if it is not full, and waits
+// until every batch handed over before it has been passed to the function
+// (and reported, if it failed). It returns ctx.Err() if ctx ends first,
+// ErrConfBatcherClosed after Close, and the batches that failed since the
+// last Flush or Close when there is no error handler.
+func (b *ConfBatcher) Flush(ctx context.Context) error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return ErrConfBatcherClosed
+	}
+	if len(b.cur) > 0 {
+		b.dispatchLocked()
+	}
+	var done chan struct{}
+	if len(b.inflight) > 0 {
+		done = make(chan struct{})
+		b.waiters = append(b.waiters, confBatcherFlushWaiter{seq: b.seq, done: done})
+	}
+	b.mu.Unlock()
+	if done != nil {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return b.takeFailed()
+}
+
+// Close hands over the current batch, stops accepting items and waits until
+// every batch has been passed to the function or reported. If ctx ends first,
+// Close cancels the context given to the function, reports the batches not yet
+// passed to it as failed with the cause, waits for the calls in progress to
+// return and returns ctx.Err(). Otherwise it returns the batches that failed
+// since the last Flush when there is no error handler. Close after Close
+// returns ErrConfBatcherClosed.
+func (b *ConfBatcher) Close(ctx context.Context) error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return ErrConfBatcherClosed
+	}
+	if len(b.cur) > 0 {
+		b.dispatchLocked()
+	}
+	b.closed = true
+	close(b.work) // no send follows: every send is under mu and checks closed
+	close(b.done)
+	b.mu.Unlock()
+	if b.ticker != nil {
+		b.ticker.Stop()
+	}
+
+	stopped := make(chan struct{})
+	go func() {
+		b.wg.Wait()
+		close(stopped)
+	}()
+	var err error
+	select {
+	case <-stopped:
+	case <-ctx.Done():
+		err = ctx.Err()
+		b.stop(context.Cause(ctx))
+		<-stopped
+	}
+	b.stop(ErrConfBatcherClosed)
+	return errors.Join(err, b.takeFailed())
+}
+
+// dispatchLocked hands the current batch to the workers and takes a free
+// buffer for the next one, if there is one. b.mu is held.
+func (b *ConfBatcher) dispatchLocked() {
+	b.seq++
+	b.inflight = append(b.inflight, b.seq)
+	b.work <- confBatcherBatchJob{seq: b.seq, items: b.cur}
+	select {
+	case buf := <-b.free:
+		b.cur = buf
+	default:
+		b.cur = nil
+	}
+}
+
+// worker passes batches to the function until Close.
+func (b *ConfBatcher) worker() {
+	for job := range b.work {
+		b.process(job.items)
+		b.finish(job)
+	}
+}
+
+// process passes one batch to the function, retrying, and reports it if it
+// still fails. Once Close has given up, it reports without calling.
+func (b *ConfBatcher) process(items []int) {
+	if err := context.Cause(b.ctx); err != nil {
+		b.report(items, err)
+		return
+	}
+	err := b.call(b.ctx, items)
+	if err != nil {
+		b.report(items, err)
+	}
+}
+
+// finish recycles a processed batch's buffer and releases the Flushes that
+// were waiting for it.
+func (b *ConfBatcher) finish(job confBatcherBatchJob) {
+	clear(job.items) // let the garbage collector have the items
+	b.free <- job.items[:0]
+	b.mu.Lock()
+	i := slices.Index(b.inflight, job.seq)
+	b.inflight = slices.Delete(b.inflight, i, i+1)
+	oldest := b.seq + 1
+	if len(b.inflight) > 0 {
+		oldest = slices.Min(b.inflight)
+	}
+	b.waiters = slices.DeleteFunc(b.waiters, func(w confBatcherFlushWaiter) bool {
+		if w.seq < oldest {
+			close(w.done)
+			return true
+		}
+		return false
+	})
+	b.mu.Unlock()
+}
+
+// flusher hands over the current batch at every tick until Close.
+func (b *ConfBatcher) flusher() {
+	for {
+		select {
+		case <-b.tick:
+			b.mu.Lock()
+			if !b.closed && len(b.cur) > 0 {
+				b.dispatchLocked()
+			}
+			b.mu.Unlock()
+		case <-b.done:
+			return
+		}
+	}
+}
+
+// call passes a batch to the user's function.
+func (b *ConfBatcher) call(ctx context.Context, items []int) error {
+	return b.fn(ctx, items)
+}
+
+// report passes a failed batch to the user's error handler, or keeps it for
+// Flush and Close when there is none.
+func (b *ConfBatcher) report(items []int, err error) {
+	if b.onError != nil {
+		b.onError(items, err)
+		return
+	}
+	b.keepFailed(items, err)
+}
+
+// keepFailed records a failed batch, with a copy of its items since the
+// buffer is reused.
+func (b *ConfBatcher) keepFailed(items []int, err error) {
+	e := &ConfBatcherBatchError{Items: slices.Clone(items), Err: err}
+	b.mu.Lock()
+	b.failed = append(b.failed, e)
+	b.mu.Unlock()
+}
+
+// takeFailed returns the kept failures joined, and forgets them.
+func (b *ConfBatcher) takeFailed() error {
+	b.mu.Lock()
+	failed := b.failed
+	b.failed = nil
+	b.mu.Unlock()
+	return errors.Join(failed...)
+}
+
+// confBatcherNoCopy lets go vet's copylocks check report a ConfBatcher
+// copied by value.
+type confBatcherNoCopy struct{}
+
+func (*confBatcherNoCopy) Lock() {}
+
+func (*confBatcherNoCopy) Unlock() {}
+
+// NewConfBatcher returns a ConfBatcher with its workers started. fn receives
+// every batch on a worker goroutine; the slice is reused once it returns.
+// onError, if not nil, receives each batch that failed after every retry; if
+// nil, failed batches are returned by the next Flush or Close. It panics if
+// cfg.Size or cfg.Flush is negative. Close hands over the last batch and
+// stops the workers.
+func NewConfBatcher(fn func(context.Context, []int) error, onError func([]int, error), cfg ConfBatcherConfig) *ConfBatcher {
+	if cfg.Size == 0 {
+		cfg.Size = 4
+	}
+	b := &ConfBatcher{
+		cfg:     cfg,
+		fn:      fn,
+		onError: onError,
+	}
+	b.init()
+	return b
+}
+
 // Writes: generated from the batcher directive in prodcons.go.
 
 // ErrWritesClosed is returned by Add and Flush after Close.
