@@ -1572,7 +1572,7 @@ func NewConfBreaker(fn func(context.Context, int) (int, error), cfg ConfBreakerC
 		cfg.Failures = 3
 	}
 	if cfg.Cooldown == 0 {
-		cfg.Cooldown = 1 * time.Hour
+		cfg.Cooldown = time.Hour
 	}
 	if cfg.HalfOpen == 0 {
 		cfg.HalfOpen = 3
@@ -3333,7 +3333,7 @@ func NewConfWindowAt(epoch time.Time, cfg ConfWindowConfig) *ConfWindow {
 		cfg.Limit = 1000
 	}
 	if cfg.Window == 0 {
-		cfg.Window = 1 * time.Minute
+		cfg.Window = time.Minute
 	}
 	l := &ConfWindow{cfg: cfg}
 	l.init(epoch)

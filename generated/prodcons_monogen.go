@@ -7383,7 +7383,7 @@ func NewConfConns(cfg ConfConnsConfig) *ConfConns {
 		cfg.Max = 4
 	}
 	if cfg.Idle == 0 {
-		cfg.Idle = 1 * time.Minute
+		cfg.Idle = time.Minute
 	}
 	p := &ConfConns{cfg: cfg}
 	p.init()

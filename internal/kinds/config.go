@@ -56,8 +56,10 @@ func keepConfig(c *Context, locals *emit.Locals, fields ...runtimeField) (param 
 			c.Spec.HookDocs["Config."+f.Name] = f.Doc
 		}
 		if f.Default != "" {
+			// time.Minute, not the 1 * time.Minute of DurationExpr.
+			def := strings.TrimPrefix(f.Default, "1 * ")
 			defaults = append(defaults, jen.If(jen.Id(cfg).Dot(f.Name).Op("==").Lit(0)).Block(
-				jen.Id(cfg).Dot(f.Name).Op("=").Id(f.Default),
+				jen.Id(cfg).Dot(f.Name).Op("=").Id(def),
 			))
 		}
 	}
