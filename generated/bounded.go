@@ -44,6 +44,18 @@ func PolicyChanges() []string {
 //monogen:semaphore BenchSlots n=64
 var _ struct{}
 
+// Limits from run-time configuration (config=true): each type takes a
+// Config whose zero fields take the directive's values.
+//
+//monogen:semaphore ConfSlots n=4 config=true
+//monogen:breaker ConfBreaker[int, int] failures=3 cooldown=1h config=true
+//monogen:limiter ConfLimiter[int, int] fn=Work min=2 max=64 config=true
+//monogen:breaker BenchConfBreaker[int, int] fn=Work config=true
+//monogen:ratelimit ConfTokens algo=token rate=100/s burst=20 config=true
+//monogen:ratelimit ConfWindow algo=window limit=1000 window=1m config=true
+//monogen:ratelimit BenchConfTokens algo=token rate=1000000000/s burst=1099511627776 config=true
+var _ struct{}
+
 // Rate limiters, one per algorithm, and the always-admitting ones the
 // benchmarks use.
 //

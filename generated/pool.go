@@ -17,6 +17,7 @@ import (
 // worker loop.
 //
 //monogen:pool TinyPool[int, int] queue=1024 fn=Tiny
+//monogen:pool ConfPool[int, int] workers=2 queue=16 fn=Tiny config=true
 func Tiny(x int) int { return 2 * x }
 
 // SpinWork is the number of dependent multiply-adds in Spin: about a

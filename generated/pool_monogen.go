@@ -56,7 +56,6 @@ type tinyPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
-
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -509,7 +508,6 @@ type TinyPool struct {
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
-
 }
 
 // tinyPoolTask is one element of the queue: a job, or a share of a Map batch.
@@ -1361,6 +1359,1383 @@ func NewTinyPool(onResult func(int, int, error)) *TinyPool {
 	return p
 }
 
+// ConfPool: generated from the pool directive in pool.go.
+
+// confPoolChunkTime is how long a chunk of a Map call should take.
+//
+// Chunking of a Map call: each helping worker claims chunks of consecutive
+// items with one atomic add, so the cost of sharing out the work is paid
+// once per chunk, not per item. But the items of a chunk wait for each
+// other: a chunk holding two slow items keeps the second from a helper that
+// idles meanwhile. So a helper sizes its chunks by time, not count: its
+// first chunk is one item, and each next one as many items as its last
+// chunk's pace says will take confPoolChunkTime, at most twice the last.
+// Slow items go out one at a time, cheap ones by the tens of thousands, and
+// an item waits in a chunk behind at most about confPoolChunkTime of items
+// that have proved cheap. No chunk is larger than a share of what is left,
+// so that the helpers finish together. The clock is read once per chunk.
+//
+// confPoolChunkTime is small next to a slow item and large next to the cost
+// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
+// the tiniest items well under 1%.
+const confPoolChunkTime = 50 * time.Microsecond
+
+// confPoolBatch is one Map call, shared by the workers helping with it.
+type confPoolBatch struct {
+	parent  context.Context // Map's ctx
+	ctx     context.Context // every item's context; cancelled when the batch stops
+	cancel  context.CancelFunc
+	ins     []int
+	outs    []int
+	helpers int64
+
+	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
+	left atomic.Int64  // items neither finished nor abandoned
+	ok   atomic.Int64  // items finished with a nil error
+	done chan struct{} // closed when left reaches zero
+
+	errMu sync.Mutex
+	err   error // why the batch stopped: the first reason given to fail
+}
+
+// Map runs every element of ins through the pool's function and returns the
+// outputs in input order. It is the fast path for large batches: the workers
+// share out ins by chunks (no queue hand-off per item), run them in a tight
+// loop and write straight into the result slice. The result handler is not
+// called for Map items.
+//
+// Each item runs under a context derived from ctx (so it carries ctx's
+// values), cancelled when ctx is done, when Shutdown begins, or when another
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrConfPoolClosed. An item that fails once the batch has stopped
+// (as a function that honours its context does) does not change the error.
+// The error is nil if every item succeeded.
+//
+// The batch goes through the queue like a job, once per helping worker, so
+// it waits behind queued jobs and shares the workers with them. Map must not
+// be called from a job of the same pool.
+//
+// The completion of every item happens before Map returns.
+func (p *ConfPool) Map(ctx context.Context, ins []int) ([]int, error) {
+	outs := make([]int, len(ins))
+	return outs, p.MapInto(ctx, outs, ins)
+}
+
+// MapInto is Map writing the outputs into outs, which must be as long as
+// ins: a caller running batches in a loop reuses one output slice, and
+// allocates nothing per batch but the batch's own bookkeeping. It panics if
+// the lengths differ.
+func (p *ConfPool) MapInto(ctx context.Context, outs []int, ins []int) error {
+	if len(outs) != len(ins) {
+		panic("pool: MapInto: len(outs) != len(ins)")
+	}
+	n := int64(len(ins))
+	if n == 0 {
+		return nil
+	}
+	helpers := min(p.size.Load(), n)
+	if helpers < 1 {
+		helpers = 1
+	}
+	b := &confPoolBatch{
+		parent:  ctx,
+		ins:     ins,
+		outs:    outs,
+		helpers: helpers,
+		done:    make(chan struct{}),
+	}
+	b.left.Store(n) // before anything can fail the batch and count items off
+	b.ctx, b.cancel = context.WithCancel(ctx)
+	defer b.cancel()
+	// Shutdown stops the batch with ErrConfPoolClosed, recorded before the
+	// items see their contexts cancelled (see itemFailed). If it has begun,
+	// fail runs at once.
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrConfPoolClosed) })()
+
+	for range helpers {
+		if err := p.send(ctx, confPoolTask{batch: b}); err != nil {
+			b.fail(err)
+			break
+		}
+	}
+	select {
+	case <-b.done:
+	case <-b.ctx.Done():
+		// Stopped by ctx, or by fail, which recorded why: the error of
+		// ctx counts only if it came first. Either way, wait for the
+		// items still running: Map must not return while the pool still
+		// reads ins or writes outs.
+		b.fail(ctx.Err())
+		<-b.done
+	}
+	ok := b.ok.Load()
+	if ok == n {
+		return nil // every item succeeded, whatever stopped the batch after
+	}
+	b.errMu.Lock()
+	defer b.errMu.Unlock()
+	return b.err
+}
+
+// fail stops the batch: it records err as the reason, unless err is nil or
+// a reason was recorded first, cancels the running items and abandons the
+// unclaimed ones.
+func (b *confPoolBatch) fail(err error) {
+	b.errMu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.errMu.Unlock()
+	b.cancel()
+	n := int64(len(b.ins))
+	// Claim everything left in one add, as a worker would claim a chunk.
+	if lo := b.next.Add(n) - n; lo < n {
+		b.finish(n - lo)
+	}
+}
+
+// finish accounts for k items finished or abandoned.
+func (b *confPoolBatch) finish(k int64) {
+	if b.left.Add(-k) == 0 {
+		close(b.done)
+	}
+}
+
+// runBatch claims and runs chunks of b until none is left, sized by time
+// (see confPoolChunkTime).
+func (p *ConfPool) runBatch(w *confPoolWorker, b *confPoolBatch) {
+	n := int64(len(b.ins))
+	size := int64(1)
+	start := time.Now()
+	for {
+		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
+		hi := b.next.Add(k)
+		lo := hi - k
+		if lo >= n {
+			return
+		}
+		hi = min(hi, n)
+		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
+		b.ok.Add(int64(ok))
+		b.finish(hi - lo)
+		size = confPoolNextChunk(size, hi-lo, now.Sub(start))
+		start = now
+	}
+}
+
+// confPoolNextChunk returns the size of the chunk that follows one of k
+// items, claimed at size, that ran in d: as many items as take
+// confPoolChunkTime at that pace, at least one, at most twice size.
+func confPoolNextChunk(size, k int64, d time.Duration) int64 {
+	if d <= 0 {
+		return 2 * size
+	}
+	return min(max(int64(confPoolChunkTime)*k/int64(d), 1), 2*size)
+}
+
+// itemFailed stops the batch because item i failed with err. If the batch
+// had already stopped, the failure is most likely that stop seen through
+// the item's context (a function that honours its context returns
+// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
+// if ctx is done, or the reason fail recorded before it cancelled the
+// items (ErrConfPoolClosed for Shutdown, an earlier item's failure).
+func (b *confPoolBatch) itemFailed(i int, err error) {
+	if b.ctx.Err() != nil {
+		b.fail(b.parent.Err())
+		return
+	}
+	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
+}
+
+// runChunk runs items [lo, hi) of b and returns how many succeeded before
+// the first failure, which fails the batch. It is the per-item loop of Map,
+// kept tight: one call of the hook per item, and the retry and timeout
+// paths only when those options are on.
+func (p *ConfPool) runChunk(b *confPoolBatch, lo, hi int) (ok int) {
+	i := lo // the item running, for the panic report
+	defer func() {
+		if r := recover(); r != nil {
+			ok = i - lo
+			b.itemFailed(i, confPoolNewPanicError(r))
+		}
+	}()
+	ctx := b.ctx
+	ins := b.ins[lo:hi]
+	outs := b.outs[lo:hi]
+	outs = outs[:len(ins)] // one bounds check for the loop
+	for j := range ins {
+		var out int
+		var err error
+		out, err = p.call(ctx, ins[j])
+		if err != nil {
+			i = lo + j
+			b.itemFailed(i, err)
+			return j
+		}
+		outs[j] = out
+		i++
+	}
+	return len(ins)
+}
+
+// confPoolSpinLimit is how many times a goroutine retries before parking
+// when it finds another one in the middle of a step of a few instructions: a
+// producer between claiming a slot and publishing it, or a worker between
+// claiming tasks and freeing their slots. The other goroutine is almost
+// always running on another core and done within the spin; when it is not,
+// its thread has been descheduled, and only parking gives it the CPU back.
+// Yielding instead (runtime.Gosched) would cost a trip through the
+// scheduler's global run queue on every such meeting, which on a busy pool
+// is a large share of all jobs.
+const confPoolSpinLimit = 64
+
+// confPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
+// steal).
+const confPoolMaxClaim = 64
+
+// next claims the next tasks, at least one and at most confPoolMaxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *ConfPool) next(w *confPoolWorker, tasks []confPoolTask) (n, pos uint64, shared, ok bool) {
+	hunting := false
+	for {
+		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
+		switch r {
+		case confPoolPopped:
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<confPoolClaimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
+			}
+			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
+				// Wake producers only once half the queue is free: one
+				// wake-up per half queue of jobs rather than per job.
+				if p.signalSpace() {
+					// Hand this P to the producer just woken: it would
+					// otherwise wait in this P's run queue until this
+					// worker blocks, which is when the queue is empty,
+					// and refill it while the workers idle.
+					runtime.Gosched()
+				}
+			}
+			return n, pos, shared, true
+		case confPoolPopDrained:
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		case confPoolPopPending:
+			if p.q.await(pos, confPoolSpinLimit) {
+				continue // published, or taken by another worker
+			}
+			if p.q.closed() {
+				// Workers do not park once the queue is closed (see
+				// sleep): yield to the pushing goroutine instead.
+				runtime.Gosched()
+				continue
+			}
+			// Its thread may be descheduled: park, and let it wake us
+			// once it has published (see pushed).
+		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
+		if !p.sleep(w) {
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		}
+	}
+}
+
+// sleep parks w until a producer, Close, Resize or a worker with claimed
+// tasks to take over wakes it. It returns false if w was retired.
+func (p *ConfPool) sleep(w *confPoolWorker) bool {
+	p.idleMu.Lock()
+	w.asleep = true
+	p.idle = append(p.idle, w)
+	p.sleepers.Add(1)
+	p.idleMu.Unlock()
+	// Look once more, after the announcement: a worker that claims tasks
+	// afterwards sees it (see offer).
+	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
+		p.unsleep(w)
+		return !w.retired.Load()
+	}
+	select {
+	case <-w.wake:
+		return true
+	case <-w.stop:
+		p.unsleep(w)
+		return false
+	}
+}
+
+// unsleep takes w, which did not wait for its wake-up, off the idle list.
+// If a producer has already taken it off to wake it, the wake-up is passed
+// to another sleeper: w may be about to exit, and the producer's task must
+// not wait for a worker that will not come.
+func (p *ConfPool) unsleep(w *confPoolWorker) {
+	p.idleMu.Lock()
+	if w.asleep {
+		for i, v := range p.idle {
+			if v == w {
+				last := len(p.idle) - 1
+				copy(p.idle[i:], p.idle[i+1:])
+				p.idle[last] = nil
+				p.idle = p.idle[:last]
+				break
+			}
+		}
+		w.asleep = false
+		p.sleepers.Add(-1)
+		p.idleMu.Unlock()
+		return
+	}
+	p.idleMu.Unlock()
+	p.wakeOne()
+}
+
+// wakeOne wakes the most recently parked worker (its cache is the warmest),
+// if any.
+func (p *ConfPool) wakeOne() {
+	p.idleMu.Lock()
+	n := len(p.idle)
+	if n == 0 {
+		p.idleMu.Unlock()
+		return
+	}
+	w := p.idle[n-1]
+	p.idle[n-1] = nil
+	p.idle = p.idle[:n-1]
+	w.asleep = false
+	p.sleepers.Add(-1)
+	p.idleMu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// wakeAll wakes every parked worker; after the queue is closed, none parks
+// again.
+func (p *ConfPool) wakeAll() {
+	p.idleMu.Lock()
+	idle := p.idle
+	p.idle = nil
+	for _, w := range idle {
+		w.asleep = false
+	}
+	p.sleepers.Store(0)
+	p.idleMu.Unlock()
+	for _, w := range idle {
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// signalSpace wakes one producer waiting for room, and reports whether it
+// sent the wake-up; the producer passes it on once it has pushed (see send).
+func (p *ConfPool) signalSpace() bool {
+	select {
+	case p.space <- struct{}{}:
+		return true
+	default: // a wake-up is already pending
+		return false
+	}
+}
+
+// ErrConfPoolClosed is returned by Submit, TrySubmit and Map after Close or
+// Shutdown has begun, and delivered to the handler for a job that Shutdown
+// could not return because it had already returned (see
+// [ConfPool.Shutdown]).
+var ErrConfPoolClosed = errors.New("pool: closed")
+
+// ErrConfPoolFull is returned by TrySubmit when the queue has no room.
+var ErrConfPoolFull = errors.New("pool: queue full")
+
+// confPoolDefaultQueue is the queue capacity used when the queue= option is
+// not positive: deep enough that a producer rarely waits for a worker to
+// wake, small enough that a full queue pushes back on the producer early.
+const confPoolDefaultQueue = 256
+
+// ConfPoolConfig holds the limits of a ConfPool that come at run time.
+// NewConfPool takes it; a zero field takes the directive's value, or the
+// default where the directive gives none.
+type ConfPoolConfig struct {
+	// Workers is the number of worker goroutines. Zero takes workers=2 from the
+	// directive.
+	Workers int
+	// Queue is how many submitted jobs wait for a worker before Submit waits,
+	// rounded up to a power of two. Zero takes queue=16 from the directive.
+	Queue int
+}
+
+// ConfPool runs a function over submitted jobs on a bounded set of workers.
+//
+// A ConfPool must be created with [NewConfPool]; the zero value is not
+// usable. A ConfPool must not be copied after first use. All methods are
+// safe for concurrent use.
+//
+// The function and the handler run on worker goroutines, concurrently with
+// each other. They must not call Submit, Map, Close or Shutdown on their own
+// pool in a way that waits for the pool (a job waiting for a job can
+// deadlock a pool whose workers all wait).
+type ConfPool struct {
+	_ confPoolNoCopy
+
+	// q is the job queue: a ring of values, no closure and no allocation
+	// per job, and no lock shared by producers and workers.
+	q confPoolQueue
+
+	// Parking: idle workers, LIFO, and their count for producers to check
+	// without the lock; producers waiting for room, and the token that
+	// wakes one of them.
+	idleMu       sync.Mutex
+	idle         []*confPoolWorker
+	sleepers     atomic.Int32
+	spaceWaiters atomic.Int32
+	space        chan struct{}
+
+	// Taking over claimed tasks (see steal): every worker goroutine not yet
+	// exited, for hunters to look into their claims, and how many workers
+	// found the queue empty and have not claimed from it since (hunting
+	// for a claimed task to take over, or parked).
+	crew    atomic.Pointer[[]*confPoolWorker] // copied on write under life
+	hunting atomic.Int32
+
+	// quit is closed when Close or Shutdown begins: it releases Submits
+	// waiting for room.
+	quit chan struct{}
+
+	// ctx is the parent of every job's context; Shutdown cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// halted is set by Shutdown: a worker that receives a job afterwards
+	// hands it back instead of running it.
+	halted atomic.Bool
+
+	onResult func(int, int, error)
+	cfg      ConfPoolConfig
+
+	life    sync.Mutex        // serializes Resize, Close and Shutdown
+	workers []*confPoolWorker // guarded by life; the running, non-retired workers
+	size    atomic.Int64
+	wg      sync.WaitGroup // one per worker goroutine, retired or not
+
+	unrunMu    sync.Mutex
+	unrun      []int // jobs received after Shutdown began, to be returned by it
+	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
+}
+
+// confPoolTask is one element of the queue: a job, or a share of a Map batch.
+type confPoolTask struct {
+	in    int
+	batch *confPoolBatch // non-nil: the receiving worker helps with this batch
+}
+
+// confPoolWorker is the parking and retirement handle of one worker goroutine.
+type confPoolWorker struct {
+	retired atomic.Bool   // checked before each job: cheaper than a select
+	stop    chan struct{} // closed on retirement: wakes a parked worker
+	wake    chan struct{} // capacity 1: a pending wake-up
+	asleep  bool          // on ConfPool.idle; guarded by ConfPool.idleMu
+
+	// cheap is set while the worker's last timed claim ran jobs shorter than
+	// confPoolCheapJob (see timeClaim); untimed counts the claims since.
+	// Only the worker reads and writes them.
+	cheap   bool
+	untimed uint8
+
+	// The last shared claim the worker made, for hunters to take over the
+	// tasks it has not started (see steal). claim holds the low bits of its
+	// first position, shifted left by confPoolClaimBits, | its length (zero
+	// before the first); done, the position of the last task the worker
+	// finished or skipped, stored after every task but the claim's last.
+	claim atomic.Uint64
+	done  atomic.Uint64
+	// The worker is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [confPoolWorkerPad]byte
+}
+
+// confPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+const confPoolWorkerPad = 16
+
+// init makes the queue and starts the workers.
+func (p *ConfPool) init() {
+	if p.cfg.Queue < 0 || p.cfg.Workers < 0 {
+		panic("pool: negative workers or queue")
+	}
+	queue := confPoolDefaultQueue
+	if p.cfg.Queue > 0 {
+		queue = p.cfg.Queue
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if p.cfg.Workers > 0 {
+		workers = p.cfg.Workers
+	}
+	p.q.init(queue)
+	p.space = make(chan struct{}, 1)
+	p.quit = make(chan struct{})
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.life.Lock()
+	p.grow(workers)
+	p.life.Unlock()
+}
+
+// call runs the user's function once. It is the only place the function is
+// called, so that a generated pool can call it directly (and inline it).
+func (p *ConfPool) call(ctx context.Context, in int) (int, error) {
+	return Tiny(in), nil
+}
+
+// deliver hands one job's outcome to the result handler.
+func (p *ConfPool) deliver(in int, out int, err error) {
+	if p.onResult != nil {
+		p.onResult(in, out, err)
+	}
+}
+
+// Submit queues in to be run, waiting while the queue is full. It returns
+// ErrConfPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is
+// done before there is room; the job is then not queued. ctx bounds only the
+// wait for room: the job itself runs under the pool's context (see
+// Shutdown).
+//
+// Submit of a job happens before the job runs.
+func (p *ConfPool) Submit(ctx context.Context, in int) error {
+	t := confPoolTask{in: in}
+	err := p.send(ctx, t)
+	return err
+}
+
+// send queues t, waiting while the queue is full, unless the pool is closed
+// or ctx is done.
+func (p *ConfPool) send(ctx context.Context, t confPoolTask) error {
+	woken := false
+	spins := 0
+	for {
+		r := p.q.tryPush(t)
+		if r == confPoolPushFull && spins < confPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+			// Half the queue is free: the worker that claimed the task
+			// in the slot is about to free it.
+			spins++
+			continue
+		}
+		if r == confPoolPushFull {
+			// More than half full, or the worker freeing the slot is
+			// descheduled: park until the workers have emptied half the
+			// queue (see take), one wake-up per half queue rather than a
+			// retry per slot. Announce, then look once more: a worker
+			// that frees a slot afterwards sees the announcement, so the
+			// wake-up cannot be lost.
+			p.spaceWaiters.Add(1)
+			if r = p.q.tryPush(t); r == confPoolPushFull {
+				select {
+				case <-p.space:
+					p.spaceWaiters.Add(-1)
+					woken = true
+					spins = 0
+					continue
+				case <-ctx.Done():
+					p.spaceWaiters.Add(-1)
+					return ctx.Err()
+				case <-p.quit:
+					p.spaceWaiters.Add(-1)
+					return ErrConfPoolClosed
+				}
+			}
+			p.spaceWaiters.Add(-1)
+		}
+		if r == confPoolPushClosed {
+			return ErrConfPoolClosed
+		}
+		p.pushed()
+		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
+			// Pass the wake-up on: the workers sent one for half a queue
+			// of room.
+			p.signalSpace()
+		}
+		return nil
+	}
+}
+
+// pushed wakes a worker for a task just pushed, if all are parked.
+func (p *ConfPool) pushed() {
+	if p.sleepers.Load() > 0 {
+		p.wakeOne()
+	}
+}
+
+// TrySubmit queues in if the queue has room, without waiting. It returns
+// ErrConfPoolFull if the queue is full and ErrConfPoolClosed if Close or
+// Shutdown has begun; the job is then not queued.
+//
+// TrySubmit of a job happens before the job runs.
+func (p *ConfPool) TrySubmit(in int) error {
+	t := confPoolTask{in: in}
+	var err error
+	switch p.q.tryPush(t) {
+	case confPoolPushed:
+		p.pushed()
+	case confPoolPushFull:
+		err = ErrConfPoolFull
+	case confPoolPushClosed:
+		err = ErrConfPoolClosed
+	}
+	return err
+}
+
+// Resize sets the number of workers to n (at least 1) while the pool runs.
+// Added workers start at once. A removed worker that is running a job
+// finishes it and exits without taking another; an idle one exits at once
+// (one that was taking a job just as Resize ran still runs that job). A
+// worker claims jobs from a long queue several at a time (at most half its
+// fair share of the queue), and a removed one still runs those it has
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
+func (p *ConfPool) Resize(n int) {
+	if n < 1 {
+		n = 1
+	}
+	p.life.Lock()
+	defer p.life.Unlock()
+	if p.isClosed() {
+		return
+	}
+	if d := n - len(p.workers); d > 0 {
+		p.grow(d)
+		return
+	}
+	for _, w := range p.workers[n:] {
+		w.retired.Store(true)
+		close(w.stop)
+	}
+	clear(p.workers[n:])
+	p.workers = p.workers[:n]
+	p.size.Store(int64(n))
+}
+
+// Size reports the number of workers set by the workers= option or Resize.
+// Retired workers still finishing a job are not counted.
+func (p *ConfPool) Size() int {
+	return int(p.size.Load())
+}
+
+// grow starts n more workers. p.life must be held.
+func (p *ConfPool) grow(n int) {
+	var crew []*confPoolWorker
+	if c := p.crew.Load(); c != nil {
+		crew = append(crew, *c...)
+	}
+	added := len(p.workers)
+	for range n {
+		w := &confPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		p.workers = append(p.workers, w)
+		crew = append(crew, w)
+	}
+	p.crew.Store(&crew) // before they start: they look into it
+	p.wg.Add(n)
+	for _, w := range p.workers[added:] {
+		go p.work(w)
+	}
+	p.size.Store(int64(len(p.workers)))
+}
+
+// leave takes w, whose goroutine is exiting, off the crew.
+func (p *ConfPool) leave(w *confPoolWorker) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	old := *p.crew.Load()
+	crew := make([]*confPoolWorker, 0, len(old)-1)
+	for _, v := range old {
+		if v != w {
+			crew = append(crew, v)
+		}
+	}
+	p.crew.Store(&crew)
+}
+
+// isClosed reports whether Close or Shutdown has begun.
+func (p *ConfPool) isClosed() bool { return p.q.closed() }
+
+// Close stops accepting jobs, runs every job already queued, and waits for
+// all workers to exit. Submits waiting for room when Close begins return
+// ErrConfPoolClosed. Close may be called more than once and concurrently with
+// Shutdown; every call waits.
+//
+// The completion of every job happens before Close returns.
+func (p *ConfPool) Close() {
+	p.life.Lock()
+	p.stopAccepting()
+	p.life.Unlock()
+	p.wg.Wait()
+}
+
+// Shutdown stops accepting jobs, cancels the context of every running job,
+// and returns the queued jobs that never ran, in queue order (those received
+// by a worker as Shutdown began may come last). Running jobs finish with
+// whatever their function returns once their context is cancelled, and are
+// delivered to the handler as usual.
+//
+// Shutdown waits for the workers to exit or for ctx to be done, whichever
+// comes first; in the latter case it returns ctx.Err(), and the workers
+// still running a job that ignores its context exit when it returns. Only
+// the first Shutdown returns jobs; a job that could not be returned to it
+// (a later call, or one received as Shutdown gave up waiting) is delivered
+// to the handler with ErrConfPoolClosed, so no job goes unaccounted.
+//
+// If Close is draining the queue, Shutdown stops it and returns the rest.
+func (p *ConfPool) Shutdown(ctx context.Context) ([]int, error) {
+	p.life.Lock()
+	p.stopAccepting()
+	first := !p.halted.Swap(true)
+	p.life.Unlock()
+	if first {
+		p.cancel()
+		// Drain alongside the workers: both hand jobs to unrun.
+		for {
+			t, r := p.q.tryPop()
+			if r == confPoolPopDrained {
+				break
+			}
+			if r == confPoolPopPending {
+				runtime.Gosched()
+			}
+			if r == confPoolPopped && t.batch == nil {
+				p.giveBack(t.in)
+			}
+		}
+	}
+	var err error
+	if ctx.Done() == nil {
+		p.wg.Wait()
+	} else {
+		waited := make(chan struct{})
+		go func() {
+			p.wg.Wait()
+			close(waited)
+		}()
+		select {
+		case <-waited:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	if !first {
+		return nil, err
+	}
+	p.unrunMu.Lock()
+	unrun := p.unrun
+	p.unrun = nil
+	p.unrunTaken = true
+	p.unrunMu.Unlock()
+	return unrun, err
+}
+
+// stopAccepting makes every later Submit fail and wakes every parked
+// worker and producer. p.life must be held.
+func (p *ConfPool) stopAccepting() {
+	if p.isClosed() {
+		return
+	}
+	p.q.close()
+	close(p.quit) // release Submits waiting for room
+	p.wakeAll()   // the workers that are not retired drain the queue and exit
+}
+
+// giveBack records a job that Shutdown must return.
+func (p *ConfPool) giveBack(in int) {
+	p.unrunMu.Lock()
+	if !p.unrunTaken {
+		p.unrun = append(p.unrun, in)
+		p.unrunMu.Unlock()
+		return
+	}
+	p.unrunMu.Unlock()
+	var zero int
+	p.deliver(in, zero, ErrConfPoolClosed)
+}
+
+// work is the loop of one worker goroutine.
+func (p *ConfPool) work(w *confPoolWorker) {
+	defer p.wg.Done()
+	defer p.leave(w)
+	tasks := make([]confPoolTask, confPoolMaxClaim)
+	for !w.retired.Load() {
+		n, pos, shared, ok := p.next(w, tasks)
+		if !ok {
+			return
+		}
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = confPoolTask{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = confPoolTask{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(w, t) // the common case, without a call to run
+				} else {
+					p.run(w, t)
+				}
+			}
+		}
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < confPoolCheapJob*time.Duration(ran)
+		}
+	}
+}
+
+// run runs one task on w, or hands it back to Shutdown.
+func (p *ConfPool) run(w *confPoolWorker, t confPoolTask) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(w, t.batch)
+	default:
+		p.runJob(w, t)
+	}
+}
+
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *ConfPool) runJob(w *confPoolWorker, t confPoolTask) {
+	in := t.in
+	out, err := p.attempt(p.ctx, in)
+	p.deliver(in, out, err)
+}
+
+// confPoolNoCopy may be embedded into structs which must not be copied after
+// first use; go vet's copylocks check reports copies.
+type confPoolNoCopy struct{}
+
+func (*confPoolNoCopy) Lock() {}
+
+func (*confPoolNoCopy) Unlock() {}
+
+// confPoolQueue is a bounded multi-producer multi-consumer ring of tasks
+// (Dmitry Vyukov's design): a producer claims a position with one CAS on
+// tail and publishes the task through the slot's sequence number, a consumer
+// claims with one CAS on head (several tasks at once when many are queued,
+// see claim) and frees each slot through its sequence number. Producers and
+// consumers touch different counters and never take a lock, which is where
+// it beats a channel: a channel's single lock is contended by every sender
+// and receiver on every job.
+//
+// It never blocks; the pool parks workers and producers around it.
+// Closing it is one atomic Or of confPoolClosedBit into tail: no push
+// succeeds afterwards, and every push that claimed a position before
+// still publishes it, so consumers drain exactly what was accepted.
+type confPoolQueue struct {
+	head  atomic.Uint64 // next position to pop
+	_     [confPoolCacheLine - 8]byte
+	tail  atomic.Uint64 // next position to push, | confPoolClosedBit once closed
+	_     [confPoolCacheLine - 8]byte
+	mask  uint64
+	slots []confPoolSlot
+}
+
+// confPoolSlot holds one task. seq == pos: free for the push at pos; seq ==
+// pos+1: holds the task pushed at pos, ready to pop.
+type confPoolSlot struct {
+	seq atomic.Uint64
+	t   confPoolTask
+}
+
+// confPoolClosedBit, set in tail, marks the queue closed. Positions never
+// reach it: 2^63 pushes would take centuries.
+const confPoolClosedBit = 1 << 63
+
+type confPoolPushResult uint8
+
+const (
+	confPoolPushed confPoolPushResult = iota
+	confPoolPushFull
+	confPoolPushClosed
+)
+
+type confPoolPopResult uint8
+
+const (
+	confPoolPopped     confPoolPopResult = iota
+	confPoolPopEmpty                     // nothing queued
+	confPoolPopPending                   // a push has claimed the next position but not yet published it
+	confPoolPopDrained                   // closed and empty: nothing will ever come
+)
+
+// init sizes the ring to capacity rounded up to a power of two, at least 2
+// (one slot cannot tell full from free).
+func (q *confPoolQueue) init(capacity int) {
+	n := uint64(2)
+	if capacity > 2 {
+		n = 1 << bits.Len64(uint64(capacity-1))
+	}
+	q.mask = n - 1
+	q.slots = make([]confPoolSlot, n)
+	for i := range q.slots {
+		q.slots[i].seq.Store(uint64(i))
+	}
+}
+
+// tryPush adds t unless the queue is full or closed.
+func (q *confPoolQueue) tryPush(t confPoolTask) confPoolPushResult {
+	pos := q.tail.Load()
+	for {
+		if pos&confPoolClosedBit != 0 {
+			return confPoolPushClosed
+		}
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - pos); {
+		case dif == 0:
+			if q.tail.CompareAndSwap(pos, pos+1) {
+				s.t = t
+				s.seq.Store(pos + 1) // publish
+				return confPoolPushed
+			}
+		case dif < 0: // the slot still holds the task of the previous lap
+			return confPoolPushFull
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// claim claims the oldest published task, and the ones published after it
+// up to a share of the queue, with one CAS on head: a worker claims n tasks
+// for the cost of one, and the line holding head moves between the cores of
+// competing workers once per claim rather than once per task. The caller
+// then takes each claimed position.
+//
+// It claims at most most tasks, and at most the number queued divided by
+// share (twice the number of workers): more than one only when at least
+// 2*share are queued, and never more than half a fair share, so that the
+// other workers, and workers added by Resize, still find the rest in the
+// queue. share 0 claims one task.
+func (q *confPoolQueue) claim(share, most uint64) (pos, n uint64, r confPoolPopResult) {
+	pos = q.head.Load()
+	for {
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - (pos + 1)); {
+		case dif == 0:
+			n = 1
+			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
+				// More than one is published: only then read the length,
+				// a load of the line producers write.
+				limit := min(uint64(q.length())/share, most)
+				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
+					n++
+				}
+			}
+			if q.head.CompareAndSwap(pos, pos+n) {
+				return pos, n, confPoolPopped
+			}
+		case dif < 0:
+			tail := q.tail.Load()
+			switch {
+			case tail&^confPoolClosedBit > pos:
+				return pos, 0, confPoolPopPending
+			case tail&confPoolClosedBit != 0:
+				return pos, 0, confPoolPopDrained
+			}
+			return pos, 0, confPoolPopEmpty
+		}
+		pos = q.head.Load()
+	}
+}
+
+// await waits, reading at most spins times, until the task at pos, claimed
+// by a push but not yet published, is published or taken by another
+// consumer; it reports whether it was. It reads only the slot and head: the
+// pushing goroutine is about to write the slot, and tail is its to write on
+// the next push.
+func (q *confPoolQueue) await(pos uint64, spins int) bool {
+	s := &q.slots[pos&q.mask]
+	for range spins {
+		if s.seq.Load() != pos || q.head.Load() != pos {
+			return true
+		}
+	}
+	return false
+}
+
+// take returns the task at pos, which the caller has claimed, and frees its
+// slot.
+func (q *confPoolQueue) take(pos uint64) confPoolTask {
+	s := &q.slots[pos&q.mask]
+	t := s.t
+	s.t = confPoolTask{} // drop references for the GC
+	s.seq.Store(pos + q.mask + 1)
+	return t
+}
+
+// unstarted reports whether the claimed task at pos is still in its slot.
+//
+// A worker that shares a claim of several tasks leaves them in their slots
+// and takes each one only when it starts it, so that idle workers can take
+// over those it has not started (see ConfPool.steal). Claimer and hunter meet
+// on the slot: a claimed task not started has seq == pos+1, and whoever
+// takes it with a CAS to seq == pos (a position in the past: a producer
+// still finds the slot full) reads it and frees the slot.
+func (q *confPoolQueue) unstarted(pos uint64) bool {
+	return q.slots[pos&q.mask].seq.Load() == pos+1
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *confPoolQueue) takeOver(pos uint64) (confPoolTask, bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return confPoolTask{}, false
+	}
+	return q.take(pos), true
+}
+
+// waitsFor reports whether the push at the tail waits for the slot of pos.
+func (q *confPoolQueue) waitsFor(pos uint64) bool {
+	return pos+q.mask+1 == q.tail.Load()&^confPoolClosedBit
+}
+
+// tryPop removes the oldest task, if one is published (Shutdown drains the
+// queue with it).
+func (q *confPoolQueue) tryPop() (confPoolTask, confPoolPopResult) {
+	pos, _, r := q.claim(0, 1)
+	if r != confPoolPopped {
+		return confPoolTask{}, r
+	}
+	return q.take(pos), confPoolPopped
+}
+
+// close makes every later push fail.
+func (q *confPoolQueue) close() { q.tail.Or(confPoolClosedBit) }
+
+// closed reports whether close has been called.
+func (q *confPoolQueue) closed() bool { return q.tail.Load()&confPoolClosedBit != 0 }
+
+// ready reports whether a pop would make progress now: the oldest task is
+// published, or the queue is closed (a worker must then drain and exit). A
+// task claimed but not yet published does not count: its producer wakes a
+// worker once it has published it.
+func (q *confPoolQueue) ready() bool {
+	for {
+		pos := q.head.Load()
+		if q.slots[pos&q.mask].seq.Load() == pos+1 {
+			return true
+		}
+		if q.head.Load() == pos { // not a slot popped under our feet
+			return q.closed()
+		}
+	}
+}
+
+// length reports the number of tasks queued or being pushed.
+func (q *confPoolQueue) length() int {
+	tail := q.tail.Load() &^ confPoolClosedBit
+	head := q.head.Load()
+	if head >= tail {
+		return 0
+	}
+	return int(tail - head)
+}
+
+// capacity reports the number of slots.
+func (q *confPoolQueue) capacity() int { return int(q.mask + 1) }
+
+// ConfPoolPanicError is the error of a job whose function panicked. The pool
+// recovers the panic, reports it as the job's error and keeps running. A job
+// that panicked is not retried.
+type ConfPoolPanicError struct {
+	// Value is the value passed to panic.
+	Value any
+	// Stack is the goroutine's stack when the panic was recovered.
+	Stack []byte
+}
+
+func (e *ConfPoolPanicError) Error() string {
+	return fmt.Sprintf("pool: job panicked: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns Value if it is an error, so that errors.Is sees through a
+// panic(err).
+func (e *ConfPoolPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+func confPoolNewPanicError(v any) *ConfPoolPanicError {
+	return &ConfPoolPanicError{Value: v, Stack: debug.Stack()}
+}
+
+// attempt runs a job once, turning a panic into a *ConfPoolPanicError.
+func (p *ConfPool) attempt(ctx context.Context, in int) (out int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = confPoolNewPanicError(r)
+		}
+	}()
+	return p.call(ctx, in)
+}
+
+// confPoolCacheLine is the assumed size of a CPU cache line. Each counter is
+// padded to one so that workers updating different counters do not contend.
+const confPoolCacheLine = 64
+
+// confPoolClaimBits is the width of a claim's length in a worker's claim field,
+// whose upper bits hold the low bits of its first position.
+//
+// Taking over claimed tasks. A worker claims up to confPoolMaxClaim queued
+// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
+// gets its throughput. But a claim must not keep its tasks from idle
+// workers: if one of them is slow, those behind it would wait for it while
+// other workers idle, and a burst of jobs of unequal length would take up to
+// W times as long as on a channel pool (one worker running every slow job
+// while the others idle). So a worker leaves its claimed tasks in their
+// slots, publishes the claim (its claim field), and takes each task only
+// when it starts it; a worker that finds the queue empty (a hunter) takes
+// over tasks not started from other workers' claims, and runs them.
+//
+// They must never both take a task. A hunter takes one with a CAS on its
+// slot. The claimer does not, on the hot path: it publishes how far it has
+// got instead. After each job (or each task a hunter took, which it skips)
+// it stores the task's position in its done field, and only then loads
+// hunting: if no worker is hunting, it takes the next task in place (a
+// load of its slot, then the read and the free that every task costs
+// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
+// in hunting, then loads done, and takes over only tasks at least two past
+// it: the claimer is at most running the one after done, and will load
+// hunting, after its next store to done, before it takes the one after
+// that. With Go's sequentially consistent atomics, either the claimer sees
+// the hunter or the hunter sees the claimer's progress. A hunter stays
+// announced until it has taken the task, and the in-place take checks the
+// slot, so a task taken over just before the claimer saw hunting drop to
+// zero is skipped, not taken twice.
+//
+// The store to done is what a claim costs per task: one locked instruction
+// on a line of the worker's own. Without it, the task after the running
+// job would have to stay the claimer's: kept from idle workers, and
+// holding its slot, which a producer wrapping around the ring waits for
+// until that job ends.
+//
+// A claimer that sees a parked hunter while it has tasks behind the one it
+// is about to run wakes it: the hunter may have looked before the claim
+// was published, and parked (see offer and sleep).
+const confPoolClaimBits = 7
+
+// confPoolCheapJob is the longest job that a worker takes with others of its
+// claim at once, and for which the store to done would cost more than 1%.
+//
+// Claim modes. Sharing a claim costs its claimer the store to done per task:
+// one locked instruction, on the tiniest jobs a quarter of what the pool
+// spends on each. A claim taken whole at once (its tasks read and their
+// slots freed in one go, as a claim of one task always is) costs nothing
+// more, but keeps its tasks from idle workers while its jobs run. So a
+// worker shares its claims of several tasks unless it has found their jobs
+// cheap, shorter than confPoolCheapJob each: taking those whole, a slow job
+// among them holds up at most the cheap jobs claimed with it, for as long as
+// it runs, and the worker shares its claims again from the next one it
+// times. It times every shared claim, and one in confPoolTimeEvery of those
+// taken whole: a clock read costs about as much as a cheap job. A worker
+// that had to wait for work does not know what comes next, and shares.
+const confPoolCheapJob = time.Microsecond
+
+// confPoolTimeEvery is how many claims taken whole a worker makes per one it
+// times.
+const confPoolTimeEvery = 8
+
+// timeClaim reports whether w times the claim it is about to run: every
+// shared claim, and one in confPoolTimeEvery of those taken whole.
+func (w *confPoolWorker) timeClaim() bool {
+	if !w.cheap {
+		return true
+	}
+	if w.untimed++; w.untimed < confPoolTimeEvery {
+		return false
+	}
+	w.untimed = 0
+	return true
+}
+
+// confPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
+// field, holds. The position is rebuilt from its low bits and the queue's
+// head, which a claim not finished is less than a lap behind.
+func confPoolClaimAt(c, head uint64) (pos, n uint64) {
+	const posMask = 1<<(64-confPoolClaimBits) - 1
+	return head - (head-c>>confPoolClaimBits)&posMask, c & (1<<confPoolClaimBits - 1)
+}
+
+// stealable returns the position of a claimed task that a hunter may take
+// over, if any. The caller must be counted in hunting.
+func (p *ConfPool) stealable(self *confPoolWorker) (uint64, bool) {
+	crew := p.crew.Load()
+	head := p.q.head.Load()
+	for _, w := range *crew {
+		c := w.claim.Load()
+		if w == self || c == 0 {
+			continue
+		}
+		pos, n := confPoolClaimAt(c, head)
+		// done may hold a position of the claimer's previous claim: it
+		// has then not finished this claim's first job.
+		from := max(pos+1, w.done.Load()+2)
+		for j := from; j < pos+n; j++ {
+			if p.q.unstarted(j) {
+				return j, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// steal takes over one claimed task not started, and runs it; it reports
+// whether there was one. self must be counted in hunting.
+func (p *ConfPool) steal(self *confPoolWorker) bool {
+	for {
+		pos, ok := p.stealable(self)
+		if !ok {
+			return false
+		}
+		if t, ok := p.q.takeOver(pos); ok {
+			// Still counted in hunting while it runs the job: claimers
+			// then take their next tasks with a CAS, and this worker
+			// can take them over when it is done.
+			p.freed(pos)
+			p.run(self, t)
+			return true
+		}
+		// Taken by its claimer or another hunter meanwhile: look again.
+	}
+}
+
+// runClaim runs the tasks of the shared claim [pos, pos+n), n > 1, in
+// order, t being the first, already taken: it takes each of the others
+// only when it gets to it, and skips those a hunter has taken over (see
+// steal). It returns how many it ran.
+func (p *ConfPool) runClaim(w *confPoolWorker, t confPoolTask, pos, n uint64) (ran uint64) {
+	end := pos + n
+	hunted := p.hunting.Load() != 0 // after the claim was published
+	for j := pos; ; {
+		if hunted {
+			p.offer(j+1, end)
+		}
+		if t.batch == nil && !p.halted.Load() {
+			p.runJob(w, t) // the common case, without a call to run
+		} else {
+			p.run(w, t)
+		}
+		ran++
+		for {
+			if j+1 == end {
+				return ran
+			}
+			w.done.Store(j) // before loading hunting: see steal
+			j++
+			var ok bool
+			if hunted = p.hunting.Load() != 0; !hunted {
+				// No hunter can take it now; one may have taken it
+				// before.
+				if ok = p.q.unstarted(j); ok {
+					t = p.q.take(j)
+				}
+			} else {
+				t, ok = p.q.takeOver(j)
+			}
+			if ok {
+				p.freed(j)
+				break
+			}
+		}
+	}
+}
+
+// offer wakes a parked worker to take over the claimed tasks in [pos, end),
+// which the caller will not start before the job it is about to run ends.
+func (p *ConfPool) offer(pos, end uint64) {
+	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
+		p.wakeOne()
+	}
+}
+
+// freed wakes a producer waiting for the slot of pos, just freed, so that
+// it does not wait for a claim that frees its slots one by one.
+func (p *ConfPool) freed(pos uint64) {
+	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
+		p.signalSpace()
+	}
+}
+
+// NewConfPool returns a ConfPool with its workers started. onResult, if not
+// nil, receives every submitted job's input, output and error on the worker
+// goroutine right after the job finishes; Map items are not delivered to it.
+// NewConfPool panics if cfg.Workers or cfg.Queue is negative. Close or
+// Shutdown stops the workers.
+func NewConfPool(onResult func(int, int, error), cfg ConfPoolConfig) *ConfPool {
+	if cfg.Workers == 0 {
+		cfg.Workers = 2
+	}
+	if cfg.Queue == 0 {
+		cfg.Queue = 16
+	}
+	p := &ConfPool{
+		cfg:      cfg,
+		onResult: onResult,
+	}
+	p.init()
+	return p
+}
+
 // SpinPool: generated from the pool directive in pool.go.
 
 // spinPoolChunkTime is how long a chunk of a Map call should take.
@@ -1398,7 +2773,6 @@ type spinPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
-
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -1851,7 +3225,6 @@ type SpinPool struct {
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
-
 }
 
 // spinPoolTask is one element of the queue: a job, or a share of a Map batch.
@@ -2740,7 +4113,6 @@ type napPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
-
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -3197,7 +4569,6 @@ type NapPool struct {
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
-
 }
 
 // napPoolTask is one element of the queue: a job, or a share of a Map batch.
@@ -5935,7 +7306,6 @@ type senderBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
-
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -6390,7 +7760,6 @@ type Sender struct {
 	unrunMu    sync.Mutex
 	unrun      []string // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool     // Shutdown has returned unrun; later ones go to the handler
-
 }
 
 // senderTask is one element of the queue: a job, or a share of a Map batch.
@@ -7274,7 +8643,6 @@ type funcPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
-
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -7728,7 +9096,6 @@ type FuncPool struct {
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
-
 }
 
 // funcPoolTask is one element of the queue: a job, or a share of a Map batch.
@@ -14222,7 +15589,6 @@ type pacedSenderBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
-
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -14683,7 +16049,6 @@ type PacedSender struct {
 	unrunMu    sync.Mutex
 	unrun      []string // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool     // Shutdown has returned unrun; later ones go to the handler
-
 }
 
 // pacedSenderTask is one element of the queue: a job, or a share of a Map
@@ -21569,7 +22934,6 @@ type tinyHookedPoolBatch struct {
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
-
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -22023,7 +23387,6 @@ type TinyHookedPool struct {
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
-
 }
 
 // tinyHookedPoolTask is one element of the queue: a job, or a share of a Map

@@ -136,6 +136,7 @@ func (c *chunk) format() error {
 	if err != nil {
 		return parseError(c.out, src, err) // the code without its imports, as the positions are
 	}
+	closeUp(fset, f)
 	var b bytes.Buffer
 	if err := format.Node(&b, fset, f); err != nil {
 		return &InternalError{fmt.Errorf("formatting %s: %v", filepath.Base(c.out), err)}
@@ -148,6 +149,33 @@ func (c *chunk) format() error {
 	c.text = append(append(make([]byte, 0, len(pre)+len(code)), pre...), code...)
 	c.code = len(pre)
 	return nil
+}
+
+// closeUp moves the closing brace of a struct type up to the line after
+// its last field when only blank lines stand between them: a field that an
+// option removes (with its comment) leaves no gap before the brace.
+func closeUp(fset *token.FileSet, f *ast.File) {
+	ast.Inspect(f, func(n ast.Node) bool {
+		st, ok := n.(*ast.StructType)
+		if !ok || st.Fields == nil || len(st.Fields.List) == 0 {
+			return true
+		}
+		last := st.Fields.List[len(st.Fields.List)-1]
+		end := last.End()
+		if last.Comment != nil {
+			end = last.Comment.End()
+		}
+		if fset.Position(st.Fields.Closing).Line-fset.Position(end).Line < 2 {
+			return true
+		}
+		for _, cg := range f.Comments {
+			if cg.Pos() >= end && cg.Pos() < st.Fields.Closing {
+				return true // a comment of its own before the brace stays
+			}
+		}
+		st.Fields.Closing = end
+		return true
+	})
 }
 
 // render renders an output file: head is its header and build line, pkg

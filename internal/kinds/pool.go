@@ -32,6 +32,7 @@ func init() {
 			{Key: "timeout", Type: Duration, Doc: "bound on each attempt through its context (default 0: no limit, no timeout code)"},
 			{Key: "metrics", Type: Bool, Doc: "counters and a Stats method (default false: no counters)"},
 			{Key: "rate", Type: Ref, RefKind: "ratelimit", Doc: "Name of a ratelimit directive of the package: every attempt of a job waits for it first; the constructor takes the limiter, which pools may share (default: no limit, no waiting code)"},
+			configOption,
 			{Key: "breaker", Type: Ref, RefKind: "breaker", Doc: "Name of a breaker directive of the package whose [Req, Resp] are the pool's [In, Out]: its Execute is the job function (so no fn=); the constructor takes the breaker (default: none)"},
 			{Key: "onreject", Type: Func, Doc: "func(In, error) called with a job Submit or TrySubmit did not queue and their error, on the submitting goroutine before they return (default: no hook code)"},
 			{Key: "ondrop", Type: Func, Doc: "func(In) called with a job Shutdown took out of the queue unrun, on Shutdown's goroutine or a worker's (default: no hook code)"},
@@ -358,6 +359,23 @@ func orList(s []string) string {
 // poolConstructor returns the source of New<Name>: it builds the pool as the
 // template's New does and calls init; it takes the functions the directive
 // did not bind, then the rate limiter and the breaker it composes with.
+// nonZero is v, or "" for "0": a default that the template's init resolves.
+func nonZero(v string) string {
+	if v == "0" {
+		return ""
+	}
+	return v
+}
+
+// zeroTakesOr is zeroTakes, saying what init gives a zero field when the
+// directive does not set key.
+func zeroTakesOr(c *Context, key, def string) string {
+	if c.D.Option(key) == nil {
+		return "Zero means " + def + "."
+	}
+	return zeroTakes(c, key, "")
+}
+
 func poolConstructor(c *Context, in, out string, hasOut bool, fnName, resultName string, comp poolComposed) string {
 	name := c.D.Name
 	ctor := stencil.Rename("New", "Pool", name)
@@ -437,6 +455,17 @@ func poolConstructor(c *Context, in, out string, hasOut bool, fnName, resultName
 	}
 	if len(nils) > 0 {
 		docs = append(docs, ctor+" panics if "+strings.Join(nils, " or ")+" is nil.")
+	}
+
+	if runtimeConfig(c) {
+		cfg := c.Spec.Config
+		param, local, defaults := keepConfig(c, locals,
+			runtimeField{"Workers", nonZero(cfg["Workers"]), "Workers is the number of worker goroutines. " + zeroTakesOr(c, "workers", "GOMAXPROCS at New")},
+			runtimeField{"Queue", nonZero(cfg["Queue"]), "Queue is how many submitted jobs wait for a worker before Submit waits, rounded up to a power of two. " + zeroTakesOr(c, "queue", "the default")})
+		params = append(params, param)
+		fields[jen.Id("cfg")] = jen.Id(local)
+		body = append(defaults, body...)
+		docs = append(docs, ctor+" panics if "+local+".Workers or "+local+".Queue is negative.")
 	}
 
 	// p := &Name{...}

@@ -23,7 +23,8 @@ func init() {
 		Main:     "Semaphore",
 		Doc:      "weighted FIFO semaphore whose capacity is a constant: Name n=N",
 		Options: append([]OptionSpec{
-			{Key: "n", Type: Int, Min: 1, Max: maxSemaphore, Doc: "capacity: the total weight held at once (required)"},
+			{Key: "n", Type: Int, Min: 1, Max: maxSemaphore, Doc: "capacity: the total weight held at once (required, unless config=true gives it at run time)"},
+			configOption,
 		}, append(sharedOptionSpecs("semaphore"),
 			OptionSpec{Key: "ttl", Type: Duration, Doc: "store=shared: how long a holder's lease in the store lasts unless renewed; a process that dies gives its units back within it (default 10s)"},
 			OptionSpec{Key: "metrics", Type: Bool, Doc: "a Stats method: capacity, held, waiting, the Acquire calls that waited and a histogram of their waits (default false: no counters); not with store=shared"},
@@ -34,11 +35,15 @@ func init() {
 }
 
 func buildSemaphore(c *Context) error {
+	config := runtimeConfig(c)
 	o := c.D.Option("n")
-	if o == nil {
-		return c.Errorf("semaphore %s needs its capacity: n=, for example //monogen:semaphore %s n=16", c.D.Name, c.D.Name)
+	if o == nil && !config {
+		return c.Errorf("semaphore %s needs its capacity: n=, for example //monogen:semaphore %s n=16, or config=true to give it at run time", c.D.Name, c.D.Name)
 	}
-	n := o.Value.(int64)
+	n := int64(0)
+	if o != nil {
+		n = o.Value.(int64)
+	}
 	c.Spec.Config["N"] = fmt.Sprint(n)
 	shared, err := sharedStoreOptions(c, "semaphore", []string{"ttl"})
 	if err != nil {
@@ -49,6 +54,9 @@ func buildSemaphore(c *Context) error {
 		return err
 	}
 	if shared != nil {
+		if config {
+			return c.OptionErrorf(c.D.Option("config"), "config=true is not supported with store=shared: the capacity of a shared semaphore is a constant")
+		}
 		return buildSharedSemaphore(c, n, shared)
 	}
 	c.Spec.Config["Shared"] = "false"
@@ -60,6 +68,9 @@ func buildSemaphore(c *Context) error {
 	c.Spec.Keep = append(c.Spec.Keep, "Semaphore.init")
 
 	name, newName := c.D.Name, stencil.Rename("New", "Semaphore", c.D.Name)
+	if config {
+		return buildConfigSemaphore(c, o, n)
+	}
 	// // NewDBSlots returns a semaphore of capacity 16.
 	// func NewDBSlots() *DBSlots {
 	// 	s := &DBSlots{}
@@ -125,6 +136,41 @@ func durationType(self *types.Package) types.Type {
 	}
 	pkg := types.NewPackage("time", "time")
 	return types.NewNamed(types.NewTypeName(0, pkg, "Duration", nil), types.Typ[types.Int64], nil)
+}
+
+// buildConfigSemaphore emits the constructor of a config=true semaphore,
+// whose capacity comes at run time.
+func buildConfigSemaphore(c *Context, o *model.Option, n int64) error {
+	name, newName := c.D.Name, stencil.Rename("New", "Semaphore", c.D.Name)
+	maxN := stencil.Rename("MaxN", "Semaphore", name)
+	zero := "Zero is invalid: the directive gives no n=."
+	def := ""
+	if o != nil {
+		zero, def = zeroTakes(c, "n", fmt.Sprint(n)), fmt.Sprint(n)
+	}
+	locals := c.Scope.Func()
+	param, cfg, defaults := keepConfig(c, locals, runtimeField{Name: "N", Default: def,
+		Doc: "N is the capacity: the total weight held at once, from 1 to MaxN. " + zero + " SetCapacity changes it."})
+	// // NewDBSlots returns a semaphore of the capacity cfg.N. ...
+	// func NewDBSlots(cfg DBSlotsConfig) *DBSlots {
+	// 	if cfg.N == 0 {
+	// 		cfg.N = 16
+	// 	}
+	// 	s := &DBSlots{cfg: cfg}
+	// 	s.init()
+	// 	return s
+	// }
+	s := locals.Name("s")
+	body := append(defaults,
+		jen.Id(s).Op(":=").Op("&").Id(name).Values(jen.Dict{jen.Id("cfg"): jen.Id(cfg)}),
+		jen.Id(s).Dot("init").Call(),
+		jen.Return(jen.Id(s)),
+	)
+	doc := wrap(fmt.Sprintf("// %s returns a semaphore of the capacity %s.N. It panics if %s.N is negative or more than %s.",
+		newName, cfg, cfg, maxN))
+	ctor := jen.Func().Id(newName).Params(param).Op("*").Id(name).Block(body...)
+	c.Emit = append(c.Emit, doc+"\n"+fmt.Sprintf("%#v", ctor))
+	return nil
 }
 
 // buildSharedSemaphore emits the constructor of a store=shared semaphore.

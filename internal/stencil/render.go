@@ -45,6 +45,8 @@ func (s *state) hook(fd *ast.FuncDecl) (string, bool) {
 
 // editAll records the edits for every live declaration.
 func (s *state) editAll() {
+	// Before the comments' own edits, which a replaced doc overrides.
+	s.editConfigDocs()
 	s.editComments()
 	for _, f := range s.t.Files {
 		for _, d := range f.Decls {
@@ -52,6 +54,45 @@ func (s *state) editAll() {
 				continue
 			}
 			s.editNode(d)
+		}
+	}
+}
+
+// editConfigDocs replaces the docs of a config type kept for run-time
+// values (Spec.Runtime), and of its fields, that HookDocs gives.
+func (s *state) editConfigDocs() {
+	if s.config == nil || len(s.spec.Runtime) == 0 {
+		return
+	}
+	for _, f := range s.t.Files {
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.TYPE {
+				continue
+			}
+			for _, sp := range gd.Specs {
+				n := sp.(*ast.TypeSpec)
+				st, ok := n.Type.(*ast.StructType)
+				if !ok || s.t.Info.Defs[n.Name] != s.config {
+					continue
+				}
+				ed := s.editor(n)
+				if doc, ok := s.spec.HookDocs[n.Name.Name]; ok && gd.Doc != nil && len(gd.Specs) == 1 {
+					ed.add(s.off(gd.Doc.Pos()), s.off(gd.Doc.End()), func() string { return s.docText(doc, n.Name.Name) })
+				}
+				for _, fld := range st.Fields.List {
+					if len(fld.Names) == 0 || fld.Doc == nil || s.dead[fld] {
+						continue
+					}
+					var names []string
+					for _, id := range fld.Names {
+						names = append(names, id.Name)
+					}
+					if doc, ok := s.spec.HookDocs[n.Name.Name+"."+strings.Join(names, ",")]; ok {
+						ed.add(s.off(fld.Doc.Pos()), s.off(fld.Doc.End()), func() string { return s.docText(doc, "") })
+					}
+				}
+			}
 		}
 	}
 }
@@ -437,6 +478,10 @@ func (s *state) editLeaf(ed *editor, n ast.Node) bool {
 			return false
 		}
 	case *ast.CallExpr:
+		if v, ok := s.configRead(n); ok {
+			ed.replace(s.off(n.Pos()), s.off(n.End()), parenthesize(v))
+			return false
+		}
 		// A conversion to a substituted type needs parentheses: (*T)(x).
 		if id, ok := n.Fun.(*ast.Ident); ok && s.isTypeParam(id) {
 			ed.replace(s.off(id.Pos()), s.off(id.End()), conversion(s.spec.Types[id.Name]))

@@ -43,6 +43,15 @@ type Spec struct {
 	Consts map[string]string
 	// Config maps fields of the //monogen:config type to constant values.
 	Config map[string]string
+	// Runtime names the fields of the //monogen:config type whose values
+	// come at run time (config=true): the config type is kept, renamed like
+	// any exported declaration, with these fields alone; the main type keeps
+	// its field of that type; reads of these fields stay reads, and a
+	// //monogen:mirror field of one of them stays with its Load and Store
+	// calls. Config gives the values of the other fields, folded as usual.
+	// HookDocs may replace a kept field's doc ("Config.N", or
+	// "Config.Min,Max" for a field that declares two names).
+	Runtime map[string]bool
 	// ConfigOptions names the directive option of a config field where it is
 	// not the field's name in lower case (Collect -> errors), for comments.
 	ConfigOptions map[string]string
@@ -97,6 +106,9 @@ type state struct {
 	params  map[string]bool         // type parameter names
 	imports map[string]bool
 	config  *types.TypeName // the //monogen:config type
+	// mirrors maps each //monogen:mirror field to the config field it holds
+	// and those it derives from.
+	mirrors map[*types.Var][]string
 	// dead marks nodes removed from the output (folded branches, dropped
 	// declarations, replaced bodies); references inside them do not count.
 	dead map[ast.Node]bool
@@ -168,6 +180,7 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 	}
 	uniqueNames(s.names, spec.Main, spec.Name, fixed)
 	s.config = findConfig(t)
+	s.mirrors = findMirrors(t)
 	s.selectDecls()
 	if s.err != nil {
 		return nil, s.err

@@ -239,6 +239,7 @@ const (
 	templateMarker = "//monogen:template"
 	ifMarker       = "//monogen:if "
 	configMarker   = "//monogen:config"
+	mirrorMarker   = "//monogen:mirror "
 )
 
 func hasMarker(cg *ast.CommentGroup, marker string) bool {
@@ -285,6 +286,36 @@ func findConfig(t *Template) *types.TypeName {
 		}
 	}
 	return config
+}
+
+// findMirrors finds the struct fields marked //monogen:mirror Field
+// [Other ...]: an atomic value that holds a config field while setters may
+// change it. The template reads it with Load and writes it with Store. It is
+// kept when Field or one of the Others (a field it is derived from: Interval
+// from Rate) comes at run time; otherwise a Load is Field's value and a
+// Store goes with the mirror.
+func findMirrors(t *Template) map[*types.Var][]string {
+	out := map[*types.Var][]string{}
+	for _, f := range t.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			st, ok := n.(*ast.StructType)
+			if !ok {
+				return true
+			}
+			for _, fld := range st.Fields.List {
+				if fld.Comment == nil || len(fld.Names) != 1 {
+					continue
+				}
+				for _, c := range fld.Comment.List {
+					if strings.HasPrefix(c.Text, mirrorMarker) {
+						out[t.Info.Defs[fld.Names[0]].(*types.Var)] = strings.Fields(strings.TrimPrefix(c.Text, mirrorMarker))
+					}
+				}
+			}
+			return true
+		})
+	}
+	return out
 }
 
 // fileOf returns the index of the template file that holds p.

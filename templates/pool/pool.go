@@ -308,6 +308,9 @@ func New[In, Out any](fn func(context.Context, In) (Out, error), onResult func(I
 func (p *Pool[In, Out]) init() {
 	//monogen:note The conditions test the options themselves, so that the
 	//monogen:note stencil folds them to one branch.
+	if p.cfg.Queue < 0 || p.cfg.Workers < 0 {
+		panic("pool: negative workers or queue")
+	}
 	queue := defaultQueue
 	if p.cfg.Queue > 0 {
 		queue = p.cfg.Queue

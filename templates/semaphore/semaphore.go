@@ -88,6 +88,8 @@ type Semaphore struct {
 	_ [cacheLine - 8]byte
 
 	cfg Config
+	// capacity is the capacity, which SetCapacity changes.
+	capacity atomic.Int64 //monogen:mirror N
 
 	mu         sync.Mutex // guards head and tail
 	head, tail *waiter
@@ -176,6 +178,34 @@ func (s *Semaphore) init() {
 	if s.cfg.N < 1 || s.cfg.N > MaxN {
 		panic("semaphore: capacity out of range")
 	}
+	s.capacity.Store(s.cfg.N)
+}
+
+// SetCapacity sets the capacity to n. It panics unless 1 <= n <= MaxN.
+//
+// When the capacity grows, the waiters that now fit are admitted at once,
+// in FIFO order. When it shrinks, holders keep their units: Available may be
+// negative until they release, and Acquire calls that start after
+// SetCapacity returns wait until the weight held leaves room for them under
+// the new capacity. A waiter queued for more than the new capacity holds
+// back the waiters behind it until the capacity grows again or its ctx is
+// done; a request made for more than the capacity at the time of the call
+// waits for its ctx, as AcquireN says. SetCapacity is safe to call
+// concurrently with every other method.
+//
+//monogen:if config
+func (s *Semaphore) SetCapacity(n int64) {
+	if n < 1 || n > MaxN {
+		panic("semaphore: capacity out of range")
+	}
+	if s.cfg.Shared {
+		panic("semaphore: SetCapacity of a shared semaphore")
+	}
+	s.mu.Lock()
+	s.capacity.Store(n)
+	// Units freed by a grow go to the queue first, as a release's do.
+	s.notifyLocked()
+	s.mu.Unlock()
 }
 
 // Acquire acquires one unit, blocking until it is available or ctx is done.
@@ -189,7 +219,7 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 	if s.cfg.Shared {
 		return s.sharedAcquire(ctx, 1)
 	}
-	if c := s.state.Load(); c < s.cfg.N && s.state.CompareAndSwap(c, c+1) {
+	if c := s.state.Load(); c < s.capacity.Load() && s.state.CompareAndSwap(c, c+1) {
 		return nil
 	}
 	return s.acquireSlow(ctx, 1)
@@ -205,7 +235,7 @@ func (s *Semaphore) AcquireN(ctx context.Context, n int64) error {
 	}
 	// The capacity minus c cannot overflow, and is negative while waiters
 	// are queued.
-	if c := s.state.Load(); n > 0 && n <= s.cfg.N-c && s.state.CompareAndSwap(c, c+n) {
+	if c := s.state.Load(); n > 0 && n <= s.capacity.Load()-c && s.state.CompareAndSwap(c, c+n) {
 		return nil
 	}
 	return s.acquireSlow(ctx, n)
@@ -219,7 +249,7 @@ func (s *Semaphore) TryAcquire() bool {
 	}
 	for {
 		c := s.state.Load()
-		if c >= s.cfg.N {
+		if c >= s.capacity.Load() {
 			return false
 		}
 		if s.state.CompareAndSwap(c, c+1) {
@@ -239,7 +269,7 @@ func (s *Semaphore) TryAcquireN(n int64) bool {
 	}
 	for {
 		c := s.state.Load()
-		if n > s.cfg.N-c {
+		if n > s.capacity.Load()-c {
 			return false
 		}
 		if s.state.CompareAndSwap(c, c+n) {
@@ -277,7 +307,7 @@ func (s *Semaphore) ReleaseN(n int64) {
 // Available returns the weight that is free at the moment of the call. A
 // caller may not be able to acquire it: waiters come first.
 func (s *Semaphore) Available() int64 {
-	return s.cfg.N - s.state.Load()&^queuedBit
+	return s.capacity.Load() - s.state.Load()&^queuedBit
 }
 
 // Go waits for a unit as Acquire does, then calls f in a new goroutine and
@@ -317,7 +347,7 @@ func (s *Semaphore) acquireSlow(ctx context.Context, n int64) error {
 		return nil
 	}
 	done := ctx.Done()
-	if n > s.cfg.N {
+	if n > s.capacity.Load() {
 		// Queueing it would block everyone behind a request that can
 		// never be granted.
 		<-done
@@ -342,7 +372,7 @@ func (s *Semaphore) enqueue(ctx context.Context, done <-chan struct{}, n int64) 
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
-		if n > s.cfg.N-c {
+		if n > s.capacity.Load()-c {
 			break
 		}
 		if s.state.CompareAndSwap(c, c+n) {
@@ -428,7 +458,7 @@ func (s *Semaphore) notifyLocked() {
 			}
 			continue
 		}
-		if w.n > s.cfg.N-c&^queuedBit {
+		if w.n > s.capacity.Load()-c&^queuedBit {
 			return
 		}
 		next := c + w.n
