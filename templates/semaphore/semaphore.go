@@ -83,13 +83,15 @@ type Semaphore struct {
 	// state is the held weight in its low bits, plus queuedBit while
 	// waiters are queued. Uncontended Acquire and Release touch only this.
 	state atomic.Int64
+	// capacity is the capacity, which SetCapacity changes. Every Acquire
+	// reads it, so it shares state's cache line: on a line of its own it
+	// made contended Acquire+Release six times slower.
+	capacity atomic.Int64 //monogen:mirror N
 	// The slow path's fields below are written by waiters while holders
 	// spin on state; keep them on another cache line.
 	_ [cacheLine - 8]byte
 
 	cfg Config
-	// capacity is the capacity, which SetCapacity changes.
-	capacity atomic.Int64 //monogen:mirror N
 
 	mu         sync.Mutex // guards head and tail
 	head, tail *waiter
