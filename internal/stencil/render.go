@@ -207,6 +207,24 @@ func (s *state) walk(ed *editor, n ast.Node) bool {
 			// The statements after a folded if whose kept branch returns.
 			ed.replace(s.off(n.End()), s.off(last.End()), "")
 		}
+		if p, ok := s.t.index().parent[n].(*ast.IfStmt); ok && p.Else == n && s.foldIf(p) < 0 {
+			// An else if that folds: the else keeps a block, or goes.
+			switch s.foldIf(n) {
+			case 1:
+				ed.add(s.off(n.Pos()), s.off(n.End()), func() string { return ed.render(s.off(n.Body.Pos()), s.off(n.Body.End())) })
+				sub(n.Body)
+				return false
+			case 0:
+				if n.Else == nil {
+					ed.replace(s.off(p.Body.End()), s.off(n.End()), "")
+					return false
+				}
+				e := n.Else
+				ed.add(s.off(n.Pos()), s.off(n.End()), func() string { return ed.render(s.off(e.Pos()), s.off(e.End())) })
+				sub(e)
+				return false
+			}
+		}
 		switch s.foldIf(n) {
 		case 1:
 			ed.addLine(s.off(n.Pos()), s.off(n.End()), func() string { return s.inline(ed, n.Body, n) })
