@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // ErrNotFound is an answer, not a failure, for PolicyBreaker (failure=).
@@ -43,6 +44,18 @@ func PolicyChanges() []string {
 //monogen:semaphore BenchSlots n=64
 var _ struct{}
 
+// Limits from run-time configuration (config=true): each type takes a
+// Config whose zero fields take the directive's values.
+//
+//monogen:semaphore ConfSlots n=4 config=true
+//monogen:breaker ConfBreaker[int, int] failures=3 cooldown=1h config=true
+//monogen:limiter ConfLimiter[int, int] fn=Work min=2 max=64 config=true
+//monogen:breaker BenchConfBreaker[int, int] fn=Work config=true
+//monogen:ratelimit ConfTokens algo=token rate=100/s burst=20 config=true
+//monogen:ratelimit ConfWindow algo=window limit=1000 window=1m config=true
+//monogen:ratelimit BenchConfTokens algo=token rate=1000000000/s burst=1099511627776 config=true
+var _ struct{}
+
 // Rate limiters, one per algorithm, and the always-admitting ones the
 // benchmarks use.
 //
@@ -68,3 +81,26 @@ func Work(_ context.Context, req int) (int, error) { return req, nil }
 
 // Fallback answers -1 for a failed or rejected call, with no error.
 func Fallback(_ context.Context, _ int, _ error) (int, error) { return -1, nil }
+
+// WatchedSlots and ObservedSlots are BenchSlots with metrics=true and with
+// a trivial onwait= hook: their Acquire that waits is timed, the one that
+// does not costs what BenchSlots' does (bench/bounded's
+// BenchmarkSemaphoreObserve).
+//
+//monogen:semaphore WatchedSlots n=64 metrics=true
+//monogen:semaphore ObservedSlots n=64 onwait=slotWaited
+var _ struct{}
+
+// SlotWaits records what ObservedSlots' onwait= sees.
+var SlotWaits struct {
+	sync.Mutex
+	Waited []time.Duration
+	Errs   []error
+}
+
+func slotWaited(d time.Duration, err error) {
+	SlotWaits.Lock()
+	defer SlotWaits.Unlock()
+	SlotWaits.Waited = append(SlotWaits.Waited, d)
+	SlotWaits.Errs = append(SlotWaits.Errs, err)
+}

@@ -42,11 +42,19 @@ type Slots struct {
 	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
-	head, tail *semaphoreWaiter
+	head, tail *slotsWaiter
 
 	group   sync.WaitGroup // goroutines started by Go
 	errOnce sync.Once
 	err     error // first error returned by a function run by Go
+}
+
+// slotsWaiter is one queued AcquireN call. ready is closed once its units have
+// been added to the state word on its behalf.
+type slotsWaiter struct {
+	n          int64
+	ready      chan struct{}
+	prev, next *slotsWaiter
 }
 
 // init checks the configuration.
@@ -188,7 +196,7 @@ func (s *Slots) acquireSlow(ctx context.Context, n int64) error {
 // enqueue takes n units at once if they fit and nobody is queued, fails if
 // done is closed, and otherwise queues a waiter for them and returns it:
 // nil and the result when no wait is needed.
-func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*semaphoreWaiter, error) {
+func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*slotsWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -207,7 +215,7 @@ func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*se
 	default:
 	}
 
-	w := &semaphoreWaiter{n: n, ready: make(chan struct{})}
+	w := &slotsWaiter{n: n, ready: make(chan struct{})}
 	s.push(w)
 	for {
 		c := s.state.Load()
@@ -227,7 +235,7 @@ func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*se
 // If done is closed when the wait ends, the request fails even if it was
 // granted too: a select between the two picks either at random, and the
 // grant may have come after ctx ended (go.dev/issue/63615).
-func (s *Slots) await(ctx context.Context, done <-chan struct{}, w *semaphoreWaiter) error {
+func (s *Slots) await(ctx context.Context, done <-chan struct{}, w *slotsWaiter) error {
 	select {
 	case <-w.ready:
 		select {
@@ -291,7 +299,7 @@ func (s *Slots) notifyLocked() {
 }
 
 // push appends w to the waiter list. s.mu must be held.
-func (s *Slots) push(w *semaphoreWaiter) {
+func (s *Slots) push(w *slotsWaiter) {
 	w.prev = s.tail
 	if s.tail == nil {
 		s.head = w
@@ -302,7 +310,7 @@ func (s *Slots) push(w *semaphoreWaiter) {
 }
 
 // remove unlinks w from the waiter list. s.mu must be held.
-func (s *Slots) remove(w *semaphoreWaiter) {
+func (s *Slots) remove(w *slotsWaiter) {
 	if w.prev == nil {
 		s.head = w.next
 	} else {
@@ -351,11 +359,19 @@ type BenchSlots struct {
 	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
-	head, tail *semaphoreWaiter
+	head, tail *benchSlotsWaiter
 
 	group   sync.WaitGroup // goroutines started by Go
 	errOnce sync.Once
 	err     error // first error returned by a function run by Go
+}
+
+// benchSlotsWaiter is one queued AcquireN call. ready is closed once its
+// units have been added to the state word on its behalf.
+type benchSlotsWaiter struct {
+	n          int64
+	ready      chan struct{}
+	prev, next *benchSlotsWaiter
 }
 
 // init checks the configuration.
@@ -497,7 +513,7 @@ func (s *BenchSlots) acquireSlow(ctx context.Context, n int64) error {
 // enqueue takes n units at once if they fit and nobody is queued, fails if
 // done is closed, and otherwise queues a waiter for them and returns it:
 // nil and the result when no wait is needed.
-func (s *BenchSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*semaphoreWaiter, error) {
+func (s *BenchSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*benchSlotsWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -516,7 +532,7 @@ func (s *BenchSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64)
 	default:
 	}
 
-	w := &semaphoreWaiter{n: n, ready: make(chan struct{})}
+	w := &benchSlotsWaiter{n: n, ready: make(chan struct{})}
 	s.push(w)
 	for {
 		c := s.state.Load()
@@ -536,7 +552,7 @@ func (s *BenchSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64)
 // If done is closed when the wait ends, the request fails even if it was
 // granted too: a select between the two picks either at random, and the
 // grant may have come after ctx ended (go.dev/issue/63615).
-func (s *BenchSlots) await(ctx context.Context, done <-chan struct{}, w *semaphoreWaiter) error {
+func (s *BenchSlots) await(ctx context.Context, done <-chan struct{}, w *benchSlotsWaiter) error {
 	select {
 	case <-w.ready:
 		select {
@@ -600,7 +616,7 @@ func (s *BenchSlots) notifyLocked() {
 }
 
 // push appends w to the waiter list. s.mu must be held.
-func (s *BenchSlots) push(w *semaphoreWaiter) {
+func (s *BenchSlots) push(w *benchSlotsWaiter) {
 	w.prev = s.tail
 	if s.tail == nil {
 		s.head = w
@@ -611,7 +627,7 @@ func (s *BenchSlots) push(w *semaphoreWaiter) {
 }
 
 // remove unlinks w from the waiter list. s.mu must be held.
-func (s *BenchSlots) remove(w *semaphoreWaiter) {
+func (s *BenchSlots) remove(w *benchSlotsWaiter) {
 	if w.prev == nil {
 		s.head = w.next
 	} else {
@@ -630,6 +646,2973 @@ func NewBenchSlots() *BenchSlots {
 	s := &BenchSlots{}
 	s.init()
 	return s
+}
+
+// ConfSlots: generated from the semaphore directive in bounded.go.
+
+// ConfSlotsConfig holds the limits of a ConfSlots that come at run time.
+// NewConfSlots takes it; a zero field takes the directive's value, or the
+// default where the directive gives none.
+type ConfSlotsConfig struct {
+	// N is the capacity: the total weight held at once, from 1 to ConfSlotsMaxN.
+	// Zero takes n=4 from the directive. SetCapacity changes it.
+	N int64
+}
+
+// ConfSlotsMaxN is the largest capacity a ConfSlots supports. The two bits
+// above it in the state word are the queued flag and the over-release guard.
+const ConfSlotsMaxN = 1<<61 - 1
+
+// ConfSlots bounds the total weight held at once by concurrent holders.
+//
+// Waiters are served in FIFO order: once a request has to wait, later
+// requests wait behind it even if they are small enough to fit, so a large
+// request is not starved by a stream of small ones.
+//
+// A ConfSlots must be created with NewConfSlots and must not be copied after
+// first use.
+//
+// In the terminology of the Go memory model, the n-th call to Release or
+// ReleaseN "synchronizes before" any Acquire that obtains the units that
+// call freed, and a function run by Go returns before the Wait that sees
+// its completion returns.
+type ConfSlots struct {
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
+	// waiters are queued. Uncontended Acquire and Release touch only this.
+	state atomic.Int64
+	// capacity is the capacity, which SetCapacity changes. Every Acquire
+	// reads it, so it shares state's cache line: on a line of its own it
+	// made contended Acquire+Release six times slower.
+	capacity atomic.Int64
+	// The slow path's fields below are written by waiters while holders
+	// spin on state; keep them on another cache line.
+	_ [semaphoreCacheLine - 8]byte
+
+	cfg ConfSlotsConfig
+
+	mu         sync.Mutex // guards head and tail
+	head, tail *confSlotsWaiter
+
+	group   sync.WaitGroup // goroutines started by Go
+	errOnce sync.Once
+	err     error // first error returned by a function run by Go
+}
+
+// confSlotsWaiter is one queued AcquireN call. ready is closed once its
+// units have been added to the state word on its behalf.
+type confSlotsWaiter struct {
+	n          int64
+	ready      chan struct{}
+	prev, next *confSlotsWaiter
+}
+
+// init checks the configuration.
+func (s *ConfSlots) init() {
+	if s.cfg.N < 1 || s.cfg.N > ConfSlotsMaxN {
+		panic("semaphore: capacity out of range")
+	}
+	s.capacity.Store(s.cfg.N)
+}
+
+// SetCapacity sets the capacity to n. It panics unless 1 <= n <= ConfSlotsMaxN.
+//
+// When the capacity grows, the waiters that now fit are admitted at once,
+// in FIFO order. When it shrinks, holders keep their units: Available may be
+// negative until they release, and Acquire calls that start after
+// SetCapacity returns wait until the weight held leaves room for them under
+// the new capacity. A waiter queued for more than the new capacity holds
+// back the waiters behind it until the capacity grows again or its ctx is
+// done; a request made for more than the capacity at the time of the call
+// waits for its ctx, as AcquireN says. SetCapacity is safe to call
+// concurrently with every other method.
+func (s *ConfSlots) SetCapacity(n int64) {
+	if n < 1 || n > ConfSlotsMaxN {
+		panic("semaphore: capacity out of range")
+	}
+	s.mu.Lock()
+	s.capacity.Store(n)
+	// Units freed by a grow go to the queue first, as a release's do.
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+// Acquire acquires one unit, blocking until it is available or ctx is done.
+// On success it returns nil. On failure it returns ctx.Err() and leaves the
+// semaphore unchanged. If ctx is already done, Acquire may still succeed
+// without blocking when a unit is free and nobody is waiting. Once it
+// waits, it fails if ctx is done when the wait ends, even if the unit was
+// granted at the same moment: the unit goes back, and a caller that cancels
+// ctx before releasing units never sees the waiter succeed.
+func (s *ConfSlots) Acquire(ctx context.Context) error {
+	if c := s.state.Load(); c < s.capacity.Load() && s.state.CompareAndSwap(c, c+1) {
+		return nil
+	}
+	return s.acquireSlow(ctx, 1)
+}
+
+// AcquireN acquires n units, blocking until they are available or ctx is
+// done, with the guarantees of Acquire. A request for more than the
+// capacity can never succeed: it waits for ctx to be done without holding
+// back other callers. AcquireN panics if n is negative.
+func (s *ConfSlots) AcquireN(ctx context.Context, n int64) error {
+	// The capacity minus c cannot overflow, and is negative while waiters
+	// are queued.
+	if c := s.state.Load(); n > 0 && n <= s.capacity.Load()-c && s.state.CompareAndSwap(c, c+n) {
+		return nil
+	}
+	return s.acquireSlow(ctx, n)
+}
+
+// TryAcquire acquires one unit without blocking and reports whether it did.
+// It fails while other callers are waiting, even if a unit is free.
+func (s *ConfSlots) TryAcquire() bool {
+	for {
+		c := s.state.Load()
+		if c >= s.capacity.Load() {
+			return false
+		}
+		if s.state.CompareAndSwap(c, c+1) {
+			return true
+		}
+	}
+}
+
+// TryAcquireN acquires n units without blocking and reports whether it did,
+// with the guarantees of TryAcquire. It panics if n is negative.
+func (s *ConfSlots) TryAcquireN(n int64) bool {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	for {
+		c := s.state.Load()
+		if n > s.capacity.Load()-c {
+			return false
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			return true
+		}
+	}
+}
+
+// Release releases one unit. It panics if that releases more than is held.
+func (s *ConfSlots) Release() {
+	if c := s.state.Add(-1); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
+		s.releaseSlow(c)
+	}
+}
+
+// ReleaseN releases n units. It panics if that releases more than is held
+// or if n is negative.
+func (s *ConfSlots) ReleaseN(n int64) {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
+		s.releaseSlow(c)
+	}
+}
+
+// Available returns the weight that is free at the moment of the call. A
+// caller may not be able to acquire it: waiters come first.
+func (s *ConfSlots) Available() int64 {
+	return s.capacity.Load() - s.state.Load()&^semaphoreQueuedBit
+}
+
+// Go waits for a unit as Acquire does, then calls f in a new goroutine and
+// releases the unit when f returns. It returns ctx.Err() without calling f
+// if ctx is done first. The first non-nil error returned by a function run
+// by Go is returned by Wait.
+func (s *ConfSlots) Go(ctx context.Context, f func() error) error {
+	if err := s.Acquire(ctx); err != nil {
+		return err
+	}
+	s.group.Add(1)
+	go func() {
+		defer s.group.Done()
+		defer s.Release()
+		if err := f(); err != nil {
+			s.errOnce.Do(func() { s.err = err })
+		}
+	}()
+	return nil
+}
+
+// Wait blocks until every function started by Go has returned, then
+// returns the first non-nil error (if any) they returned. As with
+// sync.WaitGroup, calls to Go that start a batch must happen before Wait.
+func (s *ConfSlots) Wait() error {
+	s.group.Wait()
+	return s.err
+}
+
+// acquireSlow acquires n units through the mutex, queueing when they do
+// not fit or others are already queued.
+func (s *ConfSlots) acquireSlow(ctx context.Context, n int64) error {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return nil
+	}
+	done := ctx.Done()
+	if n > s.capacity.Load() {
+		// Queueing it would block everyone behind a request that can
+		// never be granted.
+		<-done
+		return ctx.Err()
+	}
+	w, err := s.enqueue(ctx, done, n)
+	if w == nil {
+		return err
+	}
+	return s.await(ctx, done, w)
+}
+
+// enqueue takes n units at once if they fit and nobody is queued, fails if
+// done is closed, and otherwise queues a waiter for them and returns it:
+// nil and the result when no wait is needed.
+func (s *ConfSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*confSlotsWaiter, error) {
+	s.mu.Lock()
+	for {
+		c := s.state.Load()
+		if n > s.capacity.Load()-c {
+			break
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			s.mu.Unlock()
+			return nil, nil
+		}
+	}
+	select {
+	case <-done:
+		s.mu.Unlock()
+		return nil, ctx.Err()
+	default:
+	}
+
+	w := &confSlotsWaiter{n: n, ready: make(chan struct{})}
+	s.push(w)
+	for {
+		c := s.state.Load()
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
+			break
+		}
+	}
+	// Units freed between the failed attempt above and setting
+	// semaphoreQueuedBit were released on the fast path, which notifies
+	// nobody.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return w, nil
+}
+
+// await waits until the queued w is granted its units or done is closed.
+// If done is closed when the wait ends, the request fails even if it was
+// granted too: a select between the two picks either at random, and the
+// grant may have come after ctx ended (go.dev/issue/63615).
+func (s *ConfSlots) await(ctx context.Context, done <-chan struct{}, w *confSlotsWaiter) error {
+	select {
+	case <-w.ready:
+		select {
+		case <-done:
+			// Fail as if done had been picked; the units go back below.
+		default:
+			return nil
+		}
+	case <-done:
+	}
+	s.mu.Lock()
+	select {
+	case <-w.ready:
+		// Granted as ctx ended: give the units back, so that a failed
+		// Acquire leaves the semaphore unchanged.
+		s.state.Add(-w.n)
+	default:
+		s.remove(w)
+	}
+	// Removing the head, or giving units back, may let the next waiters in.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return ctx.Err()
+}
+
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set,
+// or shows that more was released than held.
+func (s *ConfSlots) releaseSlow(c int64) {
+	if c < 0 || c&semaphoreOverBit != 0 {
+		panic("semaphore: released more than held")
+	}
+	s.mu.Lock()
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+// notifyLocked grants queued requests in order while the head fits, and
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
+func (s *ConfSlots) notifyLocked() {
+	for {
+		c := s.state.Load()
+		w := s.head
+		if w == nil {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
+				return
+			}
+			continue
+		}
+		if w.n > s.capacity.Load()-c&^semaphoreQueuedBit {
+			return
+		}
+		next := c + w.n
+		if w.next == nil {
+			next &^= semaphoreQueuedBit
+		}
+		if s.state.CompareAndSwap(c, next) {
+			s.remove(w)
+			close(w.ready)
+		}
+	}
+}
+
+// push appends w to the waiter list. s.mu must be held.
+func (s *ConfSlots) push(w *confSlotsWaiter) {
+	w.prev = s.tail
+	if s.tail == nil {
+		s.head = w
+	} else {
+		s.tail.next = w
+	}
+	s.tail = w
+}
+
+// remove unlinks w from the waiter list. s.mu must be held.
+func (s *ConfSlots) remove(w *confSlotsWaiter) {
+	if w.prev == nil {
+		s.head = w.next
+	} else {
+		w.prev.next = w.next
+	}
+	if w.next == nil {
+		s.tail = w.prev
+	} else {
+		w.next.prev = w.prev
+	}
+	w.prev, w.next = nil, nil
+}
+
+// NewConfSlots returns a semaphore of the capacity cfg.N. It panics if cfg.N
+// is negative or more than ConfSlotsMaxN.
+func NewConfSlots(cfg ConfSlotsConfig) *ConfSlots {
+	if cfg.N == 0 {
+		cfg.N = 4
+	}
+	s := &ConfSlots{cfg: cfg}
+	s.init()
+	return s
+}
+
+// ConfBreaker: generated from the breaker directive in bounded.go.
+
+// ConfBreakerState is the state of a ConfBreaker.
+type ConfBreakerState uint32
+
+const (
+	// ConfBreakerStateClosed lets every call through and counts failures.
+	ConfBreakerStateClosed ConfBreakerState = iota
+	// ConfBreakerStateOpen rejects every call until the cooldown has passed.
+	ConfBreakerStateOpen
+	// ConfBreakerStateHalfOpen lets a few probe calls through: enough
+	// successes close the breaker, one failure opens it again.
+	ConfBreakerStateHalfOpen
+)
+
+// String returns "closed", "open" or "half-open".
+func (s ConfBreakerState) String() string {
+	switch s {
+	case ConfBreakerStateClosed:
+		return "closed"
+	case ConfBreakerStateOpen:
+		return "open"
+	case ConfBreakerStateHalfOpen:
+		return "half-open"
+	}
+	return "unknown"
+}
+
+// ErrConfBreakerOpen is returned, or passed to the fallback, for a call
+// rejected while the breaker is open.
+var ErrConfBreakerOpen = errors.New("breaker: circuit open")
+
+// ErrConfBreakerTooManyProbes is returned, or passed to the fallback, for a
+// call rejected while the breaker is half-open and its probes are taken.
+var ErrConfBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
+
+// ConfBreakerConfig holds the limits of a ConfBreaker that come at run time.
+// NewConfBreaker takes it; a zero field takes the directive's value, or the
+// default where the directive gives none.
+type ConfBreakerConfig struct {
+	// Failures is the least number of failures in the window that trips the
+	// breaker. Zero takes failures=3 from the directive.
+	Failures int64
+	// Ratio is the least fraction of failed calls in the window that trips the
+	// breaker, together with Failures, in [0, 1]; 0, the default, counts
+	// failures only.
+	Ratio float64
+	// Cooldown is how long the breaker stays open before probing. Zero takes
+	// cooldown=1h from the directive.
+	Cooldown time.Duration
+	// HalfOpen is the number of probes let through when half-open; that many
+	// successes close the breaker. Zero takes the default, 3.
+	HalfOpen int64
+	// Window is the length of the rolling window failures are counted in,
+	// divided into 10 buckets: at least 10ns. Zero takes the default, 10s.
+	Window time.Duration
+}
+
+// confBreakerChange is a transition to report to the state-change function.
+type confBreakerChange struct {
+}
+
+// ConfBreaker is a circuit breaker around a function from int to int.
+//
+// Closed, it calls the function and counts failures (non-nil errors) in a
+// rolling window; when both the count and the ratio of failures reach their
+// thresholds it opens. Open, it rejects calls with ErrConfBreakerOpen until
+// the cooldown has passed, then goes half-open. Half-open, it lets HalfOpen
+// probe calls through and rejects the others with
+// ErrConfBreakerTooManyProbes; a failed probe opens it again, HalfOpen
+// successful probes close it.
+//
+// Only results of the current state count: the result of a call admitted
+// before the breaker last changed state (a probe of an earlier half-open
+// period, a call made while closed that returns after the breaker opened)
+// is ignored. A closed-state call that returns while the breaker changes
+// state may still be counted in the new state: an error of one call.
+//
+// A ConfBreaker must be created with NewConfBreaker and must not be copied
+// after first use. Its methods are safe for concurrent use. The state-change
+// callback is called with the breaker's internal lock held, in the order of
+// the transitions.
+type ConfBreaker struct {
+	// state is the transition count << breakerStateBits | ConfBreakerState.
+	// Only transitions write it: it has a cache line of its own, apart from
+	// pending, which every successful call writes.
+	state atomic.Uint64
+	_     [breakerCacheLine - 8]byte
+	// pending counts closed-state successes not yet put in a bucket.
+	pending atomic.Int64
+	_       [breakerCacheLine - 8]byte
+
+	cfg ConfBreakerConfig
+	fn  func(context.Context, int) (int, error)
+
+	epoch time.Time
+
+	buckets  []breakerBucket
+	width    int64        // nanoseconds a bucket covers, when the window is read at run time
+	openedAt atomic.Int64 // clock reading when the breaker last opened
+	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
+	rejected atomic.Uint64
+
+	mu       sync.Mutex // serialises transitions, probes, bucket rotation and onChange
+	probeOK  int64      // probes that succeeded in this half-open period
+	onChange func(from, to ConfBreakerState)
+}
+
+// init checks the configuration and resets the window. The generated
+// constructor calls it after building the struct.
+func (b *ConfBreaker) init() {
+	if b.cfg.Failures < 1 || b.cfg.Ratio < 0 || b.cfg.Ratio > 1 || b.cfg.Cooldown <= 0 ||
+		b.cfg.HalfOpen < 1 || b.cfg.Window < time.Duration(10) {
+		panic("breaker: invalid configuration")
+	}
+	b.width = int64(b.cfg.Window) / 10
+	b.epoch = time.Now()
+	b.buckets = make([]breakerBucket, 10)
+	for i := range b.buckets {
+		b.buckets[i].index.Store(breakerNoBucket)
+	}
+}
+
+// OnStateChange sets f to be called on every change of state. f is called
+// with the breaker's lock held: it must not call Execute.
+func (b *ConfBreaker) OnStateChange(f func(from, to ConfBreakerState)) {
+	b.mu.Lock()
+	b.onChange = f
+	b.mu.Unlock()
+}
+
+// Execute calls the function with ctx and req if the breaker lets the call
+// through, and records its outcome. A rejected call returns
+// ErrConfBreakerOpen or ErrConfBreakerTooManyProbes; with a fallback,
+// rejected and failed calls return what the fallback returns. A panicking
+// probe counts as a failure.
+//
+// A call fails when it returns an error that counts as a failure (every
+// error, unless a failure function decides), or when it takes longer than
+// Slow, if set. A call that returns the caller's own context error (ctx is
+// done and the error is ctx.Err(), or wraps it) counts as neither a success
+// nor a failure: the caller gave up, the function did not fail. Errors that
+// are not failures are returned as they are, without the fallback; a slow
+// call that succeeds returns its result.
+func (b *ConfBreaker) Execute(ctx context.Context, req int) (int, error) {
+	st := b.state.Load()
+	if ConfBreakerState(st&breakerStateMask) != ConfBreakerStateClosed {
+		return b.executeSlow(ctx, req, st)
+	}
+	resp, err := b.call(ctx, req)
+	if err != nil {
+		switch b.judge(ctx, err) {
+		case breakerNeutral:
+			return resp, err
+		case breakerFailed:
+			b.failure(st)
+			return resp, err
+		}
+	}
+	// A success of a call admitted before a transition is not counted.
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
+		b.flush(b.clock())
+	}
+	return resp, err
+}
+
+// callJudged calls the function and says how its result counts, timing
+// the call if Slow is set.
+func (b *ConfBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
+	resp, err := b.call(ctx, req)
+	return resp, b.judge(ctx, err), err
+}
+
+// judge returns how the error of a call counts, whatever its duration.
+func (b *ConfBreaker) judge(ctx context.Context, err error) breakerOutcome {
+	if err == nil {
+		return breakerSucceeded
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return breakerNeutral
+	}
+	if b.isFailure(err) {
+		return breakerFailed
+	}
+	return breakerSucceeded
+}
+
+// isFailure counts every error as a failure: the directive has no failure=
+// function.
+func (b *ConfBreaker) isFailure(err error) bool {
+	return true
+}
+
+// changed does nothing: the directive has no onchange= function.
+func (b *ConfBreaker) changed(ch confBreakerChange) {
+	// No onchange= function.
+}
+
+// State returns the current state. An open breaker whose cooldown has
+// passed reports ConfBreakerStateOpen until a call moves it to half-open.
+func (b *ConfBreaker) State() ConfBreakerState {
+	return ConfBreakerState(b.state.Load() & breakerStateMask)
+}
+
+// ConfBreakerStats is a snapshot of a ConfBreaker.
+type ConfBreakerStats struct {
+	State ConfBreakerState
+	// Successes and Failures are the counts in the rolling window.
+	Successes, Failures int64
+	// Rejected counts the calls rejected since the breaker was created.
+	Rejected uint64
+	// Transitions counts the changes of state.
+	Transitions uint64
+}
+
+// Stats returns a snapshot of the breaker's state and counts.
+func (b *ConfBreaker) Stats() ConfBreakerStats {
+	now := b.clock()
+	b.flush(now)
+	st := b.state.Load()
+	succ, fail := b.window(now)
+	return ConfBreakerStats{
+		State:       ConfBreakerState(st & breakerStateMask),
+		Successes:   succ,
+		Failures:    fail,
+		Rejected:    b.rejected.Load(),
+		Transitions: st >> breakerStateBits,
+	}
+}
+
+// call calls the user's function.
+func (b *ConfBreaker) call(ctx context.Context, req int) (int, error) {
+	return b.fn(ctx, req)
+}
+
+// executeSlow handles a call that finds the breaker open or half-open.
+func (b *ConfBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
+	var err error
+	for {
+		switch ConfBreakerState(st & breakerStateMask) {
+		case ConfBreakerStateClosed:
+			return b.Execute(ctx, req)
+		case ConfBreakerStateOpen:
+			now := b.clock()
+			if now-b.openedAt.Load() < int64(b.cfg.Cooldown) {
+				err = ErrConfBreakerOpen
+				break
+			}
+			b.transition(st, ConfBreakerStateHalfOpen, now)
+			st = b.state.Load()
+			continue
+		case ConfBreakerStateHalfOpen:
+			admitted, cur := b.admitProbe(st)
+			if admitted {
+				return b.probe(ctx, req, st)
+			}
+			if cur != st {
+				st = cur
+				continue
+			}
+			err = ErrConfBreakerTooManyProbes
+		}
+		break
+	}
+	b.rejected.Add(1)
+	var zero int
+	return zero, err
+}
+
+// admitProbe takes one of the probe slots of the half-open state word st.
+// It reports whether it did, and the current state word: a different one
+// when the breaker has changed state since st was read.
+func (b *ConfBreaker) admitProbe(st uint64) (admitted bool, cur uint64) {
+	if b.probes.Load() >= b.cfg.HalfOpen {
+		// The slots are taken: reject without the lock.
+		return false, st
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	// Under the lock, so that a caller that read an earlier half-open
+	// period never takes a slot of a later one: its result would be
+	// ignored, and the slot lost.
+	if cur = b.state.Load(); cur != st {
+		return false, cur
+	}
+	if b.probes.Load() >= b.cfg.HalfOpen {
+		return false, st
+	}
+	b.probes.Add(1)
+	return true, st
+}
+
+// probe makes a half-open probe call admitted under the state word st.
+func (b *ConfBreaker) probe(ctx context.Context, req int, st uint64) (resp int, err error) {
+	ok := false
+	defer func() {
+		// A failed or panicking probe reopens the breaker, unless it is
+		// a probe of an earlier half-open period; without this a panic
+		// would hold a probe slot forever.
+		if !ok {
+			b.transition(st, ConfBreakerStateOpen, b.clock())
+		}
+	}()
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case breakerNeutral:
+		ok = true
+		b.probeNeutral(st)
+		return resp, err
+	case breakerFailed:
+		return resp, err
+	}
+	ok = true
+	b.probeSucceeded(st)
+	return resp, err
+}
+
+// probeNeutral gives back the slot of a probe admitted under the state word
+// st that counted as neither success nor failure, so that another call may
+// probe instead.
+func (b *ConfBreaker) probeNeutral(st uint64) {
+	b.mu.Lock()
+	if b.state.Load() == st {
+		b.probes.Add(-1)
+	}
+	b.mu.Unlock()
+}
+
+// probeSucceeded counts a successful probe admitted under the state word
+// st, and closes the breaker at the HalfOpen-th success of the period. A
+// probe of an earlier period is not counted.
+func (b *ConfBreaker) probeSucceeded(st uint64) {
+	b.mu.Lock()
+	if b.state.Load() != st {
+		b.mu.Unlock()
+		return
+	}
+	b.probeOK++
+	if b.probeOK == b.cfg.HalfOpen {
+		ch, ok := b.transitionLocked(st, ConfBreakerStateClosed, b.clock())
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	b.mu.Unlock()
+}
+
+// failure records a failed call admitted under the closed state word st
+// and trips the breaker if the window's counts reach the thresholds. The
+// failure of a call admitted before a transition is not counted: the look at
+// the state and the count are one step under b.mu, which every transition
+// holds, so the breaker cannot trip, probe and close again in between and
+// leave the failure in the next closed period's window.
+func (b *ConfBreaker) failure(st uint64) {
+	now := b.clock()
+	b.mu.Lock()
+	if b.state.Load() != st {
+		b.mu.Unlock()
+		return
+	}
+	b.addLocked(now, b.pending.Swap(0), 1)
+	succ, fail := b.window(now)
+	if fail >= b.cfg.Failures && float64(fail) >= b.cfg.Ratio*float64(succ+fail) {
+		ch, ok := b.transitionLocked(st, ConfBreakerStateOpen, now)
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	b.mu.Unlock()
+}
+
+// flush puts the pending successes in now's bucket.
+func (b *ConfBreaker) flush(now int64) {
+	if n := b.pending.Swap(0); n != 0 {
+		b.add(now, n, 0)
+	}
+}
+
+// add counts successes and failures in now's bucket, first clearing the
+// bucket, under b.mu, if it still holds an older slice of time.
+func (b *ConfBreaker) add(now, successes, failures int64) {
+	index := now / b.bucketWidth()
+	bk := &b.buckets[index%10]
+	if bk.index.Load() < index {
+		b.mu.Lock()
+		b.addLocked(now, successes, failures)
+		b.mu.Unlock()
+		return
+	}
+	bk.count(successes, failures)
+}
+
+// addLocked is add with b.mu held.
+func (b *ConfBreaker) addLocked(now, successes, failures int64) {
+	index := now / b.bucketWidth()
+	bk := &b.buckets[index%10]
+	if bk.index.Load() < index {
+		// A caller that read index before this and adds after it
+		// counts in the new slice: an error of one call.
+		bk.successes.Store(0)
+		bk.failures.Store(0)
+		bk.index.Store(index)
+	}
+	bk.count(successes, failures)
+}
+
+// window returns the counts of the rolling window ending at now.
+func (b *ConfBreaker) window(now int64) (successes, failures int64) {
+	index := now / b.bucketWidth()
+	for i := range b.buckets {
+		bk := &b.buckets[i]
+		if bi := bk.index.Load(); bi > index-10 && bi <= index {
+			successes += bk.successes.Load()
+			failures += bk.failures.Load()
+		}
+	}
+	return successes, failures
+}
+
+func (b *ConfBreaker) bucketWidth() int64 {
+	return b.width
+}
+
+// transition moves the breaker from the state word from to the state to,
+// unless another transition came first.
+func (b *ConfBreaker) transition(from uint64, to ConfBreakerState, now int64) {
+	b.mu.Lock()
+	ch, ok := b.transitionLocked(from, to, now)
+	b.mu.Unlock()
+	if ok {
+		b.changed(ch)
+	}
+}
+
+// transitionLocked is transition with b.mu held. It reports whether it
+// moved the breaker, and the change for the caller to report with changed
+// once it has unlocked b.mu.
+func (b *ConfBreaker) transitionLocked(from uint64, to ConfBreakerState, now int64) (ch confBreakerChange, ok bool) {
+	if b.state.Load() != from {
+		return ch, false
+	}
+	switch to {
+	case ConfBreakerStateOpen:
+		b.openedAt.Store(now)
+	case ConfBreakerStateHalfOpen:
+		b.probes.Store(0)
+		b.probeOK = 0
+	case ConfBreakerStateClosed:
+		b.pending.Store(0)
+		for i := range b.buckets {
+			b.buckets[i].index.Store(breakerNoBucket)
+		}
+	}
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
+	if b.onChange != nil {
+		b.onChange(ConfBreakerState(from&breakerStateMask), to)
+	}
+	return ch, true
+}
+
+// clock returns the time in nanoseconds since the breaker was created.
+func (b *ConfBreaker) clock() int64 {
+	return int64(time.Since(b.epoch))
+}
+
+// NewConfBreaker returns a closed circuit breaker around fn, with the limits
+// of cfg. It panics if a field of cfg is out of range.
+func NewConfBreaker(fn func(context.Context, int) (int, error), cfg ConfBreakerConfig) *ConfBreaker {
+	if cfg.Failures == 0 {
+		cfg.Failures = 3
+	}
+	if cfg.Cooldown == 0 {
+		cfg.Cooldown = time.Hour
+	}
+	if cfg.HalfOpen == 0 {
+		cfg.HalfOpen = 3
+	}
+	if cfg.Window == 0 {
+		cfg.Window = 10 * time.Second
+	}
+	b := &ConfBreaker{
+		cfg: cfg,
+		fn:  fn,
+	}
+	b.init()
+	return b
+}
+
+// ConfLimiter: generated from the limiter directive in bounded.go.
+
+// ErrConfLimiterLimited is returned by Execute for a call rejected because
+// as many calls as the limit are in flight.
+var ErrConfLimiterLimited = errors.New("limiter: concurrency limit reached")
+
+// ConfLimiterConfig holds the limits of a ConfLimiter that come at run time.
+// NewConfLimiter takes it; a zero field takes the directive's value, or the
+// default where the directive gives none.
+type ConfLimiterConfig struct {
+	// Min and Max bound the limit: 1 <= Min <= Max. Zero Min takes min=2 from
+	// the directive; zero Max takes max=64 from the directive.
+	Min, Max int64
+	// Initial is the limit to start with, in [Min, Max]. Zero takes Min, raised
+	// to 20 if Max allows.
+	Initial int64
+}
+
+// ConfLimiter bounds the number of concurrent calls to a function by an
+// adaptive limit.
+//
+// A ConfLimiter must be created with NewConfLimiter and must not be copied
+// after first use. Its methods are safe for concurrent use. A call admitted
+// by Execute counts as in flight until the function returns (or panics).
+type ConfLimiter struct {
+	inFlight atomic.Int64
+	limit    atomic.Int64
+	_        [limiterCacheLine - 16]byte
+
+	cfg ConfLimiterConfig
+
+	epoch time.Time
+
+	rejected atomic.Uint64
+
+	mu       sync.Mutex // guards the algorithm's state below
+	estimate float64    // the limit before rounding
+	longRTT  float64    // long-run average latency in nanoseconds
+}
+
+// init checks the configuration and sets the initial limit. The generated
+// constructor calls it after building the struct.
+func (l *ConfLimiter) init() {
+	if l.cfg.Min < 1 || l.cfg.Max < l.cfg.Min || l.cfg.Initial < l.cfg.Min || l.cfg.Initial > l.cfg.Max {
+		panic("limiter: invalid configuration")
+	}
+	l.epoch = time.Now()
+	l.estimate = float64(l.cfg.Initial)
+	l.limit.Store(l.cfg.Initial)
+}
+
+// Execute calls the function with ctx and req, unless as many calls as the
+// limit are in flight, in which case it returns ErrConfLimiterLimited at once.
+func (l *ConfLimiter) Execute(ctx context.Context, req int) (int, error) {
+	n := l.inFlight.Add(1)
+	if n > l.limit.Load() {
+		l.inFlight.Add(-1)
+		l.rejected.Add(1)
+		var zero int
+		return zero, ErrConfLimiterLimited
+	}
+	defer l.inFlight.Add(-1)
+	if rand.Uint32()&(16-1) != 0 {
+		return l.call(ctx, req)
+	}
+	start := l.clock()
+	resp, err := l.call(ctx, req)
+	l.sample(l.clock()-start, n, err)
+	return resp, err
+}
+
+// ConfLimiterStats is a snapshot of a ConfLimiter.
+type ConfLimiterStats struct {
+	// Limit is the current limit and InFlight the calls in flight.
+	Limit, InFlight int64
+	// Rejected counts the calls rejected since the limiter was created.
+	Rejected uint64
+	// Latency is the long-run average latency of the sampled calls.
+	Latency time.Duration
+}
+
+// Stats returns a snapshot of the limiter.
+func (l *ConfLimiter) Stats() ConfLimiterStats {
+	l.mu.Lock()
+	rtt := l.longRTT
+	l.mu.Unlock()
+	return ConfLimiterStats{
+		Limit:    l.limit.Load(),
+		InFlight: l.inFlight.Load(),
+		Rejected: l.rejected.Load(),
+		Latency:  time.Duration(rtt),
+	}
+}
+
+// call calls the user's function.
+func (l *ConfLimiter) call(ctx context.Context, req int) (int, error) {
+	return Work(ctx, req)
+}
+
+// sample feeds the latency of one call, made with inFlight calls in flight
+// counting itself, to the algorithm.
+func (l *ConfLimiter) sample(rtt int64, inFlight int64, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		l.estimate *= limiterBackoff
+	case err != nil:
+		// A failure's latency says nothing about the queue: failures
+		// are often fast.
+		return
+	default:
+		short := float64(max(rtt, 1))
+		if l.longRTT == 0 {
+			l.longRTT = short
+		}
+		l.longRTT += (short - l.longRTT) / limiterLongWindow
+		if l.longRTT > 2*short {
+			// Latency dropped for good: let the average follow quickly
+			// instead of granting a huge gradient for limiterLongWindow
+			// samples.
+			l.longRTT = 0.95*l.longRTT + 0.05*short
+		}
+		if float64(inFlight) < l.estimate/2 {
+			// Too little load to tell whether the limit is too low.
+			return
+		}
+		gradient := max(0.5, min(1, 1.5*l.longRTT/short))
+		// sqrt(limit) calls may queue: enough to probe for more capacity,
+		// few enough for latency to show the queue.
+		next := l.estimate*gradient + math.Sqrt(l.estimate)
+		l.estimate += (next - l.estimate) * 0.2
+	}
+	l.estimate = max(float64(l.cfg.Min), min(float64(l.cfg.Max), l.estimate))
+	l.limit.Store(int64(l.estimate))
+}
+
+// clock returns the time in nanoseconds since the limiter was created.
+func (l *ConfLimiter) clock() int64 {
+	return int64(time.Since(l.epoch))
+}
+
+// NewConfLimiter returns an adaptive concurrency limiter around Work, with
+// the limits of cfg. It panics if a field of cfg is out of range.
+func NewConfLimiter(cfg ConfLimiterConfig) *ConfLimiter {
+	if cfg.Min == 0 {
+		cfg.Min = 2
+	}
+	if cfg.Max == 0 {
+		cfg.Max = 64
+	}
+	if cfg.Initial == 0 {
+		cfg.Initial = max(cfg.Min, min(20, cfg.Max))
+	}
+	l := &ConfLimiter{cfg: cfg}
+	l.init()
+	return l
+}
+
+// BenchConfBreaker: generated from the breaker directive in bounded.go.
+
+// BenchConfBreakerState is the state of a BenchConfBreaker.
+type BenchConfBreakerState uint32
+
+const (
+	// BenchConfBreakerStateClosed lets every call through and counts failures.
+	BenchConfBreakerStateClosed BenchConfBreakerState = iota
+	// BenchConfBreakerStateOpen rejects every call until the cooldown has
+	// passed.
+	BenchConfBreakerStateOpen
+	// BenchConfBreakerStateHalfOpen lets a few probe calls through: enough
+	// successes close the breaker, one failure opens it again.
+	BenchConfBreakerStateHalfOpen
+)
+
+// String returns "closed", "open" or "half-open".
+func (s BenchConfBreakerState) String() string {
+	switch s {
+	case BenchConfBreakerStateClosed:
+		return "closed"
+	case BenchConfBreakerStateOpen:
+		return "open"
+	case BenchConfBreakerStateHalfOpen:
+		return "half-open"
+	}
+	return "unknown"
+}
+
+// ErrBenchConfBreakerOpen is returned, or passed to the fallback, for a call
+// rejected while the breaker is open.
+var ErrBenchConfBreakerOpen = errors.New("breaker: circuit open")
+
+// ErrBenchConfBreakerTooManyProbes is returned, or passed to the fallback,
+// for a call rejected while the breaker is half-open and its probes are
+// taken.
+var ErrBenchConfBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
+
+// BenchConfBreakerConfig holds the limits of a BenchConfBreaker that come at
+// run time. NewBenchConfBreaker takes it; a zero field takes the directive's
+// value, or the default where the directive gives none.
+type BenchConfBreakerConfig struct {
+	// Failures is the least number of failures in the window that trips the
+	// breaker. Zero takes the default, 5.
+	Failures int64
+	// Ratio is the least fraction of failed calls in the window that trips the
+	// breaker, together with Failures, in [0, 1]; 0, the default, counts
+	// failures only.
+	Ratio float64
+	// Cooldown is how long the breaker stays open before probing. Zero takes the
+	// default, 30s.
+	Cooldown time.Duration
+	// HalfOpen is the number of probes let through when half-open; that many
+	// successes close the breaker. Zero takes the default, 3.
+	HalfOpen int64
+	// Window is the length of the rolling window failures are counted in,
+	// divided into 10 buckets: at least 10ns. Zero takes the default, 10s.
+	Window time.Duration
+}
+
+// benchConfBreakerChange is a transition to report to the state-change
+// function.
+type benchConfBreakerChange struct {
+}
+
+// BenchConfBreaker is a circuit breaker around a function from int to int.
+//
+// Closed, it calls the function and counts failures (non-nil errors) in a
+// rolling window; when both the count and the ratio of failures reach their
+// thresholds it opens. Open, it rejects calls with ErrBenchConfBreakerOpen
+// until the cooldown has passed, then goes half-open. Half-open, it lets
+// HalfOpen probe calls through and rejects the others with
+// ErrBenchConfBreakerTooManyProbes; a failed probe opens it again, HalfOpen
+// successful probes close it.
+//
+// Only results of the current state count: the result of a call admitted
+// before the breaker last changed state (a probe of an earlier half-open
+// period, a call made while closed that returns after the breaker opened)
+// is ignored. A closed-state call that returns while the breaker changes
+// state may still be counted in the new state: an error of one call.
+//
+// A BenchConfBreaker must be created with NewBenchConfBreaker and must not
+// be copied after first use. Its methods are safe for concurrent use. The
+// state-change callback is called with the breaker's internal lock held, in
+// the order of the transitions.
+type BenchConfBreaker struct {
+	// state is the transition count << breakerStateBits |
+	// BenchConfBreakerState. Only transitions write it: it has a cache line
+	// of its own, apart from pending, which every successful call writes.
+	state atomic.Uint64
+	_     [breakerCacheLine - 8]byte
+	// pending counts closed-state successes not yet put in a bucket.
+	pending atomic.Int64
+	_       [breakerCacheLine - 8]byte
+
+	cfg BenchConfBreakerConfig
+
+	epoch time.Time
+
+	buckets  []breakerBucket
+	width    int64        // nanoseconds a bucket covers, when the window is read at run time
+	openedAt atomic.Int64 // clock reading when the breaker last opened
+	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
+	rejected atomic.Uint64
+
+	mu       sync.Mutex // serialises transitions, probes, bucket rotation and onChange
+	probeOK  int64      // probes that succeeded in this half-open period
+	onChange func(from, to BenchConfBreakerState)
+}
+
+// init checks the configuration and resets the window. The generated
+// constructor calls it after building the struct.
+func (b *BenchConfBreaker) init() {
+	if b.cfg.Failures < 1 || b.cfg.Ratio < 0 || b.cfg.Ratio > 1 || b.cfg.Cooldown <= 0 ||
+		b.cfg.HalfOpen < 1 || b.cfg.Window < time.Duration(10) {
+		panic("breaker: invalid configuration")
+	}
+	b.width = int64(b.cfg.Window) / 10
+	b.epoch = time.Now()
+	b.buckets = make([]breakerBucket, 10)
+	for i := range b.buckets {
+		b.buckets[i].index.Store(breakerNoBucket)
+	}
+}
+
+// OnStateChange sets f to be called on every change of state. f is called
+// with the breaker's lock held: it must not call Execute.
+func (b *BenchConfBreaker) OnStateChange(f func(from, to BenchConfBreakerState)) {
+	b.mu.Lock()
+	b.onChange = f
+	b.mu.Unlock()
+}
+
+// Execute calls the function with ctx and req if the breaker lets the call
+// through, and records its outcome. A rejected call returns
+// ErrBenchConfBreakerOpen or ErrBenchConfBreakerTooManyProbes; with a
+// fallback, rejected and failed calls return what the fallback returns. A
+// panicking probe counts as a failure.
+//
+// A call fails when it returns an error that counts as a failure (every
+// error, unless a failure function decides), or when it takes longer than
+// Slow, if set. A call that returns the caller's own context error (ctx is
+// done and the error is ctx.Err(), or wraps it) counts as neither a success
+// nor a failure: the caller gave up, the function did not fail. Errors that
+// are not failures are returned as they are, without the fallback; a slow
+// call that succeeds returns its result.
+func (b *BenchConfBreaker) Execute(ctx context.Context, req int) (int, error) {
+	st := b.state.Load()
+	if BenchConfBreakerState(st&breakerStateMask) != BenchConfBreakerStateClosed {
+		return b.executeSlow(ctx, req, st)
+	}
+	resp, err := b.call(ctx, req)
+	if err != nil {
+		switch b.judge(ctx, err) {
+		case breakerNeutral:
+			return resp, err
+		case breakerFailed:
+			b.failure(st)
+			return resp, err
+		}
+	}
+	// A success of a call admitted before a transition is not counted.
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
+		b.flush(b.clock())
+	}
+	return resp, err
+}
+
+// callJudged calls the function and says how its result counts, timing
+// the call if Slow is set.
+func (b *BenchConfBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
+	resp, err := b.call(ctx, req)
+	return resp, b.judge(ctx, err), err
+}
+
+// judge returns how the error of a call counts, whatever its duration.
+func (b *BenchConfBreaker) judge(ctx context.Context, err error) breakerOutcome {
+	if err == nil {
+		return breakerSucceeded
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return breakerNeutral
+	}
+	if b.isFailure(err) {
+		return breakerFailed
+	}
+	return breakerSucceeded
+}
+
+// isFailure counts every error as a failure: the directive has no failure=
+// function.
+func (b *BenchConfBreaker) isFailure(err error) bool {
+	return true
+}
+
+// changed does nothing: the directive has no onchange= function.
+func (b *BenchConfBreaker) changed(ch benchConfBreakerChange) {
+	// No onchange= function.
+}
+
+// State returns the current state. An open breaker whose cooldown has
+// passed reports BenchConfBreakerStateOpen until a call moves it to half-open.
+func (b *BenchConfBreaker) State() BenchConfBreakerState {
+	return BenchConfBreakerState(b.state.Load() & breakerStateMask)
+}
+
+// BenchConfBreakerStats is a snapshot of a BenchConfBreaker.
+type BenchConfBreakerStats struct {
+	State BenchConfBreakerState
+	// Successes and Failures are the counts in the rolling window.
+	Successes, Failures int64
+	// Rejected counts the calls rejected since the breaker was created.
+	Rejected uint64
+	// Transitions counts the changes of state.
+	Transitions uint64
+}
+
+// Stats returns a snapshot of the breaker's state and counts.
+func (b *BenchConfBreaker) Stats() BenchConfBreakerStats {
+	now := b.clock()
+	b.flush(now)
+	st := b.state.Load()
+	succ, fail := b.window(now)
+	return BenchConfBreakerStats{
+		State:       BenchConfBreakerState(st & breakerStateMask),
+		Successes:   succ,
+		Failures:    fail,
+		Rejected:    b.rejected.Load(),
+		Transitions: st >> breakerStateBits,
+	}
+}
+
+// call calls the user's function.
+func (b *BenchConfBreaker) call(ctx context.Context, req int) (int, error) {
+	return Work(ctx, req)
+}
+
+// executeSlow handles a call that finds the breaker open or half-open.
+func (b *BenchConfBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
+	var err error
+	for {
+		switch BenchConfBreakerState(st & breakerStateMask) {
+		case BenchConfBreakerStateClosed:
+			return b.Execute(ctx, req)
+		case BenchConfBreakerStateOpen:
+			now := b.clock()
+			if now-b.openedAt.Load() < int64(b.cfg.Cooldown) {
+				err = ErrBenchConfBreakerOpen
+				break
+			}
+			b.transition(st, BenchConfBreakerStateHalfOpen, now)
+			st = b.state.Load()
+			continue
+		case BenchConfBreakerStateHalfOpen:
+			admitted, cur := b.admitProbe(st)
+			if admitted {
+				return b.probe(ctx, req, st)
+			}
+			if cur != st {
+				st = cur
+				continue
+			}
+			err = ErrBenchConfBreakerTooManyProbes
+		}
+		break
+	}
+	b.rejected.Add(1)
+	var zero int
+	return zero, err
+}
+
+// admitProbe takes one of the probe slots of the half-open state word st.
+// It reports whether it did, and the current state word: a different one
+// when the breaker has changed state since st was read.
+func (b *BenchConfBreaker) admitProbe(st uint64) (admitted bool, cur uint64) {
+	if b.probes.Load() >= b.cfg.HalfOpen {
+		// The slots are taken: reject without the lock.
+		return false, st
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	// Under the lock, so that a caller that read an earlier half-open
+	// period never takes a slot of a later one: its result would be
+	// ignored, and the slot lost.
+	if cur = b.state.Load(); cur != st {
+		return false, cur
+	}
+	if b.probes.Load() >= b.cfg.HalfOpen {
+		return false, st
+	}
+	b.probes.Add(1)
+	return true, st
+}
+
+// probe makes a half-open probe call admitted under the state word st.
+func (b *BenchConfBreaker) probe(ctx context.Context, req int, st uint64) (resp int, err error) {
+	ok := false
+	defer func() {
+		// A failed or panicking probe reopens the breaker, unless it is
+		// a probe of an earlier half-open period; without this a panic
+		// would hold a probe slot forever.
+		if !ok {
+			b.transition(st, BenchConfBreakerStateOpen, b.clock())
+		}
+	}()
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case breakerNeutral:
+		ok = true
+		b.probeNeutral(st)
+		return resp, err
+	case breakerFailed:
+		return resp, err
+	}
+	ok = true
+	b.probeSucceeded(st)
+	return resp, err
+}
+
+// probeNeutral gives back the slot of a probe admitted under the state word
+// st that counted as neither success nor failure, so that another call may
+// probe instead.
+func (b *BenchConfBreaker) probeNeutral(st uint64) {
+	b.mu.Lock()
+	if b.state.Load() == st {
+		b.probes.Add(-1)
+	}
+	b.mu.Unlock()
+}
+
+// probeSucceeded counts a successful probe admitted under the state word
+// st, and closes the breaker at the HalfOpen-th success of the period. A
+// probe of an earlier period is not counted.
+func (b *BenchConfBreaker) probeSucceeded(st uint64) {
+	b.mu.Lock()
+	if b.state.Load() != st {
+		b.mu.Unlock()
+		return
+	}
+	b.probeOK++
+	if b.probeOK == b.cfg.HalfOpen {
+		ch, ok := b.transitionLocked(st, BenchConfBreakerStateClosed, b.clock())
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	b.mu.Unlock()
+}
+
+// failure records a failed call admitted under the closed state word st
+// and trips the breaker if the window's counts reach the thresholds. The
+// failure of a call admitted before a transition is not counted: the look at
+// the state and the count are one step under b.mu, which every transition
+// holds, so the breaker cannot trip, probe and close again in between and
+// leave the failure in the next closed period's window.
+func (b *BenchConfBreaker) failure(st uint64) {
+	now := b.clock()
+	b.mu.Lock()
+	if b.state.Load() != st {
+		b.mu.Unlock()
+		return
+	}
+	b.addLocked(now, b.pending.Swap(0), 1)
+	succ, fail := b.window(now)
+	if fail >= b.cfg.Failures && float64(fail) >= b.cfg.Ratio*float64(succ+fail) {
+		ch, ok := b.transitionLocked(st, BenchConfBreakerStateOpen, now)
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	b.mu.Unlock()
+}
+
+// flush puts the pending successes in now's bucket.
+func (b *BenchConfBreaker) flush(now int64) {
+	if n := b.pending.Swap(0); n != 0 {
+		b.add(now, n, 0)
+	}
+}
+
+// add counts successes and failures in now's bucket, first clearing the
+// bucket, under b.mu, if it still holds an older slice of time.
+func (b *BenchConfBreaker) add(now, successes, failures int64) {
+	index := now / b.bucketWidth()
+	bk := &b.buckets[index%10]
+	if bk.index.Load() < index {
+		b.mu.Lock()
+		b.addLocked(now, successes, failures)
+		b.mu.Unlock()
+		return
+	}
+	bk.count(successes, failures)
+}
+
+// addLocked is add with b.mu held.
+func (b *BenchConfBreaker) addLocked(now, successes, failures int64) {
+	index := now / b.bucketWidth()
+	bk := &b.buckets[index%10]
+	if bk.index.Load() < index {
+		// A caller that read index before this and adds after it
+		// counts in the new slice: an error of one call.
+		bk.successes.Store(0)
+		bk.failures.Store(0)
+		bk.index.Store(index)
+	}
+	bk.count(successes, failures)
+}
+
+// window returns the counts of the rolling window ending at now.
+func (b *BenchConfBreaker) window(now int64) (successes, failures int64) {
+	index := now / b.bucketWidth()
+	for i := range b.buckets {
+		bk := &b.buckets[i]
+		if bi := bk.index.Load(); bi > index-10 && bi <= index {
+			successes += bk.successes.Load()
+			failures += bk.failures.Load()
+		}
+	}
+	return successes, failures
+}
+
+func (b *BenchConfBreaker) bucketWidth() int64 {
+	return b.width
+}
+
+// transition moves the breaker from the state word from to the state to,
+// unless another transition came first.
+func (b *BenchConfBreaker) transition(from uint64, to BenchConfBreakerState, now int64) {
+	b.mu.Lock()
+	ch, ok := b.transitionLocked(from, to, now)
+	b.mu.Unlock()
+	if ok {
+		b.changed(ch)
+	}
+}
+
+// transitionLocked is transition with b.mu held. It reports whether it
+// moved the breaker, and the change for the caller to report with changed
+// once it has unlocked b.mu.
+func (b *BenchConfBreaker) transitionLocked(from uint64, to BenchConfBreakerState, now int64) (ch benchConfBreakerChange, ok bool) {
+	if b.state.Load() != from {
+		return ch, false
+	}
+	switch to {
+	case BenchConfBreakerStateOpen:
+		b.openedAt.Store(now)
+	case BenchConfBreakerStateHalfOpen:
+		b.probes.Store(0)
+		b.probeOK = 0
+	case BenchConfBreakerStateClosed:
+		b.pending.Store(0)
+		for i := range b.buckets {
+			b.buckets[i].index.Store(breakerNoBucket)
+		}
+	}
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
+	if b.onChange != nil {
+		b.onChange(BenchConfBreakerState(from&breakerStateMask), to)
+	}
+	return ch, true
+}
+
+// clock returns the time in nanoseconds since the breaker was created.
+func (b *BenchConfBreaker) clock() int64 {
+	return int64(time.Since(b.epoch))
+}
+
+// NewBenchConfBreaker returns a closed circuit breaker around Work, with the
+// limits of cfg. It panics if a field of cfg is out of range.
+func NewBenchConfBreaker(cfg BenchConfBreakerConfig) *BenchConfBreaker {
+	if cfg.Failures == 0 {
+		cfg.Failures = 5
+	}
+	if cfg.Cooldown == 0 {
+		cfg.Cooldown = 30 * time.Second
+	}
+	if cfg.HalfOpen == 0 {
+		cfg.HalfOpen = 3
+	}
+	if cfg.Window == 0 {
+		cfg.Window = 10 * time.Second
+	}
+	b := &BenchConfBreaker{cfg: cfg}
+	b.init()
+	return b
+}
+
+// ConfTokens: generated from the ratelimit directive in bounded.go.
+
+// ConfTokensAlgorithm selects how a ConfTokens counts events.
+type ConfTokensAlgorithm uint8
+
+const (
+	// ConfTokensTokenBucket admits Burst events at once and then one event per
+	// Interval: algo=token.
+	ConfTokensTokenBucket ConfTokensAlgorithm = iota
+	// ConfTokensSlidingWindow admits at most Limit events in any Window,
+	// estimating the count over the sliding window from the counts of the
+	// current and the previous fixed window: algo=window.
+	ConfTokensSlidingWindow
+)
+
+// ConfTokensMaxLimit is the largest window Limit. The window's counts and index
+// share one 64-bit word; ConfTokensMaxLimit leaves the index at least 22 bits.
+const ConfTokensMaxLimit = 1<<20 - 1
+
+// ConfTokensConfig holds the limits of a ConfTokens that come at run time.
+// NewConfTokens takes it; a zero field takes the directive's value, or the
+// default where the directive gives none.
+type ConfTokensConfig struct {
+	// Rate is the average number of events per second: the bucket gains a token
+	// every 1/Rate, rounded to the nanosecond (at least 1ns). Zero takes
+	// rate=100/s from the directive. SetRate changes it.
+	Rate float64
+	// Burst is the number of tokens the bucket holds: the events admitted at
+	// once. Zero takes burst=20 from the directive. SetBurst changes it.
+	Burst int64
+}
+
+// ErrConfTokensDeadline is returned by Wait when the wait could not end
+// before the context's deadline. errors.Is(ErrConfTokensDeadline,
+// context.DeadlineExceeded) holds, so callers need check only the latter.
+var ErrConfTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// ErrConfTokensExceedsBurst is returned by WaitN for more events than the
+// limiter ever admits at once: more than Burst for a ConfTokensTokenBucket,
+// more than Limit for a ConfTokensSlidingWindow.
+var ErrConfTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
+
+// ConfTokens controls how frequently events are allowed to happen.
+//
+// A ConfTokens is safe for concurrent use. It must be created with
+// NewConfTokens and must not be copied after first use. Its methods never
+// block except Wait, and never take a lock: each decision is one
+// compare-and-swap on a single word.
+//
+// Methods ending in At take the current time explicitly (x/time/rate
+// style); the others read a monotonic clock. Times are measured from the
+// limiter's epoch, so times passed to the At methods should carry a
+// monotonic reading (come from time.Now) or be derived from the epoch given
+// to NewConfTokensAt.
+type ConfTokens struct {
+	// state is, for ConfTokensTokenBucket, the theoretical arrival time of
+	// the next event less Burst intervals, in nanoseconds since epoch; for
+	// ConfTokensSlidingWindow, the index of the current fixed window and the
+	// counts of it and the previous one.
+	state atomic.Int64
+	_     [ratelimitCacheLine - 8]byte
+
+	cfg   ConfTokensConfig
+	epoch time.Time
+
+	// interval and burst are the ConfTokensTokenBucket's interval in
+	// nanoseconds and burst, which SetRate and SetBurst change; limitsMu
+	// serialises them.
+	interval atomic.Int64
+	burst    atomic.Int64
+	limitsMu sync.Mutex
+}
+
+// init checks the configuration and starts the clock. The generated
+// constructor calls it with time.Now().
+func (l *ConfTokens) init(epoch time.Time) {
+	l.initLimits()
+	if int64(l.interval.Load()) <= 0 || l.burst.Load() < 1 || l.burst.Load() > math.MaxInt64/int64(l.interval.Load()) {
+		panic("ratelimit: invalid token bucket")
+	}
+	// The bucket is full at the epoch.
+	l.state.Store(-int64(l.interval.Load()) * l.burst.Load())
+	l.epoch = epoch
+}
+
+// initLimits stores the ConfTokensTokenBucket's limits where the methods
+// read them: the interval from Rate when it is given.
+func (l *ConfTokens) initLimits() {
+	if l.cfg.Rate != 0 {
+		l.interval.Store(ratelimitRateInterval(l.cfg.Rate))
+	} else {
+		l.interval.Store(int64(10 * time.Millisecond))
+	}
+	l.burst.Store(l.cfg.Burst)
+}
+
+// SetRate sets the average rate of a ConfTokensTokenBucket to r events per
+// second: the time between two tokens becomes 1/r, rounded to the nanosecond
+// (at least 1ns). The tokens the bucket holds are kept, as are tokens owed
+// by reservations: from now on they refill at the new rate. It panics unless
+// r > 0 and Burst tokens at the new rate fit in a time.Duration. It is safe
+// to call concurrently with every other method; a call that runs
+// concurrently with it may count at the old rate or the new.
+func (l *ConfTokens) SetRate(r float64) {
+	l.SetRateAt(time.Now(), r)
+}
+
+// SetRateAt is SetRate at time t.
+func (l *ConfTokens) SetRateAt(t time.Time, r float64) {
+	l.limitsMu.Lock()
+	defer l.limitsMu.Unlock()
+	l.setLimits(l.offset(t), ratelimitRateInterval(r), l.burst.Load())
+}
+
+// SetBurst sets the number of tokens a ConfTokensTokenBucket holds to b. The
+// tokens it holds are kept, up to b: a bucket that grows fills at its rate,
+// it does not fill at once. It panics unless b >= 1 and b tokens fit in a
+// time.Duration at the limiter's rate. It is safe to call concurrently with
+// every other method.
+func (l *ConfTokens) SetBurst(b int64) {
+	l.SetBurstAt(time.Now(), b)
+}
+
+// SetBurstAt is SetBurst at time t.
+func (l *ConfTokens) SetBurstAt(t time.Time, b int64) {
+	l.limitsMu.Lock()
+	defer l.limitsMu.Unlock()
+	l.setLimits(l.offset(t), l.interval.Load(), b)
+}
+
+// setLimits changes the interval and burst of a ConfTokensTokenBucket at now,
+// keeping the tokens it holds (or owes) there: their time is scaled from
+// the old interval to the new. l.limitsMu must be held.
+func (l *ConfTokens) setLimits(now, interval, burst int64) {
+	if !ratelimitValidBucket(interval, burst) {
+		panic("ratelimit: invalid token bucket")
+	}
+	oldInterval, tolerance := l.interval.Load(), l.interval.Load()*l.burst.Load()
+	now = max(now, math.MinInt64+max(tolerance, interval*burst))
+	l.interval.Store(interval)
+	l.burst.Store(burst)
+	for {
+		s := l.state.Load()
+		// held is the time the tokens held at now took to accrue, less
+		// what reservations owe; capped by the old burst.
+		held := now - max(s, now-tolerance)
+		scaled := int64(float64(held) / float64(oldInterval) * float64(interval))
+		if l.state.CompareAndSwap(s, now-scaled) {
+			return
+		}
+	}
+}
+
+// Allow reports whether an event may happen now, and if so counts it. It
+// never blocks.
+func (l *ConfTokens) Allow() bool {
+	return l.allow(l.clock())
+}
+
+// AllowAt is Allow at time t.
+func (l *ConfTokens) AllowAt(t time.Time) bool {
+	return l.allow(l.offset(t))
+}
+
+// Reserve reserves one event and returns when it may happen. A
+// ConfTokensTokenBucket always grants the reservation, possibly in the
+// future; a ConfTokensSlidingWindow grants it only when the event may happen
+// now, and otherwise returns a reservation that is not OK and whose Delay
+// says when to retry.
+func (l *ConfTokens) Reserve() ConfTokensReservation {
+	return l.reserve(l.clock())
+}
+
+// ReserveAt is Reserve at time t.
+func (l *ConfTokens) ReserveAt(t time.Time) ConfTokensReservation {
+	return l.reserve(l.offset(t))
+}
+
+// AllowN reports whether n events may happen now, and if so counts them all;
+// otherwise it counts none. It never blocks. As in x/time/rate, n above
+// Burst (ConfTokensTokenBucket) or Limit (ConfTokensSlidingWindow) is never
+// allowed, and n <= 0 is always allowed, counting nothing.
+func (l *ConfTokens) AllowN(n int) bool {
+	return l.allowN(l.clock(), int64(n))
+}
+
+// AllowNAt is AllowN at time t.
+func (l *ConfTokens) AllowNAt(t time.Time, n int) bool {
+	return l.allowN(l.offset(t), int64(n))
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a ConfTokensTokenBucket grants the reservation, possibly in
+// the future; a ConfTokensSlidingWindow grants it only when the n events may
+// happen now, and otherwise returns a reservation that is not OK and whose
+// Delay says when to retry. As in x/time/rate, a reservation of more than
+// Burst (Limit) events is not OK, and its Delay is the largest duration; n
+// <= 0 reserves nothing, OK and now. Cancel gives all n events back.
+func (l *ConfTokens) ReserveN(n int) ConfTokensReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *ConfTokens) ReserveNAt(t time.Time, n int) ConfTokensReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if n
+// exceeds Burst (Limit): ErrConfTokensExceedsBurst; and if the events could
+// not happen before ctx's deadline: ErrConfTokensDeadline. On error no event
+// is counted. Unlike x/time/rate, a ConfTokensSlidingWindow does not queue
+// the n events: WaitN retries when the window should have room for them, so
+// a stream of smaller requests may keep taking that room first.
+func (l *ConfTokens) WaitN(ctx context.Context, n int) error {
+	if int64(n) > l.most() {
+		return fmt.Errorf("%w: n=%d, at most %d", ErrConfTokensExceedsBurst, n, l.most())
+	}
+	return l.waitN(ctx, max(int64(n), 0))
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *ConfTokens) most() int64 {
+	return l.burst.Load()
+}
+
+// Wait blocks until an event may happen, and counts it. It returns
+// ctx.Err() if ctx is done first, and ErrConfTokensDeadline at once, without
+// waiting, if the event could not happen before ctx's deadline. On error
+// no event is counted. A Wait that waits fails if ctx is done by the time
+// the wait is over, even if the event's time came at the same moment.
+func (l *ConfTokens) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *ConfTokens) waitN(ctx context.Context, n int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	deadline := int64(math.MaxInt64)
+	if d, ok := ctx.Deadline(); ok {
+		deadline = l.offset(d)
+	}
+	for {
+		now := l.clock()
+		r := l.reserveN(now, n)
+		if r.OK() && r.at <= now {
+			return nil
+		}
+		if r.at > deadline {
+			r.cancel(now)
+			return ErrConfTokensDeadline
+		}
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
+		done := ctx.Done()
+		select {
+		case <-timer.C:
+		case <-done:
+			timer.Stop()
+		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			return nil
+		}
+		// A window reservation only said when to retry.
+	}
+}
+
+// ConfTokensStats is a snapshot of a ConfTokens's state.
+type ConfTokensStats struct {
+	// Available is the number of events that may happen at once now.
+	Available int64
+	// Delay is how long until one more event may happen: zero when
+	// Available > 0.
+	Delay time.Duration
+}
+
+// Stats returns a snapshot of the limiter's state now.
+func (l *ConfTokens) Stats() ConfTokensStats {
+	return l.stats(l.clock())
+}
+
+// StatsAt is ConfTokensStats at time t.
+func (l *ConfTokens) StatsAt(t time.Time) ConfTokensStats {
+	return l.stats(l.offset(t))
+}
+
+// ConfTokensReservation is an event reserved by Reserve. It is a value;
+// Cancel it at most once.
+type ConfTokensReservation struct {
+	l  *ConfTokens
+	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
+	ok bool  // the events are counted
+}
+
+// OK reports whether the reservation holds an event. A
+// ConfTokensSlidingWindow's reservation is not OK when the event may not
+// happen now; Delay then says when to try again.
+func (r ConfTokensReservation) OK() bool { return r.ok }
+
+// Delay returns how long to wait from now before acting on the
+// reservation (or, if it is not OK, before retrying). Zero means now.
+func (r ConfTokensReservation) Delay() time.Duration {
+	return r.DelayFrom(time.Now())
+}
+
+// DelayFrom is Delay from time t.
+func (r ConfTokensReservation) DelayFrom(t time.Time) time.Duration {
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
+}
+
+// Cancel gives the reserved event back if its time has not come yet, so
+// that another event may take its place. It does nothing for a reservation
+// that is not OK.
+func (r ConfTokensReservation) Cancel() {
+	r.CancelAt(time.Now())
+}
+
+// CancelAt is Cancel at time t.
+func (r ConfTokensReservation) CancelAt(t time.Time) {
+	r.cancel(r.l.offset(t))
+}
+
+func (r ConfTokensReservation) cancel(now int64) {
+	if r.at < now {
+		return
+	}
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r ConfTokensReservation) undo() {
+	if !r.ok {
+		return
+	}
+	// A shared limiter's token came from the store, which does not take
+	// tokens back.
+	// Later reservations keep their times; the freed intervals go
+	// to whoever reserves next.
+	r.l.tokenCancel(r.n)
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (l *ConfTokens) clock() int64 {
+	return int64(time.Since(l.epoch))
+}
+
+// offset converts t to nanoseconds since the epoch.
+func (l *ConfTokens) offset(t time.Time) int64 {
+	return int64(t.Sub(l.epoch))
+}
+
+func (l *ConfTokens) allow(now int64) bool {
+	return l.tokenAllow(now)
+}
+
+func (l *ConfTokens) reserve(now int64) ConfTokensReservation {
+	return ConfTokensReservation{l: l, at: l.tokenReserve(now), n: 1, ok: true}
+}
+
+func (l *ConfTokens) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.tokenAllowN(now, n)
+}
+
+func (l *ConfTokens) reserveN(now, n int64) ConfTokensReservation {
+	if n <= 0 {
+		return ConfTokensReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return ConfTokensReservation{l: l, at: math.MaxInt64, n: n}
+	}
+	return ConfTokensReservation{l: l, at: l.tokenReserveN(now, n), n: n, ok: true}
+}
+
+func (l *ConfTokens) stats(now int64) ConfTokensStats {
+	return l.tokenStats(now)
+}
+
+// tokenAllow is Allow for a ConfTokensTokenBucket.
+func (l *ConfTokens) tokenAllow(now int64) bool {
+	interval, tolerance := int64(l.interval.Load()), int64(l.interval.Load())*l.burst.Load()
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-interval {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+interval) {
+			return true
+		}
+	}
+}
+
+// tokenReserve takes the next token, whenever it comes, and returns the
+// time at which it may be used.
+func (l *ConfTokens) tokenReserve(now int64) int64 {
+	interval, tolerance := int64(l.interval.Load()), int64(l.interval.Load())*l.burst.Load()
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenAllowN is AllowN for a ConfTokensTokenBucket, 1 <= n <= Burst:
+// tokenAllow for n tokens at once.
+func (l *ConfTokens) tokenAllowN(now, n int64) bool {
+	need, tolerance := int64(l.interval.Load())*n, int64(l.interval.Load())*l.burst.Load()
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-need {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+need) {
+			return true
+		}
+	}
+}
+
+// tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
+func (l *ConfTokens) tokenReserveN(now, n int64) int64 {
+	need, tolerance := int64(l.interval.Load())*n, int64(l.interval.Load())*l.burst.Load()
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := ratelimitAddSaturating(max(s, now-tolerance), need)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the n intervals of a reservation whose time has
+// not come.
+func (l *ConfTokens) tokenCancel(n int64) {
+	interval := int64(l.interval.Load()) * n
+	for {
+		s := l.state.Load()
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+			return
+		}
+	}
+}
+
+func (l *ConfTokens) tokenStats(now int64) ConfTokensStats {
+	interval, tolerance := int64(l.interval.Load()), int64(l.interval.Load())*l.burst.Load()
+	now = max(now, math.MinInt64+tolerance)
+	from := max(l.state.Load(), now-tolerance)
+	if from > now-interval {
+		return ConfTokensStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
+	}
+	return ConfTokensStats{Available: (now - from) / interval}
+}
+
+// NewConfTokens returns a rate limiter, a token bucket of cfg.Burst tokens
+// refilled at cfg.Rate tokens per second, whose clock starts now. It panics
+// if a field of cfg is out of range.
+func NewConfTokens(cfg ConfTokensConfig) *ConfTokens {
+	return NewConfTokensAt(time.Now(), cfg)
+}
+
+// NewConfTokensAt is NewConfTokens with an explicit epoch: the time at which the bucket is
+// full and the first window starts. Tests use it with the At methods to
+// control time.
+func NewConfTokensAt(epoch time.Time, cfg ConfTokensConfig) *ConfTokens {
+	if cfg.Rate == 0 {
+		cfg.Rate = 100
+	}
+	if cfg.Burst == 0 {
+		cfg.Burst = 20
+	}
+	l := &ConfTokens{cfg: cfg}
+	l.init(epoch)
+	return l
+}
+
+// ConfWindow: generated from the ratelimit directive in bounded.go.
+
+// ConfWindowAlgorithm selects how a ConfWindow counts events.
+type ConfWindowAlgorithm uint8
+
+const (
+	// ConfWindowTokenBucket admits Burst events at once and then one event per
+	// Interval: algo=token.
+	ConfWindowTokenBucket ConfWindowAlgorithm = iota
+	// ConfWindowSlidingWindow admits at most Limit events in any Window,
+	// estimating the count over the sliding window from the counts of the
+	// current and the previous fixed window: algo=window.
+	ConfWindowSlidingWindow
+)
+
+// ConfWindowMaxLimit is the largest window Limit. The window's counts and index
+// share one 64-bit word; ConfWindowMaxLimit leaves the index at least 22 bits.
+const ConfWindowMaxLimit = 1<<20 - 1
+
+// ConfWindowConfig holds the limits of a ConfWindow that come at run time.
+// NewConfWindow takes it; a zero field takes the directive's value, or the
+// default where the directive gives none.
+type ConfWindowConfig struct {
+	// Limit is the number of events admitted per Window, from 1 to
+	// ConfWindowMaxLimit. Zero takes limit=1000 from the directive.
+	Limit int64
+	// Window is the length of the sliding window. Zero takes window=1m from the
+	// directive.
+	Window time.Duration
+}
+
+// ErrConfWindowDeadline is returned by Wait when the wait could not end
+// before the context's deadline. errors.Is(ErrConfWindowDeadline,
+// context.DeadlineExceeded) holds, so callers need check only the latter.
+var ErrConfWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// ErrConfWindowExceedsBurst is returned by WaitN for more events than the
+// limiter ever admits at once: more than Burst for a ConfWindowTokenBucket,
+// more than Limit for a ConfWindowSlidingWindow.
+var ErrConfWindowExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
+
+// ConfWindow controls how frequently events are allowed to happen.
+//
+// A ConfWindow is safe for concurrent use. It must be created with
+// NewConfWindow and must not be copied after first use. Its methods never
+// block except Wait, and never take a lock: each decision is one
+// compare-and-swap on a single word.
+//
+// Methods ending in At take the current time explicitly (x/time/rate
+// style); the others read a monotonic clock. Times are measured from the
+// limiter's epoch, so times passed to the At methods should carry a
+// monotonic reading (come from time.Now) or be derived from the epoch given
+// to NewConfWindowAt.
+type ConfWindow struct {
+	// state is, for ConfWindowTokenBucket, the theoretical arrival time of
+	// the next event less Burst intervals, in nanoseconds since epoch; for
+	// ConfWindowSlidingWindow, the index of the current fixed window and the
+	// counts of it and the previous one.
+	state atomic.Int64
+	_     [ratelimitCacheLine - 8]byte
+
+	cfg   ConfWindowConfig
+	epoch time.Time
+}
+
+// init checks the configuration and starts the clock. The generated
+// constructor calls it with time.Now().
+func (l *ConfWindow) init(epoch time.Time) {
+	l.initLimits()
+	if l.cfg.Window <= 0 || l.cfg.Limit < 1 || l.cfg.Limit > ConfWindowMaxLimit {
+		panic("ratelimit: invalid sliding window")
+	}
+	l.epoch = epoch
+}
+
+// initLimits stores the ConfWindowTokenBucket's limits where the methods
+// read them: the interval from Rate when it is given.
+func (l *ConfWindow) initLimits() {
+}
+
+// Allow reports whether an event may happen now, and if so counts it. It
+// never blocks.
+func (l *ConfWindow) Allow() bool {
+	return l.allow(l.clock())
+}
+
+// AllowAt is Allow at time t.
+func (l *ConfWindow) AllowAt(t time.Time) bool {
+	return l.allow(l.offset(t))
+}
+
+// Reserve reserves one event and returns when it may happen. A
+// ConfWindowTokenBucket always grants the reservation, possibly in the
+// future; a ConfWindowSlidingWindow grants it only when the event may happen
+// now, and otherwise returns a reservation that is not OK and whose Delay
+// says when to retry.
+func (l *ConfWindow) Reserve() ConfWindowReservation {
+	return l.reserve(l.clock())
+}
+
+// ReserveAt is Reserve at time t.
+func (l *ConfWindow) ReserveAt(t time.Time) ConfWindowReservation {
+	return l.reserve(l.offset(t))
+}
+
+// AllowN reports whether n events may happen now, and if so counts them all;
+// otherwise it counts none. It never blocks. As in x/time/rate, n above
+// Burst (ConfWindowTokenBucket) or Limit (ConfWindowSlidingWindow) is never
+// allowed, and n <= 0 is always allowed, counting nothing.
+func (l *ConfWindow) AllowN(n int) bool {
+	return l.allowN(l.clock(), int64(n))
+}
+
+// AllowNAt is AllowN at time t.
+func (l *ConfWindow) AllowNAt(t time.Time, n int) bool {
+	return l.allowN(l.offset(t), int64(n))
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a ConfWindowTokenBucket grants the reservation, possibly in
+// the future; a ConfWindowSlidingWindow grants it only when the n events may
+// happen now, and otherwise returns a reservation that is not OK and whose
+// Delay says when to retry. As in x/time/rate, a reservation of more than
+// Burst (Limit) events is not OK, and its Delay is the largest duration; n
+// <= 0 reserves nothing, OK and now. Cancel gives all n events back.
+func (l *ConfWindow) ReserveN(n int) ConfWindowReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *ConfWindow) ReserveNAt(t time.Time, n int) ConfWindowReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if n
+// exceeds Burst (Limit): ErrConfWindowExceedsBurst; and if the events could
+// not happen before ctx's deadline: ErrConfWindowDeadline. On error no event
+// is counted. Unlike x/time/rate, a ConfWindowSlidingWindow does not queue
+// the n events: WaitN retries when the window should have room for them, so
+// a stream of smaller requests may keep taking that room first.
+func (l *ConfWindow) WaitN(ctx context.Context, n int) error {
+	if int64(n) > l.most() {
+		return fmt.Errorf("%w: n=%d, at most %d", ErrConfWindowExceedsBurst, n, l.most())
+	}
+	return l.waitN(ctx, max(int64(n), 0))
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *ConfWindow) most() int64 {
+	return l.cfg.Limit
+}
+
+// Wait blocks until an event may happen, and counts it. It returns
+// ctx.Err() if ctx is done first, and ErrConfWindowDeadline at once, without
+// waiting, if the event could not happen before ctx's deadline. On error
+// no event is counted. A Wait that waits fails if ctx is done by the time
+// the wait is over, even if the event's time came at the same moment.
+func (l *ConfWindow) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *ConfWindow) waitN(ctx context.Context, n int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	deadline := int64(math.MaxInt64)
+	if d, ok := ctx.Deadline(); ok {
+		deadline = l.offset(d)
+	}
+	for {
+		now := l.clock()
+		r := l.reserveN(now, n)
+		if r.OK() && r.at <= now {
+			return nil
+		}
+		if r.at > deadline {
+			r.cancel(now)
+			return ErrConfWindowDeadline
+		}
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
+		done := ctx.Done()
+		select {
+		case <-timer.C:
+		case <-done:
+			timer.Stop()
+		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			return nil
+		}
+		// A window reservation only said when to retry.
+	}
+}
+
+// ConfWindowStats is a snapshot of a ConfWindow's state.
+type ConfWindowStats struct {
+	// Available is the number of events that may happen at once now.
+	Available int64
+	// Delay is how long until one more event may happen: zero when
+	// Available > 0.
+	Delay time.Duration
+	// Current and Previous are the counts of the current and previous fixed
+	// windows of a ConfWindowSlidingWindow; zero for a
+	// ConfWindowTokenBucket.
+	Current, Previous int64
+}
+
+// Stats returns a snapshot of the limiter's state now.
+func (l *ConfWindow) Stats() ConfWindowStats {
+	return l.stats(l.clock())
+}
+
+// StatsAt is ConfWindowStats at time t.
+func (l *ConfWindow) StatsAt(t time.Time) ConfWindowStats {
+	return l.stats(l.offset(t))
+}
+
+// ConfWindowReservation is an event reserved by Reserve. It is a value;
+// Cancel it at most once.
+type ConfWindowReservation struct {
+	l  *ConfWindow
+	at int64 // nanoseconds since epoch at which the events may happen
+	ok bool  // the events are counted
+}
+
+// OK reports whether the reservation holds an event. A
+// ConfWindowSlidingWindow's reservation is not OK when the event may not
+// happen now; Delay then says when to try again.
+func (r ConfWindowReservation) OK() bool { return r.ok }
+
+// Delay returns how long to wait from now before acting on the
+// reservation (or, if it is not OK, before retrying). Zero means now.
+func (r ConfWindowReservation) Delay() time.Duration {
+	return r.DelayFrom(time.Now())
+}
+
+// DelayFrom is Delay from time t.
+func (r ConfWindowReservation) DelayFrom(t time.Time) time.Duration {
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
+}
+
+// Cancel gives the reserved event back if its time has not come yet, so
+// that another event may take its place. It does nothing for a reservation
+// that is not OK.
+func (r ConfWindowReservation) Cancel() {
+	r.CancelAt(time.Now())
+}
+
+// CancelAt is Cancel at time t.
+func (r ConfWindowReservation) CancelAt(t time.Time) {
+	r.cancel(r.l.offset(t))
+}
+
+func (r ConfWindowReservation) cancel(now int64) {
+	if r.at < now {
+		return
+	}
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r ConfWindowReservation) undo() {
+	if !r.ok {
+		return
+	}
+	// A shared limiter's token came from the store, which does not take
+	// tokens back.
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (l *ConfWindow) clock() int64 {
+	return int64(time.Since(l.epoch))
+}
+
+// offset converts t to nanoseconds since the epoch.
+func (l *ConfWindow) offset(t time.Time) int64 {
+	return int64(t.Sub(l.epoch))
+}
+
+func (l *ConfWindow) allow(now int64) bool {
+	return l.windowAllow(now)
+}
+
+func (l *ConfWindow) reserve(now int64) ConfWindowReservation {
+	if l.windowAllow(now) {
+		return ConfWindowReservation{l: l, at: now, ok: true}
+	}
+	return ConfWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, 1))}
+}
+
+func (l *ConfWindow) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.windowAllowN(now, n)
+}
+
+func (l *ConfWindow) reserveN(now, n int64) ConfWindowReservation {
+	if n <= 0 {
+		return ConfWindowReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return ConfWindowReservation{l: l, at: math.MaxInt64}
+	}
+	if l.windowAllowN(now, n) {
+		return ConfWindowReservation{l: l, at: now, ok: true}
+	}
+	return ConfWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, n))}
+}
+
+func (l *ConfWindow) stats(now int64) ConfWindowStats {
+	return l.windowStats(now)
+}
+
+// windowLoad decodes the state word s as seen at now, rolling it forward
+// to now's fixed window.
+func (l *ConfWindow) windowLoad(s int64, now int64) ratelimitWindow {
+	width := int64(l.cfg.Window)
+	countBits := uint(bits.Len64(uint64(l.cfg.Limit)))
+	countMask := int64(1)<<countBits - 1
+	indexMask := uint64(1)<<(64-2*countBits) - 1
+
+	now = max(now, 0)
+	index := now / width
+	w := ratelimitWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
+	stateIndex := uint64(s) >> (2 * countBits)
+	prev, cur := s>>countBits&countMask, s&countMask
+	switch ahead := (w.index - stateIndex) & indexMask; {
+	case ahead == 0:
+		w.prev, w.cur = prev, cur
+	case ahead == 1:
+		w.prev = cur
+	case ahead > indexMask/2:
+		// Another caller read a later clock and moved the state into the
+		// next window first: count there, as at its very start.
+		w.index, w.prev, w.cur, w.elapsed = stateIndex, prev, cur, 0
+	}
+	return w
+}
+
+// windowEstimate returns the weighted count of the sliding window ending at
+// w's time.
+func (l *ConfWindow) windowEstimate(w ratelimitWindow) float64 {
+	width := int64(l.cfg.Window)
+	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
+}
+
+// windowAllow is Allow for a ConfWindowSlidingWindow: one load and one
+// compare-and-swap of the state word, retried only when another event got
+// in between.
+func (l *ConfWindow) windowAllow(now int64) bool {
+	width := int64(l.cfg.Window)
+	countBits := uint(bits.Len64(uint64(l.cfg.Limit)))
+	for {
+		s := l.state.Load()
+		w := l.windowLoad(s, now)
+		// windowEstimate(w)+1 > Limit, multiplied by the width to save a
+		// division.
+		if float64(w.prev)*float64(width-w.elapsed)+float64(w.cur+1)*float64(width) > float64(l.cfg.Limit)*float64(width) {
+			return false
+		}
+		next := int64(w.index<<(2*countBits)) | w.prev<<countBits | (w.cur + 1)
+		if l.state.CompareAndSwap(s, next) {
+			return true
+		}
+	}
+}
+
+// windowAllowN is windowAllow for n events, 1 <= n <= Limit.
+func (l *ConfWindow) windowAllowN(now, n int64) bool {
+	width := int64(l.cfg.Window)
+	countBits := uint(bits.Len64(uint64(l.cfg.Limit)))
+	for {
+		s := l.state.Load()
+		w := l.windowLoad(s, now)
+		if float64(w.prev)*float64(width-w.elapsed)+float64(w.cur+n)*float64(width) > float64(l.cfg.Limit)*float64(width) {
+			return false
+		}
+		next := int64(w.index<<(2*countBits)) | w.prev<<countBits | (w.cur + n)
+		if l.state.CompareAndSwap(s, next) {
+			return true
+		}
+	}
+}
+
+// windowRetry returns how long after now n more events would be allowed if
+// no other event came, 1 <= n <= Limit.
+func (l *ConfWindow) windowRetry(now, n int64) int64 {
+	width := int64(l.cfg.Window)
+	w := l.windowLoad(l.state.Load(), now)
+	room := float64(l.cfg.Limit - n)
+	// In this window, wait for prev's weight to fall to what cur leaves.
+	if free := room - float64(w.cur); free >= 0 {
+		if w.prev == 0 || float64(w.prev) <= free {
+			return 0
+		}
+		at := ratelimitCeilNanos(float64(width) * (1 - free/float64(w.prev)))
+		return max(at-w.elapsed, 0)
+	}
+	// Otherwise in the next one, where cur becomes the previous count.
+	toNext := width - w.elapsed
+	if float64(w.cur) <= room {
+		return toNext
+	}
+	// Up to two windows: saturate rather than wrap for the longest.
+	return ratelimitAddSaturating(toNext, ratelimitCeilNanos(float64(width)*(1-room/float64(w.cur))))
+}
+
+func (l *ConfWindow) windowStats(now int64) ConfWindowStats {
+	w := l.windowLoad(l.state.Load(), now)
+	avail := int64(math.Floor(float64(l.cfg.Limit) - l.windowEstimate(w)))
+	st := ConfWindowStats{Available: max(avail, 0), Current: w.cur, Previous: w.prev}
+	if avail <= 0 {
+		st.Delay = time.Duration(l.windowRetry(now, 1))
+	}
+	return st
+}
+
+// NewConfWindow returns a rate limiter, a sliding window admitting cfg.Limit
+// events per cfg.Window, whose clock starts now. It panics if a field of cfg
+// is out of range.
+func NewConfWindow(cfg ConfWindowConfig) *ConfWindow {
+	return NewConfWindowAt(time.Now(), cfg)
+}
+
+// NewConfWindowAt is NewConfWindow with an explicit epoch: the time at which the bucket is
+// full and the first window starts. Tests use it with the At methods to
+// control time.
+func NewConfWindowAt(epoch time.Time, cfg ConfWindowConfig) *ConfWindow {
+	if cfg.Limit == 0 {
+		cfg.Limit = 1000
+	}
+	if cfg.Window == 0 {
+		cfg.Window = time.Minute
+	}
+	l := &ConfWindow{cfg: cfg}
+	l.init(epoch)
+	return l
+}
+
+// BenchConfTokens: generated from the ratelimit directive in bounded.go.
+
+// BenchConfTokensAlgorithm selects how a BenchConfTokens counts events.
+type BenchConfTokensAlgorithm uint8
+
+const (
+	// BenchConfTokensTokenBucket admits Burst events at once and then one
+	// event per Interval: algo=token.
+	BenchConfTokensTokenBucket BenchConfTokensAlgorithm = iota
+	// BenchConfTokensSlidingWindow admits at most Limit events in any
+	// Window, estimating the count over the sliding window from the counts
+	// of the current and the previous fixed window: algo=window.
+	BenchConfTokensSlidingWindow
+)
+
+// BenchConfTokensMaxLimit is the largest window Limit. The window's counts
+// and index share one 64-bit word; BenchConfTokensMaxLimit leaves the index
+// at least 22 bits.
+const BenchConfTokensMaxLimit = 1<<20 - 1
+
+// BenchConfTokensConfig holds the limits of a BenchConfTokens that come at
+// run time. NewBenchConfTokens takes it; a zero field takes the directive's
+// value, or the default where the directive gives none.
+type BenchConfTokensConfig struct {
+	// Rate is the average number of events per second: the bucket gains a token
+	// every 1/Rate, rounded to the nanosecond (at least 1ns). Zero takes
+	// rate=1000000000/s from the directive. SetRate changes it.
+	Rate float64
+	// Burst is the number of tokens the bucket holds: the events admitted at
+	// once. Zero takes burst=1099511627776 from the directive. SetBurst changes
+	// it.
+	Burst int64
+}
+
+// ErrBenchConfTokensDeadline is returned by Wait when the wait could not end
+// before the context's deadline. errors.Is(ErrBenchConfTokensDeadline,
+// context.DeadlineExceeded) holds, so callers need check only the latter.
+var ErrBenchConfTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// ErrBenchConfTokensExceedsBurst is returned by WaitN for more events than
+// the limiter ever admits at once: more than Burst for a
+// BenchConfTokensTokenBucket, more than Limit for a
+// BenchConfTokensSlidingWindow.
+var ErrBenchConfTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
+
+// BenchConfTokens controls how frequently events are allowed to happen.
+//
+// A BenchConfTokens is safe for concurrent use. It must be created with
+// NewBenchConfTokens and must not be copied after first use. Its methods
+// never block except Wait, and never take a lock: each decision is one
+// compare-and-swap on a single word.
+//
+// Methods ending in At take the current time explicitly (x/time/rate
+// style); the others read a monotonic clock. Times are measured from the
+// limiter's epoch, so times passed to the At methods should carry a
+// monotonic reading (come from time.Now) or be derived from the epoch given
+// to NewBenchConfTokensAt.
+type BenchConfTokens struct {
+	// state is, for BenchConfTokensTokenBucket, the theoretical arrival time
+	// of the next event less Burst intervals, in nanoseconds since epoch;
+	// for BenchConfTokensSlidingWindow, the index of the current fixed
+	// window and the counts of it and the previous one.
+	state atomic.Int64
+	_     [ratelimitCacheLine - 8]byte
+
+	cfg   BenchConfTokensConfig
+	epoch time.Time
+
+	// interval and burst are the BenchConfTokensTokenBucket's interval in
+	// nanoseconds and burst, which SetRate and SetBurst change; limitsMu
+	// serialises them.
+	interval atomic.Int64
+	burst    atomic.Int64
+	limitsMu sync.Mutex
+}
+
+// init checks the configuration and starts the clock. The generated
+// constructor calls it with time.Now().
+func (l *BenchConfTokens) init(epoch time.Time) {
+	l.initLimits()
+	if int64(l.interval.Load()) <= 0 || l.burst.Load() < 1 || l.burst.Load() > math.MaxInt64/int64(l.interval.Load()) {
+		panic("ratelimit: invalid token bucket")
+	}
+	// The bucket is full at the epoch.
+	l.state.Store(-int64(l.interval.Load()) * l.burst.Load())
+	l.epoch = epoch
+}
+
+// initLimits stores the BenchConfTokensTokenBucket's limits where the
+// methods read them: the interval from Rate when it is given.
+func (l *BenchConfTokens) initLimits() {
+	if l.cfg.Rate != 0 {
+		l.interval.Store(ratelimitRateInterval(l.cfg.Rate))
+	} else {
+		l.interval.Store(int64(time.Nanosecond))
+	}
+	l.burst.Store(l.cfg.Burst)
+}
+
+// SetRate sets the average rate of a BenchConfTokensTokenBucket to r events
+// per second: the time between two tokens becomes 1/r, rounded to the
+// nanosecond (at least 1ns). The tokens the bucket holds are kept, as are
+// tokens owed by reservations: from now on they refill at the new rate. It
+// panics unless r > 0 and Burst tokens at the new rate fit in a
+// time.Duration. It is safe to call concurrently with every other method; a
+// call that runs concurrently with it may count at the old rate or the new.
+func (l *BenchConfTokens) SetRate(r float64) {
+	l.SetRateAt(time.Now(), r)
+}
+
+// SetRateAt is SetRate at time t.
+func (l *BenchConfTokens) SetRateAt(t time.Time, r float64) {
+	l.limitsMu.Lock()
+	defer l.limitsMu.Unlock()
+	l.setLimits(l.offset(t), ratelimitRateInterval(r), l.burst.Load())
+}
+
+// SetBurst sets the number of tokens a BenchConfTokensTokenBucket holds to
+// b. The tokens it holds are kept, up to b: a bucket that grows fills at its
+// rate, it does not fill at once. It panics unless b >= 1 and b tokens fit
+// in a time.Duration at the limiter's rate. It is safe to call concurrently
+// with every other method.
+func (l *BenchConfTokens) SetBurst(b int64) {
+	l.SetBurstAt(time.Now(), b)
+}
+
+// SetBurstAt is SetBurst at time t.
+func (l *BenchConfTokens) SetBurstAt(t time.Time, b int64) {
+	l.limitsMu.Lock()
+	defer l.limitsMu.Unlock()
+	l.setLimits(l.offset(t), l.interval.Load(), b)
+}
+
+// setLimits changes the interval and burst of a BenchConfTokensTokenBucket
+// at now, keeping the tokens it holds (or owes) there: their time is scaled
+// from the old interval to the new. l.limitsMu must be held.
+func (l *BenchConfTokens) setLimits(now, interval, burst int64) {
+	if !ratelimitValidBucket(interval, burst) {
+		panic("ratelimit: invalid token bucket")
+	}
+	oldInterval, tolerance := l.interval.Load(), l.interval.Load()*l.burst.Load()
+	now = max(now, math.MinInt64+max(tolerance, interval*burst))
+	l.interval.Store(interval)
+	l.burst.Store(burst)
+	for {
+		s := l.state.Load()
+		// held is the time the tokens held at now took to accrue, less
+		// what reservations owe; capped by the old burst.
+		held := now - max(s, now-tolerance)
+		scaled := int64(float64(held) / float64(oldInterval) * float64(interval))
+		if l.state.CompareAndSwap(s, now-scaled) {
+			return
+		}
+	}
+}
+
+// Allow reports whether an event may happen now, and if so counts it. It
+// never blocks.
+func (l *BenchConfTokens) Allow() bool {
+	return l.allow(l.clock())
+}
+
+// AllowAt is Allow at time t.
+func (l *BenchConfTokens) AllowAt(t time.Time) bool {
+	return l.allow(l.offset(t))
+}
+
+// Reserve reserves one event and returns when it may happen. A
+// BenchConfTokensTokenBucket always grants the reservation, possibly in the
+// future; a BenchConfTokensSlidingWindow grants it only when the event may
+// happen now, and otherwise returns a reservation that is not OK and whose
+// Delay says when to retry.
+func (l *BenchConfTokens) Reserve() BenchConfTokensReservation {
+	return l.reserve(l.clock())
+}
+
+// ReserveAt is Reserve at time t.
+func (l *BenchConfTokens) ReserveAt(t time.Time) BenchConfTokensReservation {
+	return l.reserve(l.offset(t))
+}
+
+// AllowN reports whether n events may happen now, and if so counts them all;
+// otherwise it counts none. It never blocks. As in x/time/rate, n above
+// Burst (BenchConfTokensTokenBucket) or Limit (BenchConfTokensSlidingWindow)
+// is never allowed, and n <= 0 is always allowed, counting nothing.
+func (l *BenchConfTokens) AllowN(n int) bool {
+	return l.allowN(l.clock(), int64(n))
+}
+
+// AllowNAt is AllowN at time t.
+func (l *BenchConfTokens) AllowNAt(t time.Time, n int) bool {
+	return l.allowN(l.offset(t), int64(n))
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a BenchConfTokensTokenBucket grants the reservation,
+// possibly in the future; a BenchConfTokensSlidingWindow grants it only when
+// the n events may happen now, and otherwise returns a reservation that is
+// not OK and whose Delay says when to retry. As in x/time/rate, a
+// reservation of more than Burst (Limit) events is not OK, and its Delay is
+// the largest duration; n <= 0 reserves nothing, OK and now. Cancel gives
+// all n events back.
+func (l *BenchConfTokens) ReserveN(n int) BenchConfTokensReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *BenchConfTokens) ReserveNAt(t time.Time, n int) BenchConfTokensReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if n
+// exceeds Burst (Limit): ErrBenchConfTokensExceedsBurst; and if the events
+// could not happen before ctx's deadline: ErrBenchConfTokensDeadline. On
+// error no event is counted. Unlike x/time/rate, a
+// BenchConfTokensSlidingWindow does not queue the n events: WaitN retries
+// when the window should have room for them, so a stream of smaller requests
+// may keep taking that room first.
+func (l *BenchConfTokens) WaitN(ctx context.Context, n int) error {
+	if int64(n) > l.most() {
+		return fmt.Errorf("%w: n=%d, at most %d", ErrBenchConfTokensExceedsBurst, n, l.most())
+	}
+	return l.waitN(ctx, max(int64(n), 0))
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *BenchConfTokens) most() int64 {
+	return l.burst.Load()
+}
+
+// Wait blocks until an event may happen, and counts it. It returns ctx.Err()
+// if ctx is done first, and ErrBenchConfTokensDeadline at once, without
+// waiting, if the event could not happen before ctx's deadline. On error no
+// event is counted. A Wait that waits fails if ctx is done by the time the
+// wait is over, even if the event's time came at the same moment.
+func (l *BenchConfTokens) Wait(ctx context.Context) error {
+	return l.waitN(ctx, 1)
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *BenchConfTokens) waitN(ctx context.Context, n int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	deadline := int64(math.MaxInt64)
+	if d, ok := ctx.Deadline(); ok {
+		deadline = l.offset(d)
+	}
+	for {
+		now := l.clock()
+		r := l.reserveN(now, n)
+		if r.OK() && r.at <= now {
+			return nil
+		}
+		if r.at > deadline {
+			r.cancel(now)
+			return ErrBenchConfTokensDeadline
+		}
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
+		done := ctx.Done()
+		select {
+		case <-timer.C:
+		case <-done:
+			timer.Stop()
+		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			return nil
+		}
+		// A window reservation only said when to retry.
+	}
+}
+
+// BenchConfTokensStats is a snapshot of a BenchConfTokens's state.
+type BenchConfTokensStats struct {
+	// Available is the number of events that may happen at once now.
+	Available int64
+	// Delay is how long until one more event may happen: zero when
+	// Available > 0.
+	Delay time.Duration
+}
+
+// Stats returns a snapshot of the limiter's state now.
+func (l *BenchConfTokens) Stats() BenchConfTokensStats {
+	return l.stats(l.clock())
+}
+
+// StatsAt is BenchConfTokensStats at time t.
+func (l *BenchConfTokens) StatsAt(t time.Time) BenchConfTokensStats {
+	return l.stats(l.offset(t))
+}
+
+// BenchConfTokensReservation is an event reserved by Reserve. It is a value;
+// Cancel it at most once.
+type BenchConfTokensReservation struct {
+	l  *BenchConfTokens
+	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
+	ok bool  // the events are counted
+}
+
+// OK reports whether the reservation holds an event. A
+// BenchConfTokensSlidingWindow's reservation is not OK when the event may
+// not happen now; Delay then says when to try again.
+func (r BenchConfTokensReservation) OK() bool { return r.ok }
+
+// Delay returns how long to wait from now before acting on the
+// reservation (or, if it is not OK, before retrying). Zero means now.
+func (r BenchConfTokensReservation) Delay() time.Duration {
+	return r.DelayFrom(time.Now())
+}
+
+// DelayFrom is Delay from time t.
+func (r BenchConfTokensReservation) DelayFrom(t time.Time) time.Duration {
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
+}
+
+// Cancel gives the reserved event back if its time has not come yet, so
+// that another event may take its place. It does nothing for a reservation
+// that is not OK.
+func (r BenchConfTokensReservation) Cancel() {
+	r.CancelAt(time.Now())
+}
+
+// CancelAt is Cancel at time t.
+func (r BenchConfTokensReservation) CancelAt(t time.Time) {
+	r.cancel(r.l.offset(t))
+}
+
+func (r BenchConfTokensReservation) cancel(now int64) {
+	if r.at < now {
+		return
+	}
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r BenchConfTokensReservation) undo() {
+	if !r.ok {
+		return
+	}
+	// A shared limiter's token came from the store, which does not take
+	// tokens back.
+	// Later reservations keep their times; the freed intervals go
+	// to whoever reserves next.
+	r.l.tokenCancel(r.n)
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (l *BenchConfTokens) clock() int64 {
+	return int64(time.Since(l.epoch))
+}
+
+// offset converts t to nanoseconds since the epoch.
+func (l *BenchConfTokens) offset(t time.Time) int64 {
+	return int64(t.Sub(l.epoch))
+}
+
+func (l *BenchConfTokens) allow(now int64) bool {
+	return l.tokenAllow(now)
+}
+
+func (l *BenchConfTokens) reserve(now int64) BenchConfTokensReservation {
+	return BenchConfTokensReservation{l: l, at: l.tokenReserve(now), n: 1, ok: true}
+}
+
+func (l *BenchConfTokens) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.tokenAllowN(now, n)
+}
+
+func (l *BenchConfTokens) reserveN(now, n int64) BenchConfTokensReservation {
+	if n <= 0 {
+		return BenchConfTokensReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return BenchConfTokensReservation{l: l, at: math.MaxInt64, n: n}
+	}
+	return BenchConfTokensReservation{l: l, at: l.tokenReserveN(now, n), n: n, ok: true}
+}
+
+func (l *BenchConfTokens) stats(now int64) BenchConfTokensStats {
+	return l.tokenStats(now)
+}
+
+// tokenAllow is Allow for a BenchConfTokensTokenBucket.
+func (l *BenchConfTokens) tokenAllow(now int64) bool {
+	interval, tolerance := int64(l.interval.Load()), int64(l.interval.Load())*l.burst.Load()
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-interval {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+interval) {
+			return true
+		}
+	}
+}
+
+// tokenReserve takes the next token, whenever it comes, and returns the
+// time at which it may be used.
+func (l *BenchConfTokens) tokenReserve(now int64) int64 {
+	interval, tolerance := int64(l.interval.Load()), int64(l.interval.Load())*l.burst.Load()
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenAllowN is AllowN for a BenchConfTokensTokenBucket, 1 <= n <= Burst:
+// tokenAllow for n tokens at once.
+func (l *BenchConfTokens) tokenAllowN(now, n int64) bool {
+	need, tolerance := int64(l.interval.Load())*n, int64(l.interval.Load())*l.burst.Load()
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-need {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+need) {
+			return true
+		}
+	}
+}
+
+// tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
+func (l *BenchConfTokens) tokenReserveN(now, n int64) int64 {
+	need, tolerance := int64(l.interval.Load())*n, int64(l.interval.Load())*l.burst.Load()
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := ratelimitAddSaturating(max(s, now-tolerance), need)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the n intervals of a reservation whose time has
+// not come.
+func (l *BenchConfTokens) tokenCancel(n int64) {
+	interval := int64(l.interval.Load()) * n
+	for {
+		s := l.state.Load()
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+			return
+		}
+	}
+}
+
+func (l *BenchConfTokens) tokenStats(now int64) BenchConfTokensStats {
+	interval, tolerance := int64(l.interval.Load()), int64(l.interval.Load())*l.burst.Load()
+	now = max(now, math.MinInt64+tolerance)
+	from := max(l.state.Load(), now-tolerance)
+	if from > now-interval {
+		return BenchConfTokensStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
+	}
+	return BenchConfTokensStats{Available: (now - from) / interval}
+}
+
+// NewBenchConfTokens returns a rate limiter, a token bucket of cfg.Burst
+// tokens refilled at cfg.Rate tokens per second, whose clock starts now. It
+// panics if a field of cfg is out of range.
+func NewBenchConfTokens(cfg BenchConfTokensConfig) *BenchConfTokens {
+	return NewBenchConfTokensAt(time.Now(), cfg)
+}
+
+// NewBenchConfTokensAt is NewBenchConfTokens with an explicit epoch: the time at which the bucket is
+// full and the first window starts. Tests use it with the At methods to
+// control time.
+func NewBenchConfTokensAt(epoch time.Time, cfg BenchConfTokensConfig) *BenchConfTokens {
+	if cfg.Rate == 0 {
+		cfg.Rate = 1000000000
+	}
+	if cfg.Burst == 0 {
+		cfg.Burst = 1099511627776
+	}
+	l := &BenchConfTokens{cfg: cfg}
+	l.init(epoch)
+	return l
 }
 
 // Tokens: generated from the ratelimit directive in bounded.go.
@@ -4830,4 +7813,738 @@ func NewFlakyLimiter(fn func(context.Context, int) (int, error)) *FlakyLimiter {
 	l := &FlakyLimiter{fn: fn}
 	l.init()
 	return l
+}
+
+// WatchedSlots: generated from the semaphore directive in bounded.go.
+
+// WatchedSlotsHistogram is a snapshot of a distribution of durations in
+// fixed buckets whose bounds are powers of 4 from 1µs to about 67s
+// (4^13µs). Bucket i counts the durations d with Bounds[i-1] < d <=
+// Bounds[i]; the last bucket counts those above the largest bound. Count is
+// the sum of Counts. The buckets and Sum are read one by one while
+// observations go on, so Sum may be off by the observations that came
+// meanwhile.
+type WatchedSlotsHistogram struct {
+	Bounds [semaphoreHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [semaphoreHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                           // total of the observations
+	Count  uint64                                  // number of observations
+}
+
+// watchedSlotsHistogram records durations into the buckets of a
+// WatchedSlotsHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type watchedSlotsHistogram struct {
+	counts [semaphoreHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *watchedSlotsHistogram) observe(d int64) {
+	d = max(d, 0)
+	h.counts[semaphoreHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// addTo adds the recorded distribution to s, setting its bounds.
+func (h *watchedSlotsHistogram) addTo(s *WatchedSlotsHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
+// WatchedSlotsMaxN is the largest capacity a WatchedSlots supports. The two
+// bits above it in the state word are the queued flag and the over-release
+// guard.
+const WatchedSlotsMaxN = 1<<61 - 1
+
+// WatchedSlots bounds the total weight held at once by concurrent holders.
+//
+// Waiters are served in FIFO order: once a request has to wait, later
+// requests wait behind it even if they are small enough to fit, so a large
+// request is not starved by a stream of small ones.
+//
+// A WatchedSlots must be created with NewWatchedSlots and must not be copied
+// after first use.
+//
+// In the terminology of the Go memory model, the n-th call to Release or
+// ReleaseN "synchronizes before" any Acquire that obtains the units that
+// call freed, and a function run by Go returns before the Wait that sees
+// its completion returns.
+type WatchedSlots struct {
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
+	// waiters are queued. Uncontended Acquire and Release touch only this.
+	state atomic.Int64
+	// The slow path's fields below are written by waiters while holders
+	// spin on state; keep them on another cache line.
+	_ [semaphoreCacheLine - 8]byte
+
+	mu         sync.Mutex // guards head and tail
+	head, tail *semaphoreWaiter
+
+	group   sync.WaitGroup // goroutines started by Go
+	errOnce sync.Once
+	err     error // first error returned by a function run by Go
+
+	stats watchedSlotsCounters
+}
+
+// waited records the wait of the queued request w, which ended with err.
+func (s *WatchedSlots) waited(w *semaphoreWaiter, err error) {
+	d := time.Since(w.since)
+	s.stats.waits.Add(1)
+	if err != nil {
+		s.stats.canceled.Add(1)
+	}
+	s.stats.waitTime.observe(int64(d))
+}
+
+// init checks the configuration.
+func (s *WatchedSlots) init() {
+}
+
+// Acquire acquires one unit, blocking until it is available or ctx is done.
+// On success it returns nil. On failure it returns ctx.Err() and leaves the
+// semaphore unchanged. If ctx is already done, Acquire may still succeed
+// without blocking when a unit is free and nobody is waiting. Once it
+// waits, it fails if ctx is done when the wait ends, even if the unit was
+// granted at the same moment: the unit goes back, and a caller that cancels
+// ctx before releasing units never sees the waiter succeed.
+func (s *WatchedSlots) Acquire(ctx context.Context) error {
+	if c := s.state.Load(); c < 64 && s.state.CompareAndSwap(c, c+1) {
+		return nil
+	}
+	return s.acquireSlow(ctx, 1)
+}
+
+// AcquireN acquires n units, blocking until they are available or ctx is
+// done, with the guarantees of Acquire. A request for more than the
+// capacity can never succeed: it waits for ctx to be done without holding
+// back other callers. AcquireN panics if n is negative.
+func (s *WatchedSlots) AcquireN(ctx context.Context, n int64) error {
+	// The capacity minus c cannot overflow, and is negative while waiters
+	// are queued.
+	if c := s.state.Load(); n > 0 && n <= 64-c && s.state.CompareAndSwap(c, c+n) {
+		return nil
+	}
+	return s.acquireSlow(ctx, n)
+}
+
+// TryAcquire acquires one unit without blocking and reports whether it did.
+// It fails while other callers are waiting, even if a unit is free.
+func (s *WatchedSlots) TryAcquire() bool {
+	for {
+		c := s.state.Load()
+		if c >= 64 {
+			return false
+		}
+		if s.state.CompareAndSwap(c, c+1) {
+			return true
+		}
+	}
+}
+
+// TryAcquireN acquires n units without blocking and reports whether it did,
+// with the guarantees of TryAcquire. It panics if n is negative.
+func (s *WatchedSlots) TryAcquireN(n int64) bool {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	for {
+		c := s.state.Load()
+		if n > 64-c {
+			return false
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			return true
+		}
+	}
+}
+
+// Release releases one unit. It panics if that releases more than is held.
+func (s *WatchedSlots) Release() {
+	if c := s.state.Add(-1); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
+		s.releaseSlow(c)
+	}
+}
+
+// ReleaseN releases n units. It panics if that releases more than is held
+// or if n is negative.
+func (s *WatchedSlots) ReleaseN(n int64) {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
+		s.releaseSlow(c)
+	}
+}
+
+// Available returns the weight that is free at the moment of the call. A
+// caller may not be able to acquire it: waiters come first.
+func (s *WatchedSlots) Available() int64 {
+	return 64 - s.state.Load()&^semaphoreQueuedBit
+}
+
+// Go waits for a unit as Acquire does, then calls f in a new goroutine and
+// releases the unit when f returns. It returns ctx.Err() without calling f
+// if ctx is done first. The first non-nil error returned by a function run
+// by Go is returned by Wait.
+func (s *WatchedSlots) Go(ctx context.Context, f func() error) error {
+	if err := s.Acquire(ctx); err != nil {
+		return err
+	}
+	s.group.Add(1)
+	go func() {
+		defer s.group.Done()
+		defer s.Release()
+		if err := f(); err != nil {
+			s.errOnce.Do(func() { s.err = err })
+		}
+	}()
+	return nil
+}
+
+// Wait blocks until every function started by Go has returned, then
+// returns the first non-nil error (if any) they returned. As with
+// sync.WaitGroup, calls to Go that start a batch must happen before Wait.
+func (s *WatchedSlots) Wait() error {
+	s.group.Wait()
+	return s.err
+}
+
+// acquireSlow acquires n units through the mutex, queueing when they do
+// not fit or others are already queued.
+func (s *WatchedSlots) acquireSlow(ctx context.Context, n int64) error {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return nil
+	}
+	done := ctx.Done()
+	if n > 64 {
+		// Queueing it would block everyone behind a request that can
+		// never be granted.
+		<-done
+		return ctx.Err()
+	}
+	w, err := s.enqueue(ctx, done, n)
+	if w == nil {
+		return err
+	}
+	err = s.await(ctx, done, w)
+	s.waited(w, err)
+	return err
+}
+
+// enqueue takes n units at once if they fit and nobody is queued, fails if
+// done is closed, and otherwise queues a waiter for them and returns it:
+// nil and the result when no wait is needed.
+func (s *WatchedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*semaphoreWaiter, error) {
+	s.mu.Lock()
+	for {
+		c := s.state.Load()
+		if n > 64-c {
+			break
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			s.mu.Unlock()
+			return nil, nil
+		}
+	}
+	select {
+	case <-done:
+		s.mu.Unlock()
+		return nil, ctx.Err()
+	default:
+	}
+
+	w := &semaphoreWaiter{n: n, ready: make(chan struct{})}
+	w.since = time.Now()
+	s.push(w)
+	for {
+		c := s.state.Load()
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
+			break
+		}
+	}
+	// Units freed between the failed attempt above and setting
+	// semaphoreQueuedBit were released on the fast path, which notifies
+	// nobody.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return w, nil
+}
+
+// await waits until the queued w is granted its units or done is closed.
+// If done is closed when the wait ends, the request fails even if it was
+// granted too: a select between the two picks either at random, and the
+// grant may have come after ctx ended (go.dev/issue/63615).
+func (s *WatchedSlots) await(ctx context.Context, done <-chan struct{}, w *semaphoreWaiter) error {
+	select {
+	case <-w.ready:
+		select {
+		case <-done:
+			// Fail as if done had been picked; the units go back below.
+		default:
+			return nil
+		}
+	case <-done:
+	}
+	s.mu.Lock()
+	select {
+	case <-w.ready:
+		// Granted as ctx ended: give the units back, so that a failed
+		// Acquire leaves the semaphore unchanged.
+		s.state.Add(-w.n)
+	default:
+		s.remove(w)
+	}
+	// Removing the head, or giving units back, may let the next waiters in.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return ctx.Err()
+}
+
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set,
+// or shows that more was released than held.
+func (s *WatchedSlots) releaseSlow(c int64) {
+	if c < 0 || c&semaphoreOverBit != 0 {
+		panic("semaphore: released more than held")
+	}
+	s.mu.Lock()
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+// notifyLocked grants queued requests in order while the head fits, and
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
+func (s *WatchedSlots) notifyLocked() {
+	for {
+		c := s.state.Load()
+		w := s.head
+		if w == nil {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
+				return
+			}
+			continue
+		}
+		if w.n > 64-c&^semaphoreQueuedBit {
+			return
+		}
+		next := c + w.n
+		if w.next == nil {
+			next &^= semaphoreQueuedBit
+		}
+		if s.state.CompareAndSwap(c, next) {
+			s.remove(w)
+			close(w.ready)
+		}
+	}
+}
+
+// push appends w to the waiter list. s.mu must be held.
+func (s *WatchedSlots) push(w *semaphoreWaiter) {
+	w.prev = s.tail
+	if s.tail == nil {
+		s.head = w
+	} else {
+		s.tail.next = w
+	}
+	s.tail = w
+	s.stats.queued++
+}
+
+// remove unlinks w from the waiter list. s.mu must be held.
+func (s *WatchedSlots) remove(w *semaphoreWaiter) {
+	if w.prev == nil {
+		s.head = w.next
+	} else {
+		w.prev.next = w.next
+	}
+	if w.next == nil {
+		s.tail = w.prev
+	} else {
+		w.next.prev = w.prev
+	}
+	w.prev, w.next = nil, nil
+	s.stats.queued--
+}
+
+// WatchedSlotsStats is a snapshot of a semaphore's state and of the Acquire
+// calls that had to wait. Calls that found their units free are not counted:
+// counting them would cost the uncontended Acquire a shared atomic add, a
+// third of its time.
+type WatchedSlotsStats struct {
+	Capacity int64  // the total weight held at once
+	Held     int64  // weight held now
+	Waiting  int64  // calls queued now
+	Waits    uint64 // calls that had to wait, whatever came of it
+	Canceled uint64 // of those, calls whose context ended the wait
+	// WaitTime is how long the calls that had to wait waited, from being
+	// queued to getting their units or giving up.
+	WaitTime WatchedSlotsHistogram
+}
+
+// watchedSlotsCounters are the metrics of a semaphore: only its slow path
+// updates them.
+type watchedSlotsCounters struct {
+	waits    atomic.Uint64
+	canceled atomic.Uint64
+	queued   int64 // guarded by mu
+	waitTime watchedSlotsHistogram
+}
+
+// Stats returns a snapshot of the semaphore's state and counters.
+func (s *WatchedSlots) Stats() WatchedSlotsStats {
+	st := WatchedSlotsStats{
+		Capacity: 64,
+		Held:     s.state.Load() &^ semaphoreQueuedBit,
+		Waits:    s.stats.waits.Load(),
+		Canceled: s.stats.canceled.Load(),
+	}
+	s.mu.Lock()
+	st.Waiting = s.stats.queued
+	s.mu.Unlock()
+	s.stats.waitTime.addTo(&st.WaitTime)
+	return st
+}
+
+// NewWatchedSlots returns a semaphore of capacity 64.
+func NewWatchedSlots() *WatchedSlots {
+	s := &WatchedSlots{}
+	s.init()
+	return s
+}
+
+// ObservedSlots: generated from the semaphore directive in bounded.go.
+
+// ObservedSlotsMaxN is the largest capacity a ObservedSlots supports. The
+// two bits above it in the state word are the queued flag and the
+// over-release guard.
+const ObservedSlotsMaxN = 1<<61 - 1
+
+// ObservedSlots bounds the total weight held at once by concurrent holders.
+//
+// Waiters are served in FIFO order: once a request has to wait, later
+// requests wait behind it even if they are small enough to fit, so a large
+// request is not starved by a stream of small ones.
+//
+// A ObservedSlots must be created with NewObservedSlots and must not be
+// copied after first use.
+//
+// In the terminology of the Go memory model, the n-th call to Release or
+// ReleaseN "synchronizes before" any Acquire that obtains the units that
+// call freed, and a function run by Go returns before the Wait that sees
+// its completion returns.
+type ObservedSlots struct {
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
+	// waiters are queued. Uncontended Acquire and Release touch only this.
+	state atomic.Int64
+	// The slow path's fields below are written by waiters while holders
+	// spin on state; keep them on another cache line.
+	_ [semaphoreCacheLine - 8]byte
+
+	mu         sync.Mutex // guards head and tail
+	head, tail *semaphoreWaiter
+
+	group   sync.WaitGroup // goroutines started by Go
+	errOnce sync.Once
+	err     error // first error returned by a function run by Go
+}
+
+// waitedFor calls slotWaited, the directive's onwait=, after an Acquire that
+// waited for d and ended with err.
+func (s *ObservedSlots) waitedFor(d time.Duration, err error) {
+	slotWaited(d, err)
+}
+
+// waited records the wait of the queued request w, which ended with err.
+func (s *ObservedSlots) waited(w *semaphoreWaiter, err error) {
+	d := time.Since(w.since)
+	s.waitedFor(d, err)
+}
+
+// init checks the configuration.
+func (s *ObservedSlots) init() {
+}
+
+// Acquire acquires one unit, blocking until it is available or ctx is done.
+// On success it returns nil. On failure it returns ctx.Err() and leaves the
+// semaphore unchanged. If ctx is already done, Acquire may still succeed
+// without blocking when a unit is free and nobody is waiting. Once it
+// waits, it fails if ctx is done when the wait ends, even if the unit was
+// granted at the same moment: the unit goes back, and a caller that cancels
+// ctx before releasing units never sees the waiter succeed.
+func (s *ObservedSlots) Acquire(ctx context.Context) error {
+	if c := s.state.Load(); c < 64 && s.state.CompareAndSwap(c, c+1) {
+		return nil
+	}
+	return s.acquireSlow(ctx, 1)
+}
+
+// AcquireN acquires n units, blocking until they are available or ctx is
+// done, with the guarantees of Acquire. A request for more than the
+// capacity can never succeed: it waits for ctx to be done without holding
+// back other callers. AcquireN panics if n is negative.
+func (s *ObservedSlots) AcquireN(ctx context.Context, n int64) error {
+	// The capacity minus c cannot overflow, and is negative while waiters
+	// are queued.
+	if c := s.state.Load(); n > 0 && n <= 64-c && s.state.CompareAndSwap(c, c+n) {
+		return nil
+	}
+	return s.acquireSlow(ctx, n)
+}
+
+// TryAcquire acquires one unit without blocking and reports whether it did.
+// It fails while other callers are waiting, even if a unit is free.
+func (s *ObservedSlots) TryAcquire() bool {
+	for {
+		c := s.state.Load()
+		if c >= 64 {
+			return false
+		}
+		if s.state.CompareAndSwap(c, c+1) {
+			return true
+		}
+	}
+}
+
+// TryAcquireN acquires n units without blocking and reports whether it did,
+// with the guarantees of TryAcquire. It panics if n is negative.
+func (s *ObservedSlots) TryAcquireN(n int64) bool {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	for {
+		c := s.state.Load()
+		if n > 64-c {
+			return false
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			return true
+		}
+	}
+}
+
+// Release releases one unit. It panics if that releases more than is held.
+func (s *ObservedSlots) Release() {
+	if c := s.state.Add(-1); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
+		s.releaseSlow(c)
+	}
+}
+
+// ReleaseN releases n units. It panics if that releases more than is held
+// or if n is negative.
+func (s *ObservedSlots) ReleaseN(n int64) {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
+		s.releaseSlow(c)
+	}
+}
+
+// Available returns the weight that is free at the moment of the call. A
+// caller may not be able to acquire it: waiters come first.
+func (s *ObservedSlots) Available() int64 {
+	return 64 - s.state.Load()&^semaphoreQueuedBit
+}
+
+// Go waits for a unit as Acquire does, then calls f in a new goroutine and
+// releases the unit when f returns. It returns ctx.Err() without calling f
+// if ctx is done first. The first non-nil error returned by a function run
+// by Go is returned by Wait.
+func (s *ObservedSlots) Go(ctx context.Context, f func() error) error {
+	if err := s.Acquire(ctx); err != nil {
+		return err
+	}
+	s.group.Add(1)
+	go func() {
+		defer s.group.Done()
+		defer s.Release()
+		if err := f(); err != nil {
+			s.errOnce.Do(func() { s.err = err })
+		}
+	}()
+	return nil
+}
+
+// Wait blocks until every function started by Go has returned, then
+// returns the first non-nil error (if any) they returned. As with
+// sync.WaitGroup, calls to Go that start a batch must happen before Wait.
+func (s *ObservedSlots) Wait() error {
+	s.group.Wait()
+	return s.err
+}
+
+// acquireSlow acquires n units through the mutex, queueing when they do
+// not fit or others are already queued.
+func (s *ObservedSlots) acquireSlow(ctx context.Context, n int64) error {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return nil
+	}
+	done := ctx.Done()
+	if n > 64 {
+		// Queueing it would block everyone behind a request that can
+		// never be granted.
+		<-done
+		return ctx.Err()
+	}
+	w, err := s.enqueue(ctx, done, n)
+	if w == nil {
+		return err
+	}
+	err = s.await(ctx, done, w)
+	s.waited(w, err)
+	return err
+}
+
+// enqueue takes n units at once if they fit and nobody is queued, fails if
+// done is closed, and otherwise queues a waiter for them and returns it:
+// nil and the result when no wait is needed.
+func (s *ObservedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*semaphoreWaiter, error) {
+	s.mu.Lock()
+	for {
+		c := s.state.Load()
+		if n > 64-c {
+			break
+		}
+		if s.state.CompareAndSwap(c, c+n) {
+			s.mu.Unlock()
+			return nil, nil
+		}
+	}
+	select {
+	case <-done:
+		s.mu.Unlock()
+		return nil, ctx.Err()
+	default:
+	}
+
+	w := &semaphoreWaiter{n: n, ready: make(chan struct{})}
+	w.since = time.Now()
+	s.push(w)
+	for {
+		c := s.state.Load()
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
+			break
+		}
+	}
+	// Units freed between the failed attempt above and setting
+	// semaphoreQueuedBit were released on the fast path, which notifies
+	// nobody.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return w, nil
+}
+
+// await waits until the queued w is granted its units or done is closed.
+// If done is closed when the wait ends, the request fails even if it was
+// granted too: a select between the two picks either at random, and the
+// grant may have come after ctx ended (go.dev/issue/63615).
+func (s *ObservedSlots) await(ctx context.Context, done <-chan struct{}, w *semaphoreWaiter) error {
+	select {
+	case <-w.ready:
+		select {
+		case <-done:
+			// Fail as if done had been picked; the units go back below.
+		default:
+			return nil
+		}
+	case <-done:
+	}
+	s.mu.Lock()
+	select {
+	case <-w.ready:
+		// Granted as ctx ended: give the units back, so that a failed
+		// Acquire leaves the semaphore unchanged.
+		s.state.Add(-w.n)
+	default:
+		s.remove(w)
+	}
+	// Removing the head, or giving units back, may let the next waiters in.
+	s.notifyLocked()
+	s.mu.Unlock()
+	return ctx.Err()
+}
+
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set,
+// or shows that more was released than held.
+func (s *ObservedSlots) releaseSlow(c int64) {
+	if c < 0 || c&semaphoreOverBit != 0 {
+		panic("semaphore: released more than held")
+	}
+	s.mu.Lock()
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+// notifyLocked grants queued requests in order while the head fits, and
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
+func (s *ObservedSlots) notifyLocked() {
+	for {
+		c := s.state.Load()
+		w := s.head
+		if w == nil {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
+				return
+			}
+			continue
+		}
+		if w.n > 64-c&^semaphoreQueuedBit {
+			return
+		}
+		next := c + w.n
+		if w.next == nil {
+			next &^= semaphoreQueuedBit
+		}
+		if s.state.CompareAndSwap(c, next) {
+			s.remove(w)
+			close(w.ready)
+		}
+	}
+}
+
+// push appends w to the waiter list. s.mu must be held.
+func (s *ObservedSlots) push(w *semaphoreWaiter) {
+	w.prev = s.tail
+	if s.tail == nil {
+		s.head = w
+	} else {
+		s.tail.next = w
+	}
+	s.tail = w
+}
+
+// remove unlinks w from the waiter list. s.mu must be held.
+func (s *ObservedSlots) remove(w *semaphoreWaiter) {
+	if w.prev == nil {
+		s.head = w.next
+	} else {
+		w.prev.next = w.next
+	}
+	if w.next == nil {
+		s.tail = w.prev
+	} else {
+		w.next.prev = w.prev
+	}
+	w.prev, w.next = nil, nil
+}
+
+// NewObservedSlots returns a semaphore of capacity 64.
+func NewObservedSlots() *ObservedSlots {
+	s := &ObservedSlots{}
+	s.init()
+	return s
 }

@@ -31,7 +31,8 @@ func BenchmarkPerUser(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			i := 0
 			for pb.Next() {
-				generated.Allow(keys[i&65535])
+				k := keys[i&65535]
+				generated.Allow(k)
 				i += 7
 			}
 		})
@@ -41,7 +42,8 @@ func BenchmarkPerUser(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			i := 0
 			for pb.Next() {
-				template.Allow(keys[i&65535])
+				k := keys[i&65535]
+				template.Allow(k)
 				i += 7
 			}
 		})
@@ -73,7 +75,8 @@ func BenchmarkBenchPerShard(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			i := 0
 			for pb.Next() {
-				if k := keys[i&65535]; generated.TryAcquire(k, 1) {
+				k := keys[i&65535]
+				if generated.TryAcquire(k, 1) {
 					generated.Release(k, 1)
 				}
 				i += 7
@@ -85,7 +88,8 @@ func BenchmarkBenchPerShard(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			i := 0
 			for pb.Next() {
-				if k := keys[i&65535]; template.TryAcquire(k, 1) {
+				k := keys[i&65535]
+				if template.TryAcquire(k, 1) {
 					template.Release(k, 1)
 				}
 				i += 7

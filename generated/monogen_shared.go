@@ -352,6 +352,20 @@ func pipelineNextBackoff(d time.Duration) time.Duration {
 // Shared by the pool directives of package generated: code that depends on none
 // of their types and options.
 
+// poolHistBuckets is the number of buckets of a Histogram: one per power of 4
+// from 1µs to about 67s, and one above.
+const poolHistBuckets = 15
+
+// poolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func poolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, poolHistBuckets-1)
+}
+
 // poolChunkTime is how long a chunk of a Map call should take.
 //
 // Chunking of a Map call: each helping worker claims chunks of consecutive
@@ -706,10 +720,11 @@ type poolWorker struct {
 	// or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [poolCacheLine - 48]byte
 }
+
+// poolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+const poolWorkerPad = 8
 
 // pushed wakes a worker for a task just pushed, if all are parked.
 func (k *poolParking) pushed() {
@@ -739,23 +754,24 @@ func (s *poolStaff) resize(q *poolRing, n int) (more int) {
 	return 0
 }
 
-// hire adds n workers, to the crew before they start (they look into it),
-// and returns them for the caller to start. s.life must be held.
-func (s *poolStaff) hire(n int) []*poolWorker {
+// init makes w's channels.
+func (w *poolWorker) init() {
+	w.stop = make(chan struct{})
+	w.wake = make(chan struct{}, 1)
+}
+
+// hire adds w to the workers and to the crew, before its goroutine starts
+// (it looks into the crew). s.life must be held.
+func (s *poolStaff) hire(w *poolWorker) {
 	var crew []*poolWorker
 	if c := s.crew.Load(); c != nil {
 		crew = append(crew, *c...)
 	}
-	added := len(s.workers)
-	for range n {
-		w := &poolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
-		s.workers = append(s.workers, w)
-		crew = append(crew, w)
-	}
+	crew = append(crew, w)
+	s.workers = append(s.workers, w)
 	s.crew.Store(&crew)
-	s.wg.Add(n)
+	s.wg.Add(1)
 	s.size.Store(int64(len(s.workers)))
-	return s.workers[added:]
 }
 
 // leave takes w, whose goroutine is exiting, off the crew.
@@ -1026,16 +1042,29 @@ type poolPaddedInt64 struct {
 	_ [poolCacheLine - 8]byte
 }
 
-// poolCounters are the metrics of a pool, updated only under the metrics=
-// option.
-type poolCounters struct {
-	submitted poolPaddedUint64
-	completed poolPaddedUint64
-	failed    poolPaddedUint64
-	retried   poolPaddedUint64
-	unrun     poolPaddedUint64
-	inFlight  poolPaddedInt64
+// poolTally is what a worker counted of its batched claims since it last
+// flushed them.
+type poolTally struct {
+	jobs, fails     uint64
+	waits, runs     [poolHistBuckets]uint64
+	waitSum, runSum int64
 }
+
+// poolFlushEvery is how often a worker busy with cheap jobs adds what it
+// counted of them to its Stats.
+const poolFlushEvery = time.Millisecond
+
+// The clock values (see stamp) other than a time: a worker parked, and
+// jobs of a microsecond or more, timed one by one.
+const (
+	poolClockParked = 0
+	poolClockSlow   = -1
+)
+
+// poolClockStep is how far a published claim start must be ahead of the last
+// one to be published: a write per claim of one job would contend with
+// every Submit.
+const poolClockStep = 4000
 
 // poolClaimBits is the width of a claim's length in a worker's claim field,
 // whose upper bits hold the low bits of its first position.
@@ -1241,6 +1270,24 @@ const keyedrateEvicted = math.MaxInt64
 // allocated next to each other do not share it.
 const ratelimitCacheLine = 64
 
+// ratelimitValidBucket reports whether a TokenBucket of burst tokens, one per
+// interval nanoseconds, is valid: interval > 0, burst >= 1, and the full
+// bucket's time fits in a time.Duration.
+func ratelimitValidBucket(interval, burst int64) bool {
+	return interval > 0 && burst >= 1 && burst <= math.MaxInt64/interval
+}
+
+// ratelimitRateInterval returns the nanoseconds between two tokens at r
+// events per second, at least one; 0 if r is not positive or too small for a
+// time.Duration.
+func ratelimitRateInterval(r float64) int64 {
+	ns := math.Round(1e9 / r)
+	if !(r > 0) || ns >= math.MaxInt64 {
+		return 0
+	}
+	return max(1, int64(ns))
+}
+
 // ratelimitAddSaturating returns t+d for d >= 0, or the largest time if that
 // overflows.
 func ratelimitAddSaturating(t, d int64) int64 {
@@ -1373,6 +1420,20 @@ type keyedsemWaiter struct {
 	ready chan struct{}
 }
 
+// semaphoreHistBuckets is the number of buckets of a Histogram: one per
+// power of 4 from 1µs to about 67s, and one above.
+const semaphoreHistBuckets = 15
+
+// semaphoreHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func semaphoreHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, semaphoreHistBuckets-1)
+}
+
 const (
 	// semaphoreQueuedBit is set in the state word while the waiter list is not
 	// empty. Being larger than any capacity, it makes the fast path's
@@ -1393,4 +1454,6 @@ type semaphoreWaiter struct {
 	n          int64
 	ready      chan struct{}
 	prev, next *semaphoreWaiter
+	// since is when the request was queued.
+	since time.Time
 }

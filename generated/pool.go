@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,6 +17,7 @@ import (
 // worker loop.
 //
 //monogen:pool TinyPool[int, int] queue=1024 fn=Tiny
+//monogen:pool ConfPool[int, int] workers=2 queue=16 fn=Tiny config=true
 func Tiny(x int) int { return 2 * x }
 
 // SpinWork is the number of dependent multiply-adds in Spin: about a
@@ -161,3 +163,71 @@ var _ struct{}
 //monogen:breaker JobBreaker[int, int] failures=2 cooldown=1h
 //monogen:pool GuardedPool[int, int] workers=1 breaker=JobBreaker retries=1 metrics=true
 var _ struct{}
+
+// HookedPool reports its events to package-level hooks, and times its jobs
+// (metrics=true): the hook calls are direct, and the histograms are in
+// Stats. A job of -1 panics; a job of 0 blocks until HookedGate is closed.
+//
+//monogen:pool HookedPool[int, int] workers=1 queue=2 fn=hookedJob onreject=hookedReject ondrop=hookedDrop onpanic=hookedPanic metrics=true
+func hookedJob(ctx context.Context, x int) (int, error) {
+	switch x {
+	case -1:
+		panic("hooked job panics")
+	case 0:
+		HookedStarted <- x
+		select {
+		case <-HookedGate:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	return x, nil
+}
+
+// HookedStarted receives job 0 of HookedPool as it starts; HookedGate
+// releases it.
+var (
+	HookedStarted = make(chan int, 1)
+	HookedGate    = make(chan struct{})
+)
+
+// HookedEvents records what HookedPool's hooks report.
+var HookedEvents struct {
+	sync.Mutex
+	Rejected map[int]error
+	Dropped  []int
+	Panicked map[int]error
+}
+
+func hookedReject(in int, err error) {
+	HookedEvents.Lock()
+	defer HookedEvents.Unlock()
+	HookedEvents.Rejected[in] = err
+}
+
+func hookedDrop(in int) {
+	HookedEvents.Lock()
+	defer HookedEvents.Unlock()
+	HookedEvents.Dropped = append(HookedEvents.Dropped, in)
+}
+
+func hookedPanic(in int, err error) {
+	HookedEvents.Lock()
+	defer HookedEvents.Unlock()
+	HookedEvents.Panicked[in] = err
+}
+
+// TinyMetricsPool and TinyHookedPool are TinyPool with metrics=true and
+// with trivial hooks, for the benchmarks of what each costs (bench/pool's
+// BenchmarkPoolObserve).
+//
+//monogen:pool TinyMetricsPool[int, int] queue=1024 fn=Tiny metrics=true
+//monogen:pool TinyHookedPool[int, int] queue=1024 fn=Tiny onreject=tinyReject ondrop=tinyDrop onpanic=tinyPanic
+var _ struct{}
+
+// TinyEvents counts the events TinyHookedPool's hooks see.
+var TinyEvents atomic.Int64
+
+func tinyReject(int, error) { TinyEvents.Add(1) }
+func tinyDrop(int)          { TinyEvents.Add(1) }
+func tinyPanic(int, error)  { TinyEvents.Add(1) }

@@ -91,7 +91,7 @@ func (p *TinyPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *TinyPool) runBatch(b *tinyPoolBatch) {
+func (p *TinyPool) runBatch(w *tinyPoolMember, b *tinyPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -100,9 +100,9 @@ func (p *TinyPool) runBatch(b *tinyPoolBatch) {
 			return
 		}
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -148,7 +148,7 @@ func (p *TinyPool) runChunk(b *tinyPoolBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *TinyPool) next(w *poolWorker, tasks []tinyPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *TinyPool) next(w *tinyPoolMember, tasks []tinyPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -205,7 +205,7 @@ func (p *TinyPool) next(w *poolWorker, tasks []tinyPoolTask) (n, pos uint64, sha
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(&p.q.poolRing, &p.poolStaff, w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
@@ -257,7 +257,6 @@ type TinyPool struct {
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
-
 }
 
 // tinyPoolTask is one element of the queue: a job, or a share of a Map batch.
@@ -265,6 +264,19 @@ type tinyPoolTask struct {
 	in    int
 	batch *tinyPoolBatch // non-nil: the receiving worker helps with this batch
 }
+
+// tinyPoolMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type tinyPoolMember struct {
+	poolWorker
+	// A member is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [tinyPoolWorkerPad]byte
+}
+
+// tinyPoolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+const tinyPoolWorkerPad = 16
 
 // init makes the queue and starts the workers.
 func (p *TinyPool) init() {
@@ -299,7 +311,8 @@ func (p *TinyPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *TinyPool) Submit(ctx context.Context, in int) error {
-	err := p.send(ctx, tinyPoolTask{in: in})
+	t := tinyPoolTask{in: in}
+	err := p.send(ctx, t)
 	return err
 }
 
@@ -358,8 +371,9 @@ func (p *TinyPool) send(ctx context.Context, t tinyPoolTask) error {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *TinyPool) TrySubmit(in int) error {
+	t := tinyPoolTask{in: in}
 	var err error
-	switch p.q.tryPush(tinyPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case poolPushed:
 		p.pushed()
 	case poolPushFull:
@@ -394,7 +408,10 @@ func (p *TinyPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *TinyPool) grow(n int) {
-	for _, w := range p.hire(n) {
+	for range n {
+		w := &tinyPoolMember{}
+		w.init()
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
 }
@@ -473,9 +490,9 @@ func (p *TinyPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *TinyPool) work(w *poolWorker) {
+func (p *TinyPool) work(w *tinyPoolMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
+	defer p.leave(&w.poolWorker)
 	tasks := make([]tinyPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
@@ -500,9 +517,9 @@ func (p *TinyPool) work(w *poolWorker) {
 				t := tasks[i]
 				tasks[i] = tinyPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
@@ -512,22 +529,23 @@ func (p *TinyPool) work(w *poolWorker) {
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *TinyPool) run(t tinyPoolTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *TinyPool) run(w *tinyPoolMember, t tinyPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *TinyPool) runJob(in int) {
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *TinyPool) runJob(w *tinyPoolMember, t tinyPoolTask) {
+	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
@@ -646,9 +664,9 @@ func (p *TinyPool) attempt(ctx context.Context, in int) (out int, err error) {
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *TinyPool) steal(self *poolWorker) bool {
+func (p *TinyPool) steal(self *tinyPoolMember) bool {
 	for {
-		pos, ok := p.stealable(&p.q.poolRing, self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -657,7 +675,7 @@ func (p *TinyPool) steal(self *poolWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(&p.q.poolRing, pos)
-			p.run(t)
+			p.run(self, t)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -668,7 +686,7 @@ func (p *TinyPool) steal(self *poolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *TinyPool) runClaim(w *poolWorker, t tinyPoolTask, pos, n uint64) (ran uint64) {
+func (p *TinyPool) runClaim(w *tinyPoolMember, t tinyPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -676,9 +694,9 @@ func (p *TinyPool) runClaim(w *poolWorker, t tinyPoolTask, pos, n uint64) (ran u
 			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {
@@ -711,6 +729,752 @@ func (p *TinyPool) runClaim(w *poolWorker, t tinyPoolTask, pos, n uint64) (ran u
 // Close or Shutdown stops the workers.
 func NewTinyPool(onResult func(int, int, error)) *TinyPool {
 	p := &TinyPool{onResult: onResult}
+	p.init()
+	return p
+}
+
+// ConfPool: generated from the pool directive in pool.go.
+
+// confPoolBatch is one Map call, shared by the workers helping with it.
+type confPoolBatch struct {
+	poolBatchState
+	ins  []int
+	outs []int
+}
+
+// Map runs every element of ins through the pool's function and returns the
+// outputs in input order. It is the fast path for large batches: the workers
+// share out ins by chunks (no queue hand-off per item), run them in a tight
+// loop and write straight into the result slice. The result handler is not
+// called for Map items.
+//
+// Each item runs under a context derived from ctx (so it carries ctx's
+// values), cancelled when ctx is done, when Shutdown begins, or when another
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrConfPoolClosed. An item that fails once the batch has stopped
+// (as a function that honours its context does) does not change the error.
+// The error is nil if every item succeeded.
+//
+// The batch goes through the queue like a job, once per helping worker, so
+// it waits behind queued jobs and shares the workers with them. Map must not
+// be called from a job of the same pool.
+//
+// The completion of every item happens before Map returns.
+func (p *ConfPool) Map(ctx context.Context, ins []int) ([]int, error) {
+	outs := make([]int, len(ins))
+	return outs, p.MapInto(ctx, outs, ins)
+}
+
+// MapInto is Map writing the outputs into outs, which must be as long as
+// ins: a caller running batches in a loop reuses one output slice, and
+// allocates nothing per batch but the batch's own bookkeeping. It panics if
+// the lengths differ.
+func (p *ConfPool) MapInto(ctx context.Context, outs []int, ins []int) error {
+	if len(outs) != len(ins) {
+		panic("pool: MapInto: len(outs) != len(ins)")
+	}
+	n := int64(len(ins))
+	if n == 0 {
+		return nil
+	}
+	helpers := min(p.size.Load(), n)
+	if helpers < 1 {
+		helpers = 1
+	}
+	b := &confPoolBatch{ins: ins, outs: outs}
+	b.start(ctx, n, helpers)
+	defer b.cancel()
+	// Shutdown stops the batch with ErrConfPoolClosed, recorded before the
+	// items see their contexts cancelled (see itemFailed). If it has begun,
+	// fail runs at once.
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrConfPoolClosed) })()
+
+	for range helpers {
+		if err := p.send(ctx, confPoolTask{batch: b}); err != nil {
+			b.fail(err)
+			break
+		}
+	}
+	b.wait()
+	return b.error()
+}
+
+// runBatch claims and runs chunks of b until none is left, sized by time
+// (see poolChunkTime).
+func (p *ConfPool) runBatch(w *confPoolMember, b *confPoolBatch) {
+	size := int64(1)
+	start := time.Now()
+	for {
+		lo, hi, more := b.claim(size)
+		if !more {
+			return
+		}
+		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
+		b.ok.Add(int64(ok))
+		b.finish(hi - lo)
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
+		start = now
+	}
+}
+
+// runChunk runs items [lo, hi) of b and returns how many succeeded before
+// the first failure, which fails the batch. It is the per-item loop of Map,
+// kept tight: one call of the hook per item, and the retry and timeout
+// paths only when those options are on.
+func (p *ConfPool) runChunk(b *confPoolBatch, lo, hi int) (ok int) {
+	i := lo // the item running, for the panic report
+	defer func() {
+		if r := recover(); r != nil {
+			ok = i - lo
+			b.itemFailed(i, confPoolNewPanicError(r))
+		}
+	}()
+	ctx := b.ctx
+	ins := b.ins[lo:hi]
+	outs := b.outs[lo:hi]
+	outs = outs[:len(ins)] // one bounds check for the loop
+	for j := range ins {
+		var out int
+		var err error
+		out, err = p.call(ctx, ins[j])
+		if err != nil {
+			i = lo + j
+			b.itemFailed(i, err)
+			return j
+		}
+		outs[j] = out
+		i++
+	}
+	return len(ins)
+}
+
+// next claims the next tasks, at least one and at most poolMaxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *ConfPool) next(w *confPoolMember, tasks []confPoolTask) (n, pos uint64, shared, ok bool) {
+	hunting := false
+	for {
+		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
+		switch r {
+		case poolPopped:
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<poolClaimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
+			}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
+			}
+			return n, pos, shared, true
+		case poolPopDrained:
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		case poolPopPending:
+			if p.q.settle(pos) {
+				continue
+			}
+			// Its thread may be descheduled: park, and let it wake us
+			// once it has published (see pushed).
+		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		}
+	}
+}
+
+// ErrConfPoolClosed is returned by Submit, TrySubmit and Map after Close or
+// Shutdown has begun, and delivered to the handler for a job that Shutdown
+// could not return because it had already returned (see
+// [ConfPool.Shutdown]).
+var ErrConfPoolClosed = errors.New("pool: closed")
+
+// ErrConfPoolFull is returned by TrySubmit when the queue has no room.
+var ErrConfPoolFull = errors.New("pool: queue full")
+
+// ConfPoolConfig holds the limits of a ConfPool that come at run time.
+// NewConfPool takes it; a zero field takes the directive's value, or the
+// default where the directive gives none.
+type ConfPoolConfig struct {
+	// Workers is the number of worker goroutines. Zero takes workers=2 from the
+	// directive.
+	Workers int
+	// Queue is how many submitted jobs wait for a worker before Submit waits,
+	// rounded up to a power of two. Zero takes queue=16 from the directive.
+	Queue int
+}
+
+// ConfPool runs a function over submitted jobs on a bounded set of workers.
+//
+// A ConfPool must be created with [NewConfPool]; the zero value is not
+// usable. A ConfPool must not be copied after first use. All methods are
+// safe for concurrent use.
+//
+// The function and the handler run on worker goroutines, concurrently with
+// each other. They must not call Submit, Map, Close or Shutdown on their own
+// pool in a way that waits for the pool (a job waiting for a job can
+// deadlock a pool whose workers all wait).
+type ConfPool struct {
+	_ poolNoCopy
+
+	// q is the job queue: a ring of values, no closure and no allocation
+	// per job, and no lock shared by producers and workers.
+	q confPoolQueue
+
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
+
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
+
+	// ctx is the parent of every job's context; Shutdown cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// halted is set by Shutdown: a worker that receives a job afterwards
+	// hands it back instead of running it.
+	halted atomic.Bool
+
+	onResult func(int, int, error)
+	cfg      ConfPoolConfig
+
+	unrunMu    sync.Mutex
+	unrun      []int // jobs received after Shutdown began, to be returned by it
+	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
+}
+
+// confPoolTask is one element of the queue: a job, or a share of a Map batch.
+type confPoolTask struct {
+	in    int
+	batch *confPoolBatch // non-nil: the receiving worker helps with this batch
+}
+
+// confPoolMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type confPoolMember struct {
+	poolWorker
+	// A member is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [confPoolWorkerPad]byte
+}
+
+// confPoolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+const confPoolWorkerPad = 16
+
+// init makes the queue and starts the workers.
+func (p *ConfPool) init() {
+	if p.cfg.Queue < 0 || p.cfg.Workers < 0 {
+		panic("pool: negative workers or queue")
+	}
+	queue := poolDefaultQueue
+	if p.cfg.Queue > 0 {
+		queue = p.cfg.Queue
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if p.cfg.Workers > 0 {
+		workers = p.cfg.Workers
+	}
+	p.q.init(queue)
+	p.poolParking.init()
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.life.Lock()
+	p.grow(workers)
+	p.life.Unlock()
+}
+
+// call runs the user's function once. It is the only place the function is
+// called, so that a generated pool can call it directly (and inline it).
+func (p *ConfPool) call(ctx context.Context, in int) (int, error) {
+	return Tiny(in), nil
+}
+
+// deliver hands one job's outcome to the result handler.
+func (p *ConfPool) deliver(in int, out int, err error) {
+	if p.onResult != nil {
+		p.onResult(in, out, err)
+	}
+}
+
+// Submit queues in to be run, waiting while the queue is full. It returns
+// ErrConfPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is
+// done before there is room; the job is then not queued. ctx bounds only the
+// wait for room: the job itself runs under the pool's context (see
+// Shutdown).
+//
+// Submit of a job happens before the job runs.
+func (p *ConfPool) Submit(ctx context.Context, in int) error {
+	t := confPoolTask{in: in}
+	err := p.send(ctx, t)
+	return err
+}
+
+// send queues t, waiting while the queue is full, unless the pool is closed
+// or ctx is done.
+func (p *ConfPool) send(ctx context.Context, t confPoolTask) error {
+	woken := false
+	spins := 0
+	for {
+		r := p.q.tryPush(t)
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+			// Half the queue is free: the worker that claimed the task
+			// in the slot is about to free it.
+			spins++
+			continue
+		}
+		if r == poolPushFull {
+			// More than half full, or the worker freeing the slot is
+			// descheduled: park until the workers have emptied half the
+			// queue (see take), one wake-up per half queue rather than a
+			// retry per slot. Announce, then look once more: a worker
+			// that frees a slot afterwards sees the announcement, so the
+			// wake-up cannot be lost.
+			p.spaceWaiters.Add(1)
+			if r = p.q.tryPush(t); r == poolPushFull {
+				select {
+				case <-p.space:
+					p.spaceWaiters.Add(-1)
+					woken = true
+					spins = 0
+					continue
+				case <-ctx.Done():
+					p.spaceWaiters.Add(-1)
+					return ctx.Err()
+				case <-p.quit:
+					p.spaceWaiters.Add(-1)
+					return ErrConfPoolClosed
+				}
+			}
+			p.spaceWaiters.Add(-1)
+		}
+		if r == poolPushClosed {
+			return ErrConfPoolClosed
+		}
+		p.pushed()
+		if woken {
+			p.passOn(&p.q.poolRing)
+		}
+		return nil
+	}
+}
+
+// TrySubmit queues in if the queue has room, without waiting. It returns
+// ErrConfPoolFull if the queue is full and ErrConfPoolClosed if Close or
+// Shutdown has begun; the job is then not queued.
+//
+// TrySubmit of a job happens before the job runs.
+func (p *ConfPool) TrySubmit(in int) error {
+	t := confPoolTask{in: in}
+	var err error
+	switch p.q.tryPush(t) {
+	case poolPushed:
+		p.pushed()
+	case poolPushFull:
+		err = ErrConfPoolFull
+	case poolPushClosed:
+		err = ErrConfPoolClosed
+	}
+	return err
+}
+
+// Resize sets the number of workers to n (at least 1) while the pool runs.
+// Added workers start at once. A removed worker that is running a job
+// finishes it and exits without taking another; an idle one exits at once
+// (one that was taking a job just as Resize ran still runs that job). A
+// worker claims jobs from a long queue several at a time (at most half its
+// fair share of the queue), and a removed one still runs those it has
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
+func (p *ConfPool) Resize(n int) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
+	}
+}
+
+// Size reports the number of workers set by the workers= option or Resize.
+// Retired workers still finishing a job are not counted.
+func (p *ConfPool) Size() int {
+	return int(p.size.Load())
+}
+
+// grow starts n more workers. p.life must be held.
+func (p *ConfPool) grow(n int) {
+	for range n {
+		w := &confPoolMember{}
+		w.init()
+		p.hire(&w.poolWorker)
+		go p.work(w)
+	}
+}
+
+// Close stops accepting jobs, runs every job already queued, and waits for
+// all workers to exit. Submits waiting for room when Close begins return
+// ErrConfPoolClosed. Close may be called more than once and concurrently with
+// Shutdown; every call waits.
+//
+// The completion of every job happens before Close returns.
+func (p *ConfPool) Close() {
+	p.life.Lock()
+	p.stopAccepting(&p.q.poolRing)
+	p.life.Unlock()
+	p.wg.Wait()
+}
+
+// Shutdown stops accepting jobs, cancels the context of every running job,
+// and returns the queued jobs that never ran, in queue order (those received
+// by a worker as Shutdown began may come last). Running jobs finish with
+// whatever their function returns once their context is cancelled, and are
+// delivered to the handler as usual.
+//
+// Shutdown waits for the workers to exit or for ctx to be done, whichever
+// comes first; in the latter case it returns ctx.Err(), and the workers
+// still running a job that ignores its context exit when it returns. Only
+// the first Shutdown returns jobs; a job that could not be returned to it
+// (a later call, or one received as Shutdown gave up waiting) is delivered
+// to the handler with ErrConfPoolClosed, so no job goes unaccounted.
+//
+// If Close is draining the queue, Shutdown stops it and returns the rest.
+func (p *ConfPool) Shutdown(ctx context.Context) ([]int, error) {
+	p.life.Lock()
+	p.stopAccepting(&p.q.poolRing)
+	first := !p.halted.Swap(true)
+	p.life.Unlock()
+	if first {
+		p.cancel()
+		// Drain alongside the workers: both hand jobs to unrun.
+		for {
+			t, r := p.q.tryPop()
+			if r == poolPopDrained {
+				break
+			}
+			if r == poolPopPending {
+				runtime.Gosched()
+			}
+			if r == poolPopped && t.batch == nil {
+				p.giveBack(t.in)
+			}
+		}
+	}
+	err := p.wait(ctx)
+	if !first {
+		return nil, err
+	}
+	p.unrunMu.Lock()
+	unrun := p.unrun
+	p.unrun = nil
+	p.unrunTaken = true
+	p.unrunMu.Unlock()
+	return unrun, err
+}
+
+// giveBack records a job that Shutdown must return.
+func (p *ConfPool) giveBack(in int) {
+	p.unrunMu.Lock()
+	if !p.unrunTaken {
+		p.unrun = append(p.unrun, in)
+		p.unrunMu.Unlock()
+		return
+	}
+	p.unrunMu.Unlock()
+	var zero int
+	p.deliver(in, zero, ErrConfPoolClosed)
+}
+
+// work is the loop of one worker goroutine.
+func (p *ConfPool) work(w *confPoolMember) {
+	defer p.wg.Done()
+	defer p.leave(&w.poolWorker)
+	tasks := make([]confPoolTask, poolMaxClaim)
+	for !w.retired.Load() {
+		n, pos, shared, ok := p.next(w, tasks)
+		if !ok {
+			return
+		}
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = confPoolTask{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = confPoolTask{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(w, t) // the common case, without a call to run
+				} else {
+					p.run(w, t)
+				}
+			}
+		}
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
+		}
+	}
+}
+
+// run runs one task on w, or hands it back to Shutdown.
+func (p *ConfPool) run(w *confPoolMember, t confPoolTask) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(w, t.batch)
+	default:
+		p.runJob(w, t)
+	}
+}
+
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *ConfPool) runJob(w *confPoolMember, t confPoolTask) {
+	in := t.in
+	out, err := p.attempt(p.ctx, in)
+	p.deliver(in, out, err)
+}
+
+// confPoolQueue is the job queue: a ring of slots, each holding a task and the
+// sequence number that publishes it (see ring).
+type confPoolQueue struct {
+	poolRing
+	slots []confPoolSlot
+}
+
+// confPoolSlot holds one task. seq == pos: free for the push at pos; seq ==
+// pos+1: holds the task pushed at pos, ready to pop.
+type confPoolSlot struct {
+	seq atomic.Uint64
+	t   confPoolTask
+}
+
+// init sizes the ring to capacity rounded up to a power of two, at least 2
+// (one slot cannot tell full from free).
+func (q *confPoolQueue) init(capacity int) {
+	n := uint64(2)
+	if capacity > 2 {
+		n = 1 << bits.Len64(uint64(capacity-1))
+	}
+	q.slots = make([]confPoolSlot, n)
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
+}
+
+// tryPush adds t unless the queue is full or closed.
+func (q *confPoolQueue) tryPush(t confPoolTask) poolPushResult {
+	pos := q.tail.Load()
+	for {
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
+		}
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - pos); {
+		case dif == 0:
+			if q.tail.CompareAndSwap(pos, pos+1) {
+				s.t = t
+				s.seq.Store(pos + 1) // publish
+				return poolPushed
+			}
+		case dif < 0: // the slot still holds the task of the previous lap
+			return poolPushFull
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// take returns the task at pos, which the caller has claimed, and frees its
+// slot.
+func (q *confPoolQueue) take(pos uint64) confPoolTask {
+	s := &q.slots[pos&q.mask]
+	t := s.t
+	s.t = confPoolTask{} // drop references for the GC
+	s.seq.Store(pos + q.mask + 1)
+	return t
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *confPoolQueue) takeOver(pos uint64) (confPoolTask, bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return confPoolTask{}, false
+	}
+	return q.take(pos), true
+}
+
+// tryPop removes the oldest task, if one is published (Shutdown drains the
+// queue with it).
+func (q *confPoolQueue) tryPop() (confPoolTask, poolPopResult) {
+	pos, _, r := q.claim(0, 1)
+	if r != poolPopped {
+		return confPoolTask{}, r
+	}
+	return q.take(pos), poolPopped
+}
+
+// ConfPoolPanicError is the error of a job whose function panicked. The pool
+// recovers the panic, reports it as the job's error and keeps running. A job
+// that panicked is not retried.
+type ConfPoolPanicError struct {
+	// Value is the value passed to panic.
+	Value any
+	// Stack is the goroutine's stack when the panic was recovered.
+	Stack []byte
+}
+
+func (e *ConfPoolPanicError) Error() string {
+	return fmt.Sprintf("pool: job panicked: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns Value if it is an error, so that errors.Is sees through a
+// panic(err).
+func (e *ConfPoolPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+func confPoolNewPanicError(v any) *ConfPoolPanicError {
+	return &ConfPoolPanicError{Value: v, Stack: debug.Stack()}
+}
+
+// attempt runs a job once, turning a panic into a *ConfPoolPanicError.
+func (p *ConfPool) attempt(ctx context.Context, in int) (out int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = confPoolNewPanicError(r)
+		}
+	}()
+	return p.call(ctx, in)
+}
+
+// steal takes over one claimed task not started, and runs it; it reports
+// whether there was one. self must be counted in hunting.
+func (p *ConfPool) steal(self *confPoolMember) bool {
+	for {
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
+		if !ok {
+			return false
+		}
+		if t, ok := p.q.takeOver(pos); ok {
+			// Still counted in hunting while it runs the job: claimers
+			// then take their next tasks with a CAS, and this worker
+			// can take them over when it is done.
+			p.freed(&p.q.poolRing, pos)
+			p.run(self, t)
+			return true
+		}
+		// Taken by its claimer or another hunter meanwhile: look again.
+	}
+}
+
+// runClaim runs the tasks of the shared claim [pos, pos+n), n > 1, in
+// order, t being the first, already taken: it takes each of the others
+// only when it gets to it, and skips those a hunter has taken over (see
+// steal). It returns how many it ran.
+func (p *ConfPool) runClaim(w *confPoolMember, t confPoolTask, pos, n uint64) (ran uint64) {
+	end := pos + n
+	hunted := p.hunting.Load() != 0 // after the claim was published
+	for j := pos; ; {
+		if hunted {
+			p.offer(&p.q.poolRing, j+1, end)
+		}
+		if t.batch == nil && !p.halted.Load() {
+			p.runJob(w, t) // the common case, without a call to run
+		} else {
+			p.run(w, t)
+		}
+		ran++
+		for {
+			if j+1 == end {
+				return ran
+			}
+			w.done.Store(j) // before loading hunting: see steal
+			j++
+			var ok bool
+			if hunted = p.hunting.Load() != 0; !hunted {
+				// No hunter can take it now; one may have taken it
+				// before.
+				if ok = p.q.unstarted(j); ok {
+					t = p.q.take(j)
+				}
+			} else {
+				t, ok = p.q.takeOver(j)
+			}
+			if ok {
+				p.freed(&p.q.poolRing, j)
+				break
+			}
+		}
+	}
+}
+
+// NewConfPool returns a ConfPool with its workers started. onResult, if not
+// nil, receives every submitted job's input, output and error on the worker
+// goroutine right after the job finishes; Map items are not delivered to it.
+// NewConfPool panics if cfg.Workers or cfg.Queue is negative. Close or
+// Shutdown stops the workers.
+func NewConfPool(onResult func(int, int, error), cfg ConfPoolConfig) *ConfPool {
+	if cfg.Workers == 0 {
+		cfg.Workers = 2
+	}
+	if cfg.Queue == 0 {
+		cfg.Queue = 16
+	}
+	p := &ConfPool{
+		cfg:      cfg,
+		onResult: onResult,
+	}
 	p.init()
 	return p
 }
@@ -787,7 +1551,7 @@ func (p *SpinPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *SpinPool) runBatch(b *spinPoolBatch) {
+func (p *SpinPool) runBatch(w *spinPoolMember, b *spinPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -796,9 +1560,9 @@ func (p *SpinPool) runBatch(b *spinPoolBatch) {
 			return
 		}
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -844,7 +1608,7 @@ func (p *SpinPool) runChunk(b *spinPoolBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *SpinPool) next(w *poolWorker, tasks []spinPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *SpinPool) next(w *spinPoolMember, tasks []spinPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -901,7 +1665,7 @@ func (p *SpinPool) next(w *poolWorker, tasks []spinPoolTask) (n, pos uint64, sha
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(&p.q.poolRing, &p.poolStaff, w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
@@ -953,7 +1717,6 @@ type SpinPool struct {
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
-
 }
 
 // spinPoolTask is one element of the queue: a job, or a share of a Map batch.
@@ -961,6 +1724,19 @@ type spinPoolTask struct {
 	in    int
 	batch *spinPoolBatch // non-nil: the receiving worker helps with this batch
 }
+
+// spinPoolMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type spinPoolMember struct {
+	poolWorker
+	// A member is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [spinPoolWorkerPad]byte
+}
+
+// spinPoolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+const spinPoolWorkerPad = 16
 
 // init makes the queue and starts the workers.
 func (p *SpinPool) init() {
@@ -995,7 +1771,8 @@ func (p *SpinPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *SpinPool) Submit(ctx context.Context, in int) error {
-	err := p.send(ctx, spinPoolTask{in: in})
+	t := spinPoolTask{in: in}
+	err := p.send(ctx, t)
 	return err
 }
 
@@ -1054,8 +1831,9 @@ func (p *SpinPool) send(ctx context.Context, t spinPoolTask) error {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *SpinPool) TrySubmit(in int) error {
+	t := spinPoolTask{in: in}
 	var err error
-	switch p.q.tryPush(spinPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case poolPushed:
 		p.pushed()
 	case poolPushFull:
@@ -1090,7 +1868,10 @@ func (p *SpinPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *SpinPool) grow(n int) {
-	for _, w := range p.hire(n) {
+	for range n {
+		w := &spinPoolMember{}
+		w.init()
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
 }
@@ -1169,9 +1950,9 @@ func (p *SpinPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *SpinPool) work(w *poolWorker) {
+func (p *SpinPool) work(w *spinPoolMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
+	defer p.leave(&w.poolWorker)
 	tasks := make([]spinPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
@@ -1196,9 +1977,9 @@ func (p *SpinPool) work(w *poolWorker) {
 				t := tasks[i]
 				tasks[i] = spinPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
@@ -1208,22 +1989,23 @@ func (p *SpinPool) work(w *poolWorker) {
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *SpinPool) run(t spinPoolTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *SpinPool) run(w *spinPoolMember, t spinPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *SpinPool) runJob(in int) {
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *SpinPool) runJob(w *spinPoolMember, t spinPoolTask) {
+	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
@@ -1342,9 +2124,9 @@ func (p *SpinPool) attempt(ctx context.Context, in int) (out int, err error) {
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *SpinPool) steal(self *poolWorker) bool {
+func (p *SpinPool) steal(self *spinPoolMember) bool {
 	for {
-		pos, ok := p.stealable(&p.q.poolRing, self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -1353,7 +2135,7 @@ func (p *SpinPool) steal(self *poolWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(&p.q.poolRing, pos)
-			p.run(t)
+			p.run(self, t)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -1364,7 +2146,7 @@ func (p *SpinPool) steal(self *poolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *SpinPool) runClaim(w *poolWorker, t spinPoolTask, pos, n uint64) (ran uint64) {
+func (p *SpinPool) runClaim(w *spinPoolMember, t spinPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -1372,9 +2154,9 @@ func (p *SpinPool) runClaim(w *poolWorker, t spinPoolTask, pos, n uint64) (ran u
 			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {
@@ -1483,7 +2265,7 @@ func (p *NapPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *NapPool) runBatch(b *napPoolBatch) {
+func (p *NapPool) runBatch(w *napPoolMember, b *napPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -1492,9 +2274,9 @@ func (p *NapPool) runBatch(b *napPoolBatch) {
 			return
 		}
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -1540,7 +2322,7 @@ func (p *NapPool) runChunk(b *napPoolBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *NapPool) next(w *poolWorker, tasks []napPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *NapPool) next(w *napPoolMember, tasks []napPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -1597,7 +2379,7 @@ func (p *NapPool) next(w *poolWorker, tasks []napPoolTask) (n, pos uint64, share
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(&p.q.poolRing, &p.poolStaff, w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
@@ -1648,7 +2430,6 @@ type NapPool struct {
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
-
 }
 
 // napPoolTask is one element of the queue: a job, or a share of a Map batch.
@@ -1656,6 +2437,19 @@ type napPoolTask struct {
 	in    int
 	batch *napPoolBatch // non-nil: the receiving worker helps with this batch
 }
+
+// napPoolMember is one worker of the pool: its handle, which the pool's parking
+// and staff know, and what the pool keeps of it alone.
+type napPoolMember struct {
+	poolWorker
+	// A member is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [napPoolWorkerPad]byte
+}
+
+// napPoolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+const napPoolWorkerPad = 16
 
 // init makes the queue and starts the workers.
 func (p *NapPool) init() {
@@ -1689,7 +2483,8 @@ func (p *NapPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *NapPool) Submit(ctx context.Context, in int) error {
-	err := p.send(ctx, napPoolTask{in: in})
+	t := napPoolTask{in: in}
+	err := p.send(ctx, t)
 	return err
 }
 
@@ -1748,8 +2543,9 @@ func (p *NapPool) send(ctx context.Context, t napPoolTask) error {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *NapPool) TrySubmit(in int) error {
+	t := napPoolTask{in: in}
 	var err error
-	switch p.q.tryPush(napPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case poolPushed:
 		p.pushed()
 	case poolPushFull:
@@ -1784,7 +2580,10 @@ func (p *NapPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *NapPool) grow(n int) {
-	for _, w := range p.hire(n) {
+	for range n {
+		w := &napPoolMember{}
+		w.init()
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
 }
@@ -1863,9 +2662,9 @@ func (p *NapPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *NapPool) work(w *poolWorker) {
+func (p *NapPool) work(w *napPoolMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
+	defer p.leave(&w.poolWorker)
 	tasks := make([]napPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
@@ -1890,9 +2689,9 @@ func (p *NapPool) work(w *poolWorker) {
 				t := tasks[i]
 				tasks[i] = napPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
@@ -1902,22 +2701,23 @@ func (p *NapPool) work(w *poolWorker) {
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *NapPool) run(t napPoolTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *NapPool) run(w *napPoolMember, t napPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *NapPool) runJob(in int) {
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *NapPool) runJob(w *napPoolMember, t napPoolTask) {
+	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
@@ -2036,9 +2836,9 @@ func (p *NapPool) attempt(ctx context.Context, in int) (out int, err error) {
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *NapPool) steal(self *poolWorker) bool {
+func (p *NapPool) steal(self *napPoolMember) bool {
 	for {
-		pos, ok := p.stealable(&p.q.poolRing, self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -2047,7 +2847,7 @@ func (p *NapPool) steal(self *poolWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(&p.q.poolRing, pos)
-			p.run(t)
+			p.run(self, t)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -2058,7 +2858,7 @@ func (p *NapPool) steal(self *poolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *NapPool) runClaim(w *poolWorker, t napPoolTask, pos, n uint64) (ran uint64) {
+func (p *NapPool) runClaim(w *napPoolMember, t napPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -2066,9 +2866,9 @@ func (p *NapPool) runClaim(w *poolWorker, t napPoolTask, pos, n uint64) (ran uin
 			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {
@@ -2107,11 +2907,72 @@ func NewNapPool(onResult func(int, int, error)) *NapPool {
 
 // Resizer: generated from the pool directive in pool.go.
 
+// ResizerHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type ResizerHistogram struct {
+	Bounds [poolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [poolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                      // total of the observations
+	Count  uint64                             // number of observations
+}
+
+// resizerHistogram records durations into the buckets of a ResizerHistogram:
+// an atomic add to one bucket and one to the sum, no lock and no allocation.
+type resizerHistogram struct {
+	counts [poolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *resizerHistogram) observe(d int64) {
+	d = max(d, 0)
+	h.counts[poolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// observeN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *resizerHistogram) observeN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[poolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// add adds the counts of o to h.
+func (h *resizerHistogram) add(o *resizerHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// addTo adds the recorded distribution to s, setting its bounds.
+func (h *resizerHistogram) addTo(s *ResizerHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
 // resizerBatch is one Map call, shared by the workers helping with it.
 type resizerBatch struct {
 	poolBatchState
 	ins  []Job
 	outs []Result
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -2158,6 +3019,7 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 		helpers = 1
 	}
 	b := &resizerBatch{ins: ins, outs: outs}
+	b.queued = p.now()
 	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrResizerClosed, recorded before the items
@@ -2181,7 +3043,7 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *Resizer) runBatch(b *resizerBatch) {
+func (p *Resizer) runBatch(w *resizerMember, b *resizerBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -2191,10 +3053,12 @@ func (p *Resizer) runBatch(b *resizerBatch) {
 		}
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
+		// Before finish: once Map returns, ResizerStats has its items.
+		p.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -2243,7 +3107,7 @@ func (p *Resizer) runChunk(b *resizerBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *Resizer) next(w *poolWorker, tasks []resizerTask) (n, pos uint64, shared, ok bool) {
+func (p *Resizer) next(w *resizerMember, tasks []resizerTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -2272,6 +3136,7 @@ func (p *Resizer) next(w *poolWorker, tasks []resizerTask) (n, pos uint64, share
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
+				p.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
@@ -2290,6 +3155,7 @@ func (p *Resizer) next(w *poolWorker, tasks []resizerTask) (n, pos uint64, share
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
+			p.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -2300,7 +3166,9 @@ func (p *Resizer) next(w *poolWorker, tasks []resizerTask) (n, pos uint64, share
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(&p.q.poolRing, &p.poolStaff, w) {
+		// A job queued while w sleeps reads the clock (see stamp).
+		p.stats.clock.Store(poolClockParked)
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
@@ -2352,19 +3220,38 @@ type Resizer struct {
 	unrun      []Job // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats poolCounters
+	stats resizerCounters
+	// meters are the stats of the workers not yet exited, guarded by life.
+	meters []*resizerWorkerStats
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // resizerTask is one element of the queue: a job, or a share of a Map batch.
 type resizerTask struct {
 	in    Job
 	batch *resizerBatch // non-nil: the receiving worker helps with this batch
+	// queued is when the job was queued, in nanoseconds since epoch.
+	queued int64
+}
+
+// resizerMember is one worker of the pool: its handle, which the pool's parking
+// and staff know, and what the pool keeps of it alone.
+type resizerMember struct {
+	poolWorker
+	// stats are the metrics the worker keeps for ResizerStats on its own.
+	stats *resizerWorkerStats
+	// A member is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [poolWorkerPad]byte
 }
 
 // init makes the queue and starts the workers.
 func (p *Resizer) init() {
 	queue := 8
 	workers := 3
+	p.epoch = time.Now()
 	p.q.init(queue)
 	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
@@ -2396,7 +3283,9 @@ func (p *Resizer) Submit(ctx context.Context, in Job) error {
 	// Counted before the send so that ResizerStats never shows a job
 	// finished before it was submitted.
 	p.stats.submitted.Add(1)
-	err := p.send(ctx, resizerTask{in: in})
+	t := resizerTask{in: in}
+	t.queued = p.stamp()
+	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
 	}
@@ -2459,8 +3348,10 @@ func (p *Resizer) send(ctx context.Context, t resizerTask) error {
 // TrySubmit of a job happens before the job runs.
 func (p *Resizer) TrySubmit(in Job) error {
 	p.stats.submitted.Add(1)
+	t := resizerTask{in: in}
+	t.queued = p.stamp()
 	var err error
-	switch p.q.tryPush(resizerTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case poolPushed:
 		p.pushed()
 	case poolPushFull:
@@ -2498,7 +3389,12 @@ func (p *Resizer) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *Resizer) grow(n int) {
-	for _, w := range p.hire(n) {
+	for range n {
+		w := &resizerMember{}
+		w.init()
+		w.stats = new(resizerWorkerStats)
+		p.meters = append(p.meters, w.stats)
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
 }
@@ -2578,15 +3474,17 @@ func (p *Resizer) giveBack(in Job) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *Resizer) work(w *poolWorker) {
+func (p *Resizer) work(w *resizerMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
+	defer p.leave(&w.poolWorker)
+	defer p.gone(w)
 	tasks := make([]resizerTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
+		p.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -2605,45 +3503,43 @@ func (p *Resizer) work(w *poolWorker) {
 				t := tasks[i]
 				tasks[i] = resizerTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
+		p.claimDone(w)
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *Resizer) run(t resizerTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *Resizer) run(w *resizerMember, t resizerTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
+		p.shareDone(w)
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *Resizer) runJob(in Job) {
-	p.stats.inFlight.Add(1)
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *Resizer) runJob(w *resizerMember, t resizerTask) {
+	in := t.in
+	p.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
 	if err != nil {
 		out, err = p.retry(p.ctx, in, err)
 	}
-	p.stats.inFlight.Add(-1)
-	if err != nil {
-		p.stats.failed.Add(1)
-	} else {
-		p.stats.completed.Add(1)
-	}
+	p.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
@@ -2805,27 +3701,286 @@ type ResizerStats struct {
 	Unrun     uint64 // received after Shutdown began, not run
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+	Workers   int    // worker goroutines, as Size reports
+	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Idle      int    // Workers - Busy, or 0: workers waiting for a job
+
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
+	// Map call) to the start of their first attempt; RunTime is how long
+	// they then took, retries and backoff included. Jobs of a microsecond or
+	// more are timed one by one. Cheaper jobs, which a worker claims several
+	// at a time, are timed by claim, as a clock read per job would cost more
+	// than the job: each gets the claim's mean run time, its queue wait ends
+	// when the claim starts, and it starts when the latest claim of such
+	// jobs started (so that waits of under a claim's length are rounded).
+	// Map items are timed by the chunks workers take them in, the same way.
+	// The jobs of claims of cheap jobs reach ResizerStats within a
+	// millisecond, and at once when their worker runs out of jobs.
+	QueueWait ResizerHistogram
+	RunTime   ResizerHistogram
+}
+
+// resizerCounters are the metrics of a pool, updated only under the metrics=
+// option. The workers count the jobs they run in their own
+// resizerWorkerStats; gone holds the counts of the workers that have exited.
+type resizerCounters struct {
+	submitted poolPaddedUint64
+	completed poolPaddedUint64 // Map items
+	failed    poolPaddedUint64 // Map items
+	retried   poolPaddedUint64
+	unrun     poolPaddedUint64
+	inFlight  poolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs, poolClockParked
+	// or poolClockSlow (see stamp).
+	clock poolPaddedInt64
+	// stealing counts the workers running a job taken over from another's
+	// claim: busy, though counted in hunting.
+	stealing poolPaddedInt64
+	gone     resizerWorkerStats
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *Resizer) Stats() ResizerStats {
-	return ResizerStats{
+	s := ResizerStats{
 		Submitted: p.stats.submitted.Load(),
-		Completed: p.stats.completed.Load(),
-		Failed:    p.stats.failed.Load(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
-		InFlight:  p.stats.inFlight.Load(),
 		Queued:    p.q.length(),
+		Workers:   p.Size(),
+	}
+	// Under life, no worker moves its counts to gone meanwhile.
+	p.life.Lock()
+	all := append([]*resizerWorkerStats{&p.stats.gone}, p.meters...)
+	var started uint64
+	for _, ws := range all {
+		started += ws.started.Load()
+		s.Completed += ws.completed.Load()
+		s.Failed += ws.failed.Load()
+		ws.queueWait.addTo(&s.QueueWait)
+		ws.runTime.addTo(&s.RunTime)
+	}
+	// Workers hunting for a job, parked ones included, are idle; the
+	// others, retired ones still finishing included, busy.
+	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	p.life.Unlock()
+	// Jobs started and not yet counted as completed or failed are in
+	// flight.
+	s.InFlight = int64(started-s.Completed-s.Failed) + p.stats.inFlight.Load()
+	s.Completed += p.stats.completed.Load()
+	s.Failed += p.stats.failed.Load()
+	s.Idle = max(s.Workers-int(s.Busy), 0)
+	return s
+}
+
+// resizerWorkerStats are the metrics one worker keeps, for ResizerStats to
+// add up: its own cache lines, no contention with other workers. The jobs of
+// claims of cheap jobs (batched) are tallied in pending, plain fields only
+// the worker touches, which go to the atomic fields at most every
+// poolFlushEvery and whenever the worker waits for jobs or exits; other jobs
+// are counted in the atomic fields one by one.
+type resizerWorkerStats struct {
+	// Only the worker reads and writes these. mark is when the claim
+	// started, or, not batched, the job running now; fresh says that it
+	// is when the worker's last claim ended and that it has not waited
+	// since, so the next claim starts then.
+	mark    int64
+	batched bool
+	fresh   bool
+	flushed int64  // when pending was last flushed
+	ran     uint64 // jobs of the batched claim running
+	fails   uint64 // of which failed
+	pending poolTally
+
+	completed atomic.Uint64
+	failed    atomic.Uint64
+	started   atomic.Uint64 // jobs started, pending ones excepted
+	queueWait resizerHistogram
+	runTime   resizerHistogram
+}
+
+// add adds the counts of o, a worker that exits, to s.
+func (s *resizerWorkerStats) add(o *resizerWorkerStats) {
+	s.completed.Add(o.completed.Load())
+	s.failed.Add(o.failed.Load())
+	s.started.Add(o.started.Load())
+	s.queueWait.add(&o.queueWait)
+	s.runTime.add(&o.runTime)
+}
+
+// flush adds the tally of w's batched claims to its atomic fields.
+func (s *resizerWorkerStats) flush() {
+	t := &s.pending
+	if t.jobs == 0 {
+		return
+	}
+	for i := range t.waits {
+		if t.waits[i] != 0 {
+			s.queueWait.counts[i].Add(t.waits[i])
+		}
+		if t.runs[i] != 0 {
+			s.runTime.counts[i].Add(t.runs[i])
+		}
+	}
+	s.queueWait.sum.Add(t.waitSum)
+	s.runTime.sum.Add(t.runSum)
+	s.started.Add(t.jobs)
+	s.completed.Add(t.jobs - t.fails)
+	s.failed.Add(t.fails)
+	*t = poolTally{}
+}
+
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (p *Resizer) now() int64 {
+	return int64(time.Since(p.epoch))
+}
+
+// stamp returns the time a job is queued at, for its queue wait. While
+// workers run claims of cheap jobs it is the start of the latest such
+// claim, which they publish: a read of the clock per job would cost more
+// than the job. After a worker parked, it reads the clock and publishes
+// it, for the jobs queued until the worker it wakes starts a claim. While
+// jobs take a microsecond or more, it reads the clock.
+func (p *Resizer) stamp() int64 {
+	t := p.stats.clock.Load()
+	if t > 0 {
+		return t
+	}
+	now := p.now()
+	if t == poolClockParked {
+		p.stats.clock.CompareAndSwap(poolClockParked, now)
+	}
+	return now
+}
+
+// claimStarted starts timing a claim w is about to run. A claim of cheap
+// jobs (batched) is timed as a whole: its jobs' queue waits end at its
+// start, and each is given the claim's mean run time. Other jobs are timed
+// one by one.
+func (p *Resizer) claimStarted(w *resizerMember, batched bool) {
+	ws := w.stats
+	if !ws.fresh || !batched {
+		ws.mark = p.now()
+	}
+	ws.batched, ws.fresh = batched, false
+	if c := p.stats.clock.Load(); !batched {
+		if c != poolClockSlow {
+			p.stats.clock.Store(poolClockSlow)
+		}
+	} else if ws.mark > c+poolClockStep {
+		p.stats.clock.Store(ws.mark)
+	}
+}
+
+// jobStarted records the queue wait of a job queued at queued that w
+// starts.
+func (p *Resizer) jobStarted(w *resizerMember, queued int64) {
+	ws := w.stats
+	d := max(ws.mark-queued, 0)
+	if ws.batched {
+		ws.pending.waits[poolHistBucket(d)]++
+		ws.pending.waitSum += d
+		return
+	}
+	ws.started.Add(1)
+	ws.queueWait.observe(d)
+}
+
+// jobDone records a job w has just finished, which succeeded if ok.
+func (p *Resizer) jobDone(w *resizerMember, ok bool) {
+	ws := w.stats
+	if ws.batched {
+		ws.ran++
+		if !ok {
+			ws.fails++
+		}
+		return
+	}
+	now := p.now()
+	ws.runTime.observe(now - ws.mark)
+	ws.mark = now // the start of w's next job, if any
+	if ok {
+		ws.completed.Add(1)
+	} else {
+		ws.failed.Add(1)
+	}
+}
+
+// shareDone restarts the clock of w's next job after a share of a Map
+// batch, which is not a job (in a batched claim, it counts in the claim's
+// time).
+func (p *Resizer) shareDone(w *resizerMember) {
+	if !w.stats.batched {
+		w.stats.mark = p.now()
+	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran
+// from start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
+// in the atomic fields at once.
+func (p *Resizer) chunkDone(w *resizerMember, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[poolHistBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
+}
+
+// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
+// with the claim's mean run time, and the tally flushed if it is due.
+func (p *Resizer) claimDone(w *resizerMember) {
+	ws := w.stats
+	if !ws.batched {
+		return
+	}
+	ws.batched = false
+	if ws.ran == 0 {
+		return
+	}
+	now := p.now()
+	d := max(now-ws.mark, 0)
+	t := &ws.pending
+	t.runs[poolHistBucket(d/int64(ws.ran))] += ws.ran
+	t.runSum += d
+	t.jobs += ws.ran
+	t.fails += ws.fails
+	ws.ran, ws.fails = 0, 0
+	ws.mark, ws.fresh = now, true
+	if now-ws.flushed >= int64(poolFlushEvery) {
+		ws.flush()
+		ws.flushed = now
+	}
+}
+
+// waiting flushes w's tally as w goes to wait for jobs, or exits.
+func (p *Resizer) waiting(w *resizerMember) {
+	w.stats.fresh = false
+	w.stats.flush()
+}
+
+// gone moves the counts of w, whose goroutine is exiting, to the pool's:
+// under life, as ResizerStats adds them up, so they are counted once.
+func (p *Resizer) gone(w *resizerMember) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	w.stats.flush()
+	p.stats.gone.add(w.stats)
+	for i, ws := range p.meters {
+		if ws == w.stats {
+			p.meters = append(p.meters[:i], p.meters[i+1:]...)
+			break
+		}
 	}
 }
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *Resizer) steal(self *poolWorker) bool {
+func (p *Resizer) steal(self *resizerMember) bool {
 	for {
-		pos, ok := p.stealable(&p.q.poolRing, self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -2834,7 +3989,11 @@ func (p *Resizer) steal(self *poolWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(&p.q.poolRing, pos)
-			p.run(t)
+			// Timed alone, like the jobs of a shared claim.
+			p.stats.stealing.Add(1) // busy, though counted in hunting
+			p.claimStarted(self, false)
+			p.run(self, t)
+			p.stats.stealing.Add(-1)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -2845,7 +4004,7 @@ func (p *Resizer) steal(self *poolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *Resizer) runClaim(w *poolWorker, t resizerTask, pos, n uint64) (ran uint64) {
+func (p *Resizer) runClaim(w *resizerMember, t resizerTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -2853,9 +4012,9 @@ func (p *Resizer) runClaim(w *poolWorker, t resizerTask, pos, n uint64) (ran uin
 			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {
@@ -2964,7 +4123,7 @@ func (p *Sender) MapInto(ctx context.Context, outs []struct{}, ins []string) err
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *Sender) runBatch(b *senderBatch) {
+func (p *Sender) runBatch(w *senderMember, b *senderBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -2973,9 +4132,9 @@ func (p *Sender) runBatch(b *senderBatch) {
 			return
 		}
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -3021,7 +4180,7 @@ func (p *Sender) runChunk(b *senderBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *Sender) next(w *poolWorker, tasks []senderTask) (n, pos uint64, shared, ok bool) {
+func (p *Sender) next(w *senderMember, tasks []senderTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -3078,7 +4237,7 @@ func (p *Sender) next(w *poolWorker, tasks []senderTask) (n, pos uint64, shared,
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(&p.q.poolRing, &p.poolStaff, w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
@@ -3127,7 +4286,6 @@ type Sender struct {
 	unrunMu    sync.Mutex
 	unrun      []string // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool     // Shutdown has returned unrun; later ones go to the handler
-
 }
 
 // senderTask is one element of the queue: a job, or a share of a Map batch.
@@ -3135,6 +4293,19 @@ type senderTask struct {
 	in    string
 	batch *senderBatch // non-nil: the receiving worker helps with this batch
 }
+
+// senderMember is one worker of the pool: its handle, which the pool's parking
+// and staff know, and what the pool keeps of it alone.
+type senderMember struct {
+	poolWorker
+	// A member is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [senderWorkerPad]byte
+}
+
+// senderWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+const senderWorkerPad = 16
 
 // init makes the queue and starts the workers.
 func (p *Sender) init() {
@@ -3166,7 +4337,8 @@ func (p *Sender) deliver(in string, out struct{}, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *Sender) Submit(ctx context.Context, in string) error {
-	err := p.send(ctx, senderTask{in: in})
+	t := senderTask{in: in}
+	err := p.send(ctx, t)
 	return err
 }
 
@@ -3225,8 +4397,9 @@ func (p *Sender) send(ctx context.Context, t senderTask) error {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *Sender) TrySubmit(in string) error {
+	t := senderTask{in: in}
 	var err error
-	switch p.q.tryPush(senderTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case poolPushed:
 		p.pushed()
 	case poolPushFull:
@@ -3261,7 +4434,10 @@ func (p *Sender) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *Sender) grow(n int) {
-	for _, w := range p.hire(n) {
+	for range n {
+		w := &senderMember{}
+		w.init()
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
 }
@@ -3340,9 +4516,9 @@ func (p *Sender) giveBack(in string) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *Sender) work(w *poolWorker) {
+func (p *Sender) work(w *senderMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
+	defer p.leave(&w.poolWorker)
 	tasks := make([]senderTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
@@ -3367,9 +4543,9 @@ func (p *Sender) work(w *poolWorker) {
 				t := tasks[i]
 				tasks[i] = senderTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
@@ -3379,22 +4555,23 @@ func (p *Sender) work(w *poolWorker) {
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *Sender) run(t senderTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *Sender) run(w *senderMember, t senderTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *Sender) runJob(in string) {
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *Sender) runJob(w *senderMember, t senderTask) {
+	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
@@ -3513,9 +4690,9 @@ func (p *Sender) attempt(ctx context.Context, in string) (out struct{}, err erro
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *Sender) steal(self *poolWorker) bool {
+func (p *Sender) steal(self *senderMember) bool {
 	for {
-		pos, ok := p.stealable(&p.q.poolRing, self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -3524,7 +4701,7 @@ func (p *Sender) steal(self *poolWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(&p.q.poolRing, pos)
-			p.run(t)
+			p.run(self, t)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -3535,7 +4712,7 @@ func (p *Sender) steal(self *poolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *Sender) runClaim(w *poolWorker, t senderTask, pos, n uint64) (ran uint64) {
+func (p *Sender) runClaim(w *senderMember, t senderTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -3543,9 +4720,9 @@ func (p *Sender) runClaim(w *poolWorker, t senderTask, pos, n uint64) (ran uint6
 			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {
@@ -3652,7 +4829,7 @@ func (p *FuncPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *FuncPool) runBatch(b *funcPoolBatch) {
+func (p *FuncPool) runBatch(w *funcPoolMember, b *funcPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -3661,9 +4838,9 @@ func (p *FuncPool) runBatch(b *funcPoolBatch) {
 			return
 		}
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -3709,7 +4886,7 @@ func (p *FuncPool) runChunk(b *funcPoolBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *FuncPool) next(w *poolWorker, tasks []funcPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *FuncPool) next(w *funcPoolMember, tasks []funcPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -3766,7 +4943,7 @@ func (p *FuncPool) next(w *poolWorker, tasks []funcPoolTask) (n, pos uint64, sha
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(&p.q.poolRing, &p.poolStaff, w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
@@ -3819,7 +4996,6 @@ type FuncPool struct {
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
-
 }
 
 // funcPoolTask is one element of the queue: a job, or a share of a Map batch.
@@ -3827,6 +5003,19 @@ type funcPoolTask struct {
 	in    int
 	batch *funcPoolBatch // non-nil: the receiving worker helps with this batch
 }
+
+// funcPoolMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type funcPoolMember struct {
+	poolWorker
+	// A member is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [funcPoolWorkerPad]byte
+}
+
+// funcPoolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+const funcPoolWorkerPad = 16
 
 // init makes the queue and starts the workers.
 func (p *FuncPool) init() {
@@ -3861,7 +5050,8 @@ func (p *FuncPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *FuncPool) Submit(ctx context.Context, in int) error {
-	err := p.send(ctx, funcPoolTask{in: in})
+	t := funcPoolTask{in: in}
+	err := p.send(ctx, t)
 	return err
 }
 
@@ -3920,8 +5110,9 @@ func (p *FuncPool) send(ctx context.Context, t funcPoolTask) error {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *FuncPool) TrySubmit(in int) error {
+	t := funcPoolTask{in: in}
 	var err error
-	switch p.q.tryPush(funcPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case poolPushed:
 		p.pushed()
 	case poolPushFull:
@@ -3956,7 +5147,10 @@ func (p *FuncPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *FuncPool) grow(n int) {
-	for _, w := range p.hire(n) {
+	for range n {
+		w := &funcPoolMember{}
+		w.init()
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
 }
@@ -4035,9 +5229,9 @@ func (p *FuncPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *FuncPool) work(w *poolWorker) {
+func (p *FuncPool) work(w *funcPoolMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
+	defer p.leave(&w.poolWorker)
 	tasks := make([]funcPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
@@ -4062,9 +5256,9 @@ func (p *FuncPool) work(w *poolWorker) {
 				t := tasks[i]
 				tasks[i] = funcPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
@@ -4074,22 +5268,23 @@ func (p *FuncPool) work(w *poolWorker) {
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *FuncPool) run(t funcPoolTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *FuncPool) run(w *funcPoolMember, t funcPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *FuncPool) runJob(in int) {
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *FuncPool) runJob(w *funcPoolMember, t funcPoolTask) {
+	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
@@ -4208,9 +5403,9 @@ func (p *FuncPool) attempt(ctx context.Context, in int) (out int, err error) {
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *FuncPool) steal(self *poolWorker) bool {
+func (p *FuncPool) steal(self *funcPoolMember) bool {
 	for {
-		pos, ok := p.stealable(&p.q.poolRing, self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -4219,7 +5414,7 @@ func (p *FuncPool) steal(self *poolWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(&p.q.poolRing, pos)
-			p.run(t)
+			p.run(self, t)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -4230,7 +5425,7 @@ func (p *FuncPool) steal(self *poolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *FuncPool) runClaim(w *poolWorker, t funcPoolTask, pos, n uint64) (ran uint64) {
+func (p *FuncPool) runClaim(w *funcPoolMember, t funcPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -4238,9 +5433,9 @@ func (p *FuncPool) runClaim(w *poolWorker, t funcPoolTask, pos, n uint64) (ran u
 			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {
@@ -4283,11 +5478,73 @@ func NewFuncPool(fn func(context.Context, int) (int, error), onResult func(int, 
 
 // StressPool: generated from the pool directive in pool.go.
 
+// StressPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type StressPoolHistogram struct {
+	Bounds [poolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [poolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                      // total of the observations
+	Count  uint64                             // number of observations
+}
+
+// stressPoolHistogram records durations into the buckets of a
+// StressPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type stressPoolHistogram struct {
+	counts [poolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *stressPoolHistogram) observe(d int64) {
+	d = max(d, 0)
+	h.counts[poolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// observeN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *stressPoolHistogram) observeN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[poolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// add adds the counts of o to h.
+func (h *stressPoolHistogram) add(o *stressPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// addTo adds the recorded distribution to s, setting its bounds.
+func (h *stressPoolHistogram) addTo(s *StressPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
 // stressPoolBatch is one Map call, shared by the workers helping with it.
 type stressPoolBatch struct {
 	poolBatchState
 	ins  []int
 	outs []int
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -4334,6 +5591,7 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &stressPoolBatch{ins: ins, outs: outs}
+	b.queued = p.now()
 	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrStressPoolClosed, recorded before the
@@ -4357,7 +5615,7 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *StressPool) runBatch(b *stressPoolBatch) {
+func (p *StressPool) runBatch(w *stressPoolMember, b *stressPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -4367,10 +5625,12 @@ func (p *StressPool) runBatch(b *stressPoolBatch) {
 		}
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
+		// Before finish: once Map returns, StressPoolStats has its items.
+		p.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -4419,7 +5679,7 @@ func (p *StressPool) runChunk(b *stressPoolBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *StressPool) next(w *poolWorker, tasks []stressPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *StressPool) next(w *stressPoolMember, tasks []stressPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -4448,6 +5708,7 @@ func (p *StressPool) next(w *poolWorker, tasks []stressPoolTask) (n, pos uint64,
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
+				p.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
@@ -4466,6 +5727,7 @@ func (p *StressPool) next(w *poolWorker, tasks []stressPoolTask) (n, pos uint64,
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
+			p.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -4476,7 +5738,9 @@ func (p *StressPool) next(w *poolWorker, tasks []stressPoolTask) (n, pos uint64,
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(&p.q.poolRing, &p.poolStaff, w) {
+		// A job queued while w sleeps reads the clock (see stamp).
+		p.stats.clock.Store(poolClockParked)
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
@@ -4530,19 +5794,38 @@ type StressPool struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats poolCounters
+	stats stressPoolCounters
+	// meters are the stats of the workers not yet exited, guarded by life.
+	meters []*stressPoolWorkerStats
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // stressPoolTask is one element of the queue: a job, or a share of a Map batch.
 type stressPoolTask struct {
 	in    int
 	batch *stressPoolBatch // non-nil: the receiving worker helps with this batch
+	// queued is when the job was queued, in nanoseconds since epoch.
+	queued int64
+}
+
+// stressPoolMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type stressPoolMember struct {
+	poolWorker
+	// stats are the metrics the worker keeps for StressPoolStats on its own.
+	stats *stressPoolWorkerStats
+	// A member is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [poolWorkerPad]byte
 }
 
 // init makes the queue and starts the workers.
 func (p *StressPool) init() {
 	queue := 8
 	workers := 3
+	p.epoch = time.Now()
 	p.q.init(queue)
 	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
@@ -4575,7 +5858,9 @@ func (p *StressPool) Submit(ctx context.Context, in int) error {
 	// Counted before the send so that StressPoolStats never shows a job
 	// finished before it was submitted.
 	p.stats.submitted.Add(1)
-	err := p.send(ctx, stressPoolTask{in: in})
+	t := stressPoolTask{in: in}
+	t.queued = p.stamp()
+	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
 	}
@@ -4638,8 +5923,10 @@ func (p *StressPool) send(ctx context.Context, t stressPoolTask) error {
 // TrySubmit of a job happens before the job runs.
 func (p *StressPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
+	t := stressPoolTask{in: in}
+	t.queued = p.stamp()
 	var err error
-	switch p.q.tryPush(stressPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case poolPushed:
 		p.pushed()
 	case poolPushFull:
@@ -4677,7 +5964,12 @@ func (p *StressPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *StressPool) grow(n int) {
-	for _, w := range p.hire(n) {
+	for range n {
+		w := &stressPoolMember{}
+		w.init()
+		w.stats = new(stressPoolWorkerStats)
+		p.meters = append(p.meters, w.stats)
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
 }
@@ -4757,15 +6049,17 @@ func (p *StressPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *StressPool) work(w *poolWorker) {
+func (p *StressPool) work(w *stressPoolMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
+	defer p.leave(&w.poolWorker)
+	defer p.gone(w)
 	tasks := make([]stressPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
+		p.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -4784,45 +6078,43 @@ func (p *StressPool) work(w *poolWorker) {
 				t := tasks[i]
 				tasks[i] = stressPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
+		p.claimDone(w)
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *StressPool) run(t stressPoolTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *StressPool) run(w *stressPoolMember, t stressPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
+		p.shareDone(w)
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *StressPool) runJob(in int) {
-	p.stats.inFlight.Add(1)
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *StressPool) runJob(w *stressPoolMember, t stressPoolTask) {
+	in := t.in
+	p.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
 	if err != nil {
 		out, err = p.retry(p.ctx, in, err)
 	}
-	p.stats.inFlight.Add(-1)
-	if err != nil {
-		p.stats.failed.Add(1)
-	} else {
-		p.stats.completed.Add(1)
-	}
+	p.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
@@ -4984,27 +6276,287 @@ type StressPoolStats struct {
 	Unrun     uint64 // received after Shutdown began, not run
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+	Workers   int    // worker goroutines, as Size reports
+	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Idle      int    // Workers - Busy, or 0: workers waiting for a job
+
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
+	// Map call) to the start of their first attempt; RunTime is how long
+	// they then took, retries and backoff included. Jobs of a microsecond or
+	// more are timed one by one. Cheaper jobs, which a worker claims several
+	// at a time, are timed by claim, as a clock read per job would cost more
+	// than the job: each gets the claim's mean run time, its queue wait ends
+	// when the claim starts, and it starts when the latest claim of such
+	// jobs started (so that waits of under a claim's length are rounded).
+	// Map items are timed by the chunks workers take them in, the same way.
+	// The jobs of claims of cheap jobs reach StressPoolStats within a
+	// millisecond, and at once when their worker runs out of jobs.
+	QueueWait StressPoolHistogram
+	RunTime   StressPoolHistogram
+}
+
+// stressPoolCounters are the metrics of a pool, updated only under the
+// metrics= option. The workers count the jobs they run in their own
+// stressPoolWorkerStats; gone holds the counts of the workers that have
+// exited.
+type stressPoolCounters struct {
+	submitted poolPaddedUint64
+	completed poolPaddedUint64 // Map items
+	failed    poolPaddedUint64 // Map items
+	retried   poolPaddedUint64
+	unrun     poolPaddedUint64
+	inFlight  poolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs, poolClockParked
+	// or poolClockSlow (see stamp).
+	clock poolPaddedInt64
+	// stealing counts the workers running a job taken over from another's
+	// claim: busy, though counted in hunting.
+	stealing poolPaddedInt64
+	gone     stressPoolWorkerStats
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *StressPool) Stats() StressPoolStats {
-	return StressPoolStats{
+	s := StressPoolStats{
 		Submitted: p.stats.submitted.Load(),
-		Completed: p.stats.completed.Load(),
-		Failed:    p.stats.failed.Load(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
-		InFlight:  p.stats.inFlight.Load(),
 		Queued:    p.q.length(),
+		Workers:   p.Size(),
+	}
+	// Under life, no worker moves its counts to gone meanwhile.
+	p.life.Lock()
+	all := append([]*stressPoolWorkerStats{&p.stats.gone}, p.meters...)
+	var started uint64
+	for _, ws := range all {
+		started += ws.started.Load()
+		s.Completed += ws.completed.Load()
+		s.Failed += ws.failed.Load()
+		ws.queueWait.addTo(&s.QueueWait)
+		ws.runTime.addTo(&s.RunTime)
+	}
+	// Workers hunting for a job, parked ones included, are idle; the
+	// others, retired ones still finishing included, busy.
+	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	p.life.Unlock()
+	// Jobs started and not yet counted as completed or failed are in
+	// flight.
+	s.InFlight = int64(started-s.Completed-s.Failed) + p.stats.inFlight.Load()
+	s.Completed += p.stats.completed.Load()
+	s.Failed += p.stats.failed.Load()
+	s.Idle = max(s.Workers-int(s.Busy), 0)
+	return s
+}
+
+// stressPoolWorkerStats are the metrics one worker keeps, for
+// StressPoolStats to add up: its own cache lines, no contention with other
+// workers. The jobs of claims of cheap jobs (batched) are tallied in
+// pending, plain fields only the worker touches, which go to the atomic
+// fields at most every poolFlushEvery and whenever the worker waits for jobs
+// or exits; other jobs are counted in the atomic fields one by one.
+type stressPoolWorkerStats struct {
+	// Only the worker reads and writes these. mark is when the claim
+	// started, or, not batched, the job running now; fresh says that it
+	// is when the worker's last claim ended and that it has not waited
+	// since, so the next claim starts then.
+	mark    int64
+	batched bool
+	fresh   bool
+	flushed int64  // when pending was last flushed
+	ran     uint64 // jobs of the batched claim running
+	fails   uint64 // of which failed
+	pending poolTally
+
+	completed atomic.Uint64
+	failed    atomic.Uint64
+	started   atomic.Uint64 // jobs started, pending ones excepted
+	queueWait stressPoolHistogram
+	runTime   stressPoolHistogram
+}
+
+// add adds the counts of o, a worker that exits, to s.
+func (s *stressPoolWorkerStats) add(o *stressPoolWorkerStats) {
+	s.completed.Add(o.completed.Load())
+	s.failed.Add(o.failed.Load())
+	s.started.Add(o.started.Load())
+	s.queueWait.add(&o.queueWait)
+	s.runTime.add(&o.runTime)
+}
+
+// flush adds the tally of w's batched claims to its atomic fields.
+func (s *stressPoolWorkerStats) flush() {
+	t := &s.pending
+	if t.jobs == 0 {
+		return
+	}
+	for i := range t.waits {
+		if t.waits[i] != 0 {
+			s.queueWait.counts[i].Add(t.waits[i])
+		}
+		if t.runs[i] != 0 {
+			s.runTime.counts[i].Add(t.runs[i])
+		}
+	}
+	s.queueWait.sum.Add(t.waitSum)
+	s.runTime.sum.Add(t.runSum)
+	s.started.Add(t.jobs)
+	s.completed.Add(t.jobs - t.fails)
+	s.failed.Add(t.fails)
+	*t = poolTally{}
+}
+
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (p *StressPool) now() int64 {
+	return int64(time.Since(p.epoch))
+}
+
+// stamp returns the time a job is queued at, for its queue wait. While
+// workers run claims of cheap jobs it is the start of the latest such
+// claim, which they publish: a read of the clock per job would cost more
+// than the job. After a worker parked, it reads the clock and publishes
+// it, for the jobs queued until the worker it wakes starts a claim. While
+// jobs take a microsecond or more, it reads the clock.
+func (p *StressPool) stamp() int64 {
+	t := p.stats.clock.Load()
+	if t > 0 {
+		return t
+	}
+	now := p.now()
+	if t == poolClockParked {
+		p.stats.clock.CompareAndSwap(poolClockParked, now)
+	}
+	return now
+}
+
+// claimStarted starts timing a claim w is about to run. A claim of cheap
+// jobs (batched) is timed as a whole: its jobs' queue waits end at its
+// start, and each is given the claim's mean run time. Other jobs are timed
+// one by one.
+func (p *StressPool) claimStarted(w *stressPoolMember, batched bool) {
+	ws := w.stats
+	if !ws.fresh || !batched {
+		ws.mark = p.now()
+	}
+	ws.batched, ws.fresh = batched, false
+	if c := p.stats.clock.Load(); !batched {
+		if c != poolClockSlow {
+			p.stats.clock.Store(poolClockSlow)
+		}
+	} else if ws.mark > c+poolClockStep {
+		p.stats.clock.Store(ws.mark)
+	}
+}
+
+// jobStarted records the queue wait of a job queued at queued that w
+// starts.
+func (p *StressPool) jobStarted(w *stressPoolMember, queued int64) {
+	ws := w.stats
+	d := max(ws.mark-queued, 0)
+	if ws.batched {
+		ws.pending.waits[poolHistBucket(d)]++
+		ws.pending.waitSum += d
+		return
+	}
+	ws.started.Add(1)
+	ws.queueWait.observe(d)
+}
+
+// jobDone records a job w has just finished, which succeeded if ok.
+func (p *StressPool) jobDone(w *stressPoolMember, ok bool) {
+	ws := w.stats
+	if ws.batched {
+		ws.ran++
+		if !ok {
+			ws.fails++
+		}
+		return
+	}
+	now := p.now()
+	ws.runTime.observe(now - ws.mark)
+	ws.mark = now // the start of w's next job, if any
+	if ok {
+		ws.completed.Add(1)
+	} else {
+		ws.failed.Add(1)
+	}
+}
+
+// shareDone restarts the clock of w's next job after a share of a Map
+// batch, which is not a job (in a batched claim, it counts in the claim's
+// time).
+func (p *StressPool) shareDone(w *stressPoolMember) {
+	if !w.stats.batched {
+		w.stats.mark = p.now()
+	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran
+// from start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
+// in the atomic fields at once.
+func (p *StressPool) chunkDone(w *stressPoolMember, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[poolHistBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
+}
+
+// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
+// with the claim's mean run time, and the tally flushed if it is due.
+func (p *StressPool) claimDone(w *stressPoolMember) {
+	ws := w.stats
+	if !ws.batched {
+		return
+	}
+	ws.batched = false
+	if ws.ran == 0 {
+		return
+	}
+	now := p.now()
+	d := max(now-ws.mark, 0)
+	t := &ws.pending
+	t.runs[poolHistBucket(d/int64(ws.ran))] += ws.ran
+	t.runSum += d
+	t.jobs += ws.ran
+	t.fails += ws.fails
+	ws.ran, ws.fails = 0, 0
+	ws.mark, ws.fresh = now, true
+	if now-ws.flushed >= int64(poolFlushEvery) {
+		ws.flush()
+		ws.flushed = now
+	}
+}
+
+// waiting flushes w's tally as w goes to wait for jobs, or exits.
+func (p *StressPool) waiting(w *stressPoolMember) {
+	w.stats.fresh = false
+	w.stats.flush()
+}
+
+// gone moves the counts of w, whose goroutine is exiting, to the pool's:
+// under life, as StressPoolStats adds them up, so they are counted once.
+func (p *StressPool) gone(w *stressPoolMember) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	w.stats.flush()
+	p.stats.gone.add(w.stats)
+	for i, ws := range p.meters {
+		if ws == w.stats {
+			p.meters = append(p.meters[:i], p.meters[i+1:]...)
+			break
+		}
 	}
 }
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *StressPool) steal(self *poolWorker) bool {
+func (p *StressPool) steal(self *stressPoolMember) bool {
 	for {
-		pos, ok := p.stealable(&p.q.poolRing, self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -5013,7 +6565,11 @@ func (p *StressPool) steal(self *poolWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(&p.q.poolRing, pos)
-			p.run(t)
+			// Timed alone, like the jobs of a shared claim.
+			p.stats.stealing.Add(1) // busy, though counted in hunting
+			p.claimStarted(self, false)
+			p.run(self, t)
+			p.stats.stealing.Add(-1)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -5024,7 +6580,7 @@ func (p *StressPool) steal(self *poolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *StressPool) runClaim(w *poolWorker, t stressPoolTask, pos, n uint64) (ran uint64) {
+func (p *StressPool) runClaim(w *stressPoolMember, t stressPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -5032,9 +6588,9 @@ func (p *StressPool) runClaim(w *poolWorker, t stressPoolTask, pos, n uint64) (r
 			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {
@@ -6354,12 +7910,20 @@ type SharedSlots struct {
 	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
-	head, tail *semaphoreWaiter
+	head, tail *sharedSlotsWaiter
 
 	group   sync.WaitGroup // goroutines started by Go
 	errOnce sync.Once
 	err     error // first error returned by a function run by Go
 	shared  sharedSlotsSharedState
+}
+
+// sharedSlotsWaiter is one queued AcquireN call. ready is closed once its
+// units have been added to the state word on its behalf.
+type sharedSlotsWaiter struct {
+	n          int64
+	ready      chan struct{}
+	prev, next *sharedSlotsWaiter
 }
 
 // init checks the configuration.
@@ -6469,7 +8033,7 @@ func (s *SharedSlots) acquireSlow(ctx context.Context, n int64) error {
 // enqueue takes n units at once if they fit and nobody is queued, fails if
 // done is closed, and otherwise queues a waiter for them and returns it:
 // nil and the result when no wait is needed.
-func (s *SharedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*semaphoreWaiter, error) {
+func (s *SharedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*sharedSlotsWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -6488,7 +8052,7 @@ func (s *SharedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64
 	default:
 	}
 
-	w := &semaphoreWaiter{n: n, ready: make(chan struct{})}
+	w := &sharedSlotsWaiter{n: n, ready: make(chan struct{})}
 	s.push(w)
 	for {
 		c := s.state.Load()
@@ -6508,7 +8072,7 @@ func (s *SharedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64
 // If done is closed when the wait ends, the request fails even if it was
 // granted too: a select between the two picks either at random, and the
 // grant may have come after ctx ended (go.dev/issue/63615).
-func (s *SharedSlots) await(ctx context.Context, done <-chan struct{}, w *semaphoreWaiter) error {
+func (s *SharedSlots) await(ctx context.Context, done <-chan struct{}, w *sharedSlotsWaiter) error {
 	select {
 	case <-w.ready:
 		select {
@@ -6572,7 +8136,7 @@ func (s *SharedSlots) notifyLocked() {
 }
 
 // push appends w to the waiter list. s.mu must be held.
-func (s *SharedSlots) push(w *semaphoreWaiter) {
+func (s *SharedSlots) push(w *sharedSlotsWaiter) {
 	w.prev = s.tail
 	if s.tail == nil {
 		s.head = w
@@ -6583,7 +8147,7 @@ func (s *SharedSlots) push(w *semaphoreWaiter) {
 }
 
 // remove unlinks w from the waiter list. s.mu must be held.
-func (s *SharedSlots) remove(w *semaphoreWaiter) {
+func (s *SharedSlots) remove(w *sharedSlotsWaiter) {
 	if w.prev == nil {
 		s.head = w.next
 	} else {
@@ -6898,11 +8462,73 @@ func NewSharedSlots(store SharedSlotsStore, key string) *SharedSlots {
 
 // PacedPool: generated from the pool directive in pool.go.
 
+// PacedPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type PacedPoolHistogram struct {
+	Bounds [poolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [poolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                      // total of the observations
+	Count  uint64                             // number of observations
+}
+
+// pacedPoolHistogram records durations into the buckets of a
+// PacedPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type pacedPoolHistogram struct {
+	counts [poolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *pacedPoolHistogram) observe(d int64) {
+	d = max(d, 0)
+	h.counts[poolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// observeN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *pacedPoolHistogram) observeN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[poolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// add adds the counts of o to h.
+func (h *pacedPoolHistogram) add(o *pacedPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// addTo adds the recorded distribution to s, setting its bounds.
+func (h *pacedPoolHistogram) addTo(s *PacedPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
 // pacedPoolBatch is one Map call, shared by the workers helping with it.
 type pacedPoolBatch struct {
 	poolBatchState
 	ins  []int
 	outs []int
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -6949,6 +8575,7 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &pacedPoolBatch{ins: ins, outs: outs}
+	b.queued = p.now()
 	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrPacedPoolClosed, recorded before the
@@ -6972,7 +8599,7 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *PacedPool) runBatch(b *pacedPoolBatch) {
+func (p *PacedPool) runBatch(w *pacedPoolMember, b *pacedPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -6982,10 +8609,12 @@ func (p *PacedPool) runBatch(b *pacedPoolBatch) {
 		}
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
+		// Before finish: once Map returns, PacedPoolStats has its items.
+		p.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -7031,7 +8660,7 @@ func (p *PacedPool) runChunk(b *pacedPoolBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *PacedPool) next(w *poolWorker, tasks []pacedPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *PacedPool) next(w *pacedPoolMember, tasks []pacedPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -7060,6 +8689,7 @@ func (p *PacedPool) next(w *poolWorker, tasks []pacedPoolTask) (n, pos uint64, s
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
+				p.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
@@ -7078,6 +8708,7 @@ func (p *PacedPool) next(w *poolWorker, tasks []pacedPoolTask) (n, pos uint64, s
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
+			p.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -7088,7 +8719,9 @@ func (p *PacedPool) next(w *poolWorker, tasks []pacedPoolTask) (n, pos uint64, s
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(&p.q.poolRing, &p.poolStaff, w) {
+		// A job queued while w sleeps reads the clock (see stamp).
+		p.stats.clock.Store(poolClockParked)
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
@@ -7145,19 +8778,38 @@ type PacedPool struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats poolCounters
+	stats pacedPoolCounters
+	// meters are the stats of the workers not yet exited, guarded by life.
+	meters []*pacedPoolWorkerStats
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // pacedPoolTask is one element of the queue: a job, or a share of a Map batch.
 type pacedPoolTask struct {
 	in    int
 	batch *pacedPoolBatch // non-nil: the receiving worker helps with this batch
+	// queued is when the job was queued, in nanoseconds since epoch.
+	queued int64
+}
+
+// pacedPoolMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type pacedPoolMember struct {
+	poolWorker
+	// stats are the metrics the worker keeps for PacedPoolStats on its own.
+	stats *pacedPoolWorkerStats
+	// A member is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [poolWorkerPad]byte
 }
 
 // init makes the queue and starts the workers.
 func (p *PacedPool) init() {
 	queue := poolDefaultQueue
 	workers := 2
+	p.epoch = time.Now()
 	p.q.init(queue)
 	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
@@ -7190,7 +8842,9 @@ func (p *PacedPool) Submit(ctx context.Context, in int) error {
 	// Counted before the send so that PacedPoolStats never shows a job
 	// finished before it was submitted.
 	p.stats.submitted.Add(1)
-	err := p.send(ctx, pacedPoolTask{in: in})
+	t := pacedPoolTask{in: in}
+	t.queued = p.stamp()
+	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
 	}
@@ -7253,8 +8907,10 @@ func (p *PacedPool) send(ctx context.Context, t pacedPoolTask) error {
 // TrySubmit of a job happens before the job runs.
 func (p *PacedPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
+	t := pacedPoolTask{in: in}
+	t.queued = p.stamp()
 	var err error
-	switch p.q.tryPush(pacedPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case poolPushed:
 		p.pushed()
 	case poolPushFull:
@@ -7292,7 +8948,12 @@ func (p *PacedPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *PacedPool) grow(n int) {
-	for _, w := range p.hire(n) {
+	for range n {
+		w := &pacedPoolMember{}
+		w.init()
+		w.stats = new(pacedPoolWorkerStats)
+		p.meters = append(p.meters, w.stats)
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
 }
@@ -7372,15 +9033,17 @@ func (p *PacedPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *PacedPool) work(w *poolWorker) {
+func (p *PacedPool) work(w *pacedPoolMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
+	defer p.leave(&w.poolWorker)
+	defer p.gone(w)
 	tasks := make([]pacedPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
+		p.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -7399,42 +9062,40 @@ func (p *PacedPool) work(w *poolWorker) {
 				t := tasks[i]
 				tasks[i] = pacedPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
+		p.claimDone(w)
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *PacedPool) run(t pacedPoolTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *PacedPool) run(w *pacedPoolMember, t pacedPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
+		p.shareDone(w)
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *PacedPool) runJob(in int) {
-	p.stats.inFlight.Add(1)
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *PacedPool) runJob(w *pacedPoolMember, t pacedPoolTask) {
+	in := t.in
+	p.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
-	p.stats.inFlight.Add(-1)
-	if err != nil {
-		p.stats.failed.Add(1)
-	} else {
-		p.stats.completed.Add(1)
-	}
+	p.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
@@ -7571,27 +9232,287 @@ type PacedPoolStats struct {
 	Unrun     uint64 // received after Shutdown began, not run
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+	Workers   int    // worker goroutines, as Size reports
+	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Idle      int    // Workers - Busy, or 0: workers waiting for a job
+
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
+	// Map call) to the start of their first attempt; RunTime is how long
+	// they then took, retries and backoff included. Jobs of a microsecond or
+	// more are timed one by one. Cheaper jobs, which a worker claims several
+	// at a time, are timed by claim, as a clock read per job would cost more
+	// than the job: each gets the claim's mean run time, its queue wait ends
+	// when the claim starts, and it starts when the latest claim of such
+	// jobs started (so that waits of under a claim's length are rounded).
+	// Map items are timed by the chunks workers take them in, the same way.
+	// The jobs of claims of cheap jobs reach PacedPoolStats within a
+	// millisecond, and at once when their worker runs out of jobs.
+	QueueWait PacedPoolHistogram
+	RunTime   PacedPoolHistogram
+}
+
+// pacedPoolCounters are the metrics of a pool, updated only under the
+// metrics= option. The workers count the jobs they run in their own
+// pacedPoolWorkerStats; gone holds the counts of the workers that have
+// exited.
+type pacedPoolCounters struct {
+	submitted poolPaddedUint64
+	completed poolPaddedUint64 // Map items
+	failed    poolPaddedUint64 // Map items
+	retried   poolPaddedUint64
+	unrun     poolPaddedUint64
+	inFlight  poolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs, poolClockParked
+	// or poolClockSlow (see stamp).
+	clock poolPaddedInt64
+	// stealing counts the workers running a job taken over from another's
+	// claim: busy, though counted in hunting.
+	stealing poolPaddedInt64
+	gone     pacedPoolWorkerStats
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *PacedPool) Stats() PacedPoolStats {
-	return PacedPoolStats{
+	s := PacedPoolStats{
 		Submitted: p.stats.submitted.Load(),
-		Completed: p.stats.completed.Load(),
-		Failed:    p.stats.failed.Load(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
-		InFlight:  p.stats.inFlight.Load(),
 		Queued:    p.q.length(),
+		Workers:   p.Size(),
+	}
+	// Under life, no worker moves its counts to gone meanwhile.
+	p.life.Lock()
+	all := append([]*pacedPoolWorkerStats{&p.stats.gone}, p.meters...)
+	var started uint64
+	for _, ws := range all {
+		started += ws.started.Load()
+		s.Completed += ws.completed.Load()
+		s.Failed += ws.failed.Load()
+		ws.queueWait.addTo(&s.QueueWait)
+		ws.runTime.addTo(&s.RunTime)
+	}
+	// Workers hunting for a job, parked ones included, are idle; the
+	// others, retired ones still finishing included, busy.
+	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	p.life.Unlock()
+	// Jobs started and not yet counted as completed or failed are in
+	// flight.
+	s.InFlight = int64(started-s.Completed-s.Failed) + p.stats.inFlight.Load()
+	s.Completed += p.stats.completed.Load()
+	s.Failed += p.stats.failed.Load()
+	s.Idle = max(s.Workers-int(s.Busy), 0)
+	return s
+}
+
+// pacedPoolWorkerStats are the metrics one worker keeps, for PacedPoolStats
+// to add up: its own cache lines, no contention with other workers. The jobs
+// of claims of cheap jobs (batched) are tallied in pending, plain fields
+// only the worker touches, which go to the atomic fields at most every
+// poolFlushEvery and whenever the worker waits for jobs or exits; other jobs
+// are counted in the atomic fields one by one.
+type pacedPoolWorkerStats struct {
+	// Only the worker reads and writes these. mark is when the claim
+	// started, or, not batched, the job running now; fresh says that it
+	// is when the worker's last claim ended and that it has not waited
+	// since, so the next claim starts then.
+	mark    int64
+	batched bool
+	fresh   bool
+	flushed int64  // when pending was last flushed
+	ran     uint64 // jobs of the batched claim running
+	fails   uint64 // of which failed
+	pending poolTally
+
+	completed atomic.Uint64
+	failed    atomic.Uint64
+	started   atomic.Uint64 // jobs started, pending ones excepted
+	queueWait pacedPoolHistogram
+	runTime   pacedPoolHistogram
+}
+
+// add adds the counts of o, a worker that exits, to s.
+func (s *pacedPoolWorkerStats) add(o *pacedPoolWorkerStats) {
+	s.completed.Add(o.completed.Load())
+	s.failed.Add(o.failed.Load())
+	s.started.Add(o.started.Load())
+	s.queueWait.add(&o.queueWait)
+	s.runTime.add(&o.runTime)
+}
+
+// flush adds the tally of w's batched claims to its atomic fields.
+func (s *pacedPoolWorkerStats) flush() {
+	t := &s.pending
+	if t.jobs == 0 {
+		return
+	}
+	for i := range t.waits {
+		if t.waits[i] != 0 {
+			s.queueWait.counts[i].Add(t.waits[i])
+		}
+		if t.runs[i] != 0 {
+			s.runTime.counts[i].Add(t.runs[i])
+		}
+	}
+	s.queueWait.sum.Add(t.waitSum)
+	s.runTime.sum.Add(t.runSum)
+	s.started.Add(t.jobs)
+	s.completed.Add(t.jobs - t.fails)
+	s.failed.Add(t.fails)
+	*t = poolTally{}
+}
+
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (p *PacedPool) now() int64 {
+	return int64(time.Since(p.epoch))
+}
+
+// stamp returns the time a job is queued at, for its queue wait. While
+// workers run claims of cheap jobs it is the start of the latest such
+// claim, which they publish: a read of the clock per job would cost more
+// than the job. After a worker parked, it reads the clock and publishes
+// it, for the jobs queued until the worker it wakes starts a claim. While
+// jobs take a microsecond or more, it reads the clock.
+func (p *PacedPool) stamp() int64 {
+	t := p.stats.clock.Load()
+	if t > 0 {
+		return t
+	}
+	now := p.now()
+	if t == poolClockParked {
+		p.stats.clock.CompareAndSwap(poolClockParked, now)
+	}
+	return now
+}
+
+// claimStarted starts timing a claim w is about to run. A claim of cheap
+// jobs (batched) is timed as a whole: its jobs' queue waits end at its
+// start, and each is given the claim's mean run time. Other jobs are timed
+// one by one.
+func (p *PacedPool) claimStarted(w *pacedPoolMember, batched bool) {
+	ws := w.stats
+	if !ws.fresh || !batched {
+		ws.mark = p.now()
+	}
+	ws.batched, ws.fresh = batched, false
+	if c := p.stats.clock.Load(); !batched {
+		if c != poolClockSlow {
+			p.stats.clock.Store(poolClockSlow)
+		}
+	} else if ws.mark > c+poolClockStep {
+		p.stats.clock.Store(ws.mark)
+	}
+}
+
+// jobStarted records the queue wait of a job queued at queued that w
+// starts.
+func (p *PacedPool) jobStarted(w *pacedPoolMember, queued int64) {
+	ws := w.stats
+	d := max(ws.mark-queued, 0)
+	if ws.batched {
+		ws.pending.waits[poolHistBucket(d)]++
+		ws.pending.waitSum += d
+		return
+	}
+	ws.started.Add(1)
+	ws.queueWait.observe(d)
+}
+
+// jobDone records a job w has just finished, which succeeded if ok.
+func (p *PacedPool) jobDone(w *pacedPoolMember, ok bool) {
+	ws := w.stats
+	if ws.batched {
+		ws.ran++
+		if !ok {
+			ws.fails++
+		}
+		return
+	}
+	now := p.now()
+	ws.runTime.observe(now - ws.mark)
+	ws.mark = now // the start of w's next job, if any
+	if ok {
+		ws.completed.Add(1)
+	} else {
+		ws.failed.Add(1)
+	}
+}
+
+// shareDone restarts the clock of w's next job after a share of a Map
+// batch, which is not a job (in a batched claim, it counts in the claim's
+// time).
+func (p *PacedPool) shareDone(w *pacedPoolMember) {
+	if !w.stats.batched {
+		w.stats.mark = p.now()
+	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran
+// from start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
+// in the atomic fields at once.
+func (p *PacedPool) chunkDone(w *pacedPoolMember, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[poolHistBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
+}
+
+// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
+// with the claim's mean run time, and the tally flushed if it is due.
+func (p *PacedPool) claimDone(w *pacedPoolMember) {
+	ws := w.stats
+	if !ws.batched {
+		return
+	}
+	ws.batched = false
+	if ws.ran == 0 {
+		return
+	}
+	now := p.now()
+	d := max(now-ws.mark, 0)
+	t := &ws.pending
+	t.runs[poolHistBucket(d/int64(ws.ran))] += ws.ran
+	t.runSum += d
+	t.jobs += ws.ran
+	t.fails += ws.fails
+	ws.ran, ws.fails = 0, 0
+	ws.mark, ws.fresh = now, true
+	if now-ws.flushed >= int64(poolFlushEvery) {
+		ws.flush()
+		ws.flushed = now
+	}
+}
+
+// waiting flushes w's tally as w goes to wait for jobs, or exits.
+func (p *PacedPool) waiting(w *pacedPoolMember) {
+	w.stats.fresh = false
+	w.stats.flush()
+}
+
+// gone moves the counts of w, whose goroutine is exiting, to the pool's:
+// under life, as PacedPoolStats adds them up, so they are counted once.
+func (p *PacedPool) gone(w *pacedPoolMember) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	w.stats.flush()
+	p.stats.gone.add(w.stats)
+	for i, ws := range p.meters {
+		if ws == w.stats {
+			p.meters = append(p.meters[:i], p.meters[i+1:]...)
+			break
+		}
 	}
 }
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *PacedPool) steal(self *poolWorker) bool {
+func (p *PacedPool) steal(self *pacedPoolMember) bool {
 	for {
-		pos, ok := p.stealable(&p.q.poolRing, self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -7600,7 +9521,11 @@ func (p *PacedPool) steal(self *poolWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(&p.q.poolRing, pos)
-			p.run(t)
+			// Timed alone, like the jobs of a shared claim.
+			p.stats.stealing.Add(1) // busy, though counted in hunting
+			p.claimStarted(self, false)
+			p.run(self, t)
+			p.stats.stealing.Add(-1)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -7611,7 +9536,7 @@ func (p *PacedPool) steal(self *poolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *PacedPool) runClaim(w *poolWorker, t pacedPoolTask, pos, n uint64) (ran uint64) {
+func (p *PacedPool) runClaim(w *pacedPoolMember, t pacedPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -7619,9 +9544,9 @@ func (p *PacedPool) runClaim(w *poolWorker, t pacedPoolTask, pos, n uint64) (ran
 			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {
@@ -7741,7 +9666,7 @@ func (p *PacedSender) MapInto(ctx context.Context, outs []struct{}, ins []string
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *PacedSender) runBatch(b *pacedSenderBatch) {
+func (p *PacedSender) runBatch(w *pacedSenderMember, b *pacedSenderBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -7750,9 +9675,9 @@ func (p *PacedSender) runBatch(b *pacedSenderBatch) {
 			return
 		}
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -7798,7 +9723,7 @@ func (p *PacedSender) runChunk(b *pacedSenderBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *PacedSender) next(w *poolWorker, tasks []pacedSenderTask) (n, pos uint64, shared, ok bool) {
+func (p *PacedSender) next(w *pacedSenderMember, tasks []pacedSenderTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -7855,7 +9780,7 @@ func (p *PacedSender) next(w *poolWorker, tasks []pacedSenderTask) (n, pos uint6
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(&p.q.poolRing, &p.poolStaff, w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
@@ -7910,7 +9835,6 @@ type PacedSender struct {
 	unrunMu    sync.Mutex
 	unrun      []string // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool     // Shutdown has returned unrun; later ones go to the handler
-
 }
 
 // pacedSenderTask is one element of the queue: a job, or a share of a Map
@@ -7919,6 +9843,19 @@ type pacedSenderTask struct {
 	in    string
 	batch *pacedSenderBatch // non-nil: the receiving worker helps with this batch
 }
+
+// pacedSenderMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type pacedSenderMember struct {
+	poolWorker
+	// A member is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [pacedSenderWorkerPad]byte
+}
+
+// pacedSenderWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48
+// without metrics.
+const pacedSenderWorkerPad = 16
 
 // init makes the queue and starts the workers.
 func (p *PacedSender) init() {
@@ -7953,7 +9890,8 @@ func (p *PacedSender) deliver(in string, out struct{}, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *PacedSender) Submit(ctx context.Context, in string) error {
-	err := p.send(ctx, pacedSenderTask{in: in})
+	t := pacedSenderTask{in: in}
+	err := p.send(ctx, t)
 	return err
 }
 
@@ -8012,8 +9950,9 @@ func (p *PacedSender) send(ctx context.Context, t pacedSenderTask) error {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *PacedSender) TrySubmit(in string) error {
+	t := pacedSenderTask{in: in}
 	var err error
-	switch p.q.tryPush(pacedSenderTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case poolPushed:
 		p.pushed()
 	case poolPushFull:
@@ -8048,7 +9987,10 @@ func (p *PacedSender) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *PacedSender) grow(n int) {
-	for _, w := range p.hire(n) {
+	for range n {
+		w := &pacedSenderMember{}
+		w.init()
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
 }
@@ -8127,9 +10069,9 @@ func (p *PacedSender) giveBack(in string) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *PacedSender) work(w *poolWorker) {
+func (p *PacedSender) work(w *pacedSenderMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
+	defer p.leave(&w.poolWorker)
 	tasks := make([]pacedSenderTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
@@ -8154,9 +10096,9 @@ func (p *PacedSender) work(w *poolWorker) {
 				t := tasks[i]
 				tasks[i] = pacedSenderTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
@@ -8166,22 +10108,23 @@ func (p *PacedSender) work(w *poolWorker) {
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *PacedSender) run(t pacedSenderTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *PacedSender) run(w *pacedSenderMember, t pacedSenderTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *PacedSender) runJob(in string) {
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *PacedSender) runJob(w *pacedSenderMember, t pacedSenderTask) {
+	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
@@ -8305,9 +10248,9 @@ func (p *PacedSender) attempt(ctx context.Context, in string) (out struct{}, err
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *PacedSender) steal(self *poolWorker) bool {
+func (p *PacedSender) steal(self *pacedSenderMember) bool {
 	for {
-		pos, ok := p.stealable(&p.q.poolRing, self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -8316,7 +10259,7 @@ func (p *PacedSender) steal(self *poolWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(&p.q.poolRing, pos)
-			p.run(t)
+			p.run(self, t)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -8327,7 +10270,7 @@ func (p *PacedSender) steal(self *poolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *PacedSender) runClaim(w *poolWorker, t pacedSenderTask, pos, n uint64) (ran uint64) {
+func (p *PacedSender) runClaim(w *pacedSenderMember, t pacedSenderTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -8335,9 +10278,9 @@ func (p *PacedSender) runClaim(w *poolWorker, t pacedSenderTask, pos, n uint64) 
 			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {
@@ -8834,11 +10777,73 @@ func NewJobBreaker(fn func(context.Context, int) (int, error)) *JobBreaker {
 
 // GuardedPool: generated from the pool directive in pool.go.
 
+// GuardedPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type GuardedPoolHistogram struct {
+	Bounds [poolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [poolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                      // total of the observations
+	Count  uint64                             // number of observations
+}
+
+// guardedPoolHistogram records durations into the buckets of a
+// GuardedPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type guardedPoolHistogram struct {
+	counts [poolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *guardedPoolHistogram) observe(d int64) {
+	d = max(d, 0)
+	h.counts[poolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// observeN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *guardedPoolHistogram) observeN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[poolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// add adds the counts of o to h.
+func (h *guardedPoolHistogram) add(o *guardedPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// addTo adds the recorded distribution to s, setting its bounds.
+func (h *guardedPoolHistogram) addTo(s *GuardedPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
 // guardedPoolBatch is one Map call, shared by the workers helping with it.
 type guardedPoolBatch struct {
 	poolBatchState
 	ins  []int
 	outs []int
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -8885,6 +10890,7 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 		helpers = 1
 	}
 	b := &guardedPoolBatch{ins: ins, outs: outs}
+	b.queued = p.now()
 	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrGuardedPoolClosed, recorded before
@@ -8908,7 +10914,7 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *GuardedPool) runBatch(b *guardedPoolBatch) {
+func (p *GuardedPool) runBatch(w *guardedPoolMember, b *guardedPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -8918,10 +10924,12 @@ func (p *GuardedPool) runBatch(b *guardedPoolBatch) {
 		}
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
+		// Before finish: once Map returns, GuardedPoolStats has its items.
+		p.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -8970,7 +10978,7 @@ func (p *GuardedPool) runChunk(b *guardedPoolBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *GuardedPool) next(w *poolWorker, tasks []guardedPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *GuardedPool) next(w *guardedPoolMember, tasks []guardedPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -8999,6 +11007,7 @@ func (p *GuardedPool) next(w *poolWorker, tasks []guardedPoolTask) (n, pos uint6
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
+				p.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
@@ -9017,6 +11026,7 @@ func (p *GuardedPool) next(w *poolWorker, tasks []guardedPoolTask) (n, pos uint6
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
+			p.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -9027,7 +11037,9 @@ func (p *GuardedPool) next(w *poolWorker, tasks []guardedPoolTask) (n, pos uint6
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(&p.q.poolRing, &p.poolStaff, w) {
+		// A job queued while w sleeps reads the clock (see stamp).
+		p.stats.clock.Store(poolClockParked)
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
@@ -9085,7 +11097,12 @@ type GuardedPool struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats poolCounters
+	stats guardedPoolCounters
+	// meters are the stats of the workers not yet exited, guarded by life.
+	meters []*guardedPoolWorkerStats
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // guardedPoolTask is one element of the queue: a job, or a share of a Map
@@ -9093,12 +11110,26 @@ type GuardedPool struct {
 type guardedPoolTask struct {
 	in    int
 	batch *guardedPoolBatch // non-nil: the receiving worker helps with this batch
+	// queued is when the job was queued, in nanoseconds since epoch.
+	queued int64
+}
+
+// guardedPoolMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type guardedPoolMember struct {
+	poolWorker
+	// stats are the metrics the worker keeps for GuardedPoolStats on its own.
+	stats *guardedPoolWorkerStats
+	// A member is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [poolWorkerPad]byte
 }
 
 // init makes the queue and starts the workers.
 func (p *GuardedPool) init() {
 	queue := poolDefaultQueue
 	workers := 1
+	p.epoch = time.Now()
 	p.q.init(queue)
 	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
@@ -9131,7 +11162,9 @@ func (p *GuardedPool) Submit(ctx context.Context, in int) error {
 	// Counted before the send so that GuardedPoolStats never shows a job
 	// finished before it was submitted.
 	p.stats.submitted.Add(1)
-	err := p.send(ctx, guardedPoolTask{in: in})
+	t := guardedPoolTask{in: in}
+	t.queued = p.stamp()
+	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
 	}
@@ -9194,8 +11227,10 @@ func (p *GuardedPool) send(ctx context.Context, t guardedPoolTask) error {
 // TrySubmit of a job happens before the job runs.
 func (p *GuardedPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
+	t := guardedPoolTask{in: in}
+	t.queued = p.stamp()
 	var err error
-	switch p.q.tryPush(guardedPoolTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case poolPushed:
 		p.pushed()
 	case poolPushFull:
@@ -9233,7 +11268,12 @@ func (p *GuardedPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *GuardedPool) grow(n int) {
-	for _, w := range p.hire(n) {
+	for range n {
+		w := &guardedPoolMember{}
+		w.init()
+		w.stats = new(guardedPoolWorkerStats)
+		p.meters = append(p.meters, w.stats)
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
 }
@@ -9313,15 +11353,17 @@ func (p *GuardedPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *GuardedPool) work(w *poolWorker) {
+func (p *GuardedPool) work(w *guardedPoolMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
+	defer p.leave(&w.poolWorker)
+	defer p.gone(w)
 	tasks := make([]guardedPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
+		p.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -9340,45 +11382,43 @@ func (p *GuardedPool) work(w *poolWorker) {
 				t := tasks[i]
 				tasks[i] = guardedPoolTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
+		p.claimDone(w)
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *GuardedPool) run(t guardedPoolTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *GuardedPool) run(w *guardedPoolMember, t guardedPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
+		p.shareDone(w)
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *GuardedPool) runJob(in int) {
-	p.stats.inFlight.Add(1)
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *GuardedPool) runJob(w *guardedPoolMember, t guardedPoolTask) {
+	in := t.in
+	p.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
 	if err != nil {
 		out, err = p.retry(p.ctx, in, err)
 	}
-	p.stats.inFlight.Add(-1)
-	if err != nil {
-		p.stats.failed.Add(1)
-	} else {
-		p.stats.completed.Add(1)
-	}
+	p.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
@@ -9536,27 +11576,287 @@ type GuardedPoolStats struct {
 	Unrun     uint64 // received after Shutdown began, not run
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+	Workers   int    // worker goroutines, as Size reports
+	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Idle      int    // Workers - Busy, or 0: workers waiting for a job
+
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
+	// Map call) to the start of their first attempt; RunTime is how long
+	// they then took, retries and backoff included. Jobs of a microsecond or
+	// more are timed one by one. Cheaper jobs, which a worker claims several
+	// at a time, are timed by claim, as a clock read per job would cost more
+	// than the job: each gets the claim's mean run time, its queue wait ends
+	// when the claim starts, and it starts when the latest claim of such
+	// jobs started (so that waits of under a claim's length are rounded).
+	// Map items are timed by the chunks workers take them in, the same way.
+	// The jobs of claims of cheap jobs reach GuardedPoolStats within a
+	// millisecond, and at once when their worker runs out of jobs.
+	QueueWait GuardedPoolHistogram
+	RunTime   GuardedPoolHistogram
+}
+
+// guardedPoolCounters are the metrics of a pool, updated only under the
+// metrics= option. The workers count the jobs they run in their own
+// guardedPoolWorkerStats; gone holds the counts of the workers that have
+// exited.
+type guardedPoolCounters struct {
+	submitted poolPaddedUint64
+	completed poolPaddedUint64 // Map items
+	failed    poolPaddedUint64 // Map items
+	retried   poolPaddedUint64
+	unrun     poolPaddedUint64
+	inFlight  poolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs, poolClockParked
+	// or poolClockSlow (see stamp).
+	clock poolPaddedInt64
+	// stealing counts the workers running a job taken over from another's
+	// claim: busy, though counted in hunting.
+	stealing poolPaddedInt64
+	gone     guardedPoolWorkerStats
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *GuardedPool) Stats() GuardedPoolStats {
-	return GuardedPoolStats{
+	s := GuardedPoolStats{
 		Submitted: p.stats.submitted.Load(),
-		Completed: p.stats.completed.Load(),
-		Failed:    p.stats.failed.Load(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
-		InFlight:  p.stats.inFlight.Load(),
 		Queued:    p.q.length(),
+		Workers:   p.Size(),
+	}
+	// Under life, no worker moves its counts to gone meanwhile.
+	p.life.Lock()
+	all := append([]*guardedPoolWorkerStats{&p.stats.gone}, p.meters...)
+	var started uint64
+	for _, ws := range all {
+		started += ws.started.Load()
+		s.Completed += ws.completed.Load()
+		s.Failed += ws.failed.Load()
+		ws.queueWait.addTo(&s.QueueWait)
+		ws.runTime.addTo(&s.RunTime)
+	}
+	// Workers hunting for a job, parked ones included, are idle; the
+	// others, retired ones still finishing included, busy.
+	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	p.life.Unlock()
+	// Jobs started and not yet counted as completed or failed are in
+	// flight.
+	s.InFlight = int64(started-s.Completed-s.Failed) + p.stats.inFlight.Load()
+	s.Completed += p.stats.completed.Load()
+	s.Failed += p.stats.failed.Load()
+	s.Idle = max(s.Workers-int(s.Busy), 0)
+	return s
+}
+
+// guardedPoolWorkerStats are the metrics one worker keeps, for
+// GuardedPoolStats to add up: its own cache lines, no contention with other
+// workers. The jobs of claims of cheap jobs (batched) are tallied in
+// pending, plain fields only the worker touches, which go to the atomic
+// fields at most every poolFlushEvery and whenever the worker waits for jobs
+// or exits; other jobs are counted in the atomic fields one by one.
+type guardedPoolWorkerStats struct {
+	// Only the worker reads and writes these. mark is when the claim
+	// started, or, not batched, the job running now; fresh says that it
+	// is when the worker's last claim ended and that it has not waited
+	// since, so the next claim starts then.
+	mark    int64
+	batched bool
+	fresh   bool
+	flushed int64  // when pending was last flushed
+	ran     uint64 // jobs of the batched claim running
+	fails   uint64 // of which failed
+	pending poolTally
+
+	completed atomic.Uint64
+	failed    atomic.Uint64
+	started   atomic.Uint64 // jobs started, pending ones excepted
+	queueWait guardedPoolHistogram
+	runTime   guardedPoolHistogram
+}
+
+// add adds the counts of o, a worker that exits, to s.
+func (s *guardedPoolWorkerStats) add(o *guardedPoolWorkerStats) {
+	s.completed.Add(o.completed.Load())
+	s.failed.Add(o.failed.Load())
+	s.started.Add(o.started.Load())
+	s.queueWait.add(&o.queueWait)
+	s.runTime.add(&o.runTime)
+}
+
+// flush adds the tally of w's batched claims to its atomic fields.
+func (s *guardedPoolWorkerStats) flush() {
+	t := &s.pending
+	if t.jobs == 0 {
+		return
+	}
+	for i := range t.waits {
+		if t.waits[i] != 0 {
+			s.queueWait.counts[i].Add(t.waits[i])
+		}
+		if t.runs[i] != 0 {
+			s.runTime.counts[i].Add(t.runs[i])
+		}
+	}
+	s.queueWait.sum.Add(t.waitSum)
+	s.runTime.sum.Add(t.runSum)
+	s.started.Add(t.jobs)
+	s.completed.Add(t.jobs - t.fails)
+	s.failed.Add(t.fails)
+	*t = poolTally{}
+}
+
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (p *GuardedPool) now() int64 {
+	return int64(time.Since(p.epoch))
+}
+
+// stamp returns the time a job is queued at, for its queue wait. While
+// workers run claims of cheap jobs it is the start of the latest such
+// claim, which they publish: a read of the clock per job would cost more
+// than the job. After a worker parked, it reads the clock and publishes
+// it, for the jobs queued until the worker it wakes starts a claim. While
+// jobs take a microsecond or more, it reads the clock.
+func (p *GuardedPool) stamp() int64 {
+	t := p.stats.clock.Load()
+	if t > 0 {
+		return t
+	}
+	now := p.now()
+	if t == poolClockParked {
+		p.stats.clock.CompareAndSwap(poolClockParked, now)
+	}
+	return now
+}
+
+// claimStarted starts timing a claim w is about to run. A claim of cheap
+// jobs (batched) is timed as a whole: its jobs' queue waits end at its
+// start, and each is given the claim's mean run time. Other jobs are timed
+// one by one.
+func (p *GuardedPool) claimStarted(w *guardedPoolMember, batched bool) {
+	ws := w.stats
+	if !ws.fresh || !batched {
+		ws.mark = p.now()
+	}
+	ws.batched, ws.fresh = batched, false
+	if c := p.stats.clock.Load(); !batched {
+		if c != poolClockSlow {
+			p.stats.clock.Store(poolClockSlow)
+		}
+	} else if ws.mark > c+poolClockStep {
+		p.stats.clock.Store(ws.mark)
+	}
+}
+
+// jobStarted records the queue wait of a job queued at queued that w
+// starts.
+func (p *GuardedPool) jobStarted(w *guardedPoolMember, queued int64) {
+	ws := w.stats
+	d := max(ws.mark-queued, 0)
+	if ws.batched {
+		ws.pending.waits[poolHistBucket(d)]++
+		ws.pending.waitSum += d
+		return
+	}
+	ws.started.Add(1)
+	ws.queueWait.observe(d)
+}
+
+// jobDone records a job w has just finished, which succeeded if ok.
+func (p *GuardedPool) jobDone(w *guardedPoolMember, ok bool) {
+	ws := w.stats
+	if ws.batched {
+		ws.ran++
+		if !ok {
+			ws.fails++
+		}
+		return
+	}
+	now := p.now()
+	ws.runTime.observe(now - ws.mark)
+	ws.mark = now // the start of w's next job, if any
+	if ok {
+		ws.completed.Add(1)
+	} else {
+		ws.failed.Add(1)
+	}
+}
+
+// shareDone restarts the clock of w's next job after a share of a Map
+// batch, which is not a job (in a batched claim, it counts in the claim's
+// time).
+func (p *GuardedPool) shareDone(w *guardedPoolMember) {
+	if !w.stats.batched {
+		w.stats.mark = p.now()
+	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran
+// from start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
+// in the atomic fields at once.
+func (p *GuardedPool) chunkDone(w *guardedPoolMember, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[poolHistBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
+}
+
+// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
+// with the claim's mean run time, and the tally flushed if it is due.
+func (p *GuardedPool) claimDone(w *guardedPoolMember) {
+	ws := w.stats
+	if !ws.batched {
+		return
+	}
+	ws.batched = false
+	if ws.ran == 0 {
+		return
+	}
+	now := p.now()
+	d := max(now-ws.mark, 0)
+	t := &ws.pending
+	t.runs[poolHistBucket(d/int64(ws.ran))] += ws.ran
+	t.runSum += d
+	t.jobs += ws.ran
+	t.fails += ws.fails
+	ws.ran, ws.fails = 0, 0
+	ws.mark, ws.fresh = now, true
+	if now-ws.flushed >= int64(poolFlushEvery) {
+		ws.flush()
+		ws.flushed = now
+	}
+}
+
+// waiting flushes w's tally as w goes to wait for jobs, or exits.
+func (p *GuardedPool) waiting(w *guardedPoolMember) {
+	w.stats.fresh = false
+	w.stats.flush()
+}
+
+// gone moves the counts of w, whose goroutine is exiting, to the pool's:
+// under life, as GuardedPoolStats adds them up, so they are counted once.
+func (p *GuardedPool) gone(w *guardedPoolMember) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	w.stats.flush()
+	p.stats.gone.add(w.stats)
+	for i, ws := range p.meters {
+		if ws == w.stats {
+			p.meters = append(p.meters[:i], p.meters[i+1:]...)
+			break
+		}
 	}
 }
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *GuardedPool) steal(self *poolWorker) bool {
+func (p *GuardedPool) steal(self *guardedPoolMember) bool {
 	for {
-		pos, ok := p.stealable(&p.q.poolRing, self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -9565,7 +11865,11 @@ func (p *GuardedPool) steal(self *poolWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(&p.q.poolRing, pos)
-			p.run(t)
+			// Timed alone, like the jobs of a shared claim.
+			p.stats.stealing.Add(1) // busy, though counted in hunting
+			p.claimStarted(self, false)
+			p.run(self, t)
+			p.stats.stealing.Add(-1)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -9576,7 +11880,7 @@ func (p *GuardedPool) steal(self *poolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *GuardedPool) runClaim(w *poolWorker, t guardedPoolTask, pos, n uint64) (ran uint64) {
+func (p *GuardedPool) runClaim(w *guardedPoolMember, t guardedPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -9584,9 +11888,9 @@ func (p *GuardedPool) runClaim(w *poolWorker, t guardedPoolTask, pos, n uint64) 
 			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {
@@ -9627,6 +11931,3007 @@ func NewGuardedPool(onResult func(int, int, error), breaker *JobBreaker) *Guarde
 		breaker:  breaker,
 		onResult: onResult,
 	}
+	p.init()
+	return p
+}
+
+// HookedPool: generated from the pool directive in pool.go.
+
+// HookedPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type HookedPoolHistogram struct {
+	Bounds [poolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [poolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                      // total of the observations
+	Count  uint64                             // number of observations
+}
+
+// hookedPoolHistogram records durations into the buckets of a
+// HookedPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type hookedPoolHistogram struct {
+	counts [poolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *hookedPoolHistogram) observe(d int64) {
+	d = max(d, 0)
+	h.counts[poolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// observeN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *hookedPoolHistogram) observeN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[poolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// add adds the counts of o to h.
+func (h *hookedPoolHistogram) add(o *hookedPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// addTo adds the recorded distribution to s, setting its bounds.
+func (h *hookedPoolHistogram) addTo(s *HookedPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
+// hookedPoolBatch is one Map call, shared by the workers helping with it.
+type hookedPoolBatch struct {
+	poolBatchState
+	ins  []int
+	outs []int
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64
+}
+
+// Map runs every element of ins through the pool's function and returns the
+// outputs in input order. It is the fast path for large batches: the workers
+// share out ins by chunks (no queue hand-off per item), run them in a tight
+// loop and write straight into the result slice. The result handler is not
+// called for Map items.
+//
+// Each item runs under a context derived from ctx (so it carries ctx's
+// values), cancelled when ctx is done, when Shutdown begins, or when another
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrHookedPoolClosed. An item that fails once the batch has stopped
+// (as a function that honours its context does) does not change the error.
+// The error is nil if every item succeeded.
+//
+// The batch goes through the queue like a job, once per helping worker, so
+// it waits behind queued jobs and shares the workers with them. Map must not
+// be called from a job of the same pool.
+//
+// The completion of every item happens before Map returns.
+func (p *HookedPool) Map(ctx context.Context, ins []int) ([]int, error) {
+	outs := make([]int, len(ins))
+	return outs, p.MapInto(ctx, outs, ins)
+}
+
+// MapInto is Map writing the outputs into outs, which must be as long as
+// ins: a caller running batches in a loop reuses one output slice, and
+// allocates nothing per batch but the batch's own bookkeeping. It panics if
+// the lengths differ.
+func (p *HookedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
+	if len(outs) != len(ins) {
+		panic("pool: MapInto: len(outs) != len(ins)")
+	}
+	n := int64(len(ins))
+	if n == 0 {
+		return nil
+	}
+	helpers := min(p.size.Load(), n)
+	if helpers < 1 {
+		helpers = 1
+	}
+	b := &hookedPoolBatch{ins: ins, outs: outs}
+	b.queued = p.now()
+	b.start(ctx, n, helpers)
+	defer b.cancel()
+	// Shutdown stops the batch with ErrHookedPoolClosed, recorded before the
+	// items see their contexts cancelled (see itemFailed). If it has begun,
+	// fail runs at once.
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrHookedPoolClosed) })()
+	p.stats.submitted.Add(uint64(n))
+
+	for range helpers {
+		if err := p.send(ctx, hookedPoolTask{batch: b}); err != nil {
+			b.fail(err)
+			break
+		}
+	}
+	b.wait()
+	ok := b.ok.Load()
+	p.stats.completed.Add(uint64(ok))
+	p.stats.failed.Add(uint64(n - ok))
+	return b.error()
+}
+
+// runBatch claims and runs chunks of b until none is left, sized by time
+// (see poolChunkTime).
+func (p *HookedPool) runBatch(w *hookedPoolMember, b *hookedPoolBatch) {
+	size := int64(1)
+	start := time.Now()
+	for {
+		lo, hi, more := b.claim(size)
+		if !more {
+			return
+		}
+		p.stats.inFlight.Add(hi - lo)
+		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
+		p.stats.inFlight.Add(lo - hi)
+		// Before finish: once Map returns, HookedPoolStats has its items.
+		p.chunkDone(w, b.queued, hi-lo, start, now)
+		b.ok.Add(int64(ok))
+		b.finish(hi - lo)
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
+		start = now
+	}
+}
+
+// runChunk runs items [lo, hi) of b and returns how many succeeded before
+// the first failure, which fails the batch. It is the per-item loop of Map,
+// kept tight: one call of the hook per item, and the retry and timeout
+// paths only when those options are on.
+func (p *HookedPool) runChunk(b *hookedPoolBatch, lo, hi int) (ok int) {
+	i := lo // the item running, for the panic report
+	defer func() {
+		if r := recover(); r != nil {
+			ok = i - lo
+			b.itemFailed(i, hookedPoolNewPanicError(r))
+		}
+	}()
+	ctx := b.ctx
+	ins := b.ins[lo:hi]
+	outs := b.outs[lo:hi]
+	outs = outs[:len(ins)] // one bounds check for the loop
+	for j := range ins {
+		var out int
+		var err error
+		out, err = p.call(ctx, ins[j])
+		if err != nil {
+			i = lo + j
+			b.itemFailed(i, err)
+			return j
+		}
+		outs[j] = out
+		i++
+	}
+	return len(ins)
+}
+
+// next claims the next tasks, at least one and at most poolMaxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *HookedPool) next(w *hookedPoolMember, tasks []hookedPoolTask) (n, pos uint64, shared, ok bool) {
+	hunting := false
+	for {
+		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
+		switch r {
+		case poolPopped:
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<poolClaimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
+			}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
+			}
+			return n, pos, shared, true
+		case poolPopDrained:
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+				p.waiting(w)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		case poolPopPending:
+			if p.q.settle(pos) {
+				continue
+			}
+			// Its thread may be descheduled: park, and let it wake us
+			// once it has published (see pushed).
+		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+			p.waiting(w)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
+		// A job queued while w sleeps reads the clock (see stamp).
+		p.stats.clock.Store(poolClockParked)
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		}
+	}
+}
+
+// ErrHookedPoolClosed is returned by Submit, TrySubmit and Map after Close
+// or Shutdown has begun, and delivered to the handler for a job that
+// Shutdown could not return because it had already returned (see
+// [HookedPool.Shutdown]).
+var ErrHookedPoolClosed = errors.New("pool: closed")
+
+// ErrHookedPoolFull is returned by TrySubmit when the queue has no room.
+var ErrHookedPoolFull = errors.New("pool: queue full")
+
+// HookedPool runs a function over submitted jobs on a bounded set of workers.
+//
+// A HookedPool must be created with [NewHookedPool]; the zero value is not
+// usable. A HookedPool must not be copied after first use. All methods are
+// safe for concurrent use.
+//
+// The function and the handler run on worker goroutines, concurrently with
+// each other. They must not call Submit, Map, Close or Shutdown on their own
+// pool in a way that waits for the pool (a job waiting for a job can
+// deadlock a pool whose workers all wait).
+type HookedPool struct {
+	_ poolNoCopy
+
+	// q is the job queue: a ring of values, no closure and no allocation
+	// per job, and no lock shared by producers and workers.
+	q hookedPoolQueue
+
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
+
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
+
+	// ctx is the parent of every job's context; Shutdown cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// halted is set by Shutdown: a worker that receives a job afterwards
+	// hands it back instead of running it.
+	halted atomic.Bool
+
+	onResult func(int, int, error)
+
+	unrunMu    sync.Mutex
+	unrun      []int // jobs received after Shutdown began, to be returned by it
+	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
+
+	stats hookedPoolCounters
+	// meters are the stats of the workers not yet exited, guarded by life.
+	meters []*hookedPoolWorkerStats
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
+}
+
+// hookedPoolTask is one element of the queue: a job, or a share of a Map batch.
+type hookedPoolTask struct {
+	in    int
+	batch *hookedPoolBatch // non-nil: the receiving worker helps with this batch
+	// queued is when the job was queued, in nanoseconds since epoch.
+	queued int64
+}
+
+// hookedPoolMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type hookedPoolMember struct {
+	poolWorker
+	// stats are the metrics the worker keeps for HookedPoolStats on its own.
+	stats *hookedPoolWorkerStats
+	// A member is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [poolWorkerPad]byte
+}
+
+// init makes the queue and starts the workers.
+func (p *HookedPool) init() {
+	queue := 2
+	workers := 1
+	p.epoch = time.Now()
+	p.q.init(queue)
+	p.poolParking.init()
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.life.Lock()
+	p.grow(workers)
+	p.life.Unlock()
+}
+
+// call runs the user's function once. It is the only place the function is
+// called, so that a generated pool can call it directly (and inline it).
+func (p *HookedPool) call(ctx context.Context, in int) (int, error) {
+	return hookedJob(ctx, in)
+}
+
+// deliver hands one job's outcome to the result handler.
+func (p *HookedPool) deliver(in int, out int, err error) {
+	if p.onResult != nil {
+		p.onResult(in, out, err)
+	}
+}
+
+// rejected calls hookedReject, the directive's onreject=, with a job that
+// Submit or TrySubmit did not queue and the error they return.
+func (p *HookedPool) rejected(in int, err error) {
+	hookedReject(in, err)
+}
+
+// dropped calls hookedDrop, the directive's ondrop=, with a job that
+// Shutdown took out of the queue unrun.
+func (p *HookedPool) dropped(in int) {
+	hookedDrop(in)
+}
+
+// panicked calls hookedPanic, the directive's onpanic=, with a job whose
+// function panicked and its *HookedPoolPanicError.
+func (p *HookedPool) panicked(in int, err error) {
+	hookedPanic(in, err)
+}
+
+// Submit queues in to be run, waiting while the queue is full. It returns
+// ErrHookedPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx
+// is done before there is room; the job is then not queued. ctx bounds only
+// the wait for room: the job itself runs under the pool's context (see
+// Shutdown).
+//
+// Submit of a job happens before the job runs.
+func (p *HookedPool) Submit(ctx context.Context, in int) error {
+	// Counted before the send so that HookedPoolStats never shows a job
+	// finished before it was submitted.
+	p.stats.submitted.Add(1)
+	t := hookedPoolTask{in: in}
+	t.queued = p.stamp()
+	err := p.send(ctx, t)
+	if err != nil {
+		p.stats.submitted.Add(^uint64(0))
+	}
+	if err != nil {
+		p.rejected(in, err)
+	}
+	return err
+}
+
+// send queues t, waiting while the queue is full, unless the pool is closed
+// or ctx is done.
+func (p *HookedPool) send(ctx context.Context, t hookedPoolTask) error {
+	woken := false
+	spins := 0
+	for {
+		r := p.q.tryPush(t)
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+			// Half the queue is free: the worker that claimed the task
+			// in the slot is about to free it.
+			spins++
+			continue
+		}
+		if r == poolPushFull {
+			// More than half full, or the worker freeing the slot is
+			// descheduled: park until the workers have emptied half the
+			// queue (see take), one wake-up per half queue rather than a
+			// retry per slot. Announce, then look once more: a worker
+			// that frees a slot afterwards sees the announcement, so the
+			// wake-up cannot be lost.
+			p.spaceWaiters.Add(1)
+			if r = p.q.tryPush(t); r == poolPushFull {
+				select {
+				case <-p.space:
+					p.spaceWaiters.Add(-1)
+					woken = true
+					spins = 0
+					continue
+				case <-ctx.Done():
+					p.spaceWaiters.Add(-1)
+					return ctx.Err()
+				case <-p.quit:
+					p.spaceWaiters.Add(-1)
+					return ErrHookedPoolClosed
+				}
+			}
+			p.spaceWaiters.Add(-1)
+		}
+		if r == poolPushClosed {
+			return ErrHookedPoolClosed
+		}
+		p.pushed()
+		if woken {
+			p.passOn(&p.q.poolRing)
+		}
+		return nil
+	}
+}
+
+// TrySubmit queues in if the queue has room, without waiting. It returns
+// ErrHookedPoolFull if the queue is full and ErrHookedPoolClosed if Close or
+// Shutdown has begun; the job is then not queued.
+//
+// TrySubmit of a job happens before the job runs.
+func (p *HookedPool) TrySubmit(in int) error {
+	p.stats.submitted.Add(1)
+	t := hookedPoolTask{in: in}
+	t.queued = p.stamp()
+	var err error
+	switch p.q.tryPush(t) {
+	case poolPushed:
+		p.pushed()
+	case poolPushFull:
+		err = ErrHookedPoolFull
+	case poolPushClosed:
+		err = ErrHookedPoolClosed
+	}
+	if err != nil {
+		p.stats.submitted.Add(^uint64(0))
+	}
+	if err != nil {
+		p.rejected(in, err)
+	}
+	return err
+}
+
+// Resize sets the number of workers to n (at least 1) while the pool runs.
+// Added workers start at once. A removed worker that is running a job
+// finishes it and exits without taking another; an idle one exits at once
+// (one that was taking a job just as Resize ran still runs that job). A
+// worker claims jobs from a long queue several at a time (at most half its
+// fair share of the queue), and a removed one still runs those it has
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
+func (p *HookedPool) Resize(n int) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
+	}
+}
+
+// Size reports the number of workers set by the workers= option or Resize.
+// Retired workers still finishing a job are not counted.
+func (p *HookedPool) Size() int {
+	return int(p.size.Load())
+}
+
+// grow starts n more workers. p.life must be held.
+func (p *HookedPool) grow(n int) {
+	for range n {
+		w := &hookedPoolMember{}
+		w.init()
+		w.stats = new(hookedPoolWorkerStats)
+		p.meters = append(p.meters, w.stats)
+		p.hire(&w.poolWorker)
+		go p.work(w)
+	}
+}
+
+// Close stops accepting jobs, runs every job already queued, and waits for
+// all workers to exit. Submits waiting for room when Close begins return
+// ErrHookedPoolClosed. Close may be called more than once and concurrently with
+// Shutdown; every call waits.
+//
+// The completion of every job happens before Close returns.
+func (p *HookedPool) Close() {
+	p.life.Lock()
+	p.stopAccepting(&p.q.poolRing)
+	p.life.Unlock()
+	p.wg.Wait()
+}
+
+// Shutdown stops accepting jobs, cancels the context of every running job,
+// and returns the queued jobs that never ran, in queue order (those received
+// by a worker as Shutdown began may come last). Running jobs finish with
+// whatever their function returns once their context is cancelled, and are
+// delivered to the handler as usual.
+//
+// Shutdown waits for the workers to exit or for ctx to be done, whichever
+// comes first; in the latter case it returns ctx.Err(), and the workers
+// still running a job that ignores its context exit when it returns. Only
+// the first Shutdown returns jobs; a job that could not be returned to it
+// (a later call, or one received as Shutdown gave up waiting) is delivered
+// to the handler with ErrHookedPoolClosed, so no job goes unaccounted.
+//
+// If Close is draining the queue, Shutdown stops it and returns the rest.
+func (p *HookedPool) Shutdown(ctx context.Context) ([]int, error) {
+	p.life.Lock()
+	p.stopAccepting(&p.q.poolRing)
+	first := !p.halted.Swap(true)
+	p.life.Unlock()
+	if first {
+		p.cancel()
+		// Drain alongside the workers: both hand jobs to unrun.
+		for {
+			t, r := p.q.tryPop()
+			if r == poolPopDrained {
+				break
+			}
+			if r == poolPopPending {
+				runtime.Gosched()
+			}
+			if r == poolPopped && t.batch == nil {
+				p.giveBack(t.in)
+			}
+		}
+	}
+	err := p.wait(ctx)
+	if !first {
+		return nil, err
+	}
+	p.unrunMu.Lock()
+	unrun := p.unrun
+	p.unrun = nil
+	p.unrunTaken = true
+	p.unrunMu.Unlock()
+	return unrun, err
+}
+
+// giveBack records a job that Shutdown must return.
+func (p *HookedPool) giveBack(in int) {
+	p.stats.unrun.Add(1)
+	p.dropped(in)
+	p.unrunMu.Lock()
+	if !p.unrunTaken {
+		p.unrun = append(p.unrun, in)
+		p.unrunMu.Unlock()
+		return
+	}
+	p.unrunMu.Unlock()
+	var zero int
+	p.deliver(in, zero, ErrHookedPoolClosed)
+}
+
+// work is the loop of one worker goroutine.
+func (p *HookedPool) work(w *hookedPoolMember) {
+	defer p.wg.Done()
+	defer p.leave(&w.poolWorker)
+	defer p.gone(w)
+	tasks := make([]hookedPoolTask, poolMaxClaim)
+	for !w.retired.Load() {
+		n, pos, shared, ok := p.next(w, tasks)
+		if !ok {
+			return
+		}
+		p.claimStarted(w, !shared && w.cheap)
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = hookedPoolTask{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = hookedPoolTask{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(w, t) // the common case, without a call to run
+				} else {
+					p.run(w, t)
+				}
+			}
+		}
+		p.claimDone(w)
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
+		}
+	}
+}
+
+// run runs one task on w, or hands it back to Shutdown.
+func (p *HookedPool) run(w *hookedPoolMember, t hookedPoolTask) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(w, t.batch)
+		p.shareDone(w)
+	default:
+		p.runJob(w, t)
+	}
+}
+
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *HookedPool) runJob(w *hookedPoolMember, t hookedPoolTask) {
+	in := t.in
+	p.jobStarted(w, t.queued)
+	out, err := p.attempt(p.ctx, in)
+	p.jobDone(w, err == nil)
+	p.deliver(in, out, err)
+}
+
+// hookedPoolQueue is the job queue: a ring of slots, each holding a task and
+// the sequence number that publishes it (see ring).
+type hookedPoolQueue struct {
+	poolRing
+	slots []hookedPoolSlot
+}
+
+// hookedPoolSlot holds one task. seq == pos: free for the push at pos; seq
+// == pos+1: holds the task pushed at pos, ready to pop.
+type hookedPoolSlot struct {
+	seq atomic.Uint64
+	t   hookedPoolTask
+}
+
+// init sizes the ring to capacity rounded up to a power of two, at least 2
+// (one slot cannot tell full from free).
+func (q *hookedPoolQueue) init(capacity int) {
+	n := uint64(2)
+	if capacity > 2 {
+		n = 1 << bits.Len64(uint64(capacity-1))
+	}
+	q.slots = make([]hookedPoolSlot, n)
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
+}
+
+// tryPush adds t unless the queue is full or closed.
+func (q *hookedPoolQueue) tryPush(t hookedPoolTask) poolPushResult {
+	pos := q.tail.Load()
+	for {
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
+		}
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - pos); {
+		case dif == 0:
+			if q.tail.CompareAndSwap(pos, pos+1) {
+				s.t = t
+				s.seq.Store(pos + 1) // publish
+				return poolPushed
+			}
+		case dif < 0: // the slot still holds the task of the previous lap
+			return poolPushFull
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// take returns the task at pos, which the caller has claimed, and frees its
+// slot.
+func (q *hookedPoolQueue) take(pos uint64) hookedPoolTask {
+	s := &q.slots[pos&q.mask]
+	t := s.t
+	s.t = hookedPoolTask{} // drop references for the GC
+	s.seq.Store(pos + q.mask + 1)
+	return t
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *hookedPoolQueue) takeOver(pos uint64) (hookedPoolTask, bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return hookedPoolTask{}, false
+	}
+	return q.take(pos), true
+}
+
+// tryPop removes the oldest task, if one is published (Shutdown drains the
+// queue with it).
+func (q *hookedPoolQueue) tryPop() (hookedPoolTask, poolPopResult) {
+	pos, _, r := q.claim(0, 1)
+	if r != poolPopped {
+		return hookedPoolTask{}, r
+	}
+	return q.take(pos), poolPopped
+}
+
+// HookedPoolPanicError is the error of a job whose function panicked. The pool
+// recovers the panic, reports it as the job's error and keeps running. A job
+// that panicked is not retried.
+type HookedPoolPanicError struct {
+	// Value is the value passed to panic.
+	Value any
+	// Stack is the goroutine's stack when the panic was recovered.
+	Stack []byte
+}
+
+func (e *HookedPoolPanicError) Error() string {
+	return fmt.Sprintf("pool: job panicked: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns Value if it is an error, so that errors.Is sees through a
+// panic(err).
+func (e *HookedPoolPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+func hookedPoolNewPanicError(v any) *HookedPoolPanicError {
+	return &HookedPoolPanicError{Value: v, Stack: debug.Stack()}
+}
+
+// attempt runs a job once, turning a panic into a *HookedPoolPanicError.
+func (p *HookedPool) attempt(ctx context.Context, in int) (out int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = hookedPoolNewPanicError(r)
+			p.panicked(in, err)
+		}
+	}()
+	return p.call(ctx, in)
+}
+
+// HookedPoolStats is a snapshot of a pool's counters. Every job submitted
+// is, at any moment, queued, in flight, completed, failed, or returned by
+// Shutdown (Unrun); a Map call counts each of its items as a job. The
+// counters are read one by one while the pool runs, so a snapshot taken then
+// may be off by the jobs that moved meanwhile; once Close or Shutdown has
+// returned,
+//
+//	Submitted == Completed + Failed + Unrun
+type HookedPoolStats struct {
+	Submitted uint64 // accepted by Submit, TrySubmit or Map
+	Completed uint64 // finished with a nil error (after retries, if any)
+	Failed    uint64 // finished with an error, or Map items not run
+	Retried   uint64 // attempts beyond each job's first
+	Unrun     uint64 // received after Shutdown began, not run
+	InFlight  int64  // running now, retries and backoff included
+	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+	Workers   int    // worker goroutines, as Size reports
+	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Idle      int    // Workers - Busy, or 0: workers waiting for a job
+
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
+	// Map call) to the start of their first attempt; RunTime is how long
+	// they then took, retries and backoff included. Jobs of a microsecond or
+	// more are timed one by one. Cheaper jobs, which a worker claims several
+	// at a time, are timed by claim, as a clock read per job would cost more
+	// than the job: each gets the claim's mean run time, its queue wait ends
+	// when the claim starts, and it starts when the latest claim of such
+	// jobs started (so that waits of under a claim's length are rounded).
+	// Map items are timed by the chunks workers take them in, the same way.
+	// The jobs of claims of cheap jobs reach HookedPoolStats within a
+	// millisecond, and at once when their worker runs out of jobs.
+	QueueWait HookedPoolHistogram
+	RunTime   HookedPoolHistogram
+}
+
+// hookedPoolCounters are the metrics of a pool, updated only under the
+// metrics= option. The workers count the jobs they run in their own
+// hookedPoolWorkerStats; gone holds the counts of the workers that have
+// exited.
+type hookedPoolCounters struct {
+	submitted poolPaddedUint64
+	completed poolPaddedUint64 // Map items
+	failed    poolPaddedUint64 // Map items
+	retried   poolPaddedUint64
+	unrun     poolPaddedUint64
+	inFlight  poolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs, poolClockParked
+	// or poolClockSlow (see stamp).
+	clock poolPaddedInt64
+	// stealing counts the workers running a job taken over from another's
+	// claim: busy, though counted in hunting.
+	stealing poolPaddedInt64
+	gone     hookedPoolWorkerStats
+}
+
+// Stats returns a snapshot of the pool's counters. It reports zeros unless
+// the metrics= option is set.
+func (p *HookedPool) Stats() HookedPoolStats {
+	s := HookedPoolStats{
+		Submitted: p.stats.submitted.Load(),
+		Retried:   p.stats.retried.Load(),
+		Unrun:     p.stats.unrun.Load(),
+		Queued:    p.q.length(),
+		Workers:   p.Size(),
+	}
+	// Under life, no worker moves its counts to gone meanwhile.
+	p.life.Lock()
+	all := append([]*hookedPoolWorkerStats{&p.stats.gone}, p.meters...)
+	var started uint64
+	for _, ws := range all {
+		started += ws.started.Load()
+		s.Completed += ws.completed.Load()
+		s.Failed += ws.failed.Load()
+		ws.queueWait.addTo(&s.QueueWait)
+		ws.runTime.addTo(&s.RunTime)
+	}
+	// Workers hunting for a job, parked ones included, are idle; the
+	// others, retired ones still finishing included, busy.
+	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	p.life.Unlock()
+	// Jobs started and not yet counted as completed or failed are in
+	// flight.
+	s.InFlight = int64(started-s.Completed-s.Failed) + p.stats.inFlight.Load()
+	s.Completed += p.stats.completed.Load()
+	s.Failed += p.stats.failed.Load()
+	s.Idle = max(s.Workers-int(s.Busy), 0)
+	return s
+}
+
+// hookedPoolWorkerStats are the metrics one worker keeps, for
+// HookedPoolStats to add up: its own cache lines, no contention with other
+// workers. The jobs of claims of cheap jobs (batched) are tallied in
+// pending, plain fields only the worker touches, which go to the atomic
+// fields at most every poolFlushEvery and whenever the worker waits for jobs
+// or exits; other jobs are counted in the atomic fields one by one.
+type hookedPoolWorkerStats struct {
+	// Only the worker reads and writes these. mark is when the claim
+	// started, or, not batched, the job running now; fresh says that it
+	// is when the worker's last claim ended and that it has not waited
+	// since, so the next claim starts then.
+	mark    int64
+	batched bool
+	fresh   bool
+	flushed int64  // when pending was last flushed
+	ran     uint64 // jobs of the batched claim running
+	fails   uint64 // of which failed
+	pending poolTally
+
+	completed atomic.Uint64
+	failed    atomic.Uint64
+	started   atomic.Uint64 // jobs started, pending ones excepted
+	queueWait hookedPoolHistogram
+	runTime   hookedPoolHistogram
+}
+
+// add adds the counts of o, a worker that exits, to s.
+func (s *hookedPoolWorkerStats) add(o *hookedPoolWorkerStats) {
+	s.completed.Add(o.completed.Load())
+	s.failed.Add(o.failed.Load())
+	s.started.Add(o.started.Load())
+	s.queueWait.add(&o.queueWait)
+	s.runTime.add(&o.runTime)
+}
+
+// flush adds the tally of w's batched claims to its atomic fields.
+func (s *hookedPoolWorkerStats) flush() {
+	t := &s.pending
+	if t.jobs == 0 {
+		return
+	}
+	for i := range t.waits {
+		if t.waits[i] != 0 {
+			s.queueWait.counts[i].Add(t.waits[i])
+		}
+		if t.runs[i] != 0 {
+			s.runTime.counts[i].Add(t.runs[i])
+		}
+	}
+	s.queueWait.sum.Add(t.waitSum)
+	s.runTime.sum.Add(t.runSum)
+	s.started.Add(t.jobs)
+	s.completed.Add(t.jobs - t.fails)
+	s.failed.Add(t.fails)
+	*t = poolTally{}
+}
+
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (p *HookedPool) now() int64 {
+	return int64(time.Since(p.epoch))
+}
+
+// stamp returns the time a job is queued at, for its queue wait. While
+// workers run claims of cheap jobs it is the start of the latest such
+// claim, which they publish: a read of the clock per job would cost more
+// than the job. After a worker parked, it reads the clock and publishes
+// it, for the jobs queued until the worker it wakes starts a claim. While
+// jobs take a microsecond or more, it reads the clock.
+func (p *HookedPool) stamp() int64 {
+	t := p.stats.clock.Load()
+	if t > 0 {
+		return t
+	}
+	now := p.now()
+	if t == poolClockParked {
+		p.stats.clock.CompareAndSwap(poolClockParked, now)
+	}
+	return now
+}
+
+// claimStarted starts timing a claim w is about to run. A claim of cheap
+// jobs (batched) is timed as a whole: its jobs' queue waits end at its
+// start, and each is given the claim's mean run time. Other jobs are timed
+// one by one.
+func (p *HookedPool) claimStarted(w *hookedPoolMember, batched bool) {
+	ws := w.stats
+	if !ws.fresh || !batched {
+		ws.mark = p.now()
+	}
+	ws.batched, ws.fresh = batched, false
+	if c := p.stats.clock.Load(); !batched {
+		if c != poolClockSlow {
+			p.stats.clock.Store(poolClockSlow)
+		}
+	} else if ws.mark > c+poolClockStep {
+		p.stats.clock.Store(ws.mark)
+	}
+}
+
+// jobStarted records the queue wait of a job queued at queued that w
+// starts.
+func (p *HookedPool) jobStarted(w *hookedPoolMember, queued int64) {
+	ws := w.stats
+	d := max(ws.mark-queued, 0)
+	if ws.batched {
+		ws.pending.waits[poolHistBucket(d)]++
+		ws.pending.waitSum += d
+		return
+	}
+	ws.started.Add(1)
+	ws.queueWait.observe(d)
+}
+
+// jobDone records a job w has just finished, which succeeded if ok.
+func (p *HookedPool) jobDone(w *hookedPoolMember, ok bool) {
+	ws := w.stats
+	if ws.batched {
+		ws.ran++
+		if !ok {
+			ws.fails++
+		}
+		return
+	}
+	now := p.now()
+	ws.runTime.observe(now - ws.mark)
+	ws.mark = now // the start of w's next job, if any
+	if ok {
+		ws.completed.Add(1)
+	} else {
+		ws.failed.Add(1)
+	}
+}
+
+// shareDone restarts the clock of w's next job after a share of a Map
+// batch, which is not a job (in a batched claim, it counts in the claim's
+// time).
+func (p *HookedPool) shareDone(w *hookedPoolMember) {
+	if !w.stats.batched {
+		w.stats.mark = p.now()
+	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran
+// from start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
+// in the atomic fields at once.
+func (p *HookedPool) chunkDone(w *hookedPoolMember, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[poolHistBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
+}
+
+// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
+// with the claim's mean run time, and the tally flushed if it is due.
+func (p *HookedPool) claimDone(w *hookedPoolMember) {
+	ws := w.stats
+	if !ws.batched {
+		return
+	}
+	ws.batched = false
+	if ws.ran == 0 {
+		return
+	}
+	now := p.now()
+	d := max(now-ws.mark, 0)
+	t := &ws.pending
+	t.runs[poolHistBucket(d/int64(ws.ran))] += ws.ran
+	t.runSum += d
+	t.jobs += ws.ran
+	t.fails += ws.fails
+	ws.ran, ws.fails = 0, 0
+	ws.mark, ws.fresh = now, true
+	if now-ws.flushed >= int64(poolFlushEvery) {
+		ws.flush()
+		ws.flushed = now
+	}
+}
+
+// waiting flushes w's tally as w goes to wait for jobs, or exits.
+func (p *HookedPool) waiting(w *hookedPoolMember) {
+	w.stats.fresh = false
+	w.stats.flush()
+}
+
+// gone moves the counts of w, whose goroutine is exiting, to the pool's:
+// under life, as HookedPoolStats adds them up, so they are counted once.
+func (p *HookedPool) gone(w *hookedPoolMember) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	w.stats.flush()
+	p.stats.gone.add(w.stats)
+	for i, ws := range p.meters {
+		if ws == w.stats {
+			p.meters = append(p.meters[:i], p.meters[i+1:]...)
+			break
+		}
+	}
+}
+
+// steal takes over one claimed task not started, and runs it; it reports
+// whether there was one. self must be counted in hunting.
+func (p *HookedPool) steal(self *hookedPoolMember) bool {
+	for {
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
+		if !ok {
+			return false
+		}
+		if t, ok := p.q.takeOver(pos); ok {
+			// Still counted in hunting while it runs the job: claimers
+			// then take their next tasks with a CAS, and this worker
+			// can take them over when it is done.
+			p.freed(&p.q.poolRing, pos)
+			// Timed alone, like the jobs of a shared claim.
+			p.stats.stealing.Add(1) // busy, though counted in hunting
+			p.claimStarted(self, false)
+			p.run(self, t)
+			p.stats.stealing.Add(-1)
+			return true
+		}
+		// Taken by its claimer or another hunter meanwhile: look again.
+	}
+}
+
+// runClaim runs the tasks of the shared claim [pos, pos+n), n > 1, in
+// order, t being the first, already taken: it takes each of the others
+// only when it gets to it, and skips those a hunter has taken over (see
+// steal). It returns how many it ran.
+func (p *HookedPool) runClaim(w *hookedPoolMember, t hookedPoolTask, pos, n uint64) (ran uint64) {
+	end := pos + n
+	hunted := p.hunting.Load() != 0 // after the claim was published
+	for j := pos; ; {
+		if hunted {
+			p.offer(&p.q.poolRing, j+1, end)
+		}
+		if t.batch == nil && !p.halted.Load() {
+			p.runJob(w, t) // the common case, without a call to run
+		} else {
+			p.run(w, t)
+		}
+		ran++
+		for {
+			if j+1 == end {
+				return ran
+			}
+			w.done.Store(j) // before loading hunting: see steal
+			j++
+			var ok bool
+			if hunted = p.hunting.Load() != 0; !hunted {
+				// No hunter can take it now; one may have taken it
+				// before.
+				if ok = p.q.unstarted(j); ok {
+					t = p.q.take(j)
+				}
+			} else {
+				t, ok = p.q.takeOver(j)
+			}
+			if ok {
+				p.freed(&p.q.poolRing, j)
+				break
+			}
+		}
+	}
+}
+
+// NewHookedPool returns a HookedPool with its workers started. onResult, if
+// not nil, receives every submitted job's input, output and error on the
+// worker goroutine right after the job finishes; Map items are not delivered
+// to it. Close or Shutdown stops the workers.
+func NewHookedPool(onResult func(int, int, error)) *HookedPool {
+	p := &HookedPool{onResult: onResult}
+	p.init()
+	return p
+}
+
+// TinyMetricsPool: generated from the pool directive in pool.go.
+
+// TinyMetricsPoolHistogram is a snapshot of a distribution of durations in
+// fixed buckets whose bounds are powers of 4 from 1µs to about 67s
+// (4^13µs). Bucket i counts the durations d with Bounds[i-1] < d <=
+// Bounds[i]; the last bucket counts those above the largest bound. Count is
+// the sum of Counts. The buckets and Sum are read one by one while
+// observations go on, so Sum may be off by the observations that came
+// meanwhile.
+type TinyMetricsPoolHistogram struct {
+	Bounds [poolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [poolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                      // total of the observations
+	Count  uint64                             // number of observations
+}
+
+// tinyMetricsPoolHistogram records durations into the buckets of a
+// TinyMetricsPoolHistogram: an atomic add to one bucket and one to the sum,
+// no lock and no allocation.
+type tinyMetricsPoolHistogram struct {
+	counts [poolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *tinyMetricsPoolHistogram) observe(d int64) {
+	d = max(d, 0)
+	h.counts[poolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// observeN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *tinyMetricsPoolHistogram) observeN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[poolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// add adds the counts of o to h.
+func (h *tinyMetricsPoolHistogram) add(o *tinyMetricsPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// addTo adds the recorded distribution to s, setting its bounds.
+func (h *tinyMetricsPoolHistogram) addTo(s *TinyMetricsPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
+// tinyMetricsPoolBatch is one Map call, shared by the workers helping with it.
+type tinyMetricsPoolBatch struct {
+	poolBatchState
+	ins  []int
+	outs []int
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64
+}
+
+// Map runs every element of ins through the pool's function and returns the
+// outputs in input order. It is the fast path for large batches: the workers
+// share out ins by chunks (no queue hand-off per item), run them in a tight
+// loop and write straight into the result slice. The result handler is not
+// called for Map items.
+//
+// Each item runs under a context derived from ctx (so it carries ctx's
+// values), cancelled when ctx is done, when Shutdown begins, or when another
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrTinyMetricsPoolClosed. An item that fails once the batch has
+// stopped (as a function that honours its context does) does not change the
+// error. The error is nil if every item succeeded.
+//
+// The batch goes through the queue like a job, once per helping worker, so
+// it waits behind queued jobs and shares the workers with them. Map must not
+// be called from a job of the same pool.
+//
+// The completion of every item happens before Map returns.
+func (p *TinyMetricsPool) Map(ctx context.Context, ins []int) ([]int, error) {
+	outs := make([]int, len(ins))
+	return outs, p.MapInto(ctx, outs, ins)
+}
+
+// MapInto is Map writing the outputs into outs, which must be as long as
+// ins: a caller running batches in a loop reuses one output slice, and
+// allocates nothing per batch but the batch's own bookkeeping. It panics if
+// the lengths differ.
+func (p *TinyMetricsPool) MapInto(ctx context.Context, outs []int, ins []int) error {
+	if len(outs) != len(ins) {
+		panic("pool: MapInto: len(outs) != len(ins)")
+	}
+	n := int64(len(ins))
+	if n == 0 {
+		return nil
+	}
+	helpers := min(p.size.Load(), n)
+	if helpers < 1 {
+		helpers = 1
+	}
+	b := &tinyMetricsPoolBatch{ins: ins, outs: outs}
+	b.queued = p.now()
+	b.start(ctx, n, helpers)
+	defer b.cancel()
+	// Shutdown stops the batch with ErrTinyMetricsPoolClosed, recorded
+	// before the items see their contexts cancelled (see itemFailed). If it
+	// has begun, fail runs at once.
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrTinyMetricsPoolClosed) })()
+	p.stats.submitted.Add(uint64(n))
+
+	for range helpers {
+		if err := p.send(ctx, tinyMetricsPoolTask{batch: b}); err != nil {
+			b.fail(err)
+			break
+		}
+	}
+	b.wait()
+	ok := b.ok.Load()
+	p.stats.completed.Add(uint64(ok))
+	p.stats.failed.Add(uint64(n - ok))
+	return b.error()
+}
+
+// runBatch claims and runs chunks of b until none is left, sized by time
+// (see poolChunkTime).
+func (p *TinyMetricsPool) runBatch(w *tinyMetricsPoolMember, b *tinyMetricsPoolBatch) {
+	size := int64(1)
+	start := time.Now()
+	for {
+		lo, hi, more := b.claim(size)
+		if !more {
+			return
+		}
+		p.stats.inFlight.Add(hi - lo)
+		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
+		p.stats.inFlight.Add(lo - hi)
+		// Before finish: once Map returns, TinyMetricsPoolStats has its
+		// items.
+		p.chunkDone(w, b.queued, hi-lo, start, now)
+		b.ok.Add(int64(ok))
+		b.finish(hi - lo)
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
+		start = now
+	}
+}
+
+// runChunk runs items [lo, hi) of b and returns how many succeeded before
+// the first failure, which fails the batch. It is the per-item loop of Map,
+// kept tight: one call of the hook per item, and the retry and timeout
+// paths only when those options are on.
+func (p *TinyMetricsPool) runChunk(b *tinyMetricsPoolBatch, lo, hi int) (ok int) {
+	i := lo // the item running, for the panic report
+	defer func() {
+		if r := recover(); r != nil {
+			ok = i - lo
+			b.itemFailed(i, tinyMetricsPoolNewPanicError(r))
+		}
+	}()
+	ctx := b.ctx
+	ins := b.ins[lo:hi]
+	outs := b.outs[lo:hi]
+	outs = outs[:len(ins)] // one bounds check for the loop
+	for j := range ins {
+		var out int
+		var err error
+		out, err = p.call(ctx, ins[j])
+		if err != nil {
+			i = lo + j
+			b.itemFailed(i, err)
+			return j
+		}
+		outs[j] = out
+		i++
+	}
+	return len(ins)
+}
+
+// next claims the next tasks, at least one and at most poolMaxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *TinyMetricsPool) next(w *tinyMetricsPoolMember, tasks []tinyMetricsPoolTask) (n, pos uint64, shared, ok bool) {
+	hunting := false
+	for {
+		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
+		switch r {
+		case poolPopped:
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<poolClaimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
+			}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
+			}
+			return n, pos, shared, true
+		case poolPopDrained:
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+				p.waiting(w)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		case poolPopPending:
+			if p.q.settle(pos) {
+				continue
+			}
+			// Its thread may be descheduled: park, and let it wake us
+			// once it has published (see pushed).
+		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+			p.waiting(w)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
+		// A job queued while w sleeps reads the clock (see stamp).
+		p.stats.clock.Store(poolClockParked)
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		}
+	}
+}
+
+// ErrTinyMetricsPoolClosed is returned by Submit, TrySubmit and Map after
+// Close or Shutdown has begun, and delivered to the handler for a job that
+// Shutdown could not return because it had already returned (see
+// [TinyMetricsPool.Shutdown]).
+var ErrTinyMetricsPoolClosed = errors.New("pool: closed")
+
+// ErrTinyMetricsPoolFull is returned by TrySubmit when the queue has no room.
+var ErrTinyMetricsPoolFull = errors.New("pool: queue full")
+
+// TinyMetricsPool runs a function over submitted jobs on a bounded set of
+// workers.
+//
+// A TinyMetricsPool must be created with [NewTinyMetricsPool]; the zero
+// value is not usable. A TinyMetricsPool must not be copied after first use.
+// All methods are safe for concurrent use.
+//
+// The function and the handler run on worker goroutines, concurrently with
+// each other. They must not call Submit, Map, Close or Shutdown on their own
+// pool in a way that waits for the pool (a job waiting for a job can
+// deadlock a pool whose workers all wait).
+type TinyMetricsPool struct {
+	_ poolNoCopy
+
+	// q is the job queue: a ring of values, no closure and no allocation
+	// per job, and no lock shared by producers and workers.
+	q tinyMetricsPoolQueue
+
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
+
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
+
+	// ctx is the parent of every job's context; Shutdown cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// halted is set by Shutdown: a worker that receives a job afterwards
+	// hands it back instead of running it.
+	halted atomic.Bool
+
+	onResult func(int, int, error)
+
+	unrunMu    sync.Mutex
+	unrun      []int // jobs received after Shutdown began, to be returned by it
+	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
+
+	stats tinyMetricsPoolCounters
+	// meters are the stats of the workers not yet exited, guarded by life.
+	meters []*tinyMetricsPoolWorkerStats
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
+}
+
+// tinyMetricsPoolTask is one element of the queue: a job, or a share of a
+// Map batch.
+type tinyMetricsPoolTask struct {
+	in    int
+	batch *tinyMetricsPoolBatch // non-nil: the receiving worker helps with this batch
+	// queued is when the job was queued, in nanoseconds since epoch.
+	queued int64
+}
+
+// tinyMetricsPoolMember is one worker of the pool: its handle, which the
+// pool's parking and staff know, and what the pool keeps of it alone.
+type tinyMetricsPoolMember struct {
+	poolWorker
+	// stats are the metrics the worker keeps for TinyMetricsPoolStats on its
+	// own.
+	stats *tinyMetricsPoolWorkerStats
+	// A member is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [poolWorkerPad]byte
+}
+
+// init makes the queue and starts the workers.
+func (p *TinyMetricsPool) init() {
+	queue := 1024
+	workers := runtime.GOMAXPROCS(0)
+	p.epoch = time.Now()
+	p.q.init(queue)
+	p.poolParking.init()
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.life.Lock()
+	p.grow(workers)
+	p.life.Unlock()
+}
+
+// call runs the user's function once. It is the only place the function is
+// called, so that a generated pool can call it directly (and inline it).
+func (p *TinyMetricsPool) call(ctx context.Context, in int) (int, error) {
+	return Tiny(in), nil
+}
+
+// deliver hands one job's outcome to the result handler.
+func (p *TinyMetricsPool) deliver(in int, out int, err error) {
+	if p.onResult != nil {
+		p.onResult(in, out, err)
+	}
+}
+
+// Submit queues in to be run, waiting while the queue is full. It returns
+// ErrTinyMetricsPoolClosed if Close or Shutdown has begun, and ctx.Err() if
+// ctx is done before there is room; the job is then not queued. ctx bounds
+// only the wait for room: the job itself runs under the pool's context (see
+// Shutdown).
+//
+// Submit of a job happens before the job runs.
+func (p *TinyMetricsPool) Submit(ctx context.Context, in int) error {
+	// Counted before the send so that TinyMetricsPoolStats never shows a
+	// job finished before it was submitted.
+	p.stats.submitted.Add(1)
+	t := tinyMetricsPoolTask{in: in}
+	t.queued = p.stamp()
+	err := p.send(ctx, t)
+	if err != nil {
+		p.stats.submitted.Add(^uint64(0))
+	}
+	return err
+}
+
+// send queues t, waiting while the queue is full, unless the pool is closed
+// or ctx is done.
+func (p *TinyMetricsPool) send(ctx context.Context, t tinyMetricsPoolTask) error {
+	woken := false
+	spins := 0
+	for {
+		r := p.q.tryPush(t)
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+			// Half the queue is free: the worker that claimed the task
+			// in the slot is about to free it.
+			spins++
+			continue
+		}
+		if r == poolPushFull {
+			// More than half full, or the worker freeing the slot is
+			// descheduled: park until the workers have emptied half the
+			// queue (see take), one wake-up per half queue rather than a
+			// retry per slot. Announce, then look once more: a worker
+			// that frees a slot afterwards sees the announcement, so the
+			// wake-up cannot be lost.
+			p.spaceWaiters.Add(1)
+			if r = p.q.tryPush(t); r == poolPushFull {
+				select {
+				case <-p.space:
+					p.spaceWaiters.Add(-1)
+					woken = true
+					spins = 0
+					continue
+				case <-ctx.Done():
+					p.spaceWaiters.Add(-1)
+					return ctx.Err()
+				case <-p.quit:
+					p.spaceWaiters.Add(-1)
+					return ErrTinyMetricsPoolClosed
+				}
+			}
+			p.spaceWaiters.Add(-1)
+		}
+		if r == poolPushClosed {
+			return ErrTinyMetricsPoolClosed
+		}
+		p.pushed()
+		if woken {
+			p.passOn(&p.q.poolRing)
+		}
+		return nil
+	}
+}
+
+// TrySubmit queues in if the queue has room, without waiting. It returns
+// ErrTinyMetricsPoolFull if the queue is full and ErrTinyMetricsPoolClosed
+// if Close or Shutdown has begun; the job is then not queued.
+//
+// TrySubmit of a job happens before the job runs.
+func (p *TinyMetricsPool) TrySubmit(in int) error {
+	p.stats.submitted.Add(1)
+	t := tinyMetricsPoolTask{in: in}
+	t.queued = p.stamp()
+	var err error
+	switch p.q.tryPush(t) {
+	case poolPushed:
+		p.pushed()
+	case poolPushFull:
+		err = ErrTinyMetricsPoolFull
+	case poolPushClosed:
+		err = ErrTinyMetricsPoolClosed
+	}
+	if err != nil {
+		p.stats.submitted.Add(^uint64(0))
+	}
+	return err
+}
+
+// Resize sets the number of workers to n (at least 1) while the pool runs.
+// Added workers start at once. A removed worker that is running a job
+// finishes it and exits without taking another; an idle one exits at once
+// (one that was taking a job just as Resize ran still runs that job). A
+// worker claims jobs from a long queue several at a time (at most half its
+// fair share of the queue), and a removed one still runs those it has
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
+func (p *TinyMetricsPool) Resize(n int) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
+	}
+}
+
+// Size reports the number of workers set by the workers= option or Resize.
+// Retired workers still finishing a job are not counted.
+func (p *TinyMetricsPool) Size() int {
+	return int(p.size.Load())
+}
+
+// grow starts n more workers. p.life must be held.
+func (p *TinyMetricsPool) grow(n int) {
+	for range n {
+		w := &tinyMetricsPoolMember{}
+		w.init()
+		w.stats = new(tinyMetricsPoolWorkerStats)
+		p.meters = append(p.meters, w.stats)
+		p.hire(&w.poolWorker)
+		go p.work(w)
+	}
+}
+
+// Close stops accepting jobs, runs every job already queued, and waits for
+// all workers to exit. Submits waiting for room when Close begins return
+// ErrTinyMetricsPoolClosed. Close may be called more than once and
+// concurrently with Shutdown; every call waits.
+//
+// The completion of every job happens before Close returns.
+func (p *TinyMetricsPool) Close() {
+	p.life.Lock()
+	p.stopAccepting(&p.q.poolRing)
+	p.life.Unlock()
+	p.wg.Wait()
+}
+
+// Shutdown stops accepting jobs, cancels the context of every running job,
+// and returns the queued jobs that never ran, in queue order (those received
+// by a worker as Shutdown began may come last). Running jobs finish with
+// whatever their function returns once their context is cancelled, and are
+// delivered to the handler as usual.
+//
+// Shutdown waits for the workers to exit or for ctx to be done, whichever
+// comes first; in the latter case it returns ctx.Err(), and the workers
+// still running a job that ignores its context exit when it returns. Only
+// the first Shutdown returns jobs; a job that could not be returned to it
+// (a later call, or one received as Shutdown gave up waiting) is delivered
+// to the handler with ErrTinyMetricsPoolClosed, so no job goes unaccounted.
+//
+// If Close is draining the queue, Shutdown stops it and returns the rest.
+func (p *TinyMetricsPool) Shutdown(ctx context.Context) ([]int, error) {
+	p.life.Lock()
+	p.stopAccepting(&p.q.poolRing)
+	first := !p.halted.Swap(true)
+	p.life.Unlock()
+	if first {
+		p.cancel()
+		// Drain alongside the workers: both hand jobs to unrun.
+		for {
+			t, r := p.q.tryPop()
+			if r == poolPopDrained {
+				break
+			}
+			if r == poolPopPending {
+				runtime.Gosched()
+			}
+			if r == poolPopped && t.batch == nil {
+				p.giveBack(t.in)
+			}
+		}
+	}
+	err := p.wait(ctx)
+	if !first {
+		return nil, err
+	}
+	p.unrunMu.Lock()
+	unrun := p.unrun
+	p.unrun = nil
+	p.unrunTaken = true
+	p.unrunMu.Unlock()
+	return unrun, err
+}
+
+// giveBack records a job that Shutdown must return.
+func (p *TinyMetricsPool) giveBack(in int) {
+	p.stats.unrun.Add(1)
+	p.unrunMu.Lock()
+	if !p.unrunTaken {
+		p.unrun = append(p.unrun, in)
+		p.unrunMu.Unlock()
+		return
+	}
+	p.unrunMu.Unlock()
+	var zero int
+	p.deliver(in, zero, ErrTinyMetricsPoolClosed)
+}
+
+// work is the loop of one worker goroutine.
+func (p *TinyMetricsPool) work(w *tinyMetricsPoolMember) {
+	defer p.wg.Done()
+	defer p.leave(&w.poolWorker)
+	defer p.gone(w)
+	tasks := make([]tinyMetricsPoolTask, poolMaxClaim)
+	for !w.retired.Load() {
+		n, pos, shared, ok := p.next(w, tasks)
+		if !ok {
+			return
+		}
+		p.claimStarted(w, !shared && w.cheap)
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = tinyMetricsPoolTask{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = tinyMetricsPoolTask{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(w, t) // the common case, without a call to run
+				} else {
+					p.run(w, t)
+				}
+			}
+		}
+		p.claimDone(w)
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
+		}
+	}
+}
+
+// run runs one task on w, or hands it back to Shutdown.
+func (p *TinyMetricsPool) run(w *tinyMetricsPoolMember, t tinyMetricsPoolTask) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(w, t.batch)
+		p.shareDone(w)
+	default:
+		p.runJob(w, t)
+	}
+}
+
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *TinyMetricsPool) runJob(w *tinyMetricsPoolMember, t tinyMetricsPoolTask) {
+	in := t.in
+	p.jobStarted(w, t.queued)
+	out, err := p.attempt(p.ctx, in)
+	p.jobDone(w, err == nil)
+	p.deliver(in, out, err)
+}
+
+// tinyMetricsPoolQueue is the job queue: a ring of slots, each holding a
+// task and the sequence number that publishes it (see ring).
+type tinyMetricsPoolQueue struct {
+	poolRing
+	slots []tinyMetricsPoolSlot
+}
+
+// tinyMetricsPoolSlot holds one task. seq == pos: free for the push at pos;
+// seq == pos+1: holds the task pushed at pos, ready to pop.
+type tinyMetricsPoolSlot struct {
+	seq atomic.Uint64
+	t   tinyMetricsPoolTask
+}
+
+// init sizes the ring to capacity rounded up to a power of two, at least 2
+// (one slot cannot tell full from free).
+func (q *tinyMetricsPoolQueue) init(capacity int) {
+	n := uint64(2)
+	if capacity > 2 {
+		n = 1 << bits.Len64(uint64(capacity-1))
+	}
+	q.slots = make([]tinyMetricsPoolSlot, n)
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
+}
+
+// tryPush adds t unless the queue is full or closed.
+func (q *tinyMetricsPoolQueue) tryPush(t tinyMetricsPoolTask) poolPushResult {
+	pos := q.tail.Load()
+	for {
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
+		}
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - pos); {
+		case dif == 0:
+			if q.tail.CompareAndSwap(pos, pos+1) {
+				s.t = t
+				s.seq.Store(pos + 1) // publish
+				return poolPushed
+			}
+		case dif < 0: // the slot still holds the task of the previous lap
+			return poolPushFull
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// take returns the task at pos, which the caller has claimed, and frees its
+// slot.
+func (q *tinyMetricsPoolQueue) take(pos uint64) tinyMetricsPoolTask {
+	s := &q.slots[pos&q.mask]
+	t := s.t
+	s.t = tinyMetricsPoolTask{} // drop references for the GC
+	s.seq.Store(pos + q.mask + 1)
+	return t
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *tinyMetricsPoolQueue) takeOver(pos uint64) (tinyMetricsPoolTask, bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return tinyMetricsPoolTask{}, false
+	}
+	return q.take(pos), true
+}
+
+// tryPop removes the oldest task, if one is published (Shutdown drains the
+// queue with it).
+func (q *tinyMetricsPoolQueue) tryPop() (tinyMetricsPoolTask, poolPopResult) {
+	pos, _, r := q.claim(0, 1)
+	if r != poolPopped {
+		return tinyMetricsPoolTask{}, r
+	}
+	return q.take(pos), poolPopped
+}
+
+// TinyMetricsPoolPanicError is the error of a job whose function panicked.
+// The pool recovers the panic, reports it as the job's error and keeps
+// running. A job that panicked is not retried.
+type TinyMetricsPoolPanicError struct {
+	// Value is the value passed to panic.
+	Value any
+	// Stack is the goroutine's stack when the panic was recovered.
+	Stack []byte
+}
+
+func (e *TinyMetricsPoolPanicError) Error() string {
+	return fmt.Sprintf("pool: job panicked: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns Value if it is an error, so that errors.Is sees through a
+// panic(err).
+func (e *TinyMetricsPoolPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+func tinyMetricsPoolNewPanicError(v any) *TinyMetricsPoolPanicError {
+	return &TinyMetricsPoolPanicError{Value: v, Stack: debug.Stack()}
+}
+
+// attempt runs a job once, turning a panic into a *TinyMetricsPoolPanicError.
+func (p *TinyMetricsPool) attempt(ctx context.Context, in int) (out int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = tinyMetricsPoolNewPanicError(r)
+		}
+	}()
+	return p.call(ctx, in)
+}
+
+// TinyMetricsPoolStats is a snapshot of a pool's counters. Every job
+// submitted is, at any moment, queued, in flight, completed, failed, or
+// returned by Shutdown (Unrun); a Map call counts each of its items as a
+// job. The counters are read one by one while the pool runs, so a snapshot
+// taken then may be off by the jobs that moved meanwhile; once Close or
+// Shutdown has returned,
+//
+//	Submitted == Completed + Failed + Unrun
+type TinyMetricsPoolStats struct {
+	Submitted uint64 // accepted by Submit, TrySubmit or Map
+	Completed uint64 // finished with a nil error (after retries, if any)
+	Failed    uint64 // finished with an error, or Map items not run
+	Retried   uint64 // attempts beyond each job's first
+	Unrun     uint64 // received after Shutdown began, not run
+	InFlight  int64  // running now, retries and backoff included
+	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+	Workers   int    // worker goroutines, as Size reports
+	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Idle      int    // Workers - Busy, or 0: workers waiting for a job
+
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
+	// Map call) to the start of their first attempt; RunTime is how long
+	// they then took, retries and backoff included. Jobs of a microsecond or
+	// more are timed one by one. Cheaper jobs, which a worker claims several
+	// at a time, are timed by claim, as a clock read per job would cost more
+	// than the job: each gets the claim's mean run time, its queue wait ends
+	// when the claim starts, and it starts when the latest claim of such
+	// jobs started (so that waits of under a claim's length are rounded).
+	// Map items are timed by the chunks workers take them in, the same way.
+	// The jobs of claims of cheap jobs reach TinyMetricsPoolStats within a
+	// millisecond, and at once when their worker runs out of jobs.
+	QueueWait TinyMetricsPoolHistogram
+	RunTime   TinyMetricsPoolHistogram
+}
+
+// tinyMetricsPoolCounters are the metrics of a pool, updated only under the
+// metrics= option. The workers count the jobs they run in their own
+// tinyMetricsPoolWorkerStats; gone holds the counts of the workers that have
+// exited.
+type tinyMetricsPoolCounters struct {
+	submitted poolPaddedUint64
+	completed poolPaddedUint64 // Map items
+	failed    poolPaddedUint64 // Map items
+	retried   poolPaddedUint64
+	unrun     poolPaddedUint64
+	inFlight  poolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs, poolClockParked
+	// or poolClockSlow (see stamp).
+	clock poolPaddedInt64
+	// stealing counts the workers running a job taken over from another's
+	// claim: busy, though counted in hunting.
+	stealing poolPaddedInt64
+	gone     tinyMetricsPoolWorkerStats
+}
+
+// Stats returns a snapshot of the pool's counters. It reports zeros unless
+// the metrics= option is set.
+func (p *TinyMetricsPool) Stats() TinyMetricsPoolStats {
+	s := TinyMetricsPoolStats{
+		Submitted: p.stats.submitted.Load(),
+		Retried:   p.stats.retried.Load(),
+		Unrun:     p.stats.unrun.Load(),
+		Queued:    p.q.length(),
+		Workers:   p.Size(),
+	}
+	// Under life, no worker moves its counts to gone meanwhile.
+	p.life.Lock()
+	all := append([]*tinyMetricsPoolWorkerStats{&p.stats.gone}, p.meters...)
+	var started uint64
+	for _, ws := range all {
+		started += ws.started.Load()
+		s.Completed += ws.completed.Load()
+		s.Failed += ws.failed.Load()
+		ws.queueWait.addTo(&s.QueueWait)
+		ws.runTime.addTo(&s.RunTime)
+	}
+	// Workers hunting for a job, parked ones included, are idle; the
+	// others, retired ones still finishing included, busy.
+	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	p.life.Unlock()
+	// Jobs started and not yet counted as completed or failed are in
+	// flight.
+	s.InFlight = int64(started-s.Completed-s.Failed) + p.stats.inFlight.Load()
+	s.Completed += p.stats.completed.Load()
+	s.Failed += p.stats.failed.Load()
+	s.Idle = max(s.Workers-int(s.Busy), 0)
+	return s
+}
+
+// tinyMetricsPoolWorkerStats are the metrics one worker keeps, for
+// TinyMetricsPoolStats to add up: its own cache lines, no contention with
+// other workers. The jobs of claims of cheap jobs (batched) are tallied in
+// pending, plain fields only the worker touches, which go to the atomic
+// fields at most every poolFlushEvery and whenever the worker waits for jobs
+// or exits; other jobs are counted in the atomic fields one by one.
+type tinyMetricsPoolWorkerStats struct {
+	// Only the worker reads and writes these. mark is when the claim
+	// started, or, not batched, the job running now; fresh says that it
+	// is when the worker's last claim ended and that it has not waited
+	// since, so the next claim starts then.
+	mark    int64
+	batched bool
+	fresh   bool
+	flushed int64  // when pending was last flushed
+	ran     uint64 // jobs of the batched claim running
+	fails   uint64 // of which failed
+	pending poolTally
+
+	completed atomic.Uint64
+	failed    atomic.Uint64
+	started   atomic.Uint64 // jobs started, pending ones excepted
+	queueWait tinyMetricsPoolHistogram
+	runTime   tinyMetricsPoolHistogram
+}
+
+// add adds the counts of o, a worker that exits, to s.
+func (s *tinyMetricsPoolWorkerStats) add(o *tinyMetricsPoolWorkerStats) {
+	s.completed.Add(o.completed.Load())
+	s.failed.Add(o.failed.Load())
+	s.started.Add(o.started.Load())
+	s.queueWait.add(&o.queueWait)
+	s.runTime.add(&o.runTime)
+}
+
+// flush adds the tally of w's batched claims to its atomic fields.
+func (s *tinyMetricsPoolWorkerStats) flush() {
+	t := &s.pending
+	if t.jobs == 0 {
+		return
+	}
+	for i := range t.waits {
+		if t.waits[i] != 0 {
+			s.queueWait.counts[i].Add(t.waits[i])
+		}
+		if t.runs[i] != 0 {
+			s.runTime.counts[i].Add(t.runs[i])
+		}
+	}
+	s.queueWait.sum.Add(t.waitSum)
+	s.runTime.sum.Add(t.runSum)
+	s.started.Add(t.jobs)
+	s.completed.Add(t.jobs - t.fails)
+	s.failed.Add(t.fails)
+	*t = poolTally{}
+}
+
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (p *TinyMetricsPool) now() int64 {
+	return int64(time.Since(p.epoch))
+}
+
+// stamp returns the time a job is queued at, for its queue wait. While
+// workers run claims of cheap jobs it is the start of the latest such
+// claim, which they publish: a read of the clock per job would cost more
+// than the job. After a worker parked, it reads the clock and publishes
+// it, for the jobs queued until the worker it wakes starts a claim. While
+// jobs take a microsecond or more, it reads the clock.
+func (p *TinyMetricsPool) stamp() int64 {
+	t := p.stats.clock.Load()
+	if t > 0 {
+		return t
+	}
+	now := p.now()
+	if t == poolClockParked {
+		p.stats.clock.CompareAndSwap(poolClockParked, now)
+	}
+	return now
+}
+
+// claimStarted starts timing a claim w is about to run. A claim of cheap
+// jobs (batched) is timed as a whole: its jobs' queue waits end at its
+// start, and each is given the claim's mean run time. Other jobs are timed
+// one by one.
+func (p *TinyMetricsPool) claimStarted(w *tinyMetricsPoolMember, batched bool) {
+	ws := w.stats
+	if !ws.fresh || !batched {
+		ws.mark = p.now()
+	}
+	ws.batched, ws.fresh = batched, false
+	if c := p.stats.clock.Load(); !batched {
+		if c != poolClockSlow {
+			p.stats.clock.Store(poolClockSlow)
+		}
+	} else if ws.mark > c+poolClockStep {
+		p.stats.clock.Store(ws.mark)
+	}
+}
+
+// jobStarted records the queue wait of a job queued at queued that w
+// starts.
+func (p *TinyMetricsPool) jobStarted(w *tinyMetricsPoolMember, queued int64) {
+	ws := w.stats
+	d := max(ws.mark-queued, 0)
+	if ws.batched {
+		ws.pending.waits[poolHistBucket(d)]++
+		ws.pending.waitSum += d
+		return
+	}
+	ws.started.Add(1)
+	ws.queueWait.observe(d)
+}
+
+// jobDone records a job w has just finished, which succeeded if ok.
+func (p *TinyMetricsPool) jobDone(w *tinyMetricsPoolMember, ok bool) {
+	ws := w.stats
+	if ws.batched {
+		ws.ran++
+		if !ok {
+			ws.fails++
+		}
+		return
+	}
+	now := p.now()
+	ws.runTime.observe(now - ws.mark)
+	ws.mark = now // the start of w's next job, if any
+	if ok {
+		ws.completed.Add(1)
+	} else {
+		ws.failed.Add(1)
+	}
+}
+
+// shareDone restarts the clock of w's next job after a share of a Map
+// batch, which is not a job (in a batched claim, it counts in the claim's
+// time).
+func (p *TinyMetricsPool) shareDone(w *tinyMetricsPoolMember) {
+	if !w.stats.batched {
+		w.stats.mark = p.now()
+	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran
+// from start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
+// in the atomic fields at once.
+func (p *TinyMetricsPool) chunkDone(w *tinyMetricsPoolMember, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[poolHistBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
+}
+
+// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
+// with the claim's mean run time, and the tally flushed if it is due.
+func (p *TinyMetricsPool) claimDone(w *tinyMetricsPoolMember) {
+	ws := w.stats
+	if !ws.batched {
+		return
+	}
+	ws.batched = false
+	if ws.ran == 0 {
+		return
+	}
+	now := p.now()
+	d := max(now-ws.mark, 0)
+	t := &ws.pending
+	t.runs[poolHistBucket(d/int64(ws.ran))] += ws.ran
+	t.runSum += d
+	t.jobs += ws.ran
+	t.fails += ws.fails
+	ws.ran, ws.fails = 0, 0
+	ws.mark, ws.fresh = now, true
+	if now-ws.flushed >= int64(poolFlushEvery) {
+		ws.flush()
+		ws.flushed = now
+	}
+}
+
+// waiting flushes w's tally as w goes to wait for jobs, or exits.
+func (p *TinyMetricsPool) waiting(w *tinyMetricsPoolMember) {
+	w.stats.fresh = false
+	w.stats.flush()
+}
+
+// gone moves the counts of w, whose goroutine is exiting, to the pool's:
+// under life, as TinyMetricsPoolStats adds them up, so they are counted once.
+func (p *TinyMetricsPool) gone(w *tinyMetricsPoolMember) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	w.stats.flush()
+	p.stats.gone.add(w.stats)
+	for i, ws := range p.meters {
+		if ws == w.stats {
+			p.meters = append(p.meters[:i], p.meters[i+1:]...)
+			break
+		}
+	}
+}
+
+// steal takes over one claimed task not started, and runs it; it reports
+// whether there was one. self must be counted in hunting.
+func (p *TinyMetricsPool) steal(self *tinyMetricsPoolMember) bool {
+	for {
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
+		if !ok {
+			return false
+		}
+		if t, ok := p.q.takeOver(pos); ok {
+			// Still counted in hunting while it runs the job: claimers
+			// then take their next tasks with a CAS, and this worker
+			// can take them over when it is done.
+			p.freed(&p.q.poolRing, pos)
+			// Timed alone, like the jobs of a shared claim.
+			p.stats.stealing.Add(1) // busy, though counted in hunting
+			p.claimStarted(self, false)
+			p.run(self, t)
+			p.stats.stealing.Add(-1)
+			return true
+		}
+		// Taken by its claimer or another hunter meanwhile: look again.
+	}
+}
+
+// runClaim runs the tasks of the shared claim [pos, pos+n), n > 1, in
+// order, t being the first, already taken: it takes each of the others
+// only when it gets to it, and skips those a hunter has taken over (see
+// steal). It returns how many it ran.
+func (p *TinyMetricsPool) runClaim(w *tinyMetricsPoolMember, t tinyMetricsPoolTask, pos, n uint64) (ran uint64) {
+	end := pos + n
+	hunted := p.hunting.Load() != 0 // after the claim was published
+	for j := pos; ; {
+		if hunted {
+			p.offer(&p.q.poolRing, j+1, end)
+		}
+		if t.batch == nil && !p.halted.Load() {
+			p.runJob(w, t) // the common case, without a call to run
+		} else {
+			p.run(w, t)
+		}
+		ran++
+		for {
+			if j+1 == end {
+				return ran
+			}
+			w.done.Store(j) // before loading hunting: see steal
+			j++
+			var ok bool
+			if hunted = p.hunting.Load() != 0; !hunted {
+				// No hunter can take it now; one may have taken it
+				// before.
+				if ok = p.q.unstarted(j); ok {
+					t = p.q.take(j)
+				}
+			} else {
+				t, ok = p.q.takeOver(j)
+			}
+			if ok {
+				p.freed(&p.q.poolRing, j)
+				break
+			}
+		}
+	}
+}
+
+// NewTinyMetricsPool returns a TinyMetricsPool with its workers started.
+// onResult, if not nil, receives every submitted job's input, output and
+// error on the worker goroutine right after the job finishes; Map items are
+// not delivered to it. Close or Shutdown stops the workers.
+func NewTinyMetricsPool(onResult func(int, int, error)) *TinyMetricsPool {
+	p := &TinyMetricsPool{onResult: onResult}
+	p.init()
+	return p
+}
+
+// TinyHookedPool: generated from the pool directive in pool.go.
+
+// tinyHookedPoolBatch is one Map call, shared by the workers helping with it.
+type tinyHookedPoolBatch struct {
+	poolBatchState
+	ins  []int
+	outs []int
+}
+
+// Map runs every element of ins through the pool's function and returns the
+// outputs in input order. It is the fast path for large batches: the workers
+// share out ins by chunks (no queue hand-off per item), run them in a tight
+// loop and write straight into the result slice. The result handler is not
+// called for Map items.
+//
+// Each item runs under a context derived from ctx (so it carries ctx's
+// values), cancelled when ctx is done, when Shutdown begins, or when another
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrTinyHookedPoolClosed. An item that fails once the batch has
+// stopped (as a function that honours its context does) does not change the
+// error. The error is nil if every item succeeded.
+//
+// The batch goes through the queue like a job, once per helping worker, so
+// it waits behind queued jobs and shares the workers with them. Map must not
+// be called from a job of the same pool.
+//
+// The completion of every item happens before Map returns.
+func (p *TinyHookedPool) Map(ctx context.Context, ins []int) ([]int, error) {
+	outs := make([]int, len(ins))
+	return outs, p.MapInto(ctx, outs, ins)
+}
+
+// MapInto is Map writing the outputs into outs, which must be as long as
+// ins: a caller running batches in a loop reuses one output slice, and
+// allocates nothing per batch but the batch's own bookkeeping. It panics if
+// the lengths differ.
+func (p *TinyHookedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
+	if len(outs) != len(ins) {
+		panic("pool: MapInto: len(outs) != len(ins)")
+	}
+	n := int64(len(ins))
+	if n == 0 {
+		return nil
+	}
+	helpers := min(p.size.Load(), n)
+	if helpers < 1 {
+		helpers = 1
+	}
+	b := &tinyHookedPoolBatch{ins: ins, outs: outs}
+	b.start(ctx, n, helpers)
+	defer b.cancel()
+	// Shutdown stops the batch with ErrTinyHookedPoolClosed, recorded before
+	// the items see their contexts cancelled (see itemFailed). If it has
+	// begun, fail runs at once.
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrTinyHookedPoolClosed) })()
+
+	for range helpers {
+		if err := p.send(ctx, tinyHookedPoolTask{batch: b}); err != nil {
+			b.fail(err)
+			break
+		}
+	}
+	b.wait()
+	return b.error()
+}
+
+// runBatch claims and runs chunks of b until none is left, sized by time
+// (see poolChunkTime).
+func (p *TinyHookedPool) runBatch(w *tinyHookedPoolMember, b *tinyHookedPoolBatch) {
+	size := int64(1)
+	start := time.Now()
+	for {
+		lo, hi, more := b.claim(size)
+		if !more {
+			return
+		}
+		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
+		b.ok.Add(int64(ok))
+		b.finish(hi - lo)
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
+		start = now
+	}
+}
+
+// runChunk runs items [lo, hi) of b and returns how many succeeded before
+// the first failure, which fails the batch. It is the per-item loop of Map,
+// kept tight: one call of the hook per item, and the retry and timeout
+// paths only when those options are on.
+func (p *TinyHookedPool) runChunk(b *tinyHookedPoolBatch, lo, hi int) (ok int) {
+	i := lo // the item running, for the panic report
+	defer func() {
+		if r := recover(); r != nil {
+			ok = i - lo
+			b.itemFailed(i, tinyHookedPoolNewPanicError(r))
+		}
+	}()
+	ctx := b.ctx
+	ins := b.ins[lo:hi]
+	outs := b.outs[lo:hi]
+	outs = outs[:len(ins)] // one bounds check for the loop
+	for j := range ins {
+		var out int
+		var err error
+		out, err = p.call(ctx, ins[j])
+		if err != nil {
+			i = lo + j
+			b.itemFailed(i, err)
+			return j
+		}
+		outs[j] = out
+		i++
+	}
+	return len(ins)
+}
+
+// next claims the next tasks, at least one and at most poolMaxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *TinyHookedPool) next(w *tinyHookedPoolMember, tasks []tinyHookedPoolTask) (n, pos uint64, shared, ok bool) {
+	hunting := false
+	for {
+		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
+		switch r {
+		case poolPopped:
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<poolClaimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
+			}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
+			}
+			return n, pos, shared, true
+		case poolPopDrained:
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		case poolPopPending:
+			if p.q.settle(pos) {
+				continue
+			}
+			// Its thread may be descheduled: park, and let it wake us
+			// once it has published (see pushed).
+		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		}
+	}
+}
+
+// ErrTinyHookedPoolClosed is returned by Submit, TrySubmit and Map after
+// Close or Shutdown has begun, and delivered to the handler for a job that
+// Shutdown could not return because it had already returned (see
+// [TinyHookedPool.Shutdown]).
+var ErrTinyHookedPoolClosed = errors.New("pool: closed")
+
+// ErrTinyHookedPoolFull is returned by TrySubmit when the queue has no room.
+var ErrTinyHookedPoolFull = errors.New("pool: queue full")
+
+// TinyHookedPool runs a function over submitted jobs on a bounded set of
+// workers.
+//
+// A TinyHookedPool must be created with [NewTinyHookedPool]; the zero value
+// is not usable. A TinyHookedPool must not be copied after first use. All
+// methods are safe for concurrent use.
+//
+// The function and the handler run on worker goroutines, concurrently with
+// each other. They must not call Submit, Map, Close or Shutdown on their own
+// pool in a way that waits for the pool (a job waiting for a job can
+// deadlock a pool whose workers all wait).
+type TinyHookedPool struct {
+	_ poolNoCopy
+
+	// q is the job queue: a ring of values, no closure and no allocation
+	// per job, and no lock shared by producers and workers.
+	q tinyHookedPoolQueue
+
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
+
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
+
+	// ctx is the parent of every job's context; Shutdown cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// halted is set by Shutdown: a worker that receives a job afterwards
+	// hands it back instead of running it.
+	halted atomic.Bool
+
+	onResult func(int, int, error)
+
+	unrunMu    sync.Mutex
+	unrun      []int // jobs received after Shutdown began, to be returned by it
+	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
+}
+
+// tinyHookedPoolTask is one element of the queue: a job, or a share of a Map
+// batch.
+type tinyHookedPoolTask struct {
+	in    int
+	batch *tinyHookedPoolBatch // non-nil: the receiving worker helps with this batch
+}
+
+// tinyHookedPoolMember is one worker of the pool: its handle, which the
+// pool's parking and staff know, and what the pool keeps of it alone.
+type tinyHookedPoolMember struct {
+	poolWorker
+	// A member is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [tinyHookedPoolWorkerPad]byte
+}
+
+// tinyHookedPoolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48
+// without metrics.
+const tinyHookedPoolWorkerPad = 16
+
+// init makes the queue and starts the workers.
+func (p *TinyHookedPool) init() {
+	queue := 1024
+	workers := runtime.GOMAXPROCS(0)
+	p.q.init(queue)
+	p.poolParking.init()
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.life.Lock()
+	p.grow(workers)
+	p.life.Unlock()
+}
+
+// call runs the user's function once. It is the only place the function is
+// called, so that a generated pool can call it directly (and inline it).
+func (p *TinyHookedPool) call(ctx context.Context, in int) (int, error) {
+	return Tiny(in), nil
+}
+
+// deliver hands one job's outcome to the result handler.
+func (p *TinyHookedPool) deliver(in int, out int, err error) {
+	if p.onResult != nil {
+		p.onResult(in, out, err)
+	}
+}
+
+// rejected calls tinyReject, the directive's onreject=, with a job that
+// Submit or TrySubmit did not queue and the error they return.
+func (p *TinyHookedPool) rejected(in int, err error) {
+	tinyReject(in, err)
+}
+
+// dropped calls tinyDrop, the directive's ondrop=, with a job that Shutdown
+// took out of the queue unrun.
+func (p *TinyHookedPool) dropped(in int) {
+	tinyDrop(in)
+}
+
+// panicked calls tinyPanic, the directive's onpanic=, with a job whose
+// function panicked and its *TinyHookedPoolPanicError.
+func (p *TinyHookedPool) panicked(in int, err error) {
+	tinyPanic(in, err)
+}
+
+// Submit queues in to be run, waiting while the queue is full. It returns
+// ErrTinyHookedPoolClosed if Close or Shutdown has begun, and ctx.Err() if
+// ctx is done before there is room; the job is then not queued. ctx bounds
+// only the wait for room: the job itself runs under the pool's context (see
+// Shutdown).
+//
+// Submit of a job happens before the job runs.
+func (p *TinyHookedPool) Submit(ctx context.Context, in int) error {
+	t := tinyHookedPoolTask{in: in}
+	err := p.send(ctx, t)
+	if err != nil {
+		p.rejected(in, err)
+	}
+	return err
+}
+
+// send queues t, waiting while the queue is full, unless the pool is closed
+// or ctx is done.
+func (p *TinyHookedPool) send(ctx context.Context, t tinyHookedPoolTask) error {
+	woken := false
+	spins := 0
+	for {
+		r := p.q.tryPush(t)
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+			// Half the queue is free: the worker that claimed the task
+			// in the slot is about to free it.
+			spins++
+			continue
+		}
+		if r == poolPushFull {
+			// More than half full, or the worker freeing the slot is
+			// descheduled: park until the workers have emptied half the
+			// queue (see take), one wake-up per half queue rather than a
+			// retry per slot. Announce, then look once more: a worker
+			// that frees a slot afterwards sees the announcement, so the
+			// wake-up cannot be lost.
+			p.spaceWaiters.Add(1)
+			if r = p.q.tryPush(t); r == poolPushFull {
+				select {
+				case <-p.space:
+					p.spaceWaiters.Add(-1)
+					woken = true
+					spins = 0
+					continue
+				case <-ctx.Done():
+					p.spaceWaiters.Add(-1)
+					return ctx.Err()
+				case <-p.quit:
+					p.spaceWaiters.Add(-1)
+					return ErrTinyHookedPoolClosed
+				}
+			}
+			p.spaceWaiters.Add(-1)
+		}
+		if r == poolPushClosed {
+			return ErrTinyHookedPoolClosed
+		}
+		p.pushed()
+		if woken {
+			p.passOn(&p.q.poolRing)
+		}
+		return nil
+	}
+}
+
+// TrySubmit queues in if the queue has room, without waiting. It returns
+// ErrTinyHookedPoolFull if the queue is full and ErrTinyHookedPoolClosed if
+// Close or Shutdown has begun; the job is then not queued.
+//
+// TrySubmit of a job happens before the job runs.
+func (p *TinyHookedPool) TrySubmit(in int) error {
+	t := tinyHookedPoolTask{in: in}
+	var err error
+	switch p.q.tryPush(t) {
+	case poolPushed:
+		p.pushed()
+	case poolPushFull:
+		err = ErrTinyHookedPoolFull
+	case poolPushClosed:
+		err = ErrTinyHookedPoolClosed
+	}
+	if err != nil {
+		p.rejected(in, err)
+	}
+	return err
+}
+
+// Resize sets the number of workers to n (at least 1) while the pool runs.
+// Added workers start at once. A removed worker that is running a job
+// finishes it and exits without taking another; an idle one exits at once
+// (one that was taking a job just as Resize ran still runs that job). A
+// worker claims jobs from a long queue several at a time (at most half its
+// fair share of the queue), and a removed one still runs those it has
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
+func (p *TinyHookedPool) Resize(n int) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
+	}
+}
+
+// Size reports the number of workers set by the workers= option or Resize.
+// Retired workers still finishing a job are not counted.
+func (p *TinyHookedPool) Size() int {
+	return int(p.size.Load())
+}
+
+// grow starts n more workers. p.life must be held.
+func (p *TinyHookedPool) grow(n int) {
+	for range n {
+		w := &tinyHookedPoolMember{}
+		w.init()
+		p.hire(&w.poolWorker)
+		go p.work(w)
+	}
+}
+
+// Close stops accepting jobs, runs every job already queued, and waits for
+// all workers to exit. Submits waiting for room when Close begins return
+// ErrTinyHookedPoolClosed. Close may be called more than once and
+// concurrently with Shutdown; every call waits.
+//
+// The completion of every job happens before Close returns.
+func (p *TinyHookedPool) Close() {
+	p.life.Lock()
+	p.stopAccepting(&p.q.poolRing)
+	p.life.Unlock()
+	p.wg.Wait()
+}
+
+// Shutdown stops accepting jobs, cancels the context of every running job,
+// and returns the queued jobs that never ran, in queue order (those received
+// by a worker as Shutdown began may come last). Running jobs finish with
+// whatever their function returns once their context is cancelled, and are
+// delivered to the handler as usual.
+//
+// Shutdown waits for the workers to exit or for ctx to be done, whichever
+// comes first; in the latter case it returns ctx.Err(), and the workers
+// still running a job that ignores its context exit when it returns. Only
+// the first Shutdown returns jobs; a job that could not be returned to it
+// (a later call, or one received as Shutdown gave up waiting) is delivered
+// to the handler with ErrTinyHookedPoolClosed, so no job goes unaccounted.
+//
+// If Close is draining the queue, Shutdown stops it and returns the rest.
+func (p *TinyHookedPool) Shutdown(ctx context.Context) ([]int, error) {
+	p.life.Lock()
+	p.stopAccepting(&p.q.poolRing)
+	first := !p.halted.Swap(true)
+	p.life.Unlock()
+	if first {
+		p.cancel()
+		// Drain alongside the workers: both hand jobs to unrun.
+		for {
+			t, r := p.q.tryPop()
+			if r == poolPopDrained {
+				break
+			}
+			if r == poolPopPending {
+				runtime.Gosched()
+			}
+			if r == poolPopped && t.batch == nil {
+				p.giveBack(t.in)
+			}
+		}
+	}
+	err := p.wait(ctx)
+	if !first {
+		return nil, err
+	}
+	p.unrunMu.Lock()
+	unrun := p.unrun
+	p.unrun = nil
+	p.unrunTaken = true
+	p.unrunMu.Unlock()
+	return unrun, err
+}
+
+// giveBack records a job that Shutdown must return.
+func (p *TinyHookedPool) giveBack(in int) {
+	p.dropped(in)
+	p.unrunMu.Lock()
+	if !p.unrunTaken {
+		p.unrun = append(p.unrun, in)
+		p.unrunMu.Unlock()
+		return
+	}
+	p.unrunMu.Unlock()
+	var zero int
+	p.deliver(in, zero, ErrTinyHookedPoolClosed)
+}
+
+// work is the loop of one worker goroutine.
+func (p *TinyHookedPool) work(w *tinyHookedPoolMember) {
+	defer p.wg.Done()
+	defer p.leave(&w.poolWorker)
+	tasks := make([]tinyHookedPoolTask, poolMaxClaim)
+	for !w.retired.Load() {
+		n, pos, shared, ok := p.next(w, tasks)
+		if !ok {
+			return
+		}
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = tinyHookedPoolTask{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = tinyHookedPoolTask{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(w, t) // the common case, without a call to run
+				} else {
+					p.run(w, t)
+				}
+			}
+		}
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
+		}
+	}
+}
+
+// run runs one task on w, or hands it back to Shutdown.
+func (p *TinyHookedPool) run(w *tinyHookedPoolMember, t tinyHookedPoolTask) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(w, t.batch)
+	default:
+		p.runJob(w, t)
+	}
+}
+
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *TinyHookedPool) runJob(w *tinyHookedPoolMember, t tinyHookedPoolTask) {
+	in := t.in
+	out, err := p.attempt(p.ctx, in)
+	p.deliver(in, out, err)
+}
+
+// tinyHookedPoolQueue is the job queue: a ring of slots, each holding a task
+// and the sequence number that publishes it (see ring).
+type tinyHookedPoolQueue struct {
+	poolRing
+	slots []tinyHookedPoolSlot
+}
+
+// tinyHookedPoolSlot holds one task. seq == pos: free for the push at pos;
+// seq == pos+1: holds the task pushed at pos, ready to pop.
+type tinyHookedPoolSlot struct {
+	seq atomic.Uint64
+	t   tinyHookedPoolTask
+}
+
+// init sizes the ring to capacity rounded up to a power of two, at least 2
+// (one slot cannot tell full from free).
+func (q *tinyHookedPoolQueue) init(capacity int) {
+	n := uint64(2)
+	if capacity > 2 {
+		n = 1 << bits.Len64(uint64(capacity-1))
+	}
+	q.slots = make([]tinyHookedPoolSlot, n)
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
+}
+
+// tryPush adds t unless the queue is full or closed.
+func (q *tinyHookedPoolQueue) tryPush(t tinyHookedPoolTask) poolPushResult {
+	pos := q.tail.Load()
+	for {
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
+		}
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - pos); {
+		case dif == 0:
+			if q.tail.CompareAndSwap(pos, pos+1) {
+				s.t = t
+				s.seq.Store(pos + 1) // publish
+				return poolPushed
+			}
+		case dif < 0: // the slot still holds the task of the previous lap
+			return poolPushFull
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// take returns the task at pos, which the caller has claimed, and frees its
+// slot.
+func (q *tinyHookedPoolQueue) take(pos uint64) tinyHookedPoolTask {
+	s := &q.slots[pos&q.mask]
+	t := s.t
+	s.t = tinyHookedPoolTask{} // drop references for the GC
+	s.seq.Store(pos + q.mask + 1)
+	return t
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *tinyHookedPoolQueue) takeOver(pos uint64) (tinyHookedPoolTask, bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return tinyHookedPoolTask{}, false
+	}
+	return q.take(pos), true
+}
+
+// tryPop removes the oldest task, if one is published (Shutdown drains the
+// queue with it).
+func (q *tinyHookedPoolQueue) tryPop() (tinyHookedPoolTask, poolPopResult) {
+	pos, _, r := q.claim(0, 1)
+	if r != poolPopped {
+		return tinyHookedPoolTask{}, r
+	}
+	return q.take(pos), poolPopped
+}
+
+// TinyHookedPoolPanicError is the error of a job whose function panicked.
+// The pool recovers the panic, reports it as the job's error and keeps
+// running. A job that panicked is not retried.
+type TinyHookedPoolPanicError struct {
+	// Value is the value passed to panic.
+	Value any
+	// Stack is the goroutine's stack when the panic was recovered.
+	Stack []byte
+}
+
+func (e *TinyHookedPoolPanicError) Error() string {
+	return fmt.Sprintf("pool: job panicked: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns Value if it is an error, so that errors.Is sees through a
+// panic(err).
+func (e *TinyHookedPoolPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+func tinyHookedPoolNewPanicError(v any) *TinyHookedPoolPanicError {
+	return &TinyHookedPoolPanicError{Value: v, Stack: debug.Stack()}
+}
+
+// attempt runs a job once, turning a panic into a *TinyHookedPoolPanicError.
+func (p *TinyHookedPool) attempt(ctx context.Context, in int) (out int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = tinyHookedPoolNewPanicError(r)
+			p.panicked(in, err)
+		}
+	}()
+	return p.call(ctx, in)
+}
+
+// steal takes over one claimed task not started, and runs it; it reports
+// whether there was one. self must be counted in hunting.
+func (p *TinyHookedPool) steal(self *tinyHookedPoolMember) bool {
+	for {
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
+		if !ok {
+			return false
+		}
+		if t, ok := p.q.takeOver(pos); ok {
+			// Still counted in hunting while it runs the job: claimers
+			// then take their next tasks with a CAS, and this worker
+			// can take them over when it is done.
+			p.freed(&p.q.poolRing, pos)
+			p.run(self, t)
+			return true
+		}
+		// Taken by its claimer or another hunter meanwhile: look again.
+	}
+}
+
+// runClaim runs the tasks of the shared claim [pos, pos+n), n > 1, in
+// order, t being the first, already taken: it takes each of the others
+// only when it gets to it, and skips those a hunter has taken over (see
+// steal). It returns how many it ran.
+func (p *TinyHookedPool) runClaim(w *tinyHookedPoolMember, t tinyHookedPoolTask, pos, n uint64) (ran uint64) {
+	end := pos + n
+	hunted := p.hunting.Load() != 0 // after the claim was published
+	for j := pos; ; {
+		if hunted {
+			p.offer(&p.q.poolRing, j+1, end)
+		}
+		if t.batch == nil && !p.halted.Load() {
+			p.runJob(w, t) // the common case, without a call to run
+		} else {
+			p.run(w, t)
+		}
+		ran++
+		for {
+			if j+1 == end {
+				return ran
+			}
+			w.done.Store(j) // before loading hunting: see steal
+			j++
+			var ok bool
+			if hunted = p.hunting.Load() != 0; !hunted {
+				// No hunter can take it now; one may have taken it
+				// before.
+				if ok = p.q.unstarted(j); ok {
+					t = p.q.take(j)
+				}
+			} else {
+				t, ok = p.q.takeOver(j)
+			}
+			if ok {
+				p.freed(&p.q.poolRing, j)
+				break
+			}
+		}
+	}
+}
+
+// NewTinyHookedPool returns a TinyHookedPool with its workers started.
+// onResult, if not nil, receives every submitted job's input, output and
+// error on the worker goroutine right after the job finishes; Map items are
+// not delivered to it. Close or Shutdown stops the workers.
+func NewTinyHookedPool(onResult func(int, int, error)) *TinyHookedPool {
+	p := &TinyHookedPool{onResult: onResult}
 	p.init()
 	return p
 }

@@ -19,6 +19,7 @@ import (
 //monogen:queue DropNewestQueue[int] size=8 policy=drop-newest
 //monogen:queue DropOldestQueue[int] size=8 policy=drop-oldest
 //monogen:queue ErrorQueue[int] size=8 policy=error
+//monogen:queue ConfQueue[int] size=8 policy=drop-oldest config=true
 var _ struct{}
 
 // Batchers of the benchmarks: the batch function comes from the constructor,
@@ -32,6 +33,7 @@ var _ struct{}
 // template: the tests give both the same function.
 //
 //monogen:batcher FuncBatcher[int] size=4 workers=1 retries=2
+//monogen:batcher ConfBatcher[int] size=4 workers=1 config=true
 var _ struct{}
 
 // Row is an item of the Writes batcher.
@@ -224,6 +226,11 @@ var _ struct{}
 // equivalence tests.
 //
 //monogen:respool FuncConns[*Conn] max=3
+var _ struct{}
+
+// ConfConns takes its limits at run time (config=true), and SetMax.
+//
+//monogen:respool ConfConns[*Conn] max=4 new=NewConn idle=1m config=true
 var _ struct{}
 
 // LifeStats counts the connections of LifeConns.

@@ -2434,6 +2434,511 @@ func NewErrorQueue() *ErrorQueue {
 	return q
 }
 
+// ConfQueue: generated from the queue directive in prodcons.go.
+
+// FanIn runs produce in n goroutines, passing each its index in [0, n), waits
+// for all of them to return and then closes q, so that consumers drain what
+// was pushed and stop. The first non-nil error returned by a produce cancels
+// the context given to the others and is returned; q is closed in every case.
+// produce pushes with q.Push or q.PushMany.
+func (q *ConfQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
+	err := queueRunGroup(ctx, n, produce)
+	q.Close()
+	return err
+}
+
+// FanOut runs n consumers that pop items from q and call consume for each,
+// until q is closed and drained, ctx ends or consume returns an error. The
+// first error cancels the others and is returned; ErrConfQueueClosed, the
+// normal end, is not. FanOut returns when every consumer has returned; an
+// item popped by a consumer is always passed to consume.
+func (q *ConfQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
+	return queueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+		for {
+			v, err := q.Pop(ctx)
+			if err == ErrConfQueueClosed {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if err := consume(ctx, v); err != nil {
+				return err
+			}
+		}
+	})
+}
+
+var (
+	// ErrConfQueueClosed is returned by pushes after Close, and by pops once
+	// the queue is closed and every item has been popped.
+	ErrConfQueueClosed = errors.New("queue: closed")
+	// ErrConfQueueFull is returned by Push and PushMany under the
+	// ConfQueueError policy when there is no room.
+	ErrConfQueueFull = errors.New("queue: full")
+)
+
+// ConfQueueConfig holds the limits of a ConfQueue that come at run time.
+// NewConfQueue takes it; a zero field takes the directive's value, or the
+// default where the directive gives none.
+type ConfQueueConfig struct {
+	// Size is the capacity: a power of two from 2 to 1<<30. Zero takes size=8
+	// from the directive.
+	Size int
+}
+
+// confQueueSlot is one cell of the ring. seq tells who owns it: seq == pos
+// means free for the producer of position pos; seq == pos+1 means it holds
+// the item of position pos, for the consumer of pos; a consumer releases it
+// for the next lap with seq = pos+size.
+type confQueueSlot struct {
+	seq atomic.Uint64
+	val int
+}
+
+// ConfQueue is a bounded FIFO queue for any number of producers and
+// consumers. Create one with NewConfQueue; the zero value is not usable. A
+// ConfQueue must not be copied after first use.
+//
+// A push that succeeds happens before the pop that returns the item, as a send
+// on a channel happens before the corresponding receive. Items pushed by one
+// goroutine are popped in the order it pushed them.
+type ConfQueue struct {
+	_ queueNoCopy
+
+	// Read-only after init: they share a cache line with nothing written.
+	slots    []confQueueSlot
+	cfg      ConfQueueConfig
+	notEmpty chan struct{} // one token: wakes a parked consumer
+	notFull  chan struct{} // one token: wakes a parked producer
+	done     chan struct{} // closed by Close: wakes everybody
+	once     sync.Once
+	_        [queueCacheLineSize]byte
+
+	// head is the next position a producer claims, with queueClosedBit.
+	head atomic.Uint64
+	_    [queueCacheLineSize - 8]byte
+	// tail is the next position a consumer claims.
+	tail atomic.Uint64
+	_    [queueCacheLineSize - 8]byte
+
+	// popWaiters and pushWaiters count parked consumers and producers. A
+	// goroutine increments its counter before its last look at the ring and
+	// the other side loads it after publishing, so (atomics being
+	// sequentially consistent) either the waiter sees the change or the
+	// other side sees the waiter and hands it a token.
+	popWaiters  atomic.Int32
+	pushWaiters atomic.Int32
+	_           [queueCacheLineSize - 8]byte
+
+	dropped atomic.Uint64
+}
+
+// init allocates the ring and the wake-up channels.
+func (q *ConfQueue) init() {
+	if q.cfg.Size < 2 || q.cfg.Size > 1<<30 || q.cfg.Size&(q.cfg.Size-1) != 0 {
+		panic("queue: size must be a power of two from 2 to 1<<30")
+	}
+	q.slots = make([]confQueueSlot, q.cfg.Size)
+	for i := range q.slots {
+		q.slots[i].seq.Store(uint64(i))
+	}
+	q.notEmpty = make(chan struct{}, 1)
+	q.notFull = make(chan struct{}, 1)
+	q.done = make(chan struct{})
+}
+
+// Cap returns the capacity of the queue.
+func (q *ConfQueue) Cap() int { return q.cfg.Size }
+
+// Len returns the number of items in the queue, including those a producer
+// has claimed a slot for but not yet published. Under concurrent use it is a
+// snapshot that may be stale by the time it returns.
+func (q *ConfQueue) Len() int {
+	tail := q.tail.Load()
+	head := q.head.Load() &^ queueClosedBit
+	if head < tail { // tail was loaded before consumers caught up with a later head
+		return 0
+	}
+	return min(int(head-tail), q.cfg.Size)
+}
+
+// TryPush adds v if there is room now and reports whether it did. It never
+// blocks and never drops an item, whatever the policy.
+func (q *ConfQueue) TryPush(v int) bool {
+	if q.enqueue(v) != queueOpDone {
+		return false
+	}
+	q.wakeConsumer()
+	return true
+}
+
+// Push adds v to the queue. When the queue is full it follows the policy:
+// ConfQueueBlock waits for room and returns ctx.Err() if ctx ends first;
+// ConfQueueDropNewest discards v and returns nil; ConfQueueDropOldest
+// discards the oldest item and adds v; ConfQueueError returns
+// ErrConfQueueFull. Push returns ErrConfQueueClosed once Close has been
+// called.
+func (q *ConfQueue) Push(ctx context.Context, v int) error {
+	woken := false
+	for {
+		switch q.enqueue(v) {
+		case queueOpDone:
+			q.wakeConsumer()
+			if woken {
+				q.passProducerToken()
+			}
+			return nil
+		case queueOpClosed:
+			return ErrConfQueueClosed
+		}
+		q.dropOldest()
+		continue
+	}
+}
+
+// PushMany adds the items of vs in order and returns how many it added. It
+// claims as many slots as are free with a single atomic operation, so a
+// batch costs about as much as one Push. When the queue is full it follows
+// the policy like Push: ConfQueueBlock waits (and returns the count so far
+// with ctx.Err() or ErrConfQueueClosed); ConfQueueDropNewest discards the
+// items that do not fit and returns nil; ConfQueueDropOldest discards the
+// oldest items to make room; ConfQueueError returns the count so far with
+// ErrConfQueueFull.
+func (q *ConfQueue) PushMany(ctx context.Context, vs []int) (int, error) {
+	added := 0
+	woken := false
+	for added < len(vs) {
+		n, st := q.enqueueMany(vs[added:])
+		if n > 0 {
+			added += n
+			q.wakeConsumer()
+			if woken {
+				q.passProducerToken()
+				woken = false
+			}
+			// progress: spin afresh before parking the next time
+			continue
+		}
+		if st == queueOpClosed {
+			return added, ErrConfQueueClosed
+		}
+		q.dropOldest()
+		continue
+	}
+	return added, nil
+}
+
+// TryPop removes and returns the oldest item if there is one. It never blocks.
+func (q *ConfQueue) TryPop() (int, bool) {
+	v, st := q.dequeue()
+	if st != queueOpDone {
+		return v, false
+	}
+	q.wakeProducer()
+	return v, true
+}
+
+// Pop removes and returns the oldest item, waiting for one if the queue is
+// empty. It returns ctx.Err() if ctx ends first, and ErrConfQueueClosed once
+// the queue is closed and drained: items pushed before Close are still
+// returned.
+func (q *ConfQueue) Pop(ctx context.Context) (int, error) {
+	woken := false
+	for spins := 0; ; spins++ {
+		v, st := q.dequeue()
+		switch st {
+		case queueOpDone:
+			q.wakeProducer()
+			if woken {
+				q.passConsumerToken()
+			}
+			return v, nil
+		case queueOpClosed:
+			return v, ErrConfQueueClosed
+		}
+		if spins < queueSpinTries {
+			runtime.Gosched()
+			continue
+		}
+		var err error
+		if woken, err = q.waitNotEmpty(ctx); err != nil {
+			return v, err
+		}
+	}
+}
+
+// PopMany waits until the queue holds at least one item, then removes up to
+// len(buf) items into buf, oldest first, without waiting for more, and
+// returns how many it removed. It claims them with a single atomic
+// operation. It returns ctx.Err() if ctx ends before any item arrives and
+// ErrConfQueueClosed once the queue is closed and drained. A PopMany with an
+// empty buf returns at once.
+func (q *ConfQueue) PopMany(ctx context.Context, buf []int) (int, error) {
+	if len(buf) == 0 {
+		return 0, nil
+	}
+	woken := false
+	for spins := 0; ; spins++ {
+		n, st := q.dequeueMany(buf)
+		switch st {
+		case queueOpDone:
+			q.wakeProducer()
+			if woken {
+				q.passConsumerToken()
+			}
+			return n, nil
+		case queueOpClosed:
+			return 0, ErrConfQueueClosed
+		}
+		if spins < queueSpinTries {
+			runtime.Gosched()
+			continue
+		}
+		var err error
+		if woken, err = q.waitNotEmpty(ctx); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// Close stops the queue accepting items. Pushes waiting for room return
+// ErrConfQueueClosed; consumers pop the items left and then get
+// ErrConfQueueClosed. Every push that returned nil before Close started has
+// its item popped by some later pop (or dropped under ConfQueueDropOldest).
+// Close may be called more than once.
+func (q *ConfQueue) Close() {
+	q.once.Do(func() {
+		q.head.Or(queueClosedBit)
+		close(q.done)
+	})
+}
+
+// ConfQueueStats holds counters of a queue's life so far.
+type ConfQueueStats struct {
+	// Dropped counts the items discarded by the ConfQueueDropNewest or
+	// ConfQueueDropOldest policy.
+	Dropped uint64
+}
+
+// Stats returns the queue's counters.
+func (q *ConfQueue) Stats() ConfQueueStats {
+	return ConfQueueStats{Dropped: q.dropped.Load()}
+}
+
+// enqueue claims the slot at head and publishes v in it.
+func (q *ConfQueue) enqueue(v int) queueOpStatus {
+	mask := uint64(q.cfg.Size) - 1
+	pos := q.head.Load()
+	for {
+		if pos&queueClosedBit != 0 {
+			return queueOpClosed
+		}
+		slot := &q.slots[pos&mask]
+		switch lap := int64(slot.seq.Load() - pos); {
+		case lap == 0:
+			if q.head.CompareAndSwap(pos, pos+1) {
+				slot.val = v
+				slot.seq.Store(pos + 1)
+				return queueOpDone
+			}
+		case lap < 0: // the slot still holds the item of the previous lap
+			return queueOpFull
+		}
+		pos = q.head.Load() // another producer claimed pos first
+	}
+}
+
+// enqueueMany claims the run of free slots starting at head, up to len(vs),
+// with one compare-and-swap and publishes vs in them. Slots seen free stay
+// free until head passes them, since only the producer that moves head over
+// a position may fill it.
+func (q *ConfQueue) enqueueMany(vs []int) (int, queueOpStatus) {
+	mask := uint64(q.cfg.Size) - 1
+	limit := min(len(vs), q.cfg.Size)
+	pos := q.head.Load()
+	for {
+		if pos&queueClosedBit != 0 {
+			return 0, queueOpClosed
+		}
+		n := 0
+		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
+			n++
+		}
+		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
+			return 0, queueOpFull
+		}
+		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
+			for i, v := range vs[:n] {
+				q.slots[(pos+uint64(i))&mask].val = v
+			}
+			// Publish last to first: a consumer that sees the first slot
+			// published sees the whole run and takes it in one batch,
+			// instead of chasing the writes one cache line at a time.
+			for i := n - 1; i >= 0; i-- {
+				p := pos + uint64(i)
+				q.slots[p&mask].seq.Store(p + 1)
+			}
+			return n, queueOpDone
+		}
+		pos = q.head.Load()
+	}
+}
+
+// dequeue claims the slot at tail and takes its item.
+func (q *ConfQueue) dequeue() (int, queueOpStatus) {
+	var zero int
+	mask := uint64(q.cfg.Size) - 1
+	pos := q.tail.Load()
+	for {
+		slot := &q.slots[pos&mask]
+		switch lap := int64(slot.seq.Load() - (pos + 1)); {
+		case lap == 0:
+			if q.tail.CompareAndSwap(pos, pos+1) {
+				v := slot.val
+				slot.val = zero // let the garbage collector have it
+				slot.seq.Store(pos + mask + 1)
+				return v, queueOpDone
+			}
+		case lap < 0: // nothing published at pos yet
+			return zero, q.emptyStatus(pos)
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// dequeueMany claims the run of published slots starting at tail, up to
+// len(buf), with one compare-and-swap and moves their items into buf.
+func (q *ConfQueue) dequeueMany(buf []int) (int, queueOpStatus) {
+	var zero int
+	mask := uint64(q.cfg.Size) - 1
+	limit := min(len(buf), q.cfg.Size)
+	pos := q.tail.Load()
+	for {
+		n := 0
+		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n)+1 {
+			n++
+		}
+		if n == 0 && int64(q.slots[pos&mask].seq.Load()-(pos+1)) < 0 {
+			return 0, q.emptyStatus(pos)
+		}
+		if n > 0 && q.tail.CompareAndSwap(pos, pos+uint64(n)) {
+			for i := range buf[:n] {
+				slot := &q.slots[(pos+uint64(i))&mask]
+				buf[i] = slot.val
+				slot.val = zero
+			}
+			// Release last to first, for the reason enqueueMany publishes
+			// last to first.
+			for i := n - 1; i >= 0; i-- {
+				p := pos + uint64(i)
+				q.slots[p&mask].seq.Store(p + mask + 1)
+			}
+			return n, queueOpDone
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// emptyStatus tells an empty queue from a closed and drained one, given the
+// tail position at which nothing was published. A producer may have claimed
+// pos before Close without publishing yet: that is empty, not drained.
+func (q *ConfQueue) emptyStatus(pos uint64) queueOpStatus {
+	if head := q.head.Load(); head&queueClosedBit != 0 && head&^queueClosedBit == pos {
+		return queueOpClosed
+	}
+	return queueOpFull
+}
+
+// dropOldest discards the oldest item to make room under
+// ConfQueueDropOldest. If the oldest slot is still being published or
+// released by another goroutine, it yields to let that goroutine finish.
+func (q *ConfQueue) dropOldest() {
+	if _, st := q.dequeue(); st == queueOpDone {
+		q.dropped.Add(1)
+		return
+	}
+	runtime.Gosched()
+}
+
+// readable reports whether an item is published at tail.
+func (q *ConfQueue) readable() bool {
+	pos := q.tail.Load()
+	return int64(q.slots[pos&(uint64(q.cfg.Size)-1)].seq.Load()-(pos+1)) >= 0
+}
+
+// writable reports whether the slot at head is free.
+func (q *ConfQueue) writable() bool {
+	pos := q.head.Load() &^ queueClosedBit
+	return int64(q.slots[pos&(uint64(q.cfg.Size)-1)].seq.Load()-pos) >= 0
+}
+
+// wakeConsumer hands a token to a parked consumer, if any, after a push.
+func (q *ConfQueue) wakeConsumer() {
+	if q.popWaiters.Load() != 0 {
+		queueSignal(q.notEmpty)
+	}
+}
+
+// wakeProducer hands a token to a parked producer, if any, after a pop. Only
+// ConfQueueBlock parks producers.
+func (q *ConfQueue) wakeProducer() {
+}
+
+// passConsumerToken is called by a consumer woken with the token once it has
+// its item. A producer that found the token already taken skipped its own
+// signal, counting on the taker to look again: if items and waiters remain,
+// the token goes on.
+func (q *ConfQueue) passConsumerToken() {
+	if q.popWaiters.Load() != 0 && q.readable() {
+		queueSignal(q.notEmpty)
+	}
+}
+
+// passProducerToken is passConsumerToken for producers under ConfQueueBlock.
+func (q *ConfQueue) passProducerToken() {
+	if q.pushWaiters.Load() != 0 && q.writable() {
+		queueSignal(q.notFull)
+	}
+}
+
+// waitNotEmpty parks the calling consumer until a producer or Close wakes it
+// or ctx ends, and reports whether it was woken with the token. It does not
+// park if an item was published since the caller looked.
+func (q *ConfQueue) waitNotEmpty(ctx context.Context) (bool, error) {
+	q.popWaiters.Add(1)
+	if q.readable() {
+		q.popWaiters.Add(-1)
+		return false, nil
+	}
+	select {
+	case <-q.notEmpty:
+		q.popWaiters.Add(-1)
+		return true, nil
+	case <-q.done:
+		// Closed but not drained: producers that claimed slots before
+		// Close are still publishing. Let them run.
+		q.popWaiters.Add(-1)
+		runtime.Gosched()
+		return false, nil
+	case <-ctx.Done():
+		q.popWaiters.Add(-1)
+		return false, ctx.Err()
+	}
+}
+
+// NewConfQueue returns an empty ConfQueue of capacity cfg.Size; when it is
+// full, Push discards the oldest item to make room. It panics unless cfg.Size
+// is a power of two from 2 to 1<<30.
+func NewConfQueue(cfg ConfQueueConfig) *ConfQueue {
+	if cfg.Size == 0 {
+		cfg.Size = 8
+	}
+	q := &ConfQueue{cfg: cfg}
+	q.init()
+	return q
+}
+
 // BenchBatcher50: generated from the batcher directive in prodcons.go.
 
 // ErrBenchBatcher50Closed is returned by Add and Flush after Close.
@@ -3445,6 +3950,376 @@ func (b *FuncBatcher) takeFailed() error {
 // over the last batch and stops the workers.
 func NewFuncBatcher(fn func(context.Context, []int) error, onError func([]int, error)) *FuncBatcher {
 	b := &FuncBatcher{
+		fn:      fn,
+		onError: onError,
+	}
+	b.init()
+	return b
+}
+
+// ConfBatcher: generated from the batcher directive in prodcons.go.
+
+// ErrConfBatcherClosed is returned by Add and Flush after Close.
+var ErrConfBatcherClosed = errors.New("batcher: closed")
+
+// ConfBatcherConfig holds the limits of a ConfBatcher that come at run time.
+// NewConfBatcher takes it; a zero field takes the directive's value, or the
+// default where the directive gives none.
+type ConfBatcherConfig struct {
+	// Size is the number of items in a full batch, at least 1. Zero takes size=4
+	// from the directive.
+	Size int
+	// Flush is how long an item may wait in a batch that is not full before the
+	// batch is handed over. Zero means no timer: a batch waits until it is full
+	// or flushed.
+	Flush time.Duration
+}
+
+// ConfBatcherBatchError reports a batch that failed after every retry: its
+// items and the last error.
+type ConfBatcherBatchError struct {
+	Items []int
+	Err   error
+}
+
+func (e *ConfBatcherBatchError) Error() string {
+	return fmt.Sprintf("batcher: batch of %d items failed: %v", len(e.Items), e.Err)
+}
+
+func (e *ConfBatcherBatchError) Unwrap() error { return e.Err }
+
+// confBatcherBatchJob is a batch handed to the workers, with its sequence
+// number.
+type confBatcherBatchJob struct {
+	seq   uint64
+	items []int
+}
+
+// ConfBatcher collects items and passes them in batches to a function.
+// Create one with NewConfBatcher; the zero value is not usable. A
+// ConfBatcher must not be copied after first use.
+//
+// Every item for which Add returned nil is passed to exactly one call of the
+// function that returned nil, or reported as failed (to the error handler, or
+// by Flush or Close) after every retry; Close waits for all of them. An Add
+// happens before the call of the function that receives its item.
+type ConfBatcher struct {
+	_ batcherNoCopy
+
+	cfg     ConfBatcherConfig
+	fn      func(context.Context, []int) error
+	onError func([]int, error)
+
+	// tick delivers the flush interval; tests replace it.
+	tick   <-chan time.Time
+	ticker *time.Ticker
+
+	free chan []int               // empty batch buffers
+	work chan confBatcherBatchJob // full batches for the workers; never blocks
+	done chan struct{}            // closed by Close: stops waiting Adds and the ticker
+	ctx  context.Context          // given to fn; cancelled when Close gives up
+	stop context.CancelCauseFunc
+	wg   sync.WaitGroup // workers and ticker
+
+	mu       sync.Mutex
+	cur      []int // batch being filled; nil when every buffer is in flight
+	seq      uint64
+	inflight []uint64 // sequence numbers handed over and not yet done
+	waiters  []batcherFlushWaiter
+	failed   []error // BatchErrors kept for Flush and Close when onError is nil
+	closed   bool
+}
+
+// init allocates the buffers and starts the workers and the ticker.
+func (b *ConfBatcher) init() {
+	if b.cfg.Size < 1 || b.cfg.Flush < 0 {
+		panic("batcher: invalid configuration: want size >= 1 and flush >= 0")
+	}
+	buffers := batcherBuffersPerWorker + 1
+	b.free = make(chan []int, buffers)
+	for range buffers - 1 {
+		b.free <- make([]int, 0, b.cfg.Size)
+	}
+	b.cur = make([]int, 0, b.cfg.Size)
+	b.work = make(chan confBatcherBatchJob, buffers)
+	b.done = make(chan struct{})
+	b.inflight = make([]uint64, 0, buffers)
+	b.ctx, b.stop = context.WithCancelCause(context.Background())
+	for range 1 {
+		b.wg.Go(b.worker)
+	}
+	if b.cfg.Flush > 0 {
+		if b.tick == nil {
+			b.ticker = time.NewTicker(b.cfg.Flush)
+			b.tick = b.ticker.C
+		}
+		b.wg.Go(b.flusher)
+	}
+}
+
+// Add adds v to the current batch, handing the batch over if it is full. If
+// every batch buffer is in flight, Add waits for one and returns ctx.Err() if
+// ctx ends first. It returns ErrConfBatcherClosed after Close.
+func (b *ConfBatcher) Add(ctx context.Context, v int) error {
+	b.mu.Lock()
+	for b.cur == nil || b.closed {
+		if b.closed {
+			b.mu.Unlock()
+			return ErrConfBatcherClosed
+		}
+		b.mu.Unlock()
+		var buf []int
+		select {
+		case buf = <-b.free:
+		case <-b.done:
+			return ErrConfBatcherClosed
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		b.mu.Lock()
+		if b.cur == nil && !b.closed {
+			b.cur = buf
+		} else {
+			b.free <- buf // another Add got one first; free has room for it
+		}
+	}
+	b.cur = append(b.cur, v)
+	if len(b.cur) >= b.cfg.Size {
+		b.dispatchLocked()
+	}
+	b.mu.Unlock()
+	return nil
+}
+
+// AddMany adds the items of vs in order, as successive Adds would, but takes
+// the lock once per batch rather than once per item. It returns how many items
+// it added; when that is less than len(vs), the error says why, as for Add.
+func (b *ConfBatcher) AddMany(ctx context.Context, vs []int) (int, error) {
+	added := 0
+	b.mu.Lock()
+	for added < len(vs) {
+		if b.closed {
+			b.mu.Unlock()
+			return added, ErrConfBatcherClosed
+		}
+		if b.cur == nil {
+			b.mu.Unlock()
+			var buf []int
+			select {
+			case buf = <-b.free:
+			case <-b.done:
+				return added, ErrConfBatcherClosed
+			case <-ctx.Done():
+				return added, ctx.Err()
+			}
+			b.mu.Lock()
+			if b.cur == nil && !b.closed {
+				b.cur = buf
+			} else {
+				b.free <- buf
+			}
+			continue
+		}
+		n := min(len(vs)-added, b.cfg.Size-len(b.cur))
+		b.cur = append(b.cur, vs[added:added+n]...)
+		added += n
+		if len(b.cur) >= b.cfg.Size {
+			b.dispatchLocked()
+		}
+	}
+	b.mu.Unlock()
+	return added, nil
+}
+
+// Flush hands over the current batch, even if it is not full, and waits
+// until every batch handed over before it has been passed to the function
+// (and reported, if it failed). It returns ctx.Err() if ctx ends first,
+// ErrConfBatcherClosed after Close, and the batches that failed since the
+// last Flush or Close when there is no error handler.
+func (b *ConfBatcher) Flush(ctx context.Context) error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return ErrConfBatcherClosed
+	}
+	if len(b.cur) > 0 {
+		b.dispatchLocked()
+	}
+	var done chan struct{}
+	if len(b.inflight) > 0 {
+		done = make(chan struct{})
+		b.waiters = append(b.waiters, batcherFlushWaiter{seq: b.seq, done: done})
+	}
+	b.mu.Unlock()
+	if done != nil {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return b.takeFailed()
+}
+
+// Close hands over the current batch, stops accepting items and waits until
+// every batch has been passed to the function or reported. If ctx ends first,
+// Close cancels the context given to the function, reports the batches not yet
+// passed to it as failed with the cause, waits for the calls in progress to
+// return and returns ctx.Err(). Otherwise it returns the batches that failed
+// since the last Flush when there is no error handler. Close after Close
+// returns ErrConfBatcherClosed.
+func (b *ConfBatcher) Close(ctx context.Context) error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return ErrConfBatcherClosed
+	}
+	if len(b.cur) > 0 {
+		b.dispatchLocked()
+	}
+	b.closed = true
+	close(b.work) // no send follows: every send is under mu and checks closed
+	close(b.done)
+	b.mu.Unlock()
+	if b.ticker != nil {
+		b.ticker.Stop()
+	}
+
+	stopped := make(chan struct{})
+	go func() {
+		b.wg.Wait()
+		close(stopped)
+	}()
+	var err error
+	select {
+	case <-stopped:
+	case <-ctx.Done():
+		err = ctx.Err()
+		b.stop(context.Cause(ctx))
+		<-stopped
+	}
+	b.stop(ErrConfBatcherClosed)
+	return errors.Join(err, b.takeFailed())
+}
+
+// dispatchLocked hands the current batch to the workers and takes a free
+// buffer for the next one, if there is one. b.mu is held.
+func (b *ConfBatcher) dispatchLocked() {
+	b.seq++
+	b.inflight = append(b.inflight, b.seq)
+	b.work <- confBatcherBatchJob{seq: b.seq, items: b.cur}
+	select {
+	case buf := <-b.free:
+		b.cur = buf
+	default:
+		b.cur = nil
+	}
+}
+
+// worker passes batches to the function until Close.
+func (b *ConfBatcher) worker() {
+	for job := range b.work {
+		b.process(job.items)
+		b.finish(job)
+	}
+}
+
+// process passes one batch to the function, retrying, and reports it if it
+// still fails. Once Close has given up, it reports without calling.
+func (b *ConfBatcher) process(items []int) {
+	if err := context.Cause(b.ctx); err != nil {
+		b.report(items, err)
+		return
+	}
+	err := b.call(b.ctx, items)
+	if err != nil {
+		b.report(items, err)
+	}
+}
+
+// finish recycles a processed batch's buffer and releases the Flushes that
+// were waiting for it.
+func (b *ConfBatcher) finish(job confBatcherBatchJob) {
+	clear(job.items) // let the garbage collector have the items
+	b.free <- job.items[:0]
+	b.mu.Lock()
+	i := slices.Index(b.inflight, job.seq)
+	b.inflight = slices.Delete(b.inflight, i, i+1)
+	oldest := b.seq + 1
+	if len(b.inflight) > 0 {
+		oldest = slices.Min(b.inflight)
+	}
+	b.waiters = slices.DeleteFunc(b.waiters, func(w batcherFlushWaiter) bool {
+		if w.seq < oldest {
+			close(w.done)
+			return true
+		}
+		return false
+	})
+	b.mu.Unlock()
+}
+
+// flusher hands over the current batch at every tick until Close.
+func (b *ConfBatcher) flusher() {
+	for {
+		select {
+		case <-b.tick:
+			b.mu.Lock()
+			if !b.closed && len(b.cur) > 0 {
+				b.dispatchLocked()
+			}
+			b.mu.Unlock()
+		case <-b.done:
+			return
+		}
+	}
+}
+
+// call passes a batch to the user's function.
+func (b *ConfBatcher) call(ctx context.Context, items []int) error {
+	return b.fn(ctx, items)
+}
+
+// report passes a failed batch to the user's error handler, or keeps it for
+// Flush and Close when there is none.
+func (b *ConfBatcher) report(items []int, err error) {
+	if b.onError != nil {
+		b.onError(items, err)
+		return
+	}
+	b.keepFailed(items, err)
+}
+
+// keepFailed records a failed batch, with a copy of its items since the
+// buffer is reused.
+func (b *ConfBatcher) keepFailed(items []int, err error) {
+	e := &ConfBatcherBatchError{Items: slices.Clone(items), Err: err}
+	b.mu.Lock()
+	b.failed = append(b.failed, e)
+	b.mu.Unlock()
+}
+
+// takeFailed returns the kept failures joined, and forgets them.
+func (b *ConfBatcher) takeFailed() error {
+	b.mu.Lock()
+	failed := b.failed
+	b.failed = nil
+	b.mu.Unlock()
+	return errors.Join(failed...)
+}
+
+// NewConfBatcher returns a ConfBatcher with its workers started. fn receives
+// every batch on a worker goroutine; the slice is reused once it returns.
+// onError, if not nil, receives each batch that failed after every retry; if
+// nil, failed batches are returned by the next Flush or Close. It panics if
+// cfg.Size or cfg.Flush is negative. Close hands over the last batch and
+// stops the workers.
+func NewConfBatcher(fn func(context.Context, []int) error, onError func([]int, error), cfg ConfBatcherConfig) *ConfBatcher {
+	if cfg.Size == 0 {
+		cfg.Size = 4
+	}
+	b := &ConfBatcher{
+		cfg:     cfg,
 		fn:      fn,
 		onError: onError,
 	}
@@ -5240,6 +6115,606 @@ func (p *FuncConns) hotPeek(i uint32) bool {
 // resources.
 func NewFuncConns(newFn func(context.Context) (*Conn, error)) *FuncConns {
 	p := &FuncConns{newFn: newFn}
+	p.init()
+	return p
+}
+
+// ConfConns: generated from the respool directive in prodcons.go.
+
+// ErrConfConnsClosed is returned by Get after Close, and by the Gets Close
+// interrupts.
+var ErrConfConnsClosed = errors.New("respool: closed")
+
+// confConnsHotEntry is a hot slot: an idle resource or none.
+type confConnsHotEntry struct {
+	r *Conn
+	_ [respoolSlotPad]byte
+}
+
+// ConfConnsConfig holds the limits of a ConfConns that come at run time.
+// NewConfConns takes it; a zero field takes the directive's value, or the
+// default where the directive gives none.
+type ConfConnsConfig struct {
+	// Max is the most resources that exist at once, idle or in use, at least 1.
+	// Zero takes max=4 from the directive. SetMax changes it.
+	Max int
+	// Idle is how long a resource may stay unused in the pool before it is
+	// closed. Zero takes idle=1m from the directive.
+	Idle time.Duration
+}
+
+// confConnsIdleResource is a resource in the pool and the eviction tick at
+// which it was put back.
+type confConnsIdleResource struct {
+	res  *Conn
+	tick uint64
+}
+
+// ConfConns is a bounded pool of resources of type *Conn. Create one with
+// NewConfConns; the zero value is not usable. A ConfConns must not be copied
+// after first use.
+//
+// A Put happens before the Get that returns the same resource.
+type ConfConns struct {
+	_ respoolNoCopy
+
+	cfg ConfConnsConfig
+
+	// tick delivers eviction ticks; tests replace it.
+	tick   <-chan time.Time
+	ticker *time.Ticker
+	done   chan struct{} // closed by Close: stops the evictor
+	wg     sync.WaitGroup
+
+	_ [respoolSlotPad]byte
+	// hot are the hot slots, after padding that keeps the first off the
+	// fields above: recently returned idle resources, generally newer than
+	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
+	// touch them.
+	hot [respoolHotSlots]confConnsHotEntry
+	// nwait mirrors len(waiters) for Put, which reads it without the lock
+	// after filling a hot slot. A Get stores it before its last look at
+	// the slots, so (atomics being sequentially consistent) either the Get
+	// sees the resource or the Put sees the waiter and hands it over.
+	nwait atomic.Int32
+	// closed is set by Close, under mu; Get and Put read it without mu on
+	// the hot path.
+	closed atomic.Bool
+	// over is set, under mu, while more resources exist than SetMax last
+	// allowed: Put then goes past the hot slots, to close the resource.
+	over atomic.Bool
+
+	mu      sync.Mutex
+	idle    []confConnsIdleResource // oldest first; Get takes the last
+	open    int                     // resources that exist: idle, in use, being made or being closed
+	waiters []chan struct{}         // Gets waiting at Max, oldest first
+	ticks   uint64                  // eviction ticks so far
+}
+
+// init starts the evictor and the warmer.
+func (p *ConfConns) init() {
+	if p.cfg.Max < 1 || p.cfg.Idle < 0 {
+		panic("respool: invalid configuration: want max >= 1 and idle >= 0")
+	}
+	p.idle = make([]confConnsIdleResource, 0, p.cfg.Max)
+	p.done = make(chan struct{})
+	if p.cfg.Idle > 0 {
+		if p.tick == nil {
+			// At least 1ns: idle=1ns would make a zero period, which
+			// NewTicker rejects.
+			p.ticker = time.NewTicker(max(p.cfg.Idle/2, 1))
+			p.tick = p.ticker.C
+		}
+		p.wg.Go(p.evictor)
+	}
+}
+
+// Get returns an idle resource that passes the check, closing those that
+// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// Otherwise it waits until a resource is put back or discarded. It returns
+// ctx.Err() if ctx ends first, an error from making a resource, or
+// ErrConfConnsClosed after Close. A Get that waits fails if ctx has ended by
+// the time the wait is over, even if a Put woke it at the same moment; one
+// that need not wait may succeed with a context already done. The caller
+// owns the resource until it passes it to Put or Discard.
+func (p *ConfConns) Get(ctx context.Context) (*Conn, error) {
+	// The goroutine's own slot first, then the others.
+	i := respoolHotStart(unsafe.Pointer(&p))
+	r, ok := p.hotTake(i)
+	if !ok {
+		r, ok = p.hotTakeAny(i + 1)
+	}
+	if ok {
+		if p.closed.Load() {
+			// Close ran after the Put that filled the slot.
+			p.closeAll(r)
+			var zero *Conn
+			return zero, ErrConfConnsClosed
+		}
+		if p.reusable(r) {
+			return r, nil
+		}
+		p.Discard(r)
+	}
+	return p.getSlow(ctx)
+}
+
+// reusable reports whether r, an idle resource, may be returned by Get: it
+// is not older than MaxLife and passes the check.
+func (p *ConfConns) reusable(r *Conn) bool {
+	return p.healthy(r) == nil
+}
+
+// getSlow is Get past the hot slots: it takes the newest resource of the
+// idle stack, makes a new one, or waits.
+func (p *ConfConns) getSlow(ctx context.Context) (*Conn, error) {
+	var zero *Conn
+	p.mu.Lock()
+	for {
+		if p.closed.Load() {
+			p.mu.Unlock()
+			return zero, ErrConfConnsClosed
+		}
+		// A Put may have filled a slot since the caller looked.
+		if len(p.idle) == 0 {
+			if r, ok := p.hotTakeAny(0); ok {
+				p.idle = append(p.idle, confConnsIdleResource{res: r, tick: p.ticks})
+			}
+		}
+		if n := len(p.idle); n > 0 {
+			r := p.idle[n-1].res
+			p.idle[n-1] = confConnsIdleResource{}
+			p.idle = p.idle[:n-1]
+			p.mu.Unlock()
+			if p.reusable(r) {
+				return r, nil
+			}
+			p.dispose(r)
+			p.mu.Lock()
+			p.open--
+			continue // take the next idle one, or make a replacement
+		}
+		if p.open < p.cfg.Max {
+			p.open++
+			p.mu.Unlock()
+			r, err := p.makeNew(ctx)
+			if err != nil {
+				p.mu.Lock()
+				p.open--
+				p.wakeLocked() // a waiter may make one now
+				p.mu.Unlock()
+				return zero, err
+			}
+			return r, nil
+		}
+		if err := p.waitLocked(ctx); err != nil {
+			p.mu.Unlock()
+			return zero, err
+		}
+	}
+}
+
+// makeNew makes a resource with create and, for MaxLife, records when.
+func (p *ConfConns) makeNew(ctx context.Context) (*Conn, error) {
+	r, err := p.create(ctx)
+	return r, err
+}
+
+// dispose closes r with destroy and, for MaxLife, forgets when it was made.
+// It does not count r out: the caller does.
+func (p *ConfConns) dispose(r *Conn) {
+	p.destroy(r)
+}
+
+// Put returns r to the pool for another Get. After Close, or if r is older
+// than MaxLife, Put closes r.
+func (p *ConfConns) Put(r *Conn) {
+	if p.hotHolds(r) && !(p.over.Load()) {
+		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
+	} else {
+		p.putPastHot(r)
+	}
+}
+
+// putPastHot is Put of a resource the hot slots cannot hold. It goes onto
+// the stack, after the slots' resources, which are older.
+func (p *ConfConns) putPastHot(r *Conn) {
+	p.mu.Lock()
+	toClose := p.hotToIdleLocked()
+	if p.putLocked(r) {
+		toClose = append(toClose, r)
+	}
+	p.mu.Unlock()
+	p.closeAll(toClose...)
+}
+
+// putHot is Put through the hot slots, starting at slot i, the goroutine's
+// own: one compare-and-swap when that slot is empty, nobody waits and the
+// pool is open.
+func (p *ConfConns) putHot(r *Conn, i uint32) {
+	ok := p.hotPut(i, r)
+	if !ok {
+		// The slot holds an older resource: r takes its place, for the
+		// goroutine's next Get, and the older one moves to another empty
+		// slot, or onto the stack if none is.
+		if old, had := p.hotSwap(i, r); had {
+			r = old
+			_, ok = p.hotPutAny(i+1, r)
+		} else {
+			ok = true
+		}
+	}
+	if ok && p.nwait.Load() == 0 && !p.closed.Load() {
+		return
+	}
+	// r found no empty slot and goes onto the stack. Or a Get is waiting:
+	// a slot's resource goes onto the stack for it, which may be r or, if
+	// r was taken meanwhile, another Put's. Or the pool is closed: Close
+	// emptied the slots before this Put filled one, so every resource a
+	// slot holds now is to be closed.
+	var toClose []*Conn
+	p.mu.Lock()
+	if !ok && p.putLocked(r) {
+		toClose = append(toClose, r)
+	}
+	if p.closed.Load() {
+		toClose = append(toClose, p.hotToIdleLocked()...)
+	} else if len(p.waiters) > 0 {
+		if h, ok := p.hotTakeAny(i); ok {
+			p.putLocked(h) // wakes the waiter; the pool is open
+		}
+	}
+	p.mu.Unlock()
+	p.closeAll(toClose...)
+}
+
+// hotToIdleLocked empties the hot slots through putLocked: onto the stack,
+// or, after Close, into the returned resources for the caller to close
+// outside the lock. p.mu is held.
+func (p *ConfConns) hotToIdleLocked() (toClose []*Conn) {
+	for i := range uint32(respoolHotSlots) {
+		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
+			toClose = append(toClose, h)
+		}
+	}
+	return toClose
+}
+
+// hotTakeAny empties the first full hot slot from start on, cyclically, and
+// returns the resource it held, if any. It looks before it takes: a look at
+// a slot that another core uses leaves the cache line shared.
+func (p *ConfConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
+	for k := range uint32(respoolHotSlots) {
+		if i := (start + k) % respoolHotSlots; p.hotPeek(i) {
+			if r, ok = p.hotTake(i); ok {
+				return r, true
+			}
+		}
+	}
+	return r, false
+}
+
+// hotPutAny puts r in the first empty hot slot from start on, cyclically,
+// and returns its index, or reports that every slot was full. It looks
+// before it puts, as hotTakeAny does.
+func (p *ConfConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
+	for k := range uint32(respoolHotSlots) {
+		if i = (start + k) % respoolHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
+// Close, reports that the caller must close it with closeAll (outside the
+// lock). p.mu is held.
+func (p *ConfConns) putLocked(r *Conn) (closeIt bool) {
+	if p.closed.Load() || p.open > p.cfg.Max {
+		return true
+	}
+	p.idle = append(p.idle, confConnsIdleResource{res: r, tick: p.ticks})
+	p.wakeLocked()
+	return false
+}
+
+// Discard closes r, a resource from Get that must not be reused, making room
+// for a new one once r is closed.
+func (p *ConfConns) Discard(r *Conn) {
+	p.closeAll(r)
+}
+
+// closeAll closes rs, resources the pool counts, and only then stops
+// counting them and wakes as many waiting Gets: a resource counts toward the
+// maximum until its close function has returned, so that no Get makes one
+// while the maximum number of others still exist. p.mu is not held.
+func (p *ConfConns) closeAll(rs ...*Conn) {
+	if len(rs) == 0 {
+		return
+	}
+	for _, r := range rs {
+		p.dispose(r)
+	}
+	p.mu.Lock()
+	p.open -= len(rs)
+	if p.over.Load() && p.open <= p.cfg.Max {
+		p.over.Store(false)
+	}
+	for range rs {
+		p.wakeLocked() // each closed resource makes room for a waiting Get
+	}
+	p.mu.Unlock()
+}
+
+// SetMax sets the most resources that exist at once to n. It panics if n
+// is less than 1.
+//
+// When the maximum grows, as many waiting Gets as it makes room for wake,
+// oldest first, to make a resource each. When it shrinks, no resource in
+// use is closed: idle resources beyond the new maximum are closed at once,
+// the oldest first, a resource put back while more than n exist is closed
+// instead of kept (but for those the hot slots take: they stay idle until a
+// Get takes them or they are evicted), and Gets wait until fewer than n
+// exist. SetMax is safe to call concurrently with every other method.
+func (p *ConfConns) SetMax(n int) {
+	if n < 1 {
+		panic("respool: max must be at least 1")
+	}
+	p.mu.Lock()
+	for range n - p.cfg.Max {
+		p.wakeLocked()
+	}
+	p.cfg.Max = n
+	var toClose []*Conn
+	p.over.Store(p.open > n)
+	if p.open > n {
+		toClose = p.hotToIdleLocked()
+		drop := min(p.open-n-len(toClose), len(p.idle))
+		for i := range max(drop, 0) {
+			toClose = append(toClose, p.idle[i].res)
+		}
+		if drop > 0 {
+			p.idle = slices.Delete(p.idle, 0, drop)
+		}
+	}
+	p.mu.Unlock()
+	p.closeAll(toClose...)
+}
+
+// Len returns the number of resources that exist, idle, in use or being
+// closed, and how many of them are idle.
+func (p *ConfConns) Len() (open, idle int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.open, p.idleLocked()
+}
+
+// idleLocked returns the number of idle resources. p.mu is held.
+func (p *ConfConns) idleLocked() int {
+	idle := len(p.idle)
+	for i := range uint32(respoolHotSlots) {
+		if p.hotPeek(i) {
+			idle++
+		}
+	}
+	return idle
+}
+
+// Close closes every idle resource, makes waiting and later Gets return
+// ErrConfConnsClosed, and stops idle eviction and the warmer, waiting for their
+// goroutines to end (the warmer's context is canceled if it is making a
+// resource). A resource in use is closed when it is put back. Close may be
+// called more than once.
+func (p *ConfConns) Close() {
+	p.mu.Lock()
+	if p.closed.Load() {
+		p.mu.Unlock()
+		return
+	}
+	p.closed.Store(true)
+	// closed is set before the slots are emptied: a Put that fills one
+	// later sees closed and closes its resource itself.
+	p.hotToStackLocked()
+	idle := p.idle
+	p.idle = nil
+	for _, w := range p.waiters {
+		close(w)
+	}
+	p.waiters = nil
+	p.nwait.Store(0)
+	close(p.done)
+	p.mu.Unlock()
+	if p.ticker != nil {
+		p.ticker.Stop()
+	}
+	p.wg.Wait()
+	rs := make([]*Conn, len(idle))
+	for i, ir := range idle {
+		rs[i] = ir.res
+	}
+	p.closeAll(rs...)
+}
+
+// waitLocked waits, with p.mu held on entry and on return, until a Put,
+// Discard or Close wakes the caller, or ctx ends.
+func (p *ConfConns) waitLocked(ctx context.Context) error {
+	w := p.enqueueLocked()
+	if w == nil {
+		return nil
+	}
+	return p.awaitLocked(ctx, w)
+}
+
+// enqueueLocked queues a waiting Get and returns the channel that wakes it,
+// or nil if it found a resource in a hot slot after all and put it on the
+// idle stack for the caller. p.mu is held.
+func (p *ConfConns) enqueueLocked() chan struct{} {
+	w := make(chan struct{}, 1)
+	p.waiters = append(p.waiters, w)
+	// Announce the wait, then look at the hot slots a last time: a Put
+	// that fills one after this look sees nwait and wakes a waiter.
+	p.nwait.Store(int32(len(p.waiters)))
+	if r, ok := p.hotTakeAny(0); ok {
+		p.waiters = p.waiters[:len(p.waiters)-1]
+		p.nwait.Store(int32(len(p.waiters)))
+		p.idle = append(p.idle, confConnsIdleResource{res: r, tick: p.ticks})
+		return nil
+	}
+	return w
+}
+
+// awaitLocked waits, with p.mu held on entry and on return, until w wakes
+// the caller or ctx ends. If ctx has ended when the wait ends, it fails even
+// if the caller was woken too: a select between the two picks either at
+// random, and the wake-up may have come after ctx ended. A waiter that
+// fails after its wake-up passes it on, so that it is not lost.
+func (p *ConfConns) awaitLocked(ctx context.Context, w chan struct{}) error {
+	p.mu.Unlock()
+	done := ctx.Done()
+	select {
+	case <-w:
+		select {
+		case <-done:
+			// Fail as if done had been picked.
+		default:
+			p.mu.Lock()
+			return nil
+		}
+	case <-done:
+	}
+	p.mu.Lock()
+	if i := slices.Index(p.waiters, w); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
+		p.nwait.Store(int32(len(p.waiters)))
+	} else if !p.closed.Load() {
+		p.wakeLocked() // we were woken too late to use it
+	}
+	return ctx.Err()
+}
+
+// wakeLocked wakes the oldest waiting Get, if any. p.mu is held.
+func (p *ConfConns) wakeLocked() {
+	if len(p.waiters) == 0 {
+		return
+	}
+	w := p.waiters[0]
+	p.waiters = slices.Delete(p.waiters, 0, 1)
+	p.nwait.Store(int32(len(p.waiters)))
+	w <- struct{}{}
+}
+
+// evictor closes resources that stayed idle too long, at every tick until
+// Close.
+func (p *ConfConns) evictor() {
+	for {
+		select {
+		case <-p.tick:
+			p.evictIdle()
+		case <-p.done:
+			return
+		}
+	}
+}
+
+// evictIdle counts a tick and closes the idle resources put back at least
+// respoolIdleTicksToEvict ticks ago, keeping MinIdle of them. They are the
+// oldest, at the start of p.idle. They count toward the maximum until
+// closed: a Get waiting at the maximum is woken only once their close
+// functions have returned.
+//
+// It first moves the hot slots' resources onto the stack, stamped with the
+// tick count before this tick: the slots were emptied at the previous tick,
+// so that is when the resources were put back, and they age as if Put had
+// pushed them.
+func (p *ConfConns) evictIdle() {
+	p.mu.Lock()
+	if p.closed.Load() {
+		// Close closed the idle resources; those Puts still bring to the
+		// slots are theirs to close.
+		p.mu.Unlock()
+		return
+	}
+	p.hotToStackLocked()
+	p.ticks++
+	n := 0
+	for n < len(p.idle) && p.ticks-p.idle[n].tick >= respoolIdleTicksToEvict {
+		n++
+	}
+	expired := make([]*Conn, n)
+	for i, ir := range p.idle[:n] {
+		expired[i] = ir.res
+	}
+	p.idle = slices.Delete(p.idle, 0, n)
+	p.mu.Unlock()
+	p.closeAll(expired...)
+}
+
+// hotToStackLocked moves the resources of the hot slots onto the idle stack.
+// p.mu is held.
+func (p *ConfConns) hotToStackLocked() {
+	for i := range uint32(respoolHotSlots) {
+		if r, ok := p.hotTake(i); ok {
+			p.idle = append(p.idle, confConnsIdleResource{res: r, tick: p.ticks})
+		}
+	}
+}
+
+// create makes a resource with NewConn, the directive's new=.
+func (p *ConfConns) create(ctx context.Context) (*Conn, error) {
+	return NewConn()
+}
+
+// destroy does nothing: the directive has no close= function.
+func (p *ConfConns) destroy(r *Conn) {
+	// Nothing to close.
+}
+
+// healthy accepts every resource: the directive has no check= function.
+func (p *ConfConns) healthy(r *Conn) error {
+	return nil
+}
+
+// hotHolds reports whether the hot slots can hold r: not when r is nil,
+// which a slot uses for empty.
+func (p *ConfConns) hotHolds(r *Conn) bool {
+	return r != nil
+}
+
+// hotPut puts r in hot slot i if it is empty, and reports whether it was,
+// with one compare-and-swap.
+func (p *ConfConns) hotPut(i uint32, r *Conn) bool {
+	return atomic.CompareAndSwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil, unsafe.Pointer(r))
+}
+
+// hotSwap puts r in hot slot i and returns the resource the slot held, if
+// any, with one atomic swap.
+func (p *ConfConns) hotSwap(i uint32, r *Conn) (old *Conn, had bool) {
+	old = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), unsafe.Pointer(r)))
+	return old, old != nil
+}
+
+// hotTake empties hot slot i and returns the resource it held, if any, with
+// one atomic swap.
+func (p *ConfConns) hotTake(i uint32) (r *Conn, ok bool) {
+	r = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil))
+	return r, r != nil
+}
+
+// hotPeek reports whether hot slot i holds a resource.
+func (p *ConfConns) hotPeek(i uint32) bool {
+	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
+}
+
+// NewConfConns returns an empty ConfConns. Close closes the idle resources.
+// It panics if cfg.Max or cfg.Idle is negative.
+func NewConfConns(cfg ConfConnsConfig) *ConfConns {
+	if cfg.Max == 0 {
+		cfg.Max = 4
+	}
+	if cfg.Idle == 0 {
+		cfg.Idle = time.Minute
+	}
+	p := &ConfConns{cfg: cfg}
 	p.init()
 	return p
 }

@@ -1,6 +1,7 @@
 package generated_test
 
 import (
+	"bytes"
 	"fmt"
 	"go/ast"
 	"go/constant"
@@ -9,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -296,5 +298,23 @@ func f(res []int, in []int, fail, succ int64) (next int) {
 	}
 	if r := scan(good); len(r) > 0 {
 		t.Errorf("residue found in code without any:\n%s", strings.Join(r, "\n"))
+	}
+}
+
+// blankBeforeBrace matches a blank line before a closing brace: what a
+// struct field or statement removed by an option used to leave behind.
+var blankBeforeBrace = regexp.MustCompile(`\n[ \t]*\n[ \t]*\}`)
+
+// TestGeneratedHasNoBlankLineBeforeClosingBrace: no generated block or
+// struct ends with an empty line.
+func TestGeneratedHasNoBlankLineBeforeClosingBrace(t *testing.T) {
+	for _, name := range generatedFiles(t) {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range blankBeforeBrace.FindAllIndex(src, -1) {
+			t.Errorf("%s:%d: blank line before a closing brace", name, bytes.Count(src[:m[0]], []byte("\n"))+2)
+		}
 	}
 }

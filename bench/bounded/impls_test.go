@@ -36,6 +36,8 @@ var semImpls = []struct {
 		}
 		return generated.NewBenchSlots()
 	}},
+	// n=4 config=true, given its capacity at run time.
+	{"generated-config", func(n int64) sem { return generated.NewConfSlots(generated.ConfSlotsConfig{N: n}) }},
 	{"xsemaphore", func(n int64) sem { return xsem{xsemaphore.NewWeighted(n)} }},
 	{"channel", func(n int64) sem { return make(chanSem, n) }},
 }
@@ -76,6 +78,10 @@ var tokenImpls = []struct {
 	}},
 	// rate=1000000000/s burst=1099511627776: the same bucket as a constant.
 	{"generated", func() allower { return generated.NewBenchTokens() }},
+	// The same bucket with config=true, its rate and burst given at run time.
+	{"generated-config", func() allower {
+		return generated.NewBenchConfTokens(generated.BenchConfTokensConfig{Rate: unlimited, Burst: 1 << 40})
+	}},
 	{"xrate", func() allower { return xrate.NewLimiter(unlimited, 1<<40) }},
 	{"uber", func() allower { return uberTake{uber.New(unlimited)} }},
 }
@@ -113,6 +119,8 @@ var breakerImpls = []struct {
 	{"template", func() executor { return breaker.New(work, nil, breaker.Config{}) }},
 	// fn=Work, the defaults: the same breaker with the call bound.
 	{"generated", func() executor { return generated.NewWorkBreaker() }},
+	// fn=Work config=true: the defaults given at run time.
+	{"generated-config", func() executor { return generated.NewBenchConfBreaker(generated.BenchConfBreakerConfig{}) }},
 	{"gobreaker", func() executor {
 		return gobreakerExec{gobreaker.NewCircuitBreaker[int](gobreaker.Settings{Name: "bench"})}
 	}},

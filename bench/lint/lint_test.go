@@ -21,7 +21,10 @@ import (
 // imports "time" under another name).
 const scratch = `package scratch
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 //go:generate monogen
 
@@ -70,7 +73,16 @@ func write(context.Context, []int) error         { return nil }
 //monogen:respool Conns[*Conn] max=4 new=dial close=closeConn check=ping idle=1m
 //monogen:respool PlainConns[*Conn] max=2
 //monogen:semaphore Slots n=4
+//monogen:pool HookedPool[int, int] fn=work onreject=rejected ondrop=dropped onpanic=panicked
+//monogen:pool HookedMetricsPool[int] metrics=true onreject=refused
+//monogen:semaphore WatchedSlots n=4 metrics=true onwait=waited
 var _ struct{}
+
+func rejected(int, error)            {}
+func refused(int, error)             {}
+func dropped(int)                    {}
+func panicked(int, error)            {}
+func waited(time.Duration, error)    {}
 `
 
 // shadow declares identifiers named like the packages the generated code

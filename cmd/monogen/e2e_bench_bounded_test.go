@@ -54,6 +54,10 @@ func changed(from, to PolicyState, counts PolicyCounts) {}
 //monogen:breaker Policy[Request, Response] fn=down failure=notDown slow=1h onchange=changed bench=true
 //monogen:limiter Limit[Request, Response] fn=call min=2 max=64 bench=true
 //monogen:limiter Doubler[Request, Response] fn=b bench=true
+//monogen:semaphore ConfSlots n=4 config=true bench=true
+//monogen:ratelimit ConfRate algo=token rate=1000000000/s burst=1000000 config=true bench=true
+//monogen:breaker ConfGuard[Request, Response] fn=call config=true bench=true
+//monogen:limiter ConfLimit[Request, Response] fn=call min=2 max=64 config=true bench=true
 var _ = 0
 `,
 	}, "guard/guard_monogen.go", "guard/guard_monogen_bench_test.go")
@@ -69,6 +73,9 @@ var _ = 0
 		"BenchmarkPolicy/op=Execute/impl=generated", "BenchmarkPolicy/op=Execute/impl=template",
 		"BenchmarkLimit/op=Execute/impl=generated", "BenchmarkLimit/op=Execute/impl=template",
 		"BenchmarkDoubler/op=Execute/impl=generated", "BenchmarkDoubler/op=Execute/impl=template",
+		// config=true: the generated side built with the zero config.
+		"BenchmarkConfSlots/op=AcquireRelease/impl=generated", "BenchmarkConfRate/op=Allow/impl=generated",
+		"BenchmarkConfGuard/op=Execute/impl=generated", "BenchmarkConfLimit/op=Execute/impl=generated",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("benchmark output lacks %s:\n%s", want, out)

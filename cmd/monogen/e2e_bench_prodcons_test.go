@@ -37,6 +37,7 @@ type Order struct {
 //monogen:queue latest[*Order] size=2 policy=drop-oldest bench=true
 //monogen:queue newest[int] size=4 policy=drop-newest bench=true
 //monogen:queue strict[Order] size=8 policy=error bench=true
+//monogen:queue confOrders[Order] size=64 config=true bench=true
 var _ = 0
 
 func write(ctx context.Context, orders []Order) error { return nil }
@@ -47,6 +48,7 @@ func failed(orders []Order, err error) {}
 
 //monogen:batcher Writes[Order] size=10 flush=10ms fn=write workers=2 bench=true
 //monogen:batcher counts[Order] size=3 fn=count onerror=failed retries=1 bench=true
+//monogen:batcher confWrites[Order] size=10 fn=write config=true bench=true
 var _ = 0
 
 // Conn is a pooled connection.
@@ -59,6 +61,7 @@ func closeConn(c *Conn) error { c.open = false; return nil }
 func ping(c *Conn) error { return nil }
 
 //monogen:respool Conns[*Conn] max=4 new=dial close=closeConn check=ping idle=1m maxlife=1h minidle=1 metrics=true bench=true
+//monogen:respool confConns[*Conn] max=4 new=dial config=true bench=true
 var _ = 0
 
 func price(ctx context.Context, o Order) (int, error) { return o.ID * 100, nil }
@@ -86,6 +89,9 @@ var _ = 0
 		"BenchmarkCounts/op=Add/impl=generated", "BenchmarkCounts/op=AddMany/impl=template",
 		"BenchmarkConns/op=GetPut/impl=generated", "BenchmarkConns/op=GetPut/impl=template",
 		"BenchmarkConns/op=GetPutParallel/impl=generated", "BenchmarkConns/op=GetPutParallel/impl=template",
+		// config=true: the generated side built with the zero config.
+		"BenchmarkConfOrders/op=PushPop/impl=generated", "BenchmarkConfWrites/op=Add/impl=generated",
+		"BenchmarkConfConns/op=GetPut/impl=generated",
 		"BenchmarkInvoice/op=RunSlice/impl=generated", "BenchmarkInvoice/op=RunSlice/impl=template",
 		"BenchmarkSums/op=RunSlice/impl=generated", "BenchmarkSums/op=RunSlice/impl=template",
 	} {

@@ -58,6 +58,27 @@ func value(t *testing.T, families map[string]*dto.MetricFamily, name string, wan
 	return m.GetGauge().GetValue()
 }
 
+// histogram returns the count of the histogram name and checks that its
+// buckets are cumulative and start at 1µs.
+func histogram(t *testing.T, families map[string]*dto.MetricFamily, name string) uint64 {
+	t.Helper()
+	f := families[name]
+	if f == nil || f.GetType() != dto.MetricType_HISTOGRAM {
+		t.Fatalf("%s: %v, want a histogram in /metrics", name, f)
+	}
+	h := f.GetMetric()[0].GetHistogram()
+	b := h.GetBucket()
+	if len(b) == 0 || b[0].GetUpperBound() != 1e-6 {
+		t.Fatalf("%s: buckets %v, want bounds from 1µs", name, b)
+	}
+	for i := 1; i < len(b); i++ {
+		if b[i].GetCumulativeCount() < b[i-1].GetCumulativeCount() || b[i].GetCumulativeCount() > h.GetSampleCount() {
+			t.Fatalf("%s: buckets %v are not cumulative up to the count %d", name, b, h.GetSampleCount())
+		}
+	}
+	return h.GetSampleCount()
+}
+
 // TestMetricsAfterLoad starts the service on a real listener, drives
 // requests that succeed, fail at the origin and trip its breaker, and hit
 // the rate limit, then scrapes /metrics and checks each series against
@@ -105,6 +126,16 @@ func TestMetricsAfterLoad(t *testing.T) {
 	}
 	if got := value(t, m, "monogen_renderer_in_flight", dto.MetricType_GAUGE); got != 0 {
 		t.Errorf("%v jobs in flight after every request returned", got)
+	}
+	// Every image the renderer ran, good or bad, was timed.
+	if got := histogram(t, m, "monogen_renderer_queue_wait_seconds"); got != 106 {
+		t.Errorf("renderer queue wait histogram counts %d jobs, want 106", got)
+	}
+	if got := histogram(t, m, "monogen_renderer_run_time_seconds"); got != 106 {
+		t.Errorf("renderer run time histogram counts %d jobs, want 106", got)
+	}
+	if got := value(t, m, "monogen_renderer_workers", dto.MetricType_GAUGE); got != 4 {
+		t.Errorf("renderer workers %v, want 4", got)
 	}
 	if got := value(t, m, "monogen_origin_state", dto.MetricType_GAUGE); got != 1 {
 		t.Errorf("breaker state after three failures: %v, want 1 (open)", got)

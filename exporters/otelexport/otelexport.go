@@ -10,10 +10,24 @@
 // per-stage structs with a Name field gives one data point per stage, with
 // the attribute stage=<Name>. Stats is read once per collection, by one
 // callback for all of the value's instruments.
+//
+// A histogram field (a <Name>Histogram of wait or run times) becomes an
+// OpenTelemetry histogram monogen.<name>.<field>, unit "s", with the
+// type's fixed bucket bounds. The metric API has no asynchronous
+// histogram, so histograms reach the SDK through a [Producer] given to
+// the reader when it is made, and to Register:
+//
+//	hist := otelexport.NewProducer()
+//	reader := sdkmetric.NewPeriodicReader(exporter, sdkmetric.WithProducer(hist))
+//	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+//	reg, err := otelexport.Register(provider.Meter("app"), "resizer", resizer, otelexport.WithProducer(hist))
+//
+// Without WithProducer, Register leaves the histograms out.
 package otelexport
 
 import (
 	"context"
+	"errors"
 	"reflect"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -27,13 +41,39 @@ type Source[S any] interface {
 	Stats() S
 }
 
+// Option configures Register.
+type Option func(*options)
+
+type options struct {
+	producer *Producer
+}
+
+// WithProducer makes Register add the histograms of Stats to p, which a
+// reader of the SDK collects (sdkmetric.WithProducer).
+func WithProducer(p *Producer) Option {
+	return func(o *options) { o.producer = p }
+}
+
 // Register creates the instruments of src's Stats under name with meter
-// and registers the callback that observes them. Unregister the returned
+// and registers the callback that observes them; with WithProducer, it
+// adds the histograms of Stats to the producer. Unregister the returned
 // registration to stop observing src.
-func Register[S any](meter metric.Meter, name string, src Source[S]) (metric.Registration, error) {
-	metrics, err := fields.Plan(reflect.TypeFor[S]())
+func Register[S any](meter metric.Meter, name string, src Source[S], opts ...Option) (metric.Registration, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	planned, err := fields.Plan(reflect.TypeFor[S]())
 	if err != nil {
 		return nil, err
+	}
+	var metrics, hists []*fields.Metric
+	for _, m := range planned {
+		if m.Kind == fields.Histogram {
+			hists = append(hists, m)
+		} else {
+			metrics = append(metrics, m)
+		}
 	}
 	counters := map[*fields.Metric]metric.Float64ObservableCounter{}
 	gauges := map[*fields.Metric]metric.Float64ObservableGauge{}
@@ -60,8 +100,13 @@ func Register[S any](meter metric.Meter, name string, src Source[S]) (metric.Reg
 			all = append(all, g)
 		}
 	}
-	return meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
-		for _, s := range fields.Read(metrics, reflect.ValueOf(src.Stats())) {
+	read := func() reflect.Value { return reflect.ValueOf(src.Stats()) }
+	if len(metrics) == 0 {
+		// Only histograms: nothing for the meter to observe.
+		return o.producer.add(name, hists, read), nil
+	}
+	reg, err := meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		for _, s := range fields.Read(metrics, read()) {
 			var opts []metric.ObserveOption
 			if s.Metric.Label != "" {
 				opts = append(opts, metric.WithAttributes(attribute.String(s.Metric.Label, s.Label)))
@@ -74,6 +119,20 @@ func Register[S any](meter metric.Meter, name string, src Source[S]) (metric.Reg
 		}
 		return nil
 	}, all...)
+	if err != nil || len(hists) == 0 {
+		return reg, err
+	}
+	return both{reg, o.producer.add(name, hists, read)}, nil
+}
+
+// both unregisters a callback and a producer's source together.
+type both struct {
+	metric.Registration
+	hist metric.Registration
+}
+
+func (b both) Unregister() error {
+	return errors.Join(b.Registration.Unregister(), b.hist.Unregister())
 }
 
 func counterOpts(opts []metric.InstrumentOption) []metric.Float64ObservableCounterOption {

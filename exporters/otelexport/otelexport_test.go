@@ -93,3 +93,52 @@ func TestPoolAndPipelineInstruments(t *testing.T) {
 		t.Errorf("guard state before any call: %+v, want a gauge at 0 (closed)", m["monogen.guard.state"].Data)
 	}
 }
+
+// TestPoolHistogramsThroughProducer registers a pool with a producer given
+// to the reader: its QueueWait and RunTime are OpenTelemetry histograms
+// whose counts are the jobs run, with the pool's bucket bounds.
+func TestPoolHistogramsThroughProducer(t *testing.T) {
+	hist := otelexport.NewProducer()
+	reader := sdkmetric.NewManualReader(sdkmetric.WithProducer(hist))
+	meter := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)).Meter("test")
+	pool := testtypes.NewSquares(nil)
+	reg, err := otelexport.Register(meter, "squares", pool, otelexport.WithProducer(hist))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 7 {
+		if err := pool.Submit(context.Background(), i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pool.Close()
+	m := collect(t, reader)
+	for _, name := range []string{"monogen.squares.queue_wait", "monogen.squares.run_time"} {
+		h, ok := m[name].Data.(metricdata.Histogram[float64])
+		if !ok || len(h.DataPoints) != 1 {
+			t.Fatalf("%s: %+v, want a histogram with one point", name, m[name].Data)
+		}
+		if m[name].Unit != "s" || h.Temporality != metricdata.CumulativeTemporality {
+			t.Errorf("%s: unit %q, temporality %v; want s, cumulative", name, m[name].Unit, h.Temporality)
+		}
+		dp := h.DataPoints[0]
+		var total uint64
+		for _, n := range dp.BucketCounts {
+			total += n
+		}
+		if dp.Count != 7 || total != 7 || len(dp.BucketCounts) != len(dp.Bounds)+1 || dp.Bounds[0] != 1e-6 {
+			t.Errorf("%s: count %d, bucket total %d, %d buckets for %d bounds from %v; want 7, 7, one more bucket than bounds, from 1µs",
+				name, dp.Count, total, len(dp.BucketCounts), len(dp.Bounds), dp.Bounds[0])
+		}
+	}
+	// Counters still come through the meter.
+	if got := m["monogen.squares.completed"].Data.(metricdata.Sum[float64]).DataPoints[0].Value; got != 7 {
+		t.Errorf("squares completed %v, want 7", got)
+	}
+	if err := reg.Unregister(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := collect(t, reader)["monogen.squares.queue_wait"]; ok {
+		t.Error("the histograms are still produced after Unregister")
+	}
+}

@@ -7,14 +7,18 @@
 //
 // Each numeric field becomes a metric named monogen_<name>_<field in snake
 // case>: unsigned fields are counters (suffix _total), signed ones and
-// states gauges, durations are in seconds (suffix _seconds). A slice of
-// per-stage structs with a Name field (a pipeline's Stages) gives one series
-// per stage, labelled stage="<Name>". Stats is called once per scrape.
+// states gauges, durations are in seconds (suffix _seconds). A histogram
+// field (a <Name>Histogram of wait or run times) becomes a Prometheus
+// histogram monogen_<name>_<field>_seconds, with cumulative buckets
+// (_bucket{le="..."}), _sum and _count. A slice of per-stage structs with a
+// Name field (a pipeline's Stages) gives one series per stage, labelled
+// stage="<Name>". Stats is called once per scrape.
 package promexport
 
 import (
 	"fmt"
 	"reflect"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -53,7 +57,7 @@ func NewCollector[S any](name string, src Source[S]) (*Collector[S], error) {
 
 func metricName(name string, m *fields.Metric) string {
 	n := "monogen_" + name + "_" + m.Name
-	if m.Seconds {
+	if m.Seconds && !strings.HasSuffix(n, "_seconds") {
 		n += "_seconds"
 	}
 	if m.Kind == fields.Counter {
@@ -80,13 +84,21 @@ func (c *Collector[S]) Describe(ch chan<- *prometheus.Desc) {
 func (c *Collector[S]) Collect(ch chan<- prometheus.Metric) {
 	stats := c.src.Stats()
 	for _, s := range fields.Read(c.metrics, reflect.ValueOf(stats)) {
-		typ := prometheus.GaugeValue
-		if s.Metric.Kind == fields.Counter {
-			typ = prometheus.CounterValue
-		}
 		var labels []string
 		if s.Metric.Label != "" {
 			labels = []string{s.Label}
+		}
+		if h := s.Hist; h != nil {
+			buckets := make(map[float64]uint64, len(h.Bounds))
+			for i, n := range h.Cumulative() {
+				buckets[h.Bounds[i]] = n
+			}
+			ch <- prometheus.MustNewConstHistogram(c.descs[s.Metric], h.Count, h.Sum, buckets, labels...)
+			continue
+		}
+		typ := prometheus.GaugeValue
+		if s.Metric.Kind == fields.Counter {
+			typ = prometheus.CounterValue
 		}
 		ch <- prometheus.MustNewConstMetric(c.descs[s.Metric], typ, s.Value, labels...)
 	}

@@ -41,6 +41,23 @@ type Scope struct {
 	byPath   map[string]string
 	taken    map[string]bool   // names given to imports and locals
 	pkgNames map[string]string // path -> package name, when known
+	// log is, for a fork, what it read of the scope it was forked from
+	// and what it added (see Fork).
+	log *forkLog
+}
+
+// forkLog is what a fork read of the names of the scope it was forked
+// from, and what it added to them: the value read of each key it had not
+// added itself, and the keys it added.
+type forkLog struct {
+	paths    map[string]string // byPath, "" for none
+	taken    map[string]bool
+	importAs map[string]bool // whether an import had the name
+	pkgNames map[string]string
+	added    struct {
+		paths, pkgNames map[string]string
+		taken           map[string]bool
+	}
 }
 
 // NewScope returns the scope of a file of package self. declared are the
@@ -50,24 +67,136 @@ func NewScope(self string, declared, reserved map[string]bool) *Scope {
 	return &Scope{self: self, declared: declared, reserved: reserved, byPath: map[string]string{}, taken: map[string]bool{}, pkgNames: map[string]string{}}
 }
 
+// Fork returns a copy of the scope that names on its own: code built with
+// it (in another goroutine) gets the names it would get from the scope as
+// it is now. Join takes what the fork named into the scope, if that is
+// still what the scope would name.
+func (im *Scope) Fork() *Scope {
+	f := &Scope{self: im.self, declared: im.declared, reserved: im.reserved,
+		byPath: maps.Clone(im.byPath), taken: maps.Clone(im.taken), pkgNames: maps.Clone(im.pkgNames),
+		log: &forkLog{paths: map[string]string{}, taken: map[string]bool{}, importAs: map[string]bool{}, pkgNames: map[string]string{}}}
+	f.log.added.paths, f.log.added.pkgNames, f.log.added.taken = map[string]string{}, map[string]string{}, map[string]bool{}
+	return f
+}
+
+// Join adds to the scope the names its fork f added, and reports true, if
+// every name f read of the scope it was forked from is still what the
+// scope holds (see Holds): code built with f then has the names it would
+// have had if built with the scope itself. Otherwise the scope is left as
+// it is, and the code must be built again.
+func (im *Scope) Join(f *Scope) bool {
+	if !im.Holds(f) {
+		return false
+	}
+	l := f.log
+	for p, n := range l.added.paths {
+		im.byPath[p] = n
+	}
+	for n := range l.added.taken {
+		im.taken[n] = true
+	}
+	for p, n := range l.added.pkgNames {
+		im.pkgNames[p] = n
+	}
+	return true
+}
+
+// Holds reports whether every name the fork f read of the scope it was
+// forked from is still what the scope holds, so that Join would take it:
+// code built with two forks, of two scopes, is kept only if both hold.
+func (im *Scope) Holds(f *Scope) bool {
+	l := f.log
+	for p, n := range l.paths {
+		if im.byPath[p] != n {
+			return false
+		}
+	}
+	for n, v := range l.taken {
+		if im.taken[n] != v {
+			return false
+		}
+	}
+	for n, v := range l.importAs {
+		if im.byPathName(n) != v {
+			return false
+		}
+	}
+	for p, n := range l.pkgNames {
+		if im.pkgNames[p] != n {
+			return false
+		}
+	}
+	return true
+}
+
+// path returns the name of the import of p, if any.
+func (im *Scope) path(p string) (string, bool) {
+	n, ok := im.byPath[p]
+	if l := im.log; l != nil {
+		if _, mine := l.added.paths[p]; !mine {
+			l.paths[p] = n
+		}
+	}
+	return n, ok
+}
+
+// isTaken reports whether name is given to an import or a local.
+func (im *Scope) isTaken(name string) bool {
+	t := im.taken[name]
+	if l := im.log; l != nil && !l.added.taken[name] {
+		l.taken[name] = t
+	}
+	return t
+}
+
+// take marks name as given.
+func (im *Scope) take(name string) {
+	if l := im.log; l != nil && !im.taken[name] {
+		l.added.taken[name] = true
+	}
+	im.taken[name] = true
+}
+
+// pkgName returns the real name of the package at p, if known.
+func (im *Scope) pkgName(p string) string {
+	n := im.pkgNames[p]
+	if l := im.log; l != nil {
+		if _, mine := l.added.pkgNames[p]; !mine {
+			l.pkgNames[p] = n
+		}
+	}
+	return n
+}
+
 // Known records a package's real name (model.v2 may be package model).
-func (im *Scope) Known(p *types.Package) { im.pkgNames[p.Path()] = p.Name() }
+func (im *Scope) Known(p *types.Package) {
+	if im.pkgName(p.Path()) == p.Name() {
+		return
+	}
+	im.pkgNames[p.Path()] = p.Name()
+	if im.log != nil {
+		im.log.added.pkgNames[p.Path()] = p.Name()
+	}
+}
 
 // Import returns the name under which the file refers to the package at path.
 func (im *Scope) Import(p string) string {
-	if n, ok := im.byPath[p]; ok {
+	if n, ok := im.path(p); ok {
 		return n
 	}
-	base := im.pkgNames[p]
+	base := im.pkgName(p)
 	if base == "" {
 		base = PathBase(p)
 	}
 	name := base
-	for i := 2; im.declared[name] || im.reserved[name] || im.taken[name]; i++ {
+	for i := 2; im.declared[name] || im.reserved[name] || im.isTaken(name); i++ {
 		name = base + strconv.Itoa(i)
 	}
 	im.byPath[p] = name
-	im.taken[name] = true
+	if im.log != nil {
+		im.log.added.paths[p] = name
+	}
+	im.take(name)
 	return name
 }
 
@@ -98,7 +227,7 @@ func (l *Locals) Name(want string) string {
 	}
 	l.own[n] = true
 	l.given[want] = n
-	l.file.taken[n] = true // imports chosen later avoid it
+	l.file.take(n) // imports chosen later avoid it
 	return n
 }
 
@@ -107,7 +236,7 @@ func (l *Locals) Name(want string) string {
 func (l *Locals) Reserve(names ...string) {
 	for _, n := range names {
 		l.own[n] = true
-		l.file.taken[n] = true
+		l.file.take(n)
 	}
 }
 
@@ -122,10 +251,18 @@ func (l *Locals) Names(want ...string) []string {
 
 // byPathName reports whether name is an import's.
 func (im *Scope) byPathName(name string) bool {
-	for _, n := range im.byPath {
+	for p, n := range im.byPath {
 		if n == name {
+			if l := im.log; l != nil {
+				if _, mine := l.added.paths[p]; !mine {
+					l.importAs[name] = true
+				}
+			}
 			return true
 		}
+	}
+	if im.log != nil {
+		im.log.importAs[name] = false
 	}
 	return false
 }

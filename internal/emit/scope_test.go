@@ -231,3 +231,45 @@ var b func(model.User) (ID, error)
 		t.Errorf("Paths() = %q; want %q", got, want)
 	}
 }
+
+// TestForkJoinsOnlyWhenWhatItReadStillHolds names in forks of a scope
+// taken at the same time, as directives stenciled ahead do: a fork is
+// joined when the names it read are still the scope's, and refused when an
+// earlier join changed one (the fork would name crypto/rand "rand", which
+// math/rand/v2 took meanwhile).
+func TestForkJoinsOnlyWhenWhatItReadStillHolds(t *testing.T) {
+	sc := emit.NewScope("example.com/p", nil, nil)
+	sc.Import("time")
+	sc.Func().Name("n")
+	same, other, rand, local := sc.Fork(), sc.Fork(), sc.Fork(), sc.Fork()
+	if got := same.Import("time"); got != "time" {
+		t.Fatalf("fork: Import(time) = %q", got)
+	}
+	if got := other.Import("math/rand/v2"); got != "rand" {
+		t.Fatalf("fork: Import(math/rand/v2) = %q", got)
+	}
+	if got := rand.Import("crypto/rand"); got != "rand" {
+		t.Fatalf("fork: Import(crypto/rand) = %q", got)
+	}
+	if got := local.Func().Name("rand"); got != "rand" {
+		t.Fatalf("fork: local rand = %q", got)
+	}
+	if !sc.Join(same) {
+		t.Error("a fork that named nothing new was refused")
+	}
+	if !sc.Join(other) {
+		t.Error("a fork whose reads still hold was refused")
+	}
+	if got := sc.Import("math/rand/v2"); got != "rand" {
+		t.Errorf("after the join, Import(math/rand/v2) = %q; want the fork's rand", got)
+	}
+	if sc.Join(rand) {
+		t.Error("a fork that named crypto/rand rand was joined after math/rand/v2 took rand")
+	}
+	if sc.Join(local) {
+		t.Error("a fork that named a local rand was joined after an import took rand")
+	}
+	if got := sc.Import("crypto/rand"); got != "rand2" {
+		t.Errorf("Import(crypto/rand) = %q; want rand2", got)
+	}
+}

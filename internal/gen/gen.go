@@ -5,10 +5,12 @@
 // or change what is on disk.
 //
 // A run costs in proportion to the code it generates: each template is
-// parsed and type-checked once; each directive is stenciled from it, and its
-// code is formatted by two other goroutines meanwhile; the type check of the
-// output goes in batches of directives, two at a time (see render.go), so
-// memory holds the syntax and types of two batches, not of the whole output.
+// parsed and type-checked once; each directive is stenciled from it, the
+// next ones by two goroutines ahead of the one whose code is taken (see
+// generator.file), and its code is formatted by two other goroutines
+// meanwhile; the type check of the output goes in batches of directives,
+// two at a time (see render.go), so memory holds the syntax and types of two
+// batches, not of the whole output.
 // Packages are generated in waves, in the order of their imports (see
 // load.Program.Waves): a package may use what another package generates.
 package gen
@@ -29,6 +31,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/monogen/monogen/internal/directive"
@@ -189,8 +192,9 @@ type job struct {
 	// directive's type into benchOut.
 	bench    bool
 	benchOut string
-	// shared is the shared code of the package, when the directive uses it.
-	shared *sharedFile
+	// share is the shared code of the package if the directive may use it
+	// (see sharing), and shared the same once it does.
+	share, shared *sharedFile
 }
 
 func (g *generator) run() (*Result, error) {
@@ -268,6 +272,13 @@ func (g *generator) wave(pkgs []*load.Package) error {
 	}
 	g.prefetch(jobs)
 	g.jobs = jobs
+	for _, j := range jobs {
+		sf, err := g.sharing(j)
+		if err != nil {
+			return err
+		}
+		j.share = sf
+	}
 
 	// Group by output file, in a stable order.
 	byFile := map[string][]*job{}
@@ -856,40 +867,137 @@ func (g *generator) checkAndFormat(byFile, benchFiles map[string][]*job) error {
 }
 
 // file renders one output file.
+//
+// Its directives are stenciled in order, each into the file's scope (the
+// names of its imports and of the locals of emitted code), and their code
+// is queued for formatting as it comes. Stenciling a directive costs more
+// than all the rest, so goroutines stencil the next directives meanwhile,
+// each with a fork of the scope (see emit.Scope.Fork): taken in order, a
+// directive's code is kept when the names its fork read are still what the
+// scope holds, as for all but a few of them (they name the same imports
+// and locals), and is stenciled again with the scope itself otherwise. So
+// the output is what stenciling one directive after the other gives.
 func (g *generator) file(out string, jobs []*job, names map[string]*job) error {
 	pkg := jobs[0].pkg
 	im, err := g.fileScope(pkg, jobs)
 	if err != nil {
 		return err
 	}
-
-	var codes [][]byte
-	var coded []*job
+	r := g.open(out, pkg.Name, im)
+	// The shared code of the package names its imports in its own file's
+	// scope, or with -output in this one.
 	for _, j := range jobs {
-		code, err := g.stencil(j, im)
-		if err != nil {
-			return err
+		if j.share != nil && j.share.scope == nil {
+			j.share.scope = im
 		}
-		if code == nil {
+	}
+	sharedScope := func(j *job, im *emit.Scope) *emit.Scope {
+		if j.share == nil || g.cfg.Output != "" {
+			return im
+		}
+		return j.share.scope
+	}
+
+	// ahead are the directives being stenciled ahead, in order: each with
+	// a fork of the file's scope, and of the shared file's when it is
+	// another.
+	type ahead struct {
+		j           *job
+		fork, sfork *emit.Scope
+		res         stenciled
+		done        chan struct{}
+	}
+	queue := make(chan *ahead, stencilAhead)
+	var pending []*ahead
+	var workers sync.WaitGroup
+	for range stencilers {
+		workers.Go(func() {
+			for a := range queue {
+				a.res = g.stencil(a.j, a.fork, a.sfork)
+				close(a.done)
+			}
+		})
+	}
+	defer func() {
+		close(queue)
+		workers.Wait()
+	}()
+	next := 1 // the first is stenciled with the scope itself
+	fill := func() {
+		for ; next < len(jobs) && len(pending) < stencilAhead; next++ {
+			a := &ahead{j: jobs[next], fork: im.Fork(), done: make(chan struct{})}
+			a.sfork = a.fork
+			if sc := sharedScope(a.j, im); sc != im {
+				a.sfork = sc.Fork()
+			}
+			pending = append(pending, a)
+			queue <- a
+		}
+	}
+	for i, j := range jobs {
+		var res stenciled
+		if i == 0 {
+			// The first directive names the imports and locals that the
+			// others mostly share: forks taken before it would be stale.
+			res = g.stencil(j, im, sharedScope(j, im))
+		} else if len(pending) == 0 {
+			res = g.stencil(j, im, sharedScope(j, im)) // nothing stenciled ahead
+		} else {
+			a := pending[0]
+			pending = pending[1:]
+			<-a.done
+			res = a.res
+			// Kept only if both scopes hold what the forks read.
+			sc := sharedScope(j, im)
+			kept := false
+			if a.sfork == a.fork {
+				kept = im.Join(a.fork)
+			} else if sc.Holds(a.sfork) && im.Join(a.fork) {
+				kept = sc.Join(a.sfork)
+			}
+			if !kept {
+				res = g.stencil(j, im, sc)
+			}
+		}
+		fill()
+		if res.err != nil {
+			return res.err
+		}
+		if res.userErr != nil {
+			g.errs = append(g.errs, res.userErr)
 			continue
 		}
-		g.checkGenerated(j, code.declared, names)
+		// Shared code is added in the directives' order: the shared file
+		// is the same however they were stenciled.
+		if len(res.shared) > 0 {
+			j.shared = j.share
+			if err := j.share.add(j, res.shared); err != nil {
+				return err
+			}
+		}
+		g.checkGenerated(j, res.code.declared, names)
 		var body bytes.Buffer
 		fmt.Fprintf(&body, "\n// %s: generated from the %s directive in %s.\n\n", j.d.Name, j.d.Kind, filepath.Base(j.d.File))
-		for _, d := range code.decls {
+		for _, d := range res.code.decls {
 			body.WriteString(d)
 			body.WriteString("\n\n")
 		}
-		codes = append(codes, body.Bytes())
-		coded = append(coded, j)
+		r.chunks = append(r.chunks, g.renderer.add(out, pkg.Name, j, false, body.Bytes(), im))
 	}
 	build, err := g.buildLine(jobs, g.cfg.Output != "")
 	if err != nil {
 		return err
 	}
-	g.render(out, load.Header+"\n\n"+build, pkg.Name, coded, false, codes, im)
+	r.setHead(load.Header+"\n\n"+build, pkg.Name)
 	return nil
 }
+
+// stencilers is the number of goroutines stenciling directives ahead of
+// the one whose code is taken, and stencilAhead the most directives
+// stenciled ahead (0: each is stenciled in turn, as a test compares).
+const stencilers = 2
+
+var stencilAhead = 2 * stencilers
 
 // buildLine returns the //go:build line (and a blank line) of an output
 // file of jobs: the build constraint of the files holding their directives
@@ -1025,11 +1133,24 @@ type code struct {
 	decls, declared []string
 }
 
-// stencil generates one directive's declarations.
-func (g *generator) stencil(j *job, im *emit.Scope) (*code, error) {
+// stenciled is what stenciling a directive gave: its code and the
+// declarations it shares with the package's other directives, or the
+// user's error that stopped it, or monogen's.
+type stenciled struct {
+	code         *code
+	shared       []stencil.Shared
+	userErr, err error
+}
+
+// stencil generates one directive's declarations, naming its imports and
+// locals in im and the imports of its shared declarations in sim (the
+// shared file's scope, or im itself with -output). It changes nothing but
+// im and sim and may run in several goroutines at once, each with scopes
+// of its own.
+func (g *generator) stencil(j *job, im, sim *emit.Scope) stenciled {
 	tpl, err := g.template(j.kind.Template)
 	if err != nil {
-		return nil, err
+		return stenciled{err: err}
 	}
 	spec := newSpec(j.d.Name, j.kind, im)
 	for _, p := range j.kind.Params {
@@ -1039,36 +1160,21 @@ func (g *generator) stencil(j *job, im *emit.Scope) (*code, error) {
 	}
 	c := &kinds.Context{D: j.d, Types: j.types, Scope: im, Self: j.pkg.Types, Spec: spec, Lookup: g.lookup(j.pkg)}
 	if err := j.kind.Build(c); err != nil {
-		g.errs = append(g.errs, err)
-		return nil, nil
-	}
-	sf, err := g.sharing(j, im)
-	if err != nil {
-		return nil, err
+		return stenciled{userErr: err}
 	}
 	share := func(spec *stencil.Spec) {
-		if sf != nil {
-			spec.Shared, spec.SharedImports = sf.prefixes[j.kind.Template], sf.scope.Import
+		if sf := j.share; sf != nil {
+			spec.Shared, spec.SharedImports = sf.prefixes[j.kind.Template], sim.Import
 		}
-	}
-	addShared := func(out *stencil.Output) error {
-		if sf == nil || len(out.Shared) == 0 {
-			return nil
-		}
-		j.shared = sf
-		return sf.add(j, out.Shared)
 	}
 	share(spec)
 	out, err := stencil.Stencil(tpl, spec)
 	if err != nil {
-		return nil, &InternalError{err}
+		return stenciled{err: &InternalError{err}}
 	}
-	if err := addShared(out); err != nil {
-		return nil, err
-	}
+	shared := out.Shared
 	if err := g.checkPredeclared(j, out.Predeclared); err != nil {
-		g.errs = append(g.errs, err)
-		return nil, nil
+		return stenciled{userErr: err}
 	}
 	c2 := &code{decls: out.Decls, declared: out.Declared}
 	for _, more := range c.More {
@@ -1076,14 +1182,11 @@ func (g *generator) stencil(j *job, im *emit.Scope) (*code, error) {
 		share(more)
 		o, err := stencil.Stencil(tpl, more)
 		if err != nil {
-			return nil, &InternalError{err}
+			return stenciled{err: &InternalError{err}}
 		}
-		if err := addShared(o); err != nil {
-			return nil, err
-		}
+		shared = append(shared, o.Shared...)
 		if err := g.checkPredeclared(j, o.Predeclared); err != nil {
-			g.errs = append(g.errs, err)
-			return nil, nil
+			return stenciled{userErr: err}
 		}
 		c2.decls = append(c2.decls, o.Decls...)
 		c2.declared = append(c2.declared, o.Declared...)
@@ -1091,16 +1194,15 @@ func (g *generator) stencil(j *job, im *emit.Scope) (*code, error) {
 	for _, also := range c.Also {
 		atpl, err := g.template(also.Template)
 		if err != nil {
-			return nil, err
+			return stenciled{err: err}
 		}
 		also.Spec.Imports = im.Import
 		o, err := stencil.Stencil(atpl, also.Spec)
 		if err != nil {
-			return nil, &InternalError{err}
+			return stenciled{err: &InternalError{err}}
 		}
 		if err := g.checkPredeclared(j, o.Predeclared); err != nil {
-			g.errs = append(g.errs, err)
-			return nil, nil
+			return stenciled{userErr: err}
 		}
 		c2.decls = append(c2.decls, o.Decls...)
 		c2.declared = append(c2.declared, o.Declared...)
@@ -1110,7 +1212,7 @@ func (g *generator) stencil(j *job, im *emit.Scope) (*code, error) {
 		c2.decls = append(c2.decls, e)
 		c2.declared = append(c2.declared, declNames(e)...)
 	}
-	return c2, nil
+	return stenciled{code: c2, shared: shared}
 }
 
 // checkPredeclared refuses a directive whose generated code refers to a

@@ -137,6 +137,7 @@ func (c *chunk) format() error {
 	if err != nil {
 		return parseError(c.out, src, err) // the code without its imports, as the positions are
 	}
+	closeUp(fset, f)
 	var b bytes.Buffer
 	if err := format.Node(&b, fset, f); err != nil {
 		return &InternalError{fmt.Errorf("formatting %s: %v", filepath.Base(c.out), err)}
@@ -151,15 +152,55 @@ func (c *chunk) format() error {
 	return nil
 }
 
+// closeUp moves the closing brace of a struct type up to the line after
+// its last field when only blank lines stand between them: a field that an
+// option removes (with its comment) leaves no gap before the brace.
+func closeUp(fset *token.FileSet, f *ast.File) {
+	ast.Inspect(f, func(n ast.Node) bool {
+		st, ok := n.(*ast.StructType)
+		if !ok || st.Fields == nil || len(st.Fields.List) == 0 {
+			return true
+		}
+		last := st.Fields.List[len(st.Fields.List)-1]
+		end := last.End()
+		if last.Comment != nil {
+			end = last.Comment.End()
+		}
+		if fset.Position(st.Fields.Closing).Line-fset.Position(end).Line < 2 {
+			return true
+		}
+		for _, cg := range f.Comments {
+			if cg.Pos() >= end && cg.Pos() < st.Fields.Closing {
+				return true // a comment of its own before the brace stays
+			}
+		}
+		st.Fields.Closing = end
+		return true
+	})
+}
+
 // render renders an output file: head is its header and build line, pkg
 // its package's name, codes the code of each of jobs (queued for
 // formatting), im its scope.
 func (g *generator) render(out, head, pkg string, jobs []*job, bench bool, codes [][]byte, im *emit.Scope) {
-	r := &rendered{head: []byte(fmt.Sprintf("%spackage %s\n\n", head, pkg)), imports: im}
+	r := g.open(out, pkg, im)
+	r.setHead(head, pkg)
 	for i, code := range codes {
 		r.chunks = append(r.chunks, g.renderer.add(out, pkg, jobs[i], bench, code, im))
 	}
+}
+
+// open starts an output file of package pkg whose scope is im: its chunks
+// are added as its directives are stenciled, and its head set then.
+func (g *generator) open(out, pkg string, im *emit.Scope) *rendered {
+	r := &rendered{imports: im}
 	g.rendered[out] = r
+	return r
+}
+
+// setHead sets the head of r: head is the header and the build line.
+func (r *rendered) setHead(head, pkg string) {
+	r.head = []byte(fmt.Sprintf("%spackage %s\n\n", head, pkg))
 }
 
 // formatFile formats an output file, once its chunks are: its head with the

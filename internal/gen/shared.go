@@ -47,9 +47,10 @@ type sharedFile struct {
 	chunk        *chunk
 }
 
-// sharing returns the shared code of j's package if j shares it, or nil. im
-// is the scope of j's output file.
-func (g *generator) sharing(j *job, im *emit.Scope) (*sharedFile, error) {
+// sharing returns the shared code of j's package if j may share it, or
+// nil. It runs for each directive in turn, before any is stenciled; with
+// -output, the scope is the output file's, set when it is made.
+func (g *generator) sharing(j *job) (*sharedFile, error) {
 	if g.cfg.Output == "" {
 		src, err := os.ReadFile(j.d.File)
 		if err != nil {
@@ -68,9 +69,7 @@ func (g *generator) sharing(j *job, im *emit.Scope) (*sharedFile, error) {
 	if sf == nil {
 		sf = &sharedFile{dir: j.pkg.Dir, pkgName: j.pkg.Name, pkg: j.pkg, prefixes: map[string]string{},
 			decls: map[stencil.SharedKey]*stencil.Shared{}, kindOf: map[stencil.SharedKey]string{}}
-		if g.cfg.Output != "" {
-			sf.scope = im
-		} else {
+		if g.cfg.Output == "" {
 			var all []*job
 			for _, o := range g.jobs {
 				if declKey(o.pkg, "") == key {

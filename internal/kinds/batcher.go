@@ -25,6 +25,7 @@ func init() {
 			{Key: "onerror", Type: Func, Doc: "package-level func([]T, error) receiving each batch that failed after every retry; without it the constructor takes the handler"},
 			{Key: "workers", Type: Int, Min: 1, Max: 1 << 16, Doc: "goroutines calling the batch function, 1 to 65536 (default 1)"},
 			{Key: "retries", Type: Int, Min: 0, Max: 1000, Doc: "further attempts of a failed batch, 0 to 1000 (default 0: no retry code)"},
+			configOption,
 		},
 		Build: buildBatcher,
 		Bench: benchBatcher,
@@ -100,6 +101,20 @@ func batcherConstructor(c *Context, fnBound, errBound bool) string {
 		fields[jen.Id("onError")] = jen.Id(onError)
 		docs = append(docs, onError+", if not nil, receives each batch that failed after every retry; if nil, failed batches are returned by the next Flush or Close.")
 	}
+	var body []jen.Code
+	if runtimeConfig(c) {
+		flush := runtimeField{"Flush", c.Spec.Config["Flush"], "Flush is how long an item may wait in a batch that is not full before the batch is handed over. " + zeroTakes(c, "flush", "")}
+		if c.Spec.Config["Flush"] == "0" {
+			flush = runtimeField{"Flush", "", "Flush is how long an item may wait in a batch that is not full before the batch is handed over. Zero means no timer: a batch waits until it is full or flushed."}
+		}
+		param, cfg, defaults := keepConfig(c, locals,
+			runtimeField{"Size", c.Spec.Config["Size"], "Size is the number of items in a full batch, at least 1. " + zeroTakes(c, "size", c.Spec.Config["Size"])},
+			flush)
+		params = append(params, param)
+		body = defaults
+		fields[jen.Id("cfg")] = jen.Id(cfg)
+		docs = append(docs, fmt.Sprintf("It panics if %s.Size or %s.Flush is negative.", cfg, cfg))
+	}
 	b := locals.Name("b")
 	docs = append(docs, "Close hands over the last batch and stops the workers.")
 	// func NewWrites(onError func([]Row, error)) *Writes {
@@ -107,10 +122,11 @@ func batcherConstructor(c *Context, fnBound, errBound bool) string {
 	//	b.init()
 	//	return b
 	// }
-	fn := jen.Func().Id(ctor).Params(params...).Op("*").Id(name).Block(
+	body = append(body,
 		jen.Id(b).Op(":=").Op("&").Id(name).Values(fields),
 		jen.Id(b).Dot("init").Call(),
 		jen.Return(jen.Id(b)),
 	)
+	fn := jen.Func().Id(ctor).Params(params...).Op("*").Id(name).Block(body...)
 	return docLines("// "+strings.Join(docs, " ")) + "\n" + fmt.Sprintf("%#v", fn)
 }

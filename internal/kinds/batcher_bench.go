@@ -42,7 +42,11 @@ func benchBatcher(c *Context) ([]string, error) {
 		genArgs = ""
 	}
 	tplNew := fmt.Sprintf("%s.New(%s, %s, %s)", tpl, fn, onError, configLiteral(tpl, cfg, []string{"Size", "Flush", "Workers", "Retries"}))
-	impls := [][2]string{{"generated", newName(c) + "(" + genArgs + ")"}, {"template", tplNew}}
+	var args []string
+	if genArgs != "" {
+		args = append(args, genArgs)
+	}
+	impls := [][2]string{{"generated", newName(c) + "(" + configArgs(c, args...) + ")"}, {"template", tplNew}}
 	same := "function, error handler and options"
 	if genArgs != "" {
 		same = "function and options, and no error handler (Close returns the failed batches)"

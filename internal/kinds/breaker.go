@@ -32,6 +32,7 @@ func init() {
 			{Key: "failure", Type: Func, Doc: "func(error) bool deciding which errors count as failures; the others count as successes (default: every error)"},
 			{Key: "slow", Type: Duration, Doc: "a call longer than this counts as a failure (default 0: duration does not matter)"},
 			{Key: "onchange", Type: Func, Doc: "func(from, to NameState, counts NameCounts) called on every change of state, outside the lock"},
+			configOption,
 		},
 		Build: buildBreaker,
 		Bench: benchBreaker,
@@ -74,6 +75,8 @@ func buildBreaker(c *Context) error {
 		return c.OptionErrorf(o, "window=%s is shorter than buckets=%d nanoseconds: want a window of at least one nanosecond per bucket", window, buckets)
 	}
 
+	config := runtimeConfig(c)
+	c.Spec.Consts["runtimeLimits"] = fmt.Sprint(config)
 	c.Spec.Config["Failures"] = fmt.Sprint(failures)
 	c.Spec.Config["Ratio"] = fmt.Sprint(ratio)
 	c.Spec.Config["Cooldown"] = DurationExpr(cooldown, c.Scope)
@@ -135,13 +138,40 @@ func buildBreaker(c *Context) error {
 	// Without SetClock the clock is the monotonic one.
 	c.Spec.Hooks["Breaker.clock"] = fmt.Sprintf("return int64(%s.Since(b.epoch))", c.Scope.Import("time"))
 	c.Spec.Keep = append(c.Spec.Keep, "Breaker.init")
-	c.Emit = append(c.Emit, executorCtor(c, "Breaker", "b", "a closed circuit breaker", bound))
+	var fields []runtimeField
+	if config {
+		fields = []runtimeField{
+			{"Failures", fmt.Sprint(failures), "Failures is the least number of failures in the window that trips the breaker. " + zeroTakes(c, "failures", fmt.Sprint(failures))},
+			{"Ratio", fmtFloat(ratio), "Ratio is the least fraction of failed calls in the window that trips the breaker, together with Failures, in [0, 1]; 0 counts failures only. " + zeroTakes(c, "ratio", fmtFloat(ratio))},
+			{"Cooldown", DurationExpr(cooldown, c.Scope), "Cooldown is how long the breaker stays open before probing. " + zeroTakes(c, "cooldown", cooldown.String())},
+			{"HalfOpen", fmt.Sprint(halfOpen), "HalfOpen is the number of probes let through when half-open; that many successes close the breaker. " + zeroTakes(c, "halfopen", fmt.Sprint(halfOpen))},
+			{"Window", DurationExpr(window, c.Scope), fmt.Sprintf("Window is the length of the rolling window failures are counted in, divided into %d buckets: at least %dns. ", buckets, buckets) + zeroTakes(c, "window", window.String())},
+		}
+		if ratio == 0 {
+			// Zero is the default: failures alone trip the breaker.
+			fields[1].Default = ""
+			fields[1].Doc = "Ratio is the least fraction of failed calls in the window that trips the breaker, together with Failures, in [0, 1]; 0, the default, counts failures only."
+		}
+	}
+	c.Emit = append(c.Emit, executorCtor(c, "Breaker", "b", "a closed circuit breaker", bound, fields...))
 	return nil
+}
+
+// fmtFloat writes a float option as Go source that keeps its type: 0.5, 1.0.
+func fmtFloat(f float64) string {
+	s := fmt.Sprint(f)
+	if !strings.ContainsAny(s, ".e") {
+		s += ".0"
+	}
+	return s
 }
 
 // executorCtor returns the constructor of a breaker or limiter: it takes the
 // function unless fn= bound it, builds the struct and calls init.
-func executorCtor(c *Context, main, recv, what string, bound bool) string {
+//
+// With config=true (fields given), it takes a <Name>Config last, whose zero
+// fields take their defaults.
+func executorCtor(c *Context, main, recv, what string, bound bool, fields ...runtimeField) string {
 	name, newName := c.D.Name, stencil.Rename("New", main, c.D.Name)
 	// // NewFetch returns a closed circuit breaker around fetch.
 	// func NewFetch() *Fetch {
@@ -157,23 +187,32 @@ func executorCtor(c *Context, main, recv, what string, bound bool) string {
 	// 	b := &Fetch{fn: fn}
 	// 	...
 	locals := c.Scope.Func()
-	params, fields, around := []jen.Code{}, jen.Dict{}, ""
+	params, dict, around := []jen.Code{}, jen.Dict{}, ""
 	if bound {
 		around = c.D.Option("fn").Raw
 	} else {
 		around = locals.Name("fn")
 		params = append(params, jen.Id(around).Func().Params(jen.Id(c.Scope.Import("context")).Dot("Context"), jen.Id(c.Type("Req"))).
 			Params(jen.Id(c.Type("Resp")), jen.Error()))
-		fields[jen.Id("fn")] = jen.Id(around)
+		dict[jen.Id("fn")] = jen.Id(around)
+	}
+	var body []jen.Code
+	doc := fmt.Sprintf("// %s returns %s around %s.", newName, what, around)
+	if len(fields) > 0 {
+		param, cfg, defaults := keepConfig(c, locals, fields...)
+		params = append(params, param)
+		body = defaults
+		dict[jen.Id("cfg")] = jen.Id(cfg)
+		doc = wrap(fmt.Sprintf("// %s returns %s around %s, with the limits of %s. It panics if a field of %s is out of range.", newName, what, around, cfg, cfg))
 	}
 	recv = locals.Name(recv)
-	ctor := jen.Commentf("%s returns %s around %s.", newName, what, around).Line().
-		Func().Id(newName).Params(params...).Op("*").Id(name).Block(
-		jen.Id(recv).Op(":=").Op("&").Id(name).Values(fields),
+	body = append(body,
+		jen.Id(recv).Op(":=").Op("&").Id(name).Values(dict),
 		jen.Id(recv).Dot("init").Call(),
 		jen.Return(jen.Id(recv)),
 	)
-	return fmt.Sprintf("%#v", ctor)
+	ctor := jen.Func().Id(newName).Params(params...).Op("*").Id(name).Block(body...)
+	return doc + "\n" + fmt.Sprintf("%#v", ctor)
 }
 
 // checkOnChange checks the onchange= function: three parameters, the

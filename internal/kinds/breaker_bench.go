@@ -46,7 +46,7 @@ func benchBreaker(c *Context) ([]string, error) {
 	if len(setters) > 0 {
 		tplNew = fmt.Sprintf("func() *%s.Breaker[%s, %s] {\n$b := %s\n%s\nreturn $b\n}()", tpl, req, resp, tplNew, strings.Join(setters, "\n"))
 	}
-	impls := [][2]string{{"generated", newName(c) + "()"}, {"template", tplNew}}
+	impls := [][2]string{{"generated", newName(c) + "(" + configArgs(c) + ")"}, {"template", tplNew}}
 
 	return []string{executeBenchmark(c, locals, tpl+".Breaker", "function, fallback and options", impls)}, nil
 }

@@ -153,23 +153,33 @@ func keyMapFor(c *Context, main, state string) error {
 	return nil
 }
 
-// benchKeyedRateLimit emits BenchmarkName for a keyed rate limiter: the
-// generated limiter against the template with the same options, on Allow
-// over 64Ki distinct keys from all goroutines, each key's bucket created
-// before the timing starts.
+// benchKeyedRateLimit emits BenchmarkName for a keyed rate limiter: Allow
+// over keyedBenchKeys distinct keys, whatever it answers.
 func benchKeyedRateLimit(c *Context) ([]string, error) {
 	if err := buildKeyedRateLimit(c); err != nil {
 		return nil, err
 	}
+	return benchKeyed(c, "keyedrate", "Limiter", []string{"Interval", "Burst", "Idle", "Keys"},
+		"Allow", "$x.Allow($k)", "on Allow over %d distinct keys from all goroutines in parallel, whatever it answers")
+}
+
+// benchKeyed emits BenchmarkName for a keyed kind built in c: the generated
+// type against the template tplDir's tplType instantiated with the
+// directive's key and the config fields cfgFields, on op over
+// keyedBenchKeys distinct keys from all goroutines, each key's state
+// created before the timing starts. op is the code of one operation on the
+// value $x with the key $k; what ends the doc comment, with a %d for the
+// number of keys.
+func benchKeyed(c *Context, tplDir, tplType string, cfgFields []string, opName, op, what string) ([]string, error) {
 	locals := c.Scope.Func()
 	key, ok := emitKey(c, locals.Name("i"))
 	if !ok {
 		return nil, c.Errorf("bench=true: cannot make distinct keys of type %s for a benchmark", c.D.Args[0].Text)
 	}
-	tpl := c.Scope.Import(TemplatePath + "keyedrate")
+	tpl := c.Scope.Import(TemplatePath + tplDir)
 	testing := c.Scope.Import("testing")
-	cfg := configLiteral(tpl, c.Spec.Config, []string{"Interval", "Burst", "Idle", "Keys"})
-	kt := c.Type("K")
+	cfg := configLiteral(tpl, c.Spec.Config, cfgFields)
+	on := func(x string) string { return strings.ReplaceAll(op, "$x", x) }
 	var b strings.Builder
 	fmt.Fprintf(&b, `%[6]sfunc Benchmark%[1]s($b *%[3]s.B) {
 	$keys := make([]%[4]s, %[7]d)
@@ -178,33 +188,36 @@ func benchKeyedRateLimit(c *Context) ([]string, error) {
 	}
 	$generated, $template := %[8]s(), %[2]s.New[%[4]s](%[9]s)
 	for _, $k := range $keys {
-		$generated.Allow($k)
-		$template.Allow($k)
+		%[12]s
+		%[13]s
 	}
-	$b.Run("op=Allow/impl=generated", func($b *%[3]s.B) {
+	$b.Run("op=%[11]s/impl=generated", func($b *%[3]s.B) {
 		$b.ReportAllocs()
 		$b.RunParallel(func($pb *%[3]s.PB) {
 			$i := 0
 			for $pb.Next() {
-				$generated.Allow($keys[$i&%[10]d])
+				$k := $keys[$i&%[10]d]
+				%[12]s
 				$i += 7
 			}
 		})
 	})
-	$b.Run("op=Allow/impl=template", func($b *%[3]s.B) {
+	$b.Run("op=%[11]s/impl=template", func($b *%[3]s.B) {
 		$b.ReportAllocs()
 		$b.RunParallel(func($pb *%[3]s.PB) {
 			$i := 0
 			for $pb.Next() {
-				$template.Allow($keys[$i&%[10]d])
+				$k := $keys[$i&%[10]d]
+				%[13]s
 				$i += 7
 			}
 		})
 	})
 }
-`, upper(c.D.Name), tpl, testing, kt, key, benchDoc(upper(c.D.Name), fmt.Sprintf(
-		"Benchmark%[1]s measures %[1]s against the generic template it was generated from, %[2]s.Limiter[%[3]s], with the same options, on Allow over %[4]d distinct keys from all goroutines in parallel, whatever it answers.",
-		upper(c.D.Name), "keyedrate", c.D.Args[0].Text, keyedBenchKeys)), keyedBenchKeys, newName(c), cfg, keyedBenchKeys-1)
+`, upper(c.D.Name), tpl, testing, c.Type("K"), key, benchDoc(upper(c.D.Name), fmt.Sprintf(
+		"Benchmark%[1]s measures %[1]s against the generic template it was generated from, %[2]s.%[3]s[%[4]s], with the same options, "+what+".",
+		upper(c.D.Name), tplDir, tplType, c.D.Args[0].Text, keyedBenchKeys)), keyedBenchKeys, newName(c), cfg, keyedBenchKeys-1,
+		opName, on("$generated"), on("$template"))
 	return []string{withLocals(b.String(), locals)}, nil
 }
 
@@ -309,65 +322,12 @@ func buildKeyedSemaphore(c *Context) error {
 	return nil
 }
 
-// benchKeyedSemaphore emits BenchmarkName for a keyed semaphore: the
-// generated semaphore against the template with the same options, on
-// TryAcquire+Release of one unit over 64Ki distinct keys from all
-// goroutines, each key's slot created before the timing starts.
+// benchKeyedSemaphore emits BenchmarkName for a keyed semaphore:
+// TryAcquire+Release of one unit over keyedBenchKeys distinct keys.
 func benchKeyedSemaphore(c *Context) ([]string, error) {
 	if err := buildKeyedSemaphore(c); err != nil {
 		return nil, err
 	}
-	locals := c.Scope.Func()
-	key, ok := emitKey(c, locals.Name("i"))
-	if !ok {
-		return nil, c.Errorf("bench=true: cannot make distinct keys of type %s for a benchmark", c.D.Args[0].Text)
-	}
-	tpl := c.Scope.Import(TemplatePath + "keyedsem")
-	testing := c.Scope.Import("testing")
-	cfg := configLiteral(tpl, c.Spec.Config, []string{"N", "Idle", "Keys"})
-	kt := c.Type("K")
-	var b strings.Builder
-	fmt.Fprintf(&b, `%[6]sfunc Benchmark%[1]s($b *%[3]s.B) {
-	$keys := make([]%[4]s, %[7]d)
-	for $i := range $keys {
-		$keys[$i] = %[5]s
-	}
-	$generated, $template := %[8]s(), %[2]s.New[%[4]s](%[9]s)
-	for _, $k := range $keys {
-		if $generated.TryAcquire($k, 1) {
-			$generated.Release($k, 1)
-		}
-		if $template.TryAcquire($k, 1) {
-			$template.Release($k, 1)
-		}
-	}
-	$b.Run("op=TryAcquire+Release/impl=generated", func($b *%[3]s.B) {
-		$b.ReportAllocs()
-		$b.RunParallel(func($pb *%[3]s.PB) {
-			$i := 0
-			for $pb.Next() {
-				if $k := $keys[$i&%[10]d]; $generated.TryAcquire($k, 1) {
-					$generated.Release($k, 1)
-				}
-				$i += 7
-			}
-		})
-	})
-	$b.Run("op=TryAcquire+Release/impl=template", func($b *%[3]s.B) {
-		$b.ReportAllocs()
-		$b.RunParallel(func($pb *%[3]s.PB) {
-			$i := 0
-			for $pb.Next() {
-				if $k := $keys[$i&%[10]d]; $template.TryAcquire($k, 1) {
-					$template.Release($k, 1)
-				}
-				$i += 7
-			}
-		})
-	})
-}
-`, upper(c.D.Name), tpl, testing, kt, key, benchDoc(upper(c.D.Name), fmt.Sprintf(
-		"Benchmark%[1]s measures %[1]s against the generic template it was generated from, %[2]s.Semaphore[%[3]s], with the same options, on TryAcquire+Release of one unit over %[4]d distinct keys from all goroutines in parallel.",
-		upper(c.D.Name), "keyedsem", c.D.Args[0].Text, keyedBenchKeys)), keyedBenchKeys, newName(c), cfg, keyedBenchKeys-1)
-	return []string{withLocals(b.String(), locals)}, nil
+	return benchKeyed(c, "keyedsem", "Semaphore", []string{"N", "Idle", "Keys"},
+		"TryAcquire+Release", "if $x.TryAcquire($k, 1) {\n$x.Release($k, 1)\n}", "on TryAcquire+Release of one unit over %d distinct keys from all goroutines in parallel")
 }

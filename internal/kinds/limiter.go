@@ -2,6 +2,7 @@ package kinds
 
 import (
 	"fmt"
+	"strings"
 )
 
 // //monogen:limiter Name[Req, Resp] fn=f min=2 max=256
@@ -20,6 +21,7 @@ func init() {
 			{Key: "sample", Type: PowerOfTwo, Min: 1, Max: 1 << 31, Doc: "one in how many calls is timed (power of two, default 16)"},
 			{Key: "tolerance", Type: Float, Doc: "how much latency may rise above its average before the limit shrinks, at least 1 (default 1.5)"},
 			{Key: "smoothing", Type: Float, Doc: "weight of a new sample in the limit, in (0, 1] (default 0.2)"},
+			configOption,
 		},
 		Build: buildLimiter,
 		Bench: benchLimiter,
@@ -79,6 +81,23 @@ func buildLimiter(c *Context) error {
 	}
 	c.Spec.Hooks["Limiter.clock"] = fmt.Sprintf("return int64(%s.Since(l.epoch))", c.Scope.Import("time"))
 	c.Spec.Keep = append(c.Spec.Keep, "Limiter.init")
-	c.Emit = append(c.Emit, executorCtor(c, "Limiter", "l", fmt.Sprintf("an adaptive concurrency limiter (limit %d to %d, starting at %d)", lo, hi, initial), bound))
+	what := fmt.Sprintf("an adaptive concurrency limiter (limit %d to %d, starting at %d)", lo, hi, initial)
+	var fields []runtimeField
+	if runtimeConfig(c) {
+		what = "an adaptive concurrency limiter"
+		// The constructor's config local, named as keepConfig names it.
+		cfg := c.Scope.Func().Name("cfg")
+		init := runtimeField{"Initial", fmt.Sprint(initial), "Initial is the limit to start with, in [Min, Max]. " + zeroTakes(c, "initial", "")}
+		if c.D.Option("initial") == nil {
+			init.Default = fmt.Sprintf("max(%[1]s.Min, min(20, %[1]s.Max))", cfg)
+			init.Doc = "Initial is the limit to start with, in [Min, Max]. Zero takes Min, raised to 20 if Max allows."
+		}
+		fields = []runtimeField{{"Min", fmt.Sprint(lo), ""}, {"Max", fmt.Sprint(hi), ""}, init}
+		// The template declares Min and Max in one field.
+		c.Spec.HookDocs["Config.Min,Max"] = "Min and Max bound the limit: 1 <= Min <= Max. Zero Min takes " +
+			strings.TrimSuffix(strings.TrimPrefix(zeroTakes(c, "min", fmt.Sprint(lo)), "Zero takes "), ".") + "; zero Max takes " +
+			strings.TrimPrefix(zeroTakes(c, "max", fmt.Sprint(hi)), "Zero takes ")
+	}
+	c.Emit = append(c.Emit, executorCtor(c, "Limiter", "l", what, bound, fields...))
 	return nil
 }

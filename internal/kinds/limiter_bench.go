@@ -26,7 +26,7 @@ func benchLimiter(c *Context) ([]string, error) {
 	fn := fmt.Sprintf("func($ctx %s.Context, $req %s) (%s, error) {\n%s\n}", ctx, req, resp, hookFunc(c.Spec.Hooks["Limiter.call"], locals, "ctx", "req"))
 	tplNew := fmt.Sprintf("%s.New(%s, %s.Config{Min: %s, Max: %s, Initial: %s, SampleEvery: %s, Tolerance: %s, Smoothing: %s})",
 		tpl, fn, tpl, cfg["Min"], cfg["Max"], cfg["Initial"], cfg["SampleEvery"], cfg["Tolerance"], cfg["Smoothing"])
-	impls := [][2]string{{"generated", newName(c) + "()"}, {"template", tplNew}}
+	impls := [][2]string{{"generated", newName(c) + "(" + configArgs(c) + ")"}, {"template", tplNew}}
 
 	return []string{executeBenchmark(c, locals, tpl+".Limiter", "function and options", impls)}, nil
 }

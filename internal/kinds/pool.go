@@ -32,7 +32,11 @@ func init() {
 			{Key: "timeout", Type: Duration, Doc: "bound on each attempt through its context (default 0: no limit, no timeout code)"},
 			{Key: "metrics", Type: Bool, Doc: "counters and a Stats method (default false: no counters)"},
 			{Key: "rate", Type: Ref, RefKind: "ratelimit", Doc: "Name of a ratelimit directive of the package: every attempt of a job waits for it first; the constructor takes the limiter, which pools may share (default: no limit, no waiting code)"},
+			configOption,
 			{Key: "breaker", Type: Ref, RefKind: "breaker", Doc: "Name of a breaker directive of the package whose [Req, Resp] are the pool's [In, Out]: its Execute is the job function (so no fn=); the constructor takes the breaker (default: none)"},
+			{Key: "onreject", Type: Func, Doc: "func(In, error) called with a job Submit or TrySubmit did not queue and their error, on the submitting goroutine before they return (default: no hook code)"},
+			{Key: "ondrop", Type: Func, Doc: "func(In) called with a job Shutdown took out of the queue unrun, on Shutdown's goroutine or a worker's (default: no hook code)"},
+			{Key: "onpanic", Type: Func, Doc: "func(In, error) called with a job whose function panicked and its *NamePanicError, on the worker goroutine before the job is retried or delivered (default: no hook code)"},
 		},
 		Build: buildPool,
 		Bench: benchPool,
@@ -139,6 +143,10 @@ func buildPool(c *Context) error {
 	}
 	cfg["Metrics"] = fmt.Sprint(metrics)
 	c.Spec.Conds["metrics"] = metrics
+	if !metrics {
+		// The worker has no timing fields: pad it to 64 bytes all the same.
+		c.Spec.Consts["workerPad"] = "16"
+	}
 
 	// Idiomatic error names: ErrResizerClosed rather than ResizerErrClosed.
 	// PanicError keeps the rule's name (ResizerPanicError).
@@ -208,8 +216,42 @@ func buildPool(c *Context) error {
 	}
 	c.Spec.Conds["boundResult"] = resultName != ""
 
+	if err := poolHooks(c, in); err != nil {
+		return err
+	}
+
 	c.Spec.Keep = append(c.Spec.Keep, "Pool.init")
 	c.Emit = append(c.Emit, poolConstructor(c, inText, outText, hasOut, fnName, resultName, comp))
+	return nil
+}
+
+// poolHooks binds the event hooks onreject=, ondrop= and onpanic=: each is a
+// direct call of the user's function in its hook, and a hook the directive
+// does not name generates no code.
+func poolHooks(c *Context, in types.Type) error {
+	for _, h := range []struct {
+		key, field, hook, what, call, doc string
+		params                            []types.Type
+	}{
+		{"onreject", "hookReject", "Pool.rejected", "reject hook", "%s(in, err)",
+			"rejected calls %s, the directive's onreject=, with a job that Submit or\nTrySubmit did not queue and the error they return.", []types.Type{in, errorType}},
+		{"ondrop", "hookDrop", "Pool.dropped", "drop hook", "%s(in)",
+			"dropped calls %s, the directive's ondrop=, with a job that Shutdown took\nout of the queue unrun.", []types.Type{in}},
+		{"onpanic", "hookPanic", "Pool.panicked", "panic hook", "%s(in, err)",
+			"panicked calls %s, the directive's onpanic=, with a job whose function\npanicked and its *" + stencil.Rename("PanicError", "Pool", c.D.Name) + ".", []types.Type{in, errorType}},
+	} {
+		o := c.D.Option(h.key)
+		c.Spec.Config[h.field] = fmt.Sprint(o != nil)
+		if o == nil {
+			continue
+		}
+		body, err := bindForms(c, o, h.what, []sigForm{{newSig(h.params, nil), h.call}})
+		if err != nil {
+			return err
+		}
+		c.Spec.Hooks[h.hook] = body
+		c.Spec.HookDocs[h.hook] = fmt.Sprintf(h.doc, stencil.User(o.Raw))
+	}
 	return nil
 }
 
@@ -317,6 +359,23 @@ func orList(s []string) string {
 // poolConstructor returns the source of New<Name>: it builds the pool as the
 // template's New does and calls init; it takes the functions the directive
 // did not bind, then the rate limiter and the breaker it composes with.
+// nonZero is v, or "" for "0": a default that the template's init resolves.
+func nonZero(v string) string {
+	if v == "0" {
+		return ""
+	}
+	return v
+}
+
+// zeroTakesOr is zeroTakes, saying what init gives a zero field when the
+// directive does not set key.
+func zeroTakesOr(c *Context, key, def string) string {
+	if c.D.Option(key) == nil {
+		return "Zero means " + def + "."
+	}
+	return zeroTakes(c, key, "")
+}
+
 func poolConstructor(c *Context, in, out string, hasOut bool, fnName, resultName string, comp poolComposed) string {
 	name := c.D.Name
 	ctor := stencil.Rename("New", "Pool", name)
@@ -396,6 +455,17 @@ func poolConstructor(c *Context, in, out string, hasOut bool, fnName, resultName
 	}
 	if len(nils) > 0 {
 		docs = append(docs, ctor+" panics if "+strings.Join(nils, " or ")+" is nil.")
+	}
+
+	if runtimeConfig(c) {
+		cfg := c.Spec.Config
+		param, local, defaults := keepConfig(c, locals,
+			runtimeField{"Workers", nonZero(cfg["Workers"]), "Workers is the number of worker goroutines. " + zeroTakesOr(c, "workers", "GOMAXPROCS at New")},
+			runtimeField{"Queue", nonZero(cfg["Queue"]), "Queue is how many submitted jobs wait for a worker before Submit waits, rounded up to a power of two. " + zeroTakesOr(c, "queue", "the default")})
+		params = append(params, param)
+		fields[jen.Id("cfg")] = jen.Id(local)
+		body = append(defaults, body...)
+		docs = append(docs, ctor+" panics if "+local+".Workers or "+local+".Queue is negative.")
 	}
 
 	// p := &Name{...}

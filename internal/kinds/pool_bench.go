@@ -61,6 +61,12 @@ func benchPool(c *Context) ([]string, error) {
 		genDone = strings.TrimPrefix(genDone+", "+newRate, ", ")
 		tplCfg = fmt.Sprintf("func() %s.Config {\n\t\t$c := $cfg\n\t\t$c.Rate = %s\n\t\treturn $c\n\t}", tpl, newRate)
 	}
+	// config=true: the generated pool takes the zero config last.
+	if c.Spec.Conds["config"] {
+		genNil = configArgs(c, strings.Split(genNil, ", ")...)
+		genDone = configArgs(c, strings.Split(genDone, ", ")...)
+		genNil, genDone = strings.TrimPrefix(genNil, ", "), strings.TrimPrefix(genDone, ", ")
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `// Benchmark%[1]s measures %[1]s against the generic template it was
 // generated from, %[2]s.Pool[%[3]s, %[4]s], with the same function and options, on

@@ -18,6 +18,7 @@ func init() {
 		Options: []OptionSpec{
 			{Key: "size", Type: Int, Min: 2, Max: queueMaxSize, Doc: "capacity, a power of two from 2 to 1073741824 (default 1024)"},
 			{Key: "policy", Type: Enum, Enum: queuePolicies, Doc: "what Push does when the queue is full (default block)"},
+			configOption,
 		},
 		Build: buildQueue,
 		Bench: benchQueue,
@@ -74,14 +75,26 @@ func buildQueue(c *Context) error {
 	//	q.init()
 	//	return q
 	// }
-	q := c.Scope.Func().Name("q")
-	fn := jen.Func().Id(ctor).Params().Op("*").Id(name).Block(
-		jen.Id(q).Op(":=").Op("&").Id(name).Values(),
+	locals := c.Scope.Func()
+	var params, body []jen.Code
+	fields := jen.Dict{}
+	doc := docLines(fmt.Sprintf("// %s returns an empty %s of capacity %d; when it is full, Push %s.",
+		ctor, name, size, queuePolicyDoc[policy]))
+	if runtimeConfig(c) {
+		param, cfg, defaults := keepConfig(c, locals, runtimeField{"Size", fmt.Sprint(size),
+			"Size is the capacity: a power of two from 2 to 1<<30. " + zeroTakes(c, "size", "1024")})
+		params, body = []jen.Code{param}, defaults
+		fields[jen.Id("cfg")] = jen.Id(cfg)
+		doc = docLines(fmt.Sprintf("// %s returns an empty %s of capacity %s.Size; when it is full, Push %s. It panics unless %s.Size is a power of two from 2 to 1<<30.",
+			ctor, name, cfg, queuePolicyDoc[policy], cfg))
+	}
+	q := locals.Name("q")
+	body = append(body,
+		jen.Id(q).Op(":=").Op("&").Id(name).Values(fields),
 		jen.Id(q).Dot("init").Call(),
 		jen.Return(jen.Id(q)),
 	)
-	doc := docLines(fmt.Sprintf("// %s returns an empty %s of capacity %d; when it is full, Push %s.",
-		ctor, name, size, queuePolicyDoc[policy]))
+	fn := jen.Func().Id(ctor).Params(params...).Op("*").Id(name).Block(body...)
 	c.Emit = append(c.Emit, doc+"\n"+fmt.Sprintf("%#v", fn))
 	return nil
 }

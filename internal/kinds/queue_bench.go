@@ -41,7 +41,7 @@ func benchQueue(c *Context) ([]string, error) {
 	tplNew := fmt.Sprintf("%s.New[%s](%s.Config{Size: %d, Policy: %s.%s})", tpl, t, tpl, size, tpl, policyConst)
 	// Under the error policy a refused push is not a failure of the benchmark.
 	errFull := map[string]string{"generated": errName(c.D.Name, "Full"), "template": tpl + ".ErrFull"}
-	impls := [][2]string{{"generated", newName(c) + "()"}, {"template", tplNew}}
+	impls := [][2]string{{"generated", newName(c) + "(" + configArgs(c) + ")"}, {"template", tplNew}}
 
 	lost := ""
 	if policy != 0 {

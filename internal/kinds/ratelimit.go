@@ -3,6 +3,7 @@ package kinds
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/dave/jennifer/jen"
@@ -29,6 +30,7 @@ func init() {
 			{Key: "burst", Type: Int, Min: 1, Doc: "token bucket: tokens the bucket holds (default 1)"},
 			{Key: "limit", Type: Int, Min: 1, Max: maxWindowLimit, Doc: "sliding window: events admitted per window (required)"},
 			{Key: "window", Type: Duration, Doc: "sliding window: the window's length, such as 1m (required)"},
+			configOption,
 		}, append(sharedOptionSpecs("token bucket"),
 			OptionSpec{Key: "lease", Type: Int, Min: 1, Doc: "store=shared: the most tokens taken from the store at once (default burst/4, at least 1)"})...),
 		Build: buildRateLimit,
@@ -63,12 +65,13 @@ func buildRateLimit(c *Context) error {
 	// The template's zero Config is a token bucket of interval 0: every
 	// field gets its value, read or not.
 	interval, burst, limit, window := time.Duration(0), int64(0), int64(0), time.Duration(0)
+	var r model.Rate
 	if algo == "token" {
 		o := c.D.Option("rate")
 		if o == nil {
 			return c.Errorf("ratelimit %s (algo=token) needs rate=, such as rate=100/s", c.D.Name)
 		}
-		r := o.Value.(model.Rate)
+		r = o.Value.(model.Rate)
 		interval = r.Per / time.Duration(r.N)
 		if interval < 1 || interval*time.Duration(r.N) != r.Per {
 			return c.OptionErrorf(o, "rate=%s does not divide into whole nanoseconds; want a rate whose interval (period / count) is a whole number of nanoseconds, such as 100/s", o.Raw)
@@ -100,6 +103,12 @@ func buildRateLimit(c *Context) error {
 	if err != nil {
 		return err
 	}
+	config := runtimeConfig(c)
+	if config && shared != nil {
+		return c.OptionErrorf(c.D.Option("config"), "config=true is not supported with store=shared: the bucket's rate and burst are constants the store shares")
+	}
+	c.Spec.Consts["runtimeLimits"] = fmt.Sprint(config)
+	c.Spec.Config["Rate"] = "0"
 	c.Spec.Conds["token"] = algo == "token"
 	c.Spec.Conds["window"] = algo == "window"
 	c.Spec.Conds["shared"] = shared != nil
@@ -159,8 +168,83 @@ func buildRateLimit(c *Context) error {
 	)
 	// Documentation of the template that names NewAt names this one.
 	c.Spec.Rename["NewAt"] = newName + "At"
+	if config {
+		return buildConfigRateLimit(c, algo, r, burst, limit, window)
+	}
 	c.Emit = append(c.Emit, fmt.Sprintf("%#v", ctor), fmt.Sprintf("%#v", ctorAt))
 	return nil
+}
+
+// buildConfigRateLimit emits the constructors of a config=true limiter,
+// whose rate and burst, or limit and window, come at run time.
+func buildConfigRateLimit(c *Context, algo string, r model.Rate, burst, limit int64, window time.Duration) error {
+	name := c.D.Name
+	newName := stencil.Rename("New", "Limiter", name)
+	tm := c.Scope.Import("time")
+	var fields []runtimeField
+	what := "a token bucket of cfg.Burst tokens refilled at cfg.Rate tokens per second"
+	if algo == "token" {
+		fields = []runtimeField{
+			{"Rate", rateFloat(r), "Rate is the average number of events per second: the bucket gains a token every 1/Rate, rounded to the nanosecond (at least 1ns). " + zeroTakes(c, "rate", "") + " SetRate changes it."},
+			{"Burst", fmt.Sprint(burst), "Burst is the number of tokens the bucket holds: the events admitted at once. " + zeroTakes(c, "burst", "1") + " SetBurst changes it."},
+		}
+	} else {
+		what = "a sliding window admitting cfg.Limit events per cfg.Window"
+		fields = []runtimeField{
+			{"Limit", fmt.Sprint(limit), "Limit is the number of events admitted per Window, from 1 to MaxLimit. " + zeroTakes(c, "limit", "")},
+			{"Window", DurationExpr(window, c.Scope), "Window is the length of the sliding window. " + zeroTakes(c, "window", "")},
+		}
+	}
+	// // NewAPI returns a rate limiter, ..., whose clock starts now.
+	// func NewAPI(cfg APIConfig) *API {
+	// 	return NewAPIAt(time.Now(), cfg)
+	// }
+	locals := c.Scope.Func()
+	cfg := locals.Name("cfg")
+	ctor := jen.Func().Id(newName).Params(jen.Id(cfg).Id(configType(c))).Op("*").Id(name).Block(
+		jen.Return(jen.Id(newName+"At").Call(jen.Id(tm).Dot("Now").Call(), jen.Id(cfg))),
+	)
+	doc := wrap(fmt.Sprintf("// %s returns a rate limiter, %s, whose clock starts now. It panics if a field of %s is out of range.", newName, what, cfg))
+	// // NewAPIAt is NewAPI with an explicit epoch: ...
+	// func NewAPIAt(epoch time.Time, cfg APIConfig) *API {
+	// 	if cfg.Rate == 0 {
+	// 		cfg.Rate = 100
+	// 	}
+	// 	...
+	// 	l := &API{cfg: cfg}
+	// 	l.init(epoch)
+	// 	return l
+	// }
+	locals = c.Scope.Func()
+	epoch := locals.Name("epoch")
+	param, cfg, defaults := keepConfig(c, locals, fields...)
+	l := locals.Name("l")
+	body := append(defaults,
+		jen.Id(l).Op(":=").Op("&").Id(name).Values(jen.Dict{jen.Id("cfg"): jen.Id(cfg)}),
+		jen.Id(l).Dot("init").Call(jen.Id(epoch)),
+		jen.Return(jen.Id(l)),
+	)
+	ctorAt := jen.Commentf("%sAt is %s with an explicit epoch: the time at which the bucket is", newName, newName).Line().
+		Comment("full and the first window starts. Tests use it with the At methods to").Line().
+		Comment("control time.").Line().
+		Func().Id(newName+"At").Params(jen.Id(epoch).Id(tm).Dot("Time"), param).Op("*").Id(name).Block(body...)
+	c.Emit = append(c.Emit, doc+"\n"+fmt.Sprintf("%#v", ctor), fmt.Sprintf("%#v", ctorAt))
+	return nil
+}
+
+// rateFloat writes a rate as Go source for a float64 of events per
+// second: 100 for 100/s, 1.0 / 3600 for 1/h.
+func rateFloat(r model.Rate) string {
+	if r.N == 0 {
+		return ""
+	}
+	if (int64(time.Second)*r.N)%int64(r.Per) == 0 {
+		return fmt.Sprint(int64(time.Second) * r.N / int64(r.Per))
+	}
+	if r.Per%time.Second == 0 {
+		return fmt.Sprintf("%d.0 / %d", r.N, r.Per/time.Second)
+	}
+	return strconv.FormatFloat(float64(r.N)*1e9/float64(r.Per), 'g', -1, 64)
 }
 
 // anyOption returns the first of the directive's options whose key is in keys.

@@ -22,7 +22,7 @@ func benchRateLimit(c *Context) ([]string, error) {
 	if algo == "" {
 		return nil, fmt.Errorf("ratelimit bench: unknown algorithm %q", cfg["Algorithm"])
 	}
-	impls := [][2]string{{"generated", newName(c) + "()"}, {"template", tpl + ".New($cfg)"}}
+	impls := [][2]string{{"generated", newName(c) + "(" + configArgs(c) + ")"}, {"template", tpl + ".New($cfg)"}}
 
 	var b strings.Builder
 	fmt.Fprintf(&b, `// Benchmark%[1]s measures %[1]s against the generic template it was

@@ -27,6 +27,7 @@ func init() {
 			{Key: "maxlife", Type: Duration, Doc: "how long a resource may be used from its making; Get and Put close an older one (default 0: forever; no code)"},
 			{Key: "minidle", Type: Int, Min: 0, Max: 1 << 20, Doc: "idle resources kept warm by a background goroutine, at most max (default 0: none, no goroutine)"},
 			{Key: "metrics", Type: Bool, Doc: "acquire counters and a Stats method (default false)"},
+			configOption,
 		},
 		Build: buildResPool,
 		Bench: benchResPool,
@@ -125,11 +126,28 @@ func buildResPool(c *Context) error {
 	//	p.init()
 	//	return p
 	// }
-	fn := jen.Func().Id(ctor).Params(params...).Op("*").Id(name).Block(
+	var body []jen.Code
+	config := runtimeConfig(c)
+	c.Spec.Consts["runtimeLimits"] = fmt.Sprint(config)
+	if config {
+		idle := runtimeField{"Idle", c.Spec.Config["Idle"], "Idle is how long a resource may stay unused in the pool before it is closed. " + zeroTakes(c, "idle", "")}
+		if c.D.Option("idle") == nil || c.Spec.Config["Idle"] == "0" {
+			idle = runtimeField{"Idle", "", "Idle is how long a resource may stay unused in the pool before it is closed. Zero means never."}
+		}
+		param, cfg, defaults := keepConfig(c, locals,
+			runtimeField{"Max", fmt.Sprint(maxN), "Max is the most resources that exist at once, idle or in use, at least 1. " + zeroTakes(c, "max", "16") + " SetMax changes it."},
+			idle)
+		params = append(params, param)
+		body = defaults
+		fields[jen.Id("cfg")] = jen.Id(cfg)
+		docs = append(docs, fmt.Sprintf("It panics if %s.Max or %s.Idle is negative.", cfg, cfg))
+	}
+	body = append(body,
 		jen.Id(p).Op(":=").Op("&").Id(name).Values(fields),
 		jen.Id(p).Dot("init").Call(),
 		jen.Return(jen.Id(p)),
 	)
+	fn := jen.Func().Id(ctor).Params(params...).Op("*").Id(name).Block(body...)
 	c.Emit = append(c.Emit, docLines("// "+strings.Join(docs, " "))+"\n"+fmt.Sprintf("%#v", fn))
 	return nil
 }

@@ -36,7 +36,7 @@ func benchResPool(c *Context) ([]string, error) {
 		checkFn = fmt.Sprintf("func($r %s) error {\n%s\n}", t, hookFunc(c.Spec.Hooks["Pool.healthy"], locals, "r"))
 	}
 	tplNew := fmt.Sprintf("%s.New(%s, %s, %s, %s)", tpl, newFn, closeFn, checkFn, configLiteral(tpl, cfg, []string{"Max", "Idle", "MaxLife", "MinIdle", "Metrics"}))
-	impls := [][2]string{{"generated", newName(c) + "()"}, {"template", tplNew}}
+	impls := [][2]string{{"generated", newName(c) + "(" + configArgs(c) + ")"}, {"template", tplNew}}
 
 	name := upper(c.D.Name)
 	var b strings.Builder

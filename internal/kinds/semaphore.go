@@ -2,10 +2,12 @@ package kinds
 
 import (
 	"fmt"
+	"go/types"
 	"time"
 
 	"github.com/dave/jennifer/jen"
 
+	"github.com/monogen/monogen/internal/model"
 	"github.com/monogen/monogen/internal/stencil"
 )
 
@@ -21,27 +23,40 @@ func init() {
 		Main:     "Semaphore",
 		Doc:      "weighted FIFO semaphore whose capacity is a constant: Name n=N",
 		Options: append([]OptionSpec{
-			{Key: "n", Type: Int, Min: 1, Max: maxSemaphore, Doc: "capacity: the total weight held at once (required)"},
+			{Key: "n", Type: Int, Min: 1, Max: maxSemaphore, Doc: "capacity: the total weight held at once (required, unless config=true gives it at run time)"},
+			configOption,
 		}, append(sharedOptionSpecs("semaphore"),
-			OptionSpec{Key: "ttl", Type: Duration, Doc: "store=shared: how long a holder's lease in the store lasts unless renewed; a process that dies gives its units back within it (default 10s)"})...),
+			OptionSpec{Key: "ttl", Type: Duration, Doc: "store=shared: how long a holder's lease in the store lasts unless renewed; a process that dies gives its units back within it (default 10s)"},
+			OptionSpec{Key: "metrics", Type: Bool, Doc: "a Stats method: capacity, held, waiting, the Acquire calls that waited and a histogram of their waits (default false: no counters); not with store=shared"},
+			OptionSpec{Key: "onwait", Type: Func, Doc: "func(time.Duration, error) called after every Acquire that had to wait, with the wait and its outcome, on the caller's goroutine before Acquire returns (default: no hook code); not with store=shared"})...),
 		Build: buildSemaphore,
 		Bench: benchSemaphore,
 	})
 }
 
 func buildSemaphore(c *Context) error {
+	config := runtimeConfig(c)
 	o := c.D.Option("n")
-	if o == nil {
-		return c.Errorf("semaphore %s needs its capacity: n=, for example //monogen:semaphore %s n=16", c.D.Name, c.D.Name)
+	if o == nil && !config {
+		return c.Errorf("semaphore %s needs its capacity: n=, for example //monogen:semaphore %s n=16, or config=true to give it at run time", c.D.Name, c.D.Name)
 	}
-	n := o.Value.(int64)
+	n := int64(0)
+	if o != nil {
+		n = o.Value.(int64)
+	}
 	c.Spec.Config["N"] = fmt.Sprint(n)
 	shared, err := sharedStoreOptions(c, "semaphore", []string{"ttl"})
 	if err != nil {
 		return err
 	}
 	c.Spec.Conds["shared"] = shared != nil
+	if err := semaphoreObservers(c, shared != nil); err != nil {
+		return err
+	}
 	if shared != nil {
+		if config {
+			return c.OptionErrorf(c.D.Option("config"), "config=true is not supported with store=shared: the capacity of a shared semaphore is a constant")
+		}
 		return buildSharedSemaphore(c, n, shared)
 	}
 	c.Spec.Config["Shared"] = "false"
@@ -53,6 +68,9 @@ func buildSemaphore(c *Context) error {
 	c.Spec.Keep = append(c.Spec.Keep, "Semaphore.init")
 
 	name, newName := c.D.Name, stencil.Rename("New", "Semaphore", c.D.Name)
+	if config {
+		return buildConfigSemaphore(c, o, n)
+	}
 	// // NewDBSlots returns a semaphore of capacity 16.
 	// func NewDBSlots() *DBSlots {
 	// 	s := &DBSlots{}
@@ -67,6 +85,91 @@ func buildSemaphore(c *Context) error {
 		jen.Return(jen.Id(s)),
 	)
 	c.Emit = append(c.Emit, fmt.Sprintf("%#v", ctor))
+	return nil
+}
+
+// semaphoreObservers sets metrics= and onwait=: the counters of Stats and a
+// direct call of the wait hook, and no code for either when absent. A
+// shared semaphore has neither.
+func semaphoreObservers(c *Context, shared bool) error {
+	metrics := false
+	if o := c.D.Option("metrics"); o != nil {
+		metrics = o.Value.(bool)
+	}
+	onwait := c.D.Option("onwait")
+	if shared {
+		for _, o := range []*model.Option{c.D.Option("metrics"), onwait} {
+			if o != nil {
+				return model.Errorf(o.KeyPos, "option %s is not for store=shared: a shared semaphore's waits poll the store", o.Key)
+			}
+		}
+	}
+	c.Spec.Config["Metrics"] = fmt.Sprint(metrics)
+	c.Spec.Config["hookWait"] = fmt.Sprint(onwait != nil)
+	c.Spec.Config["timed"] = fmt.Sprint(metrics || onwait != nil)
+	c.Spec.Conds["metrics"] = metrics
+	c.Spec.Conds["timed"] = metrics || onwait != nil
+	if onwait == nil {
+		return nil
+	}
+	body, err := bindForms(c, onwait, "wait hook", []sigForm{
+		{newSig([]types.Type{durationType(c.Self), errorType}, nil), "%s(d, err)"},
+	})
+	if err != nil {
+		return err
+	}
+	c.Spec.Hooks["Semaphore.waitedFor"] = body
+	c.Spec.HookDocs["Semaphore.waitedFor"] = fmt.Sprintf("waitedFor calls %s, the directive's onwait=, after an Acquire that waited\nfor d and ended with err.", stencil.User(onwait.Raw))
+	return nil
+}
+
+// durationType returns time.Duration as the user's package sees it, or a
+// stand-in with the same spelling when the package does not import time
+// (then no function of the package can take one).
+func durationType(self *types.Package) types.Type {
+	for _, imp := range self.Imports() {
+		if imp.Path() == "time" {
+			if obj := imp.Scope().Lookup("Duration"); obj != nil {
+				return obj.Type()
+			}
+		}
+	}
+	pkg := types.NewPackage("time", "time")
+	return types.NewNamed(types.NewTypeName(0, pkg, "Duration", nil), types.Typ[types.Int64], nil)
+}
+
+// buildConfigSemaphore emits the constructor of a config=true semaphore,
+// whose capacity comes at run time.
+func buildConfigSemaphore(c *Context, o *model.Option, n int64) error {
+	name, newName := c.D.Name, stencil.Rename("New", "Semaphore", c.D.Name)
+	maxN := stencil.Rename("MaxN", "Semaphore", name)
+	zero := "Zero is invalid: the directive gives no n=."
+	def := ""
+	if o != nil {
+		zero, def = zeroTakes(c, "n", fmt.Sprint(n)), fmt.Sprint(n)
+	}
+	locals := c.Scope.Func()
+	param, cfg, defaults := keepConfig(c, locals, runtimeField{Name: "N", Default: def,
+		Doc: "N is the capacity: the total weight held at once, from 1 to MaxN. " + zero + " SetCapacity changes it."})
+	// // NewDBSlots returns a semaphore of the capacity cfg.N. ...
+	// func NewDBSlots(cfg DBSlotsConfig) *DBSlots {
+	// 	if cfg.N == 0 {
+	// 		cfg.N = 16
+	// 	}
+	// 	s := &DBSlots{cfg: cfg}
+	// 	s.init()
+	// 	return s
+	// }
+	s := locals.Name("s")
+	body := append(defaults,
+		jen.Id(s).Op(":=").Op("&").Id(name).Values(jen.Dict{jen.Id("cfg"): jen.Id(cfg)}),
+		jen.Id(s).Dot("init").Call(),
+		jen.Return(jen.Id(s)),
+	)
+	doc := wrap(fmt.Sprintf("// %s returns a semaphore of the capacity %s.N. It panics if %s.N is negative or more than %s.",
+		newName, cfg, cfg, maxN))
+	ctor := jen.Func().Id(newName).Params(param).Op("*").Id(name).Block(body...)
+	c.Emit = append(c.Emit, doc+"\n"+fmt.Sprintf("%#v", ctor))
 	return nil
 }
 

@@ -18,7 +18,10 @@ func benchSemaphore(c *Context) ([]string, error) {
 	tpl := c.Scope.Import(TemplatePath + "semaphore")
 	testing := c.Scope.Import("testing")
 	n := c.Spec.Config["N"]
-	impls := [][2]string{{"generated", newName(c) + "()"}, {"template", tpl + ".New(" + n + ")"}}
+	if o := c.D.Option("n"); o == nil {
+		return nil, c.Errorf("bench=true needs n= to give the template its capacity")
+	}
+	impls := [][2]string{{"generated", newName(c) + "(" + configArgs(c) + ")"}, {"template", tpl + ".New(" + n + ")"}}
 
 	var b strings.Builder
 	fmt.Fprintf(&b, `// Benchmark%[1]s measures %[1]s against the generic template it was

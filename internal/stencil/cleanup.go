@@ -59,7 +59,7 @@ type cleanupPlan struct {
 // branches of folded ifs are marked first.
 func (s *state) planCleanup() {
 	c := &s.clean
-	c.parent = map[ast.Node]ast.Node{}
+	c.parent = s.t.index().parent // the template's: the same in live code
 	c.text = map[ast.Expr]func() string{}
 	c.keep = map[ast.Expr]ast.Expr{}
 	c.drop = map[ast.Stmt]bool{}
@@ -71,25 +71,7 @@ func (s *state) planCleanup() {
 	for _, f := range s.t.Files {
 		s.markDeadBranches(f)
 	}
-	for _, f := range s.t.Files {
-		for _, d := range f.Decls {
-			if s.dead[d] {
-				continue
-			}
-			var stack []ast.Node
-			ast.Inspect(d, func(n ast.Node) bool {
-				if n == nil {
-					stack = stack[:len(stack)-1]
-					return true
-				}
-				if len(stack) > 0 {
-					c.parent[n] = stack[len(stack)-1]
-				}
-				stack = append(stack, n)
-				return true
-			})
-		}
-	}
+	s.planMirrors()
 	for _, f := range s.t.Files {
 		for _, d := range f.Decls {
 			if gd, ok := d.(*ast.GenDecl); s.dead[d] || ok && gd.Tok != token.VAR {
@@ -556,7 +538,7 @@ func (s *state) foldable(e ast.Expr, v constant.Value) bool {
 	if _, ok := e.(*ast.Ident); ok {
 		return false // a named option reads as its name
 	}
-	t := s.t.Info.TypeOf(e)
+	t := s.typeOf(e)
 	if t == nil {
 		return false
 	}
@@ -568,8 +550,8 @@ func (s *state) foldable(e ast.Expr, v constant.Value) bool {
 		// its doc: only the config fields beside it fold.
 		return false
 	}
-	if sel, ok := e.(*ast.SelectorExpr); ok {
-		_, isCfg := s.configValue(sel)
+	if _, ok := e.(*ast.SelectorExpr); ok || s.isMirrorRead(e) {
+		_, isCfg := s.configRead(e)
 		return isCfg
 	}
 	if s.isDuration(t) {
@@ -594,9 +576,24 @@ func (s *state) foldable(e ast.Expr, v constant.Value) bool {
 	return false
 }
 
+// typeOf is the type of e, but for a Load of a //monogen:mirror field: the
+// type of the config field it stands for, which is what folds there.
+func (s *state) typeOf(e ast.Expr) types.Type {
+	if field, method, ok := s.mirrorCall(e); ok && field != "" && method == "Load" && s.config != nil {
+		if st, ok := s.config.Type().Underlying().(*types.Struct); ok {
+			for i := range st.NumFields() {
+				if st.Field(i).Name() == field {
+					return st.Field(i).Type()
+				}
+			}
+		}
+	}
+	return s.t.Info.TypeOf(e)
+}
+
 // constText writes the value of a folded expression.
 func (s *state) constText(e ast.Expr, v constant.Value) string {
-	t := s.t.Info.TypeOf(e)
+	t := s.typeOf(e)
 	var text string
 	switch {
 	case v.Kind() == constant.Bool:
@@ -608,11 +605,9 @@ func (s *state) constText(e ast.Expr, v constant.Value) string {
 			text = s.importName("time") + ".Duration(0)" // wait := 0 would be an int
 		}
 	default:
-		if sel, ok := e.(*ast.SelectorExpr); ok {
-			if spec, ok := s.configValue(sel); ok {
-				text = spec
-				break
-			}
+		if spec, ok := s.configRead(e); ok {
+			text = spec
+			break
 		}
 		switch v.Kind() {
 		case constant.Float:
@@ -1035,8 +1030,8 @@ func (s *state) isConversion(e ast.Node) bool {
 func (s *state) readsConfig(e ast.Expr) bool {
 	found := false
 	ast.Inspect(e, func(n ast.Node) bool {
-		if sel, ok := n.(*ast.SelectorExpr); ok {
-			if _, ok := s.configValue(sel); ok {
+		if e, ok := n.(ast.Expr); ok {
+			if _, ok := s.configRead(e); ok {
 				found = true
 			}
 		}
@@ -1150,4 +1145,38 @@ func (s *state) outputImportName(path string) string {
 		return pathBase(path)
 	}
 	return s.spec.Imports(path)
+}
+
+// isMirrorRead reports whether e is a Load of a //monogen:mirror field.
+func (s *state) isMirrorRead(e ast.Expr) bool {
+	field, method, ok := s.mirrorCall(e)
+	return ok && field != "" && method == "Load"
+}
+
+// planMirrors removes the statements that store a //monogen:mirror field
+// whose config field folds: the mirror goes, and its reads are the value.
+func (s *state) planMirrors() {
+	if len(s.mirrors) == 0 {
+		return
+	}
+	for _, f := range s.t.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if n == nil || s.dead[n] {
+				return false
+			}
+			switch n := n.(type) {
+			case *ast.ExprStmt:
+				if field, method, ok := s.mirrorCall(n.X); ok && method == "Store" && field != "" {
+					s.clean.drop[n] = true
+					s.dead[n] = true
+					return false
+				}
+			case *ast.CallExpr:
+				if field, method, ok := s.mirrorCall(n); ok && method != "Load" && field != "" {
+					s.failf("%s of the mirror of config field %s, which folds: only Load and Store statements may use it", method, field)
+				}
+			}
+			return true
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package stencil
 
 import (
+	"bytes"
 	"go/ast"
 	"go/token"
 	"go/types"
@@ -142,19 +143,16 @@ func (s *state) refill(i int, changed map[*ast.Comment]string) {
 		return
 	}
 	src := s.t.Srcs[i]
-	for _, para := range paragraphs(s.t.Files[i], src, s.t.Fset) {
+	for _, para := range s.t.index().paragraphs[i] {
 		text := func(c *ast.Comment) string {
 			if t, ok := changed[c]; ok {
 				return t
 			}
 			return c.Text
 		}
-		// The line break and indentation between two lines of the paragraph.
-		first := s.off(para[0].Pos())
-		indent := first - (strings.LastIndexByte(string(src[:first]), '\n') + 1)
-		width := 80 - 4*indent // columns, a tab counted as 4
+		first, indent, width := para.first, para.indent, para.width
 		wide := false
-		for _, c := range para {
+		for _, c := range para.list {
 			if _, ok := changed[c]; ok && len(text(c)) > width {
 				wide = true
 			}
@@ -163,32 +161,43 @@ func (s *state) refill(i int, changed map[*ast.Comment]string) {
 			continue
 		}
 		var words []string
-		for _, c := range para {
+		for _, c := range para.list {
 			words = append(words, strings.Fields(strings.TrimPrefix(text(c), "//"))...)
 			delete(changed, c)
 		}
 		sep := "\n" + string(src[first-indent:first])
-		s.eds[i].replace(first, s.off(para[len(para)-1].End()), strings.Join(wrap(words, width-3), sep))
+		s.eds[i].replace(first, para.end, strings.Join(wrap(words, width-3), sep))
 	}
+}
+
+// paragraph is a run of prose comment lines (see paragraphs): first is the
+// offset of its first comment, end the end of its last, indent the bytes
+// of indentation before it, and width the columns of a line of it, a tab
+// counted as 4.
+type paragraph struct {
+	list                      []*ast.Comment
+	first, end, indent, width int
 }
 
 // paragraphs returns the runs of prose comment lines of f: "// text" lines
 // alone on their line, but for directives and the indented lines of lists
 // and code blocks.
-func paragraphs(f *ast.File, src []byte, fset *token.FileSet) [][]*ast.Comment {
-	var out [][]*ast.Comment
+func paragraphs(f *ast.File, src []byte, fset *token.FileSet) []paragraph {
+	var out []paragraph
 	for _, cg := range f.Comments {
 		var run []*ast.Comment
 		flush := func() {
 			if len(run) > 0 {
-				out = append(out, run)
+				first := fset.Position(run[0].Pos()).Offset
+				indent := first - (bytes.LastIndexByte(src[:first], '\n') + 1)
+				out = append(out, paragraph{list: run, first: first, end: fset.Position(run[len(run)-1].End()).Offset, indent: indent, width: 80 - 4*indent})
 			}
 			run = nil
 		}
 		for _, c := range cg.List {
 			start := fset.Position(c.Pos()).Offset
-			lineStart := strings.LastIndexByte(string(src[:start]), '\n') + 1
-			alone := strings.TrimLeft(string(src[lineStart:start]), " \t") == ""
+			lineStart := bytes.LastIndexByte(src[:start], '\n') + 1
+			alone := len(bytes.TrimLeft(src[lineStart:start], " \t")) == 0
 			prose := alone && strings.HasPrefix(c.Text, "// ") && !strings.HasPrefix(c.Text, "//  ") && !strings.HasPrefix(c.Text, "// -")
 			if !prose {
 				flush()

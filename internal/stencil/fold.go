@@ -71,6 +71,9 @@ func (s *state) constValue(e ast.Expr) (constant.Value, bool) {
 	case *ast.BasicLit:
 		return constant.MakeFromLiteral(e.Value, e.Kind, 0), true
 	case *ast.CallExpr:
+		if v, ok := s.configRead(e); ok {
+			return s.evalSpec(v)
+		}
 		// A conversion of a constant, such as int64(x.cfg.Interval).
 		if tv, ok := s.t.Info.Types[e.Fun]; ok && tv.IsType() && len(e.Args) == 1 {
 			return s.constValue(e.Args[0])
@@ -101,6 +104,29 @@ func (s *state) constValue(e ast.Expr) (constant.Value, bool) {
 // dependsOnSpec reports whether e mentions a constant or config field whose
 // value the spec changes, so its template value cannot be used.
 func (s *state) dependsOnSpec(e ast.Expr) bool {
+	if len(s.mirrors) > 0 || len(s.spec.Runtime) > 0 {
+		// Which config reads fold depends on the spec: walk e.
+		return s.dependsOnSpecWalk(e)
+	}
+	d := s.t.index().specDeps[e]
+	if d == nil {
+		return false
+	}
+	if d.config {
+		return s.config != nil
+	}
+	for c := range d.consts {
+		if _, ok := s.spec.Consts[c.Name()]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// dependsOnSpecWalk is dependsOnSpec for a spec whose config fields do not
+// all fold (Spec.Runtime) or a template with //monogen:mirror fields, whose
+// reads the template's index does not tell apart.
+func (s *state) dependsOnSpecWalk(e ast.Expr) bool {
 	dep := false
 	ast.Inspect(e, func(n ast.Node) bool {
 		switch n := n.(type) {
@@ -108,12 +134,12 @@ func (s *state) dependsOnSpec(e ast.Expr) bool {
 			if c, ok := s.t.Info.Uses[n].(*types.Const); ok && c.Parent() == s.t.Pkg.Scope() {
 				if _, ok := s.spec.Consts[c.Name()]; ok {
 					dep = true
-				} else if e := s.constExpr(c); e != nil && s.dependsOnSpec(e) {
+				} else if e := s.constExpr(c); e != nil && s.dependsOnSpecWalk(e) {
 					dep = true
 				}
 			}
-		case *ast.SelectorExpr:
-			if _, ok := s.configValue(n); ok {
+		case *ast.SelectorExpr, *ast.CallExpr:
+			if _, ok := s.configRead(n.(ast.Expr)); ok {
 				dep = true
 			}
 		}
@@ -127,38 +153,7 @@ func (s *state) dependsOnSpec(e ast.Expr) bool {
 // repetition in a const block) or uses iota, whose value depends on where it
 // stands.
 func (s *state) constExpr(c *types.Const) ast.Expr {
-	if s.constExprs == nil {
-		s.constExprs = map[*types.Const]ast.Expr{}
-		iota := types.Universe.Lookup("iota")
-		for _, f := range s.t.Files {
-			for _, d := range f.Decls {
-				gd, ok := d.(*ast.GenDecl)
-				if !ok || gd.Tok != token.CONST {
-					continue
-				}
-				for _, sp := range gd.Specs {
-					vs := sp.(*ast.ValueSpec)
-					for i, n := range vs.Names {
-						c, ok := s.t.Info.Defs[n].(*types.Const)
-						if !ok || i >= len(vs.Values) {
-							continue
-						}
-						usesIota := false
-						ast.Inspect(vs.Values[i], func(n ast.Node) bool {
-							if id, ok := n.(*ast.Ident); ok && s.t.Info.Uses[id] == iota {
-								usesIota = true
-							}
-							return !usesIota
-						})
-						if !usesIota {
-							s.constExprs[c] = vs.Values[i]
-						}
-					}
-				}
-			}
-		}
-	}
-	return s.constExprs[c]
+	return s.t.index().constExprs[c]
 }
 
 func safeUnary(op token.Token, x constant.Value) (v constant.Value, ok bool) {
@@ -217,12 +212,79 @@ func (s *state) configValue(e *ast.SelectorExpr) (string, bool) {
 	if !ok || n.Obj() != s.config {
 		return "", false
 	}
-	v, ok := s.spec.Config[e.Sel.Name]
+	return s.configField(e.Sel.Name)
+}
+
+// configField returns the constant for a config field, unless its value
+// comes at run time.
+func (s *state) configField(name string) (string, bool) {
+	if s.spec.Runtime[name] {
+		return "", false
+	}
+	v, ok := s.spec.Config[name]
 	if !ok {
-		s.failf("no value for config field %s.%s", s.config.Name(), e.Sel.Name)
+		s.failf("no value for config field %s.%s", s.config.Name(), name)
 		return "0", true
 	}
 	return v, true
+}
+
+// mirrorCall returns the config field a call x.mirror.Method() of a
+// //monogen:mirror field reads or writes, "" when the mirror is kept (its
+// fields come at run time), and the method's name.
+func (s *state) mirrorCall(e ast.Expr) (string, string, bool) {
+	call, ok := e.(*ast.CallExpr)
+	if !ok || len(s.mirrors) == 0 {
+		return "", "", false
+	}
+	fun, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return "", "", false
+	}
+	x, ok := fun.X.(*ast.SelectorExpr)
+	if !ok {
+		return "", "", false
+	}
+	sel, ok := s.t.Info.Selections[x]
+	if !ok || sel.Kind() != types.FieldVal {
+		return "", "", false
+	}
+	v, ok := sel.Obj().(*types.Var)
+	if !ok {
+		return "", "", false
+	}
+	fields, ok := s.mirrors[v.Origin()]
+	if !ok {
+		return "", "", false
+	}
+	if s.keptMirror(fields) {
+		return "", fun.Sel.Name, true
+	}
+	return fields[0], fun.Sel.Name, true
+}
+
+// keptMirror reports whether a mirror of fields stays at run time.
+func (s *state) keptMirror(fields []string) bool {
+	for _, f := range fields {
+		if s.spec.Runtime[f] {
+			return true
+		}
+	}
+	return false
+}
+
+// configRead returns the constant for a read of a config field, either
+// x.cfg.Field or x.mirror.Load() of a //monogen:mirror field.
+func (s *state) configRead(e ast.Expr) (string, bool) {
+	switch e := e.(type) {
+	case *ast.SelectorExpr:
+		return s.configValue(e)
+	case *ast.CallExpr:
+		if field, method, ok := s.mirrorCall(e); ok && field != "" && method == "Load" && len(e.Args) == 0 {
+			return s.configField(field)
+		}
+	}
+	return "", false
 }
 
 // foldIf returns which branch of an if statement survives, when its

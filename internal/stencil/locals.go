@@ -124,6 +124,11 @@ func (s *state) planLocals() {
 				in.add(n.Pos(), s.textNames(v))
 				return false
 			}
+		case *ast.CallExpr:
+			if v, ok := s.configRead(n); ok {
+				in.add(n.Pos(), s.textNames(v))
+				return false
+			}
 		case *ast.FuncDecl:
 			if body, ok := s.hook(n); ok {
 				in.add(n.Body.Pos(), s.hookInfo(n, body).inserted)

@@ -61,12 +61,17 @@ func (s *state) selectDecls() {
 						if hasMarker(sp.Doc, templateMarker) || !s.keep(sp.Doc) || drop[sp.Name.Name] {
 							s.dead[sp] = true
 						}
-						if s.config != nil && s.t.Info.Defs[sp.Name] == s.config {
+						isConfig := s.config != nil && s.t.Info.Defs[sp.Name] == s.config
+						if isConfig && len(s.spec.Runtime) == 0 {
 							s.dead[sp] = true
 						}
 						if st, ok := sp.Type.(*ast.StructType); ok {
 							for _, fld := range st.Fields.List {
-								if !s.keep(fld.Doc) || !s.keep(fld.Comment) || s.isConfigType(fld.Type) {
+								if !s.keep(fld.Doc) || !s.keep(fld.Comment) || s.isConfigType(fld.Type) && len(s.spec.Runtime) == 0 {
+									s.dead[fld] = true
+								}
+								if isConfig && !s.runtimeField(fld) || s.foldedMirror(fld) {
+									// A field whose value folds.
 									s.dead[fld] = true
 								}
 							}
@@ -80,6 +85,31 @@ func (s *state) selectDecls() {
 			}
 		}
 	}
+}
+
+// runtimeField reports whether a field of the config type has its value at
+// run time.
+func (s *state) runtimeField(fld *ast.Field) bool {
+	for _, n := range fld.Names {
+		if s.spec.Runtime[n.Name] {
+			return true
+		}
+	}
+	return false
+}
+
+// foldedMirror reports whether fld is the //monogen:mirror of a config
+// field that folds.
+func (s *state) foldedMirror(fld *ast.Field) bool {
+	if len(fld.Names) != 1 {
+		return false
+	}
+	v, ok := s.t.Info.Defs[fld.Names[0]].(*types.Var)
+	if !ok {
+		return false
+	}
+	fields, ok := s.mirrors[v]
+	return ok && !s.keptMirror(fields)
 }
 
 func (s *state) isConfigType(e ast.Expr) bool {
@@ -119,10 +149,9 @@ func recvTypeName(d *ast.FuncDecl) string {
 // code refers to, until nothing more can go. The live code is walked once:
 // each reference is counted for the declaration or struct field it stands
 // in, and removing one uncounts its references, which may free others.
+//
+// The dead branches are marked already (see planCleanup).
 func (s *state) removeUnused() {
-	for _, f := range s.t.Files {
-		s.markDeadBranches(f)
-	}
 	var units []*topDecl
 	for _, f := range s.t.Files {
 		for _, d := range f.Decls {

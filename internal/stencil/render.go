@@ -8,16 +8,15 @@ import (
 	"strings"
 )
 
-func (s *state) off(p token.Pos) int { return s.t.Fset.Position(p).Offset }
+// off returns the offset of p in its file of the template. It takes no
+// lock, as the FileSet's Position would: directives are stenciled in
+// several goroutines at once.
+func (s *state) off(p token.Pos) int {
+	return int(p) - s.t.index().files[s.t.fileOf(p)].Base()
+}
 
 func (s *state) editor(n ast.Node) *editor {
-	f := s.t.Fset.File(n.Pos())
-	for i, file := range s.t.Files {
-		if s.t.Fset.File(file.Pos()) == f {
-			return s.eds[i]
-		}
-	}
-	panic("node outside the template files")
+	return s.eds[s.t.fileOf(n.Pos())]
 }
 
 // hookKey names a hook: "hashKey", or "Pool.call" for a method.
@@ -46,6 +45,8 @@ func (s *state) hook(fd *ast.FuncDecl) (string, bool) {
 
 // editAll records the edits for every live declaration.
 func (s *state) editAll() {
+	// Before the comments' own edits, which a replaced doc overrides.
+	s.editConfigDocs()
 	s.editComments()
 	for _, f := range s.t.Files {
 		for _, d := range f.Decls {
@@ -55,6 +56,45 @@ func (s *state) editAll() {
 			_, s.inShared = s.shared[d]
 			s.editNode(d)
 			s.inShared = false
+		}
+	}
+}
+
+// editConfigDocs replaces the docs of a config type kept for run-time
+// values (Spec.Runtime), and of its fields, that HookDocs gives.
+func (s *state) editConfigDocs() {
+	if s.config == nil || len(s.spec.Runtime) == 0 {
+		return
+	}
+	for _, f := range s.t.Files {
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.TYPE {
+				continue
+			}
+			for _, sp := range gd.Specs {
+				n := sp.(*ast.TypeSpec)
+				st, ok := n.Type.(*ast.StructType)
+				if !ok || s.t.Info.Defs[n.Name] != s.config {
+					continue
+				}
+				ed := s.editor(n)
+				if doc, ok := s.spec.HookDocs[n.Name.Name]; ok && gd.Doc != nil && len(gd.Specs) == 1 {
+					ed.add(s.off(gd.Doc.Pos()), s.off(gd.Doc.End()), func() string { return s.docText(doc, n.Name.Name) })
+				}
+				for _, fld := range st.Fields.List {
+					if len(fld.Names) == 0 || fld.Doc == nil || s.dead[fld] {
+						continue
+					}
+					var names []string
+					for _, id := range fld.Names {
+						names = append(names, id.Name)
+					}
+					if doc, ok := s.spec.HookDocs[n.Name.Name+"."+strings.Join(names, ",")]; ok {
+						ed.add(s.off(fld.Doc.Pos()), s.off(fld.Doc.End()), func() string { return s.docText(doc, "") })
+					}
+				}
+			}
 		}
 	}
 }
@@ -169,6 +209,24 @@ func (s *state) walk(ed *editor, n ast.Node) bool {
 			// The statements after a folded if whose kept branch returns.
 			ed.replace(s.off(n.End()), s.off(last.End()), "")
 		}
+		if p, ok := s.t.index().parent[n].(*ast.IfStmt); ok && p.Else == n && s.foldIf(p) < 0 {
+			// An else if that folds: the else keeps a block, or goes.
+			switch s.foldIf(n) {
+			case 1:
+				ed.add(s.off(n.Pos()), s.off(n.End()), func() string { return ed.render(s.off(n.Body.Pos()), s.off(n.Body.End())) })
+				sub(n.Body)
+				return false
+			case 0:
+				if n.Else == nil {
+					ed.replace(s.off(p.Body.End()), s.off(n.End()), "")
+					return false
+				}
+				e := n.Else
+				ed.add(s.off(n.Pos()), s.off(n.End()), func() string { return ed.render(s.off(e.Pos()), s.off(e.End())) })
+				sub(e)
+				return false
+			}
+		}
 		switch s.foldIf(n) {
 		case 1:
 			ed.addLine(s.off(n.Pos()), s.off(n.End()), func() string { return s.inline(ed, n.Body, n) })
@@ -268,19 +326,9 @@ func (s *state) leadComments(st, at ast.Stmt) string {
 		indent--
 	}
 	var out []string
-	start := s.off(st.Pos())
-	for _, f := range s.t.Files {
-		if s.t.Fset.File(f.Pos()) != s.t.Fset.File(st.Pos()) {
-			continue
-		}
-		for _, cg := range f.Comments {
-			end := s.off(cg.End())
-			if end > start || strings.TrimSpace(string(src[end:start])) != "" {
-				continue
-			}
-			for _, c := range cg.List {
-				out = append(out, c.Text+"\n"+string(src[indent:a]))
-			}
+	for _, cg := range s.t.index().lead[st.Pos()] {
+		for _, c := range cg.List {
+			out = append(out, c.Text+"\n"+string(src[indent:a]))
 		}
 	}
 	return strings.Join(out, "")
@@ -458,6 +506,10 @@ func (s *state) editLeaf(ed *editor, n ast.Node) bool {
 			return false
 		}
 	case *ast.CallExpr:
+		if v, ok := s.configRead(n); ok {
+			ed.replace(s.off(n.Pos()), s.off(n.End()), parenthesize(v))
+			return false
+		}
 		// A conversion to a substituted type needs parentheses: (*T)(x).
 		if id, ok := n.Fun.(*ast.Ident); ok && s.isTypeParam(id) {
 			ed.replace(s.off(id.Pos()), s.off(id.End()), conversion(s.spec.Types[id.Name]))

@@ -43,6 +43,15 @@ type Spec struct {
 	Consts map[string]string
 	// Config maps fields of the //monogen:config type to constant values.
 	Config map[string]string
+	// Runtime names the fields of the //monogen:config type whose values
+	// come at run time (config=true): the config type is kept, renamed like
+	// any exported declaration, with these fields alone; the main type keeps
+	// its field of that type; reads of these fields stay reads, and a
+	// //monogen:mirror field of one of them stays with its Load and Store
+	// calls. Config gives the values of the other fields, folded as usual.
+	// HookDocs may replace a kept field's doc ("Config.N", or
+	// "Config.Min,Max" for a field that declares two names).
+	Runtime map[string]bool
 	// ConfigOptions names the directive option of a config field where it is
 	// not the field's name in lower case (Collect -> errors), for comments.
 	ConfigOptions map[string]string
@@ -107,6 +116,9 @@ type state struct {
 	params  map[string]bool         // type parameter names
 	imports map[string]bool
 	config  *types.TypeName // the //monogen:config type
+	// mirrors maps each //monogen:mirror field to the config field it holds
+	// and those it derives from.
+	mirrors map[*types.Var][]string
 	// dead marks nodes removed from the output (folded branches, dropped
 	// declarations, replaced bodies); references inside them do not count.
 	dead map[ast.Node]bool
@@ -127,11 +139,8 @@ type state struct {
 	// predeclared are the predeclared identifiers the output refers to.
 	predeclared map[string]bool
 	// siblings maps each if and for statement to the statement list it
-	// stands in.
+	// stands in (the template's, shared: see templateIndex).
 	siblings map[ast.Stmt][]ast.Stmt
-	// constExprs are the declared values of the template's package-level
-	// constants (see constExpr).
-	constExprs map[*types.Const]ast.Expr
 	// clean is the plan of the cleanup rewrites (see cleanup.go).
 	clean cleanupPlan
 	// shared are the shared declarations (see planShared); inShared is set
@@ -163,28 +172,10 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 		predeclared:   map[string]bool{},
 		sharedImports: map[string]bool{},
 	}
-	s.siblings = map[ast.Stmt][]ast.Stmt{}
+	s.siblings = t.index().siblings
 	for i, f := range t.Files {
 		s.fileOf[f] = i
 		s.eds = append(s.eds, &editor{src: t.Srcs[i]})
-		ast.Inspect(f, func(n ast.Node) bool {
-			var list []ast.Stmt
-			switch n := n.(type) {
-			case *ast.BlockStmt:
-				list = n.List
-			case *ast.CaseClause:
-				list = n.Body
-			case *ast.CommClause:
-				list = n.Body
-			}
-			for _, st := range list {
-				switch st.(type) {
-				case *ast.IfStmt, *ast.ForStmt:
-					s.siblings[st] = list
-				}
-			}
-			return true
-		})
 	}
 	for name := range spec.Types {
 		s.params[name] = true
@@ -206,6 +197,7 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 	}
 	uniqueNames(s.names, spec.Main, spec.Name, fixed)
 	s.config = findConfig(t)
+	s.mirrors = findMirrors(t)
 	s.selectDecls()
 	if s.err != nil {
 		return nil, s.err

@@ -36,6 +36,106 @@ type Template struct {
 	names        *regexp.Regexp
 	params       *regexp.Regexp // the type parameters' names
 	comments     [][]commentPlan
+	// indexOnce computes what every directive's stencil looks up in the
+	// template's syntax (see templateIndex).
+	indexOnce sync.Once
+	idx       *templateIndex
+}
+
+// templateIndex is what the stencil of every directive looks up in the
+// template's syntax, computed once per template: the statement list of
+// each if and for statement, the prose paragraphs of each file's comments.
+type templateIndex struct {
+	// files are the token.Files of the template's files, in order.
+	files []*token.File
+	// siblings maps each if and for statement to the statement list it
+	// stands in.
+	siblings map[ast.Stmt][]ast.Stmt
+	// paragraphs are each file's paragraphs (see paragraphs).
+	paragraphs [][]paragraph
+	// lead maps the position of each token that only blanks separate from
+	// comment groups before it to those groups, in order.
+	lead map[token.Pos][]*ast.CommentGroup
+	// parent maps each node of the template's declarations to its parent.
+	parent map[ast.Node]ast.Node
+	// constExprs are the declared values of the template's package-level
+	// constants (see constExpr).
+	constExprs map[*types.Const]ast.Expr
+	// specDeps lists, for each expression that mentions one, what its
+	// value may depend on in a spec (see dependsOnSpec).
+	specDeps map[ast.Expr]*specDeps
+}
+
+// specDeps is what an expression mentions whose value a spec may set: the
+// template's package-level constants, directly or through the values of
+// other constants, and whether it reads a field of the config type.
+type specDeps struct {
+	consts map[*types.Const]bool
+	config bool
+}
+
+// index returns the template's index, computed on first use.
+func (t *Template) index() *templateIndex {
+	t.indexOnce.Do(func() {
+		x := &templateIndex{siblings: map[ast.Stmt][]ast.Stmt{}}
+		for _, f := range t.Files {
+			x.files = append(x.files, t.Fset.File(f.Pos()))
+		}
+		for i, f := range t.Files {
+			ast.Inspect(f, func(n ast.Node) bool {
+				var list []ast.Stmt
+				switch n := n.(type) {
+				case *ast.BlockStmt:
+					list = n.List
+				case *ast.CaseClause:
+					list = n.Body
+				case *ast.CommClause:
+					list = n.Body
+				}
+				for _, st := range list {
+					switch st.(type) {
+					case *ast.IfStmt, *ast.ForStmt:
+						x.siblings[st] = list
+					}
+				}
+				return true
+			})
+			x.paragraphs = append(x.paragraphs, paragraphs(f, t.Srcs[i], t.Fset))
+		}
+		x.lead = map[token.Pos][]*ast.CommentGroup{}
+		for i, f := range t.Files {
+			src, base := t.Srcs[i], x.files[i].Base()
+			for _, cg := range f.Comments {
+				end := int(cg.End()) - base
+				for end < len(src) && strings.IndexByte(" \t\n\r\v\f", src[end]) >= 0 {
+					end++
+				}
+				next := token.Pos(base + end)
+				x.lead[next] = append(x.lead[next], cg)
+			}
+		}
+		x.parent = map[ast.Node]ast.Node{}
+		for _, f := range t.Files {
+			for _, d := range f.Decls {
+				var stack []ast.Node
+				ast.Inspect(d, func(n ast.Node) bool {
+					if n == nil {
+						stack = stack[:len(stack)-1]
+						return true
+					}
+					if len(stack) > 0 {
+						x.parent[n] = stack[len(stack)-1]
+					}
+					stack = append(stack, n)
+					return true
+				})
+			}
+		}
+		x.constExprs = constExprs(t)
+		x.specDeps = specDepsOf(t, x.constExprs)
+		t.idx = x
+	})
+	return t.idx
 }
 
 // Parse reads the non-test .go files of dir in fsys and type-checks them.
@@ -139,6 +239,7 @@ const (
 	templateMarker = "//monogen:template"
 	ifMarker       = "//monogen:if "
 	configMarker   = "//monogen:config"
+	mirrorMarker   = "//monogen:mirror "
 )
 
 func hasMarker(cg *ast.CommentGroup, marker string) bool {
@@ -185,4 +286,170 @@ func findConfig(t *Template) *types.TypeName {
 		}
 	}
 	return config
+}
+
+// findMirrors finds the struct fields marked //monogen:mirror Field
+// [Other ...]: an atomic value that holds a config field while setters may
+// change it. The template reads it with Load and writes it with Store. It is
+// kept when Field or one of the Others (a field it is derived from: Interval
+// from Rate) comes at run time; otherwise a Load is Field's value and a
+// Store goes with the mirror.
+func findMirrors(t *Template) map[*types.Var][]string {
+	out := map[*types.Var][]string{}
+	for _, f := range t.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			st, ok := n.(*ast.StructType)
+			if !ok {
+				return true
+			}
+			for _, fld := range st.Fields.List {
+				if fld.Comment == nil || len(fld.Names) != 1 {
+					continue
+				}
+				for _, c := range fld.Comment.List {
+					if strings.HasPrefix(c.Text, mirrorMarker) {
+						out[t.Info.Defs[fld.Names[0]].(*types.Var)] = strings.Fields(strings.TrimPrefix(c.Text, mirrorMarker))
+					}
+				}
+			}
+			return true
+		})
+	}
+	return out
+}
+
+// fileOf returns the index of the template file that holds p.
+func (t *Template) fileOf(p token.Pos) int {
+	for i, f := range t.index().files {
+		if base := token.Pos(f.Base()); p >= base && p <= base+token.Pos(f.Size()) {
+			return i
+		}
+	}
+	panic("position outside the template files")
+}
+
+// constExprs returns the expression each package-level constant of t is
+// declared with, but for those that have none of their own (an implicit
+// repetition in a const block) or use iota, whose value depends on where
+// they stand.
+func constExprs(t *Template) map[*types.Const]ast.Expr {
+	out := map[*types.Const]ast.Expr{}
+	iota := types.Universe.Lookup("iota")
+	for _, f := range t.Files {
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.CONST {
+				continue
+			}
+			for _, sp := range gd.Specs {
+				vs := sp.(*ast.ValueSpec)
+				for i, n := range vs.Names {
+					c, ok := t.Info.Defs[n].(*types.Const)
+					if !ok || i >= len(vs.Values) {
+						continue
+					}
+					usesIota := false
+					ast.Inspect(vs.Values[i], func(n ast.Node) bool {
+						if id, ok := n.(*ast.Ident); ok && t.Info.Uses[id] == iota {
+							usesIota = true
+						}
+						return !usesIota
+					})
+					if !usesIota {
+						out[c] = vs.Values[i]
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// specDepsOf finds, for every expression of t, the package-level constants
+// it mentions (with those their values mention, transitively) and whether
+// it reads a field of the config type; expressions that do neither are
+// left out.
+func specDepsOf(t *Template, exprs map[*types.Const]ast.Expr) map[ast.Expr]*specDeps {
+	cfg := findConfig(t)
+	// closure returns the constants c's value depends on, c included.
+	closures := map[*types.Const]map[*types.Const]bool{}
+	var closure func(c *types.Const) map[*types.Const]bool
+	closure = func(c *types.Const) map[*types.Const]bool {
+		if m, ok := closures[c]; ok {
+			return m
+		}
+		m := map[*types.Const]bool{c: true}
+		closures[c] = m // a cycle ends here
+		if e := exprs[c]; e != nil {
+			ast.Inspect(e, func(n ast.Node) bool {
+				if id, ok := n.(*ast.Ident); ok {
+					if d, ok := t.Info.Uses[id].(*types.Const); ok && d.Parent() == t.Pkg.Scope() {
+						for k := range closure(d) {
+							m[k] = true
+						}
+					}
+				}
+				return true
+			})
+		}
+		return m
+	}
+	out := map[ast.Expr]*specDeps{}
+	at := func(e ast.Expr) *specDeps {
+		d := out[e]
+		if d == nil {
+			d = &specDeps{consts: map[*types.Const]bool{}}
+			out[e] = d
+		}
+		return d
+	}
+	for _, f := range t.Files {
+		var stack []ast.Node // the nodes enclosing the current one, and it
+		ast.Inspect(f, func(n ast.Node) bool {
+			if n == nil {
+				stack = stack[:len(stack)-1]
+				return true
+			}
+			stack = append(stack, n)
+			var consts map[*types.Const]bool
+			config := false
+			switch n := n.(type) {
+			case *ast.Ident:
+				if c, ok := t.Info.Uses[n].(*types.Const); ok && c.Parent() == t.Pkg.Scope() {
+					consts = closure(c)
+				}
+			case *ast.SelectorExpr:
+				config = cfg != nil && readsField(t, n, cfg)
+			}
+			if consts == nil && !config {
+				return true
+			}
+			for _, m := range stack {
+				if e, ok := m.(ast.Expr); ok {
+					d := at(e)
+					for k := range consts {
+						d.consts[k] = true
+					}
+					d.config = d.config || config
+				}
+			}
+			return true
+		})
+	}
+	return out
+}
+
+// readsField reports whether e selects a field of a value of type config
+// (or a pointer to it).
+func readsField(t *Template, e *ast.SelectorExpr, config *types.TypeName) bool {
+	sel, ok := t.Info.Selections[e]
+	if !ok || sel.Kind() != types.FieldVal {
+		return false
+	}
+	recv := sel.Recv()
+	if p, ok := recv.(*types.Pointer); ok {
+		recv = p.Elem()
+	}
+	n, ok := recv.(*types.Named)
+	return ok && n.Obj() == config
 }

@@ -136,6 +136,9 @@ func New[T any](fn func(context.Context, []T) error, onError func([]T, error), c
 
 // init allocates the buffers and starts the workers and the ticker.
 func (b *Batcher[T]) init() {
+	if b.cfg.Size < 1 || b.cfg.Flush < 0 {
+		panic("batcher: invalid configuration: want size >= 1 and flush >= 0")
+	}
 	buffers := buffersPerWorker*b.cfg.Workers + 1
 	b.free = make(chan []T, buffers)
 	for range buffers - 1 {

@@ -102,6 +102,11 @@ const (
 	noBucket = math.MinInt64
 )
 
+// runtimeLimits says whether the limits are read at run time (config=true,
+// and always in the generic reference): then init computes what derives
+// from them once, instead of the compiler.
+const runtimeLimits = true
+
 // notifyChange says whether the breaker calls a state-change function
 // outside its lock (changed): the generic reference's SetOnChange, or the
 // directive's onchange=. Without it, transitions gather no counts for it.
@@ -170,6 +175,7 @@ type Breaker[Req, Resp any] struct {
 	now   func() time.Duration // when not nil, replaces the monotonic clock
 
 	buckets  []bucket
+	width    int64        // nanoseconds a bucket covers, when the window is read at run time
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
@@ -249,6 +255,9 @@ func (b *Breaker[Req, Resp]) init() {
 	if b.cfg.Failures < 1 || b.cfg.Ratio < 0 || b.cfg.Ratio > 1 || b.cfg.Cooldown <= 0 || b.cfg.Slow < 0 ||
 		b.cfg.HalfOpen < 1 || b.cfg.Buckets < 1 || b.cfg.Window < time.Duration(b.cfg.Buckets) {
 		panic("breaker: invalid configuration")
+	}
+	if runtimeLimits {
+		b.width = int64(b.cfg.Window) / b.cfg.Buckets
 	}
 	b.epoch = time.Now()
 	b.buckets = make([]bucket, b.cfg.Buckets)
@@ -627,6 +636,9 @@ func (b *Breaker[Req, Resp]) window(now int64) (successes, failures int64) {
 }
 
 func (b *Breaker[Req, Resp]) bucketWidth() int64 {
+	if runtimeLimits {
+		return b.width
+	}
 	return int64(b.cfg.Window) / b.cfg.Buckets
 }
 

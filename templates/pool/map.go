@@ -32,6 +32,10 @@ type batch[In, Out any] struct {
 	batchState
 	ins  []In
 	outs []Out
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64 //monogen:if metrics
 }
 
 // batchState is the progress of a Map call, whatever its items hold.
@@ -95,6 +99,9 @@ func (p *Pool[In, Out]) MapInto(ctx context.Context, outs []Out, ins []In) error
 		helpers = 1
 	}
 	b := &batch[In, Out]{ins: ins, outs: outs}
+	if p.cfg.Metrics {
+		b.queued = p.now()
+	}
 	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrClosed, recorded before the items
@@ -179,7 +186,7 @@ func (b *batchState) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see chunkTime).
-func (p *Pool[In, Out]) runBatch(b *batch[In, Out]) {
+func (p *Pool[In, Out]) runBatch(w *member, b *batch[In, Out]) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -191,12 +198,14 @@ func (p *Pool[In, Out]) runBatch(b *batch[In, Out]) {
 			p.stats.inFlight.Add(hi - lo)
 		}
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		if p.cfg.Metrics {
 			p.stats.inFlight.Add(lo - hi)
+			// Before finish: once Map returns, Stats has its items.
+			p.chunkDone(w, b.queued, hi-lo, start, now)
 		}
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = nextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}

@@ -61,7 +61,7 @@ const maxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *Pool[In, Out]) next(w *worker, tasks []task[In, Out]) (n, pos uint64, shared, ok bool) {
+func (p *Pool[In, Out]) next(w *member, tasks []task[In, Out]) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -90,6 +90,9 @@ func (p *Pool[In, Out]) next(w *worker, tasks []task[In, Out]) (n, pos uint64, s
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
+				if p.cfg.Metrics {
+					p.waiting(w)
+				}
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
@@ -108,6 +111,9 @@ func (p *Pool[In, Out]) next(w *worker, tasks []task[In, Out]) (n, pos uint64, s
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
+			if p.cfg.Metrics {
+				p.waiting(w)
+			}
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -118,7 +124,11 @@ func (p *Pool[In, Out]) next(w *worker, tasks []task[In, Out]) (n, pos uint64, s
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(&p.q.ring, &p.staff, w) {
+		if p.cfg.Metrics {
+			// A job queued while w sleeps reads the clock (see stamp).
+			p.stats.clock.Store(clockParked)
+		}
+		if !p.sleep(&p.q.ring, &p.staff, &w.worker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}

@@ -106,7 +106,8 @@ type Config struct {
 	// Timeout bounds each attempt of a job through its context; zero means
 	// no limit.
 	Timeout time.Duration
-	// Metrics enables the counters reported by Stats. Off, they cost nothing.
+	// Metrics enables the counters and histograms reported by Stats. Off,
+	// they cost nothing.
 	Metrics bool
 	// Rate, if not nil, paces the jobs: every attempt of a job first waits
 	// for Rate.Wait with the job's context (not bounded by Timeout), and
@@ -116,6 +117,32 @@ type Config struct {
 
 	// paced is Rate != nil: New sets it, a generated pool has it from rate=.
 	paced bool
+
+	// hookReject, hookDrop and hookPanic say which event hooks are set:
+	// SetHooks sets them, a generated pool has them from onreject=,
+	// ondrop= and onpanic=. Without them the pool has no hook code.
+	hookReject, hookDrop, hookPanic bool
+}
+
+// Hooks are functions a Pool calls on events, for logs or metrics of one's
+// own. A nil function is not called. Each runs on the goroutine of the
+// event and delays it: keep them short, and do not call the pool from them
+// in a way that waits for it.
+//
+//monogen:template
+type Hooks[In, Out any] struct {
+	// Reject is called with a job that Submit or TrySubmit did not queue
+	// and the error they return (ErrFull, ErrClosed or the context's),
+	// on the submitting goroutine, before Submit returns.
+	Reject func(in In, err error)
+	// Drop is called with a job that Shutdown took out of the queue
+	// without running it (it returns it, or delivers it with ErrClosed),
+	// on the goroutine that took it: Shutdown's or a worker's.
+	Drop func(in In)
+	// Panic is called with a job whose function panicked and the
+	// *PanicError it fails with, on the worker goroutine, before the job
+	// is retried or delivered.
+	Panic func(in In, err error)
 }
 
 // Limiter paces the jobs of a pool (Config.Rate): Wait blocks until one
@@ -173,6 +200,12 @@ type Pool[In, Out any] struct {
 	onResult func(In, Out, error)                   //monogen:if !boundResult
 	cfg      Config
 
+	// The event hooks of the generic reference (SetHooks).
+	//monogen:note Generated pools call the directive's functions directly.
+	onReject func(In, error)
+	onDrop   func(In)
+	onPanic  func(In, error)
+
 	// rate paces the jobs (Config.Rate): every attempt waits for it first.
 	rate Limiter //monogen:if rate
 	// breaker is the circuit breaker every attempt runs through (the
@@ -187,6 +220,11 @@ type Pool[In, Out any] struct {
 	unrunTaken bool // Shutdown has returned unrun; later ones go to the handler
 
 	stats counters //monogen:if metrics
+	// meters are the stats of the workers not yet exited, guarded by life.
+	meters []*workerStats //monogen:if metrics
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time //monogen:if metrics
 }
 
 // staff holds the workers of a pool.
@@ -208,6 +246,8 @@ type staff struct {
 type task[In, Out any] struct {
 	in    In
 	batch *batch[In, Out] // non-nil: the receiving worker helps with this batch
+	// queued is when the job was queued, in nanoseconds since epoch.
+	queued int64 //monogen:if metrics
 }
 
 // worker is the parking and retirement handle of one worker goroutine.
@@ -230,10 +270,25 @@ type worker struct {
 	// or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [cacheLine - 48]byte
 }
+
+// member is one worker of the pool: its handle, which the pool's parking
+// and staff know, and what the pool keeps of it alone.
+type member struct {
+	worker
+	// stats are the metrics the worker keeps for Stats on its own.
+	stats *workerStats //monogen:if metrics
+	// A member is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [workerPad]byte
+}
+
+// workerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+//
+//monogen:note The kind sets it to 16 for a pool without metrics, whose
+//monogen:note member has no stats.
+const workerPad = 8
 
 // New returns a pool running fn on cfg.Workers goroutines. onResult, if not
 // nil, receives every job's input, output and error (see the package
@@ -257,6 +312,9 @@ func New[In, Out any](fn func(context.Context, In) (Out, error), onResult func(I
 func (p *Pool[In, Out]) init() {
 	//monogen:note The conditions test the options themselves, so that the
 	//monogen:note stencil folds them to one branch.
+	if p.cfg.Queue < 0 || p.cfg.Workers < 0 {
+		panic("pool: negative workers or queue")
+	}
 	queue := defaultQueue
 	if p.cfg.Queue > 0 {
 		queue = p.cfg.Queue
@@ -264,6 +322,9 @@ func (p *Pool[In, Out]) init() {
 	workers := runtime.GOMAXPROCS(0)
 	if p.cfg.Workers > 0 {
 		workers = p.cfg.Workers
+	}
+	if p.cfg.Metrics {
+		p.epoch = time.Now()
 	}
 	p.q.init(queue)
 	p.parking.init()
@@ -290,6 +351,36 @@ func (p *Pool[In, Out]) deliver(in In, out Out, err error) {
 	}
 }
 
+// SetHooks sets the functions the pool calls on events (see [Hooks]). Call
+// it before the first Submit.
+//
+//monogen:template
+func (p *Pool[In, Out]) SetHooks(h Hooks[In, Out]) {
+	p.onReject, p.onDrop, p.onPanic = h.Reject, h.Drop, h.Panic
+	p.cfg.hookReject, p.cfg.hookDrop, p.cfg.hookPanic = h.Reject != nil, h.Drop != nil, h.Panic != nil
+}
+
+// rejected reports a job that Submit or TrySubmit did not queue, and why.
+//
+//monogen:hook
+func (p *Pool[In, Out]) rejected(in In, err error) {
+	p.onReject(in, err)
+}
+
+// dropped reports a job that Shutdown took out of the queue unrun.
+//
+//monogen:hook
+func (p *Pool[In, Out]) dropped(in In) {
+	p.onDrop(in)
+}
+
+// panicked reports a job whose function panicked, with its *PanicError.
+//
+//monogen:hook
+func (p *Pool[In, Out]) panicked(in In, err error) {
+	p.onPanic(in, err)
+}
+
 // Submit queues in to be run, waiting while the queue is full. It returns
 // ErrClosed if Close or Shutdown has begun, and ctx.Err() if ctx is done
 // before there is room; the job is then not queued. ctx bounds only the wait
@@ -302,10 +393,19 @@ func (p *Pool[In, Out]) Submit(ctx context.Context, in In) error {
 		// before it was submitted.
 		p.stats.submitted.Add(1)
 	}
-	err := p.send(ctx, task[In, Out]{in: in})
+	t := task[In, Out]{in: in}
+	if p.cfg.Metrics {
+		t.queued = p.stamp()
+	}
+	err := p.send(ctx, t)
 	if p.cfg.Metrics { //monogen:note outermost, so the stencil can fold it
 		if err != nil {
 			p.stats.submitted.Add(^uint64(0))
+		}
+	}
+	if p.cfg.hookReject {
+		if err != nil {
+			p.rejected(in, err)
 		}
 	}
 	return err
@@ -377,8 +477,12 @@ func (p *Pool[In, Out]) TrySubmit(in In) error {
 	if p.cfg.Metrics {
 		p.stats.submitted.Add(1)
 	}
+	t := task[In, Out]{in: in}
+	if p.cfg.Metrics {
+		t.queued = p.stamp()
+	}
 	var err error
-	switch p.q.tryPush(task[In, Out]{in: in}) {
+	switch p.q.tryPush(t) {
 	case pushed:
 		p.pushed()
 	case pushFull:
@@ -389,6 +493,11 @@ func (p *Pool[In, Out]) TrySubmit(in In) error {
 	if p.cfg.Metrics { //monogen:note outermost, so the stencil can fold it
 		if err != nil {
 			p.stats.submitted.Add(^uint64(0))
+		}
+	}
+	if p.cfg.hookReject {
+		if err != nil {
+			p.rejected(in, err)
 		}
 	}
 	return err
@@ -439,28 +548,36 @@ func (p *Pool[In, Out]) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *Pool[In, Out]) grow(n int) {
-	for _, w := range p.hire(n) {
+	for range n {
+		w := &member{}
+		w.init()
+		if p.cfg.Metrics {
+			w.stats = new(workerStats)
+			p.meters = append(p.meters, w.stats)
+		}
+		p.hire(&w.worker)
 		go p.work(w)
 	}
 }
 
-// hire adds n workers, to the crew before they start (they look into it),
-// and returns them for the caller to start. s.life must be held.
-func (s *staff) hire(n int) []*worker {
+// init makes w's channels.
+func (w *worker) init() {
+	w.stop = make(chan struct{})
+	w.wake = make(chan struct{}, 1)
+}
+
+// hire adds w to the workers and to the crew, before its goroutine starts
+// (it looks into the crew). s.life must be held.
+func (s *staff) hire(w *worker) {
 	var crew []*worker
 	if c := s.crew.Load(); c != nil {
 		crew = append(crew, *c...)
 	}
-	added := len(s.workers)
-	for range n {
-		w := &worker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
-		s.workers = append(s.workers, w)
-		crew = append(crew, w)
-	}
+	crew = append(crew, w)
+	s.workers = append(s.workers, w)
 	s.crew.Store(&crew)
-	s.wg.Add(n)
+	s.wg.Add(1)
 	s.size.Store(int64(len(s.workers)))
-	return s.workers[added:]
 }
 
 // leave takes w, whose goroutine is exiting, off the crew.
@@ -562,6 +679,9 @@ func (p *Pool[In, Out]) giveBack(in In) {
 	if p.cfg.Metrics {
 		p.stats.unrun.Add(1)
 	}
+	if p.cfg.hookDrop {
+		p.dropped(in)
+	}
 	p.unrunMu.Lock()
 	if !p.unrunTaken {
 		p.unrun = append(p.unrun, in)
@@ -574,14 +694,20 @@ func (p *Pool[In, Out]) giveBack(in In) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *Pool[In, Out]) work(w *worker) {
+func (p *Pool[In, Out]) work(w *member) {
 	defer p.wg.Done()
-	defer p.leave(w)
+	defer p.leave(&w.worker)
+	if p.cfg.Metrics {
+		defer p.gone(w)
+	}
 	tasks := make([]task[In, Out], maxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
+		}
+		if p.cfg.Metrics {
+			p.claimStarted(w, !shared && w.cheap)
 		}
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
@@ -601,11 +727,14 @@ func (p *Pool[In, Out]) work(w *worker) {
 				t := tasks[i]
 				tasks[i] = task[In, Out]{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
+		}
+		if p.cfg.Metrics {
+			p.claimDone(w)
 		}
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < cheapJob*time.Duration(ran)
@@ -613,24 +742,28 @@ func (p *Pool[In, Out]) work(w *worker) {
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *Pool[In, Out]) run(t task[In, Out]) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *Pool[In, Out]) run(w *member, t task[In, Out]) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
+		if p.cfg.Metrics {
+			p.shareDone(w)
+		}
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *Pool[In, Out]) runJob(in In) {
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *Pool[In, Out]) runJob(w *member, t task[In, Out]) {
+	in := t.in
 	if p.cfg.Metrics {
-		p.stats.inFlight.Add(1)
+		p.jobStarted(w, t.queued)
 	}
 	out, err := p.attempt(p.ctx, in)
 	if p.cfg.Retries > 0 { //monogen:note outermost, so the stencil can fold it
@@ -639,12 +772,7 @@ func (p *Pool[In, Out]) runJob(in In) {
 		}
 	}
 	if p.cfg.Metrics {
-		p.stats.inFlight.Add(-1)
-		if err != nil {
-			p.stats.failed.Add(1)
-		} else {
-			p.stats.completed.Add(1)
-		}
+		p.jobDone(w, err == nil)
 	}
 	p.deliver(in, out, err)
 }

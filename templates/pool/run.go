@@ -38,6 +38,9 @@ func (p *Pool[In, Out]) attempt(ctx context.Context, in In) (out Out, err error)
 	defer func() {
 		if r := recover(); r != nil {
 			err = newPanicError(r)
+			if p.cfg.hookPanic {
+				p.panicked(in, err)
+			}
 		}
 	}()
 	if p.cfg.paced {

@@ -1,6 +1,9 @@
 package pool
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // Stats is a snapshot of a pool's counters. Every job submitted is, at any
 // moment, queued, in flight, completed, failed, or returned by Shutdown
@@ -19,6 +22,24 @@ type Stats struct {
 	Unrun     uint64 // received after Shutdown began, not run
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+	Workers   int    // worker goroutines, as Size reports
+	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Idle      int    // Workers - Busy, or 0: workers waiting for a job
+
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or
+	// the Map call) to the start of their first attempt; RunTime is how
+	// long they then took, retries and backoff included. Jobs of a
+	// microsecond or more are timed one by one. Cheaper jobs, which a
+	// worker claims several at a time, are timed by claim, as a clock
+	// read per job would cost more than the job: each gets the claim's
+	// mean run time, its queue wait ends when the claim starts, and it
+	// starts when the latest claim of such jobs started (so that waits of
+	// under a claim's length are rounded). Map items are timed by the
+	// chunks workers take them in, the same way. The jobs of claims of
+	// cheap jobs reach Stats within a millisecond, and at once when their
+	// worker runs out of jobs.
+	QueueWait Histogram
+	RunTime   Histogram
 }
 
 // cacheLine is the assumed size of a CPU cache line. Each counter is padded
@@ -38,15 +59,24 @@ type paddedInt64 struct {
 }
 
 // counters are the metrics of a pool, updated only under Config.Metrics.
+// The workers count the jobs they run in their own workerStats; gone holds
+// the counts of the workers that have exited.
 //
 //monogen:if metrics
 type counters struct {
 	submitted paddedUint64
-	completed paddedUint64
-	failed    paddedUint64
+	completed paddedUint64 // Map items
+	failed    paddedUint64 // Map items
 	retried   paddedUint64
 	unrun     paddedUint64
-	inFlight  paddedInt64
+	inFlight  paddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs, clockParked
+	// or clockSlow (see stamp).
+	clock paddedInt64
+	// stealing counts the workers running a job taken over from another's
+	// claim: busy, though counted in hunting.
+	stealing paddedInt64
+	gone     workerStats
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
@@ -57,13 +87,288 @@ func (p *Pool[In, Out]) Stats() Stats {
 	if !p.cfg.Metrics {
 		return Stats{}
 	}
-	return Stats{
+	s := Stats{
 		Submitted: p.stats.submitted.Load(),
-		Completed: p.stats.completed.Load(),
-		Failed:    p.stats.failed.Load(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
-		InFlight:  p.stats.inFlight.Load(),
 		Queued:    p.q.length(),
+		Workers:   p.Size(),
+	}
+	// Under life, no worker moves its counts to gone meanwhile.
+	p.life.Lock()
+	all := append([]*workerStats{&p.stats.gone}, p.meters...)
+	var started uint64
+	for _, ws := range all {
+		started += ws.started.Load()
+		s.Completed += ws.completed.Load()
+		s.Failed += ws.failed.Load()
+		ws.queueWait.addTo(&s.QueueWait)
+		ws.runTime.addTo(&s.RunTime)
+	}
+	// Workers hunting for a job, parked ones included, are idle; the
+	// others, retired ones still finishing included, busy.
+	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	p.life.Unlock()
+	// Jobs started and not yet counted as completed or failed are in
+	// flight.
+	s.InFlight = int64(started-s.Completed-s.Failed) + p.stats.inFlight.Load()
+	s.Completed += p.stats.completed.Load()
+	s.Failed += p.stats.failed.Load()
+	s.Idle = max(s.Workers-int(s.Busy), 0)
+	return s
+}
+
+// workerStats are the metrics one worker keeps, for Stats to add up: its
+// own cache lines, no contention with other workers. The jobs of claims of
+// cheap jobs (batched) are tallied in pending, plain fields only the worker
+// touches, which go to the atomic fields at most every flushEvery and
+// whenever the worker waits for jobs or exits; other jobs are counted in
+// the atomic fields one by one.
+//
+//monogen:if metrics
+type workerStats struct {
+	// Only the worker reads and writes these. mark is when the claim
+	// started, or, not batched, the job running now; fresh says that it
+	// is when the worker's last claim ended and that it has not waited
+	// since, so the next claim starts then.
+	mark    int64
+	batched bool
+	fresh   bool
+	flushed int64  // when pending was last flushed
+	ran     uint64 // jobs of the batched claim running
+	fails   uint64 // of which failed
+	pending tally
+
+	completed atomic.Uint64
+	failed    atomic.Uint64
+	started   atomic.Uint64 // jobs started, pending ones excepted
+	queueWait histogram
+	runTime   histogram
+}
+
+// tally is what a worker counted of its batched claims since it last
+// flushed them.
+//
+//monogen:if metrics
+type tally struct {
+	jobs, fails     uint64
+	waits, runs     [histBuckets]uint64
+	waitSum, runSum int64
+}
+
+// flushEvery is how often a worker busy with cheap jobs adds what it
+// counted of them to its Stats.
+const flushEvery = time.Millisecond
+
+// add adds the counts of o, a worker that exits, to s.
+//
+//monogen:if metrics
+func (s *workerStats) add(o *workerStats) {
+	s.completed.Add(o.completed.Load())
+	s.failed.Add(o.failed.Load())
+	s.started.Add(o.started.Load())
+	s.queueWait.add(&o.queueWait)
+	s.runTime.add(&o.runTime)
+}
+
+// flush adds the tally of w's batched claims to its atomic fields.
+//
+//monogen:if metrics
+func (s *workerStats) flush() {
+	t := &s.pending
+	if t.jobs == 0 {
+		return
+	}
+	for i := range t.waits {
+		if t.waits[i] != 0 {
+			s.queueWait.counts[i].Add(t.waits[i])
+		}
+		if t.runs[i] != 0 {
+			s.runTime.counts[i].Add(t.runs[i])
+		}
+	}
+	s.queueWait.sum.Add(t.waitSum)
+	s.runTime.sum.Add(t.runSum)
+	s.started.Add(t.jobs)
+	s.completed.Add(t.jobs - t.fails)
+	s.failed.Add(t.fails)
+	*t = tally{}
+}
+
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+//
+//monogen:if metrics
+func (p *Pool[In, Out]) now() int64 {
+	return int64(time.Since(p.epoch))
+}
+
+// stamp returns the time a job is queued at, for its queue wait. While
+// workers run claims of cheap jobs it is the start of the latest such
+// claim, which they publish: a read of the clock per job would cost more
+// than the job. After a worker parked, it reads the clock and publishes
+// it, for the jobs queued until the worker it wakes starts a claim. While
+// jobs take a microsecond or more, it reads the clock.
+//
+//monogen:if metrics
+func (p *Pool[In, Out]) stamp() int64 {
+	t := p.stats.clock.Load()
+	if t > 0 {
+		return t
+	}
+	now := p.now()
+	if t == clockParked {
+		p.stats.clock.CompareAndSwap(clockParked, now)
+	}
+	return now
+}
+
+// The clock values (see stamp) other than a time: a worker parked, and
+// jobs of a microsecond or more, timed one by one.
+const (
+	clockParked = 0
+	clockSlow   = -1
+)
+
+// claimStarted starts timing a claim w is about to run. A claim of cheap
+// jobs (batched) is timed as a whole: its jobs' queue waits end at its
+// start, and each is given the claim's mean run time. Other jobs are timed
+// one by one.
+//
+//monogen:if metrics
+func (p *Pool[In, Out]) claimStarted(w *member, batched bool) {
+	ws := w.stats
+	if !ws.fresh || !batched {
+		ws.mark = p.now()
+	}
+	ws.batched, ws.fresh = batched, false
+	if c := p.stats.clock.Load(); !batched {
+		if c != clockSlow {
+			p.stats.clock.Store(clockSlow)
+		}
+	} else if ws.mark > c+clockStep {
+		p.stats.clock.Store(ws.mark)
+	}
+}
+
+// clockStep is how far a published claim start must be ahead of the last
+// one to be published: a write per claim of one job would contend with
+// every Submit.
+const clockStep = 4000 // 4µs, the second bucket's bound
+
+// jobStarted records the queue wait of a job queued at queued that w
+// starts.
+//
+//monogen:if metrics
+func (p *Pool[In, Out]) jobStarted(w *member, queued int64) {
+	ws := w.stats
+	d := max(ws.mark-queued, 0)
+	if ws.batched {
+		ws.pending.waits[histBucket(d)]++
+		ws.pending.waitSum += d
+		return
+	}
+	ws.started.Add(1)
+	ws.queueWait.observe(d)
+}
+
+// jobDone records a job w has just finished, which succeeded if ok.
+//
+//monogen:if metrics
+func (p *Pool[In, Out]) jobDone(w *member, ok bool) {
+	ws := w.stats
+	if ws.batched {
+		ws.ran++
+		if !ok {
+			ws.fails++
+		}
+		return
+	}
+	now := p.now()
+	ws.runTime.observe(now - ws.mark)
+	ws.mark = now // the start of w's next job, if any
+	if ok {
+		ws.completed.Add(1)
+	} else {
+		ws.failed.Add(1)
+	}
+}
+
+// shareDone restarts the clock of w's next job after a share of a Map
+// batch, which is not a job (in a batched claim, it counts in the claim's
+// time).
+//
+//monogen:if metrics
+func (p *Pool[In, Out]) shareDone(w *member) {
+	if !w.stats.batched {
+		w.stats.mark = p.now()
+	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran
+// from start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to chunkTime, so they are counted
+// in the atomic fields at once.
+//
+//monogen:if metrics
+func (p *Pool[In, Out]) chunkDone(w *member, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[histBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
+}
+
+// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
+// with the claim's mean run time, and the tally flushed if it is due.
+//
+//monogen:if metrics
+func (p *Pool[In, Out]) claimDone(w *member) {
+	ws := w.stats
+	if !ws.batched {
+		return
+	}
+	ws.batched = false
+	if ws.ran == 0 {
+		return
+	}
+	now := p.now()
+	d := max(now-ws.mark, 0)
+	t := &ws.pending
+	t.runs[histBucket(d/int64(ws.ran))] += ws.ran
+	t.runSum += d
+	t.jobs += ws.ran
+	t.fails += ws.fails
+	ws.ran, ws.fails = 0, 0
+	ws.mark, ws.fresh = now, true
+	if now-ws.flushed >= int64(flushEvery) {
+		ws.flush()
+		ws.flushed = now
+	}
+}
+
+// waiting flushes w's tally as w goes to wait for jobs, or exits.
+//
+//monogen:if metrics
+func (p *Pool[In, Out]) waiting(w *member) {
+	w.stats.fresh = false
+	w.stats.flush()
+}
+
+// gone moves the counts of w, whose goroutine is exiting, to the pool's:
+// under life, as Stats adds them up, so they are counted once.
+//
+//monogen:if metrics
+func (p *Pool[In, Out]) gone(w *member) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	w.stats.flush()
+	p.stats.gone.add(w.stats)
+	for i, ws := range p.meters {
+		if ws == w.stats {
+			p.meters = append(p.meters[:i], p.meters[i+1:]...)
+			break
+		}
 	}
 }

@@ -109,9 +109,9 @@ func (s *staff) stealable(q *ring, self *worker) (uint64, bool) {
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *Pool[In, Out]) steal(self *worker) bool {
+func (p *Pool[In, Out]) steal(self *member) bool {
 	for {
-		pos, ok := p.stealable(&p.q.ring, self)
+		pos, ok := p.stealable(&p.q.ring, &self.worker)
 		if !ok {
 			return false
 		}
@@ -120,7 +120,15 @@ func (p *Pool[In, Out]) steal(self *worker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(&p.q.ring, pos)
-			p.run(t)
+			if p.cfg.Metrics {
+				// Timed alone, like the jobs of a shared claim.
+				p.stats.stealing.Add(1) // busy, though counted in hunting
+				p.claimStarted(self, false)
+			}
+			p.run(self, t)
+			if p.cfg.Metrics {
+				p.stats.stealing.Add(-1)
+			}
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -131,7 +139,7 @@ func (p *Pool[In, Out]) steal(self *worker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *Pool[In, Out]) runClaim(w *worker, t task[In, Out], pos, n uint64) (ran uint64) {
+func (p *Pool[In, Out]) runClaim(w *member, t task[In, Out], pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -139,9 +147,9 @@ func (p *Pool[In, Out]) runClaim(w *worker, t task[In, Out], pos, n uint64) (ran
 			p.offer(&p.q.ring, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {

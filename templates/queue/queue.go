@@ -159,6 +159,9 @@ func New[T any](cfg Config) *Queue[T] {
 
 // init allocates the ring and the wake-up channels.
 func (q *Queue[T]) init() {
+	if q.cfg.Size < 2 || q.cfg.Size > 1<<30 || q.cfg.Size&(q.cfg.Size-1) != 0 {
+		panic("queue: size must be a power of two from 2 to 1<<30")
+	}
 	q.slots = make([]queueSlot[T], q.cfg.Size)
 	for i := range q.slots {
 		q.slots[i].seq.Store(uint64(i))

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -46,6 +47,10 @@ type Config struct {
 	Algorithm Algorithm
 	// Interval is the time between two tokens: rate=100/s gives 10ms.
 	Interval time.Duration
+	// Rate is the average number of events per second a TokenBucket
+	// admits, when Interval is zero: the time between two tokens is
+	// 1/Rate, rounded to the nanosecond (at least 1ns), computed once.
+	Rate float64
 	// Burst is the number of tokens the bucket holds: burst=.
 	Burst int64
 	// Limit is the number of events admitted per Window: limit=.
@@ -109,7 +114,18 @@ type Limiter struct {
 	cfg    Config
 	epoch  time.Time
 	shared sharedState //monogen:if shared
+
+	// interval and burst are the TokenBucket's interval in nanoseconds and
+	// burst, which SetRate and SetBurst change; limitsMu serialises them.
+	interval atomic.Int64 //monogen:mirror Interval Rate
+	burst    atomic.Int64 //monogen:mirror Burst
+	limitsMu sync.Mutex   //monogen:if config
 }
+
+// runtimeLimits says whether the limits are read at run time (config=true,
+// and always in the generic reference): then init computes what derives
+// from them once, instead of the compiler.
+const runtimeLimits = true
 
 // New returns a limiter configured by cfg, whose clock starts now. It
 // panics if cfg is invalid: a TokenBucket needs Interval > 0, Burst >= 1
@@ -135,17 +151,127 @@ func NewAt(cfg Config, epoch time.Time) *Limiter {
 // init checks the configuration and starts the clock. The generated
 // constructor calls it with time.Now().
 func (l *Limiter) init(epoch time.Time) {
+	if runtimeLimits {
+		l.initLimits()
+	}
 	if l.cfg.Algorithm == SlidingWindow {
 		if l.cfg.Window <= 0 || l.cfg.Limit < 1 || l.cfg.Limit > MaxLimit {
 			panic("ratelimit: invalid sliding window")
 		}
-	} else if l.cfg.Interval <= 0 || l.cfg.Burst < 1 || l.cfg.Burst > math.MaxInt64/int64(l.cfg.Interval) {
-		panic("ratelimit: invalid token bucket")
-	} else if !l.cfg.Shared {
-		// The bucket is full at the epoch.
-		l.state.Store(-int64(l.cfg.Interval) * l.cfg.Burst)
+	} else {
+		if int64(l.interval.Load()) <= 0 || l.burst.Load() < 1 || l.burst.Load() > math.MaxInt64/int64(l.interval.Load()) {
+			panic("ratelimit: invalid token bucket")
+		}
+		if !l.cfg.Shared {
+			// The bucket is full at the epoch.
+			l.state.Store(-int64(l.interval.Load()) * l.burst.Load())
+		}
 	}
 	l.epoch = epoch
+}
+
+// validBucket reports whether a TokenBucket of burst tokens, one per
+// interval nanoseconds, is valid: interval > 0, burst >= 1, and the full
+// bucket's time fits in a time.Duration.
+func validBucket(interval, burst int64) bool {
+	return interval > 0 && burst >= 1 && burst <= math.MaxInt64/interval
+}
+
+// initLimits stores the TokenBucket's limits where the methods read them:
+// the interval from Rate when it is given.
+func (l *Limiter) initLimits() {
+	if l.cfg.Rate != 0 {
+		l.interval.Store(rateInterval(l.cfg.Rate))
+	} else {
+		l.interval.Store(int64(l.cfg.Interval))
+	}
+	l.burst.Store(l.cfg.Burst)
+}
+
+// rateInterval returns the nanoseconds between two tokens at r events per
+// second, at least one; 0 if r is not positive or too small for a
+// time.Duration.
+func rateInterval(r float64) int64 {
+	ns := math.Round(1e9 / r)
+	if !(r > 0) || ns >= math.MaxInt64 {
+		return 0
+	}
+	return max(1, int64(ns))
+}
+
+// SetRate sets the average rate of a TokenBucket to r events per second:
+// the time between two tokens becomes 1/r, rounded to the nanosecond (at
+// least 1ns). The tokens the bucket holds are kept, as are tokens owed by
+// reservations: from now on they refill at the new rate. It panics unless
+// r > 0 and Burst tokens at the new rate fit in a time.Duration. It is
+// safe to call concurrently with every other method; a call that runs
+// concurrently with it may count at the old rate or the new.
+//
+//monogen:if config
+//monogen:if token
+func (l *Limiter) SetRate(r float64) {
+	l.SetRateAt(time.Now(), r)
+}
+
+// SetRateAt is SetRate at time t.
+//
+//monogen:if config
+//monogen:if token
+func (l *Limiter) SetRateAt(t time.Time, r float64) {
+	l.limitsMu.Lock()
+	defer l.limitsMu.Unlock()
+	l.setLimits(l.offset(t), rateInterval(r), l.burst.Load())
+}
+
+// SetBurst sets the number of tokens a TokenBucket holds to b. The tokens
+// it holds are kept, up to b: a bucket that grows fills at its rate, it
+// does not fill at once. It panics unless b >= 1 and b tokens fit in a
+// time.Duration at the limiter's rate. It is safe to call concurrently with
+// every other method.
+//
+//monogen:if config
+//monogen:if token
+func (l *Limiter) SetBurst(b int64) {
+	l.SetBurstAt(time.Now(), b)
+}
+
+// SetBurstAt is SetBurst at time t.
+//
+//monogen:if config
+//monogen:if token
+func (l *Limiter) SetBurstAt(t time.Time, b int64) {
+	l.limitsMu.Lock()
+	defer l.limitsMu.Unlock()
+	l.setLimits(l.offset(t), l.interval.Load(), b)
+}
+
+// setLimits changes the interval and burst of a TokenBucket at now,
+// keeping the tokens it holds (or owes) there: their time is scaled from
+// the old interval to the new. l.limitsMu must be held.
+//
+//monogen:if config
+//monogen:if token
+func (l *Limiter) setLimits(now, interval, burst int64) {
+	if l.cfg.Algorithm != TokenBucket || l.cfg.Shared {
+		panic("ratelimit: SetRate and SetBurst are for a TokenBucket of this process")
+	}
+	if !validBucket(interval, burst) {
+		panic("ratelimit: invalid token bucket")
+	}
+	oldInterval, tolerance := l.interval.Load(), l.interval.Load()*l.burst.Load()
+	now = max(now, math.MinInt64+max(tolerance, interval*burst))
+	l.interval.Store(interval)
+	l.burst.Store(burst)
+	for {
+		s := l.state.Load()
+		// held is the time the tokens held at now took to accrue, less
+		// what reservations owe; capped by the old burst.
+		held := now - max(s, now-tolerance)
+		scaled := int64(float64(held) / float64(oldInterval) * float64(interval))
+		if l.state.CompareAndSwap(s, now-scaled) {
+			return
+		}
+	}
 }
 
 // Allow reports whether an event may happen now, and if so counts it. It
@@ -230,7 +356,7 @@ func (l *Limiter) most() int64 {
 	if l.cfg.Algorithm == SlidingWindow {
 		return l.cfg.Limit
 	}
-	return l.cfg.Burst
+	return l.burst.Load()
 }
 
 // Wait blocks until an event may happen, and counts it. It returns
@@ -490,7 +616,7 @@ func (l *Limiter) stats(now int64) Stats {
 //
 //monogen:if token
 func (l *Limiter) tokenAllow(now int64) bool {
-	interval, tolerance := int64(l.cfg.Interval), int64(l.cfg.Interval)*l.cfg.Burst
+	interval, tolerance := int64(l.interval.Load()), int64(l.interval.Load())*l.burst.Load()
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -509,7 +635,7 @@ func (l *Limiter) tokenAllow(now int64) bool {
 //
 //monogen:if token
 func (l *Limiter) tokenReserve(now int64) int64 {
-	interval, tolerance := int64(l.cfg.Interval), int64(l.cfg.Interval)*l.cfg.Burst
+	interval, tolerance := int64(l.interval.Load()), int64(l.interval.Load())*l.burst.Load()
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -525,7 +651,7 @@ func (l *Limiter) tokenReserve(now int64) int64 {
 //
 //monogen:if token
 func (l *Limiter) tokenAllowN(now, n int64) bool {
-	need, tolerance := int64(l.cfg.Interval)*n, int64(l.cfg.Interval)*l.cfg.Burst
+	need, tolerance := int64(l.interval.Load())*n, int64(l.interval.Load())*l.burst.Load()
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -543,7 +669,7 @@ func (l *Limiter) tokenAllowN(now, n int64) bool {
 //
 //monogen:if token
 func (l *Limiter) tokenReserveN(now, n int64) int64 {
-	need, tolerance := int64(l.cfg.Interval)*n, int64(l.cfg.Interval)*l.cfg.Burst
+	need, tolerance := int64(l.interval.Load())*n, int64(l.interval.Load())*l.burst.Load()
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -559,7 +685,7 @@ func (l *Limiter) tokenReserveN(now, n int64) int64 {
 //
 //monogen:if token
 func (l *Limiter) tokenCancel(n int64) {
-	interval := int64(l.cfg.Interval) * n
+	interval := int64(l.interval.Load()) * n
 	for {
 		s := l.state.Load()
 		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
@@ -570,7 +696,7 @@ func (l *Limiter) tokenCancel(n int64) {
 
 //monogen:if token
 func (l *Limiter) tokenStats(now int64) Stats {
-	interval, tolerance := int64(l.cfg.Interval), int64(l.cfg.Interval)*l.cfg.Burst
+	interval, tolerance := int64(l.interval.Load()), int64(l.interval.Load())*l.burst.Load()
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {

@@ -58,6 +58,10 @@ const idleTicksToEvict = 3
 // than the pool's.
 const hotSlot = true
 
+// runtimeLimits says whether Max is read at run time and SetMax may change
+// it (config=true, and always in the generic reference).
+const runtimeLimits = true
+
 // hotSlots is the number of hot slots. Sixteen keep a few goroutines, each
 // holding one resource at a time, mostly on slots of their own: two
 // goroutines share one with odds of one in sixteen.
@@ -138,6 +142,9 @@ type Pool[T any] struct {
 	// closed is set by Close, under mu; Get and Put read it without mu on
 	// the hot path.
 	closed atomic.Bool
+	// over is set, under mu, while more resources exist than SetMax last
+	// allowed: Put then goes past the hot slots, to close the resource.
+	over atomic.Bool
 
 	// stats are the acquire counters of Config.Metrics.
 	stats acquireStats
@@ -178,6 +185,9 @@ func New[T any](newFn func(context.Context) (T, error), closeFn func(T), checkFn
 
 // init starts the evictor and the warmer.
 func (p *Pool[T]) init() {
+	if p.cfg.Max < 1 || p.cfg.Idle < 0 {
+		panic("respool: invalid configuration: want max >= 1 and idle >= 0")
+	}
 	p.idle = make([]idleResource[T], 0, p.cfg.Max)
 	p.done = make(chan struct{})
 	if p.cfg.MaxLife > 0 {
@@ -433,7 +443,7 @@ func (p *Pool[T]) Put(r T) {
 		if closeIt {
 			p.closeAll(r)
 		}
-	} else if p.hotHolds(r) {
+	} else if p.hotHolds(r) && !(runtimeLimits && p.over.Load()) {
 		p.putHot(r, hotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
@@ -550,7 +560,7 @@ func (p *Pool[T]) hotPutAny(start uint32, r T) (i uint32, ok bool) {
 // Close, reports that the caller must close it with closeAll (outside the
 // lock). p.mu is held.
 func (p *Pool[T]) putLocked(r T) (closeIt bool) {
-	if p.closed.Load() {
+	if p.closed.Load() || runtimeLimits && p.open > p.cfg.Max {
 		return true
 	}
 	p.idle = append(p.idle, idleResource[T]{res: r, tick: p.ticks})
@@ -577,6 +587,9 @@ func (p *Pool[T]) closeAll(rs ...T) {
 	}
 	p.mu.Lock()
 	p.open -= len(rs)
+	if runtimeLimits && p.over.Load() && p.open <= p.cfg.Max {
+		p.over.Store(false)
+	}
 	for range rs {
 		p.wakeLocked() // each closed resource makes room for a waiting Get
 	}
@@ -584,6 +597,45 @@ func (p *Pool[T]) closeAll(rs ...T) {
 	if p.cfg.MinIdle > 0 {
 		p.rewarm()
 	}
+}
+
+// SetMax sets the most resources that exist at once to n. It panics if n
+// is less than 1.
+//
+// When the maximum grows, as many waiting Gets as it makes room for wake,
+// oldest first, to make a resource each. When it shrinks, no resource in
+// use is closed: idle resources beyond the new maximum are closed at once,
+// the oldest first, a resource put back while more than n exist is closed
+// instead of kept (but for those the hot slots take: they stay idle until a
+// Get takes them or they are evicted), and Gets wait until fewer than n
+// exist. SetMax is safe to call concurrently with every other method.
+//
+//monogen:if config
+func (p *Pool[T]) SetMax(n int) {
+	if n < 1 {
+		panic("respool: max must be at least 1")
+	}
+	p.mu.Lock()
+	for range n - p.cfg.Max {
+		p.wakeLocked()
+	}
+	p.cfg.Max = n
+	var toClose []T
+	p.over.Store(p.open > n)
+	if p.open > n {
+		if hotSlot {
+			toClose = p.hotToIdleLocked()
+		}
+		drop := min(p.open-n-len(toClose), len(p.idle))
+		for i := range max(drop, 0) {
+			toClose = append(toClose, p.idle[i].res)
+		}
+		if drop > 0 {
+			p.idle = slices.Delete(p.idle, 0, drop)
+		}
+	}
+	p.mu.Unlock()
+	p.closeAll(toClose...)
 }
 
 // Len returns the number of resources that exist, idle, in use or being

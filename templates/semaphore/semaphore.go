@@ -38,6 +38,14 @@ type Config struct {
 	TTL time.Duration
 	// StoreTimeout bounds each call to the store: timeout=.
 	StoreTimeout time.Duration
+	// Metrics enables the counters and the wait histogram of Stats:
+	// metrics=.
+	Metrics bool
+
+	// hookWait says whether a function is called after each wait (SetOnWait,
+	// or the directive's onwait=); timed, whether waits are timed, for it
+	// or for Metrics.
+	hookWait, timed bool
 }
 
 // MaxN is the largest capacity a Semaphore supports. The two bits above it
@@ -75,6 +83,10 @@ type Semaphore struct {
 	// state is the held weight in its low bits, plus queuedBit while
 	// waiters are queued. Uncontended Acquire and Release touch only this.
 	state atomic.Int64
+	// capacity is the capacity, which SetCapacity changes. Every Acquire
+	// reads it, so it shares state's cache line: on a line of its own it
+	// made contended Acquire+Release six times slower.
+	capacity atomic.Int64 //monogen:mirror N
 	// The slow path's fields below are written by waiters while holders
 	// spin on state; keep them on another cache line.
 	_ [cacheLine - 8]byte
@@ -88,6 +100,11 @@ type Semaphore struct {
 	errOnce sync.Once
 	err     error       // first error returned by a function run by Go
 	shared  sharedState //monogen:if shared
+
+	// onWait is the generic reference's wait hook (SetOnWait).
+	//monogen:note A generated semaphore calls onwait= directly.
+	onWait func(waited time.Duration, err error)
+	stats  counters //monogen:if metrics
 }
 
 // waiter is one queued AcquireN call. ready is closed once its units have
@@ -96,6 +113,8 @@ type waiter struct {
 	n          int64
 	ready      chan struct{}
 	prev, next *waiter
+	// since is when the request was queued.
+	since time.Time //monogen:if timed
 }
 
 // New returns a semaphore with the given capacity. It panics unless
@@ -108,6 +127,52 @@ func New(n int64) *Semaphore {
 	return s
 }
 
+// SetOnWait sets f to be called after every Acquire that had to wait,
+// whether it got its units (a nil err) or ctx ended the wait (ctx's
+// error), with how long it waited. f runs on the goroutine that called
+// Acquire, before Acquire returns: it delays that caller only. Call it
+// before the semaphore is used.
+//
+//monogen:template
+func (s *Semaphore) SetOnWait(f func(waited time.Duration, err error)) {
+	s.onWait = f
+	s.cfg.hookWait = f != nil
+	s.cfg.timed = s.cfg.hookWait || s.cfg.Metrics
+}
+
+// SetMetrics turns on the counters and the wait histogram of Stats. Call
+// it before the semaphore is used.
+//
+//monogen:template
+func (s *Semaphore) SetMetrics() {
+	s.cfg.Metrics = true
+	s.cfg.timed = true
+}
+
+// waitedFor reports an Acquire that waited for d and ended with err.
+//
+//monogen:hook
+func (s *Semaphore) waitedFor(d time.Duration, err error) {
+	s.onWait(d, err)
+}
+
+// waited records the wait of the queued request w, which ended with err.
+//
+//monogen:if timed
+func (s *Semaphore) waited(w *waiter, err error) {
+	d := time.Since(w.since)
+	if s.cfg.Metrics {
+		s.stats.waits.Add(1)
+		if err != nil {
+			s.stats.canceled.Add(1)
+		}
+		s.stats.waitTime.observe(int64(d))
+	}
+	if s.cfg.hookWait {
+		s.waitedFor(d, err)
+	}
+}
+
 // init checks the configuration.
 //
 //monogen:note The generated constructor calls it after building the struct.
@@ -115,6 +180,34 @@ func (s *Semaphore) init() {
 	if s.cfg.N < 1 || s.cfg.N > MaxN {
 		panic("semaphore: capacity out of range")
 	}
+	s.capacity.Store(s.cfg.N)
+}
+
+// SetCapacity sets the capacity to n. It panics unless 1 <= n <= MaxN.
+//
+// When the capacity grows, the waiters that now fit are admitted at once,
+// in FIFO order. When it shrinks, holders keep their units: Available may be
+// negative until they release, and Acquire calls that start after
+// SetCapacity returns wait until the weight held leaves room for them under
+// the new capacity. A waiter queued for more than the new capacity holds
+// back the waiters behind it until the capacity grows again or its ctx is
+// done; a request made for more than the capacity at the time of the call
+// waits for its ctx, as AcquireN says. SetCapacity is safe to call
+// concurrently with every other method.
+//
+//monogen:if config
+func (s *Semaphore) SetCapacity(n int64) {
+	if n < 1 || n > MaxN {
+		panic("semaphore: capacity out of range")
+	}
+	if s.cfg.Shared {
+		panic("semaphore: SetCapacity of a shared semaphore")
+	}
+	s.mu.Lock()
+	s.capacity.Store(n)
+	// Units freed by a grow go to the queue first, as a release's do.
+	s.notifyLocked()
+	s.mu.Unlock()
 }
 
 // Acquire acquires one unit, blocking until it is available or ctx is done.
@@ -128,7 +221,7 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 	if s.cfg.Shared {
 		return s.sharedAcquire(ctx, 1)
 	}
-	if c := s.state.Load(); c < s.cfg.N && s.state.CompareAndSwap(c, c+1) {
+	if c := s.state.Load(); c < s.capacity.Load() && s.state.CompareAndSwap(c, c+1) {
 		return nil
 	}
 	return s.acquireSlow(ctx, 1)
@@ -144,7 +237,7 @@ func (s *Semaphore) AcquireN(ctx context.Context, n int64) error {
 	}
 	// The capacity minus c cannot overflow, and is negative while waiters
 	// are queued.
-	if c := s.state.Load(); n > 0 && n <= s.cfg.N-c && s.state.CompareAndSwap(c, c+n) {
+	if c := s.state.Load(); n > 0 && n <= s.capacity.Load()-c && s.state.CompareAndSwap(c, c+n) {
 		return nil
 	}
 	return s.acquireSlow(ctx, n)
@@ -158,7 +251,7 @@ func (s *Semaphore) TryAcquire() bool {
 	}
 	for {
 		c := s.state.Load()
-		if c >= s.cfg.N {
+		if c >= s.capacity.Load() {
 			return false
 		}
 		if s.state.CompareAndSwap(c, c+1) {
@@ -178,7 +271,7 @@ func (s *Semaphore) TryAcquireN(n int64) bool {
 	}
 	for {
 		c := s.state.Load()
-		if n > s.cfg.N-c {
+		if n > s.capacity.Load()-c {
 			return false
 		}
 		if s.state.CompareAndSwap(c, c+n) {
@@ -216,7 +309,7 @@ func (s *Semaphore) ReleaseN(n int64) {
 // Available returns the weight that is free at the moment of the call. A
 // caller may not be able to acquire it: waiters come first.
 func (s *Semaphore) Available() int64 {
-	return s.cfg.N - s.state.Load()&^queuedBit
+	return s.capacity.Load() - s.state.Load()&^queuedBit
 }
 
 // Go waits for a unit as Acquire does, then calls f in a new goroutine and
@@ -256,7 +349,7 @@ func (s *Semaphore) acquireSlow(ctx context.Context, n int64) error {
 		return nil
 	}
 	done := ctx.Done()
-	if n > s.cfg.N {
+	if n > s.capacity.Load() {
 		// Queueing it would block everyone behind a request that can
 		// never be granted.
 		<-done
@@ -264,6 +357,11 @@ func (s *Semaphore) acquireSlow(ctx context.Context, n int64) error {
 	}
 	w, err := s.enqueue(ctx, done, n)
 	if w == nil {
+		return err
+	}
+	if s.cfg.timed {
+		err = s.await(ctx, done, w)
+		s.waited(w, err)
 		return err
 	}
 	return s.await(ctx, done, w)
@@ -276,7 +374,7 @@ func (s *Semaphore) enqueue(ctx context.Context, done <-chan struct{}, n int64) 
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
-		if n > s.cfg.N-c {
+		if n > s.capacity.Load()-c {
 			break
 		}
 		if s.state.CompareAndSwap(c, c+n) {
@@ -292,6 +390,9 @@ func (s *Semaphore) enqueue(ctx context.Context, done <-chan struct{}, n int64) 
 	}
 
 	w := &waiter{n: n, ready: make(chan struct{})}
+	if s.cfg.timed {
+		w.since = time.Now()
+	}
 	s.push(w)
 	for {
 		c := s.state.Load()
@@ -359,7 +460,7 @@ func (s *Semaphore) notifyLocked() {
 			}
 			continue
 		}
-		if w.n > s.cfg.N-c&^queuedBit {
+		if w.n > s.capacity.Load()-c&^queuedBit {
 			return
 		}
 		next := c + w.n
@@ -382,6 +483,9 @@ func (s *Semaphore) push(w *waiter) {
 		s.tail.next = w
 	}
 	s.tail = w
+	if s.cfg.Metrics {
+		s.stats.queued++
+	}
 }
 
 // remove unlinks w from the waiter list. s.mu must be held.
@@ -397,4 +501,7 @@ func (s *Semaphore) remove(w *waiter) {
 		w.next.prev = w.prev
 	}
 	w.prev, w.next = nil, nil
+	if s.cfg.Metrics {
+		s.stats.queued--
+	}
 }

@@ -16,8 +16,9 @@ import (
 type Kind int
 
 const (
-	Counter Kind = iota // only grows: unsigned fields of a predeclared type, and fields tagged metric:"counter"
-	Gauge               // goes up and down: signed numbers, durations, named types (states), bools
+	Counter   Kind = iota // only grows: unsigned fields of a predeclared type, and fields tagged metric:"counter"
+	Gauge                 // goes up and down: signed numbers, durations, named types (states), bools
+	Histogram             // a distribution of durations: a struct of Bounds, Counts, Sum and Count (see IsHistogram)
 )
 
 // Metric is one number read from every Stats value.
@@ -40,6 +41,44 @@ type Sample struct {
 	Metric *Metric
 	Value  float64
 	Label  string // the label's value for a per-element metric
+	// Hist is the value of a Histogram metric (Value is then its sum).
+	Hist *Hist
+}
+
+// Hist is a histogram read from a Stats value: upper bounds in seconds,
+// the count of each bucket (not cumulative; one more than Bounds, for what
+// lies above the largest bound), the sum in seconds, and the count.
+type Hist struct {
+	Bounds []float64
+	Counts []uint64
+	Sum    float64
+	Count  uint64
+}
+
+// Cumulative returns the count of observations at or below each bound.
+func (h *Hist) Cumulative() []uint64 {
+	out := make([]uint64, len(h.Bounds))
+	var n uint64
+	for i := range h.Bounds {
+		n += h.Counts[i]
+		out[i] = n
+	}
+	return out
+}
+
+// IsHistogram reports whether t is the histogram struct of generated
+// Stats (<Name>Histogram): Bounds, an array of time.Duration; Counts, an
+// array of uint64 one longer; Sum, a time.Duration; Count, a uint64.
+func IsHistogram(t reflect.Type) bool {
+	if t.Kind() != reflect.Struct || t.NumField() != 4 {
+		return false
+	}
+	b, c, s, n := t.Field(0), t.Field(1), t.Field(2), t.Field(3)
+	return b.Name == "Bounds" && b.Type.Kind() == reflect.Array && b.Type.Elem() == durationType &&
+		c.Name == "Counts" && c.Type.Kind() == reflect.Array && c.Type.Elem().Kind() == reflect.Uint64 &&
+		c.Type.Len() == b.Type.Len()+1 &&
+		s.Name == "Sum" && s.Type == durationType &&
+		n.Name == "Count" && n.Type.Kind() == reflect.Uint64
 }
 
 var durationType = reflect.TypeFor[time.Duration]()
@@ -115,6 +154,10 @@ func metricOf(f reflect.StructField) (*Metric, bool) {
 		return nil, false
 	}
 	m := &Metric{Name: snake(f.Name), Field: f.Name}
+	if IsHistogram(f.Type) {
+		m.Kind, m.Seconds = Histogram, true
+		return m, true
+	}
 	switch f.Type.Kind() {
 	case reflect.Uint, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		m.Kind = Counter
@@ -145,7 +188,7 @@ func Read(metrics []*Metric, stats reflect.Value) []Sample {
 	var out []Sample
 	for _, m := range metrics {
 		if !m.perElement {
-			out = append(out, Sample{Metric: m, Value: number(stats.FieldByIndex(m.index), m.Seconds)})
+			out = append(out, sample(m, stats.FieldByIndex(m.index), ""))
 			continue
 		}
 		s := stats
@@ -154,10 +197,30 @@ func Read(metrics []*Metric, stats reflect.Value) []Sample {
 		}
 		for i := range s.Len() {
 			e := s.Index(i)
-			out = append(out, Sample{Metric: m, Value: number(e.FieldByIndex(m.index), m.Seconds), Label: e.FieldByIndex(m.labelAt).String()})
+			out = append(out, sample(m, e.FieldByIndex(m.index), e.FieldByIndex(m.labelAt).String()))
 		}
 	}
 	return out
+}
+
+func sample(m *Metric, v reflect.Value, label string) Sample {
+	if m.Kind != Histogram {
+		return Sample{Metric: m, Value: number(v, m.Seconds), Label: label}
+	}
+	bounds, counts := v.Field(0), v.Field(1)
+	h := &Hist{
+		Bounds: make([]float64, bounds.Len()),
+		Counts: make([]uint64, counts.Len()),
+		Sum:    time.Duration(v.Field(2).Int()).Seconds(),
+		Count:  v.Field(3).Uint(),
+	}
+	for i := range h.Bounds {
+		h.Bounds[i] = time.Duration(bounds.Index(i).Int()).Seconds()
+	}
+	for i := range h.Counts {
+		h.Counts[i] = counts.Index(i).Uint()
+	}
+	return Sample{Metric: m, Value: h.Sum, Label: label, Hist: h}
 }
 
 func number(v reflect.Value, seconds bool) float64 {

@@ -19,11 +19,72 @@ import (
 
 // Squares: generated from the pool directive in testtypes.go.
 
+// SquaresHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type SquaresHistogram struct {
+	Bounds [poolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [poolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                      // total of the observations
+	Count  uint64                             // number of observations
+}
+
+// squaresHistogram records durations into the buckets of a SquaresHistogram:
+// an atomic add to one bucket and one to the sum, no lock and no allocation.
+type squaresHistogram struct {
+	counts [poolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *squaresHistogram) observe(d int64) {
+	d = max(d, 0)
+	h.counts[poolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// observeN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *squaresHistogram) observeN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[poolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// add adds the counts of o to h.
+func (h *squaresHistogram) add(o *squaresHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// addTo adds the recorded distribution to s, setting its bounds.
+func (h *squaresHistogram) addTo(s *SquaresHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
 // squaresBatch is one Map call, shared by the workers helping with it.
 type squaresBatch struct {
 	poolBatchState
 	ins  []int
 	outs []int
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -70,6 +131,7 @@ func (p *Squares) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &squaresBatch{ins: ins, outs: outs}
+	b.queued = p.now()
 	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrSquaresClosed, recorded before the items
@@ -93,7 +155,7 @@ func (p *Squares) MapInto(ctx context.Context, outs []int, ins []int) error {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *Squares) runBatch(b *squaresBatch) {
+func (p *Squares) runBatch(w *squaresMember, b *squaresBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -103,10 +165,12 @@ func (p *Squares) runBatch(b *squaresBatch) {
 		}
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
+		// Before finish: once Map returns, SquaresStats has its items.
+		p.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		now := time.Now()
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
@@ -152,7 +216,7 @@ func (p *Squares) runChunk(b *squaresBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *Squares) next(w *poolWorker, tasks []squaresTask) (n, pos uint64, shared, ok bool) {
+func (p *Squares) next(w *squaresMember, tasks []squaresTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -181,6 +245,7 @@ func (p *Squares) next(w *poolWorker, tasks []squaresTask) (n, pos uint64, share
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
+				p.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
@@ -199,6 +264,7 @@ func (p *Squares) next(w *poolWorker, tasks []squaresTask) (n, pos uint64, share
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
+			p.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -209,7 +275,9 @@ func (p *Squares) next(w *poolWorker, tasks []squaresTask) (n, pos uint64, share
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(&p.q.poolRing, &p.poolStaff, w) {
+		// A job queued while w sleeps reads the clock (see stamp).
+		p.stats.clock.Store(poolClockParked)
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
@@ -261,19 +329,38 @@ type Squares struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats poolCounters
+	stats squaresCounters
+	// meters are the stats of the workers not yet exited, guarded by life.
+	meters []*squaresWorkerStats
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // squaresTask is one element of the queue: a job, or a share of a Map batch.
 type squaresTask struct {
 	in    int
 	batch *squaresBatch // non-nil: the receiving worker helps with this batch
+	// queued is when the job was queued, in nanoseconds since epoch.
+	queued int64
+}
+
+// squaresMember is one worker of the pool: its handle, which the pool's parking
+// and staff know, and what the pool keeps of it alone.
+type squaresMember struct {
+	poolWorker
+	// stats are the metrics the worker keeps for SquaresStats on its own.
+	stats *squaresWorkerStats
+	// A member is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [poolWorkerPad]byte
 }
 
 // init makes the queue and starts the workers.
 func (p *Squares) init() {
 	queue := poolDefaultQueue
 	workers := 2
+	p.epoch = time.Now()
 	p.q.init(queue)
 	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
@@ -305,7 +392,9 @@ func (p *Squares) Submit(ctx context.Context, in int) error {
 	// Counted before the send so that SquaresStats never shows a job
 	// finished before it was submitted.
 	p.stats.submitted.Add(1)
-	err := p.send(ctx, squaresTask{in: in})
+	t := squaresTask{in: in}
+	t.queued = p.stamp()
+	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
 	}
@@ -368,8 +457,10 @@ func (p *Squares) send(ctx context.Context, t squaresTask) error {
 // TrySubmit of a job happens before the job runs.
 func (p *Squares) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
+	t := squaresTask{in: in}
+	t.queued = p.stamp()
 	var err error
-	switch p.q.tryPush(squaresTask{in: in}) {
+	switch p.q.tryPush(t) {
 	case poolPushed:
 		p.pushed()
 	case poolPushFull:
@@ -407,7 +498,12 @@ func (p *Squares) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *Squares) grow(n int) {
-	for _, w := range p.hire(n) {
+	for range n {
+		w := &squaresMember{}
+		w.init()
+		w.stats = new(squaresWorkerStats)
+		p.meters = append(p.meters, w.stats)
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
 }
@@ -487,15 +583,17 @@ func (p *Squares) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *Squares) work(w *poolWorker) {
+func (p *Squares) work(w *squaresMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
+	defer p.leave(&w.poolWorker)
+	defer p.gone(w)
 	tasks := make([]squaresTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
+		p.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -514,42 +612,40 @@ func (p *Squares) work(w *poolWorker) {
 				t := tasks[i]
 				tasks[i] = squaresTask{} // drop references for the GC
 				if t.batch == nil && !p.halted.Load() {
-					p.runJob(t.in) // the common case, without a call to run
+					p.runJob(w, t) // the common case, without a call to run
 				} else {
-					p.run(t)
+					p.run(w, t)
 				}
 			}
 		}
+		p.claimDone(w)
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
-// run runs one task, or hands it back to Shutdown.
-func (p *Squares) run(t squaresTask) {
+// run runs one task on w, or hands it back to Shutdown.
+func (p *Squares) run(w *squaresMember, t squaresTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
 			p.giveBack(t.in)
 		}
 	case t.batch != nil:
-		p.runBatch(t.batch)
+		p.runBatch(w, t.batch)
+		p.shareDone(w)
 	default:
-		p.runJob(t.in)
+		p.runJob(w, t)
 	}
 }
 
-// runJob runs one submitted job to its outcome and delivers it.
-func (p *Squares) runJob(in int) {
-	p.stats.inFlight.Add(1)
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *Squares) runJob(w *squaresMember, t squaresTask) {
+	in := t.in
+	p.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
-	p.stats.inFlight.Add(-1)
-	if err != nil {
-		p.stats.failed.Add(1)
-	} else {
-		p.stats.completed.Add(1)
-	}
+	p.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
@@ -681,27 +777,286 @@ type SquaresStats struct {
 	Unrun     uint64 // received after Shutdown began, not run
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
+	Workers   int    // worker goroutines, as Size reports
+	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Idle      int    // Workers - Busy, or 0: workers waiting for a job
+
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
+	// Map call) to the start of their first attempt; RunTime is how long
+	// they then took, retries and backoff included. Jobs of a microsecond or
+	// more are timed one by one. Cheaper jobs, which a worker claims several
+	// at a time, are timed by claim, as a clock read per job would cost more
+	// than the job: each gets the claim's mean run time, its queue wait ends
+	// when the claim starts, and it starts when the latest claim of such
+	// jobs started (so that waits of under a claim's length are rounded).
+	// Map items are timed by the chunks workers take them in, the same way.
+	// The jobs of claims of cheap jobs reach SquaresStats within a
+	// millisecond, and at once when their worker runs out of jobs.
+	QueueWait SquaresHistogram
+	RunTime   SquaresHistogram
+}
+
+// squaresCounters are the metrics of a pool, updated only under the metrics=
+// option. The workers count the jobs they run in their own
+// squaresWorkerStats; gone holds the counts of the workers that have exited.
+type squaresCounters struct {
+	submitted poolPaddedUint64
+	completed poolPaddedUint64 // Map items
+	failed    poolPaddedUint64 // Map items
+	retried   poolPaddedUint64
+	unrun     poolPaddedUint64
+	inFlight  poolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs, poolClockParked
+	// or poolClockSlow (see stamp).
+	clock poolPaddedInt64
+	// stealing counts the workers running a job taken over from another's
+	// claim: busy, though counted in hunting.
+	stealing poolPaddedInt64
+	gone     squaresWorkerStats
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *Squares) Stats() SquaresStats {
-	return SquaresStats{
+	s := SquaresStats{
 		Submitted: p.stats.submitted.Load(),
-		Completed: p.stats.completed.Load(),
-		Failed:    p.stats.failed.Load(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
-		InFlight:  p.stats.inFlight.Load(),
 		Queued:    p.q.length(),
+		Workers:   p.Size(),
+	}
+	// Under life, no worker moves its counts to gone meanwhile.
+	p.life.Lock()
+	all := append([]*squaresWorkerStats{&p.stats.gone}, p.meters...)
+	var started uint64
+	for _, ws := range all {
+		started += ws.started.Load()
+		s.Completed += ws.completed.Load()
+		s.Failed += ws.failed.Load()
+		ws.queueWait.addTo(&s.QueueWait)
+		ws.runTime.addTo(&s.RunTime)
+	}
+	// Workers hunting for a job, parked ones included, are idle; the
+	// others, retired ones still finishing included, busy.
+	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	p.life.Unlock()
+	// Jobs started and not yet counted as completed or failed are in
+	// flight.
+	s.InFlight = int64(started-s.Completed-s.Failed) + p.stats.inFlight.Load()
+	s.Completed += p.stats.completed.Load()
+	s.Failed += p.stats.failed.Load()
+	s.Idle = max(s.Workers-int(s.Busy), 0)
+	return s
+}
+
+// squaresWorkerStats are the metrics one worker keeps, for SquaresStats to
+// add up: its own cache lines, no contention with other workers. The jobs of
+// claims of cheap jobs (batched) are tallied in pending, plain fields only
+// the worker touches, which go to the atomic fields at most every
+// poolFlushEvery and whenever the worker waits for jobs or exits; other jobs
+// are counted in the atomic fields one by one.
+type squaresWorkerStats struct {
+	// Only the worker reads and writes these. mark is when the claim
+	// started, or, not batched, the job running now; fresh says that it
+	// is when the worker's last claim ended and that it has not waited
+	// since, so the next claim starts then.
+	mark    int64
+	batched bool
+	fresh   bool
+	flushed int64  // when pending was last flushed
+	ran     uint64 // jobs of the batched claim running
+	fails   uint64 // of which failed
+	pending poolTally
+
+	completed atomic.Uint64
+	failed    atomic.Uint64
+	started   atomic.Uint64 // jobs started, pending ones excepted
+	queueWait squaresHistogram
+	runTime   squaresHistogram
+}
+
+// add adds the counts of o, a worker that exits, to s.
+func (s *squaresWorkerStats) add(o *squaresWorkerStats) {
+	s.completed.Add(o.completed.Load())
+	s.failed.Add(o.failed.Load())
+	s.started.Add(o.started.Load())
+	s.queueWait.add(&o.queueWait)
+	s.runTime.add(&o.runTime)
+}
+
+// flush adds the tally of w's batched claims to its atomic fields.
+func (s *squaresWorkerStats) flush() {
+	t := &s.pending
+	if t.jobs == 0 {
+		return
+	}
+	for i := range t.waits {
+		if t.waits[i] != 0 {
+			s.queueWait.counts[i].Add(t.waits[i])
+		}
+		if t.runs[i] != 0 {
+			s.runTime.counts[i].Add(t.runs[i])
+		}
+	}
+	s.queueWait.sum.Add(t.waitSum)
+	s.runTime.sum.Add(t.runSum)
+	s.started.Add(t.jobs)
+	s.completed.Add(t.jobs - t.fails)
+	s.failed.Add(t.fails)
+	*t = poolTally{}
+}
+
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (p *Squares) now() int64 {
+	return int64(time.Since(p.epoch))
+}
+
+// stamp returns the time a job is queued at, for its queue wait. While
+// workers run claims of cheap jobs it is the start of the latest such
+// claim, which they publish: a read of the clock per job would cost more
+// than the job. After a worker parked, it reads the clock and publishes
+// it, for the jobs queued until the worker it wakes starts a claim. While
+// jobs take a microsecond or more, it reads the clock.
+func (p *Squares) stamp() int64 {
+	t := p.stats.clock.Load()
+	if t > 0 {
+		return t
+	}
+	now := p.now()
+	if t == poolClockParked {
+		p.stats.clock.CompareAndSwap(poolClockParked, now)
+	}
+	return now
+}
+
+// claimStarted starts timing a claim w is about to run. A claim of cheap
+// jobs (batched) is timed as a whole: its jobs' queue waits end at its
+// start, and each is given the claim's mean run time. Other jobs are timed
+// one by one.
+func (p *Squares) claimStarted(w *squaresMember, batched bool) {
+	ws := w.stats
+	if !ws.fresh || !batched {
+		ws.mark = p.now()
+	}
+	ws.batched, ws.fresh = batched, false
+	if c := p.stats.clock.Load(); !batched {
+		if c != poolClockSlow {
+			p.stats.clock.Store(poolClockSlow)
+		}
+	} else if ws.mark > c+poolClockStep {
+		p.stats.clock.Store(ws.mark)
+	}
+}
+
+// jobStarted records the queue wait of a job queued at queued that w
+// starts.
+func (p *Squares) jobStarted(w *squaresMember, queued int64) {
+	ws := w.stats
+	d := max(ws.mark-queued, 0)
+	if ws.batched {
+		ws.pending.waits[poolHistBucket(d)]++
+		ws.pending.waitSum += d
+		return
+	}
+	ws.started.Add(1)
+	ws.queueWait.observe(d)
+}
+
+// jobDone records a job w has just finished, which succeeded if ok.
+func (p *Squares) jobDone(w *squaresMember, ok bool) {
+	ws := w.stats
+	if ws.batched {
+		ws.ran++
+		if !ok {
+			ws.fails++
+		}
+		return
+	}
+	now := p.now()
+	ws.runTime.observe(now - ws.mark)
+	ws.mark = now // the start of w's next job, if any
+	if ok {
+		ws.completed.Add(1)
+	} else {
+		ws.failed.Add(1)
+	}
+}
+
+// shareDone restarts the clock of w's next job after a share of a Map
+// batch, which is not a job (in a batched claim, it counts in the claim's
+// time).
+func (p *Squares) shareDone(w *squaresMember) {
+	if !w.stats.batched {
+		w.stats.mark = p.now()
+	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran
+// from start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
+// in the atomic fields at once.
+func (p *Squares) chunkDone(w *squaresMember, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.counts[poolHistBucket(wait)].Add(uint64(k))
+	ws.queueWait.sum.Add(wait * k)
+	ws.runTime.observeN(uint64(k), e-s)
+}
+
+// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
+// with the claim's mean run time, and the tally flushed if it is due.
+func (p *Squares) claimDone(w *squaresMember) {
+	ws := w.stats
+	if !ws.batched {
+		return
+	}
+	ws.batched = false
+	if ws.ran == 0 {
+		return
+	}
+	now := p.now()
+	d := max(now-ws.mark, 0)
+	t := &ws.pending
+	t.runs[poolHistBucket(d/int64(ws.ran))] += ws.ran
+	t.runSum += d
+	t.jobs += ws.ran
+	t.fails += ws.fails
+	ws.ran, ws.fails = 0, 0
+	ws.mark, ws.fresh = now, true
+	if now-ws.flushed >= int64(poolFlushEvery) {
+		ws.flush()
+		ws.flushed = now
+	}
+}
+
+// waiting flushes w's tally as w goes to wait for jobs, or exits.
+func (p *Squares) waiting(w *squaresMember) {
+	w.stats.fresh = false
+	w.stats.flush()
+}
+
+// gone moves the counts of w, whose goroutine is exiting, to the pool's:
+// under life, as SquaresStats adds them up, so they are counted once.
+func (p *Squares) gone(w *squaresMember) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	w.stats.flush()
+	p.stats.gone.add(w.stats)
+	for i, ws := range p.meters {
+		if ws == w.stats {
+			p.meters = append(p.meters[:i], p.meters[i+1:]...)
+			break
+		}
 	}
 }
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *Squares) steal(self *poolWorker) bool {
+func (p *Squares) steal(self *squaresMember) bool {
 	for {
-		pos, ok := p.stealable(&p.q.poolRing, self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -710,7 +1065,11 @@ func (p *Squares) steal(self *poolWorker) bool {
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
 			p.freed(&p.q.poolRing, pos)
-			p.run(t)
+			// Timed alone, like the jobs of a shared claim.
+			p.stats.stealing.Add(1) // busy, though counted in hunting
+			p.claimStarted(self, false)
+			p.run(self, t)
+			p.stats.stealing.Add(-1)
 			return true
 		}
 		// Taken by its claimer or another hunter meanwhile: look again.
@@ -721,7 +1080,7 @@ func (p *Squares) steal(self *poolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *Squares) runClaim(w *poolWorker, t squaresTask, pos, n uint64) (ran uint64) {
+func (p *Squares) runClaim(w *squaresMember, t squaresTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -729,9 +1088,9 @@ func (p *Squares) runClaim(w *poolWorker, t squaresTask, pos, n uint64) (ran uin
 			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
-			p.runJob(t.in) // the common case, without a call to run
+			p.runJob(w, t) // the common case, without a call to run
 		} else {
-			p.run(t)
+			p.run(w, t)
 		}
 		ran++
 		for {

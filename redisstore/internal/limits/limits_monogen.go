@@ -1700,12 +1700,20 @@ type Slots struct {
 	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
-	head, tail *semaphoreWaiter
+	head, tail *slotsWaiter
 
 	group   sync.WaitGroup // goroutines started by Go
 	errOnce sync.Once
 	err     error // first error returned by a function run by Go
 	shared  slotsSharedState
+}
+
+// slotsWaiter is one queued AcquireN call. ready is closed once its units have
+// been added to the state word on its behalf.
+type slotsWaiter struct {
+	n          int64
+	ready      chan struct{}
+	prev, next *slotsWaiter
 }
 
 // init checks the configuration.
@@ -1815,7 +1823,7 @@ func (s *Slots) acquireSlow(ctx context.Context, n int64) error {
 // enqueue takes n units at once if they fit and nobody is queued, fails if
 // done is closed, and otherwise queues a waiter for them and returns it:
 // nil and the result when no wait is needed.
-func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*semaphoreWaiter, error) {
+func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*slotsWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -1834,7 +1842,7 @@ func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*se
 	default:
 	}
 
-	w := &semaphoreWaiter{n: n, ready: make(chan struct{})}
+	w := &slotsWaiter{n: n, ready: make(chan struct{})}
 	s.push(w)
 	for {
 		c := s.state.Load()
@@ -1854,7 +1862,7 @@ func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*se
 // If done is closed when the wait ends, the request fails even if it was
 // granted too: a select between the two picks either at random, and the
 // grant may have come after ctx ended (go.dev/issue/63615).
-func (s *Slots) await(ctx context.Context, done <-chan struct{}, w *semaphoreWaiter) error {
+func (s *Slots) await(ctx context.Context, done <-chan struct{}, w *slotsWaiter) error {
 	select {
 	case <-w.ready:
 		select {
@@ -1918,7 +1926,7 @@ func (s *Slots) notifyLocked() {
 }
 
 // push appends w to the waiter list. s.mu must be held.
-func (s *Slots) push(w *semaphoreWaiter) {
+func (s *Slots) push(w *slotsWaiter) {
 	w.prev = s.tail
 	if s.tail == nil {
 		s.head = w
@@ -1929,7 +1937,7 @@ func (s *Slots) push(w *semaphoreWaiter) {
 }
 
 // remove unlinks w from the waiter list. s.mu must be held.
-func (s *Slots) remove(w *semaphoreWaiter) {
+func (s *Slots) remove(w *slotsWaiter) {
 	if w.prev == nil {
 		s.head = w.next
 	} else {
@@ -2255,12 +2263,20 @@ type BusySlots struct {
 	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
-	head, tail *semaphoreWaiter
+	head, tail *busySlotsWaiter
 
 	group   sync.WaitGroup // goroutines started by Go
 	errOnce sync.Once
 	err     error // first error returned by a function run by Go
 	shared  busySlotsSharedState
+}
+
+// busySlotsWaiter is one queued AcquireN call. ready is closed once its
+// units have been added to the state word on its behalf.
+type busySlotsWaiter struct {
+	n          int64
+	ready      chan struct{}
+	prev, next *busySlotsWaiter
 }
 
 // init checks the configuration.
@@ -2370,7 +2386,7 @@ func (s *BusySlots) acquireSlow(ctx context.Context, n int64) error {
 // enqueue takes n units at once if they fit and nobody is queued, fails if
 // done is closed, and otherwise queues a waiter for them and returns it:
 // nil and the result when no wait is needed.
-func (s *BusySlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*semaphoreWaiter, error) {
+func (s *BusySlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*busySlotsWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -2389,7 +2405,7 @@ func (s *BusySlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) 
 	default:
 	}
 
-	w := &semaphoreWaiter{n: n, ready: make(chan struct{})}
+	w := &busySlotsWaiter{n: n, ready: make(chan struct{})}
 	s.push(w)
 	for {
 		c := s.state.Load()
@@ -2409,7 +2425,7 @@ func (s *BusySlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) 
 // If done is closed when the wait ends, the request fails even if it was
 // granted too: a select between the two picks either at random, and the
 // grant may have come after ctx ended (go.dev/issue/63615).
-func (s *BusySlots) await(ctx context.Context, done <-chan struct{}, w *semaphoreWaiter) error {
+func (s *BusySlots) await(ctx context.Context, done <-chan struct{}, w *busySlotsWaiter) error {
 	select {
 	case <-w.ready:
 		select {
@@ -2473,7 +2489,7 @@ func (s *BusySlots) notifyLocked() {
 }
 
 // push appends w to the waiter list. s.mu must be held.
-func (s *BusySlots) push(w *semaphoreWaiter) {
+func (s *BusySlots) push(w *busySlotsWaiter) {
 	w.prev = s.tail
 	if s.tail == nil {
 		s.head = w
@@ -2484,7 +2500,7 @@ func (s *BusySlots) push(w *semaphoreWaiter) {
 }
 
 // remove unlinks w from the waiter list. s.mu must be held.
-func (s *BusySlots) remove(w *semaphoreWaiter) {
+func (s *BusySlots) remove(w *busySlotsWaiter) {
 	if w.prev == nil {
 		s.head = w.next
 	} else {
@@ -2812,12 +2828,20 @@ type OpenSlots struct {
 	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
-	head, tail *semaphoreWaiter
+	head, tail *openSlotsWaiter
 
 	group   sync.WaitGroup // goroutines started by Go
 	errOnce sync.Once
 	err     error // first error returned by a function run by Go
 	shared  openSlotsSharedState
+}
+
+// openSlotsWaiter is one queued AcquireN call. ready is closed once its
+// units have been added to the state word on its behalf.
+type openSlotsWaiter struct {
+	n          int64
+	ready      chan struct{}
+	prev, next *openSlotsWaiter
 }
 
 // init checks the configuration.
@@ -2927,7 +2951,7 @@ func (s *OpenSlots) acquireSlow(ctx context.Context, n int64) error {
 // enqueue takes n units at once if they fit and nobody is queued, fails if
 // done is closed, and otherwise queues a waiter for them and returns it:
 // nil and the result when no wait is needed.
-func (s *OpenSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*semaphoreWaiter, error) {
+func (s *OpenSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*openSlotsWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -2946,7 +2970,7 @@ func (s *OpenSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) 
 	default:
 	}
 
-	w := &semaphoreWaiter{n: n, ready: make(chan struct{})}
+	w := &openSlotsWaiter{n: n, ready: make(chan struct{})}
 	s.push(w)
 	for {
 		c := s.state.Load()
@@ -2966,7 +2990,7 @@ func (s *OpenSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) 
 // If done is closed when the wait ends, the request fails even if it was
 // granted too: a select between the two picks either at random, and the
 // grant may have come after ctx ended (go.dev/issue/63615).
-func (s *OpenSlots) await(ctx context.Context, done <-chan struct{}, w *semaphoreWaiter) error {
+func (s *OpenSlots) await(ctx context.Context, done <-chan struct{}, w *openSlotsWaiter) error {
 	select {
 	case <-w.ready:
 		select {
@@ -3030,7 +3054,7 @@ func (s *OpenSlots) notifyLocked() {
 }
 
 // push appends w to the waiter list. s.mu must be held.
-func (s *OpenSlots) push(w *semaphoreWaiter) {
+func (s *OpenSlots) push(w *openSlotsWaiter) {
 	w.prev = s.tail
 	if s.tail == nil {
 		s.head = w
@@ -3041,7 +3065,7 @@ func (s *OpenSlots) push(w *semaphoreWaiter) {
 }
 
 // remove unlinks w from the waiter list. s.mu must be held.
-func (s *OpenSlots) remove(w *semaphoreWaiter) {
+func (s *OpenSlots) remove(w *openSlotsWaiter) {
 	if w.prev == nil {
 		s.head = w.next
 	} else {
@@ -3373,12 +3397,20 @@ type LocalSlots struct {
 	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
-	head, tail *semaphoreWaiter
+	head, tail *localSlotsWaiter
 
 	group   sync.WaitGroup // goroutines started by Go
 	errOnce sync.Once
 	err     error // first error returned by a function run by Go
 	shared  localSlotsSharedState
+}
+
+// localSlotsWaiter is one queued AcquireN call. ready is closed once its
+// units have been added to the state word on its behalf.
+type localSlotsWaiter struct {
+	n          int64
+	ready      chan struct{}
+	prev, next *localSlotsWaiter
 }
 
 // init checks the configuration.
@@ -3488,7 +3520,7 @@ func (s *LocalSlots) acquireSlow(ctx context.Context, n int64) error {
 // enqueue takes n units at once if they fit and nobody is queued, fails if
 // done is closed, and otherwise queues a waiter for them and returns it:
 // nil and the result when no wait is needed.
-func (s *LocalSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*semaphoreWaiter, error) {
+func (s *LocalSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*localSlotsWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -3507,7 +3539,7 @@ func (s *LocalSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64)
 	default:
 	}
 
-	w := &semaphoreWaiter{n: n, ready: make(chan struct{})}
+	w := &localSlotsWaiter{n: n, ready: make(chan struct{})}
 	s.push(w)
 	for {
 		c := s.state.Load()
@@ -3527,7 +3559,7 @@ func (s *LocalSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64)
 // If done is closed when the wait ends, the request fails even if it was
 // granted too: a select between the two picks either at random, and the
 // grant may have come after ctx ended (go.dev/issue/63615).
-func (s *LocalSlots) await(ctx context.Context, done <-chan struct{}, w *semaphoreWaiter) error {
+func (s *LocalSlots) await(ctx context.Context, done <-chan struct{}, w *localSlotsWaiter) error {
 	select {
 	case <-w.ready:
 		select {
@@ -3591,7 +3623,7 @@ func (s *LocalSlots) notifyLocked() {
 }
 
 // push appends w to the waiter list. s.mu must be held.
-func (s *LocalSlots) push(w *semaphoreWaiter) {
+func (s *LocalSlots) push(w *localSlotsWaiter) {
 	w.prev = s.tail
 	if s.tail == nil {
 		s.head = w
@@ -3602,7 +3634,7 @@ func (s *LocalSlots) push(w *semaphoreWaiter) {
 }
 
 // remove unlinks w from the waiter list. s.mu must be held.
-func (s *LocalSlots) remove(w *semaphoreWaiter) {
+func (s *LocalSlots) remove(w *localSlotsWaiter) {
 	if w.prev == nil {
 		s.head = w.next
 	} else {

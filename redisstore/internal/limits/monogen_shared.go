@@ -56,11 +56,3 @@ const (
 	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
 	semaphoreCacheLine = 64
 )
-
-// semaphoreWaiter is one queued AcquireN call. ready is closed once its
-// units have been added to the state word on its behalf.
-type semaphoreWaiter struct {
-	n          int64
-	ready      chan struct{}
-	prev, next *semaphoreWaiter
-}

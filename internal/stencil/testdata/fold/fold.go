@@ -58,3 +58,27 @@ func (b *Box) Peek() int {
 	}
 	return 4
 }
+
+// Pick returns n, doubled when the way is fast and n small: a chain whose
+// last else if folds.
+func (b *Box) Pick(n int) int {
+	if n > 10 {
+		n--
+	} else if b.cfg.Fast {
+		n *= 2
+	}
+	return n
+}
+
+// Nudge returns n moved by the way: an else if that folds either way
+// before a final else.
+func (b *Box) Nudge(n int) int {
+	if n > 10 {
+		n--
+	} else if b.cfg.Fast {
+		n *= 2
+	} else {
+		n++
+	}
+	return n
+}

@@ -1,0 +1,62 @@
+package promexport_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/monogen/monogen/exporters/internal/testtypes"
+	"github.com/monogen/monogen/exporters/promexport"
+)
+
+// TestPoolHistograms registers a pool that ran 7 jobs: its QueueWait and
+// RunTime are Prometheus histograms named _seconds, with cumulative
+// buckets from 1µs and a count of 7.
+func TestPoolHistograms(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	pool := testtypes.NewSquares(nil)
+	promexport.MustRegister(reg, "squares", pool)
+	for i := range 7 {
+		if err := pool.Submit(context.Background(), i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pool.Close()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]*dto.MetricFamily{}
+	for _, f := range families {
+		byName[f.GetName()] = f
+	}
+	for _, name := range []string{"monogen_squares_queue_wait_seconds", "monogen_squares_run_time_seconds"} {
+		f := byName[name]
+		if f == nil || f.GetType() != dto.MetricType_HISTOGRAM {
+			t.Fatalf("%s: %v, want a histogram", name, f)
+		}
+		h := f.GetMetric()[0].GetHistogram()
+		if h.GetSampleCount() != 7 {
+			t.Errorf("%s count %d, want 7", name, h.GetSampleCount())
+		}
+		buckets := h.GetBucket()
+		if len(buckets) == 0 || buckets[0].GetUpperBound() != 1e-6 {
+			t.Fatalf("%s buckets %v, want bounds from 1µs", name, buckets)
+		}
+		for i := 1; i < len(buckets); i++ {
+			if buckets[i].GetCumulativeCount() < buckets[i-1].GetCumulativeCount() {
+				t.Errorf("%s buckets are not cumulative: %v", name, buckets)
+			}
+		}
+		if last := buckets[len(buckets)-1].GetCumulativeCount(); last > 7 {
+			t.Errorf("%s: %d at or below the largest bound, more than the 7 jobs", name, last)
+		}
+	}
+	for _, name := range []string{"monogen_squares_workers", "monogen_squares_busy", "monogen_squares_idle"} {
+		if f := byName[name]; f == nil || f.GetType() != dto.MetricType_GAUGE {
+			t.Errorf("%s: %v, want a gauge", name, f)
+		}
+	}
+}

@@ -1,0 +1,164 @@
+package gen_test
+
+import (
+	"bytes"
+	"go/ast"
+	"go/format"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/monogen/monogen/internal/gen"
+)
+
+// hookCases are directives with and without their event hooks: the same
+// directive, in two packages, and the names of the hook methods the hooks
+// add (each called only where its event happens).
+var hookCases = []struct {
+	name          string
+	funcs         string // the package's functions, hooks included
+	plain, hooked string // the directive without and with hooks
+	hooks         []string
+	calls         int // calls of the hook methods in the output
+}{
+	{
+		name: "pool",
+		funcs: `import "context"
+
+func work(_ context.Context, x int) (int, error) { return x, nil }
+func rejected(int, error)                         {}
+func dropped(int)                                 {}
+func panicked(int, error)                         {}
+`,
+		plain:  "//monogen:pool Jobs[int, int] workers=2 fn=work metrics=true",
+		hooked: "//monogen:pool Jobs[int, int] workers=2 fn=work metrics=true onreject=rejected ondrop=dropped onpanic=panicked",
+		hooks:  []string{"rejected", "dropped", "panicked"},
+		calls:  4, // Submit, TrySubmit, giveBack, attempt
+	},
+	{
+		name: "pool_in_without_metrics",
+		funcs: `func send(string) error    { return nil }
+func refused(string, error) {}
+func lost(string)           {}
+func crashed(string, error) {}
+`,
+		plain:  "//monogen:pool Sends[string] fn=send",
+		hooked: "//monogen:pool Sends[string] fn=send onreject=refused ondrop=lost onpanic=crashed",
+		hooks:  []string{"rejected", "dropped", "panicked"},
+		calls:  4,
+	},
+}
+
+// TestHooksAbsentGenerateNoHookCode generates each directive of hookCases
+// with and without its hooks, and removes from the output with hooks the
+// hook methods (with their doc comments) and every statement calling one
+// (an if whose body is only that call goes with it): what is left must be
+// the output without hooks, byte for byte. So a directive without hooks
+// has no hook code, and hooks change nothing else.
+func TestHooksAbsentGenerateNoHookCode(t *testing.T) {
+	for _, c := range hookCases {
+		t.Run(c.name, func(t *testing.T) {
+			src := func(directive string) string {
+				return "package p\n\n" + c.funcs + "\n" + directive + "\nvar _ = 0\n"
+			}
+			dir := scratchModule(t, map[string]string{"plain/p.go": src(c.plain), "hooked/p.go": src(c.hooked)}, false)
+			res, err := gen.Generate(gen.Config{Dir: dir, Patterns: []string{"./..."}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain := res.Files[filepath.Join(dir, "plain", "p_monogen.go")]
+			hooked := res.Files[filepath.Join(dir, "hooked", "p_monogen.go")]
+			if plain == nil || hooked == nil {
+				t.Fatalf("outputs %v, want plain/p_monogen.go and hooked/p_monogen.go", res.Files)
+			}
+			stripped, decls, calls := stripHooks(t, hooked, c.hooks)
+			if decls != len(c.hooks) || calls != c.calls {
+				t.Errorf("output with hooks declares %d hook methods and calls them %d times; want %d and %d", decls, calls, len(c.hooks), c.calls)
+			}
+			for _, h := range c.hooks {
+				if bytes.Contains(plain, []byte(") "+h+"(")) || bytes.Contains(plain, []byte("."+h+"(")) {
+					t.Errorf("output without hooks mentions %s", h)
+				}
+			}
+			if !bytes.Equal(stripped, plain) {
+				t.Errorf("output with hooks, less the hooks, differs from the output without:\n%s", firstDiff(plain, stripped))
+			}
+		})
+	}
+}
+
+// stripHooks removes from src the methods named in hooks, with their doc
+// comments, and the statements calling them, and returns it formatted with
+// the number of methods and calls removed.
+func stripHooks(t *testing.T, src []byte, hooks []string) (out []byte, decls, calls int) {
+	t.Helper()
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "x.go", src, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	isHook := map[string]bool{}
+	for _, h := range hooks {
+		isHook[h] = true
+	}
+	type span struct{ from, to int }
+	var cuts []span
+	// cut removes whole lines: from the start of from's line to the end of
+	// to's.
+	cut := func(from, to token.Pos) {
+		a, b := fset.Position(from).Offset, fset.Position(to).Offset
+		a = bytes.LastIndexByte(src[:a], '\n') + 1
+		if i := bytes.IndexByte(src[b:], '\n'); i >= 0 {
+			b += i + 1
+		}
+		cuts = append(cuts, span{a, b})
+	}
+	callsHook := func(s ast.Stmt) bool {
+		e, ok := s.(*ast.ExprStmt)
+		if !ok {
+			return false
+		}
+		call, ok := e.X.(*ast.CallExpr)
+		if !ok {
+			return false
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		return ok && isHook[sel.Sel.Name]
+	}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil && isHook[fd.Name.Name] {
+			decls++
+			cut(fd.Doc.Pos(), fd.End())
+			continue
+		}
+		ast.Inspect(d, func(n ast.Node) bool {
+			block, ok := n.(*ast.BlockStmt)
+			if !ok {
+				return true
+			}
+			for _, s := range block.List {
+				if callsHook(s) {
+					calls++
+					cut(s.Pos(), s.End())
+				} else if is, ok := s.(*ast.IfStmt); ok && is.Else == nil && len(is.Body.List) == 1 && callsHook(is.Body.List[0]) {
+					calls++
+					cut(is.Pos(), is.End())
+					return false
+				}
+			}
+			return true
+		})
+	}
+	sort.Slice(cuts, func(i, j int) bool { return cuts[i].from > cuts[j].from })
+	out = append([]byte(nil), src...)
+	for _, c := range cuts {
+		out = append(out[:c.from], out[c.to:]...)
+	}
+	out, err = format.Source(out)
+	if err != nil {
+		t.Fatalf("output less its hooks does not format: %v", err)
+	}
+	return out, decls, calls
+}

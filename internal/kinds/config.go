@@ -1,0 +1,93 @@
+package kinds
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/monogen/monogen/internal/emit"
+	"github.com/monogen/monogen/internal/stencil"
+)
+
+// configOption is the option config=true: the limits of the generated type
+// come at run time, in a <Name>Config that New<Name> takes last, instead of
+// being constants folded into the code.
+var configOption = OptionSpec{Key: "config", Type: Bool,
+	Doc: "true: New<Name> takes a <Name>Config as its last argument, whose zero fields take the directive's values, and the setters are generated (default false: every limit is a constant)"}
+
+// runtimeField is a field of <Name>Config: the template's config field, its
+// default (the directive's value, or the kind's default) as Go source, or
+// "" when a zero value has no default, and its doc ("" keeps the template's,
+// or leaves it to a HookDocs entry of the kind).
+type runtimeField struct {
+	Name, Default, Doc string
+}
+
+// runtimeConfig reports whether the directive says config=true, and sets
+// the "config" condition of the spec either way.
+func runtimeConfig(c *Context) bool {
+	on := false
+	if o := c.D.Option("config"); o != nil {
+		on = o.Value.(bool)
+	}
+	c.Spec.Conds["config"] = on
+	return on
+}
+
+// keepConfig keeps fields of the template's config type at run time, with
+// their docs, and returns the constructor's parameter and the statements
+// that give zero fields their defaults:
+//
+//	cfg DBSlotsConfig
+//	if cfg.N == 0 {
+//		cfg.N = 16
+//	}
+func keepConfig(c *Context, locals *emit.Locals, fields ...runtimeField) (param jen.Code, cfg string, defaults []jen.Code) {
+	if c.Spec.Runtime == nil {
+		c.Spec.Runtime = map[string]bool{}
+	}
+	cfg = locals.Name("cfg")
+	k, _ := Lookup(c.D.Kind)
+	c.Spec.HookDocs["Config"] = "Config holds the limits of a " + k.Main + " that come at run time. New takes it; a zero field takes the directive's value, or the default where the directive gives none."
+	for _, f := range fields {
+		c.Spec.Runtime[f.Name] = true
+		if f.Doc != "" {
+			c.Spec.HookDocs["Config."+f.Name] = f.Doc
+		}
+		if f.Default != "" {
+			// time.Minute, not the 1 * time.Minute of DurationExpr.
+			def := strings.TrimPrefix(f.Default, "1 * ")
+			defaults = append(defaults, jen.If(jen.Id(cfg).Dot(f.Name).Op("==").Lit(0)).Block(
+				jen.Id(cfg).Dot(f.Name).Op("=").Id(def),
+			))
+		}
+	}
+	return jen.Id(cfg).Id(configType(c)), cfg, defaults
+}
+
+// configType is the name of the generated config type.
+func configType(c *Context) string {
+	k, _ := Lookup(c.D.Kind)
+	return stencil.Rename("Config", k.Main, c.D.Name)
+}
+
+// zeroTakes says in a doc comment what a zero field takes: "Zero takes
+// n=16 from the directive.", or "Zero takes the default, 10s." when the
+// directive does not give key.
+func zeroTakes(c *Context, key, def string) string {
+	if o := c.D.Option(key); o != nil {
+		return fmt.Sprintf("Zero takes %s=%s from the directive.", key, o.Raw)
+	}
+	return fmt.Sprintf("Zero takes the default, %s.", def)
+}
+
+// configArgs appends to the arguments of a call of New<Name> in emitted
+// benchmarks its config: the zero <Name>Config, whose fields take the
+// directive's values.
+func configArgs(c *Context, args ...string) string {
+	if c.Spec.Conds["config"] {
+		args = append(args, configType(c)+"{}")
+	}
+	return strings.Join(args, ", ")
+}
