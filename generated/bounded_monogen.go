@@ -7817,6 +7817,11 @@ func NewFlakyLimiter(fn func(context.Context, int) (int, error)) *FlakyLimiter {
 
 // WatchedSlots: generated from the semaphore directive in bounded.go.
 
+// watchedSlotsHistBuckets is the number of buckets of a
+// WatchedSlotsHistogram: one per power of 4 from 1µs to about 67s, and one
+// above.
+const watchedSlotsHistBuckets = 15
+
 // WatchedSlotsHistogram is a snapshot of a distribution of durations in
 // fixed buckets whose bounds are powers of 4 from 1µs to about 67s
 // (4^13µs). Bucket i counts the durations d with Bounds[i-1] < d <=
@@ -7825,25 +7830,35 @@ func NewFlakyLimiter(fn func(context.Context, int) (int, error)) *FlakyLimiter {
 // observations go on, so Sum may be off by the observations that came
 // meanwhile.
 type WatchedSlotsHistogram struct {
-	Bounds [semaphoreHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [semaphoreHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                           // total of the observations
-	Count  uint64                                  // number of observations
+	Bounds [watchedSlotsHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [watchedSlotsHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                              // total of the observations
+	Count  uint64                                     // number of observations
 }
 
 // watchedSlotsHistogram records durations into the buckets of a
 // WatchedSlotsHistogram: an atomic add to one bucket and one to the sum, no
 // lock and no allocation.
 type watchedSlotsHistogram struct {
-	counts [semaphoreHistBuckets]atomic.Uint64
+	counts [watchedSlotsHistBuckets]atomic.Uint64
 	sum    atomic.Int64
+}
+
+// watchedSlotsHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func watchedSlotsHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, watchedSlotsHistBuckets-1)
 }
 
 // observe records a duration of d nanoseconds; a negative d (a clock read
 // on another CPU) counts as zero.
 func (h *watchedSlotsHistogram) observe(d int64) {
 	d = max(d, 0)
-	h.counts[semaphoreHistBucket(d)].Add(1)
+	h.counts[watchedSlotsHistBucket(d)].Add(1)
 	h.sum.Add(d)
 }
 

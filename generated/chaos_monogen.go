@@ -19,6 +19,10 @@ import (
 
 // ChaosPool: generated from the pool directive in chaos.go.
 
+// chaosPoolHistBuckets is the number of buckets of a ChaosPoolHistogram:
+// buckets.
+const chaosPoolHistBuckets = poolBuckets
+
 // ChaosPoolHistogram is a snapshot of a distribution of durations in fixed
 // buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
 // Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
@@ -26,46 +30,14 @@ import (
 // Counts. The buckets and Sum are read one by one while observations go on,
 // so Sum may be off by the observations that came meanwhile.
 type ChaosPoolHistogram struct {
-	Bounds [poolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [poolHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                      // total of the observations
-	Count  uint64                             // number of observations
+	Bounds [chaosPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [chaosPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                           // total of the observations
+	Count  uint64                                  // number of observations
 }
 
-// chaosPoolHistogram records durations into the buckets of a
-// ChaosPoolHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type chaosPoolHistogram struct {
-	counts [poolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *chaosPoolHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[poolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *chaosPoolHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[poolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *chaosPoolHistogram) add(o *chaosPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *chaosPoolHistogram) addTo(s *ChaosPoolHistogram) {
+// add adds the distribution h recorded to s, setting its bounds.
+func (s *ChaosPoolHistogram) add(h *poolHistogram) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
@@ -132,7 +104,7 @@ func (p *ChaosPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &chaosPoolBatch{ins: ins, outs: outs}
-	b.queued = p.now()
+	b.queued = p.stats.now()
 	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrChaosPoolClosed, recorded before the
@@ -156,7 +128,7 @@ func (p *ChaosPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *ChaosPool) runBatch(w *chaosPoolMember, b *chaosPoolBatch) {
+func (p *ChaosPool) runBatch(w *poolMember, b *chaosPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -169,7 +141,7 @@ func (p *ChaosPool) runBatch(w *chaosPoolMember, b *chaosPoolBatch) {
 		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, ChaosPoolStats has its items.
-		p.chunkDone(w, b.queued, hi-lo, start, now)
+		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
@@ -220,7 +192,7 @@ func (p *ChaosPool) runChunk(b *chaosPoolBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *ChaosPool) next(w *chaosPoolMember, tasks []chaosPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *ChaosPool) next(w *poolMember, tasks []chaosPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -249,7 +221,7 @@ func (p *ChaosPool) next(w *chaosPoolMember, tasks []chaosPoolTask) (n, pos uint
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
-				p.waiting(w)
+				p.stats.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
@@ -268,7 +240,7 @@ func (p *ChaosPool) next(w *chaosPoolMember, tasks []chaosPoolTask) (n, pos uint
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
-			p.waiting(w)
+			p.stats.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -335,12 +307,7 @@ type ChaosPool struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats chaosPoolCounters
-	// meters are the stats of the workers not yet exited, guarded by life.
-	meters []*chaosPoolWorkerStats
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
+	stats poolCounters
 }
 
 // chaosPoolTask is one element of the queue: a job, or a share of a Map batch.
@@ -351,22 +318,11 @@ type chaosPoolTask struct {
 	queued int64
 }
 
-// chaosPoolMember is one worker of the pool: its handle, which the pool's
-// parking and staff know, and what the pool keeps of it alone.
-type chaosPoolMember struct {
-	poolWorker
-	// stats are the metrics the worker keeps for ChaosPoolStats on its own.
-	stats *chaosPoolWorkerStats
-	// A member is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [poolWorkerPad]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *ChaosPool) init() {
 	queue := 8
 	workers := 3
-	p.epoch = time.Now()
+	p.stats.epoch = time.Now()
 	p.q.init(queue)
 	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
@@ -400,7 +356,7 @@ func (p *ChaosPool) Submit(ctx context.Context, in int) error {
 	// finished before it was submitted.
 	p.stats.submitted.Add(1)
 	t := chaosPoolTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
@@ -465,7 +421,7 @@ func (p *ChaosPool) send(ctx context.Context, t chaosPoolTask) error {
 func (p *ChaosPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
 	t := chaosPoolTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	var err error
 	switch p.q.tryPush(t) {
 	case poolPushed:
@@ -506,10 +462,10 @@ func (p *ChaosPool) Size() int {
 // grow starts n more workers. p.life must be held.
 func (p *ChaosPool) grow(n int) {
 	for range n {
-		w := &chaosPoolMember{}
+		w := &poolMember{}
 		w.init()
-		w.stats = new(chaosPoolWorkerStats)
-		p.meters = append(p.meters, w.stats)
+		w.stats = new(poolWorkerStats)
+		p.stats.meters = append(p.stats.meters, w.stats)
 		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
@@ -590,17 +546,17 @@ func (p *ChaosPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *ChaosPool) work(w *chaosPoolMember) {
+func (p *ChaosPool) work(w *poolMember) {
 	defer p.wg.Done()
 	defer p.leave(&w.poolWorker)
-	defer p.gone(w)
+	defer p.stats.exited(&p.poolStaff, w)
 	tasks := make([]chaosPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		p.claimStarted(w, !shared && w.cheap)
+		p.stats.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -625,7 +581,7 @@ func (p *ChaosPool) work(w *chaosPoolMember) {
 				}
 			}
 		}
-		p.claimDone(w)
+		p.stats.claimDone(w)
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
@@ -633,7 +589,7 @@ func (p *ChaosPool) work(w *chaosPoolMember) {
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *ChaosPool) run(w *chaosPoolMember, t chaosPoolTask) {
+func (p *ChaosPool) run(w *poolMember, t chaosPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -641,21 +597,21 @@ func (p *ChaosPool) run(w *chaosPoolMember, t chaosPoolTask) {
 		}
 	case t.batch != nil:
 		p.runBatch(w, t.batch)
-		p.shareDone(w)
+		p.stats.shareDone(w)
 	default:
 		p.runJob(w, t)
 	}
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *ChaosPool) runJob(w *chaosPoolMember, t chaosPoolTask) {
+func (p *ChaosPool) runJob(w *poolMember, t chaosPoolTask) {
 	in := t.in
-	p.jobStarted(w, t.queued)
+	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
 	if err != nil {
 		out, err = p.retry(p.ctx, in, err)
 	}
-	p.jobDone(w, err == nil)
+	p.stats.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
@@ -832,26 +788,6 @@ type ChaosPoolStats struct {
 	RunTime   ChaosPoolHistogram
 }
 
-// chaosPoolCounters are the metrics of a pool, updated only under the
-// metrics= option. The workers count the jobs they run in their own
-// chaosPoolWorkerStats; gone holds the counts of the workers that have
-// exited.
-type chaosPoolCounters struct {
-	submitted poolPaddedUint64
-	completed poolPaddedUint64 // Map items
-	failed    poolPaddedUint64 // Map items
-	retried   poolPaddedUint64
-	unrun     poolPaddedUint64
-	inFlight  poolPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs, poolClockParked
-	// or poolClockSlow (see stamp).
-	clock poolPaddedInt64
-	// stealing counts the workers running a job taken over from another's
-	// claim: busy, though counted in hunting.
-	stealing poolPaddedInt64
-	gone     chaosPoolWorkerStats
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *ChaosPool) Stats() ChaosPoolStats {
@@ -864,14 +800,14 @@ func (p *ChaosPool) Stats() ChaosPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*chaosPoolWorkerStats{&p.stats.gone}, p.meters...)
+	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		s.QueueWait.add(&ws.queueWait)
+		s.RunTime.add(&ws.runTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -886,212 +822,9 @@ func (p *ChaosPool) Stats() ChaosPoolStats {
 	return s
 }
 
-// chaosPoolWorkerStats are the metrics one worker keeps, for ChaosPoolStats
-// to add up: its own cache lines, no contention with other workers. The jobs
-// of claims of cheap jobs (batched) are tallied in pending, plain fields
-// only the worker touches, which go to the atomic fields at most every
-// poolFlushEvery and whenever the worker waits for jobs or exits; other jobs
-// are counted in the atomic fields one by one.
-type chaosPoolWorkerStats struct {
-	// Only the worker reads and writes these. mark is when the claim
-	// started, or, not batched, the job running now; fresh says that it
-	// is when the worker's last claim ended and that it has not waited
-	// since, so the next claim starts then.
-	mark    int64
-	batched bool
-	fresh   bool
-	flushed int64  // when pending was last flushed
-	ran     uint64 // jobs of the batched claim running
-	fails   uint64 // of which failed
-	pending poolTally
-
-	completed atomic.Uint64
-	failed    atomic.Uint64
-	started   atomic.Uint64 // jobs started, pending ones excepted
-	queueWait chaosPoolHistogram
-	runTime   chaosPoolHistogram
-}
-
-// add adds the counts of o, a worker that exits, to s.
-func (s *chaosPoolWorkerStats) add(o *chaosPoolWorkerStats) {
-	s.completed.Add(o.completed.Load())
-	s.failed.Add(o.failed.Load())
-	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
-}
-
-// flush adds the tally of w's batched claims to its atomic fields.
-func (s *chaosPoolWorkerStats) flush() {
-	t := &s.pending
-	if t.jobs == 0 {
-		return
-	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
-	s.started.Add(t.jobs)
-	s.completed.Add(t.jobs - t.fails)
-	s.failed.Add(t.fails)
-	*t = poolTally{}
-}
-
-// now returns the time since epoch, in nanoseconds: one read of the
-// monotonic clock.
-func (p *ChaosPool) now() int64 {
-	return int64(time.Since(p.epoch))
-}
-
-// stamp returns the time a job is queued at, for its queue wait. While
-// workers run claims of cheap jobs it is the start of the latest such
-// claim, which they publish: a read of the clock per job would cost more
-// than the job. After a worker parked, it reads the clock and publishes
-// it, for the jobs queued until the worker it wakes starts a claim. While
-// jobs take a microsecond or more, it reads the clock.
-func (p *ChaosPool) stamp() int64 {
-	t := p.stats.clock.Load()
-	if t > 0 {
-		return t
-	}
-	now := p.now()
-	if t == poolClockParked {
-		p.stats.clock.CompareAndSwap(poolClockParked, now)
-	}
-	return now
-}
-
-// claimStarted starts timing a claim w is about to run. A claim of cheap
-// jobs (batched) is timed as a whole: its jobs' queue waits end at its
-// start, and each is given the claim's mean run time. Other jobs are timed
-// one by one.
-func (p *ChaosPool) claimStarted(w *chaosPoolMember, batched bool) {
-	ws := w.stats
-	if !ws.fresh || !batched {
-		ws.mark = p.now()
-	}
-	ws.batched, ws.fresh = batched, false
-	if c := p.stats.clock.Load(); !batched {
-		if c != poolClockSlow {
-			p.stats.clock.Store(poolClockSlow)
-		}
-	} else if ws.mark > c+poolClockStep {
-		p.stats.clock.Store(ws.mark)
-	}
-}
-
-// jobStarted records the queue wait of a job queued at queued that w
-// starts.
-func (p *ChaosPool) jobStarted(w *chaosPoolMember, queued int64) {
-	ws := w.stats
-	d := max(ws.mark-queued, 0)
-	if ws.batched {
-		ws.pending.waits[poolHistBucket(d)]++
-		ws.pending.waitSum += d
-		return
-	}
-	ws.started.Add(1)
-	ws.queueWait.observe(d)
-}
-
-// jobDone records a job w has just finished, which succeeded if ok.
-func (p *ChaosPool) jobDone(w *chaosPoolMember, ok bool) {
-	ws := w.stats
-	if ws.batched {
-		ws.ran++
-		if !ok {
-			ws.fails++
-		}
-		return
-	}
-	now := p.now()
-	ws.runTime.observe(now - ws.mark)
-	ws.mark = now // the start of w's next job, if any
-	if ok {
-		ws.completed.Add(1)
-	} else {
-		ws.failed.Add(1)
-	}
-}
-
-// shareDone restarts the clock of w's next job after a share of a Map
-// batch, which is not a job (in a batched claim, it counts in the claim's
-// time).
-func (p *ChaosPool) shareDone(w *chaosPoolMember) {
-	if !w.stats.batched {
-		w.stats.mark = p.now()
-	}
-}
-
-// chunkDone records k items of a Map batch called at queued that w ran
-// from start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
-// in the atomic fields at once.
-func (p *ChaosPool) chunkDone(w *chaosPoolMember, queued, k int64, start, end time.Time) {
-	ws := w.stats
-	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
-	wait := max(s-queued, 0)
-	ws.queueWait.counts[poolHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
-}
-
-// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
-// with the claim's mean run time, and the tally flushed if it is due.
-func (p *ChaosPool) claimDone(w *chaosPoolMember) {
-	ws := w.stats
-	if !ws.batched {
-		return
-	}
-	ws.batched = false
-	if ws.ran == 0 {
-		return
-	}
-	now := p.now()
-	d := max(now-ws.mark, 0)
-	t := &ws.pending
-	t.runs[poolHistBucket(d/int64(ws.ran))] += ws.ran
-	t.runSum += d
-	t.jobs += ws.ran
-	t.fails += ws.fails
-	ws.ran, ws.fails = 0, 0
-	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(poolFlushEvery) {
-		ws.flush()
-		ws.flushed = now
-	}
-}
-
-// waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (p *ChaosPool) waiting(w *chaosPoolMember) {
-	w.stats.fresh = false
-	w.stats.flush()
-}
-
-// gone moves the counts of w, whose goroutine is exiting, to the pool's:
-// under life, as ChaosPoolStats adds them up, so they are counted once.
-func (p *ChaosPool) gone(w *chaosPoolMember) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	w.stats.flush()
-	p.stats.gone.add(w.stats)
-	for i, ws := range p.meters {
-		if ws == w.stats {
-			p.meters = append(p.meters[:i], p.meters[i+1:]...)
-			break
-		}
-	}
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *ChaosPool) steal(self *chaosPoolMember) bool {
+func (p *ChaosPool) steal(self *poolMember) bool {
 	for {
 		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
@@ -1104,7 +837,7 @@ func (p *ChaosPool) steal(self *chaosPoolMember) bool {
 			p.freed(&p.q.poolRing, pos)
 			// Timed alone, like the jobs of a shared claim.
 			p.stats.stealing.Add(1) // busy, though counted in hunting
-			p.claimStarted(self, false)
+			p.stats.claimStarted(self, false)
 			p.run(self, t)
 			p.stats.stealing.Add(-1)
 			return true
@@ -1117,7 +850,7 @@ func (p *ChaosPool) steal(self *chaosPoolMember) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *ChaosPool) runClaim(w *chaosPoolMember, t chaosPoolTask, pos, n uint64) (ran uint64) {
+func (p *ChaosPool) runClaim(w *poolMember, t chaosPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {

@@ -2907,6 +2907,9 @@ func NewNapPool(onResult func(int, int, error)) *NapPool {
 
 // Resizer: generated from the pool directive in pool.go.
 
+// resizerHistBuckets is the number of buckets of a ResizerHistogram: buckets.
+const resizerHistBuckets = poolBuckets
+
 // ResizerHistogram is a snapshot of a distribution of durations in fixed
 // buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
 // Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
@@ -2914,45 +2917,14 @@ func NewNapPool(onResult func(int, int, error)) *NapPool {
 // Counts. The buckets and Sum are read one by one while observations go on,
 // so Sum may be off by the observations that came meanwhile.
 type ResizerHistogram struct {
-	Bounds [poolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [poolHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                      // total of the observations
-	Count  uint64                             // number of observations
+	Bounds [resizerHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [resizerHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                         // total of the observations
+	Count  uint64                                // number of observations
 }
 
-// resizerHistogram records durations into the buckets of a ResizerHistogram:
-// an atomic add to one bucket and one to the sum, no lock and no allocation.
-type resizerHistogram struct {
-	counts [poolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *resizerHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[poolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *resizerHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[poolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *resizerHistogram) add(o *resizerHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *resizerHistogram) addTo(s *ResizerHistogram) {
+// add adds the distribution h recorded to s, setting its bounds.
+func (s *ResizerHistogram) add(h *poolHistogram) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
@@ -3019,7 +2991,7 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 		helpers = 1
 	}
 	b := &resizerBatch{ins: ins, outs: outs}
-	b.queued = p.now()
+	b.queued = p.stats.now()
 	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrResizerClosed, recorded before the items
@@ -3043,7 +3015,7 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *Resizer) runBatch(w *resizerMember, b *resizerBatch) {
+func (p *Resizer) runBatch(w *poolMember, b *resizerBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -3056,7 +3028,7 @@ func (p *Resizer) runBatch(w *resizerMember, b *resizerBatch) {
 		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, ResizerStats has its items.
-		p.chunkDone(w, b.queued, hi-lo, start, now)
+		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
@@ -3107,7 +3079,7 @@ func (p *Resizer) runChunk(b *resizerBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *Resizer) next(w *resizerMember, tasks []resizerTask) (n, pos uint64, shared, ok bool) {
+func (p *Resizer) next(w *poolMember, tasks []resizerTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -3136,7 +3108,7 @@ func (p *Resizer) next(w *resizerMember, tasks []resizerTask) (n, pos uint64, sh
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
-				p.waiting(w)
+				p.stats.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
@@ -3155,7 +3127,7 @@ func (p *Resizer) next(w *resizerMember, tasks []resizerTask) (n, pos uint64, sh
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
-			p.waiting(w)
+			p.stats.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -3220,12 +3192,7 @@ type Resizer struct {
 	unrun      []Job // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats resizerCounters
-	// meters are the stats of the workers not yet exited, guarded by life.
-	meters []*resizerWorkerStats
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
+	stats poolCounters
 }
 
 // resizerTask is one element of the queue: a job, or a share of a Map batch.
@@ -3236,22 +3203,11 @@ type resizerTask struct {
 	queued int64
 }
 
-// resizerMember is one worker of the pool: its handle, which the pool's parking
-// and staff know, and what the pool keeps of it alone.
-type resizerMember struct {
-	poolWorker
-	// stats are the metrics the worker keeps for ResizerStats on its own.
-	stats *resizerWorkerStats
-	// A member is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [poolWorkerPad]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *Resizer) init() {
 	queue := 8
 	workers := 3
-	p.epoch = time.Now()
+	p.stats.epoch = time.Now()
 	p.q.init(queue)
 	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
@@ -3284,7 +3240,7 @@ func (p *Resizer) Submit(ctx context.Context, in Job) error {
 	// finished before it was submitted.
 	p.stats.submitted.Add(1)
 	t := resizerTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
@@ -3349,7 +3305,7 @@ func (p *Resizer) send(ctx context.Context, t resizerTask) error {
 func (p *Resizer) TrySubmit(in Job) error {
 	p.stats.submitted.Add(1)
 	t := resizerTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	var err error
 	switch p.q.tryPush(t) {
 	case poolPushed:
@@ -3390,10 +3346,10 @@ func (p *Resizer) Size() int {
 // grow starts n more workers. p.life must be held.
 func (p *Resizer) grow(n int) {
 	for range n {
-		w := &resizerMember{}
+		w := &poolMember{}
 		w.init()
-		w.stats = new(resizerWorkerStats)
-		p.meters = append(p.meters, w.stats)
+		w.stats = new(poolWorkerStats)
+		p.stats.meters = append(p.stats.meters, w.stats)
 		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
@@ -3474,17 +3430,17 @@ func (p *Resizer) giveBack(in Job) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *Resizer) work(w *resizerMember) {
+func (p *Resizer) work(w *poolMember) {
 	defer p.wg.Done()
 	defer p.leave(&w.poolWorker)
-	defer p.gone(w)
+	defer p.stats.exited(&p.poolStaff, w)
 	tasks := make([]resizerTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		p.claimStarted(w, !shared && w.cheap)
+		p.stats.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -3509,7 +3465,7 @@ func (p *Resizer) work(w *resizerMember) {
 				}
 			}
 		}
-		p.claimDone(w)
+		p.stats.claimDone(w)
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
@@ -3517,7 +3473,7 @@ func (p *Resizer) work(w *resizerMember) {
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *Resizer) run(w *resizerMember, t resizerTask) {
+func (p *Resizer) run(w *poolMember, t resizerTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -3525,21 +3481,21 @@ func (p *Resizer) run(w *resizerMember, t resizerTask) {
 		}
 	case t.batch != nil:
 		p.runBatch(w, t.batch)
-		p.shareDone(w)
+		p.stats.shareDone(w)
 	default:
 		p.runJob(w, t)
 	}
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *Resizer) runJob(w *resizerMember, t resizerTask) {
+func (p *Resizer) runJob(w *poolMember, t resizerTask) {
 	in := t.in
-	p.jobStarted(w, t.queued)
+	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
 	if err != nil {
 		out, err = p.retry(p.ctx, in, err)
 	}
-	p.jobDone(w, err == nil)
+	p.stats.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
@@ -3720,25 +3676,6 @@ type ResizerStats struct {
 	RunTime   ResizerHistogram
 }
 
-// resizerCounters are the metrics of a pool, updated only under the metrics=
-// option. The workers count the jobs they run in their own
-// resizerWorkerStats; gone holds the counts of the workers that have exited.
-type resizerCounters struct {
-	submitted poolPaddedUint64
-	completed poolPaddedUint64 // Map items
-	failed    poolPaddedUint64 // Map items
-	retried   poolPaddedUint64
-	unrun     poolPaddedUint64
-	inFlight  poolPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs, poolClockParked
-	// or poolClockSlow (see stamp).
-	clock poolPaddedInt64
-	// stealing counts the workers running a job taken over from another's
-	// claim: busy, though counted in hunting.
-	stealing poolPaddedInt64
-	gone     resizerWorkerStats
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *Resizer) Stats() ResizerStats {
@@ -3751,14 +3688,14 @@ func (p *Resizer) Stats() ResizerStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*resizerWorkerStats{&p.stats.gone}, p.meters...)
+	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		s.QueueWait.add(&ws.queueWait)
+		s.RunTime.add(&ws.runTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -3773,212 +3710,9 @@ func (p *Resizer) Stats() ResizerStats {
 	return s
 }
 
-// resizerWorkerStats are the metrics one worker keeps, for ResizerStats to
-// add up: its own cache lines, no contention with other workers. The jobs of
-// claims of cheap jobs (batched) are tallied in pending, plain fields only
-// the worker touches, which go to the atomic fields at most every
-// poolFlushEvery and whenever the worker waits for jobs or exits; other jobs
-// are counted in the atomic fields one by one.
-type resizerWorkerStats struct {
-	// Only the worker reads and writes these. mark is when the claim
-	// started, or, not batched, the job running now; fresh says that it
-	// is when the worker's last claim ended and that it has not waited
-	// since, so the next claim starts then.
-	mark    int64
-	batched bool
-	fresh   bool
-	flushed int64  // when pending was last flushed
-	ran     uint64 // jobs of the batched claim running
-	fails   uint64 // of which failed
-	pending poolTally
-
-	completed atomic.Uint64
-	failed    atomic.Uint64
-	started   atomic.Uint64 // jobs started, pending ones excepted
-	queueWait resizerHistogram
-	runTime   resizerHistogram
-}
-
-// add adds the counts of o, a worker that exits, to s.
-func (s *resizerWorkerStats) add(o *resizerWorkerStats) {
-	s.completed.Add(o.completed.Load())
-	s.failed.Add(o.failed.Load())
-	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
-}
-
-// flush adds the tally of w's batched claims to its atomic fields.
-func (s *resizerWorkerStats) flush() {
-	t := &s.pending
-	if t.jobs == 0 {
-		return
-	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
-	s.started.Add(t.jobs)
-	s.completed.Add(t.jobs - t.fails)
-	s.failed.Add(t.fails)
-	*t = poolTally{}
-}
-
-// now returns the time since epoch, in nanoseconds: one read of the
-// monotonic clock.
-func (p *Resizer) now() int64 {
-	return int64(time.Since(p.epoch))
-}
-
-// stamp returns the time a job is queued at, for its queue wait. While
-// workers run claims of cheap jobs it is the start of the latest such
-// claim, which they publish: a read of the clock per job would cost more
-// than the job. After a worker parked, it reads the clock and publishes
-// it, for the jobs queued until the worker it wakes starts a claim. While
-// jobs take a microsecond or more, it reads the clock.
-func (p *Resizer) stamp() int64 {
-	t := p.stats.clock.Load()
-	if t > 0 {
-		return t
-	}
-	now := p.now()
-	if t == poolClockParked {
-		p.stats.clock.CompareAndSwap(poolClockParked, now)
-	}
-	return now
-}
-
-// claimStarted starts timing a claim w is about to run. A claim of cheap
-// jobs (batched) is timed as a whole: its jobs' queue waits end at its
-// start, and each is given the claim's mean run time. Other jobs are timed
-// one by one.
-func (p *Resizer) claimStarted(w *resizerMember, batched bool) {
-	ws := w.stats
-	if !ws.fresh || !batched {
-		ws.mark = p.now()
-	}
-	ws.batched, ws.fresh = batched, false
-	if c := p.stats.clock.Load(); !batched {
-		if c != poolClockSlow {
-			p.stats.clock.Store(poolClockSlow)
-		}
-	} else if ws.mark > c+poolClockStep {
-		p.stats.clock.Store(ws.mark)
-	}
-}
-
-// jobStarted records the queue wait of a job queued at queued that w
-// starts.
-func (p *Resizer) jobStarted(w *resizerMember, queued int64) {
-	ws := w.stats
-	d := max(ws.mark-queued, 0)
-	if ws.batched {
-		ws.pending.waits[poolHistBucket(d)]++
-		ws.pending.waitSum += d
-		return
-	}
-	ws.started.Add(1)
-	ws.queueWait.observe(d)
-}
-
-// jobDone records a job w has just finished, which succeeded if ok.
-func (p *Resizer) jobDone(w *resizerMember, ok bool) {
-	ws := w.stats
-	if ws.batched {
-		ws.ran++
-		if !ok {
-			ws.fails++
-		}
-		return
-	}
-	now := p.now()
-	ws.runTime.observe(now - ws.mark)
-	ws.mark = now // the start of w's next job, if any
-	if ok {
-		ws.completed.Add(1)
-	} else {
-		ws.failed.Add(1)
-	}
-}
-
-// shareDone restarts the clock of w's next job after a share of a Map
-// batch, which is not a job (in a batched claim, it counts in the claim's
-// time).
-func (p *Resizer) shareDone(w *resizerMember) {
-	if !w.stats.batched {
-		w.stats.mark = p.now()
-	}
-}
-
-// chunkDone records k items of a Map batch called at queued that w ran
-// from start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
-// in the atomic fields at once.
-func (p *Resizer) chunkDone(w *resizerMember, queued, k int64, start, end time.Time) {
-	ws := w.stats
-	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
-	wait := max(s-queued, 0)
-	ws.queueWait.counts[poolHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
-}
-
-// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
-// with the claim's mean run time, and the tally flushed if it is due.
-func (p *Resizer) claimDone(w *resizerMember) {
-	ws := w.stats
-	if !ws.batched {
-		return
-	}
-	ws.batched = false
-	if ws.ran == 0 {
-		return
-	}
-	now := p.now()
-	d := max(now-ws.mark, 0)
-	t := &ws.pending
-	t.runs[poolHistBucket(d/int64(ws.ran))] += ws.ran
-	t.runSum += d
-	t.jobs += ws.ran
-	t.fails += ws.fails
-	ws.ran, ws.fails = 0, 0
-	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(poolFlushEvery) {
-		ws.flush()
-		ws.flushed = now
-	}
-}
-
-// waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (p *Resizer) waiting(w *resizerMember) {
-	w.stats.fresh = false
-	w.stats.flush()
-}
-
-// gone moves the counts of w, whose goroutine is exiting, to the pool's:
-// under life, as ResizerStats adds them up, so they are counted once.
-func (p *Resizer) gone(w *resizerMember) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	w.stats.flush()
-	p.stats.gone.add(w.stats)
-	for i, ws := range p.meters {
-		if ws == w.stats {
-			p.meters = append(p.meters[:i], p.meters[i+1:]...)
-			break
-		}
-	}
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *Resizer) steal(self *resizerMember) bool {
+func (p *Resizer) steal(self *poolMember) bool {
 	for {
 		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
@@ -3991,7 +3725,7 @@ func (p *Resizer) steal(self *resizerMember) bool {
 			p.freed(&p.q.poolRing, pos)
 			// Timed alone, like the jobs of a shared claim.
 			p.stats.stealing.Add(1) // busy, though counted in hunting
-			p.claimStarted(self, false)
+			p.stats.claimStarted(self, false)
 			p.run(self, t)
 			p.stats.stealing.Add(-1)
 			return true
@@ -4004,7 +3738,7 @@ func (p *Resizer) steal(self *resizerMember) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *Resizer) runClaim(w *resizerMember, t resizerTask, pos, n uint64) (ran uint64) {
+func (p *Resizer) runClaim(w *poolMember, t resizerTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -5478,6 +5212,10 @@ func NewFuncPool(fn func(context.Context, int) (int, error), onResult func(int, 
 
 // StressPool: generated from the pool directive in pool.go.
 
+// stressPoolHistBuckets is the number of buckets of a StressPoolHistogram:
+// buckets.
+const stressPoolHistBuckets = poolBuckets
+
 // StressPoolHistogram is a snapshot of a distribution of durations in fixed
 // buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
 // Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
@@ -5485,46 +5223,14 @@ func NewFuncPool(fn func(context.Context, int) (int, error), onResult func(int, 
 // Counts. The buckets and Sum are read one by one while observations go on,
 // so Sum may be off by the observations that came meanwhile.
 type StressPoolHistogram struct {
-	Bounds [poolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [poolHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                      // total of the observations
-	Count  uint64                             // number of observations
+	Bounds [stressPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [stressPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                            // total of the observations
+	Count  uint64                                   // number of observations
 }
 
-// stressPoolHistogram records durations into the buckets of a
-// StressPoolHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type stressPoolHistogram struct {
-	counts [poolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *stressPoolHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[poolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *stressPoolHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[poolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *stressPoolHistogram) add(o *stressPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *stressPoolHistogram) addTo(s *StressPoolHistogram) {
+// add adds the distribution h recorded to s, setting its bounds.
+func (s *StressPoolHistogram) add(h *poolHistogram) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
@@ -5591,7 +5297,7 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &stressPoolBatch{ins: ins, outs: outs}
-	b.queued = p.now()
+	b.queued = p.stats.now()
 	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrStressPoolClosed, recorded before the
@@ -5615,7 +5321,7 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *StressPool) runBatch(w *stressPoolMember, b *stressPoolBatch) {
+func (p *StressPool) runBatch(w *poolMember, b *stressPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -5628,7 +5334,7 @@ func (p *StressPool) runBatch(w *stressPoolMember, b *stressPoolBatch) {
 		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, StressPoolStats has its items.
-		p.chunkDone(w, b.queued, hi-lo, start, now)
+		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
@@ -5679,7 +5385,7 @@ func (p *StressPool) runChunk(b *stressPoolBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *StressPool) next(w *stressPoolMember, tasks []stressPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *StressPool) next(w *poolMember, tasks []stressPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -5708,7 +5414,7 @@ func (p *StressPool) next(w *stressPoolMember, tasks []stressPoolTask) (n, pos u
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
-				p.waiting(w)
+				p.stats.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
@@ -5727,7 +5433,7 @@ func (p *StressPool) next(w *stressPoolMember, tasks []stressPoolTask) (n, pos u
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
-			p.waiting(w)
+			p.stats.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -5794,12 +5500,7 @@ type StressPool struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats stressPoolCounters
-	// meters are the stats of the workers not yet exited, guarded by life.
-	meters []*stressPoolWorkerStats
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
+	stats poolCounters
 }
 
 // stressPoolTask is one element of the queue: a job, or a share of a Map batch.
@@ -5810,22 +5511,11 @@ type stressPoolTask struct {
 	queued int64
 }
 
-// stressPoolMember is one worker of the pool: its handle, which the pool's
-// parking and staff know, and what the pool keeps of it alone.
-type stressPoolMember struct {
-	poolWorker
-	// stats are the metrics the worker keeps for StressPoolStats on its own.
-	stats *stressPoolWorkerStats
-	// A member is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [poolWorkerPad]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *StressPool) init() {
 	queue := 8
 	workers := 3
-	p.epoch = time.Now()
+	p.stats.epoch = time.Now()
 	p.q.init(queue)
 	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
@@ -5859,7 +5549,7 @@ func (p *StressPool) Submit(ctx context.Context, in int) error {
 	// finished before it was submitted.
 	p.stats.submitted.Add(1)
 	t := stressPoolTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
@@ -5924,7 +5614,7 @@ func (p *StressPool) send(ctx context.Context, t stressPoolTask) error {
 func (p *StressPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
 	t := stressPoolTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	var err error
 	switch p.q.tryPush(t) {
 	case poolPushed:
@@ -5965,10 +5655,10 @@ func (p *StressPool) Size() int {
 // grow starts n more workers. p.life must be held.
 func (p *StressPool) grow(n int) {
 	for range n {
-		w := &stressPoolMember{}
+		w := &poolMember{}
 		w.init()
-		w.stats = new(stressPoolWorkerStats)
-		p.meters = append(p.meters, w.stats)
+		w.stats = new(poolWorkerStats)
+		p.stats.meters = append(p.stats.meters, w.stats)
 		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
@@ -6049,17 +5739,17 @@ func (p *StressPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *StressPool) work(w *stressPoolMember) {
+func (p *StressPool) work(w *poolMember) {
 	defer p.wg.Done()
 	defer p.leave(&w.poolWorker)
-	defer p.gone(w)
+	defer p.stats.exited(&p.poolStaff, w)
 	tasks := make([]stressPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		p.claimStarted(w, !shared && w.cheap)
+		p.stats.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -6084,7 +5774,7 @@ func (p *StressPool) work(w *stressPoolMember) {
 				}
 			}
 		}
-		p.claimDone(w)
+		p.stats.claimDone(w)
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
@@ -6092,7 +5782,7 @@ func (p *StressPool) work(w *stressPoolMember) {
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *StressPool) run(w *stressPoolMember, t stressPoolTask) {
+func (p *StressPool) run(w *poolMember, t stressPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -6100,21 +5790,21 @@ func (p *StressPool) run(w *stressPoolMember, t stressPoolTask) {
 		}
 	case t.batch != nil:
 		p.runBatch(w, t.batch)
-		p.shareDone(w)
+		p.stats.shareDone(w)
 	default:
 		p.runJob(w, t)
 	}
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *StressPool) runJob(w *stressPoolMember, t stressPoolTask) {
+func (p *StressPool) runJob(w *poolMember, t stressPoolTask) {
 	in := t.in
-	p.jobStarted(w, t.queued)
+	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
 	if err != nil {
 		out, err = p.retry(p.ctx, in, err)
 	}
-	p.jobDone(w, err == nil)
+	p.stats.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
@@ -6295,26 +5985,6 @@ type StressPoolStats struct {
 	RunTime   StressPoolHistogram
 }
 
-// stressPoolCounters are the metrics of a pool, updated only under the
-// metrics= option. The workers count the jobs they run in their own
-// stressPoolWorkerStats; gone holds the counts of the workers that have
-// exited.
-type stressPoolCounters struct {
-	submitted poolPaddedUint64
-	completed poolPaddedUint64 // Map items
-	failed    poolPaddedUint64 // Map items
-	retried   poolPaddedUint64
-	unrun     poolPaddedUint64
-	inFlight  poolPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs, poolClockParked
-	// or poolClockSlow (see stamp).
-	clock poolPaddedInt64
-	// stealing counts the workers running a job taken over from another's
-	// claim: busy, though counted in hunting.
-	stealing poolPaddedInt64
-	gone     stressPoolWorkerStats
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *StressPool) Stats() StressPoolStats {
@@ -6327,14 +5997,14 @@ func (p *StressPool) Stats() StressPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*stressPoolWorkerStats{&p.stats.gone}, p.meters...)
+	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		s.QueueWait.add(&ws.queueWait)
+		s.RunTime.add(&ws.runTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -6349,212 +6019,9 @@ func (p *StressPool) Stats() StressPoolStats {
 	return s
 }
 
-// stressPoolWorkerStats are the metrics one worker keeps, for
-// StressPoolStats to add up: its own cache lines, no contention with other
-// workers. The jobs of claims of cheap jobs (batched) are tallied in
-// pending, plain fields only the worker touches, which go to the atomic
-// fields at most every poolFlushEvery and whenever the worker waits for jobs
-// or exits; other jobs are counted in the atomic fields one by one.
-type stressPoolWorkerStats struct {
-	// Only the worker reads and writes these. mark is when the claim
-	// started, or, not batched, the job running now; fresh says that it
-	// is when the worker's last claim ended and that it has not waited
-	// since, so the next claim starts then.
-	mark    int64
-	batched bool
-	fresh   bool
-	flushed int64  // when pending was last flushed
-	ran     uint64 // jobs of the batched claim running
-	fails   uint64 // of which failed
-	pending poolTally
-
-	completed atomic.Uint64
-	failed    atomic.Uint64
-	started   atomic.Uint64 // jobs started, pending ones excepted
-	queueWait stressPoolHistogram
-	runTime   stressPoolHistogram
-}
-
-// add adds the counts of o, a worker that exits, to s.
-func (s *stressPoolWorkerStats) add(o *stressPoolWorkerStats) {
-	s.completed.Add(o.completed.Load())
-	s.failed.Add(o.failed.Load())
-	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
-}
-
-// flush adds the tally of w's batched claims to its atomic fields.
-func (s *stressPoolWorkerStats) flush() {
-	t := &s.pending
-	if t.jobs == 0 {
-		return
-	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
-	s.started.Add(t.jobs)
-	s.completed.Add(t.jobs - t.fails)
-	s.failed.Add(t.fails)
-	*t = poolTally{}
-}
-
-// now returns the time since epoch, in nanoseconds: one read of the
-// monotonic clock.
-func (p *StressPool) now() int64 {
-	return int64(time.Since(p.epoch))
-}
-
-// stamp returns the time a job is queued at, for its queue wait. While
-// workers run claims of cheap jobs it is the start of the latest such
-// claim, which they publish: a read of the clock per job would cost more
-// than the job. After a worker parked, it reads the clock and publishes
-// it, for the jobs queued until the worker it wakes starts a claim. While
-// jobs take a microsecond or more, it reads the clock.
-func (p *StressPool) stamp() int64 {
-	t := p.stats.clock.Load()
-	if t > 0 {
-		return t
-	}
-	now := p.now()
-	if t == poolClockParked {
-		p.stats.clock.CompareAndSwap(poolClockParked, now)
-	}
-	return now
-}
-
-// claimStarted starts timing a claim w is about to run. A claim of cheap
-// jobs (batched) is timed as a whole: its jobs' queue waits end at its
-// start, and each is given the claim's mean run time. Other jobs are timed
-// one by one.
-func (p *StressPool) claimStarted(w *stressPoolMember, batched bool) {
-	ws := w.stats
-	if !ws.fresh || !batched {
-		ws.mark = p.now()
-	}
-	ws.batched, ws.fresh = batched, false
-	if c := p.stats.clock.Load(); !batched {
-		if c != poolClockSlow {
-			p.stats.clock.Store(poolClockSlow)
-		}
-	} else if ws.mark > c+poolClockStep {
-		p.stats.clock.Store(ws.mark)
-	}
-}
-
-// jobStarted records the queue wait of a job queued at queued that w
-// starts.
-func (p *StressPool) jobStarted(w *stressPoolMember, queued int64) {
-	ws := w.stats
-	d := max(ws.mark-queued, 0)
-	if ws.batched {
-		ws.pending.waits[poolHistBucket(d)]++
-		ws.pending.waitSum += d
-		return
-	}
-	ws.started.Add(1)
-	ws.queueWait.observe(d)
-}
-
-// jobDone records a job w has just finished, which succeeded if ok.
-func (p *StressPool) jobDone(w *stressPoolMember, ok bool) {
-	ws := w.stats
-	if ws.batched {
-		ws.ran++
-		if !ok {
-			ws.fails++
-		}
-		return
-	}
-	now := p.now()
-	ws.runTime.observe(now - ws.mark)
-	ws.mark = now // the start of w's next job, if any
-	if ok {
-		ws.completed.Add(1)
-	} else {
-		ws.failed.Add(1)
-	}
-}
-
-// shareDone restarts the clock of w's next job after a share of a Map
-// batch, which is not a job (in a batched claim, it counts in the claim's
-// time).
-func (p *StressPool) shareDone(w *stressPoolMember) {
-	if !w.stats.batched {
-		w.stats.mark = p.now()
-	}
-}
-
-// chunkDone records k items of a Map batch called at queued that w ran
-// from start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
-// in the atomic fields at once.
-func (p *StressPool) chunkDone(w *stressPoolMember, queued, k int64, start, end time.Time) {
-	ws := w.stats
-	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
-	wait := max(s-queued, 0)
-	ws.queueWait.counts[poolHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
-}
-
-// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
-// with the claim's mean run time, and the tally flushed if it is due.
-func (p *StressPool) claimDone(w *stressPoolMember) {
-	ws := w.stats
-	if !ws.batched {
-		return
-	}
-	ws.batched = false
-	if ws.ran == 0 {
-		return
-	}
-	now := p.now()
-	d := max(now-ws.mark, 0)
-	t := &ws.pending
-	t.runs[poolHistBucket(d/int64(ws.ran))] += ws.ran
-	t.runSum += d
-	t.jobs += ws.ran
-	t.fails += ws.fails
-	ws.ran, ws.fails = 0, 0
-	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(poolFlushEvery) {
-		ws.flush()
-		ws.flushed = now
-	}
-}
-
-// waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (p *StressPool) waiting(w *stressPoolMember) {
-	w.stats.fresh = false
-	w.stats.flush()
-}
-
-// gone moves the counts of w, whose goroutine is exiting, to the pool's:
-// under life, as StressPoolStats adds them up, so they are counted once.
-func (p *StressPool) gone(w *stressPoolMember) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	w.stats.flush()
-	p.stats.gone.add(w.stats)
-	for i, ws := range p.meters {
-		if ws == w.stats {
-			p.meters = append(p.meters[:i], p.meters[i+1:]...)
-			break
-		}
-	}
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *StressPool) steal(self *stressPoolMember) bool {
+func (p *StressPool) steal(self *poolMember) bool {
 	for {
 		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
@@ -6567,7 +6034,7 @@ func (p *StressPool) steal(self *stressPoolMember) bool {
 			p.freed(&p.q.poolRing, pos)
 			// Timed alone, like the jobs of a shared claim.
 			p.stats.stealing.Add(1) // busy, though counted in hunting
-			p.claimStarted(self, false)
+			p.stats.claimStarted(self, false)
 			p.run(self, t)
 			p.stats.stealing.Add(-1)
 			return true
@@ -6580,7 +6047,7 @@ func (p *StressPool) steal(self *stressPoolMember) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *StressPool) runClaim(w *stressPoolMember, t stressPoolTask, pos, n uint64) (ran uint64) {
+func (p *StressPool) runClaim(w *poolMember, t stressPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -8462,6 +7929,10 @@ func NewSharedSlots(store SharedSlotsStore, key string) *SharedSlots {
 
 // PacedPool: generated from the pool directive in pool.go.
 
+// pacedPoolHistBuckets is the number of buckets of a PacedPoolHistogram:
+// buckets.
+const pacedPoolHistBuckets = poolBuckets
+
 // PacedPoolHistogram is a snapshot of a distribution of durations in fixed
 // buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
 // Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
@@ -8469,46 +7940,14 @@ func NewSharedSlots(store SharedSlotsStore, key string) *SharedSlots {
 // Counts. The buckets and Sum are read one by one while observations go on,
 // so Sum may be off by the observations that came meanwhile.
 type PacedPoolHistogram struct {
-	Bounds [poolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [poolHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                      // total of the observations
-	Count  uint64                             // number of observations
+	Bounds [pacedPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [pacedPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                           // total of the observations
+	Count  uint64                                  // number of observations
 }
 
-// pacedPoolHistogram records durations into the buckets of a
-// PacedPoolHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type pacedPoolHistogram struct {
-	counts [poolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *pacedPoolHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[poolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *pacedPoolHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[poolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *pacedPoolHistogram) add(o *pacedPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *pacedPoolHistogram) addTo(s *PacedPoolHistogram) {
+// add adds the distribution h recorded to s, setting its bounds.
+func (s *PacedPoolHistogram) add(h *poolHistogram) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
@@ -8575,7 +8014,7 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &pacedPoolBatch{ins: ins, outs: outs}
-	b.queued = p.now()
+	b.queued = p.stats.now()
 	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrPacedPoolClosed, recorded before the
@@ -8599,7 +8038,7 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *PacedPool) runBatch(w *pacedPoolMember, b *pacedPoolBatch) {
+func (p *PacedPool) runBatch(w *poolMember, b *pacedPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -8612,7 +8051,7 @@ func (p *PacedPool) runBatch(w *pacedPoolMember, b *pacedPoolBatch) {
 		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, PacedPoolStats has its items.
-		p.chunkDone(w, b.queued, hi-lo, start, now)
+		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
@@ -8660,7 +8099,7 @@ func (p *PacedPool) runChunk(b *pacedPoolBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *PacedPool) next(w *pacedPoolMember, tasks []pacedPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *PacedPool) next(w *poolMember, tasks []pacedPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -8689,7 +8128,7 @@ func (p *PacedPool) next(w *pacedPoolMember, tasks []pacedPoolTask) (n, pos uint
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
-				p.waiting(w)
+				p.stats.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
@@ -8708,7 +8147,7 @@ func (p *PacedPool) next(w *pacedPoolMember, tasks []pacedPoolTask) (n, pos uint
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
-			p.waiting(w)
+			p.stats.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -8778,12 +8217,7 @@ type PacedPool struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats pacedPoolCounters
-	// meters are the stats of the workers not yet exited, guarded by life.
-	meters []*pacedPoolWorkerStats
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
+	stats poolCounters
 }
 
 // pacedPoolTask is one element of the queue: a job, or a share of a Map batch.
@@ -8794,22 +8228,11 @@ type pacedPoolTask struct {
 	queued int64
 }
 
-// pacedPoolMember is one worker of the pool: its handle, which the pool's
-// parking and staff know, and what the pool keeps of it alone.
-type pacedPoolMember struct {
-	poolWorker
-	// stats are the metrics the worker keeps for PacedPoolStats on its own.
-	stats *pacedPoolWorkerStats
-	// A member is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [poolWorkerPad]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *PacedPool) init() {
 	queue := poolDefaultQueue
 	workers := 2
-	p.epoch = time.Now()
+	p.stats.epoch = time.Now()
 	p.q.init(queue)
 	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
@@ -8843,7 +8266,7 @@ func (p *PacedPool) Submit(ctx context.Context, in int) error {
 	// finished before it was submitted.
 	p.stats.submitted.Add(1)
 	t := pacedPoolTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
@@ -8908,7 +8331,7 @@ func (p *PacedPool) send(ctx context.Context, t pacedPoolTask) error {
 func (p *PacedPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
 	t := pacedPoolTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	var err error
 	switch p.q.tryPush(t) {
 	case poolPushed:
@@ -8949,10 +8372,10 @@ func (p *PacedPool) Size() int {
 // grow starts n more workers. p.life must be held.
 func (p *PacedPool) grow(n int) {
 	for range n {
-		w := &pacedPoolMember{}
+		w := &poolMember{}
 		w.init()
-		w.stats = new(pacedPoolWorkerStats)
-		p.meters = append(p.meters, w.stats)
+		w.stats = new(poolWorkerStats)
+		p.stats.meters = append(p.stats.meters, w.stats)
 		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
@@ -9033,17 +8456,17 @@ func (p *PacedPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *PacedPool) work(w *pacedPoolMember) {
+func (p *PacedPool) work(w *poolMember) {
 	defer p.wg.Done()
 	defer p.leave(&w.poolWorker)
-	defer p.gone(w)
+	defer p.stats.exited(&p.poolStaff, w)
 	tasks := make([]pacedPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		p.claimStarted(w, !shared && w.cheap)
+		p.stats.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -9068,7 +8491,7 @@ func (p *PacedPool) work(w *pacedPoolMember) {
 				}
 			}
 		}
-		p.claimDone(w)
+		p.stats.claimDone(w)
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
@@ -9076,7 +8499,7 @@ func (p *PacedPool) work(w *pacedPoolMember) {
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *PacedPool) run(w *pacedPoolMember, t pacedPoolTask) {
+func (p *PacedPool) run(w *poolMember, t pacedPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -9084,18 +8507,18 @@ func (p *PacedPool) run(w *pacedPoolMember, t pacedPoolTask) {
 		}
 	case t.batch != nil:
 		p.runBatch(w, t.batch)
-		p.shareDone(w)
+		p.stats.shareDone(w)
 	default:
 		p.runJob(w, t)
 	}
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *PacedPool) runJob(w *pacedPoolMember, t pacedPoolTask) {
+func (p *PacedPool) runJob(w *poolMember, t pacedPoolTask) {
 	in := t.in
-	p.jobStarted(w, t.queued)
+	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
-	p.jobDone(w, err == nil)
+	p.stats.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
@@ -9251,26 +8674,6 @@ type PacedPoolStats struct {
 	RunTime   PacedPoolHistogram
 }
 
-// pacedPoolCounters are the metrics of a pool, updated only under the
-// metrics= option. The workers count the jobs they run in their own
-// pacedPoolWorkerStats; gone holds the counts of the workers that have
-// exited.
-type pacedPoolCounters struct {
-	submitted poolPaddedUint64
-	completed poolPaddedUint64 // Map items
-	failed    poolPaddedUint64 // Map items
-	retried   poolPaddedUint64
-	unrun     poolPaddedUint64
-	inFlight  poolPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs, poolClockParked
-	// or poolClockSlow (see stamp).
-	clock poolPaddedInt64
-	// stealing counts the workers running a job taken over from another's
-	// claim: busy, though counted in hunting.
-	stealing poolPaddedInt64
-	gone     pacedPoolWorkerStats
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *PacedPool) Stats() PacedPoolStats {
@@ -9283,14 +8686,14 @@ func (p *PacedPool) Stats() PacedPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*pacedPoolWorkerStats{&p.stats.gone}, p.meters...)
+	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		s.QueueWait.add(&ws.queueWait)
+		s.RunTime.add(&ws.runTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -9305,212 +8708,9 @@ func (p *PacedPool) Stats() PacedPoolStats {
 	return s
 }
 
-// pacedPoolWorkerStats are the metrics one worker keeps, for PacedPoolStats
-// to add up: its own cache lines, no contention with other workers. The jobs
-// of claims of cheap jobs (batched) are tallied in pending, plain fields
-// only the worker touches, which go to the atomic fields at most every
-// poolFlushEvery and whenever the worker waits for jobs or exits; other jobs
-// are counted in the atomic fields one by one.
-type pacedPoolWorkerStats struct {
-	// Only the worker reads and writes these. mark is when the claim
-	// started, or, not batched, the job running now; fresh says that it
-	// is when the worker's last claim ended and that it has not waited
-	// since, so the next claim starts then.
-	mark    int64
-	batched bool
-	fresh   bool
-	flushed int64  // when pending was last flushed
-	ran     uint64 // jobs of the batched claim running
-	fails   uint64 // of which failed
-	pending poolTally
-
-	completed atomic.Uint64
-	failed    atomic.Uint64
-	started   atomic.Uint64 // jobs started, pending ones excepted
-	queueWait pacedPoolHistogram
-	runTime   pacedPoolHistogram
-}
-
-// add adds the counts of o, a worker that exits, to s.
-func (s *pacedPoolWorkerStats) add(o *pacedPoolWorkerStats) {
-	s.completed.Add(o.completed.Load())
-	s.failed.Add(o.failed.Load())
-	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
-}
-
-// flush adds the tally of w's batched claims to its atomic fields.
-func (s *pacedPoolWorkerStats) flush() {
-	t := &s.pending
-	if t.jobs == 0 {
-		return
-	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
-	s.started.Add(t.jobs)
-	s.completed.Add(t.jobs - t.fails)
-	s.failed.Add(t.fails)
-	*t = poolTally{}
-}
-
-// now returns the time since epoch, in nanoseconds: one read of the
-// monotonic clock.
-func (p *PacedPool) now() int64 {
-	return int64(time.Since(p.epoch))
-}
-
-// stamp returns the time a job is queued at, for its queue wait. While
-// workers run claims of cheap jobs it is the start of the latest such
-// claim, which they publish: a read of the clock per job would cost more
-// than the job. After a worker parked, it reads the clock and publishes
-// it, for the jobs queued until the worker it wakes starts a claim. While
-// jobs take a microsecond or more, it reads the clock.
-func (p *PacedPool) stamp() int64 {
-	t := p.stats.clock.Load()
-	if t > 0 {
-		return t
-	}
-	now := p.now()
-	if t == poolClockParked {
-		p.stats.clock.CompareAndSwap(poolClockParked, now)
-	}
-	return now
-}
-
-// claimStarted starts timing a claim w is about to run. A claim of cheap
-// jobs (batched) is timed as a whole: its jobs' queue waits end at its
-// start, and each is given the claim's mean run time. Other jobs are timed
-// one by one.
-func (p *PacedPool) claimStarted(w *pacedPoolMember, batched bool) {
-	ws := w.stats
-	if !ws.fresh || !batched {
-		ws.mark = p.now()
-	}
-	ws.batched, ws.fresh = batched, false
-	if c := p.stats.clock.Load(); !batched {
-		if c != poolClockSlow {
-			p.stats.clock.Store(poolClockSlow)
-		}
-	} else if ws.mark > c+poolClockStep {
-		p.stats.clock.Store(ws.mark)
-	}
-}
-
-// jobStarted records the queue wait of a job queued at queued that w
-// starts.
-func (p *PacedPool) jobStarted(w *pacedPoolMember, queued int64) {
-	ws := w.stats
-	d := max(ws.mark-queued, 0)
-	if ws.batched {
-		ws.pending.waits[poolHistBucket(d)]++
-		ws.pending.waitSum += d
-		return
-	}
-	ws.started.Add(1)
-	ws.queueWait.observe(d)
-}
-
-// jobDone records a job w has just finished, which succeeded if ok.
-func (p *PacedPool) jobDone(w *pacedPoolMember, ok bool) {
-	ws := w.stats
-	if ws.batched {
-		ws.ran++
-		if !ok {
-			ws.fails++
-		}
-		return
-	}
-	now := p.now()
-	ws.runTime.observe(now - ws.mark)
-	ws.mark = now // the start of w's next job, if any
-	if ok {
-		ws.completed.Add(1)
-	} else {
-		ws.failed.Add(1)
-	}
-}
-
-// shareDone restarts the clock of w's next job after a share of a Map
-// batch, which is not a job (in a batched claim, it counts in the claim's
-// time).
-func (p *PacedPool) shareDone(w *pacedPoolMember) {
-	if !w.stats.batched {
-		w.stats.mark = p.now()
-	}
-}
-
-// chunkDone records k items of a Map batch called at queued that w ran
-// from start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
-// in the atomic fields at once.
-func (p *PacedPool) chunkDone(w *pacedPoolMember, queued, k int64, start, end time.Time) {
-	ws := w.stats
-	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
-	wait := max(s-queued, 0)
-	ws.queueWait.counts[poolHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
-}
-
-// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
-// with the claim's mean run time, and the tally flushed if it is due.
-func (p *PacedPool) claimDone(w *pacedPoolMember) {
-	ws := w.stats
-	if !ws.batched {
-		return
-	}
-	ws.batched = false
-	if ws.ran == 0 {
-		return
-	}
-	now := p.now()
-	d := max(now-ws.mark, 0)
-	t := &ws.pending
-	t.runs[poolHistBucket(d/int64(ws.ran))] += ws.ran
-	t.runSum += d
-	t.jobs += ws.ran
-	t.fails += ws.fails
-	ws.ran, ws.fails = 0, 0
-	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(poolFlushEvery) {
-		ws.flush()
-		ws.flushed = now
-	}
-}
-
-// waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (p *PacedPool) waiting(w *pacedPoolMember) {
-	w.stats.fresh = false
-	w.stats.flush()
-}
-
-// gone moves the counts of w, whose goroutine is exiting, to the pool's:
-// under life, as PacedPoolStats adds them up, so they are counted once.
-func (p *PacedPool) gone(w *pacedPoolMember) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	w.stats.flush()
-	p.stats.gone.add(w.stats)
-	for i, ws := range p.meters {
-		if ws == w.stats {
-			p.meters = append(p.meters[:i], p.meters[i+1:]...)
-			break
-		}
-	}
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *PacedPool) steal(self *pacedPoolMember) bool {
+func (p *PacedPool) steal(self *poolMember) bool {
 	for {
 		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
@@ -9523,7 +8723,7 @@ func (p *PacedPool) steal(self *pacedPoolMember) bool {
 			p.freed(&p.q.poolRing, pos)
 			// Timed alone, like the jobs of a shared claim.
 			p.stats.stealing.Add(1) // busy, though counted in hunting
-			p.claimStarted(self, false)
+			p.stats.claimStarted(self, false)
 			p.run(self, t)
 			p.stats.stealing.Add(-1)
 			return true
@@ -9536,7 +8736,7 @@ func (p *PacedPool) steal(self *pacedPoolMember) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *PacedPool) runClaim(w *pacedPoolMember, t pacedPoolTask, pos, n uint64) (ran uint64) {
+func (p *PacedPool) runClaim(w *poolMember, t pacedPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -10777,6 +9977,10 @@ func NewJobBreaker(fn func(context.Context, int) (int, error)) *JobBreaker {
 
 // GuardedPool: generated from the pool directive in pool.go.
 
+// guardedPoolHistBuckets is the number of buckets of a GuardedPoolHistogram:
+// buckets.
+const guardedPoolHistBuckets = poolBuckets
+
 // GuardedPoolHistogram is a snapshot of a distribution of durations in fixed
 // buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
 // Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
@@ -10784,46 +9988,14 @@ func NewJobBreaker(fn func(context.Context, int) (int, error)) *JobBreaker {
 // Counts. The buckets and Sum are read one by one while observations go on,
 // so Sum may be off by the observations that came meanwhile.
 type GuardedPoolHistogram struct {
-	Bounds [poolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [poolHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                      // total of the observations
-	Count  uint64                             // number of observations
+	Bounds [guardedPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [guardedPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                             // total of the observations
+	Count  uint64                                    // number of observations
 }
 
-// guardedPoolHistogram records durations into the buckets of a
-// GuardedPoolHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type guardedPoolHistogram struct {
-	counts [poolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *guardedPoolHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[poolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *guardedPoolHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[poolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *guardedPoolHistogram) add(o *guardedPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *guardedPoolHistogram) addTo(s *GuardedPoolHistogram) {
+// add adds the distribution h recorded to s, setting its bounds.
+func (s *GuardedPoolHistogram) add(h *poolHistogram) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
@@ -10890,7 +10062,7 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 		helpers = 1
 	}
 	b := &guardedPoolBatch{ins: ins, outs: outs}
-	b.queued = p.now()
+	b.queued = p.stats.now()
 	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrGuardedPoolClosed, recorded before
@@ -10914,7 +10086,7 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *GuardedPool) runBatch(w *guardedPoolMember, b *guardedPoolBatch) {
+func (p *GuardedPool) runBatch(w *poolMember, b *guardedPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -10927,7 +10099,7 @@ func (p *GuardedPool) runBatch(w *guardedPoolMember, b *guardedPoolBatch) {
 		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, GuardedPoolStats has its items.
-		p.chunkDone(w, b.queued, hi-lo, start, now)
+		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
@@ -10978,7 +10150,7 @@ func (p *GuardedPool) runChunk(b *guardedPoolBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *GuardedPool) next(w *guardedPoolMember, tasks []guardedPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *GuardedPool) next(w *poolMember, tasks []guardedPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -11007,7 +10179,7 @@ func (p *GuardedPool) next(w *guardedPoolMember, tasks []guardedPoolTask) (n, po
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
-				p.waiting(w)
+				p.stats.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
@@ -11026,7 +10198,7 @@ func (p *GuardedPool) next(w *guardedPoolMember, tasks []guardedPoolTask) (n, po
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
-			p.waiting(w)
+			p.stats.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -11097,12 +10269,7 @@ type GuardedPool struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats guardedPoolCounters
-	// meters are the stats of the workers not yet exited, guarded by life.
-	meters []*guardedPoolWorkerStats
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
+	stats poolCounters
 }
 
 // guardedPoolTask is one element of the queue: a job, or a share of a Map
@@ -11114,22 +10281,11 @@ type guardedPoolTask struct {
 	queued int64
 }
 
-// guardedPoolMember is one worker of the pool: its handle, which the pool's
-// parking and staff know, and what the pool keeps of it alone.
-type guardedPoolMember struct {
-	poolWorker
-	// stats are the metrics the worker keeps for GuardedPoolStats on its own.
-	stats *guardedPoolWorkerStats
-	// A member is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [poolWorkerPad]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *GuardedPool) init() {
 	queue := poolDefaultQueue
 	workers := 1
-	p.epoch = time.Now()
+	p.stats.epoch = time.Now()
 	p.q.init(queue)
 	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
@@ -11163,7 +10319,7 @@ func (p *GuardedPool) Submit(ctx context.Context, in int) error {
 	// finished before it was submitted.
 	p.stats.submitted.Add(1)
 	t := guardedPoolTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
@@ -11228,7 +10384,7 @@ func (p *GuardedPool) send(ctx context.Context, t guardedPoolTask) error {
 func (p *GuardedPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
 	t := guardedPoolTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	var err error
 	switch p.q.tryPush(t) {
 	case poolPushed:
@@ -11269,10 +10425,10 @@ func (p *GuardedPool) Size() int {
 // grow starts n more workers. p.life must be held.
 func (p *GuardedPool) grow(n int) {
 	for range n {
-		w := &guardedPoolMember{}
+		w := &poolMember{}
 		w.init()
-		w.stats = new(guardedPoolWorkerStats)
-		p.meters = append(p.meters, w.stats)
+		w.stats = new(poolWorkerStats)
+		p.stats.meters = append(p.stats.meters, w.stats)
 		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
@@ -11353,17 +10509,17 @@ func (p *GuardedPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *GuardedPool) work(w *guardedPoolMember) {
+func (p *GuardedPool) work(w *poolMember) {
 	defer p.wg.Done()
 	defer p.leave(&w.poolWorker)
-	defer p.gone(w)
+	defer p.stats.exited(&p.poolStaff, w)
 	tasks := make([]guardedPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		p.claimStarted(w, !shared && w.cheap)
+		p.stats.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -11388,7 +10544,7 @@ func (p *GuardedPool) work(w *guardedPoolMember) {
 				}
 			}
 		}
-		p.claimDone(w)
+		p.stats.claimDone(w)
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
@@ -11396,7 +10552,7 @@ func (p *GuardedPool) work(w *guardedPoolMember) {
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *GuardedPool) run(w *guardedPoolMember, t guardedPoolTask) {
+func (p *GuardedPool) run(w *poolMember, t guardedPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -11404,21 +10560,21 @@ func (p *GuardedPool) run(w *guardedPoolMember, t guardedPoolTask) {
 		}
 	case t.batch != nil:
 		p.runBatch(w, t.batch)
-		p.shareDone(w)
+		p.stats.shareDone(w)
 	default:
 		p.runJob(w, t)
 	}
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *GuardedPool) runJob(w *guardedPoolMember, t guardedPoolTask) {
+func (p *GuardedPool) runJob(w *poolMember, t guardedPoolTask) {
 	in := t.in
-	p.jobStarted(w, t.queued)
+	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
 	if err != nil {
 		out, err = p.retry(p.ctx, in, err)
 	}
-	p.jobDone(w, err == nil)
+	p.stats.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
@@ -11595,26 +10751,6 @@ type GuardedPoolStats struct {
 	RunTime   GuardedPoolHistogram
 }
 
-// guardedPoolCounters are the metrics of a pool, updated only under the
-// metrics= option. The workers count the jobs they run in their own
-// guardedPoolWorkerStats; gone holds the counts of the workers that have
-// exited.
-type guardedPoolCounters struct {
-	submitted poolPaddedUint64
-	completed poolPaddedUint64 // Map items
-	failed    poolPaddedUint64 // Map items
-	retried   poolPaddedUint64
-	unrun     poolPaddedUint64
-	inFlight  poolPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs, poolClockParked
-	// or poolClockSlow (see stamp).
-	clock poolPaddedInt64
-	// stealing counts the workers running a job taken over from another's
-	// claim: busy, though counted in hunting.
-	stealing poolPaddedInt64
-	gone     guardedPoolWorkerStats
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *GuardedPool) Stats() GuardedPoolStats {
@@ -11627,14 +10763,14 @@ func (p *GuardedPool) Stats() GuardedPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*guardedPoolWorkerStats{&p.stats.gone}, p.meters...)
+	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		s.QueueWait.add(&ws.queueWait)
+		s.RunTime.add(&ws.runTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -11649,212 +10785,9 @@ func (p *GuardedPool) Stats() GuardedPoolStats {
 	return s
 }
 
-// guardedPoolWorkerStats are the metrics one worker keeps, for
-// GuardedPoolStats to add up: its own cache lines, no contention with other
-// workers. The jobs of claims of cheap jobs (batched) are tallied in
-// pending, plain fields only the worker touches, which go to the atomic
-// fields at most every poolFlushEvery and whenever the worker waits for jobs
-// or exits; other jobs are counted in the atomic fields one by one.
-type guardedPoolWorkerStats struct {
-	// Only the worker reads and writes these. mark is when the claim
-	// started, or, not batched, the job running now; fresh says that it
-	// is when the worker's last claim ended and that it has not waited
-	// since, so the next claim starts then.
-	mark    int64
-	batched bool
-	fresh   bool
-	flushed int64  // when pending was last flushed
-	ran     uint64 // jobs of the batched claim running
-	fails   uint64 // of which failed
-	pending poolTally
-
-	completed atomic.Uint64
-	failed    atomic.Uint64
-	started   atomic.Uint64 // jobs started, pending ones excepted
-	queueWait guardedPoolHistogram
-	runTime   guardedPoolHistogram
-}
-
-// add adds the counts of o, a worker that exits, to s.
-func (s *guardedPoolWorkerStats) add(o *guardedPoolWorkerStats) {
-	s.completed.Add(o.completed.Load())
-	s.failed.Add(o.failed.Load())
-	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
-}
-
-// flush adds the tally of w's batched claims to its atomic fields.
-func (s *guardedPoolWorkerStats) flush() {
-	t := &s.pending
-	if t.jobs == 0 {
-		return
-	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
-	s.started.Add(t.jobs)
-	s.completed.Add(t.jobs - t.fails)
-	s.failed.Add(t.fails)
-	*t = poolTally{}
-}
-
-// now returns the time since epoch, in nanoseconds: one read of the
-// monotonic clock.
-func (p *GuardedPool) now() int64 {
-	return int64(time.Since(p.epoch))
-}
-
-// stamp returns the time a job is queued at, for its queue wait. While
-// workers run claims of cheap jobs it is the start of the latest such
-// claim, which they publish: a read of the clock per job would cost more
-// than the job. After a worker parked, it reads the clock and publishes
-// it, for the jobs queued until the worker it wakes starts a claim. While
-// jobs take a microsecond or more, it reads the clock.
-func (p *GuardedPool) stamp() int64 {
-	t := p.stats.clock.Load()
-	if t > 0 {
-		return t
-	}
-	now := p.now()
-	if t == poolClockParked {
-		p.stats.clock.CompareAndSwap(poolClockParked, now)
-	}
-	return now
-}
-
-// claimStarted starts timing a claim w is about to run. A claim of cheap
-// jobs (batched) is timed as a whole: its jobs' queue waits end at its
-// start, and each is given the claim's mean run time. Other jobs are timed
-// one by one.
-func (p *GuardedPool) claimStarted(w *guardedPoolMember, batched bool) {
-	ws := w.stats
-	if !ws.fresh || !batched {
-		ws.mark = p.now()
-	}
-	ws.batched, ws.fresh = batched, false
-	if c := p.stats.clock.Load(); !batched {
-		if c != poolClockSlow {
-			p.stats.clock.Store(poolClockSlow)
-		}
-	} else if ws.mark > c+poolClockStep {
-		p.stats.clock.Store(ws.mark)
-	}
-}
-
-// jobStarted records the queue wait of a job queued at queued that w
-// starts.
-func (p *GuardedPool) jobStarted(w *guardedPoolMember, queued int64) {
-	ws := w.stats
-	d := max(ws.mark-queued, 0)
-	if ws.batched {
-		ws.pending.waits[poolHistBucket(d)]++
-		ws.pending.waitSum += d
-		return
-	}
-	ws.started.Add(1)
-	ws.queueWait.observe(d)
-}
-
-// jobDone records a job w has just finished, which succeeded if ok.
-func (p *GuardedPool) jobDone(w *guardedPoolMember, ok bool) {
-	ws := w.stats
-	if ws.batched {
-		ws.ran++
-		if !ok {
-			ws.fails++
-		}
-		return
-	}
-	now := p.now()
-	ws.runTime.observe(now - ws.mark)
-	ws.mark = now // the start of w's next job, if any
-	if ok {
-		ws.completed.Add(1)
-	} else {
-		ws.failed.Add(1)
-	}
-}
-
-// shareDone restarts the clock of w's next job after a share of a Map
-// batch, which is not a job (in a batched claim, it counts in the claim's
-// time).
-func (p *GuardedPool) shareDone(w *guardedPoolMember) {
-	if !w.stats.batched {
-		w.stats.mark = p.now()
-	}
-}
-
-// chunkDone records k items of a Map batch called at queued that w ran
-// from start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
-// in the atomic fields at once.
-func (p *GuardedPool) chunkDone(w *guardedPoolMember, queued, k int64, start, end time.Time) {
-	ws := w.stats
-	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
-	wait := max(s-queued, 0)
-	ws.queueWait.counts[poolHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
-}
-
-// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
-// with the claim's mean run time, and the tally flushed if it is due.
-func (p *GuardedPool) claimDone(w *guardedPoolMember) {
-	ws := w.stats
-	if !ws.batched {
-		return
-	}
-	ws.batched = false
-	if ws.ran == 0 {
-		return
-	}
-	now := p.now()
-	d := max(now-ws.mark, 0)
-	t := &ws.pending
-	t.runs[poolHistBucket(d/int64(ws.ran))] += ws.ran
-	t.runSum += d
-	t.jobs += ws.ran
-	t.fails += ws.fails
-	ws.ran, ws.fails = 0, 0
-	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(poolFlushEvery) {
-		ws.flush()
-		ws.flushed = now
-	}
-}
-
-// waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (p *GuardedPool) waiting(w *guardedPoolMember) {
-	w.stats.fresh = false
-	w.stats.flush()
-}
-
-// gone moves the counts of w, whose goroutine is exiting, to the pool's:
-// under life, as GuardedPoolStats adds them up, so they are counted once.
-func (p *GuardedPool) gone(w *guardedPoolMember) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	w.stats.flush()
-	p.stats.gone.add(w.stats)
-	for i, ws := range p.meters {
-		if ws == w.stats {
-			p.meters = append(p.meters[:i], p.meters[i+1:]...)
-			break
-		}
-	}
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *GuardedPool) steal(self *guardedPoolMember) bool {
+func (p *GuardedPool) steal(self *poolMember) bool {
 	for {
 		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
@@ -11867,7 +10800,7 @@ func (p *GuardedPool) steal(self *guardedPoolMember) bool {
 			p.freed(&p.q.poolRing, pos)
 			// Timed alone, like the jobs of a shared claim.
 			p.stats.stealing.Add(1) // busy, though counted in hunting
-			p.claimStarted(self, false)
+			p.stats.claimStarted(self, false)
 			p.run(self, t)
 			p.stats.stealing.Add(-1)
 			return true
@@ -11880,7 +10813,7 @@ func (p *GuardedPool) steal(self *guardedPoolMember) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *GuardedPool) runClaim(w *guardedPoolMember, t guardedPoolTask, pos, n uint64) (ran uint64) {
+func (p *GuardedPool) runClaim(w *poolMember, t guardedPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -11937,6 +10870,10 @@ func NewGuardedPool(onResult func(int, int, error), breaker *JobBreaker) *Guarde
 
 // HookedPool: generated from the pool directive in pool.go.
 
+// hookedPoolHistBuckets is the number of buckets of a HookedPoolHistogram:
+// buckets.
+const hookedPoolHistBuckets = poolBuckets
+
 // HookedPoolHistogram is a snapshot of a distribution of durations in fixed
 // buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
 // Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
@@ -11944,46 +10881,14 @@ func NewGuardedPool(onResult func(int, int, error), breaker *JobBreaker) *Guarde
 // Counts. The buckets and Sum are read one by one while observations go on,
 // so Sum may be off by the observations that came meanwhile.
 type HookedPoolHistogram struct {
-	Bounds [poolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [poolHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                      // total of the observations
-	Count  uint64                             // number of observations
+	Bounds [hookedPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [hookedPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                            // total of the observations
+	Count  uint64                                   // number of observations
 }
 
-// hookedPoolHistogram records durations into the buckets of a
-// HookedPoolHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type hookedPoolHistogram struct {
-	counts [poolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *hookedPoolHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[poolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *hookedPoolHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[poolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *hookedPoolHistogram) add(o *hookedPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *hookedPoolHistogram) addTo(s *HookedPoolHistogram) {
+// add adds the distribution h recorded to s, setting its bounds.
+func (s *HookedPoolHistogram) add(h *poolHistogram) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
@@ -12050,7 +10955,7 @@ func (p *HookedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		helpers = 1
 	}
 	b := &hookedPoolBatch{ins: ins, outs: outs}
-	b.queued = p.now()
+	b.queued = p.stats.now()
 	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrHookedPoolClosed, recorded before the
@@ -12074,7 +10979,7 @@ func (p *HookedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *HookedPool) runBatch(w *hookedPoolMember, b *hookedPoolBatch) {
+func (p *HookedPool) runBatch(w *poolMember, b *hookedPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -12087,7 +10992,7 @@ func (p *HookedPool) runBatch(w *hookedPoolMember, b *hookedPoolBatch) {
 		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, HookedPoolStats has its items.
-		p.chunkDone(w, b.queued, hi-lo, start, now)
+		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
@@ -12135,7 +11040,7 @@ func (p *HookedPool) runChunk(b *hookedPoolBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *HookedPool) next(w *hookedPoolMember, tasks []hookedPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *HookedPool) next(w *poolMember, tasks []hookedPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -12164,7 +11069,7 @@ func (p *HookedPool) next(w *hookedPoolMember, tasks []hookedPoolTask) (n, pos u
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
-				p.waiting(w)
+				p.stats.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
@@ -12183,7 +11088,7 @@ func (p *HookedPool) next(w *hookedPoolMember, tasks []hookedPoolTask) (n, pos u
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
-			p.waiting(w)
+			p.stats.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -12249,12 +11154,7 @@ type HookedPool struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats hookedPoolCounters
-	// meters are the stats of the workers not yet exited, guarded by life.
-	meters []*hookedPoolWorkerStats
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
+	stats poolCounters
 }
 
 // hookedPoolTask is one element of the queue: a job, or a share of a Map batch.
@@ -12265,22 +11165,11 @@ type hookedPoolTask struct {
 	queued int64
 }
 
-// hookedPoolMember is one worker of the pool: its handle, which the pool's
-// parking and staff know, and what the pool keeps of it alone.
-type hookedPoolMember struct {
-	poolWorker
-	// stats are the metrics the worker keeps for HookedPoolStats on its own.
-	stats *hookedPoolWorkerStats
-	// A member is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [poolWorkerPad]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *HookedPool) init() {
 	queue := 2
 	workers := 1
-	p.epoch = time.Now()
+	p.stats.epoch = time.Now()
 	p.q.init(queue)
 	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
@@ -12332,7 +11221,7 @@ func (p *HookedPool) Submit(ctx context.Context, in int) error {
 	// finished before it was submitted.
 	p.stats.submitted.Add(1)
 	t := hookedPoolTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
@@ -12400,7 +11289,7 @@ func (p *HookedPool) send(ctx context.Context, t hookedPoolTask) error {
 func (p *HookedPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
 	t := hookedPoolTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	var err error
 	switch p.q.tryPush(t) {
 	case poolPushed:
@@ -12444,10 +11333,10 @@ func (p *HookedPool) Size() int {
 // grow starts n more workers. p.life must be held.
 func (p *HookedPool) grow(n int) {
 	for range n {
-		w := &hookedPoolMember{}
+		w := &poolMember{}
 		w.init()
-		w.stats = new(hookedPoolWorkerStats)
-		p.meters = append(p.meters, w.stats)
+		w.stats = new(poolWorkerStats)
+		p.stats.meters = append(p.stats.meters, w.stats)
 		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
@@ -12529,17 +11418,17 @@ func (p *HookedPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *HookedPool) work(w *hookedPoolMember) {
+func (p *HookedPool) work(w *poolMember) {
 	defer p.wg.Done()
 	defer p.leave(&w.poolWorker)
-	defer p.gone(w)
+	defer p.stats.exited(&p.poolStaff, w)
 	tasks := make([]hookedPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		p.claimStarted(w, !shared && w.cheap)
+		p.stats.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -12564,7 +11453,7 @@ func (p *HookedPool) work(w *hookedPoolMember) {
 				}
 			}
 		}
-		p.claimDone(w)
+		p.stats.claimDone(w)
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
@@ -12572,7 +11461,7 @@ func (p *HookedPool) work(w *hookedPoolMember) {
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *HookedPool) run(w *hookedPoolMember, t hookedPoolTask) {
+func (p *HookedPool) run(w *poolMember, t hookedPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -12580,18 +11469,18 @@ func (p *HookedPool) run(w *hookedPoolMember, t hookedPoolTask) {
 		}
 	case t.batch != nil:
 		p.runBatch(w, t.batch)
-		p.shareDone(w)
+		p.stats.shareDone(w)
 	default:
 		p.runJob(w, t)
 	}
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *HookedPool) runJob(w *hookedPoolMember, t hookedPoolTask) {
+func (p *HookedPool) runJob(w *poolMember, t hookedPoolTask) {
 	in := t.in
-	p.jobStarted(w, t.queued)
+	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
-	p.jobDone(w, err == nil)
+	p.stats.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
@@ -12743,26 +11632,6 @@ type HookedPoolStats struct {
 	RunTime   HookedPoolHistogram
 }
 
-// hookedPoolCounters are the metrics of a pool, updated only under the
-// metrics= option. The workers count the jobs they run in their own
-// hookedPoolWorkerStats; gone holds the counts of the workers that have
-// exited.
-type hookedPoolCounters struct {
-	submitted poolPaddedUint64
-	completed poolPaddedUint64 // Map items
-	failed    poolPaddedUint64 // Map items
-	retried   poolPaddedUint64
-	unrun     poolPaddedUint64
-	inFlight  poolPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs, poolClockParked
-	// or poolClockSlow (see stamp).
-	clock poolPaddedInt64
-	// stealing counts the workers running a job taken over from another's
-	// claim: busy, though counted in hunting.
-	stealing poolPaddedInt64
-	gone     hookedPoolWorkerStats
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *HookedPool) Stats() HookedPoolStats {
@@ -12775,14 +11644,14 @@ func (p *HookedPool) Stats() HookedPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*hookedPoolWorkerStats{&p.stats.gone}, p.meters...)
+	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		s.QueueWait.add(&ws.queueWait)
+		s.RunTime.add(&ws.runTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -12797,212 +11666,9 @@ func (p *HookedPool) Stats() HookedPoolStats {
 	return s
 }
 
-// hookedPoolWorkerStats are the metrics one worker keeps, for
-// HookedPoolStats to add up: its own cache lines, no contention with other
-// workers. The jobs of claims of cheap jobs (batched) are tallied in
-// pending, plain fields only the worker touches, which go to the atomic
-// fields at most every poolFlushEvery and whenever the worker waits for jobs
-// or exits; other jobs are counted in the atomic fields one by one.
-type hookedPoolWorkerStats struct {
-	// Only the worker reads and writes these. mark is when the claim
-	// started, or, not batched, the job running now; fresh says that it
-	// is when the worker's last claim ended and that it has not waited
-	// since, so the next claim starts then.
-	mark    int64
-	batched bool
-	fresh   bool
-	flushed int64  // when pending was last flushed
-	ran     uint64 // jobs of the batched claim running
-	fails   uint64 // of which failed
-	pending poolTally
-
-	completed atomic.Uint64
-	failed    atomic.Uint64
-	started   atomic.Uint64 // jobs started, pending ones excepted
-	queueWait hookedPoolHistogram
-	runTime   hookedPoolHistogram
-}
-
-// add adds the counts of o, a worker that exits, to s.
-func (s *hookedPoolWorkerStats) add(o *hookedPoolWorkerStats) {
-	s.completed.Add(o.completed.Load())
-	s.failed.Add(o.failed.Load())
-	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
-}
-
-// flush adds the tally of w's batched claims to its atomic fields.
-func (s *hookedPoolWorkerStats) flush() {
-	t := &s.pending
-	if t.jobs == 0 {
-		return
-	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
-	s.started.Add(t.jobs)
-	s.completed.Add(t.jobs - t.fails)
-	s.failed.Add(t.fails)
-	*t = poolTally{}
-}
-
-// now returns the time since epoch, in nanoseconds: one read of the
-// monotonic clock.
-func (p *HookedPool) now() int64 {
-	return int64(time.Since(p.epoch))
-}
-
-// stamp returns the time a job is queued at, for its queue wait. While
-// workers run claims of cheap jobs it is the start of the latest such
-// claim, which they publish: a read of the clock per job would cost more
-// than the job. After a worker parked, it reads the clock and publishes
-// it, for the jobs queued until the worker it wakes starts a claim. While
-// jobs take a microsecond or more, it reads the clock.
-func (p *HookedPool) stamp() int64 {
-	t := p.stats.clock.Load()
-	if t > 0 {
-		return t
-	}
-	now := p.now()
-	if t == poolClockParked {
-		p.stats.clock.CompareAndSwap(poolClockParked, now)
-	}
-	return now
-}
-
-// claimStarted starts timing a claim w is about to run. A claim of cheap
-// jobs (batched) is timed as a whole: its jobs' queue waits end at its
-// start, and each is given the claim's mean run time. Other jobs are timed
-// one by one.
-func (p *HookedPool) claimStarted(w *hookedPoolMember, batched bool) {
-	ws := w.stats
-	if !ws.fresh || !batched {
-		ws.mark = p.now()
-	}
-	ws.batched, ws.fresh = batched, false
-	if c := p.stats.clock.Load(); !batched {
-		if c != poolClockSlow {
-			p.stats.clock.Store(poolClockSlow)
-		}
-	} else if ws.mark > c+poolClockStep {
-		p.stats.clock.Store(ws.mark)
-	}
-}
-
-// jobStarted records the queue wait of a job queued at queued that w
-// starts.
-func (p *HookedPool) jobStarted(w *hookedPoolMember, queued int64) {
-	ws := w.stats
-	d := max(ws.mark-queued, 0)
-	if ws.batched {
-		ws.pending.waits[poolHistBucket(d)]++
-		ws.pending.waitSum += d
-		return
-	}
-	ws.started.Add(1)
-	ws.queueWait.observe(d)
-}
-
-// jobDone records a job w has just finished, which succeeded if ok.
-func (p *HookedPool) jobDone(w *hookedPoolMember, ok bool) {
-	ws := w.stats
-	if ws.batched {
-		ws.ran++
-		if !ok {
-			ws.fails++
-		}
-		return
-	}
-	now := p.now()
-	ws.runTime.observe(now - ws.mark)
-	ws.mark = now // the start of w's next job, if any
-	if ok {
-		ws.completed.Add(1)
-	} else {
-		ws.failed.Add(1)
-	}
-}
-
-// shareDone restarts the clock of w's next job after a share of a Map
-// batch, which is not a job (in a batched claim, it counts in the claim's
-// time).
-func (p *HookedPool) shareDone(w *hookedPoolMember) {
-	if !w.stats.batched {
-		w.stats.mark = p.now()
-	}
-}
-
-// chunkDone records k items of a Map batch called at queued that w ran
-// from start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
-// in the atomic fields at once.
-func (p *HookedPool) chunkDone(w *hookedPoolMember, queued, k int64, start, end time.Time) {
-	ws := w.stats
-	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
-	wait := max(s-queued, 0)
-	ws.queueWait.counts[poolHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
-}
-
-// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
-// with the claim's mean run time, and the tally flushed if it is due.
-func (p *HookedPool) claimDone(w *hookedPoolMember) {
-	ws := w.stats
-	if !ws.batched {
-		return
-	}
-	ws.batched = false
-	if ws.ran == 0 {
-		return
-	}
-	now := p.now()
-	d := max(now-ws.mark, 0)
-	t := &ws.pending
-	t.runs[poolHistBucket(d/int64(ws.ran))] += ws.ran
-	t.runSum += d
-	t.jobs += ws.ran
-	t.fails += ws.fails
-	ws.ran, ws.fails = 0, 0
-	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(poolFlushEvery) {
-		ws.flush()
-		ws.flushed = now
-	}
-}
-
-// waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (p *HookedPool) waiting(w *hookedPoolMember) {
-	w.stats.fresh = false
-	w.stats.flush()
-}
-
-// gone moves the counts of w, whose goroutine is exiting, to the pool's:
-// under life, as HookedPoolStats adds them up, so they are counted once.
-func (p *HookedPool) gone(w *hookedPoolMember) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	w.stats.flush()
-	p.stats.gone.add(w.stats)
-	for i, ws := range p.meters {
-		if ws == w.stats {
-			p.meters = append(p.meters[:i], p.meters[i+1:]...)
-			break
-		}
-	}
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *HookedPool) steal(self *hookedPoolMember) bool {
+func (p *HookedPool) steal(self *poolMember) bool {
 	for {
 		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
@@ -13015,7 +11681,7 @@ func (p *HookedPool) steal(self *hookedPoolMember) bool {
 			p.freed(&p.q.poolRing, pos)
 			// Timed alone, like the jobs of a shared claim.
 			p.stats.stealing.Add(1) // busy, though counted in hunting
-			p.claimStarted(self, false)
+			p.stats.claimStarted(self, false)
 			p.run(self, t)
 			p.stats.stealing.Add(-1)
 			return true
@@ -13028,7 +11694,7 @@ func (p *HookedPool) steal(self *hookedPoolMember) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *HookedPool) runClaim(w *hookedPoolMember, t hookedPoolTask, pos, n uint64) (ran uint64) {
+func (p *HookedPool) runClaim(w *poolMember, t hookedPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -13077,6 +11743,10 @@ func NewHookedPool(onResult func(int, int, error)) *HookedPool {
 
 // TinyMetricsPool: generated from the pool directive in pool.go.
 
+// tinyMetricsPoolHistBuckets is the number of buckets of a
+// TinyMetricsPoolHistogram: buckets.
+const tinyMetricsPoolHistBuckets = poolBuckets
+
 // TinyMetricsPoolHistogram is a snapshot of a distribution of durations in
 // fixed buckets whose bounds are powers of 4 from 1µs to about 67s
 // (4^13µs). Bucket i counts the durations d with Bounds[i-1] < d <=
@@ -13085,46 +11755,14 @@ func NewHookedPool(onResult func(int, int, error)) *HookedPool {
 // observations go on, so Sum may be off by the observations that came
 // meanwhile.
 type TinyMetricsPoolHistogram struct {
-	Bounds [poolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [poolHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                      // total of the observations
-	Count  uint64                             // number of observations
+	Bounds [tinyMetricsPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [tinyMetricsPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                                 // total of the observations
+	Count  uint64                                        // number of observations
 }
 
-// tinyMetricsPoolHistogram records durations into the buckets of a
-// TinyMetricsPoolHistogram: an atomic add to one bucket and one to the sum,
-// no lock and no allocation.
-type tinyMetricsPoolHistogram struct {
-	counts [poolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *tinyMetricsPoolHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[poolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *tinyMetricsPoolHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[poolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *tinyMetricsPoolHistogram) add(o *tinyMetricsPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *tinyMetricsPoolHistogram) addTo(s *TinyMetricsPoolHistogram) {
+// add adds the distribution h recorded to s, setting its bounds.
+func (s *TinyMetricsPoolHistogram) add(h *poolHistogram) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
@@ -13191,7 +11829,7 @@ func (p *TinyMetricsPool) MapInto(ctx context.Context, outs []int, ins []int) er
 		helpers = 1
 	}
 	b := &tinyMetricsPoolBatch{ins: ins, outs: outs}
-	b.queued = p.now()
+	b.queued = p.stats.now()
 	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrTinyMetricsPoolClosed, recorded
@@ -13215,7 +11853,7 @@ func (p *TinyMetricsPool) MapInto(ctx context.Context, outs []int, ins []int) er
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *TinyMetricsPool) runBatch(w *tinyMetricsPoolMember, b *tinyMetricsPoolBatch) {
+func (p *TinyMetricsPool) runBatch(w *poolMember, b *tinyMetricsPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -13229,7 +11867,7 @@ func (p *TinyMetricsPool) runBatch(w *tinyMetricsPoolMember, b *tinyMetricsPoolB
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, TinyMetricsPoolStats has its
 		// items.
-		p.chunkDone(w, b.queued, hi-lo, start, now)
+		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
@@ -13277,7 +11915,7 @@ func (p *TinyMetricsPool) runChunk(b *tinyMetricsPoolBatch, lo, hi int) (ok int)
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *TinyMetricsPool) next(w *tinyMetricsPoolMember, tasks []tinyMetricsPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *TinyMetricsPool) next(w *poolMember, tasks []tinyMetricsPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -13306,7 +11944,7 @@ func (p *TinyMetricsPool) next(w *tinyMetricsPoolMember, tasks []tinyMetricsPool
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
-				p.waiting(w)
+				p.stats.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
@@ -13325,7 +11963,7 @@ func (p *TinyMetricsPool) next(w *tinyMetricsPoolMember, tasks []tinyMetricsPool
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
-			p.waiting(w)
+			p.stats.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -13392,12 +12030,7 @@ type TinyMetricsPool struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats tinyMetricsPoolCounters
-	// meters are the stats of the workers not yet exited, guarded by life.
-	meters []*tinyMetricsPoolWorkerStats
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
+	stats poolCounters
 }
 
 // tinyMetricsPoolTask is one element of the queue: a job, or a share of a
@@ -13409,23 +12042,11 @@ type tinyMetricsPoolTask struct {
 	queued int64
 }
 
-// tinyMetricsPoolMember is one worker of the pool: its handle, which the
-// pool's parking and staff know, and what the pool keeps of it alone.
-type tinyMetricsPoolMember struct {
-	poolWorker
-	// stats are the metrics the worker keeps for TinyMetricsPoolStats on its
-	// own.
-	stats *tinyMetricsPoolWorkerStats
-	// A member is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [poolWorkerPad]byte
-}
-
 // init makes the queue and starts the workers.
 func (p *TinyMetricsPool) init() {
 	queue := 1024
 	workers := runtime.GOMAXPROCS(0)
-	p.epoch = time.Now()
+	p.stats.epoch = time.Now()
 	p.q.init(queue)
 	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
@@ -13459,7 +12080,7 @@ func (p *TinyMetricsPool) Submit(ctx context.Context, in int) error {
 	// job finished before it was submitted.
 	p.stats.submitted.Add(1)
 	t := tinyMetricsPoolTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
 	if err != nil {
 		p.stats.submitted.Add(^uint64(0))
@@ -13524,7 +12145,7 @@ func (p *TinyMetricsPool) send(ctx context.Context, t tinyMetricsPoolTask) error
 func (p *TinyMetricsPool) TrySubmit(in int) error {
 	p.stats.submitted.Add(1)
 	t := tinyMetricsPoolTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	var err error
 	switch p.q.tryPush(t) {
 	case poolPushed:
@@ -13565,10 +12186,10 @@ func (p *TinyMetricsPool) Size() int {
 // grow starts n more workers. p.life must be held.
 func (p *TinyMetricsPool) grow(n int) {
 	for range n {
-		w := &tinyMetricsPoolMember{}
+		w := &poolMember{}
 		w.init()
-		w.stats = new(tinyMetricsPoolWorkerStats)
-		p.meters = append(p.meters, w.stats)
+		w.stats = new(poolWorkerStats)
+		p.stats.meters = append(p.stats.meters, w.stats)
 		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
@@ -13649,17 +12270,17 @@ func (p *TinyMetricsPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *TinyMetricsPool) work(w *tinyMetricsPoolMember) {
+func (p *TinyMetricsPool) work(w *poolMember) {
 	defer p.wg.Done()
 	defer p.leave(&w.poolWorker)
-	defer p.gone(w)
+	defer p.stats.exited(&p.poolStaff, w)
 	tasks := make([]tinyMetricsPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		p.claimStarted(w, !shared && w.cheap)
+		p.stats.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -13684,7 +12305,7 @@ func (p *TinyMetricsPool) work(w *tinyMetricsPoolMember) {
 				}
 			}
 		}
-		p.claimDone(w)
+		p.stats.claimDone(w)
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
@@ -13692,7 +12313,7 @@ func (p *TinyMetricsPool) work(w *tinyMetricsPoolMember) {
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *TinyMetricsPool) run(w *tinyMetricsPoolMember, t tinyMetricsPoolTask) {
+func (p *TinyMetricsPool) run(w *poolMember, t tinyMetricsPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -13700,18 +12321,18 @@ func (p *TinyMetricsPool) run(w *tinyMetricsPoolMember, t tinyMetricsPoolTask) {
 		}
 	case t.batch != nil:
 		p.runBatch(w, t.batch)
-		p.shareDone(w)
+		p.stats.shareDone(w)
 	default:
 		p.runJob(w, t)
 	}
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *TinyMetricsPool) runJob(w *tinyMetricsPoolMember, t tinyMetricsPoolTask) {
+func (p *TinyMetricsPool) runJob(w *poolMember, t tinyMetricsPoolTask) {
 	in := t.in
-	p.jobStarted(w, t.queued)
+	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
-	p.jobDone(w, err == nil)
+	p.stats.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
@@ -13862,26 +12483,6 @@ type TinyMetricsPoolStats struct {
 	RunTime   TinyMetricsPoolHistogram
 }
 
-// tinyMetricsPoolCounters are the metrics of a pool, updated only under the
-// metrics= option. The workers count the jobs they run in their own
-// tinyMetricsPoolWorkerStats; gone holds the counts of the workers that have
-// exited.
-type tinyMetricsPoolCounters struct {
-	submitted poolPaddedUint64
-	completed poolPaddedUint64 // Map items
-	failed    poolPaddedUint64 // Map items
-	retried   poolPaddedUint64
-	unrun     poolPaddedUint64
-	inFlight  poolPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs, poolClockParked
-	// or poolClockSlow (see stamp).
-	clock poolPaddedInt64
-	// stealing counts the workers running a job taken over from another's
-	// claim: busy, though counted in hunting.
-	stealing poolPaddedInt64
-	gone     tinyMetricsPoolWorkerStats
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *TinyMetricsPool) Stats() TinyMetricsPoolStats {
@@ -13894,14 +12495,14 @@ func (p *TinyMetricsPool) Stats() TinyMetricsPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*tinyMetricsPoolWorkerStats{&p.stats.gone}, p.meters...)
+	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		s.QueueWait.add(&ws.queueWait)
+		s.RunTime.add(&ws.runTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -13916,212 +12517,9 @@ func (p *TinyMetricsPool) Stats() TinyMetricsPoolStats {
 	return s
 }
 
-// tinyMetricsPoolWorkerStats are the metrics one worker keeps, for
-// TinyMetricsPoolStats to add up: its own cache lines, no contention with
-// other workers. The jobs of claims of cheap jobs (batched) are tallied in
-// pending, plain fields only the worker touches, which go to the atomic
-// fields at most every poolFlushEvery and whenever the worker waits for jobs
-// or exits; other jobs are counted in the atomic fields one by one.
-type tinyMetricsPoolWorkerStats struct {
-	// Only the worker reads and writes these. mark is when the claim
-	// started, or, not batched, the job running now; fresh says that it
-	// is when the worker's last claim ended and that it has not waited
-	// since, so the next claim starts then.
-	mark    int64
-	batched bool
-	fresh   bool
-	flushed int64  // when pending was last flushed
-	ran     uint64 // jobs of the batched claim running
-	fails   uint64 // of which failed
-	pending poolTally
-
-	completed atomic.Uint64
-	failed    atomic.Uint64
-	started   atomic.Uint64 // jobs started, pending ones excepted
-	queueWait tinyMetricsPoolHistogram
-	runTime   tinyMetricsPoolHistogram
-}
-
-// add adds the counts of o, a worker that exits, to s.
-func (s *tinyMetricsPoolWorkerStats) add(o *tinyMetricsPoolWorkerStats) {
-	s.completed.Add(o.completed.Load())
-	s.failed.Add(o.failed.Load())
-	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
-}
-
-// flush adds the tally of w's batched claims to its atomic fields.
-func (s *tinyMetricsPoolWorkerStats) flush() {
-	t := &s.pending
-	if t.jobs == 0 {
-		return
-	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
-	s.started.Add(t.jobs)
-	s.completed.Add(t.jobs - t.fails)
-	s.failed.Add(t.fails)
-	*t = poolTally{}
-}
-
-// now returns the time since epoch, in nanoseconds: one read of the
-// monotonic clock.
-func (p *TinyMetricsPool) now() int64 {
-	return int64(time.Since(p.epoch))
-}
-
-// stamp returns the time a job is queued at, for its queue wait. While
-// workers run claims of cheap jobs it is the start of the latest such
-// claim, which they publish: a read of the clock per job would cost more
-// than the job. After a worker parked, it reads the clock and publishes
-// it, for the jobs queued until the worker it wakes starts a claim. While
-// jobs take a microsecond or more, it reads the clock.
-func (p *TinyMetricsPool) stamp() int64 {
-	t := p.stats.clock.Load()
-	if t > 0 {
-		return t
-	}
-	now := p.now()
-	if t == poolClockParked {
-		p.stats.clock.CompareAndSwap(poolClockParked, now)
-	}
-	return now
-}
-
-// claimStarted starts timing a claim w is about to run. A claim of cheap
-// jobs (batched) is timed as a whole: its jobs' queue waits end at its
-// start, and each is given the claim's mean run time. Other jobs are timed
-// one by one.
-func (p *TinyMetricsPool) claimStarted(w *tinyMetricsPoolMember, batched bool) {
-	ws := w.stats
-	if !ws.fresh || !batched {
-		ws.mark = p.now()
-	}
-	ws.batched, ws.fresh = batched, false
-	if c := p.stats.clock.Load(); !batched {
-		if c != poolClockSlow {
-			p.stats.clock.Store(poolClockSlow)
-		}
-	} else if ws.mark > c+poolClockStep {
-		p.stats.clock.Store(ws.mark)
-	}
-}
-
-// jobStarted records the queue wait of a job queued at queued that w
-// starts.
-func (p *TinyMetricsPool) jobStarted(w *tinyMetricsPoolMember, queued int64) {
-	ws := w.stats
-	d := max(ws.mark-queued, 0)
-	if ws.batched {
-		ws.pending.waits[poolHistBucket(d)]++
-		ws.pending.waitSum += d
-		return
-	}
-	ws.started.Add(1)
-	ws.queueWait.observe(d)
-}
-
-// jobDone records a job w has just finished, which succeeded if ok.
-func (p *TinyMetricsPool) jobDone(w *tinyMetricsPoolMember, ok bool) {
-	ws := w.stats
-	if ws.batched {
-		ws.ran++
-		if !ok {
-			ws.fails++
-		}
-		return
-	}
-	now := p.now()
-	ws.runTime.observe(now - ws.mark)
-	ws.mark = now // the start of w's next job, if any
-	if ok {
-		ws.completed.Add(1)
-	} else {
-		ws.failed.Add(1)
-	}
-}
-
-// shareDone restarts the clock of w's next job after a share of a Map
-// batch, which is not a job (in a batched claim, it counts in the claim's
-// time).
-func (p *TinyMetricsPool) shareDone(w *tinyMetricsPoolMember) {
-	if !w.stats.batched {
-		w.stats.mark = p.now()
-	}
-}
-
-// chunkDone records k items of a Map batch called at queued that w ran
-// from start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
-// in the atomic fields at once.
-func (p *TinyMetricsPool) chunkDone(w *tinyMetricsPoolMember, queued, k int64, start, end time.Time) {
-	ws := w.stats
-	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
-	wait := max(s-queued, 0)
-	ws.queueWait.counts[poolHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
-}
-
-// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
-// with the claim's mean run time, and the tally flushed if it is due.
-func (p *TinyMetricsPool) claimDone(w *tinyMetricsPoolMember) {
-	ws := w.stats
-	if !ws.batched {
-		return
-	}
-	ws.batched = false
-	if ws.ran == 0 {
-		return
-	}
-	now := p.now()
-	d := max(now-ws.mark, 0)
-	t := &ws.pending
-	t.runs[poolHistBucket(d/int64(ws.ran))] += ws.ran
-	t.runSum += d
-	t.jobs += ws.ran
-	t.fails += ws.fails
-	ws.ran, ws.fails = 0, 0
-	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(poolFlushEvery) {
-		ws.flush()
-		ws.flushed = now
-	}
-}
-
-// waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (p *TinyMetricsPool) waiting(w *tinyMetricsPoolMember) {
-	w.stats.fresh = false
-	w.stats.flush()
-}
-
-// gone moves the counts of w, whose goroutine is exiting, to the pool's:
-// under life, as TinyMetricsPoolStats adds them up, so they are counted once.
-func (p *TinyMetricsPool) gone(w *tinyMetricsPoolMember) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	w.stats.flush()
-	p.stats.gone.add(w.stats)
-	for i, ws := range p.meters {
-		if ws == w.stats {
-			p.meters = append(p.meters[:i], p.meters[i+1:]...)
-			break
-		}
-	}
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *TinyMetricsPool) steal(self *tinyMetricsPoolMember) bool {
+func (p *TinyMetricsPool) steal(self *poolMember) bool {
 	for {
 		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
@@ -14134,7 +12532,7 @@ func (p *TinyMetricsPool) steal(self *tinyMetricsPoolMember) bool {
 			p.freed(&p.q.poolRing, pos)
 			// Timed alone, like the jobs of a shared claim.
 			p.stats.stealing.Add(1) // busy, though counted in hunting
-			p.claimStarted(self, false)
+			p.stats.claimStarted(self, false)
 			p.run(self, t)
 			p.stats.stealing.Add(-1)
 			return true
@@ -14147,7 +12545,7 @@ func (p *TinyMetricsPool) steal(self *tinyMetricsPoolMember) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *TinyMetricsPool) runClaim(w *tinyMetricsPoolMember, t tinyMetricsPoolTask, pos, n uint64) (ran uint64) {
+func (p *TinyMetricsPool) runClaim(w *poolMember, t tinyMetricsPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {

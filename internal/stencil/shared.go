@@ -164,6 +164,14 @@ func (s *state) planShared() {
 			all = append(all, sd)
 		}
 	}
+	// The exported API's text is the directive's own: what it names (an
+	// unexported constant as an array length of an exported struct) is
+	// not shared, so that go doc shows the directive's names for it.
+	for obj := range s.exposed() {
+		if sd := declOf[obj]; sd != nil {
+			sd.ok = false
+		}
+	}
 	// Methods belong with their type; a type goes with its methods.
 	for _, sd := range all {
 		if sd.recv != nil {
@@ -202,6 +210,107 @@ func (s *state) planShared() {
 			s.sharedObjs[obj] = true
 		}
 	}
+}
+
+// exposed returns the template's unexported package-level objects that the
+// live exported declarations name where go doc shows them: in the type of
+// an exported type, the signature of an exported function or method, the
+// type and value of an exported constant or variable.
+func (s *state) exposed() map[types.Object]bool {
+	info, scope := s.t.Info, s.t.Pkg.Scope()
+	out := map[types.Object]bool{}
+	walk := func(n ast.Node) {
+		if n == nil {
+			return
+		}
+		ast.Inspect(n, func(n ast.Node) bool {
+			if n == nil || s.dead[n] {
+				return false
+			}
+			if id, ok := n.(*ast.Ident); ok {
+				if obj := info.Uses[id]; obj != nil && obj.Parent() == scope && !obj.Exported() {
+					out[obj] = true
+				}
+			}
+			return true
+		})
+	}
+	for _, f := range s.t.Files {
+		for _, d := range f.Decls {
+			if s.dead[d] {
+				continue
+			}
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Name.IsExported() {
+					walk(d.Type)
+				}
+			case *ast.GenDecl:
+				for _, sp := range d.Specs {
+					if s.dead[sp] {
+						continue
+					}
+					switch sp := sp.(type) {
+					case *ast.TypeSpec:
+						if !sp.Name.IsExported() {
+							continue
+						}
+						st, ok := sp.Type.(*ast.StructType)
+						if !ok {
+							walk(sp.Type)
+							continue
+						}
+						// go doc shows only the exported fields.
+						for _, fld := range st.Fields.List {
+							if shown(fld) {
+								walk(fld.Type)
+							}
+						}
+					case *ast.ValueSpec:
+						for i, n := range sp.Names {
+							if n.IsExported() {
+								walk(sp.Type)
+								if i < len(sp.Values) {
+									walk(sp.Values[i])
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// shown reports whether go doc shows a struct field: it has an exported
+// name, or embeds an exported type.
+func shown(fld *ast.Field) bool {
+	for _, n := range fld.Names {
+		if n.IsExported() {
+			return true
+		}
+	}
+	if len(fld.Names) > 0 {
+		return false
+	}
+	t := fld.Type
+	if st, ok := t.(*ast.StarExpr); ok {
+		t = st.X
+	}
+	switch t := t.(type) {
+	case *ast.Ident:
+		return t.IsExported()
+	case *ast.SelectorExpr:
+		return t.Sel.IsExported()
+	case *ast.IndexExpr:
+		id, ok := t.X.(*ast.Ident)
+		return ok && id.IsExported()
+	case *ast.IndexListExpr:
+		id, ok := t.X.(*ast.Ident)
+		return ok && id.IsExported()
+	}
+	return false
 }
 
 // sharedDeps records the template objects sd refers to, in its code and

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/monogen/monogen/internal/stencil"
 	"github.com/monogen/monogen/templates"
@@ -116,5 +117,66 @@ func TestSharedDeclarationsIgnoreFoldedBranches(t *testing.T) {
 	sized := stencilMap(t, tpl, "Sized", "map", map[string]string{"sizeHint": "1000"})
 	if s := sharedNames(sized); slices.Contains(s, "mapBaseTableLen") || !slices.Contains(sized.Declared, "sizedBaseTableLen") {
 		t.Errorf("with sizeHint set, want baseTableLen of its own; shared: %v, own: %v", s, sized.Declared)
+	}
+}
+
+// TestSharedDeclarationsLeaveNamesOfTheAPIToTheDirective checks that what
+// go doc shows of a directive's API names the directive's declarations:
+// an unexported constant in an exported field's type (the length of
+// Histogram.Counts in a pool) or in an exported function's signature is
+// the directive's own, not shared, though it depends on no directive; one
+// in an unexported field (hidden by go doc) is shared.
+func TestSharedDeclarationsLeaveNamesOfTheAPIToTheDirective(t *testing.T) {
+	src := `package box
+
+// size is the length of Snapshot.Values.
+const size = 4
+
+// count is the length of Make's argument.
+const count = 3
+
+// width is the length of Snapshot.hidden.
+const width = 2
+
+// Snapshot is what a Box holds.
+type Snapshot struct {
+	Values [size]int
+	hidden [width]int
+}
+
+// Box holds a T.
+type Box[T any] struct {
+	v T
+	s Snapshot
+}
+
+// Get returns the value and the snapshot.
+func (b *Box[T]) Get() (T, int) { return b.v, b.s.hidden[0] + b.s.Values[0] }
+
+// Make returns a snapshot of xs.
+func Make(xs [count]int) Snapshot { return Snapshot{Values: [size]int{xs[0]}} }
+`
+	tpl, err := stencil.Parse(fstest.MapFS{"box/box.go": {Data: []byte(src)}}, "box", importer.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := stencil.Stencil(tpl, &stencil.Spec{Name: "IntBox", Main: "Box", Types: map[string]string{"T": "int"}, Shared: "box"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := sharedNames(out)
+	for _, own := range []string{"intBoxSize", "intBoxCount"} {
+		if !slices.Contains(out.Declared, own) {
+			t.Errorf("%s is not the directive's own; own %v, shared %v", own, out.Declared, shared)
+		}
+	}
+	if !slices.Contains(shared, "boxWidth") {
+		t.Errorf("width, named only by an unexported field, is not shared; own %v, shared %v", out.Declared, shared)
+	}
+	code := strings.Join(out.Decls, "\n")
+	for _, want := range []string{"Values [intBoxSize]int", "hidden [boxWidth]int", "xs [intBoxCount]int"} {
+		if !strings.Contains(code, want) {
+			t.Errorf("the directive's code has no %q:\n%s", want, code)
+		}
 	}
 }

@@ -6,9 +6,12 @@ import (
 	"time"
 )
 
-// histBuckets is the number of buckets of a Histogram: one per power of 4
+// buckets is the number of buckets a histogram records: one per power of 4
 // from 1µs to about 67s, and one above.
-const histBuckets = 15
+const buckets = 15
+
+// histBuckets is the number of buckets of a Histogram: buckets.
+const histBuckets = buckets
 
 // Histogram is a snapshot of a distribution of durations in fixed buckets
 // whose bounds are powers of 4 from 1µs to about 67s (4^13µs). Bucket i
@@ -30,7 +33,7 @@ type Histogram struct {
 //
 //monogen:if metrics
 type histogram struct {
-	counts [histBuckets]atomic.Uint64
+	counts [buckets]atomic.Uint64
 	sum    atomic.Int64
 }
 
@@ -43,7 +46,7 @@ func histBucket(d int64) int {
 	if d <= 1000 {
 		return 0
 	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, histBuckets-1)
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, buckets-1)
 }
 
 // observe records a duration of d nanoseconds; a negative d (a clock read
@@ -76,10 +79,10 @@ func (h *histogram) add(o *histogram) {
 	h.sum.Add(o.sum.Load())
 }
 
-// addTo adds the recorded distribution to s, setting its bounds.
+// add adds the distribution h recorded to s, setting its bounds.
 //
 //monogen:if metrics
-func (h *histogram) addTo(s *Histogram) {
+func (s *Histogram) add(h *histogram) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}

@@ -100,7 +100,7 @@ func (p *Pool[In, Out]) MapInto(ctx context.Context, outs []Out, ins []In) error
 	}
 	b := &batch[In, Out]{ins: ins, outs: outs}
 	if p.cfg.Metrics {
-		b.queued = p.now()
+		b.queued = p.stats.now()
 	}
 	b.start(ctx, n, helpers)
 	defer b.cancel()
@@ -202,7 +202,7 @@ func (p *Pool[In, Out]) runBatch(w *member, b *batch[In, Out]) {
 		if p.cfg.Metrics {
 			p.stats.inFlight.Add(lo - hi)
 			// Before finish: once Map returns, Stats has its items.
-			p.chunkDone(w, b.queued, hi-lo, start, now)
+			p.stats.chunkDone(w, b.queued, hi-lo, start, now)
 		}
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)

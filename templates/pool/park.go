@@ -91,7 +91,7 @@ func (p *Pool[In, Out]) next(w *member, tasks []task[In, Out]) (n, pos uint64, s
 				hunting = true
 				p.hunting.Add(1)
 				if p.cfg.Metrics {
-					p.waiting(w)
+					p.stats.waiting(w)
 				}
 			}
 			if p.steal(w) && !w.retired.Load() {
@@ -112,7 +112,7 @@ func (p *Pool[In, Out]) next(w *member, tasks []task[In, Out]) (n, pos uint64, s
 			hunting = true
 			p.hunting.Add(1)
 			if p.cfg.Metrics {
-				p.waiting(w)
+				p.stats.waiting(w)
 			}
 		}
 		if p.steal(w) {

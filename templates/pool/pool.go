@@ -220,11 +220,6 @@ type Pool[In, Out any] struct {
 	unrunTaken bool // Shutdown has returned unrun; later ones go to the handler
 
 	stats counters //monogen:if metrics
-	// meters are the stats of the workers not yet exited, guarded by life.
-	meters []*workerStats //monogen:if metrics
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time //monogen:if metrics
 }
 
 // staff holds the workers of a pool.
@@ -324,7 +319,7 @@ func (p *Pool[In, Out]) init() {
 		workers = p.cfg.Workers
 	}
 	if p.cfg.Metrics {
-		p.epoch = time.Now()
+		p.stats.epoch = time.Now()
 	}
 	p.q.init(queue)
 	p.parking.init()
@@ -395,7 +390,7 @@ func (p *Pool[In, Out]) Submit(ctx context.Context, in In) error {
 	}
 	t := task[In, Out]{in: in}
 	if p.cfg.Metrics {
-		t.queued = p.stamp()
+		t.queued = p.stats.stamp()
 	}
 	err := p.send(ctx, t)
 	if p.cfg.Metrics { //monogen:note outermost, so the stencil can fold it
@@ -479,7 +474,7 @@ func (p *Pool[In, Out]) TrySubmit(in In) error {
 	}
 	t := task[In, Out]{in: in}
 	if p.cfg.Metrics {
-		t.queued = p.stamp()
+		t.queued = p.stats.stamp()
 	}
 	var err error
 	switch p.q.tryPush(t) {
@@ -553,7 +548,7 @@ func (p *Pool[In, Out]) grow(n int) {
 		w.init()
 		if p.cfg.Metrics {
 			w.stats = new(workerStats)
-			p.meters = append(p.meters, w.stats)
+			p.stats.meters = append(p.stats.meters, w.stats)
 		}
 		p.hire(&w.worker)
 		go p.work(w)
@@ -698,7 +693,7 @@ func (p *Pool[In, Out]) work(w *member) {
 	defer p.wg.Done()
 	defer p.leave(&w.worker)
 	if p.cfg.Metrics {
-		defer p.gone(w)
+		defer p.stats.exited(&p.staff, w)
 	}
 	tasks := make([]task[In, Out], maxClaim)
 	for !w.retired.Load() {
@@ -707,7 +702,7 @@ func (p *Pool[In, Out]) work(w *member) {
 			return
 		}
 		if p.cfg.Metrics {
-			p.claimStarted(w, !shared && w.cheap)
+			p.stats.claimStarted(w, !shared && w.cheap)
 		}
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
@@ -734,7 +729,7 @@ func (p *Pool[In, Out]) work(w *member) {
 			}
 		}
 		if p.cfg.Metrics {
-			p.claimDone(w)
+			p.stats.claimDone(w)
 		}
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < cheapJob*time.Duration(ran)
@@ -752,7 +747,7 @@ func (p *Pool[In, Out]) run(w *member, t task[In, Out]) {
 	case t.batch != nil:
 		p.runBatch(w, t.batch)
 		if p.cfg.Metrics {
-			p.shareDone(w)
+			p.stats.shareDone(w)
 		}
 	default:
 		p.runJob(w, t)
@@ -763,7 +758,7 @@ func (p *Pool[In, Out]) run(w *member, t task[In, Out]) {
 func (p *Pool[In, Out]) runJob(w *member, t task[In, Out]) {
 	in := t.in
 	if p.cfg.Metrics {
-		p.jobStarted(w, t.queued)
+		p.stats.jobStarted(w, t.queued)
 	}
 	out, err := p.attempt(p.ctx, in)
 	if p.cfg.Retries > 0 { //monogen:note outermost, so the stencil can fold it
@@ -772,7 +767,7 @@ func (p *Pool[In, Out]) runJob(w *member, t task[In, Out]) {
 		}
 	}
 	if p.cfg.Metrics {
-		p.jobDone(w, err == nil)
+		p.stats.jobDone(w, err == nil)
 	}
 	p.deliver(in, out, err)
 }

@@ -77,6 +77,12 @@ type counters struct {
 	// claim: busy, though counted in hunting.
 	stealing paddedInt64
 	gone     workerStats
+	// meters are the stats of the workers not yet exited, guarded by
+	// staff.life.
+	meters []*workerStats
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
@@ -96,14 +102,14 @@ func (p *Pool[In, Out]) Stats() Stats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*workerStats{&p.stats.gone}, p.meters...)
+	all := append([]*workerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		s.QueueWait.add(&ws.queueWait)
+		s.RunTime.add(&ws.runTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -152,7 +158,7 @@ type workerStats struct {
 //monogen:if metrics
 type tally struct {
 	jobs, fails     uint64
-	waits, runs     [histBuckets]uint64
+	waits, runs     [buckets]uint64
 	waitSum, runSum int64
 }
 
@@ -199,8 +205,8 @@ func (s *workerStats) flush() {
 // monotonic clock.
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) now() int64 {
-	return int64(time.Since(p.epoch))
+func (c *counters) now() int64 {
+	return int64(time.Since(c.epoch))
 }
 
 // stamp returns the time a job is queued at, for its queue wait. While
@@ -211,14 +217,14 @@ func (p *Pool[In, Out]) now() int64 {
 // jobs take a microsecond or more, it reads the clock.
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) stamp() int64 {
-	t := p.stats.clock.Load()
+func (c *counters) stamp() int64 {
+	t := c.clock.Load()
 	if t > 0 {
 		return t
 	}
-	now := p.now()
+	now := c.now()
 	if t == clockParked {
-		p.stats.clock.CompareAndSwap(clockParked, now)
+		c.clock.CompareAndSwap(clockParked, now)
 	}
 	return now
 }
@@ -236,18 +242,18 @@ const (
 // one by one.
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) claimStarted(w *member, batched bool) {
+func (c *counters) claimStarted(w *member, batched bool) {
 	ws := w.stats
 	if !ws.fresh || !batched {
-		ws.mark = p.now()
+		ws.mark = c.now()
 	}
 	ws.batched, ws.fresh = batched, false
-	if c := p.stats.clock.Load(); !batched {
-		if c != clockSlow {
-			p.stats.clock.Store(clockSlow)
+	if t := c.clock.Load(); !batched {
+		if t != clockSlow {
+			c.clock.Store(clockSlow)
 		}
-	} else if ws.mark > c+clockStep {
-		p.stats.clock.Store(ws.mark)
+	} else if ws.mark > t+clockStep {
+		c.clock.Store(ws.mark)
 	}
 }
 
@@ -260,7 +266,7 @@ const clockStep = 4000 // 4µs, the second bucket's bound
 // starts.
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) jobStarted(w *member, queued int64) {
+func (c *counters) jobStarted(w *member, queued int64) {
 	ws := w.stats
 	d := max(ws.mark-queued, 0)
 	if ws.batched {
@@ -275,7 +281,7 @@ func (p *Pool[In, Out]) jobStarted(w *member, queued int64) {
 // jobDone records a job w has just finished, which succeeded if ok.
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) jobDone(w *member, ok bool) {
+func (c *counters) jobDone(w *member, ok bool) {
 	ws := w.stats
 	if ws.batched {
 		ws.ran++
@@ -284,7 +290,7 @@ func (p *Pool[In, Out]) jobDone(w *member, ok bool) {
 		}
 		return
 	}
-	now := p.now()
+	now := c.now()
 	ws.runTime.observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
@@ -299,9 +305,9 @@ func (p *Pool[In, Out]) jobDone(w *member, ok bool) {
 // time).
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) shareDone(w *member) {
+func (c *counters) shareDone(w *member) {
 	if !w.stats.batched {
-		w.stats.mark = p.now()
+		w.stats.mark = c.now()
 	}
 }
 
@@ -311,9 +317,9 @@ func (p *Pool[In, Out]) shareDone(w *member) {
 // in the atomic fields at once.
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) chunkDone(w *member, queued, k int64, start, end time.Time) {
+func (c *counters) chunkDone(w *member, queued, k int64, start, end time.Time) {
 	ws := w.stats
-	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
 	wait := max(s-queued, 0)
 	ws.queueWait.counts[histBucket(wait)].Add(uint64(k))
 	ws.queueWait.sum.Add(wait * k)
@@ -324,7 +330,7 @@ func (p *Pool[In, Out]) chunkDone(w *member, queued, k int64, start, end time.Ti
 // with the claim's mean run time, and the tally flushed if it is due.
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) claimDone(w *member) {
+func (c *counters) claimDone(w *member) {
 	ws := w.stats
 	if !ws.batched {
 		return
@@ -333,7 +339,7 @@ func (p *Pool[In, Out]) claimDone(w *member) {
 	if ws.ran == 0 {
 		return
 	}
-	now := p.now()
+	now := c.now()
 	d := max(now-ws.mark, 0)
 	t := &ws.pending
 	t.runs[histBucket(d/int64(ws.ran))] += ws.ran
@@ -351,23 +357,23 @@ func (p *Pool[In, Out]) claimDone(w *member) {
 // waiting flushes w's tally as w goes to wait for jobs, or exits.
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) waiting(w *member) {
+func (c *counters) waiting(w *member) {
 	w.stats.fresh = false
 	w.stats.flush()
 }
 
-// gone moves the counts of w, whose goroutine is exiting, to the pool's:
-// under life, as Stats adds them up, so they are counted once.
+// exited moves the counts of w, whose goroutine is exiting, to gone: under
+// s.life, as Stats adds them up, so they are counted once.
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) gone(w *member) {
-	p.life.Lock()
-	defer p.life.Unlock()
+func (c *counters) exited(s *staff, w *member) {
+	s.life.Lock()
+	defer s.life.Unlock()
 	w.stats.flush()
-	p.stats.gone.add(w.stats)
-	for i, ws := range p.meters {
+	c.gone.add(w.stats)
+	for i, ws := range c.meters {
 		if ws == w.stats {
-			p.meters = append(p.meters[:i], p.meters[i+1:]...)
+			c.meters = append(c.meters[:i], c.meters[i+1:]...)
 			break
 		}
 	}

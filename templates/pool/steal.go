@@ -123,7 +123,7 @@ func (p *Pool[In, Out]) steal(self *member) bool {
 			if p.cfg.Metrics {
 				// Timed alone, like the jobs of a shared claim.
 				p.stats.stealing.Add(1) // busy, though counted in hunting
-				p.claimStarted(self, false)
+				p.stats.claimStarted(self, false)
 			}
 			p.run(self, t)
 			if p.cfg.Metrics {
