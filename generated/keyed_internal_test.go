@@ -127,12 +127,12 @@ func TestPerTenantAcquireOfAnEvictedSlotLooksTheKeyUpAgain(t *testing.T) {
 
 // TestPerTenantCallsOfAKeyWithoutWaitersTakeNoLock is the keyedsem
 // template's test of the same name on the generated PerTenant: with the
-// lock of a tenant's slot held, TryAcquire, Acquire and Release of the
+// lock of a tenant's queue held, TryAcquire, Acquire and Release of the
 // tenant complete, since no caller waits.
 func TestPerTenantCallsOfAKeyWithoutWaitersTakeNoLock(t *testing.T) {
 	s := NewPerTenant()
 	sl, _ := s.slot("acme")
-	sl.mu.Lock()
+	q := sl.lockQueue()
 	done := make(chan bool)
 	go func() {
 		ok := s.TryAcquire("acme", 1) && s.Acquire(context.Background(), "acme", 3) == nil
@@ -141,13 +141,13 @@ func TestPerTenantCallsOfAKeyWithoutWaitersTakeNoLock(t *testing.T) {
 	}()
 	select {
 	case ok := <-done:
-		sl.mu.Unlock()
+		q.mu.Unlock()
 		if !ok {
 			t.Fatal("TryAcquire, Acquire or Release failed")
 		}
 	case <-time.After(10 * time.Second):
 		// Let the calls finish, for the goroutine leak check.
-		sl.mu.Unlock()
+		q.mu.Unlock()
 		<-done
 		t.Fatal("TryAcquire, Acquire and Release of a tenant without waiters waited for its slot's lock")
 	}

@@ -3608,7 +3608,7 @@ var ErrPerTenantTooManyKeys = errors.New("semaphore: too many keys")
 // first use. While no caller of a key waits, Acquire, TryAcquire and Release
 // on the key, once seen, take no lock: one lookup in a map whose reads take
 // no lock, and one compare-and-swap on the key's count. A call that must
-// wait, and the calls of a key while it has waiters, lock the key's slot.
+// wait, and the calls of a key while it has waiters, lock the key's queue.
 type PerTenant struct {
 	slots *perTenantKeyMap
 	// live counts the slots in the map: Len.
@@ -3631,7 +3631,7 @@ const (
 	// perTenantHeldMask holds the weight held: at most PerTenantMaxN.
 	perTenantHeldMask = PerTenantMaxN
 	// perTenantQueued is set while the slot has waiters: the calls of its
-	// key then lock the slot, which keeps them in FIFO order.
+	// key then lock its queue, which keeps them in FIFO order.
 	perTenantQueued = 1 << 62
 	// perTenantMarked is set, on an idle slot, by a sweep that found it
 	// idle; the first call that takes units clears it.
@@ -3646,14 +3646,33 @@ const (
 type perTenantSlot struct {
 	// state is the weight held and the flags queued and marked, or
 	// evicted. Callers change it with compare-and-swap while queued is
-	// clear; while it is set, only holders of mu change it.
+	// clear; while it is set, only holders of the queue's lock change it.
 	state atomic.Int64
 	// markedAt is the time of the sweep that marked the slot, in
 	// nanoseconds since the epoch. Only sweeps, which hold sweepMu, use it.
 	markedAt int64
+	// queue is nil until a caller of the key has to wait.
+	queue atomic.Pointer[perTenantWaitQueue]
+}
+
+// perTenantWaitQueue is the queue of a slot's waiters.
+type perTenantWaitQueue struct {
 	// mu guards waiters, the requests queued, in order.
 	mu      sync.Mutex
 	waiters []*perTenantWaiter
+}
+
+// lockQueue returns the queue of sl, locked, creating it if sl has none.
+func (sl *perTenantSlot) lockQueue() *perTenantWaitQueue {
+	q := sl.queue.Load()
+	if q == nil {
+		q = new(perTenantWaitQueue)
+		if !sl.queue.CompareAndSwap(nil, q) {
+			q = sl.queue.Load()
+		}
+	}
+	q.mu.Lock()
+	return q
 }
 
 // perTenantWaiter is a queued request for n units, granted when ready is
@@ -3699,16 +3718,16 @@ func (s *PerTenant) Acquire(ctx context.Context, key TenantID, n int64) error {
 		if st == perTenantEvicted {
 			continue
 		}
-		sl.mu.Lock()
-		w, retry, err := s.enqueue(ctx, sl, n)
-		sl.mu.Unlock()
+		q := sl.lockQueue()
+		w, retry, err := s.enqueue(ctx, sl, q, n)
+		q.mu.Unlock()
 		if retry {
 			continue
 		}
 		if w == nil {
 			return err
 		}
-		return s.await(ctx, sl, w)
+		return s.await(ctx, sl, q, w)
 	}
 }
 
@@ -3756,11 +3775,11 @@ func (s *PerTenant) tryTake(sl *perTenantSlot, n int64) (st int64, ok bool) {
 	}
 }
 
-// enqueue queues a request for n units of sl, or takes them if they fit
-// now. It returns the queued waiter; or nil and nil when it took the units;
-// or nil and ctx.Err() when ctx is done; or retry when a sweep evicted sl.
-// The caller holds sl.mu.
-func (s *PerTenant) enqueue(ctx context.Context, sl *perTenantSlot, n int64) (w *perTenantWaiter, retry bool, err error) {
+// enqueue queues a request for n units of sl in q, sl's queue, or takes
+// them if they fit now. It returns the queued waiter; or nil and nil when it
+// took the units; or nil and ctx.Err() when ctx is done; or retry when a
+// sweep evicted sl. The caller holds q.mu.
+func (s *PerTenant) enqueue(ctx context.Context, sl *perTenantSlot, q *perTenantWaitQueue, n int64) (w *perTenantWaiter, retry bool, err error) {
 	for {
 		st := sl.state.Load()
 		if st == perTenantEvicted {
@@ -3778,13 +3797,13 @@ func (s *PerTenant) enqueue(ctx context.Context, sl *perTenantSlot, n int64) (w 
 		default:
 		}
 		// The units do not fit: from the flag on, the calls of the
-		// key lock the slot, and the release that frees the units
+		// key lock the queue, and the release that frees the units
 		// grants them.
 		if st&perTenantQueued == 0 && !sl.state.CompareAndSwap(st, st|perTenantQueued) {
 			continue
 		}
 		w = &perTenantWaiter{n: n, ready: make(chan struct{})}
-		sl.waiters = append(sl.waiters, w)
+		q.waiters = append(q.waiters, w)
 		return w, false, nil
 	}
 }
@@ -3808,9 +3827,9 @@ func (s *PerTenant) Release(key TenantID, n int64) {
 	for {
 		st := sl.state.Load()
 		if st&perTenantQueued != 0 {
-			sl.mu.Lock()
-			ok := s.put(sl, n)
-			sl.mu.Unlock()
+			q := sl.lockQueue()
+			ok := s.put(sl, q, n)
+			q.mu.Unlock()
 			if !ok {
 				panic("semaphore: released more than held")
 			}
@@ -3828,10 +3847,10 @@ func (s *PerTenant) Release(key TenantID, n int64) {
 	}
 }
 
-// put gives n units back to sl and grants the waiters that then fit, in
-// order. It reports false, changing nothing, if sl holds fewer than n
-// units. The caller holds sl.mu.
-func (s *PerTenant) put(sl *perTenantSlot, n int64) bool {
+// put gives n units back to sl and grants the waiters of q, sl's queue,
+// that then fit, in order. It reports false, changing nothing, if sl holds
+// fewer than n units. The caller holds q.mu.
+func (s *PerTenant) put(sl *perTenantSlot, q *perTenantWaitQueue, n int64) bool {
 	for {
 		st := sl.state.Load()
 		if st == perTenantEvicted || st&perTenantHeldMask < n {
@@ -3841,7 +3860,7 @@ func (s *PerTenant) put(sl *perTenantSlot, n int64) bool {
 			continue
 		}
 		if st&perTenantQueued != 0 {
-			s.grant(sl)
+			s.grant(sl, q)
 		} else if st == n {
 			s.idle.Add(1)
 		}
@@ -3882,33 +3901,33 @@ func (s *PerTenant) clock() int64 {
 	return int64(time.Since(s.epoch))
 }
 
-// grant gives the waiters of sl that fit their units, in order, and clears
-// queued when none is left. The caller holds sl.mu, and sl has waiters or
-// queued set: no other caller changes the word.
-func (s *PerTenant) grant(sl *perTenantSlot) {
+// grant gives the waiters of q, sl's queue, that fit their units, in
+// order, and clears queued when none is left. The caller holds q.mu, and sl
+// has queued set: no other caller changes the word.
+func (s *PerTenant) grant(sl *perTenantSlot, q *perTenantWaitQueue) {
 	held := sl.state.Load() & perTenantHeldMask
-	for len(sl.waiters) > 0 && held+sl.waiters[0].n <= 4 {
-		w := sl.waiters[0]
+	for len(q.waiters) > 0 && held+q.waiters[0].n <= 4 {
+		w := q.waiters[0]
 		held += w.n
 		close(w.ready)
-		sl.waiters[0] = nil
-		sl.waiters = sl.waiters[1:]
+		q.waiters[0] = nil
+		q.waiters = q.waiters[1:]
 	}
-	if len(sl.waiters) > 0 {
+	if len(q.waiters) > 0 {
 		sl.state.Store(held | perTenantQueued)
 		return
 	}
-	sl.waiters = nil
+	q.waiters = nil
 	sl.state.Store(held)
 	if held == 0 {
 		s.idle.Add(1)
 	}
 }
 
-// await waits until the queued w is granted its units or done is closed.
-// If ctx is done when the wait ends, the request fails even if it was
-// granted too, and gives the units back.
-func (s *PerTenant) await(ctx context.Context, sl *perTenantSlot, w *perTenantWaiter) error {
+// await waits until w, queued in q, sl's queue, is granted its units or
+// ctx is done. If ctx is done when the wait ends, the request fails even if
+// it was granted too, and gives the units back.
+func (s *PerTenant) await(ctx context.Context, sl *perTenantSlot, q *perTenantWaitQueue, w *perTenantWaiter) error {
 	done := ctx.Done()
 	select {
 	case <-w.ready:
@@ -3919,22 +3938,22 @@ func (s *PerTenant) await(ctx context.Context, sl *perTenantSlot, w *perTenantWa
 		}
 	case <-done:
 	}
-	sl.mu.Lock()
+	q.mu.Lock()
 	select {
 	case <-w.ready:
 		// Giving units back may let the next waiters in.
-		s.put(sl, w.n)
+		s.put(sl, q, w.n)
 	default:
-		for i, q := range sl.waiters {
-			if q == w {
-				sl.waiters = append(sl.waiters[:i], sl.waiters[i+1:]...)
+		for i, o := range q.waiters {
+			if o == w {
+				q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
 				break
 			}
 		}
 		// Leaving the head of the queue may let the next waiters in.
-		s.grant(sl)
+		s.grant(sl, q)
 	}
-	sl.mu.Unlock()
+	q.mu.Unlock()
 	return ctx.Err()
 }
 
@@ -5071,7 +5090,7 @@ const BenchPerShardMaxN = math.MaxInt64 / 2
 // TryAcquire and Release on the key, once seen, take no lock: one lookup in
 // a map whose reads take no lock, and one compare-and-swap on the key's
 // count. A call that must wait, and the calls of a key while it has waiters,
-// lock the key's slot.
+// lock the key's queue.
 type BenchPerShard struct {
 	slots *benchPerShardKeyMap
 	// live counts the slots in the map: Len.
@@ -5091,7 +5110,7 @@ const (
 	// benchPerShardHeldMask holds the weight held: at most BenchPerShardMaxN.
 	benchPerShardHeldMask = BenchPerShardMaxN
 	// benchPerShardQueued is set while the slot has waiters: the calls of
-	// its key then lock the slot, which keeps them in FIFO order.
+	// its key then lock its queue, which keeps them in FIFO order.
 	benchPerShardQueued = 1 << 62
 	// benchPerShardMarked is set, on an idle slot, by a sweep that found it
 	// idle; the first call that takes units clears it.
@@ -5106,14 +5125,33 @@ const (
 type benchPerShardSlot struct {
 	// state is the weight held and the flags queued and marked, or
 	// evicted. Callers change it with compare-and-swap while queued is
-	// clear; while it is set, only holders of mu change it.
+	// clear; while it is set, only holders of the queue's lock change it.
 	state atomic.Int64
 	// markedAt is the time of the sweep that marked the slot, in
 	// nanoseconds since the epoch. Only sweeps, which hold sweepMu, use it.
 	markedAt int64
+	// queue is nil until a caller of the key has to wait.
+	queue atomic.Pointer[benchPerShardWaitQueue]
+}
+
+// benchPerShardWaitQueue is the queue of a slot's waiters.
+type benchPerShardWaitQueue struct {
 	// mu guards waiters, the requests queued, in order.
 	mu      sync.Mutex
 	waiters []*benchPerShardWaiter
+}
+
+// lockQueue returns the queue of sl, locked, creating it if sl has none.
+func (sl *benchPerShardSlot) lockQueue() *benchPerShardWaitQueue {
+	q := sl.queue.Load()
+	if q == nil {
+		q = new(benchPerShardWaitQueue)
+		if !sl.queue.CompareAndSwap(nil, q) {
+			q = sl.queue.Load()
+		}
+	}
+	q.mu.Lock()
+	return q
 }
 
 // benchPerShardWaiter is a queued request for n units, granted when ready is
@@ -5159,16 +5197,16 @@ func (s *BenchPerShard) Acquire(ctx context.Context, key uint64, n int64) error 
 		if st == benchPerShardEvicted {
 			continue
 		}
-		sl.mu.Lock()
-		w, retry, err := s.enqueue(ctx, sl, n)
-		sl.mu.Unlock()
+		q := sl.lockQueue()
+		w, retry, err := s.enqueue(ctx, sl, q, n)
+		q.mu.Unlock()
 		if retry {
 			continue
 		}
 		if w == nil {
 			return err
 		}
-		return s.await(ctx, sl, w)
+		return s.await(ctx, sl, q, w)
 	}
 }
 
@@ -5213,11 +5251,11 @@ func (s *BenchPerShard) tryTake(sl *benchPerShardSlot, n int64) (st int64, ok bo
 	}
 }
 
-// enqueue queues a request for n units of sl, or takes them if they fit
-// now. It returns the queued waiter; or nil and nil when it took the units;
-// or nil and ctx.Err() when ctx is done; or retry when a sweep evicted sl.
-// The caller holds sl.mu.
-func (s *BenchPerShard) enqueue(ctx context.Context, sl *benchPerShardSlot, n int64) (w *benchPerShardWaiter, retry bool, err error) {
+// enqueue queues a request for n units of sl in q, sl's queue, or takes
+// them if they fit now. It returns the queued waiter; or nil and nil when it
+// took the units; or nil and ctx.Err() when ctx is done; or retry when a
+// sweep evicted sl. The caller holds q.mu.
+func (s *BenchPerShard) enqueue(ctx context.Context, sl *benchPerShardSlot, q *benchPerShardWaitQueue, n int64) (w *benchPerShardWaiter, retry bool, err error) {
 	for {
 		st := sl.state.Load()
 		if st == benchPerShardEvicted {
@@ -5235,13 +5273,13 @@ func (s *BenchPerShard) enqueue(ctx context.Context, sl *benchPerShardSlot, n in
 		default:
 		}
 		// The units do not fit: from the flag on, the calls of the
-		// key lock the slot, and the release that frees the units
+		// key lock the queue, and the release that frees the units
 		// grants them.
 		if st&benchPerShardQueued == 0 && !sl.state.CompareAndSwap(st, st|benchPerShardQueued) {
 			continue
 		}
 		w = &benchPerShardWaiter{n: n, ready: make(chan struct{})}
-		sl.waiters = append(sl.waiters, w)
+		q.waiters = append(q.waiters, w)
 		return w, false, nil
 	}
 }
@@ -5265,9 +5303,9 @@ func (s *BenchPerShard) Release(key uint64, n int64) {
 	for {
 		st := sl.state.Load()
 		if st&benchPerShardQueued != 0 {
-			sl.mu.Lock()
-			ok := s.put(sl, n)
-			sl.mu.Unlock()
+			q := sl.lockQueue()
+			ok := s.put(sl, q, n)
+			q.mu.Unlock()
 			if !ok {
 				panic("semaphore: released more than held")
 			}
@@ -5282,10 +5320,10 @@ func (s *BenchPerShard) Release(key uint64, n int64) {
 	}
 }
 
-// put gives n units back to sl and grants the waiters that then fit, in
-// order. It reports false, changing nothing, if sl holds fewer than n
-// units. The caller holds sl.mu.
-func (s *BenchPerShard) put(sl *benchPerShardSlot, n int64) bool {
+// put gives n units back to sl and grants the waiters of q, sl's queue,
+// that then fit, in order. It reports false, changing nothing, if sl holds
+// fewer than n units. The caller holds q.mu.
+func (s *BenchPerShard) put(sl *benchPerShardSlot, q *benchPerShardWaitQueue, n int64) bool {
 	for {
 		st := sl.state.Load()
 		if st == benchPerShardEvicted || st&benchPerShardHeldMask < n {
@@ -5295,7 +5333,7 @@ func (s *BenchPerShard) put(sl *benchPerShardSlot, n int64) bool {
 			continue
 		}
 		if st&benchPerShardQueued != 0 {
-			s.grant(sl)
+			s.grant(sl, q)
 		}
 		return true
 	}
@@ -5334,30 +5372,30 @@ func (s *BenchPerShard) clock() int64 {
 	return int64(time.Since(s.epoch))
 }
 
-// grant gives the waiters of sl that fit their units, in order, and clears
-// queued when none is left. The caller holds sl.mu, and sl has waiters or
-// queued set: no other caller changes the word.
-func (s *BenchPerShard) grant(sl *benchPerShardSlot) {
+// grant gives the waiters of q, sl's queue, that fit their units, in
+// order, and clears queued when none is left. The caller holds q.mu, and sl
+// has queued set: no other caller changes the word.
+func (s *BenchPerShard) grant(sl *benchPerShardSlot, q *benchPerShardWaitQueue) {
 	held := sl.state.Load() & benchPerShardHeldMask
-	for len(sl.waiters) > 0 && held+sl.waiters[0].n <= 64 {
-		w := sl.waiters[0]
+	for len(q.waiters) > 0 && held+q.waiters[0].n <= 64 {
+		w := q.waiters[0]
 		held += w.n
 		close(w.ready)
-		sl.waiters[0] = nil
-		sl.waiters = sl.waiters[1:]
+		q.waiters[0] = nil
+		q.waiters = q.waiters[1:]
 	}
-	if len(sl.waiters) > 0 {
+	if len(q.waiters) > 0 {
 		sl.state.Store(held | benchPerShardQueued)
 		return
 	}
-	sl.waiters = nil
+	q.waiters = nil
 	sl.state.Store(held)
 }
 
-// await waits until the queued w is granted its units or done is closed.
-// If ctx is done when the wait ends, the request fails even if it was
-// granted too, and gives the units back.
-func (s *BenchPerShard) await(ctx context.Context, sl *benchPerShardSlot, w *benchPerShardWaiter) error {
+// await waits until w, queued in q, sl's queue, is granted its units or
+// ctx is done. If ctx is done when the wait ends, the request fails even if
+// it was granted too, and gives the units back.
+func (s *BenchPerShard) await(ctx context.Context, sl *benchPerShardSlot, q *benchPerShardWaitQueue, w *benchPerShardWaiter) error {
 	done := ctx.Done()
 	select {
 	case <-w.ready:
@@ -5368,22 +5406,22 @@ func (s *BenchPerShard) await(ctx context.Context, sl *benchPerShardSlot, w *ben
 		}
 	case <-done:
 	}
-	sl.mu.Lock()
+	q.mu.Lock()
 	select {
 	case <-w.ready:
 		// Giving units back may let the next waiters in.
-		s.put(sl, w.n)
+		s.put(sl, q, w.n)
 	default:
-		for i, q := range sl.waiters {
-			if q == w {
-				sl.waiters = append(sl.waiters[:i], sl.waiters[i+1:]...)
+		for i, o := range q.waiters {
+			if o == w {
+				q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
 				break
 			}
 		}
 		// Leaving the head of the queue may let the next waiters in.
-		s.grant(sl)
+		s.grant(sl, q)
 	}
-	sl.mu.Unlock()
+	q.mu.Unlock()
 	return ctx.Err()
 }
 
@@ -6476,7 +6514,7 @@ const BenchPerHostMaxN = math.MaxInt64 / 2
 // Release on the key, once seen, take no lock: one lookup in a map whose
 // reads take no lock, and one compare-and-swap on the key's count. A call
 // that must wait, and the calls of a key while it has waiters, lock the
-// key's slot.
+// key's queue.
 type BenchPerHost struct {
 	slots *benchPerHostKeyMap
 	// live counts the slots in the map: Len.
@@ -6496,7 +6534,7 @@ const (
 	// benchPerHostHeldMask holds the weight held: at most BenchPerHostMaxN.
 	benchPerHostHeldMask = BenchPerHostMaxN
 	// benchPerHostQueued is set while the slot has waiters: the calls of its
-	// key then lock the slot, which keeps them in FIFO order.
+	// key then lock its queue, which keeps them in FIFO order.
 	benchPerHostQueued = 1 << 62
 	// benchPerHostMarked is set, on an idle slot, by a sweep that found it
 	// idle; the first call that takes units clears it.
@@ -6511,14 +6549,33 @@ const (
 type benchPerHostSlot struct {
 	// state is the weight held and the flags queued and marked, or
 	// evicted. Callers change it with compare-and-swap while queued is
-	// clear; while it is set, only holders of mu change it.
+	// clear; while it is set, only holders of the queue's lock change it.
 	state atomic.Int64
 	// markedAt is the time of the sweep that marked the slot, in
 	// nanoseconds since the epoch. Only sweeps, which hold sweepMu, use it.
 	markedAt int64
+	// queue is nil until a caller of the key has to wait.
+	queue atomic.Pointer[benchPerHostWaitQueue]
+}
+
+// benchPerHostWaitQueue is the queue of a slot's waiters.
+type benchPerHostWaitQueue struct {
 	// mu guards waiters, the requests queued, in order.
 	mu      sync.Mutex
 	waiters []*benchPerHostWaiter
+}
+
+// lockQueue returns the queue of sl, locked, creating it if sl has none.
+func (sl *benchPerHostSlot) lockQueue() *benchPerHostWaitQueue {
+	q := sl.queue.Load()
+	if q == nil {
+		q = new(benchPerHostWaitQueue)
+		if !sl.queue.CompareAndSwap(nil, q) {
+			q = sl.queue.Load()
+		}
+	}
+	q.mu.Lock()
+	return q
 }
 
 // benchPerHostWaiter is a queued request for n units, granted when ready is
@@ -6564,16 +6621,16 @@ func (s *BenchPerHost) Acquire(ctx context.Context, key netip.Addr, n int64) err
 		if st == benchPerHostEvicted {
 			continue
 		}
-		sl.mu.Lock()
-		w, retry, err := s.enqueue(ctx, sl, n)
-		sl.mu.Unlock()
+		q := sl.lockQueue()
+		w, retry, err := s.enqueue(ctx, sl, q, n)
+		q.mu.Unlock()
 		if retry {
 			continue
 		}
 		if w == nil {
 			return err
 		}
-		return s.await(ctx, sl, w)
+		return s.await(ctx, sl, q, w)
 	}
 }
 
@@ -6618,11 +6675,11 @@ func (s *BenchPerHost) tryTake(sl *benchPerHostSlot, n int64) (st int64, ok bool
 	}
 }
 
-// enqueue queues a request for n units of sl, or takes them if they fit
-// now. It returns the queued waiter; or nil and nil when it took the units;
-// or nil and ctx.Err() when ctx is done; or retry when a sweep evicted sl.
-// The caller holds sl.mu.
-func (s *BenchPerHost) enqueue(ctx context.Context, sl *benchPerHostSlot, n int64) (w *benchPerHostWaiter, retry bool, err error) {
+// enqueue queues a request for n units of sl in q, sl's queue, or takes
+// them if they fit now. It returns the queued waiter; or nil and nil when it
+// took the units; or nil and ctx.Err() when ctx is done; or retry when a
+// sweep evicted sl. The caller holds q.mu.
+func (s *BenchPerHost) enqueue(ctx context.Context, sl *benchPerHostSlot, q *benchPerHostWaitQueue, n int64) (w *benchPerHostWaiter, retry bool, err error) {
 	for {
 		st := sl.state.Load()
 		if st == benchPerHostEvicted {
@@ -6640,13 +6697,13 @@ func (s *BenchPerHost) enqueue(ctx context.Context, sl *benchPerHostSlot, n int6
 		default:
 		}
 		// The units do not fit: from the flag on, the calls of the
-		// key lock the slot, and the release that frees the units
+		// key lock the queue, and the release that frees the units
 		// grants them.
 		if st&benchPerHostQueued == 0 && !sl.state.CompareAndSwap(st, st|benchPerHostQueued) {
 			continue
 		}
 		w = &benchPerHostWaiter{n: n, ready: make(chan struct{})}
-		sl.waiters = append(sl.waiters, w)
+		q.waiters = append(q.waiters, w)
 		return w, false, nil
 	}
 }
@@ -6670,9 +6727,9 @@ func (s *BenchPerHost) Release(key netip.Addr, n int64) {
 	for {
 		st := sl.state.Load()
 		if st&benchPerHostQueued != 0 {
-			sl.mu.Lock()
-			ok := s.put(sl, n)
-			sl.mu.Unlock()
+			q := sl.lockQueue()
+			ok := s.put(sl, q, n)
+			q.mu.Unlock()
 			if !ok {
 				panic("semaphore: released more than held")
 			}
@@ -6687,10 +6744,10 @@ func (s *BenchPerHost) Release(key netip.Addr, n int64) {
 	}
 }
 
-// put gives n units back to sl and grants the waiters that then fit, in
-// order. It reports false, changing nothing, if sl holds fewer than n
-// units. The caller holds sl.mu.
-func (s *BenchPerHost) put(sl *benchPerHostSlot, n int64) bool {
+// put gives n units back to sl and grants the waiters of q, sl's queue,
+// that then fit, in order. It reports false, changing nothing, if sl holds
+// fewer than n units. The caller holds q.mu.
+func (s *BenchPerHost) put(sl *benchPerHostSlot, q *benchPerHostWaitQueue, n int64) bool {
 	for {
 		st := sl.state.Load()
 		if st == benchPerHostEvicted || st&benchPerHostHeldMask < n {
@@ -6700,7 +6757,7 @@ func (s *BenchPerHost) put(sl *benchPerHostSlot, n int64) bool {
 			continue
 		}
 		if st&benchPerHostQueued != 0 {
-			s.grant(sl)
+			s.grant(sl, q)
 		}
 		return true
 	}
@@ -6739,30 +6796,30 @@ func (s *BenchPerHost) clock() int64 {
 	return int64(time.Since(s.epoch))
 }
 
-// grant gives the waiters of sl that fit their units, in order, and clears
-// queued when none is left. The caller holds sl.mu, and sl has waiters or
-// queued set: no other caller changes the word.
-func (s *BenchPerHost) grant(sl *benchPerHostSlot) {
+// grant gives the waiters of q, sl's queue, that fit their units, in
+// order, and clears queued when none is left. The caller holds q.mu, and sl
+// has queued set: no other caller changes the word.
+func (s *BenchPerHost) grant(sl *benchPerHostSlot, q *benchPerHostWaitQueue) {
 	held := sl.state.Load() & benchPerHostHeldMask
-	for len(sl.waiters) > 0 && held+sl.waiters[0].n <= 64 {
-		w := sl.waiters[0]
+	for len(q.waiters) > 0 && held+q.waiters[0].n <= 64 {
+		w := q.waiters[0]
 		held += w.n
 		close(w.ready)
-		sl.waiters[0] = nil
-		sl.waiters = sl.waiters[1:]
+		q.waiters[0] = nil
+		q.waiters = q.waiters[1:]
 	}
-	if len(sl.waiters) > 0 {
+	if len(q.waiters) > 0 {
 		sl.state.Store(held | benchPerHostQueued)
 		return
 	}
-	sl.waiters = nil
+	q.waiters = nil
 	sl.state.Store(held)
 }
 
-// await waits until the queued w is granted its units or done is closed.
-// If ctx is done when the wait ends, the request fails even if it was
-// granted too, and gives the units back.
-func (s *BenchPerHost) await(ctx context.Context, sl *benchPerHostSlot, w *benchPerHostWaiter) error {
+// await waits until w, queued in q, sl's queue, is granted its units or
+// ctx is done. If ctx is done when the wait ends, the request fails even if
+// it was granted too, and gives the units back.
+func (s *BenchPerHost) await(ctx context.Context, sl *benchPerHostSlot, q *benchPerHostWaitQueue, w *benchPerHostWaiter) error {
 	done := ctx.Done()
 	select {
 	case <-w.ready:
@@ -6773,22 +6830,22 @@ func (s *BenchPerHost) await(ctx context.Context, sl *benchPerHostSlot, w *bench
 		}
 	case <-done:
 	}
-	sl.mu.Lock()
+	q.mu.Lock()
 	select {
 	case <-w.ready:
 		// Giving units back may let the next waiters in.
-		s.put(sl, w.n)
+		s.put(sl, q, w.n)
 	default:
-		for i, q := range sl.waiters {
-			if q == w {
-				sl.waiters = append(sl.waiters[:i], sl.waiters[i+1:]...)
+		for i, o := range q.waiters {
+			if o == w {
+				q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
 				break
 			}
 		}
 		// Leaving the head of the queue may let the next waiters in.
-		s.grant(sl)
+		s.grant(sl, q)
 	}
-	sl.mu.Unlock()
+	q.mu.Unlock()
 	return ctx.Err()
 }
 

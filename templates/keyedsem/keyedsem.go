@@ -11,8 +11,9 @@
 //
 // # Memory
 //
-// Each key holds one slot: one word for its count of units held and its
-// flags, and its queue of waiters. A slot with no holder and no waiter is
+// Each key holds one slot of 24 bytes: one word for its count of units held
+// and its flags, the time of its mark, and its queue of waiters, created by
+// the first caller of the key that has to wait. A slot with no holder and no waiter is
 // idle; it behaves exactly as a slot that was never created, so eviction
 // takes only idle slots, and never a key that has holders or waiters.
 //
@@ -107,7 +108,7 @@ const (
 // use. While no caller of a key waits, Acquire, TryAcquire and Release on
 // the key, once seen, take no lock: one lookup in a map whose reads take no
 // lock, and one compare-and-swap on the key's count. A call that must wait,
-// and the calls of a key while it has waiters, lock the key's slot.
+// and the calls of a key while it has waiters, lock the key's queue.
 type Semaphore[K comparable] struct {
 	slots *keyMap[K]
 	// live counts the slots in the map: Len.
@@ -131,7 +132,7 @@ const (
 	// heldMask holds the weight held: at most MaxN.
 	heldMask = MaxN
 	// queued is set while the slot has waiters: the calls of its key then
-	// lock the slot, which keeps them in FIFO order.
+	// lock its queue, which keeps them in FIFO order.
 	queued = 1 << 62
 	// marked is set, on an idle slot, by a sweep that found it idle; the
 	// first call that takes units clears it.
@@ -146,14 +147,33 @@ const (
 type slot struct {
 	// state is the weight held and the flags queued and marked, or
 	// evicted. Callers change it with compare-and-swap while queued is
-	// clear; while it is set, only holders of mu change it.
+	// clear; while it is set, only holders of the queue's lock change it.
 	state atomic.Int64
 	// markedAt is the time of the sweep that marked the slot, in
 	// nanoseconds since the epoch. Only sweeps, which hold sweepMu, use it.
 	markedAt int64
+	// queue is nil until a caller of the key has to wait.
+	queue atomic.Pointer[waitQueue]
+}
+
+// waitQueue is the queue of a slot's waiters.
+type waitQueue struct {
 	// mu guards waiters, the requests queued, in order.
 	mu      sync.Mutex
 	waiters []*waiter
+}
+
+// lockQueue returns the queue of sl, locked, creating it if sl has none.
+func (sl *slot) lockQueue() *waitQueue {
+	q := sl.queue.Load()
+	if q == nil {
+		q = new(waitQueue)
+		if !sl.queue.CompareAndSwap(nil, q) {
+			q = sl.queue.Load()
+		}
+	}
+	q.mu.Lock()
+	return q
 }
 
 // waiter is a queued request for n units, granted when ready is closed.
@@ -211,16 +231,16 @@ func (s *Semaphore[K]) Acquire(ctx context.Context, key K, n int64) error {
 		if st == evicted {
 			continue
 		}
-		sl.mu.Lock()
-		w, retry, err := s.enqueue(ctx, sl, n)
-		sl.mu.Unlock()
+		q := sl.lockQueue()
+		w, retry, err := s.enqueue(ctx, sl, q, n)
+		q.mu.Unlock()
 		if retry {
 			continue
 		}
 		if w == nil {
 			return err
 		}
-		return s.await(ctx, sl, w)
+		return s.await(ctx, sl, q, w)
 	}
 }
 
@@ -268,11 +288,11 @@ func (s *Semaphore[K]) tryTake(sl *slot, n int64) (st int64, ok bool) {
 	}
 }
 
-// enqueue queues a request for n units of sl, or takes them if they fit
-// now. It returns the queued waiter; or nil and nil when it took the units;
-// or nil and ctx.Err() when ctx is done; or retry when a sweep evicted sl.
-// The caller holds sl.mu.
-func (s *Semaphore[K]) enqueue(ctx context.Context, sl *slot, n int64) (w *waiter, retry bool, err error) {
+// enqueue queues a request for n units of sl in q, sl's queue, or takes
+// them if they fit now. It returns the queued waiter; or nil and nil when it
+// took the units; or nil and ctx.Err() when ctx is done; or retry when a
+// sweep evicted sl. The caller holds q.mu.
+func (s *Semaphore[K]) enqueue(ctx context.Context, sl *slot, q *waitQueue, n int64) (w *waiter, retry bool, err error) {
 	for {
 		st := sl.state.Load()
 		if st == evicted {
@@ -290,13 +310,13 @@ func (s *Semaphore[K]) enqueue(ctx context.Context, sl *slot, n int64) (w *waite
 		default:
 		}
 		// The units do not fit: from the flag on, the calls of the
-		// key lock the slot, and the release that frees the units
+		// key lock the queue, and the release that frees the units
 		// grants them.
 		if st&queued == 0 && !sl.state.CompareAndSwap(st, st|queued) {
 			continue
 		}
 		w = &waiter{n: n, ready: make(chan struct{})}
-		sl.waiters = append(sl.waiters, w)
+		q.waiters = append(q.waiters, w)
 		return w, false, nil
 	}
 }
@@ -320,9 +340,9 @@ func (s *Semaphore[K]) Release(key K, n int64) {
 	for {
 		st := sl.state.Load()
 		if st&queued != 0 {
-			sl.mu.Lock()
-			ok := s.put(sl, n)
-			sl.mu.Unlock()
+			q := sl.lockQueue()
+			ok := s.put(sl, q, n)
+			q.mu.Unlock()
 			if !ok {
 				panic("semaphore: released more than held")
 			}
@@ -340,10 +360,10 @@ func (s *Semaphore[K]) Release(key K, n int64) {
 	}
 }
 
-// put gives n units back to sl and grants the waiters that then fit, in
-// order. It reports false, changing nothing, if sl holds fewer than n
-// units. The caller holds sl.mu.
-func (s *Semaphore[K]) put(sl *slot, n int64) bool {
+// put gives n units back to sl and grants the waiters of q, sl's queue,
+// that then fit, in order. It reports false, changing nothing, if sl holds
+// fewer than n units. The caller holds q.mu.
+func (s *Semaphore[K]) put(sl *slot, q *waitQueue, n int64) bool {
 	for {
 		st := sl.state.Load()
 		if st == evicted || st&heldMask < n {
@@ -353,7 +373,7 @@ func (s *Semaphore[K]) put(sl *slot, n int64) bool {
 			continue
 		}
 		if st&queued != 0 {
-			s.grant(sl)
+			s.grant(sl, q)
 		} else if s.cfg.Keys > 0 && st == n {
 			s.idle.Add(1)
 		}
@@ -395,33 +415,33 @@ func (s *Semaphore[K]) clock() int64 {
 	return int64(time.Since(s.epoch))
 }
 
-// grant gives the waiters of sl that fit their units, in order, and clears
-// queued when none is left. The caller holds sl.mu, and sl has waiters or
-// queued set: no other caller changes the word.
-func (s *Semaphore[K]) grant(sl *slot) {
+// grant gives the waiters of q, sl's queue, that fit their units, in
+// order, and clears queued when none is left. The caller holds q.mu, and sl
+// has queued set: no other caller changes the word.
+func (s *Semaphore[K]) grant(sl *slot, q *waitQueue) {
 	held := sl.state.Load() & heldMask
-	for len(sl.waiters) > 0 && held+sl.waiters[0].n <= s.cfg.N {
-		w := sl.waiters[0]
+	for len(q.waiters) > 0 && held+q.waiters[0].n <= s.cfg.N {
+		w := q.waiters[0]
 		held += w.n
 		close(w.ready)
-		sl.waiters[0] = nil
-		sl.waiters = sl.waiters[1:]
+		q.waiters[0] = nil
+		q.waiters = q.waiters[1:]
 	}
-	if len(sl.waiters) > 0 {
+	if len(q.waiters) > 0 {
 		sl.state.Store(held | queued)
 		return
 	}
-	sl.waiters = nil
+	q.waiters = nil
 	sl.state.Store(held)
 	if s.cfg.Keys > 0 && held == 0 {
 		s.idle.Add(1)
 	}
 }
 
-// await waits until the queued w is granted its units or done is closed.
-// If ctx is done when the wait ends, the request fails even if it was
-// granted too, and gives the units back.
-func (s *Semaphore[K]) await(ctx context.Context, sl *slot, w *waiter) error {
+// await waits until w, queued in q, sl's queue, is granted its units or
+// ctx is done. If ctx is done when the wait ends, the request fails even if
+// it was granted too, and gives the units back.
+func (s *Semaphore[K]) await(ctx context.Context, sl *slot, q *waitQueue, w *waiter) error {
 	done := ctx.Done()
 	select {
 	case <-w.ready:
@@ -432,22 +452,22 @@ func (s *Semaphore[K]) await(ctx context.Context, sl *slot, w *waiter) error {
 		}
 	case <-done:
 	}
-	sl.mu.Lock()
+	q.mu.Lock()
 	select {
 	case <-w.ready:
 		// Giving units back may let the next waiters in.
-		s.put(sl, w.n)
+		s.put(sl, q, w.n)
 	default:
-		for i, q := range sl.waiters {
-			if q == w {
-				sl.waiters = append(sl.waiters[:i], sl.waiters[i+1:]...)
+		for i, o := range q.waiters {
+			if o == w {
+				q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
 				break
 			}
 		}
 		// Leaving the head of the queue may let the next waiters in.
-		s.grant(sl)
+		s.grant(sl, q)
 	}
-	sl.mu.Unlock()
+	q.mu.Unlock()
 	return ctx.Err()
 }
 

@@ -51,14 +51,14 @@ func TestSweepNeverEvictsASlotWithAHolder(t *testing.T) {
 	s.Release("k", 1)
 }
 
-// TestCallsOfAKeyWithoutWaitersTakeNoLock holds the lock of a key's slot
+// TestCallsOfAKeyWithoutWaitersTakeNoLock holds the lock of a key's queue
 // while TryAcquire, Acquire and Release of the key run: with no caller
 // waiting, they complete without it, with one compare-and-swap on the
 // key's count each.
 func TestCallsOfAKeyWithoutWaitersTakeNoLock(t *testing.T) {
 	s := New[string](Config{N: 2})
 	sl, _ := s.slot("k")
-	sl.mu.Lock()
+	q := sl.lockQueue()
 	done := make(chan bool)
 	go func() {
 		ok := s.TryAcquire("k", 1) && s.Acquire(context.Background(), "k", 1) == nil
@@ -67,13 +67,13 @@ func TestCallsOfAKeyWithoutWaitersTakeNoLock(t *testing.T) {
 	}()
 	select {
 	case ok := <-done:
-		sl.mu.Unlock()
+		q.mu.Unlock()
 		if !ok {
 			t.Fatal("TryAcquire, Acquire or Release failed")
 		}
 	case <-time.After(10 * time.Second):
 		// Let the calls finish, for the goroutine leak check.
-		sl.mu.Unlock()
+		q.mu.Unlock()
 		<-done
 		t.Fatal("TryAcquire, Acquire and Release of a key without waiters waited for its slot's lock")
 	}
