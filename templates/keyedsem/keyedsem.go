@@ -11,11 +11,12 @@
 //
 // # Memory
 //
-// Each key holds one slot of 24 bytes: one word for its count of units held
-// and its flags, the time of its mark, and its queue of waiters, created by
-// the first caller of the key that has to wait. A slot with no holder and no waiter is
-// idle; it behaves exactly as a slot that was never created, so eviction
-// takes only idle slots, and never a key that has holders or waiters.
+// Each key holds one slot, of 24 bytes on 64-bit platforms: one word for its
+// count of units held and its flags, the time of its mark, and its queue of
+// waiters, created by the first caller of the key that has to wait. A slot
+// with no holder and no waiter is idle; it behaves exactly as a slot that was
+// never created, so eviction takes only idle slots, and never a key that has
+// holders or waiters.
 //
 // Idle slots are evicted by sweeps that run on the path that creates a key,
 // not by a goroutine: the map only grows when a key is created, so sweeping

@@ -319,3 +319,51 @@ func TestAcquireIsNeverLeftWaitingByAConcurrentRelease(t *testing.T) {
 		t.Fatalf("Held = %d after every release, want 0 and the whole capacity free", s.Held("k"))
 	}
 }
+
+// releaseCtx is a context whose first Done call runs release, and whose
+// later calls find it canceled: it plays a Release that runs between an
+// Acquire's check that its units do not fit and its queueing.
+type releaseCtx struct {
+	context.Context
+	release func()
+	calls   int
+}
+
+func (c *releaseCtx) Done() <-chan struct{} {
+	c.calls++
+	if c.calls == 1 {
+		c.release()
+		return nil
+	}
+	done := make(chan struct{})
+	close(done)
+	return done
+}
+
+func (c *releaseCtx) Err() error {
+	if c.calls > 1 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestReleaseBetweenAnAcquiresCheckAndItsQueueingIsNotLost releases a unit
+// of a full key, without the lock, just after an Acquire of the key found
+// no room and before it queues: the Acquire must see the unit and take it,
+// not queue with the count it read (which would lose the release, and leave
+// the Acquire waiting for a unit already free).
+func TestReleaseBetweenAnAcquiresCheckAndItsQueueingIsNotLost(t *testing.T) {
+	s := sem(2, 0, 0)
+	s.TryAcquire("k", 2)
+	ctx := &releaseCtx{Context: context.Background(), release: func() { s.Release("k", 1) }}
+	if err := s.Acquire(ctx, "k", 1); err != nil {
+		t.Fatalf("Acquire = %v, want nil: a unit was free", err)
+	}
+	if got := s.Held("k"); got != 2 {
+		t.Fatalf("Held = %d, want 2: one unit left, one taken", got)
+	}
+	s.Release("k", 2)
+	if !s.TryAcquire("k", 2) {
+		t.Fatal("the capacity did not come back")
+	}
+}
