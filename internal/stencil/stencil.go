@@ -133,6 +133,9 @@ type state struct {
 	siblings map[ast.Stmt][]ast.Stmt
 	// clean is the plan of the cleanup rewrites (see cleanup.go).
 	clean cleanupPlan
+	// inspect is ast.Inspect, faster on the template's own syntax (see
+	// templateIndex.inspect).
+	inspect func(root ast.Node, f func(ast.Node) bool)
 	err   error
 }
 
@@ -155,7 +158,9 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 
 		predeclared: map[string]bool{},
 	}
-	s.siblings = t.index().siblings
+	x := t.index()
+	s.siblings = x.siblings
+	s.inspect = x.inspect
 	for i, f := range t.Files {
 		s.fileOf[f] = i
 		s.eds = append(s.eds, &editor{src: t.Srcs[i]})
@@ -179,8 +184,8 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 		fixed[name] = true
 	}
 	uniqueNames(s.names, spec.Main, spec.Name, fixed)
-	s.config = findConfig(t)
-	s.mirrors = findMirrors(t)
+	s.config = x.config
+	s.mirrors = x.mirrors
 	s.selectDecls()
 	if s.err != nil {
 		return nil, s.err
