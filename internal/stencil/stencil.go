@@ -136,7 +136,7 @@ type state struct {
 	// inspect is ast.Inspect, faster on the template's own syntax (see
 	// templateIndex.inspect).
 	inspect func(root ast.Node, f func(ast.Node) bool)
-	err   error
+	err     error
 }
 
 // Stencil specializes t per spec.
