@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -330,8 +331,13 @@ func variantRank(p *packages.Package) int {
 // overlay it compiles the earlier output, which Load reads as empty anyway,
 // and that compile is most of a run's CPU once the package has changed.
 // Finding the files costs a go list without compiling anything; when it
-// fails, the overlay is empty and Load reports the failure.
+// fails, the overlay is empty and Load reports the failure. When every
+// pattern names a directory (".", the pattern of go generate), the files
+// are read from the directories instead (see stubDirs).
 func stubOutput(dir string, patterns []string) map[string][]byte {
+	if overlay, ok := stubDirs(dir, patterns); ok {
+		return overlay
+	}
 	pkgs, err := packages.Load(&packages.Config{Mode: packages.NeedName | packages.NeedFiles, Dir: dir, Tests: true}, patterns...)
 	if err != nil {
 		return nil
@@ -340,11 +346,89 @@ func stubOutput(dir string, patterns []string) map[string][]byte {
 	for _, p := range pkgs {
 		for _, name := range p.GoFiles {
 			if _, ok := overlay[name]; !ok && isGeneratedFile(name) {
-				overlay[name] = []byte(Header + "\n\npackage " + p.Name + "\n")
+				src, err := os.ReadFile(name)
+				if b, ok := stub(name, src); err == nil && ok {
+					overlay[name] = b
+				} else {
+					overlay[name] = []byte(Header + "\n\npackage " + p.Name + "\n")
+				}
 			}
 		}
 	}
 	return overlay
+}
+
+// stubDirs is stubOutput when every pattern is a directory: without a go
+// list, it stubs each file of those directories that monogen generated, as
+// its header, build constraint and package clause. Files that go list would
+// not have listed (another GOOS, a build tag) are stubbed with their
+// constraint, so that go list leaves them out as before. It reports false
+// when a pattern is not a directory (an import path, a ... pattern) or a
+// directory cannot be read, or a generated file has no package clause.
+func stubDirs(dir string, patterns []string) (map[string][]byte, bool) {
+	overlay := map[string][]byte{}
+	for _, p := range patterns {
+		local := p == "." || p == ".." || strings.HasPrefix(p, "./") || strings.HasPrefix(p, "../") || filepath.IsAbs(p)
+		if !local || strings.Contains(p, "...") {
+			return nil, false
+		}
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		entries, err := os.ReadDir(p)
+		if err != nil {
+			return nil, false
+		}
+		for _, e := range entries {
+			name := filepath.Join(p, e.Name())
+			if !e.Type().IsRegular() || !strings.HasSuffix(name, ".go") || !isGeneratedFile(name) {
+				continue
+			}
+			src, err := os.ReadFile(name)
+			if err != nil {
+				return nil, false
+			}
+			b, ok := stub(name, src)
+			if !ok {
+				return nil, false
+			}
+			overlay[name] = b
+		}
+	}
+	return overlay, true
+}
+
+// stub returns the overlay of a file monogen generated earlier, src: its
+// source up to its package clause (the header, the build constraint), then
+// a blank import of each standard-library package it imports. go list
+// computes the export data of a package's imports in the call that loads
+// it, and Load reads their types from it: the output generated again, which
+// imports much the same packages, needs no go list of its own for them (see
+// Program.ImportStd). Other imports are left out: a package that the stale
+// output imports may be gone. It reports false when src has no package
+// clause.
+func stub(name string, src []byte) ([]byte, bool) {
+	f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.ImportsOnly)
+	if err != nil {
+		if f, err = parser.ParseFile(token.NewFileSet(), name, src, parser.PackageClauseOnly); err != nil {
+			return nil, false
+		}
+	}
+	end := int(f.Name.End()) - int(f.FileStart)
+	b := append(src[:end:end], '\n')
+	for _, imp := range f.Imports {
+		if path, err := strconv.Unquote(imp.Path.Value); err == nil && isStd(path) {
+			b = fmt.Appendf(b, "\nimport _ %q\n", path)
+		}
+	}
+	return b, true
+}
+
+// isStd reports whether path is a standard-library package's: its first
+// element has no dot (as the go command decides), and it is not cgo's "C".
+func isStd(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return path != "C" && first != "" && !strings.Contains(first, ".")
 }
 
 func isGeneratedFile(name string) bool {

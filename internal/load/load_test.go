@@ -73,3 +73,36 @@ func TestLoadIgnoresEarlierOutputThatImportsAMissingPackage(t *testing.T) {
 		t.Errorf("found %d directives; want 1", len(found))
 	}
 }
+
+// The standard-library packages that earlier output imports come with the
+// load: go list computes their export data in the call that loads the
+// package, so that the output generated again needs no go list of its own
+// for them. A stale import of another package is still left out, and output
+// of another build configuration is still not this run's.
+func TestLoadReadsTheStandardLibraryImportsOfEarlierOutput(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"go.mod":             "module example.com/p\n\ngo 1.25\n",
+		"p.go":               "package p\n\n//monogen:map M[int, int]\nvar X = 1\n",
+		"p_monogen.go":       Header + "\n\npackage p\n\nimport (\n\t\"example.com/p/gone\"\n\t\"hash/maphash\"\n\trand \"math/rand/v2\"\n)\n\nvar _ = gone.Y\nvar _ maphash.Seed\nvar _ = rand.N\n",
+		"q_never_monogen.go": Header + "\n\n//go:build never\n\npackage p\n\nimport \"example.com/p/gone\"\n\nvar _ = gone.Y\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, patterns := range [][]string{nil, {"./..."}} {
+		prog, err := Load(dir, patterns)
+		if err != nil {
+			t.Fatalf("Load %v: %v", patterns, err)
+		}
+		for _, path := range []string{"hash/maphash", "math/rand/v2"} {
+			if p := prog.universe[path]; p == nil || !p.Complete() {
+				t.Errorf("Load %v: %s is not loaded", patterns, path)
+			}
+		}
+		if len(prog.Packages) != 1 || len(prog.Packages[0].Generated) != 1 || filepath.Base(prog.Packages[0].Generated[0]) != "p_monogen.go" {
+			t.Errorf("Load %v: packages %v; want p with its earlier output p_monogen.go alone", patterns, prog.Packages)
+		}
+	}
+}
