@@ -10,6 +10,7 @@ package load
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -135,10 +136,15 @@ func Load(dir string, patterns []string) (*Program, error) {
 				// broken output cannot stop the directives from resolving.
 				return parser.ParseFile(fset, filename, src, parser.PackageClauseOnly)
 			}
-			return parser.ParseFile(fset, filename, src, parser.ParseComments|parser.AllErrors|parser.SkipObjectResolution)
+			return parseFile(fset, filename, src, parser.ParseComments|parser.AllErrors|parser.SkipObjectResolution)
 		},
 	}
-	cfg.Overlay = stubs
+	if env, cleanup, ok := overlayFlag(stubs); ok {
+		defer cleanup()
+		cfg.Env = env
+	} else {
+		cfg.Overlay = stubs
+	}
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
 		// go/packages wraps go list's failure ("err: exit status 1: stderr:
@@ -296,6 +302,10 @@ func Load(dir string, patterns []string) (*Program, error) {
 	return prog, nil
 }
 
+// parseFile parses the files go/packages loads from source (a test counts
+// them).
+var parseFile = parser.ParseFile
+
 // noPackages explains why patterns matched no package, in go list's words.
 func noPackages(dir string, patterns []string) error {
 	cmd := exec.Command("go", append([]string{"list", "-f", "{{.ImportPath}}", "--"}, patterns...)...)
@@ -356,6 +366,52 @@ func stubOutput(dir string, patterns []string) map[string][]byte {
 		}
 	}
 	return overlay
+}
+
+// overlayFlag returns the environment that gives go list the overlay stubs
+// through GOFLAGS=-overlay=file, and a function that removes the file. Given
+// as packages.Config.Overlay, the overlay would make go/packages take the
+// export data of every package as invalid, and type-check the packages the
+// loaded ones import (the standard library, through context or time) from
+// source: most of a run's CPU for a package that imports a few. The overlay
+// changes only files of the loaded packages, which go/packages reads from
+// source anyway. It reports false when there are no stubs, or when GOFLAGS
+// cannot carry the flag (an -overlay of the user's, a path with a space):
+// then Config.Overlay does.
+func overlayFlag(stubs map[string][]byte) (env []string, cleanup func(), ok bool) {
+	goflags := os.Getenv("GOFLAGS")
+	if len(stubs) == 0 || strings.Contains(goflags, "-overlay") {
+		return nil, nil, false
+	}
+	tmp, err := os.MkdirTemp("", "monogen-overlay")
+	if err != nil || strings.ContainsAny(tmp, " \t\n") {
+		if err == nil {
+			os.RemoveAll(tmp)
+		}
+		return nil, nil, false
+	}
+	cleanup = func() { os.RemoveAll(tmp) }
+	replace := map[string]string{}
+	i := 0
+	for name, src := range stubs {
+		i++
+		file := filepath.Join(tmp, fmt.Sprintf("%d.go", i))
+		if err := os.WriteFile(file, src, 0o600); err != nil {
+			cleanup()
+			return nil, nil, false
+		}
+		replace[name] = file
+	}
+	data, err := json.Marshal(struct{ Replace map[string]string }{replace})
+	if err == nil {
+		err = os.WriteFile(filepath.Join(tmp, "overlay.json"), data, 0o600)
+	}
+	if err != nil {
+		cleanup()
+		return nil, nil, false
+	}
+	flags := strings.TrimSpace(goflags + " -overlay=" + filepath.Join(tmp, "overlay.json"))
+	return append(os.Environ(), "GOFLAGS="+flags), cleanup, true
 }
 
 // stubDirs is stubOutput when every pattern is a directory: without a go

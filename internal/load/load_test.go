@@ -1,8 +1,12 @@
 package load
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -104,5 +108,45 @@ func TestLoadReadsTheStandardLibraryImportsOfEarlierOutput(t *testing.T) {
 		if len(prog.Packages) != 1 || len(prog.Packages[0].Generated) != 1 || filepath.Base(prog.Packages[0].Generated[0]) != "p_monogen.go" {
 			t.Errorf("Load %v: packages %v; want p with its earlier output p_monogen.go alone", patterns, prog.Packages)
 		}
+	}
+}
+
+// The packages that the loaded ones import are read from export data, not
+// type-checked from source, also when earlier output is present: given as
+// packages.Config.Overlay, the stubs of earlier output made go/packages take
+// every export data as invalid and parse and type-check the standard
+// library that the package imports (context, time, and what they import),
+// which cost more than the rest of a run of a package of 50 maps.
+func TestLoadReadsImportsFromExportDataWhenEarlierOutputIsPresent(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"go.mod":       "module example.com/p\n\ngo 1.25\n",
+		"p.go":         "package p\n\nimport (\n\t\"context\"\n\t\"time\"\n)\n\n//monogen:map M[int, int]\nvar X = 1\n\nfunc F(ctx context.Context) time.Duration { return 0 }\n",
+		"p_monogen.go": Header + "\n\npackage p\n\nimport \"sync\"\n\nvar _ sync.Mutex\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var parsed []string
+	var mu sync.Mutex
+	defer func(f func(*token.FileSet, string, any, parser.Mode) (*ast.File, error)) { parseFile = f }(parseFile)
+	parseFile = func(fset *token.FileSet, name string, src any, mode parser.Mode) (*ast.File, error) {
+		mu.Lock()
+		parsed = append(parsed, name)
+		mu.Unlock()
+		return parser.ParseFile(fset, name, src, mode)
+	}
+	prog, err := Load(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range parsed {
+		if filepath.Dir(name) != dir {
+			t.Fatalf("Load parsed %s (and %d files in all): the imports were type-checked from source", name, len(parsed))
+		}
+	}
+	if p := prog.universe["time"]; p == nil || !p.Complete() {
+		t.Error("time is not loaded")
 	}
 }
