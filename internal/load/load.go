@@ -11,12 +11,14 @@ package load
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"go/types"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -379,8 +381,8 @@ func stubOutput(dir string, patterns []string) map[string][]byte {
 // cannot carry the flag (an -overlay of the user's, a path with a space):
 // then Config.Overlay does.
 func overlayFlag(stubs map[string][]byte) (env []string, cleanup func(), ok bool) {
-	goflags := os.Getenv("GOFLAGS")
-	if len(stubs) == 0 || strings.Contains(goflags, "-overlay") {
+	goflags, known := goFlags()
+	if len(stubs) == 0 || !known || strings.Contains(goflags, "-overlay") {
 		return nil, nil, false
 	}
 	tmp, err := os.MkdirTemp("", "monogen-overlay")
@@ -412,6 +414,48 @@ func overlayFlag(stubs map[string][]byte) (env []string, cleanup func(), ok bool
 	}
 	flags := strings.TrimSpace(goflags + " -overlay=" + filepath.Join(tmp, "overlay.json"))
 	return append(os.Environ(), "GOFLAGS="+flags), cleanup, true
+}
+
+// goFlags returns GOFLAGS as the go command sees it, which the environment
+// variable replaces when set: the variable, else the value in the file of
+// go env -w. It reports false when it cannot tell: the file does not read,
+// or the go.env of the toolchain sets GOFLAGS too.
+func goFlags() (string, bool) {
+	if v := os.Getenv("GOFLAGS"); v != "" {
+		return v, true
+	}
+	setting := func(file string) (string, bool) {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return "", errors.Is(err, fs.ErrNotExist)
+		}
+		v := ""
+		for _, line := range strings.Split(string(data), "\n") {
+			if after, ok := strings.CutPrefix(strings.TrimSpace(line), "GOFLAGS="); ok {
+				v = after
+			}
+		}
+		return v, true
+	}
+	if gobin, err := exec.LookPath("go"); err == nil {
+		if real, err := filepath.EvalSymlinks(gobin); err == nil {
+			if v, ok := setting(filepath.Join(filepath.Dir(filepath.Dir(real)), "go.env")); !ok || v != "" {
+				return "", false
+			}
+		}
+	}
+	file := os.Getenv("GOENV")
+	if file == "off" {
+		return "", true
+	}
+	if file == "" {
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			return "", false
+		}
+		file = filepath.Join(dir, "go", "env")
+	}
+	return setting(file)
 }
 
 // stubDirs is stubOutput when every pattern is a directory: without a go

@@ -150,3 +150,35 @@ func TestLoadReadsImportsFromExportDataWhenEarlierOutputIsPresent(t *testing.T) 
 		t.Error("time is not loaded")
 	}
 }
+
+// The overlay of earlier output goes to go list through GOFLAGS, which
+// replaces the GOFLAGS of the go env file (go env -w): the file's flags
+// must come along, or a build tag set there is lost and the files it
+// selects with it.
+func TestLoadKeepsTheGOFLAGSOfTheGoEnvFile(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"go.mod":       "module example.com/p\n\ngo 1.25\n",
+		"p.go":         "//go:build integration\n\npackage p\n\n//monogen:map M[int, int]\nvar X = 1\n",
+		"q.go":         "package p\n",
+		"p_monogen.go": Header + "\n\n//go:build integration\n\npackage p\n",
+		"goenv":        "GOFLAGS=-tags=integration\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("GOFLAGS", "")
+	t.Setenv("GOENV", filepath.Join(dir, "goenv"))
+	prog, err := Load(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range prog.Packages {
+		n += len(p.Directives)
+	}
+	if n != 1 {
+		t.Errorf("found %d directives; want the one of p.go, built with -tags=integration", n)
+	}
+}
