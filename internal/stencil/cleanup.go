@@ -184,15 +184,10 @@ func (s *state) planWriteOnlyFields() bool {
 	return removed
 }
 
-// fieldsNamed returns the struct fields of the template's types with a name.
+// fieldsNamed returns the struct fields of the template's types with a
+// name (the map is the template index's: it is read, never changed).
 func (s *state) fieldsNamed(name string) map[types.Object]bool {
-	out := map[types.Object]bool{}
-	for _, obj := range s.t.Info.Defs {
-		if v, ok := obj.(*types.Var); ok && v.IsField() && v.Name() == name {
-			out[v] = true
-		}
-	}
-	return out
+	return s.t.index().fields[name]
 }
 
 // identNames returns the identifiers of a hook body.

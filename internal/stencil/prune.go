@@ -408,6 +408,18 @@ func origin(obj types.Object) types.Object {
 
 // hookObjects returns the template package-level objects a hook body names.
 func (s *state) hookObjects(body string) []types.Object {
+	if objs, ok := s.hookObjs[body]; ok {
+		return objs // removeUnused may run twice
+	}
+	objs := s.parseHookObjects(body)
+	if s.hookObjs == nil {
+		s.hookObjs = map[string][]types.Object{}
+	}
+	s.hookObjs[body] = objs
+	return objs
+}
+
+func (s *state) parseHookObjects(body string) []types.Object {
 	f, err := parseBody(body)
 	if err != nil {
 		s.failf("hook body does not parse: %v\n%s", err, body)

@@ -115,8 +115,10 @@ type state struct {
 	// cut maps a folded if to the last statement of the unreachable ones
 	// that follow it (see markUnreachable).
 	cut map[*ast.IfStmt]ast.Stmt
-	// hookRefs are the template objects replacement bodies refer to.
+	// hookRefs are the template objects replacement bodies refer to;
+	// hookObjs those each body names (see hookObjects).
 	hookRefs map[ast.Node][]types.Object
+	hookObjs map[string][]types.Object
 	// hooks are the replacement bodies, parsed, by hook function.
 	hooks map[*ast.FuncDecl]*hookBody
 	// locals renames the template locals that inserted text would be

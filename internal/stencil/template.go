@@ -74,6 +74,8 @@ type templateIndex struct {
 	// fields (see findConfig, findMirrors).
 	config  *types.TypeName
 	mirrors map[*types.Var][]string
+	// fields are the struct fields of the template's types, by name.
+	fields map[string]map[types.Object]bool
 }
 
 // specDeps is what an expression mentions whose value a spec may set: the
@@ -148,6 +150,15 @@ func (t *Template) index() *templateIndex {
 		}
 		x.config = findConfig(t)
 		x.mirrors = findMirrors(t)
+		x.fields = map[string]map[types.Object]bool{}
+		for _, obj := range t.Info.Defs {
+			if v, ok := obj.(*types.Var); ok && v.IsField() {
+				if x.fields[v.Name()] == nil {
+					x.fields[v.Name()] = map[types.Object]bool{}
+				}
+				x.fields[v.Name()][v] = true
+			}
+		}
 		x.constExprs = constExprs(t)
 		x.specDeps = specDepsOf(t, x.constExprs)
 		t.idx = x
