@@ -198,6 +198,10 @@ func (p *ChaosPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 			b.fail(err)
 			break
 		}
+		// The queue's tail counted the task as a job: take it back, after
+		// the push, so that Submitted never counts fewer than the jobs and
+		// items accepted.
+		p.stats.submitted.Add(^uint64(0))
 	}
 	select {
 	case <-b.done:
@@ -680,15 +684,10 @@ func (p *ChaosPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *ChaosPool) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that ChaosPoolStats never shows a job
-	// finished before it was submitted.
-	p.stats.submitted.Add(1)
 	t := chaosPoolTask{in: in}
+	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stamp()
 	err := p.send(ctx, t)
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
-	}
 	return err
 }
 
@@ -756,7 +755,6 @@ func (p *ChaosPool) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *ChaosPool) TrySubmit(in int) error {
-	p.stats.submitted.Add(1)
 	t := chaosPoolTask{in: in}
 	t.queued = p.stamp()
 	var err error
@@ -767,9 +765,6 @@ func (p *ChaosPool) TrySubmit(in int) error {
 		err = ErrChaosPoolFull
 	case chaosPoolPushClosed:
 		err = ErrChaosPoolClosed
-	}
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
 	}
 	return err
 }
@@ -1251,6 +1246,10 @@ func (q *chaosPoolQueue) length() int {
 	return int(tail - head)
 }
 
+// pushes reports the number of pushes that have claimed a position: every
+// task accepted so far, queued or taken.
+func (q *chaosPoolQueue) pushes() uint64 { return q.tail.Load() &^ chaosPoolClosedBit }
+
 // capacity reports the number of slots.
 func (q *chaosPoolQueue) capacity() int { return int(q.mask + 1) }
 
@@ -1410,6 +1409,11 @@ type chaosPoolPaddedInt64 struct {
 // chaosPoolWorkerStats; gone holds the counts of the workers that have
 // exited.
 type chaosPoolCounters struct {
+	// submitted counts the items of Map calls, less the tasks Map pushed
+	// for them. The jobs of Submit and TrySubmit are counted by the
+	// queue's tail, which a push moves anyway: a counter of their own
+	// cost every Submit a locked instruction, which made Submit of jobs
+	// of a few nanoseconds a third slower.
 	submitted chaosPoolPaddedUint64
 	completed chaosPoolPaddedUint64 // Map items
 	failed    chaosPoolPaddedUint64 // Map items
@@ -1428,8 +1432,11 @@ type chaosPoolCounters struct {
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *ChaosPool) Stats() ChaosPoolStats {
+	// Map's items before the queue's pushes: Map takes its tasks back from
+	// submitted after pushing them, so Submitted may count a task for a
+	// moment, but never misses a job or an item.
 	s := ChaosPoolStats{
-		Submitted: p.stats.submitted.Load(),
+		Submitted: p.stats.submitted.Load() + p.q.pushes(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
 		Queued:    p.q.length(),

@@ -5598,6 +5598,10 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 			b.fail(err)
 			break
 		}
+		// The queue's tail counted the task as a job: take it back, after
+		// the push, so that Submitted never counts fewer than the jobs and
+		// items accepted.
+		p.stats.submitted.Add(^uint64(0))
 	}
 	select {
 	case <-b.done:
@@ -6077,15 +6081,10 @@ func (p *Resizer) deliver(in Job, out Result, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *Resizer) Submit(ctx context.Context, in Job) error {
-	// Counted before the send so that ResizerStats never shows a job
-	// finished before it was submitted.
-	p.stats.submitted.Add(1)
 	t := resizerTask{in: in}
+	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stamp()
 	err := p.send(ctx, t)
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
-	}
 	return err
 }
 
@@ -6153,7 +6152,6 @@ func (p *Resizer) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *Resizer) TrySubmit(in Job) error {
-	p.stats.submitted.Add(1)
 	t := resizerTask{in: in}
 	t.queued = p.stamp()
 	var err error
@@ -6164,9 +6162,6 @@ func (p *Resizer) TrySubmit(in Job) error {
 		err = ErrResizerFull
 	case resizerPushClosed:
 		err = ErrResizerClosed
-	}
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
 	}
 	return err
 }
@@ -6648,6 +6643,10 @@ func (q *resizerQueue) length() int {
 	return int(tail - head)
 }
 
+// pushes reports the number of pushes that have claimed a position: every
+// task accepted so far, queued or taken.
+func (q *resizerQueue) pushes() uint64 { return q.tail.Load() &^ resizerClosedBit }
+
 // capacity reports the number of slots.
 func (q *resizerQueue) capacity() int { return int(q.mask + 1) }
 
@@ -6808,6 +6807,11 @@ type resizerPaddedInt64 struct {
 // option. The workers count the jobs they run in their own
 // resizerWorkerStats; gone holds the counts of the workers that have exited.
 type resizerCounters struct {
+	// submitted counts the items of Map calls, less the tasks Map pushed
+	// for them. The jobs of Submit and TrySubmit are counted by the
+	// queue's tail, which a push moves anyway: a counter of their own
+	// cost every Submit a locked instruction, which made Submit of jobs
+	// of a few nanoseconds a third slower.
 	submitted resizerPaddedUint64
 	completed resizerPaddedUint64 // Map items
 	failed    resizerPaddedUint64 // Map items
@@ -6826,8 +6830,11 @@ type resizerCounters struct {
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *Resizer) Stats() ResizerStats {
+	// Map's items before the queue's pushes: Map takes its tasks back from
+	// submitted after pushing them, so Submitted may count a task for a
+	// moment, but never misses a job or an item.
 	s := ResizerStats{
-		Submitted: p.stats.submitted.Load(),
+		Submitted: p.stats.submitted.Load() + p.q.pushes(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
 		Queued:    p.q.length(),
@@ -10131,6 +10138,10 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 			b.fail(err)
 			break
 		}
+		// The queue's tail counted the task as a job: take it back, after
+		// the push, so that Submitted never counts fewer than the jobs and
+		// items accepted.
+		p.stats.submitted.Add(^uint64(0))
 	}
 	select {
 	case <-b.done:
@@ -10615,15 +10626,10 @@ func (p *StressPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *StressPool) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that StressPoolStats never shows a job
-	// finished before it was submitted.
-	p.stats.submitted.Add(1)
 	t := stressPoolTask{in: in}
+	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stamp()
 	err := p.send(ctx, t)
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
-	}
 	return err
 }
 
@@ -10691,7 +10697,6 @@ func (p *StressPool) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *StressPool) TrySubmit(in int) error {
-	p.stats.submitted.Add(1)
 	t := stressPoolTask{in: in}
 	t.queued = p.stamp()
 	var err error
@@ -10702,9 +10707,6 @@ func (p *StressPool) TrySubmit(in int) error {
 		err = ErrStressPoolFull
 	case stressPoolPushClosed:
 		err = ErrStressPoolClosed
-	}
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
 	}
 	return err
 }
@@ -11186,6 +11188,10 @@ func (q *stressPoolQueue) length() int {
 	return int(tail - head)
 }
 
+// pushes reports the number of pushes that have claimed a position: every
+// task accepted so far, queued or taken.
+func (q *stressPoolQueue) pushes() uint64 { return q.tail.Load() &^ stressPoolClosedBit }
+
 // capacity reports the number of slots.
 func (q *stressPoolQueue) capacity() int { return int(q.mask + 1) }
 
@@ -11350,6 +11356,11 @@ type stressPoolPaddedInt64 struct {
 // stressPoolWorkerStats; gone holds the counts of the workers that have
 // exited.
 type stressPoolCounters struct {
+	// submitted counts the items of Map calls, less the tasks Map pushed
+	// for them. The jobs of Submit and TrySubmit are counted by the
+	// queue's tail, which a push moves anyway: a counter of their own
+	// cost every Submit a locked instruction, which made Submit of jobs
+	// of a few nanoseconds a third slower.
 	submitted stressPoolPaddedUint64
 	completed stressPoolPaddedUint64 // Map items
 	failed    stressPoolPaddedUint64 // Map items
@@ -11368,8 +11379,11 @@ type stressPoolCounters struct {
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *StressPool) Stats() StressPoolStats {
+	// Map's items before the queue's pushes: Map takes its tasks back from
+	// submitted after pushing them, so Submitted may count a task for a
+	// moment, but never misses a job or an item.
 	s := StressPoolStats{
-		Submitted: p.stats.submitted.Load(),
+		Submitted: p.stats.submitted.Load() + p.q.pushes(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
 		Queued:    p.q.length(),
@@ -13924,6 +13938,10 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 			b.fail(err)
 			break
 		}
+		// The queue's tail counted the task as a job: take it back, after
+		// the push, so that Submitted never counts fewer than the jobs and
+		// items accepted.
+		p.stats.submitted.Add(^uint64(0))
 	}
 	select {
 	case <-b.done:
@@ -14411,15 +14429,10 @@ func (p *PacedPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *PacedPool) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that PacedPoolStats never shows a job
-	// finished before it was submitted.
-	p.stats.submitted.Add(1)
 	t := pacedPoolTask{in: in}
+	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stamp()
 	err := p.send(ctx, t)
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
-	}
 	return err
 }
 
@@ -14487,7 +14500,6 @@ func (p *PacedPool) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *PacedPool) TrySubmit(in int) error {
-	p.stats.submitted.Add(1)
 	t := pacedPoolTask{in: in}
 	t.queued = p.stamp()
 	var err error
@@ -14498,9 +14510,6 @@ func (p *PacedPool) TrySubmit(in int) error {
 		err = ErrPacedPoolFull
 	case pacedPoolPushClosed:
 		err = ErrPacedPoolClosed
-	}
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
 	}
 	return err
 }
@@ -14979,6 +14988,10 @@ func (q *pacedPoolQueue) length() int {
 	return int(tail - head)
 }
 
+// pushes reports the number of pushes that have claimed a position: every
+// task accepted so far, queued or taken.
+func (q *pacedPoolQueue) pushes() uint64 { return q.tail.Load() &^ pacedPoolClosedBit }
+
 // capacity reports the number of slots.
 func (q *pacedPoolQueue) capacity() int { return int(q.mask + 1) }
 
@@ -15079,6 +15092,11 @@ type pacedPoolPaddedInt64 struct {
 // pacedPoolWorkerStats; gone holds the counts of the workers that have
 // exited.
 type pacedPoolCounters struct {
+	// submitted counts the items of Map calls, less the tasks Map pushed
+	// for them. The jobs of Submit and TrySubmit are counted by the
+	// queue's tail, which a push moves anyway: a counter of their own
+	// cost every Submit a locked instruction, which made Submit of jobs
+	// of a few nanoseconds a third slower.
 	submitted pacedPoolPaddedUint64
 	completed pacedPoolPaddedUint64 // Map items
 	failed    pacedPoolPaddedUint64 // Map items
@@ -15097,8 +15115,11 @@ type pacedPoolCounters struct {
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *PacedPool) Stats() PacedPoolStats {
+	// Map's items before the queue's pushes: Map takes its tasks back from
+	// submitted after pushing them, so Submitted may count a task for a
+	// moment, but never misses a job or an item.
 	s := PacedPoolStats{
-		Submitted: p.stats.submitted.Load(),
+		Submitted: p.stats.submitted.Load() + p.q.pushes(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
 		Queued:    p.q.length(),
@@ -17596,6 +17617,10 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 			b.fail(err)
 			break
 		}
+		// The queue's tail counted the task as a job: take it back, after
+		// the push, so that Submitted never counts fewer than the jobs and
+		// items accepted.
+		p.stats.submitted.Add(^uint64(0))
 	}
 	select {
 	case <-b.done:
@@ -18090,15 +18115,10 @@ func (p *GuardedPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *GuardedPool) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that GuardedPoolStats never shows a job
-	// finished before it was submitted.
-	p.stats.submitted.Add(1)
 	t := guardedPoolTask{in: in}
+	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stamp()
 	err := p.send(ctx, t)
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
-	}
 	return err
 }
 
@@ -18166,7 +18186,6 @@ func (p *GuardedPool) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *GuardedPool) TrySubmit(in int) error {
-	p.stats.submitted.Add(1)
 	t := guardedPoolTask{in: in}
 	t.queued = p.stamp()
 	var err error
@@ -18177,9 +18196,6 @@ func (p *GuardedPool) TrySubmit(in int) error {
 		err = ErrGuardedPoolFull
 	case guardedPoolPushClosed:
 		err = ErrGuardedPoolClosed
-	}
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
 	}
 	return err
 }
@@ -18661,6 +18677,10 @@ func (q *guardedPoolQueue) length() int {
 	return int(tail - head)
 }
 
+// pushes reports the number of pushes that have claimed a position: every
+// task accepted so far, queued or taken.
+func (q *guardedPoolQueue) pushes() uint64 { return q.tail.Load() &^ guardedPoolClosedBit }
+
 // capacity reports the number of slots.
 func (q *guardedPoolQueue) capacity() int { return int(q.mask + 1) }
 
@@ -18821,6 +18841,11 @@ type guardedPoolPaddedInt64 struct {
 // guardedPoolWorkerStats; gone holds the counts of the workers that have
 // exited.
 type guardedPoolCounters struct {
+	// submitted counts the items of Map calls, less the tasks Map pushed
+	// for them. The jobs of Submit and TrySubmit are counted by the
+	// queue's tail, which a push moves anyway: a counter of their own
+	// cost every Submit a locked instruction, which made Submit of jobs
+	// of a few nanoseconds a third slower.
 	submitted guardedPoolPaddedUint64
 	completed guardedPoolPaddedUint64 // Map items
 	failed    guardedPoolPaddedUint64 // Map items
@@ -18839,8 +18864,11 @@ type guardedPoolCounters struct {
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *GuardedPool) Stats() GuardedPoolStats {
+	// Map's items before the queue's pushes: Map takes its tasks back from
+	// submitted after pushing them, so Submitted may count a task for a
+	// moment, but never misses a job or an item.
 	s := GuardedPoolStats{
-		Submitted: p.stats.submitted.Load(),
+		Submitted: p.stats.submitted.Load() + p.q.pushes(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
 		Queued:    p.q.length(),
@@ -19471,6 +19499,10 @@ func (p *HookedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 			b.fail(err)
 			break
 		}
+		// The queue's tail counted the task as a job: take it back, after
+		// the push, so that Submitted never counts fewer than the jobs and
+		// items accepted.
+		p.stats.submitted.Add(^uint64(0))
 	}
 	select {
 	case <-b.done:
@@ -19969,15 +20001,10 @@ func (p *HookedPool) panicked(in int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *HookedPool) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that HookedPoolStats never shows a job
-	// finished before it was submitted.
-	p.stats.submitted.Add(1)
 	t := hookedPoolTask{in: in}
+	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stamp()
 	err := p.send(ctx, t)
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
-	}
 	if err != nil {
 		p.rejected(in, err)
 	}
@@ -20048,7 +20075,6 @@ func (p *HookedPool) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *HookedPool) TrySubmit(in int) error {
-	p.stats.submitted.Add(1)
 	t := hookedPoolTask{in: in}
 	t.queued = p.stamp()
 	var err error
@@ -20059,9 +20085,6 @@ func (p *HookedPool) TrySubmit(in int) error {
 		err = ErrHookedPoolFull
 	case hookedPoolPushClosed:
 		err = ErrHookedPoolClosed
-	}
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
 	}
 	if err != nil {
 		p.rejected(in, err)
@@ -20544,6 +20567,10 @@ func (q *hookedPoolQueue) length() int {
 	return int(tail - head)
 }
 
+// pushes reports the number of pushes that have claimed a position: every
+// task accepted so far, queued or taken.
+func (q *hookedPoolQueue) pushes() uint64 { return q.tail.Load() &^ hookedPoolClosedBit }
+
 // capacity reports the number of slots.
 func (q *hookedPoolQueue) capacity() int { return int(q.mask + 1) }
 
@@ -20640,6 +20667,11 @@ type hookedPoolPaddedInt64 struct {
 // hookedPoolWorkerStats; gone holds the counts of the workers that have
 // exited.
 type hookedPoolCounters struct {
+	// submitted counts the items of Map calls, less the tasks Map pushed
+	// for them. The jobs of Submit and TrySubmit are counted by the
+	// queue's tail, which a push moves anyway: a counter of their own
+	// cost every Submit a locked instruction, which made Submit of jobs
+	// of a few nanoseconds a third slower.
 	submitted hookedPoolPaddedUint64
 	completed hookedPoolPaddedUint64 // Map items
 	failed    hookedPoolPaddedUint64 // Map items
@@ -20658,8 +20690,11 @@ type hookedPoolCounters struct {
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *HookedPool) Stats() HookedPoolStats {
+	// Map's items before the queue's pushes: Map takes its tasks back from
+	// submitted after pushing them, so Submitted may count a task for a
+	// moment, but never misses a job or an item.
 	s := HookedPoolStats{
-		Submitted: p.stats.submitted.Load(),
+		Submitted: p.stats.submitted.Load() + p.q.pushes(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
 		Queued:    p.q.length(),
@@ -21285,6 +21320,10 @@ func (p *TinyMetricsPool) MapInto(ctx context.Context, outs []int, ins []int) er
 			b.fail(err)
 			break
 		}
+		// The queue's tail counted the task as a job: take it back, after
+		// the push, so that Submitted never counts fewer than the jobs and
+		// items accepted.
+		p.stats.submitted.Add(^uint64(0))
 	}
 	select {
 	case <-b.done:
@@ -21769,15 +21808,10 @@ func (p *TinyMetricsPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *TinyMetricsPool) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that TinyMetricsPoolStats never shows a
-	// job finished before it was submitted.
-	p.stats.submitted.Add(1)
 	t := tinyMetricsPoolTask{in: in}
+	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stamp()
 	err := p.send(ctx, t)
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
-	}
 	return err
 }
 
@@ -21845,7 +21879,6 @@ func (p *TinyMetricsPool) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *TinyMetricsPool) TrySubmit(in int) error {
-	p.stats.submitted.Add(1)
 	t := tinyMetricsPoolTask{in: in}
 	t.queued = p.stamp()
 	var err error
@@ -21856,9 +21889,6 @@ func (p *TinyMetricsPool) TrySubmit(in int) error {
 		err = ErrTinyMetricsPoolFull
 	case tinyMetricsPoolPushClosed:
 		err = ErrTinyMetricsPoolClosed
-	}
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
 	}
 	return err
 }
@@ -22337,6 +22367,10 @@ func (q *tinyMetricsPoolQueue) length() int {
 	return int(tail - head)
 }
 
+// pushes reports the number of pushes that have claimed a position: every
+// task accepted so far, queued or taken.
+func (q *tinyMetricsPoolQueue) pushes() uint64 { return q.tail.Load() &^ tinyMetricsPoolClosedBit }
+
 // capacity reports the number of slots.
 func (q *tinyMetricsPoolQueue) capacity() int { return int(q.mask + 1) }
 
@@ -22432,6 +22466,11 @@ type tinyMetricsPoolPaddedInt64 struct {
 // tinyMetricsPoolWorkerStats; gone holds the counts of the workers that have
 // exited.
 type tinyMetricsPoolCounters struct {
+	// submitted counts the items of Map calls, less the tasks Map pushed
+	// for them. The jobs of Submit and TrySubmit are counted by the
+	// queue's tail, which a push moves anyway: a counter of their own
+	// cost every Submit a locked instruction, which made Submit of jobs
+	// of a few nanoseconds a third slower.
 	submitted tinyMetricsPoolPaddedUint64
 	completed tinyMetricsPoolPaddedUint64 // Map items
 	failed    tinyMetricsPoolPaddedUint64 // Map items
@@ -22450,8 +22489,11 @@ type tinyMetricsPoolCounters struct {
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *TinyMetricsPool) Stats() TinyMetricsPoolStats {
+	// Map's items before the queue's pushes: Map takes its tasks back from
+	// submitted after pushing them, so Submitted may count a task for a
+	// moment, but never misses a job or an item.
 	s := TinyMetricsPoolStats{
-		Submitted: p.stats.submitted.Load(),
+		Submitted: p.stats.submitted.Load() + p.q.pushes(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
 		Queued:    p.q.length(),

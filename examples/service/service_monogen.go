@@ -1108,6 +1108,10 @@ func (p *Renderer) MapInto(ctx context.Context, outs []string, ins []int) error 
 			b.fail(err)
 			break
 		}
+		// The queue's tail counted the task as a job: take it back, after
+		// the push, so that Submitted never counts fewer than the jobs and
+		// items accepted.
+		p.stats.submitted.Add(^uint64(0))
 	}
 	select {
 	case <-b.done:
@@ -1596,15 +1600,10 @@ func (p *Renderer) deliver(in int, out string, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *Renderer) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that RendererStats never shows a job
-	// finished before it was submitted.
-	p.stats.submitted.Add(1)
 	t := rendererTask{in: in}
+	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stamp()
 	err := p.send(ctx, t)
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
-	}
 	return err
 }
 
@@ -1672,7 +1671,6 @@ func (p *Renderer) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *Renderer) TrySubmit(in int) error {
-	p.stats.submitted.Add(1)
 	t := rendererTask{in: in}
 	t.queued = p.stamp()
 	var err error
@@ -1683,9 +1681,6 @@ func (p *Renderer) TrySubmit(in int) error {
 		err = ErrRendererFull
 	case rendererPushClosed:
 		err = ErrRendererClosed
-	}
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
 	}
 	return err
 }
@@ -2164,6 +2159,10 @@ func (q *rendererQueue) length() int {
 	return int(tail - head)
 }
 
+// pushes reports the number of pushes that have claimed a position: every
+// task accepted so far, queued or taken.
+func (q *rendererQueue) pushes() uint64 { return q.tail.Load() &^ rendererClosedBit }
+
 // capacity reports the number of slots.
 func (q *rendererQueue) capacity() int { return int(q.mask + 1) }
 
@@ -2258,6 +2257,11 @@ type rendererPaddedInt64 struct {
 // rendererWorkerStats; gone holds the counts of the workers that have
 // exited.
 type rendererCounters struct {
+	// submitted counts the items of Map calls, less the tasks Map pushed
+	// for them. The jobs of Submit and TrySubmit are counted by the
+	// queue's tail, which a push moves anyway: a counter of their own
+	// cost every Submit a locked instruction, which made Submit of jobs
+	// of a few nanoseconds a third slower.
 	submitted rendererPaddedUint64
 	completed rendererPaddedUint64 // Map items
 	failed    rendererPaddedUint64 // Map items
@@ -2276,8 +2280,11 @@ type rendererCounters struct {
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *Renderer) Stats() RendererStats {
+	// Map's items before the queue's pushes: Map takes its tasks back from
+	// submitted after pushing them, so Submitted may count a task for a
+	// moment, but never misses a job or an item.
 	s := RendererStats{
-		Submitted: p.stats.submitted.Load(),
+		Submitted: p.stats.submitted.Load() + p.q.pushes(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
 		Queued:    p.q.length(),

@@ -64,6 +64,11 @@ type paddedInt64 struct {
 //
 //monogen:if metrics
 type counters struct {
+	// submitted counts the items of Map calls, less the tasks Map pushed
+	// for them. The jobs of Submit and TrySubmit are counted by the
+	// queue's tail, which a push moves anyway: a counter of their own
+	// cost every Submit a locked instruction, which made Submit of jobs
+	// of a few nanoseconds a third slower.
 	submitted paddedUint64
 	completed paddedUint64 // Map items
 	failed    paddedUint64 // Map items
@@ -87,8 +92,11 @@ func (p *Pool[In, Out]) Stats() Stats {
 	if !p.cfg.Metrics {
 		return Stats{}
 	}
+	// Map's items before the queue's pushes: Map takes its tasks back from
+	// submitted after pushing them, so Submitted may count a task for a
+	// moment, but never misses a job or an item.
 	s := Stats{
-		Submitted: p.stats.submitted.Load(),
+		Submitted: p.stats.submitted.Load() + p.q.pushes(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
 		Queued:    p.q.length(),

@@ -195,6 +195,10 @@ func (p *Squares) MapInto(ctx context.Context, outs []int, ins []int) error {
 			b.fail(err)
 			break
 		}
+		// The queue's tail counted the task as a job: take it back, after
+		// the push, so that Submitted never counts fewer than the jobs and
+		// items accepted.
+		p.stats.submitted.Add(^uint64(0))
 	}
 	select {
 	case <-b.done:
@@ -676,15 +680,10 @@ func (p *Squares) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *Squares) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that SquaresStats never shows a job
-	// finished before it was submitted.
-	p.stats.submitted.Add(1)
 	t := squaresTask{in: in}
+	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stamp()
 	err := p.send(ctx, t)
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
-	}
 	return err
 }
 
@@ -752,7 +751,6 @@ func (p *Squares) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *Squares) TrySubmit(in int) error {
-	p.stats.submitted.Add(1)
 	t := squaresTask{in: in}
 	t.queued = p.stamp()
 	var err error
@@ -763,9 +761,6 @@ func (p *Squares) TrySubmit(in int) error {
 		err = ErrSquaresFull
 	case squaresPushClosed:
 		err = ErrSquaresClosed
-	}
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
 	}
 	return err
 }
@@ -1244,6 +1239,10 @@ func (q *squaresQueue) length() int {
 	return int(tail - head)
 }
 
+// pushes reports the number of pushes that have claimed a position: every
+// task accepted so far, queued or taken.
+func (q *squaresQueue) pushes() uint64 { return q.tail.Load() &^ squaresClosedBit }
+
 // capacity reports the number of slots.
 func (q *squaresQueue) capacity() int { return int(q.mask + 1) }
 
@@ -1337,6 +1336,11 @@ type squaresPaddedInt64 struct {
 // option. The workers count the jobs they run in their own
 // squaresWorkerStats; gone holds the counts of the workers that have exited.
 type squaresCounters struct {
+	// submitted counts the items of Map calls, less the tasks Map pushed
+	// for them. The jobs of Submit and TrySubmit are counted by the
+	// queue's tail, which a push moves anyway: a counter of their own
+	// cost every Submit a locked instruction, which made Submit of jobs
+	// of a few nanoseconds a third slower.
 	submitted squaresPaddedUint64
 	completed squaresPaddedUint64 // Map items
 	failed    squaresPaddedUint64 // Map items
@@ -1355,8 +1359,11 @@ type squaresCounters struct {
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *Squares) Stats() SquaresStats {
+	// Map's items before the queue's pushes: Map takes its tasks back from
+	// submitted after pushing them, so Submitted may count a task for a
+	// moment, but never misses a job or an item.
 	s := SquaresStats{
-		Submitted: p.stats.submitted.Load(),
+		Submitted: p.stats.submitted.Load() + p.q.pushes(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
 		Queued:    p.q.length(),
