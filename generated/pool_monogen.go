@@ -6947,14 +6947,21 @@ func (p *Resizer) now() int64 {
 // claim, which they publish: a read of the clock per job would cost more
 // than the job. After a worker parked, it reads the clock and publishes
 // it, for the jobs queued until the worker it wakes starts a claim. While
-// jobs take a microsecond or more, it reads the clock.
+// jobs take a microsecond or more, it reads the clock. Its common case is
+// small enough to be inlined into Submit.
 func (p *Resizer) stamp() int64 {
-	t := p.stats.clock.Load()
-	if t > 0 {
+	if t := p.stats.clock.Load(); t > 0 {
 		return t
 	}
+	return p.readClock()
+}
+
+// readClock returns the time for stamp when no claim start is published:
+// it reads the clock, and publishes the time if a worker parked. (A load
+// first: a failed CompareAndSwap costs as much as one that succeeds.)
+func (p *Resizer) readClock() int64 {
 	now := p.now()
-	if t == resizerClockParked {
+	if p.stats.clock.Load() == resizerClockParked {
 		p.stats.clock.CompareAndSwap(resizerClockParked, now)
 	}
 	return now
@@ -11496,14 +11503,21 @@ func (p *StressPool) now() int64 {
 // claim, which they publish: a read of the clock per job would cost more
 // than the job. After a worker parked, it reads the clock and publishes
 // it, for the jobs queued until the worker it wakes starts a claim. While
-// jobs take a microsecond or more, it reads the clock.
+// jobs take a microsecond or more, it reads the clock. Its common case is
+// small enough to be inlined into Submit.
 func (p *StressPool) stamp() int64 {
-	t := p.stats.clock.Load()
-	if t > 0 {
+	if t := p.stats.clock.Load(); t > 0 {
 		return t
 	}
+	return p.readClock()
+}
+
+// readClock returns the time for stamp when no claim start is published:
+// it reads the clock, and publishes the time if a worker parked. (A load
+// first: a failed CompareAndSwap costs as much as one that succeeds.)
+func (p *StressPool) readClock() int64 {
 	now := p.now()
-	if t == stressPoolClockParked {
+	if p.stats.clock.Load() == stressPoolClockParked {
 		p.stats.clock.CompareAndSwap(stressPoolClockParked, now)
 	}
 	return now
@@ -15232,14 +15246,21 @@ func (p *PacedPool) now() int64 {
 // claim, which they publish: a read of the clock per job would cost more
 // than the job. After a worker parked, it reads the clock and publishes
 // it, for the jobs queued until the worker it wakes starts a claim. While
-// jobs take a microsecond or more, it reads the clock.
+// jobs take a microsecond or more, it reads the clock. Its common case is
+// small enough to be inlined into Submit.
 func (p *PacedPool) stamp() int64 {
-	t := p.stats.clock.Load()
-	if t > 0 {
+	if t := p.stats.clock.Load(); t > 0 {
 		return t
 	}
+	return p.readClock()
+}
+
+// readClock returns the time for stamp when no claim start is published:
+// it reads the clock, and publishes the time if a worker parked. (A load
+// first: a failed CompareAndSwap costs as much as one that succeeds.)
+func (p *PacedPool) readClock() int64 {
 	now := p.now()
-	if t == pacedPoolClockParked {
+	if p.stats.clock.Load() == pacedPoolClockParked {
 		p.stats.clock.CompareAndSwap(pacedPoolClockParked, now)
 	}
 	return now
@@ -18981,14 +19002,21 @@ func (p *GuardedPool) now() int64 {
 // claim, which they publish: a read of the clock per job would cost more
 // than the job. After a worker parked, it reads the clock and publishes
 // it, for the jobs queued until the worker it wakes starts a claim. While
-// jobs take a microsecond or more, it reads the clock.
+// jobs take a microsecond or more, it reads the clock. Its common case is
+// small enough to be inlined into Submit.
 func (p *GuardedPool) stamp() int64 {
-	t := p.stats.clock.Load()
-	if t > 0 {
+	if t := p.stats.clock.Load(); t > 0 {
 		return t
 	}
+	return p.readClock()
+}
+
+// readClock returns the time for stamp when no claim start is published:
+// it reads the clock, and publishes the time if a worker parked. (A load
+// first: a failed CompareAndSwap costs as much as one that succeeds.)
+func (p *GuardedPool) readClock() int64 {
 	now := p.now()
-	if t == guardedPoolClockParked {
+	if p.stats.clock.Load() == guardedPoolClockParked {
 		p.stats.clock.CompareAndSwap(guardedPoolClockParked, now)
 	}
 	return now
@@ -20807,14 +20835,21 @@ func (p *HookedPool) now() int64 {
 // claim, which they publish: a read of the clock per job would cost more
 // than the job. After a worker parked, it reads the clock and publishes
 // it, for the jobs queued until the worker it wakes starts a claim. While
-// jobs take a microsecond or more, it reads the clock.
+// jobs take a microsecond or more, it reads the clock. Its common case is
+// small enough to be inlined into Submit.
 func (p *HookedPool) stamp() int64 {
-	t := p.stats.clock.Load()
-	if t > 0 {
+	if t := p.stats.clock.Load(); t > 0 {
 		return t
 	}
+	return p.readClock()
+}
+
+// readClock returns the time for stamp when no claim start is published:
+// it reads the clock, and publishes the time if a worker parked. (A load
+// first: a failed CompareAndSwap costs as much as one that succeeds.)
+func (p *HookedPool) readClock() int64 {
 	now := p.now()
-	if t == hookedPoolClockParked {
+	if p.stats.clock.Load() == hookedPoolClockParked {
 		p.stats.clock.CompareAndSwap(hookedPoolClockParked, now)
 	}
 	return now
@@ -22607,14 +22642,21 @@ func (p *TinyMetricsPool) now() int64 {
 // claim, which they publish: a read of the clock per job would cost more
 // than the job. After a worker parked, it reads the clock and publishes
 // it, for the jobs queued until the worker it wakes starts a claim. While
-// jobs take a microsecond or more, it reads the clock.
+// jobs take a microsecond or more, it reads the clock. Its common case is
+// small enough to be inlined into Submit.
 func (p *TinyMetricsPool) stamp() int64 {
-	t := p.stats.clock.Load()
-	if t > 0 {
+	if t := p.stats.clock.Load(); t > 0 {
 		return t
 	}
+	return p.readClock()
+}
+
+// readClock returns the time for stamp when no claim start is published:
+// it reads the clock, and publishes the time if a worker parked. (A load
+// first: a failed CompareAndSwap costs as much as one that succeeds.)
+func (p *TinyMetricsPool) readClock() int64 {
 	now := p.now()
-	if t == tinyMetricsPoolClockParked {
+	if p.stats.clock.Load() == tinyMetricsPoolClockParked {
 		p.stats.clock.CompareAndSwap(tinyMetricsPoolClockParked, now)
 	}
 	return now

@@ -2397,14 +2397,21 @@ func (p *Renderer) now() int64 {
 // claim, which they publish: a read of the clock per job would cost more
 // than the job. After a worker parked, it reads the clock and publishes
 // it, for the jobs queued until the worker it wakes starts a claim. While
-// jobs take a microsecond or more, it reads the clock.
+// jobs take a microsecond or more, it reads the clock. Its common case is
+// small enough to be inlined into Submit.
 func (p *Renderer) stamp() int64 {
-	t := p.stats.clock.Load()
-	if t > 0 {
+	if t := p.stats.clock.Load(); t > 0 {
 		return t
 	}
+	return p.readClock()
+}
+
+// readClock returns the time for stamp when no claim start is published:
+// it reads the clock, and publishes the time if a worker parked. (A load
+// first: a failed CompareAndSwap costs as much as one that succeeds.)
+func (p *Renderer) readClock() int64 {
 	now := p.now()
-	if t == rendererClockParked {
+	if p.stats.clock.Load() == rendererClockParked {
 		p.stats.clock.CompareAndSwap(rendererClockParked, now)
 	}
 	return now
