@@ -6884,7 +6884,11 @@ type resizerWorkerStats struct {
 	flushed int64  // when pending was last flushed
 	ran     uint64 // jobs of the batched claim running
 	fails   uint64 // of which failed
-	pending resizerTally
+	// The run of jobs of the batched claim queued at the same time, not
+	// yet tallied: their queue time, and how many (zero: no run).
+	runQueued int64
+	runJobs   uint64
+	pending   resizerTally
 
 	completed atomic.Uint64
 	failed    atomic.Uint64
@@ -6999,27 +7003,64 @@ func (p *Resizer) claimStarted(w *resizerWorker, batched bool) {
 const resizerClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
-// starts.
+// starts. In a batched claim, the jobs queued at the same time as the one
+// before (stamped with the same claim start, see stamp) make a run, tallied
+// when it ends: such a job costs a comparison and an increment, inlined
+// into the worker's loop.
 func (p *Resizer) jobStarted(w *resizerWorker, queued int64) {
 	ws := w.stats
-	d := max(ws.mark-queued, 0)
+	if ws.batched && queued == ws.runQueued {
+		// With no run (runJobs zero), this one starts it.
+		ws.runJobs++
+		return
+	}
+	p.jobWaited(w, queued)
+}
+
+// jobWaited records the queue wait of a job queued at queued that w starts,
+// unless it continues a run (see jobStarted).
+func (p *Resizer) jobWaited(w *resizerWorker, queued int64) {
+	ws := w.stats
 	if ws.batched {
-		ws.pending.waits[resizerHistBucket(d)]++
-		ws.pending.waitSum += d
+		ws.endRun()
+		ws.runQueued, ws.runJobs = queued, 1
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(d)
+	ws.queueWait.observe(max(ws.mark-queued, 0))
 }
 
-// jobDone records a job w has just finished, which succeeded if ok.
+// endRun tallies the queue waits of the run of jobs of the batched claim
+// that ends: they all waited from the run's queue time to the claim's
+// start.
+func (s *resizerWorkerStats) endRun() {
+	if s.runJobs == 0 {
+		return
+	}
+	d := max(s.mark-s.runQueued, 0)
+	s.pending.waits[resizerHistBucket(d)] += s.runJobs
+	s.pending.waitSum += d * int64(s.runJobs)
+	s.runJobs = 0
+}
+
+// jobDone records a job w has just finished, which succeeded if ok. A job
+// of a batched claim is counted in the claim: one that succeeded costs an
+// increment, inlined into the worker's loop.
 func (p *Resizer) jobDone(w *resizerWorker, ok bool) {
+	if ws := w.stats; ws.batched && ok {
+		ws.ran++
+		return
+	}
+	p.jobTimed(w, ok)
+}
+
+// jobTimed records a job w has just finished, which succeeded if ok,
+// unless it is a job of a batched claim that succeeded (see jobDone).
+func (p *Resizer) jobTimed(w *resizerWorker, ok bool) {
 	ws := w.stats
 	if ws.batched {
 		ws.ran++
-		if !ok {
-			ws.fails++
-		}
+		ws.fails++
 		return
 	}
 	now := p.now()
@@ -7062,6 +7103,7 @@ func (p *Resizer) claimDone(w *resizerWorker) {
 		return
 	}
 	ws.batched = false
+	ws.endRun()
 	if ws.ran == 0 {
 		return
 	}
@@ -11440,7 +11482,11 @@ type stressPoolWorkerStats struct {
 	flushed int64  // when pending was last flushed
 	ran     uint64 // jobs of the batched claim running
 	fails   uint64 // of which failed
-	pending stressPoolTally
+	// The run of jobs of the batched claim queued at the same time, not
+	// yet tallied: their queue time, and how many (zero: no run).
+	runQueued int64
+	runJobs   uint64
+	pending   stressPoolTally
 
 	completed atomic.Uint64
 	failed    atomic.Uint64
@@ -11555,27 +11601,64 @@ func (p *StressPool) claimStarted(w *stressPoolWorker, batched bool) {
 const stressPoolClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
-// starts.
+// starts. In a batched claim, the jobs queued at the same time as the one
+// before (stamped with the same claim start, see stamp) make a run, tallied
+// when it ends: such a job costs a comparison and an increment, inlined
+// into the worker's loop.
 func (p *StressPool) jobStarted(w *stressPoolWorker, queued int64) {
 	ws := w.stats
-	d := max(ws.mark-queued, 0)
+	if ws.batched && queued == ws.runQueued {
+		// With no run (runJobs zero), this one starts it.
+		ws.runJobs++
+		return
+	}
+	p.jobWaited(w, queued)
+}
+
+// jobWaited records the queue wait of a job queued at queued that w starts,
+// unless it continues a run (see jobStarted).
+func (p *StressPool) jobWaited(w *stressPoolWorker, queued int64) {
+	ws := w.stats
 	if ws.batched {
-		ws.pending.waits[stressPoolHistBucket(d)]++
-		ws.pending.waitSum += d
+		ws.endRun()
+		ws.runQueued, ws.runJobs = queued, 1
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(d)
+	ws.queueWait.observe(max(ws.mark-queued, 0))
 }
 
-// jobDone records a job w has just finished, which succeeded if ok.
+// endRun tallies the queue waits of the run of jobs of the batched claim
+// that ends: they all waited from the run's queue time to the claim's
+// start.
+func (s *stressPoolWorkerStats) endRun() {
+	if s.runJobs == 0 {
+		return
+	}
+	d := max(s.mark-s.runQueued, 0)
+	s.pending.waits[stressPoolHistBucket(d)] += s.runJobs
+	s.pending.waitSum += d * int64(s.runJobs)
+	s.runJobs = 0
+}
+
+// jobDone records a job w has just finished, which succeeded if ok. A job
+// of a batched claim is counted in the claim: one that succeeded costs an
+// increment, inlined into the worker's loop.
 func (p *StressPool) jobDone(w *stressPoolWorker, ok bool) {
+	if ws := w.stats; ws.batched && ok {
+		ws.ran++
+		return
+	}
+	p.jobTimed(w, ok)
+}
+
+// jobTimed records a job w has just finished, which succeeded if ok,
+// unless it is a job of a batched claim that succeeded (see jobDone).
+func (p *StressPool) jobTimed(w *stressPoolWorker, ok bool) {
 	ws := w.stats
 	if ws.batched {
 		ws.ran++
-		if !ok {
-			ws.fails++
-		}
+		ws.fails++
 		return
 	}
 	now := p.now()
@@ -11618,6 +11701,7 @@ func (p *StressPool) claimDone(w *stressPoolWorker) {
 		return
 	}
 	ws.batched = false
+	ws.endRun()
 	if ws.ran == 0 {
 		return
 	}
@@ -15183,7 +15267,11 @@ type pacedPoolWorkerStats struct {
 	flushed int64  // when pending was last flushed
 	ran     uint64 // jobs of the batched claim running
 	fails   uint64 // of which failed
-	pending pacedPoolTally
+	// The run of jobs of the batched claim queued at the same time, not
+	// yet tallied: their queue time, and how many (zero: no run).
+	runQueued int64
+	runJobs   uint64
+	pending   pacedPoolTally
 
 	completed atomic.Uint64
 	failed    atomic.Uint64
@@ -15298,27 +15386,64 @@ func (p *PacedPool) claimStarted(w *pacedPoolWorker, batched bool) {
 const pacedPoolClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
-// starts.
+// starts. In a batched claim, the jobs queued at the same time as the one
+// before (stamped with the same claim start, see stamp) make a run, tallied
+// when it ends: such a job costs a comparison and an increment, inlined
+// into the worker's loop.
 func (p *PacedPool) jobStarted(w *pacedPoolWorker, queued int64) {
 	ws := w.stats
-	d := max(ws.mark-queued, 0)
+	if ws.batched && queued == ws.runQueued {
+		// With no run (runJobs zero), this one starts it.
+		ws.runJobs++
+		return
+	}
+	p.jobWaited(w, queued)
+}
+
+// jobWaited records the queue wait of a job queued at queued that w starts,
+// unless it continues a run (see jobStarted).
+func (p *PacedPool) jobWaited(w *pacedPoolWorker, queued int64) {
+	ws := w.stats
 	if ws.batched {
-		ws.pending.waits[pacedPoolHistBucket(d)]++
-		ws.pending.waitSum += d
+		ws.endRun()
+		ws.runQueued, ws.runJobs = queued, 1
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(d)
+	ws.queueWait.observe(max(ws.mark-queued, 0))
 }
 
-// jobDone records a job w has just finished, which succeeded if ok.
+// endRun tallies the queue waits of the run of jobs of the batched claim
+// that ends: they all waited from the run's queue time to the claim's
+// start.
+func (s *pacedPoolWorkerStats) endRun() {
+	if s.runJobs == 0 {
+		return
+	}
+	d := max(s.mark-s.runQueued, 0)
+	s.pending.waits[pacedPoolHistBucket(d)] += s.runJobs
+	s.pending.waitSum += d * int64(s.runJobs)
+	s.runJobs = 0
+}
+
+// jobDone records a job w has just finished, which succeeded if ok. A job
+// of a batched claim is counted in the claim: one that succeeded costs an
+// increment, inlined into the worker's loop.
 func (p *PacedPool) jobDone(w *pacedPoolWorker, ok bool) {
+	if ws := w.stats; ws.batched && ok {
+		ws.ran++
+		return
+	}
+	p.jobTimed(w, ok)
+}
+
+// jobTimed records a job w has just finished, which succeeded if ok,
+// unless it is a job of a batched claim that succeeded (see jobDone).
+func (p *PacedPool) jobTimed(w *pacedPoolWorker, ok bool) {
 	ws := w.stats
 	if ws.batched {
 		ws.ran++
-		if !ok {
-			ws.fails++
-		}
+		ws.fails++
 		return
 	}
 	now := p.now()
@@ -15361,6 +15486,7 @@ func (p *PacedPool) claimDone(w *pacedPoolWorker) {
 		return
 	}
 	ws.batched = false
+	ws.endRun()
 	if ws.ran == 0 {
 		return
 	}
@@ -18939,7 +19065,11 @@ type guardedPoolWorkerStats struct {
 	flushed int64  // when pending was last flushed
 	ran     uint64 // jobs of the batched claim running
 	fails   uint64 // of which failed
-	pending guardedPoolTally
+	// The run of jobs of the batched claim queued at the same time, not
+	// yet tallied: their queue time, and how many (zero: no run).
+	runQueued int64
+	runJobs   uint64
+	pending   guardedPoolTally
 
 	completed atomic.Uint64
 	failed    atomic.Uint64
@@ -19054,27 +19184,64 @@ func (p *GuardedPool) claimStarted(w *guardedPoolWorker, batched bool) {
 const guardedPoolClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
-// starts.
+// starts. In a batched claim, the jobs queued at the same time as the one
+// before (stamped with the same claim start, see stamp) make a run, tallied
+// when it ends: such a job costs a comparison and an increment, inlined
+// into the worker's loop.
 func (p *GuardedPool) jobStarted(w *guardedPoolWorker, queued int64) {
 	ws := w.stats
-	d := max(ws.mark-queued, 0)
+	if ws.batched && queued == ws.runQueued {
+		// With no run (runJobs zero), this one starts it.
+		ws.runJobs++
+		return
+	}
+	p.jobWaited(w, queued)
+}
+
+// jobWaited records the queue wait of a job queued at queued that w starts,
+// unless it continues a run (see jobStarted).
+func (p *GuardedPool) jobWaited(w *guardedPoolWorker, queued int64) {
+	ws := w.stats
 	if ws.batched {
-		ws.pending.waits[guardedPoolHistBucket(d)]++
-		ws.pending.waitSum += d
+		ws.endRun()
+		ws.runQueued, ws.runJobs = queued, 1
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(d)
+	ws.queueWait.observe(max(ws.mark-queued, 0))
 }
 
-// jobDone records a job w has just finished, which succeeded if ok.
+// endRun tallies the queue waits of the run of jobs of the batched claim
+// that ends: they all waited from the run's queue time to the claim's
+// start.
+func (s *guardedPoolWorkerStats) endRun() {
+	if s.runJobs == 0 {
+		return
+	}
+	d := max(s.mark-s.runQueued, 0)
+	s.pending.waits[guardedPoolHistBucket(d)] += s.runJobs
+	s.pending.waitSum += d * int64(s.runJobs)
+	s.runJobs = 0
+}
+
+// jobDone records a job w has just finished, which succeeded if ok. A job
+// of a batched claim is counted in the claim: one that succeeded costs an
+// increment, inlined into the worker's loop.
 func (p *GuardedPool) jobDone(w *guardedPoolWorker, ok bool) {
+	if ws := w.stats; ws.batched && ok {
+		ws.ran++
+		return
+	}
+	p.jobTimed(w, ok)
+}
+
+// jobTimed records a job w has just finished, which succeeded if ok,
+// unless it is a job of a batched claim that succeeded (see jobDone).
+func (p *GuardedPool) jobTimed(w *guardedPoolWorker, ok bool) {
 	ws := w.stats
 	if ws.batched {
 		ws.ran++
-		if !ok {
-			ws.fails++
-		}
+		ws.fails++
 		return
 	}
 	now := p.now()
@@ -19117,6 +19284,7 @@ func (p *GuardedPool) claimDone(w *guardedPoolWorker) {
 		return
 	}
 	ws.batched = false
+	ws.endRun()
 	if ws.ran == 0 {
 		return
 	}
@@ -20772,7 +20940,11 @@ type hookedPoolWorkerStats struct {
 	flushed int64  // when pending was last flushed
 	ran     uint64 // jobs of the batched claim running
 	fails   uint64 // of which failed
-	pending hookedPoolTally
+	// The run of jobs of the batched claim queued at the same time, not
+	// yet tallied: their queue time, and how many (zero: no run).
+	runQueued int64
+	runJobs   uint64
+	pending   hookedPoolTally
 
 	completed atomic.Uint64
 	failed    atomic.Uint64
@@ -20887,27 +21059,64 @@ func (p *HookedPool) claimStarted(w *hookedPoolWorker, batched bool) {
 const hookedPoolClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
-// starts.
+// starts. In a batched claim, the jobs queued at the same time as the one
+// before (stamped with the same claim start, see stamp) make a run, tallied
+// when it ends: such a job costs a comparison and an increment, inlined
+// into the worker's loop.
 func (p *HookedPool) jobStarted(w *hookedPoolWorker, queued int64) {
 	ws := w.stats
-	d := max(ws.mark-queued, 0)
+	if ws.batched && queued == ws.runQueued {
+		// With no run (runJobs zero), this one starts it.
+		ws.runJobs++
+		return
+	}
+	p.jobWaited(w, queued)
+}
+
+// jobWaited records the queue wait of a job queued at queued that w starts,
+// unless it continues a run (see jobStarted).
+func (p *HookedPool) jobWaited(w *hookedPoolWorker, queued int64) {
+	ws := w.stats
 	if ws.batched {
-		ws.pending.waits[hookedPoolHistBucket(d)]++
-		ws.pending.waitSum += d
+		ws.endRun()
+		ws.runQueued, ws.runJobs = queued, 1
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(d)
+	ws.queueWait.observe(max(ws.mark-queued, 0))
 }
 
-// jobDone records a job w has just finished, which succeeded if ok.
+// endRun tallies the queue waits of the run of jobs of the batched claim
+// that ends: they all waited from the run's queue time to the claim's
+// start.
+func (s *hookedPoolWorkerStats) endRun() {
+	if s.runJobs == 0 {
+		return
+	}
+	d := max(s.mark-s.runQueued, 0)
+	s.pending.waits[hookedPoolHistBucket(d)] += s.runJobs
+	s.pending.waitSum += d * int64(s.runJobs)
+	s.runJobs = 0
+}
+
+// jobDone records a job w has just finished, which succeeded if ok. A job
+// of a batched claim is counted in the claim: one that succeeded costs an
+// increment, inlined into the worker's loop.
 func (p *HookedPool) jobDone(w *hookedPoolWorker, ok bool) {
+	if ws := w.stats; ws.batched && ok {
+		ws.ran++
+		return
+	}
+	p.jobTimed(w, ok)
+}
+
+// jobTimed records a job w has just finished, which succeeded if ok,
+// unless it is a job of a batched claim that succeeded (see jobDone).
+func (p *HookedPool) jobTimed(w *hookedPoolWorker, ok bool) {
 	ws := w.stats
 	if ws.batched {
 		ws.ran++
-		if !ok {
-			ws.fails++
-		}
+		ws.fails++
 		return
 	}
 	now := p.now()
@@ -20950,6 +21159,7 @@ func (p *HookedPool) claimDone(w *hookedPoolWorker) {
 		return
 	}
 	ws.batched = false
+	ws.endRun()
 	if ws.ran == 0 {
 		return
 	}
@@ -22579,7 +22789,11 @@ type tinyMetricsPoolWorkerStats struct {
 	flushed int64  // when pending was last flushed
 	ran     uint64 // jobs of the batched claim running
 	fails   uint64 // of which failed
-	pending tinyMetricsPoolTally
+	// The run of jobs of the batched claim queued at the same time, not
+	// yet tallied: their queue time, and how many (zero: no run).
+	runQueued int64
+	runJobs   uint64
+	pending   tinyMetricsPoolTally
 
 	completed atomic.Uint64
 	failed    atomic.Uint64
@@ -22694,27 +22908,64 @@ func (p *TinyMetricsPool) claimStarted(w *tinyMetricsPoolWorker, batched bool) {
 const tinyMetricsPoolClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
-// starts.
+// starts. In a batched claim, the jobs queued at the same time as the one
+// before (stamped with the same claim start, see stamp) make a run, tallied
+// when it ends: such a job costs a comparison and an increment, inlined
+// into the worker's loop.
 func (p *TinyMetricsPool) jobStarted(w *tinyMetricsPoolWorker, queued int64) {
 	ws := w.stats
-	d := max(ws.mark-queued, 0)
+	if ws.batched && queued == ws.runQueued {
+		// With no run (runJobs zero), this one starts it.
+		ws.runJobs++
+		return
+	}
+	p.jobWaited(w, queued)
+}
+
+// jobWaited records the queue wait of a job queued at queued that w starts,
+// unless it continues a run (see jobStarted).
+func (p *TinyMetricsPool) jobWaited(w *tinyMetricsPoolWorker, queued int64) {
+	ws := w.stats
 	if ws.batched {
-		ws.pending.waits[tinyMetricsPoolHistBucket(d)]++
-		ws.pending.waitSum += d
+		ws.endRun()
+		ws.runQueued, ws.runJobs = queued, 1
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(d)
+	ws.queueWait.observe(max(ws.mark-queued, 0))
 }
 
-// jobDone records a job w has just finished, which succeeded if ok.
+// endRun tallies the queue waits of the run of jobs of the batched claim
+// that ends: they all waited from the run's queue time to the claim's
+// start.
+func (s *tinyMetricsPoolWorkerStats) endRun() {
+	if s.runJobs == 0 {
+		return
+	}
+	d := max(s.mark-s.runQueued, 0)
+	s.pending.waits[tinyMetricsPoolHistBucket(d)] += s.runJobs
+	s.pending.waitSum += d * int64(s.runJobs)
+	s.runJobs = 0
+}
+
+// jobDone records a job w has just finished, which succeeded if ok. A job
+// of a batched claim is counted in the claim: one that succeeded costs an
+// increment, inlined into the worker's loop.
 func (p *TinyMetricsPool) jobDone(w *tinyMetricsPoolWorker, ok bool) {
+	if ws := w.stats; ws.batched && ok {
+		ws.ran++
+		return
+	}
+	p.jobTimed(w, ok)
+}
+
+// jobTimed records a job w has just finished, which succeeded if ok,
+// unless it is a job of a batched claim that succeeded (see jobDone).
+func (p *TinyMetricsPool) jobTimed(w *tinyMetricsPoolWorker, ok bool) {
 	ws := w.stats
 	if ws.batched {
 		ws.ran++
-		if !ok {
-			ws.fails++
-		}
+		ws.fails++
 		return
 	}
 	now := p.now()
@@ -22757,6 +23008,7 @@ func (p *TinyMetricsPool) claimDone(w *tinyMetricsPoolWorker) {
 		return
 	}
 	ws.batched = false
+	ws.endRun()
 	if ws.ran == 0 {
 		return
 	}

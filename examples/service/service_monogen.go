@@ -2334,7 +2334,11 @@ type rendererWorkerStats struct {
 	flushed int64  // when pending was last flushed
 	ran     uint64 // jobs of the batched claim running
 	fails   uint64 // of which failed
-	pending rendererTally
+	// The run of jobs of the batched claim queued at the same time, not
+	// yet tallied: their queue time, and how many (zero: no run).
+	runQueued int64
+	runJobs   uint64
+	pending   rendererTally
 
 	completed atomic.Uint64
 	failed    atomic.Uint64
@@ -2449,27 +2453,64 @@ func (p *Renderer) claimStarted(w *rendererWorker, batched bool) {
 const rendererClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
-// starts.
+// starts. In a batched claim, the jobs queued at the same time as the one
+// before (stamped with the same claim start, see stamp) make a run, tallied
+// when it ends: such a job costs a comparison and an increment, inlined
+// into the worker's loop.
 func (p *Renderer) jobStarted(w *rendererWorker, queued int64) {
 	ws := w.stats
-	d := max(ws.mark-queued, 0)
+	if ws.batched && queued == ws.runQueued {
+		// With no run (runJobs zero), this one starts it.
+		ws.runJobs++
+		return
+	}
+	p.jobWaited(w, queued)
+}
+
+// jobWaited records the queue wait of a job queued at queued that w starts,
+// unless it continues a run (see jobStarted).
+func (p *Renderer) jobWaited(w *rendererWorker, queued int64) {
+	ws := w.stats
 	if ws.batched {
-		ws.pending.waits[rendererHistBucket(d)]++
-		ws.pending.waitSum += d
+		ws.endRun()
+		ws.runQueued, ws.runJobs = queued, 1
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(d)
+	ws.queueWait.observe(max(ws.mark-queued, 0))
 }
 
-// jobDone records a job w has just finished, which succeeded if ok.
+// endRun tallies the queue waits of the run of jobs of the batched claim
+// that ends: they all waited from the run's queue time to the claim's
+// start.
+func (s *rendererWorkerStats) endRun() {
+	if s.runJobs == 0 {
+		return
+	}
+	d := max(s.mark-s.runQueued, 0)
+	s.pending.waits[rendererHistBucket(d)] += s.runJobs
+	s.pending.waitSum += d * int64(s.runJobs)
+	s.runJobs = 0
+}
+
+// jobDone records a job w has just finished, which succeeded if ok. A job
+// of a batched claim is counted in the claim: one that succeeded costs an
+// increment, inlined into the worker's loop.
 func (p *Renderer) jobDone(w *rendererWorker, ok bool) {
+	if ws := w.stats; ws.batched && ok {
+		ws.ran++
+		return
+	}
+	p.jobTimed(w, ok)
+}
+
+// jobTimed records a job w has just finished, which succeeded if ok,
+// unless it is a job of a batched claim that succeeded (see jobDone).
+func (p *Renderer) jobTimed(w *rendererWorker, ok bool) {
 	ws := w.stats
 	if ws.batched {
 		ws.ran++
-		if !ok {
-			ws.fails++
-		}
+		ws.fails++
 		return
 	}
 	now := p.now()
@@ -2512,6 +2553,7 @@ func (p *Renderer) claimDone(w *rendererWorker) {
 		return
 	}
 	ws.batched = false
+	ws.endRun()
 	if ws.ran == 0 {
 		return
 	}

@@ -304,3 +304,53 @@ func TestStatsSubmittedCountsMapItemsNotTheirTasks(t *testing.T) {
 		t.Errorf("after 5 jobs and a Map of 100: Submitted %d, Completed %d; want 105 and 105", s.Submitted, s.Completed)
 	}
 }
+
+// TestStatsHistogramsSumTheWaitsOfCheapJobs holds the one worker in job 0
+// for 10ms, in a synctest bubble, while 200 cheap jobs queue: each of them
+// waits 10ms and runs in no time. The worker times the first claim job by
+// job, then takes the others in batched claims, whose waits it tallies by
+// run of jobs queued at the same time: counts and sums are exact either
+// way. Once the jobs are done, the worker is idle.
+func TestStatsHistogramsSumTheWaitsOfCheapJobs(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := newGate()
+		job := func(ctx context.Context, x int) (int, error) {
+			if x == 0 {
+				return g.job(ctx, x)
+			}
+			return x, nil
+		}
+		p := pool.New(job, nil, pool.Config{Workers: 1, Metrics: true})
+		defer p.Close()
+		if err := p.Submit(context.Background(), 0); err != nil {
+			t.Fatal(err)
+		}
+		<-g.started
+		const cheap = 200
+		for i := 1; i <= cheap; i++ {
+			if err := p.Submit(context.Background(), i); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+		close(g.release)
+		synctest.Wait() // every job done, the worker parked
+		s := p.Stats()
+		// Bucket 7 is (4.096ms, 16.384ms].
+		var wantWait, wantRun [15]uint64
+		wantWait[0], wantWait[7] = 1, cheap
+		wantRun[0], wantRun[7] = cheap, 1
+		if s.QueueWait.Counts != wantWait || s.QueueWait.Count != cheap+1 || s.QueueWait.Sum != cheap*10*time.Millisecond {
+			t.Errorf("QueueWait = %+v, want counts %v, count %d, sum %v", s.QueueWait, wantWait, cheap+1, cheap*10*time.Millisecond)
+		}
+		if s.RunTime.Counts != wantRun || s.RunTime.Count != cheap+1 || s.RunTime.Sum != 10*time.Millisecond {
+			t.Errorf("RunTime = %+v, want counts %v, count %d, sum 10ms", s.RunTime, wantRun, cheap+1)
+		}
+		if s.Submitted != cheap+1 || s.Completed != cheap+1 || s.InFlight != 0 {
+			t.Errorf("Submitted %d, Completed %d, InFlight %d; want %d, %d, 0", s.Submitted, s.Completed, s.InFlight, cheap+1, cheap+1)
+		}
+		if s.Workers != 1 || s.Busy != 0 || s.Idle != 1 || int(s.Busy)+s.Idle != s.Workers {
+			t.Errorf("Workers %d, Busy %d, Idle %d; want 1, 0, 1", s.Workers, s.Busy, s.Idle)
+		}
+	})
+}

@@ -148,7 +148,11 @@ type workerStats struct {
 	flushed int64  // when pending was last flushed
 	ran     uint64 // jobs of the batched claim running
 	fails   uint64 // of which failed
-	pending tally
+	// The run of jobs of the batched claim queued at the same time, not
+	// yet tallied: their queue time, and how many (zero: no run).
+	runQueued int64
+	runJobs   uint64
+	pending   tally
 
 	completed atomic.Uint64
 	failed    atomic.Uint64
@@ -277,31 +281,74 @@ func (p *Pool[In, Out]) claimStarted(w *worker, batched bool) {
 const clockStep = 4000 // 4µs, the second bucket's bound
 
 // jobStarted records the queue wait of a job queued at queued that w
-// starts.
+// starts. In a batched claim, the jobs queued at the same time as the one
+// before (stamped with the same claim start, see stamp) make a run, tallied
+// when it ends: such a job costs a comparison and an increment, inlined
+// into the worker's loop.
 //
 //monogen:if metrics
 func (p *Pool[In, Out]) jobStarted(w *worker, queued int64) {
 	ws := w.stats
-	d := max(ws.mark-queued, 0)
+	if ws.batched && queued == ws.runQueued {
+		// With no run (runJobs zero), this one starts it.
+		ws.runJobs++
+		return
+	}
+	p.jobWaited(w, queued)
+}
+
+// jobWaited records the queue wait of a job queued at queued that w starts,
+// unless it continues a run (see jobStarted).
+//
+//monogen:if metrics
+func (p *Pool[In, Out]) jobWaited(w *worker, queued int64) {
+	ws := w.stats
 	if ws.batched {
-		ws.pending.waits[histBucket(d)]++
-		ws.pending.waitSum += d
+		ws.endRun()
+		ws.runQueued, ws.runJobs = queued, 1
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(d)
+	ws.queueWait.observe(max(ws.mark-queued, 0))
 }
 
-// jobDone records a job w has just finished, which succeeded if ok.
+// endRun tallies the queue waits of the run of jobs of the batched claim
+// that ends: they all waited from the run's queue time to the claim's
+// start.
+//
+//monogen:if metrics
+func (s *workerStats) endRun() {
+	if s.runJobs == 0 {
+		return
+	}
+	d := max(s.mark-s.runQueued, 0)
+	s.pending.waits[histBucket(d)] += s.runJobs
+	s.pending.waitSum += d * int64(s.runJobs)
+	s.runJobs = 0
+}
+
+// jobDone records a job w has just finished, which succeeded if ok. A job
+// of a batched claim is counted in the claim: one that succeeded costs an
+// increment, inlined into the worker's loop.
 //
 //monogen:if metrics
 func (p *Pool[In, Out]) jobDone(w *worker, ok bool) {
+	if ws := w.stats; ws.batched && ok {
+		ws.ran++
+		return
+	}
+	p.jobTimed(w, ok)
+}
+
+// jobTimed records a job w has just finished, which succeeded if ok,
+// unless it is a job of a batched claim that succeeded (see jobDone).
+//
+//monogen:if metrics
+func (p *Pool[In, Out]) jobTimed(w *worker, ok bool) {
 	ws := w.stats
 	if ws.batched {
 		ws.ran++
-		if !ok {
-			ws.fails++
-		}
+		ws.fails++
 		return
 	}
 	now := p.now()
@@ -350,6 +397,7 @@ func (p *Pool[In, Out]) claimDone(w *worker) {
 		return
 	}
 	ws.batched = false
+	ws.endRun()
 	if ws.ran == 0 {
 		return
 	}

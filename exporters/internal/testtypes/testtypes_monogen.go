@@ -1413,7 +1413,11 @@ type squaresWorkerStats struct {
 	flushed int64  // when pending was last flushed
 	ran     uint64 // jobs of the batched claim running
 	fails   uint64 // of which failed
-	pending squaresTally
+	// The run of jobs of the batched claim queued at the same time, not
+	// yet tallied: their queue time, and how many (zero: no run).
+	runQueued int64
+	runJobs   uint64
+	pending   squaresTally
 
 	completed atomic.Uint64
 	failed    atomic.Uint64
@@ -1528,27 +1532,64 @@ func (p *Squares) claimStarted(w *squaresWorker, batched bool) {
 const squaresClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
-// starts.
+// starts. In a batched claim, the jobs queued at the same time as the one
+// before (stamped with the same claim start, see stamp) make a run, tallied
+// when it ends: such a job costs a comparison and an increment, inlined
+// into the worker's loop.
 func (p *Squares) jobStarted(w *squaresWorker, queued int64) {
 	ws := w.stats
-	d := max(ws.mark-queued, 0)
+	if ws.batched && queued == ws.runQueued {
+		// With no run (runJobs zero), this one starts it.
+		ws.runJobs++
+		return
+	}
+	p.jobWaited(w, queued)
+}
+
+// jobWaited records the queue wait of a job queued at queued that w starts,
+// unless it continues a run (see jobStarted).
+func (p *Squares) jobWaited(w *squaresWorker, queued int64) {
+	ws := w.stats
 	if ws.batched {
-		ws.pending.waits[squaresHistBucket(d)]++
-		ws.pending.waitSum += d
+		ws.endRun()
+		ws.runQueued, ws.runJobs = queued, 1
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(d)
+	ws.queueWait.observe(max(ws.mark-queued, 0))
 }
 
-// jobDone records a job w has just finished, which succeeded if ok.
+// endRun tallies the queue waits of the run of jobs of the batched claim
+// that ends: they all waited from the run's queue time to the claim's
+// start.
+func (s *squaresWorkerStats) endRun() {
+	if s.runJobs == 0 {
+		return
+	}
+	d := max(s.mark-s.runQueued, 0)
+	s.pending.waits[squaresHistBucket(d)] += s.runJobs
+	s.pending.waitSum += d * int64(s.runJobs)
+	s.runJobs = 0
+}
+
+// jobDone records a job w has just finished, which succeeded if ok. A job
+// of a batched claim is counted in the claim: one that succeeded costs an
+// increment, inlined into the worker's loop.
 func (p *Squares) jobDone(w *squaresWorker, ok bool) {
+	if ws := w.stats; ws.batched && ok {
+		ws.ran++
+		return
+	}
+	p.jobTimed(w, ok)
+}
+
+// jobTimed records a job w has just finished, which succeeded if ok,
+// unless it is a job of a batched claim that succeeded (see jobDone).
+func (p *Squares) jobTimed(w *squaresWorker, ok bool) {
 	ws := w.stats
 	if ws.batched {
 		ws.ran++
-		if !ok {
-			ws.fails++
-		}
+		ws.fails++
 		return
 	}
 	now := p.now()
@@ -1591,6 +1632,7 @@ func (p *Squares) claimDone(w *squaresWorker) {
 		return
 	}
 	ws.batched = false
+	ws.endRun()
 	if ws.ran == 0 {
 		return
 	}
