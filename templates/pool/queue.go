@@ -230,5 +230,9 @@ func (q *queue[In, Out]) length() int {
 	return int(tail - head)
 }
 
+// pushes reports the number of pushes that have claimed a position: every
+// task accepted so far, queued or taken.
+func (q *queue[In, Out]) pushes() uint64 { return q.tail.Load() &^ closedBit }
+
 // capacity reports the number of slots.
 func (q *queue[In, Out]) capacity() int { return int(q.mask + 1) }
