@@ -16,6 +16,16 @@
 # every run (GNU time, children included: the go list that go/packages runs
 # is part of the cost), then the median CPU (user+sys) of each binary and the
 # ratio base/new, per scenario.
+#
+# 4 December 2026, 2 cores shared with other jobs (load average 15 to 21), 7
+# runs: "same" base 1.63 s, new 1.01 s of CPU, 1.61x less; "edit" base
+# 8.59 s, new 1.25 s, 6.87x less. Of the new figure, some 0.2 s is the
+# three go list that go/packages runs; the rest is stenciling (about 40%),
+# formatting (30%) and the type check of the output (15%), each in
+# proportion to the output. A package that imports context and time,
+# already generated, cost main (25ca9d3) 2.07 s against 1.04 s now: the
+# overlay of earlier output, given to go/packages, made it type-check every
+# import from source (see load.overlayFlag).
 set -eu
 base=${1:-806a28d}
 runs=${2:-5}
@@ -27,9 +37,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-(cd "$root" && go build -o "$tmp/monogen-new" ./cmd/monogen)
+(cd "$root" && nice -n 15 go build -o "$tmp/monogen-new" ./cmd/monogen)
 git -C "$root" worktree add --detach "$tmp/base-src" "$base" >/dev/null 2>&1
-(cd "$tmp/base-src" && go build -o "$tmp/monogen-base" ./cmd/monogen)
+(cd "$tmp/base-src" && nice -n 15 go build -o "$tmp/monogen-base" ./cmd/monogen)
 
 # mkmod writes the scratch module: 50 maps, 15 key types by 10 value types
 # taken in turn (integer, string, float, bool, pointer, struct and array

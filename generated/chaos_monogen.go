@@ -118,6 +118,10 @@ func (p *ChaosPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 			b.fail(err)
 			break
 		}
+		// The queue's tail counted the task as a job: take it back, after
+		// the push, so that Submitted never counts fewer than the jobs and
+		// items accepted.
+		p.stats.submitted.Add(^uint64(0))
 	}
 	b.wait()
 	ok := b.ok.Load()
@@ -352,15 +356,10 @@ func (p *ChaosPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *ChaosPool) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that ChaosPoolStats never shows a job
-	// finished before it was submitted.
-	p.stats.submitted.Add(1)
 	t := chaosPoolTask{in: in}
+	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
-	}
 	return err
 }
 
@@ -419,7 +418,6 @@ func (p *ChaosPool) send(ctx context.Context, t chaosPoolTask) error {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *ChaosPool) TrySubmit(in int) error {
-	p.stats.submitted.Add(1)
 	t := chaosPoolTask{in: in}
 	t.queued = p.stats.stamp()
 	var err error
@@ -430,9 +428,6 @@ func (p *ChaosPool) TrySubmit(in int) error {
 		err = ErrChaosPoolFull
 	case poolPushClosed:
 		err = ErrChaosPoolClosed
-	}
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
 	}
 	return err
 }
@@ -791,8 +786,11 @@ type ChaosPoolStats struct {
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *ChaosPool) Stats() ChaosPoolStats {
+	// Map's items before the queue's pushes: Map takes its tasks back from
+	// submitted after pushing them, so Submitted may count a task for a
+	// moment, but never misses a job or an item.
 	s := ChaosPoolStats{
-		Submitted: p.stats.submitted.Load(),
+		Submitted: p.stats.submitted.Load() + p.q.pushes(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
 		Queued:    p.q.length(),

@@ -109,7 +109,7 @@ func TestPerTenantAcquireOfAnEvictedSlotLooksTheKeyUpAgain(t *testing.T) {
 	s.sweepMu.Lock()
 	s.sweep(s.clock(), 0)
 	s.sweepMu.Unlock()
-	if !sl.evicted.Load() || s.Len() != 0 {
+	if sl.state.Load() != perTenantEvicted || s.Len() != 0 {
 		t.Fatal("the idle slot was not evicted")
 	}
 	for range 4 {
@@ -117,10 +117,38 @@ func TestPerTenantAcquireOfAnEvictedSlotLooksTheKeyUpAgain(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if now, _ := s.slots.Load("acme"); now == sl || s.Held("acme") != 4 || sl.held != 0 {
+	if now, _ := s.slots.Load("acme"); now == sl || s.Held("acme") != 4 || sl.state.Load() != perTenantEvicted {
 		t.Fatal("the units were not taken on the tenant's new slot")
 	}
 	if s.TryAcquire("acme", 1) {
 		t.Fatal("a fifth unit of a capacity of 4 was acquired")
+	}
+}
+
+// TestPerTenantCallsOfAKeyWithoutWaitersTakeNoLock is the keyedsem
+// template's test of the same name on the generated PerTenant: with the
+// lock of a tenant's queue held, TryAcquire, Acquire and Release of the
+// tenant complete, since no caller waits.
+func TestPerTenantCallsOfAKeyWithoutWaitersTakeNoLock(t *testing.T) {
+	s := NewPerTenant()
+	sl, _ := s.slot("acme")
+	q := sl.lockQueue()
+	done := make(chan bool)
+	go func() {
+		ok := s.TryAcquire("acme", 1) && s.Acquire(context.Background(), "acme", 3) == nil
+		s.Release("acme", 4)
+		done <- ok && s.Held("acme") == 0
+	}()
+	select {
+	case ok := <-done:
+		q.mu.Unlock()
+		if !ok {
+			t.Fatal("TryAcquire, Acquire or Release failed")
+		}
+	case <-time.After(10 * time.Second):
+		// Let the calls finish, for the goroutine leak check.
+		q.mu.Unlock()
+		<-done
+		t.Fatal("TryAcquire, Acquire and Release of a tenant without waiters waited for its slot's lock")
 	}
 }

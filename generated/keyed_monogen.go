@@ -3605,8 +3605,10 @@ var ErrPerTenantTooManyKeys = errors.New("semaphore: too many keys")
 // enough to fit.
 //
 // A PerTenant must be created with NewPerTenant and must not be copied after
-// first use. Acquire and Release on a key already seen look the key up in a
-// map whose reads take no lock, and lock the key's slot only.
+// first use. While no caller of a key waits, Acquire, TryAcquire and Release
+// on the key, once seen, take no lock: one lookup in a map whose reads take
+// no lock, and one compare-and-swap on the key's count. A call that must
+// wait, and the calls of a key while it has waiters, lock the key's queue.
 type PerTenant struct {
 	slots *perTenantKeyMap
 	// live counts the slots in the map: Len.
@@ -3623,18 +3625,47 @@ type PerTenant struct {
 	epoch time.Time
 }
 
+// The word of a slot: the weight held in the bits of perTenantHeldMask, and two
+// flags.
+const (
+	// perTenantHeldMask holds the weight held: at most PerTenantMaxN.
+	perTenantHeldMask = PerTenantMaxN
+	// perTenantQueued is set while the slot has waiters: the calls of its
+	// key then lock its queue, which keeps them in FIFO order.
+	perTenantQueued = 1 << 62
+	// perTenantMarked is set, on an idle slot, by a sweep that found it
+	// idle; the first call that takes units clears it.
+	perTenantMarked = math.MinInt64
+	// perTenantEvicted is the word of a slot that a sweep took out of the
+	// map: a caller that finds it looks the key up again. No other word has
+	// both flags: a marked slot has no waiter.
+	perTenantEvicted = perTenantQueued | perTenantMarked
+)
+
 // perTenantSlot is one key's semaphore.
 type perTenantSlot struct {
-	mu sync.Mutex
-	// held is the weight held, waiters the requests queued, in order.
-	held    int64
-	waiters []*keyedsemWaiter
-	// idleSince is when the slot last became idle, in nanoseconds since
-	// the epoch.
-	idleSince int64
-	// evicted is set, under mu, when a sweep takes the slot out of the
-	// map: a caller that finds it looks the key up again.
-	evicted atomic.Bool
+	// state is the weight held and the flags queued and marked, or
+	// evicted. Callers change it with compare-and-swap while queued is
+	// clear; while it is set, only holders of the queue's lock change it.
+	state atomic.Int64
+	// markedAt is the time of the sweep that marked the slot, in
+	// nanoseconds since the epoch. Only sweeps, which hold sweepMu, use it.
+	markedAt int64
+	// queue is nil until a caller of the key has to wait.
+	queue atomic.Pointer[keyedsemWaitQueue]
+}
+
+// lockQueue returns the queue of sl, locked, creating it if sl has none.
+func (sl *perTenantSlot) lockQueue() *keyedsemWaitQueue {
+	q := sl.queue.Load()
+	if q == nil {
+		q = new(keyedsemWaitQueue)
+		if !sl.queue.CompareAndSwap(nil, q) {
+			q = sl.queue.Load()
+		}
+	}
+	q.mu.Lock()
+	return q
 }
 
 // init checks the configuration, creates the map and starts the clock.
@@ -3657,9 +3688,8 @@ func (s *PerTenant) Acquire(ctx context.Context, key TenantID, n int64) error {
 	if n == 0 {
 		return nil
 	}
-	done := ctx.Done()
 	if n > 4 {
-		<-done
+		<-ctx.Done()
 		return ctx.Err()
 	}
 	for {
@@ -3667,26 +3697,23 @@ func (s *PerTenant) Acquire(ctx context.Context, key TenantID, n int64) error {
 		if err != nil {
 			return err
 		}
-		sl.mu.Lock()
-		if sl.evicted.Load() {
-			sl.mu.Unlock()
-			continue
-		}
-		if len(sl.waiters) == 0 && sl.held+n <= 4 {
-			s.take(sl, n)
-			sl.mu.Unlock()
+		st, ok := s.tryTake(sl, n)
+		if ok {
 			return nil
 		}
-		select {
-		case <-done:
-			sl.mu.Unlock()
-			return ctx.Err()
-		default:
+		if st == perTenantEvicted {
+			continue
 		}
-		w := &keyedsemWaiter{n: n, ready: make(chan struct{})}
-		sl.waiters = append(sl.waiters, w)
-		sl.mu.Unlock()
-		return s.await(ctx, sl, w)
+		q := sl.lockQueue()
+		w, retry, err := s.enqueue(ctx, sl, q, n)
+		q.mu.Unlock()
+		if retry {
+			continue
+		}
+		if w == nil {
+			return err
+		}
+		return s.await(ctx, sl, q, w)
 	}
 }
 
@@ -3709,17 +3736,61 @@ func (s *PerTenant) TryAcquire(key TenantID, n int64) bool {
 		if err != nil {
 			return false
 		}
-		sl.mu.Lock()
-		if sl.evicted.Load() {
-			sl.mu.Unlock()
+		st, ok := s.tryTake(sl, n)
+		if st != perTenantEvicted {
+			return ok
+		}
+	}
+}
+
+// tryTake takes n units of sl if no caller waits for sl and they fit. It
+// returns the word it last saw, evicted if a sweep evicted sl.
+func (s *PerTenant) tryTake(sl *perTenantSlot, n int64) (st int64, ok bool) {
+	for {
+		st = sl.state.Load()
+		if st&perTenantQueued != 0 || st&perTenantHeldMask+n > 4 {
+			return st, false
+		}
+		// A mark goes: the slot is in use.
+		if sl.state.CompareAndSwap(st, st&perTenantHeldMask+n) {
+			if st&perTenantHeldMask == 0 {
+				s.idle.Add(-1)
+			}
+			return st, true
+		}
+	}
+}
+
+// enqueue queues a request for n units of sl in q, sl's queue, or takes
+// them if they fit now. It returns the queued waiter; or nil and nil when it
+// took the units; or nil and ctx.Err() when ctx is done; or retry when a
+// sweep evicted sl. The caller holds q.mu.
+func (s *PerTenant) enqueue(ctx context.Context, sl *perTenantSlot, q *keyedsemWaitQueue, n int64) (w *keyedsemWaiter, retry bool, err error) {
+	for {
+		st := sl.state.Load()
+		if st == perTenantEvicted {
+			return nil, true, nil
+		}
+		if st&perTenantQueued == 0 && st&perTenantHeldMask+n <= 4 {
+			if _, ok := s.tryTake(sl, n); ok {
+				return nil, false, nil
+			}
 			continue
 		}
-		ok := len(sl.waiters) == 0 && sl.held+n <= 4
-		if ok {
-			s.take(sl, n)
+		select {
+		case <-ctx.Done():
+			return nil, false, ctx.Err()
+		default:
 		}
-		sl.mu.Unlock()
-		return ok
+		// The units do not fit: from the flag on, the calls of the
+		// key lock the queue, and the release that frees the units
+		// grants them.
+		if st&perTenantQueued == 0 && !sl.state.CompareAndSwap(st, st|perTenantQueued) {
+			continue
+		}
+		w = &keyedsemWaiter{n: n, ready: make(chan struct{})}
+		q.waiters = append(q.waiters, w)
+		return w, false, nil
 	}
 }
 
@@ -3739,14 +3810,48 @@ func (s *PerTenant) Release(key TenantID, n int64) {
 	if !ok {
 		panic("semaphore: released more than held")
 	}
-	sl.mu.Lock()
-	if sl.held < n {
-		sl.mu.Unlock()
-		panic("semaphore: released more than held")
+	for {
+		st := sl.state.Load()
+		if st&perTenantQueued != 0 {
+			q := sl.lockQueue()
+			ok := s.put(sl, q, n)
+			q.mu.Unlock()
+			if !ok {
+				panic("semaphore: released more than held")
+			}
+			return
+		}
+		if st&perTenantHeldMask < n {
+			panic("semaphore: released more than held")
+		}
+		if sl.state.CompareAndSwap(st, st-n) {
+			if st == n {
+				s.idle.Add(1)
+			}
+			return
+		}
 	}
-	sl.held -= n
-	s.grant(sl)
-	sl.mu.Unlock()
+}
+
+// put gives n units back to sl and grants the waiters of q, sl's queue,
+// that then fit, in order. It reports false, changing nothing, if sl holds
+// fewer than n units. The caller holds q.mu.
+func (s *PerTenant) put(sl *perTenantSlot, q *keyedsemWaitQueue, n int64) bool {
+	for {
+		st := sl.state.Load()
+		if st == perTenantEvicted || st&perTenantHeldMask < n {
+			return false
+		}
+		if !sl.state.CompareAndSwap(st, st-n) {
+			continue
+		}
+		if st&perTenantQueued != 0 {
+			s.grant(sl, q)
+		} else if st == n {
+			s.idle.Add(1)
+		}
+		return true
+	}
 }
 
 // Held returns the weight key holds at the moment of the call.
@@ -3755,9 +3860,10 @@ func (s *PerTenant) Held(key TenantID) int64 {
 	if !ok {
 		return 0
 	}
-	sl.mu.Lock()
-	defer sl.mu.Unlock()
-	return sl.held
+	if st := sl.state.Load(); st != perTenantEvicted {
+		return st & perTenantHeldMask
+	}
+	return 0
 }
 
 // Len returns the number of keys that have a slot: the keys seen and not
@@ -3766,10 +3872,10 @@ func (s *PerTenant) Len() int {
 	return int(s.live.Load())
 }
 
-// Sweep evicts the keys that have had no holder and no waiter for 1m or
-// longer. Acquire and TryAcquire sweep on their own when they create a key;
-// Sweep is for a program that wants the memory of idle keys back when no new
-// key comes.
+// Sweep evicts the keys that have had no holder and no waiter since a sweep
+// 1m or more ago, and marks the other keys that have none. Acquire and
+// TryAcquire sweep on their own when they create a key; Sweep is for a
+// program that wants the memory of idle keys back when no new key comes.
 func (s *PerTenant) Sweep() {
 	s.sweepMu.Lock()
 	defer s.sweepMu.Unlock()
@@ -3781,35 +3887,33 @@ func (s *PerTenant) clock() int64 {
 	return int64(time.Since(s.epoch))
 }
 
-// take gives n units to a caller of sl. The caller holds sl.mu.
-func (s *PerTenant) take(sl *perTenantSlot, n int64) {
-	if sl.held == 0 && len(sl.waiters) == 0 {
-		s.idle.Add(-1)
-	}
-	sl.held += n
-}
-
-// grant gives the waiters of sl that fit their units, in order, and marks
-// sl idle when it has no holder and no waiter left. The caller holds sl.mu.
-func (s *PerTenant) grant(sl *perTenantSlot) {
-	for len(sl.waiters) > 0 && sl.held+sl.waiters[0].n <= 4 {
-		w := sl.waiters[0]
-		sl.held += w.n
+// grant gives the waiters of q, sl's queue, that fit their units, in
+// order, and clears queued when none is left. The caller holds q.mu, and sl
+// has queued set: no other caller changes the word.
+func (s *PerTenant) grant(sl *perTenantSlot, q *keyedsemWaitQueue) {
+	held := sl.state.Load() & perTenantHeldMask
+	for len(q.waiters) > 0 && held+q.waiters[0].n <= 4 {
+		w := q.waiters[0]
+		held += w.n
 		close(w.ready)
-		sl.waiters[0] = nil
-		sl.waiters = sl.waiters[1:]
+		q.waiters[0] = nil
+		q.waiters = q.waiters[1:]
 	}
-	if sl.held == 0 && len(sl.waiters) == 0 {
-		sl.waiters = nil
-		sl.idleSince = s.clock()
+	if len(q.waiters) > 0 {
+		sl.state.Store(held | perTenantQueued)
+		return
+	}
+	q.waiters = nil
+	sl.state.Store(held)
+	if held == 0 {
 		s.idle.Add(1)
 	}
 }
 
-// await waits until the queued w is granted its units or done is closed.
-// If ctx is done when the wait ends, the request fails even if it was
-// granted too, and gives the units back.
-func (s *PerTenant) await(ctx context.Context, sl *perTenantSlot, w *keyedsemWaiter) error {
+// await waits until w, queued in q, sl's queue, is granted its units or
+// ctx is done. If ctx is done when the wait ends, the request fails even if
+// it was granted too, and gives the units back.
+func (s *PerTenant) await(ctx context.Context, sl *perTenantSlot, q *keyedsemWaitQueue, w *keyedsemWaiter) error {
 	done := ctx.Done()
 	select {
 	case <-w.ready:
@@ -3820,28 +3924,29 @@ func (s *PerTenant) await(ctx context.Context, sl *perTenantSlot, w *keyedsemWai
 		}
 	case <-done:
 	}
-	sl.mu.Lock()
+	q.mu.Lock()
 	select {
 	case <-w.ready:
-		sl.held -= w.n
+		// Giving units back may let the next waiters in.
+		s.put(sl, q, w.n)
 	default:
-		for i, q := range sl.waiters {
-			if q == w {
-				sl.waiters = append(sl.waiters[:i], sl.waiters[i+1:]...)
+		for i, o := range q.waiters {
+			if o == w {
+				q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
 				break
 			}
 		}
+		// Leaving the head of the queue may let the next waiters in.
+		s.grant(sl, q)
 	}
-	// Giving units back, or leaving the head of the queue, may let the
-	// next waiters in.
-	s.grant(sl)
-	sl.mu.Unlock()
+	q.mu.Unlock()
 	return ctx.Err()
 }
 
-// slot returns key's slot, creating it if key has none.
+// slot returns key's slot, creating it if key has none or an evicted one.
+// The slot it returns may be evicted by the time the caller uses it.
 func (s *PerTenant) slot(key TenantID) (*perTenantSlot, error) {
-	if sl, ok := s.slots.Load(key); ok && !sl.evicted.Load() {
+	if sl, ok := s.slots.Load(key); ok && sl.state.Load() != perTenantEvicted {
 		return sl, nil
 	}
 	return s.create(key, s.clock())
@@ -3863,7 +3968,7 @@ func (s *PerTenant) create(key TenantID, now int64) (*perTenantSlot, error) {
 		s.makeRoom(now)
 	}
 	sl, _ := s.slots.Compute(key, func(old *perTenantSlot, loaded bool) (*perTenantSlot, perTenantKeyMapComputeOp) {
-		if loaded && !old.evicted.Load() {
+		if loaded && old.state.Load() != perTenantEvicted {
 			return old, perTenantKeyMapCancelOp
 		}
 		// A slot evicted but still in the map is replaced in its room,
@@ -3871,7 +3976,7 @@ func (s *PerTenant) create(key TenantID, now int64) (*perTenantSlot, error) {
 		if !loaded && !s.countKey() {
 			return nil, perTenantKeyMapCancelOp
 		}
-		return &perTenantSlot{idleSince: now}, perTenantKeyMapUpdateOp
+		return &perTenantSlot{}, perTenantKeyMapUpdateOp
 	})
 	if sl == nil {
 		// Only a full map gives a key no slot.
@@ -3905,29 +4010,39 @@ func (s *PerTenant) makeRoom(now int64) {
 	s.sweep(now, 0)
 }
 
-// sweep evicts the slots that have been idle for at least idle at now. The
-// caller holds sweepMu.
+// sweep evicts the slots that a sweep marked at least idle before now and
+// that have stayed idle since, and marks the other idle slots; with idle 0,
+// it evicts every idle slot. The caller holds sweepMu.
 func (s *PerTenant) sweep(now, idle int64) {
 	for key, sl := range s.slots.All() {
-		sl.mu.Lock()
-		if sl.evicted.Load() || sl.held > 0 || len(sl.waiters) > 0 || sl.idleSince > now-idle {
-			sl.mu.Unlock()
-			continue
-		}
-		// Idle: no caller holds or waits for its units, and one that
-		// finds it from now on looks the key up again.
-		sl.evicted.Store(true)
-		sl.mu.Unlock()
-		s.slots.Compute(key, func(old *perTenantSlot, loaded bool) (*perTenantSlot, perTenantKeyMapComputeOp) {
-			if loaded && old == sl {
-				s.live.Add(-1)
-				s.idle.Add(-1)
-				return nil, perTenantKeyMapDeleteOp
+		st := sl.state.Load()
+		switch {
+		case st == perTenantMarked && sl.markedAt <= now-idle, st == 0 && idle == 0:
+			// Idle since the mark: no caller holds or waits for its
+			// units, and one that finds it from now on looks the key
+			// up again. A call that took units since made the word
+			// differ, and the slot stays.
+			if sl.state.CompareAndSwap(st, perTenantEvicted) {
+				s.evict(key, sl)
 			}
-			// A new slot took its place, and its room.
-			return old, perTenantKeyMapCancelOp
-		})
+		case st == 0:
+			sl.markedAt = now
+			sl.state.CompareAndSwap(0, perTenantMarked)
+		}
 	}
+}
+
+// evict takes key's evicted slot sl out of the map.
+func (s *PerTenant) evict(key TenantID, sl *perTenantSlot) {
+	s.slots.Compute(key, func(old *perTenantSlot, loaded bool) (*perTenantSlot, perTenantKeyMapComputeOp) {
+		if loaded && old == sl {
+			s.live.Add(-1)
+			s.idle.Add(-1)
+			return nil, perTenantKeyMapDeleteOp
+		}
+		// A new slot took its place, and its room.
+		return old, perTenantKeyMapCancelOp
+	})
 }
 
 // perTenantKeyMapHashSeed holds a map's random hash keys, chosen per map so
@@ -4962,8 +5077,11 @@ const BenchPerShardMaxN = math.MaxInt64 / 2
 // enough to fit.
 //
 // A BenchPerShard must be created with NewBenchPerShard and must not be
-// copied after first use. Acquire and Release on a key already seen look the
-// key up in a map whose reads take no lock, and lock the key's slot only.
+// copied after first use. While no caller of a key waits, Acquire,
+// TryAcquire and Release on the key, once seen, take no lock: one lookup in
+// a map whose reads take no lock, and one compare-and-swap on the key's
+// count. A call that must wait, and the calls of a key while it has waiters,
+// lock the key's queue.
 type BenchPerShard struct {
 	slots *benchPerShardKeyMap
 	// live counts the slots in the map: Len.
@@ -4977,18 +5095,47 @@ type BenchPerShard struct {
 	epoch time.Time
 }
 
+// The word of a slot: the weight held in the bits of benchPerShardHeldMask,
+// and two flags.
+const (
+	// benchPerShardHeldMask holds the weight held: at most BenchPerShardMaxN.
+	benchPerShardHeldMask = BenchPerShardMaxN
+	// benchPerShardQueued is set while the slot has waiters: the calls of
+	// its key then lock its queue, which keeps them in FIFO order.
+	benchPerShardQueued = 1 << 62
+	// benchPerShardMarked is set, on an idle slot, by a sweep that found it
+	// idle; the first call that takes units clears it.
+	benchPerShardMarked = math.MinInt64
+	// benchPerShardEvicted is the word of a slot that a sweep took out of
+	// the map: a caller that finds it looks the key up again. No other word
+	// has both flags: a marked slot has no waiter.
+	benchPerShardEvicted = benchPerShardQueued | benchPerShardMarked
+)
+
 // benchPerShardSlot is one key's semaphore.
 type benchPerShardSlot struct {
-	mu sync.Mutex
-	// held is the weight held, waiters the requests queued, in order.
-	held    int64
-	waiters []*keyedsemWaiter
-	// idleSince is when the slot last became idle, in nanoseconds since
-	// the epoch.
-	idleSince int64
-	// evicted is set, under mu, when a sweep takes the slot out of the
-	// map: a caller that finds it looks the key up again.
-	evicted atomic.Bool
+	// state is the weight held and the flags queued and marked, or
+	// evicted. Callers change it with compare-and-swap while queued is
+	// clear; while it is set, only holders of the queue's lock change it.
+	state atomic.Int64
+	// markedAt is the time of the sweep that marked the slot, in
+	// nanoseconds since the epoch. Only sweeps, which hold sweepMu, use it.
+	markedAt int64
+	// queue is nil until a caller of the key has to wait.
+	queue atomic.Pointer[keyedsemWaitQueue]
+}
+
+// lockQueue returns the queue of sl, locked, creating it if sl has none.
+func (sl *benchPerShardSlot) lockQueue() *keyedsemWaitQueue {
+	q := sl.queue.Load()
+	if q == nil {
+		q = new(keyedsemWaitQueue)
+		if !sl.queue.CompareAndSwap(nil, q) {
+			q = sl.queue.Load()
+		}
+	}
+	q.mu.Lock()
+	return q
 }
 
 // init checks the configuration, creates the map and starts the clock.
@@ -5011,9 +5158,8 @@ func (s *BenchPerShard) Acquire(ctx context.Context, key uint64, n int64) error 
 	if n == 0 {
 		return nil
 	}
-	done := ctx.Done()
 	if n > 64 {
-		<-done
+		<-ctx.Done()
 		return ctx.Err()
 	}
 	for {
@@ -5021,26 +5167,23 @@ func (s *BenchPerShard) Acquire(ctx context.Context, key uint64, n int64) error 
 		if err != nil {
 			return err
 		}
-		sl.mu.Lock()
-		if sl.evicted.Load() {
-			sl.mu.Unlock()
-			continue
-		}
-		if len(sl.waiters) == 0 && sl.held+n <= 64 {
-			s.take(sl, n)
-			sl.mu.Unlock()
+		st, ok := s.tryTake(sl, n)
+		if ok {
 			return nil
 		}
-		select {
-		case <-done:
-			sl.mu.Unlock()
-			return ctx.Err()
-		default:
+		if st == benchPerShardEvicted {
+			continue
 		}
-		w := &keyedsemWaiter{n: n, ready: make(chan struct{})}
-		sl.waiters = append(sl.waiters, w)
-		sl.mu.Unlock()
-		return s.await(ctx, sl, w)
+		q := sl.lockQueue()
+		w, retry, err := s.enqueue(ctx, sl, q, n)
+		q.mu.Unlock()
+		if retry {
+			continue
+		}
+		if w == nil {
+			return err
+		}
+		return s.await(ctx, sl, q, w)
 	}
 }
 
@@ -5063,17 +5206,58 @@ func (s *BenchPerShard) TryAcquire(key uint64, n int64) bool {
 		if err != nil {
 			return false
 		}
-		sl.mu.Lock()
-		if sl.evicted.Load() {
-			sl.mu.Unlock()
+		st, ok := s.tryTake(sl, n)
+		if st != benchPerShardEvicted {
+			return ok
+		}
+	}
+}
+
+// tryTake takes n units of sl if no caller waits for sl and they fit. It
+// returns the word it last saw, evicted if a sweep evicted sl.
+func (s *BenchPerShard) tryTake(sl *benchPerShardSlot, n int64) (st int64, ok bool) {
+	for {
+		st = sl.state.Load()
+		if st&benchPerShardQueued != 0 || st&benchPerShardHeldMask+n > 64 {
+			return st, false
+		}
+		// A mark goes: the slot is in use.
+		if sl.state.CompareAndSwap(st, st&benchPerShardHeldMask+n) {
+			return st, true
+		}
+	}
+}
+
+// enqueue queues a request for n units of sl in q, sl's queue, or takes
+// them if they fit now. It returns the queued waiter; or nil and nil when it
+// took the units; or nil and ctx.Err() when ctx is done; or retry when a
+// sweep evicted sl. The caller holds q.mu.
+func (s *BenchPerShard) enqueue(ctx context.Context, sl *benchPerShardSlot, q *keyedsemWaitQueue, n int64) (w *keyedsemWaiter, retry bool, err error) {
+	for {
+		st := sl.state.Load()
+		if st == benchPerShardEvicted {
+			return nil, true, nil
+		}
+		if st&benchPerShardQueued == 0 && st&benchPerShardHeldMask+n <= 64 {
+			if _, ok := s.tryTake(sl, n); ok {
+				return nil, false, nil
+			}
 			continue
 		}
-		ok := len(sl.waiters) == 0 && sl.held+n <= 64
-		if ok {
-			s.take(sl, n)
+		select {
+		case <-ctx.Done():
+			return nil, false, ctx.Err()
+		default:
 		}
-		sl.mu.Unlock()
-		return ok
+		// The units do not fit: from the flag on, the calls of the
+		// key lock the queue, and the release that frees the units
+		// grants them.
+		if st&benchPerShardQueued == 0 && !sl.state.CompareAndSwap(st, st|benchPerShardQueued) {
+			continue
+		}
+		w = &keyedsemWaiter{n: n, ready: make(chan struct{})}
+		q.waiters = append(q.waiters, w)
+		return w, false, nil
 	}
 }
 
@@ -5093,14 +5277,43 @@ func (s *BenchPerShard) Release(key uint64, n int64) {
 	if !ok {
 		panic("semaphore: released more than held")
 	}
-	sl.mu.Lock()
-	if sl.held < n {
-		sl.mu.Unlock()
-		panic("semaphore: released more than held")
+	for {
+		st := sl.state.Load()
+		if st&benchPerShardQueued != 0 {
+			q := sl.lockQueue()
+			ok := s.put(sl, q, n)
+			q.mu.Unlock()
+			if !ok {
+				panic("semaphore: released more than held")
+			}
+			return
+		}
+		if st&benchPerShardHeldMask < n {
+			panic("semaphore: released more than held")
+		}
+		if sl.state.CompareAndSwap(st, st-n) {
+			return
+		}
 	}
-	sl.held -= n
-	s.grant(sl)
-	sl.mu.Unlock()
+}
+
+// put gives n units back to sl and grants the waiters of q, sl's queue,
+// that then fit, in order. It reports false, changing nothing, if sl holds
+// fewer than n units. The caller holds q.mu.
+func (s *BenchPerShard) put(sl *benchPerShardSlot, q *keyedsemWaitQueue, n int64) bool {
+	for {
+		st := sl.state.Load()
+		if st == benchPerShardEvicted || st&benchPerShardHeldMask < n {
+			return false
+		}
+		if !sl.state.CompareAndSwap(st, st-n) {
+			continue
+		}
+		if st&benchPerShardQueued != 0 {
+			s.grant(sl, q)
+		}
+		return true
+	}
 }
 
 // Held returns the weight key holds at the moment of the call.
@@ -5109,9 +5322,10 @@ func (s *BenchPerShard) Held(key uint64) int64 {
 	if !ok {
 		return 0
 	}
-	sl.mu.Lock()
-	defer sl.mu.Unlock()
-	return sl.held
+	if st := sl.state.Load(); st != benchPerShardEvicted {
+		return st & benchPerShardHeldMask
+	}
+	return 0
 }
 
 // Len returns the number of keys that have a slot: the keys seen and not
@@ -5120,10 +5334,10 @@ func (s *BenchPerShard) Len() int {
 	return int(s.live.Load())
 }
 
-// Sweep evicts the keys that have had no holder and no waiter for 1h or
-// longer. Acquire and TryAcquire sweep on their own when they create a key;
-// Sweep is for a program that wants the memory of idle keys back when no new
-// key comes.
+// Sweep evicts the keys that have had no holder and no waiter since a sweep
+// 1h or more ago, and marks the other keys that have none. Acquire and
+// TryAcquire sweep on their own when they create a key; Sweep is for a
+// program that wants the memory of idle keys back when no new key comes.
 func (s *BenchPerShard) Sweep() {
 	s.sweepMu.Lock()
 	defer s.sweepMu.Unlock()
@@ -5135,31 +5349,30 @@ func (s *BenchPerShard) clock() int64 {
 	return int64(time.Since(s.epoch))
 }
 
-// take gives n units to a caller of sl. The caller holds sl.mu.
-func (s *BenchPerShard) take(sl *benchPerShardSlot, n int64) {
-	sl.held += n
-}
-
-// grant gives the waiters of sl that fit their units, in order, and marks
-// sl idle when it has no holder and no waiter left. The caller holds sl.mu.
-func (s *BenchPerShard) grant(sl *benchPerShardSlot) {
-	for len(sl.waiters) > 0 && sl.held+sl.waiters[0].n <= 64 {
-		w := sl.waiters[0]
-		sl.held += w.n
+// grant gives the waiters of q, sl's queue, that fit their units, in
+// order, and clears queued when none is left. The caller holds q.mu, and sl
+// has queued set: no other caller changes the word.
+func (s *BenchPerShard) grant(sl *benchPerShardSlot, q *keyedsemWaitQueue) {
+	held := sl.state.Load() & benchPerShardHeldMask
+	for len(q.waiters) > 0 && held+q.waiters[0].n <= 64 {
+		w := q.waiters[0]
+		held += w.n
 		close(w.ready)
-		sl.waiters[0] = nil
-		sl.waiters = sl.waiters[1:]
+		q.waiters[0] = nil
+		q.waiters = q.waiters[1:]
 	}
-	if sl.held == 0 && len(sl.waiters) == 0 {
-		sl.waiters = nil
-		sl.idleSince = s.clock()
+	if len(q.waiters) > 0 {
+		sl.state.Store(held | benchPerShardQueued)
+		return
 	}
+	q.waiters = nil
+	sl.state.Store(held)
 }
 
-// await waits until the queued w is granted its units or done is closed.
-// If ctx is done when the wait ends, the request fails even if it was
-// granted too, and gives the units back.
-func (s *BenchPerShard) await(ctx context.Context, sl *benchPerShardSlot, w *keyedsemWaiter) error {
+// await waits until w, queued in q, sl's queue, is granted its units or
+// ctx is done. If ctx is done when the wait ends, the request fails even if
+// it was granted too, and gives the units back.
+func (s *BenchPerShard) await(ctx context.Context, sl *benchPerShardSlot, q *keyedsemWaitQueue, w *keyedsemWaiter) error {
 	done := ctx.Done()
 	select {
 	case <-w.ready:
@@ -5170,28 +5383,29 @@ func (s *BenchPerShard) await(ctx context.Context, sl *benchPerShardSlot, w *key
 		}
 	case <-done:
 	}
-	sl.mu.Lock()
+	q.mu.Lock()
 	select {
 	case <-w.ready:
-		sl.held -= w.n
+		// Giving units back may let the next waiters in.
+		s.put(sl, q, w.n)
 	default:
-		for i, q := range sl.waiters {
-			if q == w {
-				sl.waiters = append(sl.waiters[:i], sl.waiters[i+1:]...)
+		for i, o := range q.waiters {
+			if o == w {
+				q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
 				break
 			}
 		}
+		// Leaving the head of the queue may let the next waiters in.
+		s.grant(sl, q)
 	}
-	// Giving units back, or leaving the head of the queue, may let the
-	// next waiters in.
-	s.grant(sl)
-	sl.mu.Unlock()
+	q.mu.Unlock()
 	return ctx.Err()
 }
 
-// slot returns key's slot, creating it if key has none.
+// slot returns key's slot, creating it if key has none or an evicted one.
+// The slot it returns may be evicted by the time the caller uses it.
 func (s *BenchPerShard) slot(key uint64) (*benchPerShardSlot, error) {
-	if sl, ok := s.slots.Load(key); ok && !sl.evicted.Load() {
+	if sl, ok := s.slots.Load(key); ok && sl.state.Load() != benchPerShardEvicted {
 		return sl, nil
 	}
 	return s.create(key, s.clock())
@@ -5209,7 +5423,7 @@ func (s *BenchPerShard) create(key uint64, now int64) (*benchPerShardSlot, error
 		s.sweepMu.Unlock()
 	}
 	sl, _ := s.slots.Compute(key, func(old *benchPerShardSlot, loaded bool) (*benchPerShardSlot, benchPerShardKeyMapComputeOp) {
-		if loaded && !old.evicted.Load() {
+		if loaded && old.state.Load() != benchPerShardEvicted {
 			return old, benchPerShardKeyMapCancelOp
 		}
 		// A slot evicted but still in the map is replaced in its room,
@@ -5217,7 +5431,7 @@ func (s *BenchPerShard) create(key uint64, now int64) (*benchPerShardSlot, error
 		if !loaded && !s.countKey() {
 			return nil, benchPerShardKeyMapCancelOp
 		}
-		return &benchPerShardSlot{idleSince: now}, benchPerShardKeyMapUpdateOp
+		return &benchPerShardSlot{}, benchPerShardKeyMapUpdateOp
 	})
 	return sl, nil
 }
@@ -5229,28 +5443,38 @@ func (s *BenchPerShard) countKey() bool {
 	return true
 }
 
-// sweep evicts the slots that have been idle for at least idle at now. The
-// caller holds sweepMu.
+// sweep evicts the slots that a sweep marked at least idle before now and
+// that have stayed idle since, and marks the other idle slots; with idle 0,
+// it evicts every idle slot. The caller holds sweepMu.
 func (s *BenchPerShard) sweep(now, idle int64) {
 	for key, sl := range s.slots.All() {
-		sl.mu.Lock()
-		if sl.evicted.Load() || sl.held > 0 || len(sl.waiters) > 0 || sl.idleSince > now-idle {
-			sl.mu.Unlock()
-			continue
-		}
-		// Idle: no caller holds or waits for its units, and one that
-		// finds it from now on looks the key up again.
-		sl.evicted.Store(true)
-		sl.mu.Unlock()
-		s.slots.Compute(key, func(old *benchPerShardSlot, loaded bool) (*benchPerShardSlot, benchPerShardKeyMapComputeOp) {
-			if loaded && old == sl {
-				s.live.Add(-1)
-				return nil, benchPerShardKeyMapDeleteOp
+		st := sl.state.Load()
+		switch {
+		case st == benchPerShardMarked && sl.markedAt <= now-idle, st == 0 && idle == 0:
+			// Idle since the mark: no caller holds or waits for its
+			// units, and one that finds it from now on looks the key
+			// up again. A call that took units since made the word
+			// differ, and the slot stays.
+			if sl.state.CompareAndSwap(st, benchPerShardEvicted) {
+				s.evict(key, sl)
 			}
-			// A new slot took its place, and its room.
-			return old, benchPerShardKeyMapCancelOp
-		})
+		case st == 0:
+			sl.markedAt = now
+			sl.state.CompareAndSwap(0, benchPerShardMarked)
+		}
 	}
+}
+
+// evict takes key's evicted slot sl out of the map.
+func (s *BenchPerShard) evict(key uint64, sl *benchPerShardSlot) {
+	s.slots.Compute(key, func(old *benchPerShardSlot, loaded bool) (*benchPerShardSlot, benchPerShardKeyMapComputeOp) {
+		if loaded && old == sl {
+			s.live.Add(-1)
+			return nil, benchPerShardKeyMapDeleteOp
+		}
+		// A new slot took its place, and its room.
+		return old, benchPerShardKeyMapCancelOp
+	})
 }
 
 // benchPerShardKeyMapHashSeed holds a map's random hash keys, chosen per map
@@ -6268,8 +6492,11 @@ const BenchPerHostMaxN = math.MaxInt64 / 2
 // enough to fit.
 //
 // A BenchPerHost must be created with NewBenchPerHost and must not be copied
-// after first use. Acquire and Release on a key already seen look the key up
-// in a map whose reads take no lock, and lock the key's slot only.
+// after first use. While no caller of a key waits, Acquire, TryAcquire and
+// Release on the key, once seen, take no lock: one lookup in a map whose
+// reads take no lock, and one compare-and-swap on the key's count. A call
+// that must wait, and the calls of a key while it has waiters, lock the
+// key's queue.
 type BenchPerHost struct {
 	slots *benchPerHostKeyMap
 	// live counts the slots in the map: Len.
@@ -6283,18 +6510,47 @@ type BenchPerHost struct {
 	epoch time.Time
 }
 
+// The word of a slot: the weight held in the bits of benchPerHostHeldMask,
+// and two flags.
+const (
+	// benchPerHostHeldMask holds the weight held: at most BenchPerHostMaxN.
+	benchPerHostHeldMask = BenchPerHostMaxN
+	// benchPerHostQueued is set while the slot has waiters: the calls of its
+	// key then lock its queue, which keeps them in FIFO order.
+	benchPerHostQueued = 1 << 62
+	// benchPerHostMarked is set, on an idle slot, by a sweep that found it
+	// idle; the first call that takes units clears it.
+	benchPerHostMarked = math.MinInt64
+	// benchPerHostEvicted is the word of a slot that a sweep took out of the
+	// map: a caller that finds it looks the key up again. No other word has
+	// both flags: a marked slot has no waiter.
+	benchPerHostEvicted = benchPerHostQueued | benchPerHostMarked
+)
+
 // benchPerHostSlot is one key's semaphore.
 type benchPerHostSlot struct {
-	mu sync.Mutex
-	// held is the weight held, waiters the requests queued, in order.
-	held    int64
-	waiters []*keyedsemWaiter
-	// idleSince is when the slot last became idle, in nanoseconds since
-	// the epoch.
-	idleSince int64
-	// evicted is set, under mu, when a sweep takes the slot out of the
-	// map: a caller that finds it looks the key up again.
-	evicted atomic.Bool
+	// state is the weight held and the flags queued and marked, or
+	// evicted. Callers change it with compare-and-swap while queued is
+	// clear; while it is set, only holders of the queue's lock change it.
+	state atomic.Int64
+	// markedAt is the time of the sweep that marked the slot, in
+	// nanoseconds since the epoch. Only sweeps, which hold sweepMu, use it.
+	markedAt int64
+	// queue is nil until a caller of the key has to wait.
+	queue atomic.Pointer[keyedsemWaitQueue]
+}
+
+// lockQueue returns the queue of sl, locked, creating it if sl has none.
+func (sl *benchPerHostSlot) lockQueue() *keyedsemWaitQueue {
+	q := sl.queue.Load()
+	if q == nil {
+		q = new(keyedsemWaitQueue)
+		if !sl.queue.CompareAndSwap(nil, q) {
+			q = sl.queue.Load()
+		}
+	}
+	q.mu.Lock()
+	return q
 }
 
 // init checks the configuration, creates the map and starts the clock.
@@ -6317,9 +6573,8 @@ func (s *BenchPerHost) Acquire(ctx context.Context, key netip.Addr, n int64) err
 	if n == 0 {
 		return nil
 	}
-	done := ctx.Done()
 	if n > 64 {
-		<-done
+		<-ctx.Done()
 		return ctx.Err()
 	}
 	for {
@@ -6327,26 +6582,23 @@ func (s *BenchPerHost) Acquire(ctx context.Context, key netip.Addr, n int64) err
 		if err != nil {
 			return err
 		}
-		sl.mu.Lock()
-		if sl.evicted.Load() {
-			sl.mu.Unlock()
-			continue
-		}
-		if len(sl.waiters) == 0 && sl.held+n <= 64 {
-			s.take(sl, n)
-			sl.mu.Unlock()
+		st, ok := s.tryTake(sl, n)
+		if ok {
 			return nil
 		}
-		select {
-		case <-done:
-			sl.mu.Unlock()
-			return ctx.Err()
-		default:
+		if st == benchPerHostEvicted {
+			continue
 		}
-		w := &keyedsemWaiter{n: n, ready: make(chan struct{})}
-		sl.waiters = append(sl.waiters, w)
-		sl.mu.Unlock()
-		return s.await(ctx, sl, w)
+		q := sl.lockQueue()
+		w, retry, err := s.enqueue(ctx, sl, q, n)
+		q.mu.Unlock()
+		if retry {
+			continue
+		}
+		if w == nil {
+			return err
+		}
+		return s.await(ctx, sl, q, w)
 	}
 }
 
@@ -6369,17 +6621,58 @@ func (s *BenchPerHost) TryAcquire(key netip.Addr, n int64) bool {
 		if err != nil {
 			return false
 		}
-		sl.mu.Lock()
-		if sl.evicted.Load() {
-			sl.mu.Unlock()
+		st, ok := s.tryTake(sl, n)
+		if st != benchPerHostEvicted {
+			return ok
+		}
+	}
+}
+
+// tryTake takes n units of sl if no caller waits for sl and they fit. It
+// returns the word it last saw, evicted if a sweep evicted sl.
+func (s *BenchPerHost) tryTake(sl *benchPerHostSlot, n int64) (st int64, ok bool) {
+	for {
+		st = sl.state.Load()
+		if st&benchPerHostQueued != 0 || st&benchPerHostHeldMask+n > 64 {
+			return st, false
+		}
+		// A mark goes: the slot is in use.
+		if sl.state.CompareAndSwap(st, st&benchPerHostHeldMask+n) {
+			return st, true
+		}
+	}
+}
+
+// enqueue queues a request for n units of sl in q, sl's queue, or takes
+// them if they fit now. It returns the queued waiter; or nil and nil when it
+// took the units; or nil and ctx.Err() when ctx is done; or retry when a
+// sweep evicted sl. The caller holds q.mu.
+func (s *BenchPerHost) enqueue(ctx context.Context, sl *benchPerHostSlot, q *keyedsemWaitQueue, n int64) (w *keyedsemWaiter, retry bool, err error) {
+	for {
+		st := sl.state.Load()
+		if st == benchPerHostEvicted {
+			return nil, true, nil
+		}
+		if st&benchPerHostQueued == 0 && st&benchPerHostHeldMask+n <= 64 {
+			if _, ok := s.tryTake(sl, n); ok {
+				return nil, false, nil
+			}
 			continue
 		}
-		ok := len(sl.waiters) == 0 && sl.held+n <= 64
-		if ok {
-			s.take(sl, n)
+		select {
+		case <-ctx.Done():
+			return nil, false, ctx.Err()
+		default:
 		}
-		sl.mu.Unlock()
-		return ok
+		// The units do not fit: from the flag on, the calls of the
+		// key lock the queue, and the release that frees the units
+		// grants them.
+		if st&benchPerHostQueued == 0 && !sl.state.CompareAndSwap(st, st|benchPerHostQueued) {
+			continue
+		}
+		w = &keyedsemWaiter{n: n, ready: make(chan struct{})}
+		q.waiters = append(q.waiters, w)
+		return w, false, nil
 	}
 }
 
@@ -6399,14 +6692,43 @@ func (s *BenchPerHost) Release(key netip.Addr, n int64) {
 	if !ok {
 		panic("semaphore: released more than held")
 	}
-	sl.mu.Lock()
-	if sl.held < n {
-		sl.mu.Unlock()
-		panic("semaphore: released more than held")
+	for {
+		st := sl.state.Load()
+		if st&benchPerHostQueued != 0 {
+			q := sl.lockQueue()
+			ok := s.put(sl, q, n)
+			q.mu.Unlock()
+			if !ok {
+				panic("semaphore: released more than held")
+			}
+			return
+		}
+		if st&benchPerHostHeldMask < n {
+			panic("semaphore: released more than held")
+		}
+		if sl.state.CompareAndSwap(st, st-n) {
+			return
+		}
 	}
-	sl.held -= n
-	s.grant(sl)
-	sl.mu.Unlock()
+}
+
+// put gives n units back to sl and grants the waiters of q, sl's queue,
+// that then fit, in order. It reports false, changing nothing, if sl holds
+// fewer than n units. The caller holds q.mu.
+func (s *BenchPerHost) put(sl *benchPerHostSlot, q *keyedsemWaitQueue, n int64) bool {
+	for {
+		st := sl.state.Load()
+		if st == benchPerHostEvicted || st&benchPerHostHeldMask < n {
+			return false
+		}
+		if !sl.state.CompareAndSwap(st, st-n) {
+			continue
+		}
+		if st&benchPerHostQueued != 0 {
+			s.grant(sl, q)
+		}
+		return true
+	}
 }
 
 // Held returns the weight key holds at the moment of the call.
@@ -6415,9 +6737,10 @@ func (s *BenchPerHost) Held(key netip.Addr) int64 {
 	if !ok {
 		return 0
 	}
-	sl.mu.Lock()
-	defer sl.mu.Unlock()
-	return sl.held
+	if st := sl.state.Load(); st != benchPerHostEvicted {
+		return st & benchPerHostHeldMask
+	}
+	return 0
 }
 
 // Len returns the number of keys that have a slot: the keys seen and not
@@ -6426,10 +6749,10 @@ func (s *BenchPerHost) Len() int {
 	return int(s.live.Load())
 }
 
-// Sweep evicts the keys that have had no holder and no waiter for 1h or
-// longer. Acquire and TryAcquire sweep on their own when they create a key;
-// Sweep is for a program that wants the memory of idle keys back when no new
-// key comes.
+// Sweep evicts the keys that have had no holder and no waiter since a sweep
+// 1h or more ago, and marks the other keys that have none. Acquire and
+// TryAcquire sweep on their own when they create a key; Sweep is for a
+// program that wants the memory of idle keys back when no new key comes.
 func (s *BenchPerHost) Sweep() {
 	s.sweepMu.Lock()
 	defer s.sweepMu.Unlock()
@@ -6441,31 +6764,30 @@ func (s *BenchPerHost) clock() int64 {
 	return int64(time.Since(s.epoch))
 }
 
-// take gives n units to a caller of sl. The caller holds sl.mu.
-func (s *BenchPerHost) take(sl *benchPerHostSlot, n int64) {
-	sl.held += n
-}
-
-// grant gives the waiters of sl that fit their units, in order, and marks
-// sl idle when it has no holder and no waiter left. The caller holds sl.mu.
-func (s *BenchPerHost) grant(sl *benchPerHostSlot) {
-	for len(sl.waiters) > 0 && sl.held+sl.waiters[0].n <= 64 {
-		w := sl.waiters[0]
-		sl.held += w.n
+// grant gives the waiters of q, sl's queue, that fit their units, in
+// order, and clears queued when none is left. The caller holds q.mu, and sl
+// has queued set: no other caller changes the word.
+func (s *BenchPerHost) grant(sl *benchPerHostSlot, q *keyedsemWaitQueue) {
+	held := sl.state.Load() & benchPerHostHeldMask
+	for len(q.waiters) > 0 && held+q.waiters[0].n <= 64 {
+		w := q.waiters[0]
+		held += w.n
 		close(w.ready)
-		sl.waiters[0] = nil
-		sl.waiters = sl.waiters[1:]
+		q.waiters[0] = nil
+		q.waiters = q.waiters[1:]
 	}
-	if sl.held == 0 && len(sl.waiters) == 0 {
-		sl.waiters = nil
-		sl.idleSince = s.clock()
+	if len(q.waiters) > 0 {
+		sl.state.Store(held | benchPerHostQueued)
+		return
 	}
+	q.waiters = nil
+	sl.state.Store(held)
 }
 
-// await waits until the queued w is granted its units or done is closed.
-// If ctx is done when the wait ends, the request fails even if it was
-// granted too, and gives the units back.
-func (s *BenchPerHost) await(ctx context.Context, sl *benchPerHostSlot, w *keyedsemWaiter) error {
+// await waits until w, queued in q, sl's queue, is granted its units or
+// ctx is done. If ctx is done when the wait ends, the request fails even if
+// it was granted too, and gives the units back.
+func (s *BenchPerHost) await(ctx context.Context, sl *benchPerHostSlot, q *keyedsemWaitQueue, w *keyedsemWaiter) error {
 	done := ctx.Done()
 	select {
 	case <-w.ready:
@@ -6476,28 +6798,29 @@ func (s *BenchPerHost) await(ctx context.Context, sl *benchPerHostSlot, w *keyed
 		}
 	case <-done:
 	}
-	sl.mu.Lock()
+	q.mu.Lock()
 	select {
 	case <-w.ready:
-		sl.held -= w.n
+		// Giving units back may let the next waiters in.
+		s.put(sl, q, w.n)
 	default:
-		for i, q := range sl.waiters {
-			if q == w {
-				sl.waiters = append(sl.waiters[:i], sl.waiters[i+1:]...)
+		for i, o := range q.waiters {
+			if o == w {
+				q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
 				break
 			}
 		}
+		// Leaving the head of the queue may let the next waiters in.
+		s.grant(sl, q)
 	}
-	// Giving units back, or leaving the head of the queue, may let the
-	// next waiters in.
-	s.grant(sl)
-	sl.mu.Unlock()
+	q.mu.Unlock()
 	return ctx.Err()
 }
 
-// slot returns key's slot, creating it if key has none.
+// slot returns key's slot, creating it if key has none or an evicted one.
+// The slot it returns may be evicted by the time the caller uses it.
 func (s *BenchPerHost) slot(key netip.Addr) (*benchPerHostSlot, error) {
-	if sl, ok := s.slots.Load(key); ok && !sl.evicted.Load() {
+	if sl, ok := s.slots.Load(key); ok && sl.state.Load() != benchPerHostEvicted {
 		return sl, nil
 	}
 	return s.create(key, s.clock())
@@ -6515,7 +6838,7 @@ func (s *BenchPerHost) create(key netip.Addr, now int64) (*benchPerHostSlot, err
 		s.sweepMu.Unlock()
 	}
 	sl, _ := s.slots.Compute(key, func(old *benchPerHostSlot, loaded bool) (*benchPerHostSlot, benchPerHostKeyMapComputeOp) {
-		if loaded && !old.evicted.Load() {
+		if loaded && old.state.Load() != benchPerHostEvicted {
 			return old, benchPerHostKeyMapCancelOp
 		}
 		// A slot evicted but still in the map is replaced in its room,
@@ -6523,7 +6846,7 @@ func (s *BenchPerHost) create(key netip.Addr, now int64) (*benchPerHostSlot, err
 		if !loaded && !s.countKey() {
 			return nil, benchPerHostKeyMapCancelOp
 		}
-		return &benchPerHostSlot{idleSince: now}, benchPerHostKeyMapUpdateOp
+		return &benchPerHostSlot{}, benchPerHostKeyMapUpdateOp
 	})
 	return sl, nil
 }
@@ -6535,28 +6858,38 @@ func (s *BenchPerHost) countKey() bool {
 	return true
 }
 
-// sweep evicts the slots that have been idle for at least idle at now. The
-// caller holds sweepMu.
+// sweep evicts the slots that a sweep marked at least idle before now and
+// that have stayed idle since, and marks the other idle slots; with idle 0,
+// it evicts every idle slot. The caller holds sweepMu.
 func (s *BenchPerHost) sweep(now, idle int64) {
 	for key, sl := range s.slots.All() {
-		sl.mu.Lock()
-		if sl.evicted.Load() || sl.held > 0 || len(sl.waiters) > 0 || sl.idleSince > now-idle {
-			sl.mu.Unlock()
-			continue
-		}
-		// Idle: no caller holds or waits for its units, and one that
-		// finds it from now on looks the key up again.
-		sl.evicted.Store(true)
-		sl.mu.Unlock()
-		s.slots.Compute(key, func(old *benchPerHostSlot, loaded bool) (*benchPerHostSlot, benchPerHostKeyMapComputeOp) {
-			if loaded && old == sl {
-				s.live.Add(-1)
-				return nil, benchPerHostKeyMapDeleteOp
+		st := sl.state.Load()
+		switch {
+		case st == benchPerHostMarked && sl.markedAt <= now-idle, st == 0 && idle == 0:
+			// Idle since the mark: no caller holds or waits for its
+			// units, and one that finds it from now on looks the key
+			// up again. A call that took units since made the word
+			// differ, and the slot stays.
+			if sl.state.CompareAndSwap(st, benchPerHostEvicted) {
+				s.evict(key, sl)
 			}
-			// A new slot took its place, and its room.
-			return old, benchPerHostKeyMapCancelOp
-		})
+		case st == 0:
+			sl.markedAt = now
+			sl.state.CompareAndSwap(0, benchPerHostMarked)
+		}
 	}
+}
+
+// evict takes key's evicted slot sl out of the map.
+func (s *BenchPerHost) evict(key netip.Addr, sl *benchPerHostSlot) {
+	s.slots.Compute(key, func(old *benchPerHostSlot, loaded bool) (*benchPerHostSlot, benchPerHostKeyMapComputeOp) {
+		if loaded && old == sl {
+			s.live.Add(-1)
+			return nil, benchPerHostKeyMapDeleteOp
+		}
+		// A new slot took its place, and its room.
+		return old, benchPerHostKeyMapCancelOp
+	})
 }
 
 // benchPerHostKeyMapHashSeed holds a map's random hash keys, chosen per map

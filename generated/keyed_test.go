@@ -143,8 +143,8 @@ func TestPerTenantMatchesTemplate(t *testing.T) {
 }
 
 // TestPerTenantKeepsTenantsInUse sweeps a PerTenant whose tenants hold
-// units or wait, long after a minute: none is evicted, and the waiter is
-// granted by the holder's release.
+// units or wait, and again long after a minute: none is evicted but the
+// idle one, and the waiter is granted by the holder's release.
 func TestPerTenantKeepsTenantsInUse(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := generated.NewPerTenant()
@@ -156,6 +156,7 @@ func TestPerTenantKeepsTenantsInUse(t *testing.T) {
 		got := make(chan error)
 		go func() { got <- s.Acquire(ctx, "acme", 2) }()
 		synctest.Wait()
+		s.Sweep() // marks the idle tenant
 		time.Sleep(time.Hour)
 		s.Sweep()
 		if s.Len() != 1 || s.Held("acme") != 4 {
@@ -189,4 +190,48 @@ func TestPerTenantRefusesNewTenantsWhenFull(t *testing.T) {
 	if s.Len() != 4096 {
 		t.Fatalf("Len = %d, want 4096", s.Len())
 	}
+}
+
+// releaseCtx is a context whose first Done call runs release, and whose
+// later calls find it canceled: it plays a Release that runs between an
+// Acquire's check that its units do not fit and its queueing.
+type releaseCtx struct {
+	context.Context
+	release func()
+	calls   int
+}
+
+func (c *releaseCtx) Done() <-chan struct{} {
+	c.calls++
+	if c.calls == 1 {
+		c.release()
+		return nil
+	}
+	done := make(chan struct{})
+	close(done)
+	return done
+}
+
+func (c *releaseCtx) Err() error {
+	if c.calls > 1 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestPerTenantReleaseBetweenAnAcquiresCheckAndItsQueueingIsNotLost is the
+// keyedsem template's test of the same name on PerTenant: a tenant's unit
+// released, without the lock, between an Acquire's check and its queueing
+// is taken by that Acquire.
+func TestPerTenantReleaseBetweenAnAcquiresCheckAndItsQueueingIsNotLost(t *testing.T) {
+	s := generated.NewPerTenant()
+	s.TryAcquire("acme", 4)
+	ctx := &releaseCtx{Context: context.Background(), release: func() { s.Release("acme", 1) }}
+	if err := s.Acquire(ctx, "acme", 1); err != nil {
+		t.Fatalf("Acquire = %v, want nil: a unit was free", err)
+	}
+	if got := s.Held("acme"); got != 4 {
+		t.Fatalf("Held = %d, want 4: three units left, one taken", got)
+	}
+	s.Release("acme", 4)
 }

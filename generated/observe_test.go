@@ -3,6 +3,7 @@ package generated_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -87,6 +88,72 @@ func TestGeneratedPoolHistogramsTimeQueueWaitAndRunTime(t *testing.T) {
 			t.Errorf("RunTime = %+v, want counts %v, count 3, sum 30µs", s.RunTime, wantRun)
 		}
 	})
+}
+
+// doneSpy is a context that closes asked the first time its Done method
+// is called: a Submit waiting for room calls it as it parks.
+type doneSpy struct {
+	context.Context
+	once  sync.Once
+	asked chan struct{}
+}
+
+func (c *doneSpy) Done() <-chan struct{} {
+	c.once.Do(func() { close(c.asked) })
+	return c.Context.Done()
+}
+
+// TestGeneratedPoolStatsSubmittedCountsNoJobWaitingForRoom holds
+// ChaosPool's three workers in jobs 0 to 2 and fills its queue of 8: a
+// Submit parked for room is not counted in Submitted, before or after its
+// context ends, and a Map's items are counted, not the tasks it queues.
+func TestGeneratedPoolStatsSubmittedCountsNoJobWaitingForRoom(t *testing.T) {
+	started, release := make(chan int, 3), make(chan struct{})
+	p := generated.NewChaosPool(func(_ context.Context, x int) (int, error) {
+		if x < 3 {
+			started <- x
+			<-release
+		}
+		return x, nil
+	}, nil)
+	defer p.Close()
+	for i := range 11 {
+		if err := p.Submit(context.Background(), i); err != nil {
+			t.Fatal(err)
+		}
+		if i < 3 {
+			<-started // one worker per job: the queue holds jobs 3 to 10
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	spy := &doneSpy{Context: ctx, asked: make(chan struct{})}
+	refused := make(chan error)
+	go func() { refused <- p.Submit(spy, 11) }()
+	<-spy.asked // job 11 waits for room
+	check := func(when string) {
+		t.Helper()
+		if s := p.Stats(); s.Submitted != 11 || s.Queued != 8 || s.InFlight != 3 {
+			t.Errorf("%s: Submitted %d, Queued %d, InFlight %d; want 11, 8, 3", when, s.Submitted, s.Queued, s.InFlight)
+		}
+	}
+	check("while job 11 waits for room")
+	cancel()
+	if err := <-refused; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Submit with its context cancelled: %v, want context.Canceled", err)
+	}
+	check("once job 11 is refused")
+	close(release)
+	items := make([]int, 100)
+	for i := range items {
+		items[i] = 3 + i // no item holds its worker
+	}
+	if _, err := p.Map(context.Background(), items); err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	if s := p.Stats(); s.Submitted != 111 || s.Completed != 111 {
+		t.Errorf("after Close: Submitted %d, Completed %d; want 111 and 111 (11 jobs, 100 Map items)", s.Submitted, s.Completed)
+	}
 }
 
 // TestGeneratedSemaphoreStatsAndOnWait drives WatchedSlots (metrics=true)

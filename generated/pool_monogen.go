@@ -3005,6 +3005,10 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 			b.fail(err)
 			break
 		}
+		// The queue's tail counted the task as a job: take it back, after
+		// the push, so that Submitted never counts fewer than the jobs and
+		// items accepted.
+		p.stats.submitted.Add(^uint64(0))
 	}
 	b.wait()
 	ok := b.ok.Load()
@@ -3236,15 +3240,10 @@ func (p *Resizer) deliver(in Job, out Result, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *Resizer) Submit(ctx context.Context, in Job) error {
-	// Counted before the send so that ResizerStats never shows a job
-	// finished before it was submitted.
-	p.stats.submitted.Add(1)
 	t := resizerTask{in: in}
+	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
-	}
 	return err
 }
 
@@ -3303,7 +3302,6 @@ func (p *Resizer) send(ctx context.Context, t resizerTask) error {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *Resizer) TrySubmit(in Job) error {
-	p.stats.submitted.Add(1)
 	t := resizerTask{in: in}
 	t.queued = p.stats.stamp()
 	var err error
@@ -3314,9 +3312,6 @@ func (p *Resizer) TrySubmit(in Job) error {
 		err = ErrResizerFull
 	case poolPushClosed:
 		err = ErrResizerClosed
-	}
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
 	}
 	return err
 }
@@ -3679,8 +3674,11 @@ type ResizerStats struct {
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *Resizer) Stats() ResizerStats {
+	// Map's items before the queue's pushes: Map takes its tasks back from
+	// submitted after pushing them, so Submitted may count a task for a
+	// moment, but never misses a job or an item.
 	s := ResizerStats{
-		Submitted: p.stats.submitted.Load(),
+		Submitted: p.stats.submitted.Load() + p.q.pushes(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
 		Queued:    p.q.length(),
@@ -5311,6 +5309,10 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 			b.fail(err)
 			break
 		}
+		// The queue's tail counted the task as a job: take it back, after
+		// the push, so that Submitted never counts fewer than the jobs and
+		// items accepted.
+		p.stats.submitted.Add(^uint64(0))
 	}
 	b.wait()
 	ok := b.ok.Load()
@@ -5545,15 +5547,10 @@ func (p *StressPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *StressPool) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that StressPoolStats never shows a job
-	// finished before it was submitted.
-	p.stats.submitted.Add(1)
 	t := stressPoolTask{in: in}
+	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
-	}
 	return err
 }
 
@@ -5612,7 +5609,6 @@ func (p *StressPool) send(ctx context.Context, t stressPoolTask) error {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *StressPool) TrySubmit(in int) error {
-	p.stats.submitted.Add(1)
 	t := stressPoolTask{in: in}
 	t.queued = p.stats.stamp()
 	var err error
@@ -5623,9 +5619,6 @@ func (p *StressPool) TrySubmit(in int) error {
 		err = ErrStressPoolFull
 	case poolPushClosed:
 		err = ErrStressPoolClosed
-	}
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
 	}
 	return err
 }
@@ -5988,8 +5981,11 @@ type StressPoolStats struct {
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *StressPool) Stats() StressPoolStats {
+	// Map's items before the queue's pushes: Map takes its tasks back from
+	// submitted after pushing them, so Submitted may count a task for a
+	// moment, but never misses a job or an item.
 	s := StressPoolStats{
-		Submitted: p.stats.submitted.Load(),
+		Submitted: p.stats.submitted.Load() + p.q.pushes(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
 		Queued:    p.q.length(),
@@ -8028,6 +8024,10 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 			b.fail(err)
 			break
 		}
+		// The queue's tail counted the task as a job: take it back, after
+		// the push, so that Submitted never counts fewer than the jobs and
+		// items accepted.
+		p.stats.submitted.Add(^uint64(0))
 	}
 	b.wait()
 	ok := b.ok.Load()
@@ -8262,15 +8262,10 @@ func (p *PacedPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *PacedPool) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that PacedPoolStats never shows a job
-	// finished before it was submitted.
-	p.stats.submitted.Add(1)
 	t := pacedPoolTask{in: in}
+	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
-	}
 	return err
 }
 
@@ -8329,7 +8324,6 @@ func (p *PacedPool) send(ctx context.Context, t pacedPoolTask) error {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *PacedPool) TrySubmit(in int) error {
-	p.stats.submitted.Add(1)
 	t := pacedPoolTask{in: in}
 	t.queued = p.stats.stamp()
 	var err error
@@ -8340,9 +8334,6 @@ func (p *PacedPool) TrySubmit(in int) error {
 		err = ErrPacedPoolFull
 	case poolPushClosed:
 		err = ErrPacedPoolClosed
-	}
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
 	}
 	return err
 }
@@ -8677,8 +8668,11 @@ type PacedPoolStats struct {
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *PacedPool) Stats() PacedPoolStats {
+	// Map's items before the queue's pushes: Map takes its tasks back from
+	// submitted after pushing them, so Submitted may count a task for a
+	// moment, but never misses a job or an item.
 	s := PacedPoolStats{
-		Submitted: p.stats.submitted.Load(),
+		Submitted: p.stats.submitted.Load() + p.q.pushes(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
 		Queued:    p.q.length(),
@@ -10076,6 +10070,10 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 			b.fail(err)
 			break
 		}
+		// The queue's tail counted the task as a job: take it back, after
+		// the push, so that Submitted never counts fewer than the jobs and
+		// items accepted.
+		p.stats.submitted.Add(^uint64(0))
 	}
 	b.wait()
 	ok := b.ok.Load()
@@ -10315,15 +10313,10 @@ func (p *GuardedPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *GuardedPool) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that GuardedPoolStats never shows a job
-	// finished before it was submitted.
-	p.stats.submitted.Add(1)
 	t := guardedPoolTask{in: in}
+	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
-	}
 	return err
 }
 
@@ -10382,7 +10375,6 @@ func (p *GuardedPool) send(ctx context.Context, t guardedPoolTask) error {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *GuardedPool) TrySubmit(in int) error {
-	p.stats.submitted.Add(1)
 	t := guardedPoolTask{in: in}
 	t.queued = p.stats.stamp()
 	var err error
@@ -10393,9 +10385,6 @@ func (p *GuardedPool) TrySubmit(in int) error {
 		err = ErrGuardedPoolFull
 	case poolPushClosed:
 		err = ErrGuardedPoolClosed
-	}
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
 	}
 	return err
 }
@@ -10754,8 +10743,11 @@ type GuardedPoolStats struct {
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *GuardedPool) Stats() GuardedPoolStats {
+	// Map's items before the queue's pushes: Map takes its tasks back from
+	// submitted after pushing them, so Submitted may count a task for a
+	// moment, but never misses a job or an item.
 	s := GuardedPoolStats{
-		Submitted: p.stats.submitted.Load(),
+		Submitted: p.stats.submitted.Load() + p.q.pushes(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
 		Queued:    p.q.length(),
@@ -10969,6 +10961,10 @@ func (p *HookedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 			b.fail(err)
 			break
 		}
+		// The queue's tail counted the task as a job: take it back, after
+		// the push, so that Submitted never counts fewer than the jobs and
+		// items accepted.
+		p.stats.submitted.Add(^uint64(0))
 	}
 	b.wait()
 	ok := b.ok.Load()
@@ -11217,15 +11213,10 @@ func (p *HookedPool) panicked(in int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *HookedPool) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that HookedPoolStats never shows a job
-	// finished before it was submitted.
-	p.stats.submitted.Add(1)
 	t := hookedPoolTask{in: in}
+	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
-	}
 	if err != nil {
 		p.rejected(in, err)
 	}
@@ -11287,7 +11278,6 @@ func (p *HookedPool) send(ctx context.Context, t hookedPoolTask) error {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *HookedPool) TrySubmit(in int) error {
-	p.stats.submitted.Add(1)
 	t := hookedPoolTask{in: in}
 	t.queued = p.stats.stamp()
 	var err error
@@ -11298,9 +11288,6 @@ func (p *HookedPool) TrySubmit(in int) error {
 		err = ErrHookedPoolFull
 	case poolPushClosed:
 		err = ErrHookedPoolClosed
-	}
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
 	}
 	if err != nil {
 		p.rejected(in, err)
@@ -11635,8 +11622,11 @@ type HookedPoolStats struct {
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *HookedPool) Stats() HookedPoolStats {
+	// Map's items before the queue's pushes: Map takes its tasks back from
+	// submitted after pushing them, so Submitted may count a task for a
+	// moment, but never misses a job or an item.
 	s := HookedPoolStats{
-		Submitted: p.stats.submitted.Load(),
+		Submitted: p.stats.submitted.Load() + p.q.pushes(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
 		Queued:    p.q.length(),
@@ -11843,6 +11833,10 @@ func (p *TinyMetricsPool) MapInto(ctx context.Context, outs []int, ins []int) er
 			b.fail(err)
 			break
 		}
+		// The queue's tail counted the task as a job: take it back, after
+		// the push, so that Submitted never counts fewer than the jobs and
+		// items accepted.
+		p.stats.submitted.Add(^uint64(0))
 	}
 	b.wait()
 	ok := b.ok.Load()
@@ -12076,15 +12070,10 @@ func (p *TinyMetricsPool) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *TinyMetricsPool) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that TinyMetricsPoolStats never shows a
-	// job finished before it was submitted.
-	p.stats.submitted.Add(1)
 	t := tinyMetricsPoolTask{in: in}
+	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
-	}
 	return err
 }
 
@@ -12143,7 +12132,6 @@ func (p *TinyMetricsPool) send(ctx context.Context, t tinyMetricsPoolTask) error
 //
 // TrySubmit of a job happens before the job runs.
 func (p *TinyMetricsPool) TrySubmit(in int) error {
-	p.stats.submitted.Add(1)
 	t := tinyMetricsPoolTask{in: in}
 	t.queued = p.stats.stamp()
 	var err error
@@ -12154,9 +12142,6 @@ func (p *TinyMetricsPool) TrySubmit(in int) error {
 		err = ErrTinyMetricsPoolFull
 	case poolPushClosed:
 		err = ErrTinyMetricsPoolClosed
-	}
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
 	}
 	return err
 }
@@ -12486,8 +12471,11 @@ type TinyMetricsPoolStats struct {
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *TinyMetricsPool) Stats() TinyMetricsPoolStats {
+	// Map's items before the queue's pushes: Map takes its tasks back from
+	// submitted after pushing them, so Submitted may count a task for a
+	// moment, but never misses a job or an item.
 	s := TinyMetricsPoolStats{
-		Submitted: p.stats.submitted.Load(),
+		Submitted: p.stats.submitted.Load() + p.q.pushes(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
 		Queued:    p.q.length(),

@@ -216,3 +216,30 @@ func BenchmarkKeyedSemaphore(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkKeyedSemaphoreMemory reports the heap each key's semaphore takes,
+// measured with runtime.MemStats after one TryAcquire+Release on each of
+// 64Ki keys (B/key; ns/op is the time to create them all).
+func BenchmarkKeyedSemaphoreMemory(b *testing.B) {
+	for _, impl := range keyedSemImpls {
+		b.Run("keys=64Ki/impl="+impl.name, func(b *testing.B) {
+			var perKey float64
+			for b.Loop() {
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				s := impl.new()
+				for _, k := range keyedAddrs {
+					if s.TryAcquire(k, 1) {
+						s.Release(k, 1)
+					}
+				}
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				perKey = float64(after.HeapAlloc-before.HeapAlloc) / keyedKeys
+				runtime.KeepAlive(s)
+			}
+			b.ReportMetric(perKey, "B/key")
+		})
+	}
+}

@@ -958,6 +958,10 @@ func (p *Renderer) MapInto(ctx context.Context, outs []string, ins []int) error 
 			b.fail(err)
 			break
 		}
+		// The queue's tail counted the task as a job: take it back, after
+		// the push, so that Submitted never counts fewer than the jobs and
+		// items accepted.
+		p.stats.submitted.Add(^uint64(0))
 	}
 	b.wait()
 	ok := b.ok.Load()
@@ -1193,15 +1197,10 @@ func (p *Renderer) deliver(in int, out string, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *Renderer) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that RendererStats never shows a job
-	// finished before it was submitted.
-	p.stats.submitted.Add(1)
 	t := rendererTask{in: in}
+	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
-	}
 	return err
 }
 
@@ -1260,7 +1259,6 @@ func (p *Renderer) send(ctx context.Context, t rendererTask) error {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *Renderer) TrySubmit(in int) error {
-	p.stats.submitted.Add(1)
 	t := rendererTask{in: in}
 	t.queued = p.stats.stamp()
 	var err error
@@ -1271,9 +1269,6 @@ func (p *Renderer) TrySubmit(in int) error {
 		err = ErrRendererFull
 	case poolPushClosed:
 		err = ErrRendererClosed
-	}
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
 	}
 	return err
 }
@@ -1603,8 +1598,11 @@ type RendererStats struct {
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *Renderer) Stats() RendererStats {
+	// Map's items before the queue's pushes: Map takes its tasks back from
+	// submitted after pushing them, so Submitted may count a task for a
+	// moment, but never misses a job or an item.
 	s := RendererStats{
-		Submitted: p.stats.submitted.Load(),
+		Submitted: p.stats.submitted.Load() + p.q.pushes(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
 		Queued:    p.q.length(),

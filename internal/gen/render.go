@@ -129,15 +129,14 @@ func (r *renderer) wait() error {
 // top-level declaration by itself).
 func (c *chunk) format() error {
 	fset := token.NewFileSet()
-	c.used = emit.Qualifiers(c.src)
-	c.paths = c.imports.PathsOf(c.used)
 	clause := fmt.Sprintf("package %s\n", c.pkg)
 	src := append([]byte(clause+"\n"), c.src...)
 	f, err := parser.ParseFile(fset, c.out, src, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
 		return parseError(c.out, src, err) // the code without its imports, as the positions are
 	}
-	closeUp(fset, f)
+	c.used = closeUp(fset, f)
+	c.paths = c.imports.PathsOf(c.used)
 	var b bytes.Buffer
 	if err := format.Node(&b, fset, f); err != nil {
 		return &InternalError{fmt.Errorf("formatting %s: %v", filepath.Base(c.out), err)}
@@ -155,8 +154,23 @@ func (c *chunk) format() error {
 // closeUp moves the closing brace of a struct type up to the line after
 // its last field when only blank lines stand between them: a field that an
 // option removes (with its comment) leaves no gap before the brace.
-func closeUp(fset *token.FileSet, f *ast.File) {
+//
+// It returns the identifiers that f's code puts before a dot (x of x.f and
+// of x.(T)): the package qualifiers, among others, as emit.Qualifiers
+// finds them in the source, without scanning it again.
+func closeUp(fset *token.FileSet, f *ast.File) (qualifiers map[string]bool) {
+	qualifiers = map[string]bool{}
 	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			if id, ok := n.X.(*ast.Ident); ok {
+				qualifiers[id.Name] = true
+			}
+		case *ast.TypeAssertExpr:
+			if id, ok := n.X.(*ast.Ident); ok {
+				qualifiers[id.Name] = true
+			}
+		}
 		st, ok := n.(*ast.StructType)
 		if !ok || st.Fields == nil || len(st.Fields.List) == 0 {
 			return true
@@ -177,6 +191,7 @@ func closeUp(fset *token.FileSet, f *ast.File) {
 		st.Fields.Closing = end
 		return true
 	})
+	return qualifiers
 }
 
 // render renders an output file: head is its header and build line, pkg

@@ -294,7 +294,7 @@ func buildKeyedSemaphore(c *Context) error {
 	}
 	sweep := "Sweep evicts the keys that have no holder and no waiter."
 	if idle > 0 {
-		sweep = fmt.Sprintf("Sweep evicts the keys that have had no holder and no waiter for %s or\nlonger.", shortDuration(idle))
+		sweep = fmt.Sprintf("Sweep evicts the keys that have had no holder and no waiter since a\nsweep %s or more ago, and marks the other keys that have none.", shortDuration(idle))
 	}
 	c.Spec.HookDocs["Semaphore.Sweep"] = sweep + "\nAcquire and TryAcquire sweep on their own when they create a key; Sweep is\nfor a program that wants the memory of idle keys back when no new key\ncomes."
 

@@ -10,17 +10,21 @@ package load
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"go/types"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -134,10 +138,15 @@ func Load(dir string, patterns []string) (*Program, error) {
 				// broken output cannot stop the directives from resolving.
 				return parser.ParseFile(fset, filename, src, parser.PackageClauseOnly)
 			}
-			return parser.ParseFile(fset, filename, src, parser.ParseComments|parser.AllErrors|parser.SkipObjectResolution)
+			return parseFile(fset, filename, src, parser.ParseComments|parser.AllErrors|parser.SkipObjectResolution)
 		},
 	}
-	cfg.Overlay = stubs
+	if env, cleanup, ok := overlayFlag(stubs); ok {
+		defer cleanup()
+		cfg.Env = env
+	} else {
+		cfg.Overlay = stubs
+	}
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
 		// go/packages wraps go list's failure ("err: exit status 1: stderr:
@@ -295,6 +304,10 @@ func Load(dir string, patterns []string) (*Program, error) {
 	return prog, nil
 }
 
+// parseFile parses the files go/packages loads from source (a test counts
+// them).
+var parseFile = parser.ParseFile
+
 // noPackages explains why patterns matched no package, in go list's words.
 func noPackages(dir string, patterns []string) error {
 	cmd := exec.Command("go", append([]string{"list", "-f", "{{.ImportPath}}", "--"}, patterns...)...)
@@ -330,8 +343,13 @@ func variantRank(p *packages.Package) int {
 // overlay it compiles the earlier output, which Load reads as empty anyway,
 // and that compile is most of a run's CPU once the package has changed.
 // Finding the files costs a go list without compiling anything; when it
-// fails, the overlay is empty and Load reports the failure.
+// fails, the overlay is empty and Load reports the failure. When every
+// pattern names a directory (".", the pattern of go generate), the files
+// are read from the directories instead (see stubDirs).
 func stubOutput(dir string, patterns []string) map[string][]byte {
+	if overlay, ok := stubDirs(dir, patterns); ok {
+		return overlay
+	}
 	pkgs, err := packages.Load(&packages.Config{Mode: packages.NeedName | packages.NeedFiles, Dir: dir, Tests: true}, patterns...)
 	if err != nil {
 		return nil
@@ -340,11 +358,177 @@ func stubOutput(dir string, patterns []string) map[string][]byte {
 	for _, p := range pkgs {
 		for _, name := range p.GoFiles {
 			if _, ok := overlay[name]; !ok && isGeneratedFile(name) {
-				overlay[name] = []byte(Header + "\n\npackage " + p.Name + "\n")
+				src, err := os.ReadFile(name)
+				if b, ok := stub(name, src); err == nil && ok {
+					overlay[name] = b
+				} else {
+					overlay[name] = []byte(Header + "\n\npackage " + p.Name + "\n")
+				}
 			}
 		}
 	}
 	return overlay
+}
+
+// overlayFlag returns the environment that gives go list the overlay stubs
+// through GOFLAGS=-overlay=file, and a function that removes the file. Given
+// as packages.Config.Overlay, the overlay would make go/packages take the
+// export data of every package as invalid, and type-check the packages the
+// loaded ones import (the standard library, through context or time) from
+// source: most of a run's CPU for a package that imports a few. The overlay
+// changes only files of the loaded packages, which go/packages reads from
+// source anyway. It reports false when there are no stubs, or when GOFLAGS
+// cannot carry the flag (an -overlay of the user's, a path with a space):
+// then Config.Overlay does.
+func overlayFlag(stubs map[string][]byte) (env []string, cleanup func(), ok bool) {
+	goflags, known := goFlags()
+	if len(stubs) == 0 || !known || strings.Contains(goflags, "-overlay") {
+		return nil, nil, false
+	}
+	tmp, err := os.MkdirTemp("", "monogen-overlay")
+	if err != nil || strings.ContainsAny(tmp, " \t\n") {
+		if err == nil {
+			os.RemoveAll(tmp)
+		}
+		return nil, nil, false
+	}
+	cleanup = func() { os.RemoveAll(tmp) }
+	replace := map[string]string{}
+	i := 0
+	for name, src := range stubs {
+		i++
+		file := filepath.Join(tmp, fmt.Sprintf("%d.go", i))
+		if err := os.WriteFile(file, src, 0o600); err != nil {
+			cleanup()
+			return nil, nil, false
+		}
+		replace[name] = file
+	}
+	data, err := json.Marshal(struct{ Replace map[string]string }{replace})
+	if err == nil {
+		err = os.WriteFile(filepath.Join(tmp, "overlay.json"), data, 0o600)
+	}
+	if err != nil {
+		cleanup()
+		return nil, nil, false
+	}
+	flags := strings.TrimSpace(goflags + " -overlay=" + filepath.Join(tmp, "overlay.json"))
+	return append(os.Environ(), "GOFLAGS="+flags), cleanup, true
+}
+
+// goFlags returns GOFLAGS as the go command sees it, which the environment
+// variable replaces when set: the variable, else the value in the file of
+// go env -w. It reports false when it cannot tell: the file does not read,
+// or the go.env of the toolchain sets GOFLAGS too.
+func goFlags() (string, bool) {
+	if v := os.Getenv("GOFLAGS"); v != "" {
+		return v, true
+	}
+	setting := func(file string) (string, bool) {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return "", errors.Is(err, fs.ErrNotExist)
+		}
+		v := ""
+		for _, line := range strings.Split(string(data), "\n") {
+			if after, ok := strings.CutPrefix(strings.TrimSpace(line), "GOFLAGS="); ok {
+				v = after
+			}
+		}
+		return v, true
+	}
+	if gobin, err := exec.LookPath("go"); err == nil {
+		if real, err := filepath.EvalSymlinks(gobin); err == nil {
+			if v, ok := setting(filepath.Join(filepath.Dir(filepath.Dir(real)), "go.env")); !ok || v != "" {
+				return "", false
+			}
+		}
+	}
+	file := os.Getenv("GOENV")
+	if file == "off" {
+		return "", true
+	}
+	if file == "" {
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			return "", false
+		}
+		file = filepath.Join(dir, "go", "env")
+	}
+	return setting(file)
+}
+
+// stubDirs is stubOutput when every pattern is a directory: without a go
+// list, it stubs each file of those directories that monogen generated, as
+// its header, build constraint and package clause. Files that go list would
+// not have listed (another GOOS, a build tag) are stubbed with their
+// constraint, so that go list leaves them out as before. It reports false
+// when a pattern is not a directory (an import path, a ... pattern) or a
+// directory cannot be read, or a generated file has no package clause.
+func stubDirs(dir string, patterns []string) (map[string][]byte, bool) {
+	overlay := map[string][]byte{}
+	for _, p := range patterns {
+		local := p == "." || p == ".." || strings.HasPrefix(p, "./") || strings.HasPrefix(p, "../") || filepath.IsAbs(p)
+		if !local || strings.Contains(p, "...") {
+			return nil, false
+		}
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		entries, err := os.ReadDir(p)
+		if err != nil {
+			return nil, false
+		}
+		for _, e := range entries {
+			name := filepath.Join(p, e.Name())
+			if !e.Type().IsRegular() || !strings.HasSuffix(name, ".go") || !isGeneratedFile(name) {
+				continue
+			}
+			src, err := os.ReadFile(name)
+			if err != nil {
+				return nil, false
+			}
+			b, ok := stub(name, src)
+			if !ok {
+				return nil, false
+			}
+			overlay[name] = b
+		}
+	}
+	return overlay, true
+}
+
+// stub returns the overlay of a file monogen generated earlier, src: its
+// source up to its package clause (the header, the build constraint), then
+// a blank import of each standard-library package it imports. go list
+// computes the export data of a package's imports in the call that loads
+// it, and Load reads their types from it: the output generated again, which
+// imports much the same packages, needs no go list of its own for them (see
+// Program.ImportStd). Other imports are left out: a package that the stale
+// output imports may be gone. It reports false when src has no package
+// clause.
+func stub(name string, src []byte) ([]byte, bool) {
+	f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.ImportsOnly)
+	if err != nil {
+		if f, err = parser.ParseFile(token.NewFileSet(), name, src, parser.PackageClauseOnly); err != nil {
+			return nil, false
+		}
+	}
+	end := int(f.Name.End()) - int(f.FileStart)
+	b := append(src[:end:end], '\n')
+	for _, imp := range f.Imports {
+		if path, err := strconv.Unquote(imp.Path.Value); err == nil && isStd(path) {
+			b = fmt.Appendf(b, "\nimport _ %q\n", path)
+		}
+	}
+	return b, true
+}
+
+// isStd reports whether path is a standard-library package's: its first
+// element has no dot (as the go command decides), and it is not cgo's "C".
+func isStd(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return path != "C" && first != "" && !strings.Contains(first, ".")
 }
 
 func isGeneratedFile(name string) bool {

@@ -79,7 +79,7 @@ func (s *state) planCleanup() {
 				// options); types have nothing to fold.
 				continue
 			}
-			ast.Inspect(d, s.planNode)
+			s.inspect(d, s.planNode)
 		}
 	}
 	s.planZeros()
@@ -103,9 +103,9 @@ func (s *state) planWriteOnlyFields() bool {
 		switch n := n.(type) {
 		case *ast.IfStmt:
 			if s.foldIf(n) >= 0 {
-				ast.Inspect(n.Body, visit)
+				s.inspect(n.Body, visit)
 				if n.Else != nil {
-					ast.Inspect(n.Else, visit)
+					s.inspect(n.Else, visit)
 				}
 				return false
 			}
@@ -131,13 +131,13 @@ func (s *state) planWriteOnlyFields() bool {
 				}
 				if v, ok := s.t.Info.Uses[id].(*types.Var); ok && v.IsField() && s.pure(kv.Value) {
 					writes[origin(v)] = append(writes[origin(v)], kv)
-					ast.Inspect(kv.Value, visit)
+					s.inspect(kv.Value, visit)
 					continue
 				}
-				ast.Inspect(el, visit)
+				s.inspect(el, visit)
 			}
 			if n.Type != nil {
-				ast.Inspect(n.Type, visit)
+				s.inspect(n.Type, visit)
 			}
 			return false
 		case *ast.Ident:
@@ -149,14 +149,14 @@ func (s *state) planWriteOnlyFields() bool {
 	}
 	for _, f := range s.t.Files {
 		for _, d := range f.Decls {
-			ast.Inspect(d, visit)
+			s.inspect(d, visit)
 			// The fields of an alias's struct (a pipeline's batch types)
 			// are one struct type across several copies of the template:
 			// one copy writes them, another reads them.
 			if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.TYPE {
 				for _, spec := range g.Specs {
 					if ts := spec.(*ast.TypeSpec); ts.Assign.IsValid() {
-						ast.Inspect(ts.Type, func(n ast.Node) bool {
+						s.inspect(ts.Type, func(n ast.Node) bool {
 							if id, ok := n.(*ast.Ident); ok {
 								if v, ok := s.t.Info.Defs[id].(*types.Var); ok && v.IsField() {
 									reads[v] = true
@@ -184,15 +184,10 @@ func (s *state) planWriteOnlyFields() bool {
 	return removed
 }
 
-// fieldsNamed returns the struct fields of the template's types with a name.
+// fieldsNamed returns the struct fields of the template's types with a
+// name (the map is the template index's: it is read, never changed).
 func (s *state) fieldsNamed(name string) map[types.Object]bool {
-	out := map[types.Object]bool{}
-	for _, obj := range s.t.Info.Defs {
-		if v, ok := obj.(*types.Var); ok && v.IsField() && v.Name() == name {
-			out[v] = true
-		}
-	}
-	return out
+	return s.t.index().fields[name]
 }
 
 // identNames returns the identifiers of a hook body.
@@ -230,7 +225,7 @@ func (s *state) planWriteOnly() {
 			s.paramsOf(fd, params)
 			writes := map[types.Object][]ast.Stmt{}
 			bad := map[types.Object]bool{}
-			ast.Inspect(fd, func(n ast.Node) bool {
+			s.inspect(fd, func(n ast.Node) bool {
 				if n == nil || s.dead[n] {
 					return false
 				}
@@ -265,7 +260,7 @@ func (s *state) planWriteOnly() {
 
 				case *ast.RangeStmt, *ast.TypeSwitchStmt:
 					// Their variables are declared by the statement.
-					ast.Inspect(n, func(m ast.Node) bool {
+					s.inspect(n, func(m ast.Node) bool {
 						if id, ok := m.(*ast.Ident); ok {
 							if v := s.localVar(id); v != nil {
 								bad[v] = true
@@ -361,7 +356,7 @@ func (s *state) paramsOf(fd *ast.FuncDecl, params map[types.Object]bool) {
 		}
 	}
 	add(fd.Recv)
-	ast.Inspect(fd, func(n ast.Node) bool {
+	s.inspect(fd, func(n ast.Node) bool {
 		if ft, ok := n.(*ast.FuncType); ok {
 			add(ft.Params)
 			add(ft.Results)
@@ -396,9 +391,9 @@ func (s *state) countUses(n ast.Node, uses map[types.Object]int, defs map[types.
 		switch m := m.(type) {
 		case *ast.IfStmt:
 			if s.foldIf(m) >= 0 {
-				ast.Inspect(m.Body, visit)
+				s.inspect(m.Body, visit)
 				if m.Else != nil {
-					ast.Inspect(m.Else, visit)
+					s.inspect(m.Else, visit)
 				}
 				return false
 			}
@@ -412,11 +407,11 @@ func (s *state) countUses(n ast.Node, uses map[types.Object]int, defs map[types.
 			}
 			for _, l := range m.Lhs {
 				if _, ok := l.(*ast.Ident); !ok {
-					ast.Inspect(l, visit)
+					s.inspect(l, visit)
 				}
 			}
 			for _, r := range m.Rhs {
-				ast.Inspect(r, visit)
+				s.inspect(r, visit)
 			}
 			return false
 		case *ast.IncDecStmt:
@@ -430,7 +425,7 @@ func (s *state) countUses(n ast.Node, uses map[types.Object]int, defs map[types.
 		}
 		return true
 	}
-	ast.Inspect(n, visit)
+	s.inspect(n, visit)
 }
 
 func (s *state) planNode(n ast.Node) bool {
@@ -441,9 +436,9 @@ func (s *state) planNode(n ast.Node) bool {
 	case *ast.IfStmt:
 		if s.foldIf(n) >= 0 {
 			// The condition is not in the output, only the branch kept.
-			ast.Inspect(n.Body, s.planNode)
+			s.inspect(n.Body, s.planNode)
 			if n.Else != nil {
-				ast.Inspect(n.Else, s.planNode)
+				s.inspect(n.Else, s.planNode)
 			}
 			return false
 		}
@@ -497,7 +492,7 @@ func (s *state) planExpr(e ast.Expr) bool {
 		// x && true, x || false, 1*x: x, whose precedence is at least b's.
 		s.clean.keep[b] = other
 		s.dead[c] = true
-		ast.Inspect(other, s.planNode)
+		s.inspect(other, s.planNode)
 		return true
 	case b.Op == token.MUL && isZero(cv) && s.finite(other) && s.pure(other):
 		// 0*float64(n) compared with a typed operand: 0.
@@ -510,7 +505,7 @@ func (s *state) planExpr(e ast.Expr) bool {
 				// Decided once every other rewrite is planned: the
 				// locals of other must stay used (see planZeros).
 				s.clean.zeros = append(s.clean.zeros, b)
-				ast.Inspect(other, s.planNode)
+				s.inspect(other, s.planNode)
 				return true
 			}
 		}
@@ -867,7 +862,7 @@ func (s *state) branchesTo(body *ast.BlockStmt) bool {
 	found := false
 	var walk func(n ast.Node, inLoop, inBreakable bool)
 	walk = func(root ast.Node, inLoop, inBreakable bool) {
-		ast.Inspect(root, func(n ast.Node) bool {
+		s.inspect(root, func(n ast.Node) bool {
 			if n == nil || found || s.dead[n] {
 				return false
 			}
@@ -927,7 +922,7 @@ func (s *state) localVar(e ast.Expr) *types.Var {
 // mentions reports whether the live code of n refers to obj.
 func (s *state) mentions(n ast.Node, obj types.Object) bool {
 	found := false
-	ast.Inspect(n, func(m ast.Node) bool {
+	s.inspect(n, func(m ast.Node) bool {
 		if m == nil || found || s.dead[m] {
 			return false
 		}
@@ -951,7 +946,7 @@ var pureFuncs = map[string]bool{
 // conversions, builtins that compute, and pureFuncs, and receives nothing.
 func (s *state) pure(n ast.Node) bool {
 	ok := true
-	ast.Inspect(n, func(m ast.Node) bool {
+	s.inspect(n, func(m ast.Node) bool {
 		switch m := m.(type) {
 		case *ast.CallExpr:
 			if s.isConversion(m) {
@@ -1006,7 +1001,7 @@ func (s *state) finite(e ast.Expr) bool {
 // namesConst reports whether e names a constant of the template.
 func (s *state) namesConst(e ast.Expr) bool {
 	found := false
-	ast.Inspect(e, func(n ast.Node) bool {
+	s.inspect(e, func(n ast.Node) bool {
 		if id, ok := n.(*ast.Ident); ok {
 			if c, ok := s.t.Info.Uses[id].(*types.Const); ok && c.Parent() == s.t.Pkg.Scope() {
 				found = true
@@ -1029,7 +1024,7 @@ func (s *state) isConversion(e ast.Node) bool {
 // readsConfig reports whether e reads a config field.
 func (s *state) readsConfig(e ast.Expr) bool {
 	found := false
-	ast.Inspect(e, func(n ast.Node) bool {
+	s.inspect(e, func(n ast.Node) bool {
 		if e, ok := n.(ast.Expr); ok {
 			if _, ok := s.configRead(e); ok {
 				found = true
@@ -1113,7 +1108,7 @@ func (s *state) specValue(src string) (types.TypeAndValue, bool) {
 		return tv, false
 	}
 	pkg := types.NewPackage("monogen/spec", "spec")
-	ast.Inspect(e, func(n ast.Node) bool {
+	s.inspect(e, func(n ast.Node) bool {
 		sel, ok := n.(*ast.SelectorExpr)
 		if !ok {
 			return true
@@ -1160,7 +1155,7 @@ func (s *state) planMirrors() {
 		return
 	}
 	for _, f := range s.t.Files {
-		ast.Inspect(f, func(n ast.Node) bool {
+		s.inspect(f, func(n ast.Node) bool {
 			if n == nil || s.dead[n] {
 				return false
 			}

@@ -128,7 +128,7 @@ func (s *state) dependsOnSpec(e ast.Expr) bool {
 // reads the template's index does not tell apart.
 func (s *state) dependsOnSpecWalk(e ast.Expr) bool {
 	dep := false
-	ast.Inspect(e, func(n ast.Node) bool {
+	s.inspect(e, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.Ident:
 			if c, ok := s.t.Info.Uses[n].(*types.Const); ok && c.Parent() == s.t.Pkg.Scope() {
@@ -305,7 +305,7 @@ func (s *state) foldIf(n *ast.IfStmt) int {
 
 // markDeadBranches marks the branches folded away inside live code.
 func (s *state) markDeadBranches(root ast.Node) {
-	ast.Inspect(root, func(n ast.Node) bool {
+	s.inspect(root, func(n ast.Node) bool {
 		if n == nil || s.dead[n] {
 			return false
 		}

@@ -111,12 +111,12 @@ func (s *state) planLocals() {
 		case *ast.IndexExpr:
 			// The instantiation of a template generic goes.
 			if s.isTemplateGeneric(n.X) {
-				ast.Inspect(n.X, visit)
+				s.inspect(n.X, visit)
 				return false
 			}
 		case *ast.IndexListExpr:
 			if s.isTemplateGeneric(n.X) {
-				ast.Inspect(n.X, visit)
+				s.inspect(n.X, visit)
 				return false
 			}
 		case *ast.SelectorExpr:
@@ -137,7 +137,7 @@ func (s *state) planLocals() {
 		return true
 	}
 	for _, f := range s.t.Files {
-		ast.Inspect(f, visit)
+		s.inspect(f, visit)
 	}
 	s.inserted = in
 	for id, obj := range info.Defs {
@@ -205,7 +205,7 @@ func (s *state) hookInfo(fd *ast.FuncDecl, body string) *hookBody {
 	if h.err != nil {
 		return h
 	}
-	ast.Inspect(h.file.Decls[0].(*ast.FuncDecl).Body, func(n ast.Node) bool {
+	s.inspect(h.file.Decls[0].(*ast.FuncDecl).Body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.AssignStmt:
 			if n.Tok == token.DEFINE {

@@ -307,9 +307,9 @@ func (s *state) countRefs(u *topDecl, used map[types.Object]int) {
 					// A folded if's condition is not in the output, only
 					// the branch kept (the other one is dead): a constant
 					// that only steers folding is not used.
-					ast.Inspect(n.Body, visit)
+					s.inspect(n.Body, visit)
 					if n.Else != nil {
-						ast.Inspect(n.Else, visit)
+						s.inspect(n.Else, visit)
 					}
 					return false
 				}
@@ -327,11 +327,11 @@ func (s *state) countRefs(u *topDecl, used map[types.Object]int) {
 			return true
 		}
 		if root == u.node {
-			ast.Inspect(root, visit)
+			s.inspect(root, visit)
 			return
 		}
 		// A field: its own node is live (the caller checked), walk inside.
-		ast.Inspect(root, func(n ast.Node) bool {
+		s.inspect(root, func(n ast.Node) bool {
 			if n == root {
 				return true
 			}
@@ -408,16 +408,28 @@ func origin(obj types.Object) types.Object {
 
 // hookObjects returns the template package-level objects a hook body names.
 func (s *state) hookObjects(body string) []types.Object {
+	if objs, ok := s.hookObjs[body]; ok {
+		return objs // removeUnused may run twice
+	}
+	objs := s.parseHookObjects(body)
+	if s.hookObjs == nil {
+		s.hookObjs = map[string][]types.Object{}
+	}
+	s.hookObjs[body] = objs
+	return objs
+}
+
+func (s *state) parseHookObjects(body string) []types.Object {
 	f, err := parseBody(body)
 	if err != nil {
 		s.failf("hook body does not parse: %v\n%s", err, body)
 		return nil
 	}
 	var objs []types.Object
-	ast.Inspect(f, func(n ast.Node) bool {
+	s.inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.SelectorExpr:
-			ast.Inspect(n.X, func(m ast.Node) bool {
+			s.inspect(n.X, func(m ast.Node) bool {
 				if id, ok := m.(*ast.Ident); ok {
 					if obj := s.t.Pkg.Scope().Lookup(id.Name); obj != nil {
 						objs = append(objs, obj)

@@ -102,9 +102,9 @@ func (s *state) editConfigDocs() {
 // editNode records edits inside a live node.
 func (s *state) editNode(root ast.Node) {
 	ed := s.editor(root)
-	ast.Inspect(root, func(n ast.Node) bool { return s.walk(ed, n) })
+	s.inspect(root, func(n ast.Node) bool { return s.walk(ed, n) })
 	// Dead nodes are removed whole, together with their doc comments.
-	ast.Inspect(root, func(n ast.Node) bool {
+	s.inspect(root, func(n ast.Node) bool {
 		if n == nil {
 			return false
 		}
@@ -134,7 +134,7 @@ func (s *state) walk(ed *editor, n ast.Node) bool {
 	}
 	sub := func(m ast.Node) {
 		if m != nil && !isNilNode(m) {
-			ast.Inspect(m, func(x ast.Node) bool { return s.walk(ed, x) })
+			s.inspect(m, func(x ast.Node) bool { return s.walk(ed, x) })
 		}
 	}
 	switch n := n.(type) {
@@ -361,7 +361,7 @@ func (s *state) cleanEdit(ed *editor, n ast.Node) bool {
 		}
 		if k, ok := s.clean.keep[n]; ok {
 			ed.add(s.off(n.Pos()), s.off(n.End()), func() string { return ed.render(s.off(k.Pos()), s.off(k.End())) })
-			ast.Inspect(k, func(x ast.Node) bool { return s.walk(ed, x) })
+			s.inspect(k, func(x ast.Node) bool { return s.walk(ed, x) })
 			return true
 		}
 	case ast.Stmt:
@@ -372,7 +372,7 @@ func (s *state) cleanEdit(ed *editor, n ast.Node) bool {
 				return lead + ed.render(s.off(name.Pos()), s.off(name.End())) + " := " + ed.render(s.off(v.Pos()), s.off(v.End()))
 			})
 			s.walk(ed, name)
-			ast.Inspect(v, func(x ast.Node) bool { return s.walk(ed, x) })
+			s.inspect(v, func(x ast.Node) bool { return s.walk(ed, x) })
 			return true
 		}
 		if s.clean.drop[n] {
@@ -426,7 +426,7 @@ func (s *state) inline(ed *editor, b *ast.BlockStmt, ifs ast.Stmt) string {
 			if st == ifs {
 				continue
 			}
-			ast.Inspect(st, func(n ast.Node) bool {
+			s.inspect(st, func(n ast.Node) bool {
 				if id, ok := n.(*ast.Ident); ok && declared[id.Name] {
 					declares = true
 				}
@@ -481,7 +481,7 @@ func (s *state) editLeaf(ed *editor, n ast.Node) bool {
 		}
 		// Only X can name something to substitute; Sel is a field or method,
 		// renamed only if it embeds a type of the template.
-		ast.Inspect(n.X, func(m ast.Node) bool { return s.walk(ed, m) })
+		s.inspect(n.X, func(m ast.Node) bool { return s.walk(ed, m) })
 		s.renameEmbedded(ed, n.Sel)
 		return false
 	case *ast.KeyValueExpr:
@@ -489,7 +489,7 @@ func (s *state) editLeaf(ed *editor, n ast.Node) bool {
 		if id, ok := n.Key.(*ast.Ident); ok {
 			if v, ok := info.Uses[id].(*types.Var); ok && v.IsField() {
 				s.renameEmbedded(ed, id)
-				ast.Inspect(n.Value, func(m ast.Node) bool { return s.walk(ed, m) })
+				s.inspect(n.Value, func(m ast.Node) bool { return s.walk(ed, m) })
 				return false
 			}
 		}
@@ -514,7 +514,7 @@ func (s *state) editLeaf(ed *editor, n ast.Node) bool {
 		if id, ok := n.Fun.(*ast.Ident); ok && s.isTypeParam(id) {
 			ed.replace(s.off(id.Pos()), s.off(id.End()), conversion(s.spec.Types[id.Name]))
 			for _, a := range n.Args {
-				ast.Inspect(a, func(m ast.Node) bool { return s.walk(ed, m) })
+				s.inspect(a, func(m ast.Node) bool { return s.walk(ed, m) })
 			}
 			return false
 		}
@@ -640,19 +640,19 @@ func (s *state) hookText(fd *ast.FuncDecl, body string) string {
 				resolve(id, true, false)
 				return false
 			}
-			ast.Inspect(n.X, visit)
+			s.inspect(n.X, visit)
 			return false
 		case *ast.KeyValueExpr:
 			if _, ok := n.Key.(*ast.Ident); !ok {
-				ast.Inspect(n.Key, visit)
+				s.inspect(n.Key, visit)
 			}
-			ast.Inspect(n.Value, visit)
+			s.inspect(n.Value, visit)
 			return false
 		case *ast.CallExpr:
 			if id, ok := n.Fun.(*ast.Ident); ok {
 				resolve(id, false, true)
 				for _, a := range n.Args {
-					ast.Inspect(a, visit)
+					s.inspect(a, visit)
 				}
 				return false
 			}
@@ -662,7 +662,7 @@ func (s *state) hookText(fd *ast.FuncDecl, body string) string {
 		return true
 	}
 	fn := h.file.Decls[0].(*ast.FuncDecl)
-	ast.Inspect(fn.Body, visit)
+	s.inspect(fn.Body, visit)
 	return ed.render(h.fset.Position(fn.Body.Lbrace).Offset, h.fset.Position(fn.Body.Rbrace).Offset+1)
 }
 

@@ -125,8 +125,10 @@ type state struct {
 	// cut maps a folded if to the last statement of the unreachable ones
 	// that follow it (see markUnreachable).
 	cut map[*ast.IfStmt]ast.Stmt
-	// hookRefs are the template objects replacement bodies refer to.
+	// hookRefs are the template objects replacement bodies refer to;
+	// hookObjs those each body names (see hookObjects).
 	hookRefs map[ast.Node][]types.Object
+	hookObjs map[string][]types.Object
 	// hooks are the replacement bodies, parsed, by hook function.
 	hooks map[*ast.FuncDecl]*hookBody
 	// locals renames the template locals that inserted text would be
@@ -149,7 +151,10 @@ type state struct {
 	sharedObjs    map[types.Object]bool
 	sharedImports map[string]bool
 	inShared      bool
-	err           error
+	// inspect is ast.Inspect, faster on the template's own syntax (see
+	// templateIndex.inspect).
+	inspect func(root ast.Node, f func(ast.Node) bool)
+	err     error
 }
 
 // Stencil specializes t per spec.
@@ -172,7 +177,9 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 		predeclared:   map[string]bool{},
 		sharedImports: map[string]bool{},
 	}
-	s.siblings = t.index().siblings
+	x := t.index()
+	s.siblings = x.siblings
+	s.inspect = x.inspect
 	for i, f := range t.Files {
 		s.fileOf[f] = i
 		s.eds = append(s.eds, &editor{src: t.Srcs[i]})
@@ -196,8 +203,8 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 		fixed[name] = true
 	}
 	uniqueNames(s.names, spec.Main, spec.Name, fixed)
-	s.config = findConfig(t)
-	s.mirrors = findMirrors(t)
+	s.config = x.config
+	s.mirrors = x.mirrors
 	s.selectDecls()
 	if s.err != nil {
 		return nil, s.err

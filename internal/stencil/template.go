@@ -64,6 +64,18 @@ type templateIndex struct {
 	// specDeps lists, for each expression that mentions one, what its
 	// value may depend on in a spec (see dependsOnSpec).
 	specDeps map[ast.Expr]*specDeps
+	// order lists the nodes of the template's files in the order
+	// ast.Inspect visits them; at is each node's index in order, and end
+	// the index that follows its last descendant (see inspect).
+	order []ast.Node
+	end   []int32
+	at    map[ast.Node]int32
+	// config is the //monogen:config type, mirrors the //monogen:mirror
+	// fields (see findConfig, findMirrors).
+	config  *types.TypeName
+	mirrors map[*types.Var][]string
+	// fields are the struct fields of the template's types, by name.
+	fields map[string]map[types.Object]bool
 }
 
 // specDeps is what an expression mentions whose value a spec may set: the
@@ -115,20 +127,36 @@ func (t *Template) index() *templateIndex {
 			}
 		}
 		x.parent = map[ast.Node]ast.Node{}
+		x.at = map[ast.Node]int32{}
 		for _, f := range t.Files {
-			for _, d := range f.Decls {
-				var stack []ast.Node
-				ast.Inspect(d, func(n ast.Node) bool {
-					if n == nil {
-						stack = stack[:len(stack)-1]
-						return true
-					}
-					if len(stack) > 0 {
-						x.parent[n] = stack[len(stack)-1]
-					}
-					stack = append(stack, n)
+			var stack []int32
+			ast.Inspect(f, func(n ast.Node) bool {
+				if n == nil {
+					x.end[stack[len(stack)-1]] = int32(len(x.order))
+					stack = stack[:len(stack)-1]
 					return true
-				})
+				}
+				// Declarations' parents: the file is not one.
+				if len(stack) > 1 {
+					x.parent[n] = x.order[stack[len(stack)-1]]
+				}
+				i := int32(len(x.order))
+				x.at[n] = i
+				x.order = append(x.order, n)
+				x.end = append(x.end, i+1)
+				stack = append(stack, i)
+				return true
+			})
+		}
+		x.config = findConfig(t)
+		x.mirrors = findMirrors(t)
+		x.fields = map[string]map[types.Object]bool{}
+		for _, obj := range t.Info.Defs {
+			if v, ok := obj.(*types.Var); ok && v.IsField() {
+				if x.fields[v.Name()] == nil {
+					x.fields[v.Name()] = map[types.Object]bool{}
+				}
+				x.fields[v.Name()][v] = true
 			}
 		}
 		x.constExprs = constExprs(t)
@@ -136,6 +164,36 @@ func (t *Template) index() *templateIndex {
 		t.idx = x
 	})
 	return t.idx
+}
+
+// inspect is ast.Inspect(root, f) for a node of the template's files,
+// without walking the syntax tree: it visits the nodes listed in order from
+// root's index to its end, and calls f(nil) where ast.Inspect would, after
+// the descendants of a node for which f returned true. Any other root (the
+// syntax of a hook body) is walked by ast.Inspect.
+func (x *templateIndex) inspect(root ast.Node, f func(ast.Node) bool) {
+	i, ok := x.at[root]
+	if !ok {
+		ast.Inspect(root, f)
+		return
+	}
+	var buf [32]int32
+	open := buf[:0] // the ends of the nodes f returned true for
+	for end := x.end[i]; i < end; {
+		for len(open) > 0 && open[len(open)-1] <= i {
+			open = open[:len(open)-1]
+			f(nil)
+		}
+		if f(x.order[i]) {
+			open = append(open, x.end[i])
+			i++
+		} else {
+			i = x.end[i]
+		}
+	}
+	for range open {
+		f(nil)
+	}
 }
 
 // Parse reads the non-test .go files of dir in fsys and type-checks them.

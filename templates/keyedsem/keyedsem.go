@@ -11,18 +11,23 @@
 //
 // # Memory
 //
-// Each key holds one slot: its count of units held and its queue of
-// waiters. A slot with no holder and no waiter is idle; it behaves exactly
-// as a slot that was never created, so eviction takes only idle slots, and
-// never a key that has holders or waiters.
+// Each key holds one slot, of 24 bytes on 64-bit platforms: one word for its
+// count of units held and its flags, the time of its mark, and its queue of
+// waiters, created by the first caller of the key that has to wait. A slot
+// with no holder and no waiter is idle; it behaves exactly as a slot that was
+// never created, so eviction takes only idle slots, and never a key that has
+// holders or waiters.
 //
 // Idle slots are evicted by sweeps that run on the path that creates a key,
 // not by a goroutine: the map only grows when a key is created, so sweeping
 // there bounds it, and the semaphore needs no Close. A sweep visits every
 // key once, in the goroutine whose call created a key, at most once per
-// Config.Idle. A slot idle for Config.Idle is evicted by the next sweep, so
-// a key lives at most about 2×Config.Idle after its last release, as long as
-// other keys are created.
+// Config.Idle. A sweep marks the idle slots it finds with its time; a call
+// that takes units clears the mark, and a sweep Config.Idle or more after the
+// mark evicts the slot if it is still marked. So a key is evicted between
+// Config.Idle and about 2×Config.Idle after its last release, as long as
+// other keys are created, and no call but the one that creates a key reads
+// the clock.
 //
 // With Config.Keys, the map holds at most that many slots. When it is full,
 // a new key first sweeps away every idle slot (when there is one); if the
@@ -101,8 +106,10 @@ const (
 // enough to fit.
 //
 // A Semaphore must be created with New and must not be copied after first
-// use. Acquire and Release on a key already seen look the key up in a map
-// whose reads take no lock, and lock the key's slot only.
+// use. While no caller of a key waits, Acquire, TryAcquire and Release on
+// the key, once seen, take no lock: one lookup in a map whose reads take no
+// lock, and one compare-and-swap on the key's count. A call that must wait,
+// and the calls of a key while it has waiters, lock the key's queue.
 type Semaphore[K comparable] struct {
 	slots *keyMap[K]
 	// live counts the slots in the map: Len.
@@ -120,18 +127,54 @@ type Semaphore[K comparable] struct {
 	epoch time.Time
 }
 
+// The word of a slot: the weight held in the bits of heldMask, and two
+// flags.
+const (
+	// heldMask holds the weight held: at most MaxN.
+	heldMask = MaxN
+	// queued is set while the slot has waiters: the calls of its key then
+	// lock its queue, which keeps them in FIFO order.
+	queued = 1 << 62
+	// marked is set, on an idle slot, by a sweep that found it idle; the
+	// first call that takes units clears it.
+	marked = math.MinInt64
+	// evicted is the word of a slot that a sweep took out of the map: a
+	// caller that finds it looks the key up again. No other word has both
+	// flags: a marked slot has no waiter.
+	evicted = queued | marked
+)
+
 // slot is one key's semaphore.
 type slot struct {
-	mu sync.Mutex
-	// held is the weight held, waiters the requests queued, in order.
-	held    int64
+	// state is the weight held and the flags queued and marked, or
+	// evicted. Callers change it with compare-and-swap while queued is
+	// clear; while it is set, only holders of the queue's lock change it.
+	state atomic.Int64
+	// markedAt is the time of the sweep that marked the slot, in
+	// nanoseconds since the epoch. Only sweeps, which hold sweepMu, use it.
+	markedAt int64
+	// queue is nil until a caller of the key has to wait.
+	queue atomic.Pointer[waitQueue]
+}
+
+// waitQueue is the queue of a slot's waiters.
+type waitQueue struct {
+	// mu guards waiters, the requests queued, in order.
+	mu      sync.Mutex
 	waiters []*waiter
-	// idleSince is when the slot last became idle, in nanoseconds since
-	// the epoch.
-	idleSince int64
-	// evicted is set, under mu, when a sweep takes the slot out of the
-	// map: a caller that finds it looks the key up again.
-	evicted atomic.Bool
+}
+
+// lockQueue returns the queue of sl, locked, creating it if sl has none.
+func (sl *slot) lockQueue() *waitQueue {
+	q := sl.queue.Load()
+	if q == nil {
+		q = new(waitQueue)
+		if !sl.queue.CompareAndSwap(nil, q) {
+			q = sl.queue.Load()
+		}
+	}
+	q.mu.Lock()
+	return q
 }
 
 // waiter is a queued request for n units, granted when ready is closed.
@@ -173,9 +216,8 @@ func (s *Semaphore[K]) Acquire(ctx context.Context, key K, n int64) error {
 	if n == 0 {
 		return nil
 	}
-	done := ctx.Done()
 	if n > s.cfg.N {
-		<-done
+		<-ctx.Done()
 		return ctx.Err()
 	}
 	for {
@@ -183,26 +225,23 @@ func (s *Semaphore[K]) Acquire(ctx context.Context, key K, n int64) error {
 		if err != nil {
 			return err
 		}
-		sl.mu.Lock()
-		if sl.evicted.Load() {
-			sl.mu.Unlock()
-			continue
-		}
-		if len(sl.waiters) == 0 && sl.held+n <= s.cfg.N {
-			s.take(sl, n)
-			sl.mu.Unlock()
+		st, ok := s.tryTake(sl, n)
+		if ok {
 			return nil
 		}
-		select {
-		case <-done:
-			sl.mu.Unlock()
-			return ctx.Err()
-		default:
+		if st == evicted {
+			continue
 		}
-		w := &waiter{n: n, ready: make(chan struct{})}
-		sl.waiters = append(sl.waiters, w)
-		sl.mu.Unlock()
-		return s.await(ctx, sl, w)
+		q := sl.lockQueue()
+		w, retry, err := s.enqueue(ctx, sl, q, n)
+		q.mu.Unlock()
+		if retry {
+			continue
+		}
+		if w == nil {
+			return err
+		}
+		return s.await(ctx, sl, q, w)
 	}
 }
 
@@ -225,17 +264,61 @@ func (s *Semaphore[K]) TryAcquire(key K, n int64) bool {
 		if err != nil {
 			return false
 		}
-		sl.mu.Lock()
-		if sl.evicted.Load() {
-			sl.mu.Unlock()
+		st, ok := s.tryTake(sl, n)
+		if st != evicted {
+			return ok
+		}
+	}
+}
+
+// tryTake takes n units of sl if no caller waits for sl and they fit. It
+// returns the word it last saw, evicted if a sweep evicted sl.
+func (s *Semaphore[K]) tryTake(sl *slot, n int64) (st int64, ok bool) {
+	for {
+		st = sl.state.Load()
+		if st&queued != 0 || st&heldMask+n > s.cfg.N {
+			return st, false
+		}
+		// A mark goes: the slot is in use.
+		if sl.state.CompareAndSwap(st, st&heldMask+n) {
+			if s.cfg.Keys > 0 && st&heldMask == 0 {
+				s.idle.Add(-1)
+			}
+			return st, true
+		}
+	}
+}
+
+// enqueue queues a request for n units of sl in q, sl's queue, or takes
+// them if they fit now. It returns the queued waiter; or nil and nil when it
+// took the units; or nil and ctx.Err() when ctx is done; or retry when a
+// sweep evicted sl. The caller holds q.mu.
+func (s *Semaphore[K]) enqueue(ctx context.Context, sl *slot, q *waitQueue, n int64) (w *waiter, retry bool, err error) {
+	for {
+		st := sl.state.Load()
+		if st == evicted {
+			return nil, true, nil
+		}
+		if st&queued == 0 && st&heldMask+n <= s.cfg.N {
+			if _, ok := s.tryTake(sl, n); ok {
+				return nil, false, nil
+			}
 			continue
 		}
-		ok := len(sl.waiters) == 0 && sl.held+n <= s.cfg.N
-		if ok {
-			s.take(sl, n)
+		select {
+		case <-ctx.Done():
+			return nil, false, ctx.Err()
+		default:
 		}
-		sl.mu.Unlock()
-		return ok
+		// The units do not fit: from the flag on, the calls of the
+		// key lock the queue, and the release that frees the units
+		// grants them.
+		if st&queued == 0 && !sl.state.CompareAndSwap(st, st|queued) {
+			continue
+		}
+		w = &waiter{n: n, ready: make(chan struct{})}
+		q.waiters = append(q.waiters, w)
+		return w, false, nil
 	}
 }
 
@@ -255,14 +338,48 @@ func (s *Semaphore[K]) Release(key K, n int64) {
 	if !ok {
 		panic("semaphore: released more than held")
 	}
-	sl.mu.Lock()
-	if sl.held < n {
-		sl.mu.Unlock()
-		panic("semaphore: released more than held")
+	for {
+		st := sl.state.Load()
+		if st&queued != 0 {
+			q := sl.lockQueue()
+			ok := s.put(sl, q, n)
+			q.mu.Unlock()
+			if !ok {
+				panic("semaphore: released more than held")
+			}
+			return
+		}
+		if st&heldMask < n {
+			panic("semaphore: released more than held")
+		}
+		if sl.state.CompareAndSwap(st, st-n) {
+			if s.cfg.Keys > 0 && st == n {
+				s.idle.Add(1)
+			}
+			return
+		}
 	}
-	sl.held -= n
-	s.grant(sl)
-	sl.mu.Unlock()
+}
+
+// put gives n units back to sl and grants the waiters of q, sl's queue,
+// that then fit, in order. It reports false, changing nothing, if sl holds
+// fewer than n units. The caller holds q.mu.
+func (s *Semaphore[K]) put(sl *slot, q *waitQueue, n int64) bool {
+	for {
+		st := sl.state.Load()
+		if st == evicted || st&heldMask < n {
+			return false
+		}
+		if !sl.state.CompareAndSwap(st, st-n) {
+			continue
+		}
+		if st&queued != 0 {
+			s.grant(sl, q)
+		} else if s.cfg.Keys > 0 && st == n {
+			s.idle.Add(1)
+		}
+		return true
+	}
 }
 
 // Held returns the weight key holds at the moment of the call.
@@ -271,9 +388,10 @@ func (s *Semaphore[K]) Held(key K) int64 {
 	if !ok {
 		return 0
 	}
-	sl.mu.Lock()
-	defer sl.mu.Unlock()
-	return sl.held
+	if st := sl.state.Load(); st != evicted {
+		return st & heldMask
+	}
+	return 0
 }
 
 // Len returns the number of keys that have a slot: the keys seen and not
@@ -282,7 +400,8 @@ func (s *Semaphore[K]) Len() int {
 	return int(s.live.Load())
 }
 
-// Sweep evicts the keys that have been idle for at least Config.Idle.
+// Sweep evicts the keys that have had no holder and no waiter since a sweep
+// at least Config.Idle ago, and marks the other keys that have none.
 // Acquire and TryAcquire sweep on their own when they create a key; Sweep is
 // for a program that wants the memory of idle keys back when no new key
 // comes.
@@ -297,37 +416,33 @@ func (s *Semaphore[K]) clock() int64 {
 	return int64(time.Since(s.epoch))
 }
 
-// take gives n units to a caller of sl. The caller holds sl.mu.
-func (s *Semaphore[K]) take(sl *slot, n int64) {
-	if s.cfg.Keys > 0 && sl.held == 0 && len(sl.waiters) == 0 {
-		s.idle.Add(-1)
-	}
-	sl.held += n
-}
-
-// grant gives the waiters of sl that fit their units, in order, and marks
-// sl idle when it has no holder and no waiter left. The caller holds sl.mu.
-func (s *Semaphore[K]) grant(sl *slot) {
-	for len(sl.waiters) > 0 && sl.held+sl.waiters[0].n <= s.cfg.N {
-		w := sl.waiters[0]
-		sl.held += w.n
+// grant gives the waiters of q, sl's queue, that fit their units, in
+// order, and clears queued when none is left. The caller holds q.mu, and sl
+// has queued set: no other caller changes the word.
+func (s *Semaphore[K]) grant(sl *slot, q *waitQueue) {
+	held := sl.state.Load() & heldMask
+	for len(q.waiters) > 0 && held+q.waiters[0].n <= s.cfg.N {
+		w := q.waiters[0]
+		held += w.n
 		close(w.ready)
-		sl.waiters[0] = nil
-		sl.waiters = sl.waiters[1:]
+		q.waiters[0] = nil
+		q.waiters = q.waiters[1:]
 	}
-	if sl.held == 0 && len(sl.waiters) == 0 {
-		sl.waiters = nil
-		sl.idleSince = s.clock()
-		if s.cfg.Keys > 0 {
-			s.idle.Add(1)
-		}
+	if len(q.waiters) > 0 {
+		sl.state.Store(held | queued)
+		return
+	}
+	q.waiters = nil
+	sl.state.Store(held)
+	if s.cfg.Keys > 0 && held == 0 {
+		s.idle.Add(1)
 	}
 }
 
-// await waits until the queued w is granted its units or done is closed.
-// If ctx is done when the wait ends, the request fails even if it was
-// granted too, and gives the units back.
-func (s *Semaphore[K]) await(ctx context.Context, sl *slot, w *waiter) error {
+// await waits until w, queued in q, sl's queue, is granted its units or
+// ctx is done. If ctx is done when the wait ends, the request fails even if
+// it was granted too, and gives the units back.
+func (s *Semaphore[K]) await(ctx context.Context, sl *slot, q *waitQueue, w *waiter) error {
 	done := ctx.Done()
 	select {
 	case <-w.ready:
@@ -338,28 +453,29 @@ func (s *Semaphore[K]) await(ctx context.Context, sl *slot, w *waiter) error {
 		}
 	case <-done:
 	}
-	sl.mu.Lock()
+	q.mu.Lock()
 	select {
 	case <-w.ready:
-		sl.held -= w.n
+		// Giving units back may let the next waiters in.
+		s.put(sl, q, w.n)
 	default:
-		for i, q := range sl.waiters {
-			if q == w {
-				sl.waiters = append(sl.waiters[:i], sl.waiters[i+1:]...)
+		for i, o := range q.waiters {
+			if o == w {
+				q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
 				break
 			}
 		}
+		// Leaving the head of the queue may let the next waiters in.
+		s.grant(sl, q)
 	}
-	// Giving units back, or leaving the head of the queue, may let the
-	// next waiters in.
-	s.grant(sl)
-	sl.mu.Unlock()
+	q.mu.Unlock()
 	return ctx.Err()
 }
 
-// slot returns key's slot, creating it if key has none.
+// slot returns key's slot, creating it if key has none or an evicted one.
+// The slot it returns may be evicted by the time the caller uses it.
 func (s *Semaphore[K]) slot(key K) (*slot, error) {
-	if sl, ok := s.slots.Load(key); ok && !sl.evicted.Load() {
+	if sl, ok := s.slots.Load(key); ok && sl.state.Load() != evicted {
 		return sl, nil
 	}
 	return s.create(key, s.clock())
@@ -381,7 +497,7 @@ func (s *Semaphore[K]) create(key K, now int64) (*slot, error) {
 		s.makeRoom(now)
 	}
 	sl, _ := s.slots.Compute(key, func(old *slot, loaded bool) (*slot, computeOp) {
-		if loaded && !old.evicted.Load() {
+		if loaded && old.state.Load() != evicted {
 			return old, cancelOp
 		}
 		// A slot evicted but still in the map is replaced in its room,
@@ -389,7 +505,7 @@ func (s *Semaphore[K]) create(key K, now int64) (*slot, error) {
 		if !loaded && !s.countKey() {
 			return nil, cancelOp
 		}
-		return &slot{idleSince: now}, updateOp
+		return &slot{}, updateOp
 	})
 	if s.cfg.Keys > 0 && sl == nil {
 		// Only a full map gives a key no slot.
@@ -429,29 +545,39 @@ func (s *Semaphore[K]) makeRoom(now int64) {
 	s.sweep(now, 0)
 }
 
-// sweep evicts the slots that have been idle for at least idle at now. The
-// caller holds sweepMu.
+// sweep evicts the slots that a sweep marked at least idle before now and
+// that have stayed idle since, and marks the other idle slots; with idle 0,
+// it evicts every idle slot. The caller holds sweepMu.
 func (s *Semaphore[K]) sweep(now, idle int64) {
 	for key, sl := range s.slots.All() {
-		sl.mu.Lock()
-		if sl.evicted.Load() || sl.held > 0 || len(sl.waiters) > 0 || sl.idleSince > now-idle {
-			sl.mu.Unlock()
-			continue
-		}
-		// Idle: no caller holds or waits for its units, and one that
-		// finds it from now on looks the key up again.
-		sl.evicted.Store(true)
-		sl.mu.Unlock()
-		s.slots.Compute(key, func(old *slot, loaded bool) (*slot, computeOp) {
-			if loaded && old == sl {
-				s.live.Add(-1)
-				if s.cfg.Keys > 0 {
-					s.idle.Add(-1)
-				}
-				return nil, deleteOp
+		st := sl.state.Load()
+		switch {
+		case st == marked && sl.markedAt <= now-idle, st == 0 && idle == 0:
+			// Idle since the mark: no caller holds or waits for its
+			// units, and one that finds it from now on looks the key
+			// up again. A call that took units since made the word
+			// differ, and the slot stays.
+			if sl.state.CompareAndSwap(st, evicted) {
+				s.evict(key, sl)
 			}
-			// A new slot took its place, and its room.
-			return old, cancelOp
-		})
+		case st == 0:
+			sl.markedAt = now
+			sl.state.CompareAndSwap(0, marked)
+		}
 	}
+}
+
+// evict takes key's evicted slot sl out of the map.
+func (s *Semaphore[K]) evict(key K, sl *slot) {
+	s.slots.Compute(key, func(old *slot, loaded bool) (*slot, computeOp) {
+		if loaded && old == sl {
+			s.live.Add(-1)
+			if s.cfg.Keys > 0 {
+				s.idle.Add(-1)
+			}
+			return nil, deleteOp
+		}
+		// A new slot took its place, and its room.
+		return old, cancelOp
+	})
 }

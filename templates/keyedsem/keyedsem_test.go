@@ -132,10 +132,16 @@ func TestIdleKeysAreEvictedWhenNewKeysCome(t *testing.T) {
 		s.Release("a", 1)
 		s.TryAcquire("held", 1)
 		time.Sleep(time.Minute)
-		// The first sweep, due at 1m, finds a idle for 1m.
+		// The first sweep, due at 1m, marks a, idle.
 		s.TryAcquire("b", 1)
-		if s.Len() != 2 {
-			t.Fatalf("Len = %d after the sweep, want 2 (held and b)", s.Len())
+		if s.Len() != 3 {
+			t.Fatalf("Len = %d after the first sweep, want 3: it only marks a", s.Len())
+		}
+		time.Sleep(time.Minute)
+		// The next, a minute after the mark, finds a still idle.
+		s.TryAcquire("c", 1)
+		if s.Len() != 3 {
+			t.Fatalf("Len = %d after the second sweep, want 3 (held, b and c)", s.Len())
 		}
 		if s.Held("held") != 1 || s.TryAcquire("held", 1) {
 			t.Fatal("the key with a holder was reset by the sweep")
@@ -160,6 +166,7 @@ func TestKeysWithHoldersOrWaitersAreNeverEvicted(t *testing.T) {
 		got := make(chan error)
 		go func() { got <- s.Acquire(ctx, "waited", 1) }()
 		synctest.Wait()
+		s.Sweep()
 		time.Sleep(time.Hour)
 		s.Sweep()
 		s.TryAcquire("new", 1) // a sweep of its own
@@ -246,5 +253,117 @@ func TestConcurrentSweepsNeverExceedACapacity(t *testing.T) {
 	}
 	if s.Len() > keys {
 		t.Fatalf("Len = %d, more than keys=%d", s.Len(), keys)
+	}
+}
+
+// TestAKeyUsedSinceItsMarkIsNotEvicted marks an idle key with a sweep, uses
+// it, and sweeps again an idle period later: the key stays, since it was
+// not idle all that time, and only the sweep an idle period after the next
+// mark evicts it.
+func TestAKeyUsedSinceItsMarkIsNotEvicted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := sem(1, time.Minute, 0)
+		s.TryAcquire("a", 1)
+		s.Release("a", 1)
+		s.Sweep() // marks a
+		time.Sleep(time.Minute - time.Second)
+		s.TryAcquire("a", 1)
+		s.Release("a", 1)
+		time.Sleep(time.Second)
+		s.Sweep() // a minute after the mark, a second after a's release
+		if s.Len() != 1 {
+			t.Fatalf("Len = %d, want 1: a was used since its mark", s.Len())
+		}
+		time.Sleep(time.Minute)
+		s.Sweep()
+		if s.Len() != 0 {
+			t.Fatalf("Len = %d, want 0: a idle since the last mark, a minute ago", s.Len())
+		}
+	})
+}
+
+// TestAcquireIsNeverLeftWaitingByAConcurrentRelease runs Acquire and
+// Release of random weights on one key from many goroutines, so that
+// callers queue while others release without the lock: every Acquire
+// returns (a waiter queued as the units it waits for come back is granted),
+// and the key's holders never exceed its capacity.
+func TestAcquireIsNeverLeftWaitingByAConcurrentRelease(t *testing.T) {
+	const n, workers, rounds = 3, 8, 3000
+	s := sem(n, 0, 0)
+	var inside, over atomic.Int64
+	var wg sync.WaitGroup
+	ctx := context.Background()
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range rounds {
+				weight := int64((i+w)%n + 1)
+				if err := s.Acquire(ctx, "k", weight); err != nil {
+					t.Error(err)
+					return
+				}
+				if inside.Add(weight) > n {
+					over.Add(1)
+				}
+				inside.Add(-weight)
+				s.Release("k", weight)
+			}
+		}()
+	}
+	wg.Wait()
+	if over.Load() != 0 {
+		t.Fatalf("%d times the key had more than %d units held", over.Load(), n)
+	}
+	if s.Held("k") != 0 || !s.TryAcquire("k", n) {
+		t.Fatalf("Held = %d after every release, want 0 and the whole capacity free", s.Held("k"))
+	}
+}
+
+// releaseCtx is a context whose first Done call runs release, and whose
+// later calls find it canceled: it plays a Release that runs between an
+// Acquire's check that its units do not fit and its queueing.
+type releaseCtx struct {
+	context.Context
+	release func()
+	calls   int
+}
+
+func (c *releaseCtx) Done() <-chan struct{} {
+	c.calls++
+	if c.calls == 1 {
+		c.release()
+		return nil
+	}
+	done := make(chan struct{})
+	close(done)
+	return done
+}
+
+func (c *releaseCtx) Err() error {
+	if c.calls > 1 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestReleaseBetweenAnAcquiresCheckAndItsQueueingIsNotLost releases a unit
+// of a full key, without the lock, just after an Acquire of the key found
+// no room and before it queues: the Acquire must see the unit and take it,
+// not queue with the count it read (which would lose the release, and leave
+// the Acquire waiting for a unit already free).
+func TestReleaseBetweenAnAcquiresCheckAndItsQueueingIsNotLost(t *testing.T) {
+	s := sem(2, 0, 0)
+	s.TryAcquire("k", 2)
+	ctx := &releaseCtx{Context: context.Background(), release: func() { s.Release("k", 1) }}
+	if err := s.Acquire(ctx, "k", 1); err != nil {
+		t.Fatalf("Acquire = %v, want nil: a unit was free", err)
+	}
+	if got := s.Held("k"); got != 2 {
+		t.Fatalf("Held = %d, want 2: one unit left, one taken", got)
+	}
+	s.Release("k", 2)
+	if !s.TryAcquire("k", 2) {
+		t.Fatal("the capacity did not come back")
 	}
 }

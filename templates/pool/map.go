@@ -117,6 +117,12 @@ func (p *Pool[In, Out]) MapInto(ctx context.Context, outs []Out, ins []In) error
 			b.fail(err)
 			break
 		}
+		if p.cfg.Metrics {
+			// The queue's tail counted the task as a job: take it back, after
+			// the push, so that Submitted never counts fewer than the jobs and
+			// items accepted.
+			p.stats.submitted.Add(^uint64(0))
+		}
 	}
 	b.wait()
 	if p.cfg.Metrics {

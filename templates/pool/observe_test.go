@@ -225,3 +225,132 @@ func TestStatsHistogramsCountMapItems(t *testing.T) {
 			s.QueueWait.Count, s.RunTime.Count, s.Completed)
 	}
 }
+
+// doneSpy is a context that closes asked the first time its Done method
+// is called: a Submit waiting for room calls it as it parks.
+type doneSpy struct {
+	context.Context
+	once  sync.Once
+	asked chan struct{}
+}
+
+func newDoneSpy(ctx context.Context) *doneSpy {
+	return &doneSpy{Context: ctx, asked: make(chan struct{})}
+}
+
+func (c *doneSpy) Done() <-chan struct{} {
+	c.once.Do(func() { close(c.asked) })
+	return c.Context.Done()
+}
+
+// TestStatsSubmittedCountsNoJobWaitingForRoom: a Submit parked on a full
+// queue has not been accepted, so Submitted does not count it, and every
+// job submitted is queued or in flight; once its context ends and it
+// returns the error, the counts are unchanged. (Submitted used to be
+// counted before the send, a locked instruction on every Submit, and
+// counted the parked job too.)
+func TestStatsSubmittedCountsNoJobWaitingForRoom(t *testing.T) {
+	g := newGate()
+	p := pool.New(g.job, nil, pool.Config{Workers: 1, Queue: 2, Metrics: true})
+	defer p.Close()
+	for i := range 3 {
+		if err := p.Submit(context.Background(), i); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			<-g.started // the worker holds job 0; jobs 1 and 2 fill the queue
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	spy := newDoneSpy(ctx)
+	refused := make(chan error)
+	go func() { refused <- p.Submit(spy, 3) }()
+	<-spy.asked // job 3 waits for room
+	check := func(when string) {
+		t.Helper()
+		s := p.Stats()
+		if s.Submitted != 3 || s.Queued != 2 || s.InFlight != 1 || s.Submitted != uint64(s.Queued)+uint64(s.InFlight) {
+			t.Errorf("%s: Submitted %d, Queued %d, InFlight %d; want 3, 2, 1", when, s.Submitted, s.Queued, s.InFlight)
+		}
+	}
+	check("while job 3 waits for room")
+	cancel()
+	if err := <-refused; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Submit with its context cancelled: %v, want context.Canceled", err)
+	}
+	check("once job 3 is refused")
+	close(g.release)
+	p.Close()
+	if s := p.Stats(); s.Submitted != 3 || s.Completed != 3 {
+		t.Errorf("after Close: Submitted %d, Completed %d; want 3 and 3", s.Submitted, s.Completed)
+	}
+}
+
+// TestStatsSubmittedCountsMapItemsNotTheirTasks: a Map call counts its
+// items as submitted, and not the tasks it queues for its helping workers,
+// which the queue counts with the jobs of Submit.
+func TestStatsSubmittedCountsMapItemsNotTheirTasks(t *testing.T) {
+	p := pool.New(double, nil, pool.Config{Workers: 3, Metrics: true})
+	for i := range 5 {
+		if err := p.Submit(context.Background(), i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := p.Map(context.Background(), make([]int, 100)); err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	if s := p.Stats(); s.Submitted != 105 || s.Completed != 105 {
+		t.Errorf("after 5 jobs and a Map of 100: Submitted %d, Completed %d; want 105 and 105", s.Submitted, s.Completed)
+	}
+}
+
+// TestStatsHistogramsSumTheWaitsOfCheapJobs holds the one worker in job 0
+// for 10ms, in a synctest bubble, while 200 cheap jobs queue: each of them
+// waits 10ms and runs in no time. The worker times the first claim job by
+// job, then takes the others in batched claims, whose waits it tallies by
+// run of jobs queued at the same time: counts and sums are exact either
+// way. Once the jobs are done, the worker is idle.
+func TestStatsHistogramsSumTheWaitsOfCheapJobs(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := newGate()
+		job := func(ctx context.Context, x int) (int, error) {
+			if x == 0 {
+				return g.job(ctx, x)
+			}
+			return x, nil
+		}
+		p := pool.New(job, nil, pool.Config{Workers: 1, Metrics: true})
+		defer p.Close()
+		if err := p.Submit(context.Background(), 0); err != nil {
+			t.Fatal(err)
+		}
+		<-g.started
+		const cheap = 200
+		for i := 1; i <= cheap; i++ {
+			if err := p.Submit(context.Background(), i); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+		close(g.release)
+		synctest.Wait() // every job done, the worker parked
+		s := p.Stats()
+		// Bucket 7 is (4.096ms, 16.384ms].
+		var wantWait, wantRun [15]uint64
+		wantWait[0], wantWait[7] = 1, cheap
+		wantRun[0], wantRun[7] = cheap, 1
+		if s.QueueWait.Counts != wantWait || s.QueueWait.Count != cheap+1 || s.QueueWait.Sum != cheap*10*time.Millisecond {
+			t.Errorf("QueueWait = %+v, want counts %v, count %d, sum %v", s.QueueWait, wantWait, cheap+1, cheap*10*time.Millisecond)
+		}
+		if s.RunTime.Counts != wantRun || s.RunTime.Count != cheap+1 || s.RunTime.Sum != 10*time.Millisecond {
+			t.Errorf("RunTime = %+v, want counts %v, count %d, sum 10ms", s.RunTime, wantRun, cheap+1)
+		}
+		if s.Submitted != cheap+1 || s.Completed != cheap+1 || s.InFlight != 0 {
+			t.Errorf("Submitted %d, Completed %d, InFlight %d; want %d, %d, 0", s.Submitted, s.Completed, s.InFlight, cheap+1, cheap+1)
+		}
+		if s.Workers != 1 || s.Busy != 0 || s.Idle != 1 || int(s.Busy)+s.Idle != s.Workers {
+			t.Errorf("Workers %d, Busy %d, Idle %d; want 1, 0, 1", s.Workers, s.Busy, s.Idle)
+		}
+	})
+}

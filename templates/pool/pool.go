@@ -383,21 +383,12 @@ func (p *Pool[In, Out]) panicked(in In, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *Pool[In, Out]) Submit(ctx context.Context, in In) error {
-	if p.cfg.Metrics {
-		// Counted before the send so that Stats never shows a job finished
-		// before it was submitted.
-		p.stats.submitted.Add(1)
-	}
 	t := task[In, Out]{in: in}
 	if p.cfg.Metrics {
+		// The queue's tail counts the job: Submit has no counter of its own.
 		t.queued = p.stats.stamp()
 	}
 	err := p.send(ctx, t)
-	if p.cfg.Metrics { //monogen:note outermost, so the stencil can fold it
-		if err != nil {
-			p.stats.submitted.Add(^uint64(0))
-		}
-	}
 	if p.cfg.hookReject {
 		if err != nil {
 			p.rejected(in, err)
@@ -469,9 +460,6 @@ func (k *parking) pushed() {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *Pool[In, Out]) TrySubmit(in In) error {
-	if p.cfg.Metrics {
-		p.stats.submitted.Add(1)
-	}
 	t := task[In, Out]{in: in}
 	if p.cfg.Metrics {
 		t.queued = p.stats.stamp()
@@ -484,11 +472,6 @@ func (p *Pool[In, Out]) TrySubmit(in In) error {
 		err = ErrFull
 	case pushClosed:
 		err = ErrClosed
-	}
-	if p.cfg.Metrics { //monogen:note outermost, so the stencil can fold it
-		if err != nil {
-			p.stats.submitted.Add(^uint64(0))
-		}
 	}
 	if p.cfg.hookReject {
 		if err != nil {

@@ -255,5 +255,9 @@ func (q *ring) length() int {
 	return int(tail - head)
 }
 
+// pushes reports the number of pushes that have claimed a position: every
+// task accepted so far, queued or taken.
+func (q *ring) pushes() uint64 { return q.tail.Load() &^ closedBit }
+
 // capacity reports the number of slots.
 func (q *ring) capacity() int { return int(q.mask + 1) }

@@ -117,6 +117,10 @@ func (p *Squares) MapInto(ctx context.Context, outs []int, ins []int) error {
 			b.fail(err)
 			break
 		}
+		// The queue's tail counted the task as a job: take it back, after
+		// the push, so that Submitted never counts fewer than the jobs and
+		// items accepted.
+		p.stats.submitted.Add(^uint64(0))
 	}
 	b.wait()
 	ok := b.ok.Load()
@@ -345,15 +349,10 @@ func (p *Squares) deliver(in int, out int, err error) {
 //
 // Submit of a job happens before the job runs.
 func (p *Squares) Submit(ctx context.Context, in int) error {
-	// Counted before the send so that SquaresStats never shows a job
-	// finished before it was submitted.
-	p.stats.submitted.Add(1)
 	t := squaresTask{in: in}
+	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
-	}
 	return err
 }
 
@@ -412,7 +411,6 @@ func (p *Squares) send(ctx context.Context, t squaresTask) error {
 //
 // TrySubmit of a job happens before the job runs.
 func (p *Squares) TrySubmit(in int) error {
-	p.stats.submitted.Add(1)
 	t := squaresTask{in: in}
 	t.queued = p.stats.stamp()
 	var err error
@@ -423,9 +421,6 @@ func (p *Squares) TrySubmit(in int) error {
 		err = ErrSquaresFull
 	case poolPushClosed:
 		err = ErrSquaresClosed
-	}
-	if err != nil {
-		p.stats.submitted.Add(^uint64(0))
 	}
 	return err
 }
@@ -755,8 +750,11 @@ type SquaresStats struct {
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *Squares) Stats() SquaresStats {
+	// Map's items before the queue's pushes: Map takes its tasks back from
+	// submitted after pushing them, so Submitted may count a task for a
+	// moment, but never misses a job or an item.
 	s := SquaresStats{
-		Submitted: p.stats.submitted.Load(),
+		Submitted: p.stats.submitted.Load() + p.q.pushes(),
 		Retried:   p.stats.retried.Load(),
 		Unrun:     p.stats.unrun.Load(),
 		Queued:    p.q.length(),
