@@ -2155,11 +2155,20 @@ func (q *DropOldestQueue) emptyStatus(pos uint64) dropOldestQueueOpStatus {
 // DropOldestQueueDropOldest. If the oldest slot is still being published or
 // released by another goroutine, it yields to let that goroutine finish.
 func (q *DropOldestQueue) dropOldest() {
-	if _, st := q.dequeue(); st == dropOldestQueueOpDone {
-		q.dropped.Add(1)
+	if q.dropTaken(q.dequeue()) {
 		return
 	}
 	runtime.Gosched()
+}
+
+// dropTaken counts and reports v, the oldest item, if the dequeue that
+// returned st took it, and says whether it did.
+func (q *DropOldestQueue) dropTaken(v int, st dropOldestQueueOpStatus) bool {
+	if st != dropOldestQueueOpDone {
+		return false
+	}
+	q.dropped.Add(1)
+	return true
 }
 
 // readable reports whether an item is published at tail.
@@ -3253,11 +3262,20 @@ func (q *ConfQueue) emptyStatus(pos uint64) confQueueOpStatus {
 // ConfQueueDropOldest. If the oldest slot is still being published or
 // released by another goroutine, it yields to let that goroutine finish.
 func (q *ConfQueue) dropOldest() {
-	if _, st := q.dequeue(); st == confQueueOpDone {
-		q.dropped.Add(1)
+	if q.dropTaken(q.dequeue()) {
 		return
 	}
 	runtime.Gosched()
+}
+
+// dropTaken counts and reports v, the oldest item, if the dequeue that
+// returned st took it, and says whether it did.
+func (q *ConfQueue) dropTaken(v int, st confQueueOpStatus) bool {
+	if st != confQueueOpDone {
+		return false
+	}
+	q.dropped.Add(1)
+	return true
 }
 
 // readable reports whether an item is published at tail.

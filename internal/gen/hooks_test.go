@@ -49,6 +49,22 @@ func crashed(string, error) {}
 		hooks:  []string{"rejected", "dropped", "panicked"},
 		calls:  4,
 	},
+	{
+		name:   "queue_drop_newest",
+		funcs:  "func dropped(int) {}\n",
+		plain:  "//monogen:queue Q[int] size=4 policy=drop-newest",
+		hooked: "//monogen:queue Q[int] size=4 policy=drop-newest ondrop=dropped",
+		hooks:  []string{"discarded"},
+		calls:  2, // Push, PushMany
+	},
+	{
+		name:   "queue_drop_oldest",
+		funcs:  "func dropped(int) {}\n",
+		plain:  "//monogen:queue Q[int] size=4 policy=drop-oldest config=true",
+		hooked: "//monogen:queue Q[int] size=4 policy=drop-oldest config=true ondrop=dropped",
+		hooks:  []string{"discarded"},
+		calls:  1, // dropTaken
+	},
 }
 
 // TestHooksAbsentGenerateNoHookCode generates each directive of hookCases
@@ -127,25 +143,38 @@ func stripHooks(t *testing.T, src []byte, hooks []string) (out []byte, decls, ca
 		sel, ok := call.Fun.(*ast.SelectorExpr)
 		return ok && isHook[sel.Sel.Name]
 	}
+	// onlyHook reports whether s does nothing but call a hook: the call, or
+	// an if without else or a loop whose body is only that.
+	var onlyHook func(s ast.Stmt) bool
+	onlyHook = func(s ast.Stmt) bool {
+		switch s := s.(type) {
+		case *ast.IfStmt:
+			return s.Else == nil && len(s.Body.List) == 1 && onlyHook(s.Body.List[0])
+		case *ast.RangeStmt:
+			return len(s.Body.List) == 1 && onlyHook(s.Body.List[0])
+		}
+		return callsHook(s)
+	}
 	for _, d := range f.Decls {
 		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil && isHook[fd.Name.Name] {
 			decls++
 			cut(fd.Doc.Pos(), fd.End())
 			continue
 		}
+		gone := map[ast.Node]bool{}
 		ast.Inspect(d, func(n ast.Node) bool {
+			if gone[n] {
+				return false
+			}
 			block, ok := n.(*ast.BlockStmt)
 			if !ok {
 				return true
 			}
 			for _, s := range block.List {
-				if callsHook(s) {
+				if onlyHook(s) {
 					calls++
 					cut(s.Pos(), s.End())
-				} else if is, ok := s.(*ast.IfStmt); ok && is.Else == nil && len(is.Body.List) == 1 && callsHook(is.Body.List[0]) {
-					calls++
-					cut(is.Pos(), is.End())
-					return false
+					gone[s] = true
 				}
 			}
 			return true

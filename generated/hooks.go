@@ -1,0 +1,67 @@
+package generated
+
+import (
+	"bytes"
+	"runtime"
+	"strconv"
+	"sync"
+)
+
+// Event hooks of the queue, respool, ratelimit, limiter and pipeline kinds:
+// each directive binds package-level functions that record what they see,
+// and on which goroutine, for hooks_test.go.
+
+// GoroutineID returns the ID of the calling goroutine, from its stack
+// trace, so that a test can tell on which goroutine a hook ran.
+func GoroutineID() uint64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	id, _ := strconv.ParseUint(string(b[:bytes.IndexByte(b, ' ')]), 10, 64)
+	return id
+}
+
+// HookedNewestQueue and HookedOldestQueue report each item they drop to a
+// package-level ondrop= function, as a service would log or count it.
+//
+//monogen:queue HookedNewestQueue[int] size=4 policy=drop-newest ondrop=newestDropped
+//monogen:queue HookedOldestQueue[int] size=4 policy=drop-oldest ondrop=oldestDropped
+var _ struct{}
+
+// QueueDrops records what the ondrop= functions of HookedNewestQueue and
+// HookedOldestQueue see.
+var QueueDrops HookLog[int]
+
+func newestDropped(v int) { QueueDrops.Add("newest", v) }
+func oldestDropped(v int) { QueueDrops.Add("oldest", v) }
+
+// HookLog records the calls of hooks: which hook, with what, and on which
+// goroutine.
+type HookLog[T any] struct {
+	mu    sync.Mutex
+	calls []HookCall[T]
+}
+
+// HookCall is one call of a hook.
+type HookCall[T any] struct {
+	Hook string
+	Arg  T
+	On   uint64 // the goroutine's ID
+}
+
+// Add records a call of hook with arg on the calling goroutine.
+func (l *HookLog[T]) Add(hook string, arg T) {
+	on := GoroutineID()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.calls = append(l.calls, HookCall[T]{hook, arg, on})
+}
+
+// Take returns the calls recorded so far and forgets them.
+func (l *HookLog[T]) Take() []HookCall[T] {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := l.calls
+	l.calls = nil
+	return c
+}
