@@ -2477,12 +2477,14 @@ func (l *ConfTokens) setLimits(now, interval, burst int64) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *ConfTokens) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *ConfTokens) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -2504,12 +2506,14 @@ func (l *ConfTokens) ReserveAt(t time.Time) ConfTokensReservation {
 // Burst (ConfTokensTokenBucket) or Limit (ConfTokensSlidingWindow) is never
 // allowed, and n <= 0 is always allowed, counting nothing.
 func (l *ConfTokens) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *ConfTokens) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -2536,10 +2540,13 @@ func (l *ConfTokens) ReserveNAt(t time.Time, n int) ConfTokensReservation {
 // the n events: WaitN retries when the window should have room for them, so
 // a stream of smaller requests may keep taking that room first.
 func (l *ConfTokens) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrConfTokensExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrConfTokensExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -2553,7 +2560,8 @@ func (l *ConfTokens) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *ConfTokens) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -2930,12 +2938,14 @@ func (l *ConfWindow) initLimits() {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *ConfWindow) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *ConfWindow) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -2957,12 +2967,14 @@ func (l *ConfWindow) ReserveAt(t time.Time) ConfWindowReservation {
 // Burst (ConfWindowTokenBucket) or Limit (ConfWindowSlidingWindow) is never
 // allowed, and n <= 0 is always allowed, counting nothing.
 func (l *ConfWindow) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *ConfWindow) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -2989,10 +3001,13 @@ func (l *ConfWindow) ReserveNAt(t time.Time, n int) ConfWindowReservation {
 // the n events: WaitN retries when the window should have room for them, so
 // a stream of smaller requests may keep taking that room first.
 func (l *ConfWindow) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrConfWindowExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrConfWindowExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -3006,7 +3021,8 @@ func (l *ConfWindow) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *ConfWindow) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -3523,12 +3539,14 @@ func (l *BenchConfTokens) setLimits(now, interval, burst int64) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *BenchConfTokens) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *BenchConfTokens) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -3550,12 +3568,14 @@ func (l *BenchConfTokens) ReserveAt(t time.Time) BenchConfTokensReservation {
 // Burst (BenchConfTokensTokenBucket) or Limit (BenchConfTokensSlidingWindow)
 // is never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *BenchConfTokens) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *BenchConfTokens) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -3584,10 +3604,13 @@ func (l *BenchConfTokens) ReserveNAt(t time.Time, n int) BenchConfTokensReservat
 // when the window should have room for them, so a stream of smaller requests
 // may keep taking that room first.
 func (l *BenchConfTokens) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrBenchConfTokensExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrBenchConfTokensExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -3601,7 +3624,8 @@ func (l *BenchConfTokens) most() int64 {
 // event is counted. A Wait that waits fails if ctx is done by the time the
 // wait is over, even if the event's time came at the same moment.
 func (l *BenchConfTokens) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -3958,12 +3982,14 @@ func (l *Tokens) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *Tokens) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *Tokens) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -3985,12 +4011,14 @@ func (l *Tokens) ReserveAt(t time.Time) TokensReservation {
 // Burst (TokensTokenBucket) or Limit (TokensSlidingWindow) is never allowed,
 // and n <= 0 is always allowed, counting nothing.
 func (l *Tokens) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *Tokens) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -4017,10 +4045,13 @@ func (l *Tokens) ReserveNAt(t time.Time, n int) TokensReservation {
 // events: WaitN retries when the window should have room for them, so a
 // stream of smaller requests may keep taking that room first.
 func (l *Tokens) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrTokensExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrTokensExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -4034,7 +4065,8 @@ func (l *Tokens) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Tokens) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -4381,12 +4413,14 @@ func (l *Window) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *Window) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *Window) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -4408,12 +4442,14 @@ func (l *Window) ReserveAt(t time.Time) WindowReservation {
 // Burst (WindowTokenBucket) or Limit (WindowSlidingWindow) is never allowed,
 // and n <= 0 is always allowed, counting nothing.
 func (l *Window) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *Window) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -4440,10 +4476,13 @@ func (l *Window) ReserveNAt(t time.Time, n int) WindowReservation {
 // events: WaitN retries when the window should have room for them, so a
 // stream of smaller requests may keep taking that room first.
 func (l *Window) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrWindowExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrWindowExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -4457,7 +4496,8 @@ func (l *Window) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Window) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -4852,12 +4892,14 @@ func (l *BenchTokens) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *BenchTokens) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *BenchTokens) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -4879,12 +4921,14 @@ func (l *BenchTokens) ReserveAt(t time.Time) BenchTokensReservation {
 // Burst (BenchTokensTokenBucket) or Limit (BenchTokensSlidingWindow) is
 // never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *BenchTokens) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *BenchTokens) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -4912,10 +4956,13 @@ func (l *BenchTokens) ReserveNAt(t time.Time, n int) BenchTokensReservation {
 // queue the n events: WaitN retries when the window should have room for
 // them, so a stream of smaller requests may keep taking that room first.
 func (l *BenchTokens) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrBenchTokensExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrBenchTokensExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -4929,7 +4976,8 @@ func (l *BenchTokens) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *BenchTokens) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -5277,12 +5325,14 @@ func (l *BenchWindow) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *BenchWindow) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *BenchWindow) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -5304,12 +5354,14 @@ func (l *BenchWindow) ReserveAt(t time.Time) BenchWindowReservation {
 // Burst (BenchWindowTokenBucket) or Limit (BenchWindowSlidingWindow) is
 // never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *BenchWindow) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *BenchWindow) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -5337,10 +5389,13 @@ func (l *BenchWindow) ReserveNAt(t time.Time, n int) BenchWindowReservation {
 // queue the n events: WaitN retries when the window should have room for
 // them, so a stream of smaller requests may keep taking that room first.
 func (l *BenchWindow) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrBenchWindowExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrBenchWindowExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -5354,7 +5409,8 @@ func (l *BenchWindow) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *BenchWindow) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().

@@ -2313,12 +2313,14 @@ func (l *ChaosTokens) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *ChaosTokens) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *ChaosTokens) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -2340,12 +2342,14 @@ func (l *ChaosTokens) ReserveAt(t time.Time) ChaosTokensReservation {
 // Burst (ChaosTokensTokenBucket) or Limit (ChaosTokensSlidingWindow) is
 // never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *ChaosTokens) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *ChaosTokens) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -2373,10 +2377,13 @@ func (l *ChaosTokens) ReserveNAt(t time.Time, n int) ChaosTokensReservation {
 // queue the n events: WaitN retries when the window should have room for
 // them, so a stream of smaller requests may keep taking that room first.
 func (l *ChaosTokens) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrChaosTokensExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrChaosTokensExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -2390,7 +2397,8 @@ func (l *ChaosTokens) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *ChaosTokens) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -2738,12 +2746,14 @@ func (l *ChaosWindow) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *ChaosWindow) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *ChaosWindow) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -2765,12 +2775,14 @@ func (l *ChaosWindow) ReserveAt(t time.Time) ChaosWindowReservation {
 // Burst (ChaosWindowTokenBucket) or Limit (ChaosWindowSlidingWindow) is
 // never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *ChaosWindow) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *ChaosWindow) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -2798,10 +2810,13 @@ func (l *ChaosWindow) ReserveNAt(t time.Time, n int) ChaosWindowReservation {
 // queue the n events: WaitN retries when the window should have room for
 // them, so a stream of smaller requests may keep taking that room first.
 func (l *ChaosWindow) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrChaosWindowExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrChaosWindowExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -2815,7 +2830,8 @@ func (l *ChaosWindow) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *ChaosWindow) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().

@@ -65,3 +65,23 @@ func (l *HookLog[T]) Take() []HookCall[T] {
 	l.calls = nil
 	return c
 }
+
+// HookedAPI (a token bucket) and HookedQuota (a sliding window) report each
+// request they refuse to onreject=.
+//
+//monogen:ratelimit HookedAPI algo=token rate=1/h burst=2 onreject=apiRejected
+//monogen:ratelimit HookedQuota algo=window limit=2 window=1h onreject=quotaRejected
+var _ struct{}
+
+// Rejection is what a ratelimit's onreject= is called with.
+type Rejection struct {
+	N   int
+	Err error
+}
+
+// RateRejects records what the onreject= functions of HookedAPI and
+// HookedQuota see.
+var RateRejects HookLog[Rejection]
+
+func apiRejected(n int, err error)   { RateRejects.Add("api", Rejection{n, err}) }
+func quotaRejected(n int, err error) { RateRejects.Add("quota", Rejection{n, err}) }

@@ -5,9 +5,13 @@ package generated
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
+	"math/bits"
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // HookedNewestQueue: generated from the queue directive in hooks.go.
@@ -1149,4 +1153,964 @@ func NewHookedOldestQueue() *HookedOldestQueue {
 	q := &HookedOldestQueue{}
 	q.init()
 	return q
+}
+
+// HookedAPI: generated from the ratelimit directive in hooks.go.
+
+// HookedAPIAlgorithm selects how a HookedAPI counts events.
+type HookedAPIAlgorithm uint8
+
+const (
+	// HookedAPITokenBucket admits Burst events at once and then one event per
+	// Interval: algo=token.
+	HookedAPITokenBucket HookedAPIAlgorithm = iota
+	// HookedAPISlidingWindow admits at most Limit events in any Window,
+	// estimating the count over the sliding window from the counts of the
+	// current and the previous fixed window: algo=window.
+	HookedAPISlidingWindow
+)
+
+// HookedAPIMaxLimit is the largest window Limit. The window's counts and index
+// share one 64-bit word; HookedAPIMaxLimit leaves the index at least 22 bits.
+const HookedAPIMaxLimit = 1<<20 - 1
+
+// ErrHookedAPIDeadline is returned by Wait when the wait could not end
+// before the context's deadline. errors.Is(ErrHookedAPIDeadline,
+// context.DeadlineExceeded) holds, so callers need check only the latter.
+var ErrHookedAPIDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// ErrHookedAPIExceedsBurst is returned by WaitN for more events than the
+// limiter ever admits at once: more than Burst for a HookedAPITokenBucket,
+// more than Limit for a HookedAPISlidingWindow.
+var ErrHookedAPIExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
+
+// hookedAPICacheLine is the size the state word is padded to, so that limiters
+// allocated next to each other do not share it.
+const hookedAPICacheLine = 64
+
+// HookedAPI controls how frequently events are allowed to happen.
+//
+// A HookedAPI is safe for concurrent use. It must be created with
+// NewHookedAPI and must not be copied after first use. Its methods never
+// block except Wait, and never take a lock: each decision is one
+// compare-and-swap on a single word.
+//
+// Methods ending in At take the current time explicitly (x/time/rate
+// style); the others read a monotonic clock. Times are measured from the
+// limiter's epoch, so times passed to the At methods should carry a
+// monotonic reading (come from time.Now) or be derived from the epoch given
+// to NewHookedAPIAt.
+type HookedAPI struct {
+	// state is, for HookedAPITokenBucket, the theoretical arrival time of
+	// the next event less Burst intervals, in nanoseconds since epoch; for
+	// HookedAPISlidingWindow, the index of the current fixed window and the
+	// counts of it and the previous one.
+	state atomic.Int64
+	_     [hookedAPICacheLine - 8]byte
+
+	epoch time.Time
+}
+
+// init checks the configuration and starts the clock. The generated
+// constructor calls it with time.Now().
+func (l *HookedAPI) init(epoch time.Time) {
+	// The bucket is full at the epoch.
+	l.state.Store(-int64(time.Hour) * 2)
+	l.epoch = epoch
+}
+
+// rejected calls apiRejected, the directive's onreject=, with a request for
+// events that was refused with err (nil for an Allow).
+func (l *HookedAPI) rejected(events int, err error) {
+	apiRejected(events, err)
+}
+
+// Allow reports whether an event may happen now, and if so counts it. It
+// never blocks.
+func (l *HookedAPI) Allow() bool {
+	ok := l.allow(l.clock())
+	if !ok {
+		l.rejected(1, nil)
+	}
+	return ok
+}
+
+// AllowAt is Allow at time t.
+func (l *HookedAPI) AllowAt(t time.Time) bool {
+	ok := l.allow(l.offset(t))
+	if !ok {
+		l.rejected(1, nil)
+	}
+	return ok
+}
+
+// Reserve reserves one event and returns when it may happen. A
+// HookedAPITokenBucket always grants the reservation, possibly in the
+// future; a HookedAPISlidingWindow grants it only when the event may happen
+// now, and otherwise returns a reservation that is not OK and whose Delay
+// says when to retry.
+func (l *HookedAPI) Reserve() HookedAPIReservation {
+	return l.reserve(l.clock())
+}
+
+// ReserveAt is Reserve at time t.
+func (l *HookedAPI) ReserveAt(t time.Time) HookedAPIReservation {
+	return l.reserve(l.offset(t))
+}
+
+// AllowN reports whether n events may happen now, and if so counts them all;
+// otherwise it counts none. It never blocks. As in x/time/rate, n above
+// Burst (HookedAPITokenBucket) or Limit (HookedAPISlidingWindow) is never
+// allowed, and n <= 0 is always allowed, counting nothing.
+func (l *HookedAPI) AllowN(n int) bool {
+	ok := l.allowN(l.clock(), int64(n))
+	if !ok {
+		l.rejected(n, nil)
+	}
+	return ok
+}
+
+// AllowNAt is AllowN at time t.
+func (l *HookedAPI) AllowNAt(t time.Time, n int) bool {
+	ok := l.allowN(l.offset(t), int64(n))
+	if !ok {
+		l.rejected(n, nil)
+	}
+	return ok
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a HookedAPITokenBucket grants the reservation, possibly in
+// the future; a HookedAPISlidingWindow grants it only when the n events may
+// happen now, and otherwise returns a reservation that is not OK and whose
+// Delay says when to retry. As in x/time/rate, a reservation of more than
+// Burst (Limit) events is not OK, and its Delay is the largest duration; n
+// <= 0 reserves nothing, OK and now. Cancel gives all n events back.
+func (l *HookedAPI) ReserveN(n int) HookedAPIReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *HookedAPI) ReserveNAt(t time.Time, n int) HookedAPIReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if n
+// exceeds Burst (Limit): ErrHookedAPIExceedsBurst; and if the events could
+// not happen before ctx's deadline: ErrHookedAPIDeadline. On error no event
+// is counted. Unlike x/time/rate, a HookedAPISlidingWindow does not queue
+// the n events: WaitN retries when the window should have room for them, so
+// a stream of smaller requests may keep taking that room first.
+func (l *HookedAPI) WaitN(ctx context.Context, n int) error {
+	var err error
+	if int64(n) > l.most() {
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrHookedAPIExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
+	}
+	if err != nil {
+		l.rejected(n, err)
+	}
+	return err
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *HookedAPI) most() int64 {
+	return 2
+}
+
+// Wait blocks until an event may happen, and counts it. It returns
+// ctx.Err() if ctx is done first, and ErrHookedAPIDeadline at once, without
+// waiting, if the event could not happen before ctx's deadline. On error
+// no event is counted. A Wait that waits fails if ctx is done by the time
+// the wait is over, even if the event's time came at the same moment.
+func (l *HookedAPI) Wait(ctx context.Context) error {
+	err := l.waitN(ctx, 1)
+	if err != nil {
+		l.rejected(1, err)
+	}
+	return err
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *HookedAPI) waitN(ctx context.Context, n int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	deadline := int64(math.MaxInt64)
+	if d, ok := ctx.Deadline(); ok {
+		deadline = l.offset(d)
+	}
+	for {
+		now := l.clock()
+		r := l.reserveN(now, n)
+		if r.OK() && r.at <= now {
+			return nil
+		}
+		if r.at > deadline {
+			r.cancel(now)
+			return ErrHookedAPIDeadline
+		}
+		timer := time.NewTimer(time.Duration(hookedAPINanosBetween(now, r.at)))
+		done := ctx.Done()
+		select {
+		case <-timer.C:
+		case <-done:
+			timer.Stop()
+		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			return nil
+		}
+		// A window reservation only said when to retry.
+	}
+}
+
+// HookedAPIStats is a snapshot of a HookedAPI's state.
+type HookedAPIStats struct {
+	// Available is the number of events that may happen at once now.
+	Available int64
+	// Delay is how long until one more event may happen: zero when
+	// Available > 0.
+	Delay time.Duration
+}
+
+// Stats returns a snapshot of the limiter's state now.
+func (l *HookedAPI) Stats() HookedAPIStats {
+	return l.stats(l.clock())
+}
+
+// StatsAt is HookedAPIStats at time t.
+func (l *HookedAPI) StatsAt(t time.Time) HookedAPIStats {
+	return l.stats(l.offset(t))
+}
+
+// HookedAPIReservation is an event reserved by Reserve. It is a value;
+// Cancel it at most once.
+type HookedAPIReservation struct {
+	l  *HookedAPI
+	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
+	ok bool  // the events are counted
+}
+
+// OK reports whether the reservation holds an event. A HookedAPISlidingWindow's
+// reservation is not OK when the event may not happen now; Delay then says
+// when to try again.
+func (r HookedAPIReservation) OK() bool { return r.ok }
+
+// Delay returns how long to wait from now before acting on the
+// reservation (or, if it is not OK, before retrying). Zero means now.
+func (r HookedAPIReservation) Delay() time.Duration {
+	return r.DelayFrom(time.Now())
+}
+
+// DelayFrom is Delay from time t.
+func (r HookedAPIReservation) DelayFrom(t time.Time) time.Duration {
+	return time.Duration(hookedAPINanosBetween(r.l.offset(t), r.at))
+}
+
+// Cancel gives the reserved event back if its time has not come yet, so
+// that another event may take its place. It does nothing for a reservation
+// that is not OK.
+func (r HookedAPIReservation) Cancel() {
+	r.CancelAt(time.Now())
+}
+
+// CancelAt is Cancel at time t.
+func (r HookedAPIReservation) CancelAt(t time.Time) {
+	r.cancel(r.l.offset(t))
+}
+
+func (r HookedAPIReservation) cancel(now int64) {
+	if r.at < now {
+		return
+	}
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r HookedAPIReservation) undo() {
+	if !r.ok {
+		return
+	}
+	// A shared limiter's token came from the store, which does not take
+	// tokens back.
+	// Later reservations keep their times; the freed intervals go
+	// to whoever reserves next.
+	r.l.tokenCancel(r.n)
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (l *HookedAPI) clock() int64 {
+	return int64(time.Since(l.epoch))
+}
+
+// offset converts t to nanoseconds since the epoch.
+func (l *HookedAPI) offset(t time.Time) int64 {
+	return int64(t.Sub(l.epoch))
+}
+
+// hookedAPIAddSaturating returns t+d for d >= 0, or the largest time if that
+// overflows.
+func hookedAPIAddSaturating(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// hookedAPINanosBetween returns the nanoseconds from from to to: zero if to
+// is not later, the largest duration if the difference overflows.
+func hookedAPINanosBetween(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	if d := to - from; d > 0 {
+		return d
+	}
+	return math.MaxInt64
+}
+
+func (l *HookedAPI) allow(now int64) bool {
+	return l.tokenAllow(now)
+}
+
+func (l *HookedAPI) reserve(now int64) HookedAPIReservation {
+	return HookedAPIReservation{l: l, at: l.tokenReserve(now), n: 1, ok: true}
+}
+
+func (l *HookedAPI) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.tokenAllowN(now, n)
+}
+
+func (l *HookedAPI) reserveN(now, n int64) HookedAPIReservation {
+	if n <= 0 {
+		return HookedAPIReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return HookedAPIReservation{l: l, at: math.MaxInt64, n: n}
+	}
+	return HookedAPIReservation{l: l, at: l.tokenReserveN(now, n), n: n, ok: true}
+}
+
+func (l *HookedAPI) stats(now int64) HookedAPIStats {
+	return l.tokenStats(now)
+}
+
+// tokenAllow is Allow for a HookedAPITokenBucket.
+func (l *HookedAPI) tokenAllow(now int64) bool {
+	interval, tolerance := int64(time.Hour), int64(time.Hour)*2
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-interval {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+interval) {
+			return true
+		}
+	}
+}
+
+// tokenReserve takes the next token, whenever it comes, and returns the
+// time at which it may be used.
+func (l *HookedAPI) tokenReserve(now int64) int64 {
+	interval, tolerance := int64(time.Hour), int64(time.Hour)*2
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := hookedAPIAddSaturating(max(s, now-tolerance), interval)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenAllowN is AllowN for a HookedAPITokenBucket, 1 <= n <= Burst: tokenAllow
+// for n tokens at once.
+func (l *HookedAPI) tokenAllowN(now, n int64) bool {
+	need, tolerance := int64(time.Hour)*n, int64(time.Hour)*2
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-need {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+need) {
+			return true
+		}
+	}
+}
+
+// tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
+func (l *HookedAPI) tokenReserveN(now, n int64) int64 {
+	need, tolerance := int64(time.Hour)*n, int64(time.Hour)*2
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := hookedAPIAddSaturating(max(s, now-tolerance), need)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the n intervals of a reservation whose time has
+// not come.
+func (l *HookedAPI) tokenCancel(n int64) {
+	interval := int64(time.Hour) * n
+	for {
+		s := l.state.Load()
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+			return
+		}
+	}
+}
+
+func (l *HookedAPI) tokenStats(now int64) HookedAPIStats {
+	interval, tolerance := int64(time.Hour), int64(time.Hour)*2
+	now = max(now, math.MinInt64+tolerance)
+	from := max(l.state.Load(), now-tolerance)
+	if from > now-interval {
+		return HookedAPIStats{Delay: time.Duration(hookedAPINanosBetween(now-interval, from))}
+	}
+	return HookedAPIStats{Available: (now - from) / interval}
+}
+
+// NewHookedAPI returns a rate limiter, a token bucket of 2 tokens refilled at one per 1h0m0s, whose clock starts now.
+func NewHookedAPI() *HookedAPI {
+	return NewHookedAPIAt(time.Now())
+}
+
+// NewHookedAPIAt is NewHookedAPI with an explicit epoch: the time at which the bucket is
+// full and the first window starts. Tests use it with the At methods to
+// control time.
+func NewHookedAPIAt(epoch time.Time) *HookedAPI {
+	l := &HookedAPI{}
+	l.init(epoch)
+	return l
+}
+
+// HookedQuota: generated from the ratelimit directive in hooks.go.
+
+// HookedQuotaAlgorithm selects how a HookedQuota counts events.
+type HookedQuotaAlgorithm uint8
+
+const (
+	// HookedQuotaTokenBucket admits Burst events at once and then one event per
+	// Interval: algo=token.
+	HookedQuotaTokenBucket HookedQuotaAlgorithm = iota
+	// HookedQuotaSlidingWindow admits at most Limit events in any Window,
+	// estimating the count over the sliding window from the counts of the
+	// current and the previous fixed window: algo=window.
+	HookedQuotaSlidingWindow
+)
+
+// HookedQuotaMaxLimit is the largest window Limit. The window's counts and
+// index share one 64-bit word; HookedQuotaMaxLimit leaves the index at least
+// 22 bits.
+const HookedQuotaMaxLimit = 1<<20 - 1
+
+// ErrHookedQuotaDeadline is returned by Wait when the wait could not end
+// before the context's deadline. errors.Is(ErrHookedQuotaDeadline,
+// context.DeadlineExceeded) holds, so callers need check only the latter.
+var ErrHookedQuotaDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// ErrHookedQuotaExceedsBurst is returned by WaitN for more events than the
+// limiter ever admits at once: more than Burst for a HookedQuotaTokenBucket,
+// more than Limit for a HookedQuotaSlidingWindow.
+var ErrHookedQuotaExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
+
+// hookedQuotaCacheLine is the size the state word is padded to, so that
+// limiters allocated next to each other do not share it.
+const hookedQuotaCacheLine = 64
+
+// HookedQuota controls how frequently events are allowed to happen.
+//
+// A HookedQuota is safe for concurrent use. It must be created with
+// NewHookedQuota and must not be copied after first use. Its methods never
+// block except Wait, and never take a lock: each decision is one
+// compare-and-swap on a single word.
+//
+// Methods ending in At take the current time explicitly (x/time/rate
+// style); the others read a monotonic clock. Times are measured from the
+// limiter's epoch, so times passed to the At methods should carry a
+// monotonic reading (come from time.Now) or be derived from the epoch given
+// to NewHookedQuotaAt.
+type HookedQuota struct {
+	// state is, for HookedQuotaTokenBucket, the theoretical arrival time of
+	// the next event less Burst intervals, in nanoseconds since epoch; for
+	// HookedQuotaSlidingWindow, the index of the current fixed window and
+	// the counts of it and the previous one.
+	state atomic.Int64
+	_     [hookedQuotaCacheLine - 8]byte
+
+	epoch time.Time
+}
+
+// init checks the configuration and starts the clock. The generated
+// constructor calls it with time.Now().
+func (l *HookedQuota) init(epoch time.Time) {
+	l.epoch = epoch
+}
+
+// rejected calls quotaRejected, the directive's onreject=, with a request
+// for events that was refused with err (nil for an Allow).
+func (l *HookedQuota) rejected(events int, err error) {
+	quotaRejected(events, err)
+}
+
+// Allow reports whether an event may happen now, and if so counts it. It
+// never blocks.
+func (l *HookedQuota) Allow() bool {
+	ok := l.allow(l.clock())
+	if !ok {
+		l.rejected(1, nil)
+	}
+	return ok
+}
+
+// AllowAt is Allow at time t.
+func (l *HookedQuota) AllowAt(t time.Time) bool {
+	ok := l.allow(l.offset(t))
+	if !ok {
+		l.rejected(1, nil)
+	}
+	return ok
+}
+
+// Reserve reserves one event and returns when it may happen. A
+// HookedQuotaTokenBucket always grants the reservation, possibly in the
+// future; a HookedQuotaSlidingWindow grants it only when the event may
+// happen now, and otherwise returns a reservation that is not OK and whose
+// Delay says when to retry.
+func (l *HookedQuota) Reserve() HookedQuotaReservation {
+	return l.reserve(l.clock())
+}
+
+// ReserveAt is Reserve at time t.
+func (l *HookedQuota) ReserveAt(t time.Time) HookedQuotaReservation {
+	return l.reserve(l.offset(t))
+}
+
+// AllowN reports whether n events may happen now, and if so counts them all;
+// otherwise it counts none. It never blocks. As in x/time/rate, n above
+// Burst (HookedQuotaTokenBucket) or Limit (HookedQuotaSlidingWindow) is
+// never allowed, and n <= 0 is always allowed, counting nothing.
+func (l *HookedQuota) AllowN(n int) bool {
+	ok := l.allowN(l.clock(), int64(n))
+	if !ok {
+		l.rejected(n, nil)
+	}
+	return ok
+}
+
+// AllowNAt is AllowN at time t.
+func (l *HookedQuota) AllowNAt(t time.Time, n int) bool {
+	ok := l.allowN(l.offset(t), int64(n))
+	if !ok {
+		l.rejected(n, nil)
+	}
+	return ok
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a HookedQuotaTokenBucket grants the reservation, possibly in
+// the future; a HookedQuotaSlidingWindow grants it only when the n events
+// may happen now, and otherwise returns a reservation that is not OK and
+// whose Delay says when to retry. As in x/time/rate, a reservation of more
+// than Burst (Limit) events is not OK, and its Delay is the largest
+// duration; n <= 0 reserves nothing, OK and now. Cancel gives all n events
+// back.
+func (l *HookedQuota) ReserveN(n int) HookedQuotaReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *HookedQuota) ReserveNAt(t time.Time, n int) HookedQuotaReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if n
+// exceeds Burst (Limit): ErrHookedQuotaExceedsBurst; and if the events could
+// not happen before ctx's deadline: ErrHookedQuotaDeadline. On error no
+// event is counted. Unlike x/time/rate, a HookedQuotaSlidingWindow does not
+// queue the n events: WaitN retries when the window should have room for
+// them, so a stream of smaller requests may keep taking that room first.
+func (l *HookedQuota) WaitN(ctx context.Context, n int) error {
+	var err error
+	if int64(n) > l.most() {
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrHookedQuotaExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
+	}
+	if err != nil {
+		l.rejected(n, err)
+	}
+	return err
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *HookedQuota) most() int64 {
+	return 2
+}
+
+// Wait blocks until an event may happen, and counts it. It returns
+// ctx.Err() if ctx is done first, and ErrHookedQuotaDeadline at once, without
+// waiting, if the event could not happen before ctx's deadline. On error
+// no event is counted. A Wait that waits fails if ctx is done by the time
+// the wait is over, even if the event's time came at the same moment.
+func (l *HookedQuota) Wait(ctx context.Context) error {
+	err := l.waitN(ctx, 1)
+	if err != nil {
+		l.rejected(1, err)
+	}
+	return err
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *HookedQuota) waitN(ctx context.Context, n int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	deadline := int64(math.MaxInt64)
+	if d, ok := ctx.Deadline(); ok {
+		deadline = l.offset(d)
+	}
+	for {
+		now := l.clock()
+		r := l.reserveN(now, n)
+		if r.OK() && r.at <= now {
+			return nil
+		}
+		if r.at > deadline {
+			r.cancel(now)
+			return ErrHookedQuotaDeadline
+		}
+		timer := time.NewTimer(time.Duration(hookedQuotaNanosBetween(now, r.at)))
+		done := ctx.Done()
+		select {
+		case <-timer.C:
+		case <-done:
+			timer.Stop()
+		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			return nil
+		}
+		// A window reservation only said when to retry.
+	}
+}
+
+// HookedQuotaStats is a snapshot of a HookedQuota's state.
+type HookedQuotaStats struct {
+	// Available is the number of events that may happen at once now.
+	Available int64
+	// Delay is how long until one more event may happen: zero when
+	// Available > 0.
+	Delay time.Duration
+	// Current and Previous are the counts of the current and previous fixed
+	// windows of a HookedQuotaSlidingWindow; zero for a
+	// HookedQuotaTokenBucket.
+	Current, Previous int64
+}
+
+// Stats returns a snapshot of the limiter's state now.
+func (l *HookedQuota) Stats() HookedQuotaStats {
+	return l.stats(l.clock())
+}
+
+// StatsAt is HookedQuotaStats at time t.
+func (l *HookedQuota) StatsAt(t time.Time) HookedQuotaStats {
+	return l.stats(l.offset(t))
+}
+
+// HookedQuotaReservation is an event reserved by Reserve. It is a value;
+// Cancel it at most once.
+type HookedQuotaReservation struct {
+	l  *HookedQuota
+	at int64 // nanoseconds since epoch at which the events may happen
+	ok bool  // the events are counted
+}
+
+// OK reports whether the reservation holds an event. A
+// HookedQuotaSlidingWindow's reservation is not OK when the event may not
+// happen now; Delay then says when to try again.
+func (r HookedQuotaReservation) OK() bool { return r.ok }
+
+// Delay returns how long to wait from now before acting on the
+// reservation (or, if it is not OK, before retrying). Zero means now.
+func (r HookedQuotaReservation) Delay() time.Duration {
+	return r.DelayFrom(time.Now())
+}
+
+// DelayFrom is Delay from time t.
+func (r HookedQuotaReservation) DelayFrom(t time.Time) time.Duration {
+	return time.Duration(hookedQuotaNanosBetween(r.l.offset(t), r.at))
+}
+
+// Cancel gives the reserved event back if its time has not come yet, so
+// that another event may take its place. It does nothing for a reservation
+// that is not OK.
+func (r HookedQuotaReservation) Cancel() {
+	r.CancelAt(time.Now())
+}
+
+// CancelAt is Cancel at time t.
+func (r HookedQuotaReservation) CancelAt(t time.Time) {
+	r.cancel(r.l.offset(t))
+}
+
+func (r HookedQuotaReservation) cancel(now int64) {
+	if r.at < now {
+		return
+	}
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r HookedQuotaReservation) undo() {
+	if !r.ok {
+		return
+	}
+	// A shared limiter's token came from the store, which does not take
+	// tokens back.
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (l *HookedQuota) clock() int64 {
+	return int64(time.Since(l.epoch))
+}
+
+// offset converts t to nanoseconds since the epoch.
+func (l *HookedQuota) offset(t time.Time) int64 {
+	return int64(t.Sub(l.epoch))
+}
+
+// hookedQuotaAddSaturating returns t+d for d >= 0, or the largest time if that
+// overflows.
+func hookedQuotaAddSaturating(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// hookedQuotaNanosBetween returns the nanoseconds from from to to: zero if
+// to is not later, the largest duration if the difference overflows.
+func hookedQuotaNanosBetween(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	if d := to - from; d > 0 {
+		return d
+	}
+	return math.MaxInt64
+}
+
+func (l *HookedQuota) allow(now int64) bool {
+	return l.windowAllow(now)
+}
+
+func (l *HookedQuota) reserve(now int64) HookedQuotaReservation {
+	if l.windowAllow(now) {
+		return HookedQuotaReservation{l: l, at: now, ok: true}
+	}
+	return HookedQuotaReservation{l: l, at: hookedQuotaAddSaturating(now, l.windowRetry(now, 1))}
+}
+
+func (l *HookedQuota) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.windowAllowN(now, n)
+}
+
+func (l *HookedQuota) reserveN(now, n int64) HookedQuotaReservation {
+	if n <= 0 {
+		return HookedQuotaReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return HookedQuotaReservation{l: l, at: math.MaxInt64}
+	}
+	if l.windowAllowN(now, n) {
+		return HookedQuotaReservation{l: l, at: now, ok: true}
+	}
+	return HookedQuotaReservation{l: l, at: hookedQuotaAddSaturating(now, l.windowRetry(now, n))}
+}
+
+func (l *HookedQuota) stats(now int64) HookedQuotaStats {
+	return l.windowStats(now)
+}
+
+// hookedQuotaWindow is the decoded state of a HookedQuotaSlidingWindow at
+// some time. It has four word-sized fields, the most the compiler keeps in
+// registers: Allow must not go through memory for it.
+type hookedQuotaWindow struct {
+	index     uint64 // truncated index of the current fixed window
+	prev, cur int64
+	elapsed   int64 // time since the fixed window started
+}
+
+// windowLoad decodes the state word s as seen at now, rolling it forward
+// to now's fixed window.
+func (l *HookedQuota) windowLoad(s int64, now int64) hookedQuotaWindow {
+	width := int64(time.Hour)
+	countBits := uint(bits.Len64(uint64(2)))
+	countMask := int64(1)<<countBits - 1
+	indexMask := uint64(1)<<(64-2*countBits) - 1
+
+	now = max(now, 0)
+	index := now / width
+	w := hookedQuotaWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
+	stateIndex := uint64(s) >> (2 * countBits)
+	prev, cur := s>>countBits&countMask, s&countMask
+	switch ahead := (w.index - stateIndex) & indexMask; {
+	case ahead == 0:
+		w.prev, w.cur = prev, cur
+	case ahead == 1:
+		w.prev = cur
+	case ahead > indexMask/2:
+		// Another caller read a later clock and moved the state into the
+		// next window first: count there, as at its very start.
+		w.index, w.prev, w.cur, w.elapsed = stateIndex, prev, cur, 0
+	}
+	return w
+}
+
+// windowEstimate returns the weighted count of the sliding window ending at
+// w's time.
+func (l *HookedQuota) windowEstimate(w hookedQuotaWindow) float64 {
+	width := int64(time.Hour)
+	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
+}
+
+// windowAllow is Allow for a HookedQuotaSlidingWindow: one load and one
+// compare-and-swap of the state word, retried only when another event got
+// in between.
+func (l *HookedQuota) windowAllow(now int64) bool {
+	width := int64(time.Hour)
+	countBits := uint(bits.Len64(uint64(2)))
+	for {
+		s := l.state.Load()
+		w := l.windowLoad(s, now)
+		// windowEstimate(w)+1 > Limit, multiplied by the width to save a
+		// division.
+		if float64(w.prev)*float64(width-w.elapsed)+float64(w.cur+1)*float64(width) > float64(2)*float64(width) {
+			return false
+		}
+		next := int64(w.index<<(2*countBits)) | w.prev<<countBits | (w.cur + 1)
+		if l.state.CompareAndSwap(s, next) {
+			return true
+		}
+	}
+}
+
+// windowAllowN is windowAllow for n events, 1 <= n <= Limit.
+func (l *HookedQuota) windowAllowN(now, n int64) bool {
+	width := int64(time.Hour)
+	countBits := uint(bits.Len64(uint64(2)))
+	for {
+		s := l.state.Load()
+		w := l.windowLoad(s, now)
+		if float64(w.prev)*float64(width-w.elapsed)+float64(w.cur+n)*float64(width) > float64(2)*float64(width) {
+			return false
+		}
+		next := int64(w.index<<(2*countBits)) | w.prev<<countBits | (w.cur + n)
+		if l.state.CompareAndSwap(s, next) {
+			return true
+		}
+	}
+}
+
+// windowRetry returns how long after now n more events would be allowed if
+// no other event came, 1 <= n <= Limit.
+func (l *HookedQuota) windowRetry(now, n int64) int64 {
+	width := int64(time.Hour)
+	w := l.windowLoad(l.state.Load(), now)
+	room := float64(2 - n)
+	// In this window, wait for prev's weight to fall to what cur leaves.
+	if free := room - float64(w.cur); free >= 0 {
+		if w.prev == 0 || float64(w.prev) <= free {
+			return 0
+		}
+		at := hookedQuotaCeilNanos(float64(width) * (1 - free/float64(w.prev)))
+		return max(at-w.elapsed, 0)
+	}
+	// Otherwise in the next one, where cur becomes the previous count.
+	toNext := width - w.elapsed
+	if float64(w.cur) <= room {
+		return toNext
+	}
+	// Up to two windows: saturate rather than wrap for the longest.
+	return hookedQuotaAddSaturating(toNext, hookedQuotaCeilNanos(float64(width)*(1-room/float64(w.cur))))
+}
+
+// hookedQuotaCeilNanos rounds a non-negative number of nanoseconds up to an
+// int64, saturating: float64(width) may round up past the largest int64.
+func hookedQuotaCeilNanos(ns float64) int64 {
+	if ns >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(math.Ceil(ns))
+}
+
+func (l *HookedQuota) windowStats(now int64) HookedQuotaStats {
+	w := l.windowLoad(l.state.Load(), now)
+	avail := int64(math.Floor(float64(2) - l.windowEstimate(w)))
+	st := HookedQuotaStats{Available: max(avail, 0), Current: w.cur, Previous: w.prev}
+	if avail <= 0 {
+		st.Delay = time.Duration(l.windowRetry(now, 1))
+	}
+	return st
+}
+
+// NewHookedQuota returns a rate limiter, a sliding window admitting 2 events per 1h0m0s, whose clock starts now.
+func NewHookedQuota() *HookedQuota {
+	return NewHookedQuotaAt(time.Now())
+}
+
+// NewHookedQuotaAt is NewHookedQuota with an explicit epoch: the time at which the bucket is
+// full and the first window starts. Tests use it with the At methods to
+// control time.
+func NewHookedQuotaAt(epoch time.Time) *HookedQuota {
+	l := &HookedQuota{}
+	l.init(epoch)
+	return l
 }

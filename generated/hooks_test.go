@@ -2,8 +2,10 @@ package generated_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/monogen/monogen/generated"
 )
@@ -71,6 +73,77 @@ func TestGeneratedQueueOnDropReportsEachDroppedItemOnThePushingGoroutine(t *test
 			if !slices.Equal(left, tc.left) {
 				t.Errorf("queue held %v, want %v", left, tc.left)
 			}
+		})
+	}
+}
+
+// TestGeneratedRateLimitOnRejectReportsEachRefusedRequestOnTheCallersGoroutine
+// empties HookedAPI (a token bucket) and HookedQuota (a sliding window),
+// both of two events an hour with onreject=, then asks for more from a
+// goroutine of its own: onreject= sees each refused Allow and AllowN (nil
+// error) and each failed Wait and WaitN (its error) once, with the events
+// asked for, on that goroutine, before the call returns; admitted requests
+// call nothing.
+func TestGeneratedRateLimitOnRejectReportsEachRefusedRequestOnTheCallersGoroutine(t *testing.T) {
+	type limiter interface {
+		Allow() bool
+		AllowAt(time.Time) bool
+		AllowN(int) bool
+		Wait(context.Context) error
+		WaitN(context.Context, int) error
+	}
+	api, quota := generated.NewHookedAPI(), generated.NewHookedQuota()
+	for _, tc := range []struct {
+		name     string
+		l        limiter
+		exceeds  error
+		deadline error
+	}{
+		{"api", api, generated.ErrHookedAPIExceedsBurst, generated.ErrHookedAPIDeadline},
+		{"quota", quota, generated.ErrHookedQuotaExceedsBurst, generated.ErrHookedQuotaDeadline},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			generated.RateRejects.Take()
+			if !tc.l.Allow() || !tc.l.AllowN(0) || !tc.l.AllowN(1) {
+				t.Fatal("the first two events were refused")
+			}
+			if calls := generated.RateRejects.Take(); len(calls) != 0 {
+				t.Fatalf("admitted requests called onreject=: %v", calls)
+			}
+			canceled, cancel := context.WithCancel(context.Background())
+			cancel()
+			soon, cancelSoon := context.WithTimeout(context.Background(), time.Minute)
+			defer cancelSoon()
+			steps := []struct {
+				call func() bool // reports whether the request was refused
+				n    int
+				err  error
+			}{
+				{func() bool { return !tc.l.Allow() }, 1, nil},
+				{func() bool { return !tc.l.AllowN(2) }, 2, nil},
+				{func() bool { return tc.l.WaitN(context.Background(), 3) != nil }, 3, tc.exceeds},
+				{func() bool { return tc.l.Wait(canceled) != nil }, 1, context.Canceled},
+				{func() bool { return tc.l.Wait(soon) != nil }, 1, tc.deadline},
+			}
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				caller := generated.GoroutineID()
+				for i, s := range steps {
+					if !s.call() {
+						t.Errorf("step %d was admitted", i)
+					}
+					calls := generated.RateRejects.Take()
+					if len(calls) != 1 || calls[0].Hook != tc.name || calls[0].Arg.N != s.n || !errors.Is(calls[0].Arg.Err, s.err) || (s.err == nil) != (calls[0].Arg.Err == nil) {
+						t.Errorf("step %d: onreject= saw %+v before the call returned, want one %s call with %d, %v", i, calls, tc.name, s.n, s.err)
+						continue
+					}
+					if calls[0].On != caller {
+						t.Errorf("step %d: onreject= ran on goroutine %d, want the caller's %d", i, calls[0].On, caller)
+					}
+				}
+			}()
+			<-done
 		})
 	}
 }

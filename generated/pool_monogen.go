@@ -11883,12 +11883,14 @@ func (l *JobQuota) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *JobQuota) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *JobQuota) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -11910,12 +11912,14 @@ func (l *JobQuota) ReserveAt(t time.Time) JobQuotaReservation {
 // Burst (JobQuotaTokenBucket) or Limit (JobQuotaSlidingWindow) is never
 // allowed, and n <= 0 is always allowed, counting nothing.
 func (l *JobQuota) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *JobQuota) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -11942,10 +11946,13 @@ func (l *JobQuota) ReserveNAt(t time.Time, n int) JobQuotaReservation {
 // n events: WaitN retries when the window should have room for them, so a
 // stream of smaller requests may keep taking that room first.
 func (l *JobQuota) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrJobQuotaExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrJobQuotaExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -11959,7 +11966,8 @@ func (l *JobQuota) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *JobQuota) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -12294,12 +12302,14 @@ func (l *SharedQuota) init(epoch time.Time) {
 // store for the next (the others wait for its answer), so Allow may block
 // for one call to the store, at most the store timeout.
 func (l *SharedQuota) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *SharedQuota) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -12322,7 +12332,8 @@ func (l *SharedQuota) ReserveAt(t time.Time) SharedQuotaReservation {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *SharedQuota) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -12764,12 +12775,14 @@ func (l *SharedOpen) init(epoch time.Time) {
 // store for the next (the others wait for its answer), so Allow may block
 // for one call to the store, at most the store timeout.
 func (l *SharedOpen) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *SharedOpen) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -12792,7 +12805,8 @@ func (l *SharedOpen) ReserveAt(t time.Time) SharedOpenReservation {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *SharedOpen) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().

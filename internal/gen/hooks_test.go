@@ -65,6 +65,22 @@ func crashed(string, error) {}
 		hooks:  []string{"discarded"},
 		calls:  1, // dropTaken
 	},
+	{
+		name:   "ratelimit_token",
+		funcs:  "func refused(int, error) {}\n",
+		plain:  "//monogen:ratelimit R algo=token rate=100/s burst=4",
+		hooked: "//monogen:ratelimit R algo=token rate=100/s burst=4 onreject=refused",
+		hooks:  []string{"rejected"},
+		calls:  6, // Allow, AllowAt, AllowN, AllowNAt, WaitN, Wait
+	},
+	{
+		name:   "ratelimit_window_config",
+		funcs:  "func refused(int, error) {}\n",
+		plain:  "//monogen:ratelimit R algo=window limit=10 window=1s config=true",
+		hooked: "//monogen:ratelimit R algo=window limit=10 window=1s config=true onreject=refused",
+		hooks:  []string{"rejected"},
+		calls:  6,
+	},
 }
 
 // TestHooksAbsentGenerateNoHookCode generates each directive of hookCases
