@@ -8544,64 +8544,6 @@ func NewFlakyLimiter(fn func(context.Context, int) (int, error)) *FlakyLimiter {
 
 // WatchedSlots: generated from the semaphore directive in bounded.go.
 
-// watchedSlotsHistBuckets is the number of buckets of a
-// WatchedSlotsHistogram: one per power of 4 from 1µs to about 67s, and one
-// above.
-const watchedSlotsHistBuckets = 15
-
-// WatchedSlotsHistogram is a snapshot of a distribution of durations in
-// fixed buckets whose bounds are powers of 4 from 1µs to about 67s
-// (4^13µs). Bucket i counts the durations d with Bounds[i-1] < d <=
-// Bounds[i]; the last bucket counts those above the largest bound. Count is
-// the sum of Counts. The buckets and Sum are read one by one while
-// observations go on, so Sum may be off by the observations that came
-// meanwhile.
-type WatchedSlotsHistogram struct {
-	Bounds [watchedSlotsHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [watchedSlotsHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                              // total of the observations
-	Count  uint64                                     // number of observations
-}
-
-// watchedSlotsHistogram records durations into the buckets of a
-// WatchedSlotsHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type watchedSlotsHistogram struct {
-	counts [watchedSlotsHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// watchedSlotsHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func watchedSlotsHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, watchedSlotsHistBuckets-1)
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *watchedSlotsHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[watchedSlotsHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *watchedSlotsHistogram) addTo(s *WatchedSlotsHistogram) {
-	for i := range s.Bounds {
-		s.Bounds[i] = time.Microsecond << (2 * i)
-	}
-	for i := range h.counts {
-		n := h.counts[i].Load()
-		s.Counts[i] += n
-		s.Count += n
-	}
-	s.Sum += time.Duration(h.sum.Load())
-}
-
 // WatchedSlotsMaxN is the largest capacity a WatchedSlots supports. The two
 // bits above it in the state word are the queued flag and the over-release
 // guard.
@@ -8670,7 +8612,7 @@ func (s *WatchedSlots) waited(w *watchedSlotsWaiter, err error) {
 	if err != nil {
 		s.stats.canceled.Add(1)
 	}
-	s.stats.waitTime.observe(int64(d))
+	s.stats.waitTime.Observe(int64(d))
 }
 
 // init checks the configuration.
@@ -8980,8 +8922,66 @@ func (s *WatchedSlots) Stats() WatchedSlotsStats {
 	s.mu.Lock()
 	st.Waiting = s.stats.queued
 	s.mu.Unlock()
-	s.stats.waitTime.addTo(&st.WaitTime)
+	s.stats.waitTime.AddTo(&st.WaitTime)
 	return st
+}
+
+// watchedSlotsHistBuckets is the number of buckets of a
+// WatchedSlotsHistogram: one per power of 4 from 1µs to about 67s, and one
+// above.
+const watchedSlotsHistBuckets = 15
+
+// WatchedSlotsHistogram is a snapshot of a distribution of durations in
+// fixed buckets whose bounds are powers of 4 from 1µs to about 67s
+// (4^13µs). Bucket i counts the durations d with Bounds[i-1] < d <=
+// Bounds[i]; the last bucket counts those above the largest bound. Count is
+// the sum of Counts. The buckets and Sum are read one by one while
+// observations go on, so Sum may be off by the observations that came
+// meanwhile.
+type WatchedSlotsHistogram struct {
+	Bounds [watchedSlotsHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [watchedSlotsHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                              // total of the observations
+	Count  uint64                                     // number of observations
+}
+
+// watchedSlotsHistogram records durations into the buckets of a
+// WatchedSlotsHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type watchedSlotsHistogram struct {
+	counts [watchedSlotsHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// watchedSlotsHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func watchedSlotsHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, watchedSlotsHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *watchedSlotsHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[watchedSlotsHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *watchedSlotsHistogram) AddTo(s *WatchedSlotsHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // NewWatchedSlots returns a semaphore of capacity 64.
