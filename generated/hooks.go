@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // Event hooks of the queue, respool, ratelimit, limiter and pipeline kinds:
@@ -85,3 +87,27 @@ var RateRejects HookLog[Rejection]
 
 func apiRejected(n int, err error)   { RateRejects.Add("api", Rejection{n, err}) }
 func quotaRejected(n int, err error) { RateRejects.Add("quota", Rejection{n, err}) }
+
+// HookedConns is a resource pool of one resource whose Gets that wait are
+// reported to onwait= and timed in Stats.
+//
+//monogen:respool HookedConns[*Res] max=1 new=newRes onwait=connWaited metrics=true
+var _ struct{}
+
+// Res is a resource of HookedConns.
+type Res struct{ ID int }
+
+var resMade atomic.Int64
+
+func newRes() (*Res, error) { return &Res{ID: int(resMade.Add(1))}, nil }
+
+// Waited is what a respool's or semaphore's onwait= is called with.
+type Waited struct {
+	D   time.Duration
+	Err error
+}
+
+// ConnWaits records what HookedConns' onwait= sees.
+var ConnWaits HookLog[Waited]
+
+func connWaited(d time.Duration, err error) { ConnWaits.Add("conns", Waited{d, err}) }

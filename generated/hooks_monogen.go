@@ -9,9 +9,11 @@ import (
 	"math"
 	"math/bits"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // HookedNewestQueue: generated from the queue directive in hooks.go.
@@ -2113,4 +2115,673 @@ func NewHookedQuotaAt(epoch time.Time) *HookedQuota {
 	l := &HookedQuota{}
 	l.init(epoch)
 	return l
+}
+
+// HookedConns: generated from the respool directive in hooks.go.
+
+// ErrHookedConnsClosed is returned by Get after Close, and by the Gets Close
+// interrupts.
+var ErrHookedConnsClosed = errors.New("respool: closed")
+
+// hookedConnsHotSlots is the number of hot slots. Sixteen keep a few
+// goroutines, each holding one resource at a time, mostly on slots of their
+// own: two goroutines share one with odds of one in sixteen.
+const hookedConnsHotSlots = 16
+
+// hookedConnsSlotPad is the padding after each hot slot, so that no two
+// slots share a cache line, nor a pair of adjacent lines, which some
+// processors prefetch together (sync.Pool pads its per-P data to 128 bytes
+// for the same reason).
+const hookedConnsSlotPad = 128
+
+// hookedConnsHotEntry is a hot slot: an idle resource or none.
+type hookedConnsHotEntry struct {
+	r *Res
+	_ [hookedConnsSlotPad]byte
+}
+
+// hookedConnsIdleResource is a resource in the pool and the eviction tick at
+// which it was put back.
+type hookedConnsIdleResource struct {
+	res *Res
+}
+
+// HookedConns is a bounded pool of resources of type *Res. Create one with
+// NewHookedConns; the zero value is not usable. A HookedConns must not be
+// copied after first use.
+//
+// A Put happens before the Get that returns the same resource.
+type HookedConns struct {
+	_ hookedConnsNoCopy
+
+	ticker *time.Ticker
+	done   chan struct{} // closed by Close: stops the evictor
+	wg     sync.WaitGroup
+
+	_ [hookedConnsSlotPad]byte
+	// hot are the hot slots, after padding that keeps the first off the
+	// fields above: recently returned idle resources, generally newer than
+	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
+	// touch them.
+	hot [hookedConnsHotSlots]hookedConnsHotEntry
+	// nwait mirrors len(waiters) for Put, which reads it without the lock
+	// after filling a hot slot. A Get stores it before its last look at
+	// the slots, so (atomics being sequentially consistent) either the Get
+	// sees the resource or the Put sees the waiter and hands it over.
+	nwait atomic.Int32
+	// closed is set by Close, under mu; Get and Put read it without mu on
+	// the hot path.
+	closed atomic.Bool
+
+	// stats are the acquire counters of the metrics= option.
+	stats hookedConnsAcquireStats
+
+	mu      sync.Mutex
+	idle    []hookedConnsIdleResource // oldest first; Get takes the last
+	open    int                       // resources that exist: idle, in use, being made or being closed
+	waiters []chan struct{}           // Gets waiting at Max, oldest first
+}
+
+// init starts the evictor and the warmer.
+func (p *HookedConns) init() {
+	p.idle = make([]hookedConnsIdleResource, 0, 1)
+	p.done = make(chan struct{})
+}
+
+// Get returns an idle resource that passes the check, closing those that
+// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// Otherwise it waits until a resource is put back or discarded. It returns
+// ctx.Err() if ctx ends first, an error from making a resource, or
+// ErrHookedConnsClosed after Close. A Get that waits fails if ctx has ended
+// by the time the wait is over, even if a Put woke it at the same moment;
+// one that need not wait may succeed with a context already done. The caller
+// owns the resource until it passes it to Put or Discard.
+func (p *HookedConns) Get(ctx context.Context) (*Res, error) {
+	// The goroutine's own slot first, then the others.
+	i := hookedConnsHotStart(unsafe.Pointer(&p))
+	r, ok := p.hotTake(i)
+	if !ok {
+		r, ok = p.hotTakeAny(i + 1)
+	}
+	if ok {
+		if p.closed.Load() {
+			// Close ran after the Put that filled the slot.
+			p.closeAll(r)
+			var zero *Res
+			return zero, ErrHookedConnsClosed
+		}
+		if p.reusable(r) {
+			p.taken()
+			return r, nil
+		}
+		p.Discard(r)
+	}
+	return p.getSlow(ctx)
+}
+
+// reusable reports whether r, an idle resource, may be returned by Get: it
+// is not older than MaxLife and passes the check.
+func (p *HookedConns) reusable(r *Res) bool {
+	return p.healthy(r) == nil
+}
+
+// taken accounts for a Get that returns a resource: it counts it, and wakes
+// the warmer, since the pool may now hold fewer than MinIdle idle resources.
+func (p *HookedConns) taken() {
+	p.stats.gets.Add(1)
+}
+
+// getSlow is Get past the hot slots: it takes the newest resource of the
+// idle stack, makes a new one, or waits.
+func (p *HookedConns) getSlow(ctx context.Context) (*Res, error) {
+	var zero *Res
+	waitStart := time.Time{}
+	p.mu.Lock()
+	for {
+		if p.closed.Load() {
+			p.mu.Unlock()
+			p.waitEnded(waitStart, ErrHookedConnsClosed)
+			return zero, ErrHookedConnsClosed
+		}
+		// A Put may have filled a slot since the caller looked.
+		if len(p.idle) == 0 {
+			if r, ok := p.hotTakeAny(0); ok {
+				p.idle = append(p.idle, hookedConnsIdleResource{res: r})
+			}
+		}
+		if n := len(p.idle); n > 0 {
+			r := p.idle[n-1].res
+			p.idle[n-1] = hookedConnsIdleResource{}
+			p.idle = p.idle[:n-1]
+			p.mu.Unlock()
+			if p.reusable(r) {
+				p.taken()
+				p.waitEnded(waitStart, nil)
+				return r, nil
+			}
+			p.dispose(r)
+			p.mu.Lock()
+			p.open--
+			continue // take the next idle one, or make a replacement
+		}
+		if p.open < 1 {
+			p.open++
+			p.mu.Unlock()
+			r, err := p.makeNew(ctx)
+			if err != nil {
+				p.mu.Lock()
+				p.open--
+				p.wakeLocked() // a waiter may make one now
+				p.mu.Unlock()
+				p.stats.failed(err)
+				p.waitEnded(waitStart, err)
+				return zero, err
+			}
+			p.taken()
+			p.waitEnded(waitStart, nil)
+			return r, nil
+		}
+		if waitStart.IsZero() {
+			waitStart = time.Now()
+		}
+		if err := p.waitLocked(ctx); err != nil {
+			p.mu.Unlock()
+			p.stats.failed(err)
+			p.waitEnded(waitStart, err)
+			return zero, err
+		}
+	}
+}
+
+// makeNew makes a resource with create and, for MaxLife, records when.
+func (p *HookedConns) makeNew(ctx context.Context) (*Res, error) {
+	r, err := p.create(ctx)
+	return r, err
+}
+
+// dispose closes r with destroy and, for MaxLife, forgets when it was made.
+// It does not count r out: the caller does.
+func (p *HookedConns) dispose(r *Res) {
+	p.destroy(r)
+}
+
+// Put returns r to the pool for another Get. After Close, or if r is older
+// than MaxLife, Put closes r.
+func (p *HookedConns) Put(r *Res) {
+	if p.hotHolds(r) {
+		p.putHot(r, hookedConnsHotStart(unsafe.Pointer(&p)))
+	} else {
+		p.putPastHot(r)
+	}
+}
+
+// putPastHot is Put of a resource the hot slots cannot hold. It goes onto
+// the stack, after the slots' resources, which are older.
+func (p *HookedConns) putPastHot(r *Res) {
+	p.mu.Lock()
+	toClose := p.hotToIdleLocked()
+	if p.putLocked(r) {
+		toClose = append(toClose, r)
+	}
+	p.mu.Unlock()
+	p.closeAll(toClose...)
+}
+
+// putHot is Put through the hot slots, starting at slot i, the goroutine's
+// own: one compare-and-swap when that slot is empty, nobody waits and the
+// pool is open.
+func (p *HookedConns) putHot(r *Res, i uint32) {
+	ok := p.hotPut(i, r)
+	if !ok {
+		// The slot holds an older resource: r takes its place, for the
+		// goroutine's next Get, and the older one moves to another empty
+		// slot, or onto the stack if none is.
+		if old, had := p.hotSwap(i, r); had {
+			r = old
+			_, ok = p.hotPutAny(i+1, r)
+		} else {
+			ok = true
+		}
+	}
+	if ok && p.nwait.Load() == 0 && !p.closed.Load() {
+		return
+	}
+	// r found no empty slot and goes onto the stack. Or a Get is waiting:
+	// a slot's resource goes onto the stack for it, which may be r or, if
+	// r was taken meanwhile, another Put's. Or the pool is closed: Close
+	// emptied the slots before this Put filled one, so every resource a
+	// slot holds now is to be closed.
+	var toClose []*Res
+	p.mu.Lock()
+	if !ok && p.putLocked(r) {
+		toClose = append(toClose, r)
+	}
+	if p.closed.Load() {
+		toClose = append(toClose, p.hotToIdleLocked()...)
+	} else if len(p.waiters) > 0 {
+		if h, ok := p.hotTakeAny(i); ok {
+			p.putLocked(h) // wakes the waiter; the pool is open
+		}
+	}
+	p.mu.Unlock()
+	p.closeAll(toClose...)
+}
+
+// hotToIdleLocked empties the hot slots through putLocked: onto the stack,
+// or, after Close, into the returned resources for the caller to close
+// outside the lock. p.mu is held.
+func (p *HookedConns) hotToIdleLocked() (toClose []*Res) {
+	for i := range uint32(hookedConnsHotSlots) {
+		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
+			toClose = append(toClose, h)
+		}
+	}
+	return toClose
+}
+
+// hookedConnsHotStart returns the calling goroutine's own hot slot, where
+// its Get and Put start their scan of the slots, from at, the address of
+// their receiver parameter. That is on the caller's stack, at the same
+// address for a Get and a Put called from the same function (the register
+// ABI spills the receiver of either into the caller's argument area), so the
+// Put of a resource usually picks the slot its Get took it from. Other
+// goroutines have other stacks, at least 2 KiB apart: the address's bits
+// from 11 up, xored together three at a time, pick different slots for
+// stacks allocated near each other. The slot is only where the scan starts:
+// a wrong guess costs time, never correctness.
+func hookedConnsHotStart(at unsafe.Pointer) uint32 {
+	h := uint32(uintptr(at) >> 11)
+	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
+	return h % hookedConnsHotSlots
+}
+
+// hotTakeAny empties the first full hot slot from start on, cyclically, and
+// returns the resource it held, if any. It looks before it takes: a look at
+// a slot that another core uses leaves the cache line shared.
+func (p *HookedConns) hotTakeAny(start uint32) (r *Res, ok bool) {
+	for k := range uint32(hookedConnsHotSlots) {
+		if i := (start + k) % hookedConnsHotSlots; p.hotPeek(i) {
+			if r, ok = p.hotTake(i); ok {
+				return r, true
+			}
+		}
+	}
+	return r, false
+}
+
+// hotPutAny puts r in the first empty hot slot from start on, cyclically,
+// and returns its index, or reports that every slot was full. It looks
+// before it puts, as hotTakeAny does.
+func (p *HookedConns) hotPutAny(start uint32, r *Res) (i uint32, ok bool) {
+	for k := range uint32(hookedConnsHotSlots) {
+		if i = (start + k) % hookedConnsHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
+// Close, reports that the caller must close it with closeAll (outside the
+// lock). p.mu is held.
+func (p *HookedConns) putLocked(r *Res) (closeIt bool) {
+	if p.closed.Load() {
+		return true
+	}
+	p.idle = append(p.idle, hookedConnsIdleResource{res: r})
+	p.wakeLocked()
+	return false
+}
+
+// Discard closes r, a resource from Get that must not be reused, making room
+// for a new one once r is closed.
+func (p *HookedConns) Discard(r *Res) {
+	p.closeAll(r)
+}
+
+// closeAll closes rs, resources the pool counts, and only then stops
+// counting them and wakes as many waiting Gets: a resource counts toward the
+// maximum until its close function has returned, so that no Get makes one
+// while the maximum number of others still exist. p.mu is not held.
+func (p *HookedConns) closeAll(rs ...*Res) {
+	if len(rs) == 0 {
+		return
+	}
+	for _, r := range rs {
+		p.dispose(r)
+	}
+	p.mu.Lock()
+	p.open -= len(rs)
+	for range rs {
+		p.wakeLocked() // each closed resource makes room for a waiting Get
+	}
+	p.mu.Unlock()
+}
+
+// Len returns the number of resources that exist, idle, in use or being
+// closed, and how many of them are idle.
+func (p *HookedConns) Len() (open, idle int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.open, p.idleLocked()
+}
+
+// idleLocked returns the number of idle resources. p.mu is held.
+func (p *HookedConns) idleLocked() int {
+	idle := len(p.idle)
+	for i := range uint32(hookedConnsHotSlots) {
+		if p.hotPeek(i) {
+			idle++
+		}
+	}
+	return idle
+}
+
+// Close closes every idle resource, makes waiting and later Gets return
+// ErrHookedConnsClosed, and stops idle eviction and the warmer, waiting for
+// their goroutines to end (the warmer's context is canceled if it is making
+// a resource). A resource in use is closed when it is put back. Close may be
+// called more than once.
+func (p *HookedConns) Close() {
+	p.mu.Lock()
+	if p.closed.Load() {
+		p.mu.Unlock()
+		return
+	}
+	p.closed.Store(true)
+	// closed is set before the slots are emptied: a Put that fills one
+	// later sees closed and closes its resource itself.
+	p.hotToStackLocked()
+	idle := p.idle
+	p.idle = nil
+	for _, w := range p.waiters {
+		close(w)
+	}
+	p.waiters = nil
+	p.nwait.Store(0)
+	close(p.done)
+	p.mu.Unlock()
+	if p.ticker != nil {
+		p.ticker.Stop()
+	}
+	p.wg.Wait()
+	rs := make([]*Res, len(idle))
+	for i, ir := range idle {
+		rs[i] = ir.res
+	}
+	p.closeAll(rs...)
+}
+
+// waitLocked waits, with p.mu held on entry and on return, until a Put,
+// Discard or Close wakes the caller, or ctx ends.
+func (p *HookedConns) waitLocked(ctx context.Context) error {
+	w := p.enqueueLocked()
+	if w == nil {
+		return nil
+	}
+	p.stats.waits.Add(1)
+	return p.awaitLocked(ctx, w)
+}
+
+// enqueueLocked queues a waiting Get and returns the channel that wakes it,
+// or nil if it found a resource in a hot slot after all and put it on the
+// idle stack for the caller. p.mu is held.
+func (p *HookedConns) enqueueLocked() chan struct{} {
+	w := make(chan struct{}, 1)
+	p.waiters = append(p.waiters, w)
+	// Announce the wait, then look at the hot slots a last time: a Put
+	// that fills one after this look sees nwait and wakes a waiter.
+	p.nwait.Store(int32(len(p.waiters)))
+	if r, ok := p.hotTakeAny(0); ok {
+		p.waiters = p.waiters[:len(p.waiters)-1]
+		p.nwait.Store(int32(len(p.waiters)))
+		p.idle = append(p.idle, hookedConnsIdleResource{res: r})
+		return nil
+	}
+	return w
+}
+
+// awaitLocked waits, with p.mu held on entry and on return, until w wakes
+// the caller or ctx ends. If ctx has ended when the wait ends, it fails even
+// if the caller was woken too: a select between the two picks either at
+// random, and the wake-up may have come after ctx ended. A waiter that
+// fails after its wake-up passes it on, so that it is not lost.
+func (p *HookedConns) awaitLocked(ctx context.Context, w chan struct{}) error {
+	p.mu.Unlock()
+	done := ctx.Done()
+	select {
+	case <-w:
+		select {
+		case <-done:
+			// Fail as if done had been picked.
+		default:
+			p.mu.Lock()
+			return nil
+		}
+	case <-done:
+	}
+	p.mu.Lock()
+	if i := slices.Index(p.waiters, w); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
+		p.nwait.Store(int32(len(p.waiters)))
+	} else if !p.closed.Load() {
+		p.wakeLocked() // we were woken too late to use it
+	}
+	return ctx.Err()
+}
+
+// wakeLocked wakes the oldest waiting Get, if any. p.mu is held.
+func (p *HookedConns) wakeLocked() {
+	if len(p.waiters) == 0 {
+		return
+	}
+	w := p.waiters[0]
+	p.waiters = slices.Delete(p.waiters, 0, 1)
+	p.nwait.Store(int32(len(p.waiters)))
+	w <- struct{}{}
+}
+
+// hotToStackLocked moves the resources of the hot slots onto the idle stack.
+// p.mu is held.
+func (p *HookedConns) hotToStackLocked() {
+	for i := range uint32(hookedConnsHotSlots) {
+		if r, ok := p.hotTake(i); ok {
+			p.idle = append(p.idle, hookedConnsIdleResource{res: r})
+		}
+	}
+}
+
+// create makes a resource with newRes, the directive's new=.
+func (p *HookedConns) create(ctx context.Context) (*Res, error) {
+	return newRes()
+}
+
+// destroy does nothing: the directive has no close= function.
+func (p *HookedConns) destroy(r *Res) {
+	// Nothing to close.
+}
+
+// healthy accepts every resource: the directive has no check= function.
+func (p *HookedConns) healthy(r *Res) error {
+	return nil
+}
+
+// hotHolds reports whether the hot slots can hold r: not when r is nil,
+// which a slot uses for empty.
+func (p *HookedConns) hotHolds(r *Res) bool {
+	return r != nil
+}
+
+// hotPut puts r in hot slot i if it is empty, and reports whether it was,
+// with one compare-and-swap.
+func (p *HookedConns) hotPut(i uint32, r *Res) bool {
+	return atomic.CompareAndSwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil, unsafe.Pointer(r))
+}
+
+// hotSwap puts r in hot slot i and returns the resource the slot held, if
+// any, with one atomic swap.
+func (p *HookedConns) hotSwap(i uint32, r *Res) (old *Res, had bool) {
+	old = (*Res)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), unsafe.Pointer(r)))
+	return old, old != nil
+}
+
+// hotTake empties hot slot i and returns the resource it held, if any, with
+// one atomic swap.
+func (p *HookedConns) hotTake(i uint32) (r *Res, ok bool) {
+	r = (*Res)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil))
+	return r, r != nil
+}
+
+// hotPeek reports whether hot slot i holds a resource.
+func (p *HookedConns) hotPeek(i uint32) bool {
+	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
+}
+
+// hookedConnsNoCopy lets go vet's copylocks check report a HookedConns
+// copied by value.
+type hookedConnsNoCopy struct{}
+
+func (*hookedConnsNoCopy) Lock() {}
+
+func (*hookedConnsNoCopy) Unlock() {}
+
+// hookedConnsAcquireStats are the counters behind HookedConnsStats, on cache
+// lines of their own: every Get updates one.
+type hookedConnsAcquireStats struct {
+	_        [hookedConnsSlotPad]byte
+	gets     atomic.Int64
+	waits    atomic.Int64
+	canceled atomic.Int64
+	timedOut atomic.Int64
+	waitTime hookedConnsHistogram
+	_        [hookedConnsSlotPad]byte
+}
+
+// waitedFor calls connWaited, the directive's onwait=, after a Get that
+// waited for d and ended with err.
+func (p *HookedConns) waitedFor(d time.Duration, err error) {
+	connWaited(d, err)
+}
+
+// waitEnded records the end of a Get that ended with err, having waited
+// at Max since start; a zero start means it did not wait.
+func (p *HookedConns) waitEnded(start time.Time, err error) {
+	if start.IsZero() {
+		return
+	}
+	d := time.Since(start)
+	p.stats.waitTime.Observe(int64(d))
+	p.waitedFor(d, err)
+}
+
+// failed accounts for a Get that failed with err.
+func (s *hookedConnsAcquireStats) failed(err error) {
+	switch {
+	case errors.Is(err, context.Canceled):
+		s.canceled.Add(1)
+	case errors.Is(err, context.DeadlineExceeded):
+		s.timedOut.Add(1)
+	}
+}
+
+// HookedConnsStats is a snapshot of a pool's acquire counters, in the manner of
+// pgx/puddle's Stat. Each counter is read atomically, the snapshot as a
+// whole is not.
+type HookedConnsStats struct {
+	// Gets is the number of Gets that returned a resource.
+	Gets int64
+	// Waits is the number of times Gets waited at Max for a resource to be
+	// put back or closed, whatever they returned. A Get waits again when
+	// the resource it was woken for fails its check, or another Get took
+	// it.
+	Waits int64
+	// WaitTime is how long the Gets that waited at Max waited, each from
+	// its first wait to its return, whatever it returned: one observation
+	// per Get, where Waits counts each wait.
+	WaitTime HookedConnsHistogram
+	// Canceled and TimedOut are the Gets that failed because their context
+	// was canceled or its deadline passed, waiting or making a resource.
+	Canceled, TimedOut int64
+	// Open and Idle are what Len returns.
+	Open, Idle int
+}
+
+// Stats returns the acquire counters. They are zero unless the metrics= option
+// is set.
+func (p *HookedConns) Stats() HookedConnsStats {
+	open, idle := p.Len()
+	s := HookedConnsStats{
+		Gets:     p.stats.gets.Load(),
+		Waits:    p.stats.waits.Load(),
+		Canceled: p.stats.canceled.Load(),
+		TimedOut: p.stats.timedOut.Load(),
+		Open:     open,
+		Idle:     idle,
+	}
+	p.stats.waitTime.AddTo(&s.WaitTime)
+	return s
+}
+
+// hookedConnsHistBuckets is the number of buckets of a HookedConnsHistogram:
+// one per power of 4 from 1µs to about 67s, and one above.
+const hookedConnsHistBuckets = 15
+
+// HookedConnsHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type HookedConnsHistogram struct {
+	Bounds [hookedConnsHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [hookedConnsHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                             // total of the observations
+	Count  uint64                                    // number of observations
+}
+
+// hookedConnsHistogram records durations into the buckets of a
+// HookedConnsHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type hookedConnsHistogram struct {
+	counts [hookedConnsHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// hookedConnsHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func hookedConnsHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, hookedConnsHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *hookedConnsHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[hookedConnsHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *hookedConnsHistogram) AddTo(s *HookedConnsHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
+// NewHookedConns returns an empty HookedConns. Close closes the idle
+// resources.
+func NewHookedConns() *HookedConns {
+	p := &HookedConns{}
+	p.init()
+	return p
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/monogen/monogen/generated"
@@ -146,4 +147,65 @@ func TestGeneratedRateLimitOnRejectReportsEachRefusedRequestOnTheCallersGoroutin
 			<-done
 		})
 	}
+}
+
+// TestGeneratedResPoolOnWaitReportsEachGetThatWaitedOnItsGoroutine runs
+// HookedConns (max=1, onwait=, metrics=true) in a synctest bubble: a Get
+// that finds the resource calls nothing; a Get that waits 10ms for a Put
+// and one whose context ends after 5ms each call onwait= once, on their
+// own goroutine before they return, with the wait and their error; Stats
+// times the same waits.
+func TestGeneratedResPoolOnWaitReportsEachGetThatWaitedOnItsGoroutine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		generated.ConnWaits.Take()
+		p := generated.NewHookedConns()
+		defer p.Close()
+		get := func(ctx context.Context) (on uint64, err error, seen []generated.HookCall[generated.Waited]) {
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				on = generated.GoroutineID()
+				var r *generated.Res
+				r, err = p.Get(ctx)
+				seen = generated.ConnWaits.Take()
+				if err == nil {
+					p.Put(r)
+				}
+			}()
+			<-done
+			return on, err, seen
+		}
+		if _, err, seen := get(context.Background()); err != nil || len(seen) != 0 {
+			t.Fatalf("Get of an idle resource: %v, onwait= saw %v; want no error and no call", err, seen)
+		}
+		r, err := p.Get(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			time.Sleep(10 * time.Millisecond)
+			p.Put(r)
+		}()
+		on, err, seen := get(context.Background())
+		if err != nil || len(seen) != 1 || seen[0].Arg != (generated.Waited{D: 10 * time.Millisecond}) || seen[0].On != on {
+			t.Errorf("Get woken by a Put: %v, onwait= saw %+v; want one call with 10ms and no error on the Get's goroutine %d", err, seen, on)
+		}
+		r, err = p.Get(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+		on, err, seen = get(ctx)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) || len(seen) != 1 || seen[0].Arg.D != 5*time.Millisecond || seen[0].Arg.Err != err || seen[0].On != on {
+			t.Errorf("Get whose context ended: %v, onwait= saw %+v; want one call with 5ms and its error on the Get's goroutine %d", err, seen, on)
+		}
+		p.Put(r)
+		st := p.Stats()
+		var want [15]uint64
+		want[7] = 2 // 5ms and 10ms, in (4.096ms, 16.384ms]
+		if st.WaitTime.Counts != want || st.WaitTime.Sum != 15*time.Millisecond || st.Waits != 2 {
+			t.Errorf("Stats = %+v; want WaitTime counts %v, sum 15ms, 2 waits", st, want)
+		}
+	})
 }

@@ -81,6 +81,28 @@ func crashed(string, error) {}
 		hooks:  []string{"rejected"},
 		calls:  6,
 	},
+	{
+		name: "respool",
+		funcs: `import "time"
+
+type conn struct{}
+
+func dial() (*conn, error)           { return &conn{}, nil }
+func waited(time.Duration, error) {}
+`,
+		plain:  "//monogen:respool Conns[*conn] max=4 new=dial metrics=true",
+		hooked: "//monogen:respool Conns[*conn] max=4 new=dial metrics=true onwait=waited",
+		hooks:  []string{"waitedFor"},
+		calls:  1, // waitEnded
+	},
+	{
+		name:   "semaphore",
+		funcs:  "import \"time\"\n\nfunc waited(time.Duration, error) {}\n",
+		plain:  "//monogen:semaphore S n=4 metrics=true",
+		hooked: "//monogen:semaphore S n=4 metrics=true onwait=waited",
+		hooks:  []string{"waitedFor"},
+		calls:  1, // waited
+	},
 }
 
 // TestHooksAbsentGenerateNoHookCode generates each directive of hookCases
