@@ -1705,7 +1705,12 @@ func (l *ConfLimiter) call(ctx context.Context, req int) (int, error) {
 // counting itself, to the algorithm.
 func (l *ConfLimiter) sample(rtt int64, inFlight int64, err error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.adjust(rtt, inFlight, err)
+	l.mu.Unlock()
+}
+
+// adjust moves the limit after a sample; l.mu is held.
+func (l *ConfLimiter) adjust(rtt int64, inFlight int64, err error) {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		l.estimate *= confLimiterBackoff
@@ -8350,7 +8355,12 @@ func (l *WorkLimiter) call(ctx context.Context, req int) (int, error) {
 // counting itself, to the algorithm.
 func (l *WorkLimiter) sample(rtt int64, inFlight int64, err error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.adjust(rtt, inFlight, err)
+	l.mu.Unlock()
+}
+
+// adjust moves the limit after a sample; l.mu is held.
+func (l *WorkLimiter) adjust(rtt int64, inFlight int64, err error) {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		l.estimate *= workLimiterBackoff
@@ -8496,7 +8506,12 @@ func (l *FlakyLimiter) call(ctx context.Context, req int) (int, error) {
 // counting itself, to the algorithm.
 func (l *FlakyLimiter) sample(rtt int64, inFlight int64, err error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.adjust(rtt, inFlight, err)
+	l.mu.Unlock()
+}
+
+// adjust moves the limit after a sample; l.mu is held.
+func (l *FlakyLimiter) adjust(rtt int64, inFlight int64, err error) {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		l.estimate *= flakyLimiterBackoff

@@ -2,6 +2,7 @@ package generated
 
 import (
 	"bytes"
+	"context"
 	"runtime"
 	"strconv"
 	"sync"
@@ -111,3 +112,21 @@ type Waited struct {
 var ConnWaits HookLog[Waited]
 
 func connWaited(d time.Duration, err error) { ConnWaits.Add("conns", Waited{d, err}) }
+
+// HookedBackend is an adaptive limiter that reports each change of its
+// limit to onlimit=; every call is sampled.
+//
+//monogen:limiter HookedBackend[int, int] fn=backendCall min=1 max=64 initial=8 sample=1 onlimit=backendLimit
+var _ struct{}
+
+// backendCall fails with its context's error, as a call that timed out
+// does: the limit shrinks.
+func backendCall(ctx context.Context, n int) (int, error) { return n, ctx.Err() }
+
+// LimitChange is what a limiter's onlimit= is called with.
+type LimitChange struct{ From, To int64 }
+
+// BackendLimits records what HookedBackend's onlimit= sees.
+var BackendLimits HookLog[LimitChange]
+
+func backendLimit(from, to int64) { BackendLimits.Add("backend", LimitChange{from, to}) }

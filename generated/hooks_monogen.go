@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	rand "math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
@@ -2784,4 +2785,179 @@ func NewHookedConns() *HookedConns {
 	p := &HookedConns{}
 	p.init()
 	return p
+}
+
+// HookedBackend: generated from the limiter directive in hooks.go.
+
+// ErrHookedBackendLimited is returned by Execute for a call rejected because
+// as many calls as the limit are in flight.
+var ErrHookedBackendLimited = errors.New("limiter: concurrency limit reached")
+
+const (
+	// hookedBackendLongWindow is the number of samples the long-run latency
+	// average spans (an exponential moving average with weight
+	// 1/hookedBackendLongWindow).
+	hookedBackendLongWindow = 100
+	// hookedBackendBackoff is the factor the limit is multiplied by when a
+	// call times out: a timeout gives no latency, only a sign of overload.
+	hookedBackendBackoff = 0.9
+	// hookedBackendCacheLine is the size the hot words are padded to.
+	hookedBackendCacheLine = 64
+)
+
+// HookedBackend bounds the number of concurrent calls to a function by an
+// adaptive limit.
+//
+// A HookedBackend must be created with NewHookedBackend and must not be
+// copied after first use. Its methods are safe for concurrent use. A call
+// admitted by Execute counts as in flight until the function returns (or
+// panics).
+type HookedBackend struct {
+	inFlight atomic.Int64
+	limit    atomic.Int64
+	_        [hookedBackendCacheLine - 16]byte
+
+	epoch time.Time
+
+	rejected atomic.Uint64
+
+	mu       sync.Mutex // guards the algorithm's state below
+	estimate float64    // the limit before rounding
+	longRTT  float64    // long-run average latency in nanoseconds
+	// reported is the limit last reported to the limit hook, zero before
+	// the first report (the limit was Initial).
+	reported int64
+}
+
+// init checks the configuration and sets the initial limit. The generated
+// constructor calls it after building the struct.
+func (l *HookedBackend) init() {
+	l.epoch = time.Now()
+	l.estimate = float64(8)
+	l.limit.Store(8)
+}
+
+// Execute calls the function with ctx and req, unless as many calls as the
+// limit are in flight, in which case it returns ErrHookedBackendLimited at
+// once.
+func (l *HookedBackend) Execute(ctx context.Context, req int) (int, error) {
+	n := l.inFlight.Add(1)
+	if n > l.limit.Load() {
+		l.inFlight.Add(-1)
+		l.rejected.Add(1)
+		var zero int
+		return zero, ErrHookedBackendLimited
+	}
+	defer l.inFlight.Add(-1)
+	if rand.Uint32()&(1-1) != 0 {
+		return l.call(ctx, req)
+	}
+	start := l.clock()
+	resp, err := l.call(ctx, req)
+	l.sample(l.clock()-start, n, err)
+	return resp, err
+}
+
+// HookedBackendStats is a snapshot of a HookedBackend.
+type HookedBackendStats struct {
+	// Limit is the current limit and InFlight the calls in flight.
+	Limit, InFlight int64
+	// Rejected counts the calls rejected since the limiter was created.
+	Rejected uint64
+	// Latency is the long-run average latency of the sampled calls.
+	Latency time.Duration
+}
+
+// Stats returns a snapshot of the limiter.
+func (l *HookedBackend) Stats() HookedBackendStats {
+	l.mu.Lock()
+	rtt := l.longRTT
+	l.mu.Unlock()
+	return HookedBackendStats{
+		Limit:    l.limit.Load(),
+		InFlight: l.inFlight.Load(),
+		Rejected: l.rejected.Load(),
+		Latency:  time.Duration(rtt),
+	}
+}
+
+// call calls the user's function.
+func (l *HookedBackend) call(ctx context.Context, req int) (int, error) {
+	return backendCall(ctx, req)
+}
+
+// limitChanged calls backendLimit, the directive's onlimit=, with a change
+// of the limit from from to to.
+func (l *HookedBackend) limitChanged(from, to int64) {
+	backendLimit(from, to)
+}
+
+// reportLimit calls limitChanged if the limit changed since it last did.
+func (l *HookedBackend) reportLimit() {
+	l.mu.Lock()
+	from, to := l.reported, l.limit.Load()
+	if from == 0 {
+		from = 8
+	}
+	l.reported = to
+	l.mu.Unlock()
+	if to != from {
+		l.limitChanged(from, to)
+	}
+}
+
+// sample feeds the latency of one call, made with inFlight calls in flight
+// counting itself, to the algorithm.
+func (l *HookedBackend) sample(rtt int64, inFlight int64, err error) {
+	l.mu.Lock()
+	l.adjust(rtt, inFlight, err)
+	l.mu.Unlock()
+	l.reportLimit()
+}
+
+// adjust moves the limit after a sample; l.mu is held.
+func (l *HookedBackend) adjust(rtt int64, inFlight int64, err error) {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		l.estimate *= hookedBackendBackoff
+	case err != nil:
+		// A failure's latency says nothing about the queue: failures
+		// are often fast.
+		return
+	default:
+		short := float64(max(rtt, 1))
+		if l.longRTT == 0 {
+			l.longRTT = short
+		}
+		l.longRTT += (short - l.longRTT) / hookedBackendLongWindow
+		if l.longRTT > 2*short {
+			// Latency dropped for good: let the average follow quickly
+			// instead of granting a huge gradient for
+			// hookedBackendLongWindow samples.
+			l.longRTT = 0.95*l.longRTT + 0.05*short
+		}
+		if float64(inFlight) < l.estimate/2 {
+			// Too little load to tell whether the limit is too low.
+			return
+		}
+		gradient := max(0.5, min(1, 1.5*l.longRTT/short))
+		// sqrt(limit) calls may queue: enough to probe for more capacity,
+		// few enough for latency to show the queue.
+		next := l.estimate*gradient + math.Sqrt(l.estimate)
+		l.estimate += (next - l.estimate) * 0.2
+	}
+	l.estimate = max(float64(1), min(float64(64), l.estimate))
+	l.limit.Store(int64(l.estimate))
+}
+
+// clock returns the time in nanoseconds since the limiter was created.
+func (l *HookedBackend) clock() int64 {
+	return int64(time.Since(l.epoch))
+}
+
+// NewHookedBackend returns an adaptive concurrency limiter (limit 1 to 64, starting at 8) around backendCall.
+func NewHookedBackend() *HookedBackend {
+	l := &HookedBackend{}
+	l.init()
+	return l
 }

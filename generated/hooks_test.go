@@ -209,3 +209,43 @@ func TestGeneratedResPoolOnWaitReportsEachGetThatWaitedOnItsGoroutine(t *testing
 		}
 	})
 }
+
+// TestGeneratedLimiterOnLimitReportsEachChangeOfTheLimitOnTheCallersGoroutine
+// makes calls of HookedBackend (initial=8, min=1, onlimit=) that time out
+// from a goroutine of its own: each shrinks the limit by a tenth, and
+// onlimit= sees each change once, on that goroutine, before Execute
+// returns; a call down at the minimum changes nothing and calls nothing.
+func TestGeneratedLimiterOnLimitReportsEachChangeOfTheLimitOnTheCallersGoroutine(t *testing.T) {
+	generated.BackendLimits.Take()
+	l := generated.NewHookedBackend()
+	expired, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		caller := generated.GoroutineID()
+		// 8 * 0.9^k, rounded down, until the minimum 1.
+		want := []generated.LimitChange{{8, 7}, {7, 6}, {6, 5}, {5, 4}, {4, 3}, {3, 2}, {2, 1}}
+		estimate := 8.0
+		for i := 0; i < 30; i++ {
+			from := int64(estimate)
+			estimate = max(1, estimate*0.9)
+			l.Execute(expired, i)
+			calls := generated.BackendLimits.Take()
+			if from == int64(estimate) {
+				if len(calls) != 0 {
+					t.Errorf("call %d left the limit at %d, yet onlimit= saw %v", i, from, calls)
+				}
+				continue
+			}
+			if len(calls) != 1 || calls[0].Arg != want[0] || calls[0].On != caller {
+				t.Errorf("call %d: onlimit= saw %+v before Execute returned, want %v on the caller's goroutine %d", i, calls, want[0], caller)
+			}
+			want = want[1:]
+		}
+		if len(want) != 0 {
+			t.Errorf("changes never reported: %v", want)
+		}
+	}()
+	<-done
+}
