@@ -2622,12 +2622,13 @@ type ConfTokensStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *ConfTokens) Stats() ConfTokensStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is ConfTokensStats at time t.
 func (l *ConfTokens) StatsAt(t time.Time) ConfTokensStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // ConfTokensReservation is an event reserved by Reserve. It is a value;
@@ -3087,12 +3088,13 @@ type ConfWindowStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *ConfWindow) Stats() ConfWindowStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is ConfWindowStats at time t.
 func (l *ConfWindow) StatsAt(t time.Time) ConfWindowStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // ConfWindowReservation is an event reserved by Reserve. It is a value;
@@ -3686,12 +3688,13 @@ type BenchConfTokensStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *BenchConfTokens) Stats() BenchConfTokensStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is BenchConfTokensStats at time t.
 func (l *BenchConfTokens) StatsAt(t time.Time) BenchConfTokensStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // BenchConfTokensReservation is an event reserved by Reserve. It is a value;
@@ -4127,12 +4130,13 @@ type TokensStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *Tokens) Stats() TokensStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is TokensStats at time t.
 func (l *Tokens) StatsAt(t time.Time) TokensStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // TokensReservation is an event reserved by Reserve. It is a value; Cancel
@@ -4561,12 +4565,13 @@ type WindowStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *Window) Stats() WindowStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is WindowStats at time t.
 func (l *Window) StatsAt(t time.Time) WindowStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // WindowReservation is an event reserved by Reserve. It is a value; Cancel
@@ -5038,12 +5043,13 @@ type BenchTokensStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *BenchTokens) Stats() BenchTokensStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is BenchTokensStats at time t.
 func (l *BenchTokens) StatsAt(t time.Time) BenchTokensStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // BenchTokensReservation is an event reserved by Reserve. It is a value;
@@ -5475,12 +5481,13 @@ type BenchWindowStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *BenchWindow) Stats() BenchWindowStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is BenchWindowStats at time t.
 func (l *BenchWindow) StatsAt(t time.Time) BenchWindowStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // BenchWindowReservation is an event reserved by Reserve. It is a value;

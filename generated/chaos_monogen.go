@@ -2454,12 +2454,13 @@ type ChaosTokensStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *ChaosTokens) Stats() ChaosTokensStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is ChaosTokensStats at time t.
 func (l *ChaosTokens) StatsAt(t time.Time) ChaosTokensStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // ChaosTokensReservation is an event reserved by Reserve. It is a value;
@@ -2891,12 +2892,13 @@ type ChaosWindowStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *ChaosWindow) Stats() ChaosWindowStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is ChaosWindowStats at time t.
 func (l *ChaosWindow) StatsAt(t time.Time) ChaosWindowStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // ChaosWindowReservation is an event reserved by Reserve. It is a value;

@@ -70,9 +70,10 @@ func (l *HookLog[T]) Take() []HookCall[T] {
 }
 
 // HookedAPI (a token bucket) and HookedQuota (a sliding window) report each
-// request they refuse to onreject=.
+// request they refuse to onreject=; TimedAPI times its Waits that wait.
 //
 //monogen:ratelimit HookedAPI algo=token rate=1/h burst=2 onreject=apiRejected
+//monogen:ratelimit TimedAPI algo=token rate=100/s metrics=true
 //monogen:ratelimit HookedQuota algo=window limit=2 window=1h onreject=quotaRejected
 var _ struct{}
 

@@ -1389,12 +1389,13 @@ type HookedAPIStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *HookedAPI) Stats() HookedAPIStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is HookedAPIStats at time t.
 func (l *HookedAPI) StatsAt(t time.Time) HookedAPIStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // HookedAPIReservation is an event reserved by Reserve. It is a value;
@@ -1611,6 +1612,520 @@ func NewHookedAPI() *HookedAPI {
 // control time.
 func NewHookedAPIAt(epoch time.Time) *HookedAPI {
 	l := &HookedAPI{}
+	l.init(epoch)
+	return l
+}
+
+// TimedAPI: generated from the ratelimit directive in hooks.go.
+
+// TimedAPIAlgorithm selects how a TimedAPI counts events.
+type TimedAPIAlgorithm uint8
+
+const (
+	// TimedAPITokenBucket admits Burst events at once and then one event per
+	// Interval: algo=token.
+	TimedAPITokenBucket TimedAPIAlgorithm = iota
+	// TimedAPISlidingWindow admits at most Limit events in any Window,
+	// estimating the count over the sliding window from the counts of the
+	// current and the previous fixed window: algo=window.
+	TimedAPISlidingWindow
+)
+
+// TimedAPIMaxLimit is the largest window Limit. The window's counts and index
+// share one 64-bit word; TimedAPIMaxLimit leaves the index at least 22 bits.
+const TimedAPIMaxLimit = 1<<20 - 1
+
+// ErrTimedAPIDeadline is returned by Wait when the wait could not end before
+// the context's deadline. errors.Is(ErrTimedAPIDeadline,
+// context.DeadlineExceeded) holds, so callers need check only the latter.
+var ErrTimedAPIDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// ErrTimedAPIExceedsBurst is returned by WaitN for more events than the
+// limiter ever admits at once: more than Burst for a TimedAPITokenBucket,
+// more than Limit for a TimedAPISlidingWindow.
+var ErrTimedAPIExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
+
+// timedAPICacheLine is the size the state word is padded to, so that limiters
+// allocated next to each other do not share it.
+const timedAPICacheLine = 64
+
+// TimedAPI controls how frequently events are allowed to happen.
+//
+// A TimedAPI is safe for concurrent use. It must be created with NewTimedAPI
+// and must not be copied after first use. Its methods never block except
+// Wait, and never take a lock: each decision is one compare-and-swap on a
+// single word.
+//
+// Methods ending in At take the current time explicitly (x/time/rate
+// style); the others read a monotonic clock. Times are measured from the
+// limiter's epoch, so times passed to the At methods should carry a
+// monotonic reading (come from time.Now) or be derived from the epoch given
+// to NewTimedAPIAt.
+type TimedAPI struct {
+	// state is, for TimedAPITokenBucket, the theoretical arrival time of the
+	// next event less Burst intervals, in nanoseconds since epoch; for
+	// TimedAPISlidingWindow, the index of the current fixed window and the
+	// counts of it and the previous one.
+	state atomic.Int64
+	_     [timedAPICacheLine - 8]byte
+
+	epoch time.Time
+
+	// waitTime times the Waits that waited, for TimedAPIStats.
+	waitTime timedAPIHistogram
+}
+
+// init checks the configuration and starts the clock. The generated
+// constructor calls it with time.Now().
+func (l *TimedAPI) init(epoch time.Time) {
+	// The bucket is full at the epoch.
+	l.state.Store(-int64(10*time.Millisecond) * 1)
+	l.epoch = epoch
+}
+
+// Allow reports whether an event may happen now, and if so counts it. It
+// never blocks.
+func (l *TimedAPI) Allow() bool {
+	ok := l.allow(l.clock())
+	return ok
+}
+
+// AllowAt is Allow at time t.
+func (l *TimedAPI) AllowAt(t time.Time) bool {
+	ok := l.allow(l.offset(t))
+	return ok
+}
+
+// Reserve reserves one event and returns when it may happen. A
+// TimedAPITokenBucket always grants the reservation, possibly in the future;
+// a TimedAPISlidingWindow grants it only when the event may happen now, and
+// otherwise returns a reservation that is not OK and whose Delay says when
+// to retry.
+func (l *TimedAPI) Reserve() TimedAPIReservation {
+	return l.reserve(l.clock())
+}
+
+// ReserveAt is Reserve at time t.
+func (l *TimedAPI) ReserveAt(t time.Time) TimedAPIReservation {
+	return l.reserve(l.offset(t))
+}
+
+// AllowN reports whether n events may happen now, and if so counts them all;
+// otherwise it counts none. It never blocks. As in x/time/rate, n above
+// Burst (TimedAPITokenBucket) or Limit (TimedAPISlidingWindow) is never
+// allowed, and n <= 0 is always allowed, counting nothing.
+func (l *TimedAPI) AllowN(n int) bool {
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
+}
+
+// AllowNAt is AllowN at time t.
+func (l *TimedAPI) AllowNAt(t time.Time, n int) bool {
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a TimedAPITokenBucket grants the reservation, possibly in
+// the future; a TimedAPISlidingWindow grants it only when the n events may
+// happen now, and otherwise returns a reservation that is not OK and whose
+// Delay says when to retry. As in x/time/rate, a reservation of more than
+// Burst (Limit) events is not OK, and its Delay is the largest duration; n
+// <= 0 reserves nothing, OK and now. Cancel gives all n events back.
+func (l *TimedAPI) ReserveN(n int) TimedAPIReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *TimedAPI) ReserveNAt(t time.Time, n int) TimedAPIReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if n
+// exceeds Burst (Limit): ErrTimedAPIExceedsBurst; and if the events could
+// not happen before ctx's deadline: ErrTimedAPIDeadline. On error no event
+// is counted. Unlike x/time/rate, a TimedAPISlidingWindow does not queue the
+// n events: WaitN retries when the window should have room for them, so a
+// stream of smaller requests may keep taking that room first.
+func (l *TimedAPI) WaitN(ctx context.Context, n int) error {
+	var err error
+	if int64(n) > l.most() {
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrTimedAPIExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
+	}
+	return err
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *TimedAPI) most() int64 {
+	return 1
+}
+
+// Wait blocks until an event may happen, and counts it. It returns
+// ctx.Err() if ctx is done first, and ErrTimedAPIDeadline at once, without
+// waiting, if the event could not happen before ctx's deadline. On error
+// no event is counted. A Wait that waits fails if ctx is done by the time
+// the wait is over, even if the event's time came at the same moment.
+func (l *TimedAPI) Wait(ctx context.Context) error {
+	err := l.waitN(ctx, 1)
+	return err
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *TimedAPI) waitN(ctx context.Context, n int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	deadline := int64(math.MaxInt64)
+	if d, ok := ctx.Deadline(); ok {
+		deadline = l.offset(d)
+	}
+	waitStart := int64(-1)
+	for {
+		now := l.clock()
+		r := l.reserveN(now, n)
+		if r.OK() && r.at <= now {
+			l.waited(waitStart, now)
+			return nil
+		}
+		if r.at > deadline {
+			r.cancel(now)
+			l.waited(waitStart, now)
+			return ErrTimedAPIDeadline
+		}
+		if waitStart < 0 {
+			waitStart = now
+		}
+		timer := time.NewTimer(time.Duration(timedAPINanosBetween(now, r.at)))
+		done := ctx.Done()
+		select {
+		case <-timer.C:
+		case <-done:
+			timer.Stop()
+		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			l.waited(waitStart, l.clock())
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			l.waited(waitStart, l.clock())
+			return nil
+		}
+		// A window reservation only said when to retry.
+	}
+}
+
+// waited records a Wait that waited from start to end, in nanoseconds
+// since the epoch; a negative start means it did not wait.
+func (l *TimedAPI) waited(start, end int64) {
+	if start >= 0 {
+		l.waitTime.Observe(end - start)
+	}
+}
+
+// TimedAPIStats is a snapshot of a TimedAPI's state.
+type TimedAPIStats struct {
+	// Available is the number of events that may happen at once now.
+	Available int64
+	// Delay is how long until one more event may happen: zero when
+	// Available > 0.
+	Delay time.Duration
+	// WaitTime is how long the Waits that had to wait waited, whatever
+	// came of it. Waits that did not wait are not counted, which would
+	// cost every Wait a shared atomic add.
+	WaitTime TimedAPIHistogram
+}
+
+// Stats returns a snapshot of the limiter's state now.
+func (l *TimedAPI) Stats() TimedAPIStats {
+	return l.StatsAt(time.Now())
+}
+
+// StatsAt is TimedAPIStats at time t.
+func (l *TimedAPI) StatsAt(t time.Time) TimedAPIStats {
+	s := l.stats(l.offset(t))
+	l.waitTime.AddTo(&s.WaitTime)
+	return s
+}
+
+// TimedAPIReservation is an event reserved by Reserve. It is a value; Cancel
+// it at most once.
+type TimedAPIReservation struct {
+	l  *TimedAPI
+	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
+	ok bool  // the events are counted
+}
+
+// OK reports whether the reservation holds an event. A TimedAPISlidingWindow's
+// reservation is not OK when the event may not happen now; Delay then says
+// when to try again.
+func (r TimedAPIReservation) OK() bool { return r.ok }
+
+// Delay returns how long to wait from now before acting on the
+// reservation (or, if it is not OK, before retrying). Zero means now.
+func (r TimedAPIReservation) Delay() time.Duration {
+	return r.DelayFrom(time.Now())
+}
+
+// DelayFrom is Delay from time t.
+func (r TimedAPIReservation) DelayFrom(t time.Time) time.Duration {
+	return time.Duration(timedAPINanosBetween(r.l.offset(t), r.at))
+}
+
+// Cancel gives the reserved event back if its time has not come yet, so
+// that another event may take its place. It does nothing for a reservation
+// that is not OK.
+func (r TimedAPIReservation) Cancel() {
+	r.CancelAt(time.Now())
+}
+
+// CancelAt is Cancel at time t.
+func (r TimedAPIReservation) CancelAt(t time.Time) {
+	r.cancel(r.l.offset(t))
+}
+
+func (r TimedAPIReservation) cancel(now int64) {
+	if r.at < now {
+		return
+	}
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r TimedAPIReservation) undo() {
+	if !r.ok {
+		return
+	}
+	// A shared limiter's token came from the store, which does not take
+	// tokens back.
+	// Later reservations keep their times; the freed intervals go
+	// to whoever reserves next.
+	r.l.tokenCancel(r.n)
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (l *TimedAPI) clock() int64 {
+	return int64(time.Since(l.epoch))
+}
+
+// offset converts t to nanoseconds since the epoch.
+func (l *TimedAPI) offset(t time.Time) int64 {
+	return int64(t.Sub(l.epoch))
+}
+
+// timedAPIAddSaturating returns t+d for d >= 0, or the largest time if that
+// overflows.
+func timedAPIAddSaturating(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// timedAPINanosBetween returns the nanoseconds from from to to: zero if to
+// is not later, the largest duration if the difference overflows.
+func timedAPINanosBetween(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	if d := to - from; d > 0 {
+		return d
+	}
+	return math.MaxInt64
+}
+
+func (l *TimedAPI) allow(now int64) bool {
+	return l.tokenAllow(now)
+}
+
+func (l *TimedAPI) reserve(now int64) TimedAPIReservation {
+	return TimedAPIReservation{l: l, at: l.tokenReserve(now), n: 1, ok: true}
+}
+
+func (l *TimedAPI) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.tokenAllowN(now, n)
+}
+
+func (l *TimedAPI) reserveN(now, n int64) TimedAPIReservation {
+	if n <= 0 {
+		return TimedAPIReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return TimedAPIReservation{l: l, at: math.MaxInt64, n: n}
+	}
+	return TimedAPIReservation{l: l, at: l.tokenReserveN(now, n), n: n, ok: true}
+}
+
+func (l *TimedAPI) stats(now int64) TimedAPIStats {
+	return l.tokenStats(now)
+}
+
+// tokenAllow is Allow for a TimedAPITokenBucket.
+func (l *TimedAPI) tokenAllow(now int64) bool {
+	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)*1
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-interval {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+interval) {
+			return true
+		}
+	}
+}
+
+// tokenReserve takes the next token, whenever it comes, and returns the
+// time at which it may be used.
+func (l *TimedAPI) tokenReserve(now int64) int64 {
+	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)*1
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := timedAPIAddSaturating(max(s, now-tolerance), interval)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenAllowN is AllowN for a TimedAPITokenBucket, 1 <= n <= Burst: tokenAllow
+// for n tokens at once.
+func (l *TimedAPI) tokenAllowN(now, n int64) bool {
+	need, tolerance := int64(10*time.Millisecond)*n, int64(10*time.Millisecond)*1
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-need {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+need) {
+			return true
+		}
+	}
+}
+
+// tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
+func (l *TimedAPI) tokenReserveN(now, n int64) int64 {
+	need, tolerance := int64(10*time.Millisecond)*n, int64(10*time.Millisecond)*1
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := timedAPIAddSaturating(max(s, now-tolerance), need)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the n intervals of a reservation whose time has
+// not come.
+func (l *TimedAPI) tokenCancel(n int64) {
+	interval := int64(10*time.Millisecond) * n
+	for {
+		s := l.state.Load()
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+			return
+		}
+	}
+}
+
+func (l *TimedAPI) tokenStats(now int64) TimedAPIStats {
+	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)*1
+	now = max(now, math.MinInt64+tolerance)
+	from := max(l.state.Load(), now-tolerance)
+	if from > now-interval {
+		return TimedAPIStats{Delay: time.Duration(timedAPINanosBetween(now-interval, from))}
+	}
+	return TimedAPIStats{Available: (now - from) / interval}
+}
+
+// timedAPIHistBuckets is the number of buckets of a TimedAPIHistogram: one
+// per power of 4 from 1µs to about 67s, and one above.
+const timedAPIHistBuckets = 15
+
+// TimedAPIHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type TimedAPIHistogram struct {
+	Bounds [timedAPIHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [timedAPIHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                          // total of the observations
+	Count  uint64                                 // number of observations
+}
+
+// timedAPIHistogram records durations into the buckets of a
+// TimedAPIHistogram: an atomic add to one bucket and one to the sum, no lock
+// and no allocation.
+type timedAPIHistogram struct {
+	counts [timedAPIHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// timedAPIHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func timedAPIHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, timedAPIHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *timedAPIHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[timedAPIHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *timedAPIHistogram) AddTo(s *TimedAPIHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
+// NewTimedAPI returns a rate limiter, a token bucket of 1 tokens refilled at one per 10ms, whose clock starts now.
+func NewTimedAPI() *TimedAPI {
+	return NewTimedAPIAt(time.Now())
+}
+
+// NewTimedAPIAt is NewTimedAPI with an explicit epoch: the time at which the bucket is
+// full and the first window starts. Tests use it with the At methods to
+// control time.
+func NewTimedAPIAt(epoch time.Time) *TimedAPI {
+	l := &TimedAPI{}
 	l.init(epoch)
 	return l
 }
@@ -1850,12 +2365,13 @@ type HookedQuotaStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *HookedQuota) Stats() HookedQuotaStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is HookedQuotaStats at time t.
 func (l *HookedQuota) StatsAt(t time.Time) HookedQuotaStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // HookedQuotaReservation is an event reserved by Reserve. It is a value;

@@ -249,3 +249,38 @@ func TestGeneratedLimiterOnLimitReportsEachChangeOfTheLimitOnTheCallersGoroutine
 	}()
 	<-done
 }
+
+// TestGeneratedRateLimitWaitTimeTimesTheWaitsThatWaited drives TimedAPI
+// (100/s, metrics=true) in a synctest bubble: a Wait that finds a token and
+// one refused at once (its deadline is too near) are not timed; a Wait for
+// the next token (10ms) and one whose context is canceled after 4ms are.
+func TestGeneratedRateLimitWaitTimeTimesTheWaitsThatWaited(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := generated.NewTimedAPI()
+		if err := l.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		near, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+		if err := l.Wait(near); !errors.Is(err, generated.ErrTimedAPIDeadline) {
+			t.Fatalf("Wait with 5ms left for a token 10ms away: %v, want ErrTimedAPIDeadline", err)
+		}
+		cancel()
+		if err := l.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			time.Sleep(4 * time.Millisecond)
+			cancel()
+		}()
+		if err := l.Wait(ctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Wait canceled after 4ms: %v, want Canceled", err)
+		}
+		var want [15]uint64
+		want[6] = 1 // 4ms, in (1.024ms, 4.096ms]
+		want[7] = 1 // 10ms, in (4.096ms, 16.384ms]
+		if st := l.Stats(); st.WaitTime.Counts != want || st.WaitTime.Sum != 14*time.Millisecond {
+			t.Errorf("Stats().WaitTime = %+v, want counts %v and sum 14ms", st.WaitTime, want)
+		}
+	})
+}

@@ -12023,12 +12023,13 @@ type JobQuotaStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *JobQuota) Stats() JobQuotaStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is JobQuotaStats at time t.
 func (l *JobQuota) StatsAt(t time.Time) JobQuotaStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // JobQuotaReservation is an event reserved by Reserve. It is a value; Cancel
@@ -12392,12 +12393,13 @@ type SharedQuotaStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *SharedQuota) Stats() SharedQuotaStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is SharedQuotaStats at time t.
 func (l *SharedQuota) StatsAt(t time.Time) SharedQuotaStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // SharedQuotaReservation is an event reserved by Reserve. It is a value;
@@ -12865,12 +12867,13 @@ type SharedOpenStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *SharedOpen) Stats() SharedOpenStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is SharedOpenStats at time t.
 func (l *SharedOpen) StatsAt(t time.Time) SharedOpenStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // SharedOpenReservation is an event reserved by Reserve. It is a value;

@@ -221,12 +221,13 @@ type APIStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *API) Stats() APIStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is APIStats at time t.
 func (l *API) StatsAt(t time.Time) APIStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // APIReservation is an event reserved by Reserve. It is a value; Cancel it at

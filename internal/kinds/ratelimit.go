@@ -32,11 +32,13 @@ func init() {
 			{Key: "limit", Type: Int, Min: 1, Max: maxWindowLimit, Doc: "sliding window: events admitted per window (required)"},
 			{Key: "window", Type: Duration, Doc: "sliding window: the window's length, such as 1m (required)"},
 			configOption,
+			{Key: "metrics", Type: Bool, Doc: "a WaitTime histogram in Stats of the Waits that had to wait (default false: no clock read past Wait's own)"},
 			{Key: "onreject", Type: Func, Doc: "func(n int, err error) called with each request refused: an Allow or AllowN that returned false (err nil) and a Wait or WaitN that failed (its error), on the caller's goroutine before the call returns (default: no hook code)"},
 		}, append(sharedOptionSpecs("token bucket"),
 			OptionSpec{Key: "lease", Type: Int, Min: 1, Doc: "store=shared: the most tokens taken from the store at once (default burst/4, at least 1)"})...),
 		Build: buildRateLimit,
 		Bench: benchRateLimit,
+		Uses:  []string{histogramTemplate},
 	})
 }
 
@@ -271,9 +273,19 @@ func optionList(algo string) string {
 	return "limit= and window="
 }
 
-// rateLimitObservers binds onreject= to a direct call in the reject hook;
+// rateLimitObservers sets metrics= (the histogram of Stats.WaitTime) and
+// binds onreject= to a direct call in the reject hook;
 // without it the limiter has no hook code.
 func rateLimitObservers(c *Context) error {
+	metrics := false
+	if o := c.D.Option("metrics"); o != nil {
+		metrics = o.Value.(bool)
+	}
+	c.Spec.Config["Metrics"] = fmt.Sprint(metrics)
+	c.Spec.Conds["metrics"] = metrics
+	if metrics {
+		histogramFor(c, "Limiter", histogramUses{})
+	}
 	o := c.D.Option("onreject")
 	c.Spec.Config["hookReject"] = fmt.Sprint(o != nil)
 	if o == nil {

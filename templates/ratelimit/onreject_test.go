@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/monogen/monogen/templates/ratelimit"
@@ -111,4 +112,38 @@ func TestOnRejectReportsEachRefusedRequestOnTheCallersGoroutine(t *testing.T) {
 			<-done
 		})
 	}
+}
+
+// TestWaitTimeTimesOnlyTheWaitsThatWaited runs a limiter of 100 events a
+// second with Metrics in a synctest bubble: a Wait that finds a token and
+// one refused at once are not timed; a Wait for the next token and one
+// canceled while it waits are.
+func TestWaitTimeTimesOnlyTheWaitsThatWaited(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := ratelimit.New(ratelimit.Config{Algorithm: ratelimit.TokenBucket, Interval: 10 * time.Millisecond, Burst: 1, Metrics: true})
+		if err := l.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		near, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+		if err := l.Wait(near); !errors.Is(err, ratelimit.ErrDeadline) {
+			t.Fatalf("Wait with 5ms left for a token 10ms away: %v, want ErrDeadline", err)
+		}
+		cancel()
+		if err := l.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			time.Sleep(4 * time.Millisecond)
+			cancel()
+		}()
+		if err := l.Wait(ctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Wait canceled after 4ms: %v, want Canceled", err)
+		}
+		var want [15]uint64
+		want[6], want[7] = 1, 1 // 4ms and 10ms
+		if st := l.Stats(); st.WaitTime.Counts != want || st.WaitTime.Sum != 14*time.Millisecond || st.WaitTime.Count != 2 {
+			t.Errorf("Stats().WaitTime = %+v, want counts %v, sum 14ms", st.WaitTime, want)
+		}
+	})
 }

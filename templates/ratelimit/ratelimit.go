@@ -20,6 +20,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	hist "github.com/monogen/monogen/templates/histogram"
 )
 
 // Algorithm selects how a Limiter counts events.
@@ -73,6 +75,9 @@ type Config struct {
 	Lease int64
 	// StoreTimeout bounds each call to the store: timeout=.
 	StoreTimeout time.Duration
+
+	// Metrics enables the histogram of Stats.WaitTime: metrics=.
+	Metrics bool
 
 	// hookReject says whether a function is called with each request
 	// refused (SetOnReject, or the directive's onreject=).
@@ -128,6 +133,9 @@ type Limiter struct {
 	// onReject is the generic reference's reject hook (SetOnReject).
 	//monogen:note A generated limiter calls onreject= directly.
 	onReject func(n int, err error)
+
+	// waitTime times the Waits that waited, for Stats.
+	waitTime histogram //monogen:if metrics
 }
 
 // runtimeLimits says whether the limits are read at run time (config=true,
@@ -444,15 +452,27 @@ func (l *Limiter) waitN(ctx context.Context, n int64) error {
 	if d, ok := ctx.Deadline(); ok {
 		deadline = l.offset(d)
 	}
+	waitStart := int64(-1)
 	for {
 		now := l.clock()
 		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
+			if l.cfg.Metrics {
+				l.waited(waitStart, now)
+			}
 			return nil
 		}
 		if r.at > deadline {
 			r.cancel(now)
+			if l.cfg.Metrics {
+				l.waited(waitStart, now)
+			}
 			return ErrDeadline
+		}
+		if l.cfg.Metrics {
+			if waitStart < 0 {
+				waitStart = now
+			}
 		}
 		timer := time.NewTimer(time.Duration(nanosBetween(now, r.at)))
 		done := ctx.Done()
@@ -467,13 +487,29 @@ func (l *Limiter) waitN(ctx context.Context, n int64) error {
 			// picks either at random. The event will not happen, so it
 			// goes back even if its time has come.
 			r.undo()
+			if l.cfg.Metrics {
+				l.waited(waitStart, l.clock())
+			}
 			return ctx.Err()
 		default:
 		}
 		if r.OK() {
+			if l.cfg.Metrics {
+				l.waited(waitStart, l.clock())
+			}
 			return nil
 		}
 		// A window reservation only said when to retry.
+	}
+}
+
+// waited records a Wait that waited from start to end, in nanoseconds
+// since the epoch; a negative start means it did not wait.
+//
+//monogen:if metrics
+func (l *Limiter) waited(start, end int64) {
+	if start >= 0 {
+		l.waitTime.Observe(end - start)
 	}
 }
 
@@ -490,17 +526,38 @@ type Stats struct {
 	// StoreCalls and StoreErrors count a shared limiter's calls to its
 	// store, and those that failed.
 	StoreCalls, StoreErrors uint64 //monogen:if shared
+	// WaitTime is how long the Waits that had to wait waited, whatever
+	// came of it. Waits that did not wait are not counted, which would
+	// cost every Wait a shared atomic add.
+	WaitTime Histogram //monogen:if metrics
 }
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *Limiter) Stats() Stats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is Stats at time t.
 func (l *Limiter) StatsAt(t time.Time) Stats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	if l.cfg.Metrics {
+		l.waitTime.AddTo(&s.WaitTime)
+	}
+	return s
 }
+
+// Histogram is a snapshot of a distribution of durations in fixed buckets.
+//
+//monogen:template
+//monogen:note The generator stencils the histogram template next to a
+//monogen:note limiter with metrics=true and renames Histogram and
+//monogen:note histogram to what it declares.
+type Histogram = hist.Histogram
+
+// histogram records the durations of a Histogram.
+//
+//monogen:template
+type histogram = hist.Recorder
 
 // Reservation is an event reserved by Reserve. It is a value; Cancel it at
 // most once.

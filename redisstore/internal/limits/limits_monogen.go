@@ -155,12 +155,13 @@ type OpenStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *Open) Stats() OpenStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is OpenStats at time t.
 func (l *Open) StatsAt(t time.Time) OpenStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // OpenReservation is an event reserved by Reserve. It is a value; Cancel it at
@@ -597,12 +598,13 @@ type ClosedStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *Closed) Stats() ClosedStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is ClosedStats at time t.
 func (l *Closed) StatsAt(t time.Time) ClosedStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // ClosedReservation is an event reserved by Reserve. It is a value; Cancel
@@ -1039,12 +1041,13 @@ type LocalStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *Local) Stats() LocalStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is LocalStats at time t.
 func (l *Local) StatsAt(t time.Time) LocalStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // LocalReservation is an event reserved by Reserve. It is a value; Cancel it at
@@ -1506,12 +1509,13 @@ type FastStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *Fast) Stats() FastStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is FastStats at time t.
 func (l *Fast) StatsAt(t time.Time) FastStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // FastReservation is an event reserved by Reserve. It is a value; Cancel it at
