@@ -131,3 +131,23 @@ type LimitChange struct{ From, To int64 }
 var BackendLimits HookLog[LimitChange]
 
 func backendLimit(from, to int64) { BackendLimits.Add("backend", LimitChange{from, to}) }
+
+// Twins for hooks_bench_test.go: each pair differs only in a trivial hook
+// (or metrics=true), to measure what the hook costs the path it sits on.
+//
+//monogen:ratelimit BenchRate algo=token rate=1000000000/s burst=1000000
+//monogen:ratelimit BenchRateHooked algo=token rate=1000000000/s burst=1000000 onreject=benchRejected
+//monogen:ratelimit BenchRateTimed algo=token rate=1000000000/s burst=1000000 metrics=true
+//monogen:queue BenchDropQueue[int] size=1024 policy=drop-newest
+//monogen:queue BenchDropQueueHooked[int] size=1024 policy=drop-newest ondrop=benchDropped
+//monogen:respool BenchRes[*Res] max=16 new=newRes
+//monogen:respool BenchResHooked[*Res] max=16 new=newRes onwait=benchWaited
+//monogen:respool BenchResTimed[*Res] max=16 new=newRes metrics=true
+var _ struct{}
+
+// BenchEvents counts the calls of the benchmarks' trivial hooks.
+var BenchEvents atomic.Int64
+
+func benchRejected(int, error)         { BenchEvents.Add(1) }
+func benchDropped(int)                 { BenchEvents.Add(1) }
+func benchWaited(time.Duration, error) { BenchEvents.Add(1) }

@@ -3477,3 +3477,4240 @@ func NewHookedBackend() *HookedBackend {
 	l.init()
 	return l
 }
+
+// BenchRate: generated from the ratelimit directive in hooks.go.
+
+// BenchRateAlgorithm selects how a BenchRate counts events.
+type BenchRateAlgorithm uint8
+
+const (
+	// BenchRateTokenBucket admits Burst events at once and then one event per
+	// Interval: algo=token.
+	BenchRateTokenBucket BenchRateAlgorithm = iota
+	// BenchRateSlidingWindow admits at most Limit events in any Window,
+	// estimating the count over the sliding window from the counts of the
+	// current and the previous fixed window: algo=window.
+	BenchRateSlidingWindow
+)
+
+// BenchRateMaxLimit is the largest window Limit. The window's counts and index
+// share one 64-bit word; BenchRateMaxLimit leaves the index at least 22 bits.
+const BenchRateMaxLimit = 1<<20 - 1
+
+// ErrBenchRateDeadline is returned by Wait when the wait could not end
+// before the context's deadline. errors.Is(ErrBenchRateDeadline,
+// context.DeadlineExceeded) holds, so callers need check only the latter.
+var ErrBenchRateDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// ErrBenchRateExceedsBurst is returned by WaitN for more events than the
+// limiter ever admits at once: more than Burst for a BenchRateTokenBucket,
+// more than Limit for a BenchRateSlidingWindow.
+var ErrBenchRateExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
+
+// benchRateCacheLine is the size the state word is padded to, so that limiters
+// allocated next to each other do not share it.
+const benchRateCacheLine = 64
+
+// BenchRate controls how frequently events are allowed to happen.
+//
+// A BenchRate is safe for concurrent use. It must be created with
+// NewBenchRate and must not be copied after first use. Its methods never
+// block except Wait, and never take a lock: each decision is one
+// compare-and-swap on a single word.
+//
+// Methods ending in At take the current time explicitly (x/time/rate
+// style); the others read a monotonic clock. Times are measured from the
+// limiter's epoch, so times passed to the At methods should carry a
+// monotonic reading (come from time.Now) or be derived from the epoch given
+// to NewBenchRateAt.
+type BenchRate struct {
+	// state is, for BenchRateTokenBucket, the theoretical arrival time of
+	// the next event less Burst intervals, in nanoseconds since epoch; for
+	// BenchRateSlidingWindow, the index of the current fixed window and the
+	// counts of it and the previous one.
+	state atomic.Int64
+	_     [benchRateCacheLine - 8]byte
+
+	epoch time.Time
+}
+
+// init checks the configuration and starts the clock. The generated
+// constructor calls it with time.Now().
+func (l *BenchRate) init(epoch time.Time) {
+	// The bucket is full at the epoch.
+	l.state.Store(-int64(time.Nanosecond) * 1000000)
+	l.epoch = epoch
+}
+
+// Allow reports whether an event may happen now, and if so counts it. It
+// never blocks.
+func (l *BenchRate) Allow() bool {
+	ok := l.allow(l.clock())
+	return ok
+}
+
+// AllowAt is Allow at time t.
+func (l *BenchRate) AllowAt(t time.Time) bool {
+	ok := l.allow(l.offset(t))
+	return ok
+}
+
+// Reserve reserves one event and returns when it may happen. A
+// BenchRateTokenBucket always grants the reservation, possibly in the
+// future; a BenchRateSlidingWindow grants it only when the event may happen
+// now, and otherwise returns a reservation that is not OK and whose Delay
+// says when to retry.
+func (l *BenchRate) Reserve() BenchRateReservation {
+	return l.reserve(l.clock())
+}
+
+// ReserveAt is Reserve at time t.
+func (l *BenchRate) ReserveAt(t time.Time) BenchRateReservation {
+	return l.reserve(l.offset(t))
+}
+
+// AllowN reports whether n events may happen now, and if so counts them all;
+// otherwise it counts none. It never blocks. As in x/time/rate, n above
+// Burst (BenchRateTokenBucket) or Limit (BenchRateSlidingWindow) is never
+// allowed, and n <= 0 is always allowed, counting nothing.
+func (l *BenchRate) AllowN(n int) bool {
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
+}
+
+// AllowNAt is AllowN at time t.
+func (l *BenchRate) AllowNAt(t time.Time, n int) bool {
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a BenchRateTokenBucket grants the reservation, possibly in
+// the future; a BenchRateSlidingWindow grants it only when the n events may
+// happen now, and otherwise returns a reservation that is not OK and whose
+// Delay says when to retry. As in x/time/rate, a reservation of more than
+// Burst (Limit) events is not OK, and its Delay is the largest duration; n
+// <= 0 reserves nothing, OK and now. Cancel gives all n events back.
+func (l *BenchRate) ReserveN(n int) BenchRateReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *BenchRate) ReserveNAt(t time.Time, n int) BenchRateReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if n
+// exceeds Burst (Limit): ErrBenchRateExceedsBurst; and if the events could
+// not happen before ctx's deadline: ErrBenchRateDeadline. On error no event
+// is counted. Unlike x/time/rate, a BenchRateSlidingWindow does not queue
+// the n events: WaitN retries when the window should have room for them, so
+// a stream of smaller requests may keep taking that room first.
+func (l *BenchRate) WaitN(ctx context.Context, n int) error {
+	var err error
+	if int64(n) > l.most() {
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrBenchRateExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
+	}
+	return err
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *BenchRate) most() int64 {
+	return 1000000
+}
+
+// Wait blocks until an event may happen, and counts it. It returns
+// ctx.Err() if ctx is done first, and ErrBenchRateDeadline at once, without
+// waiting, if the event could not happen before ctx's deadline. On error
+// no event is counted. A Wait that waits fails if ctx is done by the time
+// the wait is over, even if the event's time came at the same moment.
+func (l *BenchRate) Wait(ctx context.Context) error {
+	err := l.waitN(ctx, 1)
+	return err
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *BenchRate) waitN(ctx context.Context, n int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	deadline := int64(math.MaxInt64)
+	if d, ok := ctx.Deadline(); ok {
+		deadline = l.offset(d)
+	}
+	for {
+		now := l.clock()
+		r := l.reserveN(now, n)
+		if r.OK() && r.at <= now {
+			return nil
+		}
+		if r.at > deadline {
+			r.cancel(now)
+			return ErrBenchRateDeadline
+		}
+		timer := time.NewTimer(time.Duration(benchRateNanosBetween(now, r.at)))
+		done := ctx.Done()
+		select {
+		case <-timer.C:
+		case <-done:
+			timer.Stop()
+		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			return nil
+		}
+		// A window reservation only said when to retry.
+	}
+}
+
+// BenchRateStats is a snapshot of a BenchRate's state.
+type BenchRateStats struct {
+	// Available is the number of events that may happen at once now.
+	Available int64
+	// Delay is how long until one more event may happen: zero when
+	// Available > 0.
+	Delay time.Duration
+}
+
+// Stats returns a snapshot of the limiter's state now.
+func (l *BenchRate) Stats() BenchRateStats {
+	return l.StatsAt(time.Now())
+}
+
+// StatsAt is BenchRateStats at time t.
+func (l *BenchRate) StatsAt(t time.Time) BenchRateStats {
+	s := l.stats(l.offset(t))
+	return s
+}
+
+// BenchRateReservation is an event reserved by Reserve. It is a value;
+// Cancel it at most once.
+type BenchRateReservation struct {
+	l  *BenchRate
+	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
+	ok bool  // the events are counted
+}
+
+// OK reports whether the reservation holds an event. A BenchRateSlidingWindow's
+// reservation is not OK when the event may not happen now; Delay then says
+// when to try again.
+func (r BenchRateReservation) OK() bool { return r.ok }
+
+// Delay returns how long to wait from now before acting on the
+// reservation (or, if it is not OK, before retrying). Zero means now.
+func (r BenchRateReservation) Delay() time.Duration {
+	return r.DelayFrom(time.Now())
+}
+
+// DelayFrom is Delay from time t.
+func (r BenchRateReservation) DelayFrom(t time.Time) time.Duration {
+	return time.Duration(benchRateNanosBetween(r.l.offset(t), r.at))
+}
+
+// Cancel gives the reserved event back if its time has not come yet, so
+// that another event may take its place. It does nothing for a reservation
+// that is not OK.
+func (r BenchRateReservation) Cancel() {
+	r.CancelAt(time.Now())
+}
+
+// CancelAt is Cancel at time t.
+func (r BenchRateReservation) CancelAt(t time.Time) {
+	r.cancel(r.l.offset(t))
+}
+
+func (r BenchRateReservation) cancel(now int64) {
+	if r.at < now {
+		return
+	}
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r BenchRateReservation) undo() {
+	if !r.ok {
+		return
+	}
+	// A shared limiter's token came from the store, which does not take
+	// tokens back.
+	// Later reservations keep their times; the freed intervals go
+	// to whoever reserves next.
+	r.l.tokenCancel(r.n)
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (l *BenchRate) clock() int64 {
+	return int64(time.Since(l.epoch))
+}
+
+// offset converts t to nanoseconds since the epoch.
+func (l *BenchRate) offset(t time.Time) int64 {
+	return int64(t.Sub(l.epoch))
+}
+
+// benchRateAddSaturating returns t+d for d >= 0, or the largest time if that
+// overflows.
+func benchRateAddSaturating(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// benchRateNanosBetween returns the nanoseconds from from to to: zero if to
+// is not later, the largest duration if the difference overflows.
+func benchRateNanosBetween(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	if d := to - from; d > 0 {
+		return d
+	}
+	return math.MaxInt64
+}
+
+func (l *BenchRate) allow(now int64) bool {
+	return l.tokenAllow(now)
+}
+
+func (l *BenchRate) reserve(now int64) BenchRateReservation {
+	return BenchRateReservation{l: l, at: l.tokenReserve(now), n: 1, ok: true}
+}
+
+func (l *BenchRate) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.tokenAllowN(now, n)
+}
+
+func (l *BenchRate) reserveN(now, n int64) BenchRateReservation {
+	if n <= 0 {
+		return BenchRateReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return BenchRateReservation{l: l, at: math.MaxInt64, n: n}
+	}
+	return BenchRateReservation{l: l, at: l.tokenReserveN(now, n), n: n, ok: true}
+}
+
+func (l *BenchRate) stats(now int64) BenchRateStats {
+	return l.tokenStats(now)
+}
+
+// tokenAllow is Allow for a BenchRateTokenBucket.
+func (l *BenchRate) tokenAllow(now int64) bool {
+	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1000000
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-interval {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+interval) {
+			return true
+		}
+	}
+}
+
+// tokenReserve takes the next token, whenever it comes, and returns the
+// time at which it may be used.
+func (l *BenchRate) tokenReserve(now int64) int64 {
+	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1000000
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := benchRateAddSaturating(max(s, now-tolerance), interval)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenAllowN is AllowN for a BenchRateTokenBucket, 1 <= n <= Burst: tokenAllow
+// for n tokens at once.
+func (l *BenchRate) tokenAllowN(now, n int64) bool {
+	need, tolerance := n, int64(time.Nanosecond)*1000000
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-need {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+need) {
+			return true
+		}
+	}
+}
+
+// tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
+func (l *BenchRate) tokenReserveN(now, n int64) int64 {
+	need, tolerance := n, int64(time.Nanosecond)*1000000
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := benchRateAddSaturating(max(s, now-tolerance), need)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the n intervals of a reservation whose time has
+// not come.
+func (l *BenchRate) tokenCancel(n int64) {
+	interval := n
+	for {
+		s := l.state.Load()
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+			return
+		}
+	}
+}
+
+func (l *BenchRate) tokenStats(now int64) BenchRateStats {
+	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1000000
+	now = max(now, math.MinInt64+tolerance)
+	from := max(l.state.Load(), now-tolerance)
+	if from > now-interval {
+		return BenchRateStats{Delay: time.Duration(benchRateNanosBetween(now-interval, from))}
+	}
+	return BenchRateStats{Available: (now - from) / interval}
+}
+
+// NewBenchRate returns a rate limiter, a token bucket of 1000000 tokens refilled at one per 1ns, whose clock starts now.
+func NewBenchRate() *BenchRate {
+	return NewBenchRateAt(time.Now())
+}
+
+// NewBenchRateAt is NewBenchRate with an explicit epoch: the time at which the bucket is
+// full and the first window starts. Tests use it with the At methods to
+// control time.
+func NewBenchRateAt(epoch time.Time) *BenchRate {
+	l := &BenchRate{}
+	l.init(epoch)
+	return l
+}
+
+// BenchRateHooked: generated from the ratelimit directive in hooks.go.
+
+// BenchRateHookedAlgorithm selects how a BenchRateHooked counts events.
+type BenchRateHookedAlgorithm uint8
+
+const (
+	// BenchRateHookedTokenBucket admits Burst events at once and then one
+	// event per Interval: algo=token.
+	BenchRateHookedTokenBucket BenchRateHookedAlgorithm = iota
+	// BenchRateHookedSlidingWindow admits at most Limit events in any
+	// Window, estimating the count over the sliding window from the counts
+	// of the current and the previous fixed window: algo=window.
+	BenchRateHookedSlidingWindow
+)
+
+// BenchRateHookedMaxLimit is the largest window Limit. The window's counts
+// and index share one 64-bit word; BenchRateHookedMaxLimit leaves the index
+// at least 22 bits.
+const BenchRateHookedMaxLimit = 1<<20 - 1
+
+// ErrBenchRateHookedDeadline is returned by Wait when the wait could not end
+// before the context's deadline. errors.Is(ErrBenchRateHookedDeadline,
+// context.DeadlineExceeded) holds, so callers need check only the latter.
+var ErrBenchRateHookedDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// ErrBenchRateHookedExceedsBurst is returned by WaitN for more events than
+// the limiter ever admits at once: more than Burst for a
+// BenchRateHookedTokenBucket, more than Limit for a
+// BenchRateHookedSlidingWindow.
+var ErrBenchRateHookedExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
+
+// benchRateHookedCacheLine is the size the state word is padded to, so that
+// limiters allocated next to each other do not share it.
+const benchRateHookedCacheLine = 64
+
+// BenchRateHooked controls how frequently events are allowed to happen.
+//
+// A BenchRateHooked is safe for concurrent use. It must be created with
+// NewBenchRateHooked and must not be copied after first use. Its methods
+// never block except Wait, and never take a lock: each decision is one
+// compare-and-swap on a single word.
+//
+// Methods ending in At take the current time explicitly (x/time/rate
+// style); the others read a monotonic clock. Times are measured from the
+// limiter's epoch, so times passed to the At methods should carry a
+// monotonic reading (come from time.Now) or be derived from the epoch given
+// to NewBenchRateHookedAt.
+type BenchRateHooked struct {
+	// state is, for BenchRateHookedTokenBucket, the theoretical arrival time
+	// of the next event less Burst intervals, in nanoseconds since epoch;
+	// for BenchRateHookedSlidingWindow, the index of the current fixed
+	// window and the counts of it and the previous one.
+	state atomic.Int64
+	_     [benchRateHookedCacheLine - 8]byte
+
+	epoch time.Time
+}
+
+// init checks the configuration and starts the clock. The generated
+// constructor calls it with time.Now().
+func (l *BenchRateHooked) init(epoch time.Time) {
+	// The bucket is full at the epoch.
+	l.state.Store(-int64(time.Nanosecond) * 1000000)
+	l.epoch = epoch
+}
+
+// rejected calls benchRejected, the directive's onreject=, with a request
+// for events that was refused with err (nil for an Allow).
+func (l *BenchRateHooked) rejected(events int, err error) {
+	benchRejected(events, err)
+}
+
+// Allow reports whether an event may happen now, and if so counts it. It
+// never blocks.
+func (l *BenchRateHooked) Allow() bool {
+	ok := l.allow(l.clock())
+	if !ok {
+		l.rejected(1, nil)
+	}
+	return ok
+}
+
+// AllowAt is Allow at time t.
+func (l *BenchRateHooked) AllowAt(t time.Time) bool {
+	ok := l.allow(l.offset(t))
+	if !ok {
+		l.rejected(1, nil)
+	}
+	return ok
+}
+
+// Reserve reserves one event and returns when it may happen. A
+// BenchRateHookedTokenBucket always grants the reservation, possibly in the
+// future; a BenchRateHookedSlidingWindow grants it only when the event may
+// happen now, and otherwise returns a reservation that is not OK and whose
+// Delay says when to retry.
+func (l *BenchRateHooked) Reserve() BenchRateHookedReservation {
+	return l.reserve(l.clock())
+}
+
+// ReserveAt is Reserve at time t.
+func (l *BenchRateHooked) ReserveAt(t time.Time) BenchRateHookedReservation {
+	return l.reserve(l.offset(t))
+}
+
+// AllowN reports whether n events may happen now, and if so counts them all;
+// otherwise it counts none. It never blocks. As in x/time/rate, n above
+// Burst (BenchRateHookedTokenBucket) or Limit (BenchRateHookedSlidingWindow)
+// is never allowed, and n <= 0 is always allowed, counting nothing.
+func (l *BenchRateHooked) AllowN(n int) bool {
+	ok := l.allowN(l.clock(), int64(n))
+	if !ok {
+		l.rejected(n, nil)
+	}
+	return ok
+}
+
+// AllowNAt is AllowN at time t.
+func (l *BenchRateHooked) AllowNAt(t time.Time, n int) bool {
+	ok := l.allowN(l.offset(t), int64(n))
+	if !ok {
+		l.rejected(n, nil)
+	}
+	return ok
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a BenchRateHookedTokenBucket grants the reservation,
+// possibly in the future; a BenchRateHookedSlidingWindow grants it only when
+// the n events may happen now, and otherwise returns a reservation that is
+// not OK and whose Delay says when to retry. As in x/time/rate, a
+// reservation of more than Burst (Limit) events is not OK, and its Delay is
+// the largest duration; n <= 0 reserves nothing, OK and now. Cancel gives
+// all n events back.
+func (l *BenchRateHooked) ReserveN(n int) BenchRateHookedReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *BenchRateHooked) ReserveNAt(t time.Time, n int) BenchRateHookedReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if n
+// exceeds Burst (Limit): ErrBenchRateHookedExceedsBurst; and if the events
+// could not happen before ctx's deadline: ErrBenchRateHookedDeadline. On
+// error no event is counted. Unlike x/time/rate, a
+// BenchRateHookedSlidingWindow does not queue the n events: WaitN retries
+// when the window should have room for them, so a stream of smaller requests
+// may keep taking that room first.
+func (l *BenchRateHooked) WaitN(ctx context.Context, n int) error {
+	var err error
+	if int64(n) > l.most() {
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrBenchRateHookedExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
+	}
+	if err != nil {
+		l.rejected(n, err)
+	}
+	return err
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *BenchRateHooked) most() int64 {
+	return 1000000
+}
+
+// Wait blocks until an event may happen, and counts it. It returns ctx.Err()
+// if ctx is done first, and ErrBenchRateHookedDeadline at once, without
+// waiting, if the event could not happen before ctx's deadline. On error no
+// event is counted. A Wait that waits fails if ctx is done by the time the
+// wait is over, even if the event's time came at the same moment.
+func (l *BenchRateHooked) Wait(ctx context.Context) error {
+	err := l.waitN(ctx, 1)
+	if err != nil {
+		l.rejected(1, err)
+	}
+	return err
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *BenchRateHooked) waitN(ctx context.Context, n int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	deadline := int64(math.MaxInt64)
+	if d, ok := ctx.Deadline(); ok {
+		deadline = l.offset(d)
+	}
+	for {
+		now := l.clock()
+		r := l.reserveN(now, n)
+		if r.OK() && r.at <= now {
+			return nil
+		}
+		if r.at > deadline {
+			r.cancel(now)
+			return ErrBenchRateHookedDeadline
+		}
+		timer := time.NewTimer(time.Duration(benchRateHookedNanosBetween(now, r.at)))
+		done := ctx.Done()
+		select {
+		case <-timer.C:
+		case <-done:
+			timer.Stop()
+		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			return nil
+		}
+		// A window reservation only said when to retry.
+	}
+}
+
+// BenchRateHookedStats is a snapshot of a BenchRateHooked's state.
+type BenchRateHookedStats struct {
+	// Available is the number of events that may happen at once now.
+	Available int64
+	// Delay is how long until one more event may happen: zero when
+	// Available > 0.
+	Delay time.Duration
+}
+
+// Stats returns a snapshot of the limiter's state now.
+func (l *BenchRateHooked) Stats() BenchRateHookedStats {
+	return l.StatsAt(time.Now())
+}
+
+// StatsAt is BenchRateHookedStats at time t.
+func (l *BenchRateHooked) StatsAt(t time.Time) BenchRateHookedStats {
+	s := l.stats(l.offset(t))
+	return s
+}
+
+// BenchRateHookedReservation is an event reserved by Reserve. It is a value;
+// Cancel it at most once.
+type BenchRateHookedReservation struct {
+	l  *BenchRateHooked
+	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
+	ok bool  // the events are counted
+}
+
+// OK reports whether the reservation holds an event. A
+// BenchRateHookedSlidingWindow's reservation is not OK when the event may
+// not happen now; Delay then says when to try again.
+func (r BenchRateHookedReservation) OK() bool { return r.ok }
+
+// Delay returns how long to wait from now before acting on the
+// reservation (or, if it is not OK, before retrying). Zero means now.
+func (r BenchRateHookedReservation) Delay() time.Duration {
+	return r.DelayFrom(time.Now())
+}
+
+// DelayFrom is Delay from time t.
+func (r BenchRateHookedReservation) DelayFrom(t time.Time) time.Duration {
+	return time.Duration(benchRateHookedNanosBetween(r.l.offset(t), r.at))
+}
+
+// Cancel gives the reserved event back if its time has not come yet, so
+// that another event may take its place. It does nothing for a reservation
+// that is not OK.
+func (r BenchRateHookedReservation) Cancel() {
+	r.CancelAt(time.Now())
+}
+
+// CancelAt is Cancel at time t.
+func (r BenchRateHookedReservation) CancelAt(t time.Time) {
+	r.cancel(r.l.offset(t))
+}
+
+func (r BenchRateHookedReservation) cancel(now int64) {
+	if r.at < now {
+		return
+	}
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r BenchRateHookedReservation) undo() {
+	if !r.ok {
+		return
+	}
+	// A shared limiter's token came from the store, which does not take
+	// tokens back.
+	// Later reservations keep their times; the freed intervals go
+	// to whoever reserves next.
+	r.l.tokenCancel(r.n)
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (l *BenchRateHooked) clock() int64 {
+	return int64(time.Since(l.epoch))
+}
+
+// offset converts t to nanoseconds since the epoch.
+func (l *BenchRateHooked) offset(t time.Time) int64 {
+	return int64(t.Sub(l.epoch))
+}
+
+// benchRateHookedAddSaturating returns t+d for d >= 0, or the largest time
+// if that overflows.
+func benchRateHookedAddSaturating(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// benchRateHookedNanosBetween returns the nanoseconds from from to to: zero
+// if to is not later, the largest duration if the difference overflows.
+func benchRateHookedNanosBetween(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	if d := to - from; d > 0 {
+		return d
+	}
+	return math.MaxInt64
+}
+
+func (l *BenchRateHooked) allow(now int64) bool {
+	return l.tokenAllow(now)
+}
+
+func (l *BenchRateHooked) reserve(now int64) BenchRateHookedReservation {
+	return BenchRateHookedReservation{l: l, at: l.tokenReserve(now), n: 1, ok: true}
+}
+
+func (l *BenchRateHooked) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.tokenAllowN(now, n)
+}
+
+func (l *BenchRateHooked) reserveN(now, n int64) BenchRateHookedReservation {
+	if n <= 0 {
+		return BenchRateHookedReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return BenchRateHookedReservation{l: l, at: math.MaxInt64, n: n}
+	}
+	return BenchRateHookedReservation{l: l, at: l.tokenReserveN(now, n), n: n, ok: true}
+}
+
+func (l *BenchRateHooked) stats(now int64) BenchRateHookedStats {
+	return l.tokenStats(now)
+}
+
+// tokenAllow is Allow for a BenchRateHookedTokenBucket.
+func (l *BenchRateHooked) tokenAllow(now int64) bool {
+	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1000000
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-interval {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+interval) {
+			return true
+		}
+	}
+}
+
+// tokenReserve takes the next token, whenever it comes, and returns the
+// time at which it may be used.
+func (l *BenchRateHooked) tokenReserve(now int64) int64 {
+	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1000000
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := benchRateHookedAddSaturating(max(s, now-tolerance), interval)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenAllowN is AllowN for a BenchRateHookedTokenBucket, 1 <= n <= Burst:
+// tokenAllow for n tokens at once.
+func (l *BenchRateHooked) tokenAllowN(now, n int64) bool {
+	need, tolerance := n, int64(time.Nanosecond)*1000000
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-need {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+need) {
+			return true
+		}
+	}
+}
+
+// tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
+func (l *BenchRateHooked) tokenReserveN(now, n int64) int64 {
+	need, tolerance := n, int64(time.Nanosecond)*1000000
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := benchRateHookedAddSaturating(max(s, now-tolerance), need)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the n intervals of a reservation whose time has
+// not come.
+func (l *BenchRateHooked) tokenCancel(n int64) {
+	interval := n
+	for {
+		s := l.state.Load()
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+			return
+		}
+	}
+}
+
+func (l *BenchRateHooked) tokenStats(now int64) BenchRateHookedStats {
+	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1000000
+	now = max(now, math.MinInt64+tolerance)
+	from := max(l.state.Load(), now-tolerance)
+	if from > now-interval {
+		return BenchRateHookedStats{Delay: time.Duration(benchRateHookedNanosBetween(now-interval, from))}
+	}
+	return BenchRateHookedStats{Available: (now - from) / interval}
+}
+
+// NewBenchRateHooked returns a rate limiter, a token bucket of 1000000 tokens refilled at one per 1ns, whose clock starts now.
+func NewBenchRateHooked() *BenchRateHooked {
+	return NewBenchRateHookedAt(time.Now())
+}
+
+// NewBenchRateHookedAt is NewBenchRateHooked with an explicit epoch: the time at which the bucket is
+// full and the first window starts. Tests use it with the At methods to
+// control time.
+func NewBenchRateHookedAt(epoch time.Time) *BenchRateHooked {
+	l := &BenchRateHooked{}
+	l.init(epoch)
+	return l
+}
+
+// BenchRateTimed: generated from the ratelimit directive in hooks.go.
+
+// BenchRateTimedAlgorithm selects how a BenchRateTimed counts events.
+type BenchRateTimedAlgorithm uint8
+
+const (
+	// BenchRateTimedTokenBucket admits Burst events at once and then one
+	// event per Interval: algo=token.
+	BenchRateTimedTokenBucket BenchRateTimedAlgorithm = iota
+	// BenchRateTimedSlidingWindow admits at most Limit events in any Window,
+	// estimating the count over the sliding window from the counts of the
+	// current and the previous fixed window: algo=window.
+	BenchRateTimedSlidingWindow
+)
+
+// BenchRateTimedMaxLimit is the largest window Limit. The window's counts
+// and index share one 64-bit word; BenchRateTimedMaxLimit leaves the index
+// at least 22 bits.
+const BenchRateTimedMaxLimit = 1<<20 - 1
+
+// ErrBenchRateTimedDeadline is returned by Wait when the wait could not end
+// before the context's deadline. errors.Is(ErrBenchRateTimedDeadline,
+// context.DeadlineExceeded) holds, so callers need check only the latter.
+var ErrBenchRateTimedDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// ErrBenchRateTimedExceedsBurst is returned by WaitN for more events than
+// the limiter ever admits at once: more than Burst for a
+// BenchRateTimedTokenBucket, more than Limit for a
+// BenchRateTimedSlidingWindow.
+var ErrBenchRateTimedExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
+
+// benchRateTimedCacheLine is the size the state word is padded to, so that
+// limiters allocated next to each other do not share it.
+const benchRateTimedCacheLine = 64
+
+// BenchRateTimed controls how frequently events are allowed to happen.
+//
+// A BenchRateTimed is safe for concurrent use. It must be created with
+// NewBenchRateTimed and must not be copied after first use. Its methods
+// never block except Wait, and never take a lock: each decision is one
+// compare-and-swap on a single word.
+//
+// Methods ending in At take the current time explicitly (x/time/rate
+// style); the others read a monotonic clock. Times are measured from the
+// limiter's epoch, so times passed to the At methods should carry a
+// monotonic reading (come from time.Now) or be derived from the epoch given
+// to NewBenchRateTimedAt.
+type BenchRateTimed struct {
+	// state is, for BenchRateTimedTokenBucket, the theoretical arrival time
+	// of the next event less Burst intervals, in nanoseconds since epoch;
+	// for BenchRateTimedSlidingWindow, the index of the current fixed window
+	// and the counts of it and the previous one.
+	state atomic.Int64
+	_     [benchRateTimedCacheLine - 8]byte
+
+	epoch time.Time
+
+	// waitTime times the Waits that waited, for BenchRateTimedStats.
+	waitTime benchRateTimedHistogram
+}
+
+// init checks the configuration and starts the clock. The generated
+// constructor calls it with time.Now().
+func (l *BenchRateTimed) init(epoch time.Time) {
+	// The bucket is full at the epoch.
+	l.state.Store(-int64(time.Nanosecond) * 1000000)
+	l.epoch = epoch
+}
+
+// Allow reports whether an event may happen now, and if so counts it. It
+// never blocks.
+func (l *BenchRateTimed) Allow() bool {
+	ok := l.allow(l.clock())
+	return ok
+}
+
+// AllowAt is Allow at time t.
+func (l *BenchRateTimed) AllowAt(t time.Time) bool {
+	ok := l.allow(l.offset(t))
+	return ok
+}
+
+// Reserve reserves one event and returns when it may happen. A
+// BenchRateTimedTokenBucket always grants the reservation, possibly in the
+// future; a BenchRateTimedSlidingWindow grants it only when the event may
+// happen now, and otherwise returns a reservation that is not OK and whose
+// Delay says when to retry.
+func (l *BenchRateTimed) Reserve() BenchRateTimedReservation {
+	return l.reserve(l.clock())
+}
+
+// ReserveAt is Reserve at time t.
+func (l *BenchRateTimed) ReserveAt(t time.Time) BenchRateTimedReservation {
+	return l.reserve(l.offset(t))
+}
+
+// AllowN reports whether n events may happen now, and if so counts them all;
+// otherwise it counts none. It never blocks. As in x/time/rate, n above
+// Burst (BenchRateTimedTokenBucket) or Limit (BenchRateTimedSlidingWindow)
+// is never allowed, and n <= 0 is always allowed, counting nothing.
+func (l *BenchRateTimed) AllowN(n int) bool {
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
+}
+
+// AllowNAt is AllowN at time t.
+func (l *BenchRateTimed) AllowNAt(t time.Time, n int) bool {
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a BenchRateTimedTokenBucket grants the reservation, possibly
+// in the future; a BenchRateTimedSlidingWindow grants it only when the n
+// events may happen now, and otherwise returns a reservation that is not OK
+// and whose Delay says when to retry. As in x/time/rate, a reservation of
+// more than Burst (Limit) events is not OK, and its Delay is the largest
+// duration; n <= 0 reserves nothing, OK and now. Cancel gives all n events
+// back.
+func (l *BenchRateTimed) ReserveN(n int) BenchRateTimedReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *BenchRateTimed) ReserveNAt(t time.Time, n int) BenchRateTimedReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if n
+// exceeds Burst (Limit): ErrBenchRateTimedExceedsBurst; and if the events
+// could not happen before ctx's deadline: ErrBenchRateTimedDeadline. On
+// error no event is counted. Unlike x/time/rate, a
+// BenchRateTimedSlidingWindow does not queue the n events: WaitN retries
+// when the window should have room for them, so a stream of smaller requests
+// may keep taking that room first.
+func (l *BenchRateTimed) WaitN(ctx context.Context, n int) error {
+	var err error
+	if int64(n) > l.most() {
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrBenchRateTimedExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
+	}
+	return err
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *BenchRateTimed) most() int64 {
+	return 1000000
+}
+
+// Wait blocks until an event may happen, and counts it. It returns ctx.Err()
+// if ctx is done first, and ErrBenchRateTimedDeadline at once, without
+// waiting, if the event could not happen before ctx's deadline. On error no
+// event is counted. A Wait that waits fails if ctx is done by the time the
+// wait is over, even if the event's time came at the same moment.
+func (l *BenchRateTimed) Wait(ctx context.Context) error {
+	err := l.waitN(ctx, 1)
+	return err
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *BenchRateTimed) waitN(ctx context.Context, n int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	deadline := int64(math.MaxInt64)
+	if d, ok := ctx.Deadline(); ok {
+		deadline = l.offset(d)
+	}
+	waitStart := int64(-1)
+	for {
+		now := l.clock()
+		r := l.reserveN(now, n)
+		if r.OK() && r.at <= now {
+			l.waited(waitStart, now)
+			return nil
+		}
+		if r.at > deadline {
+			r.cancel(now)
+			l.waited(waitStart, now)
+			return ErrBenchRateTimedDeadline
+		}
+		if waitStart < 0 {
+			waitStart = now
+		}
+		timer := time.NewTimer(time.Duration(benchRateTimedNanosBetween(now, r.at)))
+		done := ctx.Done()
+		select {
+		case <-timer.C:
+		case <-done:
+			timer.Stop()
+		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			l.waited(waitStart, l.clock())
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			l.waited(waitStart, l.clock())
+			return nil
+		}
+		// A window reservation only said when to retry.
+	}
+}
+
+// waited records a Wait that waited from start to end, in nanoseconds
+// since the epoch; a negative start means it did not wait.
+func (l *BenchRateTimed) waited(start, end int64) {
+	if start >= 0 {
+		l.waitTime.Observe(end - start)
+	}
+}
+
+// BenchRateTimedStats is a snapshot of a BenchRateTimed's state.
+type BenchRateTimedStats struct {
+	// Available is the number of events that may happen at once now.
+	Available int64
+	// Delay is how long until one more event may happen: zero when
+	// Available > 0.
+	Delay time.Duration
+	// WaitTime is how long the Waits that had to wait waited, whatever
+	// came of it. Waits that did not wait are not counted, which would
+	// cost every Wait a shared atomic add.
+	WaitTime BenchRateTimedHistogram
+}
+
+// Stats returns a snapshot of the limiter's state now.
+func (l *BenchRateTimed) Stats() BenchRateTimedStats {
+	return l.StatsAt(time.Now())
+}
+
+// StatsAt is BenchRateTimedStats at time t.
+func (l *BenchRateTimed) StatsAt(t time.Time) BenchRateTimedStats {
+	s := l.stats(l.offset(t))
+	l.waitTime.AddTo(&s.WaitTime)
+	return s
+}
+
+// BenchRateTimedReservation is an event reserved by Reserve. It is a value;
+// Cancel it at most once.
+type BenchRateTimedReservation struct {
+	l  *BenchRateTimed
+	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
+	ok bool  // the events are counted
+}
+
+// OK reports whether the reservation holds an event. A
+// BenchRateTimedSlidingWindow's reservation is not OK when the event may not
+// happen now; Delay then says when to try again.
+func (r BenchRateTimedReservation) OK() bool { return r.ok }
+
+// Delay returns how long to wait from now before acting on the
+// reservation (or, if it is not OK, before retrying). Zero means now.
+func (r BenchRateTimedReservation) Delay() time.Duration {
+	return r.DelayFrom(time.Now())
+}
+
+// DelayFrom is Delay from time t.
+func (r BenchRateTimedReservation) DelayFrom(t time.Time) time.Duration {
+	return time.Duration(benchRateTimedNanosBetween(r.l.offset(t), r.at))
+}
+
+// Cancel gives the reserved event back if its time has not come yet, so
+// that another event may take its place. It does nothing for a reservation
+// that is not OK.
+func (r BenchRateTimedReservation) Cancel() {
+	r.CancelAt(time.Now())
+}
+
+// CancelAt is Cancel at time t.
+func (r BenchRateTimedReservation) CancelAt(t time.Time) {
+	r.cancel(r.l.offset(t))
+}
+
+func (r BenchRateTimedReservation) cancel(now int64) {
+	if r.at < now {
+		return
+	}
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r BenchRateTimedReservation) undo() {
+	if !r.ok {
+		return
+	}
+	// A shared limiter's token came from the store, which does not take
+	// tokens back.
+	// Later reservations keep their times; the freed intervals go
+	// to whoever reserves next.
+	r.l.tokenCancel(r.n)
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (l *BenchRateTimed) clock() int64 {
+	return int64(time.Since(l.epoch))
+}
+
+// offset converts t to nanoseconds since the epoch.
+func (l *BenchRateTimed) offset(t time.Time) int64 {
+	return int64(t.Sub(l.epoch))
+}
+
+// benchRateTimedAddSaturating returns t+d for d >= 0, or the largest time if
+// that overflows.
+func benchRateTimedAddSaturating(t, d int64) int64 {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
+}
+
+// benchRateTimedNanosBetween returns the nanoseconds from from to to: zero
+// if to is not later, the largest duration if the difference overflows.
+func benchRateTimedNanosBetween(from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	if d := to - from; d > 0 {
+		return d
+	}
+	return math.MaxInt64
+}
+
+func (l *BenchRateTimed) allow(now int64) bool {
+	return l.tokenAllow(now)
+}
+
+func (l *BenchRateTimed) reserve(now int64) BenchRateTimedReservation {
+	return BenchRateTimedReservation{l: l, at: l.tokenReserve(now), n: 1, ok: true}
+}
+
+func (l *BenchRateTimed) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.tokenAllowN(now, n)
+}
+
+func (l *BenchRateTimed) reserveN(now, n int64) BenchRateTimedReservation {
+	if n <= 0 {
+		return BenchRateTimedReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return BenchRateTimedReservation{l: l, at: math.MaxInt64, n: n}
+	}
+	return BenchRateTimedReservation{l: l, at: l.tokenReserveN(now, n), n: n, ok: true}
+}
+
+func (l *BenchRateTimed) stats(now int64) BenchRateTimedStats {
+	return l.tokenStats(now)
+}
+
+// tokenAllow is Allow for a BenchRateTimedTokenBucket.
+func (l *BenchRateTimed) tokenAllow(now int64) bool {
+	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1000000
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-interval {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+interval) {
+			return true
+		}
+	}
+}
+
+// tokenReserve takes the next token, whenever it comes, and returns the
+// time at which it may be used.
+func (l *BenchRateTimed) tokenReserve(now int64) int64 {
+	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1000000
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := benchRateTimedAddSaturating(max(s, now-tolerance), interval)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenAllowN is AllowN for a BenchRateTimedTokenBucket, 1 <= n <= Burst:
+// tokenAllow for n tokens at once.
+func (l *BenchRateTimed) tokenAllowN(now, n int64) bool {
+	need, tolerance := n, int64(time.Nanosecond)*1000000
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-need {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+need) {
+			return true
+		}
+	}
+}
+
+// tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
+func (l *BenchRateTimed) tokenReserveN(now, n int64) int64 {
+	need, tolerance := n, int64(time.Nanosecond)*1000000
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := benchRateTimedAddSaturating(max(s, now-tolerance), need)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the n intervals of a reservation whose time has
+// not come.
+func (l *BenchRateTimed) tokenCancel(n int64) {
+	interval := n
+	for {
+		s := l.state.Load()
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+			return
+		}
+	}
+}
+
+func (l *BenchRateTimed) tokenStats(now int64) BenchRateTimedStats {
+	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1000000
+	now = max(now, math.MinInt64+tolerance)
+	from := max(l.state.Load(), now-tolerance)
+	if from > now-interval {
+		return BenchRateTimedStats{Delay: time.Duration(benchRateTimedNanosBetween(now-interval, from))}
+	}
+	return BenchRateTimedStats{Available: (now - from) / interval}
+}
+
+// benchRateTimedHistBuckets is the number of buckets of a
+// BenchRateTimedHistogram: one per power of 4 from 1µs to about 67s, and
+// one above.
+const benchRateTimedHistBuckets = 15
+
+// BenchRateTimedHistogram is a snapshot of a distribution of durations in
+// fixed buckets whose bounds are powers of 4 from 1µs to about 67s
+// (4^13µs). Bucket i counts the durations d with Bounds[i-1] < d <=
+// Bounds[i]; the last bucket counts those above the largest bound. Count is
+// the sum of Counts. The buckets and Sum are read one by one while
+// observations go on, so Sum may be off by the observations that came
+// meanwhile.
+type BenchRateTimedHistogram struct {
+	Bounds [benchRateTimedHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [benchRateTimedHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                                // total of the observations
+	Count  uint64                                       // number of observations
+}
+
+// benchRateTimedHistogram records durations into the buckets of a
+// BenchRateTimedHistogram: an atomic add to one bucket and one to the sum,
+// no lock and no allocation.
+type benchRateTimedHistogram struct {
+	counts [benchRateTimedHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// benchRateTimedHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func benchRateTimedHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, benchRateTimedHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *benchRateTimedHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[benchRateTimedHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *benchRateTimedHistogram) AddTo(s *BenchRateTimedHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
+// NewBenchRateTimed returns a rate limiter, a token bucket of 1000000 tokens refilled at one per 1ns, whose clock starts now.
+func NewBenchRateTimed() *BenchRateTimed {
+	return NewBenchRateTimedAt(time.Now())
+}
+
+// NewBenchRateTimedAt is NewBenchRateTimed with an explicit epoch: the time at which the bucket is
+// full and the first window starts. Tests use it with the At methods to
+// control time.
+func NewBenchRateTimedAt(epoch time.Time) *BenchRateTimed {
+	l := &BenchRateTimed{}
+	l.init(epoch)
+	return l
+}
+
+// BenchDropQueue: generated from the queue directive in hooks.go.
+
+// FanIn runs produce in n goroutines, passing each its index in [0, n), waits
+// for all of them to return and then closes q, so that consumers drain what
+// was pushed and stop. The first non-nil error returned by a produce cancels
+// the context given to the others and is returned; q is closed in every case.
+// produce pushes with q.Push or q.PushMany.
+func (q *BenchDropQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
+	err := benchDropQueueRunGroup(ctx, n, produce)
+	q.Close()
+	return err
+}
+
+// FanOut runs n consumers that pop items from q and call consume for each,
+// until q is closed and drained, ctx ends or consume returns an error. The
+// first error cancels the others and is returned; ErrBenchDropQueueClosed,
+// the normal end, is not. FanOut returns when every consumer has returned;
+// an item popped by a consumer is always passed to consume.
+func (q *BenchDropQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
+	return benchDropQueueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+		for {
+			v, err := q.Pop(ctx)
+			if err == ErrBenchDropQueueClosed {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if err := consume(ctx, v); err != nil {
+				return err
+			}
+		}
+	})
+}
+
+// benchDropQueueRunGroup runs fn in n goroutines, waits for them and returns
+// the first error, cancelling the context of the others when it happens.
+func benchDropQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	for i := range n {
+		wg.Go(func() {
+			if err := fn(ctx, i); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+					cancel(err)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return firstErr
+}
+
+var (
+	// ErrBenchDropQueueClosed is returned by pushes after Close, and by pops
+	// once the queue is closed and every item has been popped.
+	ErrBenchDropQueueClosed = errors.New("queue: closed")
+	// ErrBenchDropQueueFull is returned by Push and PushMany under the
+	// BenchDropQueueError policy when there is no room.
+	ErrBenchDropQueueFull = errors.New("queue: full")
+)
+
+// benchDropQueueCacheLineSize separates the fields producers write from
+// those consumers write, so that neither side invalidates the other's cache
+// line.
+const benchDropQueueCacheLineSize = 64
+
+// benchDropQueueClosedBit is set in head by Close. Keeping it in the word
+// producers compare-and-swap makes Close linearizable: a push either claimed
+// its slot before Close (and its item will be popped) or fails with
+// ErrBenchDropQueueClosed. Positions never reach 2^63.
+const benchDropQueueClosedBit = 1 << 63
+
+// benchDropQueueSpinTries is how many times a goroutine that finds the queue
+// full or empty retries, yielding its processor in between, before it parks.
+// Parking and waking cost a few hundred nanoseconds each; a short spin lets
+// a producer-consumer pair that runs at the same speed avoid both.
+const benchDropQueueSpinTries = 4
+
+// benchDropQueueSlot is one cell of the ring. seq tells who owns it: seq ==
+// pos means free for the producer of position pos; seq == pos+1 means it
+// holds the item of position pos, for the consumer of pos; a consumer
+// releases it for the next lap with seq = pos+size.
+type benchDropQueueSlot struct {
+	seq atomic.Uint64
+	val int
+}
+
+// benchDropQueueOpStatus is the outcome of a non-blocking attempt on the ring.
+type benchDropQueueOpStatus uint8
+
+const (
+	benchDropQueueOpDone   benchDropQueueOpStatus = iota // at least one item moved
+	benchDropQueueOpFull                                 // no free slot (push) or no published item (pop)
+	benchDropQueueOpClosed                               // the queue is closed (and, for a pop, drained)
+)
+
+// BenchDropQueue is a bounded FIFO queue for any number of producers and
+// consumers. Create one with NewBenchDropQueue; the zero value is not
+// usable. A BenchDropQueue must not be copied after first use.
+//
+// A push that succeeds happens before the pop that returns the item, as a send
+// on a channel happens before the corresponding receive. Items pushed by one
+// goroutine are popped in the order it pushed them.
+type BenchDropQueue struct {
+	_ benchDropQueueNoCopy
+
+	// Read-only after init: they share a cache line with nothing written.
+	slots    []benchDropQueueSlot
+	notEmpty chan struct{} // one token: wakes a parked consumer
+	notFull  chan struct{} // one token: wakes a parked producer
+	done     chan struct{} // closed by Close: wakes everybody
+	once     sync.Once
+	_        [benchDropQueueCacheLineSize]byte
+
+	// head is the next position a producer claims, with
+	// benchDropQueueClosedBit.
+	head atomic.Uint64
+	_    [benchDropQueueCacheLineSize - 8]byte
+	// tail is the next position a consumer claims.
+	tail atomic.Uint64
+	_    [benchDropQueueCacheLineSize - 8]byte
+
+	// popWaiters and pushWaiters count parked consumers and producers. A
+	// goroutine increments its counter before its last look at the ring and
+	// the other side loads it after publishing, so (atomics being
+	// sequentially consistent) either the waiter sees the change or the
+	// other side sees the waiter and hands it a token.
+	popWaiters  atomic.Int32
+	pushWaiters atomic.Int32
+	_           [benchDropQueueCacheLineSize - 8]byte
+
+	dropped atomic.Uint64
+}
+
+// init allocates the ring and the wake-up channels.
+func (q *BenchDropQueue) init() {
+	q.slots = make([]benchDropQueueSlot, 1024)
+	for i := range q.slots {
+		q.slots[i].seq.Store(uint64(i))
+	}
+	q.notEmpty = make(chan struct{}, 1)
+	q.notFull = make(chan struct{}, 1)
+	q.done = make(chan struct{})
+}
+
+// Cap returns the capacity of the queue.
+func (q *BenchDropQueue) Cap() int { return 1024 }
+
+// Len returns the number of items in the queue, including those a producer
+// has claimed a slot for but not yet published. Under concurrent use it is a
+// snapshot that may be stale by the time it returns.
+func (q *BenchDropQueue) Len() int {
+	tail := q.tail.Load()
+	head := q.head.Load() &^ benchDropQueueClosedBit
+	if head < tail { // tail was loaded before consumers caught up with a later head
+		return 0
+	}
+	return min(int(head-tail), 1024)
+}
+
+// TryPush adds v if there is room now and reports whether it did. It never
+// blocks and never drops an item, whatever the policy.
+func (q *BenchDropQueue) TryPush(v int) bool {
+	if q.enqueue(v) != benchDropQueueOpDone {
+		return false
+	}
+	q.wakeConsumer()
+	return true
+}
+
+// Push adds v to the queue. When the queue is full it follows the policy:
+// BenchDropQueueBlock waits for room and returns ctx.Err() if ctx ends
+// first; BenchDropQueueDropNewest discards v and returns nil;
+// BenchDropQueueDropOldest discards the oldest item and adds v;
+// BenchDropQueueError returns ErrBenchDropQueueFull. Push returns
+// ErrBenchDropQueueClosed once Close has been called.
+func (q *BenchDropQueue) Push(ctx context.Context, v int) error {
+	woken := false
+	switch q.enqueue(v) {
+	case benchDropQueueOpDone:
+		q.wakeConsumer()
+		if woken {
+			q.passProducerToken()
+		}
+		return nil
+	case benchDropQueueOpClosed:
+		return ErrBenchDropQueueClosed
+	}
+	q.dropped.Add(1)
+	return nil
+}
+
+// PushMany adds the items of vs in order and returns how many it added. It
+// claims as many slots as are free with a single atomic operation, so a
+// batch costs about as much as one Push. When the queue is full it follows
+// the policy like Push: BenchDropQueueBlock waits (and returns the count so
+// far with ctx.Err() or ErrBenchDropQueueClosed); BenchDropQueueDropNewest
+// discards the items that do not fit and returns nil;
+// BenchDropQueueDropOldest discards the oldest items to make room;
+// BenchDropQueueError returns the count so far with ErrBenchDropQueueFull.
+func (q *BenchDropQueue) PushMany(ctx context.Context, vs []int) (int, error) {
+	added := 0
+	woken := false
+	for added < len(vs) {
+		n, st := q.enqueueMany(vs[added:])
+		if n > 0 {
+			added += n
+			q.wakeConsumer()
+			if woken {
+				q.passProducerToken()
+				woken = false
+			}
+			// progress: spin afresh before parking the next time
+			continue
+		}
+		if st == benchDropQueueOpClosed {
+			return added, ErrBenchDropQueueClosed
+		}
+		q.dropped.Add(uint64(len(vs) - added))
+		return added, nil
+	}
+	return added, nil
+}
+
+// TryPop removes and returns the oldest item if there is one. It never blocks.
+func (q *BenchDropQueue) TryPop() (int, bool) {
+	v, st := q.dequeue()
+	if st != benchDropQueueOpDone {
+		return v, false
+	}
+	q.wakeProducer()
+	return v, true
+}
+
+// Pop removes and returns the oldest item, waiting for one if the queue is
+// empty. It returns ctx.Err() if ctx ends first, and ErrBenchDropQueueClosed
+// once the queue is closed and drained: items pushed before Close are still
+// returned.
+func (q *BenchDropQueue) Pop(ctx context.Context) (int, error) {
+	woken := false
+	for spins := 0; ; spins++ {
+		v, st := q.dequeue()
+		switch st {
+		case benchDropQueueOpDone:
+			q.wakeProducer()
+			if woken {
+				q.passConsumerToken()
+			}
+			return v, nil
+		case benchDropQueueOpClosed:
+			return v, ErrBenchDropQueueClosed
+		}
+		if spins < benchDropQueueSpinTries {
+			runtime.Gosched()
+			continue
+		}
+		var err error
+		if woken, err = q.waitNotEmpty(ctx); err != nil {
+			return v, err
+		}
+	}
+}
+
+// PopMany waits until the queue holds at least one item, then removes up to
+// len(buf) items into buf, oldest first, without waiting for more, and
+// returns how many it removed. It claims them with a single atomic
+// operation. It returns ctx.Err() if ctx ends before any item arrives and
+// ErrBenchDropQueueClosed once the queue is closed and drained. A PopMany
+// with an empty buf returns at once.
+func (q *BenchDropQueue) PopMany(ctx context.Context, buf []int) (int, error) {
+	if len(buf) == 0 {
+		return 0, nil
+	}
+	woken := false
+	for spins := 0; ; spins++ {
+		n, st := q.dequeueMany(buf)
+		switch st {
+		case benchDropQueueOpDone:
+			q.wakeProducer()
+			if woken {
+				q.passConsumerToken()
+			}
+			return n, nil
+		case benchDropQueueOpClosed:
+			return 0, ErrBenchDropQueueClosed
+		}
+		if spins < benchDropQueueSpinTries {
+			runtime.Gosched()
+			continue
+		}
+		var err error
+		if woken, err = q.waitNotEmpty(ctx); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// Close stops the queue accepting items. Pushes waiting for room return
+// ErrBenchDropQueueClosed; consumers pop the items left and then get
+// ErrBenchDropQueueClosed. Every push that returned nil before Close started
+// has its item popped by some later pop (or dropped under
+// BenchDropQueueDropOldest). Close may be called more than once.
+func (q *BenchDropQueue) Close() {
+	q.once.Do(func() {
+		q.head.Or(benchDropQueueClosedBit)
+		close(q.done)
+	})
+}
+
+// BenchDropQueueStats holds counters of a queue's life so far.
+type BenchDropQueueStats struct {
+	// Dropped counts the items discarded by the BenchDropQueueDropNewest or
+	// BenchDropQueueDropOldest policy.
+	Dropped uint64
+}
+
+// Stats returns the queue's counters.
+func (q *BenchDropQueue) Stats() BenchDropQueueStats {
+	return BenchDropQueueStats{Dropped: q.dropped.Load()}
+}
+
+// enqueue claims the slot at head and publishes v in it.
+func (q *BenchDropQueue) enqueue(v int) benchDropQueueOpStatus {
+	mask := uint64(1024) - 1
+	pos := q.head.Load()
+	for {
+		if pos&benchDropQueueClosedBit != 0 {
+			return benchDropQueueOpClosed
+		}
+		slot := &q.slots[pos&mask]
+		switch lap := int64(slot.seq.Load() - pos); {
+		case lap == 0:
+			if q.head.CompareAndSwap(pos, pos+1) {
+				slot.val = v
+				slot.seq.Store(pos + 1)
+				return benchDropQueueOpDone
+			}
+		case lap < 0: // the slot still holds the item of the previous lap
+			return benchDropQueueOpFull
+		}
+		pos = q.head.Load() // another producer claimed pos first
+	}
+}
+
+// enqueueMany claims the run of free slots starting at head, up to len(vs),
+// with one compare-and-swap and publishes vs in them. Slots seen free stay
+// free until head passes them, since only the producer that moves head over
+// a position may fill it.
+func (q *BenchDropQueue) enqueueMany(vs []int) (int, benchDropQueueOpStatus) {
+	mask := uint64(1024) - 1
+	limit := min(len(vs), 1024)
+	pos := q.head.Load()
+	for {
+		if pos&benchDropQueueClosedBit != 0 {
+			return 0, benchDropQueueOpClosed
+		}
+		n := 0
+		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
+			n++
+		}
+		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
+			return 0, benchDropQueueOpFull
+		}
+		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
+			for i, v := range vs[:n] {
+				q.slots[(pos+uint64(i))&mask].val = v
+			}
+			// Publish last to first: a consumer that sees the first slot
+			// published sees the whole run and takes it in one batch,
+			// instead of chasing the writes one cache line at a time.
+			for i := n - 1; i >= 0; i-- {
+				p := pos + uint64(i)
+				q.slots[p&mask].seq.Store(p + 1)
+			}
+			return n, benchDropQueueOpDone
+		}
+		pos = q.head.Load()
+	}
+}
+
+// dequeue claims the slot at tail and takes its item.
+func (q *BenchDropQueue) dequeue() (int, benchDropQueueOpStatus) {
+	var zero int
+	mask := uint64(1024) - 1
+	pos := q.tail.Load()
+	for {
+		slot := &q.slots[pos&mask]
+		switch lap := int64(slot.seq.Load() - (pos + 1)); {
+		case lap == 0:
+			if q.tail.CompareAndSwap(pos, pos+1) {
+				v := slot.val
+				slot.val = zero // let the garbage collector have it
+				slot.seq.Store(pos + mask + 1)
+				return v, benchDropQueueOpDone
+			}
+		case lap < 0: // nothing published at pos yet
+			return zero, q.emptyStatus(pos)
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// dequeueMany claims the run of published slots starting at tail, up to
+// len(buf), with one compare-and-swap and moves their items into buf.
+func (q *BenchDropQueue) dequeueMany(buf []int) (int, benchDropQueueOpStatus) {
+	var zero int
+	mask := uint64(1024) - 1
+	limit := min(len(buf), 1024)
+	pos := q.tail.Load()
+	for {
+		n := 0
+		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n)+1 {
+			n++
+		}
+		if n == 0 && int64(q.slots[pos&mask].seq.Load()-(pos+1)) < 0 {
+			return 0, q.emptyStatus(pos)
+		}
+		if n > 0 && q.tail.CompareAndSwap(pos, pos+uint64(n)) {
+			for i := range buf[:n] {
+				slot := &q.slots[(pos+uint64(i))&mask]
+				buf[i] = slot.val
+				slot.val = zero
+			}
+			// Release last to first, for the reason enqueueMany publishes
+			// last to first.
+			for i := n - 1; i >= 0; i-- {
+				p := pos + uint64(i)
+				q.slots[p&mask].seq.Store(p + mask + 1)
+			}
+			return n, benchDropQueueOpDone
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// emptyStatus tells an empty queue from a closed and drained one, given the
+// tail position at which nothing was published. A producer may have claimed
+// pos before Close without publishing yet: that is empty, not drained.
+func (q *BenchDropQueue) emptyStatus(pos uint64) benchDropQueueOpStatus {
+	if head := q.head.Load(); head&benchDropQueueClosedBit != 0 && head&^benchDropQueueClosedBit == pos {
+		return benchDropQueueOpClosed
+	}
+	return benchDropQueueOpFull
+}
+
+// readable reports whether an item is published at tail.
+func (q *BenchDropQueue) readable() bool {
+	pos := q.tail.Load()
+	return int64(q.slots[pos&(uint64(1024)-1)].seq.Load()-(pos+1)) >= 0
+}
+
+// writable reports whether the slot at head is free.
+func (q *BenchDropQueue) writable() bool {
+	pos := q.head.Load() &^ benchDropQueueClosedBit
+	return int64(q.slots[pos&(uint64(1024)-1)].seq.Load()-pos) >= 0
+}
+
+// wakeConsumer hands a token to a parked consumer, if any, after a push.
+func (q *BenchDropQueue) wakeConsumer() {
+	if q.popWaiters.Load() != 0 {
+		benchDropQueueSignal(q.notEmpty)
+	}
+}
+
+// wakeProducer hands a token to a parked producer, if any, after a pop. Only
+// BenchDropQueueBlock parks producers.
+func (q *BenchDropQueue) wakeProducer() {
+}
+
+// passConsumerToken is called by a consumer woken with the token once it has
+// its item. A producer that found the token already taken skipped its own
+// signal, counting on the taker to look again: if items and waiters remain,
+// the token goes on.
+func (q *BenchDropQueue) passConsumerToken() {
+	if q.popWaiters.Load() != 0 && q.readable() {
+		benchDropQueueSignal(q.notEmpty)
+	}
+}
+
+// passProducerToken is passConsumerToken for producers under
+// BenchDropQueueBlock.
+func (q *BenchDropQueue) passProducerToken() {
+	if q.pushWaiters.Load() != 0 && q.writable() {
+		benchDropQueueSignal(q.notFull)
+	}
+}
+
+// waitNotEmpty parks the calling consumer until a producer or Close wakes it
+// or ctx ends, and reports whether it was woken with the token. It does not
+// park if an item was published since the caller looked.
+func (q *BenchDropQueue) waitNotEmpty(ctx context.Context) (bool, error) {
+	q.popWaiters.Add(1)
+	if q.readable() {
+		q.popWaiters.Add(-1)
+		return false, nil
+	}
+	select {
+	case <-q.notEmpty:
+		q.popWaiters.Add(-1)
+		return true, nil
+	case <-q.done:
+		// Closed but not drained: producers that claimed slots before
+		// Close are still publishing. Let them run.
+		q.popWaiters.Add(-1)
+		runtime.Gosched()
+		return false, nil
+	case <-ctx.Done():
+		q.popWaiters.Add(-1)
+		return false, ctx.Err()
+	}
+}
+
+// benchDropQueueSignal puts a token in a one-token channel unless one is
+// already there, in which case the goroutine that takes it will look at the
+// queue.
+func benchDropQueueSignal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// benchDropQueueNoCopy lets go vet's copylocks check report a BenchDropQueue
+// copied by value.
+type benchDropQueueNoCopy struct{}
+
+func (*benchDropQueueNoCopy) Lock() {}
+
+func (*benchDropQueueNoCopy) Unlock() {}
+
+// NewBenchDropQueue returns an empty BenchDropQueue of capacity 1024; when it
+// is full, Push discards the new item.
+func NewBenchDropQueue() *BenchDropQueue {
+	q := &BenchDropQueue{}
+	q.init()
+	return q
+}
+
+// BenchDropQueueHooked: generated from the queue directive in hooks.go.
+
+// FanIn runs produce in n goroutines, passing each its index in [0, n), waits
+// for all of them to return and then closes q, so that consumers drain what
+// was pushed and stop. The first non-nil error returned by a produce cancels
+// the context given to the others and is returned; q is closed in every case.
+// produce pushes with q.Push or q.PushMany.
+func (q *BenchDropQueueHooked) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
+	err := benchDropQueueHookedRunGroup(ctx, n, produce)
+	q.Close()
+	return err
+}
+
+// FanOut runs n consumers that pop items from q and call consume for each,
+// until q is closed and drained, ctx ends or consume returns an error. The
+// first error cancels the others and is returned;
+// ErrBenchDropQueueHookedClosed, the normal end, is not. FanOut returns when
+// every consumer has returned; an item popped by a consumer is always passed
+// to consume.
+func (q *BenchDropQueueHooked) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
+	return benchDropQueueHookedRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+		for {
+			v, err := q.Pop(ctx)
+			if err == ErrBenchDropQueueHookedClosed {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if err := consume(ctx, v); err != nil {
+				return err
+			}
+		}
+	})
+}
+
+// benchDropQueueHookedRunGroup runs fn in n goroutines, waits for them and
+// returns the first error, cancelling the context of the others when it
+// happens.
+func benchDropQueueHookedRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	for i := range n {
+		wg.Go(func() {
+			if err := fn(ctx, i); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+					cancel(err)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return firstErr
+}
+
+var (
+	// ErrBenchDropQueueHookedClosed is returned by pushes after Close, and
+	// by pops once the queue is closed and every item has been popped.
+	ErrBenchDropQueueHookedClosed = errors.New("queue: closed")
+	// ErrBenchDropQueueHookedFull is returned by Push and PushMany under the
+	// BenchDropQueueHookedError policy when there is no room.
+	ErrBenchDropQueueHookedFull = errors.New("queue: full")
+)
+
+// benchDropQueueHookedCacheLineSize separates the fields producers write
+// from those consumers write, so that neither side invalidates the other's
+// cache line.
+const benchDropQueueHookedCacheLineSize = 64
+
+// benchDropQueueHookedClosedBit is set in head by Close. Keeping it in the
+// word producers compare-and-swap makes Close linearizable: a push either
+// claimed its slot before Close (and its item will be popped) or fails with
+// ErrBenchDropQueueHookedClosed. Positions never reach 2^63.
+const benchDropQueueHookedClosedBit = 1 << 63
+
+// benchDropQueueHookedSpinTries is how many times a goroutine that finds the
+// queue full or empty retries, yielding its processor in between, before it
+// parks. Parking and waking cost a few hundred nanoseconds each; a short
+// spin lets a producer-consumer pair that runs at the same speed avoid both.
+const benchDropQueueHookedSpinTries = 4
+
+// benchDropQueueHookedQueueSlot is one cell of the ring. seq tells who owns
+// it: seq == pos means free for the producer of position pos; seq == pos+1
+// means it holds the item of position pos, for the consumer of pos; a
+// consumer releases it for the next lap with seq = pos+size.
+type benchDropQueueHookedQueueSlot struct {
+	seq atomic.Uint64
+	val int
+}
+
+// benchDropQueueHookedOpStatus is the outcome of a non-blocking attempt on
+// the ring.
+type benchDropQueueHookedOpStatus uint8
+
+const (
+	benchDropQueueHookedOpDone   benchDropQueueHookedOpStatus = iota // at least one item moved
+	benchDropQueueHookedOpFull                                       // no free slot (push) or no published item (pop)
+	benchDropQueueHookedOpClosed                                     // the queue is closed (and, for a pop, drained)
+)
+
+// BenchDropQueueHooked is a bounded FIFO queue for any number of producers
+// and consumers. Create one with NewBenchDropQueueHooked; the zero value is
+// not usable. A BenchDropQueueHooked must not be copied after first use.
+//
+// A push that succeeds happens before the pop that returns the item, as a send
+// on a channel happens before the corresponding receive. Items pushed by one
+// goroutine are popped in the order it pushed them.
+type BenchDropQueueHooked struct {
+	_ benchDropQueueHookedNoCopy
+
+	// Read-only after init: they share a cache line with nothing written.
+	slots    []benchDropQueueHookedQueueSlot
+	notEmpty chan struct{} // one token: wakes a parked consumer
+	notFull  chan struct{} // one token: wakes a parked producer
+	done     chan struct{} // closed by Close: wakes everybody
+	once     sync.Once
+	_        [benchDropQueueHookedCacheLineSize]byte
+
+	// head is the next position a producer claims, with
+	// benchDropQueueHookedClosedBit.
+	head atomic.Uint64
+	_    [benchDropQueueHookedCacheLineSize - 8]byte
+	// tail is the next position a consumer claims.
+	tail atomic.Uint64
+	_    [benchDropQueueHookedCacheLineSize - 8]byte
+
+	// popWaiters and pushWaiters count parked consumers and producers. A
+	// goroutine increments its counter before its last look at the ring and
+	// the other side loads it after publishing, so (atomics being
+	// sequentially consistent) either the waiter sees the change or the
+	// other side sees the waiter and hands it a token.
+	popWaiters  atomic.Int32
+	pushWaiters atomic.Int32
+	_           [benchDropQueueHookedCacheLineSize - 8]byte
+
+	dropped atomic.Uint64
+}
+
+// init allocates the ring and the wake-up channels.
+func (q *BenchDropQueueHooked) init() {
+	q.slots = make([]benchDropQueueHookedQueueSlot, 1024)
+	for i := range q.slots {
+		q.slots[i].seq.Store(uint64(i))
+	}
+	q.notEmpty = make(chan struct{}, 1)
+	q.notFull = make(chan struct{}, 1)
+	q.done = make(chan struct{})
+}
+
+// discarded calls benchDropped, the directive's ondrop=, with an item the
+// policy dropped.
+func (q *BenchDropQueueHooked) discarded(v int) {
+	benchDropped(v)
+}
+
+// Cap returns the capacity of the queue.
+func (q *BenchDropQueueHooked) Cap() int { return 1024 }
+
+// Len returns the number of items in the queue, including those a producer
+// has claimed a slot for but not yet published. Under concurrent use it is a
+// snapshot that may be stale by the time it returns.
+func (q *BenchDropQueueHooked) Len() int {
+	tail := q.tail.Load()
+	head := q.head.Load() &^ benchDropQueueHookedClosedBit
+	if head < tail { // tail was loaded before consumers caught up with a later head
+		return 0
+	}
+	return min(int(head-tail), 1024)
+}
+
+// TryPush adds v if there is room now and reports whether it did. It never
+// blocks and never drops an item, whatever the policy.
+func (q *BenchDropQueueHooked) TryPush(v int) bool {
+	if q.enqueue(v) != benchDropQueueHookedOpDone {
+		return false
+	}
+	q.wakeConsumer()
+	return true
+}
+
+// Push adds v to the queue. When the queue is full it follows the policy:
+// BenchDropQueueHookedBlock waits for room and returns ctx.Err() if ctx ends
+// first; BenchDropQueueHookedDropNewest discards v and returns nil;
+// BenchDropQueueHookedDropOldest discards the oldest item and adds v;
+// BenchDropQueueHookedError returns ErrBenchDropQueueHookedFull. Push
+// returns ErrBenchDropQueueHookedClosed once Close has been called.
+func (q *BenchDropQueueHooked) Push(ctx context.Context, v int) error {
+	woken := false
+	switch q.enqueue(v) {
+	case benchDropQueueHookedOpDone:
+		q.wakeConsumer()
+		if woken {
+			q.passProducerToken()
+		}
+		return nil
+	case benchDropQueueHookedOpClosed:
+		return ErrBenchDropQueueHookedClosed
+	}
+	q.dropped.Add(1)
+	q.discarded(v)
+	return nil
+}
+
+// PushMany adds the items of vs in order and returns how many it added. It
+// claims as many slots as are free with a single atomic operation, so a
+// batch costs about as much as one Push. When the queue is full it follows
+// the policy like Push: BenchDropQueueHookedBlock waits (and returns the
+// count so far with ctx.Err() or ErrBenchDropQueueHookedClosed);
+// BenchDropQueueHookedDropNewest discards the items that do not fit and
+// returns nil; BenchDropQueueHookedDropOldest discards the oldest items to
+// make room; BenchDropQueueHookedError returns the count so far with
+// ErrBenchDropQueueHookedFull.
+func (q *BenchDropQueueHooked) PushMany(ctx context.Context, vs []int) (int, error) {
+	added := 0
+	woken := false
+	for added < len(vs) {
+		n, st := q.enqueueMany(vs[added:])
+		if n > 0 {
+			added += n
+			q.wakeConsumer()
+			if woken {
+				q.passProducerToken()
+				woken = false
+			}
+			// progress: spin afresh before parking the next time
+			continue
+		}
+		if st == benchDropQueueHookedOpClosed {
+			return added, ErrBenchDropQueueHookedClosed
+		}
+		q.dropped.Add(uint64(len(vs) - added))
+		for _, v := range vs[added:] {
+			q.discarded(v)
+		}
+		return added, nil
+	}
+	return added, nil
+}
+
+// TryPop removes and returns the oldest item if there is one. It never blocks.
+func (q *BenchDropQueueHooked) TryPop() (int, bool) {
+	v, st := q.dequeue()
+	if st != benchDropQueueHookedOpDone {
+		return v, false
+	}
+	q.wakeProducer()
+	return v, true
+}
+
+// Pop removes and returns the oldest item, waiting for one if the queue is
+// empty. It returns ctx.Err() if ctx ends first, and
+// ErrBenchDropQueueHookedClosed once the queue is closed and drained: items
+// pushed before Close are still returned.
+func (q *BenchDropQueueHooked) Pop(ctx context.Context) (int, error) {
+	woken := false
+	for spins := 0; ; spins++ {
+		v, st := q.dequeue()
+		switch st {
+		case benchDropQueueHookedOpDone:
+			q.wakeProducer()
+			if woken {
+				q.passConsumerToken()
+			}
+			return v, nil
+		case benchDropQueueHookedOpClosed:
+			return v, ErrBenchDropQueueHookedClosed
+		}
+		if spins < benchDropQueueHookedSpinTries {
+			runtime.Gosched()
+			continue
+		}
+		var err error
+		if woken, err = q.waitNotEmpty(ctx); err != nil {
+			return v, err
+		}
+	}
+}
+
+// PopMany waits until the queue holds at least one item, then removes up to
+// len(buf) items into buf, oldest first, without waiting for more, and
+// returns how many it removed. It claims them with a single atomic
+// operation. It returns ctx.Err() if ctx ends before any item arrives and
+// ErrBenchDropQueueHookedClosed once the queue is closed and drained. A
+// PopMany with an empty buf returns at once.
+func (q *BenchDropQueueHooked) PopMany(ctx context.Context, buf []int) (int, error) {
+	if len(buf) == 0 {
+		return 0, nil
+	}
+	woken := false
+	for spins := 0; ; spins++ {
+		n, st := q.dequeueMany(buf)
+		switch st {
+		case benchDropQueueHookedOpDone:
+			q.wakeProducer()
+			if woken {
+				q.passConsumerToken()
+			}
+			return n, nil
+		case benchDropQueueHookedOpClosed:
+			return 0, ErrBenchDropQueueHookedClosed
+		}
+		if spins < benchDropQueueHookedSpinTries {
+			runtime.Gosched()
+			continue
+		}
+		var err error
+		if woken, err = q.waitNotEmpty(ctx); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// Close stops the queue accepting items. Pushes waiting for room return
+// ErrBenchDropQueueHookedClosed; consumers pop the items left and then get
+// ErrBenchDropQueueHookedClosed. Every push that returned nil before Close
+// started has its item popped by some later pop (or dropped under
+// BenchDropQueueHookedDropOldest). Close may be called more than once.
+func (q *BenchDropQueueHooked) Close() {
+	q.once.Do(func() {
+		q.head.Or(benchDropQueueHookedClosedBit)
+		close(q.done)
+	})
+}
+
+// BenchDropQueueHookedStats holds counters of a queue's life so far.
+type BenchDropQueueHookedStats struct {
+	// Dropped counts the items discarded by the
+	// BenchDropQueueHookedDropNewest or BenchDropQueueHookedDropOldest
+	// policy.
+	Dropped uint64
+}
+
+// Stats returns the queue's counters.
+func (q *BenchDropQueueHooked) Stats() BenchDropQueueHookedStats {
+	return BenchDropQueueHookedStats{Dropped: q.dropped.Load()}
+}
+
+// enqueue claims the slot at head and publishes v in it.
+func (q *BenchDropQueueHooked) enqueue(v int) benchDropQueueHookedOpStatus {
+	mask := uint64(1024) - 1
+	pos := q.head.Load()
+	for {
+		if pos&benchDropQueueHookedClosedBit != 0 {
+			return benchDropQueueHookedOpClosed
+		}
+		slot := &q.slots[pos&mask]
+		switch lap := int64(slot.seq.Load() - pos); {
+		case lap == 0:
+			if q.head.CompareAndSwap(pos, pos+1) {
+				slot.val = v
+				slot.seq.Store(pos + 1)
+				return benchDropQueueHookedOpDone
+			}
+		case lap < 0: // the slot still holds the item of the previous lap
+			return benchDropQueueHookedOpFull
+		}
+		pos = q.head.Load() // another producer claimed pos first
+	}
+}
+
+// enqueueMany claims the run of free slots starting at head, up to len(vs),
+// with one compare-and-swap and publishes vs in them. Slots seen free stay
+// free until head passes them, since only the producer that moves head over
+// a position may fill it.
+func (q *BenchDropQueueHooked) enqueueMany(vs []int) (int, benchDropQueueHookedOpStatus) {
+	mask := uint64(1024) - 1
+	limit := min(len(vs), 1024)
+	pos := q.head.Load()
+	for {
+		if pos&benchDropQueueHookedClosedBit != 0 {
+			return 0, benchDropQueueHookedOpClosed
+		}
+		n := 0
+		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
+			n++
+		}
+		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
+			return 0, benchDropQueueHookedOpFull
+		}
+		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
+			for i, v := range vs[:n] {
+				q.slots[(pos+uint64(i))&mask].val = v
+			}
+			// Publish last to first: a consumer that sees the first slot
+			// published sees the whole run and takes it in one batch,
+			// instead of chasing the writes one cache line at a time.
+			for i := n - 1; i >= 0; i-- {
+				p := pos + uint64(i)
+				q.slots[p&mask].seq.Store(p + 1)
+			}
+			return n, benchDropQueueHookedOpDone
+		}
+		pos = q.head.Load()
+	}
+}
+
+// dequeue claims the slot at tail and takes its item.
+func (q *BenchDropQueueHooked) dequeue() (int, benchDropQueueHookedOpStatus) {
+	var zero int
+	mask := uint64(1024) - 1
+	pos := q.tail.Load()
+	for {
+		slot := &q.slots[pos&mask]
+		switch lap := int64(slot.seq.Load() - (pos + 1)); {
+		case lap == 0:
+			if q.tail.CompareAndSwap(pos, pos+1) {
+				v := slot.val
+				slot.val = zero // let the garbage collector have it
+				slot.seq.Store(pos + mask + 1)
+				return v, benchDropQueueHookedOpDone
+			}
+		case lap < 0: // nothing published at pos yet
+			return zero, q.emptyStatus(pos)
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// dequeueMany claims the run of published slots starting at tail, up to
+// len(buf), with one compare-and-swap and moves their items into buf.
+func (q *BenchDropQueueHooked) dequeueMany(buf []int) (int, benchDropQueueHookedOpStatus) {
+	var zero int
+	mask := uint64(1024) - 1
+	limit := min(len(buf), 1024)
+	pos := q.tail.Load()
+	for {
+		n := 0
+		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n)+1 {
+			n++
+		}
+		if n == 0 && int64(q.slots[pos&mask].seq.Load()-(pos+1)) < 0 {
+			return 0, q.emptyStatus(pos)
+		}
+		if n > 0 && q.tail.CompareAndSwap(pos, pos+uint64(n)) {
+			for i := range buf[:n] {
+				slot := &q.slots[(pos+uint64(i))&mask]
+				buf[i] = slot.val
+				slot.val = zero
+			}
+			// Release last to first, for the reason enqueueMany publishes
+			// last to first.
+			for i := n - 1; i >= 0; i-- {
+				p := pos + uint64(i)
+				q.slots[p&mask].seq.Store(p + mask + 1)
+			}
+			return n, benchDropQueueHookedOpDone
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// emptyStatus tells an empty queue from a closed and drained one, given the
+// tail position at which nothing was published. A producer may have claimed
+// pos before Close without publishing yet: that is empty, not drained.
+func (q *BenchDropQueueHooked) emptyStatus(pos uint64) benchDropQueueHookedOpStatus {
+	if head := q.head.Load(); head&benchDropQueueHookedClosedBit != 0 && head&^benchDropQueueHookedClosedBit == pos {
+		return benchDropQueueHookedOpClosed
+	}
+	return benchDropQueueHookedOpFull
+}
+
+// readable reports whether an item is published at tail.
+func (q *BenchDropQueueHooked) readable() bool {
+	pos := q.tail.Load()
+	return int64(q.slots[pos&(uint64(1024)-1)].seq.Load()-(pos+1)) >= 0
+}
+
+// writable reports whether the slot at head is free.
+func (q *BenchDropQueueHooked) writable() bool {
+	pos := q.head.Load() &^ benchDropQueueHookedClosedBit
+	return int64(q.slots[pos&(uint64(1024)-1)].seq.Load()-pos) >= 0
+}
+
+// wakeConsumer hands a token to a parked consumer, if any, after a push.
+func (q *BenchDropQueueHooked) wakeConsumer() {
+	if q.popWaiters.Load() != 0 {
+		benchDropQueueHookedSignal(q.notEmpty)
+	}
+}
+
+// wakeProducer hands a token to a parked producer, if any, after a pop. Only
+// BenchDropQueueHookedBlock parks producers.
+func (q *BenchDropQueueHooked) wakeProducer() {
+}
+
+// passConsumerToken is called by a consumer woken with the token once it has
+// its item. A producer that found the token already taken skipped its own
+// signal, counting on the taker to look again: if items and waiters remain,
+// the token goes on.
+func (q *BenchDropQueueHooked) passConsumerToken() {
+	if q.popWaiters.Load() != 0 && q.readable() {
+		benchDropQueueHookedSignal(q.notEmpty)
+	}
+}
+
+// passProducerToken is passConsumerToken for producers under
+// BenchDropQueueHookedBlock.
+func (q *BenchDropQueueHooked) passProducerToken() {
+	if q.pushWaiters.Load() != 0 && q.writable() {
+		benchDropQueueHookedSignal(q.notFull)
+	}
+}
+
+// waitNotEmpty parks the calling consumer until a producer or Close wakes it
+// or ctx ends, and reports whether it was woken with the token. It does not
+// park if an item was published since the caller looked.
+func (q *BenchDropQueueHooked) waitNotEmpty(ctx context.Context) (bool, error) {
+	q.popWaiters.Add(1)
+	if q.readable() {
+		q.popWaiters.Add(-1)
+		return false, nil
+	}
+	select {
+	case <-q.notEmpty:
+		q.popWaiters.Add(-1)
+		return true, nil
+	case <-q.done:
+		// Closed but not drained: producers that claimed slots before
+		// Close are still publishing. Let them run.
+		q.popWaiters.Add(-1)
+		runtime.Gosched()
+		return false, nil
+	case <-ctx.Done():
+		q.popWaiters.Add(-1)
+		return false, ctx.Err()
+	}
+}
+
+// benchDropQueueHookedSignal puts a token in a one-token channel unless one
+// is already there, in which case the goroutine that takes it will look at
+// the queue.
+func benchDropQueueHookedSignal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// benchDropQueueHookedNoCopy lets go vet's copylocks check report a
+// BenchDropQueueHooked copied by value.
+type benchDropQueueHookedNoCopy struct{}
+
+func (*benchDropQueueHookedNoCopy) Lock() {}
+
+func (*benchDropQueueHookedNoCopy) Unlock() {}
+
+// NewBenchDropQueueHooked returns an empty BenchDropQueueHooked of capacity
+// 1024; when it is full, Push discards the new item.
+func NewBenchDropQueueHooked() *BenchDropQueueHooked {
+	q := &BenchDropQueueHooked{}
+	q.init()
+	return q
+}
+
+// BenchRes: generated from the respool directive in hooks.go.
+
+// ErrBenchResClosed is returned by Get after Close, and by the Gets Close
+// interrupts.
+var ErrBenchResClosed = errors.New("respool: closed")
+
+// benchResHotSlots is the number of hot slots. Sixteen keep a few
+// goroutines, each holding one resource at a time, mostly on slots of their
+// own: two goroutines share one with odds of one in sixteen.
+const benchResHotSlots = 16
+
+// benchResSlotPad is the padding after each hot slot, so that no two slots
+// share a cache line, nor a pair of adjacent lines, which some processors
+// prefetch together (sync.Pool pads its per-P data to 128 bytes for the same
+// reason).
+const benchResSlotPad = 128
+
+// benchResHotEntry is a hot slot: an idle resource or none.
+type benchResHotEntry struct {
+	r *Res
+	_ [benchResSlotPad]byte
+}
+
+// benchResIdleResource is a resource in the pool and the eviction tick at
+// which it was put back.
+type benchResIdleResource struct {
+	res *Res
+}
+
+// BenchRes is a bounded pool of resources of type *Res. Create one with
+// NewBenchRes; the zero value is not usable. A BenchRes must not be copied
+// after first use.
+//
+// A Put happens before the Get that returns the same resource.
+type BenchRes struct {
+	_ benchResNoCopy
+
+	ticker *time.Ticker
+	done   chan struct{} // closed by Close: stops the evictor
+	wg     sync.WaitGroup
+
+	_ [benchResSlotPad]byte
+	// hot are the hot slots, after padding that keeps the first off the
+	// fields above: recently returned idle resources, generally newer than
+	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
+	// touch them.
+	hot [benchResHotSlots]benchResHotEntry
+	// nwait mirrors len(waiters) for Put, which reads it without the lock
+	// after filling a hot slot. A Get stores it before its last look at
+	// the slots, so (atomics being sequentially consistent) either the Get
+	// sees the resource or the Put sees the waiter and hands it over.
+	nwait atomic.Int32
+	// closed is set by Close, under mu; Get and Put read it without mu on
+	// the hot path.
+	closed atomic.Bool
+
+	mu      sync.Mutex
+	idle    []benchResIdleResource // oldest first; Get takes the last
+	open    int                    // resources that exist: idle, in use, being made or being closed
+	waiters []chan struct{}        // Gets waiting at Max, oldest first
+}
+
+// init starts the evictor and the warmer.
+func (p *BenchRes) init() {
+	p.idle = make([]benchResIdleResource, 0, 16)
+	p.done = make(chan struct{})
+}
+
+// Get returns an idle resource that passes the check, closing those that
+// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// Otherwise it waits until a resource is put back or discarded. It returns
+// ctx.Err() if ctx ends first, an error from making a resource, or
+// ErrBenchResClosed after Close. A Get that waits fails if ctx has ended by
+// the time the wait is over, even if a Put woke it at the same moment; one
+// that need not wait may succeed with a context already done. The caller
+// owns the resource until it passes it to Put or Discard.
+func (p *BenchRes) Get(ctx context.Context) (*Res, error) {
+	// The goroutine's own slot first, then the others.
+	i := benchResHotStart(unsafe.Pointer(&p))
+	r, ok := p.hotTake(i)
+	if !ok {
+		r, ok = p.hotTakeAny(i + 1)
+	}
+	if ok {
+		if p.closed.Load() {
+			// Close ran after the Put that filled the slot.
+			p.closeAll(r)
+			var zero *Res
+			return zero, ErrBenchResClosed
+		}
+		if p.reusable(r) {
+			return r, nil
+		}
+		p.Discard(r)
+	}
+	return p.getSlow(ctx)
+}
+
+// reusable reports whether r, an idle resource, may be returned by Get: it
+// is not older than MaxLife and passes the check.
+func (p *BenchRes) reusable(r *Res) bool {
+	return p.healthy(r) == nil
+}
+
+// getSlow is Get past the hot slots: it takes the newest resource of the
+// idle stack, makes a new one, or waits.
+func (p *BenchRes) getSlow(ctx context.Context) (*Res, error) {
+	var zero *Res
+	p.mu.Lock()
+	for {
+		if p.closed.Load() {
+			p.mu.Unlock()
+			return zero, ErrBenchResClosed
+		}
+		// A Put may have filled a slot since the caller looked.
+		if len(p.idle) == 0 {
+			if r, ok := p.hotTakeAny(0); ok {
+				p.idle = append(p.idle, benchResIdleResource{res: r})
+			}
+		}
+		if n := len(p.idle); n > 0 {
+			r := p.idle[n-1].res
+			p.idle[n-1] = benchResIdleResource{}
+			p.idle = p.idle[:n-1]
+			p.mu.Unlock()
+			if p.reusable(r) {
+				return r, nil
+			}
+			p.dispose(r)
+			p.mu.Lock()
+			p.open--
+			continue // take the next idle one, or make a replacement
+		}
+		if p.open < 16 {
+			p.open++
+			p.mu.Unlock()
+			r, err := p.makeNew(ctx)
+			if err != nil {
+				p.mu.Lock()
+				p.open--
+				p.wakeLocked() // a waiter may make one now
+				p.mu.Unlock()
+				return zero, err
+			}
+			return r, nil
+		}
+		if err := p.waitLocked(ctx); err != nil {
+			p.mu.Unlock()
+			return zero, err
+		}
+	}
+}
+
+// makeNew makes a resource with create and, for MaxLife, records when.
+func (p *BenchRes) makeNew(ctx context.Context) (*Res, error) {
+	r, err := p.create(ctx)
+	return r, err
+}
+
+// dispose closes r with destroy and, for MaxLife, forgets when it was made.
+// It does not count r out: the caller does.
+func (p *BenchRes) dispose(r *Res) {
+	p.destroy(r)
+}
+
+// Put returns r to the pool for another Get. After Close, or if r is older
+// than MaxLife, Put closes r.
+func (p *BenchRes) Put(r *Res) {
+	if p.hotHolds(r) {
+		p.putHot(r, benchResHotStart(unsafe.Pointer(&p)))
+	} else {
+		p.putPastHot(r)
+	}
+}
+
+// putPastHot is Put of a resource the hot slots cannot hold. It goes onto
+// the stack, after the slots' resources, which are older.
+func (p *BenchRes) putPastHot(r *Res) {
+	p.mu.Lock()
+	toClose := p.hotToIdleLocked()
+	if p.putLocked(r) {
+		toClose = append(toClose, r)
+	}
+	p.mu.Unlock()
+	p.closeAll(toClose...)
+}
+
+// putHot is Put through the hot slots, starting at slot i, the goroutine's
+// own: one compare-and-swap when that slot is empty, nobody waits and the
+// pool is open.
+func (p *BenchRes) putHot(r *Res, i uint32) {
+	ok := p.hotPut(i, r)
+	if !ok {
+		// The slot holds an older resource: r takes its place, for the
+		// goroutine's next Get, and the older one moves to another empty
+		// slot, or onto the stack if none is.
+		if old, had := p.hotSwap(i, r); had {
+			r = old
+			_, ok = p.hotPutAny(i+1, r)
+		} else {
+			ok = true
+		}
+	}
+	if ok && p.nwait.Load() == 0 && !p.closed.Load() {
+		return
+	}
+	// r found no empty slot and goes onto the stack. Or a Get is waiting:
+	// a slot's resource goes onto the stack for it, which may be r or, if
+	// r was taken meanwhile, another Put's. Or the pool is closed: Close
+	// emptied the slots before this Put filled one, so every resource a
+	// slot holds now is to be closed.
+	var toClose []*Res
+	p.mu.Lock()
+	if !ok && p.putLocked(r) {
+		toClose = append(toClose, r)
+	}
+	if p.closed.Load() {
+		toClose = append(toClose, p.hotToIdleLocked()...)
+	} else if len(p.waiters) > 0 {
+		if h, ok := p.hotTakeAny(i); ok {
+			p.putLocked(h) // wakes the waiter; the pool is open
+		}
+	}
+	p.mu.Unlock()
+	p.closeAll(toClose...)
+}
+
+// hotToIdleLocked empties the hot slots through putLocked: onto the stack,
+// or, after Close, into the returned resources for the caller to close
+// outside the lock. p.mu is held.
+func (p *BenchRes) hotToIdleLocked() (toClose []*Res) {
+	for i := range uint32(benchResHotSlots) {
+		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
+			toClose = append(toClose, h)
+		}
+	}
+	return toClose
+}
+
+// benchResHotStart returns the calling goroutine's own hot slot, where its
+// Get and Put start their scan of the slots, from at, the address of their
+// receiver parameter. That is on the caller's stack, at the same address for
+// a Get and a Put called from the same function (the register ABI spills the
+// receiver of either into the caller's argument area), so the Put of a
+// resource usually picks the slot its Get took it from. Other goroutines
+// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
+// xored together three at a time, pick different slots for stacks allocated
+// near each other. The slot is only where the scan starts: a wrong guess
+// costs time, never correctness.
+func benchResHotStart(at unsafe.Pointer) uint32 {
+	h := uint32(uintptr(at) >> 11)
+	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
+	return h % benchResHotSlots
+}
+
+// hotTakeAny empties the first full hot slot from start on, cyclically, and
+// returns the resource it held, if any. It looks before it takes: a look at
+// a slot that another core uses leaves the cache line shared.
+func (p *BenchRes) hotTakeAny(start uint32) (r *Res, ok bool) {
+	for k := range uint32(benchResHotSlots) {
+		if i := (start + k) % benchResHotSlots; p.hotPeek(i) {
+			if r, ok = p.hotTake(i); ok {
+				return r, true
+			}
+		}
+	}
+	return r, false
+}
+
+// hotPutAny puts r in the first empty hot slot from start on, cyclically,
+// and returns its index, or reports that every slot was full. It looks
+// before it puts, as hotTakeAny does.
+func (p *BenchRes) hotPutAny(start uint32, r *Res) (i uint32, ok bool) {
+	for k := range uint32(benchResHotSlots) {
+		if i = (start + k) % benchResHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
+// Close, reports that the caller must close it with closeAll (outside the
+// lock). p.mu is held.
+func (p *BenchRes) putLocked(r *Res) (closeIt bool) {
+	if p.closed.Load() {
+		return true
+	}
+	p.idle = append(p.idle, benchResIdleResource{res: r})
+	p.wakeLocked()
+	return false
+}
+
+// Discard closes r, a resource from Get that must not be reused, making room
+// for a new one once r is closed.
+func (p *BenchRes) Discard(r *Res) {
+	p.closeAll(r)
+}
+
+// closeAll closes rs, resources the pool counts, and only then stops
+// counting them and wakes as many waiting Gets: a resource counts toward the
+// maximum until its close function has returned, so that no Get makes one
+// while the maximum number of others still exist. p.mu is not held.
+func (p *BenchRes) closeAll(rs ...*Res) {
+	if len(rs) == 0 {
+		return
+	}
+	for _, r := range rs {
+		p.dispose(r)
+	}
+	p.mu.Lock()
+	p.open -= len(rs)
+	for range rs {
+		p.wakeLocked() // each closed resource makes room for a waiting Get
+	}
+	p.mu.Unlock()
+}
+
+// Len returns the number of resources that exist, idle, in use or being
+// closed, and how many of them are idle.
+func (p *BenchRes) Len() (open, idle int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.open, p.idleLocked()
+}
+
+// idleLocked returns the number of idle resources. p.mu is held.
+func (p *BenchRes) idleLocked() int {
+	idle := len(p.idle)
+	for i := range uint32(benchResHotSlots) {
+		if p.hotPeek(i) {
+			idle++
+		}
+	}
+	return idle
+}
+
+// Close closes every idle resource, makes waiting and later Gets return
+// ErrBenchResClosed, and stops idle eviction and the warmer, waiting for their
+// goroutines to end (the warmer's context is canceled if it is making a
+// resource). A resource in use is closed when it is put back. Close may be
+// called more than once.
+func (p *BenchRes) Close() {
+	p.mu.Lock()
+	if p.closed.Load() {
+		p.mu.Unlock()
+		return
+	}
+	p.closed.Store(true)
+	// closed is set before the slots are emptied: a Put that fills one
+	// later sees closed and closes its resource itself.
+	p.hotToStackLocked()
+	idle := p.idle
+	p.idle = nil
+	for _, w := range p.waiters {
+		close(w)
+	}
+	p.waiters = nil
+	p.nwait.Store(0)
+	close(p.done)
+	p.mu.Unlock()
+	if p.ticker != nil {
+		p.ticker.Stop()
+	}
+	p.wg.Wait()
+	rs := make([]*Res, len(idle))
+	for i, ir := range idle {
+		rs[i] = ir.res
+	}
+	p.closeAll(rs...)
+}
+
+// waitLocked waits, with p.mu held on entry and on return, until a Put,
+// Discard or Close wakes the caller, or ctx ends.
+func (p *BenchRes) waitLocked(ctx context.Context) error {
+	w := p.enqueueLocked()
+	if w == nil {
+		return nil
+	}
+	return p.awaitLocked(ctx, w)
+}
+
+// enqueueLocked queues a waiting Get and returns the channel that wakes it,
+// or nil if it found a resource in a hot slot after all and put it on the
+// idle stack for the caller. p.mu is held.
+func (p *BenchRes) enqueueLocked() chan struct{} {
+	w := make(chan struct{}, 1)
+	p.waiters = append(p.waiters, w)
+	// Announce the wait, then look at the hot slots a last time: a Put
+	// that fills one after this look sees nwait and wakes a waiter.
+	p.nwait.Store(int32(len(p.waiters)))
+	if r, ok := p.hotTakeAny(0); ok {
+		p.waiters = p.waiters[:len(p.waiters)-1]
+		p.nwait.Store(int32(len(p.waiters)))
+		p.idle = append(p.idle, benchResIdleResource{res: r})
+		return nil
+	}
+	return w
+}
+
+// awaitLocked waits, with p.mu held on entry and on return, until w wakes
+// the caller or ctx ends. If ctx has ended when the wait ends, it fails even
+// if the caller was woken too: a select between the two picks either at
+// random, and the wake-up may have come after ctx ended. A waiter that
+// fails after its wake-up passes it on, so that it is not lost.
+func (p *BenchRes) awaitLocked(ctx context.Context, w chan struct{}) error {
+	p.mu.Unlock()
+	done := ctx.Done()
+	select {
+	case <-w:
+		select {
+		case <-done:
+			// Fail as if done had been picked.
+		default:
+			p.mu.Lock()
+			return nil
+		}
+	case <-done:
+	}
+	p.mu.Lock()
+	if i := slices.Index(p.waiters, w); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
+		p.nwait.Store(int32(len(p.waiters)))
+	} else if !p.closed.Load() {
+		p.wakeLocked() // we were woken too late to use it
+	}
+	return ctx.Err()
+}
+
+// wakeLocked wakes the oldest waiting Get, if any. p.mu is held.
+func (p *BenchRes) wakeLocked() {
+	if len(p.waiters) == 0 {
+		return
+	}
+	w := p.waiters[0]
+	p.waiters = slices.Delete(p.waiters, 0, 1)
+	p.nwait.Store(int32(len(p.waiters)))
+	w <- struct{}{}
+}
+
+// hotToStackLocked moves the resources of the hot slots onto the idle stack.
+// p.mu is held.
+func (p *BenchRes) hotToStackLocked() {
+	for i := range uint32(benchResHotSlots) {
+		if r, ok := p.hotTake(i); ok {
+			p.idle = append(p.idle, benchResIdleResource{res: r})
+		}
+	}
+}
+
+// create makes a resource with newRes, the directive's new=.
+func (p *BenchRes) create(ctx context.Context) (*Res, error) {
+	return newRes()
+}
+
+// destroy does nothing: the directive has no close= function.
+func (p *BenchRes) destroy(r *Res) {
+	// Nothing to close.
+}
+
+// healthy accepts every resource: the directive has no check= function.
+func (p *BenchRes) healthy(r *Res) error {
+	return nil
+}
+
+// hotHolds reports whether the hot slots can hold r: not when r is nil,
+// which a slot uses for empty.
+func (p *BenchRes) hotHolds(r *Res) bool {
+	return r != nil
+}
+
+// hotPut puts r in hot slot i if it is empty, and reports whether it was,
+// with one compare-and-swap.
+func (p *BenchRes) hotPut(i uint32, r *Res) bool {
+	return atomic.CompareAndSwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil, unsafe.Pointer(r))
+}
+
+// hotSwap puts r in hot slot i and returns the resource the slot held, if
+// any, with one atomic swap.
+func (p *BenchRes) hotSwap(i uint32, r *Res) (old *Res, had bool) {
+	old = (*Res)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), unsafe.Pointer(r)))
+	return old, old != nil
+}
+
+// hotTake empties hot slot i and returns the resource it held, if any, with
+// one atomic swap.
+func (p *BenchRes) hotTake(i uint32) (r *Res, ok bool) {
+	r = (*Res)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil))
+	return r, r != nil
+}
+
+// hotPeek reports whether hot slot i holds a resource.
+func (p *BenchRes) hotPeek(i uint32) bool {
+	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
+}
+
+// benchResNoCopy lets go vet's copylocks check report a BenchRes copied by
+// value.
+type benchResNoCopy struct{}
+
+func (*benchResNoCopy) Lock() {}
+
+func (*benchResNoCopy) Unlock() {}
+
+// NewBenchRes returns an empty BenchRes. Close closes the idle resources.
+func NewBenchRes() *BenchRes {
+	p := &BenchRes{}
+	p.init()
+	return p
+}
+
+// BenchResHooked: generated from the respool directive in hooks.go.
+
+// ErrBenchResHookedClosed is returned by Get after Close, and by the Gets
+// Close interrupts.
+var ErrBenchResHookedClosed = errors.New("respool: closed")
+
+// benchResHookedHotSlots is the number of hot slots. Sixteen keep a few
+// goroutines, each holding one resource at a time, mostly on slots of their
+// own: two goroutines share one with odds of one in sixteen.
+const benchResHookedHotSlots = 16
+
+// benchResHookedSlotPad is the padding after each hot slot, so that no two
+// slots share a cache line, nor a pair of adjacent lines, which some
+// processors prefetch together (sync.Pool pads its per-P data to 128 bytes
+// for the same reason).
+const benchResHookedSlotPad = 128
+
+// benchResHookedHotEntry is a hot slot: an idle resource or none.
+type benchResHookedHotEntry struct {
+	r *Res
+	_ [benchResHookedSlotPad]byte
+}
+
+// benchResHookedIdleResource is a resource in the pool and the eviction tick
+// at which it was put back.
+type benchResHookedIdleResource struct {
+	res *Res
+}
+
+// BenchResHooked is a bounded pool of resources of type *Res. Create one
+// with NewBenchResHooked; the zero value is not usable. A BenchResHooked
+// must not be copied after first use.
+//
+// A Put happens before the Get that returns the same resource.
+type BenchResHooked struct {
+	_ benchResHookedNoCopy
+
+	ticker *time.Ticker
+	done   chan struct{} // closed by Close: stops the evictor
+	wg     sync.WaitGroup
+
+	_ [benchResHookedSlotPad]byte
+	// hot are the hot slots, after padding that keeps the first off the
+	// fields above: recently returned idle resources, generally newer than
+	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
+	// touch them.
+	hot [benchResHookedHotSlots]benchResHookedHotEntry
+	// nwait mirrors len(waiters) for Put, which reads it without the lock
+	// after filling a hot slot. A Get stores it before its last look at
+	// the slots, so (atomics being sequentially consistent) either the Get
+	// sees the resource or the Put sees the waiter and hands it over.
+	nwait atomic.Int32
+	// closed is set by Close, under mu; Get and Put read it without mu on
+	// the hot path.
+	closed atomic.Bool
+
+	mu      sync.Mutex
+	idle    []benchResHookedIdleResource // oldest first; Get takes the last
+	open    int                          // resources that exist: idle, in use, being made or being closed
+	waiters []chan struct{}              // Gets waiting at Max, oldest first
+}
+
+// init starts the evictor and the warmer.
+func (p *BenchResHooked) init() {
+	p.idle = make([]benchResHookedIdleResource, 0, 16)
+	p.done = make(chan struct{})
+}
+
+// Get returns an idle resource that passes the check, closing those that
+// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// Otherwise it waits until a resource is put back or discarded. It returns
+// ctx.Err() if ctx ends first, an error from making a resource, or
+// ErrBenchResHookedClosed after Close. A Get that waits fails if ctx has
+// ended by the time the wait is over, even if a Put woke it at the same
+// moment; one that need not wait may succeed with a context already done.
+// The caller owns the resource until it passes it to Put or Discard.
+func (p *BenchResHooked) Get(ctx context.Context) (*Res, error) {
+	// The goroutine's own slot first, then the others.
+	i := benchResHookedHotStart(unsafe.Pointer(&p))
+	r, ok := p.hotTake(i)
+	if !ok {
+		r, ok = p.hotTakeAny(i + 1)
+	}
+	if ok {
+		if p.closed.Load() {
+			// Close ran after the Put that filled the slot.
+			p.closeAll(r)
+			var zero *Res
+			return zero, ErrBenchResHookedClosed
+		}
+		if p.reusable(r) {
+			return r, nil
+		}
+		p.Discard(r)
+	}
+	return p.getSlow(ctx)
+}
+
+// reusable reports whether r, an idle resource, may be returned by Get: it
+// is not older than MaxLife and passes the check.
+func (p *BenchResHooked) reusable(r *Res) bool {
+	return p.healthy(r) == nil
+}
+
+// getSlow is Get past the hot slots: it takes the newest resource of the
+// idle stack, makes a new one, or waits.
+func (p *BenchResHooked) getSlow(ctx context.Context) (*Res, error) {
+	var zero *Res
+	waitStart := time.Time{}
+	p.mu.Lock()
+	for {
+		if p.closed.Load() {
+			p.mu.Unlock()
+			p.waitEnded(waitStart, ErrBenchResHookedClosed)
+			return zero, ErrBenchResHookedClosed
+		}
+		// A Put may have filled a slot since the caller looked.
+		if len(p.idle) == 0 {
+			if r, ok := p.hotTakeAny(0); ok {
+				p.idle = append(p.idle, benchResHookedIdleResource{res: r})
+			}
+		}
+		if n := len(p.idle); n > 0 {
+			r := p.idle[n-1].res
+			p.idle[n-1] = benchResHookedIdleResource{}
+			p.idle = p.idle[:n-1]
+			p.mu.Unlock()
+			if p.reusable(r) {
+				p.waitEnded(waitStart, nil)
+				return r, nil
+			}
+			p.dispose(r)
+			p.mu.Lock()
+			p.open--
+			continue // take the next idle one, or make a replacement
+		}
+		if p.open < 16 {
+			p.open++
+			p.mu.Unlock()
+			r, err := p.makeNew(ctx)
+			if err != nil {
+				p.mu.Lock()
+				p.open--
+				p.wakeLocked() // a waiter may make one now
+				p.mu.Unlock()
+				p.waitEnded(waitStart, err)
+				return zero, err
+			}
+			p.waitEnded(waitStart, nil)
+			return r, nil
+		}
+		if waitStart.IsZero() {
+			waitStart = time.Now()
+		}
+		if err := p.waitLocked(ctx); err != nil {
+			p.mu.Unlock()
+			p.waitEnded(waitStart, err)
+			return zero, err
+		}
+	}
+}
+
+// makeNew makes a resource with create and, for MaxLife, records when.
+func (p *BenchResHooked) makeNew(ctx context.Context) (*Res, error) {
+	r, err := p.create(ctx)
+	return r, err
+}
+
+// dispose closes r with destroy and, for MaxLife, forgets when it was made.
+// It does not count r out: the caller does.
+func (p *BenchResHooked) dispose(r *Res) {
+	p.destroy(r)
+}
+
+// Put returns r to the pool for another Get. After Close, or if r is older
+// than MaxLife, Put closes r.
+func (p *BenchResHooked) Put(r *Res) {
+	if p.hotHolds(r) {
+		p.putHot(r, benchResHookedHotStart(unsafe.Pointer(&p)))
+	} else {
+		p.putPastHot(r)
+	}
+}
+
+// putPastHot is Put of a resource the hot slots cannot hold. It goes onto
+// the stack, after the slots' resources, which are older.
+func (p *BenchResHooked) putPastHot(r *Res) {
+	p.mu.Lock()
+	toClose := p.hotToIdleLocked()
+	if p.putLocked(r) {
+		toClose = append(toClose, r)
+	}
+	p.mu.Unlock()
+	p.closeAll(toClose...)
+}
+
+// putHot is Put through the hot slots, starting at slot i, the goroutine's
+// own: one compare-and-swap when that slot is empty, nobody waits and the
+// pool is open.
+func (p *BenchResHooked) putHot(r *Res, i uint32) {
+	ok := p.hotPut(i, r)
+	if !ok {
+		// The slot holds an older resource: r takes its place, for the
+		// goroutine's next Get, and the older one moves to another empty
+		// slot, or onto the stack if none is.
+		if old, had := p.hotSwap(i, r); had {
+			r = old
+			_, ok = p.hotPutAny(i+1, r)
+		} else {
+			ok = true
+		}
+	}
+	if ok && p.nwait.Load() == 0 && !p.closed.Load() {
+		return
+	}
+	// r found no empty slot and goes onto the stack. Or a Get is waiting:
+	// a slot's resource goes onto the stack for it, which may be r or, if
+	// r was taken meanwhile, another Put's. Or the pool is closed: Close
+	// emptied the slots before this Put filled one, so every resource a
+	// slot holds now is to be closed.
+	var toClose []*Res
+	p.mu.Lock()
+	if !ok && p.putLocked(r) {
+		toClose = append(toClose, r)
+	}
+	if p.closed.Load() {
+		toClose = append(toClose, p.hotToIdleLocked()...)
+	} else if len(p.waiters) > 0 {
+		if h, ok := p.hotTakeAny(i); ok {
+			p.putLocked(h) // wakes the waiter; the pool is open
+		}
+	}
+	p.mu.Unlock()
+	p.closeAll(toClose...)
+}
+
+// hotToIdleLocked empties the hot slots through putLocked: onto the stack,
+// or, after Close, into the returned resources for the caller to close
+// outside the lock. p.mu is held.
+func (p *BenchResHooked) hotToIdleLocked() (toClose []*Res) {
+	for i := range uint32(benchResHookedHotSlots) {
+		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
+			toClose = append(toClose, h)
+		}
+	}
+	return toClose
+}
+
+// benchResHookedHotStart returns the calling goroutine's own hot slot, where
+// its Get and Put start their scan of the slots, from at, the address of
+// their receiver parameter. That is on the caller's stack, at the same
+// address for a Get and a Put called from the same function (the register
+// ABI spills the receiver of either into the caller's argument area), so the
+// Put of a resource usually picks the slot its Get took it from. Other
+// goroutines have other stacks, at least 2 KiB apart: the address's bits
+// from 11 up, xored together three at a time, pick different slots for
+// stacks allocated near each other. The slot is only where the scan starts:
+// a wrong guess costs time, never correctness.
+func benchResHookedHotStart(at unsafe.Pointer) uint32 {
+	h := uint32(uintptr(at) >> 11)
+	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
+	return h % benchResHookedHotSlots
+}
+
+// hotTakeAny empties the first full hot slot from start on, cyclically, and
+// returns the resource it held, if any. It looks before it takes: a look at
+// a slot that another core uses leaves the cache line shared.
+func (p *BenchResHooked) hotTakeAny(start uint32) (r *Res, ok bool) {
+	for k := range uint32(benchResHookedHotSlots) {
+		if i := (start + k) % benchResHookedHotSlots; p.hotPeek(i) {
+			if r, ok = p.hotTake(i); ok {
+				return r, true
+			}
+		}
+	}
+	return r, false
+}
+
+// hotPutAny puts r in the first empty hot slot from start on, cyclically,
+// and returns its index, or reports that every slot was full. It looks
+// before it puts, as hotTakeAny does.
+func (p *BenchResHooked) hotPutAny(start uint32, r *Res) (i uint32, ok bool) {
+	for k := range uint32(benchResHookedHotSlots) {
+		if i = (start + k) % benchResHookedHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
+// Close, reports that the caller must close it with closeAll (outside the
+// lock). p.mu is held.
+func (p *BenchResHooked) putLocked(r *Res) (closeIt bool) {
+	if p.closed.Load() {
+		return true
+	}
+	p.idle = append(p.idle, benchResHookedIdleResource{res: r})
+	p.wakeLocked()
+	return false
+}
+
+// Discard closes r, a resource from Get that must not be reused, making room
+// for a new one once r is closed.
+func (p *BenchResHooked) Discard(r *Res) {
+	p.closeAll(r)
+}
+
+// closeAll closes rs, resources the pool counts, and only then stops
+// counting them and wakes as many waiting Gets: a resource counts toward the
+// maximum until its close function has returned, so that no Get makes one
+// while the maximum number of others still exist. p.mu is not held.
+func (p *BenchResHooked) closeAll(rs ...*Res) {
+	if len(rs) == 0 {
+		return
+	}
+	for _, r := range rs {
+		p.dispose(r)
+	}
+	p.mu.Lock()
+	p.open -= len(rs)
+	for range rs {
+		p.wakeLocked() // each closed resource makes room for a waiting Get
+	}
+	p.mu.Unlock()
+}
+
+// Len returns the number of resources that exist, idle, in use or being
+// closed, and how many of them are idle.
+func (p *BenchResHooked) Len() (open, idle int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.open, p.idleLocked()
+}
+
+// idleLocked returns the number of idle resources. p.mu is held.
+func (p *BenchResHooked) idleLocked() int {
+	idle := len(p.idle)
+	for i := range uint32(benchResHookedHotSlots) {
+		if p.hotPeek(i) {
+			idle++
+		}
+	}
+	return idle
+}
+
+// Close closes every idle resource, makes waiting and later Gets return
+// ErrBenchResHookedClosed, and stops idle eviction and the warmer, waiting
+// for their goroutines to end (the warmer's context is canceled if it is
+// making a resource). A resource in use is closed when it is put back. Close
+// may be called more than once.
+func (p *BenchResHooked) Close() {
+	p.mu.Lock()
+	if p.closed.Load() {
+		p.mu.Unlock()
+		return
+	}
+	p.closed.Store(true)
+	// closed is set before the slots are emptied: a Put that fills one
+	// later sees closed and closes its resource itself.
+	p.hotToStackLocked()
+	idle := p.idle
+	p.idle = nil
+	for _, w := range p.waiters {
+		close(w)
+	}
+	p.waiters = nil
+	p.nwait.Store(0)
+	close(p.done)
+	p.mu.Unlock()
+	if p.ticker != nil {
+		p.ticker.Stop()
+	}
+	p.wg.Wait()
+	rs := make([]*Res, len(idle))
+	for i, ir := range idle {
+		rs[i] = ir.res
+	}
+	p.closeAll(rs...)
+}
+
+// waitLocked waits, with p.mu held on entry and on return, until a Put,
+// Discard or Close wakes the caller, or ctx ends.
+func (p *BenchResHooked) waitLocked(ctx context.Context) error {
+	w := p.enqueueLocked()
+	if w == nil {
+		return nil
+	}
+	return p.awaitLocked(ctx, w)
+}
+
+// enqueueLocked queues a waiting Get and returns the channel that wakes it,
+// or nil if it found a resource in a hot slot after all and put it on the
+// idle stack for the caller. p.mu is held.
+func (p *BenchResHooked) enqueueLocked() chan struct{} {
+	w := make(chan struct{}, 1)
+	p.waiters = append(p.waiters, w)
+	// Announce the wait, then look at the hot slots a last time: a Put
+	// that fills one after this look sees nwait and wakes a waiter.
+	p.nwait.Store(int32(len(p.waiters)))
+	if r, ok := p.hotTakeAny(0); ok {
+		p.waiters = p.waiters[:len(p.waiters)-1]
+		p.nwait.Store(int32(len(p.waiters)))
+		p.idle = append(p.idle, benchResHookedIdleResource{res: r})
+		return nil
+	}
+	return w
+}
+
+// awaitLocked waits, with p.mu held on entry and on return, until w wakes
+// the caller or ctx ends. If ctx has ended when the wait ends, it fails even
+// if the caller was woken too: a select between the two picks either at
+// random, and the wake-up may have come after ctx ended. A waiter that
+// fails after its wake-up passes it on, so that it is not lost.
+func (p *BenchResHooked) awaitLocked(ctx context.Context, w chan struct{}) error {
+	p.mu.Unlock()
+	done := ctx.Done()
+	select {
+	case <-w:
+		select {
+		case <-done:
+			// Fail as if done had been picked.
+		default:
+			p.mu.Lock()
+			return nil
+		}
+	case <-done:
+	}
+	p.mu.Lock()
+	if i := slices.Index(p.waiters, w); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
+		p.nwait.Store(int32(len(p.waiters)))
+	} else if !p.closed.Load() {
+		p.wakeLocked() // we were woken too late to use it
+	}
+	return ctx.Err()
+}
+
+// wakeLocked wakes the oldest waiting Get, if any. p.mu is held.
+func (p *BenchResHooked) wakeLocked() {
+	if len(p.waiters) == 0 {
+		return
+	}
+	w := p.waiters[0]
+	p.waiters = slices.Delete(p.waiters, 0, 1)
+	p.nwait.Store(int32(len(p.waiters)))
+	w <- struct{}{}
+}
+
+// hotToStackLocked moves the resources of the hot slots onto the idle stack.
+// p.mu is held.
+func (p *BenchResHooked) hotToStackLocked() {
+	for i := range uint32(benchResHookedHotSlots) {
+		if r, ok := p.hotTake(i); ok {
+			p.idle = append(p.idle, benchResHookedIdleResource{res: r})
+		}
+	}
+}
+
+// create makes a resource with newRes, the directive's new=.
+func (p *BenchResHooked) create(ctx context.Context) (*Res, error) {
+	return newRes()
+}
+
+// destroy does nothing: the directive has no close= function.
+func (p *BenchResHooked) destroy(r *Res) {
+	// Nothing to close.
+}
+
+// healthy accepts every resource: the directive has no check= function.
+func (p *BenchResHooked) healthy(r *Res) error {
+	return nil
+}
+
+// hotHolds reports whether the hot slots can hold r: not when r is nil,
+// which a slot uses for empty.
+func (p *BenchResHooked) hotHolds(r *Res) bool {
+	return r != nil
+}
+
+// hotPut puts r in hot slot i if it is empty, and reports whether it was,
+// with one compare-and-swap.
+func (p *BenchResHooked) hotPut(i uint32, r *Res) bool {
+	return atomic.CompareAndSwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil, unsafe.Pointer(r))
+}
+
+// hotSwap puts r in hot slot i and returns the resource the slot held, if
+// any, with one atomic swap.
+func (p *BenchResHooked) hotSwap(i uint32, r *Res) (old *Res, had bool) {
+	old = (*Res)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), unsafe.Pointer(r)))
+	return old, old != nil
+}
+
+// hotTake empties hot slot i and returns the resource it held, if any, with
+// one atomic swap.
+func (p *BenchResHooked) hotTake(i uint32) (r *Res, ok bool) {
+	r = (*Res)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil))
+	return r, r != nil
+}
+
+// hotPeek reports whether hot slot i holds a resource.
+func (p *BenchResHooked) hotPeek(i uint32) bool {
+	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
+}
+
+// benchResHookedNoCopy lets go vet's copylocks check report a BenchResHooked
+// copied by value.
+type benchResHookedNoCopy struct{}
+
+func (*benchResHookedNoCopy) Lock() {}
+
+func (*benchResHookedNoCopy) Unlock() {}
+
+// waitedFor calls benchWaited, the directive's onwait=, after a Get that
+// waited for d and ended with err.
+func (p *BenchResHooked) waitedFor(d time.Duration, err error) {
+	benchWaited(d, err)
+}
+
+// waitEnded records the end of a Get that ended with err, having waited
+// at Max since start; a zero start means it did not wait.
+func (p *BenchResHooked) waitEnded(start time.Time, err error) {
+	if start.IsZero() {
+		return
+	}
+	d := time.Since(start)
+	p.waitedFor(d, err)
+}
+
+// NewBenchResHooked returns an empty BenchResHooked. Close closes the idle
+// resources.
+func NewBenchResHooked() *BenchResHooked {
+	p := &BenchResHooked{}
+	p.init()
+	return p
+}
+
+// BenchResTimed: generated from the respool directive in hooks.go.
+
+// ErrBenchResTimedClosed is returned by Get after Close, and by the Gets
+// Close interrupts.
+var ErrBenchResTimedClosed = errors.New("respool: closed")
+
+// benchResTimedHotSlots is the number of hot slots. Sixteen keep a few
+// goroutines, each holding one resource at a time, mostly on slots of their
+// own: two goroutines share one with odds of one in sixteen.
+const benchResTimedHotSlots = 16
+
+// benchResTimedSlotPad is the padding after each hot slot, so that no two
+// slots share a cache line, nor a pair of adjacent lines, which some
+// processors prefetch together (sync.Pool pads its per-P data to 128 bytes
+// for the same reason).
+const benchResTimedSlotPad = 128
+
+// benchResTimedHotEntry is a hot slot: an idle resource or none.
+type benchResTimedHotEntry struct {
+	r *Res
+	_ [benchResTimedSlotPad]byte
+}
+
+// benchResTimedIdleResource is a resource in the pool and the eviction tick
+// at which it was put back.
+type benchResTimedIdleResource struct {
+	res *Res
+}
+
+// BenchResTimed is a bounded pool of resources of type *Res. Create one with
+// NewBenchResTimed; the zero value is not usable. A BenchResTimed must not
+// be copied after first use.
+//
+// A Put happens before the Get that returns the same resource.
+type BenchResTimed struct {
+	_ benchResTimedNoCopy
+
+	ticker *time.Ticker
+	done   chan struct{} // closed by Close: stops the evictor
+	wg     sync.WaitGroup
+
+	_ [benchResTimedSlotPad]byte
+	// hot are the hot slots, after padding that keeps the first off the
+	// fields above: recently returned idle resources, generally newer than
+	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
+	// touch them.
+	hot [benchResTimedHotSlots]benchResTimedHotEntry
+	// nwait mirrors len(waiters) for Put, which reads it without the lock
+	// after filling a hot slot. A Get stores it before its last look at
+	// the slots, so (atomics being sequentially consistent) either the Get
+	// sees the resource or the Put sees the waiter and hands it over.
+	nwait atomic.Int32
+	// closed is set by Close, under mu; Get and Put read it without mu on
+	// the hot path.
+	closed atomic.Bool
+
+	// stats are the acquire counters of the metrics= option.
+	stats benchResTimedAcquireStats
+
+	mu      sync.Mutex
+	idle    []benchResTimedIdleResource // oldest first; Get takes the last
+	open    int                         // resources that exist: idle, in use, being made or being closed
+	waiters []chan struct{}             // Gets waiting at Max, oldest first
+}
+
+// init starts the evictor and the warmer.
+func (p *BenchResTimed) init() {
+	p.idle = make([]benchResTimedIdleResource, 0, 16)
+	p.done = make(chan struct{})
+}
+
+// Get returns an idle resource that passes the check, closing those that
+// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// Otherwise it waits until a resource is put back or discarded. It returns
+// ctx.Err() if ctx ends first, an error from making a resource, or
+// ErrBenchResTimedClosed after Close. A Get that waits fails if ctx has
+// ended by the time the wait is over, even if a Put woke it at the same
+// moment; one that need not wait may succeed with a context already done.
+// The caller owns the resource until it passes it to Put or Discard.
+func (p *BenchResTimed) Get(ctx context.Context) (*Res, error) {
+	// The goroutine's own slot first, then the others.
+	i := benchResTimedHotStart(unsafe.Pointer(&p))
+	r, ok := p.hotTake(i)
+	if !ok {
+		r, ok = p.hotTakeAny(i + 1)
+	}
+	if ok {
+		if p.closed.Load() {
+			// Close ran after the Put that filled the slot.
+			p.closeAll(r)
+			var zero *Res
+			return zero, ErrBenchResTimedClosed
+		}
+		if p.reusable(r) {
+			p.taken()
+			return r, nil
+		}
+		p.Discard(r)
+	}
+	return p.getSlow(ctx)
+}
+
+// reusable reports whether r, an idle resource, may be returned by Get: it
+// is not older than MaxLife and passes the check.
+func (p *BenchResTimed) reusable(r *Res) bool {
+	return p.healthy(r) == nil
+}
+
+// taken accounts for a Get that returns a resource: it counts it, and wakes
+// the warmer, since the pool may now hold fewer than MinIdle idle resources.
+func (p *BenchResTimed) taken() {
+	p.stats.gets.Add(1)
+}
+
+// getSlow is Get past the hot slots: it takes the newest resource of the
+// idle stack, makes a new one, or waits.
+func (p *BenchResTimed) getSlow(ctx context.Context) (*Res, error) {
+	var zero *Res
+	waitStart := time.Time{}
+	p.mu.Lock()
+	for {
+		if p.closed.Load() {
+			p.mu.Unlock()
+			p.waitEnded(waitStart, ErrBenchResTimedClosed)
+			return zero, ErrBenchResTimedClosed
+		}
+		// A Put may have filled a slot since the caller looked.
+		if len(p.idle) == 0 {
+			if r, ok := p.hotTakeAny(0); ok {
+				p.idle = append(p.idle, benchResTimedIdleResource{res: r})
+			}
+		}
+		if n := len(p.idle); n > 0 {
+			r := p.idle[n-1].res
+			p.idle[n-1] = benchResTimedIdleResource{}
+			p.idle = p.idle[:n-1]
+			p.mu.Unlock()
+			if p.reusable(r) {
+				p.taken()
+				p.waitEnded(waitStart, nil)
+				return r, nil
+			}
+			p.dispose(r)
+			p.mu.Lock()
+			p.open--
+			continue // take the next idle one, or make a replacement
+		}
+		if p.open < 16 {
+			p.open++
+			p.mu.Unlock()
+			r, err := p.makeNew(ctx)
+			if err != nil {
+				p.mu.Lock()
+				p.open--
+				p.wakeLocked() // a waiter may make one now
+				p.mu.Unlock()
+				p.stats.failed(err)
+				p.waitEnded(waitStart, err)
+				return zero, err
+			}
+			p.taken()
+			p.waitEnded(waitStart, nil)
+			return r, nil
+		}
+		if waitStart.IsZero() {
+			waitStart = time.Now()
+		}
+		if err := p.waitLocked(ctx); err != nil {
+			p.mu.Unlock()
+			p.stats.failed(err)
+			p.waitEnded(waitStart, err)
+			return zero, err
+		}
+	}
+}
+
+// makeNew makes a resource with create and, for MaxLife, records when.
+func (p *BenchResTimed) makeNew(ctx context.Context) (*Res, error) {
+	r, err := p.create(ctx)
+	return r, err
+}
+
+// dispose closes r with destroy and, for MaxLife, forgets when it was made.
+// It does not count r out: the caller does.
+func (p *BenchResTimed) dispose(r *Res) {
+	p.destroy(r)
+}
+
+// Put returns r to the pool for another Get. After Close, or if r is older
+// than MaxLife, Put closes r.
+func (p *BenchResTimed) Put(r *Res) {
+	if p.hotHolds(r) {
+		p.putHot(r, benchResTimedHotStart(unsafe.Pointer(&p)))
+	} else {
+		p.putPastHot(r)
+	}
+}
+
+// putPastHot is Put of a resource the hot slots cannot hold. It goes onto
+// the stack, after the slots' resources, which are older.
+func (p *BenchResTimed) putPastHot(r *Res) {
+	p.mu.Lock()
+	toClose := p.hotToIdleLocked()
+	if p.putLocked(r) {
+		toClose = append(toClose, r)
+	}
+	p.mu.Unlock()
+	p.closeAll(toClose...)
+}
+
+// putHot is Put through the hot slots, starting at slot i, the goroutine's
+// own: one compare-and-swap when that slot is empty, nobody waits and the
+// pool is open.
+func (p *BenchResTimed) putHot(r *Res, i uint32) {
+	ok := p.hotPut(i, r)
+	if !ok {
+		// The slot holds an older resource: r takes its place, for the
+		// goroutine's next Get, and the older one moves to another empty
+		// slot, or onto the stack if none is.
+		if old, had := p.hotSwap(i, r); had {
+			r = old
+			_, ok = p.hotPutAny(i+1, r)
+		} else {
+			ok = true
+		}
+	}
+	if ok && p.nwait.Load() == 0 && !p.closed.Load() {
+		return
+	}
+	// r found no empty slot and goes onto the stack. Or a Get is waiting:
+	// a slot's resource goes onto the stack for it, which may be r or, if
+	// r was taken meanwhile, another Put's. Or the pool is closed: Close
+	// emptied the slots before this Put filled one, so every resource a
+	// slot holds now is to be closed.
+	var toClose []*Res
+	p.mu.Lock()
+	if !ok && p.putLocked(r) {
+		toClose = append(toClose, r)
+	}
+	if p.closed.Load() {
+		toClose = append(toClose, p.hotToIdleLocked()...)
+	} else if len(p.waiters) > 0 {
+		if h, ok := p.hotTakeAny(i); ok {
+			p.putLocked(h) // wakes the waiter; the pool is open
+		}
+	}
+	p.mu.Unlock()
+	p.closeAll(toClose...)
+}
+
+// hotToIdleLocked empties the hot slots through putLocked: onto the stack,
+// or, after Close, into the returned resources for the caller to close
+// outside the lock. p.mu is held.
+func (p *BenchResTimed) hotToIdleLocked() (toClose []*Res) {
+	for i := range uint32(benchResTimedHotSlots) {
+		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
+			toClose = append(toClose, h)
+		}
+	}
+	return toClose
+}
+
+// benchResTimedHotStart returns the calling goroutine's own hot slot, where
+// its Get and Put start their scan of the slots, from at, the address of
+// their receiver parameter. That is on the caller's stack, at the same
+// address for a Get and a Put called from the same function (the register
+// ABI spills the receiver of either into the caller's argument area), so the
+// Put of a resource usually picks the slot its Get took it from. Other
+// goroutines have other stacks, at least 2 KiB apart: the address's bits
+// from 11 up, xored together three at a time, pick different slots for
+// stacks allocated near each other. The slot is only where the scan starts:
+// a wrong guess costs time, never correctness.
+func benchResTimedHotStart(at unsafe.Pointer) uint32 {
+	h := uint32(uintptr(at) >> 11)
+	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
+	return h % benchResTimedHotSlots
+}
+
+// hotTakeAny empties the first full hot slot from start on, cyclically, and
+// returns the resource it held, if any. It looks before it takes: a look at
+// a slot that another core uses leaves the cache line shared.
+func (p *BenchResTimed) hotTakeAny(start uint32) (r *Res, ok bool) {
+	for k := range uint32(benchResTimedHotSlots) {
+		if i := (start + k) % benchResTimedHotSlots; p.hotPeek(i) {
+			if r, ok = p.hotTake(i); ok {
+				return r, true
+			}
+		}
+	}
+	return r, false
+}
+
+// hotPutAny puts r in the first empty hot slot from start on, cyclically,
+// and returns its index, or reports that every slot was full. It looks
+// before it puts, as hotTakeAny does.
+func (p *BenchResTimed) hotPutAny(start uint32, r *Res) (i uint32, ok bool) {
+	for k := range uint32(benchResTimedHotSlots) {
+		if i = (start + k) % benchResTimedHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
+// Close, reports that the caller must close it with closeAll (outside the
+// lock). p.mu is held.
+func (p *BenchResTimed) putLocked(r *Res) (closeIt bool) {
+	if p.closed.Load() {
+		return true
+	}
+	p.idle = append(p.idle, benchResTimedIdleResource{res: r})
+	p.wakeLocked()
+	return false
+}
+
+// Discard closes r, a resource from Get that must not be reused, making room
+// for a new one once r is closed.
+func (p *BenchResTimed) Discard(r *Res) {
+	p.closeAll(r)
+}
+
+// closeAll closes rs, resources the pool counts, and only then stops
+// counting them and wakes as many waiting Gets: a resource counts toward the
+// maximum until its close function has returned, so that no Get makes one
+// while the maximum number of others still exist. p.mu is not held.
+func (p *BenchResTimed) closeAll(rs ...*Res) {
+	if len(rs) == 0 {
+		return
+	}
+	for _, r := range rs {
+		p.dispose(r)
+	}
+	p.mu.Lock()
+	p.open -= len(rs)
+	for range rs {
+		p.wakeLocked() // each closed resource makes room for a waiting Get
+	}
+	p.mu.Unlock()
+}
+
+// Len returns the number of resources that exist, idle, in use or being
+// closed, and how many of them are idle.
+func (p *BenchResTimed) Len() (open, idle int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.open, p.idleLocked()
+}
+
+// idleLocked returns the number of idle resources. p.mu is held.
+func (p *BenchResTimed) idleLocked() int {
+	idle := len(p.idle)
+	for i := range uint32(benchResTimedHotSlots) {
+		if p.hotPeek(i) {
+			idle++
+		}
+	}
+	return idle
+}
+
+// Close closes every idle resource, makes waiting and later Gets return
+// ErrBenchResTimedClosed, and stops idle eviction and the warmer, waiting
+// for their goroutines to end (the warmer's context is canceled if it is
+// making a resource). A resource in use is closed when it is put back. Close
+// may be called more than once.
+func (p *BenchResTimed) Close() {
+	p.mu.Lock()
+	if p.closed.Load() {
+		p.mu.Unlock()
+		return
+	}
+	p.closed.Store(true)
+	// closed is set before the slots are emptied: a Put that fills one
+	// later sees closed and closes its resource itself.
+	p.hotToStackLocked()
+	idle := p.idle
+	p.idle = nil
+	for _, w := range p.waiters {
+		close(w)
+	}
+	p.waiters = nil
+	p.nwait.Store(0)
+	close(p.done)
+	p.mu.Unlock()
+	if p.ticker != nil {
+		p.ticker.Stop()
+	}
+	p.wg.Wait()
+	rs := make([]*Res, len(idle))
+	for i, ir := range idle {
+		rs[i] = ir.res
+	}
+	p.closeAll(rs...)
+}
+
+// waitLocked waits, with p.mu held on entry and on return, until a Put,
+// Discard or Close wakes the caller, or ctx ends.
+func (p *BenchResTimed) waitLocked(ctx context.Context) error {
+	w := p.enqueueLocked()
+	if w == nil {
+		return nil
+	}
+	p.stats.waits.Add(1)
+	return p.awaitLocked(ctx, w)
+}
+
+// enqueueLocked queues a waiting Get and returns the channel that wakes it,
+// or nil if it found a resource in a hot slot after all and put it on the
+// idle stack for the caller. p.mu is held.
+func (p *BenchResTimed) enqueueLocked() chan struct{} {
+	w := make(chan struct{}, 1)
+	p.waiters = append(p.waiters, w)
+	// Announce the wait, then look at the hot slots a last time: a Put
+	// that fills one after this look sees nwait and wakes a waiter.
+	p.nwait.Store(int32(len(p.waiters)))
+	if r, ok := p.hotTakeAny(0); ok {
+		p.waiters = p.waiters[:len(p.waiters)-1]
+		p.nwait.Store(int32(len(p.waiters)))
+		p.idle = append(p.idle, benchResTimedIdleResource{res: r})
+		return nil
+	}
+	return w
+}
+
+// awaitLocked waits, with p.mu held on entry and on return, until w wakes
+// the caller or ctx ends. If ctx has ended when the wait ends, it fails even
+// if the caller was woken too: a select between the two picks either at
+// random, and the wake-up may have come after ctx ended. A waiter that
+// fails after its wake-up passes it on, so that it is not lost.
+func (p *BenchResTimed) awaitLocked(ctx context.Context, w chan struct{}) error {
+	p.mu.Unlock()
+	done := ctx.Done()
+	select {
+	case <-w:
+		select {
+		case <-done:
+			// Fail as if done had been picked.
+		default:
+			p.mu.Lock()
+			return nil
+		}
+	case <-done:
+	}
+	p.mu.Lock()
+	if i := slices.Index(p.waiters, w); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
+		p.nwait.Store(int32(len(p.waiters)))
+	} else if !p.closed.Load() {
+		p.wakeLocked() // we were woken too late to use it
+	}
+	return ctx.Err()
+}
+
+// wakeLocked wakes the oldest waiting Get, if any. p.mu is held.
+func (p *BenchResTimed) wakeLocked() {
+	if len(p.waiters) == 0 {
+		return
+	}
+	w := p.waiters[0]
+	p.waiters = slices.Delete(p.waiters, 0, 1)
+	p.nwait.Store(int32(len(p.waiters)))
+	w <- struct{}{}
+}
+
+// hotToStackLocked moves the resources of the hot slots onto the idle stack.
+// p.mu is held.
+func (p *BenchResTimed) hotToStackLocked() {
+	for i := range uint32(benchResTimedHotSlots) {
+		if r, ok := p.hotTake(i); ok {
+			p.idle = append(p.idle, benchResTimedIdleResource{res: r})
+		}
+	}
+}
+
+// create makes a resource with newRes, the directive's new=.
+func (p *BenchResTimed) create(ctx context.Context) (*Res, error) {
+	return newRes()
+}
+
+// destroy does nothing: the directive has no close= function.
+func (p *BenchResTimed) destroy(r *Res) {
+	// Nothing to close.
+}
+
+// healthy accepts every resource: the directive has no check= function.
+func (p *BenchResTimed) healthy(r *Res) error {
+	return nil
+}
+
+// hotHolds reports whether the hot slots can hold r: not when r is nil,
+// which a slot uses for empty.
+func (p *BenchResTimed) hotHolds(r *Res) bool {
+	return r != nil
+}
+
+// hotPut puts r in hot slot i if it is empty, and reports whether it was,
+// with one compare-and-swap.
+func (p *BenchResTimed) hotPut(i uint32, r *Res) bool {
+	return atomic.CompareAndSwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil, unsafe.Pointer(r))
+}
+
+// hotSwap puts r in hot slot i and returns the resource the slot held, if
+// any, with one atomic swap.
+func (p *BenchResTimed) hotSwap(i uint32, r *Res) (old *Res, had bool) {
+	old = (*Res)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), unsafe.Pointer(r)))
+	return old, old != nil
+}
+
+// hotTake empties hot slot i and returns the resource it held, if any, with
+// one atomic swap.
+func (p *BenchResTimed) hotTake(i uint32) (r *Res, ok bool) {
+	r = (*Res)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil))
+	return r, r != nil
+}
+
+// hotPeek reports whether hot slot i holds a resource.
+func (p *BenchResTimed) hotPeek(i uint32) bool {
+	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
+}
+
+// benchResTimedNoCopy lets go vet's copylocks check report a BenchResTimed
+// copied by value.
+type benchResTimedNoCopy struct{}
+
+func (*benchResTimedNoCopy) Lock() {}
+
+func (*benchResTimedNoCopy) Unlock() {}
+
+// benchResTimedAcquireStats are the counters behind BenchResTimedStats, on
+// cache lines of their own: every Get updates one.
+type benchResTimedAcquireStats struct {
+	_        [benchResTimedSlotPad]byte
+	gets     atomic.Int64
+	waits    atomic.Int64
+	canceled atomic.Int64
+	timedOut atomic.Int64
+	waitTime benchResTimedHistogram
+	_        [benchResTimedSlotPad]byte
+}
+
+// waitEnded records the end of a Get that ended with err, having waited
+// at Max since start; a zero start means it did not wait.
+func (p *BenchResTimed) waitEnded(start time.Time, err error) {
+	if start.IsZero() {
+		return
+	}
+	d := time.Since(start)
+	p.stats.waitTime.Observe(int64(d))
+}
+
+// failed accounts for a Get that failed with err.
+func (s *benchResTimedAcquireStats) failed(err error) {
+	switch {
+	case errors.Is(err, context.Canceled):
+		s.canceled.Add(1)
+	case errors.Is(err, context.DeadlineExceeded):
+		s.timedOut.Add(1)
+	}
+}
+
+// BenchResTimedStats is a snapshot of a pool's acquire counters, in the
+// manner of pgx/puddle's Stat. Each counter is read atomically, the snapshot
+// as a whole is not.
+type BenchResTimedStats struct {
+	// Gets is the number of Gets that returned a resource.
+	Gets int64
+	// Waits is the number of times Gets waited at Max for a resource to be
+	// put back or closed, whatever they returned. A Get waits again when
+	// the resource it was woken for fails its check, or another Get took
+	// it.
+	Waits int64
+	// WaitTime is how long the Gets that waited at Max waited, each from
+	// its first wait to its return, whatever it returned: one observation
+	// per Get, where Waits counts each wait.
+	WaitTime BenchResTimedHistogram
+	// Canceled and TimedOut are the Gets that failed because their context
+	// was canceled or its deadline passed, waiting or making a resource.
+	Canceled, TimedOut int64
+	// Open and Idle are what Len returns.
+	Open, Idle int
+}
+
+// Stats returns the acquire counters. They are zero unless the metrics= option
+// is set.
+func (p *BenchResTimed) Stats() BenchResTimedStats {
+	open, idle := p.Len()
+	s := BenchResTimedStats{
+		Gets:     p.stats.gets.Load(),
+		Waits:    p.stats.waits.Load(),
+		Canceled: p.stats.canceled.Load(),
+		TimedOut: p.stats.timedOut.Load(),
+		Open:     open,
+		Idle:     idle,
+	}
+	p.stats.waitTime.AddTo(&s.WaitTime)
+	return s
+}
+
+// benchResTimedHistBuckets is the number of buckets of a
+// BenchResTimedHistogram: one per power of 4 from 1µs to about 67s, and one
+// above.
+const benchResTimedHistBuckets = 15
+
+// BenchResTimedHistogram is a snapshot of a distribution of durations in
+// fixed buckets whose bounds are powers of 4 from 1µs to about 67s
+// (4^13µs). Bucket i counts the durations d with Bounds[i-1] < d <=
+// Bounds[i]; the last bucket counts those above the largest bound. Count is
+// the sum of Counts. The buckets and Sum are read one by one while
+// observations go on, so Sum may be off by the observations that came
+// meanwhile.
+type BenchResTimedHistogram struct {
+	Bounds [benchResTimedHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [benchResTimedHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                               // total of the observations
+	Count  uint64                                      // number of observations
+}
+
+// benchResTimedHistogram records durations into the buckets of a
+// BenchResTimedHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type benchResTimedHistogram struct {
+	counts [benchResTimedHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// benchResTimedHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func benchResTimedHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, benchResTimedHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *benchResTimedHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[benchResTimedHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *benchResTimedHistogram) AddTo(s *BenchResTimedHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
+// NewBenchResTimed returns an empty BenchResTimed. Close closes the idle
+// resources.
+func NewBenchResTimed() *BenchResTimed {
+	p := &BenchResTimed{}
+	p.init()
+	return p
+}
