@@ -20,78 +20,6 @@ import (
 
 // ChaosPool: generated from the pool directive in chaos.go.
 
-// chaosPoolHistBuckets is the number of buckets of a ChaosPoolHistogram: one
-// per power of 4 from 1µs to about 67s, and one above.
-const chaosPoolHistBuckets = 15
-
-// ChaosPoolHistogram is a snapshot of a distribution of durations in fixed
-// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
-// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
-// last bucket counts those above the largest bound. Count is the sum of
-// Counts. The buckets and Sum are read one by one while observations go on,
-// so Sum may be off by the observations that came meanwhile.
-type ChaosPoolHistogram struct {
-	Bounds [chaosPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [chaosPoolHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                           // total of the observations
-	Count  uint64                                  // number of observations
-}
-
-// chaosPoolHistogram records durations into the buckets of a
-// ChaosPoolHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type chaosPoolHistogram struct {
-	counts [chaosPoolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// chaosPoolHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func chaosPoolHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, chaosPoolHistBuckets-1)
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *chaosPoolHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[chaosPoolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *chaosPoolHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[chaosPoolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *chaosPoolHistogram) add(o *chaosPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *chaosPoolHistogram) addTo(s *ChaosPoolHistogram) {
-	for i := range s.Bounds {
-		s.Bounds[i] = time.Microsecond << (2 * i)
-	}
-	for i := range h.counts {
-		n := h.counts[i].Load()
-		s.Counts[i] += n
-		s.Count += n
-	}
-	s.Sum += time.Duration(h.sum.Load())
-}
-
 // chaosPoolChunkTime is how long a chunk of a Map call should take.
 //
 // Chunking of a Map call: each helping worker claims chunks of consecutive
@@ -1446,8 +1374,8 @@ func (p *ChaosPool) Stats() ChaosPoolStats {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		ws.queueWait.AddTo(&s.QueueWait)
+		ws.runTime.AddTo(&s.RunTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -1505,8 +1433,8 @@ func (s *chaosPoolWorkerStats) add(o *chaosPoolWorkerStats) {
 	s.completed.Add(o.completed.Load())
 	s.failed.Add(o.failed.Load())
 	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
+	s.queueWait.Add(&o.queueWait)
+	s.runTime.Add(&o.runTime)
 }
 
 // flush adds the tally of w's batched claims to its atomic fields.
@@ -1515,16 +1443,8 @@ func (s *chaosPoolWorkerStats) flush() {
 	if t.jobs == 0 {
 		return
 	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
+	s.queueWait.AddCounts(&t.waits, t.waitSum)
+	s.runTime.AddCounts(&t.runs, t.runSum)
 	s.started.Add(t.jobs)
 	s.completed.Add(t.jobs - t.fails)
 	s.failed.Add(t.fails)
@@ -1597,7 +1517,7 @@ func (p *ChaosPool) jobStarted(w *chaosPoolWorker, queued int64) {
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(d)
+	ws.queueWait.Observe(d)
 }
 
 // jobDone records a job w has just finished, which succeeded if ok.
@@ -1611,7 +1531,7 @@ func (p *ChaosPool) jobDone(w *chaosPoolWorker, ok bool) {
 		return
 	}
 	now := p.now()
-	ws.runTime.observe(now - ws.mark)
+	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
 		ws.completed.Add(1)
@@ -1637,9 +1557,8 @@ func (p *ChaosPool) chunkDone(w *chaosPoolWorker, queued, k int64, start, end ti
 	ws := w.stats
 	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
 	wait := max(s-queued, 0)
-	ws.queueWait.counts[chaosPoolHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
+	ws.queueWait.ObserveN(uint64(k), wait*k)
+	ws.runTime.ObserveN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -1859,6 +1778,89 @@ func (p *ChaosPool) freed(pos uint64) {
 	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
 		p.signalSpace()
 	}
+}
+
+// chaosPoolHistBuckets is the number of buckets of a ChaosPoolHistogram: one
+// per power of 4 from 1µs to about 67s, and one above.
+const chaosPoolHistBuckets = 15
+
+// ChaosPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type ChaosPoolHistogram struct {
+	Bounds [chaosPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [chaosPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                           // total of the observations
+	Count  uint64                                  // number of observations
+}
+
+// chaosPoolHistogram records durations into the buckets of a
+// ChaosPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type chaosPoolHistogram struct {
+	counts [chaosPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// chaosPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func chaosPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, chaosPoolHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *chaosPoolHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[chaosPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *chaosPoolHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[chaosPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddCounts adds durations counted elsewhere: counts per bucket, whose
+// total is sum nanoseconds.
+func (h *chaosPoolHistogram) AddCounts(counts *[chaosPoolHistBuckets]uint64, sum int64) {
+	for i, n := range counts {
+		if n != 0 {
+			h.counts[i].Add(n)
+		}
+	}
+	h.sum.Add(sum)
+}
+
+// Add adds the counts of o to h.
+func (h *chaosPoolHistogram) Add(o *chaosPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *chaosPoolHistogram) AddTo(s *ChaosPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // NewChaosPool returns a ChaosPool with its workers started. fn runs every

@@ -5421,77 +5421,6 @@ func NewNapPool(onResult func(int, int, error)) *NapPool {
 
 // Resizer: generated from the pool directive in pool.go.
 
-// resizerHistBuckets is the number of buckets of a ResizerHistogram: one per
-// power of 4 from 1µs to about 67s, and one above.
-const resizerHistBuckets = 15
-
-// ResizerHistogram is a snapshot of a distribution of durations in fixed
-// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
-// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
-// last bucket counts those above the largest bound. Count is the sum of
-// Counts. The buckets and Sum are read one by one while observations go on,
-// so Sum may be off by the observations that came meanwhile.
-type ResizerHistogram struct {
-	Bounds [resizerHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [resizerHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                         // total of the observations
-	Count  uint64                                // number of observations
-}
-
-// resizerHistogram records durations into the buckets of a ResizerHistogram:
-// an atomic add to one bucket and one to the sum, no lock and no allocation.
-type resizerHistogram struct {
-	counts [resizerHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// resizerHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func resizerHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, resizerHistBuckets-1)
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *resizerHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[resizerHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *resizerHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[resizerHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *resizerHistogram) add(o *resizerHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *resizerHistogram) addTo(s *ResizerHistogram) {
-	for i := range s.Bounds {
-		s.Bounds[i] = time.Microsecond << (2 * i)
-	}
-	for i := range h.counts {
-		n := h.counts[i].Load()
-		s.Counts[i] += n
-		s.Count += n
-	}
-	s.Sum += time.Duration(h.sum.Load())
-}
-
 // resizerChunkTime is how long a chunk of a Map call should take.
 //
 // Chunking of a Map call: each helping worker claims chunks of consecutive
@@ -6844,8 +6773,8 @@ func (p *Resizer) Stats() ResizerStats {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		ws.queueWait.AddTo(&s.QueueWait)
+		ws.runTime.AddTo(&s.RunTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -6903,8 +6832,8 @@ func (s *resizerWorkerStats) add(o *resizerWorkerStats) {
 	s.completed.Add(o.completed.Load())
 	s.failed.Add(o.failed.Load())
 	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
+	s.queueWait.Add(&o.queueWait)
+	s.runTime.Add(&o.runTime)
 }
 
 // flush adds the tally of w's batched claims to its atomic fields.
@@ -6913,16 +6842,8 @@ func (s *resizerWorkerStats) flush() {
 	if t.jobs == 0 {
 		return
 	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
+	s.queueWait.AddCounts(&t.waits, t.waitSum)
+	s.runTime.AddCounts(&t.runs, t.runSum)
 	s.started.Add(t.jobs)
 	s.completed.Add(t.jobs - t.fails)
 	s.failed.Add(t.fails)
@@ -6995,7 +6916,7 @@ func (p *Resizer) jobStarted(w *resizerWorker, queued int64) {
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(d)
+	ws.queueWait.Observe(d)
 }
 
 // jobDone records a job w has just finished, which succeeded if ok.
@@ -7009,7 +6930,7 @@ func (p *Resizer) jobDone(w *resizerWorker, ok bool) {
 		return
 	}
 	now := p.now()
-	ws.runTime.observe(now - ws.mark)
+	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
 		ws.completed.Add(1)
@@ -7035,9 +6956,8 @@ func (p *Resizer) chunkDone(w *resizerWorker, queued, k int64, start, end time.T
 	ws := w.stats
 	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
 	wait := max(s-queued, 0)
-	ws.queueWait.counts[resizerHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
+	ws.queueWait.ObserveN(uint64(k), wait*k)
+	ws.runTime.ObserveN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -7257,6 +7177,88 @@ func (p *Resizer) freed(pos uint64) {
 	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
 		p.signalSpace()
 	}
+}
+
+// resizerHistBuckets is the number of buckets of a ResizerHistogram: one per
+// power of 4 from 1µs to about 67s, and one above.
+const resizerHistBuckets = 15
+
+// ResizerHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type ResizerHistogram struct {
+	Bounds [resizerHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [resizerHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                         // total of the observations
+	Count  uint64                                // number of observations
+}
+
+// resizerHistogram records durations into the buckets of a ResizerHistogram:
+// an atomic add to one bucket and one to the sum, no lock and no allocation.
+type resizerHistogram struct {
+	counts [resizerHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// resizerHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func resizerHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, resizerHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *resizerHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[resizerHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *resizerHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[resizerHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddCounts adds durations counted elsewhere: counts per bucket, whose
+// total is sum nanoseconds.
+func (h *resizerHistogram) AddCounts(counts *[resizerHistBuckets]uint64, sum int64) {
+	for i, n := range counts {
+		if n != 0 {
+			h.counts[i].Add(n)
+		}
+	}
+	h.sum.Add(sum)
+}
+
+// Add adds the counts of o to h.
+func (h *resizerHistogram) Add(o *resizerHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *resizerHistogram) AddTo(s *ResizerHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // NewResizer returns a Resizer with its workers started. onResult, if not
@@ -9953,78 +9955,6 @@ func NewFuncPool(fn func(context.Context, int) (int, error), onResult func(int, 
 
 // StressPool: generated from the pool directive in pool.go.
 
-// stressPoolHistBuckets is the number of buckets of a StressPoolHistogram:
-// one per power of 4 from 1µs to about 67s, and one above.
-const stressPoolHistBuckets = 15
-
-// StressPoolHistogram is a snapshot of a distribution of durations in fixed
-// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
-// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
-// last bucket counts those above the largest bound. Count is the sum of
-// Counts. The buckets and Sum are read one by one while observations go on,
-// so Sum may be off by the observations that came meanwhile.
-type StressPoolHistogram struct {
-	Bounds [stressPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [stressPoolHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                            // total of the observations
-	Count  uint64                                   // number of observations
-}
-
-// stressPoolHistogram records durations into the buckets of a
-// StressPoolHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type stressPoolHistogram struct {
-	counts [stressPoolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// stressPoolHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func stressPoolHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, stressPoolHistBuckets-1)
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *stressPoolHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[stressPoolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *stressPoolHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[stressPoolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *stressPoolHistogram) add(o *stressPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *stressPoolHistogram) addTo(s *StressPoolHistogram) {
-	for i := range s.Bounds {
-		s.Bounds[i] = time.Microsecond << (2 * i)
-	}
-	for i := range h.counts {
-		n := h.counts[i].Load()
-		s.Counts[i] += n
-		s.Count += n
-	}
-	s.Sum += time.Duration(h.sum.Load())
-}
-
 // stressPoolChunkTime is how long a chunk of a Map call should take.
 //
 // Chunking of a Map call: each helping worker claims chunks of consecutive
@@ -11386,8 +11316,8 @@ func (p *StressPool) Stats() StressPoolStats {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		ws.queueWait.AddTo(&s.QueueWait)
+		ws.runTime.AddTo(&s.RunTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -11445,8 +11375,8 @@ func (s *stressPoolWorkerStats) add(o *stressPoolWorkerStats) {
 	s.completed.Add(o.completed.Load())
 	s.failed.Add(o.failed.Load())
 	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
+	s.queueWait.Add(&o.queueWait)
+	s.runTime.Add(&o.runTime)
 }
 
 // flush adds the tally of w's batched claims to its atomic fields.
@@ -11455,16 +11385,8 @@ func (s *stressPoolWorkerStats) flush() {
 	if t.jobs == 0 {
 		return
 	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
+	s.queueWait.AddCounts(&t.waits, t.waitSum)
+	s.runTime.AddCounts(&t.runs, t.runSum)
 	s.started.Add(t.jobs)
 	s.completed.Add(t.jobs - t.fails)
 	s.failed.Add(t.fails)
@@ -11537,7 +11459,7 @@ func (p *StressPool) jobStarted(w *stressPoolWorker, queued int64) {
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(d)
+	ws.queueWait.Observe(d)
 }
 
 // jobDone records a job w has just finished, which succeeded if ok.
@@ -11551,7 +11473,7 @@ func (p *StressPool) jobDone(w *stressPoolWorker, ok bool) {
 		return
 	}
 	now := p.now()
-	ws.runTime.observe(now - ws.mark)
+	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
 		ws.completed.Add(1)
@@ -11577,9 +11499,8 @@ func (p *StressPool) chunkDone(w *stressPoolWorker, queued, k int64, start, end 
 	ws := w.stats
 	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
 	wait := max(s-queued, 0)
-	ws.queueWait.counts[stressPoolHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
+	ws.queueWait.ObserveN(uint64(k), wait*k)
+	ws.runTime.ObserveN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -11800,6 +11721,89 @@ func (p *StressPool) freed(pos uint64) {
 	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
 		p.signalSpace()
 	}
+}
+
+// stressPoolHistBuckets is the number of buckets of a StressPoolHistogram:
+// one per power of 4 from 1µs to about 67s, and one above.
+const stressPoolHistBuckets = 15
+
+// StressPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type StressPoolHistogram struct {
+	Bounds [stressPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [stressPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                            // total of the observations
+	Count  uint64                                   // number of observations
+}
+
+// stressPoolHistogram records durations into the buckets of a
+// StressPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type stressPoolHistogram struct {
+	counts [stressPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// stressPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func stressPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, stressPoolHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *stressPoolHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[stressPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *stressPoolHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[stressPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddCounts adds durations counted elsewhere: counts per bucket, whose
+// total is sum nanoseconds.
+func (h *stressPoolHistogram) AddCounts(counts *[stressPoolHistBuckets]uint64, sum int64) {
+	for i, n := range counts {
+		if n != 0 {
+			h.counts[i].Add(n)
+		}
+	}
+	h.sum.Add(sum)
+}
+
+// Add adds the counts of o to h.
+func (h *stressPoolHistogram) Add(o *stressPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *stressPoolHistogram) AddTo(s *StressPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // NewStressPool returns a StressPool with its workers started. fn runs every
@@ -13763,78 +13767,6 @@ func NewSharedSlots(store SharedSlotsStore, key string) *SharedSlots {
 
 // PacedPool: generated from the pool directive in pool.go.
 
-// pacedPoolHistBuckets is the number of buckets of a PacedPoolHistogram: one
-// per power of 4 from 1µs to about 67s, and one above.
-const pacedPoolHistBuckets = 15
-
-// PacedPoolHistogram is a snapshot of a distribution of durations in fixed
-// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
-// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
-// last bucket counts those above the largest bound. Count is the sum of
-// Counts. The buckets and Sum are read one by one while observations go on,
-// so Sum may be off by the observations that came meanwhile.
-type PacedPoolHistogram struct {
-	Bounds [pacedPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [pacedPoolHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                           // total of the observations
-	Count  uint64                                  // number of observations
-}
-
-// pacedPoolHistogram records durations into the buckets of a
-// PacedPoolHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type pacedPoolHistogram struct {
-	counts [pacedPoolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// pacedPoolHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func pacedPoolHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, pacedPoolHistBuckets-1)
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *pacedPoolHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[pacedPoolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *pacedPoolHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[pacedPoolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *pacedPoolHistogram) add(o *pacedPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *pacedPoolHistogram) addTo(s *PacedPoolHistogram) {
-	for i := range s.Bounds {
-		s.Bounds[i] = time.Microsecond << (2 * i)
-	}
-	for i := range h.counts {
-		n := h.counts[i].Load()
-		s.Counts[i] += n
-		s.Count += n
-	}
-	s.Sum += time.Duration(h.sum.Load())
-}
-
 // pacedPoolChunkTime is how long a chunk of a Map call should take.
 //
 // Chunking of a Map call: each helping worker claims chunks of consecutive
@@ -15132,8 +15064,8 @@ func (p *PacedPool) Stats() PacedPoolStats {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		ws.queueWait.AddTo(&s.QueueWait)
+		ws.runTime.AddTo(&s.RunTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -15191,8 +15123,8 @@ func (s *pacedPoolWorkerStats) add(o *pacedPoolWorkerStats) {
 	s.completed.Add(o.completed.Load())
 	s.failed.Add(o.failed.Load())
 	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
+	s.queueWait.Add(&o.queueWait)
+	s.runTime.Add(&o.runTime)
 }
 
 // flush adds the tally of w's batched claims to its atomic fields.
@@ -15201,16 +15133,8 @@ func (s *pacedPoolWorkerStats) flush() {
 	if t.jobs == 0 {
 		return
 	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
+	s.queueWait.AddCounts(&t.waits, t.waitSum)
+	s.runTime.AddCounts(&t.runs, t.runSum)
 	s.started.Add(t.jobs)
 	s.completed.Add(t.jobs - t.fails)
 	s.failed.Add(t.fails)
@@ -15283,7 +15207,7 @@ func (p *PacedPool) jobStarted(w *pacedPoolWorker, queued int64) {
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(d)
+	ws.queueWait.Observe(d)
 }
 
 // jobDone records a job w has just finished, which succeeded if ok.
@@ -15297,7 +15221,7 @@ func (p *PacedPool) jobDone(w *pacedPoolWorker, ok bool) {
 		return
 	}
 	now := p.now()
-	ws.runTime.observe(now - ws.mark)
+	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
 		ws.completed.Add(1)
@@ -15323,9 +15247,8 @@ func (p *PacedPool) chunkDone(w *pacedPoolWorker, queued, k int64, start, end ti
 	ws := w.stats
 	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
 	wait := max(s-queued, 0)
-	ws.queueWait.counts[pacedPoolHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
+	ws.queueWait.ObserveN(uint64(k), wait*k)
+	ws.runTime.ObserveN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -15545,6 +15468,89 @@ func (p *PacedPool) freed(pos uint64) {
 	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
 		p.signalSpace()
 	}
+}
+
+// pacedPoolHistBuckets is the number of buckets of a PacedPoolHistogram: one
+// per power of 4 from 1µs to about 67s, and one above.
+const pacedPoolHistBuckets = 15
+
+// PacedPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type PacedPoolHistogram struct {
+	Bounds [pacedPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [pacedPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                           // total of the observations
+	Count  uint64                                  // number of observations
+}
+
+// pacedPoolHistogram records durations into the buckets of a
+// PacedPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type pacedPoolHistogram struct {
+	counts [pacedPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// pacedPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func pacedPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, pacedPoolHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *pacedPoolHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[pacedPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *pacedPoolHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[pacedPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddCounts adds durations counted elsewhere: counts per bucket, whose
+// total is sum nanoseconds.
+func (h *pacedPoolHistogram) AddCounts(counts *[pacedPoolHistBuckets]uint64, sum int64) {
+	for i, n := range counts {
+		if n != 0 {
+			h.counts[i].Add(n)
+		}
+	}
+	h.sum.Add(sum)
+}
+
+// Add adds the counts of o to h.
+func (h *pacedPoolHistogram) Add(o *pacedPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *pacedPoolHistogram) AddTo(s *PacedPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // NewPacedPool returns a PacedPool with its workers started. fn runs every
@@ -17434,78 +17440,6 @@ func NewJobBreaker(fn func(context.Context, int) (int, error)) *JobBreaker {
 
 // GuardedPool: generated from the pool directive in pool.go.
 
-// guardedPoolHistBuckets is the number of buckets of a GuardedPoolHistogram:
-// one per power of 4 from 1µs to about 67s, and one above.
-const guardedPoolHistBuckets = 15
-
-// GuardedPoolHistogram is a snapshot of a distribution of durations in fixed
-// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
-// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
-// last bucket counts those above the largest bound. Count is the sum of
-// Counts. The buckets and Sum are read one by one while observations go on,
-// so Sum may be off by the observations that came meanwhile.
-type GuardedPoolHistogram struct {
-	Bounds [guardedPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [guardedPoolHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                             // total of the observations
-	Count  uint64                                    // number of observations
-}
-
-// guardedPoolHistogram records durations into the buckets of a
-// GuardedPoolHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type guardedPoolHistogram struct {
-	counts [guardedPoolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// guardedPoolHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func guardedPoolHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, guardedPoolHistBuckets-1)
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *guardedPoolHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[guardedPoolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *guardedPoolHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[guardedPoolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *guardedPoolHistogram) add(o *guardedPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *guardedPoolHistogram) addTo(s *GuardedPoolHistogram) {
-	for i := range s.Bounds {
-		s.Bounds[i] = time.Microsecond << (2 * i)
-	}
-	for i := range h.counts {
-		n := h.counts[i].Load()
-		s.Counts[i] += n
-		s.Count += n
-	}
-	s.Sum += time.Duration(h.sum.Load())
-}
-
 // guardedPoolChunkTime is how long a chunk of a Map call should take.
 //
 // Chunking of a Map call: each helping worker claims chunks of consecutive
@@ -18874,8 +18808,8 @@ func (p *GuardedPool) Stats() GuardedPoolStats {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		ws.queueWait.AddTo(&s.QueueWait)
+		ws.runTime.AddTo(&s.RunTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -18933,8 +18867,8 @@ func (s *guardedPoolWorkerStats) add(o *guardedPoolWorkerStats) {
 	s.completed.Add(o.completed.Load())
 	s.failed.Add(o.failed.Load())
 	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
+	s.queueWait.Add(&o.queueWait)
+	s.runTime.Add(&o.runTime)
 }
 
 // flush adds the tally of w's batched claims to its atomic fields.
@@ -18943,16 +18877,8 @@ func (s *guardedPoolWorkerStats) flush() {
 	if t.jobs == 0 {
 		return
 	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
+	s.queueWait.AddCounts(&t.waits, t.waitSum)
+	s.runTime.AddCounts(&t.runs, t.runSum)
 	s.started.Add(t.jobs)
 	s.completed.Add(t.jobs - t.fails)
 	s.failed.Add(t.fails)
@@ -19025,7 +18951,7 @@ func (p *GuardedPool) jobStarted(w *guardedPoolWorker, queued int64) {
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(d)
+	ws.queueWait.Observe(d)
 }
 
 // jobDone records a job w has just finished, which succeeded if ok.
@@ -19039,7 +18965,7 @@ func (p *GuardedPool) jobDone(w *guardedPoolWorker, ok bool) {
 		return
 	}
 	now := p.now()
-	ws.runTime.observe(now - ws.mark)
+	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
 		ws.completed.Add(1)
@@ -19065,9 +18991,8 @@ func (p *GuardedPool) chunkDone(w *guardedPoolWorker, queued, k int64, start, en
 	ws := w.stats
 	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
 	wait := max(s-queued, 0)
-	ws.queueWait.counts[guardedPoolHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
+	ws.queueWait.ObserveN(uint64(k), wait*k)
+	ws.runTime.ObserveN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -19290,6 +19215,89 @@ func (p *GuardedPool) freed(pos uint64) {
 	}
 }
 
+// guardedPoolHistBuckets is the number of buckets of a GuardedPoolHistogram:
+// one per power of 4 from 1µs to about 67s, and one above.
+const guardedPoolHistBuckets = 15
+
+// GuardedPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type GuardedPoolHistogram struct {
+	Bounds [guardedPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [guardedPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                             // total of the observations
+	Count  uint64                                    // number of observations
+}
+
+// guardedPoolHistogram records durations into the buckets of a
+// GuardedPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type guardedPoolHistogram struct {
+	counts [guardedPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// guardedPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func guardedPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, guardedPoolHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *guardedPoolHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[guardedPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *guardedPoolHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[guardedPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddCounts adds durations counted elsewhere: counts per bucket, whose
+// total is sum nanoseconds.
+func (h *guardedPoolHistogram) AddCounts(counts *[guardedPoolHistBuckets]uint64, sum int64) {
+	for i, n := range counts {
+		if n != 0 {
+			h.counts[i].Add(n)
+		}
+	}
+	h.sum.Add(sum)
+}
+
+// Add adds the counts of o to h.
+func (h *guardedPoolHistogram) Add(o *guardedPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *guardedPoolHistogram) AddTo(s *GuardedPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
 // NewGuardedPool returns a GuardedPool with its workers started. onResult, if
 // not nil, receives every submitted job's input, output and error on the
 // worker goroutine right after the job finishes; Map items are not delivered
@@ -19309,78 +19317,6 @@ func NewGuardedPool(onResult func(int, int, error), breaker *JobBreaker) *Guarde
 }
 
 // HookedPool: generated from the pool directive in pool.go.
-
-// hookedPoolHistBuckets is the number of buckets of a HookedPoolHistogram:
-// one per power of 4 from 1µs to about 67s, and one above.
-const hookedPoolHistBuckets = 15
-
-// HookedPoolHistogram is a snapshot of a distribution of durations in fixed
-// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
-// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
-// last bucket counts those above the largest bound. Count is the sum of
-// Counts. The buckets and Sum are read one by one while observations go on,
-// so Sum may be off by the observations that came meanwhile.
-type HookedPoolHistogram struct {
-	Bounds [hookedPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [hookedPoolHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                            // total of the observations
-	Count  uint64                                   // number of observations
-}
-
-// hookedPoolHistogram records durations into the buckets of a
-// HookedPoolHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type hookedPoolHistogram struct {
-	counts [hookedPoolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// hookedPoolHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func hookedPoolHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, hookedPoolHistBuckets-1)
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *hookedPoolHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[hookedPoolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *hookedPoolHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[hookedPoolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *hookedPoolHistogram) add(o *hookedPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *hookedPoolHistogram) addTo(s *HookedPoolHistogram) {
-	for i := range s.Bounds {
-		s.Bounds[i] = time.Microsecond << (2 * i)
-	}
-	for i := range h.counts {
-		n := h.counts[i].Load()
-		s.Counts[i] += n
-		s.Count += n
-	}
-	s.Sum += time.Duration(h.sum.Load())
-}
 
 // hookedPoolChunkTime is how long a chunk of a Map call should take.
 //
@@ -20693,8 +20629,8 @@ func (p *HookedPool) Stats() HookedPoolStats {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		ws.queueWait.AddTo(&s.QueueWait)
+		ws.runTime.AddTo(&s.RunTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -20752,8 +20688,8 @@ func (s *hookedPoolWorkerStats) add(o *hookedPoolWorkerStats) {
 	s.completed.Add(o.completed.Load())
 	s.failed.Add(o.failed.Load())
 	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
+	s.queueWait.Add(&o.queueWait)
+	s.runTime.Add(&o.runTime)
 }
 
 // flush adds the tally of w's batched claims to its atomic fields.
@@ -20762,16 +20698,8 @@ func (s *hookedPoolWorkerStats) flush() {
 	if t.jobs == 0 {
 		return
 	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
+	s.queueWait.AddCounts(&t.waits, t.waitSum)
+	s.runTime.AddCounts(&t.runs, t.runSum)
 	s.started.Add(t.jobs)
 	s.completed.Add(t.jobs - t.fails)
 	s.failed.Add(t.fails)
@@ -20844,7 +20772,7 @@ func (p *HookedPool) jobStarted(w *hookedPoolWorker, queued int64) {
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(d)
+	ws.queueWait.Observe(d)
 }
 
 // jobDone records a job w has just finished, which succeeded if ok.
@@ -20858,7 +20786,7 @@ func (p *HookedPool) jobDone(w *hookedPoolWorker, ok bool) {
 		return
 	}
 	now := p.now()
-	ws.runTime.observe(now - ws.mark)
+	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
 		ws.completed.Add(1)
@@ -20884,9 +20812,8 @@ func (p *HookedPool) chunkDone(w *hookedPoolWorker, queued, k int64, start, end 
 	ws := w.stats
 	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
 	wait := max(s-queued, 0)
-	ws.queueWait.counts[hookedPoolHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
+	ws.queueWait.ObserveN(uint64(k), wait*k)
+	ws.runTime.ObserveN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -21109,6 +21036,89 @@ func (p *HookedPool) freed(pos uint64) {
 	}
 }
 
+// hookedPoolHistBuckets is the number of buckets of a HookedPoolHistogram:
+// one per power of 4 from 1µs to about 67s, and one above.
+const hookedPoolHistBuckets = 15
+
+// HookedPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type HookedPoolHistogram struct {
+	Bounds [hookedPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [hookedPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                            // total of the observations
+	Count  uint64                                   // number of observations
+}
+
+// hookedPoolHistogram records durations into the buckets of a
+// HookedPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type hookedPoolHistogram struct {
+	counts [hookedPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// hookedPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func hookedPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, hookedPoolHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *hookedPoolHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[hookedPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *hookedPoolHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[hookedPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddCounts adds durations counted elsewhere: counts per bucket, whose
+// total is sum nanoseconds.
+func (h *hookedPoolHistogram) AddCounts(counts *[hookedPoolHistBuckets]uint64, sum int64) {
+	for i, n := range counts {
+		if n != 0 {
+			h.counts[i].Add(n)
+		}
+	}
+	h.sum.Add(sum)
+}
+
+// Add adds the counts of o to h.
+func (h *hookedPoolHistogram) Add(o *hookedPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *hookedPoolHistogram) AddTo(s *HookedPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
 // NewHookedPool returns a HookedPool with its workers started. onResult, if
 // not nil, receives every submitted job's input, output and error on the
 // worker goroutine right after the job finishes; Map items are not delivered
@@ -21120,80 +21130,6 @@ func NewHookedPool(onResult func(int, int, error)) *HookedPool {
 }
 
 // TinyMetricsPool: generated from the pool directive in pool.go.
-
-// tinyMetricsPoolHistBuckets is the number of buckets of a
-// TinyMetricsPoolHistogram: one per power of 4 from 1µs to about 67s, and
-// one above.
-const tinyMetricsPoolHistBuckets = 15
-
-// TinyMetricsPoolHistogram is a snapshot of a distribution of durations in
-// fixed buckets whose bounds are powers of 4 from 1µs to about 67s
-// (4^13µs). Bucket i counts the durations d with Bounds[i-1] < d <=
-// Bounds[i]; the last bucket counts those above the largest bound. Count is
-// the sum of Counts. The buckets and Sum are read one by one while
-// observations go on, so Sum may be off by the observations that came
-// meanwhile.
-type TinyMetricsPoolHistogram struct {
-	Bounds [tinyMetricsPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [tinyMetricsPoolHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                                 // total of the observations
-	Count  uint64                                        // number of observations
-}
-
-// tinyMetricsPoolHistogram records durations into the buckets of a
-// TinyMetricsPoolHistogram: an atomic add to one bucket and one to the sum,
-// no lock and no allocation.
-type tinyMetricsPoolHistogram struct {
-	counts [tinyMetricsPoolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// tinyMetricsPoolHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func tinyMetricsPoolHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, tinyMetricsPoolHistBuckets-1)
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *tinyMetricsPoolHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[tinyMetricsPoolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *tinyMetricsPoolHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[tinyMetricsPoolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *tinyMetricsPoolHistogram) add(o *tinyMetricsPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *tinyMetricsPoolHistogram) addTo(s *TinyMetricsPoolHistogram) {
-	for i := range s.Bounds {
-		s.Bounds[i] = time.Microsecond << (2 * i)
-	}
-	for i := range h.counts {
-		n := h.counts[i].Load()
-		s.Counts[i] += n
-		s.Count += n
-	}
-	s.Sum += time.Duration(h.sum.Load())
-}
 
 // tinyMetricsPoolChunkTime is how long a chunk of a Map call should take.
 //
@@ -22485,8 +22421,8 @@ func (p *TinyMetricsPool) Stats() TinyMetricsPoolStats {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		ws.queueWait.AddTo(&s.QueueWait)
+		ws.runTime.AddTo(&s.RunTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -22545,8 +22481,8 @@ func (s *tinyMetricsPoolWorkerStats) add(o *tinyMetricsPoolWorkerStats) {
 	s.completed.Add(o.completed.Load())
 	s.failed.Add(o.failed.Load())
 	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
+	s.queueWait.Add(&o.queueWait)
+	s.runTime.Add(&o.runTime)
 }
 
 // flush adds the tally of w's batched claims to its atomic fields.
@@ -22555,16 +22491,8 @@ func (s *tinyMetricsPoolWorkerStats) flush() {
 	if t.jobs == 0 {
 		return
 	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
+	s.queueWait.AddCounts(&t.waits, t.waitSum)
+	s.runTime.AddCounts(&t.runs, t.runSum)
 	s.started.Add(t.jobs)
 	s.completed.Add(t.jobs - t.fails)
 	s.failed.Add(t.fails)
@@ -22637,7 +22565,7 @@ func (p *TinyMetricsPool) jobStarted(w *tinyMetricsPoolWorker, queued int64) {
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(d)
+	ws.queueWait.Observe(d)
 }
 
 // jobDone records a job w has just finished, which succeeded if ok.
@@ -22651,7 +22579,7 @@ func (p *TinyMetricsPool) jobDone(w *tinyMetricsPoolWorker, ok bool) {
 		return
 	}
 	now := p.now()
-	ws.runTime.observe(now - ws.mark)
+	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
 		ws.completed.Add(1)
@@ -22677,9 +22605,8 @@ func (p *TinyMetricsPool) chunkDone(w *tinyMetricsPoolWorker, queued, k int64, s
 	ws := w.stats
 	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
 	wait := max(s-queued, 0)
-	ws.queueWait.counts[tinyMetricsPoolHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
+	ws.queueWait.ObserveN(uint64(k), wait*k)
+	ws.runTime.ObserveN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -22901,6 +22828,91 @@ func (p *TinyMetricsPool) freed(pos uint64) {
 	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
 		p.signalSpace()
 	}
+}
+
+// tinyMetricsPoolHistBuckets is the number of buckets of a
+// TinyMetricsPoolHistogram: one per power of 4 from 1µs to about 67s, and
+// one above.
+const tinyMetricsPoolHistBuckets = 15
+
+// TinyMetricsPoolHistogram is a snapshot of a distribution of durations in
+// fixed buckets whose bounds are powers of 4 from 1µs to about 67s
+// (4^13µs). Bucket i counts the durations d with Bounds[i-1] < d <=
+// Bounds[i]; the last bucket counts those above the largest bound. Count is
+// the sum of Counts. The buckets and Sum are read one by one while
+// observations go on, so Sum may be off by the observations that came
+// meanwhile.
+type TinyMetricsPoolHistogram struct {
+	Bounds [tinyMetricsPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [tinyMetricsPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                                 // total of the observations
+	Count  uint64                                        // number of observations
+}
+
+// tinyMetricsPoolHistogram records durations into the buckets of a
+// TinyMetricsPoolHistogram: an atomic add to one bucket and one to the sum,
+// no lock and no allocation.
+type tinyMetricsPoolHistogram struct {
+	counts [tinyMetricsPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// tinyMetricsPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func tinyMetricsPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, tinyMetricsPoolHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *tinyMetricsPoolHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[tinyMetricsPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *tinyMetricsPoolHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[tinyMetricsPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddCounts adds durations counted elsewhere: counts per bucket, whose
+// total is sum nanoseconds.
+func (h *tinyMetricsPoolHistogram) AddCounts(counts *[tinyMetricsPoolHistBuckets]uint64, sum int64) {
+	for i, n := range counts {
+		if n != 0 {
+			h.counts[i].Add(n)
+		}
+	}
+	h.sum.Add(sum)
+}
+
+// Add adds the counts of o to h.
+func (h *tinyMetricsPoolHistogram) Add(o *tinyMetricsPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *tinyMetricsPoolHistogram) AddTo(s *TinyMetricsPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // NewTinyMetricsPool returns a TinyMetricsPool with its workers started.

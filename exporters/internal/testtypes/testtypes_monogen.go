@@ -20,77 +20,6 @@ import (
 
 // Squares: generated from the pool directive in testtypes.go.
 
-// squaresHistBuckets is the number of buckets of a SquaresHistogram: one per
-// power of 4 from 1µs to about 67s, and one above.
-const squaresHistBuckets = 15
-
-// SquaresHistogram is a snapshot of a distribution of durations in fixed
-// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
-// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
-// last bucket counts those above the largest bound. Count is the sum of
-// Counts. The buckets and Sum are read one by one while observations go on,
-// so Sum may be off by the observations that came meanwhile.
-type SquaresHistogram struct {
-	Bounds [squaresHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [squaresHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                         // total of the observations
-	Count  uint64                                // number of observations
-}
-
-// squaresHistogram records durations into the buckets of a SquaresHistogram:
-// an atomic add to one bucket and one to the sum, no lock and no allocation.
-type squaresHistogram struct {
-	counts [squaresHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// squaresHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func squaresHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, squaresHistBuckets-1)
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *squaresHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[squaresHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *squaresHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[squaresHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *squaresHistogram) add(o *squaresHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *squaresHistogram) addTo(s *SquaresHistogram) {
-	for i := range s.Bounds {
-		s.Bounds[i] = time.Microsecond << (2 * i)
-	}
-	for i := range h.counts {
-		n := h.counts[i].Load()
-		s.Counts[i] += n
-		s.Count += n
-	}
-	s.Sum += time.Duration(h.sum.Load())
-}
-
 // squaresChunkTime is how long a chunk of a Map call should take.
 //
 // Chunking of a Map call: each helping worker claims chunks of consecutive
@@ -1375,8 +1304,8 @@ func (p *Squares) Stats() SquaresStats {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		ws.queueWait.AddTo(&s.QueueWait)
+		ws.runTime.AddTo(&s.RunTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -1434,8 +1363,8 @@ func (s *squaresWorkerStats) add(o *squaresWorkerStats) {
 	s.completed.Add(o.completed.Load())
 	s.failed.Add(o.failed.Load())
 	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
+	s.queueWait.Add(&o.queueWait)
+	s.runTime.Add(&o.runTime)
 }
 
 // flush adds the tally of w's batched claims to its atomic fields.
@@ -1444,16 +1373,8 @@ func (s *squaresWorkerStats) flush() {
 	if t.jobs == 0 {
 		return
 	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
+	s.queueWait.AddCounts(&t.waits, t.waitSum)
+	s.runTime.AddCounts(&t.runs, t.runSum)
 	s.started.Add(t.jobs)
 	s.completed.Add(t.jobs - t.fails)
 	s.failed.Add(t.fails)
@@ -1526,7 +1447,7 @@ func (p *Squares) jobStarted(w *squaresWorker, queued int64) {
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(d)
+	ws.queueWait.Observe(d)
 }
 
 // jobDone records a job w has just finished, which succeeded if ok.
@@ -1540,7 +1461,7 @@ func (p *Squares) jobDone(w *squaresWorker, ok bool) {
 		return
 	}
 	now := p.now()
-	ws.runTime.observe(now - ws.mark)
+	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
 		ws.completed.Add(1)
@@ -1566,9 +1487,8 @@ func (p *Squares) chunkDone(w *squaresWorker, queued, k int64, start, end time.T
 	ws := w.stats
 	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
 	wait := max(s-queued, 0)
-	ws.queueWait.counts[squaresHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
+	ws.queueWait.ObserveN(uint64(k), wait*k)
+	ws.runTime.ObserveN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -1788,6 +1708,88 @@ func (p *Squares) freed(pos uint64) {
 	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
 		p.signalSpace()
 	}
+}
+
+// squaresHistBuckets is the number of buckets of a SquaresHistogram: one per
+// power of 4 from 1µs to about 67s, and one above.
+const squaresHistBuckets = 15
+
+// SquaresHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type SquaresHistogram struct {
+	Bounds [squaresHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [squaresHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                         // total of the observations
+	Count  uint64                                // number of observations
+}
+
+// squaresHistogram records durations into the buckets of a SquaresHistogram:
+// an atomic add to one bucket and one to the sum, no lock and no allocation.
+type squaresHistogram struct {
+	counts [squaresHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// squaresHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func squaresHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, squaresHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *squaresHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[squaresHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *squaresHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[squaresHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddCounts adds durations counted elsewhere: counts per bucket, whose
+// total is sum nanoseconds.
+func (h *squaresHistogram) AddCounts(counts *[squaresHistBuckets]uint64, sum int64) {
+	for i, n := range counts {
+		if n != 0 {
+			h.counts[i].Add(n)
+		}
+	}
+	h.sum.Add(sum)
+}
+
+// Add adds the counts of o to h.
+func (h *squaresHistogram) Add(o *squaresHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *squaresHistogram) AddTo(s *SquaresHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // NewSquares returns a Squares with its workers started. onResult, if not
