@@ -20,78 +20,6 @@ import (
 
 // ChaosPool: generated from the pool directive in chaos.go.
 
-// chaosPoolHistBuckets is the number of buckets of a ChaosPoolHistogram: one
-// per power of 4 from 1µs to about 67s, and one above.
-const chaosPoolHistBuckets = 15
-
-// ChaosPoolHistogram is a snapshot of a distribution of durations in fixed
-// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
-// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
-// last bucket counts those above the largest bound. Count is the sum of
-// Counts. The buckets and Sum are read one by one while observations go on,
-// so Sum may be off by the observations that came meanwhile.
-type ChaosPoolHistogram struct {
-	Bounds [chaosPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [chaosPoolHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                           // total of the observations
-	Count  uint64                                  // number of observations
-}
-
-// chaosPoolHistogram records durations into the buckets of a
-// ChaosPoolHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type chaosPoolHistogram struct {
-	counts [chaosPoolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// chaosPoolHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func chaosPoolHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, chaosPoolHistBuckets-1)
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *chaosPoolHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[chaosPoolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *chaosPoolHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[chaosPoolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *chaosPoolHistogram) add(o *chaosPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *chaosPoolHistogram) addTo(s *ChaosPoolHistogram) {
-	for i := range s.Bounds {
-		s.Bounds[i] = time.Microsecond << (2 * i)
-	}
-	for i := range h.counts {
-		n := h.counts[i].Load()
-		s.Counts[i] += n
-		s.Count += n
-	}
-	s.Sum += time.Duration(h.sum.Load())
-}
-
 // chaosPoolChunkTime is how long a chunk of a Map call should take.
 //
 // Chunking of a Map call: each helping worker claims chunks of consecutive
@@ -1453,8 +1381,8 @@ func (p *ChaosPool) Stats() ChaosPoolStats {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		ws.queueWait.AddTo(&s.QueueWait)
+		ws.runTime.AddTo(&s.RunTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -1516,8 +1444,8 @@ func (s *chaosPoolWorkerStats) add(o *chaosPoolWorkerStats) {
 	s.completed.Add(o.completed.Load())
 	s.failed.Add(o.failed.Load())
 	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
+	s.queueWait.Add(&o.queueWait)
+	s.runTime.Add(&o.runTime)
 }
 
 // flush adds the tally of w's batched claims to its atomic fields.
@@ -1526,16 +1454,8 @@ func (s *chaosPoolWorkerStats) flush() {
 	if t.jobs == 0 {
 		return
 	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
+	s.queueWait.AddCounts(&t.waits, t.waitSum)
+	s.runTime.AddCounts(&t.runs, t.runSum)
 	s.started.Add(t.jobs)
 	s.completed.Add(t.jobs - t.fails)
 	s.failed.Add(t.fails)
@@ -1629,7 +1549,7 @@ func (p *ChaosPool) jobWaited(w *chaosPoolWorker, queued int64) {
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(max(ws.mark-queued, 0))
+	ws.queueWait.Observe(max(ws.mark-queued, 0))
 }
 
 // endRun tallies the queue waits of the run of jobs of the batched claim
@@ -1666,7 +1586,7 @@ func (p *ChaosPool) jobTimed(w *chaosPoolWorker, ok bool) {
 		return
 	}
 	now := p.now()
-	ws.runTime.observe(now - ws.mark)
+	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
 		ws.completed.Add(1)
@@ -1692,9 +1612,8 @@ func (p *ChaosPool) chunkDone(w *chaosPoolWorker, queued, k int64, start, end ti
 	ws := w.stats
 	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
 	wait := max(s-queued, 0)
-	ws.queueWait.counts[chaosPoolHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
+	ws.queueWait.ObserveN(uint64(k), wait*k)
+	ws.runTime.ObserveN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -1915,6 +1834,89 @@ func (p *ChaosPool) freed(pos uint64) {
 	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
 		p.signalSpace()
 	}
+}
+
+// chaosPoolHistBuckets is the number of buckets of a ChaosPoolHistogram: one
+// per power of 4 from 1µs to about 67s, and one above.
+const chaosPoolHistBuckets = 15
+
+// ChaosPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type ChaosPoolHistogram struct {
+	Bounds [chaosPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [chaosPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                           // total of the observations
+	Count  uint64                                  // number of observations
+}
+
+// chaosPoolHistogram records durations into the buckets of a
+// ChaosPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type chaosPoolHistogram struct {
+	counts [chaosPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// chaosPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func chaosPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, chaosPoolHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *chaosPoolHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[chaosPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *chaosPoolHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[chaosPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddCounts adds durations counted elsewhere: counts per bucket, whose
+// total is sum nanoseconds.
+func (h *chaosPoolHistogram) AddCounts(counts *[chaosPoolHistBuckets]uint64, sum int64) {
+	for i, n := range counts {
+		if n != 0 {
+			h.counts[i].Add(n)
+		}
+	}
+	h.sum.Add(sum)
+}
+
+// Add adds the counts of o to h.
+func (h *chaosPoolHistogram) Add(o *chaosPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *chaosPoolHistogram) AddTo(s *ChaosPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // NewChaosPool returns a ChaosPool with its workers started. fn runs every
@@ -2369,12 +2371,14 @@ func (l *ChaosTokens) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *ChaosTokens) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *ChaosTokens) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -2396,12 +2400,14 @@ func (l *ChaosTokens) ReserveAt(t time.Time) ChaosTokensReservation {
 // Burst (ChaosTokensTokenBucket) or Limit (ChaosTokensSlidingWindow) is
 // never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *ChaosTokens) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *ChaosTokens) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -2429,10 +2435,13 @@ func (l *ChaosTokens) ReserveNAt(t time.Time, n int) ChaosTokensReservation {
 // queue the n events: WaitN retries when the window should have room for
 // them, so a stream of smaller requests may keep taking that room first.
 func (l *ChaosTokens) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrChaosTokensExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrChaosTokensExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -2446,7 +2455,8 @@ func (l *ChaosTokens) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *ChaosTokens) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -2502,12 +2512,13 @@ type ChaosTokensStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *ChaosTokens) Stats() ChaosTokensStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is ChaosTokensStats at time t.
 func (l *ChaosTokens) StatsAt(t time.Time) ChaosTokensStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // ChaosTokensReservation is an event reserved by Reserve. It is a value;
@@ -2794,12 +2805,14 @@ func (l *ChaosWindow) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *ChaosWindow) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *ChaosWindow) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -2821,12 +2834,14 @@ func (l *ChaosWindow) ReserveAt(t time.Time) ChaosWindowReservation {
 // Burst (ChaosWindowTokenBucket) or Limit (ChaosWindowSlidingWindow) is
 // never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *ChaosWindow) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *ChaosWindow) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -2854,10 +2869,13 @@ func (l *ChaosWindow) ReserveNAt(t time.Time, n int) ChaosWindowReservation {
 // queue the n events: WaitN retries when the window should have room for
 // them, so a stream of smaller requests may keep taking that room first.
 func (l *ChaosWindow) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrChaosWindowExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrChaosWindowExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -2871,7 +2889,8 @@ func (l *ChaosWindow) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *ChaosWindow) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -2931,12 +2950,13 @@ type ChaosWindowStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *ChaosWindow) Stats() ChaosWindowStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is ChaosWindowStats at time t.
 func (l *ChaosWindow) StatsAt(t time.Time) ChaosWindowStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // ChaosWindowReservation is an event reserved by Reserve. It is a value;

@@ -5421,77 +5421,6 @@ func NewNapPool(onResult func(int, int, error)) *NapPool {
 
 // Resizer: generated from the pool directive in pool.go.
 
-// resizerHistBuckets is the number of buckets of a ResizerHistogram: one per
-// power of 4 from 1µs to about 67s, and one above.
-const resizerHistBuckets = 15
-
-// ResizerHistogram is a snapshot of a distribution of durations in fixed
-// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
-// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
-// last bucket counts those above the largest bound. Count is the sum of
-// Counts. The buckets and Sum are read one by one while observations go on,
-// so Sum may be off by the observations that came meanwhile.
-type ResizerHistogram struct {
-	Bounds [resizerHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [resizerHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                         // total of the observations
-	Count  uint64                                // number of observations
-}
-
-// resizerHistogram records durations into the buckets of a ResizerHistogram:
-// an atomic add to one bucket and one to the sum, no lock and no allocation.
-type resizerHistogram struct {
-	counts [resizerHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// resizerHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func resizerHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, resizerHistBuckets-1)
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *resizerHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[resizerHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *resizerHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[resizerHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *resizerHistogram) add(o *resizerHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *resizerHistogram) addTo(s *ResizerHistogram) {
-	for i := range s.Bounds {
-		s.Bounds[i] = time.Microsecond << (2 * i)
-	}
-	for i := range h.counts {
-		n := h.counts[i].Load()
-		s.Counts[i] += n
-		s.Count += n
-	}
-	s.Sum += time.Duration(h.sum.Load())
-}
-
 // resizerChunkTime is how long a chunk of a Map call should take.
 //
 // Chunking of a Map call: each helping worker claims chunks of consecutive
@@ -6851,8 +6780,8 @@ func (p *Resizer) Stats() ResizerStats {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		ws.queueWait.AddTo(&s.QueueWait)
+		ws.runTime.AddTo(&s.RunTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -6914,8 +6843,8 @@ func (s *resizerWorkerStats) add(o *resizerWorkerStats) {
 	s.completed.Add(o.completed.Load())
 	s.failed.Add(o.failed.Load())
 	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
+	s.queueWait.Add(&o.queueWait)
+	s.runTime.Add(&o.runTime)
 }
 
 // flush adds the tally of w's batched claims to its atomic fields.
@@ -6924,16 +6853,8 @@ func (s *resizerWorkerStats) flush() {
 	if t.jobs == 0 {
 		return
 	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
+	s.queueWait.AddCounts(&t.waits, t.waitSum)
+	s.runTime.AddCounts(&t.runs, t.runSum)
 	s.started.Add(t.jobs)
 	s.completed.Add(t.jobs - t.fails)
 	s.failed.Add(t.fails)
@@ -7027,7 +6948,7 @@ func (p *Resizer) jobWaited(w *resizerWorker, queued int64) {
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(max(ws.mark-queued, 0))
+	ws.queueWait.Observe(max(ws.mark-queued, 0))
 }
 
 // endRun tallies the queue waits of the run of jobs of the batched claim
@@ -7064,7 +6985,7 @@ func (p *Resizer) jobTimed(w *resizerWorker, ok bool) {
 		return
 	}
 	now := p.now()
-	ws.runTime.observe(now - ws.mark)
+	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
 		ws.completed.Add(1)
@@ -7090,9 +7011,8 @@ func (p *Resizer) chunkDone(w *resizerWorker, queued, k int64, start, end time.T
 	ws := w.stats
 	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
 	wait := max(s-queued, 0)
-	ws.queueWait.counts[resizerHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
+	ws.queueWait.ObserveN(uint64(k), wait*k)
+	ws.runTime.ObserveN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -7313,6 +7233,88 @@ func (p *Resizer) freed(pos uint64) {
 	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
 		p.signalSpace()
 	}
+}
+
+// resizerHistBuckets is the number of buckets of a ResizerHistogram: one per
+// power of 4 from 1µs to about 67s, and one above.
+const resizerHistBuckets = 15
+
+// ResizerHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type ResizerHistogram struct {
+	Bounds [resizerHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [resizerHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                         // total of the observations
+	Count  uint64                                // number of observations
+}
+
+// resizerHistogram records durations into the buckets of a ResizerHistogram:
+// an atomic add to one bucket and one to the sum, no lock and no allocation.
+type resizerHistogram struct {
+	counts [resizerHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// resizerHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func resizerHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, resizerHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *resizerHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[resizerHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *resizerHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[resizerHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddCounts adds durations counted elsewhere: counts per bucket, whose
+// total is sum nanoseconds.
+func (h *resizerHistogram) AddCounts(counts *[resizerHistBuckets]uint64, sum int64) {
+	for i, n := range counts {
+		if n != 0 {
+			h.counts[i].Add(n)
+		}
+	}
+	h.sum.Add(sum)
+}
+
+// Add adds the counts of o to h.
+func (h *resizerHistogram) Add(o *resizerHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *resizerHistogram) AddTo(s *ResizerHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // NewResizer returns a Resizer with its workers started. onResult, if not
@@ -10009,78 +10011,6 @@ func NewFuncPool(fn func(context.Context, int) (int, error), onResult func(int, 
 
 // StressPool: generated from the pool directive in pool.go.
 
-// stressPoolHistBuckets is the number of buckets of a StressPoolHistogram:
-// one per power of 4 from 1µs to about 67s, and one above.
-const stressPoolHistBuckets = 15
-
-// StressPoolHistogram is a snapshot of a distribution of durations in fixed
-// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
-// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
-// last bucket counts those above the largest bound. Count is the sum of
-// Counts. The buckets and Sum are read one by one while observations go on,
-// so Sum may be off by the observations that came meanwhile.
-type StressPoolHistogram struct {
-	Bounds [stressPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [stressPoolHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                            // total of the observations
-	Count  uint64                                   // number of observations
-}
-
-// stressPoolHistogram records durations into the buckets of a
-// StressPoolHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type stressPoolHistogram struct {
-	counts [stressPoolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// stressPoolHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func stressPoolHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, stressPoolHistBuckets-1)
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *stressPoolHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[stressPoolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *stressPoolHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[stressPoolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *stressPoolHistogram) add(o *stressPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *stressPoolHistogram) addTo(s *StressPoolHistogram) {
-	for i := range s.Bounds {
-		s.Bounds[i] = time.Microsecond << (2 * i)
-	}
-	for i := range h.counts {
-		n := h.counts[i].Load()
-		s.Counts[i] += n
-		s.Count += n
-	}
-	s.Sum += time.Duration(h.sum.Load())
-}
-
 // stressPoolChunkTime is how long a chunk of a Map call should take.
 //
 // Chunking of a Map call: each helping worker claims chunks of consecutive
@@ -11449,8 +11379,8 @@ func (p *StressPool) Stats() StressPoolStats {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		ws.queueWait.AddTo(&s.QueueWait)
+		ws.runTime.AddTo(&s.RunTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -11512,8 +11442,8 @@ func (s *stressPoolWorkerStats) add(o *stressPoolWorkerStats) {
 	s.completed.Add(o.completed.Load())
 	s.failed.Add(o.failed.Load())
 	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
+	s.queueWait.Add(&o.queueWait)
+	s.runTime.Add(&o.runTime)
 }
 
 // flush adds the tally of w's batched claims to its atomic fields.
@@ -11522,16 +11452,8 @@ func (s *stressPoolWorkerStats) flush() {
 	if t.jobs == 0 {
 		return
 	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
+	s.queueWait.AddCounts(&t.waits, t.waitSum)
+	s.runTime.AddCounts(&t.runs, t.runSum)
 	s.started.Add(t.jobs)
 	s.completed.Add(t.jobs - t.fails)
 	s.failed.Add(t.fails)
@@ -11625,7 +11547,7 @@ func (p *StressPool) jobWaited(w *stressPoolWorker, queued int64) {
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(max(ws.mark-queued, 0))
+	ws.queueWait.Observe(max(ws.mark-queued, 0))
 }
 
 // endRun tallies the queue waits of the run of jobs of the batched claim
@@ -11662,7 +11584,7 @@ func (p *StressPool) jobTimed(w *stressPoolWorker, ok bool) {
 		return
 	}
 	now := p.now()
-	ws.runTime.observe(now - ws.mark)
+	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
 		ws.completed.Add(1)
@@ -11688,9 +11610,8 @@ func (p *StressPool) chunkDone(w *stressPoolWorker, queued, k int64, start, end 
 	ws := w.stats
 	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
 	wait := max(s-queued, 0)
-	ws.queueWait.counts[stressPoolHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
+	ws.queueWait.ObserveN(uint64(k), wait*k)
+	ws.runTime.ObserveN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -11914,6 +11835,89 @@ func (p *StressPool) freed(pos uint64) {
 	}
 }
 
+// stressPoolHistBuckets is the number of buckets of a StressPoolHistogram:
+// one per power of 4 from 1µs to about 67s, and one above.
+const stressPoolHistBuckets = 15
+
+// StressPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type StressPoolHistogram struct {
+	Bounds [stressPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [stressPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                            // total of the observations
+	Count  uint64                                   // number of observations
+}
+
+// stressPoolHistogram records durations into the buckets of a
+// StressPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type stressPoolHistogram struct {
+	counts [stressPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// stressPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func stressPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, stressPoolHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *stressPoolHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[stressPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *stressPoolHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[stressPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddCounts adds durations counted elsewhere: counts per bucket, whose
+// total is sum nanoseconds.
+func (h *stressPoolHistogram) AddCounts(counts *[stressPoolHistBuckets]uint64, sum int64) {
+	for i, n := range counts {
+		if n != 0 {
+			h.counts[i].Add(n)
+		}
+	}
+	h.sum.Add(sum)
+}
+
+// Add adds the counts of o to h.
+func (h *stressPoolHistogram) Add(o *stressPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *stressPoolHistogram) AddTo(s *StressPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
 // NewStressPool returns a StressPool with its workers started. fn runs every
 // job on a worker goroutine; it is called once per attempt. onResult, if not
 // nil, receives every submitted job's input, output and error on the worker
@@ -11995,12 +11999,14 @@ func (l *JobQuota) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *JobQuota) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *JobQuota) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -12022,12 +12028,14 @@ func (l *JobQuota) ReserveAt(t time.Time) JobQuotaReservation {
 // Burst (JobQuotaTokenBucket) or Limit (JobQuotaSlidingWindow) is never
 // allowed, and n <= 0 is always allowed, counting nothing.
 func (l *JobQuota) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *JobQuota) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -12054,10 +12062,13 @@ func (l *JobQuota) ReserveNAt(t time.Time, n int) JobQuotaReservation {
 // n events: WaitN retries when the window should have room for them, so a
 // stream of smaller requests may keep taking that room first.
 func (l *JobQuota) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrJobQuotaExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrJobQuotaExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -12071,7 +12082,8 @@ func (l *JobQuota) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *JobQuota) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -12127,12 +12139,13 @@ type JobQuotaStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *JobQuota) Stats() JobQuotaStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is JobQuotaStats at time t.
 func (l *JobQuota) StatsAt(t time.Time) JobQuotaStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // JobQuotaReservation is an event reserved by Reserve. It is a value; Cancel
@@ -12406,12 +12419,14 @@ func (l *SharedQuota) init(epoch time.Time) {
 // store for the next (the others wait for its answer), so Allow may block
 // for one call to the store, at most the store timeout.
 func (l *SharedQuota) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *SharedQuota) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -12434,7 +12449,8 @@ func (l *SharedQuota) ReserveAt(t time.Time) SharedQuotaReservation {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *SharedQuota) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -12493,12 +12509,13 @@ type SharedQuotaStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *SharedQuota) Stats() SharedQuotaStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is SharedQuotaStats at time t.
 func (l *SharedQuota) StatsAt(t time.Time) SharedQuotaStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // SharedQuotaReservation is an event reserved by Reserve. It is a value;
@@ -12876,12 +12893,14 @@ func (l *SharedOpen) init(epoch time.Time) {
 // store for the next (the others wait for its answer), so Allow may block
 // for one call to the store, at most the store timeout.
 func (l *SharedOpen) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *SharedOpen) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -12904,7 +12923,8 @@ func (l *SharedOpen) ReserveAt(t time.Time) SharedOpenReservation {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *SharedOpen) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -12963,12 +12983,13 @@ type SharedOpenStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *SharedOpen) Stats() SharedOpenStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is SharedOpenStats at time t.
 func (l *SharedOpen) StatsAt(t time.Time) SharedOpenStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // SharedOpenReservation is an event reserved by Reserve. It is a value;
@@ -13857,78 +13878,6 @@ func NewSharedSlots(store SharedSlotsStore, key string) *SharedSlots {
 }
 
 // PacedPool: generated from the pool directive in pool.go.
-
-// pacedPoolHistBuckets is the number of buckets of a PacedPoolHistogram: one
-// per power of 4 from 1µs to about 67s, and one above.
-const pacedPoolHistBuckets = 15
-
-// PacedPoolHistogram is a snapshot of a distribution of durations in fixed
-// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
-// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
-// last bucket counts those above the largest bound. Count is the sum of
-// Counts. The buckets and Sum are read one by one while observations go on,
-// so Sum may be off by the observations that came meanwhile.
-type PacedPoolHistogram struct {
-	Bounds [pacedPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [pacedPoolHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                           // total of the observations
-	Count  uint64                                  // number of observations
-}
-
-// pacedPoolHistogram records durations into the buckets of a
-// PacedPoolHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type pacedPoolHistogram struct {
-	counts [pacedPoolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// pacedPoolHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func pacedPoolHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, pacedPoolHistBuckets-1)
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *pacedPoolHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[pacedPoolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *pacedPoolHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[pacedPoolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *pacedPoolHistogram) add(o *pacedPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *pacedPoolHistogram) addTo(s *PacedPoolHistogram) {
-	for i := range s.Bounds {
-		s.Bounds[i] = time.Microsecond << (2 * i)
-	}
-	for i := range h.counts {
-		n := h.counts[i].Load()
-		s.Counts[i] += n
-		s.Count += n
-	}
-	s.Sum += time.Duration(h.sum.Load())
-}
 
 // pacedPoolChunkTime is how long a chunk of a Map call should take.
 //
@@ -15234,8 +15183,8 @@ func (p *PacedPool) Stats() PacedPoolStats {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		ws.queueWait.AddTo(&s.QueueWait)
+		ws.runTime.AddTo(&s.RunTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -15297,8 +15246,8 @@ func (s *pacedPoolWorkerStats) add(o *pacedPoolWorkerStats) {
 	s.completed.Add(o.completed.Load())
 	s.failed.Add(o.failed.Load())
 	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
+	s.queueWait.Add(&o.queueWait)
+	s.runTime.Add(&o.runTime)
 }
 
 // flush adds the tally of w's batched claims to its atomic fields.
@@ -15307,16 +15256,8 @@ func (s *pacedPoolWorkerStats) flush() {
 	if t.jobs == 0 {
 		return
 	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
+	s.queueWait.AddCounts(&t.waits, t.waitSum)
+	s.runTime.AddCounts(&t.runs, t.runSum)
 	s.started.Add(t.jobs)
 	s.completed.Add(t.jobs - t.fails)
 	s.failed.Add(t.fails)
@@ -15410,7 +15351,7 @@ func (p *PacedPool) jobWaited(w *pacedPoolWorker, queued int64) {
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(max(ws.mark-queued, 0))
+	ws.queueWait.Observe(max(ws.mark-queued, 0))
 }
 
 // endRun tallies the queue waits of the run of jobs of the batched claim
@@ -15447,7 +15388,7 @@ func (p *PacedPool) jobTimed(w *pacedPoolWorker, ok bool) {
 		return
 	}
 	now := p.now()
-	ws.runTime.observe(now - ws.mark)
+	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
 		ws.completed.Add(1)
@@ -15473,9 +15414,8 @@ func (p *PacedPool) chunkDone(w *pacedPoolWorker, queued, k int64, start, end ti
 	ws := w.stats
 	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
 	wait := max(s-queued, 0)
-	ws.queueWait.counts[pacedPoolHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
+	ws.queueWait.ObserveN(uint64(k), wait*k)
+	ws.runTime.ObserveN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -15696,6 +15636,89 @@ func (p *PacedPool) freed(pos uint64) {
 	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
 		p.signalSpace()
 	}
+}
+
+// pacedPoolHistBuckets is the number of buckets of a PacedPoolHistogram: one
+// per power of 4 from 1µs to about 67s, and one above.
+const pacedPoolHistBuckets = 15
+
+// PacedPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type PacedPoolHistogram struct {
+	Bounds [pacedPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [pacedPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                           // total of the observations
+	Count  uint64                                  // number of observations
+}
+
+// pacedPoolHistogram records durations into the buckets of a
+// PacedPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type pacedPoolHistogram struct {
+	counts [pacedPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// pacedPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func pacedPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, pacedPoolHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *pacedPoolHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[pacedPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *pacedPoolHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[pacedPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddCounts adds durations counted elsewhere: counts per bucket, whose
+// total is sum nanoseconds.
+func (h *pacedPoolHistogram) AddCounts(counts *[pacedPoolHistBuckets]uint64, sum int64) {
+	for i, n := range counts {
+		if n != 0 {
+			h.counts[i].Add(n)
+		}
+	}
+	h.sum.Add(sum)
+}
+
+// Add adds the counts of o to h.
+func (h *pacedPoolHistogram) Add(o *pacedPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *pacedPoolHistogram) AddTo(s *PacedPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // NewPacedPool returns a PacedPool with its workers started. fn runs every
@@ -17585,78 +17608,6 @@ func NewJobBreaker(fn func(context.Context, int) (int, error)) *JobBreaker {
 
 // GuardedPool: generated from the pool directive in pool.go.
 
-// guardedPoolHistBuckets is the number of buckets of a GuardedPoolHistogram:
-// one per power of 4 from 1µs to about 67s, and one above.
-const guardedPoolHistBuckets = 15
-
-// GuardedPoolHistogram is a snapshot of a distribution of durations in fixed
-// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
-// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
-// last bucket counts those above the largest bound. Count is the sum of
-// Counts. The buckets and Sum are read one by one while observations go on,
-// so Sum may be off by the observations that came meanwhile.
-type GuardedPoolHistogram struct {
-	Bounds [guardedPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [guardedPoolHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                             // total of the observations
-	Count  uint64                                    // number of observations
-}
-
-// guardedPoolHistogram records durations into the buckets of a
-// GuardedPoolHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type guardedPoolHistogram struct {
-	counts [guardedPoolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// guardedPoolHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func guardedPoolHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, guardedPoolHistBuckets-1)
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *guardedPoolHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[guardedPoolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *guardedPoolHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[guardedPoolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *guardedPoolHistogram) add(o *guardedPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *guardedPoolHistogram) addTo(s *GuardedPoolHistogram) {
-	for i := range s.Bounds {
-		s.Bounds[i] = time.Microsecond << (2 * i)
-	}
-	for i := range h.counts {
-		n := h.counts[i].Load()
-		s.Counts[i] += n
-		s.Count += n
-	}
-	s.Sum += time.Duration(h.sum.Load())
-}
-
 // guardedPoolChunkTime is how long a chunk of a Map call should take.
 //
 // Chunking of a Map call: each helping worker claims chunks of consecutive
@@ -19032,8 +18983,8 @@ func (p *GuardedPool) Stats() GuardedPoolStats {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		ws.queueWait.AddTo(&s.QueueWait)
+		ws.runTime.AddTo(&s.RunTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -19095,8 +19046,8 @@ func (s *guardedPoolWorkerStats) add(o *guardedPoolWorkerStats) {
 	s.completed.Add(o.completed.Load())
 	s.failed.Add(o.failed.Load())
 	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
+	s.queueWait.Add(&o.queueWait)
+	s.runTime.Add(&o.runTime)
 }
 
 // flush adds the tally of w's batched claims to its atomic fields.
@@ -19105,16 +19056,8 @@ func (s *guardedPoolWorkerStats) flush() {
 	if t.jobs == 0 {
 		return
 	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
+	s.queueWait.AddCounts(&t.waits, t.waitSum)
+	s.runTime.AddCounts(&t.runs, t.runSum)
 	s.started.Add(t.jobs)
 	s.completed.Add(t.jobs - t.fails)
 	s.failed.Add(t.fails)
@@ -19208,7 +19151,7 @@ func (p *GuardedPool) jobWaited(w *guardedPoolWorker, queued int64) {
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(max(ws.mark-queued, 0))
+	ws.queueWait.Observe(max(ws.mark-queued, 0))
 }
 
 // endRun tallies the queue waits of the run of jobs of the batched claim
@@ -19245,7 +19188,7 @@ func (p *GuardedPool) jobTimed(w *guardedPoolWorker, ok bool) {
 		return
 	}
 	now := p.now()
-	ws.runTime.observe(now - ws.mark)
+	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
 		ws.completed.Add(1)
@@ -19271,9 +19214,8 @@ func (p *GuardedPool) chunkDone(w *guardedPoolWorker, queued, k int64, start, en
 	ws := w.stats
 	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
 	wait := max(s-queued, 0)
-	ws.queueWait.counts[guardedPoolHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
+	ws.queueWait.ObserveN(uint64(k), wait*k)
+	ws.runTime.ObserveN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -19497,6 +19439,89 @@ func (p *GuardedPool) freed(pos uint64) {
 	}
 }
 
+// guardedPoolHistBuckets is the number of buckets of a GuardedPoolHistogram:
+// one per power of 4 from 1µs to about 67s, and one above.
+const guardedPoolHistBuckets = 15
+
+// GuardedPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type GuardedPoolHistogram struct {
+	Bounds [guardedPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [guardedPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                             // total of the observations
+	Count  uint64                                    // number of observations
+}
+
+// guardedPoolHistogram records durations into the buckets of a
+// GuardedPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type guardedPoolHistogram struct {
+	counts [guardedPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// guardedPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func guardedPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, guardedPoolHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *guardedPoolHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[guardedPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *guardedPoolHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[guardedPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddCounts adds durations counted elsewhere: counts per bucket, whose
+// total is sum nanoseconds.
+func (h *guardedPoolHistogram) AddCounts(counts *[guardedPoolHistBuckets]uint64, sum int64) {
+	for i, n := range counts {
+		if n != 0 {
+			h.counts[i].Add(n)
+		}
+	}
+	h.sum.Add(sum)
+}
+
+// Add adds the counts of o to h.
+func (h *guardedPoolHistogram) Add(o *guardedPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *guardedPoolHistogram) AddTo(s *GuardedPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
 // NewGuardedPool returns a GuardedPool with its workers started. onResult, if
 // not nil, receives every submitted job's input, output and error on the
 // worker goroutine right after the job finishes; Map items are not delivered
@@ -19516,78 +19541,6 @@ func NewGuardedPool(onResult func(int, int, error), breaker *JobBreaker) *Guarde
 }
 
 // HookedPool: generated from the pool directive in pool.go.
-
-// hookedPoolHistBuckets is the number of buckets of a HookedPoolHistogram:
-// one per power of 4 from 1µs to about 67s, and one above.
-const hookedPoolHistBuckets = 15
-
-// HookedPoolHistogram is a snapshot of a distribution of durations in fixed
-// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
-// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
-// last bucket counts those above the largest bound. Count is the sum of
-// Counts. The buckets and Sum are read one by one while observations go on,
-// so Sum may be off by the observations that came meanwhile.
-type HookedPoolHistogram struct {
-	Bounds [hookedPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [hookedPoolHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                            // total of the observations
-	Count  uint64                                   // number of observations
-}
-
-// hookedPoolHistogram records durations into the buckets of a
-// HookedPoolHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type hookedPoolHistogram struct {
-	counts [hookedPoolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// hookedPoolHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func hookedPoolHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, hookedPoolHistBuckets-1)
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *hookedPoolHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[hookedPoolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *hookedPoolHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[hookedPoolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *hookedPoolHistogram) add(o *hookedPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *hookedPoolHistogram) addTo(s *HookedPoolHistogram) {
-	for i := range s.Bounds {
-		s.Bounds[i] = time.Microsecond << (2 * i)
-	}
-	for i := range h.counts {
-		n := h.counts[i].Load()
-		s.Counts[i] += n
-		s.Count += n
-	}
-	s.Sum += time.Duration(h.sum.Load())
-}
 
 // hookedPoolChunkTime is how long a chunk of a Map call should take.
 //
@@ -20907,8 +20860,8 @@ func (p *HookedPool) Stats() HookedPoolStats {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		ws.queueWait.AddTo(&s.QueueWait)
+		ws.runTime.AddTo(&s.RunTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -20970,8 +20923,8 @@ func (s *hookedPoolWorkerStats) add(o *hookedPoolWorkerStats) {
 	s.completed.Add(o.completed.Load())
 	s.failed.Add(o.failed.Load())
 	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
+	s.queueWait.Add(&o.queueWait)
+	s.runTime.Add(&o.runTime)
 }
 
 // flush adds the tally of w's batched claims to its atomic fields.
@@ -20980,16 +20933,8 @@ func (s *hookedPoolWorkerStats) flush() {
 	if t.jobs == 0 {
 		return
 	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
+	s.queueWait.AddCounts(&t.waits, t.waitSum)
+	s.runTime.AddCounts(&t.runs, t.runSum)
 	s.started.Add(t.jobs)
 	s.completed.Add(t.jobs - t.fails)
 	s.failed.Add(t.fails)
@@ -21083,7 +21028,7 @@ func (p *HookedPool) jobWaited(w *hookedPoolWorker, queued int64) {
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(max(ws.mark-queued, 0))
+	ws.queueWait.Observe(max(ws.mark-queued, 0))
 }
 
 // endRun tallies the queue waits of the run of jobs of the batched claim
@@ -21120,7 +21065,7 @@ func (p *HookedPool) jobTimed(w *hookedPoolWorker, ok bool) {
 		return
 	}
 	now := p.now()
-	ws.runTime.observe(now - ws.mark)
+	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
 		ws.completed.Add(1)
@@ -21146,9 +21091,8 @@ func (p *HookedPool) chunkDone(w *hookedPoolWorker, queued, k int64, start, end 
 	ws := w.stats
 	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
 	wait := max(s-queued, 0)
-	ws.queueWait.counts[hookedPoolHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
+	ws.queueWait.ObserveN(uint64(k), wait*k)
+	ws.runTime.ObserveN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -21372,6 +21316,89 @@ func (p *HookedPool) freed(pos uint64) {
 	}
 }
 
+// hookedPoolHistBuckets is the number of buckets of a HookedPoolHistogram:
+// one per power of 4 from 1µs to about 67s, and one above.
+const hookedPoolHistBuckets = 15
+
+// HookedPoolHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type HookedPoolHistogram struct {
+	Bounds [hookedPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [hookedPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                            // total of the observations
+	Count  uint64                                   // number of observations
+}
+
+// hookedPoolHistogram records durations into the buckets of a
+// HookedPoolHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type hookedPoolHistogram struct {
+	counts [hookedPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// hookedPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func hookedPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, hookedPoolHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *hookedPoolHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[hookedPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *hookedPoolHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[hookedPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddCounts adds durations counted elsewhere: counts per bucket, whose
+// total is sum nanoseconds.
+func (h *hookedPoolHistogram) AddCounts(counts *[hookedPoolHistBuckets]uint64, sum int64) {
+	for i, n := range counts {
+		if n != 0 {
+			h.counts[i].Add(n)
+		}
+	}
+	h.sum.Add(sum)
+}
+
+// Add adds the counts of o to h.
+func (h *hookedPoolHistogram) Add(o *hookedPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *hookedPoolHistogram) AddTo(s *HookedPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
 // NewHookedPool returns a HookedPool with its workers started. onResult, if
 // not nil, receives every submitted job's input, output and error on the
 // worker goroutine right after the job finishes; Map items are not delivered
@@ -21383,80 +21410,6 @@ func NewHookedPool(onResult func(int, int, error)) *HookedPool {
 }
 
 // TinyMetricsPool: generated from the pool directive in pool.go.
-
-// tinyMetricsPoolHistBuckets is the number of buckets of a
-// TinyMetricsPoolHistogram: one per power of 4 from 1µs to about 67s, and
-// one above.
-const tinyMetricsPoolHistBuckets = 15
-
-// TinyMetricsPoolHistogram is a snapshot of a distribution of durations in
-// fixed buckets whose bounds are powers of 4 from 1µs to about 67s
-// (4^13µs). Bucket i counts the durations d with Bounds[i-1] < d <=
-// Bounds[i]; the last bucket counts those above the largest bound. Count is
-// the sum of Counts. The buckets and Sum are read one by one while
-// observations go on, so Sum may be off by the observations that came
-// meanwhile.
-type TinyMetricsPoolHistogram struct {
-	Bounds [tinyMetricsPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [tinyMetricsPoolHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                                 // total of the observations
-	Count  uint64                                        // number of observations
-}
-
-// tinyMetricsPoolHistogram records durations into the buckets of a
-// TinyMetricsPoolHistogram: an atomic add to one bucket and one to the sum,
-// no lock and no allocation.
-type tinyMetricsPoolHistogram struct {
-	counts [tinyMetricsPoolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// tinyMetricsPoolHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func tinyMetricsPoolHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, tinyMetricsPoolHistBuckets-1)
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *tinyMetricsPoolHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[tinyMetricsPoolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *tinyMetricsPoolHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[tinyMetricsPoolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *tinyMetricsPoolHistogram) add(o *tinyMetricsPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *tinyMetricsPoolHistogram) addTo(s *TinyMetricsPoolHistogram) {
-	for i := range s.Bounds {
-		s.Bounds[i] = time.Microsecond << (2 * i)
-	}
-	for i := range h.counts {
-		n := h.counts[i].Load()
-		s.Counts[i] += n
-		s.Count += n
-	}
-	s.Sum += time.Duration(h.sum.Load())
-}
 
 // tinyMetricsPoolChunkTime is how long a chunk of a Map call should take.
 //
@@ -22755,8 +22708,8 @@ func (p *TinyMetricsPool) Stats() TinyMetricsPoolStats {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		ws.queueWait.AddTo(&s.QueueWait)
+		ws.runTime.AddTo(&s.RunTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -22819,8 +22772,8 @@ func (s *tinyMetricsPoolWorkerStats) add(o *tinyMetricsPoolWorkerStats) {
 	s.completed.Add(o.completed.Load())
 	s.failed.Add(o.failed.Load())
 	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
+	s.queueWait.Add(&o.queueWait)
+	s.runTime.Add(&o.runTime)
 }
 
 // flush adds the tally of w's batched claims to its atomic fields.
@@ -22829,16 +22782,8 @@ func (s *tinyMetricsPoolWorkerStats) flush() {
 	if t.jobs == 0 {
 		return
 	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
+	s.queueWait.AddCounts(&t.waits, t.waitSum)
+	s.runTime.AddCounts(&t.runs, t.runSum)
 	s.started.Add(t.jobs)
 	s.completed.Add(t.jobs - t.fails)
 	s.failed.Add(t.fails)
@@ -22932,7 +22877,7 @@ func (p *TinyMetricsPool) jobWaited(w *tinyMetricsPoolWorker, queued int64) {
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(max(ws.mark-queued, 0))
+	ws.queueWait.Observe(max(ws.mark-queued, 0))
 }
 
 // endRun tallies the queue waits of the run of jobs of the batched claim
@@ -22969,7 +22914,7 @@ func (p *TinyMetricsPool) jobTimed(w *tinyMetricsPoolWorker, ok bool) {
 		return
 	}
 	now := p.now()
-	ws.runTime.observe(now - ws.mark)
+	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
 		ws.completed.Add(1)
@@ -22995,9 +22940,8 @@ func (p *TinyMetricsPool) chunkDone(w *tinyMetricsPoolWorker, queued, k int64, s
 	ws := w.stats
 	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
 	wait := max(s-queued, 0)
-	ws.queueWait.counts[tinyMetricsPoolHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
+	ws.queueWait.ObserveN(uint64(k), wait*k)
+	ws.runTime.ObserveN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -23220,6 +23164,91 @@ func (p *TinyMetricsPool) freed(pos uint64) {
 	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
 		p.signalSpace()
 	}
+}
+
+// tinyMetricsPoolHistBuckets is the number of buckets of a
+// TinyMetricsPoolHistogram: one per power of 4 from 1µs to about 67s, and
+// one above.
+const tinyMetricsPoolHistBuckets = 15
+
+// TinyMetricsPoolHistogram is a snapshot of a distribution of durations in
+// fixed buckets whose bounds are powers of 4 from 1µs to about 67s
+// (4^13µs). Bucket i counts the durations d with Bounds[i-1] < d <=
+// Bounds[i]; the last bucket counts those above the largest bound. Count is
+// the sum of Counts. The buckets and Sum are read one by one while
+// observations go on, so Sum may be off by the observations that came
+// meanwhile.
+type TinyMetricsPoolHistogram struct {
+	Bounds [tinyMetricsPoolHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [tinyMetricsPoolHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                                 // total of the observations
+	Count  uint64                                        // number of observations
+}
+
+// tinyMetricsPoolHistogram records durations into the buckets of a
+// TinyMetricsPoolHistogram: an atomic add to one bucket and one to the sum,
+// no lock and no allocation.
+type tinyMetricsPoolHistogram struct {
+	counts [tinyMetricsPoolHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// tinyMetricsPoolHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func tinyMetricsPoolHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, tinyMetricsPoolHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *tinyMetricsPoolHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[tinyMetricsPoolHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *tinyMetricsPoolHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[tinyMetricsPoolHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddCounts adds durations counted elsewhere: counts per bucket, whose
+// total is sum nanoseconds.
+func (h *tinyMetricsPoolHistogram) AddCounts(counts *[tinyMetricsPoolHistBuckets]uint64, sum int64) {
+	for i, n := range counts {
+		if n != 0 {
+			h.counts[i].Add(n)
+		}
+	}
+	h.sum.Add(sum)
+}
+
+// Add adds the counts of o to h.
+func (h *tinyMetricsPoolHistogram) Add(o *tinyMetricsPoolHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *tinyMetricsPoolHistogram) AddTo(s *TinyMetricsPoolHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // NewTinyMetricsPool returns a TinyMetricsPool with its workers started.

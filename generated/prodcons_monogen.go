@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -2155,11 +2156,20 @@ func (q *DropOldestQueue) emptyStatus(pos uint64) dropOldestQueueOpStatus {
 // DropOldestQueueDropOldest. If the oldest slot is still being published or
 // released by another goroutine, it yields to let that goroutine finish.
 func (q *DropOldestQueue) dropOldest() {
-	if _, st := q.dequeue(); st == dropOldestQueueOpDone {
-		q.dropped.Add(1)
+	if q.dropTaken(q.dequeue()) {
 		return
 	}
 	runtime.Gosched()
+}
+
+// dropTaken counts and reports v, the oldest item, if the dequeue that
+// returned st took it, and says whether it did.
+func (q *DropOldestQueue) dropTaken(v int, st dropOldestQueueOpStatus) bool {
+	if st != dropOldestQueueOpDone {
+		return false
+	}
+	q.dropped.Add(1)
+	return true
 }
 
 // readable reports whether an item is published at tail.
@@ -3253,11 +3263,20 @@ func (q *ConfQueue) emptyStatus(pos uint64) confQueueOpStatus {
 // ConfQueueDropOldest. If the oldest slot is still being published or
 // released by another goroutine, it yields to let that goroutine finish.
 func (q *ConfQueue) dropOldest() {
-	if _, st := q.dequeue(); st == confQueueOpDone {
-		q.dropped.Add(1)
+	if q.dropTaken(q.dequeue()) {
 		return
 	}
 	runtime.Gosched()
+}
+
+// dropTaken counts and reports v, the oldest item, if the dequeue that
+// returned st took it, and says whether it did.
+func (q *ConfQueue) dropTaken(v int, st confQueueOpStatus) bool {
+	if st != confQueueOpDone {
+		return false
+	}
+	q.dropped.Add(1)
+	return true
 }
 
 // readable reports whether an item is published at tail.
@@ -7531,10 +7550,12 @@ func (p *LifeConns) taken() {
 // idle stack, makes a new one, or waits.
 func (p *LifeConns) getSlow(ctx context.Context) (*Conn, error) {
 	var zero *Conn
+	waitStart := time.Time{}
 	p.mu.Lock()
 	for {
 		if p.closed.Load() {
 			p.mu.Unlock()
+			p.waitEnded(waitStart, ErrLifeConnsClosed)
 			return zero, ErrLifeConnsClosed
 		}
 		// A Put may have filled a slot since the caller looked.
@@ -7550,6 +7571,7 @@ func (p *LifeConns) getSlow(ctx context.Context) (*Conn, error) {
 			p.mu.Unlock()
 			if p.reusable(r) {
 				p.taken()
+				p.waitEnded(waitStart, nil)
 				return r, nil
 			}
 			p.dispose(r)
@@ -7567,14 +7589,20 @@ func (p *LifeConns) getSlow(ctx context.Context) (*Conn, error) {
 				p.wakeLocked() // a waiter may make one now
 				p.mu.Unlock()
 				p.stats.failed(err)
+				p.waitEnded(waitStart, err)
 				return zero, err
 			}
 			p.taken()
+			p.waitEnded(waitStart, nil)
 			return r, nil
+		}
+		if waitStart.IsZero() {
+			waitStart = time.Now()
 		}
 		if err := p.waitLocked(ctx); err != nil {
 			p.mu.Unlock()
 			p.stats.failed(err)
+			p.waitEnded(waitStart, err)
 			return zero, err
 		}
 	}
@@ -7892,7 +7920,7 @@ func (p *LifeConns) waitLocked(ctx context.Context) error {
 	if w == nil {
 		return nil
 	}
-	defer p.stats.waited(time.Now())
+	p.stats.waits.Add(1)
 	return p.awaitLocked(ctx, w)
 }
 
@@ -8024,16 +8052,20 @@ type lifeConnsAcquireStats struct {
 	_        [lifeConnsSlotPad]byte
 	gets     atomic.Int64
 	waits    atomic.Int64
-	waitTime atomic.Int64 // nanoseconds
 	canceled atomic.Int64
 	timedOut atomic.Int64
+	waitTime lifeConnsHistogram
 	_        [lifeConnsSlotPad]byte
 }
 
-// waited accounts for a wait at Max that began at start.
-func (s *lifeConnsAcquireStats) waited(start time.Time) {
-	s.waits.Add(1)
-	s.waitTime.Add(int64(time.Since(start)))
+// waitEnded records the end of a Get that ended with err, having waited
+// at Max since start; a zero start means it did not wait.
+func (p *LifeConns) waitEnded(start time.Time, err error) {
+	if start.IsZero() {
+		return
+	}
+	d := time.Since(start)
+	p.stats.waitTime.Observe(int64(d))
 }
 
 // failed accounts for a Get that failed with err.
@@ -8057,8 +8089,10 @@ type LifeConnsStats struct {
 	// the resource it was woken for fails its check, or another Get took
 	// it.
 	Waits int64
-	// WaitTime is the total time Gets spent waiting at Max.
-	WaitTime time.Duration
+	// WaitTime is how long the Gets that waited at Max waited, each from
+	// its first wait to its return, whatever it returned: one observation
+	// per Get, where Waits counts each wait.
+	WaitTime LifeConnsHistogram
 	// Canceled and TimedOut are the Gets that failed because their context
 	// was canceled or its deadline passed, waiting or making a resource.
 	Canceled, TimedOut int64
@@ -8070,15 +8104,72 @@ type LifeConnsStats struct {
 // is set.
 func (p *LifeConns) Stats() LifeConnsStats {
 	open, idle := p.Len()
-	return LifeConnsStats{
+	s := LifeConnsStats{
 		Gets:     p.stats.gets.Load(),
 		Waits:    p.stats.waits.Load(),
-		WaitTime: time.Duration(p.stats.waitTime.Load()),
 		Canceled: p.stats.canceled.Load(),
 		TimedOut: p.stats.timedOut.Load(),
 		Open:     open,
 		Idle:     idle,
 	}
+	p.stats.waitTime.AddTo(&s.WaitTime)
+	return s
+}
+
+// lifeConnsHistBuckets is the number of buckets of a LifeConnsHistogram: one
+// per power of 4 from 1µs to about 67s, and one above.
+const lifeConnsHistBuckets = 15
+
+// LifeConnsHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type LifeConnsHistogram struct {
+	Bounds [lifeConnsHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [lifeConnsHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                           // total of the observations
+	Count  uint64                                  // number of observations
+}
+
+// lifeConnsHistogram records durations into the buckets of a
+// LifeConnsHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type lifeConnsHistogram struct {
+	counts [lifeConnsHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// lifeConnsHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func lifeConnsHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, lifeConnsHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *lifeConnsHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[lifeConnsHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *lifeConnsHistogram) AddTo(s *LifeConnsHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // NewLifeConns returns an empty LifeConns. Close closes the idle resources.

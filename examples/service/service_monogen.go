@@ -82,12 +82,14 @@ func (l *API) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *API) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *API) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -108,12 +110,14 @@ func (l *API) ReserveAt(t time.Time) APIReservation {
 // Burst (APITokenBucket) or Limit (APISlidingWindow) is never allowed, and n
 // <= 0 is always allowed, counting nothing.
 func (l *API) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *API) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -140,10 +144,13 @@ func (l *API) ReserveNAt(t time.Time, n int) APIReservation {
 // retries when the window should have room for them, so a stream of
 // smaller requests may keep taking that room first.
 func (l *API) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrAPIExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrAPIExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -157,7 +164,8 @@ func (l *API) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *API) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -213,12 +221,13 @@ type APIStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *API) Stats() APIStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is APIStats at time t.
 func (l *API) StatsAt(t time.Time) APIStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // APIReservation is an event reserved by Reserve. It is a value; Cancel it at
@@ -929,78 +938,6 @@ func NewOrigin() *Origin {
 }
 
 // Renderer: generated from the pool directive in service.go.
-
-// rendererHistBuckets is the number of buckets of a RendererHistogram: one
-// per power of 4 from 1µs to about 67s, and one above.
-const rendererHistBuckets = 15
-
-// RendererHistogram is a snapshot of a distribution of durations in fixed
-// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
-// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
-// last bucket counts those above the largest bound. Count is the sum of
-// Counts. The buckets and Sum are read one by one while observations go on,
-// so Sum may be off by the observations that came meanwhile.
-type RendererHistogram struct {
-	Bounds [rendererHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [rendererHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                          // total of the observations
-	Count  uint64                                 // number of observations
-}
-
-// rendererHistogram records durations into the buckets of a
-// RendererHistogram: an atomic add to one bucket and one to the sum, no lock
-// and no allocation.
-type rendererHistogram struct {
-	counts [rendererHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// rendererHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func rendererHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, rendererHistBuckets-1)
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *rendererHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[rendererHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// observeN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *rendererHistogram) observeN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[rendererHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// add adds the counts of o to h.
-func (h *rendererHistogram) add(o *rendererHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *rendererHistogram) addTo(s *RendererHistogram) {
-	for i := range s.Bounds {
-		s.Bounds[i] = time.Microsecond << (2 * i)
-	}
-	for i := range h.counts {
-		n := h.counts[i].Load()
-		s.Counts[i] += n
-		s.Count += n
-	}
-	s.Sum += time.Duration(h.sum.Load())
-}
 
 // rendererChunkTime is how long a chunk of a Map call should take.
 //
@@ -2301,8 +2238,8 @@ func (p *Renderer) Stats() RendererStats {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.addTo(&s.QueueWait)
-		ws.runTime.addTo(&s.RunTime)
+		ws.queueWait.AddTo(&s.QueueWait)
+		ws.runTime.AddTo(&s.RunTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -2364,8 +2301,8 @@ func (s *rendererWorkerStats) add(o *rendererWorkerStats) {
 	s.completed.Add(o.completed.Load())
 	s.failed.Add(o.failed.Load())
 	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
+	s.queueWait.Add(&o.queueWait)
+	s.runTime.Add(&o.runTime)
 }
 
 // flush adds the tally of w's batched claims to its atomic fields.
@@ -2374,16 +2311,8 @@ func (s *rendererWorkerStats) flush() {
 	if t.jobs == 0 {
 		return
 	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
+	s.queueWait.AddCounts(&t.waits, t.waitSum)
+	s.runTime.AddCounts(&t.runs, t.runSum)
 	s.started.Add(t.jobs)
 	s.completed.Add(t.jobs - t.fails)
 	s.failed.Add(t.fails)
@@ -2477,7 +2406,7 @@ func (p *Renderer) jobWaited(w *rendererWorker, queued int64) {
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(max(ws.mark-queued, 0))
+	ws.queueWait.Observe(max(ws.mark-queued, 0))
 }
 
 // endRun tallies the queue waits of the run of jobs of the batched claim
@@ -2514,7 +2443,7 @@ func (p *Renderer) jobTimed(w *rendererWorker, ok bool) {
 		return
 	}
 	now := p.now()
-	ws.runTime.observe(now - ws.mark)
+	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
 		ws.completed.Add(1)
@@ -2540,9 +2469,8 @@ func (p *Renderer) chunkDone(w *rendererWorker, queued, k int64, start, end time
 	ws := w.stats
 	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
 	wait := max(s-queued, 0)
-	ws.queueWait.counts[rendererHistBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
+	ws.queueWait.ObserveN(uint64(k), wait*k)
+	ws.runTime.ObserveN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
@@ -2763,6 +2691,89 @@ func (p *Renderer) freed(pos uint64) {
 	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
 		p.signalSpace()
 	}
+}
+
+// rendererHistBuckets is the number of buckets of a RendererHistogram: one
+// per power of 4 from 1µs to about 67s, and one above.
+const rendererHistBuckets = 15
+
+// RendererHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type RendererHistogram struct {
+	Bounds [rendererHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [rendererHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                          // total of the observations
+	Count  uint64                                 // number of observations
+}
+
+// rendererHistogram records durations into the buckets of a
+// RendererHistogram: an atomic add to one bucket and one to the sum, no lock
+// and no allocation.
+type rendererHistogram struct {
+	counts [rendererHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// rendererHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func rendererHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, rendererHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *rendererHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[rendererHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *rendererHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[rendererHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddCounts adds durations counted elsewhere: counts per bucket, whose
+// total is sum nanoseconds.
+func (h *rendererHistogram) AddCounts(counts *[rendererHistBuckets]uint64, sum int64) {
+	for i, n := range counts {
+		if n != 0 {
+			h.counts[i].Add(n)
+		}
+	}
+	h.sum.Add(sum)
+}
+
+// Add adds the counts of o to h.
+func (h *rendererHistogram) Add(o *rendererHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *rendererHistogram) AddTo(s *RendererHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // NewRenderer returns a Renderer with its workers started. onResult, if not

@@ -2,6 +2,7 @@ package kinds
 
 import (
 	"fmt"
+	"go/types"
 	"math"
 	"strconv"
 	"time"
@@ -31,10 +32,13 @@ func init() {
 			{Key: "limit", Type: Int, Min: 1, Max: maxWindowLimit, Doc: "sliding window: events admitted per window (required)"},
 			{Key: "window", Type: Duration, Doc: "sliding window: the window's length, such as 1m (required)"},
 			configOption,
+			{Key: "metrics", Type: Bool, Doc: "a WaitTime histogram in Stats of the Waits that had to wait (default false: no clock read past Wait's own)"},
+			{Key: "onreject", Type: Func, Doc: "func(n int, err error) called with each request refused: an Allow or AllowN that returned false (err nil) and a Wait or WaitN that failed (its error), on the caller's goroutine before the call returns (default: no hook code)"},
 		}, append(sharedOptionSpecs("token bucket"),
 			OptionSpec{Key: "lease", Type: Int, Min: 1, Doc: "store=shared: the most tokens taken from the store at once (default burst/4, at least 1)"})...),
 		Build: buildRateLimit,
 		Bench: benchRateLimit,
+		Uses:  []string{histogramTemplate},
 	})
 }
 
@@ -118,6 +122,9 @@ func buildRateLimit(c *Context) error {
 	c.Spec.Config["Burst"] = fmt.Sprint(burst)
 	c.Spec.Config["Limit"] = fmt.Sprint(limit)
 	c.Spec.Config["Window"] = DurationExpr(window, c.Scope)
+	if err := rateLimitObservers(c); err != nil {
+		return err
+	}
 	if shared != nil {
 		c.Spec.Config["Shared"] = "true"
 		c.Spec.Config["OnFail"] = shared.onfail
@@ -264,6 +271,35 @@ func optionList(algo string) string {
 		return "rate= and burst="
 	}
 	return "limit= and window="
+}
+
+// rateLimitObservers sets metrics= (the histogram of Stats.WaitTime) and
+// binds onreject= to a direct call in the reject hook;
+// without it the limiter has no hook code.
+func rateLimitObservers(c *Context) error {
+	metrics := false
+	if o := c.D.Option("metrics"); o != nil {
+		metrics = o.Value.(bool)
+	}
+	c.Spec.Config["Metrics"] = fmt.Sprint(metrics)
+	c.Spec.Conds["metrics"] = metrics
+	if metrics {
+		histogramFor(c, "Limiter", histogramUses{})
+	}
+	o := c.D.Option("onreject")
+	c.Spec.Config["hookReject"] = fmt.Sprint(o != nil)
+	if o == nil {
+		return nil
+	}
+	body, err := bindForms(c, o, "reject hook", []sigForm{
+		{newSig([]types.Type{types.Typ[types.Int], errorType}, nil), "%s(events, err)"},
+	})
+	if err != nil {
+		return err
+	}
+	c.Spec.Hooks["Limiter.rejected"] = body
+	c.Spec.HookDocs["Limiter.rejected"] = fmt.Sprintf("rejected calls %s, the directive's onreject=, with a request for\nevents that was refused with err (nil for an Allow).", stencil.User(o.Raw))
+	return nil
 }
 
 // sharedOptions checks the options of a store=shared limiter and returns
