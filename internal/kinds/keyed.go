@@ -127,6 +127,13 @@ func buildKeyedRateLimit(c *Context) error {
 // hashed by the hasher specialized for K. The keyed template's keyMap,
 // newKeyMap and compute operations are renamed to the map's names.
 func keyMapFor(c *Context, main, state string) error {
+	return keyMapOf(c, main, state, c.D.Args[0])
+}
+
+// keyMapOf is keyMapFor for a kind whose key type K is not its first type
+// argument: key is the argument K stands for (a keyed breaker's key= gives
+// it).
+func keyMapOf(c *Context, main, state string, key model.Arg) error {
 	mapName := stencil.Rename("keyMap", main, c.D.Name)
 	stateName := stencil.Rename(state, main, c.D.Name)
 	c.Spec.Rename["keyMap"] = mapName
@@ -143,7 +150,7 @@ func keyMapFor(c *Context, main, state string) error {
 	spec.Types["K"] = c.Type("K")
 	spec.Types["V"] = "*" + stateName
 	d := *c.D
-	d.Kind, d.Name, d.Args, d.Options = "map", mapName, c.D.Args[:1], nil
+	d.Kind, d.Name, d.Args, d.Options = "map", mapName, []model.Arg{key}, nil
 	mc := &Context{D: &d, Types: map[string]types.Type{"K": c.Types["K"], "V": v}, Scope: c.Scope, Self: c.Self, Spec: spec}
 	if err := buildMap(mc); err != nil {
 		return err
