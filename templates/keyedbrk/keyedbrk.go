@@ -23,9 +23,11 @@
 // key, not by a goroutine, so the breaker needs no Close. A sweep visits
 // every key, in the goroutine whose call created a key, at most once per
 // Config.Idle. A circuit on which no call has started since a sweep, or its
-// creation, at least Config.Idle earlier, is evicted by the next sweep (if
-// it can be), so a key lives about 2 to 3×Config.Idle after its last call,
-// as long as other keys are created.
+// creation, at least Config.Idle earlier, is evicted by the next sweep if
+// its window is empty; the first sweep after a call puts the successes not
+// yet counted in the window. So an idle key lives about 2 to 3×Config.Idle
+// after its last call, as long as other keys are created, or longer if
+// Config.Window is longer and its window still counts calls.
 //
 // With Config.Keys, the map holds at most that many circuits. When it is
 // full, a new key first sweeps away every circuit that can be evicted,
