@@ -109,3 +109,25 @@ func HostChanges() []string {
 	hostChanges = nil
 	return out
 }
+
+// BenchHostBreaker is the keyed breaker of the benchmarks: a breaker per
+// address around a call that always succeeds, so that the cost measured is
+// the lookup and the breaker. BenchAddrBreaker is the same breaker without
+// a key, one for every address; BenchShardBreaker (integer keys,
+// bench=true) is measured against its template.
+//
+//monogen:breaker BenchHostBreaker[netip.Addr, int] key=addrKey fn=serveAddr idle=1h
+//monogen:breaker BenchAddrBreaker[netip.Addr, int] fn=serveAddr
+//monogen:breaker BenchShardBreaker[uint64, int] key=shardKey fn=serveShard idle=1h bench=true
+
+// addrKey is the key of a request to an address: the address.
+func addrKey(a netip.Addr) netip.Addr { return a }
+
+// serveAddr answers a request to an address: 0, nil.
+func serveAddr(context.Context, netip.Addr) (int, error) { return 0, nil }
+
+// shardKey is the key of a request to a shard: the shard.
+func shardKey(s uint64) uint64 { return s }
+
+// serveShard answers a request to a shard: 0, nil.
+func serveShard(context.Context, uint64) (int, error) { return 0, nil }

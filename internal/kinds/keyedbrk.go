@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/types"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/monogen/monogen/internal/model"
@@ -41,6 +42,7 @@ func init() {
 		Doc:       "circuit breaker per key: Name[Req, Resp] key=hostOf fn=f failures=5 cooldown=30s idle=1m keys=10000",
 		Options:   options,
 		Build:     buildKeyedBreaker,
+		Bench:     benchKeyedBreaker,
 	})
 }
 
@@ -87,4 +89,43 @@ func buildKeyedBreaker(c *Context) error {
 	}
 	c.Spec.HookDocs["Breaker.Sweep"] = sweep + "\nExecute sweeps on its own when it creates a key; Sweep is for a program\nthat wants the memory of idle keys back when no new key comes."
 	return nil
+}
+
+// benchKeyedBreaker emits BenchmarkName for a keyed breaker with fn= bound:
+// Execute over keyedBenchKeys distinct requests (as many keys, when the key
+// function tells them apart), against the template with the same key
+// function, function, fallback and options.
+func benchKeyedBreaker(c *Context) ([]string, error) {
+	if err := buildKeyedBreaker(c); err != nil {
+		return nil, err
+	}
+	if c.D.Option("fn") == nil {
+		return nil, c.Errorf("bench=true on a breaker needs fn=: the benchmark runs the bound function")
+	}
+	req, resp, k := c.Type("Req"), c.Type("Resp"), c.Type("K")
+	ctx := c.Scope.Import("context")
+	tpl := c.Scope.Import(TemplatePath + "keyedbrk")
+	locals := c.Scope.Func()
+	// The template gets the calls the generated hooks make, as func values.
+	fn := fmt.Sprintf("func($ctx %s.Context, $req %s) (%s, error) {\n%s\n}", ctx, req, resp, hookFunc(c.Spec.Hooks["Breaker.call"], locals, "ctx", "req"))
+	fallback := "nil"
+	if body, ok := c.Spec.Hooks["Breaker.fallback"]; ok {
+		fallback = fmt.Sprintf("func($ctx %s.Context, $req %s, $err error) (%s, error) {\n%s\n}", ctx, req, resp, hookFunc(body, locals, "ctx", "req", "err"))
+	}
+	cfg := configLiteral(tpl, c.Spec.Config, []string{"Failures", "Ratio", "Cooldown", "HalfOpen", "Window", "Buckets", "Slow", "Idle", "Keys"})
+	tplNew := fmt.Sprintf("%s.New(%s, %s, %s, %s)", tpl, c.D.Option("key").Raw, fn, fallback, cfg)
+	var setters []string
+	if o := c.D.Option("failure"); o != nil {
+		setters = append(setters, fmt.Sprintf("$b.SetFailure(%s)", o.Raw))
+	}
+	if o := c.D.Option("onchange"); o != nil {
+		setters = append(setters, fmt.Sprintf("$b.SetOnChange(func($key %[4]s, $from, $to %[1]s.State, $counts %[1]s.Counts) { %[2]s($key, %[3]sState($from), %[3]sState($to), %[3]sCounts($counts)) })",
+			tpl, o.Raw, c.D.Name, k))
+	}
+	if len(setters) > 0 {
+		tplNew = fmt.Sprintf("func() *%s.Breaker[%s, %s, %s] {\n$b := %s\n%s\nreturn $b\n}()", tpl, k, req, resp, tplNew, strings.Join(setters, "\n"))
+	}
+	return benchKeyedWith(c, locals, "Req", fmt.Sprintf("keyedbrk.Breaker[%s, %s, %s]", types.TypeString(c.Types["K"], types.RelativeTo(c.Self)), c.D.Args[0].Text, c.D.Args[1].Text), tplNew,
+		"Execute", "_, _ = $x.Execute("+ctx+".Background(), $k)",
+		"on Execute over %d distinct requests from all goroutines in parallel, whatever it answers")
 }
