@@ -170,10 +170,12 @@ func TestFallbackGetsRejectedAndFailedCalls(t *testing.T) {
 // TestEvictionNeverResetsAKeyInUse sweeps, long after every key's last
 // call, a breaker holding an open key, a half-open key, a key with a call
 // in flight, a closed key with a failure in its window and an idle closed
-// key: only the idle key is evicted, and the others keep their state.
+// key: only the idle key is evicted, and the others keep their state. The
+// open and half-open keys' failures have left their window: their state
+// alone keeps them.
 func TestEvictionNeverResetsAKeyInUse(t *testing.T) {
 	c := cfg
-	c.Failures, c.HalfOpen, c.Window = 3, 2, 4*time.Hour
+	c.Failures, c.HalfOpen, c.Window = 3, 2, 10*time.Minute
 	entered, release := make(chan struct{}), make(chan struct{})
 	var first atomic.Bool
 	first.Store(true)
@@ -193,7 +195,6 @@ func TestEvictionNeverResetsAKeyInUse(t *testing.T) {
 		_ = exec(b, "open", true)
 		_ = exec(b, "halfopen", true)
 	}
-	_ = exec(b, "failed", true)
 	canceled, cancel := context.WithCancel(context.Background())
 	cancel()
 	// A call the caller gave up counts for nothing: the idle key's window
@@ -209,12 +210,20 @@ func TestEvictionNeverResetsAKeyInUse(t *testing.T) {
 	if err := exec(b, "halfopen", false); err != nil || b.State("halfopen") != keyedbrk.StateHalfOpen {
 		t.Fatalf("probe: %v, state %v", err, b.State("halfopen"))
 	}
-	// Two sweeps an idle period apart: the first sees the calls started
-	// since the keys were created, the second finds none since.
-	for range 2 {
-		clock.advance(time.Hour)
-		b.Sweep()
-	}
+	// The first sweep sees the calls started since the keys were
+	// created; the failures of "open" and "halfopen" are out of the window.
+	clock.advance(time.Hour)
+	b.Sweep()
+	clock.advance(time.Minute)
+	_ = exec(b, "failed", true)
+	// The second sweep sees the call on "failed"; the others had none for
+	// two minutes: the idle key goes.
+	clock.advance(time.Minute)
+	b.Sweep()
+	// The third finds "failed" without a call for a minute, but with its
+	// failure in the window.
+	clock.advance(time.Minute)
+	b.Sweep()
 	if b.Len() != 4 {
 		t.Fatalf("Len = %d after the sweeps, want 4: only the idle key may go", b.Len())
 	}
