@@ -7607,10 +7607,11 @@ const (
 	perHostFlushEvery = 16
 	// perHostNoBucket marks a bucket that holds no time's counts.
 	perHostNoBucket = math.MinInt64
-	// A circuit's flight word counts, in its low 31 bits, the calls in
-	// flight; bit 31 marks the circuit evicted; the high 32 bits count the
-	// calls started, so that a sweep sees whether a call started since it
-	// last looked.
+	// perHostInFlightMask takes from a circuit's flight word the calls in
+	// flight, its low 31 bits; perHostEvictedBit, bit 31, marks the circuit
+	// evicted; the high 32 bits, from perHostStartedShift, count the calls
+	// started, so that a sweep sees whether a call started since it last
+	// looked.
 	perHostInFlightMask = 1<<31 - 1
 	perHostEvictedBit   = 1 << 31
 	perHostStartedShift = 32
@@ -9238,10 +9239,11 @@ const (
 	policyHostsFlushEvery = 16
 	// policyHostsNoBucket marks a bucket that holds no time's counts.
 	policyHostsNoBucket = math.MinInt64
-	// A circuit's flight word counts, in its low 31 bits, the calls in
-	// flight; bit 31 marks the circuit evicted; the high 32 bits count the
-	// calls started, so that a sweep sees whether a call started since it
-	// last looked.
+	// policyHostsInFlightMask takes from a circuit's flight word the calls
+	// in flight, its low 31 bits; policyHostsEvictedBit, bit 31, marks the
+	// circuit evicted; the high 32 bits, from policyHostsStartedShift, count
+	// the calls started, so that a sweep sees whether a call started since
+	// it last looked.
 	policyHostsInFlightMask = 1<<31 - 1
 	policyHostsEvictedBit   = 1 << 31
 	policyHostsStartedShift = 32
@@ -10891,10 +10893,11 @@ const (
 	benchHostBreakerFlushEvery = 16
 	// benchHostBreakerNoBucket marks a bucket that holds no time's counts.
 	benchHostBreakerNoBucket = math.MinInt64
-	// A circuit's flight word counts, in its low 31 bits, the calls in
-	// flight; bit 31 marks the circuit evicted; the high 32 bits count the
-	// calls started, so that a sweep sees whether a call started since it
-	// last looked.
+	// benchHostBreakerInFlightMask takes from a circuit's flight word the
+	// calls in flight, its low 31 bits; benchHostBreakerEvictedBit, bit 31,
+	// marks the circuit evicted; the high 32 bits, from
+	// benchHostBreakerStartedShift, count the calls started, so that a sweep
+	// sees whether a call started since it last looked.
 	benchHostBreakerInFlightMask = 1<<31 - 1
 	benchHostBreakerEvictedBit   = 1 << 31
 	benchHostBreakerStartedShift = 32
@@ -12956,10 +12959,11 @@ const (
 	benchShardBreakerFlushEvery = 16
 	// benchShardBreakerNoBucket marks a bucket that holds no time's counts.
 	benchShardBreakerNoBucket = math.MinInt64
-	// A circuit's flight word counts, in its low 31 bits, the calls in
-	// flight; bit 31 marks the circuit evicted; the high 32 bits count the
-	// calls started, so that a sweep sees whether a call started since it
-	// last looked.
+	// benchShardBreakerInFlightMask takes from a circuit's flight word the
+	// calls in flight, its low 31 bits; benchShardBreakerEvictedBit, bit 31,
+	// marks the circuit evicted; the high 32 bits, from
+	// benchShardBreakerStartedShift, count the calls started, so that a
+	// sweep sees whether a call started since it last looked.
 	benchShardBreakerInFlightMask = 1<<31 - 1
 	benchShardBreakerEvictedBit   = 1 << 31
 	benchShardBreakerStartedShift = 32

@@ -142,10 +142,10 @@ const (
 	flushEvery = 16
 	// noBucket marks a bucket that holds no time's counts.
 	noBucket = math.MinInt64
-	// A circuit's flight word counts, in its low 31 bits, the calls in
-	// flight; bit 31 marks the circuit evicted; the high 32 bits count the
-	// calls started, so that a sweep sees whether a call started since it
-	// last looked.
+	// inFlightMask takes from a circuit's flight word the calls in flight,
+	// its low 31 bits; evictedBit, bit 31, marks the circuit evicted; the
+	// high 32 bits, from startedShift, count the calls started, so that a
+	// sweep sees whether a call started since it last looked.
 	inFlightMask = 1<<31 - 1
 	evictedBit   = 1 << 31
 	startedShift = 32
