@@ -7646,8 +7646,9 @@ type perHostChange struct {
 //
 // A PerHost must be created with NewPerHost and must not be copied after first
 // use. Its methods are safe for concurrent use. Execute on a key already
-// seen looks the key up in a map whose reads take no lock, and in the closed
-// state takes no lock either.
+// seen looks the key up in a map whose reads take no lock; in the closed
+// state it takes the key's lock only on a failure and once every 16
+// successes, to count them in the window.
 type PerHost struct {
 	circuits *perHostKeyMap
 	// live counts the circuits in the map: Len.
@@ -9290,8 +9291,9 @@ type policyHostsChange struct {
 //
 // A PolicyHosts must be created with NewPolicyHosts and must not be copied
 // after first use. Its methods are safe for concurrent use. Execute on a key
-// already seen looks the key up in a map whose reads take no lock, and in
-// the closed state takes no lock either.
+// already seen looks the key up in a map whose reads take no lock; in the
+// closed state it takes the key's lock only on a failure and once every 16
+// successes, to count them in the window.
 type PolicyHosts struct {
 	circuits *policyHostsKeyMap
 	// live counts the circuits in the map: Len.
@@ -10933,7 +10935,8 @@ type benchHostBreakerChange struct {
 // A BenchHostBreaker must be created with NewBenchHostBreaker and must not
 // be copied after first use. Its methods are safe for concurrent use.
 // Execute on a key already seen looks the key up in a map whose reads take
-// no lock, and in the closed state takes no lock either.
+// no lock; in the closed state it takes the key's lock only on a failure and
+// once every 16 successes, to count them in the window.
 type BenchHostBreaker struct {
 	circuits *benchHostBreakerKeyMap
 	// live counts the circuits in the map: Len.
@@ -12999,7 +13002,8 @@ type benchShardBreakerChange struct {
 // A BenchShardBreaker must be created with NewBenchShardBreaker and must not
 // be copied after first use. Its methods are safe for concurrent use.
 // Execute on a key already seen looks the key up in a map whose reads take
-// no lock, and in the closed state takes no lock either.
+// no lock; in the closed state it takes the key's lock only on a failure and
+// once every 16 successes, to count them in the window.
 type BenchShardBreaker struct {
 	circuits *benchShardBreakerKeyMap
 	// live counts the circuits in the map: Len.

@@ -228,8 +228,9 @@ const (
 //
 // A Breaker must be created with New and must not be copied after first
 // use. Its methods are safe for concurrent use. Execute on a key already
-// seen looks the key up in a map whose reads take no lock, and in the closed
-// state takes no lock either.
+// seen looks the key up in a map whose reads take no lock; in the closed
+// state it takes the key's lock only on a failure and once every 16
+// successes, to count them in the window.
 type Breaker[K comparable, Req, Resp any] struct {
 	circuits *keyMap[K]
 	// live counts the circuits in the map: Len.
