@@ -8146,10 +8146,16 @@ func (b *PerHost) evictable(c *perHostCircuit, now, idle int64) bool {
 			return false
 		}
 	}
-	if w&perHostInFlightMask != 0 || now-c.seenAt < idle || PerHostState(c.state.Load()&perHostStateMask) != PerHostStateClosed {
+	if PerHostState(c.state.Load()&perHostStateMask) != PerHostStateClosed {
 		return false
 	}
 	if succ, fail := b.window(c, now); succ != 0 || fail != 0 {
+		return false
+	}
+	// An empty window holds nothing: its memory goes back until its next
+	// count.
+	c.buckets = nil
+	if w&perHostInFlightMask != 0 || now-c.seenAt < idle {
 		return false
 	}
 	// The outcome of every call started before w was read is counted, as
@@ -9799,10 +9805,16 @@ func (b *PolicyHosts) evictable(c *policyHostsCircuit, now, idle int64) bool {
 			return false
 		}
 	}
-	if w&policyHostsInFlightMask != 0 || now-c.seenAt < idle || PolicyHostsState(c.state.Load()&policyHostsStateMask) != PolicyHostsStateClosed {
+	if PolicyHostsState(c.state.Load()&policyHostsStateMask) != PolicyHostsStateClosed {
 		return false
 	}
 	if succ, fail := b.window(c, now); succ != 0 || fail != 0 {
+		return false
+	}
+	// An empty window holds nothing: its memory goes back until its next
+	// count.
+	c.buckets = nil
+	if w&policyHostsInFlightMask != 0 || now-c.seenAt < idle {
 		return false
 	}
 	// The outcome of every call started before w was read is counted, as
@@ -11405,10 +11417,16 @@ func (b *BenchHostBreaker) evictable(c *benchHostBreakerCircuit, now, idle int64
 			return false
 		}
 	}
-	if w&benchHostBreakerInFlightMask != 0 || now-c.seenAt < idle || BenchHostBreakerState(c.state.Load()&benchHostBreakerStateMask) != BenchHostBreakerStateClosed {
+	if BenchHostBreakerState(c.state.Load()&benchHostBreakerStateMask) != BenchHostBreakerStateClosed {
 		return false
 	}
 	if succ, fail := b.window(c, now); succ != 0 || fail != 0 {
+		return false
+	}
+	// An empty window holds nothing: its memory goes back until its next
+	// count.
+	c.buckets = nil
+	if w&benchHostBreakerInFlightMask != 0 || now-c.seenAt < idle {
 		return false
 	}
 	// The outcome of every call started before w was read is counted, as
@@ -13472,10 +13490,16 @@ func (b *BenchShardBreaker) evictable(c *benchShardBreakerCircuit, now, idle int
 			return false
 		}
 	}
-	if w&benchShardBreakerInFlightMask != 0 || now-c.seenAt < idle || BenchShardBreakerState(c.state.Load()&benchShardBreakerStateMask) != BenchShardBreakerStateClosed {
+	if BenchShardBreakerState(c.state.Load()&benchShardBreakerStateMask) != BenchShardBreakerStateClosed {
 		return false
 	}
 	if succ, fail := b.window(c, now); succ != 0 || fail != 0 {
+		return false
+	}
+	// An empty window holds nothing: its memory goes back until its next
+	// count.
+	c.buckets = nil
+	if w&benchShardBreakerInFlightMask != 0 || now-c.seenAt < idle {
 		return false
 	}
 	// The outcome of every call started before w was read is counted, as

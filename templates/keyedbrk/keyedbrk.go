@@ -13,7 +13,8 @@
 // # Memory
 //
 // Each key holds one circuit: its state, its calls in flight and its
-// rolling window. A circuit that is closed, has no call in flight and an
+// rolling window, whose buckets are allocated at its first count and freed
+// by a sweep that finds the window empty. A circuit that is closed, has no call in flight and an
 // empty window behaves exactly as a circuit that was never created, so
 // eviction takes only such circuits: it never resets a key that is open or
 // half-open, that has a call in flight, or that has a success or a failure
@@ -861,10 +862,16 @@ func (b *Breaker[K, Req, Resp]) evictable(c *circuit, now, idle int64) bool {
 			return false
 		}
 	}
-	if w&inFlightMask != 0 || now-c.seenAt < idle || State(c.state.Load()&stateMask) != StateClosed {
+	if State(c.state.Load()&stateMask) != StateClosed {
 		return false
 	}
 	if succ, fail := b.window(c, now); succ != 0 || fail != 0 {
+		return false
+	}
+	// An empty window holds nothing: its memory goes back until its next
+	// count.
+	c.buckets = nil
+	if w&inFlightMask != 0 || now-c.seenAt < idle {
 		return false
 	}
 	// The outcome of every call started before w was read is counted, as
