@@ -145,9 +145,9 @@ func buildRateLimit(c *Context) error {
 	name := c.D.Name
 	newName := stencil.Rename("New", "Limiter", name)
 	tm := c.Scope.Import("time")
-	what := fmt.Sprintf("a token bucket of %d tokens refilled at one per %s", burst, interval)
+	what := fmt.Sprintf("a token bucket of %s refilled at one per %s", countOf(burst, "token"), interval)
 	if algo == "window" {
-		what = fmt.Sprintf("a sliding window admitting %d events per %s", limit, window)
+		what = fmt.Sprintf("a sliding window admitting %s per %s", countOf(limit, "event"), window)
 	}
 	// // NewAPI returns a rate limiter: a token bucket of ..., whose clock starts now.
 	// func NewAPI() *API {
@@ -345,8 +345,8 @@ func buildSharedRateLimit(c *Context, interval time.Duration, burst int64, s *sh
 	// }
 	locals := c.Scope.Func()
 	store, key := locals.Name("store"), locals.Name("key")
-	doc := wrap(fmt.Sprintf("// %s returns a rate limiter that shares a token bucket of %d tokens, refilled at one per %s, with the limiters of other processes: the bucket named key in store. It takes tokens from the store in leases of at most %d. While the store fails, or takes longer than %s to answer, it %s.",
-		newName, burst, interval, s.lease, s.timeout, fail))
+	doc := wrap(fmt.Sprintf("// %s returns a rate limiter that shares a token bucket of %s, refilled at one per %s, with the limiters of other processes: the bucket named key in store. It takes tokens from the store in leases of at most %d. While the store fails, or takes longer than %s to answer, it %s.",
+		newName, countOf(burst, "token"), interval, s.lease, s.timeout, fail))
 	ctor := jen.Func().Id(newName).Params(jen.Id(store).Id(storeType), jen.Id(key).String()).Op("*").Id(name).Block(
 		jen.Return(jen.Id(newName+"At").Call(jen.Id(store), jen.Id(key), jen.Id(tm).Dot("Now").Call())),
 	)
@@ -380,4 +380,13 @@ func buildSharedRateLimit(c *Context, interval time.Duration, burst int64, s *sh
 		"is measured by it, while the bucket runs on the store's clock."
 	c.Emit = append(c.Emit, doc+"\n"+fmt.Sprintf("%#v", ctor), fmt.Sprintf("%#v", ctorAt))
 	return nil
+}
+
+// countOf is n noun, the noun in the plural unless n is 1: "1 token",
+// "5 tokens".
+func countOf(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -3985,7 +3985,7 @@ type Paced struct {
 // constructor calls it with time.Now().
 func (l *Paced) init(epoch time.Time) {
 	// The bucket is full at the epoch.
-	l.state.Store(-int64(time.Millisecond) * 1)
+	l.state.Store(-int64(time.Millisecond))
 	l.epoch = epoch
 }
 
@@ -4286,7 +4286,7 @@ func (l *Paced) stats(now int64) PacedStats {
 
 // tokenAllow is Allow for a PacedTokenBucket.
 func (l *Paced) tokenAllow(now int64) bool {
-	interval, tolerance := int64(time.Millisecond), int64(time.Millisecond)*1
+	interval, tolerance := int64(time.Millisecond), int64(time.Millisecond)
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -4303,7 +4303,7 @@ func (l *Paced) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *Paced) tokenReserve(now int64) int64 {
-	interval, tolerance := int64(time.Millisecond), int64(time.Millisecond)*1
+	interval, tolerance := int64(time.Millisecond), int64(time.Millisecond)
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -4317,7 +4317,7 @@ func (l *Paced) tokenReserve(now int64) int64 {
 // tokenAllowN is AllowN for a PacedTokenBucket, 1 <= n <= Burst: tokenAllow
 // for n tokens at once.
 func (l *Paced) tokenAllowN(now, n int64) bool {
-	need, tolerance := int64(time.Millisecond)*n, int64(time.Millisecond)*1
+	need, tolerance := int64(time.Millisecond)*n, int64(time.Millisecond)
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -4333,7 +4333,7 @@ func (l *Paced) tokenAllowN(now, n int64) bool {
 
 // tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
 func (l *Paced) tokenReserveN(now, n int64) int64 {
-	need, tolerance := int64(time.Millisecond)*n, int64(time.Millisecond)*1
+	need, tolerance := int64(time.Millisecond)*n, int64(time.Millisecond)
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -4357,7 +4357,7 @@ func (l *Paced) tokenCancel(n int64) {
 }
 
 func (l *Paced) tokenStats(now int64) PacedStats {
-	interval, tolerance := int64(time.Millisecond), int64(time.Millisecond)*1
+	interval, tolerance := int64(time.Millisecond), int64(time.Millisecond)
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
@@ -4421,7 +4421,7 @@ func (h *pacedHistogram) AddTo(s *PacedHistogram) {
 	s.Sum += time.Duration(h.sum.Load())
 }
 
-// NewPaced returns a rate limiter, a token bucket of 1 tokens refilled at one per 1ms, whose clock starts now.
+// NewPaced returns a rate limiter, a token bucket of 1 token refilled at one per 1ms, whose clock starts now.
 func NewPaced() *Paced {
 	return NewPacedAt(time.Now())
 }
